@@ -1,0 +1,299 @@
+//! The contract between Pstral's core and its chat platform adapters.
+//!
+//! An adapter (Discord, Matrix, the terminal, a test double) turns what its
+//! platform delivers into [`InboundEvent`]s and carries out the
+//! [`OutboundAction`]s the core asks for. Nothing here knows a chat SDK: the
+//! core depends on this crate only, so the compiler keeps platform types out of
+//! it, and a new platform is a new adapter crate and nothing else.
+//!
+//! The main types:
+//! - [`PlatformIdentity`]: who acted, as the platform knows them (`discord:123`).
+//! - [`Place`]: where it happened (platform, channel or DM, thread).
+//! - [`InboundEvent`]: what an adapter reports.
+//! - [`OutboundAction`]: what the core asks of an adapter.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+/// The longest platform name or platform-side id we accept. Discord snowflakes
+/// are ~20 digits and Matrix ids are capped at 255 bytes by the spec.
+const MAX_ID_LEN: usize = 255;
+
+/// A chat platform's short name (`discord`, `matrix`, `terminal`), lower case.
+///
+/// A string rather than an enum on purpose: adding a platform must not require
+/// touching the core.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Platform(String);
+
+impl Platform {
+    /// The name as stored and displayed.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Platform {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl FromStr for Platform {
+    type Err = IdentityError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let valid = !s.is_empty()
+            && s.len() <= 32
+            && s.starts_with(|c: char| c.is_ascii_lowercase())
+            && s.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
+        if valid {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err(IdentityError::BadPlatform(s.to_owned()))
+        }
+    }
+}
+
+impl TryFrom<String> for Platform {
+    type Error = IdentityError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
+
+impl From<Platform> for String {
+    fn from(p: Platform) -> Self {
+        p.0
+    }
+}
+
+/// Why a platform name or identity was not accepted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IdentityError {
+    #[error(
+        "an identity is written platform:id, such as discord:123456789 or matrix:@ana:example.org; got {0:?}"
+    )]
+    MissingSeparator(String),
+    #[error("{0:?} is not a platform name (lower-case letters, digits, - and _)")]
+    BadPlatform(String),
+    #[error("the id part of {0:?} is empty, too long or contains white space")]
+    BadId(String),
+    #[error("a Discord id is a number (a snowflake), got {0:?}")]
+    BadDiscordId(String),
+    #[error("a Matrix id looks like @name:server, got {0:?}")]
+    BadMatrixId(String),
+}
+
+/// A person as one chat platform knows them: `discord:80351110224678912`,
+/// `matrix:@ana:example.org`. Many of these may link to one local user.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct PlatformIdentity {
+    platform: Platform,
+    id: String,
+}
+
+impl PlatformIdentity {
+    /// Builds an identity, checking the id against what the platform allows
+    /// for the platforms whose id syntax is known.
+    ///
+    /// # Errors
+    /// [`IdentityError`] when the id is empty, too long, has white space, or
+    /// breaks the known platform's syntax.
+    pub fn new(platform: Platform, id: impl Into<String>) -> Result<Self, IdentityError> {
+        let id = id.into();
+        let full = format!("{platform}:{id}");
+        if id.is_empty() || id.len() > MAX_ID_LEN || id.chars().any(char::is_whitespace) {
+            return Err(IdentityError::BadId(full));
+        }
+        match platform.as_str() {
+            "discord" if !id.chars().all(|c| c.is_ascii_digit()) => {
+                return Err(IdentityError::BadDiscordId(id));
+            }
+            "matrix" => {
+                let ok = id.starts_with('@')
+                    && id
+                        .split_once(':')
+                        .is_some_and(|(local, server)| local.len() > 1 && !server.is_empty());
+                if !ok {
+                    return Err(IdentityError::BadMatrixId(id));
+                }
+            }
+            _ => {}
+        }
+        Ok(Self { platform, id })
+    }
+
+    pub fn platform(&self) -> &Platform {
+        &self.platform
+    }
+
+    /// The platform-side id, without the platform prefix.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+impl fmt::Display for PlatformIdentity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.platform, self.id)
+    }
+}
+
+impl FromStr for PlatformIdentity {
+    type Err = IdentityError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        // Split at the first colon only: Matrix ids contain colons themselves.
+        let (platform, id) = s
+            .split_once(':')
+            .ok_or_else(|| IdentityError::MissingSeparator(s.to_owned()))?;
+        Self::new(platform.parse()?, id)
+    }
+}
+
+impl TryFrom<String> for PlatformIdentity {
+    type Error = IdentityError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
+
+impl From<PlatformIdentity> for String {
+    fn from(p: PlatformIdentity) -> Self {
+        p.to_string()
+    }
+}
+
+/// Where something happened: a channel (or room) on a platform, possibly a
+/// thread in it, and whether it is a private conversation with the bot.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Place {
+    pub platform: Platform,
+    /// The platform's channel or room id; for a DM, the DM channel's id.
+    pub channel: String,
+    /// The thread inside the channel, when there is one.
+    pub thread: Option<String>,
+    /// A direct conversation with the bot: nothing said there may surface in a
+    /// shared channel.
+    pub private: bool,
+}
+
+/// A message id as the platform knows it.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct MessageRef {
+    pub place: Place,
+    pub id: String,
+}
+
+/// What an adapter reports to the core.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum InboundEvent {
+    /// A message addressed to the bot (mention, DM, reply to the bot, a thread
+    /// it takes part in). The adapter decides "addressed to the bot"; the core
+    /// decides what to do with it.
+    Message {
+        author: PlatformIdentity,
+        /// The author's display name, used to name auto-created users.
+        author_name: Option<String>,
+        message: MessageRef,
+        /// The message this one replies to, when it is a reply.
+        in_reply_to: Option<String>,
+        text: String,
+    },
+    /// Someone used a control the bot attached to one of its messages
+    /// (a button, a reaction).
+    Control {
+        actor: PlatformIdentity,
+        message: MessageRef,
+        control: ControlKind,
+    },
+}
+
+/// The controls the core can attach to a message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ControlKind {
+    /// Run the statement with this index in the answer.
+    Execute { statement: u32 },
+    /// Stop the generation that is streaming into this message.
+    Stop,
+}
+
+/// What the core asks an adapter to do.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum OutboundAction {
+    /// Post a new message, as a reply to `in_reply_to` when given.
+    Post {
+        place: Place,
+        in_reply_to: Option<String>,
+        text: String,
+    },
+    /// Replace the text of one of the bot's messages.
+    Edit { message: MessageRef, text: String },
+    /// Attach a file to the conversation.
+    Attach {
+        place: Place,
+        file_name: String,
+        media_type: String,
+        bytes: Vec<u8>,
+    },
+    /// Offer a control on a message.
+    ShowControl {
+        message: MessageRef,
+        control: ControlKind,
+    },
+    /// Take a control back.
+    WithdrawControl {
+        message: MessageRef,
+        control: ControlKind,
+    },
+    /// Say something to one person only (an ephemeral reply or a DM).
+    ReplyPrivately {
+        to: PlatformIdentity,
+        place: Place,
+        text: String,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identities_parse_and_print_back() {
+        for s in [
+            "discord:80351110224678912",
+            "matrix:@ana:example.org",
+            "matrix:@ana:example.org:8448",
+            "terminal:root",
+        ] {
+            let id: PlatformIdentity = s.parse().unwrap();
+            assert_eq!(id.to_string(), s);
+        }
+        let id: PlatformIdentity = "matrix:@ana:example.org".parse().unwrap();
+        assert_eq!(id.platform().as_str(), "matrix");
+        assert_eq!(id.id(), "@ana:example.org");
+    }
+
+    #[test]
+    fn malformed_identities_say_what_is_wrong() {
+        let cases = [
+            ("ana", "platform:id"),
+            ("Discord:1", "not a platform name"),
+            ("discord:", "empty"),
+            ("discord:ana", "snowflake"),
+            ("matrix:ana", "@name:server"),
+            ("matrix:@ana", "@name:server"),
+            ("terminal:a b", "white space"),
+        ];
+        for (input, expected) in cases {
+            let err = input.parse::<PlatformIdentity>().unwrap_err().to_string();
+            assert!(err.contains(expected), "{input}: {err}");
+        }
+    }
+}

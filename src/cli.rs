@@ -1,0 +1,515 @@
+//! The `pstral` command line: argument parsing and the operator commands
+//! (`check`, `migrate`, `user …`, `audit …`). This is an edge of the program:
+//! it reports errors with `anyhow` context, while the library modules it calls
+//! return typed errors.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use clap::{Args, Parser, Subcommand};
+use comfy_table::{ContentArrangement, Table, presets::UTF8_BORDERS_ONLY};
+use pstral_chat::PlatformIdentity;
+use serde_json::json;
+
+use crate::app::{Application, shutdown_signal};
+use crate::audit::{Actor, Audit, AuditFilter, Event, EventKind, ExportFormat, NewEvent, Order};
+use crate::config::{self, ConfigError, LogFormat, Settings};
+use crate::identity::{Directory, Role};
+use crate::store::Store;
+use crate::telemetry;
+
+/// Pstral: a self-hosted chat-ops assistant with a local LLM, read-only SQL on
+/// one click, and a tamper-evident audit.
+#[derive(Debug, Parser)]
+#[command(name = "pstral", version, about)]
+pub struct Cli {
+    /// A TOML file overriding the embedded defaults (see config/default.toml).
+    #[arg(long, global = true, env = "PSTRAL_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Log format on standard error; overrides log.format.
+    #[arg(long, global = true, value_enum)]
+    pub log_format: Option<LogFormat>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the bot: every platform enabled in the configuration.
+    Run,
+    /// Validate the configuration without touching the network; name every problem.
+    Check,
+    /// Apply pending migrations to the own database (also done at every start).
+    Migrate,
+    /// Manage local users, their roles and linked chat identities.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Read and verify the audit log (each read is itself audited).
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a local user.
+    Add {
+        name: String,
+        #[arg(long, default_value = "viewer", value_parser = parse_role)]
+        role: Role,
+    },
+    /// Link a chat identity (discord:ID or matrix:@user:server) to a user.
+    Link {
+        name: String,
+        identity: PlatformIdentity,
+    },
+    /// Unlink a chat identity from whichever user has it.
+    Unlink { identity: PlatformIdentity },
+    /// Set a user's role: viewer, executor or admin.
+    Role {
+        name: String,
+        #[arg(value_parser = parse_role)]
+        role: Role,
+    },
+    /// List users with their roles and identities.
+    List {
+        /// One JSON object per line instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Make a one-time code that the person sends to the bot in a DM to link
+    /// their chat account to NAME.
+    Invite { name: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Walk the hash chain and name the first event altered, deleted or
+    /// inserted out of order. Exit 1 if the chain is broken.
+    Verify,
+    /// Show events, newest last.
+    List {
+        #[command(flatten)]
+        filter: FilterArgs,
+        /// How many events at most (the most recent ones).
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        /// One JSON object per line instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write every matching event, oldest first.
+    Export {
+        #[command(flatten)]
+        filter: FilterArgs,
+        #[arg(long, value_enum, default_value = "jsonl")]
+        format: ExportFormat,
+        /// A file to write instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Args, Default)]
+pub struct FilterArgs {
+    /// Only events of this local user.
+    #[arg(long)]
+    pub user: Option<String>,
+    /// Only events of this kind (question, answer, execute_requested, …).
+    #[arg(long, value_parser = |s: &str| s.parse::<EventKind>())]
+    pub kind: Option<EventKind>,
+    /// Only events on this platform (discord, matrix, cli, …).
+    #[arg(long)]
+    pub platform: Option<String>,
+    /// Only events in this channel or room id.
+    #[arg(long)]
+    pub channel: Option<String>,
+    /// From this time: RFC 3339, a date (2026-11-01), or an age (2h, 7d).
+    #[arg(long, value_parser = parse_time)]
+    pub since: Option<DateTime<Utc>>,
+    /// Before this time, written as for --since.
+    #[arg(long, value_parser = parse_time)]
+    pub until: Option<DateTime<Utc>>,
+    /// Only events whose payload contains this text (any case).
+    #[arg(long)]
+    pub text: Option<String>,
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    s.parse()
+        .map_err(|e: crate::identity::UnknownRole| e.to_string())
+}
+
+/// A point in time as an operator would type it.
+fn parse_time(s: &str) -> Result<DateTime<Utc>, String> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return Ok(d.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc());
+    }
+    if let Ok(age) = humantime::parse_duration(s) {
+        let age = chrono::Duration::from_std(age).map_err(|e| e.to_string())?;
+        return Ok(Utc::now() - age);
+    }
+    Err(format!(
+        "{s:?} is not a time: use RFC 3339 (2026-11-01T09:00:00Z), a date (2026-11-01) or an age (2h, 7d)"
+    ))
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = match config::load(cli.config.as_deref()) {
+        Ok(settings) => settings,
+        Err(e) => {
+            eprintln!("error: {e}");
+            if let ConfigError::Invalid(_) = e {
+                eprintln!(
+                    "(run `pstral check` after fixing; config/default.toml documents every key)"
+                );
+            }
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Command::Check = cli.command {
+        return check(&settings);
+    }
+    let format = cli.log_format.unwrap_or(settings.log.format);
+    if let Err(e) = telemetry::init(format, &settings.log.level) {
+        eprintln!("error: {e}");
+        return ExitCode::FAILURE;
+    }
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let span = telemetry::request_span("command");
+    match runtime.block_on(tracing::Instrument::instrument(
+        dispatch(cli.command, settings),
+        span,
+    )) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn check(settings: &Settings) -> ExitCode {
+    // Reaching here means every key validated; summarize what will run,
+    // without any secret.
+    println!("configuration OK");
+    println!("  language:  {}", settings.general.language);
+    println!("  data dir:  {}", settings.general.data_dir.display());
+    println!("  database:  {}", settings.database.url);
+    println!(
+        "  discord:   {}",
+        if settings.discord.is_some() {
+            "enabled (token set)"
+        } else {
+            "disabled"
+        }
+    );
+    match &settings.matrix {
+        Some(m) => println!("  matrix:    enabled, {} on {}", m.user, m.homeserver),
+        None => println!("  matrix:    disabled"),
+    }
+    ExitCode::SUCCESS
+}
+
+async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Check => Ok(check(&settings)),
+        Command::Run => {
+            let app = Application::build(settings).await?;
+            app.run_until_stopped(shutdown_signal()).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate => {
+            let store = open(&settings).await?;
+            let version = store.schema_version().await?;
+            println!("{} is at schema version {version}", settings.database.url);
+            store.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::User(cmd) => {
+            let store = open(&settings).await?;
+            let directory = Directory::new(store.clone(), settings.identity.clone());
+            let result = user_command(&directory, cmd).await;
+            store.close().await;
+            result.map(|()| ExitCode::SUCCESS)
+        }
+        Command::Audit(cmd) => {
+            let store = open(&settings).await?;
+            let result = audit_command(&store, &settings, cmd).await;
+            store.close().await;
+            result
+        }
+    }
+}
+
+async fn open(settings: &Settings) -> anyhow::Result<Store> {
+    Store::open(&settings.database)
+        .await
+        .context("the own database is not available")
+}
+
+async fn user_command(directory: &Directory, cmd: UserCommand) -> anyhow::Result<()> {
+    let actor = Actor::cli();
+    match cmd {
+        UserCommand::Add { name, role } => {
+            let user = directory.add_user(&name, role, actor).await?;
+            println!("created user {} ({})", user.name, user.role);
+        }
+        UserCommand::Link { name, identity } => {
+            directory.link(&name, &identity, actor).await?;
+            println!("linked {identity} to {name}");
+        }
+        UserCommand::Unlink { identity } => {
+            let user = directory.unlink(&identity, actor).await?;
+            println!("unlinked {identity} from {}", user.name);
+        }
+        UserCommand::Role { name, role } => {
+            let user = directory.set_role(&name, role, actor).await?;
+            println!("{} is now {}", user.name, user.role);
+        }
+        UserCommand::List { json } => {
+            let entries = directory.list().await?;
+            let mut out = std::io::stdout().lock();
+            if json {
+                for e in &entries {
+                    serde_json::to_writer(&mut out, e)?;
+                    writeln!(out)?;
+                }
+            } else {
+                let mut table = new_table(&["name", "role", "identities", "created"]);
+                for e in &entries {
+                    table.add_row(vec![
+                        e.user.name.clone(),
+                        e.user.role.to_string(),
+                        e.identities.join("\n"),
+                        e.user.created_at.format("%Y-%m-%d").to_string(),
+                    ]);
+                }
+                writeln!(out, "{table}")?;
+            }
+        }
+        UserCommand::Invite { name } => {
+            let invite = directory.create_invite(&name, actor).await?;
+            println!("{}", invite.code);
+            eprintln!(
+                "one-time code for {}, valid until {}: they send `link {}` to the bot in a direct message",
+                invite.user,
+                invite.expires_at.to_rfc3339_opts(SecondsFormat::Secs, true),
+                invite.code
+            );
+        }
+    }
+    Ok(())
+}
+
+async fn audit_command(
+    store: &Store,
+    settings: &Settings,
+    cmd: AuditCommand,
+) -> anyhow::Result<ExitCode> {
+    let audit = Audit::new(store.clone());
+    let directory = Directory::new(store.clone(), settings.identity.clone());
+    match cmd {
+        AuditCommand::Verify => {
+            let v = audit.verify().await?;
+            record_read(
+                &audit,
+                json!({"action": "verify", "broken": v.broken.as_ref().map(ToString::to_string)}),
+            )
+            .await?;
+            match v.broken {
+                None => {
+                    println!("audit chain intact: {} events verified", v.checked);
+                    Ok(ExitCode::SUCCESS)
+                }
+                Some(broken) => {
+                    println!(
+                        "audit chain BROKEN: {broken} ({} events verified before it)",
+                        v.checked
+                    );
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
+        AuditCommand::List {
+            filter,
+            limit,
+            json,
+        } => {
+            let (filter, shown) = to_filter(&directory, filter).await?;
+            // The read is recorded before it happens: it is an admin action.
+            record_read(
+                &audit,
+                json!({"action": "list", "filter": shown, "limit": limit}),
+            )
+            .await?;
+            let mut events = audit.list(&filter, Order::NewestFirst, limit).await?;
+            events.reverse();
+            let mut out = std::io::stdout().lock();
+            if json {
+                for e in &events {
+                    serde_json::to_writer(&mut out, e)?;
+                    writeln!(out)?;
+                }
+            } else {
+                writeln!(out, "{}", events_table(&events))?;
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        AuditCommand::Export {
+            filter,
+            format,
+            output,
+        } => {
+            let (filter, shown) = to_filter(&directory, filter).await?;
+            record_read(
+                &audit,
+                json!({"action": "export", "filter": shown, "format": format!("{format:?}").to_lowercase()}),
+            )
+            .await?;
+            let written = match &output {
+                Some(path) => {
+                    let file = std::fs::File::create(path)
+                        .with_context(|| format!("cannot create {}", path.display()))?;
+                    audit.export(&filter, format, file).await?
+                }
+                None => {
+                    audit
+                        .export(&filter, format, std::io::stdout().lock())
+                        .await?
+                }
+            };
+            eprintln!("exported {written} events");
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+async fn record_read(audit: &Audit, payload: serde_json::Value) -> anyhow::Result<()> {
+    audit
+        .append(NewEvent::new(EventKind::AdminRead, Actor::cli(), payload))
+        .await
+        .context("cannot record this read of the audit, so it was not done")?;
+    Ok(())
+}
+
+/// The store filter for the command-line flags, and the flags as JSON for the
+/// audit record of the read.
+async fn to_filter(
+    directory: &Directory,
+    args: FilterArgs,
+) -> anyhow::Result<(AuditFilter, serde_json::Value)> {
+    let user_id = match &args.user {
+        Some(name) => match directory.user(name).await? {
+            Some(user) => Some(user.id),
+            None => bail!("there is no user named {name:?}"),
+        },
+        None => None,
+    };
+    let shown = json!({
+        "user": args.user, "kind": args.kind.map(EventKind::as_str), "platform": args.platform,
+        "channel": args.channel, "since": args.since, "until": args.until, "text": args.text,
+    });
+    let filter = AuditFilter {
+        user_id,
+        kind: args.kind,
+        platform: args.platform,
+        channel: args.channel,
+        since: args.since,
+        until: args.until,
+        text: args.text,
+        ..AuditFilter::default()
+    };
+    Ok((filter, shown))
+}
+
+fn new_table(header: &[&str]) -> Table {
+    let mut table = Table::new();
+    table
+        .load_preset(UTF8_BORDERS_ONLY)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_header(header.to_vec());
+    table
+}
+
+fn events_table(events: &[Event]) -> Table {
+    let mut table = new_table(&["#", "at (UTC)", "kind", "who", "where", "payload"]);
+    for e in events {
+        let who = match (&e.user_name, &e.identity) {
+            (Some(u), Some(i)) => format!("{u} ({i})"),
+            (Some(u), None) => u.clone(),
+            (None, Some(i)) => i.clone(),
+            (None, None) => String::new(),
+        };
+        let place = match (&e.platform, &e.channel) {
+            (Some(p), Some(c)) => {
+                let mut s = format!("{p}/{c}");
+                if let Some(t) = &e.thread {
+                    s.push('/');
+                    s.push_str(t);
+                }
+                if e.private {
+                    s.push_str(" (DM)");
+                }
+                s
+            }
+            (Some(p), None) => p.clone(),
+            _ => String::new(),
+        };
+        let mut payload = e.payload.clone();
+        if payload.chars().count() > 80 {
+            payload = payload.chars().take(79).collect::<String>() + "…";
+        }
+        table.add_row(vec![
+            e.seq.to_string(),
+            e.at.format("%Y-%m-%d %H:%M:%S").to_string(),
+            e.kind.clone(),
+            who,
+            place,
+            payload,
+        ]);
+    }
+    table
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_read_as_an_operator_writes_them() {
+        assert_eq!(
+            parse_time("2026-11-01").unwrap().to_rfc3339(),
+            "2026-11-01T00:00:00+00:00"
+        );
+        assert_eq!(
+            parse_time("2026-11-01T10:00:00+01:00")
+                .unwrap()
+                .to_rfc3339(),
+            "2026-11-01T09:00:00+00:00"
+        );
+        let two_hours_ago = parse_time("2h").unwrap();
+        let age = Utc::now() - two_hours_ago;
+        assert!((age.num_minutes() - 120).abs() <= 1);
+        assert!(parse_time("yesterday").unwrap_err().contains("RFC 3339"));
+    }
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

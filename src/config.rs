@@ -1,0 +1,1021 @@
+//! Configuration: layered loading, validation that names every problem, and
+//! the typed settings the rest of Pstral reads.
+//!
+//! Three layers, later ones winning: the embedded `config/default.toml`, the
+//! file given with `--config`, then `PSTRAL__SECTION__KEY` environment
+//! variables. The default file is also the schema: a key it does not have is
+//! unknown, and a value must have the type of its default.
+//!
+//! Loading happens in two passes so that one run reports *all* mistakes rather
+//! than the first one serde trips on: [`overlay`] walks the user's layers
+//! against the defaults (unknown keys, wrong types, with the default kept in
+//! place of a bad value), then [`Validator`] turns the merged raw values into
+//! [`Settings`] (enumerations, URLs, durations, secrets). Nothing validates or
+//! panics after that: the rest of the code receives typed values.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use config::{Config, Environment, File, FileFormat, Value, ValueKind};
+use secrecy::SecretString;
+use serde::Deserialize;
+use url::Url;
+
+use crate::i18n::Lang;
+
+/// The embedded defaults, which are also the schema of every key.
+pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
+
+/// Environment variables that override the configuration start with this,
+/// followed by `SECTION__KEY`.
+pub const ENV_PREFIX: &str = "PSTRAL__";
+
+/// Where a configuration value came from, so that a problem can say where to
+/// fix it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    Default,
+    File(String),
+    Env(String),
+}
+
+/// One thing wrong with the configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// The dotted key, such as `database.url`.
+    pub key: String,
+    pub origin: Origin,
+    /// Why the value was refused, in words an operator can act on.
+    pub reason: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.key, self.reason)?;
+        match &self.origin {
+            Origin::Default => Ok(()),
+            Origin::File(file) => write!(f, " (in {file})"),
+            Origin::Env(var) => write!(f, " (from {var})"),
+        }
+    }
+}
+
+/// Why the configuration could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file is missing or is not valid TOML: nothing further can be said.
+    #[error("cannot read the configuration: {0}")]
+    Load(#[from] config::ConfigError),
+    /// The file was read; these are all the problems found in it.
+    #[error("{}", list_problems(.0))]
+    Invalid(Vec<Problem>),
+}
+
+fn list_problems(problems: &[Problem]) -> String {
+    let mut out = format!(
+        "the configuration has {} problem{}:",
+        problems.len(),
+        if problems.len() == 1 { "" } else { "s" }
+    );
+    for p in problems {
+        out.push_str("\n  - ");
+        out.push_str(&p.to_string());
+    }
+    out
+}
+
+/// Everything Pstral reads from its configuration, validated.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub general: GeneralSettings,
+    pub log: LogSettings,
+    pub database: DatabaseSettings,
+    pub identity: IdentitySettings,
+    /// Present when Discord is enabled.
+    pub discord: Option<DiscordSettings>,
+    /// Present when Matrix is enabled.
+    pub matrix: Option<MatrixSettings>,
+}
+
+#[derive(Debug, Clone)]
+pub struct GeneralSettings {
+    pub language: Lang,
+    pub data_dir: PathBuf,
+    pub shutdown_grace: Duration,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Human,
+    Json,
+}
+
+#[derive(Debug, Clone)]
+pub struct LogSettings {
+    pub format: LogFormat,
+    /// A tracing `EnvFilter` directive, already checked to parse.
+    pub level: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct DatabaseSettings {
+    pub url: DatabaseUrl,
+    pub max_connections: u32,
+    pub acquire_timeout: Duration,
+    pub busy_timeout: Duration,
+}
+
+/// The bot's own database.
+#[derive(Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// A SQLite file, created on first start.
+    Sqlite(PathBuf),
+    /// A PostgreSQL server. The URL may hold a password, so it is only shown
+    /// through [`DatabaseUrl::redacted`].
+    Postgres(Url),
+}
+
+impl DatabaseUrl {
+    /// The URL with any password replaced, fit for logs and error messages.
+    pub fn redacted(&self) -> String {
+        match self {
+            DatabaseUrl::Sqlite(path) => format!("sqlite:{}", path.display()),
+            DatabaseUrl::Postgres(url) => {
+                let mut url = url.clone();
+                if url.password().is_some() {
+                    let _ = url.set_password(Some("***"));
+                }
+                url.to_string()
+            }
+        }
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+/// What happens when someone the bot does not know writes to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnknownPolicy {
+    /// Answer with a polite refusal that says how to get linked.
+    Refuse,
+    /// Create a local user with the viewer role and link the identity to it.
+    AutoViewer,
+}
+
+#[derive(Debug, Clone)]
+pub struct IdentitySettings {
+    pub unknown: UnknownPolicy,
+    pub contact: String,
+    pub invite_ttl: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct DiscordSettings {
+    pub token: SecretString,
+}
+
+#[derive(Debug, Clone)]
+pub struct MatrixSettings {
+    pub homeserver: Url,
+    pub user: String,
+    pub password: SecretString,
+}
+
+impl Settings {
+    /// The embedded defaults alone, as `pstral` runs with no file and no
+    /// environment.
+    ///
+    /// # Panics
+    /// Never for a released build: a unit test checks that the embedded
+    /// defaults validate.
+    pub fn defaults() -> Self {
+        load_layers(None, BTreeMap::new()).expect("the embedded default configuration is valid")
+    }
+}
+
+/// Loads the configuration: defaults, then `file`, then the process
+/// environment.
+///
+/// # Errors
+/// [`ConfigError::Load`] when the file cannot be read or parsed,
+/// [`ConfigError::Invalid`] with every problem found otherwise.
+pub fn load(file: Option<&Path>) -> Result<Settings, ConfigError> {
+    let env = std::env::vars()
+        .filter(|(k, _)| k.starts_with(ENV_PREFIX))
+        .collect();
+    load_layers(file, env)
+}
+
+/// [`load`] with an explicit environment, for tests and tools.
+///
+/// # Errors
+/// As [`load`].
+pub fn load_layers(
+    file: Option<&Path>,
+    env: BTreeMap<String, String>,
+) -> Result<Settings, ConfigError> {
+    let defaults = Config::builder()
+        .add_source(File::from_str(DEFAULT_TOML, FileFormat::Toml))
+        .build()?
+        .cache
+        .into_table()?;
+
+    let mut user = Config::builder();
+    if let Some(file) = file {
+        user = user.add_source(File::from(file).format(FileFormat::Toml).required(true));
+    }
+    let env: config::Map<String, String> = env.into_iter().collect();
+    let user = user
+        .add_source(
+            Environment::with_prefix("PSTRAL")
+                .prefix_separator("__")
+                .separator("__")
+                .source(Some(env)),
+        )
+        .build()?
+        .cache
+        .into_table()?;
+
+    let mut origins = BTreeMap::new();
+    let mut problems = Vec::new();
+    let merged = overlay("", &defaults, user, &mut origins, &mut problems);
+    let raw: RawSettings = serde_json::from_value(serde_json::Value::Object(merged))
+        .expect("the overlay keeps the types of config/default.toml, which RawSettings mirrors");
+
+    let mut v = Validator { origins, problems };
+    let settings = v.settings(raw);
+    if v.problems.is_empty() {
+        Ok(settings)
+    } else {
+        Err(ConfigError::Invalid(v.problems))
+    }
+}
+
+/// The environment variable that sets `key`.
+pub fn env_var_for(key: &str) -> String {
+    format!("{ENV_PREFIX}{}", key.replace('.', "__").to_uppercase())
+}
+
+/// Whether a key holds a secret, whose value must never be echoed.
+fn is_secret(key: &str) -> bool {
+    let last = key.rsplit('.').next().unwrap_or(key);
+    ["token", "password", "passphrase", "secret"]
+        .iter()
+        .any(|s| last.contains(s))
+}
+
+fn origin_of(key: &str, value: &Value) -> Origin {
+    match value.origin() {
+        Some("the environment") => Origin::Env(env_var_for(key)),
+        Some(file) => Origin::File(file.to_owned()),
+        None => Origin::Default,
+    }
+}
+
+/// Lays the user's values over the defaults, keeping a default wherever the
+/// user's value is unknown or of the wrong type, and recording a problem for
+/// each.
+fn overlay(
+    prefix: &str,
+    defaults: &config::Map<String, Value>,
+    given: config::Map<String, Value>,
+    origins: &mut BTreeMap<String, Origin>,
+    problems: &mut Vec<Problem>,
+) -> serde_json::Map<String, serde_json::Value> {
+    let mut out: serde_json::Map<String, serde_json::Value> = defaults
+        .iter()
+        .map(|(k, v)| (k.clone(), to_json(v)))
+        .collect();
+    // Sorted, so that problems come out in a stable order.
+    let given: BTreeMap<String, Value> = given.into_iter().collect();
+    for (key, value) in given {
+        let path = if prefix.is_empty() {
+            key.clone()
+        } else {
+            format!("{prefix}.{key}")
+        };
+        let origin = origin_of(&path, &value);
+        let Some(default) = defaults.get(&key) else {
+            let mut reason = "unknown key".to_owned();
+            if let Some(near) = nearest(&key, defaults.keys()) {
+                let near = if prefix.is_empty() {
+                    near.to_owned()
+                } else {
+                    format!("{prefix}.{near}")
+                };
+                reason.push_str(&format!("; did you mean `{near}`?"));
+            } else if prefix.is_empty() {
+                let sections: Vec<_> = defaults.keys().map(String::as_str).collect();
+                reason.push_str(&format!("; the sections are {}", sections.join(", ")));
+            }
+            problems.push(Problem {
+                key: path,
+                origin,
+                reason,
+            });
+            continue;
+        };
+        match (&default.kind, value.kind) {
+            (ValueKind::Table(sub_defaults), ValueKind::Table(sub_given)) => {
+                let merged = overlay(&path, sub_defaults, sub_given, origins, problems);
+                out.insert(key, serde_json::Value::Object(merged));
+            }
+            (ValueKind::Table(_), _) => problems.push(Problem {
+                key: path.clone(),
+                origin,
+                reason: format!("is a section, not a value: write its keys under [{path}]"),
+            }),
+            (default_kind, given_kind) => match coerce(default_kind, given_kind) {
+                Ok(json) => {
+                    out.insert(key, json);
+                    origins.insert(path, origin);
+                }
+                Err(Mismatch { expected, got }) => {
+                    let reason = if is_secret(&path) {
+                        format!("expected {expected}")
+                    } else {
+                        format!("expected {expected}, got {got}")
+                    };
+                    problems.push(Problem {
+                        key: path,
+                        origin,
+                        reason,
+                    });
+                }
+            },
+        }
+    }
+    out
+}
+
+/// A value whose type differs from its default's.
+struct Mismatch {
+    expected: String,
+    /// The refused value, shown unless the key holds a secret.
+    got: String,
+}
+
+/// Converts `given` to the type of `default`. Environment variables are
+/// always strings, so strings are parsed into numbers, booleans and lists.
+fn coerce(default: &ValueKind, given: ValueKind) -> Result<serde_json::Value, Mismatch> {
+    use serde_json::Value as J;
+    let mismatch = |expected: &str, got: &ValueKind| Mismatch {
+        expected: expected.to_owned(),
+        got: match got {
+            ValueKind::String(s) => format!("{s:?}"),
+            ValueKind::Table(_) => "a table".to_owned(),
+            ValueKind::Array(_) => "a list".to_owned(),
+            other => other.to_string(),
+        },
+    };
+    match default {
+        ValueKind::Boolean(_) => match given {
+            ValueKind::Boolean(b) => Ok(J::Bool(b)),
+            ValueKind::String(s) if s.eq_ignore_ascii_case("true") => Ok(J::Bool(true)),
+            ValueKind::String(s) if s.eq_ignore_ascii_case("false") => Ok(J::Bool(false)),
+            other => Err(mismatch("true or false", &other)),
+        },
+        ValueKind::I64(_) | ValueKind::U64(_) | ValueKind::I128(_) | ValueKind::U128(_) => {
+            let n = match &given {
+                ValueKind::I64(n) => Some(*n),
+                ValueKind::U64(n) => i64::try_from(*n).ok(),
+                ValueKind::I128(n) => i64::try_from(*n).ok(),
+                ValueKind::U128(n) => i64::try_from(*n).ok(),
+                ValueKind::String(s) => s.trim().parse().ok(),
+                _ => None,
+            };
+            n.map(J::from)
+                .ok_or_else(|| mismatch("a whole number", &given))
+        }
+        ValueKind::Float(_) => {
+            let n = match &given {
+                ValueKind::Float(n) => Some(*n),
+                ValueKind::I64(n) => Some(*n as f64),
+                ValueKind::String(s) => s.trim().parse().ok(),
+                _ => None,
+            };
+            n.and_then(serde_json::Number::from_f64)
+                .map(J::Number)
+                .ok_or_else(|| mismatch("a number", &given))
+        }
+        ValueKind::String(_) => match given {
+            ValueKind::String(s) => Ok(J::String(s)),
+            other => Err(mismatch("a string (in quotes in TOML)", &other)),
+        },
+        ValueKind::Array(items) => {
+            let element = items.first().map(|v| v.kind.clone());
+            let given_items: Vec<ValueKind> = match given {
+                ValueKind::Array(values) => values.into_iter().map(|v| v.kind).collect(),
+                // A list from the environment: comma-separated.
+                ValueKind::String(s) => s
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(|s| ValueKind::String(s.to_owned()))
+                    .collect(),
+                other => return Err(mismatch("a list", &other)),
+            };
+            given_items
+                .into_iter()
+                .map(|item| match &element {
+                    Some(e) => coerce(e, item),
+                    None => Ok(to_json(&Value::new(None, item))),
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map(J::Array)
+                .map_err(|m| Mismatch {
+                    expected: format!("a list whose items are each {}", m.expected),
+                    got: m.got,
+                })
+        }
+        ValueKind::Nil | ValueKind::Table(_) => Ok(to_json(&Value::new(None, given))),
+    }
+}
+
+fn to_json(value: &Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    match &value.kind {
+        ValueKind::Nil => J::Null,
+        ValueKind::Boolean(b) => J::Bool(*b),
+        ValueKind::I64(n) => J::from(*n),
+        ValueKind::I128(n) => J::from(*n as i64),
+        ValueKind::U64(n) => J::from(*n),
+        ValueKind::U128(n) => J::from(*n as u64),
+        ValueKind::Float(n) => serde_json::Number::from_f64(*n).map_or(J::Null, J::Number),
+        ValueKind::String(s) => J::String(s.clone()),
+        ValueKind::Table(t) => J::Object(t.iter().map(|(k, v)| (k.clone(), to_json(v))).collect()),
+        ValueKind::Array(a) => J::Array(a.iter().map(to_json).collect()),
+    }
+}
+
+/// The known key closest to a mistyped one, when it is close enough to be a
+/// likely typo.
+fn nearest<'a>(key: &str, known: impl Iterator<Item = &'a String>) -> Option<&'a str> {
+    known
+        .map(|k| (strsim::levenshtein(key, k), k))
+        .filter(|(d, k)| *d <= 2.max(k.len() / 4))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k.as_str())
+}
+
+// The raw shape of the configuration, mirroring config/default.toml. Every
+// field is a plain type: enumerations, durations and URLs are parsed by the
+// `Validator`, which can report them all at once.
+#[derive(Deserialize)]
+struct RawSettings {
+    general: RawGeneral,
+    log: RawLog,
+    database: RawDatabase,
+    identity: RawIdentity,
+    discord: RawDiscord,
+    matrix: RawMatrix,
+}
+
+#[derive(Deserialize)]
+struct RawGeneral {
+    language: String,
+    data_dir: String,
+    shutdown_grace: String,
+}
+
+#[derive(Deserialize)]
+struct RawLog {
+    format: String,
+    level: String,
+}
+
+#[derive(Deserialize)]
+struct RawDatabase {
+    url: String,
+    password_file: String,
+    max_connections: i64,
+    acquire_timeout: String,
+    busy_timeout: String,
+}
+
+#[derive(Deserialize)]
+struct RawIdentity {
+    unknown: String,
+    contact: String,
+    invite_ttl: String,
+}
+
+#[derive(Deserialize)]
+struct RawDiscord {
+    enabled: bool,
+    token: SecretString,
+    token_file: String,
+}
+
+#[derive(Deserialize)]
+struct RawMatrix {
+    enabled: bool,
+    homeserver: String,
+    user: String,
+    password: SecretString,
+    password_file: String,
+}
+
+/// Turns raw values into typed settings, collecting a [`Problem`] for each
+/// value it refuses (and carrying on with a placeholder, so that later keys
+/// are checked too).
+struct Validator {
+    origins: BTreeMap<String, Origin>,
+    problems: Vec<Problem>,
+}
+
+impl Validator {
+    fn problem(&mut self, key: &str, reason: impl Into<String>) {
+        let origin = self.origins.get(key).cloned().unwrap_or(Origin::Default);
+        self.problems.push(Problem {
+            key: key.to_owned(),
+            origin,
+            reason: reason.into(),
+        });
+    }
+
+    fn choice<T: Copy>(&mut self, key: &str, value: &str, choices: &[(&str, T)]) -> Option<T> {
+        let found = choices.iter().find(|(name, _)| *name == value).map(|c| c.1);
+        if found.is_none() {
+            let names: Vec<String> = choices.iter().map(|(n, _)| format!("{n:?}")).collect();
+            self.problem(
+                key,
+                format!("expected one of {}, got {value:?}", names.join(", ")),
+            );
+        }
+        found
+    }
+
+    fn duration(&mut self, key: &str, value: &str) -> Duration {
+        match humantime::parse_duration(value) {
+            Ok(d) if !d.is_zero() => d,
+            Ok(_) => {
+                self.problem(key, "must be longer than zero");
+                Duration::from_secs(1)
+            }
+            Err(e) => {
+                self.problem(
+                    key,
+                    format!("expected a duration such as \"30s\" or \"7d\", got {value:?} ({e})"),
+                );
+                Duration::from_secs(1)
+            }
+        }
+    }
+
+    /// A secret given inline or as a file. `None` when neither is set.
+    fn secret(&mut self, key: &str, inline: SecretString, file: &str) -> Option<SecretString> {
+        use secrecy::ExposeSecret;
+        let file_key = format!("{key}_file");
+        match (inline.expose_secret().is_empty(), file.is_empty()) {
+            (true, true) => None,
+            (false, true) => Some(inline),
+            (false, false) => {
+                self.problem(key, format!("set either {key} or {file_key}, not both"));
+                None
+            }
+            (true, false) => match std::fs::read_to_string(file) {
+                Ok(s) if s.trim().is_empty() => {
+                    self.problem(&file_key, format!("the file {file} is empty"));
+                    None
+                }
+                // A trailing newline is what editors and `echo` add; it is never part of the secret.
+                Ok(s) => Some(SecretString::from(
+                    s.trim_end_matches(['\n', '\r']).to_owned(),
+                )),
+                Err(e) => {
+                    self.problem(&file_key, format!("cannot read {file}: {e}"));
+                    None
+                }
+            },
+        }
+    }
+
+    fn http_url(&mut self, key: &str, value: &str) -> Option<Url> {
+        match Url::parse(value) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {
+                Some(url)
+            }
+            Ok(url) => {
+                self.problem(
+                    key,
+                    format!(
+                        "expected an http:// or https:// URL with a host, got scheme {:?}",
+                        url.scheme()
+                    ),
+                );
+                None
+            }
+            Err(e) => {
+                self.problem(key, format!("not a valid URL ({e}): {value:?}"));
+                None
+            }
+        }
+    }
+
+    fn settings(&mut self, raw: RawSettings) -> Settings {
+        let language = self
+            .choice(
+                "general.language",
+                &raw.general.language,
+                &[("en", Lang::En), ("fr", Lang::Fr)],
+            )
+            .unwrap_or(Lang::En);
+        if raw.general.data_dir.trim().is_empty() {
+            self.problem("general.data_dir", "must not be empty");
+        }
+        let data_dir = PathBuf::from(&raw.general.data_dir);
+        let general = GeneralSettings {
+            language,
+            shutdown_grace: self.duration("general.shutdown_grace", &raw.general.shutdown_grace),
+            data_dir: data_dir.clone(),
+        };
+
+        let format = self
+            .choice(
+                "log.format",
+                &raw.log.format,
+                &[("human", LogFormat::Human), ("json", LogFormat::Json)],
+            )
+            .unwrap_or(LogFormat::Human);
+        if let Err(e) = tracing_subscriber::EnvFilter::try_new(&raw.log.level) {
+            self.problem(
+                "log.level",
+                format!("not a log filter such as \"info\" or \"info,pstral=debug\": {e}"),
+            );
+        }
+        let log = LogSettings {
+            format,
+            level: raw.log.level,
+        };
+
+        let database = self.database(raw.database, &data_dir);
+
+        let identity = IdentitySettings {
+            unknown: self
+                .choice(
+                    "identity.unknown",
+                    &raw.identity.unknown,
+                    &[
+                        ("refuse", UnknownPolicy::Refuse),
+                        ("auto_viewer", UnknownPolicy::AutoViewer),
+                    ],
+                )
+                .unwrap_or(UnknownPolicy::Refuse),
+            contact: raw.identity.contact.clone(),
+            invite_ttl: self.duration("identity.invite_ttl", &raw.identity.invite_ttl),
+        };
+        if raw.identity.contact.trim().is_empty() {
+            self.problem(
+                "identity.contact",
+                "must say who gives out invite codes (it is shown to unknown users)",
+            );
+        }
+
+        let discord_token =
+            self.secret("discord.token", raw.discord.token, &raw.discord.token_file);
+        let discord = match (raw.discord.enabled, discord_token) {
+            (false, _) => None,
+            (true, Some(token)) => Some(DiscordSettings { token }),
+            (true, None) => {
+                self.problem(
+                    "discord.token",
+                    format!(
+                        "Discord is enabled but has no bot token: set {} or {}",
+                        env_var_for("discord.token"),
+                        env_var_for("discord.token_file")
+                    ),
+                );
+                None
+            }
+        };
+
+        let matrix = self.matrix(raw.matrix);
+
+        Settings {
+            general,
+            log,
+            database,
+            identity,
+            discord,
+            matrix,
+        }
+    }
+
+    fn database(&mut self, raw: RawDatabase, data_dir: &Path) -> DatabaseSettings {
+        let url = if raw.url.is_empty() {
+            DatabaseUrl::Sqlite(data_dir.join("pstral.db"))
+        } else if let Some(path) = raw
+            .url
+            .strip_prefix("sqlite://")
+            .or_else(|| raw.url.strip_prefix("sqlite:"))
+        {
+            let path = path.split('?').next().unwrap_or(path);
+            if path.is_empty() {
+                self.problem(
+                    "database.url",
+                    "a sqlite: URL needs a file path, such as sqlite:data/pstral.db",
+                );
+            }
+            DatabaseUrl::Sqlite(PathBuf::from(path))
+        } else {
+            match Url::parse(&raw.url) {
+                Ok(url)
+                    if matches!(url.scheme(), "postgres" | "postgresql")
+                        && url.host().is_some() =>
+                {
+                    DatabaseUrl::Postgres(url)
+                }
+                Ok(url) => {
+                    self.problem(
+                        "database.url",
+                        format!(
+                            "expected sqlite:PATH or postgres://USER@HOST/DB, got a {:?} URL",
+                            url.scheme()
+                        ),
+                    );
+                    DatabaseUrl::Sqlite(data_dir.join("pstral.db"))
+                }
+                Err(e) => {
+                    // The URL may carry a password: do not echo it.
+                    self.problem(
+                        "database.url",
+                        format!(
+                            "not a valid URL ({e}); expected sqlite:PATH or postgres://USER@HOST/DB"
+                        ),
+                    );
+                    DatabaseUrl::Sqlite(data_dir.join("pstral.db"))
+                }
+            }
+        };
+        let url = if raw.password_file.is_empty() {
+            url
+        } else {
+            match url {
+                DatabaseUrl::Postgres(mut pg) => {
+                    let none = SecretString::from("");
+                    if let Some(password) =
+                        self.secret("database.password", none, &raw.password_file)
+                    {
+                        use secrecy::ExposeSecret;
+                        if pg.set_password(Some(password.expose_secret())).is_err() {
+                            self.problem("database.password_file", "cannot be used with this URL");
+                        }
+                    }
+                    DatabaseUrl::Postgres(pg)
+                }
+                sqlite => {
+                    self.problem(
+                        "database.password_file",
+                        "only applies to a postgres:// database.url",
+                    );
+                    sqlite
+                }
+            }
+        };
+        let max_connections = match u32::try_from(raw.max_connections) {
+            Ok(n @ 1..=1000) => n,
+            _ => {
+                self.problem(
+                    "database.max_connections",
+                    format!("must be between 1 and 1000, got {}", raw.max_connections),
+                );
+                1
+            }
+        };
+        DatabaseSettings {
+            url,
+            max_connections,
+            acquire_timeout: self.duration("database.acquire_timeout", &raw.acquire_timeout),
+            busy_timeout: self.duration("database.busy_timeout", &raw.busy_timeout),
+        }
+    }
+
+    fn matrix(&mut self, raw: RawMatrix) -> Option<MatrixSettings> {
+        // Values are checked even when Matrix is disabled: a typo should be
+        // found before the day someone turns it on.
+        let homeserver = if raw.homeserver.is_empty() {
+            None
+        } else {
+            self.http_url("matrix.homeserver", &raw.homeserver)
+        };
+        let user_ok = raw.user.is_empty()
+            || format!("matrix:{}", raw.user)
+                .parse::<pstral_chat::PlatformIdentity>()
+                .is_ok();
+        if !user_ok {
+            self.problem(
+                "matrix.user",
+                format!(
+                    "expected a Matrix user id such as \"@pstral:example.org\", got {:?}",
+                    raw.user
+                ),
+            );
+        }
+        let password = self.secret("matrix.password", raw.password, &raw.password_file);
+        if !raw.enabled {
+            return None;
+        }
+        if raw.homeserver.is_empty() {
+            self.problem(
+                "matrix.homeserver",
+                "Matrix is enabled but has no homeserver URL",
+            );
+        }
+        if raw.user.is_empty() {
+            self.problem("matrix.user", "Matrix is enabled but has no bot user id");
+        }
+        if password.is_none() {
+            self.problem(
+                "matrix.password",
+                format!(
+                    "Matrix is enabled but has no password: set {} or {}",
+                    env_var_for("matrix.password"),
+                    env_var_for("matrix.password_file")
+                ),
+            );
+        }
+        Some(MatrixSettings {
+            homeserver: homeserver?,
+            user: raw.user,
+            password: password?,
+        })
+        .filter(|_| user_ok)
+    }
+}
+
+impl FromStr for LogFormat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "human" => Ok(Self::Human),
+            "json" => Ok(Self::Json),
+            other => Err(format!("expected human or json, got {other:?}")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use secrecy::ExposeSecret;
+    use std::io::Write;
+
+    fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    fn file(toml: &str) -> tempfile::NamedTempFile {
+        let mut f = tempfile::Builder::new().suffix(".toml").tempfile().unwrap();
+        f.write_all(toml.as_bytes()).unwrap();
+        f
+    }
+
+    fn problems(file_toml: &str, vars: &[(&str, &str)]) -> Vec<Problem> {
+        let f = file(file_toml);
+        match load_layers(Some(f.path()), env(vars)) {
+            Err(ConfigError::Invalid(p)) => p,
+            Err(other) => panic!("expected problems, got {other}"),
+            Ok(_) => panic!("expected problems, the configuration was accepted"),
+        }
+    }
+
+    #[test]
+    fn embedded_defaults_are_valid() {
+        let s = Settings::defaults();
+        assert_eq!(s.general.language, Lang::En);
+        assert_eq!(
+            s.database.url,
+            DatabaseUrl::Sqlite(PathBuf::from("data/pstral.db"))
+        );
+        assert!(s.discord.is_none() && s.matrix.is_none());
+    }
+
+    #[test]
+    fn file_then_environment_override_the_defaults() {
+        let f = file("[general]\nlanguage = \"fr\"\n[database]\nmax_connections = 3\n");
+        let s = load_layers(
+            Some(f.path()),
+            env(&[
+                ("PSTRAL__DATABASE__MAX_CONNECTIONS", "5"),
+                (
+                    "PSTRAL__DATABASE__URL",
+                    "postgres://u:hunter2@db.internal/pstral",
+                ),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.general.language, Lang::Fr);
+        assert_eq!(
+            s.database.max_connections, 5,
+            "the environment wins over the file"
+        );
+        let shown = format!("{s:?}");
+        assert!(shown.contains("db.internal"), "{shown}");
+        assert!(
+            !shown.contains("hunter2"),
+            "a password leaked into Debug: {shown}"
+        );
+    }
+
+    #[test]
+    fn secrets_come_from_a_file_and_never_show_in_debug() {
+        let secret = file("s3cr3t-token\n");
+        let f = file(&format!(
+            "[discord]\nenabled = true\ntoken_file = {:?}\n",
+            secret.path()
+        ));
+        let s = load_layers(Some(f.path()), BTreeMap::new()).unwrap();
+        let token = &s.discord.as_ref().unwrap().token;
+        assert_eq!(token.expose_secret(), "s3cr3t-token");
+        assert!(!format!("{s:?}").contains("s3cr3t"));
+    }
+
+    #[test]
+    fn five_mistakes_are_all_named_with_their_key() {
+        let found = problems(
+            r#"
+            [general]
+            langage = "fr"
+            [database]
+            max_connections = "many"
+            [identity]
+            unknown = "welcome"
+            invite_ttl = "a week"
+            [discord]
+            enabled = true
+            [matrix]
+            homeserver = "matrix.example.org"
+            "#,
+            &[("PSTRAL__LOG__FORMAT", "xml")],
+        );
+        let keys: Vec<&str> = found.iter().map(|p| p.key.as_str()).collect();
+        for expected in [
+            "general.langage",
+            "database.max_connections",
+            "identity.unknown",
+            "identity.invite_ttl",
+            "discord.token",
+            "matrix.homeserver",
+            "log.format",
+        ] {
+            assert!(
+                keys.contains(&expected),
+                "{expected} not reported in {keys:?}"
+            );
+        }
+        let text = ConfigError::Invalid(found.clone()).to_string();
+        assert!(text.contains("did you mean `general.language`"), "{text}");
+        assert!(text.contains("PSTRAL__LOG__FORMAT"), "{text}");
+        assert!(text.contains("PSTRAL__DISCORD__TOKEN"), "{text}");
+    }
+
+    #[test]
+    fn a_secret_of_the_wrong_type_is_not_echoed() {
+        let found = problems("[matrix]\npassword = 123456\n", &[]);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(!found[0].reason.contains("123456"), "{}", found[0].reason);
+    }
+
+    #[test]
+    fn environment_strings_are_parsed_to_the_default_type() {
+        let f = file("");
+        let s = load_layers(
+            Some(f.path()),
+            env(&[
+                ("PSTRAL__DISCORD__ENABLED", "false"),
+                ("PSTRAL__DATABASE__MAX_CONNECTIONS", "12"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.database.max_connections, 12);
+        let found = problems("", &[("PSTRAL__DATABASE__MAX_CONNECTIONS", "twelve")]);
+        assert_eq!(
+            found[0].origin,
+            Origin::Env("PSTRAL__DATABASE__MAX_CONNECTIONS".into())
+        );
+    }
+
+    #[test]
+    fn a_missing_file_is_a_load_error() {
+        let err =
+            load_layers(Some(Path::new("/nonexistent/pstral.toml")), BTreeMap::new()).unwrap_err();
+        assert!(matches!(err, ConfigError::Load(_)), "{err}");
+    }
+}

@@ -1,0 +1,752 @@
+//! Local users, their roles, and the chat identities linked to them.
+//!
+//! A person is one local user with one [`Role`]; any number of platform
+//! identities (`discord:…`, `matrix:@…`) link to them. Every message and every
+//! click is resolved through here, at the moment it happens, so a role change
+//! or an unlink takes effect on the next action. Every change is written to
+//! the audit in the same transaction as the change itself.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use pstral_chat::{Place, PlatformIdentity};
+use rand::Rng;
+use serde::Serialize;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use crate::audit::{Actor, Audit, AuditError, EventKind, NewEvent};
+use crate::config::{IdentitySettings, UnknownPolicy};
+use crate::i18n::Text;
+use crate::store::{Store, StoreError, Tx, on_pool, on_tx};
+
+/// What a local user may do. Each role includes the ones before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// May chat with the bot.
+    Viewer,
+    /// May also run SQL on the Execute target.
+    Executor,
+    /// May also read the audit and manage users.
+    Admin,
+}
+
+/// Something a role may or may not allow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Permission {
+    Chat,
+    Execute,
+    Administer,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Viewer => "viewer",
+            Role::Executor => "executor",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn allows(self, permission: Permission) -> bool {
+        let needed = match permission {
+            Permission::Chat => Role::Viewer,
+            Permission::Execute => Role::Executor,
+            Permission::Administer => Role::Admin,
+        };
+        self >= needed
+    }
+}
+
+impl Permission {
+    /// The least role that has this permission.
+    pub fn least_role(self) -> Role {
+        [Role::Viewer, Role::Executor, Role::Admin]
+            .into_iter()
+            .find(|r| r.allows(self))
+            .unwrap_or(Role::Admin)
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = UnknownRole;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "viewer" => Ok(Role::Viewer),
+            "executor" => Ok(Role::Executor),
+            "admin" => Ok(Role::Admin),
+            other => Err(UnknownRole(other.to_owned())),
+        }
+    }
+}
+
+impl TryFrom<String> for Role {
+    type Error = UnknownRole;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown role {0:?}: the roles are viewer, executor and admin")]
+pub struct UnknownRole(String);
+
+/// A local user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct User {
+    pub id: i64,
+    pub name: String,
+    #[sqlx(try_from = "String")]
+    pub role: Role,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A user with the chat identities linked to them, for listings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UserEntry {
+    #[serde(flatten)]
+    pub user: User,
+    pub identities: Vec<String>,
+}
+
+/// A fresh invite code, shown once to the admin who made it.
+#[derive(Debug, Clone)]
+pub struct Invite {
+    pub code: String,
+    pub user: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// The outcome of looking up who wrote to the bot.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Resolution {
+    /// A linked identity.
+    Known(User),
+    /// An unknown identity, for whom the `auto_viewer` policy just made a user.
+    Created(User),
+    /// An unknown identity under the `refuse` policy: answer with
+    /// [`Directory::refusal`].
+    Refused,
+}
+
+/// Why an identity operation was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum IdentityError {
+    #[error("there is no user named {0:?}")]
+    UnknownUser(String),
+    #[error("a user named {0:?} already exists")]
+    UserExists(String),
+    #[error(
+        "{0:?} is not a valid user name: 1 to 64 letters, digits, '.', '_' or '-', not starting with '-'"
+    )]
+    BadName(String),
+    #[error("{identity} is already linked to {user}")]
+    AlreadyLinked { identity: String, user: String },
+    #[error("{0} is not linked to any user")]
+    NotLinked(String),
+    #[error("this invite code is not valid")]
+    InviteUnknown,
+    #[error("this invite code has expired")]
+    InviteExpired,
+    #[error("this invite code has already been used")]
+    InviteUsed,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Audit(#[from] AuditError),
+}
+
+impl From<sqlx::Error> for IdentityError {
+    fn from(e: sqlx::Error) -> Self {
+        IdentityError::Store(StoreError::Query(e))
+    }
+}
+
+impl IdentityError {
+    /// What to tell the chat user who caused this error, when it is theirs to
+    /// fix; `None` for failures of the bot itself.
+    pub fn user_text(&self) -> Option<Text<'_>> {
+        match self {
+            IdentityError::InviteUnknown => Some(Text::InviteUnknown),
+            IdentityError::InviteExpired => Some(Text::InviteExpired),
+            IdentityError::InviteUsed => Some(Text::InviteUsed),
+            IdentityError::AlreadyLinked { user, .. } => Some(Text::AlreadyLinked { user }),
+            _ => None,
+        }
+    }
+}
+
+/// Users, identities and invites on the own database.
+#[derive(Clone, Debug)]
+pub struct Directory {
+    store: Store,
+    settings: IdentitySettings,
+}
+
+impl Directory {
+    pub fn new(store: Store, settings: IdentitySettings) -> Self {
+        Self { store, settings }
+    }
+
+    /// Creates a local user.
+    ///
+    /// # Errors
+    /// [`IdentityError::BadName`], [`IdentityError::UserExists`], or a store
+    /// failure.
+    pub async fn add_user(
+        &self,
+        name: &str,
+        role: Role,
+        actor: Actor,
+    ) -> Result<User, IdentityError> {
+        check_name(name)?;
+        let mut tx = self.store.begin().await?;
+        if find_user_in(&mut tx, name).await?.is_some() {
+            return Err(IdentityError::UserExists(name.to_owned()));
+        }
+        let user = insert_user(&mut tx, name, role).await?;
+        let event = NewEvent::new(
+            EventKind::UserChanged,
+            actor,
+            json!({"action": "created", "user": user.name, "role": role.as_str()}),
+        );
+        Audit::append_in(&mut tx, event).await?;
+        tx.commit().await?;
+        Ok(user)
+    }
+
+    /// Changes a user's role. It applies from the user's next action.
+    ///
+    /// # Errors
+    /// [`IdentityError::UnknownUser`] or a store failure.
+    pub async fn set_role(
+        &self,
+        name: &str,
+        role: Role,
+        actor: Actor,
+    ) -> Result<User, IdentityError> {
+        let mut tx = self.store.begin().await?;
+        let before = find_user_in(&mut tx, name)
+            .await?
+            .ok_or_else(|| IdentityError::UnknownUser(name.to_owned()))?;
+        on_tx!(&mut tx, conn => {
+            sqlx::query("UPDATE users SET role = $1 WHERE id = $2")
+                .bind(role.as_str())
+                .bind(before.id)
+                .execute(&mut **conn)
+                .await?;
+        });
+        let event = NewEvent::new(
+            EventKind::UserChanged,
+            actor,
+            json!({"action": "role", "user": name, "from": before.role.as_str(), "to": role.as_str()}),
+        );
+        Audit::append_in(&mut tx, event).await?;
+        tx.commit().await?;
+        Ok(User { role, ..before })
+    }
+
+    /// Links a chat identity to a user.
+    ///
+    /// # Errors
+    /// [`IdentityError::UnknownUser`], [`IdentityError::AlreadyLinked`], or a
+    /// store failure.
+    pub async fn link(
+        &self,
+        name: &str,
+        identity: &PlatformIdentity,
+        actor: Actor,
+    ) -> Result<User, IdentityError> {
+        let mut tx = self.store.begin().await?;
+        let user = find_user_in(&mut tx, name)
+            .await?
+            .ok_or_else(|| IdentityError::UnknownUser(name.to_owned()))?;
+        link_in(&mut tx, &user, identity, actor, "admin", None).await?;
+        tx.commit().await?;
+        Ok(user)
+    }
+
+    /// Unlinks a chat identity; returns the user it was linked to.
+    ///
+    /// # Errors
+    /// [`IdentityError::NotLinked`] or a store failure.
+    pub async fn unlink(
+        &self,
+        identity: &PlatformIdentity,
+        actor: Actor,
+    ) -> Result<User, IdentityError> {
+        let mut tx = self.store.begin().await?;
+        let user = user_of_in(&mut tx, identity)
+            .await?
+            .ok_or_else(|| IdentityError::NotLinked(identity.to_string()))?;
+        on_tx!(&mut tx, conn => {
+            sqlx::query("DELETE FROM identities WHERE platform = $1 AND external_id = $2")
+                .bind(identity.platform().as_str())
+                .bind(identity.id())
+                .execute(&mut **conn)
+                .await?;
+        });
+        let event = NewEvent::new(
+            EventKind::IdentityUnlinked,
+            actor,
+            json!({"user": user.name, "identity": identity.to_string()}),
+        );
+        Audit::append_in(&mut tx, event).await?;
+        tx.commit().await?;
+        Ok(user)
+    }
+
+    /// Every user with their identities, by name.
+    ///
+    /// # Errors
+    /// A store failure.
+    pub async fn list(&self) -> Result<Vec<UserEntry>, IdentityError> {
+        let users: Vec<User> = on_pool!(&self.store, pool => {
+            sqlx::query_as("SELECT id, name, role, created_at FROM users ORDER BY name")
+                .fetch_all(pool)
+                .await?
+        });
+        let links: Vec<(i64, String, String)> = on_pool!(&self.store, pool => {
+            sqlx::query_as(
+                "SELECT user_id, platform, external_id FROM identities ORDER BY platform, external_id",
+            )
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(users
+            .into_iter()
+            .map(|user| {
+                let identities = links
+                    .iter()
+                    .filter(|(id, _, _)| *id == user.id)
+                    .map(|(_, platform, external)| format!("{platform}:{external}"))
+                    .collect();
+                UserEntry { user, identities }
+            })
+            .collect())
+    }
+
+    /// The user with this name.
+    ///
+    /// # Errors
+    /// A store failure.
+    pub async fn user(&self, name: &str) -> Result<Option<User>, IdentityError> {
+        Ok(on_pool!(&self.store, pool => {
+            sqlx::query_as::<_, User>("SELECT id, name, role, created_at FROM users WHERE name = $1")
+            .bind(name)
+            .fetch_optional(pool)
+            .await?
+        }))
+    }
+
+    /// The user an identity is linked to, read now: roles and links are
+    /// checked at the moment someone acts, never cached.
+    ///
+    /// # Errors
+    /// A store failure.
+    pub async fn user_of(
+        &self,
+        identity: &PlatformIdentity,
+    ) -> Result<Option<User>, IdentityError> {
+        Ok(on_pool!(&self.store, pool => {
+            sqlx::query_as::<_, User>(
+                "SELECT u.id, u.name, u.role, u.created_at FROM users u \
+                 JOIN identities i ON i.user_id = u.id \
+                 WHERE i.platform = $1 AND i.external_id = $2",
+            )
+            .bind(identity.platform().as_str())
+            .bind(identity.id())
+            .fetch_optional(pool)
+            .await?
+        }))
+    }
+
+    /// Resolves the author of a message to a local user, applying the policy
+    /// for unknown identities. A refusal is audited.
+    ///
+    /// # Errors
+    /// A store failure (the caller should say the bot is unavailable).
+    pub async fn resolve(
+        &self,
+        identity: &PlatformIdentity,
+        display_name: Option<&str>,
+        place: Option<&Place>,
+    ) -> Result<Resolution, IdentityError> {
+        if let Some(user) = self.user_of(identity).await? {
+            return Ok(Resolution::Known(user));
+        }
+        let actor = Actor {
+            user_id: None,
+            identity: Some(identity.clone()),
+        };
+        match self.settings.unknown {
+            UnknownPolicy::Refuse => {
+                let mut event = NewEvent::new(
+                    EventKind::AccessRefused,
+                    actor,
+                    json!({"reason": "unknown_identity"}),
+                );
+                event.place = place.cloned();
+                Audit::new(self.store.clone()).append(event).await?;
+                Ok(Resolution::Refused)
+            }
+            UnknownPolicy::AutoViewer => {
+                let mut tx = self.store.begin().await?;
+                // Another message from the same person may have won the race
+                // to create them while this one waited for the write lock.
+                if let Some(user) = user_of_in(&mut tx, identity).await? {
+                    return Ok(Resolution::Known(user));
+                }
+                let base = auto_name(identity, display_name);
+                let mut name = base.clone();
+                let mut n = 1;
+                while find_user_in(&mut tx, &name).await?.is_some() {
+                    n += 1;
+                    name = format!("{base}-{n}");
+                }
+                let user = insert_user(&mut tx, &name, Role::Viewer).await?;
+                let event = NewEvent::new(
+                    EventKind::UserChanged,
+                    actor.clone(),
+                    json!({"action": "created", "user": name, "role": "viewer", "via": "auto_viewer"}),
+                );
+                Audit::append_in(&mut tx, event).await?;
+                link_in(&mut tx, &user, identity, actor, "auto_viewer", place).await?;
+                tx.commit().await?;
+                Ok(Resolution::Created(user))
+            }
+        }
+    }
+
+    /// The refusal for an unknown identity.
+    pub fn refusal(&self) -> Text<'_> {
+        Text::UnknownIdentity {
+            contact: &self.settings.contact,
+        }
+    }
+
+    /// Makes a one-time code that links whoever sends it to the bot (in a DM)
+    /// to `name`. Only its hash is stored.
+    ///
+    /// # Errors
+    /// [`IdentityError::UnknownUser`] or a store failure.
+    pub async fn create_invite(&self, name: &str, actor: Actor) -> Result<Invite, IdentityError> {
+        let mut tx = self.store.begin().await?;
+        let user = find_user_in(&mut tx, name)
+            .await?
+            .ok_or_else(|| IdentityError::UnknownUser(name.to_owned()))?;
+        let code = new_invite_code();
+        let now = Utc::now();
+        let ttl = chrono::Duration::from_std(self.settings.invite_ttl)
+            .unwrap_or(chrono::Duration::days(7));
+        let expires_at = now + ttl;
+        on_tx!(&mut tx, conn => {
+            sqlx::query(
+                "INSERT INTO invites (code_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(code_hash(&code))
+            .bind(user.id)
+            .bind(now)
+            .bind(expires_at)
+            .execute(&mut **conn)
+            .await?;
+        });
+        // The code itself never reaches the audit: whoever reads the audit
+        // could otherwise use it.
+        let event = NewEvent::new(
+            EventKind::InviteCreated,
+            actor,
+            json!({"user": user.name, "expires_at": expires_at.to_rfc3339()}),
+        );
+        Audit::append_in(&mut tx, event).await?;
+        tx.commit().await?;
+        Ok(Invite {
+            code,
+            user: user.name,
+            expires_at,
+        })
+    }
+
+    /// Consumes an invite code sent by `identity`, linking it to the code's
+    /// user. A failed attempt is audited too.
+    ///
+    /// # Errors
+    /// [`IdentityError::InviteUnknown`], [`IdentityError::InviteExpired`],
+    /// [`IdentityError::InviteUsed`], [`IdentityError::AlreadyLinked`], or a
+    /// store failure.
+    pub async fn consume_invite(
+        &self,
+        code: &str,
+        identity: &PlatformIdentity,
+        place: Option<&Place>,
+    ) -> Result<User, IdentityError> {
+        let actor = Actor {
+            user_id: None,
+            identity: Some(identity.clone()),
+        };
+        let result = self.try_consume(code, identity, actor.clone(), place).await;
+        if let Err(e) = &result {
+            let reason = match e {
+                IdentityError::InviteUnknown => "invite_unknown",
+                IdentityError::InviteExpired => "invite_expired",
+                IdentityError::InviteUsed => "invite_used",
+                IdentityError::AlreadyLinked { .. } => "already_linked",
+                _ => return result,
+            };
+            let mut event =
+                NewEvent::new(EventKind::AccessRefused, actor, json!({"reason": reason}));
+            event.place = place.cloned();
+            Audit::new(self.store.clone()).append(event).await?;
+        }
+        result
+    }
+
+    async fn try_consume(
+        &self,
+        code: &str,
+        identity: &PlatformIdentity,
+        actor: Actor,
+        place: Option<&Place>,
+    ) -> Result<User, IdentityError> {
+        let hash = code_hash(code);
+        let mut tx = self.store.begin().await?;
+        if let Some(user) = user_of_in(&mut tx, identity).await? {
+            return Err(IdentityError::AlreadyLinked {
+                identity: identity.to_string(),
+                user: user.name,
+            });
+        }
+        let invite: Option<(i64, DateTime<Utc>, Option<DateTime<Utc>>)> = on_tx!(&mut tx, conn => {
+            sqlx::query_as("SELECT user_id, expires_at, used_at FROM invites WHERE code_hash = $1")
+                .bind(&hash)
+                .fetch_optional(&mut **conn)
+                .await?
+        });
+        let (user_id, expires_at, used_at) = invite.ok_or(IdentityError::InviteUnknown)?;
+        let now = Utc::now();
+        if used_at.is_some() {
+            return Err(IdentityError::InviteUsed);
+        }
+        if expires_at <= now {
+            return Err(IdentityError::InviteExpired);
+        }
+        // The `used_at IS NULL` guard makes the code single-use even when two
+        // PostgreSQL replicas race on it: the loser updates no row.
+        let claimed = on_tx!(&mut tx, conn => {
+            sqlx::query(
+                "UPDATE invites SET used_at = $1, used_by = $2 WHERE code_hash = $3 AND used_at IS NULL",
+            )
+            .bind(now)
+            .bind(identity.to_string())
+            .bind(&hash)
+            .execute(&mut **conn)
+            .await?
+            .rows_affected()
+        });
+        if claimed != 1 {
+            return Err(IdentityError::InviteUsed);
+        }
+        let user: User = on_tx!(&mut tx, conn => {
+            sqlx::query_as("SELECT id, name, role, created_at FROM users WHERE id = $1")
+                .bind(user_id)
+                .fetch_one(&mut **conn)
+                .await?
+        });
+        let actor = Actor {
+            user_id: Some(user.id),
+            ..actor
+        };
+        link_in(&mut tx, &user, identity, actor, "invite", place).await?;
+        tx.commit().await?;
+        Ok(user)
+    }
+}
+
+/// Normalizes a code as a person might type it (any case, with or without
+/// the dash or spaces) and hashes it.
+fn code_hash(code: &str) -> String {
+    let normal: String = code
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    hex::encode(Sha256::digest(normal.as_bytes()))
+}
+
+/// Ten characters of Crockford's base-32 (no I, L, O, U to misread), 50 bits:
+/// with a single use and an expiry, far beyond guessing through a chat.
+fn new_invite_code() -> String {
+    const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    let mut rng = rand::rng();
+    let chars: String = (0..10)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect();
+    format!("{}-{}", &chars[..5], &chars[5..])
+}
+
+fn check_name(name: &str) -> Result<(), IdentityError> {
+    let ok = !name.is_empty()
+        && name.chars().count() <= 64
+        && !name.starts_with('-')
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if ok {
+        Ok(())
+    } else {
+        Err(IdentityError::BadName(name.to_owned()))
+    }
+}
+
+/// A user name for an auto-created user: from the display name when it has
+/// usable characters, else from the identity.
+fn auto_name(identity: &PlatformIdentity, display_name: Option<&str>) -> String {
+    let slug = |s: &str| {
+        let mut out = String::new();
+        for c in s.chars().flat_map(char::to_lowercase) {
+            if c.is_alphanumeric() {
+                out.push(c);
+            } else if !out.ends_with('-') && !out.is_empty() {
+                out.push('-');
+            }
+        }
+        let out: String = out.trim_end_matches('-').chars().take(48).collect();
+        out.trim_end_matches('-').to_owned()
+    };
+    let from_display = display_name.map(slug).unwrap_or_default();
+    if from_display.is_empty() {
+        slug(&identity.to_string())
+    } else {
+        from_display
+    }
+}
+
+async fn find_user_in(tx: &mut Tx, name: &str) -> Result<Option<User>, IdentityError> {
+    Ok(on_tx!(tx, conn => {
+        sqlx::query_as::<_, User>("SELECT id, name, role, created_at FROM users WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&mut **conn)
+            .await?
+    }))
+}
+
+async fn user_of_in(
+    tx: &mut Tx,
+    identity: &PlatformIdentity,
+) -> Result<Option<User>, IdentityError> {
+    Ok(on_tx!(tx, conn => {
+        sqlx::query_as::<_, User>(
+            "SELECT u.id, u.name, u.role, u.created_at FROM users u \
+             JOIN identities i ON i.user_id = u.id \
+             WHERE i.platform = $1 AND i.external_id = $2",
+        )
+        .bind(identity.platform().as_str())
+        .bind(identity.id())
+        .fetch_optional(&mut **conn)
+        .await?
+    }))
+}
+
+async fn insert_user(tx: &mut Tx, name: &str, role: Role) -> Result<User, IdentityError> {
+    Ok(on_tx!(tx, conn => {
+        sqlx::query_as::<_, User>(
+            "INSERT INTO users (name, role, created_at) VALUES ($1, $2, $3) \
+             RETURNING id, name, role, created_at",
+        )
+        .bind(name)
+        .bind(role.as_str())
+        .bind(Utc::now())
+        .fetch_one(&mut **conn)
+        .await?
+    }))
+}
+
+async fn link_in(
+    tx: &mut Tx,
+    user: &User,
+    identity: &PlatformIdentity,
+    actor: Actor,
+    via: &str,
+    place: Option<&Place>,
+) -> Result<(), IdentityError> {
+    if let Some(owner) = user_of_in(tx, identity).await? {
+        return Err(IdentityError::AlreadyLinked {
+            identity: identity.to_string(),
+            user: owner.name,
+        });
+    }
+    on_tx!(tx, conn => {
+        sqlx::query(
+            "INSERT INTO identities (platform, external_id, user_id, linked_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(identity.platform().as_str())
+        .bind(identity.id())
+        .bind(user.id)
+        .bind(Utc::now())
+        .execute(&mut **conn)
+        .await?;
+    });
+    let mut event = NewEvent::new(
+        EventKind::IdentityLinked,
+        actor,
+        json!({"user": user.name, "identity": identity.to_string(), "via": via}),
+    );
+    event.place = place.cloned();
+    Audit::append_in(tx, event).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_include_the_ones_below() {
+        assert!(Role::Viewer.allows(Permission::Chat));
+        assert!(!Role::Viewer.allows(Permission::Execute));
+        assert!(Role::Executor.allows(Permission::Execute));
+        assert!(!Role::Executor.allows(Permission::Administer));
+        assert!(Role::Admin.allows(Permission::Administer));
+        assert_eq!(Permission::Execute.least_role(), Role::Executor);
+    }
+
+    #[test]
+    fn invite_codes_are_readable_and_normalized_before_hashing() {
+        let code = new_invite_code();
+        assert_eq!(code.len(), 11);
+        assert!(!code.contains(['I', 'L', 'O', 'U']));
+        let typed = format!(" {} ", code.to_lowercase().replace('-', " "));
+        assert_eq!(code_hash(&typed), code_hash(&code));
+        assert_ne!(code_hash(&new_invite_code()), code_hash(&code));
+    }
+
+    #[test]
+    fn auto_names_come_from_the_display_name_or_the_identity() {
+        let id: PlatformIdentity = "matrix:@ana:example.org".parse().unwrap();
+        assert_eq!(
+            auto_name(&id, Some("Ana Martín (Compta)")),
+            "ana-martín-compta"
+        );
+        assert_eq!(auto_name(&id, Some("🙂")), "matrix-ana-example-org");
+        assert_eq!(auto_name(&id, None), "matrix-ana-example-org");
+        assert!(check_name(&auto_name(&id, Some(&"x".repeat(200)))).is_ok());
+    }
+
+    #[test]
+    fn user_names_are_checked() {
+        for good in ["ana", "ana.martin", "a_b-c", "José"] {
+            assert!(check_name(good).is_ok(), "{good}");
+        }
+        for bad in ["", "-ana", "ana martin", "ana@x", &"a".repeat(65)] {
+            assert!(check_name(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,26 @@
+//! Pstral: a self-hosted chat-ops assistant. Employees ask questions in team
+//! chat; a local LLM answers; a generated SQL `SELECT` runs read-only on one
+//! click by a permitted user; everything lands in a tamper-evident audit.
+//!
+//! This crate is the core and knows no chat platform: adapters speak to it
+//! through the `pstral-chat` contract. Its modules:
+//!
+//! - [`config`]: layered configuration, validated once into [`config::Settings`].
+//! - [`store`]: the own database (SQLite or PostgreSQL) and its migrations.
+//! - [`identity`]: local users, roles, linked chat identities, invite codes.
+//! - [`audit`]: the append-only, hash-chained audit log.
+//! - [`conversation`]: conversations, modes and their persisted history.
+//! - [`i18n`]: every sentence a chat user reads, in English and French.
+//! - [`telemetry`]: logging and per-request spans.
+//! - [`app`]: wiring everything for `pstral run`.
+//! - [`cli`]: the `pstral` command line.
+
+pub mod app;
+pub mod audit;
+pub mod cli;
+pub mod config;
+pub mod conversation;
+pub mod i18n;
+pub mod identity;
+pub mod store;
+pub mod telemetry;

@@ -1,0 +1,239 @@
+//! The bot's own database: a SQLite file by default, PostgreSQL for
+//! production, chosen at run time from `database.url`.
+//!
+//! sqlx's `Any` driver cannot carry timestamps, so [`Store`] holds one of two
+//! concrete pools and the queries are written once, in the SQL both backends
+//! accept (`$N` placeholders work on SQLite too), dispatched with the
+//! [`on_pool!`] and [`on_tx!`] macros. Migrations live in
+//! `migrations/sqlite` and `migrations/postgres` and run at every start.
+
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+use sqlx::{ConnectOptions, Connection, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+
+use crate::config::{DatabaseSettings, DatabaseUrl};
+
+pub static SQLITE_MIGRATOR: Migrator = sqlx::migrate!("migrations/sqlite");
+pub static POSTGRES_MIGRATOR: Migrator = sqlx::migrate!("migrations/postgres");
+
+/// A connection pool on the own database.
+#[derive(Clone, Debug)]
+pub enum Store {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// An open write transaction on the own database.
+pub enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+/// Runs the same expression on whichever pool the store holds. The
+/// expression is compiled once per backend.
+macro_rules! on_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match $store {
+            $crate::store::Store::Sqlite($pool) => $body,
+            $crate::store::Store::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use on_pool;
+
+/// Runs the same expression on whichever transaction is open; `$conn` is the
+/// `&mut Transaction`, so write `&mut **$conn` for the executor.
+macro_rules! on_tx {
+    ($tx:expr, $conn:ident => $body:expr) => {
+        match $tx {
+            $crate::store::Tx::Sqlite($conn) => $body,
+            $crate::store::Tx::Postgres($conn) => $body,
+        }
+    };
+}
+pub(crate) use on_tx;
+
+/// Why the own database could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot create the directory {} for the database: {source}", path.display())]
+    CreateDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot open the own database at {url}: {source}")]
+    Connect { url: String, source: sqlx::Error },
+    #[error("cannot migrate the own database at {url}: {source}")]
+    Migrate {
+        url: String,
+        source: sqlx::migrate::MigrateError,
+    },
+    #[error("the own database failed: {0}")]
+    Query(#[from] sqlx::Error),
+}
+
+impl StoreError {
+    /// Whether the database is unreachable or overloaded, as opposed to a
+    /// request it refused: what to tell a user differs.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            StoreError::Connect { .. } | StoreError::CreateDir { .. } => true,
+            StoreError::Migrate { .. } => false,
+            StoreError::Query(e) => matches!(
+                e,
+                sqlx::Error::Io(_)
+                    | sqlx::Error::PoolTimedOut
+                    | sqlx::Error::PoolClosed
+                    | sqlx::Error::WorkerCrashed
+                    | sqlx::Error::Tls(_)
+            ),
+        }
+    }
+}
+
+/// Which database a [`Store`] runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Store {
+    /// Connects to the own database, creating the SQLite file (and its
+    /// directory) on first start, and applies pending migrations.
+    ///
+    /// # Errors
+    /// [`StoreError`] naming the database (password hidden) and the cause.
+    pub async fn open(settings: &DatabaseSettings) -> Result<Self, StoreError> {
+        let url = settings.url.redacted();
+        match &settings.url {
+            DatabaseUrl::Sqlite(path) => {
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
+                        path: dir.to_owned(),
+                        source,
+                    })?;
+                }
+                let options = SqliteConnectOptions::new()
+                    .filename(path)
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .busy_timeout(settings.busy_timeout)
+                    .foreign_keys(true);
+                // Switching to WAL needs an exclusive lock that busy_timeout
+                // does not wait for, so it and the migrations happen on one
+                // connection before the pool opens several.
+                let mut bootstrap =
+                    options
+                        .connect()
+                        .await
+                        .map_err(|source| StoreError::Connect {
+                            url: url.clone(),
+                            source,
+                        })?;
+                SQLITE_MIGRATOR
+                    .run(&mut bootstrap)
+                    .await
+                    .map_err(|source| StoreError::Migrate {
+                        url: url.clone(),
+                        source,
+                    })?;
+                bootstrap.close().await?;
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(settings.max_connections)
+                    .acquire_timeout(settings.acquire_timeout)
+                    .connect_with(options)
+                    .await
+                    .map_err(|source| StoreError::Connect { url, source })?;
+                Ok(Store::Sqlite(pool))
+            }
+            DatabaseUrl::Postgres(pg_url) => {
+                let options = PgConnectOptions::from_str(pg_url.as_str())
+                    .map_err(|source| StoreError::Connect {
+                        url: url.clone(),
+                        source,
+                    })?
+                    .application_name("pstral");
+                let pool = PgPoolOptions::new()
+                    .max_connections(settings.max_connections)
+                    .acquire_timeout(settings.acquire_timeout)
+                    .connect_with(options)
+                    .await
+                    .map_err(|source| StoreError::Connect {
+                        url: url.clone(),
+                        source,
+                    })?;
+                // Concurrent replicas starting together are serialized by the
+                // migrator's advisory lock.
+                POSTGRES_MIGRATOR
+                    .run(&pool)
+                    .await
+                    .map_err(|source| StoreError::Migrate { url, source })?;
+                Ok(Store::Postgres(pool))
+            }
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Store::Sqlite(_) => Backend::Sqlite,
+            Store::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// The newest migration applied, for `pstral migrate` and readiness.
+    ///
+    /// # Errors
+    /// [`StoreError::Query`] when the database cannot be read.
+    pub async fn schema_version(&self) -> Result<i64, StoreError> {
+        let version: Option<i64> = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
+                .fetch_one(pool)
+                .await?
+        });
+        Ok(version.unwrap_or(0))
+    }
+
+    /// Starts a transaction that will write.
+    ///
+    /// On SQLite it is `BEGIN IMMEDIATE`: a deferred transaction that reads
+    /// then writes fails at once with SQLITE_BUSY when another writer got
+    /// there first, whatever the busy timeout; an immediate one waits.
+    ///
+    /// # Errors
+    /// [`StoreError::Query`] when no connection or lock can be had.
+    pub async fn begin(&self) -> Result<Tx, StoreError> {
+        Ok(match self {
+            Store::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Store::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+
+    /// Closes every connection; pending work finishes first.
+    pub async fn close(&self) {
+        on_pool!(self, pool => pool.close().await);
+    }
+}
+
+impl Tx {
+    /// # Errors
+    /// [`StoreError::Query`] when the commit fails; nothing was written then.
+    pub async fn commit(self) -> Result<(), StoreError> {
+        match self {
+            Tx::Sqlite(tx) => tx.commit().await?,
+            Tx::Postgres(tx) => tx.commit().await?,
+        }
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Tx::Sqlite(_) => Backend::Sqlite,
+            Tx::Postgres(_) => Backend::Postgres,
+        }
+    }
+}
