@@ -170,6 +170,26 @@ pub struct Event {
     pub hash: String,
 }
 
+impl Event {
+    /// The hash this event's content and `prev_hash` should have; differs
+    /// from [`Event::hash`] when the row was altered.
+    pub fn recompute_hash(&self) -> String {
+        Record {
+            seq: self.seq,
+            at: self.at,
+            user_id: self.user_id,
+            identity: self.identity.clone(),
+            platform: self.platform.clone(),
+            channel: self.channel.clone(),
+            thread: self.thread.clone(),
+            private: self.private,
+            kind: self.kind.clone(),
+            payload: self.payload.clone(),
+        }
+        .hash(&self.prev_hash)
+    }
+}
+
 fn raw_json<S: serde::Serializer>(payload: &str, s: S) -> Result<S::Ok, S::Error> {
     match serde_json::value::RawValue::from_string(payload.to_owned()) {
         Ok(raw) => raw.serialize(s),
@@ -238,7 +258,8 @@ impl fmt::Display for ChainBreak {
             }
             ChainBreak::OutOfOrder { seq } => write!(
                 f,
-                "event #{seq} was inserted out of order: it does not link to the event before it"
+                "event #{seq} does not link to event #{}: one of them was replaced, or #{seq} was inserted out of order",
+                seq - 1
             ),
             ChainBreak::Truncated {
                 last_present,
@@ -598,19 +619,7 @@ fn csv_row(e: &Event) -> [String; 13] {
 
 /// Checks one event against the one before it.
 fn check_link(event: &Event, prev_seq: i64, prev_hash: &str) -> Option<ChainBreak> {
-    let record = Record {
-        seq: event.seq,
-        at: event.at,
-        user_id: event.user_id,
-        identity: event.identity.clone(),
-        platform: event.platform.clone(),
-        channel: event.channel.clone(),
-        thread: event.thread.clone(),
-        private: event.private,
-        kind: event.kind.clone(),
-        payload: event.payload.clone(),
-    };
-    if record.hash(&event.prev_hash) != event.hash {
+    if event.recompute_hash() != event.hash {
         return Some(ChainBreak::Altered { seq: event.seq });
     }
     if event.seq != prev_seq + 1 {

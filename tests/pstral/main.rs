@@ -1,1 +1,10 @@
-fn main() {}
+//! Pstral's integration tests, in one binary: each module drives the real
+//! library (or the real `pstral` binary) against real SQLite and PostgreSQL.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod audit;
+mod cli;
+mod conversation;
+mod identity;

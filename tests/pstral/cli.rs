@@ -1,0 +1,367 @@
+//! The `pstral` binary as an operator uses it: `check`, `user`, `audit`,
+//! `migrate` and `run`, each in a scratch directory with its own SQLite file.
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+struct Scratch {
+    dir: tempfile::TempDir,
+}
+
+impl Scratch {
+    fn new() -> Self {
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn db(&self) -> PathBuf {
+        self.dir.path().join("own.db")
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_pstral"));
+        cmd.args(args)
+            .current_dir(self.dir.path())
+            .env(
+                "PSTRAL__DATABASE__URL",
+                format!("sqlite:{}", self.db().display()),
+            )
+            .env("USER", "operator")
+            .env_remove("RUST_LOG")
+            .env_remove("PSTRAL_CONFIG");
+        cmd
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("pstral runs")
+    }
+
+    fn write(&self, name: &str, content: &str) -> PathBuf {
+        let path = self.dir.path().join(name);
+        std::fs::File::create(&path)
+            .unwrap()
+            .write_all(content.as_bytes())
+            .unwrap();
+        path
+    }
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn check_names_every_mistake_and_exits_1() {
+    let s = Scratch::new();
+    let config = s.write(
+        "bad.toml",
+        r#"
+        [general]
+        langage = "fr"
+        [database]
+        max_connections = "many"
+        [identity]
+        unknown = "welcome"
+        [discord]
+        enabled = true
+        [matrix]
+        homeserver = "not a url"
+        [llm]
+        model = "x"
+        "#,
+    );
+    let out = s
+        .command(&["check", "--config", config.to_str().unwrap()])
+        .env("PSTRAL__LOG__FORMAT", "xml")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    for key in [
+        "general.langage: unknown key; did you mean `general.language`?",
+        "database.max_connections: expected a whole number, got \"many\"",
+        "identity.unknown: expected one of \"refuse\", \"auto_viewer\", got \"welcome\"",
+        "discord.token: Discord is enabled but has no bot token",
+        "matrix.homeserver: not a valid URL",
+        "llm: unknown key",
+        "log.format: expected one of \"human\", \"json\", got \"xml\" (from PSTRAL__LOG__FORMAT)",
+    ] {
+        assert!(err.contains(key), "missing {key:?} in:\n{err}");
+    }
+    assert!(err.contains("has 7 problems"), "{err}");
+}
+
+#[test]
+fn check_accepts_the_defaults_and_never_prints_a_secret() {
+    let s = Scratch::new();
+    let token = s.write("token", "very-secret-token\n");
+    let out = s
+        .command(&["check"])
+        .env("PSTRAL__DISCORD__ENABLED", "true")
+        .env("PSTRAL__DISCORD__TOKEN_FILE", &token)
+        .env(
+            "PSTRAL__DATABASE__URL",
+            "postgres://pstral:hunter2@db.internal/pstral",
+        )
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out) + &stderr(&out);
+    assert!(text.contains("configuration OK"), "{text}");
+    assert!(text.contains("discord:   enabled (token set)"), "{text}");
+    assert!(
+        text.contains("postgres://pstral:***@db.internal/pstral"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("very-secret") && !text.contains("hunter2"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_malformed_file_is_reported_with_its_place() {
+    let s = Scratch::new();
+    let config = s.write("broken.toml", "[general\nlanguage = 'fr'\n");
+    let out = s.run(&["check", "--config", config.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("cannot read the configuration") && err.contains("broken.toml"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_database_that_is_down_is_reported() {
+    let s = Scratch::new();
+    let out = s
+        .command(&["migrate"])
+        .env(
+            "PSTRAL__DATABASE__URL",
+            "postgres://pstral:hunter2@127.0.0.1:1/pstral",
+        )
+        .env("PSTRAL__DATABASE__ACQUIRE_TIMEOUT", "2s")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("the own database is not available")
+            && err.contains("postgres://pstral:***@127.0.0.1:1/pstral"),
+        "{err}"
+    );
+    assert!(!err.contains("hunter2"), "{err}");
+}
+
+#[test]
+fn users_are_managed_and_every_change_is_audited() {
+    let s = Scratch::new();
+    let ok = |args: &[&str]| {
+        let out = s.run(args);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        stdout(&out)
+    };
+    assert!(ok(&["migrate"]).contains("schema version 1"));
+    assert!(s.db().exists(), "the SQLite file is created on first use");
+    assert_eq!(
+        ok(&["user", "add", "ana", "--role", "admin"]),
+        "created user ana (admin)\n"
+    );
+    ok(&["user", "add", "bob"]);
+    ok(&["user", "link", "ana", "matrix:@ana:example.org"]);
+    ok(&["user", "link", "bob", "discord:80351110224678912"]);
+    ok(&["user", "role", "bob", "executor"]);
+    ok(&["user", "unlink", "discord:80351110224678912"]);
+    let code = ok(&["user", "invite", "bob"]);
+    assert_eq!(code.trim().len(), 11, "{code}");
+
+    let list: Vec<serde_json::Value> = ok(&["user", "list", "--json"])
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(list[0]["name"], "ana");
+    assert_eq!(list[0]["identities"][0], "matrix:@ana:example.org");
+    assert_eq!(list[1]["role"], "executor");
+    assert_eq!(list[1]["identities"].as_array().unwrap().len(), 0);
+    assert!(ok(&["user", "list"]).contains("matrix:@ana:example.org"));
+
+    let bad = s.run(&["user", "link", "carol", "discord:1"]);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(
+        stderr(&bad).contains("there is no user named \"carol\""),
+        "{}",
+        stderr(&bad)
+    );
+    let usage = s.run(&["user", "link", "ana", "discord:ana"]);
+    assert_eq!(
+        usage.status.code(),
+        Some(2),
+        "a malformed identity is a usage error"
+    );
+
+    let events: Vec<serde_json::Value> = ok(&["audit", "list", "--json"])
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let kinds: Vec<&str> = events.iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "user_changed",
+            "user_changed",
+            "identity_linked",
+            "identity_linked",
+            "user_changed",
+            "identity_unlinked",
+            "invite_created",
+            "admin_read"
+        ],
+        "the list includes the record of its own read"
+    );
+    assert_eq!(events[0]["identity"], "cli:operator");
+    assert_eq!(
+        events[4]["payload"],
+        serde_json::json!({"action": "role", "from": "viewer", "to": "executor", "user": "bob"})
+    );
+
+    let table = ok(&["audit", "list", "--kind", "identity_linked"]);
+    assert!(
+        table.contains("identity_linked") && !table.contains("invite_created"),
+        "{table}"
+    );
+    let export = s.dir.path().join("audit.csv");
+    let out = s.run(&[
+        "audit",
+        "export",
+        "--format",
+        "csv",
+        "--output",
+        export.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let csv = std::fs::read_to_string(&export).unwrap();
+    assert!(
+        csv.starts_with("seq,at,user_id,user_name,identity,"),
+        "{csv}"
+    );
+    assert_eq!(
+        csv.lines().count(),
+        1 + 10,
+        "header + events up to the export's own read"
+    );
+
+    let verified = ok(&["audit", "verify"]);
+    assert!(
+        verified.contains("audit chain intact: 10 events verified"),
+        "{verified}"
+    );
+}
+
+#[test]
+fn verify_names_the_tampered_event_and_exits_1() {
+    let s = Scratch::new();
+    for name in ["ana", "bob", "carol"] {
+        assert!(s.run(&["user", "add", name]).status.success());
+    }
+    tamper_sqlite(
+        &s.db(),
+        "UPDATE audit_events SET payload = '{\"user\":\"mallory\"}' WHERE seq = 2",
+    );
+    let out = s.run(&["audit", "verify"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains("audit chain BROKEN: event #2 was altered or moved"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+fn tamper_sqlite(db: &Path, sql: &str) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        use sqlx::Connection;
+        let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite:{}", db.display()))
+            .await
+            .unwrap();
+        sqlx::raw_sql("DROP TRIGGER audit_events_no_update")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    });
+}
+
+#[test]
+fn run_serves_until_sigterm_then_exits_0() {
+    let s = Scratch::new();
+    let mut child = s
+        .command(&["run", "--log-format", "json"])
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = mpsc::channel();
+    let stderr = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let mut seen = Vec::new();
+    loop {
+        let line = rx
+            .recv_timeout(Duration::from_secs(60))
+            .unwrap_or_else(|_| panic!("pstral run never said it was ready: {seen:?}"));
+        let json: serde_json::Value = serde_json::from_str(&line)
+            .unwrap_or_else(|e| panic!("--log-format json prints JSON lines, got {line:?}: {e}"));
+        let message = json["fields"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        assert!(json["span"]["correlation_id"].is_string(), "{line}");
+        seen.push(message.clone());
+        if message.contains("waiting for SIGINT or SIGTERM") {
+            break;
+        }
+    }
+    assert!(seen.iter().any(|m| m == "own database ready"), "{seen:?}");
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+}
+
+#[test]
+fn run_refuses_a_platform_this_build_cannot_serve() {
+    let s = Scratch::new();
+    let out = s
+        .command(&["run"])
+        .env("PSTRAL__DISCORD__ENABLED", "true")
+        .env("PSTRAL__DISCORD__TOKEN", "t")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("PSTRAL__DISCORD__ENABLED=false"),
+        "{}",
+        stderr(&out)
+    );
+}

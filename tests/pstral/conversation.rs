@@ -1,0 +1,116 @@
+//! Conversations and their bounded history on both backends.
+
+use pstral::conversation::{Conversations, Mode, NewMessage, Speaker};
+use pstral_chat::Place;
+
+use crate::on_both_backends;
+use crate::support::TestDb;
+
+fn channel() -> Place {
+    Place {
+        platform: "discord".parse().unwrap(),
+        channel: "1100".to_owned(),
+        thread: None,
+        private: false,
+    }
+}
+
+fn said<'a>(speaker: Speaker, content: &'a str, platform_id: Option<&'a str>) -> NewMessage<'a> {
+    NewMessage {
+        speaker,
+        user_id: None,
+        platform_message_id: platform_id,
+        content,
+    }
+}
+
+async fn a_thread_is_one_conversation(db: TestDb) {
+    let convs = Conversations::new(db.store.clone());
+    let first = convs
+        .find_or_start(&channel(), "m1", Mode::Sql, None)
+        .await
+        .unwrap();
+    let again = convs
+        .find_or_start(&channel(), "m1", Mode::Chat, None)
+        .await
+        .unwrap();
+    assert_eq!(first, again, "the second message joins, and keeps the mode");
+    assert_eq!(first.mode, Mode::Sql);
+    let other = convs
+        .find_or_start(&channel(), "m2", Mode::Chat, None)
+        .await
+        .unwrap();
+    assert_ne!(other.id, first.id);
+
+    convs.set_mode(first.id, Mode::Chat).await.unwrap();
+    assert_eq!(convs.get(first.id).await.unwrap().unwrap().mode, Mode::Chat);
+    assert_eq!(convs.get(-1).await.unwrap(), None);
+}
+
+async fn history_is_the_last_messages_oldest_first(db: TestDb) {
+    let convs = Conversations::new(db.store.clone());
+    let c = convs
+        .find_or_start(&channel(), "m1", Mode::Chat, None)
+        .await
+        .unwrap();
+    for i in 0..15 {
+        let text = format!("question {i}");
+        convs
+            .append(c.id, said(Speaker::User, &text, None))
+            .await
+            .unwrap();
+        let answer = format!("answer {i}");
+        let bot_id = format!("bot-{i}");
+        convs
+            .append(c.id, said(Speaker::Assistant, &answer, Some(&bot_id)))
+            .await
+            .unwrap();
+    }
+    let history = convs.history(c.id, 10).await.unwrap();
+    let texts: Vec<&str> = history.iter().map(|m| m.content.as_str()).collect();
+    assert_eq!(texts.len(), 10);
+    assert_eq!(texts[0], "question 10");
+    assert_eq!(texts[9], "answer 14");
+    assert_eq!(history[9].speaker, Speaker::Assistant);
+
+    let by_reply = convs.find_by_message(&channel(), "bot-3").await.unwrap();
+    assert_eq!(by_reply.map(|c| c.id), Some(c.id));
+    let elsewhere = Place {
+        channel: "other".into(),
+        ..channel()
+    };
+    assert_eq!(
+        convs.find_by_message(&elsewhere, "bot-3").await.unwrap(),
+        None
+    );
+}
+
+async fn messages_of_two_threads_arriving_together_do_not_collide(db: TestDb) {
+    let convs = Conversations::new(db.store.clone());
+    let tasks: Vec<_> = (0..20)
+        .map(|i| {
+            let convs = convs.clone();
+            tokio::spawn(async move {
+                let root = if i % 2 == 0 { "even" } else { "odd" };
+                convs
+                    .find_or_start(&channel(), root, Mode::Sql, None)
+                    .await
+                    .unwrap()
+                    .id
+            })
+        })
+        .collect();
+    let mut ids = Vec::new();
+    for t in tasks {
+        ids.push(t.await.unwrap());
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), 2);
+}
+
+on_both_backends!(
+    a_thread_is_one_conversation,
+    history_is_the_last_messages_oldest_first,
+    messages_of_two_threads_arriving_together_do_not_collide,
+);

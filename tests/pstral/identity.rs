@@ -1,0 +1,307 @@
+//! Users, roles, identity links and invite codes on both backends.
+
+use std::time::Duration;
+
+use pstral::audit::{Actor, Audit, AuditFilter, Order};
+use pstral::config::{IdentitySettings, UnknownPolicy};
+use pstral::identity::{Directory, IdentityError, Resolution, Role};
+use pstral_chat::{Place, PlatformIdentity};
+
+use crate::on_both_backends;
+use crate::support::TestDb;
+
+fn settings(unknown: UnknownPolicy) -> IdentitySettings {
+    IdentitySettings {
+        unknown,
+        contact: "the IT desk".to_owned(),
+        invite_ttl: Duration::from_secs(3600),
+    }
+}
+
+fn id(s: &str) -> PlatformIdentity {
+    s.parse().unwrap()
+}
+
+fn dm() -> Place {
+    Place {
+        platform: "matrix".parse().unwrap(),
+        channel: "!dm:example.org".to_owned(),
+        thread: None,
+        private: true,
+    }
+}
+
+async fn kinds(db: &TestDb) -> Vec<String> {
+    let events = Audit::new(db.store.clone())
+        .list(&AuditFilter::default(), Order::OldestFirst, 1000)
+        .await
+        .unwrap();
+    events.into_iter().map(|e| e.kind).collect()
+}
+
+async fn users_are_created_listed_and_linked(db: TestDb) {
+    let dir = Directory::new(db.store.clone(), settings(UnknownPolicy::Refuse));
+    let ana = dir
+        .add_user("ana", Role::Executor, Actor::cli())
+        .await
+        .unwrap();
+    dir.add_user("bob", Role::Viewer, Actor::cli())
+        .await
+        .unwrap();
+    dir.link("ana", &id("discord:80351110224678912"), Actor::cli())
+        .await
+        .unwrap();
+    dir.link("ana", &id("matrix:@ana:example.org"), Actor::cli())
+        .await
+        .unwrap();
+
+    let list = dir.list().await.unwrap();
+    assert_eq!(list.len(), 2);
+    assert_eq!(list[0].user, ana);
+    assert_eq!(
+        list[0].identities,
+        ["discord:80351110224678912", "matrix:@ana:example.org"]
+    );
+    assert!(list[1].identities.is_empty());
+    let found = dir.user_of(&id("matrix:@ana:example.org")).await.unwrap();
+    assert_eq!(found.map(|u| u.name), Some("ana".to_owned()));
+    assert_eq!(
+        dir.user("bob").await.unwrap().map(|u| u.role),
+        Some(Role::Viewer)
+    );
+    assert_eq!(dir.user("carol").await.unwrap(), None);
+}
+
+async fn mistakes_are_refused_with_a_reason(db: TestDb) {
+    let dir = Directory::new(db.store.clone(), settings(UnknownPolicy::Refuse));
+    dir.add_user("ana", Role::Viewer, Actor::cli())
+        .await
+        .unwrap();
+    dir.add_user("bob", Role::Viewer, Actor::cli())
+        .await
+        .unwrap();
+    let ana_discord = id("discord:1");
+    dir.link("ana", &ana_discord, Actor::cli()).await.unwrap();
+
+    let dup = dir
+        .add_user("ana", Role::Admin, Actor::cli())
+        .await
+        .unwrap_err();
+    assert!(matches!(dup, IdentityError::UserExists(_)), "{dup}");
+    let bad = dir
+        .add_user("ana martin", Role::Viewer, Actor::cli())
+        .await
+        .unwrap_err();
+    assert!(matches!(bad, IdentityError::BadName(_)), "{bad}");
+    let taken = dir
+        .link("bob", &ana_discord, Actor::cli())
+        .await
+        .unwrap_err();
+    assert_eq!(taken.to_string(), "discord:1 is already linked to ana");
+    let nobody = dir
+        .link("carol", &id("discord:2"), Actor::cli())
+        .await
+        .unwrap_err();
+    assert!(matches!(nobody, IdentityError::UnknownUser(_)), "{nobody}");
+    let no_role = dir
+        .set_role("carol", Role::Admin, Actor::cli())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(no_role, IdentityError::UnknownUser(_)),
+        "{no_role}"
+    );
+    // Nothing failed half-way: exactly the successful changes are audited.
+    assert_eq!(
+        kinds(&db).await,
+        ["user_changed", "user_changed", "identity_linked"]
+    );
+}
+
+async fn a_role_change_applies_at_the_next_action(db: TestDb) {
+    let dir = Directory::new(db.store.clone(), settings(UnknownPolicy::Refuse));
+    dir.add_user("ana", Role::Viewer, Actor::cli())
+        .await
+        .unwrap();
+    let ana = id("discord:1");
+    dir.link("ana", &ana, Actor::cli()).await.unwrap();
+    let Resolution::Known(before) = dir.resolve(&ana, None, None).await.unwrap() else {
+        panic!("ana is linked")
+    };
+    assert_eq!(before.role, Role::Viewer);
+    dir.set_role("ana", Role::Executor, Actor::cli())
+        .await
+        .unwrap();
+    let Resolution::Known(after) = dir.resolve(&ana, None, None).await.unwrap() else {
+        panic!("ana is linked")
+    };
+    assert_eq!(after.role, Role::Executor);
+
+    let unlinked = dir.unlink(&ana, Actor::cli()).await.unwrap();
+    assert_eq!(unlinked.name, "ana");
+    assert_eq!(
+        dir.resolve(&ana, None, None).await.unwrap(),
+        Resolution::Refused
+    );
+    let again = dir.unlink(&ana, Actor::cli()).await.unwrap_err();
+    assert!(matches!(again, IdentityError::NotLinked(_)), "{again}");
+}
+
+async fn unknown_people_are_refused_and_the_refusal_is_audited(db: TestDb) {
+    let dir = Directory::new(db.store.clone(), settings(UnknownPolicy::Refuse));
+    let stranger = id("matrix:@eve:example.org");
+    let outcome = dir
+        .resolve(&stranger, Some("Eve"), Some(&dm()))
+        .await
+        .unwrap();
+    assert_eq!(outcome, Resolution::Refused);
+    let text = dir.refusal().render(pstral::i18n::Lang::Fr);
+    assert!(
+        text.contains("the IT desk") && text.contains("link CODE"),
+        "{text}"
+    );
+    let events = Audit::new(db.store.clone())
+        .list(&AuditFilter::default(), Order::OldestFirst, 10)
+        .await
+        .unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].kind, "access_refused");
+    assert_eq!(
+        events[0].identity.as_deref(),
+        Some("matrix:@eve:example.org")
+    );
+    assert_eq!(events[0].channel.as_deref(), Some("!dm:example.org"));
+    assert!(events[0].private);
+    assert!(dir.list().await.unwrap().is_empty(), "no user was created");
+}
+
+async fn unknown_people_become_viewers_under_auto_viewer(db: TestDb) {
+    let dir = Directory::new(db.store.clone(), settings(UnknownPolicy::AutoViewer));
+    dir.add_user("ana", Role::Admin, Actor::cli())
+        .await
+        .unwrap();
+    let newcomer = id("discord:42");
+    let Resolution::Created(user) = dir.resolve(&newcomer, Some("Ana"), None).await.unwrap() else {
+        panic!("the policy creates users")
+    };
+    assert_eq!((user.name.as_str(), user.role), ("ana-2", Role::Viewer));
+    assert_eq!(
+        dir.resolve(&newcomer, Some("Ana"), None).await.unwrap(),
+        Resolution::Known(user)
+    );
+    assert_eq!(
+        kinds(&db).await,
+        ["user_changed", "user_changed", "identity_linked"]
+    );
+}
+
+async fn invite_codes_link_once(db: TestDb) {
+    let dir = Directory::new(db.store.clone(), settings(UnknownPolicy::Refuse));
+    dir.add_user("ana", Role::Executor, Actor::cli())
+        .await
+        .unwrap();
+    let invite = dir.create_invite("ana", Actor::cli()).await.unwrap();
+    let phone = id("matrix:@ana:example.org");
+
+    // Typed loosely, as a person would.
+    let typed = invite.code.to_lowercase().replace('-', " ");
+    let user = dir
+        .consume_invite(&typed, &phone, Some(&dm()))
+        .await
+        .unwrap();
+    assert_eq!(user.name, "ana");
+    assert_eq!(
+        dir.user_of(&phone).await.unwrap().map(|u| u.name),
+        Some("ana".into())
+    );
+
+    let laptop = id("discord:7");
+    let reused = dir
+        .consume_invite(&invite.code, &laptop, None)
+        .await
+        .unwrap_err();
+    assert!(matches!(reused, IdentityError::InviteUsed), "{reused}");
+    let wrong = dir
+        .consume_invite("AAAAA-AAAAA", &laptop, None)
+        .await
+        .unwrap_err();
+    assert!(matches!(wrong, IdentityError::InviteUnknown), "{wrong}");
+    let second = dir.create_invite("ana", Actor::cli()).await.unwrap();
+    let linked = dir
+        .consume_invite(&second.code, &phone, None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(linked, IdentityError::AlreadyLinked { .. }),
+        "{linked}"
+    );
+
+    let events = Audit::new(db.store.clone())
+        .list(&AuditFilter::default(), Order::OldestFirst, 100)
+        .await
+        .unwrap();
+    let kinds: Vec<&str> = events.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(
+        kinds,
+        [
+            "user_changed",
+            "invite_created",
+            "identity_linked",
+            "access_refused",
+            "access_refused",
+            "invite_created",
+            "access_refused"
+        ]
+    );
+    assert!(
+        events.iter().all(|e| !e.payload.contains(&invite.code)),
+        "an invite code must never reach the audit"
+    );
+}
+
+async fn expired_invite_codes_are_refused(db: TestDb) {
+    let mut s = settings(UnknownPolicy::Refuse);
+    s.invite_ttl = Duration::ZERO;
+    let dir = Directory::new(db.store.clone(), s);
+    dir.add_user("ana", Role::Viewer, Actor::cli())
+        .await
+        .unwrap();
+    let invite = dir.create_invite("ana", Actor::cli()).await.unwrap();
+    let err = dir
+        .consume_invite(&invite.code, &id("discord:1"), None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, IdentityError::InviteExpired), "{err}");
+    assert_eq!(dir.user_of(&id("discord:1")).await.unwrap(), None);
+}
+
+async fn one_invite_raced_by_two_replicas_links_one_identity(db: TestDb) {
+    let replica = db.another_replica().await;
+    let a = Directory::new(db.store.clone(), settings(UnknownPolicy::Refuse));
+    let b = Directory::new(replica, settings(UnknownPolicy::Refuse));
+    a.add_user("ana", Role::Viewer, Actor::cli()).await.unwrap();
+    let code = a.create_invite("ana", Actor::cli()).await.unwrap().code;
+    let (first, second) = (id("discord:1"), id("discord:2"));
+    let (x, y) = tokio::join!(
+        a.consume_invite(&code, &first, None),
+        b.consume_invite(&code, &second, None),
+    );
+    assert_eq!(
+        usize::from(x.is_ok()) + usize::from(y.is_ok()),
+        1,
+        "exactly one wins: {x:?} {y:?}"
+    );
+    let loser = x.err().or(y.err()).unwrap();
+    assert!(matches!(loser, IdentityError::InviteUsed), "{loser}");
+}
+
+on_both_backends!(
+    users_are_created_listed_and_linked,
+    mistakes_are_refused_with_a_reason,
+    a_role_change_applies_at_the_next_action,
+    unknown_people_are_refused_and_the_refusal_is_audited,
+    unknown_people_become_viewers_under_auto_viewer,
+    invite_codes_link_once,
+    expired_invite_codes_are_refused,
+    one_invite_raced_by_two_replicas_links_one_identity,
+);

@@ -1,0 +1,171 @@
+//! Shared helpers for the integration tests: a fresh own database per test,
+//! on real SQLite or real PostgreSQL.
+//!
+//! PostgreSQL is reached at `PSTRAL_TEST_PG_URL` (default
+//! `postgres://postgres@127.0.0.1:5432/test`, which `scripts/test` makes sure
+//! is up). Each test gets a database of its own, created here and dropped when
+//! the test ends, passed or not. A server that cannot be reached fails the
+//! test: nothing is skipped.
+
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use pstral::config::{DatabaseSettings, DatabaseUrl};
+use pstral::store::Store;
+use sqlx::{Connection, PgConnection};
+use url::Url;
+
+pub fn pg_admin_url() -> String {
+    std::env::var("PSTRAL_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
+}
+
+/// A fresh, migrated own database that disappears with the value.
+pub struct TestDb {
+    pub store: Store,
+    pub settings: DatabaseSettings,
+    dir: Option<tempfile::TempDir>,
+    pg_database: Option<String>,
+}
+
+impl TestDb {
+    pub async fn sqlite() -> Self {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let settings = settings(DatabaseUrl::Sqlite(dir.path().join("own.db")));
+        let store = Store::open(&settings)
+            .await
+            .expect("open a fresh SQLite store");
+        Self {
+            store,
+            settings,
+            dir: Some(dir),
+            pg_database: None,
+        }
+    }
+
+    pub async fn postgres() -> Self {
+        static COUNTER: AtomicU32 = AtomicU32::new(0);
+        let name = format!(
+            "pstral_t_{}_{}_{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed),
+            rand_suffix()
+        );
+        let admin = pg_admin_url();
+        let mut conn = PgConnection::connect(&admin).await.unwrap_or_else(|e| {
+            panic!(
+                "PostgreSQL is required for these tests and is not reachable at {admin}: {e}. \
+                 Run the tests with scripts/test, which starts it, or set PSTRAL_TEST_PG_URL."
+            )
+        });
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+            .execute(&mut conn)
+            .await
+            .expect("CREATE DATABASE (the test role needs CREATEDB)");
+        conn.close().await.ok();
+        let mut url = Url::parse(&admin).expect("PSTRAL_TEST_PG_URL is a URL");
+        url.set_path(&name);
+        let settings = settings(DatabaseUrl::Postgres(url));
+        let store = Store::open(&settings)
+            .await
+            .expect("open a fresh PostgreSQL store");
+        Self {
+            store,
+            settings,
+            dir: None,
+            pg_database: Some(name),
+        }
+    }
+
+    /// A second, independent pool on the same database: another replica.
+    pub async fn another_replica(&self) -> Store {
+        Store::open(&self.settings)
+            .await
+            .expect("open a second pool")
+    }
+
+    pub fn sqlite_path(&self) -> Option<PathBuf> {
+        match &self.settings.url {
+            DatabaseUrl::Sqlite(p) => Some(p.clone()),
+            DatabaseUrl::Postgres(_) => None,
+        }
+    }
+
+    /// Runs raw SQL behind the store's back, as an intruder with write access
+    /// to the database would.
+    pub async fn tamper(&self, sql: &str) {
+        let sql = sqlx::AssertSqlSafe(sql.to_owned());
+        match &self.store {
+            Store::Sqlite(pool) => sqlx::raw_sql(sql).execute(pool).await.map(drop),
+            Store::Postgres(pool) => sqlx::raw_sql(sql).execute(pool).await.map(drop),
+        }
+        .expect("tampering SQL runs");
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some(name) = self.pg_database.take() else {
+            return;
+        };
+        // Drop runs outside any async context we may block, so the database
+        // is dropped from a thread with a runtime of its own.
+        let admin = pg_admin_url();
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime");
+            rt.block_on(async {
+                if let Ok(mut conn) = PgConnection::connect(&admin).await {
+                    let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                        "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+                    )))
+                    .execute(&mut conn)
+                    .await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+fn settings(url: DatabaseUrl) -> DatabaseSettings {
+    DatabaseSettings {
+        url,
+        max_connections: 8,
+        acquire_timeout: Duration::from_secs(30),
+        busy_timeout: Duration::from_secs(10),
+    }
+}
+
+fn rand_suffix() -> String {
+    uuid::Uuid::new_v4().simple().to_string()[..8].to_owned()
+}
+
+/// Declares each listed `async fn(TestDb)` as two tests, one per backend:
+/// `MODULE::sqlite::NAME` and `MODULE::postgres::NAME`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    super::$name($crate::support::TestDb::sqlite().await).await
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    super::$name($crate::support::TestDb::postgres().await).await
+                }
+            )*
+        }
+    };
+}
