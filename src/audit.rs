@@ -2,11 +2,16 @@
 //! event carries the SHA-256 of the one before it, so that editing, deleting,
 //! reordering or slipping in a row behind the store's back is detectable.
 //!
-//! Appends are serialized on the `audit_head` row (SQLite: the write lock of
-//! `BEGIN IMMEDIATE`; PostgreSQL: `SELECT … FOR UPDATE`, which holds across
-//! pools and replicas), and `prev_hash` is `UNIQUE`, so the chain cannot fork
-//! even if that lock were bypassed. Triggers refuse `UPDATE`/`DELETE` on the
-//! table; [`Audit::verify`] catches what gets past them.
+//! The chain never forks: `prev_hash` is `UNIQUE`, and the only hash not yet
+//! linked to is the newest event's, so an insert that links to anything else
+//! is refused by the database itself. That lets appends be optimistic: a
+//! writer keeps the head in memory and appends with one autocommitted
+//! `INSERT` (a trigger moves the `audit_head` row); when another process or
+//! replica appended meanwhile, the insert hits the unique index, and the
+//! writer re-reads the head and tries again. Appends made concurrently in one
+//! process are combined into one multi-row `INSERT` (group commit). Triggers
+//! refuse `UPDATE`/`DELETE` on the table; [`Audit::verify`] catches what gets
+//! past them.
 //!
 //! An event that gates an action (an execution) is appended, and committed,
 //! before the action starts: if the audit cannot take it, the action does not
@@ -15,6 +20,10 @@
 use std::fmt;
 use std::io::Write;
 use std::str::FromStr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::oneshot::error::TryRecvError;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use futures_util::TryStreamExt;
@@ -29,6 +38,14 @@ pub const GENESIS: &str = "00000000000000000000000000000000000000000000000000000
 
 /// How many events a reader fetches per round trip when it walks the log.
 const PAGE: i64 = 1000;
+
+/// How many events one combined `INSERT` carries at most (12 bind
+/// parameters each, well within SQLite's and PostgreSQL's limits).
+const MAX_BATCH: usize = 64;
+
+/// How often a writer retries after other writers moved the head. Each retry
+/// means another writer made progress, so this bounds only starvation.
+const MAX_ATTEMPTS: usize = 1000;
 
 /// What an event records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -215,6 +232,15 @@ pub enum AuditError {
     Write(#[from] std::io::Error),
     #[error("cannot write the audit export as CSV: {0}")]
     Csv(#[from] csv::Error),
+    /// An append that was written together with others failed; they all
+    /// share this cause.
+    #[error("cannot record the audit event: {0}")]
+    Append(Arc<StoreError>),
+    /// The write carrying this event was interrupted (its task panicked);
+    /// whether the event was recorded is unknown, so its action must not
+    /// happen.
+    #[error("the audit write was interrupted")]
+    Interrupted,
 }
 
 impl From<sqlx::Error> for AuditError {
@@ -318,10 +344,42 @@ pub enum Order {
     NewestFirst,
 }
 
-/// The audit log on the own database.
-#[derive(Clone, Debug)]
+/// The audit log on the own database. Clones share one writer, so their
+/// concurrent appends are combined.
+#[derive(Clone)]
 pub struct Audit {
     store: Store,
+    writer: Arc<Writer>,
+}
+
+impl fmt::Debug for Audit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Audit")
+            .field("store", &self.store)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Appends waiting to be written, and the head as this writer last knew it.
+struct Writer {
+    next_id: AtomicU64,
+    pending: Mutex<Vec<Pending>>,
+    /// Held by whoever is writing a batch; `None` until read, and after a
+    /// failure, so that the next batch reads the head afresh.
+    head: Arc<tokio::sync::Mutex<Option<Head>>>,
+}
+
+struct Pending {
+    /// Tells a caller's own event from the others in a batch.
+    id: u64,
+    event: NewEvent,
+    done: tokio::sync::oneshot::Sender<Result<Appended, AuditError>>,
+}
+
+#[derive(Clone)]
+struct Head {
+    seq: i64,
+    hash: String,
 }
 
 macro_rules! select_events {
@@ -344,81 +402,81 @@ macro_rules! select_events {
 
 impl Audit {
     pub fn new(store: Store) -> Self {
-        Self { store }
+        Self {
+            store,
+            writer: Arc::new(Writer {
+                next_id: AtomicU64::new(0),
+                pending: Mutex::new(Vec::new()),
+                head: Arc::new(tokio::sync::Mutex::new(None)),
+            }),
+        }
     }
 
-    /// Appends one event in a transaction of its own, committed before this
-    /// returns.
+    /// Appends one event, committed before this returns.
     ///
     /// # Errors
-    /// [`AuditError::Store`] when the database cannot take it; the event is
-    /// then not recorded, and an action it gates must not happen.
+    /// [`AuditError`] when the database cannot take it; the event is then not
+    /// recorded, and an action it gates must not happen.
     pub async fn append(&self, event: NewEvent) -> Result<Appended, AuditError> {
-        let mut tx = self.store.begin().await?;
-        let appended = Self::append_in(&mut tx, event).await?;
-        tx.commit().await?;
-        Ok(appended)
+        let (done, mut outcome) = tokio::sync::oneshot::channel();
+        let id = self.writer.next_id.fetch_add(1, Ordering::Relaxed);
+        self.writer
+            .pending
+            .lock()
+            .expect("the pending list is never left poisoned")
+            .push(Pending { id, event, done });
+        loop {
+            // Whoever holds the head writes what is pending, ours included
+            // unless an earlier holder already took it.
+            let head = Arc::clone(&self.writer.head).lock_owned().await;
+            match outcome.try_recv() {
+                Ok(result) => return result,
+                Err(TryRecvError::Closed) => return Err(AuditError::Interrupted),
+                Err(TryRecvError::Empty) => {}
+            }
+            let batch: Vec<Pending> = {
+                let mut pending = self.writer.pending.lock().expect("never poisoned");
+                let n = pending.len().min(MAX_BATCH);
+                pending.drain(..n).collect()
+            };
+            let store = self.store.clone();
+            if batch.len() == 1 && batch[0].id == id {
+                // Only our own event: if we are cancelled, no one else waits.
+                write_batch(store, head, batch).await;
+            } else {
+                // Others wait on this write: spawned, so that it completes
+                // and they all hear of it even if this caller is cancelled.
+                let _ = tokio::spawn(write_batch(store, head, batch)).await;
+            }
+            match outcome.try_recv() {
+                Ok(result) => return result,
+                Err(TryRecvError::Closed) => return Err(AuditError::Interrupted),
+                Err(TryRecvError::Empty) => {}
+            }
+        }
     }
 
     /// Appends one event inside `tx`, so that it commits (or not) with the
-    /// change it records.
+    /// change it records. Used for changes that must be audited atomically.
     ///
     /// # Errors
     /// [`AuditError::Store`] when the database refuses the write.
     pub async fn append_in(tx: &mut Tx, event: NewEvent) -> Result<Appended, AuditError> {
         let head_sql = match tx {
+            // BEGIN IMMEDIATE already holds the write lock.
             Tx::Sqlite(_) => "SELECT seq, hash FROM audit_head WHERE id = 1",
-            // The row lock is what serializes writers across pools and replicas.
+            // Lock the head until commit: no writer can link to it meanwhile.
             Tx::Postgres(_) => "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE",
         };
-        let (head_seq, head_hash): (i64, String) = on_tx!(tx, conn => {
+        let (seq, hash): (i64, String) = on_tx!(tx, conn => {
             sqlx::query_as(head_sql).fetch_one(&mut **conn).await?
         });
-        let record = Record {
-            seq: head_seq + 1,
-            // Microseconds: what PostgreSQL keeps, so the hashed text survives
-            // a round trip through either backend.
-            at: now_micros(),
-            user_id: event.actor.user_id,
-            identity: event.actor.identity.map(|i| i.to_string()),
-            platform: event.place.as_ref().map(|p| p.platform.to_string()),
-            channel: event.place.as_ref().map(|p| p.channel.clone()),
-            thread: event.place.as_ref().and_then(|p| p.thread.clone()),
-            private: event.place.as_ref().is_some_and(|p| p.private),
-            kind: event.kind.as_str().to_owned(),
-            payload: canonical_json(&event.payload),
-        };
-        let hash = record.hash(&head_hash);
+        let (records, appended) = chain_records(&Head { seq, hash }, std::slice::from_ref(&event));
+        let sql = insert_sql(records.len());
         on_tx!(tx, conn => {
-            sqlx::query(
-                "INSERT INTO audit_events (seq, at, user_id, identity, platform, channel, thread, \
-                 private, kind, payload, prev_hash, hash) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-            )
-            .bind(record.seq)
-            .bind(record.at)
-            .bind(record.user_id)
-            .bind(&record.identity)
-            .bind(&record.platform)
-            .bind(&record.channel)
-            .bind(&record.thread)
-            .bind(record.private)
-            .bind(&record.kind)
-            .bind(&record.payload)
-            .bind(&head_hash)
-            .bind(&hash)
-            .execute(&mut **conn)
-            .await?;
-            sqlx::query("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1")
-                .bind(record.seq)
-                .bind(&hash)
-                .execute(&mut **conn)
-                .await?;
+            bind_records(sqlx::query(sql), &records).execute(&mut **conn).await?;
         });
-        Ok(Appended {
-            seq: record.seq,
-            hash,
-        })
+        Ok(appended.into_iter().next().expect("one event, one record"))
     }
 
     /// Events matching `filter`, at most `limit` of them.
@@ -553,6 +611,187 @@ impl Audit {
         });
         Ok(n.unwrap_or(0))
     }
+}
+
+/// Writes a batch of pending appends with one `INSERT`, retrying on a moved
+/// head, and tells each waiter the outcome.
+async fn write_batch(
+    store: Store,
+    mut head: tokio::sync::OwnedMutexGuard<Option<Head>>,
+    batch: Vec<Pending>,
+) {
+    if batch.is_empty() {
+        return;
+    }
+    let events: Vec<NewEvent> = batch.iter().map(|p| p.event.clone()).collect();
+    let mut result = Err(StoreError::Query(sqlx::Error::Protocol(
+        "the audit head kept moving; gave up".into(),
+    )));
+    for _ in 0..MAX_ATTEMPTS {
+        let current = match head.take() {
+            Some(h) => h,
+            None => match read_head(&store).await {
+                Ok(h) => h,
+                Err(e) => {
+                    result = Err(e);
+                    break;
+                }
+            },
+        };
+        let (records, appended) = chain_records(&current, &events);
+        match insert_records(&store, &records).await {
+            Ok(()) => {
+                let last = appended.last().expect("a batch is not empty");
+                *head = Some(Head {
+                    seq: last.seq,
+                    hash: last.hash.clone(),
+                });
+                result = Ok(appended);
+                break;
+            }
+            // Someone else appended since our head was read: read it again.
+            Err(e) if is_unique_violation(&e) => continue,
+            Err(e) => {
+                result = Err(StoreError::Query(e));
+                break;
+            }
+        }
+    }
+    match result {
+        Ok(appended) => {
+            for (pending, appended) in batch.into_iter().zip(appended) {
+                let _ = pending.done.send(Ok(appended));
+            }
+        }
+        Err(e) => {
+            let e = Arc::new(e);
+            for pending in batch {
+                let _ = pending.done.send(Err(AuditError::Append(Arc::clone(&e))));
+            }
+        }
+    }
+}
+
+fn is_unique_violation(e: &sqlx::Error) -> bool {
+    e.as_database_error()
+        .is_some_and(|d| d.is_unique_violation())
+}
+
+async fn read_head(store: &Store) -> Result<Head, StoreError> {
+    let (seq, hash): (i64, String) = on_pool!(store, pool => {
+        sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
+            .fetch_one(pool)
+            .await?
+    });
+    Ok(Head { seq, hash })
+}
+
+/// The records for `events` chained after `head`, and where each lands.
+fn chain_records(head: &Head, events: &[NewEvent]) -> (Vec<StoredRecord>, Vec<Appended>) {
+    // Microseconds: what PostgreSQL keeps, so the hashed text survives a
+    // round trip through either backend.
+    let at = now_micros();
+    let mut prev = head.hash.clone();
+    let mut records = Vec::with_capacity(events.len());
+    let mut appended = Vec::with_capacity(events.len());
+    for (i, event) in events.iter().enumerate() {
+        let record = Record {
+            seq: head.seq + 1 + i as i64,
+            at,
+            user_id: event.actor.user_id,
+            identity: event.actor.identity.as_ref().map(ToString::to_string),
+            platform: event.place.as_ref().map(|p| p.platform.to_string()),
+            channel: event.place.as_ref().map(|p| p.channel.clone()),
+            thread: event.place.as_ref().and_then(|p| p.thread.clone()),
+            private: event.place.as_ref().is_some_and(|p| p.private),
+            kind: event.kind.as_str().to_owned(),
+            payload: canonical_json(&event.payload),
+        };
+        let hash = record.hash(&prev);
+        appended.push(Appended {
+            seq: record.seq,
+            hash: hash.clone(),
+        });
+        records.push(StoredRecord {
+            record,
+            prev_hash: std::mem::replace(&mut prev, hash.clone()),
+            hash,
+        });
+    }
+    (records, appended)
+}
+
+struct StoredRecord {
+    record: Record,
+    prev_hash: String,
+    hash: String,
+}
+
+const COLUMNS: usize = 12;
+
+/// `INSERT … VALUES (…), (…)` for `rows` records. The statement text depends
+/// only on the row count, so at most [`MAX_BATCH`] of them are ever prepared.
+fn insert_sql(rows: usize) -> sqlx::AssertSqlSafe<String> {
+    let mut sql = String::from(
+        "INSERT INTO audit_events (seq, at, user_id, identity, platform, channel, thread, \
+         private, kind, payload, prev_hash, hash) VALUES ",
+    );
+    for row in 0..rows {
+        if row > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for col in 0..COLUMNS {
+            if col > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("${}", row * COLUMNS + col + 1));
+        }
+        sql.push(')');
+    }
+    sqlx::AssertSqlSafe(sql)
+}
+
+/// Binds the values of `records` in column order. Generic so that the one
+/// function serves both backends.
+fn bind_records<'q, 'r, DB>(
+    mut query: sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments>,
+    records: &'r [StoredRecord],
+) -> sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments>
+where
+    DB: sqlx::Database,
+    i64: sqlx::Encode<'r, DB> + sqlx::Type<DB>,
+    bool: sqlx::Encode<'r, DB> + sqlx::Type<DB>,
+    Option<i64>: sqlx::Encode<'r, DB> + sqlx::Type<DB>,
+    DateTime<Utc>: sqlx::Encode<'r, DB> + sqlx::Type<DB>,
+    &'r str: sqlx::Encode<'r, DB> + sqlx::Type<DB>,
+    Option<&'r str>: sqlx::Encode<'r, DB> + sqlx::Type<DB>,
+{
+    for s in records {
+        let r = &s.record;
+        query = query
+            .bind(r.seq)
+            .bind(r.at)
+            .bind(r.user_id)
+            .bind(r.identity.as_deref())
+            .bind(r.platform.as_deref())
+            .bind(r.channel.as_deref())
+            .bind(r.thread.as_deref())
+            .bind(r.private)
+            .bind(r.kind.as_str())
+            .bind(r.payload.as_str())
+            .bind(s.prev_hash.as_str())
+            .bind(s.hash.as_str());
+    }
+    query
+}
+
+async fn insert_records(store: &Store, records: &[StoredRecord]) -> Result<(), sqlx::Error> {
+    let sql = insert_sql(records.len());
+    on_pool!(store, pool => {
+        bind_records(sqlx::query(sql), records).execute(pool).await?;
+    });
+    Ok(())
 }
 
 /// Where [`Audit::export`] writes.

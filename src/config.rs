@@ -1013,6 +1013,21 @@ mod tests {
     }
 
     #[test]
+    fn the_example_file_uses_only_known_keys() {
+        let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/example.toml");
+        match load_layers(Some(&example), BTreeMap::new()) {
+            Ok(_) => {}
+            // Its secret files exist only on a deployed host.
+            Err(ConfigError::Invalid(problems)) => {
+                for p in problems {
+                    assert!(p.key.ends_with("_file"), "{p}");
+                }
+            }
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    #[test]
     fn a_missing_file_is_a_load_error() {
         let err =
             load_layers(Some(Path::new("/nonexistent/pstral.toml")), BTreeMap::new()).unwrap_err();

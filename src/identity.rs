@@ -188,12 +188,17 @@ impl IdentityError {
 #[derive(Clone, Debug)]
 pub struct Directory {
     store: Store,
+    audit: Audit,
     settings: IdentitySettings,
 }
 
 impl Directory {
     pub fn new(store: Store, settings: IdentitySettings) -> Self {
-        Self { store, settings }
+        Self {
+            audit: Audit::new(store.clone()),
+            store,
+            settings,
+        }
     }
 
     /// Creates a local user.
@@ -395,7 +400,7 @@ impl Directory {
                     json!({"reason": "unknown_identity"}),
                 );
                 event.place = place.cloned();
-                Audit::new(self.store.clone()).append(event).await?;
+                self.audit.append(event).await?;
                 Ok(Resolution::Refused)
             }
             UnknownPolicy::AutoViewer => {
@@ -504,7 +509,7 @@ impl Directory {
             let mut event =
                 NewEvent::new(EventKind::AccessRefused, actor, json!({"reason": reason}));
             event.place = place.cloned();
-            Audit::new(self.store.clone()).append(event).await?;
+            self.audit.append(event).await?;
         }
         result
     }

@@ -75,9 +75,10 @@ CREATE INDEX audit_events_kind ON audit_events (kind, seq);
 CREATE INDEX audit_events_user ON audit_events (user_id, seq);
 CREATE INDEX audit_events_at ON audit_events (at);
 
--- The head of the chain: the last event's seq and hash, updated with each
--- append. Writers lock it (SELECT ... FOR UPDATE), which serializes appends
--- across every pool and replica, and it lets verify notice a truncated tail.
+-- The head of the chain: the last event's seq and hash, moved by a trigger
+-- with each insert. It lets verify notice a truncated tail. Appends never
+-- fork the chain because prev_hash is UNIQUE: only the newest event's hash
+-- is still free to link to.
 CREATE TABLE audit_head (
     id    INTEGER PRIMARY KEY CHECK (id = 1),
     seq   BIGINT NOT NULL,
@@ -96,3 +97,14 @@ CREATE TRIGGER audit_events_no_change BEFORE UPDATE OR DELETE ON audit_events
     FOR EACH ROW EXECUTE FUNCTION audit_events_append_only();
 CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON audit_events
     FOR EACH STATEMENT EXECUTE FUNCTION audit_events_append_only();
+
+-- Each insert moves the head, in the same statement's transaction.
+CREATE FUNCTION audit_events_move_head() RETURNS trigger AS $$
+BEGIN
+    UPDATE audit_head SET seq = NEW.seq, hash = NEW.hash WHERE id = 1;
+    RETURN NULL;
+END;
+$$ LANGUAGE plpgsql;
+
+CREATE TRIGGER audit_events_move_head AFTER INSERT ON audit_events
+    FOR EACH ROW EXECUTE FUNCTION audit_events_move_head();

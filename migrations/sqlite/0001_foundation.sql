@@ -75,8 +75,8 @@ CREATE INDEX audit_events_kind ON audit_events (kind, seq);
 CREATE INDEX audit_events_user ON audit_events (user_id, seq);
 CREATE INDEX audit_events_at ON audit_events (at);
 
--- The head of the chain: the last event's seq and hash, updated with each
--- append. Writers serialize on it, and it lets verify notice a truncated tail.
+-- The head of the chain: the last event's seq and hash, moved by a trigger
+-- with each insert. It lets verify notice a truncated tail.
 CREATE TABLE audit_head (
     id    INTEGER PRIMARY KEY CHECK (id = 1),
     seq   INTEGER NOT NULL,
@@ -92,4 +92,10 @@ END;
 CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
 BEGIN
     SELECT RAISE(ABORT, 'audit_events is append-only');
+END;
+
+-- Each insert moves the head, in the same statement's transaction.
+CREATE TRIGGER audit_events_move_head AFTER INSERT ON audit_events
+BEGIN
+    UPDATE audit_head SET seq = NEW.seq, hash = NEW.hash WHERE id = 1;
 END;

@@ -46,8 +46,11 @@ async fn all(audit: &Audit) -> Vec<Event> {
 async fn lift_triggers(db: &TestDb) {
     match db.store {
         Store::Sqlite(_) => {
-            db.tamper("DROP TRIGGER audit_events_no_update; DROP TRIGGER audit_events_no_delete")
-                .await
+            db.tamper(
+                "DROP TRIGGER audit_events_no_update; DROP TRIGGER audit_events_no_delete; \
+                 DROP TRIGGER audit_events_move_head",
+            )
+            .await
         }
         Store::Postgres(_) => {
             db.tamper("ALTER TABLE audit_events DISABLE TRIGGER USER")
@@ -166,11 +169,12 @@ async fn a_replaced_and_rehashed_event_is_named(db: TestDb) {
     );
 }
 
-/// A forger appends a perfectly chained event with plain SQL: the head the
-/// store keeps does not know it.
+/// A forger lifts the triggers and appends a perfectly chained event with
+/// plain SQL: the head the store keeps does not know it.
 async fn an_event_inserted_behind_the_store_is_named(db: TestDb) {
     let audit = Audit::new(db.store.clone());
     append_numbered(&audit, 10).await;
+    lift_triggers(&db).await;
     let mut forged = all(&audit).await.pop().unwrap();
     forged.prev_hash = forged.hash.clone();
     forged.seq = 11;
@@ -195,13 +199,17 @@ async fn two_hundred_concurrent_appenders_keep_one_chain(db: TestDb) {
         Store::Postgres(_) => db.another_replica().await,
         Store::Sqlite(_) => db.store.clone(),
     };
+    // Half the tasks share one writer, whose appends are combined; each of
+    // the others has a writer of its own, as separate processes would, and
+    // they collide on the head and retry.
+    let shared = Audit::new(db.store.clone());
     let tasks: Vec<_> = (0..200)
         .map(|i| {
-            let audit = Audit::new(if i % 2 == 0 {
-                db.store.clone()
-            } else {
-                replica.clone()
-            });
+            let audit = match i % 4 {
+                0 | 1 => shared.clone(),
+                2 => Audit::new(db.store.clone()),
+                _ => Audit::new(replica.clone()),
+            };
             tokio::spawn(async move {
                 audit
                     .append(NewEvent::new(
@@ -225,6 +233,36 @@ async fn two_hundred_concurrent_appenders_keep_one_chain(db: TestDb) {
     assert_eq!(writers.len(), 200, "every event is present");
     let v = audit.verify().await.unwrap();
     assert_eq!((v.checked, v.broken), (200, None));
+}
+
+/// A change audited in its transaction and plain appends, interleaved, still
+/// make one chain.
+async fn transactional_and_plain_appends_interleave(db: TestDb) {
+    let audit = Audit::new(db.store.clone());
+    for round in 0..5 {
+        audit
+            .append(NewEvent::new(
+                EventKind::Question,
+                Actor::default(),
+                json!({"round": round}),
+            ))
+            .await
+            .unwrap();
+        let mut tx = db.store.begin().await.unwrap();
+        Audit::append_in(
+            &mut tx,
+            NewEvent::new(
+                EventKind::UserChanged,
+                Actor::cli(),
+                json!({"round": round}),
+            ),
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+    }
+    let v = audit.verify().await.unwrap();
+    assert_eq!((v.checked, v.broken), (10, None));
 }
 
 async fn events_are_found_by_each_filter(db: TestDb) {
@@ -467,6 +505,7 @@ on_both_backends!(
     a_replaced_and_rehashed_event_is_named,
     an_event_inserted_behind_the_store_is_named,
     two_hundred_concurrent_appenders_keep_one_chain,
+    transactional_and_plain_appends_interleave,
     events_are_found_by_each_filter,
     export_writes_every_event_page_after_page,
 );

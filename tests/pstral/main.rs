@@ -8,3 +8,4 @@ mod audit;
 mod cli;
 mod conversation;
 mod identity;
+mod store;
