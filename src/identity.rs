@@ -184,6 +184,12 @@ impl IdentityError {
     }
 }
 
+/// The user with a name ($1).
+const USER_BY_NAME: &str = "SELECT id, name, role, created_at FROM users WHERE name = $1";
+/// The user a platform identity ($1, $2) is linked to.
+const USER_BY_IDENTITY: &str = "SELECT u.id, u.name, u.role, u.created_at FROM users u \
+     JOIN identities i ON i.user_id = u.id WHERE i.platform = $1 AND i.external_id = $2";
+
 /// Users, identities and invites on the own database.
 #[derive(Clone, Debug)]
 pub struct Directory {
@@ -345,7 +351,7 @@ impl Directory {
     /// A store failure.
     pub async fn user(&self, name: &str) -> Result<Option<User>, IdentityError> {
         Ok(on_pool!(&self.store, pool => {
-            sqlx::query_as::<_, User>("SELECT id, name, role, created_at FROM users WHERE name = $1")
+            sqlx::query_as::<_, User>(USER_BY_NAME)
             .bind(name)
             .fetch_optional(pool)
             .await?
@@ -363,9 +369,7 @@ impl Directory {
     ) -> Result<Option<User>, IdentityError> {
         Ok(on_pool!(&self.store, pool => {
             sqlx::query_as::<_, User>(
-                "SELECT u.id, u.name, u.role, u.created_at FROM users u \
-                 JOIN identities i ON i.user_id = u.id \
-                 WHERE i.platform = $1 AND i.external_id = $2",
+                USER_BY_IDENTITY
             )
             .bind(identity.platform().as_str())
             .bind(identity.id())
@@ -636,7 +640,7 @@ fn auto_name(identity: &PlatformIdentity, display_name: Option<&str>) -> String 
 
 async fn find_user_in(tx: &mut Tx, name: &str) -> Result<Option<User>, IdentityError> {
     Ok(on_tx!(tx, conn => {
-        sqlx::query_as::<_, User>("SELECT id, name, role, created_at FROM users WHERE name = $1")
+        sqlx::query_as::<_, User>(USER_BY_NAME)
             .bind(name)
             .fetch_optional(&mut **conn)
             .await?
@@ -649,9 +653,7 @@ async fn user_of_in(
 ) -> Result<Option<User>, IdentityError> {
     Ok(on_tx!(tx, conn => {
         sqlx::query_as::<_, User>(
-            "SELECT u.id, u.name, u.role, u.created_at FROM users u \
-             JOIN identities i ON i.user_id = u.id \
-             WHERE i.platform = $1 AND i.external_id = $2",
+            USER_BY_IDENTITY
         )
         .bind(identity.platform().as_str())
         .bind(identity.id())
