@@ -94,6 +94,8 @@ pub struct Settings {
     pub log: LogSettings,
     pub database: DatabaseSettings,
     pub identity: IdentitySettings,
+    pub llm: LlmSettings,
+    pub conversation: ConversationSettings,
     /// Present when Discord is enabled.
     pub discord: Option<DiscordSettings>,
     /// Present when Matrix is enabled.
@@ -180,6 +182,24 @@ pub struct IdentitySettings {
     pub unknown: UnknownPolicy,
     pub contact: String,
     pub invite_ttl: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct LlmSettings {
+    pub endpoints: Vec<Url>,
+    pub options: crate::llm::ModelOptions,
+    pub concurrency: usize,
+    pub queue_capacity: usize,
+    pub timeouts: crate::llm::Timeouts,
+}
+
+#[derive(Debug, Clone)]
+pub struct ConversationSettings {
+    pub default_mode: crate::conversation::Mode,
+    /// Per-channel defaults: (platform, channel) → mode.
+    pub channel_modes: Vec<(String, String, crate::conversation::Mode)>,
+    pub max_history: u32,
+    pub prompts_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone)]
@@ -416,7 +436,13 @@ fn coerce(default: &ValueKind, given: ValueKind) -> Result<serde_json::Value, Mi
             other => Err(mismatch("a string (in quotes in TOML)", &other)),
         },
         ValueKind::Array(items) => {
-            let element = items.first().map(|v| v.kind.clone());
+            // An empty default list is a list of strings (the only kind of
+            // list the configuration has).
+            let element = Some(
+                items
+                    .first()
+                    .map_or(ValueKind::String(String::new()), |v| v.kind.clone()),
+            );
             let given_items: Vec<ValueKind> = match given {
                 ValueKind::Array(values) => values.into_iter().map(|v| v.kind).collect(),
                 // A list from the environment: comma-separated.
@@ -480,6 +506,8 @@ struct RawSettings {
     log: RawLog,
     database: RawDatabase,
     identity: RawIdentity,
+    llm: RawLlm,
+    conversation: RawConversation,
     discord: RawDiscord,
     matrix: RawMatrix,
 }
@@ -511,6 +539,28 @@ struct RawIdentity {
     unknown: String,
     contact: String,
     invite_ttl: String,
+}
+
+#[derive(Deserialize)]
+struct RawLlm {
+    endpoints: Vec<String>,
+    model: String,
+    concurrency: i64,
+    queue_capacity: i64,
+    num_ctx: i64,
+    temperature: f64,
+    keep_alive: String,
+    connect_timeout: String,
+    first_token_timeout: String,
+    idle_timeout: String,
+}
+
+#[derive(Deserialize)]
+struct RawConversation {
+    default_mode: String,
+    channel_modes: Vec<String>,
+    max_history: i64,
+    prompts_dir: String,
 }
 
 #[derive(Deserialize)]
@@ -685,6 +735,9 @@ impl Validator {
             );
         }
 
+        let llm = self.llm(raw.llm);
+        let conversation = self.conversation(raw.conversation);
+
         let discord_token =
             self.secret("discord.token", raw.discord.token, &raw.discord.token_file);
         let discord = match (raw.discord.enabled, discord_token) {
@@ -710,8 +763,107 @@ impl Validator {
             log,
             database,
             identity,
+            llm,
+            conversation,
             discord,
             matrix,
+        }
+    }
+
+    fn whole(&mut self, key: &str, value: i64, range: std::ops::RangeInclusive<i64>) -> i64 {
+        if range.contains(&value) {
+            value
+        } else {
+            self.problem(
+                key,
+                format!(
+                    "must be between {} and {}, got {value}",
+                    range.start(),
+                    range.end()
+                ),
+            );
+            *range.start()
+        }
+    }
+
+    fn llm(&mut self, raw: RawLlm) -> LlmSettings {
+        if raw.endpoints.is_empty() {
+            self.problem("llm.endpoints", "needs at least one Ollama URL");
+        }
+        let endpoints = raw
+            .endpoints
+            .iter()
+            .filter_map(|e| {
+                // A base URL: joining "api/chat" must keep any path prefix.
+                let with_slash = if e.ends_with('/') { e.clone() } else { format!("{e}/") };
+                self.http_url("llm.endpoints", &with_slash)
+            })
+            .collect();
+        if raw.model.trim().is_empty() {
+            self.problem("llm.model", "must name a model, such as \"qwen2.5-coder:7b\"");
+        }
+        if !(0.0..=2.0).contains(&raw.temperature) {
+            self.problem(
+                "llm.temperature",
+                format!("must be between 0 and 2, got {}", raw.temperature),
+            );
+        }
+        let options = crate::llm::ModelOptions {
+            model: raw.model,
+            num_ctx: self.whole("llm.num_ctx", raw.num_ctx, 512..=1_048_576) as u32,
+            temperature: raw.temperature,
+            keep_alive: self.duration("llm.keep_alive", &raw.keep_alive),
+        };
+        LlmSettings {
+            endpoints,
+            options,
+            concurrency: self.whole("llm.concurrency", raw.concurrency, 1..=1024) as usize,
+            queue_capacity: self.whole("llm.queue_capacity", raw.queue_capacity, 1..=100_000)
+                as usize,
+            timeouts: crate::llm::Timeouts {
+                connect: self.duration("llm.connect_timeout", &raw.connect_timeout),
+                first_token: self.duration("llm.first_token_timeout", &raw.first_token_timeout),
+                idle: self.duration("llm.idle_timeout", &raw.idle_timeout),
+            },
+        }
+    }
+
+    fn conversation(&mut self, raw: RawConversation) -> ConversationSettings {
+        use crate::conversation::Mode;
+        let modes = [("sql", Mode::Sql), ("chat", Mode::Chat)];
+        let default_mode = self
+            .choice("conversation.default_mode", &raw.default_mode, &modes)
+            .unwrap_or(Mode::Sql);
+        let mut channel_modes = Vec::new();
+        for entry in &raw.channel_modes {
+            let parsed = entry.rsplit_once('=').and_then(|(place, mode)| {
+                let (platform, channel) = place.split_once(':')?;
+                let mode = mode.parse::<Mode>().ok()?;
+                (!platform.is_empty() && !channel.is_empty())
+                    .then(|| (platform.to_owned(), channel.to_owned(), mode))
+            });
+            match parsed {
+                Some(p) => channel_modes.push(p),
+                None => self.problem(
+                    "conversation.channel_modes",
+                    format!("expected \"PLATFORM:CHANNEL=sql\" or \"…=chat\", got {entry:?}"),
+                ),
+            }
+        }
+        let prompts_dir = (!raw.prompts_dir.is_empty()).then(|| PathBuf::from(&raw.prompts_dir));
+        if let Some(dir) = &prompts_dir {
+            if !dir.is_dir() {
+                self.problem(
+                    "conversation.prompts_dir",
+                    format!("{} is not a directory", dir.display()),
+                );
+            }
+        }
+        ConversationSettings {
+            default_mode,
+            channel_modes,
+            max_history: self.whole("conversation.max_history", raw.max_history, 0..=200) as u32,
+            prompts_dir,
         }
     }
 

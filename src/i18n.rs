@@ -59,6 +59,31 @@ pub enum Text<'a> {
     },
     /// The own database could not record an action, so it was not carried out.
     AuditUnavailable,
+    /// The placeholder posted while the model prepares its answer.
+    Thinking,
+    /// The placeholder while the question waits for the model.
+    QueuePosition { position: usize },
+    /// No model server could be reached.
+    ModelUnavailable,
+    /// The model server did not start answering in time.
+    ModelTooSlow,
+    /// The model stopped in the middle of its answer.
+    AnswerCut,
+    ModelMissing { model: &'a str },
+    ModelFailed,
+    QueueFull,
+    /// A generation stopped on request.
+    Stopped,
+    /// The model finished without a word.
+    EmptyAnswer,
+    ModeSet { mode: &'a str },
+    UnknownMode { given: &'a str },
+    /// `stop` when nothing is being generated.
+    NothingToStop,
+    /// Linking is done privately, so the code is not seen by others.
+    LinkInDmOnly,
+    /// The list of commands.
+    Help,
 }
 
 impl Text<'_> {
@@ -121,6 +146,109 @@ impl Text<'_> {
                  indisponible), je ne l'ai donc pas effectuée. Réessayez plus tard."
                     .to_owned()
             }
+            (Lang::En, Text::Thinking) => "✍️ Writing…".to_owned(),
+            (Lang::Fr, Text::Thinking) => "✍️ Rédaction…".to_owned(),
+            (Lang::En, Text::QueuePosition { position }) => {
+                format!("⏳ Waiting for the model: you are number {position} in line.")
+            }
+            (Lang::Fr, Text::QueuePosition { position }) => {
+                format!("⏳ En attente du modèle : vous êtes numéro {position} dans la file.")
+            }
+            (Lang::En, Text::ModelUnavailable) => {
+                "The language model is not reachable right now. Please try again in a few minutes; \
+                 if it persists, tell an administrator."
+                    .to_owned()
+            }
+            (Lang::Fr, Text::ModelUnavailable) => {
+                "Le modèle de langage est injoignable pour le moment. Réessayez dans quelques \
+                 minutes ; si cela continue, prévenez un administrateur."
+                    .to_owned()
+            }
+            (Lang::En, Text::ModelTooSlow) => {
+                "The language model took too long to start answering (it may be loading or busy). \
+                 Please try again."
+                    .to_owned()
+            }
+            (Lang::Fr, Text::ModelTooSlow) => {
+                "Le modèle de langage a mis trop de temps à commencer sa réponse (il est peut-être \
+                 en cours de chargement ou occupé). Réessayez."
+                    .to_owned()
+            }
+            (Lang::En, Text::AnswerCut) => {
+                "The answer was cut off: the language model stopped before finishing. Ask again to \
+                 get a complete answer."
+                    .to_owned()
+            }
+            (Lang::Fr, Text::AnswerCut) => {
+                "La réponse a été interrompue : le modèle de langage s'est arrêté avant la fin. \
+                 Reposez la question pour obtenir une réponse complète."
+                    .to_owned()
+            }
+            (Lang::En, Text::ModelMissing { model }) => format!(
+                "The model {model} is not installed on the model server. An administrator can \
+                 install it with `ollama pull {model}`."
+            ),
+            (Lang::Fr, Text::ModelMissing { model }) => format!(
+                "Le modèle {model} n'est pas installé sur le serveur de modèles. Un administrateur \
+                 peut l'installer avec `ollama pull {model}`."
+            ),
+            (Lang::En, Text::ModelFailed) => {
+                "The language model failed while preparing the answer. Please try again; if it \
+                 persists, tell an administrator."
+                    .to_owned()
+            }
+            (Lang::Fr, Text::ModelFailed) => {
+                "Le modèle de langage a échoué en préparant la réponse. Réessayez ; si cela \
+                 continue, prévenez un administrateur."
+                    .to_owned()
+            }
+            (Lang::En, Text::QueueFull) => {
+                "Too many questions are waiting for the model. Please ask again in a few minutes."
+                    .to_owned()
+            }
+            (Lang::Fr, Text::QueueFull) => {
+                "Trop de questions attendent le modèle. Reposez la vôtre dans quelques minutes."
+                    .to_owned()
+            }
+            (Lang::En, Text::Stopped) => "⏹ Stopped.".to_owned(),
+            (Lang::Fr, Text::Stopped) => "⏹ Arrêté.".to_owned(),
+            (Lang::En, Text::EmptyAnswer) => "(The model gave an empty answer.)".to_owned(),
+            (Lang::Fr, Text::EmptyAnswer) => "(Le modèle a donné une réponse vide.)".to_owned(),
+            (Lang::En, Text::ModeSet { mode }) => {
+                format!("Mode set to {mode} for this conversation.")
+            }
+            (Lang::Fr, Text::ModeSet { mode }) => {
+                format!("Mode {mode} activé pour cette conversation.")
+            }
+            (Lang::En, Text::UnknownMode { given }) => {
+                format!("There is no mode {given:?}: the modes are sql and chat.")
+            }
+            (Lang::Fr, Text::UnknownMode { given }) => {
+                format!("Le mode {given:?} n'existe pas : les modes sont sql et chat.")
+            }
+            (Lang::En, Text::NothingToStop) => "Nothing is being written right now.".to_owned(),
+            (Lang::Fr, Text::NothingToStop) => {
+                "Rien n'est en cours de rédaction en ce moment.".to_owned()
+            }
+            (Lang::En, Text::LinkInDmOnly) => {
+                "Send your invite code to me in a direct message, not here: it is personal."
+                    .to_owned()
+            }
+            (Lang::Fr, Text::LinkInDmOnly) => {
+                "Envoyez-moi votre code d'invitation en message privé, pas ici : il est personnel."
+                    .to_owned()
+            }
+            (Lang::En, Text::Help) => "Ask me a question, and I answer with the company's own \
+                 language model. Commands: `mode sql` (answers as Oracle SQL) or `mode chat` (plain \
+                 answers), `stop` (stops the answer being written), `export` (this conversation as \
+                 Markdown, or `export json`), `link CODE` (in a direct message: links your account)."
+                .to_owned(),
+            (Lang::Fr, Text::Help) => "Posez-moi une question : je réponds avec le modèle de \
+                 langage de l'entreprise. Commandes : `mode sql` (réponses en SQL Oracle) ou \
+                 `mode chat` (réponses libres), `stop` (arrête la réponse en cours), `export` \
+                 (cette conversation en Markdown, ou `export json`), `link CODE` (en message privé : \
+                 lie votre compte)."
+                .to_owned(),
         }
     }
 }
@@ -142,11 +270,26 @@ mod tests {
             Text::AlreadyLinked { user: "ana" },
             Text::NotAllowed { needed: "executor" },
             Text::AuditUnavailable,
+            Text::Thinking,
+            Text::QueuePosition { position: 3 },
+            Text::ModelUnavailable,
+            Text::ModelTooSlow,
+            Text::AnswerCut,
+            Text::ModelMissing { model: "ana" },
+            Text::ModelFailed,
+            Text::QueueFull,
+            Text::Stopped,
+            Text::EmptyAnswer,
+            Text::ModeSet { mode: "executor" },
+            Text::UnknownMode { given: "ana" },
+            Text::NothingToStop,
+            Text::LinkInDmOnly,
+            Text::Help,
         ];
         for t in texts {
             let (en, fr) = (t.render(Lang::En), t.render(Lang::Fr));
             assert_ne!(en, fr, "{t:?} is not translated");
-            for param in ["IT (x42)", "ana", "executor"] {
+            for param in ["IT (x42)", "ana", "executor", "3"] {
                 assert_eq!(en.contains(param), fr.contains(param), "{t:?}: {param}");
             }
         }

@@ -9,7 +9,9 @@
 //! - [`store`]: the own database (SQLite or PostgreSQL) and its migrations.
 //! - [`identity`]: local users, roles, linked chat identities, invite codes.
 //! - [`audit`]: the append-only, hash-chained audit log.
-//! - [`conversation`]: conversations, modes and their persisted history.
+//! - [`conversation`]: conversations, modes, prompts and their persisted history.
+//! - [`llm`]: the Ollama client, the fair queue in front of it, failover.
+//! - [`stream`]: a token stream turned into well-timed message edits.
 //! - [`i18n`]: every sentence a chat user reads, in English and French.
 //! - [`telemetry`]: logging and per-request spans.
 //! - [`app`]: wiring everything for `pstral run`.
@@ -22,5 +24,7 @@ pub mod config;
 pub mod conversation;
 pub mod i18n;
 pub mod identity;
+pub mod llm;
 pub mod store;
+pub mod stream;
 pub mod telemetry;

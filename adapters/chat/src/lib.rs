@@ -10,10 +10,14 @@
 //! - [`PlatformIdentity`]: who acted, as the platform knows them (`discord:123`).
 //! - [`Place`]: where it happened (platform, channel or DM, thread).
 //! - [`InboundEvent`]: what an adapter reports.
-//! - [`OutboundAction`]: what the core asks of an adapter.
+//! - [`ChatPlatform`]: what the core asks of an adapter, with its [`Limits`].
+//! - [`OutboundAction`]: a record of one such request (see [`recording`]).
+
+pub mod recording;
 
 use std::fmt;
 use std::str::FromStr;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
@@ -194,6 +198,16 @@ pub struct MessageRef {
 /// What an adapter reports to the core.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum InboundEvent {
+    /// A command (Discord slash command, Matrix `!command`, terminal
+    /// `/command`), already parsed by the adapter.
+    Command {
+        author: PlatformIdentity,
+        place: Place,
+        /// The message the command was sent as, when it was one, so that a
+        /// reply lands next to it.
+        message: Option<String>,
+        command: Command,
+    },
     /// A message addressed to the bot (mention, DM, reply to the bot, a thread
     /// it takes part in). The adapter decides "addressed to the bot"; the core
     /// decides what to do with it.
@@ -215,6 +229,20 @@ pub enum InboundEvent {
     },
 }
 
+/// A command a user gives the bot.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Command {
+    /// Switch the conversation's mode (`sql`, `chat`); checked by the core.
+    Mode(String),
+    /// Stop the generation streaming in this place.
+    Stop,
+    /// Export the conversation (`markdown`, `json`).
+    Export(String),
+    /// Link this chat account with an invite code.
+    Link(String),
+    Help,
+}
+
 /// The controls the core can attach to a message.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ControlKind {
@@ -224,12 +252,96 @@ pub enum ControlKind {
     Stop,
 }
 
-/// What the core asks an adapter to do.
+/// What a platform can do, and how fast.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// The longest message, in characters (Unicode scalar values).
+    pub max_message_chars: usize,
+    /// The shortest time between two edits of one message that the platform
+    /// accepts without rate limiting.
+    pub min_edit_interval: Duration,
+    /// Messages can carry buttons (else controls are reactions or commands).
+    pub buttons: bool,
+    /// Replies visible to one person only, in a shared channel.
+    pub ephemeral: bool,
+    pub threads: bool,
+}
+
+/// A file to attach.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Attachment {
+    pub file_name: String,
+    pub media_type: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Why a platform could not do what was asked. Each adapter maps its own
+/// errors to these, keeping the original as the source.
+#[derive(Debug, thiserror::Error)]
+pub enum PlatformError {
+    /// The text is longer than [`Limits::max_message_chars`].
+    #[error("the message is too long for the platform ({chars} characters, at most {max})")]
+    TooLong { chars: usize, max: usize },
+    /// Slow down; the request may be repeated after this long.
+    #[error("rate limited; retry after {retry_after:?}")]
+    RateLimited { retry_after: Duration },
+    /// The message or place no longer exists (deleted, or the bot was removed).
+    #[error("not found: {0}")]
+    NotFound(String),
+    #[error("the platform failed: {0}")]
+    Other(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// What the core asks of a chat platform. Implemented by every adapter, and
+/// by [`recording::RecordingPlatform`] for tests.
+#[async_trait::async_trait]
+pub trait ChatPlatform: Send + Sync {
+    fn platform(&self) -> &Platform;
+
+    fn limits(&self) -> &Limits;
+
+    /// Posts a message, as a reply to `in_reply_to` when given (and in
+    /// `place.thread` when there is one).
+    async fn post(
+        &self,
+        place: &Place,
+        in_reply_to: Option<&str>,
+        text: &str,
+    ) -> Result<MessageRef, PlatformError>;
+
+    /// Replaces the text of one of the bot's messages.
+    async fn edit(&self, message: &MessageRef, text: &str) -> Result<(), PlatformError>;
+
+    async fn attach(&self, place: &Place, attachment: Attachment) -> Result<(), PlatformError>;
+
+    async fn show_control(
+        &self,
+        message: &MessageRef,
+        control: &ControlKind,
+    ) -> Result<(), PlatformError>;
+
+    async fn withdraw_control(
+        &self,
+        message: &MessageRef,
+        control: &ControlKind,
+    ) -> Result<(), PlatformError>;
+
+    /// Says something to one person only: an ephemeral reply, or a DM.
+    async fn reply_privately(
+        &self,
+        to: &PlatformIdentity,
+        place: &Place,
+        text: &str,
+    ) -> Result<(), PlatformError>;
+}
+
+/// One request the core made of a platform, as [`recording::RecordingPlatform`]
+/// records it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum OutboundAction {
     /// Post a new message, as a reply to `in_reply_to` when given.
     Post {
-        place: Place,
+        message: MessageRef,
         in_reply_to: Option<String>,
         text: String,
     },
@@ -238,9 +350,7 @@ pub enum OutboundAction {
     /// Attach a file to the conversation.
     Attach {
         place: Place,
-        file_name: String,
-        media_type: String,
-        bytes: Vec<u8>,
+        attachment: Attachment,
     },
     /// Offer a control on a message.
     ShowControl {
