@@ -10,9 +10,11 @@
 //!
 //! - chain: `Audit::append` through one writer shared by the writer tasks, as
 //!   in the bot: hash against the head it holds, one autocommitted INSERT
-//!   (several when appends were made at once), the trigger moves the head.
+//!   (several rows when appends were made at once); a trigger checks the link
+//!   and moves the head.
 //! - plain: one autocommitted INSERT of the same row per event (hashes drawn
-//!   at random), into the same table with the same indexes and triggers.
+//!   at random), into the same table with the same indexes, without the
+//!   trigger that checks the link and moves the head.
 //!
 //! Both commit once per event, as the audit must (an event is durable before
 //! the action it records). SQLite runs in WAL with synchronous=FULL.
@@ -123,6 +125,16 @@ async fn compare(backend: &str, writers: usize) {
         "sqlite" => (TestDb::sqlite().await, TestDb::sqlite().await),
         _ => (TestDb::postgres().await, TestDb::postgres().await),
     };
+    // The baseline has no chain at all: without the trigger that checks each
+    // link and moves the head, a plain insert takes any row.
+    match backend {
+        "sqlite" => plain_db.tamper("DROP TRIGGER audit_events_link").await,
+        _ => {
+            plain_db
+                .tamper("DROP TRIGGER audit_events_link ON audit_events")
+                .await
+        }
+    }
     let audit = Audit::new(chain_db.store.clone());
     // Warm both (connections, statement caches, file growth) off the clock.
     chain(&audit, writers, 0).await;

@@ -54,9 +54,11 @@ impl Application {
             ));
         }
         let store = Store::open(&settings.database).await?;
+        let audit = Audit::new(store.clone());
         Ok(Self {
-            audit: Audit::new(store.clone()),
-            directory: Directory::new(store.clone(), settings.identity.clone()),
+            directory: Directory::new(store.clone(), settings.identity.clone())
+                .with_audit(audit.clone()),
+            audit,
             store,
             settings,
             tracker: TaskTracker::new(),

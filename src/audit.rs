@@ -2,16 +2,18 @@
 //! event carries the SHA-256 of the one before it, so that editing, deleting,
 //! reordering or slipping in a row behind the store's back is detectable.
 //!
-//! The chain never forks: `prev_hash` is `UNIQUE`, and the only hash not yet
-//! linked to is the newest event's, so an insert that links to anything else
-//! is refused by the database itself. That lets appends be optimistic: a
-//! writer keeps the head in memory and appends with one autocommitted
-//! `INSERT` (a trigger moves the `audit_head` row); when another process or
-//! replica appended meanwhile, the insert hits the unique index, and the
-//! writer re-reads the head and tries again. Appends made concurrently in one
-//! process are combined into one multi-row `INSERT` (group commit). Triggers
-//! refuse `UPDATE`/`DELETE` on the table; [`Audit::verify`] catches what gets
-//! past them.
+//! The chain never forks: a trigger refuses an insert that does not link to
+//! the `audit_head` row and moves the head in the same statement, and
+//! `prev_hash` is `UNIQUE` besides. That lets appends be optimistic: a writer
+//! keeps the head in memory and appends with one autocommitted `INSERT`; when
+//! another process or replica appended meanwhile, the insert is refused, and
+//! the writer re-reads the head and tries again. Appends made concurrently in
+//! one process are combined into one multi-row `INSERT` (group commit).
+//! Triggers refuse `UPDATE`/`DELETE` on the table; [`Audit::verify`] catches
+//! edits, deletions and reordering that get past them. What the chain cannot
+//! show is a well-formed event appended by someone with write access to the
+//! database and knowledge of the scheme: that would take a key, or anchoring
+//! the head outside the database.
 //!
 //! An event that gates an action (an execution) is appended, and committed,
 //! before the action starts: if the audit cannot take it, the action does not
@@ -267,6 +269,9 @@ pub enum ChainBreak {
     },
     /// Events past the last one the store appended were added behind its back.
     Unrecorded { seq: i64 },
+    /// The last event is not the one the store appended: it was replaced by
+    /// a well-formed forgery.
+    Replaced { seq: i64 },
 }
 
 impl fmt::Display for ChainBreak {
@@ -297,6 +302,10 @@ impl fmt::Display for ChainBreak {
             ChainBreak::Unrecorded { seq } => write!(
                 f,
                 "event #{seq} was inserted behind the store's back: the chain's head is before it"
+            ),
+            ChainBreak::Replaced { seq } => write!(
+                f,
+                "event #{seq} was replaced: the chain's head records another event there"
             ),
         }
     }
@@ -360,6 +369,20 @@ impl fmt::Debug for Audit {
     }
 }
 
+/// Removes a caller's event from the pending list if no writer took it.
+struct Withdraw<'a> {
+    writer: &'a Writer,
+    id: u64,
+}
+
+impl Drop for Withdraw<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut pending) = self.writer.pending.lock() {
+            pending.retain(|p| p.id != self.id);
+        }
+    }
+}
+
 /// Appends waiting to be written, and the head as this writer last knew it.
 struct Writer {
     next_id: AtomicU64,
@@ -376,7 +399,7 @@ struct Pending {
     done: tokio::sync::oneshot::Sender<Result<Appended, AuditError>>,
 }
 
-#[derive(Clone)]
+#[derive(Clone, PartialEq, Eq)]
 struct Head {
     seq: i64,
     hash: String,
@@ -391,7 +414,7 @@ macro_rules! select_events {
             "WHERE ($1 IS NULL OR e.user_id = $1) AND ($2 IS NULL OR e.kind = $2) ",
             "AND ($3 IS NULL OR e.platform = $3) AND ($4 IS NULL OR e.channel = $4) ",
             "AND ($5 IS NULL OR e.at >= $5) AND ($6 IS NULL OR e.at < $6) ",
-            "AND ($7 IS NULL OR LOWER(e.payload) LIKE $7 ESCAPE '\\') ",
+            "AND ($7 IS NULL OR LOWER(e.payload) LIKE $7 ESCAPE '!') ",
             "AND ($8 IS NULL OR e.seq > $8) AND ($9 IS NULL OR e.seq < $9) ",
             "ORDER BY e.seq ",
             $order,
@@ -425,6 +448,13 @@ impl Audit {
             .lock()
             .expect("the pending list is never left poisoned")
             .push(Pending { id, event, done });
+        // If this caller goes away before a writer took its event, the event
+        // is withdrawn: it must not be recorded later, for an action that
+        // never happened.
+        let _withdraw = Withdraw {
+            writer: &self.writer,
+            id,
+        };
         loop {
             // Whoever holds the head writes what is pending, ours included
             // unless an earlier holder already took it.
@@ -493,7 +523,11 @@ impl Audit {
             Order::OldestFirst => select_events!("ASC"),
             Order::NewestFirst => select_events!("DESC"),
         };
-        let text = filter.text.as_deref().map(like_pattern);
+        // SQLite's LOWER folds ASCII only, PostgreSQL's every letter: the
+        // pattern is folded the same way, so that a search finds at least
+        // what is written in the same case.
+        let unicode = matches!(self.store, Store::Postgres(_));
+        let text = filter.text.as_deref().map(|t| like_pattern(t, unicode));
         let kind = filter.kind.map(EventKind::as_str);
         let events = on_pool!(&self.store, pool => {
             sqlx::query_as::<_, Event>(sql)
@@ -516,50 +550,51 @@ impl Audit {
     /// Walks the whole chain, oldest first, a page at a time (memory stays
     /// flat however long the log), and reports the first break.
     ///
+    /// The walk reads one snapshot (a read transaction), so events appended
+    /// meanwhile by a running bot are neither checked nor mistaken for
+    /// tampering.
+    ///
     /// # Errors
     /// [`AuditError::Store`] when the database cannot be read.
     pub async fn verify(&self) -> Result<Verification, AuditError> {
-        let mut checked = 0u64;
-        let mut prev_seq = 0i64;
-        let mut prev_hash = GENESIS.to_owned();
-        let mut filter = AuditFilter::default();
-        loop {
-            let page = self.list(&filter, Order::OldestFirst, PAGE as u32).await?;
-            for event in &page {
-                if let Some(broken) = check_link(event, prev_seq, &prev_hash) {
-                    return Ok(Verification {
-                        checked,
-                        broken: Some(broken),
-                    });
-                }
-                checked += 1;
-                prev_seq = event.seq;
-                prev_hash.clone_from(&event.hash);
-            }
-            match page.last() {
-                Some(last) if page.len() as i64 == PAGE => filter.after_seq = Some(last.seq),
-                _ => break,
-            }
-        }
-        let (head_seq, head_hash): (i64, String) = on_pool!(&self.store, pool => {
-            sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
-                .fetch_one(pool)
-                .await?
-        });
-        let broken = if head_seq > prev_seq {
-            Some(ChainBreak::Truncated {
-                last_present: prev_seq,
-                last_recorded: head_seq,
-            })
-        } else if head_seq < prev_seq || head_hash != prev_hash {
-            // Name the first event past the recorded head.
-            Some(ChainBreak::Unrecorded {
-                seq: head_seq.min(prev_seq) + 1,
-            })
-        } else {
-            None
+        let begin = match self.store {
+            // A deferred transaction: its first read fixes the WAL snapshot.
+            Store::Sqlite(_) => "BEGIN",
+            Store::Postgres(_) => "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
         };
-        Ok(Verification { checked, broken })
+        let mut walk = Walk::default();
+        on_pool!(&self.store, pool => {
+            let mut tx = pool.begin_with(begin).await?;
+            // Reading the head first starts the snapshot everything else sees.
+            let head: (i64, String) =
+                sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
+                    .fetch_one(&mut *tx)
+                    .await?;
+            loop {
+                let page: Vec<Event> = sqlx::query_as(select_events!("ASC"))
+                    .bind(None::<i64>)
+                    .bind(None::<&str>)
+                    .bind(None::<&str>)
+                    .bind(None::<&str>)
+                    .bind(None::<DateTime<Utc>>)
+                    .bind(None::<DateTime<Utc>>)
+                    .bind(None::<&str>)
+                    .bind(walk.last_seq)
+                    .bind(None::<i64>)
+                    .bind(PAGE)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                if walk.check(&page) || (page.len() as i64) < PAGE {
+                    break;
+                }
+            }
+            tx.rollback().await?;
+            walk.finish(head.0, &head.1);
+        });
+        Ok(Verification {
+            checked: walk.checked,
+            broken: walk.broken,
+        })
     }
 
     /// Writes every event matching `filter` to `out`, oldest first, fetching a
@@ -627,6 +662,7 @@ async fn write_batch(
     let mut result = Err(StoreError::Query(sqlx::Error::Protocol(
         "the audit head kept moving; gave up".into(),
     )));
+    let mut refused: Option<Head> = None;
     for _ in 0..MAX_ATTEMPTS {
         let current = match head.take() {
             Some(h) => h,
@@ -638,6 +674,14 @@ async fn write_batch(
                 }
             },
         };
+        if refused.as_ref() == Some(&current) {
+            // The head did not move, yet an insert linking to it was refused:
+            // the head and the log disagree (a row edited behind the store).
+            result = Err(StoreError::Query(sqlx::Error::Protocol(
+                "the audit head does not match the log; run `pstral audit verify`".into(),
+            )));
+            break;
+        }
         let (records, appended) = chain_records(&current, &events);
         match insert_records(&store, &records).await {
             Ok(()) => {
@@ -650,7 +694,7 @@ async fn write_batch(
                 break;
             }
             // Someone else appended since our head was read: read it again.
-            Err(e) if is_unique_violation(&e) => continue,
+            Err(e) if is_head_race(&e) => refused = Some(current),
             Err(e) => {
                 result = Err(StoreError::Query(e));
                 break;
@@ -672,9 +716,12 @@ async fn write_batch(
     }
 }
 
-fn is_unique_violation(e: &sqlx::Error) -> bool {
+/// An insert refused because it did not link to the current head: the
+/// trigger's refusal (a unique violation on PostgreSQL, an abort with its
+/// message on SQLite) or the unique indexes behind it.
+fn is_head_race(e: &sqlx::Error) -> bool {
     e.as_database_error()
-        .is_some_and(|d| d.is_unique_violation())
+        .is_some_and(|d| d.is_unique_violation() || d.message().contains("audit head moved"))
 }
 
 async fn read_head(store: &Store) -> Result<Head, StoreError> {
@@ -856,21 +903,65 @@ fn csv_row(e: &Event) -> [String; 13] {
     ]
 }
 
-/// Checks one event against the one before it.
-fn check_link(event: &Event, prev_seq: i64, prev_hash: &str) -> Option<ChainBreak> {
-    if event.recompute_hash() != event.hash {
-        return Some(ChainBreak::Altered { seq: event.seq });
+/// The state of a walk along the chain.
+#[derive(Default)]
+struct Walk {
+    checked: u64,
+    /// The last event that held, as a pagination cursor.
+    last_seq: Option<i64>,
+    prev_seq: i64,
+    prev_hash: Option<String>,
+    broken: Option<ChainBreak>,
+}
+
+impl Walk {
+    /// Checks a page of events; true once the chain is found broken.
+    fn check(&mut self, page: &[Event]) -> bool {
+        for event in page {
+            let prev_hash = self.prev_hash.as_deref().unwrap_or(GENESIS);
+            let broken = if event.recompute_hash() != event.hash {
+                Some(ChainBreak::Altered { seq: event.seq })
+            } else if event.seq > self.prev_seq + 1 {
+                Some(ChainBreak::Missing {
+                    first: self.prev_seq + 1,
+                    last: event.seq - 1,
+                })
+            } else if event.seq <= self.prev_seq || event.prev_hash != prev_hash {
+                Some(ChainBreak::OutOfOrder { seq: event.seq })
+            } else {
+                None
+            };
+            if broken.is_some() {
+                self.broken = broken;
+                return true;
+            }
+            self.checked += 1;
+            self.prev_seq = event.seq;
+            self.last_seq = Some(event.seq);
+            self.prev_hash = Some(event.hash.clone());
+        }
+        false
     }
-    if event.seq != prev_seq + 1 {
-        return Some(ChainBreak::Missing {
-            first: prev_seq + 1,
-            last: event.seq - 1,
-        });
+
+    /// Compares the end of the walk with the head the store recorded.
+    fn finish(&mut self, head_seq: i64, head_hash: &str) {
+        if self.broken.is_some() {
+            return;
+        }
+        let last_hash = self.prev_hash.as_deref().unwrap_or(GENESIS);
+        self.broken = if head_seq > self.prev_seq {
+            Some(ChainBreak::Truncated {
+                last_present: self.prev_seq,
+                last_recorded: head_seq,
+            })
+        } else if head_seq < self.prev_seq {
+            Some(ChainBreak::Unrecorded { seq: head_seq + 1 })
+        } else if head_hash != last_hash {
+            Some(ChainBreak::Replaced { seq: head_seq })
+        } else {
+            None
+        };
     }
-    if event.prev_hash != prev_hash {
-        return Some(ChainBreak::OutOfOrder { seq: event.seq });
-    }
-    None
 }
 
 /// The hashed fields of an event.
@@ -965,13 +1056,20 @@ pub fn canonical_json(value: &serde_json::Value) -> String {
     out
 }
 
-/// A LIKE pattern matching `text` anywhere, with LIKE's wildcards escaped.
-fn like_pattern(text: &str) -> String {
+/// A LIKE pattern matching `text` anywhere, lower-cased as the backend's
+/// LOWER does, with LIKE's wildcards escaped by `!` (a backslash would depend
+/// on PostgreSQL's `standard_conforming_strings`).
+fn like_pattern(text: &str, unicode: bool) -> String {
+    let lowered = if unicode {
+        text.to_lowercase()
+    } else {
+        text.to_ascii_lowercase()
+    };
     let mut p = String::with_capacity(text.len() + 2);
     p.push('%');
-    for c in text.to_lowercase().chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            p.push('\\');
+    for c in lowered.chars() {
+        if matches!(c, '%' | '_' | '!') {
+            p.push('!');
         }
         p.push(c);
     }
@@ -995,7 +1093,9 @@ mod tests {
 
     #[test]
     fn like_pattern_escapes_wildcards() {
-        assert_eq!(like_pattern("50%_OFF\\"), "%50\\%\\_off\\\\%");
+        assert_eq!(like_pattern("50%_OFF!", true), "%50!%!_off!!%");
+        assert_eq!(like_pattern("ÉTÉ", true), "%été%");
+        assert_eq!(like_pattern("ÉTÉ", false), "%ÉtÉ%");
     }
 
     #[test]

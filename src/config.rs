@@ -29,6 +29,9 @@ use crate::i18n::Lang;
 /// The embedded defaults, which are also the schema of every key.
 pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
 
+/// The longest duration any key accepts.
+const MAX_DURATION: Duration = Duration::from_secs(365 * 24 * 3600);
+
 /// Environment variables that override the configuration start with this,
 /// followed by `SECTION__KEY`.
 pub const ENV_PREFIX: &str = "PSTRAL__";
@@ -125,6 +128,9 @@ pub struct LogSettings {
 #[derive(Debug, Clone)]
 pub struct DatabaseSettings {
     pub url: DatabaseUrl,
+    /// The PostgreSQL password from `database.password_file`, kept out of
+    /// the URL so that no rendering of the URL can show it.
+    pub password: Option<SecretString>,
     pub max_connections: u32,
     pub acquire_timeout: Duration,
     pub busy_timeout: Duration,
@@ -141,7 +147,8 @@ pub enum DatabaseUrl {
 }
 
 impl DatabaseUrl {
-    /// The URL with any password replaced, fit for logs and error messages.
+    /// The URL with any password replaced (in the user part or as a
+    /// `password=` parameter), fit for logs and error messages.
     pub fn redacted(&self) -> String {
         match self {
             DatabaseUrl::Sqlite(path) => format!("sqlite:{}", path.display()),
@@ -149,6 +156,20 @@ impl DatabaseUrl {
                 let mut url = url.clone();
                 if url.password().is_some() {
                     let _ = url.set_password(Some("***"));
+                }
+                if url.query_pairs().any(|(k, _)| k == "password") {
+                    let pairs: Vec<(String, String)> = url
+                        .query_pairs()
+                        .map(|(k, v)| {
+                            let v = if k == "password" {
+                                "***".into()
+                            } else {
+                                v.into_owned()
+                            };
+                            (k.into_owned(), v)
+                        })
+                        .collect();
+                    url.query_pairs_mut().clear().extend_pairs(pairs);
                 }
                 url.to_string()
             }
@@ -609,8 +630,14 @@ impl Validator {
         found
     }
 
+    /// A duration between zero (excluded) and [`MAX_DURATION`]: beyond it,
+    /// timers and date arithmetic overflow.
     fn duration(&mut self, key: &str, value: &str) -> Duration {
         match humantime::parse_duration(value) {
+            Ok(d) if d > MAX_DURATION => {
+                self.problem(key, format!("must be at most 365 days, got {value:?}"));
+                Duration::from_secs(1)
+            }
             Ok(d) if !d.is_zero() => d,
             Ok(_) => {
                 self.problem(key, "must be longer than zero");
@@ -795,12 +822,19 @@ impl Validator {
             .iter()
             .filter_map(|e| {
                 // A base URL: joining "api/chat" must keep any path prefix.
-                let with_slash = if e.ends_with('/') { e.clone() } else { format!("{e}/") };
+                let with_slash = if e.ends_with('/') {
+                    e.clone()
+                } else {
+                    format!("{e}/")
+                };
                 self.http_url("llm.endpoints", &with_slash)
             })
             .collect();
         if raw.model.trim().is_empty() {
-            self.problem("llm.model", "must name a model, such as \"qwen2.5-coder:7b\"");
+            self.problem(
+                "llm.model",
+                "must name a model, such as \"qwen2.5-coder:7b\"",
+            );
         }
         if !(0.0..=2.0).contains(&raw.temperature) {
             self.problem(
@@ -851,13 +885,11 @@ impl Validator {
             }
         }
         let prompts_dir = (!raw.prompts_dir.is_empty()).then(|| PathBuf::from(&raw.prompts_dir));
-        if let Some(dir) = &prompts_dir {
-            if !dir.is_dir() {
-                self.problem(
-                    "conversation.prompts_dir",
-                    format!("{} is not a directory", dir.display()),
-                );
-            }
+        if let Some(dir) = prompts_dir.as_ref().filter(|d| !d.is_dir()) {
+            self.problem(
+                "conversation.prompts_dir",
+                format!("{} is not a directory", dir.display()),
+            );
         }
         ConversationSettings {
             default_mode,
@@ -913,30 +945,20 @@ impl Validator {
                 }
             }
         };
-        let url = if raw.password_file.is_empty() {
-            url
+        let password = if raw.password_file.is_empty() {
+            None
+        } else if matches!(url, DatabaseUrl::Postgres(_)) {
+            self.secret(
+                "database.password",
+                SecretString::from(""),
+                &raw.password_file,
+            )
         } else {
-            match url {
-                DatabaseUrl::Postgres(mut pg) => {
-                    let none = SecretString::from("");
-                    if let Some(password) =
-                        self.secret("database.password", none, &raw.password_file)
-                    {
-                        use secrecy::ExposeSecret;
-                        if pg.set_password(Some(password.expose_secret())).is_err() {
-                            self.problem("database.password_file", "cannot be used with this URL");
-                        }
-                    }
-                    DatabaseUrl::Postgres(pg)
-                }
-                sqlite => {
-                    self.problem(
-                        "database.password_file",
-                        "only applies to a postgres:// database.url",
-                    );
-                    sqlite
-                }
-            }
+            self.problem(
+                "database.password_file",
+                "only applies to a postgres:// database.url",
+            );
+            None
         };
         let max_connections = match u32::try_from(raw.max_connections) {
             Ok(n @ 1..=1000) => n,
@@ -950,6 +972,7 @@ impl Validator {
         };
         DatabaseSettings {
             url,
+            password,
             max_connections,
             acquire_timeout: self.duration("database.acquire_timeout", &raw.acquire_timeout),
             busy_timeout: self.duration("database.busy_timeout", &raw.busy_timeout),
@@ -1136,6 +1159,29 @@ mod tests {
         assert!(text.contains("did you mean `general.language`"), "{text}");
         assert!(text.contains("PSTRAL__LOG__FORMAT"), "{text}");
         assert!(text.contains("PSTRAL__DISCORD__TOKEN"), "{text}");
+    }
+
+    #[test]
+    fn durations_are_bounded_so_timers_cannot_overflow() {
+        let found = problems("[identity]\ninvite_ttl = \"1000000y\"\n", &[]);
+        assert_eq!(found[0].key, "identity.invite_ttl");
+        assert!(
+            found[0].reason.contains("at most 365 days"),
+            "{}",
+            found[0].reason
+        );
+    }
+
+    #[test]
+    fn a_password_in_the_url_query_is_redacted_too() {
+        let url = DatabaseUrl::Postgres(
+            Url::parse("postgres://u@db/pstral?sslmode=require&password=hunter2").unwrap(),
+        );
+        let shown = url.redacted();
+        assert!(
+            !shown.contains("hunter2") && shown.contains("sslmode=require"),
+            "{shown}"
+        );
     }
 
     #[test]

@@ -62,22 +62,30 @@ pub enum Text<'a> {
     /// The placeholder posted while the model prepares its answer.
     Thinking,
     /// The placeholder while the question waits for the model.
-    QueuePosition { position: usize },
+    QueuePosition {
+        position: usize,
+    },
     /// No model server could be reached.
     ModelUnavailable,
     /// The model server did not start answering in time.
     ModelTooSlow,
     /// The model stopped in the middle of its answer.
     AnswerCut,
-    ModelMissing { model: &'a str },
+    ModelMissing {
+        model: &'a str,
+    },
     ModelFailed,
     QueueFull,
     /// A generation stopped on request.
     Stopped,
     /// The model finished without a word.
     EmptyAnswer,
-    ModeSet { mode: &'a str },
-    UnknownMode { given: &'a str },
+    ModeSet {
+        mode: &'a str,
+    },
+    UnknownMode {
+        given: &'a str,
+    },
     /// `stop` when nothing is being generated.
     NothingToStop,
     /// Linking is done privately, so the code is not seen by others.

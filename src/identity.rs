@@ -207,6 +207,13 @@ impl Directory {
         }
     }
 
+    /// Uses `audit` (shared with the rest of the process, so that appends
+    /// are combined) instead of a writer of its own.
+    pub fn with_audit(mut self, audit: Audit) -> Self {
+        self.audit = audit;
+        self
+    }
+
     /// Creates a local user.
     ///
     /// # Errors

@@ -152,12 +152,26 @@ impl Store {
                 Ok(Store::Sqlite(pool))
             }
             DatabaseUrl::Postgres(pg_url) => {
-                let options = PgConnectOptions::from_str(pg_url.as_str())
+                let mut options = PgConnectOptions::from_str(pg_url.as_str())
                     .map_err(|source| StoreError::Connect {
                         url: url.clone(),
                         source,
                     })?
-                    .application_name("pstral");
+                    .application_name("pstral")
+                    // A stuck transaction must not hold the audit head (and
+                    // so every append) for ever: waits for a lock end with
+                    // an error, and so does an abandoned transaction.
+                    .options([
+                        (
+                            "lock_timeout",
+                            format!("{}ms", settings.busy_timeout.as_millis()),
+                        ),
+                        ("idle_in_transaction_session_timeout", "60s".to_owned()),
+                    ]);
+                if let Some(password) = &settings.password {
+                    use secrecy::ExposeSecret;
+                    options = options.password(password.expose_secret());
+                }
                 let pool = PgPoolOptions::new()
                     .max_connections(settings.max_connections)
                     .acquire_timeout(settings.acquire_timeout)
@@ -198,18 +212,29 @@ impl Store {
         Ok(version.unwrap_or(0))
     }
 
-    /// Starts a transaction that will write.
+    /// Starts a transaction that will write, and audit what it writes.
     ///
-    /// On SQLite it is `BEGIN IMMEDIATE`: a deferred transaction that reads
-    /// then writes fails at once with SQLITE_BUSY when another writer got
-    /// there first, whatever the busy timeout; an immediate one waits.
+    /// Such transactions are serialized, on both backends. On SQLite it is
+    /// `BEGIN IMMEDIATE`: a deferred transaction that reads then writes fails
+    /// at once with SQLITE_BUSY when another writer got there first, whatever
+    /// the busy timeout; an immediate one waits. On PostgreSQL the
+    /// transaction first locks the audit head, which its audit event needs
+    /// anyway: taking it first gives every writer (and every plain append,
+    /// whose trigger locks it first too) the same lock order, so they cannot
+    /// deadlock, and a check-then-insert (a new user's name) cannot race.
     ///
     /// # Errors
     /// [`StoreError::Query`] when no connection or lock can be had.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         Ok(match self {
             Store::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
-            Store::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+            Store::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                sqlx::query("SELECT 1 FROM audit_head WHERE id = 1 FOR UPDATE")
+                    .execute(&mut *tx)
+                    .await?;
+                Tx::Postgres(tx)
+            }
         })
     }
 

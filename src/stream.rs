@@ -222,7 +222,10 @@ impl Writer<'_> {
         loop {
             let part = &self.current().part;
             let reopened_len = part.reopened.as_ref().map_or(0, |f| f.chars().count() + 1);
-            let budget = self.max_chars.saturating_sub(reopened_len + Self::RESERVE).max(1);
+            let budget = self
+                .max_chars
+                .saturating_sub(reopened_len + Self::RESERVE)
+                .max(1);
             let body = self.current_body();
             if body.chars().count() <= budget {
                 return;
@@ -268,7 +271,12 @@ impl Writer<'_> {
         }
     }
 
-    async fn post(&self, place: &pstral_chat::Place, reply_to: &str, text: &str) -> Option<MessageRef> {
+    async fn post(
+        &self,
+        place: &pstral_chat::Place,
+        reply_to: &str,
+        text: &str,
+    ) -> Option<MessageRef> {
         for _ in 0..FINAL_ATTEMPTS {
             match self.platform.post(place, Some(reply_to), text).await {
                 Ok(m) => return Some(m),
@@ -411,12 +419,19 @@ mod tests {
     #[test]
     fn splits_prefer_paragraphs_then_lines_then_spaces() {
         let text = "first paragraph\n\nsecond line\nthird words here";
-        assert_eq!(&text[..clean_split(text, 40)], "first paragraph\n\nsecond line\n");
+        assert_eq!(
+            &text[..clean_split(text, 40)],
+            "first paragraph\n\nsecond line\n"
+        );
         assert_eq!(&text[..clean_split(text, 20)], "first paragraph\n\n");
         let words = "alpha beta gamma delta";
         assert_eq!(&words[..clean_split(words, 13)], "alpha beta ");
         let one_word = "x".repeat(50);
-        assert_eq!(clean_split(&one_word, 10), 10, "a word longer than a message is cut");
+        assert_eq!(
+            clean_split(&one_word, 10),
+            10,
+            "a word longer than a message is cut"
+        );
         let accents = "é".repeat(30);
         let cut = clean_split(&accents, 7);
         assert!(accents.is_char_boundary(cut));
@@ -424,10 +439,16 @@ mod tests {
 
     #[test]
     fn fences_are_tracked_across_lines() {
-        assert_eq!(Writer::open_fence(None, "a\n```sql\nSELECT 1"), Some("```sql".into()));
+        assert_eq!(
+            Writer::open_fence(None, "a\n```sql\nSELECT 1"),
+            Some("```sql".into())
+        );
         assert_eq!(Writer::open_fence(None, "```sql\nSELECT 1\n```\n"), None);
         assert_eq!(Writer::open_fence(Some("```sql"), "FROM t\n```\nok"), None);
-        assert_eq!(Writer::render(Some("```sql"), "FROM t", true), "```sql\nFROM t\n```");
+        assert_eq!(
+            Writer::render(Some("```sql"), "FROM t", true),
+            "```sql\nFROM t\n```"
+        );
         assert_eq!(Writer::render(None, "```\ncode\n", true), "```\ncode\n```");
     }
 }

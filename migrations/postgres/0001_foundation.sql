@@ -75,10 +75,8 @@ CREATE INDEX audit_events_kind ON audit_events (kind, seq);
 CREATE INDEX audit_events_user ON audit_events (user_id, seq);
 CREATE INDEX audit_events_at ON audit_events (at);
 
--- The head of the chain: the last event's seq and hash, moved by a trigger
--- with each insert. It lets verify notice a truncated tail. Appends never
--- fork the chain because prev_hash is UNIQUE: only the newest event's hash
--- is still free to link to.
+-- The head of the chain: the last event's seq and hash, checked and moved by
+-- a trigger with each insert. It lets verify notice a truncated tail.
 CREATE TABLE audit_head (
     id    INTEGER PRIMARY KEY CHECK (id = 1),
     seq   BIGINT NOT NULL,
@@ -98,13 +96,23 @@ CREATE TRIGGER audit_events_no_change BEFORE UPDATE OR DELETE ON audit_events
 CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON audit_events
     FOR EACH STATEMENT EXECUTE FUNCTION audit_events_append_only();
 
--- Each insert moves the head, in the same statement's transaction.
-CREATE FUNCTION audit_events_move_head() RETURNS trigger AS $$
+-- Each insert must link to the head, and moves it. The head row is locked
+-- before anything else, by every writer (plain appends here, transactional
+-- ones by SELECT ... FOR UPDATE), so all take their locks in one order and
+-- cannot deadlock. An append that raced another is refused with a
+-- unique_violation, which the writer retries; the chain cannot fork.
+CREATE FUNCTION audit_events_link() RETURNS trigger AS $$
 BEGIN
-    UPDATE audit_head SET seq = NEW.seq, hash = NEW.hash WHERE id = 1;
-    RETURN NULL;
+    -- One statement checks and moves the head under its row lock: a writer
+    -- that waited for another re-reads the row before the check applies.
+    UPDATE audit_head SET seq = NEW.seq, hash = NEW.hash
+    WHERE id = 1 AND seq = NEW.seq - 1 AND hash = NEW.prev_hash;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'audit head moved' USING ERRCODE = 'unique_violation';
+    END IF;
+    RETURN NEW;
 END;
 $$ LANGUAGE plpgsql;
 
-CREATE TRIGGER audit_events_move_head AFTER INSERT ON audit_events
-    FOR EACH ROW EXECUTE FUNCTION audit_events_move_head();
+CREATE TRIGGER audit_events_link BEFORE INSERT ON audit_events
+    FOR EACH ROW EXECUTE FUNCTION audit_events_link();

@@ -75,8 +75,8 @@ CREATE INDEX audit_events_kind ON audit_events (kind, seq);
 CREATE INDEX audit_events_user ON audit_events (user_id, seq);
 CREATE INDEX audit_events_at ON audit_events (at);
 
--- The head of the chain: the last event's seq and hash, moved by a trigger
--- with each insert. It lets verify notice a truncated tail.
+-- The head of the chain: the last event's seq and hash, checked and moved by
+-- a trigger with each insert. It lets verify notice a truncated tail.
 CREATE TABLE audit_head (
     id    INTEGER PRIMARY KEY CHECK (id = 1),
     seq   INTEGER NOT NULL,
@@ -94,8 +94,13 @@ BEGIN
     SELECT RAISE(ABORT, 'audit_events is append-only');
 END;
 
--- Each insert moves the head, in the same statement's transaction.
-CREATE TRIGGER audit_events_move_head AFTER INSERT ON audit_events
+-- Each insert must link to the head, and moves it, in the statement's own
+-- transaction: an append that raced another is refused (and retried by the
+-- writer), so the chain cannot fork even without the UNIQUE backstop.
+CREATE TRIGGER audit_events_link BEFORE INSERT ON audit_events
 BEGIN
+    SELECT RAISE(ABORT, 'audit head moved')
+    WHERE NEW.seq <> (SELECT seq + 1 FROM audit_head WHERE id = 1)
+       OR NEW.prev_hash <> (SELECT hash FROM audit_head WHERE id = 1);
     UPDATE audit_head SET seq = NEW.seq, hash = NEW.hash WHERE id = 1;
 END;

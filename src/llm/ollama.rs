@@ -102,7 +102,9 @@ impl OllamaClient {
     }
 
     fn url(&self, path: &str) -> Url {
-        self.endpoint.join(path).unwrap_or_else(|_| self.endpoint.clone())
+        self.endpoint
+            .join(path)
+            .unwrap_or_else(|_| self.endpoint.clone())
     }
 
     fn name(&self) -> String {

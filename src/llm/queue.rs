@@ -228,7 +228,11 @@ impl State {
         per_user.sort_by_key(|(last, _)| *last);
         let rounds = per_user.iter().map(|(_, q)| q.len()).max().unwrap_or(0);
         (0..rounds)
-            .flat_map(|round| per_user.iter().filter_map(move |(_, q)| q.get(round).copied()))
+            .flat_map(|round| {
+                per_user
+                    .iter()
+                    .filter_map(move |(_, q)| q.get(round).copied())
+            })
             .collect()
     }
 
@@ -348,13 +352,18 @@ mod tests {
         let first = d.acquire(1, &[], &position()).await.unwrap();
         assert_eq!(first.endpoint(), 1, "the healthy endpoint first");
         let second = d.acquire(1, &[], &position()).await.unwrap();
-        assert_eq!(second.endpoint(), 0, "a failed endpoint is still used when it is the only one free");
+        assert_eq!(
+            second.endpoint(),
+            0,
+            "a failed endpoint is still used when it is the only one free"
+        );
         drop(second);
         // Endpoint 0 is free but excluded, and 1 is busy: the request waits.
         let pos = position();
         let mut line = pos.subscribe();
         let dd = d.clone();
-        let third = tokio::spawn(async move { dd.acquire(2, &[0], &pos).await.map(|l| l.endpoint()) });
+        let third =
+            tokio::spawn(async move { dd.acquire(2, &[0], &pos).await.map(|l| l.endpoint()) });
         line.wait_for(|p| *p == 1).await.unwrap();
         assert_eq!(d.waiting(), 1);
         drop(first);

@@ -55,7 +55,9 @@ impl ThinkFilter {
 fn partial_tag_suffix(s: &str, tag: &str) -> usize {
     (1..tag.len())
         .rev()
-        .find(|&n| n <= s.len() && s.is_char_boundary(s.len() - n) && tag.starts_with(&s[s.len() - n..]))
+        .find(|&n| {
+            n <= s.len() && s.is_char_boundary(s.len() - n) && tag.starts_with(&s[s.len() - n..])
+        })
         .unwrap_or(0)
 }
 
@@ -73,7 +75,10 @@ mod tests {
     #[test]
     fn thinking_spans_are_removed_however_the_tags_are_split() {
         assert_eq!(run(&["<think>hmm</think>Bonjour"]), "Bonjour");
-        assert_eq!(run(&["<th", "ink>h", "mm</thi", "nk>Bon", "jour"]), "Bonjour");
+        assert_eq!(
+            run(&["<th", "ink>h", "mm</thi", "nk>Bon", "jour"]),
+            "Bonjour"
+        );
         assert_eq!(run(&["a<think>x</think>b<think>y</think>c"]), "abc");
         let text = "<think>plan</think>SELECT 1";
         let chars: Vec<String> = text.chars().map(String::from).collect();

@@ -48,7 +48,7 @@ async fn lift_triggers(db: &TestDb) {
         Store::Sqlite(_) => {
             db.tamper(
                 "DROP TRIGGER audit_events_no_update; DROP TRIGGER audit_events_no_delete; \
-                 DROP TRIGGER audit_events_move_head",
+                 DROP TRIGGER audit_events_link",
             )
             .await
         }
@@ -190,6 +190,105 @@ async fn an_event_inserted_behind_the_store_is_named(db: TestDb) {
     assert_eq!(
         audit.verify().await.unwrap().broken,
         Some(ChainBreak::Unrecorded { seq: 11 })
+    );
+}
+
+/// A forger replaces the last event with a well-formed one: the head the store
+/// keeps still names the original.
+async fn a_replaced_last_event_is_named(db: TestDb) {
+    let audit = Audit::new(db.store.clone());
+    append_numbered(&audit, 10).await;
+    let mut forged = all(&audit).await.pop().unwrap();
+    forged.payload = r#"{"n":"forged"}"#.to_owned();
+    forged.hash = forged.recompute_hash();
+    lift_triggers(&db).await;
+    db.tamper(&format!(
+        "UPDATE audit_events SET payload = '{}', hash = '{}' WHERE seq = 10",
+        forged.payload, forged.hash
+    ))
+    .await;
+    assert_eq!(
+        audit.verify().await.unwrap().broken,
+        Some(ChainBreak::Replaced { seq: 10 })
+    );
+}
+
+/// `verify` reads one snapshot: events a running bot appends meanwhile are
+/// not mistaken for a truncated log.
+async fn verify_is_not_fooled_by_appends_during_the_walk(db: TestDb) {
+    let audit = Audit::new(db.store.clone());
+    append_numbered(&audit, 1_500).await;
+    let writer = {
+        let audit = Audit::new(db.another_replica().await);
+        tokio::spawn(async move { append_numbered(&audit, 300).await })
+    };
+    for _ in 0..5 {
+        let v = audit.verify().await.unwrap();
+        assert_eq!(v.broken, None, "after {} events", v.checked);
+        assert!(v.checked >= 1_500);
+    }
+    writer.await.unwrap();
+    assert_eq!(audit.verify().await.unwrap().checked, 1_800);
+}
+
+/// Appends inside transactions (user changes) and plain appends, at once,
+/// from two pools: no deadlock, one chain.
+async fn transactional_and_plain_appends_race(db: TestDb) {
+    let replica = db.another_replica().await;
+    let mut tasks = Vec::new();
+    for i in 0..40 {
+        let store = if i % 2 == 0 {
+            db.store.clone()
+        } else {
+            replica.clone()
+        };
+        tasks.push(tokio::spawn(async move {
+            if i % 4 < 2 {
+                let mut tx = store.begin().await.unwrap();
+                Audit::append_in(
+                    &mut tx,
+                    NewEvent::new(EventKind::UserChanged, Actor::cli(), json!({"i": i})),
+                )
+                .await
+                .unwrap();
+                tx.commit().await.unwrap();
+            } else {
+                Audit::new(store)
+                    .append(NewEvent::new(
+                        EventKind::Answer,
+                        Actor::default(),
+                        json!({"i": i}),
+                    ))
+                    .await
+                    .unwrap();
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let v = Audit::new(db.store.clone()).verify().await.unwrap();
+    assert_eq!((v.checked, v.broken), (40, None));
+}
+
+/// A head edited behind the store's back makes appends fail at once with a
+/// clear error, not retry for ever.
+async fn a_head_that_disagrees_with_the_log_fails_appends(db: TestDb) {
+    let audit = Audit::new(db.store.clone());
+    append_numbered(&audit, 3).await;
+    db.tamper("UPDATE audit_head SET seq = 1").await;
+    let fresh = Audit::new(db.store.clone());
+    let err = fresh
+        .append(NewEvent::new(
+            EventKind::Answer,
+            Actor::default(),
+            json!({}),
+        ))
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("run `pstral audit verify`"),
+        "{err}"
     );
 }
 
@@ -506,6 +605,10 @@ on_both_backends!(
     an_event_inserted_behind_the_store_is_named,
     two_hundred_concurrent_appenders_keep_one_chain,
     transactional_and_plain_appends_interleave,
+    a_replaced_last_event_is_named,
+    verify_is_not_fooled_by_appends_during_the_walk,
+    transactional_and_plain_appends_race,
+    a_head_that_disagrees_with_the_log_fails_appends,
     events_are_found_by_each_filter,
     export_writes_every_event_page_after_page,
 );

@@ -74,8 +74,8 @@ fn check_names_every_mistake_and_exits_1() {
         enabled = true
         [matrix]
         homeserver = "not a url"
-        [llm]
-        model = "x"
+        [slack]
+        token = "x"
         "#,
     );
     let out = s
@@ -91,7 +91,7 @@ fn check_names_every_mistake_and_exits_1() {
         "identity.unknown: expected one of \"refuse\", \"auto_viewer\", got \"welcome\"",
         "discord.token: Discord is enabled but has no bot token",
         "matrix.homeserver: not a valid URL",
-        "llm: unknown key",
+        "slack: unknown key",
         "log.format: expected one of \"human\", \"json\", got \"xml\" (from PSTRAL__LOG__FORMAT)",
     ] {
         assert!(err.contains(key), "missing {key:?} in:\n{err}");

@@ -195,6 +195,33 @@ async fn unknown_people_become_viewers_under_auto_viewer(db: TestDb) {
     );
 }
 
+/// Two first messages of one new person, handled by two replicas at once,
+/// make one user.
+async fn a_newcomer_writing_twice_at_once_becomes_one_user(db: TestDb) {
+    let a = Directory::new(db.store.clone(), settings(UnknownPolicy::AutoViewer));
+    let b = Directory::new(
+        db.another_replica().await,
+        settings(UnknownPolicy::AutoViewer),
+    );
+    let newcomer = id("matrix:@zoe:example.org");
+    let (x, y) = tokio::join!(
+        a.resolve(&newcomer, Some("Zoé"), None),
+        b.resolve(&newcomer, Some("Zoé"), None),
+    );
+    let (x, y) = (x.unwrap(), y.unwrap());
+    let user = |r: &Resolution| match r {
+        Resolution::Known(u) | Resolution::Created(u) => u.clone(),
+        Resolution::Refused => panic!("auto_viewer never refuses"),
+    };
+    assert_eq!(user(&x), user(&y));
+    assert!(matches!(x, Resolution::Created(_)) != matches!(y, Resolution::Created(_)));
+    assert_eq!(dir_len(&a).await, 1);
+}
+
+async fn dir_len(dir: &Directory) -> usize {
+    dir.list().await.unwrap().len()
+}
+
 async fn invite_codes_link_once(db: TestDb) {
     let dir = Directory::new(db.store.clone(), settings(UnknownPolicy::Refuse));
     dir.add_user("ana", Role::Executor, Actor::cli())
@@ -301,6 +328,7 @@ on_both_backends!(
     a_role_change_applies_at_the_next_action,
     unknown_people_are_refused_and_the_refusal_is_audited,
     unknown_people_become_viewers_under_auto_viewer,
+    a_newcomer_writing_twice_at_once_becomes_one_user,
     invite_codes_link_once,
     expired_invite_codes_are_refused,
     one_invite_raced_by_two_replicas_links_one_identity,

@@ -136,6 +136,7 @@ impl Drop for TestDb {
 fn settings(url: DatabaseUrl) -> DatabaseSettings {
     DatabaseSettings {
         url,
+        password: None,
         max_connections: 8,
         acquire_timeout: Duration::from_secs(30),
         busy_timeout: Duration::from_secs(10),
