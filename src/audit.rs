@@ -66,10 +66,12 @@ pub enum EventKind {
     InviteCreated,
     /// Someone the bot does not know, or who lacks the role, was turned away.
     AccessRefused,
+    /// A conversation was exported, or its mode changed.
+    ConversationChanged,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 11] = [
+    pub const ALL: [EventKind; 12] = [
         EventKind::Question,
         EventKind::Answer,
         EventKind::SqlValidated,
@@ -81,6 +83,7 @@ impl EventKind {
         EventKind::IdentityUnlinked,
         EventKind::InviteCreated,
         EventKind::AccessRefused,
+        EventKind::ConversationChanged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -96,6 +99,7 @@ impl EventKind {
             EventKind::IdentityUnlinked => "identity_unlinked",
             EventKind::InviteCreated => "invite_created",
             EventKind::AccessRefused => "access_refused",
+            EventKind::ConversationChanged => "conversation_changed",
         }
     }
 }

@@ -5,14 +5,20 @@
 //! of the message that started a reply chain. A reply to one of the bot's
 //! messages finds its conversation through that message's platform id. The
 //! history handed to the model is the last `max_history` messages.
+//!
+//! The system prompt of each mode and language is a file in `prompts/`,
+//! compiled in; `conversation.prompts_dir` can replace any of them.
 
 use std::fmt;
+use std::path::PathBuf;
 use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
 use pstral_chat::Place;
 use serde::Serialize;
 
+use crate::i18n::Lang;
+use crate::llm::{ChatMessage, ChatRole};
 use crate::store::{Store, StoreError, on_pool};
 
 /// What the bot is asked to do with a question.
@@ -58,6 +64,83 @@ impl TryFrom<String> for Mode {
     fn try_from(s: String) -> Result<Self, Self::Error> {
         s.parse()
     }
+}
+
+/// The system prompts, by mode and language.
+#[derive(Debug, Clone, Default)]
+pub struct Prompts {
+    dir: Option<PathBuf>,
+}
+
+impl Prompts {
+    /// Built-in prompts, each replaced by `DIR/MODE.LANG.md` when that file
+    /// exists.
+    pub fn new(dir: Option<PathBuf>) -> Self {
+        Self { dir }
+    }
+
+    /// The system prompt for `mode` in `lang`.
+    pub fn system(&self, mode: Mode, lang: Lang) -> String {
+        let name = format!("{mode}.{lang}.md");
+        if let Some(text) = self
+            .dir
+            .as_ref()
+            .and_then(|dir| std::fs::read_to_string(dir.join(&name)).ok())
+        {
+            return text;
+        }
+        match (mode, lang) {
+            (Mode::Sql, Lang::En) => include_str!("../prompts/sql.en.md"),
+            (Mode::Sql, Lang::Fr) => include_str!("../prompts/sql.fr.md"),
+            (Mode::Chat, Lang::En) => include_str!("../prompts/chat.en.md"),
+            (Mode::Chat, Lang::Fr) => include_str!("../prompts/chat.fr.md"),
+        }
+        .to_owned()
+    }
+}
+
+/// The messages sent to the model: the system prompt, the history (oldest
+/// first), then the question.
+pub fn assemble(system: String, history: &[StoredMessage], question: &str) -> Vec<ChatMessage> {
+    let mut messages = Vec::with_capacity(history.len() + 2);
+    messages.push(ChatMessage::new(ChatRole::System, system));
+    for m in history {
+        let role = match m.speaker {
+            Speaker::User => ChatRole::User,
+            Speaker::Assistant => ChatRole::Assistant,
+        };
+        messages.push(ChatMessage::new(role, m.content.clone()));
+    }
+    messages.push(ChatMessage::new(ChatRole::User, question));
+    messages
+}
+
+/// How a conversation is exported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    Markdown,
+    Json,
+}
+
+impl FromStr for ExportFormat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim() {
+            "" | "md" | "markdown" => Ok(ExportFormat::Markdown),
+            "json" => Ok(ExportFormat::Json),
+            other => Err(format!("unknown export format {other:?}: markdown or json")),
+        }
+    }
+}
+
+/// A message as exported, with its author's name.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+struct ExportedMessage {
+    #[sqlx(rename = "role")]
+    speaker: String,
+    author: Option<String>,
+    content: String,
+    created_at: DateTime<Utc>,
 }
 
 /// Who wrote a message.
@@ -249,6 +332,117 @@ impl Conversations {
             .bind(Utc::now())
             .fetch_one(pool)
             .await?
+        }))
+    }
+
+    /// The mode chosen for new conversations in a channel, if one was.
+    ///
+    /// # Errors
+    /// A store failure.
+    pub async fn channel_mode(&self, place: &Place) -> Result<Option<Mode>, StoreError> {
+        let mode: Option<String> = on_pool!(&self.store, pool => {
+            sqlx::query_scalar("SELECT mode FROM channel_modes WHERE platform = $1 AND channel = $2")
+                .bind(place.platform.as_str())
+                .bind(&place.channel)
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(mode.and_then(|m| m.parse().ok()))
+    }
+
+    /// Chooses the mode of new conversations in a channel.
+    ///
+    /// # Errors
+    /// A store failure.
+    pub async fn set_channel_mode(&self, place: &Place, mode: Mode) -> Result<(), StoreError> {
+        on_pool!(&self.store, pool => {
+            sqlx::query(
+                "INSERT INTO channel_modes (platform, channel, mode, changed_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (platform, channel) DO UPDATE SET mode = $3, changed_at = $4",
+            )
+            .bind(place.platform.as_str())
+            .bind(&place.channel)
+            .bind(mode.as_str())
+            .bind(Utc::now())
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// The latest conversation in a place that `user` took part in.
+    ///
+    /// # Errors
+    /// A store failure.
+    pub async fn latest_of(&self, place: &Place, user_id: i64) -> Result<Option<Conversation>, StoreError> {
+        Ok(on_pool!(&self.store, pool => {
+            sqlx::query_as::<_, Conversation>(
+                "SELECT c.id, c.platform, c.channel, c.root, c.private, c.mode, c.started_by, c.created_at \
+                 FROM conversations c JOIN messages m ON m.conversation_id = c.id \
+                 WHERE c.platform = $1 AND c.channel = $2 AND m.user_id = $3 \
+                 ORDER BY m.id DESC LIMIT 1",
+            )
+            .bind(place.platform.as_str())
+            .bind(&place.channel)
+            .bind(user_id)
+            .fetch_optional(pool)
+            .await?
+        }))
+    }
+
+    /// The whole conversation as Markdown or JSON; `None` when there is no
+    /// such conversation.
+    ///
+    /// # Errors
+    /// A store failure.
+    pub async fn export(
+        &self,
+        id: i64,
+        format: ExportFormat,
+    ) -> Result<Option<String>, StoreError> {
+        let Some(conversation) = self.get(id).await? else {
+            return Ok(None);
+        };
+        let messages: Vec<ExportedMessage> = on_pool!(&self.store, pool => {
+            sqlx::query_as(
+                "SELECT m.role, u.name AS author, m.content, m.created_at \
+                 FROM messages m LEFT JOIN users u ON u.id = m.user_id \
+                 WHERE m.conversation_id = $1 ORDER BY m.id",
+            )
+            .bind(id)
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(Some(match format {
+            ExportFormat::Json => serde_json::json!({
+                "conversation": conversation,
+                "messages": messages,
+            })
+            .to_string(),
+            ExportFormat::Markdown => {
+                let mut out = format!(
+                    "# Conversation {}\n\n- Place: {} {}{}\n- Mode: {}\n- Started: {}\n",
+                    conversation.id,
+                    conversation.platform,
+                    conversation.channel,
+                    if conversation.private { " (private)" } else { "" },
+                    conversation.mode,
+                    conversation.created_at.format("%Y-%m-%d %H:%M UTC"),
+                );
+                for m in &messages {
+                    let who = match (m.speaker.as_str(), &m.author) {
+                        ("assistant", _) => "Pstral".to_owned(),
+                        (_, Some(name)) => name.clone(),
+                        _ => "someone".to_owned(),
+                    };
+                    out.push_str(&format!(
+                        "\n## {who}, {}\n\n{}\n",
+                        m.created_at.format("%Y-%m-%d %H:%M:%S"),
+                        m.content
+                    ));
+                }
+                out
+            }
         }))
     }
 

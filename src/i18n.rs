@@ -88,6 +88,8 @@ pub enum Text<'a> {
     },
     /// `stop` when nothing is being generated.
     NothingToStop,
+    /// `export` where the user has no conversation yet.
+    NothingToExport,
     /// Linking is done privately, so the code is not seen by others.
     LinkInDmOnly,
     /// The list of commands.
@@ -238,6 +240,12 @@ impl Text<'_> {
             (Lang::Fr, Text::NothingToStop) => {
                 "Rien n'est en cours de rédaction en ce moment.".to_owned()
             }
+            (Lang::En, Text::NothingToExport) => {
+                "There is no conversation of yours here to export yet.".to_owned()
+            }
+            (Lang::Fr, Text::NothingToExport) => {
+                "Vous n'avez pas encore de conversation ici à exporter.".to_owned()
+            }
             (Lang::En, Text::LinkInDmOnly) => {
                 "Send your invite code to me in a direct message, not here: it is personal."
                     .to_owned()
@@ -291,6 +299,7 @@ mod tests {
             Text::ModeSet { mode: "executor" },
             Text::UnknownMode { given: "ana" },
             Text::NothingToStop,
+            Text::NothingToExport,
             Text::LinkInDmOnly,
             Text::Help,
         ];

@@ -14,11 +14,13 @@
 //! - [`stream`]: a token stream turned into well-timed message edits.
 //! - [`i18n`]: every sentence a chat user reads, in English and French.
 //! - [`telemetry`]: logging and per-request spans.
+//! - [`bot`]: what happens for each event an adapter reports.
 //! - [`app`]: wiring everything for `pstral run`.
 //! - [`cli`]: the `pstral` command line.
 
 pub mod app;
 pub mod audit;
+pub mod bot;
 pub mod cli;
 pub mod config;
 pub mod conversation;

@@ -23,7 +23,7 @@ use crate::i18n::{Lang, Text};
 use crate::llm::LlmError;
 
 /// Shown at the end of a message while the answer is still coming.
-const CURSOR: &str = " ▍";
+const CURSOR: &str = pstral_chat::STREAMING_CURSOR;
 /// How many times a final edit is retried when the platform rate-limits it.
 const FINAL_ATTEMPTS: usize = 8;
 

@@ -252,6 +252,11 @@ pub enum ControlKind {
     Stop,
 }
 
+/// What the core appends to a message while its answer is still being
+/// written. An adapter that renders differently (the terminal prints only what
+/// is new) can recognise and drop it.
+pub const STREAMING_CURSOR: &str = " ▍";
+
 /// What a platform can do, and how fast.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Limits {

@@ -1,0 +1,659 @@
+//! The core's dispatcher: what happens for each event an adapter reports.
+//!
+//! A question: resolve the author (refusing politely whom the bot does not
+//! know) → audit it (no answer without a record) → find its conversation (the
+//! thread, or the reply chain) and mode → post a placeholder with a Stop
+//! control → wait for the model in the fair queue, showing the position →
+//! stream the answer → store and audit it. Every path ends with a readable
+//! message in the chat, never silence.
+//!
+//! Nothing here knows a platform: everything goes through [`ChatPlatform`].
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use pstral_chat::{
+    Attachment, ChatPlatform, Command, ControlKind, InboundEvent, MessageRef, Place,
+    PlatformIdentity,
+};
+use serde_json::json;
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+
+use crate::audit::{Actor, Audit, EventKind, NewEvent};
+use crate::config::ConversationSettings;
+use crate::conversation::{
+    Conversation, Conversations, ExportFormat, Mode, NewMessage, Prompts, Speaker, assemble,
+};
+use crate::i18n::{Lang, Text};
+use crate::identity::{Directory, Permission, Resolution, Role, User};
+use crate::llm::{LlmError, Llm};
+use crate::stream::{Ending, Streamed, stream_answer};
+
+/// Everything the bot needs to answer.
+pub struct BotParts {
+    pub audit: Audit,
+    pub directory: Directory,
+    pub conversations: Conversations,
+    pub llm: Llm,
+    pub prompts: Prompts,
+    pub settings: ConversationSettings,
+    pub lang: Lang,
+}
+
+/// The bot: cheap to clone, shared by every adapter.
+#[derive(Clone)]
+pub struct Bot {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    parts: BotParts,
+    /// Answers being written, by the id of the bot's message.
+    active: Mutex<HashMap<String, Active>>,
+}
+
+struct Active {
+    place: Place,
+    asker: i64,
+    stop: CancellationToken,
+}
+
+/// A question, as the core handles it.
+struct Question<'a> {
+    author: &'a PlatformIdentity,
+    author_name: Option<&'a str>,
+    message: &'a MessageRef,
+    in_reply_to: Option<&'a str>,
+    text: &'a str,
+}
+
+impl Bot {
+    pub fn new(parts: BotParts) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                parts,
+                active: Mutex::new(HashMap::new()),
+            }),
+        }
+    }
+
+    fn parts(&self) -> &BotParts {
+        &self.inner.parts
+    }
+
+    fn lang(&self) -> Lang {
+        self.parts().lang
+    }
+
+    /// Handles one event to the end (the answer streamed, the command
+    /// carried out). Failures are logged and told to the user; nothing is
+    /// returned.
+    pub async fn handle(&self, platform: Arc<dyn ChatPlatform>, event: InboundEvent) {
+        let span = crate::telemetry::request_span("event");
+        async move {
+            match event {
+                InboundEvent::Message {
+                    author,
+                    author_name,
+                    message,
+                    in_reply_to,
+                    text,
+                } => {
+                    let question = Question {
+                        author: &author,
+                        author_name: author_name.as_deref(),
+                        message: &message,
+                        in_reply_to: in_reply_to.as_deref(),
+                        text: &text,
+                    };
+                    self.question(platform.as_ref(), question).await;
+                }
+                InboundEvent::Control {
+                    actor,
+                    message,
+                    control,
+                } => self.control(platform.as_ref(), &actor, &message, &control).await,
+                InboundEvent::Command {
+                    author,
+                    place,
+                    message,
+                    command,
+                } => {
+                    self.command(platform.as_ref(), &author, &place, message.as_deref(), command)
+                        .await;
+                }
+            }
+        }
+        .instrument(span)
+        .await;
+    }
+
+    async fn say(&self, platform: &dyn ChatPlatform, place: &Place, reply_to: Option<&str>, text: Text<'_>) {
+        if let Err(e) = platform.post(place, reply_to, &text.render(self.lang())).await {
+            tracing::error!(error = %e, "cannot post a reply");
+        }
+    }
+
+    /// Who acts, checked now: `None` (after telling them) when they may not
+    /// do `permission`.
+    async fn authorize(
+        &self,
+        platform: &dyn ChatPlatform,
+        author: &PlatformIdentity,
+        author_name: Option<&str>,
+        place: &Place,
+        reply_to: Option<&str>,
+        permission: Permission,
+    ) -> Option<User> {
+        let directory = &self.parts().directory;
+        let user = match directory.resolve(author, author_name, Some(place)).await {
+            Ok(Resolution::Known(user) | Resolution::Created(user)) => user,
+            Ok(Resolution::Refused) => {
+                self.say(platform, place, reply_to, directory.refusal()).await;
+                return None;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot resolve who wrote");
+                self.say(platform, place, reply_to, Text::AuditUnavailable).await;
+                return None;
+            }
+        };
+        if !user.role.allows(permission) {
+            let needed = permission.least_role();
+            let event = NewEvent::new(
+                EventKind::AccessRefused,
+                actor_of(&user, author),
+                json!({"reason": "role", "needed": needed.as_str(), "role": user.role.as_str()}),
+            )
+            .at(place.clone());
+            let _ = self.parts().audit.append(event).await;
+            self.say(platform, place, reply_to, Text::NotAllowed { needed: needed.as_str() })
+                .await;
+            return None;
+        }
+        Some(user)
+    }
+
+    async fn question(&self, platform: &dyn ChatPlatform, q: Question<'_>) {
+        let place = &q.message.place;
+        let reply_to = Some(q.message.id.as_str());
+        let Some(user) = self
+            .authorize(platform, q.author, q.author_name, place, reply_to, Permission::Chat)
+            .await
+        else {
+            return;
+        };
+        let conversation = match self.conversation_for(&q, &user).await {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot open the conversation");
+                self.say(platform, place, reply_to, Text::AuditUnavailable).await;
+                return;
+            }
+        };
+        // No answer without a record of the question.
+        let recorded = self
+            .parts()
+            .audit
+            .append(
+                NewEvent::new(
+                    EventKind::Question,
+                    actor_of(&user, q.author),
+                    json!({"conversation": conversation.id, "message": q.message.id, "mode": conversation.mode.as_str(), "text": q.text}),
+                )
+                .at(place.clone()),
+            )
+            .await;
+        if let Err(e) = recorded {
+            tracing::error!(error = %e, "cannot audit a question; not answering it");
+            self.say(platform, place, reply_to, Text::AuditUnavailable).await;
+            return;
+        }
+        let conversations = &self.parts().conversations;
+        let history = match conversations
+            .history(conversation.id, self.parts().settings.max_history)
+            .await
+        {
+            Ok(h) => h,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read the history");
+                Vec::new()
+            }
+        };
+        let stored = conversations
+            .append(
+                conversation.id,
+                NewMessage {
+                    speaker: Speaker::User,
+                    user_id: Some(user.id),
+                    platform_message_id: Some(&q.message.id),
+                    content: q.text,
+                },
+            )
+            .await;
+        if let Err(e) = stored {
+            tracing::error!(error = %e, "cannot store a question");
+        }
+        let system = self.parts().prompts.system(conversation.mode, self.lang());
+        let messages = assemble(system, &history, q.text);
+        let started = Instant::now();
+        let streamed = self
+            .answer(platform, place, &q.message.id, &user, &messages)
+            .await;
+        let Some(streamed) = streamed else {
+            return;
+        };
+        self.record_answer(&user, q.author, place, &conversation, &streamed, started)
+            .await;
+    }
+
+    /// Posts the placeholder and streams the model's answer into it.
+    async fn answer(
+        &self,
+        platform: &dyn ChatPlatform,
+        place: &Place,
+        question_id: &str,
+        user: &User,
+        messages: &[crate::llm::ChatMessage],
+    ) -> Option<Streamed> {
+        let thinking = Text::Thinking.render(self.lang());
+        let placeholder = match platform.post(place, Some(question_id), &thinking).await {
+            Ok(m) => m,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot post the placeholder");
+                return None;
+            }
+        };
+        let stop = CancellationToken::new();
+        self.inner.active.lock().expect("never poisoned").insert(
+            placeholder.id.clone(),
+            Active {
+                place: place.clone(),
+                asker: user.id,
+                stop: stop.clone(),
+            },
+        );
+        if let Err(e) = platform.show_control(&placeholder, &ControlKind::Stop).await {
+            tracing::warn!(error = %e, "cannot offer the Stop control");
+        }
+
+        let (position, positions) = watch::channel(0usize);
+        let shown = self.show_position(platform, &placeholder, positions, &stop);
+        let stop_waiting = stop.clone();
+        let ask = async move {
+            let asked = tokio::select! {
+                r = self.parts().llm.ask(user.id, messages, &position) => Some(r),
+                () = stop_waiting.cancelled() => None,
+            };
+            // Whatever happened, the position display is over.
+            drop(position);
+            asked
+        };
+        let (asked, last_shown) = tokio::join!(ask, shown);
+        let shown_text = last_shown.unwrap_or(thinking);
+        let streamed = match asked {
+            Some(Ok(tokens)) => {
+                stream_answer(platform, placeholder.clone(), shown_text, tokens.into_stream(), &stop, self.lang())
+                    .await
+            }
+            Some(Err(e)) => {
+                tracing::warn!(error = %e, "the model could not answer");
+                let failed = futures_util::stream::iter([Err::<String, LlmError>(e)]);
+                stream_answer(platform, placeholder.clone(), shown_text, failed, &stop, self.lang()).await
+            }
+            None => {
+                let nothing = futures_util::stream::empty::<Result<String, LlmError>>();
+                stream_answer(platform, placeholder.clone(), shown_text, nothing, &stop, self.lang()).await
+            }
+        };
+        self.inner
+            .active
+            .lock()
+            .expect("never poisoned")
+            .remove(&placeholder.id);
+        if let Err(e) = platform.withdraw_control(&placeholder, &ControlKind::Stop).await {
+            tracing::warn!(error = %e, "cannot withdraw the Stop control");
+        }
+        Some(streamed)
+    }
+
+    /// Shows the queue position in the placeholder while it changes, no
+    /// faster than the platform allows. Returns the last text shown.
+    async fn show_position(
+        &self,
+        platform: &dyn ChatPlatform,
+        placeholder: &MessageRef,
+        mut positions: watch::Receiver<usize>,
+        stop: &CancellationToken,
+    ) -> Option<String> {
+        let interval = platform.limits().min_edit_interval;
+        let mut last: Option<String> = None;
+        let mut next_edit = tokio::time::Instant::now() + interval;
+        loop {
+            tokio::select! {
+                changed = positions.changed() => if changed.is_err() { return last },
+                () = stop.cancelled() => return last,
+            }
+            let position = *positions.borrow_and_update();
+            if position == 0 {
+                continue;
+            }
+            tokio::select! {
+                () = tokio::time::sleep_until(next_edit) => {}
+                () = stop.cancelled() => return last,
+            }
+            // The position may have moved on while waiting for the interval.
+            let position = *positions.borrow();
+            if position == 0 {
+                continue;
+            }
+            let text = Text::QueuePosition { position }.render(self.lang());
+            if last.as_ref() != Some(&text) && platform.edit(placeholder, &text).await.is_ok() {
+                last = Some(text);
+                next_edit = tokio::time::Instant::now() + interval;
+            }
+        }
+    }
+
+    async fn record_answer(
+        &self,
+        user: &User,
+        author: &PlatformIdentity,
+        place: &Place,
+        conversation: &Conversation,
+        streamed: &Streamed,
+        started: Instant,
+    ) {
+        let first = &streamed.first_message().id;
+        if !streamed.answer.is_empty() {
+            let stored = self
+                .parts()
+                .conversations
+                .append(
+                    conversation.id,
+                    NewMessage {
+                        speaker: Speaker::Assistant,
+                        user_id: None,
+                        platform_message_id: Some(first),
+                        content: &streamed.answer,
+                    },
+                )
+                .await;
+            if let Err(e) = stored {
+                tracing::error!(error = %e, "cannot store an answer");
+            }
+        }
+        let (ending, error) = match &streamed.ending {
+            Ending::Complete => ("complete", None),
+            Ending::Stopped => ("stopped", None),
+            Ending::Failed(e) => ("failed", Some(e.to_string())),
+        };
+        let event = NewEvent::new(
+            EventKind::Answer,
+            actor_of(user, author),
+            json!({
+                "conversation": conversation.id,
+                "messages": streamed.parts.iter().map(|p| p.message.id.clone()).collect::<Vec<_>>(),
+                "ending": ending,
+                "error": error,
+                "text": streamed.answer,
+                "pieces": streamed.pieces,
+                "edits": streamed.edits,
+                "duration_ms": u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            }),
+        )
+        .at(place.clone());
+        if let Err(e) = self.parts().audit.append(event).await {
+            tracing::error!(error = %e, "cannot audit an answer");
+        }
+    }
+
+    /// The conversation a question belongs to: the one of the message it
+    /// replies to, else its thread's, else a new one rooted at the question.
+    async fn conversation_for(
+        &self,
+        q: &Question<'_>,
+        user: &User,
+    ) -> Result<Conversation, crate::store::StoreError> {
+        let place = &q.message.place;
+        let conversations = &self.parts().conversations;
+        if let Some(parent) = q.in_reply_to {
+            if let Some(c) = conversations.find_by_message(place, parent).await? {
+                return Ok(c);
+            }
+        }
+        let root = place.thread.as_deref().unwrap_or(&q.message.id);
+        let mode = self.default_mode(place).await?;
+        conversations
+            .find_or_start(place, root, mode, Some(user.id))
+            .await
+    }
+
+    async fn default_mode(&self, place: &Place) -> Result<Mode, crate::store::StoreError> {
+        if let Some(mode) = self.parts().conversations.channel_mode(place).await? {
+            return Ok(mode);
+        }
+        let settings = &self.parts().settings;
+        Ok(settings
+            .channel_modes
+            .iter()
+            .find(|(p, c, _)| p == place.platform.as_str() && *c == place.channel)
+            .map_or(settings.default_mode, |(_, _, m)| *m))
+    }
+
+    async fn control(
+        &self,
+        platform: &dyn ChatPlatform,
+        actor: &PlatformIdentity,
+        message: &MessageRef,
+        control: &ControlKind,
+    ) {
+        match control {
+            ControlKind::Stop => {
+                let place = &message.place;
+                let Some(user) = self
+                    .authorize(platform, actor, None, place, None, Permission::Chat)
+                    .await
+                else {
+                    return;
+                };
+                let stop = {
+                    let active = self.inner.active.lock().expect("never poisoned");
+                    active
+                        .get(&message.id)
+                        .filter(|a| a.asker == user.id || user.role == Role::Admin)
+                        .map(|a| a.stop.clone())
+                };
+                match stop {
+                    Some(stop) => stop.cancel(),
+                    None => {
+                        let _ = platform
+                            .reply_privately(actor, place, &Text::NothingToStop.render(self.lang()))
+                            .await;
+                    }
+                }
+            }
+            ControlKind::Execute { .. } => {
+                // Execute controls are offered by the SQL feature, not yet
+                // part of this build; none is ever shown, so none can be used.
+                tracing::warn!("an Execute control was used, but none was offered");
+            }
+        }
+    }
+
+    async fn command(
+        &self,
+        platform: &dyn ChatPlatform,
+        author: &PlatformIdentity,
+        place: &Place,
+        message: Option<&str>,
+        command: Command,
+    ) {
+        match command {
+            Command::Help => self.say(platform, place, message, Text::Help).await,
+            Command::Link(code) => self.link(platform, author, place, message, &code).await,
+            Command::Stop => {
+                let Some(user) = self
+                    .authorize(platform, author, None, place, message, Permission::Chat)
+                    .await
+                else {
+                    return;
+                };
+                let stop = {
+                    let active = self.inner.active.lock().expect("never poisoned");
+                    active
+                        .values()
+                        .filter(|a| a.place == *place && a.asker == user.id)
+                        .map(|a| a.stop.clone())
+                        .collect::<Vec<_>>()
+                };
+                if stop.is_empty() {
+                    self.say(platform, place, message, Text::NothingToStop).await;
+                }
+                for s in stop {
+                    s.cancel();
+                }
+            }
+            Command::Mode(given) => {
+                let Some(user) = self
+                    .authorize(platform, author, None, place, message, Permission::Chat)
+                    .await
+                else {
+                    return;
+                };
+                let Ok(mode) = given.trim().parse::<Mode>() else {
+                    self.say(platform, place, message, Text::UnknownMode { given: &given })
+                        .await;
+                    return;
+                };
+                let conversations = &self.parts().conversations;
+                let mut result = conversations.set_channel_mode(place, mode).await;
+                if let Some(thread) = &place.thread {
+                    if let Ok(c) = conversations.find_or_start(place, thread, mode, Some(user.id)).await {
+                        result = conversations.set_mode(c.id, mode).await;
+                    }
+                }
+                if let Err(e) = result {
+                    tracing::error!(error = %e, "cannot change the mode");
+                    self.say(platform, place, message, Text::AuditUnavailable).await;
+                    return;
+                }
+                let event = NewEvent::new(
+                    EventKind::ConversationChanged,
+                    actor_of(&user, author),
+                    json!({"action": "mode", "mode": mode.as_str()}),
+                )
+                .at(place.clone());
+                let _ = self.parts().audit.append(event).await;
+                self.say(platform, place, message, Text::ModeSet { mode: mode.as_str() })
+                    .await;
+            }
+            Command::Export(format) => {
+                self.export(platform, author, place, message, &format).await;
+            }
+        }
+    }
+
+    async fn link(
+        &self,
+        platform: &dyn ChatPlatform,
+        author: &PlatformIdentity,
+        place: &Place,
+        message: Option<&str>,
+        code: &str,
+    ) {
+        if !place.private {
+            self.say(platform, place, message, Text::LinkInDmOnly).await;
+            return;
+        }
+        match self
+            .parts()
+            .directory
+            .consume_invite(code, author, Some(place))
+            .await
+        {
+            Ok(user) => {
+                self.say(platform, place, message, Text::Linked { user: &user.name })
+                    .await;
+            }
+            Err(e) => match e.user_text() {
+                Some(text) => self.say(platform, place, message, text).await,
+                None => {
+                    tracing::error!(error = %e, "cannot link an account");
+                    self.say(platform, place, message, Text::AuditUnavailable).await;
+                }
+            },
+        }
+    }
+
+    async fn export(
+        &self,
+        platform: &dyn ChatPlatform,
+        author: &PlatformIdentity,
+        place: &Place,
+        message: Option<&str>,
+        format: &str,
+    ) {
+        let Some(user) = self
+            .authorize(platform, author, None, place, message, Permission::Chat)
+            .await
+        else {
+            return;
+        };
+        let format = format.parse::<ExportFormat>().unwrap_or(ExportFormat::Markdown);
+        let conversations = &self.parts().conversations;
+        let conversation = match &place.thread {
+            Some(thread) => conversations
+                .find_or_start(place, thread, self.parts().settings.default_mode, Some(user.id))
+                .await
+                .map(Some),
+            None => conversations.latest_of(place, user.id).await,
+        };
+        let exported = match conversation {
+            Ok(Some(c)) => conversations.export(c.id, format).await.map(|e| e.map(|e| (c.id, e))),
+            Ok(None) => Ok(None),
+            Err(e) => Err(e),
+        };
+        match exported {
+            Ok(Some((id, text))) => {
+                let (extension, media_type) = match format {
+                    ExportFormat::Markdown => ("md", "text/markdown; charset=utf-8"),
+                    ExportFormat::Json => ("json", "application/json"),
+                };
+                let event = NewEvent::new(
+                    EventKind::ConversationChanged,
+                    actor_of(&user, author),
+                    json!({"action": "export", "conversation": id, "format": extension}),
+                )
+                .at(place.clone());
+                if self.parts().audit.append(event).await.is_err() {
+                    self.say(platform, place, message, Text::AuditUnavailable).await;
+                    return;
+                }
+                let attachment = Attachment {
+                    file_name: format!("pstral-conversation-{id}.{extension}"),
+                    media_type: media_type.to_owned(),
+                    bytes: text.into_bytes(),
+                };
+                if let Err(e) = platform.attach(place, attachment).await {
+                    tracing::error!(error = %e, "cannot attach an export");
+                }
+            }
+            Ok(None) => self.say(platform, place, message, Text::NothingToExport).await,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot export a conversation");
+                self.say(platform, place, message, Text::AuditUnavailable).await;
+            }
+        }
+    }
+}
+
+fn actor_of(user: &User, identity: &PlatformIdentity) -> Actor {
+    Actor {
+        user_id: Some(user.id),
+        identity: Some(identity.clone()),
+    }
+}
