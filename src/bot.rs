@@ -29,7 +29,7 @@ use crate::conversation::{
 };
 use crate::i18n::{Lang, Text};
 use crate::identity::{Directory, Permission, Resolution, Role, User};
-use crate::llm::{LlmError, Llm};
+use crate::llm::{Llm, LlmError};
 use crate::stream::{Ending, Streamed, stream_answer};
 
 /// Everything the bot needs to answer.
@@ -115,15 +115,24 @@ impl Bot {
                     actor,
                     message,
                     control,
-                } => self.control(platform.as_ref(), &actor, &message, &control).await,
+                } => {
+                    self.control(platform.as_ref(), &actor, &message, &control)
+                        .await
+                }
                 InboundEvent::Command {
                     author,
                     place,
                     message,
                     command,
                 } => {
-                    self.command(platform.as_ref(), &author, &place, message.as_deref(), command)
-                        .await;
+                    self.command(
+                        platform.as_ref(),
+                        &author,
+                        &place,
+                        message.as_deref(),
+                        command,
+                    )
+                    .await;
                 }
             }
         }
@@ -131,8 +140,17 @@ impl Bot {
         .await;
     }
 
-    async fn say(&self, platform: &dyn ChatPlatform, place: &Place, reply_to: Option<&str>, text: Text<'_>) {
-        if let Err(e) = platform.post(place, reply_to, &text.render(self.lang())).await {
+    async fn say(
+        &self,
+        platform: &dyn ChatPlatform,
+        place: &Place,
+        reply_to: Option<&str>,
+        text: Text<'_>,
+    ) {
+        if let Err(e) = platform
+            .post(place, reply_to, &text.render(self.lang()))
+            .await
+        {
             tracing::error!(error = %e, "cannot post a reply");
         }
     }
@@ -152,12 +170,14 @@ impl Bot {
         let user = match directory.resolve(author, author_name, Some(place)).await {
             Ok(Resolution::Known(user) | Resolution::Created(user)) => user,
             Ok(Resolution::Refused) => {
-                self.say(platform, place, reply_to, directory.refusal()).await;
+                self.say(platform, place, reply_to, directory.refusal())
+                    .await;
                 return None;
             }
             Err(e) => {
                 tracing::error!(error = %e, "cannot resolve who wrote");
-                self.say(platform, place, reply_to, Text::AuditUnavailable).await;
+                self.say(platform, place, reply_to, Text::AuditUnavailable)
+                    .await;
                 return None;
             }
         };
@@ -170,8 +190,15 @@ impl Bot {
             )
             .at(place.clone());
             let _ = self.parts().audit.append(event).await;
-            self.say(platform, place, reply_to, Text::NotAllowed { needed: needed.as_str() })
-                .await;
+            self.say(
+                platform,
+                place,
+                reply_to,
+                Text::NotAllowed {
+                    needed: needed.as_str(),
+                },
+            )
+            .await;
             return None;
         }
         Some(user)
@@ -181,7 +208,14 @@ impl Bot {
         let place = &q.message.place;
         let reply_to = Some(q.message.id.as_str());
         let Some(user) = self
-            .authorize(platform, q.author, q.author_name, place, reply_to, Permission::Chat)
+            .authorize(
+                platform,
+                q.author,
+                q.author_name,
+                place,
+                reply_to,
+                Permission::Chat,
+            )
             .await
         else {
             return;
@@ -190,7 +224,8 @@ impl Bot {
             Ok(c) => c,
             Err(e) => {
                 tracing::error!(error = %e, "cannot open the conversation");
-                self.say(platform, place, reply_to, Text::AuditUnavailable).await;
+                self.say(platform, place, reply_to, Text::AuditUnavailable)
+                    .await;
                 return;
             }
         };
@@ -209,7 +244,8 @@ impl Bot {
             .await;
         if let Err(e) = recorded {
             tracing::error!(error = %e, "cannot audit a question; not answering it");
-            self.say(platform, place, reply_to, Text::AuditUnavailable).await;
+            self.say(platform, place, reply_to, Text::AuditUnavailable)
+                .await;
             return;
         }
         let conversations = &self.parts().conversations;
@@ -276,7 +312,10 @@ impl Bot {
                 stop: stop.clone(),
             },
         );
-        if let Err(e) = platform.show_control(&placeholder, &ControlKind::Stop).await {
+        if let Err(e) = platform
+            .show_control(&placeholder, &ControlKind::Stop)
+            .await
+        {
             tracing::warn!(error = %e, "cannot offer the Stop control");
         }
 
@@ -296,17 +335,40 @@ impl Bot {
         let shown_text = last_shown.unwrap_or(thinking);
         let streamed = match asked {
             Some(Ok(tokens)) => {
-                stream_answer(platform, placeholder.clone(), shown_text, tokens.into_stream(), &stop, self.lang())
-                    .await
+                stream_answer(
+                    platform,
+                    placeholder.clone(),
+                    shown_text,
+                    tokens.into_stream(),
+                    &stop,
+                    self.lang(),
+                )
+                .await
             }
             Some(Err(e)) => {
                 tracing::warn!(error = %e, "the model could not answer");
                 let failed = futures_util::stream::iter([Err::<String, LlmError>(e)]);
-                stream_answer(platform, placeholder.clone(), shown_text, failed, &stop, self.lang()).await
+                stream_answer(
+                    platform,
+                    placeholder.clone(),
+                    shown_text,
+                    failed,
+                    &stop,
+                    self.lang(),
+                )
+                .await
             }
             None => {
                 let nothing = futures_util::stream::empty::<Result<String, LlmError>>();
-                stream_answer(platform, placeholder.clone(), shown_text, nothing, &stop, self.lang()).await
+                stream_answer(
+                    platform,
+                    placeholder.clone(),
+                    shown_text,
+                    nothing,
+                    &stop,
+                    self.lang(),
+                )
+                .await
             }
         };
         self.inner
@@ -314,7 +376,10 @@ impl Bot {
             .lock()
             .expect("never poisoned")
             .remove(&placeholder.id);
-        if let Err(e) = platform.withdraw_control(&placeholder, &ControlKind::Stop).await {
+        if let Err(e) = platform
+            .withdraw_control(&placeholder, &ControlKind::Stop)
+            .await
+        {
             tracing::warn!(error = %e, "cannot withdraw the Stop control");
         }
         Some(streamed)
@@ -420,10 +485,10 @@ impl Bot {
     ) -> Result<Conversation, crate::store::StoreError> {
         let place = &q.message.place;
         let conversations = &self.parts().conversations;
-        if let Some(parent) = q.in_reply_to {
-            if let Some(c) = conversations.find_by_message(place, parent).await? {
-                return Ok(c);
-            }
+        if let Some(parent) = q.in_reply_to
+            && let Some(c) = conversations.find_by_message(place, parent).await?
+        {
+            return Ok(c);
         }
         let root = place.thread.as_deref().unwrap_or(&q.message.id);
         let mode = self.default_mode(place).await?;
@@ -511,7 +576,8 @@ impl Bot {
                         .collect::<Vec<_>>()
                 };
                 if stop.is_empty() {
-                    self.say(platform, place, message, Text::NothingToStop).await;
+                    self.say(platform, place, message, Text::NothingToStop)
+                        .await;
                 }
                 for s in stop {
                     s.cancel();
@@ -525,20 +591,28 @@ impl Bot {
                     return;
                 };
                 let Ok(mode) = given.trim().parse::<Mode>() else {
-                    self.say(platform, place, message, Text::UnknownMode { given: &given })
-                        .await;
+                    self.say(
+                        platform,
+                        place,
+                        message,
+                        Text::UnknownMode { given: &given },
+                    )
+                    .await;
                     return;
                 };
                 let conversations = &self.parts().conversations;
                 let mut result = conversations.set_channel_mode(place, mode).await;
-                if let Some(thread) = &place.thread {
-                    if let Ok(c) = conversations.find_or_start(place, thread, mode, Some(user.id)).await {
-                        result = conversations.set_mode(c.id, mode).await;
-                    }
+                if let Some(thread) = &place.thread
+                    && let Ok(c) = conversations
+                        .find_or_start(place, thread, mode, Some(user.id))
+                        .await
+                {
+                    result = conversations.set_mode(c.id, mode).await;
                 }
                 if let Err(e) = result {
                     tracing::error!(error = %e, "cannot change the mode");
-                    self.say(platform, place, message, Text::AuditUnavailable).await;
+                    self.say(platform, place, message, Text::AuditUnavailable)
+                        .await;
                     return;
                 }
                 let event = NewEvent::new(
@@ -548,8 +622,15 @@ impl Bot {
                 )
                 .at(place.clone());
                 let _ = self.parts().audit.append(event).await;
-                self.say(platform, place, message, Text::ModeSet { mode: mode.as_str() })
-                    .await;
+                self.say(
+                    platform,
+                    place,
+                    message,
+                    Text::ModeSet {
+                        mode: mode.as_str(),
+                    },
+                )
+                .await;
             }
             Command::Export(format) => {
                 self.export(platform, author, place, message, &format).await;
@@ -583,7 +664,8 @@ impl Bot {
                 Some(text) => self.say(platform, place, message, text).await,
                 None => {
                     tracing::error!(error = %e, "cannot link an account");
-                    self.say(platform, place, message, Text::AuditUnavailable).await;
+                    self.say(platform, place, message, Text::AuditUnavailable)
+                        .await;
                 }
             },
         }
@@ -603,17 +685,27 @@ impl Bot {
         else {
             return;
         };
-        let format = format.parse::<ExportFormat>().unwrap_or(ExportFormat::Markdown);
+        let format = format
+            .parse::<ExportFormat>()
+            .unwrap_or(ExportFormat::Markdown);
         let conversations = &self.parts().conversations;
         let conversation = match &place.thread {
             Some(thread) => conversations
-                .find_or_start(place, thread, self.parts().settings.default_mode, Some(user.id))
+                .find_or_start(
+                    place,
+                    thread,
+                    self.parts().settings.default_mode,
+                    Some(user.id),
+                )
                 .await
                 .map(Some),
             None => conversations.latest_of(place, user.id).await,
         };
         let exported = match conversation {
-            Ok(Some(c)) => conversations.export(c.id, format).await.map(|e| e.map(|e| (c.id, e))),
+            Ok(Some(c)) => conversations
+                .export(c.id, format)
+                .await
+                .map(|e| e.map(|e| (c.id, e))),
             Ok(None) => Ok(None),
             Err(e) => Err(e),
         };
@@ -630,7 +722,8 @@ impl Bot {
                 )
                 .at(place.clone());
                 if self.parts().audit.append(event).await.is_err() {
-                    self.say(platform, place, message, Text::AuditUnavailable).await;
+                    self.say(platform, place, message, Text::AuditUnavailable)
+                        .await;
                     return;
                 }
                 let attachment = Attachment {
@@ -642,10 +735,14 @@ impl Bot {
                     tracing::error!(error = %e, "cannot attach an export");
                 }
             }
-            Ok(None) => self.say(platform, place, message, Text::NothingToExport).await,
+            Ok(None) => {
+                self.say(platform, place, message, Text::NothingToExport)
+                    .await
+            }
             Err(e) => {
                 tracing::error!(error = %e, "cannot export a conversation");
-                self.say(platform, place, message, Text::AuditUnavailable).await;
+                self.say(platform, place, message, Text::AuditUnavailable)
+                    .await;
             }
         }
     }

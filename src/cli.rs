@@ -1,7 +1,8 @@
-//! The `pstral` command line: argument parsing and the operator commands
-//! (`check`, `migrate`, `user …`, `audit …`). This is an edge of the program:
-//! it reports errors with `anyhow` context, while the library modules it calls
-//! return typed errors.
+//! The `pstral` command line: argument parsing, the operator commands
+//! (`check`, `migrate`, `user …`, `audit …`, `conversation …`) and the
+//! wiring of the core to adapters (`run`, `chat`). This is an edge of the
+//! program: it reports errors with `anyhow` context, while the library
+//! modules it calls return typed errors.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -14,12 +15,18 @@ use comfy_table::{ContentArrangement, Table, presets::UTF8_BORDERS_ONLY};
 use pstral_chat::PlatformIdentity;
 use serde_json::json;
 
-use crate::app::{Application, shutdown_signal};
-use crate::audit::{Actor, Audit, AuditFilter, Event, EventKind, ExportFormat, NewEvent, Order};
-use crate::config::{self, ConfigError, LogFormat, Settings};
-use crate::identity::{Directory, Role};
-use crate::store::Store;
-use crate::telemetry;
+use pstral::app::{Application, shutdown_signal};
+use pstral::audit::{Actor, Audit, AuditFilter, Event, EventKind, ExportFormat, NewEvent, Order};
+use pstral::bot::{Bot, BotParts};
+use pstral::config::{self, ConfigError, LogFormat, Settings};
+use pstral::conversation::{Conversations, Prompts};
+use pstral::identity::{Directory, Role};
+use pstral::llm::Llm;
+use pstral::store::Store;
+use pstral::telemetry;
+use pstral_chat::ChatPlatform;
+use pstral_terminal::Terminal;
+use std::sync::Arc;
 
 /// Pstral: a self-hosted chat-ops assistant with a local LLM, read-only SQL on
 /// one click, and a tamper-evident audit.
@@ -40,6 +47,8 @@ pub struct Cli {
 pub enum Command {
     /// Run the bot: every platform enabled in the configuration.
     Run,
+    /// A conversation with the bot in this terminal (/mode, /stop, /export, /quit).
+    Chat,
     /// Validate the configuration without touching the network; name every problem.
     Check,
     /// Apply pending migrations to the own database (also done at every start).
@@ -50,6 +59,19 @@ pub enum Command {
     /// Read and verify the audit log (each read is itself audited).
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Conversations kept in the own database.
+    #[command(subcommand)]
+    Conversation(ConversationCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConversationCommand {
+    /// Print a conversation as Markdown or JSON.
+    Export {
+        id: i64,
+        #[arg(long, value_enum, default_value = "markdown")]
+        format: pstral::conversation::ExportFormat,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -139,7 +161,7 @@ pub struct FilterArgs {
 
 fn parse_role(s: &str) -> Result<Role, String> {
     s.parse()
-        .map_err(|e: crate::identity::UnknownRole| e.to_string())
+        .map_err(|e: pstral::identity::UnknownRole| e.to_string())
 }
 
 /// A point in time as an operator would type it.
@@ -178,7 +200,13 @@ pub fn main() -> ExitCode {
         return check(&settings);
     }
     let format = cli.log_format.unwrap_or(settings.log.format);
-    if let Err(e) = telemetry::init(format, &settings.log.level) {
+    // In a terminal conversation, log lines would break into the answers.
+    let level = if matches!(cli.command, Command::Chat) {
+        "warn"
+    } else {
+        settings.log.level.as_str()
+    };
+    if let Err(e) = telemetry::init(format, level) {
         eprintln!("error: {e}");
         return ExitCode::FAILURE;
     }
@@ -232,6 +260,27 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<ExitCo
             app.run_until_stopped(shutdown_signal()).await?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Chat => chat(settings).await,
+        Command::Conversation(ConversationCommand::Export { id, format }) => {
+            let store = open(&settings).await?;
+            let exported = Conversations::new(store.clone()).export(id, format).await;
+            let recorded = Audit::new(store.clone())
+                .append(NewEvent::new(
+                    EventKind::ConversationChanged,
+                    Actor::cli(),
+                    json!({"action": "export", "conversation": id}),
+                ))
+                .await;
+            store.close().await;
+            recorded.context("cannot record the export, so it was not done")?;
+            match exported? {
+                Some(text) => {
+                    println!("{text}");
+                    Ok(ExitCode::SUCCESS)
+                }
+                None => bail!("there is no conversation {id}"),
+            }
+        }
         Command::Migrate => {
             let store = open(&settings).await?;
             let version = store.schema_version().await?;
@@ -251,6 +300,99 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<ExitCo
             let result = audit_command(&store, &settings, cmd).await;
             store.close().await;
             result
+        }
+    }
+}
+
+/// `pstral chat`: the person at this terminal talks to the bot.
+async fn chat(settings: Settings) -> anyhow::Result<ExitCode> {
+    use tokio::io::BufReader;
+    let store = open(&settings).await?;
+    let audit = Audit::new(store.clone());
+    let directory =
+        Directory::new(store.clone(), settings.identity.clone()).with_audit(audit.clone());
+    let os_user = Actor::cli()
+        .identity
+        .map(|i| i.id().to_owned())
+        .unwrap_or_else(|| "operator".to_owned());
+    let files = std::env::current_dir().context("cannot read the current directory")?;
+    let terminal = Arc::new(Terminal::new(&os_user, Box::new(std::io::stdout()), files));
+    ensure_terminal_user(&directory, terminal.author(), &os_user).await?;
+    let llm = Llm::from_settings(&settings.llm).context("cannot set up the model client")?;
+    check_model_servers(&llm, &terminal).await;
+    let bot = Bot::new(BotParts {
+        audit,
+        directory,
+        conversations: Conversations::new(store.clone()),
+        llm,
+        prompts: Prompts::new(settings.conversation.prompts_dir.clone()),
+        settings: settings.conversation.clone(),
+        lang: settings.general.language,
+    });
+    terminal.notice(
+        "Pstral. Ask a question; /mode sql|chat, /stop, /export [json], /help, /quit (or Ctrl-D).",
+    );
+    let (events, mut incoming) = tokio::sync::mpsc::channel(16);
+    let reader = {
+        let terminal = Arc::clone(&terminal);
+        tokio::spawn(async move {
+            terminal
+                .read_events(BufReader::new(tokio::io::stdin()), events)
+                .await;
+        })
+    };
+    let tasks = tokio_util::task::TaskTracker::new();
+    while let Some(event) = incoming.recv().await {
+        let bot = bot.clone();
+        let platform: Arc<dyn ChatPlatform> = terminal.clone();
+        tasks.spawn(async move { bot.handle(platform, event).await });
+    }
+    // Answers still streaming finish before the session ends.
+    tasks.close();
+    tasks.wait().await;
+    let _ = reader.await;
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The person at the terminal can already run every `pstral` command on this
+/// database, so they chat as an admin: the user named after their OS
+/// account, created and linked on first use.
+async fn ensure_terminal_user(
+    directory: &Directory,
+    identity: &pstral_chat::PlatformIdentity,
+    os_user: &str,
+) -> anyhow::Result<()> {
+    if directory.user_of(identity).await?.is_some() {
+        return Ok(());
+    }
+    if directory.user(os_user).await?.is_none() {
+        directory
+            .add_user(os_user, Role::Admin, Actor::cli())
+            .await?;
+    }
+    directory.link(os_user, identity, Actor::cli()).await?;
+    Ok(())
+}
+
+/// Says where the model servers were looked for and how to fix what is
+/// wrong: not running, or without the model.
+async fn check_model_servers(llm: &Llm, terminal: &Terminal) {
+    for client in llm.endpoints() {
+        let url = client.endpoint().as_str().trim_end_matches('/');
+        match client.tags().await {
+            Err(e) => terminal.notice(&format!(
+                "⚠️  No Ollama answers at {url} ({e}).\n   Start it with `ollama serve`, or point \
+                 llm.endpoints (PSTRAL__LLM__ENDPOINTS) at a running server."
+            )),
+            Ok(models) if !pstral::llm::ollama::has_model(&models, client.model()) => {
+                terminal.notice(&format!(
+                    "⚠️  {url} does not have the model {model}.\n   Install it with `ollama pull {model}`, \
+                     or choose another with llm.model (PSTRAL__LLM__MODEL).",
+                    model = client.model()
+                ));
+            }
+            Ok(_) => {}
         }
     }
 }

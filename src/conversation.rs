@@ -374,7 +374,11 @@ impl Conversations {
     ///
     /// # Errors
     /// A store failure.
-    pub async fn latest_of(&self, place: &Place, user_id: i64) -> Result<Option<Conversation>, StoreError> {
+    pub async fn latest_of(
+        &self,
+        place: &Place,
+        user_id: i64,
+    ) -> Result<Option<Conversation>, StoreError> {
         Ok(on_pool!(&self.store, pool => {
             sqlx::query_as::<_, Conversation>(
                 "SELECT c.id, c.platform, c.channel, c.root, c.private, c.mode, c.started_by, c.created_at \
@@ -425,7 +429,11 @@ impl Conversations {
                     conversation.id,
                     conversation.platform,
                     conversation.channel,
-                    if conversation.private { " (private)" } else { "" },
+                    if conversation.private {
+                        " (private)"
+                    } else {
+                        ""
+                    },
                     conversation.mode,
                     conversation.created_at.format("%Y-%m-%d %H:%M UTC"),
                 );

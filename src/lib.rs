@@ -3,7 +3,8 @@
 //! click by a permitted user; everything lands in a tamper-evident audit.
 //!
 //! This crate is the core and knows no chat platform: adapters speak to it
-//! through the `pstral-chat` contract. Its modules:
+//! through the `pstral-chat` contract, and the `pstral` binary (src/main.rs,
+//! src/cli.rs) wires the two together. Its modules:
 //!
 //! - [`config`]: layered configuration, validated once into [`config::Settings`].
 //! - [`store`]: the own database (SQLite or PostgreSQL) and its migrations.
@@ -16,12 +17,10 @@
 //! - [`telemetry`]: logging and per-request spans.
 //! - [`bot`]: what happens for each event an adapter reports.
 //! - [`app`]: wiring everything for `pstral run`.
-//! - [`cli`]: the `pstral` command line.
 
 pub mod app;
 pub mod audit;
 pub mod bot;
-pub mod cli;
 pub mod config;
 pub mod conversation;
 pub mod i18n;

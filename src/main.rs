@@ -1,6 +1,8 @@
-//! The `pstral` binary: everything is in the library's `cli` module, so that
-//! the tests drive the same code.
+//! The `pstral` binary: the command line, and the wiring of the core to the
+//! chat adapters the configuration enables.
+
+mod cli;
 
 fn main() -> std::process::ExitCode {
-    pstral::cli::main()
+    cli::main()
 }

@@ -141,6 +141,23 @@ impl Llm {
         }
     }
 
+    /// The clients and the queue that the configuration describes.
+    ///
+    /// # Errors
+    /// When an HTTP client cannot be built.
+    pub fn from_settings(settings: &crate::config::LlmSettings) -> Result<Self, LlmError> {
+        let endpoints = settings
+            .endpoints
+            .iter()
+            .map(|url| OllamaClient::new(url.clone(), settings.options.clone(), settings.timeouts))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self::new(
+            endpoints,
+            settings.concurrency,
+            settings.queue_capacity,
+        ))
+    }
+
     pub fn endpoints(&self) -> &[OllamaClient] {
         &self.endpoints
     }

@@ -20,6 +20,21 @@ use url::Url;
 use super::think::ThinkFilter;
 use super::{ChatMessage, Lease, LlmError, ModelOptions, Timeouts};
 
+/// Whether `model` is among `installed`, as Ollama matches names: a missing
+/// tag means `:latest`, and each part matches regardless of case.
+pub fn has_model(installed: &[String], model: &str) -> bool {
+    let full = |name: &str| {
+        let name = name.to_lowercase();
+        if name.contains(':') {
+            name
+        } else {
+            format!("{name}:latest")
+        }
+    };
+    let wanted = full(model);
+    installed.iter().any(|m| full(m) == wanted)
+}
+
 /// One Ollama server.
 #[derive(Clone, Debug)]
 pub struct OllamaClient {

@@ -1,0 +1,351 @@
+//! Pstral in a terminal (`pstral chat`): lines typed on standard input become
+//! events, and what the core asks of a chat platform is printed.
+//!
+//! A terminal cannot edit what it printed, so an edit that extends the text
+//! on screen prints only what is new (the answer appears as it streams), an
+//! edit of a one-line status rewrites that line, and any other edit prints
+//! the message again. Commands start with `/`: `/mode sql|chat`, `/stop`,
+//! `/export [json]`, `/help`, `/quit`.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use pstral_chat::{
+    Attachment, ChatPlatform, Command, ControlKind, InboundEvent, Limits, MessageRef, Place,
+    Platform, PlatformError, PlatformIdentity, STREAMING_CURSOR,
+};
+use tokio::io::{AsyncBufRead, AsyncBufReadExt};
+use tokio::sync::mpsc;
+
+/// What a typed line means.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    Question(String),
+    Command(Command),
+    Quit,
+    /// A `/word` that is no command; the text says which exist.
+    Unknown(String),
+    Empty,
+}
+
+/// Reads one line as a person types it.
+pub fn parse_line(line: &str) -> Input {
+    let line = line.trim();
+    if line.is_empty() {
+        return Input::Empty;
+    }
+    let Some(command) = line.strip_prefix('/') else {
+        return Input::Question(line.to_owned());
+    };
+    let (word, rest) = command.split_once(' ').unwrap_or((command, ""));
+    let rest = rest.trim().to_owned();
+    match word {
+        "quit" | "exit" => Input::Quit,
+        "stop" => Input::Command(Command::Stop),
+        "mode" => Input::Command(Command::Mode(rest)),
+        "export" => Input::Command(Command::Export(rest)),
+        "help" => Input::Command(Command::Help),
+        "link" => Input::Command(Command::Link(rest)),
+        other => Input::Unknown(format!(
+            "unknown command /{other}: the commands are /mode sql|chat, /stop, /export [json], /help, /quit"
+        )),
+    }
+}
+
+/// A terminal as a chat platform.
+pub struct Terminal {
+    platform: Platform,
+    limits: Limits,
+    place: Place,
+    author: PlatformIdentity,
+    /// Where exports are saved.
+    files: PathBuf,
+    screen: Mutex<Screen>,
+}
+
+struct Screen {
+    out: Box<dyn Write + Send>,
+    next_id: u64,
+    texts: HashMap<String, String>,
+    /// The message printed last, and what of it is on screen.
+    last: Option<(String, String)>,
+}
+
+impl Terminal {
+    /// A terminal session for the OS user `user`, printing to `out` and
+    /// saving exported files in `files`.
+    ///
+    /// # Panics
+    /// When `user` cannot be part of an identity (white space in it).
+    pub fn new(user: &str, out: Box<dyn Write + Send>, files: PathBuf) -> Self {
+        let platform: Platform = "terminal".parse().expect("a valid platform name");
+        let author = PlatformIdentity::new(platform.clone(), user).expect("a valid user name");
+        Self {
+            place: Place {
+                platform: platform.clone(),
+                channel: "tty".to_owned(),
+                // One session is one conversation.
+                thread: Some(format!("session-{}", std::process::id())),
+                private: true,
+            },
+            platform,
+            limits: Limits {
+                // A terminal has no limit worth splitting for, and redraws
+                // cheaply: a few edits a second read smoothly.
+                max_message_chars: 1_000_000,
+                min_edit_interval: Duration::from_millis(50),
+                buttons: false,
+                ephemeral: false,
+                threads: false,
+            },
+            author,
+            files,
+            screen: Mutex::new(Screen {
+                out,
+                next_id: 0,
+                texts: HashMap::new(),
+                last: None,
+            }),
+        }
+    }
+
+    pub fn author(&self) -> &PlatformIdentity {
+        &self.author
+    }
+
+    pub fn place(&self) -> &Place {
+        &self.place
+    }
+
+    /// Prints a line of the session itself (not a message of the bot).
+    pub fn notice(&self, text: &str) {
+        let mut screen = self.screen.lock().expect("never poisoned");
+        screen.last = None;
+        let _ = writeln!(screen.out, "\n{text}");
+        let _ = screen.out.flush();
+    }
+
+    /// Reads lines from `input` and sends the events they make, until `/quit`
+    /// or the end of input. Each question gets a fresh message id.
+    pub async fn read_events(
+        &self,
+        input: impl AsyncBufRead + Unpin,
+        events: mpsc::Sender<InboundEvent>,
+    ) {
+        let mut lines = input.lines();
+        let mut asked = 0u64;
+        while let Ok(Some(line)) = lines.next_line().await {
+            let event = match parse_line(&line) {
+                Input::Empty => continue,
+                Input::Quit => break,
+                Input::Unknown(help) => {
+                    self.notice(&help);
+                    continue;
+                }
+                Input::Question(text) => {
+                    asked += 1;
+                    InboundEvent::Message {
+                        author: self.author.clone(),
+                        author_name: None,
+                        message: MessageRef {
+                            place: self.place.clone(),
+                            id: format!("q{asked}"),
+                        },
+                        in_reply_to: None,
+                        text,
+                    }
+                }
+                Input::Command(command) => InboundEvent::Command {
+                    author: self.author.clone(),
+                    place: self.place.clone(),
+                    message: None,
+                    command,
+                },
+            };
+            if events.send(event).await.is_err() {
+                break;
+            }
+        }
+    }
+
+    fn show(&self, id: &str, text: &str) {
+        let text = text.strip_suffix(STREAMING_CURSOR).unwrap_or(text);
+        let mut screen = self.screen.lock().expect("never poisoned");
+        screen.texts.insert(id.to_owned(), text.to_owned());
+        let printed = match screen.last.take() {
+            // The same message, grown: print what is new.
+            Some((last_id, shown)) if last_id == id && text.starts_with(&shown) => {
+                let _ = write!(screen.out, "{}", &text[shown.len()..]);
+                text.to_owned()
+            }
+            // A one-line status replaced by another: rewrite the line.
+            Some((last_id, shown)) if last_id == id && !shown.contains('\n') => {
+                let _ = write!(screen.out, "\r\x1b[2K{text}");
+                text.to_owned()
+            }
+            _ => {
+                let _ = write!(screen.out, "\n🤖 {text}");
+                text.to_owned()
+            }
+        };
+        screen.last = Some((id.to_owned(), printed));
+        let _ = screen.out.flush();
+    }
+}
+
+#[async_trait::async_trait]
+impl ChatPlatform for Terminal {
+    fn platform(&self) -> &Platform {
+        &self.platform
+    }
+
+    fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    async fn post(
+        &self,
+        place: &Place,
+        _in_reply_to: Option<&str>,
+        text: &str,
+    ) -> Result<MessageRef, PlatformError> {
+        let id = {
+            let mut screen = self.screen.lock().expect("never poisoned");
+            screen.next_id += 1;
+            format!("b{}", screen.next_id)
+        };
+        self.show(&id, text);
+        Ok(MessageRef {
+            place: place.clone(),
+            id,
+        })
+    }
+
+    async fn edit(&self, message: &MessageRef, text: &str) -> Result<(), PlatformError> {
+        self.show(&message.id, text);
+        Ok(())
+    }
+
+    async fn attach(&self, _place: &Place, attachment: Attachment) -> Result<(), PlatformError> {
+        let path = self.files.join(&attachment.file_name);
+        std::fs::write(&path, &attachment.bytes).map_err(|e| PlatformError::Other(Box::new(e)))?;
+        self.notice(&format!("📎 saved {}", path.display()));
+        Ok(())
+    }
+
+    async fn show_control(
+        &self,
+        _message: &MessageRef,
+        _control: &ControlKind,
+    ) -> Result<(), PlatformError> {
+        // Controls are typed here: /stop is always available.
+        Ok(())
+    }
+
+    async fn withdraw_control(
+        &self,
+        _message: &MessageRef,
+        _control: &ControlKind,
+    ) -> Result<(), PlatformError> {
+        self.notice("");
+        Ok(())
+    }
+
+    async fn reply_privately(
+        &self,
+        _to: &PlatformIdentity,
+        _place: &Place,
+        text: &str,
+    ) -> Result<(), PlatformError> {
+        self.notice(text);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    /// A writer whose bytes the test can read back.
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Captured {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Captured {
+        fn text(&self) -> String {
+            String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+        }
+    }
+
+    #[test]
+    fn lines_become_questions_and_commands() {
+        assert_eq!(
+            parse_line("  combien de clients ? "),
+            Input::Question("combien de clients ?".into())
+        );
+        assert_eq!(
+            parse_line("/mode chat"),
+            Input::Command(Command::Mode("chat".into()))
+        );
+        assert_eq!(
+            parse_line("/export json"),
+            Input::Command(Command::Export("json".into()))
+        );
+        assert_eq!(
+            parse_line("/export"),
+            Input::Command(Command::Export(String::new()))
+        );
+        assert_eq!(parse_line("/stop"), Input::Command(Command::Stop));
+        assert_eq!(parse_line("/quit"), Input::Quit);
+        assert_eq!(parse_line("   "), Input::Empty);
+        assert!(matches!(parse_line("/run 1"), Input::Unknown(help) if help.contains("/mode")));
+    }
+
+    #[tokio::test]
+    async fn a_streamed_answer_is_printed_once_as_it_grows() {
+        let out = Captured::default();
+        let t = Terminal::new("ana", Box::new(out.clone()), std::env::temp_dir());
+        let place = t.place().clone();
+        let m = t.post(&place, None, "⏳ number 2").await.unwrap();
+        t.edit(&m, "⏳ number 1").await.unwrap();
+        t.edit(&m, &format!("Bon{STREAMING_CURSOR}")).await.unwrap();
+        t.edit(&m, &format!("Bonjour{STREAMING_CURSOR}"))
+            .await
+            .unwrap();
+        t.edit(&m, "Bonjour !").await.unwrap();
+        let text = out.text();
+        assert!(text.ends_with("\r\x1b[2KBonjour !"), "{text:?}");
+        assert!(!text.contains(STREAMING_CURSOR));
+        assert_eq!(text.matches("Bonjour").count(), 1, "{text:?}");
+    }
+
+    #[tokio::test]
+    async fn typed_lines_are_sent_as_events_until_quit() {
+        let t = Terminal::new("ana", Box::new(Captured::default()), std::env::temp_dir());
+        let (tx, mut rx) = mpsc::channel(10);
+        let input = "first question\n/mode chat\n/nope\n\n/quit\nnever read\n".as_bytes();
+        t.read_events(input, tx).await;
+        let first = rx.recv().await.unwrap();
+        assert!(
+            matches!(first, InboundEvent::Message { ref text, .. } if text == "first question")
+        );
+        let second = rx.recv().await.unwrap();
+        assert!(
+            matches!(second, InboundEvent::Command { command: Command::Mode(ref m), .. } if m == "chat")
+        );
+        assert!(rx.recv().await.is_none(), "nothing after /quit");
+    }
+}
