@@ -170,7 +170,8 @@ fn users_are_managed_and_every_change_is_audited() {
         assert!(out.status.success(), "{args:?}: {}", stderr(&out));
         stdout(&out)
     };
-    assert!(ok(&["migrate"]).contains("schema version 1"));
+    let version = format!("schema version {}", crate::store::latest_migration());
+    assert!(ok(&["migrate"]).contains(&version));
     assert!(s.db().exists(), "the SQLite file is created on first use");
     assert_eq!(
         ok(&["user", "add", "ana", "--role", "admin"]),
