@@ -4,8 +4,10 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod answers;
 mod audit;
 mod cli;
 mod conversation;
 mod identity;
 mod store;
+mod streaming;

@@ -8,9 +8,18 @@ use crate::support::TestDb;
 
 /// The newest migration compiled in.
 pub fn latest_migration() -> i64 {
-    let sqlite = pstral::store::SQLITE_MIGRATOR.iter().map(|m| m.version).max();
-    let postgres = pstral::store::POSTGRES_MIGRATOR.iter().map(|m| m.version).max();
-    assert_eq!(sqlite, postgres, "the two backends' migrations are kept in step");
+    let sqlite = pstral::store::SQLITE_MIGRATOR
+        .iter()
+        .map(|m| m.version)
+        .max();
+    let postgres = pstral::store::POSTGRES_MIGRATOR
+        .iter()
+        .map(|m| m.version)
+        .max();
+    assert_eq!(
+        sqlite, postgres,
+        "the two backends' migrations are kept in step"
+    );
     sqlite.expect("at least one migration")
 }
 

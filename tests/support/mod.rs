@@ -9,6 +9,8 @@
 
 #![allow(dead_code)]
 
+pub mod fake_ollama;
+
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;

@@ -1,0 +1,684 @@
+//! Questions answered end to end: the real bot, the fake Ollama over HTTP,
+//! and the recording platform standing in for a chat.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use pstral::audit::{Actor, Audit, AuditFilter, Order};
+use pstral::bot::{Bot, BotParts};
+use pstral::config::{ConversationSettings, IdentitySettings, UnknownPolicy};
+use pstral::conversation::{Conversations, Mode, Prompts};
+use pstral::i18n::Lang;
+use pstral::identity::{Directory, Role};
+use pstral::llm::{Llm, ModelOptions, OllamaClient, Timeouts};
+use pstral_chat::recording::RecordingPlatform;
+use pstral_chat::{
+    ChatPlatform, Command, ControlKind, InboundEvent, Limits, MessageRef, OutboundAction, Place,
+    PlatformIdentity,
+};
+use serde_json::Value;
+use url::Url;
+
+use crate::support::TestDb;
+use crate::support::fake_ollama::{End, FakeOllama, Script};
+
+const MODEL: &str = "qwen2.5-coder:7b";
+
+struct Harness {
+    _db: TestDb,
+    bot: Bot,
+    audit: Audit,
+    platform: Arc<RecordingPlatform>,
+    llm: Llm,
+    asked: std::sync::atomic::AtomicU64,
+}
+
+struct Options {
+    limits: Limits,
+    timeouts: Timeouts,
+    concurrency: usize,
+    max_history: u32,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            limits: Limits {
+                max_message_chars: 2000,
+                min_edit_interval: Duration::from_millis(40),
+                buttons: true,
+                ephemeral: true,
+                threads: true,
+            },
+            timeouts: Timeouts {
+                connect: Duration::from_secs(2),
+                first_token: Duration::from_secs(20),
+                idle: Duration::from_secs(20),
+            },
+            concurrency: 1,
+            max_history: 10,
+        }
+    }
+}
+
+fn who(n: u64) -> PlatformIdentity {
+    format!("discord:{n}").parse().unwrap()
+}
+
+fn channel() -> Place {
+    Place {
+        platform: "discord".parse().unwrap(),
+        channel: "1100".to_owned(),
+        thread: None,
+        private: false,
+    }
+}
+
+impl Harness {
+    async fn new(endpoints: &[String], options: Options) -> Self {
+        let db = TestDb::sqlite().await;
+        let audit = Audit::new(db.store.clone());
+        let directory = Directory::new(
+            db.store.clone(),
+            IdentitySettings {
+                unknown: UnknownPolicy::Refuse,
+                contact: "the IT desk".to_owned(),
+                invite_ttl: Duration::from_secs(3600),
+            },
+        )
+        .with_audit(audit.clone());
+        for (n, name) in [(1, "ana"), (2, "bob")] {
+            directory
+                .add_user(name, Role::Executor, Actor::cli())
+                .await
+                .unwrap();
+            directory.link(name, &who(n), Actor::cli()).await.unwrap();
+        }
+        let clients = endpoints
+            .iter()
+            .map(|e| {
+                OllamaClient::new(
+                    Url::parse(&format!("{e}/")).unwrap(),
+                    ModelOptions {
+                        model: MODEL.to_owned(),
+                        num_ctx: 8192,
+                        temperature: 0.2,
+                        keep_alive: Duration::from_secs(1800),
+                    },
+                    options.timeouts,
+                )
+                .unwrap()
+            })
+            .collect();
+        let llm = Llm::new(clients, options.concurrency, 100);
+        let bot = Bot::new(BotParts {
+            audit: audit.clone(),
+            directory,
+            conversations: Conversations::new(db.store.clone()),
+            llm: llm.clone(),
+            prompts: Prompts::new(None),
+            settings: ConversationSettings {
+                default_mode: Mode::Sql,
+                channel_modes: Vec::new(),
+                max_history: options.max_history,
+                prompts_dir: None,
+            },
+            lang: Lang::En,
+        });
+        Self {
+            _db: db,
+            bot,
+            audit,
+            platform: Arc::new(RecordingPlatform::new("discord", options.limits)),
+            llm,
+            asked: std::sync::atomic::AtomicU64::new(0),
+        }
+    }
+
+    fn question(&self, author: u64, text: &str, in_reply_to: Option<&str>) -> InboundEvent {
+        let n = self
+            .asked
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        InboundEvent::Message {
+            author: who(author),
+            author_name: None,
+            message: MessageRef {
+                place: channel(),
+                id: format!("q{n}"),
+            },
+            in_reply_to: in_reply_to.map(str::to_owned),
+            text: text.to_owned(),
+        }
+    }
+
+    async fn ask(&self, author: u64, text: &str) {
+        let event = self.question(author, text, None);
+        self.bot.handle(self.platform.clone(), event).await;
+    }
+
+    fn spawn_ask(&self, author: u64, text: &str) -> tokio::task::JoinHandle<()> {
+        let event = self.question(author, text, None);
+        let (bot, platform) = (self.bot.clone(), self.platform.clone());
+        tokio::spawn(async move { bot.handle(platform, event).await })
+    }
+
+    /// The bot's messages (its posts), with their current text.
+    fn answers(&self) -> Vec<(MessageRef, String)> {
+        self.platform.messages()
+    }
+
+    async fn audited(&self, kind: &str) -> Vec<Value> {
+        self.audit
+            .list(&AuditFilter::default(), Order::OldestFirst, 1000)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|e| e.kind == kind)
+            .map(|e| serde_json::from_str(&e.payload).unwrap())
+            .collect()
+    }
+}
+
+/// A port where nothing listens.
+async fn closed_port() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    format!("http://{addr}")
+}
+
+fn fences_balanced(text: &str) -> bool {
+    text.lines()
+        .filter(|l| l.trim_start().starts_with("```"))
+        .count()
+        % 2
+        == 0
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_final_text_is_the_model_answer_byte_for_byte() {
+    let fake = FakeOllama::start(&[MODEL]).await;
+    // Multi-byte characters, and every line cut in two chunks mid-line.
+    let tokens = [
+        "Voilà ",
+        "les ",
+        "clients ",
+        "de ",
+        "Besançon",
+        " 🇫🇷",
+        " : ",
+        "日本",
+        "語",
+        " <ok> & fin.",
+    ];
+    fake.then(
+        Script::tokens(tokens)
+            .split_lines()
+            .every(Duration::from_millis(5)),
+    );
+    let h = Harness::new(&[fake.url()], Options::default()).await;
+    h.ask(1, "Quels clients à Besançon ?").await;
+    let answers = h.answers();
+    assert_eq!(answers.len(), 1);
+    assert_eq!(answers[0].1, tokens.concat());
+
+    let request = &fake.requests()[0];
+    assert_eq!(request["model"], MODEL);
+    assert_eq!(request["stream"], true);
+    assert_eq!(request["options"]["num_ctx"], 8192);
+    let messages = request["messages"].as_array().unwrap();
+    assert_eq!(messages[0]["role"], "system");
+    assert!(
+        messages[0]["content"].as_str().unwrap().contains("Oracle"),
+        "sql mode's prompt"
+    );
+    assert_eq!(
+        messages.last().unwrap()["content"],
+        "Quels clients à Besançon ?"
+    );
+
+    let answered = h.audited("answer").await;
+    assert_eq!(answered[0]["ending"], "complete");
+    assert_eq!(answered[0]["text"], tokens.concat());
+    assert_eq!(
+        h.audited("question").await[0]["text"],
+        "Quels clients à Besançon ?"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn edits_are_coalesced_and_never_closer_than_the_platform_allows() {
+    let fake = FakeOllama::start(&[MODEL]).await;
+    let tokens: Vec<String> = (0..80).map(|i| format!("mot{i} ")).collect();
+    fake.then(Script::tokens(tokens.clone()).every(Duration::from_millis(5)));
+    let mut options = Options::default();
+    options.limits.min_edit_interval = Duration::from_millis(100);
+    let h = Harness::new(&[fake.url()], options).await;
+    h.ask(1, "Une longue réponse").await;
+    let (message, text) = h.answers().remove(0);
+    assert_eq!(text, tokens.concat());
+    let history = h.platform.history_of(&message.id);
+    for pair in history.windows(2) {
+        let gap = pair[1].0 - pair[0].0;
+        assert!(
+            gap >= Duration::from_millis(100),
+            "two changes {gap:?} apart"
+        );
+    }
+    assert!(
+        history.len() < tokens.len() / 2,
+        "{} changes for {} tokens",
+        history.len(),
+        tokens.len()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_answer_continues_in_further_messages_with_balanced_fences() {
+    let fake = FakeOllama::start(&[MODEL]).await;
+    let mut answer = String::from("Voici la requête demandée, avec ses explications.\n\n```sql\n");
+    for i in 0..50 {
+        answer.push_str(&format!(
+            "SELECT c.nom, c.ville, SUM(p.montant) AS total_{i} FROM clients c\n"
+        ));
+    }
+    answer.push_str("```\n\n");
+    for i in 0..40 {
+        answer.push_str(&format!(
+            "Explication numéro {i} de la requête, phrase assez longue. "
+        ));
+    }
+    assert!(answer.chars().count() > 5000);
+    fake.then(Script::answer(&answer));
+    let mut options = Options::default();
+    options.limits.min_edit_interval = Duration::from_millis(5);
+    let h = Harness::new(&[fake.url()], options).await;
+    h.ask(1, "Total des paiements par client").await;
+
+    let answers = h.answers();
+    assert!(answers.len() >= 3, "{} messages", answers.len());
+    for (i, (_, text)) in answers.iter().enumerate() {
+        assert!(
+            text.chars().count() <= 2000,
+            "message {i} has {} chars",
+            text.chars().count()
+        );
+        assert!(
+            fences_balanced(text),
+            "message {i} has unbalanced fences:\n{text}"
+        );
+    }
+    assert!(
+        answers[1].1.starts_with("```sql\n"),
+        "the SQL block is reopened with its language"
+    );
+    // The messages, without the fences added at the cuts, are the answer.
+    covers(
+        &answer,
+        &answers.iter().map(|(_, t)| t.as_str()).collect::<Vec<_>>(),
+    );
+    assert_eq!(h.audited("answer").await[0]["text"], answer);
+    // Every cut is at a line end or a space, never inside a word.
+    for (_, text) in &answers[..answers.len() - 1] {
+        let last = text.trim_end_matches("```").chars().last().unwrap();
+        assert!(last.is_whitespace(), "cut after {last:?}");
+    }
+}
+
+/// Checks that `parts`, each without a fence line reopened at its start and
+/// a fence closed at its end by the split, are `answer` in order.
+pub fn covers(answer: &str, parts: &[&str]) {
+    let mut at = 0;
+    for (i, part) in parts.iter().enumerate() {
+        let rest = &answer[at..];
+        let mut core = *part;
+        if core.starts_with("```") && !rest.starts_with(core.lines().next().unwrap_or_default()) {
+            core = core.split_once('\n').map_or("", |(_, after)| after);
+        }
+        if !rest.starts_with(core) {
+            core = core.strip_suffix("```").unwrap_or(core);
+            if !rest.starts_with(core) {
+                core = core.strip_suffix('\n').unwrap_or(core);
+            }
+        }
+        assert!(
+            rest.starts_with(core),
+            "part {i} is not the answer's continuation:\n{part}"
+        );
+        at += core.len();
+    }
+    assert_eq!(at, answer.len(), "the parts cover the whole answer");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stop_ends_the_generation_closes_the_stream_and_says_so() {
+    let fake = FakeOllama::start(&[MODEL]).await;
+    let tokens: Vec<String> = (0..400).map(|i| format!("t{i} ")).collect();
+    fake.then(Script::tokens(tokens).every(Duration::from_millis(10)));
+    let h = Harness::new(&[fake.url()], Options::default()).await;
+    let answering = h.spawn_ask(1, "Raconte une longue histoire");
+    fake.wait_until("a few tokens", |f| f.sent().len() >= 5)
+        .await;
+    let placeholder = h.answers()[0].0.clone();
+    let stop = InboundEvent::Control {
+        actor: who(1),
+        message: placeholder.clone(),
+        control: ControlKind::Stop,
+    };
+    h.bot.handle(h.platform.clone(), stop).await;
+    answering.await.unwrap();
+    let text = h.platform.text_of(&placeholder.id).unwrap();
+    assert!(text.starts_with("t0 t1 "), "{text}");
+    assert!(text.ends_with("⏹ Stopped."), "{text}");
+    fake.wait_until("the stream closed", |f| f.closed_early() == 1)
+        .await;
+    assert!(fake.sent().len() < 400);
+    assert_eq!(h.audited("answer").await[0]["ending"], "stopped");
+    let withdrawn = h.platform.actions().iter().any(|a| {
+        matches!(
+            &a.action,
+            OutboundAction::WithdrawControl {
+                control: ControlKind::Stop,
+                ..
+            }
+        )
+    });
+    assert!(withdrawn, "the Stop control is taken back");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_asker_or_an_admin_may_stop_an_answer() {
+    let fake = FakeOllama::start(&[MODEL]).await;
+    let tokens: Vec<String> = (0..100).map(|i| format!("t{i} ")).collect();
+    fake.then(Script::tokens(tokens.clone()).every(Duration::from_millis(5)));
+    let h = Harness::new(&[fake.url()], Options::default()).await;
+    let answering = h.spawn_ask(1, "question d'ana");
+    fake.wait_until("a token", |f| !f.sent().is_empty()).await;
+    let placeholder = h.answers()[0].0.clone();
+    let by_bob = InboundEvent::Control {
+        actor: who(2),
+        message: placeholder.clone(),
+        control: ControlKind::Stop,
+    };
+    h.bot.handle(h.platform.clone(), by_bob).await;
+    answering.await.unwrap();
+    assert_eq!(
+        h.platform.text_of(&placeholder.id).unwrap(),
+        tokens.concat()
+    );
+    let told_bob = h.platform.actions().iter().any(|a| {
+        matches!(&a.action, OutboundAction::ReplyPrivately { to, text, .. } if *to == who(2) && text.contains("Nothing"))
+    });
+    assert!(told_bob);
+}
+
+async fn one_failure(script: Script, timeouts: Option<Timeouts>) -> (String, Value) {
+    let fake = FakeOllama::start(&[MODEL]).await;
+    fake.then(script);
+    let mut options = Options::default();
+    if let Some(t) = timeouts {
+        options.timeouts = t;
+    }
+    let h = Harness::new(&[fake.url()], options).await;
+    h.ask(1, "Question").await;
+    let text = h.answers().remove(0).1;
+    let audited = h.audited("answer").await.remove(0);
+    (text, audited)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cut_mid_stream_leaves_the_partial_answer_and_a_note() {
+    for end in [
+        End::Disconnect,
+        End::ErrorLine(
+            "model runner has unexpectedly stopped, this may be due to resource limitations".into(),
+        ),
+        End::Eof,
+    ] {
+        let script = Script::tokens(["SELECT ", "nom ", "FROM "]).ending(end.clone());
+        let (text, audited) = one_failure(script, None).await;
+        // A dropped connection may lose what was sent just before it.
+        assert!(text.starts_with("SELECT nom"), "{end:?}: {text}");
+        assert!(
+            text.contains("⚠️ The answer was cut off"),
+            "{end:?}: {text}"
+        );
+        assert_eq!(audited["ending"], "failed", "{end:?}");
+        assert!(
+            audited["error"].as_str().unwrap().contains("cut"),
+            "{end:?}: {audited}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_model_times_out_with_a_readable_message() {
+    let quick = Timeouts {
+        connect: Duration::from_secs(2),
+        first_token: Duration::from_millis(300),
+        idle: Duration::from_millis(300),
+    };
+    let slow_start = Script::answer("trop tard").first_token_after(Duration::from_secs(3));
+    let (text, audited) = one_failure(slow_start, Some(quick)).await;
+    assert!(text.contains("took too long to start answering"), "{text}");
+    assert_eq!(audited["ending"], "failed");
+
+    let stalls = Script::tokens(["Début ", "de ", "réponse"]).every(Duration::from_secs(3));
+    let (text, _) = one_failure(stalls, Some(quick)).await;
+    assert!(text.starts_with("Début"), "{text}");
+    assert!(text.contains("The answer was cut off"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_model_says_how_to_install_it() {
+    let fake = FakeOllama::start(&["llama3.2:3b"]).await;
+    let h = Harness::new(&[fake.url()], Options::default()).await;
+    h.ask(1, "Question").await;
+    let text = h.answers().remove(0).1;
+    assert!(text.contains(&format!("ollama pull {MODEL}")), "{text}");
+    assert!(
+        h.audited("answer").await[0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("not installed")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_down_or_busy_endpoint_fails_over_to_the_next() {
+    let second = FakeOllama::start(&[MODEL]).await;
+    second.by_default(Script::answer("Réponse du second serveur."));
+    let h = Harness::new(&[closed_port().await, second.url()], Options::default()).await;
+    h.ask(1, "Question").await;
+    assert_eq!(h.answers()[0].1, "Réponse du second serveur.");
+
+    let busy = FakeOllama::start(&[MODEL]).await;
+    busy.by_default(Script::error(
+        503,
+        "server busy, please try again.  maximum pending requests exceeded",
+    ));
+    let h = Harness::new(&[busy.url(), second.url()], Options::default()).await;
+    h.ask(1, "Question").await;
+    assert_eq!(h.answers()[0].1, "Réponse du second serveur.");
+    assert_eq!(busy.requests().len(), 1);
+
+    let h = Harness::new(&[closed_port().await], Options::default()).await;
+    h.ask(1, "Question").await;
+    let text = h.answers().remove(0).1;
+    assert!(text.contains("not reachable"), "{text}");
+    assert_eq!(h.audited("answer").await[0]["ending"], "failed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn thinking_never_reaches_the_chat() {
+    let fake = FakeOllama::start(&[MODEL]).await;
+    fake.then(
+        Script::tokens([
+            "<think>plan: join clients",
+            " and payments</think>",
+            "SELECT 1 ",
+            "FROM dual",
+        ])
+        .thinking(["Let me think about the schema."]),
+    );
+    let h = Harness::new(&[fake.url()], Options::default()).await;
+    h.ask(1, "Question").await;
+    assert_eq!(h.answers()[0].1, "SELECT 1 FROM dual");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_queue_serves_two_users_alternately_and_shows_positions() {
+    let fake = FakeOllama::start(&[MODEL]).await;
+    // The first answer holds the only slot until the line is formed.
+    fake.then(Script::answer("première").first_token_after(Duration::from_millis(600)));
+    let h = Harness::new(&[fake.url()], Options::default()).await;
+    let mut tasks = vec![h.spawn_ask(1, "ana 1")];
+    fake.wait_until("ana's first question", |f| f.requests().len() == 1)
+        .await;
+    for (author, text) in [
+        (1, "ana 2"),
+        (1, "ana 3"),
+        (1, "ana 4"),
+        (1, "ana 5"),
+        (2, "bob 1"),
+        (2, "bob 2"),
+    ] {
+        let waiting = h.llm.dispatcher().waiting();
+        tasks.push(h.spawn_ask(author, text));
+        let dispatcher = h.llm.dispatcher().clone();
+        tokio::time::timeout(Duration::from_secs(10), async {
+            while dispatcher.waiting() == waiting {
+                tokio::task::yield_now().await;
+            }
+        })
+        .await
+        .expect("the question joins the line");
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    assert_eq!(
+        fake.questions(),
+        [
+            "ana 1", "bob 1", "ana 2", "bob 2", "ana 3", "ana 4", "ana 5"
+        ]
+    );
+    let told_position = h.platform.actions().iter().any(
+        |a| matches!(&a.action, OutboundAction::Edit { text, .. } if text.contains("in line")),
+    );
+    assert!(told_position, "waiting users see their place in line");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_continues_the_conversation_with_bounded_history() {
+    let fake = FakeOllama::start(&[MODEL]).await;
+    let options = Options {
+        max_history: 4,
+        ..Options::default()
+    };
+    let h = Harness::new(&[fake.url()], options).await;
+    h.ask(1, "Première question").await;
+    let mut last_answer = h.answers().last().unwrap().0.id.clone();
+    for i in 2..=4 {
+        let event = h.question(1, &format!("Question {i}"), Some(&last_answer));
+        h.bot.handle(h.platform.clone(), event).await;
+        last_answer = h.answers().last().unwrap().0.id.clone();
+    }
+    let requests = fake.requests();
+    let second = requests[1]["messages"].as_array().unwrap();
+    let contents: Vec<&str> = second
+        .iter()
+        .map(|m| m["content"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        contents[1..],
+        ["Première question", "Bonjour !", "Question 2"]
+    );
+    let fourth = requests[3]["messages"].as_array().unwrap();
+    assert_eq!(
+        fourth.len(),
+        1 + 4 + 1,
+        "system, the last 4 messages, the question"
+    );
+    assert_eq!(fourth[1]["content"], "Question 2");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn strangers_are_refused_politely_and_commands_work() {
+    let fake = FakeOllama::start(&[MODEL]).await;
+    let h = Harness::new(&[fake.url()], Options::default()).await;
+    h.ask(99, "Bonjour ?").await;
+    let refusal = h.answers().remove(0).1;
+    assert!(
+        refusal.contains("the IT desk") && refusal.contains("link CODE"),
+        "{refusal}"
+    );
+    assert!(
+        fake.requests().is_empty(),
+        "no question of a stranger reaches the model"
+    );
+
+    let mode = InboundEvent::Command {
+        author: who(1),
+        place: channel(),
+        message: None,
+        command: Command::Mode("chat".into()),
+    };
+    h.bot.handle(h.platform.clone(), mode).await;
+    assert!(h.answers().last().unwrap().1.contains("Mode set to chat"));
+    h.ask(1, "Une question libre").await;
+    let system = fake.requests()[0]["messages"][0]["content"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        !system.contains("Oracle SQL SELECT statement"),
+        "chat mode's prompt: {system}"
+    );
+
+    let export = InboundEvent::Command {
+        author: who(1),
+        place: channel(),
+        message: None,
+        command: Command::Export(String::new()),
+    };
+    h.bot.handle(h.platform.clone(), export).await;
+    let attached = h
+        .platform
+        .actions()
+        .into_iter()
+        .find_map(|a| match a.action {
+            OutboundAction::Attach { attachment, .. } => Some(attachment),
+            _ => None,
+        });
+    let attached = attached.expect("the export is attached");
+    let markdown = String::from_utf8(attached.bytes).unwrap();
+    assert!(attached.file_name.ends_with(".md"));
+    assert!(
+        markdown.contains("## ana")
+            && markdown.contains("Une question libre")
+            && markdown.contains("## Pstral"),
+        "{markdown}"
+    );
+
+    let link_in_channel = InboundEvent::Command {
+        author: who(99),
+        place: channel(),
+        message: None,
+        command: Command::Link("ABCDE-FGHJK".into()),
+    };
+    h.bot.handle(h.platform.clone(), link_in_channel).await;
+    assert!(h.answers().last().unwrap().1.contains("direct message"));
+}
+
+#[tokio::test]
+async fn the_recording_platform_refuses_what_a_platform_would() {
+    let p = RecordingPlatform::new("discord", RecordingPlatform::discord_like());
+    let too_long = "x".repeat(2001);
+    assert!(p.post(&channel(), None, &too_long).await.is_err());
+    let m = p.post(&channel(), None, "ok").await.unwrap();
+    p.rate_limit_next_edits(1, Duration::from_millis(10));
+    assert!(p.edit(&m, "later").await.is_err());
+    assert!(p.edit(&m, "now").await.is_ok());
+    assert_eq!(p.text_of(&m.id).as_deref(), Some("now"));
+}
