@@ -341,15 +341,36 @@ async fn chat(settings: Settings) -> anyhow::Result<ExitCode> {
                 .await;
         })
     };
-    let tasks = tokio_util::task::TaskTracker::new();
-    while let Some(event) = incoming.recv().await {
+    // Lines are handled in the order they were typed, one after the other,
+    // except /stop, which must reach the answer being written.
+    let handle = |event| {
         let bot = bot.clone();
         let platform: Arc<dyn ChatPlatform> = terminal.clone();
-        tasks.spawn(async move { bot.handle(platform, event).await });
+        tokio::spawn(async move { bot.handle(platform, event).await })
+    };
+    let mut waiting = std::collections::VecDeque::new();
+    let mut current: Option<tokio::task::JoinHandle<()>> = None;
+    let mut open = true;
+    while open || current.is_some() || !waiting.is_empty() {
+        if current.is_none()
+            && let Some(event) = waiting.pop_front()
+        {
+            current = Some(handle(event));
+            continue;
+        }
+        tokio::select! {
+            event = incoming.recv(), if open => match event {
+                Some(event @ pstral_chat::InboundEvent::Command { command: pstral_chat::Command::Stop, .. }) => {
+                    let _ = handle(event).await;
+                }
+                Some(event) => waiting.push_back(event),
+                None => open = false,
+            },
+            _ = async { current.as_mut().expect("guarded").await }, if current.is_some() => {
+                current = None;
+            }
+        }
     }
-    // Answers still streaming finish before the session ends.
-    tasks.close();
-    tasks.wait().await;
     let _ = reader.await;
     store.close().await;
     Ok(ExitCode::SUCCESS)

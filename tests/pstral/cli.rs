@@ -366,3 +366,82 @@ fn run_refuses_a_platform_this_build_cannot_serve() {
         stderr(&out)
     );
 }
+
+/// Runs `pstral chat` with `input` typed in, against the model servers at
+/// `endpoints`; returns what it printed.
+async fn chat_session(s: &Scratch, endpoints: &str, input: &'static str) -> (Output, String) {
+    let mut cmd = s.command(&["chat"]);
+    cmd.env("PSTRAL__LLM__ENDPOINTS", endpoints)
+        .env("PSTRAL__LLM__CONNECT_TIMEOUT", "2s")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let out = tokio::task::spawn_blocking(move || {
+        let mut child = cmd.spawn().unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    })
+    .await
+    .unwrap();
+    let printed = stdout(&out);
+    (out, printed)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chat_says_where_it_looked_for_the_model_and_how_to_fix_it() {
+    let s = Scratch::new();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener);
+    let (out, printed) = chat_session(&s, &closed, "/quit\n").await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        printed.contains(&format!("No Ollama answers at {closed}")),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("ollama serve") && printed.contains("PSTRAL__LLM__ENDPOINTS"),
+        "{printed}"
+    );
+
+    let fake = crate::support::fake_ollama::FakeOllama::start(&["llama3.2:3b"]).await;
+    let (_, printed) = chat_session(&s, &fake.url(), "/quit\n").await;
+    assert!(
+        printed.contains("ollama pull qwen2.5-coder:7b"),
+        "{printed}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chat_answers_in_the_terminal_and_exports() {
+    use crate::support::fake_ollama::{FakeOllama, Script};
+    let s = Scratch::new();
+    let fake = FakeOllama::start(&["qwen2.5-coder:7b"]).await;
+    fake.then(Script::answer("SELECT COUNT(*) FROM clients;"));
+    let (out, printed) = chat_session(&s, &fake.url(), "Combien de clients ?\n/export\n").await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        printed.contains("SELECT COUNT(*) FROM clients;"),
+        "{printed}"
+    );
+    assert!(
+        !printed.contains(pstral_chat::STREAMING_CURSOR),
+        "{printed}"
+    );
+    assert_eq!(fake.questions(), ["Combien de clients ?"]);
+    let export = std::fs::read_dir(s.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "md"))
+        .expect("/export saves a Markdown file");
+    let markdown = std::fs::read_to_string(export).unwrap();
+    assert!(
+        markdown.contains("## operator") && markdown.contains("Combien de clients ?"),
+        "{markdown}"
+    );
+}
