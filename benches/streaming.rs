@@ -1,0 +1,306 @@
+//! N concurrent conversations (N = 50, 500), each streaming 300 tokens at 50
+//! tokens/s from the fake Ollama, through the whole bot: queue, Ollama client,
+//! streaming engine, the recording platform (Discord's limits: 2,000
+//! characters, one edit a second), the own SQLite database and the audit.
+//! Run with `cargo bench --bench streaming`.
+//!
+//! Each scenario runs in a child process of its own so that its CPU time and
+//! peak RSS are its own: `baseline` serves the same streams from the same
+//! fake to a bare HTTP reader that discards them; `bot` runs the bot. The
+//! bot's cost is the difference, measured in the same run. Edit lag is, for
+//! each token, the time from the fake sending it to the first edit that shows
+//! it; "beyond the interval" subtracts the platform's one-second throttle,
+//! which a token may legitimately wait.
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use std::process::Command;
+use std::sync::Arc;
+use std::time::Duration;
+
+use pstral::audit::{Actor, Audit};
+use pstral::bot::{Bot, BotParts};
+use pstral::config::{ConversationSettings, IdentitySettings, UnknownPolicy};
+use pstral::conversation::{Conversations, Mode, Prompts};
+use pstral::i18n::Lang;
+use pstral::identity::{Directory, Role};
+use pstral::llm::{Llm, ModelOptions, OllamaClient, Timeouts};
+use pstral_chat::recording::RecordingPlatform;
+use pstral_chat::{InboundEvent, Limits, MessageRef, OutboundAction, Place, STREAMING_CURSOR};
+use serde_json::{Value, json};
+use support::TestDb;
+use support::fake_ollama::{FakeOllama, Script};
+use tokio::time::Instant;
+
+const MODEL: &str = "qwen2.5-coder:7b";
+const TOKENS: usize = 300;
+const EVERY: Duration = Duration::from_millis(20);
+const INTERVAL: Duration = Duration::from_millis(1000);
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--child") {
+        let n: usize = args[i + 2].parse().expect("a count");
+        let report = child(&args[i + 1], n);
+        println!("{report}");
+        return;
+    }
+    // `cargo test --benches` runs this without --bench: nothing to do then.
+    if !args.iter().any(|a| a == "--bench") {
+        return;
+    }
+    println!(
+        "{TOKENS} tokens per answer at {} tokens/s, edits at most every {INTERVAL:?}; bot = whole pipeline, baseline = bare HTTP reader",
+        1000 / EVERY.as_millis()
+    );
+    for n in [50, 500] {
+        let base = run_child("baseline", n);
+        let bot = run_child("bot", n);
+        let f = |v: &Value, k: &str| v[k].as_f64().unwrap_or(f64::NAN);
+        let cpu_per_answer = (f(&bot, "cpu_s") - f(&base, "cpu_s")) / n as f64;
+        println!(
+            "N={n:>3}: bot CPU {:.2} s vs baseline {:.2} s → {:.1} ms of CPU per answer ({:.2}× the baseline's total); \
+             peak RSS bot {:.0} MB vs baseline {:.0} MB (+{:.0} MB); \
+             edit lag p50 {:.0} ms, p99 {:.0} ms; beyond the interval p50 {:.0} ms, p99 {:.0} ms; wall {:.1} s vs {:.1} s",
+            f(&bot, "cpu_s"),
+            f(&base, "cpu_s"),
+            cpu_per_answer * 1000.0,
+            f(&bot, "cpu_s") / f(&base, "cpu_s"),
+            f(&bot, "peak_rss_mb"),
+            f(&base, "peak_rss_mb"),
+            f(&bot, "peak_rss_mb") - f(&base, "peak_rss_mb"),
+            f(&bot, "lag_p50_ms"),
+            f(&bot, "lag_p99_ms"),
+            f(&bot, "beyond_p50_ms"),
+            f(&bot, "beyond_p99_ms"),
+            f(&bot, "wall_s"),
+            f(&base, "wall_s"),
+        );
+    }
+}
+
+fn run_child(mode: &str, n: usize) -> Value {
+    let out = Command::new(std::env::current_exe().expect("the bench binary"))
+        .args(["--child", mode, &n.to_string()])
+        .output()
+        .expect("the child runs");
+    assert!(
+        out.status.success(),
+        "{mode} {n}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    serde_json::from_str(text.lines().last().unwrap_or_default()).expect("a JSON report")
+}
+
+/// User and system CPU seconds of this process so far (Linux, 100 ticks/s).
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap();
+    let after = &stat[stat.rfind(')').unwrap() + 2..];
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    let ticks: f64 = fields[11].parse::<f64>().unwrap() + fields[12].parse::<f64>().unwrap();
+    ticks / 100.0
+}
+
+fn peak_rss_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
+    let kb: f64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
+    kb / 1024.0
+}
+
+fn tokens() -> Vec<String> {
+    (0..TOKENS).map(|i| format!("tok{i} ")).collect()
+}
+
+fn child(mode: &str, n: usize) -> Value {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let fake = FakeOllama::start(&[MODEL]).await;
+        fake.by_default(Script::tokens(tokens()).every(EVERY));
+        let cpu = cpu_seconds();
+        let started = Instant::now();
+        let mut report = match mode {
+            "baseline" => {
+                baseline(&fake, n).await;
+                json!({})
+            }
+            _ => bot(&fake, n).await,
+        };
+        report["cpu_s"] = json!(cpu_seconds() - cpu);
+        report["wall_s"] = json!(started.elapsed().as_secs_f64());
+        report["peak_rss_mb"] = json!(peak_rss_mb());
+        report
+    })
+}
+
+async fn baseline(fake: &FakeOllama, n: usize) {
+    use futures_util::StreamExt;
+    let http = reqwest::Client::new();
+    let tasks: Vec<_> = (0..n)
+        .map(|i| {
+            let http = http.clone();
+            let url = format!("{}/api/chat", fake.url());
+            tokio::spawn(async move {
+                let body = json!({"model": MODEL, "stream": true,
+                    "messages": [{"role": "user", "content": format!("question {i}")}]});
+                let response = http.post(url).json(&body).send().await.unwrap();
+                let mut stream = response.bytes_stream();
+                while let Some(chunk) = stream.next().await {
+                    std::hint::black_box(chunk.unwrap());
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+}
+
+async fn bot(fake: &FakeOllama, n: usize) -> Value {
+    let db = TestDb::sqlite().await;
+    let audit = Audit::new(db.store.clone());
+    let directory = Directory::new(
+        db.store.clone(),
+        IdentitySettings {
+            unknown: UnknownPolicy::Refuse,
+            contact: "IT".into(),
+            invite_ttl: Duration::from_secs(3600),
+        },
+    )
+    .with_audit(audit.clone());
+    directory
+        .add_user("ana", Role::Executor, Actor::cli())
+        .await
+        .unwrap();
+    let ana = "discord:1".parse().unwrap();
+    directory.link("ana", &ana, Actor::cli()).await.unwrap();
+    let client = OllamaClient::new(
+        url::Url::parse(&format!("{}/", fake.url())).unwrap(),
+        ModelOptions {
+            model: MODEL.into(),
+            num_ctx: 8192,
+            temperature: 0.2,
+            keep_alive: Duration::from_secs(1800),
+        },
+        Timeouts {
+            connect: Duration::from_secs(5),
+            first_token: Duration::from_secs(60),
+            idle: Duration::from_secs(60),
+        },
+    )
+    .unwrap();
+    let bot = Bot::new(BotParts {
+        audit,
+        directory,
+        conversations: Conversations::new(db.store.clone()),
+        llm: Llm::new(vec![client], n, n),
+        prompts: Prompts::new(None),
+        settings: ConversationSettings {
+            default_mode: Mode::Chat,
+            channel_modes: Vec::new(),
+            max_history: 10,
+            prompts_dir: None,
+        },
+        lang: Lang::En,
+    });
+    let platform = Arc::new(RecordingPlatform::new(
+        "discord",
+        Limits {
+            max_message_chars: 2000,
+            min_edit_interval: INTERVAL,
+            buttons: true,
+            ephemeral: true,
+            threads: true,
+        },
+    ));
+    let place = Place {
+        platform: "discord".parse().unwrap(),
+        channel: "1100".into(),
+        thread: None,
+        private: false,
+    };
+    let tasks: Vec<_> = (0..n)
+        .map(|i| {
+            let (bot, platform, place) = (bot.clone(), platform.clone(), place.clone());
+            let author = ana.clone();
+            tokio::spawn(async move {
+                let event = InboundEvent::Message {
+                    author,
+                    author_name: None,
+                    message: MessageRef {
+                        place,
+                        id: format!("q{i}"),
+                    },
+                    in_reply_to: None,
+                    text: format!("question {i}"),
+                };
+                bot.handle(platform, event).await;
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    lag(fake, &platform, n)
+}
+
+/// For every token: from the fake sending it to the first edit showing it.
+fn lag(fake: &FakeOllama, platform: &RecordingPlatform, n: usize) -> Value {
+    let questions = fake.questions();
+    let sent = fake.sent();
+    let mut lags: Vec<Duration> = Vec::new();
+    for i in 0..n {
+        let request = questions
+            .iter()
+            .position(|q| *q == format!("question {i}"))
+            .unwrap();
+        let times: Vec<Instant> = sent
+            .iter()
+            .filter(|s| s.1 == request)
+            .map(|s| s.0)
+            .collect();
+        let message = platform
+            .actions()
+            .into_iter()
+            .find_map(|a| match a.action {
+                OutboundAction::Post {
+                    message,
+                    in_reply_to: Some(q),
+                    ..
+                } if q == format!("q{i}") => Some(message),
+                _ => None,
+            })
+            .unwrap();
+        let mut shown = 0;
+        for (at, text) in platform.history_of(&message.id).into_iter().skip(1) {
+            let text = text.strip_suffix(STREAMING_CURSOR).unwrap_or(&text);
+            // Every token has the same shape: count how many the text holds.
+            let mut covered = 0;
+            let mut len = 0;
+            for t in tokens() {
+                if len + t.len() > text.len() {
+                    break;
+                }
+                len += t.len();
+                covered += 1;
+            }
+            for t in times.iter().take(covered).skip(shown) {
+                lags.push(at - *t);
+            }
+            shown = shown.max(covered);
+        }
+    }
+    lags.sort();
+    let pct = |p: f64| lags[((lags.len() as f64 - 1.0) * p) as usize].as_secs_f64() * 1000.0;
+    let beyond = |p: f64| (pct(p) - INTERVAL.as_secs_f64() * 1000.0).max(0.0);
+    json!({
+        "tokens_measured": lags.len(),
+        "lag_p50_ms": pct(0.5), "lag_p99_ms": pct(0.99),
+        "beyond_p50_ms": beyond(0.5), "beyond_p99_ms": beyond(0.99),
+    })
+}
