@@ -444,4 +444,23 @@ async fn chat_answers_in_the_terminal_and_exports() {
         markdown.contains("## operator") && markdown.contains("Combien de clients ?"),
         "{markdown}"
     );
+
+    // The same conversation from the command line, as JSON.
+    let out = s.run(&["conversation", "export", "1", "--format", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let json: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(json["conversation"]["platform"], "terminal");
+    assert_eq!(json["messages"][0]["content"], "Combien de clients ?");
+    assert_eq!(
+        json["messages"][1]["content"],
+        "SELECT COUNT(*) FROM clients;"
+    );
+    assert_eq!(json["messages"][1]["speaker"], "assistant");
+    let missing = s.run(&["conversation", "export", "42"]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(
+        stderr(&missing).contains("there is no conversation 42"),
+        "{}",
+        stderr(&missing)
+    );
 }
