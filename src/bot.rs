@@ -59,6 +59,14 @@ struct Active {
     place: Place,
     asker: i64,
     stop: CancellationToken,
+    /// Who used Stop, for the record of the answer.
+    stopped_by: Arc<Mutex<Option<String>>>,
+}
+
+/// How an answer went, for its record.
+struct Answered {
+    streamed: Option<Streamed>,
+    stopped_by: Option<String>,
 }
 
 /// A question, as the core handles it.
@@ -276,13 +284,10 @@ impl Bot {
         let system = self.parts().prompts.system(conversation.mode, self.lang());
         let messages = assemble(system, &history, q.text);
         let started = Instant::now();
-        let streamed = self
+        let answered = self
             .answer(platform, place, &q.message.id, &user, &messages)
             .await;
-        let Some(streamed) = streamed else {
-            return;
-        };
-        self.record_answer(&user, q.author, place, &conversation, &streamed, started)
+        self.record_answer(&user, q.author, place, &conversation, &answered, started)
             .await;
     }
 
@@ -294,22 +299,27 @@ impl Bot {
         question_id: &str,
         user: &User,
         messages: &[crate::llm::ChatMessage],
-    ) -> Option<Streamed> {
+    ) -> Answered {
         let thinking = Text::Thinking.render(self.lang());
         let placeholder = match platform.post(place, Some(question_id), &thinking).await {
             Ok(m) => m,
             Err(e) => {
                 tracing::error!(error = %e, "cannot post the placeholder");
-                return None;
+                return Answered {
+                    streamed: None,
+                    stopped_by: None,
+                };
             }
         };
         let stop = CancellationToken::new();
+        let stopped_by = Arc::new(Mutex::new(None));
         self.inner.active.lock().expect("never poisoned").insert(
             placeholder.id.clone(),
             Active {
                 place: place.clone(),
                 asker: user.id,
                 stop: stop.clone(),
+                stopped_by: Arc::clone(&stopped_by),
             },
         );
         if let Err(e) = platform
@@ -376,13 +386,20 @@ impl Bot {
             .lock()
             .expect("never poisoned")
             .remove(&placeholder.id);
+        // Taking the control back changes the message too (a Discord PATCH):
+        // not before the platform allows.
+        tokio::time::sleep_until(streamed.settled_at).await;
         if let Err(e) = platform
             .withdraw_control(&placeholder, &ControlKind::Stop)
             .await
         {
             tracing::warn!(error = %e, "cannot withdraw the Stop control");
         }
-        Some(streamed)
+        let stopped_by = stopped_by.lock().expect("never poisoned").take();
+        Answered {
+            streamed: Some(streamed),
+            stopped_by,
+        }
     }
 
     /// Shows the queue position in the placeholder while it changes, no
@@ -402,8 +419,7 @@ impl Bot {
                 changed = positions.changed() => if changed.is_err() { return last },
                 () = stop.cancelled() => return last,
             }
-            let position = *positions.borrow_and_update();
-            if position == 0 {
+            if *positions.borrow_and_update() == 0 && last.is_none() {
                 continue;
             }
             tokio::select! {
@@ -411,11 +427,14 @@ impl Bot {
                 () = stop.cancelled() => return last,
             }
             // The position may have moved on while waiting for the interval.
+            // Out of the line, the model is loading or reading the prompt,
+            // which may take minutes: say so rather than an old place.
             let position = *positions.borrow();
-            if position == 0 {
-                continue;
-            }
-            let text = Text::QueuePosition { position }.render(self.lang());
+            let text = if position == 0 {
+                Text::Thinking.render(self.lang())
+            } else {
+                Text::QueuePosition { position }.render(self.lang())
+            };
             if last.as_ref() != Some(&text) && platform.edit(placeholder, &text).await.is_ok() {
                 last = Some(text);
                 next_edit = tokio::time::Instant::now() + interval;
@@ -429,48 +448,57 @@ impl Bot {
         author: &PlatformIdentity,
         place: &Place,
         conversation: &Conversation,
-        streamed: &Streamed,
+        answered: &Answered,
         started: Instant,
     ) {
-        let first = &streamed.first_message().id;
-        if !streamed.answer.is_empty() {
-            let stored = self
-                .parts()
-                .conversations
-                .append(
-                    conversation.id,
-                    NewMessage {
-                        speaker: Speaker::Assistant,
-                        user_id: None,
-                        platform_message_id: Some(first),
-                        content: &streamed.answer,
-                    },
-                )
-                .await;
-            if let Err(e) = stored {
-                tracing::error!(error = %e, "cannot store an answer");
-            }
-        }
-        let (ending, error) = match &streamed.ending {
-            Ending::Complete => ("complete", None),
-            Ending::Stopped => ("stopped", None),
-            Ending::Failed(e) => ("failed", Some(e.to_string())),
-        };
-        let event = NewEvent::new(
-            EventKind::Answer,
-            actor_of(user, author),
-            json!({
+        let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let payload = match &answered.streamed {
+            None => json!({
                 "conversation": conversation.id,
-                "messages": streamed.parts.iter().map(|p| p.message.id.clone()).collect::<Vec<_>>(),
-                "ending": ending,
-                "error": error,
-                "text": streamed.answer,
-                "pieces": streamed.pieces,
-                "edits": streamed.edits,
-                "duration_ms": u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+                "ending": "failed",
+                "error": "the answer could not be posted in the chat",
+                "duration_ms": duration_ms,
             }),
-        )
-        .at(place.clone());
+            Some(streamed) => {
+                if !streamed.answer.is_empty() {
+                    let stored = self
+                        .parts()
+                        .conversations
+                        .append(
+                            conversation.id,
+                            NewMessage {
+                                speaker: Speaker::Assistant,
+                                user_id: None,
+                                platform_message_id: Some(&streamed.first_message().id),
+                                content: &streamed.answer,
+                            },
+                        )
+                        .await;
+                    if let Err(e) = stored {
+                        tracing::error!(error = %e, "cannot store an answer");
+                    }
+                }
+                let (ending, error) = match &streamed.ending {
+                    Ending::Complete => ("complete", None),
+                    Ending::Stopped => ("stopped", None),
+                    Ending::Failed(e) => ("failed", Some(e.to_string())),
+                };
+                json!({
+                    "conversation": conversation.id,
+                    "messages": streamed.parts.iter().map(|p| p.message.id.clone()).collect::<Vec<_>>(),
+                    "ending": ending,
+                    "error": error,
+                    "stopped_by": answered.stopped_by,
+                    "shown_until": streamed.shown_until,
+                    "text": streamed.answer,
+                    "pieces": streamed.pieces,
+                    "edits": streamed.edits,
+                    "duration_ms": duration_ms,
+                })
+            }
+        };
+        let event =
+            NewEvent::new(EventKind::Answer, actor_of(user, author), payload).at(place.clone());
         if let Err(e) = self.parts().audit.append(event).await {
             tracing::error!(error = %e, "cannot audit an answer");
         }
@@ -525,20 +553,25 @@ impl Bot {
                 else {
                     return;
                 };
-                let stop = {
+                // Checked now, for the person who acts: the asker, or an admin.
+                let outcome = {
                     let active = self.inner.active.lock().expect("never poisoned");
-                    active
-                        .get(&message.id)
-                        .filter(|a| a.asker == user.id || user.role == Role::Admin)
-                        .map(|a| a.stop.clone())
-                };
-                match stop {
-                    Some(stop) => stop.cancel(),
-                    None => {
-                        let _ = platform
-                            .reply_privately(actor, place, &Text::NothingToStop.render(self.lang()))
-                            .await;
+                    match active.get(&message.id).filter(|a| a.place == *place) {
+                        None => Err(Text::NothingToStop),
+                        Some(a) if a.asker != user.id && user.role != Role::Admin => {
+                            Err(Text::StopNotAllowed)
+                        }
+                        Some(a) => {
+                            *a.stopped_by.lock().expect("never poisoned") = Some(actor.to_string());
+                            a.stop.cancel();
+                            Ok(())
+                        }
                     }
+                };
+                if let Err(text) = outcome {
+                    let _ = platform
+                        .reply_privately(actor, place, &text.render(self.lang()))
+                        .await;
                 }
             }
             ControlKind::Execute { .. } => {
@@ -567,20 +600,21 @@ impl Bot {
                 else {
                     return;
                 };
-                let stop = {
+                let stopped = {
                     let active = self.inner.active.lock().expect("never poisoned");
-                    active
+                    let mine: Vec<&Active> = active
                         .values()
                         .filter(|a| a.place == *place && a.asker == user.id)
-                        .map(|a| a.stop.clone())
-                        .collect::<Vec<_>>()
+                        .collect();
+                    for a in &mine {
+                        *a.stopped_by.lock().expect("never poisoned") = Some(author.to_string());
+                        a.stop.cancel();
+                    }
+                    !mine.is_empty()
                 };
-                if stop.is_empty() {
+                if !stopped {
                     self.say(platform, place, message, Text::NothingToStop)
                         .await;
-                }
-                for s in stop {
-                    s.cancel();
                 }
             }
             Command::Mode(given) => {
@@ -733,6 +767,7 @@ impl Bot {
                 };
                 if let Err(e) = platform.attach(place, attachment).await {
                     tracing::error!(error = %e, "cannot attach an export");
+                    self.say(platform, place, message, Text::CannotAttach).await;
                 }
             }
             Ok(None) => {

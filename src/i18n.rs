@@ -71,6 +71,14 @@ pub enum Text<'a> {
     ModelTooSlow,
     /// The model stopped in the middle of its answer.
     AnswerCut,
+    /// The chat refused the next message of a long answer.
+    AnswerNotPosted,
+    /// The answer reached the model's length limit.
+    AnswerTooLong,
+    /// Stop used by someone who neither asked nor administers.
+    StopNotAllowed,
+    /// A file could not be attached.
+    CannotAttach,
     ModelMissing {
         model: &'a str,
     },
@@ -194,6 +202,40 @@ impl Text<'_> {
                  Reposez la question pour obtenir une réponse complète."
                     .to_owned()
             }
+            (Lang::En, Text::AnswerNotPosted) => {
+                "The rest of this answer could not be posted here; ask `export` for the whole \
+                 conversation."
+                    .to_owned()
+            }
+            (Lang::Fr, Text::AnswerNotPosted) => {
+                "La suite de cette réponse n'a pas pu être publiée ici ; demandez `export` pour \
+                 la conversation complète."
+                    .to_owned()
+            }
+            (Lang::En, Text::AnswerTooLong) => {
+                "The answer stopped at the model's length limit; ask for a shorter one or for the \
+                 rest."
+                    .to_owned()
+            }
+            (Lang::Fr, Text::AnswerTooLong) => {
+                "La réponse s'est arrêtée à la longueur maximale du modèle ; demandez plus court, \
+                 ou la suite."
+                    .to_owned()
+            }
+            (Lang::En, Text::StopNotAllowed) => {
+                "Only the person who asked, or an admin, can stop this answer.".to_owned()
+            }
+            (Lang::Fr, Text::StopNotAllowed) => {
+                "Seule la personne qui a posé la question, ou un administrateur, peut arrêter \
+                 cette réponse."
+                    .to_owned()
+            }
+            (Lang::En, Text::CannotAttach) => {
+                "I could not attach the file here. Please try again later.".to_owned()
+            }
+            (Lang::Fr, Text::CannotAttach) => {
+                "Je n'ai pas pu joindre le fichier ici. Réessayez plus tard.".to_owned()
+            }
             (Lang::En, Text::ModelMissing { model }) => format!(
                 "The model {model} is not installed on the model server. An administrator can \
                  install it with `ollama pull {model}`."
@@ -291,6 +333,10 @@ mod tests {
             Text::ModelUnavailable,
             Text::ModelTooSlow,
             Text::AnswerCut,
+            Text::AnswerNotPosted,
+            Text::AnswerTooLong,
+            Text::StopNotAllowed,
+            Text::CannotAttach,
             Text::ModelMissing { model: "ana" },
             Text::ModelFailed,
             Text::QueueFull,

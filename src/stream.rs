@@ -59,6 +59,11 @@ pub struct Streamed {
     pub pieces: usize,
     /// How many edits were made (posts not counted).
     pub edits: usize,
+    /// The chat shows the answer only up to this byte: a continuation could
+    /// not be posted (the chat says so); `None` when it shows all of it.
+    pub shown_until: Option<usize>,
+    /// When the first message may be changed again (for the control on it).
+    pub settled_at: Instant,
 }
 
 impl Streamed {
@@ -76,6 +81,21 @@ struct Writer<'a> {
     answer: String,
     parts: Vec<PartState>,
     edits: usize,
+    /// A continuation could not be posted: the rest of the answer has
+    /// nowhere to go, and the last message says so at the end.
+    lost: bool,
+}
+
+/// What became of an edit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Edited {
+    /// The platform shows the text (or already did).
+    Applied,
+    /// Rate limited: try again at `next_edit`.
+    Postponed,
+    /// Refused for good (the message is gone, the text too long): retrying
+    /// would not help.
+    Refused,
 }
 
 struct PartState {
@@ -118,6 +138,7 @@ where
             next_edit: Instant::now() + limits.min_edit_interval,
         }],
         edits: 0,
+        lost: false,
     };
     let mut tokens = tokens;
     let mut pieces = 0;
@@ -137,22 +158,27 @@ where
                 Some(Err(e)) => break Ending::Failed(e),
                 None => break Ending::Complete,
             },
-            () = tokio::time::sleep_until(due), if dirty => {
+            () = tokio::time::sleep_until(due), if dirty && !writer.lost => {
                 let text = writer.streaming_text();
-                writer.edit_current(&text).await;
-                dirty = false;
+                // A postponed edit stays due: the newer text goes at the next
+                // allowed moment, whether or not more tokens come.
+                dirty = writer.edit_current(&text).await == Edited::Postponed;
             }
         }
     };
     // Close the model's connection before the last edits, which may wait.
     drop(tokens);
     writer.finish(&ending).await;
+    let shown_until = writer.lost.then(|| writer.current().part.segment.end);
+    let settled_at = writer.parts[0].next_edit;
     Streamed {
         answer: writer.answer,
         parts: writer.parts.into_iter().map(|p| p.part).collect(),
         ending,
         pieces,
         edits: writer.edits,
+        shown_until,
+        settled_at,
     }
 }
 
@@ -171,10 +197,12 @@ impl Writer<'_> {
         let mut open = reopened.map(str::to_owned);
         for line in body.lines() {
             let trimmed = line.trim_start();
-            if trimmed.starts_with("```") && line.len() - trimmed.len() <= 3 {
+            if let Some(info) = trimmed.strip_prefix("```")
+                && line.len() - trimmed.len() <= 3
+            {
                 open = match open {
                     Some(_) => None,
-                    None => Some(trimmed.trim_end().to_owned()),
+                    None => Some(fence_to_reopen(info)),
                 };
             }
         }
@@ -200,15 +228,11 @@ impl Writer<'_> {
     }
 
     /// The current message while the answer is still coming: balanced
-    /// fences, and a cursor when it does not end inside a code block.
+    /// fences, then the cursor (which tells adapters the text is not final).
     fn streaming_text(&self) -> String {
         let part = &self.current().part;
-        let body = self.current_body();
-        let inside = Self::open_fence(part.reopened.as_deref(), body).is_some();
-        let mut text = Self::render(part.reopened.as_deref(), body, true);
-        if !inside {
-            text.push_str(CURSOR);
-        }
+        let mut text = Self::render(part.reopened.as_deref(), self.current_body(), true);
+        text.push_str(CURSOR);
         text
     }
 
@@ -220,6 +244,9 @@ impl Writer<'_> {
     /// would pass the length limit.
     async fn split_while_too_long(&mut self) {
         loop {
+            if self.lost {
+                return;
+            }
             let part = &self.current().part;
             let reopened_len = part.reopened.as_ref().map_or(0, |f| f.chars().count() + 1);
             let budget = self
@@ -242,11 +269,12 @@ impl Writer<'_> {
                 current.part.closed = still_open.is_some();
             }
             self.wait_and_edit(final_text).await;
-            // The next message starts where this one ended.
+            // The next message starts where this one ended, small: the loop
+            // cuts the rest to its budget before it is shown.
             let next_start = start + split;
-            let first_text = {
-                let body = &self.answer[next_start..];
-                Self::render(still_open.as_deref(), body, true) + CURSOR
+            let first_text = match &still_open {
+                Some(fence) => format!("{fence}\n```{CURSOR}"),
+                None => CURSOR.trim_start().to_owned(),
             };
             let place = self.current().part.message.place.clone();
             let reply_to = self.current().part.message.id.clone();
@@ -263,9 +291,10 @@ impl Writer<'_> {
                     next_edit: Instant::now() + self.interval,
                 });
             } else {
-                // Without a new message there is nowhere to continue; the
-                // rest of the answer is lost to the chat but kept in `answer`
-                // (and the store), and the failure is logged.
+                // Without a new message there is nowhere to continue: the
+                // rest is kept in `answer` (and the store) and the last
+                // message says that it stops there.
+                self.lost = true;
                 return;
             }
         }
@@ -294,24 +323,27 @@ impl Writer<'_> {
 
     /// Edits the current message now (its interval has passed). A rate limit
     /// postpones the edit; the next one carries the newer text anyway.
-    async fn edit_current(&mut self, text: &str) {
+    async fn edit_current(&mut self, text: &str) -> Edited {
         let platform = self.platform;
         let current = self.parts.last_mut().expect("a part");
         if current.shown == text {
-            return;
+            return Edited::Applied;
         }
         match platform.edit(&current.part.message, text).await {
             Ok(()) => {
                 current.shown = text.to_owned();
                 current.next_edit = Instant::now() + self.interval;
                 self.edits += 1;
+                Edited::Applied
             }
             Err(PlatformError::RateLimited { retry_after }) => {
                 current.next_edit = Instant::now() + retry_after.max(self.interval);
+                Edited::Postponed
             }
             Err(e) => {
                 tracing::warn!(error = %e, "an edit of a streamed answer failed");
                 current.next_edit = Instant::now() + self.interval;
+                Edited::Refused
             }
         }
     }
@@ -322,14 +354,9 @@ impl Writer<'_> {
         for _ in 0..FINAL_ATTEMPTS {
             let due = self.current().next_edit;
             tokio::time::sleep_until(due).await;
-            let before = self.edits;
-            self.edit_current(&text).await;
-            if self.edits > before || self.current().shown == text {
-                return;
-            }
-            if self.current().next_edit <= Instant::now() {
-                // Not a rate limit: a failure already logged.
-                return;
+            match self.edit_current(&text).await {
+                Edited::Applied | Edited::Refused => return,
+                Edited::Postponed => {}
             }
         }
         tracing::error!("gave up on the last edit of a message after repeated rate limits");
@@ -338,6 +365,32 @@ impl Writer<'_> {
     /// The last edit of the last message: the rest of the answer, then a note
     /// when the answer did not complete.
     async fn finish(&mut self, ending: &Ending) {
+        if self.lost {
+            // The current message ends at its cut; it also says why the
+            // answer stops there, shortened (at a clean boundary) if the
+            // note needs the room.
+            let note = format!("⚠️ {}", Text::AnswerNotPosted.render(self.lang));
+            let part = self.current().part.clone();
+            let reopened = part.reopened.as_deref();
+            let mut end = part.segment.end;
+            let room = self
+                .max_chars
+                .saturating_sub(note.chars().count() + 2 + reopened.map_or(0, |f| f.len() + 1) + 4);
+            let body = &self.answer[part.segment.start..end];
+            if body.chars().count() > room && room > 0 {
+                end = part.segment.start + clean_split(body, room);
+            }
+            let shown = Self::render(reopened, &self.answer[part.segment.start..end], true);
+            let text = format!("{shown}\n\n{note}");
+            let text = if text.chars().count() <= self.max_chars {
+                text
+            } else {
+                format!("{shown} ⚠️")
+            };
+            self.parts.last_mut().expect("a part").part.segment.end = end;
+            self.wait_and_edit(text).await;
+            return;
+        }
         let current = self.current();
         let start = current.part.segment.start;
         let reopened = current.part.reopened.clone();
@@ -377,6 +430,19 @@ impl Writer<'_> {
             let _ = self.post(&place, &reply_to, &note).await;
         }
     }
+}
+
+/// The fence line that reopens a code block in the next message: the three
+/// backticks and the language, if it looks like one; never a long line the
+/// model happened to write after the backticks.
+fn fence_to_reopen(info: &str) -> String {
+    let language: String = info
+        .trim()
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '#' | '_' | '.'))
+        .take(20)
+        .collect();
+    format!("```{language}")
 }
 
 /// Where to end a message showing `body` so that it keeps at most `budget`

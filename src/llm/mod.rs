@@ -70,6 +70,10 @@ pub enum LlmError {
     Cut { detail: String },
     #[error("the model server sent something unreadable: {0}")]
     Protocol(String),
+    /// The answer ended at the model's length limit (`num_predict`, or the
+    /// context window): complete as far as it goes, but not finished.
+    #[error("the answer reached the model's length limit")]
+    LengthLimit,
     #[error("too many questions are waiting ({capacity})")]
     QueueFull { capacity: usize },
 }
@@ -96,6 +100,7 @@ impl LlmError {
                 Text::AnswerCut
             }
             LlmError::ModelNotFound { model, .. } => Text::ModelMissing { model },
+            LlmError::LengthLimit => Text::AnswerTooLong,
             LlmError::Server { .. } => Text::ModelFailed,
             LlmError::QueueFull { .. } => Text::QueueFull,
         }

@@ -68,8 +68,13 @@ struct WireLine {
     #[serde(default)]
     done: bool,
     #[serde(default)]
+    done_reason: Option<String>,
+    #[serde(default)]
     error: Option<String>,
 }
+
+/// A line longer than this is not Ollama talking: refuse rather than buffer.
+const MAX_LINE: usize = 4 << 20;
 
 #[derive(Deserialize)]
 struct WireMessage {
@@ -187,6 +192,8 @@ impl OllamaClient {
             idle: self.timeouts.idle,
             endpoint: self.name(),
             eof: false,
+            scanned: 0,
+            length_limited: false,
             finished: false,
             _lease: None,
         })
@@ -218,10 +225,14 @@ impl OllamaClient {
             .unwrap_or_else(|_| text.trim().to_owned());
         let endpoint = self.name();
         match status {
-            404 if message.contains("not found") => LlmError::ModelNotFound {
-                endpoint,
-                model: self.options.model.clone(),
-            },
+            // "model 'x' not found"; a bare "404 page not found" is another
+            // server on that port, not a missing model.
+            404 if message.contains("model") && message.contains("not found") => {
+                LlmError::ModelNotFound {
+                    endpoint,
+                    model: self.options.model.clone(),
+                }
+            }
             503 => LlmError::Busy { endpoint, message },
             _ => LlmError::Server {
                 endpoint,
@@ -246,6 +257,10 @@ pub struct TokenStream {
     endpoint: String,
     /// The server closed the response.
     eof: bool,
+    /// How much of `buffer` is known to hold no newline.
+    scanned: usize,
+    /// The model stopped at its length limit (`done_reason: "length"`).
+    length_limited: bool,
     /// Nothing more will come: `done`, an error, or the end after `eof`.
     finished: bool,
     /// The queue slot this answer occupies, released when it is dropped.
@@ -259,17 +274,36 @@ impl TokenStream {
         self
     }
 
+    /// After `done` with `done_reason: "length"`, one error saying so, once.
+    fn length_note(&mut self) -> Option<Result<String, LlmError>> {
+        std::mem::take(&mut self.length_limited).then_some(Err(LlmError::LengthLimit))
+    }
+
     /// The next piece of visible text; `None` after the model said it was
-    /// done. Empty pieces (thinking, keep-alive lines) are skipped.
+    /// done. Empty pieces (thinking, keep-alive lines) are skipped. An answer
+    /// cut by the model's length limit ends with [`LlmError::LengthLimit`].
     pub async fn next(&mut self) -> Option<Result<String, LlmError>> {
         loop {
             if self.finished {
-                return None;
+                return self.length_note();
             }
-            let line = match self.buffer.iter().position(|b| *b == b'\n') {
+            let newline = self.buffer[self.scanned..]
+                .iter()
+                .position(|b| *b == b'\n')
+                .map(|i| i + self.scanned);
+            self.scanned = newline.map_or(self.buffer.len(), |_| 0);
+            if newline.is_none() && self.buffer.len() > MAX_LINE {
+                self.finished = true;
+                return Some(Err(LlmError::Protocol(format!(
+                    "a line of more than {MAX_LINE} bytes from {}",
+                    self.endpoint
+                ))));
+            }
+            let line = match newline {
                 Some(end) => Some(self.buffer.drain(..=end).collect::<Vec<u8>>()),
                 // A last line without its newline is still a line.
                 None if self.eof && !self.buffer.iter().all(u8::is_ascii_whitespace) => {
+                    self.scanned = 0;
                     Some(std::mem::take(&mut self.buffer))
                 }
                 None => None,
@@ -335,9 +369,10 @@ impl TokenStream {
             .unwrap_or_default();
         if line.done {
             self.finished = true;
+            self.length_limited = line.done_reason.as_deref() == Some("length");
             visible.push_str(&self.filter.finish());
             if visible.is_empty() {
-                return None;
+                return self.length_note();
             }
         }
         Some(Ok(visible))

@@ -45,6 +45,9 @@ struct Slot {
 struct Waiter {
     seq: u64,
     user: i64,
+    /// A request that already had its turn and failed over to another
+    /// endpoint: it goes first, not to the back of the line.
+    retry: bool,
     exclude: Vec<usize>,
     grant: oneshot::Sender<Lease>,
     position: watch::Sender<usize>,
@@ -109,7 +112,8 @@ impl Dispatcher {
 
     /// Waits for a turn on an endpoint not in `exclude`. While waiting,
     /// `position` holds the 1-based place in line; 0 once served. Cancelling
-    /// the future leaves the line.
+    /// the future leaves the line. A request failing over after its turn
+    /// (`exclude` not empty) goes first.
     ///
     /// # Errors
     /// [`LlmError::QueueFull`] at once when the line is full.
@@ -132,6 +136,7 @@ impl Dispatcher {
             state.waiting.push(Waiter {
                 seq,
                 user,
+                retry: !exclude.is_empty(),
                 exclude: exclude.to_vec(),
                 grant,
                 position: position.clone(),
@@ -227,25 +232,33 @@ impl State {
         // Stable: users with equal last turns keep their arrival order.
         per_user.sort_by_key(|(last, _)| *last);
         let rounds = per_user.iter().map(|(_, q)| q.len()).max().unwrap_or(0);
-        (0..rounds)
+        let mut order: Vec<usize> = (0..rounds)
             .flat_map(|round| {
                 per_user
                     .iter()
                     .filter_map(move |(_, q)| q.get(round).copied())
             })
-            .collect()
+            .collect();
+        // Failed-over requests had their turn already: they go first.
+        order.sort_by_key(|&i| !self.waiting[i].retry);
+        order
     }
 
-    /// A free endpoint not excluded: healthy ones first, then the least busy.
+    /// A free endpoint not excluded, the least busy first. An endpoint that
+    /// failed lately is used only when no healthy one is left (even a busy
+    /// one: waiting for it beats timing out on a dead one).
     fn best_endpoint(&self, exclude: &[usize]) -> Option<usize> {
-        self.endpoints
-            .iter()
-            .enumerate()
-            .filter(|(i, slot)| !exclude.contains(i) && slot.in_use < slot.limit)
-            .min_by_key(|(i, slot)| {
-                let cooling = slot.failed_at.is_some_and(|t| t.elapsed() < COOLDOWN);
-                (cooling, slot.in_use, *i)
-            })
+        let cooling = |slot: &Slot| slot.failed_at.is_some_and(|t| t.elapsed() < COOLDOWN);
+        let candidates = || {
+            self.endpoints
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| !exclude.contains(i))
+        };
+        let any_healthy = candidates().any(|(_, slot)| !cooling(slot));
+        candidates()
+            .filter(|(_, slot)| slot.in_use < slot.limit && !(any_healthy && cooling(slot)))
+            .min_by_key(|(i, slot)| (slot.in_use, *i))
             .map(|(i, _)| i)
     }
 }
@@ -351,22 +364,44 @@ mod tests {
         d.mark_down(0);
         let first = d.acquire(1, &[], &position()).await.unwrap();
         assert_eq!(first.endpoint(), 1, "the healthy endpoint first");
-        let second = d.acquire(1, &[], &position()).await.unwrap();
-        assert_eq!(
-            second.endpoint(),
-            0,
-            "a failed endpoint is still used when it is the only one free"
-        );
-        drop(second);
-        // Endpoint 0 is free but excluded, and 1 is busy: the request waits.
-        let pos = position();
+        // While a healthy endpoint exists, a failed one is not used, even
+        // when the healthy one is busy: the request waits for it.
+        let (pos, dd) = (position(), d.clone());
         let mut line = pos.subscribe();
-        let dd = d.clone();
-        let third =
-            tokio::spawn(async move { dd.acquire(2, &[0], &pos).await.map(|l| l.endpoint()) });
+        let second =
+            tokio::spawn(async move { dd.acquire(2, &[], &pos).await.map(|l| l.endpoint()) });
         line.wait_for(|p| *p == 1).await.unwrap();
-        assert_eq!(d.waiting(), 1);
         drop(first);
-        assert_eq!(third.await.unwrap().unwrap(), 1);
+        assert_eq!(second.await.unwrap().unwrap(), 1);
+        // Excluded, endpoint 1 is never given, even when it is the only one.
+        let only = Dispatcher::new(vec![1, 1], 10);
+        let busy = only.acquire(1, &[], &position()).await.unwrap();
+        assert_eq!(busy.endpoint(), 0);
+        let (pos, dd) = (position(), only.clone());
+        let mut line = pos.subscribe();
+        let third =
+            tokio::spawn(async move { dd.acquire(2, &[1], &pos).await.map(|l| l.endpoint()) });
+        line.wait_for(|p| *p == 1).await.unwrap();
+        drop(busy);
+        assert_eq!(third.await.unwrap().unwrap(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_request_failing_over_goes_before_the_line() {
+        let d = Dispatcher::new(vec![1], 10);
+        let busy = d.acquire(1, &[], &position()).await.unwrap();
+        let (pos, dd) = (position(), d.clone());
+        let mut line = pos.subscribe();
+        let waiting = tokio::spawn(async move { dd.acquire(2, &[], &pos).await.map(|_| 2) });
+        line.wait_for(|p| *p == 1).await.unwrap();
+        // A request that failed on another endpoint (index 5, excluded) comes back.
+        let (pos, dd) = (position(), d.clone());
+        let mut retry_line = pos.subscribe();
+        let retried = tokio::spawn(async move { dd.acquire(3, &[5], &pos).await.map(|_| 3) });
+        retry_line.wait_for(|p| *p == 1).await.unwrap();
+        assert_eq!(*line.borrow(), 2, "the retry goes first");
+        drop(busy);
+        assert_eq!(retried.await.unwrap().unwrap(), 3);
+        assert_eq!(waiting.await.unwrap().unwrap(), 2);
     }
 }

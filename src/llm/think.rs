@@ -2,49 +2,66 @@
 //!
 //! Ollama ≥ 0.12.4 sends thinking in `message.thinking`, which the client
 //! drops; but models without template support, and some regressions, still
-//! put `<think>…</think>` inside `content`. This filter removes such spans
-//! from a stream of content pieces, whatever way the tags are split across
-//! pieces.
+//! put `<think>…</think>` inside `content`, at the start of the answer. This
+//! filter removes such spans from the start of a stream of content pieces,
+//! whatever way the tags are split across pieces. Once visible text has
+//! begun, everything passes: a `<think>` the answer talks about (HTML, a SQL
+//! string, a question about the tag) is the answer's own text.
 
 const OPEN: &str = "<think>";
 const CLOSE: &str = "</think>";
 
-/// A streaming filter for `<think>…</think>` spans.
+/// A streaming filter for `<think>…</think>` spans at the start of an answer.
 #[derive(Debug, Default)]
 pub struct ThinkFilter {
     inside: bool,
-    /// The end of the input that may be the start of a tag, held back until
-    /// the next piece tells.
+    /// Visible text has begun: nothing more is filtered.
+    passing: bool,
+    /// Input held back until the next piece tells whether it starts a tag.
     pending: String,
 }
 
 impl ThinkFilter {
     /// Feeds one piece of content; returns what can be shown now.
     pub fn push(&mut self, piece: &str) -> String {
+        if self.passing {
+            return piece.to_owned();
+        }
         self.pending.push_str(piece);
-        let mut out = String::new();
         loop {
-            let tag = if self.inside { CLOSE } else { OPEN };
-            if let Some(at) = self.pending.find(tag) {
-                if !self.inside {
-                    out.push_str(&self.pending[..at]);
+            if self.inside {
+                match self.pending.find(CLOSE) {
+                    Some(at) => {
+                        self.pending.drain(..at + CLOSE.len());
+                        self.inside = false;
+                    }
+                    None => {
+                        // Drop the thought, keeping what may begin the tag.
+                        let keep = partial_tag_suffix(&self.pending, CLOSE);
+                        let cut = self.pending.len() - keep;
+                        self.pending.drain(..cut);
+                        return String::new();
+                    }
                 }
-                self.pending.drain(..at + tag.len());
-                self.inside = !self.inside;
                 continue;
             }
-            // Hold back a suffix that could still become the tag.
-            let keep = partial_tag_suffix(&self.pending, tag);
-            let cut = self.pending.len() - keep;
-            if !self.inside {
-                out.push_str(&self.pending[..cut]);
+            let text = self.pending.trim_start();
+            if let Some(rest) = text.strip_prefix(OPEN) {
+                self.pending = rest.to_owned();
+                self.inside = true;
+                continue;
             }
-            self.pending.drain(..cut);
-            return out;
+            if OPEN.starts_with(text) {
+                // Blank so far, or the beginning of "<think>": wait.
+                return String::new();
+            }
+            self.passing = true;
+            return std::mem::take(&mut self.pending);
         }
     }
 
-    /// Ends the stream: a held-back partial tag outside thinking was text.
+    /// Ends the stream: what was held back outside a thought was text; an
+    /// unclosed thought is dropped (the answer is then empty, and says so).
     pub fn finish(&mut self) -> String {
         let rest = std::mem::take(&mut self.pending);
         if self.inside { String::new() } else { rest }
@@ -79,7 +96,6 @@ mod tests {
             run(&["<th", "ink>h", "mm</thi", "nk>Bon", "jour"]),
             "Bonjour"
         );
-        assert_eq!(run(&["a<think>x</think>b<think>y</think>c"]), "abc");
         let text = "<think>plan</think>SELECT 1";
         let chars: Vec<String> = text.chars().map(String::from).collect();
         let refs: Vec<&str> = chars.iter().map(String::as_str).collect();
@@ -91,10 +107,22 @@ mod tests {
         assert_eq!(run(&["a < b and <thin", "g>"]), "a < b and <thing>");
         assert_eq!(run(&["ends with <th"]), "ends with <th");
         assert_eq!(run(&["é<", "é"]), "é<é");
+        assert_eq!(run(&["<thin", "g> first"]), "<thing> first");
+        assert_eq!(run(&["<th"]), "<th");
+    }
+
+    #[test]
+    fn a_tag_inside_the_answer_is_the_answer_s_own_text() {
+        let answer = "Use `<think>` in your template, then `</think>`; done.";
+        assert_eq!(run(&[answer]), answer);
+        assert_eq!(
+            run(&["SELECT '<think>' ", "FROM dual"]),
+            "SELECT '<think>' FROM dual"
+        );
     }
 
     #[test]
     fn an_unclosed_thought_is_dropped() {
-        assert_eq!(run(&["ok<think>never closed"]), "ok");
+        assert_eq!(run(&["<think>never closed"]), "");
     }
 }

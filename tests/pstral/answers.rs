@@ -407,9 +407,46 @@ async fn only_the_asker_or_an_admin_may_stop_an_answer() {
         tokens.concat()
     );
     let told_bob = h.platform.actions().iter().any(|a| {
-        matches!(&a.action, OutboundAction::ReplyPrivately { to, text, .. } if *to == who(2) && text.contains("Nothing"))
+        matches!(&a.action, OutboundAction::ReplyPrivately { to, text, .. } if *to == who(2) && text.contains("Only the person who asked"))
     });
     assert!(told_bob);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_stop_command_stops_the_asker_s_answer_and_the_record_says_who() {
+    let fake = FakeOllama::start(&[MODEL]).await;
+    let tokens: Vec<String> = (0..400).map(|i| format!("t{i} ")).collect();
+    fake.then(Script::tokens(tokens).every(Duration::from_millis(10)));
+    let h = Harness::new(&[fake.url()], Options::default()).await;
+    let answering = h.spawn_ask(1, "Longue réponse");
+    fake.wait_until("a token", |f| !f.sent().is_empty()).await;
+    let stop = InboundEvent::Command {
+        author: who(1),
+        place: channel(),
+        message: None,
+        command: Command::Stop,
+    };
+    h.bot.handle(h.platform.clone(), stop).await;
+    answering.await.unwrap();
+    let answer = h.audited("answer").await.remove(0);
+    assert_eq!(answer["ending"], "stopped");
+    assert_eq!(answer["stopped_by"], "discord:1");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_at_the_length_limit_says_so() {
+    let (text, audited) = one_failure(
+        Script::answer("SELECT nom FROM clients").ending(End::Length),
+        None,
+    )
+    .await;
+    assert!(
+        text.starts_with(
+            "SELECT nom FROM clients\n\n⚠️ The answer stopped at the model's length limit"
+        ),
+        "{text}"
+    );
+    assert_eq!(audited["text"], "SELECT nom FROM clients");
 }
 
 async fn one_failure(script: Script, timeouts: Option<Timeouts>) -> (String, Value) {

@@ -184,6 +184,32 @@ async fn a_stop_inside_a_code_block_closes_it_before_the_note() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn a_continuation_the_chat_refuses_ends_the_answer_with_a_note() {
+    let platform = RecordingPlatform::new("discord", limits(200, 100));
+    let first = platform.post(&place(), None, "…").await.unwrap();
+    platform.refuse_next_posts(1);
+    let answer: String = (0..100).map(|i| format!("word{i} ")).collect();
+    let streamed = stream_answer(
+        &platform,
+        first.clone(),
+        "…".into(),
+        paced(words(&answer), Duration::from_millis(5)),
+        &CancellationToken::new(),
+        Lang::En,
+    )
+    .await;
+    assert_eq!(streamed.answer, answer, "the whole answer is kept");
+    assert_eq!(streamed.parts.len(), 1);
+    let shown_until = streamed
+        .shown_until
+        .expect("the chat shows only part of it");
+    let text = platform.text_of(&first.id).unwrap();
+    assert!(text.starts_with(&answer[..shown_until]), "{text}");
+    assert!(text.contains("could not be posted"), "{text}");
+    assert!(text.chars().count() <= 200);
+}
+
+#[tokio::test(start_paused = true)]
 async fn an_empty_answer_says_so() {
     let platform = RecordingPlatform::new("discord", limits(2000, 100));
     let first = platform.post(&place(), None, "…").await.unwrap();

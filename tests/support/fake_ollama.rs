@@ -36,6 +36,9 @@ use tokio_util::sync::CancellationToken;
 pub enum End {
     /// A last line with `done: true`.
     Done,
+    /// A last line with `done: true` and `done_reason: "length"`: the model
+    /// hit `num_predict` or its context window.
+    Length,
     /// An `{"error": …}` line, then a clean end (Ollama after streaming began).
     ErrorLine(String),
     /// The connection drops (no terminating chunk).
@@ -403,12 +406,13 @@ async fn produce(
         shared.record(|r| r.sent.push((Instant::now(), number, token.clone())));
     }
     match &script.end {
-        End::Done => {
+        End::Done | End::Length => {
             let count = script.tokens.len() as u64;
             let done = json!({
                 "model": model, "created_at": now_rfc3339(),
                 "message": {"role": "assistant", "content": ""},
-                "done": true, "done_reason": "stop",
+                "done": true,
+                "done_reason": if script.end == End::Length { "length" } else { "stop" },
                 "total_duration": 4_883_583_458u64, "load_duration": 1_334_875u64,
                 "prompt_eval_count": 26, "prompt_eval_duration": 342_546_000u64,
                 "eval_count": count, "eval_duration": 4_535_599_000u64,

@@ -41,6 +41,7 @@ struct State {
     texts: HashMap<String, String>,
     rate_limited_edits: usize,
     retry_after: Duration,
+    refused_posts: usize,
 }
 
 impl RecordingPlatform {
@@ -83,6 +84,12 @@ impl RecordingPlatform {
         let mut s = self.state();
         s.rate_limited_edits = count;
         s.retry_after = retry_after;
+    }
+
+    /// The next `count` posts are refused, as a platform that is down (or
+    /// that removed the bot from the channel) would.
+    pub fn refuse_next_posts(&self, count: usize) {
+        self.state().refused_posts = count;
     }
 
     pub fn actions(&self) -> Vec<Recorded> {
@@ -176,6 +183,10 @@ impl ChatPlatform for RecordingPlatform {
     ) -> Result<MessageRef, PlatformError> {
         self.check_length(text)?;
         let mut s = self.state();
+        if s.refused_posts > 0 {
+            s.refused_posts -= 1;
+            return Err(PlatformError::NotFound(place.channel.clone()));
+        }
         s.next_id += 1;
         let message = MessageRef {
             place: place.clone(),

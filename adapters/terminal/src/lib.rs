@@ -172,7 +172,14 @@ impl Terminal {
     }
 
     fn show(&self, id: &str, text: &str) {
-        let text = text.strip_suffix(STREAMING_CURSOR).unwrap_or(text);
+        // While an answer streams, the core ends its text with the cursor,
+        // after closing any code block it is in; neither belongs on a
+        // terminal, which shows the text as it grows. The final text has no
+        // cursor and is shown whole.
+        let text = match text.strip_suffix(STREAMING_CURSOR) {
+            Some(streaming) => streaming.strip_suffix("\n```").unwrap_or(streaming),
+            None => text,
+        };
         let mut screen = self.screen.lock().expect("never poisoned");
         screen.texts.insert(id.to_owned(), text.to_owned());
         let printed = match screen.last.take() {
@@ -328,6 +335,19 @@ mod tests {
         t.edit(&m, "Bonjour !").await.unwrap();
         let text = out.text();
         assert!(text.ends_with("\r\x1b[2KBonjour !"), "{text:?}");
+        // Inside a code block, the closing fence added while streaming is
+        // not printed until the answer really closes it.
+        let sql = t.post(&place, None, "...").await.unwrap();
+        t.edit(&sql, &format!("```sql\nSELECT\n```{STREAMING_CURSOR}"))
+            .await
+            .unwrap();
+        t.edit(&sql, &format!("```sql\nSELECT 1\n```{STREAMING_CURSOR}"))
+            .await
+            .unwrap();
+        t.edit(&sql, "```sql\nSELECT 1\n```\nDone.").await.unwrap();
+        let text = out.text();
+        assert_eq!(text.matches("SELECT").count(), 1, "{text:?}");
+        assert!(text.ends_with("```sql\nSELECT 1\n```\nDone."), "{text:?}");
         assert!(!text.contains(STREAMING_CURSOR));
         assert_eq!(text.matches("Bonjour").count(), 1, "{text:?}");
     }
