@@ -5,7 +5,7 @@
 //! modules it calls return typed errors.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
@@ -62,6 +62,22 @@ pub enum Command {
     /// Conversations kept in the own database.
     #[command(subcommand)]
     Conversation(ConversationCommand),
+    /// Check SQL as the bot does before offering to run it.
+    #[command(subcommand)]
+    Sql(SqlCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SqlCommand {
+    /// Judge one statement: exit 0 accepted, 1 refused (with the reason), 2 usage error.
+    Check {
+        /// The dialect to parse with (default: the configured target's).
+        #[arg(long, value_enum)]
+        dialect: Option<pstral::sql::Dialect>,
+        /// A file holding the statement, or - (the default) for standard input.
+        #[arg(default_value = "-")]
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -199,6 +215,9 @@ pub fn main() -> ExitCode {
     if let Command::Check = cli.command {
         return check(&settings);
     }
+    if let Command::Sql(SqlCommand::Check { dialect, file }) = &cli.command {
+        return sql_check(&settings, *dialect, file);
+    }
     let format = cli.log_format.unwrap_or(settings.log.format);
     // In a terminal conversation, log lines would break into the answers.
     let level = if matches!(cli.command, Command::Chat) {
@@ -225,6 +244,36 @@ pub fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `pstral sql check`: no database, no network, no log; the verdict on
+/// standard output.
+fn sql_check(settings: &Settings, dialect: Option<pstral::sql::Dialect>, file: &Path) -> ExitCode {
+    use std::io::Read;
+    let mut text = String::new();
+    let read = if file == Path::new("-") {
+        std::io::stdin().read_to_string(&mut text)
+    } else {
+        std::fs::File::open(file).and_then(|mut f| f.read_to_string(&mut text))
+    };
+    if let Err(e) = read {
+        eprintln!("error: cannot read {}: {e}", file.display());
+        return ExitCode::from(2);
+    }
+    let mut policy = settings.sql.policy.clone();
+    if let Some(dialect) = dialect {
+        policy.dialect = dialect;
+    }
+    match pstral::sql::validate::validate(&text, &policy) {
+        Ok(valid) => {
+            println!("accepted ({}): {}", policy.dialect, valid.text);
+            ExitCode::SUCCESS
+        }
+        Err(refusal) => {
+            println!("refused ({}): {refusal}", policy.dialect);
             ExitCode::FAILURE
         }
     }
@@ -261,6 +310,9 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<ExitCo
             Ok(ExitCode::SUCCESS)
         }
         Command::Chat => chat(settings).await,
+        Command::Sql(SqlCommand::Check { dialect, file }) => {
+            Ok(sql_check(&settings, dialect, &file))
+        }
         Command::Conversation(ConversationCommand::Export { id, format }) => {
             let store = open(&settings).await?;
             let exported = Conversations::new(store.clone()).export(id, format).await;

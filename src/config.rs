@@ -99,6 +99,7 @@ pub struct Settings {
     pub identity: IdentitySettings,
     pub llm: LlmSettings,
     pub conversation: ConversationSettings,
+    pub sql: SqlSettings,
     /// Present when Discord is enabled.
     pub discord: Option<DiscordSettings>,
     /// Present when Matrix is enabled.
@@ -221,6 +222,11 @@ pub struct ConversationSettings {
     pub channel_modes: Vec<(String, String, crate::conversation::Mode)>,
     pub max_history: u32,
     pub prompts_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SqlSettings {
+    pub policy: crate::sql::validate::Policy,
 }
 
 #[derive(Debug, Clone)]
@@ -529,6 +535,7 @@ struct RawSettings {
     identity: RawIdentity,
     llm: RawLlm,
     conversation: RawConversation,
+    sql: RawSql,
     discord: RawDiscord,
     matrix: RawMatrix,
 }
@@ -582,6 +589,14 @@ struct RawConversation {
     channel_modes: Vec<String>,
     max_history: i64,
     prompts_dir: String,
+}
+
+#[derive(Deserialize)]
+struct RawSql {
+    dialect: String,
+    allowed_schemas: Vec<String>,
+    denied_functions: Vec<String>,
+    denied_objects: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -764,6 +779,7 @@ impl Validator {
 
         let llm = self.llm(raw.llm);
         let conversation = self.conversation(raw.conversation);
+        let sql = self.sql(raw.sql);
 
         let discord_token =
             self.secret("discord.token", raw.discord.token, &raw.discord.token_file);
@@ -792,8 +808,44 @@ impl Validator {
             identity,
             llm,
             conversation,
+            sql,
             discord,
             matrix,
+        }
+    }
+
+    fn sql(&mut self, raw: RawSql) -> SqlSettings {
+        use crate::sql::Dialect;
+        let dialect = self
+            .choice(
+                "sql.dialect",
+                &raw.dialect,
+                &[
+                    ("oracle", Dialect::Oracle),
+                    ("postgres", Dialect::Postgres),
+                    ("sqlite", Dialect::Sqlite),
+                ],
+            )
+            .unwrap_or(Dialect::Oracle);
+        for (key, list) in [
+            ("sql.allowed_schemas", &raw.allowed_schemas),
+            ("sql.denied_functions", &raw.denied_functions),
+            ("sql.denied_objects", &raw.denied_objects),
+        ] {
+            if let Some(bad) = list
+                .iter()
+                .find(|s| s.trim().is_empty() || s.contains(char::is_whitespace))
+            {
+                self.problem(key, format!("{bad:?} is not a name or pattern"));
+            }
+        }
+        SqlSettings {
+            policy: crate::sql::validate::Policy {
+                dialect,
+                allowed_schemas: raw.allowed_schemas,
+                denied_functions: raw.denied_functions,
+                denied_objects: raw.denied_objects,
+            },
         }
     }
 

@@ -102,6 +102,8 @@ pub enum Text<'a> {
     LinkInDmOnly,
     /// The list of commands.
     Help,
+    /// Why a SQL statement will not be offered for execution.
+    SqlRefused(&'a crate::sql::validate::Refusal),
 }
 
 impl Text<'_> {
@@ -296,6 +298,7 @@ impl Text<'_> {
                 "Envoyez-moi votre code d'invitation en message privé, pas ici : il est personnel."
                     .to_owned()
             }
+            (lang, Text::SqlRefused(refusal)) => sql_refusal(lang, refusal),
             (Lang::En, Text::Help) => "Ask me a question, and I answer with the company's own \
                  language model. Commands: `mode sql` (answers as Oracle SQL) or `mode chat` (plain \
                  answers), `stop` (stops the answer being written), `export` (this conversation as \
@@ -308,6 +311,57 @@ impl Text<'_> {
                  lie votre compte)."
                 .to_owned(),
         }
+    }
+}
+
+/// Why a statement is refused, as a user reads it.
+fn sql_refusal(lang: Lang, refusal: &crate::sql::validate::Refusal) -> String {
+    use crate::sql::validate::Refusal as R;
+    let reason = match (lang, refusal) {
+        (Lang::En, R::Empty) => "there is no statement in it".to_owned(),
+        (Lang::Fr, R::Empty) => "il ne contient aucune requête".to_owned(),
+        (Lang::En, R::CannotVerify(detail)) => {
+            format!("it cannot be verified (the checker cannot read it: {detail})")
+        }
+        (Lang::Fr, R::CannotVerify(detail)) => {
+            format!(
+                "elle ne peut pas être vérifiée (le vérificateur ne sait pas la lire : {detail})"
+            )
+        }
+        (Lang::En, R::Several(n)) => format!("it holds {n} statements; only one may run"),
+        (Lang::Fr, R::Several(n)) => {
+            format!("elle contient {n} requêtes ; une seule peut s'exécuter")
+        }
+        (Lang::En, R::NotAQuery(kind)) => format!("it is not a SELECT but {kind}"),
+        (Lang::Fr, R::NotAQuery(kind)) => format!("ce n'est pas un SELECT mais {kind}"),
+        (Lang::En, R::SelectInto) => "SELECT … INTO writes data".to_owned(),
+        (Lang::Fr, R::SelectInto) => "SELECT … INTO écrit des données".to_owned(),
+        (Lang::En, R::Locks) => "FOR UPDATE locks rows".to_owned(),
+        (Lang::Fr, R::Locks) => "FOR UPDATE verrouille des lignes".to_owned(),
+        (Lang::En, R::DatabaseLink(name)) => format!("it reaches another database ({name})"),
+        (Lang::Fr, R::DatabaseLink(name)) => format!("elle atteint une autre base ({name})"),
+        (Lang::En, R::DeniedFunction(name)) => format!("it calls {name}, which is not allowed"),
+        (Lang::Fr, R::DeniedFunction(name)) => {
+            format!("elle appelle {name}, ce qui n'est pas permis")
+        }
+        (Lang::En, R::Sequence(name)) => format!("it advances the sequence {name}"),
+        (Lang::Fr, R::Sequence(name)) => format!("elle fait avancer la séquence {name}"),
+        (Lang::En, R::DeniedObject(name)) => format!("it reads {name}, which is not allowed"),
+        (Lang::Fr, R::DeniedObject(name)) => format!("elle lit {name}, ce qui n'est pas permis"),
+        (Lang::En, R::SchemaNotAllowed { object, schema }) => {
+            format!("it reads {object}, and the schema {schema} is not allowed")
+        }
+        (Lang::Fr, R::SchemaNotAllowed { object, schema }) => {
+            format!("elle lit {object}, et le schéma {schema} n'est pas autorisé")
+        }
+        (Lang::En, R::Control) => "it holds a stray carriage return or NUL character".to_owned(),
+        (Lang::Fr, R::Control) => {
+            "elle contient un retour chariot isolé ou un caractère NUL".to_owned()
+        }
+    };
+    match lang {
+        Lang::En => format!("This query will not be run: {reason}."),
+        Lang::Fr => format!("Cette requête ne sera pas exécutée : {reason}."),
     }
 }
 

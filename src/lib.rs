@@ -13,6 +13,7 @@
 //! - [`conversation`]: conversations, modes, prompts and their persisted history.
 //! - [`llm`]: the Ollama client, the fair queue in front of it, failover.
 //! - [`stream`]: a token stream turned into well-timed message edits.
+//! - [`sql`]: SQL found in answers, judged on its parsed form.
 //! - [`i18n`]: every sentence a chat user reads, in English and French.
 //! - [`telemetry`]: logging and per-request spans.
 //! - [`bot`]: what happens for each event an adapter reports.
@@ -26,6 +27,7 @@ pub mod conversation;
 pub mod i18n;
 pub mod identity;
 pub mod llm;
+pub mod sql;
 pub mod store;
 pub mod stream;
 pub mod telemetry;

@@ -464,3 +464,48 @@ async fn chat_answers_in_the_terminal_and_exports() {
         stderr(&missing)
     );
 }
+
+#[test]
+fn sql_check_gives_its_verdict_and_exit_code() {
+    let s = Scratch::new();
+    let check = |sql: &str, extra: &[&str]| {
+        let mut args = vec!["sql", "check"];
+        args.extend_from_slice(extra);
+        let mut child = s
+            .command(&args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(sql.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let ok = check("SELECT nom FROM clients WHERE ROWNUM <= 5", &[]);
+    assert_eq!(ok.status.code(), Some(0));
+    assert!(
+        stdout(&ok).starts_with("accepted (oracle)"),
+        "{}",
+        stdout(&ok)
+    );
+    let refused = check("SELECT * FROM clients FOR UPDATE", &[]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        stdout(&refused).contains("locks rows"),
+        "{}",
+        stdout(&refused)
+    );
+    let pg = check("SELECT pg_sleep(5)", &["--dialect", "postgres"]);
+    assert_eq!(pg.status.code(), Some(1));
+    let file = s.write("q.sql", "SELECT 1 FROM dual;\n");
+    let from_file = s.run(&["sql", "check", file.to_str().unwrap()]);
+    assert_eq!(from_file.status.code(), Some(0));
+    let missing = s.run(&["sql", "check", "/nonexistent.sql"]);
+    assert_eq!(missing.status.code(), Some(2));
+    let bad_flag = s.run(&["sql", "check", "--dialect", "mysql"]);
+    assert_eq!(bad_flag.status.code(), Some(2));
+}

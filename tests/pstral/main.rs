@@ -9,5 +9,6 @@ mod audit;
 mod cli;
 mod conversation;
 mod identity;
+mod sql_corpus;
 mod store;
 mod streaming;

@@ -1,0 +1,310 @@
+//! The validator against a corpus: hostile or unsafe statements, all refused;
+//! legitimate Oracle SELECTs, all accepted; and legitimate forms the parser
+//! cannot read, refused as "cannot be verified" (never passed).
+
+use pstral::sql::Dialect;
+use pstral::sql::validate::{Policy, Refusal, validate};
+
+fn policy() -> Policy {
+    Policy::new(Dialect::Oracle).allowing(&["CRM", "SALES"])
+}
+
+const HOSTILE: &[&str] = &[
+    // DML and DDL
+    "DELETE FROM clients",
+    "DELETE clients WHERE id = 1",
+    "UPDATE clients SET nom = 'x'",
+    "INSERT INTO clients (id) VALUES (1)",
+    "INSERT INTO clients SELECT * FROM clients",
+    "MERGE INTO clients c USING dual ON (1=1) WHEN MATCHED THEN UPDATE SET c.nom = 'x'",
+    "TRUNCATE TABLE clients",
+    "DROP TABLE clients",
+    "DROP USER crm CASCADE",
+    "CREATE TABLE t AS SELECT * FROM clients",
+    "CREATE OR REPLACE VIEW v AS SELECT * FROM clients",
+    "ALTER TABLE clients ADD x NUMBER",
+    "ALTER SESSION SET CURRENT_SCHEMA = sys",
+    "ALTER SYSTEM KILL SESSION '1,2'",
+    "GRANT DBA TO crm",
+    "REVOKE SELECT ON clients FROM public",
+    "RENAME clients TO old_clients",
+    "COMMENT ON TABLE clients IS 'x'",
+    "LOCK TABLE clients IN EXCLUSIVE MODE",
+    "COMMIT",
+    "ROLLBACK",
+    "SAVEPOINT a",
+    "SET TRANSACTION READ WRITE",
+    "CALL dbms_lock.sleep(10)",
+    "EXEC dbms_lock.sleep(10)",
+    "EXPLAIN PLAN FOR SELECT * FROM clients",
+    "ANALYZE TABLE clients COMPUTE STATISTICS",
+    "PURGE RECYCLEBIN",
+    "FLASHBACK TABLE clients TO BEFORE DROP",
+    // PL/SQL
+    "BEGIN DELETE FROM clients; END;",
+    "DECLARE x NUMBER; BEGIN x := 1; END;",
+    "BEGIN EXECUTE IMMEDIATE 'DROP TABLE clients'; END;",
+    "CREATE OR REPLACE FUNCTION f RETURN NUMBER IS BEGIN RETURN 1; END;",
+    "CREATE OR REPLACE TRIGGER t BEFORE INSERT ON clients BEGIN NULL; END;",
+    "WITH FUNCTION f RETURN NUMBER IS BEGIN RETURN 1; END; SELECT f FROM dual",
+    // several statements
+    "SELECT 1 FROM dual; DELETE FROM clients",
+    "SELECT 1 FROM dual; SELECT 2 FROM dual",
+    "SELECT * FROM clients;\nDROP TABLE clients;",
+    // locks
+    "SELECT * FROM clients FOR UPDATE",
+    "SELECT * FROM clients FOR UPDATE NOWAIT",
+    "SELECT * FROM clients FOR UPDATE SKIP LOCKED",
+    "SELECT * FROM clients FOR UPDATE OF nom",
+    "SELECT * FROM clients FOR UPDATE WAIT 5",
+    "SELECT * FROM (SELECT * FROM clients FOR UPDATE)",
+    // database links
+    "SELECT * FROM clients@prod",
+    "SELECT * FROM crm.clients@prod",
+    "SELECT * FROM clients@\"PROD.EXAMPLE.COM\"",
+    "SELECT nom FROM dual WHERE EXISTS (SELECT 1 FROM clients@prod)",
+    "SELECT f@prod(1) FROM dual",
+    "SELECT * FROM t1 JOIN t2@prod ON t1.id = t2.id",
+    // denied packages and functions, also hidden
+    "SELECT dbms_lock.sleep(10) FROM dual",
+    "SELECT DBMS_PIPE.RECEIVE_MESSAGE('x', 10) FROM dual",
+    "SELECT sys.dbms_lock.sleep(5) FROM dual",
+    "SELECT utl_http.request('http://evil.example') FROM dual",
+    "SELECT UTL_INADDR.get_host_address('x') FROM dual",
+    "SELECT utl_file.fopen('/tmp', 'x', 'w') FROM dual",
+    "SELECT * FROM clients WHERE nom = dbms_random.string('x', 5)",
+    "SELECT * FROM clients WHERE id IN (SELECT dbms_lock.sleep(1) FROM dual)",
+    "WITH x AS (SELECT utl_http.request('http://e') r FROM dual) SELECT * FROM x",
+    "SELECT (SELECT dbms_xmlgen.getxml('select * from dba_users') FROM dual) FROM dual",
+    "SELECT * FROM TABLE(dbms_xplan.display_cursor())",
+    "SELECT httpuritype('http://evil.example').getclob() FROM dual",
+    "SELECT sys.httpuritype.createuri('http://e').getclob() FROM dual",
+    "SELECT CASE WHEN 1=1 THEN dbms_lock.sleep(3) END FROM dual",
+    "SELECT nom FROM clients ORDER BY dbms_random.value",
+    "SELECT nom FROM clients GROUP BY nom HAVING COUNT(*) > dbms_lock.sleep(1)",
+    "SELECT \"DBMS_LOCK\".\"SLEEP\"(5) FROM dual",
+    "SELECT /* harmless */ dbms_lock . sleep(5) FROM dual",
+    "SELECT owa_util.get_cgi_env('x') FROM dual",
+    "SELECT apex_web_service.make_rest_request('http://e', 'GET') FROM dual",
+    "SELECT nom FROM clients UNION SELECT utl_http.request('http://e') FROM dual",
+    "SELECT nom FROM clients MINUS SELECT dbms_random.string('x',1) FROM dual",
+    // sequences
+    "SELECT seq_clients.NEXTVAL FROM dual",
+    "SELECT crm.seq_clients.nextval FROM dual",
+    // SELECT INTO
+    "SELECT nom INTO v_nom FROM clients WHERE id = 1",
+    // dictionary and other schemas
+    "SELECT * FROM all_users",
+    "SELECT username, password FROM dba_users",
+    "SELECT * FROM sys.user$",
+    "SELECT * FROM v$session",
+    "SELECT * FROM gv$sql",
+    "SELECT * FROM user_tab_columns",
+    "SELECT * FROM hr.employees",
+    "SELECT * FROM system.help",
+    "SELECT * FROM crm.clients c JOIN hr.salaries s ON s.id = c.id",
+    "SELECT * FROM x.y.z",
+    // control characters and comment tricks
+    "SELECT 1 FROM dual -- comment\rDROP TABLE clients",
+    "SELECT 1 FROM dual\0",
+    "",
+    "   ;  ",
+    "-- only a comment",
+];
+
+const LEGITIMATE: &[&str] = &[
+    "SELECT * FROM clients",
+    "SELECT nom, ville FROM clients WHERE ville = 'Lyon'",
+    "SELECT nom FROM clients WHERE ROWNUM <= 10",
+    "SELECT * FROM (SELECT nom FROM clients ORDER BY nom) WHERE ROWNUM <= 5",
+    "SELECT nom FROM clients ORDER BY nom FETCH FIRST 10 ROWS ONLY",
+    "SELECT nom FROM clients ORDER BY nom OFFSET 10 ROWS FETCH NEXT 10 ROWS ONLY",
+    "SELECT nom FROM clients FETCH FIRST 5 PERCENT ROWS ONLY",
+    "SELECT nom FROM clients ORDER BY ca DESC FETCH FIRST 3 ROWS WITH TIES",
+    "SELECT employee_id, manager_id, LEVEL FROM employes START WITH manager_id IS NULL CONNECT BY PRIOR employee_id = manager_id",
+    "SELECT LPAD(' ', 2 * LEVEL) || nom FROM employes CONNECT BY NOCYCLE PRIOR id = manager_id START WITH id = 1",
+    "SELECT SYS_CONNECT_BY_PATH(nom, '/') FROM employes START WITH manager_id IS NULL CONNECT BY PRIOR id = manager_id",
+    "SELECT c.nom, p.montant FROM clients c, paiements p WHERE c.id = p.client_id(+)",
+    "SELECT c.nom, SUM(p.montant) OVER (PARTITION BY c.id ORDER BY p.date_paiement) FROM clients c JOIN paiements p ON p.client_id = c.id",
+    "SELECT nom, RANK() OVER (ORDER BY ca DESC) AS rang FROM clients",
+    "SELECT nom, DENSE_RANK() OVER (PARTITION BY ville ORDER BY ca DESC) FROM clients",
+    "SELECT nom, ROW_NUMBER() OVER (ORDER BY nom) rn FROM clients",
+    "SELECT nom, LAG(ca) OVER (ORDER BY annee) FROM bilans",
+    "SELECT nom, LEAD(ca, 1, 0) OVER (ORDER BY annee) FROM bilans",
+    "SELECT ville, LISTAGG(nom, ', ') WITHIN GROUP (ORDER BY nom) FROM clients GROUP BY ville",
+    "SELECT * FROM (SELECT ville, statut FROM contrats) PIVOT (COUNT(*) FOR statut IN ('ACTIF' AS actif, 'CLOS' AS clos))",
+    "SELECT * FROM ventes UNPIVOT (montant FOR trimestre IN (t1, t2, t3, t4))",
+    "SELECT SYSDATE FROM dual",
+    "SELECT 1 FROM DUAL",
+    "SELECT q'[L'entreprise]' FROM dual",
+    "SELECT q'{it's}' AS texte FROM dual",
+    "SELECT /*+ INDEX(c clients_idx) */ nom FROM clients c",
+    "SELECT /*+ PARALLEL(4) */ COUNT(*) FROM paiements",
+    "SELECT nom FROM clients MINUS SELECT nom FROM prospects",
+    "SELECT nom FROM clients UNION ALL SELECT nom FROM prospects",
+    "SELECT nom FROM clients INTERSECT SELECT nom FROM partenaires",
+    "SELECT nom FROM clients WHERE date_creation >= TO_DATE('2025-01-01', 'YYYY-MM-DD')",
+    "SELECT TRUNC(date_paiement, 'MM') mois, SUM(montant) FROM paiements GROUP BY TRUNC(date_paiement, 'MM')",
+    "SELECT ADD_MONTHS(SYSDATE, -3) FROM dual",
+    "SELECT MONTHS_BETWEEN(date_fin, date_debut) FROM contrats",
+    "SELECT EXTRACT(YEAR FROM date_paiement) FROM paiements",
+    "SELECT TO_CHAR(date_paiement, 'DD/MM/YYYY') FROM paiements",
+    "SELECT NVL(telephone, 'inconnu') FROM clients",
+    "SELECT NVL2(email, 'oui', 'non') FROM clients",
+    "SELECT DECODE(statut, 'A', 'Actif', 'C', 'Clos', 'Autre') FROM contrats",
+    "SELECT COALESCE(email, telephone, '-') FROM clients",
+    "SELECT CASE WHEN ca > 100000 THEN 'grand' ELSE 'petit' END FROM clients",
+    "SELECT nom || ' (' || ville || ')' FROM clients",
+    "SELECT UPPER(nom), LOWER(ville), INITCAP(nom) FROM clients",
+    "SELECT SUBSTR(nom, 1, 3), INSTR(nom, 'a') FROM clients",
+    "SELECT REGEXP_LIKE(email, '^[a-z]+@') FROM clients",
+    "SELECT nom FROM clients WHERE REGEXP_LIKE(email, '@exemple\\.fr$')",
+    "SELECT REGEXP_REPLACE(telephone, '[^0-9]', '') FROM clients",
+    "SELECT ROUND(montant, 2), CEIL(montant), FLOOR(montant) FROM paiements",
+    "SELECT ville, COUNT(*), AVG(ca), MAX(ca), MIN(ca) FROM clients GROUP BY ville HAVING COUNT(*) > 2",
+    "SELECT ville, COUNT(DISTINCT nom) FROM clients GROUP BY ROLLUP(ville)",
+    "SELECT ville, statut, COUNT(*) FROM clients GROUP BY CUBE(ville, statut)",
+    "WITH gros AS (SELECT * FROM clients WHERE ca > 100000) SELECT nom FROM gros",
+    "WITH a AS (SELECT 1 x FROM dual), b AS (SELECT x + 1 y FROM a) SELECT * FROM b",
+    "SELECT nom FROM clients c WHERE EXISTS (SELECT 1 FROM contrats k WHERE k.client_id = c.id)",
+    "SELECT nom FROM clients WHERE id NOT IN (SELECT client_id FROM contrats)",
+    "SELECT nom, (SELECT COUNT(*) FROM contrats k WHERE k.client_id = c.id) nb FROM clients c",
+    "SELECT c.nom, k.numero FROM clients c LEFT OUTER JOIN contrats k ON k.client_id = c.id",
+    "SELECT c.nom, k.numero FROM clients c FULL OUTER JOIN contrats k ON k.client_id = c.id",
+    "SELECT c.nom FROM clients c CROSS JOIN dual",
+    "SELECT * FROM clients NATURAL JOIN contrats",
+    "SELECT * FROM crm.clients",
+    "SELECT c.nom FROM crm.clients c JOIN sales.commandes o ON o.client_id = c.id",
+    "SELECT \"Nom\" FROM \"CRM\".\"CLIENTS\"",
+    "SELECT COUNT(*) FROM paiements WHERE montant BETWEEN 100 AND 1000",
+    "SELECT nom FROM clients WHERE nom LIKE 'Du%' ESCAPE '\\'",
+    "SELECT DISTINCT ville FROM clients",
+    "SELECT * FROM clients ORDER BY 2 DESC NULLS LAST",
+    "SELECT nom FROM clients WHERE ville IS NOT NULL",
+    "SELECT CAST(montant AS VARCHAR2(20)) FROM paiements",
+    "SELECT TO_NUMBER('42') FROM dual",
+    "SELECT SYSTIMESTAMP, CURRENT_DATE FROM dual",
+    "SELECT DATE '2025-01-01' FROM dual",
+    "SELECT TIMESTAMP '2025-01-01 10:00:00' FROM dual",
+    "SELECT INTERVAL '3' DAY FROM dual",
+    "SELECT date_paiement + INTERVAL '1' MONTH FROM paiements",
+    "SELECT GREATEST(a, b), LEAST(a, b) FROM mesures",
+    "SELECT MOD(id, 2), ABS(solde), SIGN(solde) FROM comptes",
+    "SELECT LENGTH(nom), TRIM(nom), REPLACE(nom, ' ', '_') FROM clients",
+    "SELECT nom FROM clients SAMPLE (10)",
+    "SELECT updated_at, deleted_flag, created_by FROM clients",
+    "SELECT nom AS \"drop table\" FROM clients",
+    "SELECT 'DELETE FROM clients' AS texte FROM dual",
+    "SELECT '; DROP TABLE clients; --' FROM dual",
+    "SELECT nom FROM clients -- les clients\nWHERE ville = 'Paris'",
+    "SELECT nom /* DELETE */ FROM clients",
+    "SELECT seq_clients.CURRVAL FROM dual",
+    "SELECT * FROM clients;",
+    "select nom from clients where rownum < 3",
+    "SELECT user_name FROM clients",
+    "SELECT c.* FROM clients c WHERE c.id = 1",
+];
+
+/// Legitimate Oracle that sqlparser 0.63 cannot parse: refused as "cannot be
+/// verified" — safe, but a user meets it. Listed in the issue's note.
+const UNPARSABLE_LEGITIMATE: &[&str] = &[
+    "SELECT MAX(nom) KEEP (DENSE_RANK FIRST ORDER BY ca) FROM clients",
+    "SELECT nom FROM employes START WITH manager_id IS NULL CONNECT BY PRIOR id = manager_id ORDER SIBLINGS BY nom",
+    "SELECT * FROM clients AS OF TIMESTAMP SYSDATE - 1",
+    "SELECT * FROM clients AS OF SCN 12345",
+];
+
+#[test]
+fn every_hostile_statement_is_refused() {
+    assert!(HOSTILE.len() >= 80, "{} hostile statements", HOSTILE.len());
+    for sql in HOSTILE {
+        if let Ok(v) = validate(sql, &policy()) {
+            panic!("accepted a hostile statement: {sql:?} → {v:?}");
+        }
+    }
+}
+
+#[test]
+fn every_legitimate_select_is_accepted() {
+    assert!(
+        LEGITIMATE.len() >= 80,
+        "{} legitimate statements",
+        LEGITIMATE.len()
+    );
+    let mut refused = Vec::new();
+    for sql in LEGITIMATE {
+        if let Err(r) = validate(sql, &policy()) {
+            refused.push(format!("{sql}\n    → {r}"));
+        }
+    }
+    assert!(
+        refused.is_empty(),
+        "refused legitimate statements:\n{}",
+        refused.join("\n")
+    );
+}
+
+#[test]
+fn what_cannot_be_parsed_is_refused_as_unverifiable() {
+    for sql in UNPARSABLE_LEGITIMATE {
+        match validate(sql, &policy()) {
+            Err(Refusal::CannotVerify(_)) => {}
+            other => panic!("{sql}: expected 'cannot be verified', got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn refusals_say_why_in_words_a_user_understands() {
+    let cases = [
+        ("DELETE FROM clients", "not a SELECT"),
+        ("SELECT * FROM clients@prod", "another database"),
+        ("SELECT dbms_lock.sleep(1) FROM dual", "dbms_lock.sleep"),
+        ("SELECT * FROM hr.employees", "schema HR"),
+        ("SELECT 1 FROM dual; SELECT 2 FROM dual", "2 statements"),
+    ];
+    for (sql, expected) in cases {
+        let refusal = validate(sql, &policy()).unwrap_err();
+        let text = pstral::i18n::Text::SqlRefused(&refusal).render(pstral::i18n::Lang::En);
+        assert!(text.contains(expected), "{sql}: {text}");
+        let fr = pstral::i18n::Text::SqlRefused(&refusal).render(pstral::i18n::Lang::Fr);
+        assert!(fr.starts_with("Cette requête ne sera pas exécutée"), "{fr}");
+    }
+}
+
+#[test]
+fn the_text_that_runs_is_the_text_that_was_checked() {
+    let v = validate("  SELECT nom FROM clients ;;\n", &policy()).unwrap();
+    assert_eq!(v.text, "SELECT nom FROM clients");
+    assert_eq!(v.objects, ["clients"]);
+}
+
+#[test]
+fn postgres_and_sqlite_dialects_guard_their_own_dangers() {
+    let pg = Policy::new(Dialect::Postgres).allowing(&["public"]);
+    for sql in [
+        "SELECT pg_sleep(10)",
+        "SELECT pg_read_file('/etc/passwd')",
+        "SELECT lo_import('/etc/passwd')",
+        "SELECT set_config('role', 'postgres', false)",
+        "SELECT nextval('clients_id_seq')",
+        "WITH d AS (DELETE FROM clients RETURNING *) SELECT * FROM d",
+        "SELECT * FROM pg_catalog.pg_authid",
+        "SELECT * FROM information_schema.tables",
+        "COPY clients TO '/tmp/x'",
+        "SELECT * FROM clients FOR SHARE",
+    ] {
+        assert!(validate(sql, &pg).is_err(), "postgres accepted {sql}");
+    }
+    assert!(validate("SELECT nom FROM public.clients LIMIT 5", &pg).is_ok());
+    let lite = Policy::new(Dialect::Sqlite);
+    for sql in [
+        "SELECT load_extension('evil')",
+        "SELECT * FROM sqlite_master",
+        "ATTACH DATABASE '/tmp/x' AS x",
+        "PRAGMA writable_schema = 1",
+    ] {
+        assert!(validate(sql, &lite).is_err(), "sqlite accepted {sql}");
+    }
+    assert!(validate("SELECT nom FROM clients LIMIT 5", &lite).is_ok());
+}
