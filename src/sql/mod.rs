@@ -6,7 +6,9 @@
 //! "cannot be verified", never passed. Execution (read-only account,
 //! read-only transaction, timeouts, row cap) is the next layer.
 
+pub mod exec;
 pub mod extract;
+pub mod render;
 pub mod validate;
 
 use std::fmt;

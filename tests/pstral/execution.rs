@@ -1,0 +1,288 @@
+//! Read-only execution on real PostgreSQL and SQLite: every column type
+//! rendered faithfully, writes refused even through a function, time limits,
+//! the row cap, EXPLAIN, and results streamed into CSV.
+
+use std::time::Duration;
+
+use pstral::config::DatabaseUrl;
+use pstral::sql::Dialect;
+use pstral::sql::exec::{ExecError, Executor, Limits, PostgresExecutor, SqliteExecutor};
+use pstral::sql::render::{CsvSink, Preview, Tee};
+use pstral::sql::validate::{Policy, validate};
+use pstral::store::Store;
+
+use crate::support::TestDb;
+
+fn limits(row_cap: u64, timeout_ms: u64) -> Limits {
+    Limits {
+        row_cap,
+        timeout: Duration::from_millis(timeout_ms),
+    }
+}
+
+async fn postgres() -> (TestDb, PostgresExecutor) {
+    let db = TestDb::postgres().await;
+    let DatabaseUrl::Postgres(url) = &db.settings.url else {
+        unreachable!()
+    };
+    let exec = PostgresExecutor::connect(url.as_str()).await.unwrap();
+    (db, exec)
+}
+
+async fn run(
+    exec: &dyn Executor,
+    sql: &str,
+    limits: Limits,
+) -> Result<(Preview, pstral::sql::exec::Outcome), ExecError> {
+    let query =
+        validate(sql, &Policy::new(exec.dialect())).unwrap_or_else(|r| panic!("{sql}: {r}"));
+    let mut preview = Preview::new(100_000);
+    let outcome = exec.run(&query, limits, &mut preview).await?;
+    Ok((preview, outcome))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_renders_every_column_type_faithfully() {
+    let (db, exec) = postgres().await;
+    db.tamper(
+        "CREATE TABLE types (b boolean, i2 int2, i4 int4, i8 int8, n numeric(30,10), f float8, \
+         t text, v varchar(20), c char(3), d date, tm time, ts timestamp, tz timestamptz, iv interval, \
+         by bytea, j json, jb jsonb, u uuid); \
+         INSERT INTO types VALUES (true, -2, 4, 9007199254740993, 12345678901234567890.0123456789, 0.1, \
+         'Élodie ''l''aînée', 'varchar', 'ab', '2025-02-28', '13:45:00.5', '2025-02-28 13:45:00.123456', \
+         '2025-02-28 13:45:00+01', '1 mon 2 days 03:00:00', '\\xDEADBEEF', '{\"a\": [1, 2]}', '{\"b\": null}', \
+         'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'); \
+         INSERT INTO types DEFAULT VALUES;",
+    )
+    .await;
+    let (preview, outcome) = run(&exec, "SELECT * FROM types", limits(100, 5000))
+        .await
+        .unwrap();
+    assert_eq!(outcome.rows, 2);
+    assert!(!outcome.truncated);
+    let types: Vec<&str> = outcome
+        .columns
+        .iter()
+        .map(|c| c.type_name.as_str())
+        .collect();
+    assert_eq!(
+        types[..6],
+        ["BOOL", "INT2", "INT4", "INT8", "NUMERIC", "FLOAT8"]
+    );
+    let row: Vec<&str> = preview.rows[0]
+        .iter()
+        .map(|c| c.as_deref().unwrap())
+        .collect();
+    assert_eq!(
+        row,
+        [
+            "true",
+            "-2",
+            "4",
+            "9007199254740993",
+            "12345678901234567890.0123456789",
+            "0.1",
+            "Élodie 'l'aînée",
+            "varchar",
+            "ab ",
+            "2025-02-28",
+            "13:45:00.500",
+            "2025-02-28 13:45:00.123456",
+            "2025-02-28T12:45:00Z",
+            "1 months 2 days 10800000000 µs",
+            "DEADBEEF",
+            "{\"a\":[1,2]}",
+            "{\"b\":null}",
+            "a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11",
+        ]
+    );
+    assert!(
+        preview.rows[1].iter().all(Option::is_none),
+        "NULL is NULL, not text"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_refuses_a_write_hidden_in_a_function() {
+    let (db, exec) = postgres().await;
+    db.tamper(
+        "CREATE TABLE victims (id int); \
+         CREATE FUNCTION harmless_looking() RETURNS int LANGUAGE sql VOLATILE \
+         AS 'INSERT INTO victims VALUES (1) RETURNING 1';",
+    )
+    .await;
+    let err = run(&exec, "SELECT harmless_looking()", limits(10, 5000))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, ExecError::Database(m) if m.contains("read-only transaction")),
+        "{err}"
+    );
+    let Store::Postgres(pool) = &db.store else {
+        unreachable!()
+    };
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM victims")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert_eq!(n, 0, "nothing was written");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_stops_a_long_query_and_caps_rows() {
+    let (_db, exec) = postgres().await;
+    let err = run(
+        &exec,
+        "SELECT count(*) FROM generate_series(1, 500000000)",
+        limits(10, 300),
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(err, ExecError::Timeout(_)), "{err}");
+
+    let (preview, outcome) = run(
+        &exec,
+        "SELECT g FROM generate_series(1, 1000) g",
+        limits(100, 5000),
+    )
+    .await
+    .unwrap();
+    assert_eq!((outcome.rows, outcome.truncated), (100, true));
+    assert_eq!(preview.rows.last().unwrap()[0].as_deref(), Some("100"));
+    let (_, exact) = run(
+        &exec,
+        "SELECT g FROM generate_series(1, 100) g",
+        limits(100, 5000),
+    )
+    .await
+    .unwrap();
+    assert_eq!((exact.rows, exact.truncated), (100, false));
+    let (empty_preview, empty) = run(&exec, "SELECT 1 AS one WHERE false", limits(100, 5000))
+        .await
+        .unwrap();
+    assert_eq!(empty.rows, 0);
+    assert_eq!(
+        empty_preview.columns[0].name, "one",
+        "an empty result still has its columns"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_explain_estimates_and_names_what_does_not_compile() {
+    let (db, exec) = postgres().await;
+    db.tamper("CREATE TABLE clients (id int, nom text); INSERT INTO clients SELECT g, 'c' || g FROM generate_series(1, 500) g; ANALYZE clients;").await;
+    let policy = Policy::new(Dialect::Postgres);
+    let plan = exec
+        .explain(&validate("SELECT * FROM clients WHERE id < 100", &policy).unwrap())
+        .await
+        .unwrap();
+    assert!(plan.rows.unwrap() > 50.0 && plan.cost.is_some(), "{plan:?}");
+    let err = exec
+        .explain(&validate("SELECT nom FROM clientz", &policy).unwrap())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, ExecError::Database(m) if m.contains("clientz")),
+        "{err}"
+    );
+    let err = exec
+        .explain(&validate("SELECT prenom FROM clients", &policy).unwrap())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, ExecError::Database(m) if m.contains("prenom")),
+        "{err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn results_stream_into_csv_and_the_preview_at_once() {
+    let (_db, exec) = postgres().await;
+    let query = validate(
+        "SELECT g AS n, 'ligne ' || g AS texte, CASE WHEN g % 3 = 0 THEN NULL ELSE g * 1.5 END AS x FROM generate_series(1, 2500) g",
+        &Policy::new(Dialect::Postgres),
+    )
+    .unwrap();
+    let mut preview = Preview::new(10);
+    let mut csv = CsvSink::new(Vec::new(), false).unwrap();
+    let outcome = exec
+        .run(
+            &query,
+            limits(2000, 5000),
+            &mut Tee {
+                sinks: vec![&mut preview, &mut csv],
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!((outcome.rows, outcome.truncated), (2000, true));
+    assert_eq!(preview.rows.len(), 10);
+    let text = String::from_utf8(csv.finish().unwrap()).unwrap();
+    let lines: Vec<&str> = text.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert_eq!(lines.len(), 2001);
+    assert_eq!(lines[0], "n,texte,x");
+    assert_eq!(lines[3], "3,ligne 3,");
+    assert_eq!(lines[2000], "2000,ligne 2000,3000.0");
+}
+
+async fn sqlite() -> (tempfile::TempDir, SqliteExecutor) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("target.db");
+    {
+        use sqlx::Connection;
+        let mut conn =
+            sqlx::SqliteConnection::connect(&format!("sqlite:{}?mode=rwc", path.display()))
+                .await
+                .unwrap();
+        sqlx::raw_sql(
+            "CREATE TABLE t (i INTEGER, r REAL, s TEXT, b BLOB, n); \
+             INSERT INTO t VALUES (9007199254740993, 0.25, 'Zoé', x'CAFE', NULL); \
+             WITH RECURSIVE g(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM g WHERE x < 300) \
+             INSERT INTO t (i) SELECT x FROM g;",
+        )
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    }
+    let exec = SqliteExecutor::open(&path).await.unwrap();
+    (dir, exec)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_renders_its_types_caps_rows_and_stops_at_the_deadline() {
+    let (_dir, exec) = sqlite().await;
+    let (preview, outcome) = run(&exec, "SELECT * FROM t", limits(100, 5000))
+        .await
+        .unwrap();
+    assert_eq!((outcome.rows, outcome.truncated), (100, true));
+    let first: Vec<Option<&str>> = preview.rows[0].iter().map(|c| c.as_deref()).collect();
+    assert_eq!(
+        first,
+        [
+            Some("9007199254740993"),
+            Some("0.25"),
+            Some("Zoé"),
+            Some("CAFE"),
+            None
+        ]
+    );
+
+    let forever =
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c";
+    let err = run(&exec, forever, limits(10, 300)).await.unwrap_err();
+    assert!(matches!(err, ExecError::Timeout(_)), "{err}");
+    // The connection is usable again afterwards.
+    let (_, again) = run(&exec, "SELECT count(*) FROM t", limits(10, 5000))
+        .await
+        .unwrap();
+    assert_eq!(again.rows, 1);
+
+    let err = exec
+        .explain(&validate("SELECT nope FROM t", &Policy::new(Dialect::Sqlite)).unwrap())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, ExecError::Database(m) if m.contains("nope")),
+        "{err}"
+    );
+}
