@@ -207,6 +207,7 @@ async fn bot(fake: &FakeOllama, n: usize) -> Value {
             prompts_dir: None,
         },
         lang: Lang::En,
+        sql_dialect: pstral::sql::Dialect::Oracle,
     });
     let platform = Arc::new(RecordingPlatform::new(
         "discord",

@@ -41,6 +41,8 @@ pub struct BotParts {
     pub prompts: Prompts,
     pub settings: ConversationSettings,
     pub lang: Lang,
+    /// The dialect of the Execute target, which SQL answers are written in.
+    pub sql_dialect: crate::sql::Dialect,
 }
 
 /// The bot: cheap to clone, shared by every adapter.
@@ -281,7 +283,12 @@ impl Bot {
         if let Err(e) = stored {
             tracing::error!(error = %e, "cannot store a question");
         }
-        let system = self.parts().prompts.system(conversation.mode, self.lang());
+        let system = self.parts().prompts.system(
+            conversation.mode,
+            self.lang(),
+            self.parts().sql_dialect,
+            "",
+        );
         let messages = assemble(system, &history, q.text);
         let started = Instant::now();
         let answered = self

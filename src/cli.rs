@@ -287,6 +287,13 @@ fn check(settings: &Settings) -> ExitCode {
     println!("  data dir:  {}", settings.general.data_dir.display());
     println!("  database:  {}", settings.database.url);
     println!(
+        "  execute:   {} ({}), at most {} rows, {:?}",
+        settings.sql.target.name,
+        settings.sql.policy.dialect,
+        settings.sql.limits.row_cap,
+        settings.sql.limits.timeout
+    );
+    println!(
         "  discord:   {}",
         if settings.discord.is_some() {
             "enabled (token set)"
@@ -380,6 +387,7 @@ async fn chat(settings: Settings) -> anyhow::Result<ExitCode> {
         prompts: Prompts::new(settings.conversation.prompts_dir.clone()),
         settings: settings.conversation.clone(),
         lang: settings.general.language,
+        sql_dialect: settings.sql.policy.dialect,
     });
     terminal.notice(
         "Pstral. Ask a question; /mode sql|chat, /stop, /export [json], /help, /quit (or Ctrl-D).",

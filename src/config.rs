@@ -29,6 +29,10 @@ use crate::i18n::Lang;
 /// The embedded defaults, which are also the schema of every key.
 pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
 
+/// Tables whose keys are names the user chooses (`[sql.targets.prod]`), each
+/// checked against the first entry of the defaults as its template.
+const OPEN_TABLES: &[&str] = &["sql.targets"];
+
 /// The longest duration any key accepts.
 const MAX_DURATION: Duration = Duration::from_secs(365 * 24 * 3600);
 
@@ -226,7 +230,65 @@ pub struct ConversationSettings {
 
 #[derive(Debug, Clone)]
 pub struct SqlSettings {
+    /// What may run, in the dialect of the chosen target.
     pub policy: crate::sql::validate::Policy,
+    /// The target the bot runs queries on.
+    pub target: Target,
+    /// Every configured target, by name (for `pstral sql run --target`).
+    pub targets: Vec<Target>,
+    pub limits: crate::sql::exec::Limits,
+    pub preview_rows: usize,
+    pub csv_bom: bool,
+    pub explain: bool,
+}
+
+/// An Execute target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub name: String,
+    pub kind: TargetKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TargetKind {
+    Sqlite(PathBuf),
+    /// A URL whose password, if any, is only shown redacted.
+    Postgres(DatabaseUrl),
+    Oracle {
+        user: String,
+        password: Option<RedactedSecret>,
+        /// host:port/service, as the Oracle client takes it.
+        connect: String,
+    },
+}
+
+/// A secret that compares and clones like a value but never prints.
+#[derive(Clone)]
+pub struct RedactedSecret(pub SecretString);
+
+impl fmt::Debug for RedactedSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl PartialEq for RedactedSecret {
+    fn eq(&self, other: &Self) -> bool {
+        use secrecy::ExposeSecret;
+        self.0.expose_secret() == other.0.expose_secret()
+    }
+}
+
+impl Eq for RedactedSecret {}
+
+impl Target {
+    pub fn dialect(&self) -> crate::sql::Dialect {
+        match self.kind {
+            TargetKind::Sqlite(_) => crate::sql::Dialect::Sqlite,
+            TargetKind::Postgres(_) => crate::sql::Dialect::Postgres,
+            TargetKind::Oracle { .. } => crate::sql::Dialect::Oracle,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -376,6 +438,34 @@ fn overlay(
             continue;
         };
         match (&default.kind, value.kind) {
+            (ValueKind::Table(sub_defaults), ValueKind::Table(sub_given))
+                if OPEN_TABLES.contains(&path.as_str()) =>
+            {
+                let mut merged = match out.remove(&key) {
+                    Some(serde_json::Value::Object(m)) => m,
+                    _ => serde_json::Map::new(),
+                };
+                let template = sub_defaults.values().find_map(|v| match &v.kind {
+                    ValueKind::Table(t) => Some(t.clone()),
+                    _ => None,
+                });
+                for (name, entry) in sub_given.into_iter().collect::<BTreeMap<_, _>>() {
+                    let entry_path = format!("{path}.{name}");
+                    let entry_origin = origin_of(&entry_path, &entry);
+                    match (entry.kind, &template) {
+                        (ValueKind::Table(given), Some(template)) => {
+                            let built = overlay(&entry_path, template, given, origins, problems);
+                            merged.insert(name, serde_json::Value::Object(built));
+                        }
+                        _ => problems.push(Problem {
+                            key: entry_path.clone(),
+                            origin: entry_origin,
+                            reason: format!("expected a section [{entry_path}] with its keys"),
+                        }),
+                    }
+                }
+                out.insert(key, serde_json::Value::Object(merged));
+            }
             (ValueKind::Table(sub_defaults), ValueKind::Table(sub_given)) => {
                 let merged = overlay(&path, sub_defaults, sub_given, origins, problems);
                 out.insert(key, serde_json::Value::Object(merged));
@@ -593,10 +683,22 @@ struct RawConversation {
 
 #[derive(Deserialize)]
 struct RawSql {
-    dialect: String,
+    target: String,
+    row_cap: i64,
+    timeout: String,
+    preview_rows: i64,
+    csv_bom: bool,
+    explain: bool,
+    targets: BTreeMap<String, RawTarget>,
     allowed_schemas: Vec<String>,
     denied_functions: Vec<String>,
     denied_objects: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct RawTarget {
+    url: String,
+    password_file: String,
 }
 
 #[derive(Deserialize)]
@@ -815,18 +917,6 @@ impl Validator {
     }
 
     fn sql(&mut self, raw: RawSql) -> SqlSettings {
-        use crate::sql::Dialect;
-        let dialect = self
-            .choice(
-                "sql.dialect",
-                &raw.dialect,
-                &[
-                    ("oracle", Dialect::Oracle),
-                    ("postgres", Dialect::Postgres),
-                    ("sqlite", Dialect::Sqlite),
-                ],
-            )
-            .unwrap_or(Dialect::Oracle);
         for (key, list) in [
             ("sql.allowed_schemas", &raw.allowed_schemas),
             ("sql.denied_functions", &raw.denied_functions),
@@ -839,14 +929,110 @@ impl Validator {
                 self.problem(key, format!("{bad:?} is not a name or pattern"));
             }
         }
+        let targets: Vec<Target> = raw
+            .targets
+            .iter()
+            .filter_map(|(name, t)| self.target(name, t))
+            .collect();
+        let target = match targets.iter().find(|t| t.name == raw.target) {
+            Some(t) => t.clone(),
+            None => {
+                let names: Vec<&str> = targets.iter().map(|t| t.name.as_str()).collect();
+                self.problem(
+                    "sql.target",
+                    format!(
+                        "there is no [sql.targets.{}]; the targets are {}",
+                        raw.target,
+                        names.join(", ")
+                    ),
+                );
+                Target {
+                    name: raw.target.clone(),
+                    kind: TargetKind::Sqlite(PathBuf::from("data/demo.db")),
+                }
+            }
+        };
         SqlSettings {
             policy: crate::sql::validate::Policy {
-                dialect,
+                dialect: target.dialect(),
                 allowed_schemas: raw.allowed_schemas,
                 denied_functions: raw.denied_functions,
                 denied_objects: raw.denied_objects,
             },
+            target,
+            targets,
+            limits: crate::sql::exec::Limits {
+                row_cap: self.whole("sql.row_cap", raw.row_cap, 1..=1_000_000) as u64,
+                timeout: self.duration("sql.timeout", &raw.timeout),
+            },
+            preview_rows: self.whole("sql.preview_rows", raw.preview_rows, 0..=200) as usize,
+            csv_bom: raw.csv_bom,
+            explain: raw.explain,
         }
+    }
+
+    fn target(&mut self, name: &str, raw: &RawTarget) -> Option<Target> {
+        let key = format!("sql.targets.{name}.url");
+        let password = if raw.password_file.is_empty() {
+            None
+        } else {
+            self.secret(
+                &format!("sql.targets.{name}.password"),
+                SecretString::from(""),
+                &raw.password_file,
+            )
+        };
+        let kind = if let Some(path) = raw
+            .url
+            .strip_prefix("sqlite://")
+            .or_else(|| raw.url.strip_prefix("sqlite:"))
+        {
+            TargetKind::Sqlite(PathBuf::from(path))
+        } else {
+            match Url::parse(&raw.url) {
+                Ok(mut url)
+                    if matches!(url.scheme(), "postgres" | "postgresql")
+                        && url.host().is_some() =>
+                {
+                    if let Some(p) = &password {
+                        use secrecy::ExposeSecret;
+                        let _ = url.set_password(Some(p.expose_secret()));
+                    }
+                    TargetKind::Postgres(DatabaseUrl::Postgres(url))
+                }
+                Ok(url)
+                    if url.scheme() == "oracle"
+                        && url.host().is_some()
+                        && !url.username().is_empty() =>
+                {
+                    let password = match (url.password(), password) {
+                        (_, Some(p)) => Some(RedactedSecret(p)),
+                        (Some(inline), None) => {
+                            Some(RedactedSecret(SecretString::from(inline.to_owned())))
+                        }
+                        (None, None) => None,
+                    };
+                    let host = url.host_str().unwrap_or_default();
+                    let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
+                    TargetKind::Oracle {
+                        user: url.username().to_owned(),
+                        password,
+                        connect: format!("{host}{port}{}", url.path()),
+                    }
+                }
+                Ok(_) | Err(_) => {
+                    self.problem(
+                        &key,
+                        "expected sqlite:PATH, postgres://USER@HOST/DB or oracle://USER@HOST:PORT/SERVICE",
+                    );
+                    return None;
+                }
+            }
+        };
+        Some(Target {
+            name: name.to_owned(),
+            kind,
+        })
     }
 
     fn whole(&mut self, key: &str, value: i64, range: std::ops::RangeInclusive<i64>) -> i64 {
@@ -1275,6 +1461,31 @@ mod tests {
             }
             Err(e) => panic!("{e}"),
         }
+    }
+
+    #[test]
+    fn execute_targets_are_named_sections_checked_like_any_other() {
+        let f = file(
+            "[sql]\ntarget = \"prod\"\n[sql.targets.prod]\nurl = \"oracle://reader:s3cret@db.example:1521/CRM\"\n\
+             [sql.targets.reporting]\nurl = \"postgres://ro@pg.example/crm\"\n",
+        );
+        let s = load_layers(Some(f.path()), BTreeMap::new()).unwrap();
+        assert_eq!(s.sql.target.name, "prod");
+        assert_eq!(s.sql.policy.dialect, crate::sql::Dialect::Oracle);
+        assert!(
+            matches!(&s.sql.target.kind, TargetKind::Oracle { user, connect, .. } if user == "reader" && connect == "db.example:1521/CRM")
+        );
+        assert_eq!(s.sql.targets.len(), 3, "demo, prod, reporting");
+        assert!(!format!("{s:?}").contains("s3cret"));
+
+        let found = problems(
+            "[sql.targets.bad]\nurl = \"mysql://x\"\nurll = 1\n[sql]\ntarget = \"nope\"\n",
+            &[],
+        );
+        let keys: Vec<&str> = found.iter().map(|p| p.key.as_str()).collect();
+        assert!(keys.contains(&"sql.targets.bad.url"), "{keys:?}");
+        assert!(keys.contains(&"sql.targets.bad.urll"), "{keys:?}");
+        assert!(keys.contains(&"sql.target"), "{keys:?}");
     }
 
     #[test]

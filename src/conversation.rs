@@ -79,8 +79,58 @@ impl Prompts {
         Self { dir }
     }
 
-    /// The system prompt for `mode` in `lang`.
-    pub fn system(&self, mode: Mode, lang: Lang) -> String {
+    /// The system prompt for `mode` in `lang`, for SQL in `dialect`, with
+    /// `schema` (compact DDL of the relevant tables, possibly empty).
+    pub fn system(
+        &self,
+        mode: Mode,
+        lang: Lang,
+        dialect: crate::sql::Dialect,
+        schema: &str,
+    ) -> String {
+        use crate::sql::Dialect;
+        let (name, syntax) = match (dialect, lang) {
+            (Dialect::Oracle, Lang::En) => (
+                "Oracle",
+                "Write Oracle syntax: FETCH FIRST n ROWS ONLY or ROWNUM, TO_DATE and TRUNC for dates, NVL, || to concatenate.",
+            ),
+            (Dialect::Oracle, Lang::Fr) => (
+                "Oracle",
+                "Écrivez en syntaxe Oracle : FETCH FIRST n ROWS ONLY ou ROWNUM, TO_DATE et TRUNC pour les dates, NVL, || pour concaténer.",
+            ),
+            (Dialect::Postgres, Lang::En) => (
+                "PostgreSQL",
+                "Write PostgreSQL syntax: LIMIT, date_trunc and intervals for dates, COALESCE, || to concatenate.",
+            ),
+            (Dialect::Postgres, Lang::Fr) => (
+                "PostgreSQL",
+                "Écrivez en syntaxe PostgreSQL : LIMIT, date_trunc et les intervalles pour les dates, COALESCE, || pour concaténer.",
+            ),
+            (Dialect::Sqlite, Lang::En) => (
+                "SQLite",
+                "Write SQLite syntax: LIMIT, date() and strftime() for dates (stored as ISO text), COALESCE, || to concatenate.",
+            ),
+            (Dialect::Sqlite, Lang::Fr) => (
+                "SQLite",
+                "Écrivez en syntaxe SQLite : LIMIT, date() et strftime() pour les dates (stockées en texte ISO), COALESCE, || pour concaténer.",
+            ),
+        };
+        let schema = if schema.trim().is_empty() {
+            String::new()
+        } else {
+            let intro = match lang {
+                Lang::En => "The tables you may use:",
+                Lang::Fr => "Les tables que vous pouvez utiliser :",
+            };
+            format!("\n{intro}\n{schema}")
+        };
+        self.template(mode, lang)
+            .replace("{dialect}", name)
+            .replace("{syntax}", syntax)
+            .replace("{schema}", &schema)
+    }
+
+    fn template(&self, mode: Mode, lang: Lang) -> String {
         let name = format!("{mode}.{lang}.md");
         if let Some(text) = self
             .dir

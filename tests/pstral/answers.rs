@@ -124,6 +124,7 @@ impl Harness {
                 prompts_dir: None,
             },
             lang: Lang::En,
+            sql_dialect: pstral::sql::Dialect::Oracle,
         });
         Self {
             _db: db,

@@ -485,14 +485,23 @@ fn sql_check_gives_its_verdict_and_exit_code() {
             .unwrap();
         child.wait_with_output().unwrap()
     };
-    let ok = check("SELECT nom FROM clients WHERE ROWNUM <= 5", &[]);
+    let ok = check("SELECT nom FROM clients LIMIT 5", &[]);
     assert_eq!(ok.status.code(), Some(0));
     assert!(
-        stdout(&ok).starts_with("accepted (oracle)"),
-        "{}",
+        stdout(&ok).starts_with("accepted (sqlite)"),
+        "the demo target's dialect: {}",
         stdout(&ok)
     );
-    let refused = check("SELECT * FROM clients FOR UPDATE", &[]);
+    let oracle = check(
+        "SELECT nom FROM clients WHERE ROWNUM <= 5",
+        &["--dialect", "oracle"],
+    );
+    assert!(
+        stdout(&oracle).starts_with("accepted (oracle)"),
+        "{}",
+        stdout(&oracle)
+    );
+    let refused = check("SELECT * FROM clients FOR UPDATE", &["--dialect", "oracle"]);
     assert_eq!(refused.status.code(), Some(1));
     assert!(
         stdout(&refused).contains("locks rows"),
@@ -501,7 +510,7 @@ fn sql_check_gives_its_verdict_and_exit_code() {
     );
     let pg = check("SELECT pg_sleep(5)", &["--dialect", "postgres"]);
     assert_eq!(pg.status.code(), Some(1));
-    let file = s.write("q.sql", "SELECT 1 FROM dual;\n");
+    let file = s.write("q.sql", "SELECT 1;\n");
     let from_file = s.run(&["sql", "check", file.to_str().unwrap()]);
     assert_eq!(from_file.status.code(), Some(0));
     let missing = s.run(&["sql", "check", "/nonexistent.sql"]);
