@@ -65,6 +65,22 @@ pub enum Command {
     /// Check SQL as the bot does before offering to run it.
     #[command(subcommand)]
     Sql(SqlCommand),
+    /// The demo Execute target.
+    #[command(subcommand)]
+    Demo(DemoCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DemoCommand {
+    /// Create the demo CRM (SQLite, French data) that the default Execute target uses.
+    Init {
+        /// Where to create it (default: the demo target's file).
+        #[arg(long)]
+        path: Option<PathBuf>,
+        /// Replace an existing file.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -317,6 +333,15 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<ExitCo
             Ok(ExitCode::SUCCESS)
         }
         Command::Chat => chat(settings).await,
+        Command::Demo(DemoCommand::Init { path, force }) => {
+            let path = path.or_else(|| demo_path(&settings)).unwrap_or_else(|| PathBuf::from("data/demo.db"));
+            let summary = pstral::sql::demo::create(&path, force).await?;
+            println!("created the demo CRM at {}", path.display());
+            for (table, rows) in summary.tables {
+                println!("  {table:<13} {rows:>6} rows");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Sql(SqlCommand::Check { dialect, file }) => {
             Ok(sql_check(&settings, dialect, &file))
         }
@@ -476,6 +501,14 @@ async fn check_model_servers(llm: &Llm, terminal: &Terminal) {
             Ok(_) => {}
         }
     }
+}
+
+/// The demo target's file, when a target named "demo" is a SQLite file.
+fn demo_path(settings: &Settings) -> Option<PathBuf> {
+    settings.sql.targets.iter().find_map(|t| match &t.kind {
+        config::TargetKind::Sqlite(path) if t.name == "demo" => Some(path.clone()),
+        _ => None,
+    })
 }
 
 async fn open(settings: &Settings) -> anyhow::Result<Store> {

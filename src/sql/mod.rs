@@ -6,6 +6,7 @@
 //! "cannot be verified", never passed. Execution (read-only account,
 //! read-only transaction, timeouts, row cap) is the next layer.
 
+pub mod demo;
 pub mod exec;
 pub mod extract;
 pub mod render;
