@@ -208,6 +208,8 @@ async fn bot(fake: &FakeOllama, n: usize) -> Value {
         },
         lang: Lang::En,
         sql_dialect: pstral::sql::Dialect::Oracle,
+        sql: None,
+        sql_unavailable: None,
     });
     let platform = Arc::new(RecordingPlatform::new(
         "discord",

@@ -32,6 +32,18 @@ use crate::identity::{Directory, Permission, Resolution, Role, User};
 use crate::llm::{Llm, LlmError};
 use crate::stream::{Ending, Streamed, stream_answer};
 
+/// What the bot needs to offer and run SQL.
+#[derive(Clone)]
+pub struct SqlRuntime {
+    pub policy: crate::sql::validate::Policy,
+    pub executor: Arc<dyn crate::sql::exec::Executor>,
+    pub limits: crate::sql::exec::Limits,
+    pub preview_rows: usize,
+    pub csv_bom: bool,
+    /// Compile each statement (EXPLAIN) before offering it.
+    pub explain: bool,
+}
+
 /// Everything the bot needs to answer.
 pub struct BotParts {
     pub audit: Audit,
@@ -43,6 +55,11 @@ pub struct BotParts {
     pub lang: Lang,
     /// The dialect of the Execute target, which SQL answers are written in.
     pub sql_dialect: crate::sql::Dialect,
+    /// Execute: `None` when no target is available (SQL is then shown, not
+    /// offered, and `run` says why).
+    pub sql: Option<SqlRuntime>,
+    /// Why `sql` is `None`, for the user.
+    pub sql_unavailable: Option<String>,
 }
 
 /// The bot: cheap to clone, shared by every adapter.
@@ -296,6 +313,306 @@ impl Bot {
             .await;
         self.record_answer(&user, q.author, place, &conversation, &answered, started)
             .await;
+        if let Some(streamed) = &answered.streamed
+            && conversation.mode == Mode::Sql
+            && streamed.ending == Ending::Complete
+        {
+            self.offer_sql(platform, &user, q.author, &conversation, streamed)
+                .await;
+        }
+    }
+
+    /// Judges each SQL block of a complete answer and offers those that may
+    /// run; says why for the others.
+    async fn offer_sql(
+        &self,
+        platform: &dyn ChatPlatform,
+        user: &User,
+        author: &PlatformIdentity,
+        conversation: &Conversation,
+        streamed: &Streamed,
+    ) {
+        let blocks = crate::sql::extract::extract(&streamed.answer);
+        if blocks.is_empty() {
+            return;
+        }
+        let last = &streamed.parts.last().expect("an answer has a part").message;
+        let place = &last.place;
+        let Some(sql) = &self.parts().sql else {
+            // Not configured: nothing to offer, nothing to apologise for.
+            if let Some(reason) = &self.parts().sql_unavailable {
+                self.say(
+                    platform,
+                    place,
+                    Some(&last.id),
+                    Text::ExecuteUnavailable { reason },
+                )
+                .await;
+            }
+            return;
+        };
+        for block in blocks {
+            let verdict = crate::sql::validate::validate(&block.text, &sql.policy);
+            let checked = match verdict {
+                Err(refusal) => Err(Text::SqlRefused(&refusal).render(self.lang())),
+                Ok(valid) if sql.explain => match sql.executor.explain(&valid).await {
+                    Ok(plan) => Ok((valid, plan.rows.map(|r| r.max(0.0).round() as u64))),
+                    Err(crate::sql::exec::ExecError::Database(message)) => {
+                        Err(Text::SqlDoesNotCompile {
+                            index: block.index,
+                            message: &message,
+                        }
+                        .render(self.lang()))
+                    }
+                    Err(e) => Err(Text::ExecuteUnavailable {
+                        reason: &e.to_string(),
+                    }
+                    .render(self.lang())),
+                },
+                Ok(valid) => Ok((valid, None)),
+            };
+            let (accepted, payload) = match &checked {
+                Ok((valid, rows)) => (
+                    true,
+                    json!({"index": block.index, "text": valid.text, "estimated_rows": rows}),
+                ),
+                Err(reason) => (
+                    false,
+                    json!({"index": block.index, "text": block.text, "reason": reason}),
+                ),
+            };
+            let mut payload = payload;
+            payload["accepted"] = json!(accepted);
+            payload["conversation"] = json!(conversation.id);
+            let event = NewEvent::new(EventKind::SqlValidated, actor_of(user, author), payload)
+                .at(place.clone());
+            if self.parts().audit.append(event).await.is_err() {
+                self.say(platform, place, Some(&last.id), Text::AuditUnavailable)
+                    .await;
+                return;
+            }
+            match checked {
+                Err(reason) => {
+                    let _ = platform.post(place, Some(&last.id), &reason).await;
+                }
+                Ok((valid, rows)) => {
+                    let recorded = self
+                        .parts()
+                        .conversations
+                        .record_statement(
+                            conversation.id,
+                            place,
+                            &last.id,
+                            block.index,
+                            &valid.text,
+                            valid.dialect,
+                        )
+                        .await;
+                    if let Err(e) = recorded {
+                        tracing::error!(error = %e, "cannot record a statement");
+                        continue;
+                    }
+                    let control = ControlKind::Execute {
+                        statement: block.index,
+                    };
+                    if let Err(e) = platform.show_control(last, &control).await {
+                        tracing::warn!(error = %e, "cannot offer Execute");
+                    }
+                    let buttons = platform.limits().buttons;
+                    self.say(
+                        platform,
+                        place,
+                        Some(&last.id),
+                        Text::SqlReady {
+                            index: block.index,
+                            rows,
+                            buttons,
+                        },
+                    )
+                    .await;
+                }
+            }
+        }
+    }
+
+    /// Runs a statement offered earlier, for `actor`, authorized now.
+    async fn execute(
+        &self,
+        platform: &dyn ChatPlatform,
+        actor: &PlatformIdentity,
+        place: &Place,
+        message_id: Option<&str>,
+        index: u32,
+    ) {
+        let Some(user) = self
+            .authorize(
+                platform,
+                actor,
+                None,
+                place,
+                message_id,
+                Permission::Execute,
+            )
+            .await
+        else {
+            return;
+        };
+        let Some(sql) = &self.parts().sql else {
+            let reason = self
+                .parts()
+                .sql_unavailable
+                .clone()
+                .unwrap_or_else(|| "no Execute target is configured".to_owned());
+            self.say(
+                platform,
+                place,
+                message_id,
+                Text::ExecuteUnavailable { reason: &reason },
+            )
+            .await;
+            return;
+        };
+        let stored = match self
+            .parts()
+            .conversations
+            .statement(place, message_id, index)
+            .await
+        {
+            Ok(Some(s)) => s,
+            Ok(None) => {
+                self.say(platform, place, message_id, Text::NothingToRun { index })
+                    .await;
+                return;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read a statement");
+                self.say(platform, place, message_id, Text::AuditUnavailable)
+                    .await;
+                return;
+            }
+        };
+        // Judged again, under today's policy: a click never runs text that
+        // the validator did not pass.
+        let valid = match crate::sql::validate::validate(&stored.sql_text, &sql.policy) {
+            Ok(v) => v,
+            Err(refusal) => {
+                self.say(platform, place, message_id, Text::SqlRefused(&refusal))
+                    .await;
+                return;
+            }
+        };
+        let actor_rec = actor_of(&user, actor);
+        let requested = NewEvent::new(
+            EventKind::ExecuteRequested,
+            actor_rec.clone(),
+            json!({"statement": stored.id, "conversation": stored.conversation_id, "index": index, "text": valid.text}),
+        )
+        .at(place.clone());
+        // The request is committed before the query starts; without it,
+        // nothing runs.
+        if let Err(e) = self.parts().audit.append(requested).await {
+            tracing::error!(error = %e, "cannot audit an execution; not running it");
+            self.say(platform, place, message_id, Text::AuditUnavailable)
+                .await;
+            return;
+        }
+        let reply_to = message_id.or(Some(stored.message_id.as_str()));
+        let progress = platform
+            .post(
+                place,
+                reply_to,
+                &Text::Running { index }.render(self.lang()),
+            )
+            .await
+            .ok();
+        let mut preview = crate::sql::render::Preview::new(sql.preview_rows);
+        let csv = crate::sql::render::CsvSink::new(Vec::new(), sql.csv_bom);
+        let xlsx = crate::sql::render::XlsxSink::new();
+        let (mut csv, mut xlsx) = match (csv, xlsx) {
+            (Ok(c), Ok(x)) => (c, x),
+            (Err(e), _) | (_, Err(e)) => {
+                tracing::error!(error = %e, "cannot prepare the result files");
+                self.say(platform, place, reply_to, Text::CannotAttach)
+                    .await;
+                return;
+            }
+        };
+        let outcome = {
+            let mut tee = crate::sql::render::Tee {
+                sinks: vec![&mut preview, &mut csv, &mut xlsx],
+            };
+            sql.executor.run(&valid, sql.limits, &mut tee).await
+        };
+        let result_payload = match &outcome {
+            Ok(o) => json!({
+                "statement": stored.id, "rows": o.rows, "columns": o.columns.len(),
+                "truncated": o.truncated, "duration_ms": u64::try_from(o.duration.as_millis()).unwrap_or(u64::MAX),
+                "error": null,
+            }),
+            Err(e) => json!({"statement": stored.id, "rows": 0, "error": e.to_string()}),
+        };
+        let text = match &outcome {
+            Ok(o) => crate::sql::render::preview_text(
+                &preview,
+                o.rows,
+                o.truncated,
+                platform.limits().max_message_chars,
+                self.lang(),
+            ),
+            Err(e) => Text::ExecFailed {
+                reason: &e.to_string(),
+            }
+            .render(self.lang()),
+        };
+        match &progress {
+            Some(m) => {
+                // The progress message was just posted: wait out the edit
+                // interval before replacing it with the result.
+                tokio::time::sleep(platform.limits().min_edit_interval).await;
+                if platform.edit(m, &text).await.is_err() {
+                    let _ = platform.post(place, reply_to, &text).await;
+                }
+            }
+            None => {
+                let _ = platform.post(place, reply_to, &text).await;
+            }
+        }
+        if outcome.is_ok() {
+            let name = format!("pstral-query-{}", stored.id);
+            let files = [
+                (csv.finish()
+                    .map(|b| (format!("{name}.csv"), "text/csv; charset=utf-8", b))),
+                (xlsx.finish().map(|b| {
+                    (
+                        format!("{name}.xlsx"),
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        b,
+                    )
+                })),
+            ];
+            for file in files {
+                match file {
+                    Ok((file_name, media_type, bytes)) => {
+                        let attachment = Attachment {
+                            file_name,
+                            media_type: media_type.to_owned(),
+                            bytes,
+                        };
+                        if let Err(e) = platform.attach(place, attachment).await {
+                            tracing::error!(error = %e, "cannot attach a result");
+                            self.say(platform, place, reply_to, Text::CannotAttach)
+                                .await;
+                        }
+                    }
+                    Err(e) => tracing::error!(error = %e, "cannot finish a result file"),
+                }
+            }
+        }
+        let event =
+            NewEvent::new(EventKind::ExecuteResult, actor_rec, result_payload).at(place.clone());
+        if let Err(e) = self.parts().audit.append(event).await {
+            tracing::error!(error = %e, "cannot audit an execution's result");
+        }
     }
 
     /// Posts the placeholder and streams the model's answer into it.
@@ -581,10 +898,15 @@ impl Bot {
                         .await;
                 }
             }
-            ControlKind::Execute { .. } => {
-                // Execute controls are offered by the SQL feature, not yet
-                // part of this build; none is ever shown, so none can be used.
-                tracing::warn!("an Execute control was used, but none was offered");
+            ControlKind::Execute { statement } => {
+                self.execute(
+                    platform,
+                    actor,
+                    &message.place,
+                    Some(&message.id),
+                    *statement,
+                )
+                .await;
             }
         }
     }
@@ -676,6 +998,7 @@ impl Bot {
             Command::Export(format) => {
                 self.export(platform, author, place, message, &format).await;
             }
+            Command::Run(index) => self.execute(platform, author, place, None, index).await,
         }
     }
 

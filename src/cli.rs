@@ -334,7 +334,9 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<ExitCo
         }
         Command::Chat => chat(settings).await,
         Command::Demo(DemoCommand::Init { path, force }) => {
-            let path = path.or_else(|| demo_path(&settings)).unwrap_or_else(|| PathBuf::from("data/demo.db"));
+            let path = path
+                .or_else(|| demo_path(&settings))
+                .unwrap_or_else(|| PathBuf::from("data/demo.db"));
             let summary = pstral::sql::demo::create(&path, force).await?;
             println!("created the demo CRM at {}", path.display());
             for (table, rows) in summary.tables {
@@ -404,6 +406,13 @@ async fn chat(settings: Settings) -> anyhow::Result<ExitCode> {
     ensure_terminal_user(&directory, terminal.author(), &os_user).await?;
     let llm = Llm::from_settings(&settings.llm).context("cannot set up the model client")?;
     check_model_servers(&llm, &terminal).await;
+    let (sql, sql_unavailable) = match sql_runtime(&settings, &terminal).await {
+        Ok(runtime) => (Some(runtime), None),
+        Err(reason) => {
+            terminal.notice(&format!("⚠️  Execute is not available: {reason}."));
+            (None, Some(reason))
+        }
+    };
     let bot = Bot::new(BotParts {
         audit,
         directory,
@@ -413,6 +422,8 @@ async fn chat(settings: Settings) -> anyhow::Result<ExitCode> {
         settings: settings.conversation.clone(),
         lang: settings.general.language,
         sql_dialect: settings.sql.policy.dialect,
+        sql,
+        sql_unavailable,
     });
     terminal.notice(
         "Pstral. Ask a question; /mode sql|chat, /stop, /export [json], /help, /quit (or Ctrl-D).",
@@ -459,6 +470,38 @@ async fn chat(settings: Settings) -> anyhow::Result<ExitCode> {
     let _ = reader.await;
     store.close().await;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The Execute target, connected. The demo target is created on first use,
+/// so that a new user can try everything at once.
+async fn sql_runtime(
+    settings: &Settings,
+    terminal: &Terminal,
+) -> Result<pstral::bot::SqlRuntime, String> {
+    let target = &settings.sql.target;
+    if let config::TargetKind::Sqlite(path) = &target.kind
+        && target.name == "demo"
+        && !path.exists()
+    {
+        pstral::sql::demo::create(path, false)
+            .await
+            .map_err(|e| e.to_string())?;
+        terminal.notice(&format!(
+            "Created the demo CRM at {} (the Execute target).",
+            path.display()
+        ));
+    }
+    let executor = pstral::sql::open_target(target)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(pstral::bot::SqlRuntime {
+        policy: settings.sql.policy.clone(),
+        executor,
+        limits: settings.sql.limits,
+        preview_rows: settings.sql.preview_rows,
+        csv_bom: settings.sql.csv_bom,
+        explain: settings.sql.explain,
+    })
 }
 
 /// The person at the terminal can already run every `pstral` command on this

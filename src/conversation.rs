@@ -193,6 +193,17 @@ struct ExportedMessage {
     created_at: DateTime<Utc>,
 }
 
+/// A statement offered for execution.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct StoredStatement {
+    pub id: i64,
+    pub conversation_id: i64,
+    pub message_id: String,
+    pub idx: i32,
+    pub sql_text: String,
+    pub dialect: String,
+}
+
 /// Who wrote a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -381,6 +392,63 @@ impl Conversations {
             .bind(message.content)
             .bind(Utc::now())
             .fetch_one(pool)
+            .await?
+        }))
+    }
+
+    /// Records a statement offered on the bot's message `message_id`.
+    ///
+    /// # Errors
+    /// A store failure.
+    pub async fn record_statement(
+        &self,
+        conversation_id: i64,
+        place: &Place,
+        message_id: &str,
+        idx: u32,
+        sql_text: &str,
+        dialect: crate::sql::Dialect,
+    ) -> Result<i64, StoreError> {
+        Ok(on_pool!(&self.store, pool => {
+            sqlx::query_scalar::<_, i64>(
+                "INSERT INTO statements (conversation_id, platform, channel, message_id, idx, sql_text, dialect, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            )
+            .bind(conversation_id)
+            .bind(place.platform.as_str())
+            .bind(&place.channel)
+            .bind(message_id)
+            .bind(i64::from(idx))
+            .bind(sql_text)
+            .bind(dialect.as_str())
+            .bind(Utc::now())
+            .fetch_one(pool)
+            .await?
+        }))
+    }
+
+    /// The statement `idx` offered on a message in a place, or, without a
+    /// message, the latest statement `idx` offered in that place.
+    ///
+    /// # Errors
+    /// A store failure.
+    pub async fn statement(
+        &self,
+        place: &Place,
+        message_id: Option<&str>,
+        idx: u32,
+    ) -> Result<Option<StoredStatement>, StoreError> {
+        Ok(on_pool!(&self.store, pool => {
+            sqlx::query_as::<_, StoredStatement>(
+                "SELECT id, conversation_id, message_id, idx, sql_text, dialect FROM statements \
+                 WHERE platform = $1 AND channel = $2 AND idx = $3 AND ($4 IS NULL OR message_id = $4) \
+                 ORDER BY id DESC LIMIT 1",
+            )
+            .bind(place.platform.as_str())
+            .bind(&place.channel)
+            .bind(i64::from(idx))
+            .bind(message_id)
+            .fetch_optional(pool)
             .await?
         }))
     }

@@ -104,6 +104,32 @@ pub enum Text<'a> {
     Help,
     /// Why a SQL statement will not be offered for execution.
     SqlRefused(&'a crate::sql::validate::Refusal),
+    /// The statement does not compile against the real schema.
+    SqlDoesNotCompile {
+        index: u32,
+        message: &'a str,
+    },
+    /// A statement may be run; with the database's estimate when known.
+    SqlReady {
+        index: u32,
+        rows: Option<u64>,
+        buttons: bool,
+    },
+    /// `run N` names no statement offered here.
+    NothingToRun {
+        index: u32,
+    },
+    Running {
+        index: u32,
+    },
+    /// The query failed or was stopped; the database's message.
+    ExecFailed {
+        reason: &'a str,
+    },
+    /// There is no working Execute target.
+    ExecuteUnavailable {
+        reason: &'a str,
+    },
 }
 
 impl Text<'_> {
@@ -299,16 +325,52 @@ impl Text<'_> {
                     .to_owned()
             }
             (lang, Text::SqlRefused(refusal)) => sql_refusal(lang, refusal),
+            (Lang::En, Text::SqlDoesNotCompile { index, message }) => format!(
+                "Query {index} will not be run: the database does not accept it ({message})."
+            ),
+            (Lang::Fr, Text::SqlDoesNotCompile { index, message }) => format!(
+                "La requête {index} ne sera pas exécutée : la base ne l'accepte pas ({message})."
+            ),
+            (lang, Text::SqlReady { index, rows, buttons }) => {
+                let estimate = match (lang, rows) {
+                    (_, None) => String::new(),
+                    (Lang::En, Some(r)) => format!(" (about {r} rows)"),
+                    (Lang::Fr, Some(r)) => format!(" (environ {r} lignes)"),
+                };
+                match (lang, buttons) {
+                    (Lang::En, true) => format!("▶ Query {index} can be run{estimate}: use Execute."),
+                    (Lang::En, false) => format!("▶ Query {index} can be run{estimate}: `run {index}`."),
+                    (Lang::Fr, true) => format!("▶ La requête {index} peut être exécutée{estimate} : utilisez Exécuter."),
+                    (Lang::Fr, false) => format!("▶ La requête {index} peut être exécutée{estimate} : `run {index}`."),
+                }
+            }
+            (Lang::En, Text::NothingToRun { index }) => {
+                format!("There is no query {index} to run here.")
+            }
+            (Lang::Fr, Text::NothingToRun { index }) => {
+                format!("Il n'y a pas de requête {index} à exécuter ici.")
+            }
+            (Lang::En, Text::Running { index }) => format!("⏳ Running query {index}…"),
+            (Lang::Fr, Text::Running { index }) => format!("⏳ Exécution de la requête {index}…"),
+            (Lang::En, Text::ExecFailed { reason }) => format!("⚠️ The query did not complete: {reason}."),
+            (Lang::Fr, Text::ExecFailed { reason }) => format!("⚠️ La requête n'a pas abouti : {reason}."),
+            (Lang::En, Text::ExecuteUnavailable { reason }) => {
+                format!("Queries cannot be run right now: {reason}.")
+            }
+            (Lang::Fr, Text::ExecuteUnavailable { reason }) => {
+                format!("Les requêtes ne peuvent pas être exécutées pour le moment : {reason}.")
+            }
             (Lang::En, Text::Help) => "Ask me a question, and I answer with the company's own \
-                 language model. Commands: `mode sql` (answers as Oracle SQL) or `mode chat` (plain \
-                 answers), `stop` (stops the answer being written), `export` (this conversation as \
-                 Markdown, or `export json`), `link CODE` (in a direct message: links your account)."
+                 language model. Commands: `mode sql` (answers as SQL) or `mode chat` (plain \
+                 answers), `run N` (runs query N of the last answer), `stop` (stops the answer being \
+                 written), `export` (this conversation as Markdown, or `export json`), `link CODE` \
+                 (in a direct message: links your account)."
                 .to_owned(),
             (Lang::Fr, Text::Help) => "Posez-moi une question : je réponds avec le modèle de \
-                 langage de l'entreprise. Commandes : `mode sql` (réponses en SQL Oracle) ou \
-                 `mode chat` (réponses libres), `stop` (arrête la réponse en cours), `export` \
-                 (cette conversation en Markdown, ou `export json`), `link CODE` (en message privé : \
-                 lie votre compte)."
+                 langage de l'entreprise. Commandes : `mode sql` (réponses en SQL) ou \
+                 `mode chat` (réponses libres), `run N` (exécute la requête N de la dernière réponse), \
+                 `stop` (arrête la réponse en cours), `export` (cette conversation en Markdown, ou \
+                 `export json`), `link CODE` (en message privé : lie votre compte)."
                 .to_owned(),
         }
     }
@@ -400,6 +462,24 @@ mod tests {
             Text::UnknownMode { given: "ana" },
             Text::NothingToStop,
             Text::NothingToExport,
+            Text::SqlDoesNotCompile {
+                index: 3,
+                message: "ana",
+            },
+            Text::SqlReady {
+                index: 3,
+                rows: None,
+                buttons: true,
+            },
+            Text::SqlReady {
+                index: 3,
+                rows: None,
+                buttons: false,
+            },
+            Text::NothingToRun { index: 3 },
+            Text::Running { index: 3 },
+            Text::ExecFailed { reason: "ana" },
+            Text::ExecuteUnavailable { reason: "ana" },
             Text::LinkInDmOnly,
             Text::Help,
         ];

@@ -61,8 +61,8 @@ CREATE INDEX notes_client ON client_notes (client_id);
 ";
 
 const FIRST: &[&str] = &[
-    "Camille", "Léa", "Manon", "Chloé", "Inès", "Sarah", "Jade", "Louise", "Zoé", "Élodie",
-    "Hugo", "Lucas", "Thomas", "Nathan", "Théo", "Mathis", "Raphaël", "Louis", "Gabriel", "Jérôme",
+    "Camille", "Léa", "Manon", "Chloé", "Inès", "Sarah", "Jade", "Louise", "Zoé", "Élodie", "Hugo",
+    "Lucas", "Thomas", "Nathan", "Théo", "Mathis", "Raphaël", "Louis", "Gabriel", "Jérôme",
 ];
 const LAST: &[&str] = &[
     "Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy",
@@ -70,32 +70,86 @@ const LAST: &[&str] = &[
     "Vincent", "Fournier", "Morel", "Girard", "André", "Mercier", "Dupont", "Lambert", "Bonnet",
 ];
 const CITIES: &[(&str, &str)] = &[
-    ("Paris", "75008"), ("Lyon", "69002"), ("Marseille", "13001"), ("Toulouse", "31000"),
-    ("Nice", "06000"), ("Nantes", "44000"), ("Strasbourg", "67000"), ("Montpellier", "34000"),
-    ("Bordeaux", "33000"), ("Lille", "59000"), ("Rennes", "35000"), ("Reims", "51100"),
-    ("Besançon", "25000"), ("Grenoble", "38000"), ("Dijon", "21000"), ("Angers", "49000"),
-    ("Nîmes", "30000"), ("Clermont-Ferrand", "63000"), ("Le Havre", "76600"), ("Orléans", "45000"),
+    ("Paris", "75008"),
+    ("Lyon", "69002"),
+    ("Marseille", "13001"),
+    ("Toulouse", "31000"),
+    ("Nice", "06000"),
+    ("Nantes", "44000"),
+    ("Strasbourg", "67000"),
+    ("Montpellier", "34000"),
+    ("Bordeaux", "33000"),
+    ("Lille", "59000"),
+    ("Rennes", "35000"),
+    ("Reims", "51100"),
+    ("Besançon", "25000"),
+    ("Grenoble", "38000"),
+    ("Dijon", "21000"),
+    ("Angers", "49000"),
+    ("Nîmes", "30000"),
+    ("Clermont-Ferrand", "63000"),
+    ("Le Havre", "76600"),
+    ("Orléans", "45000"),
 ];
 const SECTORS: &[&str] = &[
-    "Agroalimentaire", "BTP", "Commerce de détail", "Conseil", "Énergie", "Hôtellerie",
-    "Industrie", "Informatique", "Logistique", "Santé", "Services financiers", "Transport",
+    "Agroalimentaire",
+    "BTP",
+    "Commerce de détail",
+    "Conseil",
+    "Énergie",
+    "Hôtellerie",
+    "Industrie",
+    "Informatique",
+    "Logistique",
+    "Santé",
+    "Services financiers",
+    "Transport",
 ];
 const COMPANY_WORDS: &[&str] = &[
-    "Atelier", "Groupe", "Société", "Compagnie", "Maison", "Établissements", "Cabinet", "Bureau",
+    "Atelier",
+    "Groupe",
+    "Société",
+    "Compagnie",
+    "Maison",
+    "Établissements",
+    "Cabinet",
+    "Bureau",
 ];
 const COMPANY_NAMES: &[&str] = &[
-    "du Rhône", "des Alpes", "Lumière", "Horizon", "Atlantique", "Méditerranée", "du Nord",
-    "Vauban", "Saint-Michel", "des Vosges", "Bellevue", "Montaigne", "Garonne", "Loire", "Cévennes",
+    "du Rhône",
+    "des Alpes",
+    "Lumière",
+    "Horizon",
+    "Atlantique",
+    "Méditerranée",
+    "du Nord",
+    "Vauban",
+    "Saint-Michel",
+    "des Vosges",
+    "Bellevue",
+    "Montaigne",
+    "Garonne",
+    "Loire",
+    "Cévennes",
 ];
 const PRODUCTS: &[(&str, f64)] = &[
-    ("Hébergement cloud", 420.0), ("Licence ERP", 1250.0), ("Maintenance", 310.0),
-    ("Support premium", 690.0), ("Téléphonie", 85.0), ("Sauvegarde", 160.0),
-    ("Formation", 900.0), ("Cybersécurité", 540.0),
+    ("Hébergement cloud", 420.0),
+    ("Licence ERP", 1250.0),
+    ("Maintenance", 310.0),
+    ("Support premium", 690.0),
+    ("Téléphonie", 85.0),
+    ("Sauvegarde", 160.0),
+    ("Formation", 900.0),
+    ("Cybersécurité", 540.0),
 ];
 const METHODS: &[&str] = &["virement", "prélèvement", "carte", "chèque"];
 const DOC_KINDS: &[(&str, &str)] = &[
-    ("contrat", "Contrat signé"), ("facture", "Facture"), ("devis", "Devis"),
-    ("kbis", "Extrait Kbis"), ("rib", "RIB"), ("avenant", "Avenant"),
+    ("contrat", "Contrat signé"),
+    ("facture", "Facture"),
+    ("devis", "Devis"),
+    ("kbis", "Extrait Kbis"),
+    ("rib", "RIB"),
+    ("avenant", "Avenant"),
 ];
 const NOTES: &[&str] = &[
     "Rendez-vous téléphonique : le client souhaite revoir son offre avant la fin du trimestre.",
@@ -137,11 +191,20 @@ pub async fn create(path: &Path, force: bool) -> Result<DemoSummary, DemoError> 
         .await
         .map_err(|e| create(&e))?;
     let mut tx = conn.begin().await.map_err(|e| create(&e))?;
-    sqlx::raw_sql(SCHEMA).execute(&mut *tx).await.map_err(|e| create(&e))?;
+    sqlx::raw_sql(SCHEMA)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| create(&e))?;
     let mut rng = StdRng::seed_from_u64(20_251_122);
     let mut counts = Vec::new();
 
-    let teams = ["Ventes Nord", "Ventes Sud", "Grands comptes", "Support", "Recouvrement"];
+    let teams = [
+        "Ventes Nord",
+        "Ventes Sud",
+        "Grands comptes",
+        "Support",
+        "Recouvrement",
+    ];
     let users = 14;
     for id in 1..=users {
         let first = FIRST.choose(&mut rng).copied().unwrap_or("Camille");
@@ -195,7 +258,9 @@ pub async fn create(path: &Path, force: bool) -> Result<DemoSummary, DemoError> 
             let (product, base) = *PRODUCTS.choose(&mut rng).unwrap_or(&("Maintenance", 300.0));
             let starts = date(&mut rng, 2019, 2025);
             let months = rng.random_range(6..=48);
-            let ends = starts.checked_add_months(chrono::Months::new(months)).unwrap_or(starts);
+            let ends = starts
+                .checked_add_months(chrono::Months::new(months))
+                .unwrap_or(starts);
             let today = chrono::NaiveDate::from_ymd_opt(2025, 11, 1).unwrap_or_default();
             let status = if ends < today {
                 "clos"
@@ -219,13 +284,25 @@ pub async fn create(path: &Path, force: bool) -> Result<DemoSummary, DemoError> 
                 .map_err(|e| create(&e))?;
             for m in 0..rng.random_range(2..=6) {
                 payment_id += 1;
-                let due = starts.checked_add_months(chrono::Months::new(m * 3)).unwrap_or(starts);
+                let due = starts
+                    .checked_add_months(chrono::Months::new(m * 3))
+                    .unwrap_or(starts);
                 let late = rng.random_bool(0.12);
                 let unpaid = rng.random_bool(0.05);
                 let paid = (!unpaid).then(|| {
-                    due + chrono::Duration::days(if late { rng.random_range(15..90) } else { rng.random_range(0..10) })
+                    due + chrono::Duration::days(if late {
+                        rng.random_range(15..90)
+                    } else {
+                        rng.random_range(0..10)
+                    })
                 });
-                let pstatus = if unpaid { "impayé" } else if late { "payé en retard" } else { "payé" };
+                let pstatus = if unpaid {
+                    "impayé"
+                } else if late {
+                    "payé en retard"
+                } else {
+                    "payé"
+                };
                 sqlx::query("INSERT INTO payments VALUES ($1, $2, $3, $4, $5, $6, $7)")
                     .bind(payment_id)
                     .bind(contract_id)

@@ -9,11 +9,16 @@
 pub mod demo;
 pub mod exec;
 pub mod extract;
+pub mod oracle;
 pub mod render;
 pub mod validate;
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
+
+use crate::config::{DatabaseUrl, Target, TargetKind};
+use exec::{ExecError, Executor};
 
 /// The SQL dialect of an Execute target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
@@ -59,4 +64,48 @@ impl FromStr for Dialect {
             )),
         }
     }
+}
+
+/// Connects to an Execute target.
+///
+/// # Errors
+/// [`ExecError::Unavailable`] saying what is missing: the demo file (and
+/// how to create it), the server, or the Oracle client library.
+pub async fn open_target(target: &Target) -> Result<Arc<dyn Executor>, ExecError> {
+    Ok(match &target.kind {
+        TargetKind::Sqlite(path) => {
+            if !path.exists() {
+                let hint = if target.name == "demo" {
+                    " (create it with `pstral demo init`)"
+                } else {
+                    ""
+                };
+                return Err(ExecError::Unavailable(format!(
+                    "{} does not exist{hint}",
+                    path.display()
+                )));
+            }
+            Arc::new(exec::SqliteExecutor::open(path).await?)
+        }
+        TargetKind::Postgres(DatabaseUrl::Postgres(url)) => {
+            Arc::new(exec::PostgresExecutor::connect(url.as_str()).await?)
+        }
+        TargetKind::Postgres(DatabaseUrl::Sqlite(path)) => {
+            Arc::new(exec::SqliteExecutor::open(path).await?)
+        }
+        TargetKind::Oracle {
+            user,
+            password,
+            connect,
+        } => {
+            use secrecy::ExposeSecret;
+            let password = password
+                .as_ref()
+                .map(|p| p.0.expose_secret().to_owned())
+                .unwrap_or_default();
+            Arc::new(
+                oracle::OracleExecutor::connect(user.clone(), password, connect.clone()).await?,
+            )
+        }
+    })
 }

@@ -22,22 +22,23 @@ use url::Url;
 use crate::support::TestDb;
 use crate::support::fake_ollama::{End, FakeOllama, Script};
 
-const MODEL: &str = "qwen2.5-coder:7b";
+pub(crate) const MODEL: &str = "qwen2.5-coder:7b";
 
-struct Harness {
-    _db: TestDb,
-    bot: Bot,
+pub(crate) struct Harness {
+    pub(crate) db: TestDb,
+    pub(crate) bot: Bot,
     audit: Audit,
-    platform: Arc<RecordingPlatform>,
+    pub(crate) platform: Arc<RecordingPlatform>,
     llm: Llm,
     asked: std::sync::atomic::AtomicU64,
 }
 
-struct Options {
-    limits: Limits,
-    timeouts: Timeouts,
-    concurrency: usize,
-    max_history: u32,
+pub(crate) struct Options {
+    pub(crate) limits: Limits,
+    pub(crate) timeouts: Timeouts,
+    pub(crate) concurrency: usize,
+    pub(crate) max_history: u32,
+    pub(crate) sql: Option<pstral::bot::SqlRuntime>,
 }
 
 impl Default for Options {
@@ -57,15 +58,16 @@ impl Default for Options {
             },
             concurrency: 1,
             max_history: 10,
+            sql: None,
         }
     }
 }
 
-fn who(n: u64) -> PlatformIdentity {
+pub(crate) fn who(n: u64) -> PlatformIdentity {
     format!("discord:{n}").parse().unwrap()
 }
 
-fn channel() -> Place {
+pub(crate) fn channel() -> Place {
     Place {
         platform: "discord".parse().unwrap(),
         channel: "1100".to_owned(),
@@ -75,7 +77,7 @@ fn channel() -> Place {
 }
 
 impl Harness {
-    async fn new(endpoints: &[String], options: Options) -> Self {
+    pub(crate) async fn new(endpoints: &[String], options: Options) -> Self {
         let db = TestDb::sqlite().await;
         let audit = Audit::new(db.store.clone());
         let directory = Directory::new(
@@ -87,11 +89,13 @@ impl Harness {
             },
         )
         .with_audit(audit.clone());
-        for (n, name) in [(1, "ana"), (2, "bob")] {
-            directory
-                .add_user(name, Role::Executor, Actor::cli())
-                .await
-                .unwrap();
+        let people = [
+            (1, "ana", Role::Executor),
+            (2, "bob", Role::Executor),
+            (3, "carl", Role::Viewer),
+        ];
+        for (n, name, role) in people {
+            directory.add_user(name, role, Actor::cli()).await.unwrap();
             directory.link(name, &who(n), Actor::cli()).await.unwrap();
         }
         let clients = endpoints
@@ -124,10 +128,15 @@ impl Harness {
                 prompts_dir: None,
             },
             lang: Lang::En,
-            sql_dialect: pstral::sql::Dialect::Oracle,
+            sql_dialect: options
+                .sql
+                .as_ref()
+                .map_or(pstral::sql::Dialect::Oracle, |s| s.policy.dialect),
+            sql: options.sql,
+            sql_unavailable: None,
         });
         Self {
-            _db: db,
+            db,
             bot,
             audit,
             platform: Arc::new(RecordingPlatform::new("discord", options.limits)),
@@ -136,7 +145,12 @@ impl Harness {
         }
     }
 
-    fn question(&self, author: u64, text: &str, in_reply_to: Option<&str>) -> InboundEvent {
+    pub(crate) fn question(
+        &self,
+        author: u64,
+        text: &str,
+        in_reply_to: Option<&str>,
+    ) -> InboundEvent {
         let n = self
             .asked
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -152,7 +166,7 @@ impl Harness {
         }
     }
 
-    async fn ask(&self, author: u64, text: &str) {
+    pub(crate) async fn ask(&self, author: u64, text: &str) {
         let event = self.question(author, text, None);
         self.bot.handle(self.platform.clone(), event).await;
     }
@@ -164,11 +178,11 @@ impl Harness {
     }
 
     /// The bot's messages (its posts), with their current text.
-    fn answers(&self) -> Vec<(MessageRef, String)> {
+    pub(crate) fn answers(&self) -> Vec<(MessageRef, String)> {
         self.platform.messages()
     }
 
-    async fn audited(&self, kind: &str) -> Vec<Value> {
+    pub(crate) async fn audited(&self, kind: &str) -> Vec<Value> {
         self.audit
             .list(&AuditFilter::default(), Order::OldestFirst, 1000)
             .await

@@ -8,6 +8,7 @@ mod answers;
 mod audit;
 mod cli;
 mod conversation;
+mod execute;
 mod execution;
 mod identity;
 mod sql_corpus;

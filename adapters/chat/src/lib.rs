@@ -240,6 +240,9 @@ pub enum Command {
     Export(String),
     /// Link this chat account with an invite code.
     Link(String),
+    /// Run statement N of the latest answer here (`run N`), as the Execute
+    /// control does.
+    Run(u32),
     Help,
 }
 

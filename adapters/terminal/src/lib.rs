@@ -4,8 +4,8 @@
 //! A terminal cannot edit what it printed, so an edit that extends the text
 //! on screen prints only what is new (the answer appears as it streams), an
 //! edit of a one-line status rewrites that line, and any other edit prints
-//! the message again. Commands start with `/`: `/mode sql|chat`, `/stop`,
-//! `/export [json]`, `/help`, `/quit`.
+//! the message again. Commands start with `/`: `/mode sql|chat`, `/run N`,
+//! `/stop`, `/export [json]`, `/help`, `/quit`.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -49,8 +49,14 @@ pub fn parse_line(line: &str) -> Input {
         "export" => Input::Command(Command::Export(rest)),
         "help" => Input::Command(Command::Help),
         "link" => Input::Command(Command::Link(rest)),
+        "run" => match rest.parse::<u32>() {
+            Ok(n) if n > 0 => Input::Command(Command::Run(n)),
+            _ => Input::Unknown(
+                "/run takes the number of a query shown with its answer, such as /run 1".to_owned(),
+            ),
+        },
         other => Input::Unknown(format!(
-            "unknown command /{other}: the commands are /mode sql|chat, /stop, /export [json], /help, /quit"
+            "unknown command /{other}: the commands are /mode sql|chat, /run N, /stop, /export [json], /help, /quit"
         )),
     }
 }
@@ -318,7 +324,9 @@ mod tests {
         assert_eq!(parse_line("/stop"), Input::Command(Command::Stop));
         assert_eq!(parse_line("/quit"), Input::Quit);
         assert_eq!(parse_line("   "), Input::Empty);
-        assert!(matches!(parse_line("/run 1"), Input::Unknown(help) if help.contains("/mode")));
+        assert_eq!(parse_line("/run 2"), Input::Command(Command::Run(2)));
+        assert!(matches!(parse_line("/run x"), Input::Unknown(help) if help.contains("/run 1")));
+        assert!(matches!(parse_line("/nope"), Input::Unknown(help) if help.contains("/mode")));
     }
 
     #[tokio::test]

@@ -1,0 +1,270 @@
+//! Execute end to end: the model answers with SQL, the bot checks and offers
+//! it, a permitted user runs it on the demo CRM (SQLite), and the rows come
+//! back as a preview and CSV/XLSX attachments, everything audited.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use pstral::bot::SqlRuntime;
+use pstral::sql::Dialect;
+use pstral::sql::exec::{Limits, SqliteExecutor};
+use pstral::sql::validate::Policy;
+use pstral_chat::{Command, ControlKind, InboundEvent, MessageRef, OutboundAction};
+
+use crate::answers::{Harness, MODEL, Options, channel, who};
+use crate::support::fake_ollama::{FakeOllama, Script};
+
+struct Demo {
+    _dir: tempfile::TempDir,
+    runtime: SqlRuntime,
+}
+
+async fn demo() -> Demo {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("demo.db");
+    pstral::sql::demo::create(&path, false).await.unwrap();
+    let runtime = SqlRuntime {
+        policy: Policy::new(Dialect::Sqlite),
+        executor: Arc::new(SqliteExecutor::open(&path).await.unwrap()),
+        limits: Limits {
+            row_cap: 50,
+            timeout: Duration::from_secs(10),
+        },
+        preview_rows: 5,
+        csv_bom: true,
+        explain: true,
+    };
+    Demo { _dir: dir, runtime }
+}
+
+async fn harness(fake: &FakeOllama) -> (Demo, Harness) {
+    let demo = demo().await;
+    let options = Options {
+        sql: Some(demo.runtime.clone()),
+        ..Options::default()
+    };
+    let h = Harness::new(&[fake.url()], options).await;
+    (demo, h)
+}
+
+const ANSWER: &str = "Voici les clients de Lyon :\n```sql\nSELECT company, city FROM clients WHERE city = 'Lyon' ORDER BY company\n```\nElle renvoie leur raison sociale.";
+
+fn control_shown(h: &Harness) -> Option<(MessageRef, ControlKind)> {
+    h.platform
+        .actions()
+        .into_iter()
+        .find_map(|a| match a.action {
+            OutboundAction::ShowControl {
+                message,
+                control: c @ ControlKind::Execute { .. },
+            } => Some((message, c)),
+            _ => None,
+        })
+}
+
+fn attachments(h: &Harness) -> Vec<pstral_chat::Attachment> {
+    h.platform
+        .actions()
+        .into_iter()
+        .filter_map(|a| match a.action {
+            OutboundAction::Attach { attachment, .. } => Some(attachment),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_select_is_offered_then_run_by_an_executor_with_preview_and_files() {
+    let fake = FakeOllama::start(&[MODEL]).await;
+    fake.then(Script::answer(ANSWER));
+    let (_demo, h) = harness(&fake).await;
+    h.ask(1, "Quels sont nos clients à Lyon ?").await;
+    let system = fake.requests()[0]["messages"][0]["content"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        system.contains("SQLite"),
+        "the prompt asks for the target's dialect: {system}"
+    );
+
+    let (message, control) = control_shown(&h).expect("Execute is offered");
+    assert_eq!(control, ControlKind::Execute { statement: 1 });
+    assert!(
+        h.answers()
+            .iter()
+            .any(|(_, t)| t.contains("Query 1 can be run"))
+    );
+    let validated = h.audited("sql_validated").await;
+    assert_eq!(validated[0]["accepted"], true);
+
+    let click = InboundEvent::Control {
+        actor: who(2),
+        message: message.clone(),
+        control,
+    };
+    h.bot.handle(h.platform.clone(), click).await;
+
+    let result = h
+        .answers()
+        .into_iter()
+        .map(|(_, t)| t)
+        .find(|t| t.contains("```text"))
+        .expect("a preview");
+    assert!(
+        result.contains("company") && result.contains("Lyon"),
+        "{result}"
+    );
+    assert!(
+        result.starts_with("First 5 of ") || result.contains("rows:"),
+        "{result}"
+    );
+    let files = attachments(&h);
+    let csv = files
+        .iter()
+        .find(|a| a.file_name.ends_with(".csv"))
+        .expect("a CSV");
+    let csv_text = String::from_utf8(csv.bytes.clone()).unwrap();
+    assert!(
+        csv_text.starts_with("\u{feff}company,city\r\n"),
+        "{csv_text:.80}"
+    );
+    assert!(
+        csv_text
+            .lines()
+            .skip(1)
+            .all(|l| l.ends_with(",Lyon\r") || l.ends_with(",Lyon") || l.is_empty())
+    );
+    let xlsx = files
+        .iter()
+        .find(|a| a.file_name.ends_with(".xlsx"))
+        .expect("an XLSX");
+    assert_eq!(&xlsx.bytes[..2], b"PK");
+
+    let requested = h.audited("execute_requested").await;
+    assert_eq!(requested.len(), 1);
+    assert_eq!(
+        requested[0]["text"],
+        "SELECT company, city FROM clients WHERE city = 'Lyon' ORDER BY company"
+    );
+    let result = h.audited("execute_result").await;
+    assert_eq!(result[0]["error"], serde_json::Value::Null);
+    assert!(result[0]["rows"].as_u64().unwrap() > 0);
+    assert_eq!(result[0]["columns"], 2);
+    // The request was recorded before the result.
+    let all = h.db.store.clone();
+    let events = pstral::audit::Audit::new(all)
+        .list(&Default::default(), pstral::audit::Order::OldestFirst, 1000)
+        .await
+        .unwrap();
+    let pos = |k: &str| events.iter().position(|e| e.kind == k).unwrap();
+    assert!(pos("execute_requested") < pos("execute_result"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_clicker_is_authorized_not_the_asker() {
+    let fake = FakeOllama::start(&[MODEL]).await;
+    fake.then(Script::answer(ANSWER));
+    let (_demo, h) = harness(&fake).await;
+    h.ask(1, "Clients à Lyon ?").await;
+    let (message, control) = control_shown(&h).unwrap();
+    // carl is a viewer: he may chat, not run SQL.
+    let click = InboundEvent::Control {
+        actor: who(3),
+        message,
+        control,
+    };
+    h.bot.handle(h.platform.clone(), click).await;
+    let said: Vec<String> = h.answers().into_iter().map(|(_, t)| t).collect();
+    assert!(
+        said.last().unwrap().contains("needs the executor role"),
+        "{said:#?}"
+    );
+    assert!(
+        h.audited("execute_requested").await.is_empty(),
+        "nothing ran"
+    );
+    assert_eq!(h.audited("access_refused").await[0]["needed"], "executor");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_n_runs_the_latest_statement_n_here() {
+    let fake = FakeOllama::start(&[MODEL]).await;
+    fake.then(Script::answer(
+        "```sql\nSELECT COUNT(*) AS n FROM clients\n```",
+    ));
+    let (_demo, h) = harness(&fake).await;
+    h.ask(1, "Combien de clients ?").await;
+    let run = InboundEvent::Command {
+        author: who(1),
+        place: channel(),
+        message: None,
+        command: Command::Run(1),
+    };
+    h.bot.handle(h.platform.clone(), run).await;
+    let preview = h.answers().last().unwrap().1.clone();
+    assert!(
+        preview.starts_with("1 row:") && preview.contains("600"),
+        "{preview}"
+    );
+    let missing = InboundEvent::Command {
+        author: who(1),
+        place: channel(),
+        message: None,
+        command: Command::Run(7),
+    };
+    h.bot.handle(h.platform.clone(), missing).await;
+    assert!(h.answers().last().unwrap().1.contains("no query 7"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unsafe_or_broken_sql_is_explained_and_not_offered() {
+    let fake = FakeOllama::start(&[MODEL]).await;
+    fake.then(Script::answer("```sql\nDELETE FROM clients\n```"));
+    fake.then(Script::answer("```sql\nSELECT nom FROM clientz\n```"));
+    let (_demo, h) = harness(&fake).await;
+    h.ask(1, "Supprime tout").await;
+    assert!(
+        h.answers()
+            .last()
+            .unwrap()
+            .1
+            .contains("This query will not be run: it is not a SELECT but DELETE FROM")
+    );
+    h.ask(1, "Noms ?").await;
+    let said = h.answers().last().unwrap().1.clone();
+    assert!(
+        said.contains("does not accept it") && said.contains("clientz"),
+        "{said}"
+    );
+    assert!(control_shown(&h).is_none(), "no control for either");
+    let validated = h.audited("sql_validated").await;
+    assert_eq!(validated.len(), 2);
+    assert!(validated.iter().all(|v| v["accepted"] == false));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_click_is_judged_again_under_the_policy_of_the_moment() {
+    let fake = FakeOllama::start(&[MODEL]).await;
+    fake.then(Script::answer("```sql\nSELECT company FROM clients\n```"));
+    let demo = demo().await;
+    // The statement was accepted when offered…
+    let options = Options {
+        sql: Some(demo.runtime.clone()),
+        ..Options::default()
+    };
+    let h = Harness::new(&[fake.url()], options).await;
+    h.ask(1, "Sociétés ?").await;
+    let (message, control) = control_shown(&h).unwrap();
+    // …but the stored text is what runs, re-validated: tamper with it.
+    h.db.tamper("UPDATE statements SET sql_text = 'DELETE FROM clients'")
+        .await;
+    let click = InboundEvent::Control {
+        actor: who(1),
+        message,
+        control,
+    };
+    h.bot.handle(h.platform.clone(), click).await;
+    assert!(h.answers().last().unwrap().1.contains("not a SELECT"));
+    assert!(h.audited("execute_requested").await.is_empty());
+}
