@@ -94,6 +94,15 @@ pub enum SqlCommand {
         #[arg(default_value = "-")]
         file: PathBuf,
     },
+    /// Run one statement on a target, read-only, through the same checks and
+    /// audit as the bot; the rows as CSV on standard output.
+    Run {
+        /// The target, as named in [sql.targets.NAME] (default: sql.target).
+        #[arg(long)]
+        target: Option<String>,
+        #[arg(default_value = "-")]
+        file: PathBuf,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -295,10 +304,118 @@ fn sql_check(settings: &Settings, dialect: Option<pstral::sql::Dialect>, file: &
     }
 }
 
+/// `pstral sql run`: for operators, the same path as a click in the chat.
+async fn sql_run(
+    settings: &Settings,
+    target: Option<String>,
+    file: &Path,
+) -> anyhow::Result<ExitCode> {
+    use std::io::Read;
+    let mut text = String::new();
+    if file == Path::new("-") {
+        std::io::stdin().read_to_string(&mut text)?;
+    } else {
+        text = std::fs::read_to_string(file)
+            .with_context(|| format!("cannot read {}", file.display()))?;
+    }
+    let name = target.unwrap_or_else(|| settings.sql.target.name.clone());
+    let Some(target) = settings.sql.targets.iter().find(|t| t.name == name) else {
+        bail!("there is no target {name:?} in [sql.targets]");
+    };
+    let mut policy = settings.sql.policy.clone();
+    policy.dialect = target.dialect();
+    let valid = match pstral::sql::validate::validate(&text, &policy) {
+        Ok(v) => v,
+        Err(refusal) => {
+            eprintln!("refused: {refusal}");
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let store = open(settings).await?;
+    let audit = Audit::new(store.clone());
+    audit
+        .append(NewEvent::new(
+            EventKind::ExecuteRequested,
+            Actor::cli(),
+            json!({"target": name, "text": valid.text, "via": "cli"}),
+        ))
+        .await
+        .context("cannot record the execution, so it was not done")?;
+    let executor = pstral::sql::open_target(target).await;
+    let outcome = match executor {
+        Ok(executor) => {
+            let mut csv = pstral::sql::render::CsvSink::new(
+                std::io::BufWriter::new(std::io::stdout()),
+                false,
+            )?;
+            let outcome = executor.run(&valid, settings.sql.limits, &mut csv).await;
+            csv.finish()?;
+            outcome
+        }
+        Err(e) => Err(e),
+    };
+    let payload = match &outcome {
+        Ok(o) => {
+            json!({"target": name, "rows": o.rows, "columns": o.columns.len(), "truncated": o.truncated,
+                        "duration_ms": u64::try_from(o.duration.as_millis()).unwrap_or(u64::MAX), "error": null})
+        }
+        Err(e) => json!({"target": name, "rows": 0, "error": e.to_string()}),
+    };
+    audit
+        .append(NewEvent::new(
+            EventKind::ExecuteResult,
+            Actor::cli(),
+            payload,
+        ))
+        .await?;
+    store.close().await;
+    match outcome {
+        Ok(o) => {
+            eprintln!(
+                "{} rows{} in {:?}",
+                o.rows,
+                if o.truncated {
+                    " (cut at the row cap)"
+                } else {
+                    ""
+                },
+                o.duration
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
 fn check(settings: &Settings) -> ExitCode {
-    // Reaching here means every key validated; summarize what will run,
-    // without any secret.
+    // Reaching here means every key validated; what needs the machine (the
+    // Oracle client library) is checked too, then what will run is
+    // summarized, without any secret.
+    let oracle_targets: Vec<&str> = settings
+        .sql
+        .targets
+        .iter()
+        .filter(|t| t.dialect() == pstral::sql::Dialect::Oracle)
+        .map(|t| t.name.as_str())
+        .collect();
+    let mut oracle_client = None;
+    if !oracle_targets.is_empty() {
+        match pstral::sql::oracle::client_library() {
+            Ok(version) => oracle_client = Some(version),
+            Err(reason) => {
+                eprintln!("error: the configuration has 1 problem:");
+                eprintln!("  - sql.targets ({}): {reason}", oracle_targets.join(", "));
+                return ExitCode::FAILURE;
+            }
+        }
+    }
     println!("configuration OK");
+    if let Some(version) = oracle_client {
+        println!("  oracle:    client library {version}");
+    }
     println!("  language:  {}", settings.general.language);
     println!("  data dir:  {}", settings.general.data_dir.display());
     println!("  database:  {}", settings.database.url);
@@ -347,6 +464,7 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<ExitCo
         Command::Sql(SqlCommand::Check { dialect, file }) => {
             Ok(sql_check(&settings, dialect, &file))
         }
+        Command::Sql(SqlCommand::Run { target, file }) => sql_run(&settings, target, &file).await,
         Command::Conversation(ConversationCommand::Export { id, format }) => {
             let store = open(&settings).await?;
             let exported = Conversations::new(store.clone()).export(id, format).await;

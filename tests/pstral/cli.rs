@@ -518,3 +518,61 @@ fn sql_check_gives_its_verdict_and_exit_code() {
     let bad_flag = s.run(&["sql", "check", "--dialect", "mysql"]);
     assert_eq!(bad_flag.status.code(), Some(2));
 }
+
+#[test]
+fn sql_run_runs_on_a_target_through_the_same_checks_and_audit() {
+    let s = Scratch::new();
+    assert!(s.run(&["demo", "init"]).status.success());
+    let run = |sql: &str, extra: &[&str], env: &[(&str, &str)]| {
+        let mut args = vec!["sql", "run"];
+        args.extend_from_slice(extra);
+        let mut cmd = s.command(&args);
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(sql.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let out = run("SELECT COUNT(*) AS n FROM clients", &[], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "n\r\n600\r\n");
+    let refused = run("DELETE FROM clients", &[], &[]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        stderr(&refused).contains("not a query"),
+        "{}",
+        stderr(&refused)
+    );
+    let oracle = run(
+        "SELECT 1 FROM dual",
+        &["--target", "ora"],
+        &[(
+            "PSTRAL__SQL__TARGETS__ORA__URL",
+            "oracle://reader:x@127.0.0.1:1/FREEPDB1",
+        )],
+    );
+    assert_eq!(oracle.status.code(), Some(1));
+    assert!(
+        stderr(&oracle).contains("not reachable"),
+        "{}",
+        stderr(&oracle)
+    );
+    let kinds: Vec<serde_json::Value> =
+        stdout(&s.run(&["audit", "list", "--json", "--kind", "execute_result"]))
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+    assert_eq!(kinds.len(), 2, "the demo run and the failed Oracle run");
+    assert_eq!(kinds[0]["payload"]["rows"], 1);
+}

@@ -11,6 +11,7 @@ mod conversation;
 mod execute;
 mod execution;
 mod identity;
+mod oracle;
 mod sql_corpus;
 mod store;
 mod streaming;
