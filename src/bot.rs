@@ -42,6 +42,29 @@ pub struct SqlRuntime {
     pub csv_bom: bool,
     /// Compile each statement (EXPLAIN) before offering it.
     pub explain: bool,
+    /// The target's tables, as last read.
+    pub catalog: Arc<std::sync::RwLock<Arc<crate::sql::schema::Catalog>>>,
+    /// How much schema goes into a prompt, in tokens.
+    pub schema_budget: usize,
+}
+
+impl SqlRuntime {
+    /// Reads the target's catalogue again; returns how many tables it has.
+    ///
+    /// # Errors
+    /// When the target cannot be read; the previous catalogue stays.
+    pub async fn refresh_catalog(&self) -> Result<usize, crate::sql::exec::ExecError> {
+        let catalog = self.executor.catalog(&self.policy.allowed_schemas).await?;
+        let tables = catalog.tables.len();
+        *self.catalog.write().expect("never poisoned") = Arc::new(catalog);
+        Ok(tables)
+    }
+
+    /// The schema text for a question.
+    pub fn schema_for(&self, question: &str) -> String {
+        let catalog = Arc::clone(&self.catalog.read().expect("never poisoned"));
+        catalog.context_for(question, self.schema_budget)
+    }
 }
 
 /// Everything the bot needs to answer.
@@ -300,11 +323,15 @@ impl Bot {
         if let Err(e) = stored {
             tracing::error!(error = %e, "cannot store a question");
         }
+        let schema = match (&self.parts().sql, conversation.mode) {
+            (Some(sql), Mode::Sql) => sql.schema_for(q.text),
+            _ => String::new(),
+        };
         let system = self.parts().prompts.system(
             conversation.mode,
             self.lang(),
             self.parts().sql_dialect,
-            "",
+            &schema,
         );
         let messages = assemble(system, &history, q.text);
         let started = Instant::now();

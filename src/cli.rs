@@ -94,6 +94,13 @@ pub enum SqlCommand {
         #[arg(default_value = "-")]
         file: PathBuf,
     },
+    /// Print what the model is told of a target's schema (for a question, or all).
+    Schema {
+        #[arg(long)]
+        target: Option<String>,
+        /// Show the tables chosen for this question.
+        question: Option<String>,
+    },
     /// Run one statement on a target, read-only, through the same checks and
     /// audit as the bot; the rows as CSV on standard output.
     Run {
@@ -465,6 +472,25 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<ExitCo
             Ok(sql_check(&settings, dialect, &file))
         }
         Command::Sql(SqlCommand::Run { target, file }) => sql_run(&settings, target, &file).await,
+        Command::Sql(SqlCommand::Schema { target, question }) => {
+            let name = target.unwrap_or_else(|| settings.sql.target.name.clone());
+            let Some(target) = settings.sql.targets.iter().find(|t| t.name == name) else {
+                bail!("there is no target {name:?} in [sql.targets]");
+            };
+            let executor = pstral::sql::open_target(target).await?;
+            let catalog = executor
+                .catalog(&settings.sql.policy.allowed_schemas)
+                .await?;
+            match question {
+                Some(q) => print!("{}", catalog.context_for(&q, settings.sql.schema_budget)),
+                None => {
+                    for t in &catalog.tables {
+                        println!("{}", t.ddl());
+                    }
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Conversation(ConversationCommand::Export { id, format }) => {
             let store = open(&settings).await?;
             let exported = Conversations::new(store.clone()).export(id, format).await;
@@ -612,14 +638,35 @@ async fn sql_runtime(
     let executor = pstral::sql::open_target(target)
         .await
         .map_err(|e| e.to_string())?;
-    Ok(pstral::bot::SqlRuntime {
+    let runtime = pstral::bot::SqlRuntime {
         policy: settings.sql.policy.clone(),
         executor,
         limits: settings.sql.limits,
         preview_rows: settings.sql.preview_rows,
         csv_bom: settings.sql.csv_bom,
         explain: settings.sql.explain,
-    })
+        catalog: Default::default(),
+        schema_budget: settings.sql.schema_budget,
+    };
+    if let Err(e) = runtime.refresh_catalog().await {
+        terminal.notice(&format!(
+            "⚠️  Cannot read the target's schema ({e}); answers will not know its tables."
+        ));
+    }
+    // Read again on a schedule, so that new tables and columns are known.
+    let refreshed = runtime.clone();
+    let every = settings.sql.schema_refresh;
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(every);
+        ticks.tick().await;
+        loop {
+            ticks.tick().await;
+            if let Err(e) = refreshed.refresh_catalog().await {
+                tracing::warn!(error = %e, "cannot refresh the schema");
+            }
+        }
+    });
+    Ok(runtime)
 }
 
 /// The person at the terminal can already run every `pstral` command on this

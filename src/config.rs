@@ -240,6 +240,8 @@ pub struct SqlSettings {
     pub preview_rows: usize,
     pub csv_bom: bool,
     pub explain: bool,
+    pub schema_budget: usize,
+    pub schema_refresh: Duration,
 }
 
 /// An Execute target.
@@ -689,6 +691,8 @@ struct RawSql {
     preview_rows: i64,
     csv_bom: bool,
     explain: bool,
+    schema_budget: i64,
+    schema_refresh: String,
     targets: BTreeMap<String, RawTarget>,
     allowed_schemas: Vec<String>,
     denied_functions: Vec<String>,
@@ -968,6 +972,8 @@ impl Validator {
             preview_rows: self.whole("sql.preview_rows", raw.preview_rows, 0..=200) as usize,
             csv_bom: raw.csv_bom,
             explain: raw.explain,
+            schema_budget: self.whole("sql.schema_budget", raw.schema_budget, 0..=100_000) as usize,
+            schema_refresh: self.duration("sql.schema_refresh", &raw.schema_refresh),
         }
     }
 

@@ -98,6 +98,13 @@ pub trait Executor: Send + Sync {
     /// compile (unknown table or column, wrong types).
     async fn explain(&self, query: &Validated) -> Result<Plan, ExecError>;
 
+    /// The tables a query may read, for the model's prompt: those of
+    /// `schemas`, or of the account's own schema when it is empty.
+    ///
+    /// # Errors
+    /// [`ExecError`] when the catalogue cannot be read.
+    async fn catalog(&self, schemas: &[String]) -> Result<super::schema::Catalog, ExecError>;
+
     /// Runs the query read-only, streaming rows into `sink`.
     ///
     /// # Errors
@@ -186,6 +193,67 @@ fn sqlite_cell(row: &sqlx::sqlite::SqliteRow, i: usize) -> Result<Cell, sqlx::Er
 impl Executor for SqliteExecutor {
     fn dialect(&self) -> Dialect {
         Dialect::Sqlite
+    }
+
+    async fn catalog(&self, _schemas: &[String]) -> Result<super::schema::Catalog, ExecError> {
+        use super::schema::{Catalog, CatalogColumn, CatalogTable, ForeignKey};
+        let names: Vec<String> = sqlx::query_scalar(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(database)?;
+        let mut tables = Vec::new();
+        for name in names {
+            let quoted = name.replace('"', "\"\"");
+            let columns: Vec<(i64, String, String, i64, Option<String>, i64)> = sqlx::query_as(
+                sqlx::AssertSqlSafe(format!("PRAGMA table_info(\"{quoted}\")")),
+            )
+            .fetch_all(&self.pool)
+            .await
+            .map_err(database)?;
+            let fks: Vec<(i64, i64, String, String, Option<String>)> = sqlx::query_as(
+                sqlx::AssertSqlSafe(format!(
+                    "SELECT id, seq, \"table\", \"from\", \"to\" FROM pragma_foreign_key_list('{}')",
+                    name.replace('\'', "''")
+                )),
+            )
+            .fetch_all(&self.pool)
+            .await
+            .map_err(database)?;
+            tables.push(CatalogTable {
+                schema: None,
+                primary_key: columns
+                    .iter()
+                    .filter(|c| c.5 > 0)
+                    .map(|c| c.1.clone())
+                    .collect(),
+                foreign_keys: fks
+                    .into_iter()
+                    .map(|(_, _, table, from, to)| ForeignKey {
+                        columns: vec![from],
+                        table,
+                        ref_columns: vec![to.unwrap_or_else(|| "rowid".to_owned())],
+                    })
+                    .collect(),
+                columns: columns
+                    .into_iter()
+                    .map(|(_, name, type_name, notnull, _, _)| CatalogColumn {
+                        name,
+                        type_name: if type_name.is_empty() {
+                            "ANY".to_owned()
+                        } else {
+                            type_name
+                        },
+                        nullable: notnull == 0,
+                        comment: None,
+                    })
+                    .collect(),
+                name,
+                comment: None,
+            });
+        }
+        Ok(Catalog { tables })
     }
 
     async fn explain(&self, query: &Validated) -> Result<Plan, ExecError> {
@@ -312,56 +380,270 @@ impl PostgresExecutor {
     }
 }
 
-fn pg_cell(row: &sqlx::postgres::PgRow, i: usize) -> Result<Cell, sqlx::Error> {
+/// How a PostgreSQL column is rendered, chosen once per query rather than
+/// looked up by type name for every cell.
+#[derive(Debug, Clone, Copy)]
+enum PgKind {
+    Bool,
+    Int2,
+    Int4,
+    Int8,
+    Oid,
+    Float4,
+    Float8,
+    Numeric,
+    Date,
+    Time,
+    Timestamp,
+    Timestamptz,
+    Interval,
+    Bytea,
+    Json,
+    Uuid,
+    Text,
+    Other,
+}
+
+impl PgKind {
+    fn of(type_name: &str) -> Self {
+        match type_name {
+            "BOOL" => PgKind::Bool,
+            "INT2" => PgKind::Int2,
+            "INT4" => PgKind::Int4,
+            "INT8" => PgKind::Int8,
+            "OID" => PgKind::Oid,
+            "FLOAT4" => PgKind::Float4,
+            "FLOAT8" => PgKind::Float8,
+            "NUMERIC" => PgKind::Numeric,
+            "DATE" => PgKind::Date,
+            "TIME" => PgKind::Time,
+            "TIMESTAMP" => PgKind::Timestamp,
+            "TIMESTAMPTZ" => PgKind::Timestamptz,
+            "INTERVAL" => PgKind::Interval,
+            "BYTEA" => PgKind::Bytea,
+            "JSON" | "JSONB" => PgKind::Json,
+            "UUID" => PgKind::Uuid,
+            "TEXT" | "VARCHAR" | "BPCHAR" | "NAME" | "CHAR" | "CITEXT" | "UNKNOWN" => PgKind::Text,
+            _ => PgKind::Other,
+        }
+    }
+}
+
+fn pg_cell(row: &sqlx::postgres::PgRow, i: usize, kind: PgKind) -> Result<Cell, sqlx::Error> {
     use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+    use sqlx::Decode;
+    type Pg = sqlx::Postgres;
     let raw = row.try_get_raw(i)?;
     if raw.is_null() {
         return Ok(None);
     }
-    let kind = raw.type_info().name().to_owned();
-    Ok(Some(match kind.as_str() {
-        "BOOL" => row.try_get::<bool, _>(i)?.to_string(),
-        "INT2" => row.try_get::<i16, _>(i)?.to_string(),
-        "INT4" => row.try_get::<i32, _>(i)?.to_string(),
-        "INT8" => row.try_get::<i64, _>(i)?.to_string(),
-        "OID" => row
-            .try_get::<sqlx::postgres::types::Oid, _>(i)?
+    // Decoded from the value already in hand: the column's type was checked
+    // once, when its kind was chosen.
+    let decode_error = sqlx::Error::Decode;
+    Ok(Some(match kind {
+        PgKind::Bool => <bool as Decode<Pg>>::decode(raw)
+            .map_err(decode_error)?
+            .to_string(),
+        PgKind::Int2 => <i16 as Decode<Pg>>::decode(raw)
+            .map_err(decode_error)?
+            .to_string(),
+        PgKind::Int4 => <i32 as Decode<Pg>>::decode(raw)
+            .map_err(decode_error)?
+            .to_string(),
+        PgKind::Int8 => <i64 as Decode<Pg>>::decode(raw)
+            .map_err(decode_error)?
+            .to_string(),
+        PgKind::Oid => <sqlx::postgres::types::Oid as Decode<Pg>>::decode(raw)
+            .map_err(decode_error)?
             .0
             .to_string(),
-        "FLOAT4" => row.try_get::<f32, _>(i)?.to_string(),
-        "FLOAT8" => row.try_get::<f64, _>(i)?.to_string(),
-        "NUMERIC" => pg_numeric(raw.as_bytes().map_err(sqlx::Error::Decode)?)
-            .ok_or_else(|| sqlx::Error::Decode("a malformed NUMERIC".into()))?,
-        "DATE" => row.try_get::<NaiveDate, _>(i)?.to_string(),
-        "TIME" => row.try_get::<NaiveTime, _>(i)?.to_string(),
-        "TIMESTAMP" => row
-            .try_get::<NaiveDateTime, _>(i)?
-            .format("%Y-%m-%d %H:%M:%S%.f")
+        PgKind::Float4 => <f32 as Decode<Pg>>::decode(raw)
+            .map_err(decode_error)?
             .to_string(),
-        "TIMESTAMPTZ" => row
-            .try_get::<DateTime<Utc>, _>(i)?
-            .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
-        "INTERVAL" => {
-            let v = row.try_get::<sqlx::postgres::types::PgInterval, _>(i)?;
+        PgKind::Float8 => <f64 as Decode<Pg>>::decode(raw)
+            .map_err(decode_error)?
+            .to_string(),
+        PgKind::Numeric => pg_numeric(raw.as_bytes().map_err(decode_error)?)
+            .ok_or_else(|| sqlx::Error::Decode("a malformed NUMERIC".into()))?,
+        PgKind::Date => <NaiveDate as Decode<Pg>>::decode(raw)
+            .map_err(decode_error)?
+            .to_string(),
+        PgKind::Time => <NaiveTime as Decode<Pg>>::decode(raw)
+            .map_err(decode_error)?
+            .to_string(),
+        PgKind::Timestamp => {
+            let t = <NaiveDateTime as Decode<Pg>>::decode(raw).map_err(decode_error)?;
+            timestamp_text(t, false)
+        }
+        PgKind::Timestamptz => {
+            let t = <DateTime<Utc> as Decode<Pg>>::decode(raw).map_err(decode_error)?;
+            timestamp_text(t.naive_utc(), true)
+        }
+        PgKind::Interval => {
+            let v = <sqlx::postgres::types::PgInterval as Decode<Pg>>::decode(raw)
+                .map_err(decode_error)?;
             format!("{} months {} days {} µs", v.months, v.days, v.microseconds)
         }
-        "BYTEA" => hex_cell(&row.try_get::<Vec<u8>, _>(i)?),
-        "JSON" | "JSONB" => truncate_cell(row.try_get::<serde_json::Value, _>(i)?.to_string()),
-        "UUID" => row.try_get::<sqlx::types::Uuid, _>(i)?.to_string(),
-        "TEXT" | "VARCHAR" | "BPCHAR" | "NAME" | "CHAR" | "CITEXT" | "UNKNOWN" => {
-            truncate_cell(row.try_get::<String, _>(i)?)
-        }
-        other => match row.try_get::<String, _>(i) {
+        PgKind::Bytea => hex_cell(<&[u8] as Decode<Pg>>::decode(raw).map_err(decode_error)?),
+        PgKind::Json => truncate_cell(row.try_get::<serde_json::Value, _>(i)?.to_string()),
+        PgKind::Uuid => <sqlx::types::Uuid as Decode<Pg>>::decode(raw)
+            .map_err(decode_error)?
+            .to_string(),
+        PgKind::Text => truncate_cell(
+            <&str as Decode<Pg>>::decode(raw)
+                .map_err(decode_error)?
+                .to_owned(),
+        ),
+        PgKind::Other => match row.try_get::<String, _>(i) {
             Ok(text) => truncate_cell(text),
-            Err(_) => format!("({other} cannot be shown)"),
+            Err(_) => format!(
+                "({} cannot be shown)",
+                row.try_get_raw(i)?.type_info().name()
+            ),
         },
     }))
+}
+
+/// `YYYY-MM-DD HH:MM:SS[.ffffff]`, or with `utc` the RFC 3339 form
+/// `YYYY-MM-DDTHH:MM:SS[.ffffff]Z`; written by hand because a million of
+/// them through a format string cost more than the query.
+fn timestamp_text(t: chrono::NaiveDateTime, utc: bool) -> String {
+    use chrono::{Datelike, Timelike};
+    let mut s = String::with_capacity(27);
+    let num = |s: &mut String, n: u32, width: usize| {
+        let digits = n.to_string();
+        for _ in digits.len()..width {
+            s.push('0');
+        }
+        s.push_str(&digits);
+    };
+    let year = t.year();
+    if !(0..=9999).contains(&year) {
+        return if utc {
+            t.and_utc()
+                .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+        } else {
+            t.format("%Y-%m-%d %H:%M:%S%.f").to_string()
+        };
+    }
+    num(&mut s, year as u32, 4);
+    s.push('-');
+    num(&mut s, t.month(), 2);
+    s.push('-');
+    num(&mut s, t.day(), 2);
+    s.push(if utc { 'T' } else { ' ' });
+    num(&mut s, t.hour(), 2);
+    s.push(':');
+    num(&mut s, t.minute(), 2);
+    s.push(':');
+    num(&mut s, t.second(), 2);
+    let micros = t.nanosecond() / 1000;
+    if micros > 0 {
+        s.push('.');
+        let mut frac = format!("{micros:06}");
+        while frac.ends_with('0') {
+            frac.pop();
+        }
+        s.push_str(&frac);
+    }
+    if utc {
+        s.push('Z');
+    }
+    s
 }
 
 #[async_trait::async_trait]
 impl Executor for PostgresExecutor {
     fn dialect(&self) -> Dialect {
         Dialect::Postgres
+    }
+
+    async fn catalog(&self, schemas: &[String]) -> Result<super::schema::Catalog, ExecError> {
+        use super::schema::{Catalog, CatalogColumn, CatalogTable, ForeignKey};
+        let schemas: Vec<String> = if schemas.is_empty() {
+            vec!["public".to_owned()]
+        } else {
+            schemas.iter().map(|s| s.to_lowercase()).collect()
+        };
+        type ColumnRow = (
+            String,
+            String,
+            String,
+            String,
+            bool,
+            Option<String>,
+            Option<String>,
+        );
+        let columns: Vec<ColumnRow> = sqlx::query_as(
+            "SELECT c.table_schema::text, c.table_name::text, c.column_name::text, c.data_type::text, \
+                    c.is_nullable = 'YES', \
+                    col_description(format('%I.%I', c.table_schema, c.table_name)::regclass, c.ordinal_position::int), \
+                    obj_description(format('%I.%I', c.table_schema, c.table_name)::regclass, 'pg_class') \
+             FROM information_schema.columns c \
+             JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name \
+             WHERE t.table_type IN ('BASE TABLE', 'VIEW') AND c.table_schema = ANY($1) \
+             ORDER BY 1, 2, c.ordinal_position",
+        )
+        .bind(&schemas)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(database)?;
+        let keys: Vec<(String, String, String, String, Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT tc.table_schema::text, tc.table_name::text, kcu.column_name::text, tc.constraint_type::text, \
+                    ccu.table_name::text, ccu.column_name::text \
+             FROM information_schema.table_constraints tc \
+             JOIN information_schema.key_column_usage kcu \
+               ON kcu.constraint_schema = tc.constraint_schema AND kcu.constraint_name = tc.constraint_name \
+             LEFT JOIN information_schema.constraint_column_usage ccu \
+               ON tc.constraint_type = 'FOREIGN KEY' AND ccu.constraint_schema = tc.constraint_schema \
+              AND ccu.constraint_name = tc.constraint_name \
+             WHERE tc.constraint_type IN ('PRIMARY KEY', 'FOREIGN KEY') AND tc.table_schema = ANY($1)",
+        )
+        .bind(&schemas)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(database)?;
+        let mut tables: Vec<CatalogTable> = Vec::new();
+        for (schema, table, column, data_type, nullable, comment, table_comment) in columns {
+            if tables.last().is_none_or(|t| {
+                t.name != table || t.schema.as_deref().unwrap_or("public") != schema
+            }) {
+                tables.push(CatalogTable {
+                    schema: (schema != "public").then(|| schema.clone()),
+                    name: table.clone(),
+                    comment: table_comment,
+                    columns: Vec::new(),
+                    primary_key: Vec::new(),
+                    foreign_keys: Vec::new(),
+                });
+            }
+            if let Some(t) = tables.last_mut() {
+                t.columns.push(CatalogColumn {
+                    name: column,
+                    type_name: data_type,
+                    nullable,
+                    comment,
+                });
+            }
+        }
+        for (schema, table, column, kind, ref_table, ref_column) in keys {
+            let Some(t) = tables
+                .iter_mut()
+                .find(|t| t.name == table && t.schema.as_deref().unwrap_or("public") == schema)
+            else {
+                continue;
+            };
+            match (kind.as_str(), ref_table, ref_column) {
+                ("PRIMARY KEY", _, _) => t.primary_key.push(column),
+                (_, Some(ref_table), Some(ref_column)) => t.foreign_keys.push(ForeignKey {
+                    columns: vec![column],
+                    table: ref_table,
+                    ref_columns: vec![ref_column],
+                }),
+                _ => {}
+            }
+        }
+        Ok(Catalog { tables })
     }
 
     async fn explain(&self, query: &Validated) -> Result<Plan, ExecError> {
@@ -402,6 +684,7 @@ impl Executor for PostgresExecutor {
             })
             .collect();
         sink.columns(&columns)?;
+        let kinds: Vec<PgKind> = columns.iter().map(|c| PgKind::of(&c.type_name)).collect();
         let mut count = 0u64;
         let mut truncated = false;
         {
@@ -413,8 +696,10 @@ impl Executor for PostgresExecutor {
                     truncated = true;
                     break;
                 }
-                let cells = (0..row.len())
-                    .map(|i| pg_cell(&row, i))
+                let cells = kinds
+                    .iter()
+                    .enumerate()
+                    .map(|(i, kind)| pg_cell(&row, i, *kind))
                     .collect::<Result<Vec<_>, _>>()
                     .map_err(database)?;
                 sink.row(cells)?;
@@ -449,43 +734,55 @@ fn pg_numeric(bytes: &[u8]) -> Option<String> {
         0xF000 => return Some("-Infinity".into()),
         _ => {}
     }
-    let digits: Vec<u16> = (0..ndigits)
-        .map(|k| word(8 + 2 * k))
-        .collect::<Option<_>>()?;
+    if bytes.len() < 8 + 2 * ndigits {
+        return None;
+    }
     // Base-10000 digits; digit k has weight `weight - k`.
     let digit_at = |w: i32| -> u16 {
         let k = weight - w;
-        if k < 0 {
+        if k < 0 || k as usize >= ndigits {
             0
         } else {
-            digits.get(k as usize).copied().unwrap_or(0)
+            let at = 8 + 2 * k as usize;
+            u16::from_be_bytes([bytes[at], bytes[at + 1]])
         }
     };
-    let mut int_part = String::new();
-    for w in (0..=weight.max(0)).rev() {
-        if int_part.is_empty() {
-            if w <= weight && digit_at(w) != 0 || w == 0 {
-                int_part = digit_at(w).to_string();
-            }
-        } else {
-            int_part.push_str(&format!("{:04}", digit_at(w)));
-        }
-    }
-    let mut frac = String::new();
-    let mut w = -1;
-    while frac.len() < dscale {
-        frac.push_str(&format!("{:04}", digit_at(w)));
-        w -= 1;
-    }
-    frac.truncate(dscale);
-    let mut text = String::new();
+    let mut text = String::with_capacity(4 * (weight.max(0) as usize + 1) + dscale + 2);
     if sign == 0x4000 {
         text.push('-');
     }
-    text.push_str(&int_part);
+    let push4 = |text: &mut String, d: u16, skip_leading: bool| {
+        let ds = [d / 1000, d / 100 % 10, d / 10 % 10, d % 10];
+        let mut started = !skip_leading;
+        for (n, digit) in ds.iter().enumerate() {
+            if !started && *digit == 0 && n < 3 {
+                continue;
+            }
+            started = true;
+            text.push(char::from(b'0' + *digit as u8));
+        }
+    };
+    // The integer part: the first group without leading zeros.
+    let mut first = true;
+    for w in (0..=weight.max(0)).rev() {
+        push4(&mut text, digit_at(w), first);
+        first = false;
+    }
     if dscale > 0 {
         text.push('.');
-        text.push_str(&frac);
+        let mut written = 0;
+        let mut w = -1;
+        while written < dscale {
+            let d = digit_at(w);
+            for digit in [d / 1000, d / 100 % 10, d / 10 % 10, d % 10] {
+                if written == dscale {
+                    break;
+                }
+                text.push(char::from(b'0' + digit as u8));
+                written += 1;
+            }
+            w -= 1;
+        }
     }
     Some(text)
 }

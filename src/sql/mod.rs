@@ -11,6 +11,7 @@ pub mod exec;
 pub mod extract;
 pub mod oracle;
 pub mod render;
+pub mod schema;
 pub mod validate;
 
 use std::fmt;

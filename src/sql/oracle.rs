@@ -121,6 +121,78 @@ impl Executor for OracleExecutor {
         Dialect::Oracle
     }
 
+    async fn catalog(&self, schemas: &[String]) -> Result<super::schema::Catalog, ExecError> {
+        use super::schema::{Catalog, CatalogColumn, CatalogTable, ForeignKey};
+        let pool = Arc::clone(&self.pool);
+        let owners: Vec<String> = schemas.iter().map(|s| s.to_uppercase()).collect();
+        blocking(move || {
+            let conn = pool.get().map_err(classify)?;
+            conn.set_call_timeout(Some(Duration::from_secs(60))).map_err(classify)?;
+            // Without allowed schemas, the account's own (unqualified names).
+            let own = owners.is_empty();
+            let owners = if own {
+                vec![conn
+                    .query_row_as::<String>("SELECT SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA') FROM dual", &[])
+                    .map_err(classify)?]
+            } else {
+                owners
+            };
+            let mut tables: Vec<CatalogTable> = Vec::new();
+            for owner in &owners {
+                let rows = conn
+                    .query_as::<(String, String, String, String, Option<String>, Option<String>)>(
+                        "SELECT c.table_name, c.column_name, c.data_type, c.nullable, cc.comments, tc.comments \
+                         FROM all_tab_columns c \
+                         LEFT JOIN all_col_comments cc ON cc.owner = c.owner AND cc.table_name = c.table_name \
+                              AND cc.column_name = c.column_name \
+                         LEFT JOIN all_tab_comments tc ON tc.owner = c.owner AND tc.table_name = c.table_name \
+                         WHERE c.owner = :1 ORDER BY c.table_name, c.column_id",
+                        &[owner],
+                    )
+                    .map_err(classify)?;
+                for row in rows {
+                    let (table, column, data_type, nullable, comment, table_comment) = row.map_err(classify)?;
+                    if tables.last().is_none_or(|t| t.name != table || t.schema.as_deref() != (!own).then_some(owner.as_str())) {
+                        tables.push(CatalogTable {
+                            schema: (!own).then(|| owner.clone()),
+                            name: table.clone(),
+                            comment: table_comment,
+                            columns: Vec::new(),
+                            primary_key: Vec::new(),
+                            foreign_keys: Vec::new(),
+                        });
+                    }
+                    if let Some(t) = tables.last_mut() {
+                        t.columns.push(CatalogColumn { name: column, type_name: data_type, nullable: nullable == "Y", comment });
+                    }
+                }
+                let keys = conn
+                    .query_as::<(String, String, String, Option<String>, Option<String>)>(
+                        "SELECT k.table_name, kc.column_name, k.constraint_type, rk.table_name, rkc.column_name \
+                         FROM all_constraints k \
+                         JOIN all_cons_columns kc ON kc.owner = k.owner AND kc.constraint_name = k.constraint_name \
+                         LEFT JOIN all_constraints rk ON rk.owner = k.r_owner AND rk.constraint_name = k.r_constraint_name \
+                         LEFT JOIN all_cons_columns rkc ON rkc.owner = rk.owner AND rkc.constraint_name = rk.constraint_name \
+                              AND rkc.position = kc.position \
+                         WHERE k.owner = :1 AND k.constraint_type IN ('P', 'R')",
+                        &[owner],
+                    )
+                    .map_err(classify)?;
+                for row in keys {
+                    let (table, column, kind, ref_table, ref_column) = row.map_err(classify)?;
+                    let Some(t) = tables.iter_mut().find(|t| t.name == table) else { continue };
+                    match (kind.as_str(), ref_table, ref_column) {
+                        ("P", _, _) => t.primary_key.push(column),
+                        (_, Some(rt), Some(rc)) => t.foreign_keys.push(ForeignKey { columns: vec![column], table: rt, ref_columns: vec![rc] }),
+                        _ => {}
+                    }
+                }
+            }
+            Ok(Catalog { tables })
+        })
+        .await
+    }
+
     async fn explain(&self, query: &Validated) -> Result<Plan, ExecError> {
         let pool = Arc::clone(&self.pool);
         let sql = query.text.clone();

@@ -33,7 +33,10 @@ async fn demo() -> Demo {
         preview_rows: 5,
         csv_bom: true,
         explain: true,
+        catalog: Default::default(),
+        schema_budget: 1500,
     };
+    runtime.refresh_catalog().await.unwrap();
     Demo { _dir: dir, runtime }
 }
 
