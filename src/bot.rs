@@ -344,13 +344,66 @@ impl Bot {
             && conversation.mode == Mode::Sql
             && streamed.ending == Ending::Complete
         {
-            self.offer_sql(platform, &user, q.author, &conversation, streamed)
+            let failures = self
+                .offer_sql(platform, &user, q.author, &conversation, streamed)
+                .await;
+            if !failures.is_empty() {
+                self.repair(
+                    platform,
+                    &user,
+                    q.author,
+                    &conversation,
+                    streamed,
+                    &messages,
+                    &failures,
+                )
+                .await;
+            }
+        }
+    }
+
+    /// Asks the model once to fix the SQL that could not be offered, with the
+    /// reasons; the repaired answer streams as a new reply and is judged
+    /// again, without a second repair.
+    #[allow(clippy::too_many_arguments)]
+    async fn repair(
+        &self,
+        platform: &dyn ChatPlatform,
+        user: &User,
+        author: &PlatformIdentity,
+        conversation: &Conversation,
+        streamed: &Streamed,
+        messages: &[crate::llm::ChatMessage],
+        failures: &[String],
+    ) {
+        use crate::llm::{ChatMessage, ChatRole};
+        let reasons = failures.join(" ");
+        let mut repair = messages.to_vec();
+        repair.push(ChatMessage::new(
+            ChatRole::Assistant,
+            streamed.answer.clone(),
+        ));
+        repair.push(ChatMessage::new(
+            ChatRole::User,
+            Text::RepairRequest { reasons: &reasons }.render(self.lang()),
+        ));
+        let last = &streamed.parts.last().expect("an answer has a part").message;
+        let started = Instant::now();
+        let answered = self
+            .answer(platform, &last.place, &last.id, user, &repair)
+            .await;
+        self.record_answer(user, author, &last.place, conversation, &answered, started)
+            .await;
+        if let Some(repaired) = &answered.streamed
+            && repaired.ending == Ending::Complete
+        {
+            self.offer_sql(platform, user, author, conversation, repaired)
                 .await;
         }
     }
 
     /// Judges each SQL block of a complete answer and offers those that may
-    /// run; says why for the others.
+    /// run; says why for the others, and returns those reasons (for a repair).
     async fn offer_sql(
         &self,
         platform: &dyn ChatPlatform,
@@ -358,10 +411,11 @@ impl Bot {
         author: &PlatformIdentity,
         conversation: &Conversation,
         streamed: &Streamed,
-    ) {
+    ) -> Vec<String> {
+        let mut failures = Vec::new();
         let blocks = crate::sql::extract::extract(&streamed.answer);
         if blocks.is_empty() {
-            return;
+            return failures;
         }
         let last = &streamed.parts.last().expect("an answer has a part").message;
         let place = &last.place;
@@ -376,25 +430,30 @@ impl Bot {
                 )
                 .await;
             }
-            return;
+            return failures;
         };
         for block in blocks {
             let verdict = crate::sql::validate::validate(&block.text, &sql.policy);
+            // Err((reason, whether the model could fix it)).
             let checked = match verdict {
-                Err(refusal) => Err(Text::SqlRefused(&refusal).render(self.lang())),
+                Err(refusal) => Err((Text::SqlRefused(&refusal).render(self.lang()), true)),
                 Ok(valid) if sql.explain => match sql.executor.explain(&valid).await {
                     Ok(plan) => Ok((valid, plan.rows.map(|r| r.max(0.0).round() as u64))),
-                    Err(crate::sql::exec::ExecError::Database(message)) => {
-                        Err(Text::SqlDoesNotCompile {
+                    Err(crate::sql::exec::ExecError::Database(message)) => Err((
+                        Text::SqlDoesNotCompile {
                             index: block.index,
                             message: &message,
                         }
-                        .render(self.lang()))
-                    }
-                    Err(e) => Err(Text::ExecuteUnavailable {
-                        reason: &e.to_string(),
-                    }
-                    .render(self.lang())),
+                        .render(self.lang()),
+                        true,
+                    )),
+                    Err(e) => Err((
+                        Text::ExecuteUnavailable {
+                            reason: &e.to_string(),
+                        }
+                        .render(self.lang()),
+                        false,
+                    )),
                 },
                 Ok(valid) => Ok((valid, None)),
             };
@@ -403,7 +462,7 @@ impl Bot {
                     true,
                     json!({"index": block.index, "text": valid.text, "estimated_rows": rows}),
                 ),
-                Err(reason) => (
+                Err((reason, _)) => (
                     false,
                     json!({"index": block.index, "text": block.text, "reason": reason}),
                 ),
@@ -416,11 +475,14 @@ impl Bot {
             if self.parts().audit.append(event).await.is_err() {
                 self.say(platform, place, Some(&last.id), Text::AuditUnavailable)
                     .await;
-                return;
+                return Vec::new();
             }
             match checked {
-                Err(reason) => {
+                Err((reason, repairable)) => {
                     let _ = platform.post(place, Some(&last.id), &reason).await;
+                    if repairable {
+                        failures.push(reason);
+                    }
                 }
                 Ok((valid, rows)) => {
                     let recorded = self
@@ -460,6 +522,7 @@ impl Bot {
                 }
             }
         }
+        failures
     }
 
     /// Runs a statement offered earlier, for `actor`, authorized now.

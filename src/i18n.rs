@@ -130,6 +130,10 @@ pub enum Text<'a> {
     ExecuteUnavailable {
         reason: &'a str,
     },
+    /// Sent to the model (not to a user): fix the query that failed.
+    RepairRequest {
+        reasons: &'a str,
+    },
 }
 
 impl Text<'_> {
@@ -354,6 +358,14 @@ impl Text<'_> {
             (Lang::Fr, Text::Running { index }) => format!("⏳ Exécution de la requête {index}…"),
             (Lang::En, Text::ExecFailed { reason }) => format!("⚠️ The query did not complete: {reason}."),
             (Lang::Fr, Text::ExecFailed { reason }) => format!("⚠️ La requête n'a pas abouti : {reason}."),
+            (Lang::En, Text::RepairRequest { reasons }) => format!(
+                "Your query cannot be run: {reasons} Write a corrected query that answers my \
+                 question, in a single ```sql block, followed by one sentence."
+            ),
+            (Lang::Fr, Text::RepairRequest { reasons }) => format!(
+                "Votre requête ne peut pas être exécutée : {reasons} Écrivez une requête corrigée qui \
+                 répond à ma question, dans un seul bloc ```sql, suivie d'une phrase."
+            ),
             (Lang::En, Text::ExecuteUnavailable { reason }) => {
                 format!("Queries cannot be run right now: {reason}.")
             }
@@ -480,6 +492,7 @@ mod tests {
             Text::Running { index: 3 },
             Text::ExecFailed { reason: "ana" },
             Text::ExecuteUnavailable { reason: "ana" },
+            Text::RepairRequest { reasons: "ana" },
             Text::LinkInDmOnly,
             Text::Help,
         ];

@@ -221,26 +221,63 @@ async fn run_n_runs_the_latest_statement_n_here() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn unsafe_or_broken_sql_is_explained_and_not_offered() {
+async fn a_refused_query_is_explained_repaired_once_and_the_repair_offered() {
     let fake = FakeOllama::start(&[MODEL]).await;
     fake.then(Script::answer("```sql\nDELETE FROM clients\n```"));
-    fake.then(Script::answer("```sql\nSELECT nom FROM clientz\n```"));
+    fake.then(Script::answer(
+        "```sql\nSELECT company FROM clients\n```\nLa liste des sociétés.",
+    ));
     let (_demo, h) = harness(&fake).await;
     h.ask(1, "Supprime tout").await;
+    let said: Vec<String> = h.answers().into_iter().map(|(_, t)| t).collect();
     assert!(
-        h.answers()
-            .last()
-            .unwrap()
-            .1
-            .contains("This query will not be run: it is not a SELECT but DELETE FROM")
+        said.iter()
+            .any(|t| t.contains("This query will not be run: it is not a SELECT but DELETE FROM")),
+        "{said:#?}"
     );
+    let requests = fake.requests();
+    assert_eq!(requests.len(), 2, "one repair");
+    let repair = requests[1]["messages"].as_array().unwrap();
+    let ask = repair.last().unwrap()["content"].as_str().unwrap();
+    assert!(
+        ask.contains("cannot be run") && ask.contains("DELETE"),
+        "{ask}"
+    );
+    assert_eq!(
+        repair[repair.len() - 2]["role"],
+        "assistant",
+        "the failed answer is in the repair's history"
+    );
+    assert_eq!(
+        control_shown(&h).map(|(_, c)| c),
+        Some(ControlKind::Execute { statement: 1 })
+    );
+    let validated = h.audited("sql_validated").await;
+    assert_eq!(
+        (
+            validated[0]["accepted"].clone(),
+            validated[1]["accepted"].clone()
+        ),
+        (false.into(), true.into())
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_query_that_still_fails_after_its_repair_is_explained_and_not_offered() {
+    let fake = FakeOllama::start(&[MODEL]).await;
+    fake.then(Script::answer("```sql\nSELECT nom FROM clientz\n```"));
+    fake.then(Script::answer("```sql\nSELECT nom FROM clientz2\n```"));
+    let (_demo, h) = harness(&fake).await;
     h.ask(1, "Noms ?").await;
-    let said = h.answers().last().unwrap().1.clone();
-    assert!(
-        said.contains("does not accept it") && said.contains("clientz"),
-        "{said}"
-    );
-    assert!(control_shown(&h).is_none(), "no control for either");
+    let said: Vec<String> = h.answers().into_iter().map(|(_, t)| t).collect();
+    let refusals: Vec<&String> = said
+        .iter()
+        .filter(|t| t.contains("does not accept it"))
+        .collect();
+    assert_eq!(refusals.len(), 2, "{said:#?}");
+    assert!(refusals[0].contains("clientz") && refusals[1].contains("clientz2"));
+    assert_eq!(fake.requests().len(), 2, "no second repair");
+    assert!(control_shown(&h).is_none());
     let validated = h.audited("sql_validated").await;
     assert_eq!(validated.len(), 2);
     assert!(validated.iter().all(|v| v["accepted"] == false));
