@@ -80,6 +80,11 @@ pub enum DemoCommand {
         /// Replace an existing file.
         #[arg(long)]
         force: bool,
+        /// Instead, write the same CRM as an Oracle init script (for the
+        /// docker compose `oracle` service), with a read-only account whose
+        /// password is read from PSTRAL_ORACLE_READER_PASSWORD.
+        #[arg(long, value_name = "FILE")]
+        oracle_script: Option<PathBuf>,
     },
 }
 
@@ -457,7 +462,18 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<ExitCo
             Ok(ExitCode::SUCCESS)
         }
         Command::Chat => chat(settings).await,
-        Command::Demo(DemoCommand::Init { path, force }) => {
+        Command::Demo(DemoCommand::Init {
+            oracle_script: Some(file),
+            ..
+        }) => {
+            let password = std::env::var("PSTRAL_ORACLE_READER_PASSWORD")
+                .context("set PSTRAL_ORACLE_READER_PASSWORD to the read-only account's password")?;
+            std::fs::write(&file, pstral::sql::demo::oracle_script(&password))
+                .with_context(|| format!("cannot write {}", file.display()))?;
+            println!("wrote the demo CRM for Oracle to {}", file.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Demo(DemoCommand::Init { path, force, .. }) => {
             let path = path
                 .or_else(|| demo_path(&settings))
                 .unwrap_or_else(|| PathBuf::from("data/demo.db"));
