@@ -614,26 +614,18 @@ impl Audit {
     ) -> Result<u64, AuditError> {
         let mut filter = filter.clone();
         let mut written = 0u64;
-        let mut sink = match format {
-            ExportFormat::Csv => {
-                let mut w = csv::Writer::from_writer(out);
-                w.write_record(CSV_HEADER)?;
-                Sink::Csv(Box::new(w))
-            }
-            ExportFormat::Jsonl => Sink::Jsonl(std::io::BufWriter::new(out)),
-        };
+        let mut out = std::io::BufWriter::new(out);
+        let mut first = true;
         loop {
             let page = self.list(&filter, Order::OldestFirst, PAGE as u32).await?;
-            for event in &page {
-                sink.write(event)?;
-                written += 1;
-            }
+            write_events(&page, format, std::mem::take(&mut first), &mut out)?;
+            written += page.len() as u64;
             match page.last() {
                 Some(last) if page.len() as i64 == PAGE => filter.after_seq = Some(last.seq),
                 _ => break,
             }
         }
-        sink.flush()?;
+        out.flush()?;
         Ok(written)
     }
 
@@ -845,31 +837,38 @@ async fn insert_records(store: &Store, records: &[StoredRecord]) -> Result<(), s
     Ok(())
 }
 
-/// Where [`Audit::export`] writes.
-enum Sink<W: Write> {
-    // Boxed: the CSV writer carries a large buffer inline.
-    Csv(Box<csv::Writer<W>>),
-    Jsonl(std::io::BufWriter<W>),
-}
-
-impl<W: Write> Sink<W> {
-    fn write(&mut self, event: &Event) -> Result<(), AuditError> {
-        match self {
-            Sink::Csv(w) => w.write_record(csv_row(event))?,
-            Sink::Jsonl(w) => {
-                serde_json::to_writer(&mut *w, event).map_err(std::io::Error::from)?;
-                w.write_all(b"\n")?;
+/// Writes `events` as JSON lines, or as CSV rows (after the header row when
+/// `header`): one page of an export.
+///
+/// # Errors
+/// When `out` cannot be written.
+pub fn write_events(
+    events: &[Event],
+    format: ExportFormat,
+    header: bool,
+    out: &mut impl Write,
+) -> Result<(), AuditError> {
+    match format {
+        ExportFormat::Jsonl => {
+            for event in events {
+                serde_json::to_writer(&mut *out, event).map_err(std::io::Error::from)?;
+                out.write_all(b"\n")?;
             }
         }
-        Ok(())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        match self {
-            Sink::Csv(w) => w.flush(),
-            Sink::Jsonl(w) => w.flush(),
+        ExportFormat::Csv => {
+            let mut writer = csv::WriterBuilder::new()
+                .has_headers(false)
+                .from_writer(out);
+            if header {
+                writer.write_record(CSV_HEADER)?;
+            }
+            for event in events {
+                writer.write_record(csv_row(event))?;
+            }
+            writer.flush()?;
         }
     }
+    Ok(())
 }
 
 const CSV_HEADER: [&str; 13] = [

@@ -17,8 +17,10 @@
 //! - [`i18n`]: every sentence a chat user reads, in English and French.
 //! - [`telemetry`]: logging and per-request spans.
 //! - [`bot`]: what happens for each event an adapter reports.
+//! - [`admin`]: the admin HTTP endpoint and its tokens.
 //! - [`app`]: wiring everything for `pstral run`.
 
+pub mod admin;
 pub mod app;
 pub mod audit;
 pub mod bot;

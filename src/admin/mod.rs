@@ -1,0 +1,522 @@
+//! The admin HTTP endpoint (axum), bound to 127.0.0.1 by default.
+//!
+//! - `GET /healthz`: the process is alive. `GET /readyz`: the own database,
+//!   each Ollama endpoint and the Execute target, each with its state and last
+//!   error (503 when one is down). `GET /metrics`: Prometheus text. No token.
+//! - `/api/…`: a bearer token of a local admin, checked on every call (a
+//!   revoked, expired or unknown token, or one whose user lost the admin role,
+//!   gets 401 and nothing else). Every call is attributed to its admin in the
+//!   audit; reads of the audit are audited before they happen.
+//!
+//! One [`ApiError`] maps failures to status codes; causes are logged, clients
+//! get a generic message for server errors.
+
+pub mod tokens;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Extension, Json};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::audit::{Actor, Audit, AuditFilter, EventKind, ExportFormat, NewEvent, Order};
+use crate::identity::{Directory, IdentityError, Role, User};
+use crate::llm::Llm;
+use crate::sql::exec::Executor;
+use crate::store::{Store, on_pool};
+use tokens::Tokens;
+
+/// What the admin endpoint serves from.
+#[derive(Clone)]
+pub struct AdminState {
+    pub store: Store,
+    pub audit: Audit,
+    pub directory: Directory,
+    pub tokens: Tokens,
+    pub llm: Option<Llm>,
+    /// The Execute target and its dialect, when one is configured.
+    pub target: Option<(String, crate::sql::Dialect, Arc<dyn Executor>)>,
+    pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
+}
+
+/// Why an API call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("unauthorized")]
+    Unauthorized,
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = match &self {
+            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Internal(cause) => {
+                tracing::error!(cause, "admin API failure");
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        };
+        if status == StatusCode::UNAUTHORIZED {
+            // Nothing else: not even why.
+            return status.into_response();
+        }
+        (status, Json(json!({"error": self.to_string()}))).into_response()
+    }
+}
+
+impl From<IdentityError> for ApiError {
+    fn from(e: IdentityError) -> Self {
+        match e {
+            IdentityError::UnknownUser(_) | IdentityError::NotLinked(_) => {
+                ApiError::NotFound(e.to_string())
+            }
+            IdentityError::UserExists(_) | IdentityError::AlreadyLinked { .. } => {
+                ApiError::Conflict(e.to_string())
+            }
+            IdentityError::BadName(_) => ApiError::BadRequest(e.to_string()),
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+fn internal(e: impl std::fmt::Display) -> ApiError {
+    ApiError::Internal(e.to_string())
+}
+
+/// The admin who made the call.
+#[derive(Clone, Debug)]
+struct Admin(User);
+
+impl Admin {
+    fn actor(&self) -> Actor {
+        Actor {
+            user_id: Some(self.0.id),
+            identity: format!("api:{}", self.0.name).parse().ok(),
+        }
+    }
+}
+
+/// The routes, on `state`.
+pub fn router(state: AdminState) -> Router {
+    let api = Router::new()
+        .route("/api/audit", get(audit_list))
+        .route("/api/audit/verify", get(audit_verify))
+        .route("/api/audit/export", get(audit_export))
+        .route("/api/users", get(users_list).post(users_create))
+        .route("/api/users/{name}", axum::routing::patch(users_update))
+        .route(
+            "/api/users/{name}/invites",
+            axum::routing::post(users_invite),
+        )
+        .route_layer(middleware::from_fn_with_state(state.clone(), authenticate));
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .route("/api/openapi.json", get(openapi))
+        .merge(api)
+        .with_state(state)
+}
+
+async fn authenticate(
+    State(state): State<AdminState>,
+    headers: HeaderMap,
+    mut request: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or(ApiError::Unauthorized)?;
+    let user = match state.tokens.authenticate(token).await {
+        Ok(user) => user,
+        Err(tokens::AuthError::Store(e)) => return Err(internal(e)),
+        Err(e) => {
+            tracing::info!(reason = %e, "admin API call refused");
+            return Err(ApiError::Unauthorized);
+        }
+    };
+    request.extensions_mut().insert(Admin(user));
+    Ok(next.run(request).await)
+}
+
+async fn readyz(State(state): State<AdminState>) -> Response {
+    let mut checks = Vec::new();
+    let db: Result<i64, sqlx::Error> = on_pool!(&state.store, pool => {
+        sqlx::query_scalar("SELECT 1").fetch_one(pool).await
+    });
+    checks.push(
+        json!({"name": "database", "state": if db.is_ok() { "up" } else { "down" },
+                       "error": db.err().map(|e| e.to_string())}),
+    );
+    if let Some(llm) = &state.llm {
+        for client in llm.endpoints() {
+            let probe =
+                tokio::time::timeout(std::time::Duration::from_secs(5), client.tags()).await;
+            let error = match probe {
+                Ok(Ok(_)) => None,
+                Ok(Err(e)) => Some(e.to_string()),
+                Err(_) => Some("no answer within 5 s".to_owned()),
+            };
+            checks.push(json!({"name": format!("ollama {}", client.endpoint()), "state": if error.is_none() { "up" } else { "down" }, "error": error}));
+        }
+    }
+    if let Some((name, dialect, executor)) = &state.target {
+        let trivial = match dialect {
+            crate::sql::Dialect::Oracle => "SELECT 1 FROM dual",
+            _ => "SELECT 1",
+        };
+        let error = match crate::sql::validate::validate(
+            trivial,
+            &crate::sql::validate::Policy::new(*dialect),
+        ) {
+            Ok(q) => executor.explain(&q).await.err().map(|e| e.to_string()),
+            Err(e) => Some(e.to_string()),
+        };
+        checks.push(json!({"name": format!("target {name}"), "state": if error.is_none() { "up" } else { "down" }, "error": error}));
+    }
+    let ready = checks.iter().all(|c| c["state"] == "up");
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, Json(json!({"ready": ready, "checks": checks}))).into_response()
+}
+
+async fn metrics(State(state): State<AdminState>) -> Response {
+    match &state.metrics {
+        Some(handle) => (
+            [(
+                header::CONTENT_TYPE,
+                "text/plain; version=0.0.4; charset=utf-8",
+            )],
+            handle.render(),
+        )
+            .into_response(),
+        None => (StatusCode::NOT_FOUND, "metrics are not enabled").into_response(),
+    }
+}
+
+/// The audit filters, as query parameters.
+#[derive(Debug, Default, Deserialize)]
+struct AuditQuery {
+    user: Option<String>,
+    kind: Option<String>,
+    platform: Option<String>,
+    channel: Option<String>,
+    since: Option<DateTime<Utc>>,
+    until: Option<DateTime<Utc>>,
+    text: Option<String>,
+    /// Events after this sequence number (the previous page's `next_cursor`).
+    cursor: Option<i64>,
+    limit: Option<u32>,
+    format: Option<String>,
+}
+
+impl AuditQuery {
+    async fn filter(&self, directory: &Directory) -> Result<AuditFilter, ApiError> {
+        let user_id = match &self.user {
+            Some(name) => Some(
+                directory
+                    .user(name)
+                    .await
+                    .map_err(internal)?
+                    .ok_or_else(|| ApiError::NotFound(format!("there is no user named {name:?}")))?
+                    .id,
+            ),
+            None => None,
+        };
+        let kind = match &self.kind {
+            Some(k) => Some(k.parse::<EventKind>().map_err(ApiError::BadRequest)?),
+            None => None,
+        };
+        Ok(AuditFilter {
+            user_id,
+            kind,
+            platform: self.platform.clone(),
+            channel: self.channel.clone(),
+            since: self.since,
+            until: self.until,
+            text: self.text.clone(),
+            after_seq: self.cursor,
+            before_seq: None,
+        })
+    }
+
+    fn shown(&self) -> Value {
+        json!({"user": self.user, "kind": self.kind, "platform": self.platform, "channel": self.channel,
+               "since": self.since, "until": self.until, "text": self.text, "cursor": self.cursor})
+    }
+}
+
+/// Records a read of the audit before it happens; without the record, no read.
+async fn record_read(state: &AdminState, admin: &Admin, payload: Value) -> Result<(), ApiError> {
+    state
+        .audit
+        .append(NewEvent::new(EventKind::AdminRead, admin.actor(), payload))
+        .await
+        .map(drop)
+        .map_err(internal)
+}
+
+async fn audit_list(
+    State(state): State<AdminState>,
+    Extension(admin): Extension<Admin>,
+    Query(query): Query<AuditQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let limit = query.limit.unwrap_or(100).clamp(1, 1000);
+    let filter = query.filter(&state.directory).await?;
+    record_read(
+        &state,
+        &admin,
+        json!({"action": "list", "via": "api", "filter": query.shown(), "limit": limit}),
+    )
+    .await?;
+    let events = state
+        .audit
+        .list(&filter, Order::OldestFirst, limit)
+        .await
+        .map_err(internal)?;
+    let next = (events.len() == limit as usize)
+        .then(|| events.last().map(|e| e.seq))
+        .flatten();
+    Ok(Json(json!({"events": events, "next_cursor": next})))
+}
+
+async fn audit_verify(
+    State(state): State<AdminState>,
+    Extension(admin): Extension<Admin>,
+) -> Result<Json<Value>, ApiError> {
+    record_read(&state, &admin, json!({"action": "verify", "via": "api"})).await?;
+    let v = state.audit.verify().await.map_err(internal)?;
+    Ok(Json(json!({
+        "intact": v.broken.is_none(),
+        "checked": v.checked,
+        "broken": v.broken.map(|b| b.to_string()),
+    })))
+}
+
+/// The whole (filtered) audit, streamed a page at a time: memory stays flat
+/// whatever its length.
+async fn audit_export(
+    State(state): State<AdminState>,
+    Extension(admin): Extension<Admin>,
+    Query(query): Query<AuditQuery>,
+) -> Result<Response, ApiError> {
+    let format = match query.format.as_deref().unwrap_or("jsonl") {
+        "jsonl" => ExportFormat::Jsonl,
+        "csv" => ExportFormat::Csv,
+        other => {
+            return Err(ApiError::BadRequest(format!(
+                "unknown format {other:?}: jsonl or csv"
+            )));
+        }
+    };
+    let filter = query.filter(&state.directory).await?;
+    record_read(
+        &state,
+        &admin,
+        json!({"action": "export", "via": "api", "filter": query.shown(), "format": query.format}),
+    )
+    .await?;
+    let audit = state.audit.clone();
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
+    tokio::spawn(async move {
+        let mut filter = filter;
+        let mut first = true;
+        loop {
+            let page = match audit.list(&filter, Order::OldestFirst, 1000).await {
+                Ok(p) => p,
+                Err(e) => {
+                    let _ = tx.send(Err(std::io::Error::other(e.to_string()))).await;
+                    return;
+                }
+            };
+            let mut chunk = Vec::new();
+            let written = if first {
+                first = false;
+                crate::audit::write_events(&page, format, true, &mut chunk)
+            } else {
+                crate::audit::write_events(&page, format, false, &mut chunk)
+            };
+            if let Err(e) = written {
+                let _ = tx.send(Err(std::io::Error::other(e.to_string()))).await;
+                return;
+            }
+            if !chunk.is_empty() && tx.send(Ok(Bytes::from(chunk))).await.is_err() {
+                return;
+            }
+            match page.last() {
+                Some(last) if page.len() == 1000 => filter.after_seq = Some(last.seq),
+                _ => return,
+            }
+        }
+    });
+    let stream = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx));
+    let media = match format {
+        ExportFormat::Jsonl => "application/x-ndjson",
+        ExportFormat::Csv => "text/csv; charset=utf-8",
+    };
+    Ok(([(header::CONTENT_TYPE, media)], Body::from_stream(stream)).into_response())
+}
+
+async fn users_list(
+    State(state): State<AdminState>,
+    Extension(_admin): Extension<Admin>,
+) -> Result<Json<Value>, ApiError> {
+    Ok(Json(json!({"users": state.directory.list().await?})))
+}
+
+#[derive(Debug, Deserialize)]
+struct NewUser {
+    name: String,
+    #[serde(default)]
+    role: Option<String>,
+}
+
+fn role(text: &str) -> Result<Role, ApiError> {
+    text.parse()
+        .map_err(|e: crate::identity::UnknownRole| ApiError::BadRequest(e.to_string()))
+}
+
+async fn users_create(
+    State(state): State<AdminState>,
+    Extension(admin): Extension<Admin>,
+    Json(body): Json<NewUser>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let role = role(body.role.as_deref().unwrap_or("viewer"))?;
+    let user = state
+        .directory
+        .add_user(&body.name, role, admin.actor())
+        .await?;
+    Ok((StatusCode::CREATED, Json(json!(user))))
+}
+
+#[derive(Debug, Deserialize)]
+struct UserChange {
+    role: Option<String>,
+    link: Option<String>,
+    unlink: Option<String>,
+}
+
+async fn users_update(
+    State(state): State<AdminState>,
+    Extension(admin): Extension<Admin>,
+    Path(name): Path<String>,
+    Json(change): Json<UserChange>,
+) -> Result<Json<Value>, ApiError> {
+    if state.directory.user(&name).await?.is_none() {
+        return Err(ApiError::NotFound(format!(
+            "there is no user named {name:?}"
+        )));
+    }
+    if let Some(r) = &change.role {
+        state
+            .directory
+            .set_role(&name, role(r)?, admin.actor())
+            .await?;
+    }
+    let identity = |s: &str| {
+        s.parse::<pstral_chat::PlatformIdentity>()
+            .map_err(|e| ApiError::BadRequest(e.to_string()))
+    };
+    if let Some(id) = &change.link {
+        state
+            .directory
+            .link(&name, &identity(id)?, admin.actor())
+            .await?;
+    }
+    if let Some(id) = &change.unlink {
+        state
+            .directory
+            .unlink(&identity(id)?, admin.actor())
+            .await?;
+    }
+    let entry = state
+        .directory
+        .list()
+        .await?
+        .into_iter()
+        .find(|e| e.user.name == name)
+        .ok_or_else(|| ApiError::NotFound(name.clone()))?;
+    Ok(Json(json!(entry)))
+}
+
+async fn users_invite(
+    State(state): State<AdminState>,
+    Extension(admin): Extension<Admin>,
+    Path(name): Path<String>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let invite = state.directory.create_invite(&name, admin.actor()).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"code": invite.code, "user": invite.user, "expires_at": invite.expires_at})),
+    ))
+}
+
+async fn openapi() -> Json<Value> {
+    Json(openapi_document())
+}
+
+/// The OpenAPI 3.1 description of these routes.
+pub fn openapi_document() -> Value {
+    let filter_params = json!([
+        {"name": "user", "in": "query", "schema": {"type": "string"}},
+        {"name": "kind", "in": "query", "schema": {"type": "string"}},
+        {"name": "platform", "in": "query", "schema": {"type": "string"}},
+        {"name": "channel", "in": "query", "schema": {"type": "string"}},
+        {"name": "since", "in": "query", "schema": {"type": "string", "format": "date-time"}},
+        {"name": "until", "in": "query", "schema": {"type": "string", "format": "date-time"}},
+        {"name": "text", "in": "query", "schema": {"type": "string"}},
+    ]);
+    let secured = json!([{"bearer": []}]);
+    json!({
+        "openapi": "3.1.0",
+        "info": {"title": "Pstral admin API", "version": env!("CARGO_PKG_VERSION")},
+        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+        "paths": {
+            "/healthz": {"get": {"summary": "The process is alive", "responses": {"200": {"description": "ok"}}}},
+            "/readyz": {"get": {"summary": "Own database, Ollama endpoints, Execute target", "responses": {"200": {"description": "ready"}, "503": {"description": "a dependency is down"}}}},
+            "/metrics": {"get": {"summary": "Prometheus metrics", "responses": {"200": {"description": "text exposition format"}}}},
+            "/api/audit": {"get": {"summary": "Audit events, oldest first, by cursor", "security": secured,
+                "parameters": filter_params.as_array().unwrap().iter().cloned().chain([
+                    json!({"name": "cursor", "in": "query", "schema": {"type": "integer"}}),
+                    json!({"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": 1000}})]).collect::<Vec<_>>(),
+                "responses": {"200": {"description": "{events, next_cursor}"}, "401": {"description": "no valid admin token"}}}},
+            "/api/audit/verify": {"get": {"summary": "Walk the hash chain", "security": secured, "responses": {"200": {"description": "{intact, checked, broken}"}, "401": {"description": "no valid admin token"}}}},
+            "/api/audit/export": {"get": {"summary": "Every matching event, streamed", "security": secured,
+                "parameters": filter_params.as_array().unwrap().iter().cloned().chain([json!({"name": "format", "in": "query", "schema": {"enum": ["jsonl", "csv"]}})]).collect::<Vec<_>>(),
+                "responses": {"200": {"description": "JSON lines or CSV"}, "401": {"description": "no valid admin token"}}}},
+            "/api/users": {
+                "get": {"summary": "Users with roles and identities", "security": secured, "responses": {"200": {"description": "{users}"}, "401": {"description": "no valid admin token"}}},
+                "post": {"summary": "Create a user", "security": secured, "requestBody": {"content": {"application/json": {"schema": {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}, "role": {"enum": ["viewer", "executor", "admin"]}}}}}}, "responses": {"201": {"description": "created"}, "409": {"description": "exists"}, "401": {"description": "no valid admin token"}}}},
+            "/api/users/{name}": {"patch": {"summary": "Change a role, link or unlink an identity", "security": secured,
+                "parameters": [{"name": "name", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "requestBody": {"content": {"application/json": {"schema": {"type": "object", "properties": {"role": {"enum": ["viewer", "executor", "admin"]}, "link": {"type": "string"}, "unlink": {"type": "string"}}}}}},
+                "responses": {"200": {"description": "the user"}, "404": {"description": "no such user"}, "401": {"description": "no valid admin token"}}}},
+            "/api/users/{name}/invites": {"post": {"summary": "A one-time link code", "security": secured,
+                "parameters": [{"name": "name", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "responses": {"201": {"description": "{code, user, expires_at}"}, "401": {"description": "no valid admin token"}}}},
+        }
+    })
+}
