@@ -2,13 +2,16 @@
 //! starts what the configuration enables, and stops cleanly on a signal.
 
 use std::future::Future;
+use std::net::SocketAddr;
 
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::admin::{AdminState, tokens::Tokens};
 use crate::audit::Audit;
 use crate::config::Settings;
 use crate::identity::Directory;
+use crate::llm::Llm;
 use crate::store::{Store, StoreError};
 
 /// Why the service could not start.
@@ -22,6 +25,13 @@ pub enum StartError {
         "{0} is enabled in the configuration, but this build of Pstral has no {0} adapter yet; set {1}=false"
     )]
     PlatformUnavailable(&'static str, &'static str),
+    #[error("cannot listen on {addr} for the admin endpoint: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("cannot set up the model client: {0}")]
+    Llm(#[from] crate::llm::LlmError),
 }
 
 /// Everything `pstral run` serves, built and ready.
@@ -30,13 +40,14 @@ pub struct Application {
     store: Store,
     audit: Audit,
     directory: Directory,
+    admin: Option<(tokio::net::TcpListener, AdminState)>,
     tracker: TaskTracker,
     cancel: CancellationToken,
 }
 
 impl Application {
-    /// Opens the own database (migrating it) and checks that every enabled
-    /// platform can be served.
+    /// Opens the own database (migrating it), connects the Execute target,
+    /// and binds the admin endpoint (port 0 picks a free port).
     ///
     /// # Errors
     /// [`StartError`] saying what could not be started.
@@ -55,12 +66,45 @@ impl Application {
         }
         let store = Store::open(&settings.database).await?;
         let audit = Audit::new(store.clone());
+        let directory =
+            Directory::new(store.clone(), settings.identity.clone()).with_audit(audit.clone());
+        let admin = match &settings.admin {
+            None => None,
+            Some(admin) => {
+                let listener =
+                    tokio::net::TcpListener::bind(admin.bind)
+                        .await
+                        .map_err(|source| StartError::Bind {
+                            addr: admin.bind,
+                            source,
+                        })?;
+                let target = settings.sql.target.clone();
+                let executor = match crate::sql::open_target(&target).await {
+                    Ok(executor) => Ok((target.name.clone(), target.dialect(), executor)),
+                    Err(e) => {
+                        tracing::warn!(target = %target.name, error = %e, "the Execute target is not available");
+                        Err((target.name.clone(), e.to_string()))
+                    }
+                };
+                let state = AdminState {
+                    tokens: Tokens::new(store.clone(), audit.clone()),
+                    store: store.clone(),
+                    audit: audit.clone(),
+                    directory: directory.clone(),
+                    llm: Some(Llm::from_settings(&settings.llm)?),
+                    target: executor.as_ref().ok().cloned(),
+                    target_unavailable: executor.err(),
+                    metrics: Some(crate::telemetry::metrics_handle()),
+                };
+                Some((listener, state))
+            }
+        };
         Ok(Self {
-            directory: Directory::new(store.clone(), settings.identity.clone())
-                .with_audit(audit.clone()),
-            audit,
-            store,
             settings,
+            store,
+            audit,
+            directory,
+            admin,
             tracker: TaskTracker::new(),
             cancel: CancellationToken::new(),
         })
@@ -78,13 +122,18 @@ impl Application {
         &self.directory
     }
 
+    /// Where the admin endpoint listens, when it is enabled.
+    pub fn admin_addr(&self) -> Option<SocketAddr> {
+        self.admin.as_ref().and_then(|(l, _)| l.local_addr().ok())
+    }
+
     /// Serves until `shutdown` completes, then tells every task to stop and
     /// waits for them at most `general.shutdown_grace`.
     ///
     /// # Errors
     /// [`StoreError`] when the database fails at start.
     pub async fn run_until_stopped(
-        self,
+        mut self,
         shutdown: impl Future<Output = ()>,
     ) -> Result<(), StoreError> {
         let version = self.store.schema_version().await?;
@@ -93,6 +142,20 @@ impl Application {
             schema = version,
             "own database ready"
         );
+        if let Some((listener, state)) = self.admin.take() {
+            let addr = listener.local_addr().ok();
+            let router = crate::admin::router(state);
+            let stop = self.cancel.clone();
+            self.tracker.spawn(async move {
+                let served = axum::serve(listener, router)
+                    .with_graceful_shutdown(async move { stop.cancelled().await })
+                    .await;
+                if let Err(e) = served {
+                    tracing::error!(error = %e, "the admin endpoint stopped");
+                }
+            });
+            tracing::info!(address = ?addr, "admin endpoint listening");
+        }
         tracing::info!(
             "no chat platform is enabled: set discord.enabled or matrix.enabled to serve one; \
              waiting for SIGINT or SIGTERM"

@@ -68,6 +68,27 @@ pub enum Command {
     /// The demo Execute target.
     #[command(subcommand)]
     Demo(DemoCommand),
+    /// Bearer tokens for the admin HTTP endpoint.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token for an admin; it is printed once, only its hash is kept.
+    Create {
+        user: String,
+        /// How long it works (e.g. 30d); without it, until revoked.
+        #[arg(long, value_parser = humantime::parse_duration)]
+        expires: Option<std::time::Duration>,
+        /// What it is for, shown by `token list`.
+        #[arg(long, default_value = "")]
+        label: String,
+    },
+    /// List tokens (never their values).
+    List,
+    /// Revoke a token: it is refused from the next call on.
+    Revoke { id: i64 },
 }
 
 #[derive(Debug, Subcommand)]
@@ -527,6 +548,14 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<ExitCo
                 None => bail!("there is no conversation {id}"),
             }
         }
+        Command::Token(cmd) => {
+            let store = open(&settings).await?;
+            let tokens =
+                pstral::admin::tokens::Tokens::new(store.clone(), Audit::new(store.clone()));
+            let result = token_command(&tokens, cmd).await;
+            store.close().await;
+            result.map(|()| ExitCode::SUCCESS)
+        }
         Command::Migrate => {
             let store = open(&settings).await?;
             let version = store.schema_version().await?;
@@ -733,6 +762,65 @@ fn demo_path(settings: &Settings) -> Option<PathBuf> {
         config::TargetKind::Sqlite(path) if t.name == "demo" => Some(path.clone()),
         _ => None,
     })
+}
+
+async fn token_command(
+    tokens: &pstral::admin::tokens::Tokens,
+    cmd: TokenCommand,
+) -> anyhow::Result<()> {
+    match cmd {
+        TokenCommand::Create {
+            user,
+            expires,
+            label,
+        } => {
+            let created = tokens.create(&user, &label, expires, Actor::cli()).await?;
+            println!("{}", created.token);
+            eprintln!(
+                "token {} for {user}{}: shown once, keep it safe",
+                created.id,
+                created
+                    .expires_at
+                    .map(|e| format!(
+                        ", valid until {}",
+                        e.to_rfc3339_opts(SecondsFormat::Secs, true)
+                    ))
+                    .unwrap_or_default()
+            );
+        }
+        TokenCommand::List => {
+            let mut table = new_table(&[
+                "id",
+                "user",
+                "label",
+                "created",
+                "expires",
+                "revoked",
+                "last used",
+            ]);
+            let day = |d: Option<DateTime<Utc>>| {
+                d.map(|d| d.format("%Y-%m-%d %H:%M").to_string())
+                    .unwrap_or_default()
+            };
+            for t in tokens.list().await? {
+                table.add_row(vec![
+                    t.id.to_string(),
+                    t.user_name,
+                    t.label,
+                    day(Some(t.created_at)),
+                    day(t.expires_at),
+                    day(t.revoked_at),
+                    day(t.last_used_at),
+                ]);
+            }
+            println!("{table}");
+        }
+        TokenCommand::Revoke { id } => {
+            tokens.revoke(id, Actor::cli()).await?;
+            println!("token {id} revoked");
+        }
+    }
+    Ok(())
 }
 
 async fn open(settings: &Settings) -> anyhow::Result<Store> {

@@ -104,6 +104,8 @@ pub struct Settings {
     pub llm: LlmSettings,
     pub conversation: ConversationSettings,
     pub sql: SqlSettings,
+    /// Present when the admin endpoint is enabled.
+    pub admin: Option<AdminSettings>,
     /// Present when Discord is enabled.
     pub discord: Option<DiscordSettings>,
     /// Present when Matrix is enabled.
@@ -291,6 +293,11 @@ impl Target {
             TargetKind::Oracle { .. } => crate::sql::Dialect::Oracle,
         }
     }
+}
+
+#[derive(Debug, Clone)]
+pub struct AdminSettings {
+    pub bind: std::net::SocketAddr,
 }
 
 #[derive(Debug, Clone)]
@@ -628,6 +635,7 @@ struct RawSettings {
     llm: RawLlm,
     conversation: RawConversation,
     sql: RawSql,
+    admin: RawAdmin,
     discord: RawDiscord,
     matrix: RawMatrix,
 }
@@ -697,6 +705,12 @@ struct RawSql {
     allowed_schemas: Vec<String>,
     denied_functions: Vec<String>,
     denied_objects: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct RawAdmin {
+    enabled: bool,
+    bind: String,
 }
 
 #[derive(Deserialize)]
@@ -886,6 +900,19 @@ impl Validator {
         let llm = self.llm(raw.llm);
         let conversation = self.conversation(raw.conversation);
         let sql = self.sql(raw.sql);
+        let admin = match raw.admin.bind.parse::<std::net::SocketAddr>() {
+            Ok(bind) => raw.admin.enabled.then_some(AdminSettings { bind }),
+            Err(e) => {
+                self.problem(
+                    "admin.bind",
+                    format!(
+                        "expected an address such as \"127.0.0.1:8089\", got {:?} ({e})",
+                        raw.admin.bind
+                    ),
+                );
+                None
+            }
+        };
 
         let discord_token =
             self.secret("discord.token", raw.discord.token, &raw.discord.token_file);
@@ -915,6 +942,7 @@ impl Validator {
             llm,
             conversation,
             sql,
+            admin,
             discord,
             matrix,
         }

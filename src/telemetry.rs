@@ -43,3 +43,20 @@ pub fn request_span(kind: &'static str) -> Span {
     let correlation_id = uuid::Uuid::new_v4().simple().to_string();
     tracing::info_span!("request", kind, correlation_id = %correlation_id)
 }
+
+/// The process's Prometheus recorder, installed on first use (once: a
+/// process has one global recorder, however many applications a test builds).
+pub fn metrics_handle() -> metrics_exporter_prometheus::PrometheusHandle {
+    static HANDLE: std::sync::OnceLock<metrics_exporter_prometheus::PrometheusHandle> =
+        std::sync::OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
+            let handle = recorder.handle();
+            if metrics::set_global_recorder(recorder).is_err() {
+                tracing::warn!("a metrics recorder was already installed; /metrics may be empty");
+            }
+            handle
+        })
+        .clone()
+}

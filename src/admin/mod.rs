@@ -42,8 +42,10 @@ pub struct AdminState {
     pub directory: Directory,
     pub tokens: Tokens,
     pub llm: Option<Llm>,
-    /// The Execute target and its dialect, when one is configured.
+    /// The Execute target and its dialect, when it is connected.
     pub target: Option<(String, crate::sql::Dialect, Arc<dyn Executor>)>,
+    /// The target that could not be connected, and why.
+    pub target_unavailable: Option<(String, String)>,
     pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
 }
 
@@ -193,6 +195,9 @@ async fn readyz(State(state): State<AdminState>) -> Response {
             Err(e) => Some(e.to_string()),
         };
         checks.push(json!({"name": format!("target {name}"), "state": if error.is_none() { "up" } else { "down" }, "error": error}));
+    }
+    if let Some((name, error)) = &state.target_unavailable {
+        checks.push(json!({"name": format!("target {name}"), "state": "down", "error": error}));
     }
     let ready = checks.iter().all(|c| c["state"] == "up");
     let status = if ready {

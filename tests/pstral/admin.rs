@@ -1,0 +1,467 @@
+//! The admin endpoint over real HTTP: the production `Application` on port 0,
+//! a fresh own database, the fake Ollama and the demo target.
+
+use std::time::Duration;
+
+use pstral::app::Application;
+use pstral::audit::{Actor, Audit, EventKind, NewEvent};
+use pstral::config::{AdminSettings, Settings, Target, TargetKind};
+use pstral::identity::{Directory, Role};
+use serde_json::{Value, json};
+
+use crate::support::TestDb;
+use crate::support::fake_ollama::FakeOllama;
+
+struct Running {
+    base: String,
+    http: reqwest::Client,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    served: Option<tokio::task::JoinHandle<()>>,
+    store: pstral::store::Store,
+    _demo: tempfile::TempDir,
+}
+
+impl Running {
+    async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(served) = self.served.take() {
+            served.await.unwrap();
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    async fn get(&self, path: &str, token: Option<&str>) -> reqwest::Response {
+        let mut request = self.http.get(self.url(path));
+        if let Some(t) = token {
+            request = request.bearer_auth(t);
+        }
+        request.send().await.unwrap()
+    }
+}
+
+async fn start(db: &TestDb, ollama: &str) -> Running {
+    let demo = tempfile::tempdir().unwrap();
+    let demo_path = demo.path().join("demo.db");
+    pstral::sql::demo::create(&demo_path, false).await.unwrap();
+    let mut settings = Settings::defaults();
+    settings.database = db.settings.clone();
+    settings.admin = Some(AdminSettings {
+        bind: "127.0.0.1:0".parse().unwrap(),
+    });
+    settings.llm.endpoints = vec![url::Url::parse(&format!("{ollama}/")).unwrap()];
+    settings.llm.timeouts.connect = Duration::from_secs(2);
+    settings.sql.target = Target {
+        name: "demo".into(),
+        kind: TargetKind::Sqlite(demo_path),
+    };
+    let app = Application::build(settings).await.unwrap();
+    let addr = app.admin_addr().unwrap();
+    let store = app.store().clone();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let served = tokio::spawn(async move {
+        app.run_until_stopped(async move {
+            let _ = stopped.await;
+        })
+        .await
+        .unwrap();
+    });
+    Running {
+        base: format!("http://{addr}"),
+        http: reqwest::Client::new(),
+        stop: Some(stop),
+        served: Some(served),
+        store,
+        _demo: demo,
+    }
+}
+
+async fn admin_token(db: &TestDb, name: &str, ttl: Option<Duration>) -> String {
+    let audit = Audit::new(db.store.clone());
+    let directory = Directory::new(db.store.clone(), Settings::defaults().identity);
+    if directory.user(name).await.unwrap().is_none() {
+        directory
+            .add_user(name, Role::Admin, Actor::cli())
+            .await
+            .unwrap();
+    }
+    pstral::admin::tokens::Tokens::new(db.store.clone(), audit)
+        .create(name, "test", ttl, Actor::cli())
+        .await
+        .unwrap()
+        .token
+}
+
+const API: &[&str] = &[
+    "/api/audit",
+    "/api/audit/verify",
+    "/api/audit/export",
+    "/api/users",
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn health_readiness_metrics_and_openapi_need_no_token() {
+    let db = TestDb::sqlite().await;
+    let fake = FakeOllama::start(&["qwen2.5-coder:7b"]).await;
+    let app = start(&db, &fake.url()).await;
+    let health = app.get("/healthz", None).await;
+    assert_eq!(
+        (health.status().as_u16(), health.text().await.unwrap()),
+        (200, "ok".to_owned())
+    );
+    let ready = app.get("/readyz", None).await;
+    assert_eq!(ready.status(), 200);
+    let body: Value = ready.json().await.unwrap();
+    assert_eq!(body["ready"], true, "{body}");
+    let names: Vec<&str> = body["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"database") && names.contains(&"target demo"),
+        "{names:?}"
+    );
+    assert!(names.iter().any(|n| n.starts_with("ollama ")), "{names:?}");
+    let metrics = app.get("/metrics", None).await;
+    assert_eq!(metrics.status(), 200);
+    assert!(
+        metrics.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/plain")
+    );
+    let openapi: Value = app
+        .get("/api/openapi.json", None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    for path in API {
+        assert!(
+            openapi["paths"][path].is_object(),
+            "{path} missing from the OpenAPI description"
+        );
+    }
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readiness_says_what_is_down() {
+    let db = TestDb::sqlite().await;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener);
+    let app = start(&db, &closed).await;
+    let ready = app.get("/readyz", None).await;
+    assert_eq!(ready.status(), 503);
+    let body: Value = ready.json().await.unwrap();
+    let ollama = body["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"].as_str().unwrap().starts_with("ollama"))
+        .unwrap();
+    assert_eq!(ollama["state"], "down");
+    assert!(
+        ollama["error"].as_str().unwrap().contains("cannot reach"),
+        "{ollama}"
+    );
+    // The own database goes away.
+    app.store.close().await;
+    let body: Value = app.get("/readyz", None).await.json().await.unwrap();
+    let database = &body["checks"][0];
+    assert_eq!(
+        (database["name"].as_str(), database["state"].as_str()),
+        (Some("database"), Some("down")),
+        "{body}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_api_route_needs_a_live_admin_token() {
+    let db = TestDb::postgres().await;
+    let fake = FakeOllama::start(&["qwen2.5-coder:7b"]).await;
+    let app = start(&db, &fake.url()).await;
+    let good = admin_token(&db, "ana", None).await;
+    for path in API {
+        let none = app.get(path, None).await;
+        assert_eq!(none.status(), 401, "{path} without a token");
+        assert!(
+            none.text().await.unwrap().is_empty(),
+            "a 401 says nothing else"
+        );
+        assert_eq!(
+            app.get(path, Some("pst_nonsense")).await.status(),
+            401,
+            "{path} with an unknown token"
+        );
+        assert_eq!(
+            app.get(path, Some(&good)).await.status(),
+            200,
+            "{path} with a good token"
+        );
+    }
+    let expired = admin_token(&db, "ana", Some(Duration::ZERO)).await;
+    assert_eq!(app.get("/api/users", Some(&expired)).await.status(), 401);
+
+    let tokens = pstral::admin::tokens::Tokens::new(db.store.clone(), Audit::new(db.store.clone()));
+    let id = tokens
+        .list()
+        .await
+        .unwrap()
+        .iter()
+        .find(|t| t.expires_at.is_none())
+        .unwrap()
+        .id;
+    tokens.revoke(id, Actor::cli()).await.unwrap();
+    assert_eq!(
+        app.get("/api/users", Some(&good)).await.status(),
+        401,
+        "revoked: refused at once"
+    );
+
+    let demoted = admin_token(&db, "bob", None).await;
+    assert_eq!(app.get("/api/users", Some(&demoted)).await.status(), 200);
+    Directory::new(db.store.clone(), Settings::defaults().identity)
+        .set_role("bob", Role::Executor, Actor::cli())
+        .await
+        .unwrap();
+    assert_eq!(
+        app.get("/api/users", Some(&demoted)).await.status(),
+        401,
+        "demoted: refused at once"
+    );
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_audit_is_filtered_paginated_exported_and_every_read_recorded() {
+    let db = TestDb::sqlite().await;
+    let fake = FakeOllama::start(&["qwen2.5-coder:7b"]).await;
+    let app = start(&db, &fake.url()).await;
+    let token = admin_token(&db, "ana", None).await;
+    let mut tx = db.store.begin().await.unwrap();
+    for i in 0..1000 {
+        let kind = if i % 2 == 0 {
+            EventKind::Question
+        } else {
+            EventKind::Answer
+        };
+        Audit::append_in(
+            &mut tx,
+            NewEvent::new(
+                kind,
+                Actor::default(),
+                json!({"n": i, "text": format!("événement {i}")}),
+            ),
+        )
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+
+    let mut cursor: Option<i64> = None;
+    let mut seen = 0;
+    let mut pages = 0;
+    loop {
+        let path = match cursor {
+            Some(c) => format!("/api/audit?kind=question&limit=100&cursor={c}"),
+            None => "/api/audit?kind=question&limit=100".to_owned(),
+        };
+        let page: Value = app.get(&path, Some(&token)).await.json().await.unwrap();
+        let events = page["events"].as_array().unwrap();
+        assert!(events.iter().all(|e| e["kind"] == "question"));
+        seen += events.len();
+        pages += 1;
+        match page["next_cursor"].as_i64() {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    assert_eq!(
+        (seen, pages),
+        (500, 6),
+        "5 full pages, then an empty last one"
+    );
+    // (kind= too: the record of this very read holds the searched text.)
+    let found: Value = app
+        .get(
+            "/api/audit?kind=answer&text=%C3%A9v%C3%A9nement%20999",
+            Some(&token),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(found["events"].as_array().unwrap().len(), 1);
+    let bad = app.get("/api/audit?kind=nope", Some(&token)).await;
+    assert_eq!(bad.status(), 400);
+
+    let csv = app
+        .get("/api/audit/export?format=csv&kind=answer", Some(&token))
+        .await;
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    let text = csv.text().await.unwrap();
+    assert_eq!(text.lines().count(), 1 + 500, "header and every answer");
+    let verify: Value = app
+        .get("/api/audit/verify", Some(&token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(verify["intact"], true, "{verify}");
+
+    let reads: Value = app
+        .get("/api/audit?kind=admin_read&limit=1000", Some(&token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let reads = reads["events"].as_array().unwrap();
+    assert!(reads.len() >= 9, "each read recorded: {}", reads.len());
+    assert!(
+        reads.iter().all(|r| r["identity"] == "api:ana"),
+        "attributed to the admin"
+    );
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_export_of_ten_thousand_events_streams_whole() {
+    let db = TestDb::postgres().await;
+    let fake = FakeOllama::start(&["qwen2.5-coder:7b"]).await;
+    let app = start(&db, &fake.url()).await;
+    let token = admin_token(&db, "ana", None).await;
+    let mut tx = db.store.begin().await.unwrap();
+    for i in 0..10_000 {
+        Audit::append_in(
+            &mut tx,
+            NewEvent::new(EventKind::Answer, Actor::default(), json!({"n": i})),
+        )
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+    let response = app
+        .get("/api/audit/export?format=jsonl&kind=answer", Some(&token))
+        .await;
+    assert!(
+        response.headers().get("content-length").is_none(),
+        "streamed, not buffered"
+    );
+    let text = response.text().await.unwrap();
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 10_000);
+    assert_eq!(lines[9_999]["payload"]["n"], 9_999);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn users_are_managed_through_the_api() {
+    let db = TestDb::sqlite().await;
+    let fake = FakeOllama::start(&["qwen2.5-coder:7b"]).await;
+    let app = start(&db, &fake.url()).await;
+    let token = admin_token(&db, "ana", None).await;
+    let post = |body: Value| {
+        app.http
+            .post(app.url("/api/users"))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+    };
+    assert_eq!(
+        post(json!({"name": "zoe", "role": "executor"}))
+            .await
+            .unwrap()
+            .status(),
+        201
+    );
+    assert_eq!(post(json!({"name": "zoe"})).await.unwrap().status(), 409);
+    assert_eq!(
+        post(json!({"name": "bad name"})).await.unwrap().status(),
+        400
+    );
+    assert_eq!(
+        post(json!({"name": "yan", "role": "god"}))
+            .await
+            .unwrap()
+            .status(),
+        400
+    );
+    let patch = |name: &str, body: Value| {
+        app.http
+            .patch(app.url(&format!("/api/users/{name}")))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+    };
+    let changed: Value = patch(
+        "zoe",
+        json!({"role": "admin", "link": "matrix:@zoe:example.org"}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(changed["role"], "admin");
+    assert_eq!(changed["identities"][0], "matrix:@zoe:example.org");
+    assert_eq!(
+        patch("nobody", json!({"role": "admin"}))
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    assert_eq!(
+        patch("zoe", json!({"link": "matrix:zoe"}))
+            .await
+            .unwrap()
+            .status(),
+        400
+    );
+    let invite = app
+        .http
+        .post(app.url("/api/users/zoe/invites"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(invite.status(), 201);
+    let invite: Value = invite.json().await.unwrap();
+    assert_eq!(invite["code"].as_str().unwrap().len(), 11);
+    let users: Value = app
+        .get("/api/users", Some(&token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(users["users"].as_array().unwrap().len(), 2);
+    let changes: Value = app
+        .get("/api/audit?kind=user_changed", Some(&token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let by_api = changes["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["identity"] == "api:ana")
+        .count();
+    assert_eq!(
+        by_api, 2,
+        "creation and role change, attributed to the admin"
+    );
+    app.stop().await;
+}
