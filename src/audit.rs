@@ -510,6 +510,7 @@ impl Audit {
         on_tx!(tx, conn => {
             bind_records(sqlx::query(sql), &records).execute(&mut **conn).await?;
         });
+        metrics::counter!("pstral_audit_appends_total").increment(1);
         Ok(appended.into_iter().next().expect("one event, one record"))
     }
 
@@ -681,6 +682,7 @@ async fn write_batch(
         let (records, appended) = chain_records(&current, &events);
         match insert_records(&store, &records).await {
             Ok(()) => {
+                metrics::counter!("pstral_audit_appends_total").increment(appended.len() as u64);
                 let last = appended.last().expect("a batch is not empty");
                 *head = Some(Head {
                     seq: last.seq,

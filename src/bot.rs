@@ -257,6 +257,8 @@ impl Bot {
     async fn question(&self, platform: &dyn ChatPlatform, q: Question<'_>) {
         let place = &q.message.place;
         let reply_to = Some(q.message.id.as_str());
+        metrics::counter!("pstral_questions_total", "platform" => place.platform.to_string())
+            .increment(1);
         let Some(user) = self
             .authorize(
                 platform,
@@ -633,6 +635,16 @@ impl Bot {
             };
             sql.executor.run(&valid, sql.limits, &mut tee).await
         };
+        let outcome_label = match &outcome {
+            Ok(_) => "ok",
+            Err(crate::sql::exec::ExecError::Timeout(_)) => "timeout",
+            Err(crate::sql::exec::ExecError::Unavailable(_)) => "unavailable",
+            Err(_) => "error",
+        };
+        metrics::counter!("pstral_executions_total", "outcome" => outcome_label).increment(1);
+        if let Ok(o) = &outcome {
+            metrics::counter!("pstral_rows_returned_total").increment(o.rows);
+        }
         let result_payload = match &outcome {
             Ok(o) => json!({
                 "statement": stored.id, "rows": o.rows, "columns": o.columns.len(),
@@ -866,6 +878,12 @@ impl Bot {
         started: Instant,
     ) {
         let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let ending = match answered.streamed.as_ref().map(|s| &s.ending) {
+            Some(Ending::Complete) => "complete",
+            Some(Ending::Stopped) => "stopped",
+            Some(Ending::Failed(_)) | None => "failed",
+        };
+        metrics::counter!("pstral_answers_total", "ending" => ending).increment(1);
         let payload = match &answered.streamed {
             None => json!({
                 "conversation": conversation.id,

@@ -287,6 +287,8 @@ pub fn main() -> ExitCode {
         eprintln!("error: {e}");
         return ExitCode::FAILURE;
     }
+    // Installed before anything runs, so that every count is kept.
+    let _ = telemetry::metrics_handle();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {

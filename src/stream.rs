@@ -151,6 +151,7 @@ where
             piece = tokens.next() => match piece {
                 Some(Ok(piece)) => {
                     pieces += 1;
+                    metrics::counter!("pstral_tokens_streamed_total").increment(1);
                     writer.answer.push_str(&piece);
                     writer.split_while_too_long().await;
                     dirty = true;
@@ -334,9 +335,11 @@ impl Writer<'_> {
                 current.shown = text.to_owned();
                 current.next_edit = Instant::now() + self.interval;
                 self.edits += 1;
+                metrics::counter!("pstral_edits_total").increment(1);
                 Edited::Applied
             }
             Err(PlatformError::RateLimited { retry_after }) => {
+                metrics::counter!("pstral_platform_rate_limited_total").increment(1);
                 current.next_edit = Instant::now() + retry_after.max(self.interval);
                 Edited::Postponed
             }

@@ -185,8 +185,10 @@ impl Llm {
         position: &watch::Sender<usize>,
     ) -> Result<TokenStream, LlmError> {
         let mut tried = Vec::new();
+        let asked = std::time::Instant::now();
         loop {
             let lease = self.dispatcher.acquire(user, &tried, position).await?;
+            metrics::histogram!("pstral_queue_wait_seconds").record(asked.elapsed().as_secs_f64());
             let index = lease.endpoint();
             match self.endpoints[index].chat(messages).await {
                 Ok(stream) => return Ok(stream.holding(lease)),

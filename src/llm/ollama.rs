@@ -172,6 +172,7 @@ impl OllamaClient {
             keep_alive: format!("{}s", self.options.keep_alive.as_secs()),
         };
         let send = self.http.post(self.url("api/chat")).json(&body).send();
+        let sent = std::time::Instant::now();
         let response = match tokio::time::timeout(self.timeouts.first_token, send).await {
             Err(_) => {
                 return Err(LlmError::FirstTokenTimeout {
@@ -185,6 +186,8 @@ impl OllamaClient {
         if !response.status().is_success() {
             return Err(self.status_error(response).await);
         }
+        // Ollama sends its status line with the first token.
+        metrics::histogram!("pstral_first_token_seconds").record(sent.elapsed().as_secs_f64());
         Ok(TokenStream {
             body: Box::pin(response.bytes_stream()),
             buffer: Vec::new(),

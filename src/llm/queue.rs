@@ -198,6 +198,7 @@ impl Dispatcher {
                 }
             }
         }
+        metrics::gauge!("pstral_queue_depth").set(state.waiting.len() as f64);
         for (place, &i) in state.fair_order().iter().enumerate() {
             state.waiting[i].position.send_if_modified(|p| {
                 let changed = *p != place + 1;

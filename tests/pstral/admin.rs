@@ -128,6 +128,7 @@ async fn health_readiness_metrics_and_openapi_need_no_token() {
         "{names:?}"
     );
     assert!(names.iter().any(|n| n.starts_with("ollama ")), "{names:?}");
+    admin_token(&db, "ana", None).await;
     let metrics = app.get("/metrics", None).await;
     assert_eq!(metrics.status(), 200);
     assert!(
@@ -136,6 +137,9 @@ async fn health_readiness_metrics_and_openapi_need_no_token() {
             .unwrap()
             .starts_with("text/plain")
     );
+    // The audit appends of this process (the demo's users, the token) count.
+    let text = metrics.text().await.unwrap();
+    assert!(text.contains("pstral_audit_appends_total"), "{text}");
     let openapi: Value = app
         .get("/api/openapi.json", None)
         .await
