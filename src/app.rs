@@ -32,6 +32,8 @@ pub enum StartError {
     },
     #[error("cannot set up the model client: {0}")]
     Llm(#[from] crate::llm::LlmError),
+    #[error(transparent)]
+    Lock(#[from] crate::store::BackupError),
 }
 
 /// Everything `pstral run` serves, built and ready.
@@ -41,6 +43,8 @@ pub struct Application {
     audit: Audit,
     directory: Directory,
     admin: Option<(tokio::net::TcpListener, AdminState)>,
+    /// Keeps a restore from replacing the database underneath.
+    _lock: crate::store::ServiceLock,
     tracker: TaskTracker,
     cancel: CancellationToken,
 }
@@ -64,6 +68,7 @@ impl Application {
                 "PSTRAL__MATRIX__ENABLED",
             ));
         }
+        let lock = crate::store::ServiceLock::acquire(&settings.database)?;
         let store = Store::open(&settings.database).await?;
         let audit = Audit::new(store.clone());
         let directory =
@@ -105,6 +110,7 @@ impl Application {
             audit,
             directory,
             admin,
+            _lock: lock,
             tracker: TaskTracker::new(),
             cancel: CancellationToken::new(),
         })

@@ -71,6 +71,11 @@ pub enum Command {
     /// Bearer tokens for the admin HTTP endpoint.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// A consistent copy of the own database, taken while the bot runs.
+    Backup { path: PathBuf },
+    /// Replace the own database with a backup (not while the bot runs), then
+    /// verify its audit chain.
+    Restore { path: PathBuf },
 }
 
 #[derive(Debug, Subcommand)]
@@ -550,6 +555,49 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<ExitCo
                 None => bail!("there is no conversation {id}"),
             }
         }
+        Command::Backup { path } => {
+            let store = open(&settings).await?;
+            let result = store.backup_to(&settings.database, &path).await;
+            store.close().await;
+            match result {
+                Ok(()) => {
+                    println!("backed up {} to {}", settings.database.url, path.display());
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(pstral::store::BackupError::UsePostgresTools(command)) => {
+                    println!("{command}");
+                    Ok(ExitCode::from(2))
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
+        Command::Restore { path } => {
+            match pstral::store::restore(&settings.database, &path).await {
+                Ok(v) => match v.broken {
+                    None => {
+                        println!(
+                            "restored {} from {}; audit chain intact: {} events",
+                            settings.database.url,
+                            path.display(),
+                            v.checked
+                        );
+                        Ok(ExitCode::SUCCESS)
+                    }
+                    Some(broken) => {
+                        println!(
+                            "restored from {}, but the audit chain is BROKEN: {broken}",
+                            path.display()
+                        );
+                        Ok(ExitCode::FAILURE)
+                    }
+                },
+                Err(pstral::store::BackupError::UsePostgresTools(command)) => {
+                    println!("{command}");
+                    Ok(ExitCode::from(2))
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
         Command::Token(cmd) => {
             let store = open(&settings).await?;
             let tokens =
@@ -584,6 +632,7 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<ExitCo
 /// `pstral chat`: the person at this terminal talks to the bot.
 async fn chat(settings: Settings) -> anyhow::Result<ExitCode> {
     use tokio::io::BufReader;
+    let _lock = pstral::store::ServiceLock::acquire(&settings.database)?;
     let store = open(&settings).await?;
     let audit = Audit::new(store.clone());
     let directory =

@@ -7,6 +7,7 @@ mod support;
 mod admin;
 mod answers;
 mod audit;
+mod backup;
 mod cli;
 mod conversation;
 mod execute;
