@@ -84,7 +84,12 @@ impl Application {
                             source,
                         })?;
                 let target = settings.sql.target.clone();
-                let executor = match crate::sql::open_target(&target).await {
+                let executor = match crate::sql::open_target(
+                    &target,
+                    &settings.sql.policy.allowed_schemas,
+                )
+                .await
+                {
                     Ok(executor) => Ok((target.name.clone(), target.dialect(), executor)),
                     Err(e) => {
                         tracing::warn!(target = %target.name, error = %e, "the Execute target is not available");

@@ -381,7 +381,7 @@ async fn sql_run(
         ))
         .await
         .context("cannot record the execution, so it was not done")?;
-    let executor = pstral::sql::open_target(target).await;
+    let executor = pstral::sql::open_target(target, &settings.sql.policy.allowed_schemas).await;
     let outcome = match executor {
         Ok(executor) => {
             let mut csv = pstral::sql::render::CsvSink::new(
@@ -521,7 +521,8 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<ExitCo
             let Some(target) = settings.sql.targets.iter().find(|t| t.name == name) else {
                 bail!("there is no target {name:?} in [sql.targets]");
             };
-            let executor = pstral::sql::open_target(target).await?;
+            let executor =
+                pstral::sql::open_target(target, &settings.sql.policy.allowed_schemas).await?;
             let catalog = executor
                 .catalog(&settings.sql.policy.allowed_schemas)
                 .await?;
@@ -731,7 +732,7 @@ async fn sql_runtime(
             path.display()
         ));
     }
-    let executor = pstral::sql::open_target(target)
+    let executor = pstral::sql::open_target(target, &settings.sql.policy.allowed_schemas)
         .await
         .map_err(|e| e.to_string())?;
     let runtime = pstral::bot::SqlRuntime {

@@ -985,11 +985,14 @@ impl Validator {
             }
         };
         SqlSettings {
-            policy: crate::sql::validate::Policy {
-                dialect: target.dialect(),
-                allowed_schemas: raw.allowed_schemas,
-                denied_functions: raw.denied_functions,
-                denied_objects: raw.denied_objects,
+            policy: {
+                // The configured patterns add to the built-in ones: a list
+                // with one extra name must not silently drop the rest.
+                let mut policy = crate::sql::validate::Policy::new(target.dialect());
+                policy.allowed_schemas = raw.allowed_schemas;
+                policy.denied_functions.extend(raw.denied_functions);
+                policy.denied_objects.extend(raw.denied_objects);
+                policy
             },
             target,
             targets,

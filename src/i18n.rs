@@ -428,7 +428,29 @@ fn sql_refusal(lang: Lang, refusal: &crate::sql::validate::Refusal) -> String {
         (Lang::Fr, R::SchemaNotAllowed { object, schema }) => {
             format!("elle lit {object}, et le schéma {schema} n'est pas autorisé")
         }
-        (Lang::En, R::Control) => "it holds a stray carriage return or NUL character".to_owned(),
+        (Lang::En, R::Placeholder(p)) => {
+            format!("it holds a parameter or a stray dollar sign ({p}), which cannot be checked")
+        }
+        (Lang::Fr, R::Placeholder(p)) => {
+            format!(
+                "elle contient un paramètre ou un signe dollar isolé ({p}), impossible à vérifier"
+            )
+        }
+        (Lang::En, R::UnicodeEscape) => {
+            "it holds Unicode-escaped text (U&…), which cannot be checked".to_owned()
+        }
+        (Lang::Fr, R::UnicodeEscape) => {
+            "elle contient du texte échappé en Unicode (U&…), impossible à vérifier".to_owned()
+        }
+        (Lang::En, R::FunctionSchemaNotAllowed { function, schema }) => {
+            format!("it calls {function}, and the schema {schema} is not allowed")
+        }
+        (Lang::Fr, R::FunctionSchemaNotAllowed { function, schema }) => {
+            format!("elle appelle {function}, et le schéma {schema} n'est pas autorisé")
+        }
+        (Lang::En, R::Control) => {
+            "it holds a control character such as a stray carriage return".to_owned()
+        }
         (Lang::Fr, R::Control) => {
             "elle contient un retour chariot isolé ou un caractère NUL".to_owned()
         }

@@ -126,6 +126,15 @@ pub fn truncate_cell(mut text: String) -> String {
     text
 }
 
+/// The first [`MAX_CELL_CHARS`] characters of `text`, marked when cut, copied
+/// without copying the rest first.
+pub fn truncate_str(text: &str) -> String {
+    match text.char_indices().nth(MAX_CELL_CHARS) {
+        Some((cut, _)) => format!("{}…[truncated]", &text[..cut]),
+        None => text.to_owned(),
+    }
+}
+
 /// Hex of at most [`MAX_CELL_CHARS`]/2 bytes, with a mark when cut.
 pub fn hex_cell(bytes: &[u8]) -> String {
     let shown = &bytes[..bytes.len().min(MAX_CELL_CHARS / 2)];
@@ -185,7 +194,7 @@ fn sqlite_cell(row: &sqlx::sqlite::SqliteRow, i: usize) -> Result<Cell, sqlx::Er
         "INTEGER" => row.try_get::<i64, _>(i)?.to_string(),
         "REAL" => row.try_get::<f64, _>(i)?.to_string(),
         "BLOB" => hex_cell(&row.try_get::<Vec<u8>, _>(i)?),
-        _ => truncate_cell(row.try_get::<String, _>(i)?),
+        _ => truncate_str(row.try_get::<&str, _>(i)?),
     }))
 }
 
@@ -347,6 +356,8 @@ impl Executor for SqliteExecutor {
 /// A PostgreSQL database.
 pub struct PostgresExecutor {
     pool: sqlx::PgPool,
+    /// The allowed schemas, quoted, for `SET LOCAL search_path`.
+    search_path: String,
 }
 
 impl PostgresExecutor {
@@ -359,7 +370,22 @@ impl PostgresExecutor {
             .connect(url)
             .await
             .map_err(|e| ExecError::Unavailable(e.to_string()))?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            search_path: "public".to_owned(),
+        })
+    }
+
+    /// Unqualified names resolve in these schemas only (`public` by default).
+    pub fn with_search_path(mut self, schemas: &[String]) -> Self {
+        if !schemas.is_empty() {
+            self.search_path = schemas
+                .iter()
+                .map(|s| format!("\"{}\"", s.to_lowercase().replace('"', "\"\"")))
+                .collect::<Vec<_>>()
+                .join(", ");
+        }
+        self
     }
 
     async fn read_only(
@@ -376,6 +402,17 @@ impl PostgresExecutor {
             timeout.as_millis().max(1)
         ));
         sqlx::query(set).execute(&mut *tx).await.map_err(database)?;
+        // The checker reads strings as standard SQL does, and unqualified
+        // names must resolve in the allowed schemas only.
+        sqlx::query("SET LOCAL standard_conforming_strings = on")
+            .execute(&mut *tx)
+            .await
+            .map_err(database)?;
+        let path = sqlx::AssertSqlSafe(format!("SET LOCAL search_path = {}", self.search_path));
+        sqlx::query(path)
+            .execute(&mut *tx)
+            .await
+            .map_err(database)?;
         Ok(tx)
     }
 }
@@ -489,11 +526,7 @@ fn pg_cell(row: &sqlx::postgres::PgRow, i: usize, kind: PgKind) -> Result<Cell, 
         PgKind::Uuid => <sqlx::types::Uuid as Decode<Pg>>::decode(raw)
             .map_err(decode_error)?
             .to_string(),
-        PgKind::Text => truncate_cell(
-            <&str as Decode<Pg>>::decode(raw)
-                .map_err(decode_error)?
-                .to_owned(),
-        ),
+        PgKind::Text => truncate_str(<&str as Decode<Pg>>::decode(raw).map_err(decode_error)?),
         PgKind::Other => match row.try_get::<String, _>(i) {
             Ok(text) => truncate_cell(text),
             Err(_) => format!(

@@ -72,7 +72,10 @@ impl FromStr for Dialect {
 /// # Errors
 /// [`ExecError::Unavailable`] saying what is missing: the demo file (and
 /// how to create it), the server, or the Oracle client library.
-pub async fn open_target(target: &Target) -> Result<Arc<dyn Executor>, ExecError> {
+pub async fn open_target(
+    target: &Target,
+    allowed_schemas: &[String],
+) -> Result<Arc<dyn Executor>, ExecError> {
     Ok(match &target.kind {
         TargetKind::Sqlite(path) => {
             if !path.exists() {
@@ -88,9 +91,11 @@ pub async fn open_target(target: &Target) -> Result<Arc<dyn Executor>, ExecError
             }
             Arc::new(exec::SqliteExecutor::open(path).await?)
         }
-        TargetKind::Postgres(DatabaseUrl::Postgres(url)) => {
-            Arc::new(exec::PostgresExecutor::connect(url.as_str()).await?)
-        }
+        TargetKind::Postgres(DatabaseUrl::Postgres(url)) => Arc::new(
+            exec::PostgresExecutor::connect(url.as_str())
+                .await?
+                .with_search_path(allowed_schemas),
+        ),
         TargetKind::Postgres(DatabaseUrl::Sqlite(path)) => {
             Arc::new(exec::SqliteExecutor::open(path).await?)
         }

@@ -17,7 +17,7 @@ use std::ops::ControlFlow;
 
 use sqlparser::ast::{
     AccessExpr, Expr, Function, ObjectName, ObjectNamePart, Query, Select, Statement, TableFactor,
-    Visit, Visitor,
+    Value, ValueWithSpan, Visit, Visitor,
 };
 use sqlparser::parser::Parser;
 
@@ -52,11 +52,49 @@ pub const DEFAULT_DENIED_FUNCTIONS: &[&str] = &[
     // Sequences: reading one consumes a number.
     "NEXTVAL",
     "SETVAL",
+    // Oracle: server files; the session's context (client address, user).
+    "BFILENAME",
+    "SYS_CONTEXT",
+    "USERENV",
+    // Functions that run a query given as a string, out of the checker's sight.
+    "*_TO_XML*",
+    "TS_STAT",
+    "TS_REWRITE",
+    // PostgreSQL: the server's address, version, settings, transaction ids.
+    "VERSION",
+    "INET_SERVER_*",
+    "INET_CLIENT_*",
+    "CURRENT_SETTING",
+    "TXID_*",
 ];
 
 /// Objects refused by default: the data dictionary and catalogs, which tell
 /// about users, sessions and the whole database rather than the business data.
 pub const DEFAULT_DENIED_OBJECTS: &[&str] = &[
+    // Oracle's dictionary, including the public synonyms reached without a
+    // schema.
+    "DICT",
+    "DICTIONARY",
+    "DICT_COLUMNS",
+    "TAB",
+    "TABS",
+    "CAT",
+    "COLS",
+    "OBJ",
+    "SYN",
+    "SEQ",
+    "IND",
+    "CLU",
+    "SESSION_*",
+    "ROLE_*_PRIVS",
+    "NLS_*_PARAMETERS",
+    "GLOBAL_NAME",
+    "PRODUCT_COMPONENT_VERSION",
+    "DATABASE_PROPERTIES",
+    "TABLE_PRIVILEGES",
+    "COLUMN_PRIVILEGES",
+    "RESOURCE_VIEW",
+    "PATH_VIEW",
     "ALL_*",
     "DBA_*",
     "USER_*",
@@ -69,6 +107,8 @@ pub const DEFAULT_DENIED_OBJECTS: &[&str] = &[
     "PG_*",
     "INFORMATION_SCHEMA.*",
     "SQLITE_*",
+    // SQLite's pragmas as tables (pragma_database_list shows file paths).
+    "PRAGMA_*",
 ];
 
 /// What is allowed on a target.
@@ -83,7 +123,8 @@ pub struct Policy {
 }
 
 impl Policy {
-    /// The defaults for `dialect`, with no schema allowed by name.
+    /// The built-in lists for `dialect`, with no schema allowed by name.
+    /// Configured patterns are added to these, never replace them.
     pub fn new(dialect: Dialect) -> Self {
         Self {
             dialect,
@@ -141,9 +182,17 @@ pub enum Refusal {
     #[error("it reads {object}, in the schema {schema}, which is not allowed")]
     SchemaNotAllowed { object: String, schema: String },
     #[error(
-        "it contains a carriage return or NUL outside a line end, which the database and the checker could read differently"
+        "it contains a control character (a stray carriage return, NUL, a Unicode line separator…), which the database and the checker could read differently"
     )]
     Control,
+    #[error(
+        "it holds a parameter or a dollar sign the checker cannot read as the database would ({0})"
+    )]
+    Placeholder(String),
+    #[error("it holds Unicode-escaped text (U&…), whose meaning the checker cannot see")]
+    UnicodeEscape,
+    #[error("it calls {function}, in the schema {schema}, which is not allowed")]
+    FunctionSchemaNotAllowed { function: String, schema: String },
 }
 
 /// Judges `sql` under `policy`.
@@ -151,10 +200,31 @@ pub enum Refusal {
 /// # Errors
 /// The [`Refusal`] with the first reason found.
 pub fn validate(sql: &str, policy: &Policy) -> Result<Validated, Refusal> {
-    // A bare CR ends a `--` comment for Oracle but not for the parser: the
-    // two would see different statements.
-    if sql.contains('\0') || sql.replace("\r\n", "\n").contains('\r') {
+    // A bare CR ends a `--` comment for Oracle but not for the parser, and
+    // other control characters and Unicode line breaks leave room for the
+    // same kind of disagreement: none is needed in a query.
+    let unix = sql.replace("\r\n", "\n");
+    if unix.chars().any(|c| {
+        (c.is_control() && c != '\n' && c != '\t')
+            || matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}')
+    }) {
         return Err(Refusal::Control);
+    }
+    // PostgreSQL's U&'…' / U&"…" spell text and names with escapes the
+    // parser reads as an `&` operator: `U&"\0070g_sleep"` is pg_sleep.
+    let lower = sql.to_ascii_lowercase();
+    if lower.contains("u&'") || lower.contains("u&\"") {
+        return Err(Refusal::UnicodeEscape);
+    }
+    // XQuery that reads tables or files by name (Oracle's XMLTABLE/XMLQUERY
+    // with fn:collection, ora:view), outside the checker's sight.
+    if ["collection(", "ora:view", "oradb:", "fn:doc"]
+        .iter()
+        .any(|m| lower.contains(m))
+    {
+        return Err(Refusal::DeniedFunction(
+            "XQuery collection access".to_owned(),
+        ));
     }
     let text = sql
         .trim()
@@ -176,7 +246,7 @@ pub fn validate(sql: &str, policy: &Policy) -> Result<Validated, Refusal> {
     let mut walker = Walker {
         policy,
         objects: Vec::new(),
-        cte_names: Vec::new(),
+        cte_scopes: Vec::new(),
     };
     if let ControlFlow::Break(refusal) = statement.visit(&mut walker) {
         return Err(refusal);
@@ -198,8 +268,9 @@ fn statement_kind(statement: &Statement) -> String {
 struct Walker<'a> {
     policy: &'a Policy,
     objects: Vec<String>,
-    /// Names defined by WITH, which are not database objects.
-    cte_names: Vec<String>,
+    /// Names defined by WITH in the queries being walked, innermost last:
+    /// they are not database objects, but only within their query.
+    cte_scopes: Vec<Vec<String>>,
 }
 
 impl Walker<'_> {
@@ -223,11 +294,45 @@ impl Walker<'_> {
     }
 
     fn check_function(&self, function: &Function) -> Result<(), Refusal> {
-        let parts = Self::check_name_parts(&function.name)?;
+        self.check_function_name(&function.name)
+    }
+
+    /// A called name: not denied, and, when qualified, in an allowed schema
+    /// (a definer-rights function elsewhere runs with its owner's rights).
+    fn check_function_name(&self, name: &ObjectName) -> Result<(), Refusal> {
+        let parts = Self::check_name_parts(name)?;
         if denied(&self.policy.denied_functions, &parts) {
-            return Err(Refusal::DeniedFunction(function.name.to_string()));
+            return Err(Refusal::DeniedFunction(name.to_string()));
+        }
+        if parts.len() >= 2 && !self.schema_allowed(&name.0[0]) {
+            return Err(Refusal::FunctionSchemaNotAllowed {
+                function: name.to_string(),
+                schema: parts[0].clone(),
+            });
         }
         Ok(())
+    }
+
+    /// Whether a schema part is one of the allowed schemas: an unquoted name
+    /// in any case; a quoted one exactly as written (the database resolves
+    /// `"crm"` and `CRM` to different schemas).
+    fn schema_allowed(&self, part: &ObjectNamePart) -> bool {
+        let ObjectNamePart::Identifier(ident) = part else {
+            return false;
+        };
+        self.policy
+            .allowed_schemas
+            .iter()
+            .any(|s| match ident.quote_style {
+                Some(_) => *s == ident.value,
+                None => s.eq_ignore_ascii_case(&ident.value),
+            })
+    }
+
+    fn in_cte_scope(&self, name: &str) -> bool {
+        self.cte_scopes
+            .iter()
+            .any(|scope| scope.iter().any(|n| n == name))
     }
 
     fn check_access_chain(&self, root: &Expr, chain: &[AccessExpr]) -> Result<(), Refusal> {
@@ -251,6 +356,17 @@ impl Walker<'_> {
                     if denied(&self.policy.denied_functions, &path) {
                         return Err(Refusal::DeniedFunction(path.join(".").to_lowercase()));
                     }
+                    let schema_ok = self
+                        .policy
+                        .allowed_schemas
+                        .iter()
+                        .any(|s| s.eq_ignore_ascii_case(&path[0]));
+                    if path.len() >= 2 && !schema_ok {
+                        return Err(Refusal::FunctionSchemaNotAllowed {
+                            function: path.join(".").to_lowercase(),
+                            schema: path[0].clone(),
+                        });
+                    }
                 }
                 _ => {}
             }
@@ -264,21 +380,16 @@ impl Walker<'_> {
     fn check_relation(&mut self, relation: &ObjectName) -> Result<(), Refusal> {
         let parts = Self::check_name_parts(relation)?;
         let shown = relation.to_string();
-        if parts.len() == 1 && self.cte_names.contains(&parts[0]) {
+        if parts.len() == 1 && self.in_cte_scope(&parts[0]) {
             return Ok(());
         }
-        if denied(&self.policy.denied_objects, &parts) {
+        if denied_object(&self.policy.denied_objects, &parts) {
             return Err(Refusal::DeniedObject(shown));
         }
         match parts.as_slice() {
             [_] => {}
             [schema, _] => {
-                let allowed = self
-                    .policy
-                    .allowed_schemas
-                    .iter()
-                    .any(|s| s.eq_ignore_ascii_case(schema));
-                if !allowed {
+                if !self.schema_allowed(&relation.0[0]) {
                     return Err(Refusal::SchemaNotAllowed {
                         object: shown,
                         schema: schema.clone(),
@@ -311,10 +422,33 @@ impl Visitor for Walker<'_> {
         if !query.locks.is_empty() {
             return ControlFlow::Break(Refusal::Locks);
         }
+        let mut scope = Vec::new();
         if let Some(with) = &query.with {
             for cte in &with.cte_tables {
-                self.cte_names.push(cte.alias.name.value.to_uppercase());
+                let name = cte.alias.name.value.to_uppercase();
+                // A CTE named like a denied object would hide the real one
+                // from this check wherever the names meet.
+                if denied_object(&self.policy.denied_objects, std::slice::from_ref(&name)) {
+                    return ControlFlow::Break(Refusal::DeniedObject(cte.alias.name.value.clone()));
+                }
+                scope.push(name);
             }
+        }
+        self.cte_scopes.push(scope);
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_query(&mut self, _query: &Query) -> ControlFlow<Refusal> {
+        self.cte_scopes.pop();
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_value(&mut self, value: &ValueWithSpan) -> ControlFlow<Refusal> {
+        // No executor binds parameters; a `$` the parser took for one is
+        // where it and PostgreSQL disagree (`$€$…$€$` is a string to
+        // PostgreSQL).
+        if let Value::Placeholder(p) = &value.value {
+            return ControlFlow::Break(Refusal::Placeholder(p.clone()));
         }
         ControlFlow::Continue(())
     }
@@ -341,6 +475,22 @@ impl Visitor for Walker<'_> {
             && alias.name.value.contains('@')
         {
             return ControlFlow::Break(Refusal::DatabaseLink(alias.name.value.clone()));
+        }
+        // Table functions are calls: `FROM dblink_exec(…)`, `FROM LATERAL
+        // pg_advisory_lock(42)` are judged as functions, not only as objects.
+        let called = match factor {
+            TableFactor::Table {
+                name,
+                args: Some(_),
+                ..
+            } => Some(name),
+            TableFactor::Function { name, .. } => Some(name),
+            _ => None,
+        };
+        if let Some(name) = called
+            && let Err(r) = self.check_function_name(name)
+        {
+            return ControlFlow::Break(r);
         }
         ControlFlow::Continue(())
     }
@@ -406,8 +556,18 @@ impl Visitor for Walker<'_> {
     }
 }
 
-/// Whether a name (its parts, upper case) matches a pattern: against the whole
-/// dotted name, or against any single part.
+/// Whether an object name matches a pattern. An unqualified name is matched
+/// as it is: the dictionary is reached through unqualified public synonyms
+/// (`ALL_USERS`, `DICT`). A qualified one is matched as a whole (`SYS.*`,
+/// `INFORMATION_SCHEMA.*`): in an allowed schema, `crm.user_accounts` is the
+/// business's table, not the `USER_*` dictionary.
+fn denied_object(patterns: &[String], parts: &[String]) -> bool {
+    let full = parts.join(".");
+    patterns.iter().any(|p| glob(&p.to_uppercase(), &full))
+}
+
+/// Whether a called name (its parts, upper case) matches a pattern: against
+/// the whole dotted name, or against any single part (`DBMS_LOCK.SLEEP`).
 fn denied(patterns: &[String], parts: &[String]) -> bool {
     let full = parts.join(".");
     patterns.iter().any(|p| {

@@ -286,3 +286,35 @@ async fn sqlite_renders_its_types_caps_rows_and_stops_at_the_deadline() {
         "{err}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_resolves_unqualified_names_in_the_allowed_schemas_only() {
+    let db = TestDb::postgres().await;
+    let DatabaseUrl::Postgres(url) = &db.settings.url else {
+        unreachable!()
+    };
+    let name = url.path().trim_start_matches('/').to_owned();
+    db.tamper(&format!(
+        "CREATE SCHEMA hidden; CREATE TABLE hidden.secrets (s text); INSERT INTO hidden.secrets VALUES ('x'); \
+         ALTER DATABASE \"{name}\" SET search_path = hidden, public;"
+    ))
+    .await;
+    // A new connection would find hidden.secrets through the database's
+    // search_path; the executor pins it to the allowed schemas.
+    let exec = PostgresExecutor::connect(url.as_str()).await.unwrap();
+    let err = run(&exec, "SELECT s FROM secrets", limits(10, 5000))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, ExecError::Database(m) if m.contains("secrets")),
+        "{err}"
+    );
+    let allowed = PostgresExecutor::connect(url.as_str())
+        .await
+        .unwrap()
+        .with_search_path(&["hidden".to_owned()]);
+    let (preview, _) = run(&allowed, "SELECT s FROM secrets", limits(10, 5000))
+        .await
+        .unwrap();
+    assert_eq!(preview.rows[0][0].as_deref(), Some("x"));
+}

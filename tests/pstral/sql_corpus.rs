@@ -104,7 +104,21 @@ const HOSTILE: &[&str] = &[
     "SELECT * FROM system.help",
     "SELECT * FROM crm.clients c JOIN hr.salaries s ON s.id = c.id",
     "SELECT * FROM x.y.z",
+    // found in review: dictionary synonyms, schemas of functions, CTE masks,
+    // server files, query-in-a-string
+    "SELECT * FROM session_privs",
+    "SELECT * FROM dict",
+    "SELECT * FROM global_name",
+    "SELECT hr.payroll.salary_of(42) FROM dual",
+    "SELECT * FROM TABLE(hr.pkg.rows())",
+    "WITH a AS (SELECT username FROM all_users), all_users AS (SELECT 1 AS x FROM dual) SELECT a.username FROM a, all_users",
+    "SELECT TO_CLOB(BFILENAME('DATA_PUMP_DIR', 'export.log')) FROM dual",
+    "SELECT * FROM XMLTABLE('fn:collection(\"oradb:/HR/SALARIES\")/ROW' COLUMNS amount NUMBER PATH 'AMOUNT') x",
+    "SELECT SYS_CONTEXT('USERENV', 'IP_ADDRESS') FROM dual",
+    "SELECT * FROM \"crm\".clients",
     // control characters and comment tricks
+    "SELECT 1 FROM dual -- comment\u{000B}DROP TABLE clients",
+    "SELECT 1 FROM dual -- comment\u{2028}DROP TABLE clients",
     "SELECT 1 FROM dual -- comment\rDROP TABLE clients",
     "SELECT 1 FROM dual\0",
     "",
@@ -203,6 +217,8 @@ const LEGITIMATE: &[&str] = &[
     "select nom from clients where rownum < 3",
     "SELECT user_name FROM clients",
     "SELECT c.* FROM clients c WHERE c.id = 1",
+    "SELECT * FROM crm.user_accounts",
+    "SELECT * FROM CRM.all_orders",
 ];
 
 /// Legitimate Oracle that sqlparser 0.63 cannot parse: refused as "cannot be
@@ -293,6 +309,19 @@ fn postgres_and_sqlite_dialects_guard_their_own_dangers() {
         "SELECT * FROM information_schema.tables",
         "COPY clients TO '/tmp/x'",
         "SELECT * FROM clients FOR SHARE",
+        // found in review: lexer disagreements and table functions
+        "SELECT $€$, '$€$ AS a, pg_advisory_lock(42) AS b, $€$' AS c, $€$d",
+        "SELECT U&\"\\0070g_terminate_backend\"(g) FROM generate_series(1, 99999) AS g",
+        "SELECT * FROM LATERAL pg_advisory_lock(42) AS l",
+        "SELECT * FROM dblink_exec('dbname=app', 'DELETE FROM clients') AS r",
+        "SELECT * FROM dblink('host=attacker.example', 'select 1') AS t(x int)",
+        "WITH pg_stat_activity AS (SELECT * FROM pg_stat_activity) SELECT usename FROM pg_stat_activity",
+        "SELECT table_to_xml('hr.salaries', true, false, '')",
+        "SELECT * FROM ts_stat('SELECT to_tsvector(query) FROM pg_stat_activity')",
+        "SELECT version()",
+        "SELECT current_setting('data_directory')",
+        "SELECT txid_current()",
+        "SELECT * FROM public.clients WHERE id = $1",
     ] {
         assert!(validate(sql, &pg).is_err(), "postgres accepted {sql}");
     }
@@ -303,6 +332,8 @@ fn postgres_and_sqlite_dialects_guard_their_own_dangers() {
         "SELECT * FROM sqlite_master",
         "ATTACH DATABASE '/tmp/x' AS x",
         "PRAGMA writable_schema = 1",
+        "SELECT (WITH sqlite_master AS (SELECT 1) SELECT 1) AS z, sql FROM sqlite_master",
+        "SELECT * FROM pragma_database_list",
     ] {
         assert!(validate(sql, &lite).is_err(), "sqlite accepted {sql}");
     }
