@@ -576,3 +576,54 @@ fn sql_run_runs_on_a_target_through_the_same_checks_and_audit() {
     assert_eq!(kinds.len(), 2, "the demo run and the failed Oracle run");
     assert_eq!(kinds[0]["payload"]["rows"], 1);
 }
+
+#[test]
+fn tokens_backups_and_restores_from_the_command_line() {
+    let s = Scratch::new();
+    assert!(
+        s.run(&["user", "add", "ana", "--role", "admin"])
+            .status
+            .success()
+    );
+    assert!(s.run(&["user", "add", "bob"]).status.success());
+    let created = s.run(&[
+        "token",
+        "create",
+        "ana",
+        "--expires",
+        "30d",
+        "--label",
+        "ops",
+    ]);
+    assert!(created.status.success(), "{}", stderr(&created));
+    let token = stdout(&created).trim().to_owned();
+    assert!(token.starts_with("pst_") && token.len() == 44, "{token}");
+    let refused = s.run(&["token", "create", "bob"]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        stderr(&refused).contains("bob is not an admin"),
+        "{}",
+        stderr(&refused)
+    );
+    let list = stdout(&s.run(&["token", "list"]));
+    assert!(
+        list.contains("ops") && !list.contains(&token),
+        "never the token itself: {list}"
+    );
+    assert!(s.run(&["token", "revoke", "1"]).status.success());
+    assert_eq!(s.run(&["token", "revoke", "9"]).status.code(), Some(1));
+
+    let backup = s.dir.path().join("backup.db");
+    let out = s.run(&["backup", backup.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(s.run(&["user", "add", "carl"]).status.success());
+    let out = s.run(&["restore", backup.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("audit chain intact"),
+        "{}",
+        stdout(&out)
+    );
+    let users = stdout(&s.run(&["user", "list", "--json"]));
+    assert!(!users.contains("carl"), "back to the backup: {users}");
+}
