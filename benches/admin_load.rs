@@ -50,14 +50,34 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
+    // Ollama is its own process in production: the fake gets its own
+    // runtime on its own thread, so its token pacing is not queued behind
+    // the admin endpoint's tasks (which would slow the "model", not the bot).
+    let (fake_tx, fake_rx) = std::sync::mpsc::channel();
+    let (fake_stop, fake_stopped) = tokio::sync::oneshot::channel::<()>();
+    let fake_thread = std::thread::spawn(move || {
+        let fake_rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        fake_rt.block_on(async move {
+            let fake = FakeOllama::start(&["qwen2.5-coder:7b"]).await;
+            fake.by_default(
+                Script::tokens((0..300).map(|i| format!("tok{i} ")))
+                    .every(Duration::from_millis(20)),
+            );
+            fake_tx.send(fake.url()).unwrap();
+            let _ = fake_stopped.await;
+        });
+    });
+    let fake_url = fake_rx.recv().unwrap();
     rt.block_on(async move {
-        let fake = FakeOllama::start(&["qwen2.5-coder:7b"]).await;
-        fake.by_default(Script::tokens((0..300).map(|i| format!("tok{i} "))).every(Duration::from_millis(20)));
         let db = TestDb::sqlite().await;
         let mut settings = Settings::defaults();
         settings.database = db.settings.clone();
         settings.admin = Some(AdminSettings { bind: "127.0.0.1:0".parse().unwrap() });
-        settings.llm.endpoints = vec![url::Url::parse(&format!("{}/", fake.url())).unwrap()];
+        settings.llm.endpoints = vec![url::Url::parse(&format!("{fake_url}/")).unwrap()];
         settings.llm.concurrency = ANSWERS;
         let app = Application::build(settings.clone()).await.unwrap();
         let base = format!("http://{}", app.admin_addr().unwrap());
@@ -107,6 +127,7 @@ fn main() {
         let _ = stop.send(());
         served.await.unwrap().unwrap();
 
+        let _ = fake_stop.send(());
         let worst = |d: &[Duration]| d.iter().max().unwrap().as_secs_f64();
         println!(
             "load: {CONNECTIONS} connections on /api/audit and /metrics for {seconds} s: {:.0} requests/s, p50 {:.1} ms, p99 {:.1} ms, {} errors",
@@ -122,6 +143,7 @@ fn main() {
             worst(&loaded) / worst(&baseline)
         );
     });
+    fake_thread.join().unwrap();
 }
 
 async fn stream_answers(
