@@ -1,0 +1,154 @@
+//! Memory of a streamed audit export over the admin endpoint. Run with
+//! `cargo bench --bench audit_export`.
+//!
+//! Each size runs in its own child process: it fills a fresh SQLite own
+//! database with N events, serves the production admin endpoint, resets the
+//! peak-RSS counter, then downloads `/api/audit/export` (JSONL) on loopback,
+//! counting lines and dropping the bytes. It reports the peak RSS growth
+//! during the export. Flat memory means the growth for 300,000 events is
+//! about the growth for 10,000 (ratio ≈ 1), not thirty times it.
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use futures_util::StreamExt;
+use pstral::app::Application;
+use pstral::audit::{Actor, Audit, EventKind, NewEvent};
+use pstral::config::{AdminSettings, Settings};
+use pstral::identity::{Directory, Role};
+use serde_json::{Value, json};
+use support::TestDb;
+
+const SIZES: [usize; 3] = [10_000, 100_000, 300_000];
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(i) = args.iter().position(|a| a == "--child") {
+        println!("{}", child(args[i + 1].parse().unwrap()));
+        return;
+    }
+    if !args.iter().any(|a| a == "--bench") {
+        return;
+    }
+    let mut growth = Vec::new();
+    for n in SIZES {
+        let output = std::process::Command::new(std::env::current_exe().unwrap())
+            .args(["--child", &n.to_string()])
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(
+            report["lines"].as_u64().unwrap() as usize,
+            n,
+            "the export is complete"
+        );
+        let kb = report["growth_kb"].as_f64().unwrap();
+        println!(
+            "export of {n} events: {:.1} MB streamed, peak RSS growth {:.1} MB (RSS before {:.1} MB)",
+            report["bytes"].as_f64().unwrap() / 1e6,
+            kb / 1024.0,
+            report["before_kb"].as_f64().unwrap() / 1024.0
+        );
+        growth.push(kb);
+    }
+    let last = SIZES.len() - 1;
+    println!(
+        "growth for {} events / growth for {} events = {:.2}× for {}× the events (flat: ≈ 1)",
+        SIZES[last],
+        SIZES[0],
+        growth[last] / growth[0].max(1.0),
+        SIZES[last] / SIZES[0]
+    );
+}
+
+fn status_kb(field: &str) -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap()
+}
+
+fn child(n: usize) -> Value {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async move {
+        let db = TestDb::sqlite().await;
+        let mut tx = db.store.begin().await.unwrap();
+        for i in 0..n {
+            let payload =
+                json!({"n": i, "text": "How many invoices were paid late in March, by region?"});
+            Audit::append_in(
+                &mut tx,
+                NewEvent::new(EventKind::Answer, Actor::default(), payload),
+            )
+            .await
+            .unwrap();
+        }
+        tx.commit().await.unwrap();
+
+        let mut settings = Settings::defaults();
+        settings.database = db.settings.clone();
+        settings.admin = Some(AdminSettings {
+            bind: "127.0.0.1:0".parse().unwrap(),
+        });
+        let app = Application::build(settings.clone()).await.unwrap();
+        let base = format!("http://{}", app.admin_addr().unwrap());
+        let store = app.store().clone();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let served = tokio::spawn(app.run_until_stopped(async move {
+            let _ = stopped.await;
+        }));
+        let audit = Audit::new(store.clone());
+        let directory =
+            Directory::new(store.clone(), settings.identity.clone()).with_audit(audit.clone());
+        directory
+            .add_user("ana", Role::Admin, Actor::cli())
+            .await
+            .unwrap();
+        let token = pstral::admin::tokens::Tokens::new(store.clone(), audit)
+            .create("ana", "bench", None, Actor::cli())
+            .await
+            .unwrap()
+            .token;
+        let http = reqwest::Client::new();
+        let export = |query: &'static str| {
+            let (http, base, token) = (http.clone(), base.clone(), token.clone());
+            async move {
+                let response = http
+                    .get(format!("{base}/api/audit/export?{query}"))
+                    .bearer_auth(&token)
+                    .send()
+                    .await
+                    .unwrap();
+                assert!(response.status().is_success());
+                let (mut lines, mut bytes) = (0usize, 0usize);
+                let mut body = response.bytes_stream();
+                while let Some(chunk) = body.next().await {
+                    let chunk = chunk.unwrap();
+                    bytes += chunk.len();
+                    lines += chunk.iter().filter(|b| **b == b'\n').count();
+                }
+                (lines, bytes)
+            }
+        };
+        // Warm up every path (pools, page cache, first allocations) on a
+        // small export, then measure the peak from here on only.
+        export("format=jsonl&kind=access_refused").await;
+        std::fs::write("/proc/self/clear_refs", "5").expect("reset the peak RSS (Linux)");
+        let before = status_kb("VmRSS:");
+        let (lines, bytes) = export("format=jsonl&kind=answer").await;
+        let peak = status_kb("VmHWM:");
+        let _ = stop.send(());
+        served.await.unwrap().unwrap();
+        json!({"lines": lines, "bytes": bytes, "before_kb": before, "growth_kb": peak - before})
+    })
+}
