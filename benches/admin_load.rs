@@ -21,7 +21,7 @@ use pstral::audit::{Actor, Audit};
 use pstral::bot::{Bot, BotParts};
 use pstral::config::{AdminSettings, Settings};
 use pstral::conversation::{Conversations, Prompts};
-use pstral::identity::{Directory, Role};
+use pstral::identity::Directory;
 use pstral::llm::Llm;
 use pstral_chat::recording::RecordingPlatform;
 use pstral_chat::{InboundEvent, MessageRef, Place};
@@ -89,13 +89,8 @@ fn main() {
 
         let audit = Audit::new(store.clone());
         let directory = Directory::new(store.clone(), settings.identity.clone()).with_audit(audit.clone());
-        directory.add_user("ana", Role::Admin, Actor::cli()).await.unwrap();
+        let token = support::admin_token(&db, "ana", None).await;
         directory.link("ana", &"discord:1".parse().unwrap(), Actor::cli()).await.unwrap();
-        let token = pstral::admin::tokens::Tokens::new(store.clone(), audit.clone())
-            .create("ana", "load", None, Actor::cli())
-            .await
-            .unwrap()
-            .token;
         let bot = Bot::new(BotParts {
             audit,
             directory,

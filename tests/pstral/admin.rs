@@ -9,8 +9,8 @@ use pstral::config::{AdminSettings, Settings, Target, TargetKind};
 use pstral::identity::{Directory, Role};
 use serde_json::{Value, json};
 
-use crate::support::TestDb;
 use crate::support::fake_ollama::FakeOllama;
+use crate::support::{TestDb, admin_token};
 
 struct Running {
     base: String,
@@ -78,22 +78,6 @@ async fn start(db: &TestDb, ollama: &str) -> Running {
         store,
         _demo: demo,
     }
-}
-
-async fn admin_token(db: &TestDb, name: &str, ttl: Option<Duration>) -> String {
-    let audit = Audit::new(db.store.clone());
-    let directory = Directory::new(db.store.clone(), Settings::defaults().identity);
-    if directory.user(name).await.unwrap().is_none() {
-        directory
-            .add_user(name, Role::Admin, Actor::cli())
-            .await
-            .unwrap();
-    }
-    pstral::admin::tokens::Tokens::new(db.store.clone(), audit)
-        .create(name, "test", ttl, Actor::cli())
-        .await
-        .unwrap()
-        .token
 }
 
 const API: &[&str] = &[

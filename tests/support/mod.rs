@@ -172,3 +172,25 @@ macro_rules! on_both_backends {
         }
     };
 }
+
+/// A fresh API token for the admin `name` (created as an admin if missing).
+pub async fn admin_token(db: &TestDb, name: &str, ttl: Option<Duration>) -> String {
+    use pstral::audit::{Actor, Audit};
+    use pstral::identity::{Directory, Role};
+    let audit = Audit::new(db.store.clone());
+    let directory = Directory::new(
+        db.store.clone(),
+        pstral::config::Settings::defaults().identity,
+    );
+    if directory.user(name).await.unwrap().is_none() {
+        directory
+            .add_user(name, Role::Admin, Actor::cli())
+            .await
+            .unwrap();
+    }
+    pstral::admin::tokens::Tokens::new(db.store.clone(), audit)
+        .create(name, "test", ttl, Actor::cli())
+        .await
+        .unwrap()
+        .token
+}
