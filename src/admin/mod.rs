@@ -128,7 +128,10 @@ pub fn router(state: AdminState) -> Router {
             "/api/users/{name}/invites",
             axum::routing::post(users_invite),
         )
-        .route_layer(middleware::from_fn_with_state(state.clone(), authenticate));
+        // `layer`, not `route_layer`: an unknown path or method under /api
+        // gets 401 too without a token, so the API cannot be mapped by probing.
+        .fallback(|| async { StatusCode::NOT_FOUND })
+        .layer(middleware::from_fn_with_state(state.clone(), authenticate));
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
@@ -174,12 +177,19 @@ async fn readyz(State(state): State<AdminState>) -> Response {
         for client in llm.endpoints() {
             let probe =
                 tokio::time::timeout(std::time::Duration::from_secs(5), client.tags()).await;
+            let shown = shown_url(client.endpoint());
             let error = match probe {
                 Ok(Ok(_)) => None,
-                Ok(Err(e)) => Some(e.to_string()),
+                // The error names the endpoint as configured, which may
+                // carry credentials: show it as in the check's name.
+                Ok(Err(e)) => Some(
+                    e.to_string()
+                        .replace(client.endpoint().as_str(), &shown)
+                        .replace(client.endpoint().as_str().trim_end_matches('/'), &shown),
+                ),
                 Err(_) => Some("no answer within 5 s".to_owned()),
             };
-            checks.push(json!({"name": format!("ollama {}", client.endpoint()), "state": if error.is_none() { "up" } else { "down" }, "error": error}));
+            checks.push(json!({"name": format!("ollama {shown}"), "state": if error.is_none() { "up" } else { "down" }, "error": error}));
         }
     }
     if let Some((name, dialect, executor)) = &state.target {
@@ -191,7 +201,14 @@ async fn readyz(State(state): State<AdminState>) -> Response {
             trivial,
             &crate::sql::validate::Policy::new(*dialect),
         ) {
-            Ok(q) => executor.explain(&q).await.err().map(|e| e.to_string()),
+            Ok(q) => {
+                match tokio::time::timeout(std::time::Duration::from_secs(5), executor.explain(&q))
+                    .await
+                {
+                    Ok(probe) => probe.err().map(|e| e.to_string()),
+                    Err(_) => Some("no answer within 5 s".to_owned()),
+                }
+            }
             Err(e) => Some(e.to_string()),
         };
         checks.push(json!({"name": format!("target {name}"), "state": if error.is_none() { "up" } else { "down" }, "error": error}));
@@ -206,6 +223,17 @@ async fn readyz(State(state): State<AdminState>) -> Response {
         StatusCode::SERVICE_UNAVAILABLE
     };
     (status, Json(json!({"ready": ready, "checks": checks}))).into_response()
+}
+
+/// An endpoint as `/readyz` shows it (the route needs no token): without
+/// user, password or query string, which may hold credentials.
+fn shown_url(url: &url::Url) -> String {
+    let mut shown = url.clone();
+    let _ = shown.set_username("");
+    let _ = shown.set_password(None);
+    shown.set_query(None);
+    shown.set_fragment(None);
+    shown.to_string()
 }
 
 async fn metrics(State(state): State<AdminState>) -> Response {
@@ -387,8 +415,14 @@ async fn audit_export(
 
 async fn users_list(
     State(state): State<AdminState>,
-    Extension(_admin): Extension<Admin>,
+    Extension(admin): Extension<Admin>,
 ) -> Result<Json<Value>, ApiError> {
+    record_read(
+        &state,
+        &admin,
+        json!({"action": "users_list", "via": "api"}),
+    )
+    .await?;
     Ok(Json(json!({"users": state.directory.list().await?})))
 }
 
@@ -435,27 +469,28 @@ async fn users_update(
             "there is no user named {name:?}"
         )));
     }
-    if let Some(r) = &change.role {
-        state
-            .directory
-            .set_role(&name, role(r)?, admin.actor())
-            .await?;
-    }
+    // Everything is parsed before anything changes: a bad field must not
+    // leave the user half-changed behind a 400.
     let identity = |s: &str| {
         s.parse::<pstral_chat::PlatformIdentity>()
             .map_err(|e| ApiError::BadRequest(e.to_string()))
     };
-    if let Some(id) = &change.link {
-        state
-            .directory
-            .link(&name, &identity(id)?, admin.actor())
-            .await?;
+    let new_role = change.role.as_deref().map(role).transpose()?;
+    let link = change.link.as_deref().map(identity).transpose()?;
+    let unlink = change.unlink.as_deref().map(identity).transpose()?;
+    if new_role.is_none() && link.is_none() && unlink.is_none() {
+        return Err(ApiError::BadRequest(
+            "nothing to change: give role, link or unlink".to_owned(),
+        ));
     }
-    if let Some(id) = &change.unlink {
-        state
-            .directory
-            .unlink(&identity(id)?, admin.actor())
-            .await?;
+    if let Some(id) = &link {
+        state.directory.link(&name, id, admin.actor()).await?;
+    }
+    if let Some(id) = &unlink {
+        state.directory.unlink(id, admin.actor()).await?;
+    }
+    if let Some(r) = new_role {
+        state.directory.set_role(&name, r, admin.actor()).await?;
     }
     let entry = state
         .directory

@@ -3,7 +3,7 @@
 //! once). A token is `pst_` and 40 random base-32 characters (200 bits); only
 //! its SHA-256 is stored, and it is shown once, when created.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use rand::Rng;
 use serde::Serialize;
 use serde_json::json;
@@ -56,6 +56,10 @@ pub enum TokenError {
     UnknownUser(String),
     #[error("{0} is not an admin: only admins get tokens")]
     NotAdmin(String),
+    #[error(
+        "that lifetime ends after the year 9999: give a shorter one, or none for a token that lasts until revoked"
+    )]
+    LifetimeTooLong,
     #[error("there is no token {0}")]
     UnknownToken(i64),
     #[error(transparent)]
@@ -118,9 +122,16 @@ impl Tokens {
         }
         let token = new_token();
         let now = Utc::now();
-        let expires_at = ttl
-            .and_then(|d| chrono::Duration::from_std(d).ok())
-            .map(|d| now + d);
+        let expires_at = match ttl {
+            None => None,
+            Some(d) => Some(
+                chrono::Duration::from_std(d)
+                    .ok()
+                    .and_then(|d| now.checked_add_signed(d))
+                    .filter(|at| at.year() < 10_000)
+                    .ok_or(TokenError::LifetimeTooLong)?,
+            ),
+        };
         // Recorded before the token exists: an unaudited token never works.
         self.audit
             .append(NewEvent::new(

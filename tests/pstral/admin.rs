@@ -143,12 +143,21 @@ async fn health_readiness_metrics_and_openapi_need_no_token() {
 async fn readiness_says_what_is_down() {
     let db = TestDb::sqlite().await;
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let closed = format!("http://{}", listener.local_addr().unwrap());
+    // Credentials in the endpoint's URL are never shown: /readyz needs no token.
+    let closed = format!(
+        "http://svc:S3cret@{}/?key=k3y",
+        listener.local_addr().unwrap()
+    );
     drop(listener);
     let app = start(&db, &closed).await;
     let ready = app.get("/readyz", None).await;
     assert_eq!(ready.status(), 503);
-    let body: Value = ready.json().await.unwrap();
+    let text = ready.text().await.unwrap();
+    assert!(
+        !text.contains("S3cret") && !text.contains("svc") && !text.contains("k3y"),
+        "{text}"
+    );
+    let body: Value = serde_json::from_str(&text).unwrap();
     let ollama = body["checks"]
         .as_array()
         .unwrap()
@@ -196,6 +205,20 @@ async fn every_api_route_needs_a_live_admin_token() {
             "{path} with a good token"
         );
     }
+    // Unknown paths and methods under /api are not revealed without a token.
+    assert_eq!(app.get("/api/nothing", None).await.status(), 401);
+    let delete = |token: Option<&str>| {
+        let request = app.http.delete(app.url("/api/users"));
+        match token {
+            Some(t) => request.bearer_auth(t),
+            None => request,
+        }
+        .send()
+    };
+    assert_eq!(delete(None).await.unwrap().status(), 401);
+    assert_eq!(app.get("/api/nothing", Some(&good)).await.status(), 404);
+    assert_eq!(delete(Some(&good)).await.unwrap().status(), 405);
+
     let expired = admin_token(&db, "ana", Some(Duration::ZERO)).await;
     assert_eq!(app.get("/api/users", Some(&expired)).await.status(), 401);
 
@@ -209,6 +232,17 @@ async fn every_api_route_needs_a_live_admin_token() {
         .unwrap()
         .id;
     tokens.revoke(id, Actor::cli()).await.unwrap();
+    for absurd in [Duration::MAX, Duration::from_secs(200_000 * 365 * 86_400)] {
+        assert!(
+            matches!(
+                tokens
+                    .create("ana", "forever", Some(absurd), Actor::cli())
+                    .await,
+                Err(pstral::admin::tokens::TokenError::LifetimeTooLong)
+            ),
+            "a lifetime past the calendar is refused, not taken as no expiry"
+        );
+    }
     assert_eq!(
         app.get("/api/users", Some(&good)).await.status(),
         401,
@@ -418,6 +452,15 @@ async fn users_are_managed_through_the_api() {
             .status(),
         400
     );
+    // A change with a bad field changes nothing, not even its valid part.
+    assert_eq!(
+        patch("zoe", json!({"role": "viewer", "link": "not an identity"}))
+            .await
+            .unwrap()
+            .status(),
+        400
+    );
+    assert_eq!(patch("zoe", json!({})).await.unwrap().status(), 400);
     let invite = app
         .http
         .post(app.url("/api/users/zoe/invites"))
@@ -435,6 +478,30 @@ async fn users_are_managed_through_the_api() {
         .await
         .unwrap();
     assert_eq!(users["users"].as_array().unwrap().len(), 2);
+    let zoe = users["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["name"] == "zoe")
+        .unwrap();
+    assert_eq!(
+        zoe["role"], "admin",
+        "the refused change left the role: {zoe}"
+    );
+    let reads: Value = app
+        .get("/api/audit?kind=admin_read", Some(&token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        reads["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["payload"]["action"] == "users_list" && e["identity"] == "api:ana"),
+        "reading the users is recorded: {reads}"
+    );
     let changes: Value = app
         .get("/api/audit?kind=user_changed", Some(&token))
         .await
