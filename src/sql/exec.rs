@@ -592,7 +592,7 @@ impl Executor for PostgresExecutor {
     }
 
     async fn catalog(&self, schemas: &[String]) -> Result<super::schema::Catalog, ExecError> {
-        use super::schema::{Catalog, CatalogColumn, CatalogTable, ForeignKey};
+        use super::schema::{CatalogBuilder, CatalogColumn, Key};
         let schemas: Vec<String> = if schemas.is_empty() {
             vec!["public".to_owned()]
         } else {
@@ -636,47 +636,27 @@ impl Executor for PostgresExecutor {
         .fetch_all(&self.pool)
         .await
         .map_err(database)?;
-        let mut tables: Vec<CatalogTable> = Vec::new();
+        // PostgreSQL's default schema is left unqualified.
+        let shown = |schema: String| (schema != "public").then_some(schema);
+        let mut catalog = CatalogBuilder::default();
         for (schema, table, column, data_type, nullable, comment, table_comment) in columns {
-            if tables.last().is_none_or(|t| {
-                t.name != table || t.schema.as_deref().unwrap_or("public") != schema
-            }) {
-                tables.push(CatalogTable {
-                    schema: (schema != "public").then(|| schema.clone()),
-                    name: table.clone(),
-                    comment: table_comment,
-                    columns: Vec::new(),
-                    primary_key: Vec::new(),
-                    foreign_keys: Vec::new(),
-                });
-            }
-            if let Some(t) = tables.last_mut() {
-                t.columns.push(CatalogColumn {
-                    name: column,
-                    type_name: data_type,
-                    nullable,
-                    comment,
-                });
-            }
+            let column = CatalogColumn {
+                name: column,
+                type_name: data_type,
+                nullable,
+                comment,
+            };
+            catalog.column(shown(schema), table, table_comment, column);
         }
         for (schema, table, column, kind, ref_table, ref_column) in keys {
-            let Some(t) = tables
-                .iter_mut()
-                .find(|t| t.name == table && t.schema.as_deref().unwrap_or("public") == schema)
-            else {
-                continue;
+            let key = match (kind.as_str(), ref_table, ref_column) {
+                ("PRIMARY KEY", _, _) => Key::Primary,
+                (_, Some(table), Some(column)) => Key::Foreign { table, column },
+                _ => continue,
             };
-            match (kind.as_str(), ref_table, ref_column) {
-                ("PRIMARY KEY", _, _) => t.primary_key.push(column),
-                (_, Some(ref_table), Some(ref_column)) => t.foreign_keys.push(ForeignKey {
-                    columns: vec![column],
-                    table: ref_table,
-                    ref_columns: vec![ref_column],
-                }),
-                _ => {}
-            }
+            catalog.key(shown(schema).as_deref(), &table, column, key);
         }
-        Ok(Catalog { tables })
+        Ok(catalog.finish())
     }
 
     async fn explain(&self, query: &Validated) -> Result<Plan, ExecError> {

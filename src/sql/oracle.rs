@@ -122,7 +122,7 @@ impl Executor for OracleExecutor {
     }
 
     async fn catalog(&self, schemas: &[String]) -> Result<super::schema::Catalog, ExecError> {
-        use super::schema::{Catalog, CatalogColumn, CatalogTable, ForeignKey};
+        use super::schema::{CatalogBuilder, CatalogColumn, Key};
         let pool = Arc::clone(&self.pool);
         let owners: Vec<String> = schemas.iter().map(|s| s.to_uppercase()).collect();
         blocking(move || {
@@ -137,8 +137,10 @@ impl Executor for OracleExecutor {
             } else {
                 owners
             };
-            let mut tables: Vec<CatalogTable> = Vec::new();
+            let mut catalog = CatalogBuilder::default();
             for owner in &owners {
+                // The account's own tables are left unqualified.
+                let schema = (!own).then(|| owner.clone());
                 let rows = conn
                     .query_as::<(String, String, String, String, Option<String>, Option<String>)>(
                         "SELECT c.table_name, c.column_name, c.data_type, c.nullable, cc.comments, tc.comments \
@@ -152,19 +154,8 @@ impl Executor for OracleExecutor {
                     .map_err(classify)?;
                 for row in rows {
                     let (table, column, data_type, nullable, comment, table_comment) = row.map_err(classify)?;
-                    if tables.last().is_none_or(|t| t.name != table || t.schema.as_deref() != (!own).then_some(owner.as_str())) {
-                        tables.push(CatalogTable {
-                            schema: (!own).then(|| owner.clone()),
-                            name: table.clone(),
-                            comment: table_comment,
-                            columns: Vec::new(),
-                            primary_key: Vec::new(),
-                            foreign_keys: Vec::new(),
-                        });
-                    }
-                    if let Some(t) = tables.last_mut() {
-                        t.columns.push(CatalogColumn { name: column, type_name: data_type, nullable: nullable == "Y", comment });
-                    }
+                    let column = CatalogColumn { name: column, type_name: data_type, nullable: nullable == "Y", comment };
+                    catalog.column(schema.clone(), table, table_comment, column);
                 }
                 let keys = conn
                     .query_as::<(String, String, String, Option<String>, Option<String>)>(
@@ -180,15 +171,15 @@ impl Executor for OracleExecutor {
                     .map_err(classify)?;
                 for row in keys {
                     let (table, column, kind, ref_table, ref_column) = row.map_err(classify)?;
-                    let Some(t) = tables.iter_mut().find(|t| t.name == table) else { continue };
-                    match (kind.as_str(), ref_table, ref_column) {
-                        ("P", _, _) => t.primary_key.push(column),
-                        (_, Some(rt), Some(rc)) => t.foreign_keys.push(ForeignKey { columns: vec![column], table: rt, ref_columns: vec![rc] }),
-                        _ => {}
-                    }
+                    let key = match (kind.as_str(), ref_table, ref_column) {
+                        ("P", _, _) => Key::Primary,
+                        (_, Some(table), Some(column)) => Key::Foreign { table, column },
+                        _ => continue,
+                    };
+                    catalog.key(schema.as_deref(), &table, column, key);
                 }
             }
-            Ok(Catalog { tables })
+            Ok(catalog.finish())
         })
         .await
     }

@@ -86,6 +86,80 @@ pub struct Catalog {
     pub tables: Vec<CatalogTable>,
 }
 
+/// A key read from a database's constraint catalogue.
+pub enum Key {
+    Primary,
+    /// Refers to `table`.`column`.
+    Foreign {
+        table: String,
+        column: String,
+    },
+}
+
+/// Builds a [`Catalog`] from the rows of catalogue queries, which differ by
+/// database but share their shape: columns in table order, then keys.
+/// A table is known by its schema *and* name, so two owners' tables of one
+/// name never share columns or keys.
+#[derive(Default)]
+pub struct CatalogBuilder {
+    tables: Vec<CatalogTable>,
+}
+
+impl CatalogBuilder {
+    /// Adds a column; rows must come grouped by table (`ORDER BY` table).
+    pub fn column(
+        &mut self,
+        schema: Option<String>,
+        table: String,
+        table_comment: Option<String>,
+        column: CatalogColumn,
+    ) {
+        let same = |t: &CatalogTable| t.name == table && t.schema == schema;
+        if !self.tables.last().is_some_and(same) {
+            self.tables.push(CatalogTable {
+                schema,
+                name: table,
+                comment: table_comment,
+                columns: Vec::new(),
+                primary_key: Vec::new(),
+                foreign_keys: Vec::new(),
+            });
+        }
+        if let Some(t) = self.tables.last_mut() {
+            t.columns.push(column);
+        }
+    }
+
+    /// Adds a key column to a table already added; a key of a table that
+    /// was not read (not visible, not allowed) is ignored.
+    pub fn key(&mut self, schema: Option<&str>, table: &str, column: String, key: Key) {
+        let Some(t) = self
+            .tables
+            .iter_mut()
+            .find(|t| t.name == table && t.schema.as_deref() == schema)
+        else {
+            return;
+        };
+        match key {
+            Key::Primary => t.primary_key.push(column),
+            Key::Foreign {
+                table,
+                column: ref_column,
+            } => t.foreign_keys.push(ForeignKey {
+                columns: vec![column],
+                table,
+                ref_columns: vec![ref_column],
+            }),
+        }
+    }
+
+    pub fn finish(self) -> Catalog {
+        Catalog {
+            tables: self.tables,
+        }
+    }
+}
+
 /// Words of the two languages that name the same things in business data.
 const SYNONYMS: &[(&str, &str)] = &[
     ("paiement", "payment"),
@@ -229,6 +303,28 @@ impl Catalog {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_builder_keeps_two_owners_tables_of_one_name_apart() {
+        let column = |name: &str| CatalogColumn {
+            name: name.into(),
+            type_name: "NUMBER".into(),
+            nullable: false,
+            comment: None,
+        };
+        let mut builder = CatalogBuilder::default();
+        for owner in ["SALES", "HR"] {
+            builder.column(Some(owner.into()), "ORDERS".into(), None, column("ID"));
+            builder.column(Some(owner.into()), "ORDERS".into(), None, column("TOTAL"));
+        }
+        builder.key(Some("HR"), "ORDERS", "ID".into(), Key::Primary);
+        builder.key(None, "ORDERS", "TOTAL".into(), Key::Primary);
+        let catalog = builder.finish();
+        assert_eq!(catalog.tables.len(), 2);
+        assert_eq!(catalog.tables[0].columns.len(), 2);
+        assert!(catalog.tables[0].primary_key.is_empty(), "SALES has no key");
+        assert_eq!(catalog.tables[1].primary_key, ["ID"], "HR's key is HR's");
+    }
 
     fn table(name: &str, cols: &[&str], fks: &[(&str, &str)]) -> CatalogTable {
         CatalogTable {
