@@ -16,18 +16,17 @@ mod support;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use pstral::app::Application;
 use pstral::audit::{Actor, Audit};
 use pstral::bot::{Bot, BotParts};
-use pstral::config::{AdminSettings, Settings};
+use pstral::config::Settings;
 use pstral::conversation::{Conversations, Prompts};
 use pstral::identity::Directory;
 use pstral::llm::Llm;
 use pstral_chat::recording::RecordingPlatform;
 use pstral_chat::{InboundEvent, MessageRef, Place};
 use serde_json::{Value, json};
-use support::TestDb;
 use support::fake_ollama::{FakeOllama, Script};
+use support::{Serving, TestDb};
 
 const ANSWERS: usize = 10;
 const CONNECTIONS: usize = 200;
@@ -76,16 +75,10 @@ fn main() {
         let db = TestDb::sqlite().await;
         let mut settings = Settings::defaults();
         settings.database = db.settings.clone();
-        settings.admin = Some(AdminSettings { bind: "127.0.0.1:0".parse().unwrap() });
         settings.llm.endpoints = vec![url::Url::parse(&format!("{fake_url}/")).unwrap()];
         settings.llm.concurrency = ANSWERS;
-        let app = Application::build(settings.clone()).await.unwrap();
-        let base = format!("http://{}", app.admin_addr().unwrap());
-        let store = app.store().clone();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let served = tokio::spawn(app.run_until_stopped(async move {
-            let _ = stopped.await;
-        }));
+        let serving = Serving::start(settings.clone()).await;
+        let (base, store) = (serving.base.clone(), serving.store.clone());
 
         let audit = Audit::new(store.clone());
         let directory = Directory::new(store.clone(), settings.identity.clone()).with_audit(audit.clone());
@@ -119,8 +112,7 @@ fn main() {
         let loaded = stream_answers(&bot, &platform, "loaded").await;
         let output = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap()).await.unwrap();
         let report: Value = serde_json::from_slice(&output.stdout).expect("the load report");
-        let _ = stop.send(());
-        served.await.unwrap().unwrap();
+        serving.stop().await;
 
         let _ = fake_stop.send(());
         let worst = |d: &[Duration]| d.iter().max().unwrap().as_secs_f64();

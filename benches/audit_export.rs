@@ -12,11 +12,10 @@
 mod support;
 
 use futures_util::StreamExt;
-use pstral::app::Application;
 use pstral::audit::{Actor, Audit, EventKind, NewEvent};
-use pstral::config::{AdminSettings, Settings};
+use pstral::config::Settings;
 use serde_json::{Value, json};
-use support::TestDb;
+use support::{Serving, TestDb};
 
 const SIZES: [usize; 3] = [10_000, 100_000, 300_000];
 const ROUNDS: usize = 3;
@@ -110,15 +109,8 @@ fn child(n: usize) -> Value {
 
         let mut settings = Settings::defaults();
         settings.database = db.settings.clone();
-        settings.admin = Some(AdminSettings {
-            bind: "127.0.0.1:0".parse().unwrap(),
-        });
-        let app = Application::build(settings.clone()).await.unwrap();
-        let base = format!("http://{}", app.admin_addr().unwrap());
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let served = tokio::spawn(app.run_until_stopped(async move {
-            let _ = stopped.await;
-        }));
+        let serving = Serving::start(settings).await;
+        let base = serving.base.clone();
         let token = support::admin_token(&db, "ana", None).await;
         let http = reqwest::Client::new();
         let export = |query: &'static str| {
@@ -148,8 +140,7 @@ fn child(n: usize) -> Value {
         let before = status_kb("VmRSS:");
         let (lines, bytes) = export("format=jsonl&kind=answer").await;
         let peak = status_kb("VmHWM:");
-        let _ = stop.send(());
-        served.await.unwrap().unwrap();
+        serving.stop().await;
         json!({"lines": lines, "bytes": bytes, "before_kb": before, "growth_kb": peak - before})
     })
 }

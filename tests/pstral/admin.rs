@@ -3,36 +3,27 @@
 
 use std::time::Duration;
 
-use pstral::app::Application;
 use pstral::audit::{Actor, Audit, EventKind, NewEvent};
-use pstral::config::{AdminSettings, Settings, Target, TargetKind};
+use pstral::config::{Settings, Target, TargetKind};
 use pstral::identity::{Directory, Role};
 use serde_json::{Value, json};
 
 use crate::support::fake_ollama::FakeOllama;
-use crate::support::{TestDb, admin_token};
+use crate::support::{Serving, TestDb, admin_token};
 
 struct Running {
-    base: String,
+    serving: Serving,
     http: reqwest::Client,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    served: Option<tokio::task::JoinHandle<()>>,
-    store: pstral::store::Store,
     _demo: tempfile::TempDir,
 }
 
 impl Running {
-    async fn stop(mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(served) = self.served.take() {
-            served.await.unwrap();
-        }
+    async fn stop(self) {
+        self.serving.stop().await;
     }
 
     fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base)
+        format!("{}{path}", self.serving.base)
     }
 
     async fn get(&self, path: &str, token: Option<&str>) -> reqwest::Response {
@@ -50,32 +41,15 @@ async fn start(db: &TestDb, ollama: &str) -> Running {
     pstral::sql::demo::create(&demo_path, false).await.unwrap();
     let mut settings = Settings::defaults();
     settings.database = db.settings.clone();
-    settings.admin = Some(AdminSettings {
-        bind: "127.0.0.1:0".parse().unwrap(),
-    });
     settings.llm.endpoints = vec![url::Url::parse(&format!("{ollama}/")).unwrap()];
     settings.llm.timeouts.connect = Duration::from_secs(2);
     settings.sql.target = Target {
         name: "demo".into(),
         kind: TargetKind::Sqlite(demo_path),
     };
-    let app = Application::build(settings).await.unwrap();
-    let addr = app.admin_addr().unwrap();
-    let store = app.store().clone();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let served = tokio::spawn(async move {
-        app.run_until_stopped(async move {
-            let _ = stopped.await;
-        })
-        .await
-        .unwrap();
-    });
     Running {
-        base: format!("http://{addr}"),
+        serving: Serving::start(settings).await,
         http: reqwest::Client::new(),
-        stop: Some(stop),
-        served: Some(served),
-        store,
         _demo: demo,
     }
 }
@@ -170,7 +144,7 @@ async fn readiness_says_what_is_down() {
         "{ollama}"
     );
     // The own database goes away.
-    app.store.close().await;
+    app.serving.store.close().await;
     let body: Value = app.get("/readyz", None).await.json().await.unwrap();
     let database = &body["checks"][0];
     assert_eq!(

@@ -194,3 +194,42 @@ pub async fn admin_token(db: &TestDb, name: &str, ttl: Option<Duration>) -> Stri
         .unwrap()
         .token
 }
+
+/// The production `Application` with its admin endpoint on a free loopback
+/// port, served on its own task until [`Serving::stop`].
+pub struct Serving {
+    /// `http://127.0.0.1:PORT`
+    pub base: String,
+    pub store: Store,
+    stop: tokio::sync::oneshot::Sender<()>,
+    served: tokio::task::JoinHandle<Result<(), pstral::store::StoreError>>,
+}
+
+impl Serving {
+    /// Builds the application from `settings`, with `admin.bind` set to
+    /// port 0 on loopback.
+    pub async fn start(mut settings: pstral::config::Settings) -> Self {
+        settings.admin = Some(pstral::config::AdminSettings {
+            bind: "127.0.0.1:0".parse().unwrap(),
+        });
+        let app = pstral::app::Application::build(settings).await.unwrap();
+        let base = format!("http://{}", app.admin_addr().unwrap());
+        let store = app.store().clone();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let served = tokio::spawn(app.run_until_stopped(async move {
+            let _ = stopped.await;
+        }));
+        Self {
+            base,
+            store,
+            stop,
+            served,
+        }
+    }
+
+    /// Stops the application as a signal would, and waits for it.
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        self.served.await.unwrap().unwrap();
+    }
+}
