@@ -7,9 +7,15 @@ use std::net::SocketAddr;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use std::sync::Arc;
+
+use pstral_chat::{Connector, EventHandler};
+
 use crate::admin::{AdminState, tokens::Tokens};
 use crate::audit::Audit;
+use crate::bot::{Bot, BotParts, SqlRuntime};
 use crate::config::Settings;
+use crate::conversation::{Conversations, Prompts};
 use crate::identity::Directory;
 use crate::llm::Llm;
 use crate::store::{Store, StoreError};
@@ -43,10 +49,113 @@ pub struct Application {
     audit: Audit,
     directory: Directory,
     admin: Option<(tokio::net::TcpListener, AdminState)>,
+    bot: Bot,
+    sql: Option<SqlRuntime>,
     /// Keeps a restore from replacing the database underneath.
     _lock: crate::store::ServiceLock,
     tracker: TaskTracker,
     cancel: CancellationToken,
+}
+
+/// The bot as `pstral run` and `pstral chat` assemble it from the settings,
+/// and its Execute runtime when a target is available.
+///
+/// `notice` hears what an operator should know (the demo target was
+/// created, the target or its schema cannot be read); the bot works on
+/// without Execute when the target is not there.
+///
+/// # Errors
+/// When the model client cannot be set up from the settings.
+pub async fn assemble_bot(
+    settings: &Settings,
+    store: &Store,
+    audit: &Audit,
+    directory: &Directory,
+    notice: &(dyn Fn(&str) + Sync),
+) -> Result<(Bot, Option<SqlRuntime>), StartError> {
+    let llm = Llm::from_settings(&settings.llm)?;
+    let (sql, sql_unavailable) = match sql_runtime(settings, notice).await {
+        Ok(runtime) => (Some(runtime), None),
+        Err(reason) => {
+            notice(&format!("⚠️  Execute is not available: {reason}."));
+            (None, Some(reason))
+        }
+    };
+    let bot = Bot::new(BotParts {
+        audit: audit.clone(),
+        directory: directory.clone(),
+        conversations: Conversations::new(store.clone()),
+        llm,
+        prompts: Prompts::new(settings.conversation.prompts_dir.clone()),
+        settings: settings.conversation.clone(),
+        lang: settings.general.language,
+        sql_dialect: settings.sql.policy.dialect,
+        sql: sql.clone(),
+        sql_unavailable,
+    });
+    Ok((bot, sql))
+}
+
+/// The Execute target, connected, with its schema read. The demo target is
+/// created on first use, so that a new user can try everything at once.
+async fn sql_runtime(
+    settings: &Settings,
+    notice: &(dyn Fn(&str) + Sync),
+) -> Result<SqlRuntime, String> {
+    let target = &settings.sql.target;
+    if let crate::config::TargetKind::Sqlite(path) = &target.kind
+        && target.name == "demo"
+        && !path.exists()
+    {
+        crate::sql::demo::create(path, false)
+            .await
+            .map_err(|e| e.to_string())?;
+        notice(&format!(
+            "Created the demo CRM at {} (the Execute target).",
+            path.display()
+        ));
+    }
+    let executor = crate::sql::open_target(target, &settings.sql.policy.allowed_schemas)
+        .await
+        .map_err(|e| e.to_string())?;
+    let runtime = SqlRuntime {
+        policy: settings.sql.policy.clone(),
+        executor,
+        limits: settings.sql.limits,
+        preview_rows: settings.sql.preview_rows,
+        csv_bom: settings.sql.csv_bom,
+        explain: settings.sql.explain,
+        catalog: Default::default(),
+        schema_budget: settings.sql.schema_budget,
+        private_results: settings.sql.private_results.clone(),
+    };
+    if let Err(e) = runtime.refresh_catalog().await {
+        notice(&format!(
+            "⚠️  Cannot read the target's schema ({e}); answers will not know its tables."
+        ));
+    }
+    Ok(runtime)
+}
+
+/// Reads the target's schema again every `every`, so that new tables and
+/// columns are known, until `stop`.
+pub async fn refresh_schema(
+    runtime: SqlRuntime,
+    every: std::time::Duration,
+    stop: CancellationToken,
+) {
+    let mut ticks = tokio::time::interval(every);
+    ticks.tick().await;
+    loop {
+        tokio::select! {
+            _ = ticks.tick() => {}
+            () = stop.cancelled() => return,
+        }
+        match runtime.refresh_catalog().await {
+            Ok(tables) => tracing::debug!(tables, "schema read again"),
+            Err(e) => tracing::warn!(error = %e, "cannot refresh the schema"),
+        }
+    }
 }
 
 impl Application {
@@ -56,12 +165,6 @@ impl Application {
     /// # Errors
     /// [`StartError`] saying what could not be started.
     pub async fn build(settings: Settings) -> Result<Self, StartError> {
-        if settings.discord.is_some() {
-            return Err(StartError::PlatformUnavailable(
-                "Discord",
-                "PSTRAL__DISCORD__ENABLED",
-            ));
-        }
         if settings.matrix.is_some() {
             return Err(StartError::PlatformUnavailable(
                 "Matrix",
@@ -109,12 +212,18 @@ impl Application {
                 Some((listener, state))
             }
         };
+        let (bot, sql) = assemble_bot(&settings, &store, &audit, &directory, &|notice| {
+            tracing::warn!("{}", notice.trim_start_matches("⚠️  "));
+        })
+        .await?;
         Ok(Self {
             settings,
             store,
             audit,
             directory,
             admin,
+            bot,
+            sql,
             _lock: lock,
             tracker: TaskTracker::new(),
             cancel: CancellationToken::new(),
@@ -138,15 +247,24 @@ impl Application {
         self.admin.as_ref().and_then(|(l, _)| l.local_addr().ok())
     }
 
-    /// Serves until `shutdown` completes, then tells every task to stop and
-    /// waits for them at most `general.shutdown_grace`.
+    /// The bot this service answers with.
+    pub fn bot(&self) -> &Bot {
+        &self.bot
+    }
+
+    /// Serves the admin endpoint and every chat platform in `connectors`
+    /// until `shutdown` completes, then tells every task to stop and waits
+    /// for them at most `general.shutdown_grace`.
     ///
     /// # Errors
-    /// [`StoreError`] when the database fails at start.
+    /// [`RunError`] when the database fails at start, or a platform refuses
+    /// the bot for good (a bad token): the service stops then rather than
+    /// run deaf.
     pub async fn run_until_stopped(
         mut self,
+        connectors: Vec<Box<dyn Connector>>,
         shutdown: impl Future<Output = ()>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<(), RunError> {
         let version = self.store.schema_version().await?;
         tracing::info!(
             database = %self.settings.database.url,
@@ -167,12 +285,44 @@ impl Application {
             });
             tracing::info!(address = ?addr, "admin endpoint listening");
         }
-        tracing::info!(
-            "no chat platform is enabled: set discord.enabled or matrix.enabled to serve one; \
-             waiting for SIGINT or SIGTERM"
-        );
-        shutdown.await;
-        tracing::info!("shutting down");
+        if let Some(sql) = self.sql.take() {
+            let every = self.settings.sql.schema_refresh;
+            self.tracker
+                .spawn(refresh_schema(sql, every, self.cancel.clone()));
+        }
+        let (failed, mut failures) = tokio::sync::mpsc::unbounded_channel();
+        if connectors.is_empty() {
+            tracing::info!(
+                "no chat platform is enabled: set discord.enabled or matrix.enabled to serve one; \
+                 waiting for SIGINT or SIGTERM"
+            );
+        }
+        let handler: Arc<dyn EventHandler> = Arc::new(self.bot.clone());
+        for connector in connectors {
+            let platform = connector.platform();
+            let handler = Arc::clone(&handler);
+            let stop = self.cancel.clone();
+            let failed = failed.clone();
+            tracing::info!(%platform, "connecting");
+            self.tracker.spawn(async move {
+                match connector.serve(handler, stop).await {
+                    Ok(()) => tracing::info!(%platform, "disconnected"),
+                    Err(e) => {
+                        tracing::error!(%platform, error = %e, "the platform connection failed");
+                        let _ = failed.send((platform, e));
+                    }
+                }
+            });
+        }
+        drop(failed);
+        let mut outcome = Ok(());
+        tokio::select! {
+            () = shutdown => tracing::info!("shutting down"),
+            Some((platform, e)) = failures.recv() => {
+                tracing::info!("shutting down: {platform} cannot be served");
+                outcome = Err(RunError::Platform { platform: platform.to_string(), source: e });
+            }
+        }
         self.cancel.cancel();
         self.tracker.close();
         if tokio::time::timeout(self.settings.general.shutdown_grace, self.tracker.wait())
@@ -182,8 +332,20 @@ impl Application {
             tracing::warn!("some tasks did not finish within the grace period");
         }
         self.store.close().await;
-        Ok(())
+        outcome
     }
+}
+
+/// Why `pstral run` stopped on its own.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{platform}: {source}")]
+    Platform {
+        platform: String,
+        source: pstral_chat::PlatformError,
+    },
 }
 
 /// Completes on the first SIGINT or SIGTERM. The handlers are installed

@@ -14,8 +14,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use pstral_chat::{
-    Attachment, ChatPlatform, Command, ControlKind, InboundEvent, MessageRef, Place,
-    PlatformIdentity,
+    Attachment, AuditQuery, ChatPlatform, Command, ControlKind, InboundEvent, MessageRef, Place,
+    PlatformIdentity, StatementRef,
 };
 use serde_json::json;
 use tokio::sync::watch;
@@ -46,6 +46,8 @@ pub struct SqlRuntime {
     pub catalog: Arc<std::sync::RwLock<Arc<crate::sql::schema::Catalog>>>,
     /// How much schema goes into a prompt, in tokens.
     pub schema_budget: usize,
+    /// Where results go to the clicker alone: (platform, channel or `*`).
+    pub private_results: Vec<(String, String)>,
 }
 
 impl SqlRuntime {
@@ -58,6 +60,15 @@ impl SqlRuntime {
         let tables = catalog.tables.len();
         *self.catalog.write().expect("never poisoned") = Arc::new(catalog);
         Ok(tables)
+    }
+
+    /// Whether results of a query run in `place` go to the clicker alone.
+    fn results_private_in(&self, place: &Place) -> bool {
+        !place.private
+            && self
+                .private_results
+                .iter()
+                .any(|(p, c)| p == place.platform.as_str() && (c == "*" || *c == place.channel))
     }
 
     /// The schema text for a question.
@@ -105,6 +116,15 @@ struct Active {
     stopped_by: Arc<Mutex<Option<String>>>,
 }
 
+/// Who hears about a refusal: everyone where it happened (a question, a
+/// typed command), or only the person who acted (a click on a control, which
+/// the rest of the channel did not see).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Audience {
+    Place,
+    Actor,
+}
+
 /// How an answer went, for its record.
 struct Answered {
     streamed: Option<Streamed>,
@@ -120,6 +140,13 @@ struct Question<'a> {
     text: &'a str,
 }
 
+#[async_trait::async_trait]
+impl pstral_chat::EventHandler for Bot {
+    async fn handle(&self, platform: Arc<dyn ChatPlatform>, event: InboundEvent) {
+        Bot::handle(self, platform, event).await;
+    }
+}
+
 impl Bot {
     pub fn new(parts: BotParts) -> Self {
         Self {
@@ -128,6 +155,11 @@ impl Bot {
                 active: Mutex::new(HashMap::new()),
             }),
         }
+    }
+
+    /// The model client the bot answers with.
+    pub fn llm(&self) -> &Llm {
+        &self.parts().llm
     }
 
     fn parts(&self) -> &BotParts {
@@ -207,6 +239,7 @@ impl Bot {
 
     /// Who acts, checked now: `None` (after telling them) when they may not
     /// do `permission`.
+    #[allow(clippy::too_many_arguments)]
     async fn authorize(
         &self,
         platform: &dyn ChatPlatform,
@@ -215,19 +248,34 @@ impl Bot {
         place: &Place,
         reply_to: Option<&str>,
         permission: Permission,
+        audience: Audience,
     ) -> Option<User> {
         let directory = &self.parts().directory;
         let user = match directory.resolve(author, author_name, Some(place)).await {
             Ok(Resolution::Known(user) | Resolution::Created(user)) => user,
             Ok(Resolution::Refused) => {
-                self.say(platform, place, reply_to, directory.refusal())
-                    .await;
+                self.tell(
+                    platform,
+                    audience,
+                    author,
+                    place,
+                    reply_to,
+                    directory.refusal(),
+                )
+                .await;
                 return None;
             }
             Err(e) => {
                 tracing::error!(error = %e, "cannot resolve who wrote");
-                self.say(platform, place, reply_to, Text::AuditUnavailable)
-                    .await;
+                self.tell(
+                    platform,
+                    audience,
+                    author,
+                    place,
+                    reply_to,
+                    Text::AuditUnavailable,
+                )
+                .await;
                 return None;
             }
         };
@@ -240,8 +288,10 @@ impl Bot {
             )
             .at(place.clone());
             let _ = self.parts().audit.append(event).await;
-            self.say(
+            self.tell(
                 platform,
+                audience,
+                author,
                 place,
                 reply_to,
                 Text::NotAllowed {
@@ -252,6 +302,38 @@ impl Bot {
             return None;
         }
         Some(user)
+    }
+
+    /// Says something to the audience of a refusal or a failure.
+    async fn tell(
+        &self,
+        platform: &dyn ChatPlatform,
+        audience: Audience,
+        actor: &PlatformIdentity,
+        place: &Place,
+        reply_to: Option<&str>,
+        text: Text<'_>,
+    ) {
+        match audience {
+            Audience::Place => self.say(platform, place, reply_to, text).await,
+            Audience::Actor => self.tell_privately(platform, actor, place, text).await,
+        }
+    }
+
+    /// Says something to one person only (an ephemeral reply, a DM).
+    async fn tell_privately(
+        &self,
+        platform: &dyn ChatPlatform,
+        to: &PlatformIdentity,
+        place: &Place,
+        text: Text<'_>,
+    ) {
+        if let Err(e) = platform
+            .reply_privately(to, place, &text.render(self.lang()), Vec::new())
+            .await
+        {
+            tracing::error!(error = %e, "cannot reply privately");
+        }
     }
 
     async fn question(&self, platform: &dyn ChatPlatform, q: Question<'_>) {
@@ -267,6 +349,7 @@ impl Bot {
                 place,
                 reply_to,
                 Permission::Chat,
+                Audience::Place,
             )
             .await
         else {
@@ -499,12 +582,19 @@ impl Bot {
                             valid.dialect,
                         )
                         .await;
-                    if let Err(e) = recorded {
-                        tracing::error!(error = %e, "cannot record a statement");
-                        continue;
-                    }
+                    let statement = match recorded {
+                        Ok(id) => id,
+                        Err(e) => {
+                            tracing::error!(error = %e, "cannot record a statement");
+                            continue;
+                        }
+                    };
                     let control = ControlKind::Execute {
                         statement: block.index,
+                        reference: Some(StatementRef {
+                            conversation: conversation.id,
+                            statement,
+                        }),
                     };
                     if let Err(e) = platform.show_control(last, &control).await {
                         tracing::warn!(error = %e, "cannot offer Execute");
@@ -528,6 +618,9 @@ impl Bot {
     }
 
     /// Runs a statement offered earlier, for `actor`, authorized now.
+    /// `claimed` is what the control said it stands for, checked against
+    /// the store; `audience` is who hears about a refusal.
+    #[allow(clippy::too_many_arguments)]
     async fn execute(
         &self,
         platform: &dyn ChatPlatform,
@@ -535,6 +628,8 @@ impl Bot {
         place: &Place,
         message_id: Option<&str>,
         index: u32,
+        claimed: Option<StatementRef>,
+        audience: Audience,
     ) {
         let Some(user) = self
             .authorize(
@@ -544,6 +639,7 @@ impl Bot {
                 place,
                 message_id,
                 Permission::Execute,
+                audience,
             )
             .await
         else {
@@ -555,8 +651,10 @@ impl Bot {
                 .sql_unavailable
                 .clone()
                 .unwrap_or_else(|| "no Execute target is configured".to_owned());
-            self.say(
+            self.tell(
                 platform,
+                audience,
+                actor,
                 place,
                 message_id,
                 Text::ExecuteUnavailable { reason: &reason },
@@ -570,53 +668,100 @@ impl Bot {
             .statement(place, message_id, index)
             .await
         {
-            Ok(Some(s)) => s,
-            Ok(None) => {
-                self.say(platform, place, message_id, Text::NothingToRun { index })
-                    .await;
-                return;
-            }
+            Ok(s) => s,
             Err(e) => {
                 tracing::error!(error = %e, "cannot read a statement");
-                self.say(platform, place, message_id, Text::AuditUnavailable)
-                    .await;
+                self.tell(
+                    platform,
+                    audience,
+                    actor,
+                    place,
+                    message_id,
+                    Text::AuditUnavailable,
+                )
+                .await;
                 return;
             }
+        };
+        // A control names the statement it was made for; one that names
+        // another (or none that exists here) was not made by the bot.
+        if let Some(claim) = claimed
+            && stored
+                .as_ref()
+                .is_none_or(|s| s.id != claim.statement || s.conversation_id != claim.conversation)
+        {
+            let claim = json!({"conversation": claim.conversation, "statement": claim.statement, "index": index});
+            self.refuse_control(platform, &user, actor, place, message_id, claim)
+                .await;
+            return;
+        }
+        let Some(stored) = stored else {
+            self.tell(
+                platform,
+                audience,
+                actor,
+                place,
+                message_id,
+                Text::NothingToRun { index },
+            )
+            .await;
+            return;
         };
         // Judged again, under today's policy: a click never runs text that
         // the validator did not pass.
         let valid = match crate::sql::validate::validate(&stored.sql_text, &sql.policy) {
             Ok(v) => v,
             Err(refusal) => {
-                self.say(platform, place, message_id, Text::SqlRefused(&refusal))
-                    .await;
+                self.tell(
+                    platform,
+                    audience,
+                    actor,
+                    place,
+                    message_id,
+                    Text::SqlRefused(&refusal),
+                )
+                .await;
                 return;
             }
         };
+        let private = sql.results_private_in(place);
         let actor_rec = actor_of(&user, actor);
         let requested = NewEvent::new(
             EventKind::ExecuteRequested,
             actor_rec.clone(),
-            json!({"statement": stored.id, "conversation": stored.conversation_id, "index": index, "text": valid.text}),
+            json!({"statement": stored.id, "conversation": stored.conversation_id, "index": index, "text": valid.text, "private": private}),
         )
         .at(place.clone());
         // The request is committed before the query starts; without it,
         // nothing runs.
         if let Err(e) = self.parts().audit.append(requested).await {
             tracing::error!(error = %e, "cannot audit an execution; not running it");
-            self.say(platform, place, message_id, Text::AuditUnavailable)
-                .await;
+            self.tell(
+                platform,
+                audience,
+                actor,
+                place,
+                message_id,
+                Text::AuditUnavailable,
+            )
+            .await;
             return;
         }
         let reply_to = message_id.or(Some(stored.message_id.as_str()));
-        let progress = platform
-            .post(
-                place,
-                reply_to,
-                &Text::Running { index }.render(self.lang()),
-            )
-            .await
-            .ok();
+        // Private results come in one private reply at the end; a progress
+        // message in the channel would tell others what is being looked at.
+        let progress = if private {
+            None
+        } else {
+            platform
+                .post(
+                    place,
+                    reply_to,
+                    &Text::Running { index }.render(self.lang()),
+                )
+                .await
+                .ok()
+        };
         let mut preview = crate::sql::render::Preview::new(sql.preview_rows);
         let csv = crate::sql::render::CsvSink::new(Vec::new(), sql.csv_bom);
         let xlsx = crate::sql::render::XlsxSink::new();
@@ -624,8 +769,15 @@ impl Bot {
             (Ok(c), Ok(x)) => (c, x),
             (Err(e), _) | (_, Err(e)) => {
                 tracing::error!(error = %e, "cannot prepare the result files");
-                self.say(platform, place, reply_to, Text::CannotAttach)
-                    .await;
+                self.tell(
+                    platform,
+                    audience,
+                    actor,
+                    place,
+                    message_id,
+                    Text::CannotAttach,
+                )
+                .await;
                 return;
             }
         };
@@ -649,16 +801,30 @@ impl Bot {
             Ok(o) => json!({
                 "statement": stored.id, "rows": o.rows, "columns": o.columns.len(),
                 "truncated": o.truncated, "duration_ms": u64::try_from(o.duration.as_millis()).unwrap_or(u64::MAX),
-                "error": null,
+                "error": null, "private": private,
             }),
-            Err(e) => json!({"statement": stored.id, "rows": 0, "error": e.to_string()}),
+            Err(e) => {
+                json!({"statement": stored.id, "rows": 0, "error": e.to_string(), "private": private})
+            }
         };
+        let heading = if private {
+            format!(
+                "{}\n",
+                Text::ResultsSentPrivately { index }.render(self.lang())
+            )
+        } else {
+            String::new()
+        };
+        let max_chars = platform
+            .limits()
+            .max_message_chars
+            .saturating_sub(heading.chars().count());
         let text = match &outcome {
             Ok(o) => crate::sql::render::preview_text(
                 &preview,
                 o.rows,
                 o.truncated,
-                platform.limits().max_message_chars,
+                max_chars,
                 self.lang(),
             ),
             Err(e) => Text::ExecFailed {
@@ -666,47 +832,37 @@ impl Bot {
             }
             .render(self.lang()),
         };
-        match &progress {
-            Some(m) => {
-                // The progress message was just posted: wait out the edit
-                // interval before replacing it with the result.
-                tokio::time::sleep(platform.limits().min_edit_interval).await;
-                if platform.edit(m, &text).await.is_err() {
+        let files = if outcome.is_ok() {
+            result_files(csv, xlsx, stored.id)
+        } else {
+            Vec::new()
+        };
+        if private {
+            let delivered = platform
+                .reply_privately(actor, place, &format!("{heading}{text}"), files)
+                .await;
+            if let Err(e) = delivered {
+                tracing::error!(error = %e, "cannot deliver results privately");
+            }
+        } else {
+            match &progress {
+                Some(m) => {
+                    // The progress message was just posted: wait out the edit
+                    // interval before replacing it with the result.
+                    tokio::time::sleep(platform.limits().min_edit_interval).await;
+                    if platform.edit(m, &text).await.is_err() {
+                        let _ = platform.post(place, reply_to, &text).await;
+                    }
+                }
+                None => {
                     let _ = platform.post(place, reply_to, &text).await;
                 }
             }
-            None => {
-                let _ = platform.post(place, reply_to, &text).await;
-            }
-        }
-        if outcome.is_ok() {
-            let name = format!("pstral-query-{}", stored.id);
-            let files = [
-                (csv.finish()
-                    .map(|b| (format!("{name}.csv"), "text/csv; charset=utf-8", b))),
-                (xlsx.finish().map(|b| {
-                    (
-                        format!("{name}.xlsx"),
-                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                        b,
-                    )
-                })),
-            ];
-            for file in files {
-                match file {
-                    Ok((file_name, media_type, bytes)) => {
-                        let attachment = Attachment {
-                            file_name,
-                            media_type: media_type.to_owned(),
-                            bytes,
-                        };
-                        if let Err(e) = platform.attach(place, attachment).await {
-                            tracing::error!(error = %e, "cannot attach a result");
-                            self.say(platform, place, reply_to, Text::CannotAttach)
-                                .await;
-                        }
-                    }
-                    Err(e) => tracing::error!(error = %e, "cannot finish a result file"),
+            for attachment in files {
+                if let Err(e) = platform.attach(place, attachment).await {
+                    tracing::error!(error = %e, "cannot attach a result");
+                    self.say(platform, place, reply_to, Text::CannotAttach)
+                        .await;
                 }
             }
         }
@@ -715,6 +871,29 @@ impl Bot {
         if let Err(e) = self.parts().audit.append(event).await {
             tracing::error!(error = %e, "cannot audit an execution's result");
         }
+    }
+
+    /// Turns away a control the bot did not make, and records who used it.
+    async fn refuse_control(
+        &self,
+        platform: &dyn ChatPlatform,
+        user: &User,
+        actor: &PlatformIdentity,
+        place: &Place,
+        message_id: Option<&str>,
+        control: serde_json::Value,
+    ) {
+        let event = NewEvent::new(
+            EventKind::AccessRefused,
+            actor_of(user, actor),
+            json!({"reason": "control_not_valid", "message": message_id, "control": control}),
+        )
+        .at(place.clone());
+        if let Err(e) = self.parts().audit.append(event).await {
+            tracing::error!(error = %e, "cannot audit a refused control");
+        }
+        self.tell_privately(platform, actor, place, Text::ControlNotValid)
+            .await;
     }
 
     /// Posts the placeholder and streams the model's answer into it.
@@ -980,7 +1159,15 @@ impl Bot {
             ControlKind::Stop => {
                 let place = &message.place;
                 let Some(user) = self
-                    .authorize(platform, actor, None, place, None, Permission::Chat)
+                    .authorize(
+                        platform,
+                        actor,
+                        None,
+                        place,
+                        None,
+                        Permission::Chat,
+                        Audience::Actor,
+                    )
                     .await
                 else {
                     return;
@@ -1002,19 +1189,44 @@ impl Bot {
                 };
                 if let Err(text) = outcome {
                     let _ = platform
-                        .reply_privately(actor, place, &text.render(self.lang()))
+                        .reply_privately(actor, place, &text.render(self.lang()), Vec::new())
                         .await;
                 }
             }
-            ControlKind::Execute { statement } => {
+            ControlKind::Execute {
+                statement,
+                reference,
+            } => {
                 self.execute(
                     platform,
                     actor,
                     &message.place,
                     Some(&message.id),
                     *statement,
+                    *reference,
+                    Audience::Actor,
                 )
                 .await;
+            }
+            ControlKind::Unrecognised(raw) => {
+                let place = &message.place;
+                // Recorded under whoever the directory knows them as; an
+                // unknown identity is recorded by its platform id alone.
+                let user = self.parts().directory.user_of(actor).await.ok().flatten();
+                let event = NewEvent::new(
+                    EventKind::AccessRefused,
+                    Actor {
+                        user_id: user.map(|u| u.id),
+                        identity: Some(actor.clone()),
+                    },
+                    json!({"reason": "control_not_valid", "message": message.id, "control": raw}),
+                )
+                .at(place.clone());
+                if let Err(e) = self.parts().audit.append(event).await {
+                    tracing::error!(error = %e, "cannot audit a refused control");
+                }
+                self.tell_privately(platform, actor, place, Text::ControlNotValid)
+                    .await;
             }
         }
     }
@@ -1032,7 +1244,15 @@ impl Bot {
             Command::Link(code) => self.link(platform, author, place, message, &code).await,
             Command::Stop => {
                 let Some(user) = self
-                    .authorize(platform, author, None, place, message, Permission::Chat)
+                    .authorize(
+                        platform,
+                        author,
+                        None,
+                        place,
+                        message,
+                        Permission::Chat,
+                        Audience::Place,
+                    )
                     .await
                 else {
                     return;
@@ -1056,7 +1276,15 @@ impl Bot {
             }
             Command::Mode(given) => {
                 let Some(user) = self
-                    .authorize(platform, author, None, place, message, Permission::Chat)
+                    .authorize(
+                        platform,
+                        author,
+                        None,
+                        place,
+                        message,
+                        Permission::Chat,
+                        Audience::Place,
+                    )
                     .await
                 else {
                     return;
@@ -1106,8 +1334,130 @@ impl Bot {
             Command::Export(format) => {
                 self.export(platform, author, place, message, &format).await;
             }
-            Command::Run(index) => self.execute(platform, author, place, None, index).await,
+            Command::Run(index) => {
+                self.execute(platform, author, place, None, index, None, Audience::Place)
+                    .await
+            }
+            Command::Audit(query) => {
+                self.audit_query(platform, author, place, message, query)
+                    .await
+            }
         }
+    }
+
+    /// An admin's question to the audit, answered to them alone: in the DM
+    /// where they asked, else privately. The read is recorded before it is
+    /// done, like every read of the audit.
+    async fn audit_query(
+        &self,
+        platform: &dyn ChatPlatform,
+        author: &PlatformIdentity,
+        place: &Place,
+        message: Option<&str>,
+        query: AuditQuery,
+    ) {
+        use crate::audit::{AuditFilter, EventKind as K, Order};
+        let Some(user) = self
+            .authorize(
+                platform,
+                author,
+                None,
+                place,
+                message,
+                Permission::Administer,
+                Audience::Actor,
+            )
+            .await
+        else {
+            return;
+        };
+        let reply = |text: String| async move {
+            let sent = if place.private {
+                platform.post(place, message, &text).await.map(|_| ())
+            } else {
+                platform
+                    .reply_privately(author, place, &text, Vec::new())
+                    .await
+            };
+            if let Err(e) = sent {
+                tracing::error!(error = %e, "cannot answer an audit query");
+            }
+        };
+        let lang = self.lang();
+        let mut filter = AuditFilter::default();
+        let shown = match &query {
+            AuditQuery::Recent => json!({"query": "recent"}),
+            AuditQuery::Verify => json!({"query": "verify"}),
+            AuditQuery::Search(text) => {
+                filter.text = Some(text.clone());
+                json!({"query": "search", "text": text})
+            }
+            AuditQuery::Kind(given) => match given.trim().parse::<K>() {
+                Ok(kind) => {
+                    filter.kind = Some(kind);
+                    json!({"query": "kind", "kind": kind.as_str()})
+                }
+                Err(_) => {
+                    let kinds: Vec<&str> = K::ALL.iter().map(|k| k.as_str()).collect();
+                    let text = Text::AuditNoSuchKind {
+                        given,
+                        kinds: &kinds.join(", "),
+                    };
+                    reply(text.render(lang)).await;
+                    return;
+                }
+            },
+            AuditQuery::User(name) => match self.parts().directory.user(name.trim()).await {
+                Ok(Some(found)) => {
+                    filter.user_id = Some(found.id);
+                    json!({"query": "user", "user": found.name})
+                }
+                Ok(None) => {
+                    reply(Text::AuditNoSuchUser { name }.render(lang)).await;
+                    return;
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot look up a user");
+                    reply(Text::AuditUnavailable.render(lang)).await;
+                    return;
+                }
+            },
+        };
+        let mut payload = shown;
+        payload["via"] = json!("chat");
+        let read = NewEvent::new(K::AdminRead, actor_of(&user, author), payload).at(place.clone());
+        if let Err(e) = self.parts().audit.append(read).await {
+            tracing::error!(error = %e, "cannot record a read of the audit; not reading");
+            reply(Text::AuditUnavailable.render(lang)).await;
+            return;
+        }
+        let audit = &self.parts().audit;
+        let text = if query == AuditQuery::Verify {
+            match audit.verify().await {
+                Ok(v) => match &v.broken {
+                    None => Text::AuditIntact { checked: v.checked }.render(lang),
+                    Some(b) => Text::AuditBroken {
+                        checked: v.checked,
+                        detail: &b.to_string(),
+                    }
+                    .render(lang),
+                },
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot verify the audit");
+                    Text::AuditUnavailable.render(lang)
+                }
+            }
+        } else {
+            match audit.list(&filter, Order::NewestFirst, AUDIT_LINES).await {
+                Ok(events) if events.is_empty() => Text::AuditNothingFound.render(lang),
+                Ok(events) => audit_lines(&events, platform.limits().max_message_chars, lang),
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot read the audit");
+                    Text::AuditUnavailable.render(lang)
+                }
+            }
+        };
+        reply(text).await;
     }
 
     async fn link(
@@ -1152,7 +1502,15 @@ impl Bot {
         format: &str,
     ) {
         let Some(user) = self
-            .authorize(platform, author, None, place, message, Permission::Chat)
+            .authorize(
+                platform,
+                author,
+                None,
+                place,
+                message,
+                Permission::Chat,
+                Audience::Place,
+            )
             .await
         else {
             return;
@@ -1219,6 +1577,91 @@ impl Bot {
             }
         }
     }
+}
+
+/// The full result as CSV and XLSX attachments; a file that cannot be
+/// finished is left out (and logged).
+fn result_files(
+    csv: crate::sql::render::CsvSink<Vec<u8>>,
+    xlsx: crate::sql::render::XlsxSink,
+    statement: i64,
+) -> Vec<Attachment> {
+    let name = format!("pstral-query-{statement}");
+    let files = [
+        csv.finish()
+            .map(|b| (format!("{name}.csv"), "text/csv; charset=utf-8", b)),
+        xlsx.finish().map(|b| {
+            (
+                format!("{name}.xlsx"),
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                b,
+            )
+        }),
+    ];
+    files
+        .into_iter()
+        .filter_map(|file| match file {
+            Ok((file_name, media_type, bytes)) => Some(Attachment {
+                file_name,
+                media_type: media_type.to_owned(),
+                bytes,
+            }),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot finish a result file");
+                None
+            }
+        })
+        .collect()
+}
+
+/// How many events an audit query from the chat lists at most.
+const AUDIT_LINES: u32 = 10;
+
+/// Events as short lines, newest first, as many as fit in one message.
+fn audit_lines(events: &[crate::audit::Event], max_chars: usize, lang: Lang) -> String {
+    let mut lines = Vec::new();
+    let mut used = 0;
+    for e in events {
+        let who = e
+            .user_name
+            .as_deref()
+            .or(e.identity.as_deref())
+            .unwrap_or("-");
+        let place = match (&e.platform, &e.channel) {
+            (Some(p), Some(c)) => format!(" {p}:{c}"),
+            _ => String::new(),
+        };
+        let payload: serde_json::Value = serde_json::from_str(&e.payload).unwrap_or_default();
+        let detail = payload
+            .get("text")
+            .or_else(|| payload.get("reason"))
+            .and_then(|v| v.as_str())
+            .map(|t| {
+                let one_line = t.split_whitespace().collect::<Vec<_>>().join(" ");
+                let mut cut: String = one_line.chars().take(80).collect();
+                if cut.len() < one_line.len() {
+                    cut.push('…');
+                }
+                format!(" — {cut}")
+            })
+            .unwrap_or_default();
+        // Backticks would end the code span early.
+        let line = format!(
+            "`#{} {} {} {who}{place}`{}",
+            e.seq,
+            e.at.format("%Y-%m-%d %H:%M:%S"),
+            e.kind,
+            detail.replace('`', "'")
+        );
+        // Room for the heading (about 60 characters) and line ends.
+        if used + line.chars().count() + 1 > max_chars.saturating_sub(80) {
+            break;
+        }
+        used += line.chars().count() + 1;
+        lines.push(line);
+    }
+    let heading = Text::AuditListed { shown: lines.len() }.render(lang);
+    format!("{heading}\n{}", lines.join("\n"))
 }
 
 fn actor_of(user: &User, identity: &PlatformIdentity) -> Actor {

@@ -17,9 +17,8 @@ use serde_json::json;
 
 use pstral::app::{Application, shutdown_signal};
 use pstral::audit::{Actor, Audit, AuditFilter, Event, EventKind, ExportFormat, NewEvent, Order};
-use pstral::bot::{Bot, BotParts};
 use pstral::config::{self, ConfigError, LogFormat, Settings};
-use pstral::conversation::{Conversations, Prompts};
+use pstral::conversation::Conversations;
 use pstral::identity::{Directory, Role};
 use pstral::llm::Llm;
 use pstral::store::Store;
@@ -485,8 +484,9 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<ExitCo
     match command {
         Command::Check => Ok(check(&settings)),
         Command::Run => {
+            let connectors = connectors(&settings);
             let app = Application::build(settings).await?;
-            app.run_until_stopped(shutdown_signal()).await?;
+            app.run_until_stopped(connectors, shutdown_signal()).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Chat => chat(settings).await,
@@ -630,6 +630,27 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<ExitCo
     }
 }
 
+/// The chat platforms the settings enable, ready to connect.
+fn connectors(settings: &Settings) -> Vec<Box<dyn pstral_chat::Connector>> {
+    use secrecy::ExposeSecret;
+    let mut connectors: Vec<Box<dyn pstral_chat::Connector>> = Vec::new();
+    if let Some(discord) = &settings.discord {
+        let config = pstral_discord::DiscordConfig {
+            token: discord.token.expose_secret().to_owned(),
+            guilds: discord.guilds.clone(),
+            global_commands: discord.global_commands,
+            autoshard: discord.autoshard,
+            language: match settings.general.language {
+                pstral::i18n::Lang::En => pstral_discord::Language::En,
+                pstral::i18n::Lang::Fr => pstral_discord::Language::Fr,
+            },
+            http_client: None,
+        };
+        connectors.push(Box::new(pstral_discord::Discord::new(config)));
+    }
+    connectors
+}
+
 /// `pstral chat`: the person at this terminal talks to the bot.
 async fn chat(settings: Settings) -> anyhow::Result<ExitCode> {
     use tokio::io::BufReader;
@@ -645,27 +666,19 @@ async fn chat(settings: Settings) -> anyhow::Result<ExitCode> {
     let files = std::env::current_dir().context("cannot read the current directory")?;
     let terminal = Arc::new(Terminal::new(&os_user, Box::new(std::io::stdout()), files));
     ensure_terminal_user(&directory, terminal.author(), &os_user).await?;
-    let llm = Llm::from_settings(&settings.llm).context("cannot set up the model client")?;
-    check_model_servers(&llm, &terminal).await;
-    let (sql, sql_unavailable) = match sql_runtime(&settings, &terminal).await {
-        Ok(runtime) => (Some(runtime), None),
-        Err(reason) => {
-            terminal.notice(&format!("⚠️  Execute is not available: {reason}."));
-            (None, Some(reason))
-        }
-    };
-    let bot = Bot::new(BotParts {
-        audit,
-        directory,
-        conversations: Conversations::new(store.clone()),
-        llm,
-        prompts: Prompts::new(settings.conversation.prompts_dir.clone()),
-        settings: settings.conversation.clone(),
-        lang: settings.general.language,
-        sql_dialect: settings.sql.policy.dialect,
-        sql,
-        sql_unavailable,
-    });
+    let notice = |text: &str| terminal.notice(text);
+    let (bot, sql) =
+        pstral::app::assemble_bot(&settings, &store, &audit, &directory, &notice).await?;
+    check_model_servers(bot.llm(), &terminal).await;
+    let stop_refresh = tokio_util::sync::CancellationToken::new();
+    if let Some(sql) = sql {
+        let every = settings.sql.schema_refresh;
+        tokio::spawn(pstral::app::refresh_schema(
+            sql,
+            every,
+            stop_refresh.clone(),
+        ));
+    }
     terminal.notice(
         "Pstral. Ask a question; /mode sql|chat, /stop, /export [json], /help, /quit (or Ctrl-D).",
     );
@@ -709,61 +722,9 @@ async fn chat(settings: Settings) -> anyhow::Result<ExitCode> {
         }
     }
     let _ = reader.await;
+    stop_refresh.cancel();
     store.close().await;
     Ok(ExitCode::SUCCESS)
-}
-
-/// The Execute target, connected. The demo target is created on first use,
-/// so that a new user can try everything at once.
-async fn sql_runtime(
-    settings: &Settings,
-    terminal: &Terminal,
-) -> Result<pstral::bot::SqlRuntime, String> {
-    let target = &settings.sql.target;
-    if let config::TargetKind::Sqlite(path) = &target.kind
-        && target.name == "demo"
-        && !path.exists()
-    {
-        pstral::sql::demo::create(path, false)
-            .await
-            .map_err(|e| e.to_string())?;
-        terminal.notice(&format!(
-            "Created the demo CRM at {} (the Execute target).",
-            path.display()
-        ));
-    }
-    let executor = pstral::sql::open_target(target, &settings.sql.policy.allowed_schemas)
-        .await
-        .map_err(|e| e.to_string())?;
-    let runtime = pstral::bot::SqlRuntime {
-        policy: settings.sql.policy.clone(),
-        executor,
-        limits: settings.sql.limits,
-        preview_rows: settings.sql.preview_rows,
-        csv_bom: settings.sql.csv_bom,
-        explain: settings.sql.explain,
-        catalog: Default::default(),
-        schema_budget: settings.sql.schema_budget,
-    };
-    if let Err(e) = runtime.refresh_catalog().await {
-        terminal.notice(&format!(
-            "⚠️  Cannot read the target's schema ({e}); answers will not know its tables."
-        ));
-    }
-    // Read again on a schedule, so that new tables and columns are known.
-    let refreshed = runtime.clone();
-    let every = settings.sql.schema_refresh;
-    tokio::spawn(async move {
-        let mut ticks = tokio::time::interval(every);
-        ticks.tick().await;
-        loop {
-            ticks.tick().await;
-            if let Err(e) = refreshed.refresh_catalog().await {
-                tracing::warn!(error = %e, "cannot refresh the schema");
-            }
-        }
-    });
-    Ok(runtime)
 }
 
 /// The person at the terminal can already run every `pstral` command on this

@@ -244,6 +244,9 @@ pub struct SqlSettings {
     pub explain: bool,
     pub schema_budget: usize,
     pub schema_refresh: Duration,
+    /// Where results go to the person who ran the query alone, as
+    /// (platform, channel); channel `*` is every channel of the platform.
+    pub private_results: Vec<(String, String)>,
 }
 
 /// An Execute target.
@@ -303,6 +306,14 @@ pub struct AdminSettings {
 #[derive(Debug, Clone)]
 pub struct DiscordSettings {
     pub token: SecretString,
+    /// Guilds whose slash commands are registered at start; empty: every
+    /// guild the bot is in.
+    pub guilds: Vec<u64>,
+    /// Also register the slash commands globally (they take up to an hour to
+    /// show everywhere).
+    pub global_commands: bool,
+    /// Let Discord say how many shards to run (`/gateway/bot`); else one.
+    pub autoshard: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -701,6 +712,7 @@ struct RawSql {
     explain: bool,
     schema_budget: i64,
     schema_refresh: String,
+    private_results: Vec<String>,
     targets: BTreeMap<String, RawTarget>,
     allowed_schemas: Vec<String>,
     denied_functions: Vec<String>,
@@ -724,6 +736,9 @@ struct RawDiscord {
     enabled: bool,
     token: SecretString,
     token_file: String,
+    guilds: Vec<String>,
+    global_commands: bool,
+    autoshard: bool,
 }
 
 #[derive(Deserialize)]
@@ -918,7 +933,24 @@ impl Validator {
             self.secret("discord.token", raw.discord.token, &raw.discord.token_file);
         let discord = match (raw.discord.enabled, discord_token) {
             (false, _) => None,
-            (true, Some(token)) => Some(DiscordSettings { token }),
+            (true, Some(token)) => {
+                let mut guilds = Vec::new();
+                for g in &raw.discord.guilds {
+                    match g.parse::<u64>() {
+                        Ok(id) if id > 0 => guilds.push(id),
+                        _ => self.problem(
+                            "discord.guilds",
+                            format!("a guild id is a number (a snowflake), got {g:?}"),
+                        ),
+                    }
+                }
+                Some(DiscordSettings {
+                    token,
+                    guilds,
+                    global_commands: raw.discord.global_commands,
+                    autoshard: raw.discord.autoshard,
+                })
+            }
             (true, None) => {
                 self.problem(
                     "discord.token",
@@ -1005,6 +1037,24 @@ impl Validator {
             explain: raw.explain,
             schema_budget: self.whole("sql.schema_budget", raw.schema_budget, 0..=100_000) as usize,
             schema_refresh: self.duration("sql.schema_refresh", &raw.schema_refresh),
+            private_results: raw
+                .private_results
+                .iter()
+                .filter_map(|entry| {
+                    let parsed = entry
+                        .split_once(':')
+                        .filter(|(p, c)| !p.is_empty() && !c.is_empty() && !c.contains(' '));
+                    if parsed.is_none() {
+                        self.problem(
+                            "sql.private_results",
+                            format!(
+                                "expected \"PLATFORM:CHANNEL\" or \"PLATFORM:*\", got {entry:?}"
+                            ),
+                        );
+                    }
+                    parsed.map(|(p, c)| (p.to_owned(), c.to_owned()))
+                })
+                .collect(),
         }
     }
 

@@ -134,6 +134,36 @@ pub enum Text<'a> {
     RepairRequest {
         reasons: &'a str,
     },
+    /// A control (button) that the bot did not make, or no longer knows.
+    ControlNotValid,
+    /// The results went to the person who ran the query, privately.
+    ResultsSentPrivately {
+        index: u32,
+    },
+    /// An audit query found nothing.
+    AuditNothingFound,
+    /// The head of an audit answer: how many events are listed.
+    AuditListed {
+        shown: usize,
+    },
+    /// `audit verify`: the chain holds.
+    AuditIntact {
+        checked: u64,
+    },
+    /// `audit verify`: the chain is broken; what the check found.
+    AuditBroken {
+        checked: u64,
+        detail: &'a str,
+    },
+    /// `audit user NAME` names no local user.
+    AuditNoSuchUser {
+        name: &'a str,
+    },
+    /// `audit kind KIND` names no kind of event.
+    AuditNoSuchKind {
+        given: &'a str,
+        kinds: &'a str,
+    },
 }
 
 impl Text<'_> {
@@ -371,6 +401,56 @@ impl Text<'_> {
             }
             (Lang::Fr, Text::ExecuteUnavailable { reason }) => {
                 format!("Les requêtes ne peuvent pas être exécutées pour le moment : {reason}.")
+            }
+            (Lang::En, Text::ControlNotValid) => {
+                "This button is not one I can act on (it is not mine, or it is out of date); \
+                 nothing was run. The attempt was recorded."
+                    .to_owned()
+            }
+            (Lang::Fr, Text::ControlNotValid) => {
+                "Ce bouton n'est pas l'un des miens, ou il est périmé : rien n'a été exécuté. \
+                 La tentative a été enregistrée."
+                    .to_owned()
+            }
+            (Lang::En, Text::ResultsSentPrivately { index }) => {
+                format!("Results of query {index}, visible to you only:")
+            }
+            (Lang::Fr, Text::ResultsSentPrivately { index }) => {
+                format!("Résultats de la requête {index}, visibles par vous seul :")
+            }
+            (Lang::En, Text::AuditNothingFound) => "No audit event matches.".to_owned(),
+            (Lang::Fr, Text::AuditNothingFound) => {
+                "Aucun événement d'audit ne correspond.".to_owned()
+            }
+            (Lang::En, Text::AuditListed { shown }) => {
+                format!("The {shown} newest matching audit events:")
+            }
+            (Lang::Fr, Text::AuditListed { shown }) => {
+                format!("Les {shown} événements d'audit les plus récents qui correspondent :")
+            }
+            (Lang::En, Text::AuditIntact { checked }) => {
+                format!("✅ The audit chain holds: {checked} events checked.")
+            }
+            (Lang::Fr, Text::AuditIntact { checked }) => {
+                format!("✅ La chaîne d'audit est intacte : {checked} événements vérifiés.")
+            }
+            (Lang::En, Text::AuditBroken { checked, detail }) => {
+                format!("❌ The audit chain is broken after {checked} events: {detail}")
+            }
+            (Lang::Fr, Text::AuditBroken { checked, detail }) => {
+                format!("❌ La chaîne d'audit est rompue après {checked} événements : {detail}")
+            }
+            (Lang::En, Text::AuditNoSuchUser { name }) => {
+                format!("There is no local user named {name:?}.")
+            }
+            (Lang::Fr, Text::AuditNoSuchUser { name }) => {
+                format!("Aucun utilisateur local ne s'appelle {name:?}.")
+            }
+            (Lang::En, Text::AuditNoSuchKind { given, kinds }) => {
+                format!("{given:?} is not a kind of audit event; the kinds are: {kinds}.")
+            }
+            (Lang::Fr, Text::AuditNoSuchKind { given, kinds }) => {
+                format!("{given:?} n'est pas un type d'événement d'audit ; les types sont : {kinds}.")
             }
             (Lang::En, Text::Help) => "Ask me a question, and I answer with the company's own \
                  language model. Commands: `mode sql` (answers as SQL) or `mode chat` (plain \

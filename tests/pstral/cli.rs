@@ -355,13 +355,15 @@ fn run_refuses_a_platform_this_build_cannot_serve() {
     let s = Scratch::new();
     let out = s
         .command(&["run"])
-        .env("PSTRAL__DISCORD__ENABLED", "true")
-        .env("PSTRAL__DISCORD__TOKEN", "t")
+        .env("PSTRAL__MATRIX__ENABLED", "true")
+        .env("PSTRAL__MATRIX__HOMESERVER", "http://127.0.0.1:9")
+        .env("PSTRAL__MATRIX__USER", "@pstral:example.org")
+        .env("PSTRAL__MATRIX__PASSWORD", "p")
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        stderr(&out).contains("PSTRAL__DISCORD__ENABLED=false"),
+        stderr(&out).contains("PSTRAL__MATRIX__ENABLED=false"),
         "{}",
         stderr(&out)
     );

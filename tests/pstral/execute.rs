@@ -35,6 +35,7 @@ async fn demo() -> Demo {
         explain: true,
         catalog: Default::default(),
         schema_budget: 1500,
+        private_results: Vec::new(),
     };
     runtime.refresh_catalog().await.unwrap();
     Demo { _dir: dir, runtime }
@@ -92,7 +93,16 @@ async fn a_select_is_offered_then_run_by_an_executor_with_preview_and_files() {
     );
 
     let (message, control) = control_shown(&h).expect("Execute is offered");
-    assert_eq!(control, ControlKind::Execute { statement: 1 });
+    assert!(
+        matches!(
+            control,
+            ControlKind::Execute {
+                statement: 1,
+                reference: Some(_)
+            }
+        ),
+        "{control:?}"
+    );
     assert!(
         h.answers()
             .iter()
@@ -178,16 +188,129 @@ async fn the_clicker_is_authorized_not_the_asker() {
         control,
     };
     h.bot.handle(h.platform.clone(), click).await;
-    let said: Vec<String> = h.answers().into_iter().map(|(_, t)| t).collect();
+    // The channel did not see the click: only carl hears why nothing ran.
+    let told: Vec<String> = h
+        .platform
+        .actions()
+        .into_iter()
+        .filter_map(|a| match a.action {
+            OutboundAction::ReplyPrivately { to, text, .. } if to == who(3) => Some(text),
+            _ => None,
+        })
+        .collect();
     assert!(
-        said.last().unwrap().contains("needs the executor role"),
-        "{said:#?}"
+        told.last().unwrap().contains("needs the executor role"),
+        "{told:#?}"
     );
     assert!(
         h.audited("execute_requested").await.is_empty(),
         "nothing ran"
     );
     assert_eq!(h.audited("access_refused").await[0]["needed"], "executor");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_control_that_names_another_statement_is_refused_and_recorded() {
+    let fake = FakeOllama::start(&[MODEL]).await;
+    fake.then(Script::answer(ANSWER));
+    let (_demo, h) = harness(&fake).await;
+    h.ask(1, "Clients à Lyon ?").await;
+    let (message, control) = control_shown(&h).unwrap();
+    let ControlKind::Execute {
+        reference: Some(real),
+        ..
+    } = control
+    else {
+        panic!("{control:?}")
+    };
+    let forged = [
+        ControlKind::Execute {
+            statement: 1,
+            reference: Some(pstral_chat::StatementRef {
+                statement: real.statement + 1,
+                ..real
+            }),
+        },
+        ControlKind::Execute {
+            statement: 1,
+            reference: Some(pstral_chat::StatementRef {
+                conversation: real.conversation + 1,
+                ..real
+            }),
+        },
+        ControlKind::Unrecognised("px:1:2".to_owned()),
+    ];
+    for control in forged {
+        let click = InboundEvent::Control {
+            actor: who(2),
+            message: message.clone(),
+            control,
+        };
+        h.bot.handle(h.platform.clone(), click).await;
+    }
+    assert!(
+        h.audited("execute_requested").await.is_empty(),
+        "nothing ran"
+    );
+    let refused = h.audited("access_refused").await;
+    assert_eq!(refused.len(), 3, "{refused:#?}");
+    assert!(refused.iter().all(|r| r["reason"] == "control_not_valid"));
+    assert_eq!(refused[2]["control"], "px:1:2");
+    let told = h
+        .platform
+        .actions()
+        .into_iter()
+        .filter(|a| matches!(&a.action, OutboundAction::ReplyPrivately { to, text, .. } if *to == who(2) && text.contains("nothing was run")))
+        .count();
+    assert_eq!(told, 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn where_results_are_private_only_the_clicker_gets_them() {
+    let fake = FakeOllama::start(&[MODEL]).await;
+    fake.then(Script::answer(ANSWER));
+    let mut demo = demo().await;
+    demo.runtime.private_results = vec![("discord".to_owned(), "*".to_owned())];
+    let options = Options {
+        sql: Some(demo.runtime.clone()),
+        ..Options::default()
+    };
+    let h = Harness::new(&[fake.url()], options).await;
+    h.ask(1, "Clients à Lyon ?").await;
+    let before = h.platform.actions().len();
+    let (message, control) = control_shown(&h).unwrap();
+    let click = InboundEvent::Control {
+        actor: who(2),
+        message,
+        control,
+    };
+    h.bot.handle(h.platform.clone(), click).await;
+    let after: Vec<OutboundAction> = h.platform.actions()[before..]
+        .iter()
+        .map(|a| a.action.clone())
+        .collect();
+    let [
+        OutboundAction::ReplyPrivately {
+            to,
+            text,
+            attachments,
+            ..
+        },
+    ] = &after[..]
+    else {
+        panic!("one private reply and nothing in the channel: {after:#?}")
+    };
+    assert_eq!(*to, who(2));
+    assert!(
+        text.starts_with("Results of query 1, visible to you only:") && text.contains("Lyon"),
+        "{text}"
+    );
+    let names: Vec<&str> = attachments.iter().map(|a| a.file_name.as_str()).collect();
+    assert!(
+        names[0].ends_with(".csv") && names[1].ends_with(".xlsx"),
+        "{names:?}"
+    );
+    assert_eq!(h.audited("execute_result").await[0]["private"], true);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -248,10 +371,10 @@ async fn a_refused_query_is_explained_repaired_once_and_the_repair_offered() {
         "assistant",
         "the failed answer is in the repair's history"
     );
-    assert_eq!(
+    assert!(matches!(
         control_shown(&h).map(|(_, c)| c),
-        Some(ControlKind::Execute { statement: 1 })
-    );
+        Some(ControlKind::Execute { statement: 1, .. })
+    ));
     let validated = h.audited("sql_validated").await;
     assert_eq!(
         (
@@ -305,6 +428,15 @@ async fn a_click_is_judged_again_under_the_policy_of_the_moment() {
         control,
     };
     h.bot.handle(h.platform.clone(), click).await;
-    assert!(h.answers().last().unwrap().1.contains("not a SELECT"));
+    let told = h
+        .platform
+        .actions()
+        .into_iter()
+        .rev()
+        .find_map(|a| match a.action {
+            OutboundAction::ReplyPrivately { to, text, .. } if to == who(1) => Some(text),
+            _ => None,
+        });
+    assert!(told.unwrap().contains("not a SELECT"));
     assert!(h.audited("execute_requested").await.is_empty());
 }

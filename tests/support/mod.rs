@@ -202,7 +202,7 @@ pub struct Serving {
     pub base: String,
     pub store: Store,
     stop: tokio::sync::oneshot::Sender<()>,
-    served: tokio::task::JoinHandle<Result<(), pstral::store::StoreError>>,
+    served: tokio::task::JoinHandle<Result<(), pstral::app::RunError>>,
 }
 
 impl Serving {
@@ -216,7 +216,7 @@ impl Serving {
         let base = format!("http://{}", app.admin_addr().unwrap());
         let store = app.store().clone();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let served = tokio::spawn(app.run_until_stopped(async move {
+        let served = tokio::spawn(app.run_until_stopped(Vec::new(), async move {
             let _ = stopped.await;
         }));
         Self {

@@ -17,6 +17,7 @@ pub mod recording;
 
 use std::fmt;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -244,15 +245,48 @@ pub enum Command {
     /// control does.
     Run(u32),
     Help,
+    /// Read the audit (admins only); the answer goes to the asker alone.
+    Audit(AuditQuery),
+}
+
+/// What an admin asks of the audit from the chat.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AuditQuery {
+    /// The newest events.
+    Recent,
+    /// The newest events of one local user, by name.
+    User(String),
+    /// The newest events of one kind (`question`, `execute_result`, ...).
+    Kind(String),
+    /// The newest events whose payload contains this text.
+    Search(String),
+    /// Walk the hash chain and say whether it holds.
+    Verify,
 }
 
 /// The controls the core can attach to a message.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ControlKind {
     /// Run the statement with this index in the answer.
-    Execute { statement: u32 },
+    Execute {
+        statement: u32,
+        /// The stored ids behind the control, for platforms whose controls
+        /// carry data (a Discord button's custom_id). What comes back in a
+        /// click is a claim: the core checks it against the store.
+        reference: Option<StatementRef>,
+    },
     /// Stop the generation that is streaming into this message.
     Stop,
+    /// A control the adapter could not read: not one the bot made (forged),
+    /// or from an older version. The core refuses it and records it.
+    Unrecognised(String),
+}
+
+/// Which stored statement an Execute control stands for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct StatementRef {
+    pub conversation: i64,
+    pub statement: i64,
 }
 
 /// What the core appends to a message while its answer is still being
@@ -334,12 +368,40 @@ pub trait ChatPlatform: Send + Sync {
         control: &ControlKind,
     ) -> Result<(), PlatformError>;
 
-    /// Says something to one person only: an ephemeral reply, or a DM.
+    /// Says something to one person only, with files when given: an
+    /// ephemeral reply, or a DM.
     async fn reply_privately(
         &self,
         to: &PlatformIdentity,
         place: &Place,
         text: &str,
+        attachments: Vec<Attachment>,
+    ) -> Result<(), PlatformError>;
+}
+
+/// What handles the events an adapter reports: the core's bot, in
+/// production. `platform` is where the answers go; an adapter may hand a
+/// per-event view of itself (bound to a Discord interaction, say) so that
+/// private replies reach the right person the right way.
+#[async_trait::async_trait]
+pub trait EventHandler: Send + Sync {
+    async fn handle(&self, platform: Arc<dyn ChatPlatform>, event: InboundEvent);
+}
+
+/// A chat platform connection that `pstral run` serves: it connects, reports
+/// events to the handler until `stop` is cancelled, then lets the events it
+/// already took finish and returns.
+#[async_trait::async_trait]
+pub trait Connector: Send {
+    fn platform(&self) -> Platform;
+
+    /// # Errors
+    /// When the platform cannot be reached or refuses the bot for good (a
+    /// bad token); transient faults are retried inside.
+    async fn serve(
+        self: Box<Self>,
+        handler: Arc<dyn EventHandler>,
+        stop: tokio_util::sync::CancellationToken,
     ) -> Result<(), PlatformError>;
 }
 
@@ -375,6 +437,7 @@ pub enum OutboundAction {
         to: PlatformIdentity,
         place: Place,
         text: String,
+        attachments: Vec<Attachment>,
     },
 }
 

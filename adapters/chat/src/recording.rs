@@ -276,6 +276,7 @@ impl ChatPlatform for RecordingPlatform {
         to: &PlatformIdentity,
         place: &Place,
         text: &str,
+        attachments: Vec<Attachment>,
     ) -> Result<(), PlatformError> {
         self.check_length(text)?;
         let mut s = self.state();
@@ -285,6 +286,7 @@ impl ChatPlatform for RecordingPlatform {
                 to: to.clone(),
                 place: place.clone(),
                 text: text.to_owned(),
+                attachments,
             },
         );
         Ok(())

@@ -270,10 +270,15 @@ impl ChatPlatform for Terminal {
     async fn reply_privately(
         &self,
         _to: &PlatformIdentity,
-        _place: &Place,
+        place: &Place,
         text: &str,
+        attachments: Vec<Attachment>,
     ) -> Result<(), PlatformError> {
+        // The terminal is private already.
         self.notice(text);
+        for attachment in attachments {
+            self.attach(place, attachment).await?;
+        }
         Ok(())
     }
 }

@@ -1,0 +1,146 @@
+//! The bot's buttons: how a control becomes a Discord button and how a
+//! click's `custom_id` becomes a control again.
+//!
+//! A custom_id is written by the bot but comes back from the outside: it is
+//! parsed strictly, and what it claims (which stored statement) is checked by
+//! the core against its store. Anything else is reported as
+//! [`ControlKind::Unrecognised`], so that the core refuses and records it.
+
+use pstral_chat::{ControlKind, StatementRef};
+use serenity::all::ButtonStyle;
+use serenity::builder::{CreateActionRow, CreateButton};
+
+use crate::Language;
+
+const EXECUTE: &str = "px";
+const STOP: &str = "ps";
+
+/// The custom_id of a control's button.
+pub fn custom_id(control: &ControlKind) -> Option<String> {
+    match control {
+        ControlKind::Execute {
+            statement,
+            reference: Some(r),
+        } => Some(format!(
+            "{EXECUTE}:{statement}:{}:{}",
+            r.conversation, r.statement
+        )),
+        ControlKind::Stop => Some(STOP.to_owned()),
+        // Without the stored ids a click could not be checked: no button.
+        ControlKind::Execute {
+            reference: None, ..
+        }
+        | ControlKind::Unrecognised(_) => None,
+    }
+}
+
+/// The control a click stands for, as it claims.
+pub fn parse(custom_id: &str) -> ControlKind {
+    let unrecognised = || ControlKind::Unrecognised(custom_id.chars().take(100).collect());
+    if custom_id == STOP {
+        return ControlKind::Stop;
+    }
+    let mut parts = custom_id.split(':');
+    if parts.next() != Some(EXECUTE) {
+        return unrecognised();
+    }
+    let numbers: Vec<&str> = parts.collect();
+    let [index, conversation, statement] = numbers[..] else {
+        return unrecognised();
+    };
+    // Digits only: `+1` or ` 1` would parse but was never written by us.
+    let digits = |s: &str| !s.is_empty() && s.len() <= 19 && s.bytes().all(|b| b.is_ascii_digit());
+    if !(digits(index) && digits(conversation) && digits(statement)) {
+        return unrecognised();
+    }
+    match (index.parse(), conversation.parse(), statement.parse()) {
+        (Ok(statement_index), Ok(conversation), Ok(statement)) => ControlKind::Execute {
+            statement: statement_index,
+            reference: Some(StatementRef {
+                conversation,
+                statement,
+            }),
+        },
+        _ => unrecognised(),
+    }
+}
+
+/// The action rows for a message's controls, in the order they were shown.
+/// Discord allows 5 buttons a row and 5 rows; more controls are dropped.
+pub fn rows(controls: &[ControlKind], lang: Language) -> Vec<CreateActionRow> {
+    let buttons: Vec<CreateButton> = controls
+        .iter()
+        .filter_map(|c| {
+            let id = custom_id(c)?;
+            let (label, style) = match (c, lang) {
+                (ControlKind::Stop, Language::En) => ("■ Stop".to_owned(), ButtonStyle::Danger),
+                (ControlKind::Stop, Language::Fr) => ("■ Arrêter".to_owned(), ButtonStyle::Danger),
+                (ControlKind::Execute { statement, .. }, Language::En) => {
+                    (format!("▶ Execute #{statement}"), ButtonStyle::Primary)
+                }
+                (ControlKind::Execute { statement, .. }, Language::Fr) => {
+                    (format!("▶ Exécuter #{statement}"), ButtonStyle::Primary)
+                }
+                (ControlKind::Unrecognised(_), _) => return None,
+            };
+            Some(CreateButton::new(id).label(label).style(style))
+        })
+        .take(25)
+        .collect();
+    buttons
+        .chunks(5)
+        .map(|row| CreateActionRow::Buttons(row.to_vec()))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_control_survives_the_round_trip_through_its_custom_id() {
+        let execute = ControlKind::Execute {
+            statement: 2,
+            reference: Some(StatementRef {
+                conversation: 41,
+                statement: 977,
+            }),
+        };
+        for control in [execute, ControlKind::Stop] {
+            let id = custom_id(&control).unwrap();
+            assert!(id.len() <= 100, "Discord's limit");
+            assert_eq!(parse(&id), control);
+        }
+    }
+
+    #[test]
+    fn anything_the_bot_did_not_write_is_unrecognised() {
+        for forged in [
+            "",
+            "px",
+            "px:1:2",
+            "px:1:2:3:4",
+            "px:+1:2:3",
+            "px:1: 2:3",
+            "px:a:2:3",
+            "px:1:2:99999999999999999999",
+            "stop",
+            "ack",
+        ] {
+            assert!(
+                matches!(parse(forged), ControlKind::Unrecognised(_)),
+                "{forged:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_execute_control_without_stored_ids_gets_no_button() {
+        let bare = ControlKind::Execute {
+            statement: 1,
+            reference: None,
+        };
+        assert_eq!(custom_id(&bare), None);
+        assert!(rows(&[bare], Language::En).is_empty());
+    }
+}

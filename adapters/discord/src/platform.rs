@@ -1,0 +1,524 @@
+//! What the core asks of Discord, carried out over serenity's REST client.
+//!
+//! Every change to one of the bot's messages (its text while an answer
+//! streams, its buttons) goes through one path per message: callers set the
+//! state they want and at most one PATCH of that message is in flight; each
+//! PATCH sends the newest state. So a 429 (which serenity waits out and
+//! retries, holding the request) can delay an edit but never lose it, and an
+//! older text can never be sent after a newer one: two concurrent PATCHes of
+//! one message could otherwise be reordered on the wire by the ratelimiter.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use pstral_chat::{
+    Attachment, ChatPlatform, ControlKind, Limits, MessageRef, Place, Platform, PlatformError,
+    PlatformIdentity,
+};
+use serenity::builder::{
+    CreateAllowedMentions, CreateAttachment, CreateInteractionResponseFollowup, CreateMessage,
+    EditInteractionResponse, EditMessage,
+};
+use serenity::http::Http;
+use serenity::model::application::{CommandInteraction, ComponentInteraction};
+use serenity::model::channel::Message;
+use serenity::model::id::{ChannelId, MessageId, UserId};
+
+use crate::{Language, controls};
+
+/// Discord's own limit on a message's content.
+pub const MAX_MESSAGE_CHARS: usize = 2000;
+/// How many of the bot's messages keep their state for later edits.
+const TRACKED_MESSAGES: usize = 2048;
+
+/// Discord's limits, as the core should plan for them.
+pub fn limits() -> Limits {
+    Limits {
+        max_message_chars: MAX_MESSAGE_CHARS,
+        // Discord allows 5 message edits per 5 s in a channel.
+        min_edit_interval: Duration::from_millis(1000),
+        buttons: true,
+        ephemeral: true,
+        threads: true,
+    }
+}
+
+/// The state wanted for one of the bot's messages.
+#[derive(Default)]
+struct Wanted {
+    /// `None` when the text is not known here (a message from before a
+    /// restart): a PATCH then leaves the text alone.
+    content: Option<String>,
+    controls: Vec<ControlKind>,
+    version: u64,
+}
+
+/// One message's single path to Discord.
+#[derive(Default)]
+struct Slot {
+    wanted: Mutex<Wanted>,
+    /// The version Discord has; held while a PATCH is in flight.
+    applied: tokio::sync::Mutex<u64>,
+}
+
+/// Discord, as the core sees it.
+pub struct DiscordPlatform {
+    platform: Platform,
+    limits: Limits,
+    http: Arc<Http>,
+    lang: Language,
+    slots: Mutex<Slots>,
+    /// Threads the bot has written in: it follows them without a mention.
+    participating: Mutex<HashSet<u64>>,
+}
+
+#[derive(Default)]
+struct Slots {
+    by_id: HashMap<u64, Arc<Slot>>,
+    order: VecDeque<u64>,
+}
+
+impl DiscordPlatform {
+    pub fn new(http: Arc<Http>, lang: Language) -> Self {
+        Self {
+            platform: "discord".parse().expect("a valid platform name"),
+            limits: limits(),
+            http,
+            lang,
+            slots: Mutex::new(Slots::default()),
+            participating: Mutex::new(HashSet::new()),
+        }
+    }
+
+    pub fn http(&self) -> &Arc<Http> {
+        &self.http
+    }
+
+    /// Whether the bot has written in this thread.
+    pub fn takes_part_in(&self, thread: u64) -> bool {
+        self.participating
+            .lock()
+            .expect("never poisoned")
+            .contains(&thread)
+    }
+
+    fn slot(&self, message: u64) -> Arc<Slot> {
+        let mut slots = self.slots.lock().expect("never poisoned");
+        if let Some(slot) = slots.by_id.get(&message) {
+            return Arc::clone(slot);
+        }
+        let slot = Arc::new(Slot::default());
+        slots.by_id.insert(message, Arc::clone(&slot));
+        slots.order.push_back(message);
+        // The oldest messages are done with; forgetting them costs only the
+        // text of a later PATCH, which is then left as it is.
+        while slots.order.len() > TRACKED_MESSAGES {
+            if let Some(old) = slots.order.pop_front() {
+                slots.by_id.remove(&old);
+            }
+        }
+        slot
+    }
+
+    /// Changes the wanted state of a message and brings Discord to it (or to
+    /// a newer state another caller asked for meanwhile).
+    async fn change(
+        &self,
+        message: &MessageRef,
+        change: impl FnOnce(&mut Wanted),
+    ) -> Result<(), PlatformError> {
+        let (channel, id) = (channel_of(&message.place)?, snowflake(&message.id)?);
+        let slot = self.slot(id);
+        let mine = {
+            let mut wanted = slot.wanted.lock().expect("never poisoned");
+            change(&mut wanted);
+            wanted.version += 1;
+            wanted.version
+        };
+        let mut applied = slot.applied.lock().await;
+        if *applied >= mine {
+            // A later state, which includes this change, is on Discord.
+            return Ok(());
+        }
+        let (edit, version) = {
+            let wanted = slot.wanted.lock().expect("never poisoned");
+            let mut edit = EditMessage::new()
+                .components(controls::rows(&wanted.controls, self.lang))
+                .allowed_mentions(CreateAllowedMentions::new());
+            if let Some(content) = &wanted.content {
+                edit = edit.content(content.clone());
+            }
+            (edit, wanted.version)
+        };
+        ChannelId::new(channel)
+            .edit_message(self.http.as_ref(), MessageId::new(id), edit)
+            .await
+            .map_err(map_error)?;
+        *applied = version;
+        Ok(())
+    }
+
+    async fn send(
+        &self,
+        place: &Place,
+        channel: u64,
+        message: CreateMessage,
+    ) -> Result<MessageRef, PlatformError> {
+        let sent = ChannelId::new(channel)
+            .send_message(self.http.as_ref(), message)
+            .await
+            .map_err(map_error)?;
+        if place.thread.is_some() {
+            self.participating
+                .lock()
+                .expect("never poisoned")
+                .insert(channel);
+        }
+        Ok(MessageRef {
+            place: place.clone(),
+            id: sent.id.to_string(),
+        })
+    }
+
+    /// Sends `text` and files to one user in their DM with the bot.
+    async fn direct(
+        &self,
+        to: &PlatformIdentity,
+        text: &str,
+        attachments: Vec<Attachment>,
+    ) -> Result<(), PlatformError> {
+        check_length(text)?;
+        let user = UserId::new(snowflake(to.id())?);
+        let dm = user
+            .create_dm_channel(self.http.as_ref())
+            .await
+            .map_err(map_error)?;
+        let mut message = CreateMessage::new()
+            .content(text)
+            .allowed_mentions(CreateAllowedMentions::new());
+        for a in attachments {
+            message = message.add_file(CreateAttachment::bytes(a.bytes, a.file_name));
+        }
+        dm.id
+            .send_message(self.http.as_ref(), message)
+            .await
+            .map_err(map_error)?;
+        Ok(())
+    }
+}
+
+#[async_trait::async_trait]
+impl ChatPlatform for DiscordPlatform {
+    fn platform(&self) -> &Platform {
+        &self.platform
+    }
+
+    fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    async fn post(
+        &self,
+        place: &Place,
+        in_reply_to: Option<&str>,
+        text: &str,
+    ) -> Result<MessageRef, PlatformError> {
+        check_length(text)?;
+        let channel = channel_of(place)?;
+        // The model's text is never allowed to ping anyone (@everyone).
+        let mut message = CreateMessage::new()
+            .content(text)
+            .allowed_mentions(CreateAllowedMentions::new());
+        if let Some(parent) = in_reply_to {
+            message = message
+                .reference_message((ChannelId::new(channel), MessageId::new(snowflake(parent)?)));
+        }
+        let posted = self.send(place, channel, message).await?;
+        let slot = self.slot(snowflake(&posted.id)?);
+        slot.wanted.lock().expect("never poisoned").content = Some(text.to_owned());
+        Ok(posted)
+    }
+
+    async fn edit(&self, message: &MessageRef, text: &str) -> Result<(), PlatformError> {
+        check_length(text)?;
+        self.change(message, |w| w.content = Some(text.to_owned()))
+            .await
+    }
+
+    async fn attach(&self, place: &Place, attachment: Attachment) -> Result<(), PlatformError> {
+        let channel = channel_of(place)?;
+        let message = CreateMessage::new().add_file(CreateAttachment::bytes(
+            attachment.bytes,
+            attachment.file_name,
+        ));
+        self.send(place, channel, message).await.map(|_| ())
+    }
+
+    async fn show_control(
+        &self,
+        message: &MessageRef,
+        control: &ControlKind,
+    ) -> Result<(), PlatformError> {
+        if controls::custom_id(control).is_none() {
+            return Ok(());
+        }
+        self.change(message, |w| {
+            if !w.controls.contains(control) {
+                w.controls.push(control.clone());
+            }
+        })
+        .await
+    }
+
+    async fn withdraw_control(
+        &self,
+        message: &MessageRef,
+        control: &ControlKind,
+    ) -> Result<(), PlatformError> {
+        self.change(message, |w| w.controls.retain(|c| c != control))
+            .await
+    }
+
+    async fn reply_privately(
+        &self,
+        to: &PlatformIdentity,
+        place: &Place,
+        text: &str,
+        attachments: Vec<Attachment>,
+    ) -> Result<(), PlatformError> {
+        if place.private {
+            check_length(text)?;
+            let channel = channel_of(place)?;
+            let mut message = CreateMessage::new()
+                .content(text)
+                .allowed_mentions(CreateAllowedMentions::new());
+            for a in attachments {
+                message = message.add_file(CreateAttachment::bytes(a.bytes, a.file_name));
+            }
+            return self.send(place, channel, message).await.map(|_| ());
+        }
+        self.direct(to, text, attachments).await
+    }
+}
+
+/// The interaction an event came with: private replies to its user go back
+/// through it, as ephemeral messages only they see.
+pub enum Interaction {
+    /// A slash command, deferred: the first answer replaces "thinking…".
+    Command {
+        interaction: Box<CommandInteraction>,
+        /// Deferred as visible to its user alone.
+        ephemeral: bool,
+    },
+    /// A button click, acknowledged: answers are follow-ups.
+    Component(Box<ComponentInteraction>),
+}
+
+/// Discord seen from one interaction: private replies to the person who
+/// acted are ephemeral, and a slash command's own answer completes it.
+pub struct InteractionPlatform {
+    base: Arc<DiscordPlatform>,
+    interaction: Interaction,
+    user: PlatformIdentity,
+    /// The deferred response has been given its content.
+    answered: tokio::sync::Mutex<bool>,
+}
+
+impl InteractionPlatform {
+    pub fn new(
+        base: Arc<DiscordPlatform>,
+        interaction: Interaction,
+        user: PlatformIdentity,
+    ) -> Self {
+        Self {
+            base,
+            interaction,
+            user,
+            answered: tokio::sync::Mutex::new(false),
+        }
+    }
+
+    /// Answers the interaction itself: the deferred response first, then
+    /// follow-ups (ephemeral when asked, or when the response was).
+    async fn respond(
+        &self,
+        text: &str,
+        attachments: Vec<Attachment>,
+        ephemeral: bool,
+    ) -> Result<Message, PlatformError> {
+        check_length(text)?;
+        let http = self.base.http.as_ref();
+        let files: Vec<CreateAttachment> = attachments
+            .into_iter()
+            .map(|a| CreateAttachment::bytes(a.bytes, a.file_name))
+            .collect();
+        let mut answered = self.answered.lock().await;
+        let message = match &self.interaction {
+            Interaction::Command {
+                interaction,
+                ephemeral: deferred_ephemeral,
+            } if !*answered && *deferred_ephemeral == ephemeral => {
+                let mut edit = EditInteractionResponse::new()
+                    .content(text)
+                    .allowed_mentions(CreateAllowedMentions::new());
+                for f in files {
+                    edit = edit.new_attachment(f);
+                }
+                interaction.edit_response(http, edit).await
+            }
+            Interaction::Command { interaction, .. } => {
+                let followup = followup(text, files, ephemeral);
+                interaction.create_followup(http, followup).await
+            }
+            Interaction::Component(interaction) => {
+                let followup = followup(text, files, ephemeral);
+                interaction.create_followup(http, followup).await
+            }
+        }
+        .map_err(map_error)?;
+        *answered = true;
+        Ok(message)
+    }
+
+    /// Once the event is handled: a slash command whose deferred response
+    /// was never given content would say "thinking…" forever; remove it.
+    pub async fn finish(&self) {
+        if let Interaction::Command { interaction, .. } = &self.interaction
+            && !*self.answered.lock().await
+            && let Err(e) = interaction.delete_response(self.base.http.as_ref()).await
+        {
+            tracing::warn!(error = %e, "cannot remove an unanswered deferred response");
+        }
+    }
+}
+
+fn followup(
+    text: &str,
+    files: Vec<CreateAttachment>,
+    ephemeral: bool,
+) -> CreateInteractionResponseFollowup {
+    CreateInteractionResponseFollowup::new()
+        .content(text)
+        .ephemeral(ephemeral)
+        .allowed_mentions(CreateAllowedMentions::new())
+        .add_files(files)
+}
+
+#[async_trait::async_trait]
+impl ChatPlatform for InteractionPlatform {
+    fn platform(&self) -> &Platform {
+        self.base.platform()
+    }
+
+    fn limits(&self) -> &Limits {
+        self.base.limits()
+    }
+
+    /// A message that replies to nothing is the command's own answer.
+    async fn post(
+        &self,
+        place: &Place,
+        in_reply_to: Option<&str>,
+        text: &str,
+    ) -> Result<MessageRef, PlatformError> {
+        match (&self.interaction, in_reply_to) {
+            (Interaction::Command { ephemeral, .. }, None) => {
+                let message = self.respond(text, Vec::new(), *ephemeral).await?;
+                Ok(MessageRef {
+                    place: place.clone(),
+                    id: message.id.to_string(),
+                })
+            }
+            _ => self.base.post(place, in_reply_to, text).await,
+        }
+    }
+
+    async fn edit(&self, message: &MessageRef, text: &str) -> Result<(), PlatformError> {
+        self.base.edit(message, text).await
+    }
+
+    async fn attach(&self, place: &Place, attachment: Attachment) -> Result<(), PlatformError> {
+        self.base.attach(place, attachment).await
+    }
+
+    async fn show_control(
+        &self,
+        message: &MessageRef,
+        control: &ControlKind,
+    ) -> Result<(), PlatformError> {
+        self.base.show_control(message, control).await
+    }
+
+    async fn withdraw_control(
+        &self,
+        message: &MessageRef,
+        control: &ControlKind,
+    ) -> Result<(), PlatformError> {
+        self.base.withdraw_control(message, control).await
+    }
+
+    async fn reply_privately(
+        &self,
+        to: &PlatformIdentity,
+        place: &Place,
+        text: &str,
+        attachments: Vec<Attachment>,
+    ) -> Result<(), PlatformError> {
+        if *to == self.user {
+            self.respond(text, attachments, true).await.map(|_| ())
+        } else {
+            self.base
+                .reply_privately(to, place, text, attachments)
+                .await
+        }
+    }
+}
+
+fn check_length(text: &str) -> Result<(), PlatformError> {
+    let chars = text.chars().count();
+    if chars > MAX_MESSAGE_CHARS {
+        return Err(PlatformError::TooLong {
+            chars,
+            max: MAX_MESSAGE_CHARS,
+        });
+    }
+    Ok(())
+}
+
+/// Where a place's messages go: its thread when it has one.
+pub fn channel_of(place: &Place) -> Result<u64, PlatformError> {
+    snowflake(place.thread.as_deref().unwrap_or(&place.channel))
+}
+
+fn snowflake(id: &str) -> Result<u64, PlatformError> {
+    id.parse::<u64>()
+        .ok()
+        .filter(|&n| n > 0)
+        .ok_or_else(|| PlatformError::NotFound(format!("{id:?} is not a Discord id")))
+}
+
+/// Serenity's errors as the core understands them.
+pub fn map_error(e: serenity::Error) -> PlatformError {
+    use serenity::http::HttpError;
+    match &e {
+        serenity::Error::Model(serenity::model::ModelError::MessageTooLong(over)) => {
+            PlatformError::TooLong {
+                chars: MAX_MESSAGE_CHARS + over,
+                max: MAX_MESSAGE_CHARS,
+            }
+        }
+        serenity::Error::Http(HttpError::UnsuccessfulRequest(response)) => {
+            match response.status_code.as_u16() {
+                // Serenity retries a 429 that carries Retry-After; one that
+                // reaches here had none, so the time is Discord's usual.
+                429 => PlatformError::RateLimited {
+                    retry_after: Duration::from_secs(1),
+                },
+                404 => PlatformError::NotFound(response.error.message.clone()),
+                _ => PlatformError::Other(Box::new(e)),
+            }
+        }
+        _ => PlatformError::Other(Box::new(e)),
+    }
+}
