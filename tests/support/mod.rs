@@ -9,6 +9,7 @@
 
 #![allow(dead_code)]
 
+pub mod fake_discord;
 pub mod fake_ollama;
 
 use std::path::PathBuf;
