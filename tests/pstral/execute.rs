@@ -14,12 +14,12 @@ use pstral_chat::{Command, ControlKind, InboundEvent, MessageRef, OutboundAction
 use crate::answers::{Harness, MODEL, Options, channel, who};
 use crate::support::fake_ollama::{FakeOllama, Script};
 
-struct Demo {
+pub(crate) struct Demo {
     _dir: tempfile::TempDir,
-    runtime: SqlRuntime,
+    pub(crate) runtime: SqlRuntime,
 }
 
-async fn demo() -> Demo {
+pub(crate) async fn demo() -> Demo {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("demo.db");
     pstral::sql::demo::create(&path, false).await.unwrap();

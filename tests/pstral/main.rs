@@ -10,6 +10,7 @@ mod audit;
 mod backup;
 mod cli;
 mod conversation;
+mod discord;
 mod execute;
 mod execution;
 mod identity;

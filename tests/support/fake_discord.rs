@@ -19,8 +19,8 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
+use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
@@ -142,7 +142,9 @@ impl FakeDiscord {
             tcp,
             acceptor: tokio_rustls::TlsAcceptor::from(Arc::new(tls)),
         };
-        let rest_app = Router::new().fallback(rest_call).with_state(Arc::clone(&shared));
+        let rest_app = Router::new()
+            .fallback(rest_call)
+            .with_state(Arc::clone(&shared));
         let rest_task = tokio::spawn(async move {
             axum::serve(listener, rest_app).await.unwrap();
         });
@@ -261,8 +263,15 @@ impl FakeDiscord {
         let id = self.next_id();
         let token = format!("itok-{id}");
         let mut d = interaction(id, &token, 2, channel, user);
-        d["data"] = json!({"id": "700000000000000001", "name": name, "type": 1, "options": options});
-        if self.shared.lock().channels.get(&channel).is_some_and(|c| c.2.is_none()) {
+        d["data"] =
+            json!({"id": "700000000000000001", "name": name, "type": 1, "options": options});
+        if self
+            .shared
+            .lock()
+            .channels
+            .get(&channel)
+            .is_some_and(|c| c.2.is_none())
+        {
             d.as_object_mut().unwrap().remove("guild_id");
             d.as_object_mut().unwrap().remove("member");
             d["user"] = user_json(user);
@@ -562,7 +571,11 @@ fn multipart(content_type: &str, body: &[u8]) -> Vec<(String, Option<String>, Ve
                 .find_map(|kv| kv.strip_prefix(&format!("{key}=")))
                 .map(|v| v.lines().next().unwrap_or(v).trim_matches('"').to_owned())
         };
-        parts.push((field("name").unwrap_or_default(), field("filename"), content));
+        parts.push((
+            field("name").unwrap_or_default(),
+            field("filename"),
+            content,
+        ));
     }
     parts
 }
@@ -619,21 +632,29 @@ async fn rest_call(
     } else if body.is_empty() {
         (Value::Null, Vec::new())
     } else {
-        (serde_json::from_slice(&body).unwrap_or(Value::Null), Vec::new())
+        (
+            serde_json::from_slice(&body).unwrap_or(Value::Null),
+            Vec::new(),
+        )
     };
-    let authorized = headers.get("authorization").and_then(|v| v.to_str().ok())
-        == Some(&format!("Bot {TOKEN}"));
+    let authorized =
+        headers.get("authorization").and_then(|v| v.to_str().ok()) == Some(&format!("Bot {TOKEN}"));
     let bucket = bucket_of(&method, &path);
     let now = Instant::now();
     let (status, answer, rate_headers) = {
         let mut inner = shared.lock();
-        let (used, reset) = inner.buckets.entry(bucket.clone()).or_insert((0, now + BUCKET_WINDOW));
+        let (used, reset) = inner
+            .buckets
+            .entry(bucket.clone())
+            .or_insert((0, now + BUCKET_WINDOW));
         if now >= *reset {
             *used = 0;
             *reset = now + BUCKET_WINDOW;
         }
         let reset_after = reset.saturating_duration_since(now).as_secs_f64();
-        let is_edit = method == Method::PATCH && path.starts_with("/channels/") && path.contains("/messages/");
+        let is_edit = method == Method::PATCH
+            && path.starts_with("/channels/")
+            && path.contains("/messages/");
         let limited = *used >= BUCKET_LIMIT;
         *used += 1;
         let remaining = BUCKET_LIMIT.saturating_sub(*used);
@@ -649,9 +670,20 @@ async fn rest_call(
             // the exact time.
             let retry_after = if forced { 1.0 } else { reset_after.max(0.001) };
             let body = json!({"message": "You are being rate limited.", "retry_after": retry_after, "global": false});
-            (StatusCode::TOO_MANY_REQUESTS, Some(body), Some((0, retry_after, true)))
+            (
+                StatusCode::TOO_MANY_REQUESTS,
+                Some(body),
+                Some((0, retry_after, true)),
+            )
         } else {
-            let (s, b) = route(&mut inner, &shared.gateway_url, &method, &path, &body_json, &files);
+            let (s, b) = route(
+                &mut inner,
+                &shared.gateway_url,
+                &method,
+                &path,
+                &body_json,
+                &files,
+            );
             (s, b, Some((remaining, reset_after, false)))
         }
     };
@@ -670,12 +702,27 @@ async fn rest_call(
     };
     if let Some((remaining, reset_after, limited)) = rate_headers {
         let h = response.headers_mut();
-        h.insert("x-ratelimit-limit", BUCKET_LIMIT.to_string().parse().unwrap());
-        h.insert("x-ratelimit-remaining", remaining.to_string().parse().unwrap());
-        h.insert("x-ratelimit-reset-after", format!("{reset_after:.3}").parse().unwrap());
-        h.insert("x-ratelimit-bucket", format!("{:x}", fnv(&bucket)).parse().unwrap());
+        h.insert(
+            "x-ratelimit-limit",
+            BUCKET_LIMIT.to_string().parse().unwrap(),
+        );
+        h.insert(
+            "x-ratelimit-remaining",
+            remaining.to_string().parse().unwrap(),
+        );
+        h.insert(
+            "x-ratelimit-reset-after",
+            format!("{reset_after:.3}").parse().unwrap(),
+        );
+        h.insert(
+            "x-ratelimit-bucket",
+            format!("{:x}", fnv(&bucket)).parse().unwrap(),
+        );
         if limited {
-            h.insert("retry-after", format!("{}", reset_after.ceil() as u64).parse().unwrap());
+            h.insert(
+                "retry-after",
+                format!("{}", reset_after.ceil() as u64).parse().unwrap(),
+            );
             h.insert("x-ratelimit-scope", "user".parse().unwrap());
         }
     }
@@ -683,8 +730,9 @@ async fn rest_call(
 }
 
 fn fnv(s: &str) -> u64 {
-    s.bytes()
-        .fold(0xcbf29ce484222325, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100000001b3))
+    s.bytes().fold(0xcbf29ce484222325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100000001b3)
+    })
 }
 
 fn too_long(content: &Value) -> bool {
@@ -696,8 +744,10 @@ fn too_long(content: &Value) -> bool {
 fn form_error() -> (StatusCode, Option<Value>) {
     (
         StatusCode::BAD_REQUEST,
-        Some(json!({"message": "Invalid Form Body", "code": 50035, "errors": {"content": {"_errors": [
-            {"code": "BASE_TYPE_MAX_LENGTH", "message": "Must be 2000 or fewer in length."}]}}})),
+        Some(
+            json!({"message": "Invalid Form Body", "code": 50035, "errors": {"content": {"_errors": [
+            {"code": "BASE_TYPE_MAX_LENGTH", "message": "Must be 2000 or fewer in length."}]}}}),
+        ),
     )
 }
 
@@ -711,7 +761,12 @@ fn create_message(
 ) -> Value {
     inner.next_id += 1;
     let id = inner.next_id;
-    let mut m = message(id, channel, user_json(BOT), body["content"].as_str().unwrap_or(""));
+    let mut m = message(
+        id,
+        channel,
+        user_json(BOT),
+        body["content"].as_str().unwrap_or(""),
+    );
     m["components"] = body["components"].clone();
     if m["components"].is_null() {
         m["components"] = json!([]);
@@ -770,29 +825,42 @@ fn route(
                 .collect();
             ok(Value::Array(commands))
         }
-        ("GET", ["channels", c]) => match id(c).and_then(|c| inner.channels.get(&c).map(|v| (c, *v))) {
-            Some((c, (kind, parent, guild))) => {
-                let mut channel = json!({"id": c.to_string(), "type": kind, "name": format!("channel-{c}")});
-                if let Some(p) = parent {
-                    channel["parent_id"] = json!(p.to_string());
+        ("GET", ["channels", c]) => {
+            match id(c).and_then(|c| inner.channels.get(&c).map(|v| (c, *v))) {
+                Some((c, (kind, parent, guild))) => {
+                    let mut channel =
+                        json!({"id": c.to_string(), "type": kind, "name": format!("channel-{c}")});
+                    if let Some(p) = parent {
+                        channel["parent_id"] = json!(p.to_string());
+                    }
+                    if let Some(g) = guild {
+                        channel["guild_id"] = json!(g.to_string());
+                    }
+                    ok(channel)
                 }
-                if let Some(g) = guild {
-                    channel["guild_id"] = json!(g.to_string());
+                None => {
+                    let (s, b) = error(StatusCode::NOT_FOUND, 10003, "Unknown Channel");
+                    (s, Some(b))
                 }
-                ok(channel)
             }
-            None => {
-                let (s, b) = error(StatusCode::NOT_FOUND, 10003, "Unknown Channel");
-                (s, Some(b))
-            }
-        },
+        }
         ("GET", ["guilds", _, "members", u]) => {
-            let roles: Vec<String> = if id(u) == Some(BOT) { vec![BOT_ROLE.to_string()] } else { vec![] };
-            ok(json!({"user": user_json(id(u).unwrap_or(1)), "roles": roles, "joined_at": "2026-01-01T00:00:00+00:00",
-                      "deaf": false, "mute": false, "flags": 0}))
+            let roles: Vec<String> = if id(u) == Some(BOT) {
+                vec![BOT_ROLE.to_string()]
+            } else {
+                vec![]
+            };
+            ok(
+                json!({"user": user_json(id(u).unwrap_or(1)), "roles": roles, "joined_at": "2026-01-01T00:00:00+00:00",
+                      "deaf": false, "mute": false, "flags": 0}),
+            )
         }
         ("POST", ["users", "@me", "channels"]) => {
-            let user: u64 = body["recipient_id"].as_str().and_then(id).or(body["recipient_id"].as_u64()).unwrap();
+            let user: u64 = body["recipient_id"]
+                .as_str()
+                .and_then(id)
+                .or(body["recipient_id"].as_u64())
+                .unwrap();
             let channel = match inner.dms.get(&user) {
                 Some(&c) => c,
                 None => {
@@ -845,7 +913,11 @@ fn route(
             if too_long(&body["content"]) {
                 return form_error();
             }
-            let flags = if inner.deferred.get(*token) == Some(&true) { 64 } else { 0 };
+            let flags = if inner.deferred.get(*token) == Some(&true) {
+                64
+            } else {
+                0
+            };
             let channel = CHANNEL;
             let mut m = create_message(inner, channel, body, files, flags);
             m["webhook_id"] = json!(APP.to_string());
@@ -874,7 +946,9 @@ fn route(
     }
 }
 
+// The benches include this file too, without running its tests.
 #[cfg(test)]
+#[allow(unused_imports)]
 mod tests {
     use super::*;
     use serenity::model::event::Event;
@@ -893,7 +967,8 @@ mod tests {
         let reply = {
             let mut m = message(902, CHANNEL, user_json(2), "and?");
             m["type"] = json!(19);
-            m["message_reference"] = json!({"message_id": "901", "channel_id": CHANNEL.to_string()});
+            m["message_reference"] =
+                json!({"message_id": "901", "channel_id": CHANNEL.to_string()});
             m["referenced_message"] = message(901, CHANNEL, user_json(BOT), "answer");
             m
         };
@@ -935,7 +1010,10 @@ mod tests {
             let serenity::model::event::GatewayEvent::Dispatch(_, event) = event else {
                 panic!("{t} is not a dispatch");
             };
-            assert!(!matches!(event, Event::Unknown(_)), "{t} would be dropped: {frame}");
+            assert!(
+                !matches!(event, Event::Unknown(_)),
+                "{t} would be dropped: {frame}"
+            );
         }
     }
 
@@ -943,15 +1021,43 @@ mod tests {
     fn the_rest_answers_deserialize_into_serenitys_models() {
         let mut inner = Inner::default();
         inner.channels.insert(CHANNEL, (0, None, Some(GUILD)));
-        let posted = create_message(&mut inner, CHANNEL, &json!({"content": "hi"}), &[("a.csv".into(), b"x".to_vec())], 0);
+        let posted = create_message(
+            &mut inner,
+            CHANNEL,
+            &json!({"content": "hi"}),
+            &[("a.csv".into(), b"x".to_vec())],
+            0,
+        );
         serde_json::from_value::<serenity::model::channel::Message>(posted).unwrap();
-        let (_, member) = route(&mut inner, "", &Method::GET, &format!("/guilds/{GUILD}/members/{BOT}"), &Value::Null, &[]);
+        let (_, member) = route(
+            &mut inner,
+            "",
+            &Method::GET,
+            &format!("/guilds/{GUILD}/members/{BOT}"),
+            &Value::Null,
+            &[],
+        );
         serde_json::from_value::<serenity::model::guild::Member>(member.unwrap()).unwrap();
         inner.channels.insert(5, (11, Some(CHANNEL), Some(GUILD)));
-        let (_, thread) = route(&mut inner, "", &Method::GET, "/channels/5", &Value::Null, &[]);
-        let thread: serenity::model::channel::Channel = serde_json::from_value(thread.unwrap()).unwrap();
+        let (_, thread) = route(
+            &mut inner,
+            "",
+            &Method::GET,
+            "/channels/5",
+            &Value::Null,
+            &[],
+        );
+        let thread: serenity::model::channel::Channel =
+            serde_json::from_value(thread.unwrap()).unwrap();
         assert!(thread.guild().unwrap().parent_id.is_some());
-        let (_, dm) = route(&mut inner, "", &Method::POST, "/users/@me/channels", &json!({"recipient_id": "2"}), &[]);
+        let (_, dm) = route(
+            &mut inner,
+            "",
+            &Method::POST,
+            "/users/@me/channels",
+            &json!({"recipient_id": "2"}),
+            &[],
+        );
         serde_json::from_value::<serenity::model::channel::PrivateChannel>(dm.unwrap()).unwrap();
     }
 }

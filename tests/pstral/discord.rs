@@ -1,0 +1,586 @@
+//! The Discord adapter end to end: serenity as in production (its
+//! ratelimiter on), the real bot, the fake Ollama, and the fake Discord over
+//! HTTPS and a gateway WebSocket. Users act by gateway events; what the bot
+//! did is read from the fake's record of REST calls and its messages.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use pstral::audit::Actor;
+use pstral::config::{IdentitySettings, UnknownPolicy};
+use pstral::identity::{Directory, Role};
+use pstral_chat::{Connector, EventHandler, PlatformError};
+use pstral_discord::{Discord, DiscordConfig, Language};
+use serde_json::{Value, json};
+use tokio_util::sync::CancellationToken;
+
+use crate::answers::{Harness, MODEL, Options, who};
+use crate::support::fake_discord::{APP, BOT, CHANNEL, FakeDiscord, TOKEN};
+use crate::support::fake_ollama::{FakeOllama, Script};
+
+const ANA: u64 = 1; // executor
+const CARL: u64 = 3; // viewer
+const DANA: u64 = 4; // admin
+
+/// The bot, counting the events it has finished handling, so that a test
+/// can wait for the end of the work (the audit record comes last) rather
+/// than guess.
+struct Counting {
+    bot: pstral::bot::Bot,
+    handled: tokio::sync::watch::Sender<usize>,
+}
+
+#[async_trait::async_trait]
+impl EventHandler for Counting {
+    async fn handle(
+        &self,
+        platform: Arc<dyn pstral_chat::ChatPlatform>,
+        event: pstral_chat::InboundEvent,
+    ) {
+        self.bot.handle(platform, event).await;
+        self.handled.send_modify(|n| *n += 1);
+    }
+}
+
+struct Connected {
+    h: Harness,
+    handled: tokio::sync::watch::Receiver<usize>,
+    discord: FakeDiscord,
+    stop: CancellationToken,
+    served: tokio::task::JoinHandle<Result<(), PlatformError>>,
+}
+
+impl Connected {
+    async fn new(ollama: &FakeOllama, options: Options) -> Self {
+        let discord = FakeDiscord::start().await;
+        let h = Harness::new(&[ollama.url()], options).await;
+        let directory = Directory::new(
+            h.db.store.clone(),
+            IdentitySettings {
+                unknown: UnknownPolicy::Refuse,
+                contact: "the IT desk".to_owned(),
+                invite_ttl: Duration::from_secs(3600),
+            },
+        );
+        directory
+            .add_user("dana", Role::Admin, Actor::cli())
+            .await
+            .unwrap();
+        directory
+            .link("dana", &who(DANA), Actor::cli())
+            .await
+            .unwrap();
+        let config = DiscordConfig {
+            token: TOKEN.to_owned(),
+            guilds: Vec::new(),
+            global_commands: false,
+            autoshard: true,
+            language: Language::En,
+            http_client: Some(discord.http_client()),
+        };
+        let stop = CancellationToken::new();
+        let (counter, handled) = tokio::sync::watch::channel(0);
+        let handler: Arc<dyn EventHandler> = Arc::new(Counting {
+            bot: h.bot.clone(),
+            handled: counter,
+        });
+        let served = tokio::spawn(Box::new(Discord::new(config)).serve(handler, stop.clone()));
+        discord
+            .wait_until("the slash commands registered", |d| {
+                !d.calls_to("PUT", "/commands").is_empty()
+            })
+            .await;
+        Self {
+            h,
+            handled,
+            discord,
+            stop,
+            served,
+        }
+    }
+
+    /// Waits until the bot's message `id` shows `text`, complete (no cursor,
+    /// no Stop button).
+    async fn wait_for_final(&self, what: &str, id: u64, text: &str) {
+        self.discord
+            .wait_until(what, |d| {
+                d.message(id).is_some_and(|m| {
+                    m["content"] == text && !m["components"].to_string().contains("\"ps\"")
+                })
+            })
+            .await;
+    }
+
+    /// The bot's first message in `channel` after `count` earlier ones.
+    async fn nth_bot_message(&self, channel: u64, n: usize) -> Value {
+        self.discord
+            .wait_until("a message from the bot", |d| {
+                d.bot_messages_in(channel).len() > n
+            })
+            .await;
+        self.discord.bot_messages_in(channel)[n].clone()
+    }
+
+    /// Waits until the bot has finished handling `n` events in all.
+    async fn handled(&self, n: usize) {
+        let mut handled = self.handled.clone();
+        tokio::time::timeout(Duration::from_secs(60), handled.wait_for(|&h| h >= n))
+            .await
+            .unwrap_or_else(|_| panic!("the bot never finished {n} events"))
+            .unwrap();
+    }
+
+    async fn disconnect(self) {
+        self.stop.cancel();
+        tokio::time::timeout(Duration::from_secs(30), self.served)
+            .await
+            .expect("the connector stops when told")
+            .unwrap()
+            .unwrap();
+    }
+}
+
+fn id_of(message: &Value) -> u64 {
+    message["id"].as_str().unwrap().parse().unwrap()
+}
+
+fn chat_options() -> Options {
+    Options::default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mention_is_answered_by_edits_that_end_in_the_models_answer() {
+    let ollama = FakeOllama::start(&[MODEL]).await;
+    // About 300 tokens, a little apart, as a model writes them.
+    let answer: String = (0..300).map(|i| format!("w{i} ")).collect::<String>();
+    let answer = answer.trim_end().to_owned();
+    ollama.then(Script::answer(&answer).every(Duration::from_millis(10)));
+    let c = Connected::new(&ollama, chat_options()).await;
+
+    let question = c
+        .discord
+        .say(ANA, CHANNEL, &format!("<@{BOT}> count to 300"), true);
+    let reply = c.nth_bot_message(CHANNEL, 0).await;
+    assert_eq!(
+        reply["message_reference"]["message_id"],
+        question.to_string(),
+        "the placeholder replies to the question"
+    );
+    let id = id_of(&reply);
+    c.wait_for_final("the final answer", id, &answer).await;
+    assert_eq!(
+        ollama.questions().last().unwrap(),
+        "count to 300",
+        "the mention is not part of the question"
+    );
+
+    // What one 300-token answer costs in REST calls, and how long after the
+    // model's last token the final text was on Discord.
+    let calls = c.discord.calls();
+    let posts = calls
+        .iter()
+        .filter(|k| {
+            k.method == "POST" && k.path.ends_with(&format!("/channels/{CHANNEL}/messages"))
+        })
+        .count();
+    let edits: Vec<_> = calls
+        .iter()
+        .filter(|k| k.method == "PATCH" && k.path.ends_with(&format!("/messages/{id}")))
+        .collect();
+    let final_edit = edits
+        .iter()
+        .find(|k| k.body["content"] == answer.as_str())
+        .expect("an edit with the final text");
+    let last_token = ollama.sent().last().unwrap().0;
+    eprintln!(
+        "discord: a 300-token answer took {posts} post(s) and {} edit(s); the final text was sent {:?} after the last token",
+        edits.len(),
+        final_edit.at.saturating_duration_since(last_token)
+    );
+    assert_eq!(posts, 1);
+    assert!(edits.iter().all(|k| k.status == 200), "no edit was refused");
+    assert!(
+        edits.len() < 40,
+        "edits are coalesced, not one per token: {}",
+        edits.len()
+    );
+    // The Stop button was there while it was written.
+    assert!(
+        edits
+            .iter()
+            .any(|k| k.body["components"].to_string().contains("\"ps\""))
+    );
+    assert!(calls.iter().all(|k| k.status != 401));
+    c.disconnect().await;
+}
+
+fn fences_balanced(text: &str) -> bool {
+    text.lines()
+        .filter(|l| l.trim_start().starts_with("```"))
+        .count()
+        % 2
+        == 0
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_5000_character_answer_is_three_messages_with_balanced_fences() {
+    let ollama = FakeOllama::start(&[MODEL]).await;
+    let mut answer = String::from("Here is the script:\n```python\n");
+    while answer.len() < 4980 {
+        answer.push_str(&format!("print('line {}')\n", answer.len()));
+    }
+    answer.push_str("```\nDone.");
+    ollama.then(Script::answer(&answer));
+    let c = Connected::new(&ollama, chat_options()).await;
+    c.discord
+        .say(ANA, CHANNEL, &format!("<@{BOT}> a long script"), true);
+    let first = c.nth_bot_message(CHANNEL, 0).await;
+    c.discord
+        .wait_until("three complete messages", |d| {
+            let messages = d.bot_messages_in(CHANNEL);
+            messages.len() == 3
+                && messages
+                    .iter()
+                    .all(|m| !m["content"].as_str().unwrap().contains('▍'))
+                && messages[2]["content"].as_str().unwrap().ends_with("Done.")
+                && !messages[0]["components"].to_string().contains("\"ps\"")
+        })
+        .await;
+    let messages = c.discord.bot_messages_in(CHANNEL);
+    for m in &messages {
+        let text = m["content"].as_str().unwrap();
+        assert!(text.chars().count() <= 2000, "{}", text.chars().count());
+        assert!(fences_balanced(text), "{text}");
+    }
+    assert_eq!(id_of(&messages[0]), id_of(&first));
+    let all: String = messages
+        .iter()
+        .map(|m| m["content"].as_str().unwrap())
+        .collect::<Vec<_>>()
+        .join("\n");
+    for line in answer.lines().filter(|l| l.starts_with("print(")) {
+        assert!(all.contains(line), "lost: {line}");
+    }
+    assert!(
+        c.discord.calls().iter().all(|k| k.status != 400),
+        "nothing over 2,000 characters was sent"
+    );
+    c.disconnect().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_storm_of_429s_delays_edits_but_the_last_one_applied_is_the_final_text() {
+    let ollama = FakeOllama::start(&[MODEL]).await;
+    let answer: String = (0..120).map(|i| format!("t{i} ")).collect::<String>();
+    let answer = answer.trim_end().to_owned();
+    ollama.then(Script::answer(&answer).every(Duration::from_millis(25)));
+    let c = Connected::new(&ollama, chat_options()).await;
+    c.discord.rate_limit_next_edits(4);
+    c.discord.say(ANA, CHANNEL, &format!("<@{BOT}> go"), true);
+    let id = id_of(&c.nth_bot_message(CHANNEL, 0).await);
+    c.wait_for_final("the final answer after the storm", id, &answer)
+        .await;
+    let edits: Vec<_> = c.discord.calls_to("PATCH", &format!("/messages/{id}"));
+    let limited = edits.iter().filter(|k| k.status == 429).count();
+    assert_eq!(limited, 4, "the storm happened");
+    // Every edit refused was sent again and accepted (serenity obeys
+    // Retry-After), and no older text came after a newer one.
+    let accepted: Vec<&str> = edits
+        .iter()
+        .filter(|k| k.status == 200)
+        .filter_map(|k| k.body["content"].as_str())
+        .collect();
+    for refused in edits.iter().filter(|k| k.status == 429) {
+        let text = refused.body["content"].as_str().unwrap();
+        let retried = accepted.contains(&text) || accepted.iter().any(|t| t.len() > text.len());
+        assert!(retried, "an edit was lost: {text:?}");
+    }
+    let lengths: Vec<usize> = accepted
+        .iter()
+        .map(|t| t.trim_end_matches(pstral_chat::STREAMING_CURSOR).len())
+        .collect();
+    assert!(
+        lengths.windows(2).all(|w| w[0] <= w[1]),
+        "an older text overwrote a newer one: {lengths:?}"
+    );
+    assert_eq!(*accepted.last().unwrap(), answer);
+    c.disconnect().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gateway_closed_mid_answer_is_resumed_and_the_answer_completes() {
+    let ollama = FakeOllama::start(&[MODEL]).await;
+    let answer: String = (0..60).map(|i| format!("r{i} ")).collect::<String>();
+    let answer = answer.trim_end().to_owned();
+    ollama.then(Script::answer(&answer).every(Duration::from_millis(50)));
+    ollama.then(Script::answer("Still here."));
+    let c = Connected::new(&ollama, chat_options()).await;
+    c.discord
+        .say(ANA, CHANNEL, &format!("<@{BOT}> slowly"), true);
+    let id = id_of(&c.nth_bot_message(CHANNEL, 0).await);
+    c.discord
+        .wait_until("a first edit", |d| {
+            !d.calls_to("PATCH", &format!("/messages/{id}")).is_empty()
+        })
+        .await;
+    c.discord.close_gateway(4000);
+    c.discord
+        .wait_until("a RESUME", |d| d.gateway_counts().1 == 1)
+        .await;
+    c.wait_for_final("the answer, completed", id, &answer).await;
+    // Events after the resume arrive too.
+    c.discord
+        .say(ANA, CHANNEL, &format!("<@{BOT}> still there?"), true);
+    let second = id_of(&c.nth_bot_message(CHANNEL, 1).await);
+    c.wait_for_final("the answer after the resume", second, "Still here.")
+        .await;
+    assert_eq!(
+        c.discord.gateway_counts().0,
+        1,
+        "resumed, not identified again"
+    );
+    c.disconnect().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dm_is_answered_in_the_dm_and_nowhere_else() {
+    let ollama = FakeOllama::start(&[MODEL]).await;
+    ollama.then(Script::answer("Privately yours."));
+    let c = Connected::new(&ollama, chat_options()).await;
+    c.discord.say_in_dm(ANA, "what is our margin?");
+    let dm = c.discord.dm_channel(ANA);
+    let id = id_of(&c.nth_bot_message(dm, 0).await);
+    c.wait_for_final("the answer in the DM", id, "Privately yours.")
+        .await;
+    assert!(c.discord.bot_messages_in(CHANNEL).is_empty());
+    let place = c.h.audited("question").await;
+    assert_eq!(place.len(), 1);
+    c.disconnect().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_not_addressed_to_the_bot_is_left_alone() {
+    let ollama = FakeOllama::start(&[MODEL]).await;
+    ollama.then(Script::answer("Answer one."));
+    let c = Connected::new(&ollama, chat_options()).await;
+    c.discord.say(ANA, CHANNEL, "talking to colleagues", false);
+    // A reply to the bot's answer is for the bot, without a mention.
+    c.discord
+        .say(ANA, CHANNEL, &format!("<@{BOT}> first"), true);
+    let first = c.nth_bot_message(CHANNEL, 0).await;
+    c.wait_for_final("the first answer", id_of(&first), "Answer one.")
+        .await;
+    c.handled(1).await;
+    ollama.then(Script::answer("Answer two."));
+    c.discord.reply(ANA, CHANNEL, id_of(&first), "and then?");
+    let second = c.nth_bot_message(CHANNEL, 1).await;
+    c.wait_for_final("the second answer", id_of(&second), "Answer two.")
+        .await;
+    let questions = ollama.questions();
+    assert_eq!(questions, vec!["first", "and then?"]);
+    // The reply chain is the history.
+    let last = ollama.requests().last().unwrap().clone();
+    assert!(last["messages"].to_string().contains("Answer one."));
+    c.disconnect().await;
+}
+
+const SQL_ANSWER: &str =
+    "Voici :\n```sql\nSELECT company, city FROM clients WHERE city = 'Lyon' ORDER BY company\n```";
+
+async fn with_sql(ollama: &FakeOllama) -> (crate::execute::Demo, Connected) {
+    let demo = crate::execute::demo().await;
+    let options = Options {
+        sql: Some(demo.runtime.clone()),
+        ..Options::default()
+    };
+    let c = Connected::new(ollama, options).await;
+    (demo, c)
+}
+
+/// Asks for SQL and returns the answer's message once Execute is on it.
+async fn offered(c: &Connected) -> (Value, String) {
+    c.discord
+        .say(ANA, CHANNEL, &format!("<@{BOT}> clients à Lyon"), true);
+    let answer = c.nth_bot_message(CHANNEL, 0).await;
+    let id = id_of(&answer);
+    c.discord
+        .wait_until("the Execute button", |d| {
+            d.message(id)
+                .is_some_and(|m| m["components"].to_string().contains("\"px:1:"))
+        })
+        .await;
+    let message = c.discord.message(id).unwrap();
+    let custom_id = message["components"][0]["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|b| b["custom_id"].as_str().filter(|id| id.starts_with("px:")))
+        .unwrap()
+        .to_owned();
+    (message, custom_id)
+}
+
+fn callbacks(c: &Connected, token: &str) -> Vec<crate::support::fake_discord::Call> {
+    c.discord.calls_to("POST", &format!("/{token}/callback"))
+}
+
+fn ephemeral_followups(c: &Connected, token: &str) -> Vec<String> {
+    c.discord
+        .calls_to("POST", &format!("/webhooks/{APP}/{token}"))
+        .into_iter()
+        .filter(|k| k.body["flags"].as_u64().unwrap_or(0) & 64 != 0)
+        .filter_map(|k| k.body["content"].as_str().map(str::to_owned))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn execute_by_an_executor_is_deferred_at_once_and_returns_the_table_and_files() {
+    let ollama = FakeOllama::start(&[MODEL]).await;
+    ollama.then(Script::answer(SQL_ANSWER));
+    let (_demo, c) = with_sql(&ollama).await;
+    let (message, custom_id) = offered(&c).await;
+    let clicked = tokio::time::Instant::now();
+    let token = c.discord.click(ANA, id_of(&message), &custom_id);
+    c.discord
+        .wait_until("the click acknowledged", |d| {
+            !d.calls_to("POST", &format!("/{token}/callback")).is_empty()
+        })
+        .await;
+    let ack = &callbacks(&c, &token)[0];
+    assert_eq!(ack.body["type"], 6, "a deferred update");
+    let within = ack.at.saturating_duration_since(clicked);
+    assert!(within < Duration::from_secs(3), "{within:?}");
+    c.discord
+        .wait_until("the result files", |d| {
+            d.calls_to("POST", &format!("/channels/{CHANNEL}/messages"))
+                .iter()
+                .filter(|k| !k.files.is_empty())
+                .count()
+                == 2
+        })
+        .await;
+    let files: Vec<(String, Vec<u8>)> = c
+        .discord
+        .calls_to("POST", &format!("/channels/{CHANNEL}/messages"))
+        .into_iter()
+        .flat_map(|k| k.files)
+        .collect();
+    let csv = files.iter().find(|(n, _)| n.ends_with(".csv")).unwrap();
+    assert!(String::from_utf8_lossy(&csv.1).contains("Lyon"));
+    assert!(files.iter().any(|(n, _)| n.ends_with(".xlsx")));
+    c.discord
+        .wait_until("the preview", |d| {
+            d.bot_messages_in(CHANNEL)
+                .iter()
+                .any(|m| m["content"].as_str().unwrap().contains("```text"))
+        })
+        .await;
+    c.handled(2).await;
+    assert_eq!(c.h.audited("execute_result").await.len(), 1);
+    c.disconnect().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn execute_by_a_viewer_or_with_a_forged_id_runs_nothing_and_says_so_privately() {
+    let ollama = FakeOllama::start(&[MODEL]).await;
+    ollama.then(Script::answer(SQL_ANSWER));
+    let (_demo, c) = with_sql(&ollama).await;
+    let (message, custom_id) = offered(&c).await;
+
+    let token = c.discord.click(CARL, id_of(&message), &custom_id);
+    c.discord
+        .wait_until("the viewer told privately", |d| {
+            !d.calls_to("POST", &format!("/webhooks/{APP}/{token}"))
+                .is_empty()
+        })
+        .await;
+    let told = ephemeral_followups(&c, &token);
+    assert!(told[0].contains("needs the executor role"), "{told:?}");
+
+    let forged = "px:1:999:999";
+    let token = c.discord.click(ANA, id_of(&message), forged);
+    c.discord
+        .wait_until("the forger told privately", |d| {
+            !d.calls_to("POST", &format!("/webhooks/{APP}/{token}"))
+                .is_empty()
+        })
+        .await;
+    let told = ephemeral_followups(&c, &token);
+    assert!(told[0].contains("nothing was run"), "{told:?}");
+
+    assert!(
+        c.h.audited("execute_requested").await.is_empty(),
+        "nothing ran"
+    );
+    let refused = c.h.audited("access_refused").await;
+    assert_eq!(refused[0]["needed"], "executor");
+    assert_eq!(refused[1]["reason"], "control_not_valid");
+    assert_eq!(refused[1]["control"]["statement"], 999);
+    assert!(
+        c.discord
+            .bot_messages_in(CHANNEL)
+            .iter()
+            .all(|m| !m["content"].as_str().unwrap().contains("executor role")),
+        "nothing about it in the channel"
+    );
+    c.disconnect().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_answers_an_admin_privately_and_refuses_anyone_else() {
+    let ollama = FakeOllama::start(&[MODEL]).await;
+    let c = Connected::new(&ollama, chat_options()).await;
+    let recent = json!([{"name": "recent", "type": 1, "options": []}]);
+
+    let token = c.discord.slash(DANA, CHANNEL, "audit", recent.clone());
+    c.discord
+        .wait_until("the admin's answer", |d| {
+            !d.calls_to(
+                "PATCH",
+                &format!("/webhooks/{APP}/{token}/messages/@original"),
+            )
+            .is_empty()
+        })
+        .await;
+    let deferred = &callbacks(&c, &token)[0];
+    assert_eq!(deferred.body["type"], 5);
+    assert_eq!(
+        deferred.body["data"]["flags"], 64,
+        "visible to the admin only"
+    );
+    let answer = &c.discord.calls_to(
+        "PATCH",
+        &format!("/webhooks/{APP}/{token}/messages/@original"),
+    )[0];
+    let text = answer.body["content"].as_str().unwrap();
+    assert!(text.contains("newest matching audit events"), "{text}");
+    assert!(text.contains("user_changed"), "{text}");
+
+    let token = c.discord.slash(ANA, CHANNEL, "audit", recent);
+    c.discord
+        .wait_until("the refusal", |d| {
+            !d.calls_to(
+                "PATCH",
+                &format!("/webhooks/{APP}/{token}/messages/@original"),
+            )
+            .is_empty()
+        })
+        .await;
+    let refusal = &c.discord.calls_to(
+        "PATCH",
+        &format!("/webhooks/{APP}/{token}/messages/@original"),
+    )[0];
+    assert!(
+        refusal.body["content"]
+            .as_str()
+            .unwrap()
+            .contains("needs the admin role"),
+        "{:?}",
+        refusal.body
+    );
+    let reads = c.h.audited("admin_read").await;
+    assert_eq!(reads.len(), 1, "only the admin read the audit");
+    assert_eq!(reads[0]["via"], "chat");
+    assert_eq!(c.h.audited("access_refused").await[0]["needed"], "admin");
+    c.disconnect().await;
+}
