@@ -20,6 +20,9 @@ use crate::identity::Directory;
 use crate::llm::Llm;
 use crate::store::{Store, StoreError};
 
+/// How long stopped answers get to write their final note at shutdown.
+const STOP_NOTE_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Why the service could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
@@ -323,13 +326,27 @@ impl Application {
                 outcome = Err(RunError::Platform { platform: platform.to_string(), source: e });
             }
         }
+        // The platforms take no new events; what was taken is answered to
+        // the end, within the grace period.
         self.cancel.cancel();
         self.tracker.close();
         if tokio::time::timeout(self.settings.general.shutdown_grace, self.tracker.wait())
             .await
             .is_err()
         {
-            tracing::warn!("some tasks did not finish within the grace period");
+            // Answers still being written are stopped, so that their
+            // messages end with a note instead of half an edit.
+            let stopped = self.bot.stop_all();
+            tracing::warn!(
+                stopped,
+                "the grace period is over: stopping the answers still being written"
+            );
+            if tokio::time::timeout(STOP_NOTE_GRACE, self.tracker.wait())
+                .await
+                .is_err()
+            {
+                tracing::warn!("some tasks did not finish");
+            }
         }
         self.store.close().await;
         outcome

@@ -157,6 +157,19 @@ impl Bot {
         }
     }
 
+    /// Stops every answer being written, because the service is stopping
+    /// and cannot wait any longer: each ends with the partial answer and a
+    /// note that it was stopped, rather than a half-edited message; the
+    /// record says `stopped_by: "shutdown"`. Returns how many were stopped.
+    pub fn stop_all(&self) -> usize {
+        let active = self.inner.active.lock().expect("never poisoned");
+        for a in active.values() {
+            *a.stopped_by.lock().expect("never poisoned") = Some("shutdown".to_owned());
+            a.stop.cancel();
+        }
+        active.len()
+    }
+
     /// The model client the bot answers with.
     pub fn llm(&self) -> &Llm {
         &self.parts().llm

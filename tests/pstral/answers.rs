@@ -402,6 +402,26 @@ async fn stop_ends_the_generation_closes_the_stream_and_says_so() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_shutdown_answers_still_being_written_end_with_a_note_not_half_an_edit() {
+    let fake = FakeOllama::start(&[MODEL]).await;
+    let tokens: Vec<String> = (0..400).map(|i| format!("t{i} ")).collect();
+    fake.then(Script::tokens(tokens).every(Duration::from_millis(10)));
+    let h = Harness::new(&[fake.url()], Options::default()).await;
+    let answering = h.spawn_ask(1, "Raconte une longue histoire");
+    fake.wait_until("a few tokens", |f| f.sent().len() >= 5)
+        .await;
+    assert_eq!(h.bot.stop_all(), 1);
+    answering.await.unwrap();
+    let placeholder = h.answers()[0].0.clone();
+    let text = h.platform.text_of(&placeholder.id).unwrap();
+    assert!(text.ends_with("⏹ Stopped."), "{text}");
+    let answer = &h.audited("answer").await[0];
+    assert_eq!(answer["ending"], "stopped");
+    assert_eq!(answer["stopped_by"], "shutdown");
+    assert_eq!(h.bot.stop_all(), 0, "nothing is left running");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_the_asker_or_an_admin_may_stop_an_answer() {
     let fake = FakeOllama::start(&[MODEL]).await;
     let tokens: Vec<String> = (0..100).map(|i| format!("t{i} ")).collect();
