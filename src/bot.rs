@@ -125,6 +125,15 @@ enum Audience {
     Actor,
 }
 
+/// Who hears a refusal or a failure, and where.
+struct Listeners<'a> {
+    platform: &'a dyn ChatPlatform,
+    audience: Audience,
+    actor: &'a PlatformIdentity,
+    place: &'a Place,
+    reply_to: Option<&'a str>,
+}
+
 /// How an answer went, for its record.
 struct Answered {
     streamed: Option<Streamed>,
@@ -263,32 +272,23 @@ impl Bot {
         permission: Permission,
         audience: Audience,
     ) -> Option<User> {
+        let to = Listeners {
+            platform,
+            audience,
+            actor: author,
+            place,
+            reply_to,
+        };
         let directory = &self.parts().directory;
         let user = match directory.resolve(author, author_name, Some(place)).await {
             Ok(Resolution::Known(user) | Resolution::Created(user)) => user,
             Ok(Resolution::Refused) => {
-                self.tell(
-                    platform,
-                    audience,
-                    author,
-                    place,
-                    reply_to,
-                    directory.refusal(),
-                )
-                .await;
+                self.tell(&to, directory.refusal()).await;
                 return None;
             }
             Err(e) => {
                 tracing::error!(error = %e, "cannot resolve who wrote");
-                self.tell(
-                    platform,
-                    audience,
-                    author,
-                    place,
-                    reply_to,
-                    Text::AuditUnavailable,
-                )
-                .await;
+                self.tell(&to, Text::AuditUnavailable).await;
                 return None;
             }
         };
@@ -302,11 +302,7 @@ impl Bot {
             .at(place.clone());
             let _ = self.parts().audit.append(event).await;
             self.tell(
-                platform,
-                audience,
-                author,
-                place,
-                reply_to,
+                &to,
                 Text::NotAllowed {
                     needed: needed.as_str(),
                 },
@@ -318,18 +314,13 @@ impl Bot {
     }
 
     /// Says something to the audience of a refusal or a failure.
-    async fn tell(
-        &self,
-        platform: &dyn ChatPlatform,
-        audience: Audience,
-        actor: &PlatformIdentity,
-        place: &Place,
-        reply_to: Option<&str>,
-        text: Text<'_>,
-    ) {
-        match audience {
-            Audience::Place => self.say(platform, place, reply_to, text).await,
-            Audience::Actor => self.tell_privately(platform, actor, place, text).await,
+    async fn tell(&self, to: &Listeners<'_>, text: Text<'_>) {
+        match to.audience {
+            Audience::Place => self.say(to.platform, to.place, to.reply_to, text).await,
+            Audience::Actor => {
+                self.tell_privately(to.platform, to.actor, to.place, text)
+                    .await
+            }
         }
     }
 
@@ -644,6 +635,13 @@ impl Bot {
         claimed: Option<StatementRef>,
         audience: Audience,
     ) {
+        let to = Listeners {
+            platform,
+            audience,
+            actor,
+            place,
+            reply_to: message_id,
+        };
         let Some(user) = self
             .authorize(
                 platform,
@@ -664,15 +662,8 @@ impl Bot {
                 .sql_unavailable
                 .clone()
                 .unwrap_or_else(|| "no Execute target is configured".to_owned());
-            self.tell(
-                platform,
-                audience,
-                actor,
-                place,
-                message_id,
-                Text::ExecuteUnavailable { reason: &reason },
-            )
-            .await;
+            self.tell(&to, Text::ExecuteUnavailable { reason: &reason })
+                .await;
             return;
         };
         let stored = match self
@@ -684,15 +675,7 @@ impl Bot {
             Ok(s) => s,
             Err(e) => {
                 tracing::error!(error = %e, "cannot read a statement");
-                self.tell(
-                    platform,
-                    audience,
-                    actor,
-                    place,
-                    message_id,
-                    Text::AuditUnavailable,
-                )
-                .await;
+                self.tell(&to, Text::AuditUnavailable).await;
                 return;
             }
         };
@@ -709,15 +692,7 @@ impl Bot {
             return;
         }
         let Some(stored) = stored else {
-            self.tell(
-                platform,
-                audience,
-                actor,
-                place,
-                message_id,
-                Text::NothingToRun { index },
-            )
-            .await;
+            self.tell(&to, Text::NothingToRun { index }).await;
             return;
         };
         // Judged again, under today's policy: a click never runs text that
@@ -725,15 +700,7 @@ impl Bot {
         let valid = match crate::sql::validate::validate(&stored.sql_text, &sql.policy) {
             Ok(v) => v,
             Err(refusal) => {
-                self.tell(
-                    platform,
-                    audience,
-                    actor,
-                    place,
-                    message_id,
-                    Text::SqlRefused(&refusal),
-                )
-                .await;
+                self.tell(&to, Text::SqlRefused(&refusal)).await;
                 return;
             }
         };
@@ -749,15 +716,7 @@ impl Bot {
         // nothing runs.
         if let Err(e) = self.parts().audit.append(requested).await {
             tracing::error!(error = %e, "cannot audit an execution; not running it");
-            self.tell(
-                platform,
-                audience,
-                actor,
-                place,
-                message_id,
-                Text::AuditUnavailable,
-            )
-            .await;
+            self.tell(&to, Text::AuditUnavailable).await;
             return;
         }
         let reply_to = message_id.or(Some(stored.message_id.as_str()));
@@ -782,15 +741,7 @@ impl Bot {
             (Ok(c), Ok(x)) => (c, x),
             (Err(e), _) | (_, Err(e)) => {
                 tracing::error!(error = %e, "cannot prepare the result files");
-                self.tell(
-                    platform,
-                    audience,
-                    actor,
-                    place,
-                    message_id,
-                    Text::CannotAttach,
-                )
-                .await;
+                self.tell(&to, Text::CannotAttach).await;
                 return;
             }
         };
