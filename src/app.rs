@@ -54,6 +54,7 @@ pub struct Application {
     admin: Option<(tokio::net::TcpListener, AdminState)>,
     bot: Bot,
     sql: Option<SqlRuntime>,
+    platforms: crate::admin::Platforms,
     /// Keeps a restore from replacing the database underneath.
     _lock: crate::store::ServiceLock,
     tracker: TaskTracker,
@@ -179,6 +180,7 @@ impl Application {
         let audit = Audit::new(store.clone());
         let directory =
             Directory::new(store.clone(), settings.identity.clone()).with_audit(audit.clone());
+        let platforms = crate::admin::Platforms::default();
         let admin = match &settings.admin {
             None => None,
             Some(admin) => {
@@ -211,6 +213,7 @@ impl Application {
                     target: executor.as_ref().ok().cloned(),
                     target_unavailable: executor.err(),
                     metrics: Some(crate::telemetry::metrics_handle()),
+                    platforms: platforms.clone(),
                 };
                 Some((listener, state))
             }
@@ -227,6 +230,7 @@ impl Application {
             admin,
             bot,
             sql,
+            platforms,
             _lock: lock,
             tracker: TaskTracker::new(),
             cancel: CancellationToken::new(),
@@ -306,9 +310,15 @@ impl Application {
             let handler = Arc::clone(&handler);
             let stop = self.cancel.clone();
             let failed = failed.clone();
+            let (state, watched) =
+                tokio::sync::watch::channel(pstral_chat::ConnectionState::Connecting);
+            self.platforms
+                .write()
+                .expect("never poisoned")
+                .push((platform.to_string(), watched));
             tracing::info!(%platform, "connecting");
             self.tracker.spawn(async move {
-                match connector.serve(handler, stop).await {
+                match connector.serve(handler, state, stop).await {
                     Ok(()) => tracing::info!(%platform, "disconnected"),
                     Err(e) => {
                         tracing::error!(%platform, error = %e, "the platform connection failed");

@@ -47,7 +47,20 @@ pub struct AdminState {
     /// The target that could not be connected, and why.
     pub target_unavailable: Option<(String, String)>,
     pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
+    /// The chat platforms being served, by name, as their connectors report.
+    pub platforms: Platforms,
 }
+
+/// The chat platform connections `/readyz` reports, filled in when `run`
+/// starts them.
+pub type Platforms = Arc<
+    std::sync::RwLock<
+        Vec<(
+            String,
+            tokio::sync::watch::Receiver<pstral_chat::ConnectionState>,
+        )>,
+    >,
+>;
 
 /// Why an API call failed.
 #[derive(Debug, thiserror::Error)]
@@ -215,6 +228,23 @@ async fn readyz(State(state): State<AdminState>) -> Response {
     }
     if let Some((name, error)) = &state.target_unavailable {
         checks.push(json!({"name": format!("target {name}"), "state": "down", "error": error}));
+    }
+    let platforms: Vec<(String, pstral_chat::ConnectionState)> = state
+        .platforms
+        .read()
+        .expect("never poisoned")
+        .iter()
+        .map(|(name, s)| (name.clone(), s.borrow().clone()))
+        .collect();
+    for (name, connection) in platforms {
+        use pstral_chat::ConnectionState as C;
+        let error = match connection {
+            C::Connected => None,
+            C::Connecting => Some("connecting".to_owned()),
+            C::Reconnecting(why) => Some(format!("reconnecting ({why})")),
+            C::Stopped(why) => Some(format!("stopped ({why})")),
+        };
+        checks.push(json!({"name": format!("platform {name}"), "state": if error.is_none() { "up" } else { "down" }, "error": error}));
     }
     let ready = checks.iter().all(|c| c["state"] == "up");
     let status = if ready {
@@ -536,7 +566,7 @@ pub fn openapi_document() -> Value {
         "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
         "paths": {
             "/healthz": {"get": {"summary": "The process is alive", "responses": {"200": {"description": "ok"}}}},
-            "/readyz": {"get": {"summary": "Own database, Ollama endpoints, Execute target", "responses": {"200": {"description": "ready"}, "503": {"description": "a dependency is down"}}}},
+            "/readyz": {"get": {"summary": "Own database, Ollama endpoints, Execute target, chat platforms", "responses": {"200": {"description": "ready"}, "503": {"description": "a dependency is down"}}}},
             "/metrics": {"get": {"summary": "Prometheus metrics", "responses": {"200": {"description": "text exposition format"}}}},
             "/api/audit": {"get": {"summary": "Audit events, oldest first, by cursor", "security": secured,
                 "parameters": filter_params.as_array().unwrap().iter().cloned().chain([

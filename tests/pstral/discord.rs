@@ -44,6 +44,7 @@ impl EventHandler for Counting {
 
 struct Connected {
     h: Harness,
+    state: tokio::sync::watch::Receiver<pstral_chat::ConnectionState>,
     handled: tokio::sync::watch::Receiver<usize>,
     discord: FakeDiscord,
     stop: CancellationToken,
@@ -84,7 +85,10 @@ impl Connected {
             bot: h.bot.clone(),
             handled: counter,
         });
-        let served = tokio::spawn(Box::new(Discord::new(config)).serve(handler, stop.clone()));
+        let (state_tx, state) =
+            tokio::sync::watch::channel(pstral_chat::ConnectionState::Connecting);
+        let served =
+            tokio::spawn(Box::new(Discord::new(config)).serve(handler, state_tx, stop.clone()));
         discord
             .wait_until("the slash commands registered", |d| {
                 !d.calls_to("PUT", "/commands").is_empty()
@@ -92,6 +96,7 @@ impl Connected {
             .await;
         Self {
             h,
+            state,
             handled,
             discord,
             stop,
@@ -323,6 +328,7 @@ async fn a_gateway_closed_mid_answer_is_resumed_and_the_answer_completes() {
             !d.calls_to("PATCH", &format!("/messages/{id}")).is_empty()
         })
         .await;
+    assert_eq!(*c.state.borrow(), pstral_chat::ConnectionState::Connected);
     c.discord.close_gateway(4000);
     c.discord
         .wait_until("a RESUME", |d| d.gateway_counts().1 == 1)
@@ -583,4 +589,63 @@ async fn audit_answers_an_admin_privately_and_refuses_anyone_else() {
     assert_eq!(reads[0]["via"], "chat");
     assert_eq!(c.h.audited("access_refused").await[0]["needed"], "admin");
     c.disconnect().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_serves_discord_and_readyz_shows_the_connection() {
+    let discord = FakeDiscord::start().await;
+    let ollama = FakeOllama::start(&[MODEL]).await;
+    ollama.then(Script::answer("Served by pstral run."));
+    let db = crate::support::TestDb::sqlite().await;
+    let mut settings = pstral::config::Settings::defaults();
+    settings.database = db.settings.clone();
+    settings.identity.unknown = UnknownPolicy::AutoViewer;
+    settings.llm.endpoints = vec![url::Url::parse(&format!("{}/", ollama.url())).unwrap()];
+    let data = tempfile::tempdir().unwrap();
+    settings.sql.target = pstral::config::Target {
+        name: "demo".into(),
+        kind: pstral::config::TargetKind::Sqlite(data.path().join("demo.db")),
+    };
+    let config = DiscordConfig {
+        token: TOKEN.to_owned(),
+        guilds: Vec::new(),
+        global_commands: false,
+        autoshard: true,
+        language: Language::En,
+        http_client: Some(discord.http_client()),
+    };
+    let serving = crate::support::Serving::start_with(
+        settings,
+        vec![Box::new(Discord::new(config)) as Box<dyn Connector>],
+    )
+    .await;
+    discord
+        .wait_until("the slash commands registered", |d| {
+            !d.calls_to("PUT", "/commands").is_empty()
+        })
+        .await;
+    let ready: Value = reqwest::get(format!("{}/readyz", serving.base))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let platform = ready["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "platform discord")
+        .cloned()
+        .unwrap_or_else(|| panic!("{ready}"));
+    assert_eq!(platform["state"], "up", "{ready}");
+
+    discord.say(ANA, CHANNEL, &format!("<@{BOT}> hello"), true);
+    discord
+        .wait_until("the answer", |d| {
+            d.bot_messages_in(CHANNEL)
+                .iter()
+                .any(|m| m["content"] == "Served by pstral run.")
+        })
+        .await;
+    serving.stop().await;
 }

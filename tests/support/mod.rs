@@ -209,7 +209,15 @@ pub struct Serving {
 impl Serving {
     /// Builds the application from `settings`, with `admin.bind` set to
     /// port 0 on loopback.
-    pub async fn start(mut settings: pstral::config::Settings) -> Self {
+    pub async fn start(settings: pstral::config::Settings) -> Self {
+        Self::start_with(settings, Vec::new()).await
+    }
+
+    /// The same, serving the chat platforms of `connectors` too.
+    pub async fn start_with(
+        mut settings: pstral::config::Settings,
+        connectors: Vec<Box<dyn pstral_chat::Connector>>,
+    ) -> Self {
         settings.admin = Some(pstral::config::AdminSettings {
             bind: "127.0.0.1:0".parse().unwrap(),
         });
@@ -217,7 +225,7 @@ impl Serving {
         let base = format!("http://{}", app.admin_addr().unwrap());
         let store = app.store().clone();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let served = tokio::spawn(app.run_until_stopped(Vec::new(), async move {
+        let served = tokio::spawn(app.run_until_stopped(connectors, async move {
             let _ = stopped.await;
         }));
         Self {

@@ -388,9 +388,21 @@ pub trait EventHandler: Send + Sync {
     async fn handle(&self, platform: Arc<dyn ChatPlatform>, event: InboundEvent);
 }
 
+/// Where a platform connection stands, as `/readyz` shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ConnectionState {
+    /// Not connected yet (logging in, opening the gateway).
+    Connecting,
+    Connected,
+    /// Lost; the connector is trying again. Why, for the operator.
+    Reconnecting(String),
+    /// Given up for good, or stopped.
+    Stopped(String),
+}
+
 /// A chat platform connection that `pstral run` serves: it connects, reports
 /// events to the handler until `stop` is cancelled, then lets the events it
-/// already took finish and returns.
+/// already took finish and returns. It keeps `state` up to date.
 #[async_trait::async_trait]
 pub trait Connector: Send {
     fn platform(&self) -> Platform;
@@ -401,6 +413,7 @@ pub trait Connector: Send {
     async fn serve(
         self: Box<Self>,
         handler: Arc<dyn EventHandler>,
+        state: tokio::sync::watch::Sender<ConnectionState>,
         stop: tokio_util::sync::CancellationToken,
     ) -> Result<(), PlatformError>;
 }

@@ -21,12 +21,13 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use pstral_chat::{
-    Command, Connector, EventHandler, InboundEvent, MessageRef, Place, Platform, PlatformError,
-    PlatformIdentity,
+    Command, ConnectionState, Connector, EventHandler, InboundEvent, MessageRef, Place, Platform,
+    PlatformError, PlatformIdentity,
 };
 use serenity::all::{
-    ChannelType, Context, GatewayIntents, GuildId, Interaction as SerenityInteraction, Message,
-    Ready, ResumedEvent, RoleId, UserId,
+    ChannelType, ConnectionStage, Context, GatewayIntents, GuildId,
+    Interaction as SerenityInteraction, Message, Ready, ResumedEvent, RoleId,
+    ShardStageUpdateEvent, UserId,
 };
 use serenity::builder::{CreateAllowedMentions, EditInteractionResponse};
 use serenity::client::ClientBuilder;
@@ -102,9 +103,11 @@ impl Connector for Discord {
     async fn serve(
         self: Box<Self>,
         handler: Arc<dyn EventHandler>,
+        state: tokio::sync::watch::Sender<ConnectionState>,
         stop: CancellationToken,
     ) -> Result<(), PlatformError> {
         let config = self.config;
+        state.send_replace(ConnectionState::Connecting);
         let mut http = HttpBuilder::new(&config.token);
         if let Some(client) = config.http_client.clone() {
             http = http.client(client);
@@ -117,6 +120,7 @@ impl Connector for Discord {
             places: Mutex::new(HashMap::new()),
             my_roles: Mutex::new(HashMap::new()),
             config: config.clone(),
+            state: state.clone(),
         });
         let mut client = ClientBuilder::new_with_http(http.build(), intents())
             .event_handler_arc(Arc::new(Events(Arc::clone(&shared))))
@@ -140,6 +144,10 @@ impl Connector for Discord {
                 Ok(())
             }
         };
+        state.send_replace(ConnectionState::Stopped(match &outcome {
+            Ok(()) => "stopped".to_owned(),
+            Err(e) => e.to_string(),
+        }));
         // Events already taken are answered to the end (within the
         // service's grace period).
         shared.tracker.close();
@@ -158,6 +166,7 @@ struct Shared {
     /// The bot's roles in each guild, for role mentions.
     my_roles: Mutex<HashMap<GuildId, Vec<RoleId>>>,
     config: DiscordConfig,
+    state: tokio::sync::watch::Sender<ConnectionState>,
 }
 
 struct Events(Arc<Shared>);
@@ -461,6 +470,7 @@ impl Shared {
 impl serenity::client::EventHandler for Events {
     async fn ready(&self, ctx: Context, ready: Ready) {
         let _ = self.0.me.set(ready.user.id);
+        self.0.state.send_replace(ConnectionState::Connected);
         tracing::info!(
             user = %ready.user.name,
             guilds = ready.guilds.len(),
@@ -472,6 +482,19 @@ impl serenity::client::EventHandler for Events {
 
     async fn resume(&self, _ctx: Context, _event: ResumedEvent) {
         tracing::info!("Discord session resumed");
+        self.0.state.send_replace(ConnectionState::Connected);
+    }
+
+    async fn shard_stage_update(&self, _ctx: Context, event: ShardStageUpdateEvent) {
+        if event.new != ConnectionStage::Connected && event.old == ConnectionStage::Connected {
+            tracing::warn!(shard = %event.shard_id, stage = %event.new, "Discord gateway connection lost");
+            self.0
+                .state
+                .send_replace(ConnectionState::Reconnecting(format!(
+                    "gateway shard {}: {}",
+                    event.shard_id, event.new
+                )));
+        }
     }
 
     async fn message(&self, ctx: Context, msg: Message) {
