@@ -501,6 +501,13 @@ impl serenity::client::EventHandler for Events {
         self.0.message(&ctx, msg).await;
     }
 
+    /// Serenity waits out Discord's rate limits itself (a 429 with
+    /// Retry-After, or a bucket at 0); counted with the 429s the core sees.
+    async fn ratelimit(&self, data: serenity::http::RatelimitInfo) {
+        metrics::counter!("pstral_platform_rate_limited_total").increment(1);
+        tracing::debug!(path = %data.path, wait = ?data.timeout, global = data.global, "Discord rate limit");
+    }
+
     async fn interaction_create(&self, ctx: Context, interaction: SerenityInteraction) {
         self.0.interaction(&ctx, interaction).await;
     }
