@@ -28,12 +28,6 @@ const STOP_NOTE_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
 pub enum StartError {
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// A platform is enabled in the configuration but its adapter is not part
-    /// of this build yet.
-    #[error(
-        "{0} is enabled in the configuration, but this build of Pstral has no {0} adapter yet; set {1}=false"
-    )]
-    PlatformUnavailable(&'static str, &'static str),
     #[error("cannot listen on {addr} for the admin endpoint: {source}")]
     Bind {
         addr: SocketAddr,
@@ -169,12 +163,6 @@ impl Application {
     /// # Errors
     /// [`StartError`] saying what could not be started.
     pub async fn build(settings: Settings) -> Result<Self, StartError> {
-        if settings.matrix.is_some() {
-            return Err(StartError::PlatformUnavailable(
-                "Matrix",
-                "PSTRAL__MATRIX__ENABLED",
-            ));
-        }
         let lock = crate::store::ServiceLock::acquire(&settings.database)?;
         let store = Store::open(&settings.database).await?;
         let audit = Audit::new(store.clone());

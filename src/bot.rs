@@ -359,6 +359,21 @@ impl Bot {
         else {
             return;
         };
+        // A platform may deliver a message again (a gateway replay, a sync
+        // after a restart): a question already recorded is not answered twice.
+        match self
+            .parts()
+            .conversations
+            .find_by_message(place, &q.message.id)
+            .await
+        {
+            Ok(Some(_)) => {
+                tracing::info!(message = %q.message.id, "already answered; skipped");
+                return;
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "cannot check whether a message was answered"),
+        }
         let conversation = match self.conversation_for(&q, &user).await {
             Ok(c) => c,
             Err(e) => {

@@ -648,6 +648,32 @@ fn connectors(settings: &Settings) -> Vec<Box<dyn pstral_chat::Connector>> {
         };
         connectors.push(Box::new(pstral_discord::Discord::new(config)));
     }
+    if let Some(matrix) = &settings.matrix {
+        let config = pstral_matrix::MatrixConfig {
+            homeserver: matrix.homeserver.to_string(),
+            user: matrix.user.clone(),
+            credentials: match &matrix.login {
+                config::MatrixLogin::Password(p) => {
+                    pstral_matrix::Credentials::Password(p.expose_secret().to_owned())
+                }
+                config::MatrixLogin::Token {
+                    access_token,
+                    device_id,
+                } => pstral_matrix::Credentials::Token {
+                    access_token: access_token.expose_secret().to_owned(),
+                    device_id: device_id.clone(),
+                },
+            },
+            store_dir: settings.general.data_dir.join("matrix"),
+            store_passphrase: matrix.store_passphrase.expose_secret().to_owned(),
+            invites_from: matrix.invites_from.clone(),
+            language: match settings.general.language {
+                pstral::i18n::Lang::En => pstral_matrix::Language::En,
+                pstral::i18n::Lang::Fr => pstral_matrix::Language::Fr,
+            },
+        };
+        connectors.push(Box::new(pstral_matrix::Matrix::new(config)));
+    }
     connectors
 }
 

@@ -320,7 +320,23 @@ pub struct DiscordSettings {
 pub struct MatrixSettings {
     pub homeserver: Url,
     pub user: String,
-    pub password: SecretString,
+    pub login: MatrixLogin,
+    /// Encrypts the bot's Matrix store (its keys and sessions).
+    pub store_passphrase: SecretString,
+    /// Whose invites the bot accepts: user ids or server names; empty:
+    /// users of its own server.
+    pub invites_from: Vec<String>,
+}
+
+/// How the Matrix bot logs in.
+#[derive(Debug, Clone)]
+pub enum MatrixLogin {
+    Password(SecretString),
+    /// An access token, with the device it was issued for.
+    Token {
+        access_token: SecretString,
+        device_id: String,
+    },
 }
 
 impl Settings {
@@ -748,6 +764,12 @@ struct RawMatrix {
     user: String,
     password: SecretString,
     password_file: String,
+    access_token: SecretString,
+    access_token_file: String,
+    device_id: String,
+    store_passphrase: SecretString,
+    store_passphrase_file: String,
+    invites_from: Vec<String>,
 }
 
 /// Turns raw values into typed settings, collecting a [`Problem`] for each
@@ -1326,8 +1348,43 @@ impl Validator {
             );
         }
         let password = self.secret("matrix.password", raw.password, &raw.password_file);
+        let token = self.secret(
+            "matrix.access_token",
+            raw.access_token,
+            &raw.access_token_file,
+        );
+        let passphrase = self.secret(
+            "matrix.store_passphrase",
+            raw.store_passphrase,
+            &raw.store_passphrase_file,
+        );
+        for entry in &raw.invites_from {
+            let ok = if let Some(local) = entry.strip_prefix('@') {
+                local
+                    .split_once(':')
+                    .is_some_and(|(l, s)| !l.is_empty() && !s.is_empty())
+            } else {
+                !entry.is_empty() && !entry.contains(char::is_whitespace) && !entry.contains('@')
+            };
+            if !ok {
+                self.problem(
+                    "matrix.invites_from",
+                    format!("expected a user id (@ana:example.org) or a server (example.org), got {entry:?}"),
+                );
+            }
+        }
         if !raw.enabled {
             return None;
+        }
+        if passphrase.is_none() {
+            self.problem(
+                "matrix.store_passphrase",
+                format!(
+                    "Matrix is enabled but its store has no passphrase: set {} or {}",
+                    env_var_for("matrix.store_passphrase"),
+                    env_var_for("matrix.store_passphrase_file")
+                ),
+            );
         }
         if raw.homeserver.is_empty() {
             self.problem(
@@ -1338,20 +1395,37 @@ impl Validator {
         if raw.user.is_empty() {
             self.problem("matrix.user", "Matrix is enabled but has no bot user id");
         }
-        if password.is_none() {
-            self.problem(
-                "matrix.password",
-                format!(
-                    "Matrix is enabled but has no password: set {} or {}",
-                    env_var_for("matrix.password"),
-                    env_var_for("matrix.password_file")
-                ),
-            );
-        }
+        let login = match (password, token) {
+            (Some(password), _) => Some(MatrixLogin::Password(password)),
+            (None, Some(access_token)) if !raw.device_id.is_empty() => Some(MatrixLogin::Token {
+                access_token,
+                device_id: raw.device_id,
+            }),
+            (None, Some(_)) => {
+                self.problem(
+                    "matrix.device_id",
+                    "an access token is given without the device it was issued for",
+                );
+                None
+            }
+            (None, None) => {
+                self.problem(
+                    "matrix.password",
+                    format!(
+                        "Matrix is enabled but has no password or access token: set {} or {}",
+                        env_var_for("matrix.password"),
+                        env_var_for("matrix.access_token")
+                    ),
+                );
+                None
+            }
+        };
         Some(MatrixSettings {
             homeserver: homeserver?,
             user: raw.user,
-            password: password?,
+            login: login?,
+            store_passphrase: passphrase?,
+            invites_from: raw.invites_from,
         })
         .filter(|_| user_ok)
     }

@@ -351,7 +351,7 @@ fn run_serves_until_sigterm_then_exits_0() {
 }
 
 #[test]
-fn run_refuses_a_platform_this_build_cannot_serve() {
+fn run_stops_with_a_clear_error_when_a_platform_cannot_be_reached() {
     let s = Scratch::new();
     let out = s
         .command(&["run"])
@@ -359,13 +359,15 @@ fn run_refuses_a_platform_this_build_cannot_serve() {
         .env("PSTRAL__MATRIX__HOMESERVER", "http://127.0.0.1:9")
         .env("PSTRAL__MATRIX__USER", "@pstral:example.org")
         .env("PSTRAL__MATRIX__PASSWORD", "p")
+        .env("PSTRAL__MATRIX__STORE_PASSPHRASE", "s")
+        .env("PSTRAL__ADMIN__BIND", "127.0.0.1:0")
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
+    let said = stderr(&out);
     assert!(
-        stderr(&out).contains("PSTRAL__MATRIX__ENABLED=false"),
-        "{}",
-        stderr(&out)
+        said.contains("matrix") && said.contains("cannot log in to Matrix as @pstral:example.org"),
+        "{said}"
     );
 }
 

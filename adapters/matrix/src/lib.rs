@@ -1,0 +1,671 @@
+//! Pstral on Matrix, through matrix-sdk with end-to-end encryption.
+//!
+//! [`Matrix`] is the [`Connector`] `pstral run` serves. It logs in once and
+//! keeps the device in matrix-sdk's SQLite store (encrypted with a
+//! passphrase) beside a `session.json`: a restart is the same device, with
+//! the keys to read the rooms it is in. Its own device is cross-signed, so
+//! clients that only share keys with verified devices still share with it.
+//! It syncs in its own loop (with back-off), joins the invites it is allowed
+//! to, and turns what arrives into the chat contract's events:
+//! - a message is for the bot in a DM, when it mentions the bot
+//!   (`m.mentions`, or the body: its name, its id, a pill link), replies to
+//!   one of its messages, or is in a thread it writes in; `!command` anywhere;
+//! - a reaction (▶️, 2️⃣…, ⏹️) on one of its messages is a control;
+//! - a message it cannot decrypt gets a note in the room, never silence.
+//!
+//! What the core asks is carried out by [`platform::MatrixPlatform`].
+
+#![recursion_limit = "256"]
+
+pub mod commands;
+pub mod platform;
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use matrix_sdk::authentication::matrix::MatrixSession;
+use matrix_sdk::config::SyncSettings;
+use matrix_sdk::ruma::events::reaction::OriginalSyncReactionEvent;
+use matrix_sdk::ruma::events::room::encrypted::OriginalSyncRoomEncryptedEvent;
+use matrix_sdk::ruma::events::room::member::{MembershipState, StrippedRoomMemberEvent};
+use matrix_sdk::ruma::events::room::message::{
+    MessageType, OriginalSyncRoomMessageEvent, Relation, RoomMessageEventContent,
+};
+use matrix_sdk::ruma::{OwnedUserId, UserId};
+use matrix_sdk::{Client, Room, RoomState};
+use pstral_chat::{
+    ConnectionState, Connector, EventHandler, InboundEvent, MessageRef, Place, Platform,
+    PlatformError, PlatformIdentity,
+};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::platform::MatrixPlatform;
+
+/// The language of the bot's own notes (a message it cannot read).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Language {
+    #[default]
+    En,
+    Fr,
+}
+
+/// How the bot logs in.
+#[derive(Clone)]
+pub enum Credentials {
+    Password(String),
+    /// An access token with the device it belongs to.
+    Token {
+        access_token: String,
+        device_id: String,
+    },
+}
+
+/// What the adapter needs to connect.
+#[derive(Clone)]
+pub struct MatrixConfig {
+    pub homeserver: String,
+    /// The bot's user id, `@pstral:example.org`.
+    pub user: String,
+    pub credentials: Credentials,
+    /// Where the SQLite store and the session are kept.
+    pub store_dir: PathBuf,
+    /// Encrypts the store (keys, sessions).
+    pub store_passphrase: String,
+    /// Whose invites are accepted: user ids (`@ana:example.org`) or servers
+    /// (`example.org`). Empty: users of the bot's own server.
+    pub invites_from: Vec<String>,
+    pub language: Language,
+}
+
+impl std::fmt::Debug for MatrixConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MatrixConfig")
+            .field("homeserver", &self.homeserver)
+            .field("user", &self.user)
+            .field("store_dir", &self.store_dir)
+            .field("invites_from", &self.invites_from)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The Matrix connection `pstral run` serves.
+pub struct Matrix {
+    config: MatrixConfig,
+}
+
+impl Matrix {
+    pub fn new(config: MatrixConfig) -> Self {
+        Self { config }
+    }
+}
+
+fn other(e: impl std::error::Error + Send + Sync + 'static) -> PlatformError {
+    PlatformError::Other(Box::new(e))
+}
+
+fn said(what: String) -> PlatformError {
+    PlatformError::Other(what.into())
+}
+
+/// Logs in, or restores the stored session: the same device every time.
+pub async fn connect(config: &MatrixConfig) -> Result<Client, PlatformError> {
+    std::fs::create_dir_all(&config.store_dir).map_err(other)?;
+    let client = Client::builder()
+        .homeserver_url(&config.homeserver)
+        .sqlite_store(&config.store_dir, Some(&config.store_passphrase))
+        .build()
+        .await
+        .map_err(|e| {
+            said(format!(
+                "cannot open the Matrix store in {}: {e}",
+                config.store_dir.display()
+            ))
+        })?;
+    let session_file = config.store_dir.join("session.json");
+    let stored: Option<MatrixSession> = std::fs::read(&session_file)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok());
+    let user: OwnedUserId = config
+        .user
+        .parse()
+        .map_err(|_| said(format!("{:?} is not a Matrix user id", config.user)))?;
+    match (stored, &config.credentials) {
+        (Some(session), credentials) => {
+            let device = session.meta.device_id.clone();
+            client.restore_session(session).await.map_err(other)?;
+            if client.whoami().await.is_err() {
+                // The token is dead: log in again as the same device, so
+                // that its keys stay valid.
+                let Credentials::Password(password) = credentials else {
+                    return Err(said(
+                        "the stored Matrix token no longer works; give matrix.password".into(),
+                    ));
+                };
+                client
+                    .matrix_auth()
+                    .login_username(&user, password)
+                    .device_id(device.as_str())
+                    .send()
+                    .await
+                    .map_err(other)?;
+            }
+        }
+        (None, Credentials::Password(password)) => {
+            client
+                .matrix_auth()
+                .login_username(&user, password)
+                .initial_device_display_name("Pstral")
+                .send()
+                .await
+                .map_err(|e| said(format!("cannot log in to Matrix as {user}: {e}")))?;
+        }
+        (
+            None,
+            Credentials::Token {
+                access_token,
+                device_id,
+            },
+        ) => {
+            let session = MatrixSession {
+                meta: matrix_sdk::SessionMeta {
+                    user_id: user.clone(),
+                    device_id: device_id.as_str().into(),
+                },
+                tokens: matrix_sdk::SessionTokens {
+                    access_token: access_token.clone(),
+                    refresh_token: None,
+                },
+            };
+            client.restore_session(session).await.map_err(other)?;
+        }
+    }
+    if let Some(session) = client.matrix_auth().session() {
+        let json = serde_json::to_vec(&session).map_err(other)?;
+        write_private(&session_file, &json).map_err(other)?;
+    }
+    // Clients that share keys only with devices verified by their owner
+    // must see this one as such.
+    if let Err(e) = client
+        .encryption()
+        .bootstrap_cross_signing_if_needed(None)
+        .await
+    {
+        tracing::warn!(error = %e, "cannot set up cross-signing for the bot's device");
+    }
+    Ok(client)
+}
+
+/// Writes a file only its owner can read (it holds the access token).
+fn write_private(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)?.write_all(bytes)
+}
+
+struct Shared {
+    handler: Arc<dyn EventHandler>,
+    platform: Arc<MatrixPlatform>,
+    me: OwnedUserId,
+    /// The bot's display name, for mentions written by hand.
+    name: OnceLock<String>,
+    tracker: TaskTracker,
+    /// Rooms whose invite said `is_direct`, until `m.direct` says so too.
+    direct: Mutex<std::collections::HashSet<String>>,
+    config: MatrixConfig,
+}
+
+#[async_trait::async_trait]
+impl Connector for Matrix {
+    fn platform(&self) -> Platform {
+        "matrix".parse().expect("a valid platform name")
+    }
+
+    async fn serve(
+        self: Box<Self>,
+        handler: Arc<dyn EventHandler>,
+        state: tokio::sync::watch::Sender<ConnectionState>,
+        stop: CancellationToken,
+    ) -> Result<(), PlatformError> {
+        state.send_replace(ConnectionState::Connecting);
+        let config = self.config;
+        let restored = config.store_dir.join("session.json").exists();
+        let client = match connect(&config).await {
+            Ok(c) => c,
+            Err(e) => {
+                state.send_replace(ConnectionState::Stopped(e.to_string()));
+                return Err(e);
+            }
+        };
+        let me = client.user_id().expect("logged in").to_owned();
+        let shared = Arc::new(Shared {
+            handler,
+            platform: Arc::new(MatrixPlatform::new(client.clone())),
+            me,
+            name: OnceLock::new(),
+            tracker: TaskTracker::new(),
+            direct: Mutex::new(Default::default()),
+            config,
+        });
+        if let Ok(Some(name)) = client.account().get_display_name().await {
+            let _ = shared.name.set(name);
+        }
+        // After a restart, what arrived while the bot was away is answered
+        // (once: the core skips a message it already has); at the first
+        // start, the rooms' history is not.
+        if !restored {
+            sync_once(&client, Duration::ZERO).await?;
+        }
+        register(&client, &shared);
+        let mut backoff = Duration::from_secs(1);
+        let mut first = true;
+        while !stop.is_cancelled() {
+            let timeout = if first {
+                Duration::ZERO
+            } else {
+                Duration::from_secs(30)
+            };
+            let synced = tokio::select! {
+                r = sync_once(&client, timeout) => r,
+                () = stop.cancelled() => break,
+            };
+            match synced {
+                Ok(()) => {
+                    if first {
+                        // Invites that came while the bot was away.
+                        for room in client.invited_rooms() {
+                            join(Arc::clone(&shared), room);
+                        }
+                    }
+                    first = false;
+                    backoff = Duration::from_secs(1);
+                    state.send_replace(ConnectionState::Connected);
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, retry_in = ?backoff, "Matrix sync failed");
+                    state.send_replace(ConnectionState::Reconnecting(e.to_string()));
+                    tokio::select! {
+                        () = tokio::time::sleep(backoff) => {}
+                        () = stop.cancelled() => break,
+                    }
+                    backoff = (backoff * 2).min(Duration::from_secs(60));
+                }
+            }
+        }
+        state.send_replace(ConnectionState::Stopped("stopped".into()));
+        shared.tracker.close();
+        shared.tracker.wait().await;
+        Ok(())
+    }
+}
+
+async fn sync_once(client: &Client, timeout: Duration) -> Result<(), PlatformError> {
+    client
+        .sync_once(SyncSettings::default().timeout(timeout))
+        .await
+        .map(|_| ())
+        .map_err(other)
+}
+
+fn register(client: &Client, shared: &Arc<Shared>) {
+    let s = Arc::clone(shared);
+    client.add_event_handler(move |ev: OriginalSyncRoomMessageEvent, room: Room| {
+        let s = Arc::clone(&s);
+        async move {
+            let tracker = s.tracker.clone();
+            tracker.spawn(async move { s.message(ev, room).await });
+        }
+    });
+    let s = Arc::clone(shared);
+    client.add_event_handler(move |ev: OriginalSyncReactionEvent, room: Room| {
+        let s = Arc::clone(&s);
+        async move {
+            let tracker = s.tracker.clone();
+            tracker.spawn(async move { s.reaction(ev, room).await });
+        }
+    });
+    let s = Arc::clone(shared);
+    client.add_event_handler(move |ev: StrippedRoomMemberEvent, room: Room| {
+        let s = Arc::clone(&s);
+        async move {
+            if ev.state_key == s.me && ev.content.membership == MembershipState::Invite {
+                if !s.may_invite(&ev.sender) {
+                    tracing::warn!(from = %ev.sender, room = %room.room_id(), "an invite from someone not allowed; declined");
+                    let _ = room.leave().await;
+                    return;
+                }
+                if ev.content.is_direct == Some(true) {
+                    s.direct
+                        .lock()
+                        .expect("never poisoned")
+                        .insert(room.room_id().to_string());
+                }
+                join(Arc::clone(&s), room);
+            }
+        }
+    });
+    let s = Arc::clone(shared);
+    client.add_event_handler(
+        move |ev: OriginalSyncRoomEncryptedEvent,
+              room: Room,
+              raw: matrix_sdk::event_handler::RawEvent| {
+            let s = Arc::clone(&s);
+            async move {
+                let tracker = s.tracker.clone();
+                tracker.spawn(async move { s.undecryptable(ev, room, raw).await });
+            }
+        },
+    );
+}
+
+/// Joins a room, retrying: the invite may arrive before the room is ready.
+fn join(shared: Arc<Shared>, room: Room) {
+    let tracker = shared.tracker.clone();
+    tracker.spawn(async move {
+        let mut wait = Duration::from_millis(500);
+        for _ in 0..8 {
+            match room.join().await {
+                Ok(()) => {
+                    tracing::info!(room = %room.room_id(), "joined");
+                    return;
+                }
+                Err(e) => {
+                    tracing::warn!(room = %room.room_id(), error = %e, "cannot join yet");
+                    tokio::time::sleep(wait).await;
+                    wait *= 2;
+                }
+            }
+        }
+    });
+}
+
+fn matrix() -> Platform {
+    "matrix".parse().expect("a valid platform name")
+}
+
+fn identity(user: &UserId) -> Option<PlatformIdentity> {
+    PlatformIdentity::new(matrix(), user.as_str()).ok()
+}
+
+impl Shared {
+    fn may_invite(&self, inviter: &UserId) -> bool {
+        if self.config.invites_from.is_empty() {
+            return inviter.server_name() == self.me.server_name();
+        }
+        self.config
+            .invites_from
+            .iter()
+            .any(|allowed| allowed == inviter.as_str() || allowed == inviter.server_name().as_str())
+    }
+
+    async fn is_private(&self, room: &Room) -> bool {
+        if self
+            .direct
+            .lock()
+            .expect("never poisoned")
+            .contains(room.room_id().as_str())
+        {
+            return true;
+        }
+        room.is_direct().await.unwrap_or(false)
+    }
+
+    async fn place(&self, room: &Room, thread: Option<String>) -> Place {
+        Place {
+            platform: matrix(),
+            channel: room.room_id().to_string(),
+            thread,
+            private: self.is_private(room).await,
+        }
+    }
+
+    /// Whether a message names the bot: `m.mentions`, or by hand in the
+    /// body (display name, user id) or a pill link.
+    fn mentions_me(&self, content: &RoomMessageEventContent, body: &str) -> bool {
+        if content
+            .mentions
+            .as_ref()
+            .is_some_and(|m| m.user_ids.contains(&self.me))
+        {
+            return true;
+        }
+        let lower = body.to_lowercase();
+        let by_name = self
+            .name
+            .get()
+            .is_some_and(|n| !n.is_empty() && lower.contains(&n.to_lowercase()));
+        let by_id = lower.contains(&self.me.as_str().to_lowercase());
+        let pill = match &content.msgtype {
+            MessageType::Text(t) => t
+                .formatted
+                .as_ref()
+                .is_some_and(|f| f.body.contains(&format!("matrix.to/#/{}", self.me))),
+            _ => false,
+        };
+        by_name || by_id || pill
+    }
+
+    /// The body without the mention of the bot and without the reply
+    /// fallback some clients still send.
+    fn question(&self, body: &str) -> String {
+        let mut text: String = body
+            .lines()
+            .skip_while(|l| l.starts_with("> "))
+            .collect::<Vec<_>>()
+            .join("\n");
+        for name in [Some(self.me.as_str()), self.name.get().map(String::as_str)]
+            .into_iter()
+            .flatten()
+        {
+            for form in [
+                format!("{name}: "),
+                format!("{name}:"),
+                format!("{name} "),
+                name.to_owned(),
+            ] {
+                if let Some(rest) = text.strip_prefix(&form) {
+                    text = rest.to_owned();
+                }
+            }
+        }
+        text.trim().to_owned()
+    }
+
+    async fn replies_to_me(&self, room: &Room, parent: &str) -> bool {
+        if self
+            .platform
+            .mine
+            .lock()
+            .expect("never poisoned")
+            .wrote(parent)
+        {
+            return true;
+        }
+        // Written before a restart: ask the room.
+        let Ok(id) = parent.parse::<matrix_sdk::ruma::OwnedEventId>() else {
+            return false;
+        };
+        match room.event(&id, None).await {
+            Ok(event) => event
+                .raw()
+                .get_field::<String>("sender")
+                .ok()
+                .flatten()
+                .is_some_and(|s| s == self.me.as_str()),
+            Err(_) => false,
+        }
+    }
+
+    async fn message(&self, ev: OriginalSyncRoomMessageEvent, room: Room) {
+        if ev.sender == self.me || room.state() != RoomState::Joined {
+            return;
+        }
+        let MessageType::Text(text) = &ev.content.msgtype else {
+            return;
+        };
+        let body = text.body.clone();
+        let (thread, in_reply_to) = match &ev.content.relates_to {
+            // An edit of a question is not a new question.
+            Some(Relation::Replacement(_)) => return,
+            Some(Relation::Thread(t)) => (
+                Some(t.event_id.to_string()),
+                t.in_reply_to
+                    .as_ref()
+                    .filter(|_| !t.is_falling_back)
+                    .map(|r| r.event_id.to_string()),
+            ),
+            Some(Relation::Reply(r)) => (None, Some(r.in_reply_to.event_id.to_string())),
+            _ => (None, None),
+        };
+        let Some(author) = identity(&ev.sender) else {
+            return;
+        };
+        let place = self.place(&room, thread.clone()).await;
+        let message = MessageRef {
+            place: place.clone(),
+            id: ev.event_id.to_string(),
+        };
+        if let Some(command) = commands::parse(&body) {
+            let event = InboundEvent::Command {
+                author,
+                place,
+                message: Some(message.id),
+                command,
+            };
+            self.handle(event).await;
+            return;
+        }
+        let in_my_thread = thread.as_ref().is_some_and(|root| {
+            self.platform
+                .mine
+                .lock()
+                .expect("never poisoned")
+                .threads
+                .contains(root)
+        });
+        let addressed = place.private
+            || self.mentions_me(&ev.content, &body)
+            || in_my_thread
+            || match &in_reply_to {
+                Some(parent) => self.replies_to_me(&room, parent).await,
+                None => false,
+            };
+        if !addressed {
+            return;
+        }
+        let question = self.question(&body);
+        let author_name = room
+            .get_member_no_sync(&ev.sender)
+            .await
+            .ok()
+            .flatten()
+            .and_then(|m| m.display_name().map(str::to_owned));
+        let event = if question.is_empty() {
+            InboundEvent::Command {
+                author,
+                place,
+                message: Some(message.id),
+                command: pstral_chat::Command::Help,
+            }
+        } else {
+            InboundEvent::Message {
+                author,
+                author_name,
+                message,
+                in_reply_to,
+                text: question,
+            }
+        };
+        self.handle(event).await;
+    }
+
+    async fn reaction(&self, ev: OriginalSyncReactionEvent, room: Room) {
+        if ev.sender == self.me {
+            return;
+        }
+        let Some(control) = platform::control_of(&ev.content.relates_to.key) else {
+            return;
+        };
+        let target = ev.content.relates_to.event_id.to_string();
+        if !self.replies_to_me(&room, &target).await {
+            return;
+        }
+        let Some(actor) = identity(&ev.sender) else {
+            return;
+        };
+        let place = self.place(&room, None).await;
+        let event = InboundEvent::Control {
+            actor,
+            message: MessageRef { place, id: target },
+            control,
+        };
+        self.handle(event).await;
+    }
+
+    /// A message the bot cannot read gets a note, after a last try: the
+    /// keys may arrive a moment after the message.
+    async fn undecryptable(
+        &self,
+        ev: OriginalSyncRoomEncryptedEvent,
+        room: Room,
+        raw: matrix_sdk::event_handler::RawEvent,
+    ) {
+        if ev.sender == self.me {
+            return;
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        let raw: matrix_sdk::ruma::serde::Raw<OriginalSyncRoomEncryptedEvent> =
+            matrix_sdk::ruma::serde::Raw::from_json(raw.0);
+        if let Ok(event) = room.decrypt_event(&raw, None).await
+            && !matches!(
+                event.kind,
+                matrix_sdk::deserialized_responses::TimelineEventKind::UnableToDecrypt { .. }
+            )
+        {
+            // Readable now: handled as the message it is.
+            if let Ok(matrix_sdk::ruma::events::AnySyncTimelineEvent::MessageLike(
+                matrix_sdk::ruma::events::AnySyncMessageLikeEvent::RoomMessage(
+                    matrix_sdk::ruma::events::SyncMessageLikeEvent::Original(m),
+                ),
+            )) = event.raw().deserialize()
+            {
+                self.message(m, room).await;
+            }
+            return;
+        }
+        tracing::warn!(room = %room.room_id(), sender = %ev.sender, "a message could not be decrypted");
+        let note = match self.config.language {
+            Language::En => {
+                "🔒 I could not read this message: its encryption keys did not reach me. \
+                 Please send it again (your client may need to verify my device)."
+            }
+            Language::Fr => {
+                "🔒 Je n'ai pas pu lire ce message : ses clés de chiffrement ne me sont pas \
+                 parvenues. Renvoyez-le (votre client doit peut-être vérifier mon appareil)."
+            }
+        };
+        let place = self.place(&room, None).await;
+        if let Err(e) = pstral_chat::ChatPlatform::post(
+            self.platform.as_ref(),
+            &place,
+            Some(ev.event_id.as_str()),
+            note,
+        )
+        .await
+        {
+            tracing::error!(error = %e, "cannot say that a message could not be read");
+        }
+    }
+
+    async fn handle(&self, event: InboundEvent) {
+        let platform: Arc<dyn pstral_chat::ChatPlatform> = self.platform.clone();
+        self.handler.handle(platform, event).await;
+    }
+}

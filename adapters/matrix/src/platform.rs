@@ -1,0 +1,408 @@
+//! What the core asks of Matrix, carried out with matrix-sdk (encrypted in
+//! encrypted rooms, by the SDK).
+//!
+//! As on Discord, every edit of one of the bot's messages goes through one
+//! path per message: the newest wanted text is what is sent, one `m.replace`
+//! at a time, so a 429 (the SDK waits `retry_after_ms` and sends again) can
+//! delay an edit but never lose it or let an older text land after a newer
+//! one. Controls are reactions the bot puts on its own message (▶️ runs
+//! query 1, 2️⃣…9️⃣ the others, ⏹️ stops), taken back by redacting them.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use matrix_sdk::attachment::AttachmentConfig;
+use matrix_sdk::room::reply::{EnforceThread, Reply};
+use matrix_sdk::ruma::events::reaction::ReactionEventContent;
+use matrix_sdk::ruma::events::relation::Annotation;
+use matrix_sdk::ruma::events::room::message::{
+    AddMentions, ReplacementMetadata, ReplyWithinThread, RoomMessageEventContent,
+    RoomMessageEventContentWithoutRelation,
+};
+use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId, OwnedUserId};
+use matrix_sdk::{Client, Room};
+use pstral_chat::{
+    Attachment, ChatPlatform, ControlKind, Limits, MessageRef, Place, Platform, PlatformError,
+    PlatformIdentity,
+};
+
+/// How long a message may be. Matrix caps an event at 64 KiB, and an edit
+/// carries the text twice (the fallback and `m.new_content`), in HTML too.
+pub const MAX_MESSAGE_CHARS: usize = 8000;
+const TRACKED_MESSAGES: usize = 2048;
+
+pub fn limits() -> Limits {
+    Limits {
+        max_message_chars: MAX_MESSAGE_CHARS,
+        // Synapse's default allows a burst of 10 messages, then one per
+        // 5 s; edits are coalesced, and a 429 is waited out by the SDK.
+        min_edit_interval: Duration::from_millis(1000),
+        buttons: false,
+        ephemeral: false,
+        threads: true,
+    }
+}
+
+/// The reaction standing for a control.
+pub fn reaction_key(control: &ControlKind) -> Option<String> {
+    match control {
+        ControlKind::Stop => Some("⏹️".to_owned()),
+        ControlKind::Execute { statement: 1, .. } => Some("▶️".to_owned()),
+        ControlKind::Execute { statement, .. } if (2..=9).contains(statement) => {
+            Some(format!("{statement}\u{fe0f}\u{20e3}"))
+        }
+        _ => None,
+    }
+}
+
+/// The control a reaction stands for, if any.
+pub fn control_of(key: &str) -> Option<ControlKind> {
+    match key {
+        "⏹️" | "⏹" => Some(ControlKind::Stop),
+        "▶️" | "▶" => Some(ControlKind::Execute {
+            statement: 1,
+            reference: None,
+        }),
+        _ => {
+            let digit = key
+                .strip_suffix("\u{fe0f}\u{20e3}")
+                .or_else(|| key.strip_suffix('\u{20e3}'))?;
+            let statement: u32 = digit.parse().ok().filter(|n| (2..=9).contains(n))?;
+            Some(ControlKind::Execute {
+                statement,
+                reference: None,
+            })
+        }
+    }
+}
+
+#[derive(Default)]
+struct Slot {
+    wanted: Mutex<(String, u64)>,
+    applied: tokio::sync::Mutex<u64>,
+}
+
+#[derive(Default)]
+struct Slots {
+    by_id: HashMap<String, Arc<Slot>>,
+    order: VecDeque<String>,
+}
+
+/// Matrix, as the core sees it.
+pub struct MatrixPlatform {
+    platform: Platform,
+    limits: Limits,
+    client: Client,
+    slots: Mutex<Slots>,
+    /// The reactions the bot put on its messages: (message, key) → reaction.
+    reactions: Mutex<HashMap<(String, String), OwnedEventId>>,
+    /// Threads the bot has written in (by root), and its own messages.
+    pub(crate) mine: Mutex<Mine>,
+}
+
+#[derive(Default)]
+pub(crate) struct Mine {
+    pub threads: std::collections::HashSet<String>,
+    pub messages: VecDeque<String>,
+}
+
+impl Mine {
+    pub fn wrote(&self, event: &str) -> bool {
+        self.messages.iter().any(|m| m == event)
+    }
+}
+
+impl MatrixPlatform {
+    pub fn new(client: Client) -> Self {
+        Self {
+            platform: "matrix".parse().expect("a valid platform name"),
+            limits: limits(),
+            client,
+            slots: Mutex::new(Slots::default()),
+            reactions: Mutex::new(HashMap::new()),
+            mine: Mutex::new(Mine::default()),
+        }
+    }
+
+    fn room(&self, place: &Place) -> Result<Room, PlatformError> {
+        let id: OwnedRoomId = place.channel.parse().map_err(|_| {
+            PlatformError::NotFound(format!("{:?} is not a room id", place.channel))
+        })?;
+        self.client
+            .get_room(&id)
+            .ok_or_else(|| PlatformError::NotFound(format!("the bot is not in {id}")))
+    }
+
+    fn remember(&self, place: &Place, event: &OwnedEventId) {
+        let mut mine = self.mine.lock().expect("never poisoned");
+        mine.messages.push_back(event.to_string());
+        while mine.messages.len() > TRACKED_MESSAGES {
+            mine.messages.pop_front();
+        }
+        if let Some(root) = &place.thread {
+            mine.threads.insert(root.clone());
+        }
+    }
+
+    fn slot(&self, message: &str) -> Arc<Slot> {
+        let mut slots = self.slots.lock().expect("never poisoned");
+        if let Some(slot) = slots.by_id.get(message) {
+            return Arc::clone(slot);
+        }
+        let slot = Arc::new(Slot::default());
+        slots.by_id.insert(message.to_owned(), Arc::clone(&slot));
+        slots.order.push_back(message.to_owned());
+        while slots.order.len() > TRACKED_MESSAGES {
+            if let Some(old) = slots.order.pop_front() {
+                slots.by_id.remove(&old);
+            }
+        }
+        slot
+    }
+
+    /// A message in `room`: a reply to `in_reply_to` (in its thread, if it
+    /// is in one), or in `thread`, or plain.
+    async fn compose(
+        &self,
+        room: &Room,
+        place: &Place,
+        in_reply_to: Option<&str>,
+        content: RoomMessageEventContentWithoutRelation,
+    ) -> Result<RoomMessageEventContent, PlatformError> {
+        let (target, enforce) = match (in_reply_to, &place.thread) {
+            (Some(parent), _) => (parent, EnforceThread::MaybeThreaded),
+            (None, Some(root)) => (
+                root.as_str(),
+                EnforceThread::Threaded(ReplyWithinThread::No),
+            ),
+            (None, None) => return Ok(content.with_relation(None)),
+        };
+        let event_id: OwnedEventId = target
+            .parse()
+            .map_err(|_| PlatformError::NotFound(format!("{target:?} is not an event id")))?;
+        let reply = Reply {
+            event_id,
+            enforce_thread: enforce,
+            add_mentions: AddMentions::No,
+        };
+        match room.make_reply_event(content.clone(), reply).await {
+            Ok(c) => Ok(c),
+            // The message replied to cannot be read (redacted, too old for
+            // the cache): the answer goes in the room, not nowhere.
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot reply to a message; posting plainly");
+                Ok(content.with_relation(None))
+            }
+        }
+    }
+
+    async fn send_files(
+        &self,
+        room: &Room,
+        attachments: Vec<Attachment>,
+    ) -> Result<(), PlatformError> {
+        for a in attachments {
+            let mime: mime::Mime = a
+                .media_type
+                .parse()
+                .unwrap_or(mime::APPLICATION_OCTET_STREAM);
+            room.send_attachment(a.file_name, &mime, a.bytes, AttachmentConfig::new())
+                .await
+                .map_err(map_error)?;
+        }
+        Ok(())
+    }
+
+    /// The DM room with a user: the one the bot has, or a new one.
+    async fn dm_with(&self, user: &PlatformIdentity) -> Result<Room, PlatformError> {
+        let user: OwnedUserId = user
+            .id()
+            .parse()
+            .map_err(|_| PlatformError::NotFound(format!("{user} is not a Matrix user")))?;
+        if let Some(room) = self.client.get_dm_room(&user) {
+            return Ok(room);
+        }
+        self.client.create_dm(&user).await.map_err(map_error)
+    }
+}
+
+fn text(text: &str) -> RoomMessageEventContentWithoutRelation {
+    RoomMessageEventContent::text_markdown(text).into()
+}
+
+fn check_length(text: &str) -> Result<(), PlatformError> {
+    let chars = text.chars().count();
+    if chars > MAX_MESSAGE_CHARS {
+        return Err(PlatformError::TooLong {
+            chars,
+            max: MAX_MESSAGE_CHARS,
+        });
+    }
+    Ok(())
+}
+
+pub fn map_error(e: matrix_sdk::Error) -> PlatformError {
+    use matrix_sdk::ruma::api::error::ErrorKind;
+    if let Some(ErrorKind::LimitExceeded(data)) = e.client_api_error_kind() {
+        let retry_after = match &data.retry_after {
+            Some(matrix_sdk::ruma::api::error::RetryAfter::Delay(d)) => *d,
+            _ => Duration::from_secs(1),
+        };
+        return PlatformError::RateLimited { retry_after };
+    }
+    if let Some(ErrorKind::NotFound) = e.client_api_error_kind() {
+        return PlatformError::NotFound(e.to_string());
+    }
+    PlatformError::Other(Box::new(e))
+}
+
+#[async_trait::async_trait]
+impl ChatPlatform for MatrixPlatform {
+    fn platform(&self) -> &Platform {
+        &self.platform
+    }
+
+    fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    async fn post(
+        &self,
+        place: &Place,
+        in_reply_to: Option<&str>,
+        body: &str,
+    ) -> Result<MessageRef, PlatformError> {
+        check_length(body)?;
+        let room = self.room(place)?;
+        let content = self.compose(&room, place, in_reply_to, text(body)).await?;
+        let sent = room.send(content).await.map_err(map_error)?;
+        let id = sent.response.event_id;
+        self.remember(place, &id);
+        let slot = self.slot(id.as_str());
+        slot.wanted.lock().expect("never poisoned").0 = body.to_owned();
+        Ok(MessageRef {
+            place: place.clone(),
+            id: id.to_string(),
+        })
+    }
+
+    async fn edit(&self, message: &MessageRef, body: &str) -> Result<(), PlatformError> {
+        check_length(body)?;
+        let room = self.room(&message.place)?;
+        let original: OwnedEventId = message
+            .id
+            .parse()
+            .map_err(|_| PlatformError::NotFound(format!("{:?} is not an event id", message.id)))?;
+        let slot = self.slot(&message.id);
+        let mine = {
+            let mut wanted = slot.wanted.lock().expect("never poisoned");
+            wanted.0 = body.to_owned();
+            wanted.1 += 1;
+            wanted.1
+        };
+        let mut applied = slot.applied.lock().await;
+        if *applied >= mine {
+            return Ok(());
+        }
+        let (latest, version) = slot.wanted.lock().expect("never poisoned").clone();
+        let content = RoomMessageEventContent::text_markdown(latest)
+            .make_replacement(ReplacementMetadata::new(original, None));
+        room.send(content).await.map_err(map_error)?;
+        *applied = version;
+        Ok(())
+    }
+
+    async fn attach(&self, place: &Place, attachment: Attachment) -> Result<(), PlatformError> {
+        let room = self.room(place)?;
+        self.send_files(&room, vec![attachment]).await
+    }
+
+    async fn show_control(
+        &self,
+        message: &MessageRef,
+        control: &ControlKind,
+    ) -> Result<(), PlatformError> {
+        let Some(key) = reaction_key(control) else {
+            return Ok(());
+        };
+        let room = self.room(&message.place)?;
+        let target: OwnedEventId = message
+            .id
+            .parse()
+            .map_err(|_| PlatformError::NotFound(format!("{:?} is not an event id", message.id)))?;
+        let reaction = ReactionEventContent::new(Annotation::new(target, key.clone()));
+        let sent = room.send(reaction).await.map_err(map_error)?;
+        self.reactions
+            .lock()
+            .expect("never poisoned")
+            .insert((message.id.clone(), key), sent.response.event_id);
+        Ok(())
+    }
+
+    async fn withdraw_control(
+        &self,
+        message: &MessageRef,
+        control: &ControlKind,
+    ) -> Result<(), PlatformError> {
+        let Some(key) = reaction_key(control) else {
+            return Ok(());
+        };
+        let reaction = self
+            .reactions
+            .lock()
+            .expect("never poisoned")
+            .remove(&(message.id.clone(), key));
+        if let Some(reaction) = reaction {
+            let room = self.room(&message.place)?;
+            room.redact(&reaction, None, None)
+                .await
+                .map_err(|e| PlatformError::Other(Box::new(e)))?;
+        }
+        Ok(())
+    }
+
+    async fn reply_privately(
+        &self,
+        to: &PlatformIdentity,
+        place: &Place,
+        body: &str,
+        attachments: Vec<Attachment>,
+    ) -> Result<(), PlatformError> {
+        check_length(body)?;
+        let room = if place.private {
+            self.room(place)?
+        } else {
+            self.dm_with(to).await?
+        };
+        room.send(RoomMessageEventContent::text_markdown(body))
+            .await
+            .map_err(map_error)?;
+        self.send_files(&room, attachments).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_control_has_a_reaction_that_reads_back_as_it() {
+        for control in [
+            ControlKind::Stop,
+            ControlKind::Execute {
+                statement: 1,
+                reference: None,
+            },
+            ControlKind::Execute {
+                statement: 7,
+                reference: None,
+            },
+        ] {
+            let key = reaction_key(&control).unwrap();
+            assert_eq!(control_of(&key), Some(control));
+        }
+        assert_eq!(control_of("👍"), None);
+        assert_eq!(control_of("1\u{fe0f}\u{20e3}"), None, "query 1 is ▶️");
+    }
+}
