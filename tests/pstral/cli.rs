@@ -114,7 +114,7 @@ fn check_accepts_the_defaults_and_never_prints_a_secret() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let text = stdout(&out) + &stderr(&out);
+    let text = stdout(&out) + stderr(&out).as_str();
     assert!(text.contains("configuration OK"), "{text}");
     assert!(text.contains("discord:   enabled (token set)"), "{text}");
     assert!(

@@ -25,9 +25,9 @@ const DANA: u64 = 4; // admin
 /// The bot, counting the events it has finished handling, so that a test
 /// can wait for the end of the work (the audit record comes last) rather
 /// than guess.
-struct Counting {
-    bot: pstral::bot::Bot,
-    handled: tokio::sync::watch::Sender<usize>,
+pub(crate) struct Counting {
+    pub(crate) bot: pstral::bot::Bot,
+    pub(crate) handled: tokio::sync::watch::Sender<usize>,
 }
 
 #[async_trait::async_trait]

@@ -1,6 +1,9 @@
 //! Pstral's integration tests, in one binary: each module drives the real
 //! library (or the real `pstral` binary) against real SQLite and PostgreSQL.
 
+// matrix-sdk's futures are deep: spawning them needs more than the default.
+#![recursion_limit = "256"]
+
 #[path = "../support/mod.rs"]
 mod support;
 
@@ -14,7 +17,9 @@ mod discord;
 mod execute;
 mod execution;
 mod identity;
+mod matrix;
 mod oracle;
 mod sql_corpus;
 mod store;
 mod streaming;
+mod synapse;

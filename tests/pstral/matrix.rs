@@ -1,0 +1,497 @@
+//! The Matrix adapter end to end against the real Synapse `scripts/test`
+//! starts: the real bot (matrix-sdk, its own SQLite store), the fake
+//! Ollama, and people who are real matrix-sdk clients.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use matrix_sdk::ruma::OwnedUserId;
+use pstral::audit::Actor;
+use pstral::config::{IdentitySettings, UnknownPolicy};
+use pstral::identity::{Directory, Role};
+use pstral_chat::{ConnectionState, Connector, EventHandler, PlatformError};
+use pstral_matrix::{Credentials, Language, Matrix, MatrixConfig};
+use serde_json::json;
+use tokio_util::sync::CancellationToken;
+
+use crate::answers::{Harness, MODEL, Options};
+use crate::discord::Counting;
+use crate::support::fake_ollama::{FakeOllama, Script};
+use crate::synapse::{Human, Seen, register, unique};
+
+/// The bot, connected to Synapse with its own store.
+struct Bot {
+    user: OwnedUserId,
+    password: String,
+    store: tempfile::TempDir,
+    stop: CancellationToken,
+    served: tokio::task::JoinHandle<Result<(), PlatformError>>,
+    handled: tokio::sync::watch::Receiver<usize>,
+}
+
+impl Bot {
+    async fn register() -> (OwnedUserId, String) {
+        let password = "bot-password".to_owned();
+        let (user, _, _) = register(&unique("pstral"), &password, false).await;
+        (user.parse().unwrap(), password)
+    }
+
+    /// Connects the bot of `h` as `user`, with the store in `store`.
+    async fn start(
+        h: &Harness,
+        user: OwnedUserId,
+        password: String,
+        store: tempfile::TempDir,
+    ) -> Self {
+        let config = MatrixConfig {
+            homeserver: crate::synapse::url(),
+            user: user.to_string(),
+            credentials: Credentials::Password(password.clone()),
+            store_dir: store.path().join("matrix"),
+            store_passphrase: "test-store-passphrase".to_owned(),
+            invites_from: Vec::new(),
+            language: Language::En,
+        };
+        let (counter, handled) = tokio::sync::watch::channel(0);
+        let handler: Arc<dyn EventHandler> = Arc::new(Counting {
+            bot: h.bot.clone(),
+            handled: counter,
+        });
+        let (state_tx, mut state) = tokio::sync::watch::channel(ConnectionState::Connecting);
+        let stop = CancellationToken::new();
+        let served =
+            tokio::spawn(Box::new(Matrix::new(config)).serve(handler, state_tx, stop.clone()));
+        tokio::time::timeout(
+            Duration::from_secs(120),
+            state.wait_for(|s| *s == ConnectionState::Connected),
+        )
+        .await
+        .expect("the bot connects to Synapse")
+        .expect("the connector is running");
+        Self {
+            user,
+            password,
+            store,
+            stop,
+            served,
+            handled,
+        }
+    }
+
+    async fn handled(&self, n: usize) {
+        let mut handled = self.handled.clone();
+        tokio::time::timeout(Duration::from_secs(90), handled.wait_for(|&h| h >= n))
+            .await
+            .unwrap_or_else(|_| panic!("the bot never finished {n} events"))
+            .unwrap();
+    }
+
+    /// Stops the bot; gives back what a restart needs.
+    async fn stop(self) -> (OwnedUserId, String, tempfile::TempDir) {
+        self.stop.cancel();
+        tokio::time::timeout(Duration::from_secs(60), self.served)
+            .await
+            .expect("the connector stops when told")
+            .unwrap()
+            .unwrap();
+        (self.user, self.password, self.store)
+    }
+
+    fn device(&self) -> String {
+        let session: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(self.store.path().join("matrix/session.json")).unwrap(),
+        )
+        .unwrap();
+        session["device_id"].as_str().unwrap().to_owned()
+    }
+}
+
+/// Links a person to one of the harness's local users (ana and bob are
+/// executors, carl a viewer), or to a new admin.
+async fn link(h: &Harness, person: &Human, local: &str, role: Option<Role>) {
+    let directory = Directory::new(
+        h.db.store.clone(),
+        IdentitySettings {
+            unknown: UnknownPolicy::Refuse,
+            contact: "the IT desk".to_owned(),
+            invite_ttl: Duration::from_secs(3600),
+        },
+    );
+    if let Some(role) = role {
+        directory.add_user(local, role, Actor::cli()).await.unwrap();
+    }
+    let identity = format!("matrix:{}", person.user).parse().unwrap();
+    directory
+        .link(local, &identity, Actor::cli())
+        .await
+        .unwrap();
+}
+
+async fn setup(ollama: &FakeOllama, options: Options) -> (Harness, Bot) {
+    let h = Harness::new(&[ollama.url()], options).await;
+    let (user, password) = Bot::register().await;
+    let bot = Bot::start(&h, user, password, tempfile::tempdir().unwrap()).await;
+    (h, bot)
+}
+
+/// The bot's messages (latest text of each) in `room`, as `person` sees them.
+fn from_bot(person: &Human, room: &matrix_sdk::Room, bot: &OwnedUserId) -> Vec<String> {
+    person
+        .messages_from(room, bot)
+        .into_iter()
+        .map(|(_, t)| t)
+        .collect()
+}
+
+async fn wait_for_text(person: &Human, room: &matrix_sdk::Room, bot: &OwnedUserId, text: &str) {
+    let room_id = room.room_id().to_owned();
+    person
+        .wait_for(&format!("the bot's message {text:?}"), |seen| {
+            latest_texts(seen, &room_id, bot).iter().any(|t| t == text)
+        })
+        .await;
+}
+
+fn latest_texts(seen: &[Seen], room: &matrix_sdk::ruma::RoomId, bot: &OwnedUserId) -> Vec<String> {
+    crate::synapse::latest_texts(seen, room, bot)
+        .into_iter()
+        .map(|(_, t)| t)
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_mention_a_thread_and_a_reply_chain_are_answered_by_edits() {
+    let ollama = FakeOllama::start(&[MODEL]).await;
+    let answer: String = (0..300).map(|i| format!("w{i} ")).collect::<String>();
+    let answer = answer.trim_end().to_owned();
+    ollama.then(Script::answer(&answer).every(Duration::from_millis(10)));
+    ollama.then(Script::answer("In the thread."));
+    ollama.then(Script::answer("Following up."));
+    let (h, bot) = setup(&ollama, Options::default()).await;
+    let ana = Human::register(&unique("ana")).await;
+    link(&h, &ana, "ana", None).await;
+    let room = ana.room_with(&bot.user, false).await;
+
+    ana.say(&room, "colleagues talking, not for the bot").await;
+    let question = ana.mention(&room, &bot.user, "count to 300").await;
+    wait_for_text(&ana, &room, &bot.user, &answer).await;
+    let seen = ana.seen();
+    let placeholder = seen
+        .iter()
+        .find(|s| s.sender == bot.user && s.replaces.is_none())
+        .unwrap();
+    assert_eq!(
+        placeholder.in_reply_to.as_ref(),
+        Some(&question),
+        "a reply to the question"
+    );
+    let edits: Vec<&Seen> = seen
+        .iter()
+        .filter(|s| s.replaces.as_ref() == Some(&placeholder.event))
+        .collect();
+    assert!(edits.len() >= 2, "streamed by edits: {}", edits.len());
+    assert!(
+        edits.last().unwrap().formatted.is_some() || edits.last().unwrap().body == answer,
+        "an edit keeps its body right"
+    );
+    assert_eq!(
+        ollama.questions(),
+        vec!["count to 300"],
+        "only the mention was a question"
+    );
+    let last_token = ollama.sent().last().unwrap().0;
+    let final_seen = edits.iter().find(|e| e.body == answer).unwrap().at;
+    eprintln!(
+        "matrix: a 300-token answer took 1 message and {} edits; the final text reached the other client {:?} after the model's last token",
+        edits.len(),
+        final_seen.saturating_duration_since(last_token)
+    );
+    bot.handled(1).await;
+
+    // A thread: the answer stays in it, and the bot follows it.
+    let root = ana.say(&room, "A topic").await;
+    ana.in_thread(&room, &root, &format!("{}: in the thread?", bot.user))
+        .await;
+    wait_for_text(&ana, &room, &bot.user, "In the thread.").await;
+    let in_thread = ana.seen().into_iter().find(|s| {
+        s.sender == bot.user && s.replaces.is_none() && s.body != answer && s.thread.is_some()
+    });
+    assert_eq!(in_thread.unwrap().thread.as_ref(), Some(&root));
+    bot.handled(2).await;
+
+    // A reply to the bot's answer, without a mention: the chain is history.
+    ana.reply(&room, &placeholder.event, &bot.user, "and then?")
+        .await;
+    wait_for_text(&ana, &room, &bot.user, "Following up.").await;
+    let last = ollama.requests().last().unwrap().clone();
+    assert!(
+        last["messages"].to_string().contains("w299"),
+        "the first answer is history"
+    );
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_encrypted_dm_is_answered_and_still_is_after_a_restart_on_the_same_device() {
+    let ollama = FakeOllama::start(&[MODEL]).await;
+    ollama.then(Script::answer("Only you can read this."));
+    ollama.then(Script::answer("Still me, same device."));
+    let (h, bot) = setup(&ollama, Options::default()).await;
+    let ana = Human::register(&unique("ana")).await;
+    link(&h, &ana, "ana", None).await;
+    let dm = ana.dm_with(&bot.user).await;
+    ana.say(&dm, "what is our margin?").await;
+    wait_for_text(&ana, &dm, &bot.user, "Only you can read this.").await;
+    assert!(
+        ana.seen()
+            .iter()
+            .filter(|s| s.sender == bot.user)
+            .all(|s| s.encrypted),
+        "everything the bot wrote in the DM was encrypted"
+    );
+    assert_eq!(
+        h.audited("question").await[0]["text"],
+        "what is our margin?"
+    );
+    let device = bot.device();
+    bot.handled(1).await;
+
+    let (user, password, store) = bot.stop().await;
+    let bot = Bot::start(&h, user, password, store).await;
+    assert_eq!(bot.device(), device, "the same device after a restart");
+    ana.say(&dm, "are you still there?").await;
+    wait_for_text(&ana, &dm, &bot.user, "Still me, same device.").await;
+    assert!(
+        ana.seen()
+            .iter()
+            .filter(|s| s.sender == bot.user)
+            .all(|s| s.encrypted)
+    );
+    bot.stop().await;
+}
+
+const SQL_ANSWER: &str =
+    "Voici :\n```sql\nSELECT company, city FROM clients WHERE city = 'Lyon' ORDER BY company\n```";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn execute_by_reaction_returns_the_table_and_files_and_a_viewer_runs_nothing() {
+    let ollama = FakeOllama::start(&[MODEL]).await;
+    ollama.then(Script::answer(SQL_ANSWER));
+    let demo = crate::execute::demo().await;
+    let options = Options {
+        sql: Some(demo.runtime.clone()),
+        ..Options::default()
+    };
+    let (h, bot) = setup(&ollama, options).await;
+    let ana = Human::register(&unique("ana")).await;
+    let carl = Human::register(&unique("carl")).await;
+    link(&h, &ana, "ana", None).await;
+    link(&h, &carl, "carl", None).await;
+    let dm = ana.dm_with(&bot.user).await;
+    ana.say(&dm, "clients à Lyon").await;
+    let room_id = dm.room_id().to_owned();
+    let bot_user = bot.user.clone();
+    ana.wait_for("the offer to run the query", |seen| {
+        latest_texts(seen, &room_id, &bot_user)
+            .iter()
+            .any(|t| t.contains("Query 1 can be run"))
+    })
+    .await;
+    let answer = ana
+        .messages_from(&dm, &bot.user)
+        .into_iter()
+        .find(|(_, t)| t.contains("SELECT company"))
+        .unwrap()
+        .0;
+    bot.handled(1).await;
+
+    // carl, a viewer, reacts in a room the three of them share.
+    let room = ana.room_with(&bot.user, false).await;
+    let carl_room = ana.invite(&room, &carl).await;
+    ollama.then(Script::answer(SQL_ANSWER));
+    ana.mention(&room, &bot.user, "clients à Lyon, ici").await;
+    let room_id = room.room_id().to_owned();
+    ana.wait_for("the offer in the room", |seen| {
+        latest_texts(seen, &room_id, &bot_user)
+            .iter()
+            .any(|t| t.contains("Query 1 can be run"))
+    })
+    .await;
+    bot.handled(2).await;
+    let in_room = ana
+        .messages_from(&room, &bot.user)
+        .into_iter()
+        .find(|(_, t)| t.contains("SELECT company"))
+        .unwrap()
+        .0;
+    carl.react(&carl_room, &in_room, "▶️").await;
+    carl.wait_for("a polite note", |seen| {
+        seen.iter()
+            .any(|s| s.sender == bot_user && s.body.contains("needs the executor role"))
+    })
+    .await;
+    assert!(
+        h.audited("execute_requested").await.is_empty(),
+        "nothing ran"
+    );
+
+    // ana may run it: in the encrypted DM, the table and both files arrive.
+    ana.react(&dm, &answer, "▶️").await;
+    ana.wait_for("the result files", |seen| {
+        seen.iter()
+            .filter(|s| s.room == dm.room_id() && s.sender == bot_user && s.file.is_some())
+            .count()
+            == 2
+    })
+    .await;
+    let files = ana.files_from(&dm, &bot.user);
+    let csv = files.iter().find(|(n, _)| n.ends_with(".csv")).unwrap();
+    assert!(String::from_utf8_lossy(&csv.1).contains("Lyon"));
+    assert!(files.iter().any(|(n, _)| n.ends_with(".xlsx")));
+    assert!(
+        from_bot(&ana, &dm, &bot.user)
+            .iter()
+            .any(|t| t.contains("```text") && t.contains("Lyon")),
+        "the preview"
+    );
+    assert!(
+        ana.seen()
+            .iter()
+            .filter(|s| s.room == dm.room_id() && s.sender == bot.user)
+            .all(|s| s.encrypted)
+    );
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn audit_goes_to_an_admin_by_dm_and_is_refused_to_anyone_else() {
+    let ollama = FakeOllama::start(&[MODEL]).await;
+    let (h, bot) = setup(&ollama, Options::default()).await;
+    let dana = Human::register(&unique("dana")).await;
+    let ana = Human::register(&unique("ana")).await;
+    link(&h, &dana, "dana", Some(Role::Admin)).await;
+    link(&h, &ana, "ana", None).await;
+    let room = dana.room_with(&bot.user, false).await;
+    let ana_room = dana.invite(&room, &ana).await;
+    dana.say(&room, "!audit recent").await;
+    let bot_user = bot.user.clone();
+    let room_id = room.room_id().to_owned();
+    dana.wait_for("the audit, privately", |seen| {
+        seen.iter().any(|s| {
+            s.sender == bot_user
+                && s.room != room_id
+                && s.body.contains("newest matching audit events")
+        })
+    })
+    .await;
+    ana.say(&ana_room, "!audit recent").await;
+    ana.wait_for("the refusal", |seen| {
+        seen.iter()
+            .any(|s| s.sender == bot_user && s.body.contains("needs the admin role"))
+    })
+    .await;
+    assert!(
+        dana.seen()
+            .iter()
+            .filter(|s| s.room == room_id && s.sender == bot_user)
+            .all(|s| !s.body.contains("audit")),
+        "nothing about the audit in the room"
+    );
+    bot.handled(2).await;
+    let reads = h.audited("admin_read").await;
+    assert_eq!(reads.len(), 1);
+    assert_eq!(h.audited("access_refused").await[0]["needed"], "admin");
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn under_a_strict_rate_limit_every_edit_lands_in_order() {
+    let ollama = FakeOllama::start(&[MODEL]).await;
+    let answer: String = (0..80).map(|i| format!("s{i} ")).collect::<String>();
+    let answer = answer.trim_end().to_owned();
+    ollama.then(Script::answer(&answer).every(Duration::from_millis(50)));
+    let (h, bot) = setup(&ollama, Options::default()).await;
+    let ana = Human::register(&unique("ana")).await;
+    link(&h, &ana, "ana", None).await;
+    let room = ana.room_with(&bot.user, false).await;
+    // Synapse's per-user override, as its admin sets it: 1 message a second,
+    // a burst of 3, for the bot alone.
+    let (_, root_token, _) = register(&unique("root"), "password", true).await;
+    let set = crate::synapse::admin(
+        reqwest::Method::POST,
+        &format!("/_synapse/admin/v1/users/{}/override_ratelimit", bot.user),
+        &root_token,
+        json!({"messages_per_second": 1, "burst_count": 3}),
+    )
+    .await;
+    assert_eq!(set["messages_per_second"], 1, "{set}");
+    ana.mention(&room, &bot.user, "slowly").await;
+    wait_for_text(&ana, &room, &bot.user, &answer).await;
+    let seen = ana.seen();
+    let placeholder = seen
+        .iter()
+        .find(|s| s.sender == bot.user && s.replaces.is_none())
+        .unwrap();
+    let edits: Vec<String> = seen
+        .iter()
+        .filter(|s| s.replaces.as_ref() == Some(&placeholder.event))
+        .map(|s| {
+            s.body
+                .trim_end_matches(pstral_chat::STREAMING_CURSOR)
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(
+        edits.last().unwrap(),
+        &answer,
+        "the last edit is the answer"
+    );
+    // Every edit is a longer prefix of the answer than the one before: none
+    // came out of order, none carried an older text.
+    assert!(
+        edits.iter().all(|e| answer.starts_with(e.as_str())),
+        "{edits:?}"
+    );
+    let lengths: Vec<usize> = edits.iter().map(String::len).collect();
+    assert!(
+        lengths.windows(2).all(|w| w[0] < w[1]),
+        "in order: {lengths:?}"
+    );
+    eprintln!(
+        "matrix: under 1 message/s (burst 3), {} edits landed in order",
+        edits.len()
+    );
+    bot.handled(1).await;
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bot_restarted_mid_conversation_keeps_the_history_and_answers_nothing_twice() {
+    let ollama = FakeOllama::start(&[MODEL]).await;
+    ollama.then(Script::answer("The first answer."));
+    ollama.then(Script::answer("The second answer."));
+    let (h, bot) = setup(&ollama, Options::default()).await;
+    let ana = Human::register(&unique("ana")).await;
+    link(&h, &ana, "ana", None).await;
+    let room = ana.room_with(&bot.user, false).await;
+    ana.mention(&room, &bot.user, "first question").await;
+    wait_for_text(&ana, &room, &bot.user, "The first answer.").await;
+    bot.handled(1).await;
+    let first = ana.messages_from(&room, &bot.user)[0].0.clone();
+
+    let (user, password, store) = bot.stop().await;
+    // Asked while the bot was away, as a reply to its answer.
+    ana.reply(&room, &first, &user, "second question").await;
+    let bot = Bot::start(&h, user, password, store).await;
+    wait_for_text(&ana, &room, &bot.user, "The second answer.").await;
+    bot.handled(1).await;
+    assert_eq!(
+        ollama.questions(),
+        vec!["first question", "second question"],
+        "each question answered once"
+    );
+    let last = ollama.requests().last().unwrap().clone();
+    assert!(last["messages"].to_string().contains("The first answer."));
+    assert_eq!(from_bot(&ana, &room, &bot.user).len(), 2);
+    bot.stop().await;
+}
