@@ -313,6 +313,27 @@ impl Bot {
         Some(user)
     }
 
+    /// The author of a typed command, if they may chat here (told why not
+    /// where they typed it).
+    async fn member(
+        &self,
+        platform: &dyn ChatPlatform,
+        author: &PlatformIdentity,
+        place: &Place,
+        message: Option<&str>,
+    ) -> Option<User> {
+        self.authorize(
+            platform,
+            author,
+            None,
+            place,
+            message,
+            Permission::Chat,
+            Audience::Place,
+        )
+        .await
+    }
+
     /// Says something to the audience of a refusal or a failure.
     async fn tell(&self, to: &Listeners<'_>, text: Text<'_>) {
         match to.audience {
@@ -1222,18 +1243,7 @@ impl Bot {
             Command::Help => self.say(platform, place, message, Text::Help).await,
             Command::Link(code) => self.link(platform, author, place, message, &code).await,
             Command::Stop => {
-                let Some(user) = self
-                    .authorize(
-                        platform,
-                        author,
-                        None,
-                        place,
-                        message,
-                        Permission::Chat,
-                        Audience::Place,
-                    )
-                    .await
-                else {
+                let Some(user) = self.member(platform, author, place, message).await else {
                     return;
                 };
                 let stopped = {
@@ -1254,18 +1264,7 @@ impl Bot {
                 }
             }
             Command::Mode(given) => {
-                let Some(user) = self
-                    .authorize(
-                        platform,
-                        author,
-                        None,
-                        place,
-                        message,
-                        Permission::Chat,
-                        Audience::Place,
-                    )
-                    .await
-                else {
+                let Some(user) = self.member(platform, author, place, message).await else {
                     return;
                 };
                 let Ok(mode) = given.trim().parse::<Mode>() else {
@@ -1480,18 +1479,7 @@ impl Bot {
         message: Option<&str>,
         format: &str,
     ) {
-        let Some(user) = self
-            .authorize(
-                platform,
-                author,
-                None,
-                place,
-                message,
-                Permission::Chat,
-                Audience::Place,
-            )
-            .await
-        else {
+        let Some(user) = self.member(platform, author, place, message).await else {
             return;
         };
         let format = format

@@ -63,6 +63,15 @@ impl Default for Options {
     }
 }
 
+/// `n` words `{prefix}0 {prefix}1 …`: an answer whose every piece is
+/// recognisable, about one token a word.
+pub(crate) fn numbered_words(prefix: &str, n: usize) -> String {
+    (0..n)
+        .map(|i| format!("{prefix}{i}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 pub(crate) fn who(n: u64) -> PlatformIdentity {
     format!("discord:{n}").parse().unwrap()
 }

@@ -14,7 +14,7 @@ use pstral_discord::{Discord, DiscordConfig, Language};
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
-use crate::answers::{Harness, MODEL, Options, who};
+use crate::answers::{Harness, MODEL, Options, numbered_words, who};
 use crate::support::fake_discord::{APP, BOT, CHANNEL, FakeDiscord, TOKEN};
 use crate::support::fake_ollama::{FakeOllama, Script};
 
@@ -157,8 +157,7 @@ fn chat_options() -> Options {
 async fn a_mention_is_answered_by_edits_that_end_in_the_models_answer() {
     let ollama = FakeOllama::start(&[MODEL]).await;
     // About 300 tokens, a little apart, as a model writes them.
-    let answer: String = (0..300).map(|i| format!("w{i} ")).collect::<String>();
-    let answer = answer.trim_end().to_owned();
+    let answer = numbered_words("w", 300);
     ollama.then(Script::answer(&answer).every(Duration::from_millis(10)));
     let c = Connected::new(&ollama, chat_options()).await;
 
@@ -276,8 +275,7 @@ async fn a_5000_character_answer_is_three_messages_with_balanced_fences() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_storm_of_429s_delays_edits_but_the_last_one_applied_is_the_final_text() {
     let ollama = FakeOllama::start(&[MODEL]).await;
-    let answer: String = (0..120).map(|i| format!("t{i} ")).collect::<String>();
-    let answer = answer.trim_end().to_owned();
+    let answer = numbered_words("t", 120);
     ollama.then(Script::answer(&answer).every(Duration::from_millis(25)));
     let c = Connected::new(&ollama, chat_options()).await;
     c.discord.rate_limit_next_edits(4);
@@ -315,8 +313,7 @@ async fn a_storm_of_429s_delays_edits_but_the_last_one_applied_is_the_final_text
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_gateway_closed_mid_answer_is_resumed_and_the_answer_completes() {
     let ollama = FakeOllama::start(&[MODEL]).await;
-    let answer: String = (0..60).map(|i| format!("r{i} ")).collect::<String>();
-    let answer = answer.trim_end().to_owned();
+    let answer = numbered_words("r", 60);
     ollama.then(Script::answer(&answer).every(Duration::from_millis(50)));
     ollama.then(Script::answer("Still here."));
     let c = Connected::new(&ollama, chat_options()).await;

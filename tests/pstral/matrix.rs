@@ -14,7 +14,7 @@ use pstral_matrix::{Credentials, Language, Matrix, MatrixConfig};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
-use crate::answers::{Harness, MODEL, Options};
+use crate::answers::{Harness, MODEL, Options, numbered_words};
 use crate::discord::Counting;
 use crate::support::fake_ollama::{FakeOllama, Script};
 use crate::synapse::{Human, Seen, register, unique};
@@ -162,8 +162,7 @@ fn latest_texts(seen: &[Seen], room: &matrix_sdk::ruma::RoomId, bot: &OwnedUserI
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_mention_a_thread_and_a_reply_chain_are_answered_by_edits() {
     let ollama = FakeOllama::start(&[MODEL]).await;
-    let answer: String = (0..300).map(|i| format!("w{i} ")).collect::<String>();
-    let answer = answer.trim_end().to_owned();
+    let answer = numbered_words("w", 300);
     ollama.then(Script::answer(&answer).every(Duration::from_millis(10)));
     ollama.then(Script::answer("In the thread."));
     ollama.then(Script::answer("Following up."));
@@ -407,8 +406,7 @@ async fn audit_goes_to_an_admin_by_dm_and_is_refused_to_anyone_else() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn under_a_strict_rate_limit_every_edit_lands_in_order() {
     let ollama = FakeOllama::start(&[MODEL]).await;
-    let answer: String = (0..80).map(|i| format!("s{i} ")).collect::<String>();
-    let answer = answer.trim_end().to_owned();
+    let answer = numbered_words("s", 80);
     ollama.then(Script::answer(&answer).every(Duration::from_millis(50)));
     let (h, bot) = setup(&ollama, Options::default()).await;
     let ana = Human::register(&unique("ana")).await;
