@@ -819,18 +819,24 @@ impl Bot {
             .limits()
             .max_message_chars
             .saturating_sub(heading.chars().count());
-        let text = match &outcome {
-            Ok(o) => crate::sql::render::preview_text(
-                &preview,
-                o.rows,
-                o.truncated,
-                max_chars,
-                self.lang(),
-            ),
-            Err(e) => Text::ExecFailed {
-                reason: &e.to_string(),
+        let (text, table) = match &outcome {
+            Ok(o) => {
+                let (text, table) = crate::sql::render::preview_with_table(
+                    &preview,
+                    o.rows,
+                    o.truncated,
+                    max_chars,
+                    self.lang(),
+                );
+                (text, Some(table))
             }
-            .render(self.lang()),
+            Err(e) => (
+                Text::ExecFailed {
+                    reason: &e.to_string(),
+                }
+                .render(self.lang()),
+                None,
+            ),
         };
         let files = if outcome.is_ok() {
             result_files(csv, xlsx, stored.id)
@@ -845,18 +851,29 @@ impl Bot {
                 tracing::error!(error = %e, "cannot deliver results privately");
             }
         } else {
+            let post = || async {
+                let posted = match &table {
+                    Some(t) => platform.post_table(place, reply_to, &text, t).await,
+                    None => platform.post(place, reply_to, &text).await,
+                };
+                if let Err(e) = posted {
+                    tracing::error!(error = %e, "cannot post a query's result");
+                }
+            };
             match &progress {
                 Some(m) => {
                     // The progress message was just posted: wait out the edit
                     // interval before replacing it with the result.
                     tokio::time::sleep(platform.limits().min_edit_interval).await;
-                    if platform.edit(m, &text).await.is_err() {
-                        let _ = platform.post(place, reply_to, &text).await;
+                    let edited = match &table {
+                        Some(t) => platform.edit_table(m, &text, t).await,
+                        None => platform.edit(m, &text).await,
+                    };
+                    if edited.is_err() {
+                        post().await;
                     }
                 }
-                None => {
-                    let _ = platform.post(place, reply_to, &text).await;
-                }
+                None => post().await,
             }
             for attachment in files {
                 if let Err(e) = platform.attach(place, attachment).await {

@@ -53,6 +53,18 @@ pub fn preview_text(
     max_chars: usize,
     lang: Lang,
 ) -> String {
+    preview_with_table(preview, total, truncated, max_chars, lang).0
+}
+
+/// [`preview_text`], and the same rows as a table for platforms that
+/// render one (with the same caption and the same cut cells).
+pub fn preview_with_table(
+    preview: &Preview,
+    total: u64,
+    truncated: bool,
+    max_chars: usize,
+    lang: Lang,
+) -> (String, pstral_chat::Table) {
     let cut = |s: &str| {
         if s.chars().count() > PREVIEW_CELL {
             let mut t: String = s.chars().take(PREVIEW_CELL - 1).collect();
@@ -78,7 +90,12 @@ pub fn preview_text(
         let table = aligned(&header, &body[..shown]);
         let text = format!("{caption}\n```text\n{table}```");
         if text.chars().count() <= max_chars || shown == 0 {
-            return text;
+            let table = pstral_chat::Table {
+                caption,
+                columns: header,
+                rows: body[..shown].to_vec(),
+            };
+            return (text, table);
         }
         shown -= 1;
     }

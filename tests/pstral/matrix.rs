@@ -351,7 +351,14 @@ async fn execute_by_reaction_returns_the_table_and_files_and_a_viewer_runs_nothi
         from_bot(&ana, &dm, &bot.user)
             .iter()
             .any(|t| t.contains("```text") && t.contains("Lyon")),
-        "the preview"
+        "the preview, monospace in the plain body"
+    );
+    assert!(
+        ana.seen().iter().any(|s| s.sender == bot.user
+            && s.formatted
+                .as_deref()
+                .is_some_and(|f| f.contains("<table>") && f.contains("<td>Lyon</td>"))),
+        "the preview, an HTML table in the formatted body"
     );
     assert!(
         ana.seen()

@@ -317,6 +317,16 @@ pub struct Attachment {
     pub bytes: Vec<u8>,
 }
 
+/// Query results, for platforms that can show a real table (Matrix's HTML).
+/// The message's text always carries the same rows as monospace text.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Table {
+    /// "First 5 of 120 rows (full result attached):"
+    pub caption: String,
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
 /// Why a platform could not do what was asked. Each adapter maps its own
 /// errors to these, keeping the original as the source.
 #[derive(Debug, thiserror::Error)]
@@ -353,6 +363,31 @@ pub trait ChatPlatform: Send + Sync {
 
     /// Replaces the text of one of the bot's messages.
     async fn edit(&self, message: &MessageRef, text: &str) -> Result<(), PlatformError>;
+
+    /// Posts query results: `text` shows them as monospace text; a
+    /// platform that renders tables shows `table` too.
+    async fn post_table(
+        &self,
+        place: &Place,
+        in_reply_to: Option<&str>,
+        text: &str,
+        table: &Table,
+    ) -> Result<MessageRef, PlatformError> {
+        let _ = table;
+        self.post(place, in_reply_to, text).await
+    }
+
+    /// Replaces one of the bot's messages with query results, as
+    /// [`ChatPlatform::post_table`] shows them.
+    async fn edit_table(
+        &self,
+        message: &MessageRef,
+        text: &str,
+        table: &Table,
+    ) -> Result<(), PlatformError> {
+        let _ = table;
+        self.edit(message, text).await
+    }
 
     async fn attach(&self, place: &Place, attachment: Attachment) -> Result<(), PlatformError>;
 

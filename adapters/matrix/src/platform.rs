@@ -24,7 +24,7 @@ use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId, OwnedUserId};
 use matrix_sdk::{Client, Room};
 use pstral_chat::{
     Attachment, ChatPlatform, ControlKind, Limits, MessageRef, Place, Platform, PlatformError,
-    PlatformIdentity,
+    PlatformIdentity, Table,
 };
 
 /// How long a message may be. Matrix caps an event at 64 KiB, and an edit
@@ -77,9 +77,69 @@ pub fn control_of(key: &str) -> Option<ControlKind> {
     }
 }
 
+/// A message's content: markdown (rendered to HTML by matrix-sdk), or a
+/// plain body with its own HTML (query results as a real table).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Body {
+    Markdown(String),
+    Html { plain: String, html: String },
+}
+
+impl Default for Body {
+    fn default() -> Self {
+        Body::Markdown(String::new())
+    }
+}
+
+impl Body {
+    fn content(&self) -> RoomMessageEventContent {
+        match self {
+            Body::Markdown(text) => RoomMessageEventContent::text_markdown(text),
+            Body::Html { plain, html } => RoomMessageEventContent::text_html(plain, html),
+        }
+    }
+
+    /// Query results: the monospace text as the plain body, and an HTML
+    /// table with the same caption and rows as the formatted body.
+    pub fn table(text: &str, table: &Table) -> Self {
+        let mut html = format!("<p>{}</p><table><thead><tr>", escape(&table.caption));
+        for column in &table.columns {
+            html.push_str(&format!("<th>{}</th>", escape(column)));
+        }
+        html.push_str("</tr></thead><tbody>");
+        for row in &table.rows {
+            html.push_str("<tr>");
+            for cell in row {
+                html.push_str(&format!("<td>{}</td>", escape(cell)));
+            }
+            html.push_str("</tr>");
+        }
+        html.push_str("</tbody></table>");
+        Body::Html {
+            plain: text.to_owned(),
+            html,
+        }
+    }
+}
+
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[derive(Default)]
 struct Slot {
-    wanted: Mutex<(String, u64)>,
+    wanted: Mutex<(Body, u64)>,
     applied: tokio::sync::Mutex<u64>,
 }
 
@@ -197,6 +257,55 @@ impl MatrixPlatform {
         }
     }
 
+    async fn post_body(
+        &self,
+        place: &Place,
+        in_reply_to: Option<&str>,
+        body: Body,
+    ) -> Result<MessageRef, PlatformError> {
+        let room = self.room(place)?;
+        let content = self
+            .compose(&room, place, in_reply_to, body.content().into())
+            .await?;
+        let sent = room.send(content).await.map_err(map_error)?;
+        let id = sent.response.event_id;
+        self.remember(place, &id);
+        let slot = self.slot(id.as_str());
+        slot.wanted.lock().expect("never poisoned").0 = body;
+        Ok(MessageRef {
+            place: place.clone(),
+            id: id.to_string(),
+        })
+    }
+
+    /// Brings a message to `body` (or to a newer body another caller asked
+    /// for meanwhile), one replacement at a time.
+    async fn edit_body(&self, message: &MessageRef, body: Body) -> Result<(), PlatformError> {
+        let room = self.room(&message.place)?;
+        let original: OwnedEventId = message
+            .id
+            .parse()
+            .map_err(|_| PlatformError::NotFound(format!("{:?} is not an event id", message.id)))?;
+        let slot = self.slot(&message.id);
+        let mine = {
+            let mut wanted = slot.wanted.lock().expect("never poisoned");
+            wanted.0 = body;
+            wanted.1 += 1;
+            wanted.1
+        };
+        let mut applied = slot.applied.lock().await;
+        if *applied >= mine {
+            return Ok(());
+        }
+        let (latest, version) = slot.wanted.lock().expect("never poisoned").clone();
+        let content = latest
+            .content()
+            .make_replacement(ReplacementMetadata::new(original, None));
+        room.send(content).await.map_err(map_error)?;
+        *applied = version;
+        Ok(())
+    }
+
     async fn send_files(
         &self,
         room: &Room,
@@ -225,10 +334,6 @@ impl MatrixPlatform {
         }
         self.client.create_dm(&user).await.map_err(map_error)
     }
-}
-
-fn text(text: &str) -> RoomMessageEventContentWithoutRelation {
-    RoomMessageEventContent::text_markdown(text).into()
 }
 
 fn check_length(text: &str) -> Result<(), PlatformError> {
@@ -274,43 +379,36 @@ impl ChatPlatform for MatrixPlatform {
         body: &str,
     ) -> Result<MessageRef, PlatformError> {
         check_length(body)?;
-        let room = self.room(place)?;
-        let content = self.compose(&room, place, in_reply_to, text(body)).await?;
-        let sent = room.send(content).await.map_err(map_error)?;
-        let id = sent.response.event_id;
-        self.remember(place, &id);
-        let slot = self.slot(id.as_str());
-        slot.wanted.lock().expect("never poisoned").0 = body.to_owned();
-        Ok(MessageRef {
-            place: place.clone(),
-            id: id.to_string(),
-        })
+        self.post_body(place, in_reply_to, Body::Markdown(body.to_owned()))
+            .await
     }
 
     async fn edit(&self, message: &MessageRef, body: &str) -> Result<(), PlatformError> {
         check_length(body)?;
-        let room = self.room(&message.place)?;
-        let original: OwnedEventId = message
-            .id
-            .parse()
-            .map_err(|_| PlatformError::NotFound(format!("{:?} is not an event id", message.id)))?;
-        let slot = self.slot(&message.id);
-        let mine = {
-            let mut wanted = slot.wanted.lock().expect("never poisoned");
-            wanted.0 = body.to_owned();
-            wanted.1 += 1;
-            wanted.1
-        };
-        let mut applied = slot.applied.lock().await;
-        if *applied >= mine {
-            return Ok(());
-        }
-        let (latest, version) = slot.wanted.lock().expect("never poisoned").clone();
-        let content = RoomMessageEventContent::text_markdown(latest)
-            .make_replacement(ReplacementMetadata::new(original, None));
-        room.send(content).await.map_err(map_error)?;
-        *applied = version;
-        Ok(())
+        self.edit_body(message, Body::Markdown(body.to_owned()))
+            .await
+    }
+
+    async fn post_table(
+        &self,
+        place: &Place,
+        in_reply_to: Option<&str>,
+        text: &str,
+        table: &Table,
+    ) -> Result<MessageRef, PlatformError> {
+        check_length(text)?;
+        self.post_body(place, in_reply_to, Body::table(text, table))
+            .await
+    }
+
+    async fn edit_table(
+        &self,
+        message: &MessageRef,
+        text: &str,
+        table: &Table,
+    ) -> Result<(), PlatformError> {
+        check_length(text)?;
+        self.edit_body(message, Body::table(text, table)).await
     }
 
     async fn attach(&self, place: &Place, attachment: Attachment) -> Result<(), PlatformError> {
@@ -404,5 +502,27 @@ mod tests {
         }
         assert_eq!(control_of("👍"), None);
         assert_eq!(control_of("1\u{fe0f}\u{20e3}"), None, "query 1 is ▶️");
+    }
+
+    #[test]
+    fn results_are_an_html_table_beside_the_monospace_text() {
+        let table = Table {
+            caption: "2 rows:".into(),
+            columns: vec!["company".into(), "city".into()],
+            rows: vec![
+                vec!["Dupont & Fils".into(), "Lyon".into()],
+                vec!["<script>".into(), "NULL".into()],
+            ],
+        };
+        let Body::Html { plain, html } = Body::table("2 rows:\n```text\n…```", &table) else {
+            panic!()
+        };
+        assert!(plain.starts_with("2 rows:"));
+        assert_eq!(
+            html,
+            "<p>2 rows:</p><table><thead><tr><th>company</th><th>city</th></tr></thead><tbody>\
+             <tr><td>Dupont &amp; Fils</td><td>Lyon</td></tr><tr><td>&lt;script&gt;</td><td>NULL</td></tr>\
+             </tbody></table>"
+        );
     }
 }
