@@ -135,6 +135,33 @@ async fn sql_runtime(
     Ok(runtime)
 }
 
+/// Removes the audit events older than `retention`, at start and then once
+/// an hour, until `stop`. A failure is logged and tried again next time.
+pub async fn prune_audit(audit: Audit, retention: std::time::Duration, stop: CancellationToken) {
+    let mut ticks = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        tokio::select! {
+            _ = ticks.tick() => {}
+            () = stop.cancelled() => return,
+        }
+        let Ok(age) = chrono::Duration::from_std(retention) else {
+            return;
+        };
+        let before = chrono::Utc::now() - age;
+        match audit.prune(before, crate::audit::Actor::default()).await {
+            Ok(Some((removed, through))) => {
+                tracing::info!(
+                    removed,
+                    through,
+                    "audit events past the retention period removed"
+                );
+            }
+            Ok(None) => {}
+            Err(e) => tracing::error!(error = %e, "cannot remove old audit events"),
+        }
+    }
+}
+
 /// Reads the target's schema again every `every`, so that new tables and
 /// columns are known, until `stop`.
 pub async fn refresh_schema(
@@ -284,6 +311,13 @@ impl Application {
             let every = self.settings.sql.schema_refresh;
             self.tracker
                 .spawn(refresh_schema(sql, every, self.cancel.clone()));
+        }
+        if let Some(retention) = self.settings.audit.retention {
+            self.tracker.spawn(prune_audit(
+                self.audit.clone(),
+                retention,
+                self.cancel.clone(),
+            ));
         }
         let (failed, mut failures) = tokio::sync::mpsc::unbounded_channel();
         if connectors.is_empty() {

@@ -68,10 +68,13 @@ pub enum EventKind {
     AccessRefused,
     /// A conversation was exported, or its mode changed.
     ConversationChanged,
+    /// Events older than the retention period were removed; the chain now
+    /// starts after the anchor this event names.
+    AuditPruned,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 12] = [
+    pub const ALL: [EventKind; 13] = [
         EventKind::Question,
         EventKind::Answer,
         EventKind::SqlValidated,
@@ -84,6 +87,7 @@ impl EventKind {
         EventKind::InviteCreated,
         EventKind::AccessRefused,
         EventKind::ConversationChanged,
+        EventKind::AuditPruned,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -100,6 +104,7 @@ impl EventKind {
             EventKind::InviteCreated => "invite_created",
             EventKind::AccessRefused => "access_refused",
             EventKind::ConversationChanged => "conversation_changed",
+            EventKind::AuditPruned => "audit_pruned",
         }
     }
 }
@@ -575,6 +580,13 @@ impl Audit {
                 sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
                     .fetch_one(&mut *tx)
                     .await?;
+            // What retention removed ends at the anchor: the chain that
+            // remains must start from it.
+            let anchor: (i64, String) =
+                sqlx::query_as("SELECT seq, hash FROM audit_anchor WHERE id = 1")
+                    .fetch_one(&mut *tx)
+                    .await?;
+            walk.start_at(anchor.0, anchor.1);
             loop {
                 let page: Vec<Event> = sqlx::query_as(select_events!("ASC"))
                     .bind(None::<i64>)
@@ -634,6 +646,57 @@ impl Audit {
     ///
     /// # Errors
     /// [`AuditError::Store`] when the database cannot be read.
+    /// Removes the events recorded before `before`, keeping the chain
+    /// verifiable: the last one removed becomes the anchor that `verify`
+    /// starts from, and the removal is itself recorded (by `actor`) first.
+    /// Returns how many events went, and the new anchor's seq; `None` when
+    /// nothing is that old.
+    ///
+    /// # Errors
+    /// [`AuditError::Store`] when the database refuses; nothing is removed.
+    pub async fn prune(
+        &self,
+        before: DateTime<Utc>,
+        actor: Actor,
+    ) -> Result<Option<(i64, i64)>, AuditError> {
+        let mut tx = self.store.begin().await?;
+        let (cut, anchor): (Option<(i64, String)>, i64) = on_tx!(&mut tx, conn => {
+            let cut = sqlx::query_as(
+                "SELECT seq, hash FROM audit_events WHERE at < $1 ORDER BY seq DESC LIMIT 1",
+            )
+            .bind(before)
+            .fetch_optional(&mut **conn)
+            .await?;
+            let anchor = sqlx::query_scalar("SELECT seq FROM audit_anchor WHERE id = 1")
+                .fetch_one(&mut **conn)
+                .await?;
+            (cut, anchor)
+        });
+        let Some((seq, hash)) = cut.filter(|(seq, _)| *seq > anchor) else {
+            return Ok(None);
+        };
+        let removed = seq - anchor;
+        let record = NewEvent::new(
+            EventKind::AuditPruned,
+            actor,
+            serde_json::json!({"before": before, "through": seq, "anchor": hash, "events": removed}),
+        );
+        Self::append_in(&mut tx, record).await?;
+        on_tx!(&mut tx, conn => {
+            sqlx::query("UPDATE audit_anchor SET seq = $1, hash = $2 WHERE id = 1")
+                .bind(seq)
+                .bind(&hash)
+                .execute(&mut **conn)
+                .await?;
+            sqlx::query("DELETE FROM audit_events WHERE seq <= $1")
+                .bind(seq)
+                .execute(&mut **conn)
+                .await?;
+        });
+        tx.commit().await?;
+        Ok(Some((removed, seq)))
+    }
+
     pub async fn count(&self) -> Result<i64, AuditError> {
         let n = on_pool!(&self.store, pool => {
             sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM audit_events")
@@ -920,6 +983,16 @@ struct Walk {
 }
 
 impl Walk {
+    /// Starts after event `seq` whose hash is `hash` (the retention anchor;
+    /// seq 0 and the genesis hash when nothing was removed).
+    fn start_at(&mut self, seq: i64, hash: String) {
+        if seq > 0 {
+            self.prev_seq = seq;
+            self.last_seq = Some(seq);
+            self.prev_hash = Some(hash);
+        }
+    }
+
     /// Checks a page of events; true once the chain is found broken.
     fn check(&mut self, page: &[Event]) -> bool {
         for event in page {

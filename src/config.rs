@@ -106,6 +106,7 @@ pub struct Settings {
     pub sql: SqlSettings,
     /// Present when the admin endpoint is enabled.
     pub admin: Option<AdminSettings>,
+    pub audit: AuditSettings,
     /// Present when Discord is enabled.
     pub discord: Option<DiscordSettings>,
     /// Present when Matrix is enabled.
@@ -296,6 +297,12 @@ impl Target {
             TargetKind::Oracle { .. } => crate::sql::Dialect::Oracle,
         }
     }
+}
+
+#[derive(Debug, Clone)]
+pub struct AuditSettings {
+    /// How long audit events are kept; `None`: for ever.
+    pub retention: Option<Duration>,
 }
 
 #[derive(Debug, Clone)]
@@ -663,6 +670,7 @@ struct RawSettings {
     conversation: RawConversation,
     sql: RawSql,
     admin: RawAdmin,
+    audit: RawAudit,
     discord: RawDiscord,
     matrix: RawMatrix,
 }
@@ -733,6 +741,11 @@ struct RawSql {
     allowed_schemas: Vec<String>,
     denied_functions: Vec<String>,
     denied_objects: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct RawAudit {
+    retention: String,
 }
 
 #[derive(Deserialize)]
@@ -937,6 +950,10 @@ impl Validator {
         let llm = self.llm(raw.llm);
         let conversation = self.conversation(raw.conversation);
         let sql = self.sql(raw.sql);
+        let audit = AuditSettings {
+            retention: (!raw.audit.retention.trim().is_empty())
+                .then(|| self.duration("audit.retention", &raw.audit.retention)),
+        };
         let admin = match raw.admin.bind.parse::<std::net::SocketAddr>() {
             Ok(bind) => raw.admin.enabled.then_some(AdminSettings { bind }),
             Err(e) => {
@@ -997,6 +1014,7 @@ impl Validator {
             conversation,
             sql,
             admin,
+            audit,
             discord,
             matrix,
         }

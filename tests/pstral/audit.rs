@@ -594,6 +594,69 @@ async fn export_writes_every_event_page_after_page(db: TestDb) {
     assert_eq!(filtered, 5);
 }
 
+async fn run_sql(db: &TestDb, sql: &str) -> Result<(), String> {
+    let sql = sqlx::AssertSqlSafe(sql.to_owned());
+    match &db.store {
+        Store::Sqlite(pool) => sqlx::raw_sql(sql).execute(pool).await.map(drop),
+        Store::Postgres(pool) => sqlx::raw_sql(sql).execute(pool).await.map(drop),
+    }
+    .map_err(|e| e.to_string())
+}
+
+async fn retention_removes_old_events_and_what_remains_still_verifies(db: TestDb) {
+    let audit = Audit::new(db.store.clone());
+    append_numbered(&audit, 5).await;
+    let cut = chrono::Utc::now();
+    // Stored times are compared, not read back: make sure the next ones are
+    // later than the cut even on a coarse clock.
+    while chrono::Utc::now() <= cut {
+        tokio::task::yield_now().await;
+    }
+    append_numbered(&audit, 3).await;
+
+    let (removed, through) = audit.prune(cut, Actor::cli()).await.unwrap().unwrap();
+    assert_eq!((removed, through), (5, 5));
+    let left = all(&audit).await;
+    assert_eq!(left.first().unwrap().seq, 6, "events 1–5 are gone");
+    let record = left.last().unwrap();
+    assert_eq!(record.kind, "audit_pruned");
+    let payload: serde_json::Value = serde_json::from_str(&record.payload).unwrap();
+    assert_eq!(
+        (payload["through"].clone(), payload["events"].clone()),
+        (json!(5), json!(5))
+    );
+    let verified = audit.verify().await.unwrap();
+    assert_eq!(verified.broken, None, "the chain that remains verifies");
+    assert_eq!(verified.checked, 4);
+    assert_eq!(
+        audit.prune(cut, Actor::cli()).await.unwrap(),
+        None,
+        "nothing else is that old"
+    );
+
+    // After the anchor the log is as append-only as ever, and the anchor
+    // moves only forward, onto an event of the chain.
+    let refused = [
+        "DELETE FROM audit_events WHERE seq = 6",
+        "UPDATE audit_anchor SET seq = 2",
+        "UPDATE audit_anchor SET seq = 7, hash = 'forged'",
+        "DELETE FROM audit_anchor",
+    ];
+    for sql in refused {
+        assert!(run_sql(&db, sql).await.is_err(), "{sql} was allowed");
+    }
+    assert_eq!(audit.verify().await.unwrap().broken, None);
+    // Removing what remains behind the store's back is still caught.
+    lift_triggers(&db).await;
+    run_sql(&db, "DELETE FROM audit_events WHERE seq = 6")
+        .await
+        .unwrap();
+    assert_eq!(
+        audit.verify().await.unwrap().broken,
+        Some(ChainBreak::Missing { first: 6, last: 6 })
+    );
+}
+
 on_both_backends!(
     an_intact_chain_verifies,
     the_table_refuses_updates_and_deletes,
@@ -611,4 +674,5 @@ on_both_backends!(
     a_head_that_disagrees_with_the_log_fails_appends,
     events_are_found_by_each_filter,
     export_writes_every_event_page_after_page,
+    retention_removes_old_events_and_what_remains_still_verifies,
 );
