@@ -302,22 +302,52 @@ impl Directory {
         actor: Actor,
     ) -> Result<User, IdentityError> {
         let mut tx = self.store.begin().await?;
-        let user = user_of_in(&mut tx, identity)
+        let user = unlink_in(&mut tx, identity, actor).await?;
+        tx.commit().await?;
+        Ok(user)
+    }
+
+    /// Links, unlinks and changes the role of user `name` in one
+    /// transaction: all of it happens, or none (and each change is audited
+    /// with it). Returns the user as they are after.
+    ///
+    /// # Errors
+    /// [`IdentityError::UnknownUser`], [`IdentityError::AlreadyLinked`],
+    /// [`IdentityError::NotLinked`] or a store failure; nothing changed.
+    pub async fn change(
+        &self,
+        name: &str,
+        link: Option<&PlatformIdentity>,
+        unlink: Option<&PlatformIdentity>,
+        role: Option<Role>,
+        actor: Actor,
+    ) -> Result<User, IdentityError> {
+        let mut tx = self.store.begin().await?;
+        let mut user = find_user_in(&mut tx, name)
             .await?
-            .ok_or_else(|| IdentityError::NotLinked(identity.to_string()))?;
-        on_tx!(&mut tx, conn => {
-            sqlx::query("DELETE FROM identities WHERE platform = $1 AND external_id = $2")
-                .bind(identity.platform().as_str())
-                .bind(identity.id())
-                .execute(&mut **conn)
-                .await?;
-        });
-        let event = NewEvent::new(
-            EventKind::IdentityUnlinked,
-            actor,
-            json!({"user": user.name, "identity": identity.to_string()}),
-        );
-        Audit::append_in(&mut tx, event).await?;
+            .ok_or_else(|| IdentityError::UnknownUser(name.to_owned()))?;
+        if let Some(identity) = link {
+            link_in(&mut tx, &user, identity, actor.clone(), "admin", None).await?;
+        }
+        if let Some(identity) = unlink {
+            unlink_in(&mut tx, identity, actor.clone()).await?;
+        }
+        if let Some(role) = role {
+            on_tx!(&mut tx, conn => {
+                sqlx::query("UPDATE users SET role = $1 WHERE id = $2")
+                    .bind(role.as_str())
+                    .bind(user.id)
+                    .execute(&mut **conn)
+                    .await?;
+            });
+            let event = NewEvent::new(
+                EventKind::UserChanged,
+                actor,
+                json!({"action": "role", "user": name, "from": user.role.as_str(), "to": role.as_str()}),
+            );
+            Audit::append_in(&mut tx, event).await?;
+            user.role = role;
+        }
         tx.commit().await?;
         Ok(user)
     }
@@ -652,6 +682,30 @@ async fn find_user_in(tx: &mut Tx, name: &str) -> Result<Option<User>, IdentityE
             .fetch_optional(&mut **conn)
             .await?
     }))
+}
+
+async fn unlink_in(
+    tx: &mut Tx,
+    identity: &PlatformIdentity,
+    actor: Actor,
+) -> Result<User, IdentityError> {
+    let user = user_of_in(tx, identity)
+        .await?
+        .ok_or_else(|| IdentityError::NotLinked(identity.to_string()))?;
+    on_tx!(tx, conn => {
+        sqlx::query("DELETE FROM identities WHERE platform = $1 AND external_id = $2")
+            .bind(identity.platform().as_str())
+            .bind(identity.id())
+            .execute(&mut **conn)
+            .await?;
+    });
+    let event = NewEvent::new(
+        EventKind::IdentityUnlinked,
+        actor,
+        json!({"user": user.name, "identity": identity.to_string()}),
+    );
+    Audit::append_in(tx, event).await?;
+    Ok(user)
 }
 
 async fn user_of_in(

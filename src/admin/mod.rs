@@ -513,15 +513,17 @@ async fn users_update(
             "nothing to change: give role, link or unlink".to_owned(),
         ));
     }
-    if let Some(id) = &link {
-        state.directory.link(&name, id, admin.actor()).await?;
-    }
-    if let Some(id) = &unlink {
-        state.directory.unlink(id, admin.actor()).await?;
-    }
-    if let Some(r) = new_role {
-        state.directory.set_role(&name, r, admin.actor()).await?;
-    }
+    // One transaction: a PATCH that cannot be done whole changes nothing.
+    state
+        .directory
+        .change(
+            &name,
+            link.as_ref(),
+            unlink.as_ref(),
+            new_role,
+            admin.actor(),
+        )
+        .await?;
     let entry = state
         .directory
         .list()

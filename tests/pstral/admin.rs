@@ -362,6 +362,21 @@ async fn an_export_of_ten_thousand_events_streams_whole() {
     app.stop().await;
 }
 
+async fn db_link(db: &TestDb, name: &str, identity: &str) {
+    let directory = pstral::identity::Directory::new(
+        db.store.clone(),
+        pstral::config::Settings::defaults().identity,
+    );
+    directory
+        .link(
+            name,
+            &identity.parse().unwrap(),
+            pstral::audit::Actor::cli(),
+        )
+        .await
+        .unwrap();
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn users_are_managed_through_the_api() {
     let db = TestDb::sqlite().await;
@@ -435,6 +450,17 @@ async fn users_are_managed_through_the_api() {
         400
     );
     assert_eq!(patch("zoe", json!({})).await.unwrap().status(), 400);
+    // Valid fields, but one cannot be done (the identity is ana's): the
+    // whole change is refused, the role included.
+    let ana_identity = "discord:1";
+    db_link(&db, "ana", ana_identity).await;
+    assert_eq!(
+        patch("zoe", json!({"role": "viewer", "link": ana_identity}))
+            .await
+            .unwrap()
+            .status(),
+        409
+    );
     let invite = app
         .http
         .post(app.url("/api/users/zoe/invites"))
