@@ -477,6 +477,13 @@ fn check(settings: &Settings) -> ExitCode {
         Some(m) => println!("  matrix:    enabled, {} on {}", m.user, m.homeserver),
         None => println!("  matrix:    disabled"),
     }
+    match settings.audit.retention {
+        Some(kept) => println!(
+            "  audit:     events kept {}",
+            humantime::format_duration(kept)
+        ),
+        None => println!("  audit:     events kept for ever"),
+    }
     ExitCode::SUCCESS
 }
 
