@@ -478,18 +478,19 @@ fn pg_cell(row: &sqlx::postgres::PgRow, i: usize, kind: PgKind) -> Result<Cell, 
     // once, when its kind was chosen.
     let decode_error = sqlx::Error::Decode;
     Ok(Some(match kind {
-        PgKind::Bool => <bool as Decode<Pg>>::decode(raw)
-            .map_err(decode_error)?
-            .to_string(),
-        PgKind::Int2 => <i16 as Decode<Pg>>::decode(raw)
-            .map_err(decode_error)?
-            .to_string(),
-        PgKind::Int4 => <i32 as Decode<Pg>>::decode(raw)
-            .map_err(decode_error)?
-            .to_string(),
-        PgKind::Int8 => <i64 as Decode<Pg>>::decode(raw)
-            .map_err(decode_error)?
-            .to_string(),
+        PgKind::Bool => {
+            let b = <bool as Decode<Pg>>::decode(raw).map_err(decode_error)?;
+            if b { "true" } else { "false" }.to_owned()
+        }
+        PgKind::Int2 => itoa::Buffer::new()
+            .format(<i16 as Decode<Pg>>::decode(raw).map_err(decode_error)?)
+            .to_owned(),
+        PgKind::Int4 => itoa::Buffer::new()
+            .format(<i32 as Decode<Pg>>::decode(raw).map_err(decode_error)?)
+            .to_owned(),
+        PgKind::Int8 => itoa::Buffer::new()
+            .format(<i64 as Decode<Pg>>::decode(raw).map_err(decode_error)?)
+            .to_owned(),
         PgKind::Oid => <sqlx::postgres::types::Oid as Decode<Pg>>::decode(raw)
             .map_err(decode_error)?
             .0
@@ -543,12 +544,14 @@ fn pg_cell(row: &sqlx::postgres::PgRow, i: usize, kind: PgKind) -> Result<Cell, 
 fn timestamp_text(t: chrono::NaiveDateTime, utc: bool) -> String {
     use chrono::{Datelike, Timelike};
     let mut s = String::with_capacity(27);
+    // Digits written in place: no allocation per field.
     let num = |s: &mut String, n: u32, width: usize| {
-        let digits = n.to_string();
+        let mut digits = itoa::Buffer::new();
+        let digits = digits.format(n);
         for _ in digits.len()..width {
             s.push('0');
         }
-        s.push_str(&digits);
+        s.push_str(digits);
     };
     let year = t.year();
     if !(0..=9999).contains(&year) {
@@ -573,11 +576,11 @@ fn timestamp_text(t: chrono::NaiveDateTime, utc: bool) -> String {
     let micros = t.nanosecond() / 1000;
     if micros > 0 {
         s.push('.');
-        let mut frac = format!("{micros:06}");
-        while frac.ends_with('0') {
-            frac.pop();
+        num(&mut s, micros, 6);
+        // At least one of the six digits is not 0.
+        while s.ends_with('0') {
+            s.pop();
         }
-        s.push_str(&frac);
     }
     if utc {
         s.push('Z');
@@ -807,5 +810,34 @@ fn timeout_or(limit: Duration) -> impl Fn(sqlx::Error) -> ExecError {
             ExecError::Timeout(limit)
         }
         _ => database(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::timestamp_text;
+
+    #[test]
+    fn timestamps_are_written_as_postgresql_writes_them() {
+        let at =
+            |s: &str| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f").unwrap();
+        let cases = [
+            ("2025-01-01 00:00:01", false, "2025-01-01 00:00:01"),
+            (
+                "2025-01-01 00:00:01.120000",
+                false,
+                "2025-01-01 00:00:01.12",
+            ),
+            (
+                "0999-12-31 23:59:59.000005",
+                false,
+                "0999-12-31 23:59:59.000005",
+            ),
+            ("2025-06-09 08:07:06.5", true, "2025-06-09T08:07:06.5Z"),
+            ("2025-06-09 08:07:06", true, "2025-06-09T08:07:06Z"),
+        ];
+        for (given, utc, expected) in cases {
+            assert_eq!(timestamp_text(at(given), utc), expected, "{given}");
+        }
     }
 }
