@@ -13,6 +13,7 @@
 //! - [`ChatPlatform`]: what the core asks of an adapter, with its [`Limits`].
 //! - [`OutboundAction`]: a record of one such request (see [`recording`]).
 
+pub mod latest;
 pub mod recording;
 
 use std::fmt;

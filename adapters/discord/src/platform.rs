@@ -8,10 +8,11 @@
 //! older text can never be sent after a newer one: two concurrent PATCHes of
 //! one message could otherwise be reordered on the wire by the ratelimiter.
 
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use pstral_chat::latest::LatestWins;
 use pstral_chat::{
     Attachment, ChatPlatform, ControlKind, Limits, MessageRef, Place, Platform, PlatformError,
     PlatformIdentity,
@@ -45,21 +46,12 @@ pub fn limits() -> Limits {
 }
 
 /// The state wanted for one of the bot's messages.
-#[derive(Default)]
+#[derive(Clone, Default)]
 struct Wanted {
     /// `None` when the text is not known here (a message from before a
     /// restart): a PATCH then leaves the text alone.
     content: Option<String>,
     controls: Vec<ControlKind>,
-    version: u64,
-}
-
-/// One message's single path to Discord.
-#[derive(Default)]
-struct Slot {
-    wanted: Mutex<Wanted>,
-    /// The version Discord has; held while a PATCH is in flight.
-    applied: tokio::sync::Mutex<u64>,
 }
 
 /// Discord, as the core sees it.
@@ -68,15 +60,9 @@ pub struct DiscordPlatform {
     limits: Limits,
     http: Arc<Http>,
     lang: Language,
-    slots: Mutex<Slots>,
+    messages: LatestWins<Wanted>,
     /// Threads the bot has written in: it follows them without a mention.
     participating: Mutex<HashSet<u64>>,
-}
-
-#[derive(Default)]
-struct Slots {
-    by_id: HashMap<u64, Arc<Slot>>,
-    order: VecDeque<u64>,
 }
 
 impl DiscordPlatform {
@@ -86,7 +72,7 @@ impl DiscordPlatform {
             limits: limits(),
             http,
             lang,
-            slots: Mutex::new(Slots::default()),
+            messages: LatestWins::new(TRACKED_MESSAGES),
             participating: Mutex::new(HashSet::new()),
         }
     }
@@ -103,24 +89,6 @@ impl DiscordPlatform {
             .contains(&thread)
     }
 
-    fn slot(&self, message: u64) -> Arc<Slot> {
-        let mut slots = self.slots.lock().expect("never poisoned");
-        if let Some(slot) = slots.by_id.get(&message) {
-            return Arc::clone(slot);
-        }
-        let slot = Arc::new(Slot::default());
-        slots.by_id.insert(message, Arc::clone(&slot));
-        slots.order.push_back(message);
-        // The oldest messages are done with; forgetting them costs only the
-        // text of a later PATCH, which is then left as it is.
-        while slots.order.len() > TRACKED_MESSAGES {
-            if let Some(old) = slots.order.pop_front() {
-                slots.by_id.remove(&old);
-            }
-        }
-        slot
-    }
-
     /// Changes the wanted state of a message and brings Discord to it (or to
     /// a newer state another caller asked for meanwhile).
     async fn change(
@@ -129,34 +97,21 @@ impl DiscordPlatform {
         change: impl FnOnce(&mut Wanted),
     ) -> Result<(), PlatformError> {
         let (channel, id) = (channel_of(&message.place)?, snowflake(&message.id)?);
-        let slot = self.slot(id);
-        let mine = {
-            let mut wanted = slot.wanted.lock().expect("never poisoned");
-            change(&mut wanted);
-            wanted.version += 1;
-            wanted.version
-        };
-        let mut applied = slot.applied.lock().await;
-        if *applied >= mine {
-            // A later state, which includes this change, is on Discord.
-            return Ok(());
-        }
-        let (edit, version) = {
-            let wanted = slot.wanted.lock().expect("never poisoned");
-            let mut edit = EditMessage::new()
-                .components(controls::rows(&wanted.controls, self.lang))
-                .allowed_mentions(CreateAllowedMentions::new());
-            if let Some(content) = &wanted.content {
-                edit = edit.content(content.clone());
-            }
-            (edit, wanted.version)
-        };
-        ChannelId::new(channel)
-            .edit_message(self.http.as_ref(), MessageId::new(id), edit)
+        self.messages
+            .change(&message.id, change, |wanted| async move {
+                let mut edit = EditMessage::new()
+                    .components(controls::rows(&wanted.controls, self.lang))
+                    .allowed_mentions(CreateAllowedMentions::new());
+                if let Some(content) = wanted.content {
+                    edit = edit.content(content);
+                }
+                ChannelId::new(channel)
+                    .edit_message(self.http.as_ref(), MessageId::new(id), edit)
+                    .await
+                    .map(|_| ())
+                    .map_err(map_error)
+            })
             .await
-            .map_err(map_error)?;
-        *applied = version;
-        Ok(())
     }
 
     async fn send(
@@ -235,8 +190,13 @@ impl ChatPlatform for DiscordPlatform {
                 .reference_message((ChannelId::new(channel), MessageId::new(snowflake(parent)?)));
         }
         let posted = self.send(place, channel, message).await?;
-        let slot = self.slot(snowflake(&posted.id)?);
-        slot.wanted.lock().expect("never poisoned").content = Some(text.to_owned());
+        self.messages.posted(
+            &posted.id,
+            Wanted {
+                content: Some(text.to_owned()),
+                controls: Vec::new(),
+            },
+        );
         Ok(posted)
     }
 

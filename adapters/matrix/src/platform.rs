@@ -9,7 +9,7 @@
 //! query 1, 2️⃣…9️⃣ the others, ⏹️ stops), taken back by redacting them.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use matrix_sdk::attachment::AttachmentConfig;
@@ -22,6 +22,7 @@ use matrix_sdk::ruma::events::room::message::{
 };
 use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId, OwnedUserId};
 use matrix_sdk::{Client, Room};
+use pstral_chat::latest::LatestWins;
 use pstral_chat::{
     Attachment, ChatPlatform, ControlKind, Limits, MessageRef, Place, Platform, PlatformError,
     PlatformIdentity, Table,
@@ -137,24 +138,12 @@ fn escape(text: &str) -> String {
     out
 }
 
-#[derive(Default)]
-struct Slot {
-    wanted: Mutex<(Body, u64)>,
-    applied: tokio::sync::Mutex<u64>,
-}
-
-#[derive(Default)]
-struct Slots {
-    by_id: HashMap<String, Arc<Slot>>,
-    order: VecDeque<String>,
-}
-
 /// Matrix, as the core sees it.
 pub struct MatrixPlatform {
     platform: Platform,
     limits: Limits,
     client: Client,
-    slots: Mutex<Slots>,
+    messages: LatestWins<Body>,
     /// The reactions the bot put on its messages: (message, key) → reaction.
     reactions: Mutex<HashMap<(String, String), OwnedEventId>>,
     /// Threads the bot has written in (by root), and its own messages.
@@ -179,7 +168,7 @@ impl MatrixPlatform {
             platform: "matrix".parse().expect("a valid platform name"),
             limits: limits(),
             client,
-            slots: Mutex::new(Slots::default()),
+            messages: LatestWins::new(TRACKED_MESSAGES),
             reactions: Mutex::new(HashMap::new()),
             mine: Mutex::new(Mine::default()),
         }
@@ -203,22 +192,6 @@ impl MatrixPlatform {
         if let Some(root) = &place.thread {
             mine.threads.insert(root.clone());
         }
-    }
-
-    fn slot(&self, message: &str) -> Arc<Slot> {
-        let mut slots = self.slots.lock().expect("never poisoned");
-        if let Some(slot) = slots.by_id.get(message) {
-            return Arc::clone(slot);
-        }
-        let slot = Arc::new(Slot::default());
-        slots.by_id.insert(message.to_owned(), Arc::clone(&slot));
-        slots.order.push_back(message.to_owned());
-        while slots.order.len() > TRACKED_MESSAGES {
-            if let Some(old) = slots.order.pop_front() {
-                slots.by_id.remove(&old);
-            }
-        }
-        slot
     }
 
     /// A message in `room`: a reply to `in_reply_to` (in its thread, if it
@@ -270,8 +243,7 @@ impl MatrixPlatform {
         let sent = room.send(content).await.map_err(map_error)?;
         let id = sent.response.event_id;
         self.remember(place, &id);
-        let slot = self.slot(id.as_str());
-        slot.wanted.lock().expect("never poisoned").0 = body;
+        self.messages.posted(id.as_str(), body);
         Ok(MessageRef {
             place: place.clone(),
             id: id.to_string(),
@@ -286,24 +258,18 @@ impl MatrixPlatform {
             .id
             .parse()
             .map_err(|_| PlatformError::NotFound(format!("{:?} is not an event id", message.id)))?;
-        let slot = self.slot(&message.id);
-        let mine = {
-            let mut wanted = slot.wanted.lock().expect("never poisoned");
-            wanted.0 = body;
-            wanted.1 += 1;
-            wanted.1
-        };
-        let mut applied = slot.applied.lock().await;
-        if *applied >= mine {
-            return Ok(());
-        }
-        let (latest, version) = slot.wanted.lock().expect("never poisoned").clone();
-        let content = latest
-            .content()
-            .make_replacement(ReplacementMetadata::new(original, None));
-        room.send(content).await.map_err(map_error)?;
-        *applied = version;
-        Ok(())
+        self.messages
+            .change(
+                &message.id,
+                |wanted| *wanted = body,
+                |latest| async move {
+                    let content = latest
+                        .content()
+                        .make_replacement(ReplacementMetadata::new(original, None));
+                    room.send(content).await.map(|_| ()).map_err(map_error)
+                },
+            )
+            .await
     }
 
     async fn send_files(
