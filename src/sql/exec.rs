@@ -49,7 +49,9 @@ pub trait RowSink: Send {
 
     /// # Errors
     /// As [`RowSink::columns`].
-    fn row(&mut self, row: Vec<Cell>) -> Result<(), ExecError>;
+    /// The row is lent: a sink that keeps it copies it, so that an
+    /// executor can reuse its cells' buffers for the next row.
+    fn row(&mut self, row: &[Cell]) -> Result<(), ExecError>;
 }
 
 /// What a finished query produced.
@@ -331,7 +333,7 @@ impl Executor for SqliteExecutor {
                     .map(|i| sqlite_cell(&row, i))
                     .collect::<Result<Vec<_>, _>>()
                     .map_err(database)?;
-                sink.row(cells)?;
+                sink.row(&cells)?;
                 count += 1;
             }
             Ok::<_, ExecError>(Outcome {
@@ -466,84 +468,132 @@ impl PgKind {
     }
 }
 
-fn pg_cell(row: &sqlx::postgres::PgRow, i: usize, kind: PgKind) -> Result<Cell, sqlx::Error> {
+/// Writes a value as text into `cell`, reusing its buffer.
+fn pg_cell_into(
+    row: &sqlx::postgres::PgRow,
+    i: usize,
+    kind: PgKind,
+    cell: &mut Cell,
+) -> Result<(), sqlx::Error> {
     use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
     use sqlx::Decode;
+    use std::fmt::Write as _;
     type Pg = sqlx::Postgres;
     let raw = row.try_get_raw(i)?;
     if raw.is_null() {
-        return Ok(None);
+        *cell = None;
+        return Ok(());
     }
+    let out = cell.get_or_insert_with(String::new);
+    out.clear();
     // Decoded from the value already in hand: the column's type was checked
     // once, when its kind was chosen.
     let decode_error = sqlx::Error::Decode;
-    Ok(Some(match kind {
+    let mut int = itoa::Buffer::new();
+    match kind {
         PgKind::Bool => {
             let b = <bool as Decode<Pg>>::decode(raw).map_err(decode_error)?;
-            if b { "true" } else { "false" }.to_owned()
+            out.push_str(if b { "true" } else { "false" });
         }
-        PgKind::Int2 => itoa::Buffer::new()
-            .format(<i16 as Decode<Pg>>::decode(raw).map_err(decode_error)?)
-            .to_owned(),
-        PgKind::Int4 => itoa::Buffer::new()
-            .format(<i32 as Decode<Pg>>::decode(raw).map_err(decode_error)?)
-            .to_owned(),
-        PgKind::Int8 => itoa::Buffer::new()
-            .format(<i64 as Decode<Pg>>::decode(raw).map_err(decode_error)?)
-            .to_owned(),
-        PgKind::Oid => <sqlx::postgres::types::Oid as Decode<Pg>>::decode(raw)
-            .map_err(decode_error)?
-            .0
-            .to_string(),
-        PgKind::Float4 => <f32 as Decode<Pg>>::decode(raw)
-            .map_err(decode_error)?
-            .to_string(),
-        PgKind::Float8 => <f64 as Decode<Pg>>::decode(raw)
-            .map_err(decode_error)?
-            .to_string(),
-        PgKind::Numeric => pg_numeric(raw.as_bytes().map_err(decode_error)?)
-            .ok_or_else(|| sqlx::Error::Decode("a malformed NUMERIC".into()))?,
-        PgKind::Date => <NaiveDate as Decode<Pg>>::decode(raw)
-            .map_err(decode_error)?
-            .to_string(),
-        PgKind::Time => <NaiveTime as Decode<Pg>>::decode(raw)
-            .map_err(decode_error)?
-            .to_string(),
+        PgKind::Int2 => {
+            out.push_str(int.format(<i16 as Decode<Pg>>::decode(raw).map_err(decode_error)?))
+        }
+        PgKind::Int4 => {
+            out.push_str(int.format(<i32 as Decode<Pg>>::decode(raw).map_err(decode_error)?))
+        }
+        PgKind::Int8 => {
+            out.push_str(int.format(<i64 as Decode<Pg>>::decode(raw).map_err(decode_error)?))
+        }
+        PgKind::Oid => out.push_str(
+            int.format(
+                <sqlx::postgres::types::Oid as Decode<Pg>>::decode(raw)
+                    .map_err(decode_error)?
+                    .0,
+            ),
+        ),
+        PgKind::Float4 => {
+            let v = <f32 as Decode<Pg>>::decode(raw).map_err(decode_error)?;
+            let _ = write!(out, "{v}");
+        }
+        PgKind::Float8 => {
+            let v = <f64 as Decode<Pg>>::decode(raw).map_err(decode_error)?;
+            let _ = write!(out, "{v}");
+        }
+        PgKind::Numeric => {
+            if !pg_numeric_into(raw.as_bytes().map_err(decode_error)?, out) {
+                return Err(sqlx::Error::Decode("a malformed NUMERIC".into()));
+            }
+        }
+        PgKind::Date => {
+            let v = <NaiveDate as Decode<Pg>>::decode(raw).map_err(decode_error)?;
+            let _ = write!(out, "{v}");
+        }
+        PgKind::Time => {
+            let v = <NaiveTime as Decode<Pg>>::decode(raw).map_err(decode_error)?;
+            let _ = write!(out, "{v}");
+        }
         PgKind::Timestamp => {
             let t = <NaiveDateTime as Decode<Pg>>::decode(raw).map_err(decode_error)?;
-            timestamp_text(t, false)
+            timestamp_into(t, false, out);
         }
         PgKind::Timestamptz => {
             let t = <DateTime<Utc> as Decode<Pg>>::decode(raw).map_err(decode_error)?;
-            timestamp_text(t.naive_utc(), true)
+            timestamp_into(t.naive_utc(), true, out);
         }
         PgKind::Interval => {
             let v = <sqlx::postgres::types::PgInterval as Decode<Pg>>::decode(raw)
                 .map_err(decode_error)?;
-            format!("{} months {} days {} µs", v.months, v.days, v.microseconds)
+            let _ = write!(
+                out,
+                "{} months {} days {} µs",
+                v.months, v.days, v.microseconds
+            );
         }
-        PgKind::Bytea => hex_cell(<&[u8] as Decode<Pg>>::decode(raw).map_err(decode_error)?),
-        PgKind::Json => truncate_cell(row.try_get::<serde_json::Value, _>(i)?.to_string()),
-        PgKind::Uuid => <sqlx::types::Uuid as Decode<Pg>>::decode(raw)
-            .map_err(decode_error)?
-            .to_string(),
-        PgKind::Text => truncate_str(<&str as Decode<Pg>>::decode(raw).map_err(decode_error)?),
-        PgKind::Other => match row.try_get::<String, _>(i) {
-            Ok(text) => truncate_cell(text),
-            Err(_) => format!(
-                "({} cannot be shown)",
-                row.try_get_raw(i)?.type_info().name()
-            ),
-        },
-    }))
+        PgKind::Bytea => {
+            *out = hex_cell(<&[u8] as Decode<Pg>>::decode(raw).map_err(decode_error)?);
+        }
+        PgKind::Json => {
+            *out = truncate_cell(row.try_get::<serde_json::Value, _>(i)?.to_string());
+        }
+        PgKind::Uuid => {
+            let v = <sqlx::types::Uuid as Decode<Pg>>::decode(raw).map_err(decode_error)?;
+            let _ = write!(out, "{v}");
+        }
+        PgKind::Text => {
+            let text = <&str as Decode<Pg>>::decode(raw).map_err(decode_error)?;
+            // Bytes bound characters: only a long text is counted.
+            if text.len() > MAX_CELL_CHARS {
+                *out = truncate_str(text);
+            } else {
+                out.push_str(text);
+            }
+        }
+        PgKind::Other => {
+            *out = match row.try_get::<String, _>(i) {
+                Ok(text) => truncate_cell(text),
+                Err(_) => format!(
+                    "({} cannot be shown)",
+                    row.try_get_raw(i)?.type_info().name()
+                ),
+            };
+        }
+    }
+    Ok(())
 }
 
 /// `YYYY-MM-DD HH:MM:SS[.ffffff]`, or with `utc` the RFC 3339 form
 /// `YYYY-MM-DDTHH:MM:SS[.ffffff]Z`; written by hand because a million of
 /// them through a format string cost more than the query.
+#[cfg(test)]
 fn timestamp_text(t: chrono::NaiveDateTime, utc: bool) -> String {
+    let mut s = String::new();
+    timestamp_into(t, utc, &mut s);
+    s
+}
+
+/// [`timestamp_text`], written at the end of `s`.
+fn timestamp_into(t: chrono::NaiveDateTime, utc: bool, s: &mut String) {
     use chrono::{Datelike, Timelike};
-    let mut s = String::with_capacity(27);
     // Digits written in place: no allocation per field.
     let num = |s: &mut String, n: u32, width: usize| {
         let mut digits = itoa::Buffer::new();
@@ -555,28 +605,30 @@ fn timestamp_text(t: chrono::NaiveDateTime, utc: bool) -> String {
     };
     let year = t.year();
     if !(0..=9999).contains(&year) {
-        return if utc {
+        let text = if utc {
             t.and_utc()
                 .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
         } else {
             t.format("%Y-%m-%d %H:%M:%S%.f").to_string()
         };
+        s.push_str(&text);
+        return;
     }
-    num(&mut s, year as u32, 4);
+    num(s, year as u32, 4);
     s.push('-');
-    num(&mut s, t.month(), 2);
+    num(s, t.month(), 2);
     s.push('-');
-    num(&mut s, t.day(), 2);
+    num(s, t.day(), 2);
     s.push(if utc { 'T' } else { ' ' });
-    num(&mut s, t.hour(), 2);
+    num(s, t.hour(), 2);
     s.push(':');
-    num(&mut s, t.minute(), 2);
+    num(s, t.minute(), 2);
     s.push(':');
-    num(&mut s, t.second(), 2);
+    num(s, t.second(), 2);
     let micros = t.nanosecond() / 1000;
     if micros > 0 {
         s.push('.');
-        num(&mut s, micros, 6);
+        num(s, micros, 6);
         // At least one of the six digits is not 0.
         while s.ends_with('0') {
             s.pop();
@@ -585,7 +637,6 @@ fn timestamp_text(t: chrono::NaiveDateTime, utc: bool) -> String {
     if utc {
         s.push('Z');
     }
-    s
 }
 
 #[async_trait::async_trait]
@@ -701,6 +752,10 @@ impl Executor for PostgresExecutor {
             .collect();
         sink.columns(&columns)?;
         let kinds: Vec<PgKind> = columns.iter().map(|c| PgKind::of(&c.type_name)).collect();
+        // One row's cells, reused: each value is written into the buffer the
+        // previous row's value left, so a million rows are not six million
+        // allocations.
+        let mut cells: Vec<Cell> = vec![None; kinds.len()];
         let mut count = 0u64;
         let mut truncated = false;
         {
@@ -712,13 +767,10 @@ impl Executor for PostgresExecutor {
                     truncated = true;
                     break;
                 }
-                let cells = kinds
-                    .iter()
-                    .enumerate()
-                    .map(|(i, kind)| pg_cell(&row, i, *kind))
-                    .collect::<Result<Vec<_>, _>>()
-                    .map_err(database)?;
-                sink.row(cells)?;
+                for (i, (kind, cell)) in kinds.iter().zip(cells.iter_mut()).enumerate() {
+                    pg_cell_into(&row, i, *kind, cell).map_err(database)?;
+                }
+                sink.row(&cells)?;
                 count += 1;
             }
         }
@@ -736,7 +788,13 @@ impl Executor for PostgresExecutor {
 /// PostgreSQL's binary NUMERIC as the text PostgreSQL itself prints: every
 /// digit, and exactly `dscale` decimals (a BigDecimal loses the scale, so
 /// `3000.0` would print as `3000`).
-fn pg_numeric(bytes: &[u8]) -> Option<String> {
+/// Writes PostgreSQL's binary NUMERIC at the end of `text`; false when the
+/// value is malformed.
+fn pg_numeric_into(bytes: &[u8], text: &mut String) -> bool {
+    pg_numeric_write(bytes, text).is_some()
+}
+
+fn pg_numeric_write(bytes: &[u8], text: &mut String) -> Option<()> {
     let word = |i: usize| -> Option<u16> {
         Some(u16::from_be_bytes([*bytes.get(i)?, *bytes.get(i + 1)?]))
     };
@@ -745,9 +803,18 @@ fn pg_numeric(bytes: &[u8]) -> Option<String> {
     let sign = word(4)?;
     let dscale = usize::from(word(6)?);
     match sign {
-        0xC000 => return Some("NaN".into()),
-        0xD000 => return Some("Infinity".into()),
-        0xF000 => return Some("-Infinity".into()),
+        0xC000 => {
+            text.push_str("NaN");
+            return Some(());
+        }
+        0xD000 => {
+            text.push_str("Infinity");
+            return Some(());
+        }
+        0xF000 => {
+            text.push_str("-Infinity");
+            return Some(());
+        }
         _ => {}
     }
     if bytes.len() < 8 + 2 * ndigits {
@@ -763,7 +830,7 @@ fn pg_numeric(bytes: &[u8]) -> Option<String> {
             u16::from_be_bytes([bytes[at], bytes[at + 1]])
         }
     };
-    let mut text = String::with_capacity(4 * (weight.max(0) as usize + 1) + dscale + 2);
+    text.reserve(4 * (weight.max(0) as usize + 1) + dscale + 2);
     if sign == 0x4000 {
         text.push('-');
     }
@@ -781,7 +848,7 @@ fn pg_numeric(bytes: &[u8]) -> Option<String> {
     // The integer part: the first group without leading zeros.
     let mut first = true;
     for w in (0..=weight.max(0)).rev() {
-        push4(&mut text, digit_at(w), first);
+        push4(text, digit_at(w), first);
         first = false;
     }
     if dscale > 0 {
@@ -800,7 +867,7 @@ fn pg_numeric(bytes: &[u8]) -> Option<String> {
             w -= 1;
         }
     }
-    Some(text)
+    Some(())
 }
 
 fn timeout_or(limit: Duration) -> impl Fn(sqlx::Error) -> ExecError {

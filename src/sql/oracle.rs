@@ -301,7 +301,7 @@ impl Executor for OracleExecutor {
                 }
                 Ok(Batch::Rows(rows)) => {
                     for row in rows {
-                        sink.row(row)?;
+                        sink.row(&row)?;
                         count += 1;
                     }
                 }

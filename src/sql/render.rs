@@ -33,9 +33,9 @@ impl RowSink for Preview {
         Ok(())
     }
 
-    fn row(&mut self, row: Vec<Cell>) -> Result<(), ExecError> {
+    fn row(&mut self, row: &[Cell]) -> Result<(), ExecError> {
         if self.rows.len() < self.keep {
-            self.rows.push(row);
+            self.rows.push(row.to_vec());
         }
         Ok(())
     }
@@ -186,7 +186,7 @@ impl<W: Write + Send> RowSink for CsvSink<W> {
             .map_err(|e| ExecError::Sink(e.to_string()))
     }
 
-    fn row(&mut self, row: Vec<Cell>) -> Result<(), ExecError> {
+    fn row(&mut self, row: &[Cell]) -> Result<(), ExecError> {
         self.writer
             .write_record(row.iter().map(|c| c.as_deref().unwrap_or("")))
             .map_err(|e| ExecError::Sink(e.to_string()))
@@ -276,7 +276,7 @@ impl RowSink for XlsxSink {
         Ok(())
     }
 
-    fn row(&mut self, row: Vec<Cell>) -> Result<(), ExecError> {
+    fn row(&mut self, row: &[Cell]) -> Result<(), ExecError> {
         if self.next_row >= XLSX_MAX_ROWS {
             return Ok(());
         }
@@ -327,12 +327,9 @@ impl RowSink for Tee<'_> {
         Ok(())
     }
 
-    fn row(&mut self, row: Vec<Cell>) -> Result<(), ExecError> {
-        if let Some((last, rest)) = self.sinks.split_last_mut() {
-            for sink in rest {
-                sink.row(row.clone())?;
-            }
-            last.row(row)?;
+    fn row(&mut self, row: &[Cell]) -> Result<(), ExecError> {
+        for sink in &mut self.sinks {
+            sink.row(row)?;
         }
         Ok(())
     }
@@ -355,7 +352,7 @@ mod tests {
         p.columns(&[col("nom", "TEXT"), col("ca", "NUMERIC")])
             .unwrap();
         for i in 0..50 {
-            p.row(vec![
+            p.row(&[
                 Some(format!("Client numéro {i}")),
                 if i % 7 == 0 {
                     None
@@ -389,9 +386,8 @@ mod tests {
         let mut sink = CsvSink::new(Vec::new(), true).unwrap();
         sink.columns(&[col("nom", "TEXT"), col("note", "TEXT")])
             .unwrap();
-        sink.row(vec![Some("Dupont, \"Jean\"".into()), None])
-            .unwrap();
-        sink.row(vec![Some("Élodie\nLyon".into()), Some("ok".into())])
+        sink.row(&[Some("Dupont, \"Jean\"".into()), None]).unwrap();
+        sink.row(&[Some("Élodie\nLyon".into()), Some("ok".into())])
             .unwrap();
         let bytes = sink.finish().unwrap();
         let text = String::from_utf8(bytes).unwrap();
@@ -406,13 +402,10 @@ mod tests {
         let mut sink = XlsxSink::new().unwrap();
         sink.columns(&[col("nom", "TEXT"), col("ca", "NUMBER")])
             .unwrap();
-        sink.row(vec![Some("Dupont".into()), Some("1234.5".into())])
+        sink.row(&[Some("Dupont".into()), Some("1234.5".into())])
             .unwrap();
-        sink.row(vec![
-            Some("Martin".into()),
-            Some("12345678901234567890".into()),
-        ])
-        .unwrap();
+        sink.row(&[Some("Martin".into()), Some("12345678901234567890".into())])
+            .unwrap();
         let bytes = sink.finish().unwrap();
         assert_eq!(&bytes[..2], b"PK", "an XLSX file is a zip");
     }
