@@ -849,6 +849,9 @@ impl Bot {
                 .await;
             if let Err(e) = delivered {
                 tracing::error!(error = %e, "cannot deliver results privately");
+                // Said where the click was, without any of the data.
+                self.say(platform, place, reply_to, Text::CannotDeliverPrivately)
+                    .await;
             }
         } else {
             let post = || async {
@@ -1192,7 +1195,12 @@ impl Bot {
                 // Checked now, for the person who acts: the asker, or an admin.
                 let outcome = {
                     let active = self.inner.active.lock().expect("never poisoned");
-                    match active.get(&message.id).filter(|a| a.place == *place) {
+                    // The message names the answer; its room or channel must
+                    // match (a reaction does not say which thread it is in).
+                    let same_room = |a: &&Active| {
+                        a.place.platform == place.platform && a.place.channel == place.channel
+                    };
+                    match active.get(&message.id).filter(same_room) {
                         None => Err(Text::NothingToStop),
                         Some(a) if a.asker != user.id && user.role != Role::Admin => {
                             Err(Text::StopNotAllowed)

@@ -439,15 +439,20 @@ impl Conversations {
         idx: u32,
     ) -> Result<Option<StoredStatement>, StoreError> {
         Ok(on_pool!(&self.store, pool => {
+            // In a thread, only the thread's own conversation: threads share
+            // their parent's channel id.
             sqlx::query_as::<_, StoredStatement>(
-                "SELECT id, conversation_id, message_id, idx, sql_text, dialect FROM statements \
-                 WHERE platform = $1 AND channel = $2 AND idx = $3 AND ($4 IS NULL OR message_id = $4) \
-                 ORDER BY id DESC LIMIT 1",
+                "SELECT s.id, s.conversation_id, s.message_id, s.idx, s.sql_text, s.dialect \
+                 FROM statements s JOIN conversations c ON c.id = s.conversation_id \
+                 WHERE s.platform = $1 AND s.channel = $2 AND s.idx = $3 \
+                 AND ($4 IS NULL OR s.message_id = $4) AND ($5 IS NULL OR c.root = $5) \
+                 ORDER BY s.id DESC LIMIT 1",
             )
             .bind(place.platform.as_str())
             .bind(&place.channel)
             .bind(i64::from(idx))
             .bind(message_id)
+            .bind(place.thread.as_deref())
             .fetch_optional(pool)
             .await?
         }))

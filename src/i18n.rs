@@ -140,6 +140,8 @@ pub enum Text<'a> {
     ResultsSentPrivately {
         index: u32,
     },
+    /// Results meant for one person could not reach them privately.
+    CannotDeliverPrivately,
     /// An audit query found nothing.
     AuditNothingFound,
     /// The head of an audit answer: how many events are listed.
@@ -417,6 +419,17 @@ impl Text<'_> {
             }
             (Lang::Fr, Text::ResultsSentPrivately { index }) => {
                 format!("Résultats de la requête {index}, visibles par vous seul :")
+            }
+            (Lang::En, Text::CannotDeliverPrivately) => {
+                "The results could not be sent to you privately (a direct message could not be \
+                 opened); they are not shown here. Open a direct message with me and try again."
+                    .to_owned()
+            }
+            (Lang::Fr, Text::CannotDeliverPrivately) => {
+                "Les résultats n'ont pas pu vous être envoyés en privé (impossible d'ouvrir un \
+                 message direct) ; ils ne sont pas affichés ici. Ouvrez un message direct avec moi \
+                 et réessayez."
+                    .to_owned()
             }
             (Lang::En, Text::AuditNothingFound) => "No audit event matches.".to_owned(),
             (Lang::Fr, Text::AuditNothingFound) => {

@@ -646,3 +646,62 @@ async fn run_serves_discord_and_readyz_shows_the_connection() {
         .await;
     serving.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ask_shows_the_question_and_the_answer_replies_to_it() {
+    let ollama = FakeOllama::start(&[MODEL]).await;
+    ollama.then(Script::answer("Asked by slash."));
+    let c = Connected::new(&ollama, chat_options()).await;
+    let token = c.discord.slash(
+        ANA,
+        CHANNEL,
+        "ask",
+        json!([{"name": "question", "type": 3, "value": "how many clients?"}]),
+    );
+    let answer = c.nth_bot_message(CHANNEL, 0).await;
+    c.wait_for_final("the answer", id_of(&answer), "Asked by slash.")
+        .await;
+    c.handled(1).await;
+    let shown = c
+        .discord
+        .original_of(&token)
+        .expect("the question stays shown");
+    assert!(
+        shown["content"]
+            .as_str()
+            .unwrap()
+            .contains("how many clients?"),
+        "{shown}"
+    );
+    assert_eq!(
+        answer["message_reference"]["message_id"], shown["id"],
+        "the answer replies to the question"
+    );
+    assert_eq!(
+        callbacks(&c, &token)[0].body["type"],
+        5,
+        "deferred, visible"
+    );
+    assert_eq!(ollama.questions(), vec!["how many clients?"]);
+    c.disconnect().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slash_command_answered_privately_leaves_no_thinking_message() {
+    let ollama = FakeOllama::start(&[MODEL]).await;
+    let c = Connected::new(&ollama, chat_options()).await;
+    let token = c.discord.slash(ANA, CHANNEL, "help", json!([]));
+    c.handled(1).await;
+    let help = c
+        .discord
+        .original_of(&token)
+        .expect("the help is the response");
+    assert_eq!(help["flags"], 64, "visible to the asker only");
+    assert!(
+        help["content"]
+            .as_str()
+            .unwrap()
+            .contains("Ask me a question")
+    );
+    c.disconnect().await;
+}

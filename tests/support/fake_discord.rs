@@ -310,6 +310,17 @@ impl FakeDiscord {
         self.shared.lock().messages.get(&id).cloned()
     }
 
+    /// The response to an interaction (its `@original` message), if it
+    /// exists (was not deleted).
+    pub fn original_of(&self, token: &str) -> Option<Value> {
+        self.shared
+            .lock()
+            .messages
+            .values()
+            .find(|m| m["interaction_token"] == json!(token) && m["original"] == json!(true))
+            .cloned()
+    }
+
     /// The bot's messages in a channel, oldest first.
     pub fn bot_messages_in(&self, channel: u64) -> Vec<Value> {
         self.shared
@@ -919,14 +930,24 @@ fn route(
                 0
             };
             let channel = CHANNEL;
+            // Editing the original again replaces it.
+            inner.messages.retain(|_, m| {
+                !(m["interaction_token"] == json!(token) && m["original"] == json!(true))
+            });
             let mut m = create_message(inner, channel, body, files, flags);
             m["webhook_id"] = json!(APP.to_string());
             m["interaction_token"] = json!(token);
+            m["original"] = json!(true);
             let id: u64 = m["id"].as_str().unwrap().parse().unwrap();
             inner.messages.insert(id, m.clone());
             ok(m)
         }
-        ("DELETE", ["webhooks", _, _, "messages", "@original"]) => (StatusCode::NO_CONTENT, None),
+        ("DELETE", ["webhooks", _, token, "messages", "@original"]) => {
+            inner.messages.retain(|_, m| {
+                !(m["interaction_token"] == json!(token) && m["original"] == json!(true))
+            });
+            (StatusCode::NO_CONTENT, None)
+        }
         ("POST", ["webhooks", _, token]) => {
             if too_long(&body["content"]) {
                 return form_error();

@@ -170,7 +170,9 @@ pub fn parse(name: &str, options: &[ResolvedOption<'_>]) -> Option<Invocation> {
                 ResolvedValue::Integer(n) if o.name == "number" => Some(n),
                 _ => None,
             })?;
-            Command::Run(u32::try_from(n).ok()?)
+            // A number past any query is still a run, which the core
+            // answers with "there is no query N".
+            Command::Run(u32::try_from(n).unwrap_or(u32::MAX))
         }
         "stop" => Command::Stop,
         "export" => Command::Export(string(options, "format").unwrap_or("markdown").to_owned()),

@@ -225,10 +225,12 @@ impl Shared {
                         };
                     }
                 };
-                self.places
-                    .lock()
-                    .expect("never poisoned")
-                    .insert(channel, (parent, private));
+                let mut places = self.places.lock().expect("never poisoned");
+                // Bounded: every channel the bot sees passes here.
+                if places.len() >= 10_000 {
+                    places.clear();
+                }
+                places.insert(channel, (parent, private));
                 parent
             }
         };
@@ -386,6 +388,7 @@ impl Shared {
                     platform,
                     Interaction::Component(Box::new(click)),
                     actor,
+                    false,
                 ));
                 self.handle(view, event).await;
             }
@@ -429,6 +432,7 @@ impl Shared {
                             Ok(m) => m,
                             Err(e) => {
                                 tracing::error!(error = %e, "cannot show a /ask question");
+                                let _ = command.delete_response(&ctx.http).await;
                                 return;
                             }
                         };
@@ -457,6 +461,8 @@ impl Shared {
                         ephemeral,
                     },
                     author,
+                    // /ask's response shows the question: it stays.
+                    !ephemeral,
                 ));
                 self.handle(Arc::clone(&view) as _, event).await;
                 view.finish().await;

@@ -125,10 +125,13 @@ impl DiscordPlatform {
             .await
             .map_err(map_error)?;
         if place.thread.is_some() {
-            self.participating
-                .lock()
-                .expect("never poisoned")
-                .insert(channel);
+            let mut threads = self.participating.lock().expect("never poisoned");
+            // Bounded: the oldest threads are forgotten all at once (they
+            // then need a mention again), rather than kept for ever.
+            if threads.len() >= TRACKED_MESSAGES {
+                threads.clear();
+            }
+            threads.insert(channel);
         }
         Ok(MessageRef {
             place: place.clone(),
@@ -286,16 +289,19 @@ pub struct InteractionPlatform {
 }
 
 impl InteractionPlatform {
+    /// `answered`: the deferred response already has its content (`/ask`
+    /// shows the question there), so it is kept, not removed at the end.
     pub fn new(
         base: Arc<DiscordPlatform>,
         interaction: Interaction,
         user: PlatformIdentity,
+        answered: bool,
     ) -> Self {
         Self {
             base,
             interaction,
             user,
-            answered: tokio::sync::Mutex::new(false),
+            answered: tokio::sync::Mutex::new(answered),
         }
     }
 

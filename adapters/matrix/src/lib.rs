@@ -279,9 +279,21 @@ impl Connector for Matrix {
             match synced {
                 Ok(()) => {
                     if first {
-                        // Invites that came while the bot was away.
+                        // Invites that came while the bot was away, from
+                        // whom it may accept them.
                         for room in client.invited_rooms() {
-                            join(Arc::clone(&shared), room);
+                            match room.invite_details().await {
+                                Ok(invite) if shared.may_invite(&invite.inviter_id) => {
+                                    join(Arc::clone(&shared), room);
+                                }
+                                Ok(invite) => {
+                                    tracing::warn!(from = %invite.inviter_id, room = %room.room_id(), "an invite from someone not allowed; declined");
+                                    let _ = room.leave().await;
+                                }
+                                Err(e) => {
+                                    tracing::warn!(room = %room.room_id(), error = %e, "cannot read an invite")
+                                }
+                            }
                         }
                     }
                     first = false;
@@ -405,16 +417,26 @@ impl Shared {
             .any(|allowed| allowed == inviter.as_str() || allowed == inviter.server_name().as_str())
     }
 
+    /// A room is private when it is marked direct (by the invite or
+    /// `m.direct`) *and* holds no one but the bot and one person: whoever
+    /// invites sets the flag, and a DM can grow.
     async fn is_private(&self, room: &Room) -> bool {
-        if self
+        let marked = self
             .direct
             .lock()
             .expect("never poisoned")
             .contains(room.room_id().as_str())
-        {
-            return true;
+            || room.is_direct().await.unwrap_or(false);
+        if !marked {
+            return false;
         }
-        room.is_direct().await.unwrap_or(false)
+        match room.members(matrix_sdk::RoomMemberships::ACTIVE).await {
+            Ok(members) => members.len() <= 2,
+            Err(e) => {
+                tracing::warn!(room = %room.room_id(), error = %e, "cannot count a room's members; taken as shared");
+                false
+            }
+        }
     }
 
     async fn place(&self, room: &Room, thread: Option<String>) -> Place {

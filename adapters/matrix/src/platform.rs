@@ -93,11 +93,16 @@ impl Default for Body {
 }
 
 impl Body {
+    /// The event content, with an empty `m.mentions`: the bot's text
+    /// (a model's "@room", say) must not notify anyone by the old
+    /// body-matching rules.
     fn content(&self) -> RoomMessageEventContent {
-        match self {
+        let mut content = match self {
             Body::Markdown(text) => RoomMessageEventContent::text_markdown(text),
             Body::Html { plain, html } => RoomMessageEventContent::text_html(plain, html),
-        }
+        };
+        content.mentions = Some(matrix_sdk::ruma::events::Mentions::new());
+        content
     }
 
     /// Query results: the monospace text as the plain body, and an HTML
@@ -190,6 +195,9 @@ impl MatrixPlatform {
             mine.messages.pop_front();
         }
         if let Some(root) = &place.thread {
+            if mine.threads.len() >= TRACKED_MESSAGES {
+                mine.threads.clear();
+            }
             mine.threads.insert(root.clone());
         }
     }
@@ -397,10 +405,14 @@ impl ChatPlatform for MatrixPlatform {
             .map_err(|_| PlatformError::NotFound(format!("{:?} is not an event id", message.id)))?;
         let reaction = ReactionEventContent::new(Annotation::new(target, key.clone()));
         let sent = room.send(reaction).await.map_err(map_error)?;
-        self.reactions
-            .lock()
-            .expect("never poisoned")
-            .insert((message.id.clone(), key), sent.response.event_id);
+        let mut reactions = self.reactions.lock().expect("never poisoned");
+        // Execute reactions stay on their message for good: forget the
+        // oldest ones rather than grow without end (a forgotten one is
+        // simply never taken back).
+        if reactions.len() >= TRACKED_MESSAGES {
+            reactions.clear();
+        }
+        reactions.insert((message.id.clone(), key), sent.response.event_id);
         Ok(())
     }
 
@@ -439,7 +451,7 @@ impl ChatPlatform for MatrixPlatform {
         } else {
             self.dm_with(to).await?
         };
-        room.send(RoomMessageEventContent::text_markdown(body))
+        room.send(Body::Markdown(body.to_owned()).content())
             .await
             .map_err(map_error)?;
         self.send_files(&room, attachments).await
