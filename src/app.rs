@@ -60,7 +60,8 @@ pub struct Application {
 ///
 /// `notice` hears what an operator should know (the demo target was
 /// created, the target or its schema cannot be read); the bot works on
-/// without Execute when the target is not there.
+/// without Execute when the target is not there, and the runtime is then
+/// the reason why.
 ///
 /// # Errors
 /// When the model client cannot be set up from the settings.
@@ -70,15 +71,12 @@ pub async fn assemble_bot(
     audit: &Audit,
     directory: &Directory,
     notice: &(dyn Fn(&str) + Sync),
-) -> Result<(Bot, Option<SqlRuntime>), StartError> {
+) -> Result<(Bot, Result<SqlRuntime, String>), StartError> {
     let llm = Llm::from_settings(&settings.llm)?;
-    let (sql, sql_unavailable) = match sql_runtime(settings, notice).await {
-        Ok(runtime) => (Some(runtime), None),
-        Err(reason) => {
-            notice(&format!("⚠️  Execute is not available: {reason}."));
-            (None, Some(reason))
-        }
-    };
+    let sql = sql_runtime(settings, notice).await;
+    if let Err(reason) = &sql {
+        notice(&format!("⚠️  Execute is not available: {reason}."));
+    }
     let bot = Bot::new(BotParts {
         audit: audit.clone(),
         directory: directory.clone(),
@@ -88,8 +86,8 @@ pub async fn assemble_bot(
         settings: settings.conversation.clone(),
         lang: settings.general.language,
         sql_dialect: settings.sql.policy.dialect,
-        sql: sql.clone(),
-        sql_unavailable,
+        sql: sql.as_ref().ok().cloned(),
+        sql_unavailable: sql.as_ref().err().cloned(),
     });
     Ok((bot, sql))
 }
@@ -196,6 +194,12 @@ impl Application {
         let directory =
             Directory::new(store.clone(), settings.identity.clone()).with_audit(audit.clone());
         let platforms = crate::admin::Platforms::default();
+        // The bot first: the admin endpoint probes the same model client and
+        // Execute target (one pool, not two; the demo target exists by then).
+        let (bot, sql) = assemble_bot(&settings, &store, &audit, &directory, &|notice| {
+            tracing::warn!("{}", notice.trim_start_matches("⚠️  "));
+        })
+        .await?;
         let admin = match &settings.admin {
             None => None,
             Some(admin) => {
@@ -206,25 +210,21 @@ impl Application {
                             addr: admin.bind,
                             source,
                         })?;
-                let target = settings.sql.target.clone();
-                let executor = match crate::sql::open_target(
-                    &target,
-                    &settings.sql.policy.allowed_schemas,
-                )
-                .await
-                {
-                    Ok(executor) => Ok((target.name.clone(), target.dialect(), executor)),
-                    Err(e) => {
-                        tracing::warn!(target = %target.name, error = %e, "the Execute target is not available");
-                        Err((target.name.clone(), e.to_string()))
-                    }
+                let target = &settings.sql.target;
+                let executor = match &sql {
+                    Ok(runtime) => Ok((
+                        target.name.clone(),
+                        target.dialect(),
+                        Arc::clone(&runtime.executor),
+                    )),
+                    Err(reason) => Err((target.name.clone(), reason.clone())),
                 };
                 let state = AdminState {
                     tokens: Tokens::new(store.clone(), audit.clone()),
                     store: store.clone(),
                     audit: audit.clone(),
                     directory: directory.clone(),
-                    llm: Some(Llm::from_settings(&settings.llm)?),
+                    llm: Some(bot.llm().clone()),
                     target: executor.as_ref().ok().cloned(),
                     target_unavailable: executor.err(),
                     metrics: Some(crate::telemetry::metrics_handle()),
@@ -233,10 +233,6 @@ impl Application {
                 Some((listener, state))
             }
         };
-        let (bot, sql) = assemble_bot(&settings, &store, &audit, &directory, &|notice| {
-            tracing::warn!("{}", notice.trim_start_matches("⚠️  "));
-        })
-        .await?;
         Ok(Self {
             settings,
             store,
@@ -244,7 +240,7 @@ impl Application {
             directory,
             admin,
             bot,
-            sql,
+            sql: sql.ok(),
             platforms,
             _lock: lock,
             tracker: TaskTracker::new(),

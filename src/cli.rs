@@ -704,7 +704,7 @@ async fn chat(settings: Settings) -> anyhow::Result<ExitCode> {
         pstral::app::assemble_bot(&settings, &store, &audit, &directory, &notice).await?;
     check_model_servers(bot.llm(), &terminal).await;
     let stop_refresh = tokio_util::sync::CancellationToken::new();
-    if let Some(sql) = sql {
+    if let Ok(sql) = sql {
         let every = settings.sql.schema_refresh;
         tokio::spawn(pstral::app::refresh_schema(
             sql,
