@@ -723,7 +723,7 @@ impl Bot {
                 .is_none_or(|s| s.id != claim.statement || s.conversation_id != claim.conversation)
         {
             let claim = json!({"conversation": claim.conversation, "statement": claim.statement, "index": index});
-            self.refuse_control(platform, &user, actor, place, message_id, claim)
+            self.refuse_control(platform, Some(&user), actor, place, message_id, claim)
                 .await;
             return;
         }
@@ -893,19 +893,24 @@ impl Bot {
         }
     }
 
-    /// Turns away a control the bot did not make, and records who used it.
+    /// Turns away a control the bot did not make, and records who used it
+    /// (`user`: the local user they are, when known).
     async fn refuse_control(
         &self,
         platform: &dyn ChatPlatform,
-        user: &User,
+        user: Option<&User>,
         actor: &PlatformIdentity,
         place: &Place,
         message_id: Option<&str>,
         control: serde_json::Value,
     ) {
+        let who = Actor {
+            user_id: user.map(|u| u.id),
+            identity: Some(actor.clone()),
+        };
         let event = NewEvent::new(
             EventKind::AccessRefused,
-            actor_of(user, actor),
+            who,
             json!({"reason": "control_not_valid", "message": message_id, "control": control}),
         )
         .at(place.clone());
@@ -1234,24 +1239,18 @@ impl Bot {
                 .await;
             }
             ControlKind::Unrecognised(raw) => {
-                let place = &message.place;
                 // Recorded under whoever the directory knows them as; an
                 // unknown identity is recorded by its platform id alone.
                 let user = self.parts().directory.user_of(actor).await.ok().flatten();
-                let event = NewEvent::new(
-                    EventKind::AccessRefused,
-                    Actor {
-                        user_id: user.map(|u| u.id),
-                        identity: Some(actor.clone()),
-                    },
-                    json!({"reason": "control_not_valid", "message": message.id, "control": raw}),
+                self.refuse_control(
+                    platform,
+                    user.as_ref(),
+                    actor,
+                    &message.place,
+                    Some(&message.id),
+                    json!(raw),
                 )
-                .at(place.clone());
-                if let Err(e) = self.parts().audit.append(event).await {
-                    tracing::error!(error = %e, "cannot audit a refused control");
-                }
-                self.tell_privately(platform, actor, place, Text::ControlNotValid)
-                    .await;
+                .await;
             }
         }
     }

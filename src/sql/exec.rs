@@ -12,7 +12,7 @@
 use std::time::{Duration, Instant};
 
 use futures_util::TryStreamExt;
-use sqlx::{Column as _, Row as _, SqlSafeStr as _, TypeInfo as _, ValueRef as _};
+use sqlx::{Row as _, SqlSafeStr as _, TypeInfo as _, ValueRef as _};
 
 use super::Dialect;
 use super::validate::Validated;
@@ -310,14 +310,7 @@ impl Executor for SqliteExecutor {
                 .prepare(sql.into_sql_str())
                 .await
                 .map_err(database)?;
-            let columns: Vec<Column> = prepared
-                .columns()
-                .iter()
-                .map(|c| Column {
-                    name: c.name().to_owned(),
-                    type_name: c.type_info().name().to_owned(),
-                })
-                .collect();
+            let columns = columns_of(prepared.columns());
             sink.columns(&columns)?;
             let mut rows = sqlx::query(sqlx::AssertSqlSafe(query.text.clone()))
                 .persistent(false)
@@ -742,14 +735,7 @@ impl Executor for PostgresExecutor {
             .describe(sqlx::AssertSqlSafe(query.text.clone()).into_sql_str())
             .await
             .map_err(database)?;
-        let columns: Vec<Column> = described
-            .columns()
-            .iter()
-            .map(|c| Column {
-                name: c.name().to_owned(),
-                type_name: c.type_info().name().to_owned(),
-            })
-            .collect();
+        let columns = columns_of(described.columns());
         sink.columns(&columns)?;
         let kinds: Vec<PgKind> = columns.iter().map(|c| PgKind::of(&c.type_name)).collect();
         // One row's cells, reused: each value is written into the buffer the
@@ -783,6 +769,18 @@ impl Executor for PostgresExecutor {
             duration: started.elapsed(),
         })
     }
+}
+
+/// The result columns of a prepared or described statement, by name and
+/// the database's type name.
+fn columns_of<C: sqlx::Column>(columns: &[C]) -> Vec<Column> {
+    columns
+        .iter()
+        .map(|c| Column {
+            name: c.name().to_owned(),
+            type_name: c.type_info().name().to_owned(),
+        })
+        .collect()
 }
 
 /// PostgreSQL's binary NUMERIC as the text PostgreSQL itself prints: every
