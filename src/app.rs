@@ -334,6 +334,7 @@ impl Application {
                 .write()
                 .expect("never poisoned")
                 .push((platform.to_string(), watched));
+            crate::telemetry::register_platform(&platform.to_string());
             tracing::info!(%platform, "connecting");
             self.tracker.spawn(async move {
                 match connector.serve(handler, state, stop).await {

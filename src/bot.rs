@@ -71,6 +71,21 @@ impl SqlRuntime {
                 .any(|(p, c)| p == place.platform.as_str() && (c == "*" || *c == place.channel))
     }
 
+    /// Judges a statement under the policy and, once it has been read, the
+    /// target's catalogue (a relation must be one of its tables or views).
+    /// Before the first successful read, relations are judged by name.
+    ///
+    /// # Errors
+    /// The refusal, for the user.
+    pub fn check(
+        &self,
+        text: &str,
+    ) -> Result<crate::sql::validate::Validated, crate::sql::validate::Refusal> {
+        let catalog = Arc::clone(&self.catalog.read().expect("never poisoned"));
+        let known = (!catalog.tables.is_empty()).then_some(catalog.as_ref());
+        crate::sql::validate::validate_in(text, &self.policy, known)
+    }
+
     /// The schema text for a question.
     pub fn schema_for(&self, question: &str) -> String {
         let catalog = Arc::clone(&self.catalog.read().expect("never poisoned"));
@@ -283,6 +298,7 @@ impl Bot {
         let user = match directory.resolve(author, author_name, Some(place)).await {
             Ok(Resolution::Known(user) | Resolution::Created(user)) => user,
             Ok(Resolution::Refused) => {
+                tracing::info!(who = %author, reason = "unknown_user", "refused: not linked to a local user");
                 self.tell(&to, directory.refusal()).await;
                 return None;
             }
@@ -294,6 +310,14 @@ impl Bot {
         };
         if !user.role.allows(permission) {
             let needed = permission.least_role();
+            tracing::info!(
+                who = %author,
+                user = %user.name,
+                role = user.role.as_str(),
+                needed = needed.as_str(),
+                reason = "role",
+                "refused: the role does not allow it"
+            );
             let event = NewEvent::new(
                 EventKind::AccessRefused,
                 actor_of(&user, author),
@@ -382,6 +406,12 @@ impl Bot {
         };
         // A platform may deliver a message again (a gateway replay, a sync
         // after a restart): a question already recorded is not answered twice.
+        // Platform, channel and message id name one message on every
+        // platform: Discord's message ids are snowflakes, unique across all
+        // of Discord; Matrix event ids are unique per homeserver (room
+        // versions 3+ derive them from the event's hash); the terminal puts
+        // its session's own id in each message id. An adapter whose ids
+        // repeat would have its questions skipped here, so a skip is logged.
         match self
             .parts()
             .conversations
@@ -389,7 +419,13 @@ impl Bot {
             .await
         {
             Ok(Some(_)) => {
-                tracing::info!(message = %q.message.id, "already answered; skipped");
+                tracing::info!(
+                    platform = %place.platform,
+                    channel = %place.channel,
+                    message = %q.message.id,
+                    reason = "replay",
+                    "not answering a question: this message was already answered"
+                );
                 return;
             }
             Ok(None) => {}
@@ -558,7 +594,7 @@ impl Bot {
             return failures;
         };
         for block in blocks {
-            let verdict = crate::sql::validate::validate(&block.text, &sql.policy);
+            let verdict = sql.check(&block.text);
             // Err((reason, whether the model could fix it)).
             let checked = match verdict {
                 Err(refusal) => Err((Text::SqlRefused(&refusal).render(self.lang()), true)),
@@ -733,7 +769,7 @@ impl Bot {
         };
         // Judged again, under today's policy: a click never runs text that
         // the validator did not pass.
-        let valid = match crate::sql::validate::validate(&stored.sql_text, &sql.policy) {
+        let valid = match sql.check(&stored.sql_text) {
             Ok(v) => v,
             Err(refusal) => {
                 self.tell(&to, Text::SqlRefused(&refusal)).await;

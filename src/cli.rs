@@ -363,7 +363,25 @@ async fn sql_run(
     };
     let mut policy = settings.sql.policy.clone();
     policy.dialect = target.dialect();
-    let valid = match pstral::sql::validate::validate(&text, &policy) {
+    // Refused by its form before any connection; then judged again against
+    // the target's catalogue, as a click in the chat is.
+    if let Err(refusal) = pstral::sql::validate::validate(&text, &policy) {
+        eprintln!("refused: {refusal}");
+        return Ok(ExitCode::FAILURE);
+    }
+    let executor = pstral::sql::open_target(target, &settings.sql.policy.allowed_schemas).await;
+    let valid = match &executor {
+        Ok(executor) => {
+            let catalog = executor
+                .catalog(&settings.sql.policy.allowed_schemas)
+                .await
+                .context("cannot read the target's catalogue")?;
+            let known = (!catalog.tables.is_empty()).then_some(&catalog);
+            pstral::sql::validate::validate_in(&text, &policy, known)
+        }
+        Err(_) => pstral::sql::validate::validate(&text, &policy),
+    };
+    let valid = match valid {
         Ok(v) => v,
         Err(refusal) => {
             eprintln!("refused: {refusal}");
@@ -380,7 +398,6 @@ async fn sql_run(
         ))
         .await
         .context("cannot record the execution, so it was not done")?;
-    let executor = pstral::sql::open_target(target, &settings.sql.policy.allowed_schemas).await;
     let outcome = match executor {
         Ok(executor) => {
             let mut csv = pstral::sql::render::CsvSink::new(

@@ -248,6 +248,8 @@ pub struct SqlSettings {
     /// Where results go to the person who ran the query alone, as
     /// (platform, channel); channel `*` is every channel of the platform.
     pub private_results: Vec<(String, String)>,
+    /// Run on a target whose account can write or administer, knowingly.
+    pub allow_privileged_account: bool,
 }
 
 /// An Execute target.
@@ -268,6 +270,24 @@ pub enum TargetKind {
         /// host:port/service, as the Oracle client takes it.
         connect: String,
     },
+}
+
+/// A secret as the configuration gave it.
+enum Secret {
+    /// Neither form was set.
+    Unset,
+    Set(SecretString),
+    /// Given wrongly; the problem has been reported already.
+    Broken,
+}
+
+impl Secret {
+    fn set(self) -> Option<SecretString> {
+        match self {
+            Secret::Set(s) => Some(s),
+            Secret::Unset | Secret::Broken => None,
+        }
+    }
 }
 
 /// A secret that compares and clones like a value but never prints.
@@ -739,8 +759,10 @@ struct RawSql {
     private_results: Vec<String>,
     targets: BTreeMap<String, RawTarget>,
     allowed_schemas: Vec<String>,
+    allowed_functions: Vec<String>,
     denied_functions: Vec<String>,
     denied_objects: Vec<String>,
+    allow_privileged_account: bool,
 }
 
 #[derive(Deserialize)]
@@ -838,32 +860,56 @@ impl Validator {
         }
     }
 
-    /// A secret given inline or as a file. `None` when neither is set.
-    fn secret(&mut self, key: &str, inline: SecretString, file: &str) -> Option<SecretString> {
+    /// A secret given inline or as a file. When it is given wrongly (both
+    /// forms, an unreadable or empty file) the problem is reported here, and
+    /// [`Secret::Broken`] tells the caller not to report it missing as well:
+    /// one mistake, one message.
+    fn secret(&mut self, key: &str, inline: SecretString, file: &str) -> Secret {
         use secrecy::ExposeSecret;
         let file_key = format!("{key}_file");
         match (inline.expose_secret().is_empty(), file.is_empty()) {
-            (true, true) => None,
-            (false, true) => Some(inline),
+            (true, true) => Secret::Unset,
+            (false, true) => Secret::Set(inline),
             (false, false) => {
                 self.problem(key, format!("set either {key} or {file_key}, not both"));
-                None
+                Secret::Broken
             }
             (true, false) => match std::fs::read_to_string(file) {
                 Ok(s) if s.trim().is_empty() => {
                     self.problem(&file_key, format!("the file {file} is empty"));
-                    None
+                    Secret::Broken
                 }
                 // A trailing newline is what editors and `echo` add; it is never part of the secret.
-                Ok(s) => Some(SecretString::from(
+                Ok(s) => Secret::Set(SecretString::from(
                     s.trim_end_matches(['\n', '\r']).to_owned(),
                 )),
                 Err(e) => {
                     self.problem(&file_key, format!("cannot read {file}: {e}"));
-                    None
+                    Secret::Broken
                 }
             },
         }
+    }
+
+    /// The password of a database URL given as a file (`…password_file`
+    /// beside the URL at `url_key`). A password in the URL as well is the
+    /// "both forms" mistake, reported once.
+    fn password_file(&mut self, url_key: &str, url: &str, file: &str) -> Option<SecretString> {
+        if file.is_empty() {
+            return None;
+        }
+        let file_key = format!("{}.password_file", url_key.trim_end_matches(".url"));
+        if Url::parse(url).is_ok_and(|u| u.password().is_some()) {
+            self.problem(
+                &file_key,
+                format!(
+                    "{url_key} holds a password already: set either it or {file_key}, not both"
+                ),
+            );
+            return None;
+        }
+        let key = format!("{}.password", url_key.trim_end_matches(".url"));
+        self.secret(&key, SecretString::from(""), file).set()
     }
 
     fn http_url(&mut self, key: &str, value: &str) -> Option<Url> {
@@ -971,8 +1017,8 @@ impl Validator {
         let discord_token =
             self.secret("discord.token", raw.discord.token, &raw.discord.token_file);
         let discord = match (raw.discord.enabled, discord_token) {
-            (false, _) => None,
-            (true, Some(token)) => {
+            (false, _) | (true, Secret::Broken) => None,
+            (true, Secret::Set(token)) => {
                 let mut guilds = Vec::new();
                 for g in &raw.discord.guilds {
                     match g.parse::<u64>() {
@@ -990,7 +1036,7 @@ impl Validator {
                     autoshard: raw.discord.autoshard,
                 })
             }
-            (true, None) => {
+            (true, Secret::Unset) => {
                 self.problem(
                     "discord.token",
                     format!(
@@ -1023,6 +1069,7 @@ impl Validator {
     fn sql(&mut self, raw: RawSql) -> SqlSettings {
         for (key, list) in [
             ("sql.allowed_schemas", &raw.allowed_schemas),
+            ("sql.allowed_functions", &raw.allowed_functions),
             ("sql.denied_functions", &raw.denied_functions),
             ("sql.denied_objects", &raw.denied_objects),
         ] {
@@ -1031,6 +1078,14 @@ impl Validator {
                 .find(|s| s.trim().is_empty() || s.contains(char::is_whitespace))
             {
                 self.problem(key, format!("{bad:?} is not a name or pattern"));
+            }
+        }
+        for name in &raw.allowed_functions {
+            if let Some(why) = crate::sql::validate::functions::refuse_in_configuration(name) {
+                self.problem(
+                    "sql.allowed_functions",
+                    format!("{name:?} cannot be allowed: it {why}"),
+                );
             }
         }
         let targets: Vec<Target> = raw
@@ -1057,11 +1112,13 @@ impl Validator {
             }
         };
         SqlSettings {
+            allow_privileged_account: raw.allow_privileged_account,
             policy: {
                 // The configured patterns add to the built-in ones: a list
                 // with one extra name must not silently drop the rest.
                 let mut policy = crate::sql::validate::Policy::new(target.dialect());
                 policy.allowed_schemas = raw.allowed_schemas;
+                policy.allowed_functions = raw.allowed_functions;
                 policy.denied_functions.extend(raw.denied_functions);
                 policy.denied_objects.extend(raw.denied_objects);
                 policy
@@ -1100,15 +1157,7 @@ impl Validator {
 
     fn target(&mut self, name: &str, raw: &RawTarget) -> Option<Target> {
         let key = format!("sql.targets.{name}.url");
-        let password = if raw.password_file.is_empty() {
-            None
-        } else {
-            self.secret(
-                &format!("sql.targets.{name}.password"),
-                SecretString::from(""),
-                &raw.password_file,
-            )
-        };
+        let password = self.password_file(&key, &raw.url, &raw.password_file);
         let kind = if let Some(path) = raw
             .url
             .strip_prefix("sqlite://")
@@ -1313,11 +1362,7 @@ impl Validator {
         let password = if raw.password_file.is_empty() {
             None
         } else if matches!(url, DatabaseUrl::Postgres(_)) {
-            self.secret(
-                "database.password",
-                SecretString::from(""),
-                &raw.password_file,
-            )
+            self.password_file("database.url", &raw.url, &raw.password_file)
         } else {
             self.problem(
                 "database.password_file",
@@ -1394,7 +1439,7 @@ impl Validator {
         if !raw.enabled {
             return None;
         }
-        if passphrase.is_none() {
+        if matches!(passphrase, Secret::Unset) {
             self.problem(
                 "matrix.store_passphrase",
                 format!(
@@ -1414,19 +1459,23 @@ impl Validator {
             self.problem("matrix.user", "Matrix is enabled but has no bot user id");
         }
         let login = match (password, token) {
-            (Some(password), _) => Some(MatrixLogin::Password(password)),
-            (None, Some(access_token)) if !raw.device_id.is_empty() => Some(MatrixLogin::Token {
-                access_token,
-                device_id: raw.device_id,
-            }),
-            (None, Some(_)) => {
+            // Already reported where it was read.
+            (Secret::Broken, _) | (_, Secret::Broken) => None,
+            (Secret::Set(password), _) => Some(MatrixLogin::Password(password)),
+            (Secret::Unset, Secret::Set(access_token)) if !raw.device_id.is_empty() => {
+                Some(MatrixLogin::Token {
+                    access_token,
+                    device_id: raw.device_id,
+                })
+            }
+            (Secret::Unset, Secret::Set(_)) => {
                 self.problem(
                     "matrix.device_id",
                     "an access token is given without the device it was issued for",
                 );
                 None
             }
-            (None, None) => {
+            (Secret::Unset, Secret::Unset) => {
                 self.problem(
                     "matrix.password",
                     format!(
@@ -1442,7 +1491,7 @@ impl Validator {
             homeserver: homeserver?,
             user: raw.user,
             login: login?,
-            store_passphrase: passphrase?,
+            store_passphrase: passphrase.set()?,
             invites_from: raw.invites_from,
         })
         .filter(|_| user_ok)

@@ -495,6 +495,22 @@ fn sql_refusal(lang: Lang, refusal: &crate::sql::validate::Refusal) -> String {
                 "elle ne peut pas être vérifiée (le vérificateur ne sait pas la lire : {detail})"
             )
         }
+        (Lang::En, R::TooLarge(detail)) => format!("it is too large to check ({detail})"),
+        (Lang::Fr, R::TooLarge(detail)) => {
+            format!("elle est trop grande pour être vérifiée ({detail})")
+        }
+        (Lang::En, R::UnknownFunction { name, dialect }) => format!(
+            "it calls {name}, which is not among the functions known to be harmless in {dialect} (an administrator can allow it with sql.allowed_functions)"
+        ),
+        (Lang::Fr, R::UnknownFunction { name, dialect }) => format!(
+            "elle appelle {name}, qui ne fait pas partie des fonctions reconnues sans danger en {dialect} (un administrateur peut l'autoriser avec sql.allowed_functions)"
+        ),
+        (Lang::En, R::NotInCatalog(name)) => {
+            format!("it reads {name}, which is not a table or view of the allowed schemas")
+        }
+        (Lang::Fr, R::NotInCatalog(name)) => {
+            format!("elle lit {name}, qui n'est ni une table ni une vue des schémas autorisés")
+        }
         (Lang::En, R::Several(n)) => format!("it holds {n} statements; only one may run"),
         (Lang::Fr, R::Several(n)) => {
             format!("elle contient {n} requêtes ; une seule peut s'exécuter")

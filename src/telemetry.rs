@@ -46,17 +46,125 @@ pub fn request_span(kind: &'static str) -> Span {
 
 /// The process's Prometheus recorder, installed on first use (once: a
 /// process has one global recorder, however many applications a test builds).
+/// Every family Pstral exports exists from then on, at zero, so that the
+/// first scrape already holds what `rate()` and alert rules refer to.
 pub fn metrics_handle() -> metrics_exporter_prometheus::PrometheusHandle {
     static HANDLE: std::sync::OnceLock<metrics_exporter_prometheus::PrometheusHandle> =
         std::sync::OnceLock::new();
     HANDLE
         .get_or_init(|| {
-            let recorder = metrics_exporter_prometheus::PrometheusBuilder::new().build_recorder();
+            let recorder = metrics_exporter_prometheus::PrometheusBuilder::new()
+                .set_buckets(LATENCY_BUCKETS)
+                .expect("the buckets are not empty")
+                .build_recorder();
             let handle = recorder.handle();
             if metrics::set_global_recorder(recorder).is_err() {
                 tracing::warn!("a metrics recorder was already installed; /metrics may be empty");
             }
+            register_metrics();
             handle
         })
         .clone()
+}
+
+/// The text of `/metrics`: the process figures read now, then every family.
+pub fn render_metrics(handle: &metrics_exporter_prometheus::PrometheusHandle) -> String {
+    process_collector().collect();
+    handle.render()
+}
+
+/// Makes `pstral_questions_total{platform}` exist for a platform being
+/// served, before its first question.
+pub fn register_platform(platform: &str) {
+    metrics::counter!("pstral_questions_total", "platform" => platform.to_owned()).absolute(0);
+}
+
+/// Seconds, from a fast first token to a long queue wait.
+const LATENCY_BUCKETS: &[f64] = &[
+    0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0,
+];
+
+fn process_collector() -> &'static metrics_process::Collector {
+    static COLLECTOR: std::sync::OnceLock<metrics_process::Collector> = std::sync::OnceLock::new();
+    COLLECTOR.get_or_init(metrics_process::Collector::default)
+}
+
+/// Describes and creates every metric at zero: the label values a counter
+/// can take are known, so each series exists from the start.
+fn register_metrics() {
+    use metrics::{Unit, counter, describe_counter, describe_gauge, describe_histogram, gauge};
+
+    gauge!(
+        "pstral_build_info",
+        "version" => env!("CARGO_PKG_VERSION"),
+        "rust_version" => env!("CARGO_PKG_RUST_VERSION"),
+    )
+    .set(1.0);
+    describe_gauge!(
+        "pstral_build_info",
+        "Always 1; the labels say which Pstral is running."
+    );
+
+    describe_counter!(
+        "pstral_questions_total",
+        "Questions addressed to the bot, by chat platform."
+    );
+    describe_counter!(
+        "pstral_answers_total",
+        "Answers finished, by how they ended (complete, stopped, failed)."
+    );
+    for ending in ["complete", "stopped", "failed"] {
+        counter!("pstral_answers_total", "ending" => ending).absolute(0);
+    }
+    describe_counter!(
+        "pstral_tokens_streamed_total",
+        "Tokens received from the model and streamed into the chat."
+    );
+    counter!("pstral_tokens_streamed_total").absolute(0);
+    describe_counter!(
+        "pstral_edits_total",
+        "Edits of the bot's messages sent to chat platforms."
+    );
+    counter!("pstral_edits_total").absolute(0);
+    describe_counter!(
+        "pstral_platform_rate_limited_total",
+        "Requests a chat platform answered with a rate limit (429)."
+    );
+    counter!("pstral_platform_rate_limited_total").absolute(0);
+    describe_gauge!(
+        "pstral_queue_depth",
+        "Questions waiting for a model server."
+    );
+    gauge!("pstral_queue_depth").set(0.0);
+    describe_histogram!(
+        "pstral_queue_wait_seconds",
+        Unit::Seconds,
+        "Time a question waited in the queue for a model server."
+    );
+    let _ = metrics::histogram!("pstral_queue_wait_seconds");
+    describe_histogram!(
+        "pstral_first_token_seconds",
+        Unit::Seconds,
+        "Time from sending a question to the model to its first token."
+    );
+    let _ = metrics::histogram!("pstral_first_token_seconds");
+    describe_counter!(
+        "pstral_executions_total",
+        "Executions of a query, by outcome (ok, timeout, unavailable, error)."
+    );
+    for outcome in ["ok", "timeout", "unavailable", "error"] {
+        counter!("pstral_executions_total", "outcome" => outcome).absolute(0);
+    }
+    describe_counter!(
+        "pstral_rows_returned_total",
+        "Rows returned by executed queries."
+    );
+    counter!("pstral_rows_returned_total").absolute(0);
+    describe_counter!(
+        "pstral_audit_appends_total",
+        "Events appended to the audit log."
+    );
+    counter!("pstral_audit_appends_total").absolute(0);
+
+    process_collector().describe();
 }

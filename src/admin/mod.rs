@@ -273,7 +273,7 @@ async fn metrics(State(state): State<AdminState>) -> Response {
                 header::CONTENT_TYPE,
                 "text/plain; version=0.0.4; charset=utf-8",
             )],
-            handle.render(),
+            crate::telemetry::render_metrics(handle),
         )
             .into_response(),
         None => (StatusCode::NOT_FOUND, "metrics are not enabled").into_response(),

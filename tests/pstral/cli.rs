@@ -100,6 +100,65 @@ fn check_names_every_mistake_and_exits_1() {
 }
 
 #[test]
+fn check_names_each_secret_given_twice_once() {
+    let s = Scratch::new();
+    let secret = s.write("secret", "from-a-file\n");
+    let file = secret.to_str().unwrap();
+    let config = s.write(
+        "twice.toml",
+        &format!(
+            r#"
+            [database]
+            password_file = "{file}"
+            [discord]
+            enabled = true
+            token = "inline"
+            token_file = "{file}"
+            [matrix]
+            enabled = true
+            homeserver = "https://matrix.example.org"
+            user = "@pstral:example.org"
+            password = "inline"
+            password_file = "{file}"
+            access_token = "inline"
+            access_token_file = "{file}"
+            store_passphrase = "inline"
+            store_passphrase_file = "{file}"
+            [sql.targets.crm]
+            url = "postgres://reader:inline@db.internal/crm"
+            password_file = "{file}"
+            "#
+        ),
+    );
+    let out = s
+        .command(&["check", "--config", config.to_str().unwrap()])
+        .env(
+            "PSTRAL__DATABASE__URL",
+            "postgres://pstral:inline@db.internal/pstral",
+        )
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    for pair in [
+        "database.password_file: database.url holds a password already",
+        "discord.token: set either discord.token or discord.token_file, not both",
+        "matrix.password: set either matrix.password or matrix.password_file, not both",
+        "matrix.access_token: set either matrix.access_token or matrix.access_token_file, not both",
+        "matrix.store_passphrase: set either matrix.store_passphrase or matrix.store_passphrase_file, not both",
+        "sql.targets.crm.password_file: sql.targets.crm.url holds a password already",
+    ] {
+        assert_eq!(err.matches(pair).count(), 1, "{pair:?} once in:\n{err}");
+    }
+    assert!(
+        err.contains("has 6 problems"),
+        "one message per mistake:\n{err}"
+    );
+    assert!(!err.contains("has no"), "nothing reported missing:\n{err}");
+    assert!(!err.contains("from-a-file"), "{err}");
+}
+
+#[test]
 fn check_accepts_the_defaults_and_never_prints_a_secret() {
     let s = Scratch::new();
     let token = s.write("token", "very-secret-token\n");
@@ -307,11 +366,14 @@ fn tamper_sqlite(db: &Path, sql: &str) {
     });
 }
 
-#[test]
-fn run_serves_until_sigterm_then_exits_0() {
-    let s = Scratch::new();
+/// Starts `pstral run` with JSON logs and waits until it says it is ready;
+/// returns the child and the messages it logged on the way.
+// The child is the caller's to stop and wait for (`terminate`).
+#[allow(clippy::zombie_processes)]
+fn run_until_ready(s: &Scratch, envs: &[(&str, &str)]) -> (std::process::Child, Vec<String>) {
     let mut child = s
         .command(&["run", "--log-format", "json"])
+        .envs(envs.iter().copied())
         .stderr(Stdio::piped())
         .stdout(Stdio::null())
         .spawn()
@@ -337,17 +399,107 @@ fn run_serves_until_sigterm_then_exits_0() {
         assert!(json["span"]["correlation_id"].is_string(), "{line}");
         seen.push(message.clone());
         if message.contains("waiting for SIGINT or SIGTERM") {
-            break;
+            return (child, seen);
         }
     }
-    assert!(seen.iter().any(|m| m == "own database ready"), "{seen:?}");
+}
+
+fn terminate(mut child: std::process::Child) -> Option<i32> {
     let killed = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
         .unwrap();
     assert!(killed.success());
-    let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(0));
+    child.wait().unwrap().code()
+}
+
+#[test]
+fn run_serves_until_sigterm_then_exits_0() {
+    let s = Scratch::new();
+    let (child, seen) = run_until_ready(&s, &[]);
+    assert!(seen.iter().any(|m| m == "own database ready"), "{seen:?}");
+    assert_eq!(terminate(child), Some(0));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_hold_every_family_before_the_first_question() {
+    let s = Scratch::new();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let bind = listener.local_addr().unwrap().to_string();
+    drop(listener);
+    let (child, _) = tokio::task::block_in_place(|| {
+        run_until_ready(&s, &[("PSTRAL__ADMIN__BIND", bind.as_str())])
+    });
+    let response = reqwest::get(format!("http://{bind}/metrics"))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let text = response.text().await.unwrap();
+    assert_eq!(tokio::task::block_in_place(|| terminate(child)), Some(0));
+
+    let scrape = prometheus_parse::Scrape::parse(text.lines().map(|l| Ok(l.to_owned())))
+        .unwrap_or_else(|e| panic!("not Prometheus text ({e}):\n{text}"));
+    let families: std::collections::BTreeSet<&str> =
+        scrape.samples.iter().map(|s| s.metric.as_str()).collect();
+    // Each family the README lists, with its zero series; histograms are
+    // exported with their buckets.
+    for family in [
+        "pstral_build_info",
+        "pstral_answers_total",
+        "pstral_tokens_streamed_total",
+        "pstral_edits_total",
+        "pstral_platform_rate_limited_total",
+        "pstral_queue_depth",
+        "pstral_queue_wait_seconds",
+        "pstral_first_token_seconds",
+        "pstral_executions_total",
+        "pstral_rows_returned_total",
+        "pstral_audit_appends_total",
+        "process_resident_memory_bytes",
+        "process_cpu_seconds_total",
+        "process_open_fds",
+        "process_start_time_seconds",
+    ] {
+        assert!(families.contains(family), "{family} missing from:\n{text}");
+    }
+    for histogram in ["pstral_queue_wait_seconds", "pstral_first_token_seconds"] {
+        let sample = scrape
+            .samples
+            .iter()
+            .find(|s| s.metric == histogram)
+            .unwrap();
+        assert!(
+            matches!(&sample.value, prometheus_parse::Value::Histogram(buckets) if buckets.len() > 5),
+            "{histogram} is a histogram with its buckets:\n{text}"
+        );
+    }
+    for family in ["pstral_answers_total", "pstral_executions_total"] {
+        assert!(
+            scrape.docs.contains_key(family),
+            "{family} has no HELP:\n{text}"
+        );
+    }
+    let build = scrape
+        .samples
+        .iter()
+        .find(|s| s.metric == "pstral_build_info")
+        .unwrap();
+    assert_eq!(build.labels.get("version"), Some(env!("CARGO_PKG_VERSION")));
+    let executions_ok = scrape
+        .samples
+        .iter()
+        .find(|s| s.metric == "pstral_executions_total" && s.labels.get("outcome") == Some("ok"))
+        .expect("the ok series exists before any execution");
+    assert!(matches!(
+        executions_ok.value,
+        prometheus_parse::Value::Counter(v) if v == 0.0
+    ));
+    let resident = scrape
+        .samples
+        .iter()
+        .find(|s| s.metric == "process_resident_memory_bytes")
+        .unwrap();
+    assert!(matches!(resident.value, prometheus_parse::Value::Gauge(v) if v > 0.0));
 }
 
 #[test]
@@ -419,6 +571,22 @@ async fn chat_says_where_it_looked_for_the_model_and_how_to_fix_it() {
         printed.contains("ollama pull qwen2.5-coder:7b"),
         "{printed}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_chat_session_in_the_same_directory_is_answered_too() {
+    use crate::support::fake_ollama::{FakeOllama, Script};
+    let s = Scratch::new();
+    let fake = FakeOllama::start(&["qwen2.5-coder:7b"]).await;
+    fake.then(Script::answer("first session answer"));
+    fake.then(Script::answer("second session answer"));
+    let (out, first) = chat_session(&s, &fake.url(), "Bonjour\n").await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(first.contains("first session answer"), "{first}");
+    let (out, second) = chat_session(&s, &fake.url(), "Bonjour\n").await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(second.contains("second session answer"), "{second}");
+    assert_eq!(fake.questions(), ["Bonjour", "Bonjour"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

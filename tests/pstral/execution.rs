@@ -111,7 +111,13 @@ async fn postgres_refuses_a_write_hidden_in_a_function() {
          AS 'INSERT INTO victims VALUES (1) RETURNING 1';",
     )
     .await;
-    let err = run(&exec, "SELECT harmless_looking()", limits(10, 5000))
+    // The validator refuses a function it does not know; allowed by
+    // configuration, the read-only transaction still stops the write.
+    let mut policy = Policy::new(exec.dialect());
+    policy.allowed_functions = vec!["harmless_looking".to_owned()];
+    let query = validate("SELECT harmless_looking()", &policy).unwrap();
+    let err = exec
+        .run(&query, limits(10, 5000), &mut Preview::new(1000))
         .await
         .unwrap_err();
     assert!(

@@ -61,6 +61,16 @@ pub fn parse_line(line: &str) -> Input {
     }
 }
 
+/// A name for one session that no other session shares: the process id
+/// alone comes back after a reboot or when ids wrap, so the start time (in
+/// nanoseconds) goes with it.
+fn session_id() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!("{:x}-{nanos:x}", std::process::id())
+}
+
 /// A terminal as a chat platform.
 pub struct Terminal {
     platform: Platform,
@@ -69,6 +79,10 @@ pub struct Terminal {
     author: PlatformIdentity,
     /// Where exports are saved.
     files: PathBuf,
+    /// Names this session among every session ever run on the same data
+    /// directory: message ids carry it, because the core recognises a
+    /// message it has already answered by its id.
+    session: String,
     screen: Mutex<Screen>,
 }
 
@@ -89,14 +103,16 @@ impl Terminal {
     pub fn new(user: &str, out: Box<dyn Write + Send>, files: PathBuf) -> Self {
         let platform: Platform = "terminal".parse().expect("a valid platform name");
         let author = PlatformIdentity::new(platform.clone(), user).expect("a valid user name");
+        let session = session_id();
         Self {
             place: Place {
                 platform: platform.clone(),
                 channel: "tty".to_owned(),
                 // One session is one conversation.
-                thread: Some(format!("session-{}", std::process::id())),
+                thread: Some(format!("session-{session}")),
                 private: true,
             },
+            session,
             platform,
             limits: Limits {
                 // A terminal has no limit worth splitting for, and redraws
@@ -158,7 +174,7 @@ impl Terminal {
                         author_name: None,
                         message: MessageRef {
                             place: self.place.clone(),
-                            id: format!("q{asked}"),
+                            id: format!("{}-q{asked}", self.session),
                         },
                         in_reply_to: None,
                         text,
@@ -228,7 +244,7 @@ impl ChatPlatform for Terminal {
         let id = {
             let mut screen = self.screen.lock().expect("never poisoned");
             screen.next_id += 1;
-            format!("b{}", screen.next_id)
+            format!("{}-b{}", self.session, screen.next_id)
         };
         self.show(&id, text);
         Ok(MessageRef {
@@ -380,5 +396,20 @@ mod tests {
             matches!(second, InboundEvent::Command { command: Command::Mode(ref m), .. } if m == "chat")
         );
         assert!(rx.recv().await.is_none(), "nothing after /quit");
+    }
+
+    #[tokio::test]
+    async fn two_sessions_never_give_a_question_the_same_id() {
+        let mut ids = Vec::new();
+        for _ in 0..2 {
+            let t = Terminal::new("ana", Box::new(Captured::default()), std::env::temp_dir());
+            let (tx, mut rx) = mpsc::channel(10);
+            t.read_events("the same question\n".as_bytes(), tx).await;
+            let Some(InboundEvent::Message { message, .. }) = rx.recv().await else {
+                panic!("a question");
+            };
+            ids.push(message.id);
+        }
+        assert_ne!(ids[0], ids[1]);
     }
 }

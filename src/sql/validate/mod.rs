@@ -1,0 +1,673 @@
+//! Judging a statement on its parsed form, never on its words, and running
+//! only what is understood and known to be harmless.
+//!
+//! 1. **Bounds first.** The text is cut into tokens (sqlparser's tokenizer,
+//!    in the target's dialect) with its size, token count and nesting depth
+//!    bounded before anything recursive sees it, and every token must be of a
+//!    kind whose reading the checker and the database agree on (no
+//!    dollar-quoted, escaped or Unicode-escaped strings, no parameters).
+//! 2. **One query.** Parsed with a recursion limit; exactly one statement, a
+//!    query.
+//! 3. **Every construct understood or refused** ([`walk`]): the tree is
+//!    walked with exhaustive matches over what can stand in `FROM`, in a
+//!    clause and in an expression. A kind the walker does not explicitly
+//!    understand is refused as "cannot be verified", so a new parser quirk
+//!    fails closed. Functions are judged against an allow-list per dialect
+//!    ([`functions`]). Relations resolve, after CTE scoping, to the tables
+//!    and views of the allowed schemas in the target's live catalogue when it
+//!    is known ([`validate_in`]); without it, to names outside the data
+//!    dictionary in allowed schemas.
+//!
+//! The check runs on a thread of its own with a large stack, so that a deep
+//! but bounded statement can never overflow a runtime thread.
+//!
+//! A keyword list is not a validator: it refuses `updated_at` and accepts
+//! what it does not know.
+
+pub mod functions;
+mod walk;
+
+use sqlparser::ast::Statement;
+use sqlparser::parser::Parser;
+use sqlparser::tokenizer::{Token, Tokenizer, Whitespace};
+
+use super::Dialect;
+use super::schema::Catalog;
+
+/// The longest statement checked, in bytes: a generated analyst query is a
+/// few kilobytes; a megabyte is an attack or a mistake.
+pub const MAX_STATEMENT_BYTES: usize = 100_000;
+/// The most tokens (words, literals, operators; not spaces or comments).
+pub const MAX_TOKENS: usize = 10_000;
+/// The deepest nesting of parentheses.
+pub const MAX_PAREN_DEPTH: usize = 64;
+/// The deepest nesting of the parsed tree the walker follows (a chain of
+/// 1,000 `+` is 1,000 deep).
+pub const MAX_TREE_DEPTH: usize = 500;
+/// The parser's own recursion limit (subqueries and parenthesised
+/// expressions nest through it).
+const PARSER_RECURSION_LIMIT: usize = 64;
+/// The stack of the thread the check runs on: enough for every statement
+/// within the bounds above, measured by `a_statement_at_every_bound_is_judged`
+/// in a debug build with room to spare.
+const CHECK_STACK_BYTES: usize = 64 * 1024 * 1024;
+
+/// Objects refused when no catalogue is known (`pstral sql check` without a
+/// target): the data dictionary and catalogs, which tell about users,
+/// sessions and the whole database rather than the business data. With a
+/// catalogue, a relation must be one of its tables instead, which is
+/// stricter.
+pub const DEFAULT_DENIED_OBJECTS: &[&str] = &[
+    // Oracle's dictionary, including the public synonyms reached without a
+    // schema.
+    "DICT",
+    "DICTIONARY",
+    "DICT_COLUMNS",
+    "TAB",
+    "TABS",
+    "CAT",
+    "COLS",
+    "OBJ",
+    "SYN",
+    "SEQ",
+    "IND",
+    "CLU",
+    "SESSION_*",
+    "ROLE_*_PRIVS",
+    "NLS_*_PARAMETERS",
+    "GLOBAL_NAME",
+    "PRODUCT_COMPONENT_VERSION",
+    "DATABASE_PROPERTIES",
+    "TABLE_PRIVILEGES",
+    "COLUMN_PRIVILEGES",
+    "RESOURCE_VIEW",
+    "PATH_VIEW",
+    "COL",
+    "CATALOG",
+    "SYSCATALOG",
+    "PUBLICSYN",
+    "TABQUOTAS",
+    "SYSFILES",
+    "TABLE_PRIVILEGE_MAP",
+    "SYSTEM_PRIVILEGE_MAP",
+    "STMT_AUDIT_OPTION_MAP",
+    "AUDIT_ACTIONS",
+    "UNIFIED_AUDIT_TRAIL",
+    "INDEX_STATS",
+    "INDEX_HISTOGRAM",
+    "HS_*",
+    "TRUSTED_SERVERS",
+    "RESOURCE_MAP",
+    "PRODUCT_PRIVS",
+    "DATABASE_COMPATIBLE_LEVEL",
+    "NLS_*",
+    "PLAN_TABLE",
+    "ALL_*",
+    "DBA_*",
+    "USER_*",
+    "CDB_*",
+    "V$*",
+    "GV$*",
+    "X$*",
+    "SYS.*",
+    "SYSTEM.*",
+    "PG_*",
+    "INFORMATION_SCHEMA.*",
+    "SQLITE_*",
+    // SQLite's eponymous virtual tables: page statistics (every table and
+    // index name), files and archives.
+    "DBSTAT",
+    "FSDIR",
+    "ZIPFILE",
+    "SQLAR",
+    // SQLite's pragmas as tables (pragma_database_list shows file paths).
+    "PRAGMA_*",
+];
+
+/// What is allowed on a target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Policy {
+    pub dialect: Dialect,
+    /// Schemas whose objects may be read when a name is qualified; an
+    /// unqualified name resolves in the executing account's own schema (or
+    /// PostgreSQL's search path, which the executor sets to these).
+    pub allowed_schemas: Vec<String>,
+    /// Functions allowed beyond the built-in list (`sql.allowed_functions`):
+    /// names, or `schema.name` for a function of the company's own.
+    pub allowed_functions: Vec<String>,
+    /// Functions refused even when allowed (globs, `sql.denied_functions`).
+    pub denied_functions: Vec<String>,
+    /// Objects refused when no catalogue is known (globs).
+    pub denied_objects: Vec<String>,
+}
+
+impl Policy {
+    /// The built-in lists for `dialect`, with no schema allowed by name.
+    /// Configured names are added to these, never replace them.
+    pub fn new(dialect: Dialect) -> Self {
+        Self {
+            dialect,
+            allowed_schemas: Vec::new(),
+            allowed_functions: Vec::new(),
+            denied_functions: Vec::new(),
+            denied_objects: DEFAULT_DENIED_OBJECTS
+                .iter()
+                .map(|s| (*s).to_owned())
+                .collect(),
+        }
+    }
+
+    pub fn allowing(mut self, schemas: &[&str]) -> Self {
+        self.allowed_schemas = schemas.iter().map(|s| (*s).to_owned()).collect();
+        self
+    }
+}
+
+/// A statement that passed: exactly the text to execute.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Validated {
+    /// The statement as it was checked (trailing `;` removed): what runs.
+    pub text: String,
+    pub dialect: Dialect,
+    /// The objects it reads, as written.
+    pub objects: Vec<String>,
+}
+
+/// Why a statement was refused. [`crate::i18n`] says it to users.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("there is no statement")]
+    Empty,
+    #[error("it cannot be verified: {0}")]
+    CannotVerify(String),
+    #[error("it is too large to check: {0}")]
+    TooLarge(String),
+    #[error("it holds {0} statements; only one may run")]
+    Several(usize),
+    #[error("it is not a query but {0}")]
+    NotAQuery(String),
+    #[error("SELECT … INTO writes into variables or tables")]
+    SelectInto,
+    #[error("FOR UPDATE / FOR SHARE locks rows")]
+    Locks,
+    #[error("it reaches another database through a link: {0}")]
+    DatabaseLink(String),
+    #[error(
+        "it calls {name}, which is not among the functions known to be harmless in {dialect} (an administrator can add it to sql.allowed_functions)"
+    )]
+    UnknownFunction { name: String, dialect: Dialect },
+    #[error("it calls {0}, which is not allowed")]
+    DeniedFunction(String),
+    #[error("it advances the sequence {0}")]
+    Sequence(String),
+    #[error("it reads {0}, which is not allowed")]
+    DeniedObject(String),
+    #[error("it reads {0}, which is not a table or view of the allowed schemas")]
+    NotInCatalog(String),
+    #[error("it reads {object}, in the schema {schema}, which is not allowed")]
+    SchemaNotAllowed { object: String, schema: String },
+    #[error(
+        "it contains a control character (a stray carriage return, NUL, a Unicode line separator…), which the database and the checker could read differently"
+    )]
+    Control,
+    #[error(
+        "it holds a parameter or a dollar sign the checker cannot read as the database would ({0})"
+    )]
+    Placeholder(String),
+    #[error("it holds Unicode-escaped text (U&…), whose meaning the checker cannot see")]
+    UnicodeEscape,
+    #[error("it calls {function}, in the schema {schema}, which is not allowed")]
+    FunctionSchemaNotAllowed { function: String, schema: String },
+}
+
+/// Judges `sql` under `policy`, with no catalogue: relations are judged by
+/// name (see [`DEFAULT_DENIED_OBJECTS`]).
+///
+/// # Errors
+/// The [`Refusal`] with the first reason found.
+pub fn validate(sql: &str, policy: &Policy) -> Result<Validated, Refusal> {
+    validate_in(sql, policy, None)
+}
+
+/// Judges `sql` under `policy`; with `catalog`, every relation must be one
+/// of its tables or views.
+///
+/// # Errors
+/// The [`Refusal`] with the first reason found.
+pub fn validate_in(
+    sql: &str,
+    policy: &Policy,
+    catalog: Option<&Catalog>,
+) -> Result<Validated, Refusal> {
+    // Cheap refusals before a thread is started.
+    if sql.len() > MAX_STATEMENT_BYTES {
+        return Err(Refusal::TooLarge(format!(
+            "{} bytes, more than {MAX_STATEMENT_BYTES}",
+            sql.len()
+        )));
+    }
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("sql-check".to_owned())
+            .stack_size(CHECK_STACK_BYTES)
+            .spawn_scoped(scope, || judge(sql, policy, catalog))
+            .map_err(|e| Refusal::CannotVerify(format!("the checker could not start: {e}")))?
+            .join()
+            .unwrap_or_else(|_| {
+                Err(Refusal::CannotVerify(
+                    "the checker failed on this statement".to_owned(),
+                ))
+            })
+    })
+}
+
+/// The check itself, on the caller's thread (which must have the stack).
+fn judge(sql: &str, policy: &Policy, catalog: Option<&Catalog>) -> Result<Validated, Refusal> {
+    // A bare CR ends a `--` comment for Oracle but not for the parser, and
+    // other control characters and Unicode line breaks leave room for the
+    // same kind of disagreement: none is needed in a query.
+    let unix = sql.replace("\r\n", "\n");
+    if unix.chars().any(|c| {
+        (c.is_control() && c != '\n' && c != '\t')
+            || matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}')
+    }) {
+        return Err(Refusal::Control);
+    }
+    let text = sql
+        .trim()
+        .trim_end_matches(|c: char| c == ';' || c.is_whitespace())
+        .to_owned();
+    if text.is_empty() {
+        return Err(Refusal::Empty);
+    }
+    let parser_dialect = policy.dialect.parser();
+    let tokens = Tokenizer::new(&*parser_dialect, &text)
+        .tokenize()
+        .map_err(|e| Refusal::CannotVerify(e.to_string()))?;
+    let tokens = screen_tokens(tokens, policy.dialect)?;
+    if tokens.iter().all(|t| matches!(t, Token::Whitespace(_))) {
+        return Err(Refusal::Empty);
+    }
+    let statements = Parser::new(&*parser_dialect)
+        .with_recursion_limit(PARSER_RECURSION_LIMIT)
+        .with_tokens(tokens)
+        .parse_statements()
+        .map_err(|e| Refusal::CannotVerify(e.to_string()))?;
+    let statement = match statements.as_slice() {
+        [] => return Err(Refusal::Empty),
+        [one] => one,
+        many => return Err(Refusal::Several(many.len())),
+    };
+    let Statement::Query(query) = statement else {
+        return Err(Refusal::NotAQuery(statement_kind(statement)));
+    };
+    let objects = walk::Walker::new(policy, catalog).query(query)?;
+    Ok(Validated {
+        text,
+        dialect: policy.dialect,
+        objects,
+    })
+}
+
+/// Bounds the statement's tokens and keeps only kinds whose reading the
+/// checker and the database agree on; then rewrites the Oracle forms
+/// sqlparser cannot parse into forms it can, for the parser only (the text
+/// that runs is the original): `KEEP (DENSE_RANK FIRST|LAST ORDER BY …)`
+/// becomes `WITHIN GROUP (ORDER BY …)`, `ORDER SIBLINGS BY` becomes
+/// `ORDER BY`, and the `NAME` keyword and the
+/// `AS alias` of XML generation functions are dropped. Every expression
+/// stays in place, so the walk still sees and judges all of them.
+fn screen_tokens(tokens: Vec<Token>, dialect: Dialect) -> Result<Vec<Token>, Refusal> {
+    let mut count = 0usize;
+    let mut depth = 0usize;
+    for token in &tokens {
+        match token {
+            // Spaces and comments: `--`, `/* */` and Oracle's hints.
+            Token::Whitespace(_) => continue,
+            Token::LParen => {
+                depth += 1;
+                if depth > MAX_PAREN_DEPTH {
+                    return Err(Refusal::TooLarge(format!(
+                        "parentheses nested more than {MAX_PAREN_DEPTH} deep"
+                    )));
+                }
+            }
+            Token::RParen => depth = depth.saturating_sub(1),
+            Token::Placeholder(p) => return Err(Refusal::Placeholder(p.clone())),
+            Token::DollarQuotedString(_) => {
+                return Err(Refusal::Placeholder("a dollar-quoted string".to_owned()));
+            }
+            Token::UnicodeStringLiteral(_) => return Err(Refusal::UnicodeEscape),
+            // With standard_conforming_strings off, PostgreSQL reads `\'`
+            // as a quote inside the string, and the string ends elsewhere
+            // than the checker reads it. The executor turns the setting on;
+            // the checker does not rely on it.
+            Token::SingleQuotedString(text)
+                if dialect == Dialect::Postgres && text.contains("\\'") =>
+            {
+                return Err(Refusal::CannotVerify(
+                    "a backslash before a quote in a string".to_owned(),
+                ));
+            }
+            Token::EscapedStringLiteral(_) => {
+                return Err(Refusal::CannotVerify(
+                    "an E'…' string with backslash escapes".to_owned(),
+                ));
+            }
+            // sqlparser reads `"A""B"` as one name, Oracle as a name and an
+            // alias: a name holding a quote is read differently.
+            Token::Word(w) if w.quote_style.is_some() && w.value.contains(['"', '`', ']']) => {
+                return Err(Refusal::CannotVerify(format!(
+                    "the quoted name {w} holds a quote"
+                )));
+            }
+            Token::Word(_)
+            | Token::Number(..)
+            | Token::SingleQuotedString(_)
+            | Token::NationalStringLiteral(_)
+            | Token::HexStringLiteral(_)
+            | Token::Comma
+            | Token::Eq
+            | Token::DoubleEq
+            | Token::Neq
+            | Token::Lt
+            | Token::Gt
+            | Token::LtEq
+            | Token::GtEq
+            | Token::Plus
+            | Token::Minus
+            | Token::Mul
+            | Token::Div
+            | Token::Mod
+            | Token::StringConcat
+            | Token::Period
+            | Token::Colon
+            | Token::DoubleColon
+            | Token::SemiColon
+            | Token::LBracket
+            | Token::RBracket
+            | Token::Ampersand
+            | Token::Pipe
+            | Token::Caret
+            | Token::Tilde
+            | Token::ExclamationMarkTilde
+            | Token::TildeAsterisk
+            | Token::ExclamationMarkTildeAsterisk
+            | Token::Arrow
+            | Token::LongArrow
+            | Token::HashArrow
+            | Token::HashLongArrow
+            | Token::AtArrow
+            | Token::ArrowAt
+            | Token::Question
+            | Token::QuestionAnd
+            | Token::QuestionPipe
+            | Token::ShiftLeft
+            | Token::ShiftRight => {}
+            Token::QuoteDelimitedStringLiteral(_)
+            | Token::NationalQuoteDelimitedStringLiteral(_)
+                if dialect == Dialect::Oracle => {}
+            other => {
+                return Err(Refusal::CannotVerify(format!(
+                    "the token {other} is not one the checker reads"
+                )));
+            }
+        }
+        count += 1;
+        if count > MAX_TOKENS {
+            return Err(Refusal::TooLarge(format!("more than {MAX_TOKENS} tokens")));
+        }
+    }
+    refuse_unicode_escapes(&tokens)?;
+    Ok(rewrite_for_parser(tokens))
+}
+
+/// PostgreSQL reads `U&'…'` and `U&"…"` (no space between) as text or a
+/// name with escapes; the tokenizer of another dialect reads a word `U`, an
+/// `&` and a string: `U&"\0070g_sleep"` is pg_sleep.
+fn refuse_unicode_escapes(tokens: &[Token]) -> Result<(), Refusal> {
+    for window in tokens.windows(3) {
+        if let [Token::Word(u), Token::Ampersand, next] = window
+            && u.quote_style.is_none()
+            && u.value.eq_ignore_ascii_case("U")
+            && matches!(
+                next,
+                Token::SingleQuotedString(_)
+                    | Token::Word(sqlparser::tokenizer::Word {
+                        quote_style: Some(_),
+                        ..
+                    })
+            )
+        {
+            return Err(Refusal::UnicodeEscape);
+        }
+    }
+    Ok(())
+}
+
+fn is_word(token: &Token, word: &str) -> bool {
+    matches!(token, Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case(word))
+}
+
+/// See [`screen_tokens`].
+fn rewrite_for_parser(tokens: Vec<Token>) -> Vec<Token> {
+    // Indices of the tokens that are not spaces or comments.
+    let solid: Vec<usize> = tokens
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| !matches!(t, Token::Whitespace(_)))
+        .map(|(i, _)| i)
+        .collect();
+    let at = |k: usize| solid.get(k).map(|&i| &tokens[i]);
+    let mut drop = vec![false; tokens.len()];
+    let mut replace: Vec<(usize, Vec<Token>)> = Vec::new();
+    // The XML functions whose parentheses are open, by depth.
+    let mut xml_depths: Vec<usize> = Vec::new();
+    let mut depth = 0usize;
+    for k in 0..solid.len() {
+        let token = &tokens[solid[k]];
+        match token {
+            Token::LParen => {
+                depth += 1;
+                if k > 0
+                    && at(k - 1).is_some_and(|t| {
+                        ["XMLELEMENT", "XMLFOREST", "XMLATTRIBUTES"]
+                            .iter()
+                            .any(|w| is_word(t, w))
+                    })
+                {
+                    xml_depths.push(depth);
+                    // XMLELEMENT(NAME x, …): the keyword goes.
+                    if at(k + 1).is_some_and(|t| is_word(t, "NAME"))
+                        && at(k + 2).is_some_and(|t| matches!(t, Token::Word(_)))
+                        && at(k + 3).is_some_and(|t| matches!(t, Token::Comma | Token::RParen))
+                    {
+                        drop[solid[k + 1]] = true;
+                    }
+                }
+            }
+            Token::RParen => {
+                if xml_depths.last() == Some(&depth) {
+                    xml_depths.pop();
+                }
+                depth = depth.saturating_sub(1);
+            }
+            // `expr AS alias` directly inside XMLFOREST/XMLATTRIBUTES: the
+            // alias names an element or attribute, nothing to check.
+            Token::Word(w)
+                if w.quote_style.is_none()
+                    && w.value.eq_ignore_ascii_case("AS")
+                    && xml_depths.last() == Some(&depth)
+                    && at(k + 1).is_some_and(|t| matches!(t, Token::Word(_)))
+                    && at(k + 2).is_some_and(|t| matches!(t, Token::Comma | Token::RParen)) =>
+            {
+                drop[solid[k]] = true;
+                drop[solid[k + 1]] = true;
+            }
+            // ORDER SIBLINGS BY (Oracle's hierarchical order) → ORDER BY:
+            // the same expressions.
+            Token::Word(w)
+                if w.quote_style.is_none()
+                    && w.value.eq_ignore_ascii_case("SIBLINGS")
+                    && k > 0
+                    && at(k - 1).is_some_and(|t| is_word(t, "ORDER"))
+                    && at(k + 1).is_some_and(|t| is_word(t, "BY")) =>
+            {
+                drop[solid[k]] = true;
+            }
+            // KEEP ( DENSE_RANK FIRST|LAST ORDER BY … ) → WITHIN GROUP ( ORDER BY … )
+            Token::Word(w)
+                if w.quote_style.is_none()
+                    && w.value.eq_ignore_ascii_case("KEEP")
+                    && at(k + 1) == Some(&Token::LParen)
+                    && at(k + 2).is_some_and(|t| is_word(t, "DENSE_RANK"))
+                    && at(k + 3).is_some_and(|t| is_word(t, "FIRST") || is_word(t, "LAST"))
+                    && at(k + 4).is_some_and(|t| is_word(t, "ORDER")) =>
+            {
+                replace.push((
+                    solid[k],
+                    vec![
+                        Token::make_keyword("WITHIN"),
+                        Token::Whitespace(Whitespace::Space),
+                        Token::make_keyword("GROUP"),
+                    ],
+                ));
+                drop[solid[k + 2]] = true;
+                drop[solid[k + 3]] = true;
+            }
+            _ => {}
+        }
+    }
+    if !drop.iter().any(|d| *d) && replace.is_empty() {
+        return tokens;
+    }
+    let mut out = Vec::with_capacity(tokens.len());
+    for (i, token) in tokens.into_iter().enumerate() {
+        if let Some((_, with)) = replace.iter().find(|(at, _)| *at == i) {
+            out.extend(with.iter().cloned());
+        } else if !drop[i] {
+            out.push(token);
+        }
+    }
+    out
+}
+
+/// The first words of a statement, to say what it is.
+fn statement_kind(statement: &Statement) -> String {
+    let text = statement.to_string();
+    let words: Vec<&str> = text.split_whitespace().take(2).collect();
+    words.join(" ").to_uppercase()
+}
+
+/// `*` matches any run of characters; everything else matches itself.
+fn glob(pattern: &str, text: &str) -> bool {
+    let mut pieces = pattern.split('*');
+    let first = pieces.next().unwrap_or_default();
+    let Some(mut rest) = text.strip_prefix(first) else {
+        return false;
+    };
+    let pieces: Vec<&str> = pieces.collect();
+    let Some((last, middle)) = pieces.split_last() else {
+        return rest.is_empty();
+    };
+    for piece in middle {
+        match rest.find(piece) {
+            Some(at) => rest = &rest[at + piece.len()..],
+            None => return false,
+        }
+    }
+    rest.ends_with(last)
+}
+
+/// Whether an object name matches a pattern. An unqualified name is matched
+/// as it is: the dictionary is reached through unqualified public synonyms
+/// (`ALL_USERS`, `DICT`). A qualified one is matched as a whole (`SYS.*`,
+/// `INFORMATION_SCHEMA.*`): in an allowed schema, `crm.user_accounts` is the
+/// business's table, not the `USER_*` dictionary.
+fn denied_object(patterns: &[String], parts: &[String]) -> bool {
+    let full = parts.join(".");
+    patterns.iter().any(|p| glob(&p.to_uppercase(), &full))
+}
+
+/// Whether a called name (its parts, upper case) matches a pattern: against
+/// the whole dotted name, or against any single part (`DBMS_LOCK.SLEEP`).
+fn denied(patterns: &[String], parts: &[String]) -> bool {
+    let full = parts.join(".");
+    patterns.iter().any(|p| {
+        let p = p.to_uppercase();
+        glob(&p, &full) || (!p.contains('.') && parts.iter().any(|part| glob(&p, part)))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs_match_like_shell_patterns() {
+        assert!(glob("DBMS_*", "DBMS_LOCK"));
+        assert!(!glob("DBMS_*", "XDBMS_LOCK"));
+        assert!(glob("*URITYPE", "HTTPURITYPE"));
+        assert!(glob("SYS.*", "SYS.DBMS_X.Y"));
+        assert!(glob("NEXTVAL", "NEXTVAL"));
+        assert!(!glob("NEXTVAL", "NEXTVALS"));
+        assert!(glob("A*B*C", "AxxBxxC"));
+    }
+
+    #[test]
+    fn names_match_by_whole_name_or_part() {
+        let p: Vec<String> = vec!["DBMS_*".into(), "SYS.*".into()];
+        assert!(denied(
+            &p,
+            &["SYS".into(), "DBMS_LOCK".into(), "SLEEP".into()]
+        ));
+        assert!(denied(&p, &["DBMS_LOB".into(), "SUBSTR".into()]));
+        assert!(!denied(&p, &["CRM".into(), "SYSTEMS".into()]));
+        assert!(!denied(&p, &["UPPER".into()]));
+    }
+
+    #[test]
+    fn the_parser_reads_keep_and_xmlelement_the_database_runs_the_original() {
+        let oracle = Policy::new(Dialect::Oracle);
+        let keep = "SELECT MAX(nom) KEEP (DENSE_RANK FIRST ORDER BY ca) FROM clients";
+        assert_eq!(validate(keep, &oracle).unwrap().text, keep);
+        let xml =
+            "SELECT XMLELEMENT(NAME \"client\", XMLATTRIBUTES(id AS \"id\"), nom) FROM clients";
+        assert_eq!(validate(xml, &oracle).unwrap().text, xml);
+        // What hides in a rewritten place is still judged.
+        assert!(
+            validate(
+                "SELECT MAX(nom) KEEP (DENSE_RANK FIRST ORDER BY dbms_lock.sleep(5)) FROM clients",
+                &oracle
+            )
+            .is_err()
+        );
+        assert!(
+            validate(
+                "SELECT XMLELEMENT(NAME x, XMLFOREST(utl_http.request('http://e') AS y)) FROM clients",
+                &oracle
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn a_statement_at_every_bound_is_judged() {
+        let pg = Policy::new(Dialect::Postgres);
+        // The longest flat chain within the token bound: refused by depth,
+        // without a crash.
+        let chain = format!("SELECT 1{}", "+1".repeat(MAX_TOKENS / 2 - 2));
+        assert!(matches!(
+            validate(&chain, &pg),
+            Err(Refusal::TooLarge(_) | Refusal::CannotVerify(_))
+        ));
+        let nested = format!(
+            "SELECT {}1{}",
+            "(".repeat(MAX_PAREN_DEPTH),
+            ")".repeat(MAX_PAREN_DEPTH)
+        );
+        assert!(validate(&nested, &pg).is_err());
+        let deep_ok = format!("SELECT 1{}", "+1".repeat(MAX_TREE_DEPTH - 10));
+        assert!(validate(&deep_ok, &pg).is_ok());
+    }
+}
