@@ -137,10 +137,7 @@ fn child(url: &str, file: &str) {
         let outcome = exec
             .run(
                 &query,
-                Limits {
-                    row_cap: ROWS,
-                    timeout: Duration::from_secs(600),
-                },
+                Limits::new(ROWS, Duration::from_secs(600)),
                 &mut csv,
             )
             .await

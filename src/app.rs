@@ -114,7 +114,17 @@ async fn sql_runtime(
     let executor = crate::sql::open_target(target, &settings.sql.policy.allowed_schemas)
         .await
         .map_err(|e| e.to_string())?;
+    let warnings = account_warnings(
+        executor.as_ref(),
+        &settings.sql.policy.allowed_schemas,
+        settings.sql.allow_privileged_account,
+    )
+    .await?;
+    for warning in &warnings {
+        notice(&format!("⚠️  Target {}: {warning}.", target.name));
+    }
     let runtime = SqlRuntime {
+        warnings,
         policy: settings.sql.policy.clone(),
         executor,
         limits: settings.sql.limits,
@@ -131,6 +141,44 @@ async fn sql_runtime(
         ));
     }
     Ok(runtime)
+}
+
+/// What the target's account can do, checked rather than trusted: an
+/// account that can write or administer is refused (the reason is the
+/// error) unless `allow_privileged` says otherwise, when it becomes a
+/// warning. What the DBA should bound (PostgreSQL's temp_file_limit) is a
+/// warning too.
+///
+/// # Errors
+/// The refusal, or why the account's rights could not be read.
+pub async fn account_warnings(
+    executor: &dyn crate::sql::exec::Executor,
+    schemas: &[String],
+    allow_privileged: bool,
+) -> Result<Vec<String>, String> {
+    let reasons = executor
+        .privileges(schemas)
+        .await
+        .map_err(|e| format!("cannot read what the target's account may do: {e}"))?;
+    let mut warnings = Vec::new();
+    if !reasons.is_empty() {
+        if !allow_privileged {
+            return Err(format!(
+                "the target's account can write or administer ({}); Execute needs an account with SELECT grants only \
+                 (or sql.allow_privileged_account = true, knowingly)",
+                reasons.join("; ")
+            ));
+        }
+        warnings.push(format!(
+            "runs with a privileged account, as sql.allow_privileged_account allows: {}",
+            reasons.join("; ")
+        ));
+    }
+    match executor.advice().await {
+        Ok(advice) => warnings.extend(advice),
+        Err(e) => warnings.push(format!("cannot read the account's limits: {e}")),
+    }
+    Ok(warnings)
 }
 
 /// Removes the audit events older than `retention`, at start and then once
@@ -227,6 +275,7 @@ impl Application {
                     llm: Some(bot.llm().clone()),
                     target: executor.as_ref().ok().cloned(),
                     target_unavailable: executor.err(),
+                    target_warnings: sql.as_ref().map(|s| s.warnings.clone()).unwrap_or_default(),
                     metrics: Some(crate::telemetry::metrics_handle()),
                     platforms: platforms.clone(),
                 };

@@ -48,6 +48,8 @@ pub struct SqlRuntime {
     pub schema_budget: usize,
     /// Where results go to the clicker alone: (platform, channel or `*`).
     pub private_results: Vec<(String, String)>,
+    /// What an operator should know about the target's account.
+    pub warnings: Vec<String>,
 }
 
 impl SqlRuntime {

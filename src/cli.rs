@@ -118,7 +118,8 @@ pub enum SqlCommand {
     /// Judge one statement: exit 0 accepted, 1 refused (with the reason), 2 usage error.
     Check {
         /// The dialect to parse with (default: the configured target's).
-        #[arg(long, value_enum)]
+        /// oracle, postgres or sqlite.
+        #[arg(long)]
         dialect: Option<pstral::sql::Dialect>,
         /// A file holding the statement, or - (the default) for standard input.
         #[arg(default_value = "-")]
@@ -468,6 +469,14 @@ fn check(settings: &Settings) -> ExitCode {
             }
         }
     }
+    let account = match target_account(settings) {
+        Ok(line) => line,
+        Err(reason) => {
+            eprintln!("error: the configuration has 1 problem:");
+            eprintln!("  - sql.targets.{}: {reason}", settings.sql.target.name);
+            return ExitCode::FAILURE;
+        }
+    };
     println!("configuration OK");
     if let Some(version) = oracle_client {
         println!("  oracle:    client library {version}");
@@ -501,7 +510,47 @@ fn check(settings: &Settings) -> ExitCode {
         ),
         None => println!("  audit:     events kept for ever"),
     }
+    for line in account {
+        println!("{line}");
+    }
     ExitCode::SUCCESS
+}
+
+/// `pstral check`: what the Execute target's account can do, asked of the
+/// target itself, as lines of the summary. A target that cannot be reached
+/// is said, not a failure (the demo is created at the first `run`); an
+/// account that can write or administer is the error, unless allowed.
+fn target_account(settings: &Settings) -> Result<Vec<String>, String> {
+    let target = &settings.sql.target;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+    runtime.block_on(async {
+        let executor =
+            match pstral::sql::open_target(target, &settings.sql.policy.allowed_schemas).await {
+                Ok(executor) => executor,
+                Err(e) => {
+                    return Ok(vec![format!(
+                        "  account:   not checked, the target cannot be opened ({e})"
+                    )]);
+                }
+            };
+        let warnings = pstral::app::account_warnings(
+            executor.as_ref(),
+            &settings.sql.policy.allowed_schemas,
+            settings.sql.allow_privileged_account,
+        )
+        .await?;
+        Ok(if warnings.is_empty() {
+            vec!["  account:   reads only".to_owned()]
+        } else {
+            warnings
+                .into_iter()
+                .map(|w| format!("  warning:   {w}"))
+                .collect()
+        })
+    })
 }
 
 async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {

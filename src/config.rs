@@ -751,6 +751,8 @@ struct RawSql {
     target: String,
     row_cap: i64,
     timeout: String,
+    max_result_mib: i64,
+    max_temp_mib: i64,
     preview_rows: i64,
     csv_bom: bool,
     explain: bool,
@@ -1128,6 +1130,14 @@ impl Validator {
             limits: crate::sql::exec::Limits {
                 row_cap: self.whole("sql.row_cap", raw.row_cap, 1..=1_000_000) as u64,
                 timeout: self.duration("sql.timeout", &raw.timeout),
+                max_result_bytes: self.whole("sql.max_result_mib", raw.max_result_mib, 1..=16_384)
+                    as u64
+                    * 1024
+                    * 1024,
+                max_temp_bytes: self.whole("sql.max_temp_mib", raw.max_temp_mib, 1..=1_048_576)
+                    as u64
+                    * 1024
+                    * 1024,
             },
             preview_rows: self.whole("sql.preview_rows", raw.preview_rows, 0..=200) as usize,
             csv_bom: raw.csv_bom,

@@ -46,6 +46,9 @@ pub struct AdminState {
     pub target: Option<(String, crate::sql::Dialect, Arc<dyn Executor>)>,
     /// The target that could not be connected, and why.
     pub target_unavailable: Option<(String, String)>,
+    /// What an operator should know about the target's account (a
+    /// privileged account allowed by configuration, a missing DBA limit).
+    pub target_warnings: Vec<String>,
     pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
     /// The chat platforms being served, by name, as their connectors report.
     pub platforms: Platforms,
@@ -224,7 +227,7 @@ async fn readyz(State(state): State<AdminState>) -> Response {
             }
             Err(e) => Some(e.to_string()),
         };
-        checks.push(json!({"name": format!("target {name}"), "state": if error.is_none() { "up" } else { "down" }, "error": error}));
+        checks.push(json!({"name": format!("target {name}"), "state": if error.is_none() { "up" } else { "down" }, "error": error, "warnings": state.target_warnings}));
     }
     if let Some((name, error)) = &state.target_unavailable {
         checks.push(json!({"name": format!("target {name}"), "state": "down", "error": error}));

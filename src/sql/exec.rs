@@ -22,7 +22,30 @@ use super::validate::Validated;
 pub struct Limits {
     pub row_cap: u64,
     pub timeout: Duration,
+    /// The most bytes of values a result may hold, counted as rows arrive;
+    /// the rest is cut like rows past the cap.
+    pub max_result_bytes: u64,
+    /// The most temporary disk a query may use on the bot's machine (SQLite
+    /// sorts and intermediate tables); past it the query is stopped.
+    pub max_temp_bytes: u64,
 }
+
+impl Limits {
+    /// `row_cap` rows within `timeout`, with the default byte caps.
+    pub fn new(row_cap: u64, timeout: Duration) -> Self {
+        Self {
+            row_cap,
+            timeout,
+            max_result_bytes: 256 * 1024 * 1024,
+            max_temp_bytes: 512 * 1024 * 1024,
+        }
+    }
+}
+
+/// The longest single value the SQLite target may build or return (a
+/// string, a blob, a `group_concat`): SQLite refuses more with "string or
+/// blob too big" instead of allocating gigabytes in the bot.
+pub const SQLITE_MAX_VALUE_BYTES: i32 = 32 * 1024 * 1024;
 
 /// Bytes shown of a BLOB/RAW (as hex) or characters of a CLOB before the
 /// value is cut with a mark.
@@ -84,6 +107,9 @@ pub enum ExecError {
     Database(String),
     #[error("the query ran longer than {0:?} and was stopped")]
     Timeout(Duration),
+    /// The query needed more temporary disk than the bound.
+    #[error("the query needed more than {} MiB of temporary disk and was stopped", .0 / (1024 * 1024))]
+    TempSpace(u64),
     #[error("the result could not be written: {0}")]
     Sink(String),
 }
@@ -107,6 +133,23 @@ pub trait Executor: Send + Sync {
     /// [`ExecError`] when the catalogue cannot be read.
     async fn catalog(&self, schemas: &[String]) -> Result<super::schema::Catalog, ExecError>;
 
+    /// What the target's account can do beyond reading the allowed schemas:
+    /// each item a reason it could write or administer (empty: it can only
+    /// read). Execute refuses a privileged account unless configured to.
+    ///
+    /// # Errors
+    /// [`ExecError`] when the account's rights cannot be read.
+    async fn privileges(&self, schemas: &[String]) -> Result<Vec<String>, ExecError>;
+
+    /// What the database administrator should bound and has not, as advice
+    /// for the logs and `pstral check` (PostgreSQL's `temp_file_limit`).
+    ///
+    /// # Errors
+    /// [`ExecError`] when the settings cannot be read.
+    async fn advice(&self) -> Result<Vec<String>, ExecError> {
+        Ok(Vec::new())
+    }
+
     /// Runs the query read-only, streaming rows into `sink`.
     ///
     /// # Errors
@@ -117,6 +160,14 @@ pub trait Executor: Send + Sync {
         limits: Limits,
         sink: &mut dyn RowSink,
     ) -> Result<Outcome, ExecError>;
+}
+
+/// The bytes a row's values take, for the result's byte cap.
+fn cells_bytes(cells: &[Cell]) -> u64 {
+    cells
+        .iter()
+        .map(|c| c.as_ref().map_or(0, |t| t.len() as u64))
+        .sum()
 }
 
 /// Cuts a value shown in full nowhere useful, with a visible mark.
@@ -179,11 +230,67 @@ impl SqliteExecutor {
             .read_only(true);
         let pool = sqlx::sqlite::SqlitePoolOptions::new()
             .max_connections(4)
+            .after_connect(|conn, _| {
+                Box::pin(async move {
+                    let handle = conn.lock_handle().await?.as_raw_handle();
+                    // SAFETY: the handle is the open connection this callback
+                    // is given; sqlite3_limit only records a bound on it.
+                    unsafe { limit_sqlite(handle.as_ptr()) };
+                    Ok(())
+                })
+            })
             .connect_with(options)
             .await
             .map_err(|e| ExecError::Unavailable(format!("{}: {e}", path.display())))?;
         Ok(Self { pool })
     }
+}
+
+/// Bounds what one statement may build on a SQLite target connection,
+/// whatever the validator let through: no value past
+/// [`SQLITE_MAX_VALUE_BYTES`], no statement longer than the validator's own
+/// bound, no attached database, few compound terms and arguments.
+///
+/// # Safety
+/// `db` must be an open connection.
+unsafe fn limit_sqlite(db: *mut libsqlite3_sys::sqlite3) {
+    use libsqlite3_sys as ffi;
+    let sql_length = i32::try_from(super::validate::MAX_STATEMENT_BYTES + 1024).unwrap_or(i32::MAX);
+    for (limit, value) in [
+        (ffi::SQLITE_LIMIT_LENGTH, SQLITE_MAX_VALUE_BYTES),
+        (ffi::SQLITE_LIMIT_SQL_LENGTH, sql_length),
+        (ffi::SQLITE_LIMIT_ATTACHED, 0),
+        (ffi::SQLITE_LIMIT_COMPOUND_SELECT, 64),
+        (ffi::SQLITE_LIMIT_FUNCTION_ARG, 100),
+        (ffi::SQLITE_LIMIT_EXPR_DEPTH, 1000),
+        (ffi::SQLITE_LIMIT_LIKE_PATTERN_LENGTH, 50_000),
+        (ffi::SQLITE_LIMIT_WORKER_THREADS, 0),
+    ] {
+        // SAFETY: as the function's contract says.
+        unsafe { ffi::sqlite3_limit(db, limit, value) };
+    }
+}
+
+/// Bytes of temporary files SQLite holds open in this process. SQLite
+/// creates them as `etilqs_*` and unlinks them at once, so they are found
+/// among the process's open descriptors, as deleted files.
+fn sqlite_temp_bytes() -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(fds) = std::fs::read_dir("/proc/self/fd") else {
+        return 0;
+    };
+    fds.filter_map(Result::ok)
+        .filter(|fd| {
+            std::fs::read_link(fd.path()).is_ok_and(|target| {
+                target
+                    .file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with("etilqs_"))
+            })
+        })
+        // Blocks actually written, not the apparent size of a sparse file.
+        .filter_map(|fd| std::fs::metadata(fd.path()).ok())
+        .map(|m| m.blocks() * 512)
+        .sum()
 }
 
 fn sqlite_cell(row: &sqlx::sqlite::SqliteRow, i: usize) -> Result<Cell, sqlx::Error> {
@@ -267,6 +374,11 @@ impl Executor for SqliteExecutor {
         Ok(Catalog { tables })
     }
 
+    async fn privileges(&self, _schemas: &[String]) -> Result<Vec<String>, ExecError> {
+        // Opened read-only: SQLite itself refuses every write.
+        Ok(Vec::new())
+    }
+
     async fn explain(&self, query: &Validated) -> Result<Plan, ExecError> {
         let sql = sqlx::AssertSqlSafe(format!("EXPLAIN QUERY PLAN {}", query.text));
         sqlx::query(sql)
@@ -290,15 +402,33 @@ impl Executor for SqliteExecutor {
         let started = Instant::now();
         let mut conn = self.pool.acquire().await.map_err(database)?;
         // SQLite has no statement timeout: a watchdog interrupts the
-        // connection at the deadline (SQLITE_INTERRUPT ends the statement).
+        // connection at the deadline (SQLITE_INTERRUPT ends the statement),
+        // or as soon as its temporary files pass the bound (checked ten
+        // times a second: a sort spills a few hundred MB/s at most).
         let handle = RawHandle(conn.lock_handle().await.map_err(database)?.as_raw_handle());
-        let watchdog = tokio::spawn(async move {
-            tokio::time::sleep(limits.timeout).await;
-            let handle = handle;
-            // SAFETY: sqlite3_interrupt may be called from any thread while
-            // the connection is open; the watchdog is stopped (and awaited)
-            // below before the connection goes back to the pool.
-            unsafe { libsqlite3_sys::sqlite3_interrupt(handle.0.as_ptr().cast()) };
+        let over_temp = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let watchdog = tokio::spawn({
+            let over_temp = std::sync::Arc::clone(&over_temp);
+            async move {
+                let deadline = tokio::time::Instant::now() + limits.timeout;
+                let mut ticks = tokio::time::interval(Duration::from_millis(100));
+                loop {
+                    tokio::select! {
+                        () = tokio::time::sleep_until(deadline) => break,
+                        _ = ticks.tick() => {
+                            if sqlite_temp_bytes() > limits.max_temp_bytes {
+                                over_temp.store(true, std::sync::atomic::Ordering::SeqCst);
+                                break;
+                            }
+                        }
+                    }
+                }
+                let handle = handle;
+                // SAFETY: sqlite3_interrupt may be called from any thread while
+                // the connection is open; the watchdog is stopped (and awaited)
+                // below before the connection goes back to the pool.
+                unsafe { libsqlite3_sys::sqlite3_interrupt(handle.0.as_ptr().cast()) };
+            }
         });
         let result = async {
             use sqlx::Statement as _;
@@ -317,6 +447,7 @@ impl Executor for SqliteExecutor {
                 .fetch(&mut *conn);
             let mut count = 0u64;
             let mut truncated = false;
+            let mut bytes = 0u64;
             while let Some(row) = rows.try_next().await.map_err(database)? {
                 if count == limits.row_cap {
                     truncated = true;
@@ -326,6 +457,11 @@ impl Executor for SqliteExecutor {
                     .map(|i| sqlite_cell(&row, i))
                     .collect::<Result<Vec<_>, _>>()
                     .map_err(database)?;
+                bytes += cells_bytes(&cells);
+                if bytes > limits.max_result_bytes {
+                    truncated = true;
+                    break;
+                }
                 sink.row(&cells)?;
                 count += 1;
             }
@@ -341,7 +477,11 @@ impl Executor for SqliteExecutor {
         let _ = watchdog.await;
         match result {
             Err(ExecError::Database(message)) if message.contains("interrupted") => {
-                Err(ExecError::Timeout(limits.timeout))
+                if over_temp.load(std::sync::atomic::Ordering::SeqCst) {
+                    Err(ExecError::TempSpace(limits.max_temp_bytes))
+                } else {
+                    Err(ExecError::Timeout(limits.timeout))
+                }
             }
             other => other,
         }
@@ -383,32 +523,64 @@ impl PostgresExecutor {
         self
     }
 
-    async fn read_only(
+    /// Opens a read-only transaction on `conn` with the limits every query
+    /// runs under, set in one round trip (simple protocol: nothing is left
+    /// prepared on the connection).
+    async fn read_only<'c>(
         &self,
+        conn: &'c mut sqlx::PgConnection,
         timeout: Duration,
-    ) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, ExecError> {
-        let mut tx = self
-            .pool
+    ) -> Result<sqlx::Transaction<'c, sqlx::Postgres>, ExecError> {
+        use sqlx::Connection as _;
+        let mut tx = conn
             .begin_with("BEGIN TRANSACTION READ ONLY")
             .await
             .map_err(database)?;
-        let set = sqlx::AssertSqlSafe(format!(
-            "SET LOCAL statement_timeout = {}",
-            timeout.as_millis().max(1)
+        // The checker reads strings as standard SQL does; unqualified names
+        // resolve in the allowed schemas only; and one query gets bounded
+        // memory per sort or hash (no parallel workers multiplying it, no
+        // JIT compilation), and does not wait long on a lock.
+        let settings = sqlx::AssertSqlSafe(format!(
+            "SET LOCAL statement_timeout = {timeout}; \
+             SET LOCAL standard_conforming_strings = on; \
+             SET LOCAL search_path = {path}; \
+             SET LOCAL work_mem = '8MB'; \
+             SET LOCAL hash_mem_multiplier = 1; \
+             SET LOCAL max_parallel_workers_per_gather = 0; \
+             SET LOCAL jit = off; \
+             SET LOCAL lock_timeout = '5s'",
+            timeout = timeout.as_millis().max(1),
+            path = self.search_path,
         ));
-        sqlx::query(set).execute(&mut *tx).await.map_err(database)?;
-        // The checker reads strings as standard SQL does, and unqualified
-        // names must resolve in the allowed schemas only.
-        sqlx::query("SET LOCAL standard_conforming_strings = on")
-            .execute(&mut *tx)
-            .await
-            .map_err(database)?;
-        let path = sqlx::AssertSqlSafe(format!("SET LOCAL search_path = {}", self.search_path));
-        sqlx::query(path)
+        sqlx::raw_sql(settings)
             .execute(&mut *tx)
             .await
             .map_err(database)?;
         Ok(tx)
+    }
+
+    /// Takes a connection for one query; [`PostgresExecutor::give_back`]
+    /// returns it clean.
+    async fn connection(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Postgres>, ExecError> {
+        self.pool.acquire().await.map_err(database)
+    }
+
+    /// Whatever a query left in the session (session-level advisory locks,
+    /// which outlive a rollback, settings, cursors, temporary tables) is
+    /// cleared before the connection goes back to the pool; a connection
+    /// that cannot be cleared is closed instead. Prepared statements stay:
+    /// sqlx keeps track of them.
+    async fn give_back(mut conn: sqlx::pool::PoolConnection<sqlx::Postgres>) {
+        let cleared = sqlx::raw_sql(
+            "CLOSE ALL; UNLISTEN *; SELECT pg_advisory_unlock_all(); RESET ALL; \
+             DISCARD TEMP; DISCARD SEQUENCES",
+        )
+        .execute(&mut *conn)
+        .await;
+        if let Err(e) = cleared {
+            tracing::warn!(error = %e, "a connection to the target could not be cleared; closing it");
+            conn.close_on_drop();
+        }
     }
 }
 
@@ -431,6 +603,8 @@ enum PgKind {
     Interval,
     Bytea,
     Json,
+    /// JSON received as text (cut on the server, see `bounded_projection`).
+    JsonText,
     Uuid,
     Text,
     Other,
@@ -543,10 +717,28 @@ fn pg_cell_into(
             );
         }
         PgKind::Bytea => {
-            *out = hex_cell(<&[u8] as Decode<Pg>>::decode(raw).map_err(decode_error)?);
+            let bytes = <&[u8] as Decode<Pg>>::decode(raw).map_err(decode_error)?;
+            // Longer values were cut on the server (`bounded_projection`):
+            // their length is not known here.
+            *out = if bytes.len() > MAX_CELL_CHARS / 2 {
+                let mut text = hex::encode_upper(&bytes[..MAX_CELL_CHARS / 2]);
+                text.push_str("…[truncated]");
+                text
+            } else {
+                hex_cell(bytes)
+            };
         }
         PgKind::Json => {
             *out = truncate_cell(row.try_get::<serde_json::Value, _>(i)?.to_string());
+        }
+        PgKind::JsonText => {
+            let text = <&str as Decode<Pg>>::decode(raw).map_err(decode_error)?;
+            // Written compactly, as a JSON value is; a value cut on the
+            // server is no longer JSON and is shown as the text it is.
+            *out = match serde_json::from_str::<serde_json::Value>(text) {
+                Ok(value) if text.len() <= MAX_CELL_CHARS => value.to_string(),
+                _ => truncate_str(text),
+            };
         }
         PgKind::Uuid => {
             let v = <sqlx::types::Uuid as Decode<Pg>>::decode(raw).map_err(decode_error)?;
@@ -707,14 +899,21 @@ impl Executor for PostgresExecutor {
     }
 
     async fn explain(&self, query: &Validated) -> Result<Plan, ExecError> {
-        let mut tx = self.read_only(Duration::from_secs(30)).await?;
-        let sql = sqlx::AssertSqlSafe(format!("EXPLAIN (FORMAT JSON) {}", query.text));
-        let plan: serde_json::Value = sqlx::query_scalar(sql)
-            .persistent(false)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(database)?;
-        let _ = tx.rollback().await;
+        let mut conn = self.connection().await?;
+        let plan = async {
+            let mut tx = self.read_only(&mut conn, Duration::from_secs(30)).await?;
+            let sql = sqlx::AssertSqlSafe(format!("EXPLAIN (FORMAT JSON) {}", query.text));
+            let plan: serde_json::Value = sqlx::query_scalar(sql)
+                .persistent(false)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(database)?;
+            let _ = tx.rollback().await;
+            Ok::<_, ExecError>(plan)
+        }
+        .await;
+        Self::give_back(conn).await;
+        let plan = plan?;
         let top = &plan[0]["Plan"];
         Ok(Plan {
             rows: top["Plan Rows"].as_f64(),
@@ -728,40 +927,157 @@ impl Executor for PostgresExecutor {
         limits: Limits,
         sink: &mut dyn RowSink,
     ) -> Result<Outcome, ExecError> {
-        use sqlx::Executor as _;
         let started = Instant::now();
-        let mut tx = self.read_only(limits.timeout).await?;
-        let described = (&mut *tx)
-            .describe(sqlx::AssertSqlSafe(query.text.clone()).into_sql_str())
+        let mut conn = self.connection().await?;
+        let outcome = async {
+            let mut tx = self.read_only(&mut conn, limits.timeout).await?;
+            let outcome = Self::run_in(&mut tx, query, limits, sink, started).await;
+            // Nothing was written (READ ONLY), and nothing is kept.
+            let _ = tx.rollback().await;
+            outcome
+        }
+        .await;
+        Self::give_back(conn).await;
+        outcome
+    }
+
+    async fn privileges(&self, schemas: &[String]) -> Result<Vec<String>, ExecError> {
+        let schemas: Vec<String> = if schemas.is_empty() {
+            vec!["public".to_owned()]
+        } else {
+            schemas.iter().map(|s| s.to_lowercase()).collect()
+        };
+        let mut reasons = Vec::new();
+        let (name, superuser, bypassrls, createrole, createdb, replication): (
+            String,
+            bool,
+            bool,
+            bool,
+            bool,
+            bool,
+        ) = sqlx::query_as(
+            "SELECT rolname::text, rolsuper, rolbypassrls, rolcreaterole, rolcreatedb, rolreplication \
+             FROM pg_roles WHERE rolname = current_user",
+        )
+        .persistent(false)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(database)?;
+        for (has, what) in [
+            (superuser, "is a superuser (READ ONLY does not stop it)"),
+            (bypassrls, "bypasses row-level security (BYPASSRLS)"),
+            (createrole, "can create roles (CREATEROLE)"),
+            (createdb, "can create databases (CREATEDB)"),
+            (replication, "is a replication role"),
+        ] {
+            if has {
+                reasons.push(format!("{name} {what}"));
+            }
+        }
+        // Predefined roles that reach the server's files, programs, other
+        // sessions or all data, held directly or through another role.
+        let roles: Vec<String> = sqlx::query_scalar(
+            "SELECT b.rolname::text FROM pg_roles b \
+             WHERE b.rolname IN ('pg_read_server_files', 'pg_write_server_files', \
+                   'pg_execute_server_program', 'pg_signal_backend', 'pg_write_all_data', \
+                   'pg_read_all_data', 'pg_checkpoint') \
+               AND pg_has_role(current_user, b.oid, 'MEMBER') ORDER BY 1",
+        )
+        .persistent(false)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(database)?;
+        for role in roles {
+            reasons.push(format!("{name} is a member of {role}"));
+        }
+        let writable: Vec<String> = sqlx::query_scalar(
+            "SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c \
+             JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p', 'v', 'm', 'f') \
+               AND has_table_privilege(c.oid, 'INSERT, UPDATE, DELETE, TRUNCATE') \
+             ORDER BY 1 LIMIT 6",
+        )
+        .bind(&schemas)
+        .persistent(false)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(database)?;
+        if !writable.is_empty() {
+            let shown: Vec<&str> = writable.iter().take(5).map(String::as_str).collect();
+            reasons.push(format!(
+                "{name} can write to {}{}",
+                shown.join(", "),
+                if writable.len() > 5 { ", …" } else { "" }
+            ));
+        }
+        Ok(reasons)
+    }
+
+    async fn advice(&self) -> Result<Vec<String>, ExecError> {
+        let (name, temp_file_limit): (String, String) =
+            sqlx::query_as("SELECT current_user::text, current_setting('temp_file_limit')")
+                .persistent(false)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(database)?;
+        Ok(if temp_file_limit == "-1" {
+            vec![format!(
+                "temp_file_limit is not set for {name}: one query can fill the server's temporary disk \
+                 until the time limit. A superuser can bound it: ALTER ROLE \"{name}\" SET temp_file_limit = '1GB'"
+            )]
+        } else {
+            Vec::new()
+        })
+    }
+}
+
+impl PostgresExecutor {
+    async fn run_in(
+        tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+        query: &Validated,
+        limits: Limits,
+        sink: &mut dyn RowSink,
+        started: Instant,
+    ) -> Result<Outcome, ExecError> {
+        use sqlx::Executor as _;
+        use sqlx::Statement as _;
+        // `prepare`, not `describe`: sqlx's describe asks the server for
+        // `EXPLAIN VERBOSE` to guess nullability, whose text holds every
+        // constant the planner folded (`repeat('x', 1e9)` is a gigabyte of
+        // plan) and is received whole.
+        let prepared = (&mut **tx)
+            .prepare(sqlx::AssertSqlSafe(query.text.clone()).into_sql_str())
             .await
             .map_err(database)?;
-        let columns = columns_of(described.columns());
+        let columns = columns_of(prepared.columns());
         sink.columns(&columns)?;
-        let kinds: Vec<PgKind> = columns.iter().map(|c| PgKind::of(&c.type_name)).collect();
+        let (text, kinds) = bounded_projection(&query.text, &columns);
         // One row's cells, reused: each value is written into the buffer the
         // previous row's value left, so a million rows are not six million
         // allocations.
         let mut cells: Vec<Cell> = vec![None; kinds.len()];
         let mut count = 0u64;
         let mut truncated = false;
-        {
-            let mut rows = sqlx::query(sqlx::AssertSqlSafe(query.text.clone()))
-                .persistent(false)
-                .fetch(&mut *tx);
-            while let Some(row) = rows.try_next().await.map_err(timeout_or(limits.timeout))? {
-                if count == limits.row_cap {
-                    truncated = true;
-                    break;
-                }
-                for (i, (kind, cell)) in kinds.iter().zip(cells.iter_mut()).enumerate() {
-                    pg_cell_into(&row, i, *kind, cell).map_err(database)?;
-                }
-                sink.row(&cells)?;
-                count += 1;
+        let mut bytes = 0u64;
+        let mut rows = sqlx::query(sqlx::AssertSqlSafe(text))
+            .persistent(false)
+            .fetch(&mut **tx);
+        while let Some(row) = rows.try_next().await.map_err(timeout_or(limits.timeout))? {
+            if count == limits.row_cap {
+                truncated = true;
+                break;
             }
+            for (i, (kind, cell)) in kinds.iter().zip(cells.iter_mut()).enumerate() {
+                pg_cell_into(&row, i, *kind, cell).map_err(database)?;
+            }
+            bytes += cells_bytes(&cells);
+            if bytes > limits.max_result_bytes {
+                truncated = true;
+                break;
+            }
+            sink.row(&cells)?;
+            count += 1;
         }
-        // Nothing was written (READ ONLY), and nothing is kept.
-        let _ = tx.rollback().await;
         Ok(Outcome {
             columns,
             rows: count,
@@ -769,6 +1085,60 @@ impl Executor for PostgresExecutor {
             duration: started.elapsed(),
         })
     }
+}
+
+/// The query as it is sent, and how each column is read. A value of a type
+/// without a bound (text, bytea, JSON, arrays, anything else) is cut on the
+/// server to what a cell shows: the driver receives each row whole, so one
+/// `repeat('x', 1e9)` would otherwise be a gigabyte in the bot. The query is
+/// wrapped in a subquery for that (its text unchanged inside), and left as
+/// it is when every column has a bounded type.
+fn bounded_projection(text: &str, columns: &[Column]) -> (String, Vec<PgKind>) {
+    let kinds: Vec<PgKind> = columns.iter().map(|c| PgKind::of(&c.type_name)).collect();
+    let unbounded = |k: PgKind| {
+        matches!(
+            k,
+            PgKind::Text | PgKind::Json | PgKind::Bytea | PgKind::Other
+        )
+    };
+    if columns.is_empty() || !kinds.iter().copied().any(unbounded) {
+        return (text.to_owned(), kinds);
+    }
+    let cut = MAX_CELL_CHARS + 1;
+    let mut projection = Vec::with_capacity(columns.len());
+    let mut read = Vec::with_capacity(columns.len());
+    for (i, (column, kind)) in columns.iter().zip(&kinds).enumerate() {
+        let name = format!("\"{}\"", column.name.replace('"', "\"\""));
+        let value = format!("pstral_q.c{i}");
+        let (expr, kind) = match kind {
+            PgKind::Bytea => (
+                format!("substring({value} from 1 for {})", MAX_CELL_CHARS / 2 + 1),
+                PgKind::Bytea,
+            ),
+            PgKind::Json => (format!("left({value}::text, {cut})"), PgKind::JsonText),
+            // CHAR(n) keeps its padding: cast to text it would lose it.
+            PgKind::Text if matches!(column.type_name.as_str(), "BPCHAR" | "CHAR") => (
+                format!(
+                    "CASE WHEN octet_length({value}) <= {cut} THEN {value} ELSE left({value}, {cut})::bpchar END"
+                ),
+                PgKind::Text,
+            ),
+            k if unbounded(*k) => (format!("left({value}::text, {cut})"), PgKind::Text),
+            k => (value, *k),
+        };
+        projection.push(format!("{expr} AS {name}"));
+        read.push(kind);
+    }
+    let aliases: Vec<String> = (0..columns.len()).map(|i| format!("c{i}")).collect();
+    // The query on lines of its own: a trailing `--` comment ends there.
+    (
+        format!(
+            "SELECT {} FROM (\n{text}\n) AS pstral_q({})",
+            projection.join(", "),
+            aliases.join(", ")
+        ),
+        read,
+    )
 }
 
 /// The result columns of a prepared or described statement, by name and

@@ -7,6 +7,7 @@
 //! read-only transaction, timeouts, row cap) is the next layer.
 
 pub mod demo;
+mod dialect;
 pub mod exec;
 pub mod extract;
 pub mod oracle;
@@ -14,58 +15,11 @@ pub mod render;
 pub mod schema;
 pub mod validate;
 
-use std::fmt;
-use std::str::FromStr;
 use std::sync::Arc;
 
 use crate::config::{DatabaseUrl, Target, TargetKind};
+pub use dialect::Dialect;
 use exec::{ExecError, Executor};
-
-/// The SQL dialect of an Execute target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, clap::ValueEnum)]
-pub enum Dialect {
-    Oracle,
-    Postgres,
-    Sqlite,
-}
-
-impl Dialect {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Dialect::Oracle => "oracle",
-            Dialect::Postgres => "postgres",
-            Dialect::Sqlite => "sqlite",
-        }
-    }
-
-    pub(crate) fn parser(self) -> Box<dyn sqlparser::dialect::Dialect> {
-        match self {
-            Dialect::Oracle => Box::new(sqlparser::dialect::OracleDialect),
-            Dialect::Postgres => Box::new(sqlparser::dialect::PostgreSqlDialect {}),
-            Dialect::Sqlite => Box::new(sqlparser::dialect::SQLiteDialect {}),
-        }
-    }
-}
-
-impl fmt::Display for Dialect {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Dialect {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "oracle" => Ok(Dialect::Oracle),
-            "postgres" | "postgresql" => Ok(Dialect::Postgres),
-            "sqlite" => Ok(Dialect::Sqlite),
-            other => Err(format!(
-                "unknown dialect {other:?}: oracle, postgres or sqlite"
-            )),
-        }
-    }
-}
 
 /// Connects to an Execute target.
 ///

@@ -184,6 +184,66 @@ impl Executor for OracleExecutor {
         .await
     }
 
+    async fn privileges(&self, _schemas: &[String]) -> Result<Vec<String>, ExecError> {
+        let pool = Arc::clone(&self.pool);
+        blocking(move || {
+            let conn = pool.get().map_err(classify)?;
+            conn.set_call_timeout(Some(Duration::from_secs(60)))
+                .map_err(classify)?;
+            let mut reasons = Vec::new();
+            // System privileges that reach beyond the account's own rows:
+            // every ANY privilege (SELECT ANY TABLE reads every schema,
+            // EXECUTE ANY PROCEDURE runs every package), and the
+            // administrative ones.
+            let privileges = conn
+                .query_as::<String>(
+                    "SELECT privilege FROM session_privs \
+                     WHERE privilege LIKE '% ANY %' OR privilege LIKE '%ANY' \
+                        OR privilege IN ('SYSDBA', 'SYSOPER', 'ALTER SYSTEM', 'ALTER DATABASE', \
+                                         'BECOME USER', 'GRANT ANY PRIVILEGE', 'GRANT ANY ROLE', \
+                                         'CREATE DATABASE LINK', 'CREATE PUBLIC DATABASE LINK') \
+                     ORDER BY 1",
+                    &[],
+                )
+                .map_err(classify)?;
+            for privilege in privileges {
+                reasons.push(format!("the account has {}", privilege.map_err(classify)?));
+            }
+            let roles = conn
+                .query_as::<String>(
+                    "SELECT role FROM session_roles \
+                     WHERE role IN ('DBA', 'IMP_FULL_DATABASE', 'EXP_FULL_DATABASE', \
+                                    'DATAPUMP_IMP_FULL_DATABASE', 'DATAPUMP_EXP_FULL_DATABASE', \
+                                    'SELECT_CATALOG_ROLE', 'EXECUTE_CATALOG_ROLE', 'RESOURCE') \
+                     ORDER BY 1",
+                    &[],
+                )
+                .map_err(classify)?;
+            for role in roles {
+                reasons.push(format!("the account has the role {}", role.map_err(classify)?));
+            }
+            let (owned, granted) = conn
+                .query_row_as::<(i64, i64)>(
+                    "SELECT (SELECT COUNT(*) FROM user_tables), \
+                            (SELECT COUNT(*) FROM user_tab_privs_recd \
+                              WHERE privilege IN ('INSERT', 'UPDATE', 'DELETE', 'ALTER', 'INDEX')) \
+                     FROM dual",
+                    &[],
+                )
+                .map_err(classify)?;
+            if owned > 0 {
+                reasons.push(format!(
+                    "the account owns {owned} tables, which it can write (use an account with SELECT grants only)"
+                ));
+            }
+            if granted > 0 {
+                reasons.push(format!("the account has {granted} write grants on tables"));
+            }
+            Ok(reasons)
+        })
+        .await
+    }
+
     async fn explain(&self, query: &Validated) -> Result<Plan, ExecError> {
         let pool = Arc::clone(&self.pool);
         let sql = query.text.clone();
@@ -254,6 +314,7 @@ impl Executor for OracleExecutor {
                         return Ok(false);
                     }
                     let mut batch = Vec::with_capacity(BATCH);
+                    let mut bytes = 0u64;
                     for (count, row) in (0u64..).zip(rows) {
                         let row = row.map_err(classify)?;
                         if count == limits.row_cap {
@@ -266,6 +327,14 @@ impl Executor for OracleExecutor {
                             .map(render)
                             .collect::<Result<Vec<_>, _>>()
                             .map_err(classify)?;
+                        bytes += cells
+                            .iter()
+                            .map(|c: &Cell| c.as_ref().map_or(0, |t| t.len() as u64))
+                            .sum::<u64>();
+                        if bytes > limits.max_result_bytes {
+                            send(Ok(Batch::Rows(std::mem::take(&mut batch))));
+                            return Ok(true);
+                        }
                         batch.push(cells);
                         if batch.len() == BATCH
                             && !send(Ok(Batch::Rows(std::mem::take(&mut batch))))

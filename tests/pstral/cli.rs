@@ -799,3 +799,22 @@ fn tokens_backups_and_restores_from_the_command_line() {
     let users = stdout(&s.run(&["user", "list", "--json"]));
     assert!(!users.contains("carl"), "back to the backup: {users}");
 }
+
+#[test]
+fn sql_check_refuses_a_megabyte_of_chained_or_nested_terms_without_crashing() {
+    let s = Scratch::new();
+    let chained = format!("SELECT 1{}", " + 1.0000000".repeat(100_000));
+    let nested = format!("SELECT {}1{}", "(".repeat(100_000), ")".repeat(100_000));
+    for (name, sql) in [("chained.sql", chained), ("nested.sql", nested)] {
+        let file = s.write(name, &sql);
+        for dialect in ["oracle", "postgres", "sqlite"] {
+            let out = s.run(&["sql", "check", "--dialect", dialect, file.to_str().unwrap()]);
+            assert_eq!(out.status.code(), Some(1), "{name} {dialect}: {out:?}");
+            assert!(
+                stdout(&out).contains("too large to check"),
+                "{}",
+                stdout(&out)
+            );
+        }
+    }
+}

@@ -26,16 +26,14 @@ pub(crate) async fn demo() -> Demo {
     let runtime = SqlRuntime {
         policy: Policy::new(Dialect::Sqlite),
         executor: Arc::new(SqliteExecutor::open(&path).await.unwrap()),
-        limits: Limits {
-            row_cap: 50,
-            timeout: Duration::from_secs(10),
-        },
+        limits: Limits::new(50, Duration::from_secs(10)),
         preview_rows: 5,
         csv_bom: true,
         explain: true,
         catalog: Default::default(),
         schema_budget: 1500,
         private_results: Vec::new(),
+        warnings: Vec::new(),
     };
     runtime.refresh_catalog().await.unwrap();
     Demo { _dir: dir, runtime }
@@ -441,4 +439,32 @@ async fn a_click_is_judged_again_under_the_policy_of_the_moment() {
         });
     assert!(told.unwrap().contains("not a SELECT"));
     assert!(h.audited("execute_requested").await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_megabyte_of_sql_in_an_answer_is_refused_without_taking_the_bot_down() {
+    // 100,000 chained terms: parsed or walked on a runtime thread's 2 MiB
+    // stack, this overflowed it and killed the process.
+    let huge = format!("SELECT 1{} FROM clients", " + 1.0000000".repeat(100_000));
+    assert!(huge.len() > 1_000_000);
+    let fake = FakeOllama::start(&[MODEL]).await;
+    fake.then(Script::tokens([
+        "```sql\n".to_owned(),
+        huge,
+        "\n```".to_owned(),
+    ]));
+    fake.then(Script::answer("```sql\nSELECT 1\n```"));
+    let (_demo, h) = harness(&fake).await;
+    h.ask(1, "Un total ?").await;
+    let said: Vec<String> = h.answers().into_iter().map(|(_, t)| t).collect();
+    assert!(
+        said.iter().any(|t| t.contains("too large to check")),
+        "{:?}",
+        said.iter()
+            .map(|t| t.chars().take(120).collect::<String>())
+            .collect::<Vec<_>>()
+    );
+    // The bot is still there.
+    h.ask(1, "Encore ?").await;
+    assert!(control_shown(&h).is_some());
 }

@@ -14,10 +14,7 @@ use pstral::store::Store;
 use crate::support::TestDb;
 
 fn limits(row_cap: u64, timeout_ms: u64) -> Limits {
-    Limits {
-        row_cap,
-        timeout: Duration::from_millis(timeout_ms),
-    }
+    Limits::new(row_cap, Duration::from_millis(timeout_ms))
 }
 
 async fn postgres() -> (TestDb, PostgresExecutor) {

@@ -19,6 +19,7 @@ mod execution;
 mod identity;
 mod matrix;
 mod oracle;
+mod resources;
 mod sql_corpus;
 mod store;
 mod streaming;

@@ -74,10 +74,7 @@ async fn oracle_renders_every_column_type_faithfully() {
     let outcome = exec
         .run(
             &query,
-            Limits {
-                row_cap: 10,
-                timeout: Duration::from_secs(30),
-            },
+            Limits::new(10, Duration::from_secs(30)),
             &mut preview,
         )
         .await
@@ -104,10 +101,7 @@ async fn oracle_caps_rows_times_out_and_explains() {
     let outcome = exec
         .run(
             &many,
-            Limits {
-                row_cap: 100,
-                timeout: Duration::from_secs(30),
-            },
+            Limits::new(100, Duration::from_secs(30)),
             &mut preview,
         )
         .await
@@ -121,10 +115,7 @@ async fn oracle_caps_rows_times_out_and_explains() {
     let err = exec
         .run(
             &slow,
-            Limits {
-                row_cap: 1,
-                timeout: Duration::from_millis(500),
-            },
+            Limits::new(1, Duration::from_millis(500)),
             &mut Preview::new(1),
         )
         .await

@@ -4,7 +4,8 @@
 //!
 //! Besides the lists below (Oracle, the first review), `corpus/*.tsv` holds
 //! statements in the three dialects, one a line: `dialect`, `class`, why,
-//! the statement. `hostile.tsv` is organised by class (relations the parser
+//! the statement (`\n` in it is a line break). `hostile.tsv` is organised
+//! by class (relations the parser
 //! misreads or the policy denies; functions that reach outside the query;
 //! writes; lexer tricks where the checker and the database could read the
 //! text differently; statements that could crash a parser), each refused;
@@ -382,7 +383,8 @@ fn corpus(file: &str) -> Vec<Case> {
                 dialect: dialect.parse().unwrap(),
                 class: class.to_owned(),
                 why: why.to_owned(),
-                sql: sql.to_owned(),
+                // `\n` (two characters) stands for a line break.
+                sql: sql.replace("\\n", "\n"),
             }
         })
         .collect()
@@ -442,7 +444,15 @@ fn catalog(dialect: Dialect) -> pstral::sql::schema::Catalog {
         schema: schema.map(name),
         name: name(n),
         comment: None,
-        columns: Vec::new(),
+        columns: ["id", "nom", "client_id", "numero", "montant"]
+            .into_iter()
+            .map(|c| pstral::sql::schema::CatalogColumn {
+                name: name(c),
+                type_name: "TEXT".to_owned(),
+                nullable: true,
+                comment: None,
+            })
+            .collect(),
         primary_key: Vec::new(),
         foreign_keys: Vec::new(),
     };
@@ -505,6 +515,20 @@ fn with_the_catalogue_only_its_tables_and_views_are_read() {
             );
         }
     }
+    // PostgreSQL reads `t.f` as `f(t)` when t has no column f: with the
+    // catalogue, only the table's columns may be qualified.
+    let pg = Policy::new(Dialect::Postgres);
+    let crm = catalog(Dialect::Postgres);
+    assert!(validate_in("SELECT c.nom FROM clients c", &pg, Some(&crm)).is_ok());
+    assert!(validate_in("SELECT c.pg_column_size FROM clients c", &pg, Some(&crm)).is_err());
+    assert!(
+        validate_in(
+            "SELECT clients.pg_column_size FROM clients",
+            &pg,
+            Some(&crm)
+        )
+        .is_err()
+    );
     // PostgreSQL resolves pg_… in pg_catalog first, whatever the business
     // schema holds.
     let pg = Policy::new(Dialect::Postgres);

@@ -102,6 +102,25 @@ pub const DEFAULT_DENIED_OBJECTS: &[&str] = &[
     "DATABASE_COMPATIBLE_LEVEL",
     "NLS_*",
     "PLAN_TABLE",
+    "RECYCLEBIN",
+    "PUBLIC_DEPENDENCY",
+    "QUEUE_PRIVILEGES",
+    "GLOBAL_CONTEXT",
+    "PROXY_USERS",
+    "REDACTION_*",
+    "AUDIT_*",
+    "RESOURCE_COST",
+    "XS_*",
+    "CLIENT_RESULT_CACHE_*",
+    "LOGSTDBY_*",
+    "MAP_OBJECT",
+    "TS_PITR_*",
+    "SYSSEGOBJ",
+    "SYNONYMS",
+    "SOURCE_SIZE",
+    "DOCUMENT_LINKS",
+    "V_$*",
+    "GV_$*",
     "ALL_*",
     "DBA_*",
     "USER_*",
@@ -343,7 +362,8 @@ fn screen_tokens(tokens: Vec<Token>, dialect: Dialect) -> Result<Vec<Token>, Ref
             // than the checker reads it. The executor turns the setting on;
             // the checker does not rely on it.
             Token::SingleQuotedString(text)
-                if dialect == Dialect::Postgres && text.contains("\\'") =>
+                if dialect == Dialect::Postgres
+                    && (text.contains("\\'") || text.ends_with('\\')) =>
             {
                 return Err(Refusal::CannotVerify(
                     "a backslash before a quote in a string".to_owned(),
@@ -419,6 +439,7 @@ fn screen_tokens(tokens: Vec<Token>, dialect: Dialect) -> Result<Vec<Token>, Ref
         }
     }
     refuse_unicode_escapes(&tokens)?;
+    refuse_named_operators(&tokens)?;
     Ok(rewrite_for_parser(tokens))
 }
 
@@ -440,6 +461,31 @@ fn refuse_unicode_escapes(tokens: &[Token]) -> Result<(), Refusal> {
             )
         {
             return Err(Refusal::UnicodeEscape);
+        }
+    }
+    Ok(())
+}
+
+/// PostgreSQL's `OPERATOR(schema.op)` names an operator, which runs the
+/// function it was defined with, anywhere an operator may stand; and
+/// `ORDER BY x USING op` chooses one by name (the parser keeps no trace of
+/// either).
+fn refuse_named_operators(tokens: &[Token]) -> Result<(), Refusal> {
+    let solid: Vec<&Token> = tokens
+        .iter()
+        .filter(|t| !matches!(t, Token::Whitespace(_)))
+        .collect();
+    for pair in solid.windows(2) {
+        if is_word(pair[0], "OPERATOR") && *pair[1] == Token::LParen {
+            return Err(Refusal::CannotVerify(
+                "OPERATOR(…) names an operator, which runs a function of its own".to_owned(),
+            ));
+        }
+        // `JOIN … USING (columns)` has a parenthesis after USING.
+        if is_word(pair[0], "USING") && *pair[1] != Token::LParen {
+            return Err(Refusal::CannotVerify(
+                "ORDER BY … USING chooses an operator by name".to_owned(),
+            ));
         }
     }
     Ok(())

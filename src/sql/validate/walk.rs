@@ -36,9 +36,19 @@ fn unverifiable(what: impl Into<String>) -> Refusal {
 struct Scope {
     /// CTE names (folded), usable as relations.
     ctes: Vec<String>,
-    /// Aliases and names of the relations a SELECT reads (upper case), the
-    /// qualifiers a column reference may use.
-    relations: Vec<Vec<String>>,
+    /// Aliases and names of the relations a SELECT reads (folded as the
+    /// database folds them), the qualifiers a column reference may use.
+    relations: Vec<Visible>,
+}
+
+/// A qualifier a column reference may use.
+struct Visible {
+    name: Vec<String>,
+    /// The only names it may qualify, when it is known that anything else
+    /// would be a function call: PostgreSQL reads `g.f` as `f(g)` when `g`
+    /// has no column `f`, and the alias of a function in FROM (`FROM
+    /// generate_series(1, 9) g`) has one or two columns only.
+    columns: Option<Vec<String>>,
 }
 
 pub(super) struct Walker<'a> {
@@ -48,9 +58,15 @@ pub(super) struct Walker<'a> {
     objects: Vec<String>,
     depth: usize,
     /// Scopes below this index are not visible to column qualifiers: a
-    /// subquery in FROM (not LATERAL) sees neither its siblings nor the
-    /// query around it.
+    /// subquery in FROM (not LATERAL) or a CTE's body sees neither its
+    /// siblings nor the query around it.
     barrier: usize,
+    /// Oracle: names written alone, checked at the end against the
+    /// catalogue's columns and the aliases the statement defines (a name
+    /// that is neither is a function Oracle calls without parentheses).
+    bare: Vec<String>,
+    /// Oracle: the column aliases the statement defines.
+    aliases: Vec<String>,
 }
 
 impl<'a> Walker<'a> {
@@ -62,6 +78,8 @@ impl<'a> Walker<'a> {
             objects: Vec::new(),
             depth: 0,
             barrier: 0,
+            bare: Vec::new(),
+            aliases: Vec::new(),
         }
     }
 
@@ -72,7 +90,46 @@ impl<'a> Walker<'a> {
     /// Judges a whole query; returns the relations it reads, as written.
     pub(super) fn query(mut self, query: &Query) -> Result<Vec<String>, Refusal> {
         self.walk_query(query)?;
+        self.judge_bare_names()?;
         Ok(self.objects)
+    }
+
+    /// Oracle with a known catalogue: every name written alone is a column
+    /// of the catalogue, an alias of the statement, or a pseudo-column.
+    fn judge_bare_names(&self) -> Judged {
+        let (Dialect::Oracle, Some(catalog)) = (self.dialect(), self.catalog) else {
+            return Ok(());
+        };
+        const PSEUDO: &[&str] = &[
+            "ROWNUM",
+            "ROWID",
+            "LEVEL",
+            "SYSDATE",
+            "SYSTIMESTAMP",
+            "CURRENT_DATE",
+            "CURRENT_TIMESTAMP",
+            "LOCALTIMESTAMP",
+            "CONNECT_BY_ISLEAF",
+            "CONNECT_BY_ISCYCLE",
+            "DUMMY",
+            "NULL",
+            "TRUE",
+            "FALSE",
+        ];
+        for name in &self.bare {
+            let known = PSEUDO.contains(&name.as_str())
+                || self.aliases.iter().any(|a| a == name)
+                || catalog
+                    .tables
+                    .iter()
+                    .any(|t| t.columns.iter().any(|c| c.name == *name));
+            if !known {
+                return Err(unverifiable(format!(
+                    "{name} is neither a column of the catalogue nor an alias of the query (Oracle would call a function of that name)"
+                )));
+            }
+        }
+        Ok(())
     }
 
     fn deeper(&mut self) -> Judged {
@@ -133,7 +190,15 @@ impl<'a> Walker<'a> {
                     if recursive {
                         self.scope().ctes.push(name.clone());
                     }
-                    self.walk_query(&cte.query)?;
+                    for column in &cte.alias.columns {
+                        let folded = self.fold(&column.name);
+                        self.aliases.push(folded);
+                    }
+                    let barrier = self.barrier;
+                    self.barrier = self.scopes.len();
+                    let walked = self.walk_query(&cte.query);
+                    self.barrier = barrier;
+                    walked?;
                     if !recursive {
                         self.scope().ctes.push(name);
                     }
@@ -346,9 +411,19 @@ impl<'a> Walker<'a> {
 
     fn walk_select_item(&mut self, item: &SelectItem) -> Judged {
         match item {
-            SelectItem::UnnamedExpr(e)
-            | SelectItem::ExprWithAlias { expr: e, .. }
-            | SelectItem::ExprWithAliases { expr: e, .. } => self.walk_expr(e),
+            SelectItem::UnnamedExpr(e) => self.walk_expr(e),
+            SelectItem::ExprWithAlias { expr, alias } => {
+                let folded = self.fold(alias);
+                self.aliases.push(folded);
+                self.walk_expr(expr)
+            }
+            SelectItem::ExprWithAliases { expr, aliases } => {
+                for a in aliases {
+                    let folded = self.fold(a);
+                    self.aliases.push(folded);
+                }
+                self.walk_expr(expr)
+            }
             SelectItem::QualifiedWildcard(kind, options) => {
                 Self::plain_wildcard(options)?;
                 match kind {
@@ -423,13 +498,19 @@ impl<'a> Walker<'a> {
     }
 
     /// Records a name the query's columns may be qualified with.
-    fn visible(&mut self, name: Vec<String>) {
+    fn visible(&mut self, name: Vec<String>, columns: Option<Vec<String>>) {
         if let Some(scope) = self.scopes.last_mut() {
-            scope.relations.push(name);
+            scope.relations.push(Visible { name, columns });
         }
     }
 
     fn alias(&mut self, alias: &Option<TableAlias>) -> Judged {
+        self.alias_with(alias, None)
+    }
+
+    /// A relation's alias, with the only columns it may qualify when known
+    /// (see [`Visible::columns`]).
+    fn alias_with(&mut self, alias: &Option<TableAlias>, columns: Option<Vec<String>>) -> Judged {
         if let Some(alias) = alias {
             if alias.name.value.contains('@') {
                 return Err(Refusal::DatabaseLink(alias.name.value.clone()));
@@ -437,9 +518,61 @@ impl<'a> Walker<'a> {
             if alias.at.is_some() {
                 return Err(unverifiable("an alias AT"));
             }
-            self.visible(vec![alias.name.value.to_uppercase()]);
+            for column in &alias.columns {
+                if let Some(data_type) = &column.data_type {
+                    Self::data_type(data_type)?;
+                }
+                let folded = self.fold(&column.name);
+                self.aliases.push(folded);
+            }
+            let name = self.fold(&alias.name);
+            self.visible(vec![name], columns);
         }
         Ok(())
+    }
+
+    /// PostgreSQL with a known catalogue: the columns of a table, the only
+    /// names `t.x` may use (anything else is `x(t)`, a function call).
+    fn table_columns(&self, parts: &[String]) -> Option<Vec<String>> {
+        let catalog = self.catalog?;
+        if self.dialect() != Dialect::Postgres {
+            return None;
+        }
+        let (schema, table) = match parts {
+            [table] => (None, table),
+            [schema, table] => (Some(schema), table),
+            _ => return None,
+        };
+        catalog
+            .tables
+            .iter()
+            .find(|t| {
+                t.name == *table
+                    && schema.is_none_or(|s| t.schema.as_deref().unwrap_or("public") == s)
+            })
+            .map(|t| t.columns.iter().map(|c| c.name.clone()).collect())
+    }
+
+    /// What the alias of a function in FROM may qualify, in PostgreSQL:
+    /// its declared columns, or the single column named after the alias or
+    /// the function, or the key and value of the `*_each` functions.
+    fn function_columns(
+        &self,
+        name: &ObjectName,
+        alias: &Option<TableAlias>,
+    ) -> Option<Vec<String>> {
+        if self.dialect() != Dialect::Postgres {
+            return None;
+        }
+        let mut columns: Vec<String> = vec!["key".into(), "value".into(), "ordinality".into()];
+        if let Some(last) = name.0.last() {
+            columns.push(last.to_string().to_lowercase());
+        }
+        if let Some(alias) = alias {
+            columns.push(self.fold(&alias.name));
+            columns.extend(alias.columns.iter().map(|c| self.fold(&c.name)));
+        }
+        Some(columns)
     }
 
     fn walk_table_factor(&mut self, factor: &TableFactor) -> Judged {
@@ -481,23 +614,27 @@ impl<'a> Walker<'a> {
                             return Err(unverifiable("table function SETTINGS"));
                         }
                         self.table_function(name, &args.args)?;
+                        let columns = self.function_columns(name, alias);
+                        if alias.is_none() {
+                            let called = self.parts(name)?.last().map(|p| self.fold(p));
+                            self.visible(called.into_iter().collect(), columns.clone());
+                        }
+                        self.alias_with(alias, columns)
                     }
                     None => {
                         self.relation(name, alias.as_ref())?;
                         // Columns may be qualified with the table's name,
                         // whole or without its schema.
-                        let parts: Vec<String> = self
-                            .parts(name)?
-                            .iter()
-                            .map(|p| p.value.to_uppercase())
-                            .collect();
+                        let parts: Vec<String> =
+                            self.parts(name)?.iter().map(|p| self.fold(p)).collect();
+                        let columns = self.table_columns(&parts);
                         if let Some(last) = parts.last() {
-                            self.visible(vec![last.clone()]);
+                            self.visible(vec![last.clone()], columns.clone());
                         }
-                        self.visible(parts);
+                        self.visible(parts, columns.clone());
+                        self.alias_with(alias, columns)
                     }
                 }
-                self.alias(alias)
             }
             TableFactor::Derived {
                 lateral,
@@ -525,7 +662,12 @@ impl<'a> Walker<'a> {
                 alias,
             } => {
                 self.table_function(name, args)?;
-                self.alias(alias)
+                let columns = self.function_columns(name, alias);
+                if alias.is_none() {
+                    let called = self.parts(name)?.last().map(|p| self.fold(p));
+                    self.visible(called.into_iter().collect(), columns.clone());
+                }
+                self.alias_with(alias, columns)
             }
             TableFactor::UNNEST {
                 alias,
@@ -538,7 +680,9 @@ impl<'a> Walker<'a> {
                     return Err(unverifiable("UNNEST … WITH OFFSET"));
                 }
                 self.walk_exprs(array_exprs)?;
-                self.alias(alias)
+                let unnest = ObjectName::from(vec![Ident::new("unnest")]);
+                let columns = self.function_columns(&unnest, alias);
+                self.alias_with(alias, columns)
             }
             TableFactor::NestedJoin {
                 table_with_joins,
@@ -555,15 +699,26 @@ impl<'a> Walker<'a> {
                 default_on_null,
                 alias,
             } => {
+                // The pivoted table's own name is not visible past the
+                // PIVOT: only the PIVOT's alias is.
+                let visible = self.scope().relations.len();
                 self.walk_table_factor(table)?;
                 for f in aggregate_functions {
                     self.walk_expr(&f.expr)?;
+                    if let Some(a) = &f.alias {
+                        let folded = self.fold(a);
+                        self.aliases.push(folded);
+                    }
                 }
                 self.walk_exprs(value_column)?;
                 match value_source {
                     PivotValueSource::List(values) => {
                         for v in values {
                             self.walk_expr(&v.expr)?;
+                            if let Some(a) = &v.alias {
+                                let folded = self.fold(a);
+                                self.aliases.push(folded);
+                            }
                         }
                     }
                     PivotValueSource::Any(_) => return Err(unverifiable("PIVOT … ANY")),
@@ -572,32 +727,49 @@ impl<'a> Walker<'a> {
                 if let Some(e) = default_on_null {
                     self.walk_expr(e)?;
                 }
+                self.scope().relations.truncate(visible);
                 self.alias(alias)
             }
             TableFactor::Unpivot {
                 table,
                 value,
-                name: _,
+                name,
                 columns,
                 null_inclusion: _,
                 alias,
             } => {
+                let visible = self.scope().relations.len();
                 self.walk_table_factor(table)?;
-                self.walk_expr(value)?;
+                // The value and name columns are defined here.
+                match value {
+                    Expr::Identifier(i) => {
+                        let folded = self.fold(i);
+                        self.aliases.push(folded);
+                    }
+                    other => self.walk_expr(other)?,
+                }
+                let folded = self.fold(name);
+                self.aliases.push(folded);
                 for c in columns {
                     self.walk_expr(&c.expr)?;
+                    if let Some(a) = &c.alias {
+                        let folded = self.fold(a);
+                        self.aliases.push(folded);
+                    }
                 }
+                self.scope().relations.truncate(visible);
                 self.alias(alias)
             }
             TableFactor::JsonTable {
                 json_expr,
                 json_path: _,
-                columns: _,
+                columns,
                 alias,
             } => {
-                // The path and columns are JSON paths into the value: they
-                // read nothing else.
+                // The paths are JSON paths into the value: they read
+                // nothing else; the columns' types are judged as casts.
                 self.walk_expr(json_expr)?;
+                self.json_table_columns(columns)?;
                 self.alias(alias)
             }
             // Oracle's TABLE(collection), XMLTABLE (XQuery reads tables and
@@ -613,6 +785,25 @@ impl<'a> Walker<'a> {
                 Err(unverifiable("a FROM form of another dialect"))
             }
         }
+    }
+
+    fn json_table_columns(&mut self, columns: &[sqlparser::ast::JsonTableColumn]) -> Judged {
+        use sqlparser::ast::JsonTableColumn;
+        for column in columns {
+            match column {
+                JsonTableColumn::Named(named) => {
+                    Self::data_type(&named.r#type)?;
+                    let folded = self.fold(&named.name);
+                    self.aliases.push(folded);
+                }
+                JsonTableColumn::ForOrdinality(name) => {
+                    let folded = self.fold(name);
+                    self.aliases.push(folded);
+                }
+                JsonTableColumn::Nested(nested) => self.json_table_columns(&nested.columns)?,
+            }
+        }
+        Ok(())
     }
 
     fn walk_sample(&mut self, sample: &sqlparser::ast::TableSampleKind) -> Judged {
@@ -844,6 +1035,14 @@ impl<'a> Walker<'a> {
         if denied_object(&self.policy.denied_objects, &upper) {
             return Err(Refusal::DeniedObject(shown.to_owned()));
         }
+        // SQLite's system tables exist in every attached schema:
+        // `main.sqlite_master` is the same as `sqlite_master`.
+        if self.dialect() == Dialect::Sqlite
+            && upper.len() > 1
+            && denied_object(&self.policy.denied_objects, &upper[upper.len() - 1..])
+        {
+            return Err(Refusal::DeniedObject(shown.to_owned()));
+        }
         if let Some(alias) = alias
             && denied_object(
                 &self.policy.denied_objects,
@@ -901,10 +1100,18 @@ impl<'a> Walker<'a> {
 
     /// Whether `qualifier` (a column's qualifier, upper case) names a
     /// relation of a query in scope.
-    fn names_a_relation(&self, qualifier: &[String]) -> bool {
+    /// Whether `qualifier` (folded) names a relation of a query in scope
+    /// whose columns may include `column`.
+    fn names_a_relation(&self, qualifier: &[String], column: &str) -> bool {
         self.scopes[self.barrier.min(self.scopes.len())..]
             .iter()
-            .any(|scope| scope.relations.iter().any(|r| r.as_slice() == qualifier))
+            .flat_map(|scope| &scope.relations)
+            .any(|r| {
+                r.name.as_slice() == qualifier
+                    && r.columns
+                        .as_ref()
+                        .is_none_or(|columns| columns.iter().any(|c| c == column))
+            })
     }
 
     fn walk_exprs(&mut self, exprs: &[Expr]) -> Judged {
@@ -1200,7 +1407,11 @@ impl<'a> Walker<'a> {
     /// (`ora_database_name`, `login_user`, …) and PostgreSQL's SQL-standard
     /// session functions (`system_user`, `current_user`, …), which tell about
     /// the server and the session rather than the data.
-    fn bare_name(&self, ident: &Ident) -> Judged {
+    fn bare_name(&mut self, ident: &Ident) -> Judged {
+        if self.dialect() == Dialect::Oracle {
+            let folded = self.fold(ident);
+            self.bare.push(folded);
+        }
         if ident.quote_style.is_some() {
             return Ok(());
         }
@@ -1224,6 +1435,11 @@ impl<'a> Walker<'a> {
                         "REVOKEE",
                         "PRIVILEGE_LIST",
                         "SQL_TXT",
+                        "USER",
+                        "UID",
+                        "SESSIONTIMEZONE",
+                        "DBTIMEZONE",
+                        "SDO_VERSION",
                     ]
                     .contains(&upper.as_str())
             }
@@ -1253,7 +1469,7 @@ impl<'a> Walker<'a> {
     /// Oracle it could also be a package function called without
     /// parentheses (`dbms_random.value`) or a sequence (`s.nextval`), so a
     /// qualifier that names no relation of the query is refused.
-    fn column_reference(&self, idents: &[Ident]) -> Judged {
+    fn column_reference(&mut self, idents: &[Ident]) -> Judged {
         let written = || {
             idents
                 .iter()
@@ -1264,17 +1480,16 @@ impl<'a> Walker<'a> {
         if idents.iter().any(|i| i.value.contains('@')) {
             return Err(Refusal::DatabaseLink(written()));
         }
-        if idents
-            .last()
-            .is_some_and(|i| i.value.eq_ignore_ascii_case("NEXTVAL"))
-        {
+        if idents.last().is_some_and(|i| {
+            i.value.eq_ignore_ascii_case("NEXTVAL") || i.value.eq_ignore_ascii_case("CURRVAL")
+        }) {
             return Err(Refusal::Sequence(written()));
         }
-        let upper: Vec<String> = idents.iter().map(|i| i.value.to_uppercase()).collect();
+        let upper: Vec<String> = idents.iter().map(|i| self.fold(i)).collect();
         // The whole qualifier: `t.col` or `schema.table.col`. A longer
         // chain after a table (`t.col.attr`) could as well be a package
         // function in Oracle's name resolution: not verifiable.
-        let known = self.names_a_relation(&upper[..upper.len() - 1]);
+        let known = self.names_a_relation(&upper[..upper.len() - 1], &upper[upper.len() - 1]);
         if known {
             Ok(())
         } else {
@@ -1315,15 +1530,27 @@ impl<'a> Walker<'a> {
             FunctionArguments::None => {}
             FunctionArguments::Subquery(q) => self.walk_query(q)?,
             FunctionArguments::List(list) => {
-                for arg in &list.args {
+                for (i, arg) in list.args.iter().enumerate() {
+                    // XMLELEMENT's first argument names the element.
+                    if i == 0
+                        && called == "xmlelement"
+                        && matches!(
+                            arg,
+                            FunctionArg::Unnamed(FunctionArgExpr::Expr(Expr::Identifier(_)))
+                        )
+                    {
+                        continue;
+                    }
                     self.walk_function_arg(arg)?;
                 }
                 for clause in &list.clauses {
                     match clause {
                         FunctionArgumentClause::IgnoreOrRespectNulls(_)
                         | FunctionArgumentClause::Separator(_)
-                        | FunctionArgumentClause::JsonNullClause(_)
-                        | FunctionArgumentClause::JsonReturningClause(_) => {}
+                        | FunctionArgumentClause::JsonNullClause(_) => {}
+                        FunctionArgumentClause::JsonReturningClause(returning) => {
+                            Self::data_type(&returning.data_type)?
+                        }
                         FunctionArgumentClause::OrderBy(exprs) => self.walk_order_by(exprs)?,
                         FunctionArgumentClause::Limit(e) => self.walk_expr(e)?,
                         FunctionArgumentClause::OnOverflow(ListAggOnOverflow::Error) => {}
@@ -1557,6 +1784,8 @@ impl<'a> Walker<'a> {
                     "NCHAR",
                     "NCLOB",
                     "RAW",
+                    // PostgreSQL's.
+                    "MONEY",
                 ];
                 let written = name.to_string().to_uppercase();
                 if ORACLE.contains(&written.as_str()) {

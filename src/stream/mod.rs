@@ -20,6 +20,8 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use crate::i18n::{Lang, Text};
+
+pub mod split;
 use crate::llm::LlmError;
 
 /// Shown at the end of a message while the answer is still coming.
@@ -192,54 +194,14 @@ impl Writer<'_> {
         &self.answer[self.current().part.segment.start..]
     }
 
-    /// The fence line that opens the code block `body` leaves open, if any,
-    /// starting from `reopened` (a block already open at its start).
-    fn open_fence(reopened: Option<&str>, body: &str) -> Option<String> {
-        let mut open = reopened.map(str::to_owned);
-        for line in body.lines() {
-            let trimmed = line.trim_start();
-            if let Some(info) = trimmed.strip_prefix("```")
-                && line.len() - trimmed.len() <= 3
-            {
-                open = match open {
-                    Some(_) => None,
-                    None => Some(fence_to_reopen(info)),
-                };
-            }
-        }
-        open
-    }
-
-    /// The text of a message showing `body`: reopening a block it continues,
-    /// and closing a block it leaves open when `close` says so.
-    fn render(reopened: Option<&str>, body: &str, close: bool) -> String {
-        let mut text = String::with_capacity(body.len() + 16);
-        if let Some(fence) = reopened {
-            text.push_str(fence);
-            text.push('\n');
-        }
-        text.push_str(body);
-        if close && Self::open_fence(reopened, body).is_some() {
-            if !text.ends_with('\n') {
-                text.push('\n');
-            }
-            text.push_str("```");
-        }
-        text
-    }
-
     /// The current message while the answer is still coming: balanced
     /// fences, then the cursor (which tells adapters the text is not final).
     fn streaming_text(&self) -> String {
         let part = &self.current().part;
-        let mut text = Self::render(part.reopened.as_deref(), self.current_body(), true);
+        let mut text = split::render(part.reopened.as_deref(), self.current_body(), true);
         text.push_str(CURSOR);
         text
     }
-
-    /// Characters kept free in a message for what streaming adds: a closing
-    /// fence and the cursor.
-    const RESERVE: usize = 6;
 
     /// Finishes the current message and starts another while the current one
     /// would pass the length limit.
@@ -252,18 +214,18 @@ impl Writer<'_> {
             let reopened_len = part.reopened.as_ref().map_or(0, |f| f.chars().count() + 1);
             let budget = self
                 .max_chars
-                .saturating_sub(reopened_len + Self::RESERVE)
+                .saturating_sub(reopened_len + split::RESERVE)
                 .max(1);
             let body = self.current_body();
             if body.chars().count() <= budget {
                 return;
             }
-            let split = clean_split(body, budget);
+            let split = split::clean_split(body, budget);
             let start = part.segment.start;
             let reopened = part.reopened.clone();
             let head = &self.answer[start..start + split];
-            let still_open = Self::open_fence(reopened.as_deref(), head);
-            let final_text = Self::render(reopened.as_deref(), head, true);
+            let still_open = split::open_fence(reopened.as_deref(), head);
+            let final_text = split::render(reopened.as_deref(), head, true);
             {
                 let current = self.parts.last_mut().expect("a part");
                 current.part.segment = start..start + split;
@@ -381,9 +343,9 @@ impl Writer<'_> {
                 .saturating_sub(note.chars().count() + 2 + reopened.map_or(0, |f| f.len() + 1) + 4);
             let body = &self.answer[part.segment.start..end];
             if body.chars().count() > room && room > 0 {
-                end = part.segment.start + clean_split(body, room);
+                end = part.segment.start + split::clean_split(body, room);
             }
-            let shown = Self::render(reopened, &self.answer[part.segment.start..end], true);
+            let shown = split::render(reopened, &self.answer[part.segment.start..end], true);
             let text = format!("{shown}\n\n{note}");
             let text = if text.chars().count() <= self.max_chars {
                 text
@@ -408,7 +370,7 @@ impl Writer<'_> {
         };
         // A complete answer ends exactly as the model wrote it; an
         // interrupted one is closed so that the note is not in a code block.
-        let mut text = Self::render(reopened.as_deref(), &body, note.is_some());
+        let mut text = split::render(reopened.as_deref(), &body, note.is_some());
         {
             let current = self.parts.last_mut().expect("a part");
             current.part.segment = start..self.answer.len();
@@ -432,92 +394,5 @@ impl Writer<'_> {
             let reply_to = self.current().part.message.id.clone();
             let _ = self.post(&place, &reply_to, &note).await;
         }
-    }
-}
-
-/// The fence line that reopens a code block in the next message: the three
-/// backticks and the language, if it looks like one; never a long line the
-/// model happened to write after the backticks.
-fn fence_to_reopen(info: &str) -> String {
-    let language: String = info
-        .trim()
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '#' | '_' | '.'))
-        .take(20)
-        .collect();
-    format!("```{language}")
-}
-
-/// Where to end a message showing `body` so that it keeps at most `budget`
-/// characters: after the last blank line (in the second half), else the
-/// last line end, else the last space within the budget; inside a word only when there is no space
-/// at all. Returns a byte offset into `body`, never 0.
-fn clean_split(body: &str, budget: usize) -> usize {
-    let limit = body
-        .char_indices()
-        .nth(budget)
-        .map_or(body.len(), |(i, _)| i);
-    let window = &body[..limit];
-    // Not too early either: a blank line in the first half, or any break in
-    // the first quarter, would leave a message mostly empty.
-    let floor = limit / 4;
-    let after = |pattern: &str, floor: usize| {
-        window
-            .rfind(pattern)
-            .map(|i| i + pattern.len())
-            .filter(|&i| i > floor)
-    };
-    after("\n\n", limit / 2)
-        .or_else(|| after("\n", floor))
-        .or_else(|| {
-            window
-                .char_indices()
-                .rev()
-                .find(|(_, c)| c.is_whitespace())
-                .map(|(i, c)| i + c.len_utf8())
-                .filter(|&i| i > floor)
-        })
-        .unwrap_or(limit)
-        .max(window.chars().next().map_or(1, char::len_utf8))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn splits_prefer_paragraphs_then_lines_then_spaces() {
-        let text = "first paragraph\n\nsecond line\nthird words here";
-        assert_eq!(
-            &text[..clean_split(text, 40)],
-            "first paragraph\n\nsecond line\n"
-        );
-        assert_eq!(&text[..clean_split(text, 20)], "first paragraph\n\n");
-        let words = "alpha beta gamma delta";
-        assert_eq!(&words[..clean_split(words, 13)], "alpha beta ");
-        let one_word = "x".repeat(50);
-        assert_eq!(
-            clean_split(&one_word, 10),
-            10,
-            "a word longer than a message is cut"
-        );
-        let accents = "é".repeat(30);
-        let cut = clean_split(&accents, 7);
-        assert!(accents.is_char_boundary(cut));
-    }
-
-    #[test]
-    fn fences_are_tracked_across_lines() {
-        assert_eq!(
-            Writer::open_fence(None, "a\n```sql\nSELECT 1"),
-            Some("```sql".into())
-        );
-        assert_eq!(Writer::open_fence(None, "```sql\nSELECT 1\n```\n"), None);
-        assert_eq!(Writer::open_fence(Some("```sql"), "FROM t\n```\nok"), None);
-        assert_eq!(
-            Writer::render(Some("```sql"), "FROM t", true),
-            "```sql\nFROM t\n```"
-        );
-        assert_eq!(Writer::render(None, "```\ncode\n", true), "```\ncode\n```");
     }
 }

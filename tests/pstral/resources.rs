@@ -1,0 +1,416 @@
+//! One query cannot exhaust the bot or the database: statements the
+//! validator accepts but that would build huge values, fill the temporary
+//! disk or run for ever end with a readable message, through `pstral sql
+//! run` (the same executor and limits as a click), whose peak memory is
+//! measured by the kernel. And the target's account is checked, not
+//! trusted: a superuser is refused by `pstral check` and at start; the
+//! pooled connection holds no lock after a query took one.
+
+use std::io::{Read, Write};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use pstral::config::{DatabaseUrl, Settings, Target, TargetKind};
+use pstral::sql::Dialect;
+use pstral::sql::exec::{Executor, Limits, PostgresExecutor};
+use pstral::sql::render::Preview;
+use pstral::sql::validate::{Policy, validate};
+use serde_json::Value;
+
+use crate::support::{Serving, TestDb, pg_admin_url};
+
+/// The most a query may make the bot's process hold.
+const PEAK_MEMORY_BYTES: u64 = 300 * 1024 * 1024;
+
+/// What `pstral sql run` did with one statement.
+struct Ran {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+    /// The process's peak resident memory, from the kernel.
+    peak_bytes: u64,
+}
+
+/// Runs `sql` with `pstral sql run` in `dir` under the configuration file
+/// `config`, and measures the process's peak memory (`wait4`'s rusage).
+// The child is waited for with wait4, which std does not know of.
+#[allow(clippy::zombie_processes)]
+fn sql_run(dir: &std::path::Path, config: &std::path::Path, sql: &str) -> Ran {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pstral"))
+        .args(["--config", config.to_str().unwrap(), "sql", "run", "-"])
+        .current_dir(dir)
+        .env_remove("RUST_LOG")
+        .env_remove("PSTRAL_CONFIG")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(sql.as_bytes())
+        .unwrap();
+    let drain = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut text = Vec::new();
+            let _ = pipe.read_to_end(&mut text);
+            String::from_utf8_lossy(&text).into_owned()
+        })
+    };
+    let out = drain(Box::new(child.stdout.take().unwrap()));
+    let err = drain(Box::new(child.stderr.take().unwrap()));
+    let pid = libc::pid_t::try_from(child.id()).unwrap();
+    let mut status = 0;
+    // SAFETY: a zeroed rusage is a valid value for wait4 to fill in.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: pid is our own child, not yet waited for; the pointers are to
+    // live locals.
+    let waited = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    assert_eq!(waited, pid, "wait4");
+    Ran {
+        code: libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status)),
+        stdout: out.join().unwrap(),
+        stderr: err.join().unwrap(),
+        // Linux reports ru_maxrss in KiB.
+        peak_bytes: u64::try_from(usage.ru_maxrss).unwrap() * 1024,
+    }
+}
+
+fn write_config(dir: &std::path::Path, target: &str, extra: &str) -> std::path::PathBuf {
+    let path = dir.join("pstral.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "[database]\nurl = \"sqlite:{}\"\n[sql]\ntarget = \"lab\"\n{extra}\n[sql.targets.lab]\nurl = \"{target}\"\n",
+            dir.join("own.db").display()
+        ),
+    )
+    .unwrap();
+    path
+}
+
+#[test]
+fn sqlite_attacks_on_memory_and_disk_end_with_a_readable_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = dir.path().join("demo.db");
+    let made = Command::new(env!("CARGO_BIN_EXE_pstral"))
+        .args(["demo", "init", "--path", demo.to_str().unwrap()])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{made:?}");
+    let config = write_config(
+        dir.path(),
+        &format!("sqlite:{}", demo.display()),
+        "timeout = \"8s\"\nmax_temp_mib = 16",
+    );
+    // SQLite's printf bounds its own widths: harmless, whatever it answers.
+    let ran = sql_run(
+        dir.path(),
+        &config,
+        "SELECT length(printf('%.*c', 1000000000, 'x')) AS n FROM clients LIMIT 1",
+    );
+    assert!(
+        ran.peak_bytes < PEAK_MEMORY_BYTES,
+        "printf: peak {} MiB",
+        ran.peak_bytes >> 20
+    );
+    let cases = [
+        // One value past 32 MiB: SQLite refuses to build it.
+        // An aggregate past the bound stops growing, and SQLite says so only
+        // at the end of the scan: memory stays flat, the time limit ends it.
+        (
+            "SELECT length(group_concat(a.company || b.company || c.company)) FROM clients a, clients b, clients c",
+            "ran longer than 8s",
+        ),
+        (
+            "SELECT replace(replace(replace(printf('%.1000000c', 'x'), 'x', 'xxxxxxxxxx'), 'x', 'xxxxxxxxxx'), 'x', 'xxxxxxxxxx') FROM clients LIMIT 1",
+            "string or blob too big",
+        ),
+        // A sort of 216 million rows spills to temporary files.
+        (
+            "SELECT a.company, b.company, c.company FROM clients a, clients b, clients c ORDER BY 3, 2, 1",
+            "more than 16 MiB of temporary disk",
+        ),
+        // A recursive UNION keeps every row it has seen, on disk.
+        (
+            "WITH RECURSIVE r(n) AS (SELECT 1 UNION SELECT n + 1 FROM r) SELECT count(*) FROM r",
+            "more than 16 MiB of temporary disk",
+        ),
+    ];
+    for (sql, expected) in cases {
+        let ran = sql_run(dir.path(), &config, sql);
+        assert_eq!(ran.code, Some(1), "{sql}: {}", ran.stderr);
+        assert!(ran.stderr.contains(expected), "{sql}: {}", ran.stderr);
+        assert!(
+            ran.peak_bytes < PEAK_MEMORY_BYTES,
+            "{sql}: peak {} MiB",
+            ran.peak_bytes >> 20
+        );
+    }
+    // No temporary file is left behind.
+    let ran = sql_run(dir.path(), &config, "SELECT COUNT(*) AS n FROM clients");
+    assert_eq!(ran.code, Some(0), "{}", ran.stderr);
+    assert_eq!(ran.stdout, "n\r\n600\r\n");
+}
+
+/// A database of its own with a login role that may only read it; dropped
+/// with the value.
+struct ReadOnlyTarget {
+    db: TestDb,
+    role: String,
+    url: url::Url,
+}
+
+impl ReadOnlyTarget {
+    async fn new(setup: &str) -> Self {
+        let db = TestDb::postgres().await;
+        db.tamper(setup).await;
+        let DatabaseUrl::Postgres(admin) = &db.settings.url else {
+            unreachable!()
+        };
+        let role = format!("reader_{}", admin.path().trim_start_matches('/'));
+        db.tamper(&format!(
+            "CREATE ROLE \"{role}\" LOGIN; \
+             GRANT USAGE ON SCHEMA public TO \"{role}\"; \
+             GRANT SELECT ON ALL TABLES IN SCHEMA public TO \"{role}\";"
+        ))
+        .await;
+        let mut url = admin.clone();
+        url.set_username(&role).unwrap();
+        url.set_password(None).unwrap();
+        Self { db, role, url }
+    }
+
+    /// The DBA's bound on temporary files, as the README documents it.
+    async fn limit_temp_files(&self, limit: &str) {
+        self.db
+            .tamper(&format!(
+                "ALTER ROLE \"{}\" SET temp_file_limit = '{limit}'",
+                self.role
+            ))
+            .await;
+    }
+
+    async fn drop_role(self) {
+        let role = self.role.clone();
+        self.db.tamper(&format!("DROP OWNED BY \"{role}\"")).await;
+        drop(self.db);
+        use sqlx::Connection as _;
+        let mut admin = sqlx::PgConnection::connect(&pg_admin_url()).await.unwrap();
+        // The database is gone with the TestDb; the role is cluster-wide.
+        let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP ROLE IF EXISTS \"{role}\""
+        )))
+        .execute(&mut admin)
+        .await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_attacks_end_with_a_readable_message_and_no_value_fills_the_bot() {
+    let target = ReadOnlyTarget::new(
+        "CREATE TABLE clients AS SELECT g AS id, md5(g::text) AS nom FROM generate_series(1, 3000) g;",
+    )
+    .await;
+    target.limit_temp_files("8MB").await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), target.url.as_str(), "timeout = \"5s\"");
+    let dir_path = dir.path().to_owned();
+    let ran = |sql: &'static str| {
+        let dir = dir_path.clone();
+        let config = config.clone();
+        tokio::task::spawn_blocking(move || sql_run(&dir, &config, sql))
+    };
+
+    // Values of half a gigabyte, built by the server: what reaches the bot
+    // is cut to a cell.
+    for sql in [
+        "SELECT repeat('x', 500000000) AS big",
+        "SELECT string_agg(nom, ',') AS big FROM clients a, (SELECT 1 FROM generate_series(1, 1000)) b",
+    ] {
+        let out = ran(sql).await.unwrap();
+        assert_eq!(out.code, Some(0), "{sql}: {}", out.stderr);
+        assert!(out.stdout.contains("…[truncated]"), "{sql}");
+        assert!(
+            out.stdout.len() < 10_000,
+            "{sql}: {} bytes",
+            out.stdout.len()
+        );
+        assert!(
+            out.peak_bytes < PEAK_MEMORY_BYTES,
+            "{sql}: peak {} MiB",
+            out.peak_bytes >> 20
+        );
+    }
+    for (sql, expected) in [
+        // Nine billion rows to sort: the DBA's temp_file_limit stops it.
+        (
+            "SELECT a.nom, b.nom, c.nom FROM clients a, clients b, clients c ORDER BY 1, 2, 3",
+            "temp_file_limit",
+        ),
+        // Endless recursion keeps its work table on disk: the same bound.
+        (
+            "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) SELECT count(*) FROM r",
+            "temp_file_limit",
+        ),
+        // 27 billion rows counted, nothing kept: the time limit.
+        (
+            "SELECT count(*) FROM clients a, clients b, clients c",
+            "ran longer than 5s",
+        ),
+    ] {
+        let out = ran(sql).await.unwrap();
+        assert_eq!(out.code, Some(1), "{sql}: {}", out.stderr);
+        assert!(out.stderr.contains(expected), "{sql}: {}", out.stderr);
+        assert!(out.peak_bytes < PEAK_MEMORY_BYTES, "{sql}");
+    }
+    target.drop_role().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lock_taken_by_a_query_does_not_outlive_it_on_the_pooled_connection() {
+    let target = ReadOnlyTarget::new("CREATE TABLE t (x int);").await;
+    let exec = PostgresExecutor::connect(target.url.as_str())
+        .await
+        .unwrap();
+    // Suppose a function slipped through (here: allowed by hand): a
+    // session-level advisory lock survives the rollback of the query's
+    // transaction, unless the connection is cleared before reuse.
+    let mut policy = Policy::new(Dialect::Postgres);
+    policy.allowed_functions = vec!["pg_advisory_lock".to_owned()];
+    let query = validate("SELECT pg_advisory_lock(424242)", &policy).unwrap();
+    exec.run(
+        &query,
+        Limits::new(10, Duration::from_secs(5)),
+        &mut Preview::new(100),
+    )
+    .await
+    .unwrap();
+    let pstral::store::Store::Postgres(pool) = &target.db.store else {
+        unreachable!()
+    };
+    let held: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 424242",
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    assert_eq!(held, 0, "the lock was released with the query");
+    drop(exec);
+    target.drop_role().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_privileged_account_is_refused_at_start_and_by_check_unless_allowed() {
+    let db = TestDb::postgres().await;
+    db.tamper("CREATE TABLE clients (id int);").await;
+    let DatabaseUrl::Postgres(superuser) = db.settings.url.clone() else {
+        unreachable!()
+    };
+    // At start: the bot runs, Execute does not, and /readyz says why.
+    let own = TestDb::sqlite().await;
+    let mut settings = Settings::defaults();
+    settings.database = own.settings.clone();
+    settings.sql.target = Target {
+        name: "crm".into(),
+        kind: TargetKind::Postgres(DatabaseUrl::Postgres(superuser.clone())),
+    };
+    settings.sql.policy.dialect = Dialect::Postgres;
+    let serving = Serving::start(settings.clone()).await;
+    let ready: Value = reqwest::get(format!("{}/readyz", serving.base))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let target = ready["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "target crm")
+        .unwrap()
+        .clone();
+    assert_eq!(target["state"], "down", "{ready}");
+    assert!(
+        target["error"].as_str().unwrap().contains("superuser"),
+        "{target}"
+    );
+    serving.stop().await;
+
+    // Allowed knowingly: it runs, and says so.
+    settings.sql.allow_privileged_account = true;
+    let serving = Serving::start(settings).await;
+    let ready: Value = reqwest::get(format!("{}/readyz", serving.base))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let target = ready["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "target crm")
+        .unwrap()
+        .clone();
+    assert_eq!(target["state"], "up", "{ready}");
+    assert!(
+        target["warnings"][0]
+            .as_str()
+            .unwrap()
+            .contains("privileged account"),
+        "{target}"
+    );
+    serving.stop().await;
+
+    // pstral check asks the target.
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), superuser.as_str(), "");
+    let check = |config: std::path::PathBuf| {
+        let dir = dir.path().to_owned();
+        tokio::task::spawn_blocking(move || {
+            Command::new(env!("CARGO_BIN_EXE_pstral"))
+                .args(["--config", config.to_str().unwrap(), "check"])
+                .current_dir(dir)
+                .env_remove("PSTRAL_CONFIG")
+                .output()
+                .unwrap()
+        })
+    };
+    let out = check(config).await.unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("sql.targets.lab") && err.contains("superuser"),
+        "{err}"
+    );
+
+    let reader = ReadOnlyTarget::new("CREATE TABLE clients (id int);").await;
+    let config = write_config(dir.path(), reader.url.as_str(), "");
+    let out = check(config).await.unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("temp_file_limit is not set"), "{said}");
+    reader.limit_temp_files("1GB").await;
+    reader
+        .db
+        .tamper(&format!("GRANT INSERT ON clients TO \"{}\"", reader.role))
+        .await;
+    let config = write_config(dir.path(), reader.url.as_str(), "");
+    let out = check(config).await.unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("can write to public.clients"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    reader.drop_role().await;
+}
