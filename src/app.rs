@@ -278,6 +278,7 @@ impl Application {
                     target_warnings: sql.as_ref().map(|s| s.warnings.clone()).unwrap_or_default(),
                     metrics: Some(crate::telemetry::metrics_handle()),
                     platforms: platforms.clone(),
+                    refusals: Default::default(),
                 };
                 Some((listener, state))
             }
@@ -343,9 +344,13 @@ impl Application {
             let router = crate::admin::router(state);
             let stop = self.cancel.clone();
             self.tracker.spawn(async move {
-                let served = axum::serve(listener, router)
-                    .with_graceful_shutdown(async move { stop.cancelled().await })
-                    .await;
+                // The client's address, for the audit of refused tokens.
+                let served = axum::serve(
+                    listener,
+                    router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+                )
+                .with_graceful_shutdown(async move { stop.cancelled().await })
+                .await;
                 if let Err(e) = served {
                     tracing::error!(error = %e, "the admin endpoint stopped");
                 }

@@ -173,6 +173,10 @@ pub enum UserCommand {
         name: String,
         #[arg(value_parser = parse_role)]
         role: Role,
+        /// Demote the last admin all the same, leaving no one who can manage
+        /// users or read the audit from the chat or the API.
+        #[arg(long)]
+        allow_no_admin: bool,
     },
     /// List users with their roles and identities.
     List {
@@ -956,8 +960,14 @@ async fn user_command(directory: &Directory, cmd: UserCommand) -> anyhow::Result
             let user = directory.unlink(&identity, actor).await?;
             println!("unlinked {identity} from {}", user.name);
         }
-        UserCommand::Role { name, role } => {
-            let user = directory.set_role(&name, role, actor).await?;
+        UserCommand::Role {
+            name,
+            role,
+            allow_no_admin,
+        } => {
+            let user = directory
+                .set_role(&name, role, actor, allow_no_admin)
+                .await?;
             println!("{} is now {}", user.name, user.role);
         }
         UserCommand::List { json } => {

@@ -158,6 +158,10 @@ pub enum IdentityError {
     InviteExpired,
     #[error("this invite code has already been used")]
     InviteUsed,
+    #[error(
+        "{0} is the last admin: with no admin left, nobody could manage users or read the audit (the CLI can force it with --allow-no-admin)"
+    )]
+    LastAdmin(String),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -241,33 +245,25 @@ impl Directory {
         Ok(user)
     }
 
-    /// Changes a user's role. It applies from the user's next action.
+    /// Changes a user's role. It applies from the user's next action; a
+    /// demoted admin's API tokens are revoked with it. The last admin is
+    /// not demoted unless `allow_no_admin` (the CLI's explicit override).
     ///
     /// # Errors
-    /// [`IdentityError::UnknownUser`] or a store failure.
+    /// [`IdentityError::UnknownUser`], [`IdentityError::LastAdmin`] or a
+    /// store failure.
     pub async fn set_role(
         &self,
         name: &str,
         role: Role,
         actor: Actor,
+        allow_no_admin: bool,
     ) -> Result<User, IdentityError> {
         let mut tx = self.store.begin().await?;
         let before = find_user_in(&mut tx, name)
             .await?
             .ok_or_else(|| IdentityError::UnknownUser(name.to_owned()))?;
-        on_tx!(&mut tx, conn => {
-            sqlx::query("UPDATE users SET role = $1 WHERE id = $2")
-                .bind(role.as_str())
-                .bind(before.id)
-                .execute(&mut **conn)
-                .await?;
-        });
-        let event = NewEvent::new(
-            EventKind::UserChanged,
-            actor,
-            json!({"action": "role", "user": name, "from": before.role.as_str(), "to": role.as_str()}),
-        );
-        Audit::append_in(&mut tx, event).await?;
+        set_role_in(&mut tx, &before, role, actor, allow_no_admin).await?;
         tx.commit().await?;
         Ok(User { role, ..before })
     }
@@ -333,19 +329,7 @@ impl Directory {
             unlink_in(&mut tx, identity, actor.clone()).await?;
         }
         if let Some(role) = role {
-            on_tx!(&mut tx, conn => {
-                sqlx::query("UPDATE users SET role = $1 WHERE id = $2")
-                    .bind(role.as_str())
-                    .bind(user.id)
-                    .execute(&mut **conn)
-                    .await?;
-            });
-            let event = NewEvent::new(
-                EventKind::UserChanged,
-                actor,
-                json!({"action": "role", "user": name, "from": user.role.as_str(), "to": role.as_str()}),
-            );
-            Audit::append_in(&mut tx, event).await?;
+            set_role_in(&mut tx, &user, role, actor, false).await?;
             user.role = role;
         }
         tx.commit().await?;
@@ -673,6 +657,61 @@ fn auto_name(identity: &PlatformIdentity, display_name: Option<&str>) -> String 
     } else {
         from_display
     }
+}
+
+/// Sets `user`'s role in `tx`, audited. Refused for the last admin unless
+/// `allow_no_admin`; an admin who is demoted loses every API token at once
+/// (promoted again later, an old token must not come back to life).
+async fn set_role_in(
+    tx: &mut Tx,
+    user: &User,
+    role: Role,
+    actor: Actor,
+    allow_no_admin: bool,
+) -> Result<(), IdentityError> {
+    let demoted = user.role == Role::Admin && role != Role::Admin;
+    if demoted && !allow_no_admin {
+        let admins: i64 = on_tx!(tx, conn => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = 'admin'")
+                .fetch_one(&mut **conn)
+                .await?
+        });
+        if admins <= 1 {
+            return Err(IdentityError::LastAdmin(user.name.clone()));
+        }
+    }
+    on_tx!(tx, conn => {
+        sqlx::query("UPDATE users SET role = $1 WHERE id = $2")
+            .bind(role.as_str())
+            .bind(user.id)
+            .execute(&mut **conn)
+            .await?;
+    });
+    let event = NewEvent::new(
+        EventKind::UserChanged,
+        actor.clone(),
+        json!({"action": "role", "user": user.name, "from": user.role.as_str(), "to": role.as_str()}),
+    );
+    Audit::append_in(tx, event).await?;
+    if demoted {
+        let revoked = on_tx!(tx, conn => {
+            sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
+                .bind(Utc::now())
+                .bind(user.id)
+                .execute(&mut **conn)
+                .await?
+                .rows_affected()
+        });
+        if revoked > 0 {
+            let event = NewEvent::new(
+                EventKind::UserChanged,
+                actor,
+                json!({"action": "tokens_revoked", "user": user.name, "tokens": revoked, "reason": "demoted"}),
+            );
+            Audit::append_in(tx, event).await?;
+        }
+    }
+    Ok(())
 }
 
 async fn find_user_in(tx: &mut Tx, name: &str) -> Result<Option<User>, IdentityError> {

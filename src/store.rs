@@ -65,6 +65,11 @@ pub enum StoreError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("cannot create the database file {}: {source}", path.display())]
+    CreateFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot open the own database at {url}: {source}")]
     Connect { url: String, source: sqlx::Error },
     #[error("cannot migrate the own database at {url}: {source}")]
@@ -81,7 +86,9 @@ impl StoreError {
     /// request it refused: what to tell a user differs.
     pub fn is_unavailable(&self) -> bool {
         match self {
-            StoreError::Connect { .. } | StoreError::CreateDir { .. } => true,
+            StoreError::Connect { .. }
+            | StoreError::CreateDir { .. }
+            | StoreError::CreateFile { .. } => true,
             StoreError::Migrate { .. } => false,
             StoreError::Query(e) => matches!(
                 e,
@@ -117,6 +124,21 @@ impl Store {
                         path: dir.to_owned(),
                         source,
                     })?;
+                }
+                // Conversations, identities and the audit are nobody else's
+                // to read: the file is created for its owner only (SQLite
+                // gives its -wal and -shm files the same permissions).
+                if !path.exists() {
+                    use std::os::unix::fs::OpenOptionsExt;
+                    std::fs::OpenOptions::new()
+                        .write(true)
+                        .create_new(true)
+                        .mode(0o600)
+                        .open(path)
+                        .map_err(|source| StoreError::CreateFile {
+                            path: path.clone(),
+                            source,
+                        })?;
                 }
                 let options = SqliteConnectOptions::new()
                     .filename(path)

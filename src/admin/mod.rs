@@ -52,7 +52,20 @@ pub struct AdminState {
     pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
     /// The chat platforms being served, by name, as their connectors report.
     pub platforms: Platforms,
+    /// Refused tokens by client address, to slow down guessing.
+    pub refusals: Refusals,
 }
+
+/// Refused token attempts by client address: when the window started and
+/// how many since.
+pub type Refusals =
+    Arc<std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, (std::time::Instant, u32)>>>;
+
+/// Refused tokens a client may send in [`REFUSAL_WINDOW`] before every call
+/// of theirs is answered 429 until the window ends: enough for an operator's
+/// mistakes, far too few to guess a token.
+pub const MAX_REFUSALS: u32 = 20;
+const REFUSAL_WINDOW: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// The chat platform connections `/readyz` reports, filled in when `run`
 /// starts them.
@@ -70,6 +83,8 @@ pub type Platforms = Arc<
 pub enum ApiError {
     #[error("unauthorized")]
     Unauthorized,
+    #[error("too many refused tokens from this address; try again in a minute")]
+    TooManyRefusals,
     #[error("{0}")]
     BadRequest(String),
     #[error("{0}")]
@@ -84,6 +99,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = match &self {
             ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::TooManyRefusals => StatusCode::TOO_MANY_REQUESTS,
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
@@ -106,9 +122,9 @@ impl From<IdentityError> for ApiError {
             IdentityError::UnknownUser(_) | IdentityError::NotLinked(_) => {
                 ApiError::NotFound(e.to_string())
             }
-            IdentityError::UserExists(_) | IdentityError::AlreadyLinked { .. } => {
-                ApiError::Conflict(e.to_string())
-            }
+            IdentityError::UserExists(_)
+            | IdentityError::AlreadyLinked { .. }
+            | IdentityError::LastAdmin(_) => ApiError::Conflict(e.to_string()),
             IdentityError::BadName(_) => ApiError::BadRequest(e.to_string()),
             other => ApiError::Internal(other.to_string()),
         }
@@ -163,24 +179,72 @@ async fn authenticate(
     mut request: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
+    let client = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
+    if let Some(ip) = client
+        && too_many_refusals(&state.refusals, ip)
+    {
+        return Err(ApiError::TooManyRefusals);
+    }
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .ok_or(ApiError::Unauthorized)?;
-    let user = match state.tokens.authenticate(token).await {
-        Ok(user) => user,
-        Err(tokens::AuthError::Store(e)) => return Err(internal(e)),
-        Err(e) => {
-            tracing::info!(reason = %e, "admin API call refused");
-            return Err(ApiError::Unauthorized);
-        }
+        .and_then(|v| v.strip_prefix("Bearer "));
+    let refused = match token {
+        None => "no_token",
+        Some(token) => match state.tokens.authenticate(token).await {
+            Ok(user) => {
+                request.extensions_mut().insert(Admin(user));
+                return Ok(next.run(request).await);
+            }
+            Err(tokens::AuthError::Store(e)) => return Err(internal(e)),
+            Err(e) => {
+                tracing::info!(reason = %e, client = ?client, "admin API call refused");
+                e.reason()
+            }
+        },
     };
-    request.extensions_mut().insert(Admin(user));
-    Ok(next.run(request).await)
+    if let Some(ip) = client {
+        note_refusal(&state.refusals, ip);
+    }
+    // Who tried, with what: the first characters of the token (enough to
+    // tell tokens apart, too few to use), the address, the path.
+    let shown = token.map(|t| t.chars().take(8).collect::<String>());
+    let event = NewEvent::new(
+        EventKind::AccessRefused,
+        Actor::default(),
+        json!({"reason": refused, "via": "api", "token": shown, "client": client.map(|c| c.to_string()), "path": request.uri().path()}),
+    );
+    if let Err(e) = state.audit.append(event).await {
+        tracing::error!(error = %e, "cannot audit a refused API call");
+    }
+    Err(ApiError::Unauthorized)
 }
 
-async fn readyz(State(state): State<AdminState>) -> Response {
+/// Whether `ip` sent too many refused tokens in the current window.
+fn too_many_refusals(refusals: &Refusals, ip: std::net::IpAddr) -> bool {
+    let refusals = refusals.lock().expect("never poisoned");
+    refusals
+        .get(&ip)
+        .is_some_and(|(since, n)| since.elapsed() < REFUSAL_WINDOW && *n >= MAX_REFUSALS)
+}
+
+fn note_refusal(refusals: &Refusals, ip: std::net::IpAddr) {
+    let mut refusals = refusals.lock().expect("never poisoned");
+    // Bounded: old windows go first.
+    if refusals.len() > 10_000 {
+        refusals.retain(|_, (since, _)| since.elapsed() < REFUSAL_WINDOW);
+    }
+    let entry = refusals.entry(ip).or_insert((std::time::Instant::now(), 0));
+    if entry.0.elapsed() >= REFUSAL_WINDOW {
+        *entry = (std::time::Instant::now(), 0);
+    }
+    entry.1 += 1;
+}
+
+async fn readyz(State(state): State<AdminState>, headers: HeaderMap) -> Response {
     let mut checks = Vec::new();
     let db: Result<i64, sqlx::Error> = on_pool!(&state.store, pool => {
         sqlx::query_scalar("SELECT 1").fetch_one(pool).await
@@ -255,6 +319,23 @@ async fn readyz(State(state): State<AdminState>) -> Response {
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     };
+    // The errors and warnings name roles, hosts and settings: an admin's
+    // token shows them; a probe without one sees the states only.
+    let admin = match headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+    {
+        Some(token) => state.tokens.authenticate(token).await.is_ok(),
+        None => false,
+    };
+    if !admin {
+        for check in &mut checks {
+            if let Some(check) = check.as_object_mut() {
+                check.retain(|key, _| key == "name" || key == "state");
+            }
+        }
+    }
     (status, Json(json!({"ready": ready, "checks": checks}))).into_response()
 }
 

@@ -50,6 +50,20 @@ pub enum AuthError {
     Store(#[from] StoreError),
 }
 
+impl AuthError {
+    /// The refusal's reason, for the audit.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            AuthError::Missing => "no_token",
+            AuthError::Unknown => "token_unknown",
+            AuthError::Revoked => "token_revoked",
+            AuthError::Expired => "token_expired",
+            AuthError::NotAdmin => "token_not_admin",
+            AuthError::Store(_) => "store",
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum TokenError {
     #[error("there is no user named {0:?}")]

@@ -117,14 +117,26 @@ async fn health_readiness_metrics_and_openapi_need_no_token() {
 async fn readiness_says_what_is_down() {
     let db = TestDb::sqlite().await;
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    // Credentials in the endpoint's URL are never shown: /readyz needs no token.
+    // Credentials in the endpoint's URL are never shown, not even to an admin.
     let closed = format!(
         "http://svc:S3cret@{}/?key=k3y",
         listener.local_addr().unwrap()
     );
     drop(listener);
     let app = start(&db, &closed).await;
-    let ready = app.get("/readyz", None).await;
+    // Without a token: the states only, no error text (they name hosts,
+    // roles and settings).
+    let anonymous: Value = app.get("/readyz", None).await.json().await.unwrap();
+    assert!(
+        anonymous["checks"].as_array().unwrap().iter().all(|c| c
+            .as_object()
+            .unwrap()
+            .keys()
+            .all(|k| k == "name" || k == "state")),
+        "{anonymous}"
+    );
+    let token = admin_token(&db, "ana", None).await;
+    let ready = app.get("/readyz", Some(&token)).await;
     assert_eq!(ready.status(), 503);
     let text = ready.text().await.unwrap();
     assert!(
@@ -226,7 +238,7 @@ async fn every_api_route_needs_a_live_admin_token() {
     let demoted = admin_token(&db, "bob", None).await;
     assert_eq!(app.get("/api/users", Some(&demoted)).await.status(), 200);
     Directory::new(db.store.clone(), Settings::defaults().identity)
-        .set_role("bob", Role::Executor, Actor::cli())
+        .set_role("bob", Role::Executor, Actor::cli(), false)
         .await
         .unwrap();
     assert_eq!(
@@ -519,4 +531,138 @@ async fn users_are_managed_through_the_api() {
         "creation and role change, attributed to the admin"
     );
     app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_last_admin_cannot_be_demoted_and_a_demoted_admin_loses_every_token() {
+    let db = TestDb::sqlite().await;
+    let fake = FakeOllama::start(&["qwen2.5-coder:7b"]).await;
+    let app = start(&db, &fake.url()).await;
+    let ana = admin_token(&db, "ana", None).await;
+    let patch = |name: &'static str, token: String, body: Value| {
+        app.http
+            .patch(app.url(&format!("/api/users/{name}")))
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+    };
+    // Alone, ana cannot demote herself: the door would be locked for good.
+    let refused = patch("ana", ana.clone(), json!({"role": "viewer"}))
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 409);
+    assert!(
+        refused.text().await.unwrap().contains("last admin"),
+        "the refusal says why"
+    );
+    assert_eq!(app.get("/api/users", Some(&ana)).await.status(), 200);
+
+    // With a second admin she can; her tokens die with her role, and being
+    // promoted again does not revive them.
+    let bob = admin_token(&db, "bob", None).await;
+    let old_ana = admin_token(&db, "ana", None).await;
+    let demoted = patch("ana", bob.clone(), json!({"role": "viewer"}))
+        .await
+        .unwrap();
+    assert_eq!(demoted.status(), 200);
+    let promoted = patch("ana", bob.clone(), json!({"role": "admin"}))
+        .await
+        .unwrap();
+    assert_eq!(promoted.status(), 200);
+    for token in [&ana, &old_ana] {
+        assert_eq!(app.get("/api/users", Some(token)).await.status(), 401);
+    }
+    // Now bob is the last admin with a live token; the CLI's override is
+    // the only way to leave none.
+    let directory = Directory::new(db.store.clone(), Settings::defaults().identity);
+    directory
+        .set_role("ana", Role::Viewer, Actor::cli(), false)
+        .await
+        .unwrap();
+    assert!(
+        directory
+            .set_role("bob", Role::Viewer, Actor::cli(), false)
+            .await
+            .is_err()
+    );
+    directory
+        .set_role("bob", Role::Viewer, Actor::cli(), true)
+        .await
+        .unwrap();
+    let revoked = audited(&db, "user_changed").await;
+    assert!(
+        revoked
+            .iter()
+            .any(|p| p["action"] == "tokens_revoked" && p["user"] == "ana"),
+        "the revocation is audited"
+    );
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_tokens_are_audited_and_a_guessing_client_is_slowed_down() {
+    let db = TestDb::sqlite().await;
+    let fake = FakeOllama::start(&["qwen2.5-coder:7b"]).await;
+    let app = start(&db, &fake.url()).await;
+    let good = admin_token(&db, "ana", None).await;
+    let allowed = pstral::admin::MAX_REFUSALS;
+    for guess in 0..allowed {
+        let status = app
+            .get("/api/users", Some(&format!("pst_guess{guess:04}")))
+            .await
+            .status();
+        assert_eq!(status, 401);
+    }
+    // The next call in the minute is not even looked at, good token or not.
+    assert_eq!(app.get("/api/users", Some(&good)).await.status(), 429);
+    let refusals = audited(&db, "access_refused").await;
+    let api: Vec<&Value> = refusals.iter().filter(|p| p["via"] == "api").collect();
+    assert_eq!(api.len(), allowed as usize, "{api:#?}");
+    assert_eq!(api[0]["reason"], "token_unknown");
+    assert_eq!(api[0]["client"], "127.0.0.1");
+    assert_eq!(api[0]["path"], "/api/users");
+    assert!(
+        api.iter().all(|p| p["token"].as_str().unwrap().len() == 8),
+        "a prefix of the token, never the token: {api:#?}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_own_sqlite_database_is_readable_by_its_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("data").join("pstral.db");
+    let mut settings = Settings::defaults().database;
+    settings.url = pstral::config::DatabaseUrl::Sqlite(path.clone());
+    let store = pstral::store::Store::open(&settings).await.unwrap();
+    Audit::new(store.clone())
+        .append(NewEvent::new(
+            EventKind::UserChanged,
+            Actor::cli(),
+            json!({"action": "test"}),
+        ))
+        .await
+        .unwrap();
+    for file in [path.clone(), dir.path().join("data").join("pstral.db-wal")] {
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{}", file.display());
+    }
+    store.close().await;
+}
+
+/// The payloads of the audit events of `kind`, oldest first.
+async fn audited(db: &TestDb, kind: &str) -> Vec<Value> {
+    Audit::new(db.store.clone())
+        .list(
+            &pstral::audit::AuditFilter::default(),
+            pstral::audit::Order::OldestFirst,
+            1000,
+        )
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind == kind)
+        .map(|e| serde_json::from_str(&e.payload).unwrap())
+        .collect()
 }

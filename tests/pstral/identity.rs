@@ -104,7 +104,7 @@ async fn mistakes_are_refused_with_a_reason(db: TestDb) {
         .unwrap_err();
     assert!(matches!(nobody, IdentityError::UnknownUser(_)), "{nobody}");
     let no_role = dir
-        .set_role("carol", Role::Admin, Actor::cli())
+        .set_role("carol", Role::Admin, Actor::cli(), false)
         .await
         .unwrap_err();
     assert!(
@@ -129,7 +129,7 @@ async fn a_role_change_applies_at_the_next_action(db: TestDb) {
         panic!("ana is linked")
     };
     assert_eq!(before.role, Role::Viewer);
-    dir.set_role("ana", Role::Executor, Actor::cli())
+    dir.set_role("ana", Role::Executor, Actor::cli(), false)
         .await
         .unwrap();
     let Resolution::Known(after) = dir.resolve(&ana, None, None).await.unwrap() else {

@@ -319,13 +319,20 @@ async fn a_privileged_account_is_refused_at_start_and_by_check_unless_allowed() 
         kind: TargetKind::Postgres(DatabaseUrl::Postgres(superuser.clone())),
     };
     settings.sql.policy.dialect = Dialect::Postgres;
+    let token = crate::support::admin_token(&own, "ana", None).await;
+    let readyz = |base: String, token: String| async move {
+        reqwest::Client::new()
+            .get(format!("{base}/readyz"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+            .json::<Value>()
+            .await
+            .unwrap()
+    };
     let serving = Serving::start(settings.clone()).await;
-    let ready: Value = reqwest::get(format!("{}/readyz", serving.base))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let ready = readyz(serving.base.clone(), token.clone()).await;
     let target = ready["checks"]
         .as_array()
         .unwrap()
@@ -343,12 +350,7 @@ async fn a_privileged_account_is_refused_at_start_and_by_check_unless_allowed() 
     // Allowed knowingly: it runs, and says so.
     settings.sql.allow_privileged_account = true;
     let serving = Serving::start(settings).await;
-    let ready: Value = reqwest::get(format!("{}/readyz", serving.base))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let ready = readyz(serving.base.clone(), token.clone()).await;
     let target = ready["checks"]
         .as_array()
         .unwrap()
