@@ -219,6 +219,7 @@ async fn bot(fake: &FakeOllama, n: usize) -> Value {
             buttons: true,
             ephemeral: true,
             threads: true,
+            command_prefix: "/",
         },
     ));
     let place = Place {

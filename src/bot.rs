@@ -301,7 +301,8 @@ impl Bot {
             Ok(Resolution::Known(user) | Resolution::Created(user)) => user,
             Ok(Resolution::Refused) => {
                 tracing::info!(who = %author, reason = "unknown_user", "refused: not linked to a local user");
-                self.tell(&to, directory.refusal()).await;
+                self.tell(&to, directory.refusal(platform.limits().command_prefix))
+                    .await;
                 return None;
             }
             Err(e) => {
@@ -390,6 +391,24 @@ impl Bot {
     async fn question(&self, platform: &dyn ChatPlatform, q: Question<'_>) {
         let place = &q.message.place;
         let reply_to = Some(q.message.id.as_str());
+        // `link CODE` as the help says it, without the platform's prefix:
+        // the link command, never a question for the model (nor a code in
+        // the audit, the history and the prompt).
+        if let Some(code) = crate::identity::link_words(q.text) {
+            self.link(platform, q.author, place, reply_to, code).await;
+            return;
+        }
+        // A code said anywhere but a DM is burnt, whatever else is said.
+        if !place.private {
+            let codes = crate::identity::code_candidates(q.text);
+            if !codes.is_empty()
+                && self
+                    .burn_codes(platform, q.author, place, reply_to, &codes, false)
+                    .await
+            {
+                return;
+            }
+        }
         metrics::counter!("pstral_questions_total", "platform" => place.platform.to_string())
             .increment(1);
         let Some(user) = self
@@ -1302,7 +1321,11 @@ impl Bot {
         command: Command,
     ) {
         match command {
-            Command::Help => self.say(platform, place, message, Text::Help).await,
+            Command::Help => {
+                let prefix = platform.limits().command_prefix;
+                self.say(platform, place, message, Text::Help { prefix })
+                    .await
+            }
             Command::Link(code) => self.link(platform, author, place, message, &code).await,
             Command::Stop => {
                 let Some(user) = self.member(platform, author, place, message).await else {
@@ -1339,15 +1362,36 @@ impl Bot {
                     .await;
                     return;
                 };
+                // What changes is what the reply says: in a thread, that
+                // thread; in a DM, this DM; in a shared channel, its default
+                // for everyone, which is an admin's to change.
                 let conversations = &self.parts().conversations;
-                let mut result = conversations.set_channel_mode(place, mode).await;
-                if let Some(thread) = &place.thread
-                    && let Ok(c) = conversations
+                let scope = match (&place.thread, place.private) {
+                    (Some(_), _) => "thread",
+                    (None, true) => "dm",
+                    (None, false) => "channel",
+                };
+                if scope == "channel" && user.role != Role::Admin {
+                    let prefix = platform.limits().command_prefix;
+                    self.say(
+                        platform,
+                        place,
+                        message,
+                        Text::ModeChannelNeedsAdmin { prefix },
+                    )
+                    .await;
+                    return;
+                }
+                let result = match &place.thread {
+                    Some(thread) => match conversations
                         .find_or_start(place, thread, mode, Some(user.id))
                         .await
-                {
-                    result = conversations.set_mode(c.id, mode).await;
-                }
+                    {
+                        Ok(c) => conversations.set_mode(c.id, mode).await,
+                        Err(e) => Err(e),
+                    },
+                    None => conversations.set_channel_mode(place, mode).await,
+                };
                 if let Err(e) = result {
                     tracing::error!(error = %e, "cannot change the mode");
                     self.say(platform, place, message, Text::AuditUnavailable)
@@ -1357,19 +1401,20 @@ impl Bot {
                 let event = NewEvent::new(
                     EventKind::ConversationChanged,
                     actor_of(&user, author),
-                    json!({"action": "mode", "mode": mode.as_str()}),
+                    json!({"action": "mode", "mode": mode.as_str(), "scope": scope}),
                 )
                 .at(place.clone());
                 let _ = self.parts().audit.append(event).await;
-                self.say(
-                    platform,
-                    place,
-                    message,
+                let text = if scope == "channel" {
+                    Text::ModeSetForChannel {
+                        mode: mode.as_str(),
+                    }
+                } else {
                     Text::ModeSet {
                         mode: mode.as_str(),
-                    },
-                )
-                .await;
+                    }
+                };
+                self.say(platform, place, message, text).await;
             }
             Command::Export(format) => {
                 self.export(platform, author, place, message, &format).await;
@@ -1500,6 +1545,41 @@ impl Bot {
         reply(text).await;
     }
 
+    /// Invite codes said where others could see them: each live one is
+    /// burnt (audited, without the code). When one was, or when the person
+    /// meant a code (`meant`: the link command, answered the same whether
+    /// the code was live or not), the place is told that codes are only
+    /// taken in a DM and the person, privately, how to get a new one.
+    /// Returns whether anything was said.
+    async fn burn_codes(
+        &self,
+        platform: &dyn ChatPlatform,
+        author: &PlatformIdentity,
+        place: &Place,
+        message: Option<&str>,
+        codes: &[&str],
+        meant: bool,
+    ) -> bool {
+        let directory = &self.parts().directory;
+        let mut burnt = false;
+        for code in codes {
+            match directory.burn_invite(code, author, place, meant).await {
+                Ok(b) => burnt |= b,
+                Err(e) => tracing::error!(error = %e, "cannot burn an invite code seen in public"),
+            }
+        }
+        if !(burnt || meant) {
+            return false;
+        }
+        tracing::info!(who = %author, burnt, "an invite code was said outside a DM");
+        self.say(platform, place, message, Text::InviteSeenInPublic)
+            .await;
+        let prefix = platform.limits().command_prefix;
+        self.tell_privately(platform, author, place, Text::InviteBurnt { prefix })
+            .await;
+        true
+    }
+
     async fn link(
         &self,
         platform: &dyn ChatPlatform,
@@ -1509,7 +1589,8 @@ impl Bot {
         code: &str,
     ) {
         if !place.private {
-            self.say(platform, place, message, Text::LinkInDmOnly).await;
+            self.burn_codes(platform, author, place, message, &[code], true)
+                .await;
             return;
         }
         match self

@@ -24,6 +24,7 @@ use pstral::llm::Llm;
 use pstral::store::Store;
 use pstral::telemetry;
 use pstral_chat::ChatPlatform;
+use pstral_chat::shown;
 use pstral_terminal::Terminal;
 use std::sync::Arc;
 
@@ -921,8 +922,8 @@ async fn token_command(
             for t in tokens.list().await? {
                 table.add_row(vec![
                     t.id.to_string(),
-                    t.user_name,
-                    t.label,
+                    shown(&t.user_name),
+                    shown(&t.label),
                     day(Some(t.created_at)),
                     day(t.expires_at),
                     day(t.revoked_at),
@@ -950,15 +951,15 @@ async fn user_command(directory: &Directory, cmd: UserCommand) -> anyhow::Result
     match cmd {
         UserCommand::Add { name, role } => {
             let user = directory.add_user(&name, role, actor).await?;
-            println!("created user {} ({})", user.name, user.role);
+            println!("created user {} ({})", shown(&user.name), user.role);
         }
         UserCommand::Link { name, identity } => {
             directory.link(&name, &identity, actor).await?;
-            println!("linked {identity} to {name}");
+            println!("linked {identity} to {}", shown(&name));
         }
         UserCommand::Unlink { identity } => {
             let user = directory.unlink(&identity, actor).await?;
-            println!("unlinked {identity} from {}", user.name);
+            println!("unlinked {identity} from {}", shown(&user.name));
         }
         UserCommand::Role {
             name,
@@ -968,7 +969,7 @@ async fn user_command(directory: &Directory, cmd: UserCommand) -> anyhow::Result
             let user = directory
                 .set_role(&name, role, actor, allow_no_admin)
                 .await?;
-            println!("{} is now {}", user.name, user.role);
+            println!("{} is now {}", shown(&user.name), user.role);
         }
         UserCommand::List { json } => {
             let entries = directory.list().await?;
@@ -982,9 +983,13 @@ async fn user_command(directory: &Directory, cmd: UserCommand) -> anyhow::Result
                 let mut table = new_table(&["name", "role", "identities", "created"]);
                 for e in &entries {
                     table.add_row(vec![
-                        e.user.name.clone(),
+                        shown(&e.user.name),
                         e.user.role.to_string(),
-                        e.identities.join("\n"),
+                        e.identities
+                            .iter()
+                            .map(|i| shown(i))
+                            .collect::<Vec<_>>()
+                            .join("\n"),
                         e.user.created_at.format("%Y-%m-%d").to_string(),
                     ]);
                 }
@@ -1163,6 +1168,7 @@ fn events_table(events: &[Event]) -> Table {
         if payload.chars().count() > 80 {
             payload = payload.chars().take(79).collect::<String>() + "…";
         }
+        let (who, place, payload) = (shown(&who), shown(&place), shown(&payload));
         table.add_row(vec![
             e.seq.to_string(),
             e.at.format("%Y-%m-%d %H:%M:%S").to_string(),

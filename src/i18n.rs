@@ -40,15 +40,23 @@ pub enum Text<'a> {
     /// policy is to refuse.
     UnknownIdentity {
         contact: &'a str,
+        /// How commands are typed on the platform (`!`, `/`).
+        prefix: &'a str,
     },
     /// An invite code was accepted and the account is now linked.
     Linked {
         user: &'a str,
     },
-    /// An invite code that does not exist (or was mistyped).
-    InviteUnknown,
-    InviteExpired,
-    InviteUsed,
+    /// An invite code that does not work: unknown, expired, used, or tried
+    /// too often. One text for all, so that trying codes teaches nothing.
+    InviteNotValid,
+    /// Where others could see it: an invite code said outside a direct
+    /// message, which no longer works if it was one.
+    InviteSeenInPublic,
+    /// To the person who said a live invite code in a shared place, alone.
+    InviteBurnt {
+        prefix: &'a str,
+    },
     /// The chat account is already linked to a local user.
     AlreadyLinked {
         user: &'a str,
@@ -91,6 +99,16 @@ pub enum Text<'a> {
     ModeSet {
         mode: &'a str,
     },
+    /// A shared channel's default mode changed, for everyone's new
+    /// conversations there.
+    ModeSetForChannel {
+        mode: &'a str,
+    },
+    /// `mode` outside a thread in a shared channel, by someone who is not an
+    /// admin: it would change everyone's default.
+    ModeChannelNeedsAdmin {
+        prefix: &'a str,
+    },
     UnknownMode {
         given: &'a str,
     },
@@ -98,10 +116,10 @@ pub enum Text<'a> {
     NothingToStop,
     /// `export` where the user has no conversation yet.
     NothingToExport,
-    /// Linking is done privately, so the code is not seen by others.
-    LinkInDmOnly,
-    /// The list of commands.
-    Help,
+    /// The list of commands, as typed on the platform.
+    Help {
+        prefix: &'a str,
+    },
     /// Why a SQL statement will not be offered for execution.
     SqlRefused(&'a crate::sql::validate::Refusal),
     /// The statement does not compile against the real schema.
@@ -172,14 +190,14 @@ impl Text<'_> {
     /// The text in `lang`.
     pub fn render(&self, lang: Lang) -> String {
         match (lang, self) {
-            (Lang::En, Text::UnknownIdentity { contact }) => format!(
+            (Lang::En, Text::UnknownIdentity { contact, prefix }) => format!(
                 "Hello! I don't know your account yet, so I can't answer. Ask {contact} for an \
-                 invite code, then send it to me in a direct message with `link CODE`."
+                 invite code, then send it to me in a direct message with `{prefix}link CODE`."
             ),
-            (Lang::Fr, Text::UnknownIdentity { contact }) => format!(
+            (Lang::Fr, Text::UnknownIdentity { contact, prefix }) => format!(
                 "Bonjour ! Je ne connais pas encore votre compte, je ne peux donc pas répondre. \
                  Demandez un code d'invitation à {contact}, puis envoyez-le-moi en message \
-                 privé avec `link CODE`."
+                 privé avec `{prefix}link CODE`."
             ),
             (Lang::En, Text::Linked { user }) => {
                 format!("Done: this account is now linked to {user}.")
@@ -187,25 +205,30 @@ impl Text<'_> {
             (Lang::Fr, Text::Linked { user }) => {
                 format!("C'est fait : ce compte est maintenant lié à {user}.")
             }
-            (Lang::En, Text::InviteUnknown) => {
-                "This invite code is not valid. Check it, or ask for a new one.".to_owned()
-            }
-            (Lang::Fr, Text::InviteUnknown) => {
-                "Ce code d'invitation n'est pas valide. Vérifiez-le ou demandez-en un nouveau."
-                    .to_owned()
-            }
-            (Lang::En, Text::InviteExpired) => {
-                "This invite code has expired. Ask for a new one.".to_owned()
-            }
-            (Lang::Fr, Text::InviteExpired) => {
-                "Ce code d'invitation a expiré. Demandez-en un nouveau.".to_owned()
-            }
-            (Lang::En, Text::InviteUsed) => {
-                "This invite code has already been used. Ask for a new one.".to_owned()
-            }
-            (Lang::Fr, Text::InviteUsed) => {
-                "Ce code d'invitation a déjà été utilisé. Demandez-en un nouveau.".to_owned()
-            }
+            (Lang::En, Text::InviteNotValid) => "This invite code does not work (it may be \
+                 mistyped, expired or already used). Ask an admin for a new one."
+                .to_owned(),
+            (Lang::Fr, Text::InviteNotValid) => "Ce code d'invitation ne fonctionne pas (il est \
+                 peut-être mal saisi, expiré ou déjà utilisé). Demandez-en un nouveau à un \
+                 administrateur."
+                .to_owned(),
+            (Lang::En, Text::InviteSeenInPublic) => "Invite codes are only taken in a direct \
+                 message. If this was one, it no longer works: others could see it."
+                .to_owned(),
+            (Lang::Fr, Text::InviteSeenInPublic) => "Les codes d'invitation ne sont acceptés \
+                 qu'en message privé. Si c'en était un, il ne fonctionne plus : d'autres ont pu \
+                 le voir."
+                .to_owned(),
+            (Lang::En, Text::InviteBurnt { prefix }) => format!(
+                "The invite code you sent where others could see it no longer works. Ask an \
+                 admin for a new one, then send it to me here, in this direct message, with \
+                 `{prefix}link CODE`."
+            ),
+            (Lang::Fr, Text::InviteBurnt { prefix }) => format!(
+                "Le code d'invitation que vous avez envoyé là où d'autres pouvaient le voir ne \
+                 fonctionne plus. Demandez-en un nouveau à un administrateur, puis envoyez-le-moi \
+                 ici, en message privé, avec `{prefix}link CODE`."
+            ),
             (Lang::En, Text::AlreadyLinked { user }) => {
                 format!("This account is already linked to {user}.")
             }
@@ -336,6 +359,21 @@ impl Text<'_> {
             (Lang::Fr, Text::ModeSet { mode }) => {
                 format!("Mode {mode} activé pour cette conversation.")
             }
+            (Lang::En, Text::ModeSetForChannel { mode }) => format!(
+                "Mode set to {mode} for this channel: everyone's new conversations here start in it."
+            ),
+            (Lang::Fr, Text::ModeSetForChannel { mode }) => format!(
+                "Mode {mode} activé pour ce salon : les nouvelles conversations de chacun ici \
+                 commencent dans ce mode."
+            ),
+            (Lang::En, Text::ModeChannelNeedsAdmin { prefix }) => format!(
+                "Only an admin can change this channel's mode, which is everyone's. In a thread, \
+                 `{prefix}mode` changes that thread only; in a direct message, yours."
+            ),
+            (Lang::Fr, Text::ModeChannelNeedsAdmin { prefix }) => format!(
+                "Seul un administrateur peut changer le mode de ce salon, qui est celui de tous. \
+                 Dans un fil, `{prefix}mode` ne change que ce fil ; en message privé, le vôtre."
+            ),
             (Lang::En, Text::UnknownMode { given }) => {
                 format!("There is no mode {given:?}: the modes are sql and chat.")
             }
@@ -352,14 +390,6 @@ impl Text<'_> {
             (Lang::Fr, Text::NothingToExport) => {
                 "Vous n'avez pas encore de conversation ici à exporter.".to_owned()
             }
-            (Lang::En, Text::LinkInDmOnly) => {
-                "Send your invite code to me in a direct message, not here: it is personal."
-                    .to_owned()
-            }
-            (Lang::Fr, Text::LinkInDmOnly) => {
-                "Envoyez-moi votre code d'invitation en message privé, pas ici : il est personnel."
-                    .to_owned()
-            }
             (lang, Text::SqlRefused(refusal)) => sql_refusal(lang, refusal),
             (Lang::En, Text::SqlDoesNotCompile { index, message }) => format!(
                 "Query {index} will not be run: the database does not accept it ({message})."
@@ -367,17 +397,32 @@ impl Text<'_> {
             (Lang::Fr, Text::SqlDoesNotCompile { index, message }) => format!(
                 "La requête {index} ne sera pas exécutée : la base ne l'accepte pas ({message})."
             ),
-            (lang, Text::SqlReady { index, rows, buttons }) => {
+            (
+                lang,
+                Text::SqlReady {
+                    index,
+                    rows,
+                    buttons,
+                },
+            ) => {
                 let estimate = match (lang, rows) {
                     (_, None) => String::new(),
                     (Lang::En, Some(r)) => format!(" (about {r} rows)"),
                     (Lang::Fr, Some(r)) => format!(" (environ {r} lignes)"),
                 };
                 match (lang, buttons) {
-                    (Lang::En, true) => format!("▶ Query {index} can be run{estimate}: use Execute."),
-                    (Lang::En, false) => format!("▶ Query {index} can be run{estimate}: `run {index}`."),
-                    (Lang::Fr, true) => format!("▶ La requête {index} peut être exécutée{estimate} : utilisez Exécuter."),
-                    (Lang::Fr, false) => format!("▶ La requête {index} peut être exécutée{estimate} : `run {index}`."),
+                    (Lang::En, true) => {
+                        format!("▶ Query {index} can be run{estimate}: use Execute.")
+                    }
+                    (Lang::En, false) => {
+                        format!("▶ Query {index} can be run{estimate}: `run {index}`.")
+                    }
+                    (Lang::Fr, true) => format!(
+                        "▶ La requête {index} peut être exécutée{estimate} : utilisez Exécuter."
+                    ),
+                    (Lang::Fr, false) => format!(
+                        "▶ La requête {index} peut être exécutée{estimate} : `run {index}`."
+                    ),
                 }
             }
             (Lang::En, Text::NothingToRun { index }) => {
@@ -388,8 +433,12 @@ impl Text<'_> {
             }
             (Lang::En, Text::Running { index }) => format!("⏳ Running query {index}…"),
             (Lang::Fr, Text::Running { index }) => format!("⏳ Exécution de la requête {index}…"),
-            (Lang::En, Text::ExecFailed { reason }) => format!("⚠️ The query did not complete: {reason}."),
-            (Lang::Fr, Text::ExecFailed { reason }) => format!("⚠️ La requête n'a pas abouti : {reason}."),
+            (Lang::En, Text::ExecFailed { reason }) => {
+                format!("⚠️ The query did not complete: {reason}.")
+            }
+            (Lang::Fr, Text::ExecFailed { reason }) => {
+                format!("⚠️ La requête n'a pas abouti : {reason}.")
+            }
             (Lang::En, Text::RepairRequest { reasons }) => format!(
                 "Your query cannot be run: {reasons} Write a corrected query that answers my \
                  question, in a single ```sql block, followed by one sentence."
@@ -463,20 +512,24 @@ impl Text<'_> {
                 format!("{given:?} is not a kind of audit event; the kinds are: {kinds}.")
             }
             (Lang::Fr, Text::AuditNoSuchKind { given, kinds }) => {
-                format!("{given:?} n'est pas un type d'événement d'audit ; les types sont : {kinds}.")
+                format!(
+                    "{given:?} n'est pas un type d'événement d'audit ; les types sont : {kinds}."
+                )
             }
-            (Lang::En, Text::Help) => "Ask me a question, and I answer with the company's own \
-                 language model. Commands: `mode sql` (answers as SQL) or `mode chat` (plain \
-                 answers), `run N` (runs query N of the last answer), `stop` (stops the answer being \
-                 written), `export` (this conversation as Markdown, or `export json`), `link CODE` \
-                 (in a direct message: links your account)."
-                .to_owned(),
-            (Lang::Fr, Text::Help) => "Posez-moi une question : je réponds avec le modèle de \
-                 langage de l'entreprise. Commandes : `mode sql` (réponses en SQL) ou \
-                 `mode chat` (réponses libres), `run N` (exécute la requête N de la dernière réponse), \
-                 `stop` (arrête la réponse en cours), `export` (cette conversation en Markdown, ou \
-                 `export json`), `link CODE` (en message privé : lie votre compte)."
-                .to_owned(),
+            (Lang::En, Text::Help { prefix: p }) => format!(
+                "Ask me a question, and I answer with the company's own language model. \
+                 Commands: `{p}mode sql` (answers as SQL) or `{p}mode chat` (plain answers), \
+                 `{p}run N` (runs query N of the last answer), `{p}stop` (stops the answer being \
+                 written), `{p}export` (this conversation as Markdown, or `{p}export json`), \
+                 `{p}link CODE` (in a direct message: links your account)."
+            ),
+            (Lang::Fr, Text::Help { prefix: p }) => format!(
+                "Posez-moi une question : je réponds avec le modèle de langage de l'entreprise. \
+                 Commandes : `{p}mode sql` (réponses en SQL) ou `{p}mode chat` (réponses libres), \
+                 `{p}run N` (exécute la requête N de la dernière réponse), `{p}stop` (arrête la \
+                 réponse en cours), `{p}export` (cette conversation en Markdown, ou \
+                 `{p}export json`), `{p}link CODE` (en message privé : lie votre compte)."
+            ),
         }
     }
 }
@@ -579,11 +632,12 @@ mod tests {
         let texts = [
             Text::UnknownIdentity {
                 contact: "IT (x42)",
+                prefix: "!",
             },
             Text::Linked { user: "ana" },
-            Text::InviteUnknown,
-            Text::InviteExpired,
-            Text::InviteUsed,
+            Text::InviteNotValid,
+            Text::InviteSeenInPublic,
+            Text::InviteBurnt { prefix: "!" },
             Text::AlreadyLinked { user: "ana" },
             Text::NotAllowed { needed: "executor" },
             Text::AuditUnavailable,
@@ -602,6 +656,8 @@ mod tests {
             Text::Stopped,
             Text::EmptyAnswer,
             Text::ModeSet { mode: "executor" },
+            Text::ModeSetForChannel { mode: "executor" },
+            Text::ModeChannelNeedsAdmin { prefix: "!" },
             Text::UnknownMode { given: "ana" },
             Text::NothingToStop,
             Text::NothingToExport,
@@ -624,8 +680,7 @@ mod tests {
             Text::ExecFailed { reason: "ana" },
             Text::ExecuteUnavailable { reason: "ana" },
             Text::RepairRequest { reasons: "ana" },
-            Text::LinkInDmOnly,
-            Text::Help,
+            Text::Help { prefix: "!" },
         ];
         for t in texts {
             let (en, fr) = (t.render(Lang::En), t.render(Lang::Fr));

@@ -6,8 +6,10 @@
 //! or an unlink takes effect on the next action. Every change is written to
 //! the audit in the same transaction as the change itself.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use pstral_chat::{Place, PlatformIdentity};
@@ -158,6 +160,16 @@ pub enum IdentityError {
     InviteExpired,
     #[error("this invite code has already been used")]
     InviteUsed,
+    #[error("too many invite attempts; try again later")]
+    TooManyAttempts,
+    #[error(
+        "{name:?} looks like the existing user {existing:?}; choose a name that reads differently"
+    )]
+    Lookalike { name: String, existing: String },
+    #[error(
+        "{0} cannot be linked: only Discord and Matrix accounts (and, from the CLI, a terminal user) can"
+    )]
+    NotLinkable(String),
     #[error(
         "{0} is the last admin: with no admin left, nobody could manage users or read the audit (the CLI can force it with --allow-no-admin)"
     )]
@@ -179,9 +191,11 @@ impl IdentityError {
     /// fix; `None` for failures of the bot itself.
     pub fn user_text(&self) -> Option<Text<'_>> {
         match self {
-            IdentityError::InviteUnknown => Some(Text::InviteUnknown),
-            IdentityError::InviteExpired => Some(Text::InviteExpired),
-            IdentityError::InviteUsed => Some(Text::InviteUsed),
+            // One text for every failure: trying codes teaches nothing.
+            IdentityError::InviteUnknown
+            | IdentityError::InviteExpired
+            | IdentityError::InviteUsed
+            | IdentityError::TooManyAttempts => Some(Text::InviteNotValid),
             IdentityError::AlreadyLinked { user, .. } => Some(Text::AlreadyLinked { user }),
             _ => None,
         }
@@ -200,7 +214,15 @@ pub struct Directory {
     store: Store,
     audit: Audit,
     settings: IdentitySettings,
+    /// Failed invite attempts, by identity and by code (see
+    /// [`Directory::consume_invite`]).
+    attempts: Arc<Mutex<HashMap<String, (std::time::Instant, u32)>>>,
 }
+
+/// Failed invite attempts allowed per identity and per code in
+/// [`ATTEMPT_WINDOW`]: enough for typing mistakes, far too few to guess.
+const MAX_ATTEMPTS: u32 = 5;
+const ATTEMPT_WINDOW: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
 impl Directory {
     pub fn new(store: Store, settings: IdentitySettings) -> Self {
@@ -208,6 +230,7 @@ impl Directory {
             audit: Audit::new(store.clone()),
             store,
             settings,
+            attempts: Arc::default(),
         }
     }
 
@@ -229,11 +252,13 @@ impl Directory {
         role: Role,
         actor: Actor,
     ) -> Result<User, IdentityError> {
+        let name = &normal_name(name);
         check_name(name)?;
         let mut tx = self.store.begin().await?;
         if find_user_in(&mut tx, name).await?.is_some() {
             return Err(IdentityError::UserExists(name.to_owned()));
         }
+        refuse_lookalike_in(&mut tx, name).await?;
         let user = insert_user(&mut tx, name, role).await?;
         let event = NewEvent::new(
             EventKind::UserChanged,
@@ -280,6 +305,7 @@ impl Directory {
         actor: Actor,
     ) -> Result<User, IdentityError> {
         let mut tx = self.store.begin().await?;
+        check_linkable(identity, true)?;
         let user = find_user_in(&mut tx, name)
             .await?
             .ok_or_else(|| IdentityError::UnknownUser(name.to_owned()))?;
@@ -323,6 +349,7 @@ impl Directory {
             .await?
             .ok_or_else(|| IdentityError::UnknownUser(name.to_owned()))?;
         if let Some(identity) = link {
+            check_linkable(identity, false)?;
             link_in(&mut tx, &user, identity, actor.clone(), "admin", None).await?;
         }
         if let Some(identity) = unlink {
@@ -371,9 +398,10 @@ impl Directory {
     /// # Errors
     /// A store failure.
     pub async fn user(&self, name: &str) -> Result<Option<User>, IdentityError> {
+        let name = normal_name(name);
         Ok(on_pool!(&self.store, pool => {
             sqlx::query_as::<_, User>(USER_BY_NAME)
-            .bind(name)
+            .bind(&name)
             .fetch_optional(pool)
             .await?
         }))
@@ -407,7 +435,9 @@ impl Directory {
     pub async fn resolve(
         &self,
         identity: &PlatformIdentity,
-        display_name: Option<&str>,
+        // A display name names nobody: auto-created users are named from the
+        // account's id (see `auto_name`).
+        _display_name: Option<&str>,
         place: Option<&Place>,
     ) -> Result<Resolution, IdentityError> {
         if let Some(user) = self.user_of(identity).await? {
@@ -435,7 +465,7 @@ impl Directory {
                 if let Some(user) = user_of_in(&mut tx, identity).await? {
                     return Ok(Resolution::Known(user));
                 }
-                let base = auto_name(identity, display_name);
+                let base = auto_name(identity);
                 let mut name = base.clone();
                 let mut n = 1;
                 while find_user_in(&mut tx, &name).await?.is_some() {
@@ -443,6 +473,12 @@ impl Directory {
                     name = format!("{base}-{n}");
                 }
                 let user = insert_user(&mut tx, &name, Role::Viewer).await?;
+                on_tx!(&mut tx, conn => {
+                    sqlx::query("UPDATE users SET auto_created = TRUE WHERE id = $1")
+                        .bind(user.id)
+                        .execute(&mut **conn)
+                        .await?;
+                });
                 let event = NewEvent::new(
                     EventKind::UserChanged,
                     actor.clone(),
@@ -456,11 +492,87 @@ impl Directory {
         }
     }
 
-    /// The refusal for an unknown identity.
-    pub fn refusal(&self) -> Text<'_> {
+    /// The refusal for an unknown identity, naming the link command as it
+    /// is typed on the platform (`prefix`).
+    pub fn refusal<'a>(&'a self, prefix: &'a str) -> Text<'a> {
         Text::UnknownIdentity {
             contact: &self.settings.contact,
+            prefix,
         }
+    }
+
+    /// Burns `code` if it is a live invite: it was said where others could
+    /// see it (`place`, not a DM with the bot), so nobody may use it any
+    /// more. Audited (without the code) when a code was burnt, or when the
+    /// person meant it as one (`meant`: the link command). Returns whether a
+    /// live code was burnt.
+    ///
+    /// # Errors
+    /// A store failure.
+    pub async fn burn_invite(
+        &self,
+        code: &str,
+        identity: &PlatformIdentity,
+        place: &Place,
+        meant: bool,
+    ) -> Result<bool, IdentityError> {
+        let mut tx = self.store.begin().await?;
+        let burnt: Option<i64> = on_tx!(&mut tx, conn => {
+            sqlx::query_scalar(
+                "UPDATE invites SET used_at = $1, used_by = $2 \
+                 WHERE code_hash = $3 AND used_at IS NULL AND expires_at > $1 RETURNING user_id",
+            )
+            .bind(Utc::now())
+            .bind(format!("burnt: seen in {}:{}", place.platform, place.channel))
+            .bind(code_hash(code))
+            .fetch_optional(&mut **conn)
+            .await?
+        });
+        let owner: Option<String> = match burnt {
+            Some(id) => on_tx!(&mut tx, conn => {
+                sqlx::query_scalar("SELECT name FROM users WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&mut **conn)
+                    .await?
+            }),
+            None => None,
+        };
+        if burnt.is_some() || meant {
+            let mut event = NewEvent::new(
+                EventKind::AccessRefused,
+                Actor {
+                    user_id: None,
+                    identity: Some(identity.clone()),
+                },
+                json!({"reason": "invite_seen_in_public", "burnt": burnt.is_some(), "invited": owner}),
+            );
+            event.place = Some(place.clone());
+            Audit::append_in(&mut tx, event).await?;
+        }
+        tx.commit().await?;
+        Ok(burnt.is_some())
+    }
+
+    /// Counts a failed attempt of `identity` with the code hashed `hash`;
+    /// true when either has failed too often in the window.
+    fn too_many_attempts(&self, identity: &PlatformIdentity, hash: &str, failed: bool) -> bool {
+        let now = std::time::Instant::now();
+        let mut attempts = self.attempts.lock().expect("never poisoned");
+        if attempts.len() > 10_000 {
+            attempts.retain(|_, (since, _)| now.duration_since(*since) < ATTEMPT_WINDOW);
+        }
+        let mut over = false;
+        for key in [format!("id:{identity}"), format!("code:{hash}")] {
+            let entry = attempts.entry(key).or_insert((now, 0));
+            if now.duration_since(entry.0) >= ATTEMPT_WINDOW {
+                *entry = (now, 0);
+            }
+            if failed {
+                entry.1 += 1;
+            }
+            over |= entry.1 >= MAX_ATTEMPTS;
+        }
+        over
     }
 
     /// Makes a one-time code that links whoever sends it to the bot (in a DM)
@@ -522,15 +634,24 @@ impl Directory {
             user_id: None,
             identity: Some(identity.clone()),
         };
-        let result = self.try_consume(code, identity, actor.clone(), place).await;
+        let hash = code_hash(code);
+        let result = if self.too_many_attempts(identity, &hash, false) {
+            Err(IdentityError::TooManyAttempts)
+        } else {
+            self.try_consume(code, identity, actor.clone(), place).await
+        };
         if let Err(e) = &result {
             let reason = match e {
                 IdentityError::InviteUnknown => "invite_unknown",
                 IdentityError::InviteExpired => "invite_expired",
                 IdentityError::InviteUsed => "invite_used",
                 IdentityError::AlreadyLinked { .. } => "already_linked",
+                IdentityError::TooManyAttempts => "invite_attempts",
                 _ => return result,
             };
+            if !matches!(e, IdentityError::TooManyAttempts) {
+                self.too_many_attempts(identity, &hash, true);
+            }
             let mut event =
                 NewEvent::new(EventKind::AccessRefused, actor, json!({"reason": reason}));
             event.place = place.cloned();
@@ -548,11 +669,27 @@ impl Directory {
     ) -> Result<User, IdentityError> {
         let hash = code_hash(code);
         let mut tx = self.store.begin().await?;
+        // An account created on first contact (a viewer, this identity its
+        // only one) may still take the invite meant for the person: the
+        // identity moves to the invited user, once the code is claimed.
+        let mut leaving: Option<User> = None;
         if let Some(user) = user_of_in(&mut tx, identity).await? {
-            return Err(IdentityError::AlreadyLinked {
-                identity: identity.to_string(),
-                user: user.name,
+            let (auto_created, identities): (bool, i64) = on_tx!(&mut tx, conn => {
+                sqlx::query_as(
+                    "SELECT u.auto_created, (SELECT COUNT(*) FROM identities i WHERE i.user_id = u.id) \
+                     FROM users u WHERE u.id = $1",
+                )
+                .bind(user.id)
+                .fetch_one(&mut **conn)
+                .await?
             });
+            if !(auto_created && user.role == Role::Viewer && identities == 1) {
+                return Err(IdentityError::AlreadyLinked {
+                    identity: identity.to_string(),
+                    user: user.name,
+                });
+            }
+            leaving = Some(user);
         }
         let invite: Option<(i64, DateTime<Utc>, Option<DateTime<Utc>>)> = on_tx!(&mut tx, conn => {
             sqlx::query_as("SELECT user_id, expires_at, used_at FROM invites WHERE code_hash = $1")
@@ -594,10 +731,40 @@ impl Directory {
             user_id: Some(user.id),
             ..actor
         };
+        if leaving.is_some() {
+            unlink_in(&mut tx, identity, actor.clone()).await?;
+        }
         link_in(&mut tx, &user, identity, actor, "invite", place).await?;
         tx.commit().await?;
         Ok(user)
     }
+}
+
+/// The code of a message that is the link command written as words (`link
+/// CODE`, `!link CODE`, `/link CODE`, `lier CODE`), as the help and the
+/// refusals say it.
+pub fn link_words(text: &str) -> Option<&str> {
+    let text = text.trim();
+    let text = text.strip_prefix(['!', '/']).unwrap_or(text);
+    let (word, code) = text.split_once(char::is_whitespace)?;
+    let code = code.trim();
+    let is_link = word.eq_ignore_ascii_case("link") || word.eq_ignore_ascii_case("lier");
+    (is_link && !code.is_empty() && !code.contains(char::is_whitespace)).then_some(code)
+}
+
+/// Words of `text` shaped like an invite code (ten of its letters, with or
+/// without the dash): the ones to burn when said in public. A word that
+/// is not a live code burns nothing.
+pub fn code_candidates(text: &str) -> Vec<&str> {
+    text.split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '"' | '\'' | '`' | '(' | ')'))
+        .map(|w| w.trim_matches(|c: char| !c.is_ascii_alphanumeric()))
+        .filter(|w| {
+            let letters: Vec<char> = w.chars().filter(|c| *c != '-').collect();
+            letters.len() == 10
+                && letters.iter().all(|c| c.is_ascii_alphanumeric())
+                && w.chars().filter(|c| *c == '-').count() <= 1
+        })
+        .collect()
 }
 
 /// Normalizes a code as a person might type it (any case, with or without
@@ -622,13 +789,20 @@ fn new_invite_code() -> String {
     format!("{}-{}", &chars[..5], &chars[5..])
 }
 
+/// A name a person can read without being fooled: letters and digits that
+/// UTS #39 allows in identifiers (no invisible filler, no control or
+/// bidirectional character, no full-width or mathematical letter), '.',
+/// '_', '-', one script only (no Cyrillic а inside a Latin name).
 fn check_name(name: &str) -> Result<(), IdentityError> {
+    use unicode_security::{GeneralSecurityProfile, MixedScript};
     let ok = !name.is_empty()
         && name.chars().count() <= 64
         && !name.starts_with('-')
-        && name
-            .chars()
-            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | '-'));
+        && name == normal_name(name)
+        && name.chars().all(|c| {
+            matches!(c, '.' | '_' | '-') || (c.is_alphanumeric() && c.identifier_allowed())
+        })
+        && name.is_single_script();
     if ok {
         Ok(())
     } else {
@@ -636,27 +810,21 @@ fn check_name(name: &str) -> Result<(), IdentityError> {
     }
 }
 
-/// A user name for an auto-created user: from the display name when it has
-/// usable characters, else from the identity.
-fn auto_name(identity: &PlatformIdentity, display_name: Option<&str>) -> String {
-    let slug = |s: &str| {
-        let mut out = String::new();
-        for c in s.chars().flat_map(char::to_lowercase) {
-            if c.is_alphanumeric() {
-                out.push(c);
-            } else if !out.ends_with('-') && !out.is_empty() {
-                out.push('-');
-            }
+/// A user name for an auto-created user, from the platform account's id,
+/// never its display name: anyone can choose a display name that reads as
+/// an admin's.
+fn auto_name(identity: &PlatformIdentity) -> String {
+    let mut out = String::new();
+    let id = format!("{}-{}", identity.platform(), identity.id());
+    for c in id.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
         }
-        let out: String = out.trim_end_matches('-').chars().take(48).collect();
-        out.trim_end_matches('-').to_owned()
-    };
-    let from_display = display_name.map(slug).unwrap_or_default();
-    if from_display.is_empty() {
-        slug(&identity.to_string())
-    } else {
-        from_display
     }
+    let out: String = out.trim_end_matches('-').chars().take(48).collect();
+    out.trim_end_matches('-').to_owned()
 }
 
 /// Sets `user`'s role in `tx`, audited. Refused for the last admin unless
@@ -714,7 +882,48 @@ async fn set_role_in(
     Ok(())
 }
 
+/// Refuses a name that reads like an existing user's (`аlice` with a
+/// Cyrillic а beside `alice`): names are compared by their UTS #39
+/// confusable skeleton.
+async fn refuse_lookalike_in(tx: &mut Tx, name: &str) -> Result<(), IdentityError> {
+    let names: Vec<String> = on_tx!(tx, conn => {
+        sqlx::query_scalar("SELECT name FROM users")
+            .fetch_all(&mut **conn)
+            .await?
+    });
+    let skeleton = |n: &str| unicode_security::skeleton(n).collect::<String>();
+    let own = skeleton(name);
+    match names.into_iter().find(|n| n != name && skeleton(n) == own) {
+        Some(existing) => Err(IdentityError::Lookalike {
+            name: name.to_owned(),
+            existing,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// A user name as it is stored and compared: Unicode NFKC (full-width and
+/// mathematical letters become plain ones), then lower case, so that
+/// `Alice`, `ａｌｉｃｅ` and `alice` are one name.
+pub fn normal_name(name: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    let folded: String = name.nfkc().collect::<String>().to_lowercase();
+    folded.nfkc().collect()
+}
+
+/// Refuses what cannot be linked: platforms that are not chat platforms
+/// (`api:`, `cli:`, anything unknown), and a terminal user unless from the
+/// CLI (`terminal_too`).
+fn check_linkable(identity: &PlatformIdentity, terminal_too: bool) -> Result<(), IdentityError> {
+    match identity.platform().as_str() {
+        "discord" | "matrix" => Ok(()),
+        "terminal" if terminal_too => Ok(()),
+        _ => Err(IdentityError::NotLinkable(identity.to_string())),
+    }
+}
+
 async fn find_user_in(tx: &mut Tx, name: &str) -> Result<Option<User>, IdentityError> {
+    let name = &normal_name(name);
     Ok(on_tx!(tx, conn => {
         sqlx::query_as::<_, User>(USER_BY_NAME)
             .bind(name)
@@ -836,24 +1045,44 @@ mod tests {
     }
 
     #[test]
-    fn auto_names_come_from_the_display_name_or_the_identity() {
+    fn auto_names_come_from_the_account_id_never_the_display_name() {
         let id: PlatformIdentity = "matrix:@ana:example.org".parse().unwrap();
-        assert_eq!(
-            auto_name(&id, Some("Ana Martín (Compta)")),
-            "ana-martín-compta"
-        );
-        assert_eq!(auto_name(&id, Some("🙂")), "matrix-ana-example-org");
-        assert_eq!(auto_name(&id, None), "matrix-ana-example-org");
-        assert!(check_name(&auto_name(&id, Some(&"x".repeat(200)))).is_ok());
+        assert_eq!(auto_name(&id), "matrix-ana-example-org");
+        let long: PlatformIdentity = format!("matrix:@{}:example.org", "x".repeat(200))
+            .parse()
+            .unwrap();
+        assert!(check_name(&auto_name(&long)).is_ok());
+        let discord: PlatformIdentity = "discord:80351110224678912".parse().unwrap();
+        assert_eq!(auto_name(&discord), "discord-80351110224678912");
     }
 
     #[test]
     fn user_names_are_checked() {
-        for good in ["ana", "ana.martin", "a_b-c", "José"] {
+        for good in ["ana", "ana.martin", "a_b-c", "josé", "jürgen", "алиса"] {
             assert!(check_name(good).is_ok(), "{good}");
         }
-        for bad in ["", "-ana", "ana martin", "ana@x", &"a".repeat(65)] {
-            assert!(check_name(bad).is_err(), "{bad}");
+        for bad in [
+            "",
+            "-ana",
+            "ana martin",
+            "ana@x",
+            &"a".repeat(65),
+            // Not as stored: upper case, full width, mathematical letters.
+            "Ana",
+            "ａｌｉｃｅ",
+            "𝐚lice",
+            // A Cyrillic а in a Latin name; an invisible Hangul filler; a
+            // zero-width space; a right-to-left override; an escape.
+            "\u{430}lice",
+            "victimadmin\u{3164}",
+            "ali\u{200b}ce",
+            "ali\u{202e}ce",
+            "ali\u{1b}[2Jce",
+        ] {
+            assert!(check_name(bad).is_err(), "{bad:?}");
         }
+        assert_eq!(normal_name("Alice"), "alice");
+        assert_eq!(normal_name("ａｌｉｃｅ"), "alice");
+        assert_eq!(normal_name("𝐚lice"), "alice");
     }
 }

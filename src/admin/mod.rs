@@ -122,10 +122,15 @@ impl From<IdentityError> for ApiError {
             IdentityError::UnknownUser(_) | IdentityError::NotLinked(_) => {
                 ApiError::NotFound(e.to_string())
             }
-            IdentityError::UserExists(_)
-            | IdentityError::AlreadyLinked { .. }
-            | IdentityError::LastAdmin(_) => ApiError::Conflict(e.to_string()),
-            IdentityError::BadName(_) => ApiError::BadRequest(e.to_string()),
+            IdentityError::UserExists(_) | IdentityError::AlreadyLinked { .. } => {
+                ApiError::Conflict(e.to_string())
+            }
+            IdentityError::BadName(_) | IdentityError::NotLinkable(_) => {
+                ApiError::BadRequest(e.to_string())
+            }
+            IdentityError::Lookalike { .. } | IdentityError::LastAdmin(_) => {
+                ApiError::Conflict(e.to_string())
+            }
             other => ApiError::Internal(other.to_string()),
         }
     }

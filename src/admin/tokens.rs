@@ -66,6 +66,10 @@ impl AuthError {
 
 #[derive(Debug, thiserror::Error)]
 pub enum TokenError {
+    #[error(
+        "{0:?} is not a usable label: at most 100 characters, no control, invisible or bidirectional character"
+    )]
+    BadLabel(String),
     #[error("there is no user named {0:?}")]
     UnknownUser(String),
     #[error("{0} is not an admin: only admins get tokens")]
@@ -131,6 +135,9 @@ impl Tokens {
                 .await?
         });
         let user = user.ok_or_else(|| TokenError::UnknownUser(user_name.to_owned()))?;
+        if label.chars().count() > 100 || label.chars().any(pstral_chat::hidden) {
+            return Err(TokenError::BadLabel(pstral_chat::shown(label)));
+        }
         if !user.role.allows(Permission::Administer) {
             return Err(TokenError::NotAdmin(user_name.to_owned()));
         }

@@ -50,6 +50,7 @@ impl Default for Options {
                 buttons: true,
                 ephemeral: true,
                 threads: true,
+                command_prefix: "/",
             },
             timeouts: Timeouts {
                 connect: Duration::from_secs(2),
@@ -699,14 +700,38 @@ async fn strangers_are_refused_politely_and_commands_work() {
         "no question of a stranger reaches the model"
     );
 
-    let mode = InboundEvent::Command {
-        author: who(1),
+    // A channel's default mode is everyone's: an executor may not change it
+    // (the reply says so, and nothing changes); an admin may, and the reply
+    // says it is the channel's.
+    let mode = |author| InboundEvent::Command {
+        author,
         place: channel(),
         message: None,
         command: Command::Mode("chat".into()),
     };
-    h.bot.handle(h.platform.clone(), mode).await;
-    assert!(h.answers().last().unwrap().1.contains("Mode set to chat"));
+    h.bot.handle(h.platform.clone(), mode(who(1))).await;
+    let refused = h.answers().last().unwrap().1.clone();
+    assert!(
+        refused.contains("Only an admin") && refused.contains("`/mode`"),
+        "{refused}"
+    );
+    let directory = Directory::new(
+        h.db.store.clone(),
+        pstral::config::Settings::defaults().identity,
+    );
+    directory
+        .add_user("dana", Role::Admin, Actor::cli())
+        .await
+        .unwrap();
+    directory.link("dana", &who(4), Actor::cli()).await.unwrap();
+    h.bot.handle(h.platform.clone(), mode(who(4))).await;
+    assert!(
+        h.answers()
+            .last()
+            .unwrap()
+            .1
+            .contains("Mode set to chat for this channel")
+    );
     h.ask(1, "Une question libre").await;
     let system = fake.requests()[0]["messages"][0]["content"]
         .as_str()

@@ -155,9 +155,10 @@ async fn unknown_people_are_refused_and_the_refusal_is_audited(db: TestDb) {
         .await
         .unwrap();
     assert_eq!(outcome, Resolution::Refused);
-    let text = dir.refusal().render(pstral::i18n::Lang::Fr);
+    // The command as the platform spells it.
+    let text = dir.refusal("!").render(pstral::i18n::Lang::Fr);
     assert!(
-        text.contains("the IT desk") && text.contains("link CODE"),
+        text.contains("the IT desk") && text.contains("`!link CODE`"),
         "{text}"
     );
     let events = Audit::new(db.store.clone())
@@ -181,10 +182,15 @@ async fn unknown_people_become_viewers_under_auto_viewer(db: TestDb) {
         .await
         .unwrap();
     let newcomer = id("discord:42");
+    // Named after the account's id, never the display name, which anyone
+    // can choose (here: the admin's).
     let Resolution::Created(user) = dir.resolve(&newcomer, Some("Ana"), None).await.unwrap() else {
         panic!("the policy creates users")
     };
-    assert_eq!((user.name.as_str(), user.role), ("ana-2", Role::Viewer));
+    assert_eq!(
+        (user.name.as_str(), user.role),
+        ("discord-42", Role::Viewer)
+    );
     assert_eq!(
         dir.resolve(&newcomer, Some("Ana"), None).await.unwrap(),
         Resolution::Known(user)
@@ -322,7 +328,166 @@ async fn one_invite_raced_by_two_replicas_links_one_identity(db: TestDb) {
     assert!(matches!(loser, IdentityError::InviteUsed), "{loser}");
 }
 
+/// Names that would read as someone else's are refused or kept apart.
+async fn names_cannot_impersonate(db: TestDb) {
+    let dir = Directory::new(db.store.clone(), settings(UnknownPolicy::AutoViewer));
+    dir.add_user("alice", Role::Admin, Actor::cli())
+        .await
+        .unwrap();
+    // Case, full-width and mathematical letters: the same name.
+    for same in ["Alice", "ALICE", "ａｌｉｃｅ", "𝐚𝐥𝐢𝐜𝐞"] {
+        assert!(
+            matches!(
+                dir.add_user(same, Role::Viewer, Actor::cli()).await,
+                Err(IdentityError::UserExists(_))
+            ),
+            "{same}"
+        );
+    }
+    assert_eq!(dir.user("ALICE").await.unwrap().unwrap().name, "alice");
+    // A Cyrillic а in a Latin name: mixed scripts.
+    assert!(matches!(
+        dir.add_user("\u{430}lice", Role::Viewer, Actor::cli())
+            .await,
+        Err(IdentityError::BadName(_))
+    ));
+    // All-Cyrillic, but reading as alice: a look-alike.
+    assert!(matches!(
+        dir.add_user(
+            "\u{430}\u{4cf}\u{456}\u{441}\u{435}",
+            Role::Viewer,
+            Actor::cli()
+        )
+        .await,
+        Err(IdentityError::Lookalike { .. }) | Err(IdentityError::BadName(_))
+    ));
+    // Invisible fillers, zero-width and bidirectional characters, escapes.
+    for hidden in [
+        "alice\u{3164}",
+        "ali\u{200b}ce",
+        "ali\u{202e}ec",
+        "alice\u{1b}[2J",
+    ] {
+        assert!(
+            matches!(
+                dir.add_user(hidden, Role::Viewer, Actor::cli()).await,
+                Err(IdentityError::BadName(_))
+            ),
+            "{hidden:?}"
+        );
+    }
+    // Display-name squatting: a newcomer calling themselves "alice" (or
+    // "alice" + an invisible filler) is named after their account.
+    for display in ["alice", "alice\u{3164}"] {
+        let newcomer = id(&format!("matrix:@squat{}:evil.example", display.len()));
+        let Resolution::Created(user) = dir.resolve(&newcomer, Some(display), None).await.unwrap()
+        else {
+            panic!("created");
+        };
+        assert!(user.name.starts_with("matrix-squat"), "{}", user.name);
+    }
+    // Identities: no control, invisible or bidirectional character, and
+    // only chat platforms may be linked.
+    for bad in [
+        "matrix:@eve\u{1b}[2J:example.org",
+        "matrix:@eve\u{202e}:example.org",
+        "discord:12\u{200b}3",
+        "x:eve\n[forged line]",
+    ] {
+        assert!(bad.parse::<PlatformIdentity>().is_err(), "{bad:?}");
+    }
+    for unlinkable in ["x:eve", "api:alice", "cli:root"] {
+        assert!(
+            matches!(
+                dir.change("alice", Some(&id(unlinkable)), None, None, Actor::cli())
+                    .await,
+                Err(IdentityError::NotLinkable(_))
+            ),
+            "{unlinkable}"
+        );
+    }
+    assert!(matches!(
+        dir.change(
+            "alice",
+            Some(&id("terminal:root")),
+            None,
+            None,
+            Actor::cli()
+        )
+        .await,
+        Err(IdentityError::NotLinkable(_))
+    ));
+    // Token labels are refused with such characters too.
+    let tokens = pstral::admin::tokens::Tokens::new(db.store.clone(), Audit::new(db.store.clone()));
+    assert!(
+        tokens
+            .create("alice", "laptop\u{1b}[2J\nrow", None, Actor::cli())
+            .await
+            .is_err()
+    );
+}
+
+/// Invite attempts: every failure reads the same, they are limited per
+/// account and per code, and an account created on first contact may still
+/// take the invite meant for it.
+async fn invite_attempts_are_limited_and_read_the_same(db: TestDb) {
+    let dir = Directory::new(db.store.clone(), settings(UnknownPolicy::AutoViewer));
+    dir.add_user("ana", Role::Executor, Actor::cli())
+        .await
+        .unwrap();
+    let guesser = id("discord:666");
+    let mut texts = Vec::new();
+    for n in 0..5 {
+        let e = dir
+            .consume_invite(&format!("ZZZZZ-ZZZ{n:02}"), &guesser, Some(&dm()))
+            .await
+            .unwrap_err();
+        texts.push(e.user_text().unwrap().render(pstral::i18n::Lang::En));
+    }
+    let expired = {
+        let mut s = settings(UnknownPolicy::Refuse);
+        s.invite_ttl = Duration::ZERO;
+        let d = Directory::new(db.store.clone(), s);
+        d.create_invite("ana", Actor::cli()).await.unwrap().code
+    };
+    // The sixth, even with a real code, is refused: too many tries.
+    let real = dir.create_invite("ana", Actor::cli()).await.unwrap().code;
+    let limited = dir
+        .consume_invite(&real, &guesser, Some(&dm()))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(limited, IdentityError::TooManyAttempts),
+        "{limited}"
+    );
+    texts.push(limited.user_text().unwrap().render(pstral::i18n::Lang::En));
+    let other = id("discord:667");
+    let old = dir
+        .consume_invite(&expired, &other, Some(&dm()))
+        .await
+        .unwrap_err();
+    texts.push(old.user_text().unwrap().render(pstral::i18n::Lang::En));
+    texts.dedup();
+    assert_eq!(texts.len(), 1, "one text for every failure: {texts:?}");
+
+    // ana first wrote to the bot (a viewer was made for her), then got her
+    // invite: she may still take it.
+    let phone = id("matrix:@ana:example.org");
+    assert!(matches!(
+        dir.resolve(&phone, None, Some(&dm())).await.unwrap(),
+        Resolution::Created(_)
+    ));
+    let user = dir
+        .consume_invite(&real, &phone, Some(&dm()))
+        .await
+        .unwrap();
+    assert_eq!((user.name.as_str(), user.role), ("ana", Role::Executor));
+    assert_eq!(dir.user_of(&phone).await.unwrap().unwrap().name, "ana");
+}
+
 on_both_backends!(
+    names_cannot_impersonate,
+    invite_attempts_are_limited_and_read_the_same,
     users_are_created_listed_and_linked,
     mistakes_are_refused_with_a_reason,
     a_role_change_applies_at_the_next_action,

@@ -500,3 +500,173 @@ async fn a_bot_restarted_mid_conversation_keeps_the_history_and_answers_nothing_
     assert_eq!(from_bot(&ana, &room, &bot.user).len(), 2);
     bot.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invite_code_said_in_a_room_is_burnt_and_its_owner_gets_a_fresh_one() {
+    let ollama = FakeOllama::start(&[MODEL]).await;
+    let (h, bot) = setup(&ollama, Options::default()).await;
+    let eve = Human::register(&unique("eve")).await;
+    let mallory = Human::register(&unique("mallory")).await;
+    let directory = Directory::new(
+        h.db.store.clone(),
+        IdentitySettings {
+            unknown: UnknownPolicy::Refuse,
+            contact: "the IT desk".to_owned(),
+            invite_ttl: Duration::from_secs(3600),
+        },
+    );
+    directory
+        .add_user("eve", Role::Admin, Actor::cli())
+        .await
+        .unwrap();
+    let code = directory
+        .create_invite("eve", Actor::cli())
+        .await
+        .unwrap()
+        .code;
+    // eve types her admin invite in a room she shares with mallory.
+    let room = eve.room_with(&bot.user, false).await;
+    let mallory_room = eve.invite(&room, &mallory).await;
+    eve.say(&room, &format!("!link {code}")).await;
+    let bot_user = bot.user.clone();
+    let room_id = room.room_id().to_owned();
+    eve.wait_for("the notice in the room and the note to eve alone", |seen| {
+        let public = seen.iter().any(|s| {
+            s.room == room_id
+                && s.sender == bot_user
+                && s.body.contains("only taken in a direct message")
+        });
+        let private = seen
+            .iter()
+            .any(|s| s.room != room_id && s.sender == bot_user && s.body.contains("`!link CODE`"));
+        public && private
+    })
+    .await;
+    bot.handled(1).await;
+
+    // mallory saw it and sends it to the bot in a DM: it no longer works.
+    let dm = mallory.dm_with(&bot.user).await;
+    mallory.say(&dm, &format!("!link {code}")).await;
+    mallory
+        .wait_for("the refusal", |seen| {
+            seen.iter()
+                .any(|s| s.sender == bot_user && s.body.contains("does not work"))
+        })
+        .await;
+    bot.handled(2).await;
+    let mallory_id = format!("matrix:{}", mallory.user).parse().unwrap();
+    assert!(directory.user_of(&mallory_id).await.unwrap().is_none());
+    drop(mallory_room);
+
+    // eve gets a fresh code and sends it as the help says it, in a DM.
+    let fresh = directory
+        .create_invite("eve", Actor::cli())
+        .await
+        .unwrap()
+        .code;
+    let eve_dm = eve.dm_with(&bot.user).await;
+    eve.say(&eve_dm, &format!("link {fresh}")).await;
+    eve.wait_for("linked", |seen| {
+        seen.iter()
+            .any(|s| s.sender == bot_user && s.body.contains("now linked to eve"))
+    })
+    .await;
+    bot.handled(3).await;
+    let refused = h.audited("access_refused").await;
+    assert!(
+        refused
+            .iter()
+            .any(|r| r["reason"] == "invite_seen_in_public"
+                && r["burnt"] == true
+                && r["invited"] == "eve"),
+        "{refused:#?}"
+    );
+    assert!(refused.iter().any(|r| r["reason"] == "invite_used"));
+    assert!(
+        !serde_json::to_string(&refused).unwrap().contains(&code),
+        "the code itself is never audited"
+    );
+    assert!(
+        ollama.requests().is_empty(),
+        "no code ever reached the model"
+    );
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stranger_who_never_answers_gets_one_dm_however_often_they_knock() {
+    let ollama = FakeOllama::start(&[MODEL]).await;
+    let (h, bot) = setup(&ollama, Options::default()).await;
+    let ana = Human::register(&unique("ana")).await;
+    let stranger = Human::register(&unique("stranger")).await;
+    link(&h, &ana, "ana", None).await;
+    let room = ana.room_with(&bot.user, false).await;
+    let stranger_room = ana.invite(&room, &stranger).await;
+    stranger.ignore_invites();
+    for _ in 0..3 {
+        stranger.say(&stranger_room, "!link ABCDE-12345").await;
+    }
+    bot.handled(3).await;
+    stranger
+        .wait_for("an invitation to a DM", |_| {
+            !stranger.client.invited_rooms().is_empty()
+        })
+        .await;
+    let invited: Vec<_> = stranger.client.invited_rooms();
+    assert_eq!(invited.len(), 1, "one pending DM, reused");
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_what_names_the_bot_in_this_room_is_for_the_bot() {
+    let ollama = FakeOllama::start(&[MODEL]).await;
+    ollama.then(Script::answer("first"));
+    ollama.then(Script::answer("second"));
+    let (h, bot) = setup(&ollama, Options::default()).await;
+    let ana = Human::register(&unique("ana")).await;
+    let bob = Human::register(&unique("bob")).await;
+    link(&h, &ana, "ana", None).await;
+    let room_a = ana.room_with(&bot.user, false).await;
+    let room_b = ana.room_with(&bot.user, false).await;
+    let _bob_room = ana.invite(&room_b, &bob).await;
+    ana.mention(&room_a, &bot.user, "question one").await;
+    let bot_user = bot.user.clone();
+    let a_id = room_a.room_id().to_owned();
+    ana.wait_for("the first answer", |seen| {
+        latest_texts(seen, &a_id, &bot_user)
+            .iter()
+            .any(|t| t == "first")
+    })
+    .await;
+    bot.handled(1).await;
+    let answer = ana
+        .messages_from(&room_a, &bot.user)
+        .into_iter()
+        .find(|(_, t)| t == "first")
+        .unwrap()
+        .0;
+    // The bot's name in the text, but m.mentions names bob: for bob.
+    ana.say_mentioning(
+        &room_b,
+        &bob.user,
+        &format!("{} and bob, look at this", bot.user.localpart()),
+    )
+    .await;
+    // A reply, in room B, to the bot's message of room A.
+    ana.reply(&room_b, &answer, &bot.user, "and this?").await;
+    // Then a real mention, which is answered.
+    ana.mention(&room_b, &bot.user, "question two").await;
+    let b_id = room_b.room_id().to_owned();
+    ana.wait_for("the second answer", |seen| {
+        latest_texts(seen, &b_id, &bot_user)
+            .iter()
+            .any(|t| t == "second")
+    })
+    .await;
+    assert_eq!(
+        ollama.questions(),
+        ["question one", "question two"],
+        "neither the other person's mention nor the reply from another room reached the bot"
+    );
+    bot.stop().await;
+}

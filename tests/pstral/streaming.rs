@@ -27,6 +27,7 @@ fn limits(max: usize, interval_ms: u64) -> Limits {
         buttons: true,
         ephemeral: true,
         threads: true,
+        command_prefix: "/",
     }
 }
 

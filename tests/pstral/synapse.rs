@@ -130,6 +130,8 @@ struct Record {
 pub struct Human {
     pub client: Client,
     pub user: OwnedUserId,
+    /// Whether invites are accepted (as a person does), or left pending.
+    accepts_invites: Arc<std::sync::atomic::AtomicBool>,
     record: Arc<Mutex<Record>>,
     changed: watch::Sender<u64>,
     sync: tokio::task::JoinHandle<()>,
@@ -255,22 +257,28 @@ impl Human {
             });
         }
         // Invites are accepted, as a person does (the bot writes to them
-        // privately in a DM it opens).
+        // privately in a DM it opens), unless told not to.
+        let accepts_invites = Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let accepting = Arc::clone(&accepts_invites);
         client.add_event_handler(
-            |ev: matrix_sdk::ruma::events::room::member::StrippedRoomMemberEvent,
-             room: Room,
-             client: Client| async move {
-                if Some(ev.state_key.as_ref()) == client.user_id()
-                    && ev.content.membership == MembershipState::Invite
-                {
-                    tokio::spawn(async move {
-                        for _ in 0..10 {
-                            if room.join().await.is_ok() {
-                                return;
+            move |ev: matrix_sdk::ruma::events::room::member::StrippedRoomMemberEvent,
+                  room: Room,
+                  client: Client| {
+                let accepting = accepting.load(std::sync::atomic::Ordering::SeqCst);
+                async move {
+                    if accepting
+                        && Some(ev.state_key.as_ref()) == client.user_id()
+                        && ev.content.membership == MembershipState::Invite
+                    {
+                        tokio::spawn(async move {
+                            for _ in 0..10 {
+                                if room.join().await.is_ok() {
+                                    return;
+                                }
+                                tokio::time::sleep(Duration::from_millis(300)).await;
                             }
-                            tokio::time::sleep(Duration::from_millis(300)).await;
-                        }
-                    });
+                        });
+                    }
                 }
             },
         );
@@ -286,6 +294,7 @@ impl Human {
         Self {
             client,
             user,
+            accepts_invites,
             record,
             changed,
             sync,
@@ -348,6 +357,25 @@ impl Human {
             r.joined.get(&id).is_some_and(|j| j.contains(who))
         })
         .await;
+    }
+
+    /// From now on, invites stay pending: the person never answers them.
+    pub fn ignore_invites(&self) {
+        self.accepts_invites
+            .store(false, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// A message whose `m.mentions` names `whom` (and no one else), whatever
+    /// its text says.
+    pub async fn say_mentioning(
+        &self,
+        room: &Room,
+        whom: &OwnedUserId,
+        text: &str,
+    ) -> OwnedEventId {
+        let content = RoomMessageEventContent::text_plain(text)
+            .add_mentions(Mentions::with_user_ids([whom.clone()]));
+        room.send(content).await.unwrap().response.event_id
     }
 
     pub async fn say(&self, room: &Room, text: &str) -> OwnedEventId {

@@ -114,8 +114,11 @@ impl PlatformIdentity {
     pub fn new(platform: Platform, id: impl Into<String>) -> Result<Self, IdentityError> {
         let id = id.into();
         let full = format!("{platform}:{id}");
-        if id.is_empty() || id.len() > MAX_ID_LEN || id.chars().any(char::is_whitespace) {
-            return Err(IdentityError::BadId(full));
+        if id.is_empty()
+            || id.len() > MAX_ID_LEN
+            || id.chars().any(|c| c.is_whitespace() || hidden(c))
+        {
+            return Err(IdentityError::BadId(full.escape_debug().to_string()));
         }
         match platform.as_str() {
             "discord" if !id.chars().all(|c| c.is_ascii_digit()) => {
@@ -143,6 +146,49 @@ impl PlatformIdentity {
     pub fn id(&self) -> &str {
         &self.id
     }
+}
+
+/// A character that changes how text around it is shown rather than being
+/// seen itself: control characters (a terminal's escape sequences, line
+/// breaks), bidirectional overrides and marks, zero-width and invisible
+/// fillers. None belongs in an identity; printed raw, they forge a line.
+pub fn hidden(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{ad}'
+                | '\u{34f}'
+                | '\u{61c}'
+                | '\u{115f}'
+                | '\u{1160}'
+                | '\u{17b4}'
+                | '\u{17b5}'
+                | '\u{180b}'..='\u{180f}'
+                | '\u{200b}'..='\u{200f}'
+                | '\u{202a}'..='\u{202e}'
+                | '\u{2060}'..='\u{206f}'
+                | '\u{3164}'
+                | '\u{fe00}'..='\u{fe0f}'
+                | '\u{feff}'
+                | '\u{ffa0}'
+                | '\u{fff9}'..='\u{fffb}'
+                | '\u{1d173}'..='\u{1d17a}'
+                | '\u{e0000}'..='\u{e0fff}'
+        )
+}
+
+/// `text` with every [`hidden`] character written as an escape
+/// (`\u{202e}`), for output a person reads: a terminal, a table, a log.
+pub fn shown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if hidden(c) {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 impl fmt::Display for PlatformIdentity {
@@ -308,6 +354,10 @@ pub struct Limits {
     /// Replies visible to one person only, in a shared channel.
     pub ephemeral: bool,
     pub threads: bool,
+    /// How a person types a command here (`/` on Discord and in the
+    /// terminal, `!` on Matrix), so that what the bot says names commands
+    /// as they are typed.
+    pub command_prefix: &'static str,
 }
 
 /// A file to attach.

@@ -64,6 +64,7 @@ impl RecordingPlatform {
             buttons: true,
             ephemeral: true,
             threads: true,
+            command_prefix: "/",
         }
     }
 

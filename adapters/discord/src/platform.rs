@@ -42,6 +42,7 @@ pub fn limits() -> Limits {
         buttons: true,
         ephemeral: true,
         threads: true,
+        command_prefix: "/",
     }
 }
 

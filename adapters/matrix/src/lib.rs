@@ -448,15 +448,13 @@ impl Shared {
         }
     }
 
-    /// Whether a message names the bot: `m.mentions`, or by hand in the
-    /// body (display name, user id) or a pill link.
+    /// Whether a message names the bot: `m.mentions` when the client sent
+    /// it (it says exactly whom the message mentions, so a display name in
+    /// the text that reads like the bot's does not count), else by hand in
+    /// the body (display name, user id) or a pill link, for older clients.
     fn mentions_me(&self, content: &RoomMessageEventContent, body: &str) -> bool {
-        if content
-            .mentions
-            .as_ref()
-            .is_some_and(|m| m.user_ids.contains(&self.me))
-        {
-            return true;
+        if let Some(mentions) = &content.mentions {
+            return mentions.user_ids.contains(&self.me);
         }
         let lower = body.to_lowercase();
         let by_name = self
@@ -506,7 +504,7 @@ impl Shared {
             .mine
             .lock()
             .expect("never poisoned")
-            .wrote(parent)
+            .wrote(room.room_id().as_str(), parent)
         {
             return true;
         }

@@ -42,6 +42,7 @@ pub fn limits() -> Limits {
         buttons: false,
         ephemeral: false,
         threads: true,
+        command_prefix: "!",
     }
 }
 
@@ -153,6 +154,10 @@ pub struct MatrixPlatform {
     reactions: Mutex<HashMap<(String, String), OwnedEventId>>,
     /// Threads the bot has written in (by root), and its own messages.
     pub(crate) mine: Mutex<Mine>,
+    /// DM rooms the bot created whose invite the person has not accepted
+    /// yet (matrix-sdk knows a DM only once it is joined).
+    pending_dms: Mutex<HashMap<OwnedUserId, OwnedRoomId>>,
+    dm_lock: tokio::sync::Mutex<()>,
 }
 
 #[derive(Default)]
@@ -162,8 +167,12 @@ pub(crate) struct Mine {
 }
 
 impl Mine {
-    pub fn wrote(&self, event: &str) -> bool {
-        self.messages.iter().any(|m| m == event)
+    /// Whether the bot wrote `event` in `room`: a reply from another room
+    /// naming the bot's event is not a reply to the bot here.
+    pub fn wrote(&self, room: &str, event: &str) -> bool {
+        self.messages
+            .iter()
+            .any(|m| m.split_once('|') == Some((room, event)))
     }
 }
 
@@ -176,6 +185,8 @@ impl MatrixPlatform {
             messages: LatestWins::new(TRACKED_MESSAGES),
             reactions: Mutex::new(HashMap::new()),
             mine: Mutex::new(Mine::default()),
+            pending_dms: Mutex::default(),
+            dm_lock: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -190,7 +201,8 @@ impl MatrixPlatform {
 
     fn remember(&self, place: &Place, event: &OwnedEventId) {
         let mut mine = self.mine.lock().expect("never poisoned");
-        mine.messages.push_back(event.to_string());
+        mine.messages
+            .push_back(format!("{}|{event}", place.channel));
         while mine.messages.len() > TRACKED_MESSAGES {
             mine.messages.pop_front();
         }
@@ -297,16 +309,38 @@ impl MatrixPlatform {
         Ok(())
     }
 
-    /// The DM room with a user: the one the bot has, or a new one.
+    /// The DM room with a user: the one the bot has (joined, or invited
+    /// to and not yet joined by the person), or a new one. One room per
+    /// person: a stranger reacting to every control must not make the bot
+    /// open a room each time.
     async fn dm_with(&self, user: &PlatformIdentity) -> Result<Room, PlatformError> {
         let user: OwnedUserId = user
             .id()
             .parse()
             .map_err(|_| PlatformError::NotFound(format!("{user} is not a Matrix user")))?;
+        // Serialised: two private replies at once must find the same room.
+        let _one_at_a_time = self.dm_lock.lock().await;
         if let Some(room) = self.client.get_dm_room(&user) {
             return Ok(room);
         }
-        self.client.create_dm(&user).await.map_err(map_error)
+        let pending = self
+            .pending_dms
+            .lock()
+            .expect("never poisoned")
+            .get(&user)
+            .cloned();
+        if let Some(id) = pending
+            && let Some(room) = self.client.get_room(&id)
+        {
+            return Ok(room);
+        }
+        let room = self.client.create_dm(&user).await.map_err(map_error)?;
+        let mut pending = self.pending_dms.lock().expect("never poisoned");
+        if pending.len() >= TRACKED_MESSAGES {
+            pending.clear();
+        }
+        pending.insert(user, room.room_id().to_owned());
+        Ok(room)
     }
 }
 

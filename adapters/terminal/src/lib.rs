@@ -122,6 +122,7 @@ impl Terminal {
                 buttons: false,
                 ephemeral: false,
                 threads: false,
+                command_prefix: "/",
             },
             author,
             files,
