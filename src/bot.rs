@@ -705,6 +705,7 @@ impl Bot {
                             index: block.index,
                             rows,
                             buttons,
+                            prefix: platform.limits().command_prefix,
                         },
                     )
                     .await;

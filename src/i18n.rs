@@ -80,7 +80,9 @@ pub enum Text<'a> {
     /// The model stopped in the middle of its answer.
     AnswerCut,
     /// The chat refused the next message of a long answer.
-    AnswerNotPosted,
+    AnswerNotPosted {
+        prefix: &'a str,
+    },
     /// The answer reached the model's length limit.
     AnswerTooLong,
     /// Stop used by someone who neither asked nor administers.
@@ -132,6 +134,8 @@ pub enum Text<'a> {
         index: u32,
         rows: Option<u64>,
         buttons: bool,
+        /// How commands are typed on the platform.
+        prefix: &'a str,
     },
     /// `run N` names no statement offered here.
     NothingToRun {
@@ -289,16 +293,14 @@ impl Text<'_> {
                  Reposez la question pour obtenir une réponse complète."
                     .to_owned()
             }
-            (Lang::En, Text::AnswerNotPosted) => {
-                "The rest of this answer could not be posted here; ask `export` for the whole \
-                 conversation."
-                    .to_owned()
-            }
-            (Lang::Fr, Text::AnswerNotPosted) => {
-                "La suite de cette réponse n'a pas pu être publiée ici ; demandez `export` pour \
-                 la conversation complète."
-                    .to_owned()
-            }
+            (Lang::En, Text::AnswerNotPosted { prefix }) => format!(
+                "The rest of this answer could not be posted here; ask `{prefix}export` for the \
+                 whole conversation."
+            ),
+            (Lang::Fr, Text::AnswerNotPosted { prefix }) => format!(
+                "La suite de cette réponse n'a pas pu être publiée ici ; demandez `{prefix}export` \
+                 pour la conversation complète."
+            ),
             (Lang::En, Text::AnswerTooLong) => {
                 "The answer stopped at the model's length limit; ask for a shorter one or for the \
                  rest."
@@ -403,6 +405,7 @@ impl Text<'_> {
                     index,
                     rows,
                     buttons,
+                    prefix,
                 },
             ) => {
                 let estimate = match (lang, rows) {
@@ -415,13 +418,13 @@ impl Text<'_> {
                         format!("▶ Query {index} can be run{estimate}: use Execute.")
                     }
                     (Lang::En, false) => {
-                        format!("▶ Query {index} can be run{estimate}: `run {index}`.")
+                        format!("▶ Query {index} can be run{estimate}: `{prefix}run {index}`.")
                     }
                     (Lang::Fr, true) => format!(
                         "▶ La requête {index} peut être exécutée{estimate} : utilisez Exécuter."
                     ),
                     (Lang::Fr, false) => format!(
-                        "▶ La requête {index} peut être exécutée{estimate} : `run {index}`."
+                        "▶ La requête {index} peut être exécutée{estimate} : `{prefix}run {index}`."
                     ),
                 }
             }
@@ -646,7 +649,7 @@ mod tests {
             Text::ModelUnavailable,
             Text::ModelTooSlow,
             Text::AnswerCut,
-            Text::AnswerNotPosted,
+            Text::AnswerNotPosted { prefix: "!" },
             Text::AnswerTooLong,
             Text::StopNotAllowed,
             Text::CannotAttach,
@@ -669,11 +672,13 @@ mod tests {
                 index: 3,
                 rows: None,
                 buttons: true,
+                prefix: "!",
             },
             Text::SqlReady {
                 index: 3,
                 rows: None,
                 buttons: false,
+                prefix: "!",
             },
             Text::NothingToRun { index: 3 },
             Text::Running { index: 3 },

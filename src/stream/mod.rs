@@ -334,7 +334,8 @@ impl Writer<'_> {
             // The current message ends at its cut; it also says why the
             // answer stops there, shortened (at a clean boundary) if the
             // note needs the room.
-            let note = format!("⚠️ {}", Text::AnswerNotPosted.render(self.lang));
+            let prefix = self.platform.limits().command_prefix;
+            let note = format!("⚠️ {}", Text::AnswerNotPosted { prefix }.render(self.lang));
             let part = self.current().part.clone();
             let reopened = part.reopened.as_deref();
             let mut end = part.segment.end;
