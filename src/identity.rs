@@ -259,7 +259,7 @@ impl Directory {
             return Err(IdentityError::UserExists(name.to_owned()));
         }
         refuse_lookalike_in(&mut tx, name).await?;
-        let user = insert_user(&mut tx, name, role).await?;
+        let user = insert_user(&mut tx, name, role, false).await?;
         let event = NewEvent::new(
             EventKind::UserChanged,
             actor,
@@ -472,13 +472,7 @@ impl Directory {
                     n += 1;
                     name = format!("{base}-{n}");
                 }
-                let user = insert_user(&mut tx, &name, Role::Viewer).await?;
-                on_tx!(&mut tx, conn => {
-                    sqlx::query("UPDATE users SET auto_created = TRUE WHERE id = $1")
-                        .bind(user.id)
-                        .execute(&mut **conn)
-                        .await?;
-                });
+                let user = insert_user(&mut tx, &name, Role::Viewer, true).await?;
                 let event = NewEvent::new(
                     EventKind::UserChanged,
                     actor.clone(),
@@ -971,15 +965,23 @@ async fn user_of_in(
     }))
 }
 
-async fn insert_user(tx: &mut Tx, name: &str, role: Role) -> Result<User, IdentityError> {
+/// A new user; `auto_created` when made on first contact (see
+/// [`Directory::consume_invite`]).
+async fn insert_user(
+    tx: &mut Tx,
+    name: &str,
+    role: Role,
+    auto_created: bool,
+) -> Result<User, IdentityError> {
     Ok(on_tx!(tx, conn => {
         sqlx::query_as::<_, User>(
-            "INSERT INTO users (name, role, created_at) VALUES ($1, $2, $3) \
+            "INSERT INTO users (name, role, created_at, auto_created) VALUES ($1, $2, $3, $4) \
              RETURNING id, name, role, created_at",
         )
         .bind(name)
         .bind(role.as_str())
         .bind(Utc::now())
+        .bind(auto_created)
         .fetch_one(&mut **conn)
         .await?
     }))

@@ -162,12 +162,14 @@ pub trait Executor: Send + Sync {
     ) -> Result<Outcome, ExecError>;
 }
 
-/// The bytes a row's values take, for the result's byte cap.
-fn cells_bytes(cells: &[Cell]) -> u64 {
-    cells
+/// Counts a row's values against the result's byte cap: false once the
+/// result passes it (the row is then not delivered, and the result is cut).
+pub(crate) fn within_bytes(bytes: &mut u64, cells: &[Cell], limits: Limits) -> bool {
+    *bytes += cells
         .iter()
         .map(|c| c.as_ref().map_or(0, |t| t.len() as u64))
-        .sum()
+        .sum::<u64>();
+    *bytes <= limits.max_result_bytes
 }
 
 /// Cuts a value shown in full nowhere useful, with a visible mark.
@@ -457,8 +459,7 @@ impl Executor for SqliteExecutor {
                     .map(|i| sqlite_cell(&row, i))
                     .collect::<Result<Vec<_>, _>>()
                     .map_err(database)?;
-                bytes += cells_bytes(&cells);
-                if bytes > limits.max_result_bytes {
+                if !within_bytes(&mut bytes, &cells, limits) {
                     truncated = true;
                     break;
                 }
@@ -1070,8 +1071,7 @@ impl PostgresExecutor {
             for (i, (kind, cell)) in kinds.iter().zip(cells.iter_mut()).enumerate() {
                 pg_cell_into(&row, i, *kind, cell).map_err(database)?;
             }
-            bytes += cells_bytes(&cells);
-            if bytes > limits.max_result_bytes {
+            if !within_bytes(&mut bytes, &cells, limits) {
                 truncated = true;
                 break;
             }

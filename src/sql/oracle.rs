@@ -327,11 +327,7 @@ impl Executor for OracleExecutor {
                             .map(render)
                             .collect::<Result<Vec<_>, _>>()
                             .map_err(classify)?;
-                        bytes += cells
-                            .iter()
-                            .map(|c: &Cell| c.as_ref().map_or(0, |t| t.len() as u64))
-                            .sum::<u64>();
-                        if bytes > limits.max_result_bytes {
+                        if !super::exec::within_bytes(&mut bytes, &cells, limits) {
                             send(Ok(Batch::Rows(std::mem::take(&mut batch))));
                             return Ok(true);
                         }

@@ -651,18 +651,6 @@ async fn the_own_sqlite_database_is_readable_by_its_owner_only() {
     store.close().await;
 }
 
-/// The payloads of the audit events of `kind`, oldest first.
 async fn audited(db: &TestDb, kind: &str) -> Vec<Value> {
-    Audit::new(db.store.clone())
-        .list(
-            &pstral::audit::AuditFilter::default(),
-            pstral::audit::Order::OldestFirst,
-            1000,
-        )
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|e| e.kind == kind)
-        .map(|e| serde_json::from_str(&e.payload).unwrap())
-        .collect()
+    crate::support::audited(&Audit::new(db.store.clone()), kind).await
 }

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use pstral::audit::{Actor, Audit, AuditFilter, Order};
+use pstral::audit::{Actor, Audit};
 use pstral::bot::{Bot, BotParts};
 use pstral::config::{ConversationSettings, IdentitySettings, UnknownPolicy};
 use pstral::conversation::{Conversations, Mode, Prompts};
@@ -193,14 +193,7 @@ impl Harness {
     }
 
     pub(crate) async fn audited(&self, kind: &str) -> Vec<Value> {
-        self.audit
-            .list(&AuditFilter::default(), Order::OldestFirst, 1000)
-            .await
-            .unwrap()
-            .into_iter()
-            .filter(|e| e.kind == kind)
-            .map(|e| serde_json::from_str(&e.payload).unwrap())
-            .collect()
+        crate::support::audited(&self.audit, kind).await
     }
 }
 

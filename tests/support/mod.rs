@@ -242,3 +242,16 @@ impl Serving {
         self.served.await.unwrap().unwrap();
     }
 }
+
+/// The payloads of the audit events of `kind`, oldest first.
+pub async fn audited(audit: &pstral::audit::Audit, kind: &str) -> Vec<serde_json::Value> {
+    use pstral::audit::{AuditFilter, Order};
+    audit
+        .list(&AuditFilter::default(), Order::OldestFirst, 1000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind == kind)
+        .map(|e| serde_json::from_str(&e.payload).unwrap())
+        .collect()
+}
