@@ -202,8 +202,11 @@ impl IdentityError {
     }
 }
 
-/// The user with a name ($1).
-const USER_BY_NAME: &str = "SELECT id, name, role, created_at FROM users WHERE name = $1";
+/// The user with a name as written ($1) or as normalised ($2; see
+/// [`normal_name`]): names stored before normalisation keep being found by
+/// their own spelling, and the exact spelling wins.
+const USER_BY_NAME: &str = "SELECT id, name, role, created_at FROM users WHERE name IN ($1, $2) \
+     ORDER BY CASE WHEN name = $1 THEN 0 ELSE 1 END LIMIT 1";
 /// The user a platform identity ($1, $2) is linked to.
 const USER_BY_IDENTITY: &str = "SELECT u.id, u.name, u.role, u.created_at FROM users u \
      JOIN identities i ON i.user_id = u.id WHERE i.platform = $1 AND i.external_id = $2";
@@ -398,10 +401,11 @@ impl Directory {
     /// # Errors
     /// A store failure.
     pub async fn user(&self, name: &str) -> Result<Option<User>, IdentityError> {
-        let name = normal_name(name);
+        let normal = normal_name(name);
         Ok(on_pool!(&self.store, pool => {
             sqlx::query_as::<_, User>(USER_BY_NAME)
-            .bind(&name)
+            .bind(name)
+            .bind(&normal)
             .fetch_optional(pool)
             .await?
         }))
@@ -917,10 +921,11 @@ fn check_linkable(identity: &PlatformIdentity, terminal_too: bool) -> Result<(),
 }
 
 async fn find_user_in(tx: &mut Tx, name: &str) -> Result<Option<User>, IdentityError> {
-    let name = &normal_name(name);
+    let normal = normal_name(name);
     Ok(on_tx!(tx, conn => {
         sqlx::query_as::<_, User>(USER_BY_NAME)
             .bind(name)
+            .bind(&normal)
             .fetch_optional(&mut **conn)
             .await?
     }))
