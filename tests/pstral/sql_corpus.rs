@@ -529,6 +529,22 @@ fn with_the_catalogue_only_its_tables_and_views_are_read() {
         )
         .is_err()
     );
+    // On a subquery's alias the columns are its own: a name that is neither
+    // a catalogue column nor an alias of the statement is a call.
+    assert!(
+        validate_in(
+            "SELECT d.pg_column_size FROM (SELECT * FROM clients) d",
+            &pg,
+            Some(&crm)
+        )
+        .is_err()
+    );
+    for ok in [
+        "SELECT d.nom, d.total FROM (SELECT nom, count(*) AS total FROM clients GROUP BY nom) d",
+        "WITH t AS (SELECT nom FROM clients) SELECT t.nom FROM t",
+    ] {
+        assert!(validate_in(ok, &pg, Some(&crm)).is_ok(), "{ok}");
+    }
     // PostgreSQL resolves pg_… in pg_catalog first, whatever the business
     // schema holds.
     let pg = Policy::new(Dialect::Postgres);

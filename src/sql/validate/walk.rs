@@ -67,6 +67,9 @@ pub(super) struct Walker<'a> {
     bare: Vec<String>,
     /// Oracle: the column aliases the statement defines.
     aliases: Vec<String>,
+    /// PostgreSQL: column names used on the alias of a subquery or CTE,
+    /// checked at the end like `bare`.
+    derived_columns: Vec<String>,
 }
 
 impl<'a> Walker<'a> {
@@ -80,6 +83,7 @@ impl<'a> Walker<'a> {
             barrier: 0,
             bare: Vec::new(),
             aliases: Vec::new(),
+            derived_columns: Vec::new(),
         }
     }
 
@@ -94,12 +98,30 @@ impl<'a> Walker<'a> {
         Ok(self.objects)
     }
 
-    /// Oracle with a known catalogue: every name written alone is a column
-    /// of the catalogue, an alias of the statement, or a pseudo-column.
+    /// With a known catalogue, names that could be function calls in
+    /// disguise must be columns: Oracle's names written alone, and
+    /// PostgreSQL's `d.x` on a subquery's or CTE's alias (`d.f` is `f(d)`
+    /// when `d` has no column `f`). Each must be a column of the catalogue,
+    /// an alias the statement defines, or (Oracle) a pseudo-column.
     fn judge_bare_names(&self) -> Judged {
-        let (Dialect::Oracle, Some(catalog)) = (self.dialect(), self.catalog) else {
+        let Some(catalog) = self.catalog else {
             return Ok(());
         };
+        let column = |name: &str| {
+            self.aliases.iter().any(|a| a == name)
+                || catalog
+                    .tables
+                    .iter()
+                    .any(|t| t.columns.iter().any(|c| c.name == name))
+        };
+        if let Some(name) = self.derived_columns.iter().find(|n| !column(n)) {
+            return Err(unverifiable(format!(
+                "{name} is neither a column of the catalogue nor an alias of the query (PostgreSQL would call a function of that name)"
+            )));
+        }
+        if self.dialect() != Dialect::Oracle {
+            return Ok(());
+        }
         const PSEUDO: &[&str] = &[
             "ROWNUM",
             "ROWID",
@@ -117,12 +139,7 @@ impl<'a> Walker<'a> {
             "FALSE",
         ];
         for name in &self.bare {
-            let known = PSEUDO.contains(&name.as_str())
-                || self.aliases.iter().any(|a| a == name)
-                || catalog
-                    .tables
-                    .iter()
-                    .any(|t| t.columns.iter().any(|c| c.name == *name));
+            let known = PSEUDO.contains(&name.as_str()) || column(name);
             if !known {
                 return Err(unverifiable(format!(
                     "{name} is neither a column of the catalogue nor an alias of the query (Oracle would call a function of that name)"
@@ -1102,15 +1119,16 @@ impl<'a> Walker<'a> {
     /// relation of a query in scope.
     /// Whether `qualifier` (folded) names a relation of a query in scope
     /// whose columns may include `column`.
-    fn names_a_relation(&self, qualifier: &[String], column: &str) -> bool {
+    /// The relation in scope that `qualifier` names and whose columns may
+    /// include `column`; whether its columns are known (`Some(true)`).
+    fn relation_named(&self, qualifier: &[String], column: &str) -> Option<bool> {
         self.scopes[self.barrier.min(self.scopes.len())..]
             .iter()
             .flat_map(|scope| &scope.relations)
-            .any(|r| {
-                r.name.as_slice() == qualifier
-                    && r.columns
-                        .as_ref()
-                        .is_none_or(|columns| columns.iter().any(|c| c == column))
+            .filter(|r| r.name.as_slice() == qualifier)
+            .find_map(|r| match &r.columns {
+                Some(columns) => columns.iter().any(|c| c == column).then_some(true),
+                None => Some(false),
             })
     }
 
@@ -1489,8 +1507,12 @@ impl<'a> Walker<'a> {
         // The whole qualifier: `t.col` or `schema.table.col`. A longer
         // chain after a table (`t.col.attr`) could as well be a package
         // function in Oracle's name resolution: not verifiable.
-        let known = self.names_a_relation(&upper[..upper.len() - 1], &upper[upper.len() - 1]);
-        if known {
+        let (qualifier, column) = upper.split_at(upper.len() - 1);
+        let known = self.relation_named(qualifier, &column[0]);
+        if known == Some(false) && self.dialect() == Dialect::Postgres {
+            self.derived_columns.push(column[0].clone());
+        }
+        if known.is_some() {
             Ok(())
         } else {
             Err(unverifiable(format!(
