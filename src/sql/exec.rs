@@ -44,8 +44,13 @@ impl Limits {
 
 /// The longest single value the SQLite target may build or return (a
 /// string, a blob, a `group_concat`): SQLite refuses more with "string or
-/// blob too big" instead of allocating gigabytes in the bot.
-pub const SQLITE_MAX_VALUE_BYTES: i32 = 32 * 1024 * 1024;
+/// blob too big" instead of allocating gigabytes in the bot. A cell shows
+/// 4,000 characters; half a megabyte leaves room for what a query builds
+/// on the way.
+pub const SQLITE_MAX_VALUE_BYTES: i32 = 512 * 1024;
+/// The most columns a SQLite result may have: with the value bound, a row
+/// the driver holds whole stays under 64 MiB.
+pub const SQLITE_MAX_COLUMNS: i32 = 128;
 
 /// Bytes shown of a BLOB/RAW (as hex) or characters of a CLOB before the
 /// value is cut with a mark.
@@ -260,6 +265,7 @@ unsafe fn limit_sqlite(db: *mut libsqlite3_sys::sqlite3) {
     let sql_length = i32::try_from(super::validate::MAX_STATEMENT_BYTES + 1024).unwrap_or(i32::MAX);
     for (limit, value) in [
         (ffi::SQLITE_LIMIT_LENGTH, SQLITE_MAX_VALUE_BYTES),
+        (ffi::SQLITE_LIMIT_COLUMN, SQLITE_MAX_COLUMNS),
         (ffi::SQLITE_LIMIT_SQL_LENGTH, sql_length),
         (ffi::SQLITE_LIMIT_ATTACHED, 0),
         (ffi::SQLITE_LIMIT_COMPOUND_SELECT, 64),
@@ -1098,7 +1104,7 @@ fn bounded_projection(text: &str, columns: &[Column]) -> (String, Vec<PgKind>) {
     let unbounded = |k: PgKind| {
         matches!(
             k,
-            PgKind::Text | PgKind::Json | PgKind::Bytea | PgKind::Other
+            PgKind::Text | PgKind::Json | PgKind::Bytea | PgKind::Numeric | PgKind::Other
         )
     };
     if columns.is_empty() || !kinds.iter().copied().any(unbounded) {

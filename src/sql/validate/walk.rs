@@ -542,6 +542,13 @@ impl<'a> Walker<'a> {
                 let folded = self.fold(&column.name);
                 self.aliases.push(folded);
             }
+            // `clients AS c(i, n)`: the alias renames the columns.
+            let columns = match (&columns, alias.columns.is_empty()) {
+                (Some(_), false) => {
+                    Some(alias.columns.iter().map(|c| self.fold(&c.name)).collect())
+                }
+                _ => columns,
+            };
             let name = self.fold(&alias.name);
             self.visible(vec![name], columns);
         }
@@ -943,6 +950,18 @@ impl<'a> Walker<'a> {
     /// in any case; a quoted one exactly as written (the database resolves
     /// `"crm"` and `CRM` to different schemas).
     fn schema_allowed(&self, ident: &Ident) -> bool {
+        // With no schema named, the one unqualified names resolve in may be
+        // written too: PostgreSQL's `public` (the search path then), SQLite's
+        // `main` (the file itself).
+        let default = match self.dialect() {
+            Dialect::Postgres => Some("public"),
+            Dialect::Sqlite => Some("main"),
+            Dialect::Oracle => None,
+        };
+        if self.policy.allowed_schemas.is_empty() && default.is_some_and(|d| self.fold(ident) == d)
+        {
+            return true;
+        }
         self.policy
             .allowed_schemas
             .iter()
@@ -1021,7 +1040,11 @@ impl<'a> Walker<'a> {
                     same(&table, &t.name)
                         && match &t.schema {
                             Some(s) => same(&schema, s),
-                            None => dialect == Dialect::Postgres && schema == "public",
+                            None => match dialect {
+                                Dialect::Postgres => schema == "public",
+                                Dialect::Sqlite => schema == "main",
+                                Dialect::Oracle => false,
+                            },
                         }
                 })
             }
@@ -1463,6 +1486,13 @@ impl<'a> Walker<'a> {
             }
             Dialect::Postgres => [
                 "SYSTEM_USER",
+                // System columns: object and transaction ids.
+                "TABLEOID",
+                "XMIN",
+                "XMAX",
+                "CMIN",
+                "CMAX",
+                "CTID",
                 "SESSION_USER",
                 "CURRENT_USER",
                 "CURRENT_ROLE",
@@ -1684,12 +1714,13 @@ impl<'a> Walker<'a> {
             | BinaryOperator::QuestionAnd
             | BinaryOperator::QuestionPipe
             | BinaryOperator::Overlaps
-            | BinaryOperator::Regexp
-            | BinaryOperator::Glob
-            | BinaryOperator::Match => Ok(()),
+            | BinaryOperator::Glob => Ok(()),
             // OPERATOR(schema.op) and user-defined operators run whatever
-            // function they were defined with.
-            BinaryOperator::Custom(_)
+            // function they were defined with; SQLite runs REGEXP and MATCH
+            // as the application's functions regexp() and match().
+            BinaryOperator::Regexp
+            | BinaryOperator::Match
+            | BinaryOperator::Custom(_)
             | BinaryOperator::PGCustomBinaryOperator(_)
             | BinaryOperator::Spaceship
             | BinaryOperator::DuckIntegerDivide
