@@ -398,6 +398,23 @@ impl Bot {
             self.link(platform, q.author, place, reply_to, code).await;
             return;
         }
+        // In a DM, a live code inside a sentence ("my code is …") is the
+        // link command too: it never goes to the model, the history or the
+        // audit of questions.
+        if place.private {
+            for code in crate::identity::code_candidates(q.text) {
+                if self
+                    .parts()
+                    .directory
+                    .is_live_invite(code)
+                    .await
+                    .unwrap_or(false)
+                {
+                    self.link(platform, q.author, place, reply_to, code).await;
+                    return;
+                }
+            }
+        }
         // A code said anywhere but a DM is burnt, whatever else is said.
         if !place.private {
             let codes = crate::identity::code_candidates(q.text);

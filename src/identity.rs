@@ -499,6 +499,23 @@ impl Directory {
         }
     }
 
+    /// Whether `code` is an invite that can still be used.
+    ///
+    /// # Errors
+    /// A store failure.
+    pub async fn is_live_invite(&self, code: &str) -> Result<bool, IdentityError> {
+        let live: Option<i64> = on_pool!(&self.store, pool => {
+            sqlx::query_scalar(
+                "SELECT user_id FROM invites WHERE code_hash = $1 AND used_at IS NULL AND expires_at > $2",
+            )
+            .bind(code_hash(code))
+            .bind(Utc::now())
+            .fetch_optional(pool)
+            .await?
+        });
+        Ok(live.is_some())
+    }
+
     /// Burns `code` if it is a live invite: it was said where others could
     /// see it (`place`, not a DM with the bot), so nobody may use it any
     /// more. Audited (without the code) when a code was burnt, or when the

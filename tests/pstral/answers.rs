@@ -781,3 +781,52 @@ async fn the_recording_platform_refuses_what_a_platform_would() {
     assert!(p.edit(&m, "now").await.is_ok());
     assert_eq!(p.text_of(&m.id).as_deref(), Some("now"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invite_code_inside_a_sentence_in_a_dm_links_and_never_reaches_the_model() {
+    let fake = FakeOllama::start(&[MODEL]).await;
+    let h = Harness::new(&[fake.url()], Options::default()).await;
+    let directory = Directory::new(
+        h.db.store.clone(),
+        pstral::config::Settings::defaults().identity,
+    );
+    directory
+        .add_user("erin", Role::Viewer, Actor::cli())
+        .await
+        .unwrap();
+    let code = directory
+        .create_invite("erin", Actor::cli())
+        .await
+        .unwrap()
+        .code;
+    let dm = Place {
+        platform: "discord".parse().unwrap(),
+        channel: "dm-77".to_owned(),
+        thread: None,
+        private: true,
+    };
+    let message = InboundEvent::Message {
+        author: who(77),
+        author_name: None,
+        message: MessageRef {
+            place: dm.clone(),
+            id: "m77".to_owned(),
+        },
+        in_reply_to: None,
+        text: format!("Bonjour, mon code est {code}, merci !"),
+    };
+    h.bot.handle(h.platform.clone(), message).await;
+    assert!(
+        h.answers().last().unwrap().1.contains("now linked to erin"),
+        "{:?}",
+        h.answers()
+    );
+    assert!(
+        fake.requests().is_empty(),
+        "the code never reached the model"
+    );
+    assert!(
+        h.audited("question").await.is_empty(),
+        "nor the audit of questions"
+    );
+}
