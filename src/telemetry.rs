@@ -89,6 +89,16 @@ fn process_collector() -> &'static metrics_process::Collector {
     COLLECTOR.get_or_init(metrics_process::Collector::default)
 }
 
+/// The series a counter has from the start.
+enum Series {
+    /// Created when its label's value is known (see `register_platform`).
+    Later,
+    /// One series, without labels.
+    One,
+    /// One series per value of the label.
+    Labelled(&'static str, &'static [&'static str]),
+}
+
 /// Describes and creates every metric at zero: the label values a counter
 /// can take are known, so each series exists from the start.
 fn register_metrics() {
@@ -105,66 +115,80 @@ fn register_metrics() {
         "Always 1; the labels say which Pstral is running."
     );
 
-    describe_counter!(
-        "pstral_questions_total",
-        "Questions addressed to the bot, by chat platform."
-    );
-    describe_counter!(
-        "pstral_answers_total",
-        "Answers finished, by how they ended (complete, stopped, failed)."
-    );
-    for ending in ["complete", "stopped", "failed"] {
-        counter!("pstral_answers_total", "ending" => ending).absolute(0);
+    // Counters, with every value their label takes (the questions' platform
+    // is registered as each platform starts: see `register_platform`).
+    const COUNTERS: &[(&str, &str, Series)] = &[
+        (
+            "pstral_questions_total",
+            "Questions addressed to the bot, by chat platform.",
+            Series::Later,
+        ),
+        (
+            "pstral_answers_total",
+            "Answers finished, by how they ended (complete, stopped, failed).",
+            Series::Labelled("ending", &["complete", "stopped", "failed"]),
+        ),
+        (
+            "pstral_tokens_streamed_total",
+            "Tokens received from the model and streamed into the chat.",
+            Series::One,
+        ),
+        (
+            "pstral_edits_total",
+            "Edits of the bot's messages sent to chat platforms.",
+            Series::One,
+        ),
+        (
+            "pstral_platform_rate_limited_total",
+            "Requests a chat platform answered with a rate limit (429).",
+            Series::One,
+        ),
+        (
+            "pstral_executions_total",
+            "Executions of a query, by outcome (ok, timeout, unavailable, error).",
+            Series::Labelled("outcome", &["ok", "timeout", "unavailable", "error"]),
+        ),
+        (
+            "pstral_rows_returned_total",
+            "Rows returned by executed queries.",
+            Series::One,
+        ),
+        (
+            "pstral_audit_appends_total",
+            "Events appended to the audit log.",
+            Series::One,
+        ),
+    ];
+    for (name, help, series) in COUNTERS {
+        describe_counter!(*name, *help);
+        match series {
+            Series::Later => {}
+            Series::One => counter!(*name).absolute(0),
+            Series::Labelled(label, values) => {
+                for value in *values {
+                    counter!(*name, *label => *value).absolute(0);
+                }
+            }
+        }
     }
-    describe_counter!(
-        "pstral_tokens_streamed_total",
-        "Tokens received from the model and streamed into the chat."
-    );
-    counter!("pstral_tokens_streamed_total").absolute(0);
-    describe_counter!(
-        "pstral_edits_total",
-        "Edits of the bot's messages sent to chat platforms."
-    );
-    counter!("pstral_edits_total").absolute(0);
-    describe_counter!(
-        "pstral_platform_rate_limited_total",
-        "Requests a chat platform answered with a rate limit (429)."
-    );
-    counter!("pstral_platform_rate_limited_total").absolute(0);
     describe_gauge!(
         "pstral_queue_depth",
         "Questions waiting for a model server."
     );
     gauge!("pstral_queue_depth").set(0.0);
-    describe_histogram!(
-        "pstral_queue_wait_seconds",
-        Unit::Seconds,
-        "Time a question waited in the queue for a model server."
-    );
-    let _ = metrics::histogram!("pstral_queue_wait_seconds");
-    describe_histogram!(
-        "pstral_first_token_seconds",
-        Unit::Seconds,
-        "Time from sending a question to the model to its first token."
-    );
-    let _ = metrics::histogram!("pstral_first_token_seconds");
-    describe_counter!(
-        "pstral_executions_total",
-        "Executions of a query, by outcome (ok, timeout, unavailable, error)."
-    );
-    for outcome in ["ok", "timeout", "unavailable", "error"] {
-        counter!("pstral_executions_total", "outcome" => outcome).absolute(0);
+    for (name, help) in [
+        (
+            "pstral_queue_wait_seconds",
+            "Time a question waited in the queue for a model server.",
+        ),
+        (
+            "pstral_first_token_seconds",
+            "Time from sending a question to the model to its first token.",
+        ),
+    ] {
+        describe_histogram!(name, Unit::Seconds, help);
+        let _ = metrics::histogram!(name);
     }
-    describe_counter!(
-        "pstral_rows_returned_total",
-        "Rows returned by executed queries."
-    );
-    counter!("pstral_rows_returned_total").absolute(0);
-    describe_counter!(
-        "pstral_audit_appends_total",
-        "Events appended to the audit log."
-    );
-    counter!("pstral_audit_appends_total").absolute(0);
 
     process_collector().describe();
 }

@@ -27,6 +27,8 @@ pub(crate) const MODEL: &str = "qwen2.5-coder:7b";
 pub(crate) struct Harness {
     pub(crate) db: TestDb,
     pub(crate) bot: Bot,
+    /// The bot's users, as the CLI manages them.
+    pub(crate) directory: Directory,
     audit: Audit,
     pub(crate) platform: Arc<RecordingPlatform>,
     llm: Llm,
@@ -127,7 +129,7 @@ impl Harness {
         let llm = Llm::new(clients, options.concurrency, 100);
         let bot = Bot::new(BotParts {
             audit: audit.clone(),
-            directory,
+            directory: directory.clone(),
             conversations: Conversations::new(db.store.clone()),
             llm: llm.clone(),
             prompts: Prompts::new(None),
@@ -148,6 +150,7 @@ impl Harness {
         Self {
             db,
             bot,
+            directory,
             audit,
             platform: Arc::new(RecordingPlatform::new("discord", options.limits)),
             llm,
@@ -708,15 +711,14 @@ async fn strangers_are_refused_politely_and_commands_work() {
         refused.contains("Only an admin") && refused.contains("`/mode`"),
         "{refused}"
     );
-    let directory = Directory::new(
-        h.db.store.clone(),
-        pstral::config::Settings::defaults().identity,
-    );
-    directory
+    h.directory
         .add_user("dana", Role::Admin, Actor::cli())
         .await
         .unwrap();
-    directory.link("dana", &who(4), Actor::cli()).await.unwrap();
+    h.directory
+        .link("dana", &who(4), Actor::cli())
+        .await
+        .unwrap();
     h.bot.handle(h.platform.clone(), mode(who(4))).await;
     assert!(
         h.answers()
@@ -786,15 +788,12 @@ async fn the_recording_platform_refuses_what_a_platform_would() {
 async fn an_invite_code_inside_a_sentence_in_a_dm_links_and_never_reaches_the_model() {
     let fake = FakeOllama::start(&[MODEL]).await;
     let h = Harness::new(&[fake.url()], Options::default()).await;
-    let directory = Directory::new(
-        h.db.store.clone(),
-        pstral::config::Settings::defaults().identity,
-    );
-    directory
+    h.directory
         .add_user("erin", Role::Viewer, Actor::cli())
         .await
         .unwrap();
-    let code = directory
+    let code = h
+        .directory
         .create_invite("erin", Actor::cli())
         .await
         .unwrap()

@@ -7,8 +7,7 @@ use std::time::Duration;
 
 use matrix_sdk::ruma::OwnedUserId;
 use pstral::audit::Actor;
-use pstral::config::{IdentitySettings, UnknownPolicy};
-use pstral::identity::{Directory, Role};
+use pstral::identity::Role;
 use pstral_chat::{ConnectionState, Connector, EventHandler, PlatformError};
 use pstral_matrix::{Credentials, Language, Matrix, MatrixConfig};
 use serde_json::json;
@@ -109,7 +108,7 @@ impl Bot {
 /// Links a person to one of the harness's local users (ana and bob are
 /// executors, carl a viewer), or to a new admin.
 async fn link(h: &Harness, person: &Human, local: &str, role: Option<Role>) {
-    let directory = directory(h);
+    let directory = &h.directory;
     if let Some(role) = role {
         directory.add_user(local, role, Actor::cli()).await.unwrap();
     }
@@ -118,18 +117,6 @@ async fn link(h: &Harness, person: &Human, local: &str, role: Option<Role>) {
         .link(local, &identity, Actor::cli())
         .await
         .unwrap();
-}
-
-/// The harness's users, as the CLI manages them.
-fn directory(h: &Harness) -> Directory {
-    Directory::new(
-        h.db.store.clone(),
-        IdentitySettings {
-            unknown: UnknownPolicy::Refuse,
-            contact: "the IT desk".to_owned(),
-            invite_ttl: Duration::from_secs(3600),
-        },
-    )
 }
 
 async fn setup(ollama: &FakeOllama, options: Options) -> (Harness, Bot) {
@@ -512,7 +499,7 @@ async fn an_invite_code_said_in_a_room_is_burnt_and_its_owner_gets_a_fresh_one()
     let (h, bot) = setup(&ollama, Options::default()).await;
     let eve = Human::register(&unique("eve")).await;
     let mallory = Human::register(&unique("mallory")).await;
-    let directory = directory(&h);
+    let directory = &h.directory;
     directory
         .add_user("eve", Role::Admin, Actor::cli())
         .await
