@@ -693,11 +693,7 @@ fn pg_cell_into(
             let v = <f64 as Decode<Pg>>::decode(raw).map_err(decode_error)?;
             let _ = write!(out, "{v}");
         }
-        PgKind::Numeric => {
-            if !pg_numeric_into(raw.as_bytes().map_err(decode_error)?, out) {
-                return Err(sqlx::Error::Decode("a malformed NUMERIC".into()));
-            }
-        }
+
         PgKind::Date => {
             let v = <NaiveDate as Decode<Pg>>::decode(raw).map_err(decode_error)?;
             let _ = write!(out, "{v}");
@@ -735,9 +731,6 @@ fn pg_cell_into(
                 hex_cell(bytes)
             };
         }
-        PgKind::Json => {
-            *out = truncate_cell(row.try_get::<serde_json::Value, _>(i)?.to_string());
-        }
         PgKind::JsonText => {
             let text = <&str as Decode<Pg>>::decode(raw).map_err(decode_error)?;
             // Written compactly, as a JSON value is; a value cut on the
@@ -751,7 +744,9 @@ fn pg_cell_into(
             let v = <sqlx::types::Uuid as Decode<Pg>>::decode(raw).map_err(decode_error)?;
             let _ = write!(out, "{v}");
         }
-        PgKind::Text => {
+        // NUMERIC, JSON and other types have no bound: `bounded_projection`
+        // has them cut and sent as text, read here.
+        PgKind::Text | PgKind::Numeric | PgKind::Json | PgKind::Other => {
             let text = <&str as Decode<Pg>>::decode(raw).map_err(decode_error)?;
             // Bytes bound characters: only a long text is counted.
             if text.len() > MAX_CELL_CHARS {
@@ -759,15 +754,6 @@ fn pg_cell_into(
             } else {
                 out.push_str(text);
             }
-        }
-        PgKind::Other => {
-            *out = match row.try_get::<String, _>(i) {
-                Ok(text) => truncate_cell(text),
-                Err(_) => format!(
-                    "({} cannot be shown)",
-                    row.try_get_raw(i)?.type_info().name()
-                ),
-            };
         }
     }
     Ok(())
@@ -1157,91 +1143,6 @@ fn columns_of<C: sqlx::Column>(columns: &[C]) -> Vec<Column> {
             type_name: c.type_info().name().to_owned(),
         })
         .collect()
-}
-
-/// PostgreSQL's binary NUMERIC as the text PostgreSQL itself prints: every
-/// digit, and exactly `dscale` decimals (a BigDecimal loses the scale, so
-/// `3000.0` would print as `3000`).
-/// Writes PostgreSQL's binary NUMERIC at the end of `text`; false when the
-/// value is malformed.
-fn pg_numeric_into(bytes: &[u8], text: &mut String) -> bool {
-    pg_numeric_write(bytes, text).is_some()
-}
-
-fn pg_numeric_write(bytes: &[u8], text: &mut String) -> Option<()> {
-    let word = |i: usize| -> Option<u16> {
-        Some(u16::from_be_bytes([*bytes.get(i)?, *bytes.get(i + 1)?]))
-    };
-    let ndigits = usize::from(word(0)?);
-    let weight = i32::from(word(2)? as i16);
-    let sign = word(4)?;
-    let dscale = usize::from(word(6)?);
-    match sign {
-        0xC000 => {
-            text.push_str("NaN");
-            return Some(());
-        }
-        0xD000 => {
-            text.push_str("Infinity");
-            return Some(());
-        }
-        0xF000 => {
-            text.push_str("-Infinity");
-            return Some(());
-        }
-        _ => {}
-    }
-    if bytes.len() < 8 + 2 * ndigits {
-        return None;
-    }
-    // Base-10000 digits; digit k has weight `weight - k`.
-    let digit_at = |w: i32| -> u16 {
-        let k = weight - w;
-        if k < 0 || k as usize >= ndigits {
-            0
-        } else {
-            let at = 8 + 2 * k as usize;
-            u16::from_be_bytes([bytes[at], bytes[at + 1]])
-        }
-    };
-    text.reserve(4 * (weight.max(0) as usize + 1) + dscale + 2);
-    if sign == 0x4000 {
-        text.push('-');
-    }
-    let push4 = |text: &mut String, d: u16, skip_leading: bool| {
-        let ds = [d / 1000, d / 100 % 10, d / 10 % 10, d % 10];
-        let mut started = !skip_leading;
-        for (n, digit) in ds.iter().enumerate() {
-            if !started && *digit == 0 && n < 3 {
-                continue;
-            }
-            started = true;
-            text.push(char::from(b'0' + *digit as u8));
-        }
-    };
-    // The integer part: the first group without leading zeros.
-    let mut first = true;
-    for w in (0..=weight.max(0)).rev() {
-        push4(text, digit_at(w), first);
-        first = false;
-    }
-    if dscale > 0 {
-        text.push('.');
-        let mut written = 0;
-        let mut w = -1;
-        while written < dscale {
-            let d = digit_at(w);
-            for digit in [d / 1000, d / 100 % 10, d / 10 % 10, d % 10] {
-                if written == dscale {
-                    break;
-                }
-                text.push(char::from(b'0' + digit as u8));
-                written += 1;
-            }
-            w -= 1;
-        }
-    }
-    Some(())
 }
 
 fn timeout_or(limit: Duration) -> impl Fn(sqlx::Error) -> ExecError {
