@@ -16,14 +16,14 @@ mod support;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use pstral::audit::{Actor, Audit};
-use pstral::bot::{Bot, BotParts};
-use pstral::config::Settings;
-use pstral::conversation::{Conversations, Prompts};
-use pstral::identity::Directory;
-use pstral::llm::Llm;
 use pstral_chat::recording::RecordingPlatform;
 use pstral_chat::{InboundEvent, MessageRef, Place};
+use pstral_core::audit::{Actor, Audit};
+use pstral_core::bot::{Bot, BotParts};
+use pstral_core::config::Settings;
+use pstral_core::conversation::{Conversations, Prompts};
+use pstral_core::identity::Directory;
+use pstral_core::llm::Llm;
 use serde_json::{Value, json};
 use support::fake_ollama::{FakeOllama, Script};
 use support::{Serving, TestDb};
@@ -91,8 +91,8 @@ fn main() {
             llm: Llm::from_settings(&settings.llm).unwrap(),
             prompts: Prompts::new(None),
             settings: settings.conversation.clone(),
-            lang: pstral::i18n::Lang::En,
-            sql_dialect: pstral::sql::Dialect::Sqlite,
+            lang: pstral_core::i18n::Lang::En,
+            sql_dialect: pstral_core::sql::Dialect::Sqlite,
             sql: None,
             sql_unavailable: None,
         });

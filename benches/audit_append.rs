@@ -24,8 +24,8 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use pstral::audit::{Actor, Audit, EventKind, NewEvent};
-use pstral::store::Store;
+use pstral_core::audit::{Actor, Audit, EventKind, NewEvent};
+use pstral_core::store::Store;
 use serde_json::json;
 use support::TestDb;
 
@@ -70,7 +70,7 @@ async fn plain(store: &Store, writers: usize, start: usize) -> Duration {
                 for i in (w..PER_ROUND).step_by(writers) {
                     let n = start + i;
                     let seq = i64::try_from(n + 1).unwrap();
-                    let payload = pstral::audit::canonical_json(&payload(n));
+                    let payload = pstral_core::audit::canonical_json(&payload(n));
                     let (prev, hash) = (random_hex(), random_hex());
                     macro_rules! insert {
                         ($pool:expr) => {

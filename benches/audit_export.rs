@@ -12,8 +12,8 @@
 mod support;
 
 use futures_util::StreamExt;
-use pstral::audit::{Actor, Audit, EventKind, NewEvent};
-use pstral::config::Settings;
+use pstral_core::audit::{Actor, Audit, EventKind, NewEvent};
+use pstral_core::config::Settings;
 use serde_json::{Value, json};
 use support::{Serving, TestDb};
 

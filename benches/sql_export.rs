@@ -15,11 +15,11 @@ mod support;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use pstral::config::DatabaseUrl;
-use pstral::sql::Dialect;
-use pstral::sql::exec::{Executor, Limits, PostgresExecutor};
-use pstral::sql::render::CsvSink;
-use pstral::sql::validate::{Policy, validate};
+use pstral_core::sql::Dialect;
+use pstral_core::sql::exec::{Executor, Limits, PostgresExecutor};
+use pstral_core::sql::render::CsvSink;
+use pstral_core::sql::validate::{Policy, validate};
+use pstral_core::store::DatabaseUrl;
 use support::TestDb;
 
 const ROWS: u64 = 1_000_000;

@@ -19,15 +19,16 @@ use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
-use pstral::audit::{Actor, Audit};
-use pstral::bot::{Bot, BotParts};
-use pstral::config::{ConversationSettings, IdentitySettings, UnknownPolicy};
-use pstral::conversation::{Conversations, Mode, Prompts};
-use pstral::i18n::Lang;
-use pstral::identity::{Directory, Role};
-use pstral::llm::{Llm, ModelOptions, OllamaClient, Timeouts};
 use pstral_chat::recording::RecordingPlatform;
 use pstral_chat::{InboundEvent, Limits, MessageRef, OutboundAction, Place, STREAMING_CURSOR};
+use pstral_core::audit::{Actor, Audit};
+use pstral_core::bot::{Bot, BotParts};
+use pstral_core::conversation::ConversationSettings;
+use pstral_core::conversation::{Conversations, Mode, Prompts};
+use pstral_core::i18n::Lang;
+use pstral_core::identity::{Directory, Role};
+use pstral_core::identity::{IdentitySettings, UnknownPolicy};
+use pstral_core::llm::{Llm, ModelOptions, OllamaClient, Timeouts};
 use serde_json::{Value, json};
 use support::TestDb;
 use support::fake_ollama::{FakeOllama, Script};
@@ -207,7 +208,7 @@ async fn bot(fake: &FakeOllama, n: usize) -> Value {
             prompts_dir: None,
         },
         lang: Lang::En,
-        sql_dialect: pstral::sql::Dialect::Oracle,
+        sql_dialect: pstral_core::sql::Dialect::Oracle,
         sql: None,
         sql_unavailable: None,
     });

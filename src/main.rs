@@ -1,8 +1,124 @@
-//! The `pstral` binary: the command line, and the wiring of the core to the
-//! chat adapters the configuration enables.
+//! The `pstral` binary: the command line over the Pstral core, and the
+//! wiring of the core to the chat adapters this build includes (each behind
+//! a cargo feature, all on by default).
+//!
+//! - [`args`]: the grammar of the command line.
+//! - [`commands`]: one module per group of subcommands.
+//! - [`platforms`]: the chat adapters this build includes.
+//! - [`tables`]: how the operator commands print tables.
 
-mod cli;
+mod args;
+mod commands;
+mod platforms;
+mod tables;
 
-fn main() -> std::process::ExitCode {
-    cli::main()
+use std::process::ExitCode;
+
+use clap::Parser;
+use pstral_core::config::{self, ConfigError, Settings};
+use pstral_core::telemetry;
+
+use args::{Cli, Command, ConversationCommand, SqlCommand};
+
+/// Runs the command line and returns the process exit code.
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = match config::load(cli.config.as_deref()) {
+        Ok(settings) => settings,
+        Err(e) => {
+            eprintln!("error: {e}");
+            if let ConfigError::Invalid(_) = e {
+                eprintln!(
+                    "(run `pstral check` after fixing; config/default.toml documents every key)"
+                );
+            }
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Command::Check = cli.command {
+        return commands::check::check(&settings);
+    }
+    if let Command::Sql(SqlCommand::Check { dialect, file }) = &cli.command {
+        return commands::sql::sql_check(&settings, *dialect, file);
+    }
+    let format = cli.log_format.unwrap_or(settings.log.format);
+    // In a terminal conversation, log lines would break into the answers.
+    let level = if matches!(cli.command, Command::Chat) {
+        "warn"
+    } else {
+        settings.log.level.as_str()
+    };
+    if let Err(e) = telemetry::init(format, level) {
+        eprintln!("error: {e}");
+        return ExitCode::FAILURE;
+    }
+    // Installed before anything runs, so that every count is kept.
+    let _ = telemetry::metrics_handle();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let span = telemetry::request_span("command");
+    match runtime.block_on(tracing::Instrument::instrument(
+        dispatch(cli.command, settings),
+        span,
+    )) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
+    use commands::*;
+    match command {
+        Command::Check => Ok(check::check(&settings)),
+        Command::Run => run::run(settings).await,
+        Command::Chat => chat::chat(settings).await,
+        Command::Demo(cmd) => demo::demo_command(&settings, cmd).await,
+        Command::Sql(SqlCommand::Check { dialect, file }) => {
+            Ok(sql::sql_check(&settings, dialect, &file))
+        }
+        Command::Sql(SqlCommand::Run { target, file }) => {
+            sql::sql_run(&settings, target, &file).await
+        }
+        Command::Sql(SqlCommand::Schema { target, question }) => {
+            sql::schema(&settings, target, question).await
+        }
+        Command::Conversation(ConversationCommand::Export { id, format }) => {
+            conversation::export(&settings, id, format).await
+        }
+        Command::Backup { path } => database::backup(&settings, &path).await,
+        Command::Restore { path } => database::restore(&settings, &path).await,
+        Command::Migrate => database::migrate(&settings).await,
+        Command::Token(cmd) => {
+            let store = open(&settings).await?;
+            let tokens = pstral_core::admin::tokens::Tokens::new(
+                store.clone(),
+                pstral_core::audit::Audit::new(store.clone()),
+            );
+            let result = tokens::token_command(&tokens, cmd).await;
+            store.close().await;
+            result.map(|()| ExitCode::SUCCESS)
+        }
+        Command::User(cmd) => {
+            let store = open(&settings).await?;
+            let directory =
+                pstral_core::identity::Directory::new(store.clone(), settings.identity.clone());
+            let result = users::user_command(&directory, cmd).await;
+            store.close().await;
+            result.map(|()| ExitCode::SUCCESS)
+        }
+        Command::Audit(cmd) => {
+            let store = open(&settings).await?;
+            let result = audit::audit_command(&store, &settings, cmd).await;
+            store.close().await;
+            result
+        }
+    }
 }

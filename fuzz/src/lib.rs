@@ -4,5 +4,5 @@
 
 pub mod sql;
 
-#[path = "../../src/stream/split.rs"]
+#[path = "../../core/src/stream/split.rs"]
 pub mod split;

@@ -3,9 +3,10 @@
 
 use std::time::Duration;
 
-use pstral::audit::{Actor, Audit, EventKind, NewEvent};
-use pstral::config::{Settings, Target, TargetKind};
-use pstral::identity::{Directory, Role};
+use pstral_core::audit::{Actor, Audit, EventKind, NewEvent};
+use pstral_core::config::Settings;
+use pstral_core::identity::{Directory, Role};
+use pstral_core::sql::{Target, TargetKind};
 use serde_json::{Value, json};
 
 use crate::support::fake_ollama::FakeOllama;
@@ -38,7 +39,9 @@ impl Running {
 async fn start(db: &TestDb, ollama: &str) -> Running {
     let demo = tempfile::tempdir().unwrap();
     let demo_path = demo.path().join("demo.db");
-    pstral::sql::demo::create(&demo_path, false).await.unwrap();
+    pstral_core::sql::demo::create(&demo_path, false)
+        .await
+        .unwrap();
     let mut settings = Settings::defaults();
     settings.database = db.settings.clone();
     settings.llm.endpoints = vec![url::Url::parse(&format!("{ollama}/")).unwrap()];
@@ -208,7 +211,8 @@ async fn every_api_route_needs_a_live_admin_token() {
     let expired = admin_token(&db, "ana", Some(Duration::ZERO)).await;
     assert_eq!(app.get("/api/users", Some(&expired)).await.status(), 401);
 
-    let tokens = pstral::admin::tokens::Tokens::new(db.store.clone(), Audit::new(db.store.clone()));
+    let tokens =
+        pstral_core::admin::tokens::Tokens::new(db.store.clone(), Audit::new(db.store.clone()));
     let id = tokens
         .list()
         .await
@@ -224,7 +228,7 @@ async fn every_api_route_needs_a_live_admin_token() {
                 tokens
                     .create("ana", "forever", Some(absurd), Actor::cli())
                     .await,
-                Err(pstral::admin::tokens::TokenError::LifetimeTooLong)
+                Err(pstral_core::admin::tokens::TokenError::LifetimeTooLong)
             ),
             "a lifetime past the calendar is refused, not taken as no expiry"
         );
@@ -375,15 +379,15 @@ async fn an_export_of_ten_thousand_events_streams_whole() {
 }
 
 async fn db_link(db: &TestDb, name: &str, identity: &str) {
-    let directory = pstral::identity::Directory::new(
+    let directory = pstral_core::identity::Directory::new(
         db.store.clone(),
-        pstral::config::Settings::defaults().identity,
+        pstral_core::config::Settings::defaults().identity,
     );
     directory
         .link(
             name,
             &identity.parse().unwrap(),
-            pstral::audit::Actor::cli(),
+            pstral_core::audit::Actor::cli(),
         )
         .await
         .unwrap();
@@ -605,7 +609,7 @@ async fn refused_tokens_are_audited_and_a_guessing_client_is_slowed_down() {
     let fake = FakeOllama::start(&["qwen2.5-coder:7b"]).await;
     let app = start(&db, &fake.url()).await;
     let good = admin_token(&db, "ana", None).await;
-    let allowed = pstral::admin::MAX_REFUSALS;
+    let allowed = pstral_core::admin::MAX_REFUSALS;
     for guess in 0..allowed {
         let status = app
             .get("/api/users", Some(&format!("pst_guess{guess:04}")))
@@ -634,8 +638,8 @@ async fn the_own_sqlite_database_is_readable_by_its_owner_only() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("data").join("pstral.db");
     let mut settings = Settings::defaults().database;
-    settings.url = pstral::config::DatabaseUrl::Sqlite(path.clone());
-    let store = pstral::store::Store::open(&settings).await.unwrap();
+    settings.url = pstral_core::store::DatabaseUrl::Sqlite(path.clone());
+    let store = pstral_core::store::Store::open(&settings).await.unwrap();
     Audit::new(store.clone())
         .append(NewEvent::new(
             EventKind::UserChanged,

@@ -4,18 +4,19 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use pstral::audit::{Actor, Audit};
-use pstral::bot::{Bot, BotParts};
-use pstral::config::{ConversationSettings, IdentitySettings, UnknownPolicy};
-use pstral::conversation::{Conversations, Mode, Prompts};
-use pstral::i18n::Lang;
-use pstral::identity::{Directory, Role};
-use pstral::llm::{Llm, ModelOptions, OllamaClient, Timeouts};
 use pstral_chat::recording::RecordingPlatform;
 use pstral_chat::{
     ChatPlatform, Command, ControlKind, InboundEvent, Limits, MessageRef, OutboundAction, Place,
     PlatformIdentity,
 };
+use pstral_core::audit::{Actor, Audit};
+use pstral_core::bot::{Bot, BotParts};
+use pstral_core::conversation::ConversationSettings;
+use pstral_core::conversation::{Conversations, Mode, Prompts};
+use pstral_core::i18n::Lang;
+use pstral_core::identity::{Directory, Role};
+use pstral_core::identity::{IdentitySettings, UnknownPolicy};
+use pstral_core::llm::{Llm, ModelOptions, OllamaClient, Timeouts};
 use serde_json::Value;
 use url::Url;
 
@@ -40,7 +41,7 @@ pub(crate) struct Options {
     pub(crate) timeouts: Timeouts,
     pub(crate) concurrency: usize,
     pub(crate) max_history: u32,
-    pub(crate) sql: Option<pstral::bot::SqlRuntime>,
+    pub(crate) sql: Option<pstral_core::bot::SqlRuntime>,
 }
 
 impl Default for Options {
@@ -143,7 +144,7 @@ impl Harness {
             sql_dialect: options
                 .sql
                 .as_ref()
-                .map_or(pstral::sql::Dialect::Oracle, |s| s.policy.dialect),
+                .map_or(pstral_core::sql::Dialect::Oracle, |s| s.policy.dialect),
             sql: options.sql,
             sql_unavailable: None,
         });

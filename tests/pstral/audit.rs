@@ -3,11 +3,11 @@
 
 use std::collections::BTreeSet;
 
-use pstral::audit::{
+use pstral_chat::Place;
+use pstral_core::audit::{
     Actor, Audit, AuditFilter, ChainBreak, Event, EventKind, ExportFormat, NewEvent, Order,
 };
-use pstral::store::Store;
-use pstral_chat::Place;
+use pstral_core::store::Store;
 use serde_json::json;
 
 use crate::on_both_backends;
@@ -80,7 +80,7 @@ async fn an_intact_chain_verifies(db: TestDb) {
     let v = audit.verify().await.unwrap();
     assert_eq!((v.checked, v.broken), (25, None));
     let events = all(&audit).await;
-    assert_eq!(events[0].prev_hash, pstral::audit::GENESIS);
+    assert_eq!(events[0].prev_hash, pstral_core::audit::GENESIS);
     for pair in events.windows(2) {
         assert_eq!(pair[1].prev_hash, pair[0].hash);
         assert_eq!(pair[1].seq, pair[0].seq + 1);
@@ -366,12 +366,12 @@ async fn transactional_and_plain_appends_interleave(db: TestDb) {
 
 async fn events_are_found_by_each_filter(db: TestDb) {
     let audit = Audit::new(db.store.clone());
-    let dir = pstral::identity::Directory::new(
+    let dir = pstral_core::identity::Directory::new(
         db.store.clone(),
-        pstral::config::Settings::defaults().identity,
+        pstral_core::config::Settings::defaults().identity,
     );
     let ana = dir
-        .add_user("ana", pstral::identity::Role::Admin, Actor::cli())
+        .add_user("ana", pstral_core::identity::Role::Admin, Actor::cli())
         .await
         .unwrap();
     let as_ana = Actor {

@@ -1,9 +1,9 @@
 //! Backups of the own database taken while it is written, restored into a
 //! fresh store whose audit chain verifies; restores refused while in use.
 
-use pstral::audit::{Actor, Audit, EventKind, NewEvent};
-use pstral::config::DatabaseUrl;
-use pstral::store::{BackupError, ServiceLock, restore};
+use pstral_core::audit::{Actor, Audit, EventKind, NewEvent};
+use pstral_core::backup::{self, BackupError, ServiceLock, restore};
+use pstral_core::store::DatabaseUrl;
 use serde_json::json;
 
 use crate::support::TestDb;
@@ -35,7 +35,9 @@ async fn a_backup_taken_during_a_thousand_appends_restores_with_an_intact_chain(
     }
     let dir = tempfile::tempdir().unwrap();
     let backup = dir.path().join("backup.db");
-    db.store.backup_to(&db.settings, &backup).await.unwrap();
+    backup::backup(&db.store, &db.settings, &backup)
+        .await
+        .unwrap();
     for w in writers {
         w.await.unwrap();
     }
@@ -51,7 +53,9 @@ async fn a_backup_taken_during_a_thousand_appends_restores_with_an_intact_chain(
         verified.checked
     );
 
-    let again = db.store.backup_to(&db.settings, &backup).await.unwrap_err();
+    let again = backup::backup(&db.store, &db.settings, &backup)
+        .await
+        .unwrap_err();
     assert!(matches!(again, BackupError::Exists(_)), "{again}");
 }
 
@@ -60,7 +64,9 @@ async fn a_restore_refuses_a_store_in_use_and_a_file_that_is_no_backup() {
     let db = TestDb::sqlite().await;
     let dir = tempfile::tempdir().unwrap();
     let backup = dir.path().join("backup.db");
-    db.store.backup_to(&db.settings, &backup).await.unwrap();
+    backup::backup(&db.store, &db.settings, &backup)
+        .await
+        .unwrap();
 
     let running = ServiceLock::acquire(&db.settings).unwrap();
     let refused = restore(&db.settings, &backup).await.unwrap_err();
@@ -83,9 +89,7 @@ async fn a_restore_refuses_a_store_in_use_and_a_file_that_is_no_backup() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_is_backed_up_and_restored_with_its_own_tools() {
     let db = TestDb::postgres().await;
-    let err = db
-        .store
-        .backup_to(&db.settings, std::path::Path::new("/tmp/x.dump"))
+    let err = backup::backup(&db.store, &db.settings, std::path::Path::new("/tmp/x.dump"))
         .await
         .unwrap_err();
     let BackupError::UsePostgresTools(command) = err else {

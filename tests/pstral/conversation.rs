@@ -1,7 +1,7 @@
 //! Conversations and their bounded history on both backends.
 
-use pstral::conversation::{Conversations, Mode, NewMessage, Speaker};
 use pstral_chat::Place;
+use pstral_core::conversation::{Conversations, Mode, NewMessage, Speaker};
 
 use crate::on_both_backends;
 use crate::support::TestDb;

@@ -6,11 +6,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use pstral::audit::Actor;
-use pstral::config::{IdentitySettings, UnknownPolicy};
-use pstral::identity::{Directory, Role};
 use pstral_chat::{Connector, EventHandler, PlatformError};
-use pstral_discord::{Discord, DiscordConfig, Language};
+use pstral_core::audit::Actor;
+use pstral_core::identity::{Directory, Role};
+use pstral_core::identity::{IdentitySettings, UnknownPolicy};
+use pstral_discord::{Discord, DiscordConfig};
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
 
@@ -26,7 +26,7 @@ const DANA: u64 = 4; // admin
 /// can wait for the end of the work (the audit record comes last) rather
 /// than guess.
 pub(crate) struct Counting {
-    pub(crate) bot: pstral::bot::Bot,
+    pub(crate) bot: pstral_core::bot::Bot,
     pub(crate) handled: tokio::sync::watch::Sender<usize>,
 }
 
@@ -76,7 +76,7 @@ impl Connected {
             guilds: Vec::new(),
             global_commands: false,
             autoshard: true,
-            language: Language::En,
+            labels: std::sync::Arc::new(pstral_core::i18n::Wording(pstral_core::i18n::Lang::En)),
             http_client: Some(discord.http_client()),
         };
         let stop = CancellationToken::new();
@@ -594,21 +594,21 @@ async fn run_serves_discord_and_readyz_shows_the_connection() {
     let ollama = FakeOllama::start(&[MODEL]).await;
     ollama.then(Script::answer("Served by pstral run."));
     let db = crate::support::TestDb::sqlite().await;
-    let mut settings = pstral::config::Settings::defaults();
+    let mut settings = pstral_core::config::Settings::defaults();
     settings.database = db.settings.clone();
     settings.identity.unknown = UnknownPolicy::AutoViewer;
     settings.llm.endpoints = vec![url::Url::parse(&format!("{}/", ollama.url())).unwrap()];
     let data = tempfile::tempdir().unwrap();
-    settings.sql.target = pstral::config::Target {
+    settings.sql.target = pstral_core::sql::Target {
         name: "demo".into(),
-        kind: pstral::config::TargetKind::Sqlite(data.path().join("demo.db")),
+        kind: pstral_core::sql::TargetKind::Sqlite(data.path().join("demo.db")),
     };
     let config = DiscordConfig {
         token: TOKEN.to_owned(),
         guilds: Vec::new(),
         global_commands: false,
         autoshard: true,
-        language: Language::En,
+        labels: std::sync::Arc::new(pstral_core::i18n::Wording(pstral_core::i18n::Lang::En)),
         http_client: Some(discord.http_client()),
     };
     let serving = crate::support::Serving::start_with(

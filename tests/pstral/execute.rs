@@ -5,11 +5,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use pstral::bot::SqlRuntime;
-use pstral::sql::Dialect;
-use pstral::sql::exec::{Limits, SqliteExecutor};
-use pstral::sql::validate::Policy;
 use pstral_chat::{Command, ControlKind, InboundEvent, MessageRef, OutboundAction};
+use pstral_core::bot::SqlRuntime;
+use pstral_core::sql::Dialect;
+use pstral_core::sql::exec::{Limits, SqliteExecutor};
+use pstral_core::sql::validate::Policy;
 
 use crate::answers::{Harness, MODEL, Options, channel, who};
 use crate::support::fake_ollama::{FakeOllama, Script};
@@ -22,7 +22,7 @@ pub(crate) struct Demo {
 pub(crate) async fn demo() -> Demo {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("demo.db");
-    pstral::sql::demo::create(&path, false).await.unwrap();
+    pstral_core::sql::demo::create(&path, false).await.unwrap();
     let runtime = SqlRuntime {
         policy: Policy::new(Dialect::Sqlite),
         executor: Arc::new(SqliteExecutor::open(&path).await.unwrap()),
@@ -164,8 +164,12 @@ async fn a_select_is_offered_then_run_by_an_executor_with_preview_and_files() {
     assert_eq!(result[0]["columns"], 2);
     // The request was recorded before the result.
     let all = h.db.store.clone();
-    let events = pstral::audit::Audit::new(all)
-        .list(&Default::default(), pstral::audit::Order::OldestFirst, 1000)
+    let events = pstral_core::audit::Audit::new(all)
+        .list(
+            &Default::default(),
+            pstral_core::audit::Order::OldestFirst,
+            1000,
+        )
         .await
         .unwrap();
     let pos = |k: &str| events.iter().position(|e| e.kind == k).unwrap();

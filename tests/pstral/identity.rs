@@ -2,10 +2,10 @@
 
 use std::time::Duration;
 
-use pstral::audit::{Actor, Audit, AuditFilter, Order};
-use pstral::config::{IdentitySettings, UnknownPolicy};
-use pstral::identity::{Directory, IdentityError, Resolution, Role};
 use pstral_chat::{Place, PlatformIdentity};
+use pstral_core::audit::{Actor, Audit, AuditFilter, Order};
+use pstral_core::identity::{Directory, IdentityError, Resolution, Role};
+use pstral_core::identity::{IdentitySettings, UnknownPolicy};
 
 use crate::on_both_backends;
 use crate::support::TestDb;
@@ -156,7 +156,7 @@ async fn unknown_people_are_refused_and_the_refusal_is_audited(db: TestDb) {
         .unwrap();
     assert_eq!(outcome, Resolution::Refused);
     // The command as the platform spells it.
-    let text = dir.refusal("!").render(pstral::i18n::Lang::Fr);
+    let text = dir.refusal("!").render(pstral_core::i18n::Lang::Fr);
     assert!(
         text.contains("the IT desk") && text.contains("`!link CODE`"),
         "{text}"
@@ -418,7 +418,8 @@ async fn names_cannot_impersonate(db: TestDb) {
         Err(IdentityError::NotLinkable(_))
     ));
     // Token labels are refused with such characters too.
-    let tokens = pstral::admin::tokens::Tokens::new(db.store.clone(), Audit::new(db.store.clone()));
+    let tokens =
+        pstral_core::admin::tokens::Tokens::new(db.store.clone(), Audit::new(db.store.clone()));
     assert!(
         tokens
             .create("alice", "laptop\u{1b}[2J\nrow", None, Actor::cli())
@@ -442,7 +443,7 @@ async fn invite_attempts_are_limited_and_read_the_same(db: TestDb) {
             .consume_invite(&format!("ZZZZZ-ZZZ{n:02}"), &guesser, Some(&dm()))
             .await
             .unwrap_err();
-        texts.push(e.user_text().unwrap().render(pstral::i18n::Lang::En));
+        texts.push(e.user_text().unwrap().render(pstral_core::i18n::Lang::En));
     }
     let expired = {
         let mut s = settings(UnknownPolicy::Refuse);
@@ -460,13 +461,18 @@ async fn invite_attempts_are_limited_and_read_the_same(db: TestDb) {
         matches!(limited, IdentityError::TooManyAttempts),
         "{limited}"
     );
-    texts.push(limited.user_text().unwrap().render(pstral::i18n::Lang::En));
+    texts.push(
+        limited
+            .user_text()
+            .unwrap()
+            .render(pstral_core::i18n::Lang::En),
+    );
     let other = id("discord:667");
     let old = dir
         .consume_invite(&expired, &other, Some(&dm()))
         .await
         .unwrap_err();
-    texts.push(old.user_text().unwrap().render(pstral::i18n::Lang::En));
+    texts.push(old.user_text().unwrap().render(pstral_core::i18n::Lang::En));
     texts.dedup();
     assert_eq!(texts.len(), 1, "one text for every failure: {texts:?}");
 

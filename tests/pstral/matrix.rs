@@ -6,10 +6,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use matrix_sdk::ruma::OwnedUserId;
-use pstral::audit::Actor;
-use pstral::identity::Role;
 use pstral_chat::{ConnectionState, Connector, EventHandler, PlatformError};
-use pstral_matrix::{Credentials, Language, Matrix, MatrixConfig};
+use pstral_core::audit::Actor;
+use pstral_core::identity::Role;
+use pstral_matrix::{Credentials, Matrix, MatrixConfig};
 use serde_json::json;
 use tokio_util::sync::CancellationToken;
 
@@ -49,7 +49,7 @@ impl Bot {
             store_dir: store.path().join("matrix"),
             store_passphrase: "test-store-passphrase".to_owned(),
             invites_from: Vec::new(),
-            language: Language::En,
+            labels: std::sync::Arc::new(pstral_core::i18n::Wording(pstral_core::i18n::Lang::En)),
         };
         let (counter, handled) = tokio::sync::watch::channel(0);
         let handler: Arc<dyn EventHandler> = Arc::new(Counting {

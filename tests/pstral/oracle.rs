@@ -7,11 +7,11 @@
 
 use std::time::Duration;
 
-use pstral::sql::Dialect;
-use pstral::sql::exec::{ExecError, Executor, Limits};
-use pstral::sql::oracle::{OracleExecutor, client_library};
-use pstral::sql::render::Preview;
-use pstral::sql::validate::{Policy, validate};
+use pstral_core::sql::Dialect;
+use pstral_core::sql::exec::oracle::{OracleExecutor, client_library};
+use pstral_core::sql::exec::{ExecError, Executor, Limits};
+use pstral_core::sql::render::Preview;
+use pstral_core::sql::validate::{Policy, validate};
 
 /// A closed listener, or a missing client library, is a clear error, never a
 /// crash or a hang: whichever this machine shows.

@@ -13,8 +13,8 @@
 //! statements the validator accepts whose cost the executor bounds (see
 //! `execution.rs`).
 
-use pstral::sql::Dialect;
-use pstral::sql::validate::{Policy, Refusal, validate};
+use pstral_core::sql::Dialect;
+use pstral_core::sql::validate::{Policy, Refusal, validate};
 
 fn policy() -> Policy {
     Policy::new(Dialect::Oracle).allowing(&["CRM", "SALES"])
@@ -301,9 +301,10 @@ fn refusals_say_why_in_words_a_user_understands() {
     ];
     for (sql, expected) in cases {
         let refusal = validate(sql, &policy()).unwrap_err();
-        let text = pstral::i18n::Text::SqlRefused(&refusal).render(pstral::i18n::Lang::En);
+        let text =
+            pstral_core::i18n::Text::SqlRefused(&refusal).render(pstral_core::i18n::Lang::En);
         assert!(text.contains(expected), "{sql}: {text}");
-        let fr = pstral::i18n::Text::SqlRefused(&refusal).render(pstral::i18n::Lang::Fr);
+        let fr = pstral_core::i18n::Text::SqlRefused(&refusal).render(pstral_core::i18n::Lang::Fr);
         assert!(fr.starts_with("Cette requête ne sera pas exécutée"), "{fr}");
     }
 }
@@ -434,8 +435,8 @@ fn every_legitimate_query_of_every_dialect_is_accepted() {
 }
 
 /// The catalogue of a small CRM in each dialect's own spelling.
-fn catalog(dialect: Dialect) -> pstral::sql::schema::Catalog {
-    use pstral::sql::schema::{Catalog, CatalogTable};
+fn catalog(dialect: Dialect) -> pstral_core::sql::schema::Catalog {
+    use pstral_core::sql::schema::{Catalog, CatalogTable};
     let name = |n: &str| match dialect {
         Dialect::Oracle => n.to_uppercase(),
         _ => n.to_owned(),
@@ -446,7 +447,7 @@ fn catalog(dialect: Dialect) -> pstral::sql::schema::Catalog {
         comment: None,
         columns: ["id", "nom", "client_id", "numero", "montant"]
             .into_iter()
-            .map(|c| pstral::sql::schema::CatalogColumn {
+            .map(|c| pstral_core::sql::schema::CatalogColumn {
                 name: name(c),
                 type_name: "TEXT".to_owned(),
                 nullable: true,
@@ -467,7 +468,7 @@ fn catalog(dialect: Dialect) -> pstral::sql::schema::Catalog {
 
 #[test]
 fn with_the_catalogue_only_its_tables_and_views_are_read() {
-    use pstral::sql::validate::validate_in;
+    use pstral_core::sql::validate::validate_in;
     for dialect in [Dialect::Oracle, Dialect::Postgres, Dialect::Sqlite] {
         let policy = Policy::new(dialect).allowing(&["crm"]);
         let catalog = catalog(dialect);
@@ -582,7 +583,7 @@ fn functions_outside_the_allow_list_are_refused_with_their_name_and_the_remedy()
         &Policy::new(Dialect::Postgres),
     )
     .unwrap_err();
-    let text = pstral::i18n::Text::SqlRefused(&refusal).render(pstral::i18n::Lang::En);
+    let text = pstral_core::i18n::Text::SqlRefused(&refusal).render(pstral_core::i18n::Lang::En);
     assert!(
         text.contains("soundex_fr") && text.contains("sql.allowed_functions"),
         "{text}"

@@ -1,18 +1,18 @@
 //! Opening the own database: created on first start, WAL on SQLite, migrated
 //! on both backends, and opening again changes nothing.
 
-use pstral::store::{Backend, Store};
+use pstral_core::store::{Backend, Store};
 
 use crate::on_both_backends;
 use crate::support::TestDb;
 
 /// The newest migration compiled in.
 pub fn latest_migration() -> i64 {
-    let sqlite = pstral::store::SQLITE_MIGRATOR
+    let sqlite = pstral_core::store::SQLITE_MIGRATOR
         .iter()
         .map(|m| m.version)
         .max();
-    let postgres = pstral::store::POSTGRES_MIGRATOR
+    let postgres = pstral_core::store::POSTGRES_MIGRATOR
         .iter()
         .map(|m| m.version)
         .max();
@@ -40,9 +40,9 @@ on_both_backends!(opening_twice_migrates_once);
 #[tokio::test]
 async fn the_sqlite_file_is_created_with_its_directory_in_wal_mode() {
     let dir = tempfile::tempdir().unwrap();
-    let mut settings = pstral::config::Settings::defaults().database;
+    let mut settings = pstral_core::config::Settings::defaults().database;
     let path = dir.path().join("nested/deeper/own.db");
-    settings.url = pstral::config::DatabaseUrl::Sqlite(path.clone());
+    settings.url = pstral_core::store::DatabaseUrl::Sqlite(path.clone());
     let store = Store::open(&settings).await.unwrap();
     assert!(path.exists());
     let Store::Sqlite(pool) = &store else {

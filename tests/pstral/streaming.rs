@@ -4,11 +4,11 @@
 use std::time::Duration;
 
 use futures_util::stream;
-use pstral::i18n::Lang;
-use pstral::llm::LlmError;
-use pstral::stream::{Ending, stream_answer};
 use pstral_chat::recording::RecordingPlatform;
 use pstral_chat::{ChatPlatform, Limits, Place};
+use pstral_core::i18n::Lang;
+use pstral_core::llm::LlmError;
+use pstral_core::stream::{Ending, stream_answer};
 use tokio_util::sync::CancellationToken;
 
 fn place() -> Place {

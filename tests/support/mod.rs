@@ -16,8 +16,8 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use pstral::config::{DatabaseSettings, DatabaseUrl};
-use pstral::store::Store;
+use pstral_core::store::Store;
+use pstral_core::store::{DatabaseSettings, DatabaseUrl};
 use sqlx::{Connection, PgConnection};
 use url::Url;
 
@@ -176,12 +176,12 @@ macro_rules! on_both_backends {
 
 /// A fresh API token for the admin `name` (created as an admin if missing).
 pub async fn admin_token(db: &TestDb, name: &str, ttl: Option<Duration>) -> String {
-    use pstral::audit::{Actor, Audit};
-    use pstral::identity::{Directory, Role};
+    use pstral_core::audit::{Actor, Audit};
+    use pstral_core::identity::{Directory, Role};
     let audit = Audit::new(db.store.clone());
     let directory = Directory::new(
         db.store.clone(),
-        pstral::config::Settings::defaults().identity,
+        pstral_core::config::Settings::defaults().identity,
     );
     if directory.user(name).await.unwrap().is_none() {
         directory
@@ -189,7 +189,7 @@ pub async fn admin_token(db: &TestDb, name: &str, ttl: Option<Duration>) -> Stri
             .await
             .unwrap();
     }
-    pstral::admin::tokens::Tokens::new(db.store.clone(), audit)
+    pstral_core::admin::tokens::Tokens::new(db.store.clone(), audit)
         .create(name, "test", ttl, Actor::cli())
         .await
         .unwrap()
@@ -203,25 +203,30 @@ pub struct Serving {
     pub base: String,
     pub store: Store,
     stop: tokio::sync::oneshot::Sender<()>,
-    served: tokio::task::JoinHandle<Result<(), pstral::app::RunError>>,
+    served: tokio::task::JoinHandle<Result<(), pstral_core::app::RunError>>,
 }
 
 impl Serving {
     /// Builds the application from `settings`, with `admin.bind` set to
     /// port 0 on loopback.
-    pub async fn start(settings: pstral::config::Settings) -> Self {
+    pub async fn start(settings: pstral_core::config::Settings) -> Self {
         Self::start_with(settings, Vec::new()).await
     }
 
     /// The same, serving the chat platforms of `connectors` too.
     pub async fn start_with(
-        mut settings: pstral::config::Settings,
+        mut settings: pstral_core::config::Settings,
         connectors: Vec<Box<dyn pstral_chat::Connector>>,
     ) -> Self {
-        settings.admin = Some(pstral::config::AdminSettings {
+        settings.admin = Some(pstral_core::admin::AdminSettings {
             bind: "127.0.0.1:0".parse().unwrap(),
         });
-        let app = pstral::app::Application::build(settings).await.unwrap();
+        let app = pstral_core::app::Application::build(
+            settings,
+            &[pstral_discord::IDENTITY, pstral_matrix::IDENTITY],
+        )
+        .await
+        .unwrap();
         let base = format!("http://{}", app.admin_addr().unwrap());
         let store = app.store().clone();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -244,8 +249,8 @@ impl Serving {
 }
 
 /// The payloads of the audit events of `kind`, oldest first.
-pub async fn audited(audit: &pstral::audit::Audit, kind: &str) -> Vec<serde_json::Value> {
-    use pstral::audit::{AuditFilter, Order};
+pub async fn audited(audit: &pstral_core::audit::Audit, kind: &str) -> Vec<serde_json::Value> {
+    use pstral_core::audit::{AuditFilter, Order};
     audit
         .list(&AuditFilter::default(), Order::OldestFirst, 1000)
         .await

@@ -12,6 +12,10 @@
 //! - [`InboundEvent`]: what an adapter reports.
 //! - [`ChatPlatform`]: what the core asks of an adapter, with its [`Limits`].
 //! - [`OutboundAction`]: a record of one such request (see [`recording`]).
+//! - [`Labels`]: the words an adapter shows of its own (buttons, notes,
+//!   command descriptions), written by the core: adapters hold no text.
+//! - [`IdentitySyntax`]: how a platform writes its people's ids, which each
+//!   adapter states for itself: this crate names no platform.
 
 pub mod latest;
 pub mod recording;
@@ -82,17 +86,31 @@ impl From<Platform> for String {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum IdentityError {
     #[error(
-        "an identity is written platform:id, such as discord:123456789 or matrix:@ana:example.org; got {0:?}"
+        "an identity is written platform:id (the platform's name, a colon, the person's id there); got {0:?}"
     )]
     MissingSeparator(String),
     #[error("{0:?} is not a platform name (lower-case letters, digits, - and _)")]
     BadPlatform(String),
     #[error("the id part of {0:?} is empty, too long or contains white space")]
     BadId(String),
-    #[error("a Discord id is a number (a snowflake), got {0:?}")]
-    BadDiscordId(String),
-    #[error("a Matrix id looks like @name:server, got {0:?}")]
-    BadMatrixId(String),
+    /// The id breaks its platform's syntax.
+    #[error("{rule}, got {id:?}")]
+    BadSyntax { rule: &'static str, id: String },
+}
+
+/// How one platform writes the ids of its people, checked wherever an
+/// identity is typed (the command line, the admin API). Each adapter states
+/// its own; identities of a platform with none are checked by the general
+/// rules alone.
+#[derive(Clone, Copy, Debug)]
+pub struct IdentitySyntax {
+    /// The platform's name, as in [`Platform`].
+    pub platform: &'static str,
+    /// What a valid id looks like, said when one is not ("a Discord id is a
+    /// number (a snowflake)").
+    pub rule: &'static str,
+    /// Whether `id` (without the platform's name) is valid.
+    pub check: fn(&str) -> bool,
 }
 
 /// A person as one chat platform knows them: `discord:80351110224678912`,
@@ -105,12 +123,12 @@ pub struct PlatformIdentity {
 }
 
 impl PlatformIdentity {
-    /// Builds an identity, checking the id against what the platform allows
-    /// for the platforms whose id syntax is known.
+    /// Builds an identity, checking the id against the rules every
+    /// platform shares (not empty, not too long, no white space or hidden
+    /// character); [`PlatformIdentity::parse_checked`] adds the platform's own.
     ///
     /// # Errors
-    /// [`IdentityError`] when the id is empty, too long, has white space, or
-    /// breaks the known platform's syntax.
+    /// [`IdentityError`] when the id is empty, too long or has white space.
     pub fn new(platform: Platform, id: impl Into<String>) -> Result<Self, IdentityError> {
         let id = id.into();
         let full = format!("{platform}:{id}");
@@ -119,21 +137,6 @@ impl PlatformIdentity {
             || id.chars().any(|c| c.is_whitespace() || hidden(c))
         {
             return Err(IdentityError::BadId(full.escape_debug().to_string()));
-        }
-        match platform.as_str() {
-            "discord" if !id.chars().all(|c| c.is_ascii_digit()) => {
-                return Err(IdentityError::BadDiscordId(id));
-            }
-            "matrix" => {
-                let ok = id.starts_with('@')
-                    && id
-                        .split_once(':')
-                        .is_some_and(|(local, server)| local.len() > 1 && !server.is_empty());
-                if !ok {
-                    return Err(IdentityError::BadMatrixId(id));
-                }
-            }
-            _ => {}
         }
         Ok(Self { platform, id })
     }
@@ -194,6 +197,28 @@ pub fn shown(text: &str) -> String {
 impl fmt::Display for PlatformIdentity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:{}", self.platform, self.id)
+    }
+}
+
+impl PlatformIdentity {
+    /// Parses an identity as a person typed it, checking its id against the
+    /// syntax of its platform when `known` has one.
+    ///
+    /// # Errors
+    /// [`IdentityError`], as for [`FromStr`], or
+    /// [`IdentityError::BadSyntax`] with the platform's rule.
+    pub fn parse_checked(s: &str, known: &[IdentitySyntax]) -> Result<Self, IdentityError> {
+        let identity: Self = s.parse()?;
+        match known
+            .iter()
+            .find(|k| k.platform == identity.platform.as_str())
+        {
+            Some(syntax) if !(syntax.check)(&identity.id) => Err(IdentityError::BadSyntax {
+                rule: syntax.rule,
+                id: identity.id,
+            }),
+            _ => Ok(identity),
+        }
     }
 }
 
@@ -340,6 +365,36 @@ pub struct StatementRef {
 /// written. An adapter that renders differently (the terminal prints only what
 /// is new) can recognise and drop it.
 pub const STREAMING_CURSOR: &str = " ▍";
+
+/// Words an adapter shows of its own accord rather than because the core
+/// said them: its buttons, a note under a message it could not read, the
+/// descriptions of the commands it registers. The core writes them, in
+/// every language it speaks ([`Labels`]), so that adapters hold no text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Label<'a> {
+    /// The control that stops an answer being written.
+    Stop,
+    /// The control that runs statement number `statement` of an answer.
+    Execute { statement: u32 },
+    /// Said under a message that reached the bot but could not be read (an
+    /// encrypted message whose keys did not arrive).
+    Unreadable,
+    /// What a command does, where the platform lists commands; `command`
+    /// is its name, with a subcommand after a space (`audit recent`).
+    /// At most 100 characters.
+    CommandHelp { command: &'a str },
+    /// What one of a command's arguments is. At most 100 characters.
+    ArgumentHelp { command: &'a str, argument: &'a str },
+}
+
+/// The core's wording of the [`Label`]s.
+pub trait Labels: Send + Sync {
+    /// In the bot's language.
+    fn label(&self, label: Label<'_>) -> String;
+    /// In every language the bot speaks, as (language code, text), the bot's
+    /// own first: for platforms that show each person their own language.
+    fn label_in_all(&self, label: Label<'_>) -> Vec<(&'static str, String)>;
+}
 
 /// What a platform can do, and how fast.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -566,14 +621,31 @@ mod tests {
             ("ana", "platform:id"),
             ("Discord:1", "not a platform name"),
             ("discord:", "empty"),
-            ("discord:ana", "snowflake"),
-            ("matrix:ana", "@name:server"),
-            ("matrix:@ana", "@name:server"),
             ("terminal:a b", "white space"),
         ];
         for (input, expected) in cases {
             let err = input.parse::<PlatformIdentity>().unwrap_err().to_string();
             assert!(err.contains(expected), "{input}: {err}");
         }
+    }
+
+    #[test]
+    fn a_platform_states_its_own_id_syntax_and_others_keep_the_general_rules() {
+        let numbers = IdentitySyntax {
+            platform: "numbers",
+            rule: "an id here is a number",
+            check: |id| id.chars().all(|c| c.is_ascii_digit()),
+        };
+        let known = [numbers];
+        assert!(PlatformIdentity::parse_checked("numbers:42", &known).is_ok());
+        let err = PlatformIdentity::parse_checked("numbers:ana", &known).unwrap_err();
+        assert_eq!(err.to_string(), "an id here is a number, got \"ana\"");
+        // Without its syntax, the same identity passes the general rules.
+        assert!("numbers:ana".parse::<PlatformIdentity>().is_ok());
+        // Another platform is untouched by this one's rule.
+        assert!(PlatformIdentity::parse_checked("other:ana", &known).is_ok());
+        // The general rules still come first.
+        let err = PlatformIdentity::parse_checked("numbers:4 2", &known).unwrap_err();
+        assert!(err.to_string().contains("white space"), "{err}");
     }
 }

@@ -1,7 +1,7 @@
 //! The slash commands the bot registers, and how an invocation becomes a
 //! [`Command`] (or a question, for `/ask`).
 
-use pstral_chat::{AuditQuery, Command};
+use pstral_chat::{AuditQuery, Command, Label, Labels};
 use serenity::all::{CommandOptionType, Permissions, ResolvedOption, ResolvedValue};
 use serenity::builder::{CreateCommand, CreateCommandOption};
 
@@ -14,139 +14,105 @@ pub enum Invocation {
     Command(Command),
 }
 
-/// English and French descriptions; Discord shows the user's own.
-fn described(command: CreateCommand, en: &str, fr: &str) -> CreateCommand {
-    command.description(en).description_localized("fr", fr)
-}
-
-fn option(kind: CommandOptionType, name: &str, en: &str, fr: &str) -> CreateCommandOption {
-    CreateCommandOption::new(kind, name, en)
-        .description_localized("fr", fr)
-        .required(true)
-}
-
-/// Every command, as registered with Discord.
-pub fn definitions() -> Vec<CreateCommand> {
-    let text = CommandOptionType::String;
-    let audit_sub = |name: &str, en: &str, fr: &str| {
-        CreateCommandOption::new(CommandOptionType::SubCommand, name, en)
-            .description_localized("fr", fr)
+/// A description in every language the core speaks: the bot's own is the
+/// default, each is a localization too; Discord shows each person theirs.
+/// Discord's locale codes for these languages are the codes themselves.
+fn localized<T>(
+    labels: &dyn Labels,
+    label: Label<'_>,
+    target: T,
+    default: impl Fn(T, String) -> T,
+    localize: impl Fn(T, &str, String) -> T,
+) -> T {
+    let all = labels.label_in_all(label);
+    let mut target = match all.first() {
+        Some((_, text)) => default(target, text.clone()),
+        None => target,
     };
+    for (code, text) in all {
+        target = localize(target, code, text);
+    }
+    target
+}
+
+fn described(labels: &dyn Labels, name: &str) -> CreateCommand {
+    localized(
+        labels,
+        Label::CommandHelp { command: name },
+        CreateCommand::new(name),
+        CreateCommand::description,
+        |c, code, text| c.description_localized(code, text),
+    )
+}
+
+fn option(
+    labels: &dyn Labels,
+    kind: CommandOptionType,
+    command: &str,
+    name: &str,
+) -> CreateCommandOption {
+    localized(
+        labels,
+        Label::ArgumentHelp {
+            command,
+            argument: name,
+        },
+        CreateCommandOption::new(kind, name, ""),
+        CreateCommandOption::description,
+        |o, code, text| o.description_localized(code, text),
+    )
+    .required(true)
+}
+
+fn subcommand(labels: &dyn Labels, command: &str, name: &str) -> CreateCommandOption {
+    localized(
+        labels,
+        Label::CommandHelp {
+            command: &format!("{command} {name}"),
+        },
+        CreateCommandOption::new(CommandOptionType::SubCommand, name, ""),
+        CreateCommandOption::description,
+        |o, code, text| o.description_localized(code, text),
+    )
+}
+
+/// Every command, as registered with Discord, described in the core's words.
+pub fn definitions(labels: &dyn Labels) -> Vec<CreateCommand> {
+    let text = CommandOptionType::String;
+    let audit = |sub: &str| subcommand(labels, "audit", sub);
     vec![
-        described(
-            CreateCommand::new("ask"),
-            "Ask Pstral a question",
-            "Poser une question à Pstral",
-        )
-        .add_option(option(text, "question", "Your question", "Votre question")),
-        described(
-            CreateCommand::new("mode"),
-            "Answer with SQL or in plain words in this channel",
-            "Répondre en SQL ou en clair dans ce salon",
-        )
-        .add_option(
-            option(text, "mode", "sql or chat", "sql ou chat")
+        described(labels, "ask").add_option(option(labels, text, "ask", "question")),
+        described(labels, "mode").add_option(
+            option(labels, text, "mode", "mode")
                 .add_string_choice("sql", "sql")
                 .add_string_choice("chat", "chat"),
         ),
-        described(
-            CreateCommand::new("link"),
-            "Link your Discord account with an invite code (in a DM with the bot)",
-            "Lier votre compte Discord avec un code d'invitation (en message privé)",
-        )
-        .add_option(option(
-            text,
-            "code",
-            "The invite code an admin gave you",
-            "Le code d'invitation reçu d'un admin",
-        )),
-        described(
-            CreateCommand::new("run"),
-            "Run query N of the last answer here",
-            "Exécuter la requête N de la dernière réponse ici",
-        )
-        .add_option(
-            option(
-                CommandOptionType::Integer,
-                "number",
-                "The query's number",
-                "Le numéro de la requête",
-            )
-            .min_int_value(1),
+        described(labels, "link").add_option(option(labels, text, "link", "code")),
+        described(labels, "run").add_option(
+            option(labels, CommandOptionType::Integer, "run", "number").min_int_value(1),
         ),
-        described(
-            CreateCommand::new("stop"),
-            "Stop the answer being written for you here",
-            "Arrêter la réponse en cours pour vous ici",
-        ),
-        described(
-            CreateCommand::new("export"),
-            "This conversation as a file",
-            "Cette conversation dans un fichier",
-        )
-        .add_option(
-            option(text, "format", "markdown or json", "markdown ou json")
+        described(labels, "stop"),
+        described(labels, "export").add_option(
+            option(labels, text, "export", "format")
                 .required(false)
                 .add_string_choice("markdown", "markdown")
                 .add_string_choice("json", "json"),
         ),
-        described(
-            CreateCommand::new("help"),
-            "What Pstral can do",
-            "Ce que Pstral sait faire",
-        ),
+        described(labels, "help"),
         // Hidden from members who cannot manage the server; the bot checks
         // the local admin role again when it is used.
-        described(
-            CreateCommand::new("audit"),
-            "Read the audit log (admins)",
-            "Lire le journal d'audit (admins)",
-        )
-        .default_member_permissions(Permissions::MANAGE_GUILD)
-        .add_option(audit_sub(
-            "recent",
-            "The newest events",
-            "Les événements les plus récents",
-        ))
-        .add_option(
-            audit_sub(
-                "user",
-                "A user's newest events",
-                "Les derniers événements d'un utilisateur",
-            )
-            .add_sub_option(option(
+        described(labels, "audit")
+            .default_member_permissions(Permissions::MANAGE_GUILD)
+            .add_option(audit("recent"))
+            .add_option(audit("user").add_sub_option(option(labels, text, "audit user", "name")))
+            .add_option(audit("kind").add_sub_option(option(labels, text, "audit kind", "kind")))
+            .add_option(audit("search").add_sub_option(option(
+                labels,
                 text,
-                "name",
-                "The local user name",
-                "Le nom local",
-            )),
-        )
-        .add_option(
-            audit_sub(
-                "kind",
-                "The newest events of a kind",
-                "Les derniers événements d'un type",
-            )
-            .add_sub_option(option(
-                text,
-                "kind",
-                "question, answer, execute_result, access_refused…",
-                "question, answer, execute_result, access_refused…",
-            )),
-        )
-        .add_option(
-            audit_sub(
-                "search",
-                "Events whose content holds a text",
-                "Les événements dont le contenu contient un texte",
-            )
-            .add_sub_option(option(text, "text", "The text", "Le texte")),
-        )
-        .add_option(audit_sub(
-            "verify",
-            "Check the audit's hash chain",
-            "Vérifier la chaîne de hachage de l'audit",
-        )),
+                "audit search",
+                "text",
+            )))
+            .add_option(audit("verify")),
     ]
 }
 
@@ -198,12 +164,27 @@ pub fn parse(name: &str, options: &[ResolvedOption<'_>]) -> Option<Invocation> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// Labels that say which label they are, in two languages.
+    pub(crate) struct Named;
+
+    impl Labels for Named {
+        fn label(&self, label: Label<'_>) -> String {
+            format!("{label:?}")
+        }
+        fn label_in_all(&self, label: Label<'_>) -> Vec<(&'static str, String)> {
+            vec![
+                ("en", format!("{label:?}")),
+                ("fr", format!("fr {label:?}")),
+            ]
+        }
+    }
 
     #[test]
     fn every_command_has_a_valid_name_and_a_description_in_both_languages() {
-        for command in definitions() {
+        for command in definitions(&Named) {
             let json = serde_json::to_value(&command).unwrap();
             let name = json["name"].as_str().unwrap();
             assert!(
@@ -214,8 +195,9 @@ mod tests {
             );
             let description = json["description"].as_str().unwrap();
             assert!((1..=100).contains(&description.chars().count()), "{name}");
-            assert!(
-                json["description_localizations"]["fr"].is_string(),
+            assert_eq!(
+                json["description_localizations"]["fr"].as_str(),
+                Some(format!("fr {description}").as_str()),
                 "{name}"
             );
         }
@@ -223,7 +205,7 @@ mod tests {
 
     #[test]
     fn only_audit_is_hidden_from_members_who_cannot_manage_the_server() {
-        for command in definitions() {
+        for command in definitions(&Named) {
             let json = serde_json::to_value(&command).unwrap();
             let hidden = !json["default_member_permissions"].is_null();
             assert_eq!(hidden, json["name"] == "audit", "{}", json["name"]);

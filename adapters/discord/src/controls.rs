@@ -10,7 +10,7 @@ use pstral_chat::{ControlKind, StatementRef};
 use serenity::all::ButtonStyle;
 use serenity::builder::{CreateActionRow, CreateButton};
 
-use crate::Language;
+use pstral_chat::{Label, Labels};
 
 const EXECUTE: &str = "px";
 const STOP: &str = "ps";
@@ -67,21 +67,20 @@ pub fn parse(custom_id: &str) -> ControlKind {
 
 /// The action rows for a message's controls, in the order they were shown.
 /// Discord allows 5 buttons a row and 5 rows; more controls are dropped.
-pub fn rows(controls: &[ControlKind], lang: Language) -> Vec<CreateActionRow> {
+pub fn rows(controls: &[ControlKind], labels: &dyn Labels) -> Vec<CreateActionRow> {
     let buttons: Vec<CreateButton> = controls
         .iter()
         .filter_map(|c| {
             let id = custom_id(c)?;
-            let (label, style) = match (c, lang) {
-                (ControlKind::Stop, Language::En) => ("■ Stop".to_owned(), ButtonStyle::Danger),
-                (ControlKind::Stop, Language::Fr) => ("■ Arrêter".to_owned(), ButtonStyle::Danger),
-                (ControlKind::Execute { statement, .. }, Language::En) => {
-                    (format!("▶ Execute #{statement}"), ButtonStyle::Primary)
-                }
-                (ControlKind::Execute { statement, .. }, Language::Fr) => {
-                    (format!("▶ Exécuter #{statement}"), ButtonStyle::Primary)
-                }
-                (ControlKind::Unrecognised(_), _) => return None,
+            let (label, style) = match c {
+                ControlKind::Stop => (labels.label(Label::Stop), ButtonStyle::Danger),
+                ControlKind::Execute { statement, .. } => (
+                    labels.label(Label::Execute {
+                        statement: *statement,
+                    }),
+                    ButtonStyle::Primary,
+                ),
+                ControlKind::Unrecognised(_) => return None,
             };
             Some(CreateButton::new(id).label(label).style(style))
         })
@@ -141,6 +140,6 @@ mod tests {
             reference: None,
         };
         assert_eq!(custom_id(&bare), None);
-        assert!(rows(&[bare], Language::En).is_empty());
+        assert!(rows(&[bare], &crate::commands::tests::Named).is_empty());
     }
 }

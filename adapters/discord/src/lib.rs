@@ -37,13 +37,12 @@ use tokio_util::task::TaskTracker;
 
 use crate::platform::{DiscordPlatform, Interaction, InteractionPlatform};
 
-/// The language of the bot's buttons.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Language {
-    #[default]
-    En,
-    Fr,
-}
+/// How Discord writes a person's id: a snowflake, all digits.
+pub const IDENTITY: pstral_chat::IdentitySyntax = pstral_chat::IdentitySyntax {
+    platform: "discord",
+    rule: "a Discord id is a number (a snowflake)",
+    check: |id| !id.is_empty() && id.chars().all(|c| c.is_ascii_digit()),
+};
 
 /// What the adapter needs to connect.
 #[derive(Clone)]
@@ -56,7 +55,8 @@ pub struct DiscordConfig {
     pub global_commands: bool,
     /// Let Discord say how many shards to open.
     pub autoshard: bool,
-    pub language: Language,
+    /// The words of the buttons and command descriptions, from the core.
+    pub labels: Arc<dyn pstral_chat::Labels>,
     /// The HTTP client serenity uses; `None` for its own. Tests hand one that
     /// resolves discord.com to a loopback fake and trusts its certificate.
     pub http_client: Option<reqwest::Client>,
@@ -128,7 +128,7 @@ impl Connector for Discord {
             .map_err(|e| PlatformError::Other(Box::new(e)))?;
         let _ = shared.platform.set(Arc::new(DiscordPlatform::new(
             Arc::clone(&client.http),
-            config.language,
+            Arc::clone(&config.labels),
         )));
         let shards = Arc::clone(&client.shard_manager);
         let outcome = tokio::select! {
@@ -281,14 +281,22 @@ impl Shared {
                 .collect()
         };
         for guild in guilds {
-            if let Err(e) = guild.set_commands(&ctx.http, commands::definitions()).await {
+            if let Err(e) = guild
+                .set_commands(
+                    &ctx.http,
+                    commands::definitions(self.config.labels.as_ref()),
+                )
+                .await
+            {
                 tracing::error!(%guild, error = %e, "cannot register the slash commands");
             }
         }
         if self.config.global_commands
-            && let Err(e) =
-                serenity::all::Command::set_global_commands(&ctx.http, commands::definitions())
-                    .await
+            && let Err(e) = serenity::all::Command::set_global_commands(
+                &ctx.http,
+                commands::definitions(self.config.labels.as_ref()),
+            )
+            .await
         {
             tracing::error!(error = %e, "cannot register the global slash commands");
         }
@@ -564,5 +572,18 @@ mod tests {
         assert_eq!(strip_mentions("<@100>", me, &[]), "");
         // Someone else's mention is part of the question.
         assert_eq!(strip_mentions("ask <@200>", me, &[]), "ask <@200>");
+    }
+}
+
+#[cfg(test)]
+mod identity_syntax {
+    use pstral_chat::PlatformIdentity;
+
+    #[test]
+    fn a_discord_identity_is_a_snowflake() {
+        let known = [super::IDENTITY];
+        assert!(PlatformIdentity::parse_checked("discord:80351110224678912", &known).is_ok());
+        let err = PlatformIdentity::parse_checked("discord:ana", &known).unwrap_err();
+        assert!(err.to_string().contains("snowflake"), "{err}");
     }
 }

@@ -26,7 +26,7 @@ use serenity::model::application::{CommandInteraction, ComponentInteraction};
 use serenity::model::channel::Message;
 use serenity::model::id::{ChannelId, MessageId, UserId};
 
-use crate::{Language, controls};
+use crate::controls;
 
 /// Discord's own limit on a message's content.
 pub const MAX_MESSAGE_CHARS: usize = 2000;
@@ -60,19 +60,19 @@ pub struct DiscordPlatform {
     platform: Platform,
     limits: Limits,
     http: Arc<Http>,
-    lang: Language,
+    labels: Arc<dyn pstral_chat::Labels>,
     messages: LatestWins<Wanted>,
     /// Threads the bot has written in: it follows them without a mention.
     participating: Mutex<HashSet<u64>>,
 }
 
 impl DiscordPlatform {
-    pub fn new(http: Arc<Http>, lang: Language) -> Self {
+    pub fn new(http: Arc<Http>, labels: Arc<dyn pstral_chat::Labels>) -> Self {
         Self {
             platform: "discord".parse().expect("a valid platform name"),
             limits: limits(),
             http,
-            lang,
+            labels,
             messages: LatestWins::new(TRACKED_MESSAGES),
             participating: Mutex::new(HashSet::new()),
         }
@@ -101,7 +101,7 @@ impl DiscordPlatform {
         self.messages
             .change(&message.id, change, |wanted| async move {
                 let mut edit = EditMessage::new()
-                    .components(controls::rows(&wanted.controls, self.lang))
+                    .components(controls::rows(&wanted.controls, self.labels.as_ref()))
                     .allowed_mentions(CreateAllowedMentions::new());
                 if let Some(content) = wanted.content {
                     edit = edit.content(content);

@@ -43,13 +43,17 @@ use tokio_util::task::TaskTracker;
 
 use crate::platform::MatrixPlatform;
 
-/// The language of the bot's own notes (a message it cannot read).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Language {
-    #[default]
-    En,
-    Fr,
-}
+/// How Matrix writes a person's id: `@name:server`.
+pub const IDENTITY: pstral_chat::IdentitySyntax = pstral_chat::IdentitySyntax {
+    platform: "matrix",
+    rule: "a Matrix id looks like @name:server",
+    check: |id| {
+        id.starts_with('@')
+            && id
+                .split_once(':')
+                .is_some_and(|(local, server)| local.len() > 1 && !server.is_empty())
+    },
+};
 
 /// How the bot logs in.
 #[derive(Clone)]
@@ -76,7 +80,8 @@ pub struct MatrixConfig {
     /// Whose invites are accepted: user ids (`@ana:example.org`) or servers
     /// (`example.org`). Empty: users of the bot's own server.
     pub invites_from: Vec<String>,
-    pub language: Language,
+    /// The words of the bot's own notes, from the core.
+    pub labels: Arc<dyn pstral_chat::Labels>,
 }
 
 impl std::fmt::Debug for MatrixConfig {
@@ -661,22 +666,13 @@ impl Shared {
             return;
         }
         tracing::warn!(room = %room.room_id(), sender = %ev.sender, "a message could not be decrypted");
-        let note = match self.config.language {
-            Language::En => {
-                "🔒 I could not read this message: its encryption keys did not reach me. \
-                 Please send it again (your client may need to verify my device)."
-            }
-            Language::Fr => {
-                "🔒 Je n'ai pas pu lire ce message : ses clés de chiffrement ne me sont pas \
-                 parvenues. Renvoyez-le (votre client doit peut-être vérifier mon appareil)."
-            }
-        };
+        let note = self.config.labels.label(pstral_chat::Label::Unreadable);
         let place = self.place(&room, None).await;
         if let Err(e) = pstral_chat::ChatPlatform::post(
             self.platform.as_ref(),
             &place,
             Some(ev.event_id.as_str()),
-            note,
+            &note,
         )
         .await
         {
@@ -687,5 +683,30 @@ impl Shared {
     async fn handle(&self, event: InboundEvent) {
         let platform: Arc<dyn pstral_chat::ChatPlatform> = self.platform.clone();
         self.handler.handle(platform, event).await;
+    }
+}
+
+#[cfg(test)]
+mod identity_syntax {
+    use pstral_chat::PlatformIdentity;
+
+    #[test]
+    fn a_matrix_identity_is_at_name_colon_server() {
+        let known = [super::IDENTITY];
+        for good in ["matrix:@ana:example.org", "matrix:@ana:example.org:8448"] {
+            assert!(
+                PlatformIdentity::parse_checked(good, &known).is_ok(),
+                "{good}"
+            );
+        }
+        for bad in [
+            "matrix:ana",
+            "matrix:@ana",
+            "matrix:@:example.org",
+            "matrix:@ana:",
+        ] {
+            let err = PlatformIdentity::parse_checked(bad, &known).unwrap_err();
+            assert!(err.to_string().contains("@name:server"), "{bad}: {err}");
+        }
     }
 }

@@ -1,11 +1,11 @@
 //! The bot's `sql` modules that the validator needs, from their own files.
 
-#[path = "../../../src/sql/dialect.rs"]
+#[path = "../../../core/src/sql/dialect.rs"]
 mod dialect;
 pub use dialect::Dialect;
 
-#[path = "../../../src/sql/schema.rs"]
+#[path = "../../../core/src/sql/schema.rs"]
 pub mod schema;
 
-#[path = "../../../src/sql/validate/mod.rs"]
+#[path = "../../../core/src/sql/validate/mod.rs"]
 pub mod validate;

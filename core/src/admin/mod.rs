@@ -1,0 +1,682 @@
+//! The admin HTTP endpoint (axum), bound to 127.0.0.1 by default.
+//!
+//! - `GET /healthz`: the process is alive. `GET /readyz`: the own database,
+//!   each Ollama endpoint and the Execute target, each with its state and last
+//!   error (503 when one is down). `GET /metrics`: Prometheus text. No token.
+//! - `/api/…`: a bearer token of a local admin, checked on every call (a
+//!   revoked, expired or unknown token, or one whose user lost the admin role,
+//!   gets 401 and nothing else). Every call is attributed to its admin in the
+//!   audit; reads of the audit are audited before they happen.
+//!
+//! One [`ApiError`] maps failures to status codes; causes are logged, clients
+//! get a generic message for server errors.
+
+pub mod tokens;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Extension, Json};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::audit::{Actor, Audit, AuditFilter, EventKind, ExportFormat, NewEvent, Order};
+use crate::identity::{Directory, IdentityError, Role, User};
+use crate::llm::Llm;
+use crate::sql::exec::Executor;
+use crate::store::{Store, on_pool};
+use tokens::Tokens;
+
+#[derive(Debug, Clone)]
+pub struct AdminSettings {
+    pub bind: std::net::SocketAddr,
+}
+
+/// What the admin endpoint serves from.
+#[derive(Clone)]
+pub struct AdminState {
+    pub store: Store,
+    pub audit: Audit,
+    pub directory: Directory,
+    pub tokens: Tokens,
+    pub llm: Option<Llm>,
+    /// The Execute target and its dialect, when it is connected.
+    pub target: Option<(String, crate::sql::Dialect, Arc<dyn Executor>)>,
+    /// The target that could not be connected, and why.
+    pub target_unavailable: Option<(String, String)>,
+    /// What an operator should know about the target's account (a
+    /// privileged account allowed by configuration, a missing DBA limit).
+    pub target_warnings: Vec<String>,
+    pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
+    /// The chat platforms being served, by name, as their connectors report.
+    pub platforms: Platforms,
+    /// How the platforms this build serves write their people's ids,
+    /// checked on identities given to the API.
+    pub identities: Arc<[pstral_chat::IdentitySyntax]>,
+    /// Refused tokens by client address, to slow down guessing.
+    pub refusals: Refusals,
+}
+
+/// Refused token attempts by client address: when the window started and
+/// how many since.
+pub type Refusals =
+    Arc<std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, (std::time::Instant, u32)>>>;
+
+/// Refused tokens a client may send in [`REFUSAL_WINDOW`] before every call
+/// of theirs is answered 429 until the window ends: enough for an operator's
+/// mistakes, far too few to guess a token.
+pub const MAX_REFUSALS: u32 = 20;
+const REFUSAL_WINDOW: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// The chat platform connections `/readyz` reports, filled in when `run`
+/// starts them.
+pub type Platforms = Arc<
+    std::sync::RwLock<
+        Vec<(
+            String,
+            tokio::sync::watch::Receiver<pstral_chat::ConnectionState>,
+        )>,
+    >,
+>;
+
+/// Why an API call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("unauthorized")]
+    Unauthorized,
+    #[error("too many refused tokens from this address; try again in a minute")]
+    TooManyRefusals,
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = match &self {
+            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
+            ApiError::TooManyRefusals => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Conflict(_) => StatusCode::CONFLICT,
+            ApiError::Internal(cause) => {
+                tracing::error!(cause, "admin API failure");
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        };
+        if status == StatusCode::UNAUTHORIZED {
+            // Nothing else: not even why.
+            return status.into_response();
+        }
+        (status, Json(json!({"error": self.to_string()}))).into_response()
+    }
+}
+
+impl From<IdentityError> for ApiError {
+    fn from(e: IdentityError) -> Self {
+        match e {
+            IdentityError::UnknownUser(_) | IdentityError::NotLinked(_) => {
+                ApiError::NotFound(e.to_string())
+            }
+            IdentityError::UserExists(_) | IdentityError::AlreadyLinked { .. } => {
+                ApiError::Conflict(e.to_string())
+            }
+            IdentityError::BadName(_) | IdentityError::NotLinkable(_) => {
+                ApiError::BadRequest(e.to_string())
+            }
+            IdentityError::Lookalike { .. } | IdentityError::LastAdmin(_) => {
+                ApiError::Conflict(e.to_string())
+            }
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+fn internal(e: impl std::fmt::Display) -> ApiError {
+    ApiError::Internal(e.to_string())
+}
+
+/// The admin who made the call.
+#[derive(Clone, Debug)]
+struct Admin(User);
+
+impl Admin {
+    fn actor(&self) -> Actor {
+        Actor {
+            user_id: Some(self.0.id),
+            identity: format!("api:{}", self.0.name).parse().ok(),
+        }
+    }
+}
+
+/// The routes, on `state`.
+pub fn router(state: AdminState) -> Router {
+    let api = Router::new()
+        .route("/api/audit", get(audit_list))
+        .route("/api/audit/verify", get(audit_verify))
+        .route("/api/audit/export", get(audit_export))
+        .route("/api/users", get(users_list).post(users_create))
+        .route("/api/users/{name}", axum::routing::patch(users_update))
+        .route(
+            "/api/users/{name}/invites",
+            axum::routing::post(users_invite),
+        )
+        // `layer`, not `route_layer`: an unknown path or method under /api
+        // gets 401 too without a token, so the API cannot be mapped by probing.
+        .fallback(|| async { StatusCode::NOT_FOUND })
+        .layer(middleware::from_fn_with_state(state.clone(), authenticate));
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .route("/api/openapi.json", get(openapi))
+        .merge(api)
+        .with_state(state)
+}
+
+async fn authenticate(
+    State(state): State<AdminState>,
+    headers: HeaderMap,
+    mut request: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    let client = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
+    if let Some(ip) = client
+        && too_many_refusals(&state.refusals, ip)
+    {
+        return Err(ApiError::TooManyRefusals);
+    }
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    let refused = match token {
+        None => "no_token",
+        Some(token) => match state.tokens.authenticate(token).await {
+            Ok(user) => {
+                request.extensions_mut().insert(Admin(user));
+                return Ok(next.run(request).await);
+            }
+            Err(tokens::AuthError::Store(e)) => return Err(internal(e)),
+            Err(e) => {
+                tracing::info!(reason = %e, client = ?client, "admin API call refused");
+                e.reason()
+            }
+        },
+    };
+    if let Some(ip) = client {
+        note_refusal(&state.refusals, ip);
+    }
+    // Who tried, with what: the first characters of the token (enough to
+    // tell tokens apart, too few to use), the address, the path.
+    let shown = token.map(|t| t.chars().take(8).collect::<String>());
+    let event = NewEvent::new(
+        EventKind::AccessRefused,
+        Actor::default(),
+        json!({"reason": refused, "via": "api", "token": shown, "client": client.map(|c| c.to_string()), "path": request.uri().path()}),
+    );
+    if let Err(e) = state.audit.append(event).await {
+        tracing::error!(error = %e, "cannot audit a refused API call");
+    }
+    Err(ApiError::Unauthorized)
+}
+
+/// Whether `ip` sent too many refused tokens in the current window.
+fn too_many_refusals(refusals: &Refusals, ip: std::net::IpAddr) -> bool {
+    let refusals = refusals.lock().expect("never poisoned");
+    refusals
+        .get(&ip)
+        .is_some_and(|(since, n)| since.elapsed() < REFUSAL_WINDOW && *n >= MAX_REFUSALS)
+}
+
+fn note_refusal(refusals: &Refusals, ip: std::net::IpAddr) {
+    let mut refusals = refusals.lock().expect("never poisoned");
+    // Bounded: old windows go first.
+    if refusals.len() > 10_000 {
+        refusals.retain(|_, (since, _)| since.elapsed() < REFUSAL_WINDOW);
+    }
+    let entry = refusals.entry(ip).or_insert((std::time::Instant::now(), 0));
+    if entry.0.elapsed() >= REFUSAL_WINDOW {
+        *entry = (std::time::Instant::now(), 0);
+    }
+    entry.1 += 1;
+}
+
+async fn readyz(State(state): State<AdminState>, headers: HeaderMap) -> Response {
+    let mut checks = Vec::new();
+    let db: Result<i64, sqlx::Error> = on_pool!(&state.store, pool => {
+        sqlx::query_scalar("SELECT 1").fetch_one(pool).await
+    });
+    checks.push(
+        json!({"name": "database", "state": if db.is_ok() { "up" } else { "down" },
+                       "error": db.err().map(|e| e.to_string())}),
+    );
+    if let Some(llm) = &state.llm {
+        for client in llm.endpoints() {
+            let probe =
+                tokio::time::timeout(std::time::Duration::from_secs(5), client.tags()).await;
+            let shown = shown_url(client.endpoint());
+            let error = match probe {
+                Ok(Ok(_)) => None,
+                // The error names the endpoint as configured, which may
+                // carry credentials: show it as in the check's name.
+                Ok(Err(e)) => Some(
+                    e.to_string()
+                        .replace(client.endpoint().as_str(), &shown)
+                        .replace(client.endpoint().as_str().trim_end_matches('/'), &shown),
+                ),
+                Err(_) => Some("no answer within 5 s".to_owned()),
+            };
+            checks.push(json!({"name": format!("ollama {shown}"), "state": if error.is_none() { "up" } else { "down" }, "error": error}));
+        }
+    }
+    if let Some((name, dialect, executor)) = &state.target {
+        let trivial = match dialect {
+            crate::sql::Dialect::Oracle => "SELECT 1 FROM dual",
+            _ => "SELECT 1",
+        };
+        let error = match crate::sql::validate::validate(
+            trivial,
+            &crate::sql::validate::Policy::new(*dialect),
+        ) {
+            Ok(q) => {
+                match tokio::time::timeout(std::time::Duration::from_secs(5), executor.explain(&q))
+                    .await
+                {
+                    Ok(probe) => probe.err().map(|e| e.to_string()),
+                    Err(_) => Some("no answer within 5 s".to_owned()),
+                }
+            }
+            Err(e) => Some(e.to_string()),
+        };
+        checks.push(json!({"name": format!("target {name}"), "state": if error.is_none() { "up" } else { "down" }, "error": error, "warnings": state.target_warnings}));
+    }
+    if let Some((name, error)) = &state.target_unavailable {
+        checks.push(json!({"name": format!("target {name}"), "state": "down", "error": error}));
+    }
+    let platforms: Vec<(String, pstral_chat::ConnectionState)> = state
+        .platforms
+        .read()
+        .expect("never poisoned")
+        .iter()
+        .map(|(name, s)| (name.clone(), s.borrow().clone()))
+        .collect();
+    for (name, connection) in platforms {
+        use pstral_chat::ConnectionState as C;
+        let error = match connection {
+            C::Connected => None,
+            C::Connecting => Some("connecting".to_owned()),
+            C::Reconnecting(why) => Some(format!("reconnecting ({why})")),
+            C::Stopped(why) => Some(format!("stopped ({why})")),
+        };
+        checks.push(json!({"name": format!("platform {name}"), "state": if error.is_none() { "up" } else { "down" }, "error": error}));
+    }
+    let ready = checks.iter().all(|c| c["state"] == "up");
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    // The errors and warnings name roles, hosts and settings: an admin's
+    // token shows them; a probe without one sees the states only.
+    let admin = match headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+    {
+        Some(token) => state.tokens.authenticate(token).await.is_ok(),
+        None => false,
+    };
+    if !admin {
+        for check in &mut checks {
+            if let Some(check) = check.as_object_mut() {
+                check.retain(|key, _| key == "name" || key == "state");
+            }
+        }
+    }
+    (status, Json(json!({"ready": ready, "checks": checks}))).into_response()
+}
+
+/// An endpoint as `/readyz` shows it (the route needs no token): without
+/// user, password or query string, which may hold credentials.
+fn shown_url(url: &url::Url) -> String {
+    let mut shown = url.clone();
+    let _ = shown.set_username("");
+    let _ = shown.set_password(None);
+    shown.set_query(None);
+    shown.set_fragment(None);
+    shown.to_string()
+}
+
+async fn metrics(State(state): State<AdminState>) -> Response {
+    match &state.metrics {
+        Some(handle) => (
+            [(
+                header::CONTENT_TYPE,
+                "text/plain; version=0.0.4; charset=utf-8",
+            )],
+            crate::telemetry::render_metrics(handle),
+        )
+            .into_response(),
+        None => (StatusCode::NOT_FOUND, "metrics are not enabled").into_response(),
+    }
+}
+
+/// The audit filters, as query parameters.
+#[derive(Debug, Default, Deserialize)]
+struct AuditQuery {
+    user: Option<String>,
+    kind: Option<String>,
+    platform: Option<String>,
+    channel: Option<String>,
+    since: Option<DateTime<Utc>>,
+    until: Option<DateTime<Utc>>,
+    text: Option<String>,
+    /// Events after this sequence number (the previous page's `next_cursor`).
+    cursor: Option<i64>,
+    limit: Option<u32>,
+    format: Option<String>,
+}
+
+impl AuditQuery {
+    async fn filter(&self, directory: &Directory) -> Result<AuditFilter, ApiError> {
+        let user_id = match &self.user {
+            Some(name) => Some(
+                directory
+                    .user(name)
+                    .await
+                    .map_err(internal)?
+                    .ok_or_else(|| ApiError::NotFound(format!("there is no user named {name:?}")))?
+                    .id,
+            ),
+            None => None,
+        };
+        let kind = match &self.kind {
+            Some(k) => Some(k.parse::<EventKind>().map_err(ApiError::BadRequest)?),
+            None => None,
+        };
+        Ok(AuditFilter {
+            user_id,
+            kind,
+            platform: self.platform.clone(),
+            channel: self.channel.clone(),
+            since: self.since,
+            until: self.until,
+            text: self.text.clone(),
+            after_seq: self.cursor,
+            before_seq: None,
+        })
+    }
+
+    fn shown(&self) -> Value {
+        json!({"user": self.user, "kind": self.kind, "platform": self.platform, "channel": self.channel,
+               "since": self.since, "until": self.until, "text": self.text, "cursor": self.cursor})
+    }
+}
+
+/// Records a read of the audit before it happens; without the record, no read.
+async fn record_read(state: &AdminState, admin: &Admin, what: Value) -> Result<(), ApiError> {
+    state
+        .audit
+        .record_read(admin.actor(), None, "api", what)
+        .await
+        .map_err(internal)
+}
+
+async fn audit_list(
+    State(state): State<AdminState>,
+    Extension(admin): Extension<Admin>,
+    Query(query): Query<AuditQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let limit = query.limit.unwrap_or(100).clamp(1, 1000);
+    let filter = query.filter(&state.directory).await?;
+    record_read(
+        &state,
+        &admin,
+        json!({"action": "list", "filter": query.shown(), "limit": limit}),
+    )
+    .await?;
+    let events = state
+        .audit
+        .list(&filter, Order::OldestFirst, limit)
+        .await
+        .map_err(internal)?;
+    let next = (events.len() == limit as usize)
+        .then(|| events.last().map(|e| e.seq))
+        .flatten();
+    Ok(Json(json!({"events": events, "next_cursor": next})))
+}
+
+async fn audit_verify(
+    State(state): State<AdminState>,
+    Extension(admin): Extension<Admin>,
+) -> Result<Json<Value>, ApiError> {
+    record_read(&state, &admin, json!({"action": "verify"})).await?;
+    let v = state.audit.verify().await.map_err(internal)?;
+    Ok(Json(json!({
+        "intact": v.broken.is_none(),
+        "checked": v.checked,
+        "broken": v.broken.map(|b| b.to_string()),
+    })))
+}
+
+/// The whole (filtered) audit, streamed a page at a time: memory stays flat
+/// whatever its length.
+async fn audit_export(
+    State(state): State<AdminState>,
+    Extension(admin): Extension<Admin>,
+    Query(query): Query<AuditQuery>,
+) -> Result<Response, ApiError> {
+    let format: ExportFormat = query
+        .format
+        .as_deref()
+        .unwrap_or("jsonl")
+        .parse()
+        .map_err(ApiError::BadRequest)?;
+    let filter = query.filter(&state.directory).await?;
+    record_read(
+        &state,
+        &admin,
+        json!({"action": "export", "filter": query.shown(), "format": query.format}),
+    )
+    .await?;
+    let audit = state.audit.clone();
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
+    tokio::spawn(async move {
+        let mut filter = filter;
+        let mut first = true;
+        loop {
+            let page = match audit.list(&filter, Order::OldestFirst, 1000).await {
+                Ok(p) => p,
+                Err(e) => {
+                    let _ = tx.send(Err(std::io::Error::other(e.to_string()))).await;
+                    return;
+                }
+            };
+            let mut chunk = Vec::new();
+            let written = if first {
+                first = false;
+                crate::audit::write_events(&page, format, true, &mut chunk)
+            } else {
+                crate::audit::write_events(&page, format, false, &mut chunk)
+            };
+            if let Err(e) = written {
+                let _ = tx.send(Err(std::io::Error::other(e.to_string()))).await;
+                return;
+            }
+            if !chunk.is_empty() && tx.send(Ok(Bytes::from(chunk))).await.is_err() {
+                return;
+            }
+            match page.last() {
+                Some(last) if page.len() == 1000 => filter.after_seq = Some(last.seq),
+                _ => return,
+            }
+        }
+    });
+    let stream = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx));
+    let media = match format {
+        ExportFormat::Jsonl => "application/x-ndjson",
+        ExportFormat::Csv => "text/csv; charset=utf-8",
+    };
+    Ok(([(header::CONTENT_TYPE, media)], Body::from_stream(stream)).into_response())
+}
+
+async fn users_list(
+    State(state): State<AdminState>,
+    Extension(admin): Extension<Admin>,
+) -> Result<Json<Value>, ApiError> {
+    record_read(&state, &admin, json!({"action": "users_list"})).await?;
+    Ok(Json(json!({"users": state.directory.list().await?})))
+}
+
+#[derive(Debug, Deserialize)]
+struct NewUser {
+    name: String,
+    #[serde(default)]
+    role: Option<String>,
+}
+
+fn role(text: &str) -> Result<Role, ApiError> {
+    text.parse()
+        .map_err(|e: crate::identity::UnknownRole| ApiError::BadRequest(e.to_string()))
+}
+
+async fn users_create(
+    State(state): State<AdminState>,
+    Extension(admin): Extension<Admin>,
+    Json(body): Json<NewUser>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let role = role(body.role.as_deref().unwrap_or("viewer"))?;
+    let user = state
+        .directory
+        .add_user(&body.name, role, admin.actor())
+        .await?;
+    Ok((StatusCode::CREATED, Json(json!(user))))
+}
+
+#[derive(Debug, Deserialize)]
+struct UserChange {
+    role: Option<String>,
+    link: Option<String>,
+    unlink: Option<String>,
+}
+
+async fn users_update(
+    State(state): State<AdminState>,
+    Extension(admin): Extension<Admin>,
+    Path(name): Path<String>,
+    Json(change): Json<UserChange>,
+) -> Result<Json<Value>, ApiError> {
+    if state.directory.user(&name).await?.is_none() {
+        return Err(ApiError::NotFound(format!(
+            "there is no user named {name:?}"
+        )));
+    }
+    // Everything is parsed before anything changes: a bad field must not
+    // leave the user half-changed behind a 400.
+    let identity = |s: &str| {
+        pstral_chat::PlatformIdentity::parse_checked(s, &state.identities)
+            .map_err(|e| ApiError::BadRequest(e.to_string()))
+    };
+    let new_role = change.role.as_deref().map(role).transpose()?;
+    let link = change.link.as_deref().map(identity).transpose()?;
+    let unlink = change.unlink.as_deref().map(identity).transpose()?;
+    if new_role.is_none() && link.is_none() && unlink.is_none() {
+        return Err(ApiError::BadRequest(
+            "nothing to change: give role, link or unlink".to_owned(),
+        ));
+    }
+    // One transaction: a PATCH that cannot be done whole changes nothing.
+    state
+        .directory
+        .change(
+            &name,
+            link.as_ref(),
+            unlink.as_ref(),
+            new_role,
+            admin.actor(),
+        )
+        .await?;
+    let entry = state
+        .directory
+        .list()
+        .await?
+        .into_iter()
+        .find(|e| e.user.name == name)
+        .ok_or_else(|| ApiError::NotFound(name.clone()))?;
+    Ok(Json(json!(entry)))
+}
+
+async fn users_invite(
+    State(state): State<AdminState>,
+    Extension(admin): Extension<Admin>,
+    Path(name): Path<String>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let invite = state.directory.create_invite(&name, admin.actor()).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({"code": invite.code, "user": invite.user, "expires_at": invite.expires_at})),
+    ))
+}
+
+async fn openapi() -> Json<Value> {
+    Json(openapi_document())
+}
+
+/// The OpenAPI 3.1 description of these routes.
+pub fn openapi_document() -> Value {
+    let filter_params = json!([
+        {"name": "user", "in": "query", "schema": {"type": "string"}},
+        {"name": "kind", "in": "query", "schema": {"type": "string"}},
+        {"name": "platform", "in": "query", "schema": {"type": "string"}},
+        {"name": "channel", "in": "query", "schema": {"type": "string"}},
+        {"name": "since", "in": "query", "schema": {"type": "string", "format": "date-time"}},
+        {"name": "until", "in": "query", "schema": {"type": "string", "format": "date-time"}},
+        {"name": "text", "in": "query", "schema": {"type": "string"}},
+    ]);
+    let secured = json!([{"bearer": []}]);
+    json!({
+        "openapi": "3.1.0",
+        "info": {"title": "Pstral admin API", "version": env!("CARGO_PKG_VERSION")},
+        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+        "paths": {
+            "/healthz": {"get": {"summary": "The process is alive", "responses": {"200": {"description": "ok"}}}},
+            "/readyz": {"get": {"summary": "Own database, Ollama endpoints, Execute target, chat platforms", "responses": {"200": {"description": "ready"}, "503": {"description": "a dependency is down"}}}},
+            "/metrics": {"get": {"summary": "Prometheus metrics", "responses": {"200": {"description": "text exposition format"}}}},
+            "/api/audit": {"get": {"summary": "Audit events, oldest first, by cursor", "security": secured,
+                "parameters": filter_params.as_array().unwrap().iter().cloned().chain([
+                    json!({"name": "cursor", "in": "query", "schema": {"type": "integer"}}),
+                    json!({"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": 1000}})]).collect::<Vec<_>>(),
+                "responses": {"200": {"description": "{events, next_cursor}"}, "401": {"description": "no valid admin token"}}}},
+            "/api/audit/verify": {"get": {"summary": "Walk the hash chain", "security": secured, "responses": {"200": {"description": "{intact, checked, broken}"}, "401": {"description": "no valid admin token"}}}},
+            "/api/audit/export": {"get": {"summary": "Every matching event, streamed", "security": secured,
+                "parameters": filter_params.as_array().unwrap().iter().cloned().chain([json!({"name": "format", "in": "query", "schema": {"enum": ["jsonl", "csv"]}})]).collect::<Vec<_>>(),
+                "responses": {"200": {"description": "JSON lines or CSV"}, "401": {"description": "no valid admin token"}}}},
+            "/api/users": {
+                "get": {"summary": "Users with roles and identities", "security": secured, "responses": {"200": {"description": "{users}"}, "401": {"description": "no valid admin token"}}},
+                "post": {"summary": "Create a user", "security": secured, "requestBody": {"content": {"application/json": {"schema": {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}, "role": {"enum": ["viewer", "executor", "admin"]}}}}}}, "responses": {"201": {"description": "created"}, "409": {"description": "exists"}, "401": {"description": "no valid admin token"}}}},
+            "/api/users/{name}": {"patch": {"summary": "Change a role, link or unlink an identity", "security": secured,
+                "parameters": [{"name": "name", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "requestBody": {"content": {"application/json": {"schema": {"type": "object", "properties": {"role": {"enum": ["viewer", "executor", "admin"]}, "link": {"type": "string"}, "unlink": {"type": "string"}}}}}},
+                "responses": {"200": {"description": "the user"}, "404": {"description": "no such user"}, "401": {"description": "no valid admin token"}}}},
+            "/api/users/{name}/invites": {"post": {"summary": "A one-time link code", "security": secured,
+                "parameters": [{"name": "name", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "responses": {"201": {"description": "{code, user, expires_at}"}, "401": {"description": "no valid admin token"}}}},
+        }
+    })
+}

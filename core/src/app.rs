@@ -1,0 +1,489 @@
+//! The long-running service behind `pstral run`: opens the own database,
+//! starts what the configuration enables, and stops cleanly on a signal.
+
+use std::future::Future;
+use std::net::SocketAddr;
+
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use std::sync::Arc;
+
+use pstral_chat::{Connector, EventHandler};
+
+use crate::admin::{AdminState, tokens::Tokens};
+use crate::audit::Audit;
+use crate::bot::{Bot, BotParts, SqlRuntime};
+use crate::config::Settings;
+use crate::conversation::{Conversations, Prompts};
+use crate::identity::Directory;
+use crate::llm::Llm;
+use crate::store::{Store, StoreError};
+
+/// How long stopped answers get to write their final note at shutdown.
+const STOP_NOTE_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Why the service could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot listen on {addr} for the admin endpoint: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("cannot set up the model client: {0}")]
+    Llm(#[from] crate::llm::LlmError),
+    #[error(transparent)]
+    Lock(#[from] crate::backup::BackupError),
+}
+
+/// Everything `pstral run` serves, built and ready.
+pub struct Application {
+    settings: Settings,
+    store: Store,
+    audit: Audit,
+    directory: Directory,
+    admin: Option<(tokio::net::TcpListener, AdminState)>,
+    bot: Bot,
+    sql: Option<SqlRuntime>,
+    platforms: crate::admin::Platforms,
+    /// Keeps a restore from replacing the database underneath.
+    _lock: crate::backup::ServiceLock,
+    tracker: TaskTracker,
+    cancel: CancellationToken,
+}
+
+/// The bot as `pstral run` and `pstral chat` assemble it from the settings,
+/// and its Execute runtime when a target is available.
+///
+/// `notice` hears what an operator should know (the demo target was
+/// created, the target or its schema cannot be read); the bot works on
+/// without Execute when the target is not there, and the runtime is then
+/// the reason why.
+///
+/// # Errors
+/// When the model client cannot be set up from the settings.
+pub async fn assemble_bot(
+    settings: &Settings,
+    store: &Store,
+    audit: &Audit,
+    directory: &Directory,
+    notice: &(dyn Fn(&str) + Sync),
+) -> Result<(Bot, Result<SqlRuntime, String>), StartError> {
+    let llm = Llm::from_settings(&settings.llm)?;
+    let sql = sql_runtime(settings, notice).await;
+    if let Err(reason) = &sql {
+        notice(&format!("⚠️  Execute is not available: {reason}."));
+    }
+    let bot = Bot::new(BotParts {
+        audit: audit.clone(),
+        directory: directory.clone(),
+        conversations: Conversations::new(store.clone()),
+        llm,
+        prompts: Prompts::new(settings.conversation.prompts_dir.clone()),
+        settings: settings.conversation.clone(),
+        lang: settings.general.language,
+        sql_dialect: settings.sql.policy.dialect,
+        sql: sql.as_ref().ok().cloned(),
+        sql_unavailable: sql.as_ref().err().cloned(),
+    });
+    Ok((bot, sql))
+}
+
+/// The Execute target, connected, with its schema read. The demo target is
+/// created on first use, so that a new user can try everything at once.
+async fn sql_runtime(
+    settings: &Settings,
+    notice: &(dyn Fn(&str) + Sync),
+) -> Result<SqlRuntime, String> {
+    let target = &settings.sql.target;
+    if let crate::sql::TargetKind::Sqlite(path) = &target.kind
+        && target.name == "demo"
+        && !path.exists()
+    {
+        crate::sql::demo::create(path, false)
+            .await
+            .map_err(|e| e.to_string())?;
+        notice(&format!(
+            "Created the demo CRM at {} (the Execute target).",
+            path.display()
+        ));
+    }
+    let executor = crate::sql::open_target(target, &settings.sql.policy.allowed_schemas)
+        .await
+        .map_err(|e| e.to_string())?;
+    let warnings = account_warnings(
+        executor.as_ref(),
+        &settings.sql.policy.allowed_schemas,
+        settings.sql.allow_privileged_account,
+    )
+    .await?;
+    for warning in &warnings {
+        notice(&format!("⚠️  Target {}: {warning}.", target.name));
+    }
+    let runtime = SqlRuntime {
+        warnings,
+        policy: settings.sql.policy.clone(),
+        executor,
+        limits: settings.sql.limits,
+        preview_rows: settings.sql.preview_rows,
+        csv_bom: settings.sql.csv_bom,
+        explain: settings.sql.explain,
+        catalog: Default::default(),
+        schema_budget: settings.sql.schema_budget,
+        private_results: settings.sql.private_results.clone(),
+    };
+    if let Err(e) = runtime.refresh_catalog().await {
+        notice(&format!(
+            "⚠️  Cannot read the target's schema ({e}); answers will not know its tables."
+        ));
+    }
+    Ok(runtime)
+}
+
+/// What the target's account can do, checked rather than trusted: an
+/// account that can write or administer is refused (the reason is the
+/// error) unless `allow_privileged` says otherwise, when it becomes a
+/// warning. What the DBA should bound (PostgreSQL's temp_file_limit) is a
+/// warning too.
+///
+/// # Errors
+/// The refusal, or why the account's rights could not be read.
+pub async fn account_warnings(
+    executor: &dyn crate::sql::exec::Executor,
+    schemas: &[String],
+    allow_privileged: bool,
+) -> Result<Vec<String>, String> {
+    let reasons = executor
+        .privileges(schemas)
+        .await
+        .map_err(|e| format!("cannot read what the target's account may do: {e}"))?;
+    let mut warnings = Vec::new();
+    if !reasons.is_empty() {
+        if !allow_privileged {
+            return Err(format!(
+                "the target's account can write or administer ({}); Execute needs an account with SELECT grants only \
+                 (or sql.allow_privileged_account = true, knowingly)",
+                reasons.join("; ")
+            ));
+        }
+        warnings.push(format!(
+            "runs with a privileged account, as sql.allow_privileged_account allows: {}",
+            reasons.join("; ")
+        ));
+    }
+    match executor.advice().await {
+        Ok(advice) => warnings.extend(advice),
+        Err(e) => warnings.push(format!("cannot read the account's limits: {e}")),
+    }
+    Ok(warnings)
+}
+
+/// Removes the audit events older than `retention`, at start and then once
+/// an hour, until `stop`. A failure is logged and tried again next time.
+pub async fn prune_audit(audit: Audit, retention: std::time::Duration, stop: CancellationToken) {
+    let mut ticks = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        tokio::select! {
+            _ = ticks.tick() => {}
+            () = stop.cancelled() => return,
+        }
+        let Ok(age) = chrono::Duration::from_std(retention) else {
+            return;
+        };
+        let before = chrono::Utc::now() - age;
+        match audit.prune(before, crate::audit::Actor::default()).await {
+            Ok(Some((removed, through))) => {
+                tracing::info!(
+                    removed,
+                    through,
+                    "audit events past the retention period removed"
+                );
+            }
+            Ok(None) => {}
+            Err(e) => tracing::error!(error = %e, "cannot remove old audit events"),
+        }
+    }
+}
+
+/// Reads the target's schema again every `every`, so that new tables and
+/// columns are known, until `stop`.
+pub async fn refresh_schema(
+    runtime: SqlRuntime,
+    every: std::time::Duration,
+    stop: CancellationToken,
+) {
+    let mut ticks = tokio::time::interval(every);
+    ticks.tick().await;
+    loop {
+        tokio::select! {
+            _ = ticks.tick() => {}
+            () = stop.cancelled() => return,
+        }
+        match runtime.refresh_catalog().await {
+            Ok(tables) => tracing::debug!(tables, "schema read again"),
+            Err(e) => tracing::warn!(error = %e, "cannot refresh the schema"),
+        }
+    }
+}
+
+impl Application {
+    /// Opens the own database (migrating it), connects the Execute target,
+    /// and binds the admin endpoint (port 0 picks a free port).
+    ///
+    /// # Errors
+    /// [`StartError`] saying what could not be started.
+    pub async fn build(
+        settings: Settings,
+        identities: &[pstral_chat::IdentitySyntax],
+    ) -> Result<Self, StartError> {
+        let lock = crate::backup::ServiceLock::acquire(&settings.database)?;
+        let store = Store::open(&settings.database).await?;
+        let audit = Audit::new(store.clone());
+        let directory =
+            Directory::new(store.clone(), settings.identity.clone()).with_audit(audit.clone());
+        let platforms = crate::admin::Platforms::default();
+        // The bot first: the admin endpoint probes the same model client and
+        // Execute target (one pool, not two; the demo target exists by then).
+        let (bot, sql) = assemble_bot(&settings, &store, &audit, &directory, &|notice| {
+            tracing::warn!("{}", notice.trim_start_matches("⚠️  "));
+        })
+        .await?;
+        let admin = match &settings.admin {
+            None => None,
+            Some(admin) => {
+                let listener =
+                    tokio::net::TcpListener::bind(admin.bind)
+                        .await
+                        .map_err(|source| StartError::Bind {
+                            addr: admin.bind,
+                            source,
+                        })?;
+                let target = &settings.sql.target;
+                let executor = match &sql {
+                    Ok(runtime) => Ok((
+                        target.name.clone(),
+                        target.dialect(),
+                        Arc::clone(&runtime.executor),
+                    )),
+                    Err(reason) => Err((target.name.clone(), reason.clone())),
+                };
+                let state = AdminState {
+                    tokens: Tokens::new(store.clone(), audit.clone()),
+                    store: store.clone(),
+                    audit: audit.clone(),
+                    directory: directory.clone(),
+                    llm: Some(bot.llm().clone()),
+                    target: executor.as_ref().ok().cloned(),
+                    target_unavailable: executor.err(),
+                    target_warnings: sql.as_ref().map(|s| s.warnings.clone()).unwrap_or_default(),
+                    metrics: Some(crate::telemetry::metrics_handle()),
+                    platforms: platforms.clone(),
+                    identities: identities.into(),
+                    refusals: Default::default(),
+                };
+                Some((listener, state))
+            }
+        };
+        Ok(Self {
+            settings,
+            store,
+            audit,
+            directory,
+            admin,
+            bot,
+            sql: sql.ok(),
+            platforms,
+            _lock: lock,
+            tracker: TaskTracker::new(),
+            cancel: CancellationToken::new(),
+        })
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn audit(&self) -> &Audit {
+        &self.audit
+    }
+
+    pub fn directory(&self) -> &Directory {
+        &self.directory
+    }
+
+    /// Where the admin endpoint listens, when it is enabled.
+    pub fn admin_addr(&self) -> Option<SocketAddr> {
+        self.admin.as_ref().and_then(|(l, _)| l.local_addr().ok())
+    }
+
+    /// The bot this service answers with.
+    pub fn bot(&self) -> &Bot {
+        &self.bot
+    }
+
+    /// Serves the admin endpoint and every chat platform in `connectors`
+    /// until `shutdown` completes, then tells every task to stop and waits
+    /// for them at most `general.shutdown_grace`.
+    ///
+    /// # Errors
+    /// [`RunError`] when the database fails at start, or a platform refuses
+    /// the bot for good (a bad token): the service stops then rather than
+    /// run deaf.
+    pub async fn run_until_stopped(
+        mut self,
+        connectors: Vec<Box<dyn Connector>>,
+        shutdown: impl Future<Output = ()>,
+    ) -> Result<(), RunError> {
+        let version = self.store.schema_version().await?;
+        tracing::info!(
+            database = %self.settings.database.url,
+            schema = version,
+            "own database ready"
+        );
+        if let Some((listener, state)) = self.admin.take() {
+            let addr = listener.local_addr().ok();
+            let router = crate::admin::router(state);
+            let stop = self.cancel.clone();
+            self.tracker.spawn(async move {
+                // The client's address, for the audit of refused tokens.
+                let served = axum::serve(
+                    listener,
+                    router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+                )
+                .with_graceful_shutdown(async move { stop.cancelled().await })
+                .await;
+                if let Err(e) = served {
+                    tracing::error!(error = %e, "the admin endpoint stopped");
+                }
+            });
+            tracing::info!(address = ?addr, "admin endpoint listening");
+        }
+        if let Some(sql) = self.sql.take() {
+            let every = self.settings.sql.schema_refresh;
+            self.tracker
+                .spawn(refresh_schema(sql, every, self.cancel.clone()));
+        }
+        if let Some(retention) = self.settings.audit.retention {
+            self.tracker.spawn(prune_audit(
+                self.audit.clone(),
+                retention,
+                self.cancel.clone(),
+            ));
+        }
+        let (failed, mut failures) = tokio::sync::mpsc::unbounded_channel();
+        if connectors.is_empty() {
+            tracing::info!(
+                "no chat platform is enabled: set discord.enabled or matrix.enabled to serve one; \
+                 waiting for SIGINT or SIGTERM"
+            );
+        }
+        let handler: Arc<dyn EventHandler> = Arc::new(self.bot.clone());
+        for connector in connectors {
+            let platform = connector.platform();
+            let handler = Arc::clone(&handler);
+            let stop = self.cancel.clone();
+            let failed = failed.clone();
+            let (state, watched) =
+                tokio::sync::watch::channel(pstral_chat::ConnectionState::Connecting);
+            self.platforms
+                .write()
+                .expect("never poisoned")
+                .push((platform.to_string(), watched));
+            crate::telemetry::register_platform(&platform.to_string());
+            tracing::info!(%platform, "connecting");
+            self.tracker.spawn(async move {
+                match connector.serve(handler, state, stop).await {
+                    Ok(()) => tracing::info!(%platform, "disconnected"),
+                    Err(e) => {
+                        tracing::error!(%platform, error = %e, "the platform connection failed");
+                        let _ = failed.send((platform, e));
+                    }
+                }
+            });
+        }
+        drop(failed);
+        let mut outcome = Ok(());
+        tokio::select! {
+            () = shutdown => tracing::info!("shutting down"),
+            Some((platform, e)) = failures.recv() => {
+                tracing::info!("shutting down: {platform} cannot be served");
+                outcome = Err(RunError::Platform { platform: platform.to_string(), source: e });
+            }
+        }
+        // The platforms take no new events; what was taken is answered to
+        // the end, within the grace period.
+        self.cancel.cancel();
+        self.tracker.close();
+        if tokio::time::timeout(self.settings.general.shutdown_grace, self.tracker.wait())
+            .await
+            .is_err()
+        {
+            // Answers still being written are stopped, so that their
+            // messages end with a note instead of half an edit.
+            let stopped = self.bot.stop_all();
+            tracing::warn!(
+                stopped,
+                "the grace period is over: stopping the answers still being written"
+            );
+            if tokio::time::timeout(STOP_NOTE_GRACE, self.tracker.wait())
+                .await
+                .is_err()
+            {
+                tracing::warn!("some tasks did not finish");
+            }
+        }
+        self.store.close().await;
+        outcome
+    }
+}
+
+/// Why `pstral run` stopped on its own.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{platform}: {source}")]
+    Platform {
+        platform: String,
+        source: pstral_chat::PlatformError,
+    },
+}
+
+/// Completes on the first SIGINT or SIGTERM. The handlers are installed
+/// when this is called, not when the future is first polled: a signal that
+/// arrives after the service said it was ready is never missed (nor left to
+/// the default action, which would kill the process).
+///
+/// # Panics
+/// Outside a tokio runtime.
+pub fn shutdown_signal() -> impl Future<Output = ()> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let interrupt = signal(SignalKind::interrupt());
+        let terminate = signal(SignalKind::terminate());
+        async move {
+            match (interrupt, terminate) {
+                (Ok(mut interrupt), Ok(mut terminate)) => {
+                    tokio::select! {
+                        _ = interrupt.recv() => {}
+                        _ = terminate.recv() => {}
+                    }
+                }
+                (Err(e), _) | (_, Err(e)) => {
+                    tracing::error!("cannot listen for signals: {e}");
+                    std::future::pending::<()>().await;
+                }
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}

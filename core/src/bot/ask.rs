@@ -1,0 +1,608 @@
+//! A question answered: its author resolved and audited, its conversation
+//! and mode found, the model's answer streamed into a placeholder with a Stop
+//! control, then stored and audited; in SQL mode, each statement of the
+//! answer judged and offered (or explained, and repaired once).
+
+use std::time::Instant;
+
+use pstral_chat::{ChatPlatform, ControlKind, MessageRef, Place, PlatformIdentity, StatementRef};
+use serde_json::json;
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+
+use super::{Audience, Bot, Question, actor_of};
+use crate::audit::{EventKind, NewEvent};
+use crate::conversation::{Conversation, Mode, NewMessage, Speaker, assemble};
+use crate::i18n::Text;
+use crate::identity::{Permission, User};
+use crate::llm::LlmError;
+use crate::stream::{Ending, Streamed, stream_answer};
+
+/// How an answer went, for its record.
+pub(super) struct Answered {
+    streamed: Option<Streamed>,
+    stopped_by: Option<String>,
+}
+
+impl Bot {
+    pub(super) async fn question(&self, platform: &dyn ChatPlatform, q: Question<'_>) {
+        let place = &q.message.place;
+        let reply_to = Some(q.message.id.as_str());
+        // `link CODE` as the help says it, without the platform's prefix:
+        // the link command, never a question for the model (nor a code in
+        // the audit, the history and the prompt).
+        if let Some(code) = crate::identity::link_words(q.text) {
+            self.link(platform, q.author, place, reply_to, code).await;
+            return;
+        }
+        // In a DM, a live code inside a sentence ("my code is …") is the
+        // link command too: it never goes to the model, the history or the
+        // audit of questions.
+        if place.private {
+            for code in crate::identity::code_candidates(q.text) {
+                if self
+                    .parts()
+                    .directory
+                    .is_live_invite(code)
+                    .await
+                    .unwrap_or(false)
+                {
+                    self.link(platform, q.author, place, reply_to, code).await;
+                    return;
+                }
+            }
+        }
+        // A code said anywhere but a DM is burnt, whatever else is said.
+        if !place.private {
+            let codes = crate::identity::code_candidates(q.text);
+            if !codes.is_empty()
+                && self
+                    .burn_codes(platform, q.author, place, reply_to, &codes, false)
+                    .await
+            {
+                return;
+            }
+        }
+        metrics::counter!("pstral_questions_total", "platform" => place.platform.to_string())
+            .increment(1);
+        let Some(user) = self
+            .authorize(
+                platform,
+                q.author,
+                q.author_name,
+                place,
+                reply_to,
+                Permission::Chat,
+                Audience::Place,
+            )
+            .await
+        else {
+            return;
+        };
+        // A platform may deliver a message again (a gateway replay, a sync
+        // after a restart): a question already recorded is not answered twice.
+        // Platform, channel and message id name one message on every
+        // platform: Discord's message ids are snowflakes, unique across all
+        // of Discord; Matrix event ids are unique per homeserver (room
+        // versions 3+ derive them from the event's hash); the terminal puts
+        // its session's own id in each message id. An adapter whose ids
+        // repeat would have its questions skipped here, so a skip is logged.
+        match self
+            .parts()
+            .conversations
+            .find_by_message(place, &q.message.id)
+            .await
+        {
+            Ok(Some(_)) => {
+                tracing::info!(
+                    platform = %place.platform,
+                    channel = %place.channel,
+                    message = %q.message.id,
+                    reason = "replay",
+                    "not answering a question: this message was already answered"
+                );
+                return;
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "cannot check whether a message was answered"),
+        }
+        let conversation = match self.conversation_for(&q, &user).await {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot open the conversation");
+                self.say(platform, place, reply_to, Text::AuditUnavailable)
+                    .await;
+                return;
+            }
+        };
+        // No answer without a record of the question.
+        let recorded = self
+            .parts()
+            .audit
+            .append(
+                NewEvent::new(
+                    EventKind::Question,
+                    actor_of(&user, q.author),
+                    json!({"conversation": conversation.id, "message": q.message.id, "mode": conversation.mode.as_str(), "text": q.text}),
+                )
+                .at(place.clone()),
+            )
+            .await;
+        if let Err(e) = recorded {
+            tracing::error!(error = %e, "cannot audit a question; not answering it");
+            self.say(platform, place, reply_to, Text::AuditUnavailable)
+                .await;
+            return;
+        }
+        let conversations = &self.parts().conversations;
+        let history = match conversations
+            .history(conversation.id, self.parts().settings.max_history)
+            .await
+        {
+            Ok(h) => h,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read the history");
+                Vec::new()
+            }
+        };
+        let stored = conversations
+            .append(
+                conversation.id,
+                NewMessage {
+                    speaker: Speaker::User,
+                    user_id: Some(user.id),
+                    platform_message_id: Some(&q.message.id),
+                    content: q.text,
+                },
+            )
+            .await;
+        if let Err(e) = stored {
+            tracing::error!(error = %e, "cannot store a question");
+        }
+        let schema = match (&self.parts().sql, conversation.mode) {
+            (Some(sql), Mode::Sql) => sql.schema_for(q.text),
+            _ => String::new(),
+        };
+        let system = self.parts().prompts.system(
+            conversation.mode,
+            self.lang(),
+            self.parts().sql_dialect,
+            &schema,
+        );
+        let messages = assemble(system, &history, q.text);
+        let started = Instant::now();
+        let answered = self
+            .answer(platform, place, &q.message.id, &user, &messages)
+            .await;
+        self.record_answer(&user, q.author, place, &conversation, &answered, started)
+            .await;
+        if let Some(streamed) = &answered.streamed
+            && conversation.mode == Mode::Sql
+            && streamed.ending == Ending::Complete
+        {
+            let failures = self
+                .offer_sql(platform, &user, q.author, &conversation, streamed)
+                .await;
+            if !failures.is_empty() {
+                self.repair(
+                    platform,
+                    &user,
+                    q.author,
+                    &conversation,
+                    streamed,
+                    &messages,
+                    &failures,
+                )
+                .await;
+            }
+        }
+    }
+    /// Asks the model once to fix the SQL that could not be offered, with the
+    /// reasons; the repaired answer streams as a new reply and is judged
+    /// again, without a second repair.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) async fn repair(
+        &self,
+        platform: &dyn ChatPlatform,
+        user: &User,
+        author: &PlatformIdentity,
+        conversation: &Conversation,
+        streamed: &Streamed,
+        messages: &[crate::llm::ChatMessage],
+        failures: &[String],
+    ) {
+        use crate::llm::{ChatMessage, ChatRole};
+        let reasons = failures.join(" ");
+        let mut repair = messages.to_vec();
+        repair.push(ChatMessage::new(
+            ChatRole::Assistant,
+            streamed.answer.clone(),
+        ));
+        repair.push(ChatMessage::new(
+            ChatRole::User,
+            Text::RepairRequest { reasons: &reasons }.render(self.lang()),
+        ));
+        let last = &streamed.parts.last().expect("an answer has a part").message;
+        let started = Instant::now();
+        let answered = self
+            .answer(platform, &last.place, &last.id, user, &repair)
+            .await;
+        self.record_answer(user, author, &last.place, conversation, &answered, started)
+            .await;
+        if let Some(repaired) = &answered.streamed
+            && repaired.ending == Ending::Complete
+        {
+            self.offer_sql(platform, user, author, conversation, repaired)
+                .await;
+        }
+    }
+    /// Judges each SQL block of a complete answer and offers those that may
+    /// run; says why for the others, and returns those reasons (for a repair).
+    pub(super) async fn offer_sql(
+        &self,
+        platform: &dyn ChatPlatform,
+        user: &User,
+        author: &PlatformIdentity,
+        conversation: &Conversation,
+        streamed: &Streamed,
+    ) -> Vec<String> {
+        let mut failures = Vec::new();
+        let blocks = crate::sql::extract::extract(&streamed.answer);
+        if blocks.is_empty() {
+            return failures;
+        }
+        let last = &streamed.parts.last().expect("an answer has a part").message;
+        let place = &last.place;
+        let Some(sql) = &self.parts().sql else {
+            // Not configured: nothing to offer, nothing to apologise for.
+            if let Some(reason) = &self.parts().sql_unavailable {
+                self.say(
+                    platform,
+                    place,
+                    Some(&last.id),
+                    Text::ExecuteUnavailable { reason },
+                )
+                .await;
+            }
+            return failures;
+        };
+        for block in blocks {
+            let verdict = sql.check(&block.text);
+            // Err((reason, whether the model could fix it)).
+            let checked = match verdict {
+                Err(refusal) => Err((Text::SqlRefused(&refusal).render(self.lang()), true)),
+                Ok(valid) if sql.explain => match sql.executor.explain(&valid).await {
+                    Ok(plan) => Ok((valid, plan.rows.map(|r| r.max(0.0).round() as u64))),
+                    Err(crate::sql::exec::ExecError::Database(message)) => Err((
+                        Text::SqlDoesNotCompile {
+                            index: block.index,
+                            message: &message,
+                        }
+                        .render(self.lang()),
+                        true,
+                    )),
+                    Err(e) => Err((
+                        Text::ExecuteUnavailable {
+                            reason: &e.to_string(),
+                        }
+                        .render(self.lang()),
+                        false,
+                    )),
+                },
+                Ok(valid) => Ok((valid, None)),
+            };
+            let (accepted, payload) = match &checked {
+                Ok((valid, rows)) => (
+                    true,
+                    json!({"index": block.index, "text": valid.text, "estimated_rows": rows}),
+                ),
+                Err((reason, _)) => (
+                    false,
+                    json!({"index": block.index, "text": block.text, "reason": reason}),
+                ),
+            };
+            let mut payload = payload;
+            payload["accepted"] = json!(accepted);
+            payload["conversation"] = json!(conversation.id);
+            let event = NewEvent::new(EventKind::SqlValidated, actor_of(user, author), payload)
+                .at(place.clone());
+            if self.parts().audit.append(event).await.is_err() {
+                self.say(platform, place, Some(&last.id), Text::AuditUnavailable)
+                    .await;
+                return Vec::new();
+            }
+            match checked {
+                Err((reason, repairable)) => {
+                    let _ = platform.post(place, Some(&last.id), &reason).await;
+                    if repairable {
+                        failures.push(reason);
+                    }
+                }
+                Ok((valid, rows)) => {
+                    let recorded = self
+                        .parts()
+                        .conversations
+                        .record_statement(
+                            conversation.id,
+                            place,
+                            &last.id,
+                            block.index,
+                            &valid.text,
+                            valid.dialect,
+                        )
+                        .await;
+                    let statement = match recorded {
+                        Ok(id) => id,
+                        Err(e) => {
+                            tracing::error!(error = %e, "cannot record a statement");
+                            continue;
+                        }
+                    };
+                    let control = ControlKind::Execute {
+                        statement: block.index,
+                        reference: Some(StatementRef {
+                            conversation: conversation.id,
+                            statement,
+                        }),
+                    };
+                    if let Err(e) = platform.show_control(last, &control).await {
+                        tracing::warn!(error = %e, "cannot offer Execute");
+                    }
+                    let buttons = platform.limits().buttons;
+                    self.say(
+                        platform,
+                        place,
+                        Some(&last.id),
+                        Text::SqlReady {
+                            index: block.index,
+                            rows,
+                            buttons,
+                            prefix: platform.limits().command_prefix,
+                        },
+                    )
+                    .await;
+                }
+            }
+        }
+        failures
+    }
+
+    /// Posts the placeholder and streams the model's answer into it.
+    pub(super) async fn answer(
+        &self,
+        platform: &dyn ChatPlatform,
+        place: &Place,
+        question_id: &str,
+        user: &User,
+        messages: &[crate::llm::ChatMessage],
+    ) -> Answered {
+        let thinking = Text::Thinking.render(self.lang());
+        let placeholder = match platform.post(place, Some(question_id), &thinking).await {
+            Ok(m) => m,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot post the placeholder");
+                return Answered {
+                    streamed: None,
+                    stopped_by: None,
+                };
+            }
+        };
+        let writing = self.inner.answers.start(&placeholder.id, place, user.id);
+        let stop = writing.stop.clone();
+        if let Err(e) = platform
+            .show_control(&placeholder, &ControlKind::Stop)
+            .await
+        {
+            tracing::warn!(error = %e, "cannot offer the Stop control");
+        }
+
+        let (position, positions) = watch::channel(0usize);
+        let shown = self.show_position(platform, &placeholder, positions, &stop);
+        let stop_waiting = stop.clone();
+        let ask = async move {
+            let asked = tokio::select! {
+                r = self.parts().llm.ask(user.id, messages, &position) => Some(r),
+                () = stop_waiting.cancelled() => None,
+            };
+            // Whatever happened, the position display is over.
+            drop(position);
+            asked
+        };
+        let (asked, last_shown) = tokio::join!(ask, shown);
+        let shown_text = last_shown.unwrap_or(thinking);
+        let streamed = match asked {
+            Some(Ok(tokens)) => {
+                stream_answer(
+                    platform,
+                    placeholder.clone(),
+                    shown_text,
+                    tokens.into_stream(),
+                    &stop,
+                    self.lang(),
+                )
+                .await
+            }
+            Some(Err(e)) => {
+                tracing::warn!(error = %e, "the model could not answer");
+                let failed = futures_util::stream::iter([Err::<String, LlmError>(e)]);
+                stream_answer(
+                    platform,
+                    placeholder.clone(),
+                    shown_text,
+                    failed,
+                    &stop,
+                    self.lang(),
+                )
+                .await
+            }
+            None => {
+                let nothing = futures_util::stream::empty::<Result<String, LlmError>>();
+                stream_answer(
+                    platform,
+                    placeholder.clone(),
+                    shown_text,
+                    nothing,
+                    &stop,
+                    self.lang(),
+                )
+                .await
+            }
+        };
+        let stopped_by = writing.stopped_by();
+        drop(writing);
+        // Taking the control back changes the message too (a Discord PATCH):
+        // not before the platform allows.
+        tokio::time::sleep_until(streamed.settled_at).await;
+        if let Err(e) = platform
+            .withdraw_control(&placeholder, &ControlKind::Stop)
+            .await
+        {
+            tracing::warn!(error = %e, "cannot withdraw the Stop control");
+        }
+        Answered {
+            streamed: Some(streamed),
+            stopped_by,
+        }
+    }
+
+    /// Shows the queue position in the placeholder while it changes, no
+    /// faster than the platform allows. Returns the last text shown.
+    pub(super) async fn show_position(
+        &self,
+        platform: &dyn ChatPlatform,
+        placeholder: &MessageRef,
+        mut positions: watch::Receiver<usize>,
+        stop: &CancellationToken,
+    ) -> Option<String> {
+        let interval = platform.limits().min_edit_interval;
+        let mut last: Option<String> = None;
+        let mut next_edit = tokio::time::Instant::now() + interval;
+        loop {
+            tokio::select! {
+                changed = positions.changed() => if changed.is_err() { return last },
+                () = stop.cancelled() => return last,
+            }
+            if *positions.borrow_and_update() == 0 && last.is_none() {
+                continue;
+            }
+            tokio::select! {
+                () = tokio::time::sleep_until(next_edit) => {}
+                () = stop.cancelled() => return last,
+            }
+            // The position may have moved on while waiting for the interval.
+            // Out of the line, the model is loading or reading the prompt,
+            // which may take minutes: say so rather than an old place.
+            let position = *positions.borrow();
+            let text = if position == 0 {
+                Text::Thinking.render(self.lang())
+            } else {
+                Text::QueuePosition { position }.render(self.lang())
+            };
+            if last.as_ref() != Some(&text) && platform.edit(placeholder, &text).await.is_ok() {
+                last = Some(text);
+                next_edit = tokio::time::Instant::now() + interval;
+            }
+        }
+    }
+    pub(super) async fn record_answer(
+        &self,
+        user: &User,
+        author: &PlatformIdentity,
+        place: &Place,
+        conversation: &Conversation,
+        answered: &Answered,
+        started: Instant,
+    ) {
+        let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let ending = match answered.streamed.as_ref().map(|s| &s.ending) {
+            Some(Ending::Complete) => "complete",
+            Some(Ending::Stopped) => "stopped",
+            Some(Ending::Failed(_)) | None => "failed",
+        };
+        metrics::counter!("pstral_answers_total", "ending" => ending).increment(1);
+        let payload = match &answered.streamed {
+            None => json!({
+                "conversation": conversation.id,
+                "ending": "failed",
+                "error": "the answer could not be posted in the chat",
+                "duration_ms": duration_ms,
+            }),
+            Some(streamed) => {
+                if !streamed.answer.is_empty() {
+                    let stored = self
+                        .parts()
+                        .conversations
+                        .append(
+                            conversation.id,
+                            NewMessage {
+                                speaker: Speaker::Assistant,
+                                user_id: None,
+                                platform_message_id: Some(&streamed.first_message().id),
+                                content: &streamed.answer,
+                            },
+                        )
+                        .await;
+                    if let Err(e) = stored {
+                        tracing::error!(error = %e, "cannot store an answer");
+                    }
+                }
+                let (ending, error) = match &streamed.ending {
+                    Ending::Complete => ("complete", None),
+                    Ending::Stopped => ("stopped", None),
+                    Ending::Failed(e) => ("failed", Some(e.to_string())),
+                };
+                json!({
+                    "conversation": conversation.id,
+                    "messages": streamed.parts.iter().map(|p| p.message.id.clone()).collect::<Vec<_>>(),
+                    "ending": ending,
+                    "error": error,
+                    "stopped_by": answered.stopped_by,
+                    "shown_until": streamed.shown_until,
+                    "text": streamed.answer,
+                    "pieces": streamed.pieces,
+                    "edits": streamed.edits,
+                    "duration_ms": duration_ms,
+                })
+            }
+        };
+        let event =
+            NewEvent::new(EventKind::Answer, actor_of(user, author), payload).at(place.clone());
+        if let Err(e) = self.parts().audit.append(event).await {
+            tracing::error!(error = %e, "cannot audit an answer");
+        }
+    }
+    /// The conversation a question belongs to: the one of the message it
+    /// replies to, else its thread's, else a new one rooted at the question.
+    pub(super) async fn conversation_for(
+        &self,
+        q: &Question<'_>,
+        user: &User,
+    ) -> Result<Conversation, crate::store::StoreError> {
+        let place = &q.message.place;
+        let conversations = &self.parts().conversations;
+        if let Some(parent) = q.in_reply_to
+            && let Some(c) = conversations.find_by_message(place, parent).await?
+        {
+            return Ok(c);
+        }
+        let root = place.thread.as_deref().unwrap_or(&q.message.id);
+        let mode = self.default_mode(place).await?;
+        conversations
+            .find_or_start(place, root, mode, Some(user.id))
+            .await
+    }
+    pub(super) async fn default_mode(
+        &self,
+        place: &Place,
+    ) -> Result<Mode, crate::store::StoreError> {
+        if let Some(mode) = self.parts().conversations.channel_mode(place).await? {
+            return Ok(mode);
+        }
+        let settings = &self.parts().settings;
+        Ok(settings
+            .channel_modes
+            .iter()
+            .find(|(p, c, _)| p == place.platform.as_str() && *c == place.channel)
+            .map_or(settings.default_mode, |(_, _, m)| *m))
+    }
+}

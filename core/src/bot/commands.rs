@@ -1,0 +1,430 @@
+//! The typed commands: help, link, stop, mode, export, run and audit
+//! queries, each authorized for the person who types it, when they type it.
+
+use pstral_chat::{Attachment, AuditQuery, ChatPlatform, Command, Place, PlatformIdentity};
+use serde_json::json;
+
+use super::stop::Which;
+use super::{Audience, Bot, actor_of};
+use crate::audit::{EventKind, NewEvent};
+use crate::conversation::{ExportFormat, Mode};
+use crate::i18n::{Lang, Text};
+use crate::identity::{Permission, Role};
+
+impl Bot {
+    pub(super) async fn command(
+        &self,
+        platform: &dyn ChatPlatform,
+        author: &PlatformIdentity,
+        place: &Place,
+        message: Option<&str>,
+        command: Command,
+    ) {
+        match command {
+            Command::Help => {
+                let prefix = platform.limits().command_prefix;
+                self.say(platform, place, message, Text::Help { prefix })
+                    .await
+            }
+            Command::Link(code) => self.link(platform, author, place, message, &code).await,
+            Command::Stop => {
+                let Some(user) = self.member(platform, author, place, message).await else {
+                    return;
+                };
+                let stopped =
+                    self.inner
+                        .answers
+                        .stop(Which::MineIn(place), &user, &author.to_string());
+                if let Err(text) = stopped {
+                    self.say(platform, place, message, text).await;
+                }
+            }
+            Command::Mode(given) => {
+                let Some(user) = self.member(platform, author, place, message).await else {
+                    return;
+                };
+                let Ok(mode) = given.trim().parse::<Mode>() else {
+                    self.say(
+                        platform,
+                        place,
+                        message,
+                        Text::UnknownMode { given: &given },
+                    )
+                    .await;
+                    return;
+                };
+                // What changes is what the reply says: in a thread, that
+                // thread; in a DM, this DM; in a shared channel, its default
+                // for everyone, which is an admin's to change.
+                let conversations = &self.parts().conversations;
+                let scope = match (&place.thread, place.private) {
+                    (Some(_), _) => "thread",
+                    (None, true) => "dm",
+                    (None, false) => "channel",
+                };
+                if scope == "channel" && user.role != Role::Admin {
+                    let prefix = platform.limits().command_prefix;
+                    self.say(
+                        platform,
+                        place,
+                        message,
+                        Text::ModeChannelNeedsAdmin { prefix },
+                    )
+                    .await;
+                    return;
+                }
+                let result = match &place.thread {
+                    Some(thread) => match conversations
+                        .find_or_start(place, thread, mode, Some(user.id))
+                        .await
+                    {
+                        Ok(c) => conversations.set_mode(c.id, mode).await,
+                        Err(e) => Err(e),
+                    },
+                    None => conversations.set_channel_mode(place, mode).await,
+                };
+                if let Err(e) = result {
+                    tracing::error!(error = %e, "cannot change the mode");
+                    self.say(platform, place, message, Text::AuditUnavailable)
+                        .await;
+                    return;
+                }
+                let event = NewEvent::new(
+                    EventKind::ConversationChanged,
+                    actor_of(&user, author),
+                    json!({"action": "mode", "mode": mode.as_str(), "scope": scope}),
+                )
+                .at(place.clone());
+                let _ = self.parts().audit.append(event).await;
+                let text = if scope == "channel" {
+                    Text::ModeSetForChannel {
+                        mode: mode.as_str(),
+                    }
+                } else {
+                    Text::ModeSet {
+                        mode: mode.as_str(),
+                    }
+                };
+                self.say(platform, place, message, text).await;
+            }
+            Command::Export(format) => {
+                self.export(platform, author, place, message, &format).await;
+            }
+            Command::Run(index) => {
+                self.execute(platform, author, place, None, index, None, Audience::Place)
+                    .await
+            }
+            Command::Audit(query) => {
+                self.audit_query(platform, author, place, message, query)
+                    .await
+            }
+        }
+    }
+    /// An admin's question to the audit, answered to them alone: in the DM
+    /// where they asked, else privately. The read is recorded before it is
+    /// done, like every read of the audit.
+    pub(super) async fn audit_query(
+        &self,
+        platform: &dyn ChatPlatform,
+        author: &PlatformIdentity,
+        place: &Place,
+        message: Option<&str>,
+        query: AuditQuery,
+    ) {
+        use crate::audit::{AuditFilter, EventKind as K, Order};
+        let Some(user) = self
+            .authorize(
+                platform,
+                author,
+                None,
+                place,
+                message,
+                Permission::Administer,
+                Audience::Actor,
+            )
+            .await
+        else {
+            return;
+        };
+        let reply = |text: String| async move {
+            let sent = if place.private {
+                platform.post(place, message, &text).await.map(|_| ())
+            } else {
+                platform
+                    .reply_privately(author, place, &text, Vec::new())
+                    .await
+            };
+            if let Err(e) = sent {
+                tracing::error!(error = %e, "cannot answer an audit query");
+            }
+        };
+        let lang = self.lang();
+        let mut filter = AuditFilter::default();
+        let shown = match &query {
+            AuditQuery::Recent => json!({"query": "recent"}),
+            AuditQuery::Verify => json!({"query": "verify"}),
+            AuditQuery::Search(text) => {
+                filter.text = Some(text.clone());
+                json!({"query": "search", "text": text})
+            }
+            AuditQuery::Kind(given) => match given.trim().parse::<K>() {
+                Ok(kind) => {
+                    filter.kind = Some(kind);
+                    json!({"query": "kind", "kind": kind.as_str()})
+                }
+                Err(_) => {
+                    let kinds: Vec<&str> = K::ALL.iter().map(|k| k.as_str()).collect();
+                    let text = Text::AuditNoSuchKind {
+                        given,
+                        kinds: &kinds.join(", "),
+                    };
+                    reply(text.render(lang)).await;
+                    return;
+                }
+            },
+            AuditQuery::User(name) => match self.parts().directory.user(name.trim()).await {
+                Ok(Some(found)) => {
+                    filter.user_id = Some(found.id);
+                    json!({"query": "user", "user": found.name})
+                }
+                Ok(None) => {
+                    reply(Text::AuditNoSuchUser { name }.render(lang)).await;
+                    return;
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot look up a user");
+                    reply(Text::AuditUnavailable.render(lang)).await;
+                    return;
+                }
+            },
+        };
+        let read = self.parts().audit.record_read(
+            actor_of(&user, author),
+            Some(place.clone()),
+            "chat",
+            shown,
+        );
+        if let Err(e) = read.await {
+            tracing::error!(error = %e, "cannot record a read of the audit; not reading");
+            reply(Text::AuditUnavailable.render(lang)).await;
+            return;
+        }
+        let audit = &self.parts().audit;
+        let text = if query == AuditQuery::Verify {
+            match audit.verify().await {
+                Ok(v) => match &v.broken {
+                    None => Text::AuditIntact { checked: v.checked }.render(lang),
+                    Some(b) => Text::AuditBroken {
+                        checked: v.checked,
+                        detail: &b.to_string(),
+                    }
+                    .render(lang),
+                },
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot verify the audit");
+                    Text::AuditUnavailable.render(lang)
+                }
+            }
+        } else {
+            match audit.list(&filter, Order::NewestFirst, AUDIT_LINES).await {
+                Ok(events) if events.is_empty() => Text::AuditNothingFound.render(lang),
+                Ok(events) => audit_lines(&events, platform.limits().max_message_chars, lang),
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot read the audit");
+                    Text::AuditUnavailable.render(lang)
+                }
+            }
+        };
+        reply(text).await;
+    }
+    /// Invite codes said where others could see them: each live one is
+    /// burnt (audited, without the code). When one was, or when the person
+    /// meant a code (`meant`: the link command, answered the same whether
+    /// the code was live or not), the place is told that codes are only
+    /// taken in a DM and the person, privately, how to get a new one.
+    /// Returns whether anything was said.
+    pub(super) async fn burn_codes(
+        &self,
+        platform: &dyn ChatPlatform,
+        author: &PlatformIdentity,
+        place: &Place,
+        message: Option<&str>,
+        codes: &[&str],
+        meant: bool,
+    ) -> bool {
+        let directory = &self.parts().directory;
+        let mut burnt = false;
+        for code in codes {
+            match directory.burn_invite(code, author, place, meant).await {
+                Ok(b) => burnt |= b,
+                Err(e) => tracing::error!(error = %e, "cannot burn an invite code seen in public"),
+            }
+        }
+        if !(burnt || meant) {
+            return false;
+        }
+        tracing::info!(who = %author, burnt, "an invite code was said outside a DM");
+        self.say(platform, place, message, Text::InviteSeenInPublic)
+            .await;
+        let prefix = platform.limits().command_prefix;
+        self.tell_privately(platform, author, place, Text::InviteBurnt { prefix })
+            .await;
+        true
+    }
+    pub(super) async fn link(
+        &self,
+        platform: &dyn ChatPlatform,
+        author: &PlatformIdentity,
+        place: &Place,
+        message: Option<&str>,
+        code: &str,
+    ) {
+        if !place.private {
+            self.burn_codes(platform, author, place, message, &[code], true)
+                .await;
+            return;
+        }
+        match self
+            .parts()
+            .directory
+            .consume_invite(code, author, Some(place))
+            .await
+        {
+            Ok(user) => {
+                self.say(platform, place, message, Text::Linked { user: &user.name })
+                    .await;
+            }
+            Err(e) => match e.user_text() {
+                Some(text) => self.say(platform, place, message, text).await,
+                None => {
+                    tracing::error!(error = %e, "cannot link an account");
+                    self.say(platform, place, message, Text::AuditUnavailable)
+                        .await;
+                }
+            },
+        }
+    }
+    pub(super) async fn export(
+        &self,
+        platform: &dyn ChatPlatform,
+        author: &PlatformIdentity,
+        place: &Place,
+        message: Option<&str>,
+        format: &str,
+    ) {
+        let Some(user) = self.member(platform, author, place, message).await else {
+            return;
+        };
+        let format = format
+            .parse::<ExportFormat>()
+            .unwrap_or(ExportFormat::Markdown);
+        let conversations = &self.parts().conversations;
+        let conversation = match &place.thread {
+            Some(thread) => conversations
+                .find_or_start(
+                    place,
+                    thread,
+                    self.parts().settings.default_mode,
+                    Some(user.id),
+                )
+                .await
+                .map(Some),
+            None => conversations.latest_of(place, user.id).await,
+        };
+        let exported = match conversation {
+            Ok(Some(c)) => conversations
+                .export(c.id, format)
+                .await
+                .map(|e| e.map(|e| (c.id, e))),
+            Ok(None) => Ok(None),
+            Err(e) => Err(e),
+        };
+        match exported {
+            Ok(Some((id, text))) => {
+                let (extension, media_type) = match format {
+                    ExportFormat::Markdown => ("md", "text/markdown; charset=utf-8"),
+                    ExportFormat::Json => ("json", "application/json"),
+                };
+                let event = NewEvent::new(
+                    EventKind::ConversationChanged,
+                    actor_of(&user, author),
+                    json!({"action": "export", "conversation": id, "format": extension}),
+                )
+                .at(place.clone());
+                if self.parts().audit.append(event).await.is_err() {
+                    self.say(platform, place, message, Text::AuditUnavailable)
+                        .await;
+                    return;
+                }
+                let attachment = Attachment {
+                    file_name: format!("pstral-conversation-{id}.{extension}"),
+                    media_type: media_type.to_owned(),
+                    bytes: text.into_bytes(),
+                };
+                if let Err(e) = platform.attach(place, attachment).await {
+                    tracing::error!(error = %e, "cannot attach an export");
+                    self.say(platform, place, message, Text::CannotAttach).await;
+                }
+            }
+            Ok(None) => {
+                self.say(platform, place, message, Text::NothingToExport)
+                    .await
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot export a conversation");
+                self.say(platform, place, message, Text::AuditUnavailable)
+                    .await;
+            }
+        }
+    }
+}
+
+/// How many events an audit query from the chat lists at most.
+const AUDIT_LINES: u32 = 10;
+
+/// Events as short lines, newest first, as many as fit in one message.
+fn audit_lines(events: &[crate::audit::Event], max_chars: usize, lang: Lang) -> String {
+    let mut lines = Vec::new();
+    let mut used = 0;
+    for e in events {
+        let who = e
+            .user_name
+            .as_deref()
+            .or(e.identity.as_deref())
+            .unwrap_or("-");
+        let place = match (&e.platform, &e.channel) {
+            (Some(p), Some(c)) => format!(" {p}:{c}"),
+            _ => String::new(),
+        };
+        let payload: serde_json::Value = serde_json::from_str(&e.payload).unwrap_or_default();
+        let detail = payload
+            .get("text")
+            .or_else(|| payload.get("reason"))
+            .and_then(|v| v.as_str())
+            .map(|t| {
+                let one_line = t.split_whitespace().collect::<Vec<_>>().join(" ");
+                let mut cut: String = one_line.chars().take(80).collect();
+                if cut.len() < one_line.len() {
+                    cut.push('…');
+                }
+                format!(" — {cut}")
+            })
+            .unwrap_or_default();
+        // Backticks would end the code span early.
+        let line = format!(
+            "`#{} {} {} {who}{place}`{}",
+            e.seq,
+            e.at.format("%Y-%m-%d %H:%M:%S"),
+            e.kind,
+            detail.replace('`', "'")
+        );
+        // Room for the heading (about 60 characters) and line ends.
+        if used + line.chars().count() + 1 > max_chars.saturating_sub(80) {
+            break;
+        }
+        used += line.chars().count() + 1;
+        lines.push(line);
+    }
+    let heading = Text::AuditListed { shown: lines.len() }.render(lang);
+    format!("{heading}\n{}", lines.join("\n"))
+}

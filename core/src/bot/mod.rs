@@ -1,0 +1,374 @@
+//! The core's dispatcher: what happens for each event an adapter reports.
+//!
+//! A question: resolve the author (refusing politely whom the bot does not
+//! know) → audit it (no answer without a record) → find its conversation (the
+//! thread, or the reply chain) and mode → post a placeholder with a Stop
+//! control → wait for the model in the fair queue, showing the position →
+//! stream the answer → store and audit it. Every path ends with a readable
+//! message in the chat, never silence.
+//!
+//! Nothing here knows a platform: everything goes through [`ChatPlatform`].
+//!
+//! This file is the dispatcher and what every use case shares (who acts,
+//! who hears a refusal); each use case has its module: [`ask`] (a question
+//! answered, its SQL offered and repaired), [`execute`] (a click on Execute),
+//! [`stop`] (who may stop an answer), [`commands`] (the typed commands).
+
+mod ask;
+mod commands;
+mod execute;
+mod stop;
+
+use std::sync::Arc;
+
+use pstral_chat::{ChatPlatform, InboundEvent, MessageRef, Place, PlatformIdentity};
+use serde_json::json;
+use tracing::Instrument;
+
+use crate::audit::{Actor, Audit, EventKind, NewEvent};
+use crate::conversation::ConversationSettings;
+use crate::conversation::{Conversations, Prompts};
+use crate::i18n::{Lang, Text};
+use crate::identity::{Directory, Permission, Resolution, User};
+use crate::llm::Llm;
+use stop::Answers;
+
+/// What the bot needs to offer and run SQL.
+#[derive(Clone)]
+pub struct SqlRuntime {
+    pub policy: crate::sql::validate::Policy,
+    pub executor: Arc<dyn crate::sql::exec::Executor>,
+    pub limits: crate::sql::exec::Limits,
+    pub preview_rows: usize,
+    pub csv_bom: bool,
+    /// Compile each statement (EXPLAIN) before offering it.
+    pub explain: bool,
+    /// The target's tables, as last read.
+    pub catalog: Arc<std::sync::RwLock<Arc<crate::sql::schema::Catalog>>>,
+    /// How much schema goes into a prompt, in tokens.
+    pub schema_budget: usize,
+    /// Where results go to the clicker alone: (platform, channel or `*`).
+    pub private_results: Vec<(String, String)>,
+    /// What an operator should know about the target's account.
+    pub warnings: Vec<String>,
+}
+
+impl SqlRuntime {
+    /// Reads the target's catalogue again; returns how many tables it has.
+    ///
+    /// # Errors
+    /// When the target cannot be read; the previous catalogue stays.
+    pub async fn refresh_catalog(&self) -> Result<usize, crate::sql::exec::ExecError> {
+        let catalog = self.executor.catalog(&self.policy.allowed_schemas).await?;
+        let tables = catalog.tables.len();
+        *self.catalog.write().expect("never poisoned") = Arc::new(catalog);
+        Ok(tables)
+    }
+
+    /// Whether results of a query run in `place` go to the clicker alone.
+    pub(crate) fn results_private_in(&self, place: &Place) -> bool {
+        !place.private
+            && self
+                .private_results
+                .iter()
+                .any(|(p, c)| p == place.platform.as_str() && (c == "*" || *c == place.channel))
+    }
+
+    /// Judges a statement under the policy and, once it has been read, the
+    /// target's catalogue (a relation must be one of its tables or views).
+    /// Before the first successful read, relations are judged by name.
+    ///
+    /// # Errors
+    /// The refusal, for the user.
+    pub fn check(
+        &self,
+        text: &str,
+    ) -> Result<crate::sql::validate::Validated, crate::sql::validate::Refusal> {
+        let known = self.known_catalog();
+        crate::sql::validate::validate_in(text, &self.policy, known.as_deref())
+    }
+
+    /// The target's catalogue as last read; `None` before the first
+    /// successful read, when relations are judged by name.
+    pub fn known_catalog(&self) -> Option<Arc<crate::sql::schema::Catalog>> {
+        let catalog = Arc::clone(&self.catalog.read().expect("never poisoned"));
+        (!catalog.tables.is_empty()).then_some(catalog)
+    }
+
+    /// The schema text for a question.
+    pub fn schema_for(&self, question: &str) -> String {
+        let catalog = Arc::clone(&self.catalog.read().expect("never poisoned"));
+        catalog.context_for(question, self.schema_budget)
+    }
+}
+
+/// Everything the bot needs to answer.
+pub struct BotParts {
+    pub audit: Audit,
+    pub directory: Directory,
+    pub conversations: Conversations,
+    pub llm: Llm,
+    pub prompts: Prompts,
+    pub settings: ConversationSettings,
+    pub lang: Lang,
+    /// The dialect of the Execute target, which SQL answers are written in.
+    pub sql_dialect: crate::sql::Dialect,
+    /// Execute: `None` when no target is available (SQL is then shown, not
+    /// offered, and `run` says why).
+    pub sql: Option<SqlRuntime>,
+    /// Why `sql` is `None`, for the user.
+    pub sql_unavailable: Option<String>,
+}
+
+/// The bot: cheap to clone, shared by every adapter.
+#[derive(Clone)]
+pub struct Bot {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    parts: BotParts,
+    answers: Answers,
+}
+
+/// Who hears about a refusal: everyone where it happened (a question, a
+/// typed command), or only the person who acted (a click on a control, which
+/// the rest of the channel did not see).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Audience {
+    Place,
+    Actor,
+}
+
+/// Who hears a refusal or a failure, and where.
+pub(super) struct Listeners<'a> {
+    platform: &'a dyn ChatPlatform,
+    audience: Audience,
+    actor: &'a PlatformIdentity,
+    place: &'a Place,
+    reply_to: Option<&'a str>,
+}
+
+/// A question, as the core handles it.
+pub(super) struct Question<'a> {
+    author: &'a PlatformIdentity,
+    author_name: Option<&'a str>,
+    message: &'a MessageRef,
+    in_reply_to: Option<&'a str>,
+    text: &'a str,
+}
+
+#[async_trait::async_trait]
+impl pstral_chat::EventHandler for Bot {
+    async fn handle(&self, platform: Arc<dyn ChatPlatform>, event: InboundEvent) {
+        Bot::handle(self, platform, event).await;
+    }
+}
+
+impl Bot {
+    pub fn new(parts: BotParts) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                parts,
+                answers: Answers::default(),
+            }),
+        }
+    }
+    /// Stops every answer being written, because the service is stopping
+    /// and cannot wait any longer: each ends with the partial answer and a
+    /// note that it was stopped, rather than a half-edited message; the
+    /// record says `stopped_by: "shutdown"`. Returns how many were stopped.
+    pub fn stop_all(&self) -> usize {
+        self.inner.answers.stop_all()
+    }
+    /// The model client the bot answers with.
+    pub fn llm(&self) -> &Llm {
+        &self.parts().llm
+    }
+    pub(super) fn parts(&self) -> &BotParts {
+        &self.inner.parts
+    }
+    pub(super) fn lang(&self) -> Lang {
+        self.parts().lang
+    }
+    /// Handles one event to the end (the answer streamed, the command
+    /// carried out). Failures are logged and told to the user; nothing is
+    /// returned.
+    pub async fn handle(&self, platform: Arc<dyn ChatPlatform>, event: InboundEvent) {
+        let span = crate::telemetry::request_span("event");
+        async move {
+            match event {
+                InboundEvent::Message {
+                    author,
+                    author_name,
+                    message,
+                    in_reply_to,
+                    text,
+                } => {
+                    let question = Question {
+                        author: &author,
+                        author_name: author_name.as_deref(),
+                        message: &message,
+                        in_reply_to: in_reply_to.as_deref(),
+                        text: &text,
+                    };
+                    self.question(platform.as_ref(), question).await;
+                }
+                InboundEvent::Control {
+                    actor,
+                    message,
+                    control,
+                } => {
+                    self.control(platform.as_ref(), &actor, &message, &control)
+                        .await
+                }
+                InboundEvent::Command {
+                    author,
+                    place,
+                    message,
+                    command,
+                } => {
+                    self.command(
+                        platform.as_ref(),
+                        &author,
+                        &place,
+                        message.as_deref(),
+                        command,
+                    )
+                    .await;
+                }
+            }
+        }
+        .instrument(span)
+        .await;
+    }
+    pub(super) async fn say(
+        &self,
+        platform: &dyn ChatPlatform,
+        place: &Place,
+        reply_to: Option<&str>,
+        text: Text<'_>,
+    ) {
+        if let Err(e) = platform
+            .post(place, reply_to, &text.render(self.lang()))
+            .await
+        {
+            tracing::error!(error = %e, "cannot post a reply");
+        }
+    }
+    /// Who acts, checked now: `None` (after telling them) when they may not
+    /// do `permission`.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) async fn authorize(
+        &self,
+        platform: &dyn ChatPlatform,
+        author: &PlatformIdentity,
+        author_name: Option<&str>,
+        place: &Place,
+        reply_to: Option<&str>,
+        permission: Permission,
+        audience: Audience,
+    ) -> Option<User> {
+        let to = Listeners {
+            platform,
+            audience,
+            actor: author,
+            place,
+            reply_to,
+        };
+        let directory = &self.parts().directory;
+        let user = match directory.resolve(author, author_name, Some(place)).await {
+            Ok(Resolution::Known(user) | Resolution::Created(user)) => user,
+            Ok(Resolution::Refused) => {
+                tracing::info!(who = %author, reason = "unknown_user", "refused: not linked to a local user");
+                self.tell(&to, directory.refusal(platform.limits().command_prefix))
+                    .await;
+                return None;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot resolve who wrote");
+                self.tell(&to, Text::AuditUnavailable).await;
+                return None;
+            }
+        };
+        if !user.role.allows(permission) {
+            let needed = permission.least_role();
+            tracing::info!(
+                who = %author,
+                user = %user.name,
+                role = user.role.as_str(),
+                needed = needed.as_str(),
+                reason = "role",
+                "refused: the role does not allow it"
+            );
+            let event = NewEvent::new(
+                EventKind::AccessRefused,
+                actor_of(&user, author),
+                json!({"reason": "role", "needed": needed.as_str(), "role": user.role.as_str()}),
+            )
+            .at(place.clone());
+            let _ = self.parts().audit.append(event).await;
+            self.tell(
+                &to,
+                Text::NotAllowed {
+                    needed: needed.as_str(),
+                },
+            )
+            .await;
+            return None;
+        }
+        Some(user)
+    }
+    /// The author of a typed command, if they may chat here (told why not
+    /// where they typed it).
+    pub(super) async fn member(
+        &self,
+        platform: &dyn ChatPlatform,
+        author: &PlatformIdentity,
+        place: &Place,
+        message: Option<&str>,
+    ) -> Option<User> {
+        self.authorize(
+            platform,
+            author,
+            None,
+            place,
+            message,
+            Permission::Chat,
+            Audience::Place,
+        )
+        .await
+    }
+    /// Says something to the audience of a refusal or a failure.
+    pub(super) async fn tell(&self, to: &Listeners<'_>, text: Text<'_>) {
+        match to.audience {
+            Audience::Place => self.say(to.platform, to.place, to.reply_to, text).await,
+            Audience::Actor => {
+                self.tell_privately(to.platform, to.actor, to.place, text)
+                    .await
+            }
+        }
+    }
+    /// Says something to one person only (an ephemeral reply, a DM).
+    pub(super) async fn tell_privately(
+        &self,
+        platform: &dyn ChatPlatform,
+        to: &PlatformIdentity,
+        place: &Place,
+        text: Text<'_>,
+    ) {
+        if let Err(e) = platform
+            .reply_privately(to, place, &text.render(self.lang()), Vec::new())
+            .await
+        {
+            tracing::error!(error = %e, "cannot reply privately");
+        }
+    }
+}
+
+pub(super) fn actor_of(user: &User, identity: &PlatformIdentity) -> Actor {
+    Actor {
+        user_id: Some(user.id),
+        identity: Some(identity.clone()),
+    }
+}

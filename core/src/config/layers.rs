@@ -1,0 +1,254 @@
+//! The layers of the configuration (embedded defaults, the file, the
+//! environment) laid over one another, each user value checked against the
+//! key and type of its default.
+
+use std::collections::BTreeMap;
+
+use config::{Value, ValueKind};
+
+use super::{ENV_PREFIX, Origin, Problem};
+
+/// Tables whose keys are names the user chooses (`[sql.targets.prod]`), each
+/// checked against the first entry of the defaults as its template.
+const OPEN_TABLES: &[&str] = &["sql.targets"];
+
+/// The environment variable that sets `key`.
+pub fn env_var_for(key: &str) -> String {
+    format!("{ENV_PREFIX}{}", key.replace('.', "__").to_uppercase())
+}
+
+/// Whether a key holds a secret, whose value must never be echoed.
+fn is_secret(key: &str) -> bool {
+    let last = key.rsplit('.').next().unwrap_or(key);
+    ["token", "password", "passphrase", "secret"]
+        .iter()
+        .any(|s| last.contains(s))
+}
+
+fn origin_of(key: &str, value: &Value) -> Origin {
+    match value.origin() {
+        Some("the environment") => Origin::Env(env_var_for(key)),
+        Some(file) => Origin::File(file.to_owned()),
+        None => Origin::Default,
+    }
+}
+
+/// Lays the user's values over the defaults, keeping a default wherever the
+/// user's value is unknown or of the wrong type, and recording a problem for
+/// each.
+pub(super) fn overlay(
+    prefix: &str,
+    defaults: &config::Map<String, Value>,
+    given: config::Map<String, Value>,
+    origins: &mut BTreeMap<String, Origin>,
+    problems: &mut Vec<Problem>,
+) -> serde_json::Map<String, serde_json::Value> {
+    let mut out: serde_json::Map<String, serde_json::Value> = defaults
+        .iter()
+        .map(|(k, v)| (k.clone(), to_json(v)))
+        .collect();
+    // Sorted, so that problems come out in a stable order.
+    let given: BTreeMap<String, Value> = given.into_iter().collect();
+    for (key, value) in given {
+        let path = if prefix.is_empty() {
+            key.clone()
+        } else {
+            format!("{prefix}.{key}")
+        };
+        let origin = origin_of(&path, &value);
+        let Some(default) = defaults.get(&key) else {
+            let mut reason = "unknown key".to_owned();
+            if let Some(near) = nearest(&key, defaults.keys()) {
+                let near = if prefix.is_empty() {
+                    near.to_owned()
+                } else {
+                    format!("{prefix}.{near}")
+                };
+                reason.push_str(&format!("; did you mean `{near}`?"));
+            } else if prefix.is_empty() {
+                let sections: Vec<_> = defaults.keys().map(String::as_str).collect();
+                reason.push_str(&format!("; the sections are {}", sections.join(", ")));
+            }
+            problems.push(Problem {
+                key: path,
+                origin,
+                reason,
+            });
+            continue;
+        };
+        match (&default.kind, value.kind) {
+            (ValueKind::Table(sub_defaults), ValueKind::Table(sub_given))
+                if OPEN_TABLES.contains(&path.as_str()) =>
+            {
+                let mut merged = match out.remove(&key) {
+                    Some(serde_json::Value::Object(m)) => m,
+                    _ => serde_json::Map::new(),
+                };
+                let template = sub_defaults.values().find_map(|v| match &v.kind {
+                    ValueKind::Table(t) => Some(t.clone()),
+                    _ => None,
+                });
+                for (name, entry) in sub_given.into_iter().collect::<BTreeMap<_, _>>() {
+                    let entry_path = format!("{path}.{name}");
+                    let entry_origin = origin_of(&entry_path, &entry);
+                    match (entry.kind, &template) {
+                        (ValueKind::Table(given), Some(template)) => {
+                            let built = overlay(&entry_path, template, given, origins, problems);
+                            merged.insert(name, serde_json::Value::Object(built));
+                        }
+                        _ => problems.push(Problem {
+                            key: entry_path.clone(),
+                            origin: entry_origin,
+                            reason: format!("expected a section [{entry_path}] with its keys"),
+                        }),
+                    }
+                }
+                out.insert(key, serde_json::Value::Object(merged));
+            }
+            (ValueKind::Table(sub_defaults), ValueKind::Table(sub_given)) => {
+                let merged = overlay(&path, sub_defaults, sub_given, origins, problems);
+                out.insert(key, serde_json::Value::Object(merged));
+            }
+            (ValueKind::Table(_), _) => problems.push(Problem {
+                key: path.clone(),
+                origin,
+                reason: format!("is a section, not a value: write its keys under [{path}]"),
+            }),
+            (default_kind, given_kind) => match coerce(default_kind, given_kind) {
+                Ok(json) => {
+                    out.insert(key, json);
+                    origins.insert(path, origin);
+                }
+                Err(Mismatch { expected, got }) => {
+                    let reason = if is_secret(&path) {
+                        format!("expected {expected}")
+                    } else {
+                        format!("expected {expected}, got {got}")
+                    };
+                    problems.push(Problem {
+                        key: path,
+                        origin,
+                        reason,
+                    });
+                }
+            },
+        }
+    }
+    out
+}
+
+/// A value whose type differs from its default's.
+struct Mismatch {
+    expected: String,
+    /// The refused value, shown unless the key holds a secret.
+    got: String,
+}
+
+/// Converts `given` to the type of `default`. Environment variables are
+/// always strings, so strings are parsed into numbers, booleans and lists.
+fn coerce(default: &ValueKind, given: ValueKind) -> Result<serde_json::Value, Mismatch> {
+    use serde_json::Value as J;
+    let mismatch = |expected: &str, got: &ValueKind| Mismatch {
+        expected: expected.to_owned(),
+        got: match got {
+            ValueKind::String(s) => format!("{s:?}"),
+            ValueKind::Table(_) => "a table".to_owned(),
+            ValueKind::Array(_) => "a list".to_owned(),
+            other => other.to_string(),
+        },
+    };
+    match default {
+        ValueKind::Boolean(_) => match given {
+            ValueKind::Boolean(b) => Ok(J::Bool(b)),
+            ValueKind::String(s) if s.eq_ignore_ascii_case("true") => Ok(J::Bool(true)),
+            ValueKind::String(s) if s.eq_ignore_ascii_case("false") => Ok(J::Bool(false)),
+            other => Err(mismatch("true or false", &other)),
+        },
+        ValueKind::I64(_) | ValueKind::U64(_) | ValueKind::I128(_) | ValueKind::U128(_) => {
+            let n = match &given {
+                ValueKind::I64(n) => Some(*n),
+                ValueKind::U64(n) => i64::try_from(*n).ok(),
+                ValueKind::I128(n) => i64::try_from(*n).ok(),
+                ValueKind::U128(n) => i64::try_from(*n).ok(),
+                ValueKind::String(s) => s.trim().parse().ok(),
+                _ => None,
+            };
+            n.map(J::from)
+                .ok_or_else(|| mismatch("a whole number", &given))
+        }
+        ValueKind::Float(_) => {
+            let n = match &given {
+                ValueKind::Float(n) => Some(*n),
+                ValueKind::I64(n) => Some(*n as f64),
+                ValueKind::String(s) => s.trim().parse().ok(),
+                _ => None,
+            };
+            n.and_then(serde_json::Number::from_f64)
+                .map(J::Number)
+                .ok_or_else(|| mismatch("a number", &given))
+        }
+        ValueKind::String(_) => match given {
+            ValueKind::String(s) => Ok(J::String(s)),
+            other => Err(mismatch("a string (in quotes in TOML)", &other)),
+        },
+        ValueKind::Array(items) => {
+            // An empty default list is a list of strings (the only kind of
+            // list the configuration has).
+            let element = Some(
+                items
+                    .first()
+                    .map_or(ValueKind::String(String::new()), |v| v.kind.clone()),
+            );
+            let given_items: Vec<ValueKind> = match given {
+                ValueKind::Array(values) => values.into_iter().map(|v| v.kind).collect(),
+                // A list from the environment: comma-separated.
+                ValueKind::String(s) => s
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(|s| ValueKind::String(s.to_owned()))
+                    .collect(),
+                other => return Err(mismatch("a list", &other)),
+            };
+            given_items
+                .into_iter()
+                .map(|item| match &element {
+                    Some(e) => coerce(e, item),
+                    None => Ok(to_json(&Value::new(None, item))),
+                })
+                .collect::<Result<Vec<_>, _>>()
+                .map(J::Array)
+                .map_err(|m| Mismatch {
+                    expected: format!("a list whose items are each {}", m.expected),
+                    got: m.got,
+                })
+        }
+        ValueKind::Nil | ValueKind::Table(_) => Ok(to_json(&Value::new(None, given))),
+    }
+}
+
+fn to_json(value: &Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    match &value.kind {
+        ValueKind::Nil => J::Null,
+        ValueKind::Boolean(b) => J::Bool(*b),
+        ValueKind::I64(n) => J::from(*n),
+        ValueKind::I128(n) => J::from(*n as i64),
+        ValueKind::U64(n) => J::from(*n),
+        ValueKind::U128(n) => J::from(*n as u64),
+        ValueKind::Float(n) => serde_json::Number::from_f64(*n).map_or(J::Null, J::Number),
+        ValueKind::String(s) => J::String(s.clone()),
+        ValueKind::Table(t) => J::Object(t.iter().map(|(k, v)| (k.clone(), to_json(v))).collect()),
+        ValueKind::Array(a) => J::Array(a.iter().map(to_json).collect()),
+    }
+}
+
+/// The known key closest to a mistyped one, when it is close enough to be a
+/// likely typo.
+fn nearest<'a>(key: &str, known: impl Iterator<Item = &'a String>) -> Option<&'a str> {
+    known
+        .map(|k| (strsim::levenshtein(key, k), k))
+        .filter(|(d, k)| *d <= 2.max(k.len() / 4))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k.as_str())
+}

@@ -1,0 +1,137 @@
+//! The raw shape of the configuration file, mirroring config/default.toml.
+
+use std::collections::BTreeMap;
+
+use secrecy::SecretString;
+use serde::Deserialize;
+
+// Every field is a plain type: enumerations, durations and URLs are parsed by the
+// `Validator`, which can report them all at once.
+#[derive(Deserialize)]
+pub(super) struct RawSettings {
+    pub(super) general: RawGeneral,
+    pub(super) log: RawLog,
+    pub(super) database: RawDatabase,
+    pub(super) identity: RawIdentity,
+    pub(super) llm: RawLlm,
+    pub(super) conversation: RawConversation,
+    pub(super) sql: RawSql,
+    pub(super) admin: RawAdmin,
+    pub(super) audit: RawAudit,
+    pub(super) discord: RawDiscord,
+    pub(super) matrix: RawMatrix,
+}
+
+#[derive(Deserialize)]
+pub(super) struct RawGeneral {
+    pub(super) language: String,
+    pub(super) data_dir: String,
+    pub(super) shutdown_grace: String,
+}
+
+#[derive(Deserialize)]
+pub(super) struct RawLog {
+    pub(super) format: String,
+    pub(super) level: String,
+}
+
+#[derive(Deserialize)]
+pub(super) struct RawDatabase {
+    pub(super) url: String,
+    pub(super) password_file: String,
+    pub(super) max_connections: i64,
+    pub(super) acquire_timeout: String,
+    pub(super) busy_timeout: String,
+}
+
+#[derive(Deserialize)]
+pub(super) struct RawIdentity {
+    pub(super) unknown: String,
+    pub(super) contact: String,
+    pub(super) invite_ttl: String,
+}
+
+#[derive(Deserialize)]
+pub(super) struct RawLlm {
+    pub(super) endpoints: Vec<String>,
+    pub(super) model: String,
+    pub(super) concurrency: i64,
+    pub(super) queue_capacity: i64,
+    pub(super) num_ctx: i64,
+    pub(super) temperature: f64,
+    pub(super) keep_alive: String,
+    pub(super) connect_timeout: String,
+    pub(super) first_token_timeout: String,
+    pub(super) idle_timeout: String,
+}
+
+#[derive(Deserialize)]
+pub(super) struct RawConversation {
+    pub(super) default_mode: String,
+    pub(super) channel_modes: Vec<String>,
+    pub(super) max_history: i64,
+    pub(super) prompts_dir: String,
+}
+
+#[derive(Deserialize)]
+pub(super) struct RawSql {
+    pub(super) target: String,
+    pub(super) row_cap: i64,
+    pub(super) timeout: String,
+    pub(super) max_result_mib: i64,
+    pub(super) max_temp_mib: i64,
+    pub(super) preview_rows: i64,
+    pub(super) csv_bom: bool,
+    pub(super) explain: bool,
+    pub(super) schema_budget: i64,
+    pub(super) schema_refresh: String,
+    pub(super) private_results: Vec<String>,
+    pub(super) targets: BTreeMap<String, RawTarget>,
+    pub(super) allowed_schemas: Vec<String>,
+    pub(super) allowed_functions: Vec<String>,
+    pub(super) denied_functions: Vec<String>,
+    pub(super) denied_objects: Vec<String>,
+    pub(super) allow_privileged_account: bool,
+}
+
+#[derive(Deserialize)]
+pub(super) struct RawAudit {
+    pub(super) retention: String,
+}
+
+#[derive(Deserialize)]
+pub(super) struct RawAdmin {
+    pub(super) enabled: bool,
+    pub(super) bind: String,
+}
+
+#[derive(Deserialize)]
+pub(super) struct RawTarget {
+    pub(super) url: String,
+    pub(super) password_file: String,
+}
+
+#[derive(Deserialize)]
+pub(super) struct RawDiscord {
+    pub(super) enabled: bool,
+    pub(super) token: SecretString,
+    pub(super) token_file: String,
+    pub(super) guilds: Vec<String>,
+    pub(super) global_commands: bool,
+    pub(super) autoshard: bool,
+}
+
+#[derive(Deserialize)]
+pub(super) struct RawMatrix {
+    pub(super) enabled: bool,
+    pub(super) homeserver: String,
+    pub(super) user: String,
+    pub(super) password: SecretString,
+    pub(super) password_file: String,
+    pub(super) access_token: SecretString,
+    pub(super) access_token_file: String,
+    pub(super) device_id: String,
+    pub(super) store_passphrase: SecretString,
+    pub(super) store_passphrase_file: String,
+    pub(super) invites_from: Vec<String>,
+}

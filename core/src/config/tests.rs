@@ -1,0 +1,216 @@
+//! The configuration as a user writes it, right and wrong.
+
+use super::*;
+use crate::sql::TargetKind;
+use crate::store::DatabaseUrl;
+use secrecy::ExposeSecret;
+use std::io::Write;
+use url::Url;
+
+fn env(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
+fn file(toml: &str) -> tempfile::NamedTempFile {
+    let mut f = tempfile::Builder::new().suffix(".toml").tempfile().unwrap();
+    f.write_all(toml.as_bytes()).unwrap();
+    f
+}
+
+fn problems(file_toml: &str, vars: &[(&str, &str)]) -> Vec<Problem> {
+    let f = file(file_toml);
+    match load_layers(Some(f.path()), env(vars)) {
+        Err(ConfigError::Invalid(p)) => p,
+        Err(other) => panic!("expected problems, got {other}"),
+        Ok(_) => panic!("expected problems, the configuration was accepted"),
+    }
+}
+
+#[test]
+fn embedded_defaults_are_valid() {
+    let s = Settings::defaults();
+    assert_eq!(s.general.language, Lang::En);
+    assert_eq!(
+        s.database.url,
+        DatabaseUrl::Sqlite(PathBuf::from("data/pstral.db"))
+    );
+    assert!(s.discord.is_none() && s.matrix.is_none());
+}
+
+#[test]
+fn file_then_environment_override_the_defaults() {
+    let f = file("[general]\nlanguage = \"fr\"\n[database]\nmax_connections = 3\n");
+    let s = load_layers(
+        Some(f.path()),
+        env(&[
+            ("PSTRAL__DATABASE__MAX_CONNECTIONS", "5"),
+            (
+                "PSTRAL__DATABASE__URL",
+                "postgres://u:hunter2@db.internal/pstral",
+            ),
+        ]),
+    )
+    .unwrap();
+    assert_eq!(s.general.language, Lang::Fr);
+    assert_eq!(
+        s.database.max_connections, 5,
+        "the environment wins over the file"
+    );
+    let shown = format!("{s:?}");
+    assert!(shown.contains("db.internal"), "{shown}");
+    assert!(
+        !shown.contains("hunter2"),
+        "a password leaked into Debug: {shown}"
+    );
+}
+
+#[test]
+fn secrets_come_from_a_file_and_never_show_in_debug() {
+    let secret = file("s3cr3t-token\n");
+    let f = file(&format!(
+        "[discord]\nenabled = true\ntoken_file = {:?}\n",
+        secret.path()
+    ));
+    let s = load_layers(Some(f.path()), BTreeMap::new()).unwrap();
+    let token = &s.discord.as_ref().unwrap().token;
+    assert_eq!(token.expose_secret(), "s3cr3t-token");
+    assert!(!format!("{s:?}").contains("s3cr3t"));
+}
+
+#[test]
+fn five_mistakes_are_all_named_with_their_key() {
+    let found = problems(
+        r#"
+        [general]
+        langage = "fr"
+        [database]
+        max_connections = "many"
+        [identity]
+        unknown = "welcome"
+        invite_ttl = "a week"
+        [discord]
+        enabled = true
+        [matrix]
+        homeserver = "matrix.example.org"
+        "#,
+        &[("PSTRAL__LOG__FORMAT", "xml")],
+    );
+    let keys: Vec<&str> = found.iter().map(|p| p.key.as_str()).collect();
+    for expected in [
+        "general.langage",
+        "database.max_connections",
+        "identity.unknown",
+        "identity.invite_ttl",
+        "discord.token",
+        "matrix.homeserver",
+        "log.format",
+    ] {
+        assert!(
+            keys.contains(&expected),
+            "{expected} not reported in {keys:?}"
+        );
+    }
+    let text = ConfigError::Invalid(found.clone()).to_string();
+    assert!(text.contains("did you mean `general.language`"), "{text}");
+    assert!(text.contains("PSTRAL__LOG__FORMAT"), "{text}");
+    assert!(text.contains("PSTRAL__DISCORD__TOKEN"), "{text}");
+}
+
+#[test]
+fn durations_are_bounded_so_timers_cannot_overflow() {
+    let found = problems("[identity]\ninvite_ttl = \"1000000y\"\n", &[]);
+    assert_eq!(found[0].key, "identity.invite_ttl");
+    assert!(
+        found[0].reason.contains("at most 365 days"),
+        "{}",
+        found[0].reason
+    );
+}
+
+#[test]
+fn a_password_in_the_url_query_is_redacted_too() {
+    let url = DatabaseUrl::Postgres(
+        Url::parse("postgres://u@db/pstral?sslmode=require&password=hunter2").unwrap(),
+    );
+    let shown = url.redacted();
+    assert!(
+        !shown.contains("hunter2") && shown.contains("sslmode=require"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn a_secret_of_the_wrong_type_is_not_echoed() {
+    let found = problems("[matrix]\npassword = 123456\n", &[]);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(!found[0].reason.contains("123456"), "{}", found[0].reason);
+}
+
+#[test]
+fn environment_strings_are_parsed_to_the_default_type() {
+    let f = file("");
+    let s = load_layers(
+        Some(f.path()),
+        env(&[
+            ("PSTRAL__DISCORD__ENABLED", "false"),
+            ("PSTRAL__DATABASE__MAX_CONNECTIONS", "12"),
+        ]),
+    )
+    .unwrap();
+    assert_eq!(s.database.max_connections, 12);
+    let found = problems("", &[("PSTRAL__DATABASE__MAX_CONNECTIONS", "twelve")]);
+    assert_eq!(
+        found[0].origin,
+        Origin::Env("PSTRAL__DATABASE__MAX_CONNECTIONS".into())
+    );
+}
+
+#[test]
+fn the_example_file_uses_only_known_keys() {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/example.toml");
+    match load_layers(Some(&example), BTreeMap::new()) {
+        Ok(_) => {}
+        // Its secret files exist only on a deployed host.
+        Err(ConfigError::Invalid(problems)) => {
+            for p in problems {
+                assert!(p.key.ends_with("_file"), "{p}");
+            }
+        }
+        Err(e) => panic!("{e}"),
+    }
+}
+
+#[test]
+fn execute_targets_are_named_sections_checked_like_any_other() {
+    let f = file(
+        "[sql]\ntarget = \"prod\"\n[sql.targets.prod]\nurl = \"oracle://reader:s3cret@db.example:1521/CRM\"\n\
+         [sql.targets.reporting]\nurl = \"postgres://ro@pg.example/crm\"\n",
+    );
+    let s = load_layers(Some(f.path()), BTreeMap::new()).unwrap();
+    assert_eq!(s.sql.target.name, "prod");
+    assert_eq!(s.sql.policy.dialect, crate::sql::Dialect::Oracle);
+    assert!(
+        matches!(&s.sql.target.kind, TargetKind::Oracle { user, connect, .. } if user == "reader" && connect == "db.example:1521/CRM")
+    );
+    assert_eq!(s.sql.targets.len(), 3, "demo, prod, reporting");
+    assert!(!format!("{s:?}").contains("s3cret"));
+
+    let found = problems(
+        "[sql.targets.bad]\nurl = \"mysql://x\"\nurll = 1\n[sql]\ntarget = \"nope\"\n",
+        &[],
+    );
+    let keys: Vec<&str> = found.iter().map(|p| p.key.as_str()).collect();
+    assert!(keys.contains(&"sql.targets.bad.url"), "{keys:?}");
+    assert!(keys.contains(&"sql.targets.bad.urll"), "{keys:?}");
+    assert!(keys.contains(&"sql.target"), "{keys:?}");
+}
+
+#[test]
+fn a_missing_file_is_a_load_error() {
+    let err =
+        load_layers(Some(Path::new("/nonexistent/pstral.toml")), BTreeMap::new()).unwrap_err();
+    assert!(matches!(err, ConfigError::Load(_)), "{err}");
+}

@@ -1,0 +1,744 @@
+//! Raw values into typed settings, with one [`Problem`] for each value
+//! refused, so that one run of `pstral check` names every mistake.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use secrecy::SecretString;
+use url::Url;
+
+use super::env_var_for;
+use super::raw::*;
+use super::{
+    DiscordSettings, GeneralSettings, MatrixLogin, MatrixSettings, Origin, Problem, Settings,
+};
+use crate::admin::AdminSettings;
+use crate::audit::AuditSettings;
+use crate::conversation::ConversationSettings;
+use crate::i18n::Lang;
+use crate::identity::{IdentitySettings, UnknownPolicy};
+use crate::llm::LlmSettings;
+use crate::sql::{RedactedSecret, SqlSettings, Target, TargetKind};
+use crate::store::{DatabaseSettings, DatabaseUrl};
+use crate::telemetry::{LogFormat, LogSettings};
+
+/// The longest duration any key accepts.
+const MAX_DURATION: Duration = Duration::from_secs(365 * 24 * 3600);
+
+/// A secret as the configuration gave it.
+enum Secret {
+    /// Neither form was set.
+    Unset,
+    Set(SecretString),
+    /// Given wrongly; the problem has been reported already.
+    Broken,
+}
+
+impl Secret {
+    fn set(self) -> Option<SecretString> {
+        match self {
+            Secret::Set(s) => Some(s),
+            Secret::Unset | Secret::Broken => None,
+        }
+    }
+}
+
+/// Turns raw values into typed settings, collecting a [`Problem`] for each
+/// value it refuses (and carrying on with a placeholder, so that later keys
+/// are checked too).
+pub(super) struct Validator {
+    pub(super) origins: BTreeMap<String, Origin>,
+    pub(super) problems: Vec<Problem>,
+}
+
+impl Validator {
+    fn problem(&mut self, key: &str, reason: impl Into<String>) {
+        let origin = self.origins.get(key).cloned().unwrap_or(Origin::Default);
+        self.problems.push(Problem {
+            key: key.to_owned(),
+            origin,
+            reason: reason.into(),
+        });
+    }
+
+    fn choice<T: Copy>(&mut self, key: &str, value: &str, choices: &[(&str, T)]) -> Option<T> {
+        let found = choices.iter().find(|(name, _)| *name == value).map(|c| c.1);
+        if found.is_none() {
+            let names: Vec<String> = choices.iter().map(|(n, _)| format!("{n:?}")).collect();
+            self.problem(
+                key,
+                format!("expected one of {}, got {value:?}", names.join(", ")),
+            );
+        }
+        found
+    }
+
+    /// A duration between zero (excluded) and [`MAX_DURATION`]: beyond it,
+    /// timers and date arithmetic overflow.
+    fn duration(&mut self, key: &str, value: &str) -> Duration {
+        match humantime::parse_duration(value) {
+            Ok(d) if d > MAX_DURATION => {
+                self.problem(key, format!("must be at most 365 days, got {value:?}"));
+                Duration::from_secs(1)
+            }
+            Ok(d) if !d.is_zero() => d,
+            Ok(_) => {
+                self.problem(key, "must be longer than zero");
+                Duration::from_secs(1)
+            }
+            Err(e) => {
+                self.problem(
+                    key,
+                    format!("expected a duration such as \"30s\" or \"7d\", got {value:?} ({e})"),
+                );
+                Duration::from_secs(1)
+            }
+        }
+    }
+
+    /// A secret given inline or as a file. When it is given wrongly (both
+    /// forms, an unreadable or empty file) the problem is reported here, and
+    /// [`Secret::Broken`] tells the caller not to report it missing as well:
+    /// one mistake, one message.
+    fn secret(&mut self, key: &str, inline: SecretString, file: &str) -> Secret {
+        use secrecy::ExposeSecret;
+        let file_key = format!("{key}_file");
+        match (inline.expose_secret().is_empty(), file.is_empty()) {
+            (true, true) => Secret::Unset,
+            (false, true) => Secret::Set(inline),
+            (false, false) => {
+                self.problem(key, format!("set either {key} or {file_key}, not both"));
+                Secret::Broken
+            }
+            (true, false) => match std::fs::read_to_string(file) {
+                Ok(s) if s.trim().is_empty() => {
+                    self.problem(&file_key, format!("the file {file} is empty"));
+                    Secret::Broken
+                }
+                // A trailing newline is what editors and `echo` add; it is never part of the secret.
+                Ok(s) => Secret::Set(SecretString::from(
+                    s.trim_end_matches(['\n', '\r']).to_owned(),
+                )),
+                Err(e) => {
+                    self.problem(&file_key, format!("cannot read {file}: {e}"));
+                    Secret::Broken
+                }
+            },
+        }
+    }
+
+    /// The password of a database URL given as a file (`…password_file`
+    /// beside the URL at `url_key`). A password in the URL as well is the
+    /// "both forms" mistake, reported once.
+    fn password_file(&mut self, url_key: &str, url: &str, file: &str) -> Option<SecretString> {
+        if file.is_empty() {
+            return None;
+        }
+        let file_key = format!("{}.password_file", url_key.trim_end_matches(".url"));
+        if Url::parse(url).is_ok_and(|u| u.password().is_some()) {
+            self.problem(
+                &file_key,
+                format!(
+                    "{url_key} holds a password already: set either it or {file_key}, not both"
+                ),
+            );
+            return None;
+        }
+        let key = format!("{}.password", url_key.trim_end_matches(".url"));
+        self.secret(&key, SecretString::from(""), file).set()
+    }
+
+    fn http_url(&mut self, key: &str, value: &str) -> Option<Url> {
+        match Url::parse(value) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {
+                Some(url)
+            }
+            Ok(url) => {
+                self.problem(
+                    key,
+                    format!(
+                        "expected an http:// or https:// URL with a host, got scheme {:?}",
+                        url.scheme()
+                    ),
+                );
+                None
+            }
+            Err(e) => {
+                self.problem(key, format!("not a valid URL ({e}): {value:?}"));
+                None
+            }
+        }
+    }
+
+    pub(super) fn settings(&mut self, raw: RawSettings) -> Settings {
+        let language = self
+            .choice(
+                "general.language",
+                &raw.general.language,
+                &[("en", Lang::En), ("fr", Lang::Fr)],
+            )
+            .unwrap_or(Lang::En);
+        if raw.general.data_dir.trim().is_empty() {
+            self.problem("general.data_dir", "must not be empty");
+        }
+        let data_dir = PathBuf::from(&raw.general.data_dir);
+        let general = GeneralSettings {
+            language,
+            shutdown_grace: self.duration("general.shutdown_grace", &raw.general.shutdown_grace),
+            data_dir: data_dir.clone(),
+        };
+
+        let format = self
+            .choice(
+                "log.format",
+                &raw.log.format,
+                &[("human", LogFormat::Human), ("json", LogFormat::Json)],
+            )
+            .unwrap_or(LogFormat::Human);
+        if let Err(e) = tracing_subscriber::EnvFilter::try_new(&raw.log.level) {
+            self.problem(
+                "log.level",
+                format!("not a log filter such as \"info\" or \"info,pstral=debug\": {e}"),
+            );
+        }
+        let log = LogSettings {
+            format,
+            level: raw.log.level,
+        };
+
+        let database = self.database(raw.database, &data_dir);
+
+        let identity = IdentitySettings {
+            unknown: self
+                .choice(
+                    "identity.unknown",
+                    &raw.identity.unknown,
+                    &[
+                        ("refuse", UnknownPolicy::Refuse),
+                        ("auto_viewer", UnknownPolicy::AutoViewer),
+                    ],
+                )
+                .unwrap_or(UnknownPolicy::Refuse),
+            contact: raw.identity.contact.clone(),
+            invite_ttl: self.duration("identity.invite_ttl", &raw.identity.invite_ttl),
+        };
+        if raw.identity.contact.trim().is_empty() {
+            self.problem(
+                "identity.contact",
+                "must say who gives out invite codes (it is shown to unknown users)",
+            );
+        }
+
+        let llm = self.llm(raw.llm);
+        let conversation = self.conversation(raw.conversation);
+        let sql = self.sql(raw.sql);
+        let audit = AuditSettings {
+            retention: (!raw.audit.retention.trim().is_empty())
+                .then(|| self.duration("audit.retention", &raw.audit.retention)),
+        };
+        let admin = match raw.admin.bind.parse::<std::net::SocketAddr>() {
+            Ok(bind) => raw.admin.enabled.then_some(AdminSettings { bind }),
+            Err(e) => {
+                self.problem(
+                    "admin.bind",
+                    format!(
+                        "expected an address such as \"127.0.0.1:8089\", got {:?} ({e})",
+                        raw.admin.bind
+                    ),
+                );
+                None
+            }
+        };
+
+        let discord_token =
+            self.secret("discord.token", raw.discord.token, &raw.discord.token_file);
+        let discord = match (raw.discord.enabled, discord_token) {
+            (false, _) | (true, Secret::Broken) => None,
+            (true, Secret::Set(token)) => {
+                let mut guilds = Vec::new();
+                for g in &raw.discord.guilds {
+                    match g.parse::<u64>() {
+                        Ok(id) if id > 0 => guilds.push(id),
+                        _ => self.problem(
+                            "discord.guilds",
+                            format!("a guild id is a number (a snowflake), got {g:?}"),
+                        ),
+                    }
+                }
+                Some(DiscordSettings {
+                    token,
+                    guilds,
+                    global_commands: raw.discord.global_commands,
+                    autoshard: raw.discord.autoshard,
+                })
+            }
+            (true, Secret::Unset) => {
+                self.problem(
+                    "discord.token",
+                    format!(
+                        "Discord is enabled but has no bot token: set {} or {}",
+                        env_var_for("discord.token"),
+                        env_var_for("discord.token_file")
+                    ),
+                );
+                None
+            }
+        };
+
+        let matrix = self.matrix(raw.matrix);
+
+        Settings {
+            general,
+            log,
+            database,
+            identity,
+            llm,
+            conversation,
+            sql,
+            admin,
+            audit,
+            discord,
+            matrix,
+        }
+    }
+
+    fn sql(&mut self, raw: RawSql) -> SqlSettings {
+        for (key, list) in [
+            ("sql.allowed_schemas", &raw.allowed_schemas),
+            ("sql.allowed_functions", &raw.allowed_functions),
+            ("sql.denied_functions", &raw.denied_functions),
+            ("sql.denied_objects", &raw.denied_objects),
+        ] {
+            if let Some(bad) = list
+                .iter()
+                .find(|s| s.trim().is_empty() || s.contains(char::is_whitespace))
+            {
+                self.problem(key, format!("{bad:?} is not a name or pattern"));
+            }
+        }
+        for name in &raw.allowed_functions {
+            if let Some(why) = crate::sql::validate::functions::refuse_in_configuration(name) {
+                self.problem(
+                    "sql.allowed_functions",
+                    format!("{name:?} cannot be allowed: it {why}"),
+                );
+            }
+        }
+        let targets: Vec<Target> = raw
+            .targets
+            .iter()
+            .filter_map(|(name, t)| self.target(name, t))
+            .collect();
+        let target = match targets.iter().find(|t| t.name == raw.target) {
+            Some(t) => t.clone(),
+            None => {
+                let names: Vec<&str> = targets.iter().map(|t| t.name.as_str()).collect();
+                self.problem(
+                    "sql.target",
+                    format!(
+                        "there is no [sql.targets.{}]; the targets are {}",
+                        raw.target,
+                        names.join(", ")
+                    ),
+                );
+                Target {
+                    name: raw.target.clone(),
+                    kind: TargetKind::Sqlite(PathBuf::from("data/demo.db")),
+                }
+            }
+        };
+        SqlSettings {
+            allow_privileged_account: raw.allow_privileged_account,
+            policy: {
+                // The configured patterns add to the built-in ones: a list
+                // with one extra name must not silently drop the rest.
+                let mut policy = crate::sql::validate::Policy::new(target.dialect());
+                policy.allowed_schemas = raw.allowed_schemas;
+                policy.allowed_functions = raw.allowed_functions;
+                policy.denied_functions.extend(raw.denied_functions);
+                policy.denied_objects.extend(raw.denied_objects);
+                policy
+            },
+            target,
+            targets,
+            limits: crate::sql::exec::Limits {
+                row_cap: self.whole("sql.row_cap", raw.row_cap, 1..=1_000_000) as u64,
+                timeout: self.duration("sql.timeout", &raw.timeout),
+                max_result_bytes: self.whole("sql.max_result_mib", raw.max_result_mib, 1..=16_384)
+                    as u64
+                    * 1024
+                    * 1024,
+                max_temp_bytes: self.whole("sql.max_temp_mib", raw.max_temp_mib, 1..=1_048_576)
+                    as u64
+                    * 1024
+                    * 1024,
+            },
+            preview_rows: self.whole("sql.preview_rows", raw.preview_rows, 0..=200) as usize,
+            csv_bom: raw.csv_bom,
+            explain: raw.explain,
+            schema_budget: self.whole("sql.schema_budget", raw.schema_budget, 0..=100_000) as usize,
+            schema_refresh: self.duration("sql.schema_refresh", &raw.schema_refresh),
+            private_results: raw
+                .private_results
+                .iter()
+                .filter_map(|entry| {
+                    let parsed = entry
+                        .split_once(':')
+                        .filter(|(p, c)| !p.is_empty() && !c.is_empty() && !c.contains(' '));
+                    if parsed.is_none() {
+                        self.problem(
+                            "sql.private_results",
+                            format!(
+                                "expected \"PLATFORM:CHANNEL\" or \"PLATFORM:*\", got {entry:?}"
+                            ),
+                        );
+                    }
+                    parsed.map(|(p, c)| (p.to_owned(), c.to_owned()))
+                })
+                .collect(),
+        }
+    }
+
+    fn target(&mut self, name: &str, raw: &RawTarget) -> Option<Target> {
+        let key = format!("sql.targets.{name}.url");
+        let password = self.password_file(&key, &raw.url, &raw.password_file);
+        let kind = if let Some(path) = raw
+            .url
+            .strip_prefix("sqlite://")
+            .or_else(|| raw.url.strip_prefix("sqlite:"))
+        {
+            TargetKind::Sqlite(PathBuf::from(path))
+        } else {
+            match Url::parse(&raw.url) {
+                Ok(mut url)
+                    if matches!(url.scheme(), "postgres" | "postgresql")
+                        && url.host().is_some() =>
+                {
+                    if let Some(p) = &password {
+                        use secrecy::ExposeSecret;
+                        let _ = url.set_password(Some(p.expose_secret()));
+                    }
+                    TargetKind::Postgres(DatabaseUrl::Postgres(url))
+                }
+                Ok(url)
+                    if url.scheme() == "oracle"
+                        && url.host().is_some()
+                        && !url.username().is_empty() =>
+                {
+                    let password = match (url.password(), password) {
+                        (_, Some(p)) => Some(RedactedSecret(p)),
+                        (Some(inline), None) => {
+                            Some(RedactedSecret(SecretString::from(inline.to_owned())))
+                        }
+                        (None, None) => None,
+                    };
+                    let host = url.host_str().unwrap_or_default();
+                    let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
+                    TargetKind::Oracle {
+                        user: url.username().to_owned(),
+                        password,
+                        connect: format!("{host}{port}{}", url.path()),
+                    }
+                }
+                Ok(_) | Err(_) => {
+                    self.problem(
+                        &key,
+                        "expected sqlite:PATH, postgres://USER@HOST/DB or oracle://USER@HOST:PORT/SERVICE",
+                    );
+                    return None;
+                }
+            }
+        };
+        Some(Target {
+            name: name.to_owned(),
+            kind,
+        })
+    }
+
+    fn whole(&mut self, key: &str, value: i64, range: std::ops::RangeInclusive<i64>) -> i64 {
+        if range.contains(&value) {
+            value
+        } else {
+            self.problem(
+                key,
+                format!(
+                    "must be between {} and {}, got {value}",
+                    range.start(),
+                    range.end()
+                ),
+            );
+            *range.start()
+        }
+    }
+
+    fn llm(&mut self, raw: RawLlm) -> LlmSettings {
+        if raw.endpoints.is_empty() {
+            self.problem("llm.endpoints", "needs at least one Ollama URL");
+        }
+        let endpoints = raw
+            .endpoints
+            .iter()
+            .filter_map(|e| {
+                // A base URL: joining "api/chat" must keep any path prefix.
+                let with_slash = if e.ends_with('/') {
+                    e.clone()
+                } else {
+                    format!("{e}/")
+                };
+                self.http_url("llm.endpoints", &with_slash)
+            })
+            .collect();
+        if raw.model.trim().is_empty() {
+            self.problem(
+                "llm.model",
+                "must name a model, such as \"qwen2.5-coder:7b\"",
+            );
+        }
+        if !(0.0..=2.0).contains(&raw.temperature) {
+            self.problem(
+                "llm.temperature",
+                format!("must be between 0 and 2, got {}", raw.temperature),
+            );
+        }
+        let options = crate::llm::ModelOptions {
+            model: raw.model,
+            num_ctx: self.whole("llm.num_ctx", raw.num_ctx, 512..=1_048_576) as u32,
+            temperature: raw.temperature,
+            keep_alive: self.duration("llm.keep_alive", &raw.keep_alive),
+        };
+        LlmSettings {
+            endpoints,
+            options,
+            concurrency: self.whole("llm.concurrency", raw.concurrency, 1..=1024) as usize,
+            queue_capacity: self.whole("llm.queue_capacity", raw.queue_capacity, 1..=100_000)
+                as usize,
+            timeouts: crate::llm::Timeouts {
+                connect: self.duration("llm.connect_timeout", &raw.connect_timeout),
+                first_token: self.duration("llm.first_token_timeout", &raw.first_token_timeout),
+                idle: self.duration("llm.idle_timeout", &raw.idle_timeout),
+            },
+        }
+    }
+
+    fn conversation(&mut self, raw: RawConversation) -> ConversationSettings {
+        use crate::conversation::Mode;
+        let modes = [("sql", Mode::Sql), ("chat", Mode::Chat)];
+        let default_mode = self
+            .choice("conversation.default_mode", &raw.default_mode, &modes)
+            .unwrap_or(Mode::Sql);
+        let mut channel_modes = Vec::new();
+        for entry in &raw.channel_modes {
+            let parsed = entry.rsplit_once('=').and_then(|(place, mode)| {
+                let (platform, channel) = place.split_once(':')?;
+                let mode = mode.parse::<Mode>().ok()?;
+                (!platform.is_empty() && !channel.is_empty())
+                    .then(|| (platform.to_owned(), channel.to_owned(), mode))
+            });
+            match parsed {
+                Some(p) => channel_modes.push(p),
+                None => self.problem(
+                    "conversation.channel_modes",
+                    format!("expected \"PLATFORM:CHANNEL=sql\" or \"…=chat\", got {entry:?}"),
+                ),
+            }
+        }
+        let prompts_dir = (!raw.prompts_dir.is_empty()).then(|| PathBuf::from(&raw.prompts_dir));
+        if let Some(dir) = prompts_dir.as_ref().filter(|d| !d.is_dir()) {
+            self.problem(
+                "conversation.prompts_dir",
+                format!("{} is not a directory", dir.display()),
+            );
+        }
+        ConversationSettings {
+            default_mode,
+            channel_modes,
+            max_history: self.whole("conversation.max_history", raw.max_history, 0..=200) as u32,
+            prompts_dir,
+        }
+    }
+
+    fn database(&mut self, raw: RawDatabase, data_dir: &Path) -> DatabaseSettings {
+        let url = if raw.url.is_empty() {
+            DatabaseUrl::Sqlite(data_dir.join("pstral.db"))
+        } else if let Some(path) = raw
+            .url
+            .strip_prefix("sqlite://")
+            .or_else(|| raw.url.strip_prefix("sqlite:"))
+        {
+            let path = path.split('?').next().unwrap_or(path);
+            if path.is_empty() {
+                self.problem(
+                    "database.url",
+                    "a sqlite: URL needs a file path, such as sqlite:data/pstral.db",
+                );
+            }
+            DatabaseUrl::Sqlite(PathBuf::from(path))
+        } else {
+            match Url::parse(&raw.url) {
+                Ok(url)
+                    if matches!(url.scheme(), "postgres" | "postgresql")
+                        && url.host().is_some() =>
+                {
+                    DatabaseUrl::Postgres(url)
+                }
+                Ok(url) => {
+                    self.problem(
+                        "database.url",
+                        format!(
+                            "expected sqlite:PATH or postgres://USER@HOST/DB, got a {:?} URL",
+                            url.scheme()
+                        ),
+                    );
+                    DatabaseUrl::Sqlite(data_dir.join("pstral.db"))
+                }
+                Err(e) => {
+                    // The URL may carry a password: do not echo it.
+                    self.problem(
+                        "database.url",
+                        format!(
+                            "not a valid URL ({e}); expected sqlite:PATH or postgres://USER@HOST/DB"
+                        ),
+                    );
+                    DatabaseUrl::Sqlite(data_dir.join("pstral.db"))
+                }
+            }
+        };
+        let password = if raw.password_file.is_empty() {
+            None
+        } else if matches!(url, DatabaseUrl::Postgres(_)) {
+            self.password_file("database.url", &raw.url, &raw.password_file)
+        } else {
+            self.problem(
+                "database.password_file",
+                "only applies to a postgres:// database.url",
+            );
+            None
+        };
+        let max_connections = match u32::try_from(raw.max_connections) {
+            Ok(n @ 1..=1000) => n,
+            _ => {
+                self.problem(
+                    "database.max_connections",
+                    format!("must be between 1 and 1000, got {}", raw.max_connections),
+                );
+                1
+            }
+        };
+        DatabaseSettings {
+            url,
+            password,
+            max_connections,
+            acquire_timeout: self.duration("database.acquire_timeout", &raw.acquire_timeout),
+            busy_timeout: self.duration("database.busy_timeout", &raw.busy_timeout),
+        }
+    }
+
+    fn matrix(&mut self, raw: RawMatrix) -> Option<MatrixSettings> {
+        // Values are checked even when Matrix is disabled: a typo should be
+        // found before the day someone turns it on.
+        let homeserver = if raw.homeserver.is_empty() {
+            None
+        } else {
+            self.http_url("matrix.homeserver", &raw.homeserver)
+        };
+        let user_ok = raw.user.is_empty()
+            || format!("matrix:{}", raw.user)
+                .parse::<pstral_chat::PlatformIdentity>()
+                .is_ok();
+        if !user_ok {
+            self.problem(
+                "matrix.user",
+                format!(
+                    "expected a Matrix user id such as \"@pstral:example.org\", got {:?}",
+                    raw.user
+                ),
+            );
+        }
+        let password = self.secret("matrix.password", raw.password, &raw.password_file);
+        let token = self.secret(
+            "matrix.access_token",
+            raw.access_token,
+            &raw.access_token_file,
+        );
+        let passphrase = self.secret(
+            "matrix.store_passphrase",
+            raw.store_passphrase,
+            &raw.store_passphrase_file,
+        );
+        for entry in &raw.invites_from {
+            let ok = if let Some(local) = entry.strip_prefix('@') {
+                local
+                    .split_once(':')
+                    .is_some_and(|(l, s)| !l.is_empty() && !s.is_empty())
+            } else {
+                !entry.is_empty() && !entry.contains(char::is_whitespace) && !entry.contains('@')
+            };
+            if !ok {
+                self.problem(
+                    "matrix.invites_from",
+                    format!("expected a user id (@ana:example.org) or a server (example.org), got {entry:?}"),
+                );
+            }
+        }
+        if !raw.enabled {
+            return None;
+        }
+        if matches!(passphrase, Secret::Unset) {
+            self.problem(
+                "matrix.store_passphrase",
+                format!(
+                    "Matrix is enabled but its store has no passphrase: set {} or {}",
+                    env_var_for("matrix.store_passphrase"),
+                    env_var_for("matrix.store_passphrase_file")
+                ),
+            );
+        }
+        if raw.homeserver.is_empty() {
+            self.problem(
+                "matrix.homeserver",
+                "Matrix is enabled but has no homeserver URL",
+            );
+        }
+        if raw.user.is_empty() {
+            self.problem("matrix.user", "Matrix is enabled but has no bot user id");
+        }
+        let login = match (password, token) {
+            // Already reported where it was read.
+            (Secret::Broken, _) | (_, Secret::Broken) => None,
+            (Secret::Set(password), _) => Some(MatrixLogin::Password(password)),
+            (Secret::Unset, Secret::Set(access_token)) if !raw.device_id.is_empty() => {
+                Some(MatrixLogin::Token {
+                    access_token,
+                    device_id: raw.device_id,
+                })
+            }
+            (Secret::Unset, Secret::Set(_)) => {
+                self.problem(
+                    "matrix.device_id",
+                    "an access token is given without the device it was issued for",
+                );
+                None
+            }
+            (Secret::Unset, Secret::Unset) => {
+                self.problem(
+                    "matrix.password",
+                    format!(
+                        "Matrix is enabled but has no password or access token: set {} or {}",
+                        env_var_for("matrix.password"),
+                        env_var_for("matrix.access_token")
+                    ),
+                );
+                None
+            }
+        };
+        Some(MatrixSettings {
+            homeserver: homeserver?,
+            user: raw.user,
+            login: login?,
+            store_passphrase: passphrase.set()?,
+            invites_from: raw.invites_from,
+        })
+        .filter(|_| user_ok)
+    }
+}

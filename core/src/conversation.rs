@@ -1,0 +1,611 @@
+//! Conversations: the thread or reply chain a question belongs to, its mode,
+//! and its messages, persisted so that history survives restarts.
+//!
+//! A conversation is keyed by its place and a *root*: the thread id, or the id
+//! of the message that started a reply chain. A reply to one of the bot's
+//! messages finds its conversation through that message's platform id. The
+//! history handed to the model is the last `max_history` messages.
+//!
+//! The system prompt of each mode and language is a file in `prompts/`,
+//! compiled in; `conversation.prompts_dir` can replace any of them.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use pstral_chat::Place;
+use serde::Serialize;
+
+use crate::i18n::Lang;
+use crate::llm::{ChatMessage, ChatRole};
+use crate::store::{Store, StoreError, on_pool};
+
+#[derive(Debug, Clone)]
+pub struct ConversationSettings {
+    pub default_mode: Mode,
+    /// Per-channel defaults: (platform, channel) → mode.
+    pub channel_modes: Vec<(String, String, Mode)>,
+    pub max_history: u32,
+    pub prompts_dir: Option<PathBuf>,
+}
+
+/// What the bot is asked to do with a question.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Answer with an Oracle SELECT in a ```sql block.
+    Sql,
+    /// Answer in prose.
+    Chat,
+}
+
+impl Mode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Sql => "sql",
+            Mode::Chat => "chat",
+        }
+    }
+}
+
+impl fmt::Display for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Mode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "sql" => Ok(Mode::Sql),
+            "chat" => Ok(Mode::Chat),
+            other => Err(format!(
+                "unknown mode {other:?}: the modes are sql and chat"
+            )),
+        }
+    }
+}
+
+impl TryFrom<String> for Mode {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        s.parse()
+    }
+}
+
+/// The system prompts, by mode and language.
+#[derive(Debug, Clone, Default)]
+pub struct Prompts {
+    dir: Option<PathBuf>,
+}
+
+impl Prompts {
+    /// Built-in prompts, each replaced by `DIR/MODE.LANG.md` when that file
+    /// exists.
+    pub fn new(dir: Option<PathBuf>) -> Self {
+        Self { dir }
+    }
+
+    /// The system prompt for `mode` in `lang`, for SQL in `dialect`, with
+    /// `schema` (compact DDL of the relevant tables, possibly empty).
+    pub fn system(
+        &self,
+        mode: Mode,
+        lang: Lang,
+        dialect: crate::sql::Dialect,
+        schema: &str,
+    ) -> String {
+        use crate::sql::Dialect;
+        let (name, syntax) = match (dialect, lang) {
+            (Dialect::Oracle, Lang::En) => (
+                "Oracle",
+                "Write Oracle syntax: FETCH FIRST n ROWS ONLY or ROWNUM, TO_DATE and TRUNC for dates, NVL, || to concatenate.",
+            ),
+            (Dialect::Oracle, Lang::Fr) => (
+                "Oracle",
+                "Écrivez en syntaxe Oracle : FETCH FIRST n ROWS ONLY ou ROWNUM, TO_DATE et TRUNC pour les dates, NVL, || pour concaténer.",
+            ),
+            (Dialect::Postgres, Lang::En) => (
+                "PostgreSQL",
+                "Write PostgreSQL syntax: LIMIT, date_trunc and intervals for dates, COALESCE, || to concatenate.",
+            ),
+            (Dialect::Postgres, Lang::Fr) => (
+                "PostgreSQL",
+                "Écrivez en syntaxe PostgreSQL : LIMIT, date_trunc et les intervalles pour les dates, COALESCE, || pour concaténer.",
+            ),
+            (Dialect::Sqlite, Lang::En) => (
+                "SQLite",
+                "Write SQLite syntax: LIMIT, date() and strftime() for dates (stored as ISO text), COALESCE, || to concatenate.",
+            ),
+            (Dialect::Sqlite, Lang::Fr) => (
+                "SQLite",
+                "Écrivez en syntaxe SQLite : LIMIT, date() et strftime() pour les dates (stockées en texte ISO), COALESCE, || pour concaténer.",
+            ),
+        };
+        let schema = if schema.trim().is_empty() {
+            String::new()
+        } else {
+            let intro = match lang {
+                Lang::En => "The tables you may use:",
+                Lang::Fr => "Les tables que vous pouvez utiliser :",
+            };
+            format!("\n{intro}\n{schema}")
+        };
+        self.template(mode, lang)
+            .replace("{dialect}", name)
+            .replace("{syntax}", syntax)
+            .replace("{schema}", &schema)
+    }
+
+    fn template(&self, mode: Mode, lang: Lang) -> String {
+        let name = format!("{mode}.{lang}.md");
+        if let Some(text) = self
+            .dir
+            .as_ref()
+            .and_then(|dir| std::fs::read_to_string(dir.join(&name)).ok())
+        {
+            return text;
+        }
+        match (mode, lang) {
+            (Mode::Sql, Lang::En) => include_str!("../../prompts/sql.en.md"),
+            (Mode::Sql, Lang::Fr) => include_str!("../../prompts/sql.fr.md"),
+            (Mode::Chat, Lang::En) => include_str!("../../prompts/chat.en.md"),
+            (Mode::Chat, Lang::Fr) => include_str!("../../prompts/chat.fr.md"),
+        }
+        .to_owned()
+    }
+}
+
+/// The messages sent to the model: the system prompt, the history (oldest
+/// first), then the question.
+pub fn assemble(system: String, history: &[StoredMessage], question: &str) -> Vec<ChatMessage> {
+    let mut messages = Vec::with_capacity(history.len() + 2);
+    messages.push(ChatMessage::new(ChatRole::System, system));
+    for m in history {
+        let role = match m.speaker {
+            Speaker::User => ChatRole::User,
+            Speaker::Assistant => ChatRole::Assistant,
+        };
+        messages.push(ChatMessage::new(role, m.content.clone()));
+    }
+    messages.push(ChatMessage::new(ChatRole::User, question));
+    messages
+}
+
+/// How a conversation is exported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    Markdown,
+    Json,
+}
+
+impl FromStr for ExportFormat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim() {
+            "" | "md" | "markdown" => Ok(ExportFormat::Markdown),
+            "json" => Ok(ExportFormat::Json),
+            other => Err(format!("unknown export format {other:?}: markdown or json")),
+        }
+    }
+}
+
+/// A message as exported, with its author's name.
+#[derive(Debug, Clone, Serialize, sqlx::FromRow)]
+struct ExportedMessage {
+    #[sqlx(rename = "role")]
+    speaker: String,
+    author: Option<String>,
+    content: String,
+    created_at: DateTime<Utc>,
+}
+
+/// A statement offered for execution.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct StoredStatement {
+    pub id: i64,
+    pub conversation_id: i64,
+    pub message_id: String,
+    pub idx: i32,
+    pub sql_text: String,
+    pub dialect: String,
+}
+
+/// Who wrote a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Speaker {
+    User,
+    Assistant,
+}
+
+impl Speaker {
+    fn as_str(self) -> &'static str {
+        match self {
+            Speaker::User => "user",
+            Speaker::Assistant => "assistant",
+        }
+    }
+}
+
+impl TryFrom<String> for Speaker {
+    type Error = String;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        match s.as_str() {
+            "user" => Ok(Speaker::User),
+            "assistant" => Ok(Speaker::Assistant),
+            other => Err(format!("unknown speaker {other:?}")),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct Conversation {
+    pub id: i64,
+    pub platform: String,
+    pub channel: String,
+    pub root: String,
+    pub private: bool,
+    #[sqlx(try_from = "String")]
+    pub mode: Mode,
+    pub started_by: Option<i64>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
+pub struct StoredMessage {
+    pub id: i64,
+    pub conversation_id: i64,
+    #[sqlx(rename = "role", try_from = "String")]
+    pub speaker: Speaker,
+    pub user_id: Option<i64>,
+    pub platform_message_id: Option<String>,
+    pub content: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A message to store.
+#[derive(Debug, Clone)]
+pub struct NewMessage<'a> {
+    pub speaker: Speaker,
+    pub user_id: Option<i64>,
+    pub platform_message_id: Option<&'a str>,
+    pub content: &'a str,
+}
+
+/// Conversations on the own database.
+#[derive(Clone, Debug)]
+pub struct Conversations {
+    store: Store,
+}
+
+const CONVERSATION_COLUMNS: &str =
+    "id, platform, channel, root, private, mode, started_by, created_at";
+
+impl Conversations {
+    pub fn new(store: Store) -> Self {
+        Self { store }
+    }
+
+    /// The conversation rooted at `root` in `place`, started now in `mode` if
+    /// there is none yet.
+    ///
+    /// # Errors
+    /// A store failure.
+    pub async fn find_or_start(
+        &self,
+        place: &Place,
+        root: &str,
+        mode: Mode,
+        started_by: Option<i64>,
+    ) -> Result<Conversation, StoreError> {
+        // Insert-if-absent then read, in one statement pair that is safe when
+        // two messages of one thread arrive at once (on both backends).
+        on_pool!(&self.store, pool => {
+            sqlx::query(
+                "INSERT INTO conversations (platform, channel, root, private, mode, started_by, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (platform, channel, root) DO NOTHING",
+            )
+            .bind(place.platform.as_str())
+            .bind(&place.channel)
+            .bind(root)
+            .bind(place.private)
+            .bind(mode.as_str())
+            .bind(started_by)
+            .bind(Utc::now())
+            .execute(pool)
+            .await?;
+        });
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {CONVERSATION_COLUMNS} FROM conversations \
+             WHERE platform = $1 AND channel = $2 AND root = $3"
+        ));
+        Ok(on_pool!(&self.store, pool => {
+            sqlx::query_as::<_, Conversation>(sql)
+                .bind(place.platform.as_str())
+                .bind(&place.channel)
+                .bind(root)
+                .fetch_one(pool)
+                .await?
+        }))
+    }
+
+    /// The conversation that holds the message with this platform id in this
+    /// place: how a reply to the bot finds its history.
+    ///
+    /// # Errors
+    /// A store failure.
+    pub async fn find_by_message(
+        &self,
+        place: &Place,
+        platform_message_id: &str,
+    ) -> Result<Option<Conversation>, StoreError> {
+        Ok(on_pool!(&self.store, pool => {
+            sqlx::query_as::<_, Conversation>(
+                "SELECT c.id, c.platform, c.channel, c.root, c.private, c.mode, c.started_by, c.created_at \
+                 FROM conversations c JOIN messages m ON m.conversation_id = c.id \
+                 WHERE c.platform = $1 AND c.channel = $2 AND m.platform_message_id = $3 LIMIT 1",
+            )
+            .bind(place.platform.as_str())
+            .bind(&place.channel)
+            .bind(platform_message_id)
+            .fetch_optional(pool)
+            .await?
+        }))
+    }
+
+    /// # Errors
+    /// A store failure.
+    pub async fn get(&self, id: i64) -> Result<Option<Conversation>, StoreError> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {CONVERSATION_COLUMNS} FROM conversations WHERE id = $1"
+        ));
+        Ok(on_pool!(&self.store, pool => {
+            sqlx::query_as::<_, Conversation>(sql).bind(id).fetch_optional(pool).await?
+        }))
+    }
+
+    /// # Errors
+    /// A store failure.
+    pub async fn set_mode(&self, id: i64, mode: Mode) -> Result<(), StoreError> {
+        on_pool!(&self.store, pool => {
+            sqlx::query("UPDATE conversations SET mode = $1 WHERE id = $2")
+                .bind(mode.as_str())
+                .bind(id)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Stores a message and returns its id.
+    ///
+    /// # Errors
+    /// A store failure.
+    pub async fn append(
+        &self,
+        conversation_id: i64,
+        message: NewMessage<'_>,
+    ) -> Result<i64, StoreError> {
+        Ok(on_pool!(&self.store, pool => {
+            sqlx::query_scalar::<_, i64>(
+                "INSERT INTO messages (conversation_id, role, user_id, platform_message_id, content, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+            )
+            .bind(conversation_id)
+            .bind(message.speaker.as_str())
+            .bind(message.user_id)
+            .bind(message.platform_message_id)
+            .bind(message.content)
+            .bind(Utc::now())
+            .fetch_one(pool)
+            .await?
+        }))
+    }
+
+    /// Records a statement offered on the bot's message `message_id`.
+    ///
+    /// # Errors
+    /// A store failure.
+    pub async fn record_statement(
+        &self,
+        conversation_id: i64,
+        place: &Place,
+        message_id: &str,
+        idx: u32,
+        sql_text: &str,
+        dialect: crate::sql::Dialect,
+    ) -> Result<i64, StoreError> {
+        Ok(on_pool!(&self.store, pool => {
+            sqlx::query_scalar::<_, i64>(
+                "INSERT INTO statements (conversation_id, platform, channel, message_id, idx, sql_text, dialect, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            )
+            .bind(conversation_id)
+            .bind(place.platform.as_str())
+            .bind(&place.channel)
+            .bind(message_id)
+            .bind(i64::from(idx))
+            .bind(sql_text)
+            .bind(dialect.as_str())
+            .bind(Utc::now())
+            .fetch_one(pool)
+            .await?
+        }))
+    }
+
+    /// The statement `idx` offered on a message in a place, or, without a
+    /// message, the latest statement `idx` offered in that place.
+    ///
+    /// # Errors
+    /// A store failure.
+    pub async fn statement(
+        &self,
+        place: &Place,
+        message_id: Option<&str>,
+        idx: u32,
+    ) -> Result<Option<StoredStatement>, StoreError> {
+        Ok(on_pool!(&self.store, pool => {
+            // In a thread, only the thread's own conversation: threads share
+            // their parent's channel id.
+            sqlx::query_as::<_, StoredStatement>(
+                "SELECT s.id, s.conversation_id, s.message_id, s.idx, s.sql_text, s.dialect \
+                 FROM statements s JOIN conversations c ON c.id = s.conversation_id \
+                 WHERE s.platform = $1 AND s.channel = $2 AND s.idx = $3 \
+                 AND ($4 IS NULL OR s.message_id = $4) AND ($5 IS NULL OR c.root = $5) \
+                 ORDER BY s.id DESC LIMIT 1",
+            )
+            .bind(place.platform.as_str())
+            .bind(&place.channel)
+            .bind(i64::from(idx))
+            .bind(message_id)
+            .bind(place.thread.as_deref())
+            .fetch_optional(pool)
+            .await?
+        }))
+    }
+
+    /// The mode chosen for new conversations in a channel, if one was.
+    ///
+    /// # Errors
+    /// A store failure.
+    pub async fn channel_mode(&self, place: &Place) -> Result<Option<Mode>, StoreError> {
+        let mode: Option<String> = on_pool!(&self.store, pool => {
+            sqlx::query_scalar("SELECT mode FROM channel_modes WHERE platform = $1 AND channel = $2")
+                .bind(place.platform.as_str())
+                .bind(&place.channel)
+                .fetch_optional(pool)
+                .await?
+        });
+        Ok(mode.and_then(|m| m.parse().ok()))
+    }
+
+    /// Chooses the mode of new conversations in a channel.
+    ///
+    /// # Errors
+    /// A store failure.
+    pub async fn set_channel_mode(&self, place: &Place, mode: Mode) -> Result<(), StoreError> {
+        on_pool!(&self.store, pool => {
+            sqlx::query(
+                "INSERT INTO channel_modes (platform, channel, mode, changed_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (platform, channel) DO UPDATE SET mode = $3, changed_at = $4",
+            )
+            .bind(place.platform.as_str())
+            .bind(&place.channel)
+            .bind(mode.as_str())
+            .bind(Utc::now())
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// The latest conversation in a place that `user` took part in.
+    ///
+    /// # Errors
+    /// A store failure.
+    pub async fn latest_of(
+        &self,
+        place: &Place,
+        user_id: i64,
+    ) -> Result<Option<Conversation>, StoreError> {
+        Ok(on_pool!(&self.store, pool => {
+            sqlx::query_as::<_, Conversation>(
+                "SELECT c.id, c.platform, c.channel, c.root, c.private, c.mode, c.started_by, c.created_at \
+                 FROM conversations c JOIN messages m ON m.conversation_id = c.id \
+                 WHERE c.platform = $1 AND c.channel = $2 AND m.user_id = $3 \
+                 ORDER BY m.id DESC LIMIT 1",
+            )
+            .bind(place.platform.as_str())
+            .bind(&place.channel)
+            .bind(user_id)
+            .fetch_optional(pool)
+            .await?
+        }))
+    }
+
+    /// The whole conversation as Markdown or JSON; `None` when there is no
+    /// such conversation.
+    ///
+    /// # Errors
+    /// A store failure.
+    pub async fn export(
+        &self,
+        id: i64,
+        format: ExportFormat,
+    ) -> Result<Option<String>, StoreError> {
+        let Some(conversation) = self.get(id).await? else {
+            return Ok(None);
+        };
+        let messages: Vec<ExportedMessage> = on_pool!(&self.store, pool => {
+            sqlx::query_as(
+                "SELECT m.role, u.name AS author, m.content, m.created_at \
+                 FROM messages m LEFT JOIN users u ON u.id = m.user_id \
+                 WHERE m.conversation_id = $1 ORDER BY m.id",
+            )
+            .bind(id)
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(Some(match format {
+            ExportFormat::Json => serde_json::json!({
+                "conversation": conversation,
+                "messages": messages,
+            })
+            .to_string(),
+            ExportFormat::Markdown => {
+                let mut out = format!(
+                    "# Conversation {}\n\n- Place: {} {}{}\n- Mode: {}\n- Started: {}\n",
+                    conversation.id,
+                    conversation.platform,
+                    conversation.channel,
+                    if conversation.private {
+                        " (private)"
+                    } else {
+                        ""
+                    },
+                    conversation.mode,
+                    conversation.created_at.format("%Y-%m-%d %H:%M UTC"),
+                );
+                for m in &messages {
+                    let who = match (m.speaker.as_str(), &m.author) {
+                        ("assistant", _) => "Pstral".to_owned(),
+                        (_, Some(name)) => name.clone(),
+                        _ => "someone".to_owned(),
+                    };
+                    out.push_str(&format!(
+                        "\n## {who}, {}\n\n{}\n",
+                        m.created_at.format("%Y-%m-%d %H:%M:%S"),
+                        m.content
+                    ));
+                }
+                out
+            }
+        }))
+    }
+
+    /// The last `max` messages of a conversation, oldest first.
+    ///
+    /// # Errors
+    /// A store failure.
+    pub async fn history(
+        &self,
+        conversation_id: i64,
+        max: u32,
+    ) -> Result<Vec<StoredMessage>, StoreError> {
+        let mut messages: Vec<StoredMessage> = on_pool!(&self.store, pool => {
+            sqlx::query_as(
+                "SELECT id, conversation_id, role, user_id, platform_message_id, content, created_at \
+                 FROM messages WHERE conversation_id = $1 ORDER BY id DESC LIMIT $2",
+            )
+            .bind(conversation_id)
+            .bind(i64::from(max))
+            .fetch_all(pool)
+            .await?
+        });
+        messages.reverse();
+        Ok(messages)
+    }
+}

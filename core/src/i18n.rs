@@ -1,0 +1,905 @@
+//! User-facing text, in English and French.
+//!
+//! Every sentence a chat user can read is built here, from a [`Text`] value
+//! and a [`Lang`], so that a translation is never missing: adding a variant to
+//! [`Text`] does not compile until both languages have it. Operator-facing
+//! output (logs, CLI) stays in English.
+//!
+//! It also words what adapters show of their own ([`Wording`], the
+//! contract's [`Label`]s: buttons, notes, command descriptions), so that no
+//! adapter holds text.
+//!
+//! One file on purpose, a little over the usual size: every sentence sits
+//! beside its translation, where a reviewer sees both.
+
+use std::fmt;
+
+use pstral_chat::{Label, Labels};
+use serde::{Deserialize, Serialize};
+
+/// A language the bot speaks. The default comes from `general.language`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    #[default]
+    En,
+    Fr,
+}
+
+impl Lang {
+    /// Every language the bot speaks.
+    pub const ALL: [Lang; 2] = [Lang::En, Lang::Fr];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Fr => "fr",
+        }
+    }
+}
+
+impl fmt::Display for Lang {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// Something the bot says to a user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Text<'a> {
+    /// To someone whose chat account is linked to no local user, when the
+    /// policy is to refuse.
+    UnknownIdentity {
+        contact: &'a str,
+        /// How commands are typed on the platform (`!`, `/`).
+        prefix: &'a str,
+    },
+    /// An invite code was accepted and the account is now linked.
+    Linked {
+        user: &'a str,
+    },
+    /// An invite code that does not work: unknown, expired, used, or tried
+    /// too often. One text for all, so that trying codes teaches nothing.
+    InviteNotValid,
+    /// Where others could see it: an invite code said outside a direct
+    /// message, which no longer works if it was one.
+    InviteSeenInPublic,
+    /// To the person who said a live invite code in a shared place, alone.
+    InviteBurnt {
+        prefix: &'a str,
+    },
+    /// The chat account is already linked to a local user.
+    AlreadyLinked {
+        user: &'a str,
+    },
+    /// The user's role does not allow what they asked for.
+    NotAllowed {
+        needed: &'a str,
+    },
+    /// The own database could not record an action, so it was not carried out.
+    AuditUnavailable,
+    /// The placeholder posted while the model prepares its answer.
+    Thinking,
+    /// The placeholder while the question waits for the model.
+    QueuePosition {
+        position: usize,
+    },
+    /// No model server could be reached.
+    ModelUnavailable,
+    /// The model server did not start answering in time.
+    ModelTooSlow,
+    /// The model stopped in the middle of its answer.
+    AnswerCut,
+    /// The chat refused the next message of a long answer.
+    AnswerNotPosted {
+        prefix: &'a str,
+    },
+    /// The answer reached the model's length limit.
+    AnswerTooLong,
+    /// Stop used by someone who neither asked nor administers.
+    StopNotAllowed,
+    /// A file could not be attached.
+    CannotAttach,
+    ModelMissing {
+        model: &'a str,
+    },
+    ModelFailed,
+    QueueFull,
+    /// A generation stopped on request.
+    Stopped,
+    /// The model finished without a word.
+    EmptyAnswer,
+    ModeSet {
+        mode: &'a str,
+    },
+    /// A shared channel's default mode changed, for everyone's new
+    /// conversations there.
+    ModeSetForChannel {
+        mode: &'a str,
+    },
+    /// `mode` outside a thread in a shared channel, by someone who is not an
+    /// admin: it would change everyone's default.
+    ModeChannelNeedsAdmin {
+        prefix: &'a str,
+    },
+    UnknownMode {
+        given: &'a str,
+    },
+    /// `stop` when nothing is being generated.
+    NothingToStop,
+    /// `export` where the user has no conversation yet.
+    NothingToExport,
+    /// The list of commands, as typed on the platform.
+    Help {
+        prefix: &'a str,
+    },
+    /// Why a SQL statement will not be offered for execution.
+    SqlRefused(&'a crate::sql::validate::Refusal),
+    /// The statement does not compile against the real schema.
+    SqlDoesNotCompile {
+        index: u32,
+        message: &'a str,
+    },
+    /// A statement may be run; with the database's estimate when known.
+    SqlReady {
+        index: u32,
+        rows: Option<u64>,
+        buttons: bool,
+        /// How commands are typed on the platform.
+        prefix: &'a str,
+    },
+    /// `run N` names no statement offered here.
+    NothingToRun {
+        index: u32,
+    },
+    Running {
+        index: u32,
+    },
+    /// The query failed or was stopped; the database's message.
+    ExecFailed {
+        reason: &'a str,
+    },
+    /// There is no working Execute target.
+    ExecuteUnavailable {
+        reason: &'a str,
+    },
+    /// Sent to the model (not to a user): fix the query that failed.
+    RepairRequest {
+        reasons: &'a str,
+    },
+    /// A control (button) that the bot did not make, or no longer knows.
+    ControlNotValid,
+    /// The results went to the person who ran the query, privately.
+    ResultsSentPrivately {
+        index: u32,
+    },
+    /// Results meant for one person could not reach them privately.
+    CannotDeliverPrivately,
+    /// An audit query found nothing.
+    AuditNothingFound,
+    /// The head of an audit answer: how many events are listed.
+    AuditListed {
+        shown: usize,
+    },
+    /// `audit verify`: the chain holds.
+    AuditIntact {
+        checked: u64,
+    },
+    /// `audit verify`: the chain is broken; what the check found.
+    AuditBroken {
+        checked: u64,
+        detail: &'a str,
+    },
+    /// `audit user NAME` names no local user.
+    AuditNoSuchUser {
+        name: &'a str,
+    },
+    /// `audit kind KIND` names no kind of event.
+    AuditNoSuchKind {
+        given: &'a str,
+        kinds: &'a str,
+    },
+    /// Above a result's preview: how many of its rows are shown.
+    RowsCaption {
+        shown: u64,
+        total: u64,
+        /// The result was cut at the row cap: there were more than `total`.
+        truncated: bool,
+    },
+}
+
+impl Text<'_> {
+    /// The text in `lang`.
+    pub fn render(&self, lang: Lang) -> String {
+        match (lang, self) {
+            (
+                lang,
+                Text::RowsCaption {
+                    shown,
+                    total,
+                    truncated,
+                },
+            ) => rows_caption(lang, *shown, *total, *truncated),
+            (Lang::En, Text::UnknownIdentity { contact, prefix }) => format!(
+                "Hello! I don't know your account yet, so I can't answer. Ask {contact} for an \
+                 invite code, then send it to me in a direct message with `{prefix}link CODE`."
+            ),
+            (Lang::Fr, Text::UnknownIdentity { contact, prefix }) => format!(
+                "Bonjour ! Je ne connais pas encore votre compte, je ne peux donc pas répondre. \
+                 Demandez un code d'invitation à {contact}, puis envoyez-le-moi en message \
+                 privé avec `{prefix}link CODE`."
+            ),
+            (Lang::En, Text::Linked { user }) => {
+                format!("Done: this account is now linked to {user}.")
+            }
+            (Lang::Fr, Text::Linked { user }) => {
+                format!("C'est fait : ce compte est maintenant lié à {user}.")
+            }
+            (Lang::En, Text::InviteNotValid) => "This invite code does not work (it may be \
+                 mistyped, expired or already used). Ask an admin for a new one."
+                .to_owned(),
+            (Lang::Fr, Text::InviteNotValid) => "Ce code d'invitation ne fonctionne pas (il est \
+                 peut-être mal saisi, expiré ou déjà utilisé). Demandez-en un nouveau à un \
+                 administrateur."
+                .to_owned(),
+            (Lang::En, Text::InviteSeenInPublic) => "Invite codes are only taken in a direct \
+                 message. If this was one, it no longer works: others could see it."
+                .to_owned(),
+            (Lang::Fr, Text::InviteSeenInPublic) => "Les codes d'invitation ne sont acceptés \
+                 qu'en message privé. Si c'en était un, il ne fonctionne plus : d'autres ont pu \
+                 le voir."
+                .to_owned(),
+            (Lang::En, Text::InviteBurnt { prefix }) => format!(
+                "The invite code you sent where others could see it no longer works. Ask an \
+                 admin for a new one, then send it to me here, in this direct message, with \
+                 `{prefix}link CODE`."
+            ),
+            (Lang::Fr, Text::InviteBurnt { prefix }) => format!(
+                "Le code d'invitation que vous avez envoyé là où d'autres pouvaient le voir ne \
+                 fonctionne plus. Demandez-en un nouveau à un administrateur, puis envoyez-le-moi \
+                 ici, en message privé, avec `{prefix}link CODE`."
+            ),
+            (Lang::En, Text::AlreadyLinked { user }) => {
+                format!("This account is already linked to {user}.")
+            }
+            (Lang::Fr, Text::AlreadyLinked { user }) => {
+                format!("Ce compte est déjà lié à {user}.")
+            }
+            (Lang::En, Text::NotAllowed { needed }) => {
+                format!("Sorry, this needs the {needed} role, which you don't have.")
+            }
+            (Lang::Fr, Text::NotAllowed { needed }) => {
+                format!("Désolé, il faut pour cela le rôle {needed}, que vous n'avez pas.")
+            }
+            (Lang::En, Text::AuditUnavailable) => {
+                "I can't record this action right now (the audit database is unavailable), so I \
+                 did not do it. Please try again later."
+                    .to_owned()
+            }
+            (Lang::Fr, Text::AuditUnavailable) => {
+                "Je ne peux pas enregistrer cette action pour l'instant (la base d'audit est \
+                 indisponible), je ne l'ai donc pas effectuée. Réessayez plus tard."
+                    .to_owned()
+            }
+            (Lang::En, Text::Thinking) => "✍️ Writing…".to_owned(),
+            (Lang::Fr, Text::Thinking) => "✍️ Rédaction…".to_owned(),
+            (Lang::En, Text::QueuePosition { position }) => {
+                format!("⏳ Waiting for the model: you are number {position} in line.")
+            }
+            (Lang::Fr, Text::QueuePosition { position }) => {
+                format!("⏳ En attente du modèle : vous êtes numéro {position} dans la file.")
+            }
+            (Lang::En, Text::ModelUnavailable) => {
+                "The language model is not reachable right now. Please try again in a few minutes; \
+                 if it persists, tell an administrator."
+                    .to_owned()
+            }
+            (Lang::Fr, Text::ModelUnavailable) => {
+                "Le modèle de langage est injoignable pour le moment. Réessayez dans quelques \
+                 minutes ; si cela continue, prévenez un administrateur."
+                    .to_owned()
+            }
+            (Lang::En, Text::ModelTooSlow) => {
+                "The language model took too long to start answering (it may be loading or busy). \
+                 Please try again."
+                    .to_owned()
+            }
+            (Lang::Fr, Text::ModelTooSlow) => {
+                "Le modèle de langage a mis trop de temps à commencer sa réponse (il est peut-être \
+                 en cours de chargement ou occupé). Réessayez."
+                    .to_owned()
+            }
+            (Lang::En, Text::AnswerCut) => {
+                "The answer was cut off: the language model stopped before finishing. Ask again to \
+                 get a complete answer."
+                    .to_owned()
+            }
+            (Lang::Fr, Text::AnswerCut) => {
+                "La réponse a été interrompue : le modèle de langage s'est arrêté avant la fin. \
+                 Reposez la question pour obtenir une réponse complète."
+                    .to_owned()
+            }
+            (Lang::En, Text::AnswerNotPosted { prefix }) => format!(
+                "The rest of this answer could not be posted here; ask `{prefix}export` for the \
+                 whole conversation."
+            ),
+            (Lang::Fr, Text::AnswerNotPosted { prefix }) => format!(
+                "La suite de cette réponse n'a pas pu être publiée ici ; demandez `{prefix}export` \
+                 pour la conversation complète."
+            ),
+            (Lang::En, Text::AnswerTooLong) => {
+                "The answer stopped at the model's length limit; ask for a shorter one or for the \
+                 rest."
+                    .to_owned()
+            }
+            (Lang::Fr, Text::AnswerTooLong) => {
+                "La réponse s'est arrêtée à la longueur maximale du modèle ; demandez plus court, \
+                 ou la suite."
+                    .to_owned()
+            }
+            (Lang::En, Text::StopNotAllowed) => {
+                "Only the person who asked, or an admin, can stop this answer.".to_owned()
+            }
+            (Lang::Fr, Text::StopNotAllowed) => {
+                "Seule la personne qui a posé la question, ou un administrateur, peut arrêter \
+                 cette réponse."
+                    .to_owned()
+            }
+            (Lang::En, Text::CannotAttach) => {
+                "I could not attach the file here. Please try again later.".to_owned()
+            }
+            (Lang::Fr, Text::CannotAttach) => {
+                "Je n'ai pas pu joindre le fichier ici. Réessayez plus tard.".to_owned()
+            }
+            (Lang::En, Text::ModelMissing { model }) => format!(
+                "The model {model} is not installed on the model server. An administrator can \
+                 install it with `ollama pull {model}`."
+            ),
+            (Lang::Fr, Text::ModelMissing { model }) => format!(
+                "Le modèle {model} n'est pas installé sur le serveur de modèles. Un administrateur \
+                 peut l'installer avec `ollama pull {model}`."
+            ),
+            (Lang::En, Text::ModelFailed) => {
+                "The language model failed while preparing the answer. Please try again; if it \
+                 persists, tell an administrator."
+                    .to_owned()
+            }
+            (Lang::Fr, Text::ModelFailed) => {
+                "Le modèle de langage a échoué en préparant la réponse. Réessayez ; si cela \
+                 continue, prévenez un administrateur."
+                    .to_owned()
+            }
+            (Lang::En, Text::QueueFull) => {
+                "Too many questions are waiting for the model. Please ask again in a few minutes."
+                    .to_owned()
+            }
+            (Lang::Fr, Text::QueueFull) => {
+                "Trop de questions attendent le modèle. Reposez la vôtre dans quelques minutes."
+                    .to_owned()
+            }
+            (Lang::En, Text::Stopped) => "⏹ Stopped.".to_owned(),
+            (Lang::Fr, Text::Stopped) => "⏹ Arrêté.".to_owned(),
+            (Lang::En, Text::EmptyAnswer) => "(The model gave an empty answer.)".to_owned(),
+            (Lang::Fr, Text::EmptyAnswer) => "(Le modèle a donné une réponse vide.)".to_owned(),
+            (Lang::En, Text::ModeSet { mode }) => {
+                format!("Mode set to {mode} for this conversation.")
+            }
+            (Lang::Fr, Text::ModeSet { mode }) => {
+                format!("Mode {mode} activé pour cette conversation.")
+            }
+            (Lang::En, Text::ModeSetForChannel { mode }) => format!(
+                "Mode set to {mode} for this channel: everyone's new conversations here start in it."
+            ),
+            (Lang::Fr, Text::ModeSetForChannel { mode }) => format!(
+                "Mode {mode} activé pour ce salon : les nouvelles conversations de chacun ici \
+                 commencent dans ce mode."
+            ),
+            (Lang::En, Text::ModeChannelNeedsAdmin { prefix }) => format!(
+                "Only an admin can change this channel's mode, which is everyone's. In a thread, \
+                 `{prefix}mode` changes that thread only; in a direct message, yours."
+            ),
+            (Lang::Fr, Text::ModeChannelNeedsAdmin { prefix }) => format!(
+                "Seul un administrateur peut changer le mode de ce salon, qui est celui de tous. \
+                 Dans un fil, `{prefix}mode` ne change que ce fil ; en message privé, le vôtre."
+            ),
+            (Lang::En, Text::UnknownMode { given }) => {
+                format!("There is no mode {given:?}: the modes are sql and chat.")
+            }
+            (Lang::Fr, Text::UnknownMode { given }) => {
+                format!("Le mode {given:?} n'existe pas : les modes sont sql et chat.")
+            }
+            (Lang::En, Text::NothingToStop) => "Nothing is being written right now.".to_owned(),
+            (Lang::Fr, Text::NothingToStop) => {
+                "Rien n'est en cours de rédaction en ce moment.".to_owned()
+            }
+            (Lang::En, Text::NothingToExport) => {
+                "There is no conversation of yours here to export yet.".to_owned()
+            }
+            (Lang::Fr, Text::NothingToExport) => {
+                "Vous n'avez pas encore de conversation ici à exporter.".to_owned()
+            }
+            (lang, Text::SqlRefused(refusal)) => sql_refusal(lang, refusal),
+            (Lang::En, Text::SqlDoesNotCompile { index, message }) => format!(
+                "Query {index} will not be run: the database does not accept it ({message})."
+            ),
+            (Lang::Fr, Text::SqlDoesNotCompile { index, message }) => format!(
+                "La requête {index} ne sera pas exécutée : la base ne l'accepte pas ({message})."
+            ),
+            (
+                lang,
+                Text::SqlReady {
+                    index,
+                    rows,
+                    buttons,
+                    prefix,
+                },
+            ) => {
+                let estimate = match (lang, rows) {
+                    (_, None) => String::new(),
+                    (Lang::En, Some(r)) => format!(" (about {r} rows)"),
+                    (Lang::Fr, Some(r)) => format!(" (environ {r} lignes)"),
+                };
+                match (lang, buttons) {
+                    (Lang::En, true) => {
+                        format!("▶ Query {index} can be run{estimate}: use Execute.")
+                    }
+                    (Lang::En, false) => {
+                        format!("▶ Query {index} can be run{estimate}: `{prefix}run {index}`.")
+                    }
+                    (Lang::Fr, true) => format!(
+                        "▶ La requête {index} peut être exécutée{estimate} : utilisez Exécuter."
+                    ),
+                    (Lang::Fr, false) => format!(
+                        "▶ La requête {index} peut être exécutée{estimate} : `{prefix}run {index}`."
+                    ),
+                }
+            }
+            (Lang::En, Text::NothingToRun { index }) => {
+                format!("There is no query {index} to run here.")
+            }
+            (Lang::Fr, Text::NothingToRun { index }) => {
+                format!("Il n'y a pas de requête {index} à exécuter ici.")
+            }
+            (Lang::En, Text::Running { index }) => format!("⏳ Running query {index}…"),
+            (Lang::Fr, Text::Running { index }) => format!("⏳ Exécution de la requête {index}…"),
+            (Lang::En, Text::ExecFailed { reason }) => {
+                format!("⚠️ The query did not complete: {reason}.")
+            }
+            (Lang::Fr, Text::ExecFailed { reason }) => {
+                format!("⚠️ La requête n'a pas abouti : {reason}.")
+            }
+            (Lang::En, Text::RepairRequest { reasons }) => format!(
+                "Your query cannot be run: {reasons} Write a corrected query that answers my \
+                 question, in a single ```sql block, followed by one sentence."
+            ),
+            (Lang::Fr, Text::RepairRequest { reasons }) => format!(
+                "Votre requête ne peut pas être exécutée : {reasons} Écrivez une requête corrigée qui \
+                 répond à ma question, dans un seul bloc ```sql, suivie d'une phrase."
+            ),
+            (Lang::En, Text::ExecuteUnavailable { reason }) => {
+                format!("Queries cannot be run right now: {reason}.")
+            }
+            (Lang::Fr, Text::ExecuteUnavailable { reason }) => {
+                format!("Les requêtes ne peuvent pas être exécutées pour le moment : {reason}.")
+            }
+            (Lang::En, Text::ControlNotValid) => {
+                "This button is not one I can act on (it is not mine, or it is out of date); \
+                 nothing was run. The attempt was recorded."
+                    .to_owned()
+            }
+            (Lang::Fr, Text::ControlNotValid) => {
+                "Ce bouton n'est pas l'un des miens, ou il est périmé : rien n'a été exécuté. \
+                 La tentative a été enregistrée."
+                    .to_owned()
+            }
+            (Lang::En, Text::ResultsSentPrivately { index }) => {
+                format!("Results of query {index}, visible to you only:")
+            }
+            (Lang::Fr, Text::ResultsSentPrivately { index }) => {
+                format!("Résultats de la requête {index}, visibles par vous seul :")
+            }
+            (Lang::En, Text::CannotDeliverPrivately) => {
+                "The results could not be sent to you privately (a direct message could not be \
+                 opened); they are not shown here. Open a direct message with me and try again."
+                    .to_owned()
+            }
+            (Lang::Fr, Text::CannotDeliverPrivately) => {
+                "Les résultats n'ont pas pu vous être envoyés en privé (impossible d'ouvrir un \
+                 message direct) ; ils ne sont pas affichés ici. Ouvrez un message direct avec moi \
+                 et réessayez."
+                    .to_owned()
+            }
+            (Lang::En, Text::AuditNothingFound) => "No audit event matches.".to_owned(),
+            (Lang::Fr, Text::AuditNothingFound) => {
+                "Aucun événement d'audit ne correspond.".to_owned()
+            }
+            (Lang::En, Text::AuditListed { shown }) => {
+                format!("The {shown} newest matching audit events:")
+            }
+            (Lang::Fr, Text::AuditListed { shown }) => {
+                format!("Les {shown} événements d'audit les plus récents qui correspondent :")
+            }
+            (Lang::En, Text::AuditIntact { checked }) => {
+                format!("✅ The audit chain holds: {checked} events checked.")
+            }
+            (Lang::Fr, Text::AuditIntact { checked }) => {
+                format!("✅ La chaîne d'audit est intacte : {checked} événements vérifiés.")
+            }
+            (Lang::En, Text::AuditBroken { checked, detail }) => {
+                format!("❌ The audit chain is broken after {checked} events: {detail}")
+            }
+            (Lang::Fr, Text::AuditBroken { checked, detail }) => {
+                format!("❌ La chaîne d'audit est rompue après {checked} événements : {detail}")
+            }
+            (Lang::En, Text::AuditNoSuchUser { name }) => {
+                format!("There is no local user named {name:?}.")
+            }
+            (Lang::Fr, Text::AuditNoSuchUser { name }) => {
+                format!("Aucun utilisateur local ne s'appelle {name:?}.")
+            }
+            (Lang::En, Text::AuditNoSuchKind { given, kinds }) => {
+                format!("{given:?} is not a kind of audit event; the kinds are: {kinds}.")
+            }
+            (Lang::Fr, Text::AuditNoSuchKind { given, kinds }) => {
+                format!(
+                    "{given:?} n'est pas un type d'événement d'audit ; les types sont : {kinds}."
+                )
+            }
+            (Lang::En, Text::Help { prefix: p }) => format!(
+                "Ask me a question, and I answer with the company's own language model. \
+                 Commands: `{p}mode sql` (answers as SQL) or `{p}mode chat` (plain answers), \
+                 `{p}run N` (runs query N of the last answer), `{p}stop` (stops the answer being \
+                 written), `{p}export` (this conversation as Markdown, or `{p}export json`), \
+                 `{p}link CODE` (in a direct message: links your account)."
+            ),
+            (Lang::Fr, Text::Help { prefix: p }) => format!(
+                "Posez-moi une question : je réponds avec le modèle de langage de l'entreprise. \
+                 Commandes : `{p}mode sql` (réponses en SQL) ou `{p}mode chat` (réponses libres), \
+                 `{p}run N` (exécute la requête N de la dernière réponse), `{p}stop` (arrête la \
+                 réponse en cours), `{p}export` (cette conversation en Markdown, ou \
+                 `{p}export json`), `{p}link CODE` (en message privé : lie votre compte)."
+            ),
+        }
+    }
+}
+
+/// Why a statement is refused, as a user reads it.
+fn rows_caption(lang: Lang, shown: u64, total: u64, truncated: bool) -> String {
+    let more = if truncated { "+" } else { "" };
+    match (lang, shown == total && !truncated) {
+        (Lang::En, true) => format!("{total} row{}:", if total == 1 { "" } else { "s" }),
+        (Lang::Fr, true) => format!("{total} ligne{} :", if total == 1 { "" } else { "s" }),
+        (Lang::En, false) => format!("First {shown} of {total}{more} rows (full result attached):"),
+        (Lang::Fr, false) => {
+            format!(
+                "Les {shown} premières lignes sur {total}{more} (résultat complet en pièce jointe) :"
+            )
+        }
+    }
+}
+
+fn sql_refusal(lang: Lang, refusal: &crate::sql::validate::Refusal) -> String {
+    use crate::sql::validate::Refusal as R;
+    let reason = match (lang, refusal) {
+        (Lang::En, R::Empty) => "there is no statement in it".to_owned(),
+        (Lang::Fr, R::Empty) => "il ne contient aucune requête".to_owned(),
+        (Lang::En, R::CannotVerify(detail)) => {
+            format!("it cannot be verified (the checker cannot read it: {detail})")
+        }
+        (Lang::Fr, R::CannotVerify(detail)) => {
+            format!(
+                "elle ne peut pas être vérifiée (le vérificateur ne sait pas la lire : {detail})"
+            )
+        }
+        (Lang::En, R::TooLarge(detail)) => format!("it is too large to check ({detail})"),
+        (Lang::Fr, R::TooLarge(detail)) => {
+            format!("elle est trop grande pour être vérifiée ({detail})")
+        }
+        (Lang::En, R::UnknownFunction { name, dialect }) => format!(
+            "it calls {name}, which is not among the functions known to be harmless in {dialect} (an administrator can allow it with sql.allowed_functions)"
+        ),
+        (Lang::Fr, R::UnknownFunction { name, dialect }) => format!(
+            "elle appelle {name}, qui ne fait pas partie des fonctions reconnues sans danger en {dialect} (un administrateur peut l'autoriser avec sql.allowed_functions)"
+        ),
+        (Lang::En, R::NotInCatalog(name)) => {
+            format!("it reads {name}, which is not a table or view of the allowed schemas")
+        }
+        (Lang::Fr, R::NotInCatalog(name)) => {
+            format!("elle lit {name}, qui n'est ni une table ni une vue des schémas autorisés")
+        }
+        (Lang::En, R::Several(n)) => format!("it holds {n} statements; only one may run"),
+        (Lang::Fr, R::Several(n)) => {
+            format!("elle contient {n} requêtes ; une seule peut s'exécuter")
+        }
+        (Lang::En, R::NotAQuery(kind)) => format!("it is not a SELECT but {kind}"),
+        (Lang::Fr, R::NotAQuery(kind)) => format!("ce n'est pas un SELECT mais {kind}"),
+        (Lang::En, R::SelectInto) => "SELECT … INTO writes data".to_owned(),
+        (Lang::Fr, R::SelectInto) => "SELECT … INTO écrit des données".to_owned(),
+        (Lang::En, R::Locks) => "FOR UPDATE locks rows".to_owned(),
+        (Lang::Fr, R::Locks) => "FOR UPDATE verrouille des lignes".to_owned(),
+        (Lang::En, R::DatabaseLink(name)) => format!("it reaches another database ({name})"),
+        (Lang::Fr, R::DatabaseLink(name)) => format!("elle atteint une autre base ({name})"),
+        (Lang::En, R::DeniedFunction(name)) => format!("it calls {name}, which is not allowed"),
+        (Lang::Fr, R::DeniedFunction(name)) => {
+            format!("elle appelle {name}, ce qui n'est pas permis")
+        }
+        (Lang::En, R::Sequence(name)) => format!("it advances the sequence {name}"),
+        (Lang::Fr, R::Sequence(name)) => format!("elle fait avancer la séquence {name}"),
+        (Lang::En, R::DeniedObject(name)) => format!("it reads {name}, which is not allowed"),
+        (Lang::Fr, R::DeniedObject(name)) => format!("elle lit {name}, ce qui n'est pas permis"),
+        (Lang::En, R::SchemaNotAllowed { object, schema }) => {
+            format!("it reads {object}, and the schema {schema} is not allowed")
+        }
+        (Lang::Fr, R::SchemaNotAllowed { object, schema }) => {
+            format!("elle lit {object}, et le schéma {schema} n'est pas autorisé")
+        }
+        (Lang::En, R::Placeholder(p)) => {
+            format!("it holds a parameter or a stray dollar sign ({p}), which cannot be checked")
+        }
+        (Lang::Fr, R::Placeholder(p)) => {
+            format!(
+                "elle contient un paramètre ou un signe dollar isolé ({p}), impossible à vérifier"
+            )
+        }
+        (Lang::En, R::UnicodeEscape) => {
+            "it holds Unicode-escaped text (U&…), which cannot be checked".to_owned()
+        }
+        (Lang::Fr, R::UnicodeEscape) => {
+            "elle contient du texte échappé en Unicode (U&…), impossible à vérifier".to_owned()
+        }
+        (Lang::En, R::FunctionSchemaNotAllowed { function, schema }) => {
+            format!("it calls {function}, and the schema {schema} is not allowed")
+        }
+        (Lang::Fr, R::FunctionSchemaNotAllowed { function, schema }) => {
+            format!("elle appelle {function}, et le schéma {schema} n'est pas autorisé")
+        }
+        (Lang::En, R::Control) => {
+            "it holds a control character such as a stray carriage return".to_owned()
+        }
+        (Lang::Fr, R::Control) => {
+            "elle contient un retour chariot isolé ou un caractère NUL".to_owned()
+        }
+    };
+    match lang {
+        Lang::En => format!("This query will not be run: {reason}."),
+        Lang::Fr => format!("Cette requête ne sera pas exécutée : {reason}."),
+    }
+}
+
+/// The words adapters show of their own ([`Label`]), in the bot's language,
+/// handed to them at start.
+#[derive(Debug, Clone, Copy)]
+pub struct Wording(pub Lang);
+
+impl Labels for Wording {
+    fn label(&self, label: Label<'_>) -> String {
+        label_text(self.0, label)
+    }
+
+    fn label_in_all(&self, label: Label<'_>) -> Vec<(&'static str, String)> {
+        let others = Lang::ALL.iter().filter(|l| **l != self.0);
+        std::iter::once(self.0)
+            .chain(others.copied())
+            .map(|lang| (lang.code(), label_text(lang, label)))
+            .collect()
+    }
+}
+
+/// The commands and their arguments that a platform may list, as
+/// (command, arguments): every one has a [`Label::CommandHelp`] and each
+/// argument a [`Label::ArgumentHelp`] in both languages.
+pub const COMMANDS: &[(&str, &[&str])] = &[
+    ("ask", &["question"]),
+    ("mode", &["mode"]),
+    ("link", &["code"]),
+    ("run", &["number"]),
+    ("stop", &[]),
+    ("export", &["format"]),
+    ("help", &[]),
+    ("audit", &[]),
+    ("audit recent", &[]),
+    ("audit user", &["name"]),
+    ("audit kind", &["kind"]),
+    ("audit search", &["text"]),
+    ("audit verify", &[]),
+];
+
+fn label_text(lang: Lang, label: Label<'_>) -> String {
+    let fr = lang == Lang::Fr;
+    let pick = |en: &str, fr_text: &str| if fr { fr_text } else { en }.to_owned();
+    match label {
+        Label::Stop => pick("■ Stop", "■ Arrêter"),
+        Label::Execute { statement } => {
+            if fr {
+                format!("▶ Exécuter #{statement}")
+            } else {
+                format!("▶ Execute #{statement}")
+            }
+        }
+        Label::Unreadable => pick(
+            "🔒 I could not read this message: its encryption keys did not reach me. \
+             Please send it again (your client may need to verify my device).",
+            "🔒 Je n'ai pas pu lire ce message : ses clés de chiffrement ne me sont pas \
+             parvenues. Renvoyez-le (votre client doit peut-être vérifier mon appareil).",
+        ),
+        Label::CommandHelp { command } => match command {
+            "ask" => pick("Ask Pstral a question", "Poser une question à Pstral"),
+            "mode" => pick(
+                "Answer with SQL or in plain words in this channel",
+                "Répondre en SQL ou en clair dans ce salon",
+            ),
+            "link" => pick(
+                "Link your chat account with an invite code (in a DM with the bot)",
+                "Lier votre compte avec un code d'invitation (en message privé)",
+            ),
+            "run" => pick(
+                "Run query N of the last answer here",
+                "Exécuter la requête N de la dernière réponse ici",
+            ),
+            "stop" => pick(
+                "Stop the answer being written for you here",
+                "Arrêter la réponse en cours pour vous ici",
+            ),
+            "export" => pick(
+                "This conversation as a file",
+                "Cette conversation dans un fichier",
+            ),
+            "help" => pick("What Pstral can do", "Ce que Pstral sait faire"),
+            "audit" => pick(
+                "Read the audit log (admins)",
+                "Lire le journal d'audit (admins)",
+            ),
+            "audit recent" => pick("The newest events", "Les événements les plus récents"),
+            "audit user" => pick(
+                "A user's newest events",
+                "Les derniers événements d'un utilisateur",
+            ),
+            "audit kind" => pick(
+                "The newest events of a kind",
+                "Les derniers événements d'un type",
+            ),
+            "audit search" => pick(
+                "Events whose content holds a text",
+                "Les événements dont le contenu contient un texte",
+            ),
+            "audit verify" => pick(
+                "Check the audit's hash chain",
+                "Vérifier la chaîne de hachage de l'audit",
+            ),
+            other => other.to_owned(),
+        },
+        Label::ArgumentHelp { command, argument } => match (command, argument) {
+            ("ask", "question") => pick("Your question", "Votre question"),
+            ("mode", "mode") => pick("sql or chat", "sql ou chat"),
+            ("link", "code") => pick(
+                "The invite code an admin gave you",
+                "Le code d'invitation reçu d'un admin",
+            ),
+            ("run", "number") => pick("The query's number", "Le numéro de la requête"),
+            ("export", "format") => pick("markdown or json", "markdown ou json"),
+            ("audit user", "name") => pick("The local user name", "Le nom local"),
+            ("audit kind", "kind") => {
+                "question, answer, execute_result, access_refused…".to_owned()
+            }
+            ("audit search", "text") => pick("The text", "Le texte"),
+            (_, other) => other.to_owned(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_command_and_argument_a_platform_lists_is_described_in_both_languages() {
+        for (command, arguments) in COMMANDS {
+            let mut labels = vec![Label::CommandHelp { command }];
+            labels.extend(
+                arguments
+                    .iter()
+                    .map(|argument| Label::ArgumentHelp { command, argument }),
+            );
+            for label in labels {
+                let all = Wording(Lang::Fr).label_in_all(label);
+                assert_eq!(
+                    all.iter().map(|(code, _)| *code).collect::<Vec<_>>(),
+                    ["fr", "en"],
+                    "the bot's own language first"
+                );
+                for (code, text) in all {
+                    let fallback = match label {
+                        Label::ArgumentHelp { argument, .. } => argument,
+                        _ => command,
+                    };
+                    assert_ne!(text, *fallback, "{label:?} in {code} has no text");
+                    assert!(
+                        (1..=100).contains(&text.chars().count()),
+                        "{label:?}: {text}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn buttons_and_notes_are_worded_in_the_bots_language() {
+        assert_eq!(Wording(Lang::En).label(Label::Stop), "■ Stop");
+        assert_eq!(Wording(Lang::Fr).label(Label::Stop), "■ Arrêter");
+        assert_eq!(
+            Wording(Lang::Fr).label(Label::Execute { statement: 2 }),
+            "▶ Exécuter #2"
+        );
+        assert!(
+            Wording(Lang::En)
+                .label(Label::Unreadable)
+                .contains("could not read")
+        );
+    }
+
+    #[test]
+    fn each_text_differs_between_languages_and_keeps_its_parameters() {
+        let texts = [
+            Text::UnknownIdentity {
+                contact: "IT (x42)",
+                prefix: "!",
+            },
+            Text::Linked { user: "ana" },
+            Text::InviteNotValid,
+            Text::InviteSeenInPublic,
+            Text::InviteBurnt { prefix: "!" },
+            Text::AlreadyLinked { user: "ana" },
+            Text::NotAllowed { needed: "executor" },
+            Text::AuditUnavailable,
+            Text::Thinking,
+            Text::QueuePosition { position: 3 },
+            Text::ModelUnavailable,
+            Text::ModelTooSlow,
+            Text::AnswerCut,
+            Text::AnswerNotPosted { prefix: "!" },
+            Text::AnswerTooLong,
+            Text::StopNotAllowed,
+            Text::CannotAttach,
+            Text::ModelMissing { model: "ana" },
+            Text::ModelFailed,
+            Text::QueueFull,
+            Text::Stopped,
+            Text::EmptyAnswer,
+            Text::ModeSet { mode: "executor" },
+            Text::ModeSetForChannel { mode: "executor" },
+            Text::ModeChannelNeedsAdmin { prefix: "!" },
+            Text::UnknownMode { given: "ana" },
+            Text::NothingToStop,
+            Text::NothingToExport,
+            Text::SqlDoesNotCompile {
+                index: 3,
+                message: "ana",
+            },
+            Text::SqlReady {
+                index: 3,
+                rows: None,
+                buttons: true,
+                prefix: "!",
+            },
+            Text::SqlReady {
+                index: 3,
+                rows: None,
+                buttons: false,
+                prefix: "!",
+            },
+            Text::NothingToRun { index: 3 },
+            Text::Running { index: 3 },
+            Text::ExecFailed { reason: "ana" },
+            Text::ExecuteUnavailable { reason: "ana" },
+            Text::RepairRequest { reasons: "ana" },
+            Text::Help { prefix: "!" },
+        ];
+        for t in texts {
+            let (en, fr) = (t.render(Lang::En), t.render(Lang::Fr));
+            assert_ne!(en, fr, "{t:?} is not translated");
+            for param in ["IT (x42)", "ana", "executor", "3"] {
+                assert_eq!(en.contains(param), fr.contains(param), "{t:?}: {param}");
+            }
+        }
+    }
+}

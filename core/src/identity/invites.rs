@@ -1,0 +1,324 @@
+//! Invite codes: made by an admin, sent by the person in a DM to link their
+//! chat account, burnt when said where others could see them, and limited in
+//! how often a wrong one may be tried.
+
+use super::*;
+
+/// A fresh invite code, shown once to the admin who made it.
+#[derive(Debug, Clone)]
+pub struct Invite {
+    pub code: String,
+    pub user: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Failed invite attempts allowed per identity and per code in
+/// [`ATTEMPT_WINDOW`]: enough for typing mistakes, far too few to guess.
+pub(super) const MAX_ATTEMPTS: u32 = 5;
+pub(super) const ATTEMPT_WINDOW: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
+impl Directory {
+    /// Whether `code` is an invite that can still be used.
+    ///
+    /// # Errors
+    /// A store failure.
+    pub async fn is_live_invite(&self, code: &str) -> Result<bool, IdentityError> {
+        let live: Option<i64> = on_pool!(&self.store, pool => {
+            sqlx::query_scalar(
+                "SELECT user_id FROM invites WHERE code_hash = $1 AND used_at IS NULL AND expires_at > $2",
+            )
+            .bind(code_hash(code))
+            .bind(Utc::now())
+            .fetch_optional(pool)
+            .await?
+        });
+        Ok(live.is_some())
+    }
+
+    /// Burns `code` if it is a live invite: it was said where others could
+    /// see it (`place`, not a DM with the bot), so nobody may use it any
+    /// more. Audited (without the code) when a code was burnt, or when the
+    /// person meant it as one (`meant`: the link command). Returns whether a
+    /// live code was burnt.
+    ///
+    /// # Errors
+    /// A store failure.
+    pub async fn burn_invite(
+        &self,
+        code: &str,
+        identity: &PlatformIdentity,
+        place: &Place,
+        meant: bool,
+    ) -> Result<bool, IdentityError> {
+        let mut tx = self.store.begin().await?;
+        let burnt: Option<i64> = on_tx!(&mut tx, conn => {
+            sqlx::query_scalar(
+                "UPDATE invites SET used_at = $1, used_by = $2 \
+                 WHERE code_hash = $3 AND used_at IS NULL AND expires_at > $1 RETURNING user_id",
+            )
+            .bind(Utc::now())
+            .bind(format!("burnt: seen in {}:{}", place.platform, place.channel))
+            .bind(code_hash(code))
+            .fetch_optional(&mut **conn)
+            .await?
+        });
+        let owner: Option<String> = match burnt {
+            Some(id) => on_tx!(&mut tx, conn => {
+                sqlx::query_scalar("SELECT name FROM users WHERE id = $1")
+                    .bind(id)
+                    .fetch_optional(&mut **conn)
+                    .await?
+            }),
+            None => None,
+        };
+        if burnt.is_some() || meant {
+            let mut event = NewEvent::new(
+                EventKind::AccessRefused,
+                Actor {
+                    user_id: None,
+                    identity: Some(identity.clone()),
+                },
+                json!({"reason": "invite_seen_in_public", "burnt": burnt.is_some(), "invited": owner}),
+            );
+            event.place = Some(place.clone());
+            Audit::append_in(&mut tx, event).await?;
+        }
+        tx.commit().await?;
+        Ok(burnt.is_some())
+    }
+
+    /// Counts a failed attempt of `identity` with the code hashed `hash`;
+    /// true when either has failed too often in the window.
+    fn too_many_attempts(&self, identity: &PlatformIdentity, hash: &str, failed: bool) -> bool {
+        let now = std::time::Instant::now();
+        let mut attempts = self.attempts.lock().expect("never poisoned");
+        if attempts.len() > 10_000 {
+            attempts.retain(|_, (since, _)| now.duration_since(*since) < ATTEMPT_WINDOW);
+        }
+        let mut over = false;
+        for key in [format!("id:{identity}"), format!("code:{hash}")] {
+            let entry = attempts.entry(key).or_insert((now, 0));
+            if now.duration_since(entry.0) >= ATTEMPT_WINDOW {
+                *entry = (now, 0);
+            }
+            if failed {
+                entry.1 += 1;
+            }
+            over |= entry.1 >= MAX_ATTEMPTS;
+        }
+        over
+    }
+
+    /// Makes a one-time code that links whoever sends it to the bot (in a DM)
+    /// to `name`. Only its hash is stored.
+    ///
+    /// # Errors
+    /// [`IdentityError::UnknownUser`] or a store failure.
+    pub async fn create_invite(&self, name: &str, actor: Actor) -> Result<Invite, IdentityError> {
+        let mut tx = self.store.begin().await?;
+        let user = find_user_in(&mut tx, name)
+            .await?
+            .ok_or_else(|| IdentityError::UnknownUser(name.to_owned()))?;
+        let code = new_invite_code();
+        let now = Utc::now();
+        let ttl = chrono::Duration::from_std(self.settings.invite_ttl)
+            .unwrap_or(chrono::Duration::days(7));
+        let expires_at = now + ttl;
+        on_tx!(&mut tx, conn => {
+            sqlx::query(
+                "INSERT INTO invites (code_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(code_hash(&code))
+            .bind(user.id)
+            .bind(now)
+            .bind(expires_at)
+            .execute(&mut **conn)
+            .await?;
+        });
+        // The code itself never reaches the audit: whoever reads the audit
+        // could otherwise use it.
+        let event = NewEvent::new(
+            EventKind::InviteCreated,
+            actor,
+            json!({"user": user.name, "expires_at": expires_at.to_rfc3339()}),
+        );
+        Audit::append_in(&mut tx, event).await?;
+        tx.commit().await?;
+        Ok(Invite {
+            code,
+            user: user.name,
+            expires_at,
+        })
+    }
+
+    /// Consumes an invite code sent by `identity`, linking it to the code's
+    /// user. A failed attempt is audited too.
+    ///
+    /// # Errors
+    /// [`IdentityError::InviteUnknown`], [`IdentityError::InviteExpired`],
+    /// [`IdentityError::InviteUsed`], [`IdentityError::AlreadyLinked`], or a
+    /// store failure.
+    pub async fn consume_invite(
+        &self,
+        code: &str,
+        identity: &PlatformIdentity,
+        place: Option<&Place>,
+    ) -> Result<User, IdentityError> {
+        let actor = Actor {
+            user_id: None,
+            identity: Some(identity.clone()),
+        };
+        let hash = code_hash(code);
+        let result = if self.too_many_attempts(identity, &hash, false) {
+            Err(IdentityError::TooManyAttempts)
+        } else {
+            self.try_consume(code, identity, actor.clone(), place).await
+        };
+        if let Err(e) = &result {
+            let reason = match e {
+                IdentityError::InviteUnknown => "invite_unknown",
+                IdentityError::InviteExpired => "invite_expired",
+                IdentityError::InviteUsed => "invite_used",
+                IdentityError::AlreadyLinked { .. } => "already_linked",
+                IdentityError::TooManyAttempts => "invite_attempts",
+                _ => return result,
+            };
+            if !matches!(e, IdentityError::TooManyAttempts) {
+                self.too_many_attempts(identity, &hash, true);
+            }
+            let mut event =
+                NewEvent::new(EventKind::AccessRefused, actor, json!({"reason": reason}));
+            event.place = place.cloned();
+            self.audit.append(event).await?;
+        }
+        result
+    }
+
+    async fn try_consume(
+        &self,
+        code: &str,
+        identity: &PlatformIdentity,
+        actor: Actor,
+        place: Option<&Place>,
+    ) -> Result<User, IdentityError> {
+        let hash = code_hash(code);
+        let mut tx = self.store.begin().await?;
+        // An account created on first contact (a viewer, this identity its
+        // only one) may still take the invite meant for the person: the
+        // identity moves to the invited user, once the code is claimed.
+        let mut leaving: Option<User> = None;
+        if let Some(user) = user_of_in(&mut tx, identity).await? {
+            let (auto_created, identities): (bool, i64) = on_tx!(&mut tx, conn => {
+                sqlx::query_as(
+                    "SELECT u.auto_created, (SELECT COUNT(*) FROM identities i WHERE i.user_id = u.id) \
+                     FROM users u WHERE u.id = $1",
+                )
+                .bind(user.id)
+                .fetch_one(&mut **conn)
+                .await?
+            });
+            if !(auto_created && user.role == Role::Viewer && identities == 1) {
+                return Err(IdentityError::AlreadyLinked {
+                    identity: identity.to_string(),
+                    user: user.name,
+                });
+            }
+            leaving = Some(user);
+        }
+        let invite: Option<(i64, DateTime<Utc>, Option<DateTime<Utc>>)> = on_tx!(&mut tx, conn => {
+            sqlx::query_as("SELECT user_id, expires_at, used_at FROM invites WHERE code_hash = $1")
+                .bind(&hash)
+                .fetch_optional(&mut **conn)
+                .await?
+        });
+        let (user_id, expires_at, used_at) = invite.ok_or(IdentityError::InviteUnknown)?;
+        let now = Utc::now();
+        if used_at.is_some() {
+            return Err(IdentityError::InviteUsed);
+        }
+        if expires_at <= now {
+            return Err(IdentityError::InviteExpired);
+        }
+        // The `used_at IS NULL` guard makes the code single-use even when two
+        // PostgreSQL replicas race on it: the loser updates no row.
+        let claimed = on_tx!(&mut tx, conn => {
+            sqlx::query(
+                "UPDATE invites SET used_at = $1, used_by = $2 WHERE code_hash = $3 AND used_at IS NULL",
+            )
+            .bind(now)
+            .bind(identity.to_string())
+            .bind(&hash)
+            .execute(&mut **conn)
+            .await?
+            .rows_affected()
+        });
+        if claimed != 1 {
+            return Err(IdentityError::InviteUsed);
+        }
+        let user: User = on_tx!(&mut tx, conn => {
+            sqlx::query_as("SELECT id, name, role, created_at FROM users WHERE id = $1")
+                .bind(user_id)
+                .fetch_one(&mut **conn)
+                .await?
+        });
+        let actor = Actor {
+            user_id: Some(user.id),
+            ..actor
+        };
+        if leaving.is_some() {
+            unlink_in(&mut tx, identity, actor.clone()).await?;
+        }
+        link_in(&mut tx, &user, identity, actor, "invite", place).await?;
+        tx.commit().await?;
+        Ok(user)
+    }
+}
+
+/// The code of a message that is the link command written as words (`link
+/// CODE`, `!link CODE`, `/link CODE`, `lier CODE`), as the help and the
+/// refusals say it.
+pub fn link_words(text: &str) -> Option<&str> {
+    let text = text.trim();
+    let text = text.strip_prefix(['!', '/']).unwrap_or(text);
+    let (word, code) = text.split_once(char::is_whitespace)?;
+    let code = code.trim();
+    let is_link = word.eq_ignore_ascii_case("link") || word.eq_ignore_ascii_case("lier");
+    (is_link && !code.is_empty() && !code.contains(char::is_whitespace)).then_some(code)
+}
+
+/// Words of `text` shaped like an invite code (ten of its letters, with or
+/// without the dash): the ones to burn when said in public. A word that
+/// is not a live code burns nothing.
+pub fn code_candidates(text: &str) -> Vec<&str> {
+    text.split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '"' | '\'' | '`' | '(' | ')'))
+        .map(|w| w.trim_matches(|c: char| !c.is_ascii_alphanumeric()))
+        .filter(|w| {
+            let letters: Vec<char> = w.chars().filter(|c| *c != '-').collect();
+            letters.len() == 10
+                && letters.iter().all(|c| c.is_ascii_alphanumeric())
+                && w.chars().filter(|c| *c == '-').count() <= 1
+        })
+        .collect()
+}
+
+/// Normalizes a code as a person might type it (any case, with or without
+/// the dash or spaces) and hashes it.
+pub(super) fn code_hash(code: &str) -> String {
+    let normal: String = code
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    hex::encode(Sha256::digest(normal.as_bytes()))
+}
+
+/// Ten characters of Crockford's base-32 (no I, L, O, U to misread), 50 bits:
+/// with a single use and an expiry, far beyond guessing through a chat.
+pub(super) fn new_invite_code() -> String {
+    const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    let mut rng = rand::rng();
+    let chars: String = (0..10)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect();
+    format!("{}-{}", &chars[..5], &chars[5..])
+}

@@ -1,0 +1,234 @@
+//! Running a validated query on an Execute target, read-only, within a time
+//! limit and a row cap, rows streamed into a [`RowSink`] (CSV, XLSX, preview)
+//! so that memory stays flat whatever the row count.
+//!
+//! Three backends behind [`Executor`], one file each: [`oracle`] (the blocking
+//! driver kept off the async runtime), [`postgres`] (a `READ ONLY`
+//! transaction with a local `statement_timeout`, rolled back) and [`sqlite`]
+//! (a read-only connection, interrupted at the deadline). Every value
+//! is rendered as text, faithfully: numbers exactly, dates in ISO form, bytes
+//! in hex (truncated), NULL as NULL (not the string "NULL").
+
+#[cfg(feature = "oracle")]
+pub mod oracle;
+mod postgres;
+mod sqlite;
+
+use std::time::Duration;
+
+use super::Dialect;
+use super::validate::Validated;
+
+pub use postgres::PostgresExecutor;
+pub use sqlite::SqliteExecutor;
+
+/// How long and how much a query may run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub row_cap: u64,
+    pub timeout: Duration,
+    /// The most bytes of values a result may hold, counted as rows arrive;
+    /// the rest is cut like rows past the cap.
+    pub max_result_bytes: u64,
+    /// The most temporary disk a query may use on the bot's machine (SQLite
+    /// sorts and intermediate tables); past it the query is stopped.
+    pub max_temp_bytes: u64,
+}
+
+impl Limits {
+    /// `row_cap` rows within `timeout`, with the default byte caps.
+    pub fn new(row_cap: u64, timeout: Duration) -> Self {
+        Self {
+            row_cap,
+            timeout,
+            max_result_bytes: 256 * 1024 * 1024,
+            max_temp_bytes: 512 * 1024 * 1024,
+        }
+    }
+}
+
+/// The longest single value the SQLite target may build or return (a
+/// string, a blob, a `group_concat`): SQLite refuses more with "string or
+/// blob too big" instead of allocating gigabytes in the bot. A cell shows
+/// 4,000 characters; half a megabyte leaves room for what a query builds
+/// on the way.
+pub const SQLITE_MAX_VALUE_BYTES: i32 = 512 * 1024;
+/// The most columns a SQLite result may have: with the value bound, a row
+/// the driver holds whole stays under 64 MiB.
+pub const SQLITE_MAX_COLUMNS: i32 = 128;
+
+/// Bytes shown of a BLOB/RAW (as hex) or characters of a CLOB before the
+/// value is cut with a mark.
+pub const MAX_CELL_CHARS: usize = 4000;
+
+/// A result column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Column {
+    pub name: String,
+    /// The database's name for its type (NUMBER, TIMESTAMPTZ, TEXT, …).
+    pub type_name: String,
+}
+
+/// A value, as text; `None` is SQL NULL.
+pub type Cell = Option<String>;
+
+/// Where rows go as they arrive.
+pub trait RowSink: Send {
+    /// Called once, before any row.
+    ///
+    /// # Errors
+    /// When the sink cannot write (disk full…); the query stops.
+    fn columns(&mut self, columns: &[Column]) -> Result<(), ExecError>;
+
+    /// # Errors
+    /// As [`RowSink::columns`].
+    /// The row is lent: a sink that keeps it copies it, so that an
+    /// executor can reuse its cells' buffers for the next row.
+    fn row(&mut self, row: &[Cell]) -> Result<(), ExecError>;
+}
+
+/// What a finished query produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    pub columns: Vec<Column>,
+    /// Rows delivered to the sink (at most the cap).
+    pub rows: u64,
+    /// More rows existed past the cap.
+    pub truncated: bool,
+    pub duration: Duration,
+}
+
+/// The database's estimate for a query, from EXPLAIN.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    pub rows: Option<f64>,
+    pub cost: Option<f64>,
+}
+
+/// Why a query did not run to the end.
+#[derive(Debug, thiserror::Error)]
+pub enum ExecError {
+    /// The target cannot be reached (or, for Oracle, its client library is
+    /// missing): nothing ran.
+    #[error("the database is not reachable: {0}")]
+    Unavailable(String),
+    /// The database refused or failed the statement; its own message.
+    #[error("the database said: {0}")]
+    Database(String),
+    #[error("the query ran longer than {0:?} and was stopped")]
+    Timeout(Duration),
+    /// The query needed more temporary disk than the bound.
+    #[error("the query needed more than {} MiB of temporary disk and was stopped", .0 / (1024 * 1024))]
+    TempSpace(u64),
+    #[error("the result could not be written: {0}")]
+    Sink(String),
+}
+
+/// An Execute target.
+#[async_trait::async_trait]
+pub trait Executor: Send + Sync {
+    fn dialect(&self) -> Dialect;
+
+    /// Compiles the query against the real schema without running it.
+    ///
+    /// # Errors
+    /// [`ExecError::Database`] with the database's message when it does not
+    /// compile (unknown table or column, wrong types).
+    async fn explain(&self, query: &Validated) -> Result<Plan, ExecError>;
+
+    /// The tables a query may read, for the model's prompt: those of
+    /// `schemas`, or of the account's own schema when it is empty.
+    ///
+    /// # Errors
+    /// [`ExecError`] when the catalogue cannot be read.
+    async fn catalog(&self, schemas: &[String]) -> Result<super::schema::Catalog, ExecError>;
+
+    /// What the target's account can do beyond reading the allowed schemas:
+    /// each item a reason it could write or administer (empty: it can only
+    /// read). Execute refuses a privileged account unless configured to.
+    ///
+    /// # Errors
+    /// [`ExecError`] when the account's rights cannot be read.
+    async fn privileges(&self, schemas: &[String]) -> Result<Vec<String>, ExecError>;
+
+    /// What the database administrator should bound and has not, as advice
+    /// for the logs and `pstral check` (PostgreSQL's `temp_file_limit`).
+    ///
+    /// # Errors
+    /// [`ExecError`] when the settings cannot be read.
+    async fn advice(&self) -> Result<Vec<String>, ExecError> {
+        Ok(Vec::new())
+    }
+
+    /// Runs the query read-only, streaming rows into `sink`.
+    ///
+    /// # Errors
+    /// [`ExecError`] saying what stopped it; the sink may hold some rows.
+    async fn run(
+        &self,
+        query: &Validated,
+        limits: Limits,
+        sink: &mut dyn RowSink,
+    ) -> Result<Outcome, ExecError>;
+}
+
+/// Counts a row's values against the result's byte cap: false once the
+/// result passes it (the row is then not delivered, and the result is cut).
+pub(crate) fn within_bytes(bytes: &mut u64, cells: &[Cell], limits: Limits) -> bool {
+    *bytes += cells
+        .iter()
+        .map(|c| c.as_ref().map_or(0, |t| t.len() as u64))
+        .sum::<u64>();
+    *bytes <= limits.max_result_bytes
+}
+
+/// Cuts a value shown in full nowhere useful, with a visible mark.
+pub fn truncate_cell(mut text: String) -> String {
+    if let Some((cut, _)) = text.char_indices().nth(MAX_CELL_CHARS) {
+        text.truncate(cut);
+        text.push_str("…[truncated]");
+    }
+    text
+}
+
+/// The first [`MAX_CELL_CHARS`] characters of `text`, marked when cut, copied
+/// without copying the rest first.
+pub fn truncate_str(text: &str) -> String {
+    match text.char_indices().nth(MAX_CELL_CHARS) {
+        Some((cut, _)) => format!("{}…[truncated]", &text[..cut]),
+        None => text.to_owned(),
+    }
+}
+
+/// Hex of at most [`MAX_CELL_CHARS`]/2 bytes, with a mark when cut.
+pub fn hex_cell(bytes: &[u8]) -> String {
+    let shown = &bytes[..bytes.len().min(MAX_CELL_CHARS / 2)];
+    let mut text = hex::encode_upper(shown);
+    if shown.len() < bytes.len() {
+        text.push_str(&format!("…[{} bytes]", bytes.len()));
+    }
+    text
+}
+
+pub(crate) fn database(e: sqlx::Error) -> ExecError {
+    match e {
+        sqlx::Error::Database(db) => ExecError::Database(db.message().to_owned()),
+        sqlx::Error::Io(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Tls(_) => ExecError::Unavailable(e.to_string()),
+        other => ExecError::Database(other.to_string()),
+    }
+}
+
+/// The result columns of a prepared or described statement, by name and
+/// the database's type name.
+pub(crate) fn columns_of<C: sqlx::Column>(columns: &[C]) -> Vec<Column> {
+    columns
+        .iter()
+        .map(|c| Column {
+            name: c.name().to_owned(),
+            type_name: sqlx::TypeInfo::name(c.type_info()).to_owned(),
+        })
+        .collect()
+}

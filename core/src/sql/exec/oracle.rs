@@ -1,0 +1,394 @@
+//! The Oracle Execute target, on the `oracle` crate (ODPI-C).
+//!
+//! The driver is blocking, so every call runs on tokio's blocking pool and
+//! rows cross back to the async side in batches through a bounded channel;
+//! the sink never waits on Oracle while holding a runtime thread. Each query
+//! runs in `SET TRANSACTION READ ONLY` with a call timeout on every round
+//! trip, is fetched in batches, capped, and rolled back. The Oracle client
+//! library (libclntsh) is loaded at run time: when it is missing, connecting
+//! says so plainly and the rest of the bot works.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use oracle::sql_type::OracleType;
+
+use super::{
+    Cell, Column, ExecError, Executor, Limits, Outcome, Plan, RowSink, hex_cell, truncate_cell,
+};
+use crate::sql::Dialect;
+use crate::sql::validate::Validated;
+
+/// Rows fetched per round trip, and sent to the async side per batch.
+const BATCH: usize = 500;
+
+/// An Oracle database reached through a connection pool.
+pub struct OracleExecutor {
+    pool: Arc<oracle::pool::Pool>,
+}
+
+/// Whether the Oracle client library can be loaded, and its version.
+///
+/// # Errors
+/// A sentence saying that it is missing, and how to install it.
+pub fn client_library() -> Result<String, String> {
+    oracle::Version::client()
+        .map(|v| v.to_string())
+        .map_err(|e| missing_client(&e))
+}
+
+fn missing_client(e: &oracle::Error) -> String {
+    format!(
+        "the Oracle client library (libclntsh, Oracle Instant Client) cannot be loaded ({e}); \
+         install Instant Client and put its directory in LD_LIBRARY_PATH"
+    )
+}
+
+fn classify(e: oracle::Error) -> ExecError {
+    // DPI-1047: the client library is missing; ORA-12541 & co: no listener.
+    if e.dpi_code() == Some(1047) {
+        return ExecError::Unavailable(missing_client(&e));
+    }
+    match e.db_error() {
+        Some(db)
+            if matches!(
+                db.code(),
+                12154 | 12514 | 12541 | 12543 | 12170 | 3113 | 3114 | 3135
+            ) =>
+        {
+            ExecError::Unavailable(db.message().to_owned())
+        }
+        Some(db) if db.code() == 3136 || e.dpi_code() == Some(1067) => {
+            ExecError::Unavailable(db.message().to_owned())
+        }
+        Some(db) => ExecError::Database(format!("ORA-{:05}: {}", db.code(), db.message())),
+        None => ExecError::Database(e.to_string()),
+    }
+}
+
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ExecError> + Send + 'static,
+) -> Result<T, ExecError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ExecError::Database(format!("the Oracle worker failed: {e}")))?
+}
+
+impl OracleExecutor {
+    /// Opens a pool on `connect` (host:port/service).
+    ///
+    /// # Errors
+    /// [`ExecError::Unavailable`] when the client library is missing or the
+    /// database cannot be reached.
+    pub async fn connect(
+        user: String,
+        password: String,
+        connect: String,
+    ) -> Result<Self, ExecError> {
+        let pool = blocking(move || {
+            oracle::pool::PoolBuilder::new(user, password, connect)
+                .max_connections(4)
+                .build()
+                .map_err(classify)
+        })
+        .await?;
+        Ok(Self {
+            pool: Arc::new(pool),
+        })
+    }
+}
+
+fn render(value: &oracle::SqlValue<'_>) -> Result<Cell, oracle::Error> {
+    if value.is_null()? {
+        return Ok(None);
+    }
+    Ok(Some(match value.oracle_type()? {
+        OracleType::BLOB | OracleType::Raw(_) | OracleType::LongRaw => {
+            hex_cell(&value.get::<Vec<u8>>()?)
+        }
+        OracleType::CLOB | OracleType::NCLOB | OracleType::Long => {
+            truncate_cell(value.get::<String>()?)
+        }
+        // NUMBER prints as its exact decimal text; dates and timestamps as
+        // YYYY-MM-DD HH:MM:SS[.f][ ±hh:mm]; intervals in Oracle's form.
+        _ => value.to_string(),
+    }))
+}
+
+#[async_trait::async_trait]
+impl Executor for OracleExecutor {
+    fn dialect(&self) -> Dialect {
+        Dialect::Oracle
+    }
+
+    async fn catalog(&self, schemas: &[String]) -> Result<crate::sql::schema::Catalog, ExecError> {
+        use crate::sql::schema::{CatalogBuilder, CatalogColumn, Key};
+        let pool = Arc::clone(&self.pool);
+        let owners: Vec<String> = schemas.iter().map(|s| s.to_uppercase()).collect();
+        blocking(move || {
+            let conn = pool.get().map_err(classify)?;
+            conn.set_call_timeout(Some(Duration::from_secs(60))).map_err(classify)?;
+            // Without allowed schemas, the account's own (unqualified names).
+            let own = owners.is_empty();
+            let owners = if own {
+                vec![conn
+                    .query_row_as::<String>("SELECT SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA') FROM dual", &[])
+                    .map_err(classify)?]
+            } else {
+                owners
+            };
+            let mut catalog = CatalogBuilder::default();
+            for owner in &owners {
+                // The account's own tables are left unqualified.
+                let schema = (!own).then(|| owner.clone());
+                let rows = conn
+                    .query_as::<(String, String, String, String, Option<String>, Option<String>)>(
+                        "SELECT c.table_name, c.column_name, c.data_type, c.nullable, cc.comments, tc.comments \
+                         FROM all_tab_columns c \
+                         LEFT JOIN all_col_comments cc ON cc.owner = c.owner AND cc.table_name = c.table_name \
+                              AND cc.column_name = c.column_name \
+                         LEFT JOIN all_tab_comments tc ON tc.owner = c.owner AND tc.table_name = c.table_name \
+                         WHERE c.owner = :1 ORDER BY c.table_name, c.column_id",
+                        &[owner],
+                    )
+                    .map_err(classify)?;
+                for row in rows {
+                    let (table, column, data_type, nullable, comment, table_comment) = row.map_err(classify)?;
+                    let column = CatalogColumn { name: column, type_name: data_type, nullable: nullable == "Y", comment };
+                    catalog.column(schema.clone(), table, table_comment, column);
+                }
+                let keys = conn
+                    .query_as::<(String, String, String, Option<String>, Option<String>)>(
+                        "SELECT k.table_name, kc.column_name, k.constraint_type, rk.table_name, rkc.column_name \
+                         FROM all_constraints k \
+                         JOIN all_cons_columns kc ON kc.owner = k.owner AND kc.constraint_name = k.constraint_name \
+                         LEFT JOIN all_constraints rk ON rk.owner = k.r_owner AND rk.constraint_name = k.r_constraint_name \
+                         LEFT JOIN all_cons_columns rkc ON rkc.owner = rk.owner AND rkc.constraint_name = rk.constraint_name \
+                              AND rkc.position = kc.position \
+                         WHERE k.owner = :1 AND k.constraint_type IN ('P', 'R')",
+                        &[owner],
+                    )
+                    .map_err(classify)?;
+                for row in keys {
+                    let (table, column, kind, ref_table, ref_column) = row.map_err(classify)?;
+                    let key = match (kind.as_str(), ref_table, ref_column) {
+                        ("P", _, _) => Key::Primary,
+                        (_, Some(table), Some(column)) => Key::Foreign { table, column },
+                        _ => continue,
+                    };
+                    catalog.key(schema.as_deref(), &table, column, key);
+                }
+            }
+            Ok(catalog.finish())
+        })
+        .await
+    }
+
+    async fn privileges(&self, _schemas: &[String]) -> Result<Vec<String>, ExecError> {
+        let pool = Arc::clone(&self.pool);
+        blocking(move || {
+            let conn = pool.get().map_err(classify)?;
+            conn.set_call_timeout(Some(Duration::from_secs(60)))
+                .map_err(classify)?;
+            let mut reasons = Vec::new();
+            // System privileges that reach beyond the account's own rows:
+            // every ANY privilege (SELECT ANY TABLE reads every schema,
+            // EXECUTE ANY PROCEDURE runs every package), and the
+            // administrative ones.
+            let privileges = conn
+                .query_as::<String>(
+                    "SELECT privilege FROM session_privs \
+                     WHERE privilege LIKE '% ANY %' OR privilege LIKE '%ANY' \
+                        OR privilege IN ('SYSDBA', 'SYSOPER', 'ALTER SYSTEM', 'ALTER DATABASE', \
+                                         'BECOME USER', 'GRANT ANY PRIVILEGE', 'GRANT ANY ROLE', \
+                                         'CREATE DATABASE LINK', 'CREATE PUBLIC DATABASE LINK') \
+                     ORDER BY 1",
+                    &[],
+                )
+                .map_err(classify)?;
+            for privilege in privileges {
+                reasons.push(format!("the account has {}", privilege.map_err(classify)?));
+            }
+            let roles = conn
+                .query_as::<String>(
+                    "SELECT role FROM session_roles \
+                     WHERE role IN ('DBA', 'IMP_FULL_DATABASE', 'EXP_FULL_DATABASE', \
+                                    'DATAPUMP_IMP_FULL_DATABASE', 'DATAPUMP_EXP_FULL_DATABASE', \
+                                    'SELECT_CATALOG_ROLE', 'EXECUTE_CATALOG_ROLE', 'RESOURCE') \
+                     ORDER BY 1",
+                    &[],
+                )
+                .map_err(classify)?;
+            for role in roles {
+                reasons.push(format!("the account has the role {}", role.map_err(classify)?));
+            }
+            let (owned, granted) = conn
+                .query_row_as::<(i64, i64)>(
+                    "SELECT (SELECT COUNT(*) FROM user_tables), \
+                            (SELECT COUNT(*) FROM user_tab_privs_recd \
+                              WHERE privilege IN ('INSERT', 'UPDATE', 'DELETE', 'ALTER', 'INDEX')) \
+                     FROM dual",
+                    &[],
+                )
+                .map_err(classify)?;
+            if owned > 0 {
+                reasons.push(format!(
+                    "the account owns {owned} tables, which it can write (use an account with SELECT grants only)"
+                ));
+            }
+            if granted > 0 {
+                reasons.push(format!("the account has {granted} write grants on tables"));
+            }
+            Ok(reasons)
+        })
+        .await
+    }
+
+    async fn explain(&self, query: &Validated) -> Result<Plan, ExecError> {
+        let pool = Arc::clone(&self.pool);
+        let sql = query.text.clone();
+        blocking(move || {
+            let conn = pool.get().map_err(classify)?;
+            conn.set_call_timeout(Some(Duration::from_secs(30))).map_err(classify)?;
+            let id = format!("pstral{}", std::process::id());
+            // EXPLAIN PLAN writes into PLAN_TABLE: done before any read-only
+            // transaction, and rolled back.
+            let result = conn
+                .execute(&format!("EXPLAIN PLAN SET STATEMENT_ID = '{id}' FOR {sql}"), &[])
+                .map_err(classify)
+                .and_then(|_| {
+                    conn.query_row_as::<(Option<f64>, Option<f64>)>(
+                        "SELECT cardinality, cost FROM plan_table WHERE statement_id = :1 AND id = 0",
+                        &[&id],
+                    )
+                    .map_err(classify)
+                });
+            let _ = conn.rollback();
+            let (rows, cost) = result?;
+            Ok(Plan { rows, cost })
+        })
+        .await
+    }
+
+    async fn run(
+        &self,
+        query: &Validated,
+        limits: Limits,
+        sink: &mut dyn RowSink,
+    ) -> Result<Outcome, ExecError> {
+        enum Batch {
+            Columns(Vec<Column>),
+            Rows(Vec<Vec<Cell>>),
+            Done { truncated: bool },
+        }
+        let started = Instant::now();
+        let pool = Arc::clone(&self.pool);
+        let sql = query.text.clone();
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Batch, ExecError>>(4);
+        let worker = tokio::task::spawn_blocking(move || {
+            let send = |item| tx.blocking_send(item).is_ok();
+            let run = || -> Result<bool, ExecError> {
+                let conn = pool.get().map_err(classify)?;
+                // Every round trip is bounded; a long query is broken off.
+                conn.set_call_timeout(Some(limits.timeout))
+                    .map_err(classify)?;
+                conn.execute("SET TRANSACTION READ ONLY", &[])
+                    .map_err(classify)?;
+                let outcome = (|| {
+                    let mut stmt = conn
+                        .statement(&sql)
+                        .fetch_array_size(BATCH as u32)
+                        .prefetch_rows(BATCH as u32)
+                        .build()
+                        .map_err(classify)?;
+                    let rows = stmt.query(&[]).map_err(classify)?;
+                    let columns = rows
+                        .column_info()
+                        .iter()
+                        .map(|c| Column {
+                            name: c.name().to_owned(),
+                            type_name: c.oracle_type().to_string(),
+                        })
+                        .collect();
+                    if !send(Ok(Batch::Columns(columns))) {
+                        return Ok(false);
+                    }
+                    let mut batch = Vec::with_capacity(BATCH);
+                    let mut bytes = 0u64;
+                    for (count, row) in (0u64..).zip(rows) {
+                        let row = row.map_err(classify)?;
+                        if count == limits.row_cap {
+                            send(Ok(Batch::Rows(std::mem::take(&mut batch))));
+                            return Ok(true);
+                        }
+                        let cells = row
+                            .sql_values()
+                            .iter()
+                            .map(render)
+                            .collect::<Result<Vec<_>, _>>()
+                            .map_err(classify)?;
+                        if !super::within_bytes(&mut bytes, &cells, limits) {
+                            send(Ok(Batch::Rows(std::mem::take(&mut batch))));
+                            return Ok(true);
+                        }
+                        batch.push(cells);
+                        if batch.len() == BATCH
+                            && !send(Ok(Batch::Rows(std::mem::take(&mut batch))))
+                        {
+                            return Ok(false);
+                        }
+                    }
+                    send(Ok(Batch::Rows(batch)));
+                    Ok(false)
+                })();
+                // Nothing is kept, whatever happened.
+                let _ = conn.rollback();
+                outcome
+            };
+            match run() {
+                Ok(truncated) => {
+                    send(Ok(Batch::Done { truncated }));
+                }
+                Err(e) => {
+                    send(Err(e));
+                }
+            }
+        });
+        let mut columns = Vec::new();
+        let mut count = 0u64;
+        let mut truncated = false;
+        let mut failure = None;
+        while let Some(item) = rx.recv().await {
+            match item {
+                Ok(Batch::Columns(c)) => {
+                    sink.columns(&c)?;
+                    columns = c;
+                }
+                Ok(Batch::Rows(rows)) => {
+                    for row in rows {
+                        sink.row(&row)?;
+                        count += 1;
+                    }
+                }
+                Ok(Batch::Done { truncated: t }) => truncated = t,
+                Err(e) => failure = Some(e),
+            }
+        }
+        let _ = worker.await;
+        if let Some(e) = failure {
+            // DPI-1067: the call timeout expired.
+            return Err(match e {
+                ExecError::Database(m) | ExecError::Unavailable(m) if m.contains("DPI-1067") => {
+                    ExecError::Timeout(limits.timeout)
+                }
+                other => other,
+            });
+        }
+        Ok(Outcome {
+            columns,
+            rows: count,
+            truncated,
+            duration: started.elapsed(),
+        })
+    }
+}

@@ -1,0 +1,92 @@
+//! SQL in answers: finding it ([`extract`]), judging it on its parsed form
+//! ([`validate`]), and the dialects it is judged in.
+//!
+//! Defence in depth (see DESIGN.md): the statement is parsed with the target's
+//! dialect and the whole tree walked; what cannot be parsed is refused as
+//! "cannot be verified", never passed. Execution (read-only account,
+//! read-only transaction, timeouts, row cap) is the next layer.
+
+pub mod demo;
+mod dialect;
+pub mod exec;
+pub mod execute;
+pub mod extract;
+pub mod render;
+pub mod schema;
+mod settings;
+pub mod validate;
+
+use std::sync::Arc;
+
+use crate::store::DatabaseUrl;
+pub use dialect::Dialect;
+use exec::{ExecError, Executor};
+pub use settings::{RedactedSecret, SqlSettings, Target, TargetKind};
+
+/// Connects to an Execute target.
+///
+/// # Errors
+/// [`ExecError::Unavailable`] saying what is missing: the demo file (and
+/// how to create it), the server, or the Oracle client library.
+pub async fn open_target(
+    target: &Target,
+    allowed_schemas: &[String],
+) -> Result<Arc<dyn Executor>, ExecError> {
+    Ok(match &target.kind {
+        TargetKind::Sqlite(path) => {
+            if !path.exists() {
+                let hint = if target.name == "demo" {
+                    " (create it with `pstral demo init`)"
+                } else {
+                    ""
+                };
+                return Err(ExecError::Unavailable(format!(
+                    "{} does not exist{hint}",
+                    path.display()
+                )));
+            }
+            Arc::new(exec::SqliteExecutor::open(path).await?)
+        }
+        TargetKind::Postgres(DatabaseUrl::Postgres(url)) => Arc::new(
+            exec::PostgresExecutor::connect(url.as_str())
+                .await?
+                .with_search_path(allowed_schemas),
+        ),
+        TargetKind::Postgres(DatabaseUrl::Sqlite(path)) => {
+            Arc::new(exec::SqliteExecutor::open(path).await?)
+        }
+        #[cfg(not(feature = "oracle"))]
+        TargetKind::Oracle { .. } => {
+            return Err(ExecError::Unavailable(oracle_client_library().unwrap_err()));
+        }
+        #[cfg(feature = "oracle")]
+        TargetKind::Oracle {
+            user,
+            password,
+            connect,
+        } => {
+            use secrecy::ExposeSecret;
+            let password = password
+                .as_ref()
+                .map(|p| p.0.expose_secret().to_owned())
+                .unwrap_or_default();
+            Arc::new(
+                exec::oracle::OracleExecutor::connect(user.clone(), password, connect.clone())
+                    .await?,
+            )
+        }
+    })
+}
+
+/// The Oracle client library's version, or why Oracle targets cannot be
+/// used here: the library is not installed, or this build left Oracle out.
+pub fn oracle_client_library() -> Result<String, String> {
+    #[cfg(feature = "oracle")]
+    return exec::oracle::client_library();
+    #[cfg(not(feature = "oracle"))]
+    Err(
+        "this pstral was built without Oracle support; build it with \
+         `cargo build --release --features oracle` (or with the default features)"
+            .to_owned(),
+    )
+}

@@ -1,0 +1,83 @@
+//! How the SQL part is configured: what may run ([`Policy`]), where
+//! ([`Target`]), and within which limits ([`Limits`]).
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use secrecy::SecretString;
+
+use super::Dialect;
+use super::exec::Limits;
+use super::validate::Policy;
+use crate::store::DatabaseUrl;
+
+#[derive(Debug, Clone)]
+pub struct SqlSettings {
+    /// What may run, in the dialect of the chosen target.
+    pub policy: Policy,
+    /// The target the bot runs queries on.
+    pub target: Target,
+    /// Every configured target, by name (for `pstral sql run --target`).
+    pub targets: Vec<Target>,
+    pub limits: Limits,
+    pub preview_rows: usize,
+    pub csv_bom: bool,
+    pub explain: bool,
+    pub schema_budget: usize,
+    pub schema_refresh: Duration,
+    /// Where results go to the person who ran the query alone, as
+    /// (platform, channel); channel `*` is every channel of the platform.
+    pub private_results: Vec<(String, String)>,
+    /// Run on a target whose account can write or administer, knowingly.
+    pub allow_privileged_account: bool,
+}
+
+/// An Execute target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Target {
+    pub name: String,
+    pub kind: TargetKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TargetKind {
+    Sqlite(PathBuf),
+    /// A URL whose password, if any, is only shown redacted.
+    Postgres(DatabaseUrl),
+    Oracle {
+        user: String,
+        password: Option<RedactedSecret>,
+        /// host:port/service, as the Oracle client takes it.
+        connect: String,
+    },
+}
+
+/// A secret that compares and clones like a value but never prints.
+#[derive(Clone)]
+pub struct RedactedSecret(pub SecretString);
+
+impl fmt::Debug for RedactedSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl PartialEq for RedactedSecret {
+    fn eq(&self, other: &Self) -> bool {
+        use secrecy::ExposeSecret;
+        self.0.expose_secret() == other.0.expose_secret()
+    }
+}
+
+impl Eq for RedactedSecret {}
+
+impl Target {
+    pub fn dialect(&self) -> Dialect {
+        match self.kind {
+            TargetKind::Sqlite(_) => Dialect::Sqlite,
+            TargetKind::Postgres(_) => Dialect::Postgres,
+            TargetKind::Oracle { .. } => Dialect::Oracle,
+        }
+    }
+}

@@ -1,0 +1,353 @@
+//! The bot's own database: a SQLite file by default, PostgreSQL for
+//! production, chosen at run time from `database.url`.
+//!
+//! sqlx's `Any` driver cannot carry timestamps, so [`Store`] holds one of two
+//! concrete pools and the queries are written once, in the SQL both backends
+//! accept (`$N` placeholders work on SQLite too), dispatched with the
+//! [`on_pool!`] and [`on_tx!`] macros. Migrations live in
+//! `migrations/sqlite` and `migrations/postgres` and run at every start.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions};
+use sqlx::{ConnectOptions, Connection, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+
+use secrecy::SecretString;
+use url::Url;
+
+#[derive(Debug, Clone)]
+pub struct DatabaseSettings {
+    pub url: DatabaseUrl,
+    /// The PostgreSQL password from `database.password_file`, kept out of
+    /// the URL so that no rendering of the URL can show it.
+    pub password: Option<SecretString>,
+    pub max_connections: u32,
+    pub acquire_timeout: Duration,
+    pub busy_timeout: Duration,
+}
+
+/// The bot's own database.
+#[derive(Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    /// A SQLite file, created on first start.
+    Sqlite(PathBuf),
+    /// A PostgreSQL server. The URL may hold a password, so it is only shown
+    /// through [`DatabaseUrl::redacted`].
+    Postgres(Url),
+}
+
+impl DatabaseUrl {
+    /// The URL with any password replaced (in the user part or as a
+    /// `password=` parameter), fit for logs and error messages.
+    pub fn redacted(&self) -> String {
+        match self {
+            DatabaseUrl::Sqlite(path) => format!("sqlite:{}", path.display()),
+            DatabaseUrl::Postgres(url) => {
+                let mut url = url.clone();
+                if url.password().is_some() {
+                    let _ = url.set_password(Some("***"));
+                }
+                if url.query_pairs().any(|(k, _)| k == "password") {
+                    let pairs: Vec<(String, String)> = url
+                        .query_pairs()
+                        .map(|(k, v)| {
+                            let v = if k == "password" {
+                                "***".into()
+                            } else {
+                                v.into_owned()
+                            };
+                            (k.into_owned(), v)
+                        })
+                        .collect();
+                    url.query_pairs_mut().clear().extend_pairs(pairs);
+                }
+                url.to_string()
+            }
+        }
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+pub static SQLITE_MIGRATOR: Migrator = sqlx::migrate!("migrations/sqlite");
+pub static POSTGRES_MIGRATOR: Migrator = sqlx::migrate!("migrations/postgres");
+
+/// A connection pool on the own database.
+#[derive(Clone, Debug)]
+pub enum Store {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// An open write transaction on the own database.
+pub enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+/// Runs the same expression on whichever pool the store holds. The
+/// expression is compiled once per backend.
+macro_rules! on_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match $store {
+            $crate::store::Store::Sqlite($pool) => $body,
+            $crate::store::Store::Postgres($pool) => $body,
+        }
+    };
+}
+pub(crate) use on_pool;
+
+/// Runs the same expression on whichever transaction is open; `$conn` is the
+/// `&mut Transaction`, so write `&mut **$conn` for the executor.
+macro_rules! on_tx {
+    ($tx:expr, $conn:ident => $body:expr) => {
+        match $tx {
+            $crate::store::Tx::Sqlite($conn) => $body,
+            $crate::store::Tx::Postgres($conn) => $body,
+        }
+    };
+}
+pub(crate) use on_tx;
+
+/// Why the own database could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot create the directory {} for the database: {source}", path.display())]
+    CreateDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot create the database file {}: {source}", path.display())]
+    CreateFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot open the own database at {url}: {source}")]
+    Connect { url: String, source: sqlx::Error },
+    #[error("cannot migrate the own database at {url}: {source}")]
+    Migrate {
+        url: String,
+        source: sqlx::migrate::MigrateError,
+    },
+    #[error("the own database failed: {0}")]
+    Query(#[from] sqlx::Error),
+}
+
+impl StoreError {
+    /// Whether the database is unreachable or overloaded, as opposed to a
+    /// request it refused: what to tell a user differs.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            StoreError::Connect { .. }
+            | StoreError::CreateDir { .. }
+            | StoreError::CreateFile { .. } => true,
+            StoreError::Migrate { .. } => false,
+            StoreError::Query(e) => matches!(
+                e,
+                sqlx::Error::Io(_)
+                    | sqlx::Error::PoolTimedOut
+                    | sqlx::Error::PoolClosed
+                    | sqlx::Error::WorkerCrashed
+                    | sqlx::Error::Tls(_)
+            ),
+        }
+    }
+}
+
+/// Which database a [`Store`] runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Store {
+    /// Connects to the own database, creating the SQLite file (and its
+    /// directory) on first start, and applies pending migrations.
+    ///
+    /// # Errors
+    /// [`StoreError`] naming the database (password hidden) and the cause.
+    pub async fn open(settings: &DatabaseSettings) -> Result<Self, StoreError> {
+        let url = settings.url.redacted();
+        match &settings.url {
+            DatabaseUrl::Sqlite(path) => {
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
+                        path: dir.to_owned(),
+                        source,
+                    })?;
+                }
+                // Conversations, identities and the audit are nobody else's
+                // to read: the file is created for its owner only (SQLite
+                // gives its -wal and -shm files the same permissions).
+                if !path.exists() {
+                    use std::os::unix::fs::OpenOptionsExt;
+                    std::fs::OpenOptions::new()
+                        .write(true)
+                        .create_new(true)
+                        .mode(0o600)
+                        .open(path)
+                        .map_err(|source| StoreError::CreateFile {
+                            path: path.clone(),
+                            source,
+                        })?;
+                }
+                let options = SqliteConnectOptions::new()
+                    .filename(path)
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .busy_timeout(settings.busy_timeout)
+                    .foreign_keys(true);
+                // Switching to WAL needs an exclusive lock that busy_timeout
+                // does not wait for, so it and the migrations happen on one
+                // connection before the pool opens several.
+                let mut bootstrap =
+                    options
+                        .connect()
+                        .await
+                        .map_err(|source| StoreError::Connect {
+                            url: url.clone(),
+                            source,
+                        })?;
+                SQLITE_MIGRATOR
+                    .run(&mut bootstrap)
+                    .await
+                    .map_err(|source| StoreError::Migrate {
+                        url: url.clone(),
+                        source,
+                    })?;
+                bootstrap.close().await?;
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(settings.max_connections)
+                    .acquire_timeout(settings.acquire_timeout)
+                    .connect_with(options)
+                    .await
+                    .map_err(|source| StoreError::Connect { url, source })?;
+                Ok(Store::Sqlite(pool))
+            }
+            DatabaseUrl::Postgres(pg_url) => {
+                let mut options = PgConnectOptions::from_str(pg_url.as_str())
+                    .map_err(|source| StoreError::Connect {
+                        url: url.clone(),
+                        source,
+                    })?
+                    .application_name("pstral")
+                    // A stuck transaction must not hold the audit head (and
+                    // so every append) for ever: waits for a lock end with
+                    // an error, and so does an abandoned transaction.
+                    .options([
+                        (
+                            "lock_timeout",
+                            format!("{}ms", settings.busy_timeout.as_millis()),
+                        ),
+                        ("idle_in_transaction_session_timeout", "60s".to_owned()),
+                    ]);
+                if let Some(password) = &settings.password {
+                    use secrecy::ExposeSecret;
+                    options = options.password(password.expose_secret());
+                }
+                let pool = PgPoolOptions::new()
+                    .max_connections(settings.max_connections)
+                    .acquire_timeout(settings.acquire_timeout)
+                    .connect_with(options)
+                    .await
+                    .map_err(|source| StoreError::Connect {
+                        url: url.clone(),
+                        source,
+                    })?;
+                // Concurrent replicas starting together are serialized by the
+                // migrator's advisory lock.
+                POSTGRES_MIGRATOR
+                    .run(&pool)
+                    .await
+                    .map_err(|source| StoreError::Migrate { url, source })?;
+                Ok(Store::Postgres(pool))
+            }
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Store::Sqlite(_) => Backend::Sqlite,
+            Store::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// The newest migration applied, for `pstral migrate` and readiness.
+    ///
+    /// # Errors
+    /// [`StoreError::Query`] when the database cannot be read.
+    pub async fn schema_version(&self) -> Result<i64, StoreError> {
+        let version: Option<i64> = on_pool!(self, pool => {
+            sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success")
+                .fetch_one(pool)
+                .await?
+        });
+        Ok(version.unwrap_or(0))
+    }
+
+    /// Starts a transaction that will write, and audit what it writes.
+    ///
+    /// Such transactions are serialized, on both backends. On SQLite it is
+    /// `BEGIN IMMEDIATE`: a deferred transaction that reads then writes fails
+    /// at once with SQLITE_BUSY when another writer got there first, whatever
+    /// the busy timeout; an immediate one waits. On PostgreSQL the
+    /// transaction first locks the audit head, which its audit event needs
+    /// anyway: taking it first gives every writer (and every plain append,
+    /// whose trigger locks it first too) the same lock order, so they cannot
+    /// deadlock, and a check-then-insert (a new user's name) cannot race.
+    ///
+    /// # Errors
+    /// [`StoreError::Query`] when no connection or lock can be had.
+    pub async fn begin(&self) -> Result<Tx, StoreError> {
+        Ok(match self {
+            Store::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Store::Postgres(pool) => {
+                let mut tx = pool.begin().await?;
+                sqlx::query("SELECT 1 FROM audit_head WHERE id = 1 FOR UPDATE")
+                    .execute(&mut *tx)
+                    .await?;
+                Tx::Postgres(tx)
+            }
+        })
+    }
+
+    /// Closes every connection; pending work finishes first.
+    pub async fn close(&self) {
+        on_pool!(self, pool => pool.close().await);
+    }
+}
+
+impl Tx {
+    /// # Errors
+    /// [`StoreError::Query`] when the commit fails; nothing was written then.
+    pub async fn commit(self) -> Result<(), StoreError> {
+        match self {
+            Tx::Sqlite(tx) => tx.commit().await?,
+            Tx::Postgres(tx) => tx.commit().await?,
+        }
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self {
+            Tx::Sqlite(_) => Backend::Sqlite,
+            Tx::Postgres(_) => Backend::Postgres,
+        }
+    }
+}

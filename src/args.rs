@@ -1,0 +1,289 @@
+//! The command line's grammar: every subcommand, flag and argument, with the
+//! help text `pstral --help` shows. Parsing values the core defines (roles,
+//! formats, dialects) goes through their `FromStr`, so the core needs no clap.
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use clap::builder::{PossibleValuesParser, TypedValueParser};
+use clap::{Args, Parser, Subcommand};
+use pstral_chat::PlatformIdentity;
+use pstral_core::audit::{EventKind, ExportFormat};
+use pstral_core::identity::Role;
+use pstral_core::telemetry::LogFormat;
+
+/// Pstral: a self-hosted chat-ops assistant with a local LLM, read-only SQL on
+/// one click, and a tamper-evident audit.
+#[derive(Debug, Parser)]
+#[command(name = "pstral", version, about)]
+pub struct Cli {
+    /// A TOML file overriding the embedded defaults (see config/default.toml).
+    #[arg(long, global = true, env = "PSTRAL_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Log format on standard error; overrides log.format.
+    #[arg(long, global = true, value_parser = PossibleValuesParser::new(["human", "json"]).try_map(|s| s.parse::<LogFormat>()))]
+    pub log_format: Option<LogFormat>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the bot: every platform enabled in the configuration.
+    Run,
+    /// A conversation with the bot in this terminal (/mode, /stop, /export, /quit).
+    Chat,
+    /// Validate the configuration without touching the network; name every problem.
+    Check,
+    /// Apply pending migrations to the own database (also done at every start).
+    Migrate,
+    /// Manage local users, their roles and linked chat identities.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Read and verify the audit log (each read is itself audited).
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// Conversations kept in the own database.
+    #[command(subcommand)]
+    Conversation(ConversationCommand),
+    /// Check SQL as the bot does before offering to run it.
+    #[command(subcommand)]
+    Sql(SqlCommand),
+    /// The demo Execute target.
+    #[command(subcommand)]
+    Demo(DemoCommand),
+    /// Bearer tokens for the admin HTTP endpoint.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// A consistent copy of the own database, taken while the bot runs.
+    Backup { path: PathBuf },
+    /// Replace the own database with a backup (not while the bot runs), then
+    /// verify its audit chain.
+    Restore { path: PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create a token for an admin; it is printed once, only its hash is kept.
+    Create {
+        user: String,
+        /// How long it works (e.g. 30d); without it, until revoked.
+        #[arg(long, value_parser = humantime::parse_duration)]
+        expires: Option<std::time::Duration>,
+        /// What it is for, shown by `token list`.
+        #[arg(long, default_value = "")]
+        label: String,
+    },
+    /// List tokens (never their values).
+    List,
+    /// Revoke a token: it is refused from the next call on.
+    Revoke { id: i64 },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DemoCommand {
+    /// Create the demo CRM (SQLite, French data) that the default Execute target uses.
+    Init {
+        /// Where to create it (default: the demo target's file).
+        #[arg(long)]
+        path: Option<PathBuf>,
+        /// Replace an existing file.
+        #[arg(long)]
+        force: bool,
+        /// Instead, write the same CRM as an Oracle init script (for the
+        /// docker compose `oracle` service), with a read-only account whose
+        /// password is read from PSTRAL_ORACLE_READER_PASSWORD.
+        #[arg(long, value_name = "FILE")]
+        oracle_script: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SqlCommand {
+    /// Judge one statement: exit 0 accepted, 1 refused (with the reason), 2 usage error.
+    Check {
+        /// The dialect to parse with (default: the configured target's).
+        /// oracle, postgres or sqlite.
+        #[arg(long)]
+        dialect: Option<pstral_core::sql::Dialect>,
+        /// A file holding the statement, or - (the default) for standard input.
+        #[arg(default_value = "-")]
+        file: PathBuf,
+    },
+    /// Print what the model is told of a target's schema (for a question, or all).
+    Schema {
+        #[arg(long)]
+        target: Option<String>,
+        /// Show the tables chosen for this question.
+        question: Option<String>,
+    },
+    /// Run one statement on a target, read-only, through the same checks and
+    /// audit as the bot; the rows as CSV on standard output.
+    Run {
+        /// The target, as named in [sql.targets.NAME] (default: sql.target).
+        #[arg(long)]
+        target: Option<String>,
+        #[arg(default_value = "-")]
+        file: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConversationCommand {
+    /// Print a conversation as Markdown or JSON.
+    Export {
+        id: i64,
+        #[arg(long, default_value = "markdown", value_parser = PossibleValuesParser::new(["markdown", "json"]).try_map(|s| s.parse::<pstral_core::conversation::ExportFormat>()))]
+        format: pstral_core::conversation::ExportFormat,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a local user.
+    Add {
+        name: String,
+        #[arg(long, default_value = "viewer", value_parser = parse_role)]
+        role: Role,
+    },
+    /// Link a chat identity (discord:ID or matrix:@user:server) to a user.
+    Link {
+        name: String,
+        #[arg(value_parser = parse_identity)]
+        identity: PlatformIdentity,
+    },
+    /// Unlink a chat identity from whichever user has it.
+    Unlink {
+        #[arg(value_parser = parse_identity)]
+        identity: PlatformIdentity,
+    },
+    /// Set a user's role: viewer, executor or admin.
+    Role {
+        name: String,
+        #[arg(value_parser = parse_role)]
+        role: Role,
+        /// Demote the last admin all the same, leaving no one who can manage
+        /// users or read the audit from the chat or the API.
+        #[arg(long)]
+        allow_no_admin: bool,
+    },
+    /// List users with their roles and identities.
+    List {
+        /// One JSON object per line instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Make a one-time code that the person sends to the bot in a DM to link
+    /// their chat account to NAME.
+    Invite { name: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Walk the hash chain and name the first event altered, deleted or
+    /// inserted out of order. Exit 1 if the chain is broken.
+    Verify,
+    /// Show events, newest last.
+    List {
+        #[command(flatten)]
+        filter: FilterArgs,
+        /// How many events at most (the most recent ones).
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+        /// One JSON object per line instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write every matching event, oldest first.
+    Export {
+        #[command(flatten)]
+        filter: FilterArgs,
+        #[arg(long, default_value = "jsonl", value_parser = PossibleValuesParser::new(["jsonl", "csv"]).try_map(|s| s.parse::<ExportFormat>()))]
+        format: ExportFormat,
+        /// A file to write instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Args, Default)]
+pub struct FilterArgs {
+    /// Only events of this local user.
+    #[arg(long)]
+    pub user: Option<String>,
+    /// Only events of this kind (question, answer, execute_requested, …).
+    #[arg(long, value_parser = |s: &str| s.parse::<EventKind>())]
+    pub kind: Option<EventKind>,
+    /// Only events on this platform (discord, matrix, cli, …).
+    #[arg(long)]
+    pub platform: Option<String>,
+    /// Only events in this channel or room id.
+    #[arg(long)]
+    pub channel: Option<String>,
+    /// From this time: RFC 3339, a date (2026-11-01), or an age (2h, 7d).
+    #[arg(long, value_parser = parse_time)]
+    pub since: Option<DateTime<Utc>>,
+    /// Before this time, written as for --since.
+    #[arg(long, value_parser = parse_time)]
+    pub until: Option<DateTime<Utc>>,
+    /// Only events whose payload contains this text (any case).
+    #[arg(long)]
+    pub text: Option<String>,
+}
+
+/// An identity as typed, checked against its platform's id syntax.
+fn parse_identity(s: &str) -> Result<PlatformIdentity, String> {
+    PlatformIdentity::parse_checked(s, &crate::platforms::identity_syntaxes())
+        .map_err(|e| e.to_string())
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    s.parse()
+        .map_err(|e: pstral_core::identity::UnknownRole| e.to_string())
+}
+
+/// A point in time as an operator would type it.
+fn parse_time(s: &str) -> Result<DateTime<Utc>, String> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return Ok(d.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc());
+    }
+    if let Ok(age) = humantime::parse_duration(s) {
+        let age = chrono::Duration::from_std(age).map_err(|e| e.to_string())?;
+        return Ok(Utc::now() - age);
+    }
+    Err(format!(
+        "{s:?} is not a time: use RFC 3339 (2026-11-01T09:00:00Z), a date (2026-11-01) or an age (2h, 7d)"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_read_as_an_operator_writes_them() {
+        assert_eq!(
+            parse_time("2026-11-01").unwrap().to_rfc3339(),
+            "2026-11-01T00:00:00+00:00"
+        );
+        assert_eq!(
+            parse_time("2026-11-01T10:00:00+01:00")
+                .unwrap()
+                .to_rfc3339(),
+            "2026-11-01T09:00:00+00:00"
+        );
+        let two_hours_ago = parse_time("2h").unwrap();
+        let age = Utc::now() - two_hours_ago;
+        assert!((age.num_minutes() - 120).abs() <= 1);
+        assert!(parse_time("yesterday").unwrap_err().contains("RFC 3339"));
+    }
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}

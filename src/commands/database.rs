@@ -1,0 +1,65 @@
+//! `pstral migrate|backup|restore`: the own database as a whole.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use pstral_core::config::Settings;
+
+use super::open;
+
+/// `pstral migrate`: pending migrations applied (opening does it).
+pub(crate) async fn migrate(settings: &Settings) -> anyhow::Result<ExitCode> {
+    let store = open(settings).await?;
+    let version = store.schema_version().await?;
+    println!("{} is at schema version {version}", settings.database.url);
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `pstral backup`: a consistent copy, taken while the bot runs.
+pub(crate) async fn backup(settings: &Settings, path: &Path) -> anyhow::Result<ExitCode> {
+    let store = open(settings).await?;
+    let result = pstral_core::backup::backup(&store, &settings.database, path).await;
+    store.close().await;
+    match result {
+        Ok(()) => {
+            println!("backed up {} to {}", settings.database.url, path.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(pstral_core::backup::BackupError::UsePostgresTools(command)) => {
+            println!("{command}");
+            Ok(ExitCode::from(2))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `pstral restore`: the database replaced by a backup, its audit chain
+/// verified.
+pub(crate) async fn restore(settings: &Settings, path: &Path) -> anyhow::Result<ExitCode> {
+    match pstral_core::backup::restore(&settings.database, path).await {
+        Ok(v) => match v.broken {
+            None => {
+                println!(
+                    "restored {} from {}; audit chain intact: {} events",
+                    settings.database.url,
+                    path.display(),
+                    v.checked
+                );
+                Ok(ExitCode::SUCCESS)
+            }
+            Some(broken) => {
+                println!(
+                    "restored from {}, but the audit chain is BROKEN: {broken}",
+                    path.display()
+                );
+                Ok(ExitCode::FAILURE)
+            }
+        },
+        Err(pstral_core::backup::BackupError::UsePostgresTools(command)) => {
+            println!("{command}");
+            Ok(ExitCode::from(2))
+        }
+        Err(e) => Err(e.into()),
+    }
+}

@@ -1,0 +1,170 @@
+//! `pstral sql check|schema|run`: SQL judged and run as a click in the chat
+//! judges and runs it.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use pstral_core::audit::{Actor, Audit};
+use pstral_core::config::Settings;
+use pstral_core::sql::execute::{ExecuteError, Execution};
+use serde_json::json;
+
+use super::open;
+
+/// `pstral sql check`: no database, no network, no log; the verdict on
+/// standard output.
+pub(crate) fn sql_check(
+    settings: &Settings,
+    dialect: Option<pstral_core::sql::Dialect>,
+    file: &Path,
+) -> ExitCode {
+    use std::io::Read;
+    let mut text = String::new();
+    let read = if file == Path::new("-") {
+        std::io::stdin().read_to_string(&mut text)
+    } else {
+        std::fs::File::open(file).and_then(|mut f| f.read_to_string(&mut text))
+    };
+    if let Err(e) = read {
+        eprintln!("error: cannot read {}: {e}", file.display());
+        return ExitCode::from(2);
+    }
+    let mut policy = settings.sql.policy.clone();
+    if let Some(dialect) = dialect {
+        policy.dialect = dialect;
+    }
+    match pstral_core::sql::validate::validate(&text, &policy) {
+        Ok(valid) => {
+            println!("accepted ({}): {}", policy.dialect, valid.text);
+            ExitCode::SUCCESS
+        }
+        Err(refusal) => {
+            println!("refused ({}): {refusal}", policy.dialect);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `pstral sql run`: for operators, the same path as a click in the chat.
+pub(crate) async fn sql_run(
+    settings: &Settings,
+    target: Option<String>,
+    file: &Path,
+) -> anyhow::Result<ExitCode> {
+    use std::io::Read;
+    let mut text = String::new();
+    if file == Path::new("-") {
+        std::io::stdin().read_to_string(&mut text)?;
+    } else {
+        text = std::fs::read_to_string(file)
+            .with_context(|| format!("cannot read {}", file.display()))?;
+    }
+    let name = target.unwrap_or_else(|| settings.sql.target.name.clone());
+    let Some(target) = settings.sql.targets.iter().find(|t| t.name == name) else {
+        bail!("there is no target {name:?} in [sql.targets]");
+    };
+    let mut policy = settings.sql.policy.clone();
+    policy.dialect = target.dialect();
+    // Refused by its form before any connection; then judged again against
+    // the target's catalogue, as a click in the chat is.
+    if let Err(refusal) = pstral_core::sql::validate::validate(&text, &policy) {
+        eprintln!("refused: {refusal}");
+        return Ok(ExitCode::FAILURE);
+    }
+    // A target that cannot be opened is still a request, recorded with its
+    // failure as the result.
+    let (executor, unavailable) =
+        match pstral_core::sql::open_target(target, &settings.sql.policy.allowed_schemas).await {
+            Ok(executor) => (Some(executor), None),
+            Err(e) => (None, Some(e)),
+        };
+    let catalog = match &executor {
+        Some(executor) => Some(
+            executor
+                .catalog(&settings.sql.policy.allowed_schemas)
+                .await
+                .context("cannot read the target's catalogue")?,
+        ),
+        None => None,
+    };
+    let known = catalog.as_ref().filter(|c| !c.tables.is_empty());
+    let store = open(settings).await?;
+    let audit = Audit::new(store.clone());
+    let mut about = serde_json::Map::new();
+    about.insert("target".to_owned(), json!(name));
+    about.insert("via".to_owned(), json!("cli"));
+    let execution = Execution {
+        audit: &audit,
+        actor: Actor::cli(),
+        place: None,
+        about,
+    };
+    let approved = match execution.request(&text, &policy, known).await {
+        Ok(approved) => approved,
+        Err(ExecuteError::Refused(refusal)) => {
+            store.close().await;
+            eprintln!("refused: {refusal}");
+            return Ok(ExitCode::FAILURE);
+        }
+        Err(e) => {
+            store.close().await;
+            return Err(e.into());
+        }
+    };
+    let mut csv =
+        pstral_core::sql::render::CsvSink::new(std::io::BufWriter::new(std::io::stdout()), false)?;
+    let runner = match (&executor, unavailable) {
+        (Some(executor), _) => Ok(executor.as_ref()),
+        (None, Some(e)) => Err(e),
+        (None, None) => unreachable!("a target is either opened or not"),
+    };
+    let outcome = approved.run(runner, settings.sql.limits, &mut csv).await;
+    csv.finish()?;
+    store.close().await;
+    match outcome {
+        Ok(o) => {
+            eprintln!(
+                "{} rows{} in {:?}",
+                o.rows,
+                if o.truncated {
+                    " (cut at the row cap)"
+                } else {
+                    ""
+                },
+                o.duration
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+/// `pstral sql schema`: what the model is told of a target's schema.
+pub(crate) async fn schema(
+    settings: &Settings,
+    target: Option<String>,
+    question: Option<String>,
+) -> anyhow::Result<ExitCode> {
+    let name = target.unwrap_or_else(|| settings.sql.target.name.clone());
+    let Some(target) = settings.sql.targets.iter().find(|t| t.name == name) else {
+        bail!("there is no target {name:?} in [sql.targets]");
+    };
+    let executor =
+        pstral_core::sql::open_target(target, &settings.sql.policy.allowed_schemas).await?;
+    let catalog = executor
+        .catalog(&settings.sql.policy.allowed_schemas)
+        .await?;
+    match question {
+        Some(q) => print!("{}", catalog.context_for(&q, settings.sql.schema_budget)),
+        None => {
+            for t in &catalog.tables {
+                println!("{}", t.ddl());
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,75 @@
+//! `pstral user …`: local users, their roles, linked identities and invites.
+
+use std::io::Write;
+
+use chrono::SecondsFormat;
+use pstral_chat::shown;
+use pstral_core::audit::Actor;
+use pstral_core::identity::Directory;
+
+use crate::args::UserCommand;
+use crate::tables::new_table;
+
+pub(crate) async fn user_command(directory: &Directory, cmd: UserCommand) -> anyhow::Result<()> {
+    let actor = Actor::cli();
+    match cmd {
+        UserCommand::Add { name, role } => {
+            let user = directory.add_user(&name, role, actor).await?;
+            println!("created user {} ({})", shown(&user.name), user.role);
+        }
+        UserCommand::Link { name, identity } => {
+            directory.link(&name, &identity, actor).await?;
+            println!("linked {identity} to {}", shown(&name));
+        }
+        UserCommand::Unlink { identity } => {
+            let user = directory.unlink(&identity, actor).await?;
+            println!("unlinked {identity} from {}", shown(&user.name));
+        }
+        UserCommand::Role {
+            name,
+            role,
+            allow_no_admin,
+        } => {
+            let user = directory
+                .set_role(&name, role, actor, allow_no_admin)
+                .await?;
+            println!("{} is now {}", shown(&user.name), user.role);
+        }
+        UserCommand::List { json } => {
+            let entries = directory.list().await?;
+            let mut out = std::io::stdout().lock();
+            if json {
+                for e in &entries {
+                    serde_json::to_writer(&mut out, e)?;
+                    writeln!(out)?;
+                }
+            } else {
+                let mut table = new_table(&["name", "role", "identities", "created"]);
+                for e in &entries {
+                    table.add_row(vec![
+                        shown(&e.user.name),
+                        e.user.role.to_string(),
+                        e.identities
+                            .iter()
+                            .map(|i| shown(i))
+                            .collect::<Vec<_>>()
+                            .join("\n"),
+                        e.user.created_at.format("%Y-%m-%d").to_string(),
+                    ]);
+                }
+                writeln!(out, "{table}")?;
+            }
+        }
+        UserCommand::Invite { name } => {
+            let invite = directory.create_invite(&name, actor).await?;
+            println!("{}", invite.code);
+            eprintln!(
+                "one-time code for {}, valid until {}: they send `link {}` to the bot in a direct message",
+                invite.user,
+                invite.expires_at.to_rfc3339_opts(SecondsFormat::Secs, true),
+                invite.code
+            );
+        }
+    }
+    Ok(())
+}
