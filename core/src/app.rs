@@ -1,5 +1,8 @@
 //! The long-running service behind `pstral run`: opens the own database,
-//! starts what the configuration enables, and stops cleanly on a signal.
+//! starts what the configuration enables, and stops cleanly on a signal;
+//! and the bot assembled the same way for `pstral chat`. The connectors it
+//! serves and the id syntaxes it checks come from the binary, which knows
+//! the adapters.
 
 use std::future::Future;
 use std::net::SocketAddr;

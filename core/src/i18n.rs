@@ -199,6 +199,18 @@ pub enum Text<'a> {
         given: &'a str,
         kinds: &'a str,
     },
+    /// The first words of a terminal session.
+    TerminalWelcome,
+    /// No model server answers where the configuration points.
+    ModelServerDown {
+        url: &'a str,
+        error: &'a str,
+    },
+    /// The model server answers but does not have the model.
+    ServerLacksModel {
+        url: &'a str,
+        model: &'a str,
+    },
     /// Above a result's preview: how many of its rows are shown.
     RowsCaption {
         shown: u64,
@@ -220,6 +232,28 @@ impl Text<'_> {
                     truncated,
                 },
             ) => rows_caption(lang, *shown, *total, *truncated),
+            (Lang::En, Text::TerminalWelcome) => "Pstral. Ask a question; /mode sql|chat, /stop, \
+                 /export [json], /help, /quit (or Ctrl-D)."
+                .to_owned(),
+            (Lang::Fr, Text::TerminalWelcome) => "Pstral. Posez une question ; /mode sql|chat, \
+                 /stop, /export [json], /help, /quit (ou Ctrl-D)."
+                .to_owned(),
+            (Lang::En, Text::ModelServerDown { url, error }) => format!(
+                "⚠️  No Ollama answers at {url} ({error}).\n   Start it with `ollama serve`, or \
+                 point llm.endpoints (PSTRAL__LLM__ENDPOINTS) at a running server."
+            ),
+            (Lang::Fr, Text::ModelServerDown { url, error }) => format!(
+                "⚠️  Aucun Ollama ne répond à {url} ({error}).\n   Lancez-le avec `ollama serve`, \
+                 ou indiquez dans llm.endpoints (PSTRAL__LLM__ENDPOINTS) un serveur qui tourne."
+            ),
+            (Lang::En, Text::ServerLacksModel { url, model }) => format!(
+                "⚠️  {url} does not have the model {model}.\n   Install it with `ollama pull \
+                 {model}`, or choose another with llm.model (PSTRAL__LLM__MODEL)."
+            ),
+            (Lang::Fr, Text::ServerLacksModel { url, model }) => format!(
+                "⚠️  {url} n'a pas le modèle {model}.\n   Installez-le avec `ollama pull {model}`, \
+                 ou choisissez-en un autre avec llm.model (PSTRAL__LLM__MODEL)."
+            ),
             (Lang::En, Text::UnknownIdentity { contact, prefix }) => format!(
                 "Hello! I don't know your account yet, so I can't answer. Ask {contact} for an \
                  invite code, then send it to me in a direct message with `{prefix}link CODE`."
@@ -784,6 +818,30 @@ fn label_text(lang: Lang, label: Label<'_>) -> String {
             ("audit search", "text") => pick("The text", "Le texte"),
             (_, other) => other.to_owned(),
         },
+        Label::UnknownCommand { given } => {
+            if fr {
+                format!(
+                    "commande inconnue /{given} : les commandes sont /mode sql|chat, /run N, \
+                     /stop, /export [json], /help, /quit"
+                )
+            } else {
+                format!(
+                    "unknown command /{given}: the commands are /mode sql|chat, /run N, /stop, \
+                     /export [json], /help, /quit"
+                )
+            }
+        }
+        Label::RunNeedsNumber => pick(
+            "/run takes the number of a query shown with its answer, such as /run 1",
+            "/run prend le numéro d'une requête montrée avec sa réponse, par exemple /run 1",
+        ),
+        Label::FileSaved { path } => {
+            if fr {
+                format!("📎 enregistré : {path}")
+            } else {
+                format!("📎 saved {path}")
+            }
+        }
     }
 }
 
@@ -840,6 +898,20 @@ mod tests {
     #[test]
     fn each_text_differs_between_languages_and_keeps_its_parameters() {
         let texts = [
+            Text::TerminalWelcome,
+            Text::ModelServerDown {
+                url: "http://127.0.0.1:11434",
+                error: "refused",
+            },
+            Text::ServerLacksModel {
+                url: "http://127.0.0.1:11434",
+                model: "qwen",
+            },
+            Text::RowsCaption {
+                shown: 5,
+                total: 120,
+                truncated: true,
+            },
             Text::UnknownIdentity {
                 contact: "IT (x42)",
                 prefix: "!",

@@ -8,6 +8,7 @@ use anyhow::Context;
 use pstral_chat::ChatPlatform;
 use pstral_core::audit::{Actor, Audit};
 use pstral_core::config::Settings;
+use pstral_core::i18n::{Lang, Text, Wording};
 use pstral_core::identity::{Directory, Role};
 use pstral_core::llm::Llm;
 use pstral_terminal::Terminal;
@@ -27,12 +28,18 @@ pub(crate) async fn chat(settings: Settings) -> anyhow::Result<ExitCode> {
         .map(|i| i.id().to_owned())
         .unwrap_or_else(|| "operator".to_owned());
     let files = std::env::current_dir().context("cannot read the current directory")?;
-    let terminal = Arc::new(Terminal::new(&os_user, Box::new(std::io::stdout()), files));
+    let lang = settings.general.language;
+    let terminal = Arc::new(Terminal::new(
+        &os_user,
+        Box::new(std::io::stdout()),
+        files,
+        Arc::new(Wording(lang)),
+    ));
     ensure_terminal_user(&directory, terminal.author(), &os_user).await?;
     let notice = |text: &str| terminal.notice(text);
     let (bot, sql) =
         pstral_core::app::assemble_bot(&settings, &store, &audit, &directory, &notice).await?;
-    check_model_servers(bot.llm(), &terminal).await;
+    check_model_servers(bot.llm(), &terminal, lang).await;
     let stop_refresh = tokio_util::sync::CancellationToken::new();
     if let Ok(sql) = sql {
         let every = settings.sql.schema_refresh;
@@ -42,9 +49,7 @@ pub(crate) async fn chat(settings: Settings) -> anyhow::Result<ExitCode> {
             stop_refresh.clone(),
         ));
     }
-    terminal.notice(
-        "Pstral. Ask a question; /mode sql|chat, /stop, /export [json], /help, /quit (or Ctrl-D).",
-    );
+    terminal.notice(&Text::TerminalWelcome.render(lang));
     let (events, mut incoming) = tokio::sync::mpsc::channel(16);
     let reader = {
         let terminal = Arc::clone(&terminal);
@@ -112,20 +117,20 @@ pub(crate) async fn ensure_terminal_user(
 
 /// Says where the model servers were looked for and how to fix what is
 /// wrong: not running, or without the model.
-pub(crate) async fn check_model_servers(llm: &Llm, terminal: &Terminal) {
+pub(crate) async fn check_model_servers(llm: &Llm, terminal: &Terminal, lang: Lang) {
     for client in llm.endpoints() {
         let url = client.endpoint().as_str().trim_end_matches('/');
         match client.tags().await {
-            Err(e) => terminal.notice(&format!(
-                "⚠️  No Ollama answers at {url} ({e}).\n   Start it with `ollama serve`, or point \
-                 llm.endpoints (PSTRAL__LLM__ENDPOINTS) at a running server."
-            )),
+            Err(e) => terminal.notice(
+                &Text::ModelServerDown {
+                    url,
+                    error: &e.to_string(),
+                }
+                .render(lang),
+            ),
             Ok(models) if !pstral_core::llm::ollama::has_model(&models, client.model()) => {
-                terminal.notice(&format!(
-                    "⚠️  {url} does not have the model {model}.\n   Install it with `ollama pull {model}`, \
-                     or choose another with llm.model (PSTRAL__LLM__MODEL).",
-                    model = client.model()
-                ));
+                let model = client.model();
+                terminal.notice(&Text::ServerLacksModel { url, model }.render(lang));
             }
             Ok(_) => {}
         }

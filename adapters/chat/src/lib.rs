@@ -385,6 +385,13 @@ pub enum Label<'a> {
     CommandHelp { command: &'a str },
     /// What one of a command's arguments is. At most 100 characters.
     ArgumentHelp { command: &'a str, argument: &'a str },
+    /// A typed command that does not exist (`given`, without its prefix),
+    /// with the ones that do.
+    UnknownCommand { given: &'a str },
+    /// A typed `run` without the number of a query.
+    RunNeedsNumber,
+    /// A file the adapter saved for the person (an export, a result).
+    FileSaved { path: &'a str },
 }
 
 /// The core's wording of the [`Label`]s.

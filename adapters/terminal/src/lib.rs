@@ -10,12 +10,12 @@
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use pstral_chat::{
-    Attachment, ChatPlatform, Command, ControlKind, InboundEvent, Limits, MessageRef, Place,
-    Platform, PlatformError, PlatformIdentity, STREAMING_CURSOR,
+    Attachment, ChatPlatform, Command, ControlKind, InboundEvent, Label, Labels, Limits,
+    MessageRef, Place, Platform, PlatformError, PlatformIdentity, STREAMING_CURSOR,
 };
 use tokio::io::{AsyncBufRead, AsyncBufReadExt};
 use tokio::sync::mpsc;
@@ -26,9 +26,18 @@ pub enum Input {
     Question(String),
     Command(Command),
     Quit,
-    /// A `/word` that is no command; the text says which exist.
-    Unknown(String),
+    /// A `/word` that is no command, or a command without what it needs.
+    Unknown(Unknown),
     Empty,
+}
+
+/// Why a typed command is not one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unknown {
+    /// No command has this name.
+    Command(String),
+    /// `/run` without a query's number.
+    RunNeedsNumber,
 }
 
 /// Reads one line as a person types it.
@@ -51,13 +60,9 @@ pub fn parse_line(line: &str) -> Input {
         "link" => Input::Command(Command::Link(rest)),
         "run" => match rest.parse::<u32>() {
             Ok(n) if n > 0 => Input::Command(Command::Run(n)),
-            _ => Input::Unknown(
-                "/run takes the number of a query shown with its answer, such as /run 1".to_owned(),
-            ),
+            _ => Input::Unknown(Unknown::RunNeedsNumber),
         },
-        other => Input::Unknown(format!(
-            "unknown command /{other}: the commands are /mode sql|chat, /run N, /stop, /export [json], /help, /quit"
-        )),
+        other => Input::Unknown(Unknown::Command(other.to_owned())),
     }
 }
 
@@ -79,6 +84,8 @@ pub struct Terminal {
     author: PlatformIdentity,
     /// Where exports are saved.
     files: PathBuf,
+    /// The words this adapter shows of its own, from the core.
+    labels: Arc<dyn Labels>,
     /// Names this session among every session ever run on the same data
     /// directory: message ids carry it, because the core recognises a
     /// message it has already answered by its id.
@@ -95,12 +102,18 @@ struct Screen {
 }
 
 impl Terminal {
-    /// A terminal session for the OS user `user`, printing to `out` and
-    /// saving exported files in `files`.
+    /// A terminal session for the OS user `user`, printing to `out`,
+    /// saving exported files in `files` and wording its own notes with
+    /// `labels`.
     ///
     /// # Panics
     /// When `user` cannot be part of an identity (white space in it).
-    pub fn new(user: &str, out: Box<dyn Write + Send>, files: PathBuf) -> Self {
+    pub fn new(
+        user: &str,
+        out: Box<dyn Write + Send>,
+        files: PathBuf,
+        labels: Arc<dyn Labels>,
+    ) -> Self {
         let platform: Platform = "terminal".parse().expect("a valid platform name");
         let author = PlatformIdentity::new(platform.clone(), user).expect("a valid user name");
         let session = session_id();
@@ -126,6 +139,7 @@ impl Terminal {
             },
             author,
             files,
+            labels,
             screen: Mutex::new(Screen {
                 out,
                 next_id: 0,
@@ -164,8 +178,12 @@ impl Terminal {
             let event = match parse_line(&line) {
                 Input::Empty => continue,
                 Input::Quit => break,
-                Input::Unknown(help) => {
-                    self.notice(&help);
+                Input::Unknown(why) => {
+                    let label = match &why {
+                        Unknown::Command(given) => Label::UnknownCommand { given },
+                        Unknown::RunNeedsNumber => Label::RunNeedsNumber,
+                    };
+                    self.notice(&self.labels.label(label));
                     continue;
                 }
                 Input::Question(text) => {
@@ -262,7 +280,8 @@ impl ChatPlatform for Terminal {
     async fn attach(&self, _place: &Place, attachment: Attachment) -> Result<(), PlatformError> {
         let path = self.files.join(&attachment.file_name);
         std::fs::write(&path, &attachment.bytes).map_err(|e| PlatformError::Other(Box::new(e)))?;
-        self.notice(&format!("📎 saved {}", path.display()));
+        let path = path.display().to_string();
+        self.notice(&self.labels.label(Label::FileSaved { path: &path }));
         Ok(())
     }
 
@@ -303,7 +322,18 @@ impl ChatPlatform for Terminal {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::Arc;
+
+    /// Labels that say which label they are.
+    struct Named;
+
+    impl Labels for Named {
+        fn label(&self, label: Label<'_>) -> String {
+            format!("{label:?}")
+        }
+        fn label_in_all(&self, label: Label<'_>) -> Vec<(&'static str, String)> {
+            vec![("en", self.label(label))]
+        }
+    }
 
     /// A writer whose bytes the test can read back.
     #[derive(Clone, Default)]
@@ -347,14 +377,25 @@ mod tests {
         assert_eq!(parse_line("/quit"), Input::Quit);
         assert_eq!(parse_line("   "), Input::Empty);
         assert_eq!(parse_line("/run 2"), Input::Command(Command::Run(2)));
-        assert!(matches!(parse_line("/run x"), Input::Unknown(help) if help.contains("/run 1")));
-        assert!(matches!(parse_line("/nope"), Input::Unknown(help) if help.contains("/mode")));
+        assert_eq!(
+            parse_line("/run x"),
+            Input::Unknown(Unknown::RunNeedsNumber)
+        );
+        assert_eq!(
+            parse_line("/nope"),
+            Input::Unknown(Unknown::Command("nope".into()))
+        );
     }
 
     #[tokio::test]
     async fn a_streamed_answer_is_printed_once_as_it_grows() {
         let out = Captured::default();
-        let t = Terminal::new("ana", Box::new(out.clone()), std::env::temp_dir());
+        let t = Terminal::new(
+            "ana",
+            Box::new(out.clone()),
+            std::env::temp_dir(),
+            Arc::new(Named),
+        );
         let place = t.place().clone();
         let m = t.post(&place, None, "⏳ number 2").await.unwrap();
         t.edit(&m, "⏳ number 1").await.unwrap();
@@ -384,7 +425,12 @@ mod tests {
 
     #[tokio::test]
     async fn typed_lines_are_sent_as_events_until_quit() {
-        let t = Terminal::new("ana", Box::new(Captured::default()), std::env::temp_dir());
+        let t = Terminal::new(
+            "ana",
+            Box::new(Captured::default()),
+            std::env::temp_dir(),
+            Arc::new(Named),
+        );
         let (tx, mut rx) = mpsc::channel(10);
         let input = "first question\n/mode chat\n/nope\n\n/quit\nnever read\n".as_bytes();
         t.read_events(input, tx).await;
@@ -403,7 +449,12 @@ mod tests {
     async fn two_sessions_never_give_a_question_the_same_id() {
         let mut ids = Vec::new();
         for _ in 0..2 {
-            let t = Terminal::new("ana", Box::new(Captured::default()), std::env::temp_dir());
+            let t = Terminal::new(
+                "ana",
+                Box::new(Captured::default()),
+                std::env::temp_dir(),
+                Arc::new(Named),
+            );
             let (tx, mut rx) = mpsc::channel(10);
             t.read_events("the same question\n".as_bytes(), tx).await;
             let Some(InboundEvent::Message { message, .. }) = rx.recv().await else {

@@ -7,17 +7,17 @@
 //! unknown, and a value must have the type of its default.
 //!
 //! Loading happens in two passes so that one run reports *all* mistakes rather
-//! than the first one serde trips on: [`overlay`] walks the user's layers
-//! against the defaults (unknown keys, wrong types, with the default kept in
-//! place of a bad value), then [`Validator`] turns the merged raw values into
+//! than the first one serde trips on: `overlay` walks the user's layers
+//! against the defaults (`layers`: unknown keys, wrong types, with the default kept in
+//! place of a bad value), then the `Validator` (`validate`) turns the merged raw values into
 //! [`Settings`] (enumerations, URLs, durations, secrets). Nothing validates or
 //! panics after that: the rest of the code receives typed values.
 //!
 //! Each module owns the type of its own settings (`store::DatabaseSettings`,
 //! `sql::SqlSettings`, …); this module only builds them. Its files: this one
-//! (the result and its errors), [`layers`] (the three layers laid over the
+//! (the result and its errors), `layers` (the three layers laid over the
 //! defaults), `raw` (the file's shape), `validate` (raw values into typed
-//! settings) and [`platforms`] (what the binary hands to the chat adapters).
+//! settings) and `platforms` (what the binary hands to the chat adapters).
 
 use std::collections::BTreeMap;
 use std::fmt;

@@ -1,5 +1,8 @@
 //! SQL in answers: finding it ([`extract`]), judging it on its parsed form
-//! ([`validate`]), and the dialects it is judged in.
+//! ([`validate`]), running it read-only through the one audited use case
+//! ([`execute`]) on a target's backend ([`exec`], one file per backend),
+//! showing its rows ([`render`]), and what the model is told of a target's
+//! tables ([`schema`]). How it is configured: [`SqlSettings`].
 //!
 //! Defence in depth (see DESIGN.md): the statement is parsed with the target's
 //! dialect and the whole tree walked; what cannot be parsed is refused as
