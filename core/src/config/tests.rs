@@ -214,3 +214,16 @@ fn a_missing_file_is_a_load_error() {
         load_layers(Some(Path::new("/nonexistent/pstral.toml")), BTreeMap::new()).unwrap_err();
     assert!(matches!(err, ConfigError::Load(_)), "{err}");
 }
+
+#[test]
+fn a_matrix_user_that_is_no_matrix_id_is_named() {
+    for bad in ["pstral", "@pstral", "@:example.org", "@pstral:"] {
+        let found = problems(&format!("[matrix]\nenabled = false\nuser = \"{bad}\""), &[]);
+        assert!(
+            found.iter().any(|p| p.key == "matrix.user"),
+            "{bad}: {found:?}"
+        );
+    }
+    let fine = file("[matrix]\nenabled = false\nuser = \"@pstral:example.org\"");
+    assert!(load_layers(Some(fine.path()), env(&[])).is_ok());
+}

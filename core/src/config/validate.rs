@@ -642,10 +642,18 @@ impl Validator {
         } else {
             self.http_url("matrix.homeserver", &raw.homeserver)
         };
+        // `@name:server`, and a valid identity besides (no white space or
+        // hidden character). The Matrix adapter states the same rule for
+        // identities an operator types; the configuration checks its own key.
         let user_ok = raw.user.is_empty()
-            || format!("matrix:{}", raw.user)
-                .parse::<pstral_chat::PlatformIdentity>()
-                .is_ok();
+            || (raw.user.starts_with('@')
+                && raw
+                    .user
+                    .split_once(':')
+                    .is_some_and(|(local, server)| local.len() > 1 && !server.is_empty())
+                && format!("matrix:{}", raw.user)
+                    .parse::<pstral_chat::PlatformIdentity>()
+                    .is_ok());
         if !user_ok {
             self.problem(
                 "matrix.user",
