@@ -89,6 +89,12 @@ pub(crate) async fn sql_run(
         None => None,
     };
     let known = catalog.as_ref().filter(|c| !c.tables.is_empty());
+    // Refused against the catalogue before the own database is opened, as
+    // the form was before the target was.
+    if let Err(refusal) = pstral_core::sql::validate::validate_in(&text, &policy, known) {
+        eprintln!("refused: {refusal}");
+        return Ok(ExitCode::FAILURE);
+    }
     let store = open(settings).await?;
     let audit = Audit::new(store.clone());
     let mut about = serde_json::Map::new();
@@ -119,9 +125,13 @@ pub(crate) async fn sql_run(
         (None, Some(e)) => Err(e),
         (None, None) => unreachable!("a target is either opened or not"),
     };
-    let outcome = approved.run(runner, settings.sql.limits, &mut csv).await;
+    let executed = approved.run(runner, settings.sql.limits, &mut csv).await;
     csv.finish()?;
     store.close().await;
+    executed
+        .recorded
+        .context("cannot record the execution's result")?;
+    let outcome = executed.outcome;
     match outcome {
         Ok(o) => {
             eprintln!(

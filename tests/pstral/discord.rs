@@ -94,6 +94,9 @@ impl Connected {
                 !d.calls_to("PUT", "/commands").is_empty()
             })
             .await;
+        // Accepted as Discord accepts them (valid locales, lengths).
+        let registered = discord.calls_to("PUT", "/commands");
+        assert!(registered.iter().all(|c| c.status == 200), "{registered:?}");
         Self {
             h,
             state,
@@ -621,6 +624,8 @@ async fn run_serves_discord_and_readyz_shows_the_connection() {
             !d.calls_to("PUT", "/commands").is_empty()
         })
         .await;
+    let registered = discord.calls_to("PUT", "/commands");
+    assert!(registered.iter().all(|c| c.status == 200), "{registered:?}");
     let ready: Value = reqwest::get(format!("{}/readyz", serving.base))
         .await
         .unwrap()

@@ -752,6 +752,31 @@ fn too_long(content: &Value) -> bool {
         .is_some_and(|c| c.chars().count() > MAX_CONTENT)
 }
 
+/// Discord's locales (its reference, "Locales"): a `*_localizations` key
+/// outside this list fails a command registration with 50035.
+const LOCALES: &[&str] = &[
+    "id", "da", "de", "en-GB", "en-US", "es-ES", "es-419", "fr", "hr", "it", "lt", "hu", "nl",
+    "no", "pl", "pt-BR", "ro", "fi", "sv-SE", "vi", "tr", "cs", "el", "bg", "ru", "uk", "hi", "th",
+    "zh-CN", "ja", "zh-TW", "ko",
+];
+
+/// The first localization key, anywhere in `value`, that is no Discord locale.
+fn unknown_locale(value: &Value) -> Option<String> {
+    match value {
+        Value::Array(items) => items.iter().find_map(unknown_locale),
+        Value::Object(fields) => fields.iter().find_map(|(key, v)| {
+            if key.ends_with("_localizations")
+                && let Some(map) = v.as_object()
+                && let Some(bad) = map.keys().find(|k| !LOCALES.contains(&k.as_str()))
+            {
+                return Some(bad.clone());
+            }
+            unknown_locale(v)
+        }),
+        _ => None,
+    }
+}
+
 fn form_error() -> (StatusCode, Option<Value>) {
     (
         StatusCode::BAD_REQUEST,
@@ -820,6 +845,15 @@ fn route(
             "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 14_400_000, "max_concurrency": 1}})),
         ("GET", ["users", "@me"]) => ok(user_json(BOT)),
         ("PUT", ["applications", _, "guilds", _, "commands"] | ["applications", _, "commands"]) => {
+            if let Some(bad) = unknown_locale(body) {
+                return (
+                    StatusCode::BAD_REQUEST,
+                    Some(
+                        json!({"message": "Invalid Form Body", "code": 50035, "errors": {"_errors": [
+                        {"code": "BASE_TYPE_CHOICES", "message": format!("Value \"{bad}\" is not a valid enum value.")}]}}),
+                    ),
+                );
+            }
             let commands: Vec<Value> = body
                 .as_array()
                 .cloned()

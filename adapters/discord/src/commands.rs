@@ -14,9 +14,20 @@ pub enum Invocation {
     Command(Command),
 }
 
-/// A description in every language the core speaks: the bot's own is the
-/// default, each is a localization too; Discord shows each person theirs.
-/// Discord's locale codes for these languages are the codes themselves.
+/// Discord's locales for a language the core speaks; Discord refuses the
+/// whole registration (50035) for a key it does not list, such as "en".
+fn discord_locales(language: &str) -> &'static [&'static str] {
+    match language {
+        "en" => &["en-US", "en-GB"],
+        "fr" => &["fr"],
+        _ => &[],
+    }
+}
+
+/// A description in every language the core speaks: English is the default
+/// (what a person whose locale has no text of its own sees), and each
+/// language is a localization under Discord's locale names; Discord shows
+/// each person theirs.
 fn localized<T>(
     labels: &dyn Labels,
     label: Label<'_>,
@@ -25,12 +36,15 @@ fn localized<T>(
     localize: impl Fn(T, &str, String) -> T,
 ) -> T {
     let all = labels.label_in_all(label);
-    let mut target = match all.first() {
+    let english = all.iter().find(|(code, _)| *code == "en").or(all.first());
+    let mut target = match english {
         Some((_, text)) => default(target, text.clone()),
         None => target,
     };
-    for (code, text) in all {
-        target = localize(target, code, text);
+    for (code, text) in &all {
+        for locale in discord_locales(code) {
+            target = localize(target, locale, text.clone());
+        }
     }
     target
 }
@@ -195,10 +209,20 @@ pub(crate) mod tests {
             );
             let description = json["description"].as_str().unwrap();
             assert!((1..=100).contains(&description.chars().count()), "{name}");
+            // English is the default; every localization is under a
+            // locale Discord lists (an unknown one fails the registration).
+            assert!(!description.starts_with("fr "), "{name}: {description}");
             assert_eq!(
                 json["description_localizations"]["fr"].as_str(),
                 Some(format!("fr {description}").as_str()),
                 "{name}"
+            );
+            let locales = json["description_localizations"].as_object().unwrap();
+            assert!(
+                locales
+                    .keys()
+                    .all(|k| ["en-US", "en-GB", "fr"].contains(&k.as_str())),
+                "{name}: {locales:?}"
             );
         }
     }

@@ -221,9 +221,13 @@ impl Bot {
             let mut tee = crate::sql::render::Tee {
                 sinks: vec![&mut preview, &mut csv, &mut xlsx],
             };
-            approved
+            let executed = approved
                 .run(Ok(sql.executor.as_ref()), sql.limits, &mut tee)
-                .await
+                .await;
+            if let Err(e) = executed.recorded {
+                tracing::error!(error = %e, "cannot audit an execution's result");
+            }
+            executed.outcome
         };
         let heading = if private {
             format!(

@@ -20,7 +20,7 @@ pub enum ExecuteError {
     Refused(Refusal),
     /// Its request could not be recorded, so it was not run.
     #[error("cannot record the execution, so it was not done: {0}")]
-    NotRecorded(#[source] AuditError),
+    NotRecorded(AuditError),
 }
 
 /// Who asks to run a statement, where, and what names it in the audit.
@@ -31,6 +31,13 @@ pub struct Execution<'a> {
     /// Fields recorded with both the request and the result (the statement's
     /// id, its target, how it was asked for…).
     pub about: Map<String, Value>,
+}
+
+/// How a run went, and whether its result made it into the audit.
+pub struct Executed {
+    pub outcome: Result<Outcome, ExecError>,
+    /// The record of the result; a caller that can fail loudly should.
+    pub recorded: Result<(), AuditError>,
 }
 
 /// A statement judged and its request recorded: it may run, once.
@@ -89,7 +96,7 @@ impl Approved<'_> {
         executor: Result<&dyn Executor, ExecError>,
         limits: Limits,
         sink: &mut dyn RowSink,
-    ) -> Result<Outcome, ExecError> {
+    ) -> Executed {
         let outcome = match executor {
             Ok(executor) => executor.run(&self.valid, limits, sink).await,
             Err(e) => Err(e),
@@ -118,9 +125,7 @@ impl Approved<'_> {
             }
         }
         let event = self.execution.event(EventKind::ExecuteResult, payload);
-        if let Err(e) = self.execution.audit.append(event).await {
-            tracing::error!(error = %e, "cannot audit an execution's result");
-        }
-        outcome
+        let recorded = self.execution.audit.append(event).await.map(drop);
+        Executed { outcome, recorded }
     }
 }
