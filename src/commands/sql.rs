@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use pstral_core::audit::{Actor, Audit};
 use pstral_core::config::Settings;
-use pstral_core::sql::execute::{ExecuteError, Execution};
+use pstral_core::sql::execute::{Execution, judge};
 use serde_json::json;
 
 use super::open;
@@ -74,56 +74,47 @@ pub(crate) async fn sql_run(
     }
     // A target that cannot be opened is still a request, recorded with its
     // failure as the result.
-    let (executor, unavailable) =
-        match pstral_core::sql::open_target(target, &settings.sql.policy.allowed_schemas).await {
-            Ok(executor) => (Some(executor), None),
-            Err(e) => (None, Some(e)),
-        };
+    let executor =
+        pstral_core::sql::open_target(target, &settings.sql.policy.allowed_schemas).await;
     let catalog = match &executor {
-        Some(executor) => Some(
+        Ok(executor) => Some(
             executor
                 .catalog(&settings.sql.policy.allowed_schemas)
                 .await
                 .context("cannot read the target's catalogue")?,
         ),
-        None => None,
+        Err(_) => None,
     };
     let known = catalog.as_ref().filter(|c| !c.tables.is_empty());
-    // Refused against the catalogue before the own database is opened, as
+    // Judged against the catalogue before the own database is opened, as
     // the form was before the target was.
-    if let Err(refusal) = pstral_core::sql::validate::validate_in(&text, &policy, known) {
-        eprintln!("refused: {refusal}");
-        return Ok(ExitCode::FAILURE);
-    }
+    let judged = match judge(&text, &policy, known) {
+        Ok(judged) => judged,
+        Err(refusal) => {
+            eprintln!("refused: {refusal}");
+            return Ok(ExitCode::FAILURE);
+        }
+    };
     let store = open(settings).await?;
     let audit = Audit::new(store.clone());
-    let mut about = serde_json::Map::new();
-    about.insert("target".to_owned(), json!(name));
-    about.insert("via".to_owned(), json!("cli"));
     let execution = Execution {
         audit: &audit,
         actor: Actor::cli(),
         place: None,
-        about,
+        about: json!({"target": name, "via": "cli"}),
     };
-    let approved = match execution.request(&text, &policy, known).await {
+    let approved = match execution.request(judged).await {
         Ok(approved) => approved,
-        Err(ExecuteError::Refused(refusal)) => {
-            store.close().await;
-            eprintln!("refused: {refusal}");
-            return Ok(ExitCode::FAILURE);
-        }
         Err(e) => {
             store.close().await;
-            return Err(e.into());
+            return Err(e).context("cannot record the execution, so it was not done");
         }
     };
     let mut csv =
         pstral_core::sql::render::CsvSink::new(std::io::BufWriter::new(std::io::stdout()), false)?;
-    let runner = match (&executor, unavailable) {
-        (Some(executor), _) => Ok(executor.as_ref()),
-        (None, Some(e)) => Err(e),
-        (None, None) => unreachable!("a target is either opened or not"),
+    let runner = match executor {
+        Ok(ref executor) => Ok(executor.as_ref()),
+        Err(e) => Err(e),
     };
     let executed = approved.run(runner, settings.sql.limits, &mut csv).await;
     csv.finish()?;

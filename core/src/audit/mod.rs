@@ -364,10 +364,9 @@ impl Audit {
         if let Some(fields) = payload.as_object_mut() {
             fields.insert("via".to_owned(), serde_json::Value::from(via));
         }
-        let event = NewEvent::new(EventKind::AdminRead, actor, payload);
-        let event = match place {
-            Some(place) => event.at(place),
-            None => event,
+        let event = NewEvent {
+            place,
+            ..NewEvent::new(EventKind::AdminRead, actor, payload)
         };
         self.append(event).await.map(drop)
     }

@@ -15,7 +15,7 @@ use super::{Audience, Bot, Listeners, actor_of};
 use crate::audit::{Actor, EventKind, NewEvent};
 use crate::i18n::Text;
 use crate::identity::{Permission, User};
-use crate::sql::execute::{ExecuteError, Execution};
+use crate::sql::execute::{Execution, judge};
 
 impl Bot {
     pub(super) async fn control(
@@ -175,28 +175,23 @@ impl Bot {
         // committed before the query starts, and without it nothing runs.
         let private = sql.results_private_in(place);
         let actor_rec = actor_of(&user, actor);
-        let mut about = serde_json::Map::new();
-        about.insert("statement".to_owned(), json!(stored.id));
-        about.insert("conversation".to_owned(), json!(stored.conversation_id));
-        about.insert("index".to_owned(), json!(index));
-        about.insert("private".to_owned(), json!(private));
+        let catalog = sql.known_catalog();
+        let judged = match judge(&stored.sql_text, &sql.policy, catalog.as_deref()) {
+            Ok(judged) => judged,
+            Err(refusal) => {
+                self.tell(&to, Text::SqlRefused(&refusal)).await;
+                return;
+            }
+        };
         let execution = Execution {
             audit: &self.parts().audit,
             actor: actor_rec,
             place: Some(place.clone()),
-            about,
+            about: json!({"statement": stored.id, "conversation": stored.conversation_id, "index": index, "private": private}),
         };
-        let catalog = sql.known_catalog();
-        let approved = match execution
-            .request(&stored.sql_text, &sql.policy, catalog.as_deref())
-            .await
-        {
+        let approved = match execution.request(judged).await {
             Ok(approved) => approved,
-            Err(ExecuteError::Refused(refusal)) => {
-                self.tell(&to, Text::SqlRefused(&refusal)).await;
-                return;
-            }
-            Err(e @ ExecuteError::NotRecorded(_)) => {
+            Err(e) => {
                 tracing::error!(error = %e, "cannot audit an execution; not running it");
                 self.tell(&to, Text::AuditUnavailable).await;
                 return;

@@ -1,26 +1,29 @@
 //! The audited Execute use case, the one path by which a statement runs: it
-//! is judged under the policy (and the target's catalogue, once read), its
-//! request is recorded before anything runs, it runs read-only into the
+//! is judged under the policy (and the target's catalogue, once read:
+//! [`judge`]), its request is recorded before anything runs, it runs read-only into the
 //! caller's sinks, and its result is recorded. A click in the chat and
 //! `pstral sql run` both go through it; neither can skip a step.
 
 use pstral_chat::Place;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::exec::{ExecError, Executor, Limits, Outcome, RowSink};
 use super::schema::Catalog;
 use super::validate::{Policy, Refusal, Validated, validate_in};
 use crate::audit::{Actor, Audit, AuditError, EventKind, NewEvent};
 
-/// Why a statement did not run.
-#[derive(Debug, thiserror::Error)]
-pub enum ExecuteError {
-    /// The validator refused it.
-    #[error("refused: {0}")]
-    Refused(Refusal),
-    /// Its request could not be recorded, so it was not run.
-    #[error("cannot record the execution, so it was not done: {0}")]
-    NotRecorded(AuditError),
+/// A statement judged under the policy and the target's catalogue. Only
+/// [`judge`] makes one, so nothing reaches [`Execution::request`] unjudged;
+/// a caller judges first and opens what it needs to record only then.
+pub struct Judged(Validated);
+
+/// Judges `text` under `policy` and, once it has been read, the target's
+/// catalogue (a relation must be one of its tables or views).
+///
+/// # Errors
+/// The validator's refusal, for the person who asked.
+pub fn judge(text: &str, policy: &Policy, catalog: Option<&Catalog>) -> Result<Judged, Refusal> {
+    validate_in(text, policy, catalog).map(Judged)
 }
 
 /// Who asks to run a statement, where, and what names it in the audit.
@@ -29,8 +32,8 @@ pub struct Execution<'a> {
     pub actor: Actor,
     pub place: Option<Place>,
     /// Fields recorded with both the request and the result (the statement's
-    /// id, its target, how it was asked for…).
-    pub about: Map<String, Value>,
+    /// id, its target, how it was asked for…): a JSON object.
+    pub about: Value,
 }
 
 /// How a run went, and whether its result made it into the audit.
@@ -47,36 +50,28 @@ pub struct Approved<'a> {
 }
 
 impl<'a> Execution<'a> {
-    /// Judges `text` and records the request. Nothing runs without that
-    /// record: a request that cannot be recorded is not approved.
+    /// Records the request for a judged statement. Nothing runs without
+    /// that record: a request that cannot be recorded is not approved.
     ///
     /// # Errors
-    /// [`ExecuteError::Refused`] with the validator's reason;
-    /// [`ExecuteError::NotRecorded`] when the audit cannot take the request.
-    pub async fn request(
-        self,
-        text: &str,
-        policy: &Policy,
-        catalog: Option<&Catalog>,
-    ) -> Result<Approved<'a>, ExecuteError> {
-        let valid = validate_in(text, policy, catalog).map_err(ExecuteError::Refused)?;
+    /// When the audit cannot take the request; the statement must not run.
+    pub async fn request(self, judged: Judged) -> Result<Approved<'a>, AuditError> {
+        let Judged(valid) = judged;
         let mut payload = self.about.clone();
-        payload.insert("text".to_owned(), json!(valid.text));
+        payload["text"] = json!(valid.text);
         self.audit
             .append(self.event(EventKind::ExecuteRequested, payload))
-            .await
-            .map_err(ExecuteError::NotRecorded)?;
+            .await?;
         Ok(Approved {
             execution: self,
             valid,
         })
     }
 
-    fn event(&self, kind: EventKind, payload: Map<String, Value>) -> NewEvent {
-        let event = NewEvent::new(kind, self.actor.clone(), Value::Object(payload));
-        match &self.place {
-            Some(place) => event.at(place.clone()),
-            None => event,
+    fn event(&self, kind: EventKind, payload: Value) -> NewEvent {
+        NewEvent {
+            place: self.place.clone(),
+            ..NewEvent::new(kind, self.actor.clone(), payload)
         }
     }
 }
@@ -112,16 +107,16 @@ impl Approved<'_> {
         match &outcome {
             Ok(o) => {
                 metrics::counter!("pstral_rows_returned_total").increment(o.rows);
-                payload.insert("rows".to_owned(), json!(o.rows));
-                payload.insert("columns".to_owned(), json!(o.columns.len()));
-                payload.insert("truncated".to_owned(), json!(o.truncated));
-                let ms = u64::try_from(o.duration.as_millis()).unwrap_or(u64::MAX);
-                payload.insert("duration_ms".to_owned(), json!(ms));
-                payload.insert("error".to_owned(), Value::Null);
+                payload["rows"] = json!(o.rows);
+                payload["columns"] = json!(o.columns.len());
+                payload["truncated"] = json!(o.truncated);
+                payload["duration_ms"] =
+                    json!(u64::try_from(o.duration.as_millis()).unwrap_or(u64::MAX));
+                payload["error"] = Value::Null;
             }
             Err(e) => {
-                payload.insert("rows".to_owned(), json!(0));
-                payload.insert("error".to_owned(), json!(e.to_string()));
+                payload["rows"] = json!(0);
+                payload["error"] = json!(e.to_string());
             }
         }
         let event = self.execution.event(EventKind::ExecuteResult, payload);
