@@ -197,6 +197,7 @@ impl Bot {
             }
         }
     }
+
     /// Asks the model once to fix the SQL that could not be offered, with the
     /// reasons; the repaired answer streams as a new reply and is judged
     /// again, without a second repair.
@@ -236,6 +237,7 @@ impl Bot {
                 .await;
         }
     }
+
     /// Judges each SQL block of a complete answer and offers those that may
     /// run; says why for the others, and returns those reasons (for a repair).
     pub(super) async fn offer_sql(
@@ -504,6 +506,7 @@ impl Bot {
             }
         }
     }
+
     pub(super) async fn record_answer(
         &self,
         user: &User,
@@ -571,6 +574,7 @@ impl Bot {
             tracing::error!(error = %e, "cannot audit an answer");
         }
     }
+
     /// The conversation a question belongs to: the one of the message it
     /// replies to, else its thread's, else a new one rooted at the question.
     pub(super) async fn conversation_for(
@@ -591,6 +595,7 @@ impl Bot {
             .find_or_start(place, root, mode, Some(user.id))
             .await
     }
+
     pub(super) async fn default_mode(
         &self,
         place: &Place,

@@ -120,6 +120,7 @@ impl Bot {
             }
         }
     }
+
     /// An admin's question to the audit, answered to them alone: in the DM
     /// where they asked, else privately. The read is recorded before it is
     /// done, like every read of the audit.
@@ -237,6 +238,7 @@ impl Bot {
         };
         reply(text).await;
     }
+
     /// Invite codes said where others could see them: each live one is
     /// burnt (audited, without the code). When one was, or when the person
     /// meant a code (`meant`: the link command, answered the same whether
@@ -271,6 +273,7 @@ impl Bot {
             .await;
         true
     }
+
     pub(super) async fn link(
         &self,
         platform: &dyn ChatPlatform,
@@ -304,6 +307,7 @@ impl Bot {
             },
         }
     }
+
     pub(super) async fn export(
         &self,
         platform: &dyn ChatPlatform,

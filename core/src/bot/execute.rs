@@ -83,6 +83,7 @@ impl Bot {
             }
         }
     }
+
     /// Runs a statement offered earlier, for `actor`, authorized now.
     /// `claimed` is what the control said it stands for, checked against
     /// the store; `audience` is who hears about a refusal.

@@ -174,6 +174,7 @@ impl Bot {
             }),
         }
     }
+
     /// Stops every answer being written, because the service is stopping
     /// and cannot wait any longer: each ends with the partial answer and a
     /// note that it was stopped, rather than a half-edited message; the
@@ -181,16 +182,20 @@ impl Bot {
     pub fn stop_all(&self) -> usize {
         self.inner.answers.stop_all()
     }
+
     /// The model client the bot answers with.
     pub fn llm(&self) -> &Llm {
         &self.parts().llm
     }
+
     pub(super) fn parts(&self) -> &BotParts {
         &self.inner.parts
     }
+
     pub(super) fn lang(&self) -> Lang {
         self.parts().lang
     }
+
     /// Handles one event to the end (the answer streamed, the command
     /// carried out). Failures are logged and told to the user; nothing is
     /// returned.
@@ -242,6 +247,7 @@ impl Bot {
         .instrument(span)
         .await;
     }
+
     pub(super) async fn say(
         &self,
         platform: &dyn ChatPlatform,
@@ -256,6 +262,7 @@ impl Bot {
             tracing::error!(error = %e, "cannot post a reply");
         }
     }
+
     /// Who acts, checked now: `None` (after telling them) when they may not
     /// do `permission`.
     #[allow(clippy::too_many_arguments)]
@@ -319,6 +326,7 @@ impl Bot {
         }
         Some(user)
     }
+
     /// The author of a typed command, if they may chat here (told why not
     /// where they typed it).
     pub(super) async fn member(
@@ -339,6 +347,7 @@ impl Bot {
         )
         .await
     }
+
     /// Says something to the audience of a refusal or a failure.
     pub(super) async fn tell(&self, to: &Listeners<'_>, text: Text<'_>) {
         match to.audience {
@@ -349,6 +358,7 @@ impl Bot {
             }
         }
     }
+
     /// Says something to one person only (an ephemeral reply, a DM).
     pub(super) async fn tell_privately(
         &self,
