@@ -25,7 +25,7 @@ use pstral_core::conversation::{Conversations, Prompts};
 use pstral_core::identity::Directory;
 use pstral_core::llm::Llm;
 use serde_json::{Value, json};
-use support::fake_ollama::{FakeOllama, Script};
+use support::fake_model::{FakeModel, Script};
 use support::{Serving, TestDb};
 
 const ANSWERS: usize = 10;
@@ -61,7 +61,7 @@ fn main() {
             .build()
             .unwrap();
         fake_rt.block_on(async move {
-            let fake = FakeOllama::start(&["qwen2.5-coder:7b"]).await;
+            let fake = FakeModel::start(&["qwen2.5-coder:7b"]).await;
             fake.by_default(
                 Script::tokens((0..300).map(|i| format!("tok{i} ")))
                     .every(Duration::from_millis(20)),
@@ -75,7 +75,9 @@ fn main() {
         let db = TestDb::sqlite().await;
         let mut settings = Settings::defaults();
         settings.database = db.settings.clone();
-        settings.llm.endpoints = vec![url::Url::parse(&format!("{fake_url}/")).unwrap()];
+        settings.llm.endpoints = vec![pstral_core::llm::EndpointSettings::ollama(
+            url::Url::parse(&format!("{fake_url}/")).unwrap(),
+        )];
         settings.llm.concurrency = ANSWERS;
         let serving = Serving::start(settings.clone()).await;
         let (base, store) = (serving.base.clone(), serving.store.clone());

@@ -1,13 +1,14 @@
 //! N concurrent conversations (N = 50, 500), each streaming 300 tokens at 50
-//! tokens/s from the fake Ollama, through the whole bot: queue, Ollama client,
-//! streaming engine, the recording platform (Discord's limits: 2,000
-//! characters, one edit a second), the own SQLite database and the audit.
-//! Run with `cargo bench --bench streaming`.
+//! tokens/s from the fake model server, through the whole bot: queue, model
+//! client, streaming engine, the recording platform (Discord's limits: 2,000
+//! characters, one edit a second), the own SQLite database and the audit;
+//! once over Ollama's native API (NDJSON) and once over the OpenAI-compatible
+//! one (server-sent events). Run with `cargo bench --bench streaming`.
 //!
 //! Each scenario runs in a child process of its own so that its CPU time and
 //! peak RSS are its own: `baseline` serves the same streams from the same
-//! fake to a bare HTTP reader that discards them; `bot` runs the bot. The
-//! bot's cost is the difference, measured in the same run. Edit lag is, for
+//! fake, on the same API, to a bare HTTP reader that discards them; `bot`
+//! runs the bot. The bot's cost is the difference, measured in the same run. Edit lag is, for
 //! each token, the time from the fake sending it to the first edit that shows
 //! it; "beyond the interval" subtracts the platform's one-second throttle,
 //! which a token may legitimately wait.
@@ -28,10 +29,10 @@ use pstral_core::conversation::{Conversations, Mode, Prompts};
 use pstral_core::i18n::Lang;
 use pstral_core::identity::{Directory, Role};
 use pstral_core::identity::{IdentitySettings, UnknownPolicy};
-use pstral_core::llm::{Llm, ModelOptions, OllamaClient, Timeouts};
+use pstral_core::llm::{Api, Endpoint, EndpointSettings, Llm, ModelOptions, Timeouts};
 use serde_json::{Value, json};
 use support::TestDb;
-use support::fake_ollama::{FakeOllama, Script};
+use support::fake_model::{FakeModel, Script};
 use tokio::time::Instant;
 
 const MODEL: &str = "qwen2.5-coder:7b";
@@ -43,7 +44,11 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     if let Some(i) = args.iter().position(|a| a == "--child") {
         let n: usize = args[i + 2].parse().expect("a count");
-        let report = child(&args[i + 1], n);
+        let api = match args[i + 3].as_str() {
+            "openai" => Api::OpenAi,
+            _ => Api::Ollama,
+        };
+        let report = child(&args[i + 1], n, api);
         println!("{report}");
         return;
     }
@@ -56,34 +61,41 @@ fn main() {
         1000 / EVERY.as_millis()
     );
     for n in [50, 500] {
-        let base = run_child("baseline", n);
-        let bot = run_child("bot", n);
-        let f = |v: &Value, k: &str| v[k].as_f64().unwrap_or(f64::NAN);
-        let cpu_per_answer = (f(&bot, "cpu_s") - f(&base, "cpu_s")) / n as f64;
-        println!(
-            "N={n:>3}: bot CPU {:.2} s vs baseline {:.2} s → {:.1} ms of CPU per answer ({:.2}× the baseline's total); \
-             peak RSS bot {:.0} MB vs baseline {:.0} MB (+{:.0} MB); \
-             edit lag p50 {:.0} ms, p99 {:.0} ms; beyond the interval p50 {:.0} ms, p99 {:.0} ms; wall {:.1} s vs {:.1} s",
-            f(&bot, "cpu_s"),
-            f(&base, "cpu_s"),
-            cpu_per_answer * 1000.0,
-            f(&bot, "cpu_s") / f(&base, "cpu_s"),
-            f(&bot, "peak_rss_mb"),
-            f(&base, "peak_rss_mb"),
-            f(&bot, "peak_rss_mb") - f(&base, "peak_rss_mb"),
-            f(&bot, "lag_p50_ms"),
-            f(&bot, "lag_p99_ms"),
-            f(&bot, "beyond_p50_ms"),
-            f(&bot, "beyond_p99_ms"),
-            f(&bot, "wall_s"),
-            f(&base, "wall_s"),
-        );
+        for api in [Api::Ollama, Api::OpenAi] {
+            let base = run_child("baseline", n, api);
+            let bot = run_child("bot", n, api);
+            report(n, api, &base, &bot);
+        }
     }
 }
 
-fn run_child(mode: &str, n: usize) -> Value {
+fn report(n: usize, api: Api, base: &Value, bot: &Value) {
+    let f = |v: &Value, k: &str| v[k].as_f64().unwrap_or(f64::NAN);
+    let cpu_per_answer = (f(bot, "cpu_s") - f(base, "cpu_s")) / n as f64;
+    println!(
+        "N={n:>3} {:<6}: bot CPU {:.2} s vs baseline {:.2} s → {:.1} ms of CPU per answer ({:.2}× the baseline's total); \
+         peak RSS bot {:.0} MB vs baseline {:.0} MB (+{:.0} MB); \
+         edit lag p50 {:.0} ms, p99 {:.0} ms; beyond the interval p50 {:.0} ms, p99 {:.0} ms; wall {:.1} s vs {:.1} s",
+        api.as_str(),
+        f(bot, "cpu_s"),
+        f(base, "cpu_s"),
+        cpu_per_answer * 1000.0,
+        f(bot, "cpu_s") / f(base, "cpu_s"),
+        f(bot, "peak_rss_mb"),
+        f(base, "peak_rss_mb"),
+        f(bot, "peak_rss_mb") - f(base, "peak_rss_mb"),
+        f(bot, "lag_p50_ms"),
+        f(bot, "lag_p99_ms"),
+        f(bot, "beyond_p50_ms"),
+        f(bot, "beyond_p99_ms"),
+        f(bot, "wall_s"),
+        f(base, "wall_s"),
+    );
+}
+
+fn run_child(mode: &str, n: usize, api: Api) -> Value {
     let out = Command::new(std::env::current_exe().expect("the bench binary"))
-        .args(["--child", mode, &n.to_string()])
+        .args(["--child", mode, &n.to_string(), api.as_str()])
         .output()
         .expect("the child runs");
     assert!(
@@ -115,22 +127,22 @@ fn tokens() -> Vec<String> {
     (0..TOKENS).map(|i| format!("tok{i} ")).collect()
 }
 
-fn child(mode: &str, n: usize) -> Value {
+fn child(mode: &str, n: usize, api: Api) -> Value {
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .unwrap();
     rt.block_on(async {
-        let fake = FakeOllama::start(&[MODEL]).await;
+        let fake = FakeModel::start(&[MODEL]).await;
         fake.by_default(Script::tokens(tokens()).every(EVERY));
         let cpu = cpu_seconds();
         let started = Instant::now();
         let mut report = match mode {
             "baseline" => {
-                baseline(&fake, n).await;
+                baseline(&fake, n, api).await;
                 json!({})
             }
-            _ => bot(&fake, n).await,
+            _ => bot(&fake, n, api).await,
         };
         report["cpu_s"] = json!(cpu_seconds() - cpu);
         report["wall_s"] = json!(started.elapsed().as_secs_f64());
@@ -139,13 +151,16 @@ fn child(mode: &str, n: usize) -> Value {
     })
 }
 
-async fn baseline(fake: &FakeOllama, n: usize) {
+async fn baseline(fake: &FakeModel, n: usize, api: Api) {
     use futures_util::StreamExt;
     let http = reqwest::Client::new();
     let tasks: Vec<_> = (0..n)
         .map(|i| {
             let http = http.clone();
-            let url = format!("{}/api/chat", fake.url());
+            let url = match api {
+                Api::Ollama => format!("{}/api/chat", fake.url()),
+                Api::OpenAi => format!("{}/chat/completions", fake.v1()),
+            };
             tokio::spawn(async move {
                 let body = json!({"model": MODEL, "stream": true,
                     "messages": [{"role": "user", "content": format!("question {i}")}]});
@@ -162,7 +177,7 @@ async fn baseline(fake: &FakeOllama, n: usize) {
     }
 }
 
-async fn bot(fake: &FakeOllama, n: usize) -> Value {
+async fn bot(fake: &FakeModel, n: usize, api: Api) -> Value {
     let db = TestDb::sqlite().await;
     let audit = Audit::new(db.store.clone());
     let directory = Directory::new(
@@ -180,13 +195,22 @@ async fn bot(fake: &FakeOllama, n: usize) -> Value {
         .unwrap();
     let ana = "discord:1".parse().unwrap();
     directory.link("ana", &ana, Actor::cli()).await.unwrap();
-    let client = OllamaClient::new(
-        url::Url::parse(&format!("{}/", fake.url())).unwrap(),
+    let endpoint = match api {
+        Api::Ollama => {
+            EndpointSettings::ollama(url::Url::parse(&format!("{}/", fake.url())).unwrap())
+        }
+        Api::OpenAi => {
+            EndpointSettings::openai(url::Url::parse(&format!("{}/", fake.v1())).unwrap())
+        }
+    };
+    let client = Endpoint::new(
+        endpoint,
         ModelOptions {
             model: MODEL.into(),
             num_ctx: 8192,
             temperature: 0.2,
             keep_alive: Duration::from_secs(1800),
+            max_tokens: None,
         },
         Timeouts {
             connect: Duration::from_secs(5),
@@ -255,7 +279,7 @@ async fn bot(fake: &FakeOllama, n: usize) -> Value {
 }
 
 /// For every token: from the fake sending it to the first edit showing it.
-fn lag(fake: &FakeOllama, platform: &RecordingPlatform, n: usize) -> Value {
+fn lag(fake: &FakeModel, platform: &RecordingPlatform, n: usize) -> Value {
     let questions = fake.questions();
     let sent = fake.sent();
     let mut lags: Vec<Duration> = Vec::new();

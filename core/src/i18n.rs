@@ -102,7 +102,12 @@ pub enum Text<'a> {
     CannotAttach,
     ModelMissing {
         model: &'a str,
+        /// Ollama installs models with `ollama pull`; other servers load
+        /// what they are started with.
+        ollama: bool,
     },
+    /// The model server refused Pstral's API key.
+    ModelKeyRefused,
     ModelFailed,
     QueueFull,
     /// A generation stopped on request.
@@ -205,11 +210,16 @@ pub enum Text<'a> {
     ModelServerDown {
         url: &'a str,
         error: &'a str,
+        ollama: bool,
     },
     /// The model server answers but does not have the model.
     ServerLacksModel {
         url: &'a str,
         model: &'a str,
+        /// Ollama installs models with `ollama pull`; an OpenAI-compatible
+        /// server lists what it serves (`served`).
+        ollama: bool,
+        served: &'a str,
     },
     /// Above a result's preview: how many of its rows are shown.
     RowsCaption {
@@ -238,21 +248,63 @@ impl Text<'_> {
             (Lang::Fr, Text::TerminalWelcome) => "Pstral. Posez une question ; /mode sql|chat, \
                  /stop, /export [json], /help, /quit (ou Ctrl-D)."
                 .to_owned(),
-            (Lang::En, Text::ModelServerDown { url, error }) => format!(
-                "⚠️  No Ollama answers at {url} ({error}).\n   Start it with `ollama serve`, or \
-                 point llm.endpoints (PSTRAL__LLM__ENDPOINTS) at a running server."
+            (Lang::En, Text::ModelServerDown { url, error, ollama }) => format!(
+                "⚠️  No {} answers at {url} ({error}).\n   Start it{}, or point llm.endpoints \
+                 (PSTRAL__LLM__ENDPOINTS) at a running server.",
+                if *ollama { "Ollama" } else { "model server" },
+                if *ollama { " with `ollama serve`" } else { "" },
             ),
-            (Lang::Fr, Text::ModelServerDown { url, error }) => format!(
-                "⚠️  Aucun Ollama ne répond à {url} ({error}).\n   Lancez-le avec `ollama serve`, \
-                 ou indiquez dans llm.endpoints (PSTRAL__LLM__ENDPOINTS) un serveur qui tourne."
+            (Lang::Fr, Text::ModelServerDown { url, error, ollama }) => format!(
+                "⚠️  Aucun {} ne répond à {url} ({error}).\n   Lancez-le{}, ou indiquez dans \
+                 llm.endpoints (PSTRAL__LLM__ENDPOINTS) un serveur qui tourne.",
+                if *ollama {
+                    "Ollama"
+                } else {
+                    "serveur de modèles"
+                },
+                if *ollama { " avec `ollama serve`" } else { "" },
             ),
-            (Lang::En, Text::ServerLacksModel { url, model }) => format!(
+            (
+                Lang::En,
+                Text::ServerLacksModel {
+                    url,
+                    model,
+                    ollama: true,
+                    ..
+                },
+            ) => format!(
                 "⚠️  {url} does not have the model {model}.\n   Install it with `ollama pull \
                  {model}`, or choose another with llm.model (PSTRAL__LLM__MODEL)."
             ),
-            (Lang::Fr, Text::ServerLacksModel { url, model }) => format!(
+            (
+                Lang::Fr,
+                Text::ServerLacksModel {
+                    url,
+                    model,
+                    ollama: true,
+                    ..
+                },
+            ) => format!(
                 "⚠️  {url} n'a pas le modèle {model}.\n   Installez-le avec `ollama pull {model}`, \
                  ou choisissez-en un autre avec llm.model (PSTRAL__LLM__MODEL)."
+            ),
+            (
+                Lang::En,
+                Text::ServerLacksModel {
+                    url, model, served, ..
+                },
+            ) => format!(
+                "⚠️  {url} does not serve the model {model}; it serves: {served}.\n   Name one of \
+                 them in the endpoint's model, or in llm.model (PSTRAL__LLM__MODEL)."
+            ),
+            (
+                Lang::Fr,
+                Text::ServerLacksModel {
+                    url, model, served, ..
+                },
+            ) => format!(
+                "⚠️  {url} ne sert pas le modèle {model} ; il sert : {served}.\n   Indiquez l'un \
+                 d'eux dans le model de l'endpoint, ou dans llm.model (PSTRAL__LLM__MODEL)."
             ),
             (Lang::En, Text::UnknownIdentity { contact, prefix }) => format!(
                 "Hello! I don't know your account yet, so I can't answer. Ask {contact} for an \
@@ -385,14 +437,56 @@ impl Text<'_> {
             (Lang::Fr, Text::CannotAttach) => {
                 "Je n'ai pas pu joindre le fichier ici. Réessayez plus tard.".to_owned()
             }
-            (Lang::En, Text::ModelMissing { model }) => format!(
+            (
+                Lang::En,
+                Text::ModelMissing {
+                    model,
+                    ollama: true,
+                },
+            ) => format!(
                 "The model {model} is not installed on the model server. An administrator can \
                  install it with `ollama pull {model}`."
             ),
-            (Lang::Fr, Text::ModelMissing { model }) => format!(
+            (
+                Lang::Fr,
+                Text::ModelMissing {
+                    model,
+                    ollama: true,
+                },
+            ) => format!(
                 "Le modèle {model} n'est pas installé sur le serveur de modèles. Un administrateur \
                  peut l'installer avec `ollama pull {model}`."
             ),
+            (
+                Lang::En,
+                Text::ModelMissing {
+                    model,
+                    ollama: false,
+                },
+            ) => format!(
+                "The model server does not serve the model {model}. An administrator must load \
+                 it there, or name the one it serves in the configuration."
+            ),
+            (
+                Lang::Fr,
+                Text::ModelMissing {
+                    model,
+                    ollama: false,
+                },
+            ) => format!(
+                "Le serveur de modèles ne sert pas le modèle {model}. Un administrateur doit l'y \
+                 charger, ou indiquer dans la configuration celui qu'il sert."
+            ),
+            (Lang::En, Text::ModelKeyRefused) => {
+                "The model server refused Pstral's credentials. An administrator must check its \
+                 API key (llm.endpoints)."
+                    .to_owned()
+            }
+            (Lang::Fr, Text::ModelKeyRefused) => {
+                "Le serveur de modèles a refusé les identifiants de Pstral. Un administrateur doit \
+                 vérifier sa clé d'API (llm.endpoints)."
+                    .to_owned()
+            }
             (Lang::En, Text::ModelFailed) => {
                 "The language model failed while preparing the answer. Please try again; if it \
                  persists, tell an administrator."
@@ -902,11 +996,26 @@ mod tests {
             Text::ModelServerDown {
                 url: "http://127.0.0.1:11434",
                 error: "refused",
+                ollama: true,
+            },
+            Text::ModelServerDown {
+                url: "http://127.0.0.1:8000/v1",
+                error: "refused",
+                ollama: false,
             },
             Text::ServerLacksModel {
                 url: "http://127.0.0.1:11434",
                 model: "qwen",
+                ollama: true,
+                served: "",
             },
+            Text::ServerLacksModel {
+                url: "http://127.0.0.1:8000/v1",
+                model: "qwen",
+                ollama: false,
+                served: "ana, executor",
+            },
+            Text::ModelKeyRefused,
             Text::RowsCaption {
                 shown: 5,
                 total: 120,
@@ -932,7 +1041,14 @@ mod tests {
             Text::AnswerTooLong,
             Text::StopNotAllowed,
             Text::CannotAttach,
-            Text::ModelMissing { model: "ana" },
+            Text::ModelMissing {
+                model: "ana",
+                ollama: true,
+            },
+            Text::ModelMissing {
+                model: "ana",
+                ollama: false,
+            },
             Text::ModelFailed,
             Text::QueueFull,
             Text::Stopped,

@@ -10,7 +10,7 @@ use pstral_core::audit::{Actor, Audit};
 use pstral_core::config::Settings;
 use pstral_core::i18n::{Lang, Text, Wording};
 use pstral_core::identity::{Directory, Role};
-use pstral_core::llm::Llm;
+use pstral_core::llm::{Api, Llm};
 use pstral_terminal::Terminal;
 
 use super::open;
@@ -118,19 +118,26 @@ pub(crate) async fn ensure_terminal_user(
 /// Says where the model servers were looked for and how to fix what is
 /// wrong: not running, or without the model.
 pub(crate) async fn check_model_servers(llm: &Llm, terminal: &Terminal, lang: Lang) {
-    for client in llm.endpoints() {
-        let url = client.endpoint().as_str().trim_end_matches('/');
-        match client.tags().await {
+    for endpoint in llm.endpoints() {
+        let url = &endpoint.name();
+        let ollama = endpoint.api() == Api::Ollama;
+        match endpoint.models().await {
             Err(e) => terminal.notice(
                 &Text::ModelServerDown {
                     url,
                     error: &e.to_string(),
+                    ollama,
                 }
                 .render(lang),
             ),
-            Ok(models) if !pstral_core::llm::ollama::has_model(&models, client.model()) => {
-                let model = client.model();
-                terminal.notice(&Text::ServerLacksModel { url, model }.render(lang));
+            Ok(models) if !endpoint.serves(&models) => {
+                let text = Text::ServerLacksModel {
+                    url,
+                    model: endpoint.model(),
+                    ollama,
+                    served: &models.join(", "),
+                };
+                terminal.notice(&text.render(lang));
             }
             Ok(_) => {}
         }

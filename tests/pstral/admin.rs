@@ -9,7 +9,7 @@ use pstral_core::identity::{Directory, Role};
 use pstral_core::sql::{Target, TargetKind};
 use serde_json::{Value, json};
 
-use crate::support::fake_ollama::FakeOllama;
+use crate::support::fake_model::FakeModel;
 use crate::support::{Serving, TestDb, admin_token};
 
 struct Running {
@@ -44,7 +44,9 @@ async fn start(db: &TestDb, ollama: &str) -> Running {
         .unwrap();
     let mut settings = Settings::defaults();
     settings.database = db.settings.clone();
-    settings.llm.endpoints = vec![url::Url::parse(&format!("{ollama}/")).unwrap()];
+    settings.llm.endpoints = vec![pstral_core::llm::EndpointSettings::ollama(
+        url::Url::parse(&format!("{ollama}/")).unwrap(),
+    )];
     settings.llm.timeouts.connect = Duration::from_secs(2);
     settings.sql.target = Target {
         name: "demo".into(),
@@ -67,7 +69,7 @@ const API: &[&str] = &[
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn health_readiness_metrics_and_openapi_need_no_token() {
     let db = TestDb::sqlite().await;
-    let fake = FakeOllama::start(&["qwen2.5-coder:7b"]).await;
+    let fake = FakeModel::start(&["qwen2.5-coder:7b"]).await;
     let app = start(&db, &fake.url()).await;
     let health = app.get("/healthz", None).await;
     assert_eq!(
@@ -173,7 +175,7 @@ async fn readiness_says_what_is_down() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_api_route_needs_a_live_admin_token() {
     let db = TestDb::postgres().await;
-    let fake = FakeOllama::start(&["qwen2.5-coder:7b"]).await;
+    let fake = FakeModel::start(&["qwen2.5-coder:7b"]).await;
     let app = start(&db, &fake.url()).await;
     let good = admin_token(&db, "ana", None).await;
     for path in API {
@@ -256,7 +258,7 @@ async fn every_api_route_needs_a_live_admin_token() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_audit_is_filtered_paginated_exported_and_every_read_recorded() {
     let db = TestDb::sqlite().await;
-    let fake = FakeOllama::start(&["qwen2.5-coder:7b"]).await;
+    let fake = FakeModel::start(&["qwen2.5-coder:7b"]).await;
     let app = start(&db, &fake.url()).await;
     let token = admin_token(&db, "ana", None).await;
     let mut tx = db.store.begin().await.unwrap();
@@ -348,7 +350,7 @@ async fn the_audit_is_filtered_paginated_exported_and_every_read_recorded() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_export_of_ten_thousand_events_streams_whole() {
     let db = TestDb::postgres().await;
-    let fake = FakeOllama::start(&["qwen2.5-coder:7b"]).await;
+    let fake = FakeModel::start(&["qwen2.5-coder:7b"]).await;
     let app = start(&db, &fake.url()).await;
     let token = admin_token(&db, "ana", None).await;
     let mut tx = db.store.begin().await.unwrap();
@@ -396,7 +398,7 @@ async fn db_link(db: &TestDb, name: &str, identity: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn users_are_managed_through_the_api() {
     let db = TestDb::sqlite().await;
-    let fake = FakeOllama::start(&["qwen2.5-coder:7b"]).await;
+    let fake = FakeModel::start(&["qwen2.5-coder:7b"]).await;
     let app = start(&db, &fake.url()).await;
     let token = admin_token(&db, "ana", None).await;
     let post = |body: Value| {
@@ -540,7 +542,7 @@ async fn users_are_managed_through_the_api() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_last_admin_cannot_be_demoted_and_a_demoted_admin_loses_every_token() {
     let db = TestDb::sqlite().await;
-    let fake = FakeOllama::start(&["qwen2.5-coder:7b"]).await;
+    let fake = FakeModel::start(&["qwen2.5-coder:7b"]).await;
     let app = start(&db, &fake.url()).await;
     let ana = admin_token(&db, "ana", None).await;
     let patch = |name: &'static str, token: String, body: Value| {
@@ -606,7 +608,7 @@ async fn the_last_admin_cannot_be_demoted_and_a_demoted_admin_loses_every_token(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refused_tokens_are_audited_and_a_guessing_client_is_slowed_down() {
     let db = TestDb::sqlite().await;
-    let fake = FakeOllama::start(&["qwen2.5-coder:7b"]).await;
+    let fake = FakeModel::start(&["qwen2.5-coder:7b"]).await;
     let app = start(&db, &fake.url()).await;
     let good = admin_token(&db, "ana", None).await;
     let allowed = pstral_core::admin::MAX_REFUSALS;

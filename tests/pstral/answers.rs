@@ -16,12 +16,13 @@ use pstral_core::conversation::{Conversations, Mode, Prompts};
 use pstral_core::i18n::Lang;
 use pstral_core::identity::{Directory, Role};
 use pstral_core::identity::{IdentitySettings, UnknownPolicy};
-use pstral_core::llm::{Llm, ModelOptions, OllamaClient, Timeouts};
+use pstral_core::llm::{Api, Endpoint, EndpointSettings, Llm, ModelOptions, Timeouts};
+use secrecy::SecretString;
 use serde_json::Value;
 use url::Url;
 
 use crate::support::TestDb;
-use crate::support::fake_ollama::{End, FakeOllama, Script};
+use crate::support::fake_model::{End, FakeModel, Script};
 
 pub(crate) const MODEL: &str = "qwen2.5-coder:7b";
 
@@ -42,6 +43,13 @@ pub(crate) struct Options {
     pub(crate) concurrency: usize,
     pub(crate) max_history: u32,
     pub(crate) sql: Option<pstral_core::bot::SqlRuntime>,
+    /// The API every endpoint speaks.
+    pub(crate) api: Api,
+    pub(crate) model: String,
+    pub(crate) temperature: f64,
+    pub(crate) max_tokens: Option<u32>,
+    pub(crate) api_key: Option<String>,
+    pub(crate) mode: Mode,
 }
 
 impl Default for Options {
@@ -63,6 +71,22 @@ impl Default for Options {
             concurrency: 1,
             max_history: 10,
             sql: None,
+            api: Api::Ollama,
+            model: MODEL.to_owned(),
+            temperature: 0.2,
+            max_tokens: None,
+            api_key: None,
+            mode: Mode::Sql,
+        }
+    }
+}
+
+impl Options {
+    /// Every endpoint speaks `api`.
+    pub(crate) fn speaking(api: Api) -> Self {
+        Self {
+            api,
+            ..Self::default()
         }
     }
 }
@@ -114,13 +138,19 @@ impl Harness {
         let clients = endpoints
             .iter()
             .map(|e| {
-                OllamaClient::new(
-                    Url::parse(&format!("{e}/")).unwrap(),
+                Endpoint::new(
+                    EndpointSettings {
+                        url: Url::parse(&format!("{e}/")).unwrap(),
+                        api: options.api,
+                        model: None,
+                        api_key: options.api_key.clone().map(SecretString::from),
+                    },
                     ModelOptions {
-                        model: MODEL.to_owned(),
+                        model: options.model.clone(),
                         num_ctx: 8192,
-                        temperature: 0.2,
+                        temperature: options.temperature,
                         keep_alive: Duration::from_secs(1800),
+                        max_tokens: options.max_tokens,
                     },
                     options.timeouts,
                 )
@@ -135,7 +165,7 @@ impl Harness {
             llm: llm.clone(),
             prompts: Prompts::new(None),
             settings: ConversationSettings {
-                default_mode: Mode::Sql,
+                default_mode: options.mode,
                 channel_modes: Vec::new(),
                 max_history: options.max_history,
                 prompts_dir: None,
@@ -185,7 +215,7 @@ impl Harness {
         self.bot.handle(self.platform.clone(), event).await;
     }
 
-    fn spawn_ask(&self, author: u64, text: &str) -> tokio::task::JoinHandle<()> {
+    pub(crate) fn spawn_ask(&self, author: u64, text: &str) -> tokio::task::JoinHandle<()> {
         let event = self.question(author, text, None);
         let (bot, platform) = (self.bot.clone(), self.platform.clone());
         tokio::spawn(async move { bot.handle(platform, event).await })
@@ -219,7 +249,7 @@ fn fences_balanced(text: &str) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_final_text_is_the_model_answer_byte_for_byte() {
-    let fake = FakeOllama::start(&[MODEL]).await;
+    let fake = FakeModel::start(&[MODEL]).await;
     // Multi-byte characters, and every line cut in two chunks mid-line.
     let tokens = [
         "Voilà ",
@@ -270,7 +300,7 @@ async fn the_final_text_is_the_model_answer_byte_for_byte() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn edits_are_coalesced_and_never_closer_than_the_platform_allows() {
-    let fake = FakeOllama::start(&[MODEL]).await;
+    let fake = FakeModel::start(&[MODEL]).await;
     let tokens: Vec<String> = (0..80).map(|i| format!("mot{i} ")).collect();
     fake.then(Script::tokens(tokens.clone()).every(Duration::from_millis(5)));
     let mut options = Options::default();
@@ -297,7 +327,7 @@ async fn edits_are_coalesced_and_never_closer_than_the_platform_allows() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_long_answer_continues_in_further_messages_with_balanced_fences() {
-    let fake = FakeOllama::start(&[MODEL]).await;
+    let fake = FakeModel::start(&[MODEL]).await;
     let mut answer = String::from("Voici la requête demandée, avec ses explications.\n\n```sql\n");
     for i in 0..50 {
         answer.push_str(&format!(
@@ -374,7 +404,7 @@ pub fn covers(answer: &str, parts: &[&str]) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stop_ends_the_generation_closes_the_stream_and_says_so() {
-    let fake = FakeOllama::start(&[MODEL]).await;
+    let fake = FakeModel::start(&[MODEL]).await;
     let tokens: Vec<String> = (0..400).map(|i| format!("t{i} ")).collect();
     fake.then(Script::tokens(tokens).every(Duration::from_millis(10)));
     let h = Harness::new(&[fake.url()], Options::default()).await;
@@ -410,7 +440,7 @@ async fn stop_ends_the_generation_closes_the_stream_and_says_so() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn at_shutdown_answers_still_being_written_end_with_a_note_not_half_an_edit() {
-    let fake = FakeOllama::start(&[MODEL]).await;
+    let fake = FakeModel::start(&[MODEL]).await;
     let tokens: Vec<String> = (0..400).map(|i| format!("t{i} ")).collect();
     fake.then(Script::tokens(tokens).every(Duration::from_millis(10)));
     let h = Harness::new(&[fake.url()], Options::default()).await;
@@ -430,7 +460,7 @@ async fn at_shutdown_answers_still_being_written_end_with_a_note_not_half_an_edi
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_the_asker_or_an_admin_may_stop_an_answer() {
-    let fake = FakeOllama::start(&[MODEL]).await;
+    let fake = FakeModel::start(&[MODEL]).await;
     let tokens: Vec<String> = (0..100).map(|i| format!("t{i} ")).collect();
     fake.then(Script::tokens(tokens.clone()).every(Duration::from_millis(5)));
     let h = Harness::new(&[fake.url()], Options::default()).await;
@@ -456,7 +486,7 @@ async fn only_the_asker_or_an_admin_may_stop_an_answer() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_stop_command_stops_the_asker_s_answer_and_the_record_says_who() {
-    let fake = FakeOllama::start(&[MODEL]).await;
+    let fake = FakeModel::start(&[MODEL]).await;
     let tokens: Vec<String> = (0..400).map(|i| format!("t{i} ")).collect();
     fake.then(Script::tokens(tokens).every(Duration::from_millis(10)));
     let h = Harness::new(&[fake.url()], Options::default()).await;
@@ -477,28 +507,42 @@ async fn the_stop_command_stops_the_asker_s_answer_and_the_record_says_who() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_answer_at_the_length_limit_says_so() {
-    let (text, audited) = one_failure(
-        Script::answer("SELECT nom FROM clients").ending(End::Length),
-        None,
-    )
-    .await;
-    assert!(
-        text.starts_with(
-            "SELECT nom FROM clients\n\n⚠️ The answer stopped at the model's length limit"
-        ),
-        "{text}"
-    );
-    assert_eq!(audited["text"], "SELECT nom FROM clients");
+    for api in APIS {
+        let (text, audited) = one_failure(
+            api,
+            Script::answer("SELECT nom FROM clients").ending(End::Length),
+            None,
+        )
+        .await;
+        assert!(
+            text.starts_with(
+                "SELECT nom FROM clients\n\n⚠️ The answer stopped at the model's length limit"
+            ),
+            "{api:?}: {text}"
+        );
+        assert_eq!(audited["text"], "SELECT nom FROM clients");
+    }
 }
 
-async fn one_failure(script: Script, timeouts: Option<Timeouts>) -> (String, Value) {
-    let fake = FakeOllama::start(&[MODEL]).await;
+/// The two APIs a model server may speak.
+pub(crate) const APIS: [Api; 2] = [Api::Ollama, Api::OpenAi];
+
+/// Where `fake` serves `api`.
+pub(crate) fn base(fake: &FakeModel, api: Api) -> String {
+    match api {
+        Api::Ollama => fake.url(),
+        Api::OpenAi => fake.v1(),
+    }
+}
+
+async fn one_failure(api: Api, script: Script, timeouts: Option<Timeouts>) -> (String, Value) {
+    let fake = FakeModel::start(&[MODEL]).await;
     fake.then(script);
-    let mut options = Options::default();
+    let mut options = Options::speaking(api);
     if let Some(t) = timeouts {
         options.timeouts = t;
     }
-    let h = Harness::new(&[fake.url()], options).await;
+    let h = Harness::new(&[base(&fake, api)], options).await;
     h.ask(1, "Question").await;
     let text = h.answers().remove(0).1;
     let audited = h.audited("answer").await.remove(0);
@@ -507,15 +551,17 @@ async fn one_failure(script: Script, timeouts: Option<Timeouts>) -> (String, Val
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_cut_mid_stream_leaves_the_partial_answer_and_a_note() {
-    for end in [
+    // On /v1: a connection cut, an error object mid-stream, an end without [DONE].
+    let ends = [
         End::Disconnect,
         End::ErrorLine(
             "model runner has unexpectedly stopped, this may be due to resource limitations".into(),
         ),
         End::Eof,
-    ] {
+    ];
+    for (api, end) in APIS.into_iter().flat_map(|a| ends.clone().map(|e| (a, e))) {
         let script = Script::tokens(["SELECT ", "nom ", "FROM "]).ending(end.clone());
-        let (text, audited) = one_failure(script, None).await;
+        let (text, audited) = one_failure(api, script, None).await;
         // A dropped connection may lose what was sent just before it.
         assert!(text.starts_with("SELECT nom"), "{end:?}: {text}");
         assert!(
@@ -537,20 +583,27 @@ async fn a_silent_model_times_out_with_a_readable_message() {
         first_token: Duration::from_millis(300),
         idle: Duration::from_millis(300),
     };
-    let slow_start = Script::answer("trop tard").first_token_after(Duration::from_secs(3));
-    let (text, audited) = one_failure(slow_start, Some(quick)).await;
-    assert!(text.contains("took too long to start answering"), "{text}");
-    assert_eq!(audited["ending"], "failed");
+    for api in APIS {
+        // On /v1 the headers and the role chunk come at once: the first
+        // token is still what the timeout waits for.
+        let slow_start = Script::answer("trop tard").first_token_after(Duration::from_secs(3));
+        let (text, audited) = one_failure(api, slow_start, Some(quick)).await;
+        assert!(
+            text.contains("took too long to start answering"),
+            "{api:?}: {text}"
+        );
+        assert_eq!(audited["ending"], "failed");
 
-    let stalls = Script::tokens(["Début ", "de ", "réponse"]).every(Duration::from_secs(3));
-    let (text, _) = one_failure(stalls, Some(quick)).await;
-    assert!(text.starts_with("Début"), "{text}");
-    assert!(text.contains("The answer was cut off"), "{text}");
+        let stalls = Script::tokens(["Début ", "de ", "réponse"]).every(Duration::from_secs(3));
+        let (text, _) = one_failure(api, stalls, Some(quick)).await;
+        assert!(text.starts_with("Début"), "{api:?}: {text}");
+        assert!(text.contains("The answer was cut off"), "{api:?}: {text}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_missing_model_says_how_to_install_it() {
-    let fake = FakeOllama::start(&["llama3.2:3b"]).await;
+    let fake = FakeModel::start(&["llama3.2:3b"]).await;
     let h = Harness::new(&[fake.url()], Options::default()).await;
     h.ask(1, "Question").await;
     let text = h.answers().remove(0).1;
@@ -565,13 +618,13 @@ async fn a_missing_model_says_how_to_install_it() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_down_or_busy_endpoint_fails_over_to_the_next() {
-    let second = FakeOllama::start(&[MODEL]).await;
+    let second = FakeModel::start(&[MODEL]).await;
     second.by_default(Script::answer("Réponse du second serveur."));
     let h = Harness::new(&[closed_port().await, second.url()], Options::default()).await;
     h.ask(1, "Question").await;
     assert_eq!(h.answers()[0].1, "Réponse du second serveur.");
 
-    let busy = FakeOllama::start(&[MODEL]).await;
+    let busy = FakeModel::start(&[MODEL]).await;
     busy.by_default(Script::error(
         503,
         "server busy, please try again.  maximum pending requests exceeded",
@@ -590,24 +643,27 @@ async fn a_down_or_busy_endpoint_fails_over_to_the_next() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn thinking_never_reaches_the_chat() {
-    let fake = FakeOllama::start(&[MODEL]).await;
-    fake.then(
-        Script::tokens([
-            "<think>plan: join clients",
-            " and payments</think>",
-            "SELECT 1 ",
-            "FROM dual",
-        ])
-        .thinking(["Let me think about the schema."]),
-    );
-    let h = Harness::new(&[fake.url()], Options::default()).await;
-    h.ask(1, "Question").await;
-    assert_eq!(h.answers()[0].1, "SELECT 1 FROM dual");
+    // Ollama's `thinking`, /v1's `reasoning_content`, and <think> in the text.
+    for api in APIS {
+        let fake = FakeModel::start(&[MODEL]).await;
+        fake.then(
+            Script::tokens([
+                "<think>plan: join clients",
+                " and payments</think>",
+                "SELECT 1 ",
+                "FROM dual",
+            ])
+            .thinking(["Let me think about the schema."]),
+        );
+        let h = Harness::new(&[base(&fake, api)], Options::speaking(api)).await;
+        h.ask(1, "Question").await;
+        assert_eq!(h.answers()[0].1, "SELECT 1 FROM dual", "{api:?}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_queue_serves_two_users_alternately_and_shows_positions() {
-    let fake = FakeOllama::start(&[MODEL]).await;
+    let fake = FakeModel::start(&[MODEL]).await;
     // The first answer holds the only slot until the line is formed.
     fake.then(Script::answer("première").first_token_after(Duration::from_millis(600)));
     let h = Harness::new(&[fake.url()], Options::default()).await;
@@ -650,7 +706,7 @@ async fn the_queue_serves_two_users_alternately_and_shows_positions() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reply_continues_the_conversation_with_bounded_history() {
-    let fake = FakeOllama::start(&[MODEL]).await;
+    let fake = FakeModel::start(&[MODEL]).await;
     let options = Options {
         max_history: 4,
         ..Options::default()
@@ -684,7 +740,7 @@ async fn a_reply_continues_the_conversation_with_bounded_history() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn strangers_are_refused_politely_and_commands_work() {
-    let fake = FakeOllama::start(&[MODEL]).await;
+    let fake = FakeModel::start(&[MODEL]).await;
     let h = Harness::new(&[fake.url()], Options::default()).await;
     h.ask(99, "Bonjour ?").await;
     let refusal = h.answers().remove(0).1;
@@ -787,7 +843,7 @@ async fn the_recording_platform_refuses_what_a_platform_would() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_invite_code_inside_a_sentence_in_a_dm_links_and_never_reaches_the_model() {
-    let fake = FakeOllama::start(&[MODEL]).await;
+    let fake = FakeModel::start(&[MODEL]).await;
     let h = Harness::new(&[fake.url()], Options::default()).await;
     h.directory
         .add_user("erin", Role::Viewer, Actor::cli())

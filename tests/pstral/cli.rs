@@ -7,12 +7,12 @@ use std::process::{Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-struct Scratch {
+pub(crate) struct Scratch {
     dir: tempfile::TempDir,
 }
 
 impl Scratch {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Self {
             dir: tempfile::tempdir().unwrap(),
         }
@@ -50,11 +50,11 @@ impl Scratch {
     }
 }
 
-fn stdout(o: &Output) -> String {
+pub(crate) fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
 
-fn stderr(o: &Output) -> String {
+pub(crate) fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
@@ -526,9 +526,19 @@ fn run_stops_with_a_clear_error_when_a_platform_cannot_be_reached() {
 /// Runs `pstral chat` with `input` typed in, against the model servers at
 /// `endpoints`; returns what it printed.
 async fn chat_session(s: &Scratch, endpoints: &str, input: &'static str) -> (Output, String) {
+    chat_session_with(s, &[("PSTRAL__LLM__ENDPOINTS", endpoints)], input).await
+}
+
+/// Runs `pstral chat` with `input` typed in and these environment
+/// variables set; returns what it printed.
+pub(crate) async fn chat_session_with(
+    s: &Scratch,
+    env: &[(&str, &str)],
+    input: &'static str,
+) -> (Output, String) {
     let mut cmd = s.command(&["chat"]);
-    cmd.env("PSTRAL__LLM__ENDPOINTS", endpoints)
-        .env("PSTRAL__LLM__CONNECT_TIMEOUT", "2s")
+    cmd.env("PSTRAL__LLM__CONNECT_TIMEOUT", "2s")
+        .envs(env.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -565,19 +575,34 @@ async fn chat_says_where_it_looked_for_the_model_and_how_to_fix_it() {
         "{printed}"
     );
 
-    let fake = crate::support::fake_ollama::FakeOllama::start(&["llama3.2:3b"]).await;
+    let fake = crate::support::fake_model::FakeModel::start(&["llama3.2:3b"]).await;
     let (_, printed) = chat_session(&s, &fake.url(), "/quit\n").await;
     assert!(
         printed.contains("ollama pull qwen2.5-coder:7b"),
+        "{printed}"
+    );
+
+    // An OpenAI-compatible server is named as such, with what it serves.
+    let openai = format!("openai+{}", fake.v1());
+    let (_, printed) = chat_session(&s, &openai, "/quit\n").await;
+    assert!(
+        printed.contains("does not serve the model qwen2.5-coder:7b; it serves: llama3.2:3b"),
+        "{printed}"
+    );
+    assert!(!printed.contains("ollama pull"), "{printed}");
+    let openai_closed = format!("openai+{closed}/v1");
+    let (_, printed) = chat_session(&s, &openai_closed, "/quit\n").await;
+    assert!(
+        printed.contains(&format!("No model server answers at {closed}/v1")),
         "{printed}"
     );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_second_chat_session_in_the_same_directory_is_answered_too() {
-    use crate::support::fake_ollama::{FakeOllama, Script};
+    use crate::support::fake_model::{FakeModel, Script};
     let s = Scratch::new();
-    let fake = FakeOllama::start(&["qwen2.5-coder:7b"]).await;
+    let fake = FakeModel::start(&["qwen2.5-coder:7b"]).await;
     fake.then(Script::answer("first session answer"));
     fake.then(Script::answer("second session answer"));
     let (out, first) = chat_session(&s, &fake.url(), "Bonjour\n").await;
@@ -591,9 +616,9 @@ async fn a_second_chat_session_in_the_same_directory_is_answered_too() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chat_answers_in_the_terminal_and_exports() {
-    use crate::support::fake_ollama::{FakeOllama, Script};
+    use crate::support::fake_model::{FakeModel, Script};
     let s = Scratch::new();
-    let fake = FakeOllama::start(&["qwen2.5-coder:7b"]).await;
+    let fake = FakeModel::start(&["qwen2.5-coder:7b"]).await;
     fake.then(Script::answer("SELECT COUNT(*) FROM clients;"));
     let (out, printed) = chat_session(&s, &fake.url(), "Combien de clients ?\n/export\n").await;
     assert!(out.status.success(), "{}", stderr(&out));

@@ -16,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::answers::{Harness, MODEL, Options, numbered_words, who};
 use crate::support::fake_discord::{APP, BOT, CHANNEL, FakeDiscord, TOKEN};
-use crate::support::fake_ollama::{FakeOllama, Script};
+use crate::support::fake_model::{FakeModel, Script};
 
 const ANA: u64 = 1; // executor
 const CARL: u64 = 3; // viewer
@@ -52,7 +52,7 @@ struct Connected {
 }
 
 impl Connected {
-    async fn new(ollama: &FakeOllama, options: Options) -> Self {
+    async fn new(ollama: &FakeModel, options: Options) -> Self {
         let discord = FakeDiscord::start().await;
         let h = Harness::new(&[ollama.url()], options).await;
         let directory = Directory::new(
@@ -158,7 +158,7 @@ fn chat_options() -> Options {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_mention_is_answered_by_edits_that_end_in_the_models_answer() {
-    let ollama = FakeOllama::start(&[MODEL]).await;
+    let ollama = FakeModel::start(&[MODEL]).await;
     // About 300 tokens, a little apart, as a model writes them.
     let answer = numbered_words("w", 300);
     ollama.then(Script::answer(&answer).every(Duration::from_millis(10)));
@@ -231,7 +231,7 @@ fn fences_balanced(text: &str) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_5000_character_answer_is_three_messages_with_balanced_fences() {
-    let ollama = FakeOllama::start(&[MODEL]).await;
+    let ollama = FakeModel::start(&[MODEL]).await;
     let mut answer = String::from("Here is the script:\n```python\n");
     while answer.len() < 4980 {
         answer.push_str(&format!("print('line {}')\n", answer.len()));
@@ -277,7 +277,7 @@ async fn a_5000_character_answer_is_three_messages_with_balanced_fences() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_storm_of_429s_delays_edits_but_the_last_one_applied_is_the_final_text() {
-    let ollama = FakeOllama::start(&[MODEL]).await;
+    let ollama = FakeModel::start(&[MODEL]).await;
     let answer = numbered_words("t", 120);
     ollama.then(Script::answer(&answer).every(Duration::from_millis(25)));
     let c = Connected::new(&ollama, chat_options()).await;
@@ -315,7 +315,7 @@ async fn a_storm_of_429s_delays_edits_but_the_last_one_applied_is_the_final_text
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_gateway_closed_mid_answer_is_resumed_and_the_answer_completes() {
-    let ollama = FakeOllama::start(&[MODEL]).await;
+    let ollama = FakeModel::start(&[MODEL]).await;
     let answer = numbered_words("r", 60);
     ollama.then(Script::answer(&answer).every(Duration::from_millis(50)));
     ollama.then(Script::answer("Still here."));
@@ -350,7 +350,7 @@ async fn a_gateway_closed_mid_answer_is_resumed_and_the_answer_completes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dm_is_answered_in_the_dm_and_nowhere_else() {
-    let ollama = FakeOllama::start(&[MODEL]).await;
+    let ollama = FakeModel::start(&[MODEL]).await;
     ollama.then(Script::answer("Privately yours."));
     let c = Connected::new(&ollama, chat_options()).await;
     c.discord.say_in_dm(ANA, "what is our margin?");
@@ -366,7 +366,7 @@ async fn a_dm_is_answered_in_the_dm_and_nowhere_else() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_message_not_addressed_to_the_bot_is_left_alone() {
-    let ollama = FakeOllama::start(&[MODEL]).await;
+    let ollama = FakeModel::start(&[MODEL]).await;
     ollama.then(Script::answer("Answer one."));
     let c = Connected::new(&ollama, chat_options()).await;
     c.discord.say(ANA, CHANNEL, "talking to colleagues", false);
@@ -393,7 +393,7 @@ async fn a_message_not_addressed_to_the_bot_is_left_alone() {
 const SQL_ANSWER: &str =
     "Voici :\n```sql\nSELECT company, city FROM clients WHERE city = 'Lyon' ORDER BY company\n```";
 
-async fn with_sql(ollama: &FakeOllama) -> (crate::execute::Demo, Connected) {
+async fn with_sql(ollama: &FakeModel) -> (crate::execute::Demo, Connected) {
     let demo = crate::execute::demo().await;
     let options = Options {
         sql: Some(demo.runtime.clone()),
@@ -441,7 +441,7 @@ fn ephemeral_followups(c: &Connected, token: &str) -> Vec<String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn execute_by_an_executor_is_deferred_at_once_and_returns_the_table_and_files() {
-    let ollama = FakeOllama::start(&[MODEL]).await;
+    let ollama = FakeModel::start(&[MODEL]).await;
     ollama.then(Script::answer(SQL_ANSWER));
     let (_demo, c) = with_sql(&ollama).await;
     let (message, custom_id) = offered(&c).await;
@@ -488,7 +488,7 @@ async fn execute_by_an_executor_is_deferred_at_once_and_returns_the_table_and_fi
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn execute_by_a_viewer_or_with_a_forged_id_runs_nothing_and_says_so_privately() {
-    let ollama = FakeOllama::start(&[MODEL]).await;
+    let ollama = FakeModel::start(&[MODEL]).await;
     ollama.then(Script::answer(SQL_ANSWER));
     let (_demo, c) = with_sql(&ollama).await;
     let (message, custom_id) = offered(&c).await;
@@ -534,7 +534,7 @@ async fn execute_by_a_viewer_or_with_a_forged_id_runs_nothing_and_says_so_privat
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn audit_answers_an_admin_privately_and_refuses_anyone_else() {
-    let ollama = FakeOllama::start(&[MODEL]).await;
+    let ollama = FakeModel::start(&[MODEL]).await;
     let c = Connected::new(&ollama, chat_options()).await;
     let recent = json!([{"name": "recent", "type": 1, "options": []}]);
 
@@ -594,13 +594,15 @@ async fn audit_answers_an_admin_privately_and_refuses_anyone_else() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn run_serves_discord_and_readyz_shows_the_connection() {
     let discord = FakeDiscord::start().await;
-    let ollama = FakeOllama::start(&[MODEL]).await;
+    let ollama = FakeModel::start(&[MODEL]).await;
     ollama.then(Script::answer("Served by pstral run."));
     let db = crate::support::TestDb::sqlite().await;
     let mut settings = pstral_core::config::Settings::defaults();
     settings.database = db.settings.clone();
     settings.identity.unknown = UnknownPolicy::AutoViewer;
-    settings.llm.endpoints = vec![url::Url::parse(&format!("{}/", ollama.url())).unwrap()];
+    settings.llm.endpoints = vec![pstral_core::llm::EndpointSettings::ollama(
+        url::Url::parse(&format!("{}/", ollama.url())).unwrap(),
+    )];
     let data = tempfile::tempdir().unwrap();
     settings.sql.target = pstral_core::sql::Target {
         name: "demo".into(),
@@ -654,7 +656,7 @@ async fn run_serves_discord_and_readyz_shows_the_connection() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ask_shows_the_question_and_the_answer_replies_to_it() {
-    let ollama = FakeOllama::start(&[MODEL]).await;
+    let ollama = FakeModel::start(&[MODEL]).await;
     ollama.then(Script::answer("Asked by slash."));
     let c = Connected::new(&ollama, chat_options()).await;
     let token = c.discord.slash(
@@ -693,7 +695,7 @@ async fn ask_shows_the_question_and_the_answer_replies_to_it() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_slash_command_answered_privately_leaves_no_thinking_message() {
-    let ollama = FakeOllama::start(&[MODEL]).await;
+    let ollama = FakeModel::start(&[MODEL]).await;
     let c = Connected::new(&ollama, chat_options()).await;
     let token = c.discord.slash(ANA, CHANNEL, "help", json!([]));
     c.handled(1).await;

@@ -12,7 +12,7 @@ use pstral_core::sql::exec::{Limits, SqliteExecutor};
 use pstral_core::sql::validate::Policy;
 
 use crate::answers::{Harness, MODEL, Options, channel, who};
-use crate::support::fake_ollama::{FakeOllama, Script};
+use crate::support::fake_model::{FakeModel, Script};
 
 pub(crate) struct Demo {
     _dir: tempfile::TempDir,
@@ -39,7 +39,7 @@ pub(crate) async fn demo() -> Demo {
     Demo { _dir: dir, runtime }
 }
 
-async fn harness(fake: &FakeOllama) -> (Demo, Harness) {
+async fn harness(fake: &FakeModel) -> (Demo, Harness) {
     let demo = demo().await;
     let options = Options {
         sql: Some(demo.runtime.clone()),
@@ -77,7 +77,7 @@ fn attachments(h: &Harness) -> Vec<pstral_chat::Attachment> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_select_is_offered_then_run_by_an_executor_with_preview_and_files() {
-    let fake = FakeOllama::start(&[MODEL]).await;
+    let fake = FakeModel::start(&[MODEL]).await;
     fake.then(Script::answer(ANSWER));
     let (_demo, h) = harness(&fake).await;
     h.ask(1, "Quels sont nos clients à Lyon ?").await;
@@ -178,7 +178,7 @@ async fn a_select_is_offered_then_run_by_an_executor_with_preview_and_files() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_clicker_is_authorized_not_the_asker() {
-    let fake = FakeOllama::start(&[MODEL]).await;
+    let fake = FakeModel::start(&[MODEL]).await;
     fake.then(Script::answer(ANSWER));
     let (_demo, h) = harness(&fake).await;
     h.ask(1, "Clients à Lyon ?").await;
@@ -213,7 +213,7 @@ async fn the_clicker_is_authorized_not_the_asker() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_control_that_names_another_statement_is_refused_and_recorded() {
-    let fake = FakeOllama::start(&[MODEL]).await;
+    let fake = FakeModel::start(&[MODEL]).await;
     fake.then(Script::answer(ANSWER));
     let (_demo, h) = harness(&fake).await;
     h.ask(1, "Clients à Lyon ?").await;
@@ -269,7 +269,7 @@ async fn a_control_that_names_another_statement_is_refused_and_recorded() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn where_results_are_private_only_the_clicker_gets_them() {
-    let fake = FakeOllama::start(&[MODEL]).await;
+    let fake = FakeModel::start(&[MODEL]).await;
     fake.then(Script::answer(ANSWER));
     let mut demo = demo().await;
     demo.runtime.private_results = vec![("discord".to_owned(), "*".to_owned())];
@@ -317,7 +317,7 @@ async fn where_results_are_private_only_the_clicker_gets_them() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn run_n_runs_the_latest_statement_n_here() {
-    let fake = FakeOllama::start(&[MODEL]).await;
+    let fake = FakeModel::start(&[MODEL]).await;
     fake.then(Script::answer(
         "```sql\nSELECT COUNT(*) AS n FROM clients\n```",
     ));
@@ -347,7 +347,7 @@ async fn run_n_runs_the_latest_statement_n_here() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_query_is_explained_repaired_once_and_the_repair_offered() {
-    let fake = FakeOllama::start(&[MODEL]).await;
+    let fake = FakeModel::start(&[MODEL]).await;
     fake.then(Script::answer("```sql\nDELETE FROM clients\n```"));
     fake.then(Script::answer(
         "```sql\nSELECT company FROM clients\n```\nLa liste des sociétés.",
@@ -389,7 +389,7 @@ async fn a_refused_query_is_explained_repaired_once_and_the_repair_offered() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_query_that_still_fails_after_its_repair_is_explained_and_not_offered() {
-    let fake = FakeOllama::start(&[MODEL]).await;
+    let fake = FakeModel::start(&[MODEL]).await;
     fake.then(Script::answer("```sql\nSELECT nom FROM clientz\n```"));
     fake.then(Script::answer("```sql\nSELECT nom FROM clientz2\n```"));
     let (_demo, h) = harness(&fake).await;
@@ -412,7 +412,7 @@ async fn a_query_that_still_fails_after_its_repair_is_explained_and_not_offered(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_click_is_judged_again_under_the_policy_of_the_moment() {
-    let fake = FakeOllama::start(&[MODEL]).await;
+    let fake = FakeModel::start(&[MODEL]).await;
     fake.then(Script::answer("```sql\nSELECT company FROM clients\n```"));
     let demo = demo().await;
     // The statement was accepted when offered…
@@ -451,7 +451,7 @@ async fn a_megabyte_of_sql_in_an_answer_is_refused_without_taking_the_bot_down()
     // stack, this overflowed it and killed the process.
     let huge = format!("SELECT 1{} FROM clients", " + 1.0000000".repeat(100_000));
     assert!(huge.len() > 1_000_000);
-    let fake = FakeOllama::start(&[MODEL]).await;
+    let fake = FakeModel::start(&[MODEL]).await;
     fake.then(Script::tokens([
         "```sql\n".to_owned(),
         huge,

@@ -15,7 +15,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::answers::{Harness, MODEL, Options, numbered_words};
 use crate::discord::Counting;
-use crate::support::fake_ollama::{FakeOllama, Script};
+use crate::support::fake_model::{FakeModel, Script};
 use crate::synapse::{Human, Seen, register, unique};
 
 /// The bot, connected to Synapse with its own store.
@@ -119,7 +119,7 @@ async fn link(h: &Harness, person: &Human, local: &str, role: Option<Role>) {
         .unwrap();
 }
 
-async fn setup(ollama: &FakeOllama, options: Options) -> (Harness, Bot) {
+async fn setup(ollama: &FakeModel, options: Options) -> (Harness, Bot) {
     let h = Harness::new(&[ollama.url()], options).await;
     let (user, password) = Bot::register().await;
     let bot = Bot::start(&h, user, password, tempfile::tempdir().unwrap()).await;
@@ -153,7 +153,7 @@ fn latest_texts(seen: &[Seen], room: &matrix_sdk::ruma::RoomId, bot: &OwnedUserI
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_mention_a_thread_and_a_reply_chain_are_answered_by_edits() {
-    let ollama = FakeOllama::start(&[MODEL]).await;
+    let ollama = FakeModel::start(&[MODEL]).await;
     let answer = numbered_words("w", 300);
     ollama.then(Script::answer(&answer).every(Duration::from_millis(10)));
     ollama.then(Script::answer("In the thread."));
@@ -224,7 +224,7 @@ async fn a_mention_a_thread_and_a_reply_chain_are_answered_by_edits() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_encrypted_dm_is_answered_and_still_is_after_a_restart_on_the_same_device() {
-    let ollama = FakeOllama::start(&[MODEL]).await;
+    let ollama = FakeModel::start(&[MODEL]).await;
     ollama.then(Script::answer("Only you can read this."));
     ollama.then(Script::answer("Still me, same device."));
     let (h, bot) = setup(&ollama, Options::default()).await;
@@ -266,7 +266,7 @@ const SQL_ANSWER: &str =
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn execute_by_reaction_returns_the_table_and_files_and_a_viewer_runs_nothing() {
-    let ollama = FakeOllama::start(&[MODEL]).await;
+    let ollama = FakeModel::start(&[MODEL]).await;
     ollama.then(Script::answer(SQL_ANSWER));
     let demo = crate::execute::demo().await;
     let options = Options {
@@ -363,7 +363,7 @@ async fn execute_by_reaction_returns_the_table_and_files_and_a_viewer_runs_nothi
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn audit_goes_to_an_admin_by_dm_and_is_refused_to_anyone_else() {
-    let ollama = FakeOllama::start(&[MODEL]).await;
+    let ollama = FakeModel::start(&[MODEL]).await;
     let (h, bot) = setup(&ollama, Options::default()).await;
     let dana = Human::register(&unique("dana")).await;
     let ana = Human::register(&unique("ana")).await;
@@ -404,7 +404,7 @@ async fn audit_goes_to_an_admin_by_dm_and_is_refused_to_anyone_else() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn under_a_strict_rate_limit_every_edit_lands_in_order() {
-    let ollama = FakeOllama::start(&[MODEL]).await;
+    let ollama = FakeModel::start(&[MODEL]).await;
     let answer = numbered_words("s", 80);
     ollama.then(Script::answer(&answer).every(Duration::from_millis(50)));
     let (h, bot) = setup(&ollama, Options::default()).await;
@@ -464,7 +464,7 @@ async fn under_a_strict_rate_limit_every_edit_lands_in_order() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_bot_restarted_mid_conversation_keeps_the_history_and_answers_nothing_twice() {
-    let ollama = FakeOllama::start(&[MODEL]).await;
+    let ollama = FakeModel::start(&[MODEL]).await;
     ollama.then(Script::answer("The first answer."));
     ollama.then(Script::answer("The second answer."));
     let (h, bot) = setup(&ollama, Options::default()).await;
@@ -495,7 +495,7 @@ async fn a_bot_restarted_mid_conversation_keeps_the_history_and_answers_nothing_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_invite_code_said_in_a_room_is_burnt_and_its_owner_gets_a_fresh_one() {
-    let ollama = FakeOllama::start(&[MODEL]).await;
+    let ollama = FakeModel::start(&[MODEL]).await;
     let (h, bot) = setup(&ollama, Options::default()).await;
     let eve = Human::register(&unique("eve")).await;
     let mallory = Human::register(&unique("mallory")).await;
@@ -580,7 +580,7 @@ async fn an_invite_code_said_in_a_room_is_burnt_and_its_owner_gets_a_fresh_one()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stranger_who_never_answers_gets_one_dm_however_often_they_knock() {
-    let ollama = FakeOllama::start(&[MODEL]).await;
+    let ollama = FakeModel::start(&[MODEL]).await;
     let (h, bot) = setup(&ollama, Options::default()).await;
     let ana = Human::register(&unique("ana")).await;
     let stranger = Human::register(&unique("stranger")).await;
@@ -604,7 +604,7 @@ async fn a_stranger_who_never_answers_gets_one_dm_however_often_they_knock() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_what_names_the_bot_in_this_room_is_for_the_bot() {
-    let ollama = FakeOllama::start(&[MODEL]).await;
+    let ollama = FakeModel::start(&[MODEL]).await;
     ollama.then(Script::answer("first"));
     ollama.then(Script::answer("second"));
     let (h, bot) = setup(&ollama, Options::default()).await;

@@ -10,7 +10,8 @@
 #![allow(dead_code)]
 
 pub mod fake_discord;
-pub mod fake_ollama;
+pub mod fake_model;
+pub mod recording_proxy;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};

@@ -267,22 +267,24 @@ async fn readyz(State(state): State<AdminState>, headers: HeaderMap) -> Response
                        "error": db.err().map(|e| e.to_string())}),
     );
     if let Some(llm) = &state.llm {
-        for client in llm.endpoints() {
+        for endpoint in llm.endpoints() {
             let probe =
-                tokio::time::timeout(std::time::Duration::from_secs(5), client.tags()).await;
-            let shown = shown_url(client.endpoint());
+                tokio::time::timeout(std::time::Duration::from_secs(5), endpoint.models()).await;
+            let shown = shown_url(endpoint.url());
             let error = match probe {
-                Ok(Ok(_)) => None,
+                Ok(Ok(models)) if endpoint.serves(&models) => None,
+                Ok(Ok(_)) => Some(format!("does not serve the model {}", endpoint.model())),
                 // The error names the endpoint as configured, which may
                 // carry credentials: show it as in the check's name.
                 Ok(Err(e)) => Some(
                     e.to_string()
-                        .replace(client.endpoint().as_str(), &shown)
-                        .replace(client.endpoint().as_str().trim_end_matches('/'), &shown),
+                        .replace(endpoint.url().as_str(), &shown)
+                        .replace(&endpoint.name(), &shown),
                 ),
                 Err(_) => Some("no answer within 5 s".to_owned()),
             };
-            checks.push(json!({"name": format!("ollama {shown}"), "state": if error.is_none() { "up" } else { "down" }, "error": error}));
+            let name = format!("{} {shown}", endpoint.api().as_str());
+            checks.push(json!({"name": name, "state": if error.is_none() { "up" } else { "down" }, "error": error}));
         }
     }
     if let Some((name, dialect, executor)) = &state.target {
@@ -656,7 +658,7 @@ pub fn openapi_document() -> Value {
         "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
         "paths": {
             "/healthz": {"get": {"summary": "The process is alive", "responses": {"200": {"description": "ok"}}}},
-            "/readyz": {"get": {"summary": "Own database, Ollama endpoints, Execute target, chat platforms", "responses": {"200": {"description": "ready"}, "503": {"description": "a dependency is down"}}}},
+            "/readyz": {"get": {"summary": "Own database, model servers (each serving the model), Execute target, chat platforms", "responses": {"200": {"description": "ready"}, "503": {"description": "a dependency is down"}}}},
             "/metrics": {"get": {"summary": "Prometheus metrics", "responses": {"200": {"description": "text exposition format"}}}},
             "/api/audit": {"get": {"summary": "Audit events, oldest first, by cursor", "security": secured,
                 "parameters": filter_params.as_array().unwrap().iter().cloned().chain([

@@ -12,6 +12,13 @@ use super::{ENV_PREFIX, Origin, Problem};
 /// checked against the first entry of the defaults as its template.
 const OPEN_TABLES: &[&str] = &["sql.targets"];
 
+/// Lists whose entries are a string or a table with these keys, all strings
+/// (`llm.endpoints`: an Ollama URL, or `{ url = …, api = "openai", … }`).
+const LISTS_OF_TABLES: &[(&str, &[&str])] = &[(
+    "llm.endpoints",
+    &["url", "api", "model", "api_key", "api_key_file"],
+)];
+
 /// The environment variable that sets `key`.
 pub fn env_var_for(key: &str) -> String {
     format!("{ENV_PREFIX}{}", key.replace('.', "__").to_uppercase())
@@ -20,7 +27,7 @@ pub fn env_var_for(key: &str) -> String {
 /// Whether a key holds a secret, whose value must never be echoed.
 fn is_secret(key: &str) -> bool {
     let last = key.rsplit('.').next().unwrap_or(key);
-    ["token", "password", "passphrase", "secret"]
+    ["token", "password", "passphrase", "secret", "api_key"]
         .iter()
         .any(|s| last.contains(s))
 }
@@ -109,6 +116,16 @@ pub(super) fn overlay(
                 let merged = overlay(&path, sub_defaults, sub_given, origins, problems);
                 out.insert(key, serde_json::Value::Object(merged));
             }
+            (ValueKind::Array(_), given)
+                if let Some((_, keys)) = LISTS_OF_TABLES.iter().find(|(p, _)| *p == path) =>
+            {
+                // One mistake in an entry keeps the whole default list, so
+                // that the list is not reported empty as well.
+                if let Some(list) = list_of_tables(&path, &origin, keys, given, problems) {
+                    out.insert(key, list);
+                    origins.insert(path, origin);
+                }
+            }
             (ValueKind::Table(_), _) => problems.push(Problem {
                 key: path.clone(),
                 origin,
@@ -137,6 +154,101 @@ pub(super) fn overlay(
     out
 }
 
+/// A list of strings and tables (see [`LISTS_OF_TABLES`]), each table's keys
+/// among `keys` and its values strings; `None` after reporting a problem.
+fn list_of_tables(
+    path: &str,
+    origin: &Origin,
+    keys: &[&str],
+    given: ValueKind,
+    problems: &mut Vec<Problem>,
+) -> Option<serde_json::Value> {
+    use serde_json::Value as J;
+    let items: Vec<Value> = match given {
+        ValueKind::Array(values) => values,
+        // From the environment: comma-separated strings.
+        ValueKind::String(s) => s
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| Value::new(None, ValueKind::String(s.to_owned())))
+            .collect(),
+        other => {
+            problems.push(Problem {
+                key: path.to_owned(),
+                origin: origin.clone(),
+                reason: format!("expected a list, got {}", describe(&other)),
+            });
+            return None;
+        }
+    };
+    let before = problems.len();
+    let mut out = Vec::new();
+    for (i, item) in items.into_iter().enumerate() {
+        let item_path = format!("{path}[{i}]");
+        match item.kind {
+            ValueKind::String(s) => out.push(J::String(s)),
+            ValueKind::Table(table) => {
+                let mut entry = serde_json::Map::new();
+                for (name, value) in table.into_iter().collect::<BTreeMap<_, _>>() {
+                    let key_path = format!("{item_path}.{name}");
+                    if !keys.contains(&name.as_str()) {
+                        let mut reason = "unknown key".to_owned();
+                        let known: Vec<String> = keys.iter().map(|k| (*k).to_owned()).collect();
+                        if let Some(near) = nearest(&name, known.iter()) {
+                            reason.push_str(&format!("; did you mean `{near}`?"));
+                        } else {
+                            reason.push_str(&format!("; the keys are {}", keys.join(", ")));
+                        }
+                        problems.push(Problem {
+                            key: key_path,
+                            origin: origin.clone(),
+                            reason,
+                        });
+                        continue;
+                    }
+                    match value.kind {
+                        ValueKind::String(s) => {
+                            entry.insert(name, J::String(s));
+                        }
+                        other => problems.push(Problem {
+                            reason: if is_secret(&key_path) {
+                                "expected a string (in quotes in TOML)".to_owned()
+                            } else {
+                                format!(
+                                    "expected a string (in quotes in TOML), got {}",
+                                    describe(&other)
+                                )
+                            },
+                            key: key_path,
+                            origin: origin.clone(),
+                        }),
+                    }
+                }
+                out.push(J::Object(entry));
+            }
+            other => problems.push(Problem {
+                key: item_path,
+                origin: origin.clone(),
+                reason: format!(
+                    "expected a URL in quotes or a table {{ url = \"…\", … }}, got {}",
+                    describe(&other)
+                ),
+            }),
+        }
+    }
+    (problems.len() == before).then_some(J::Array(out))
+}
+
+fn describe(kind: &ValueKind) -> String {
+    match kind {
+        ValueKind::String(s) => format!("{s:?}"),
+        ValueKind::Table(_) => "a table".to_owned(),
+        ValueKind::Array(_) => "a list".to_owned(),
+        other => other.to_string(),
+    }
+}
+
 /// A value whose type differs from its default's.
 struct Mismatch {
     expected: String,
@@ -150,12 +262,7 @@ fn coerce(default: &ValueKind, given: ValueKind) -> Result<serde_json::Value, Mi
     use serde_json::Value as J;
     let mismatch = |expected: &str, got: &ValueKind| Mismatch {
         expected: expected.to_owned(),
-        got: match got {
-            ValueKind::String(s) => format!("{s:?}"),
-            ValueKind::Table(_) => "a table".to_owned(),
-            ValueKind::Array(_) => "a list".to_owned(),
-            other => other.to_string(),
-        },
+        got: describe(got),
     };
     match default {
         ValueKind::Boolean(_) => match given {

@@ -53,8 +53,12 @@ pub(super) struct RawIdentity {
 
 #[derive(Deserialize)]
 pub(super) struct RawLlm {
-    pub(super) endpoints: Vec<String>,
+    pub(super) endpoints: Vec<RawEndpoint>,
     pub(super) model: String,
+    pub(super) api_key: SecretString,
+    pub(super) api_key_file: String,
+    pub(super) max_tokens: i64,
+    pub(super) embedding_model: String,
     pub(super) concurrency: i64,
     pub(super) queue_capacity: i64,
     pub(super) num_ctx: i64,
@@ -63,6 +67,25 @@ pub(super) struct RawLlm {
     pub(super) connect_timeout: String,
     pub(super) first_token_timeout: String,
     pub(super) idle_timeout: String,
+}
+
+/// An entry of `llm.endpoints`: an Ollama URL (or `openai+URL`), or a
+/// table whose keys `layers::LISTS_OF_TABLES` has checked.
+#[derive(Deserialize)]
+#[serde(untagged)]
+pub(super) enum RawEndpoint {
+    Url(String),
+    Table(RawEndpointTable),
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub(super) struct RawEndpointTable {
+    pub(super) url: String,
+    pub(super) api: String,
+    pub(super) model: String,
+    pub(super) api_key: SecretString,
+    pub(super) api_key_file: String,
 }
 
 #[derive(Deserialize)]

@@ -227,3 +227,117 @@ fn a_matrix_user_that_is_no_matrix_id_is_named() {
     let fine = file("[matrix]\nenabled = false\nuser = \"@pstral:example.org\"");
     assert!(load_layers(Some(fine.path()), env(&[])).is_ok());
 }
+
+#[test]
+fn model_servers_of_either_api_share_one_list() {
+    let key = file("sk-from-a-file\n");
+    let f = file(&format!(
+        r#"
+        [llm]
+        model = "qwen2.5-coder:7b"
+        api_key = "sk-default"
+        endpoints = [
+          {{ url = "http://gpu1:8000/v1", api = "openai", model = "Qwen/Qwen2.5-Coder-7B-Instruct", api_key_file = {:?} }},
+          {{ url = "http://lmstudio:1234/v1", api = "openai" }},
+          "http://127.0.0.1:11434",
+        ]
+        max_tokens = 512
+        embedding_model = "nomic-embed-text"
+        "#,
+        key.path()
+    ));
+    let s = load_layers(Some(f.path()), BTreeMap::new()).unwrap();
+    let e = &s.llm.endpoints;
+    assert_eq!(e.len(), 3);
+    assert_eq!(e[0].api, crate::llm::Api::OpenAi);
+    assert_eq!(e[0].url.as_str(), "http://gpu1:8000/v1/");
+    assert_eq!(
+        e[0].model.as_deref(),
+        Some("Qwen/Qwen2.5-Coder-7B-Instruct")
+    );
+    let key_of = |i: usize| e[i].api_key.as_ref().map(|k| k.expose_secret().to_owned());
+    assert_eq!(key_of(0).as_deref(), Some("sk-from-a-file"));
+    assert_eq!(
+        key_of(1).as_deref(),
+        Some("sk-default"),
+        "llm.api_key for the others"
+    );
+    assert_eq!(e[2].api, crate::llm::Api::Ollama);
+    assert_eq!(e[2].model, None);
+    assert_eq!(s.llm.options.max_tokens, Some(512));
+    assert_eq!(s.llm.embedding_model.as_deref(), Some("nomic-embed-text"));
+    let shown = format!("{s:?}");
+    assert!(
+        !shown.contains("sk-from-a-file") && !shown.contains("sk-default"),
+        "{shown}"
+    );
+
+    assert_eq!(Settings::defaults().llm.options.max_tokens, None);
+    assert_eq!(Settings::defaults().llm.embedding_model, None);
+}
+
+#[test]
+fn the_environment_names_an_openai_compatible_server_by_its_scheme() {
+    let s = load_layers(
+        None,
+        env(&[(
+            "PSTRAL__LLM__ENDPOINTS",
+            "openai+http://vllm:8000/v1, http://ollama:11434",
+        )]),
+    )
+    .unwrap();
+    let apis: Vec<_> = s
+        .llm
+        .endpoints
+        .iter()
+        .map(|e| (e.api, e.url.as_str()))
+        .collect();
+    assert_eq!(
+        apis,
+        [
+            (crate::llm::Api::OpenAi, "http://vllm:8000/v1/"),
+            (crate::llm::Api::Ollama, "http://ollama:11434/"),
+        ]
+    );
+}
+
+#[test]
+fn a_mistake_in_an_endpoint_is_named_once_with_its_place() {
+    let found = problems(
+        r#"
+        [llm]
+        endpoints = ["http://a:11434", { url = "http://b:8000/v1", api = "openia", modle = "x", api_key = 42 }]
+        "#,
+        &[],
+    );
+    let keys: Vec<&str> = found.iter().map(|p| p.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        ["llm.endpoints[1].api_key", "llm.endpoints[1].modle"],
+        "{found:?}"
+    );
+    assert!(
+        found[1].reason.contains("did you mean `model`"),
+        "{found:?}"
+    );
+    assert!(!found[0].reason.contains("42"), "a key is never echoed");
+
+    let found = problems(
+        r#"
+        [llm]
+        endpoints = [{ url = "http://b:8000/v1", api = "openia" }, { api = "openai" }, "ftp://x"]
+        "#,
+        &[],
+    );
+    let keys: Vec<&str> = found.iter().map(|p| p.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        [
+            "llm.endpoints[0].api",
+            "llm.endpoints[1].url",
+            "llm.endpoints"
+        ],
+        "{found:?}"
+    );
+    assert!(found[0].reason.contains("\"openai\""), "{found:?}");
+}

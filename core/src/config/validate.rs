@@ -18,7 +18,7 @@ use crate::audit::AuditSettings;
 use crate::conversation::ConversationSettings;
 use crate::i18n::Lang;
 use crate::identity::{IdentitySettings, UnknownPolicy};
-use crate::llm::LlmSettings;
+use crate::llm::{Api, EndpointSettings, LlmSettings};
 use crate::sql::{RedactedSecret, SqlSettings, Target, TargetKind};
 use crate::store::{DatabaseSettings, DatabaseUrl};
 use crate::telemetry::{LogFormat, LogSettings};
@@ -474,20 +474,15 @@ impl Validator {
 
     fn llm(&mut self, raw: RawLlm) -> LlmSettings {
         if raw.endpoints.is_empty() {
-            self.problem("llm.endpoints", "needs at least one Ollama URL");
+            self.problem("llm.endpoints", "needs at least one model server");
         }
+        let default_key = self.secret("llm.api_key", raw.api_key, &raw.api_key_file);
+        let default_key = default_key.set();
         let endpoints = raw
             .endpoints
-            .iter()
-            .filter_map(|e| {
-                // A base URL: joining "api/chat" must keep any path prefix.
-                let with_slash = if e.ends_with('/') {
-                    e.clone()
-                } else {
-                    format!("{e}/")
-                };
-                self.http_url("llm.endpoints", &with_slash)
-            })
+            .into_iter()
+            .enumerate()
+            .filter_map(|(i, entry)| self.endpoint(i, entry, default_key.as_ref()))
             .collect();
         if raw.model.trim().is_empty() {
             self.problem(
@@ -506,10 +501,16 @@ impl Validator {
             num_ctx: self.whole("llm.num_ctx", raw.num_ctx, 512..=1_048_576) as u32,
             temperature: raw.temperature,
             keep_alive: self.duration("llm.keep_alive", &raw.keep_alive),
+            max_tokens: match self.whole("llm.max_tokens", raw.max_tokens, 0..=1_048_576) {
+                0 => None,
+                n => Some(n as u32),
+            },
         };
+        let embedding_model = raw.embedding_model.trim();
         LlmSettings {
             endpoints,
             options,
+            embedding_model: (!embedding_model.is_empty()).then(|| embedding_model.to_owned()),
             concurrency: self.whole("llm.concurrency", raw.concurrency, 1..=1024) as usize,
             queue_capacity: self.whole("llm.queue_capacity", raw.queue_capacity, 1..=100_000)
                 as usize,
@@ -519,6 +520,72 @@ impl Validator {
                 idle: self.duration("llm.idle_timeout", &raw.idle_timeout),
             },
         }
+    }
+
+    /// One entry of `llm.endpoints`: a URL (Ollama's, or `openai+` an
+    /// OpenAI-compatible API's) or a table.
+    fn endpoint(
+        &mut self,
+        index: usize,
+        entry: RawEndpoint,
+        default_key: Option<&SecretString>,
+    ) -> Option<EndpointSettings> {
+        let key = format!("llm.endpoints[{index}]");
+        // A URL's problem is reported on the list, as the environment sets it.
+        let url_key = match entry {
+            RawEndpoint::Url(_) => "llm.endpoints".to_owned(),
+            RawEndpoint::Table(_) => format!("{key}.url"),
+        };
+        let table = match entry {
+            RawEndpoint::Url(url) => match url.strip_prefix("openai+") {
+                Some(url) => RawEndpointTable {
+                    url: url.to_owned(),
+                    api: "openai".to_owned(),
+                    ..RawEndpointTable::default()
+                },
+                None => RawEndpointTable {
+                    url,
+                    ..RawEndpointTable::default()
+                },
+            },
+            RawEndpoint::Table(table) => table,
+        };
+        let api = if table.api.is_empty() {
+            Some(Api::Ollama)
+        } else {
+            self.choice(
+                &format!("{key}.api"),
+                &table.api,
+                &[("ollama", Api::Ollama), ("openai", Api::OpenAi)],
+            )
+        };
+        let api_key = self
+            .secret(
+                &format!("{key}.api_key"),
+                table.api_key,
+                &table.api_key_file,
+            )
+            .set()
+            .or_else(|| default_key.cloned());
+        if table.url.trim().is_empty() {
+            self.problem(&url_key, "must give the server's URL");
+            return None;
+        }
+        // A base URL: joining "api/chat" or "chat/completions" must keep any
+        // path prefix (/v1).
+        let with_slash = if table.url.ends_with('/') {
+            table.url
+        } else {
+            format!("{}/", table.url)
+        };
+        let url = self.http_url(&url_key, &with_slash)?;
+        let model = table.model.trim();
+        Some(EndpointSettings {
+            url,
+            api: api?,
+            model: (!model.is_empty()).then(|| model.to_owned()),
+            api_key,
+        })
     }
 
     fn conversation(&mut self, raw: RawConversation) -> ConversationSettings {

@@ -1,31 +1,38 @@
-//! The language model: an Ollama client per endpoint ([`ollama`]), the queue
-//! that shares their capacity fairly between users ([`queue`]), and [`Llm`],
-//! which puts the two together with failover.
+//! The language model: a client per model server ([`endpoint`]), speaking
+//! Ollama's native API ([`ollama`]) or the OpenAI-compatible one
+//! ([`openai`]), each answer read as one [`TokenStream`] whatever the API;
+//! the queue that shares the servers' capacity fairly between users
+//! ([`queue`]); and [`Llm`], which puts them together with failover.
 //!
 //! Errors are typed ([`LlmError`]) so that the core can tell a user, in their
 //! language, what went wrong and what to do, and so that failover happens only
 //! where it is safe: before the first token, never in the middle of an answer.
 
+pub mod endpoint;
 pub mod ollama;
+pub mod openai;
 pub mod queue;
 pub mod think;
+pub mod tokens;
 
 use std::time::Duration;
 
 use serde::Serialize;
 use tokio::sync::watch;
 
-use url::Url;
-
 use crate::i18n::Text;
 
-pub use ollama::{OllamaClient, TokenStream};
+pub use endpoint::{Api, Endpoint, EndpointSettings};
 pub use queue::{Dispatcher, Lease};
+pub use tokens::TokenStream;
 
 #[derive(Debug, Clone)]
 pub struct LlmSettings {
-    pub endpoints: Vec<Url>,
+    pub endpoints: Vec<EndpointSettings>,
     pub options: ModelOptions,
+    /// The model that turns text into vectors (`llm.embedding_model`);
+    /// embeddings are off without one.
+    pub embedding_model: Option<String>,
     pub concurrency: usize,
     pub queue_capacity: usize,
     pub timeouts: Timeouts,
@@ -66,9 +73,27 @@ pub enum LlmError {
     #[error("the model server at {endpoint} stopped sending for {after:?}")]
     IdleTimeout { endpoint: String, after: Duration },
     #[error("the model {model:?} is not installed on {endpoint}")]
-    ModelNotFound { endpoint: String, model: String },
+    ModelNotFound {
+        endpoint: String,
+        model: String,
+        api: Api,
+    },
     #[error("the model server at {endpoint} is busy: {message}")]
-    Busy { endpoint: String, message: String },
+    Busy {
+        endpoint: String,
+        message: String,
+        /// How long the server asked to wait (`Retry-After`).
+        retry_after: Option<Duration>,
+    },
+    /// A 401 or 403: the API key is missing, wrong, or not allowed.
+    #[error("the model server at {endpoint} refused Pstral's credentials ({status}): {message}")]
+    Unauthorized {
+        endpoint: String,
+        status: u16,
+        message: String,
+    },
+    #[error("no embedding model is configured (llm.embedding_model)")]
+    NoEmbeddingModel,
     #[error("the model server at {endpoint} failed ({status}): {message}")]
     Server {
         endpoint: String,
@@ -96,6 +121,7 @@ impl LlmError {
         match self {
             LlmError::Unreachable { .. }
             | LlmError::Busy { .. }
+            | LlmError::Unauthorized { .. }
             | LlmError::FirstTokenTimeout { .. } => true,
             LlmError::Server { status, .. } => *status >= 500,
             _ => false,
@@ -106,13 +132,17 @@ impl LlmError {
     pub fn user_text(&self) -> Text<'_> {
         match self {
             LlmError::Unreachable { .. } | LlmError::Busy { .. } => Text::ModelUnavailable,
+            LlmError::Unauthorized { .. } => Text::ModelKeyRefused,
             LlmError::FirstTokenTimeout { .. } => Text::ModelTooSlow,
             LlmError::IdleTimeout { .. } | LlmError::Cut { .. } | LlmError::Protocol(_) => {
                 Text::AnswerCut
             }
-            LlmError::ModelNotFound { model, .. } => Text::ModelMissing { model },
+            LlmError::ModelNotFound { model, api, .. } => Text::ModelMissing {
+                model,
+                ollama: *api == Api::Ollama,
+            },
             LlmError::LengthLimit => Text::AnswerTooLong,
-            LlmError::Server { .. } => Text::ModelFailed,
+            LlmError::Server { .. } | LlmError::NoEmbeddingModel => Text::ModelFailed,
             LlmError::QueueFull { .. } => Text::QueueFull,
         }
     }
@@ -120,17 +150,23 @@ impl LlmError {
 
 /// The parameters sent with every request. Constant on purpose: Ollama
 /// reloads a model when runner options such as `num_ctx` change.
+/// OpenAI-compatible servers set their context window and keep their model
+/// loaded themselves: they get the model, the temperature and `max_tokens`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ModelOptions {
     pub model: String,
     pub num_ctx: u32,
     pub temperature: f64,
     pub keep_alive: Duration,
+    /// The longest answer, in tokens (`num_predict`, `max_tokens`); `None`
+    /// leaves it to the server.
+    pub max_tokens: Option<u32>,
 }
 
-/// Timeouts of one request. Ollama sends nothing, not even a status line,
-/// until the first token, so "first token" covers queueing inside Ollama,
-/// model load and prompt evaluation.
+/// Timeouts of one request. "First token" runs from the request to the
+/// model's first token, whatever the server sends before it (Ollama sends
+/// nothing, an OpenAI-compatible server its headers and a role chunk), so it
+/// covers queueing inside the server, model load and prompt evaluation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Timeouts {
     pub connect: Duration,
@@ -141,40 +177,58 @@ pub struct Timeouts {
 /// The model servers and the queue in front of them.
 #[derive(Clone)]
 pub struct Llm {
-    endpoints: Vec<OllamaClient>,
+    endpoints: Vec<Endpoint>,
     dispatcher: Dispatcher,
+    embedding_model: Option<String>,
+    /// How long one question may wait for busy servers in all.
+    busy_budget: Duration,
 }
 
 impl Llm {
     /// # Panics
     /// When `endpoints` is empty (the configuration refuses that).
-    pub fn new(endpoints: Vec<OllamaClient>, per_endpoint: usize, queue_capacity: usize) -> Self {
+    pub fn new(endpoints: Vec<Endpoint>, per_endpoint: usize, queue_capacity: usize) -> Self {
         assert!(!endpoints.is_empty(), "at least one endpoint");
         let dispatcher = Dispatcher::new(vec![per_endpoint; endpoints.len()], queue_capacity);
         Self {
             endpoints,
             dispatcher,
+            embedding_model: None,
+            busy_budget: Duration::from_secs(60),
         }
+    }
+
+    /// Embeddings by `model` (none without one).
+    pub fn with_embedding_model(mut self, model: Option<String>) -> Self {
+        self.embedding_model = model;
+        self
+    }
+
+    /// How long, in all, a question waits when every server says it is busy
+    /// and when to come back (`Retry-After`); longer asks are refused at once.
+    pub fn with_busy_budget(mut self, budget: Duration) -> Self {
+        self.busy_budget = budget;
+        self
     }
 
     /// The clients and the queue that the configuration describes.
     ///
     /// # Errors
     /// When an HTTP client cannot be built.
-    pub fn from_settings(settings: &crate::llm::LlmSettings) -> Result<Self, LlmError> {
+    pub fn from_settings(settings: &LlmSettings) -> Result<Self, LlmError> {
         let endpoints = settings
             .endpoints
             .iter()
-            .map(|url| OllamaClient::new(url.clone(), settings.options.clone(), settings.timeouts))
+            .map(|e| Endpoint::new(e.clone(), settings.options.clone(), settings.timeouts))
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(Self::new(
-            endpoints,
-            settings.concurrency,
-            settings.queue_capacity,
-        ))
+        Ok(
+            Self::new(endpoints, settings.concurrency, settings.queue_capacity)
+                .with_embedding_model(settings.embedding_model.clone())
+                .with_busy_budget(settings.timeouts.first_token),
+        )
     }
 
-    pub fn endpoints(&self) -> &[OllamaClient] {
+    pub fn endpoints(&self) -> &[Endpoint] {
         &self.endpoints
     }
 
@@ -182,10 +236,16 @@ impl Llm {
         &self.dispatcher
     }
 
+    pub fn embedding_model(&self) -> Option<&str> {
+        self.embedding_model.as_deref()
+    }
+
     /// Waits for a turn (fairly between users, reporting the position in
     /// `position`, 0 once served), then starts the answer on the first
     /// endpoint that takes it, failing over to the next one when an endpoint
-    /// is down, busy or silent.
+    /// is down, busy, refusing the key or silent. When the last one to try
+    /// is busy and says when to come back, the question keeps its turn and
+    /// waits that long (within the busy budget), then asks again.
     ///
     /// # Errors
     /// [`LlmError`] from the last endpoint tried, or [`LlmError::QueueFull`].
@@ -197,14 +257,30 @@ impl Llm {
     ) -> Result<TokenStream, LlmError> {
         let mut tried = Vec::new();
         let asked = std::time::Instant::now();
+        let mut waited = Duration::ZERO;
         loop {
             let lease = self.dispatcher.acquire(user, &tried, position).await?;
             metrics::histogram!("pstral_queue_wait_seconds").record(asked.elapsed().as_secs_f64());
             let index = lease.endpoint();
-            match self.endpoints[index].chat(messages).await {
+            let endpoint = &self.endpoints[index];
+            let last = tried.len() + 1 >= self.endpoints.len();
+            let result = loop {
+                match endpoint.chat(messages).await {
+                    Err(LlmError::Busy {
+                        retry_after: Some(wait),
+                        ..
+                    }) if last && waited + wait <= self.busy_budget => {
+                        tracing::info!(endpoint = %endpoint.name(), ?wait, "busy: waiting as asked");
+                        tokio::time::sleep(wait).await;
+                        waited += wait;
+                    }
+                    other => break other,
+                }
+            };
+            match result {
                 Ok(stream) => return Ok(stream.holding(lease)),
-                Err(e) if e.should_fail_over() && tried.len() + 1 < self.endpoints.len() => {
-                    tracing::warn!(endpoint = %self.endpoints[index].endpoint(), error = %e, "failing over");
+                Err(e) if e.should_fail_over() && !last => {
+                    tracing::warn!(endpoint = %endpoint.name(), error = %e, "failing over");
                     self.dispatcher.mark_down(index);
                     tried.push(index);
                 }
@@ -216,5 +292,30 @@ impl Llm {
                 }
             }
         }
+    }
+
+    /// The vectors of `texts` by the embedding model, from the first
+    /// endpoint that has it.
+    ///
+    /// # Errors
+    /// [`LlmError::NoEmbeddingModel`] when none is configured, else the
+    /// last endpoint's error.
+    pub async fn embed(&self, texts: &[String]) -> Result<Vec<Vec<f32>>, LlmError> {
+        let model = self
+            .embedding_model
+            .as_deref()
+            .ok_or(LlmError::NoEmbeddingModel)?;
+        let mut last = None;
+        for endpoint in &self.endpoints {
+            match endpoint.embed(model, texts).await {
+                Ok(vectors) => return Ok(vectors),
+                Err(e) if e.should_fail_over() || matches!(e, LlmError::ModelNotFound { .. }) => {
+                    tracing::warn!(endpoint = %endpoint.name(), error = %e, "no embeddings here");
+                    last = Some(e);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Err(last.expect("at least one endpoint"))
     }
 }

@@ -1,0 +1,370 @@
+//! One model server, whichever API it speaks: the HTTP side shared by both
+//! (timeouts, the API key, statuses and what they mean), the wire format
+//! left to [`super::ollama`] and [`super::openai`].
+
+use std::time::{Duration, Instant};
+
+use secrecy::{ExposeSecret, SecretString};
+use url::Url;
+
+use super::tokens::TokenStream;
+use super::{ChatMessage, LlmError, ModelOptions, Timeouts, ollama, openai};
+
+/// Which API a model server speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Api {
+    /// Ollama's native API (`/api/chat`, NDJSON).
+    Ollama,
+    /// The OpenAI-compatible API (`/v1/chat/completions`, server-sent events).
+    OpenAi,
+}
+
+impl Api {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Api::Ollama => "ollama",
+            Api::OpenAi => "openai",
+        }
+    }
+}
+
+/// One entry of `llm.endpoints`.
+#[derive(Debug, Clone)]
+pub struct EndpointSettings {
+    /// The base URL, ending in `/`: Ollama's root, or the OpenAI-compatible
+    /// API's base (usually `…/v1/`).
+    pub url: Url,
+    pub api: Api,
+    /// The model's name on this server, when it differs from `llm.model`.
+    pub model: Option<String>,
+    /// Sent as `Authorization: Bearer …`; never logged (`SecretString`).
+    pub api_key: Option<SecretString>,
+}
+
+impl EndpointSettings {
+    /// An Ollama server at `url`, with no key.
+    pub fn ollama(url: Url) -> Self {
+        Self {
+            url,
+            api: Api::Ollama,
+            model: None,
+            api_key: None,
+        }
+    }
+
+    /// An OpenAI-compatible server whose API is at `url` (…/v1/), with no key.
+    pub fn openai(url: Url) -> Self {
+        Self {
+            api: Api::OpenAi,
+            ..Self::ollama(url)
+        }
+    }
+}
+
+/// A client for one model server.
+#[derive(Clone, Debug)]
+pub struct Endpoint {
+    http: reqwest::Client,
+    url: Url,
+    api: Api,
+    api_key: Option<SecretString>,
+    /// The model this server is asked for.
+    model: String,
+    options: ModelOptions,
+    timeouts: Timeouts,
+}
+
+/// How long a status or error body may take to arrive before it is ignored.
+const BODY_WAIT: Duration = Duration::from_secs(10);
+
+impl Endpoint {
+    /// # Errors
+    /// When the HTTP client cannot be built (no TLS backend).
+    pub fn new(
+        settings: EndpointSettings,
+        options: ModelOptions,
+        timeouts: Timeouts,
+    ) -> Result<Self, LlmError> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(timeouts.connect)
+            .build()
+            .map_err(|e| LlmError::Protocol(format!("cannot build the HTTP client: {e}")))?;
+        Ok(Self {
+            http,
+            model: settings.model.unwrap_or_else(|| options.model.clone()),
+            url: settings.url,
+            api: settings.api,
+            api_key: settings.api_key,
+            options,
+            timeouts,
+        })
+    }
+
+    /// The base URL, as configured.
+    pub fn url(&self) -> &Url {
+        &self.url
+    }
+
+    pub fn api(&self) -> Api {
+        self.api
+    }
+
+    /// The model this server is asked for.
+    pub fn model(&self) -> &str {
+        &self.model
+    }
+
+    /// The server's name in messages: its URL without the trailing slash.
+    pub fn name(&self) -> String {
+        self.url.as_str().trim_end_matches('/').to_owned()
+    }
+
+    fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        // The base URL ends in '/', so joining keeps any path prefix (/v1/).
+        let url = self.url.join(path).unwrap_or_else(|_| self.url.clone());
+        let request = self.http.request(method, url);
+        match &self.api_key {
+            Some(key) => request.bearer_auth(key.expose_secret()),
+            None => request,
+        }
+    }
+
+    /// The models this server has (Ollama's installed models, or the
+    /// OpenAI-compatible server's model ids).
+    ///
+    /// # Errors
+    /// [`LlmError`] for a server that is down, refuses the key, or answers
+    /// something else.
+    pub async fn models(&self) -> Result<Vec<String>, LlmError> {
+        let path = match self.api {
+            Api::Ollama => ollama::MODELS,
+            Api::OpenAi => openai::MODELS,
+        };
+        let body = self
+            .call(self.request(reqwest::Method::GET, path), path)
+            .await?;
+        match self.api {
+            Api::Ollama => ollama::models(&body),
+            Api::OpenAi => openai::models(&body),
+        }
+    }
+
+    /// Whether `models` (from [`Endpoint::models`]) includes this endpoint's
+    /// model, by the server's own naming rules.
+    pub fn serves(&self, models: &[String]) -> bool {
+        match self.api {
+            Api::Ollama => ollama::has_model(models, &self.model),
+            Api::OpenAi => openai::has_model(models, &self.model),
+        }
+    }
+
+    /// The vectors of `texts` by the embedding `model`, one per text.
+    ///
+    /// # Errors
+    /// [`LlmError`] as for [`Endpoint::models`], or a missing model.
+    pub async fn embed(&self, model: &str, texts: &[String]) -> Result<Vec<Vec<f32>>, LlmError> {
+        let (path, request) = match self.api {
+            Api::Ollama => (
+                ollama::EMBED,
+                self.request(reqwest::Method::POST, ollama::EMBED)
+                    .json(&ollama::EmbedRequest::new(model, texts)),
+            ),
+            Api::OpenAi => (
+                openai::EMBED,
+                self.request(reqwest::Method::POST, openai::EMBED)
+                    .json(&openai::EmbedRequest::new(model, texts)),
+            ),
+        };
+        let body = self.call(request, path).await?;
+        let vectors = match self.api {
+            Api::Ollama => ollama::embeddings(&body)?,
+            Api::OpenAi => openai::embeddings(&body, texts.len())?,
+        };
+        if vectors.len() != texts.len() {
+            return Err(LlmError::Protocol(format!(
+                "{path}: {} vectors for {} texts",
+                vectors.len(),
+                texts.len()
+            )));
+        }
+        Ok(vectors)
+    }
+
+    /// Sends a short request and reads its whole body.
+    async fn call(
+        &self,
+        request: reqwest::RequestBuilder,
+        path: &str,
+    ) -> Result<bytes::Bytes, LlmError> {
+        let response = request
+            .timeout(self.timeouts.connect + self.timeouts.idle)
+            .send()
+            .await
+            .map_err(|e| self.unreachable(&e))?;
+        if !response.status().is_success() {
+            return Err(self.status_error(response, path).await);
+        }
+        response
+            .bytes()
+            .await
+            .map_err(|e| LlmError::Protocol(format!("{path}: {e}")))
+    }
+
+    /// Starts a streamed answer. Returns once the model has begun (its first
+    /// token), so that a server that is down, busy or silent can still be
+    /// failed over.
+    ///
+    /// # Errors
+    /// [`LlmError`] for a server that is down, silent, busy, missing the
+    /// model, refusing the key, or failing.
+    pub async fn chat(&self, messages: &[ChatMessage]) -> Result<TokenStream, LlmError> {
+        let (path, request) =
+            match self.api {
+                Api::Ollama => (
+                    ollama::CHAT,
+                    self.request(reqwest::Method::POST, ollama::CHAT).json(
+                        &ollama::ChatRequest::new(&self.model, &self.options, messages),
+                    ),
+                ),
+                Api::OpenAi => (
+                    openai::CHAT,
+                    self.request(reqwest::Method::POST, openai::CHAT).json(
+                        &openai::ChatRequest::new(&self.model, &self.options, messages),
+                    ),
+                ),
+            };
+        let sent = Instant::now();
+        let too_slow = || LlmError::FirstTokenTimeout {
+            endpoint: self.name(),
+            after: self.timeouts.first_token,
+        };
+        let deadline = tokio::time::Instant::from_std(sent + self.timeouts.first_token);
+        let response = match tokio::time::timeout_at(deadline, request.send()).await {
+            Err(_) => return Err(too_slow()),
+            Ok(Err(e)) => return Err(self.unreachable(&e)),
+            Ok(Ok(response)) => response,
+        };
+        if !response.status().is_success() {
+            return Err(self.status_error(response, path).await);
+        }
+        let body = response.bytes_stream();
+        let pieces = match self.api {
+            Api::Ollama => ollama::pieces(body, self.name()),
+            Api::OpenAi => openai::pieces(body, self.name()),
+        };
+        let mut stream = TokenStream::new(pieces, self.timeouts.idle, self.name());
+        // Ollama sends its status line with the first token; an
+        // OpenAI-compatible server sends it at once, then waits.
+        match tokio::time::timeout_at(deadline, stream.begun()).await {
+            Err(_) => Err(too_slow()),
+            Ok(Err(e)) => Err(e),
+            Ok(Ok(())) => {
+                metrics::histogram!("pstral_first_token_seconds")
+                    .record(sent.elapsed().as_secs_f64());
+                Ok(stream)
+            }
+        }
+    }
+
+    fn unreachable(&self, e: &reqwest::Error) -> LlmError {
+        // The innermost cause says the most (connection refused, DNS, ...).
+        let mut detail = e.to_string();
+        let mut source = std::error::Error::source(e);
+        while let Some(s) = source {
+            detail = s.to_string();
+            source = s.source();
+        }
+        LlmError::Unreachable {
+            endpoint: self.name(),
+            detail,
+        }
+    }
+
+    async fn status_error(&self, response: reqwest::Response, path: &str) -> LlmError {
+        let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_retry_after);
+        let text = tokio::time::timeout(BODY_WAIT, response.text())
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .unwrap_or_default();
+        let message = match self.api {
+            Api::Ollama => ollama::error_message(&text),
+            Api::OpenAi => openai::error_message(&text),
+        };
+        let endpoint = self.name();
+        let lower = message.to_lowercase();
+        match status {
+            401 | 403 => LlmError::Unauthorized {
+                endpoint,
+                status,
+                message,
+            },
+            // "model 'x' not found", "The model `x` does not exist"; a bare
+            // "404 page not found" is another server or a wrong base URL.
+            404 if lower.contains("model")
+                && (lower.contains("not found") || lower.contains("does not exist")) =>
+            {
+                LlmError::ModelNotFound {
+                    endpoint,
+                    model: self.model.clone(),
+                    api: self.api,
+                }
+            }
+            404 => LlmError::Server {
+                endpoint,
+                status,
+                message: match self.api {
+                    Api::OpenAi => format!(
+                        "no {path} here ({message}): the URL of an OpenAI-compatible API \
+                         usually ends in /v1"
+                    ),
+                    Api::Ollama => format!("no {path} here ({message}): is this Ollama?"),
+                },
+            },
+            429 | 503 => LlmError::Busy {
+                endpoint,
+                message,
+                retry_after,
+            },
+            _ => LlmError::Server {
+                endpoint,
+                status,
+                message,
+            },
+        }
+    }
+}
+
+/// `Retry-After`: a number of seconds, or an HTTP date.
+fn parse_retry_after(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let when = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    let wait = when.signed_duration_since(chrono::Utc::now());
+    Some(wait.to_std().unwrap_or(Duration::ZERO))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retry_after_is_seconds_or_a_date() {
+        assert_eq!(parse_retry_after("7"), Some(Duration::from_secs(7)));
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT"),
+            Some(Duration::ZERO)
+        );
+        let later = (chrono::Utc::now() + chrono::Duration::seconds(120)).to_rfc2822();
+        let wait = parse_retry_after(&later).unwrap();
+        assert!(wait > Duration::from_secs(100) && wait <= Duration::from_secs(120));
+        assert_eq!(parse_retry_after("soon"), None);
+    }
+}

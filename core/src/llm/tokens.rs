@@ -1,0 +1,275 @@
+//! One answer as it arrives, whatever API carries it: the wire decoders
+//! ([`super::ollama`], [`super::openai`]) turn their format into [`Piece`]s,
+//! and [`TokenStream`] turns pieces into visible text, applying the idle
+//! timeout, keeping thinking out, and saying how the answer ended.
+
+use std::pin::Pin;
+use std::time::Duration;
+
+use futures_util::{Stream, StreamExt};
+
+use super::think::ThinkFilter;
+use super::{Lease, LlmError};
+
+/// What one unit of the wire (an NDJSON line, a server-sent event) says.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(super) struct Piece {
+    /// Answer text, before thinking spans are filtered out; may be empty.
+    pub text: String,
+    /// The model is working without visible text (thinking, reasoning).
+    pub activity: bool,
+    /// The model said why it stopped.
+    pub finish: Option<Finish>,
+    /// The end of the answer on the wire: nothing more comes.
+    pub done: bool,
+}
+
+impl Piece {
+    #[cfg(test)]
+    pub(super) fn text(text: impl Into<String>) -> Self {
+        Self {
+            text: text.into(),
+            ..Self::default()
+        }
+    }
+
+    /// Whether the model has begun: what the first-token timeout waits for.
+    fn begins(&self) -> bool {
+        !self.text.is_empty() || self.activity || self.finish.is_some() || self.done
+    }
+}
+
+/// Why the model stopped, when it says so.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Finish {
+    /// It was done (or hit a stop sequence).
+    Stop,
+    /// It reached its length limit (`num_predict`, `max_tokens`, the context).
+    Length,
+}
+
+/// Pieces decoded from one response body.
+pub(super) type Pieces = Pin<Box<dyn Stream<Item = Result<Piece, LlmError>> + Send>>;
+
+/// The pieces of one answer as they arrive. Dropping it closes the
+/// connection, which is how a model server is told to stop generating.
+pub struct TokenStream {
+    pieces: Pieces,
+    /// The piece that showed the model had begun, not yet handed out.
+    ahead: Option<Piece>,
+    filter: ThinkFilter,
+    idle: Duration,
+    endpoint: String,
+    /// The model stopped at its length limit.
+    length_limited: bool,
+    /// Nothing more will come: the end, an error, or a timeout.
+    finished: bool,
+    /// The queue slot this answer occupies, released when it is dropped.
+    _lease: Option<Lease>,
+}
+
+impl TokenStream {
+    pub(super) fn new(pieces: Pieces, idle: Duration, endpoint: String) -> Self {
+        Self {
+            pieces,
+            ahead: None,
+            filter: ThinkFilter::default(),
+            idle,
+            endpoint,
+            length_limited: false,
+            finished: false,
+            _lease: None,
+        }
+    }
+
+    /// Ties a queue slot to this stream's lifetime.
+    pub fn holding(mut self, lease: Lease) -> Self {
+        self._lease = Some(lease);
+        self
+    }
+
+    /// Waits until the model has begun (its first token, thought or end),
+    /// skipping what only opens the stream (a role chunk, a blank line). The
+    /// caller bounds the wait: this is what the first-token timeout covers,
+    /// and what failover may not cross.
+    pub(super) async fn begun(&mut self) -> Result<(), LlmError> {
+        loop {
+            match self.pieces.next().await {
+                Some(Ok(piece)) if piece.begins() => {
+                    self.ahead = Some(piece);
+                    return Ok(());
+                }
+                Some(Ok(_)) => {}
+                Some(Err(e)) => return Err(e),
+                None => {
+                    return Err(LlmError::Cut {
+                        detail: format!("{} ended the answer before it began", self.endpoint),
+                    });
+                }
+            }
+        }
+    }
+
+    /// After the end with a length finish, one error saying so, once.
+    fn length_note(&mut self) -> Option<Result<String, LlmError>> {
+        std::mem::take(&mut self.length_limited).then_some(Err(LlmError::LengthLimit))
+    }
+
+    /// The next piece of visible text; `None` after the model said it was
+    /// done. Empty pieces (thinking, keep-alives) are skipped. An answer cut
+    /// by the model's length limit ends with [`LlmError::LengthLimit`].
+    pub async fn next(&mut self) -> Option<Result<String, LlmError>> {
+        loop {
+            if self.finished {
+                return self.length_note();
+            }
+            let piece = match self.ahead.take() {
+                Some(piece) => piece,
+                None => match tokio::time::timeout(self.idle, self.pieces.next()).await {
+                    Err(_) => {
+                        self.finished = true;
+                        return Some(Err(LlmError::IdleTimeout {
+                            endpoint: self.endpoint.clone(),
+                            after: self.idle,
+                        }));
+                    }
+                    Ok(None) => {
+                        self.finished = true;
+                        return Some(Err(LlmError::Cut {
+                            detail: format!(
+                                "{} ended the answer before it was done",
+                                self.endpoint
+                            ),
+                        }));
+                    }
+                    Ok(Some(Err(e))) => {
+                        self.finished = true;
+                        return Some(Err(e));
+                    }
+                    Ok(Some(Ok(piece))) => piece,
+                },
+            };
+            if let Some(finish) = piece.finish {
+                self.length_limited = finish == Finish::Length;
+            }
+            let mut visible = self.filter.push(&piece.text);
+            if piece.done {
+                self.finished = true;
+                visible.push_str(&self.filter.finish());
+                if visible.is_empty() {
+                    return self.length_note();
+                }
+            }
+            if !visible.is_empty() {
+                return Some(Ok(visible));
+            }
+        }
+    }
+
+    /// Turns this into a `Stream`, for code written against streams.
+    pub fn into_stream(self) -> impl Stream<Item = Result<String, LlmError>> + Send + Unpin {
+        Box::pin(futures_util::stream::unfold(self, |mut s| async move {
+            s.next().await.map(|item| (item, s))
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stream(pieces: Vec<Result<Piece, LlmError>>) -> TokenStream {
+        TokenStream::new(
+            Box::pin(futures_util::stream::iter(pieces)),
+            Duration::from_secs(5),
+            "http://model".to_owned(),
+        )
+    }
+
+    async fn drain(mut s: TokenStream) -> (String, Option<LlmError>) {
+        let mut text = String::new();
+        while let Some(item) = s.next().await {
+            match item {
+                Ok(t) => text.push_str(&t),
+                Err(e) => return (text, Some(e)),
+            }
+        }
+        (text, None)
+    }
+
+    fn end(finish: Finish) -> Piece {
+        Piece {
+            finish: Some(finish),
+            ..Piece::default()
+        }
+    }
+
+    fn done() -> Piece {
+        Piece {
+            done: true,
+            ..Piece::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn an_answer_that_finishes_then_ends_is_whole() {
+        let s = stream(vec![
+            Ok(Piece::text("Bon")),
+            Ok(Piece::text("jour")),
+            Ok(end(Finish::Stop)),
+            Ok(done()),
+        ]);
+        assert_eq!(drain(s).await, ("Bonjour".to_owned(), None));
+    }
+
+    #[tokio::test]
+    async fn a_length_finish_ends_with_the_length_note_after_the_text() {
+        let s = stream(vec![
+            Ok(Piece::text("SELECT")),
+            Ok(end(Finish::Length)),
+            Ok(done()),
+        ]);
+        assert_eq!(
+            drain(s).await,
+            ("SELECT".to_owned(), Some(LlmError::LengthLimit))
+        );
+    }
+
+    #[tokio::test]
+    async fn a_finish_without_the_end_marker_is_a_cut() {
+        let s = stream(vec![Ok(Piece::text("SEL")), Ok(end(Finish::Stop))]);
+        let (text, error) = drain(s).await;
+        assert_eq!(text, "SEL");
+        assert!(matches!(error, Some(LlmError::Cut { .. })), "{error:?}");
+    }
+
+    #[tokio::test]
+    async fn the_model_has_begun_only_with_a_token_a_thought_or_the_end() {
+        let mut s = stream(vec![
+            Ok(Piece::default()),
+            Ok(Piece::text("")),
+            Ok(Piece::text("Hi")),
+            Ok(done()),
+        ]);
+        s.begun().await.unwrap();
+        assert_eq!(s.ahead, Some(Piece::text("Hi")));
+        assert_eq!(drain(s).await, ("Hi".to_owned(), None));
+
+        let mut empty = stream(vec![Ok(Piece::default())]);
+        assert!(matches!(empty.begun().await, Err(LlmError::Cut { .. })));
+    }
+
+    #[tokio::test]
+    async fn thinking_is_never_shown() {
+        let s = stream(vec![
+            Ok(Piece {
+                activity: true,
+                ..Piece::default()
+            }),
+            Ok(Piece::text("<think>plan</think>")),
+            Ok(Piece::text("SELECT 1")),
+            Ok(done()),
+        ]);
+        assert_eq!(drain(s).await, ("SELECT 1".to_owned(), None));
+    }
+}
