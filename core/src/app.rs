@@ -254,6 +254,26 @@ impl Application {
             tracing::warn!("{}", notice.trim_start_matches("⚠️  "));
         })
         .await?;
+        // Said once at start, in the background: the bot serves meanwhile,
+        // and a server that comes up later is simply used.
+        for endpoint in bot.llm().endpoints() {
+            let endpoint = endpoint.clone();
+            tokio::spawn(async move {
+                let server = endpoint.name();
+                match endpoint.readiness().await {
+                    crate::llm::Readiness::Serves => {
+                        tracing::info!(%server, model = endpoint.model(), "model server ready");
+                    }
+                    crate::llm::Readiness::Lacks { served } => tracing::warn!(
+                        %server, model = endpoint.model(), served = %served.join(", "),
+                        "the model server does not have the model"
+                    ),
+                    crate::llm::Readiness::Down(error) => {
+                        tracing::warn!(%server, %error, "the model server cannot be reached");
+                    }
+                }
+            });
+        }
         let admin = match &settings.admin {
             None => None,
             Some(admin) => {

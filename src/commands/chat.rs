@@ -10,7 +10,7 @@ use pstral_core::audit::{Actor, Audit};
 use pstral_core::config::Settings;
 use pstral_core::i18n::{Lang, Text, Wording};
 use pstral_core::identity::{Directory, Role};
-use pstral_core::llm::{Api, Llm};
+use pstral_core::llm::{Api, Llm, Readiness};
 use pstral_terminal::Terminal;
 
 use super::open;
@@ -121,8 +121,8 @@ pub(crate) async fn check_model_servers(llm: &Llm, terminal: &Terminal, lang: La
     for endpoint in llm.endpoints() {
         let url = &endpoint.name();
         let ollama = endpoint.api() == Api::Ollama;
-        match endpoint.models().await {
-            Err(e) => terminal.notice(
+        match endpoint.readiness().await {
+            Readiness::Down(e) => terminal.notice(
                 &Text::ModelServerDown {
                     url,
                     error: &e.to_string(),
@@ -130,16 +130,16 @@ pub(crate) async fn check_model_servers(llm: &Llm, terminal: &Terminal, lang: La
                 }
                 .render(lang),
             ),
-            Ok(models) if !endpoint.serves(&models) => {
+            Readiness::Lacks { served } => {
                 let text = Text::ServerLacksModel {
                     url,
                     model: endpoint.model(),
                     ollama,
-                    served: &models.join(", "),
+                    served: &served.join(", "),
                 };
                 terminal.notice(&text.render(lang));
             }
-            Ok(_) => {}
+            Readiness::Serves => {}
         }
     }
 }

@@ -6,6 +6,7 @@ use std::time::Duration;
 use pstral_core::audit::{Actor, Audit, EventKind, NewEvent};
 use pstral_core::config::Settings;
 use pstral_core::identity::{Directory, Role};
+use pstral_core::llm::EndpointSettings;
 use pstral_core::sql::{Target, TargetKind};
 use serde_json::{Value, json};
 
@@ -37,6 +38,11 @@ impl Running {
 }
 
 async fn start(db: &TestDb, ollama: &str) -> Running {
+    let endpoint = EndpointSettings::ollama(url::Url::parse(&format!("{ollama}/")).unwrap());
+    start_with(db, vec![endpoint]).await
+}
+
+async fn start_with(db: &TestDb, endpoints: Vec<EndpointSettings>) -> Running {
     let demo = tempfile::tempdir().unwrap();
     let demo_path = demo.path().join("demo.db");
     pstral_core::sql::demo::create(&demo_path, false)
@@ -44,9 +50,7 @@ async fn start(db: &TestDb, ollama: &str) -> Running {
         .unwrap();
     let mut settings = Settings::defaults();
     settings.database = db.settings.clone();
-    settings.llm.endpoints = vec![pstral_core::llm::EndpointSettings::ollama(
-        url::Url::parse(&format!("{ollama}/")).unwrap(),
-    )];
+    settings.llm.endpoints = endpoints;
     settings.llm.timeouts.connect = Duration::from_secs(2);
     settings.sql.target = Target {
         name: "demo".into(),
@@ -57,6 +61,43 @@ async fn start(db: &TestDb, ollama: &str) -> Running {
         http: reqwest::Client::new(),
         _demo: demo,
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readiness_asks_each_model_server_whether_it_serves_the_model() {
+    let db = TestDb::sqlite().await;
+    let serving = FakeModel::start(&["qwen2.5-coder:7b"]).await;
+    serving.require_key("sk-1");
+    let lacking = FakeModel::start(&["llama3.2:3b"]).await;
+    let v1 = |fake: &FakeModel| url::Url::parse(&format!("{}/", fake.v1())).unwrap();
+    let app = start_with(
+        &db,
+        vec![
+            EndpointSettings {
+                api_key: Some(secrecy::SecretString::from("sk-1")),
+                ..EndpointSettings::openai(v1(&serving))
+            },
+            EndpointSettings::openai(v1(&lacking)),
+        ],
+    )
+    .await;
+    let ready = app.get("/readyz", None).await;
+    assert_eq!(ready.status(), 503);
+    let body: Value = ready.json().await.unwrap();
+    let check = |name: String| {
+        body["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap_or_else(|| panic!("no check {name}: {body}"))
+            .clone()
+    };
+    let up = check(format!("openai {}", serving.v1()));
+    assert_eq!(up["state"], "up", "{up}");
+    let down = check(format!("openai {}", lacking.v1()));
+    assert_eq!(down["state"], "down");
+    assert_eq!(down["error"], "does not serve the model qwen2.5-coder:7b");
 }
 
 const API: &[&str] = &[

@@ -663,45 +663,50 @@ async fn thinking_never_reaches_the_chat() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_queue_serves_two_users_alternately_and_shows_positions() {
-    let fake = FakeModel::start(&[MODEL]).await;
-    // The first answer holds the only slot until the line is formed.
-    fake.then(Script::answer("première").first_token_after(Duration::from_millis(600)));
-    let h = Harness::new(&[fake.url()], Options::default()).await;
-    let mut tasks = vec![h.spawn_ask(1, "ana 1")];
-    fake.wait_until("ana's first question", |f| f.requests().len() == 1)
-        .await;
-    for (author, text) in [
-        (1, "ana 2"),
-        (1, "ana 3"),
-        (1, "ana 4"),
-        (1, "ana 5"),
-        (2, "bob 1"),
-        (2, "bob 2"),
-    ] {
-        let waiting = h.llm.dispatcher().waiting();
-        tasks.push(h.spawn_ask(author, text));
-        let dispatcher = h.llm.dispatcher().clone();
-        tokio::time::timeout(Duration::from_secs(10), async {
-            while dispatcher.waiting() == waiting {
-                tokio::task::yield_now().await;
-            }
-        })
-        .await
-        .expect("the question joins the line");
+    for api in APIS {
+        let fake = FakeModel::start(&[MODEL]).await;
+        // The first answer holds the only slot until the line is formed.
+        fake.then(Script::answer("première").first_token_after(Duration::from_millis(600)));
+        let h = Harness::new(&[base(&fake, api)], Options::speaking(api)).await;
+        let mut tasks = vec![h.spawn_ask(1, "ana 1")];
+        fake.wait_until("ana's first question", |f| f.requests().len() == 1)
+            .await;
+        for (author, text) in [
+            (1, "ana 2"),
+            (1, "ana 3"),
+            (1, "ana 4"),
+            (1, "ana 5"),
+            (2, "bob 1"),
+            (2, "bob 2"),
+        ] {
+            let waiting = h.llm.dispatcher().waiting();
+            tasks.push(h.spawn_ask(author, text));
+            let dispatcher = h.llm.dispatcher().clone();
+            tokio::time::timeout(Duration::from_secs(10), async {
+                while dispatcher.waiting() == waiting {
+                    tokio::task::yield_now().await;
+                }
+            })
+            .await
+            .expect("the question joins the line");
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        assert_eq!(
+            fake.questions(),
+            [
+                "ana 1", "bob 1", "ana 2", "bob 2", "ana 3", "ana 4", "ana 5"
+            ]
+        );
+        let told_position = h.platform.actions().iter().any(
+            |a| matches!(&a.action, OutboundAction::Edit { text, .. } if text.contains("in line")),
+        );
+        assert!(
+            told_position,
+            "{api:?}: waiting users see their place in line"
+        );
     }
-    for t in tasks {
-        t.await.unwrap();
-    }
-    assert_eq!(
-        fake.questions(),
-        [
-            "ana 1", "bob 1", "ana 2", "bob 2", "ana 3", "ana 4", "ana 5"
-        ]
-    );
-    let told_position = h.platform.actions().iter().any(
-        |a| matches!(&a.action, OutboundAction::Edit { text, .. } if text.contains("in line")),
-    );
-    assert!(told_position, "waiting users see their place in line");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -269,14 +269,16 @@ async fn readyz(State(state): State<AdminState>, headers: HeaderMap) -> Response
     if let Some(llm) = &state.llm {
         for endpoint in llm.endpoints() {
             let probe =
-                tokio::time::timeout(std::time::Duration::from_secs(5), endpoint.models()).await;
-            let shown = shown_url(endpoint.url());
+                tokio::time::timeout(std::time::Duration::from_secs(5), endpoint.readiness()).await;
+            let shown = shown_url(endpoint.url()).trim_end_matches('/').to_owned();
             let error = match probe {
-                Ok(Ok(models)) if endpoint.serves(&models) => None,
-                Ok(Ok(_)) => Some(format!("does not serve the model {}", endpoint.model())),
+                Ok(crate::llm::Readiness::Serves) => None,
+                Ok(crate::llm::Readiness::Lacks { .. }) => {
+                    Some(format!("does not serve the model {}", endpoint.model()))
+                }
                 // The error names the endpoint as configured, which may
                 // carry credentials: show it as in the check's name.
-                Ok(Err(e)) => Some(
+                Ok(crate::llm::Readiness::Down(e)) => Some(
                     e.to_string()
                         .replace(endpoint.url().as_str(), &shown)
                         .replace(&endpoint.name(), &shown),

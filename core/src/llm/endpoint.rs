@@ -61,6 +61,18 @@ impl EndpointSettings {
     }
 }
 
+/// Whether a model server can answer: what the startup checks and `/readyz`
+/// report.
+#[derive(Debug)]
+pub enum Readiness {
+    /// It has the model.
+    Serves,
+    /// It answers, without the model; these are the ones it has.
+    Lacks { served: Vec<String> },
+    /// It cannot say (down, refusing the key, not this API).
+    Down(LlmError),
+}
+
 /// A client for one model server.
 #[derive(Clone, Debug)]
 pub struct Endpoint {
@@ -114,9 +126,14 @@ impl Endpoint {
         &self.model
     }
 
-    /// The server's name in messages: its URL without the trailing slash.
+    /// The server's name in messages and logs: its URL without credentials,
+    /// query or trailing slash.
     pub fn name(&self) -> String {
-        self.url.as_str().trim_end_matches('/').to_owned()
+        let mut shown = self.url.clone();
+        let _ = shown.set_username("");
+        let _ = shown.set_password(None);
+        shown.set_query(None);
+        shown.as_str().trim_end_matches('/').to_owned()
     }
 
     fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
@@ -155,6 +172,15 @@ impl Endpoint {
         match self.api {
             Api::Ollama => ollama::has_model(models, &self.model),
             Api::OpenAi => openai::has_model(models, &self.model),
+        }
+    }
+
+    /// Asks the server which models it has, and whether this one is there.
+    pub async fn readiness(&self) -> Readiness {
+        match self.models().await {
+            Ok(models) if self.serves(&models) => Readiness::Serves,
+            Ok(served) => Readiness::Lacks { served },
+            Err(e) => Readiness::Down(e),
         }
     }
 
@@ -354,6 +380,25 @@ fn parse_retry_after(value: &str) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_server_is_named_without_its_credentials() {
+        let url = Url::parse("http://pstral:p4ss@gpu1:8000/v1/?token=x").unwrap();
+        let options = ModelOptions {
+            model: "m".to_owned(),
+            num_ctx: 2048,
+            temperature: 0.0,
+            keep_alive: Duration::from_secs(1),
+            max_tokens: None,
+        };
+        let timeouts = Timeouts {
+            connect: Duration::from_secs(1),
+            first_token: Duration::from_secs(1),
+            idle: Duration::from_secs(1),
+        };
+        let endpoint = Endpoint::new(EndpointSettings::openai(url), options, timeouts).unwrap();
+        assert_eq!(endpoint.name(), "http://gpu1:8000/v1");
+    }
 
     #[test]
     fn retry_after_is_seconds_or_a_date() {

@@ -22,7 +22,7 @@ use tokio::sync::watch;
 
 use crate::i18n::Text;
 
-pub use endpoint::{Api, Endpoint, EndpointSettings};
+pub use endpoint::{Api, Endpoint, EndpointSettings, Readiness};
 pub use queue::{Dispatcher, Lease};
 pub use tokens::TokenStream;
 
