@@ -258,7 +258,7 @@ impl Application {
         // and a server that comes up later is simply used.
         for endpoint in bot.llm().endpoints() {
             let endpoint = endpoint.clone();
-            tokio::spawn(async move {
+            let check = async move {
                 let server = endpoint.name();
                 match endpoint.readiness().await {
                     crate::llm::Readiness::Serves => {
@@ -272,7 +272,8 @@ impl Application {
                         tracing::warn!(%server, %error, "the model server cannot be reached");
                     }
                 }
-            });
+            };
+            tokio::spawn(tracing::Instrument::in_current_span(check));
         }
         let admin = match &settings.admin {
             None => None,

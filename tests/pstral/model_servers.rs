@@ -105,6 +105,24 @@ async fn a_busy_server_that_says_when_is_waited_for_then_answers() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_keeps_saying_come_back_now_is_not_hammered() {
+    let fake = FakeModel::start(&[MODEL]).await;
+    fake.by_default(Script::error(503, "Service Unavailable").retry_after(0));
+    let llm = llm(vec![EndpointSettings::openai(url(&fake.v1()))])
+        .with_busy_budget(Duration::from_millis(2500));
+    assert!(matches!(collect(&llm).await, Err(LlmError::Busy { .. })));
+    let asked = fake.arrivals();
+    assert!(
+        (2..=4).contains(&asked.len()),
+        "asked {} times in 2.5 s",
+        asked.len()
+    );
+    for pair in asked.windows(2) {
+        assert!(pair[1] - pair[0] >= Duration::from_secs(1));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_busy_server_is_failed_over_and_a_too_long_wait_is_refused() {
     let busy = FakeModel::start(&[MODEL]).await;
     busy.by_default(Script::error(503, "Service Unavailable").retry_after(3600));

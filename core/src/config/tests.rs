@@ -341,3 +341,27 @@ fn a_mistake_in_an_endpoint_is_named_once_with_its_place() {
     );
     assert!(found[0].reason.contains("\"openai\""), "{found:?}");
 }
+
+#[test]
+fn a_key_that_cannot_be_sent_in_a_header_is_named_with_where_it_came_from() {
+    let found = problems("", &[("PSTRAL__LLM__API_KEY", "sk-1234\nX-Injected: 1")]);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].key, "llm.api_key");
+    assert_eq!(found[0].origin, Origin::Env("PSTRAL__LLM__API_KEY".into()));
+    assert!(!found[0].reason.contains("sk-1234"), "{}", found[0].reason);
+
+    let found = problems(
+        "[llm]\nendpoints = [{ url = \"http://b:8000/v1\", api = \"openai\", api_key = \"sk\\n\" }]\n",
+        &[],
+    );
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].key, "llm.endpoints[0].api_key");
+
+    let found = problems("[llm]\nendpoints = [{ url = \"ftp://x\" }]\n", &[]);
+    assert_eq!(found[0].key, "llm.endpoints[0].url");
+    assert!(
+        matches!(&found[0].origin, Origin::File(_)),
+        "{:?}",
+        found[0].origin
+    );
+}

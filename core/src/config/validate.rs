@@ -54,7 +54,16 @@ pub(super) struct Validator {
 
 impl Validator {
     fn problem(&mut self, key: &str, reason: impl Into<String>) {
-        let origin = self.origins.get(key).cloned().unwrap_or(Origin::Default);
+        // An entry of a list (`llm.endpoints[1].url`) comes from where the list does.
+        let origin = self
+            .origins
+            .get(key)
+            .or_else(|| {
+                key.split_once('[')
+                    .and_then(|(list, _)| self.origins.get(list))
+            })
+            .cloned()
+            .unwrap_or(Origin::Default);
         self.problems.push(Problem {
             key: key.to_owned(),
             origin,
@@ -477,7 +486,7 @@ impl Validator {
             self.problem("llm.endpoints", "needs at least one model server");
         }
         let default_key = self.secret("llm.api_key", raw.api_key, &raw.api_key_file);
-        let default_key = default_key.set();
+        let default_key = self.header_value("llm.api_key", default_key.set());
         let endpoints = raw
             .endpoints
             .into_iter()
@@ -522,6 +531,18 @@ impl Validator {
         }
     }
 
+    /// A secret sent in an HTTP header: no control character (a line break
+    /// pasted with it would fail every request, far from its cause).
+    fn header_value(&mut self, key: &str, secret: Option<SecretString>) -> Option<SecretString> {
+        use secrecy::ExposeSecret;
+        let secret = secret?;
+        if secret.expose_secret().chars().any(char::is_control) {
+            self.problem(key, "holds a control character (a line break?)");
+            return None;
+        }
+        Some(secret)
+    }
+
     /// One entry of `llm.endpoints`: a URL (Ollama's, or `openai+` an
     /// OpenAI-compatible API's) or a table.
     fn endpoint(
@@ -559,13 +580,15 @@ impl Validator {
                 &[("ollama", Api::Ollama), ("openai", Api::OpenAi)],
             )
         };
-        let api_key = self
+        let own_key = self
             .secret(
                 &format!("{key}.api_key"),
                 table.api_key,
                 &table.api_key_file,
             )
-            .set()
+            .set();
+        let api_key = self
+            .header_value(&format!("{key}.api_key"), own_key)
             .or_else(|| default_key.cloned());
         if table.url.trim().is_empty() {
             self.problem(&url_key, "must give the server's URL");

@@ -89,6 +89,28 @@ pub struct Endpoint {
 /// How long a status or error body may take to arrive before it is ignored.
 const BODY_WAIT: Duration = Duration::from_secs(10);
 
+/// The most of an error body read, and of its message kept.
+const ERROR_BODY: usize = 64 << 10;
+const ERROR_MESSAGE: usize = 300;
+
+/// The most of a model list or of embeddings read.
+const DATA_BODY: usize = 64 << 20;
+
+/// Reads a body up to `cap` bytes; `None` when it is longer.
+async fn read_capped(
+    mut response: reqwest::Response,
+    cap: usize,
+) -> Result<Option<Vec<u8>>, reqwest::Error> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        if body.len() + chunk.len() > cap {
+            return Ok(None);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Some(body))
+}
+
 impl Endpoint {
     /// # Errors
     /// When the HTTP client cannot be built (no TLS backend).
@@ -230,10 +252,13 @@ impl Endpoint {
         if !response.status().is_success() {
             return Err(self.status_error(response, path).await);
         }
-        response
-            .bytes()
-            .await
-            .map_err(|e| LlmError::Protocol(format!("{path}: {e}")))
+        match read_capped(response, DATA_BODY).await {
+            Ok(Some(body)) => Ok(bytes::Bytes::from(body)),
+            Ok(None) => Err(LlmError::Protocol(format!(
+                "{path}: an answer of more than {DATA_BODY} bytes"
+            ))),
+            Err(e) => Err(LlmError::Protocol(format!("{path}: {e}"))),
+        }
     }
 
     /// Starts a streamed answer. Returns once the model has begun (its first
@@ -313,14 +338,21 @@ impl Endpoint {
             .get(reqwest::header::RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(parse_retry_after);
-        let text = tokio::time::timeout(BODY_WAIT, response.text())
+        let body = tokio::time::timeout(BODY_WAIT, read_capped(response, ERROR_BODY))
             .await
             .ok()
             .and_then(Result::ok)
+            .flatten()
             .unwrap_or_default();
+        let text = String::from_utf8_lossy(&body);
         let message = match self.api {
             Api::Ollama => ollama::error_message(&text),
             Api::OpenAi => openai::error_message(&text),
+        };
+        // What a server says is logged and audited: a line, not a page.
+        let message = match message.char_indices().nth(ERROR_MESSAGE) {
+            Some((at, _)) => format!("{}…", &message[..at]),
+            None => message,
         };
         let endpoint = self.name();
         let lower = message.to_lowercase();

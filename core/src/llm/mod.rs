@@ -174,6 +174,18 @@ pub struct Timeouts {
     pub idle: Duration,
 }
 
+/// The shortest wait on a busy server, whatever its `Retry-After` says.
+const MIN_BUSY_WAIT: Duration = Duration::from_secs(1);
+
+/// The error for a server asking to wait longer than the question may.
+fn busy(endpoint: &Endpoint, wait: Duration) -> LlmError {
+    LlmError::Busy {
+        endpoint: endpoint.name(),
+        message: format!("it asks to come back in {}s", wait.as_secs()),
+        retry_after: Some(wait),
+    }
+}
+
 /// The model servers and the queue in front of them.
 #[derive(Clone)]
 pub struct Llm {
@@ -257,7 +269,8 @@ impl Llm {
     ) -> Result<TokenStream, LlmError> {
         let mut tried = Vec::new();
         let asked = std::time::Instant::now();
-        let mut waited = Duration::ZERO;
+        // Waiting on busy servers ends here, however often they ask.
+        let patience = asked + self.busy_budget;
         loop {
             let lease = self.dispatcher.acquire(user, &tried, position).await?;
             metrics::histogram!("pstral_queue_wait_seconds").record(asked.elapsed().as_secs_f64());
@@ -269,10 +282,18 @@ impl Llm {
                     Err(LlmError::Busy {
                         retry_after: Some(wait),
                         ..
-                    }) if last && waited + wait <= self.busy_budget => {
-                        tracing::info!(endpoint = %endpoint.name(), ?wait, "busy: waiting as asked");
-                        tokio::time::sleep(wait).await;
-                        waited += wait;
+                    }) if last => {
+                        // A server saying "now" (0, or a date past) is
+                        // asked again a second later, not at once.
+                        let wait = wait.max(MIN_BUSY_WAIT);
+                        let until = std::time::Instant::now().checked_add(wait);
+                        match until {
+                            Some(until) if until <= patience => {
+                                tracing::info!(endpoint = %endpoint.name(), ?wait, "busy: waiting as asked");
+                                tokio::time::sleep(wait).await;
+                            }
+                            _ => break Err(busy(endpoint, wait)),
+                        }
                     }
                     other => break other,
                 }

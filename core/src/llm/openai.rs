@@ -184,6 +184,8 @@ where
     // incomplete event without bound, so the body itself fails past the limit.
     let pending = Arc::new(AtomicUsize::new(0));
     let counted = Arc::clone(&pending);
+    // The end of the last chunk when it stops inside a UTF-8 character.
+    let mut unfinished: Vec<u8> = Vec::new();
     let bounded = body.map(move |chunk| {
         let chunk = chunk.map_err(std::io::Error::other)?;
         if counted.fetch_add(chunk.len(), Ordering::Relaxed) + chunk.len() > MAX_EVENT {
@@ -191,6 +193,19 @@ where
                 std::io::ErrorKind::InvalidData,
                 format!("an event of more than {MAX_EVENT} bytes"),
             ));
+        }
+        // Invalid UTF-8 fails here, at once: the parser would hold it back
+        // and wait for more, forever.
+        unfinished.extend_from_slice(&chunk);
+        match std::str::from_utf8(&unfinished) {
+            Ok(_) => unfinished.clear(),
+            Err(e) if e.error_len().is_none() => drop(unfinished.drain(..e.valid_up_to())),
+            Err(e) => {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    format!("invalid UTF-8 ({e})"),
+                ));
+            }
         }
         Ok(chunk)
     });
@@ -213,7 +228,7 @@ where
 #[derive(Deserialize)]
 struct Chunk {
     #[serde(default)]
-    choices: Vec<Choice>,
+    choices: Option<Vec<Choice>>,
 }
 
 #[derive(Deserialize)]
@@ -247,8 +262,15 @@ fn decode(kind: &str, data: &str) -> Result<Option<Piece>, LlmError> {
     if data.is_empty() {
         return Ok(None);
     }
-    let value: Value =
-        serde_json::from_str(data).map_err(|e| LlmError::Protocol(format!("{e}: {data:.200}")))?;
+    let value: Value = match serde_json::from_str(data) {
+        Ok(value) => value,
+        Err(_) if kind == "error" => {
+            return Err(LlmError::Cut {
+                detail: format!("{data:.300}"),
+            });
+        }
+        Err(e) => return Err(LlmError::Protocol(format!("{e}: {data:.200}"))),
+    };
     let is_error = kind == "error"
         || value.get("error").is_some_and(|e| !e.is_null())
         || value.get("object").and_then(Value::as_str) == Some("error");
@@ -260,7 +282,7 @@ fn decode(kind: &str, data: &str) -> Result<Option<Piece>, LlmError> {
     let chunk: Chunk = serde_json::from_value(value)
         .map_err(|e| LlmError::Protocol(format!("{e}: {data:.200}")))?;
     // Pstral asks for one choice; a server that sends more is shown the first.
-    let Some(choice) = chunk.choices.into_iter().next() else {
+    let Some(choice) = chunk.choices.into_iter().flatten().next() else {
         return Ok(None);
     };
     let delta = choice.delta.unwrap_or_default();
@@ -296,6 +318,8 @@ mod tests {
         assert!(decode("", "[DONE]").unwrap().unwrap().done);
         let usage = r#"{"choices":[],"usage":{"prompt_tokens":3}}"#;
         assert_eq!(decode("", usage).unwrap(), None);
+        let none = r#"{"choices":null,"usage":{"prompt_tokens":3}}"#;
+        assert_eq!(decode("", none).unwrap(), None);
     }
 
     #[test]
@@ -317,6 +341,7 @@ mod tests {
                 r#"{"object":"error","message":"context overflow","code":400}"#,
             ),
             ("error", r#"{"message":"context overflow"}"#),
+            ("error", "context overflow"),
         ] {
             match decode(kind, data) {
                 Err(LlmError::Cut { detail }) => assert_eq!(detail, "context overflow"),
@@ -363,6 +388,18 @@ mod tests {
         assert_eq!(p.next().await.unwrap().unwrap(), Piece::text("été"));
         assert!(p.next().await.unwrap().unwrap().done);
         assert!(p.next().await.is_none());
+    }
+
+    #[tokio::test]
+    async fn invalid_utf8_ends_the_answer_at_once() {
+        let chunks: Vec<reqwest::Result<bytes::Bytes>> = vec![
+            Ok("data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\ndata: ".into()),
+            Ok(bytes::Bytes::from_static(b"\xff\xfe")),
+            Ok("{}\n\n".into()),
+        ];
+        let mut p = pieces(futures_util::stream::iter(chunks), "x".to_owned());
+        assert_eq!(p.next().await.unwrap().unwrap(), Piece::text("a"));
+        assert!(matches!(p.next().await, Some(Err(LlmError::Protocol(_)))));
     }
 
     #[tokio::test]

@@ -11,6 +11,10 @@
 const OPEN: &str = "<think>";
 const CLOSE: &str = "</think>";
 
+/// The most blank text held back waiting for a `<think>`: past it, a model
+/// streaming only blanks has begun its (blank) answer.
+const MAX_HELD: usize = 4096;
+
 /// A streaming filter for `<think>…</think>` spans at the start of an answer.
 #[derive(Debug, Default)]
 pub struct ThinkFilter {
@@ -51,7 +55,7 @@ impl ThinkFilter {
                 self.inside = true;
                 continue;
             }
-            if OPEN.starts_with(text) {
+            if OPEN.starts_with(text) && self.pending.len() <= MAX_HELD {
                 // Blank so far, or the beginning of "<think>": wait.
                 return String::new();
             }
@@ -119,6 +123,14 @@ mod tests {
             run(&["SELECT '<think>' ", "FROM dual"]),
             "SELECT '<think>' FROM dual"
         );
+    }
+
+    #[test]
+    fn endless_blanks_are_not_held_back_without_bound() {
+        let mut f = ThinkFilter::default();
+        let shown: String = (0..10_000).map(|_| f.push("\n")).collect();
+        assert!(shown.len() > 5_000, "{} shown", shown.len());
+        assert!(f.pending.len() <= MAX_HELD);
     }
 
     #[test]

@@ -62,6 +62,9 @@ pub struct TokenStream {
     endpoint: String,
     /// The model stopped at its length limit.
     length_limited: bool,
+    /// The model said why it stopped: a clean end after that loses nothing,
+    /// even without the wire's end marker.
+    model_finished: bool,
     /// Nothing more will come: the end, an error, or a timeout.
     finished: bool,
     /// The queue slot this answer occupies, released when it is dropped.
@@ -77,6 +80,7 @@ impl TokenStream {
             idle,
             endpoint,
             length_limited: false,
+            model_finished: false,
             finished: false,
             _lease: None,
         }
@@ -133,6 +137,10 @@ impl TokenStream {
                             after: self.idle,
                         }));
                     }
+                    Ok(None) if self.model_finished => Piece {
+                        done: true,
+                        ..Piece::default()
+                    },
                     Ok(None) => {
                         self.finished = true;
                         return Some(Err(LlmError::Cut {
@@ -151,6 +159,7 @@ impl TokenStream {
             };
             if let Some(finish) = piece.finish {
                 self.length_limited = finish == Finish::Length;
+                self.model_finished = true;
             }
             let mut visible = self.filter.push(&piece.text);
             if piece.done {
@@ -236,11 +245,22 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_finish_without_the_end_marker_is_a_cut() {
-        let s = stream(vec![Ok(Piece::text("SEL")), Ok(end(Finish::Stop))]);
+    async fn an_end_before_the_model_finished_is_a_cut() {
+        let s = stream(vec![Ok(Piece::text("SEL"))]);
         let (text, error) = drain(s).await;
         assert_eq!(text, "SEL");
         assert!(matches!(error, Some(LlmError::Cut { .. })), "{error:?}");
+    }
+
+    #[tokio::test]
+    async fn a_clean_end_after_the_model_finished_loses_nothing() {
+        let s = stream(vec![Ok(Piece::text("SELECT 1")), Ok(end(Finish::Stop))]);
+        assert_eq!(drain(s).await, ("SELECT 1".to_owned(), None));
+        let s = stream(vec![Ok(Piece::text("SEL")), Ok(end(Finish::Length))]);
+        assert_eq!(
+            drain(s).await,
+            ("SEL".to_owned(), Some(LlmError::LengthLimit))
+        );
     }
 
     #[tokio::test]
