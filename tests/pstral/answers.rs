@@ -249,8 +249,8 @@ fn fences_balanced(text: &str) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_final_text_is_the_model_answer_byte_for_byte() {
-    let fake = FakeModel::start(&[MODEL]).await;
-    // Multi-byte characters, and every line cut in two chunks mid-line.
+    // Multi-byte characters, and every line (or event) cut in two chunks
+    // mid-line, on either API.
     let tokens = [
         "Voilà ",
         "les ",
@@ -263,39 +263,41 @@ async fn the_final_text_is_the_model_answer_byte_for_byte() {
         "語",
         " <ok> & fin.",
     ];
-    fake.then(
-        Script::tokens(tokens)
-            .split_lines()
-            .every(Duration::from_millis(5)),
-    );
-    let h = Harness::new(&[fake.url()], Options::default()).await;
-    h.ask(1, "Quels clients à Besançon ?").await;
-    let answers = h.answers();
-    assert_eq!(answers.len(), 1);
-    assert_eq!(answers[0].1, tokens.concat());
+    for api in APIS {
+        let fake = FakeModel::start(&[MODEL]).await;
+        fake.then(
+            Script::tokens(tokens)
+                .split_lines()
+                .every(Duration::from_millis(5)),
+        );
+        let h = Harness::new(&[base(&fake, api)], Options::speaking(api)).await;
+        h.ask(1, "Quels clients à Besançon ?").await;
+        let answers = h.answers();
+        assert_eq!(answers.len(), 1);
+        assert_eq!(answers[0].1, tokens.concat(), "{api:?}");
 
-    let request = &fake.requests()[0];
-    assert_eq!(request["model"], MODEL);
-    assert_eq!(request["stream"], true);
-    assert_eq!(request["options"]["num_ctx"], 8192);
-    let messages = request["messages"].as_array().unwrap();
-    assert_eq!(messages[0]["role"], "system");
-    assert!(
-        messages[0]["content"].as_str().unwrap().contains("Oracle"),
-        "sql mode's prompt"
-    );
-    assert_eq!(
-        messages.last().unwrap()["content"],
-        "Quels clients à Besançon ?"
-    );
+        let request = &fake.requests()[0];
+        assert_eq!(request["model"], MODEL);
+        assert_eq!(request["stream"], true);
+        let messages = request["messages"].as_array().unwrap();
+        assert_eq!(messages[0]["role"], "system");
+        assert!(
+            messages[0]["content"].as_str().unwrap().contains("Oracle"),
+            "sql mode's prompt"
+        );
+        assert_eq!(
+            messages.last().unwrap()["content"],
+            "Quels clients à Besançon ?"
+        );
 
-    let answered = h.audited("answer").await;
-    assert_eq!(answered[0]["ending"], "complete");
-    assert_eq!(answered[0]["text"], tokens.concat());
-    assert_eq!(
-        h.audited("question").await[0]["text"],
-        "Quels clients à Besançon ?"
-    );
+        let answered = h.audited("answer").await;
+        assert_eq!(answered[0]["ending"], "complete");
+        assert_eq!(answered[0]["text"], tokens.concat());
+        assert_eq!(
+            h.audited("question").await[0]["text"],
+            "Quels clients à Besançon ?"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -12,48 +12,40 @@ use crate::answers::{Harness, MODEL, Options, base};
 use crate::support::fake_model::{FakeModel, Script};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_openai_compatible_answer_arrives_byte_for_byte_with_the_key_sent() {
+async fn each_api_gets_its_own_request_and_an_openai_server_its_key() {
     let fake = FakeModel::start(&[MODEL]).await;
     fake.require_key("sk-local-1234");
-    let tokens = [
-        "Voilà ",
-        "Besançon",
-        " 🇫🇷",
-        " : ",
-        "日本",
-        "語",
-        " <ok> & fin.",
-    ];
-    fake.then(
-        Script::tokens(tokens)
-            .split_lines()
-            .every(Duration::from_millis(5)),
-    );
     let mut options = Options::speaking(Api::OpenAi);
     options.api_key = Some("sk-local-1234".to_owned());
     options.max_tokens = Some(512);
     let h = Harness::new(&[fake.v1()], options).await;
-    h.ask(1, "Quels clients à Besançon ?").await;
-    assert_eq!(h.answers()[0].1, tokens.concat());
-
+    h.ask(1, "Question").await;
+    assert_eq!(h.answers()[0].1, "Bonjour !");
     let request = &fake.requests()[0];
-    assert_eq!(request["model"], MODEL);
-    assert_eq!(request["stream"], true);
     assert_eq!(request["max_tokens"], 512);
     assert_eq!(request["temperature"], 0.2);
     assert!(
-        request.get("options").is_none(),
-        "Ollama's options stay on Ollama"
-    );
-    assert_eq!(
-        request["messages"].as_array().unwrap().last().unwrap()["content"],
-        "Quels clients à Besançon ?"
+        request.get("options").is_none() && request.get("keep_alive").is_none(),
+        "Ollama's options stay on Ollama: {request}"
     );
     assert_eq!(
         fake.authorizations(),
         vec![Some("Bearer sk-local-1234".to_owned())]
     );
-    assert_eq!(h.audited("answer").await[0]["ending"], "complete");
+
+    // Ollama's native API gets its runner options, the limit as num_predict.
+    let options = Options {
+        max_tokens: Some(512),
+        ..Options::default()
+    };
+    let h = Harness::new(&[fake.url()], options).await;
+    h.ask(1, "Question").await;
+    let request = &fake.requests()[1];
+    assert_eq!(request["options"]["num_ctx"], 8192);
+    assert_eq!(request["options"]["num_predict"], 512);
+    assert_eq!(request["keep_alive"], "1800s");
+    assert_eq!(request["think"], false);
+    assert_eq!(fake.authorizations()[1], None);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

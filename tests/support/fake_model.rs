@@ -223,16 +223,7 @@ impl FakeModel {
             .route("/", get(|| async { "Ollama is running" }))
             .fallback(|| async { (StatusCode::NOT_FOUND, "404 page not found") })
             .with_state(Arc::clone(&shared));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let stop = CancellationToken::new();
-        let stopped = stop.clone();
-        tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async move { stopped.cancelled().await })
-                .await
-                .unwrap();
-        });
+        let (addr, stop) = super::serve_on_loopback(app).await;
         Self { addr, shared, stop }
     }
 

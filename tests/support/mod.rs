@@ -22,6 +22,24 @@ use pstral_core::store::{DatabaseSettings, DatabaseUrl};
 use sqlx::{Connection, PgConnection};
 use url::Url;
 
+/// Serves `app` on a free loopback port until the returned token is
+/// cancelled (the fakes cancel it when dropped).
+pub async fn serve_on_loopback(
+    app: axum::Router,
+) -> (std::net::SocketAddr, tokio_util::sync::CancellationToken) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let stop = tokio_util::sync::CancellationToken::new();
+    let stopped = stop.clone();
+    tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move { stopped.cancelled().await })
+            .await
+            .unwrap();
+    });
+    (addr, stop)
+}
+
 pub fn pg_admin_url() -> String {
     std::env::var("PSTRAL_TEST_PG_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
