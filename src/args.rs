@@ -82,19 +82,30 @@ pub enum TokenCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum DemoCommand {
-    /// Create the demo CRM (SQLite, French data) that the default Execute target uses.
+    /// Create the demo CRM (French data, ending on 2025-10-31): a SQLite file
+    /// (the default Execute target's), a schema in PostgreSQL, or an Oracle
+    /// script.
     Init {
-        /// Where to create it (default: the demo target's file).
-        #[arg(long)]
+        /// Where to create the SQLite file (default: the demo target's file).
+        #[arg(long, conflicts_with_all = ["postgres", "oracle_script"])]
         path: Option<PathBuf>,
-        /// Replace an existing file.
+        /// Replace an existing file, or an existing `crm` schema.
         #[arg(long)]
         force: bool,
         /// Instead, write the same CRM as an Oracle init script (for the
         /// docker compose `oracle` service), with a read-only account whose
         /// password is read from PSTRAL_ORACLE_READER_PASSWORD.
-        #[arg(long, value_name = "FILE")]
+        #[arg(long, value_name = "FILE", conflicts_with = "postgres")]
         oracle_script: Option<PathBuf>,
+        /// Instead, create it in the schema `crm` of this PostgreSQL
+        /// database (as a role that may create schemas and roles), with a
+        /// role that may only read it, for the Execute target. Its password
+        /// is PSTRAL_DEMO_READER_PASSWORD, or one made up and shown once.
+        #[arg(long, value_name = "URL")]
+        postgres: Option<String>,
+        /// The read-only role's name (with --postgres).
+        #[arg(long, default_value = "crm_reader")]
+        reader: String,
     },
 }
 

@@ -22,7 +22,7 @@ impl Scratch {
         self.dir.path().join("own.db")
     }
 
-    fn command(&self, args: &[&str]) -> Command {
+    pub(crate) fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_pstral"));
         cmd.args(args)
             .current_dir(self.dir.path())

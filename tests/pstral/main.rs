@@ -13,6 +13,7 @@ mod audit;
 mod backup;
 mod cli;
 mod conversation;
+mod demo_crm;
 mod discord;
 mod execute;
 mod execution;

@@ -118,14 +118,15 @@ impl Executor for SqliteExecutor {
 
     async fn catalog(&self, _schemas: &[String]) -> Result<crate::sql::schema::Catalog, ExecError> {
         use crate::sql::schema::{Catalog, CatalogColumn, CatalogTable, ForeignKey};
-        let names: Vec<String> = sqlx::query_scalar(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+        let names: Vec<(String, Option<String>)> = sqlx::query_as(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
         )
         .fetch_all(&self.pool)
         .await
         .map_err(database)?;
         let mut tables = Vec::new();
-        for name in names {
+        for (name, ddl) in names {
+            let (table_comment, column_comments) = ddl_comments(ddl.as_deref().unwrap_or_default());
             let quoted = name.replace('"', "\"\"");
             let columns: Vec<(i64, String, String, i64, Option<String>, i64)> = sqlx::query_as(
                 sqlx::AssertSqlSafe(format!("PRAGMA table_info(\"{quoted}\")")),
@@ -160,6 +161,10 @@ impl Executor for SqliteExecutor {
                 columns: columns
                     .into_iter()
                     .map(|(_, name, type_name, notnull, _, _)| CatalogColumn {
+                        comment: column_comments
+                            .iter()
+                            .find(|(c, _)| *c == name.to_lowercase())
+                            .map(|(_, text)| text.clone()),
                         name,
                         type_name: if type_name.is_empty() {
                             "ANY".to_owned()
@@ -167,11 +172,10 @@ impl Executor for SqliteExecutor {
                             type_name
                         },
                         nullable: notnull == 0,
-                        comment: None,
                     })
                     .collect(),
                 name,
-                comment: None,
+                comment: table_comment,
             });
         }
         Ok(Catalog { tables })
@@ -287,5 +291,80 @@ impl Executor for SqliteExecutor {
             }
             other => other,
         }
+    }
+}
+
+/// Comments written in a `CREATE TABLE` statement, which SQLite keeps as
+/// written: `-- text` ending the line that opens the table is the table's,
+/// and ending a column's line is that column's. SQLite has no COMMENT ON;
+/// this is where a schema's authors can explain it to the model.
+fn ddl_comments(sql: &str) -> (Option<String>, Vec<(String, String)>) {
+    let mut table = None;
+    let mut columns = Vec::new();
+    for (i, line) in sql.lines().enumerate() {
+        let Some(comment) = line_comment(line) else {
+            continue;
+        };
+        if i == 0 {
+            table = Some(comment);
+            continue;
+        }
+        let name: String = line
+            .trim_start()
+            .trim_start_matches(['"', '`', '['])
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        if !name.is_empty() {
+            columns.push((name.to_lowercase(), comment));
+        }
+    }
+    (table, columns)
+}
+
+/// The text of a `--` comment ending `line`, outside quotes.
+fn line_comment(line: &str) -> Option<String> {
+    let mut quote: Option<char> = None;
+    let mut chars = line.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"' | '`') => quote = Some(c),
+            (None, '-') if chars.peek().is_some_and(|(_, n)| *n == '-') => {
+                let text = line[at + 2..].trim();
+                return (!text.is_empty()).then(|| text.to_owned());
+            }
+            (None, _) => {}
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn comments_written_in_the_create_statement_explain_the_table_and_its_columns() {
+        let sql = "CREATE TABLE payments ( -- Payments due under contracts.\n    \
+                   id INTEGER PRIMARY KEY, -- Identifier.\n    \
+                   \"Status\" TEXT NOT NULL DEFAULT '--x', -- 'payé' or 'impayé'.\n    \
+                   note TEXT,\n    \
+                   amount REAL -- In euros.\n)";
+        let (table, columns) = ddl_comments(sql);
+        assert_eq!(table.as_deref(), Some("Payments due under contracts."));
+        assert_eq!(
+            columns,
+            [
+                ("id".to_owned(), "Identifier.".to_owned()),
+                ("status".to_owned(), "'payé' or 'impayé'.".to_owned()),
+                ("amount".to_owned(), "In euros.".to_owned()),
+            ]
+        );
+        assert_eq!(
+            ddl_comments("CREATE TABLE t (a INTEGER)"),
+            (None, Vec::new())
+        );
     }
 }
