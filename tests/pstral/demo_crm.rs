@@ -162,6 +162,20 @@ const INVARIANTS: &[(&str, &str)] = &[
                                            ELSE ROUND(k.monthly_amount * 3, 2) END",
     ),
     (
+        "a payment is never made before its contract, nor a direct debit before it is due",
+        "SELECT COUNT(*) FROM payments p JOIN contracts k ON k.id = p.contract_id
+          WHERE p.paid_on < k.starts_on
+             OR (p.method = 'prélèvement' AND p.paid_on < p.due_on)",
+    ),
+    (
+        "collections write only about clients with a late payment, after it was late",
+        "SELECT COUNT(*) FROM client_notes n JOIN users u ON u.id = n.author_id
+          WHERE u.team = 'Recouvrement' AND NOT EXISTS (
+                SELECT 1 FROM payments p JOIN contracts k ON k.id = p.contract_id
+                 WHERE k.client_id = n.client_id
+                   AND p.status IN ('impayé', 'payé en retard') AND {grace_end} < n.written_on)",
+    ),
+    (
         "notes are written by people employed at the time, within the client's life",
         "SELECT COUNT(*) FROM client_notes n JOIN users u ON u.id = n.author_id
                 JOIN clients c ON c.id = n.client_id
@@ -175,9 +189,10 @@ const INVARIANTS: &[(&str, &str)] = &[
           WHERE d.uploaded_on < c.created_on OR (k.id IS NOT NULL AND k.client_id <> d.client_id)",
     ),
     (
-        "accounts are managed by current employees",
+        "accounts are managed by current sales staff",
         "SELECT COUNT(*) FROM clients c JOIN users u ON u.id = c.account_manager_id
-          WHERE u.left_on IS NOT NULL",
+          WHERE u.left_on IS NOT NULL
+             OR u.team NOT IN ('Ventes Nord', 'Ventes Sud', 'Grands comptes')",
     ),
     (
         "a payment's status is what its dates say, with the grace period",

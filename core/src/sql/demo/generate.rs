@@ -35,35 +35,36 @@ pub const GRACE_DAYS: i64 = 15;
 /// Rows in insertion order, each with its table's name.
 pub(super) type Rows = Vec<(&'static str, Vec<V>)>;
 
-const FIRST: &[&str] = &[
-    "Camille",
-    "Léa",
-    "Manon",
-    "Chloé",
-    "Inès",
-    "Sarah",
-    "Jade",
-    "Louise",
-    "Zoé",
-    "Élodie",
-    "Hugo",
-    "Lucas",
-    "Thomas",
-    "Nathan",
-    "Théo",
-    "Mathis",
-    "Raphaël",
-    "Louis",
-    "Gabriel",
-    "Jérôme",
-    "Nicolas",
-    "Sophie",
-    "Julien",
-    "Isabelle",
-    "François",
-    "Hélène",
-    "Antoine",
-    "Cécile",
+/// First names, and whether the person is a woman (job titles agree).
+const FIRST: &[(&str, bool)] = &[
+    ("Camille", true),
+    ("Léa", true),
+    ("Manon", true),
+    ("Chloé", true),
+    ("Inès", true),
+    ("Sarah", true),
+    ("Jade", true),
+    ("Louise", true),
+    ("Zoé", true),
+    ("Élodie", true),
+    ("Sophie", true),
+    ("Isabelle", true),
+    ("Hélène", true),
+    ("Cécile", true),
+    ("Hugo", false),
+    ("Lucas", false),
+    ("Thomas", false),
+    ("Nathan", false),
+    ("Théo", false),
+    ("Mathis", false),
+    ("Raphaël", false),
+    ("Louis", false),
+    ("Gabriel", false),
+    ("Jérôme", false),
+    ("Nicolas", false),
+    ("Julien", false),
+    ("François", false),
+    ("Antoine", false),
 ];
 const LAST: &[&str] = &[
     "Martin",
@@ -121,29 +122,76 @@ const LAST: &[&str] = &[
     "Boyer",
     "Denis",
 ];
-/// Cities, their postal code, and how many clients they have relative to
-/// one another (Paris most).
-const CITIES: &[(&str, &str, u32)] = &[
-    ("Paris", "75008", 18),
-    ("Lyon", "69002", 10),
-    ("Marseille", "13001", 8),
-    ("Toulouse", "31000", 7),
-    ("Bordeaux", "33000", 6),
-    ("Lille", "59000", 6),
-    ("Nantes", "44000", 6),
-    ("Strasbourg", "67000", 5),
-    ("Montpellier", "34000", 5),
-    ("Nice", "06000", 4),
-    ("Rennes", "35000", 4),
-    ("Grenoble", "38000", 3),
-    ("Reims", "51100", 2),
-    ("Besançon", "25000", 2),
-    ("Dijon", "21000", 2),
-    ("Angers", "49000", 2),
-    ("Nîmes", "30000", 2),
-    ("Clermont-Ferrand", "63000", 2),
-    ("Le Havre", "76600", 2),
-    ("Orléans", "45000", 2),
+/// A city where clients have their head office.
+struct City {
+    name: &'static str,
+    /// Its postal codes (one per arrondissement for the three largest).
+    postal: &'static [&'static str],
+    /// How many clients it has relative to the others (Paris most).
+    weight: u32,
+    /// In the south half of the country: the "Ventes Sud" team's.
+    south: bool,
+    /// The first digit of its landline numbers after the 0.
+    phone: u32,
+}
+
+const fn city(
+    name: &'static str,
+    postal: &'static [&'static str],
+    weight: u32,
+    south: bool,
+    phone: u32,
+) -> City {
+    City {
+        name,
+        postal,
+        weight,
+        south,
+        phone,
+    }
+}
+
+const CITIES: &[City] = &[
+    city(
+        "Paris",
+        &[
+            "75001", "75002", "75008", "75009", "75011", "75015", "75016", "75017",
+        ],
+        18,
+        false,
+        1,
+    ),
+    city(
+        "Lyon",
+        &["69001", "69002", "69003", "69006", "69007"],
+        10,
+        true,
+        4,
+    ),
+    city(
+        "Marseille",
+        &["13001", "13002", "13006", "13008"],
+        8,
+        true,
+        4,
+    ),
+    city("Toulouse", &["31000", "31200", "31400"], 7, true, 5),
+    city("Bordeaux", &["33000", "33300", "33800"], 6, true, 5),
+    city("Lille", &["59000", "59800"], 6, false, 3),
+    city("Nantes", &["44000", "44100", "44300"], 6, false, 2),
+    city("Strasbourg", &["67000", "67100"], 5, false, 3),
+    city("Montpellier", &["34000", "34070"], 5, true, 4),
+    city("Nice", &["06000", "06100", "06200"], 4, true, 4),
+    city("Rennes", &["35000", "35200"], 4, false, 2),
+    city("Grenoble", &["38000", "38100"], 3, true, 4),
+    city("Reims", &["51100"], 2, false, 3),
+    city("Besançon", &["25000"], 2, false, 3),
+    city("Dijon", &["21000"], 2, false, 3),
+    city("Angers", &["49000", "49100"], 2, false, 2),
+    city("Nîmes", &["30000", "30900"], 2, true, 4),
+    city("Clermont-Ferrand", &["63000", "63100"], 2, true, 4),
+    city("Le Havre", &["76600"], 2, false, 2),
+    city("Orléans", &["45000"], 2, false, 2),
 ];
 /// Sectors, words their company names use, and their weight.
 const SECTORS: &[(&str, &[&str], u32)] = &[
@@ -192,20 +240,26 @@ const PREFIXES: &[&str] = &[
     "Cabinet",
     "Atelier",
 ];
-const PLACES: &[&str] = &[
-    "du Rhône",
-    "des Alpes",
-    "Atlantique",
-    "Méditerranée",
+/// Words of place company names use, north and south.
+const NORTH_PLACES: &[&str] = &[
     "du Nord",
     "Vauban",
     "Saint-Michel",
     "des Vosges",
     "Bellevue",
     "Montaigne",
-    "Garonne",
     "Loire",
+    "Atlantique",
+    "Horizon",
+    "Lumière",
+];
+const SOUTH_PLACES: &[&str] = &[
+    "du Rhône",
+    "des Alpes",
+    "Méditerranée",
+    "Garonne",
     "Cévennes",
+    "Provence",
     "Horizon",
     "Lumière",
 ];
@@ -220,15 +274,15 @@ const PRODUCTS: &[(&str, f64)] = &[
     ("Formation", 900.0),
     ("Cybersécurité", 540.0),
 ];
-const JOB_TITLES: &[&str] = &[
-    "Directeur général",
-    "Directrice financière",
-    "Directeur financier",
-    "Responsable achats",
-    "DSI",
-    "Comptable",
-    "Office manager",
-    "Responsable informatique",
+/// Job titles at clients, as a man's and as a woman's.
+const JOB_TITLES: &[(&str, &str)] = &[
+    ("Directeur général", "Directrice générale"),
+    ("Directeur financier", "Directrice financière"),
+    ("Responsable achats", "Responsable achats"),
+    ("DSI", "DSI"),
+    ("Comptable", "Comptable"),
+    ("Office manager", "Office manager"),
+    ("Responsable informatique", "Responsable informatique"),
 ];
 /// Signatures per month (January first): busy before summer and in the
 /// autumn, quiet in August and December.
@@ -288,22 +342,43 @@ impl Employee {
     }
 }
 
-/// A day of `month` (1–12) in `year`, no later than `last`.
+/// `day`, or the nearest working day within `from..=to` when it falls on a
+/// weekend (offices sign, pay and write on working days).
+fn working(day: NaiveDate, from: NaiveDate, to: NaiveDate) -> NaiveDate {
+    use chrono::Weekday::{Sat, Sun};
+    let shift = match day.weekday() {
+        Sat => [2, -1],
+        Sun => [1, -2],
+        _ => return day,
+    };
+    shift
+        .iter()
+        .map(|d| day + chrono::Duration::days(*d))
+        .find(|d| (from..=to).contains(d))
+        .unwrap_or(day)
+}
+
+/// A working day of `month` (1–12) in `year`, no later than `last`.
 fn day_in(rng: &mut StdRng, year: i32, month: u32, last: NaiveDate) -> NaiveDate {
     let first = NaiveDate::from_ymd_opt(year, month, 1).expect("a valid month");
     let next = first + Months::new(1);
     let days = (next - first).num_days();
     let day = first + chrono::Duration::days(rng.random_range(0..days));
-    day.min(last)
+    working(day.min(last), first, last)
 }
 
-/// A day between `from` and `to` (both included; `from` when `to` is earlier).
+/// A working day between `from` and `to` (both included; `from` when `to`
+/// is earlier).
 fn between(rng: &mut StdRng, from: NaiveDate, to: NaiveDate) -> NaiveDate {
     let span = (to - from).num_days();
     if span <= 0 {
         return from;
     }
-    from + chrono::Duration::days(rng.random_range(0..=span))
+    working(
+        from + chrono::Duration::days(rng.random_range(0..=span)),
+        from,
+        to,
+    )
 }
 
 /// A month (1–12) drawn by the season's weights, among the first `months`.
@@ -373,7 +448,8 @@ pub(super) fn generate() -> Rows {
     let mut rows: Rows = Vec::new();
 
     // The staff: a core hired early, some who joined as the company grew,
-    // and three who have left.
+    // and three who have left. Teams in turn: Ventes Nord, Ventes Sud,
+    // Grands comptes, Support, Recouvrement.
     let mut staff: Vec<Employee> = Vec::new();
     for id in 1..=18i64 {
         let hired = if id <= 6 {
@@ -385,7 +461,8 @@ pub(super) fn generate() -> Rows {
         let left = (matches!(id, 4 | 9 | 13) && earliest < latest)
             .then(|| between(&mut rng, earliest, latest));
         let team = TEAMS[(id as usize - 1) % TEAMS.len()];
-        let first = FIRST[(id as usize * 7) % FIRST.len()];
+        // Distinct names: steps prime to the lists' lengths.
+        let (first, _) = FIRST[(id as usize * 5 + 3) % FIRST.len()];
         let last = LAST[(id as usize * 11) % LAST.len()];
         rows.push((
             "users",
@@ -401,24 +478,25 @@ pub(super) fn generate() -> Rows {
         ));
         staff.push(Employee { hired, left, team });
     }
-    let managers: Vec<i64> = staff
-        .iter()
-        .enumerate()
-        .filter(|(_, e)| {
-            e.left.is_none() && (e.team.starts_with("Ventes") || e.team == "Grands comptes")
-        })
-        .map(|(i, _)| i as i64 + 1)
-        .collect();
-    let large_account_managers: Vec<i64> = staff
-        .iter()
-        .enumerate()
-        .filter(|(_, e)| e.left.is_none() && e.team == "Grands comptes")
-        .map(|(i, _)| i as i64 + 1)
-        .collect();
+    let current = |team: &str| -> Vec<i64> {
+        (1..=staff.len() as i64)
+            .filter(|id| {
+                let e = &staff[*id as usize - 1];
+                e.left.is_none() && e.team == team
+            })
+            .collect()
+    };
+    let (north, south, large_accounts) = (
+        current("Ventes Nord"),
+        current("Ventes Sud"),
+        current("Grands comptes"),
+    );
 
-    let mut names: std::collections::BTreeSet<(String, &'static str)> = Default::default();
+    let mut names: std::collections::BTreeSet<String> = Default::default();
+    let mut sirens: std::collections::BTreeSet<u64> = Default::default();
     let (mut client_id, mut contact_id, mut contract_id, mut payment_id) = (0i64, 0i64, 0i64, 0i64);
     let (mut document_id, mut note_id) = (0i64, 0i64);
+    let mut first_company: Option<(String, &'static str)> = None;
     for &(year, count) in NEW_CLIENTS {
         let months = if year == today.year() {
             today.month()
@@ -430,104 +508,145 @@ pub(super) fn generate() -> Rows {
             let id = client_id;
             let month = seasonal_month(&mut rng, months);
             let created = day_in(&mut rng, year, month, today);
-            let &(city, postal, _) = weighted(&mut rng, CITIES, |c| c.2);
+            let city = weighted(&mut rng, CITIES, |c| c.weight);
+            let postal = city.postal.choose(&mut rng).copied().unwrap_or("75008");
             let &(sector, words, _) = weighted(&mut rng, SECTORS, |s| s.2);
-            let company = loop {
-                let last = LAST.choose(&mut rng).copied().unwrap_or("Martin");
-                let word = words.choose(&mut rng).copied().unwrap_or("Conseil");
-                let name = match rng.random_range(0..5) {
-                    0 => format!(
-                        "{} {last}",
-                        PREFIXES.choose(&mut rng).copied().unwrap_or("Groupe")
-                    ),
-                    1 => format!("{last} {word}"),
-                    2 => format!("{last} & Fils"),
-                    3 => format!(
-                        "{word} {}",
-                        PLACES.choose(&mut rng).copied().unwrap_or("Horizon")
-                    ),
-                    _ => format!(
-                        "{last} {word} {}",
-                        PLACES.choose(&mut rng).copied().unwrap_or("Loire")
-                    ),
-                };
-                if names.insert((name.clone(), city)) {
-                    break name;
-                }
+            let places = if city.south {
+                SOUTH_PLACES
+            } else {
+                NORTH_PLACES
             };
+            // Unique names; but one company shares its name with another
+            // in a different city, as happens.
+            let company = match &first_company {
+                Some((name, town)) if id == 77 && *town != city.name => name.clone(),
+                _ => loop {
+                    let last = LAST.choose(&mut rng).copied().unwrap_or("Martin");
+                    let word = words.choose(&mut rng).copied().unwrap_or("Conseil");
+                    let place = places.choose(&mut rng).copied().unwrap_or("Horizon");
+                    let name = match rng.random_range(0..5) {
+                        0 => format!(
+                            "{} {last}",
+                            PREFIXES.choose(&mut rng).copied().unwrap_or("Groupe")
+                        ),
+                        1 => format!("{last} {word}"),
+                        2 => format!("{last} & Fils"),
+                        3 => format!("{word} {place}"),
+                        _ => format!("{last} {word} {place}"),
+                    };
+                    if names.insert(name.clone()) {
+                        break name;
+                    }
+                },
+            };
+            if first_company.is_none() {
+                first_company = Some((company.clone(), city.name));
+            }
             let large = rng.random_bool(0.04) && year <= 2023;
+            // Revenue spreads over orders of magnitude; unknown for about
+            // one client in twenty (a data-quality case).
+            let known_revenue = !rng.random_bool(0.05);
+            let revenue = if large {
+                10f64.powf(rng.random_range(7.7..8.7))
+            } else {
+                10f64.powf(rng.random_range(5.3..7.5))
+            };
+            let revenue_shown = known_revenue.then(|| (revenue / 1000.0).round() * 1000.0);
             // Younger entries are more often still prospects.
             let age_days = (today - created).num_days();
-            let prospect = rng.random_bool(if age_days < 180 { 0.45 } else { 0.07 });
+            let mut prospect = rng.random_bool(if age_days < 180 { 0.45 } else { 0.07 });
             let churns = !prospect && !large && age_days > 540 && rng.random_bool(0.17);
             let payer = match rng.random_range(0..100) {
                 0..80 => Payer::Good,
                 80..95 => Payer::Slow,
                 _ => Payer::Defaulting,
             };
-            let payer = if churns && payer == Payer::Defaulting {
-                Payer::Slow
-            } else {
-                payer
-            };
             let manager = if large {
-                *large_account_managers.choose(&mut rng).unwrap_or(&1)
+                *large_accounts.choose(&mut rng).unwrap_or(&3)
+            } else if city.south {
+                *south.choose(&mut rng).unwrap_or(&2)
             } else {
-                *managers.choose(&mut rng).unwrap_or(&1)
+                *north.choose(&mut rng).unwrap_or(&1)
             };
-            // Unknown for about one in twenty: a data-quality case.
-            let revenue: Option<f64> = (!rng.random_bool(0.05)).then(|| {
-                let base = if large {
-                    rng.random_range(50_000_000.0..400_000_000.0f64)
-                } else {
-                    rng.random_range(150_000.0..30_000_000.0f64)
-                };
-                (base / 1000.0).round() * 1000.0
-            });
 
-            // Contracts: the first soon after the first contact, more later
-            // (large accounts many), each within the client's life.
+            // Contracts: the first soon after the first contact (a company
+            // still deciding on "today" stays a prospect), more later (large
+            // accounts many, small companies few), each within its life.
             let mut contracts: Vec<NaiveDate> = Vec::new();
             if !prospect {
-                let first = (created + chrono::Duration::days(rng.random_range(5..75))).min(today);
+                let first = created + chrono::Duration::days(rng.random_range(5..75));
                 let first = after_the_holidays(&mut rng, first, today);
-                contracts.push(first);
-                let more = if large {
-                    rng.random_range(3..=6)
+                let first = working(first, created, today);
+                if first > today {
+                    prospect = true;
                 } else {
-                    rng.random_range(0..=2)
-                };
-                for _ in 0..more {
-                    let earliest = first + chrono::Duration::days(30);
-                    if earliest >= today {
-                        break;
-                    }
-                    let year = rng.random_range(earliest.year()..=today.year());
-                    let last_month = if year == today.year() {
-                        today.month()
+                    contracts.push(first);
+                    let more = if large {
+                        rng.random_range(3..=6)
+                    } else if revenue < 1_000_000.0 {
+                        rng.random_range(0..=1)
                     } else {
-                        12
+                        rng.random_range(0..=2)
                     };
-                    let month = seasonal_month(&mut rng, last_month);
-                    let start = day_in(&mut rng, year, month, today);
-                    contracts.push(start.max(earliest));
+                    for _ in 0..more {
+                        let earliest = first + chrono::Duration::days(30);
+                        if earliest >= today {
+                            break;
+                        }
+                        let year = rng.random_range(earliest.year()..=today.year());
+                        let last_month = if year == today.year() {
+                            today.month()
+                        } else {
+                            12
+                        };
+                        let month = seasonal_month(&mut rng, last_month);
+                        let start = day_in(&mut rng, year, month, today);
+                        contracts.push(working(start.max(earliest), earliest, today));
+                    }
+                    contracts.sort();
                 }
-                contracts.sort();
             }
-            // A client stops paying only after a year of paying.
-            let payer = match contracts.first() {
-                Some(first) if payer == Payer::Defaulting && (today - *first).num_days() < 365 => {
-                    Payer::Slow
+            // A client stops paying only after a year of paying, and signs
+            // nothing more from then on.
+            let defaulted_from = match contracts.first() {
+                Some(first)
+                    if payer == Payer::Defaulting
+                        && !churns
+                        && (today - *first).num_days() >= 365 =>
+                {
+                    Some(today - chrono::Duration::days(rng.random_range(120..240)))
                 }
-                _ => payer,
+                _ => None,
             };
-            let churned_on = churns.then(|| {
-                let first = contracts[0];
-                between(&mut rng, first + Months::new(12), today - Months::new(1)).min(today)
+            let payer = match (payer, defaulted_from) {
+                (Payer::Defaulting, None) => Payer::Slow,
+                (payer, _) => payer,
+            };
+            if let Some(from) = defaulted_from {
+                contracts.retain(|start| *start < from);
+            }
+            // Each contract's commitment period, in months.
+            let mut signed: Vec<(NaiveDate, u32)> = contracts
+                .iter()
+                .map(|start| (*start, *[12u32, 24, 36].choose(&mut rng).unwrap_or(&12)))
+                .collect();
+            // A client leaves at the end of a term of its last contract
+            // when one falls in time, else breaks it early.
+            let churned_on = (churns && !signed.is_empty()).then(|| {
+                let first = signed[0].0;
+                let (last, term) = signed[signed.len() - 1];
+                let latest = today - Months::new(1);
+                let at_term = (1..=6u32)
+                    .map(|k| last + Months::new(term * k))
+                    .filter(|end| *end >= first + Months::new(12) && *end <= latest)
+                    .collect::<Vec<_>>();
+                match at_term.choose(&mut rng) {
+                    Some(end) if rng.random_bool(0.7) => *end,
+                    _ => between(&mut rng, first + Months::new(12), latest).min(today),
+                }
             });
-            // Nothing is signed after the client left.
             if let Some(churn) = churned_on {
-                contracts.retain(|start| *start < churn);
+                signed.retain(|(start, _)| *start < churn);
             }
             let status = match (prospect, churned_on) {
                 (true, _) => "prospect",
@@ -539,35 +658,38 @@ pub(super) fn generate() -> Rows {
                 vec![
                     id.into(),
                     company.clone().into(),
-                    format!("{:09}{:05}", 300_000_000 + id * 7919, id).into(),
+                    siret(&mut rng, &mut sirens).into(),
                     sector.into(),
-                    city.into(),
+                    city.name.into(),
                     postal.into(),
                     created.into(),
                     manager.into(),
-                    revenue.into(),
+                    revenue_shown.into(),
                     status.into(),
                     churned_on.into(),
                 ],
             ));
 
             // Contacts, with the deliberate data-quality cases.
-            let domain = format!("{}.fr", ascii(&company.replace(' ', "")));
+            let domain = format!("{}-{id}.fr", ascii(&company.replace(' ', "")));
             for n in 0..rng.random_range(1..=3) {
                 contact_id += 1;
-                let first = FIRST.choose(&mut rng).copied().unwrap_or("Camille");
+                let &(first, woman) = FIRST.choose(&mut rng).unwrap_or(&("Camille", true));
                 let last = LAST.choose(&mut rng).copied().unwrap_or("Martin");
                 let email = format!("{}.{}@{domain}", ascii(first), ascii(last));
                 let email = (id % 97 != 5 || n > 0).then_some(email);
                 let phone = format!(
                     "0{} {:02} {:02} {:02} {:02}",
-                    rng.random_range(1..=5),
+                    city.phone,
                     rng.random_range(0..100),
                     rng.random_range(0..100),
                     rng.random_range(0..100),
                     rng.random_range(0..100)
                 );
-                let title = JOB_TITLES.choose(&mut rng).copied().unwrap_or("Comptable");
+                let &(as_man, as_woman) = JOB_TITLES
+                    .choose(&mut rng)
+                    .unwrap_or(&("Comptable", "Comptable"));
+                let title = if woman { as_woman } else { as_man };
                 let row = vec![
                     contact_id.into(),
                     id.into(),
@@ -632,24 +754,21 @@ pub(super) fn generate() -> Rows {
             }
 
             // Each contract, its payments and documents.
-            let mut defaulted_from: Option<NaiveDate> = None;
-            if payer == Payer::Defaulting {
-                // Long enough ago that a quarterly payment fell due since.
-                defaulted_from = Some(today - chrono::Duration::days(rng.random_range(120..240)));
-            }
-            let count = contracts.len();
-            for (n, starts) in contracts.iter().enumerate() {
+            let count = signed.len();
+            let mut first_late: Option<NaiveDate> = None;
+            for (n, &(starts, term)) in signed.iter().enumerate() {
                 contract_id += 1;
-                let starts = *starts;
                 let (product, price) =
                     *PRODUCTS.choose(&mut rng).unwrap_or(&("Maintenance", 310.0));
                 let scale = if large {
                     rng.random_range(2.5..6.0)
+                } else if revenue < 1_000_000.0 {
+                    rng.random_range(0.4..0.9)
                 } else {
                     rng.random_range(0.8..2.2)
                 };
-                let monthly = money(price * scale);
-                let term: u32 = *[12u32, 24, 36].choose(&mut rng).unwrap_or(&12);
+                // Prices end in 0 or 5, as price lists do.
+                let monthly = ((price * scale) / 5.0).round().max(1.0) * 5.0;
                 let monthly_billing = rng.random_bool(0.7);
                 // An earlier contract may end at a term boundary (not
                 // renewed); the last one runs until the client leaves.
@@ -683,17 +802,13 @@ pub(super) fn generate() -> Rows {
                         status.into(),
                     ],
                 ));
+                let quoted = between(
+                    &mut rng,
+                    created.max(starts - chrono::Duration::days(30)),
+                    starts,
+                );
                 for (kind, title, day, size) in [
-                    (
-                        "devis",
-                        "Devis",
-                        between(
-                            &mut rng,
-                            created.max(starts - chrono::Duration::days(30)),
-                            starts,
-                        ),
-                        300,
-                    ),
+                    ("devis", "Devis", quoted, 300),
                     ("contrat", "Contrat signé", starts, 900),
                 ] {
                     document_id += 1;
@@ -710,7 +825,7 @@ pub(super) fn generate() -> Rows {
                         ],
                     ));
                 }
-                let method_for_all = if monthly_billing {
+                let method = if monthly_billing {
                     "prélèvement"
                 } else {
                     ["virement", "virement", "carte", "chèque"]
@@ -767,8 +882,13 @@ pub(super) fn generate() -> Rows {
                     }
                     payment_id += 1;
                     let upcoming = due > today;
+                    // The last bill of a slow payer who left may never be
+                    // paid: old bad debt.
+                    let left_unpaid = churned_on.is_some_and(|churn| {
+                        payer == Payer::Slow && due + Months::new(period) >= churn && id % 2 == 0
+                    });
                     let unpaid_default = defaulted_from.is_some_and(|from| due >= from);
-                    let paid = if upcoming || unpaid_default {
+                    let paid = if upcoming || unpaid_default || left_unpaid {
                         None
                     } else {
                         let late = match payer {
@@ -776,12 +896,15 @@ pub(super) fn generate() -> Rows {
                             Payer::Slow => rng.random_bool(0.4),
                             Payer::Defaulting => rng.random_bool(0.2),
                         };
-                        let delay = if late {
-                            rng.random_range(GRACE_DAYS + 1..80)
-                        } else {
-                            rng.random_range(-6..=10)
+                        // A direct debit is taken on the due date (the bank
+                        // may take a day or two); a transfer may come early.
+                        let delay = match (late, method) {
+                            (true, _) => rng.random_range(GRACE_DAYS + 1..80),
+                            (false, "prélèvement") => rng.random_range(0..=2),
+                            (false, _) => rng.random_range(-6..=10),
                         };
-                        Some(due + chrono::Duration::days(delay)).filter(|d| *d <= today)
+                        let day = due + chrono::Duration::days(delay);
+                        Some(working(day.max(starts), starts, today)).filter(|d| *d <= today)
                     };
                     let status = match paid {
                         Some(day) if (day - due).num_days() <= GRACE_DAYS => "payé",
@@ -790,6 +913,10 @@ pub(super) fn generate() -> Rows {
                         None if (today - due).num_days() <= GRACE_DAYS => "en attente",
                         None => "impayé",
                     };
+                    if matches!(status, "impayé" | "payé en retard") {
+                        let overdue = due + chrono::Duration::days(GRACE_DAYS + 1);
+                        first_late = Some(first_late.map_or(overdue, |d| d.min(overdue)));
+                    }
                     rows.push((
                         "payments",
                         vec![
@@ -798,7 +925,7 @@ pub(super) fn generate() -> Rows {
                             due.into(),
                             paid.into(),
                             amount.into(),
-                            method_for_all.into(),
+                            method.into(),
                             status.into(),
                         ],
                     ));
@@ -808,32 +935,48 @@ pub(super) fn generate() -> Rows {
                 }
             }
 
-            // Notes by whoever was employed at the time, the account
-            // manager when they were.
-            let until = churned_on.map_or(today, |c| (c + chrono::Duration::days(60)).min(today));
+            // Notes about what was happening when they were written: the
+            // sale before the first contract, reminders (by collections)
+            // once a payment was late, the departure in its last month.
+            let until = churned_on.unwrap_or(today);
+            let collectors: Vec<i64> = (1..=staff.len() as i64)
+                .filter(|a| staff[*a as usize - 1].team == "Recouvrement")
+                .collect();
             for _ in 0..rng.random_range(0..=5) {
                 let written = between(&mut rng, created, until);
-                let author = if staff[manager as usize - 1].employed_on(written) {
-                    manager
+                let (topic, by_collections) =
+                    if signed.first().is_none_or(|(first, _)| written < *first) {
+                        (PROSPECT_NOTES, false)
+                    } else if churned_on.is_some_and(|c| written >= c - chrono::Duration::days(30))
+                    {
+                        (CHURN_NOTES, false)
+                    } else if first_late.is_some_and(|d| written >= d) && rng.random_bool(0.6) {
+                        (LATE_NOTES, true)
+                    } else {
+                        (CLIENT_NOTES, false)
+                    };
+                let employed = |a: &i64| staff[*a as usize - 1].employed_on(written);
+                let author = if by_collections {
+                    collectors
+                        .iter()
+                        .copied()
+                        .filter(employed)
+                        .collect::<Vec<_>>()
+                        .choose(&mut rng)
+                        .copied()
+                } else if employed(&manager) {
+                    Some(manager)
                 } else {
-                    let present: Vec<i64> = (1..=staff.len() as i64)
-                        .filter(|a| staff[*a as usize - 1].employed_on(written))
-                        .collect();
-                    match present.choose(&mut rng) {
-                        Some(a) => *a,
-                        None => continue,
-                    }
+                    // Someone else then, but not collections.
+                    (1..=staff.len() as i64)
+                        .filter(|a| staff[*a as usize - 1].team != "Recouvrement")
+                        .filter(employed)
+                        .collect::<Vec<_>>()
+                        .choose(&mut rng)
+                        .copied()
                 };
-                let topic = if prospect {
-                    PROSPECT_NOTES
-                } else if churned_on.is_some_and(|c| written >= c - chrono::Duration::days(30)) {
-                    CHURN_NOTES
-                } else if defaulted_from.is_some_and(|d| written >= d)
-                    || payer == Payer::Slow && rng.random_bool(0.3)
-                {
-                    LATE_NOTES
-                } else {
-                    CLIENT_NOTES
+                let Some(author) = author else {
+                    continue;
                 };
                 note_id += 1;
                 rows.push((
@@ -857,6 +1000,40 @@ pub(super) fn generate() -> Rows {
     let order = |table: &str| super::model::TABLES.iter().position(|t| t.name == table);
     rows.sort_by_key(|(table, _)| order(table));
     rows
+}
+
+/// A SIRET: a SIREN of nine digits that passes the Luhn check, unique, then
+/// an establishment number of five that makes the fourteen pass it too.
+fn siret(rng: &mut StdRng, taken: &mut std::collections::BTreeSet<u64>) -> String {
+    let siren = loop {
+        let body: u64 = rng.random_range(30_000_000..99_999_999);
+        let candidate = body * 10 + luhn_digit(&body.to_string());
+        if taken.insert(candidate) {
+            break candidate;
+        }
+    };
+    let nic_body: u64 = rng.random_range(1..=1000);
+    let partial = format!("{siren:09}{nic_body:04}");
+    format!("{partial}{}", luhn_digit(&partial))
+}
+
+/// The digit that makes `digits` followed by it pass the Luhn check.
+fn luhn_digit(digits: &str) -> u64 {
+    let sum: u64 = digits
+        .bytes()
+        .rev()
+        .enumerate()
+        .map(|(i, b)| {
+            let d = u64::from(b - b'0');
+            if i % 2 == 0 {
+                let doubled = d * 2;
+                if doubled > 9 { doubled - 9 } else { doubled }
+            } else {
+                d
+            }
+        })
+        .sum();
+    (10 - sum % 10) % 10
 }
 
 /// A signature that would fall in August (or December) is mostly put off

@@ -118,7 +118,9 @@ pub(super) const TABLES: &[Table] = &[
             key(
                 "account_manager_id",
                 "users",
-                "The employee in charge of the account (users.id), always a current employee.",
+                "The employee in charge of the account (users.id): a current member of \
+                 'Grands comptes' for large accounts, else of 'Ventes Nord' or 'Ventes Sud' \
+                 by the half of France the client is in.",
             ),
             null(
                 "annual_revenue",
