@@ -719,38 +719,29 @@ pub(super) fn generate() -> Rows {
             }
 
             // Documents of the client itself.
-            document_id += 1;
-            rows.push((
-                "documents",
-                vec![
-                    document_id.into(),
-                    id.into(),
-                    None::<i64>.into(),
-                    format!("Extrait Kbis {company}").into(),
-                    "kbis".into(),
-                    between(
-                        &mut rng,
-                        created,
-                        (created + chrono::Duration::days(10)).min(today),
-                    )
-                    .into(),
-                    rng.random_range(80..400i64).into(),
-                ],
-            ));
+            Document {
+                client: id,
+                contract: None,
+                title: format!("Extrait Kbis {company}"),
+                kind: "kbis",
+                uploaded: between(
+                    &mut rng,
+                    created,
+                    (created + chrono::Duration::days(10)).min(today),
+                ),
+                size_kb: rng.random_range(80..400i64),
+            }
+            .push(&mut rows, &mut document_id);
             if prospect {
-                document_id += 1;
-                rows.push((
-                    "documents",
-                    vec![
-                        document_id.into(),
-                        id.into(),
-                        None::<i64>.into(),
-                        format!("Devis {company}").into(),
-                        "devis".into(),
-                        between(&mut rng, created, today).into(),
-                        rng.random_range(60..900i64).into(),
-                    ],
-                ));
+                Document {
+                    client: id,
+                    contract: None,
+                    title: format!("Devis {company}"),
+                    kind: "devis",
+                    uploaded: between(&mut rng, created, today),
+                    size_kb: rng.random_range(60..900i64),
+                }
+                .push(&mut rows, &mut document_id);
             }
 
             // Each contract, its payments and documents.
@@ -811,19 +802,15 @@ pub(super) fn generate() -> Rows {
                     ("devis", "Devis", quoted, 300),
                     ("contrat", "Contrat signé", starts, 900),
                 ] {
-                    document_id += 1;
-                    rows.push((
-                        "documents",
-                        vec![
-                            document_id.into(),
-                            id.into(),
-                            contract_id.into(),
-                            format!("{title} {product} {}", starts.format("%m/%Y")).into(),
-                            kind.into(),
-                            day.into(),
-                            (size + rng.random_range(0..600i64)).into(),
-                        ],
-                    ));
+                    Document {
+                        client: id,
+                        contract: Some(contract_id),
+                        title: format!("{title} {product} {}", starts.format("%m/%Y")),
+                        kind,
+                        uploaded: day,
+                        size_kb: (size + rng.random_range(0..600i64)),
+                    }
+                    .push(&mut rows, &mut document_id);
                 }
                 let method = if monthly_billing {
                     "prélèvement"
@@ -834,35 +821,27 @@ pub(super) fn generate() -> Rows {
                         .unwrap_or("virement")
                 };
                 if monthly_billing {
-                    document_id += 1;
-                    rows.push((
-                        "documents",
-                        vec![
-                            document_id.into(),
-                            id.into(),
-                            contract_id.into(),
-                            format!("RIB {company}").into(),
-                            "rib".into(),
-                            starts.into(),
-                            rng.random_range(40..120i64).into(),
-                        ],
-                    ));
+                    Document {
+                        client: id,
+                        contract: Some(contract_id),
+                        title: format!("RIB {company}"),
+                        kind: "rib",
+                        uploaded: starts,
+                        size_kb: rng.random_range(40..120i64),
+                    }
+                    .push(&mut rows, &mut document_id);
                 }
                 let last_day = ends.unwrap_or(today);
                 if ends.is_none() && (today - starts).num_days() > 400 && rng.random_bool(0.15) {
-                    document_id += 1;
-                    rows.push((
-                        "documents",
-                        vec![
-                            document_id.into(),
-                            id.into(),
-                            contract_id.into(),
-                            format!("Avenant {product}").into(),
-                            "avenant".into(),
-                            between(&mut rng, starts + chrono::Duration::days(180), today).into(),
-                            rng.random_range(120..700i64).into(),
-                        ],
-                    ));
+                    Document {
+                        client: id,
+                        contract: Some(contract_id),
+                        title: format!("Avenant {product}"),
+                        kind: "avenant",
+                        uploaded: between(&mut rng, starts + chrono::Duration::days(180), today),
+                        size_kb: rng.random_range(120..700i64),
+                    }
+                    .push(&mut rows, &mut document_id);
                 }
 
                 // Payments: one per period from the start while the
@@ -1000,6 +979,35 @@ pub(super) fn generate() -> Rows {
     let order = |table: &str| super::model::TABLES.iter().position(|t| t.name == table);
     rows.sort_by_key(|(table, _)| order(table));
     rows
+}
+
+/// A file kept for a client.
+struct Document {
+    client: i64,
+    contract: Option<i64>,
+    title: String,
+    kind: &'static str,
+    uploaded: NaiveDate,
+    size_kb: i64,
+}
+
+impl Document {
+    /// Adds its row, numbered after the last document's.
+    fn push(self, rows: &mut Rows, last_id: &mut i64) {
+        *last_id += 1;
+        rows.push((
+            "documents",
+            vec![
+                (*last_id).into(),
+                self.client.into(),
+                self.contract.into(),
+                self.title.into(),
+                self.kind.into(),
+                self.uploaded.into(),
+                self.size_kb.into(),
+            ],
+        ));
+    }
 }
 
 /// A SIRET: a SIREN of nine digits that passes the Luhn check, unique, then
