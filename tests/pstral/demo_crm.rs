@@ -386,6 +386,17 @@ async fn the_model_sees_every_table_and_column_explained_on_both() {
             .iter()
             .find(|t| t.name == "payments")
             .unwrap();
+        // Keys too, although the PostgreSQL role may only read.
+        assert_eq!(payments.primary_key, ["id"], "{payments:?}");
+        assert!(
+            payments
+                .foreign_keys
+                .iter()
+                .any(|k| k.columns == ["contract_id"]
+                    && k.table == "contracts"
+                    && k.ref_columns == ["id"]),
+            "{payments:?}"
+        );
         let status = payments
             .columns
             .iter()

@@ -369,16 +369,23 @@ impl Executor for PostgresExecutor {
         .fetch_all(&self.pool)
         .await
         .map_err(database)?;
+        // From pg_catalog, not information_schema: the latter shows keys
+        // only of tables the role owns or may do more than SELECT on, and
+        // an Execute target's role may only read.
         let keys: Vec<(String, String, String, String, Option<String>, Option<String>)> = sqlx::query_as(
-            "SELECT tc.table_schema::text, tc.table_name::text, kcu.column_name::text, tc.constraint_type::text, \
-                    ccu.table_name::text, ccu.column_name::text \
-             FROM information_schema.table_constraints tc \
-             JOIN information_schema.key_column_usage kcu \
-               ON kcu.constraint_schema = tc.constraint_schema AND kcu.constraint_name = tc.constraint_name \
-             LEFT JOIN information_schema.constraint_column_usage ccu \
-               ON tc.constraint_type = 'FOREIGN KEY' AND ccu.constraint_schema = tc.constraint_schema \
-              AND ccu.constraint_name = tc.constraint_name \
-             WHERE tc.constraint_type IN ('PRIMARY KEY', 'FOREIGN KEY') AND tc.table_schema = ANY($1)",
+            "SELECT n.nspname::text, c.relname::text, a.attname::text, \
+                    CASE con.contype WHEN 'p' THEN 'PRIMARY KEY' ELSE 'FOREIGN KEY' END, \
+                    rc.relname::text, ra.attname::text \
+             FROM pg_constraint con \
+             JOIN pg_class c ON c.oid = con.conrelid \
+             JOIN pg_namespace n ON n.oid = c.relnamespace \
+             CROSS JOIN LATERAL unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord) \
+             JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum \
+             LEFT JOIN pg_class rc ON rc.oid = con.confrelid \
+             LEFT JOIN LATERAL unnest(con.confkey) WITH ORDINALITY AS f(attnum, ord) ON f.ord = k.ord \
+             LEFT JOIN pg_attribute ra ON ra.attrelid = con.confrelid AND ra.attnum = f.attnum \
+             WHERE con.contype IN ('p', 'f') AND n.nspname = ANY($1) \
+             ORDER BY n.nspname, c.relname, con.conname, k.ord",
         )
         .bind(&schemas)
         .fetch_all(&self.pool)
