@@ -110,13 +110,13 @@ impl Copies {
 /// differently); anything else as it is.
 fn normal(value: &str) -> String {
     match value.parse::<f64>() {
-        Ok(x) if !value.contains('-') || value.starts_with('-') => format!("{x:.2}"),
-        _ => value.to_owned(),
+        Ok(x) => format!("{x:.2}"),
+        Err(_) => value.to_owned(),
     }
 }
 
-/// `sql` for a dialect: `{today}` the demo's today, `{grace_end(x)}` the
-/// last day of a payment's grace period.
+/// `sql` for a dialect: `{today}` the demo's today, `{grace_end}` the last
+/// day of the grace period of payment `p`.
 fn for_dialect(sql: &str, postgres: bool) -> String {
     let today = demo::today();
     let grace = demo::GRACE_DAYS;

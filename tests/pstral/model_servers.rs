@@ -233,7 +233,7 @@ fn url(base: &str) -> Url {
     Url::parse(&format!("{base}/")).unwrap()
 }
 
-fn options() -> ModelOptions {
+pub(crate) fn options() -> ModelOptions {
     ModelOptions {
         model: MODEL.to_owned(),
         num_ctx: 8192,
@@ -243,12 +243,9 @@ fn options() -> ModelOptions {
     }
 }
 
-fn timeouts() -> Timeouts {
-    Timeouts {
-        connect: Duration::from_secs(2),
-        first_token: Duration::from_secs(20),
-        idle: Duration::from_secs(20),
-    }
+/// The timeouts the bot's harness uses.
+pub(crate) fn timeouts() -> Timeouts {
+    Options::default().timeouts
 }
 
 fn llm(endpoints: Vec<EndpointSettings>) -> Llm {

@@ -54,13 +54,18 @@ async fn harness(model: &RealModel, proxy: &RecordingProxy, max_tokens: u32) -> 
     options.temperature = 0.0;
     options.max_tokens = Some(max_tokens);
     options.mode = Mode::Chat;
-    // A cold CPU may take a while to read the prompt; never the point here.
-    options.timeouts = Timeouts {
-        connect: Duration::from_secs(5),
+    options.timeouts = patient();
+    Harness::new(&[format!("{}/v1", proxy.url())], options).await
+}
+
+/// Timeouts for a cold CPU, which may take a while to read the prompt
+/// (never the point here).
+fn patient() -> Timeouts {
+    Timeouts {
         first_token: Duration::from_secs(120),
         idle: Duration::from_secs(60),
-    };
-    Harness::new(&[format!("{}/v1", proxy.url())], options).await
+        ..crate::model_servers::timeouts()
+    }
 }
 
 fn length_note() -> String {
@@ -214,16 +219,10 @@ async fn the_real_server_lists_its_model_and_embeds_texts() {
         EndpointSettings::openai(url::Url::parse(&format!("{}/v1/", model.url)).unwrap()),
         ModelOptions {
             model: model.name.clone(),
-            num_ctx: 2048,
             temperature: 0.0,
-            keep_alive: Duration::from_secs(60),
-            max_tokens: None,
+            ..crate::model_servers::options()
         },
-        Timeouts {
-            connect: Duration::from_secs(5),
-            first_token: Duration::from_secs(120),
-            idle: Duration::from_secs(60),
-        },
+        patient(),
     )
     .unwrap();
     let models = endpoint.models().await.unwrap();

@@ -270,22 +270,16 @@ async fn readyz(State(state): State<AdminState>, headers: HeaderMap) -> Response
         for endpoint in llm.endpoints() {
             let probe =
                 tokio::time::timeout(std::time::Duration::from_secs(5), endpoint.readiness()).await;
-            let shown = shown_url(endpoint.url()).trim_end_matches('/').to_owned();
             let error = match probe {
                 Ok(crate::llm::Readiness::Serves) => None,
                 Ok(crate::llm::Readiness::Lacks { .. }) => {
                     Some(format!("does not serve the model {}", endpoint.model()))
                 }
-                // The error names the endpoint as configured, which may
-                // carry credentials: show it as in the check's name.
-                Ok(crate::llm::Readiness::Down(e)) => Some(
-                    e.to_string()
-                        .replace(endpoint.url().as_str(), &shown)
-                        .replace(&endpoint.name(), &shown),
-                ),
+                // Named as in the check's name: without credentials.
+                Ok(crate::llm::Readiness::Down(e)) => Some(e.to_string()),
                 Err(_) => Some("no answer within 5 s".to_owned()),
             };
-            let name = format!("{} {shown}", endpoint.api().as_str());
+            let name = format!("{} {}", endpoint.api().as_str(), endpoint.name());
             checks.push(json!({"name": name, "state": if error.is_none() { "up" } else { "down" }, "error": error}));
         }
     }
@@ -354,17 +348,6 @@ async fn readyz(State(state): State<AdminState>, headers: HeaderMap) -> Response
         }
     }
     (status, Json(json!({"ready": ready, "checks": checks}))).into_response()
-}
-
-/// An endpoint as `/readyz` shows it (the route needs no token): without
-/// user, password or query string, which may hold credentials.
-fn shown_url(url: &url::Url) -> String {
-    let mut shown = url.clone();
-    let _ = shown.set_username("");
-    let _ = shown.set_password(None);
-    shown.set_query(None);
-    shown.set_fragment(None);
-    shown.to_string()
 }
 
 async fn metrics(State(state): State<AdminState>) -> Response {

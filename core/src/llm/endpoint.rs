@@ -148,13 +148,16 @@ impl Endpoint {
         &self.model
     }
 
-    /// The server's name in messages and logs: its URL without credentials,
-    /// query or trailing slash.
+    /// The server's name in messages, logs and `/readyz` (which needs no
+    /// token): its URL without credentials, query, fragment or trailing
+    /// slash. Errors name it so; reqwest's own take the credentials out of
+    /// the URLs they show, and paths joined to the base drop its query.
     pub fn name(&self) -> String {
         let mut shown = self.url.clone();
         let _ = shown.set_username("");
         let _ = shown.set_password(None);
         shown.set_query(None);
+        shown.set_fragment(None);
         shown.as_str().trim_end_matches('/').to_owned()
     }
 
@@ -243,7 +246,7 @@ impl Endpoint {
         &self,
         request: reqwest::RequestBuilder,
         path: &str,
-    ) -> Result<bytes::Bytes, LlmError> {
+    ) -> Result<Vec<u8>, LlmError> {
         let response = request
             .timeout(self.timeouts.connect + self.timeouts.idle)
             .send()
@@ -253,7 +256,7 @@ impl Endpoint {
             return Err(self.status_error(response, path).await);
         }
         match read_capped(response, DATA_BODY).await {
-            Ok(Some(body)) => Ok(bytes::Bytes::from(body)),
+            Ok(Some(body)) => Ok(body),
             Ok(None) => Err(LlmError::Protocol(format!(
                 "{path}: an answer of more than {DATA_BODY} bytes"
             ))),
@@ -415,7 +418,7 @@ mod tests {
 
     #[test]
     fn a_server_is_named_without_its_credentials() {
-        let url = Url::parse("http://pstral:p4ss@gpu1:8000/v1/?token=x").unwrap();
+        let url = Url::parse("http://pstral:p4ss@gpu1:8000/v1/?token=x#top").unwrap();
         let options = ModelOptions {
             model: "m".to_owned(),
             num_ctx: 2048,

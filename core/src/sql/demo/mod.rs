@@ -1,5 +1,5 @@
 //! The demo Execute target: a French CRM (employees, clients, contacts,
-//! contracts, payments, documents, notes; about twenty thousand rows) whose
+//! contracts, payments, documents, notes; about thirty thousand rows) whose
 //! data tells one coherent story ([`generate`] says how), so that a new user
 //! can try questions and Execute without a database of their own, and so that
 //! answer quality is measured on ground an analyst would trust.
