@@ -516,3 +516,65 @@ async fn pstral_demo_init_postgres_makes_the_schema_and_says_how_to_read_it() {
             .unwrap();
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_role_that_may_do_more_than_log_in_is_never_made_the_reader() {
+    let db = TestDb::postgres().await;
+    let DatabaseUrl::Postgres(url) = &db.settings.url else {
+        unreachable!()
+    };
+    let suffix = url
+        .path()
+        .trim_start_matches('/')
+        .to_lowercase()
+        .replace(|c: char| !c.is_ascii_alphanumeric(), "_");
+    let mut admin = sqlx::PgConnection::connect(url.as_str()).await.unwrap();
+    let run = |sql: String| sqlx::raw_sql(sqlx::AssertSqlSafe(sql));
+    let cases = [
+        ("repl", "REPLICATION"),
+        ("rls", "BYPASSRLS"),
+        ("files", "IN ROLE pg_read_server_files"),
+        ("plain", ""),
+    ];
+    for (name, attributes) in cases {
+        let role = format!("crm_{name}_{suffix}");
+        run(format!("CREATE ROLE {role} LOGIN {attributes}"))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+        run(format!("ALTER ROLE {role} SET work_mem = '1GB'"))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+        let made = demo::create_postgres(url.as_str(), &role, "r34d-only", true).await;
+        if attributes.is_empty() {
+            // A role that can only log in is reused, its settings reset.
+            made.unwrap();
+            let settings: Option<Vec<String>> =
+                sqlx::query_scalar("SELECT rolconfig FROM pg_roles WHERE rolname = $1")
+                    .bind(&role)
+                    .fetch_one(&mut admin)
+                    .await
+                    .unwrap();
+            assert_eq!(settings, None, "{role}");
+            run(format!("DROP SCHEMA {} CASCADE", demo::SCHEMA))
+                .execute(&mut admin)
+                .await
+                .unwrap();
+            run(format!("DROP OWNED BY {role}"))
+                .execute(&mut admin)
+                .await
+                .unwrap();
+        } else {
+            let refused = made.unwrap_err().to_string();
+            assert!(
+                refused.contains("may do more than log in"),
+                "{role}: {refused}"
+            );
+        }
+        run(format!("DROP ROLE {role}"))
+            .execute(&mut admin)
+            .await
+            .unwrap();
+    }
+}

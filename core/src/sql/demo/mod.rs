@@ -223,7 +223,8 @@ pub fn reader_password() -> String {
 ///
 /// # Errors
 /// [`DemoError::Exists`] when the schema is there and `force` is false,
-/// [`DemoError::Refused`] for a role name that is no plain identifier,
+/// [`DemoError::Refused`] for a role name that is no plain identifier, or
+/// an existing role that may do more than log in,
 /// [`DemoError::Create`] for anything the server refuses.
 pub async fn create_postgres(
     url: &str,
@@ -258,12 +259,30 @@ pub async fn create_postgres(
         return Err(DemoError::Exists(format!("the schema {SCHEMA}")));
     }
     let mut tx = conn.begin().await.map_err(|e| create(&e))?;
-    let role_exists: bool =
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = $1)")
-            .bind(reader)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(|e| create(&e))?;
+    // An existing role is reused only when it can do nothing but log in:
+    // re-granting SELECT to a role that keeps REPLICATION, BYPASSRLS, a
+    // membership (pg_read_server_files…), objects of its own or write
+    // grants would hand the Execute target more than reading.
+    let existing: Option<bool> = sqlx::query_scalar(
+        "SELECT r.rolsuper OR r.rolcreaterole OR r.rolcreatedb OR r.rolreplication \
+                OR r.rolbypassrls \
+                OR EXISTS (SELECT 1 FROM pg_auth_members m WHERE m.member = r.oid) \
+                OR EXISTS (SELECT 1 FROM pg_class c WHERE c.relowner = r.oid) \
+                OR EXISTS (SELECT 1 FROM pg_namespace n WHERE n.nspowner = r.oid) \
+                OR EXISTS (SELECT 1 FROM information_schema.role_table_grants g \
+                            WHERE g.grantee = r.rolname AND g.privilege_type <> 'SELECT') \
+         FROM pg_roles r WHERE r.rolname = $1",
+    )
+    .bind(reader)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(|e| create(&e))?;
+    if existing == Some(true) {
+        return Err(DemoError::Refused(format!(
+            "the role {reader} exists and may do more than log in (attributes, memberships, \
+             objects or write grants): name another --reader, or drop it first"
+        )));
+    }
     let literal = format!("'{}'", password.replace('\'', "''"));
     let mut statements = vec![
         format!("DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"),
@@ -271,11 +290,13 @@ pub async fn create_postgres(
     ];
     statements.extend(model::ddl(model::Flavour::Postgres, Some(SCHEMA)));
     statements.extend(model::comments(SCHEMA));
-    statements.push(if role_exists {
-        format!("ALTER ROLE {reader} LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD {literal}")
+    if existing.is_some() {
+        statements.push(format!("ALTER ROLE {reader} LOGIN PASSWORD {literal}"));
+        // Settings it was given (a work_mem, a search_path) go too.
+        statements.push(format!("ALTER ROLE {reader} RESET ALL"));
     } else {
-        format!("CREATE ROLE {reader} LOGIN PASSWORD {literal}")
-    });
+        statements.push(format!("CREATE ROLE {reader} LOGIN PASSWORD {literal}"));
+    }
     statements.push(format!("GRANT USAGE ON SCHEMA {SCHEMA} TO {reader}"));
     statements.push(format!(
         "GRANT SELECT ON ALL TABLES IN SCHEMA {SCHEMA} TO {reader}"
