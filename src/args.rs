@@ -9,6 +9,7 @@ use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
 use pstral_chat::PlatformIdentity;
 use pstral_core::audit::{EventKind, ExportFormat};
+use pstral_core::i18n::Lang;
 use pstral_core::identity::Role;
 use pstral_core::telemetry::LogFormat;
 
@@ -52,6 +53,12 @@ pub enum Command {
     /// The demo Execute target.
     #[command(subcommand)]
     Demo(DemoCommand),
+    /// The confirmed question → SQL examples shown to the model.
+    #[command(subcommand)]
+    Examples(ExamplesCommand),
+    /// Measure how often the offered SQL returns the right rows, on a set of
+    /// questions with gold SQL (TOML [[case]] tables or JSON lines).
+    Eval(EvalArgs),
     /// Bearer tokens for the admin HTTP endpoint.
     #[command(subcommand)]
     Token(TokenCommand),
@@ -107,6 +114,75 @@ pub enum DemoCommand {
         #[arg(long, default_value = "crm_reader")]
         reader: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExamplesCommand {
+    /// The examples of a target, with who confirmed them and whether they
+    /// are in use or set aside.
+    List {
+        /// The target (default: sql.target).
+        #[arg(long, conflicts_with = "all")]
+        target: Option<String>,
+        /// Of every target.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Store a question and its SQL as an example, judged by the target's
+    /// policy and catalogue first.
+    Add {
+        #[arg(long)]
+        target: Option<String>,
+        /// The question, as a user would ask it.
+        #[arg(long)]
+        question: String,
+        /// The SQL that answers it, or - to read it from standard input.
+        #[arg(long)]
+        sql: String,
+        /// en or fr (default: told from the question).
+        #[arg(long)]
+        language: Option<Lang>,
+    },
+    /// Remove an example (audited).
+    Remove { id: i64 },
+    /// Store the examples of a file: JSON lines, or TOML ([[example]], or the
+    /// [[case]] tables of an evaluation set), each judged first.
+    Import {
+        file: PathBuf,
+        /// The target they are for (default: sql.target).
+        #[arg(long)]
+        target: Option<String>,
+    },
+    /// Write the examples to a file (.toml as TOML, else JSON lines), or as
+    /// JSON lines to standard output.
+    Export {
+        #[arg(long, conflicts_with = "all")]
+        target: Option<String>,
+        #[arg(long)]
+        all: bool,
+        file: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// The cases: a .toml file of [[case]] tables (id, question, language,
+    /// gold), or JSON lines with the same keys.
+    pub cases: PathBuf,
+    /// Hold out every second case and store the others as examples first,
+    /// in memory only: the held-out cases are scored without examples, then
+    /// with them, in one run.
+    #[arg(long)]
+    pub split: bool,
+    /// The target (default: sql.target).
+    #[arg(long)]
+    pub target: Option<String>,
+    /// Where the JSON report goes (each case's verdict and diff).
+    #[arg(long, default_value = "eval-report.json")]
+    pub report: PathBuf,
+    /// Only the first N cases.
+    #[arg(long)]
+    pub limit: Option<usize>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -81,6 +81,8 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<ExitCo
         Command::Run => run::run(settings).await,
         Command::Chat => chat::chat(settings).await,
         Command::Demo(cmd) => demo::demo_command(&settings, cmd).await,
+        Command::Examples(cmd) => commands::examples::examples_command(&settings, cmd).await,
+        Command::Eval(args) => commands::eval::eval(&settings, args).await,
         Command::Sql(SqlCommand::Check { dialect, file }) => {
             Ok(sql::sql_check(&settings, dialect, &file))
         }

@@ -76,7 +76,7 @@ pub async fn assemble_bot(
     notice: &(dyn Fn(&str) + Sync),
 ) -> Result<(Bot, Result<SqlRuntime, String>), StartError> {
     let llm = Llm::from_settings(&settings.llm)?;
-    let sql = sql_runtime(settings, notice).await;
+    let sql = sql_runtime(settings, store, notice).await;
     if let Err(reason) = &sql {
         notice(&format!("⚠️  Execute is not available: {reason}."));
     }
@@ -97,8 +97,9 @@ pub async fn assemble_bot(
 
 /// The Execute target, connected, with its schema read. The demo target is
 /// created on first use, so that a new user can try everything at once.
-async fn sql_runtime(
+pub async fn sql_runtime(
     settings: &Settings,
+    store: &Store,
     notice: &(dyn Fn(&str) + Sync),
 ) -> Result<SqlRuntime, String> {
     let target = &settings.sql.target;
@@ -126,7 +127,21 @@ async fn sql_runtime(
     for warning in &warnings {
         notice(&format!("⚠️  Target {}: {warning}.", target.name));
     }
+    let glossary = glossary_of(target, settings.sql.instructions_budget)?;
+    if let Some(warning) = glossary.as_ref().and_then(|g| g.warning()) {
+        notice(&format!("⚠️  Target {}: {warning}.", target.name));
+    }
+    let learning = crate::learn::Learning::stored(
+        crate::learn::examples::Examples::new(store.clone()),
+        &target.name,
+        settings.llm.embedding_model.as_deref(),
+    );
     let runtime = SqlRuntime {
+        target: target.name.clone(),
+        glossary: glossary.map(Arc::new),
+        learning: Some(Arc::new(learning)),
+        examples_budget: settings.sql.examples_budget,
+        confirm_role: settings.sql.confirm_role,
         warnings,
         policy: settings.sql.policy.clone(),
         executor,
@@ -144,6 +159,33 @@ async fn sql_runtime(
         ));
     }
     Ok(runtime)
+}
+
+/// The target's glossary, fitted to `budget`: its instructions_file, or
+/// for the demo target without one, the demo's own.
+///
+/// # Errors
+/// When the file cannot be read (it could when the settings were checked).
+pub fn glossary_of(
+    target: &crate::sql::Target,
+    budget: usize,
+) -> Result<Option<crate::learn::glossary::Glossary>, String> {
+    use crate::learn::glossary::Glossary;
+    match &target.instructions_file {
+        Some(path) => Glossary::load(path, budget)
+            .map(Some)
+            .map_err(|e| e.to_string()),
+        None if target.name == "demo"
+            && matches!(target.kind, crate::sql::TargetKind::Sqlite(_)) =>
+        {
+            Ok(Some(Glossary::fit(
+                std::path::Path::new("(the demo's built-in glossary)"),
+                crate::sql::demo::GLOSSARY,
+                budget,
+            )))
+        }
+        None => Ok(None),
+    }
 }
 
 /// What the target's account can do, checked rather than trusted: an

@@ -89,13 +89,14 @@ impl Prompts {
     }
 
     /// The system prompt for `mode` in `lang`, for SQL in `dialect`, with
-    /// `schema` (compact DDL of the relevant tables, possibly empty).
+    /// what the target shows of itself (`context`: its glossary, the
+    /// relevant tables as compact DDL, the examples; any of them empty).
     pub fn system(
         &self,
         mode: Mode,
         lang: Lang,
         dialect: crate::sql::Dialect,
-        schema: &str,
+        context: &crate::learn::PromptContext,
     ) -> String {
         use crate::sql::Dialect;
         let (name, syntax) = match (dialect, lang) {
@@ -124,19 +125,33 @@ impl Prompts {
                 "Écrivez en syntaxe SQLite : LIMIT, date() et strftime() pour les dates (stockées en texte ISO), COALESCE, || pour concaténer.",
             ),
         };
-        let schema = if schema.trim().is_empty() {
-            String::new()
-        } else {
-            let intro = match lang {
-                Lang::En => "The tables you may use:",
-                Lang::Fr => "Les tables que vous pouvez utiliser :",
-            };
-            format!("\n{intro}\n{schema}")
+        // The glossary first (what words mean here), then the tables, then
+        // the examples, the most similar last: nearest the question.
+        let mut shown = String::new();
+        let mut section = |intro: &str, body: &str| {
+            if !body.trim().is_empty() {
+                shown.push_str(&format!("\n{intro}\n{}\n", body.trim_end()));
+            }
         };
+        let (glossary, tables, examples) = match lang {
+            Lang::En => (
+                "What the business terms mean here (the company's glossary):",
+                "The tables you may use:",
+                "Questions answered correctly before, with the SQL that answered them (the most similar last):",
+            ),
+            Lang::Fr => (
+                "Ce que les termes métier veulent dire ici (le glossaire de l'entreprise) :",
+                "Les tables que vous pouvez utiliser :",
+                "Des questions auxquelles une requête a déjà bien répondu, avec cette requête (la plus proche en dernier) :",
+            ),
+        };
+        section(glossary, context.glossary.as_deref().unwrap_or(""));
+        section(tables, &context.schema);
+        section(examples, &context.examples.text());
         self.template(mode, lang)
             .replace("{dialect}", name)
             .replace("{syntax}", syntax)
-            .replace("{schema}", &schema)
+            .replace("{schema}", shown.trim_end())
     }
 
     fn template(&self, mode: Mode, lang: Lang) -> String {
@@ -211,6 +226,37 @@ pub struct StoredStatement {
     pub idx: i32,
     pub sql_text: String,
     pub dialect: String,
+    /// The question it answers and who asked it (statements offered before
+    /// these were kept have neither).
+    pub question: Option<String>,
+    pub asked_by: Option<i64>,
+    pub lang: Option<String>,
+}
+
+/// A query result shown in the chat, with the statement behind it: what
+/// "correct" and "wrong" judge.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct StoredResult {
+    pub id: i64,
+    pub statement_id: i64,
+    pub executed_by: i64,
+    /// The result's column names, as JSON.
+    pub columns: String,
+    pub row_count: i64,
+    pub truncated: bool,
+    pub sql_text: String,
+    pub dialect: String,
+    pub question: Option<String>,
+    pub asked_by: Option<i64>,
+    pub lang: Option<String>,
+}
+
+/// The question a statement answers: who asked it, in which language.
+#[derive(Debug, Clone, Copy)]
+pub struct Asked<'a> {
+    pub question: &'a str,
+    pub by: i64,
+    pub language: Lang,
 }
 
 /// Who wrote a message.
@@ -417,11 +463,13 @@ impl Conversations {
         idx: u32,
         sql_text: &str,
         dialect: crate::sql::Dialect,
+        asked: Asked<'_>,
     ) -> Result<i64, StoreError> {
         Ok(on_pool!(&self.store, pool => {
             sqlx::query_scalar::<_, i64>(
-                "INSERT INTO statements (conversation_id, platform, channel, message_id, idx, sql_text, dialect, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                "INSERT INTO statements (conversation_id, platform, channel, message_id, idx, sql_text, dialect, created_at, \
+                 question, asked_by, lang) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
             )
             .bind(conversation_id)
             .bind(place.platform.as_str())
@@ -431,6 +479,9 @@ impl Conversations {
             .bind(sql_text)
             .bind(dialect.as_str())
             .bind(Utc::now())
+            .bind(asked.question)
+            .bind(asked.by)
+            .bind(asked.language.code())
             .fetch_one(pool)
             .await?
         }))
@@ -451,7 +502,8 @@ impl Conversations {
             // In a thread, only the thread's own conversation: threads share
             // their parent's channel id.
             sqlx::query_as::<_, StoredStatement>(
-                "SELECT s.id, s.conversation_id, s.message_id, s.idx, s.sql_text, s.dialect \
+                "SELECT s.id, s.conversation_id, s.message_id, s.idx, s.sql_text, s.dialect, \
+                 s.question, s.asked_by, s.lang \
                  FROM statements s JOIN conversations c ON c.id = s.conversation_id \
                  WHERE s.platform = $1 AND s.channel = $2 AND s.idx = $3 \
                  AND ($4 IS NULL OR s.message_id = $4) AND ($5 IS NULL OR c.root = $5) \
@@ -460,6 +512,72 @@ impl Conversations {
             .bind(place.platform.as_str())
             .bind(&place.channel)
             .bind(i64::from(idx))
+            .bind(message_id)
+            .bind(place.thread.as_deref())
+            .fetch_optional(pool)
+            .await?
+        }))
+    }
+
+    /// Records a result shown for a statement (on message `message_id`, or
+    /// privately), and returns its id.
+    ///
+    /// # Errors
+    /// A store failure.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn record_result(
+        &self,
+        statement_id: i64,
+        place: &Place,
+        message_id: Option<&str>,
+        executed_by: i64,
+        columns: &[String],
+        row_count: u64,
+        truncated: bool,
+    ) -> Result<i64, StoreError> {
+        let columns = serde_json::to_string(columns).expect("strings serialise");
+        Ok(on_pool!(&self.store, pool => {
+            sqlx::query_scalar::<_, i64>(
+                "INSERT INTO sql_results (statement_id, platform, channel, message_id, executed_by, columns, \
+                 row_count, truncated, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+            )
+            .bind(statement_id)
+            .bind(place.platform.as_str())
+            .bind(&place.channel)
+            .bind(message_id)
+            .bind(executed_by)
+            .bind(columns)
+            .bind(i64::try_from(row_count).unwrap_or(i64::MAX))
+            .bind(truncated)
+            .bind(Utc::now())
+            .fetch_one(pool)
+            .await?
+        }))
+    }
+
+    /// The result shown on message `message_id` in a place, or, without a
+    /// message, the latest result in that place (in its thread, when in
+    /// one).
+    ///
+    /// # Errors
+    /// A store failure.
+    pub async fn result_at(
+        &self,
+        place: &Place,
+        message_id: Option<&str>,
+    ) -> Result<Option<StoredResult>, StoreError> {
+        Ok(on_pool!(&self.store, pool => {
+            sqlx::query_as::<_, StoredResult>(
+                "SELECT r.id, r.statement_id, r.executed_by, r.columns, r.row_count, r.truncated, \
+                 s.sql_text, s.dialect, s.question, s.asked_by, s.lang \
+                 FROM sql_results r JOIN statements s ON s.id = r.statement_id \
+                 JOIN conversations c ON c.id = s.conversation_id \
+                 WHERE r.platform = $1 AND r.channel = $2 \
+                 AND ($3 IS NULL OR r.message_id = $3) AND ($4 IS NULL OR c.root = $4) \
+                 ORDER BY r.id DESC LIMIT 1",
+            )
+            .bind(place.platform.as_str())
+            .bind(&place.channel)
             .bind(message_id)
             .bind(place.thread.as_deref())
             .fetch_optional(pool)

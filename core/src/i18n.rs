@@ -38,6 +38,17 @@ impl Lang {
     }
 }
 
+impl std::str::FromStr for Lang {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "en" => Ok(Lang::En),
+            "fr" => Ok(Lang::Fr),
+            other => Err(format!("unknown language {other:?}: en or fr")),
+        }
+    }
+}
+
 impl fmt::Display for Lang {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.code())
@@ -220,6 +231,42 @@ pub enum Text<'a> {
         /// server lists what it serves (`served`).
         ollama: bool,
         served: &'a str,
+    },
+    /// "Correct" stored the query as an example of the target (`new`: it
+    /// was not one already).
+    ExampleStored {
+        id: i64,
+        new: bool,
+        target: &'a str,
+    },
+    /// "Wrong" was recorded; nothing was stored.
+    FeedbackNoted,
+    /// "Correct" from someone who neither asked nor has the role.
+    ConfirmNotAllowed {
+        role: &'a str,
+    },
+    /// `good`/`bad` with no query result here to judge.
+    NoResultToJudge,
+    /// Under a result sent privately, where controls cannot follow it.
+    FeedbackTyped {
+        prefix: &'a str,
+    },
+    /// `examples`: the head of the list.
+    ExamplesListed {
+        shown: usize,
+        total: usize,
+        target: &'a str,
+    },
+    /// `examples`: none stored (or none matching).
+    NoExamples {
+        target: &'a str,
+    },
+    /// `examples remove N`.
+    ExampleRemoved {
+        id: i64,
+    },
+    NoSuchExample {
+        id: i64,
     },
     /// Above a result's preview: how many of its rows are shown.
     RowsCaption {
@@ -610,6 +657,87 @@ impl Text<'_> {
             (Lang::Fr, Text::ExecuteUnavailable { reason }) => {
                 format!("Les requêtes ne peuvent pas être exécutées pour le moment : {reason}.")
             }
+            (Lang::En, Text::ExampleStored { id, new, target }) => {
+                if *new {
+                    format!(
+                        "✅ Thank you: this query is now example #{id} of {target}. Similar \
+                         questions will be shown it."
+                    )
+                } else {
+                    format!("✅ Thank you: this query was already example #{id} of {target}.")
+                }
+            }
+            (Lang::Fr, Text::ExampleStored { id, new, target }) => {
+                if *new {
+                    format!(
+                        "✅ Merci : cette requête est désormais l'exemple n° {id} de {target}. Les \
+                         questions semblables la verront."
+                    )
+                } else {
+                    format!("✅ Merci : cette requête était déjà l'exemple n° {id} de {target}.")
+                }
+            }
+            (Lang::En, Text::FeedbackNoted) => {
+                "❌ Noted: this result was wrong. Nothing was kept as an example; asking again \
+                 in other words often helps."
+                    .to_owned()
+            }
+            (Lang::Fr, Text::FeedbackNoted) => {
+                "❌ C'est noté : ce résultat était faux. Rien n'a été gardé comme exemple ; \
+                 reformuler la question aide souvent."
+                    .to_owned()
+            }
+            (Lang::En, Text::ConfirmNotAllowed { role }) => format!(
+                "Only the person who asked, or someone with the role {role}, may confirm a query \
+                 as an example. Nothing was stored."
+            ),
+            (Lang::Fr, Text::ConfirmNotAllowed { role }) => format!(
+                "Seule la personne qui a posé la question, ou quelqu'un qui a le rôle {role}, peut \
+                 confirmer une requête comme exemple. Rien n'a été gardé."
+            ),
+            (Lang::En, Text::NoResultToJudge) => {
+                "There is no query result here to judge: run a query first.".to_owned()
+            }
+            (Lang::Fr, Text::NoResultToJudge) => {
+                "Il n'y a pas ici de résultat de requête à juger : exécutez d'abord une requête."
+                    .to_owned()
+            }
+            (Lang::En, Text::FeedbackTyped { prefix }) => format!(
+                "Is this the right result? {prefix}good keeps the query as an example, \
+                 {prefix}bad says it is wrong."
+            ),
+            (Lang::Fr, Text::FeedbackTyped { prefix }) => format!(
+                "Est-ce le bon résultat ? {prefix}good garde la requête comme exemple, \
+                 {prefix}bad dit qu'elle est fausse."
+            ),
+            (
+                Lang::En,
+                Text::ExamplesListed {
+                    shown,
+                    total,
+                    target,
+                },
+            ) => {
+                format!("{shown} of the {total} examples of {target}:")
+            }
+            (
+                Lang::Fr,
+                Text::ExamplesListed {
+                    shown,
+                    total,
+                    target,
+                },
+            ) => {
+                format!("{shown} des {total} exemples de {target} :")
+            }
+            (Lang::En, Text::NoExamples { target }) => format!("No example of {target} matches."),
+            (Lang::Fr, Text::NoExamples { target }) => {
+                format!("Aucun exemple de {target} ne correspond.")
+            }
+            (Lang::En, Text::ExampleRemoved { id }) => format!("Example #{id} was removed."),
+            (Lang::Fr, Text::ExampleRemoved { id }) => format!("L'exemple n° {id} a été retiré."),
+            (Lang::En, Text::NoSuchExample { id }) => format!("There is no example #{id}."),
+            (Lang::Fr, Text::NoSuchExample { id }) => format!("Il n'y a pas d'exemple n° {id}."),
             (Lang::En, Text::ControlNotValid) => {
                 "This button is not one I can act on (it is not mine, or it is out of date); \
                  nothing was run. The attempt was recorded."
@@ -830,6 +958,11 @@ pub const COMMANDS: &[(&str, &[&str])] = &[
     ("audit kind", &["kind"]),
     ("audit search", &["text"]),
     ("audit verify", &[]),
+    ("good", &[]),
+    ("bad", &[]),
+    ("examples", &[]),
+    ("examples list", &["text"]),
+    ("examples remove", &["number"]),
 ];
 
 fn label_text(lang: Lang, label: Label<'_>) -> String {
@@ -844,6 +977,12 @@ fn label_text(lang: Lang, label: Label<'_>) -> String {
                 format!("▶ Execute #{statement}")
             }
         }
+        Label::Feedback { correct: true } => pick("✅ Correct", "✅ Correct"),
+        Label::Feedback { correct: false } => pick("❌ Wrong", "❌ Faux"),
+        Label::FeedbackHint => pick(
+            "Is this the right result? /good keeps the query as an example, /bad says it is wrong.",
+            "Est-ce le bon résultat ? /good garde la requête comme exemple, /bad dit qu'elle est fausse.",
+        ),
         Label::Unreadable => pick(
             "🔒 I could not read this message: its encryption keys did not reach me. \
              Please send it again (your client may need to verify my device).",
@@ -894,6 +1033,23 @@ fn label_text(lang: Lang, label: Label<'_>) -> String {
                 "Check the audit's hash chain",
                 "Vérifier la chaîne de hachage de l'audit",
             ),
+            "good" => pick(
+                "The last query result here is right: keep it as an example",
+                "Le dernier résultat ici est juste : le garder comme exemple",
+            ),
+            "bad" => pick(
+                "The last query result here is wrong",
+                "Le dernier résultat ici est faux",
+            ),
+            "examples" => pick(
+                "The confirmed question → SQL examples (admins)",
+                "Les exemples question → SQL confirmés (admins)",
+            ),
+            "examples list" => pick(
+                "The newest examples, or those holding a text",
+                "Les derniers exemples, ou ceux qui contiennent un texte",
+            ),
+            "examples remove" => pick("Remove an example", "Retirer un exemple"),
             other => other.to_owned(),
         },
         Label::ArgumentHelp { command, argument } => match (command, argument) {
@@ -909,19 +1065,20 @@ fn label_text(lang: Lang, label: Label<'_>) -> String {
             ("audit kind", "kind") => {
                 "question, answer, execute_result, access_refused…".to_owned()
             }
-            ("audit search", "text") => pick("The text", "Le texte"),
+            ("audit search" | "examples list", "text") => pick("The text", "Le texte"),
+            ("examples remove", "number") => pick("The example's number", "Le numéro de l'exemple"),
             (_, other) => other.to_owned(),
         },
         Label::UnknownCommand { given } => {
             if fr {
                 format!(
                     "commande inconnue /{given} : les commandes sont /mode sql|chat, /run N, \
-                     /stop, /export [json], /help, /quit"
+                     /good, /bad, /stop, /export [json], /help, /quit"
                 )
             } else {
                 format!(
-                    "unknown command /{given}: the commands are /mode sql|chat, /run N, /stop, \
-                     /export [json], /help, /quit"
+                    "unknown command /{given}: the commands are /mode sql|chat, /run N, /good, \
+                     /bad, /stop, /export [json], /help, /quit"
                 )
             }
         }

@@ -36,6 +36,7 @@ pub mod config;
 pub mod conversation;
 pub mod i18n;
 pub mod identity;
+pub mod learn;
 pub mod llm;
 pub mod sql;
 pub mod store;

@@ -8,6 +8,8 @@ pub(crate) mod check;
 pub(crate) mod conversation;
 pub(crate) mod database;
 pub(crate) mod demo;
+pub(crate) mod eval;
+pub(crate) mod examples;
 pub(crate) mod run;
 pub(crate) mod sql;
 pub(crate) mod tokens;

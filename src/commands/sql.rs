@@ -144,7 +144,9 @@ pub(crate) async fn sql_run(
     }
 }
 
-/// `pstral sql schema`: what the model is told of a target's schema.
+/// `pstral sql schema`: what the model is told of a target: its glossary,
+/// then its tables (those chosen for a question, or all), then, for a
+/// question, the stored examples it would be shown.
 pub(crate) async fn schema(
     settings: &Settings,
     target: Option<String>,
@@ -159,8 +161,39 @@ pub(crate) async fn schema(
     let catalog = executor
         .catalog(&settings.sql.policy.allowed_schemas)
         .await?;
+    let glossary = pstral_core::app::glossary_of(target, settings.sql.instructions_budget)
+        .map_err(anyhow::Error::msg)?;
+    if let Some(glossary) = &glossary {
+        println!("-- The glossary ({}):", glossary.path.display());
+        for line in glossary.text.lines() {
+            println!("-- {line}");
+        }
+        if let Some(warning) = glossary.warning() {
+            println!("-- ⚠️ {warning}");
+        }
+        println!();
+    }
     match question {
-        Some(q) => print!("{}", catalog.context_for(&q, settings.sql.schema_budget)),
+        Some(q) => {
+            print!("{}", catalog.context_for(&q, settings.sql.schema_budget));
+            let mut settings = settings.clone();
+            settings.sql.target = target.clone();
+            settings.sql.policy.dialect = target.dialect();
+            let store = open(&settings).await?;
+            let runtime = pstral_core::app::sql_runtime(&settings, &store, &|_| {}).await;
+            if let Ok(runtime) = runtime {
+                let llm = pstral_core::llm::Llm::from_settings(&settings.llm)?;
+                let context = runtime.prompt_context(&llm, &q).await;
+                if !context.examples.examples.is_empty() {
+                    println!(
+                        "\n-- The examples shown for this question ({}, the most similar last):",
+                        context.examples.ranking.map_or("", |r| r.as_str())
+                    );
+                    print!("{}", context.examples.text());
+                }
+            }
+            store.close().await;
+        }
         None => {
             for t in &catalog.tables {
                 println!("{}", t.ddl());

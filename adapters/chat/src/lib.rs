@@ -319,6 +319,23 @@ pub enum Command {
     Help,
     /// Read the audit (admins only); the answer goes to the asker alone.
     Audit(AuditQuery),
+    /// Say whether the latest query result here was right (`good`, `bad`),
+    /// as the correct/wrong controls do.
+    Feedback {
+        correct: bool,
+    },
+    /// Manage the confirmed examples (admins only); the answer goes to the
+    /// asker alone.
+    Examples(ExamplesQuery),
+}
+
+/// What an admin asks of the confirmed examples from the chat.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ExamplesQuery {
+    /// The newest examples, or those whose question or SQL holds a text.
+    List(Option<String>),
+    /// Remove one, by number.
+    Remove(i64),
 }
 
 /// What an admin asks of the audit from the chat.
@@ -349,6 +366,14 @@ pub enum ControlKind {
     },
     /// Stop the generation that is streaming into this message.
     Stop,
+    /// Say that a query's result is right ("correct": keep the question
+    /// and its SQL as an example) or not ("wrong").
+    Feedback {
+        correct: bool,
+        /// The stored result the control was made for, for platforms whose
+        /// controls carry data; a claim the core checks.
+        result: Option<i64>,
+    },
     /// A control the adapter could not read: not one the bot made (forged),
     /// or from an older version. The core refuses it and records it.
     Unrecognised(String),
@@ -376,6 +401,11 @@ pub enum Label<'a> {
     Stop,
     /// The control that runs statement number `statement` of an answer.
     Execute { statement: u32 },
+    /// The control that says a result is right, or wrong.
+    Feedback { correct: bool },
+    /// Said under a result where controls are typed: how to say whether
+    /// it is right.
+    FeedbackHint,
     /// Said under a message that reached the bot but could not be read (an
     /// encrypted message whose keys did not arrive).
     Unreadable,

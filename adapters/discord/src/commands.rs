@@ -1,7 +1,7 @@
 //! The slash commands the bot registers, and how an invocation becomes a
 //! [`Command`] (or a question, for `/ask`).
 
-use pstral_chat::{AuditQuery, Command, Label, Labels};
+use pstral_chat::{AuditQuery, Command, ExamplesQuery, Label, Labels};
 use serenity::all::{CommandOptionType, Permissions, ResolvedOption, ResolvedValue};
 use serenity::builder::{CreateCommand, CreateCommandOption};
 
@@ -113,6 +113,25 @@ pub fn definitions(labels: &dyn Labels) -> Vec<CreateCommand> {
                 .add_string_choice("json", "json"),
         ),
         described(labels, "help"),
+        described(labels, "good"),
+        described(labels, "bad"),
+        described(labels, "examples")
+            .default_member_permissions(Permissions::MANAGE_GUILD)
+            .add_option(
+                subcommand(labels, "examples", "list")
+                    .add_sub_option(option(labels, text, "examples list", "text").required(false)),
+            )
+            .add_option(
+                subcommand(labels, "examples", "remove").add_sub_option(
+                    option(
+                        labels,
+                        CommandOptionType::Integer,
+                        "examples remove",
+                        "number",
+                    )
+                    .min_int_value(1),
+                ),
+            ),
         // Hidden from members who cannot manage the server; the bot checks
         // the local admin role again when it is used.
         described(labels, "audit")
@@ -157,6 +176,24 @@ pub fn parse(name: &str, options: &[ResolvedOption<'_>]) -> Option<Invocation> {
         "stop" => Command::Stop,
         "export" => Command::Export(string(options, "format").unwrap_or("markdown").to_owned()),
         "help" => Command::Help,
+        "good" => Command::Feedback { correct: true },
+        "bad" => Command::Feedback { correct: false },
+        "examples" => {
+            let (sub, sub_options) = options.iter().find_map(|o| match &o.value {
+                ResolvedValue::SubCommand(inner) => Some((o.name, inner.as_slice())),
+                _ => None,
+            })?;
+            Command::Examples(match sub {
+                "list" => ExamplesQuery::List(string(sub_options, "text").map(str::to_owned)),
+                "remove" => {
+                    ExamplesQuery::Remove(sub_options.iter().find_map(|o| match o.value {
+                        ResolvedValue::Integer(n) if o.name == "number" => Some(n),
+                        _ => None,
+                    })?)
+                }
+                _ => return None,
+            })
+        }
         "audit" => {
             let (sub, sub_options) = options.iter().find_map(|o| match &o.value {
                 ResolvedValue::SubCommand(inner) => Some((o.name, inner.as_slice())),
@@ -228,11 +265,12 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn only_audit_is_hidden_from_members_who_cannot_manage_the_server() {
+    fn only_the_admin_commands_are_hidden_from_members_who_cannot_manage_the_server() {
         for command in definitions(&Named) {
             let json = serde_json::to_value(&command).unwrap();
             let hidden = !json["default_member_permissions"].is_null();
-            assert_eq!(hidden, json["name"] == "audit", "{}", json["name"]);
+            let admin = json["name"] == "audit" || json["name"] == "examples";
+            assert_eq!(hidden, admin, "{}", json["name"]);
         }
     }
 }

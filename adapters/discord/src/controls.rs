@@ -14,6 +14,8 @@ use pstral_chat::{Label, Labels};
 
 const EXECUTE: &str = "px";
 const STOP: &str = "ps";
+const CORRECT: &str = "pg";
+const WRONG: &str = "pb";
 
 /// The custom_id of a control's button.
 pub fn custom_id(control: &ControlKind) -> Option<String> {
@@ -26,10 +28,18 @@ pub fn custom_id(control: &ControlKind) -> Option<String> {
             r.conversation, r.statement
         )),
         ControlKind::Stop => Some(STOP.to_owned()),
+        ControlKind::Feedback {
+            correct,
+            result: Some(result),
+        } => Some(format!(
+            "{}:{result}",
+            if *correct { CORRECT } else { WRONG }
+        )),
         // Without the stored ids a click could not be checked: no button.
         ControlKind::Execute {
             reference: None, ..
         }
+        | ControlKind::Feedback { result: None, .. }
         | ControlKind::Unrecognised(_) => None,
     }
 }
@@ -40,16 +50,34 @@ pub fn parse(custom_id: &str) -> ControlKind {
     if custom_id == STOP {
         return ControlKind::Stop;
     }
+    // Digits only: `+1` or ` 1` would parse but was never written by us.
+    let digits = |s: &str| !s.is_empty() && s.len() <= 19 && s.bytes().all(|b| b.is_ascii_digit());
     let mut parts = custom_id.split(':');
-    if parts.next() != Some(EXECUTE) {
+    let kind = parts.next();
+    if let Some(correct) = match kind {
+        Some(CORRECT) => Some(true),
+        Some(WRONG) => Some(false),
+        _ => None,
+    } {
+        let numbers: Vec<&str> = parts.collect();
+        return match numbers[..] {
+            [result] if digits(result) => match result.parse() {
+                Ok(result) => ControlKind::Feedback {
+                    correct,
+                    result: Some(result),
+                },
+                Err(_) => unrecognised(),
+            },
+            _ => unrecognised(),
+        };
+    }
+    if kind != Some(EXECUTE) {
         return unrecognised();
     }
     let numbers: Vec<&str> = parts.collect();
     let [index, conversation, statement] = numbers[..] else {
         return unrecognised();
     };
-    // Digits only: `+1` or ` 1` would parse but was never written by us.
-    let digits = |s: &str| !s.is_empty() && s.len() <= 19 && s.bytes().all(|b| b.is_ascii_digit());
     if !(digits(index) && digits(conversation) && digits(statement)) {
         return unrecognised();
     }
@@ -80,6 +108,14 @@ pub fn rows(controls: &[ControlKind], labels: &dyn Labels) -> Vec<CreateActionRo
                     }),
                     ButtonStyle::Primary,
                 ),
+                ControlKind::Feedback { correct, .. } => (
+                    labels.label(Label::Feedback { correct: *correct }),
+                    if *correct {
+                        ButtonStyle::Success
+                    } else {
+                        ButtonStyle::Secondary
+                    },
+                ),
                 ControlKind::Unrecognised(_) => return None,
             };
             Some(CreateButton::new(id).label(label).style(style))
@@ -105,7 +141,15 @@ mod tests {
                 statement: 977,
             }),
         };
-        for control in [execute, ControlKind::Stop] {
+        let correct = ControlKind::Feedback {
+            correct: true,
+            result: Some(42),
+        };
+        let wrong = ControlKind::Feedback {
+            correct: false,
+            result: Some(7),
+        };
+        for control in [execute, ControlKind::Stop, correct, wrong] {
             let id = custom_id(&control).unwrap();
             assert!(id.len() <= 100, "Discord's limit");
             assert_eq!(parse(&id), control);
@@ -125,6 +169,11 @@ mod tests {
             "px:1:2:99999999999999999999",
             "stop",
             "ack",
+            "pg",
+            "pg:",
+            "pg:1:2",
+            "pb:-1",
+            "pg:+3",
         ] {
             assert!(
                 matches!(parse(forged), ControlKind::Unrecognised(_)),

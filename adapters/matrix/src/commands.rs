@@ -1,10 +1,11 @@
 //! `!commands` typed in a Matrix room or DM.
 
-use pstral_chat::{AuditQuery, Command};
+use pstral_chat::{AuditQuery, Command, ExamplesQuery};
 
 /// The command a message gives, if it is one: `!help`, `!mode sql|chat`,
-/// `!link CODE`, `!run N`, `!stop`, `!export [json]`, `!audit recent|user
-/// NAME|kind KIND|search TEXT|verify`. Anything else starting with `!` is not
+/// `!link CODE`, `!run N`, `!stop`, `!export [json]`, `!good`, `!bad`,
+/// `!examples [TEXT]|remove N`, `!audit recent|user NAME|kind KIND|search
+/// TEXT|verify`. Anything else starting with `!` is not
 /// a command of this bot (other bots use `!` too) and is left alone.
 pub fn parse(body: &str) -> Option<Command> {
     let line = body.trim();
@@ -24,6 +25,22 @@ pub fn parse(body: &str) -> Option<Command> {
         } else {
             argument.to_owned()
         }),
+        "good" | "bon" | "correct" => Command::Feedback { correct: true },
+        "bad" | "faux" | "wrong" => Command::Feedback { correct: false },
+        "examples" | "exemples" => {
+            let (sub, value) = match argument.split_once(char::is_whitespace) {
+                Some((s, v)) => (s, v.trim()),
+                None => (argument, ""),
+            };
+            Command::Examples(match sub {
+                "" | "list" => ExamplesQuery::List(None),
+                "remove" => match value.parse() {
+                    Ok(n) if n > 0 => ExamplesQuery::Remove(n),
+                    _ => return Some(Command::Help),
+                },
+                _ => ExamplesQuery::List(Some(argument.to_owned())),
+            })
+        }
         "audit" => {
             let (sub, value) = match argument.split_once(char::is_whitespace) {
                 Some((s, v)) => (s, v.trim()),
@@ -67,6 +84,17 @@ mod tests {
                 Command::Audit(AuditQuery::Search("Lyon sud".into())),
             ),
             ("!audit verify", Command::Audit(AuditQuery::Verify)),
+            ("!good", Command::Feedback { correct: true }),
+            ("!bad", Command::Feedback { correct: false }),
+            ("!examples", Command::Examples(ExamplesQuery::List(None))),
+            (
+                "!examples remove 12",
+                Command::Examples(ExamplesQuery::Remove(12)),
+            ),
+            (
+                "!examples retard",
+                Command::Examples(ExamplesQuery::List(Some("retard".into()))),
+            ),
         ];
         for (typed, expected) in cases {
             assert_eq!(parse(typed), Some(expected), "{typed}");

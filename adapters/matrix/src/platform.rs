@@ -50,6 +50,8 @@ pub fn limits() -> Limits {
 pub fn reaction_key(control: &ControlKind) -> Option<String> {
     match control {
         ControlKind::Stop => Some("⏹️".to_owned()),
+        ControlKind::Feedback { correct: true, .. } => Some("✅".to_owned()),
+        ControlKind::Feedback { correct: false, .. } => Some("❌".to_owned()),
         ControlKind::Execute { statement: 1, .. } => Some("▶️".to_owned()),
         ControlKind::Execute { statement, .. } if (2..=9).contains(statement) => {
             Some(format!("{statement}\u{fe0f}\u{20e3}"))
@@ -62,6 +64,14 @@ pub fn reaction_key(control: &ControlKind) -> Option<String> {
 pub fn control_of(key: &str) -> Option<ControlKind> {
     match key {
         "⏹️" | "⏹" => Some(ControlKind::Stop),
+        "✅" | "✔️" | "👍" => Some(ControlKind::Feedback {
+            correct: true,
+            result: None,
+        }),
+        "❌" | "👎" => Some(ControlKind::Feedback {
+            correct: false,
+            result: None,
+        }),
         "▶️" | "▶" => Some(ControlKind::Execute {
             statement: 1,
             reference: None,
@@ -508,11 +518,19 @@ mod tests {
                 statement: 7,
                 reference: None,
             },
+            ControlKind::Feedback {
+                correct: true,
+                result: None,
+            },
+            ControlKind::Feedback {
+                correct: false,
+                result: None,
+            },
         ] {
             let key = reaction_key(&control).unwrap();
             assert_eq!(control_of(&key), Some(control));
         }
-        assert_eq!(control_of("👍"), None);
+        assert_eq!(control_of("🎉"), None);
         assert_eq!(control_of("1\u{fe0f}\u{20e3}"), None, "query 1 is ▶️");
     }
 

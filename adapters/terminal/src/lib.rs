@@ -58,6 +58,8 @@ pub fn parse_line(line: &str) -> Input {
         "export" => Input::Command(Command::Export(rest)),
         "help" => Input::Command(Command::Help),
         "link" => Input::Command(Command::Link(rest)),
+        "good" | "bon" => Input::Command(Command::Feedback { correct: true }),
+        "bad" | "faux" => Input::Command(Command::Feedback { correct: false }),
         "run" => match rest.parse::<u32>() {
             Ok(n) if n > 0 => Input::Command(Command::Run(n)),
             _ => Input::Unknown(Unknown::RunNeedsNumber),
@@ -288,9 +290,14 @@ impl ChatPlatform for Terminal {
     async fn show_control(
         &self,
         _message: &MessageRef,
-        _control: &ControlKind,
+        control: &ControlKind,
     ) -> Result<(), PlatformError> {
-        // Controls are typed here: /stop is always available.
+        // Controls are typed here: /stop is always available; under a
+        // result, a note says how to tell whether it is right (once, for
+        // the pair of controls).
+        if matches!(control, ControlKind::Feedback { correct: true, .. }) {
+            self.notice(&self.labels.label(Label::FeedbackHint));
+        }
         Ok(())
     }
 

@@ -87,10 +87,15 @@ pub enum EventKind {
     /// Events older than the retention period were removed; the chain now
     /// starts after the anchor this event names.
     AuditPruned,
+    /// Someone said a query's result was correct or wrong.
+    Feedback,
+    /// A confirmed example was stored (other than by a click), removed or
+    /// imported.
+    ExampleChanged,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 13] = [
+    pub const ALL: [EventKind; 15] = [
         EventKind::Question,
         EventKind::Answer,
         EventKind::SqlValidated,
@@ -104,6 +109,8 @@ impl EventKind {
         EventKind::AccessRefused,
         EventKind::ConversationChanged,
         EventKind::AuditPruned,
+        EventKind::Feedback,
+        EventKind::ExampleChanged,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -121,6 +128,8 @@ impl EventKind {
             EventKind::AccessRefused => "access_refused",
             EventKind::ConversationChanged => "conversation_changed",
             EventKind::AuditPruned => "audit_pruned",
+            EventKind::Feedback => "feedback",
+            EventKind::ExampleChanged => "example_changed",
         }
     }
 }

@@ -159,15 +159,22 @@ impl Bot {
         if let Err(e) = stored {
             tracing::error!(error = %e, "cannot store a question");
         }
-        let schema = match (&self.parts().sql, conversation.mode) {
-            (Some(sql), Mode::Sql) => sql.schema_for(q.text),
-            _ => String::new(),
+        let context = match (&self.parts().sql, conversation.mode) {
+            (Some(sql), Mode::Sql) => sql.prompt_context(&self.parts().llm, q.text).await,
+            _ => crate::learn::PromptContext::default(),
         };
+        if let Some(ranking) = context.examples.ranking {
+            tracing::info!(
+                examples = ?context.examples.ids(),
+                ranking = ranking.as_str(),
+                "examples shown to the model"
+            );
+        }
         let system = self.parts().prompts.system(
             conversation.mode,
             self.lang(),
             self.parts().sql_dialect,
-            &schema,
+            &context,
         );
         let messages = assemble(system, &history, q.text);
         let started = Instant::now();
@@ -181,7 +188,7 @@ impl Bot {
             && streamed.ending == Ending::Complete
         {
             let failures = self
-                .offer_sql(platform, &user, q.author, &conversation, streamed)
+                .offer_sql(platform, &user, q.author, &conversation, streamed, q.text)
                 .await;
             if !failures.is_empty() {
                 self.repair(
@@ -192,6 +199,7 @@ impl Bot {
                     streamed,
                     &messages,
                     &failures,
+                    q.text,
                 )
                 .await;
             }
@@ -211,6 +219,7 @@ impl Bot {
         streamed: &Streamed,
         messages: &[crate::llm::ChatMessage],
         failures: &[String],
+        question: &str,
     ) {
         use crate::llm::{ChatMessage, ChatRole};
         let reasons = failures.join(" ");
@@ -233,7 +242,7 @@ impl Bot {
         if let Some(repaired) = &answered.streamed
             && repaired.ending == Ending::Complete
         {
-            self.offer_sql(platform, user, author, conversation, repaired)
+            self.offer_sql(platform, user, author, conversation, repaired, question)
                 .await;
         }
     }
@@ -247,6 +256,7 @@ impl Bot {
         author: &PlatformIdentity,
         conversation: &Conversation,
         streamed: &Streamed,
+        question: &str,
     ) -> Vec<String> {
         let mut failures = Vec::new();
         let blocks = crate::sql::extract::extract(&streamed.answer);
@@ -269,30 +279,10 @@ impl Bot {
             return failures;
         };
         for block in blocks {
-            let verdict = sql.check(&block.text);
-            // Err((reason, whether the model could fix it)).
-            let checked = match verdict {
-                Err(refusal) => Err((Text::SqlRefused(&refusal).render(self.lang()), true)),
-                Ok(valid) if sql.explain => match sql.executor.explain(&valid).await {
-                    Ok(plan) => Ok((valid, plan.rows.map(|r| r.max(0.0).round() as u64))),
-                    Err(crate::sql::exec::ExecError::Database(message)) => Err((
-                        Text::SqlDoesNotCompile {
-                            index: block.index,
-                            message: &message,
-                        }
-                        .render(self.lang()),
-                        true,
-                    )),
-                    Err(e) => Err((
-                        Text::ExecuteUnavailable {
-                            reason: &e.to_string(),
-                        }
-                        .render(self.lang()),
-                        false,
-                    )),
-                },
-                Ok(valid) => Ok((valid, None)),
-            };
+            let checked = sql
+                .judge_block(&block.text, block.index, self.lang())
+                .await
+                .map_err(|u| (u.reason, u.repairable));
             let (accepted, payload) = match &checked {
                 Ok((valid, rows)) => (
                     true,
@@ -331,6 +321,11 @@ impl Bot {
                             block.index,
                             &valid.text,
                             valid.dialect,
+                            crate::conversation::Asked {
+                                question,
+                                by: user.id,
+                                language: crate::learn::text::language_of(question, self.lang()),
+                            },
                         )
                         .await;
                     let statement = match recorded {

@@ -118,6 +118,22 @@ impl Bot {
                 self.audit_query(platform, author, place, message, query)
                     .await
             }
+            Command::Feedback { correct } => {
+                self.feedback(
+                    platform,
+                    author,
+                    place,
+                    None,
+                    correct,
+                    None,
+                    Audience::Place,
+                )
+                .await
+            }
+            Command::Examples(query) => {
+                self.examples_command(platform, author, place, message, query)
+                    .await
+            }
         }
     }
 

@@ -67,6 +67,18 @@ impl Bot {
                 )
                 .await;
             }
+            ControlKind::Feedback { correct, result } => {
+                self.feedback(
+                    platform,
+                    actor,
+                    &message.place,
+                    Some(&message.id),
+                    *correct,
+                    *result,
+                    Audience::Actor,
+                )
+                .await;
+            }
             ControlKind::Unrecognised(raw) => {
                 // Recorded under whoever the directory knows them as; an
                 // unknown identity is recorded by its platform id alone.
@@ -270,15 +282,33 @@ impl Bot {
         } else {
             Vec::new()
         };
+        // What "correct" and "wrong" will judge: a result that came back.
+        let shape = outcome.as_ref().ok().map(|o| {
+            let columns: Vec<String> = o.columns.iter().map(|c| c.name.clone()).collect();
+            (columns, o.rows, o.truncated)
+        });
         if private {
+            let prefix = platform.limits().command_prefix;
+            let hint = match &shape {
+                Some(_) => format!("\n{}", Text::FeedbackTyped { prefix }.render(self.lang())),
+                None => String::new(),
+            };
             let delivered = platform
-                .reply_privately(actor, place, &format!("{heading}{text}"), files)
+                .reply_privately(actor, place, &format!("{heading}{text}{hint}"), files)
                 .await;
-            if let Err(e) = delivered {
-                tracing::error!(error = %e, "cannot deliver results privately");
-                // Said where the click was, without any of the data.
-                self.say(platform, place, reply_to, Text::CannotDeliverPrivately)
-                    .await;
+            match delivered {
+                Ok(()) => {
+                    if let Some(shape) = &shape {
+                        self.record_result(platform, place, None, &stored, &user, shape)
+                            .await;
+                    }
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot deliver results privately");
+                    // Said where the click was, without any of the data.
+                    self.say(platform, place, reply_to, Text::CannotDeliverPrivately)
+                        .await;
+                }
             }
         } else {
             let post = || async {
@@ -286,11 +316,15 @@ impl Bot {
                     Some(t) => platform.post_table(place, reply_to, &text, t).await,
                     None => platform.post(place, reply_to, &text).await,
                 };
-                if let Err(e) = posted {
-                    tracing::error!(error = %e, "cannot post a query's result");
+                match posted {
+                    Ok(message) => Some(message),
+                    Err(e) => {
+                        tracing::error!(error = %e, "cannot post a query's result");
+                        None
+                    }
                 }
             };
-            match &progress {
+            let shown = match &progress {
                 Some(m) => {
                     // The progress message was just posted: wait out the edit
                     // interval before replacing it with the result.
@@ -299,17 +333,66 @@ impl Bot {
                         Some(t) => platform.edit_table(m, &text, t).await,
                         None => platform.edit(m, &text).await,
                     };
-                    if edited.is_err() {
-                        post().await;
+                    match edited {
+                        Ok(()) => Some(m.clone()),
+                        Err(_) => post().await,
                     }
                 }
                 None => post().await,
-            }
+            };
             for attachment in files {
                 if let Err(e) = platform.attach(place, attachment).await {
                     tracing::error!(error = %e, "cannot attach a result");
                     self.say(platform, place, reply_to, Text::CannotAttach)
                         .await;
+                }
+            }
+            if let (Some(message), Some(shape)) = (&shown, &shape) {
+                self.record_result(platform, place, Some(message), &stored, &user, shape)
+                    .await;
+            }
+        }
+    }
+
+    /// Keeps a result shown in the chat, so that "correct" and "wrong" can
+    /// judge it, and offers those controls on its message.
+    async fn record_result(
+        &self,
+        platform: &dyn ChatPlatform,
+        place: &Place,
+        message: Option<&MessageRef>,
+        stored: &crate::conversation::StoredStatement,
+        user: &User,
+        (columns, rows, truncated): &(Vec<String>, u64, bool),
+    ) {
+        let recorded = self
+            .parts()
+            .conversations
+            .record_result(
+                stored.id,
+                place,
+                message.map(|m| m.id.as_str()),
+                user.id,
+                columns,
+                *rows,
+                *truncated,
+            )
+            .await;
+        let result = match recorded {
+            Ok(id) => id,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot record a result; it cannot be confirmed");
+                return;
+            }
+        };
+        if let Some(message) = message {
+            for correct in [true, false] {
+                let control = ControlKind::Feedback {
+                    correct,
+                    result: Some(result),
+                };
+                if let Err(e) = platform.show_control(message, &control).await {
+                    tracing::warn!(error = %e, "cannot offer correct/wrong on a result");
                 }
             }
         }

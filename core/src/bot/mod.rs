@@ -17,6 +17,7 @@
 mod ask;
 mod commands;
 mod execute;
+mod feedback;
 mod stop;
 
 use std::sync::Arc;
@@ -51,6 +52,42 @@ pub struct SqlRuntime {
     pub private_results: Vec<(String, String)>,
     /// What an operator should know about the target's account.
     pub warnings: Vec<String>,
+    /// The target's name, which its examples are stored under.
+    pub target: String,
+    /// The target's glossary, fitted to its budget.
+    pub glossary: Option<Arc<crate::learn::glossary::Glossary>>,
+    /// The target's confirmed examples.
+    pub learning: Option<Arc<crate::learn::Learning>>,
+    /// How much of the examples goes into a prompt, in tokens.
+    pub examples_budget: usize,
+    /// The least role whose "correct" stores an example (the asker's
+    /// always does).
+    pub confirm_role: crate::identity::Role,
+}
+
+/// Why an example was not stored.
+#[derive(Debug, thiserror::Error)]
+pub enum KeepError {
+    #[error("the question is empty")]
+    NoQuestion,
+    #[error("the SQL is refused: {0}")]
+    Refused(crate::sql::validate::Refusal),
+    #[error("the examples are a fixed set here")]
+    NoStore,
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+}
+
+/// Why a statement of an answer cannot be offered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unoffered {
+    /// For the user.
+    pub reason: String,
+    /// The model could fix it (a refusal, a compile error), as opposed to
+    /// the target being unreachable.
+    pub repairable: bool,
+    /// The validator refused it (rather than the database).
+    pub refused: bool,
 }
 
 impl SqlRuntime {
@@ -62,6 +99,22 @@ impl SqlRuntime {
         let catalog = self.executor.catalog(&self.policy.allowed_schemas).await?;
         let tables = catalog.tables.len();
         *self.catalog.write().expect("never poisoned") = Arc::new(catalog);
+        // Examples are judged against the catalogue as it is now: those
+        // whose tables left are set aside, those whose tables came back
+        // are taken back.
+        if let Some(learning) = &self.learning {
+            let check = |sql: &str| self.check(sql).map(drop).map_err(|r| r.to_string());
+            match learning.recheck(&check).await {
+                Ok((0, 0)) => {}
+                Ok((aside, back)) => tracing::info!(
+                    target_name = %self.target,
+                    set_aside = aside,
+                    taken_back = back,
+                    "examples judged again against the new catalogue"
+                ),
+                Err(e) => tracing::warn!(error = %e, "cannot judge the examples again"),
+            }
+        }
         Ok(tables)
     }
 
@@ -99,6 +152,110 @@ impl SqlRuntime {
     pub fn schema_for(&self, question: &str) -> String {
         let catalog = Arc::clone(&self.catalog.read().expect("never poisoned"));
         catalog.context_for(question, self.schema_budget)
+    }
+
+    /// Stores a question and its SQL as an example of the target (from the
+    /// CLI, the admin API, a file), after judging the SQL by the target's
+    /// policy and catalogue; what is stored is the statement as judged.
+    /// The language is told from the question when not given.
+    ///
+    /// # Errors
+    /// [`KeepError`]: refused, or the store failed.
+    pub async fn keep_example(
+        &self,
+        question: &str,
+        sql: &str,
+        language: Option<Lang>,
+        source: crate::learn::examples::Source,
+        created_by: Option<(i64, &str)>,
+        fallback: Lang,
+    ) -> Result<crate::learn::examples::Stored, KeepError> {
+        let question = question.trim();
+        if question.is_empty() {
+            return Err(KeepError::NoQuestion);
+        }
+        let valid = self.check(sql).map_err(KeepError::Refused)?;
+        let store = self
+            .learning
+            .as_ref()
+            .and_then(|l| l.store())
+            .ok_or(KeepError::NoStore)?;
+        let language =
+            language.unwrap_or_else(|| crate::learn::text::language_of(question, fallback));
+        Ok(store
+            .add(crate::learn::examples::NewExample {
+                target: &self.target,
+                question,
+                sql: &valid.text,
+                dialect: valid.dialect,
+                language,
+                source,
+                created_by,
+                result_columns: None,
+                result_rows: None,
+            })
+            .await?)
+    }
+
+    /// What a SQL prompt shows for `question`: the glossary, the relevant
+    /// tables, and the most similar examples that pass the policy now.
+    pub async fn prompt_context(&self, llm: &Llm, question: &str) -> crate::learn::PromptContext {
+        let examples = match &self.learning {
+            Some(learning) => {
+                let check = |sql: &str| self.check(sql).map(drop).map_err(|r| r.to_string());
+                learning
+                    .pick(llm, question, self.examples_budget, &check)
+                    .await
+            }
+            None => crate::learn::Picked::default(),
+        };
+        crate::learn::PromptContext {
+            glossary: self.glossary.as_ref().map(|g| g.text.clone()),
+            schema: self.schema_for(question),
+            examples,
+        }
+    }
+
+    /// Judges one statement of an answer as the bot does before offering
+    /// it: the validator, then EXPLAIN when configured. Returns what may
+    /// run and the database's row estimate.
+    ///
+    /// # Errors
+    /// Why it cannot be offered, in `lang`.
+    pub async fn judge_block(
+        &self,
+        text: &str,
+        index: u32,
+        lang: Lang,
+    ) -> Result<(crate::sql::validate::Validated, Option<u64>), Unoffered> {
+        let valid = self.check(text).map_err(|refusal| Unoffered {
+            reason: Text::SqlRefused(&refusal).render(lang),
+            repairable: true,
+            refused: true,
+        })?;
+        if !self.explain {
+            return Ok((valid, None));
+        }
+        match self.executor.explain(&valid).await {
+            Ok(plan) => Ok((valid, plan.rows.map(|r| r.max(0.0).round() as u64))),
+            Err(crate::sql::exec::ExecError::Database(message)) => Err(Unoffered {
+                reason: Text::SqlDoesNotCompile {
+                    index,
+                    message: &message,
+                }
+                .render(lang),
+                repairable: true,
+                refused: false,
+            }),
+            Err(e) => Err(Unoffered {
+                reason: Text::ExecuteUnavailable {
+                    reason: &e.to_string(),
+                }
+                .render(lang),
+                repairable: false,
+                refused: false,
+            }),
+        }
     }
 }
 

@@ -107,6 +107,9 @@ pub(super) struct RawSql {
     pub(super) csv_bom: bool,
     pub(super) explain: bool,
     pub(super) schema_budget: i64,
+    pub(super) examples_budget: i64,
+    pub(super) instructions_budget: i64,
+    pub(super) confirm_role: String,
     pub(super) schema_refresh: String,
     pub(super) private_results: Vec<String>,
     pub(super) targets: BTreeMap<String, RawTarget>,
@@ -132,6 +135,7 @@ pub(super) struct RawAdmin {
 pub(super) struct RawTarget {
     pub(super) url: String,
     pub(super) password_file: String,
+    pub(super) instructions_file: String,
 }
 
 #[derive(Deserialize)]

@@ -354,6 +354,7 @@ impl Validator {
                 Target {
                     name: raw.target.clone(),
                     kind: TargetKind::Sqlite(PathBuf::from("data/demo.db")),
+                    instructions_file: None,
                 }
             }
         };
@@ -387,6 +388,20 @@ impl Validator {
             csv_bom: raw.csv_bom,
             explain: raw.explain,
             schema_budget: self.whole("sql.schema_budget", raw.schema_budget, 0..=100_000) as usize,
+            examples_budget: self.whole("sql.examples_budget", raw.examples_budget, 0..=100_000)
+                as usize,
+            instructions_budget: self.whole(
+                "sql.instructions_budget",
+                raw.instructions_budget,
+                0..=100_000,
+            ) as usize,
+            confirm_role: match raw.confirm_role.parse::<crate::identity::Role>() {
+                Ok(role) => role,
+                Err(e) => {
+                    self.problem("sql.confirm_role", e.to_string());
+                    crate::identity::Role::Admin
+                }
+            },
             schema_refresh: self.duration("sql.schema_refresh", &raw.schema_refresh),
             private_results: raw
                 .private_results
@@ -459,9 +474,22 @@ impl Validator {
                 }
             }
         };
+        let instructions_file = if raw.instructions_file.trim().is_empty() {
+            None
+        } else {
+            let path = PathBuf::from(raw.instructions_file.trim());
+            if let Err(e) = std::fs::read_to_string(&path) {
+                self.problem(
+                    &format!("sql.targets.{name}.instructions_file"),
+                    format!("cannot read {}: {e}", path.display()),
+                );
+            }
+            Some(path)
+        };
         Some(Target {
             name: name.to_owned(),
             kind,
+            instructions_file,
         })
     }
 

@@ -25,6 +25,13 @@ pub struct SqlSettings {
     pub csv_bom: bool,
     pub explain: bool,
     pub schema_budget: usize,
+    /// How much of the confirmed examples goes into a prompt, in tokens.
+    pub examples_budget: usize,
+    /// How much of a target's glossary goes into a prompt, in tokens.
+    pub instructions_budget: usize,
+    /// The least role whose "correct" stores an example; the asker's
+    /// always does.
+    pub confirm_role: crate::identity::Role,
     pub schema_refresh: Duration,
     /// Where results go to the person who ran the query alone, as
     /// (platform, channel); channel `*` is every channel of the platform.
@@ -38,6 +45,8 @@ pub struct SqlSettings {
 pub struct Target {
     pub name: String,
     pub kind: TargetKind,
+    /// The target's glossary (Markdown), shown in every SQL prompt.
+    pub instructions_file: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

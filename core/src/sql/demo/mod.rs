@@ -16,6 +16,10 @@ use std::path::Path;
 
 use sqlx::Connection;
 
+/// The demo CRM's glossary: its business terms, conventions and data
+/// quirks, shown in every SQL prompt of the demo target.
+pub const GLOSSARY: &str = include_str!("glossary.md");
+
 pub use generate::{GRACE_DAYS, today};
 
 /// How many rows each table got.

@@ -1,0 +1,54 @@
+-- SQL that learns (keep in step with the other backend).
+--
+-- A statement remembers the question it answers and who asked it, so that
+-- "correct" on its result can store the pair and knows whether the person
+-- who clicks is the asker.
+ALTER TABLE statements ADD COLUMN question TEXT;
+ALTER TABLE statements ADD COLUMN asked_by BIGINT REFERENCES users (id);
+ALTER TABLE statements ADD COLUMN lang TEXT;
+
+-- Each successful Execute whose result was shown: what "correct" and
+-- "wrong" on that result refer to, and the result's shape.
+CREATE TABLE sql_results (
+    id            BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    statement_id  BIGINT NOT NULL REFERENCES statements (id) ON DELETE CASCADE,
+    platform      TEXT NOT NULL,
+    channel       TEXT NOT NULL,
+    -- The message that shows the result; NULL when it went to the clicker
+    -- privately (then `good`/`bad` typed by them finds it).
+    message_id    TEXT,
+    executed_by   BIGINT NOT NULL REFERENCES users (id),
+    columns       TEXT NOT NULL,
+    row_count     BIGINT NOT NULL,
+    truncated     BOOLEAN NOT NULL,
+    created_at    TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX sql_results_place ON sql_results (platform, channel, id);
+
+-- Confirmed question → SQL pairs of each Execute target.
+CREATE TABLE sql_examples (
+    id               BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    target           TEXT NOT NULL,
+    question         TEXT NOT NULL,
+    sql_text         TEXT NOT NULL,
+    dialect          TEXT NOT NULL,
+    lang             TEXT NOT NULL,
+    -- Where it came from: chat (a click), cli, api, import, eval.
+    source           TEXT NOT NULL,
+    created_by       BIGINT REFERENCES users (id) ON DELETE SET NULL,
+    created_by_name  TEXT,
+    created_at       TIMESTAMPTZ NOT NULL,
+    -- The result it gave when confirmed (JSON list of column names), if known.
+    result_columns   TEXT,
+    result_rows      BIGINT,
+    -- Why it is not used now (its tables left the catalogue, the policy
+    -- refuses it); NULL when it is in use. Set aside, never deleted.
+    set_aside        TEXT,
+    -- The question's embedding (little-endian f32) and the model that made it.
+    embedding_model  TEXT,
+    embedding        BYTEA,
+    -- Bumped by every change, so that a running bot sees what the CLI did.
+    updated_at       TIMESTAMPTZ NOT NULL,
+    UNIQUE (target, question, sql_text)
+);
+CREATE INDEX sql_examples_target ON sql_examples (target, updated_at);

@@ -1,0 +1,325 @@
+//! "Correct" and "wrong" on a query's result (a button, a reaction, or
+//! `good`/`bad` typed), and the admin's `examples` command.
+//!
+//! "Correct" stores the question and the SQL that answered it as an example
+//! of the target, when the person who says so asked the question or has the
+//! configured role; the SQL is judged by the target's policy again first.
+//! "Wrong" is recorded and stores nothing. Both are audited, with who said
+//! it, about which result.
+
+use pstral_chat::{ChatPlatform, ExamplesQuery, Place, PlatformIdentity};
+use serde_json::json;
+
+use super::{Audience, Bot, Listeners, actor_of};
+use crate::audit::{EventKind, NewEvent};
+use crate::i18n::{Lang, Text};
+use crate::identity::Permission;
+use crate::learn::examples::{NewExample, Source, Stored};
+
+impl Bot {
+    /// Someone says the result shown on `message_id` (or, typed, the latest
+    /// result here) is right or wrong. `claimed` is the result the control
+    /// was made for, checked against the store.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) async fn feedback(
+        &self,
+        platform: &dyn ChatPlatform,
+        actor: &PlatformIdentity,
+        place: &Place,
+        message_id: Option<&str>,
+        correct: bool,
+        claimed: Option<i64>,
+        audience: Audience,
+    ) {
+        let to = Listeners {
+            platform,
+            audience,
+            actor,
+            place,
+            reply_to: message_id,
+        };
+        let Some(user) = self
+            .authorize(
+                platform,
+                actor,
+                None,
+                place,
+                message_id,
+                Permission::Chat,
+                audience,
+            )
+            .await
+        else {
+            return;
+        };
+        let found = match self
+            .parts()
+            .conversations
+            .result_at(place, message_id)
+            .await
+        {
+            Ok(found) => found,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read a result");
+                self.tell(&to, Text::AuditUnavailable).await;
+                return;
+            }
+        };
+        if let Some(claim) = claimed
+            && found.as_ref().is_none_or(|r| r.id != claim)
+        {
+            let claim = json!({"feedback": correct, "result": claim});
+            self.refuse_control(platform, Some(&user), actor, place, message_id, claim)
+                .await;
+            return;
+        }
+        let (Some(result), Some(sql)) = (found, &self.parts().sql) else {
+            self.tell(&to, Text::NoResultToJudge).await;
+            return;
+        };
+        let about = json!({
+            "result": result.id,
+            "statement": result.statement_id,
+            "question": result.question,
+            "sql": result.sql_text,
+            "rows": result.row_count,
+        });
+        let actor_rec = actor_of(&user, actor);
+        if !correct {
+            let mut payload = about;
+            payload["verdict"] = json!("wrong");
+            let event = NewEvent::new(EventKind::Feedback, actor_rec, payload).at(place.clone());
+            if let Err(e) = self.parts().audit.append(event).await {
+                tracing::error!(error = %e, "cannot audit feedback");
+                self.tell(&to, Text::AuditUnavailable).await;
+                return;
+            }
+            self.tell(&to, Text::FeedbackNoted).await;
+            return;
+        }
+        // Who may make it an example: the asker, or the configured role.
+        let asker = result.asked_by == Some(user.id);
+        if !asker && user.role < sql.confirm_role {
+            let role = sql.confirm_role.as_str();
+            let mut payload = about;
+            payload["reason"] = json!("confirm_role");
+            payload["needed"] = json!(role);
+            payload["role"] = json!(user.role.as_str());
+            let event =
+                NewEvent::new(EventKind::AccessRefused, actor_rec, payload).at(place.clone());
+            let _ = self.parts().audit.append(event).await;
+            self.tell(&to, Text::ConfirmNotAllowed { role }).await;
+            return;
+        }
+        let (Some(question), Some(learning)) = (&result.question, &sql.learning) else {
+            // A statement offered before questions were kept with it.
+            self.tell(&to, Text::NoResultToJudge).await;
+            return;
+        };
+        // Judged again under today's policy and catalogue: only what may
+        // run becomes an example.
+        let valid = match sql.check(&result.sql_text) {
+            Ok(valid) => valid,
+            Err(refusal) => {
+                self.tell(&to, Text::SqlRefused(&refusal)).await;
+                return;
+            }
+        };
+        let Some(examples) = learning.store() else {
+            self.tell(&to, Text::NoResultToJudge).await;
+            return;
+        };
+        let columns: Vec<String> = serde_json::from_str(&result.columns).unwrap_or_default();
+        let language = match result.lang.as_deref() {
+            Some("fr") => Lang::Fr,
+            Some(_) => Lang::En,
+            None => crate::learn::text::language_of(question, self.lang()),
+        };
+        let stored = examples
+            .add(NewExample {
+                target: learning.target(),
+                question,
+                sql: &valid.text,
+                dialect: valid.dialect,
+                language,
+                source: Source::Chat,
+                created_by: Some((user.id, &user.name)),
+                result_columns: Some(&columns),
+                result_rows: Some(result.row_count),
+            })
+            .await;
+        let stored = match stored {
+            Ok(stored) => stored,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot store an example");
+                self.tell(&to, Text::AuditUnavailable).await;
+                return;
+            }
+        };
+        let mut payload = about;
+        payload["verdict"] = json!("correct");
+        payload["example"] = json!(stored.id());
+        payload["new"] = json!(matches!(stored, Stored::New(_)));
+        payload["target"] = json!(learning.target());
+        let event = NewEvent::new(EventKind::Feedback, actor_rec, payload).at(place.clone());
+        if let Err(e) = self.parts().audit.append(event).await {
+            // No example without its record.
+            tracing::error!(error = %e, "cannot audit feedback; the example is not kept");
+            if let Stored::New(id) = stored {
+                let _ = examples.remove(id).await;
+            }
+            self.tell(&to, Text::AuditUnavailable).await;
+            return;
+        }
+        self.tell(
+            &to,
+            Text::ExampleStored {
+                id: stored.id(),
+                new: matches!(stored, Stored::New(_)),
+                target: learning.target(),
+            },
+        )
+        .await;
+    }
+
+    /// An admin lists or removes examples from the chat; the answer goes to
+    /// them alone.
+    pub(super) async fn examples_command(
+        &self,
+        platform: &dyn ChatPlatform,
+        author: &PlatformIdentity,
+        place: &Place,
+        message: Option<&str>,
+        query: ExamplesQuery,
+    ) {
+        let Some(user) = self
+            .authorize(
+                platform,
+                author,
+                None,
+                place,
+                message,
+                Permission::Administer,
+                Audience::Actor,
+            )
+            .await
+        else {
+            return;
+        };
+        let to = Listeners {
+            platform,
+            audience: Audience::Actor,
+            actor: author,
+            place,
+            reply_to: message,
+        };
+        let Some((examples, target)) = self
+            .parts()
+            .sql
+            .as_ref()
+            .and_then(|s| s.learning.as_ref())
+            .and_then(|l| Some((l.store()?, l.target())))
+        else {
+            let reason = self
+                .parts()
+                .sql_unavailable
+                .clone()
+                .unwrap_or_else(|| "no Execute target is configured".to_owned());
+            self.tell(&to, Text::ExecuteUnavailable { reason: &reason })
+                .await;
+            return;
+        };
+        match query {
+            ExamplesQuery::List(text) => {
+                let all = match examples.list(Some(target)).await {
+                    Ok(all) => all,
+                    Err(e) => {
+                        tracing::error!(error = %e, "cannot list the examples");
+                        self.tell(&to, Text::AuditUnavailable).await;
+                        return;
+                    }
+                };
+                let total = all.len();
+                let wanted = text.as_deref().map(crate::learn::text::fold);
+                let matching: Vec<_> = all
+                    .iter()
+                    .rev()
+                    .filter(|e| {
+                        wanted.as_ref().is_none_or(|w| {
+                            crate::learn::text::fold(&e.question).contains(w.as_str())
+                                || crate::learn::text::fold(&e.sql).contains(w.as_str())
+                        })
+                    })
+                    .take(10)
+                    .collect();
+                if matching.is_empty() {
+                    self.tell(&to, Text::NoExamples { target }).await;
+                    return;
+                }
+                let mut out = Text::ExamplesListed {
+                    shown: matching.len(),
+                    total,
+                    target,
+                }
+                .render(self.lang());
+                for e in matching {
+                    let aside = e
+                        .set_aside
+                        .as_deref()
+                        .map(|r| format!(" (set aside: {r})"))
+                        .unwrap_or_default();
+                    out.push_str(&format!(
+                        "\n#{} — {} ({}, {}){aside}\n```sql\n{}\n```",
+                        e.id,
+                        pstral_chat::shown(&e.question),
+                        e.created_by.as_deref().unwrap_or(&e.source),
+                        e.created_at.format("%Y-%m-%d"),
+                        e.sql
+                    ));
+                }
+                let max = platform.limits().max_message_chars;
+                let out: String = out.chars().take(max).collect();
+                if let Err(e) = platform
+                    .reply_privately(author, place, &out, Vec::new())
+                    .await
+                {
+                    tracing::error!(error = %e, "cannot reply privately");
+                }
+            }
+            ExamplesQuery::Remove(id) => {
+                let example = match examples.get(id).await {
+                    Ok(Some(e)) if e.target == target => e,
+                    Ok(_) => {
+                        self.tell(&to, Text::NoSuchExample { id }).await;
+                        return;
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "cannot read an example");
+                        self.tell(&to, Text::AuditUnavailable).await;
+                        return;
+                    }
+                };
+                // Recorded before it is done, with what is removed.
+                let event = NewEvent::new(
+                    EventKind::ExampleChanged,
+                    actor_of(&user, author),
+                    json!({"action": "removed", "example": id, "target": target,
+                           "question": example.question, "sql": example.sql, "via": "chat"}),
+                )
+                .at(place.clone());
+                if let Err(e) = self.parts().audit.append(event).await {
+                    tracing::error!(error = %e, "cannot audit a removal; not removing");
+                    self.tell(&to, Text::AuditUnavailable).await;
+                    return;
+                }
+                match examples.remove(id).await {
+                    Ok(_) => self.tell(&to, Text::ExampleRemoved { id }).await,
+                    Err(e) => {
+                        tracing::error!(error = %e, "cannot remove an example");
+                        self.tell(&to, Text::AuditUnavailable).await;
+                    }
+                }
+            }
+        }
+    }
+}

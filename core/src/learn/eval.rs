@@ -1,0 +1,614 @@
+//! `pstral eval`: how often the SQL the bot offers returns the right rows.
+//!
+//! Each case (a question, its language, a gold query) goes through the
+//! bot's own path — the prompt with schema, glossary and examples, the
+//! configured model, the validator, EXPLAIN, the one repair round — and the
+//! first query the bot would offer is run read-only beside the gold one.
+//! Their results are compared as multisets of rows: column names and order
+//! do not matter (each row is compared as the multiset of its values), row
+//! order matters only when the gold query has an ORDER BY, and numbers are
+//! equal when they agree to nine significant digits (so that `12`, `12.0`
+//! and a sum's `12.000000000001` are one value).
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+use super::examples::{FileError, FileFormat, read_records};
+use crate::bot::SqlRuntime;
+use crate::conversation::{Mode, Prompts, assemble};
+use crate::i18n::{Lang, Text};
+use crate::llm::{ChatMessage, ChatRole, Llm};
+use crate::sql::exec::{Cell, Column, ExecError, RowSink};
+
+/// One question with its gold query, as a file holds it (`[[case]]` in
+/// TOML, or one JSON object a line).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Case {
+    #[serde(default)]
+    pub id: Option<String>,
+    pub question: String,
+    /// `en` or `fr`; told from the question when absent.
+    #[serde(default)]
+    pub language: Option<Lang>,
+    #[serde(alias = "sql")]
+    pub gold: String,
+}
+
+/// Reads cases from a TOML or JSON lines file (by its extension), giving
+/// each an id (its number) when it has none.
+///
+/// # Errors
+/// The first case that cannot be read, or two cases with one id.
+pub fn read_cases(text: &str, format: FileFormat) -> Result<Vec<Case>, FileError> {
+    let mut cases: Vec<Case> = read_records(text, format, "case")?;
+    let mut seen = HashMap::new();
+    for (i, case) in cases.iter_mut().enumerate() {
+        let id = case.id.get_or_insert_with(|| (i + 1).to_string()).clone();
+        if let Some(first) = seen.insert(id.clone(), i + 1) {
+            return Err(FileError::Toml(format!(
+                "cases {first} and {} have the same id {id:?}",
+                i + 1
+            )));
+        }
+    }
+    Ok(cases)
+}
+
+/// How a case went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// The offered query returned the gold rows.
+    Correct,
+    /// It ran, and returned other rows.
+    WrongResult,
+    /// It ran into a database error.
+    Failed,
+    /// The validator refused every query of the answer, after the repair.
+    Refused,
+    /// The database could not compile any query of the answer (EXPLAIN),
+    /// after the repair.
+    DoesNotCompile,
+    /// The answer held no SQL.
+    NoSql,
+    /// The model could not answer.
+    ModelFailed,
+    /// The gold query itself could not run: the case is broken.
+    GoldFailed,
+}
+
+impl Verdict {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Correct => "correct",
+            Verdict::WrongResult => "wrong_result",
+            Verdict::Failed => "failed",
+            Verdict::Refused => "refused",
+            Verdict::DoesNotCompile => "does_not_compile",
+            Verdict::NoSql => "no_sql",
+            Verdict::ModelFailed => "model_failed",
+            Verdict::GoldFailed => "gold_failed",
+        }
+    }
+}
+
+/// How the produced rows differ from the gold ones.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Diff {
+    pub gold_rows: u64,
+    pub produced_rows: u64,
+    pub gold_columns: usize,
+    pub produced_columns: usize,
+    /// Up to five gold rows the produced result lacks (values as compared).
+    pub missing: Vec<Vec<String>>,
+    /// Up to five produced rows that are not in the gold result.
+    pub extra: Vec<Vec<String>>,
+    /// The same rows, in another order, where the gold query orders them.
+    pub order_differs: bool,
+    /// A result was cut at the row cap: compared as far as it went.
+    pub truncated: bool,
+}
+
+/// One case's outcome, as the JSON report holds it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseReport {
+    pub id: String,
+    pub question: String,
+    pub language: Lang,
+    pub verdict: Verdict,
+    /// The query the bot would offer (or the last one it tried).
+    pub sql: Option<String>,
+    pub gold: String,
+    /// The offered query passed the validator (and EXPLAIN, when on).
+    pub valid: bool,
+    /// It took the repair round to get there.
+    pub repaired: bool,
+    /// Why the query was refused, failed, or the model could not answer.
+    pub error: Option<String>,
+    pub diff: Option<Diff>,
+    /// The examples shown to the model, by id, most similar last.
+    pub examples: Vec<i64>,
+    pub latency_ms: u64,
+    /// Pieces the model streamed (about one token each), both rounds.
+    pub answer_tokens: u64,
+    /// The prompt's size, about four characters a token, both rounds.
+    pub prompt_tokens: u64,
+}
+
+/// The figures of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    pub cases: usize,
+    pub correct: usize,
+    /// Correct / cases.
+    pub execution_accuracy: f64,
+    /// Shares of the cases: a valid query offered, after a repair, refused.
+    pub valid_share: f64,
+    pub repaired_share: f64,
+    pub refused_share: f64,
+    pub median_latency_ms: u64,
+    pub median_answer_tokens: u64,
+    pub median_prompt_tokens: u64,
+    pub verdicts: std::collections::BTreeMap<String, usize>,
+}
+
+impl Summary {
+    pub fn of(reports: &[CaseReport]) -> Self {
+        let n = reports.len();
+        let share = |k: usize| if n == 0 { 0.0 } else { k as f64 / n as f64 };
+        let count = |f: &dyn Fn(&CaseReport) -> bool| reports.iter().filter(|r| f(r)).count();
+        let correct = count(&|r| r.verdict == Verdict::Correct);
+        let median = |f: &dyn Fn(&CaseReport) -> u64| {
+            let mut v: Vec<u64> = reports.iter().map(f).collect();
+            v.sort_unstable();
+            match v.len() {
+                0 => 0,
+                l if l % 2 == 1 => v[l / 2],
+                l => (v[l / 2 - 1] + v[l / 2]) / 2,
+            }
+        };
+        let mut verdicts = std::collections::BTreeMap::new();
+        for r in reports {
+            *verdicts.entry(r.verdict.as_str().to_owned()).or_default() += 1;
+        }
+        Summary {
+            cases: n,
+            correct,
+            execution_accuracy: share(correct),
+            valid_share: share(count(&|r| r.valid)),
+            repaired_share: share(count(&|r| r.valid && r.repaired)),
+            refused_share: share(count(&|r| r.verdict == Verdict::Refused)),
+            median_latency_ms: median(&|r| r.latency_ms),
+            median_answer_tokens: median(&|r| r.answer_tokens),
+            median_prompt_tokens: median(&|r| r.prompt_tokens),
+            verdicts,
+        }
+    }
+}
+
+/// What a case runs on: the bot's own parts.
+pub struct Evaluation<'a> {
+    pub runtime: &'a SqlRuntime,
+    pub llm: &'a Llm,
+    pub prompts: &'a Prompts,
+    /// The bot's language: its prompts and its repair request.
+    pub lang: Lang,
+}
+
+/// The first query of an answer that may be offered, or why none may.
+enum Offer {
+    Query(crate::sql::validate::Validated),
+    /// (verdict, reason, whether the model could fix it)
+    None(Verdict, String, bool),
+}
+
+impl Evaluation<'_> {
+    /// Runs one case to its verdict.
+    pub async fn run(&self, case: &Case) -> CaseReport {
+        let started = Instant::now();
+        let language = case
+            .language
+            .unwrap_or_else(|| super::text::language_of(&case.question, self.lang));
+        let mut report = CaseReport {
+            id: case.id.clone().unwrap_or_default(),
+            question: case.question.clone(),
+            language,
+            verdict: Verdict::NoSql,
+            sql: None,
+            gold: case.gold.clone(),
+            valid: false,
+            repaired: false,
+            error: None,
+            diff: None,
+            examples: Vec::new(),
+            latency_ms: 0,
+            answer_tokens: 0,
+            prompt_tokens: 0,
+        };
+        let context = self.runtime.prompt_context(self.llm, &case.question).await;
+        report.examples = context.examples.ids();
+        let system =
+            self.prompts
+                .system(Mode::Sql, self.lang, self.runtime.policy.dialect, &context);
+        let messages = assemble(system, &[], &case.question);
+        let offer = match self.answer(&messages, &mut report).await {
+            Err(e) => {
+                report.verdict = Verdict::ModelFailed;
+                report.error = Some(e);
+                report.latency_ms = elapsed_ms(started);
+                return report;
+            }
+            Ok(answer) => {
+                let offer = self.first_offer(&answer, &mut report).await;
+                match offer {
+                    Offer::None(_, reason, true) => {
+                        // The bot's one repair round, with its own words.
+                        let mut repair = messages.clone();
+                        repair.push(ChatMessage::new(ChatRole::Assistant, answer));
+                        repair.push(ChatMessage::new(
+                            ChatRole::User,
+                            Text::RepairRequest { reasons: &reason }.render(self.lang),
+                        ));
+                        report.repaired = true;
+                        match self.answer(&repair, &mut report).await {
+                            Ok(answer) => self.first_offer(&answer, &mut report).await,
+                            Err(e) => Offer::None(Verdict::ModelFailed, e, false),
+                        }
+                    }
+                    other => other,
+                }
+            }
+        };
+        match offer {
+            Offer::None(verdict, reason, _) => {
+                report.verdict = verdict;
+                report.error = Some(reason);
+            }
+            Offer::Query(produced) => {
+                report.valid = true;
+                report.sql = Some(produced.text.clone());
+                self.compare(&produced, case, &mut report).await;
+            }
+        }
+        report.latency_ms = elapsed_ms(started);
+        report
+    }
+
+    /// Asks the model and collects its whole answer.
+    async fn answer(
+        &self,
+        messages: &[ChatMessage],
+        report: &mut CaseReport,
+    ) -> Result<String, String> {
+        use futures_util::StreamExt;
+        report.prompt_tokens += messages
+            .iter()
+            .map(|m| super::retrieve::tokens_of(&m.content) as u64)
+            .sum::<u64>();
+        let (position, _) = tokio::sync::watch::channel(0);
+        let tokens = self
+            .llm
+            .ask(0, messages, &position)
+            .await
+            .map_err(|e| e.to_string())?;
+        let mut stream = tokens.into_stream();
+        let mut text = String::new();
+        while let Some(piece) = stream.next().await {
+            match piece {
+                Ok(piece) => {
+                    report.answer_tokens += 1;
+                    text.push_str(&piece);
+                }
+                Err(e) => return Err(e.to_string()),
+            }
+        }
+        Ok(text)
+    }
+
+    /// The first block of the answer that the bot would offer, judged as
+    /// the bot judges it.
+    async fn first_offer(&self, answer: &str, report: &mut CaseReport) -> Offer {
+        let blocks = crate::sql::extract::extract(answer);
+        let mut first_failure = None;
+        for block in &blocks {
+            match self
+                .runtime
+                .judge_block(&block.text, block.index, self.lang)
+                .await
+            {
+                Ok((valid, _)) => return Offer::Query(valid),
+                Err(failure) => {
+                    if report.sql.is_none() {
+                        report.sql = Some(block.text.clone());
+                    }
+                    first_failure.get_or_insert(failure);
+                }
+            }
+        }
+        match first_failure {
+            None => Offer::None(
+                Verdict::NoSql,
+                "the answer holds no SQL block".to_owned(),
+                false,
+            ),
+            Some(f) => {
+                let verdict = if f.refused {
+                    Verdict::Refused
+                } else {
+                    Verdict::DoesNotCompile
+                };
+                Offer::None(verdict, f.reason, f.repairable)
+            }
+        }
+    }
+
+    async fn compare(
+        &self,
+        produced: &crate::sql::validate::Validated,
+        case: &Case,
+        report: &mut CaseReport,
+    ) {
+        let gold = match self.runtime.check(&case.gold) {
+            Ok(gold) => gold,
+            Err(refusal) => {
+                report.verdict = Verdict::GoldFailed;
+                report.error = Some(format!("the gold query is refused: {refusal}"));
+                return;
+            }
+        };
+        let gold_rows = match self.rows(&gold).await {
+            Ok(rows) => rows,
+            Err(e) => {
+                report.verdict = Verdict::GoldFailed;
+                report.error = Some(format!("the gold query failed: {e}"));
+                return;
+            }
+        };
+        let produced_rows = match self.rows(produced).await {
+            Ok(rows) => rows,
+            Err(e) => {
+                report.verdict = Verdict::Failed;
+                report.error = Some(e.to_string());
+                return;
+            }
+        };
+        let ordered = has_order_by(&case.gold, self.runtime.policy.dialect);
+        let diff = compare(&gold_rows, &produced_rows, ordered);
+        report.verdict = if diff.is_none() {
+            Verdict::Correct
+        } else {
+            Verdict::WrongResult
+        };
+        report.diff = diff;
+    }
+
+    async fn rows(&self, query: &crate::sql::validate::Validated) -> Result<Rows, ExecError> {
+        let mut rows = Rows::default();
+        let outcome = self
+            .runtime
+            .executor
+            .run(query, self.runtime.limits, &mut rows)
+            .await?;
+        rows.truncated = outcome.truncated;
+        Ok(rows)
+    }
+}
+
+fn elapsed_ms(started: Instant) -> u64 {
+    u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX)
+}
+
+/// Whether the query's outermost level orders its rows.
+fn has_order_by(sql: &str, dialect: crate::sql::Dialect) -> bool {
+    use sqlparser::ast::Statement;
+    let Ok(statements) = sqlparser::parser::Parser::parse_sql(dialect.parser().as_ref(), sql)
+    else {
+        return false;
+    };
+    matches!(statements.first(), Some(Statement::Query(q)) if q.order_by.is_some())
+}
+
+/// A result as compared: each row's values in canonical form.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Rows {
+    pub columns: usize,
+    pub rows: Vec<Vec<String>>,
+    pub truncated: bool,
+}
+
+impl RowSink for Rows {
+    fn columns(&mut self, columns: &[Column]) -> Result<(), ExecError> {
+        self.columns = columns.len();
+        Ok(())
+    }
+
+    fn row(&mut self, row: &[Cell]) -> Result<(), ExecError> {
+        let mut values: Vec<String> = row.iter().map(canonical).collect();
+        // Column order does not matter: a row is the multiset of its values.
+        values.sort_unstable();
+        self.rows.push(values);
+        Ok(())
+    }
+}
+
+/// A value as compared: NULL, an integer, a number to nine significant
+/// digits, or the text as it is.
+pub fn canonical(cell: &Cell) -> String {
+    let Some(text) = cell else {
+        return "NULL".to_owned();
+    };
+    let t = text.trim();
+    if let Ok(i) = t.parse::<i64>() {
+        return i.to_string();
+    }
+    let looks_numeric = t
+        .chars()
+        .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'))
+        && t.chars().any(|c| c.is_ascii_digit());
+    if looks_numeric
+        && let Ok(x) = t.parse::<f64>()
+        && x.is_finite()
+    {
+        if x.fract() == 0.0 && x.abs() < 1e15 {
+            return format!("{}", x as i64);
+        }
+        return format!("{x:.8e}");
+    }
+    text.clone()
+}
+
+/// `None` when the produced rows are the gold rows (in order when
+/// `ordered`), else how they differ.
+pub fn compare(gold: &Rows, produced: &Rows, ordered: bool) -> Option<Diff> {
+    let same_order = gold.rows == produced.rows;
+    let mut g = gold.rows.clone();
+    let mut p = produced.rows.clone();
+    g.sort_unstable();
+    p.sort_unstable();
+    let same_multiset = g == p;
+    if same_multiset && (same_order || !ordered) {
+        return None;
+    }
+    let mut missing = Vec::new();
+    let mut extra = Vec::new();
+    let (mut i, mut j) = (0, 0);
+    while i < g.len() || j < p.len() {
+        match (g.get(i), p.get(j)) {
+            (Some(a), Some(b)) if a == b => {
+                i += 1;
+                j += 1;
+            }
+            (Some(a), Some(b)) if a < b => {
+                missing.push(a.clone());
+                i += 1;
+            }
+            (Some(_), Some(b)) | (None, Some(b)) => {
+                extra.push(b.clone());
+                j += 1;
+            }
+            (Some(a), None) => {
+                missing.push(a.clone());
+                i += 1;
+            }
+            (None, None) => break,
+        }
+    }
+    missing.truncate(5);
+    extra.truncate(5);
+    Some(Diff {
+        gold_rows: gold.rows.len() as u64,
+        produced_rows: produced.rows.len() as u64,
+        gold_columns: gold.columns,
+        produced_columns: produced.columns,
+        missing,
+        extra,
+        order_differs: same_multiset,
+        truncated: gold.truncated || produced.truncated,
+    })
+}
+
+/// Splits cases into (held out, stored as examples): every second case is
+/// held out, so that both halves cover the set alike.
+pub fn split(cases: &[Case]) -> (Vec<Case>, Vec<Case>) {
+    let (mut held, mut train) = (Vec::new(), Vec::new());
+    for (i, case) in cases.iter().enumerate() {
+        if i % 2 == 0 {
+            held.push(case.clone());
+        } else {
+            train.push(case.clone());
+        }
+    }
+    (held, train)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(columns: usize, data: &[&[Option<&str>]]) -> Rows {
+        let mut r = Rows::default();
+        let cols: Vec<Column> = (0..columns)
+            .map(|i| Column {
+                name: format!("c{i}"),
+                type_name: String::new(),
+            })
+            .collect();
+        r.columns(&cols).unwrap();
+        for row in data {
+            let cells: Vec<Cell> = row.iter().map(|c| c.map(str::to_owned)).collect();
+            r.row(&cells).unwrap();
+        }
+        r
+    }
+
+    #[test]
+    fn results_are_equal_whatever_the_column_names_order_and_number_format() {
+        let gold = rows(
+            2,
+            &[&[Some("Lyon"), Some("12")], &[Some("Paris"), Some("30.5")]],
+        );
+        let produced = rows(
+            2,
+            &[
+                &[Some("30.50"), Some("Paris")],
+                &[Some("12.0"), Some("Lyon")],
+            ],
+        );
+        assert_eq!(compare(&gold, &produced, false), None);
+        // A sum's float noise is no difference either.
+        let noisy = rows(1, &[&[Some("0.30000000000000004")]]);
+        assert_eq!(compare(&rows(1, &[&[Some("0.3")]]), &noisy, false), None);
+    }
+
+    #[test]
+    fn row_order_matters_only_when_the_gold_query_orders() {
+        let gold = rows(1, &[&[Some("a")], &[Some("b")]]);
+        let produced = rows(1, &[&[Some("b")], &[Some("a")]]);
+        assert_eq!(compare(&gold, &produced, false), None);
+        let diff = compare(&gold, &produced, true).unwrap();
+        assert!(diff.order_differs && diff.missing.is_empty() && diff.extra.is_empty());
+    }
+
+    #[test]
+    fn a_difference_names_the_missing_and_extra_rows() {
+        let gold = rows(1, &[&[Some("a")], &[Some("b")], &[None]]);
+        let produced = rows(1, &[&[Some("a")], &[Some("c")]]);
+        let diff = compare(&gold, &produced, false).unwrap();
+        assert_eq!(
+            diff.missing,
+            vec![vec!["NULL".to_owned()], vec!["b".to_owned()]]
+        );
+        assert_eq!(diff.extra, vec![vec!["c".to_owned()]]);
+        assert_eq!((diff.gold_rows, diff.produced_rows), (3, 2));
+        // Duplicates count: a multiset, not a set.
+        let twice = rows(1, &[&[Some("a")], &[Some("a")]]);
+        assert!(compare(&rows(1, &[&[Some("a")]]), &twice, false).is_some());
+        // Numbers that differ beyond the tolerance differ; texts that look
+        // alike but are not numbers are compared as they are.
+        assert!(
+            compare(
+                &rows(1, &[&[Some("0.3")]]),
+                &rows(1, &[&[Some("0.31")]]),
+                false
+            )
+            .is_some()
+        );
+        assert_eq!(canonical(&Some("73282932000074".into())), "73282932000074");
+        assert_eq!(canonical(&Some("2025-10-31".into())), "2025-10-31");
+    }
+
+    #[test]
+    fn cases_read_from_toml_and_json_lines_with_ids_given_when_absent() {
+        let toml = "[[case]]\nquestion = \"How many clients?\"\nlanguage = \"en\"\ngold = \"SELECT COUNT(*) FROM clients\"\n\n\
+                    [[case]]\nid = \"late\"\nquestion = \"Paiements en retard ?\"\ngold = \"SELECT 1\"\n";
+        let cases = read_cases(toml, FileFormat::Toml).unwrap();
+        assert_eq!(cases[0].id.as_deref(), Some("1"));
+        assert_eq!(cases[1].id.as_deref(), Some("late"));
+        let jsonl = "{\"question\": \"a\", \"sql\": \"SELECT 1\", \"id\": \"x\"}\n{\"question\": \"b\", \"gold\": \"SELECT 2\", \"id\": \"x\"}\n";
+        let err = read_cases(jsonl, FileFormat::JsonLines).unwrap_err();
+        assert!(err.to_string().contains("same id \"x\""), "{err}");
+    }
+}

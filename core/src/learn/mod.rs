@@ -1,0 +1,341 @@
+//! SQL that gets better with use: the examples users confirm, the glossary
+//! an admin writes, and what of both goes into a question's prompt.
+//!
+//! - [`examples`]: the confirmed question → SQL pairs of each target, stored.
+//! - [`retrieve`]: the ones most similar to a question (embeddings, or BM25
+//!   on folded words when there is no embedding model).
+//! - [`glossary`]: the target's business terms, within their own budget.
+//! - [`eval`]: how often the offered SQL returns the right rows.
+//!
+//! An example is judged by the target's policy when it is stored and again
+//! each time it is about to be shown to the model: one that no longer
+//! passes (its tables left the catalogue) is set aside with the reason,
+//! never deleted, and taken back once it passes again ([`Learning::recheck`]).
+
+pub mod eval;
+pub mod examples;
+pub mod glossary;
+pub mod retrieve;
+pub mod text;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use examples::{Example, Examples, Version};
+use retrieve::{Index, Ranking, render, tokens_of};
+
+use crate::llm::Llm;
+
+/// The most examples a prompt shows, whatever the budget: past ten,
+/// published results (Vanna's, DAIL-SQL's) gain nothing and the prompt
+/// grows.
+pub const MAX_SHOWN: usize = 10;
+
+/// How soon embeddings are tried again after the model server failed.
+const EMBED_RETRY: Duration = Duration::from_secs(60);
+
+/// What a SQL prompt shows beside the question: the target's glossary,
+/// its tables relevant to the question, and the most similar examples.
+#[derive(Debug, Clone, Default)]
+pub struct PromptContext {
+    pub glossary: Option<String>,
+    pub schema: String,
+    pub examples: Picked,
+}
+
+/// Where a target's examples live.
+enum Backing {
+    /// The own database, shared with the CLI and the admin API.
+    Store(Examples),
+    /// A fixed set held here (an evaluation's training half).
+    Fixed(std::sync::Mutex<Vec<Example>>),
+}
+
+/// The examples of one target, searched for each question.
+pub struct Learning {
+    target: String,
+    backing: Backing,
+    embedding_model: Option<String>,
+    state: tokio::sync::Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    /// The store's version the index was built from.
+    version: Option<Version>,
+    index: Arc<Index>,
+    /// When embeddings failed, not before this.
+    embed_after: Option<Instant>,
+}
+
+/// The examples chosen for a prompt, most similar last.
+#[derive(Debug, Clone, Default)]
+pub struct Picked {
+    pub examples: Vec<Arc<Example>>,
+    pub ranking: Option<Ranking>,
+}
+
+impl Picked {
+    /// The examples as the prompt shows them, most similar last.
+    pub fn text(&self) -> String {
+        self.examples
+            .iter()
+            .map(|e| render(e))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    pub fn ids(&self) -> Vec<i64> {
+        self.examples.iter().map(|e| e.id).collect()
+    }
+}
+
+impl Learning {
+    /// The examples of `target` on the own database.
+    pub fn stored(examples: Examples, target: &str, embedding_model: Option<&str>) -> Self {
+        Self::with(Backing::Store(examples), target, embedding_model)
+    }
+
+    /// A fixed set of examples, held in memory.
+    pub fn fixed(examples: Vec<Example>, target: &str, embedding_model: Option<&str>) -> Self {
+        Self::with(
+            Backing::Fixed(std::sync::Mutex::new(examples)),
+            target,
+            embedding_model,
+        )
+    }
+
+    fn with(backing: Backing, target: &str, embedding_model: Option<&str>) -> Self {
+        Self {
+            target: target.to_owned(),
+            backing,
+            embedding_model: embedding_model.map(str::to_owned),
+            state: tokio::sync::Mutex::new(State::default()),
+        }
+    }
+
+    pub fn target(&self) -> &str {
+        &self.target
+    }
+
+    /// The store the examples live in, unless they are a fixed set.
+    pub fn store(&self) -> Option<&Examples> {
+        match &self.backing {
+            Backing::Store(store) => Some(store),
+            Backing::Fixed(_) => None,
+        }
+    }
+
+    /// The index as it stands, built again when the examples changed (in
+    /// this process or another), with the embeddings that are missing made
+    /// first when there is an embedding model.
+    pub async fn index(&self, llm: &Llm) -> Arc<Index> {
+        let mut state = self.state.lock().await;
+        let version = match &self.backing {
+            Backing::Store(store) => match store.version(&self.target).await {
+                Ok(v) => Some(v),
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot read the examples; using those read before");
+                    return Arc::clone(&state.index);
+                }
+            },
+            Backing::Fixed(_) => None,
+        };
+        let fresh = state.version.is_some() && state.version == version;
+        let fixed_built = matches!(self.backing, Backing::Fixed(_)) && !state.index.is_empty();
+        let wants_vectors = self
+            .embedding_model
+            .as_deref()
+            .is_some_and(|m| !state.index.has_vectors_of(m))
+            && state.embed_after.is_none_or(|t| Instant::now() >= t);
+        if (fresh || fixed_built) && !(wants_vectors && !state.index.is_empty()) {
+            return Arc::clone(&state.index);
+        }
+        let mut all = match self.load().await {
+            Ok(all) => all,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read the examples; using those read before");
+                return Arc::clone(&state.index);
+            }
+        };
+        if let Some(model) = &self.embedding_model
+            && state.embed_after.is_none_or(|t| Instant::now() >= t)
+        {
+            match self.embed_missing(llm, model, &mut all).await {
+                Ok(()) => state.embed_after = None,
+                Err(e) => {
+                    tracing::warn!(error = %e, model, "cannot embed the examples; ranking them by their words for now");
+                    state.embed_after = Some(Instant::now() + EMBED_RETRY);
+                }
+            }
+        }
+        state.index = Arc::new(Index::build(all, self.embedding_model.as_deref()));
+        state.version = match &self.backing {
+            Backing::Store(store) => store.version(&self.target).await.ok(),
+            Backing::Fixed(_) => None,
+        };
+        Arc::clone(&state.index)
+    }
+
+    async fn load(&self) -> Result<Vec<Example>, crate::store::StoreError> {
+        match &self.backing {
+            Backing::Store(store) => store.list(Some(&self.target)).await,
+            Backing::Fixed(examples) => Ok(examples.lock().expect("never poisoned").clone()),
+        }
+    }
+
+    /// Embeds, in batches, the questions of the examples in use that have
+    /// no vector from `model` yet, and keeps the vectors.
+    async fn embed_missing(
+        &self,
+        llm: &Llm,
+        model: &str,
+        all: &mut [Example],
+    ) -> Result<(), crate::llm::LlmError> {
+        let missing: Vec<usize> = (0..all.len())
+            .filter(|&i| {
+                all[i].set_aside.is_none() && all[i].embedding_model.as_deref() != Some(model)
+            })
+            .collect();
+        for batch in missing.chunks(32) {
+            let texts: Vec<String> = batch.iter().map(|&i| all[i].question.clone()).collect();
+            let vectors = llm.embed(&texts).await?;
+            for (&i, vector) in batch.iter().zip(vectors) {
+                all[i].embedding_model = Some(model.to_owned());
+                all[i].embedding = Some(vector.clone());
+                match &self.backing {
+                    Backing::Store(store) => {
+                        if let Err(e) = store.set_embedding(all[i].id, model, &vector).await {
+                            tracing::warn!(error = %e, "cannot keep an example's embedding");
+                        }
+                    }
+                    Backing::Fixed(examples) => {
+                        let mut held = examples.lock().expect("never poisoned");
+                        if let Some(e) = held.iter_mut().find(|e| e.id == all[i].id) {
+                            e.embedding_model = Some(model.to_owned());
+                            e.embedding = Some(vector);
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The examples most similar to `question` that pass `check` now, as
+    /// many as fit in `budget_tokens` (at most [`MAX_SHOWN`]), most similar
+    /// last. One that fails `check` is set aside with the reason.
+    pub async fn pick(
+        &self,
+        llm: &Llm,
+        question: &str,
+        budget_tokens: usize,
+        check: &(dyn Fn(&str) -> Result<(), String> + Sync),
+    ) -> Picked {
+        if budget_tokens == 0 {
+            return Picked::default();
+        }
+        let index = self.index(llm).await;
+        if index.is_empty() {
+            return Picked::default();
+        }
+        let wanted = MAX_SHOWN * 5;
+        let mut ranked = None;
+        if let Some(model) = &self.embedding_model
+            && index.has_vectors_of(model)
+        {
+            match llm.embed(&[question.to_owned()]).await {
+                Ok(mut v) if !v.is_empty() => {
+                    ranked = index
+                        .nearest(&v.swap_remove(0), wanted)
+                        .map(|r| (r, Ranking::Embedding));
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot embed a question; ranking examples by their words")
+                }
+            }
+        }
+        let (ranked, ranking) =
+            ranked.unwrap_or_else(|| (index.lexical(question, wanted), Ranking::Lexical));
+        let mut chosen = Vec::new();
+        let mut used = 0;
+        for (example, _) in ranked {
+            if chosen.len() == MAX_SHOWN {
+                break;
+            }
+            if let Err(reason) = check(&example.sql) {
+                self.put_aside(example.id, &reason).await;
+                continue;
+            }
+            let cost = tokens_of(&render(&example)) + 1;
+            if used + cost > budget_tokens {
+                continue;
+            }
+            used += cost;
+            chosen.push(example);
+        }
+        chosen.reverse();
+        Picked {
+            ranking: (!chosen.is_empty()).then_some(ranking),
+            examples: chosen,
+        }
+    }
+
+    async fn put_aside(&self, id: i64, reason: &str) {
+        tracing::info!(
+            example = id,
+            reason,
+            "an example no longer passes; set aside"
+        );
+        match &self.backing {
+            Backing::Store(store) => {
+                if let Err(e) = store.set_aside(id, Some(reason)).await {
+                    tracing::warn!(error = %e, "cannot set an example aside");
+                }
+            }
+            Backing::Fixed(examples) => {
+                let mut held = examples.lock().expect("never poisoned");
+                if let Some(e) = held.iter_mut().find(|e| e.id == id) {
+                    e.set_aside = Some(reason.to_owned());
+                }
+            }
+        }
+    }
+
+    /// Judges every example of the target again (after the catalogue was
+    /// read): those that fail are set aside, those set aside that pass
+    /// again are taken back. Returns (set aside, taken back).
+    ///
+    /// # Errors
+    /// A store failure.
+    pub async fn recheck(
+        &self,
+        check: &(dyn Fn(&str) -> Result<(), String> + Sync),
+    ) -> Result<(usize, usize), crate::store::StoreError> {
+        let all = self.load().await?;
+        let (mut aside, mut back) = (0, 0);
+        for example in all {
+            match (check(&example.sql), &example.set_aside) {
+                (Err(reason), None) => {
+                    self.put_aside(example.id, &reason).await;
+                    aside += 1;
+                }
+                (Ok(()), Some(_)) => {
+                    match &self.backing {
+                        Backing::Store(store) => store.set_aside(example.id, None).await?,
+                        Backing::Fixed(examples) => {
+                            let mut held = examples.lock().expect("never poisoned");
+                            if let Some(e) = held.iter_mut().find(|e| e.id == example.id) {
+                                e.set_aside = None;
+                            }
+                        }
+                    }
+                    back += 1;
+                }
+                _ => {}
+            }
+        }
+        Ok((aside, back))
+    }
+}

@@ -1,0 +1,281 @@
+//! `pstral eval`: runs a set of questions with gold SQL through the bot's
+//! own path and prints how often the offered query returns the right rows,
+//! with a progress bar (on a terminal) and a JSON report of every case.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use pstral_core::bot::SqlRuntime;
+use pstral_core::config::Settings;
+use pstral_core::conversation::Prompts;
+use pstral_core::learn::Learning;
+use pstral_core::learn::eval::{Case, CaseReport, Evaluation, Summary, Verdict, read_cases, split};
+use pstral_core::learn::examples::{Example, FileFormat};
+use pstral_core::llm::Llm;
+use serde_json::json;
+
+use super::open;
+use crate::args::EvalArgs;
+
+pub(crate) async fn eval(settings: &Settings, args: EvalArgs) -> anyhow::Result<ExitCode> {
+    let text = std::fs::read_to_string(&args.cases)
+        .with_context(|| format!("cannot read {}", args.cases.display()))?;
+    let mut cases = read_cases(&text, FileFormat::of(&args.cases))
+        .with_context(|| format!("cannot read the cases of {}", args.cases.display()))?;
+    if let Some(n) = args.limit {
+        cases.truncate(n);
+    }
+    if cases.is_empty() {
+        bail!("{} holds no case", args.cases.display());
+    }
+    let mut settings = settings.clone();
+    if let Some(name) = &args.target {
+        let Some(t) = settings.sql.targets.iter().find(|t| &t.name == name) else {
+            bail!("there is no target {name:?} in [sql.targets]");
+        };
+        settings.sql.target = t.clone();
+        settings.sql.policy.dialect = t.dialect();
+    }
+    let store = open(&settings).await?;
+    let runtime = pstral_core::app::sql_runtime(&settings, &store, &|note| eprintln!("{note}"))
+        .await
+        .map_err(|reason| anyhow::anyhow!("the target cannot be used: {reason}"));
+    let result = match runtime {
+        Ok(runtime) => run(&settings, &args, &cases, runtime).await,
+        Err(e) => Err(e),
+    };
+    store.close().await;
+    result
+}
+
+async fn run(
+    settings: &Settings,
+    args: &EvalArgs,
+    cases: &[Case],
+    runtime: SqlRuntime,
+) -> anyhow::Result<ExitCode> {
+    let llm = Llm::from_settings(&settings.llm)?;
+    let prompts = Prompts::new(settings.conversation.prompts_dir.clone());
+    let servers: Vec<String> = llm
+        .endpoints()
+        .iter()
+        .map(|e| format!("{} at {}", e.model(), e.name()))
+        .collect();
+    println!(
+        "pstral eval: {} cases from {}, target {} ({}), model {}",
+        cases.len(),
+        args.cases.display(),
+        runtime.target,
+        runtime.policy.dialect,
+        servers.join(", ")
+    );
+    let lang = settings.general.language;
+    let mut runs: Vec<(&str, String, Vec<CaseReport>)> = Vec::new();
+    if args.split {
+        let (held, train) = split(cases);
+        // The examples are the training half, judged as stored ones are,
+        // held in memory: the own database's examples play no part.
+        let mut examples = Vec::new();
+        for (i, case) in train.iter().enumerate() {
+            match runtime.check(&case.gold) {
+                Ok(valid) => examples.push(example_of(case, &valid.text, i, &runtime, lang)),
+                Err(refusal) => eprintln!(
+                    "case {}: its gold query cannot be an example: {refusal}",
+                    case.id.as_deref().unwrap_or("?")
+                ),
+            }
+        }
+        let stored = examples.len();
+        let without = SqlRuntime {
+            learning: None,
+            ..runtime.clone()
+        };
+        let with = SqlRuntime {
+            learning: Some(Arc::new(Learning::fixed(
+                examples,
+                &runtime.target,
+                settings.llm.embedding_model.as_deref(),
+            ))),
+            ..runtime.clone()
+        };
+        let total = held.len() * 2;
+        let bar = progress(total);
+        let a = run_cases(
+            &without,
+            &llm,
+            &prompts,
+            lang,
+            &held,
+            &bar,
+            "without examples",
+        )
+        .await;
+        let b = run_cases(&with, &llm, &prompts, lang, &held, &bar, "with examples").await;
+        bar.finish_and_clear();
+        runs.push((
+            "without_examples",
+            format!("{} held-out cases, no example", held.len()),
+            a,
+        ));
+        runs.push((
+            "with_examples",
+            format!("the same, with the other {stored} stored as examples"),
+            b,
+        ));
+    } else {
+        let bar = progress(cases.len());
+        let reports = run_cases(&runtime, &llm, &prompts, lang, cases, &bar, "").await;
+        bar.finish_and_clear();
+        runs.push((
+            "all",
+            format!("{} cases, the stored examples", cases.len()),
+            reports,
+        ));
+    }
+    print_summaries(&runs);
+    let report = json!({
+        "cases": args.cases.display().to_string(),
+        "target": runtime.target,
+        "dialect": runtime.policy.dialect.as_str(),
+        "model": servers,
+        "runs": runs.iter().map(|(name, about, reports)| json!({
+            "name": name,
+            "about": about,
+            "summary": Summary::of(reports),
+            "cases": reports,
+        })).collect::<Vec<_>>(),
+    });
+    std::fs::write(&args.report, serde_json::to_string_pretty(&report)?)
+        .with_context(|| format!("cannot write the report {}", args.report.display()))?;
+    println!("report: {}", args.report.display());
+    let broken: Vec<&str> = runs
+        .iter()
+        .flat_map(|(_, _, r)| r)
+        .filter(|r| r.verdict == Verdict::GoldFailed)
+        .map(|r| r.id.as_str())
+        .collect();
+    if !broken.is_empty() {
+        eprintln!(
+            "error: the gold query of these cases failed: {}",
+            broken.join(", ")
+        );
+        return Ok(ExitCode::FAILURE);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn example_of(
+    case: &Case,
+    sql: &str,
+    i: usize,
+    runtime: &SqlRuntime,
+    lang: pstral_core::i18n::Lang,
+) -> Example {
+    Example {
+        id: i64::try_from(i).unwrap_or(i64::MAX) + 1,
+        target: runtime.target.clone(),
+        question: case.question.clone(),
+        sql: sql.to_owned(),
+        dialect: runtime.policy.dialect.as_str().to_owned(),
+        language: case
+            .language
+            .unwrap_or_else(|| pstral_core::learn::text::language_of(&case.question, lang)),
+        source: "eval".to_owned(),
+        created_by: None,
+        created_at: chrono::Utc::now(),
+        result_columns: None,
+        result_rows: None,
+        set_aside: None,
+        embedding_model: None,
+        embedding: None,
+    }
+}
+
+/// A bar on standard error when it is a terminal; nothing otherwise.
+fn progress(total: usize) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(total as u64);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{bar:30} {pos}/{len} cases, {elapsed} ({eta} left) {msg}",
+        )
+        .expect("a valid template"),
+    );
+    bar
+}
+
+async fn run_cases(
+    runtime: &SqlRuntime,
+    llm: &Llm,
+    prompts: &Prompts,
+    lang: pstral_core::i18n::Lang,
+    cases: &[Case],
+    bar: &indicatif::ProgressBar,
+    label: &str,
+) -> Vec<CaseReport> {
+    let evaluation = Evaluation {
+        runtime,
+        llm,
+        prompts,
+        lang,
+    };
+    let mut reports = Vec::with_capacity(cases.len());
+    for case in cases {
+        bar.set_message(format!("{label} {}", case.id.as_deref().unwrap_or("")));
+        let report = evaluation.run(case).await;
+        bar.inc(1);
+        reports.push(report);
+    }
+    reports
+}
+
+fn print_summaries(runs: &[(&str, String, Vec<CaseReport>)]) {
+    let summaries: Vec<Summary> = runs.iter().map(|(_, _, r)| Summary::of(r)).collect();
+    let mut header = vec![""];
+    header.extend(runs.iter().map(|(name, _, _)| match *name {
+        "without_examples" => "without examples",
+        "with_examples" => "with examples",
+        _ => "result",
+    }));
+    let mut table = crate::tables::new_table(&header);
+    let percent = |share: f64| format!("{:.1} %", share * 100.0);
+    type Row<'a> = (&'a str, &'a dyn Fn(&Summary) -> String);
+    let rows: [Row; 8] = [
+        ("execution accuracy", &|s| {
+            format!(
+                "{} ({}/{})",
+                percent(s.execution_accuracy),
+                s.correct,
+                s.cases
+            )
+        }),
+        ("valid SQL offered", &|s| percent(s.valid_share)),
+        ("valid after the repair", &|s| percent(s.repaired_share)),
+        ("refused by the validator", &|s| percent(s.refused_share)),
+        ("median latency", &|s| {
+            format!("{:.1} s", s.median_latency_ms as f64 / 1000.0)
+        }),
+        ("median answer tokens", &|s| {
+            s.median_answer_tokens.to_string()
+        }),
+        ("median prompt tokens", &|s| {
+            s.median_prompt_tokens.to_string()
+        }),
+        ("verdicts", &|s| {
+            s.verdicts
+                .iter()
+                .map(|(k, v)| format!("{k} {v}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        }),
+    ];
+    for (name, value) in rows {
+        let mut row = vec![name.to_owned()];
+        row.extend(summaries.iter().map(value));
+        table.add_row(row);
+    }
+    for (_, about, _) in runs {
+        println!("- {about}");
+    }
+    println!("{table}");
+}
