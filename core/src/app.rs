@@ -141,7 +141,11 @@ pub async fn sql_runtime(
         glossary: glossary.map(Arc::new),
         learning: Some(Arc::new(learning)),
         examples_budget: settings.sql.examples_budget,
-        confirm_role: settings.sql.confirm_role,
+        confirm_role: settings
+            .sql
+            .confirm_role
+            .parse()
+            .unwrap_or(crate::identity::Role::Admin),
         warnings,
         policy: settings.sql.policy.clone(),
         executor,

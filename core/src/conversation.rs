@@ -452,6 +452,7 @@ impl Conversations {
     }
 
     /// Records a statement offered on the bot's message `message_id`.
+    #[allow(clippy::too_many_arguments)]
     ///
     /// # Errors
     /// A store failure.

@@ -34,6 +34,7 @@ pub mod backup;
 pub mod bot;
 pub mod config;
 pub mod conversation;
+pub mod eval;
 pub mod i18n;
 pub mod identity;
 pub mod learn;

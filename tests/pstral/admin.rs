@@ -55,6 +55,7 @@ async fn start_with(db: &TestDb, endpoints: Vec<EndpointSettings>) -> Running {
     settings.sql.target = Target {
         name: "demo".into(),
         kind: TargetKind::Sqlite(demo_path),
+        instructions_file: None,
     };
     Running {
         serving: Serving::start(settings).await,

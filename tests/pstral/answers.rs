@@ -175,7 +175,17 @@ impl Harness {
                 .sql
                 .as_ref()
                 .map_or(pstral_core::sql::Dialect::Oracle, |s| s.policy.dialect),
-            sql: options.sql,
+            // A runtime without examples of its own gets this database's.
+            sql: options.sql.map(|mut sql| {
+                if sql.learning.is_none() {
+                    sql.learning = Some(Arc::new(pstral_core::learn::Learning::stored(
+                        pstral_core::learn::examples::Examples::new(db.store.clone()),
+                        &sql.target,
+                        None,
+                    )));
+                }
+                sql
+            }),
             sql_unavailable: None,
         });
         Self {

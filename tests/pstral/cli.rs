@@ -8,7 +8,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 pub(crate) struct Scratch {
-    dir: tempfile::TempDir,
+    pub(crate) dir: tempfile::TempDir,
 }
 
 impl Scratch {
@@ -36,11 +36,11 @@ impl Scratch {
         cmd
     }
 
-    fn run(&self, args: &[&str]) -> Output {
+    pub(crate) fn run(&self, args: &[&str]) -> Output {
         self.command(args).output().expect("pstral runs")
     }
 
-    fn write(&self, name: &str, content: &str) -> PathBuf {
+    pub(crate) fn write(&self, name: &str, content: &str) -> PathBuf {
         let path = self.dir.path().join(name);
         std::fs::File::create(&path)
             .unwrap()

@@ -607,6 +607,7 @@ async fn run_serves_discord_and_readyz_shows_the_connection() {
     settings.sql.target = pstral_core::sql::Target {
         name: "demo".into(),
         kind: pstral_core::sql::TargetKind::Sqlite(data.path().join("demo.db")),
+        instructions_file: None,
     };
     let config = DiscordConfig {
         token: TOKEN.to_owned(),

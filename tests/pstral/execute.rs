@@ -34,6 +34,12 @@ pub(crate) async fn demo() -> Demo {
         schema_budget: 1500,
         private_results: Vec::new(),
         warnings: Vec::new(),
+        target: "demo".to_owned(),
+        glossary: None,
+        // The harness gives it the examples of its own database.
+        learning: None,
+        examples_budget: 800,
+        confirm_role: pstral_core::identity::Role::Admin,
     };
     runtime.refresh_catalog().await.unwrap();
     Demo { _dir: dir, runtime }

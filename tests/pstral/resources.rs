@@ -373,6 +373,7 @@ async fn a_privileged_account_is_refused_at_start_and_by_check_unless_allowed() 
     settings.sql.target = Target {
         name: "crm".into(),
         kind: TargetKind::Postgres(DatabaseUrl::Postgres(superuser.clone())),
+        instructions_file: None,
     };
     settings.sql.policy.dialect = Dialect::Postgres;
     let token = crate::support::admin_token(&own, "ana", None).await;

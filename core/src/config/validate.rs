@@ -396,10 +396,10 @@ impl Validator {
                 0..=100_000,
             ) as usize,
             confirm_role: match raw.confirm_role.parse::<crate::identity::Role>() {
-                Ok(role) => role,
+                Ok(role) => role.as_str().to_owned(),
                 Err(e) => {
                     self.problem("sql.confirm_role", e.to_string());
-                    crate::identity::Role::Admin
+                    crate::identity::Role::Admin.as_str().to_owned()
                 }
             },
             schema_refresh: self.duration("sql.schema_refresh", &raw.schema_refresh),

@@ -92,7 +92,7 @@ mod tests {
         let cut = Glossary::fit(Path::new("g.md"), text, 12);
         assert_eq!(cut.text, "# Terms\n- an active client: status = 'actif'");
         assert!(
-            cut.warning().unwrap().contains("g.md has about 18 tokens"),
+            cut.warning().unwrap().contains("g.md has about 17 tokens"),
             "{:?}",
             cut.warning()
         );

@@ -5,14 +5,14 @@
 //! - [`retrieve`]: the ones most similar to a question (embeddings, or BM25
 //!   on folded words when there is no embedding model).
 //! - [`glossary`]: the target's business terms, within their own budget.
-//! - [`eval`]: how often the offered SQL returns the right rows.
+//!
+//! How often the offered SQL returns the right rows is [`crate::eval`]'s.
 //!
 //! An example is judged by the target's policy when it is stored and again
 //! each time it is about to be shown to the model: one that no longer
 //! passes (its tables left the catalogue) is set aside with the reason,
 //! never deleted, and taken back once it passes again ([`Learning::recheck`]).
 
-pub mod eval;
 pub mod examples;
 pub mod glossary;
 pub mod retrieve;
@@ -148,7 +148,8 @@ impl Learning {
             .as_deref()
             .is_some_and(|m| !state.index.has_vectors_of(m))
             && state.embed_after.is_none_or(|t| Instant::now() >= t);
-        if (fresh || fixed_built) && !(wants_vectors && !state.index.is_empty()) {
+        // Built and current, unless vectors are wanted for what it holds.
+        if (fresh || fixed_built) && (!wants_vectors || state.index.is_empty()) {
             return Arc::clone(&state.index);
         }
         let mut all = match self.load().await {

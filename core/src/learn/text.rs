@@ -59,7 +59,7 @@ pub fn language_of(text: &str, fallback: Lang) -> Lang {
         }
     }
     // Accented letters are a strong hint of French in these questions.
-    if text.chars().any(|c| "éèêàùçôîâ".contains(c)) {
+    if text.to_lowercase().chars().any(|c| "éèêàùçôîâ".contains(c)) {
         fr += 2;
     }
     match fr.cmp(&en) {

@@ -29,9 +29,10 @@ pub struct SqlSettings {
     pub examples_budget: usize,
     /// How much of a target's glossary goes into a prompt, in tokens.
     pub instructions_budget: usize,
-    /// The least role whose "correct" stores an example; the asker's
-    /// always does.
-    pub confirm_role: crate::identity::Role,
+    /// The least role whose "correct" stores an example (the asker's
+    /// always does): a role's name, checked with the settings. A name,
+    /// because roles belong to identities, which know of SQL.
+    pub confirm_role: String,
     pub schema_refresh: Duration,
     /// Where results go to the person who ran the query alone, as
     /// (platform, channel); channel `*` is every channel of the platform.

@@ -15,10 +15,10 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use super::examples::{FileError, FileFormat, read_records};
 use crate::bot::SqlRuntime;
 use crate::conversation::{Mode, Prompts, assemble};
 use crate::i18n::{Lang, Text};
+use crate::learn::examples::{FileError, FileFormat, read_records};
 use crate::llm::{ChatMessage, ChatRole, Llm};
 use crate::sql::exec::{Cell, Column, ExecError, RowSink};
 
@@ -211,7 +211,7 @@ impl Evaluation<'_> {
         let started = Instant::now();
         let language = case
             .language
-            .unwrap_or_else(|| super::text::language_of(&case.question, self.lang));
+            .unwrap_or_else(|| crate::learn::text::language_of(&case.question, self.lang));
         let mut report = CaseReport {
             id: case.id.clone().unwrap_or_default(),
             question: case.question.clone(),
@@ -286,7 +286,7 @@ impl Evaluation<'_> {
         use futures_util::StreamExt;
         report.prompt_tokens += messages
             .iter()
-            .map(|m| super::retrieve::tokens_of(&m.content) as u64)
+            .map(|m| crate::learn::retrieve::tokens_of(&m.content) as u64)
             .sum::<u64>();
         let (position, _) = tokio::sync::watch::channel(0);
         let tokens = self

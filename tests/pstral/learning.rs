@@ -1,0 +1,492 @@
+//! SQL that learns: "correct" under a result stores the question and its
+//! SQL as an example, which the next similar question is shown; "wrong"
+//! stores nothing; who may confirm is checked when they click. And
+//! `pstral eval`, scored against a scripted model, and the demo CRM's
+//! evaluation set, every gold query of which must run.
+
+use std::sync::Arc;
+
+use pstral_chat::{ControlKind, InboundEvent, MessageRef, OutboundAction};
+use pstral_core::eval::{Rows, read_cases};
+use pstral_core::learn::examples::{Examples, FileFormat, Source};
+
+use crate::answers::{Harness, MODEL, Options, who};
+use crate::cli::{Scratch, stderr, stdout};
+use crate::execute::demo;
+use crate::support::fake_model::{FakeModel, Script};
+
+const ASKED: &str = "Quels sont nos clients à Lyon ?";
+const ANSWER: &str = "Voici les clients de Lyon :\n```sql\nSELECT company, city FROM clients WHERE city = 'Lyon' ORDER BY company\n```\nElle renvoie leur raison sociale.";
+const SQL: &str = "SELECT company, city FROM clients WHERE city = 'Lyon' ORDER BY company";
+
+fn shown(h: &Harness, pick: impl Fn(&ControlKind) -> bool) -> Option<(MessageRef, ControlKind)> {
+    h.platform
+        .actions()
+        .into_iter()
+        .rev()
+        .find_map(|a| match a.action {
+            OutboundAction::ShowControl { message, control } if pick(&control) => {
+                Some((message, control))
+            }
+            _ => None,
+        })
+}
+
+fn said_privately(h: &Harness, to: u64) -> Vec<String> {
+    h.platform
+        .actions()
+        .into_iter()
+        .filter_map(|a| match a.action {
+            OutboundAction::ReplyPrivately { to: t, text, .. } if t == who(to) => Some(text),
+            _ => None,
+        })
+        .collect()
+}
+
+async fn click(h: &Harness, actor: u64, message: &MessageRef, control: ControlKind) {
+    let event = InboundEvent::Control {
+        actor: who(actor),
+        message: message.clone(),
+        control,
+    };
+    h.bot.handle(h.platform.clone(), event).await;
+}
+
+fn examples_of(h: &Harness) -> Examples {
+    Examples::new(h.db.store.clone())
+}
+
+fn system_prompt(fake: &FakeModel, request: usize) -> String {
+    fake.requests()[request]["messages"][0]["content"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_result_confirmed_by_its_asker_is_an_audited_example_that_the_next_similar_question_is_shown()
+ {
+    let fake = FakeModel::start(&[MODEL]).await;
+    fake.then(Script::answer(ANSWER));
+    let demo = demo().await;
+    let h = Harness::new(
+        &[fake.url()],
+        Options {
+            sql: Some(demo.runtime.clone()),
+            ..Options::default()
+        },
+    )
+    .await;
+    // ana (an executor) asks and runs the query.
+    h.ask(1, ASKED).await;
+    let (answer, execute) =
+        shown(&h, |c| matches!(c, ControlKind::Execute { .. })).expect("Execute is offered");
+    click(&h, 1, &answer, execute).await;
+    let (result, correct) = shown(&h, |c| {
+        matches!(c, ControlKind::Feedback { correct: true, .. })
+    })
+    .expect("the result offers correct");
+    let (result_too, wrong) = shown(&h, |c| {
+        matches!(c, ControlKind::Feedback { correct: false, .. })
+    })
+    .expect("the result offers wrong");
+    assert_eq!(result, result_too, "both on the result's message");
+    assert_ne!(result, answer);
+    assert!(
+        h.answers()
+            .iter()
+            .any(|(m, t)| *m == result && t.contains("```text")),
+        "the controls sit under the rows"
+    );
+
+    // carl, a viewer who did not ask, may not make it an example.
+    click(&h, 3, &result, correct.clone()).await;
+    assert!(
+        said_privately(&h, 3)
+            .iter()
+            .any(|t| t.contains("Only the person who asked, or someone with the role admin")),
+        "{:?}",
+        said_privately(&h, 3)
+    );
+    let refused = h.audited("access_refused").await;
+    assert_eq!(refused.last().unwrap()["reason"], "confirm_role");
+    assert!(examples_of(&h).list(None).await.unwrap().is_empty());
+
+    // bob says it is wrong: recorded, nothing stored.
+    click(&h, 2, &result, wrong).await;
+    let feedback = h.audited("feedback").await;
+    assert_eq!(feedback.len(), 1);
+    assert_eq!(feedback[0]["verdict"], "wrong");
+    assert_eq!(feedback[0]["sql"], SQL);
+    assert_eq!(feedback[0]["question"], ASKED);
+    assert!(examples_of(&h).list(None).await.unwrap().is_empty());
+    assert!(
+        said_privately(&h, 2)
+            .iter()
+            .any(|t| t.contains("Nothing was kept"))
+    );
+
+    // ana, who asked, says it is correct: stored and audited.
+    click(&h, 1, &result, correct.clone()).await;
+    let stored = examples_of(&h).list(None).await.unwrap();
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    let example = &stored[0];
+    assert_eq!(
+        (
+            example.question.as_str(),
+            example.sql.as_str(),
+            example.target.as_str()
+        ),
+        (ASKED, SQL, "demo")
+    );
+    assert_eq!(example.language, pstral_core::i18n::Lang::Fr);
+    assert_eq!(example.source, "chat");
+    assert_eq!(example.created_by.as_deref(), Some("ana"));
+    assert_eq!(
+        example.result_columns.as_deref(),
+        Some(&["company".to_owned(), "city".to_owned()][..])
+    );
+    assert!(example.result_rows.unwrap() > 0);
+    let feedback = h.audited("feedback").await;
+    assert_eq!(feedback.len(), 2);
+    assert_eq!(feedback[1]["verdict"], "correct");
+    assert_eq!(feedback[1]["example"], example.id);
+    assert_eq!(feedback[1]["new"], true);
+    assert!(
+        said_privately(&h, 1)
+            .iter()
+            .any(|t| t.contains(&format!("example #{}", example.id)))
+    );
+    // Saying it twice stores nothing more.
+    click(&h, 1, &result, correct).await;
+    assert_eq!(examples_of(&h).list(None).await.unwrap().len(), 1);
+
+    // A control claiming another result was not made by the bot.
+    click(
+        &h,
+        1,
+        &result,
+        ControlKind::Feedback {
+            correct: true,
+            result: Some(999_999),
+        },
+    )
+    .await;
+    assert_eq!(
+        h.audited("access_refused").await.last().unwrap()["reason"],
+        "control_not_valid"
+    );
+
+    // The next similar question is shown the example; another is not.
+    fake.then(Script::answer(ANSWER));
+    h.ask(2, "Nos clients de Lyon, s'il vous plaît").await;
+    let similar = system_prompt(&fake, 1);
+    assert!(
+        similar.contains("Questions answered correctly before"),
+        "{similar}"
+    );
+    assert!(
+        similar.contains(&format!("Q: {ASKED}\n```sql\n{SQL}\n```")),
+        "{similar}"
+    );
+    fake.then(Script::answer(
+        "```sql\nSELECT COUNT(*) FROM contracts\n```",
+    ));
+    h.ask(2, "Combien de contrats signés en 2024 ?").await;
+    let other = system_prompt(&fake, 2);
+    assert!(!other.contains(ASKED), "{other}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn typed_good_and_bad_judge_the_latest_result_here() {
+    let fake = FakeModel::start(&[MODEL]).await;
+    fake.then(Script::answer(ANSWER));
+    let demo = demo().await;
+    let h = Harness::new(
+        &[fake.url()],
+        Options {
+            sql: Some(demo.runtime.clone()),
+            ..Options::default()
+        },
+    )
+    .await;
+    let good = |n: u64| InboundEvent::Command {
+        author: who(n),
+        place: crate::answers::channel(),
+        message: None,
+        command: pstral_chat::Command::Feedback { correct: true },
+    };
+    // Nothing to judge yet.
+    h.bot.handle(h.platform.clone(), good(1)).await;
+    assert!(
+        h.answers()
+            .iter()
+            .any(|(_, t)| t.contains("no query result here"))
+    );
+    h.ask(1, ASKED).await;
+    let (answer, execute) =
+        shown(&h, |c| matches!(c, ControlKind::Execute { .. })).expect("Execute is offered");
+    // bob runs it; ana, who asked, types good.
+    click(&h, 2, &answer, execute).await;
+    h.bot.handle(h.platform.clone(), good(1)).await;
+    let stored = examples_of(&h).list(None).await.unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].created_by.as_deref(), Some("ana"));
+}
+
+#[tokio::test]
+async fn an_example_whose_table_left_the_catalogue_is_set_aside_then_taken_back() {
+    let db = crate::support::TestDb::sqlite().await;
+    let demo = demo().await;
+    let mut runtime = demo.runtime.clone();
+    let learning = Arc::new(pstral_core::learn::Learning::stored(
+        Examples::new(db.store.clone()),
+        "demo",
+        None,
+    ));
+    runtime.learning = Some(learning.clone());
+    let stored = runtime
+        .keep_example(
+            ASKED,
+            SQL,
+            None,
+            Source::Cli,
+            None,
+            pstral_core::i18n::Lang::En,
+        )
+        .await
+        .unwrap();
+    // A statement that does not pass is not stored at all.
+    let refused = runtime
+        .keep_example(
+            "Efface tout",
+            "DELETE FROM clients",
+            None,
+            Source::Cli,
+            None,
+            pstral_core::i18n::Lang::En,
+        )
+        .await;
+    assert!(
+        matches!(refused, Err(pstral_core::bot::KeepError::Refused(_))),
+        "{refused:?}"
+    );
+    // Without an embedding model, examples are ranked by their words: the
+    // model server is never asked.
+    let llm = pstral_core::llm::Llm::from_settings(&pstral_core::config::Settings::defaults().llm)
+        .unwrap();
+    let picked = runtime.prompt_context(&llm, "clients à Lyon").await;
+    assert_eq!(picked.examples.ids(), vec![stored.id()]);
+
+    // The table `clients` leaves the catalogue.
+    let full = runtime.known_catalog().unwrap();
+    let mut without = (*full).clone();
+    without.tables.retain(|t| t.name != "clients");
+    *runtime.catalog.write().unwrap() = Arc::new(without);
+    let picked = runtime.prompt_context(&llm, "clients à Lyon").await;
+    assert!(picked.examples.examples.is_empty());
+    let kept = Examples::new(db.store.clone())
+        .get(stored.id())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        kept.set_aside
+            .as_deref()
+            .is_some_and(|r| r.contains("clients")),
+        "set aside with the reason, not deleted: {kept:?}"
+    );
+    // It comes back with its table.
+    runtime.refresh_catalog().await.unwrap();
+    let kept = Examples::new(db.store.clone())
+        .get(stored.id())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(kept.set_aside, None);
+    let picked = runtime.prompt_context(&llm, "clients à Lyon").await;
+    assert_eq!(picked.examples.ids(), vec![stored.id()]);
+}
+
+/// The cases of the scripted run: what the model answers, and what that
+/// must score.
+const CASES: &str = r#"
+[[case]]
+id = "prospects"
+language = "en"
+question = "How many companies never signed anything?"
+gold = "SELECT COUNT(*) FROM clients WHERE status = 'prospect'"
+
+[[case]]
+id = "running-contracts"
+language = "en"
+question = "How many contracts are running?"
+gold = "SELECT COUNT(*) FROM contracts WHERE ends_on IS NULL"
+
+[[case]]
+id = "clients-per-city"
+language = "fr"
+question = "Combien de clients par ville ?"
+gold = "SELECT city, COUNT(*) FROM clients GROUP BY city"
+
+[[case]]
+id = "former-staff"
+language = "fr"
+question = "Qui a quitté l'entreprise ?"
+gold = "SELECT first_name, last_name FROM users WHERE left_on IS NOT NULL"
+"#;
+
+fn sql_answer(sql: &str) -> Script {
+    Script::answer(&format!("Voici :\n```sql\n{sql}\n```\nC'est tout."))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn eval_scores_a_scripted_model_exactly() {
+    let fake = FakeModel::start(&[MODEL]).await;
+    // 1: the gold query → correct.
+    fake.then(sql_answer(
+        "SELECT COUNT(*) FROM clients WHERE status = 'prospect'",
+    ));
+    // 2: valid but wrong (every contract) → wrong result.
+    fake.then(sql_answer("SELECT COUNT(*) FROM contracts"));
+    // 3: refused, and refused again after the repair → refused.
+    fake.then(sql_answer("DELETE FROM clients"));
+    fake.then(sql_answer("SELECT * FROM clients_archive"));
+    // 4: refused, then repaired into the gold rows in another form (columns
+    // swapped, named, ordered) → correct, after the repair.
+    fake.then(sql_answer("UPDATE users SET left_on = NULL"));
+    fake.then(sql_answer(
+        "SELECT u.last_name AS nom, u.first_name AS prenom FROM users u WHERE u.left_on IS NOT NULL ORDER BY 1",
+    ));
+    let s = Scratch::new();
+    let cases = s.write("cases.toml", CASES);
+    let out = s
+        .command(&["eval", cases.to_str().unwrap(), "--report", "report.json"])
+        .env("PSTRAL__LLM__ENDPOINTS", fake.url())
+        .env("PSTRAL__LLM__MODEL", MODEL)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
+    let printed = stdout(&out);
+    let line = |name: &str| {
+        printed
+            .lines()
+            .find(|l| l.contains(name))
+            .unwrap_or_else(|| panic!("no {name} in:\n{printed}"))
+            .to_owned()
+    };
+    assert!(
+        line("execution accuracy").contains("50.0 % (2/4)"),
+        "{printed}"
+    );
+    assert!(line("valid SQL offered").contains("75.0 %"), "{printed}");
+    assert!(
+        line("valid after the repair").contains("25.0 %"),
+        "{printed}"
+    );
+    assert!(
+        line("refused by the validator").contains("25.0 %"),
+        "{printed}"
+    );
+    // Each case's verdict, in the report.
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(s.dir.path().join("report.json")).unwrap())
+            .unwrap();
+    let cases = report["runs"][0]["cases"].as_array().unwrap();
+    let verdicts: Vec<&str> = cases
+        .iter()
+        .map(|c| c["verdict"].as_str().unwrap())
+        .collect();
+    assert_eq!(verdicts, ["correct", "wrong_result", "refused", "correct"]);
+    assert_eq!(cases[1]["diff"]["gold_rows"], 1);
+    assert_ne!(cases[1]["diff"]["missing"], cases[1]["diff"]["extra"]);
+    assert_eq!(cases[3]["repaired"], true);
+    assert_eq!(cases[0]["repaired"], false);
+    // Six answers: one per case and one repair for each of the two refused.
+    assert_eq!(fake.requests().len(), 6);
+    let repair = fake.requests()[3]["messages"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()["content"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(repair.starts_with("Your query cannot be run:"), "{repair}");
+    // The bot's prompt: the demo's glossary and its tables.
+    let system = system_prompt(&fake, 0);
+    assert!(system.contains("Grace period: 15 days"), "{system}");
+    assert!(system.contains("TABLE clients ("), "{system}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn eval_split_shows_the_held_out_cases_the_others_as_examples() {
+    let fake = FakeModel::start(&[MODEL]).await;
+    fake.by_default(sql_answer(
+        "SELECT COUNT(*) FROM clients WHERE status = 'prospect'",
+    ));
+    let s = Scratch::new();
+    let cases = s.write(
+        "cases.jsonl",
+        concat!(
+            r#"{"id": "a", "question": "How many prospects do we have?", "gold": "SELECT COUNT(*) FROM clients WHERE status = 'prospect'"}"#,
+            "\n",
+            r#"{"id": "b", "question": "How many prospects are in Lyon?", "gold": "SELECT COUNT(*) FROM clients WHERE status = 'prospect' AND city = 'Lyon'"}"#,
+            "\n",
+        ),
+    );
+    let out = s
+        .command(&["eval", "--split", cases.to_str().unwrap()])
+        .env("PSTRAL__LLM__ENDPOINTS", fake.url())
+        .env("PSTRAL__LLM__MODEL", MODEL)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
+    let printed = stdout(&out);
+    assert!(
+        printed.contains("without examples") && printed.contains("with examples"),
+        "{printed}"
+    );
+    assert!(printed.contains("100.0 % (1/1)"), "{printed}");
+    // Case a is held out: first without, then with case b as its example.
+    assert_eq!(fake.requests().len(), 2);
+    assert!(!system_prompt(&fake, 0).contains("How many prospects are in Lyon?"));
+    assert!(system_prompt(&fake, 1).contains("Q: How many prospects are in Lyon?"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_gold_query_of_the_shipped_set_runs_and_returns_the_same_rows_twice() {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/evals/demo-crm.toml"))
+        .unwrap();
+    let cases = read_cases(&text, FileFormat::Toml).unwrap();
+    assert!(cases.len() >= 80, "{} cases", cases.len());
+    let french = cases
+        .iter()
+        .filter(|c| c.language == Some(pstral_core::i18n::Lang::Fr))
+        .count();
+    assert_eq!(french * 2, cases.len(), "half French, half English");
+    let demo = demo().await;
+    let mut runtime = demo.runtime.clone();
+    runtime.limits.row_cap = 5000;
+    for case in &cases {
+        let id = case.id.as_deref().unwrap();
+        let valid = runtime
+            .check(&case.gold)
+            .unwrap_or_else(|r| panic!("{id}: the gold query is refused: {r}"));
+        let mut first = Rows::default();
+        let outcome = runtime
+            .executor
+            .run(&valid, runtime.limits, &mut first)
+            .await;
+        let outcome = outcome.unwrap_or_else(|e| panic!("{id}: {e}"));
+        assert!(!outcome.truncated, "{id}: cut at the row cap");
+        assert!(!first.rows.is_empty(), "{id}: no rows");
+        let mut second = Rows::default();
+        runtime
+            .executor
+            .run(&valid, runtime.limits, &mut second)
+            .await
+            .unwrap();
+        assert_eq!(first, second, "{id}: not the same rows twice");
+    }
+}
