@@ -353,6 +353,7 @@ impl Application {
                     platforms: platforms.clone(),
                     identities: identities.into(),
                     refusals: Default::default(),
+                    sql: sql.as_ref().ok().cloned(),
                 };
                 Some((listener, state))
             }

@@ -704,3 +704,74 @@ async fn the_own_sqlite_database_is_readable_by_its_owner_only() {
 async fn audited(db: &TestDb, kind: &str) -> Vec<Value> {
     crate::support::audited(&Audit::new(db.store.clone()), kind).await
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admins_store_list_and_remove_examples_through_the_api_judged_and_audited() {
+    let db = TestDb::sqlite().await;
+    let fake = FakeModel::start(&["qwen2.5-coder:7b"]).await;
+    let app = start(&db, &fake.url()).await;
+    let token = admin_token(&db, "ana", None).await;
+    let post = |body: Value| {
+        app.http
+            .post(app.url("/api/examples"))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+    };
+    let question = "Quels clients n'ont aucun contrat ?";
+    let sql = "SELECT company FROM clients WHERE status = 'prospect'";
+    let stored = post(json!({"question": question, "sql": sql}))
+        .await
+        .unwrap();
+    assert_eq!(stored.status(), 201);
+    let example: Value = stored.json().await.unwrap();
+    assert_eq!(
+        (example["question"].as_str(), example["language"].as_str()),
+        (Some(question), Some("fr"))
+    );
+    assert_eq!(example["source"], "api");
+    assert_eq!(example["created_by"], "ana");
+    // The same again is the same example; a write is refused with why.
+    let again = post(json!({"question": question, "sql": sql}))
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 200);
+    let refused = post(json!({"question": "x", "sql": "DELETE FROM clients"}))
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 400);
+    assert!(refused.text().await.unwrap().contains("refused"));
+    let list: Value = app
+        .get("/api/examples", Some(&token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["target"], "demo");
+    assert_eq!(list["examples"].as_array().unwrap().len(), 1);
+    let id = example["id"].as_i64().unwrap();
+    let removed = app
+        .http
+        .delete(app.url(&format!("/api/examples/{id}")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(removed.status(), 204);
+    let list: Value = app
+        .get("/api/examples", Some(&token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(list["examples"].as_array().unwrap().is_empty());
+    let changes = crate::support::audited(&Audit::new(db.store.clone()), "example_changed").await;
+    let actions: Vec<&str> = changes
+        .iter()
+        .map(|c| c["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["added", "removed"]);
+    // Without a token, nothing.
+    assert_eq!(app.get("/api/examples", None).await.status(), 401);
+    app.stop().await;
+}

@@ -62,6 +62,9 @@ pub struct AdminState {
     pub identities: Arc<[pstral_chat::IdentitySyntax]>,
     /// Refused tokens by client address, to slow down guessing.
     pub refusals: Refusals,
+    /// The Execute target's runtime, which examples are judged by and
+    /// stored for; `None` when it is not available.
+    pub sql: Option<crate::bot::SqlRuntime>,
 }
 
 /// Refused token attempts by client address: when the window started and
@@ -124,6 +127,12 @@ impl IntoResponse for ApiError {
     }
 }
 
+impl From<crate::store::StoreError> for ApiError {
+    fn from(e: crate::store::StoreError) -> Self {
+        ApiError::Internal(e.to_string())
+    }
+}
+
 impl From<IdentityError> for ApiError {
     fn from(e: IdentityError) -> Self {
         match e {
@@ -173,6 +182,8 @@ pub fn router(state: AdminState) -> Router {
             "/api/users/{name}/invites",
             axum::routing::post(users_invite),
         )
+        .route("/api/examples", get(examples_list).post(examples_add))
+        .route("/api/examples/{id}", axum::routing::delete(examples_remove))
         // `layer`, not `route_layer`: an unknown path or method under /api
         // gets 401 too without a token, so the API cannot be mapped by probing.
         .fallback(|| async { StatusCode::NOT_FOUND })
@@ -621,6 +632,106 @@ async fn users_invite(
     ))
 }
 
+/// The examples of the Execute target, and the means to change them.
+fn examples_of(
+    state: &AdminState,
+) -> Result<(&crate::bot::SqlRuntime, &crate::learn::examples::Examples), ApiError> {
+    state
+        .sql
+        .as_ref()
+        .and_then(|sql| Some((sql, sql.learning.as_ref()?.store()?)))
+        .ok_or_else(|| ApiError::Conflict("no Execute target is available".to_owned()))
+}
+
+async fn examples_list(
+    State(state): State<AdminState>,
+    Extension(_admin): Extension<Admin>,
+) -> Result<Json<Value>, ApiError> {
+    let (sql, examples) = examples_of(&state)?;
+    let list = examples.list(Some(&sql.target)).await?;
+    Ok(Json(json!({"target": sql.target, "examples": list})))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewExample {
+    question: String,
+    sql: String,
+    #[serde(default)]
+    language: Option<crate::i18n::Lang>,
+}
+
+async fn examples_add(
+    State(state): State<AdminState>,
+    Extension(admin): Extension<Admin>,
+    Json(body): Json<NewExample>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    use crate::learn::examples::{Source, Stored};
+    let (sql, examples) = examples_of(&state)?;
+    let stored = sql
+        .keep_example(
+            &body.question,
+            &body.sql,
+            body.language,
+            Source::Api,
+            Some((admin.0.id, &admin.0.name)),
+            crate::i18n::Lang::En,
+        )
+        .await
+        .map_err(|e| match e {
+            crate::bot::KeepError::Store(e) => ApiError::from(e),
+            other => ApiError::BadRequest(other.to_string()),
+        })?;
+    let new = matches!(stored, Stored::New(_));
+    let event = new.then(|| {
+        crate::audit::NewEvent::new(
+            crate::audit::EventKind::ExampleChanged,
+            admin.actor(),
+            json!({"action": "added", "example": stored.id(), "new": new, "target": sql.target,
+               "question": body.question, "sql": body.sql, "via": "api"}),
+        )
+    });
+    // Only a change is recorded; and no example without its record.
+    if let Some(event) = event
+        && let Err(e) = state.audit.append(event).await
+    {
+        let _ = examples.remove(stored.id()).await;
+        return Err(ApiError::Internal(e.to_string()));
+    }
+    let example = examples.get(stored.id()).await?;
+    let status = if new {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(json!(example))))
+}
+
+async fn examples_remove(
+    State(state): State<AdminState>,
+    Extension(admin): Extension<Admin>,
+    axum::extract::Path(id): axum::extract::Path<i64>,
+) -> Result<StatusCode, ApiError> {
+    let (sql, examples) = examples_of(&state)?;
+    let Some(example) = examples.get(id).await?.filter(|e| e.target == sql.target) else {
+        return Err(ApiError::NotFound(format!("there is no example {id}")));
+    };
+    // Recorded before it is done, with what is removed.
+    let event = crate::audit::NewEvent::new(
+        crate::audit::EventKind::ExampleChanged,
+        admin.actor(),
+        json!({"action": "removed", "example": id, "target": example.target,
+               "question": example.question, "sql": example.sql, "via": "api"}),
+    );
+    state
+        .audit
+        .append(event)
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    examples.remove(id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 async fn openapi() -> Json<Value> {
     Json(openapi_document())
 }
@@ -664,6 +775,19 @@ pub fn openapi_document() -> Value {
             "/api/users/{name}/invites": {"post": {"summary": "A one-time link code", "security": secured,
                 "parameters": [{"name": "name", "in": "path", "required": true, "schema": {"type": "string"}}],
                 "responses": {"201": {"description": "{code, user, expires_at}"}, "401": {"description": "no valid admin token"}}}},
+            "/api/examples": {
+                "get": {"summary": "The confirmed examples of the Execute target", "security": secured,
+                    "responses": {"200": {"description": "{target, examples}"}, "401": {"description": "no valid admin token"}}},
+                "post": {"summary": "Store an example, judged by the target's policy first (audited)", "security": secured,
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {
+                        "type": "object", "required": ["question", "sql"], "additionalProperties": false,
+                        "properties": {"question": {"type": "string"}, "sql": {"type": "string"},
+                                       "language": {"type": "string", "enum": ["en", "fr"]}}}}}},
+                    "responses": {"201": {"description": "the example, stored"}, "200": {"description": "the same example, stored before"},
+                                  "400": {"description": "refused, with the reason"}, "401": {"description": "no valid admin token"}}}},
+            "/api/examples/{id}": {"delete": {"summary": "Remove an example (audited)", "security": secured,
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+                "responses": {"204": {"description": "removed"}, "404": {"description": "no such example"}, "401": {"description": "no valid admin token"}}}},
         }
     })
 }

@@ -43,6 +43,36 @@ pub struct PromptContext {
     pub examples: Picked,
 }
 
+/// From ranked examples (best first), those that pass `check`, as many as
+/// fit in `budget_tokens` (at most [`MAX_SHOWN`]), most similar last; and
+/// those that failed `check`, with the reason.
+pub fn choose(
+    ranked: Vec<(Arc<Example>, f32)>,
+    budget_tokens: usize,
+    check: &(dyn Fn(&str) -> Result<(), String> + Sync),
+) -> (Vec<Arc<Example>>, Vec<(i64, String)>) {
+    let mut chosen = Vec::new();
+    let mut refused = Vec::new();
+    let mut used = 0;
+    for (example, _) in ranked {
+        if chosen.len() == MAX_SHOWN {
+            break;
+        }
+        if let Err(reason) = check(&example.sql) {
+            refused.push((example.id, reason));
+            continue;
+        }
+        let cost = tokens_of(&render(&example)) + 1;
+        if used + cost > budget_tokens {
+            continue;
+        }
+        used += cost;
+        chosen.push(example);
+    }
+    chosen.reverse();
+    (chosen, refused)
+}
+
 /// Where a target's examples live.
 enum Backing {
     /// The own database, shared with the CLI and the admin API.
@@ -259,24 +289,10 @@ impl Learning {
         }
         let (ranked, ranking) =
             ranked.unwrap_or_else(|| (index.lexical(question, wanted), Ranking::Lexical));
-        let mut chosen = Vec::new();
-        let mut used = 0;
-        for (example, _) in ranked {
-            if chosen.len() == MAX_SHOWN {
-                break;
-            }
-            if let Err(reason) = check(&example.sql) {
-                self.put_aside(example.id, &reason).await;
-                continue;
-            }
-            let cost = tokens_of(&render(&example)) + 1;
-            if used + cost > budget_tokens {
-                continue;
-            }
-            used += cost;
-            chosen.push(example);
+        let (chosen, refused) = choose(ranked, budget_tokens, check);
+        for (id, reason) in refused {
+            self.put_aside(id, &reason).await;
         }
-        chosen.reverse();
         Picked {
             ranking: (!chosen.is_empty()).then_some(ranking),
             examples: chosen,

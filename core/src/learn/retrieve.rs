@@ -51,11 +51,28 @@ impl Index {
     /// Indexes the examples in use (those not set aside). Their vectors are
     /// used when every one of them has one from `embedding_model`.
     pub fn build(examples: Vec<Example>, embedding_model: Option<&str>) -> Self {
-        let examples: Vec<Arc<Example>> = examples
+        let mut examples: Vec<Example> = examples
             .into_iter()
             .filter(|e| e.set_aside.is_none())
-            .map(Arc::new)
             .collect();
+        let vectors = embedding_model.and_then(|model| {
+            let dims = examples.first()?.embedding.as_ref()?.len();
+            let mut flat = Vec::with_capacity(dims * examples.len());
+            for e in &examples {
+                match (&e.embedding_model, &e.embedding) {
+                    (Some(m), Some(v)) if m == model && v.len() == dims && dims > 0 => {
+                        flat.extend(unit(v));
+                    }
+                    _ => return None,
+                }
+            }
+            Some((model.to_owned(), flat, dims))
+        });
+        // The vectors live in `vectors` alone: not twice in memory.
+        for e in &mut examples {
+            e.embedding = None;
+        }
+        let examples: Vec<Arc<Example>> = examples.into_iter().map(Arc::new).collect();
         let mut postings: HashMap<String, Vec<(u32, u16)>> = HashMap::new();
         let mut lengths = Vec::with_capacity(examples.len());
         for (i, example) in examples.iter().enumerate() {
@@ -75,19 +92,6 @@ impl Index {
         } else {
             (lengths.iter().map(|&l| f32::from(l)).sum::<f32>() / lengths.len() as f32).max(1.0)
         };
-        let vectors = embedding_model.and_then(|model| {
-            let dims = examples.first()?.embedding.as_ref()?.len();
-            let mut flat = Vec::with_capacity(dims * examples.len());
-            for e in &examples {
-                match (&e.embedding_model, &e.embedding) {
-                    (Some(m), Some(v)) if m == model && v.len() == dims && dims > 0 => {
-                        flat.extend(unit(v));
-                    }
-                    _ => return None,
-                }
-            }
-            Some((model.to_owned(), flat, dims))
-        });
         Index {
             examples,
             postings,
