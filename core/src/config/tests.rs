@@ -365,3 +365,45 @@ fn a_key_that_cannot_be_sent_in_a_header_is_named_with_where_it_came_from() {
         found[0].origin
     );
 }
+
+#[test]
+fn learning_settings_name_a_role_a_readable_glossary_and_budgets() {
+    let found = problems(
+        r#"
+        [sql]
+        confirm_role = "boss"
+        examples_budget = -1
+        [sql.targets.demo]
+        instructions_file = "/nonexistent/glossary.md"
+        "#,
+        &[],
+    );
+    let keys: Vec<&str> = found.iter().map(|p| p.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        [
+            "sql.targets.demo.instructions_file",
+            "sql.examples_budget",
+            "sql.confirm_role"
+        ],
+        "{found:?}"
+    );
+    assert!(
+        found[0]
+            .reason
+            .contains("cannot read /nonexistent/glossary.md"),
+        "{found:?}"
+    );
+    assert!(found[2].reason.contains("boss"), "{found:?}");
+    let glossary = file("# Terms\n- active: status = 'actif'\n");
+    let path = glossary.path().display().to_string();
+    let f = file(&format!(
+        "[sql.targets.demo]\ninstructions_file = {path:?}\n[sql]\nconfirm_role = \"executor\"\n"
+    ));
+    let settings = load_layers(Some(f.path()), env(&[])).unwrap();
+    assert_eq!(settings.sql.confirm_role, "executor");
+    assert_eq!(
+        settings.sql.target.instructions_file.as_deref(),
+        Some(glossary.path())
+    );
+}
