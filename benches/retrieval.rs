@@ -107,11 +107,12 @@ fn main() {
     let questions: Vec<String> = cases.iter().map(|c| c.question.clone()).collect();
     let sqls: Vec<String> = cases.iter().map(|c| c.gold.clone()).collect();
     let policy = Policy::new(pstral_core::sql::Dialect::Sqlite);
-    let check = |sql: &str| {
-        validate_in(sql, &policy, Some(&catalog))
+    let check = |example: &Example| {
+        validate_in(&example.sql, &policy, Some(&catalog))
             .map(drop)
             .map_err(|r| r.to_string())
     };
+    let keep_all = |_: &Example| false;
     let prompts = Prompts::new(None);
     let glossary = pstral_core::sql::demo::GLOSSARY.to_owned();
     let assemble = |question: &str, examples: Picked| {
@@ -159,7 +160,7 @@ fn main() {
             std::hint::black_box(prompt);
 
             let started = Instant::now();
-            let (chosen, _) = choose(lexical.lexical(question, 50), 800, &check);
+            let (chosen, _) = choose(lexical.lexical(question, 50), 800, &check, &keep_all);
             shown += chosen.len();
             let prompt = assemble(
                 question,
@@ -173,7 +174,7 @@ fn main() {
 
             let started = Instant::now();
             let ranked = vectors.nearest(&query_vectors[i], 50).unwrap();
-            let (chosen, _) = choose(ranked, 800, &check);
+            let (chosen, _) = choose(ranked, 800, &check, &keep_all);
             let prompt = assemble(
                 question,
                 Picked {

@@ -239,6 +239,8 @@ pub struct StoredStatement {
 pub struct StoredResult {
     pub id: i64,
     pub statement_id: i64,
+    /// The message that shows it; `None` when it went to one person alone.
+    pub message_id: Option<String>,
     pub executed_by: i64,
     /// The result's column names, as JSON.
     pub columns: String,
@@ -326,6 +328,9 @@ pub struct NewMessage<'a> {
 pub struct Conversations {
     store: Store,
 }
+
+const RESULT_COLUMNS: &str = "r.id, r.statement_id, r.message_id, r.executed_by, r.columns, \
+     r.row_count, r.truncated, s.sql_text, s.dialect, s.question, s.asked_by, s.lang";
 
 const CONVERSATION_COLUMNS: &str =
     "id, platform, channel, root, private, mode, started_by, created_at";
@@ -539,12 +544,13 @@ impl Conversations {
         let columns = serde_json::to_string(columns).expect("strings serialise");
         Ok(on_pool!(&self.store, pool => {
             sqlx::query_scalar::<_, i64>(
-                "INSERT INTO sql_results (statement_id, platform, channel, message_id, executed_by, columns, \
-                 row_count, truncated, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+                "INSERT INTO sql_results (statement_id, platform, channel, thread, message_id, executed_by, columns, \
+                 row_count, truncated, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
             )
             .bind(statement_id)
             .bind(place.platform.as_str())
             .bind(&place.channel)
+            .bind(place.thread.as_deref())
             .bind(message_id)
             .bind(executed_by)
             .bind(columns)
@@ -556,33 +562,59 @@ impl Conversations {
         }))
     }
 
-    /// The result shown on message `message_id` in a place, or, without a
-    /// message, the latest result in that place (in its thread, when in
-    /// one).
+    /// The result shown on message `message_id` in a place.
     ///
     /// # Errors
     /// A store failure.
-    pub async fn result_at(
+    pub async fn result_on(
         &self,
         place: &Place,
-        message_id: Option<&str>,
+        message_id: &str,
     ) -> Result<Option<StoredResult>, StoreError> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {RESULT_COLUMNS} FROM sql_results r JOIN statements s ON s.id = r.statement_id \
+             WHERE r.platform = $1 AND r.channel = $2 AND r.message_id = $3 ORDER BY r.id DESC LIMIT 1"
+        ));
         Ok(on_pool!(&self.store, pool => {
-            sqlx::query_as::<_, StoredResult>(
-                "SELECT r.id, r.statement_id, r.executed_by, r.columns, r.row_count, r.truncated, \
-                 s.sql_text, s.dialect, s.question, s.asked_by, s.lang \
-                 FROM sql_results r JOIN statements s ON s.id = r.statement_id \
-                 JOIN conversations c ON c.id = s.conversation_id \
-                 WHERE r.platform = $1 AND r.channel = $2 \
-                 AND ($3 IS NULL OR r.message_id = $3) AND ($4 IS NULL OR c.root = $4) \
-                 ORDER BY r.id DESC LIMIT 1",
-            )
-            .bind(place.platform.as_str())
-            .bind(&place.channel)
-            .bind(message_id)
-            .bind(place.thread.as_deref())
-            .fetch_optional(pool)
-            .await?
+            sqlx::query_as::<_, StoredResult>(sql)
+                .bind(place.platform.as_str())
+                .bind(&place.channel)
+                .bind(message_id)
+                .fetch_optional(pool)
+                .await?
+        }))
+    }
+
+    /// The latest result that `user` ran or asked for, that they saw here:
+    /// what a typed `good`/`bad` judges. Here is this channel and this
+    /// thread exactly (a result shown to one person counts only for them),
+    /// or, in a DM, the results sent to them alone from anywhere on the
+    /// platform.
+    ///
+    /// # Errors
+    /// A store failure.
+    pub async fn latest_result_of(
+        &self,
+        place: &Place,
+        user: i64,
+    ) -> Result<Option<StoredResult>, StoreError> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {RESULT_COLUMNS} FROM sql_results r JOIN statements s ON s.id = r.statement_id \
+             WHERE r.platform = $1 AND (r.executed_by = $3 OR s.asked_by = $3) \
+             AND ((r.channel = $2 AND r.thread IS NOT DISTINCT FROM $4 \
+                   AND (r.message_id IS NOT NULL OR r.executed_by = $3)) \
+                  OR ($5 AND r.message_id IS NULL AND r.executed_by = $3)) \
+             ORDER BY r.id DESC LIMIT 1"
+        ));
+        Ok(on_pool!(&self.store, pool => {
+            sqlx::query_as::<_, StoredResult>(sql)
+                .bind(place.platform.as_str())
+                .bind(&place.channel)
+                .bind(user)
+                .bind(place.thread.as_deref())
+                .bind(place.private)
+                .fetch_optional(pool)
+                .await?
         }))
     }
 

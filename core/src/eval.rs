@@ -228,7 +228,25 @@ impl Evaluation<'_> {
             answer_tokens: 0,
             prompt_tokens: 0,
         };
-        let context = self.runtime.prompt_context(self.llm, &case.question).await;
+        // The gold rows first: a broken case says so, whatever the model.
+        let gold_rows = match self.gold(case).await {
+            Ok(rows) => rows,
+            Err(reason) => {
+                report.verdict = Verdict::GoldFailed;
+                report.error = Some(reason);
+                report.latency_ms = elapsed_ms(started);
+                return report;
+            }
+        };
+        // An example of this very question would hand the model its answer.
+        let asked = crate::learn::text::fold(case.question.trim());
+        let same = |e: &crate::learn::examples::Example| {
+            crate::learn::text::fold(e.question.trim()) == asked
+        };
+        let context = self
+            .runtime
+            .prompt_context_skipping(self.llm, &case.question, &same)
+            .await;
         report.examples = context.examples.ids();
         let system =
             self.prompts
@@ -270,7 +288,7 @@ impl Evaluation<'_> {
             Offer::Query(produced) => {
                 report.valid = true;
                 report.sql = Some(produced.text.clone());
-                self.compare(&produced, case, &mut report).await;
+                self.compare(&produced, case, &gold_rows, &mut report).await;
             }
         }
         report.latency_ms = elapsed_ms(started);
@@ -345,28 +363,24 @@ impl Evaluation<'_> {
         }
     }
 
+    /// The gold query's rows, or why it cannot give them.
+    async fn gold(&self, case: &Case) -> Result<Rows, String> {
+        let gold = self
+            .runtime
+            .check(&case.gold)
+            .map_err(|refusal| format!("the gold query is refused: {refusal}"))?;
+        self.rows(&gold)
+            .await
+            .map_err(|e| format!("the gold query failed: {e}"))
+    }
+
     async fn compare(
         &self,
         produced: &crate::sql::validate::Validated,
         case: &Case,
+        gold_rows: &Rows,
         report: &mut CaseReport,
     ) {
-        let gold = match self.runtime.check(&case.gold) {
-            Ok(gold) => gold,
-            Err(refusal) => {
-                report.verdict = Verdict::GoldFailed;
-                report.error = Some(format!("the gold query is refused: {refusal}"));
-                return;
-            }
-        };
-        let gold_rows = match self.rows(&gold).await {
-            Ok(rows) => rows,
-            Err(e) => {
-                report.verdict = Verdict::GoldFailed;
-                report.error = Some(format!("the gold query failed: {e}"));
-                return;
-            }
-        };
         let produced_rows = match self.rows(produced).await {
             Ok(rows) => rows,
             Err(e) => {
@@ -376,7 +390,7 @@ impl Evaluation<'_> {
             }
         };
         let ordered = has_order_by(&case.gold, self.runtime.policy.dialect);
-        let diff = compare(&gold_rows, &produced_rows, ordered);
+        let diff = compare(gold_rows, &produced_rows, ordered);
         report.verdict = if diff.is_none() {
             Verdict::Correct
         } else {
@@ -452,10 +466,12 @@ pub fn canonical(cell: &Cell) -> String {
         && let Ok(x) = t.parse::<f64>()
         && x.is_finite()
     {
-        if x.fract() == 0.0 && x.abs() < 1e15 {
-            return format!("{}", x as i64);
+        // Nine significant digits first: a sum's 12.000000000001 is 12.
+        let rounded: f64 = format!("{x:.8e}").parse().unwrap_or(x);
+        if rounded.fract() == 0.0 && rounded.abs() < 1e15 {
+            return format!("{}", rounded as i64);
         }
-        return format!("{x:.8e}");
+        return format!("{rounded:.8e}");
     }
     text.clone()
 }
@@ -561,6 +577,8 @@ mod tests {
         // A sum's float noise is no difference either.
         let noisy = rows(1, &[&[Some("0.30000000000000004")]]);
         assert_eq!(compare(&rows(1, &[&[Some("0.3")]]), &noisy, false), None);
+        let whole = rows(1, &[&[Some("12.000000000001")]]);
+        assert_eq!(compare(&rows(1, &[&[Some("12")]]), &whole, false), None);
     }
 
     #[test]

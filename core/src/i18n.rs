@@ -245,8 +245,19 @@ pub enum Text<'a> {
     ConfirmNotAllowed {
         role: &'a str,
     },
+    /// "Correct" on a result asked or shown in private, from someone
+    /// without the role.
+    ConfirmPrivateNeedsRole {
+        role: &'a str,
+    },
     /// `good`/`bad` with no query result here to judge.
     NoResultToJudge,
+    /// "Correct" on a statement offered before questions were kept.
+    ResultWithoutQuestion,
+    /// In the `examples` list: why one is not in use.
+    ExampleSetAside {
+        reason: &'a str,
+    },
     /// Under a result sent privately, where controls cannot follow it.
     FeedbackTyped {
         prefix: &'a str,
@@ -695,11 +706,32 @@ impl Text<'_> {
                 "Seule la personne qui a posé la question, ou quelqu'un qui a le rôle {role}, peut \
                  confirmer une requête comme exemple. Rien n'a été gardé."
             ),
+            (Lang::En, Text::ConfirmPrivateNeedsRole { role }) => format!(
+                "Examples are shown to everyone's questions: a query asked or shown in private \
+                 becomes one only when someone with the role {role} confirms it. Nothing was stored."
+            ),
+            (Lang::Fr, Text::ConfirmPrivateNeedsRole { role }) => format!(
+                "Les exemples servent aux questions de tous : une requête posée ou montrée en privé \
+                 n'en devient un que si quelqu'un qui a le rôle {role} la confirme. Rien n'a été gardé."
+            ),
+            (Lang::En, Text::ResultWithoutQuestion) => {
+                "This query was offered before questions were kept with their queries: it cannot \
+                 become an example. Ask again to confirm the new answer."
+                    .to_owned()
+            }
+            (Lang::Fr, Text::ResultWithoutQuestion) => {
+                "Cette requête a été proposée avant que les questions soient gardées avec leurs \
+                 requêtes : elle ne peut pas devenir un exemple. Reposez la question pour confirmer \
+                 la nouvelle réponse."
+                    .to_owned()
+            }
+            (Lang::En, Text::ExampleSetAside { reason }) => format!("set aside: {reason}"),
+            (Lang::Fr, Text::ExampleSetAside { reason }) => format!("mis de côté : {reason}"),
             (Lang::En, Text::NoResultToJudge) => {
-                "There is no query result here to judge: run a query first.".to_owned()
+                "There is no result of a query of yours here to judge: run one first.".to_owned()
             }
             (Lang::Fr, Text::NoResultToJudge) => {
-                "Il n'y a pas ici de résultat de requête à juger : exécutez d'abord une requête."
+                "Il n'y a ici aucun résultat de vos requêtes à juger : exécutez-en d'abord une."
                     .to_owned()
             }
             (Lang::En, Text::FeedbackTyped { prefix }) => format!(
@@ -804,15 +836,17 @@ impl Text<'_> {
             (Lang::En, Text::Help { prefix: p }) => format!(
                 "Ask me a question, and I answer with the company's own language model. \
                  Commands: `{p}mode sql` (answers as SQL) or `{p}mode chat` (plain answers), \
-                 `{p}run N` (runs query N of the last answer), `{p}stop` (stops the answer being \
-                 written), `{p}export` (this conversation as Markdown, or `{p}export json`), \
+                 `{p}run N` (runs query N of the last answer), `{p}good` or `{p}bad` (the last \
+                 result was right: keep the query as an example; or wrong), `{p}stop` (stops the \
+                 answer being written), `{p}export` (this conversation as Markdown, or `{p}export json`), \
                  `{p}link CODE` (in a direct message: links your account)."
             ),
             (Lang::Fr, Text::Help { prefix: p }) => format!(
                 "Posez-moi une question : je réponds avec le modèle de langage de l'entreprise. \
                  Commandes : `{p}mode sql` (réponses en SQL) ou `{p}mode chat` (réponses libres), \
-                 `{p}run N` (exécute la requête N de la dernière réponse), `{p}stop` (arrête la \
-                 réponse en cours), `{p}export` (cette conversation en Markdown, ou \
+                 `{p}run N` (exécute la requête N de la dernière réponse), `{p}good` ou `{p}bad` \
+                 (le dernier résultat était juste : garder la requête comme exemple ; ou faux), \
+                 `{p}stop` (arrête la réponse en cours), `{p}export` (cette conversation en Markdown, ou \
                  `{p}export json`), `{p}link CODE` (en message privé : lie votre compte)."
             ),
         }
@@ -1238,6 +1272,31 @@ mod tests {
             Text::ExecuteUnavailable { reason: "ana" },
             Text::RepairRequest { reasons: "ana" },
             Text::Help { prefix: "!" },
+            Text::ExampleStored {
+                id: 3,
+                new: true,
+                target: "ana",
+            },
+            Text::ExampleStored {
+                id: 3,
+                new: false,
+                target: "ana",
+            },
+            Text::FeedbackNoted,
+            Text::ConfirmNotAllowed { role: "executor" },
+            Text::ConfirmPrivateNeedsRole { role: "executor" },
+            Text::NoResultToJudge,
+            Text::ResultWithoutQuestion,
+            Text::ExampleSetAside { reason: "ana" },
+            Text::FeedbackTyped { prefix: "!" },
+            Text::ExamplesListed {
+                shown: 3,
+                total: 3,
+                target: "ana",
+            },
+            Text::NoExamples { target: "ana" },
+            Text::ExampleRemoved { id: 3 },
+            Text::NoSuchExample { id: 3 },
         ];
         for t in texts {
             let (en, fr) = (t.render(Lang::En), t.render(Lang::Fr));

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{Context, bail};
+use pstral_core::audit::{Actor, Audit, EventKind, NewEvent};
 use pstral_core::bot::SqlRuntime;
 use pstral_core::config::Settings;
 use pstral_core::conversation::Prompts;
@@ -41,9 +42,27 @@ pub(crate) async fn eval(settings: &Settings, args: EvalArgs) -> anyhow::Result<
     let runtime = pstral_core::app::sql_runtime(&settings, &store, &|note| eprintln!("{note}"))
         .await
         .map_err(|reason| anyhow::anyhow!("the target cannot be used: {reason}"));
-    let result = match runtime {
-        Ok(runtime) => run(&settings, &args, &cases, runtime).await,
-        Err(e) => Err(e),
+    // The model's queries run on the target without a click: recorded
+    // before anything runs, and nothing runs without the record.
+    let recorded = match &runtime {
+        Ok(_) => {
+            let event = NewEvent::new(
+                EventKind::Evaluation,
+                Actor::cli(),
+                json!({"cases": args.cases.display().to_string(), "count": cases.len(),
+                       "split": args.split, "target": settings.sql.target.name}),
+            );
+            Audit::new(store.clone())
+                .append(event)
+                .await
+                .context("cannot record the evaluation, so it did not run")
+                .map(drop)
+        }
+        Err(_) => Ok(()),
+    };
+    let result = match (runtime, recorded) {
+        (Ok(runtime), Ok(())) => run(&settings, &args, &cases, runtime).await,
+        (Err(e), _) | (_, Err(e)) => Err(e),
     };
     store.close().await;
     result

@@ -216,22 +216,84 @@ async fn typed_good_and_bad_judge_the_latest_result_here() {
         message: None,
         command: pstral_chat::Command::Feedback { correct: true },
     };
-    // Nothing to judge yet.
+    // Nothing to judge yet; said to the one who typed it.
     h.bot.handle(h.platform.clone(), good(1)).await;
     assert!(
-        h.answers()
+        said_privately(&h, 1)
             .iter()
-            .any(|(_, t)| t.contains("no query result here"))
+            .any(|t| t.contains("no result of a query of yours here")),
+        "{:?}",
+        said_privately(&h, 1)
     );
     h.ask(1, ASKED).await;
     let (answer, execute) =
         shown(&h, |c| matches!(c, ControlKind::Execute { .. })).expect("Execute is offered");
     // bob runs it; ana, who asked, types good.
     click(&h, 2, &answer, execute).await;
+    // carl neither asked nor ran it: his `good` finds nothing of his.
+    h.bot.handle(h.platform.clone(), good(3)).await;
+    assert!(
+        said_privately(&h, 3)
+            .iter()
+            .any(|t| t.contains("no result of a query of yours here"))
+    );
     h.bot.handle(h.platform.clone(), good(1)).await;
     let stored = examples_of(&h).list(None).await.unwrap();
     assert_eq!(stored.len(), 1);
     assert_eq!(stored[0].created_by.as_deref(), Some("ana"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_was_asked_in_private_becomes_an_example_only_by_the_confirming_role() {
+    let fake = FakeModel::start(&[MODEL]).await;
+    fake.then(Script::answer(ANSWER));
+    let demo = demo().await;
+    let h = Harness::new(
+        &[fake.url()],
+        Options {
+            sql: Some(demo.runtime.clone()),
+            ..Options::default()
+        },
+    )
+    .await;
+    let dm = pstral_chat::Place {
+        platform: "discord".parse().unwrap(),
+        channel: "dm-ana".to_owned(),
+        thread: None,
+        private: true,
+    };
+    let question = InboundEvent::Message {
+        author: who(1),
+        author_name: None,
+        message: MessageRef {
+            place: dm,
+            id: "dm-q1".to_owned(),
+        },
+        in_reply_to: None,
+        text: ASKED.to_owned(),
+    };
+    h.bot.handle(h.platform.clone(), question).await;
+    let (answer, execute) =
+        shown(&h, |c| matches!(c, ControlKind::Execute { .. })).expect("Execute is offered");
+    click(&h, 1, &answer, execute).await;
+    let (result, correct) = shown(&h, |c| {
+        matches!(c, ControlKind::Feedback { correct: true, .. })
+    })
+    .expect("the result offers correct");
+    // ana asked, but in a DM: examples are shown to everyone.
+    click(&h, 1, &result, correct).await;
+    assert!(examples_of(&h).list(None).await.unwrap().is_empty());
+    assert!(
+        said_privately(&h, 1)
+            .iter()
+            .any(|t| t.contains("asked or shown in private")),
+        "{:?}",
+        said_privately(&h, 1)
+    );
+    assert_eq!(
+        h.audited("access_refused").await.last().unwrap()["reason"],
+        "confirm_role_private"
+    );
 }
 
 #[tokio::test]
@@ -489,4 +551,178 @@ async fn every_gold_query_of_the_shipped_set_runs_and_returns_the_same_rows_twic
             .unwrap();
         assert_eq!(first, second, "{id}: not the same rows twice");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_an_embedding_model_examples_are_embedded_once_and_again_when_the_model_changes() {
+    let fake = FakeModel::start(&[MODEL, "embedder", "other-embedder"]).await;
+    let endpoint = pstral_core::llm::EndpointSettings::ollama(
+        url::Url::parse(&format!("{}/", fake.url())).unwrap(),
+    );
+    let db = crate::support::TestDb::sqlite().await;
+    let demo = demo().await;
+    let lyon = "Quels sont nos clients à Lyon ?";
+    let contracts = "Combien de contrats ont été signés en 2024 ?";
+    let mut runtime = demo.runtime.clone();
+    let with = |model: &str| {
+        let llm = crate::model_servers::llm(vec![endpoint.clone()])
+            .with_embedding_model(Some(model.to_owned()));
+        let learning = pstral_core::learn::Learning::stored(
+            Examples::new(db.store.clone()),
+            "demo",
+            Some(model),
+        );
+        (llm, Arc::new(learning))
+    };
+    let (llm, learning) = with("embedder");
+    runtime.learning = Some(learning);
+    for (question, sql) in [(lyon, SQL), (contracts, "SELECT COUNT(*) FROM contracts")] {
+        runtime
+            .keep_example(
+                question,
+                sql,
+                None,
+                Source::Cli,
+                None,
+                pstral_core::i18n::Lang::En,
+            )
+            .await
+            .unwrap();
+    }
+    let picked = runtime.prompt_context(&llm, lyon).await.examples;
+    assert_eq!(
+        picked.ranking,
+        Some(pstral_core::learn::retrieve::Ranking::Embedding)
+    );
+    let questions: Vec<&str> = picked
+        .examples
+        .iter()
+        .map(|e| e.question.as_str())
+        .collect();
+    assert_eq!(questions, [contracts, lyon], "the most similar last");
+    // The examples, then the question.
+    assert_eq!(
+        fake.embedded(),
+        vec![
+            vec![lyon.to_owned(), contracts.to_owned()],
+            vec![lyon.to_owned()]
+        ]
+    );
+    // Kept: the next question alone is embedded.
+    runtime.prompt_context(&llm, contracts).await;
+    assert_eq!(fake.embedded().len(), 3);
+    assert_eq!(fake.embedded()[2], vec![contracts.to_owned()]);
+    let stored = Examples::new(db.store.clone()).list(None).await.unwrap();
+    assert!(
+        stored
+            .iter()
+            .all(|e| e.embedding_model.as_deref() == Some("embedder"))
+    );
+    // Another model: every example is embedded again.
+    let (llm, learning) = with("other-embedder");
+    runtime.learning = Some(learning);
+    runtime.prompt_context(&llm, lyon).await;
+    assert_eq!(
+        fake.embedded()[3],
+        vec![lyon.to_owned(), contracts.to_owned()]
+    );
+    let stored = Examples::new(db.store.clone()).list(None).await.unwrap();
+    assert!(
+        stored
+            .iter()
+            .all(|e| e.embedding_model.as_deref() == Some("other-embedder"))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admins_list_and_remove_examples_from_the_chat_and_others_may_not() {
+    let fake = FakeModel::start(&[MODEL]).await;
+    let demo = demo().await;
+    let h = Harness::new(
+        &[fake.url()],
+        Options {
+            sql: Some(demo.runtime.clone()),
+            ..Options::default()
+        },
+    )
+    .await;
+    h.directory
+        .add_user(
+            "dora",
+            pstral_core::identity::Role::Admin,
+            pstral_core::audit::Actor::cli(),
+        )
+        .await
+        .unwrap();
+    h.directory
+        .link("dora", &who(4), pstral_core::audit::Actor::cli())
+        .await
+        .unwrap();
+    let examples = examples_of(&h);
+    let stored = examples
+        .add(pstral_core::learn::examples::NewExample {
+            target: "demo",
+            question: ASKED,
+            sql: SQL,
+            dialect: pstral_core::sql::Dialect::Sqlite,
+            language: pstral_core::i18n::Lang::Fr,
+            source: Source::Cli,
+            created_by: None,
+            result_columns: None,
+            result_rows: None,
+        })
+        .await
+        .unwrap();
+    let command = |n: u64, query: pstral_chat::ExamplesQuery| InboundEvent::Command {
+        author: who(n),
+        place: crate::answers::channel(),
+        message: None,
+        command: pstral_chat::Command::Examples(query),
+    };
+    // An executor may not.
+    h.bot
+        .handle(
+            h.platform.clone(),
+            command(1, pstral_chat::ExamplesQuery::List(None)),
+        )
+        .await;
+    assert!(
+        said_privately(&h, 1).iter().any(|t| t.contains("admin")),
+        "{:?}",
+        said_privately(&h, 1)
+    );
+    // The admin sees it, privately, and finds it by a word.
+    h.bot
+        .handle(
+            h.platform.clone(),
+            command(4, pstral_chat::ExamplesQuery::List(Some("LYON".into()))),
+        )
+        .await;
+    let listed = said_privately(&h, 4);
+    assert!(
+        listed[0].contains(&format!("#{}", stored.id())) && listed[0].contains(SQL),
+        "{listed:?}"
+    );
+    h.bot
+        .handle(
+            h.platform.clone(),
+            command(4, pstral_chat::ExamplesQuery::Remove(stored.id())),
+        )
+        .await;
+    assert!(examples.list(None).await.unwrap().is_empty());
+    let changed = h.audited("example_changed").await;
+    assert_eq!(changed[0]["action"], "removed");
+    assert_eq!(changed[0]["via"], "chat");
+}
+
+#[test]
+fn sql_schema_shows_the_glossary_with_the_tables() {
+    let s = Scratch::new();
+    assert!(s.run(&["demo", "init"]).status.success());
+    let out = s.run(&["sql", "schema"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let printed = stdout(&out);
+    assert!(printed.starts_with("-- The glossary"), "{printed}");
+    assert!(printed.contains("Grace period: 15 days"), "{printed}");
+    assert!(printed.contains("TABLE clients ("), "{printed}");
 }

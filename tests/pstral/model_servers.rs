@@ -248,7 +248,7 @@ pub(crate) fn timeouts() -> Timeouts {
     Options::default().timeouts
 }
 
-fn llm(endpoints: Vec<EndpointSettings>) -> Llm {
+pub(crate) fn llm(endpoints: Vec<EndpointSettings>) -> Llm {
     let endpoints = endpoints
         .into_iter()
         .map(|e| Endpoint::new(e, options(), timeouts()).unwrap())

@@ -33,7 +33,8 @@ pub fn parse(body: &str) -> Option<Command> {
                 None => (argument, ""),
             };
             Command::Examples(match sub {
-                "" | "list" => ExamplesQuery::List(None),
+                "" => ExamplesQuery::List(None),
+                "list" => ExamplesQuery::List((!value.is_empty()).then(|| value.to_owned())),
                 "remove" => match value.parse() {
                     Ok(n) if n > 0 => ExamplesQuery::Remove(n),
                     _ => return Some(Command::Help),

@@ -64,11 +64,11 @@ pub fn reaction_key(control: &ControlKind) -> Option<String> {
 pub fn control_of(key: &str) -> Option<ControlKind> {
     match key {
         "⏹️" | "⏹" => Some(ControlKind::Stop),
-        "✅" | "✔️" | "👍" => Some(ControlKind::Feedback {
+        "✅" => Some(ControlKind::Feedback {
             correct: true,
             result: None,
         }),
-        "❌" | "👎" => Some(ControlKind::Feedback {
+        "❌" => Some(ControlKind::Feedback {
             correct: false,
             result: None,
         }),
@@ -530,7 +530,9 @@ mod tests {
             let key = reaction_key(&control).unwrap();
             assert_eq!(control_of(&key), Some(control));
         }
+        // Only the bot's own keys: a 👍 anywhere is not a verdict.
         assert_eq!(control_of("🎉"), None);
+        assert_eq!(control_of("👍"), None);
         assert_eq!(control_of("1\u{fe0f}\u{20e3}"), None, "query 1 is ▶️");
     }
 

@@ -14,6 +14,7 @@ CREATE TABLE sql_results (
     statement_id  INTEGER NOT NULL REFERENCES statements (id) ON DELETE CASCADE,
     platform      TEXT NOT NULL,
     channel       TEXT NOT NULL,
+    thread        TEXT,
     -- The message that shows the result; NULL when it went to the clicker
     -- privately (then `good`/`bad` typed by them finds it).
     message_id    TEXT,
@@ -47,8 +48,11 @@ CREATE TABLE sql_examples (
     -- The question's embedding (little-endian f32) and the model that made it.
     embedding_model  TEXT,
     embedding        BLOB,
+    -- SHA-256 of the question and the SQL: one example per pair (an index
+    -- on the texts themselves would limit their length on PostgreSQL).
+    fingerprint      TEXT NOT NULL,
     -- Bumped by every change, so that a running bot sees what the CLI did.
     updated_at       TEXT NOT NULL,
-    UNIQUE (target, question, sql_text)
+    UNIQUE (target, fingerprint)
 );
 CREATE INDEX sql_examples_target ON sql_examples (target, updated_at);

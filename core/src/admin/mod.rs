@@ -683,12 +683,16 @@ async fn examples_add(
             other => ApiError::BadRequest(other.to_string()),
         })?;
     let new = matches!(stored, Stored::New(_));
+    let example = examples.get(stored.id()).await?;
+    let judged = example
+        .as_ref()
+        .map_or(body.sql.as_str(), |e| e.sql.as_str());
     let event = new.then(|| {
         crate::audit::NewEvent::new(
             crate::audit::EventKind::ExampleChanged,
             admin.actor(),
             json!({"action": "added", "example": stored.id(), "new": new, "target": sql.target,
-               "question": body.question, "sql": body.sql, "via": "api"}),
+               "question": body.question, "sql": judged, "via": "api"}),
         )
     });
     // Only a change is recorded; and no example without its record.
@@ -698,7 +702,6 @@ async fn examples_add(
         let _ = examples.remove(stored.id()).await;
         return Err(ApiError::Internal(e.to_string()));
     }
-    let example = examples.get(stored.id()).await?;
     let status = if new {
         StatusCode::CREATED
     } else {

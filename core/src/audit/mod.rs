@@ -92,10 +92,13 @@ pub enum EventKind {
     /// A confirmed example was stored (other than by a click), removed or
     /// imported.
     ExampleChanged,
+    /// `pstral eval` ran model-written and gold queries read-only on a
+    /// target, without a click: recorded before it starts.
+    Evaluation,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 15] = [
+    pub const ALL: [EventKind; 16] = [
         EventKind::Question,
         EventKind::Answer,
         EventKind::SqlValidated,
@@ -111,6 +114,7 @@ impl EventKind {
         EventKind::AuditPruned,
         EventKind::Feedback,
         EventKind::ExampleChanged,
+        EventKind::Evaluation,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -130,6 +134,7 @@ impl EventKind {
             EventKind::AuditPruned => "audit_pruned",
             EventKind::Feedback => "feedback",
             EventKind::ExampleChanged => "example_changed",
+            EventKind::Evaluation => "evaluation",
         }
     }
 }

@@ -126,7 +126,7 @@ impl Bot {
                     None,
                     correct,
                     None,
-                    Audience::Place,
+                    Audience::Actor,
                 )
                 .await
             }

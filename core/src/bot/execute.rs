@@ -245,10 +245,18 @@ impl Bot {
         } else {
             String::new()
         };
+        // Under a private result, how to say whether it is right: no
+        // control can follow a private reply.
+        let prefix = platform.limits().command_prefix;
+        let hint = if private {
+            format!("\n{}", Text::FeedbackTyped { prefix }.render(self.lang()))
+        } else {
+            String::new()
+        };
         let max_chars = platform
             .limits()
             .max_message_chars
-            .saturating_sub(heading.chars().count());
+            .saturating_sub(heading.chars().count() + hint.chars().count());
         let (text, table) = match &outcome {
             Ok(o) => {
                 let lang = self.lang();
@@ -288,11 +296,7 @@ impl Bot {
             (columns, o.rows, o.truncated)
         });
         if private {
-            let prefix = platform.limits().command_prefix;
-            let hint = match &shape {
-                Some(_) => format!("\n{}", Text::FeedbackTyped { prefix }.render(self.lang())),
-                None => String::new(),
-            };
+            let hint = if shape.is_some() { hint } else { String::new() };
             let delivered = platform
                 .reply_privately(actor, place, &format!("{heading}{text}{hint}"), files)
                 .await;

@@ -52,12 +52,12 @@ impl Bot {
         else {
             return;
         };
-        let found = match self
-            .parts()
-            .conversations
-            .result_at(place, message_id)
-            .await
-        {
+        let conversations = &self.parts().conversations;
+        let found = match message_id {
+            Some(id) => conversations.result_on(place, id).await,
+            None => conversations.latest_result_of(place, user.id).await,
+        };
+        let found = match found {
             Ok(found) => found,
             Err(e) => {
                 tracing::error!(error = %e, "cannot read a result");
@@ -73,7 +73,17 @@ impl Bot {
                 .await;
             return;
         }
-        let (Some(result), Some(sql)) = (found, &self.parts().sql) else {
+        let Some(sql) = &self.parts().sql else {
+            let reason = self
+                .parts()
+                .sql_unavailable
+                .clone()
+                .unwrap_or_else(|| "no Execute target is configured".to_owned());
+            self.tell(&to, Text::ExecuteUnavailable { reason: &reason })
+                .await;
+            return;
+        };
+        let Some(result) = found else {
             self.tell(&to, Text::NoResultToJudge).await;
             return;
         };
@@ -98,22 +108,39 @@ impl Bot {
             return;
         }
         // Who may make it an example: the asker, or the configured role.
+        // An example is shown to everyone's model: what was asked or shown
+        // in private (a DM, a result sent to one person) becomes one only
+        // by someone with the role, who judges it may be shared.
         let asker = result.asked_by == Some(user.id);
-        if !asker && user.role < sql.confirm_role {
+        let private = place.private || result.message_id.is_none();
+        if user.role < sql.confirm_role && (!asker || private) {
             let role = sql.confirm_role.as_str();
             let mut payload = about;
-            payload["reason"] = json!("confirm_role");
+            payload["reason"] = json!(if private {
+                "confirm_role_private"
+            } else {
+                "confirm_role"
+            });
             payload["needed"] = json!(role);
             payload["role"] = json!(user.role.as_str());
             let event =
                 NewEvent::new(EventKind::AccessRefused, actor_rec, payload).at(place.clone());
             let _ = self.parts().audit.append(event).await;
-            self.tell(&to, Text::ConfirmNotAllowed { role }).await;
+            let text = if private {
+                Text::ConfirmPrivateNeedsRole { role }
+            } else {
+                Text::ConfirmNotAllowed { role }
+            };
+            self.tell(&to, text).await;
             return;
         }
-        let (Some(question), Some(learning)) = (&result.question, &sql.learning) else {
+        let Some(question) = &result.question else {
             // A statement offered before questions were kept with it.
-            self.tell(&to, Text::NoResultToJudge).await;
+            self.tell(&to, Text::ResultWithoutQuestion).await;
+            return;
+        };
+        let Some(examples) = sql.learning.as_ref().and_then(|l| l.store()) else {
+            self.tell(&to, Text::ResultWithoutQuestion).await;
             return;
         };
         // Judged again under today's policy and catalogue: only what may
@@ -125,10 +152,6 @@ impl Bot {
                 return;
             }
         };
-        let Some(examples) = learning.store() else {
-            self.tell(&to, Text::NoResultToJudge).await;
-            return;
-        };
         let columns: Vec<String> = serde_json::from_str(&result.columns).unwrap_or_default();
         let language = match result.lang.as_deref() {
             Some("fr") => Lang::Fr,
@@ -137,7 +160,7 @@ impl Bot {
         };
         let stored = examples
             .add(NewExample {
-                target: learning.target(),
+                target: &sql.target,
                 question,
                 sql: &valid.text,
                 dialect: valid.dialect,
@@ -160,7 +183,7 @@ impl Bot {
         payload["verdict"] = json!("correct");
         payload["example"] = json!(stored.id());
         payload["new"] = json!(matches!(stored, Stored::New(_)));
-        payload["target"] = json!(learning.target());
+        payload["target"] = json!(&sql.target);
         let event = NewEvent::new(EventKind::Feedback, actor_rec, payload).at(place.clone());
         if let Err(e) = self.parts().audit.append(event).await {
             // No example without its record.
@@ -176,7 +199,7 @@ impl Bot {
             Text::ExampleStored {
                 id: stored.id(),
                 new: matches!(stored, Stored::New(_)),
-                target: learning.target(),
+                target: &sql.target,
             },
         )
         .await;
@@ -266,7 +289,12 @@ impl Bot {
                     let aside = e
                         .set_aside
                         .as_deref()
-                        .map(|r| format!(" (set aside: {r})"))
+                        .map(|reason| {
+                            format!(
+                                " ({})",
+                                Text::ExampleSetAside { reason }.render(self.lang())
+                            )
+                        })
                         .unwrap_or_default();
                     out.push_str(&format!(
                         "\n#{} — {} ({}, {}){aside}\n```sql\n{}\n```",

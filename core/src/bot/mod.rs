@@ -103,7 +103,7 @@ impl SqlRuntime {
         // whose tables left are set aside, those whose tables came back
         // are taken back.
         if let Some(learning) = &self.learning {
-            let check = |sql: &str| self.check(sql).map(drop).map_err(|r| r.to_string());
+            let check = |example: &crate::learn::examples::Example| self.judge_example(example);
             match learning.recheck(&check).await {
                 Ok((0, 0)) => {}
                 Ok((aside, back)) => tracing::info!(
@@ -197,14 +197,43 @@ impl SqlRuntime {
             .await?)
     }
 
+    /// Whether a stored example may be shown now: written for this dialect,
+    /// and passing the policy and the catalogue.
+    ///
+    /// # Errors
+    /// Why not, as the example's set-aside reason.
+    pub fn judge_example(&self, example: &crate::learn::examples::Example) -> Result<(), String> {
+        if example.dialect != self.policy.dialect.as_str() {
+            return Err(format!(
+                "written for {}, and the target is now {}",
+                example.dialect, self.policy.dialect
+            ));
+        }
+        self.check(&example.sql)
+            .map(drop)
+            .map_err(|r| r.to_string())
+    }
+
     /// What a SQL prompt shows for `question`: the glossary, the relevant
     /// tables, and the most similar examples that pass the policy now.
     pub async fn prompt_context(&self, llm: &Llm, question: &str) -> crate::learn::PromptContext {
+        self.prompt_context_skipping(llm, question, &|_| false)
+            .await
+    }
+
+    /// [`SqlRuntime::prompt_context`], leaving out the examples `skip`
+    /// names.
+    pub async fn prompt_context_skipping(
+        &self,
+        llm: &Llm,
+        question: &str,
+        skip: &crate::learn::Skip<'_>,
+    ) -> crate::learn::PromptContext {
         let examples = match &self.learning {
             Some(learning) => {
-                let check = |sql: &str| self.check(sql).map(drop).map_err(|r| r.to_string());
+                let check = |example: &crate::learn::examples::Example| self.judge_example(example);
                 learning
-                    .pick(llm, question, self.examples_budget, &check)
+                    .pick(llm, question, self.examples_budget, &check, skip)
                     .await
             }
             None => crate::learn::Picked::default(),

@@ -158,15 +158,16 @@ impl Examples {
     /// A store failure.
     pub async fn add(&self, new: NewExample<'_>) -> Result<Stored, StoreError> {
         let now = Utc::now();
+        let fingerprint = fingerprint(new.question, new.sql);
         let columns = new
             .result_columns
             .map(|c| serde_json::to_string(c).expect("strings serialise"));
         let inserted: Option<i64> = on_pool!(&self.store, pool => {
             sqlx::query_scalar(
                 "INSERT INTO sql_examples (target, question, sql_text, dialect, lang, source, created_by, \
-                 created_by_name, created_at, result_columns, result_rows, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $9) \
-                 ON CONFLICT (target, question, sql_text) DO NOTHING RETURNING id",
+                 created_by_name, created_at, result_columns, result_rows, fingerprint, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $9) \
+                 ON CONFLICT (target, fingerprint) DO NOTHING RETURNING id",
             )
             .bind(new.target)
             .bind(new.question)
@@ -179,22 +180,26 @@ impl Examples {
             .bind(now)
             .bind(columns)
             .bind(new.result_rows)
+            .bind(&fingerprint)
             .fetch_optional(pool)
             .await?
         });
         if let Some(id) = inserted {
             return Ok(Stored::New(id));
         }
-        let id: i64 = on_pool!(&self.store, pool => {
-            sqlx::query_scalar(
-                "SELECT id FROM sql_examples WHERE target = $1 AND question = $2 AND sql_text = $3",
+        let (id, aside): (i64, Option<String>) = on_pool!(&self.store, pool => {
+            sqlx::query_as(
+                "SELECT id, set_aside FROM sql_examples WHERE target = $1 AND fingerprint = $2",
             )
             .bind(new.target)
-            .bind(new.question)
-            .bind(new.sql)
+            .bind(&fingerprint)
             .fetch_one(pool)
             .await?
         });
+        // It passed the policy just now: if it was set aside, it is back.
+        if aside.is_some() {
+            self.set_aside(id, None).await?;
+        }
         Ok(Stored::Existing(id))
     }
 
@@ -293,6 +298,16 @@ impl Examples {
         });
         Ok(Version { count, latest })
     }
+}
+
+/// One example per question and SQL: the SHA-256 of both, hex.
+fn fingerprint(question: &str, sql: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hash = Sha256::new();
+    hash.update(question.as_bytes());
+    hash.update([0]);
+    hash.update(sql.as_bytes());
+    hex::encode(hash.finalize())
 }
 
 fn to_bytes(vector: &[f32]) -> Vec<u8> {

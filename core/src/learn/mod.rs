@@ -49,7 +49,8 @@ pub struct PromptContext {
 pub fn choose(
     ranked: Vec<(Arc<Example>, f32)>,
     budget_tokens: usize,
-    check: &(dyn Fn(&str) -> Result<(), String> + Sync),
+    check: &Check<'_>,
+    skip: &Skip<'_>,
 ) -> (Vec<Arc<Example>>, Vec<(i64, String)>) {
     let mut chosen = Vec::new();
     let mut refused = Vec::new();
@@ -58,8 +59,11 @@ pub fn choose(
         if chosen.len() == MAX_SHOWN {
             break;
         }
-        if let Err(reason) = check(&example.sql) {
+        if let Err(reason) = check(&example) {
             refused.push((example.id, reason));
+            continue;
+        }
+        if !retrieve::shown(&example) || skip(&example) {
             continue;
         }
         let cost = tokens_of(&render(&example)) + 1;
@@ -72,6 +76,15 @@ pub fn choose(
     chosen.reverse();
     (chosen, refused)
 }
+
+/// Judges an example now: `Err(why)` when it may not be shown (the policy
+/// refuses its SQL, its tables left the catalogue, it was written for
+/// another dialect).
+pub type Check<'a> = dyn Fn(&Example) -> Result<(), String> + Sync + 'a;
+
+/// Leaves an example out of one prompt without judging it (an evaluation
+/// leaves out the examples of the question it asks).
+pub type Skip<'a> = dyn Fn(&Example) -> bool + Sync + 'a;
 
 /// Where a target's examples live.
 enum Backing {
@@ -182,6 +195,9 @@ impl Learning {
         if (fresh || fixed_built) && (!wants_vectors || state.index.is_empty()) {
             return Arc::clone(&state.index);
         }
+        // The version is read before the examples: a change made while
+        // they are read is seen at the next question.
+        let read_version = version;
         let mut all = match self.load().await {
             Ok(all) => all,
             Err(e) => {
@@ -200,10 +216,12 @@ impl Learning {
                 }
             }
         }
+        let embedded = all.iter().any(|e| e.embedding.is_some());
         state.index = Arc::new(Index::build(all, self.embedding_model.as_deref()));
-        state.version = match &self.backing {
-            Backing::Store(store) => store.version(&self.target).await.ok(),
-            Backing::Fixed(_) => None,
+        // Keeping the vectors changed the version; that change is ours.
+        state.version = match (&self.backing, embedded) {
+            (Backing::Store(store), true) => store.version(&self.target).await.ok(),
+            _ => read_version,
         };
         Arc::clone(&state.index)
     }
@@ -261,7 +279,8 @@ impl Learning {
         llm: &Llm,
         question: &str,
         budget_tokens: usize,
-        check: &(dyn Fn(&str) -> Result<(), String> + Sync),
+        check: &Check<'_>,
+        skip: &Skip<'_>,
     ) -> Picked {
         if budget_tokens == 0 {
             return Picked::default();
@@ -289,7 +308,7 @@ impl Learning {
         }
         let (ranked, ranking) =
             ranked.unwrap_or_else(|| (index.lexical(question, wanted), Ranking::Lexical));
-        let (chosen, refused) = choose(ranked, budget_tokens, check);
+        let (chosen, refused) = choose(ranked, budget_tokens, check, skip);
         for (id, reason) in refused {
             self.put_aside(id, &reason).await;
         }
@@ -328,12 +347,12 @@ impl Learning {
     /// A store failure.
     pub async fn recheck(
         &self,
-        check: &(dyn Fn(&str) -> Result<(), String> + Sync),
+        check: &Check<'_>,
     ) -> Result<(usize, usize), crate::store::StoreError> {
         let all = self.load().await?;
         let (mut aside, mut back) = (0, 0);
         for example in all {
-            match (check(&example.sql), &example.set_aside) {
+            match (check(&example), &example.set_aside) {
                 (Err(reason), None) => {
                     self.put_aside(example.id, &reason).await;
                     aside += 1;

@@ -191,13 +191,30 @@ fn unit(v: &[f32]) -> Vec<f32> {
     v.iter().map(|x| x / norm).collect()
 }
 
-/// An example as the prompt shows it.
+/// The longest question an example shows, in characters.
+const MAX_QUESTION_CHARS: usize = 300;
+
+/// An example as the prompt shows it. The question is what a user wrote:
+/// it is shown on one line, without backticks and cut to 300 characters,
+/// so that it cannot close the example's block or pose as instructions of
+/// its own. (An example whose SQL holds a fence is not shown: [`shown`].)
 pub fn render(example: &Example) -> String {
-    format!(
-        "Q: {}\n```sql\n{}\n```\n",
-        example.question.trim(),
-        example.sql.trim()
-    )
+    let question: String = example
+        .question
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace('`', "'")
+        .chars()
+        .take(MAX_QUESTION_CHARS)
+        .collect();
+    format!("Q: {question}\n```sql\n{}\n```\n", example.sql.trim())
+}
+
+/// Whether an example can be shown as it is: its SQL holds no code fence
+/// (which would end its block early).
+pub fn shown(example: &Example) -> bool {
+    !example.sql.contains("```")
 }
 
 /// About how many tokens a text takes: four characters a token, as the
