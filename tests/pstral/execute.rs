@@ -45,7 +45,7 @@ pub(crate) async fn demo() -> Demo {
     Demo { _dir: dir, runtime }
 }
 
-async fn harness(fake: &FakeModel) -> (Demo, Harness) {
+pub(crate) async fn harness(fake: &FakeModel) -> (Demo, Harness) {
     let demo = demo().await;
     let options = Options {
         sql: Some(demo.runtime.clone()),

@@ -10,9 +10,9 @@ use pstral_chat::{ControlKind, InboundEvent, MessageRef, OutboundAction};
 use pstral_core::eval::{Rows, read_cases};
 use pstral_core::learn::examples::{Examples, FileFormat, Source};
 
-use crate::answers::{Harness, MODEL, Options, who};
+use crate::answers::{Harness, MODEL, who};
 use crate::cli::{Scratch, stderr, stdout};
-use crate::execute::demo;
+use crate::execute::{demo, harness};
 use crate::support::fake_model::{FakeModel, Script};
 
 const ASKED: &str = "Quels sont nos clients à Lyon ?";
@@ -68,15 +68,7 @@ async fn a_result_confirmed_by_its_asker_is_an_audited_example_that_the_next_sim
  {
     let fake = FakeModel::start(&[MODEL]).await;
     fake.then(Script::answer(ANSWER));
-    let demo = demo().await;
-    let h = Harness::new(
-        &[fake.url()],
-        Options {
-            sql: Some(demo.runtime.clone()),
-            ..Options::default()
-        },
-    )
-    .await;
+    let (_demo, h) = harness(&fake).await;
     // ana (an executor) asks and runs the query.
     h.ask(1, ASKED).await;
     let (answer, execute) =
@@ -201,15 +193,7 @@ async fn a_result_confirmed_by_its_asker_is_an_audited_example_that_the_next_sim
 async fn typed_good_and_bad_judge_the_latest_result_here() {
     let fake = FakeModel::start(&[MODEL]).await;
     fake.then(Script::answer(ANSWER));
-    let demo = demo().await;
-    let h = Harness::new(
-        &[fake.url()],
-        Options {
-            sql: Some(demo.runtime.clone()),
-            ..Options::default()
-        },
-    )
-    .await;
+    let (_demo, h) = harness(&fake).await;
     let good = |n: u64| InboundEvent::Command {
         author: who(n),
         place: crate::answers::channel(),
@@ -247,15 +231,7 @@ async fn typed_good_and_bad_judge_the_latest_result_here() {
 async fn what_was_asked_in_private_becomes_an_example_only_by_the_confirming_role() {
     let fake = FakeModel::start(&[MODEL]).await;
     fake.then(Script::answer(ANSWER));
-    let demo = demo().await;
-    let h = Harness::new(
-        &[fake.url()],
-        Options {
-            sql: Some(demo.runtime.clone()),
-            ..Options::default()
-        },
-    )
-    .await;
+    let (_demo, h) = harness(&fake).await;
     let dm = pstral_chat::Place {
         platform: "discord".parse().unwrap(),
         channel: "dm-ana".to_owned(),
@@ -637,15 +613,7 @@ async fn with_an_embedding_model_examples_are_embedded_once_and_again_when_the_m
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admins_list_and_remove_examples_from_the_chat_and_others_may_not() {
     let fake = FakeModel::start(&[MODEL]).await;
-    let demo = demo().await;
-    let h = Harness::new(
-        &[fake.url()],
-        Options {
-            sql: Some(demo.runtime.clone()),
-            ..Options::default()
-        },
-    )
-    .await;
+    let (_demo, h) = harness(&fake).await;
     h.directory
         .add_user(
             "dora",

@@ -9,7 +9,7 @@ use super::{Audience, Bot, actor_of};
 use crate::audit::{EventKind, NewEvent};
 use crate::conversation::{ExportFormat, Mode};
 use crate::i18n::{Lang, Text};
-use crate::identity::{Permission, Role};
+use crate::identity::Role;
 
 impl Bot {
     pub(super) async fn command(
@@ -149,18 +149,7 @@ impl Bot {
         query: AuditQuery,
     ) {
         use crate::audit::{AuditFilter, EventKind as K, Order};
-        let Some(user) = self
-            .authorize(
-                platform,
-                author,
-                None,
-                place,
-                message,
-                Permission::Administer,
-                Audience::Actor,
-            )
-            .await
-        else {
+        let Some(user) = self.admin(platform, author, place, message).await else {
             return;
         };
         let reply = |text: String| async move {

@@ -132,13 +132,7 @@ impl Bot {
             return;
         };
         let Some(sql) = &self.parts().sql else {
-            let reason = self
-                .parts()
-                .sql_unavailable
-                .clone()
-                .unwrap_or_else(|| "no Execute target is configured".to_owned());
-            self.tell(&to, Text::ExecuteUnavailable { reason: &reason })
-                .await;
+            self.tell_sql_unavailable(&to).await;
             return;
         };
         let stored = match self

@@ -74,13 +74,7 @@ impl Bot {
             return;
         }
         let Some(sql) = &self.parts().sql else {
-            let reason = self
-                .parts()
-                .sql_unavailable
-                .clone()
-                .unwrap_or_else(|| "no Execute target is configured".to_owned());
-            self.tell(&to, Text::ExecuteUnavailable { reason: &reason })
-                .await;
+            self.tell_sql_unavailable(&to).await;
             return;
         };
         let Some(result) = found else {
@@ -215,18 +209,7 @@ impl Bot {
         message: Option<&str>,
         query: ExamplesQuery,
     ) {
-        let Some(user) = self
-            .authorize(
-                platform,
-                author,
-                None,
-                place,
-                message,
-                Permission::Administer,
-                Audience::Actor,
-            )
-            .await
-        else {
+        let Some(user) = self.admin(platform, author, place, message).await else {
             return;
         };
         let to = Listeners {
@@ -243,13 +226,7 @@ impl Bot {
             .and_then(|s| s.learning.as_ref())
             .and_then(|l| Some((l.store()?, l.target())))
         else {
-            let reason = self
-                .parts()
-                .sql_unavailable
-                .clone()
-                .unwrap_or_else(|| "no Execute target is configured".to_owned());
-            self.tell(&to, Text::ExecuteUnavailable { reason: &reason })
-                .await;
+            self.tell_sql_unavailable(&to).await;
             return;
         };
         match query {

@@ -534,6 +534,27 @@ impl Bot {
         .await
     }
 
+    /// The author of an admin command, if they are an admin (told why not
+    /// privately: the command may have been typed in a channel).
+    pub(super) async fn admin(
+        &self,
+        platform: &dyn ChatPlatform,
+        author: &PlatformIdentity,
+        place: &Place,
+        message: Option<&str>,
+    ) -> Option<User> {
+        self.authorize(
+            platform,
+            author,
+            None,
+            place,
+            message,
+            Permission::Administer,
+            Audience::Actor,
+        )
+        .await
+    }
+
     /// Says something to the audience of a refusal or a failure.
     pub(super) async fn tell(&self, to: &Listeners<'_>, text: Text<'_>) {
         match to.audience {
@@ -543,6 +564,17 @@ impl Bot {
                     .await
             }
         }
+    }
+
+    /// Says why there is no Execute target, to the audience of a refusal.
+    pub(super) async fn tell_sql_unavailable(&self, to: &Listeners<'_>) {
+        let reason = self
+            .parts()
+            .sql_unavailable
+            .clone()
+            .unwrap_or_else(|| "no Execute target is configured".to_owned());
+        self.tell(to, Text::ExecuteUnavailable { reason: &reason })
+            .await;
     }
 
     /// Says something to one person only (an ephemeral reply, a DM).
