@@ -16,7 +16,7 @@ use pstral_core::learn::examples::{Example, FileFormat};
 use pstral_core::llm::Llm;
 use serde_json::json;
 
-use super::open;
+use super::{for_target, open};
 use crate::args::EvalArgs;
 
 pub(crate) async fn eval(settings: &Settings, args: EvalArgs) -> anyhow::Result<ExitCode> {
@@ -30,14 +30,7 @@ pub(crate) async fn eval(settings: &Settings, args: EvalArgs) -> anyhow::Result<
     if cases.is_empty() {
         bail!("{} holds no case", args.cases.display());
     }
-    let mut settings = settings.clone();
-    if let Some(name) = &args.target {
-        let Some(t) = settings.sql.targets.iter().find(|t| &t.name == name) else {
-            bail!("there is no target {name:?} in [sql.targets]");
-        };
-        settings.sql.target = t.clone();
-        settings.sql.policy.dialect = t.dialect();
-    }
+    let settings = for_target(settings, args.target.as_deref())?;
     let store = open(&settings).await?;
     let runtime = pstral_core::app::sql_runtime(&settings, &store, &|note| eprintln!("{note}"))
         .await

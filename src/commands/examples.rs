@@ -16,7 +16,7 @@ use pstral_core::learn::examples::{
 use pstral_core::store::Store;
 use serde_json::json;
 
-use super::open;
+use super::{for_target, open};
 use crate::args::ExamplesCommand;
 
 pub(crate) async fn examples_command(
@@ -255,14 +255,10 @@ async fn record(
         json!({"action": action, "example": stored.id(), "new": matches!(stored, Stored::New(_)),
                "target": target, "question": question, "sql": sql, "via": "cli"}),
     );
-    if let Err(e) = audit.append(event).await {
-        // No example without its record.
-        if let Stored::New(id) = stored {
-            let _ = examples.remove(id).await;
-        }
-        return Err(e).context("cannot record the example, so it was not kept");
-    }
-    Ok(())
+    examples
+        .record(stored, audit, Some(event))
+        .await
+        .context("cannot record the example, so it was not kept")
 }
 
 /// The runtime of the target that examples are judged by: the configured
@@ -272,14 +268,7 @@ async fn runtime_for(
     store: &Store,
     target: Option<&str>,
 ) -> anyhow::Result<SqlRuntime> {
-    let mut settings = settings.clone();
-    if let Some(name) = target {
-        let Some(t) = settings.sql.targets.iter().find(|t| t.name == name) else {
-            bail!("there is no target {name:?} in [sql.targets]");
-        };
-        settings.sql.target = t.clone();
-        settings.sql.policy.dialect = t.dialect();
-    }
+    let settings = for_target(settings, target)?;
     pstral_core::app::sql_runtime(&settings, store, &|note| eprintln!("{note}"))
         .await
         .map_err(|reason| {

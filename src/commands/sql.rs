@@ -4,13 +4,13 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use pstral_core::audit::{Actor, Audit};
 use pstral_core::config::Settings;
 use pstral_core::sql::execute::{Execution, judge};
 use serde_json::json;
 
-use super::open;
+use super::{for_target, open};
 
 /// `pstral sql check`: no database, no network, no log; the verdict on
 /// standard output.
@@ -60,12 +60,10 @@ pub(crate) async fn sql_run(
         text = std::fs::read_to_string(file)
             .with_context(|| format!("cannot read {}", file.display()))?;
     }
-    let name = target.unwrap_or_else(|| settings.sql.target.name.clone());
-    let Some(target) = settings.sql.targets.iter().find(|t| t.name == name) else {
-        bail!("there is no target {name:?} in [sql.targets]");
-    };
-    let mut policy = settings.sql.policy.clone();
-    policy.dialect = target.dialect();
+    let settings = for_target(settings, target.as_deref())?;
+    let target = &settings.sql.target;
+    let name = target.name.clone();
+    let policy = settings.sql.policy.clone();
     // Refused by its form before any connection; then judged again against
     // the target's catalogue, as a click in the chat is.
     if let Err(refusal) = pstral_core::sql::validate::validate(&text, &policy) {
@@ -95,7 +93,7 @@ pub(crate) async fn sql_run(
             return Ok(ExitCode::FAILURE);
         }
     };
-    let store = open(settings).await?;
+    let store = open(&settings).await?;
     let audit = Audit::new(store.clone());
     let execution = Execution {
         audit: &audit,
@@ -152,10 +150,8 @@ pub(crate) async fn schema(
     target: Option<String>,
     question: Option<String>,
 ) -> anyhow::Result<ExitCode> {
-    let name = target.unwrap_or_else(|| settings.sql.target.name.clone());
-    let Some(target) = settings.sql.targets.iter().find(|t| t.name == name) else {
-        bail!("there is no target {name:?} in [sql.targets]");
-    };
+    let settings = for_target(settings, target.as_deref())?;
+    let target = &settings.sql.target;
     let executor =
         pstral_core::sql::open_target(target, &settings.sql.policy.allowed_schemas).await?;
     let catalog = executor
@@ -176,9 +172,6 @@ pub(crate) async fn schema(
     match question {
         Some(q) => {
             print!("{}", catalog.context_for(&q, settings.sql.schema_budget));
-            let mut settings = settings.clone();
-            settings.sql.target = target.clone();
-            settings.sql.policy.dialect = target.dialect();
             let store = open(&settings).await?;
             let runtime = pstral_core::app::sql_runtime(&settings, &store, &|_| {}).await;
             if let Ok(runtime) = runtime {

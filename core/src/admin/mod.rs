@@ -695,13 +695,11 @@ async fn examples_add(
                "question": body.question, "sql": judged, "via": "api"}),
         )
     });
-    // Only a change is recorded; and no example without its record.
-    if let Some(event) = event
-        && let Err(e) = state.audit.append(event).await
-    {
-        let _ = examples.remove(stored.id()).await;
-        return Err(ApiError::Internal(e.to_string()));
-    }
+    // Only a change is recorded.
+    examples
+        .record(stored, &state.audit, event)
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
     let status = if new {
         StatusCode::CREATED
     } else {

@@ -179,12 +179,11 @@ impl Bot {
         payload["new"] = json!(matches!(stored, Stored::New(_)));
         payload["target"] = json!(&sql.target);
         let event = NewEvent::new(EventKind::Feedback, actor_rec, payload).at(place.clone());
-        if let Err(e) = self.parts().audit.append(event).await {
-            // No example without its record.
+        if let Err(e) = examples
+            .record(stored, &self.parts().audit, Some(event))
+            .await
+        {
             tracing::error!(error = %e, "cannot audit feedback; the example is not kept");
-            if let Stored::New(id) = stored {
-                let _ = examples.remove(id).await;
-            }
             self.tell(&to, Text::AuditUnavailable).await;
             return;
         }

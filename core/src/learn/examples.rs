@@ -203,6 +203,32 @@ impl Examples {
         Ok(Stored::Existing(id))
     }
 
+    /// Records what storing an example did (`event`; `None` when there is
+    /// nothing to record). No example without its record: when the audit
+    /// cannot take the event, an example stored just now is removed again.
+    ///
+    /// # Errors
+    /// The audit's failure; the example is then not kept.
+    pub async fn record(
+        &self,
+        stored: Stored,
+        audit: &crate::audit::Audit,
+        event: Option<crate::audit::NewEvent>,
+    ) -> Result<(), crate::audit::AuditError> {
+        let Some(event) = event else {
+            return Ok(());
+        };
+        if let Err(e) = audit.append(event).await {
+            if let Stored::New(id) = stored
+                && let Err(removed) = self.remove(id).await
+            {
+                tracing::error!(error = %removed, example = id, "an example without its record could not be removed");
+            }
+            return Err(e);
+        }
+        Ok(())
+    }
+
     /// One example, by id.
     ///
     /// # Errors

@@ -86,6 +86,18 @@ pub type Check<'a> = dyn Fn(&Example) -> Result<(), String> + Sync + 'a;
 /// leaves out the examples of the question it asks).
 pub type Skip<'a> = dyn Fn(&Example) -> bool + Sync + 'a;
 
+/// Changes the example `id` of a fixed set, in place.
+fn change_held(
+    examples: &std::sync::Mutex<Vec<Example>>,
+    id: i64,
+    change: impl FnOnce(&mut Example),
+) {
+    let mut held = examples.lock().expect("never poisoned");
+    if let Some(e) = held.iter_mut().find(|e| e.id == id) {
+        change(e);
+    }
+}
+
 /// Where a target's examples live.
 enum Backing {
     /// The own database, shared with the CLI and the admin API.
@@ -197,7 +209,6 @@ impl Learning {
         }
         // The version is read before the examples: a change made while
         // they are read is seen at the next question.
-        let read_version = version;
         let mut all = match self.load().await {
             Ok(all) => all,
             Err(e) => {
@@ -205,23 +216,26 @@ impl Learning {
                 return Arc::clone(&state.index);
             }
         };
+        let mut embedded = 0;
         if let Some(model) = &self.embedding_model
             && state.embed_after.is_none_or(|t| Instant::now() >= t)
         {
             match self.embed_missing(llm, model, &mut all).await {
-                Ok(()) => state.embed_after = None,
+                Ok(n) => {
+                    embedded = n;
+                    state.embed_after = None;
+                }
                 Err(e) => {
                     tracing::warn!(error = %e, model, "cannot embed the examples; ranking them by their words for now");
                     state.embed_after = Some(Instant::now() + EMBED_RETRY);
                 }
             }
         }
-        let embedded = all.iter().any(|e| e.embedding.is_some());
         state.index = Arc::new(Index::build(all, self.embedding_model.as_deref()));
-        // Keeping the vectors changed the version; that change is ours.
-        state.version = match (&self.backing, embedded) {
-            (Backing::Store(store), true) => store.version(&self.target).await.ok(),
-            _ => read_version,
+        // Keeping new vectors changed the version; that change is ours.
+        state.version = match &self.backing {
+            Backing::Store(store) if embedded > 0 => store.version(&self.target).await.ok(),
+            _ => version,
         };
         Arc::clone(&state.index)
     }
@@ -234,13 +248,13 @@ impl Learning {
     }
 
     /// Embeds, in batches, the questions of the examples in use that have
-    /// no vector from `model` yet, and keeps the vectors.
+    /// no vector from `model` yet, and keeps the vectors; returns how many.
     async fn embed_missing(
         &self,
         llm: &Llm,
         model: &str,
         all: &mut [Example],
-    ) -> Result<(), crate::llm::LlmError> {
+    ) -> Result<usize, crate::llm::LlmError> {
         let missing: Vec<usize> = (0..all.len())
             .filter(|&i| {
                 all[i].set_aside.is_none() && all[i].embedding_model.as_deref() != Some(model)
@@ -258,17 +272,14 @@ impl Learning {
                             tracing::warn!(error = %e, "cannot keep an example's embedding");
                         }
                     }
-                    Backing::Fixed(examples) => {
-                        let mut held = examples.lock().expect("never poisoned");
-                        if let Some(e) = held.iter_mut().find(|e| e.id == all[i].id) {
-                            e.embedding_model = Some(model.to_owned());
-                            e.embedding = Some(vector);
-                        }
-                    }
+                    Backing::Fixed(examples) => change_held(examples, all[i].id, |e| {
+                        e.embedding_model = Some(model.to_owned());
+                        e.embedding = Some(vector);
+                    }),
                 }
             }
         }
-        Ok(())
+        Ok(missing.len())
     }
 
     /// The examples most similar to `question` that pass `check` now, as
@@ -324,17 +335,23 @@ impl Learning {
             reason,
             "an example no longer passes; set aside"
         );
+        if let Err(e) = self.set_aside(id, Some(reason)).await {
+            tracing::warn!(error = %e, "cannot set an example aside");
+        }
+    }
+
+    /// Sets an example aside with the reason, or takes it back (`None`),
+    /// wherever it lives.
+    async fn set_aside(
+        &self,
+        id: i64,
+        reason: Option<&str>,
+    ) -> Result<(), crate::store::StoreError> {
         match &self.backing {
-            Backing::Store(store) => {
-                if let Err(e) = store.set_aside(id, Some(reason)).await {
-                    tracing::warn!(error = %e, "cannot set an example aside");
-                }
-            }
+            Backing::Store(store) => store.set_aside(id, reason).await,
             Backing::Fixed(examples) => {
-                let mut held = examples.lock().expect("never poisoned");
-                if let Some(e) = held.iter_mut().find(|e| e.id == id) {
-                    e.set_aside = Some(reason.to_owned());
-                }
+                change_held(examples, id, |e| e.set_aside = reason.map(str::to_owned));
+                Ok(())
             }
         }
     }
@@ -358,15 +375,7 @@ impl Learning {
                     aside += 1;
                 }
                 (Ok(()), Some(_)) => {
-                    match &self.backing {
-                        Backing::Store(store) => store.set_aside(example.id, None).await?,
-                        Backing::Fixed(examples) => {
-                            let mut held = examples.lock().expect("never poisoned");
-                            if let Some(e) = held.iter_mut().find(|e| e.id == example.id) {
-                                e.set_aside = None;
-                            }
-                        }
-                    }
+                    self.set_aside(example.id, None).await?;
                     back += 1;
                 }
                 _ => {}
