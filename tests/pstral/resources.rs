@@ -130,46 +130,49 @@ fn sqlite_attacks_on_memory_and_disk_end_with_a_readable_message() {
         &format!("sqlite:{}", demo.display()),
         "timeout = \"8s\"\nmax_temp_mib = 16",
     );
-    // SQLite's printf bounds its own widths: harmless, whatever it answers.
-    let ran = sql_run(
-        dir.path(),
-        &config,
+    // A size the statement does not write out, or past the bound, is
+    // refused before anything runs.
+    for sql in [
         "SELECT length(printf('%.*c', 1000000000, 'x')) AS n FROM clients LIMIT 1",
+        "SELECT ltrim(printf('%.400000c', 'x'), printf('%.40000c', 'y'))",
+        "SELECT json_group_array(a.company || b.company) FROM clients a, clients b",
+    ] {
+        let ran = sql_run(dir.path(), &config, sql);
+        assert_eq!(ran.code, Some(1), "{sql}: {}", ran.stderr);
+        assert!(ran.stderr.starts_with("refused:"), "{sql}: {}", ran.stderr);
+    }
+    // What can still be built, by concatenation: each value within the
+    // connection's bound, as many columns as allowed, many rows, a reader
+    // (the CSV file) slower than SQLite: the rows in flight stay few.
+    let p25 = vec!["p"; 25].join(" || ");
+    let wide = (1..=128)
+        .map(|i| format!("{p25} AS c{i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let wide = format!(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 40), \
+         v(p) AS (SELECT printf('%.10000c', 'x')) SELECT {wide} FROM n, v"
     );
+    let ran = sql_run(dir.path(), &config, &wide);
+    assert_eq!(ran.code, Some(0), "{}", ran.stderr);
     assert!(
         ran.peak_bytes < PEAK_MEMORY_BYTES,
-        "printf: peak {} MiB",
+        "wide rows: peak {} MiB",
         ran.peak_bytes >> 20
     );
-    // Many wide columns in one row: each value is bounded, and so is the
-    // number of columns.
-    let wide = (1..=12)
-        .map(|i| format!("printf('%.*c', 30000000, 'x') AS c{i}"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let wide = format!("SELECT {wide}");
     let many = (1..=200)
-        .map(|i| format!("printf('%.*c', 400000, 'x') AS c{i}"))
+        .map(|i| format!("p AS c{i}"))
         .collect::<Vec<_>>()
         .join(", ");
-    let many = format!("SELECT {many}");
-    // printf answers NULL past the bound; more columns than allowed is an
-    // error: either way the row the driver holds stays small.
-    for sql in [&wide, &many] {
-        let ran = sql_run(dir.path(), &config, sql);
-        assert!(matches!(ran.code, Some(0 | 1)), "{}", ran.stderr);
-        assert!(
-            ran.peak_bytes < PEAK_MEMORY_BYTES,
-            "peak {} MiB",
-            ran.peak_bytes >> 20
-        );
-    }
+    let many = format!("WITH v(p) AS (SELECT printf('%.10000c', 'x')) SELECT {many} FROM v");
     let too_many = sql_run(dir.path(), &config, &many);
     assert!(
         too_many.stderr.contains("too many columns"),
         "{}",
         too_many.stderr
     );
+    let p30 = vec!["p"; 30].join(" || ");
+    let too_long = format!("WITH v(p) AS (SELECT printf('%.10000c', 'x')) SELECT {p30} FROM v");
     let cases = [
         // One value past the bound: SQLite refuses to build it.
         // An aggregate past the bound stops growing, and SQLite says so only
@@ -178,10 +181,7 @@ fn sqlite_attacks_on_memory_and_disk_end_with_a_readable_message() {
             "SELECT length(group_concat(a.company || b.company || c.company)) FROM clients a, clients b, clients c",
             "ran longer than 8s",
         ),
-        (
-            "SELECT replace(replace(replace(printf('%.100000c', 'x'), 'x', 'xxxxxxxxxx'), 'x', 'xxxxxxxxxx'), 'x', 'xxxxxxxxxx') FROM clients LIMIT 1",
-            "string or blob too big",
-        ),
+        (too_long.as_str(), "string or blob too big"),
         // A sort of 216 million rows spills to temporary files.
         (
             "SELECT a.company, b.company, c.company FROM clients a, clients b, clients c ORDER BY 3, 2, 1",
@@ -278,10 +278,68 @@ async fn postgres_attacks_end_with_a_readable_message_and_no_value_fills_the_bot
         tokio::task::spawn_blocking(move || sql_run(&dir, &config, sql))
     };
 
-    // Values of half a gigabyte, built by the server: what reaches the bot
-    // is cut to a cell.
+    // A size past the bound, or computed, is refused before anything runs
+    // (the planner would fold it on constants, at the offer's EXPLAIN).
     for sql in [
         "SELECT repeat('x', 500000000) AS big",
+        "SELECT CAST(repeat('A', 100000000) AS integer)",
+        "SELECT lpad('x', (SELECT max(id) FROM clients))",
+    ] {
+        let out = ran(sql).await.unwrap();
+        assert_eq!(out.code, Some(1), "{sql}: {}", out.stderr);
+        assert!(out.stderr.starts_with("refused:"), "{sql}: {}", out.stderr);
+    }
+    // An error that echoes a value the query built (a megabyte here) is cut
+    // where the bot reads it: what it prints and audits stays small, and
+    // the audit says it was cut.
+    let own_bytes = |dir: &std::path::Path| -> u64 {
+        ["own.db", "own.db-wal"]
+            .iter()
+            .map(|f| std::fs::metadata(dir.join(f)).map_or(0, |m| m.len()))
+            .sum()
+    };
+    // The own database exists (and is migrated) before the measure.
+    let first = ran("SELECT count(*) AS n FROM clients").await.unwrap();
+    assert_eq!(first.code, Some(0), "{}", first.stderr);
+    let own_before = own_bytes(dir.path());
+    let p100 = vec!["p"; 100].join(" || ");
+    let echo: &'static str = Box::leak(
+        format!("SELECT CAST({p100} AS integer) FROM (SELECT repeat('A', 10000) AS p) v")
+            .into_boxed_str(),
+    );
+    let out = ran(echo).await.unwrap();
+    assert_eq!(out.code, Some(1), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("invalid input syntax"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("…[cut from "), "{}", out.stderr);
+    assert!(out.stderr.len() < 4_000, "{} bytes", out.stderr.len());
+    let own_after = own_bytes(dir.path());
+    assert!(
+        own_after.saturating_sub(own_before) <= 64 * 1024,
+        "the own database grew by {} bytes",
+        own_after - own_before
+    );
+    let own = sqlx::SqlitePool::connect(&format!("sqlite:{}", dir.path().join("own.db").display()))
+        .await
+        .unwrap();
+    let cut: Option<bool> = sqlx::query_scalar(
+        "SELECT json_extract(payload, '$.error_cut') = 1 FROM audit_events \
+         WHERE kind = 'execute_result' ORDER BY seq DESC LIMIT 1",
+    )
+    .fetch_one(&own)
+    .await
+    .unwrap();
+    assert_eq!(cut, Some(true));
+    own.close().await;
+    // Values of half a megabyte, built by the server: what reaches the bot
+    // is cut to a cell.
+    for sql in [
+        "WITH v AS (SELECT repeat('x', 10000) AS p) SELECT p || p || p || p || p || p || p || p || p || p \
+         || p || p || p || p || p || p || p || p || p || p || p || p || p || p || p || p || p || p || p \
+         || p || p || p || p || p || p || p || p || p || p || p || p || p || p || p || p || p || p || p AS big FROM v",
         // NUMERIC holds up to 147,000 digits, and a row 1,600 columns.
         "WITH n AS (SELECT 10::numeric ^ 131000 - 1 + 0.1234567890123456 AS v) \
          SELECT v AS c1, v AS c2, v AS c3, v AS c4, v AS c5, v AS c6, v AS c7, v AS c8 FROM n",

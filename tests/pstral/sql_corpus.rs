@@ -8,7 +8,9 @@
 //! by class (relations the parser
 //! misreads or the policy denies; functions that reach outside the query;
 //! writes; lexer tricks where the checker and the database could read the
-//! text differently; statements that could crash a parser), each refused;
+//! text differently; statements that could crash a parser; names folded
+//! otherwise than the database folds them; values built past a bound, or
+//! searches SQLite cannot interrupt), each refused;
 //! `legit.tsv` holds analyst queries, each accepted; `resources.tsv` holds
 //! statements the validator accepts whose cost the executor bounds (see
 //! `execution.rs`).
@@ -394,7 +396,15 @@ fn corpus(file: &str) -> Vec<Case> {
 #[test]
 fn every_hostile_statement_of_every_class_and_dialect_is_refused() {
     let cases = corpus("hostile.tsv");
-    for class in ["relations", "functions", "writes", "lexer", "crash"] {
+    for class in [
+        "relations",
+        "functions",
+        "writes",
+        "lexer",
+        "crash",
+        "folding",
+        "building",
+    ] {
         for dialect in [Dialect::Oracle, Dialect::Postgres, Dialect::Sqlite] {
             assert!(
                 cases
@@ -545,6 +555,40 @@ fn with_the_catalogue_only_its_tables_and_views_are_read() {
         "WITH t AS (SELECT nom FROM clients) SELECT t.nom FROM t",
     ] {
         assert!(validate_in(ok, &pg, Some(&crm)).is_ok(), "{ok}");
+    }
+    // Names are compared as each database folds them: a CTE whose name
+    // Unicode would fold to a real table's does not hide it (PostgreSQL and
+    // SQLite fold ASCII letters only; Oracle's rule for other letters is
+    // its own, so they are refused unquoted).
+    for dialect in [Dialect::Oracle, Dialect::Postgres, Dialect::Sqlite] {
+        let policy = Policy::new(dialect);
+        let mut with_secret = catalog(dialect);
+        with_secret
+            .tables
+            .retain(|t| t.name.eq_ignore_ascii_case("clients"));
+        for hostile in [
+            "WITH contrat\u{212A}eys AS (SELECT 1 AS x) SELECT x FROM contratkeys",
+            "WITH contrats AS (SELECT 1 AS x) SELECT x FROM contrat\u{17F}",
+            "WITH pg_loc\u{212A}s AS (SELECT 1 AS pid) SELECT pid FROM pg_locks",
+            "WITH a_\u{17F}ecret AS (SELECT 1 AS x) SELECT x FROM a_secret",
+            "WITH sqlite_ma\u{17F}ter AS (SELECT 1 AS x) SELECT x FROM sqlite_master",
+        ] {
+            assert!(
+                validate_in(hostile, &policy, Some(&with_secret)).is_err(),
+                "{dialect}: accepted {hostile}"
+            );
+        }
+        // The same CTE written in another ASCII case is the same name.
+        let from = if dialect == Dialect::Oracle {
+            " FROM dual"
+        } else {
+            ""
+        };
+        let ok = format!("WITH Secrets AS (SELECT 1 AS x{from}) SELECT x FROM SECRETS");
+        assert!(
+            validate_in(&ok, &policy, Some(&with_secret)).is_ok(),
+            "{dialect}: refused {ok}"
+        );
     }
     // PostgreSQL resolves pg_… in pg_catalog first, whatever the business
     // schema holds.

@@ -22,6 +22,21 @@ impl Dialect {
         }
     }
 
+    /// A name written without quotes, as this database reads it. PostgreSQL
+    /// lowers ASCII letters only (`downcase_identifier` leaves every byte of
+    /// a multibyte encoding alone: `pg_loc\u{212A}s`, with a Kelvin sign, is not
+    /// `pg_locks`); SQLite compares names ignoring ASCII case only
+    /// (`sqlite3StrICmp`); Oracle upper-cases them, and what it does with a
+    /// letter outside ASCII is not ours to guess (`ß`, `ſ`, `ı`): the
+    /// validator refuses such a name unquoted. Unicode's own case rules
+    /// (`str::to_lowercase`) are never the database's.
+    pub fn fold_unquoted(self, name: &str) -> String {
+        match self {
+            Dialect::Oracle => name.to_ascii_uppercase(),
+            Dialect::Postgres | Dialect::Sqlite => name.to_ascii_lowercase(),
+        }
+    }
+
     pub(crate) fn parser(self) -> Box<dyn sqlparser::dialect::Dialect> {
         match self {
             Dialect::Oracle => Box::new(sqlparser::dialect::OracleDialect),

@@ -117,6 +117,7 @@ impl Approved<'_> {
             Err(e) => {
                 payload["rows"] = json!(0);
                 payload["error"] = json!(e.to_string());
+                payload["error_cut"] = json!(e.was_cut());
             }
         }
         let event = self.execution.event(EventKind::ExecuteResult, payload);

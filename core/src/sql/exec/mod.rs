@@ -50,16 +50,42 @@ impl Limits {
 /// The longest single value the SQLite target may build or return (a
 /// string, a blob, a `group_concat`): SQLite refuses more with "string or
 /// blob too big" instead of allocating gigabytes in the bot. A cell shows
-/// 4,000 characters; half a megabyte leaves room for what a query builds
-/// on the way.
-pub const SQLITE_MAX_VALUE_BYTES: i32 = 512 * 1024;
+/// 4,000 characters; a quarter of a megabyte leaves room for what a query
+/// builds on the way.
+pub const SQLITE_MAX_VALUE_BYTES: i32 = 256 * 1024;
 /// The most columns a SQLite result may have: with the value bound, a row
-/// the driver holds whole stays under 64 MiB.
+/// the driver holds whole stays under 32 MiB.
 pub const SQLITE_MAX_COLUMNS: i32 = 128;
+/// Rows the SQLite driver may hold ready for a reader that is slower than
+/// the query (sqlx's default is 50): with the bounds above, the rows in
+/// flight between SQLite and the sinks stay within a few rows' worth of
+/// bytes (one in the channel, one being read, one being made), whatever
+/// the reader's speed.
+pub const SQLITE_ROWS_IN_FLIGHT: usize = 1;
 
 /// Bytes shown of a BLOB/RAW (as hex) or characters of a CLOB before the
 /// value is cut with a mark.
 pub const MAX_CELL_CHARS: usize = 4000;
+
+/// The most characters of a database's error message the bot keeps, and so
+/// shows, audits, logs and sends back to the model in the repair prompt. A
+/// message can echo a value the query built (PostgreSQL quotes the text it
+/// could not cast: `CAST(repeat('A', 100000000) AS integer)` answers 100 MB),
+/// so it is cut where the driver hands it over, before any copy; the start
+/// says what went wrong.
+pub const MAX_ERROR_CHARS: usize = 600;
+
+/// What a cut error message ends with, before the size it had.
+const CUT_MARK: &str = "…[cut from ";
+
+/// A database's error message within [`MAX_ERROR_CHARS`], marked with its
+/// size when cut.
+pub fn bounded_error(text: &str) -> String {
+    match text.char_indices().nth(MAX_ERROR_CHARS) {
+        Some((cut, _)) => format!("{}{CUT_MARK}{} bytes]", &text[..cut], text.len()),
+        None => text.to_owned(),
+    }
+}
 
 /// A result column.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -122,6 +148,23 @@ pub enum ExecError {
     TempSpace(u64),
     #[error("the result could not be written: {0}")]
     Sink(String),
+}
+
+impl ExecError {
+    /// The database's own message, cut to [`MAX_ERROR_CHARS`].
+    pub fn database(message: &str) -> Self {
+        ExecError::Database(bounded_error(message))
+    }
+
+    /// Whether the database's message was cut (the audit says so).
+    pub fn was_cut(&self) -> bool {
+        match self {
+            ExecError::Database(m) | ExecError::Unavailable(m) | ExecError::Sink(m) => {
+                m.contains(CUT_MARK)
+            }
+            ExecError::Timeout(_) | ExecError::TempSpace(_) => false,
+        }
+    }
 }
 
 /// An Execute target.
@@ -212,12 +255,12 @@ pub fn hex_cell(bytes: &[u8]) -> String {
 
 pub(crate) fn database(e: sqlx::Error) -> ExecError {
     match e {
-        sqlx::Error::Database(db) => ExecError::Database(db.message().to_owned()),
+        sqlx::Error::Database(db) => ExecError::database(db.message()),
         sqlx::Error::Io(_)
         | sqlx::Error::PoolTimedOut
         | sqlx::Error::PoolClosed
-        | sqlx::Error::Tls(_) => ExecError::Unavailable(e.to_string()),
-        other => ExecError::Database(other.to_string()),
+        | sqlx::Error::Tls(_) => ExecError::Unavailable(bounded_error(&e.to_string())),
+        other => ExecError::database(&other.to_string()),
     }
 }
 

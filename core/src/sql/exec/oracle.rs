@@ -14,7 +14,8 @@ use std::time::{Duration, Instant};
 use oracle::sql_type::OracleType;
 
 use super::{
-    Cell, Column, ExecError, Executor, Limits, Outcome, Plan, RowSink, hex_cell, truncate_cell,
+    Cell, Column, ExecError, Executor, Limits, Outcome, Plan, RowSink, bounded_error, hex_cell,
+    truncate_cell,
 };
 use crate::sql::Dialect;
 use crate::sql::validate::Validated;
@@ -61,8 +62,12 @@ fn classify(e: oracle::Error) -> ExecError {
         Some(db) if db.code() == 3136 || e.dpi_code() == Some(1067) => {
             ExecError::Unavailable(db.message().to_owned())
         }
-        Some(db) => ExecError::Database(format!("ORA-{:05}: {}", db.code(), db.message())),
-        None => ExecError::Database(e.to_string()),
+        Some(db) => ExecError::database(&format!(
+            "ORA-{:05}: {}",
+            db.code(),
+            bounded_error(db.message())
+        )),
+        None => ExecError::database(&e.to_string()),
     }
 }
 
@@ -124,7 +129,10 @@ impl Executor for OracleExecutor {
     async fn catalog(&self, schemas: &[String]) -> Result<crate::sql::schema::Catalog, ExecError> {
         use crate::sql::schema::{CatalogBuilder, CatalogColumn, Key};
         let pool = Arc::clone(&self.pool);
-        let owners: Vec<String> = schemas.iter().map(|s| s.to_uppercase()).collect();
+        let owners: Vec<String> = schemas
+            .iter()
+            .map(|s| Dialect::Oracle.fold_unquoted(s))
+            .collect();
         blocking(move || {
             let conn = pool.get().map_err(classify)?;
             conn.set_call_timeout(Some(Duration::from_secs(60))).map_err(classify)?;

@@ -39,7 +39,12 @@ impl PostgresExecutor {
         if !schemas.is_empty() {
             self.search_path = schemas
                 .iter()
-                .map(|s| format!("\"{}\"", s.to_lowercase().replace('"', "\"\"")))
+                .map(|s| {
+                    format!(
+                        "\"{}\"",
+                        Dialect::Postgres.fold_unquoted(s).replace('"', "\"\"")
+                    )
+                })
                 .collect::<Vec<_>>()
                 .join(", ");
         }
@@ -344,7 +349,10 @@ impl Executor for PostgresExecutor {
         let schemas: Vec<String> = if schemas.is_empty() {
             vec!["public".to_owned()]
         } else {
-            schemas.iter().map(|s| s.to_lowercase()).collect()
+            schemas
+                .iter()
+                .map(|s| Dialect::Postgres.fold_unquoted(s))
+                .collect()
         };
         type ColumnRow = (
             String,
@@ -461,7 +469,10 @@ impl Executor for PostgresExecutor {
         let schemas: Vec<String> = if schemas.is_empty() {
             vec!["public".to_owned()]
         } else {
-            schemas.iter().map(|s| s.to_lowercase()).collect()
+            schemas
+                .iter()
+                .map(|s| Dialect::Postgres.fold_unquoted(s))
+                .collect()
         };
         let mut reasons = Vec::new();
         let (name, superuser, bypassrls, createrole, createdb, replication): (

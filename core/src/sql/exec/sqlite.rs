@@ -28,7 +28,8 @@ impl SqliteExecutor {
     pub async fn open(path: &std::path::Path) -> Result<Self, ExecError> {
         let options = sqlx::sqlite::SqliteConnectOptions::new()
             .filename(path)
-            .read_only(true);
+            .read_only(true)
+            .row_buffer_size(SQLITE_ROWS_IN_FLIGHT);
         let pool = sqlx::sqlite::SqlitePoolOptions::new()
             .max_connections(4)
             .after_connect(|conn, _| {

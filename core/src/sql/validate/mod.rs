@@ -24,6 +24,7 @@
 //! A keyword list is not a validator: it refuses `updated_at` and accepts
 //! what it does not know.
 
+mod bounds;
 pub mod functions;
 mod walk;
 
@@ -73,6 +74,10 @@ pub const DEFAULT_DENIED_OBJECTS: &[&str] = &[
     "IND",
     "CLU",
     "SESSION_*",
+    // Public synonyms of dictionary views outside the families below
+    // (SQL*Loader's directories, Oracle Text's parameters).
+    "LOADER_*",
+    "CTX_*",
     "ROLE_*_PRIVS",
     "NLS_*_PARAMETERS",
     "GLOBAL_NAME",
@@ -333,9 +338,13 @@ fn judge(sql: &str, policy: &Policy, catalog: Option<&Catalog>) -> Result<Valida
 /// sqlparser cannot parse into forms it can, for the parser only (the text
 /// that runs is the original): `KEEP (DENSE_RANK FIRST|LAST ORDER BY …)`
 /// becomes `WITHIN GROUP (ORDER BY …)`, `ORDER SIBLINGS BY` becomes
-/// `ORDER BY`, and the `NAME` keyword and the
-/// `AS alias` of XML generation functions are dropped. Every expression
-/// stays in place, so the walk still sees and judges all of them.
+/// `ORDER BY`, the `NAME` keyword and the `AS alias` of XML generation
+/// functions are dropped, `LISTAGG … ON OVERFLOW TRUNCATE` gets the `WITH
+/// COUNT` Oracle implies, `BETWEEN SYMMETRIC` loses its word, and SQLite's
+/// `NOT GLOB` and `IS [NOT] value` become `GLOB` and `IS [NOT] DISTINCT
+/// FROM value`. Every expression stays in place, so the walk still sees and
+/// judges all of them (what a rewritten operator means does not matter to
+/// the judgement, which is about what is read and called).
 fn screen_tokens(tokens: Vec<Token>, dialect: Dialect) -> Result<Vec<Token>, Refusal> {
     let mut count = 0usize;
     let mut depth = 0usize;
@@ -379,6 +388,18 @@ fn screen_tokens(tokens: Vec<Token>, dialect: Dialect) -> Result<Vec<Token>, Ref
             Token::Word(w) if w.quote_style.is_some() && w.value.contains(['"', '`', ']']) => {
                 return Err(Refusal::CannotVerify(format!(
                     "the quoted name {w} holds a quote"
+                )));
+            }
+            // Oracle upper-cases an unquoted name by rules of its own for
+            // letters outside ASCII (ß, ſ, ı and the Kelvin sign fold to
+            // ASCII in Unicode's rules): a name the checker could fold
+            // otherwise than the database is not judged. Quoted, it is exact.
+            Token::Word(w)
+                if dialect == Dialect::Oracle && w.quote_style.is_none() && !w.value.is_ascii() =>
+            {
+                return Err(Refusal::CannotVerify(format!(
+                    "the name {} is written without quotes with a letter outside ASCII, which Oracle may fold otherwise than the checker (quote it)",
+                    w.value
                 )));
             }
             Token::Word(_)
@@ -440,7 +461,7 @@ fn screen_tokens(tokens: Vec<Token>, dialect: Dialect) -> Result<Vec<Token>, Ref
     }
     refuse_unicode_escapes(&tokens)?;
     refuse_named_operators(&tokens)?;
-    Ok(rewrite_for_parser(tokens))
+    Ok(rewrite_for_parser(tokens, dialect))
 }
 
 /// PostgreSQL reads `U&'…'` and `U&"…"` (no space between) as text or a
@@ -496,7 +517,7 @@ fn is_word(token: &Token, word: &str) -> bool {
 }
 
 /// See [`screen_tokens`].
-fn rewrite_for_parser(tokens: Vec<Token>) -> Vec<Token> {
+fn rewrite_for_parser(tokens: Vec<Token>, dialect: Dialect) -> Vec<Token> {
     // Indices of the tokens that are not spaces or comments.
     let solid: Vec<usize> = tokens
         .iter()
@@ -549,6 +570,87 @@ fn rewrite_for_parser(tokens: Vec<Token>) -> Vec<Token> {
             {
                 drop[solid[k]] = true;
                 drop[solid[k + 1]] = true;
+            }
+            // BETWEEN SYMMETRIC a AND b: the same three expressions.
+            Token::Word(w)
+                if w.quote_style.is_none()
+                    && (w.value.eq_ignore_ascii_case("SYMMETRIC")
+                        || w.value.eq_ignore_ascii_case("ASYMMETRIC"))
+                    && k > 0
+                    && at(k - 1).is_some_and(|t| is_word(t, "BETWEEN")) =>
+            {
+                drop[solid[k]] = true;
+            }
+            // LISTAGG(…) ON OVERFLOW TRUNCATE ['filler'] without WITH|WITHOUT
+            // COUNT: Oracle's default is WITH COUNT.
+            Token::Word(w)
+                if w.quote_style.is_none()
+                    && w.value.eq_ignore_ascii_case("TRUNCATE")
+                    && k > 1
+                    && at(k - 1).is_some_and(|t| is_word(t, "OVERFLOW"))
+                    && at(k - 2).is_some_and(|t| is_word(t, "ON")) =>
+            {
+                let last = match at(k + 1) {
+                    Some(Token::SingleQuotedString(_) | Token::NationalStringLiteral(_)) => k + 1,
+                    _ => k,
+                };
+                if !at(last + 1).is_some_and(|t| is_word(t, "WITH") || is_word(t, "WITHOUT")) {
+                    let mut with = vec![tokens[solid[last]].clone()];
+                    with.extend([
+                        Token::Whitespace(Whitespace::Space),
+                        Token::make_keyword("WITH"),
+                        Token::Whitespace(Whitespace::Space),
+                        Token::make_keyword("COUNT"),
+                    ]);
+                    replace.push((solid[last], with));
+                }
+            }
+            // SQLite: `x NOT GLOB p` is `NOT (x GLOB p)`, which the parser
+            // reads without the NOT.
+            Token::Word(w)
+                if dialect == Dialect::Sqlite
+                    && w.quote_style.is_none()
+                    && w.value.eq_ignore_ascii_case("NOT")
+                    && at(k + 1).is_some_and(|t| is_word(t, "GLOB")) =>
+            {
+                drop[solid[k]] = true;
+            }
+            // SQLite: `x IS [NOT] y` for any y is `x IS [NOT] DISTINCT FROM
+            // y` the other way round; the parser knows only the long form.
+            Token::Word(w)
+                if dialect == Dialect::Sqlite
+                    && w.quote_style.is_none()
+                    && w.value.eq_ignore_ascii_case("IS") =>
+            {
+                let negated = at(k + 1).is_some_and(|t| is_word(t, "NOT"));
+                let operand = at(k + if negated { 2 } else { 1 });
+                let plain = match operand {
+                    Some(Token::SingleQuotedString(_) | Token::Number(..) | Token::LParen) => true,
+                    Some(Token::Word(o)) => {
+                        o.quote_style.is_some()
+                            || o.keyword == sqlparser::keywords::Keyword::NoKeyword
+                    }
+                    _ => false,
+                };
+                if plain {
+                    let mut with = vec![Token::make_keyword("IS")];
+                    if !negated {
+                        with.extend([
+                            Token::Whitespace(Whitespace::Space),
+                            Token::make_keyword("NOT"),
+                        ]);
+                    }
+                    with.extend([
+                        Token::Whitespace(Whitespace::Space),
+                        Token::make_keyword("DISTINCT"),
+                        Token::Whitespace(Whitespace::Space),
+                        Token::make_keyword("FROM"),
+                    ]);
+                    replace.push((solid[k], with));
+                    if negated {
+                        drop[solid[k + 1]] = true;
+                    }
+                }
             }
             // ORDER SIBLINGS BY (Oracle's hierarchical order) → ORDER BY:
             // the same expressions.
@@ -632,7 +734,9 @@ fn glob(pattern: &str, text: &str) -> bool {
 /// business's table, not the `USER_*` dictionary.
 fn denied_object(patterns: &[String], parts: &[String]) -> bool {
     let full = parts.join(".");
-    patterns.iter().any(|p| glob(&p.to_uppercase(), &full))
+    patterns
+        .iter()
+        .any(|p| glob(&p.to_ascii_uppercase(), &full))
 }
 
 /// Whether a called name (its parts, upper case) matches a pattern: against
@@ -640,7 +744,7 @@ fn denied_object(patterns: &[String], parts: &[String]) -> bool {
 fn denied(patterns: &[String], parts: &[String]) -> bool {
     let full = parts.join(".");
     patterns.iter().any(|p| {
-        let p = p.to_uppercase();
+        let p = p.to_ascii_uppercase();
         glob(&p, &full) || (!p.contains('.') && parts.iter().any(|part| glob(&p, part)))
     })
 }

@@ -29,7 +29,7 @@ use sqlparser::ast::{
 
 use super::super::Dialect;
 use super::super::schema::Catalog;
-use super::{MAX_TREE_DEPTH, Policy, Refusal, denied, denied_object, functions};
+use super::{MAX_TREE_DEPTH, Policy, Refusal, bounds, denied, denied_object, functions};
 
 type Judged = Result<(), Refusal>;
 
@@ -76,6 +76,9 @@ pub(super) struct Walker<'a> {
     /// PostgreSQL: column names used on the alias of a subquery or CTE,
     /// checked at the end like `bare`.
     derived_columns: Vec<String>,
+    /// SQLite: the characters the statement's searches look for, so far
+    /// (see [`bounds::MAX_NEEDLE_CHARS`]).
+    needles: usize,
 }
 
 impl<'a> Walker<'a> {
@@ -90,6 +93,7 @@ impl<'a> Walker<'a> {
             bare: Vec::new(),
             aliases: Vec::new(),
             derived_columns: Vec::new(),
+            needles: 0,
         }
     }
 
@@ -198,7 +202,7 @@ impl<'a> Walker<'a> {
                     if self.catalog.is_none()
                         && denied_object(
                             &self.policy.denied_objects,
-                            &[cte.alias.name.value.to_uppercase()],
+                            &[self.upper(&cte.alias.name)],
                         )
                     {
                         return Err(Refusal::DeniedObject(cte.alias.name.value.clone()));
@@ -595,8 +599,8 @@ impl<'a> Walker<'a> {
             return None;
         }
         let mut columns: Vec<String> = vec!["key".into(), "value".into(), "ordinality".into()];
-        if let Some(last) = name.0.last() {
-            columns.push(last.to_string().to_lowercase());
+        if let Some(ObjectNamePart::Identifier(last)) = name.0.last() {
+            columns.push(self.fold(last));
         }
         if let Some(alias) = alias {
             columns.push(self.fold(&alias.name));
@@ -865,15 +869,23 @@ impl<'a> Walker<'a> {
         Ok(())
     }
 
-    /// The identifier as the database reads it: unquoted names fold to the
-    /// dialect's case (PostgreSQL lower, Oracle upper; SQLite ignores case).
+    /// The identifier as the database reads it, by the database's own rule
+    /// ([`Dialect::fold_unquoted`]): unquoted names fold to the dialect's
+    /// case, ASCII letters only; a quoted one is exact, except in SQLite,
+    /// which ignores ASCII case in every name. Every comparison of names in
+    /// the walk goes through here, so that a name the database reads as
+    /// another one can never be taken for it.
     fn fold(&self, ident: &Ident) -> String {
         match (ident.quote_style, self.dialect()) {
-            (Some(_), Dialect::Sqlite) | (None, Dialect::Sqlite) => ident.value.to_lowercase(),
+            (Some(_), Dialect::Sqlite) | (None, _) => self.dialect().fold_unquoted(&ident.value),
             (Some(_), _) => ident.value.clone(),
-            (None, Dialect::Postgres) => ident.value.to_lowercase(),
-            (None, Dialect::Oracle) => ident.value.to_uppercase(),
         }
+    }
+
+    /// The folded name in ASCII upper case, as the built-in lists spell
+    /// names. Matching the lists ignoring case refuses more, never less.
+    fn upper(&self, ident: &Ident) -> String {
+        self.fold(ident).to_ascii_uppercase()
     }
 
     fn parts(&self, name: &ObjectName) -> Result<Vec<Ident>, Refusal> {
@@ -896,7 +908,7 @@ impl<'a> Walker<'a> {
     /// with its owner's rights) unless configured.
     fn function_name(&self, name: &ObjectName) -> Result<String, Refusal> {
         let parts = self.parts(name)?;
-        let upper: Vec<String> = parts.iter().map(|p| p.value.to_uppercase()).collect();
+        let upper: Vec<String> = parts.iter().map(|p| self.upper(p)).collect();
         if denied(&self.policy.denied_functions, &upper) {
             return Err(Refusal::DeniedFunction(name.to_string()));
         }
@@ -911,27 +923,32 @@ impl<'a> Walker<'a> {
                 // A quoted name the database would not fold to the listed
                 // spelling is another function (`"Lower"` is not lower).
                 let folded = self.fold(one);
-                let canonical = match self.dialect() {
-                    Dialect::Postgres => folded == folded.to_lowercase(),
-                    Dialect::Oracle => folded == folded.to_uppercase(),
-                    Dialect::Sqlite => true,
-                };
+                let canonical = folded.is_ascii()
+                    && match self.dialect() {
+                        Dialect::Postgres => folded == folded.to_ascii_lowercase(),
+                        Dialect::Oracle => folded == folded.to_ascii_uppercase(),
+                        Dialect::Sqlite => true,
+                    };
                 if !canonical {
                     return Err(Refusal::UnknownFunction {
                         name: name.to_string(),
                         dialect: self.dialect(),
                     });
                 }
-                Ok(folded.to_lowercase())
+                Ok(folded.to_ascii_lowercase())
             }
             _ => {
                 if self.configured_function(name, "") {
-                    return Ok(name.to_string().to_lowercase());
+                    return Ok(parts
+                        .iter()
+                        .map(|p| self.fold(p).to_ascii_lowercase())
+                        .collect::<Vec<_>>()
+                        .join("."));
                 }
                 if parts.len() >= 2 && !self.schema_allowed(&parts[0]) {
                     return Err(Refusal::FunctionSchemaNotAllowed {
                         function: name.to_string(),
-                        schema: parts[0].value.to_uppercase(),
+                        schema: upper[0].clone(),
                     });
                 }
                 Err(Refusal::UnknownFunction {
@@ -943,18 +960,31 @@ impl<'a> Walker<'a> {
     }
 
     /// Whether `sql.allowed_functions` names this function (`called` is its
-    /// unqualified folded name, or empty for a qualified one).
+    /// unqualified folded name, or empty for a qualified one). A configured
+    /// name is read as if written without quotes; the called one as the
+    /// database reads it, part by part.
     fn configured_function(&self, name: &ObjectName, called: &str) -> bool {
-        let written = name.to_string().replace('"', "");
+        let Ok(parts) = self.parts(name) else {
+            return false;
+        };
+        let written: Vec<String> = parts.iter().map(|p| self.fold(p)).collect();
         self.policy.allowed_functions.iter().any(|f| {
-            f.eq_ignore_ascii_case(&written)
-                || (!called.is_empty() && f.eq_ignore_ascii_case(called))
+            let configured: Vec<String> = f
+                .split('.')
+                .map(|p| self.dialect().fold_unquoted(p))
+                .collect();
+            configured == written
+                || (!called.is_empty()
+                    && configured.len() == 1
+                    && configured[0].eq_ignore_ascii_case(called))
         })
     }
 
-    /// Whether a schema part is one of the allowed schemas: an unquoted name
-    /// in any case; a quoted one exactly as written (the database resolves
-    /// `"crm"` and `CRM` to different schemas).
+    /// Whether a schema part is one of the allowed schemas, compared as the
+    /// database reads both: a configured name as if written unquoted (the
+    /// executors read it so: PostgreSQL's search path, Oracle's owners), the
+    /// written one folded by the dialect's rule (the database resolves
+    /// `"Crm"` and `CRM` to different schemas).
     fn schema_allowed(&self, ident: &Ident) -> bool {
         // With no schema named, the one unqualified names resolve in may be
         // written too: PostgreSQL's `public` (the search path then), SQLite's
@@ -968,13 +998,11 @@ impl<'a> Walker<'a> {
         {
             return true;
         }
+        let written = self.fold(ident);
         self.policy
             .allowed_schemas
             .iter()
-            .any(|s| match ident.quote_style {
-                Some(_) => *s == ident.value,
-                None => s.eq_ignore_ascii_case(&ident.value),
-            })
+            .any(|s| self.dialect().fold_unquoted(s) == written)
     }
 
     fn in_cte_scope(&self, name: &str) -> bool {
@@ -1037,7 +1065,7 @@ impl<'a> Walker<'a> {
                 if !self.schema_allowed(schema) {
                     return Err(Refusal::SchemaNotAllowed {
                         object: shown.to_owned(),
-                        schema: schema.value.to_uppercase(),
+                        schema: self.upper(schema),
                     });
                 }
                 let schema = self.fold(schema);
@@ -1058,7 +1086,7 @@ impl<'a> Walker<'a> {
                 return Err(Refusal::SchemaNotAllowed {
                     schema: parts[..parts.len() - 1]
                         .iter()
-                        .map(|p| p.value.to_uppercase())
+                        .map(|p| self.upper(p))
                         .collect::<Vec<_>>()
                         .join("."),
                     object: shown.to_owned(),
@@ -1077,7 +1105,7 @@ impl<'a> Walker<'a> {
     /// misread: `FROM ONLY pg_authid` parses as a table ONLY aliased
     /// pg_authid).
     fn judge_by_name(&self, parts: &[Ident], shown: &str, alias: Option<&TableAlias>) -> Judged {
-        let upper: Vec<String> = parts.iter().map(|p| p.value.to_uppercase()).collect();
+        let upper: Vec<String> = parts.iter().map(|p| self.upper(p)).collect();
         if denied_object(&self.policy.denied_objects, &upper) {
             return Err(Refusal::DeniedObject(shown.to_owned()));
         }
@@ -1090,10 +1118,7 @@ impl<'a> Walker<'a> {
             return Err(Refusal::DeniedObject(shown.to_owned()));
         }
         if let Some(alias) = alias
-            && denied_object(
-                &self.policy.denied_objects,
-                &[alias.name.value.to_uppercase()],
-            )
+            && denied_object(&self.policy.denied_objects, &[self.upper(&alias.name)])
         {
             return Err(unverifiable(format!(
                 "{shown} {} reads like a keyword followed by a name",
@@ -1119,7 +1144,7 @@ impl<'a> Walker<'a> {
         ];
         if let [one] = parts
             && one.quote_style.is_none()
-            && NOT_NAMES.iter().any(|k| one.value.eq_ignore_ascii_case(k))
+            && NOT_NAMES.contains(&self.upper(one).as_str())
         {
             return Err(unverifiable(format!(
                 "{shown} is a keyword where a table name should be"
@@ -1253,6 +1278,10 @@ impl<'a> Walker<'a> {
             }
             Expr::BinaryOp { left, op, right } => {
                 Self::operator(op)?;
+                if *op == BinaryOperator::Glob {
+                    let searched = bounds::judge_pattern(self.dialect(), "GLOB", right)?;
+                    bounds::add_needles(&mut self.needles, searched)?;
+                }
                 self.walk_expr(left)?;
                 self.walk_expr(right)
             }
@@ -1274,6 +1303,8 @@ impl<'a> Walker<'a> {
                 escape_char,
                 ..
             } => {
+                let searched = bounds::judge_pattern(self.dialect(), "LIKE", pattern)?;
+                bounds::add_needles(&mut self.needles, searched)?;
                 self.walk_expr(expr)?;
                 self.walk_expr(pattern)?;
                 if let Some(e) = escape_char {
@@ -1373,9 +1404,15 @@ impl<'a> Walker<'a> {
             } => {
                 self.walk_expr(expr)?;
                 if let Some(e) = trim_what {
+                    let searched = bounds::judge_pattern(self.dialect(), "TRIM", e)?;
+                    bounds::add_needles(&mut self.needles, searched)?;
                     self.walk_expr(e)?;
                 }
                 if let Some(chars) = trim_characters {
+                    for e in chars {
+                        let searched = bounds::judge_pattern(self.dialect(), "TRIM", e)?;
+                        bounds::add_needles(&mut self.needles, searched)?;
+                    }
                     self.walk_exprs(chars)?;
                 }
                 Ok(())
@@ -1459,10 +1496,14 @@ impl<'a> Walker<'a> {
             let folded = self.fold(ident);
             self.bare.push(folded);
         }
-        if ident.quote_style.is_some() {
+        // A quoted name is a column, except where the database reads it as
+        // the unquoted one: Oracle's `"USER"` is USER.
+        let upper = self.upper(ident);
+        if ident.quote_style.is_some()
+            && (self.dialect() != Dialect::Oracle || self.fold(ident) != upper)
+        {
             return Ok(());
         }
-        let upper = ident.value.to_uppercase();
         let called = match self.dialect() {
             Dialect::Oracle => {
                 upper.starts_with("ORA_")
@@ -1535,7 +1576,8 @@ impl<'a> Walker<'a> {
             return Err(Refusal::DatabaseLink(written()));
         }
         if idents.last().is_some_and(|i| {
-            i.value.eq_ignore_ascii_case("NEXTVAL") || i.value.eq_ignore_ascii_case("CURRVAL")
+            let name = self.upper(i);
+            name == "NEXTVAL" || name == "CURRVAL"
         }) {
             return Err(Refusal::Sequence(written()));
         }
@@ -1588,6 +1630,8 @@ impl<'a> Walker<'a> {
             FunctionArguments::None => {}
             FunctionArguments::Subquery(q) => self.walk_query(q)?,
             FunctionArguments::List(list) => {
+                let searched = bounds::judge_call(self.dialect(), &called, &list.args)?;
+                bounds::add_needles(&mut self.needles, searched)?;
                 for (i, arg) in list.args.iter().enumerate() {
                     // XMLELEMENT's first argument names the element.
                     if i == 0
@@ -1846,7 +1890,7 @@ impl<'a> Walker<'a> {
                     // PostgreSQL's.
                     "MONEY",
                 ];
-                let written = name.to_string().to_uppercase();
+                let written = name.to_string().to_ascii_uppercase();
                 if ORACLE.contains(&written.as_str()) {
                     Ok(())
                 } else {

@@ -1,0 +1,363 @@
+//! Bounds on what one call may build, judged on the parsed statement, so
+//! that nothing large is built before the click (a planner folds calls on
+//! constants while it plans: PostgreSQL's EXPLAIN ran `repeat('x', 1e9)`)
+//! nor while the query runs, whatever the engine's own limits.
+//!
+//! Three rules, each on the call as written:
+//! - **Sizes are written out.** An argument that says how long the result
+//!   is (`repeat`'s count, `lpad`'s length, a width in a `printf` format) is
+//!   a number written in the statement, at most [`MAX_BUILT_CHARS`]: a
+//!   column or a computed size could be anything.
+//! - **Growth does not compound.** A call whose result can be many times
+//!   its input (`repeat`, `replace` or `regexp_replace` with a longer
+//!   replacement) never takes as that input the result of another such
+//!   call or of a padding: ten nested `replace` calls are 10¹⁰ times their
+//!   input.
+//! - **Searches are short** (SQLite, which cannot stop inside one call:
+//!   its deadline is checked between steps of the program, and `instr`,
+//!   `ltrim` with a set, `replace` and `LIKE` cost the product of their
+//!   inputs' lengths in one step): the needle, set or pattern is a column, a
+//!   text written in the statement, or `||` of those; and the texts searched
+//!   for in one statement add up to at most [`MAX_NEEDLE_CHARS`]. With values
+//!   bounded by the connection's limit (`exec::SQLITE_MAX_VALUE_BYTES`), one
+//!   row's searches then cost at most that limit times this bound.
+
+use sqlparser::ast::{
+    BinaryOperator, Expr, FunctionArg, FunctionArgExpr, ObjectNamePart, UnaryOperator, Value,
+};
+
+use super::super::Dialect;
+use super::Refusal;
+
+/// The longest value a size argument may ask for: a cell shows 4,000
+/// characters; a report may pad to a few thousand.
+pub const MAX_BUILT_CHARS: i128 = 10_000;
+/// The characters of all needles, sets and patterns written in one
+/// statement's searches on SQLite.
+pub const MAX_NEEDLE_CHARS: usize = 4_000;
+
+/// Functions whose result can be many times their first argument, with
+/// the argument that makes it so.
+fn grows(name: &str) -> bool {
+    matches!(
+        name,
+        "repeat" | "replace" | "regexp_replace" | "lpad" | "rpad" | "printf" | "format"
+    )
+}
+
+/// Judges one call's arguments (`name` folded, lower case); returns the
+/// characters it searches for (see [`MAX_NEEDLE_CHARS`]).
+pub(super) fn judge_call(
+    dialect: Dialect,
+    name: &str,
+    args: &[FunctionArg],
+) -> Result<usize, Refusal> {
+    let args: Vec<Option<&Expr>> = args.iter().map(argument).collect();
+    let at = |i: usize| args.get(i).copied().flatten();
+    match name {
+        "repeat" => {
+            size(name, at(1))?;
+            not_grown(name, at(0))?;
+            Ok(0)
+        }
+        "lpad" | "rpad" => size(name, at(1)).map(|()| 0),
+        "replace" | "regexp_replace" => {
+            let (from, to) = if name == "replace" {
+                (at(1), at(2))
+            } else {
+                (None, at(2))
+            };
+            let longer = match (text(from), text(to)) {
+                (Some(from), Some(to)) => to.chars().count() > from.chars().count(),
+                (None, Some(to)) => !to.is_empty(),
+                _ => true,
+            };
+            if longer {
+                not_grown(name, at(0))?;
+            }
+            if dialect == Dialect::Sqlite {
+                Ok(needle(name, at(1))? + needle(name, at(2))?)
+            } else {
+                Ok(0)
+            }
+        }
+        "printf" | "format" => widths(name, at(0)).map(|()| 0),
+        "instr" | "ltrim" | "rtrim" | "trim" if dialect == Dialect::Sqlite => needle(name, at(1)),
+        // like(pattern, text[, escape]): the pattern comes first.
+        "like" | "glob" if dialect == Dialect::Sqlite => needle(name, at(0)),
+        _ => Ok(0),
+    }
+}
+
+/// A `LIKE`, `GLOB` or `TRIM(… FROM …)` pattern on SQLite, judged like a
+/// needle; returns the characters it searches for.
+pub(super) fn judge_pattern(
+    dialect: Dialect,
+    what: &str,
+    pattern: &Expr,
+) -> Result<usize, Refusal> {
+    if dialect == Dialect::Sqlite {
+        needle(what, Some(pattern))
+    } else {
+        Ok(0)
+    }
+}
+
+/// Adds to a statement's searched characters, refusing past the bound.
+pub(super) fn add_needles(total: &mut usize, more: usize) -> Result<(), Refusal> {
+    *total += more;
+    if *total > MAX_NEEDLE_CHARS {
+        return Err(too_large(format!(
+            "its searches look for {total} characters in all, more than {MAX_NEEDLE_CHARS} (SQLite cannot stop a search midway)"
+        )));
+    }
+    Ok(())
+}
+
+fn argument(arg: &FunctionArg) -> Option<&Expr> {
+    let arg = match arg {
+        FunctionArg::Named { arg, .. }
+        | FunctionArg::ExprNamed { arg, .. }
+        | FunctionArg::Unnamed(arg) => arg,
+    };
+    match arg {
+        FunctionArgExpr::Expr(e) => Some(e),
+        _ => None,
+    }
+}
+
+fn too_large(what: String) -> Refusal {
+    Refusal::TooLarge(what)
+}
+
+/// A size argument: an integer written in the statement, within the bound.
+fn size(name: &str, arg: Option<&Expr>) -> Result<(), Refusal> {
+    let Some(arg) = arg else {
+        return Ok(());
+    };
+    match integer(arg) {
+        Some(n) if n <= MAX_BUILT_CHARS => Ok(()),
+        Some(n) => Err(too_large(format!(
+            "{name} is asked for {n} characters, more than {MAX_BUILT_CHARS}"
+        ))),
+        None => Err(too_large(format!(
+            "the length {name} builds is computed ({arg}); write it as a number of at most {MAX_BUILT_CHARS}"
+        ))),
+    }
+}
+
+/// The input a growing call multiplies is not itself grown.
+fn not_grown(name: &str, arg: Option<&Expr>) -> Result<(), Refusal> {
+    match arg {
+        Some(arg) if holds_growth(arg) => Err(too_large(format!(
+            "{name} multiplies a value another call already grew"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Whether an expression calls a growing function anywhere inside.
+fn holds_growth(expr: &Expr) -> bool {
+    use std::ops::ControlFlow;
+    let found = sqlparser::ast::visit_expressions(expr, |e| match e {
+        Expr::Function(f)
+            if matches!(
+                f.name.0.last(),
+                Some(ObjectNamePart::Identifier(i)) if grows(&i.value.to_ascii_lowercase())
+            ) =>
+        {
+            ControlFlow::Break(())
+        }
+        _ => ControlFlow::Continue(()),
+    });
+    found.is_break()
+}
+
+/// A needle, set or pattern of a search on SQLite: a column, a text
+/// written in the statement, or `||` of those; returns the characters
+/// written.
+fn needle(name: &str, arg: Option<&Expr>) -> Result<usize, Refusal> {
+    fn written(e: &Expr) -> Option<usize> {
+        match e {
+            Expr::Identifier(_) | Expr::CompoundIdentifier(_) => Some(0),
+            Expr::Nested(e) => written(e),
+            Expr::BinaryOp {
+                left,
+                op: BinaryOperator::StringConcat,
+                right,
+            } => Some(written(left)? + written(right)?),
+            Expr::Value(v) => match &v.value {
+                Value::SingleQuotedString(s) => Some(s.chars().count()),
+                Value::Number(n, _) => Some(n.len()),
+                Value::Null => Some(0),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+    let Some(arg) = arg else {
+        return Ok(0);
+    };
+    written(arg).ok_or_else(|| {
+        too_large(format!(
+            "{name} searches for a computed text ({arg}); SQLite cannot stop such a search midway: use a column or a text written out"
+        ))
+    })
+}
+
+/// The widths and precisions of a `printf`/`format` pattern: written in the
+/// pattern (not `*`, taken from an argument), each at most the bound.
+fn widths(name: &str, pattern: Option<&Expr>) -> Result<(), Refusal> {
+    let Some(pattern) = pattern else {
+        return Ok(());
+    };
+    let Some(pattern) = text(Some(pattern)) else {
+        return Err(too_large(format!(
+            "the pattern of {name} is computed; write it as a text"
+        )));
+    };
+    let mut chars = pattern.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            continue;
+        }
+        let mut number = String::new();
+        while let Some(&next) = chars.peek() {
+            if next.is_ascii_alphabetic() || next == '%' {
+                break;
+            }
+            chars.next();
+            if next == '*' {
+                return Err(too_large(format!(
+                    "a width of {name} is taken from an argument (*); write it in the pattern"
+                )));
+            }
+            if next.is_ascii_digit() {
+                number.push(next);
+                let width: i128 = number.parse().unwrap_or(i128::MAX);
+                if width > MAX_BUILT_CHARS {
+                    return Err(too_large(format!(
+                        "{name} pads to {number} characters, more than {MAX_BUILT_CHARS}"
+                    )));
+                }
+            } else {
+                number.clear();
+            }
+        }
+        chars.next();
+    }
+    Ok(())
+}
+
+/// A whole number written in the statement, with its sign.
+fn integer(expr: &Expr) -> Option<i128> {
+    match expr {
+        Expr::Nested(e) => integer(e),
+        Expr::UnaryOp {
+            op: UnaryOperator::Minus,
+            expr,
+        } => integer(expr).map(|n| -n),
+        Expr::UnaryOp {
+            op: UnaryOperator::Plus,
+            expr,
+        } => integer(expr),
+        Expr::Value(v) => match &v.value {
+            Value::Number(n, _) => n.parse().ok(),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// A text written in the statement.
+fn text(expr: Option<&Expr>) -> Option<&str> {
+    match expr? {
+        Expr::Nested(e) => text(Some(e)),
+        Expr::Value(v) => match &v.value {
+            Value::SingleQuotedString(s) | Value::NationalStringLiteral(s) => Some(s),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Policy, Refusal, validate};
+    use super::*;
+
+    fn refused(dialect: Dialect, sql: &str) -> bool {
+        matches!(
+            validate(sql, &Policy::new(dialect)),
+            Err(Refusal::TooLarge(_))
+        )
+    }
+
+    #[test]
+    fn sizes_are_numbers_written_out_within_the_bound() {
+        let pg = Dialect::Postgres;
+        assert!(!refused(pg, "SELECT repeat('-', 40) AS rule"));
+        assert!(!refused(pg, "SELECT lpad(nom, 12, ' ') FROM clients"));
+        assert!(refused(pg, "SELECT repeat('x', 1000000000)"));
+        assert!(refused(pg, "SELECT lpad('x', 1000000000)"));
+        assert!(refused(pg, "SELECT repeat('x', id) FROM clients"));
+        assert!(refused(
+            pg,
+            "SELECT rpad('x', (SELECT max(id) FROM clients))"
+        ));
+        assert!(refused(
+            pg,
+            "SELECT CAST(repeat('A', 100000000) AS integer)"
+        ));
+        assert!(refused(
+            Dialect::Oracle,
+            "SELECT rpad('x', 1000000000, 'x') FROM dual"
+        ));
+    }
+
+    #[test]
+    fn growth_does_not_compound() {
+        let pg = Dialect::Postgres;
+        assert!(!refused(
+            pg,
+            "SELECT replace(replace(nom, 'é', 'e'), 'è', 'e') FROM clients"
+        ));
+        assert!(refused(
+            pg,
+            "SELECT replace(replace(repeat('x', 1000), 'x', 'xxxxxxxxxx'), 'x', 'xxxxxxxxxx')"
+        ));
+        assert!(refused(pg, "SELECT repeat(repeat('x', 10000), 10000)"));
+        assert!(refused(pg, "SELECT repeat(lpad('x', 10000), 10000)"));
+    }
+
+    #[test]
+    fn sqlite_searches_take_short_needles_and_printf_written_widths() {
+        let lite = Dialect::Sqlite;
+        assert!(!refused(lite, "SELECT instr(email, '@') FROM contacts"));
+        assert!(!refused(lite, "SELECT ltrim(phone, '+0 ') FROM contacts"));
+        assert!(!refused(
+            lite,
+            "SELECT printf('%05d %.2f %-10s', id, 1.5, nom) FROM clients"
+        ));
+        assert!(refused(
+            lite,
+            "SELECT ltrim(printf('%.400c', 'x'), printf('%.40c', 'y'))"
+        ));
+        assert!(refused(lite, "SELECT printf('%.*c', 1000000000, 'x')"));
+        assert!(refused(lite, "SELECT printf('%.400000c', 'x')"));
+        assert!(!refused(
+            lite,
+            &format!("SELECT instr(nom, '{}') FROM clients", "a".repeat(2000))
+        ));
+        // What all searches of a statement look for adds up.
+        let three = format!(
+            "SELECT instr(nom, '{0}'), instr(ville, '{0}'), instr(email, '{0}') FROM clients",
+            "a".repeat(1500)
+        );
+        assert!(refused(lite, &three));
+        assert!(refused(
+            lite,
+            "SELECT count(*) FROM orders WHERE nom LIKE printf('%.4000c', 'a')"
+        ));
+    }
+}
