@@ -267,7 +267,10 @@ impl SqlRuntime {
         }
         match self.executor.explain(&valid).await {
             Ok(plan) => Ok((valid, plan.rows.map(|r| r.max(0.0).round() as u64))),
-            Err(crate::sql::exec::ExecError::Database(message)) => Err(Unoffered {
+            Err(
+                crate::sql::exec::ExecError::Database(message)
+                | crate::sql::exec::ExecError::TooHeavy(message),
+            ) => Err(Unoffered {
                 reason: Text::SqlDoesNotCompile {
                     index,
                     message: &message,

@@ -63,6 +63,15 @@ pub const SQLITE_MAX_COLUMNS: i32 = 128;
 /// the reader's speed.
 pub const SQLITE_ROWS_IN_FLIGHT: usize = 1;
 
+/// The most bytes a PostgreSQL query that gathers rows into one value
+/// (`string_agg`, `jsonb_agg`, `ARRAY(…)`: see `Validated::gathers`) may
+/// read, by the planner's estimate of its largest step (rows × width). No
+/// server setting bounds such a value while it grows (`work_mem` bounds
+/// sorts and hashes only): a `jsonb_agg` over a cross join took 6 GiB of
+/// the server's memory. The estimate is the planner's own, from the
+/// table statistics and the constants of the statement.
+pub const MAX_GATHERED_BYTES: f64 = 64.0 * 1024.0 * 1024.0;
+
 /// Bytes shown of a BLOB/RAW (as hex) or characters of a CLOB before the
 /// value is cut with a mark.
 pub const MAX_CELL_CHARS: usize = 4000;
@@ -148,6 +157,10 @@ pub enum ExecError {
     TempSpace(u64),
     #[error("the result could not be written: {0}")]
     Sink(String),
+    /// The database's own estimate says the query would take more than a
+    /// bound allows: it was not run.
+    #[error("the query was not run: {0}")]
+    TooHeavy(String),
 }
 
 impl ExecError {
@@ -159,9 +172,10 @@ impl ExecError {
     /// Whether the database's message was cut (the audit says so).
     pub fn was_cut(&self) -> bool {
         match self {
-            ExecError::Database(m) | ExecError::Unavailable(m) | ExecError::Sink(m) => {
-                m.contains(CUT_MARK)
-            }
+            ExecError::Database(m)
+            | ExecError::Unavailable(m)
+            | ExecError::Sink(m)
+            | ExecError::TooHeavy(m) => m.contains(CUT_MARK),
             ExecError::Timeout(_) | ExecError::TempSpace(_) => false,
         }
     }

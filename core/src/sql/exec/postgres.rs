@@ -112,6 +112,30 @@ impl PostgresExecutor {
     }
 }
 
+/// Refuses a query that gathers rows into one value when the planner
+/// expects one of its steps to pass [`MAX_GATHERED_BYTES`] (rows × width).
+fn weigh_gathering(plan: &serde_json::Value) -> Result<(), ExecError> {
+    fn heaviest(node: &serde_json::Value) -> f64 {
+        let own =
+            node["Plan Rows"].as_f64().unwrap_or(0.0) * node["Plan Width"].as_f64().unwrap_or(0.0);
+        node["Plans"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(heaviest)
+            .fold(own, f64::max)
+    }
+    let bytes = heaviest(plan);
+    if bytes > MAX_GATHERED_BYTES {
+        return Err(ExecError::TooHeavy(format!(
+            "it gathers rows into one value, and the database expects it to read about {} MiB, more than {} MiB",
+            (bytes / (1024.0 * 1024.0)).round(),
+            MAX_GATHERED_BYTES / (1024.0 * 1024.0)
+        )));
+    }
+    Ok(())
+}
+
 /// How a PostgreSQL column is rendered, chosen once per query rather than
 /// looked up by type name for every cell.
 #[derive(Debug, Clone, Copy)]
@@ -439,6 +463,9 @@ impl Executor for PostgresExecutor {
         Self::give_back(conn).await;
         let plan = plan?;
         let top = &plan[0]["Plan"];
+        if query.gathers {
+            weigh_gathering(top)?;
+        }
         Ok(Plan {
             rows: top["Plan Rows"].as_f64(),
             cost: top["Total Cost"].as_f64(),
@@ -568,6 +595,17 @@ impl PostgresExecutor {
     ) -> Result<Outcome, ExecError> {
         use sqlx::Executor as _;
         use sqlx::Statement as _;
+        // What gathers rows into one value is weighed first, by the same
+        // estimate the offer was (the tables may have grown since).
+        if query.gathers {
+            let sql = sqlx::AssertSqlSafe(format!("EXPLAIN (FORMAT JSON) {}", query.text));
+            let plan: serde_json::Value = sqlx::query_scalar(sql)
+                .persistent(false)
+                .fetch_one(&mut **tx)
+                .await
+                .map_err(database)?;
+            weigh_gathering(&plan[0]["Plan"])?;
+        }
         // `prepare`, not `describe`: sqlx's describe asks the server for
         // `EXPLAIN VERBOSE` to guess nullability, whose text holds every
         // constant the planner folded (`repeat('x', 1e9)` is a gigabyte of

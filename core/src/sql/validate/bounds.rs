@@ -36,8 +36,49 @@ pub const MAX_BUILT_CHARS: i128 = 10_000;
 /// statement's searches on SQLite.
 pub const MAX_NEEDLE_CHARS: usize = 4_000;
 
-/// Functions whose result can be many times their first argument, with
-/// the argument that makes it so.
+/// Functions that gather values across rows into one value, whose size
+/// grows with the rows read (lower case).
+pub(super) fn gathers(name: &str) -> bool {
+    matches!(
+        name,
+        "string_agg"
+            | "array_agg"
+            | "json_agg"
+            | "jsonb_agg"
+            | "json_object_agg"
+            | "jsonb_object_agg"
+            | "xmlagg"
+            | "array"
+            | "group_concat"
+            | "listagg"
+            | "json_arrayagg"
+            | "json_objectagg"
+    )
+}
+
+/// PostgreSQL's recursive CTE with `UNION` (not `UNION ALL`) keeps every
+/// distinct row it has produced in a hash table in memory, which neither
+/// `work_mem` nor `temp_file_limit` bounds (1.7–3.4 GiB in one query);
+/// `UNION ALL` keeps only the last step's rows, in a work table that
+/// spills to disk under `temp_file_limit`.
+pub(super) fn recursion(query: &sqlparser::ast::Query) -> Result<(), Refusal> {
+    use sqlparser::ast::{SetExpr, SetOperator, SetQuantifier};
+    if let SetExpr::SetOperation {
+        op: SetOperator::Union,
+        set_quantifier,
+        ..
+    } = query.body.as_ref()
+        && !matches!(set_quantifier, SetQuantifier::All)
+    {
+        return Err(too_large(
+            "a recursive UNION keeps every row it has seen in the server's memory, without bound; write UNION ALL"
+                .to_owned(),
+        ));
+    }
+    Ok(())
+}
+
+/// Functions whose result can be many times their first argument.
 fn grows(name: &str) -> bool {
     matches!(
         name,
@@ -359,5 +400,27 @@ mod tests {
             lite,
             "SELECT count(*) FROM orders WHERE nom LIKE printf('%.4000c', 'a')"
         ));
+    }
+
+    #[test]
+    fn postgres_recursion_keeps_only_its_last_step_and_gathering_is_flagged() {
+        let pg = Policy::new(Dialect::Postgres);
+        assert!(refused(
+            Dialect::Postgres,
+            "WITH RECURSIVE r(n) AS (SELECT 1 UNION SELECT n + 1 FROM r) SELECT count(*) FROM r"
+        ));
+        let all = "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 9) SELECT n FROM r";
+        assert!(!validate(all, &pg).unwrap().gathers);
+        assert!(!refused(
+            Dialect::Sqlite,
+            "WITH RECURSIVE r(n) AS (SELECT 1 UNION SELECT n + 1 FROM r WHERE n < 9) SELECT n FROM r"
+        ));
+        for sql in [
+            "SELECT string_agg(nom, ', ') FROM clients",
+            "SELECT ARRAY(SELECT nom FROM clients)",
+            "SELECT id, (SELECT jsonb_agg(nom) FROM clients) FROM clients",
+        ] {
+            assert!(validate(sql, &pg).unwrap().gathers, "{sql}");
+        }
     }
 }

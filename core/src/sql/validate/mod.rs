@@ -195,6 +195,11 @@ pub struct Validated {
     pub dialect: Dialect,
     /// The objects it reads, as written.
     pub objects: Vec<String>,
+    /// It gathers values across rows into one (`string_agg`, `array_agg`,
+    /// `jsonb_agg`, `ARRAY(…)`…): its memory on the server grows with the
+    /// rows it reads, which no server setting bounds, so the executor
+    /// weighs the rows first (PostgreSQL: `exec::MAX_GATHERED_BYTES`).
+    pub gathers: bool,
 }
 
 /// Why a statement was refused. [`crate::i18n`] says it to users.
@@ -325,11 +330,12 @@ fn judge(sql: &str, policy: &Policy, catalog: Option<&Catalog>) -> Result<Valida
     let Statement::Query(query) = statement else {
         return Err(Refusal::NotAQuery(statement_kind(statement)));
     };
-    let objects = walk::Walker::new(policy, catalog).query(query)?;
+    let (objects, gathers) = walk::Walker::new(policy, catalog).query(query)?;
     Ok(Validated {
         text,
         dialect: policy.dialect,
         objects,
+        gathers,
     })
 }
 

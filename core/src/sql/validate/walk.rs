@@ -79,6 +79,8 @@ pub(super) struct Walker<'a> {
     /// SQLite: the characters the statement's searches look for, so far
     /// (see [`bounds::MAX_NEEDLE_CHARS`]).
     needles: usize,
+    /// It calls a function that gathers values across rows into one.
+    gathers: bool,
 }
 
 impl<'a> Walker<'a> {
@@ -94,6 +96,7 @@ impl<'a> Walker<'a> {
             aliases: Vec::new(),
             derived_columns: Vec::new(),
             needles: 0,
+            gathers: false,
         }
     }
 
@@ -101,11 +104,12 @@ impl<'a> Walker<'a> {
         self.policy.dialect
     }
 
-    /// Judges a whole query; returns the relations it reads, as written.
-    pub(super) fn query(mut self, query: &Query) -> Result<Vec<String>, Refusal> {
+    /// Judges a whole query; returns the relations it reads, as written,
+    /// and whether it gathers values across rows into one.
+    pub(super) fn query(mut self, query: &Query) -> Result<(Vec<String>, bool), Refusal> {
         self.walk_query(query)?;
         self.judge_bare_names()?;
-        Ok(self.objects)
+        Ok((self.objects, self.gathers))
     }
 
     /// With a known catalogue, names that could be function calls in
@@ -214,6 +218,9 @@ impl<'a> Walker<'a> {
                     // say RECURSIVE; Oracle's recursive form has a column list).
                     let recursive = with.recursive
                         || (self.dialect() == Dialect::Oracle && !cte.alias.columns.is_empty());
+                    if recursive && self.dialect() == Dialect::Postgres {
+                        bounds::recursion(&cte.query)?;
+                    }
                     if recursive {
                         self.scope().ctes.push(name.clone());
                     }
@@ -1628,8 +1635,13 @@ impl<'a> Walker<'a> {
         }
         match args {
             FunctionArguments::None => {}
-            FunctionArguments::Subquery(q) => self.walk_query(q)?,
+            FunctionArguments::Subquery(q) => {
+                // ARRAY(SELECT …) gathers the subquery's rows into one value.
+                self.gathers |= bounds::gathers(&called);
+                self.walk_query(q)?
+            }
             FunctionArguments::List(list) => {
+                self.gathers |= bounds::gathers(&called);
                 let searched = bounds::judge_call(self.dialect(), &called, &list.args)?;
                 bounds::add_needles(&mut self.needles, searched)?;
                 for (i, arg) in list.args.iter().enumerate() {
