@@ -73,6 +73,15 @@ unsafe fn limit_sqlite(db: *mut libsqlite3_sys::sqlite3) {
         // SAFETY: as the function's contract says.
         unsafe { ffi::sqlite3_limit(db, limit, value) };
     }
+    // A double-quoted word is a name, never a string: by default SQLite
+    // reads `"abc"` as the text abc when no column has that name, which the
+    // checker (and its bounds on what a search looks for) would read as a
+    // column.
+    for option in [ffi::SQLITE_DBCONFIG_DQS_DML, ffi::SQLITE_DBCONFIG_DQS_DDL] {
+        // SAFETY: as the function's contract says; these options take an
+        // int and a nullable int pointer.
+        unsafe { ffi::sqlite3_db_config(db, option, 0, std::ptr::null_mut::<i32>()) };
+    }
 }
 
 /// Bytes of temporary files SQLite holds open in this process. SQLite

@@ -63,11 +63,16 @@ pub(super) fn gathers(name: &str) -> bool {
 /// spills to disk under `temp_file_limit`.
 pub(super) fn recursion(query: &sqlparser::ast::Query) -> Result<(), Refusal> {
     use sqlparser::ast::{SetExpr, SetOperator, SetQuantifier};
+    // `((… UNION …))`: PostgreSQL drops the parentheses.
+    let mut body = query.body.as_ref();
+    while let SetExpr::Query(inner) = body {
+        body = inner.body.as_ref();
+    }
     if let SetExpr::SetOperation {
         op: SetOperator::Union,
         set_quantifier,
         ..
-    } = query.body.as_ref()
+    } = body
         && !matches!(set_quantifier, SetQuantifier::All)
     {
         return Err(too_large(
@@ -99,6 +104,15 @@ pub(super) fn judge_call(
         "repeat" => {
             size(name, at(1))?;
             not_grown(name, at(0))?;
+            // A text written out is repeated into count × its length.
+            if let (Some(input), Some(count)) = (text(at(0)), at(1).and_then(integer)) {
+                let built = i128::try_from(input.chars().count()).unwrap_or(i128::MAX) * count;
+                if built > MAX_BUILT_CHARS {
+                    return Err(too_large(format!(
+                        "repeat builds {built} characters, more than {MAX_BUILT_CHARS}"
+                    )));
+                }
+            }
             Ok(0)
         }
         "lpad" | "rpad" => size(name, at(1)).map(|()| 0),
@@ -116,6 +130,9 @@ pub(super) fn judge_call(
             if longer {
                 not_grown(name, at(0))?;
             }
+            // The replacement is put in once per match: a built one
+            // multiplies the input (`replace(s, 'x', repeat('y', 10000))`).
+            not_grown(name, to)?;
             if dialect == Dialect::Sqlite {
                 Ok(needle(name, at(1))? + needle(name, at(2))?)
             } else {

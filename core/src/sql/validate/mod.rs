@@ -577,13 +577,16 @@ fn rewrite_for_parser(tokens: Vec<Token>, dialect: Dialect) -> Vec<Token> {
                 drop[solid[k]] = true;
                 drop[solid[k + 1]] = true;
             }
-            // BETWEEN SYMMETRIC a AND b: the same three expressions.
+            // PostgreSQL's BETWEEN SYMMETRIC a AND b: the same three
+            // expressions. Elsewhere `symmetric(…)` would be a function.
             Token::Word(w)
-                if w.quote_style.is_none()
+                if dialect == Dialect::Postgres
+                    && w.quote_style.is_none()
                     && (w.value.eq_ignore_ascii_case("SYMMETRIC")
                         || w.value.eq_ignore_ascii_case("ASYMMETRIC"))
                     && k > 0
-                    && at(k - 1).is_some_and(|t| is_word(t, "BETWEEN")) =>
+                    && at(k - 1).is_some_and(|t| is_word(t, "BETWEEN"))
+                    && at(k + 1) != Some(&Token::LParen) =>
             {
                 drop[solid[k]] = true;
             }

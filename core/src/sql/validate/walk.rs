@@ -1319,10 +1319,9 @@ impl<'a> Walker<'a> {
                 }
                 Ok(())
             }
-            Expr::RLike { expr, pattern, .. } => {
-                self.walk_expr(expr)?;
-                self.walk_expr(pattern)
-            }
+            // `REGEXP` calls the application's regexp() in SQLite, and
+            // `RLIKE` is MySQL's.
+            Expr::RLike { .. } => Err(unverifiable("REGEXP / RLIKE")),
             Expr::AnyOp {
                 left,
                 compare_op,
