@@ -115,6 +115,17 @@ pub(super) fn judge_call(
             }
             Ok(0)
         }
+        // Oracle's padding of a VARCHAR2 stops at the type's 4,000 (or
+        // 32,767) bytes whatever the length asked, so a computed length is
+        // fine there (`LPAD(' ', 2 * LEVEL)`, the CONNECT BY indentation),
+        // unless the input is made a LOB.
+        "lpad" | "rpad"
+            if dialect == Dialect::Oracle
+                && at(1).is_some_and(|n| integer(n).is_none())
+                && !at(0).is_some_and(makes_lob) =>
+        {
+            Ok(0)
+        }
         "lpad" | "rpad" => size(name, at(1)).map(|()| 0),
         "replace" | "regexp_replace" => {
             let (from, to) = if name == "replace" {
@@ -212,6 +223,36 @@ fn not_grown(name: &str, arg: Option<&Expr>) -> Result<(), Refusal> {
         ))),
         _ => Ok(()),
     }
+}
+
+/// Whether an expression makes an Oracle LOB (a cast to one, `TO_CLOB`,
+/// `TO_BLOB`, `TO_NCLOB`).
+fn makes_lob(expr: &Expr) -> bool {
+    use sqlparser::ast::DataType;
+    use std::ops::ControlFlow;
+    sqlparser::ast::visit_expressions(expr, |e| match e {
+        Expr::Cast {
+            data_type: DataType::Clob(_) | DataType::Blob(_),
+            ..
+        } => ControlFlow::Break(()),
+        Expr::Cast {
+            data_type: DataType::Custom(name, _),
+            ..
+        } if name.to_string().eq_ignore_ascii_case("NCLOB") => ControlFlow::Break(()),
+        Expr::Function(f)
+            if matches!(
+                f.name.0.last(),
+                Some(ObjectNamePart::Identifier(i))
+                    if ["TO_CLOB", "TO_BLOB", "TO_NCLOB", "TO_LOB"]
+                        .iter()
+                        .any(|n| i.value.eq_ignore_ascii_case(n))
+            ) =>
+        {
+            ControlFlow::Break(())
+        }
+        _ => ControlFlow::Continue(()),
+    })
+    .is_break()
 }
 
 /// Whether an expression calls a growing function anywhere inside.
