@@ -14,8 +14,7 @@ use std::time::{Duration, Instant};
 use oracle::sql_type::OracleType;
 
 use super::{
-    Cell, Column, ExecError, Executor, Limits, Outcome, Plan, RowSink, bounded_error, hex_cell,
-    truncate_cell,
+    Cell, Column, ExecError, Executor, Limits, Outcome, Plan, RowSink, hex_cell, truncate_cell,
 };
 use crate::sql::Dialect;
 use crate::sql::validate::Validated;
@@ -62,11 +61,7 @@ fn classify(e: oracle::Error) -> ExecError {
         Some(db) if db.code() == 3136 || e.dpi_code() == Some(1067) => {
             ExecError::Unavailable(db.message().to_owned())
         }
-        Some(db) => ExecError::database(&format!(
-            "ORA-{:05}: {}",
-            db.code(),
-            bounded_error(db.message())
-        )),
+        Some(db) => ExecError::database(&format!("ORA-{:05}: {}", db.code(), db.message())),
         None => ExecError::database(&e.to_string()),
     }
 }

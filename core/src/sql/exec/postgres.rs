@@ -112,6 +112,19 @@ impl PostgresExecutor {
     }
 }
 
+/// The planner's plan for a query, as EXPLAIN (FORMAT JSON) gives it.
+async fn plan_of(
+    conn: &mut sqlx::PgConnection,
+    query: &Validated,
+) -> Result<serde_json::Value, ExecError> {
+    let sql = sqlx::AssertSqlSafe(format!("EXPLAIN (FORMAT JSON) {}", query.text));
+    sqlx::query_scalar(sql)
+        .persistent(false)
+        .fetch_one(conn)
+        .await
+        .map_err(database)
+}
+
 /// Refuses a query that gathers rows into one value when the planner
 /// expects one of its steps to pass [`MAX_GATHERED_BYTES`] (rows × width).
 fn weigh_gathering(plan: &serde_json::Value) -> Result<(), ExecError> {
@@ -450,12 +463,7 @@ impl Executor for PostgresExecutor {
         let mut conn = self.connection().await?;
         let plan = async {
             let mut tx = self.read_only(&mut conn, Duration::from_secs(30)).await?;
-            let sql = sqlx::AssertSqlSafe(format!("EXPLAIN (FORMAT JSON) {}", query.text));
-            let plan: serde_json::Value = sqlx::query_scalar(sql)
-                .persistent(false)
-                .fetch_one(&mut *tx)
-                .await
-                .map_err(database)?;
+            let plan = plan_of(&mut tx, query).await?;
             let _ = tx.rollback().await;
             Ok::<_, ExecError>(plan)
         }
@@ -598,13 +606,7 @@ impl PostgresExecutor {
         // What gathers rows into one value is weighed first, by the same
         // estimate the offer was (the tables may have grown since).
         if query.gathers {
-            let sql = sqlx::AssertSqlSafe(format!("EXPLAIN (FORMAT JSON) {}", query.text));
-            let plan: serde_json::Value = sqlx::query_scalar(sql)
-                .persistent(false)
-                .fetch_one(&mut **tx)
-                .await
-                .map_err(database)?;
-            weigh_gathering(&plan[0]["Plan"])?;
+            weigh_gathering(&plan_of(tx, query).await?[0]["Plan"])?;
         }
         // `prepare`, not `describe`: sqlx's describe asks the server for
         // `EXPLAIN VERBOSE` to guess nullability, whose text holds every

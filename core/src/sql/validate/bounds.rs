@@ -225,51 +225,52 @@ fn not_grown(name: &str, arg: Option<&Expr>) -> Result<(), Refusal> {
     }
 }
 
-/// Whether an expression makes an Oracle LOB (a cast to one, `TO_CLOB`,
-/// `TO_BLOB`, `TO_NCLOB`).
-fn makes_lob(expr: &Expr) -> bool {
-    use sqlparser::ast::DataType;
+/// Whether any expression inside `expr` (itself included) is one `found`
+/// looks for.
+fn contains(expr: &Expr, mut found: impl FnMut(&Expr) -> bool) -> bool {
     use std::ops::ControlFlow;
-    sqlparser::ast::visit_expressions(expr, |e| match e {
-        Expr::Cast {
-            data_type: DataType::Clob(_) | DataType::Blob(_),
-            ..
-        } => ControlFlow::Break(()),
-        Expr::Cast {
-            data_type: DataType::Custom(name, _),
-            ..
-        } if name.to_string().eq_ignore_ascii_case("NCLOB") => ControlFlow::Break(()),
-        Expr::Function(f)
-            if matches!(
-                f.name.0.last(),
-                Some(ObjectNamePart::Identifier(i))
-                    if ["TO_CLOB", "TO_BLOB", "TO_NCLOB", "TO_LOB"]
-                        .iter()
-                        .any(|n| i.value.eq_ignore_ascii_case(n))
-            ) =>
-        {
+    sqlparser::ast::visit_expressions(expr, |e| {
+        if found(e) {
             ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
         }
-        _ => ControlFlow::Continue(()),
     })
     .is_break()
 }
 
+/// The name a call ends with, in ASCII lower case, when `expr` is a call.
+fn called(expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::Function(f) => match f.name.0.last() {
+            Some(ObjectNamePart::Identifier(i)) => Some(i.value.to_ascii_lowercase()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// Whether an expression makes an Oracle LOB (a cast to one, `TO_CLOB`,
+/// `TO_BLOB`, `TO_NCLOB`).
+fn makes_lob(expr: &Expr) -> bool {
+    use sqlparser::ast::DataType;
+    contains(expr, |e| match e {
+        Expr::Cast {
+            data_type: DataType::Clob(_) | DataType::Blob(_),
+            ..
+        } => true,
+        Expr::Cast {
+            data_type: DataType::Custom(name, _),
+            ..
+        } => name.to_string().eq_ignore_ascii_case("NCLOB"),
+        _ => called(e)
+            .is_some_and(|n| matches!(n.as_str(), "to_clob" | "to_blob" | "to_nclob" | "to_lob")),
+    })
+}
+
 /// Whether an expression calls a growing function anywhere inside.
 fn holds_growth(expr: &Expr) -> bool {
-    use std::ops::ControlFlow;
-    let found = sqlparser::ast::visit_expressions(expr, |e| match e {
-        Expr::Function(f)
-            if matches!(
-                f.name.0.last(),
-                Some(ObjectNamePart::Identifier(i)) if grows(&i.value.to_ascii_lowercase())
-            ) =>
-        {
-            ControlFlow::Break(())
-        }
-        _ => ControlFlow::Continue(()),
-    });
-    found.is_break()
+    contains(expr, |e| called(e).is_some_and(|n| grows(&n)))
 }
 
 /// A needle, set or pattern of a search on SQLite: a column, a text

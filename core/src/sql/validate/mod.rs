@@ -604,13 +604,11 @@ fn rewrite_for_parser(tokens: Vec<Token>, dialect: Dialect) -> Vec<Token> {
                     _ => k,
                 };
                 if !at(last + 1).is_some_and(|t| is_word(t, "WITH") || is_word(t, "WITHOUT")) {
-                    let mut with = vec![tokens[solid[last]].clone()];
-                    with.extend([
+                    let mut with = vec![
+                        tokens[solid[last]].clone(),
                         Token::Whitespace(Whitespace::Space),
-                        Token::make_keyword("WITH"),
-                        Token::Whitespace(Whitespace::Space),
-                        Token::make_keyword("COUNT"),
-                    ]);
+                    ];
+                    with.extend(keywords(&["WITH", "COUNT"]));
                     replace.push((solid[last], with));
                 }
             }
@@ -642,23 +640,13 @@ fn rewrite_for_parser(tokens: Vec<Token>, dialect: Dialect) -> Vec<Token> {
                     _ => false,
                 };
                 if plain {
-                    let mut with = vec![Token::make_keyword("IS")];
-                    if !negated {
-                        with.extend([
-                            Token::Whitespace(Whitespace::Space),
-                            Token::make_keyword("NOT"),
-                        ]);
-                    }
-                    with.extend([
-                        Token::Whitespace(Whitespace::Space),
-                        Token::make_keyword("DISTINCT"),
-                        Token::Whitespace(Whitespace::Space),
-                        Token::make_keyword("FROM"),
-                    ]);
-                    replace.push((solid[k], with));
-                    if negated {
+                    let with = if negated {
                         drop[solid[k + 1]] = true;
-                    }
+                        keywords(&["IS", "DISTINCT", "FROM"])
+                    } else {
+                        keywords(&["IS", "NOT", "DISTINCT", "FROM"])
+                    };
+                    replace.push((solid[k], with));
                 }
             }
             // ORDER SIBLINGS BY (Oracle's hierarchical order) → ORDER BY:
@@ -681,14 +669,7 @@ fn rewrite_for_parser(tokens: Vec<Token>, dialect: Dialect) -> Vec<Token> {
                     && at(k + 3).is_some_and(|t| is_word(t, "FIRST") || is_word(t, "LAST"))
                     && at(k + 4).is_some_and(|t| is_word(t, "ORDER")) =>
             {
-                replace.push((
-                    solid[k],
-                    vec![
-                        Token::make_keyword("WITHIN"),
-                        Token::Whitespace(Whitespace::Space),
-                        Token::make_keyword("GROUP"),
-                    ],
-                ));
+                replace.push((solid[k], keywords(&["WITHIN", "GROUP"])));
                 drop[solid[k + 2]] = true;
                 drop[solid[k + 3]] = true;
             }
@@ -707,6 +688,18 @@ fn rewrite_for_parser(tokens: Vec<Token>, dialect: Dialect) -> Vec<Token> {
         }
     }
     out
+}
+
+/// Keywords separated by spaces, as the parser reads them.
+fn keywords(words: &[&str]) -> Vec<Token> {
+    let mut tokens = Vec::with_capacity(words.len() * 2);
+    for (i, word) in words.iter().enumerate() {
+        if i > 0 {
+            tokens.push(Token::Whitespace(Whitespace::Space));
+        }
+        tokens.push(Token::make_keyword(word));
+    }
+    tokens
 }
 
 /// The first words of a statement, to say what it is.

@@ -1286,8 +1286,7 @@ impl<'a> Walker<'a> {
             Expr::BinaryOp { left, op, right } => {
                 Self::operator(op)?;
                 if *op == BinaryOperator::Glob {
-                    let searched = bounds::judge_pattern(self.dialect(), "GLOB", right)?;
-                    bounds::add_needles(&mut self.needles, searched)?;
+                    self.search_pattern("GLOB", right)?;
                 }
                 self.walk_expr(left)?;
                 self.walk_expr(right)
@@ -1310,8 +1309,7 @@ impl<'a> Walker<'a> {
                 escape_char,
                 ..
             } => {
-                let searched = bounds::judge_pattern(self.dialect(), "LIKE", pattern)?;
-                bounds::add_needles(&mut self.needles, searched)?;
+                self.search_pattern("LIKE", pattern)?;
                 self.walk_expr(expr)?;
                 self.walk_expr(pattern)?;
                 if let Some(e) = escape_char {
@@ -1410,14 +1408,12 @@ impl<'a> Walker<'a> {
             } => {
                 self.walk_expr(expr)?;
                 if let Some(e) = trim_what {
-                    let searched = bounds::judge_pattern(self.dialect(), "TRIM", e)?;
-                    bounds::add_needles(&mut self.needles, searched)?;
+                    self.search_pattern("TRIM", e)?;
                     self.walk_expr(e)?;
                 }
                 if let Some(chars) = trim_characters {
                     for e in chars {
-                        let searched = bounds::judge_pattern(self.dialect(), "TRIM", e)?;
-                        bounds::add_needles(&mut self.needles, searched)?;
+                        self.search_pattern("TRIM", e)?;
                     }
                     self.walk_exprs(chars)?;
                 }
@@ -1490,6 +1486,13 @@ impl<'a> Walker<'a> {
                 short(expr)
             ))),
         }
+    }
+
+    /// A `LIKE`, `GLOB` or `TRIM` pattern, counted against the statement's
+    /// searches (see [`bounds::MAX_NEEDLE_CHARS`]).
+    fn search_pattern(&mut self, what: &str, pattern: &Expr) -> Judged {
+        let searched = bounds::judge_pattern(self.dialect(), what, pattern)?;
+        bounds::add_needles(&mut self.needles, searched)
     }
 
     /// A name alone is a column, except where the database calls a function
@@ -1632,15 +1635,12 @@ impl<'a> Walker<'a> {
                 dialect: self.dialect(),
             });
         }
+        // ARRAY(SELECT …) gathers too, its subquery's rows.
+        self.gathers |= bounds::gathers(&called);
         match args {
             FunctionArguments::None => {}
-            FunctionArguments::Subquery(q) => {
-                // ARRAY(SELECT …) gathers the subquery's rows into one value.
-                self.gathers |= bounds::gathers(&called);
-                self.walk_query(q)?
-            }
+            FunctionArguments::Subquery(q) => self.walk_query(q)?,
             FunctionArguments::List(list) => {
-                self.gathers |= bounds::gathers(&called);
                 let searched = bounds::judge_call(self.dialect(), &called, &list.args)?;
                 bounds::add_needles(&mut self.needles, searched)?;
                 for (i, arg) in list.args.iter().enumerate() {
