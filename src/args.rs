@@ -262,7 +262,14 @@ pub enum UserCommand {
     },
     /// Make a one-time code that the person sends to the bot in a DM to link
     /// their chat account to NAME.
-    Invite { name: String },
+    Invite {
+        name: String,
+        /// The one chat account that may use the code (`matrix:@bob:example.org`,
+        /// `discord:1234…`): whoever else sees it cannot. Required for an admin;
+        /// give it whenever you know the account.
+        #[arg(long = "for", value_parser = parse_identity)]
+        for_identity: Option<PlatformIdentity>,
+    },
 }
 
 #[derive(Debug, Subcommand)]

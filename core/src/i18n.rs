@@ -79,6 +79,9 @@ pub enum Text<'a> {
     InviteBurnt {
         prefix: &'a str,
     },
+    /// To whoever wrote a live invite code in ordinary chatter (handing it
+    /// to someone in a room, say), alone: it no longer works.
+    InviteOverheard,
     /// The chat account is already linked to a local user.
     AlreadyLinked {
         user: &'a str,
@@ -403,6 +406,17 @@ impl Text<'_> {
                  fonctionne plus. Demandez-en un nouveau à un administrateur, puis envoyez-le-moi \
                  ici, en message privé, avec `{prefix}link CODE`."
             ),
+            (Lang::En, Text::InviteOverheard) => "An invite code you wrote where others could \
+                 read it no longer works. Ask an admin for a new one and give it to its owner \
+                 privately; an invite that names the chat account it is for is of no use to \
+                 anyone else who sees it."
+                .to_owned(),
+            (Lang::Fr, Text::InviteOverheard) => "Un code d'invitation que vous avez écrit là où \
+                 d'autres pouvaient le lire ne fonctionne plus. Demandez-en un nouveau à un \
+                 administrateur et donnez-le à son destinataire en privé ; une invitation qui \
+                 nomme le compte de messagerie auquel elle est destinée ne sert à personne \
+                 d'autre."
+                .to_owned(),
             (Lang::En, Text::AlreadyLinked { user }) => {
                 format!("This account is already linked to {user}.")
             }
@@ -1220,6 +1234,7 @@ mod tests {
             Text::InviteNotValid,
             Text::InviteSeenInPublic,
             Text::InviteBurnt { prefix: "!" },
+            Text::InviteOverheard,
             Text::AlreadyLinked { user: "ana" },
             Text::NotAllowed { needed: "executor" },
             Text::AuditUnavailable,

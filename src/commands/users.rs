@@ -60,12 +60,18 @@ pub(crate) async fn user_command(directory: &Directory, cmd: UserCommand) -> any
                 writeln!(out, "{table}")?;
             }
         }
-        UserCommand::Invite { name } => {
-            let invite = directory.create_invite(&name, actor).await?;
+        UserCommand::Invite { name, for_identity } => {
+            let invite = directory
+                .create_invite(&name, for_identity.as_ref(), actor)
+                .await?;
             println!("{}", invite.code);
+            let whom = match &invite.for_identity {
+                Some(identity) => format!("{identity} sends"),
+                None => "they send".to_owned(),
+            };
             eprintln!(
-                "one-time code for {}, valid until {}: they send `link {}` to the bot in a direct message",
-                invite.user,
+                "one-time code for {}, valid until {}: {whom} `link {}` to the bot in a direct message",
+                shown(&invite.user),
                 invite.expires_at.to_rfc3339_opts(SecondsFormat::Secs, true),
                 invite.code
             );

@@ -868,7 +868,7 @@ async fn an_invite_code_inside_a_sentence_in_a_dm_links_and_never_reaches_the_mo
         .unwrap();
     let code = h
         .directory
-        .create_invite("erin", Actor::cli())
+        .create_invite("erin", None, Actor::cli())
         .await
         .unwrap()
         .code;

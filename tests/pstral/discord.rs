@@ -28,6 +28,29 @@ const DANA: u64 = 4; // admin
 pub(crate) struct Counting {
     pub(crate) bot: pstral_core::bot::Bot,
     pub(crate) handled: tokio::sync::watch::Sender<usize>,
+    /// Overheard text (not for the bot: looked at for invite codes only),
+    /// counted apart so that `handled` counts what the bot was asked.
+    pub(crate) overheard: tokio::sync::watch::Sender<usize>,
+}
+
+impl Counting {
+    /// The handler, and the counts of events handled and of texts overheard.
+    pub(crate) fn new(
+        bot: pstral_core::bot::Bot,
+    ) -> (
+        Self,
+        tokio::sync::watch::Receiver<usize>,
+        tokio::sync::watch::Receiver<usize>,
+    ) {
+        let (handled, handled_rx) = tokio::sync::watch::channel(0);
+        let (overheard, overheard_rx) = tokio::sync::watch::channel(0);
+        let counting = Self {
+            bot,
+            handled,
+            overheard,
+        };
+        (counting, handled_rx, overheard_rx)
+    }
 }
 
 #[async_trait::async_trait]
@@ -37,8 +60,13 @@ impl EventHandler for Counting {
         platform: Arc<dyn pstral_chat::ChatPlatform>,
         event: pstral_chat::InboundEvent,
     ) {
+        let overheard = matches!(event, pstral_chat::InboundEvent::Overheard { .. });
         self.bot.handle(platform, event).await;
-        self.handled.send_modify(|n| *n += 1);
+        if overheard {
+            self.overheard.send_modify(|n| *n += 1);
+        } else {
+            self.handled.send_modify(|n| *n += 1);
+        }
     }
 }
 
@@ -46,6 +74,7 @@ struct Connected {
     h: Harness,
     state: tokio::sync::watch::Receiver<pstral_chat::ConnectionState>,
     handled: tokio::sync::watch::Receiver<usize>,
+    overheard: tokio::sync::watch::Receiver<usize>,
     discord: FakeDiscord,
     stop: CancellationToken,
     served: tokio::task::JoinHandle<Result<(), PlatformError>>,
@@ -80,11 +109,8 @@ impl Connected {
             http_client: Some(discord.http_client()),
         };
         let stop = CancellationToken::new();
-        let (counter, handled) = tokio::sync::watch::channel(0);
-        let handler: Arc<dyn EventHandler> = Arc::new(Counting {
-            bot: h.bot.clone(),
-            handled: counter,
-        });
+        let (counting, handled, overheard) = Counting::new(h.bot.clone());
+        let handler: Arc<dyn EventHandler> = Arc::new(counting);
         let (state_tx, state) =
             tokio::sync::watch::channel(pstral_chat::ConnectionState::Connecting);
         let served =
@@ -101,6 +127,7 @@ impl Connected {
             h,
             state,
             handled,
+            overheard,
             discord,
             stop,
             served,
@@ -130,6 +157,15 @@ impl Connected {
     }
 
     /// Waits until the bot has finished handling `n` events in all.
+    /// Waits until the bot has looked at `n` overheard texts in all.
+    async fn overheard(&self, n: usize) {
+        let mut overheard = self.overheard.clone();
+        tokio::time::timeout(Duration::from_secs(90), overheard.wait_for(|&h| h >= n))
+            .await
+            .unwrap_or_else(|_| panic!("the bot never looked at {n} overheard texts"))
+            .unwrap();
+    }
+
     async fn handled(&self, n: usize) {
         let mut handled = self.handled.clone();
         tokio::time::timeout(Duration::from_secs(60), handled.wait_for(|&h| h >= n))
@@ -711,5 +747,88 @@ async fn a_slash_command_answered_privately_leaves_no_thinking_message() {
             .unwrap()
             .contains("Ask me a question")
     );
+    c.disconnect().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invite_code_handed_over_in_channel_chatter_or_an_edit_is_burnt() {
+    let ollama = FakeModel::start(&[MODEL]).await;
+    let c = Connected::new(&ollama, chat_options()).await;
+    let directory = &c.h.directory;
+    directory
+        .add_user("erin", Role::Executor, Actor::cli())
+        .await
+        .unwrap();
+    let code = directory
+        .create_invite("erin", None, Actor::cli())
+        .await
+        .unwrap()
+        .code;
+    // Dana hands it to Erin in the channel, the bot not mentioned, spaced
+    // out as a person might.
+    let spaced = code.replace('-', " ");
+    c.discord.say(
+        DANA,
+        CHANNEL,
+        &format!("erin: your code is {spaced}"),
+        false,
+    );
+    c.discord
+        .wait_until("the notice in the channel", |d| {
+            d.bot_messages_in(CHANNEL)
+                .iter()
+                .any(|m| m["content"].as_str().unwrap().contains("no longer works"))
+        })
+        .await;
+    let note = c.discord.dm_channel(DANA);
+    c.discord
+        .wait_until("the note to dana alone", |d| {
+            d.bot_messages_in(note).iter().any(|m| {
+                m["content"]
+                    .as_str()
+                    .unwrap()
+                    .contains("names the chat account")
+            })
+        })
+        .await;
+    // Mallory read it and sends it to the bot in a DM: it does nothing.
+    const MALLORY: u64 = 9;
+    c.discord.say_in_dm(MALLORY, &format!("link {code}"));
+    c.handled(1).await;
+    assert!(
+        c.h.directory
+            .user_of(&who(MALLORY))
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // A second code, added later by an edit of an innocent message.
+    let second = directory
+        .create_invite("erin", None, Actor::cli())
+        .await
+        .unwrap()
+        .code;
+    let id = c
+        .discord
+        .say(DANA, CHANNEL, "erin, your code is coming", false);
+    c.overheard(3).await;
+    let mut edited = c.discord.message(id).unwrap();
+    edited["content"] = json!(format!("erin, your code is {second}"));
+    c.discord.dispatch("MESSAGE_UPDATE", edited);
+    c.overheard(4).await;
+    assert!(
+        directory.live_codes_in(&second).await.unwrap().is_empty(),
+        "the edited-in code is burnt"
+    );
+    let refused = c.h.audited("access_refused").await;
+    let burnt = refused
+        .iter()
+        .filter(|r| r["reason"] == "invite_seen_in_public" && r["burnt"] == true)
+        .count();
+    assert_eq!(burnt, 2, "{refused:#?}");
+    let audit = serde_json::to_string(&refused).unwrap();
+    assert!(!audit.contains(&code) && !audit.contains(&spaced) && !audit.contains(&second));
+    assert!(ollama.requests().is_empty(), "no code reached the model");
     c.disconnect().await;
 }

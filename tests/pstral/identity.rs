@@ -233,7 +233,7 @@ async fn invite_codes_link_once(db: TestDb) {
     dir.add_user("ana", Role::Executor, Actor::cli())
         .await
         .unwrap();
-    let invite = dir.create_invite("ana", Actor::cli()).await.unwrap();
+    let invite = dir.create_invite("ana", None, Actor::cli()).await.unwrap();
     let phone = id("matrix:@ana:example.org");
 
     // Typed loosely, as a person would.
@@ -259,7 +259,7 @@ async fn invite_codes_link_once(db: TestDb) {
         .await
         .unwrap_err();
     assert!(matches!(wrong, IdentityError::InviteUnknown), "{wrong}");
-    let second = dir.create_invite("ana", Actor::cli()).await.unwrap();
+    let second = dir.create_invite("ana", None, Actor::cli()).await.unwrap();
     let linked = dir
         .consume_invite(&second.code, &phone, None)
         .await
@@ -299,7 +299,7 @@ async fn expired_invite_codes_are_refused(db: TestDb) {
     dir.add_user("ana", Role::Viewer, Actor::cli())
         .await
         .unwrap();
-    let invite = dir.create_invite("ana", Actor::cli()).await.unwrap();
+    let invite = dir.create_invite("ana", None, Actor::cli()).await.unwrap();
     let err = dir
         .consume_invite(&invite.code, &id("discord:1"), None)
         .await
@@ -313,7 +313,11 @@ async fn one_invite_raced_by_two_replicas_links_one_identity(db: TestDb) {
     let a = Directory::new(db.store.clone(), settings(UnknownPolicy::Refuse));
     let b = Directory::new(replica, settings(UnknownPolicy::Refuse));
     a.add_user("ana", Role::Viewer, Actor::cli()).await.unwrap();
-    let code = a.create_invite("ana", Actor::cli()).await.unwrap().code;
+    let code = a
+        .create_invite("ana", None, Actor::cli())
+        .await
+        .unwrap()
+        .code;
     let (first, second) = (id("discord:1"), id("discord:2"));
     let (x, y) = tokio::join!(
         a.consume_invite(&code, &first, None),
@@ -449,10 +453,17 @@ async fn invite_attempts_are_limited_and_read_the_same(db: TestDb) {
         let mut s = settings(UnknownPolicy::Refuse);
         s.invite_ttl = Duration::ZERO;
         let d = Directory::new(db.store.clone(), s);
-        d.create_invite("ana", Actor::cli()).await.unwrap().code
+        d.create_invite("ana", None, Actor::cli())
+            .await
+            .unwrap()
+            .code
     };
     // The sixth, even with a real code, is refused: too many tries.
-    let real = dir.create_invite("ana", Actor::cli()).await.unwrap().code;
+    let real = dir
+        .create_invite("ana", None, Actor::cli())
+        .await
+        .unwrap()
+        .code;
     let limited = dir
         .consume_invite(&real, &guesser, Some(&dm()))
         .await
@@ -491,7 +502,140 @@ async fn invite_attempts_are_limited_and_read_the_same(db: TestDb) {
     assert_eq!(dir.user_of(&phone).await.unwrap().unwrap().name, "ana");
 }
 
+async fn an_invite_that_names_an_account_links_that_account_only(db: TestDb) {
+    let dir = Directory::new(db.store.clone(), settings(UnknownPolicy::Refuse));
+    dir.add_user("bob", Role::Executor, Actor::cli())
+        .await
+        .unwrap();
+    let bob = id("matrix:@bob:example.org");
+    let invite = dir
+        .create_invite("bob", Some(&bob), Actor::cli())
+        .await
+        .unwrap();
+    assert_eq!(invite.for_identity.as_ref(), Some(&bob));
+    // Mallory overheard it: it does nothing for her, and stays Bob's.
+    let mallory = id("matrix:@mallory:example.org");
+    let err = dir
+        .consume_invite(&invite.code, &mallory, Some(&dm()))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, IdentityError::InviteForAnother), "{err}");
+    assert_eq!(dir.user_of(&mallory).await.unwrap(), None);
+    let user = dir
+        .consume_invite(&invite.code, &bob, Some(&dm()))
+        .await
+        .unwrap();
+    assert_eq!(user.name, "bob");
+    let events = Audit::new(db.store.clone())
+        .list(&AuditFilter::default(), Order::OldestFirst, 100)
+        .await
+        .unwrap();
+    let refused = events
+        .iter()
+        .find(|e| e.kind == "access_refused")
+        .expect("the attempt is audited");
+    assert!(refused.payload.contains("invite_for_another_account"));
+    let created = events.iter().find(|e| e.kind == "invite_created").unwrap();
+    assert!(created.payload.contains("matrix:@bob:example.org"));
+}
+
+async fn an_admin_account_is_never_given_by_a_code_that_names_no_account(db: TestDb) {
+    let dir = Directory::new(db.store.clone(), settings(UnknownPolicy::Refuse));
+    dir.add_user("root", Role::Admin, Actor::cli())
+        .await
+        .unwrap();
+    let err = dir
+        .create_invite("root", None, Actor::cli())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, IdentityError::InviteNeedsAccount(_)), "{err}");
+    // A code made for a viewer who is an admin by the time it is used
+    // gives nothing either: judged when it is used.
+    dir.add_user("vic", Role::Viewer, Actor::cli())
+        .await
+        .unwrap();
+    let code = dir
+        .create_invite("vic", None, Actor::cli())
+        .await
+        .unwrap()
+        .code;
+    dir.set_role("vic", Role::Admin, Actor::cli(), false)
+        .await
+        .unwrap();
+    let err = dir
+        .consume_invite(&code, &id("discord:42"), Some(&dm()))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, IdentityError::InviteNeedsAccount(_)), "{err}");
+    assert_eq!(dir.user_of(&id("discord:42")).await.unwrap(), None);
+    // A terminal user or an API token is not a chat account to invite.
+    let err = dir
+        .create_invite("vic", Some(&id("api:x")), Actor::cli())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, IdentityError::NotLinkable(_)), "{err}");
+}
+
+async fn a_live_code_is_found_however_it_is_written(db: TestDb) {
+    let dir = Directory::new(db.store.clone(), settings(UnknownPolicy::Refuse));
+    dir.add_user("ana", Role::Viewer, Actor::cli())
+        .await
+        .unwrap();
+    assert!(
+        dir.live_codes_in("no invite is live yet: ABCDE-12345")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let code = dir
+        .create_invite("ana", None, Actor::cli())
+        .await
+        .unwrap()
+        .code;
+    let plain: String = code.chars().filter(|c| *c != '-').collect();
+    let spaced: String = plain.chars().map(|c| format!("{c} ")).collect();
+    let dotted: String = plain.chars().map(|c| format!("{c}.")).collect();
+    let invisible: String = plain.chars().map(|c| format!("{c}\u{200b}")).collect();
+    let wide: String = plain
+        .chars()
+        .map(|c| char::from_u32(c as u32 - 0x21 + 0xFF01).unwrap())
+        .collect();
+    for written in [
+        format!("here is your code: {code}, welcome"),
+        format!("code={}!", code.to_lowercase()),
+        format!("{} {}", &plain[..5], &plain[5..]),
+        spaced,
+        dotted,
+        invisible,
+        wide,
+        format!("<b>{}</b>-<i>{}</i>", &plain[..5], &plain[5..]),
+    ] {
+        assert_eq!(
+            dir.live_codes_in(&written).await.unwrap(),
+            std::slice::from_ref(&plain),
+            "{written:?}"
+        );
+    }
+    // What is found is what redeems.
+    let user = dir
+        .consume_invite(
+            &format!("{} {}", &plain[..5], &plain[5..]),
+            &id("discord:5"),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(user.name, "ana");
+    assert!(
+        dir.live_codes_in(&code).await.unwrap().is_empty(),
+        "a used code is no longer live"
+    );
+}
+
 on_both_backends!(
+    an_invite_that_names_an_account_links_that_account_only,
+    an_admin_account_is_never_given_by_a_code_that_names_no_account,
+    a_live_code_is_found_however_it_is_written,
     names_cannot_impersonate,
     invite_attempts_are_limited_and_read_the_same,
     users_are_created_listed_and_linked,

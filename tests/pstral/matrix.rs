@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use matrix_sdk::ruma::OwnedUserId;
+use matrix_sdk::ruma::events::room::message::RoomMessageEventContent;
 use pstral_chat::{ConnectionState, Connector, EventHandler, PlatformError};
 use pstral_core::audit::Actor;
 use pstral_core::identity::Role;
@@ -26,6 +27,7 @@ struct Bot {
     stop: CancellationToken,
     served: tokio::task::JoinHandle<Result<(), PlatformError>>,
     handled: tokio::sync::watch::Receiver<usize>,
+    overheard: tokio::sync::watch::Receiver<usize>,
 }
 
 impl Bot {
@@ -51,11 +53,8 @@ impl Bot {
             invites_from: Vec::new(),
             labels: std::sync::Arc::new(pstral_core::i18n::Wording(pstral_core::i18n::Lang::En)),
         };
-        let (counter, handled) = tokio::sync::watch::channel(0);
-        let handler: Arc<dyn EventHandler> = Arc::new(Counting {
-            bot: h.bot.clone(),
-            handled: counter,
-        });
+        let (counting, handled, overheard) = Counting::new(h.bot.clone());
+        let handler: Arc<dyn EventHandler> = Arc::new(counting);
         let (state_tx, mut state) = tokio::sync::watch::channel(ConnectionState::Connecting);
         let stop = CancellationToken::new();
         let served =
@@ -74,7 +73,17 @@ impl Bot {
             stop,
             served,
             handled,
+            overheard,
         }
+    }
+
+    /// Waits until the bot has looked at `n` overheard texts in all.
+    async fn overheard(&self, n: usize) {
+        let mut overheard = self.overheard.clone();
+        tokio::time::timeout(Duration::from_secs(90), overheard.wait_for(|&h| h >= n))
+            .await
+            .unwrap_or_else(|_| panic!("the bot never looked at {n} overheard texts"))
+            .unwrap();
     }
 
     async fn handled(&self, n: usize) {
@@ -504,8 +513,9 @@ async fn an_invite_code_said_in_a_room_is_burnt_and_its_owner_gets_a_fresh_one()
         .add_user("eve", Role::Admin, Actor::cli())
         .await
         .unwrap();
+    let eve_id = format!("matrix:{}", eve.user).parse().unwrap();
     let code = directory
-        .create_invite("eve", Actor::cli())
+        .create_invite("eve", Some(&eve_id), Actor::cli())
         .await
         .unwrap()
         .code;
@@ -545,7 +555,7 @@ async fn an_invite_code_said_in_a_room_is_burnt_and_its_owner_gets_a_fresh_one()
 
     // eve gets a fresh code and sends it as the help says it, in a DM.
     let fresh = directory
-        .create_invite("eve", Actor::cli())
+        .create_invite("eve", Some(&eve_id), Actor::cli())
         .await
         .unwrap()
         .code;
@@ -653,5 +663,229 @@ async fn only_what_names_the_bot_in_this_room_is_for_the_bot() {
         ["question one", "question two"],
         "neither the other person's mention nor the reply from another room reached the bot"
     );
+    bot.stop().await;
+}
+
+/// A fresh invite code for the viewer carl, made by the CLI.
+async fn carl_code(h: &Harness) -> String {
+    h.directory
+        .create_invite("carl", None, Actor::cli())
+        .await
+        .unwrap()
+        .code
+}
+
+async fn is_live(h: &Harness, code: &str) -> bool {
+    !h.directory.live_codes_in(code).await.unwrap().is_empty()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invite_code_seen_in_any_form_of_room_chatter_is_burnt() {
+    use matrix_sdk::ruma::events::room::message::ReplacementMetadata;
+    let ollama = FakeModel::start(&[MODEL]).await;
+    let (h, bot) = setup(&ollama, Options::default()).await;
+    let ana = Human::register(&unique("ana")).await;
+    let bob = Human::register(&unique("bob")).await;
+    link(&h, &ana, "ana", None).await;
+    let room = ana.room_with(&bot.user, false).await;
+    let _bob_room = ana.invite(&room, &bob).await;
+    let mut overheard = 0;
+    let mut codes = Vec::new();
+
+    // Ordinary chatter, the bot not mentioned, the code spaced out.
+    let code = carl_code(&h).await;
+    ana.say(
+        &room,
+        &format!("carl, your code: {}", code.replace('-', " ")),
+    )
+    .await;
+    overheard += 1;
+    bot.overheard(overheard).await;
+    assert!(!is_live(&h, &code).await, "chatter");
+    codes.push(code);
+
+    // Each message type a client can send, and a formatted body alone.
+    for kind in ["notice", "emote", "html", "invisible"] {
+        let code = carl_code(&h).await;
+        let content = match kind {
+            "notice" => RoomMessageEventContent::notice_plain(format!("code {code}")),
+            "emote" => RoomMessageEventContent::emote_plain(format!("hands over {code}")),
+            "html" => RoomMessageEventContent::text_html(
+                "your code is in bold",
+                format!("<b>{}</b><i>{}</i>", &code[..5], &code[6..]),
+            ),
+            _ => RoomMessageEventContent::text_plain(
+                code.chars()
+                    .map(|c| format!("{c}\u{200b}"))
+                    .collect::<String>(),
+            ),
+        };
+        room.send(content).await.unwrap();
+        overheard += 1;
+        bot.overheard(overheard).await;
+        assert!(!is_live(&h, &code).await, "{kind}");
+        codes.push(code);
+    }
+
+    // Added by an edit; said in a thread under a person's message.
+    let code = carl_code(&h).await;
+    let first = ana.say(&room, "carl, your code follows").await;
+    let edit = RoomMessageEventContent::text_plain(format!("* carl, your code: {code}"))
+        .make_replacement(ReplacementMetadata::new(first.clone(), None));
+    room.send(edit).await.unwrap();
+    overheard += 2;
+    bot.overheard(overheard).await;
+    assert!(!is_live(&h, &code).await, "edit");
+    codes.push(code);
+    let code = carl_code(&h).await;
+    ana.in_thread(&room, &first, &format!("here: {code}")).await;
+    overheard += 1;
+    bot.overheard(overheard).await;
+    assert!(!is_live(&h, &code).await, "thread");
+    codes.push(code);
+
+    // In the room's topic.
+    let code = carl_code(&h).await;
+    room.set_room_topic(&format!("onboarding: {code}"))
+        .await
+        .unwrap();
+    overheard += 1;
+    bot.overheard(overheard).await;
+    assert!(!is_live(&h, &code).await, "topic");
+    codes.push(code);
+
+    // None of them works for bob in a DM, and none reached the model or the
+    // audit; the room was told, and ana privately.
+    let dm = bob.dm_with(&bot.user).await;
+    bob.say(&dm, &format!("link {}", codes[0])).await;
+    let bot_user = bot.user.clone();
+    bob.wait_for("the refusal", |seen| {
+        seen.iter()
+            .any(|s| s.sender == bot_user && s.body.contains("does not work"))
+    })
+    .await;
+    let bob_id = format!("matrix:{}", bob.user).parse().unwrap();
+    assert!(h.directory.user_of(&bob_id).await.unwrap().is_none());
+    let room_id = room.room_id().to_owned();
+    ana.wait_for("the notice and the private note", |seen| {
+        seen.iter().any(|s| {
+            s.room == room_id && s.sender == bot_user && s.body.contains("no longer works")
+        }) && seen.iter().any(|s| {
+            s.room != room_id && s.sender == bot_user && s.body.contains("names the chat account")
+        })
+    })
+    .await;
+    let refused = h.audited("access_refused").await;
+    let burnt = refused
+        .iter()
+        .filter(|r| r["reason"] == "invite_seen_in_public" && r["burnt"] == true)
+        .count();
+    assert_eq!(burnt, codes.len(), "{refused:#?}");
+    let audit = serde_json::to_string(&h.audited("question").await).unwrap()
+        + serde_json::to_string(&refused).unwrap().as_str();
+    for code in &codes {
+        assert!(!audit.contains(code.as_str()));
+    }
+    assert!(ollama.requests().is_empty(), "no code reached the model");
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_room_someone_else_flagged_as_a_dm_and_opened_is_not_private() {
+    use matrix_sdk::ruma::api::client::room::create_room::v3::{Request as CreateRoom, RoomPreset};
+    use matrix_sdk::ruma::events::room::history_visibility::{
+        HistoryVisibility, RoomHistoryVisibilityEventContent,
+    };
+    let ollama = FakeModel::start(&[MODEL]).await;
+    let (h, bot) = setup(&ollama, Options::default()).await;
+    let ana = Human::register(&unique("ana")).await;
+    let mallory = Human::register(&unique("mallory")).await;
+    link(&h, &ana, "root", Some(Role::Admin)).await;
+    // Mallory makes a "DM" with ana and the bot, opens its history to the
+    // world, and leaves: the bot and ana are alone in it.
+    let mut request = CreateRoom::new();
+    request.invite = vec![ana.user.clone(), bot.user.clone()];
+    request.is_direct = true;
+    request.preset = Some(RoomPreset::TrustedPrivateChat);
+    let trap = mallory.client.create_room(request).await.unwrap();
+    mallory.wait_for_join(&trap, &bot.user).await;
+    mallory.wait_for_join(&trap, &ana.user).await;
+    trap.send_state_event(RoomHistoryVisibilityEventContent::new(
+        HistoryVisibility::WorldReadable,
+    ))
+    .await
+    .unwrap();
+    trap.leave().await.unwrap();
+    let trap_id = trap.room_id().to_owned();
+    let ana_trap = ana.client.get_room(&trap_id).unwrap();
+    ana.wait_until("mallory left", |r| {
+        r.joined
+            .get(&trap_id)
+            .is_some_and(|j| !j.contains(&mallory.user))
+    })
+    .await;
+    // ana asks for the audit there: the answer goes to a room the bot
+    // made, never into the trap.
+    ana.say(&ana_trap, "!audit").await;
+    bot.handled(1).await;
+    let bot_user = bot.user.clone();
+    ana.wait_for("the audit, in the bot's own DM", |seen| {
+        seen.iter()
+            .any(|s| s.room != trap_id && s.sender == bot_user && s.body.contains("user_changed"))
+    })
+    .await;
+    assert!(
+        !from_bot(&ana, &ana_trap, &bot.user)
+            .iter()
+            .any(|t| t.contains("user_changed")),
+        "no audit line in the room mallory opened"
+    );
+    let dm = ana
+        .seen()
+        .into_iter()
+        .find(|s| s.sender == bot.user && s.body.contains("user_changed"))
+        .unwrap()
+        .room;
+    let dm = ana.client.get_room(&dm).unwrap();
+    assert_eq!(dm.creators().unwrap()[0], bot.user, "made by the bot");
+    assert!(dm.encryption_state().is_encrypted());
+    assert_ne!(
+        dm.history_visibility_or_default(),
+        HistoryVisibility::WorldReadable
+    );
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_was_said_before_the_bot_joined_is_not_answered() {
+    let ollama = FakeModel::start(&[MODEL]).await;
+    ollama.then(Script::answer("after"));
+    let (h, bot) = setup(&ollama, Options::default()).await;
+    let ana = Human::register(&unique("ana")).await;
+    let bob = Human::register(&unique("bob")).await;
+    link(&h, &ana, "ana", None).await;
+    // ana and bob talk, naming the bot, before it is in the room.
+    let mut request = matrix_sdk::ruma::api::client::room::create_room::v3::Request::new();
+    request.preset =
+        Some(matrix_sdk::ruma::api::client::room::create_room::v3::RoomPreset::PrivateChat);
+    let room = ana.client.create_room(request).await.unwrap();
+    let _bob_room = ana.invite(&room, &bob).await;
+    ana.say_mentioning(&room, &bot.user, "before: what did bob say?")
+        .await;
+    room.invite_user_by_id(&bot.user).await.unwrap();
+    ana.wait_for_join(&room, &bot.user).await;
+    ana.mention(&room, &bot.user, "after").await;
+    let bot_user = bot.user.clone();
+    let room_id = room.room_id().to_owned();
+    ana.wait_for("the answer to the question asked after", |seen| {
+        latest_texts(seen, &room_id, &bot_user)
+            .iter()
+            .any(|t| t == "after")
+    })
+    .await;
+    bot.handled(1).await;
+    assert_eq!(ollama.questions(), ["after"]);
+    let questions = h.audited("question").await;
+    assert_eq!(questions.len(), 1, "{questions:#?}");
     bot.stop().await;
 }

@@ -120,10 +120,10 @@ pub struct Seen {
 }
 
 #[derive(Default)]
-struct Record {
+pub struct Record {
     seen: Vec<Seen>,
     /// Room → members joined.
-    joined: HashMap<OwnedRoomId, Vec<OwnedUserId>>,
+    pub joined: HashMap<OwnedRoomId, Vec<OwnedUserId>>,
 }
 
 /// A person with a Matrix client, syncing in the background.
@@ -242,17 +242,17 @@ impl Human {
             client.add_event_handler(move |ev: OriginalSyncRoomMemberEvent, room: Room| {
                 let (record, changed) = (Arc::clone(&record), changed.clone());
                 async move {
-                    if ev.content.membership == MembershipState::Join {
-                        let user: OwnedUserId = ev.state_key.clone();
-                        record
-                            .lock()
-                            .unwrap()
-                            .joined
-                            .entry(room.room_id().to_owned())
-                            .or_default()
-                            .push(user);
-                        changed.send_modify(|n| *n += 1);
+                    let user: OwnedUserId = ev.state_key.clone();
+                    let mut record = record.lock().unwrap();
+                    let joined = record.joined.entry(room.room_id().to_owned()).or_default();
+                    match ev.content.membership {
+                        MembershipState::Join => joined.push(user),
+                        MembershipState::Leave | MembershipState::Ban => {
+                            joined.retain(|u| *u != user)
+                        }
+                        _ => return,
                     }
+                    changed.send_modify(|n| *n += 1);
                 }
             });
         }
@@ -446,7 +446,7 @@ impl Human {
             .collect()
     }
 
-    async fn wait_until(&self, what: &str, condition: impl Fn(&Record) -> bool) {
+    pub async fn wait_until(&self, what: &str, condition: impl Fn(&Record) -> bool) {
         let mut changes = self.changed.subscribe();
         let wait = async {
             while !condition(&self.record.lock().unwrap()) {

@@ -293,6 +293,19 @@ pub enum InboundEvent {
         in_reply_to: Option<String>,
         text: String,
     },
+    /// Text the bot can read that is not for it: ordinary chatter, a
+    /// notice, an edit, a file's name, a room topic, the formatted body
+    /// beside a question's plain one. The core only looks in it for live
+    /// invite codes, which it burns: nothing else is done with it, it is
+    /// never answered, kept or audited. An adapter reports every such text
+    /// it receives, so that a code cannot be stolen by being seen.
+    Overheard {
+        author: PlatformIdentity,
+        place: Place,
+        /// The message it was said in, when it was one.
+        message: Option<String>,
+        texts: Vec<String>,
+    },
     /// Someone used a control the bot attached to one of its messages
     /// (a button, a reaction).
     Control {

@@ -32,6 +32,8 @@ use matrix_sdk::ruma::events::room::member::{MembershipState, StrippedRoomMember
 use matrix_sdk::ruma::events::room::message::{
     MessageType, OriginalSyncRoomMessageEvent, Relation, RoomMessageEventContent,
 };
+use matrix_sdk::ruma::events::room::name::OriginalSyncRoomNameEvent;
+use matrix_sdk::ruma::events::room::topic::OriginalSyncRoomTopicEvent;
 use matrix_sdk::ruma::{OwnedUserId, UserId};
 use matrix_sdk::{Client, Room, RoomState};
 use pstral_chat::{
@@ -369,6 +371,22 @@ fn register(client: &Client, shared: &Arc<Shared>) {
         }
     });
     let s = Arc::clone(shared);
+    client.add_event_handler(move |ev: OriginalSyncRoomTopicEvent, room: Room| {
+        let s = Arc::clone(&s);
+        async move {
+            let tracker = s.tracker.clone();
+            tracker.spawn(async move { s.room_text(&ev.sender, ev.content.topic, room).await });
+        }
+    });
+    let s = Arc::clone(shared);
+    client.add_event_handler(move |ev: OriginalSyncRoomNameEvent, room: Room| {
+        let s = Arc::clone(&s);
+        async move {
+            let tracker = s.tracker.clone();
+            tracker.spawn(async move { s.room_text(&ev.sender, ev.content.name, room).await });
+        }
+    });
+    let s = Arc::clone(shared);
     client.add_event_handler(
         move |ev: OriginalSyncRoomEncryptedEvent,
               room: Room,
@@ -403,6 +421,36 @@ fn join(shared: Arc<Shared>, room: Room) {
     });
 }
 
+/// Every text a message carries, as anyone in the room may read it: the
+/// plain body, the formatted body, a file's name and caption, an edit's new
+/// content, whatever the message type. Read from the event's JSON, so that
+/// no field a client shows is left out.
+fn seen_texts(content: &RoomMessageEventContent) -> Vec<String> {
+    fn collect(value: &serde_json::Value, out: &mut Vec<String>) {
+        match value {
+            serde_json::Value::String(s) => out.push(s.clone()),
+            serde_json::Value::Array(items) => items.iter().for_each(|v| collect(v, out)),
+            serde_json::Value::Object(fields) => {
+                for (key, v) in fields {
+                    // Ids and types, never text anyone wrote.
+                    if !matches!(
+                        key.as_str(),
+                        "m.relates_to" | "msgtype" | "format" | "url" | "mimetype" | "m.mentions"
+                    ) {
+                        collect(v, out);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    if let Ok(value) = serde_json::to_value(content) {
+        collect(&value, &mut out);
+    }
+    out
+}
+
 fn matrix() -> Platform {
     "matrix".parse().expect("a valid platform name")
 }
@@ -422,34 +470,26 @@ impl Shared {
             .any(|allowed| allowed == inviter.as_str() || allowed == inviter.server_name().as_str())
     }
 
-    /// A room is private when it is marked direct (by the invite or
-    /// `m.direct`) *and* holds no one but the bot and one person: whoever
-    /// invites sets the flag, and a DM can grow.
-    async fn is_private(&self, room: &Room) -> bool {
+    /// A room is a private conversation with `person` when it is marked
+    /// direct (by the invite or `m.direct`) *and*, now, only the bot and
+    /// that person can read it ([`platform::only_for`]): whoever invites
+    /// sets the flag, a DM can grow, and a room can be opened to others.
+    async fn is_private(&self, room: &Room, person: &UserId) -> bool {
         let marked = self
             .direct
             .lock()
             .expect("never poisoned")
             .contains(room.room_id().as_str())
             || room.is_direct().await.unwrap_or(false);
-        if !marked {
-            return false;
-        }
-        match room.members(matrix_sdk::RoomMemberships::ACTIVE).await {
-            Ok(members) => members.len() <= 2,
-            Err(e) => {
-                tracing::warn!(room = %room.room_id(), error = %e, "cannot count a room's members; taken as shared");
-                false
-            }
-        }
+        marked && platform::only_for(room, person).await
     }
 
-    async fn place(&self, room: &Room, thread: Option<String>) -> Place {
+    async fn place(&self, room: &Room, person: &UserId, thread: Option<String>) -> Place {
         Place {
             platform: matrix(),
             channel: room.room_id().to_string(),
             thread,
-            private: self.is_private(room).await,
+            private: self.is_private(room, person).await,
         }
     }
 
@@ -532,13 +572,11 @@ impl Shared {
         if ev.sender == self.me || room.state() != RoomState::Joined {
             return;
         }
-        let MessageType::Text(text) = &ev.content.msgtype else {
+        let Some(author) = identity(&ev.sender) else {
             return;
         };
-        let body = text.body.clone();
+        let texts = seen_texts(&ev.content);
         let (thread, in_reply_to) = match &ev.content.relates_to {
-            // An edit of a question is not a new question.
-            Some(Relation::Replacement(_)) => return,
             Some(Relation::Thread(t)) => (
                 Some(t.event_id.to_string()),
                 t.in_reply_to
@@ -549,15 +587,33 @@ impl Shared {
             Some(Relation::Reply(r)) => (None, Some(r.in_reply_to.event_id.to_string())),
             _ => (None, None),
         };
-        let Some(author) = identity(&ev.sender) else {
-            return;
-        };
-        let place = self.place(&room, thread.clone()).await;
+        let place = self.place(&room, &ev.sender, thread.clone()).await;
         let message = MessageRef {
             place: place.clone(),
             id: ev.event_id.to_string(),
         };
+        let overheard = |texts: Vec<String>| InboundEvent::Overheard {
+            author: author.clone(),
+            place: place.clone(),
+            message: Some(message.id.clone()),
+            texts,
+        };
+        // Said before the bot was in the room (the history a join brings):
+        // not for the bot, whatever it says; only its codes matter.
+        // An edit of a question is not a new question; a notice, an emote
+        // or a file is never one.
+        let question_like = matches!(&ev.content.msgtype, MessageType::Text(_))
+            && !matches!(ev.content.relates_to, Some(Relation::Replacement(_)));
+        if !question_like || self.before_i_joined(&room, ev.origin_server_ts).await {
+            self.handle(overheard(texts)).await;
+            return;
+        }
+        let body = ev.content.msgtype.body().to_owned();
         if let Some(command) = commands::parse(&body) {
+            // The link command burns its own code when said in a room.
+            if !matches!(command, pstral_chat::Command::Link(_)) {
+                self.handle(overheard(texts)).await;
+            }
             let event = InboundEvent::Command {
                 author,
                 place,
@@ -582,6 +638,10 @@ impl Shared {
                 Some(parent) => self.replies_to_me(&room, parent).await,
                 None => false,
             };
+        // Every form of the message (its formatted body, the quoted reply
+        // the plain body may carry) is looked at for codes first; the
+        // question itself is looked at again by the core.
+        self.handle(overheard(texts)).await;
         if !addressed {
             return;
         }
@@ -611,6 +671,39 @@ impl Shared {
         self.handle(event).await;
     }
 
+    /// A room's topic or name, which everyone in it reads: looked at for
+    /// codes like any message.
+    async fn room_text(&self, sender: &UserId, text: String, room: Room) {
+        if sender == self.me || room.state() != RoomState::Joined {
+            return;
+        }
+        let Some(author) = identity(sender) else {
+            return;
+        };
+        let place = self.place(&room, sender, None).await;
+        let event = InboundEvent::Overheard {
+            author,
+            place,
+            message: None,
+            texts: vec![text],
+        };
+        self.handle(event).await;
+    }
+
+    /// Whether an event is older than the bot's own join of the room:
+    /// history the join brought, said before the bot could be asked.
+    async fn before_i_joined(
+        &self,
+        room: &Room,
+        at: matrix_sdk::ruma::MilliSecondsSinceUnixEpoch,
+    ) -> bool {
+        let joined_at = match room.get_member_no_sync(&self.me).await {
+            Ok(Some(me)) => me.event().origin_server_ts(),
+            _ => None,
+        };
+        joined_at.is_some_and(|joined| at < joined)
+    }
+
     async fn reaction(&self, ev: OriginalSyncReactionEvent, room: Room) {
         if ev.sender == self.me {
             return;
@@ -625,7 +718,7 @@ impl Shared {
         let Some(actor) = identity(&ev.sender) else {
             return;
         };
-        let place = self.place(&room, None).await;
+        let place = self.place(&room, &ev.sender, None).await;
         let event = InboundEvent::Control {
             actor,
             message: MessageRef { place, id: target },
@@ -667,7 +760,7 @@ impl Shared {
         }
         tracing::warn!(room = %room.room_id(), sender = %ev.sender, "a message could not be decrypted");
         let note = self.config.labels.label(pstral_chat::Label::Unreadable);
-        let place = self.place(&room, None).await;
+        let place = self.place(&room, &ev.sender, None).await;
         if let Err(e) = pstral_chat::ChatPlatform::post(
             self.platform.as_ref(),
             &place,

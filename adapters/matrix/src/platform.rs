@@ -14,14 +14,23 @@ use std::time::Duration;
 
 use matrix_sdk::attachment::AttachmentConfig;
 use matrix_sdk::room::reply::{EnforceThread, Reply};
+use matrix_sdk::ruma::api::client::room::create_room::v3::{
+    Request as CreateRoomRequest, RoomPreset,
+};
+use matrix_sdk::ruma::events::InitialStateEvent;
 use matrix_sdk::ruma::events::reaction::ReactionEventContent;
 use matrix_sdk::ruma::events::relation::Annotation;
+use matrix_sdk::ruma::events::room::encryption::RoomEncryptionEventContent;
+use matrix_sdk::ruma::events::room::history_visibility::{
+    HistoryVisibility, RoomHistoryVisibilityEventContent,
+};
+use matrix_sdk::ruma::events::room::join_rules::JoinRule;
 use matrix_sdk::ruma::events::room::message::{
     AddMentions, ReplacementMetadata, ReplyWithinThread, RoomMessageEventContent,
     RoomMessageEventContentWithoutRelation,
 };
-use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId, OwnedUserId};
-use matrix_sdk::{Client, Room};
+use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId, OwnedUserId, UserId, assign};
+use matrix_sdk::{Client, Room, RoomMemberships};
 use pstral_chat::latest::LatestWins;
 use pstral_chat::{
     Attachment, ChatPlatform, ControlKind, Limits, MessageRef, Place, Platform, PlatformError,
@@ -319,10 +328,13 @@ impl MatrixPlatform {
         Ok(())
     }
 
-    /// The DM room with a user: the one the bot has (joined, or invited
-    /// to and not yet joined by the person), or a new one. One room per
-    /// person: a stranger reacting to every control must not make the bot
-    /// open a room each time.
+    /// The DM room with a user: one the bot made itself and that only the
+    /// two of them can read now ([`only_for`]: joined, or the person
+    /// invited and not yet joined), or a new one, encrypted, whose history
+    /// shows to its members only from their invite. Never a room someone
+    /// else made and flagged as direct: whoever made it may have opened it
+    /// to others. One room per person: a stranger reacting to every control
+    /// must not make the bot open a room each time.
     async fn dm_with(&self, user: &PlatformIdentity) -> Result<Room, PlatformError> {
         let user: OwnedUserId = user
             .id()
@@ -330,27 +342,92 @@ impl MatrixPlatform {
             .map_err(|_| PlatformError::NotFound(format!("{user} is not a Matrix user")))?;
         // Serialised: two private replies at once must find the same room.
         let _one_at_a_time = self.dm_lock.lock().await;
-        if let Some(room) = self.client.get_dm_room(&user) {
-            return Ok(room);
-        }
+        let me = self.client.user_id().map(ToOwned::to_owned);
         let pending = self
             .pending_dms
             .lock()
             .expect("never poisoned")
             .get(&user)
             .cloned();
-        if let Some(id) = pending
-            && let Some(room) = self.client.get_room(&id)
+        // The one made and not yet joined by the person: the bot's own by
+        // record (its state may not have come back from a sync yet), as
+        // long as nobody else is in it.
+        if let Some(room) = pending.and_then(|id| self.client.get_room(&id))
+            && members_only(&room, &user, false).await
         {
             return Ok(room);
         }
-        let room = self.client.create_dm(&user).await.map_err(map_error)?;
+        for room in self.client.get_dm_rooms(&user) {
+            // The first creator is the one who made it (a trusted private
+            // chat also lists the person invited).
+            let made_by_me = room
+                .creators()
+                .is_some_and(|c| me.is_some() && c.first() == me.as_ref());
+            if made_by_me && only_for(&room, &user).await {
+                return Ok(room);
+            }
+        }
+        let request = assign!(CreateRoomRequest::new(), {
+            invite: vec![user.clone()],
+            is_direct: true,
+            preset: Some(RoomPreset::TrustedPrivateChat),
+            initial_state: vec![
+                InitialStateEvent::with_empty_state_key(
+                    RoomEncryptionEventContent::with_recommended_defaults(),
+                )
+                .to_raw_any(),
+                InitialStateEvent::with_empty_state_key(RoomHistoryVisibilityEventContent::new(
+                    HistoryVisibility::Invited,
+                ))
+                .to_raw_any(),
+            ],
+        });
+        let room = self.client.create_room(request).await.map_err(map_error)?;
         let mut pending = self.pending_dms.lock().expect("never poisoned");
         if pending.len() >= TRACKED_MESSAGES {
             pending.clear();
         }
         pending.insert(user, room.room_id().to_owned());
         Ok(room)
+    }
+}
+
+/// Whether only the bot and `person` can read `room` now: made by one of
+/// them (never a room a third account set up and left), joined only by
+/// invite, its history not readable by anyone outside, and nobody but the
+/// two of them joined or invited. Read at the moment it matters, from the
+/// room's current state: a room can be opened to others at any time.
+pub(crate) async fn only_for(room: &Room, person: &UserId) -> bool {
+    let me = room.own_user_id();
+    let ours = room
+        .creators()
+        .is_some_and(|c| !c.is_empty() && c.iter().all(|u| u == me || u == person));
+    let closed = matches!(room.join_rule(), Some(JoinRule::Invite));
+    let unread = !matches!(
+        room.history_visibility_or_default(),
+        HistoryVisibility::WorldReadable
+    );
+    ours && closed && unread && members_only(room, person, true).await
+}
+
+/// Whether nobody but the bot and `person` is joined or invited (and, when
+/// `with_person`, the person is).
+async fn members_only(room: &Room, person: &UserId, with_person: bool) -> bool {
+    let me = room.own_user_id();
+    match room
+        .members(RoomMemberships::JOIN | RoomMemberships::INVITE)
+        .await
+    {
+        Ok(members) => {
+            (!with_person || members.iter().any(|m| m.user_id() == person))
+                && members
+                    .iter()
+                    .all(|m| m.user_id() == me || m.user_id() == person)
+        }
+        Err(e) => {
+            tracing::warn!(room = %room.room_id(), error = %e, "cannot read a room's members; taken as shared");
+            false
+        }
     }
 }
 
@@ -490,10 +567,18 @@ impl ChatPlatform for MatrixPlatform {
         attachments: Vec<Attachment>,
     ) -> Result<(), PlatformError> {
         check_length(body)?;
-        let room = if place.private {
-            self.room(place)?
-        } else {
-            self.dm_with(to).await?
+        // Where the person asked, if that is still theirs alone now, at
+        // the moment of sending; otherwise the bot's own DM with them.
+        let here = match (place.private, to.id().parse::<OwnedUserId>()) {
+            (true, Ok(person)) => match self.room(place) {
+                Ok(room) if only_for(&room, &person).await => Some(room),
+                _ => None,
+            },
+            _ => None,
+        };
+        let room = match here {
+            Some(room) => room,
+            None => self.dm_with(to).await?,
         };
         room.send(Body::Markdown(body.to_owned()).content())
             .await

@@ -142,9 +142,9 @@ impl From<IdentityError> for ApiError {
             IdentityError::UserExists(_) | IdentityError::AlreadyLinked { .. } => {
                 ApiError::Conflict(e.to_string())
             }
-            IdentityError::BadName(_) | IdentityError::NotLinkable(_) => {
-                ApiError::BadRequest(e.to_string())
-            }
+            IdentityError::BadName(_)
+            | IdentityError::NotLinkable(_)
+            | IdentityError::InviteNeedsAccount(_) => ApiError::BadRequest(e.to_string()),
             IdentityError::Lookalike { .. } | IdentityError::LastAdmin(_) => {
                 ApiError::Conflict(e.to_string())
             }
@@ -620,15 +620,46 @@ async fn users_update(
     Ok(Json(json!(entry)))
 }
 
+/// The body of an invite request, which may be empty: `for` names the one
+/// chat account that may redeem the code (needed for an admin).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewInvite {
+    #[serde(rename = "for")]
+    for_identity: Option<String>,
+}
+
 async fn users_invite(
     State(state): State<AdminState>,
     Extension(admin): Extension<Admin>,
     Path(name): Path<String>,
+    body: axum::body::Bytes,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let invite = state.directory.create_invite(&name, admin.actor()).await?;
+    let request: NewInvite = if body.iter().all(u8::is_ascii_whitespace) {
+        NewInvite::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest(e.to_string()))?
+    };
+    let for_identity = request
+        .for_identity
+        .as_deref()
+        .map(|s| {
+            pstral_chat::PlatformIdentity::parse_checked(s, &state.identities)
+                .map_err(|e| ApiError::BadRequest(e.to_string()))
+        })
+        .transpose()?;
+    let invite = state
+        .directory
+        .create_invite(&name, for_identity.as_ref(), admin.actor())
+        .await?;
     Ok((
         StatusCode::CREATED,
-        Json(json!({"code": invite.code, "user": invite.user, "expires_at": invite.expires_at})),
+        Json(json!({
+            "code": invite.code,
+            "user": invite.user,
+            "for": invite.for_identity.map(|i| i.to_string()),
+            "expires_at": invite.expires_at,
+        })),
     ))
 }
 

@@ -28,6 +28,11 @@ impl Bot {
     pub(super) async fn question(&self, platform: &dyn ChatPlatform, q: Question<'_>) {
         let place = &q.message.place;
         let reply_to = Some(q.message.id.as_str());
+        // Its other forms, overheard just before, held a code that was
+        // burnt and said so: nothing of it goes further.
+        if !place.private && self.inner.burnt_in.contains(&q.message.id) {
+            return;
+        }
         // `link CODE` as the help says it, without the platform's prefix:
         // the link command, never a question for the model (nor a code in
         // the audit, the history and the prompt).
@@ -35,33 +40,32 @@ impl Bot {
             self.link(platform, q.author, place, reply_to, code).await;
             return;
         }
-        // In a DM, a live code inside a sentence ("my code is …") is the
-        // link command too: it never goes to the model, the history or the
-        // audit of questions.
-        if place.private {
-            for code in crate::identity::code_candidates(q.text) {
-                if self
-                    .parts()
-                    .directory
-                    .is_live_invite(code)
-                    .await
-                    .unwrap_or(false)
-                {
-                    self.link(platform, q.author, place, reply_to, code).await;
-                    return;
-                }
-            }
-        }
-        // A code said anywhere but a DM is burnt, whatever else is said.
-        if !place.private {
-            let codes = crate::identity::code_candidates(q.text);
-            if !codes.is_empty()
-                && self
-                    .burn_codes(platform, q.author, place, reply_to, &codes, false)
-                    .await
-            {
+        // A code anywhere in the text, however written: in a DM, the link
+        // command ("my code is …"); anywhere else, burnt if still live. A
+        // text that holds one, live or not, never goes to the model, the
+        // history or the audit of questions.
+        let codes = match self.parts().directory.codes_in(q.text).await {
+            Ok(codes) => codes,
+            Err(e) => {
+                // Not knowing whether the text holds a code, it is not
+                // passed on.
+                tracing::error!(error = %e, "cannot look for invite codes in a question");
+                self.say(platform, place, reply_to, Text::AuditUnavailable)
+                    .await;
                 return;
             }
+        };
+        if !codes.is_empty() {
+            if place.private {
+                let code = codes.iter().find(|c| c.live).unwrap_or(&codes[0]);
+                self.link(platform, q.author, place, reply_to, &code.code)
+                    .await;
+            } else {
+                let codes: Vec<&str> = codes.iter().map(|c| c.code.as_str()).collect();
+                self.burn_codes(platform, q.author, place, reply_to, &codes, true)
+                    .await;
+            }
+            return;
         }
         metrics::counter!("pstral_questions_total", "platform" => place.platform.to_string())
             .increment(1);

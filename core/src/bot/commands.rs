@@ -259,6 +259,24 @@ impl Bot {
         codes: &[&str],
         meant: bool,
     ) -> bool {
+        let prefix = platform.limits().command_prefix;
+        let note = Text::InviteBurnt { prefix };
+        self.burn_codes_telling(platform, author, place, message, codes, meant, note)
+            .await
+    }
+
+    /// [`Bot::burn_codes`], with what the author is told privately.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) async fn burn_codes_telling(
+        &self,
+        platform: &dyn ChatPlatform,
+        author: &PlatformIdentity,
+        place: &Place,
+        message: Option<&str>,
+        codes: &[&str],
+        meant: bool,
+        note: Text<'_>,
+    ) -> bool {
         let directory = &self.parts().directory;
         let mut burnt = false;
         for code in codes {
@@ -273,10 +291,48 @@ impl Bot {
         tracing::info!(who = %author, burnt, "an invite code was said outside a DM");
         self.say(platform, place, message, Text::InviteSeenInPublic)
             .await;
-        let prefix = platform.limits().command_prefix;
-        self.tell_privately(platform, author, place, Text::InviteBurnt { prefix })
-            .await;
+        self.tell_privately(platform, author, place, note).await;
         true
+    }
+
+    /// Text that was not for the bot, where others could read it: any live
+    /// code in it is burnt (and the place and its author told). Nothing
+    /// else is done with it. In a DM nobody else reads it, so nothing
+    /// needs burning.
+    pub(super) async fn overheard(
+        &self,
+        platform: &dyn ChatPlatform,
+        author: &PlatformIdentity,
+        place: &Place,
+        message: Option<&str>,
+        texts: &[String],
+    ) {
+        if place.private {
+            return;
+        }
+        let mut codes: Vec<String> = Vec::new();
+        for text in texts {
+            match self.parts().directory.live_codes_in(text).await {
+                Ok(found) => codes.extend(found),
+                Err(e) => tracing::error!(error = %e, "cannot look for invite codes in a message"),
+            }
+        }
+        if !codes.is_empty() {
+            if let Some(message) = message {
+                self.inner.burnt_in.insert(message);
+            }
+            let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
+            self.burn_codes_telling(
+                platform,
+                author,
+                place,
+                message,
+                &codes,
+                false,
+                Text::InviteOverheard,
+            )
+            .await;
+        }
     }
 
     pub(super) async fn link(

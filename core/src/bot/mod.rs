@@ -318,6 +318,33 @@ pub struct Bot {
 struct Inner {
     parts: BotParts,
     answers: Answers,
+    /// Messages whose overheard forms (a formatted body, say) just had
+    /// their codes burnt: the question they carry is then not told again.
+    burnt_in: RecentIds,
+}
+
+/// The last few message ids noted, forgotten oldest first.
+#[derive(Default)]
+pub(super) struct RecentIds(std::sync::Mutex<std::collections::VecDeque<String>>);
+
+impl RecentIds {
+    const KEPT: usize = 256;
+
+    pub(super) fn insert(&self, id: &str) {
+        let mut ids = self.0.lock().expect("never poisoned");
+        if ids.len() >= Self::KEPT {
+            ids.pop_front();
+        }
+        ids.push_back(id.to_owned());
+    }
+
+    pub(super) fn contains(&self, id: &str) -> bool {
+        self.0
+            .lock()
+            .expect("never poisoned")
+            .iter()
+            .any(|i| i == id)
+    }
 }
 
 /// Who hears about a refusal: everyone where it happened (a question, a
@@ -360,6 +387,7 @@ impl Bot {
             inner: Arc::new(Inner {
                 parts,
                 answers: Answers::default(),
+                burnt_in: RecentIds::default(),
             }),
         }
     }
@@ -415,6 +443,21 @@ impl Bot {
                 } => {
                     self.control(platform.as_ref(), &actor, &message, &control)
                         .await
+                }
+                InboundEvent::Overheard {
+                    author,
+                    place,
+                    message,
+                    texts,
+                } => {
+                    self.overheard(
+                        platform.as_ref(),
+                        &author,
+                        &place,
+                        message.as_deref(),
+                        &texts,
+                    )
+                    .await
                 }
                 InboundEvent::Command {
                     author,

@@ -1,6 +1,7 @@
-//! Invite codes: made by an admin, sent by the person in a DM to link their
-//! chat account, burnt when said where others could see them, and limited in
-//! how often a wrong one may be tried.
+//! Invite codes: made by an admin, for one named chat account when the admin
+//! knows it (always, for an admin), sent by the person in a DM to link their
+//! account; burnt when seen anywhere others could read them, however they
+//! were written; limited in how often a wrong one may be tried.
 
 use super::*;
 
@@ -9,7 +10,17 @@ use super::*;
 pub struct Invite {
     pub code: String,
     pub user: String,
+    /// The one chat account that may redeem it, when it names one.
+    pub for_identity: Option<PlatformIdentity>,
     pub expires_at: DateTime<Utc>,
+}
+
+/// An invite code found in a text, normalised.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FoundCode {
+    pub code: String,
+    /// Not used, burnt or expired yet.
+    pub live: bool,
 }
 
 /// Failed invite attempts allowed per identity and per code in
@@ -18,21 +29,62 @@ pub(super) const MAX_ATTEMPTS: u32 = 5;
 pub(super) const ATTEMPT_WINDOW: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
 impl Directory {
-    /// Whether `code` is an invite that can still be used.
+    /// The invite codes written anywhere in `text` that have not expired,
+    /// used or not, however they were written: the text is read as
+    /// redemption reads a code ([`normal_code`]: compatibility forms
+    /// folded, every character but ASCII letters and digits dropped, so
+    /// spaces, dashes, dots and invisible characters inside a code hide
+    /// nothing), and every run of ten of what remains is compared with the
+    /// codes. Each code is returned once, normalised, with whether it is
+    /// still live.
     ///
     /// # Errors
     /// A store failure.
-    pub async fn is_live_invite(&self, code: &str) -> Result<bool, IdentityError> {
-        let live: Option<i64> = on_pool!(&self.store, pool => {
-            sqlx::query_scalar(
-                "SELECT user_id FROM invites WHERE code_hash = $1 AND used_at IS NULL AND expires_at > $2",
+    pub async fn codes_in(&self, text: &str) -> Result<Vec<FoundCode>, IdentityError> {
+        let known: Vec<(String, bool)> = on_pool!(&self.store, pool => {
+            sqlx::query_as(
+                "SELECT code_hash, used_at IS NULL FROM invites WHERE expires_at > $1",
             )
-            .bind(code_hash(code))
             .bind(Utc::now())
-            .fetch_optional(pool)
+            .fetch_all(pool)
             .await?
         });
-        Ok(live.is_some())
+        if known.is_empty() {
+            return Ok(Vec::new());
+        }
+        let known: HashMap<String, bool> = known.into_iter().collect();
+        let mut found: Vec<FoundCode> = Vec::new();
+        // As written, and as shown once markup is taken out (a formatted
+        // body's `<b>ABCDE</b>-<i>…</i>`: the tags' letters would split it).
+        for normal in [normal_code(text), normal_code(&without_tags(text))] {
+            for start in 0..normal.len().saturating_sub(CODE_LETTERS - 1) {
+                let window = &normal[start..start + CODE_LETTERS];
+                if let Some(&live) = known.get(&hash_normal(window))
+                    && !found.iter().any(|f| f.code == window)
+                {
+                    found.push(FoundCode {
+                        code: window.to_owned(),
+                        live,
+                    });
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    /// The live invite codes written anywhere in `text` (see
+    /// [`Directory::codes_in`]).
+    ///
+    /// # Errors
+    /// A store failure.
+    pub async fn live_codes_in(&self, text: &str) -> Result<Vec<String>, IdentityError> {
+        Ok(self
+            .codes_in(text)
+            .await?
+            .into_iter()
+            .filter(|f| f.live)
+            .map(|f| f.code)
+            .collect())
     }
 
     /// Burns `code` if it is a live invite: it was said where others could
@@ -109,16 +161,32 @@ impl Directory {
         over
     }
 
-    /// Makes a one-time code that links whoever sends it to the bot (in a DM)
-    /// to `name`. Only its hash is stored.
+    /// Makes a one-time code that links to `name` the account that sends it
+    /// to the bot in a DM: only `for_identity` when given, anyone's
+    /// otherwise. Only its hash is stored.
     ///
     /// # Errors
-    /// [`IdentityError::UnknownUser`] or a store failure.
-    pub async fn create_invite(&self, name: &str, actor: Actor) -> Result<Invite, IdentityError> {
+    /// [`IdentityError::UnknownUser`], [`IdentityError::NotLinkable`] (not a
+    /// chat account), [`IdentityError::InviteNeedsAccount`] (an admin's
+    /// invite that names no account), or a store failure.
+    pub async fn create_invite(
+        &self,
+        name: &str,
+        for_identity: Option<&PlatformIdentity>,
+        actor: Actor,
+    ) -> Result<Invite, IdentityError> {
+        if let Some(identity) = for_identity {
+            check_linkable(identity, false)?;
+        }
         let mut tx = self.store.begin().await?;
         let user = find_user_in(&mut tx, name)
             .await?
             .ok_or_else(|| IdentityError::UnknownUser(name.to_owned()))?;
+        // An admin account is worth stealing: its code must be of no use to
+        // whoever overhears it, so it names the one account it is for.
+        if user.role == Role::Admin && for_identity.is_none() {
+            return Err(IdentityError::InviteNeedsAccount(user.name));
+        }
         let code = new_invite_code();
         let now = Utc::now();
         let ttl = chrono::Duration::from_std(self.settings.invite_ttl)
@@ -126,12 +194,14 @@ impl Directory {
         let expires_at = now + ttl;
         on_tx!(&mut tx, conn => {
             sqlx::query(
-                "INSERT INTO invites (code_hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+                "INSERT INTO invites (code_hash, user_id, created_at, expires_at, for_identity) \
+                 VALUES ($1, $2, $3, $4, $5)",
             )
             .bind(code_hash(&code))
             .bind(user.id)
             .bind(now)
             .bind(expires_at)
+            .bind(for_identity.map(ToString::to_string))
             .execute(&mut **conn)
             .await?;
         });
@@ -140,13 +210,18 @@ impl Directory {
         let event = NewEvent::new(
             EventKind::InviteCreated,
             actor,
-            json!({"user": user.name, "expires_at": expires_at.to_rfc3339()}),
+            json!({
+                "user": user.name,
+                "for": for_identity.map(ToString::to_string),
+                "expires_at": expires_at.to_rfc3339(),
+            }),
         );
         Audit::append_in(&mut tx, event).await?;
         tx.commit().await?;
         Ok(Invite {
             code,
             user: user.name,
+            for_identity: for_identity.cloned(),
             expires_at,
         })
     }
@@ -181,6 +256,8 @@ impl Directory {
                 IdentityError::InviteUsed => "invite_used",
                 IdentityError::AlreadyLinked { .. } => "already_linked",
                 IdentityError::TooManyAttempts => "invite_attempts",
+                IdentityError::InviteForAnother => "invite_for_another_account",
+                IdentityError::InviteNeedsAccount(_) => "invite_names_no_account",
                 _ => return result,
             };
             if !matches!(e, IdentityError::TooManyAttempts) {
@@ -225,19 +302,31 @@ impl Directory {
             }
             leaving = Some(user);
         }
-        let invite: Option<(i64, DateTime<Utc>, Option<DateTime<Utc>>)> = on_tx!(&mut tx, conn => {
-            sqlx::query_as("SELECT user_id, expires_at, used_at FROM invites WHERE code_hash = $1")
-                .bind(&hash)
-                .fetch_optional(&mut **conn)
-                .await?
+        type Row = (i64, DateTime<Utc>, Option<DateTime<Utc>>, Option<String>);
+        let invite: Option<Row> = on_tx!(&mut tx, conn => {
+            sqlx::query_as(
+                "SELECT user_id, expires_at, used_at, for_identity FROM invites WHERE code_hash = $1",
+            )
+            .bind(&hash)
+            .fetch_optional(&mut **conn)
+            .await?
         });
-        let (user_id, expires_at, used_at) = invite.ok_or(IdentityError::InviteUnknown)?;
+        let (user_id, expires_at, used_at, for_identity) =
+            invite.ok_or(IdentityError::InviteUnknown)?;
         let now = Utc::now();
         if used_at.is_some() {
             return Err(IdentityError::InviteUsed);
         }
         if expires_at <= now {
             return Err(IdentityError::InviteExpired);
+        }
+        // Left live for the account it names: someone who overheard it
+        // cannot use it, and must not be able to spoil it either.
+        if for_identity
+            .as_deref()
+            .is_some_and(|f| f != identity.to_string())
+        {
+            return Err(IdentityError::InviteForAnother);
         }
         // The `used_at IS NULL` guard makes the code single-use even when two
         // PostgreSQL replicas race on it: the loser updates no row.
@@ -261,6 +350,11 @@ impl Directory {
                 .fetch_one(&mut **conn)
                 .await?
         });
+        // Judged as the user is now: a code made for a viewer who has since
+        // become an admin names no account, so it gives nothing.
+        if user.role == Role::Admin && for_identity.is_none() {
+            return Err(IdentityError::InviteNeedsAccount(user.name));
+        }
         let actor = Actor {
             user_id: Some(user.id),
             ..actor
@@ -286,30 +380,44 @@ pub fn link_words(text: &str) -> Option<&str> {
     (is_link && !code.is_empty() && !code.contains(char::is_whitespace)).then_some(code)
 }
 
-/// Words of `text` shaped like an invite code (ten of its letters, with or
-/// without the dash): the ones to burn when said in public. A word that
-/// is not a live code burns nothing.
-pub fn code_candidates(text: &str) -> Vec<&str> {
-    text.split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '"' | '\'' | '`' | '(' | ')'))
-        .map(|w| w.trim_matches(|c: char| !c.is_ascii_alphanumeric()))
-        .filter(|w| {
-            let letters: Vec<char> = w.chars().filter(|c| *c != '-').collect();
-            letters.len() == 10
-                && letters.iter().all(|c| c.is_ascii_alphanumeric())
-                && w.chars().filter(|c| *c == '-').count() <= 1
-        })
+/// Letters in a code, without its dash.
+const CODE_LETTERS: usize = 10;
+
+/// A code, or a text that may hold one, as redemption reads it: Unicode
+/// compatibility forms folded (full-width and mathematical letters become
+/// plain ones), then only ASCII letters and digits kept, upper-cased. A
+/// person may type the code in any case, with or without the dash, spaced
+/// or dotted; what reads as the same code is the same code.
+pub(super) fn normal_code(text: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    text.nfkc()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_uppercase())
         .collect()
 }
 
-/// Normalizes a code as a person might type it (any case, with or without
-/// the dash or spaces) and hashes it.
-pub(super) fn code_hash(code: &str) -> String {
-    let normal: String = code
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .map(|c| c.to_ascii_uppercase())
-        .collect();
+/// `text` without anything between `<` and `>`: what a reader sees of HTML.
+fn without_tags(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut in_tag = false;
+    for c in text.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => in_tag = false,
+            c if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    out
+}
+
+fn hash_normal(normal: &str) -> String {
     hex::encode(Sha256::digest(normal.as_bytes()))
+}
+
+/// The stored form of a code: the hash of its normal form.
+pub(super) fn code_hash(code: &str) -> String {
+    hash_normal(&normal_code(code))
 }
 
 /// Ten characters of Crockford's base-32 (no I, L, O, U to misread), 50 bits:

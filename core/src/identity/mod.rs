@@ -26,7 +26,7 @@ use crate::store::{Store, StoreError, Tx, on_pool, on_tx};
 mod invites;
 mod names;
 
-pub use invites::{Invite, code_candidates, link_words};
+pub use invites::{FoundCode, Invite, link_words};
 pub use names::normal_name;
 use names::*;
 
@@ -177,6 +177,12 @@ pub enum IdentityError {
     InviteUsed,
     #[error("too many invite attempts; try again later")]
     TooManyAttempts,
+    #[error("this invite code is for another chat account")]
+    InviteForAnother,
+    #[error(
+        "{0} is an admin: an invite for an admin must name the chat account it is for (the code is then of no use to anyone who overhears it)"
+    )]
+    InviteNeedsAccount(String),
     #[error(
         "{name:?} looks like the existing user {existing:?}; choose a name that reads differently"
     )]
@@ -210,6 +216,8 @@ impl IdentityError {
             IdentityError::InviteUnknown
             | IdentityError::InviteExpired
             | IdentityError::InviteUsed
+            | IdentityError::InviteForAnother
+            | IdentityError::InviteNeedsAccount(_)
             | IdentityError::TooManyAttempts => Some(Text::InviteNotValid),
             IdentityError::AlreadyLinked { user, .. } => Some(Text::AlreadyLinked { user }),
             _ => None,
