@@ -653,6 +653,25 @@ impl Conversations {
         Ok(())
     }
 
+    /// Whether `user_id` took part in a conversation: started it, or asked
+    /// in it.
+    ///
+    /// # Errors
+    /// A store failure.
+    pub async fn took_part(&self, id: i64, user_id: i64) -> Result<bool, StoreError> {
+        let count: i64 = on_pool!(&self.store, pool => {
+            sqlx::query_scalar(
+                "SELECT (SELECT COUNT(*) FROM conversations WHERE id = $1 AND started_by = $2) \
+                 + (SELECT COUNT(*) FROM messages WHERE conversation_id = $1 AND user_id = $2)",
+            )
+            .bind(id)
+            .bind(user_id)
+            .fetch_one(pool)
+            .await?
+        });
+        Ok(count > 0)
+    }
+
     /// The latest conversation in a place that `user` took part in.
     ///
     /// # Errors

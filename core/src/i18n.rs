@@ -148,6 +148,9 @@ pub enum Text<'a> {
     NothingToStop,
     /// `export` where the user has no conversation yet.
     NothingToExport,
+    /// A thread's conversation belongs to those who asked in it (and to
+    /// admins): someone else may not export it or change its mode.
+    NotYourConversation,
     /// The list of commands, as typed on the platform.
     Help {
         prefix: &'a str,
@@ -612,6 +615,15 @@ impl Text<'_> {
             (Lang::Fr, Text::NothingToStop) => {
                 "Rien n'est en cours de rédaction en ce moment.".to_owned()
             }
+            (Lang::En, Text::NotYourConversation) => "This conversation belongs to the people \
+                 who asked in it: only they (or an admin) can export it or change its mode. \
+                 Start your own by asking me a question."
+                .to_owned(),
+            (Lang::Fr, Text::NotYourConversation) => "Cette conversation appartient aux \
+                 personnes qui y ont posé des questions : elles seules (ou un administrateur) \
+                 peuvent l'exporter ou en changer le mode. Commencez la vôtre en me posant une \
+                 question."
+                .to_owned(),
             (Lang::En, Text::NothingToExport) => {
                 "There is no conversation of yours here to export yet.".to_owned()
             }
@@ -1265,6 +1277,7 @@ mod tests {
             Text::UnknownMode { given: "ana" },
             Text::NothingToStop,
             Text::NothingToExport,
+            Text::NotYourConversation,
             Text::SqlDoesNotCompile {
                 index: 3,
                 message: "ana",

@@ -28,7 +28,8 @@ pub(crate) async fn export(
     recorded.context("cannot record the export, so it was not done")?;
     match exported? {
         Some(text) => {
-            println!("{text}");
+            // Chat text, for a terminal: its escapes shown, never obeyed.
+            println!("{}", pstral_chat::printable(&text));
             Ok(ExitCode::SUCCESS)
         }
         None => bail!("there is no conversation {id}"),

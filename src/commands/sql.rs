@@ -36,7 +36,11 @@ pub(crate) fn sql_check(
     }
     match pstral_core::sql::validate::validate(&text, &policy) {
         Ok(valid) => {
-            println!("accepted ({}): {}", policy.dialect, valid.text);
+            println!(
+                "accepted ({}): {}",
+                policy.dialect,
+                pstral_chat::printable(&valid.text)
+            );
             ExitCode::SUCCESS
         }
         Err(refusal) => {
@@ -162,7 +166,7 @@ pub(crate) async fn schema(
     if let Some(glossary) = &glossary {
         println!("-- The glossary ({}):", glossary.path.display());
         for line in glossary.text.lines() {
-            println!("-- {line}");
+            println!("-- {}", pstral_chat::printable(line));
         }
         if let Some(warning) = glossary.warning() {
             println!("-- ⚠️ {warning}");
@@ -171,7 +175,12 @@ pub(crate) async fn schema(
     }
     match question {
         Some(q) => {
-            print!("{}", catalog.context_for(&q, settings.sql.schema_budget));
+            // The question, the catalogue's comments and the examples come
+            // from people and databases: escapes shown, never obeyed.
+            print!(
+                "{}",
+                pstral_chat::printable(&catalog.context_for(&q, settings.sql.schema_budget))
+            );
             let store = open(&settings).await?;
             let runtime = pstral_core::app::sql_runtime(&settings, &store, &|_| {}).await;
             if let Ok(runtime) = runtime {
@@ -182,14 +191,14 @@ pub(crate) async fn schema(
                         "\n-- The examples shown for this question ({}, the most similar last):",
                         context.examples.ranking.map_or("", |r| r.as_str())
                     );
-                    print!("{}", context.examples.text());
+                    print!("{}", pstral_chat::printable(&context.examples.text()));
                 }
             }
             store.close().await;
         }
         None => {
             for t in &catalog.tables {
-                println!("{}", t.ddl());
+                println!("{}", pstral_chat::printable(&t.ddl()));
             }
         }
     }

@@ -903,3 +903,61 @@ async fn an_invite_code_inside_a_sentence_in_a_dm_links_and_never_reaches_the_mo
         "nor the audit of questions"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_threads_conversation_is_exported_or_switched_only_by_those_who_asked_in_it() {
+    let fake = FakeModel::start(&[MODEL]).await;
+    fake.then(Script::answer("Private figures."));
+    let h = Harness::new(&[fake.url()], Options::default()).await;
+    let thread = Place {
+        thread: Some("t-1".to_owned()),
+        ..channel()
+    };
+    let asked = InboundEvent::Message {
+        author: who(1),
+        author_name: None,
+        message: MessageRef {
+            place: thread.clone(),
+            id: "m-1".to_owned(),
+        },
+        in_reply_to: None,
+        text: "what are our margins?".to_owned(),
+    };
+    h.bot.handle(h.platform.clone(), asked).await;
+    let attached = |h: &Harness| {
+        h.platform
+            .actions()
+            .into_iter()
+            .filter(|a| matches!(a.action, OutboundAction::Attach { .. }))
+            .count()
+    };
+    // carl, a viewer who never asked there, replies in the thread.
+    for command in [Command::Export("json".into()), Command::Mode("chat".into())] {
+        let event = InboundEvent::Command {
+            author: who(3),
+            place: thread.clone(),
+            message: None,
+            command,
+        };
+        h.bot.handle(h.platform.clone(), event).await;
+        assert!(
+            h.answers()
+                .last()
+                .unwrap()
+                .1
+                .contains("belongs to the people who asked in it")
+        );
+    }
+    assert_eq!(attached(&h), 0, "nothing exported for carl");
+    let changed = h.audited("conversation_changed").await;
+    assert!(changed.is_empty(), "{changed:#?}");
+    // ana, who asked, can.
+    let export = InboundEvent::Command {
+        author: who(1),
+        place: thread.clone(),
+        message: None,
+        command: Command::Export("json".into()),
+    };
+    h.bot.handle(h.platform.clone(), export).await;
+    assert_eq!(attached(&h), 1);
+}

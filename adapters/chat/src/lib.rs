@@ -194,6 +194,22 @@ pub fn shown(text: &str) -> String {
     out
 }
 
+/// `text` for a terminal, keeping its lines: every [`hidden`] character but
+/// the line break and the tab written as an escape, so that text from a chat
+/// or a database (an export, a schema, a prompt's examples) cannot move the
+/// cursor, recolour, retitle or rewrite what the terminal shows.
+pub fn printable(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if hidden(c) && !matches!(c, '\n' | '\t') {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 impl fmt::Display for PlatformIdentity {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:{}", self.platform, self.id)
@@ -648,6 +664,15 @@ pub enum OutboundAction {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn printable_text_keeps_its_lines_and_loses_its_escapes() {
+        let chat = "line one\n\x1b]0;pwned\x07\x1b[2J\tcol\u{202e}evil";
+        let shown = super::printable(chat);
+        assert!(!shown.contains('\x1b') && !shown.contains('\x07') && !shown.contains('\u{202e}'));
+        assert!(shown.starts_with("line one\n") && shown.contains("\tcol"));
+        assert!(shown.contains("\\u{1b}]0;pwned"), "{shown}");
+    }
 
     #[test]
     fn identities_parse_and_print_back() {

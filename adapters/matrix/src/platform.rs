@@ -118,7 +118,10 @@ impl Body {
     /// body-matching rules.
     fn content(&self) -> RoomMessageEventContent {
         let mut content = match self {
-            Body::Markdown(text) => RoomMessageEventContent::text_markdown(text),
+            Body::Markdown(text) => match markdown_html(text) {
+                Some(html) => RoomMessageEventContent::text_html(text, html),
+                None => RoomMessageEventContent::text_plain(text),
+            },
             Body::Html { plain, html } => RoomMessageEventContent::text_html(plain, html),
         };
         content.mentions = Some(matrix_sdk::ruma::events::Mentions::new());
@@ -146,6 +149,48 @@ impl Body {
             html,
         }
     }
+}
+
+/// The formatted body of a Markdown text, `None` when it has no Markdown
+/// (plain text stays plain). Raw HTML in the text (a question that carries
+/// `<a href=…>`, echoed in an audit line or an answer) is shown as the
+/// characters it is, never rendered: the only markup in a formatted body is
+/// what Markdown itself makes.
+pub fn markdown_html(text: &str) -> Option<String> {
+    use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
+    let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
+    let events: Vec<Event<'_>> = Parser::new_ext(text, options)
+        .map(|event| match event {
+            Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
+            Event::SoftBreak => Event::HardBreak,
+            other => other,
+        })
+        .collect();
+    // One paragraph of text and line breaks is plain text: no formatted
+    // body, as for any client's plain message.
+    let one_paragraph = matches!(events.first(), Some(Event::Start(Tag::Paragraph)))
+        && matches!(events.last(), Some(Event::End(TagEnd::Paragraph)))
+        && events[1..events.len() - 1]
+            .iter()
+            .all(|e| matches!(e, Event::Text(_) | Event::HardBreak));
+    if one_paragraph {
+        let shown: String = events[1..events.len() - 1]
+            .iter()
+            .map(|e| match e {
+                Event::Text(t) => t.to_string(),
+                _ => "\n".to_owned(),
+            })
+            .collect();
+        if shown == text.replace("\r\n", "\n") {
+            return None;
+        }
+        let mut html = String::new();
+        pulldown_cmark::html::push_html(&mut html, events[1..events.len() - 1].iter().cloned());
+        return Some(html);
+    }
+    let mut html = String::new();
+    pulldown_cmark::html::push_html(&mut html, events.into_iter());
+    Some(html)
 }
 
 fn escape(text: &str) -> String {
@@ -590,6 +635,23 @@ impl ChatPlatform for MatrixPlatform {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn raw_html_in_a_text_is_shown_never_rendered() {
+        let forged = "<b>2026-11-23 admin</b> <a href=\"https://evil.example\">verify</a>";
+        let html = markdown_html(&format!("**Audit**\n\n{forged}")).unwrap();
+        assert!(!html.contains("<a "), "{html}");
+        assert!(!html.contains("<b>"), "{html}");
+        assert!(html.contains("&lt;a href="), "{html}");
+        assert!(html.contains("<strong>Audit</strong>"), "{html}");
+        // Plain text stays plain; code keeps its comparisons.
+        assert_eq!(markdown_html("just words\non two lines"), None);
+        let code = markdown_html("```sql\nSELECT 1 WHERE a < b\n```").unwrap();
+        assert!(
+            code.contains("a &lt; b") && code.contains("<pre>"),
+            "{code}"
+        );
+    }
 
     #[test]
     fn each_control_has_a_reaction_that_reads_back_as_it() {

@@ -78,7 +78,15 @@ impl Bot {
                         .find_or_start(place, thread, mode, Some(user.id))
                         .await
                     {
-                        Ok(c) => conversations.set_mode(c.id, mode).await,
+                        Ok(c) => match self.owns(&user, c.id).await {
+                            Ok(true) => conversations.set_mode(c.id, mode).await,
+                            Ok(false) => {
+                                self.say(platform, place, message, Text::NotYourConversation)
+                                    .await;
+                                return;
+                            }
+                            Err(e) => Err(e),
+                        },
                         Err(e) => Err(e),
                     },
                     None => conversations.set_channel_mode(place, mode).await,
@@ -396,6 +404,18 @@ impl Bot {
                 .map(Some),
             None => conversations.latest_of(place, user.id).await,
         };
+        let conversation = match conversation {
+            Ok(Some(c)) => match self.owns(&user, c.id).await {
+                Ok(true) => Ok(Some(c)),
+                Ok(false) => {
+                    self.say(platform, place, message, Text::NotYourConversation)
+                        .await;
+                    return;
+                }
+                Err(e) => Err(e),
+            },
+            other => other,
+        };
         let exported = match conversation {
             Ok(Some(c)) => conversations
                 .export(c.id, format)
@@ -444,6 +464,24 @@ impl Bot {
     }
 }
 
+impl Bot {
+    /// Whether a conversation is `user`'s to export or change: they took
+    /// part in it, or they are an admin.
+    async fn owns(
+        &self,
+        user: &crate::identity::User,
+        conversation: i64,
+    ) -> Result<bool, crate::store::StoreError> {
+        if user.role == Role::Admin {
+            return Ok(true);
+        }
+        self.parts()
+            .conversations
+            .took_part(conversation, user.id)
+            .await
+    }
+}
+
 /// How many events an audit query from the chat lists at most.
 const AUDIT_LINES: u32 = 10;
 
@@ -475,14 +513,16 @@ fn audit_lines(events: &[crate::audit::Event], max_chars: usize, lang: Lang) -> 
                 format!(" — {cut}")
             })
             .unwrap_or_default();
-        // Backticks would end the code span early.
-        let line = format!(
-            "`#{} {} {} {who}{place}`{}",
+        // All of it in one code span, the words people wrote included: a
+        // question's Markdown or HTML is shown as written, never rendered
+        // as a forged line or a link. Backticks would end the span early.
+        let content = format!(
+            "#{} {} {} {who}{place}{detail}",
             e.seq,
             e.at.format("%Y-%m-%d %H:%M:%S"),
             e.kind,
-            detail.replace('`', "'")
         );
+        let line = format!("`{}`", content.replace('`', "'"));
         // Room for the heading (about 60 characters) and line ends.
         if used + line.chars().count() + 1 > max_chars.saturating_sub(80) {
             break;
