@@ -251,6 +251,8 @@ pub enum Text<'a> {
     ConfirmNotAllowed {
         role: &'a str,
     },
+    /// "Correct" on a pair an admin removed from the examples.
+    ExampleStaysRemoved,
     /// "Correct" on a result asked or shown in private, from someone
     /// without the role.
     ConfirmPrivateNeedsRole {
@@ -725,13 +727,21 @@ impl Text<'_> {
                     .to_owned()
             }
             (Lang::En, Text::ConfirmNotAllowed { role }) => format!(
-                "Only the person who asked, or someone with the role {role}, may confirm a query \
-                 as an example. Nothing was stored."
+                "Examples are shown to everyone's questions: only someone with the role {role} \
+                 may confirm a query as one. Nothing was stored."
             ),
             (Lang::Fr, Text::ConfirmNotAllowed { role }) => format!(
-                "Seule la personne qui a posé la question, ou quelqu'un qui a le rôle {role}, peut \
-                 confirmer une requête comme exemple. Rien n'a été gardé."
+                "Les exemples sont montrés pour les questions de tous : seul quelqu'un qui a le \
+                 rôle {role} peut confirmer une requête comme exemple. Rien n'a été gardé."
             ),
+            (Lang::En, Text::ExampleStaysRemoved) => "An admin removed this question and query \
+                 from the examples: it stays removed (an admin can add it again). Nothing was \
+                 stored."
+                .to_owned(),
+            (Lang::Fr, Text::ExampleStaysRemoved) => "Un administrateur a retiré cette question \
+                 et cette requête des exemples : elles le restent (un administrateur peut les \
+                 ajouter de nouveau). Rien n'a été gardé."
+                .to_owned(),
             (Lang::En, Text::ConfirmPrivateNeedsRole { role }) => format!(
                 "Examples are shown to everyone's questions: a query asked or shown in private \
                  becomes one only when someone with the role {role} confirms it. Nothing was stored."
@@ -1278,6 +1288,7 @@ mod tests {
             Text::NothingToStop,
             Text::NothingToExport,
             Text::NotYourConversation,
+            Text::ExampleStaysRemoved,
             Text::SqlDoesNotCompile {
                 index: 3,
                 message: "ana",

@@ -131,7 +131,7 @@ async fn run(
                 .append(event)
                 .await
                 .context("cannot record the removal, so it was not done")?;
-            examples.remove(id).await?;
+            examples.retire(id).await?;
             println!("removed example #{id}");
             Ok(ExitCode::SUCCESS)
         }

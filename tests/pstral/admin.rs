@@ -523,16 +523,32 @@ async fn users_are_managed_through_the_api() {
             .status(),
         409
     );
-    let invite = app
+    // zoe is an admin: her invite must name the account that may use it.
+    let unnamed = app
         .http
         .post(app.url("/api/users/zoe/invites"))
         .bearer_auth(&token)
         .send()
         .await
         .unwrap();
+    assert_eq!(unnamed.status(), 400);
+    let said: Value = unnamed.json().await.unwrap();
+    assert!(
+        said.to_string().contains("must name the chat account"),
+        "{said}"
+    );
+    let invite = app
+        .http
+        .post(app.url("/api/users/zoe/invites"))
+        .bearer_auth(&token)
+        .json(&json!({"for": "matrix:@zoe:example.org"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(invite.status(), 201);
     let invite: Value = invite.json().await.unwrap();
     assert_eq!(invite["code"].as_str().unwrap().len(), 11);
+    assert_eq!(invite["for"], "matrix:@zoe:example.org");
     let users: Value = app
         .get("/api/users", Some(&token))
         .await

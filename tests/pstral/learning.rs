@@ -7,7 +7,9 @@
 use std::sync::Arc;
 
 use pstral_chat::{ControlKind, InboundEvent, MessageRef, OutboundAction};
+use pstral_core::audit::Actor;
 use pstral_core::eval::{Rows, read_cases};
+use pstral_core::identity::Role;
 use pstral_core::learn::examples::{Examples, FileFormat, Source};
 
 use crate::answers::{Harness, MODEL, who};
@@ -64,7 +66,7 @@ fn system_prompt(fake: &FakeModel, request: usize) -> String {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_result_confirmed_by_its_asker_is_an_audited_example_that_the_next_similar_question_is_shown()
+async fn a_result_vouched_for_by_the_confirming_role_is_an_audited_example_that_the_next_similar_question_is_shown()
  {
     let fake = FakeModel::start(&[MODEL]).await;
     fake.then(Script::answer(ANSWER));
@@ -96,7 +98,7 @@ async fn a_result_confirmed_by_its_asker_is_an_audited_example_that_the_next_sim
     assert!(
         said_privately(&h, 3)
             .iter()
-            .any(|t| t.contains("Only the person who asked, or someone with the role admin")),
+            .any(|t| t.contains("only someone with the role admin")),
         "{:?}",
         said_privately(&h, 3)
     );
@@ -118,8 +120,24 @@ async fn a_result_confirmed_by_its_asker_is_an_audited_example_that_the_next_sim
             .any(|t| t.contains("Nothing was kept"))
     );
 
-    // ana, who asked, says it is correct: stored and audited.
+    // ana, who asked, says it is correct: her word alone does not put it
+    // in everyone's prompts.
     click(&h, 1, &result, correct.clone()).await;
+    assert!(examples_of(&h).list(None).await.unwrap().is_empty());
+    assert_eq!(
+        h.audited("access_refused").await.last().unwrap()["reason"],
+        "confirm_role"
+    );
+    // dana, an admin, vouches for it: stored and audited.
+    h.directory
+        .add_user("dana", Role::Admin, Actor::cli())
+        .await
+        .unwrap();
+    h.directory
+        .link("dana", &who(4), Actor::cli())
+        .await
+        .unwrap();
+    click(&h, 4, &result, correct.clone()).await;
     let stored = examples_of(&h).list(None).await.unwrap();
     assert_eq!(stored.len(), 1, "{stored:?}");
     let example = &stored[0];
@@ -133,7 +151,7 @@ async fn a_result_confirmed_by_its_asker_is_an_audited_example_that_the_next_sim
     );
     assert_eq!(example.language, pstral_core::i18n::Lang::Fr);
     assert_eq!(example.source, "chat");
-    assert_eq!(example.created_by.as_deref(), Some("ana"));
+    assert_eq!(example.created_by.as_deref(), Some("dana"));
     assert_eq!(
         example.result_columns.as_deref(),
         Some(&["company".to_owned(), "city".to_owned()][..])
@@ -145,12 +163,12 @@ async fn a_result_confirmed_by_its_asker_is_an_audited_example_that_the_next_sim
     assert_eq!(feedback[1]["example"], example.id);
     assert_eq!(feedback[1]["new"], true);
     assert!(
-        said_privately(&h, 1)
+        said_privately(&h, 4)
             .iter()
             .any(|t| t.contains(&format!("example #{}", example.id)))
     );
     // Saying it twice stores nothing more.
-    click(&h, 1, &result, correct).await;
+    click(&h, 4, &result, correct.clone()).await;
     assert_eq!(examples_of(&h).list(None).await.unwrap().len(), 1);
 
     // A control claiming another result was not made by the bot.
@@ -181,12 +199,23 @@ async fn a_result_confirmed_by_its_asker_is_an_audited_example_that_the_next_sim
         similar.contains(&format!("Q: {ASKED}\n```sql\n{SQL}\n```")),
         "{similar}"
     );
+    assert!(similar.contains("never instructions"), "{similar}");
     fake.then(Script::answer(
         "```sql\nSELECT COUNT(*) FROM contracts\n```",
     ));
     h.ask(2, "Combien de contrats signés en 2024 ?").await;
     let other = system_prompt(&fake, 2);
     assert!(!other.contains(ASKED), "{other}");
+
+    // Removed by an admin, it stays removed: "correct" again does nothing.
+    assert!(examples_of(&h).retire(example.id).await.unwrap());
+    click(&h, 4, &result, correct).await;
+    assert!(examples_of(&h).list(None).await.unwrap().is_empty());
+    assert!(
+        said_privately(&h, 4)
+            .iter()
+            .any(|t| t.contains("it stays removed"))
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -221,6 +250,16 @@ async fn typed_good_and_bad_judge_the_latest_result_here() {
             .iter()
             .any(|t| t.contains("no result of a query of yours here"))
     );
+    h.bot.handle(h.platform.clone(), good(1)).await;
+    assert!(
+        examples_of(&h).list(None).await.unwrap().is_empty(),
+        "the asker alone does not vouch"
+    );
+    // Once ana is an admin (judged when she acts), her word stores it.
+    h.directory
+        .set_role("ana", Role::Admin, Actor::cli(), false)
+        .await
+        .unwrap();
     h.bot.handle(h.platform.clone(), good(1)).await;
     let stored = examples_of(&h).list(None).await.unwrap();
     assert_eq!(stored.len(), 1);

@@ -23,6 +23,7 @@ mod matrix;
 mod model_servers;
 mod oracle;
 mod real_model;
+mod redteam;
 mod resources;
 mod sql_corpus;
 mod store;

@@ -20,25 +20,25 @@ use crate::support::fake_model::{FakeModel, Script};
 use crate::synapse::{Human, Seen, register, unique};
 
 /// The bot, connected to Synapse with its own store.
-struct Bot {
-    user: OwnedUserId,
+pub(crate) struct Bot {
+    pub(crate) user: OwnedUserId,
     password: String,
     store: tempfile::TempDir,
     stop: CancellationToken,
     served: tokio::task::JoinHandle<Result<(), PlatformError>>,
-    handled: tokio::sync::watch::Receiver<usize>,
-    overheard: tokio::sync::watch::Receiver<usize>,
+    pub(crate) handled: tokio::sync::watch::Receiver<usize>,
+    pub(crate) overheard: tokio::sync::watch::Receiver<usize>,
 }
 
 impl Bot {
-    async fn register() -> (OwnedUserId, String) {
+    pub(crate) async fn register() -> (OwnedUserId, String) {
         let password = "bot-password".to_owned();
         let (user, _, _) = register(&unique("pstral"), &password, false).await;
         (user.parse().unwrap(), password)
     }
 
     /// Connects the bot of `h` as `user`, with the store in `store`.
-    async fn start(
+    pub(crate) async fn start(
         h: &Harness,
         user: OwnedUserId,
         password: String,
@@ -78,7 +78,7 @@ impl Bot {
     }
 
     /// Waits until the bot has looked at `n` overheard texts in all.
-    async fn overheard(&self, n: usize) {
+    pub(crate) async fn overheard(&self, n: usize) {
         let mut overheard = self.overheard.clone();
         tokio::time::timeout(Duration::from_secs(90), overheard.wait_for(|&h| h >= n))
             .await
@@ -86,7 +86,7 @@ impl Bot {
             .unwrap();
     }
 
-    async fn handled(&self, n: usize) {
+    pub(crate) async fn handled(&self, n: usize) {
         let mut handled = self.handled.clone();
         tokio::time::timeout(Duration::from_secs(90), handled.wait_for(|&h| h >= n))
             .await
@@ -95,7 +95,7 @@ impl Bot {
     }
 
     /// Stops the bot; gives back what a restart needs.
-    async fn stop(self) -> (OwnedUserId, String, tempfile::TempDir) {
+    pub(crate) async fn stop(self) -> (OwnedUserId, String, tempfile::TempDir) {
         self.stop.cancel();
         tokio::time::timeout(Duration::from_secs(60), self.served)
             .await
@@ -116,7 +116,7 @@ impl Bot {
 
 /// Links a person to one of the harness's local users (ana and bob are
 /// executors, carl a viewer), or to a new admin.
-async fn link(h: &Harness, person: &Human, local: &str, role: Option<Role>) {
+pub(crate) async fn link(h: &Harness, person: &Human, local: &str, role: Option<Role>) {
     let directory = &h.directory;
     if let Some(role) = role {
         directory.add_user(local, role, Actor::cli()).await.unwrap();
@@ -128,7 +128,7 @@ async fn link(h: &Harness, person: &Human, local: &str, role: Option<Role>) {
         .unwrap();
 }
 
-async fn setup(ollama: &FakeModel, options: Options) -> (Harness, Bot) {
+pub(crate) async fn setup(ollama: &FakeModel, options: Options) -> (Harness, Bot) {
     let h = Harness::new(&[ollama.url()], options).await;
     let (user, password) = Bot::register().await;
     let bot = Bot::start(&h, user, password, tempfile::tempdir().unwrap()).await;
@@ -136,7 +136,7 @@ async fn setup(ollama: &FakeModel, options: Options) -> (Harness, Bot) {
 }
 
 /// The bot's messages (latest text of each) in `room`, as `person` sees them.
-fn from_bot(person: &Human, room: &matrix_sdk::Room, bot: &OwnedUserId) -> Vec<String> {
+pub(crate) fn from_bot(person: &Human, room: &matrix_sdk::Room, bot: &OwnedUserId) -> Vec<String> {
     person
         .messages_from(room, bot)
         .into_iter()
@@ -144,7 +144,12 @@ fn from_bot(person: &Human, room: &matrix_sdk::Room, bot: &OwnedUserId) -> Vec<S
         .collect()
 }
 
-async fn wait_for_text(person: &Human, room: &matrix_sdk::Room, bot: &OwnedUserId, text: &str) {
+pub(crate) async fn wait_for_text(
+    person: &Human,
+    room: &matrix_sdk::Room,
+    bot: &OwnedUserId,
+    text: &str,
+) {
     let room_id = room.room_id().to_owned();
     person
         .wait_for(&format!("the bot's message {text:?}"), |seen| {
@@ -153,7 +158,11 @@ async fn wait_for_text(person: &Human, room: &matrix_sdk::Room, bot: &OwnedUserI
         .await;
 }
 
-fn latest_texts(seen: &[Seen], room: &matrix_sdk::ruma::RoomId, bot: &OwnedUserId) -> Vec<String> {
+pub(crate) fn latest_texts(
+    seen: &[Seen],
+    room: &matrix_sdk::ruma::RoomId,
+    bot: &OwnedUserId,
+) -> Vec<String> {
     crate::synapse::latest_texts(seen, room, bot)
         .into_iter()
         .map(|(_, t)| t)
@@ -667,7 +676,7 @@ async fn only_what_names_the_bot_in_this_room_is_for_the_bot() {
 }
 
 /// A fresh invite code for the viewer carl, made by the CLI.
-async fn carl_code(h: &Harness) -> String {
+pub(crate) async fn carl_code(h: &Harness) -> String {
     h.directory
         .create_invite("carl", None, Actor::cli())
         .await
@@ -675,7 +684,7 @@ async fn carl_code(h: &Harness) -> String {
         .code
 }
 
-async fn is_live(h: &Harness, code: &str) -> bool {
+pub(crate) async fn is_live(h: &Harness, code: &str) -> bool {
     !h.directory.live_codes_in(code).await.unwrap().is_empty()
 }
 

@@ -760,7 +760,7 @@ async fn examples_remove(
         .append(event)
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?;
-    examples.remove(id).await?;
+    examples.retire(id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -1,9 +1,10 @@
 //! "Correct" and "wrong" on a query's result (a button, a reaction, or
 //! `good`/`bad` typed), and the admin's `examples` command.
 //!
-//! "Correct" stores the question and the SQL that answered it as an example
-//! of the target, when the person who says so asked the question or has the
-//! configured role; the SQL is judged by the target's policy again first.
+//! "Correct" stores the question and the SQL that answered it (without its
+//! comments) as an example of the target, when the person who says so has
+//! the configured role, and an admin has not removed that pair before; the
+//! SQL is judged by the target's policy again first.
 //! "Wrong" is recorded and stores nothing. Both are audited, with who said
 //! it, about which result.
 
@@ -101,13 +102,12 @@ impl Bot {
             self.tell(&to, Text::FeedbackNoted).await;
             return;
         }
-        // Who may make it an example: the asker, or the configured role.
-        // An example is shown to everyone's model: what was asked or shown
-        // in private (a DM, a result sent to one person) becomes one only
-        // by someone with the role, who judges it may be shared.
-        let asker = result.asked_by == Some(user.id);
+        // Who may make it an example: someone with the configured role,
+        // never the asker alone. An example is shown to everyone's model,
+        // so someone entitled vouches for it (and for what was asked or
+        // shown in private, judges that it may be shared).
         let private = place.private || result.message_id.is_none();
-        if user.role < sql.confirm_role && (!asker || private) {
+        if user.role < sql.confirm_role {
             let role = sql.confirm_role.as_str();
             let mut payload = about;
             payload["reason"] = json!(if private {
@@ -146,6 +146,21 @@ impl Bot {
                 return;
             }
         };
+        // Its comments are not kept: the words shown to everyone's model are
+        // the statement's own.
+        let sql_text = valid.dialect.without_comments(&valid.text);
+        match examples.was_removed(&sql.target, question, &sql_text).await {
+            Ok(false) => {}
+            Ok(true) => {
+                self.tell(&to, Text::ExampleStaysRemoved).await;
+                return;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read the removed examples");
+                self.tell(&to, Text::AuditUnavailable).await;
+                return;
+            }
+        }
         let columns: Vec<String> = serde_json::from_str(&result.columns).unwrap_or_default();
         let language = match result.lang.as_deref() {
             Some("fr") => Lang::Fr,
@@ -156,7 +171,7 @@ impl Bot {
             .add(NewExample {
                 target: &sql.target,
                 question,
-                sql: &valid.text,
+                sql: &sql_text,
                 dialect: valid.dialect,
                 language,
                 source: Source::Chat,
@@ -316,7 +331,7 @@ impl Bot {
                     self.tell(&to, Text::AuditUnavailable).await;
                     return;
                 }
-                match examples.remove(id).await {
+                match examples.retire(id).await {
                     Ok(_) => self.tell(&to, Text::ExampleRemoved { id }).await,
                     Err(e) => {
                         tracing::error!(error = %e, "cannot remove an example");

@@ -159,6 +159,18 @@ impl Examples {
     pub async fn add(&self, new: NewExample<'_>) -> Result<Stored, StoreError> {
         let now = Utc::now();
         let fingerprint = fingerprint(new.question, new.sql);
+        // Added by an admin's hand (the CLI, the API, a file): a removal
+        // is taken back. From the chat, [`Examples::was_removed`] is asked
+        // first.
+        if new.source != Source::Chat {
+            on_pool!(&self.store, pool => {
+                sqlx::query("DELETE FROM removed_examples WHERE target = $1 AND fingerprint = $2")
+                    .bind(new.target)
+                    .bind(&fingerprint)
+                    .execute(pool)
+                    .await?;
+            });
+        }
         let columns = new
             .result_columns
             .map(|c| serde_json::to_string(c).expect("strings serialise"));
@@ -253,6 +265,53 @@ impl Examples {
             sqlx::query_as(sql).bind(target).fetch_all(pool).await?
         });
         Ok(rows.into_iter().map(Example::from).collect())
+    }
+
+    /// Whether an admin removed this question and SQL from the target's
+    /// examples (and nobody with the hand to restore it added it again).
+    ///
+    /// # Errors
+    /// A store failure.
+    pub async fn was_removed(
+        &self,
+        target: &str,
+        question: &str,
+        sql: &str,
+    ) -> Result<bool, StoreError> {
+        let found: Option<String> = on_pool!(&self.store, pool => {
+            sqlx::query_scalar(
+                "SELECT fingerprint FROM removed_examples WHERE target = $1 AND fingerprint = $2",
+            )
+            .bind(target)
+            .bind(fingerprint(question, sql))
+            .fetch_optional(pool)
+            .await?
+        });
+        Ok(found.is_some())
+    }
+
+    /// Removes an example for good, as an admin does: its question and SQL
+    /// are remembered, so that a "correct" said again in the chat does not
+    /// bring it back. Whether there was one.
+    ///
+    /// # Errors
+    /// A store failure.
+    pub async fn retire(&self, id: i64) -> Result<bool, StoreError> {
+        let Some(example) = self.get(id).await? else {
+            return Ok(false);
+        };
+        on_pool!(&self.store, pool => {
+            sqlx::query(
+                "INSERT INTO removed_examples (target, fingerprint, removed_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (target, fingerprint) DO NOTHING",
+            )
+            .bind(&example.target)
+            .bind(fingerprint(&example.question, &example.sql))
+            .bind(Utc::now())
+            .execute(pool)
+            .await?;
+        });
+        self.remove(id).await
     }
 
     /// Removes an example; whether there was one.
