@@ -706,6 +706,22 @@ impl Conversations {
         id: i64,
         format: ExportFormat,
     ) -> Result<Option<String>, StoreError> {
+        self.export_seen_by(id, format, None).await
+    }
+
+    /// The conversation as `seen_by` (a user who joined it late) was there
+    /// to see it: from their first message in it on, never what was said
+    /// before they took part, which their room may not have shown them.
+    /// `None` for `seen_by`: the whole of it.
+    ///
+    /// # Errors
+    /// A store failure.
+    pub async fn export_seen_by(
+        &self,
+        id: i64,
+        format: ExportFormat,
+        seen_by: Option<i64>,
+    ) -> Result<Option<String>, StoreError> {
         let Some(conversation) = self.get(id).await? else {
             return Ok(None);
         };
@@ -713,9 +729,13 @@ impl Conversations {
             sqlx::query_as(
                 "SELECT m.role, u.name AS author, m.content, m.created_at \
                  FROM messages m LEFT JOIN users u ON u.id = m.user_id \
-                 WHERE m.conversation_id = $1 ORDER BY m.id",
+                 WHERE m.conversation_id = $1 AND ($2 IS NULL OR m.id >= \
+                   (SELECT COALESCE(MIN(f.id), 0) FROM messages f \
+                    WHERE f.conversation_id = $1 AND f.user_id = $2)) \
+                 ORDER BY m.id",
             )
             .bind(id)
+            .bind(seen_by)
             .fetch_all(pool)
             .await?
         });

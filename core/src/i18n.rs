@@ -124,6 +124,10 @@ pub enum Text<'a> {
     ModelKeyRefused,
     ModelFailed,
     QueueFull,
+    /// One person's questions already waiting fill their share of the line.
+    OwnQueueFull {
+        waiting: usize,
+    },
     /// A generation stopped on request.
     Stopped,
     /// The model finished without a word.
@@ -582,6 +586,14 @@ impl Text<'_> {
                 "Trop de questions attendent le modèle. Reposez la vôtre dans quelques minutes."
                     .to_owned()
             }
+            (Lang::En, Text::OwnQueueFull { waiting }) => format!(
+                "You already have {waiting} questions waiting for the model: ask this one again \
+                 once one of them is answered."
+            ),
+            (Lang::Fr, Text::OwnQueueFull { waiting }) => format!(
+                "Vous avez déjà {waiting} questions qui attendent le modèle : reposez celle-ci \
+                 quand l'une d'elles aura sa réponse."
+            ),
             (Lang::En, Text::Stopped) => "⏹ Stopped.".to_owned(),
             (Lang::Fr, Text::Stopped) => "⏹ Arrêté.".to_owned(),
             (Lang::En, Text::EmptyAnswer) => "(The model gave an empty answer.)".to_owned(),
@@ -1279,6 +1291,7 @@ mod tests {
             },
             Text::ModelFailed,
             Text::QueueFull,
+            Text::OwnQueueFull { waiting: 4 },
             Text::Stopped,
             Text::EmptyAnswer,
             Text::ModeSet { mode: "executor" },

@@ -217,7 +217,7 @@ async fn a_newcomer_writing_twice_at_once_becomes_one_user(db: TestDb) {
     let (x, y) = (x.unwrap(), y.unwrap());
     let user = |r: &Resolution| match r {
         Resolution::Known(u) | Resolution::Created(u) => u.clone(),
-        Resolution::Refused => panic!("auto_viewer never refuses"),
+        Resolution::Refused | Resolution::RefusedQuietly => panic!("auto_viewer never refuses"),
     };
     assert_eq!(user(&x), user(&y));
     assert!(matches!(x, Resolution::Created(_)) != matches!(y, Resolution::Created(_)));

@@ -119,465 +119,547 @@ const MXC: &str = "mxc://example.org/AbCdEfGhIjKlMnOp";
 
 // ---------------------------------------------- 1. invite codes: burning
 
-/// Codes carried by message kinds and relations other than plain text.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn redteam_codes_in_other_message_kinds_are_burnt() {
-    let ollama = FakeModel::start(&[MODEL]).await;
-    let (h, bot) = setup(&ollama, Options::default()).await;
-    let ana = Human::register(&unique("ana")).await;
-    let bob = Human::register(&unique("bob")).await;
-    link(&h, &ana, "ana", None).await;
-    let room = ana.room_with(&bot.user, false).await;
-    let _bob_room = ana.invite(&room, &bob).await;
-    let first = ana.say(&room, "hello all").await;
-    let mut attacks: Vec<(String, String)> = Vec::new();
+/// A room where ana (linked) and bob chat with the bot present.
+struct Chatter {
+    _ollama: FakeModel,
+    h: Harness,
+    bot: Bot,
+    ana: Human,
+    bob: Human,
+    room: Room,
+    first: OwnedEventId,
+    attacks: Vec<(String, String)>,
+}
 
-    let raw: Vec<(&str, &str, Box<dyn Fn(&str) -> Value>)> = vec![
-        (
-            "m.file, the code as the file's name (body)",
-            "m.room.message",
-            Box::new(|c: &str| json!({"msgtype": "m.file", "body": format!("{c}.pdf"), "url": MXC})),
-        ),
-        (
-            "m.file, the code in `filename`, an innocent caption",
-            "m.room.message",
-            Box::new(|c: &str| {
-                json!({"msgtype": "m.file", "body": "see attached", "filename": format!("{c}.txt"), "url": MXC})
-            }),
-        ),
-        (
-            "m.image, the code in its caption",
-            "m.room.message",
-            Box::new(|c: &str| {
-                json!({"msgtype": "m.image", "body": format!("screenshot of {c}"), "filename": "shot.png", "url": MXC})
-            }),
-        ),
-        (
-            "m.location body",
-            "m.room.message",
-            Box::new(|c: &str| {
-                json!({"msgtype": "m.location", "body": format!("meet me, code {c}"), "geo_uri": "geo:48.85,2.35"})
-            }),
-        ),
-        (
-            "a custom msgtype",
-            "m.room.message",
-            Box::new(|c: &str| json!({"msgtype": "com.example.memo", "body": format!("memo {c}")})),
-        ),
-        (
-            "m.sticker body",
-            "m.sticker",
-            Box::new(|c: &str| json!({"body": c, "url": MXC, "info": {}})),
-        ),
-        (
-            "poll (MSC3381, unstable), code in an answer",
-            "org.matrix.msc3381.poll.start",
-            Box::new(|c: &str| {
-                json!({
-                    "org.matrix.msc3381.poll.start": {
-                        "question": {"org.matrix.msc1767.text": "Which code is carl's?"},
-                        "kind": "org.matrix.msc3381.poll.disclosed",
-                        "max_selections": 1,
-                        "answers": [
-                            {"id": "a", "org.matrix.msc1767.text": c},
-                            {"id": "b", "org.matrix.msc1767.text": "none"}
-                        ]
-                    },
-                    "org.matrix.msc1767.text": "A poll"
-                })
-            }),
-        ),
-        (
-            "poll (m.poll.start, stable), code in the question",
-            "m.poll.start",
-            Box::new(|c: &str| {
-                json!({
-                    "m.poll": {
-                        "kind": "m.disclosed",
-                        "max_selections": 1,
-                        "question": {"m.text": [{"body": format!("Is {c} carl's?")}]},
-                        "answers": [
-                            {"m.id": "a", "m.text": [{"body": "yes"}]},
-                            {"m.id": "b", "m.text": [{"body": "no"}]}
-                        ]
-                    },
-                    "m.text": [{"body": "A poll"}]
-                })
-            }),
-        ),
-    ];
-    for (name, kind, content) in &raw {
-        let code = carl_code(&h).await;
-        room.send_raw(kind, content(&code)).await.unwrap();
-        attacks.push((name.to_string(), code));
+impl Chatter {
+    async fn new() -> Self {
+        let ollama = FakeModel::start(&[MODEL]).await;
+        ollama.by_default(Script::answer("an answer"));
+        let (h, bot) = setup(&ollama, Options::default()).await;
+        let ana = Human::register(&unique("ana")).await;
+        let bob = Human::register(&unique("bob")).await;
+        link(&h, &ana, "ana", None).await;
+        let room = ana.room_with(&bot.user, false).await;
+        let _bob_room = ana.invite(&room, &bob).await;
+        let first = ana.say(&room, "hello all").await;
+        Self {
+            _ollama: ollama,
+            h,
+            bot,
+            ana,
+            bob,
+            room,
+            first,
+            attacks: Vec::new(),
+        }
     }
 
-    // A reply whose quoted fallback (plain, then HTML <mx-reply>) holds the
-    // code, the reply's own text innocent.
-    let code = carl_code(&h).await;
-    room.send_raw(
+    async fn code(&self) -> String {
+        carl_code(&self.h).await
+    }
+
+    /// ana says `text(code)` in the room, for a fresh code.
+    async fn say(&mut self, name: &str, text: impl Fn(&str) -> String) {
+        let code = self.code().await;
+        self.ana.say(&self.room, &text(&code)).await;
+        self.attacks.push((name.to_owned(), code));
+    }
+
+    /// ana sends `content(code)` as an event of type `kind`.
+    async fn raw(&mut self, name: &str, kind: &str, content: impl Fn(&str) -> Value) {
+        let code = self.code().await;
+        self.room.send_raw(kind, content(&code)).await.unwrap();
+        self.attacks.push((name.to_owned(), code));
+    }
+
+    /// ana sends an HTML message, `html(code)`, its plain body innocent.
+    async fn html(&mut self, name: &str, html: impl Fn(&str) -> String) {
+        use matrix_sdk::ruma::events::room::message::RoomMessageEventContent;
+        let code = self.code().await;
+        self.room
+            .send(RoomMessageEventContent::text_html(
+                "carl, see the formatted message",
+                html(&code),
+            ))
+            .await
+            .unwrap();
+        self.attacks.push((name.to_owned(), code));
+    }
+
+    async fn check(self) {
+        let ollama = self._ollama;
+        assert_all_burnt(&self.bot, &self.h, &self.ana, &self.room, &self.attacks).await;
+        let requests = serde_json::to_string(&ollama.requests()).unwrap();
+        let audit = serde_json::to_string(&self.h.audited("question").await).unwrap();
+        for (name, code) in &self.attacks {
+            assert!(
+                !requests.contains(code.as_str()),
+                "{name}: reached the model"
+            );
+            assert!(!audit.contains(code.as_str()), "{name}: reached the audit");
+        }
+        drop(self.bob);
+        self.bot.stop().await;
+    }
+}
+
+fn each(code: &str, f: impl Fn(char) -> String) -> String {
+    code.chars().filter(|c| *c != '-').map(f).collect()
+}
+
+fn interleave(code: &str, seps: &[char]) -> String {
+    code.chars()
+        .filter(|ch| *ch != '-')
+        .enumerate()
+        .map(|(i, ch)| format!("{ch}{}", seps[i % seps.len()]))
+        .collect()
+}
+
+// ---- refused (these pass)
+
+/// Files, images, locations, custom msgtypes, reply fallbacks and both
+/// halves of an edit: each is looked at.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redteam_codes_in_files_locations_reply_fallbacks_and_edits_are_burnt() {
+    let mut c = Chatter::new().await;
+    c.raw(
+        "m.file, the code as the file's name (body)",
         "m.room.message",
-        json!({
-            "msgtype": "m.text",
-            "body": format!("> <{}> carl, your code: {code}\n\nthanks!", ana.user),
-            "m.relates_to": {"m.in_reply_to": {"event_id": first}}
-        }),
+        |k| json!({"msgtype": "m.file", "body": format!("{k}.pdf"), "url": MXC}),
     )
-    .await
-    .unwrap();
-    attacks.push(("reply, code in the plain quoted fallback".into(), code));
-    let code = carl_code(&h).await;
-    room.send_raw(
+    .await;
+    c.raw("m.file, the code in `filename`, an innocent caption", "m.room.message", |k| {
+        json!({"msgtype": "m.file", "body": "see attached", "filename": format!("{k}.txt"), "url": MXC})
+    })
+    .await;
+    c.raw("m.image caption", "m.room.message", |k| {
+        json!({"msgtype": "m.image", "body": format!("screenshot of {k}"), "filename": "shot.png", "url": MXC})
+    })
+    .await;
+    c.raw("m.location body", "m.room.message", |k| {
+        json!({"msgtype": "m.location", "body": format!("meet me, code {k}"), "geo_uri": "geo:48.85,2.35"})
+    })
+    .await;
+    c.raw(
+        "a custom msgtype",
         "m.room.message",
+        |k| json!({"msgtype": "com.example.memo", "body": format!("memo {k}")}),
+    )
+    .await;
+    let (user, first) = (c.ana.user.clone(), c.first.clone());
+    c.raw(
+        "reply, code in the plain quoted fallback",
+        "m.room.message",
+        |k| {
+            json!({
+                "msgtype": "m.text",
+                "body": format!("> <{user}> carl, your code: {k}\n\nthanks!"),
+                "m.relates_to": {"m.in_reply_to": {"event_id": first}}
+            })
+        },
+    )
+    .await;
+    c.raw("reply, code in the HTML <mx-reply> fallback", "m.room.message", |k| {
         json!({
             "msgtype": "m.text",
             "body": "thanks!",
             "format": "org.matrix.custom.html",
-            "formatted_body": format!("<mx-reply><blockquote><a href=\"https://matrix.to/#/x\">In reply to</a><br>carl, your code: {code}</blockquote></mx-reply>thanks!"),
+            "formatted_body": format!("<mx-reply><blockquote><a href=\"https://matrix.to/#/x\">In reply to</a><br>carl, your code: {k}</blockquote></mx-reply>thanks!"),
             "m.relates_to": {"m.in_reply_to": {"event_id": first}}
-        }),
-    )
-    .await
-    .unwrap();
-    attacks.push(("reply, code in the HTML <mx-reply> fallback".into(), code));
-
-    // Edits: the code in m.new_content only (what clients show), and in the
-    // outer fallback only (what clients without edits show).
-    let code = carl_code(&h).await;
-    let target = ana.say(&room, "carl, your code follows").await;
-    room.send_raw(
-        "m.room.message",
+        })
+    })
+    .await;
+    let target = c.ana.say(&c.room, "carl, your code follows").await;
+    c.raw("edit, code in m.new_content only", "m.room.message", |k| {
         json!({
             "msgtype": "m.text",
             "body": "* (typo fixed)",
-            "m.new_content": {"msgtype": "m.text", "body": format!("carl, your code: {code}")},
+            "m.new_content": {"msgtype": "m.text", "body": format!("carl, your code: {k}")},
             "m.relates_to": {"rel_type": "m.replace", "event_id": target}
-        }),
-    )
-    .await
-    .unwrap();
-    attacks.push(("edit, code in m.new_content only".into(), code));
-    let code = carl_code(&h).await;
-    let target = ana.say(&room, "carl, your code follows, again").await;
-    room.send_raw(
+        })
+    })
+    .await;
+    let target = c.ana.say(&c.room, "carl, your code follows, again").await;
+    c.raw(
+        "edit, code in the outer fallback body only",
         "m.room.message",
-        json!({
-            "msgtype": "m.text",
-            "body": format!("* carl, your code: {code}"),
-            "m.new_content": {"msgtype": "m.text", "body": "(nothing to see)"},
-            "m.relates_to": {"rel_type": "m.replace", "event_id": target}
-        }),
+        |k| {
+            json!({
+                "msgtype": "m.text",
+                "body": format!("* carl, your code: {k}"),
+                "m.new_content": {"msgtype": "m.text", "body": "(nothing to see)"},
+                "m.relates_to": {"rel_type": "m.replace", "event_id": target}
+            })
+        },
     )
-    .await
-    .unwrap();
-    attacks.push(("edit, code in the outer fallback body only".into(), code));
+    .await;
+    c.check().await;
+}
 
-    // A code split across two messages, one right after the other.
-    let code = carl_code(&h).await;
-    ana.say(&room, &format!("carl: first half {}", &code[..5]))
+/// Unicode disguises that NFKC or stripping folds back, separators, code
+/// spans, the room's name, a stranger's chatter, a question to the bot, an
+/// encrypted room.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redteam_codes_in_folding_disguises_names_and_encrypted_rooms_are_burnt() {
+    let mut c = Chatter::new().await;
+    c.say("mathematical bold letters", |k| {
+        each(k, |ch| {
+            match ch {
+                'A'..='Z' => char::from_u32(0x1D400 + (ch as u32 - 'A' as u32)).unwrap(),
+                '0'..='9' => char::from_u32(0x1D7CE + (ch as u32 - '0' as u32)).unwrap(),
+                o => o,
+            }
+            .to_string()
+        })
+    })
+    .await;
+    c.say("circled letters", |k| {
+        each(k, |ch| {
+            match ch {
+                'A'..='Z' => char::from_u32(0x24B6 + (ch as u32 - 'A' as u32)).unwrap(),
+                '0' => '\u{24EA}',
+                '1'..='9' => char::from_u32(0x2460 + (ch as u32 - '1' as u32)).unwrap(),
+                o => o,
+            }
+            .to_string()
+        })
+    })
+    .await;
+    c.say("a combining long stroke on every character", |k| {
+        each(k, |ch| format!("{ch}\u{0336}"))
+    })
+    .await;
+    c.say("soft hyphen, word joiner, BOM", |k| {
+        interleave(k, &['\u{00AD}', '\u{2060}', '\u{FEFF}'])
+    })
+    .await;
+    c.say("variation selector, CGJ, invisible times", |k| {
+        interleave(k, &['\u{FE0F}', '\u{034F}', '\u{2062}'])
+    })
+    .await;
+    c.say("Hangul filler", |k| interleave(k, &['\u{3164}']))
         .await;
-    ana.say(&room, &format!("carl: second half {}", &code[6..]))
+    c.say("Mongolian vowel separator", |k| {
+        interleave(k, &['\u{180E}'])
+    })
+    .await;
+    c.say("underscores", |k| interleave(k, &['_'])).await;
+    c.say("slashes", |k| interleave(k, &['/'])).await;
+    c.say("one character a line", |k| interleave(k, &['\n']))
         .await;
-    attacks.push(("split across two consecutive messages".into(), code));
-
-    assert_all_burnt(&bot, &h, &ana, &room, &attacks).await;
-    bot.stop().await;
-}
-
-/// Codes written in ways a person reads at once as the code.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn redteam_codes_in_disguised_spellings_are_burnt() {
-    let ollama = FakeModel::start(&[MODEL]).await;
-    let (h, bot) = setup(&ollama, Options::default()).await;
-    let ana = Human::register(&unique("ana")).await;
-    let bob = Human::register(&unique("bob")).await;
-    link(&h, &ana, "ana", None).await;
-    let room = ana.room_with(&bot.user, false).await;
-    let _bob_room = ana.invite(&room, &bob).await;
-    let mut attacks: Vec<(String, String)> = Vec::new();
-
-    fn each(code: &str, f: impl Fn(char) -> String) -> String {
-        code.chars().filter(|c| *c != '-').map(f).collect()
-    }
-    fn cyrillic(c: char) -> String {
-        match c {
-            'A' => 'А',
-            'B' => 'В',
-            'C' => 'С',
-            'E' => 'Е',
-            'H' => 'Н',
-            'K' => 'К',
-            'M' => 'М',
-            'P' => 'Р',
-            'T' => 'Т',
-            'X' => 'Х',
-            other => other,
-        }
-        .to_string()
-    }
-    fn math_bold(c: char) -> String {
-        match c {
-            'A'..='Z' => char::from_u32(0x1D400 + (c as u32 - 'A' as u32)).unwrap(),
-            '0'..='9' => char::from_u32(0x1D7CE + (c as u32 - '0' as u32)).unwrap(),
-            other => other,
-        }
-        .to_string()
-    }
-    fn circled(c: char) -> String {
-        match c {
-            'A'..='Z' => char::from_u32(0x24B6 + (c as u32 - 'A' as u32)).unwrap(),
-            '0' => '\u{24EA}',
-            '1'..='9' => char::from_u32(0x2460 + (c as u32 - '1' as u32)).unwrap(),
-            other => other,
-        }
-        .to_string()
-    }
-
-    let spellings: Vec<(&str, Box<dyn Fn(&str) -> String>)> = vec![
-        ("Cyrillic look-alike letters", Box::new(|c| each(c, cyrillic))),
-        ("mathematical bold letters", Box::new(|c| each(c, math_bold))),
-        ("circled letters", Box::new(|c| each(c, circled))),
-        (
-            "a combining long stroke on every character",
-            Box::new(|c| each(c, |ch| format!("{ch}\u{0336}"))),
-        ),
-        (
-            "soft hyphen, word joiner and BOM between characters",
-            Box::new(|c| {
-                let seps = ['\u{00AD}', '\u{2060}', '\u{FEFF}'];
-                c.chars()
-                    .filter(|ch| *ch != '-')
-                    .enumerate()
-                    .map(|(i, ch)| format!("{ch}{}", seps[i % 3]))
-                    .collect()
-            }),
-        ),
-        (
-            "variation selector, combining grapheme joiner, invisible times",
-            Box::new(|c| {
-                let seps = ['\u{FE0F}', '\u{034F}', '\u{2062}'];
-                c.chars()
-                    .filter(|ch| *ch != '-')
-                    .enumerate()
-                    .map(|(i, ch)| format!("{ch}{}", seps[i % 3]))
-                    .collect()
-            }),
-        ),
-        (
-            "Hangul filler between characters",
-            Box::new(|c| each(c, |ch| format!("{ch}\u{3164}"))),
-        ),
-        (
-            "Mongolian vowel separator between characters",
-            Box::new(|c| each(c, |ch| format!("{ch}\u{180E}"))),
-        ),
-        ("underscores", Box::new(|c| each(c, |ch| format!("{ch}_")))),
-        ("slashes", Box::new(|c| each(c, |ch| format!("{ch}/")))),
-        ("commas", Box::new(|c| each(c, |ch| format!("{ch}, ")))),
-        (
-            "one character a line",
-            Box::new(|c| each(c, |ch| format!("{ch}\n"))),
-        ),
-        (
-            "no-break and ideographic spaces",
-            Box::new(|c| each(c, |ch| format!("{ch}\u{00A0}\u{3000}"))),
-        ),
-        (
-            "percent-encoded dash in a link",
-            Box::new(|c| format!("https://intranet.example/onboard?code={}", c.replace('-', "%2D"))),
-        ),
-        (
-            "percent-encoded letters in a link",
-            Box::new(|c| {
-                format!(
-                    "https://intranet.example/onboard?code={}",
-                    c.chars()
-                        .map(|ch| format!("%{:02X}", ch as u32))
-                        .collect::<String>()
-                )
-            }),
-        ),
-        (
-            "markdown code spans",
-            Box::new(|c| format!("`{}` `{}`", &c[..5], &c[6..])),
-        ),
-        (
-            "reversed (\"read it backwards\")",
-            Box::new(|c| {
-                format!(
-                    "carl, read it backwards: {}",
-                    c.chars().rev().collect::<String>()
-                )
-            }),
-        ),
-    ];
-    for (name, spell) in &spellings {
-        let code = carl_code(&h).await;
-        ana.say(&room, &format!("carl, your code: {}", spell(&code)))
-            .await;
-        attacks.push((name.to_string(), code));
-    }
-
-    // Crockford's aliases: O for 0, I and L for 1, as the code's alphabet
-    // itself allows (and as a redeemer may type).
-    let code = code_with_zero_or_one(&h).await;
-    let aliased = code.replace('0', "O").replace('1', "I");
-    ana.say(&room, &format!("carl, your code: {aliased}")).await;
-    attacks.push((format!("Crockford aliases O/I ({aliased})"), code));
-    let code = code_with_zero_or_one(&h).await;
-    let aliased = code.to_lowercase().replace('0', "o").replace('1', "l");
-    ana.say(&room, &format!("carl, your code: {aliased}")).await;
-    attacks.push((format!("Crockford aliases o/l, lower case ({aliased})"), code));
-
-    assert_all_burnt(&bot, &h, &ana, &room, &attacks).await;
-    bot.stop().await;
-}
-
-/// Codes in the HTML formatted body only, the plain body innocent.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn redteam_codes_hidden_in_html_are_burnt() {
-    use matrix_sdk::ruma::events::room::message::RoomMessageEventContent;
-    let ollama = FakeModel::start(&[MODEL]).await;
-    let (h, bot) = setup(&ollama, Options::default()).await;
-    let ana = Human::register(&unique("ana")).await;
-    let bob = Human::register(&unique("bob")).await;
-    link(&h, &ana, "ana", None).await;
-    let room = ana.room_with(&bot.user, false).await;
-    let _bob_room = ana.invite(&room, &bob).await;
-    let mut attacks: Vec<(String, String)> = Vec::new();
-
-    let html: Vec<(&str, Box<dyn Fn(&str) -> String>)> = vec![
-        (
-            "decimal character references",
-            Box::new(|c| c.chars().map(|ch| format!("&#{};", ch as u32)).collect()),
-        ),
-        (
-            "hex character references",
-            Box::new(|c| c.chars().map(|ch| format!("&#x{:x};", ch as u32)).collect()),
-        ),
-        (
-            "an HTML comment inside the code",
-            Box::new(|c| format!("{}<!-- -->{}", &c[..3], &c[3..])),
-        ),
-        (
-            "in a link's href",
-            Box::new(|c| format!("<a href=\"https://intranet.example/onboard?code={c}\">your onboarding link</a>")),
-        ),
-        (
-            "in a title attribute (hover text)",
-            Box::new(|c| format!("<span title=\"{c}\">hover me, carl</span>")),
-        ),
-        (
-            "in an image's alt text",
-            Box::new(|c| format!("<img alt=\"{c}\" src=\"{MXC}\">")),
-        ),
-        (
-            "halves split by <br>",
-            Box::new(|c| format!("{}<br>{}", &c[..5], &c[6..])),
-        ),
-        (
-            "named entity for the dash, tags between letters",
-            Box::new(|c| {
-                format!(
-                    "<b>{}</b>&ndash;<i>{}</i><u>{}</u>",
-                    &c[..5],
-                    &c[6..8],
-                    &c[8..]
-                )
-            }),
-        ),
-        (
-            "in a <details> block",
-            Box::new(|c| format!("<details><summary>carl</summary>{c}</details>")),
-        ),
-    ];
-    for (name, f) in &html {
-        let code = carl_code(&h).await;
-        room.send(RoomMessageEventContent::text_html(
-            "carl, see the formatted message",
-            f(&code),
-        ))
-        .await
-        .unwrap();
-        attacks.push((name.to_string(), code));
-    }
-    assert_all_burnt(&bot, &h, &ana, &room, &attacks).await;
-    bot.stop().await;
-}
-
-/// Codes in room state and annotations every member sees, by people the bot
-/// does not know, and in an encrypted room.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn redteam_codes_in_room_state_reactions_and_from_strangers_are_burnt() {
-    let ollama = FakeModel::start(&[MODEL]).await;
-    ollama.by_default(Script::answer("an answer"));
-    let (h, bot) = setup(&ollama, Options::default()).await;
-    let ana = Human::register(&unique("ana")).await;
-    let bob = Human::register(&unique("bob")).await;
+    c.say("no-break and ideographic spaces", |k| {
+        interleave(k, &['\u{00A0}', '\u{3000}'])
+    })
+    .await;
+    c.say("markdown code spans", |k| {
+        format!("`{}` `{}`", &k[..5], &k[6..])
+    })
+    .await;
+    let code = c.code().await;
+    c.room.set_name(format!("onboarding {code}")).await.unwrap();
+    c.attacks.push(("the room's name".into(), code));
+    // A question to the bot that holds a code.
+    let code = c.code().await;
+    c.ana
+        .mention(&c.room, &c.bot.user, &format!("what is {code} for?"))
+        .await;
+    c.attacks
+        .push(("a question to the bot naming a code".into(), code));
+    // An account the bot does not know.
     let stranger = Human::register(&unique("stranger")).await;
-    link(&h, &ana, "ana", None).await;
-    let room = ana.room_with(&bot.user, false).await;
-    let _bob_room = ana.invite(&room, &bob).await;
-    let stranger_room = ana.invite(&room, &stranger).await;
-    let first = ana.say(&room, "welcome carl").await;
-    let mut attacks: Vec<(String, String)> = Vec::new();
-
-    let code = carl_code(&h).await;
-    room.set_name(format!("onboarding {code}")).await.unwrap();
-    attacks.push(("the room's name".into(), code));
-
-    let code = carl_code(&h).await;
-    ana.react(&room, &first, &code).await;
-    attacks.push(("a reaction's key (free text, shown to all)".into(), code));
-
-    let code = carl_code(&h).await;
-    room.send_state_event_raw(
-        "m.room.member",
-        ana.user.as_str(),
-        json!({"membership": "join", "displayname": format!("ana {code}")}),
-    )
-    .await
-    .unwrap();
-    attacks.push(("ana's display name in the room".into(), code));
-
-    let code = carl_code(&h).await;
-    let nobody: OwnedUserId = format!("@{}:{}", unique("nobody"), ana.user.server_name())
-        .parse()
-        .unwrap();
-    room.ban_user(&nobody, Some(&format!("carl's code is {code}")))
-        .await
-        .unwrap();
-    attacks.push(("a ban's reason".into(), code));
-
-    let code = carl_code(&h).await;
+    let stranger_room = c.ana.invite(&c.room, &stranger).await;
+    let code = c.code().await;
     stranger
         .say(&stranger_room, &format!("carl, here: {code}"))
         .await;
-    attacks.push(("chatter by an account the bot does not know".into(), code));
+    c.attacks
+        .push(("chatter by an account the bot does not know".into(), code));
+    // An encrypted room.
+    let enc = c.ana.room_with(&c.bot.user, true).await;
+    let _bob_enc = c.ana.invite(&enc, &c.bob).await;
+    let code = c.code().await;
+    c.ana.say(&enc, &format!("carl, your code: {code}")).await;
+    sentinel(&c.bot, &c.h, &c.ana, &enc).await;
+    c.attacks
+        .push(("chatter in an encrypted room".into(), code));
+    c.check().await;
+}
 
-    // A question to the bot that holds a code (in a room): burnt, and the
-    // model never sees it.
-    let code = carl_code(&h).await;
-    ana.mention(&room, &bot.user, &format!("what is {code} for?"))
+/// Markup that hides the code from the plain body: comments, attributes,
+/// tags between its halves.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redteam_codes_in_html_markup_and_attributes_are_burnt() {
+    let mut c = Chatter::new().await;
+    c.html("an HTML comment inside the code", |k| {
+        format!("{}<!-- -->{}", &k[..3], &k[3..])
+    })
+    .await;
+    c.html("in a link's href", |k| {
+        format!("<a href=\"https://intranet.example/onboard?code={k}\">your onboarding link</a>")
+    })
+    .await;
+    c.html("in a title attribute", |k| {
+        format!("<span title=\"{k}\">hover me, carl</span>")
+    })
+    .await;
+    c.html("in an image's alt text", |k| {
+        format!("<img alt=\"{k}\" src=\"{MXC}\">")
+    })
+    .await;
+    c.html("halves split by <br>", |k| {
+        format!("{}<br>{}", &k[..5], &k[6..])
+    })
+    .await;
+    c.html("in a <details> block", |k| {
+        format!("<details><summary>carl</summary>{k}</details>")
+    })
+    .await;
+    c.html("tags between letters, ASCII dash", |k| {
+        format!("<b>{}</b>-<i>{}</i><u>{}</u>", &k[..5], &k[6..8], &k[8..])
+    })
+    .await;
+    c.check().await;
+}
+
+// ---- attacks (these fail while the attack works)
+
+/// Stickers and polls are shown to every member like messages.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redteam_a_code_in_a_sticker_or_a_poll_is_burnt() {
+    let mut c = Chatter::new().await;
+    c.raw(
+        "m.sticker body",
+        "m.sticker",
+        |k| json!({"body": k, "url": MXC, "info": {}}),
+    )
+    .await;
+    c.raw(
+        "poll (MSC3381, unstable), code in an answer",
+        "org.matrix.msc3381.poll.start",
+        |k| {
+            json!({
+                "org.matrix.msc3381.poll.start": {
+                    "question": {"org.matrix.msc1767.text": "Which code is carl's?"},
+                    "kind": "org.matrix.msc3381.poll.disclosed",
+                    "max_selections": 1,
+                    "answers": [
+                        {"id": "a", "org.matrix.msc1767.text": k},
+                        {"id": "b", "org.matrix.msc1767.text": "none"}
+                    ]
+                },
+                "org.matrix.msc1767.text": "A poll"
+            })
+        },
+    )
+    .await;
+    c.raw(
+        "poll (m.poll.start, stable), code in the question",
+        "m.poll.start",
+        |k| {
+            json!({
+                "m.poll": {
+                    "kind": "m.disclosed",
+                    "max_selections": 1,
+                    "question": {"m.text": [{"body": format!("Is {k} carl's?")}]},
+                    "answers": [
+                        {"m.id": "a", "m.text": [{"body": "yes"}]},
+                        {"m.id": "b", "m.text": [{"body": "no"}]}
+                    ]
+                },
+                "m.text": [{"body": "A poll"}]
+            })
+        },
+    )
+    .await;
+    c.check().await;
+}
+
+/// Half the code in one message, the other half in the next: anyone
+/// reading the room has the whole code.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redteam_a_code_split_across_two_messages_is_burnt() {
+    let mut c = Chatter::new().await;
+    let code = c.code().await;
+    c.ana
+        .say(&c.room, &format!("carl: first half {}", &code[..5]))
         .await;
-    attacks.push(("a question to the bot naming a code".into(), code.clone()));
+    c.ana
+        .say(&c.room, &format!("carl: second half {}", &code[6..]))
+        .await;
+    c.attacks
+        .push(("split across two consecutive messages".into(), code));
+    c.check().await;
+}
 
-    // In an encrypted room the bot reads.
-    let enc = ana.room_with(&bot.user, true).await;
-    let _bob_enc = ana.invite(&enc, &bob).await;
-    let enc_code = carl_code(&h).await;
-    ana.say(&enc, &format!("carl, your code: {enc_code}")).await;
-    sentinel(&bot, &h, &ana, &enc).await;
-    attacks.push(("chatter in an encrypted room".into(), enc_code));
+/// `&#65;` is an A to every reader of the formatted body.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redteam_a_code_in_html_character_references_is_burnt() {
+    let mut c = Chatter::new().await;
+    c.html("decimal character references", |k| {
+        k.chars().map(|ch| format!("&#{};", ch as u32)).collect()
+    })
+    .await;
+    c.html("hex character references", |k| {
+        k.chars().map(|ch| format!("&#x{:x};", ch as u32)).collect()
+    })
+    .await;
+    c.html("tags between letters, the dash as &ndash;", |k| {
+        format!(
+            "<b>{}</b>&ndash;<i>{}</i><u>{}</u>",
+            &k[..5],
+            &k[6..8],
+            &k[8..]
+        )
+    })
+    .await;
+    c.html("the dash as &#45;", |k| {
+        format!("{}&#45;{}", &k[..5], &k[6..])
+    })
+    .await;
+    c.check().await;
+}
 
-    assert_all_burnt(&bot, &h, &ana, &room, &attacks).await;
-    let requests = serde_json::to_string(&ollama.requests()).unwrap();
-    let audit = serde_json::to_string(&h.audited("question").await).unwrap();
-    for (name, code) in &attacks {
-        assert!(!requests.contains(code.as_str()), "{name}: reached the model");
-        assert!(!audit.contains(code.as_str()), "{name}: reached the audit");
+/// Typographic dashes (as word processors and phones type them).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redteam_a_code_with_a_typographic_dash_is_burnt() {
+    let mut c = Chatter::new().await;
+    for (name, dash) in [
+        ("en dash", "\u{2013}"),
+        ("em dash", "\u{2014}"),
+        ("minus sign", "\u{2212}"),
+        ("Unicode hyphen", "\u{2010}"),
+        ("full-width hyphen-minus", "\u{FF0D}"),
+    ] {
+        c.say(name, |k| {
+            format!("carl, your code: {}{dash}{}", &k[..5], &k[6..])
+        })
+        .await;
     }
-    bot.stop().await;
+    c.check().await;
+}
+
+/// Crockford's base-32 itself reads O as 0 and I or L as 1.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redteam_a_code_written_with_crockford_aliases_is_burnt() {
+    let mut c = Chatter::new().await;
+    let code = code_with_zero_or_one(&c.h).await;
+    let aliased = code.replace('0', "O").replace('1', "I");
+    c.ana
+        .say(&c.room, &format!("carl, your code: {aliased}"))
+        .await;
+    c.attacks
+        .push((format!("O/I for 0/1 ({code} as {aliased})"), code));
+    let code = code_with_zero_or_one(&c.h).await;
+    let aliased = code.to_lowercase().replace('0', "o").replace('1', "l");
+    c.ana
+        .say(&c.room, &format!("carl, your code: {aliased}"))
+        .await;
+    c.attacks.push((
+        format!("o/l for 0/1, lower case ({code} as {aliased})"),
+        code,
+    ));
+    c.check().await;
+}
+
+/// Cyrillic letters that look exactly like the Latin ones: a reader sees
+/// (and retypes) the code.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redteam_a_code_in_cyrillic_look_alikes_is_burnt() {
+    let mut c = Chatter::new().await;
+    c.say("Cyrillic look-alike letters", |k| {
+        k.chars()
+            .map(|ch| match ch {
+                'A' => 'А',
+                'B' => 'В',
+                'C' => 'С',
+                'E' => 'Е',
+                'H' => 'Н',
+                'K' => 'К',
+                'M' => 'М',
+                'P' => 'Р',
+                'T' => 'Т',
+                'X' => 'Х',
+                o => o,
+            })
+            .collect()
+    })
+    .await;
+    c.check().await;
+}
+
+/// An onboarding link with the code percent-encoded in its query.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redteam_a_code_percent_encoded_in_a_link_is_burnt() {
+    let mut c = Chatter::new().await;
+    c.say("percent-encoded dash", |k| {
+        format!(
+            "https://intranet.example/onboard?code={}",
+            k.replace('-', "%2D")
+        )
+    })
+    .await;
+    c.say("percent-encoded letters", |k| {
+        format!(
+            "https://intranet.example/onboard?code={}",
+            k.chars()
+                .map(|ch| format!("%{:02X}", ch as u32))
+                .collect::<String>()
+        )
+    })
+    .await;
+    c.check().await;
+}
+
+/// A stretch: the code written backwards, with the instruction to reverse
+/// it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redteam_a_code_written_backwards_is_burnt() {
+    let mut c = Chatter::new().await;
+    c.say("reversed, with the hint", |k| {
+        format!(
+            "carl, read it backwards: {}",
+            k.chars().rev().collect::<String>()
+        )
+    })
+    .await;
+    c.check().await;
+}
+
+/// A reaction's key is free text every member sees under the message.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redteam_a_code_as_a_reaction_is_burnt() {
+    let mut c = Chatter::new().await;
+    let code = c.code().await;
+    c.ana.react(&c.room, &c.first, &code).await;
+    c.attacks.push(("a reaction's key".into(), code));
+    c.check().await;
+}
+
+/// A display name and a ban's reason are room state every member sees.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redteam_a_code_in_a_display_name_or_a_ban_reason_is_burnt() {
+    let mut c = Chatter::new().await;
+    let code = c.code().await;
+    c.room
+        .send_state_event_raw(
+            "m.room.member",
+            c.ana.user.as_str(),
+            json!({"membership": "join", "displayname": format!("ana {code}")}),
+        )
+        .await
+        .unwrap();
+    c.attacks
+        .push(("ana's display name in the room".into(), code));
+    let code = c.code().await;
+    let nobody: OwnedUserId = format!("@{}:{}", unique("nobody"), c.ana.user.server_name())
+        .parse()
+        .unwrap();
+    c.room
+        .ban_user(&nobody, Some(&format!("carl's code is {code}")))
+        .await
+        .unwrap();
+    c.attacks.push(("a ban's reason".into(), code));
+    c.check().await;
 }
 
 /// An eavesdropper's client redeems a code the instant its sync shows it,
@@ -596,22 +678,25 @@ async fn redteam_an_automated_eavesdropper_cannot_outrun_the_burn() {
     let code = carl_code(&h).await;
     let ana_room = room.clone();
     let sent = code.clone();
-    let burst = tokio::spawn(async move {
-        for i in 0..30 {
-            ana_room
+    let burst =
+        tokio::spawn(async move {
+            for i in 0..30 {
+                ana_room
                 .send(matrix_sdk::ruma::events::room::message::RoomMessageEventContent::text_plain(
                     format!("chatter {i}: lorem ipsum dolor sit amet"),
                 ))
                 .await
                 .unwrap();
-        }
-        ana_room
-            .send(matrix_sdk::ruma::events::room::message::RoomMessageEventContent::text_plain(
-                format!("carl, your code: {sent}"),
-            ))
-            .await
-            .unwrap();
-    });
+            }
+            ana_room
+                .send(
+                    matrix_sdk::ruma::events::room::message::RoomMessageEventContent::text_plain(
+                        format!("carl, your code: {sent}"),
+                    ),
+                )
+                .await
+                .unwrap();
+        });
     let room_id = room.room_id().to_owned();
     let wanted = code.clone();
     mallory
@@ -628,8 +713,7 @@ async fn redteam_an_automated_eavesdropper_cannot_outrun_the_burn() {
     let dm_id = dm.room_id().to_owned();
     mallory
         .wait_for("the bot's answer to the link", |seen| {
-            seen.iter()
-                .any(|s| s.room == dm_id && s.sender == bot_user)
+            seen.iter().any(|s| s.room == dm_id && s.sender == bot_user)
         })
         .await;
     let mallory_id = format!("matrix:{}", mallory.user).parse().unwrap();
@@ -658,7 +742,12 @@ async fn redteam_a_code_in_a_dm_someone_else_can_read_is_burnt() {
     let mut attacks: Vec<(String, String)> = Vec::new();
     let mut reports = Vec::new();
 
-    for variant in ["pending invite", "third member joined", "world_readable", "public join rule"] {
+    for variant in [
+        "pending invite",
+        "third member joined",
+        "world_readable",
+        "public join rule",
+    ] {
         let dm = ana.dm_with(&bot.user).await;
         match variant {
             "pending invite" => dm.invite_user_by_id(&pending.user).await.unwrap(),
@@ -758,7 +847,9 @@ async fn redteam_a_code_inside_a_dm_question_never_reaches_the_model() {
     let bare = code.replace('-', "");
     for (what, text) in [("model", &requests), ("audit", &audit)] {
         assert!(
-            !text.contains(&code) && !text.contains(&bare) && !text.contains(&code.replace('-', " ")),
+            !text.contains(&code)
+                && !text.contains(&bare)
+                && !text.contains(&code.replace('-', " ")),
             "the code reached the {what}: {text}"
         );
     }
@@ -832,9 +923,13 @@ async fn redteam_audit_never_lands_in_a_room_someone_else_can_read() {
                 .await
                 .map(|_| ()),
             _ => {
-                dm.send_state_event_raw("m.room.guest_access", "", json!({"guest_access": "can_join"}))
-                    .await
-                    .unwrap();
+                dm.send_state_event_raw(
+                    "m.room.guest_access",
+                    "",
+                    json!({"guest_access": "can_join"}),
+                )
+                .await
+                .unwrap();
                 dm.send_state_event_raw(
                     "m.room.history_visibility",
                     "",
@@ -1017,27 +1112,6 @@ async fn redteam_what_was_said_while_the_bot_was_out_is_not_answered() {
 
 // ---------------------------------------------- 3. thread export and mode
 
-async fn ask_in_thread(
-    ana: &Human,
-    bot: &Bot,
-    room: &Room,
-    root: &OwnedEventId,
-    text: &str,
-    expect: &str,
-) {
-    ana.in_thread(room, root, &format!("{}: {text}", bot.user))
-        .await;
-    let bot_user = bot.user.clone();
-    let room_id = room.room_id().to_owned();
-    let expect = expect.to_owned();
-    ana.wait_for("the answer in the thread", |seen| {
-        latest_texts(seen, &room_id, &bot_user)
-            .iter()
-            .any(|t| t == &expect)
-    })
-    .await;
-}
-
 /// Whether anything the bot sent that `person` sees (text or file) holds
 /// `secret`.
 fn bot_revealed(person: &Human, bot: &OwnedUserId, secret: &str) -> bool {
@@ -1045,140 +1119,23 @@ fn bot_revealed(person: &Human, bot: &OwnedUserId, secret: &str) -> bool {
         &s.sender == bot
             && (s.body.contains(secret)
                 || s.formatted.as_deref().is_some_and(|f| f.contains(secret))
-                || s
-                    .file
+                || s.file
                     .as_ref()
                     .is_some_and(|(_, bytes)| String::from_utf8_lossy(bytes).contains(secret)))
     })
 }
 
-/// mallory, who never asked in ana's thread, tries to export it: after a
-/// reaction, after chatter in it, as a reply to the bot's answer, from
-/// another room by reply, and after asking in another thread.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn redteam_an_outsider_cannot_export_someone_elses_conversation() {
-    let ollama = FakeModel::start(&[MODEL]).await;
-    ollama.then(Script::answer("ANSWER-ONE"));
-    ollama.then(Script::answer("ANSWER-TWO"));
-    ollama.by_default(Script::answer("a default answer"));
-    let (h, bot) = setup(&ollama, Options::default()).await;
-    let ana = Human::register(&unique("ana")).await;
-    let mallory = Human::register(&unique("mallory")).await;
-    link(&h, &ana, "ana", None).await;
-    link(&h, &mallory, "bob", None).await;
-    let room = ana.room_with(&bot.user, false).await;
-    let mallory_room = ana.invite(&room, &mallory).await;
-    let bot_user = bot.user.clone();
-    let room_id = room.room_id().to_owned();
-
-    // ana's thread.
-    let root = ana.say(&room, "Q3 numbers").await;
-    ask_in_thread(&ana, &bot, &room, &root, "SECRET-THREAD-Q: our churn by client?", "ANSWER-ONE").await;
-    // ana's main-timeline conversation (a mention, answered by a reply).
-    ana.mention(&room, &bot.user, "SECRET-MAIN-Q: the margin of Dupont SA?")
-        .await;
-    wait_text(&ana, &room_id, &bot_user, "ANSWER-TWO").await;
-    let main_answer = ana
-        .messages_from(&room, &bot.user)
-        .into_iter()
-        .find(|(_, t)| t == "ANSWER-TWO")
-        .unwrap()
-        .0;
-    let thread_answer = ana
-        .messages_from(&room, &bot.user)
-        .into_iter()
-        .find(|(_, t)| t == "ANSWER-ONE")
-        .unwrap()
-        .0;
-    let mut leaks = Vec::new();
-
-    let attempt = |what: &'static str| what;
-    // a) mallory only reacted in the thread.
-    mallory.react(&mallory_room, &thread_answer, "👍").await;
-    let before = *bot.handled.borrow();
-    mallory
-        .in_thread(&mallory_room, &root, "!export")
-        .await;
-    bot.handled(before + 1).await;
-    flush(&mallory, &mallory_room, &bot).await;
-    if bot_revealed(&mallory, &bot.user, "SECRET-THREAD-Q") {
-        leaks.push(attempt("after a reaction, !export in the thread"));
+fn dump_from_bot(person: &Human, bot: &OwnedUserId) {
+    for s in person.seen().iter().filter(|s| &s.sender == bot) {
+        match &s.file {
+            Some((name, bytes)) => eprintln!(
+                "{} saw from the bot: file {name}:\n{}",
+                person.user,
+                String::from_utf8_lossy(bytes)
+            ),
+            None => eprintln!("{} saw from the bot: {:?}", person.user, s.body),
+        }
     }
-    // b) mallory chats in the thread (not to the bot), then exports as json.
-    mallory
-        .in_thread(&mallory_room, &root, "nice numbers, ana")
-        .await;
-    let before = *bot.handled.borrow();
-    mallory
-        .in_thread(&mallory_room, &root, "!export json")
-        .await;
-    bot.handled(before + 1).await;
-    flush(&mallory, &mallory_room, &bot).await;
-    if bot_revealed(&mallory, &bot.user, "SECRET-THREAD-Q") {
-        leaks.push(attempt("after chatter, !export json in the thread"));
-    }
-    // c) a reply to the bot's main-timeline answer to ana.
-    let before = *bot.handled.borrow();
-    mallory
-        .reply(&mallory_room, &main_answer, &bot.user, "!export")
-        .await;
-    bot.handled(before + 1).await;
-    flush(&mallory, &mallory_room, &bot).await;
-    if bot_revealed(&mallory, &bot.user, "SECRET-MAIN-Q") {
-        leaks.push(attempt("!export as a reply to the bot's answer to ana"));
-    }
-    // d) from mallory's own room with the bot, a reply to the bot's answer
-    // in ana's room (event ids are no secret: permalinks carry them).
-    let own = mallory.room_with(&bot.user, false).await;
-    let before = *bot.handled.borrow();
-    mallory
-        .reply(&own, &main_answer, &bot.user, "!export")
-        .await;
-    mallory
-        .reply(&own, &thread_answer, &bot.user, "!export")
-        .await;
-    // and a thread in her room rooted at ana's thread root, if Synapse lets
-    // it through.
-    let mut content =
-        matrix_sdk::ruma::events::room::message::RoomMessageEventContent::text_plain("!export");
-    content.relates_to = Some(matrix_sdk::ruma::events::room::message::Relation::Thread(
-        matrix_sdk::ruma::events::relation::Thread::plain(root.clone(), root.clone()),
-    ));
-    let cross_thread = own.send(content).await.is_ok();
-    eprintln!("cross-room thread relation accepted by Synapse: {cross_thread}");
-    let _ = before;
-    flush(&mallory, &own, &bot).await;
-    if bot_revealed(&mallory, &bot.user, "SECRET-MAIN-Q")
-        || bot_revealed(&mallory, &bot.user, "SECRET-THREAD-Q")
-    {
-        leaks.push(attempt("!export from another room, by reply/thread to ana's events"));
-    }
-    // e) mallory asked in a thread of her own; exports ana's.
-    let mroot = mallory.say(&mallory_room, "my topic").await;
-    mallory
-        .in_thread(&mallory_room, &mroot, &format!("{}: my own question", bot.user))
-        .await;
-    let mroom_id = mallory_room.room_id().to_owned();
-    let mroot2 = mroot.clone();
-    mallory
-        .wait_for("her answer", |seen| {
-            seen.iter().any(|s| {
-                s.room == mroom_id && s.sender == bot_user && s.thread.as_ref() == Some(&mroot2)
-            })
-        })
-        .await;
-    let before = *bot.handled.borrow();
-    mallory.in_thread(&mallory_room, &root, "!export").await;
-    bot.handled(before + 1).await;
-    flush(&mallory, &mallory_room, &bot).await;
-    if bot_revealed(&mallory, &bot.user, "SECRET-THREAD-Q") {
-        leaks.push(attempt("after asking in another thread, !export in ana's"));
-    }
-    for s in mallory.seen().iter().filter(|s| s.sender == bot.user) {
-        eprintln!("mallory saw from the bot: {:?} {:?}", s.body, s.file.as_ref().map(|f| &f.0));
-    }
-    assert!(leaks.is_empty(), "ana's conversation exported to mallory: {leaks:?}");
-    bot.stop().await;
 }
 
 async fn wait_text(person: &Human, room: &matrix_sdk::ruma::RoomId, bot: &OwnedUserId, text: &str) {
@@ -1192,63 +1149,249 @@ async fn wait_text(person: &Human, room: &matrix_sdk::ruma::RoomId, bot: &OwnedU
         .await;
 }
 
-/// Makes sure what the bot sent before now has reached `person`: asks a
-/// `!help` in `room` and waits for its answer.
+/// Makes sure what the bot sent before now has reached `person` (files are
+/// recorded once downloaded): asks `!help` in `room` twice, each time
+/// waiting for the answer.
 async fn flush(person: &Human, room: &Room, bot: &Bot) {
-    let count = |seen: &[crate::synapse::Seen], bot: &OwnedUserId| {
-        seen.iter().filter(|s| &s.sender == bot).count()
-    };
-    let before_seen = count(&person.seen(), &bot.user);
-    let before = *bot.handled.borrow();
-    person.say(room, "!help").await;
-    bot.handled(before + 1).await;
-    let bot_user = bot.user.clone();
-    person
-        .wait_for("the help", |seen| count(seen, &bot_user) > before_seen)
+    for _ in 0..2 {
+        let count = |seen: &[crate::synapse::Seen], bot: &OwnedUserId| {
+            seen.iter().filter(|s| &s.sender == bot).count()
+        };
+        let before_seen = count(&person.seen(), &bot.user);
+        let before = *bot.handled.borrow();
+        person.say(room, "!help").await;
+        bot.handled(before + 1).await;
+        let bot_user = bot.user.clone();
+        person
+            .wait_for("the help", |seen| count(seen, &bot_user) > before_seen)
+            .await;
+    }
+}
+
+/// ana's conversations in a room mallory shares: one in a thread, one in
+/// the main timeline (a mention answered by a reply).
+struct Convo {
+    ollama: FakeModel,
+    h: Harness,
+    bot: Bot,
+    ana: Human,
+    mallory: Human,
+    room: Room,
+    mallory_room: Room,
+    root: OwnedEventId,
+    thread_answer: OwnedEventId,
+    main_answer: OwnedEventId,
+}
+
+const THREAD_SECRET: &str = "SECRET-THREAD-Q";
+const MAIN_SECRET: &str = "SECRET-MAIN-Q";
+
+impl Convo {
+    async fn new() -> Self {
+        let ollama = FakeModel::start(&[MODEL]).await;
+        ollama.then(Script::answer("ANSWER-ONE"));
+        ollama.then(Script::answer("ANSWER-TWO"));
+        ollama.by_default(Script::answer("a default answer"));
+        let (h, bot) = setup(&ollama, Options::default()).await;
+        let ana = Human::register(&unique("ana")).await;
+        let mallory = Human::register(&unique("mallory")).await;
+        link(&h, &ana, "ana", None).await;
+        link(&h, &mallory, "bob", None).await;
+        let room = ana.room_with(&bot.user, false).await;
+        let mallory_room = ana.invite(&room, &mallory).await;
+        let bot_user = bot.user.clone();
+        let room_id = room.room_id().to_owned();
+        let root = ana.say(&room, "Q3 numbers").await;
+        ana.in_thread(
+            &room,
+            &root,
+            &format!("{}: {THREAD_SECRET}: our churn by client?", bot.user),
+        )
+        .await;
+        wait_text(&ana, &room_id, &bot_user, "ANSWER-ONE").await;
+        ana.mention(
+            &room,
+            &bot.user,
+            &format!("{MAIN_SECRET}: the margin of Dupont SA?"),
+        )
+        .await;
+        wait_text(&ana, &room_id, &bot_user, "ANSWER-TWO").await;
+        bot.handled(2).await;
+        let find = |text: &str| {
+            ana.messages_from(&room, &bot.user)
+                .into_iter()
+                .find(|(_, t)| t == text)
+                .unwrap()
+                .0
+        };
+        let (thread_answer, main_answer) = (find("ANSWER-ONE"), find("ANSWER-TWO"));
+        Self {
+            ollama,
+            h,
+            bot,
+            ana,
+            mallory,
+            room,
+            mallory_room,
+            root,
+            thread_answer,
+            main_answer,
+        }
+    }
+
+    /// mallory sends `text` in ana's thread and the bot finishes with it.
+    async fn mallory_in_thread(&self, text: &str) {
+        let before = *self.bot.handled.borrow();
+        self.mallory
+            .in_thread(&self.mallory_room, &self.root, text)
+            .await;
+        self.bot.handled(before + 1).await;
+    }
+
+    async fn assert_nothing_revealed(self, attack: &str, secrets: &[&str]) {
+        flush(&self.mallory, &self.mallory_room, &self.bot).await;
+        dump_from_bot(&self.mallory, &self.bot.user);
+        for secret in secrets {
+            assert!(
+                !bot_revealed(&self.mallory, &self.bot.user, secret),
+                "{attack}: the bot handed mallory ana's conversation ({secret})"
+            );
+        }
+        let _ = (&self.ollama, &self.h, &self.ana, &self.room);
+        self.bot.stop().await;
+    }
+}
+
+/// mallory only reacted in ana's thread.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redteam_export_is_refused_to_someone_who_only_reacted_in_the_thread() {
+    let c = Convo::new().await;
+    c.mallory
+        .react(&c.mallory_room, &c.thread_answer, "👍")
+        .await;
+    c.mallory_in_thread("!export").await;
+    c.mallory_in_thread("!export json").await;
+    c.assert_nothing_revealed("export after a reaction", &[THREAD_SECRET])
         .await;
 }
 
-/// mallory changes the mode of ana's thread.
+/// mallory writes a remark in ana's thread (to ana, not a question), then
+/// exports it. The bot takes any message in a thread it writes in as a
+/// question, so one remark makes anyone an "asker" who may export the
+/// thread (and change its mode): the ownership check is hollow.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redteam_export_is_refused_to_someone_who_only_chatted_in_the_thread() {
+    let c = Convo::new().await;
+    c.mallory_in_thread("nice numbers, ana").await;
+    c.mallory_in_thread("!export json").await;
+    c.assert_nothing_revealed("export after a remark in the thread", &[THREAD_SECRET])
+        .await;
+}
+
+/// mallory replies `!export` to the bot's answer to ana in the main
+/// timeline.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redteam_export_is_refused_by_a_reply_to_the_bots_answer_to_someone_else() {
+    let c = Convo::new().await;
+    let before = *c.bot.handled.borrow();
+    c.mallory
+        .reply(&c.mallory_room, &c.main_answer, &c.bot.user, "!export")
+        .await;
+    c.bot.handled(before + 1).await;
+    c.assert_nothing_revealed(
+        "!export as a reply to the bot's answer to ana",
+        &[MAIN_SECRET, THREAD_SECRET],
+    )
+    .await;
+}
+
+/// mallory asked in a thread of her own, then exports ana's thread.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redteam_export_is_refused_to_someone_who_asked_in_another_thread() {
+    let c = Convo::new().await;
+    let mroot = c.mallory.say(&c.mallory_room, "my topic").await;
+    let before = *c.bot.handled.borrow();
+    c.mallory
+        .in_thread(
+            &c.mallory_room,
+            &mroot,
+            &format!("{}: my own question", c.bot.user),
+        )
+        .await;
+    c.bot.handled(before + 1).await;
+    c.mallory_in_thread("!export").await;
+    c.assert_nothing_revealed(
+        "!export in ana's thread after asking in another thread",
+        &[THREAD_SECRET],
+    )
+    .await;
+}
+
+/// From her own room with the bot, mallory replies to (and threads under)
+/// the bot's answers in ana's room: event ids are no secret (permalinks).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redteam_export_is_refused_from_another_room_by_reply_or_thread() {
+    let c = Convo::new().await;
+    let own = c.mallory.room_with(&c.bot.user, false).await;
+    let before = *c.bot.handled.borrow();
+    c.mallory
+        .reply(&own, &c.main_answer, &c.bot.user, "!export")
+        .await;
+    c.mallory
+        .reply(&own, &c.thread_answer, &c.bot.user, "!export")
+        .await;
+    c.bot.handled(before + 2).await;
+    let mut content =
+        matrix_sdk::ruma::events::room::message::RoomMessageEventContent::text_plain("!export");
+    content.relates_to = Some(matrix_sdk::ruma::events::room::message::Relation::Thread(
+        matrix_sdk::ruma::events::relation::Thread::plain(c.root.clone(), c.root.clone()),
+    ));
+    let cross_thread = own.send(content).await.is_ok();
+    eprintln!("a cross-room thread relation accepted by Synapse: {cross_thread}");
+    flush(&c.mallory, &own, &c.bot).await;
+    c.assert_nothing_revealed("!export from another room", &[MAIN_SECRET, THREAD_SECRET])
+        .await;
+}
+
+/// mallory, who asked in a thread of her own (and reacted in ana's),
+/// changes the mode of ana's thread.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redteam_an_outsider_cannot_change_the_mode_of_someone_elses_thread() {
-    let ollama = FakeModel::start(&[MODEL]).await;
-    ollama.by_default(Script::answer("ANSWERED"));
-    let (h, bot) = setup(&ollama, Options::default()).await;
-    let ana = Human::register(&unique("ana")).await;
-    let mallory = Human::register(&unique("mallory")).await;
-    link(&h, &ana, "ana", None).await;
-    link(&h, &mallory, "bob", None).await;
-    let room = ana.room_with(&bot.user, false).await;
-    let mallory_room = ana.invite(&room, &mallory).await;
-    let root = ana.say(&room, "topic").await;
-    ana.in_thread(&room, &root, &format!("{}: first", bot.user))
+    let c = Convo::new().await;
+    let mroot = c.mallory.say(&c.mallory_room, "my topic").await;
+    let before = *c.bot.handled.borrow();
+    c.mallory
+        .in_thread(
+            &c.mallory_room,
+            &mroot,
+            &format!("{}: my own question", c.bot.user),
+        )
         .await;
-    bot.handled(1).await;
+    c.bot.handled(before + 1).await;
+    c.mallory
+        .react(&c.mallory_room, &c.thread_answer, "👀")
+        .await;
     let system = |r: &Value| r["messages"][0].to_string();
-    let first = system(&ollama.requests()[0]);
+    let first = system(&c.ollama.requests()[0]);
     let mut changed = Vec::new();
     for (i, mode) in ["!mode chat", "!mode sql"].iter().enumerate() {
-        mallory.react(&mallory_room, &root, "👀").await;
-        let before = *bot.handled.borrow();
-        mallory.in_thread(&mallory_room, &root, mode).await;
-        bot.handled(before + 1).await;
-        let before = *bot.handled.borrow();
-        ana.in_thread(&room, &root, &format!("{}: question {i}", bot.user))
+        c.mallory_in_thread(mode).await;
+        let before = *c.bot.handled.borrow();
+        c.ana
+            .in_thread(&c.room, &c.root, &format!("{}: question {i}", c.bot.user))
             .await;
-        bot.handled(before + 1).await;
-        let now = system(ollama.requests().last().unwrap());
+        c.bot.handled(before + 1).await;
+        let now = system(c.ollama.requests().last().unwrap());
         if now != first {
             changed.push(*mode);
         }
     }
-    for s in mallory.seen().iter().filter(|s| s.sender == bot.user) {
-        eprintln!("mallory saw from the bot: {:?}", s.body);
-    }
+    dump_from_bot(&c.mallory, &c.bot.user);
     assert!(
         changed.is_empty(),
         "mallory changed the mode of ana's thread with {changed:?}"
     );
-    bot.stop().await;
+    c.bot.stop().await;
 }
 
 // ---------------------------------------------- 4. HTML in formatted bodies
@@ -1314,8 +1457,6 @@ async fn redteam_html_in_questions_never_renders_in_the_audit_view() {
         "<h1",
         "<font",
         "<details",
-        "onerror",
-        "data-mx-bg-color",
         "</pre><a",
     ];
     let hits: Vec<(String, &str)> = formatted
@@ -1329,7 +1470,9 @@ async fn redteam_html_in_questions_never_renders_in_the_audit_view() {
     assert!(
         hits.is_empty(),
         "raw HTML from questions renders in the bot's formatted bodies: {:#?}",
-        hits.iter().map(|(f, b)| format!("{b} in {f}")).collect::<Vec<_>>()
+        hits.iter()
+            .map(|(f, b)| format!("{b} in {f}"))
+            .collect::<Vec<_>>()
     );
     bot.stop().await;
 }
@@ -1347,8 +1490,11 @@ async fn redteam_html_in_a_models_answer_never_renders() {
     let ana = Human::register(&unique("ana")).await;
     link(&h, &ana, "ana", None).await;
     let dm = ana.dm_with(&bot.user).await;
-    ana.say(&dm, "repeat after me: <img src=https://evil.example/echo.png>")
-        .await;
+    ana.say(
+        &dm,
+        "repeat after me: <img src=https://evil.example/echo.png>",
+    )
+    .await;
     bot.handled(1).await;
     let bot_user = bot.user.clone();
     let dm_id = dm.room_id().to_owned();
@@ -1373,4 +1519,175 @@ async fn redteam_html_in_a_models_answer_never_renders() {
     let _ = &h;
     let _ = Actor::cli();
     bot.stop().await;
+}
+
+// ---------------------------------------------- more attacks
+
+/// The room hides what was said before one joined (history "joined"):
+/// mallory, who joined later, cannot read ana's first question in the
+/// thread. She writes one remark in the thread (which the bot takes as a
+/// question: she has now "asked in it") and exports it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redteam_export_never_reveals_what_the_exporter_could_not_read() {
+    let ollama = FakeModel::start(&[MODEL]).await;
+    ollama.then(Script::answer("ANSWER-ONE"));
+    ollama.then(Script::answer("ANSWER-TWO"));
+    ollama.by_default(Script::answer("a default answer"));
+    let (h, bot) = setup(&ollama, Options::default()).await;
+    let ana = Human::register(&unique("ana")).await;
+    let mallory = Human::register(&unique("mallory")).await;
+    link(&h, &ana, "ana", None).await;
+    link(&h, &mallory, "bob", None).await;
+    let room = ana.room_with(&bot.user, false).await;
+    room.send_state_event_raw(
+        "m.room.history_visibility",
+        "",
+        json!({"history_visibility": "joined"}),
+    )
+    .await
+    .unwrap();
+    let bot_user = bot.user.clone();
+    let room_id = room.room_id().to_owned();
+    let root = ana.say(&room, "Q3 numbers").await;
+    ana.in_thread(
+        &room,
+        &root,
+        &format!("{}: {THREAD_SECRET}: which clients will we lose?", bot.user),
+    )
+    .await;
+    wait_text(&ana, &room_id, &bot_user, "ANSWER-ONE").await;
+    bot.handled(1).await;
+    // mallory joins; ana goes on in the thread, so mallory sees its root id.
+    let mallory_room = ana.invite(&room, &mallory).await;
+    ana.in_thread(&room, &root, &format!("{}: and in Q4?", bot.user))
+        .await;
+    wait_text(&ana, &room_id, &bot_user, "ANSWER-TWO").await;
+    bot.handled(2).await;
+    let seen_root = root.clone();
+    mallory
+        .wait_for("a message in the thread", |seen| {
+            seen.iter().any(|s| s.thread.as_ref() == Some(&seen_root))
+        })
+        .await;
+    assert!(
+        !mallory
+            .seen()
+            .iter()
+            .any(|s| s.body.contains(THREAD_SECRET)),
+        "mallory cannot read the first question herself (else this proves nothing)"
+    );
+    let before = *bot.handled.borrow();
+    mallory.in_thread(&mallory_room, &root, "+1").await;
+    bot.handled(before + 1).await;
+    let before = *bot.handled.borrow();
+    mallory.in_thread(&mallory_room, &root, "!export").await;
+    bot.handled(before + 1).await;
+    flush(&mallory, &mallory_room, &bot).await;
+    dump_from_bot(&mallory, &bot.user);
+    assert!(
+        !bot_revealed(&mallory, &bot.user, THREAD_SECRET),
+        "the export handed mallory a question from before she joined, which the room \
+         hides from her"
+    );
+    bot.stop().await;
+}
+
+/// A code written in a true DM (not as a link) stays live; the DM then
+/// gains a member who reads its history.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redteam_a_code_left_in_a_dm_that_becomes_a_group_cannot_be_redeemed_by_a_newcomer() {
+    let ollama = FakeModel::start(&[MODEL]).await;
+    ollama.by_default(Script::answer("an answer"));
+    let (h, bot) = setup(&ollama, Options::default()).await;
+    let ana = Human::register(&unique("ana")).await;
+    let mallory = Human::register(&unique("mallory")).await;
+    link(&h, &ana, "ana", None).await;
+    let dm = ana.dm_with(&bot.user).await;
+    let code = carl_code(&h).await;
+    ana.say(&dm, &format!("reminder: carl's onboarding code is {code}"))
+        .await;
+    bot.handled(1).await;
+    let live_after_dm = is_live(&h, &code).await;
+    // ana invites mallory into the DM (history: shared); mallory reads it.
+    let mallory_dm_view = ana.invite(&dm, &mallory).await;
+    drop(mallory_dm_view);
+    let dm_id = dm.room_id().to_owned();
+    let wanted = code.clone();
+    let _ = mallory
+        .wait_for("the code in the history (if the room shows it)", |seen| {
+            seen.iter()
+                .any(|s| s.room == dm_id && s.body.contains(wanted.as_str()))
+        })
+        .await;
+    let own = mallory.dm_with(&bot.user).await;
+    let before = done(&bot);
+    mallory.say(&own, &format!("link {code}")).await;
+    settle(&bot, before, 1).await;
+    dump_from_bot(&ana, &bot.user);
+    let mallory_id = format!("matrix:{}", mallory.user).parse().unwrap();
+    assert!(
+        h.directory.user_of(&mallory_id).await.unwrap().is_none(),
+        "mallory redeemed carl's code from the history of ana's former DM (live after the \
+         DM message: {live_after_dm})"
+    );
+    bot.stop().await;
+}
+
+/// A code in the rich (HTML) topic and in the room's canonical alias (and,
+/// refused correctly, a question to the bot whose formatted body alone
+/// holds the code).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redteam_a_code_in_a_rich_topic_or_a_room_alias_is_burnt() {
+    let mut c = Chatter::new().await;
+    let code = c.code().await;
+    let content = matrix_sdk::ruma::events::room::message::RoomMessageEventContent::text_html(
+        format!("{}: what does carl need?", c.bot.user.localpart()),
+        format!(
+            "{}: what does carl need?<!-- {code} --><span data-mx-spoiler=\"{code}\"></span>",
+            c.bot.user.localpart()
+        ),
+    )
+    .add_mentions(matrix_sdk::ruma::events::Mentions::with_user_ids([c
+        .bot
+        .user
+        .clone()]));
+    c.room.send(content).await.unwrap();
+    c.attacks
+        .push(("a question to the bot, code in its HTML only".into(), code));
+    let code = c.code().await;
+    c.room
+        .send_state_event_raw(
+            "m.room.topic",
+            "",
+            json!({
+                "topic": "onboarding",
+                "m.topic": [
+                    {"mimetype": "text/html", "body": format!("onboarding <b>{code}</b>")},
+                    {"mimetype": "text/plain", "body": "onboarding"}
+                ]
+            }),
+        )
+        .await
+        .unwrap();
+    c.attacks
+        .push(("the rich (m.topic text/html) topic".into(), code));
+    let code = c.code().await;
+    let alias: matrix_sdk::ruma::OwnedRoomAliasId = format!(
+        "#onboard-{}:{}",
+        code.to_lowercase(),
+        c.ana.user.server_name()
+    )
+    .parse()
+    .unwrap();
+    c.ana
+        .client
+        .create_room_alias(&alias, c.room.room_id())
+        .await
+        .unwrap();
+    c.room
+        .send_state_event_raw("m.room.canonical_alias", "", json!({"alias": alias}))
+        .await
+        .unwrap();
+    c.attacks.push(("the room's canonical alias".into(), code));
+    c.check().await;
 }

@@ -32,8 +32,6 @@ use matrix_sdk::ruma::events::room::member::{MembershipState, StrippedRoomMember
 use matrix_sdk::ruma::events::room::message::{
     MessageType, OriginalSyncRoomMessageEvent, Relation, RoomMessageEventContent,
 };
-use matrix_sdk::ruma::events::room::name::OriginalSyncRoomNameEvent;
-use matrix_sdk::ruma::events::room::topic::OriginalSyncRoomTopicEvent;
 use matrix_sdk::ruma::{OwnedUserId, UserId};
 use matrix_sdk::{Client, Room, RoomState};
 use pstral_chat::{
@@ -370,22 +368,21 @@ fn register(client: &Client, shared: &Arc<Shared>) {
             }
         }
     });
+    // Every other event of a room's timeline people see: stickers, polls,
+    // reactions, topics and names, display names, ban reasons, aliases…
+    // read for codes from its raw content, whatever its type.
     let s = Arc::clone(shared);
-    client.add_event_handler(move |ev: OriginalSyncRoomTopicEvent, room: Room| {
-        let s = Arc::clone(&s);
-        async move {
-            let tracker = s.tracker.clone();
-            tracker.spawn(async move { s.room_text(&ev.sender, ev.content.topic, room).await });
-        }
-    });
-    let s = Arc::clone(shared);
-    client.add_event_handler(move |ev: OriginalSyncRoomNameEvent, room: Room| {
-        let s = Arc::clone(&s);
-        async move {
-            let tracker = s.tracker.clone();
-            tracker.spawn(async move { s.room_text(&ev.sender, ev.content.name, room).await });
-        }
-    });
+    client.add_event_handler(
+        move |_ev: matrix_sdk::ruma::events::AnySyncTimelineEvent,
+              room: Room,
+              raw: matrix_sdk::event_handler::RawEvent| {
+            let s = Arc::clone(&s);
+            async move {
+                let tracker = s.tracker.clone();
+                tracker.spawn(async move { s.other_event(raw, room).await });
+            }
+        },
+    );
     let s = Arc::clone(shared);
     client.add_event_handler(
         move |ev: OriginalSyncRoomEncryptedEvent,
@@ -426,29 +423,31 @@ fn join(shared: Arc<Shared>, room: Room) {
 /// content, whatever the message type. Read from the event's JSON, so that
 /// no field a client shows is left out.
 fn seen_texts(content: &RoomMessageEventContent) -> Vec<String> {
-    fn collect(value: &serde_json::Value, out: &mut Vec<String>) {
-        match value {
-            serde_json::Value::String(s) => out.push(s.clone()),
-            serde_json::Value::Array(items) => items.iter().for_each(|v| collect(v, out)),
-            serde_json::Value::Object(fields) => {
-                for (key, v) in fields {
-                    // Ids and types, never text anyone wrote.
-                    if !matches!(
-                        key.as_str(),
-                        "m.relates_to" | "msgtype" | "format" | "url" | "mimetype" | "m.mentions"
-                    ) {
-                        collect(v, out);
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
     let mut out = Vec::new();
     if let Ok(value) = serde_json::to_value(content) {
-        collect(&value, &mut out);
+        strings_of(&value, &mut out);
     }
     out
+}
+
+/// Every string of an event's content, but ids and types (never text
+/// anyone wrote).
+fn strings_of(value: &serde_json::Value, out: &mut Vec<String>) {
+    match value {
+        serde_json::Value::String(s) => out.push(s.clone()),
+        serde_json::Value::Array(items) => items.iter().for_each(|v| strings_of(v, out)),
+        serde_json::Value::Object(fields) => {
+            for (key, v) in fields {
+                if !matches!(
+                    key.as_str(),
+                    "m.relates_to" | "msgtype" | "format" | "url" | "mimetype" | "m.mentions"
+                ) {
+                    strings_of(v, out);
+                }
+            }
+        }
+        _ => {}
+    }
 }
 
 fn matrix() -> Platform {
@@ -671,37 +670,80 @@ impl Shared {
         self.handle(event).await;
     }
 
-    /// A room's topic or name, which everyone in it reads: looked at for
-    /// codes like any message.
-    async fn room_text(&self, sender: &UserId, text: String, room: Room) {
-        if sender == self.me || room.state() != RoomState::Joined {
+    /// Any event of a room's timeline but a message (which [`Shared::message`]
+    /// reads) and an undecryptable one: every text of its content, as
+    /// members see it, looked at for codes.
+    async fn other_event(&self, raw: matrix_sdk::event_handler::RawEvent, room: Room) {
+        if room.state() != RoomState::Joined {
             return;
         }
-        let Some(author) = identity(sender) else {
+        let Ok(event) = serde_json::from_str::<serde_json::Value>(raw.0.get()) else {
             return;
         };
-        let place = self.place(&room, sender, None).await;
-        let event = InboundEvent::Overheard {
+        let kind = event["type"].as_str().unwrap_or_default();
+        if matches!(kind, "m.room.message" | "m.room.encrypted") {
+            return;
+        }
+        let Some(sender) = event["sender"]
+            .as_str()
+            .and_then(|s| s.parse::<OwnedUserId>().ok())
+        else {
+            return;
+        };
+        if sender == self.me {
+            return;
+        }
+        let Some(author) = identity(&sender) else {
+            return;
+        };
+        let mut texts = Vec::new();
+        if kind == "m.reaction" {
+            texts.extend(
+                event["content"]["m.relates_to"]["key"]
+                    .as_str()
+                    .map(str::to_owned),
+            );
+        } else {
+            strings_of(&event["content"], &mut texts);
+        }
+        if let Some(alias) = event["state_key"].as_str().filter(|k| !k.is_empty()) {
+            texts.push(alias.to_owned());
+        }
+        if texts.is_empty() {
+            return;
+        }
+        let place = self.place(&room, &sender, None).await;
+        let overheard = InboundEvent::Overheard {
             author,
             place,
-            message: None,
-            texts: vec![text],
+            message: event["event_id"].as_str().map(str::to_owned),
+            texts,
         };
-        self.handle(event).await;
+        self.handle(overheard).await;
     }
 
     /// Whether an event is older than the bot's own join of the room:
-    /// history the join brought, said before the bot could be asked.
+    /// history the join brought, said before the bot could be asked. The
+    /// join is read from the store, else from the server; when neither
+    /// knows it yet (the sync that joins is still being stored), the event
+    /// came with the join, so it is taken as older.
     async fn before_i_joined(
         &self,
         room: &Room,
         at: matrix_sdk::ruma::MilliSecondsSinceUnixEpoch,
     ) -> bool {
-        let joined_at = match room.get_member_no_sync(&self.me).await {
-            Ok(Some(me)) => me.event().origin_server_ts(),
-            _ => None,
+        let joined_at = |member: Option<matrix_sdk::room::RoomMember>| {
+            member.and_then(|m| {
+                (*m.membership() == MembershipState::Join)
+                    .then(|| m.event().origin_server_ts())
+                    .flatten()
+            })
         };
-        joined_at.is_some_and(|joined| at < joined)
+        let mut joined = joined_at(room.get_member_no_sync(&self.me).await.ok().flatten());
+        if joined.is_none() {
+            joined = joined_at(room.get_member(&self.me).await.ok().flatten());
+        }
+        joined.is_none_or(|joined| at < joined)
     }
 
     async fn reaction(&self, ev: OriginalSyncReactionEvent, room: Room) {

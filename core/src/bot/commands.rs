@@ -78,15 +78,15 @@ impl Bot {
                         .find_or_start(place, thread, mode, Some(user.id))
                         .await
                     {
-                        Ok(c) => match self.owns(&user, c.id).await {
-                            Ok(true) => conversations.set_mode(c.id, mode).await,
-                            Ok(false) => {
-                                self.say(platform, place, message, Text::NotYourConversation)
-                                    .await;
-                                return;
-                            }
-                            Err(e) => Err(e),
-                        },
+                        // A thread's mode is its starter's (or an admin's).
+                        Ok(c) if user.role == Role::Admin || c.started_by == Some(user.id) => {
+                            conversations.set_mode(c.id, mode).await
+                        }
+                        Ok(_) => {
+                            self.say(platform, place, message, Text::NotYourConversation)
+                                .await;
+                            return;
+                        }
                         Err(e) => Err(e),
                     },
                     None => conversations.set_channel_mode(place, mode).await,
@@ -318,9 +318,24 @@ impl Bot {
         if place.private {
             return;
         }
+        // The end of the author's last text here goes before this one: a
+        // code given in two halves, one message each, is still seen.
+        let key = format!("{}\u{0}{}\u{0}{author}", place.platform, place.channel);
+        let before = self
+            .inner
+            .tails
+            .swap(&key, texts.last().map(String::as_str));
+        let directory = &self.parts().directory;
         let mut codes: Vec<String> = Vec::new();
-        for text in texts {
-            match self.parts().directory.live_codes_in(text).await {
+        let joined = texts.first().map(|first| format!("{before}\n{first}"));
+        for text in joined.iter().chain(texts.iter().skip(1)) {
+            match directory.live_codes_in(text).await {
+                Ok(found) => codes.extend(found),
+                Err(e) => tracing::error!(error = %e, "cannot look for invite codes in a message"),
+            }
+        }
+        if let Some(first) = texts.first() {
+            match directory.live_codes_across(&before, first).await {
                 Ok(found) => codes.extend(found),
                 Err(e) => tracing::error!(error = %e, "cannot look for invite codes in a message"),
             }
@@ -416,11 +431,16 @@ impl Bot {
             },
             other => other,
         };
+        // Whoever started it (or an admin) gets all of it; someone who
+        // joined it later, what was said from their first message on.
         let exported = match conversation {
-            Ok(Some(c)) => conversations
-                .export(c.id, format)
-                .await
-                .map(|e| e.map(|e| (c.id, e))),
+            Ok(Some(c)) => {
+                let whole = user.role == Role::Admin || c.started_by == Some(user.id);
+                conversations
+                    .export_seen_by(c.id, format, (!whole).then_some(user.id))
+                    .await
+                    .map(|e| e.map(|e| (c.id, e)))
+            }
             Ok(None) => Ok(None),
             Err(e) => Err(e),
         };

@@ -321,6 +321,38 @@ struct Inner {
     /// Messages whose overheard forms (a formatted body, say) just had
     /// their codes burnt: the question they carry is then not told again.
     burnt_in: RecentIds,
+    /// The end of each person's last text in each place.
+    tails: Tails,
+}
+
+/// The last characters each person wrote in each place, so that a code
+/// split over two messages is seen whole. Bounded: forgotten all at once
+/// when full.
+#[derive(Default)]
+pub(super) struct Tails(std::sync::Mutex<std::collections::HashMap<String, String>>);
+
+impl Tails {
+    const KEPT: usize = 4096;
+    /// Enough for ten letters however they are spaced, dotted or marked up.
+    const CHARS: usize = 120;
+
+    /// Keeps the end of `text` under `key` and gives back what was kept
+    /// before (empty when nothing).
+    pub(super) fn swap(&self, key: &str, text: Option<&str>) -> String {
+        let mut tails = self.0.lock().expect("never poisoned");
+        if tails.len() >= Self::KEPT {
+            tails.clear();
+        }
+        let tail = text.map(|t| {
+            let skip = t.chars().count().saturating_sub(Self::CHARS);
+            t.chars().skip(skip).collect::<String>()
+        });
+        match tail {
+            Some(tail) => tails.insert(key.to_owned(), tail),
+            None => tails.remove(key),
+        }
+        .unwrap_or_default()
+    }
 }
 
 /// The last few message ids noted, forgotten oldest first.
@@ -388,6 +420,7 @@ impl Bot {
                 parts,
                 answers: Answers::default(),
                 burnt_in: RecentIds::default(),
+                tails: Tails::default(),
             }),
         }
     }
@@ -522,6 +555,10 @@ impl Bot {
                 tracing::info!(who = %author, reason = "unknown_user", "refused: not linked to a local user");
                 self.tell(&to, directory.refusal(platform.limits().command_prefix))
                     .await;
+                return None;
+            }
+            Ok(Resolution::RefusedQuietly) => {
+                tracing::debug!(who = %author, reason = "unknown_user", "refused again, quietly: told often enough lately");
                 return None;
             }
             Err(e) => {

@@ -54,9 +54,14 @@ impl Directory {
         }
         let known: HashMap<String, bool> = known.into_iter().collect();
         let mut found: Vec<FoundCode> = Vec::new();
-        // As written, and as shown once markup is taken out (a formatted
-        // body's `<b>ABCDE</b>-<i>…</i>`: the tags' letters would split it).
-        for normal in [normal_code(text), normal_code(&without_tags(text))] {
+        // As written; as shown once markup is taken out (a formatted body's
+        // `<b>ABCDE</b>-<i>…</i>`: the tags' letters would split it) and
+        // character references read (`&#65;`); as a link's percent-encoding
+        // reads; and backwards ("read it from the end").
+        let shown = normal_code(&decode_references(&without_tags(text)));
+        let unescaped = normal_code(&percent_decoded(text));
+        let backwards: String = normal_code(text).chars().rev().collect();
+        for normal in [normal_code(text), shown, unescaped, backwards] {
             for start in 0..normal.len().saturating_sub(CODE_LETTERS - 1) {
                 let window = &normal[start..start + CODE_LETTERS];
                 if let Some(&live) = known.get(&hash_normal(window))
@@ -66,6 +71,59 @@ impl Directory {
                         code: window.to_owned(),
                         live,
                     });
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    /// Live codes given in two halves, the first ending `before` (the
+    /// author's previous message here), the second in the short `text`:
+    /// "first half ABCDE", then "second half FGHJK". Every way of taking
+    /// the code's first letters from the end of one and the rest from the
+    /// other is tried, so only short messages are read this way.
+    ///
+    /// # Errors
+    /// A store failure.
+    pub async fn live_codes_across(
+        &self,
+        before: &str,
+        text: &str,
+    ) -> Result<Vec<String>, IdentityError> {
+        const SHORT: usize = 48;
+        let first = normal_code(before);
+        let first = &first[first.len().saturating_sub(SHORT)..];
+        let second = normal_code(text);
+        if first.is_empty() || second.is_empty() || second.len() > SHORT {
+            return Ok(Vec::new());
+        }
+        let live: Vec<String> = on_pool!(&self.store, pool => {
+            sqlx::query_scalar(
+                "SELECT code_hash FROM invites WHERE used_at IS NULL AND expires_at > $1",
+            )
+            .bind(Utc::now())
+            .fetch_all(pool)
+            .await?
+        });
+        if live.is_empty() {
+            return Ok(Vec::new());
+        }
+        let live: std::collections::HashSet<String> = live.into_iter().collect();
+        let mut found = Vec::new();
+        for k in 1..CODE_LETTERS {
+            for a in 0..=first.len().saturating_sub(k) {
+                let head = &first[a..(a + k).min(first.len())];
+                if head.len() < k {
+                    continue;
+                }
+                for b in 0..=second.len().saturating_sub(CODE_LETTERS - k) {
+                    let Some(tail) = second.get(b..b + CODE_LETTERS - k) else {
+                        continue;
+                    };
+                    let code = format!("{head}{tail}");
+                    if live.contains(&hash_normal(&code)) && !found.contains(&code) {
+                        found.push(code);
+                    }
                 }
             }
         }
@@ -388,12 +446,97 @@ const CODE_LETTERS: usize = 10;
 /// plain ones), then only ASCII letters and digits kept, upper-cased. A
 /// person may type the code in any case, with or without the dash, spaced
 /// or dotted; what reads as the same code is the same code.
+///
+/// A letter that only looks like one of the code's (a Cyrillic А, a Greek
+/// Ο) is read as the letter it looks like, and Crockford's aliases as the
+/// digits they stand for (O for 0, I and L for 1): generated codes never
+/// hold those letters, so a code written with them is still that code.
 pub(super) fn normal_code(text: &str) -> String {
     use unicode_normalization::UnicodeNormalization;
-    text.nfkc()
+    let mut plain = String::with_capacity(text.len());
+    for c in text.nfkc() {
+        if c.is_ascii() {
+            plain.push(c);
+        } else {
+            plain.extend(unicode_security::skeleton(&c.to_string()));
+        }
+    }
+    plain
+        .chars()
         .filter(char::is_ascii_alphanumeric)
-        .map(|c| c.to_ascii_uppercase())
+        .map(|c| match c.to_ascii_uppercase() {
+            'O' => '0',
+            'I' | 'L' => '1',
+            c => c,
+        })
         .collect()
+}
+
+/// HTML character references read (`&#65;`, `&#x41;`), named ones
+/// (`&ndash;`) taken as a space: a formatted body as its reader sees it.
+fn decode_references(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        let tail = &rest[at + 1..];
+        let end = tail
+            .char_indices()
+            .take(12)
+            .find(|(_, c)| *c == ';')
+            .map(|(i, _)| i);
+        match end {
+            Some(end) => {
+                let name = &tail[..end];
+                let decoded = match name.strip_prefix('#') {
+                    Some(n) => match n.strip_prefix(['x', 'X'].as_slice()) {
+                        Some(hex) => u32::from_str_radix(hex, 16).ok(),
+                        None => n.parse::<u32>().ok(),
+                    }
+                    .and_then(char::from_u32),
+                    None => Some(' '),
+                };
+                match decoded {
+                    Some(c) if name.chars().all(|c| c.is_ascii_alphanumeric() || c == '#') => {
+                        out.push(c);
+                        rest = &tail[end + 1..];
+                    }
+                    _ => {
+                        out.push('&');
+                        rest = tail;
+                    }
+                }
+            }
+            None => {
+                out.push('&');
+                rest = tail;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// `%41`-style escapes of ASCII read: a code inside a link.
+fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let Some(hex) = text.get(i + 1..i + 3)
+            && let Ok(b) = u8::from_str_radix(hex, 16)
+            && b.is_ascii()
+        {
+            out.push(b as char);
+            i += 3;
+            continue;
+        }
+        let c = text[i..].chars().next().expect("at a char boundary");
+        out.push(c);
+        i += c.len_utf8();
+    }
+    out
 }
 
 /// `text` without anything between `<` and `>`: what a reader sees of HTML.

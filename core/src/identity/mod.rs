@@ -30,6 +30,11 @@ pub use invites::{FoundCode, Invite, link_words};
 pub use names::normal_name;
 use names::*;
 
+/// How often, in a window, an unknown account is told (and the refusal
+/// audited) that it is not linked: enough to be read, not a lever to make
+/// the bot write without end.
+pub const REFUSALS_TOLD: u32 = 3;
+
 /// What happens when someone the bot does not know writes to it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UnknownPolicy {
@@ -152,6 +157,10 @@ pub enum Resolution {
     /// An unknown identity under the `refuse` policy: answer with
     /// [`Directory::refusal`].
     Refused,
+    /// The same, refused too often lately ([`REFUSALS_TOLD`] times in
+    /// [`invites::ATTEMPT_WINDOW`]): not audited again, not answered
+    /// again, so that knocking costs the bot nothing.
+    RefusedQuietly,
 }
 
 /// Why an identity operation was refused.
@@ -471,6 +480,9 @@ impl Directory {
         };
         match self.settings.unknown {
             UnknownPolicy::Refuse => {
+                if !self.within_refusals(identity) {
+                    return Ok(Resolution::RefusedQuietly);
+                }
                 let mut event = NewEvent::new(
                     EventKind::AccessRefused,
                     actor,
@@ -487,10 +499,21 @@ impl Directory {
                 if let Some(user) = user_of_in(&mut tx, identity).await? {
                     return Ok(Resolution::Known(user));
                 }
+                // Taken, or reading like a name that is (`matrix-rn4-…` beside
+                // `matrix-m4-…`): numbered until it is neither.
                 let base = auto_name(identity);
                 let mut name = base.clone();
                 let mut n = 1;
-                while find_user_in(&mut tx, &name).await?.is_some() {
+                loop {
+                    let taken = find_user_in(&mut tx, &name).await?.is_some();
+                    let lookalike = match refuse_lookalike_in(&mut tx, &name).await {
+                        Ok(()) => false,
+                        Err(IdentityError::Lookalike { .. }) => true,
+                        Err(e) => return Err(e),
+                    };
+                    if !(taken || lookalike) {
+                        break;
+                    }
                     n += 1;
                     name = format!("{base}-{n}");
                 }
@@ -506,6 +529,24 @@ impl Directory {
                 Ok(Resolution::Created(user))
             }
         }
+    }
+
+    /// Counts a refusal of an unknown `identity`; whether it is still within
+    /// the ones told and audited.
+    fn within_refusals(&self, identity: &PlatformIdentity) -> bool {
+        let now = std::time::Instant::now();
+        let mut attempts = self.attempts.lock().expect("never poisoned");
+        if attempts.len() > 10_000 {
+            attempts.retain(|_, (since, _)| now.duration_since(*since) < invites::ATTEMPT_WINDOW);
+        }
+        let entry = attempts
+            .entry(format!("unknown:{identity}"))
+            .or_insert((now, 0));
+        if now.duration_since(entry.0) >= invites::ATTEMPT_WINDOW {
+            *entry = (now, 0);
+        }
+        entry.1 += 1;
+        entry.1 <= REFUSALS_TOLD
     }
 
     /// The refusal for an unknown identity, naming the link command as it

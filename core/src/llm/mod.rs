@@ -112,6 +112,8 @@ pub enum LlmError {
     LengthLimit,
     #[error("too many questions are waiting ({capacity})")]
     QueueFull { capacity: usize },
+    #[error("this person already has {waiting} questions waiting")]
+    OwnQueueFull { waiting: usize },
 }
 
 impl LlmError {
@@ -144,6 +146,7 @@ impl LlmError {
             LlmError::LengthLimit => Text::AnswerTooLong,
             LlmError::Server { .. } | LlmError::NoEmbeddingModel => Text::ModelFailed,
             LlmError::QueueFull { .. } => Text::QueueFull,
+            LlmError::OwnQueueFull { waiting } => Text::OwnQueueFull { waiting: *waiting },
         }
     }
 }

@@ -17,6 +17,11 @@ use tokio::time::Instant;
 
 use super::LlmError;
 
+/// Questions one person may have waiting at once: enough for a few asked
+/// in a row, far from the whole line, so one account cannot shut everyone
+/// else out.
+pub const PER_USER_WAITING: usize = 4;
+
 /// How long an endpoint that failed is tried only after the healthy ones.
 const COOLDOWN: Duration = Duration::from_secs(30);
 
@@ -116,7 +121,9 @@ impl Dispatcher {
     /// (`exclude` not empty) goes first.
     ///
     /// # Errors
-    /// [`LlmError::QueueFull`] at once when the line is full.
+    /// [`LlmError::QueueFull`] at once when the line is full;
+    /// [`LlmError::OwnQueueFull`] when `user` already has
+    /// [`PER_USER_WAITING`] requests waiting (a failover does not count).
     pub async fn acquire(
         &self,
         user: i64,
@@ -130,6 +137,14 @@ impl Dispatcher {
                 return Err(LlmError::QueueFull {
                     capacity: state.capacity,
                 });
+            }
+            let own = state
+                .waiting
+                .iter()
+                .filter(|w| w.user == user && !w.retry)
+                .count();
+            if exclude.is_empty() && own >= PER_USER_WAITING {
+                return Err(LlmError::OwnQueueFull { waiting: own });
             }
             let seq = state.next_seq;
             state.next_seq += 1;
@@ -339,6 +354,37 @@ mod tests {
         ta.await.unwrap().unwrap();
         assert_eq!(tb.await.unwrap().unwrap(), 0);
         assert_eq!(*wb.borrow(), 0, "0 once served");
+    }
+
+    #[tokio::test]
+    async fn one_person_cannot_fill_the_line() {
+        let d = Dispatcher::new(vec![1], 100);
+        let busy = d.acquire(1, &[], &position()).await.unwrap();
+        let mut waiting = Vec::new();
+        for _ in 0..PER_USER_WAITING {
+            let p = position();
+            let mut seen = p.subscribe();
+            let dd = d.clone();
+            waiting.push(tokio::spawn(async move {
+                dd.acquire(7, &[], &p).await.map(drop)
+            }));
+            seen.wait_for(|p| *p != usize::MAX).await.unwrap();
+        }
+        let over = d.acquire(7, &[], &position()).await;
+        assert!(
+            matches!(over, Err(LlmError::OwnQueueFull { waiting }) if waiting == PER_USER_WAITING)
+        );
+        // Someone else still gets in line.
+        let p = position();
+        let mut seen = p.subscribe();
+        let dd = d.clone();
+        let other = tokio::spawn(async move { dd.acquire(8, &[], &p).await.map(drop) });
+        seen.wait_for(|p| *p != usize::MAX).await.unwrap();
+        drop(busy);
+        for w in waiting {
+            w.await.unwrap().unwrap();
+        }
+        other.await.unwrap().unwrap();
     }
 
     #[tokio::test]
