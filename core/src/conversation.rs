@@ -456,6 +456,29 @@ impl Conversations {
         }))
     }
 
+    /// Forgets what a message said, its author having taken it back (a
+    /// redaction, a deletion): it is kept as an empty message, so the
+    /// conversation still finds its replies, but it is never exported or
+    /// sent to the model again. Whether a message was found.
+    ///
+    /// # Errors
+    /// A store failure.
+    pub async fn withdraw(&self, place: &Place, message_id: &str) -> Result<bool, StoreError> {
+        let done = on_pool!(&self.store, pool => {
+            sqlx::query(
+                "UPDATE messages SET content = '' WHERE platform_message_id = $3 AND conversation_id IN \
+                 (SELECT id FROM conversations WHERE platform = $1 AND channel = $2)",
+            )
+            .bind(place.platform.as_str())
+            .bind(&place.channel)
+            .bind(message_id)
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        Ok(done > 0)
+    }
+
     /// Records a statement offered on the bot's message `message_id`.
     #[allow(clippy::too_many_arguments)]
     ///
@@ -732,6 +755,7 @@ impl Conversations {
                  WHERE m.conversation_id = $1 AND ($2 IS NULL OR m.id >= \
                    (SELECT COALESCE(MIN(f.id), 0) FROM messages f \
                     WHERE f.conversation_id = $1 AND f.user_id = $2)) \
+                   AND m.content <> '' \
                  ORDER BY m.id",
             )
             .bind(id)
@@ -788,7 +812,7 @@ impl Conversations {
         let mut messages: Vec<StoredMessage> = on_pool!(&self.store, pool => {
             sqlx::query_as(
                 "SELECT id, conversation_id, role, user_id, platform_message_id, content, created_at \
-                 FROM messages WHERE conversation_id = $1 ORDER BY id DESC LIMIT $2",
+                 FROM messages WHERE conversation_id = $1 AND content <> '' ORDER BY id DESC LIMIT $2",
             )
             .bind(conversation_id)
             .bind(i64::from(max))

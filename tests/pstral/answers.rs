@@ -961,3 +961,27 @@ async fn a_threads_conversation_is_exported_or_switched_only_by_those_who_asked_
     h.bot.handle(h.platform.clone(), export).await;
     assert_eq!(attached(&h), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stranger_knocking_again_and_again_is_told_three_times_then_quietly_refused() {
+    let fake = FakeModel::start(&[MODEL]).await;
+    let h = Harness::new(&[fake.url()], Options::default()).await;
+    for _ in 0..6 {
+        h.ask(99, "let me in").await;
+    }
+    let told = h
+        .answers()
+        .iter()
+        .filter(|(_, t)| t.contains("IT desk"))
+        .count();
+    assert_eq!(told, 3, "{:?}", h.answers());
+    let refused = h.audited("access_refused").await;
+    assert_eq!(
+        refused
+            .iter()
+            .filter(|r| r["reason"] == "unknown_identity")
+            .count(),
+        3
+    );
+    assert!(fake.requests().is_empty());
+}

@@ -906,3 +906,91 @@ async fn what_was_said_before_the_bot_joined_is_not_answered() {
     assert_eq!(questions.len(), 1, "{questions:#?}");
     bot.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forged_encrypted_events_get_one_note_per_sender_not_one_each() {
+    let ollama = FakeModel::start(&[MODEL]).await;
+    let (_h, bot) = setup(&ollama, Options::default()).await;
+    let ana = Human::register(&unique("ana")).await;
+    let mallory = Human::register(&unique("mallory")).await;
+    let room = ana.room_with(&bot.user, false).await;
+    let mallory_room = ana.invite(&room, &mallory).await;
+    let forged = json!({
+        "algorithm": "m.megolm.v1.aes-sha2",
+        "ciphertext": "AwgAEnACgAkLmt6qF84IK++J7UDH2Za1YVchHyprqTqsg",
+        "device_id": "FORGED",
+        "sender_key": "IlRMeOPX2e0MurIyfWEucYBRVOEEUMrOHqn/8mLqMjA",
+        "session_id": "X3lUlvLELLYxeTx4yOVu6UDpasGEVO0Jbu+QFnm0cKQ"
+    });
+    for _ in 0..3 {
+        mallory_room
+            .send_raw("m.room.encrypted", forged.clone())
+            .await
+            .unwrap();
+    }
+    let bot_user = bot.user.clone();
+    let notes = |seen: &[Seen]| {
+        seen.iter()
+            .filter(|s| s.sender == bot_user && s.body.contains("could not read this message"))
+            .count()
+    };
+    ana.wait_for("a note about mallory's first", |seen| notes(seen) >= 1)
+        .await;
+    // Another sender after them: a note of their own, which comes after
+    // mallory's other two were weighed.
+    room.send_raw("m.room.encrypted", forged.clone())
+        .await
+        .unwrap();
+    ana.wait_for("a note about ana's", |seen| notes(seen) >= 2)
+        .await;
+    assert_eq!(
+        notes(&ana.seen()),
+        2,
+        "one note per sender, not one per event"
+    );
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_question_its_author_redacted_is_never_exported_nor_sent_again() {
+    let ollama = FakeModel::start(&[MODEL]).await;
+    ollama.then(Script::answer("first answer"));
+    ollama.then(Script::answer("second answer"));
+    let (h, bot) = setup(&ollama, Options::default()).await;
+    let ana = Human::register(&unique("ana")).await;
+    link(&h, &ana, "ana", None).await;
+    let room = ana.room_with(&bot.user, false).await;
+    let asked = ana
+        .mention(&room, &bot.user, "SECRET-42: what is carl's salary?")
+        .await;
+    wait_for_text(&ana, &room, &bot.user, "first answer").await;
+    bot.handled(1).await;
+    let first = ana
+        .messages_from(&room, &bot.user)
+        .into_iter()
+        .find(|(_, t)| t == "first answer")
+        .unwrap()
+        .0;
+    room.redact(&asked, Some("sent by mistake"), None)
+        .await
+        .unwrap();
+    bot.handled(2).await;
+    // A reply in the same conversation, after the redaction: the redacted
+    // question is not in what the model is sent.
+    ana.reply(&room, &first, &bot.user, "and the average?")
+        .await;
+    wait_for_text(&ana, &room, &bot.user, "second answer").await;
+    bot.handled(3).await;
+    let last = ollama.requests().last().unwrap().to_string();
+    assert!(!last.contains("SECRET-42"), "{last}");
+    ana.say(&room, "!export").await;
+    bot.handled(4).await;
+    ana.wait_for("the export", |seen| seen.iter().any(|s| s.file.is_some()))
+        .await;
+    let files = ana.files_from(&room, &bot.user);
+    let (_, bytes) = files.last().unwrap();
+    let exported = String::from_utf8_lossy(bytes);
+    assert!(exported.contains("and the average?"), "{exported}");
+    assert!(!exported.contains("SECRET-42"), "{exported}");
+    bot.stop().await;
+}

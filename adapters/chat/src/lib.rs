@@ -322,6 +322,13 @@ pub enum InboundEvent {
         message: Option<String>,
         texts: Vec<String>,
     },
+    /// A message was taken back (a Matrix redaction, a Discord deletion):
+    /// what it said must no longer be kept, exported or sent to the model.
+    Withdrawn {
+        /// Who took it back, when the platform says.
+        by: Option<PlatformIdentity>,
+        message: MessageRef,
+    },
     /// Someone used a control the bot attached to one of its messages
     /// (a button, a reaction).
     Control {

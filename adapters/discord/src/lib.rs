@@ -550,6 +550,27 @@ impl serenity::client::EventHandler for Events {
         self.0.message(&ctx, msg).await;
     }
 
+    async fn message_delete(
+        &self,
+        ctx: Context,
+        channel: serenity::all::ChannelId,
+        deleted: serenity::all::MessageId,
+        guild: Option<GuildId>,
+    ) {
+        let Some(platform) = self.0.platform() else {
+            return;
+        };
+        let place = self.0.place(&ctx, channel.get(), guild).await;
+        let event = InboundEvent::Withdrawn {
+            by: None,
+            message: MessageRef {
+                place,
+                id: deleted.to_string(),
+            },
+        };
+        self.0.handle(platform, event).await;
+    }
+
     async fn message_update(
         &self,
         ctx: Context,

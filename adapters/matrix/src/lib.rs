@@ -32,6 +32,7 @@ use matrix_sdk::ruma::events::room::member::{MembershipState, StrippedRoomMember
 use matrix_sdk::ruma::events::room::message::{
     MessageType, OriginalSyncRoomMessageEvent, Relation, RoomMessageEventContent,
 };
+use matrix_sdk::ruma::events::room::redaction::OriginalSyncRoomRedactionEvent;
 use matrix_sdk::ruma::{OwnedUserId, UserId};
 use matrix_sdk::{Client, Room, RoomState};
 use pstral_chat::{
@@ -224,6 +225,9 @@ struct Shared {
     tracker: TaskTracker,
     /// Rooms whose invite said `is_direct`, until `m.direct` says so too.
     direct: Mutex<std::collections::HashSet<String>>,
+    /// When each sender last got a note about a message the bot could not
+    /// decrypt.
+    unreadable_noted: Mutex<std::collections::HashMap<OwnedUserId, std::time::Instant>>,
     config: MatrixConfig,
 }
 
@@ -257,6 +261,7 @@ impl Connector for Matrix {
             name: OnceLock::new(),
             tracker: TaskTracker::new(),
             direct: Mutex::new(Default::default()),
+            unreadable_noted: Mutex::new(Default::default()),
             config,
         });
         if let Ok(Some(name)) = client.account().get_display_name().await {
@@ -358,6 +363,11 @@ fn register(client: &Client, shared: &Arc<Shared>) {
                     let _ = room.leave().await;
                     return;
                 }
+                if s.client_rooms() >= MAX_ROOMS {
+                    tracing::warn!(from = %ev.sender, room = %room.room_id(), max = MAX_ROOMS, "an invite past the bot's cap on rooms; declined");
+                    let _ = room.leave().await;
+                    return;
+                }
                 if ev.content.is_direct == Some(true) {
                     s.direct
                         .lock()
@@ -366,6 +376,25 @@ fn register(client: &Client, shared: &Arc<Shared>) {
                 }
                 join(Arc::clone(&s), room);
             }
+        }
+    });
+    // A redaction: what the message said is forgotten.
+    let s = Arc::clone(shared);
+    client.add_event_handler(move |ev: OriginalSyncRoomRedactionEvent, room: Room| {
+        let s = Arc::clone(&s);
+        async move {
+            let Some(redacted) = ev.redacts.clone().or_else(|| ev.content.redacts.clone()) else {
+                return;
+            };
+            let place = s.place(&room, &ev.sender, None).await;
+            let event = InboundEvent::Withdrawn {
+                by: identity(&ev.sender),
+                message: MessageRef {
+                    place,
+                    id: redacted.to_string(),
+                },
+            };
+            s.handle(event).await;
         }
     });
     // Every other event of a room's timeline people see: stickers, polls,
@@ -397,7 +426,18 @@ fn register(client: &Client, shared: &Arc<Shared>) {
     );
 }
 
+/// How many rooms the bot stays in at most: an invite past it is declined,
+/// so that nobody can make it sync without end.
+pub const MAX_ROOMS: usize = 500;
+
+/// How long after a note on an undecryptable message from someone the bot
+/// stays quiet about more from them (forged encrypted events cost a
+/// message each otherwise).
+const UNREADABLE_NOTE_EVERY: Duration = Duration::from_secs(10 * 60);
+
 /// Joins a room, retrying: the invite may arrive before the room is ready.
+/// An invite that still cannot be joined is declined, so that it is not
+/// tried again at every start.
 fn join(shared: Arc<Shared>, room: Room) {
     let tracker = shared.tracker.clone();
     tracker.spawn(async move {
@@ -414,6 +454,10 @@ fn join(shared: Arc<Shared>, room: Room) {
                     wait *= 2;
                 }
             }
+        }
+        tracing::warn!(room = %room.room_id(), "an invite that cannot be joined; declined");
+        if let Err(e) = room.leave().await {
+            tracing::warn!(room = %room.room_id(), error = %e, "cannot decline a dead invite");
         }
     });
 }
@@ -459,6 +503,11 @@ fn identity(user: &UserId) -> Option<PlatformIdentity> {
 }
 
 impl Shared {
+    /// The rooms the bot is in now.
+    fn client_rooms(&self) -> usize {
+        self.platform.client().joined_rooms().len()
+    }
+
     fn may_invite(&self, inviter: &UserId) -> bool {
         if self.config.invites_from.is_empty() {
             return inviter.server_name() == self.me.server_name();
@@ -801,6 +850,20 @@ impl Shared {
             return;
         }
         tracing::warn!(room = %room.room_id(), sender = %ev.sender, "a message could not be decrypted");
+        {
+            let now = std::time::Instant::now();
+            let mut noted = self.unreadable_noted.lock().expect("never poisoned");
+            if noted.len() > 10_000 {
+                noted.retain(|_, at| now.duration_since(*at) < UNREADABLE_NOTE_EVERY);
+            }
+            if noted
+                .get(&ev.sender)
+                .is_some_and(|at| now.duration_since(*at) < UNREADABLE_NOTE_EVERY)
+            {
+                return;
+            }
+            noted.insert(ev.sender.clone(), now);
+        }
         let note = self.config.labels.label(pstral_chat::Label::Unreadable);
         let place = self.place(&room, &ev.sender, None).await;
         if let Err(e) = pstral_chat::ChatPlatform::post(

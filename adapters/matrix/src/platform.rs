@@ -254,6 +254,11 @@ impl MatrixPlatform {
         }
     }
 
+    /// The logged-in client.
+    pub(crate) fn client(&self) -> &Client {
+        &self.client
+    }
+
     fn room(&self, place: &Place) -> Result<Room, PlatformError> {
         let id: OwnedRoomId = place.channel.parse().map_err(|_| {
             PlatformError::NotFound(format!("{:?} is not a room id", place.channel))

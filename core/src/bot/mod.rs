@@ -477,6 +477,24 @@ impl Bot {
                     self.control(platform.as_ref(), &actor, &message, &control)
                         .await
                 }
+                InboundEvent::Withdrawn { by, message } => {
+                    match self
+                        .parts()
+                        .conversations
+                        .withdraw(&message.place, &message.id)
+                        .await
+                    {
+                        Ok(found) => tracing::debug!(
+                            by = ?by.map(|b| b.to_string()),
+                            message = %message.id,
+                            found,
+                            "a message was taken back"
+                        ),
+                        Err(e) => {
+                            tracing::error!(error = %e, "cannot forget a message taken back")
+                        }
+                    }
+                }
                 InboundEvent::Overheard {
                     author,
                     place,

@@ -318,7 +318,13 @@ impl Directory {
                 IdentityError::InviteNeedsAccount(_) => "invite_names_no_account",
                 _ => return result,
             };
-            if !matches!(e, IdentityError::TooManyAttempts) {
+            if matches!(e, IdentityError::TooManyAttempts) {
+                // The lock-out is audited when it begins; the knocks on it
+                // after that cost no row each.
+                if self.count_in_window(&format!("locked:{identity}")) > 1 {
+                    return result;
+                }
+            } else {
                 self.too_many_attempts(identity, &hash, true);
             }
             let mut event =

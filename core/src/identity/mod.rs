@@ -534,19 +534,23 @@ impl Directory {
     /// Counts a refusal of an unknown `identity`; whether it is still within
     /// the ones told and audited.
     fn within_refusals(&self, identity: &PlatformIdentity) -> bool {
+        self.count_in_window(&format!("unknown:{identity}")) <= REFUSALS_TOLD
+    }
+
+    /// Counts one more of `key` in the current [`invites::ATTEMPT_WINDOW`]
+    /// and returns the count.
+    fn count_in_window(&self, key: &str) -> u32 {
         let now = std::time::Instant::now();
         let mut attempts = self.attempts.lock().expect("never poisoned");
         if attempts.len() > 10_000 {
             attempts.retain(|_, (since, _)| now.duration_since(*since) < invites::ATTEMPT_WINDOW);
         }
-        let entry = attempts
-            .entry(format!("unknown:{identity}"))
-            .or_insert((now, 0));
+        let entry = attempts.entry(key.to_owned()).or_insert((now, 0));
         if now.duration_since(entry.0) >= invites::ATTEMPT_WINDOW {
             *entry = (now, 0);
         }
         entry.1 += 1;
-        entry.1 <= REFUSALS_TOLD
+        entry.1
     }
 
     /// The refusal for an unknown identity, naming the link command as it
