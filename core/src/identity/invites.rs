@@ -29,6 +29,20 @@ pub(super) const MAX_ATTEMPTS: u32 = 5;
 pub(super) const ATTEMPT_WINDOW: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
 impl Directory {
+    /// The hashes of the codes that have not expired, each with whether it
+    /// is still live (not used or burnt).
+    async fn known_codes(&self) -> Result<HashMap<String, bool>, IdentityError> {
+        let known: Vec<(String, bool)> = on_pool!(&self.store, pool => {
+            sqlx::query_as(
+                "SELECT code_hash, used_at IS NULL FROM invites WHERE expires_at > $1",
+            )
+            .bind(Utc::now())
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(known.into_iter().collect())
+    }
+
     /// The invite codes written anywhere in `text` that have not expired,
     /// used or not, however they were written: the text is read as
     /// redemption reads a code ([`normal_code`]: compatibility forms
@@ -41,18 +55,10 @@ impl Directory {
     /// # Errors
     /// A store failure.
     pub async fn codes_in(&self, text: &str) -> Result<Vec<FoundCode>, IdentityError> {
-        let known: Vec<(String, bool)> = on_pool!(&self.store, pool => {
-            sqlx::query_as(
-                "SELECT code_hash, used_at IS NULL FROM invites WHERE expires_at > $1",
-            )
-            .bind(Utc::now())
-            .fetch_all(pool)
-            .await?
-        });
+        let known = self.known_codes().await?;
         if known.is_empty() {
             return Ok(Vec::new());
         }
-        let known: HashMap<String, bool> = known.into_iter().collect();
         let mut found: Vec<FoundCode> = Vec::new();
         // As written; as shown once markup is taken out (a formatted body's
         // `<b>ABCDE</b>-<i>…</i>`: the tags' letters would split it) and
@@ -97,18 +103,15 @@ impl Directory {
         if first.is_empty() || second.is_empty() || second.len() > SHORT {
             return Ok(Vec::new());
         }
-        let live: Vec<String> = on_pool!(&self.store, pool => {
-            sqlx::query_scalar(
-                "SELECT code_hash FROM invites WHERE used_at IS NULL AND expires_at > $1",
-            )
-            .bind(Utc::now())
-            .fetch_all(pool)
+        let live: std::collections::HashSet<String> = self
+            .known_codes()
             .await?
-        });
+            .into_iter()
+            .filter_map(|(hash, live)| live.then_some(hash))
+            .collect();
         if live.is_empty() {
             return Ok(Vec::new());
         }
-        let live: std::collections::HashSet<String> = live.into_iter().collect();
         let mut found = Vec::new();
         for k in 1..CODE_LETTERS {
             for a in 0..=first.len().saturating_sub(k) {
