@@ -832,3 +832,47 @@ async fn an_invite_code_handed_over_in_channel_chatter_or_an_edit_is_burnt() {
     assert!(ollama.requests().is_empty(), "no code reached the model");
     c.disconnect().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_threads_conversation_is_not_exported_for_someone_who_never_asked_in_it() {
+    let ollama = FakeModel::start(&[MODEL]).await;
+    ollama.then(Script::answer("Margins are private."));
+    let c = Connected::new(&ollama, chat_options()).await;
+    let thread = c.discord.thread();
+    c.discord.say(
+        ANA,
+        thread,
+        &format!("<@{BOT}> what are our margins?"),
+        true,
+    );
+    c.handled(1).await;
+    // carl, who never asked there, asks for the export in the thread.
+    let token = c.discord.slash(
+        CARL,
+        thread,
+        "export",
+        json!([{"name": "format", "type": 3, "value": "json"}]),
+    );
+    let said = |d: &FakeDiscord, token: &str| -> String {
+        d.calls()
+            .into_iter()
+            .filter(|k| k.path.contains(token))
+            .map(|k| k.body.to_string())
+            .collect()
+    };
+    c.discord
+        .wait_until("the refusal", |d| {
+            said(d, &token).contains("belongs to the people who asked in it")
+        })
+        .await;
+    c.handled(2).await;
+    assert!(
+        !c.discord.calls().iter().any(
+            |k| k.body.to_string().contains("what are our margins?") && k.path.contains(&token)
+        ),
+        "nothing of ana's question reached carl"
+    );
+    let changed = c.h.audited("conversation_changed").await;
+    assert!(changed.is_empty(), "{changed:#?}");
+    c.disconnect().await;
+}
