@@ -876,3 +876,41 @@ async fn a_threads_conversation_is_not_exported_for_someone_who_never_asked_in_i
     assert!(changed.is_empty(), "{changed:#?}");
     c.disconnect().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invite_code_in_a_channels_topic_is_burnt() {
+    let ollama = FakeModel::start(&[MODEL]).await;
+    let c = Connected::new(&ollama, chat_options()).await;
+    let code =
+        c.h.directory
+            .create_invite("carl", None, Actor::cli())
+            .await
+            .unwrap()
+            .code;
+    c.discord.dispatch(
+        "CHANNEL_UPDATE",
+        json!({
+            "id": CHANNEL.to_string(),
+            "guild_id": crate::support::fake_discord::GUILD.to_string(),
+            "type": 0,
+            "name": "general",
+            "topic": format!("onboarding: your code is {code}"),
+        }),
+    );
+    c.discord
+        .wait_until("the notice in the channel", |d| {
+            d.bot_messages_in(CHANNEL)
+                .iter()
+                .any(|m| m["content"].as_str().unwrap().contains("no longer works"))
+        })
+        .await;
+    assert!(c.h.directory.live_codes_in(&code).await.unwrap().is_empty());
+    let refused = c.h.audited("access_refused").await;
+    assert!(
+        refused
+            .iter()
+            .any(|r| r["reason"] == "invite_seen_in_public" && r["burnt"] == true),
+        "{refused:#?}"
+    );
+    c.disconnect().await;
+}

@@ -316,7 +316,9 @@ pub enum InboundEvent {
     /// never answered, kept or audited. An adapter reports every such text
     /// it receives, so that a code cannot be stolen by being seen.
     Overheard {
-        author: PlatformIdentity,
+        /// Who wrote it, when the platform says (a Discord channel's
+        /// topic changes without naming who changed it).
+        author: Option<PlatformIdentity>,
         place: Place,
         /// The message it was said in, when it was one.
         message: Option<String>,

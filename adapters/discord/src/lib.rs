@@ -25,7 +25,7 @@ use pstral_chat::{
     PlatformError, PlatformIdentity,
 };
 use serenity::all::{
-    ChannelType, ConnectionStage, Context, GatewayIntents, GuildId,
+    ChannelType, ConnectionStage, Context, GatewayIntents, GuildChannel, GuildId,
     Interaction as SerenityInteraction, Message, MessageUpdateEvent, Ready, ResumedEvent, RoleId,
     ShardStageUpdateEvent, UserId,
 };
@@ -337,7 +337,7 @@ impl Shared {
         // Everything said where the bot can read it is looked at for
         // invite codes first (the core looks at a question again).
         let overheard = InboundEvent::Overheard {
-            author: author.clone(),
+            author: Some(author.clone()),
             place: place.clone(),
             message: Some(msg.id.to_string()),
             texts: seen_texts(&msg.content, &msg.attachments, &msg.embeds),
@@ -379,6 +379,27 @@ impl Shared {
         self.handle(platform, event).await;
     }
 
+    /// A channel's or a thread's name and topic, which everyone in it
+    /// reads: looked at for invite codes. Discord does not say who changed
+    /// them.
+    async fn channel_texts(&self, ctx: &Context, channel: GuildChannel) {
+        let Some(platform) = self.platform() else {
+            return;
+        };
+        let mut texts = vec![channel.name.clone()];
+        texts.extend(channel.topic.clone());
+        let place = self
+            .place(ctx, channel.id.get(), Some(channel.guild_id))
+            .await;
+        let overheard = InboundEvent::Overheard {
+            author: None,
+            place,
+            message: None,
+            texts,
+        };
+        self.handle(platform, overheard).await;
+    }
+
     /// An edit: never a new question, but what it now says is read by
     /// everyone in the channel, so it is looked at for invite codes.
     async fn message_update(&self, ctx: &Context, event: MessageUpdateEvent) {
@@ -397,7 +418,7 @@ impl Shared {
             .place(ctx, event.channel_id.get(), event.guild_id)
             .await;
         let overheard = InboundEvent::Overheard {
-            author: identity(author.id),
+            author: Some(identity(author.id)),
             place,
             message: Some(event.id.to_string()),
             texts,
@@ -548,6 +569,14 @@ impl serenity::client::EventHandler for Events {
 
     async fn message(&self, ctx: Context, msg: Message) {
         self.0.message(&ctx, msg).await;
+    }
+
+    async fn channel_update(&self, ctx: Context, _old: Option<GuildChannel>, new: GuildChannel) {
+        self.0.channel_texts(&ctx, new).await;
+    }
+
+    async fn thread_update(&self, ctx: Context, _old: Option<GuildChannel>, new: GuildChannel) {
+        self.0.channel_texts(&ctx, new).await;
     }
 
     async fn message_delete(

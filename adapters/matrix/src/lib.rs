@@ -641,7 +641,7 @@ impl Shared {
             id: ev.event_id.to_string(),
         };
         let overheard = |texts: Vec<String>| InboundEvent::Overheard {
-            author: author.clone(),
+            author: Some(author.clone()),
             place: place.clone(),
             message: Some(message.id.clone()),
             texts,
@@ -763,7 +763,7 @@ impl Shared {
         }
         let place = self.place(&room, &sender, None).await;
         let overheard = InboundEvent::Overheard {
-            author,
+            author: Some(author),
             place,
             message: event["event_id"].as_str().map(str::to_owned),
             texts,

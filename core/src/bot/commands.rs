@@ -269,7 +269,7 @@ impl Bot {
     ) -> bool {
         let prefix = platform.limits().command_prefix;
         let note = Text::InviteBurnt { prefix };
-        self.burn_codes_telling(platform, author, place, message, codes, meant, note)
+        self.burn_codes_telling(platform, Some(author), place, message, codes, meant, note)
             .await
     }
 
@@ -278,7 +278,7 @@ impl Bot {
     pub(super) async fn burn_codes_telling(
         &self,
         platform: &dyn ChatPlatform,
-        author: &PlatformIdentity,
+        author: Option<&PlatformIdentity>,
         place: &Place,
         message: Option<&str>,
         codes: &[&str],
@@ -296,10 +296,12 @@ impl Bot {
         if !(burnt || meant) {
             return false;
         }
-        tracing::info!(who = %author, burnt, "an invite code was said outside a DM");
+        tracing::info!(who = ?author.map(ToString::to_string), burnt, "an invite code was said outside a DM");
         self.say(platform, place, message, Text::InviteSeenInPublic)
             .await;
-        self.tell_privately(platform, author, place, note).await;
+        if let Some(author) = author {
+            self.tell_privately(platform, author, place, note).await;
+        }
         true
     }
 
@@ -310,7 +312,7 @@ impl Bot {
     pub(super) async fn overheard(
         &self,
         platform: &dyn ChatPlatform,
-        author: &PlatformIdentity,
+        author: Option<&PlatformIdentity>,
         place: &Place,
         message: Option<&str>,
         texts: &[String],
@@ -320,7 +322,8 @@ impl Bot {
         }
         // The end of the author's last text here goes before this one: a
         // code given in two halves, one message each, is still seen.
-        let key = format!("{}\u{0}{}\u{0}{author}", place.platform, place.channel);
+        let who = author.map_or_else(String::new, ToString::to_string);
+        let key = format!("{}\u{0}{}\u{0}{who}", place.platform, place.channel);
         let before = self
             .inner
             .tails

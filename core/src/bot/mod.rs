@@ -503,7 +503,7 @@ impl Bot {
                 } => {
                     self.overheard(
                         platform.as_ref(),
-                        &author,
+                        author.as_ref(),
                         &place,
                         message.as_deref(),
                         &texts,

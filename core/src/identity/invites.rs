@@ -159,7 +159,7 @@ impl Directory {
     pub async fn burn_invite(
         &self,
         code: &str,
-        identity: &PlatformIdentity,
+        identity: Option<&PlatformIdentity>,
         place: &Place,
         meant: bool,
     ) -> Result<bool, IdentityError> {
@@ -189,7 +189,7 @@ impl Directory {
                 EventKind::AccessRefused,
                 Actor {
                     user_id: None,
-                    identity: Some(identity.clone()),
+                    identity: identity.cloned(),
                 },
                 json!({"reason": "invite_seen_in_public", "burnt": burnt.is_some(), "invited": owner}),
             );
