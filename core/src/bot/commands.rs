@@ -328,20 +328,21 @@ impl Bot {
             .inner
             .tails
             .swap(&key, texts.last().map(String::as_str));
-        let directory = &self.parts().directory;
+        // The codes are read once for all the texts of the event.
+        let finder = match self.parts().directory.code_finder().await {
+            Ok(finder) => finder,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot look for invite codes in a message");
+                return;
+            }
+        };
         let mut codes: Vec<String> = Vec::new();
-        let joined = texts.first().map(|first| format!("{before}\n{first}"));
-        for text in joined.iter().chain(texts.iter().skip(1)) {
-            match directory.live_codes_in(text).await {
-                Ok(found) => codes.extend(found),
-                Err(e) => tracing::error!(error = %e, "cannot look for invite codes in a message"),
-            }
-        }
         if let Some(first) = texts.first() {
-            match directory.live_codes_across(&before, first).await {
-                Ok(found) => codes.extend(found),
-                Err(e) => tracing::error!(error = %e, "cannot look for invite codes in a message"),
-            }
+            codes.extend(finder.live_codes_in(&format!("{before}\n{first}")));
+            codes.extend(finder.live_codes_across(&before, first));
+        }
+        for text in texts.iter().skip(1) {
+            codes.extend(finder.live_codes_in(text));
         }
         if !codes.is_empty() {
             if let Some(message) = message {

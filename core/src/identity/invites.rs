@@ -28,49 +28,44 @@ pub struct FoundCode {
 pub(super) const MAX_ATTEMPTS: u32 = 5;
 pub(super) const ATTEMPT_WINDOW: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
-impl Directory {
-    /// The hashes of the codes that have not expired, each with whether it
-    /// is still live (not used or burnt).
-    async fn known_codes(&self) -> Result<HashMap<String, bool>, IdentityError> {
-        let known: Vec<(String, bool)> = on_pool!(&self.store, pool => {
-            sqlx::query_as(
-                "SELECT code_hash, used_at IS NULL FROM invites WHERE expires_at > $1",
-            )
-            .bind(Utc::now())
-            .fetch_all(pool)
-            .await?
-        });
-        Ok(known.into_iter().collect())
+/// The codes that have not expired, read once, to look for in the texts of
+/// one event: [`Directory::code_finder`].
+#[derive(Debug, Default)]
+pub struct CodeFinder {
+    /// Hash of each code → whether it is still live (not used or burnt).
+    known: HashMap<String, bool>,
+}
+
+impl CodeFinder {
+    /// Whether no code is known: nothing can be found.
+    pub fn is_empty(&self) -> bool {
+        self.known.is_empty()
     }
 
-    /// The invite codes written anywhere in `text` that have not expired,
-    /// used or not, however they were written: the text is read as
-    /// redemption reads a code ([`normal_code`]: compatibility forms
-    /// folded, every character but ASCII letters and digits dropped, so
-    /// spaces, dashes, dots and invisible characters inside a code hide
-    /// nothing), and every run of ten of what remains is compared with the
-    /// codes. Each code is returned once, normalised, with whether it is
-    /// still live.
-    ///
-    /// # Errors
-    /// A store failure.
-    pub async fn codes_in(&self, text: &str) -> Result<Vec<FoundCode>, IdentityError> {
-        let known = self.known_codes().await?;
-        if known.is_empty() {
-            return Ok(Vec::new());
-        }
+    /// The codes written anywhere in `text`, used or not, however they were
+    /// written: the text is read as redemption reads a code
+    /// ([`normal_code`]: compatibility forms folded, every character but
+    /// ASCII letters and digits dropped, so spaces, dashes, dots and
+    /// invisible characters inside a code hide nothing), and every run of
+    /// ten of what remains is compared with the codes. Each code is
+    /// returned once, normalised, with whether it is still live.
+    pub fn codes_in(&self, text: &str) -> Vec<FoundCode> {
         let mut found: Vec<FoundCode> = Vec::new();
+        if self.is_empty() {
+            return found;
+        }
         // As written; as shown once markup is taken out (a formatted body's
         // `<b>ABCDE</b>-<i>…</i>`: the tags' letters would split it) and
         // character references read (`&#65;`); as a link's percent-encoding
         // reads; and backwards ("read it from the end").
+        let written = normal_code(text);
         let shown = normal_code(&decode_references(&without_tags(text)));
         let unescaped = normal_code(&percent_decoded(text));
-        let backwards: String = normal_code(text).chars().rev().collect();
-        for normal in [normal_code(text), shown, unescaped, backwards] {
+        let backwards: String = written.chars().rev().collect();
+        for normal in [written, shown, unescaped, backwards] {
             for start in 0..normal.len().saturating_sub(CODE_LETTERS - 1) {
                 let window = &normal[start..start + CODE_LETTERS];
-                if let Some(&live) = known.get(&hash_normal(window))
+                if let Some(&live) = self.known.get(&hash_normal(window))
                     && !found.iter().any(|f| f.code == window)
                 {
                     found.push(FoundCode {
@@ -80,7 +75,16 @@ impl Directory {
                 }
             }
         }
-        Ok(found)
+        found
+    }
+
+    /// The live codes written anywhere in `text` ([`CodeFinder::codes_in`]).
+    pub fn live_codes_in(&self, text: &str) -> Vec<String> {
+        self.codes_in(text)
+            .into_iter()
+            .filter(|f| f.live)
+            .map(|f| f.code)
+            .collect()
     }
 
     /// Live codes given in two halves, the first ending `before` (the
@@ -88,64 +92,71 @@ impl Directory {
     /// "first half ABCDE", then "second half FGHJK". Every way of taking
     /// the code's first letters from the end of one and the rest from the
     /// other is tried, so only short messages are read this way.
-    ///
-    /// # Errors
-    /// A store failure.
-    pub async fn live_codes_across(
-        &self,
-        before: &str,
-        text: &str,
-    ) -> Result<Vec<String>, IdentityError> {
+    pub fn live_codes_across(&self, before: &str, text: &str) -> Vec<String> {
         const SHORT: usize = 48;
         let first = normal_code(before);
         let first = &first[first.len().saturating_sub(SHORT)..];
         let second = normal_code(text);
-        if first.is_empty() || second.is_empty() || second.len() > SHORT {
-            return Ok(Vec::new());
+        let mut found: Vec<String> = Vec::new();
+        if self.is_empty() || first.is_empty() || second.is_empty() || second.len() > SHORT {
+            return found;
         }
-        let live: std::collections::HashSet<String> = self
-            .known_codes()
-            .await?
-            .into_iter()
-            .filter_map(|(hash, live)| live.then_some(hash))
-            .collect();
-        if live.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut found = Vec::new();
         for k in 1..CODE_LETTERS {
-            for a in 0..=first.len().saturating_sub(k) {
-                let head = &first[a..(a + k).min(first.len())];
-                if head.len() < k {
-                    continue;
-                }
-                for b in 0..=second.len().saturating_sub(CODE_LETTERS - k) {
+            for a in 0..first.len() {
+                let Some(head) = first.get(a..a + k) else {
+                    break;
+                };
+                for b in 0..second.len() {
                     let Some(tail) = second.get(b..b + CODE_LETTERS - k) else {
-                        continue;
+                        break;
                     };
                     let code = format!("{head}{tail}");
-                    if live.contains(&hash_normal(&code)) && !found.contains(&code) {
+                    if self.known.get(&hash_normal(&code)) == Some(&true) && !found.contains(&code)
+                    {
                         found.push(code);
                     }
                 }
             }
         }
-        Ok(found)
+        found
+    }
+}
+
+impl Directory {
+    /// The codes that have not expired, read now, to look for in texts.
+    ///
+    /// # Errors
+    /// A store failure.
+    pub async fn code_finder(&self) -> Result<CodeFinder, IdentityError> {
+        let known: Vec<(String, bool)> = on_pool!(&self.store, pool => {
+            sqlx::query_as(
+                "SELECT code_hash, used_at IS NULL FROM invites WHERE expires_at > $1",
+            )
+            .bind(Utc::now())
+            .fetch_all(pool)
+            .await?
+        });
+        Ok(CodeFinder {
+            known: known.into_iter().collect(),
+        })
+    }
+
+    /// The codes written anywhere in `text` that have not expired (see
+    /// [`CodeFinder::codes_in`]).
+    ///
+    /// # Errors
+    /// A store failure.
+    pub async fn codes_in(&self, text: &str) -> Result<Vec<FoundCode>, IdentityError> {
+        Ok(self.code_finder().await?.codes_in(text))
     }
 
     /// The live invite codes written anywhere in `text` (see
-    /// [`Directory::codes_in`]).
+    /// [`CodeFinder::codes_in`]).
     ///
     /// # Errors
     /// A store failure.
     pub async fn live_codes_in(&self, text: &str) -> Result<Vec<String>, IdentityError> {
-        Ok(self
-            .codes_in(text)
-            .await?
-            .into_iter()
-            .filter(|f| f.live)
-            .map(|f| f.code)
-            .collect())
+        Ok(self.code_finder().await?.live_codes_in(text))
     }
 
     /// Burns `code` if it is a live invite: it was said where others could
@@ -203,23 +214,11 @@ impl Directory {
     /// Counts a failed attempt of `identity` with the code hashed `hash`;
     /// true when either has failed too often in the window.
     fn too_many_attempts(&self, identity: &PlatformIdentity, hash: &str, failed: bool) -> bool {
-        let now = std::time::Instant::now();
-        let mut attempts = self.attempts.lock().expect("never poisoned");
-        if attempts.len() > 10_000 {
-            attempts.retain(|_, (since, _)| now.duration_since(*since) < ATTEMPT_WINDOW);
-        }
-        let mut over = false;
-        for key in [format!("id:{identity}"), format!("code:{hash}")] {
-            let entry = attempts.entry(key).or_insert((now, 0));
-            if now.duration_since(entry.0) >= ATTEMPT_WINDOW {
-                *entry = (now, 0);
-            }
-            if failed {
-                entry.1 += 1;
-            }
-            over |= entry.1 >= MAX_ATTEMPTS;
-        }
-        over
+        let add = u32::from(failed);
+        [format!("id:{identity}"), format!("code:{hash}")]
+            .iter()
+            .map(|key| self.count_in_window(key, add))
+            .fold(false, |over, count| over | (count >= MAX_ATTEMPTS))
     }
 
     /// Makes a one-time code that links to `name` the account that sends it
@@ -324,7 +323,7 @@ impl Directory {
             if matches!(e, IdentityError::TooManyAttempts) {
                 // The lock-out is audited when it begins; the knocks on it
                 // after that cost no row each.
-                if self.count_in_window(&format!("locked:{identity}")) > 1 {
+                if self.count_in_window(&format!("locked:{identity}"), 1) > 1 {
                     return result;
                 }
             } else {

@@ -26,7 +26,7 @@ use crate::store::{Store, StoreError, Tx, on_pool, on_tx};
 mod invites;
 mod names;
 
-pub use invites::{FoundCode, Invite, link_words};
+pub use invites::{CodeFinder, FoundCode, Invite, link_words};
 pub use names::normal_name;
 use names::*;
 
@@ -534,12 +534,13 @@ impl Directory {
     /// Counts a refusal of an unknown `identity`; whether it is still within
     /// the ones told and audited.
     fn within_refusals(&self, identity: &PlatformIdentity) -> bool {
-        self.count_in_window(&format!("unknown:{identity}")) <= REFUSALS_TOLD
+        self.count_in_window(&format!("unknown:{identity}"), 1) <= REFUSALS_TOLD
     }
 
-    /// Counts one more of `key` in the current [`invites::ATTEMPT_WINDOW`]
-    /// and returns the count.
-    fn count_in_window(&self, key: &str) -> u32 {
+    /// Adds `add` to the count of `key` in the current
+    /// [`invites::ATTEMPT_WINDOW`] (a new window starts at zero) and
+    /// returns the count: the one counter behind every limit on attempts.
+    fn count_in_window(&self, key: &str, add: u32) -> u32 {
         let now = std::time::Instant::now();
         let mut attempts = self.attempts.lock().expect("never poisoned");
         if attempts.len() > 10_000 {
@@ -549,7 +550,7 @@ impl Directory {
         if now.duration_since(entry.0) >= invites::ATTEMPT_WINDOW {
             *entry = (now, 0);
         }
-        entry.1 += 1;
+        entry.1 += add;
         entry.1
     }
 
