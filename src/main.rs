@@ -68,7 +68,8 @@ fn main() -> ExitCode {
     )) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            // The chain may hold a database's or a chat's words.
+            eprintln!("error: {}", pstral_chat::printable(&format!("{e:#}")));
             ExitCode::FAILURE
         }
     }

@@ -110,7 +110,7 @@ async fn run(
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(KeepError::Refused(r)) => {
-                    eprintln!("refused: {r}");
+                    eprintln!("refused: {}", pstral_chat::printable(&r.to_string()));
                     Ok(ExitCode::FAILURE)
                 }
                 Err(e) => Err(e.into()),
@@ -224,7 +224,12 @@ async fn import(
             Ok(Stored::Existing(_)) => existing += 1,
             Err(KeepError::Store(e)) => return Err(e.into()),
             Err(e) => {
-                eprintln!("record {} ({:?}): {e}", i + 1, r.question);
+                eprintln!(
+                    "record {} ({:?}): {}",
+                    i + 1,
+                    r.question,
+                    pstral_chat::printable(&e.to_string())
+                );
                 refused += 1;
             }
         }

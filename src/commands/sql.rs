@@ -1,6 +1,7 @@
 //! `pstral sql check|schema|run`: SQL judged and run as a click in the chat
 //! judges and runs it.
 
+use std::io::{IsTerminal as _, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -44,7 +45,11 @@ pub(crate) fn sql_check(
             ExitCode::SUCCESS
         }
         Err(refusal) => {
-            println!("refused ({}): {refusal}", policy.dialect);
+            println!(
+                "refused ({}): {}",
+                policy.dialect,
+                pstral_chat::printable(&refusal.to_string())
+            );
             ExitCode::FAILURE
         }
     }
@@ -71,7 +76,7 @@ pub(crate) async fn sql_run(
     // Refused by its form before any connection; then judged again against
     // the target's catalogue, as a click in the chat is.
     if let Err(refusal) = pstral_core::sql::validate::validate(&text, &policy) {
-        eprintln!("refused: {refusal}");
+        eprintln!("refused: {}", pstral_chat::printable(&refusal.to_string()));
         return Ok(ExitCode::FAILURE);
     }
     // A target that cannot be opened is still a request, recorded with its
@@ -93,7 +98,7 @@ pub(crate) async fn sql_run(
     let judged = match judge(&text, &policy, known) {
         Ok(judged) => judged,
         Err(refusal) => {
-            eprintln!("refused: {refusal}");
+            eprintln!("refused: {}", pstral_chat::printable(&refusal.to_string()));
             return Ok(ExitCode::FAILURE);
         }
     };
@@ -112,14 +117,25 @@ pub(crate) async fn sql_run(
             return Err(e).context("cannot record the execution, so it was not done");
         }
     };
-    let mut csv =
-        pstral_core::sql::render::CsvSink::new(std::io::BufWriter::new(std::io::stdout()), false)?;
+    // Into a file or a pipe the rows go byte for byte; on a terminal they
+    // are held (the result's byte cap bounds them) and shown with their
+    // escapes written out, as a cell may hold anything the database does.
+    let out = if std::io::stdout().is_terminal() {
+        Rows::Held(Vec::new())
+    } else {
+        Rows::Out(std::io::BufWriter::new(std::io::stdout()))
+    };
+    let mut csv = pstral_core::sql::render::CsvSink::new(out, false)?;
     let runner = match executor {
         Ok(ref executor) => Ok(executor.as_ref()),
         Err(e) => Err(e),
     };
     let executed = approved.run(runner, settings.sql.limits, &mut csv).await;
-    csv.finish()?;
+    let written = csv.finish()?;
+    if let Rows::Held(rows) = written {
+        let rows = String::from_utf8_lossy(&rows).replace("\r\n", "\n");
+        print!("{}", pstral_chat::printable(&rows));
+    }
     store.close().await;
     executed
         .recorded
@@ -140,7 +156,7 @@ pub(crate) async fn sql_run(
             Ok(ExitCode::SUCCESS)
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!("error: {}", pstral_chat::printable(&e.to_string()));
             Ok(ExitCode::FAILURE)
         }
     }
@@ -203,4 +219,27 @@ pub(crate) async fn schema(
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Where `pstral sql run` writes its CSV: standard output, or a buffer
+/// shown once the rows are all there when standard output is a terminal.
+enum Rows {
+    Out(std::io::BufWriter<std::io::Stdout>),
+    Held(Vec<u8>),
+}
+
+impl Write for Rows {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        match self {
+            Rows::Out(out) => out.write(bytes),
+            Rows::Held(held) => held.write(bytes),
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        match self {
+            Rows::Out(out) => out.flush(),
+            Rows::Held(_) => Ok(()),
+        }
+    }
 }

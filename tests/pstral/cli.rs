@@ -774,6 +774,77 @@ fn sql_run_runs_on_a_target_through_the_same_checks_and_audit() {
     assert_eq!(kinds[0]["payload"]["rows"], 1);
 }
 
+/// Runs `pstral ARGS` in `s` on a pseudo-terminal, as an operator at a
+/// terminal does (python's `pty`, which scripts/synapse needs anyway), and
+/// returns its exit code and every byte the terminal was sent.
+fn on_a_terminal(s: &Scratch, args: &[&str]) -> (Option<i32>, Vec<u8>) {
+    const PTY: &str = "import os, pty, sys
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+shown = b''
+while True:
+    try:
+        chunk = os.read(fd, 65536)
+    except OSError:
+        break
+    if not chunk:
+        break
+    shown += chunk
+_, status = os.waitpid(pid, 0)
+sys.stdout.buffer.write(shown)
+sys.exit(os.waitstatus_to_exitcode(status))
+";
+    // The scratch's own environment, without running pstral directly.
+    let pstral = s.command(&[]);
+    let out = Command::new("python3")
+        .args(["-c", PTY, env!("CARGO_BIN_EXE_pstral")])
+        .args(args)
+        .current_dir(s.dir.path())
+        .envs(pstral.get_envs().filter_map(|(k, v)| Some((k, v?))))
+        .env_remove("RUST_LOG")
+        .env_remove("PSTRAL_CONFIG")
+        .stdin(Stdio::null())
+        .output()
+        .expect("python3 runs pstral on a pseudo-terminal");
+    (out.status.code(), out.stdout)
+}
+
+#[test]
+fn sql_run_shows_a_cells_escapes_on_a_terminal_and_keeps_its_bytes_in_a_file() {
+    let s = Scratch::new();
+    assert!(s.run(&["demo", "init"]).status.success());
+    // A cell that would retitle the window and clear the screen.
+    let retitle = s.write(
+        "retitle.sql",
+        "SELECT char(27) || ']0;pwned' || char(7) || char(27) || '[2J' AS t",
+    );
+    let (code, shown) = on_a_terminal(&s, &["sql", "run", retitle.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "{}", String::from_utf8_lossy(&shown));
+    assert!(!shown.contains(&0x1b), "{shown:?}");
+    assert!(!shown.contains(&0x07), "{shown:?}");
+    let shown = String::from_utf8_lossy(&shown);
+    assert!(shown.contains(r"\u{1b}]0;pwned\u{7}\u{1b}[2J"), "{shown}");
+    // Into a pipe (a file, another program) the value stays what it is.
+    let piped = s.run(&["sql", "run", retitle.to_str().unwrap()]);
+    assert!(piped.status.success(), "{}", stderr(&piped));
+    assert_eq!(stdout(&piped), "t\r\n\u{1b}]0;pwned\u{7}\u{1b}[2J\r\n");
+    // A refusal or a database error that names what the statement named
+    // (here with a right-to-left override) is shown the same way.
+    for (sql, said) in [
+        ("SELECT * FROM \"x\u{202e}evil\"", "refused: it reads"),
+        ("SELECT nosuch\u{202e}col FROM clients", "no such column"),
+    ] {
+        let file = s.write("named.sql", sql);
+        let (code, shown) = on_a_terminal(&s, &["sql", "run", file.to_str().unwrap()]);
+        let shown = String::from_utf8_lossy(&shown);
+        assert_eq!(code, Some(1), "{shown}");
+        assert!(shown.contains(said), "{shown}");
+        assert!(!shown.contains('\u{202e}'), "{shown}");
+        assert!(shown.contains(r"\u{202e}"), "{shown}");
+    }
+}
+
 #[test]
 fn tokens_backups_and_restores_from_the_command_line() {
     let s = Scratch::new();
