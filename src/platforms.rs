@@ -89,6 +89,7 @@ fn matrix_connector(
         store_dir: settings.general.data_dir.join("matrix"),
         store_passphrase: matrix.store_passphrase.expose_secret().to_owned(),
         invites_from: matrix.invites_from.clone(),
+        max_rooms: matrix.max_rooms,
         labels: labels(settings),
     };
     Ok(Box::new(pstral_matrix::Matrix::new(config)))

@@ -45,6 +45,17 @@ impl Bot {
         password: String,
         store: tempfile::TempDir,
     ) -> Self {
+        Self::start_with_cap(h, user, password, store, 500).await
+    }
+
+    /// [`Bot::start`], staying in `max_rooms` rooms at most.
+    pub(crate) async fn start_with_cap(
+        h: &Harness,
+        user: OwnedUserId,
+        password: String,
+        store: tempfile::TempDir,
+        max_rooms: usize,
+    ) -> Self {
         let config = MatrixConfig {
             homeserver: crate::synapse::url(),
             user: user.to_string(),
@@ -52,6 +63,7 @@ impl Bot {
             store_dir: store.path().join("matrix"),
             store_passphrase: "test-store-passphrase".to_owned(),
             invites_from: Vec::new(),
+            max_rooms,
             labels: std::sync::Arc::new(pstral_core::i18n::Wording(pstral_core::i18n::Lang::En)),
         };
         let (counting, handled, overheard) = Counting::new(h.bot.clone());
@@ -992,5 +1004,74 @@ async fn a_question_its_author_redacted_is_never_exported_nor_sent_again() {
     let exported = String::from_utf8_lossy(bytes);
     assert!(exported.contains("and the average?"), "{exported}");
     assert!(!exported.contains("SECRET-42"), "{exported}");
+    bot.stop().await;
+}
+
+/// A room `ana` makes with `bot` invited, without waiting for it to join.
+async fn room_inviting(ana: &Human, bot: &OwnedUserId) -> matrix_sdk::Room {
+    use matrix_sdk::ruma::api::client::room::create_room::v3::{Request, RoomPreset};
+    let mut request = Request::new();
+    request.invite = vec![bot.clone()];
+    request.preset = Some(RoomPreset::PrivateChat);
+    ana.client.create_room(request).await.unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invites_past_the_cap_on_rooms_are_declined_live_and_at_start() {
+    let ollama = FakeModel::start(&[MODEL]).await;
+    let h = Harness::new(&[ollama.url()], Options::default()).await;
+    let (user, password) = Bot::register().await;
+    let bot = Bot::start_with_cap(&h, user, password, tempfile::tempdir().unwrap(), 2).await;
+    let ana = Human::register(&unique("ana")).await;
+    ana.room_with(&bot.user, false).await;
+    ana.room_with(&bot.user, false).await;
+    let third = room_inviting(&ana, &bot.user).await;
+    ana.wait_for_leave(&third, &bot.user).await;
+    // An invite that waited while the bot was away is weighed the same.
+    let (user, password, store) = bot.stop().await;
+    let fourth = room_inviting(&ana, &user).await;
+    let bot = Bot::start_with_cap(&h, user, password, store, 2).await;
+    ana.wait_for_leave(&fourth, &bot.user).await;
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_invite_that_can_no_longer_be_joined_is_declined_not_kept() {
+    let ollama = FakeModel::start(&[MODEL]).await;
+    let (h, bot) = setup(&ollama, Options::default()).await;
+    let (user, password, store) = bot.stop().await;
+    // While the bot is away, ana invites it and leaves: nobody is left in
+    // the room, and the server can no longer join anyone to it.
+    let ana = Human::register(&unique("ana")).await;
+    let dead = room_inviting(&ana, &user).await;
+    dead.leave().await.unwrap();
+    // Another device of the bot's account sees its invites as the server
+    // keeps them.
+    let observer = matrix_sdk::Client::builder()
+        .homeserver_url(crate::synapse::url())
+        .build()
+        .await
+        .unwrap();
+    observer
+        .matrix_auth()
+        .login_username(&user, &password)
+        .send()
+        .await
+        .unwrap();
+    let sync = matrix_sdk::config::SyncSettings::default().timeout(Duration::from_secs(10));
+    observer.sync_once(sync.clone()).await.unwrap();
+    let invited = |c: &matrix_sdk::Client| {
+        c.get_room(dead.room_id())
+            .is_some_and(|r| r.state() == matrix_sdk::RoomState::Invited)
+    };
+    assert!(invited(&observer), "the invite waits for the bot");
+    let bot = Bot::start(&h, user, password, store).await;
+    tokio::time::timeout(Duration::from_secs(90), async {
+        while invited(&observer) {
+            observer.sync_once(sync.clone()).await.unwrap();
+        }
+    })
+    .await
+    .expect("the bot declines an invite the server keeps refusing");
     bot.stop().await;
 }

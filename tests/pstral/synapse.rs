@@ -124,6 +124,8 @@ pub struct Record {
     seen: Vec<Seen>,
     /// Room → members joined.
     pub joined: HashMap<OwnedRoomId, Vec<OwnedUserId>>,
+    /// Who left (or declined an invite to, or was banned from) which room.
+    pub left: Vec<(OwnedRoomId, OwnedUserId)>,
 }
 
 /// A person with a Matrix client, syncing in the background.
@@ -248,7 +250,8 @@ impl Human {
                     match ev.content.membership {
                         MembershipState::Join => joined.push(user),
                         MembershipState::Leave | MembershipState::Ban => {
-                            joined.retain(|u| *u != user)
+                            joined.retain(|u| *u != user);
+                            record.left.push((room.room_id().to_owned(), user));
                         }
                         _ => return,
                     }
@@ -349,6 +352,15 @@ impl Human {
         })
         .await;
         who.client.get_room(&id).unwrap()
+    }
+
+    /// Waits until `who` left `room` or declined an invite to it.
+    pub async fn wait_for_leave(&self, room: &Room, who: &OwnedUserId) {
+        let id = room.room_id().to_owned();
+        self.wait_until("the bot left or declined", |r| {
+            r.left.iter().any(|(room, user)| *room == id && user == who)
+        })
+        .await;
     }
 
     pub async fn wait_for_join(&self, room: &Room, who: &OwnedUserId) {

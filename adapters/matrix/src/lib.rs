@@ -81,6 +81,10 @@ pub struct MatrixConfig {
     /// Whose invites are accepted: user ids (`@ana:example.org`) or servers
     /// (`example.org`). Empty: users of the bot's own server.
     pub invites_from: Vec<String>,
+    /// How many rooms the bot stays in at most (those it is joining
+    /// included): an invite past it is declined, so that nobody can make it
+    /// sync without end.
+    pub max_rooms: usize,
     /// The words of the bot's own notes, from the core.
     pub labels: Arc<dyn pstral_chat::Labels>,
 }
@@ -92,6 +96,7 @@ impl std::fmt::Debug for MatrixConfig {
             .field("user", &self.user)
             .field("store_dir", &self.store_dir)
             .field("invites_from", &self.invites_from)
+            .field("max_rooms", &self.max_rooms)
             .finish_non_exhaustive()
     }
 }
@@ -228,6 +233,10 @@ struct Shared {
     /// When each sender last got a note about a message the bot could not
     /// decrypt.
     unreadable_noted: Mutex<std::collections::HashMap<OwnedUserId, std::time::Instant>>,
+    /// Invites accepted and not yet joined, or declined: counted against
+    /// the cap on rooms with those joined, so that a burst of invites in
+    /// one sync cannot all pass it.
+    joining: std::sync::atomic::AtomicUsize,
     config: MatrixConfig,
 }
 
@@ -262,6 +271,7 @@ impl Connector for Matrix {
             tracker: TaskTracker::new(),
             direct: Mutex::new(Default::default()),
             unreadable_noted: Mutex::new(Default::default()),
+            joining: Default::default(),
             config,
         });
         if let Ok(Some(name)) = client.account().get_display_name().await {
@@ -293,12 +303,9 @@ impl Connector for Matrix {
                         // whom it may accept them.
                         for room in client.invited_rooms() {
                             match room.invite_details().await {
-                                Ok(invite) if shared.may_invite(&invite.inviter_id) => {
-                                    join(Arc::clone(&shared), room);
-                                }
                                 Ok(invite) => {
-                                    tracing::warn!(from = %invite.inviter_id, room = %room.room_id(), "an invite from someone not allowed; declined");
-                                    let _ = room.leave().await;
+                                    let direct = invited_as_direct(&invite.invitee);
+                                    shared.invited(room, &invite.inviter_id, direct).await;
                                 }
                                 Err(e) => {
                                     tracing::warn!(room = %room.room_id(), error = %e, "cannot read an invite")
@@ -358,23 +365,8 @@ fn register(client: &Client, shared: &Arc<Shared>) {
         let s = Arc::clone(&s);
         async move {
             if ev.state_key == s.me && ev.content.membership == MembershipState::Invite {
-                if !s.may_invite(&ev.sender) {
-                    tracing::warn!(from = %ev.sender, room = %room.room_id(), "an invite from someone not allowed; declined");
-                    let _ = room.leave().await;
-                    return;
-                }
-                if s.client_rooms() >= MAX_ROOMS {
-                    tracing::warn!(from = %ev.sender, room = %room.room_id(), max = MAX_ROOMS, "an invite past the bot's cap on rooms; declined");
-                    let _ = room.leave().await;
-                    return;
-                }
-                if ev.content.is_direct == Some(true) {
-                    s.direct
-                        .lock()
-                        .expect("never poisoned")
-                        .insert(room.room_id().to_string());
-                }
-                join(Arc::clone(&s), room);
+                s.invited(room, &ev.sender, ev.content.is_direct == Some(true))
+                    .await;
             }
         }
     });
@@ -426,41 +418,24 @@ fn register(client: &Client, shared: &Arc<Shared>) {
     );
 }
 
-/// How many rooms the bot stays in at most: an invite past it is declined,
-/// so that nobody can make it sync without end.
-pub const MAX_ROOMS: usize = 500;
+/// Whether the invite (the invitee's member event) said `is_direct`.
+fn invited_as_direct(invitee: &matrix_sdk::room::RoomMember) -> bool {
+    use matrix_sdk::deserialized_responses::MemberEvent;
+    let is_direct = match &**invitee.event() {
+        MemberEvent::Sync(e) => e.as_original().and_then(|e| e.content.is_direct),
+        MemberEvent::Stripped(e) => e.content.is_direct,
+    };
+    is_direct == Some(true)
+}
+
+/// How many times an accepted invite is tried (0.5, 1, 2 and 4 s apart)
+/// before it is declined as dead.
+const JOIN_ATTEMPTS: u32 = 5;
 
 /// How long after a note on an undecryptable message from someone the bot
 /// stays quiet about more from them (forged encrypted events cost a
 /// message each otherwise).
 const UNREADABLE_NOTE_EVERY: Duration = Duration::from_secs(10 * 60);
-
-/// Joins a room, retrying: the invite may arrive before the room is ready.
-/// An invite that still cannot be joined is declined, so that it is not
-/// tried again at every start.
-fn join(shared: Arc<Shared>, room: Room) {
-    let tracker = shared.tracker.clone();
-    tracker.spawn(async move {
-        let mut wait = Duration::from_millis(500);
-        for _ in 0..8 {
-            match room.join().await {
-                Ok(()) => {
-                    tracing::info!(room = %room.room_id(), "joined");
-                    return;
-                }
-                Err(e) => {
-                    tracing::warn!(room = %room.room_id(), error = %e, "cannot join yet");
-                    tokio::time::sleep(wait).await;
-                    wait *= 2;
-                }
-            }
-        }
-        tracing::warn!(room = %room.room_id(), "an invite that cannot be joined; declined");
-        if let Err(e) = room.leave().await {
-            tracing::warn!(room = %room.room_id(), error = %e, "cannot decline a dead invite");
-        }
-    });
-}
 
 /// Every text a message carries, as anyone in the room may read it: the
 /// plain body, the formatted body, a file's name and caption, an edit's new
@@ -503,9 +478,73 @@ fn identity(user: &UserId) -> Option<PlatformIdentity> {
 }
 
 impl Shared {
-    /// The rooms the bot is in now.
-    fn client_rooms(&self) -> usize {
-        self.platform.client().joined_rooms().len()
+    /// An invite, as it arrives or as the first sync finds it waiting:
+    /// joined when its sender may invite the bot and the bot is below its
+    /// cap on rooms, declined otherwise.
+    async fn invited(self: &Arc<Self>, room: Room, inviter: &UserId, direct: bool) {
+        use std::sync::atomic::Ordering;
+        if !self.may_invite(inviter) {
+            tracing::warn!(from = %inviter, room = %room.room_id(), "an invite from someone not allowed; declined");
+            let _ = room.leave().await;
+            return;
+        }
+        let rooms = self.platform.client().joined_rooms().len();
+        let joining = self.joining.fetch_add(1, Ordering::SeqCst);
+        if rooms + joining >= self.config.max_rooms {
+            self.joining.fetch_sub(1, Ordering::SeqCst);
+            tracing::warn!(from = %inviter, room = %room.room_id(), max = self.config.max_rooms, "an invite past the bot's cap on rooms; declined");
+            let _ = room.leave().await;
+            return;
+        }
+        if direct {
+            self.direct
+                .lock()
+                .expect("never poisoned")
+                .insert(room.room_id().to_string());
+        }
+        let shared = Arc::clone(self);
+        self.tracker.spawn(async move {
+            shared.join(room).await;
+            shared.joining.fetch_sub(1, Ordering::SeqCst);
+        });
+    }
+
+    /// Joins a room, retrying a few times over some seconds: the invite may
+    /// arrive before the room is ready. An invite the server keeps refusing
+    /// (the room is gone, or the bot was banned meanwhile) is declined, so
+    /// that it is not tried again at every start; one that could not be
+    /// tried (the server unreachable) stays for the next start.
+    async fn join(&self, room: Room) {
+        let mut wait = Duration::from_millis(500);
+        let mut refused = false;
+        for attempt in 1..=JOIN_ATTEMPTS {
+            match room.join().await {
+                Ok(()) => {
+                    tracing::info!(room = %room.room_id(), "joined");
+                    return;
+                }
+                Err(e) => {
+                    // A rate limit is the server asking for patience, not
+                    // a refusal of this room.
+                    refused = e.as_client_api_error().is_some_and(|api| {
+                        api.status_code.is_client_error() && api.status_code.as_u16() != 429
+                    });
+                    tracing::warn!(room = %room.room_id(), error = %e, attempt, "cannot join yet");
+                    if attempt < JOIN_ATTEMPTS {
+                        tokio::time::sleep(wait).await;
+                        wait *= 2;
+                    }
+                }
+            }
+        }
+        if !refused {
+            tracing::warn!(room = %room.room_id(), "cannot join; the invite is kept for the next start");
+            return;
+        }
+        tracing::warn!(room = %room.room_id(), "an invite the server keeps refusing; declined");
+        if let Err(e) = room.leave().await {
+            tracing::warn!(room = %room.room_id(), error = %e, "cannot decline a dead invite");
+        }
     }
 
     fn may_invite(&self, inviter: &UserId) -> bool {

@@ -27,6 +27,8 @@ pub struct MatrixSettings {
     /// Whose invites the bot accepts: user ids or server names; empty:
     /// users of its own server.
     pub invites_from: Vec<String>,
+    /// How many rooms the bot stays in at most: invites past it are declined.
+    pub max_rooms: usize,
 }
 
 /// How the Matrix bot logs in.

@@ -161,4 +161,5 @@ pub(super) struct RawMatrix {
     pub(super) store_passphrase: SecretString,
     pub(super) store_passphrase_file: String,
     pub(super) invites_from: Vec<String>,
+    pub(super) max_rooms: i64,
 }

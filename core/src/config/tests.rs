@@ -229,6 +229,19 @@ fn a_matrix_user_that_is_no_matrix_id_is_named() {
 }
 
 #[test]
+fn a_cap_on_matrix_rooms_is_a_number_above_zero() {
+    for bad in ["0", "-3"] {
+        let found = problems(&format!("[matrix]\nmax_rooms = {bad}"), &[]);
+        assert!(
+            found.iter().any(|p| p.key == "matrix.max_rooms"),
+            "{bad}: {found:?}"
+        );
+    }
+    let fine = file("[matrix]\nmax_rooms = 40");
+    assert!(load_layers(Some(fine.path()), env(&[])).is_ok());
+}
+
+#[test]
 fn model_servers_of_either_api_share_one_list() {
     let key = file("sk-from-a-file\n");
     let f = file(&format!(

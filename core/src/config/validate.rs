@@ -807,6 +807,16 @@ impl Validator {
                 );
             }
         }
+        let max_rooms = match usize::try_from(raw.max_rooms) {
+            Ok(n) if n > 0 => Some(n),
+            _ => {
+                self.problem(
+                    "matrix.max_rooms",
+                    format!("expected a number of rooms above 0, got {}", raw.max_rooms),
+                );
+                None
+            }
+        };
         if !raw.enabled {
             return None;
         }
@@ -864,6 +874,7 @@ impl Validator {
             login: login?,
             store_passphrase: passphrase.set()?,
             invites_from: raw.invites_from,
+            max_rooms: max_rooms?,
         })
         .filter(|_| user_ok)
     }
