@@ -204,6 +204,17 @@ pub enum SqlCommand {
         /// Show the tables chosen for this question.
         question: Option<String>,
     },
+    /// What the bot would do with one statement in a model's answer: judge
+    /// it and compile it on the target (EXPLAIN) as the offer does, nothing
+    /// run; exit 0 offered (with the database's estimate), 1 not (with the
+    /// reason the chat would show).
+    Offer {
+        /// The target, as named in [sql.targets.NAME] (default: sql.target).
+        #[arg(long)]
+        target: Option<String>,
+        #[arg(default_value = "-")]
+        file: PathBuf,
+    },
     /// Run one statement on a target, read-only, through the same checks and
     /// audit as the bot; the rows as CSV on standard output.
     Run {

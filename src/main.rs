@@ -90,6 +90,9 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<ExitCo
         Command::Sql(SqlCommand::Run { target, file }) => {
             sql::sql_run(&settings, target, &file).await
         }
+        Command::Sql(SqlCommand::Offer { target, file }) => {
+            sql::offer(&settings, target, &file).await
+        }
         Command::Sql(SqlCommand::Schema { target, question }) => {
             sql::schema(&settings, target, question).await
         }

@@ -55,12 +55,8 @@ pub(crate) fn sql_check(
     }
 }
 
-/// `pstral sql run`: for operators, the same path as a click in the chat.
-pub(crate) async fn sql_run(
-    settings: &Settings,
-    target: Option<String>,
-    file: &Path,
-) -> anyhow::Result<ExitCode> {
+/// The statement in `file`, or on standard input for `-`.
+fn statement(file: &Path) -> anyhow::Result<String> {
     use std::io::Read;
     let mut text = String::new();
     if file == Path::new("-") {
@@ -69,6 +65,55 @@ pub(crate) async fn sql_run(
         text = std::fs::read_to_string(file)
             .with_context(|| format!("cannot read {}", file.display()))?;
     }
+    Ok(text)
+}
+
+/// `pstral sql offer`: the offer's checks on one statement, as the chat
+/// makes them on a model's answer (the form, the catalogue, the target's
+/// EXPLAIN and its estimate), without the conversation, the audit or the
+/// run.
+pub(crate) async fn offer(
+    settings: &Settings,
+    target: Option<String>,
+    file: &Path,
+) -> anyhow::Result<ExitCode> {
+    let text = statement(file)?;
+    let settings = for_target(settings, target.as_deref())?;
+    let store = open(&settings).await?;
+    let runtime =
+        match pstral_core::app::sql_runtime(&settings, &store, &|note| eprintln!("{note}")).await {
+            Ok(runtime) => runtime,
+            Err(reason) => {
+                store.close().await;
+                anyhow::bail!("the target cannot be used: {reason}");
+            }
+        };
+    let judged = runtime
+        .judge_block(&text, 1, settings.general.language)
+        .await;
+    store.close().await;
+    match judged {
+        Ok((valid, rows)) => {
+            println!("offered: {}", pstral_chat::printable(&valid.text));
+            if let Some(rows) = rows {
+                println!("estimated rows: {rows}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(unoffered) => {
+            println!("not offered: {}", pstral_chat::printable(&unoffered.reason));
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
+/// `pstral sql run`: for operators, the same path as a click in the chat.
+pub(crate) async fn sql_run(
+    settings: &Settings,
+    target: Option<String>,
+    file: &Path,
+) -> anyhow::Result<ExitCode> {
+    let text = statement(file)?;
     let settings = for_target(settings, target.as_deref())?;
     let target = &settings.sql.target;
     let name = target.name.clone();
