@@ -846,6 +846,41 @@ fn sql_run_shows_a_cells_escapes_on_a_terminal_and_keeps_its_bytes_in_a_file() {
 }
 
 #[test]
+fn sql_offer_says_what_the_chat_would_offer_and_runs_nothing() {
+    let s = Scratch::new();
+    assert!(s.run(&["demo", "init"]).status.success());
+    let offer = |sql: &str| {
+        let file = s.write("offer.sql", sql);
+        s.run(&["sql", "offer", file.to_str().unwrap()])
+    };
+    let offered = offer("SELECT COUNT(*) AS n FROM clients");
+    assert!(offered.status.success(), "{}", stderr(&offered));
+    assert!(
+        stdout(&offered).starts_with("offered: SELECT COUNT(*) AS n FROM clients"),
+        "{}",
+        stdout(&offered)
+    );
+    // Refused by the validator, and refused by the database's compiler:
+    // each with the words the chat would show.
+    for (sql, said) in [
+        ("DELETE FROM clients", "not a SELECT"),
+        ("SELECT nosuch FROM clients", "no such column: nosuch"),
+    ] {
+        let out = offer(sql);
+        assert_eq!(out.status.code(), Some(1), "{sql}: {}", stderr(&out));
+        assert!(
+            stdout(&out).starts_with("not offered: "),
+            "{}",
+            stdout(&out)
+        );
+        assert!(stdout(&out).contains(said), "{sql}: {}", stdout(&out));
+    }
+    // Nothing ran: no execution was audited.
+    let ran = stdout(&s.run(&["audit", "list", "--json", "--kind", "execute_result"]));
+    assert_eq!(ran.lines().count(), 0, "{ran}");
+}
+
+#[test]
 fn tokens_backups_and_restores_from_the_command_line() {
     let s = Scratch::new();
     assert!(

@@ -131,29 +131,35 @@ fn sqlite_attacks_on_memory_and_disk_end_with_a_readable_message() {
         "timeout = \"8s\"\nmax_temp_mib = 16",
     );
     // A size the statement does not write out, or past the bound, is
-    // refused before anything runs.
+    // refused before anything runs; so is a value built past the bound in
+    // steps (a CTE's column concatenated with itself).
+    let p25 = vec!["p"; 25].join(" || ");
+    let built = |columns: &str| {
+        let wide = (1..=128)
+            .map(|i| format!("{columns} AS c{i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        format!(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 40), \
+             v(p) AS (SELECT printf('%.10000c', 'x')) SELECT {wide} FROM n, v"
+        )
+    };
+    let p30 = vec!["p"; 30].join(" || ");
     for sql in [
         "SELECT length(printf('%.*c', 1000000000, 'x')) AS n FROM clients LIMIT 1",
         "SELECT ltrim(printf('%.400000c', 'x'), printf('%.40000c', 'y'))",
         "SELECT json_group_array(a.company || b.company) FROM clients a, clients b",
+        &built(&p25),
+        &format!("WITH v(p) AS (SELECT printf('%.10000c', 'x')) SELECT {p30} FROM v"),
     ] {
         let ran = sql_run(dir.path(), &config, sql);
         assert_eq!(ran.code, Some(1), "{sql}: {}", ran.stderr);
         assert!(ran.stderr.starts_with("refused:"), "{sql}: {}", ran.stderr);
     }
-    // What can still be built, by concatenation: each value within the
-    // connection's bound, as many columns as allowed, many rows, a reader
-    // (the CSV file) slower than SQLite: the rows in flight stay few.
-    let p25 = vec!["p"; 25].join(" || ");
-    let wide = (1..=128)
-        .map(|i| format!("{p25} AS c{i}"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let wide = format!(
-        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 40), \
-         v(p) AS (SELECT printf('%.10000c', 'x')) SELECT {wide} FROM n, v"
-    );
-    let ran = sql_run(dir.path(), &config, &wide);
+    // What can still be built: each value within the bound, as many
+    // columns as allowed, many rows, a reader (the CSV file) slower than
+    // SQLite: the rows in flight stay few.
+    let ran = sql_run(dir.path(), &config, &built("p"));
     assert_eq!(ran.code, Some(0), "{}", ran.stderr);
     assert!(
         ran.peak_bytes < PEAK_MEMORY_BYTES,
@@ -171,8 +177,6 @@ fn sqlite_attacks_on_memory_and_disk_end_with_a_readable_message() {
         "{}",
         too_many.stderr
     );
-    let p30 = vec!["p"; 30].join(" || ");
-    let too_long = format!("WITH v(p) AS (SELECT printf('%.10000c', 'x')) SELECT {p30} FROM v");
     let cases = [
         // One value past the bound: SQLite refuses to build it.
         // An aggregate past the bound stops growing, and SQLite says so only
@@ -181,7 +185,11 @@ fn sqlite_attacks_on_memory_and_disk_end_with_a_readable_message() {
             "SELECT length(group_concat(a.company || b.company || c.company)) FROM clients a, clients b, clients c",
             "ran longer than 8s",
         ),
-        (too_long.as_str(), "string or blob too big"),
+        // A value of the data past the connection's bound.
+        (
+            "SELECT length(group_concat(a.company || b.company)) FROM clients a, clients b",
+            "string or blob too big",
+        ),
         // A sort of 216 million rows spills to temporary files.
         (
             "SELECT a.company, b.company, c.company FROM clients a, clients b, clients c ORDER BY 3, 2, 1",
@@ -203,6 +211,27 @@ fn sqlite_attacks_on_memory_and_disk_end_with_a_readable_message() {
             ran.peak_bytes >> 20
         );
     }
+    // The longest statement, every byte escaped in the audit's JSON: one
+    // click still adds at most 64 KiB to the own database.
+    let own_bytes = || -> u64 {
+        ["own.db", "own.db-wal"]
+            .iter()
+            .map(|f| std::fs::metadata(dir.path().join(f)).map_or(0, |m| m.len()))
+            .sum()
+    };
+    let quotes = |n: usize| format!("SELECT 1 AS x /* {} */", "\"".repeat(n));
+    let longest = quotes(pstral_core::sql::validate::MAX_STATEMENT_BYTES - 20);
+    assert_eq!(
+        longest.len(),
+        pstral_core::sql::validate::MAX_STATEMENT_BYTES
+    );
+    let before = own_bytes();
+    let ran = sql_run(dir.path(), &config, &longest);
+    assert_eq!(ran.code, Some(0), "{}", ran.stderr);
+    let grown = own_bytes().saturating_sub(before);
+    assert!(grown <= 64 * 1024, "the own database grew by {grown} bytes");
+    let ran = sql_run(dir.path(), &config, &quotes(20_000));
+    assert!(ran.stderr.starts_with("refused:"), "{}", ran.stderr);
     // No temporary file is left behind.
     let ran = sql_run(dir.path(), &config, "SELECT COUNT(*) AS n FROM clients");
     assert_eq!(ran.code, Some(0), "{}", ran.stderr);
@@ -278,20 +307,26 @@ async fn postgres_attacks_end_with_a_readable_message_and_no_value_fills_the_bot
         tokio::task::spawn_blocking(move || sql_run(&dir, &config, sql))
     };
 
-    // A size past the bound, or computed, is refused before anything runs
-    // (the planner would fold it on constants, at the offer's EXPLAIN).
+    // A size past the bound, or computed, or a value built past the bound
+    // in steps, is refused before anything runs (the planner would fold it
+    // on constants, at the offer's EXPLAIN).
     for sql in [
         "SELECT repeat('x', 500000000) AS big",
         "SELECT CAST(repeat('A', 100000000) AS integer)",
         "SELECT lpad('x', (SELECT max(id) FROM clients))",
+        "WITH v AS (SELECT repeat('x', 10000) AS p) SELECT p || p || p || p || p AS big FROM v",
+        "WITH a AS (SELECT repeat('x', 10000) s), b AS (SELECT s || s s FROM a), c AS (SELECT s || s s FROM b) \
+         SELECT length(s) FROM c",
+        "WITH RECURSIVE r(s, n) AS (SELECT 'x'::text, 0 UNION ALL SELECT s || s, n + 1 FROM r WHERE n < 29) \
+         SELECT max(length(s)) FROM r",
     ] {
         let out = ran(sql).await.unwrap();
         assert_eq!(out.code, Some(1), "{sql}: {}", out.stderr);
         assert!(out.stderr.starts_with("refused:"), "{sql}: {}", out.stderr);
     }
-    // An error that echoes a value the query built (a megabyte here) is cut
-    // where the bot reads it: what it prints and audits stays small, and
-    // the audit says it was cut.
+    // An error that echoes a value the query made (a hundred kilobytes of
+    // the table's data here) is cut where the bot reads it: what it prints
+    // and audits stays small, and the audit says it was cut.
     let own_bytes = |dir: &std::path::Path| -> u64 {
         ["own.db", "own.db-wal"]
             .iter()
@@ -302,11 +337,7 @@ async fn postgres_attacks_end_with_a_readable_message_and_no_value_fills_the_bot
     let first = ran("SELECT count(*) AS n FROM clients").await.unwrap();
     assert_eq!(first.code, Some(0), "{}", first.stderr);
     let own_before = own_bytes(dir.path());
-    let p100 = vec!["p"; 100].join(" || ");
-    let echo: &'static str = Box::leak(
-        format!("SELECT CAST({p100} AS integer) FROM (SELECT repeat('A', 10000) AS p) v")
-            .into_boxed_str(),
-    );
+    let echo = "SELECT CAST(string_agg(nom, '') AS integer) FROM clients";
     let out = ran(echo).await.unwrap();
     assert_eq!(out.code, Some(1), "{}", out.stderr);
     assert!(
@@ -337,9 +368,6 @@ async fn postgres_attacks_end_with_a_readable_message_and_no_value_fills_the_bot
     // Values of half a megabyte, built by the server: what reaches the bot
     // is cut to a cell.
     for sql in [
-        "WITH v AS (SELECT repeat('x', 10000) AS p) SELECT p || p || p || p || p || p || p || p || p || p \
-         || p || p || p || p || p || p || p || p || p || p || p || p || p || p || p || p || p || p || p \
-         || p || p || p || p || p || p || p || p || p || p || p || p || p || p || p || p || p || p || p AS big FROM v",
         // NUMERIC holds up to 147,000 digits, and a row 1,600 columns.
         "WITH n AS (SELECT 10::numeric ^ 131000 - 1 + 0.1234567890123456 AS v) \
          SELECT v AS c1, v AS c2, v AS c3, v AS c4, v AS c5, v AS c6, v AS c7, v AS c8 FROM n",

@@ -22,10 +22,17 @@ impl PostgresExecutor {
     /// # Errors
     /// [`ExecError::Unavailable`] when the server cannot be reached.
     pub async fn connect(url: &str) -> Result<Self, ExecError> {
+        use sqlx::ConnectOptions as _;
+        // A slow query would be logged whole, every time: the audit records
+        // each run with its duration instead.
+        let options = url
+            .parse::<sqlx::postgres::PgConnectOptions>()
+            .map_err(|e| ExecError::Unavailable(e.to_string()))?
+            .disable_statement_logging();
         let pool = sqlx::postgres::PgPoolOptions::new()
             .max_connections(4)
             .acquire_timeout(Duration::from_secs(10))
-            .connect(url)
+            .connect_with(options)
             .await
             .map_err(|e| ExecError::Unavailable(e.to_string()))?;
         Ok(Self {

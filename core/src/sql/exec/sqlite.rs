@@ -26,10 +26,14 @@ impl SqliteExecutor {
     /// # Errors
     /// [`ExecError::Unavailable`] when the file cannot be opened.
     pub async fn open(path: &std::path::Path) -> Result<Self, ExecError> {
+        use sqlx::ConnectOptions as _;
         let options = sqlx::sqlite::SqliteConnectOptions::new()
             .filename(path)
             .read_only(true)
-            .row_buffer_size(SQLITE_ROWS_IN_FLIGHT);
+            .row_buffer_size(SQLITE_ROWS_IN_FLIGHT)
+            // A slow query would be logged whole, every time: the audit
+            // records each run with its duration instead.
+            .disable_statement_logging();
         let pool = sqlx::sqlite::SqlitePoolOptions::new()
             .max_connections(4)
             .after_connect(|conn, _| {

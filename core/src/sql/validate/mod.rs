@@ -26,6 +26,7 @@
 
 mod bounds;
 pub mod functions;
+mod sizes;
 mod walk;
 
 use sqlparser::ast::Statement;
@@ -36,8 +37,10 @@ use super::Dialect;
 use super::schema::Catalog;
 
 /// The longest statement checked, in bytes: a generated analyst query is a
-/// few kilobytes; a megabyte is an attack or a mistake.
-pub const MAX_STATEMENT_BYTES: usize = 100_000;
+/// few kilobytes. Each run's audit record holds it whole, so that this
+/// bound (twice it, were every byte escaped in JSON) keeps what one click
+/// adds to the own database under 64 KiB.
+pub const MAX_STATEMENT_BYTES: usize = 16_384;
 /// The most tokens (words, literals, operators; not spaces or comments).
 pub const MAX_TOKENS: usize = 10_000;
 /// The deepest nesting of parentheses.
@@ -331,6 +334,7 @@ fn judge(sql: &str, policy: &Policy, catalog: Option<&Catalog>) -> Result<Valida
         return Err(Refusal::NotAQuery(statement_kind(statement)));
     };
     let (objects, gathers) = walk::Walker::new(policy, catalog).query(query)?;
+    sizes::judge(query, policy.dialect)?;
     Ok(Validated {
         text,
         dialect: policy.dialect,
