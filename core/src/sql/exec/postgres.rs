@@ -123,13 +123,14 @@ impl PostgresExecutor {
 async fn plan_of(
     conn: &mut sqlx::PgConnection,
     query: &Validated,
+    limit: Duration,
 ) -> Result<serde_json::Value, ExecError> {
     let sql = sqlx::AssertSqlSafe(format!("EXPLAIN (FORMAT JSON) {}", query.text));
     sqlx::query_scalar(sql)
         .persistent(false)
         .fetch_one(conn)
         .await
-        .map_err(database)
+        .map_err(timeout_or(limit))
 }
 
 /// Refuses a query that gathers rows into one value when the planner
@@ -469,8 +470,9 @@ impl Executor for PostgresExecutor {
     async fn explain(&self, query: &Validated) -> Result<Plan, ExecError> {
         let mut conn = self.connection().await?;
         let plan = async {
-            let mut tx = self.read_only(&mut conn, Duration::from_secs(30)).await?;
-            let plan = plan_of(&mut tx, query).await?;
+            let limit = Duration::from_secs(30);
+            let mut tx = self.read_only(&mut conn, limit).await?;
+            let plan = plan_of(&mut tx, query, limit).await?;
             let _ = tx.rollback().await;
             Ok::<_, ExecError>(plan)
         }
@@ -613,7 +615,7 @@ impl PostgresExecutor {
         // What gathers rows into one value is weighed first, by the same
         // estimate the offer was (the tables may have grown since).
         if query.gathers {
-            weigh_gathering(&plan_of(tx, query).await?[0]["Plan"])?;
+            weigh_gathering(&plan_of(tx, query, limits.timeout).await?[0]["Plan"])?;
         }
         // `prepare`, not `describe`: sqlx's describe asks the server for
         // `EXPLAIN VERBOSE` to guess nullability, whose text holds every
@@ -622,7 +624,21 @@ impl PostgresExecutor {
         let prepared = (&mut **tx)
             .prepare(sqlx::AssertSqlSafe(query.text.clone()).into_sql_str())
             .await
-            .map_err(database)?;
+            .map_err(timeout_or(limits.timeout))?;
+        // The server's limit is per statement: what the weighing and the
+        // preparation took comes off the query's, so that the click's
+        // deadline is one.
+        let left = limits.timeout.saturating_sub(started.elapsed());
+        if left.is_zero() {
+            return Err(ExecError::Timeout(limits.timeout));
+        }
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "SET LOCAL statement_timeout = {}",
+            left.as_millis().max(1)
+        )))
+        .execute(&mut **tx)
+        .await
+        .map_err(database)?;
         let columns = columns_of(prepared.columns());
         sink.columns(&columns)?;
         let (text, kinds) = bounded_projection(&query.text, &columns);

@@ -35,6 +35,8 @@ use super::super::Dialect;
 use super::Refusal;
 use super::bounds::{MAX_BUILT_CHARS, MAX_NEEDLE_CHARS};
 
+/// The largest exponent written out in a power.
+const MAX_EXPONENT: u64 = 1_000;
 /// Past this many rounds, names still growing are built in a loop.
 const ROUNDS: usize = 16;
 /// Sizes saturate here, far past any bound.
@@ -412,10 +414,28 @@ impl Sizes {
         };
         match name.as_str() {
             _ if counts(&name) => Size::default(),
-            "repeat" => match count(1) {
-                Some(n) => at(0).times(n),
-                None => at(0).times(u64::try_from(MAX_BUILT_CHARS).unwrap_or(HUGE)),
-            },
+            // A value read from the table is at least a character: its
+            // repetitions are built.
+            "repeat" => {
+                let input = at(0);
+                let input = Size {
+                    chars: input.chars.max(1),
+                    ..input
+                };
+                input.times(count(1).unwrap_or(u64::try_from(MAX_BUILT_CHARS).unwrap_or(HUGE)))
+            }
+            // Quoting doubles a quote; a row or an array shown as text
+            // quotes its members.
+            "quote" | "quote_literal" | "quote_ident" | "quote_nullable" | "array" | "row" => {
+                all().times(2)
+            }
+            // JSON writes a control character as six (\u0001), XML a quote
+            // as six (&quot;).
+            "json_quote" | "json_object" | "json_array" | "json_build_object"
+            | "json_build_array" | "jsonb_build_object" | "jsonb_build_array" | "to_json"
+            | "to_jsonb" | "row_to_json" | "json_agg" | "jsonb_agg" | "json_arrayagg"
+            | "json_objectagg" | "xmlelement" | "xmlforest" | "xmlconcat" | "xmlattributes"
+            | "xmlagg" => all().times(6),
             // A padding is cut or filled to the length asked.
             "lpad" | "rpad" => match count(1) {
                 Some(n) => Size { chars: n, own: 0 },
@@ -446,7 +466,10 @@ impl Sizes {
                     .skip(1)
                     .map(|e| self.size(e))
                     .fold(Size::default(), Size::plus);
-                let widths = args.first().map_or(0, |p| widths(p));
+                // `%1$s` a hundred times writes its argument a hundred
+                // times.
+                let (widths, conversions) = args.first().map_or((0, 1), |p| widths(p));
+                let arguments = arguments.times(conversions.max(1));
                 Size {
                     chars: arguments.chars.max(widths),
                     own: arguments.own,
@@ -595,13 +618,14 @@ fn integer(expr: &Expr) -> Option<u64> {
 }
 
 /// The widths and precisions a `printf`/`format` pattern written out pads
-/// to, added up (each is bounded by [`super::bounds`]).
-fn widths(pattern: &Expr) -> u64 {
+/// to, added up (each is bounded by [`super::bounds`]), and how many
+/// conversions it makes (`%%` is none).
+fn widths(pattern: &Expr) -> (u64, u64) {
     let Expr::Value(v) = pattern else {
-        return 0;
+        return (0, 1);
     };
     let Value::SingleQuotedString(pattern) = &v.value else {
-        return 0;
+        return (0, 1);
     };
     let mut total = 0u64;
     let mut number = String::new();
@@ -613,7 +637,9 @@ fn widths(pattern: &Expr) -> u64 {
             number.clear();
         }
     }
-    total.saturating_add(number.parse().unwrap_or(0)).min(HUGE)
+    let total = total.saturating_add(number.parse().unwrap_or(0)).min(HUGE);
+    let conversions = pattern.matches('%').count() - 2 * pattern.matches("%%").count();
+    (total, u64::try_from(conversions).unwrap_or(HUGE))
 }
 
 /// Walks every expression, weighing what builds and, on SQLite, what is
@@ -635,6 +661,25 @@ impl Check<'_> {
             };
             self.refusal = Some(Refusal::TooLarge(format!(
                 "{what} builds {about} from values the statement made, more than {MAX_BUILT_CHARS}"
+            )));
+            return ControlFlow::Break(());
+        }
+        ControlFlow::Continue(())
+    }
+
+    /// An exponent written out is at most [`MAX_EXPONENT`]: PostgreSQL's
+    /// NUMERIC makes `10 ^ 65000` a number of 65,000 digits, whose
+    /// divisions then run for minutes without a check of the deadline.
+    fn exponent(&mut self, exponent: &Expr) -> ControlFlow<()> {
+        let written = match exponent {
+            Expr::UnaryOp { expr, .. } => integer(expr),
+            other => integer(other),
+        };
+        if let Some(n) = written
+            && n > MAX_EXPONENT
+        {
+            self.refusal = Some(Refusal::TooLarge(format!(
+                "a power of {n}, more than {MAX_EXPONENT} (a number of that many digits takes minutes to divide)"
             )));
             return ControlFlow::Break(());
         }
@@ -669,6 +714,11 @@ impl Visitor for Check<'_> {
                 op: BinaryOperator::StringConcat,
                 ..
             } => self.built("a concatenation", self.sizes.size(expr)),
+            Expr::BinaryOp {
+                op: BinaryOperator::PGExp,
+                right,
+                ..
+            } => self.exponent(right),
             Expr::Like { pattern, .. } | Expr::ILike { pattern, .. } if sqlite => {
                 self.needle(Some(pattern))
             }
@@ -690,6 +740,12 @@ impl Visitor for Check<'_> {
                 };
                 if !counts(&name) {
                     self.built(&format!("{name}(…)"), self.sizes.size(expr))?;
+                }
+                if matches!(name.as_str(), "power" | "pow")
+                    && let FunctionArguments::List(list) = &f.args
+                    && let Some(exponent) = list.args.get(1).and_then(argument)
+                {
+                    self.exponent(exponent)?;
                 }
                 if sqlite {
                     let args: Vec<&Expr> = match &f.args {
@@ -762,6 +818,39 @@ mod tests {
         assert!(!refused(
             pg,
             "SELECT c.nom || ' ' || c.prenom || ' <' || c.email || '>' FROM clients c"
+        ));
+    }
+
+    #[test]
+    fn escaping_repeating_and_powers_are_weighed_as_what_they_write() {
+        let pg = Dialect::Postgres;
+        // JSON writes a quote as two characters, a control one as six.
+        let nested = (0..4).fold("repeat('\"', 2000)".to_owned(), |inner, _| {
+            format!("to_json({inner})::text")
+        });
+        assert!(refused(pg, &format!("SELECT length({nested})")));
+        // One argument written a hundred times by its position.
+        assert!(refused(
+            pg,
+            &format!("SELECT format('{}', repeat('x', 1000))", "%1$s".repeat(100))
+        ));
+        assert!(!refused(
+            pg,
+            "SELECT format('%s, %s (%s)', nom, prenom, ville) FROM clients"
+        ));
+        // A column's value repeated is built, however short the value.
+        assert!(refused(
+            pg,
+            "WITH a AS (SELECT repeat(nom, 10000) AS s FROM clients) SELECT s || s FROM a"
+        ));
+        assert!(refused(
+            pg,
+            "SELECT 10::numeric ^ 65000 / 10::numeric ^ 30000"
+        ));
+        assert!(refused(pg, "SELECT power(10::numeric, 65000)"));
+        assert!(!refused(
+            pg,
+            "SELECT montant * power(1.02, annees) FROM contrats"
         ));
     }
 
