@@ -183,7 +183,7 @@ pub(super) fn add_needles(total: &mut usize, more: usize) -> Result<(), Refusal>
     Ok(())
 }
 
-fn argument(arg: &FunctionArg) -> Option<&Expr> {
+pub(super) fn argument(arg: &FunctionArg) -> Option<&Expr> {
     let arg = match arg {
         FunctionArg::Named { arg, .. }
         | FunctionArg::ExprNamed { arg, .. }
@@ -350,7 +350,7 @@ fn widths(name: &str, pattern: Option<&Expr>) -> Result<(), Refusal> {
 }
 
 /// A whole number written in the statement, with its sign.
-fn integer(expr: &Expr) -> Option<i128> {
+pub(super) fn integer(expr: &Expr) -> Option<i128> {
     match expr {
         Expr::Nested(e) => integer(e),
         Expr::UnaryOp {
@@ -382,11 +382,12 @@ fn text(expr: Option<&Expr>) -> Option<&str> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::super::{Policy, Refusal, validate};
     use super::*;
 
-    fn refused(dialect: Dialect, sql: &str) -> bool {
+    /// Whether `sql` is refused as too large.
+    pub(in super::super) fn refused(dialect: Dialect, sql: &str) -> bool {
         matches!(
             validate(sql, &Policy::new(dialect)),
             Err(Refusal::TooLarge(_))

@@ -27,13 +27,13 @@ use std::collections::{HashMap, HashSet};
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    BinaryOperator, Expr, FunctionArg, FunctionArgExpr, FunctionArguments, ObjectNamePart, Query,
-    SelectItem, SetExpr, TableAlias, TableFactor, Value, Visit, Visitor,
+    BinaryOperator, Expr, FunctionArguments, ObjectNamePart, Query, SelectItem, SetExpr,
+    TableAlias, TableFactor, Value, Visit, Visitor,
 };
 
 use super::super::Dialect;
 use super::Refusal;
-use super::bounds::{MAX_BUILT_CHARS, MAX_NEEDLE_CHARS};
+use super::bounds::{self, MAX_BUILT_CHARS, MAX_NEEDLE_CHARS, argument};
 
 /// The largest exponent written out in a power.
 const MAX_EXPONENT: u64 = 1_000;
@@ -580,18 +580,6 @@ fn named(expr: &Expr) -> Option<String> {
     }
 }
 
-fn argument(arg: &FunctionArg) -> Option<&Expr> {
-    let arg = match arg {
-        FunctionArg::Named { arg, .. }
-        | FunctionArg::ExprNamed { arg, .. }
-        | FunctionArg::Unnamed(arg) => arg,
-    };
-    match arg {
-        FunctionArgExpr::Expr(e) => Some(e),
-        _ => None,
-    }
-}
-
 fn literal_chars(value: &Value) -> u64 {
     let chars = match value {
         Value::SingleQuotedString(s)
@@ -605,16 +593,9 @@ fn literal_chars(value: &Value) -> u64 {
     u64::try_from(chars).unwrap_or(HUGE)
 }
 
-/// A whole number written in the statement.
+/// A whole number written in the statement, not negative.
 fn integer(expr: &Expr) -> Option<u64> {
-    match expr {
-        Expr::Nested(e) => integer(e),
-        Expr::Value(v) => match &v.value {
-            Value::Number(n, _) => n.parse().ok(),
-            _ => None,
-        },
-        _ => None,
-    }
+    bounds::integer(expr).and_then(|n| u64::try_from(n).ok())
 }
 
 /// The widths and precisions a `printf`/`format` pattern written out pads
@@ -672,11 +653,11 @@ impl Check<'_> {
     /// divisions then run for minutes without a check of the deadline.
     fn exponent(&mut self, exponent: &Expr) -> ControlFlow<()> {
         let written = match exponent {
-            Expr::UnaryOp { expr, .. } => integer(expr),
-            other => integer(other),
+            Expr::UnaryOp { expr, .. } => bounds::integer(expr).map(i128::abs),
+            other => bounds::integer(other),
         };
         if let Some(n) = written
-            && n > MAX_EXPONENT
+            && n > i128::from(MAX_EXPONENT)
         {
             self.refusal = Some(Refusal::TooLarge(format!(
                 "a power of {n}, more than {MAX_EXPONENT} (a number of that many digits takes minutes to divide)"
@@ -774,15 +755,8 @@ impl Visitor for Check<'_> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Policy, Refusal, validate};
+    use super::super::bounds::tests::refused;
     use super::*;
-
-    fn refused(dialect: Dialect, sql: &str) -> bool {
-        matches!(
-            validate(sql, &Policy::new(dialect)),
-            Err(Refusal::TooLarge(_))
-        )
-    }
 
     #[test]
     fn growth_laundered_through_ctes_and_subqueries_is_weighed_whole() {
