@@ -165,9 +165,16 @@ const SCALAR: &[(&str, u8)] = &[
     ("to_nchar", ORA),
     ("to_single_byte", ORA),
     ("format", PG),
-    // A set-returning function in a select list (its rows are capped like
-    // any others).
+    // Set-returning functions in a select list (their rows are capped like
+    // any others), as they stand in FROM.
     ("generate_series", PG),
+    ("unnest", PG),
+    ("json_array_elements", PG),
+    ("jsonb_array_elements", PG),
+    ("json_array_elements_text", PG),
+    ("jsonb_array_elements_text", PG),
+    ("regexp_split_to_table", PG),
+    ("string_to_table", PG),
     // ARRAY(subquery) and ROW(…) constructors, which parse as calls.
     ("array", PG),
     ("row", PG),
