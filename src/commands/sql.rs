@@ -20,17 +20,13 @@ pub(crate) fn sql_check(
     dialect: Option<pstral_core::sql::Dialect>,
     file: &Path,
 ) -> ExitCode {
-    use std::io::Read;
-    let mut text = String::new();
-    let read = if file == Path::new("-") {
-        std::io::stdin().read_to_string(&mut text)
-    } else {
-        std::fs::File::open(file).and_then(|mut f| f.read_to_string(&mut text))
+    let text = match statement(file) {
+        Ok(text) => text,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return ExitCode::from(2);
+        }
     };
-    if let Err(e) = read {
-        eprintln!("error: cannot read {}: {e}", file.display());
-        return ExitCode::from(2);
-    }
     let mut policy = settings.sql.policy.clone();
     if let Some(dialect) = dialect {
         policy.dialect = dialect;
@@ -60,7 +56,9 @@ fn statement(file: &Path) -> anyhow::Result<String> {
     use std::io::Read;
     let mut text = String::new();
     if file == Path::new("-") {
-        std::io::stdin().read_to_string(&mut text)?;
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .context("cannot read standard input")?;
     } else {
         text = std::fs::read_to_string(file)
             .with_context(|| format!("cannot read {}", file.display()))?;

@@ -233,9 +233,9 @@ struct Shared {
     /// When each sender last got a note about a message the bot could not
     /// decrypt.
     unreadable_noted: Mutex<std::collections::HashMap<OwnedUserId, std::time::Instant>>,
-    /// Invites accepted and not yet joined, or declined: counted against
-    /// the cap on rooms with those joined, so that a burst of invites in
-    /// one sync cannot all pass it.
+    /// Invites accepted whose join (or its retries) has not ended: counted
+    /// against the cap on rooms with those joined, so that a burst of
+    /// invites in one sync cannot all pass it.
     joining: std::sync::atomic::AtomicUsize,
     config: MatrixConfig,
 }

@@ -240,7 +240,7 @@ fn contains(expr: &Expr, mut found: impl FnMut(&Expr) -> bool) -> bool {
 }
 
 /// The name a call ends with, in ASCII lower case, when `expr` is a call.
-fn called(expr: &Expr) -> Option<String> {
+pub(super) fn called(expr: &Expr) -> Option<String> {
     match expr {
         Expr::Function(f) => match f.name.0.last() {
             Some(ObjectNamePart::Identifier(i)) => Some(i.value.to_ascii_lowercase()),

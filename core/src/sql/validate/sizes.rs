@@ -27,7 +27,7 @@ use std::collections::{HashMap, HashSet};
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    BinaryOperator, Expr, FunctionArguments, ObjectNamePart, Query, SelectItem, SetExpr,
+    BinaryOperator, Expr, Function, FunctionArguments, ObjectNamePart, Query, SelectItem, SetExpr,
     TableAlias, TableFactor, Value, Visit, Visitor,
 };
 
@@ -389,22 +389,20 @@ impl Sizes {
                 .map(|e| self.size(e))
                 .fold(Size::default(), Size::plus),
             Expr::Subquery(q) => self.subquery(q),
-            Expr::Function(f) => self.call(f),
+            Expr::Function(f) => {
+                bounds::called(expr).map_or(Size::default(), |name| self.call(&name, f))
+            }
             // Numbers, booleans, dates: nothing built that grows.
             _ => Size::default(),
         }
     }
 
-    fn call(&self, f: &sqlparser::ast::Function) -> Size {
-        let name = match f.name.0.last() {
-            Some(ObjectNamePart::Identifier(i)) => key(&i.value),
-            _ => return Size::default(),
-        };
-        let args: Vec<&Expr> = match &f.args {
-            FunctionArguments::List(list) => list.args.iter().filter_map(argument).collect(),
-            FunctionArguments::Subquery(q) => return self.subquery(q),
-            FunctionArguments::None => Vec::new(),
-        };
+    /// A call of `name` (folded by [`bounds::called`]).
+    fn call(&self, name: &str, f: &Function) -> Size {
+        if let FunctionArguments::Subquery(q) = &f.args {
+            return self.subquery(q);
+        }
+        let args = arguments(f);
         let at = |i: usize| args.get(i).map_or(Size::default(), |e| self.size(e));
         let count = |i: usize| args.get(i).and_then(|e| integer(e));
         let all = || {
@@ -412,8 +410,8 @@ impl Sizes {
                 .map(|e| self.size(e))
                 .fold(Size::default(), Size::plus)
         };
-        match name.as_str() {
-            _ if counts(&name) => Size::default(),
+        match name {
+            _ if counts(name) => Size::default(),
             // A value read from the table is at least a character: its
             // repetitions are built.
             "repeat" => {
@@ -572,10 +570,7 @@ fn named(expr: &Expr) -> Option<String> {
         Expr::Identifier(i) => Some(key(&i.value)),
         Expr::CompoundIdentifier(parts) => parts.last().map(|i| key(&i.value)),
         Expr::Nested(e) | Expr::Cast { expr: e, .. } => named(e),
-        Expr::Function(f) => match f.name.0.last() {
-            Some(ObjectNamePart::Identifier(i)) => Some(key(&i.value)),
-            _ => None,
-        },
+        Expr::Function(_) => bounds::called(expr),
         _ => Some("?column?".to_owned()),
     }
 }
@@ -591,6 +586,14 @@ fn literal_chars(value: &Value) -> u64 {
         _ => 0,
     };
     u64::try_from(chars).unwrap_or(HUGE)
+}
+
+/// The expressions a call is given (none for `f(*)` or `f(SELECT …)`).
+fn arguments(f: &Function) -> Vec<&Expr> {
+    match &f.args {
+        FunctionArguments::List(list) => list.args.iter().filter_map(argument).collect(),
+        _ => Vec::new(),
+    }
 }
 
 /// A whole number written in the statement, not negative.
@@ -715,27 +718,20 @@ impl Visitor for Check<'_> {
                 ControlFlow::Continue(())
             }
             Expr::Function(f) => {
-                let name = match f.name.0.last() {
-                    Some(ObjectNamePart::Identifier(i)) => key(&i.value),
-                    _ => return ControlFlow::Continue(()),
+                let Some(name) = bounds::called(expr) else {
+                    return ControlFlow::Continue(());
                 };
                 if !counts(&name) {
                     self.built(&format!("{name}(…)"), self.sizes.size(expr))?;
                 }
+                let args = arguments(f);
+                let at = |i: usize| args.get(i).copied();
                 if matches!(name.as_str(), "power" | "pow")
-                    && let FunctionArguments::List(list) = &f.args
-                    && let Some(exponent) = list.args.get(1).and_then(argument)
+                    && let Some(exponent) = at(1)
                 {
                     self.exponent(exponent)?;
                 }
                 if sqlite {
-                    let args: Vec<&Expr> = match &f.args {
-                        FunctionArguments::List(list) => {
-                            list.args.iter().filter_map(argument).collect()
-                        }
-                        _ => Vec::new(),
-                    };
-                    let at = |i: usize| args.get(i).copied();
                     match name.as_str() {
                         "instr" | "ltrim" | "rtrim" | "trim" => self.needle(at(1))?,
                         "like" | "glob" => self.needle(at(0))?,
