@@ -120,6 +120,7 @@ fn main() {
             glossary: Some(glossary.clone()),
             schema: catalog.context_for(question, 1500),
             examples,
+            ..Default::default()
         };
         prompts.system(
             Mode::Sql,

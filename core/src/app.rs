@@ -137,6 +137,7 @@ pub async fn sql_runtime(
         settings.llm.embedding_model.as_deref(),
     );
     let runtime = SqlRuntime {
+        today: today_of(target),
         target: target.name.clone(),
         glossary: glossary.map(Arc::new),
         learning: Some(Arc::new(learning)),
@@ -190,6 +191,15 @@ pub fn glossary_of(
         }
         None => Ok(None),
     }
+}
+
+/// The date the target's data stands at: its `today`, or for the demo
+/// target without one, the demo's own (its data ends there).
+pub fn today_of(target: &crate::sql::Target) -> Option<chrono::NaiveDate> {
+    target.today.or_else(|| {
+        (target.name == "demo" && matches!(target.kind, crate::sql::TargetKind::Sqlite(_)))
+            .then(crate::sql::demo::today)
+    })
 }
 
 /// What the target's account can do, checked rather than trusted: an

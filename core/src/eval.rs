@@ -119,6 +119,13 @@ pub struct CaseReport {
     pub question: String,
     pub language: Lang,
     pub verdict: Verdict,
+    /// The model's answer, as it wrote it: what a "no SQL" verdict is read
+    /// against.
+    #[serde(default)]
+    pub answer: Option<String>,
+    /// Its answer to the repair round, when there was one.
+    #[serde(default)]
+    pub repair_answer: Option<String>,
     /// The query the bot would offer (or the last one it tried).
     pub sql: Option<String>,
     pub gold: String,
@@ -217,6 +224,8 @@ impl Evaluation<'_> {
             question: case.question.clone(),
             language,
             verdict: Verdict::NoSql,
+            answer: None,
+            repair_answer: None,
             sql: None,
             gold: case.gold.clone(),
             valid: false,
@@ -260,6 +269,7 @@ impl Evaluation<'_> {
                 return report;
             }
             Ok(answer) => {
+                report.answer = Some(answer.clone());
                 let offer = self.first_offer(&answer, &mut report).await;
                 match offer {
                     Offer::None(_, reason, true) => {
@@ -272,7 +282,10 @@ impl Evaluation<'_> {
                         ));
                         report.repaired = true;
                         match self.answer(&repair, &mut report).await {
-                            Ok(answer) => self.first_offer(&answer, &mut report).await,
+                            Ok(answer) => {
+                                report.repair_answer = Some(answer.clone());
+                                self.first_offer(&answer, &mut report).await
+                            }
                             Err(e) => Offer::None(Verdict::ModelFailed, e, false),
                         }
                     }

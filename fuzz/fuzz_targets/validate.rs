@@ -25,6 +25,7 @@ fn catalog() -> Catalog {
             primary_key: Vec::new(),
             foreign_keys: Vec::new(),
         }],
+        values: Vec::new(),
     }
 }
 

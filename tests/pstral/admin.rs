@@ -56,6 +56,7 @@ async fn start_with(db: &TestDb, endpoints: Vec<EndpointSettings>) -> Running {
         name: "demo".into(),
         kind: TargetKind::Sqlite(demo_path),
         instructions_file: None,
+        today: None,
     };
     Running {
         serving: Serving::start(settings).await,

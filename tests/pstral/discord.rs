@@ -644,6 +644,7 @@ async fn run_serves_discord_and_readyz_shows_the_connection() {
         name: "demo".into(),
         kind: pstral_core::sql::TargetKind::Sqlite(data.path().join("demo.db")),
         instructions_file: None,
+        today: None,
     };
     let config = DiscordConfig {
         token: TOKEN.to_owned(),

@@ -19,6 +19,13 @@ pub(crate) struct Demo {
     pub(crate) runtime: SqlRuntime,
 }
 
+impl Demo {
+    /// The demo database's file.
+    pub(crate) fn path(&self) -> std::path::PathBuf {
+        self._dir.path().join("demo.db")
+    }
+}
+
 pub(crate) async fn demo() -> Demo {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("demo.db");
@@ -40,6 +47,7 @@ pub(crate) async fn demo() -> Demo {
         learning: None,
         examples_budget: 800,
         confirm_role: pstral_core::identity::Role::Admin,
+        today: Some(pstral_core::sql::demo::today()),
     };
     runtime.refresh_catalog().await.unwrap();
     Demo { _dir: dir, runtime }

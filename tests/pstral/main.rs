@@ -21,6 +21,7 @@ mod identity;
 mod learning;
 mod matrix;
 mod model_servers;
+mod offering;
 mod oracle;
 mod real_model;
 mod redteam;

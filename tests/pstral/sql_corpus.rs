@@ -473,6 +473,7 @@ fn catalog(dialect: Dialect) -> pstral_core::sql::schema::Catalog {
             table(None, "contrats"),
             table(Some("crm"), "paiements"),
         ],
+        values: Vec::new(),
     }
 }
 

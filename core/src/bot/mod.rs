@@ -63,6 +63,9 @@ pub struct SqlRuntime {
     /// The least role whose "correct" stores an example (the asker's
     /// always does).
     pub confirm_role: crate::identity::Role,
+    /// The date the target's data stands at, when it is frozen; otherwise
+    /// the prompt tells the clock's.
+    pub today: Option<chrono::NaiveDate>,
 }
 
 /// Why an example was not stored.
@@ -96,7 +99,17 @@ impl SqlRuntime {
     /// # Errors
     /// When the target cannot be read; the previous catalogue stays.
     pub async fn refresh_catalog(&self) -> Result<usize, crate::sql::exec::ExecError> {
-        let catalog = self.executor.catalog(&self.policy.allowed_schemas).await?;
+        let mut catalog = self.executor.catalog(&self.policy.allowed_schemas).await?;
+        // Without its values the catalogue still serves: the prompt then
+        // names the columns only.
+        catalog.values = self
+            .executor
+            .values(&catalog)
+            .await
+            .unwrap_or_else(|e| {
+                tracing::warn!(error = %e, target_name = %self.target, "cannot read the values of the target's short text columns");
+                Vec::new()
+            });
         let tables = catalog.tables.len();
         *self.catalog.write().expect("never poisoned") = Arc::new(catalog);
         // Examples are judged against the catalogue as it is now: those
@@ -152,6 +165,12 @@ impl SqlRuntime {
     pub fn schema_for(&self, question: &str) -> String {
         let catalog = Arc::clone(&self.catalog.read().expect("never poisoned"));
         catalog.context_for(question, self.schema_budget)
+    }
+
+    /// Values the target holds close to words of `question`.
+    pub fn values_near(&self, question: &str) -> Vec<String> {
+        let catalog = Arc::clone(&self.catalog.read().expect("never poisoned"));
+        catalog.near(question)
     }
 
     /// Stores a question and its SQL as an example of the target (from the
@@ -239,9 +258,14 @@ impl SqlRuntime {
             None => crate::learn::Picked::default(),
         };
         crate::learn::PromptContext {
+            today: Some(
+                self.today
+                    .unwrap_or_else(|| chrono::Local::now().date_naive()),
+            ),
             glossary: self.glossary.as_ref().map(|g| g.text.clone()),
             schema: self.schema_for(question),
             examples,
+            near: self.values_near(question),
         }
     }
 

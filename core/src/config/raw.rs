@@ -136,6 +136,8 @@ pub(super) struct RawTarget {
     pub(super) url: String,
     pub(super) password_file: String,
     pub(super) instructions_file: String,
+    #[serde(default)]
+    pub(super) today: String,
 }
 
 #[derive(Deserialize)]

@@ -355,6 +355,7 @@ impl Validator {
                     name: raw.target.clone(),
                     kind: TargetKind::Sqlite(PathBuf::from("data/demo.db")),
                     instructions_file: None,
+                    today: None,
                 }
             }
         };
@@ -486,10 +487,24 @@ impl Validator {
             }
             Some(path)
         };
+        let today = match raw.today.trim() {
+            "" => None,
+            date => match chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d") {
+                Ok(date) => Some(date),
+                Err(_) => {
+                    self.problem(
+                        &format!("sql.targets.{name}.today"),
+                        format!("expected a date as YYYY-MM-DD, or nothing for the clock's, not {date:?}"),
+                    );
+                    None
+                }
+            },
+        };
         Some(Target {
             name: name.to_owned(),
             kind,
             instructions_file,
+            today,
         })
     }
 

@@ -38,9 +38,14 @@ const EMBED_RETRY: Duration = Duration::from_secs(60);
 /// its tables relevant to the question, and the most similar examples.
 #[derive(Debug, Clone, Default)]
 pub struct PromptContext {
+    /// Today's date, as the model should take it (it has no clock).
+    pub today: Option<chrono::NaiveDate>,
     pub glossary: Option<String>,
     pub schema: String,
     pub examples: Picked,
+    /// Values the target holds close to words of the question, as
+    /// `table.column = 'value'`.
+    pub near: Vec<String>,
 }
 
 /// From ranked examples (best first), those that pass `check`, as many as

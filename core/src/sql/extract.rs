@@ -1,5 +1,16 @@
-//! Finding the SQL in a model's answer: each ```sql block, or, when the model
-//! forgot the tag, the single fenced block that reads like a query.
+//! Finding the SQL in a model's answer, however the model wrote it: in
+//! fenced blocks (tagged `sql`, another tag or none), or bare in its prose
+//! (a statement alone, before or after an explanation, in inline code).
+//! Each statement found is offered on its own (`run N`); the validator
+//! still judges every one. Prose that merely mentions SELECT is not SQL: a
+//! statement outside a block counts only when it parses as a query that
+//! reads `FROM` something.
+
+use sqlparser::ast::Statement;
+use sqlparser::parser::Parser;
+use sqlparser::tokenizer::{Token, Tokenizer};
+
+use super::Dialect;
 
 /// One statement found in an answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -9,35 +20,49 @@ pub struct Block {
     pub text: String,
 }
 
-/// The SQL blocks of `answer`.
+/// Block tags that say the body is SQL.
+const SQL_TAGS: [&str; 8] = [
+    "sql",
+    "oracle",
+    "plsql",
+    "postgresql",
+    "postgres",
+    "sqlite",
+    "psql",
+    "pgsql",
+];
+
+/// The statements of `answer`, in order. Statements in SQL-tagged blocks,
+/// else in other blocks that read as queries, else bare in the prose: a
+/// model that fenced its query does not have its explanation searched.
 pub fn extract(answer: &str) -> Vec<Block> {
-    let blocks = fenced_blocks(answer);
-    let tagged: Vec<&(String, String)> = blocks
+    let answer = answer.replace("\r\n", "\n").replace('\r', "\n");
+    let blocks = fenced_blocks(&answer);
+    let tagged: Vec<&str> = blocks
         .iter()
-        .filter(|(info, _)| {
-            matches!(
-                info.to_ascii_lowercase().as_str(),
-                "sql" | "oracle" | "plsql" | "postgresql" | "sqlite"
-            )
-        })
+        .filter(|(info, _)| SQL_TAGS.contains(&info.to_ascii_lowercase().as_str()))
+        .map(|(_, body)| body.as_str())
         .collect();
-    let chosen: Vec<&(String, String)> = if tagged.is_empty() {
-        // Untagged: only a lone block that starts like a query.
-        let untagged: Vec<_> = blocks.iter().filter(|(info, _)| info.is_empty()).collect();
-        match untagged.as_slice() {
-            [only] if looks_like_sql(&only.1) => vec![*only],
-            _ => Vec::new(),
+    let statements: Vec<String> = if tagged.is_empty() {
+        let fenced: Vec<String> = blocks
+            .iter()
+            .flat_map(|(_, body)| statements(body))
+            .filter(|s| is_query(s))
+            .collect();
+        if fenced.is_empty() {
+            bare(&answer)
+        } else {
+            fenced
         }
     } else {
-        tagged
+        tagged.into_iter().flat_map(statements).collect()
     };
-    chosen
+    statements
         .into_iter()
-        .filter(|(_, body)| !body.trim().is_empty())
         .enumerate()
-        .map(|(i, (_, body))| Block {
+        .map(|(i, text)| Block {
             index: u32::try_from(i + 1).unwrap_or(u32::MAX),
-            text: body.trim().to_owned(),
+            text,
         })
         .collect()
 }
@@ -71,19 +96,182 @@ fn fenced_blocks(text: &str) -> Vec<(String, String)> {
     blocks
 }
 
-fn looks_like_sql(body: &str) -> bool {
-    let first = body
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty() && !l.starts_with("--"))
-        .unwrap_or_default()
-        .to_ascii_uppercase();
-    first.starts_with("SELECT") || first.starts_with("WITH")
+/// The statements of a block's body, split at the `;` between them (read
+/// as SQL reads them: not inside a string, a quoted name or a comment),
+/// without the `;`, blank ones left out.
+fn statements(body: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for end in separators(body) {
+        out.push(body[start..end].trim().to_owned());
+        start = end + 1;
+    }
+    out.push(body[start..].trim().to_owned());
+    out.retain(|s| !s.is_empty() && !only_comments(s));
+    out
+}
+
+/// Byte offsets of the top-level `;` of `sql`; none when it cannot be read
+/// as SQL (the body is then one statement, for the validator to judge).
+fn separators(sql: &str) -> Vec<usize> {
+    let dialect = sqlparser::dialect::GenericDialect {};
+    let Ok(tokens) = Tokenizer::new(&dialect, sql).tokenize_with_location() else {
+        return Vec::new();
+    };
+    let line_starts: Vec<usize> = std::iter::once(0)
+        .chain(sql.match_indices('\n').map(|(i, _)| i + 1))
+        .collect();
+    tokens
+        .iter()
+        .filter(|t| t.token == Token::SemiColon)
+        .filter_map(|t| {
+            let line = usize::try_from(t.span.start.line).ok()?.checked_sub(1)?;
+            let column = usize::try_from(t.span.start.column).ok()?.checked_sub(1)?;
+            // Columns count characters.
+            let from = *line_starts.get(line)?;
+            sql[from..]
+                .char_indices()
+                .nth(column)
+                .map(|(offset, _)| from + offset)
+                .filter(|&at| sql.as_bytes().get(at) == Some(&b';'))
+        })
+        .collect()
+}
+
+fn only_comments(sql: &str) -> bool {
+    let dialect = sqlparser::dialect::GenericDialect {};
+    Tokenizer::new(&dialect, sql)
+        .tokenize()
+        .is_ok_and(|tokens| {
+            tokens
+                .iter()
+                .all(|t| matches!(t, Token::Whitespace(_) | Token::EOF))
+        })
+}
+
+/// Whether `sql` parses, in one of the dialects Pstral runs, as exactly one
+/// query that reads from something: what tells a statement from prose that
+/// starts with "Select".
+fn is_query(sql: &str) -> bool {
+    let reads = sql
+        .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+        .any(|word| word.eq_ignore_ascii_case("from"));
+    reads
+        && [Dialect::Postgres, Dialect::Oracle, Dialect::Sqlite]
+            .iter()
+            .any(|dialect| {
+                matches!(
+                    Parser::parse_sql(&*dialect.parser(), sql).as_deref(),
+                    Ok([Statement::Query(_)])
+                )
+            })
+}
+
+/// Statements written bare in prose, in order: each starts a line (after
+/// a label such as `SQL:` or an inline-code mark) with `SELECT` or `WITH`,
+/// and runs to its `;`, the closing mark of inline code, or the longest run
+/// of lines before a blank one that parses as a query.
+fn bare(answer: &str) -> Vec<String> {
+    let lines: Vec<&str> = answer.lines().collect();
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        let Some((start, inline)) = statement_start(lines[i]) else {
+            i += 1;
+            continue;
+        };
+        let first = &lines[i][start..];
+        if inline {
+            // `SELECT …` in inline code ends at its closing mark.
+            let text = first.split('`').next().unwrap_or_default().trim();
+            let text = text.strip_suffix(';').unwrap_or(text).trim();
+            if is_query(text) {
+                found.push(text.to_owned());
+            }
+            i += 1;
+            continue;
+        }
+        // The lines up to a blank one, or up to the end of the first
+        // statement when a `;` ends it.
+        let mut run = vec![first];
+        let mut j = i + 1;
+        while j < lines.len() && !lines[j].trim().is_empty() {
+            run.push(lines[j]);
+            j += 1;
+        }
+        let mut taken = None;
+        for end in (1..=run.len()).rev() {
+            let text = run[..end].join("\n");
+            let text = match separators(&text).first() {
+                Some(&semicolon) => text[..semicolon].to_owned(),
+                None => text,
+            };
+            if is_query(text.trim()) {
+                taken = Some(text);
+                break;
+            }
+        }
+        match taken {
+            Some(text) => {
+                // A `;` may end one statement before the run does: read on
+                // from the line after the statement's last.
+                i += text.lines().count().max(1);
+                found.push(text.trim().to_owned());
+            }
+            None => i += 1,
+        }
+    }
+    found
+}
+
+/// Where a statement starts on `line`, if one does: at the line's start
+/// (past blanks, a list mark or emphasis), after an inline-code mark
+/// anywhere (then `true`), or after a label ending in `:`. The keyword is
+/// `SELECT` or `WITH`, in any case but after a label, in capitals.
+fn statement_start(line: &str) -> Option<(usize, bool)> {
+    let keyword = |at: &str, any_case: bool| {
+        ["SELECT", "WITH"].iter().any(|k| {
+            at.get(..k.len()).is_some_and(|w| {
+                if any_case {
+                    w.eq_ignore_ascii_case(k)
+                } else {
+                    w == *k
+                }
+            }) && at[k.len()..]
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_whitespace() || c == '(' || c == '*')
+        })
+    };
+    let lead = line.len() - line.trim_start_matches([' ', '\t', '-', '*', '>']).len();
+    let rest = &line[lead..];
+    if let Some(code) = rest.strip_prefix('`') {
+        return keyword(code, true).then_some((lead + 1, true));
+    }
+    if keyword(rest, true) {
+        return Some((lead, false));
+    }
+    // "Use `SELECT …` to …": inline code anywhere on the line.
+    if let Some((mark, _)) = line
+        .match_indices('`')
+        .find(|(mark, _)| keyword(&line[mark + 1..], true))
+    {
+        return Some((mark + 1, true));
+    }
+    // "SQL: SELECT …".
+    let colon = line.find(':')?;
+    let after = &line[colon + 1..];
+    let at = colon + 1 + after.len() - after.trim_start().len();
+    keyword(&line[at..], false).then_some((at, false))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn texts(answer: &str) -> Vec<String> {
+        extract(answer).into_iter().map(|b| b.text).collect()
+    }
 
     #[test]
     fn sql_blocks_are_found_in_order() {
@@ -97,20 +285,25 @@ mod tests {
                 text: "SELECT 1 FROM dual".into()
             }
         );
-        assert_eq!(blocks[1].text, "SELECT 2 FROM dual;");
+        assert_eq!(blocks[1].text, "SELECT 2 FROM dual");
     }
 
     #[test]
-    fn a_lone_untagged_query_block_counts_but_other_code_does_not() {
+    fn a_query_block_with_another_tag_or_none_counts_but_other_code_does_not() {
         assert_eq!(
-            extract("```\n-- clients\nSELECT * FROM clients\n```").len(),
-            1
+            texts("```\n-- clients\nSELECT * FROM clients\n```"),
+            ["-- clients\nSELECT * FROM clients"]
+        );
+        assert_eq!(
+            texts("```mysql\nSELECT * FROM clients\n```"),
+            ["SELECT * FROM clients"]
         );
         assert!(extract("```\nls -la\n```").is_empty());
         assert!(extract("```python\nprint(1)\n```").is_empty());
-        assert!(
-            extract("```\nSELECT 1\n```\n```\nSELECT 2\n```").is_empty(),
-            "ambiguous"
+        assert!(extract("```python\nselect_all(rows)\n```").is_empty());
+        assert_eq!(
+            texts("```\nSELECT 1 FROM a\n```\n```\nSELECT 2 FROM b\n```"),
+            ["SELECT 1 FROM a", "SELECT 2 FROM b"]
         );
         assert!(extract("no code at all").is_empty());
     }
@@ -121,5 +314,72 @@ mod tests {
             extract("```sql\nSELECT 1 FROM dual")[0].text,
             "SELECT 1 FROM dual"
         );
+    }
+
+    #[test]
+    fn several_statements_in_one_block_are_offered_one_by_one() {
+        assert_eq!(
+            texts("```sql\nSELECT a FROM t;\n-- then\nSELECT ';' FROM u;\n```"),
+            ["SELECT a FROM t", "-- then\nSELECT ';' FROM u"]
+        );
+    }
+
+    #[test]
+    fn a_bare_statement_is_offered_alone_or_within_prose() {
+        let alone = "SELECT nom, ville\nFROM clients\nWHERE ville = 'Lyon';";
+        assert_eq!(
+            texts(alone),
+            ["SELECT nom, ville\nFROM clients\nWHERE ville = 'Lyon'"]
+        );
+        let after =
+            "Voici la requête :\n\nSELECT count(*) FROM clients\n\nElle compte les clients.";
+        assert_eq!(texts(after), ["SELECT count(*) FROM clients"]);
+        let run_on = "SELECT count(*)\nFROM clients\nThis counts every client.";
+        assert_eq!(texts(run_on), ["SELECT count(*)\nFROM clients"]);
+        let labelled = "SQL: SELECT nom FROM clients; it lists them";
+        assert_eq!(texts(labelled), ["SELECT nom FROM clients"]);
+        let inline = "Use `SELECT nom FROM clients` to list them.";
+        assert_eq!(texts(inline), ["SELECT nom FROM clients"]);
+        let with = "with recent as (select * from orders where placed_on > date '2025-01-01')\nselect count(*) from recent";
+        assert_eq!(texts(with), [with]);
+    }
+
+    #[test]
+    fn several_bare_statements_are_offered_in_order() {
+        let answer = "First:\nSELECT a FROM t;\nSELECT b FROM u;\n\nThen:\nSELECT c FROM v";
+        assert_eq!(
+            texts(answer),
+            ["SELECT a FROM t", "SELECT b FROM u", "SELECT c FROM v"]
+        );
+    }
+
+    #[test]
+    fn windows_line_ends_are_read_as_line_ends() {
+        assert_eq!(
+            texts("```sql\r\nSELECT a\r\nFROM t;\r\n```\r\n"),
+            ["SELECT a\nFROM t"]
+        );
+        assert_eq!(texts("SELECT a\r\nFROM t\r\n"), ["SELECT a\nFROM t"]);
+    }
+
+    #[test]
+    fn prose_that_mentions_select_is_not_sql() {
+        for prose in [
+            "Select the clients you want, then press Execute.",
+            "Select all clients.",
+            "You can use SELECT to read rows from a table.",
+            "With pleasure! The table clients holds them.",
+            "A SELECT statement with FROM clients would list them.",
+            "Note: SELECT is the keyword for reading.",
+        ] {
+            assert!(extract(prose).is_empty(), "{prose}");
+        }
+    }
+
+    #[test]
+    fn a_fenced_query_is_preferred_to_one_repeated_in_the_explanation() {
+        let answer =
+            "```sql\nSELECT nom FROM clients\n```\nThe query `SELECT nom FROM clients` lists them.";
+        assert_eq!(texts(answer), ["SELECT nom FROM clients"]);
     }
 }

@@ -8,6 +8,13 @@
 //! prefixes are compared (so "contrat" finds "contracts"). Tables linked by a
 //! foreign key to a chosen table get part of its score, because a question
 //! about payments usually needs the contracts and clients they belong to.
+//!
+//! Values a model cannot guess are read with the catalogue: the distinct
+//! values of short text columns ([`ColumnValues`]). A column with few is
+//! shown with them in its DDL (`status TEXT IN ('active', 'ended')`); any of
+//! them close to a word of the question is pointed out ([`Catalog::near`]),
+//! so that a query can use "Clermont-Ferrand" where the question said
+//! "Clermont".
 
 use std::collections::HashMap;
 
@@ -51,6 +58,12 @@ impl CatalogTable {
 
     /// One compact line of DDL-like text.
     pub fn ddl(&self) -> String {
+        self.ddl_with(&[])
+    }
+
+    /// [`CatalogTable::ddl`], each column with few values followed by them.
+    fn ddl_with(&self, values: &[ColumnValues]) -> String {
+        let qualified = self.qualified();
         let columns: Vec<String> = self
             .columns
             .iter()
@@ -66,13 +79,21 @@ impl CatalogTable {
                 {
                     s.push_str(&format!(" → {}.{}", fk.table, fk.ref_columns.join(",")));
                 }
+                if let Some(listed) = values.iter().find(|v| {
+                    v.table == qualified
+                        && v.column == c.name
+                        && v.values.len() <= MAX_LISTED_VALUES
+                }) {
+                    let listed: Vec<String> = listed.values.iter().map(|v| quoted(v)).collect();
+                    s.push_str(&format!(" IN ({})", listed.join(", ")));
+                }
                 if let Some(comment) = &c.comment {
                     s.push_str(&format!(" /* {comment} */"));
                 }
                 s
             })
             .collect();
-        let mut line = format!("TABLE {} ({})", self.qualified(), columns.join(", "));
+        let mut line = format!("TABLE {qualified} ({})", columns.join(", "));
         if let Some(comment) = &self.comment {
             line.push_str(&format!(" -- {comment}"));
         }
@@ -84,6 +105,61 @@ impl CatalogTable {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Catalog {
     pub tables: Vec<CatalogTable>,
+    /// The values of its short text columns, where they could be read.
+    pub values: Vec<ColumnValues>,
+}
+
+/// A column listed with its values in the DDL has at most this many.
+pub const MAX_LISTED_VALUES: usize = 12;
+/// The longest value kept: a column holding a longer one is free text
+/// (names, notes), not a set of values, and is not kept at all.
+pub const MAX_VALUE_CHARS: usize = 40;
+/// The most distinct values kept of one column; a column with more is not
+/// kept (it names things rather than sorts them).
+pub const MAX_VALUES_READ: usize = 200;
+/// The most values pointed out for one question.
+pub const MAX_NEAR_VALUES: usize = 8;
+
+/// The distinct values of one short text column, as the target holds them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnValues {
+    /// The table, qualified as in its DDL.
+    pub table: String,
+    pub column: String,
+    /// At most [`MAX_VALUES_READ`], each at most [`MAX_VALUE_CHARS`]
+    /// characters, sorted.
+    pub values: Vec<String>,
+}
+
+impl ColumnValues {
+    /// The values read of a column, kept when they are a short set of short
+    /// values (see [`MAX_VALUES_READ`], [`MAX_VALUE_CHARS`]) that name
+    /// things (at least one has a letter: not dates or amounts as text). `values` may
+    /// hold one more than the bound, to tell a column that has more.
+    pub fn kept(table: String, column: String, mut values: Vec<String>) -> Option<Self> {
+        // Dates and amounts kept as text are not a set of values to name.
+        let named = values.iter().any(|v| v.chars().any(char::is_alphabetic));
+        if !named
+            || values.len() > MAX_VALUES_READ
+            || values
+                .iter()
+                .any(|v| v.chars().count() > MAX_VALUE_CHARS || v.trim().is_empty())
+        {
+            return None;
+        }
+        values.sort();
+        values.dedup();
+        Some(Self {
+            table,
+            column,
+            values,
+        })
+    }
+}
+
+/// A value as SQL writes it.
+fn quoted(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "''"))
 }
 
 /// A key read from a database's constraint catalogue.
@@ -156,6 +232,7 @@ impl CatalogBuilder {
     pub fn finish(self) -> Catalog {
         Catalog {
             tables: self.tables,
+            values: Vec::new(),
         }
     }
 }
@@ -230,10 +307,26 @@ fn same(a: &str, b: &str) -> bool {
 }
 
 impl Catalog {
-    /// The tables most relevant to `question`, as DDL lines, within about
-    /// `budget_tokens` (four characters a token). With no word matching at
-    /// all, as many tables as fit, so that a small schema is always shown.
+    /// The tables to show for `question`, as DDL lines in the catalogue's
+    /// order, within about `budget_tokens` (four characters a token).
+    ///
+    /// When every table fits, every table, whatever the question: the
+    /// prompt then starts with the same bytes for every question of the
+    /// target, which the model server's cache keeps (a small model on a CPU
+    /// spends most of a minute reading a prompt it has not cached). When they
+    /// do not, the tables most relevant to the question (with no word
+    /// matching at all, as many as fit), still in the catalogue's order,
+    /// so that questions about the same tables share the prompt's start.
     pub fn context_for(&self, question: &str, budget_tokens: usize) -> String {
+        let budget = budget_tokens * 4;
+        let all: Vec<String> = self
+            .tables
+            .iter()
+            .map(|t| t.ddl_with(&self.values))
+            .collect();
+        if all.iter().map(|line| line.len() + 1).sum::<usize>() <= budget {
+            return all.into_iter().map(|line| line + "\n").collect();
+        }
         let asked = words(question);
         let score = |t: &CatalogTable| -> f64 {
             let mut s = 0.0;
@@ -283,20 +376,65 @@ impl Catalog {
                 .unwrap_or(std::cmp::Ordering::Equal)
                 .then(a.name.cmp(&b.name))
         });
-        let budget = budget_tokens * 4;
-        let mut out = String::new();
+        let mut used = 0;
+        let mut chosen = vec![false; self.tables.len()];
         for t in ranked {
             if any && scores[&t.name] <= 0.0 {
                 break;
             }
-            let line = t.ddl();
-            if out.len() + line.len() + 1 > budget {
+            let at = self
+                .tables
+                .iter()
+                .position(|x| std::ptr::eq(x, t))
+                .expect("ranked from the tables");
+            if used + all[at].len() + 1 > budget {
                 continue;
             }
-            out.push_str(&line);
-            out.push('\n');
+            used += all[at].len() + 1;
+            chosen[at] = true;
         }
-        out
+        all.into_iter()
+            .zip(chosen)
+            .filter(|(_, chosen)| *chosen)
+            .map(|(line, _)| line + "\n")
+            .collect()
+    }
+}
+
+impl Catalog {
+    /// Values the target holds that are close to words of `question` (the
+    /// same word, accents and case aside, or the same first five letters), as
+    /// `table.column = 'value'`, at most [`MAX_NEAR_VALUES`], in the
+    /// catalogue's order.
+    pub fn near(&self, question: &str) -> Vec<String> {
+        let asked: Vec<String> = words(question)
+            .into_iter()
+            .filter(|w| w.chars().count() >= 4 && w.chars().any(char::is_alphabetic))
+            .collect();
+        let close = |a: &str, b: &str| {
+            a == b
+                || (a.chars().count() >= 5
+                    && b.chars().count() >= 5
+                    && a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count() >= 5)
+        };
+        let mut found = Vec::new();
+        for column in &self.values {
+            for value in &column.values {
+                if found.len() == MAX_NEAR_VALUES {
+                    return found;
+                }
+                let held = words(value);
+                if asked.iter().any(|a| held.iter().any(|h| close(a, h))) {
+                    found.push(format!(
+                        "{}.{} = {}",
+                        column.table,
+                        column.column,
+                        quoted(value)
+                    ));
+                }
+            }
+        }
+        found
     }
 }
 
@@ -377,24 +515,45 @@ mod tests {
                     &[("client_id", "clients")],
                 ),
             ],
+            values: Vec::new(),
         }
     }
 
     #[test]
     fn french_questions_find_english_tables_and_their_neighbours() {
-        let ctx = crm().context_for("Quels paiements sont en retard cette année ?", 2000);
-        let first = ctx.lines().next().unwrap();
-        assert!(first.starts_with("TABLE payments"), "{ctx}");
+        // A budget that holds three of the five tables.
+        let ctx = crm().context_for("Quels paiements sont en retard cette année ?", 75);
+        assert!(ctx.contains("TABLE payments"), "{ctx}");
         assert!(
             ctx.contains("TABLE contracts"),
             "the table payments refer to: {ctx}"
         );
         assert!(!ctx.contains("TABLE documents"), "{ctx}");
-        let ctx = crm().context_for("Liste des contrats par ville", 2000);
+        let ctx = crm().context_for("Liste des contrats par ville", 75);
         assert!(
             ctx.contains("TABLE contracts") && ctx.contains("TABLE clients"),
             "{ctx}"
         );
+    }
+
+    #[test]
+    fn a_schema_that_fits_is_shown_whole_and_the_same_for_every_question() {
+        let crm = crm();
+        let payments = crm.context_for("Quels paiements sont en retard cette année ?", 2000);
+        let documents = crm.context_for("Which documents did Lyon clients sign?", 2000);
+        assert_eq!(payments, documents);
+        let names: Vec<&str> = payments
+            .lines()
+            .map(|l| l.split_whitespace().nth(1).unwrap())
+            .collect();
+        assert_eq!(
+            names,
+            ["users", "clients", "contracts", "payments", "documents"]
+        );
+        // Chosen for the question, the tables keep the catalogue's order.
+        let chosen = crm.context_for("Quels paiements sont en retard cette année ?", 75);
+        let at = |name: &str| chosen.find(&format!("TABLE {name} ")).unwrap();
+        assert!(at("contracts") < at("payments"), "{chosen}");
     }
 
     #[test]

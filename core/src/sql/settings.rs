@@ -48,6 +48,9 @@ pub struct Target {
     pub kind: TargetKind,
     /// The target's glossary (Markdown), shown in every SQL prompt.
     pub instructions_file: Option<PathBuf>,
+    /// The date the target's data stands at, told to the model as today's
+    /// when its data is frozen (a copy, the demo); none: the clock's.
+    pub today: Option<chrono::NaiveDate>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -200,6 +200,19 @@ pub trait Executor: Send + Sync {
     /// [`ExecError`] when the catalogue cannot be read.
     async fn catalog(&self, schemas: &[String]) -> Result<super::schema::Catalog, ExecError>;
 
+    /// The distinct values of the catalogue's short text columns (see
+    /// [`super::schema::ColumnValues`]), for the model's prompt; none where
+    /// the database cannot tell them cheaply.
+    ///
+    /// # Errors
+    /// [`ExecError`] when they cannot be read.
+    async fn values(
+        &self,
+        _catalog: &super::schema::Catalog,
+    ) -> Result<Vec<super::schema::ColumnValues>, ExecError> {
+        Ok(Vec::new())
+    }
+
     /// What the target's account can do beyond reading the allowed schemas:
     /// each item a reason it could write or administer (empty: it can only
     /// read). Execute refuses a privileged account unless configured to.

@@ -133,28 +133,218 @@ async fn plan_of(
         .map_err(timeout_or(limit))
 }
 
-/// Refuses a query that gathers rows into one value when the planner
-/// expects one of its steps to pass [`MAX_GATHERED_BYTES`] (rows × width).
-fn weigh_gathering(plan: &serde_json::Value) -> Result<(), ExecError> {
-    fn heaviest(node: &serde_json::Value) -> f64 {
-        let own =
-            node["Plan Rows"].as_f64().unwrap_or(0.0) * node["Plan Width"].as_f64().unwrap_or(0.0);
-        node["Plans"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .map(heaviest)
-            .fold(own, f64::max)
+/// Refuses a query that gathers rows into one value when one step of its
+/// plan may pass more than [`MAX_GATHERED_BYTES`] (rows × width), by the
+/// bound [`Foresight`] puts on the planner's estimates. The tables' sizes
+/// are read in the same transaction.
+async fn weigh_gathering(
+    conn: &mut sqlx::PgConnection,
+    query: &Validated,
+    plan: &serde_json::Value,
+) -> Result<(), ExecError> {
+    if query.computed_series {
+        return Err(ExecError::TooHeavy(
+            "it gathers rows into one value from a function whose rows are computed \
+             (write its bounds as numbers), so how much it gathers cannot be foreseen"
+                .to_owned(),
+        ));
     }
-    let bytes = heaviest(plan);
+    let mut relations = Vec::new();
+    Foresight::relations(plan, &mut relations);
+    // A table's rows now, as the planner reckons them: its density at the
+    // last ANALYZE times its current pages; never analysed, as many rows as
+    // its pages can hold (a row takes at least 28 bytes with its pointer).
+    let tables: Vec<(String, f64)> = sqlx::query_as(
+        "SELECT c.relname::text, max(CASE WHEN c.reltuples >= 0 AND c.relpages > 0 \
+             THEN c.reltuples / c.relpages \
+                  * greatest(pg_relation_size(c.oid) / current_setting('block_size')::float8, 1) \
+             ELSE pg_relation_size(c.oid) / 28.0 END)::float8 \
+         FROM pg_class c WHERE c.relname = ANY($1) GROUP BY c.relname",
+    )
+    .bind(&relations)
+    .persistent(false)
+    .fetch_all(conn)
+    .await
+    .map_err(database)?;
+    let mut foresight = Foresight {
+        tables: tables.into_iter().collect(),
+        ctes: std::collections::HashMap::new(),
+        cte_rows: std::collections::HashMap::new(),
+        heaviest: 0.0,
+    };
+    foresight.collect_ctes(plan);
+    foresight.rows(plan);
+    let bytes = foresight.heaviest;
     if bytes > MAX_GATHERED_BYTES {
+        let why = if bytes.is_finite() {
+            format!(
+                "it may read about {} MiB",
+                (bytes / (1024.0 * 1024.0)).round()
+            )
+        } else {
+            "how much it reads cannot be foreseen (a recursion)".to_owned()
+        };
         return Err(ExecError::TooHeavy(format!(
-            "it gathers rows into one value, and the database expects it to read about {} MiB, more than {} MiB",
-            (bytes / (1024.0 * 1024.0)).round(),
+            "it gathers rows into one value, and {why}, more than {} MiB",
             MAX_GATHERED_BYTES / (1024.0 * 1024.0)
         )));
     }
     Ok(())
+}
+
+/// A bound on the rows each step of a plan may pass on, for a query that
+/// gathers rows into one value: the planner's estimates where they rest on
+/// what it knows, and a worse case where it guesses.
+/// - A table read passes at most the table's rows, whatever its filter (a
+///   filter such as `length(x) = 32` is guessed at 0.5 % of the rows).
+/// - A join whose condition is not an equality of columns, or that filters
+///   further, may pass every pair of its inputs (the planner guesses the
+///   share a join filter keeps). An equality of columns is estimated from
+///   the columns' statistics; its estimate grows by as much as its inputs'
+///   bounds exceed their estimates.
+/// - A recursion has no bound (nor has a function returning rows from
+///   computed arguments, refused before the plan is read).
+/// - Any other step passes at most what its inputs pass, never less than
+///   its own estimate.
+struct Foresight<'p> {
+    /// Rows of the tables the plan reads, by name.
+    tables: std::collections::HashMap<String, f64>,
+    /// The plans of the CTEs, by name, and their bounds once known.
+    ctes: std::collections::HashMap<String, &'p serde_json::Value>,
+    cte_rows: std::collections::HashMap<String, f64>,
+    /// The most bytes a step may pass: its bound times its width.
+    heaviest: f64,
+}
+
+impl<'p> Foresight<'p> {
+    fn children(node: &serde_json::Value) -> impl Iterator<Item = &serde_json::Value> {
+        node["Plans"].as_array().into_iter().flatten()
+    }
+
+    fn relations(node: &serde_json::Value, into: &mut Vec<String>) {
+        if let Some(name) = node["Relation Name"].as_str() {
+            into.push(name.to_owned());
+        }
+        for child in Self::children(node) {
+            Self::relations(child, into);
+        }
+    }
+
+    fn collect_ctes(&mut self, node: &'p serde_json::Value) {
+        if let Some(name) = node["Subplan Name"]
+            .as_str()
+            .and_then(|n| n.strip_prefix("CTE "))
+        {
+            self.ctes.insert(name.to_owned(), node);
+        }
+        for child in Self::children(node) {
+            self.collect_ctes(child);
+        }
+    }
+
+    fn cte(&mut self, name: &str) -> f64 {
+        if let Some(&rows) = self.cte_rows.get(name) {
+            return rows;
+        }
+        // Guards against a CTE met again while it is being weighed.
+        self.cte_rows.insert(name.to_owned(), f64::INFINITY);
+        let rows = match self.ctes.get(name) {
+            Some(plan) => self.rows(plan),
+            None => f64::INFINITY,
+        };
+        self.cte_rows.insert(name.to_owned(), rows);
+        rows
+    }
+
+    /// The bound on the rows `node` passes on; weighs it and every step
+    /// beneath it on the way.
+    fn rows(&mut self, node: &'p serde_json::Value) -> f64 {
+        let estimate = node["Plan Rows"].as_f64().unwrap_or(0.0);
+        let mut inputs = Vec::new();
+        for child in Self::children(node) {
+            let rows = self.rows(child);
+            // Sub-plans run per row or once and give one value each; CTEs
+            // are weighed where they are scanned.
+            if !matches!(
+                child["Parent Relationship"].as_str(),
+                Some("InitPlan" | "SubPlan")
+            ) {
+                inputs.push((rows, child["Plan Rows"].as_f64().unwrap_or(0.0)));
+            }
+        }
+        let excess = |(bound, estimate): (f64, f64)| bound / estimate.max(1.0);
+        let product = |inputs: &[(f64, f64)]| inputs.iter().map(|(b, _)| b).product::<f64>();
+        let filtered = node.get("Join Filter").is_some();
+        let bound = match node["Node Type"].as_str().unwrap_or_default() {
+            "Seq Scan" | "Index Scan" | "Index Only Scan" | "Bitmap Heap Scan" | "Tid Scan"
+            | "Tid Range Scan" | "Sample Scan" => node["Relation Name"]
+                .as_str()
+                .and_then(|name| self.tables.get(name))
+                .copied()
+                .unwrap_or(f64::INFINITY),
+            "Recursive Union" | "WorkTable Scan" => f64::INFINITY,
+            "CTE Scan" => {
+                let name = node["CTE Name"].as_str().unwrap_or_default().to_owned();
+                self.cte(&name)
+            }
+            "Aggregate" if node["Strategy"].as_str() == Some("Plain") => estimate,
+            "Nested Loop" => match inputs.as_slice() {
+                [outer, inner] if !filtered && Self::parameterized(&node["Plans"][1]) => {
+                    estimate * excess(*outer)
+                }
+                _ => product(&inputs),
+            },
+            "Hash Join" | "Merge Join" => {
+                let condition = node["Hash Cond"]
+                    .as_str()
+                    .or_else(|| node["Merge Cond"].as_str())
+                    .unwrap_or_default();
+                if filtered || !Self::equal_columns(condition) {
+                    product(&inputs)
+                } else {
+                    inputs.iter().copied().map(excess).product::<f64>() * estimate
+                }
+            }
+            "Append" | "Merge Append" | "BitmapOr" => inputs.iter().map(|(b, _)| b).sum(),
+            _ => inputs.iter().map(|(b, _)| *b).fold(estimate, f64::max),
+        }
+        .max(estimate);
+        let width = node["Plan Width"].as_f64().unwrap_or(0.0);
+        self.heaviest = self.heaviest.max(bound * width);
+        bound
+    }
+
+    /// Whether a nested loop's inner side looks its rows up by the outer
+    /// row (an index condition, a memoised lookup): an equality the planner
+    /// estimates, not a product.
+    fn parameterized(inner: &serde_json::Value) -> bool {
+        ["Index Cond", "Cache Key", "TID Cond"]
+            .iter()
+            .any(|key| inner.get(*key).is_some())
+            || Self::children(inner).any(Self::parameterized)
+    }
+
+    /// Whether a join condition is only equalities of plain columns,
+    /// `(o.client_id = c.id) AND …`, which the planner estimates from the
+    /// columns' statistics.
+    fn equal_columns(condition: &str) -> bool {
+        let column = |side: &str| {
+            !side.is_empty()
+                && side
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | '"' | '$'))
+        };
+        let condition = condition.trim();
+        let condition = condition
+            .strip_prefix('(')
+            .and_then(|c| c.strip_suffix(')'))
+            .unwrap_or(condition);
+        !condition.is_empty()
+            && condition.split(" AND ").all(|part| {
+                let part = part.trim().trim_start_matches('(').trim_end_matches(')');
+                matches!(part.split_once(" = "), Some((a, b)) if column(a) && column(b))
+            })
+    }
 }
 
 /// How a PostgreSQL column is rendered, chosen once per query rather than
@@ -473,6 +663,9 @@ impl Executor for PostgresExecutor {
             let limit = Duration::from_secs(30);
             let mut tx = self.read_only(&mut conn, limit).await?;
             let plan = plan_of(&mut tx, query, limit).await?;
+            if query.gathers {
+                weigh_gathering(&mut tx, query, &plan[0]["Plan"]).await?;
+            }
             let _ = tx.rollback().await;
             Ok::<_, ExecError>(plan)
         }
@@ -480,9 +673,6 @@ impl Executor for PostgresExecutor {
         Self::give_back(conn).await;
         let plan = plan?;
         let top = &plan[0]["Plan"];
-        if query.gathers {
-            weigh_gathering(top)?;
-        }
         Ok(Plan {
             rows: top["Plan Rows"].as_f64(),
             cost: top["Total Cost"].as_f64(),
@@ -507,6 +697,64 @@ impl Executor for PostgresExecutor {
         .await;
         Self::give_back(conn).await;
         outcome
+    }
+
+    /// From the planner's statistics, which cost nothing to read: the most
+    /// common values of each text column that is analysed and has few
+    /// distinct ones (all of them, then). A table never analysed has none.
+    async fn values(
+        &self,
+        catalog: &crate::sql::schema::Catalog,
+    ) -> Result<Vec<crate::sql::schema::ColumnValues>, ExecError> {
+        use crate::sql::schema::{ColumnValues, MAX_VALUES_READ};
+        let mut schemas: Vec<&str> = catalog
+            .tables
+            .iter()
+            .map(|t| t.schema.as_deref().unwrap_or("public"))
+            .collect();
+        schemas.sort_unstable();
+        schemas.dedup();
+        let rows: Vec<(String, String, String, String)> = sqlx::query_as(
+            "SELECT s.schemaname::text, s.tablename::text, s.attname::text, \
+                    array_to_json(s.most_common_vals::text::text[])::text \
+             FROM pg_stats s \
+             JOIN pg_namespace n ON n.nspname = s.schemaname \
+             JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = s.tablename \
+             JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = s.attname \
+             WHERE s.schemaname = ANY($1) AND s.most_common_vals IS NOT NULL \
+               AND s.n_distinct > 0 AND s.n_distinct <= $2 \
+               AND a.atttypid IN ('text'::regtype, 'varchar'::regtype, 'bpchar'::regtype)",
+        )
+        .bind(&schemas)
+        .bind(MAX_VALUES_READ as f64)
+        .persistent(false)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(database)?;
+        let mut found = Vec::new();
+        for (schema, table, column, values) in rows {
+            // Only the columns the prompt shows, named as it names them.
+            let Some(shown) = catalog
+                .tables
+                .iter()
+                .find(|t| t.name == table && t.schema.as_deref().unwrap_or("public") == schema)
+            else {
+                continue;
+            };
+            let key = shown.primary_key.contains(&column)
+                || shown
+                    .foreign_keys
+                    .iter()
+                    .any(|f| f.columns.contains(&column));
+            let Ok(values) = serde_json::from_str::<Vec<String>>(&values) else {
+                continue;
+            };
+            if !key {
+                found.extend(ColumnValues::kept(shown.qualified(), column, values));
+            }
+        }
+        found.sort_by(|a, b| (&a.table, &a.column).cmp(&(&b.table, &b.column)));
+        Ok(found)
     }
 
     async fn privileges(&self, schemas: &[String]) -> Result<Vec<String>, ExecError> {
@@ -615,7 +863,8 @@ impl PostgresExecutor {
         // What gathers rows into one value is weighed first, by the same
         // estimate the offer was (the tables may have grown since).
         if query.gathers {
-            weigh_gathering(&plan_of(tx, query, limits.timeout).await?[0]["Plan"])?;
+            let plan = plan_of(tx, query, limits.timeout).await?;
+            weigh_gathering(tx, query, &plan[0]["Plan"]).await?;
         }
         // `prepare`, not `describe`: sqlx's describe asks the server for
         // `EXPLAIN VERBOSE` to guess nullability, whose text holds every
@@ -742,7 +991,95 @@ fn timeout_or(limit: Duration) -> impl Fn(sqlx::Error) -> ExecError {
 
 #[cfg(test)]
 mod tests {
-    use super::timestamp_text;
+    use super::{Foresight, timestamp_text};
+
+    /// The most bytes a step of `plan` may pass, the tables holding `rows`.
+    fn heaviest(plan: serde_json::Value, rows: f64) -> f64 {
+        let mut foresight = Foresight {
+            tables: [("clients".to_owned(), rows)].into_iter().collect(),
+            ctes: Default::default(),
+            cte_rows: Default::default(),
+            heaviest: 0.0,
+        };
+        foresight.collect_ctes(&plan);
+        foresight.rows(&plan);
+        foresight.heaviest
+    }
+
+    fn scan(alias: &str, rows: f64, filter: Option<&str>) -> serde_json::Value {
+        let mut scan = serde_json::json!({
+            "Node Type": "Seq Scan", "Relation Name": "clients", "Alias": alias,
+            "Plan Rows": rows, "Plan Width": 33,
+        });
+        if let Some(filter) = filter {
+            scan["Filter"] = filter.into();
+        }
+        scan
+    }
+
+    #[test]
+    fn a_filter_the_planner_guesses_is_weighed_as_if_it_kept_every_row() {
+        // `FROM clients WHERE length(nom) = 32`: 15 rows guessed of 3,000.
+        let plan = scan("clients", 15.0, Some("(length(nom) = 32)"));
+        assert_eq!(heaviest(plan, 3000.0), 3000.0 * 33.0);
+        // Two such reads joined by a filter: every pair.
+        let join = serde_json::json!({
+            "Node Type": "Nested Loop", "Plan Rows": 225, "Plan Width": 66,
+            "Join Filter": "(length((a.nom || b.nom)) = 64)",
+            "Plans": [scan("a", 3000.0, None), scan("b", 3000.0, None)],
+        });
+        assert_eq!(heaviest(join, 3000.0), 9e6 * 66.0);
+    }
+
+    #[test]
+    fn an_equality_of_columns_keeps_the_planners_estimate() {
+        let join = |condition: &str| {
+            serde_json::json!({
+                "Node Type": "Hash Join", "Plan Rows": 3000, "Plan Width": 66,
+                "Hash Cond": condition,
+                "Plans": [scan("a", 3000.0, None), {
+                    "Node Type": "Hash", "Plan Rows": 3000, "Plan Width": 33,
+                    "Plans": [scan("b", 3000.0, None)],
+                }],
+            })
+        };
+        assert_eq!(heaviest(join("(b.id = a.id)"), 3000.0), 3000.0 * 66.0);
+        assert_eq!(
+            heaviest(join("((b.id = a.id) AND (b.k = a.k))"), 3000.0),
+            3000.0 * 66.0
+        );
+        // An equality of expressions is guessed from a default share.
+        assert_eq!(
+            heaviest(join("((b.id % 2) = (a.id % 2))"), 3000.0),
+            9e6 * 66.0
+        );
+    }
+
+    #[test]
+    fn a_recursion_has_no_bound_and_a_cte_weighs_what_it_reads() {
+        let recursion = serde_json::json!({
+            "Node Type": "Aggregate", "Strategy": "Plain", "Plan Rows": 1, "Plan Width": 32,
+            "Plans": [
+                {"Node Type": "Recursive Union", "Parent Relationship": "InitPlan",
+                 "Subplan Name": "CTE r", "Plan Rows": 101, "Plan Width": 4, "Plans": [
+                    {"Node Type": "Result", "Plan Rows": 1, "Plan Width": 4},
+                    {"Node Type": "WorkTable Scan", "Plan Rows": 10, "Plan Width": 4},
+                 ]},
+                {"Node Type": "CTE Scan", "CTE Name": "r", "Plan Rows": 101, "Plan Width": 4},
+            ],
+        });
+        assert!(heaviest(recursion, 3000.0).is_infinite());
+        let cte = serde_json::json!({
+            "Node Type": "Aggregate", "Strategy": "Plain", "Plan Rows": 1, "Plan Width": 32,
+            "Plans": [
+                {"Node Type": "Seq Scan", "Parent Relationship": "InitPlan",
+                 "Subplan Name": "CTE a", "Relation Name": "clients",
+                 "Plan Rows": 15, "Plan Width": 33, "Filter": "(length(nom) = 32)"},
+                {"Node Type": "CTE Scan", "CTE Name": "a", "Plan Rows": 15, "Plan Width": 32},
+            ],
+        });
+        assert_eq!(heaviest(cte, 3000.0), 3000.0 * 33.0);
+    }
 
     #[test]
     fn timestamps_are_written_as_postgresql_writes_them() {

@@ -192,7 +192,52 @@ impl Executor for SqliteExecutor {
                 comment: table_comment,
             });
         }
-        Ok(Catalog { tables })
+        Ok(Catalog {
+            tables,
+            values: Vec::new(),
+        })
+    }
+
+    /// Each text column that is neither a key nor a reference: its distinct
+    /// values, one more than kept at most (SQLite stops the scan there).
+    async fn values(
+        &self,
+        catalog: &crate::sql::schema::Catalog,
+    ) -> Result<Vec<crate::sql::schema::ColumnValues>, ExecError> {
+        use crate::sql::schema::{ColumnValues, MAX_VALUES_READ};
+        let mut found = Vec::new();
+        for table in &catalog.tables {
+            for column in &table.columns {
+                let kind = column.type_name.to_ascii_uppercase();
+                let text =
+                    kind.is_empty() || ["CHAR", "TEXT", "CLOB"].iter().any(|k| kind.contains(k));
+                let key = table.primary_key.contains(&column.name)
+                    || table
+                        .foreign_keys
+                        .iter()
+                        .any(|f| f.columns.contains(&column.name));
+                if !text || key {
+                    continue;
+                }
+                let sql = format!(
+                    "SELECT DISTINCT CAST(\"{c}\" AS TEXT) FROM \"{t}\" WHERE \"{c}\" IS NOT NULL LIMIT {n}",
+                    c = column.name.replace('"', "\"\""),
+                    t = table.name.replace('"', "\"\""),
+                    n = MAX_VALUES_READ + 1,
+                );
+                let values: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                    .persistent(false)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(database)?;
+                found.extend(ColumnValues::kept(
+                    table.qualified(),
+                    column.name.clone(),
+                    values,
+                ));
+            }
+        }
+        Ok(found)
     }
 
     async fn privileges(&self, _schemas: &[String]) -> Result<Vec<String>, ExecError> {

@@ -56,6 +56,56 @@ pub(super) fn gathers(name: &str) -> bool {
     )
 }
 
+/// PostgreSQL functions that return rows (lower case). The planner foresees
+/// how many only when their arguments are written out (`generate_series(1,
+/// 100)`, `unnest(ARRAY[…])`); otherwise it guesses (1,000 for a series, 100
+/// for an array), which a query that gathers rows cannot rely on.
+pub(super) fn returns_rows(name: &str) -> bool {
+    matches!(
+        name,
+        "generate_series"
+            | "generate_subscripts"
+            | "unnest"
+            | "json_array_elements"
+            | "jsonb_array_elements"
+            | "json_array_elements_text"
+            | "jsonb_array_elements_text"
+            | "json_each"
+            | "jsonb_each"
+            | "json_each_text"
+            | "jsonb_each_text"
+            | "json_object_keys"
+            | "jsonb_object_keys"
+            | "json_to_recordset"
+            | "jsonb_to_recordset"
+            | "json_populate_recordset"
+            | "jsonb_populate_recordset"
+            | "jsonb_path_query"
+            | "regexp_matches"
+            | "regexp_split_to_table"
+            | "string_to_table"
+    )
+}
+
+/// Whether an argument is written out in the statement: literals, signs,
+/// casts, arrays and arithmetic of literals, which the planner folds before
+/// it estimates.
+pub(super) fn written_out(expr: &Expr) -> bool {
+    !contains(expr, |e| {
+        !matches!(
+            e,
+            Expr::Value(_)
+                | Expr::Nested(_)
+                | Expr::UnaryOp { .. }
+                | Expr::BinaryOp { .. }
+                | Expr::Cast { .. }
+                | Expr::TypedString { .. }
+                | Expr::Interval(_)
+                | Expr::Array(_)
+        )
+    })
+}
+
 /// PostgreSQL's recursive CTE with `UNION` (not `UNION ALL`) keeps every
 /// distinct row it has produced in a hash table in memory, which neither
 /// `work_mem` nor `temp_file_limit` bounds (1.7–3.4 GiB in one query);
@@ -481,6 +531,34 @@ pub(super) mod tests {
             "SELECT id, (SELECT jsonb_agg(nom) FROM clients) FROM clients",
         ] {
             assert!(validate(sql, &pg).unwrap().gathers, "{sql}");
+        }
+    }
+
+    #[test]
+    fn a_function_returning_rows_from_computed_arguments_is_flagged() {
+        let pg = Policy::new(Dialect::Postgres);
+        for (sql, computed) in [
+            ("SELECT g FROM generate_series(1, 100) g", false),
+            ("SELECT g FROM generate_series(1, 10 * 10) g", false),
+            (
+                "SELECT d FROM generate_series('2025-01-01'::date, DATE '2025-12-31', INTERVAL '1 day') d",
+                false,
+            ),
+            ("SELECT x FROM unnest(ARRAY['a', 'b']) x", false),
+            (
+                "SELECT g FROM generate_series(1, (SELECT max(id) FROM clients)) g",
+                true,
+            ),
+            ("SELECT generate_series(1, id) FROM clients", true),
+            ("SELECT x FROM clients, unnest(ARRAY[nom]) x", true),
+            ("SELECT regexp_split_to_table(nom, ' ') FROM clients", true),
+            ("SELECT upper(nom) FROM clients", false),
+        ] {
+            assert_eq!(
+                validate(sql, &pg).unwrap().computed_series,
+                computed,
+                "{sql}"
+            );
         }
     }
 }

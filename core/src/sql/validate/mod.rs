@@ -203,6 +203,11 @@ pub struct Validated {
     /// rows it reads, which no server setting bounds, so the executor
     /// weighs the rows first (PostgreSQL: `exec::MAX_GATHERED_BYTES`).
     pub gathers: bool,
+    /// PostgreSQL: a function that returns rows (`generate_series`,
+    /// `unnest`…) is called with computed arguments, so the planner guesses
+    /// how many rows it returns: a query that gathers cannot be weighed by
+    /// its plan.
+    pub computed_series: bool,
 }
 
 /// Why a statement was refused. [`crate::i18n`] says it to users.
@@ -333,13 +338,14 @@ fn judge(sql: &str, policy: &Policy, catalog: Option<&Catalog>) -> Result<Valida
     let Statement::Query(query) = statement else {
         return Err(Refusal::NotAQuery(statement_kind(statement)));
     };
-    let (objects, gathers) = walk::Walker::new(policy, catalog).query(query)?;
+    let walked = walk::Walker::new(policy, catalog).query(query)?;
     sizes::judge(query, policy.dialect)?;
     Ok(Validated {
         text,
         dialect: policy.dialect,
-        objects,
-        gathers,
+        objects: walked.objects,
+        gathers: walked.gathers,
+        computed_series: walked.computed_series,
     })
 }
 

@@ -81,6 +81,19 @@ pub(super) struct Walker<'a> {
     needles: usize,
     /// It calls a function that gathers values across rows into one.
     gathers: bool,
+    /// It calls a function that returns rows with computed arguments, whose
+    /// number of rows the planner guesses (see [`bounds::returns_rows`]).
+    computed_series: bool,
+}
+
+/// What the walk learnt of a query it accepted.
+pub(super) struct Walked {
+    /// The relations it reads, as written.
+    pub objects: Vec<String>,
+    /// It gathers values across rows into one.
+    pub gathers: bool,
+    /// A function returns rows from computed arguments.
+    pub computed_series: bool,
 }
 
 impl<'a> Walker<'a> {
@@ -97,6 +110,7 @@ impl<'a> Walker<'a> {
             derived_columns: Vec::new(),
             needles: 0,
             gathers: false,
+            computed_series: false,
         }
     }
 
@@ -104,12 +118,28 @@ impl<'a> Walker<'a> {
         self.policy.dialect
     }
 
-    /// Judges a whole query; returns the relations it reads, as written,
-    /// and whether it gathers values across rows into one.
-    pub(super) fn query(mut self, query: &Query) -> Result<(Vec<String>, bool), Refusal> {
+    /// Judges a whole query; returns what the executor needs to know of it.
+    pub(super) fn query(mut self, query: &Query) -> Result<Walked, Refusal> {
         self.walk_query(query)?;
         self.judge_bare_names()?;
-        Ok((self.objects, self.gathers))
+        Ok(Walked {
+            objects: self.objects,
+            gathers: self.gathers,
+            computed_series: self.computed_series,
+        })
+    }
+
+    /// Notes a call of a function that returns rows whose arguments are
+    /// computed.
+    fn series(&mut self, called: &str, args: &[FunctionArg]) {
+        if self.dialect() == Dialect::Postgres
+            && bounds::returns_rows(called)
+            && !args
+                .iter()
+                .all(|a| bounds::argument(a).is_some_and(bounds::written_out))
+        {
+            self.computed_series = true;
+        }
     }
 
     /// With a known catalogue, names that could be function calls in
@@ -721,6 +751,8 @@ impl<'a> Walker<'a> {
                     return Err(unverifiable("UNNEST … WITH OFFSET"));
                 }
                 self.walk_exprs(array_exprs)?;
+                self.computed_series |= self.dialect() == Dialect::Postgres
+                    && !array_exprs.iter().all(bounds::written_out);
                 let unnest = ObjectName::from(vec![Ident::new("unnest")]);
                 let columns = self.function_columns(&unnest, alias);
                 self.alias_with(alias, columns)
@@ -870,6 +902,7 @@ impl<'a> Walker<'a> {
                 dialect: self.dialect(),
             });
         }
+        self.series(&called, args);
         for arg in args {
             self.walk_function_arg(arg)?;
         }
@@ -1641,6 +1674,7 @@ impl<'a> Walker<'a> {
             FunctionArguments::None => {}
             FunctionArguments::Subquery(q) => self.walk_query(q)?,
             FunctionArguments::List(list) => {
+                self.series(&called, &list.args);
                 let searched = bounds::judge_call(self.dialect(), &called, &list.args)?;
                 bounds::add_needles(&mut self.needles, searched)?;
                 for (i, arg) in list.args.iter().enumerate() {

@@ -1,0 +1,183 @@
+//! SQL offered however the model writes it, and a prompt that a model
+//! server can cache and a small model can follow: what the demo CRM holds,
+//! today's date, the same start for every question.
+
+use pstral_chat::{ControlKind, OutboundAction};
+use pstral_core::sql::schema::{MAX_NEAR_VALUES, MAX_VALUE_CHARS, MAX_VALUES_READ};
+
+use crate::answers::{Harness, MODEL};
+use crate::execute::{demo, harness};
+use crate::support::fake_model::{FakeModel, Script};
+
+/// The Execute controls the bot has shown so far.
+fn offered(h: &Harness) -> usize {
+    h.platform
+        .actions()
+        .into_iter()
+        .filter(|a| {
+            matches!(
+                a.action,
+                OutboundAction::ShowControl {
+                    control: ControlKind::Execute { .. },
+                    ..
+                }
+            )
+        })
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn answers_in_every_shape_are_offered_and_prose_is_not() {
+    let shapes: &[(&str, usize)] = &[
+        ("```sql\nSELECT company FROM clients\n```\nThe clients.", 1),
+        ("```postgresql\nSELECT company FROM clients\n```", 1),
+        ("```\nSELECT company FROM clients;\n```", 1),
+        ("SELECT company FROM clients", 1),
+        (
+            "Voici la requête :\nSELECT company\nFROM clients\nWHERE city = 'Lyon';\nElle liste les clients de Lyon.",
+            1,
+        ),
+        (
+            "SELECT company FROM clients\nThis lists every client's company.",
+            1,
+        ),
+        (
+            "Two queries:\nSELECT company FROM clients;\nSELECT count(*) FROM contracts;",
+            2,
+        ),
+        ("SELECT company\r\nFROM clients;\r\n", 1),
+        ("Use `SELECT company FROM clients` to see them.", 1),
+        ("Select the clients you want, then press Execute.", 0),
+        ("You can use SELECT to read rows of a table.", 0),
+        ("With pleasure: the clients table holds them.", 0),
+    ];
+    let fake = FakeModel::start(&[MODEL]).await;
+    for (answer, _) in shapes {
+        fake.then(Script::answer(answer));
+    }
+    let (_demo, h) = harness(&fake).await;
+    for (i, (answer, expected)) in shapes.iter().enumerate() {
+        let before = offered(&h);
+        h.ask(1, &format!("Question {i} about our clients?")).await;
+        assert_eq!(offered(&h) - before, *expected, "{answer:?}");
+    }
+    // Nothing was sent back for a repair: every answer was read as it was.
+    assert_eq!(fake.requests().len(), shapes.len());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn consecutive_questions_share_the_prompt_up_to_what_the_question_changes() {
+    let fake = FakeModel::start(&[MODEL]).await;
+    fake.then(Script::answer("```sql\nSELECT company FROM clients\n```"));
+    fake.then(Script::answer("```sql\nSELECT count(*) FROM contracts\n```"));
+    let mut demo = demo().await;
+    demo.runtime.glossary = Some(std::sync::Arc::new(
+        pstral_core::learn::glossary::Glossary::fit(
+            std::path::Path::new("glossary.md"),
+            pstral_core::sql::demo::GLOSSARY,
+            1000,
+        ),
+    ));
+    let options = crate::answers::Options {
+        sql: Some(demo.runtime.clone()),
+        ..crate::answers::Options::default()
+    };
+    let h = Harness::new(&[fake.url()], options).await;
+    h.ask(1, "Quels sont nos clients à Clermont ?").await;
+    h.ask(1, "Combien de paiements sont en retard ?").await;
+    let system = |i: usize| {
+        fake.requests()[i]["messages"][0]["content"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let (first, second) = (system(0), system(1));
+    let shared = first
+        .char_indices()
+        .zip(second.chars())
+        .find(|((_, a), b)| a != b)
+        .map_or(first.len(), |((at, _), _)| at);
+    let prefix = &first[..shared];
+    assert!(prefix.contains("SQLite"), "the instructions: {prefix}");
+    assert!(
+        prefix.contains("2025-10-31"),
+        "the demo's today, not the clock's: {prefix}"
+    );
+    assert!(prefix.contains("Grace period: 15 days"), "the glossary: {prefix}");
+    let catalog = demo.runtime.catalog.read().unwrap().clone();
+    for table in &catalog.tables {
+        assert!(
+            prefix.contains(&format!("TABLE {} (", table.name)),
+            "{}: {prefix}",
+            table.name
+        );
+    }
+    // What the first question alone has: a stored value close to its words.
+    assert!(
+        first[shared..].contains("'Clermont-Ferrand'"),
+        "{}",
+        &first[shared..]
+    );
+}
+
+#[tokio::test]
+async fn the_value_hints_hold_what_the_target_holds_within_their_bounds() {
+    let demo = demo().await;
+    let catalog = demo.runtime.catalog.read().unwrap().clone();
+    assert!(!catalog.values.is_empty());
+    let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}?mode=ro", demo.path().display()))
+        .await
+        .unwrap();
+    for column in &catalog.values {
+        assert!(column.values.len() <= MAX_VALUES_READ, "{column:?}");
+        assert!(
+            column
+                .values
+                .iter()
+                .all(|v| v.chars().count() <= MAX_VALUE_CHARS),
+            "{column:?}"
+        );
+        let held: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT DISTINCT CAST({c} AS TEXT) FROM {t} WHERE {c} IS NOT NULL ORDER BY 1",
+            c = column.column,
+            t = column.table
+        )))
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        let mut kept = column.values.clone();
+        kept.sort();
+        assert_eq!(kept, held, "{}.{}", column.table, column.column);
+    }
+    // Free text and dates are not values to list.
+    for (table, column) in [("clients", "company"), ("contracts", "starts_on")] {
+        assert!(
+            !catalog
+                .values
+                .iter()
+                .any(|v| v.table == table && v.column == column),
+            "{table}.{column}"
+        );
+    }
+    // A column with few values is shown with all of them.
+    let schema = demo.runtime.schema_for("anything");
+    let few = catalog
+        .values
+        .iter()
+        .find(|v| v.values.len() <= 12)
+        .expect("a column with few values");
+    let listed: Vec<String> = few.values.iter().map(|v| format!("'{v}'")).collect();
+    assert!(
+        schema.contains(&format!("{} ", few.column)) && schema.contains(&listed.join(", ")),
+        "{schema}"
+    );
+    // Words of the question close to stored values point to them.
+    let near = demo.runtime.values_near("Nos clients à Clermont et à Nimes ?");
+    assert!(
+        near.contains(&"clients.city = 'Clermont-Ferrand'".to_owned()),
+        "{near:?}"
+    );
+    assert!(near.contains(&"clients.city = 'Nîmes'".to_owned()), "{near:?}");
+    assert!(near.len() <= MAX_NEAR_VALUES);
+    pool.close().await;
+}
