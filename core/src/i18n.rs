@@ -110,6 +110,8 @@ pub enum Text<'a> {
     },
     /// The answer reached the model's length limit.
     AnswerTooLong,
+    /// The model looped; its answer was ended.
+    AnswerRepeats,
     /// Stop used by someone who neither asked nor administers.
     StopNotAllowed,
     /// A file could not be attached.
@@ -502,6 +504,16 @@ impl Text<'_> {
             (Lang::Fr, Text::AnswerTooLong) => {
                 "La réponse s'est arrêtée à la longueur maximale du modèle ; demandez plus court, \
                  ou la suite."
+                    .to_owned()
+            }
+            (Lang::En, Text::AnswerRepeats) => {
+                "The model started repeating itself, so the answer was stopped there; ask again, \
+                 perhaps in other words."
+                    .to_owned()
+            }
+            (Lang::Fr, Text::AnswerRepeats) => {
+                "Le modèle s'est mis à se répéter : la réponse a été arrêtée là ; reposez la \
+                 question, peut-être autrement."
                     .to_owned()
             }
             (Lang::En, Text::StopNotAllowed) => {
@@ -1279,6 +1291,7 @@ mod tests {
             Text::AnswerCut,
             Text::AnswerNotPosted { prefix: "!" },
             Text::AnswerTooLong,
+            Text::AnswerRepeats,
             Text::StopNotAllowed,
             Text::CannotAttach,
             Text::ModelMissing {

@@ -24,6 +24,7 @@ mod model_servers;
 mod offering;
 mod oracle;
 mod real_model;
+mod real_sql_model;
 mod redteam;
 mod resources;
 mod sql_corpus;

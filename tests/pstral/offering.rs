@@ -69,7 +69,9 @@ async fn answers_in_every_shape_are_offered_and_prose_is_not() {
 async fn consecutive_questions_share_the_prompt_up_to_what_the_question_changes() {
     let fake = FakeModel::start(&[MODEL]).await;
     fake.then(Script::answer("```sql\nSELECT company FROM clients\n```"));
-    fake.then(Script::answer("```sql\nSELECT count(*) FROM contracts\n```"));
+    fake.then(Script::answer(
+        "```sql\nSELECT count(*) FROM contracts\n```",
+    ));
     let mut demo = demo().await;
     demo.runtime.glossary = Some(std::sync::Arc::new(
         pstral_core::learn::glossary::Glossary::fit(
@@ -103,7 +105,10 @@ async fn consecutive_questions_share_the_prompt_up_to_what_the_question_changes(
         prefix.contains("2025-10-31"),
         "the demo's today, not the clock's: {prefix}"
     );
-    assert!(prefix.contains("Grace period: 15 days"), "the glossary: {prefix}");
+    assert!(
+        prefix.contains("Grace period: 15 days"),
+        "the glossary: {prefix}"
+    );
     let catalog = demo.runtime.catalog.read().unwrap().clone();
     for table in &catalog.tables {
         assert!(
@@ -172,12 +177,17 @@ async fn the_value_hints_hold_what_the_target_holds_within_their_bounds() {
         "{schema}"
     );
     // Words of the question close to stored values point to them.
-    let near = demo.runtime.values_near("Nos clients à Clermont et à Nimes ?");
+    let near = demo
+        .runtime
+        .values_near("Nos clients à Clermont et à Nimes ?");
     assert!(
         near.contains(&"clients.city = 'Clermont-Ferrand'".to_owned()),
         "{near:?}"
     );
-    assert!(near.contains(&"clients.city = 'Nîmes'".to_owned()), "{near:?}");
+    assert!(
+        near.contains(&"clients.city = 'Nîmes'".to_owned()),
+        "{near:?}"
+    );
     assert!(near.len() <= MAX_NEAR_VALUES);
     pool.close().await;
 }

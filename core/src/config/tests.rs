@@ -285,7 +285,7 @@ fn model_servers_of_either_api_share_one_list() {
         "{shown}"
     );
 
-    assert_eq!(Settings::defaults().llm.options.max_tokens, None);
+    assert_eq!(Settings::defaults().llm.options.max_tokens, Some(1024));
     assert_eq!(Settings::defaults().llm.embedding_model, None);
 }
 

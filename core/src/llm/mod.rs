@@ -110,6 +110,10 @@ pub enum LlmError {
     /// context window): complete as far as it goes, but not finished.
     #[error("the answer reached the model's length limit")]
     LengthLimit,
+    /// The model wrote the same passage again and again: the answer was
+    /// ended there, complete as far as it went.
+    #[error("the answer was ended: the model was repeating itself")]
+    Repeating,
     #[error("too many questions are waiting ({capacity})")]
     QueueFull { capacity: usize },
     #[error("this person already has {waiting} questions waiting")]
@@ -144,6 +148,7 @@ impl LlmError {
                 ollama: *api == Api::Ollama,
             },
             LlmError::LengthLimit => Text::AnswerTooLong,
+            LlmError::Repeating => Text::AnswerRepeats,
             LlmError::Server { .. } | LlmError::NoEmbeddingModel => Text::ModelFailed,
             LlmError::QueueFull { .. } => Text::QueueFull,
             LlmError::OwnQueueFull { waiting } => Text::OwnQueueFull { waiting: *waiting },

@@ -1,7 +1,8 @@
 //! One answer as it arrives, whatever API carries it: the wire decoders
 //! ([`super::ollama`], [`super::openai`]) turn their format into [`Piece`]s,
 //! and [`TokenStream`] turns pieces into visible text, applying the idle
-//! timeout, keeping thinking out, and saying how the answer ended.
+//! timeout, keeping thinking out, ending an answer that loops, and saying
+//! how the answer ended.
 
 use std::pin::Pin;
 use std::time::Duration;
@@ -48,6 +49,30 @@ pub(super) enum Finish {
     Length,
 }
 
+/// A loop is a run of this many bytes or more…
+const MIN_PERIOD: usize = 16;
+/// …and at most this many…
+const MAX_PERIOD: usize = 1024;
+/// …written this many times in a row…
+const COPIES: usize = 4;
+/// …that holds at least this many letters or digits (a table's `|---|`
+/// rule repeats, but says nothing).
+const MIN_WORDY: usize = 8;
+/// How often the end of the answer is checked for a loop, in bytes.
+const CHECK_EVERY: usize = 32;
+
+/// Whether `tail` ends with the same run of bytes [`COPIES`] times in a
+/// row: a small model caught in a loop, which would otherwise write until
+/// its length limit.
+fn looping(tail: &[u8]) -> bool {
+    let n = tail.len();
+    (MIN_PERIOD..=MAX_PERIOD.min(n / COPIES)).any(|p| {
+        let unit = &tail[n - p..];
+        (1..COPIES).all(|k| unit == &tail[n - (k + 1) * p..n - k * p])
+            && unit.iter().filter(|b| b.is_ascii_alphanumeric()).count() >= MIN_WORDY
+    })
+}
+
 /// Pieces decoded from one response body.
 pub(super) type Pieces = Pin<Box<dyn Stream<Item = Result<Piece, LlmError>> + Send>>;
 
@@ -62,6 +87,12 @@ pub struct TokenStream {
     endpoint: String,
     /// The model stopped at its length limit.
     length_limited: bool,
+    /// The answer was ended because it looped.
+    repeating: bool,
+    /// The end of the visible text, at most `COPIES × MAX_PERIOD` bytes,
+    /// and how much of it is new since the last check for a loop.
+    tail: Vec<u8>,
+    unchecked: usize,
     /// The model said why it stopped: a clean end after that loses nothing,
     /// even without the wire's end marker.
     model_finished: bool,
@@ -80,6 +111,9 @@ impl TokenStream {
             idle,
             endpoint,
             length_limited: false,
+            repeating: false,
+            tail: Vec::new(),
+            unchecked: 0,
             model_finished: false,
             finished: false,
             _lease: None,
@@ -114,9 +148,30 @@ impl TokenStream {
         }
     }
 
-    /// After the end with a length finish, one error saying so, once.
+    /// After the end with a length finish or a loop, one error saying so,
+    /// once.
     fn length_note(&mut self) -> Option<Result<String, LlmError>> {
+        if std::mem::take(&mut self.repeating) {
+            return Some(Err(LlmError::Repeating));
+        }
         std::mem::take(&mut self.length_limited).then_some(Err(LlmError::LengthLimit))
+    }
+
+    /// Keeps the end of the visible text and ends the answer when it loops.
+    fn watch(&mut self, visible: &str) {
+        self.tail.extend_from_slice(visible.as_bytes());
+        let keep = COPIES * MAX_PERIOD;
+        if self.tail.len() > 2 * keep {
+            self.tail.drain(..self.tail.len() - keep);
+        }
+        self.unchecked += visible.len();
+        if self.unchecked >= CHECK_EVERY {
+            self.unchecked = 0;
+            if looping(&self.tail) {
+                self.repeating = true;
+                self.finished = true;
+            }
+        }
     }
 
     /// The next piece of visible text; `None` after the model said it was
@@ -170,6 +225,9 @@ impl TokenStream {
                 }
             }
             if !visible.is_empty() {
+                if !self.finished {
+                    self.watch(&visible);
+                }
                 return Some(Ok(visible));
             }
         }
@@ -291,5 +349,39 @@ mod tests {
             Ok(done()),
         ]);
         assert_eq!(drain(s).await, ("SELECT 1".to_owned(), None));
+    }
+
+    #[tokio::test]
+    async fn an_answer_that_loops_is_ended_with_a_note_and_keeps_what_came() {
+        let mut pieces = vec![Ok(Piece::text("```sql\nSELECT nom FROM clients\n```\n"))];
+        for _ in 0..50 {
+            pieces.push(Ok(Piece::text("Cette requête renvoie les clients. ")));
+        }
+        pieces.push(Ok(end(Finish::Stop)));
+        let (text, error) = drain(stream(pieces)).await;
+        assert!(matches!(error, Some(LlmError::Repeating)), "{error:?}");
+        assert!(
+            text.starts_with("```sql\nSELECT nom FROM clients"),
+            "{text}"
+        );
+        let copies = text.matches("Cette requête").count();
+        assert!(
+            (4..10).contains(&copies),
+            "ended soon after the fourth copy: {copies}"
+        );
+    }
+
+    #[test]
+    fn repeated_rules_and_short_runs_are_not_loops() {
+        assert!(!looping(
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|".as_bytes()
+        ));
+        assert!(!looping(
+            b"0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0"
+        ));
+        assert!(!looping(b"SELECT a FROM t UNION ALL SELECT b FROM t UNION ALL SELECT c FROM t UNION ALL SELECT d FROM t"));
+        assert!(looping(
+            b"intro: SELECT a FROM t; SELECT a FROM t; SELECT a FROM t; SELECT a FROM t; "
+        ));
     }
 }
