@@ -254,7 +254,7 @@ impl Evaluation<'_> {
         };
         let context = self
             .runtime
-            .prompt_context_skipping(self.llm, &case.question, &same)
+            .prompt_context_skipping(self.llm, &case.question, &same, true)
             .await;
         report.examples = context.examples.ids();
         let system =

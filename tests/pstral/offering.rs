@@ -72,6 +72,7 @@ async fn consecutive_questions_share_the_prompt_up_to_what_the_question_changes(
     fake.then(Script::answer(
         "```sql\nSELECT count(*) FROM contracts\n```",
     ));
+    fake.then(Script::answer("```sql\nSELECT company FROM clients\n```"));
     let mut demo = demo().await;
     demo.runtime.glossary = Some(std::sync::Arc::new(
         pstral_core::learn::glossary::Glossary::fit(
@@ -123,6 +124,19 @@ async fn consecutive_questions_share_the_prompt_up_to_what_the_question_changes(
         "{}",
         &first[shared..]
     );
+    assert!(
+        prefix.contains(" IN ('"),
+        "columns with their values: {prefix}"
+    );
+    // The values are data: someone who may not run a query (a viewer) is
+    // answered from the structure alone.
+    h.ask(3, "Quels sont nos clients à Clermont ?").await;
+    let viewer = system(2);
+    assert!(viewer.contains("TABLE clients ("), "{viewer}");
+    assert!(
+        !viewer.contains("Clermont-Ferrand") && !viewer.contains(" IN ('"),
+        "{viewer}"
+    );
 }
 
 #[tokio::test]
@@ -154,8 +168,14 @@ async fn the_value_hints_hold_what_the_target_holds_within_their_bounds() {
         kept.sort();
         assert_eq!(kept, held, "{}.{}", column.table, column.column);
     }
-    // Free text and dates are not values to list.
-    for (table, column) in [("clients", "company"), ("contracts", "starts_on")] {
+    // Free text, dates and what identifies a row (a name, an e-mail) are
+    // not values to list.
+    for (table, column) in [
+        ("clients", "company"),
+        ("contracts", "starts_on"),
+        ("users", "first_name"),
+        ("users", "email"),
+    ] {
         assert!(
             !catalog
                 .values

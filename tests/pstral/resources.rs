@@ -587,3 +587,30 @@ async fn a_privileged_account_is_refused_at_start_and_by_check_unless_allowed() 
     );
     reader.drop_role().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_value_hints_come_from_the_statistics_of_columns_that_sort_rows() {
+    use pstral_core::sql::exec::{Executor as _, PostgresExecutor};
+    let target = ReadOnlyTarget::new(
+        "CREATE TABLE clients AS SELECT g AS id, 'client ' || g AS nom, \
+             (ARRAY['actif', 'clos', 'résilié'])[g % 3 + 1] AS statut, \
+             (g % 7)::text AS code \
+         FROM generate_series(1, 3000) g; \
+         ANALYZE clients;",
+    )
+    .await;
+    let executor = PostgresExecutor::connect(target.url.as_str())
+        .await
+        .unwrap();
+    let catalog = executor.catalog(&[]).await.unwrap();
+    let values = executor.values(&catalog).await.unwrap();
+    let columns: Vec<(&str, &str)> = values
+        .iter()
+        .map(|v| (v.table.as_str(), v.column.as_str()))
+        .collect();
+    // A name per row identifies; digits name nothing.
+    assert_eq!(columns, [("clients", "statut")]);
+    assert_eq!(values[0].values, ["actif", "clos", "résilié"]);
+    drop(executor);
+    target.drop_role().await;
+}

@@ -164,7 +164,11 @@ impl Bot {
             tracing::error!(error = %e, "cannot store a question");
         }
         let context = match (&self.parts().sql, conversation.mode) {
-            (Some(sql), Mode::Sql) => sql.prompt_context(&self.parts().llm, q.text).await,
+            (Some(sql), Mode::Sql) => {
+                let reads = user.role.allows(crate::identity::Permission::Execute);
+                sql.prompt_context_skipping(&self.parts().llm, q.text, &|_| false, reads)
+                    .await
+            }
             _ => crate::learn::PromptContext::default(),
         };
         if let Some(ranking) = context.examples.ranking {

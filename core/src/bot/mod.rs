@@ -233,21 +233,27 @@ impl SqlRuntime {
             .map_err(|r| r.to_string())
     }
 
-    /// What a SQL prompt shows for `question`: the glossary, the relevant
-    /// tables, and the most similar examples that pass the policy now.
+    /// What a SQL prompt shows for `question`: today's date, the glossary,
+    /// the tables with the values of their short text columns, the most
+    /// similar examples that pass the policy now, and the values close to
+    /// the question's words.
     pub async fn prompt_context(&self, llm: &Llm, question: &str) -> crate::learn::PromptContext {
-        self.prompt_context_skipping(llm, question, &|_| false)
+        self.prompt_context_skipping(llm, question, &|_| false, true)
             .await
     }
 
     /// [`SqlRuntime::prompt_context`], leaving out the examples `skip`
-    /// names.
+    /// names, and the values when the asker may not read data (`values`:
+    /// the values are the target's data, which only who may Execute reads;
+    /// the structure is for everyone who may ask).
     pub async fn prompt_context_skipping(
         &self,
         llm: &Llm,
         question: &str,
         skip: &crate::learn::Skip<'_>,
+        values: bool,
     ) -> crate::learn::PromptContext {
+        let catalog = Arc::clone(&self.catalog.read().expect("never poisoned"));
         let examples = match &self.learning {
             Some(learning) => {
                 let check = |example: &crate::learn::examples::Example| self.judge_example(example);
@@ -263,9 +269,13 @@ impl SqlRuntime {
                     .unwrap_or_else(|| chrono::Local::now().date_naive()),
             ),
             glossary: self.glossary.as_ref().map(|g| g.text.clone()),
-            schema: self.schema_for(question),
+            schema: catalog.context(question, self.schema_budget, values),
             examples,
-            near: self.values_near(question),
+            near: if values {
+                catalog.near(question)
+            } else {
+                Vec::new()
+            },
         }
     }
 

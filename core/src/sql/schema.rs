@@ -132,14 +132,19 @@ pub struct ColumnValues {
 }
 
 impl ColumnValues {
-    /// The values read of a column, kept when they are a short set of short
-    /// values (see [`MAX_VALUES_READ`], [`MAX_VALUE_CHARS`]) that name
-    /// things (at least one has a letter: not dates or amounts as text). `values` may
-    /// hold one more than the bound, to tell a column that has more.
-    pub fn kept(table: String, column: String, mut values: Vec<String>) -> Option<Self> {
+    /// The values read of a column of a table of `rows` rows, kept when
+    /// they are a short set of short values (see [`MAX_VALUES_READ`],
+    /// [`MAX_VALUE_CHARS`]) that sort the rows rather than identify them
+    /// (each value held by two rows or more on average: a list of the
+    /// employees' names or e-mails would tell anyone who may ask a question
+    /// what only a query should), and that name things (at least one has a
+    /// letter: not dates or amounts kept as text). `values` may hold one
+    /// more than the bound, to tell a column that has more.
+    pub fn kept(table: String, column: String, mut values: Vec<String>, rows: f64) -> Option<Self> {
         // Dates and amounts kept as text are not a set of values to name.
         let named = values.iter().any(|v| v.chars().any(char::is_alphabetic));
         if !named
+            || (values.len() as f64) * 2.0 > rows
             || values.len() > MAX_VALUES_READ
             || values
                 .iter()
@@ -318,12 +323,15 @@ impl Catalog {
     /// matching at all, as many as fit), still in the catalogue's order,
     /// so that questions about the same tables share the prompt's start.
     pub fn context_for(&self, question: &str, budget_tokens: usize) -> String {
+        self.context(question, budget_tokens, true)
+    }
+
+    /// [`Catalog::context_for`], with the columns' values (data, for who
+    /// may read data) or without (the structure alone).
+    pub fn context(&self, question: &str, budget_tokens: usize, values: bool) -> String {
         let budget = budget_tokens * 4;
-        let all: Vec<String> = self
-            .tables
-            .iter()
-            .map(|t| t.ddl_with(&self.values))
-            .collect();
+        let values: &[ColumnValues] = if values { &self.values } else { &[] };
+        let all: Vec<String> = self.tables.iter().map(|t| t.ddl_with(values)).collect();
         if all.iter().map(|line| line.len() + 1).sum::<usize>() <= budget {
             return all.into_iter().map(|line| line + "\n").collect();
         }

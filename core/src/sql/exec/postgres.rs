@@ -714,9 +714,10 @@ impl Executor for PostgresExecutor {
             .collect();
         schemas.sort_unstable();
         schemas.dedup();
-        let rows: Vec<(String, String, String, String)> = sqlx::query_as(
+        let rows: Vec<(String, String, String, String, f64)> = sqlx::query_as(
             "SELECT s.schemaname::text, s.tablename::text, s.attname::text, \
-                    array_to_json(s.most_common_vals::text::text[])::text \
+                    array_to_json(s.most_common_vals::text::text[])::text, \
+                    c.reltuples::float8 \
              FROM pg_stats s \
              JOIN pg_namespace n ON n.nspname = s.schemaname \
              JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = s.tablename \
@@ -732,7 +733,7 @@ impl Executor for PostgresExecutor {
         .await
         .map_err(database)?;
         let mut found = Vec::new();
-        for (schema, table, column, values) in rows {
+        for (schema, table, column, values, rows) in rows {
             // Only the columns the prompt shows, named as it names them.
             let Some(shown) = catalog
                 .tables
@@ -750,7 +751,7 @@ impl Executor for PostgresExecutor {
                 continue;
             };
             if !key {
-                found.extend(ColumnValues::kept(shown.qualified(), column, values));
+                found.extend(ColumnValues::kept(shown.qualified(), column, values, rows));
             }
         }
         found.sort_by(|a, b| (&a.table, &a.column).cmp(&(&b.table, &b.column)));

@@ -207,6 +207,14 @@ impl Executor for SqliteExecutor {
         use crate::sql::schema::{ColumnValues, MAX_VALUES_READ};
         let mut found = Vec::new();
         for table in &catalog.tables {
+            let quoted = table.name.replace('"', "\"\"");
+            let rows: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT count(*) FROM \"{quoted}\""
+            )))
+            .persistent(false)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(database)?;
             for column in &table.columns {
                 let kind = column.type_name.to_ascii_uppercase();
                 let text =
@@ -222,7 +230,7 @@ impl Executor for SqliteExecutor {
                 let sql = format!(
                     "SELECT DISTINCT CAST(\"{c}\" AS TEXT) FROM \"{t}\" WHERE \"{c}\" IS NOT NULL LIMIT {n}",
                     c = column.name.replace('"', "\"\""),
-                    t = table.name.replace('"', "\"\""),
+                    t = quoted,
                     n = MAX_VALUES_READ + 1,
                 );
                 let values: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
@@ -234,6 +242,7 @@ impl Executor for SqliteExecutor {
                     table.qualified(),
                     column.name.clone(),
                     values,
+                    rows as f64,
                 ));
             }
         }
