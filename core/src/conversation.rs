@@ -138,6 +138,19 @@ impl Prompts {
             }
             (None, _) => String::new(),
         };
+        if context.today.is_some() && context.frozen {
+            shown.push_str(match lang {
+                Lang::En => {
+                    "The data stands at this date: where the question means today, write it as a \
+                     literal, never the database's clock (its current date is not the data's).\n"
+                }
+                Lang::Fr => {
+                    "Les données s'arrêtent à cette date : quand la question parle d'aujourd'hui, \
+                     écrivez-la telle quelle, jamais l'horloge de la base (sa date du jour n'est pas \
+                     celle des données).\n"
+                }
+            });
+        }
         let mut section = |intro: &str, body: &str| {
             if !body.trim().is_empty() {
                 shown.push_str(&format!("\n{intro}\n{}\n", body.trim_end()));

@@ -17,8 +17,8 @@ use crate::answers::{Harness, Options, who};
 /// Questions an employee would ask, in both languages.
 const QUESTIONS: &[&str] = &[
     "How many clients do we have in each city?",
-    "Quels contrats sont actifs aujourd'hui ?",
-    "Which payments are unpaid?",
+    "Combien de documents avons-nous par type ?",
+    "Which employees have left the company?",
 ];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

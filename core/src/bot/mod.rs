@@ -268,6 +268,7 @@ impl SqlRuntime {
                 self.today
                     .unwrap_or_else(|| chrono::Local::now().date_naive()),
             ),
+            frozen: self.today.is_some(),
             glossary: self.glossary.as_ref().map(|g| g.text.clone()),
             schema: catalog.context(question, self.schema_budget, values),
             examples,

@@ -40,6 +40,9 @@ const EMBED_RETRY: Duration = Duration::from_secs(60);
 pub struct PromptContext {
     /// Today's date, as the model should take it (it has no clock).
     pub today: Option<chrono::NaiveDate>,
+    /// The target's data stands at `today` (a frozen copy), which the
+    /// database's own clock does not know.
+    pub frozen: bool,
     pub glossary: Option<String>,
     pub schema: String,
     pub examples: Picked,

@@ -170,6 +170,7 @@ async fn weigh_gathering(
         tables: tables.into_iter().collect(),
         ctes: std::collections::HashMap::new(),
         cte_rows: std::collections::HashMap::new(),
+        row_bytes: query.gathered_row_bytes as f64,
         heaviest: 0.0,
     };
     foresight.collect_ctes(plan);
@@ -212,7 +213,10 @@ struct Foresight<'p> {
     /// The plans of the CTEs, by name, and their bounds once known.
     ctes: std::collections::HashMap<String, &'p serde_json::Value>,
     cte_rows: std::collections::HashMap<String, f64>,
-    /// The most bytes a step may pass: its bound times its width.
+    /// What a gathered row weighs beyond its width in the plan (see
+    /// `Validated::gathered_row_bytes`), counted on every step's rows.
+    row_bytes: f64,
+    /// The most bytes a step may pass: its bound times its weight.
     heaviest: f64,
 }
 
@@ -310,7 +314,7 @@ impl<'p> Foresight<'p> {
         }
         .max(estimate);
         let width = node["Plan Width"].as_f64().unwrap_or(0.0);
-        self.heaviest = self.heaviest.max(bound * width);
+        self.heaviest = self.heaviest.max(bound * (width + self.row_bytes));
         bound
     }
 
@@ -1000,6 +1004,7 @@ mod tests {
             tables: [("clients".to_owned(), rows)].into_iter().collect(),
             ctes: Default::default(),
             cte_rows: Default::default(),
+            row_bytes: 0.0,
             heaviest: 0.0,
         };
         foresight.collect_ctes(&plan);

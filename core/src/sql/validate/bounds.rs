@@ -87,6 +87,34 @@ pub(super) fn returns_rows(name: &str) -> bool {
     )
 }
 
+/// What one gathered row may add to the gathered value's memory on the
+/// server, beyond the bytes the plan reads for it (PostgreSQL). A plan's
+/// widths are those of the rows read, not of what the aggregate is given
+/// (`string_agg(repeat('x', 1000), ',')` over a series of integers reads
+/// four bytes a row), nor of the aggregate's own working copy: an array
+/// element or a jsonb node takes tens of bytes (about 80 for an integer in
+/// a `jsonb_agg`, measured). So each expression of the arguments counts
+/// [`GATHERED_NODE_BYTES`] (a `jsonb_build_object` of fifty pairs weighs its
+/// hundred parts), and a call that builds a value counts the most it may
+/// build, [`MAX_BUILT_CHARS`].
+pub(super) fn gathered_row_bytes(args: &[FunctionArg]) -> u64 {
+    let mut weight: u64 = 0;
+    for arg in args.iter().filter_map(argument) {
+        let _ = sqlparser::ast::visit_expressions(arg, |e| {
+            weight += GATHERED_NODE_BYTES;
+            if called(e).is_some_and(|n| grows(&n)) {
+                weight += MAX_BUILT_CHARS.unsigned_abs() as u64;
+            }
+            std::ops::ControlFlow::<()>::Continue(())
+        });
+    }
+    weight
+}
+
+/// The memory one expression of a gathered row may take in the aggregate's
+/// working copy, besides its bytes (see [`gathered_row_bytes`]).
+const GATHERED_NODE_BYTES: u64 = 80;
+
 /// Whether an argument is written out in the statement: literals, signs,
 /// casts, arrays and arithmetic of literals, which the planner folds before
 /// it estimates.

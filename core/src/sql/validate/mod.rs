@@ -208,6 +208,9 @@ pub struct Validated {
     /// how many rows it returns: a query that gathers cannot be weighed by
     /// its plan.
     pub computed_series: bool,
+    /// What one gathered row may add to a gathered value beyond the bytes
+    /// the plan reads for it, in bytes (see `bounds::gathered_row_bytes`).
+    pub gathered_row_bytes: u64,
 }
 
 /// Why a statement was refused. [`crate::i18n`] says it to users.
@@ -346,6 +349,7 @@ fn judge(sql: &str, policy: &Policy, catalog: Option<&Catalog>) -> Result<Valida
         objects: walked.objects,
         gathers: walked.gathers,
         computed_series: walked.computed_series,
+        gathered_row_bytes: walked.gathered_row_bytes,
     })
 }
 

@@ -81,6 +81,9 @@ pub(super) struct Walker<'a> {
     needles: usize,
     /// It calls a function that gathers values across rows into one.
     gathers: bool,
+    /// The most one gathered row may add to a gathered value beyond what
+    /// the plan reads (see [`bounds::gathered_row_bytes`]).
+    gathered_row_bytes: u64,
     /// It calls a function that returns rows with computed arguments, whose
     /// number of rows the planner guesses (see [`bounds::returns_rows`]).
     computed_series: bool,
@@ -94,6 +97,8 @@ pub(super) struct Walked {
     pub gathers: bool,
     /// A function returns rows from computed arguments.
     pub computed_series: bool,
+    /// The most one gathered row may add beyond what the plan reads.
+    pub gathered_row_bytes: u64,
 }
 
 impl<'a> Walker<'a> {
@@ -111,6 +116,7 @@ impl<'a> Walker<'a> {
             needles: 0,
             gathers: false,
             computed_series: false,
+            gathered_row_bytes: 0,
         }
     }
 
@@ -126,6 +132,7 @@ impl<'a> Walker<'a> {
             objects: self.objects,
             gathers: self.gathers,
             computed_series: self.computed_series,
+            gathered_row_bytes: self.gathered_row_bytes,
         })
     }
 
@@ -1675,6 +1682,11 @@ impl<'a> Walker<'a> {
             FunctionArguments::Subquery(q) => self.walk_query(q)?,
             FunctionArguments::List(list) => {
                 self.series(&called, &list.args);
+                if bounds::gathers(&called) {
+                    self.gathered_row_bytes = self
+                        .gathered_row_bytes
+                        .max(bounds::gathered_row_bytes(&list.args));
+                }
                 let searched = bounds::judge_call(self.dialect(), &called, &list.args)?;
                 bounds::add_needles(&mut self.needles, searched)?;
                 for (i, arg) in list.args.iter().enumerate() {
