@@ -618,3 +618,30 @@ async fn postgres_value_hints_come_from_the_statistics_of_columns_that_sort_rows
     drop(executor);
     target.drop_role().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gathering_the_rows_an_index_finds_is_weighed_by_the_planners_estimate() {
+    let target = ReadOnlyTarget::new(
+        "CREATE TABLE events AS SELECT g AS id, g % 50000 AS client_id, md5(g::text) AS kind \
+         FROM generate_series(1, 400000) g; \
+         CREATE INDEX ON events (client_id); \
+         ANALYZE events;",
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), target.url.as_str(), "");
+    let ran = |sql: &str| sql_run(dir.path(), &config, sql);
+    // Eight rows by the index: what the statistics say.
+    let one = ran("SELECT length(string_agg(kind, ',')) AS n FROM events WHERE client_id = 42");
+    assert_eq!(one.code, Some(0), "{}", one.stderr);
+    // A guessed filter reads the whole table, as far as the weighing goes.
+    let guessed =
+        ran("SELECT length(string_agg(kind, ',')) AS n FROM events WHERE length(kind) = 32");
+    assert_eq!(guessed.code, Some(1), "{}", guessed.stderr);
+    assert!(
+        guessed.stderr.contains("gathers rows into one value"),
+        "{}",
+        guessed.stderr
+    );
+    target.drop_role().await;
+}

@@ -197,7 +197,11 @@ async fn weigh_gathering(
 /// gathers rows into one value: the planner's estimates where they rest on
 /// what it knows, and a worse case where it guesses.
 /// - A table read passes at most the table's rows, whatever its filter (a
-///   filter such as `length(x) = 32` is guessed at 0.5 % of the rows).
+///   filter such as `length(x) = 32` is guessed at 0.5 % of the rows),
+///   unless it reads through an index by a condition on the index's
+///   columns and values of the statement alone (`client_id = 42`, a range
+///   of dates), without a further filter: the planner estimates that from
+///   the columns' statistics, as it does an equality of columns.
 /// - A join whose condition is not an equality of columns, or that filters
 ///   further, may pass every pair of its inputs (the planner guesses the
 ///   share a join filter keeps). An equality of columns is estimated from
@@ -280,6 +284,9 @@ impl<'p> Foresight<'p> {
         let product = |inputs: &[(f64, f64)]| inputs.iter().map(|(b, _)| b).product::<f64>();
         let filtered = node.get("Join Filter").is_some();
         let bound = match node["Node Type"].as_str().unwrap_or_default() {
+            "Index Scan" | "Index Only Scan" | "Bitmap Heap Scan" if Self::by_index(node) => {
+                estimate
+            }
             "Seq Scan" | "Index Scan" | "Index Only Scan" | "Bitmap Heap Scan" | "Tid Scan"
             | "Tid Range Scan" | "Sample Scan" => node["Relation Name"]
                 .as_str()
@@ -316,6 +323,21 @@ impl<'p> Foresight<'p> {
         let width = node["Plan Width"].as_f64().unwrap_or(0.0);
         self.heaviest = self.heaviest.max(bound * (width + self.row_bytes));
         bound
+    }
+
+    /// Whether a table read goes through an index by a condition whose
+    /// values the statement holds (no parameter, no sub-plan's result,
+    /// which the planner can only guess), and filters nothing further.
+    fn by_index(node: &serde_json::Value) -> bool {
+        let condition = node["Index Cond"]
+            .as_str()
+            .or_else(|| node["Recheck Cond"].as_str())
+            .unwrap_or_default();
+        node.get("Filter").is_none()
+            && !condition.is_empty()
+            && !condition.contains('$')
+            && !condition.contains("SubPlan")
+            && !condition.contains("InitPlan")
     }
 
     /// Whether a nested loop's inner side looks its rows up by the outer
@@ -1035,6 +1057,27 @@ mod tests {
             "Plans": [scan("a", 3000.0, None), scan("b", 3000.0, None)],
         });
         assert_eq!(heaviest(join, 3000.0), 9e6 * 66.0);
+    }
+
+    #[test]
+    fn a_read_through_an_index_by_written_values_keeps_the_planners_estimate() {
+        let read = |condition: &str, filter: Option<&str>| {
+            let mut read = serde_json::json!({
+                "Node Type": "Bitmap Heap Scan", "Relation Name": "clients",
+                "Plan Rows": 8, "Plan Width": 33, "Recheck Cond": condition,
+            });
+            if let Some(filter) = filter {
+                read["Filter"] = filter.into();
+            }
+            heaviest(read, 400_000.0)
+        };
+        assert_eq!(read("(client_id = 42)", None), 8.0 * 33.0);
+        // A further filter the planner guesses, or a value it cannot see.
+        assert_eq!(
+            read("(client_id = 42)", Some("(length(nom) = 32)")),
+            400_000.0 * 33.0
+        );
+        assert_eq!(read("(client_id = $0)", None), 400_000.0 * 33.0);
     }
 
     #[test]
