@@ -103,8 +103,7 @@ pub async fn sql_runtime(
     notice: &(dyn Fn(&str) + Sync),
 ) -> Result<SqlRuntime, String> {
     let target = &settings.sql.target;
-    if let crate::sql::TargetKind::Sqlite(path) = &target.kind
-        && target.name == "demo"
+    if let Some(path) = target.demo_file()
         && !path.exists()
     {
         crate::sql::demo::create(path, false)
@@ -180,15 +179,11 @@ pub fn glossary_of(
         Some(path) => Glossary::load(path, budget)
             .map(Some)
             .map_err(|e| e.to_string()),
-        None if target.name == "demo"
-            && matches!(target.kind, crate::sql::TargetKind::Sqlite(_)) =>
-        {
-            Ok(Some(Glossary::fit(
-                std::path::Path::new("(the demo's built-in glossary)"),
-                crate::sql::demo::GLOSSARY,
-                budget,
-            )))
-        }
+        None if target.demo_file().is_some() => Ok(Some(Glossary::fit(
+            std::path::Path::new("(the demo's built-in glossary)"),
+            crate::sql::demo::GLOSSARY,
+            budget,
+        ))),
         None => Ok(None),
     }
 }
@@ -196,10 +191,9 @@ pub fn glossary_of(
 /// The date the target's data stands at: its `today`, or for the demo
 /// target without one, the demo's own (its data ends there).
 pub fn today_of(target: &crate::sql::Target) -> Option<chrono::NaiveDate> {
-    target.today.or_else(|| {
-        (target.name == "demo" && matches!(target.kind, crate::sql::TargetKind::Sqlite(_)))
-            .then(crate::sql::demo::today)
-    })
+    target
+        .today
+        .or_else(|| target.demo_file().map(|_| crate::sql::demo::today()))
 }
 
 /// What the target's account can do, checked rather than trusted: an

@@ -2,12 +2,11 @@
 //! database (with a SELECT-only role for the Execute target), or as an
 //! Oracle script.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
 use pstral_core::config::Settings;
-use pstral_core::sql::TargetKind;
 use pstral_core::sql::demo::{self, DemoSummary};
 
 use crate::args::DemoCommand;
@@ -76,8 +75,9 @@ fn print_summary(summary: &DemoSummary) {
 
 /// The demo target's file, when a target named "demo" is a SQLite file.
 fn demo_path(settings: &Settings) -> Option<PathBuf> {
-    settings.sql.targets.iter().find_map(|t| match &t.kind {
-        TargetKind::Sqlite(path) if t.name == "demo" => Some(path.clone()),
-        _ => None,
-    })
+    settings
+        .sql
+        .targets
+        .iter()
+        .find_map(|t| t.demo_file().map(Path::to_path_buf))
 }

@@ -185,7 +185,7 @@ async fn the_value_hints_hold_what_the_target_holds_within_their_bounds() {
         );
     }
     // A column with few values is shown with all of them.
-    let schema = demo.runtime.schema_for("anything");
+    let schema = catalog.context_for("anything", demo.runtime.schema_budget);
     let few = catalog
         .values
         .iter()
@@ -197,9 +197,7 @@ async fn the_value_hints_hold_what_the_target_holds_within_their_bounds() {
         "{schema}"
     );
     // Words of the question close to stored values point to them.
-    let near = demo
-        .runtime
-        .values_near("Nos clients à Clermont et à Nimes ?");
+    let near = catalog.near("Nos clients à Clermont et à Nimes ?");
     assert!(
         near.contains(&"clients.city = 'Clermont-Ferrand'".to_owned()),
         "{near:?}"

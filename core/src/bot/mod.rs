@@ -161,18 +161,6 @@ impl SqlRuntime {
         (!catalog.tables.is_empty()).then_some(catalog)
     }
 
-    /// The schema text for a question.
-    pub fn schema_for(&self, question: &str) -> String {
-        let catalog = Arc::clone(&self.catalog.read().expect("never poisoned"));
-        catalog.context_for(question, self.schema_budget)
-    }
-
-    /// Values the target holds close to words of `question`.
-    pub fn values_near(&self, question: &str) -> Vec<String> {
-        let catalog = Arc::clone(&self.catalog.read().expect("never poisoned"));
-        catalog.near(question)
-    }
-
     /// Stores a question and its SQL as an example of the target (from the
     /// CLI, the admin API, a file), after judging the SQL by the target's
     /// policy and catalogue; what is stored is the statement as judged.

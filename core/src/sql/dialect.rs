@@ -46,6 +46,25 @@ impl Dialect {
     }
 }
 
+/// Turns a token's (line, column) in `sql`, as sqlparser's tokenizer gives
+/// them (1-based, columns counting characters), into a byte offset; the end
+/// of the text for a column past it.
+pub(crate) fn byte_offsets(sql: &str) -> impl Fn(u64, u64) -> Option<usize> + '_ {
+    // Where each line starts.
+    let mut starts = vec![0];
+    starts.extend(sql.match_indices('\n').map(|(i, _)| i + 1));
+    move |line: u64, column: u64| -> Option<usize> {
+        let start = *starts.get(usize::try_from(line).ok()?.checked_sub(1)?)?;
+        let skip = usize::try_from(column).ok()?.checked_sub(1)?;
+        Some(
+            sql[start..]
+                .char_indices()
+                .nth(skip)
+                .map_or(sql.len(), |(i, _)| start + i),
+        )
+    }
+}
+
 impl Dialect {
     /// `sql` without its comments (each replaced by one space), as this
     /// dialect's tokenizer reads them; unchanged when it cannot be read.
@@ -57,19 +76,7 @@ impl Dialect {
         let Ok(tokens) = Tokenizer::new(&*parser, sql).tokenize_with_location() else {
             return sql.to_owned();
         };
-        // Where each line starts, to turn (line, column) into a byte offset.
-        let mut starts = vec![0];
-        starts.extend(sql.match_indices('\n').map(|(i, _)| i + 1));
-        let offset = |line: u64, column: u64| -> Option<usize> {
-            let start = *starts.get(usize::try_from(line).ok()?.checked_sub(1)?)?;
-            let skip = usize::try_from(column).ok()?.checked_sub(1)?;
-            Some(
-                sql[start..]
-                    .char_indices()
-                    .nth(skip)
-                    .map_or(sql.len(), |(i, _)| start + i),
-            )
-        };
+        let offset = byte_offsets(sql);
         let mut out = String::with_capacity(sql.len());
         let mut from = 0;
         for t in &tokens {

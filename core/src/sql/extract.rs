@@ -118,23 +118,12 @@ fn separators(sql: &str) -> Vec<usize> {
     let Ok(tokens) = Tokenizer::new(&dialect, sql).tokenize_with_location() else {
         return Vec::new();
     };
-    let line_starts: Vec<usize> = std::iter::once(0)
-        .chain(sql.match_indices('\n').map(|(i, _)| i + 1))
-        .collect();
+    let offset = super::dialect::byte_offsets(sql);
     tokens
         .iter()
         .filter(|t| t.token == Token::SemiColon)
-        .filter_map(|t| {
-            let line = usize::try_from(t.span.start.line).ok()?.checked_sub(1)?;
-            let column = usize::try_from(t.span.start.column).ok()?.checked_sub(1)?;
-            // Columns count characters.
-            let from = *line_starts.get(line)?;
-            sql[from..]
-                .char_indices()
-                .nth(column)
-                .map(|(offset, _)| from + offset)
-                .filter(|&at| sql.as_bytes().get(at) == Some(&b';'))
-        })
+        .filter_map(|t| offset(t.span.start.line, t.span.start.column))
+        .filter(|&at| sql.as_bytes().get(at) == Some(&b';'))
         .collect()
 }
 

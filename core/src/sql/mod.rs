@@ -38,7 +38,7 @@ pub async fn open_target(
     Ok(match &target.kind {
         TargetKind::Sqlite(path) => {
             if !path.exists() {
-                let hint = if target.name == "demo" {
+                let hint = if target.demo_file().is_some() {
                     " (create it with `pstral demo init`)"
                 } else {
                     ""

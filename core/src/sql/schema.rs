@@ -56,6 +56,16 @@ impl CatalogTable {
         }
     }
 
+    /// Whether `column` is the primary key or refers to another table: an
+    /// identifier, not a value to show.
+    pub fn is_key(&self, column: &str) -> bool {
+        self.primary_key.iter().any(|k| k == column)
+            || self
+                .foreign_keys
+                .iter()
+                .any(|f| f.columns.iter().any(|c| c == column))
+    }
+
     /// One compact line of DDL-like text.
     pub fn ddl(&self) -> String {
         self.ddl_with(&[])
@@ -407,9 +417,7 @@ impl Catalog {
             .map(|(line, _)| line + "\n")
             .collect()
     }
-}
 
-impl Catalog {
     /// Values the target holds that are close to words of `question` (the
     /// same word, accents and case aside, or the same first five letters), as
     /// `table.column = 'value'`, at most [`MAX_NEAR_VALUES`], in the

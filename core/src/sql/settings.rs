@@ -86,6 +86,15 @@ impl PartialEq for RedactedSecret {
 impl Eq for RedactedSecret {}
 
 impl Target {
+    /// The demo CRM's file, when this is the demo target: a SQLite target
+    /// named "demo", which has the demo's glossary, date and creation.
+    pub fn demo_file(&self) -> Option<&std::path::Path> {
+        match &self.kind {
+            TargetKind::Sqlite(path) if self.name == "demo" => Some(path),
+            _ => None,
+        }
+    }
+
     pub fn dialect(&self) -> Dialect {
         match self.kind {
             TargetKind::Sqlite(_) => Dialect::Sqlite,

@@ -166,16 +166,11 @@ async fn weigh_gathering(
     .fetch_all(conn)
     .await
     .map_err(database)?;
-    let mut foresight = Foresight {
-        tables: tables.into_iter().collect(),
-        ctes: std::collections::HashMap::new(),
-        cte_rows: std::collections::HashMap::new(),
-        row_bytes: query.gathered_row_bytes as f64,
-        heaviest: 0.0,
-    };
-    foresight.collect_ctes(plan);
-    foresight.rows(plan);
-    let bytes = foresight.heaviest;
+    let bytes = Foresight::heaviest(
+        plan,
+        tables.into_iter().collect(),
+        query.gathered_row_bytes as f64,
+    );
     if bytes > MAX_GATHERED_BYTES {
         let why = if bytes.is_finite() {
             format!(
@@ -225,6 +220,25 @@ struct Foresight<'p> {
 }
 
 impl<'p> Foresight<'p> {
+    /// The most bytes a step of `plan` may pass, the tables holding
+    /// `tables` rows and each row weighing `row_bytes` beyond its width.
+    fn heaviest(
+        plan: &'p serde_json::Value,
+        tables: std::collections::HashMap<String, f64>,
+        row_bytes: f64,
+    ) -> f64 {
+        let mut foresight = Foresight {
+            tables,
+            ctes: std::collections::HashMap::new(),
+            cte_rows: std::collections::HashMap::new(),
+            row_bytes,
+            heaviest: 0.0,
+        };
+        foresight.collect_ctes(plan);
+        foresight.rows(plan);
+        foresight.heaviest
+    }
+
     fn children(node: &serde_json::Value) -> impl Iterator<Item = &serde_json::Value> {
         node["Plans"].as_array().into_iter().flatten()
     }
@@ -768,15 +782,10 @@ impl Executor for PostgresExecutor {
             else {
                 continue;
             };
-            let key = shown.primary_key.contains(&column)
-                || shown
-                    .foreign_keys
-                    .iter()
-                    .any(|f| f.columns.contains(&column));
             let Ok(values) = serde_json::from_str::<Vec<String>>(&values) else {
                 continue;
             };
-            if !key {
+            if !shown.is_key(&column) {
                 found.extend(ColumnValues::kept(shown.qualified(), column, values, rows));
             }
         }
@@ -1022,16 +1031,8 @@ mod tests {
 
     /// The most bytes a step of `plan` may pass, the tables holding `rows`.
     fn heaviest(plan: serde_json::Value, rows: f64) -> f64 {
-        let mut foresight = Foresight {
-            tables: [("clients".to_owned(), rows)].into_iter().collect(),
-            ctes: Default::default(),
-            cte_rows: Default::default(),
-            row_bytes: 0.0,
-            heaviest: 0.0,
-        };
-        foresight.collect_ctes(&plan);
-        foresight.rows(&plan);
-        foresight.heaviest
+        let tables = [("clients".to_owned(), rows)].into_iter().collect();
+        Foresight::heaviest(&plan, tables, 0.0)
     }
 
     fn scan(alias: &str, rows: f64, filter: Option<&str>) -> serde_json::Value {

@@ -207,6 +207,17 @@ impl Executor for SqliteExecutor {
         use crate::sql::schema::{ColumnValues, MAX_VALUES_READ};
         let mut found = Vec::new();
         for table in &catalog.tables {
+            let text = |kind: String| {
+                kind.is_empty() || ["CHAR", "TEXT", "CLOB"].iter().any(|k| kind.contains(k))
+            };
+            let columns: Vec<_> = table
+                .columns
+                .iter()
+                .filter(|c| text(c.type_name.to_ascii_uppercase()) && !table.is_key(&c.name))
+                .collect();
+            if columns.is_empty() {
+                continue;
+            }
             let quoted = table.name.replace('"', "\"\"");
             let rows: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
                 "SELECT count(*) FROM \"{quoted}\""
@@ -215,18 +226,7 @@ impl Executor for SqliteExecutor {
             .fetch_one(&self.pool)
             .await
             .map_err(database)?;
-            for column in &table.columns {
-                let kind = column.type_name.to_ascii_uppercase();
-                let text =
-                    kind.is_empty() || ["CHAR", "TEXT", "CLOB"].iter().any(|k| kind.contains(k));
-                let key = table.primary_key.contains(&column.name)
-                    || table
-                        .foreign_keys
-                        .iter()
-                        .any(|f| f.columns.contains(&column.name));
-                if !text || key {
-                    continue;
-                }
+            for column in columns {
                 let sql = format!(
                     "SELECT DISTINCT CAST(\"{c}\" AS TEXT) FROM \"{t}\" WHERE \"{c}\" IS NOT NULL LIMIT {n}",
                     c = column.name.replace('"', "\"\""),

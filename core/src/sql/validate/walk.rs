@@ -138,12 +138,10 @@ impl<'a> Walker<'a> {
 
     /// Notes a call of a function that returns rows whose arguments are
     /// computed.
-    fn series(&mut self, called: &str, args: &[FunctionArg]) {
+    fn series<'e>(&mut self, called: &str, args: impl IntoIterator<Item = Option<&'e Expr>>) {
         if self.dialect() == Dialect::Postgres
             && bounds::returns_rows(called)
-            && !args
-                .iter()
-                .all(|a| bounds::argument(a).is_some_and(bounds::written_out))
+            && !args.into_iter().all(|a| a.is_some_and(bounds::written_out))
         {
             self.computed_series = true;
         }
@@ -758,8 +756,7 @@ impl<'a> Walker<'a> {
                     return Err(unverifiable("UNNEST … WITH OFFSET"));
                 }
                 self.walk_exprs(array_exprs)?;
-                self.computed_series |= self.dialect() == Dialect::Postgres
-                    && !array_exprs.iter().all(bounds::written_out);
+                self.series("unnest", array_exprs.iter().map(Some));
                 let unnest = ObjectName::from(vec![Ident::new("unnest")]);
                 let columns = self.function_columns(&unnest, alias);
                 self.alias_with(alias, columns)
@@ -909,7 +906,7 @@ impl<'a> Walker<'a> {
                 dialect: self.dialect(),
             });
         }
-        self.series(&called, args);
+        self.series(&called, args.iter().map(bounds::argument));
         for arg in args {
             self.walk_function_arg(arg)?;
         }
@@ -1681,7 +1678,7 @@ impl<'a> Walker<'a> {
             FunctionArguments::None => {}
             FunctionArguments::Subquery(q) => self.walk_query(q)?,
             FunctionArguments::List(list) => {
-                self.series(&called, &list.args);
+                self.series(&called, list.args.iter().map(bounds::argument));
                 if bounds::gathers(&called) {
                     self.gathered_row_bytes = self
                         .gathered_row_bytes
