@@ -645,3 +645,36 @@ async fn gathering_the_rows_an_index_finds_is_weighed_by_the_planners_estimate()
     );
     target.drop_role().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn documents_stored_out_of_line_are_weighed_by_their_length_not_their_pointer() {
+    // Ten documents of 10 MB each, compressed out of line to a few hundred
+    // kilobytes: 18 bytes each in the plan.
+    let target = ReadOnlyTarget::new(
+        "CREATE TABLE docs AS SELECT g AS id, 'doc ' || g AS title, \
+         repeat(md5(g::text), 312500) AS body FROM generate_series(1, 10) g; \
+         ANALYZE docs;",
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), target.url.as_str(), "");
+    let ran = |sql: &str| sql_run(dir.path(), &config, sql);
+    for heavy in [
+        "SELECT length(string_agg(body, ',')) AS n FROM docs",
+        "SELECT length(json_agg(d)::text) AS n FROM docs d",
+        "SELECT array_length(array_agg(x.b), 1) AS n FROM (SELECT * FROM docs) x(i, t, b)",
+    ] {
+        let refused = ran(heavy);
+        assert_eq!(refused.code, Some(1), "{heavy}: {}", refused.stderr);
+        assert!(
+            refused.stderr.contains("gathers rows into one value"),
+            "{heavy}: {}",
+            refused.stderr
+        );
+    }
+    // The same table's short columns gather as before.
+    let titles = ran("SELECT string_agg(title, ',' ORDER BY id) AS t FROM docs");
+    assert_eq!(titles.code, Some(0), "{}", titles.stderr);
+    assert!(titles.stdout.contains("doc 1,doc 2"), "{}", titles.stdout);
+    target.drop_role().await;
+}

@@ -62,6 +62,15 @@ pub const SQLITE_MAX_COLUMNS: i32 = 128;
 /// bytes (one in the channel, one being read, one being made), whatever
 /// the reader's speed.
 pub const SQLITE_ROWS_IN_FLIGHT: usize = 1;
+/// The memory SQLite's page caches may hold in this process before they
+/// give pages back (`sqlite3_soft_heap_limit64`). Every temporary b-tree a
+/// query builds (one per `IN (SELECT …)`, `DISTINCT`, sort) has a cache of
+/// its own of up to 2 MiB: three hundred of them in one statement took the
+/// bot to 583 MiB. Past this bound they spill to temporary files, which the
+/// executor watches. It is a soft bound for the whole process: the bot's
+/// own database and the Matrix store cache less under it, and no
+/// allocation fails because of it.
+pub const SQLITE_SOFT_HEAP_BYTES: i64 = 64 * 1024 * 1024;
 
 /// The most bytes a PostgreSQL query that gathers rows into one value
 /// (`string_agg`, `jsonb_agg`, `ARRAY(…)`: see `Validated::gathers`) may
@@ -257,6 +266,8 @@ pub fn truncate_cell(mut text: String) -> String {
     if let Some((cut, _)) = text.char_indices().nth(MAX_CELL_CHARS) {
         text.truncate(cut);
         text.push_str("…[truncated]");
+        // What was cut is given back, not carried with the cell.
+        text.shrink_to_fit();
     }
     text
 }

@@ -14,7 +14,8 @@ use std::time::{Duration, Instant};
 use oracle::sql_type::OracleType;
 
 use super::{
-    Cell, Column, ExecError, Executor, Limits, Outcome, Plan, RowSink, hex_cell, truncate_cell,
+    Cell, Column, ExecError, Executor, Limits, MAX_CELL_CHARS, Outcome, Plan, RowSink, hex_cell,
+    truncate_cell,
 };
 use crate::sql::Dialect;
 use crate::sql::validate::Validated;
@@ -98,17 +99,73 @@ impl OracleExecutor {
     }
 }
 
+/// Bytes asked of the server per read of a LOB: a cell's worth of
+/// characters and more, so that most cells take one round trip.
+const LOB_READ_BYTES: usize = 16 * 1024;
+
+/// The start of a character LOB, at most [`MAX_CELL_CHARS`] characters,
+/// read in pieces through its locator: a 1 GB CLOB (`RPAD(TO_CLOB('x'),
+/// 1e9, 'x')`) is never fetched whole, and nothing past the cut is kept.
+fn lob_text<L: std::io::Read + oracle::sql_type::Lob>(mut lob: L) -> Result<String, oracle::Error> {
+    let failed =
+        |e: std::io::Error| oracle::Error::with_source(oracle::ErrorKind::InternalError, e);
+    let mut text = String::new();
+    let mut chars = 0;
+    let mut piece = vec![0u8; LOB_READ_BYTES];
+    while chars <= MAX_CELL_CHARS {
+        let read = lob.read(&mut piece).map_err(failed)?;
+        if read == 0 {
+            return Ok(text);
+        }
+        // The driver hands over whole characters in UTF-8.
+        let part = std::str::from_utf8(&piece[..read])
+            .map_err(|e| oracle::Error::with_source(oracle::ErrorKind::InternalError, e))?;
+        chars += part.chars().count();
+        text.push_str(part);
+    }
+    // More than a cell holds: cut, and the rest never read.
+    Ok(truncate_cell(text))
+}
+
+/// The start of a binary LOB as hex, read in one bounded piece through its
+/// locator, with its whole size when cut.
+fn lob_hex(mut lob: oracle::sql_type::Blob) -> Result<String, oracle::Error> {
+    use oracle::sql_type::Lob as _;
+    use std::io::Read as _;
+    let failed =
+        |e: std::io::Error| oracle::Error::with_source(oracle::ErrorKind::InternalError, e);
+    let shown = MAX_CELL_CHARS / 2;
+    let mut bytes = vec![0u8; shown];
+    let mut filled = 0;
+    while filled < shown {
+        let read = lob.read(&mut bytes[filled..]).map_err(failed)?;
+        if read == 0 {
+            break;
+        }
+        filled += read;
+    }
+    bytes.truncate(filled);
+    let size = usize::try_from(lob.size()?).unwrap_or(usize::MAX);
+    let mut text = hex_cell(&bytes);
+    if size > filled {
+        text.push_str(&format!("…[{size} bytes]"));
+    }
+    Ok(text)
+}
+
 fn render(value: &oracle::SqlValue<'_>) -> Result<Cell, oracle::Error> {
+    use oracle::sql_type::{Blob, Clob, Nclob};
     if value.is_null()? {
         return Ok(None);
     }
     Ok(Some(match value.oracle_type()? {
-        OracleType::BLOB | OracleType::Raw(_) | OracleType::LongRaw => {
-            hex_cell(&value.get::<Vec<u8>>()?)
-        }
-        OracleType::CLOB | OracleType::NCLOB | OracleType::Long => {
-            truncate_cell(value.get::<String>()?)
-        }
+        // LOBs come as locators (see `lob_locator` where the statement is
+        // built) and are read no further than a cell shows.
+        OracleType::BLOB => lob_hex(value.get::<Blob>()?)?,
+        OracleType::CLOB => lob_text(value.get::<Clob>()?)?,
+        OracleType::NCLOB => lob_text(value.get::<Nclob>()?)?,
+        OracleType::Raw(_) | OracleType::LongRaw => hex_cell(&value.get::<Vec<u8>>()?),
+        OracleType::Long => truncate_cell(value.get::<String>()?),
         // NUMBER prints as its exact decimal text; dates and timestamps as
         // YYYY-MM-DD HH:MM:SS[.f][ ±hh:mm]; intervals in Oracle's form.
         _ => value.to_string(),
@@ -302,6 +359,10 @@ impl Executor for OracleExecutor {
                         .statement(&sql)
                         .fetch_array_size(BATCH as u32)
                         .prefetch_rows(BATCH as u32)
+                        // LOBs as locators, read in bounded pieces by
+                        // `render`: bound as strings, each would be fetched
+                        // whole, however large.
+                        .lob_locator()
                         .build()
                         .map_err(classify)?;
                     let rows = stmt.query(&[]).map_err(classify)?;

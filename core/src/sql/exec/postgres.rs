@@ -163,14 +163,12 @@ async fn weigh_gathering(
     )
     .bind(&relations)
     .persistent(false)
-    .fetch_all(conn)
+    .fetch_all(&mut *conn)
     .await
     .map_err(database)?;
-    let bytes = Foresight::heaviest(
-        plan,
-        tables.into_iter().collect(),
-        query.gathered_row_bytes as f64,
-    );
+    let tables: std::collections::HashMap<String, f64> = tables.into_iter().collect();
+    let out_of_line = out_of_line(conn, query, plan, &tables).await?;
+    let bytes = Foresight::heaviest(plan, tables, out_of_line, query.gathered_row_bytes as f64);
     if bytes > MAX_GATHERED_BYTES {
         let why = if bytes.is_finite() {
             format!(
@@ -186,6 +184,98 @@ async fn weigh_gathering(
         )));
     }
     Ok(())
+}
+
+/// The longest value PostgreSQL keeps in its row uncompressed (a little
+/// under TOAST_TUPLE_THRESHOLD, 2,032 bytes on 8 kB pages): anything longer
+/// is compressed or moved out of line, and weighs less in the plan than it
+/// does in a gathered value.
+const IN_ROW_BYTES: u32 = 2_000;
+
+/// Past this many rows, a table's values stored out of line are measured
+/// on a sample of its pages rather than on every row.
+const OUT_OF_LINE_SAMPLE_ROWS: f64 = 100_000.0;
+
+/// What each table read of `plan` carries per row beyond its width in the
+/// plan, by (table, alias): the average length of the values it reads from
+/// columns that may be stored out of line or compressed (TOAST), counting
+/// only values longer than a row keeps as they are ([`IN_ROW_BYTES`]), whose
+/// width in the plan is that of the stored pointer (18 bytes for a 10 MB
+/// text) or of the compressed value. Text and bytea are measured by `octet_length`, which reads the
+/// length from the pointer without fetching the value; other types
+/// (`jsonb`, arrays) by their stored size, which is less than their size
+/// in memory when compressed. Only the columns the statement names are
+/// measured (all of them for a `*` or a whole row); on a large table, a
+/// sample of its pages.
+async fn out_of_line(
+    conn: &mut sqlx::PgConnection,
+    query: &Validated,
+    plan: &serde_json::Value,
+    tables: &std::collections::HashMap<String, f64>,
+) -> Result<std::collections::HashMap<(String, String), f64>, ExecError> {
+    let mut reads = Vec::new();
+    Foresight::table_reads(plan, &mut reads);
+    let relations: Vec<&str> = reads.iter().map(|(r, _)| r.as_str()).collect();
+    // Variable-length columns that may leave the row (storage other than
+    // PLAIN), with their schema; `true` where the length is in the pointer.
+    let columns: Vec<(String, String, String, bool)> = sqlx::query_as(
+        "SELECT n.nspname::text, c.relname::text, a.attname::text,                 a.atttypid IN ('text'::regtype, 'varchar'::regtype, 'bpchar'::regtype,                                'bytea'::regtype)          FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid          JOIN pg_namespace n ON n.oid = c.relnamespace          WHERE c.relname = ANY($1) AND c.relkind IN ('r', 'm', 'p')            AND a.attnum > 0 AND NOT a.attisdropped AND a.attlen = -1 AND a.attstorage <> 'p' \
+           AND has_schema_privilege(n.oid, 'USAGE') \
+           AND has_column_privilege(c.oid, a.attnum, 'SELECT')",
+    )
+    .bind(&relations)
+    .persistent(false)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(database)?;
+    let quoted = |name: &str| format!("\"{}\"", name.replace('"', "\"\""));
+    let mut per_row = std::collections::HashMap::new();
+    for (relation, alias) in &reads {
+        let mut by_schema: std::collections::BTreeMap<&str, Vec<String>> =
+            std::collections::BTreeMap::new();
+        for (schema, table, column, in_pointer) in &columns {
+            if table == relation && query.names.reads(relation, alias, column) {
+                let length = if *in_pointer {
+                    "octet_length"
+                } else {
+                    "pg_column_size"
+                };
+                // A shorter value is in the row, and in the plan's width.
+                let length = format!("{length}({})", quoted(column));
+                by_schema.entry(schema).or_default().push(format!(
+                    "coalesce(sum({length}) FILTER (WHERE {length} > {IN_ROW_BYTES}), 0)"
+                ));
+            }
+        }
+        let rows = tables.get(relation).copied().unwrap_or(0.0);
+        let sample = if rows > OUT_OF_LINE_SAMPLE_ROWS {
+            format!(
+                " TABLESAMPLE SYSTEM ({:.4})",
+                100.0 * OUT_OF_LINE_SAMPLE_ROWS / rows
+            )
+        } else {
+            String::new()
+        };
+        let mut heaviest: f64 = 0.0;
+        for (schema, sums) in by_schema {
+            let measure = sqlx::AssertSqlSafe(format!(
+                "SELECT ({})::float8 / greatest(count(*), 1) FROM {}.{}{sample}",
+                sums.join(" + "),
+                quoted(schema),
+                quoted(relation),
+            ));
+            let average: f64 = sqlx::query_scalar(measure)
+                .persistent(false)
+                .fetch_one(&mut *conn)
+                .await
+                .map_err(database)?;
+            heaviest = heaviest.max(average);
+        }
+        if heaviest > 0.0 {
+            per_row.insert((relation.clone(), alias.clone()), heaviest);
+        }
+    }
+    Ok(per_row)
 }
 
 /// A bound on the rows each step of a plan may pass on, for a query that
@@ -212,6 +302,11 @@ struct Foresight<'p> {
     /// The plans of the CTEs, by name, and their bounds once known.
     ctes: std::collections::HashMap<String, &'p serde_json::Value>,
     cte_rows: std::collections::HashMap<String, f64>,
+    /// What a row of a table read carries beyond its width in the plan,
+    /// by (table, alias): its values stored out of line.
+    out_of_line: std::collections::HashMap<(String, String), f64>,
+    /// The same for each CTE's rows, once known.
+    cte_out_of_line: std::collections::HashMap<String, f64>,
     /// What a gathered row weighs beyond its width in the plan (see
     /// `Validated::gathered_row_bytes`), counted on every step's rows.
     row_bytes: f64,
@@ -225,12 +320,15 @@ impl<'p> Foresight<'p> {
     fn heaviest(
         plan: &'p serde_json::Value,
         tables: std::collections::HashMap<String, f64>,
+        out_of_line: std::collections::HashMap<(String, String), f64>,
         row_bytes: f64,
     ) -> f64 {
         let mut foresight = Foresight {
             tables,
             ctes: std::collections::HashMap::new(),
             cte_rows: std::collections::HashMap::new(),
+            out_of_line,
+            cte_out_of_line: std::collections::HashMap::new(),
             row_bytes,
             heaviest: 0.0,
         };
@@ -252,6 +350,17 @@ impl<'p> Foresight<'p> {
         }
     }
 
+    /// The tables `node` reads, each with the alias it is read by.
+    fn table_reads(node: &serde_json::Value, into: &mut Vec<(String, String)>) {
+        if let Some(name) = node["Relation Name"].as_str() {
+            let alias = node["Alias"].as_str().unwrap_or(name);
+            into.push((name.to_owned(), alias.to_owned()));
+        }
+        for child in Self::children(node) {
+            Self::table_reads(child, into);
+        }
+    }
+
     fn collect_ctes(&mut self, node: &'p serde_json::Value) {
         if let Some(name) = node["Subplan Name"]
             .as_str()
@@ -264,27 +373,32 @@ impl<'p> Foresight<'p> {
         }
     }
 
-    fn cte(&mut self, name: &str) -> f64 {
+    fn cte(&mut self, name: &str) -> (f64, f64) {
         if let Some(&rows) = self.cte_rows.get(name) {
-            return rows;
+            let extra = self.cte_out_of_line.get(name).copied().unwrap_or(0.0);
+            return (rows, extra);
         }
         // Guards against a CTE met again while it is being weighed.
         self.cte_rows.insert(name.to_owned(), f64::INFINITY);
-        let rows = match self.ctes.get(name) {
+        let (rows, extra) = match self.ctes.get(name) {
             Some(plan) => self.rows(plan),
-            None => f64::INFINITY,
+            None => (f64::INFINITY, 0.0),
         };
         self.cte_rows.insert(name.to_owned(), rows);
-        rows
+        self.cte_out_of_line.insert(name.to_owned(), extra);
+        (rows, extra)
     }
 
-    /// The bound on the rows `node` passes on; weighs it and every step
-    /// beneath it on the way.
-    fn rows(&mut self, node: &'p serde_json::Value) -> f64 {
+    /// The bound on the rows `node` passes on, and what each carries
+    /// beyond its width in the plan (values stored out of line); weighs it
+    /// and every step beneath it on the way.
+    fn rows(&mut self, node: &'p serde_json::Value) -> (f64, f64) {
         let estimate = node["Plan Rows"].as_f64().unwrap_or(0.0);
+        let node_type = node["Node Type"].as_str().unwrap_or_default();
         let mut inputs = Vec::new();
+        let mut extras = Vec::new();
         for child in Self::children(node) {
-            let rows = self.rows(child);
+            let (rows, extra) = self.rows(child);
             // Sub-plans run per row or once and give one value each; CTEs
             // are weighed where they are scanned.
             if !matches!(
@@ -292,12 +406,28 @@ impl<'p> Foresight<'p> {
                 Some("InitPlan" | "SubPlan")
             ) {
                 inputs.push((rows, child["Plan Rows"].as_f64().unwrap_or(0.0)));
+                extras.push(extra);
             }
+        }
+        // A joined row carries what both sides carry; any other step, at
+        // most what its heaviest input does.
+        let mut extra = if matches!(node_type, "Nested Loop" | "Hash Join" | "Merge Join") {
+            extras.iter().sum()
+        } else {
+            extras.iter().copied().fold(0.0, f64::max)
+        };
+        if let Some(relation) = node["Relation Name"].as_str() {
+            let alias = node["Alias"].as_str().unwrap_or(relation);
+            extra += self
+                .out_of_line
+                .get(&(relation.to_owned(), alias.to_owned()))
+                .copied()
+                .unwrap_or(0.0);
         }
         let excess = |(bound, estimate): (f64, f64)| bound / estimate.max(1.0);
         let product = |inputs: &[(f64, f64)]| inputs.iter().map(|(b, _)| b).product::<f64>();
         let filtered = node.get("Join Filter").is_some();
-        let bound = match node["Node Type"].as_str().unwrap_or_default() {
+        let bound = match node_type {
             "Index Scan" | "Index Only Scan" | "Bitmap Heap Scan" if Self::by_index(node) => {
                 estimate
             }
@@ -310,7 +440,9 @@ impl<'p> Foresight<'p> {
             "Recursive Union" | "WorkTable Scan" => f64::INFINITY,
             "CTE Scan" => {
                 let name = node["CTE Name"].as_str().unwrap_or_default().to_owned();
-                self.cte(&name)
+                let (rows, carried) = self.cte(&name);
+                extra += carried;
+                rows
             }
             "Aggregate" if node["Strategy"].as_str() == Some("Plain") => estimate,
             "Nested Loop" => match inputs.as_slice() {
@@ -335,8 +467,8 @@ impl<'p> Foresight<'p> {
         }
         .max(estimate);
         let width = node["Plan Width"].as_f64().unwrap_or(0.0);
-        self.heaviest = self.heaviest.max(bound * (width + self.row_bytes));
-        bound
+        self.heaviest = self.heaviest.max(bound * (width + extra + self.row_bytes));
+        (bound, extra)
     }
 
     /// Whether a table read goes through an index by a condition whose
@@ -1032,7 +1164,7 @@ mod tests {
     /// The most bytes a step of `plan` may pass, the tables holding `rows`.
     fn heaviest(plan: serde_json::Value, rows: f64) -> f64 {
         let tables = [("clients".to_owned(), rows)].into_iter().collect();
-        Foresight::heaviest(&plan, tables, 0.0)
+        Foresight::heaviest(&plan, tables, Default::default(), 0.0)
     }
 
     fn scan(alias: &str, rows: f64, filter: Option<&str>) -> serde_json::Value {
@@ -1129,6 +1261,50 @@ mod tests {
             ],
         });
         assert_eq!(heaviest(cte, 3000.0), 3000.0 * 33.0);
+    }
+
+    #[test]
+    fn values_stored_out_of_line_weigh_their_length_not_their_pointer() {
+        // `string_agg(d.body, ',')` over 200 documents of 10 MB, each an
+        // 18-byte pointer in the plan, joined to 3 clients by a filter.
+        let docs = serde_json::json!({
+            "Node Type": "Seq Scan", "Relation Name": "docs", "Alias": "d",
+            "Plan Rows": 200, "Plan Width": 18,
+        });
+        let out_of_line = [(("docs".to_owned(), "d".to_owned()), 10e6)]
+            .into_iter()
+            .collect();
+        let tables = [("docs".to_owned(), 200.0), ("clients".to_owned(), 3.0)]
+            .into_iter()
+            .collect();
+        let alone = Foresight::heaviest(&docs, tables, out_of_line, 0.0);
+        assert_eq!(alone, 200.0 * (18.0 + 10e6));
+        let joined = serde_json::json!({
+            "Node Type": "Nested Loop", "Plan Rows": 200, "Plan Width": 51,
+            "Join Filter": "(c.id <> d.id)",
+            "Plans": [docs, scan("c", 3.0, None)],
+        });
+        let out_of_line = [(("docs".to_owned(), "d".to_owned()), 10e6)]
+            .into_iter()
+            .collect();
+        let tables = [("docs".to_owned(), 200.0), ("clients".to_owned(), 3.0)]
+            .into_iter()
+            .collect();
+        let every_pair = Foresight::heaviest(&joined, tables, out_of_line, 0.0);
+        assert_eq!(every_pair, 600.0 * (51.0 + 10e6));
+        // Another alias of the same table reads other columns.
+        let other = serde_json::json!({
+            "Node Type": "Seq Scan", "Relation Name": "docs", "Alias": "e",
+            "Plan Rows": 200, "Plan Width": 18,
+        });
+        let out_of_line = [(("docs".to_owned(), "d".to_owned()), 10e6)]
+            .into_iter()
+            .collect();
+        let tables = [("docs".to_owned(), 200.0)].into_iter().collect();
+        assert_eq!(
+            Foresight::heaviest(&other, tables, out_of_line, 0.0),
+            200.0 * 18.0
+        );
     }
 
     #[test]

@@ -27,6 +27,8 @@ impl SqliteExecutor {
     /// [`ExecError::Unavailable`] when the file cannot be opened.
     pub async fn open(path: &std::path::Path) -> Result<Self, ExecError> {
         use sqlx::ConnectOptions as _;
+        // SAFETY: sets a process-wide bound; callable at any time.
+        unsafe { libsqlite3_sys::sqlite3_soft_heap_limit64(SQLITE_SOFT_HEAP_BYTES) };
         let options = sqlx::sqlite::SqliteConnectOptions::new()
             .filename(path)
             .read_only(true)

@@ -589,4 +589,29 @@ pub(super) mod tests {
             );
         }
     }
+
+    #[test]
+    fn the_names_a_statement_reads_values_by_are_known() {
+        let pg = Policy::new(Dialect::Postgres);
+        let names = |sql: &str| validate(sql, &pg).unwrap().names;
+        let one = names("SELECT string_agg(d.title, ',') FROM docs d WHERE \"Kind\" = 'x'");
+        assert!(one.reads("docs", "d", "title"));
+        assert!(one.reads("docs", "d", "Kind"));
+        assert!(!one.reads("docs", "d", "body"));
+        assert!(!one.reads("docs", "d", "kind"));
+        // `count(*)` reads no value; a whole row or a `*` reads them all.
+        assert!(
+            !names("SELECT count(*), string_agg(title, ',') FROM docs")
+                .reads("docs", "docs", "body")
+        );
+        for whole in [
+            "SELECT json_agg(d) FROM docs d",
+            "SELECT json_agg(docs) FROM docs",
+            "SELECT json_agg(d.*) FROM docs d",
+            "SELECT string_agg(b, ',') FROM (SELECT * FROM docs) s",
+            "SELECT string_agg(b, ',') FROM docs AS d(i, b)",
+        ] {
+            assert!(names(whole).reads("docs", "d", "body"), "{whole}");
+        }
+    }
 }

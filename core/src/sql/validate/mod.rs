@@ -211,6 +211,32 @@ pub struct Validated {
     /// What one gathered row may add to a gathered value beyond the bytes
     /// the plan reads for it, in bytes (see `bounds::gathered_row_bytes`).
     pub gathered_row_bytes: u64,
+    /// The names it reads values by: the executor weighs what a gathering
+    /// carries from the columns it reads that may be stored out of line.
+    pub names: NamesRead,
+}
+
+/// The names a statement reads values by, folded as its dialect folds
+/// them. A superset: every part of every column reference counts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NamesRead {
+    /// Every part of every column reference (`d.body` gives `d` and `body`).
+    pub columns: std::collections::BTreeSet<String>,
+    /// Names written alone, which may stand for a whole row (`json_agg(d)`).
+    pub alone: std::collections::BTreeSet<String>,
+    /// A `*` or `t.*` outside `count(*)`: whole rows are read.
+    pub wildcard: bool,
+}
+
+impl NamesRead {
+    /// Whether the statement may read `column` of the table it reads as
+    /// `relation`, named `alias` in the statement.
+    pub fn reads(&self, relation: &str, alias: &str, column: &str) -> bool {
+        self.wildcard
+            || self.columns.contains(column)
+            || self.alone.contains(alias)
+            || self.alone.contains(relation)
+    }
 }
 
 /// Why a statement was refused. [`crate::i18n`] says it to users.
@@ -350,6 +376,7 @@ fn judge(sql: &str, policy: &Policy, catalog: Option<&Catalog>) -> Result<Valida
         gathers: walked.gathers,
         computed_series: walked.computed_series,
         gathered_row_bytes: walked.gathered_row_bytes,
+        names: walked.names,
     })
 }
 

@@ -29,7 +29,7 @@ use sqlparser::ast::{
 
 use super::super::Dialect;
 use super::super::schema::Catalog;
-use super::{MAX_TREE_DEPTH, Policy, Refusal, bounds, denied, denied_object, functions};
+use super::{MAX_TREE_DEPTH, NamesRead, Policy, Refusal, bounds, denied, denied_object, functions};
 
 type Judged = Result<(), Refusal>;
 
@@ -87,6 +87,8 @@ pub(super) struct Walker<'a> {
     /// It calls a function that returns rows with computed arguments, whose
     /// number of rows the planner guesses (see [`bounds::returns_rows`]).
     computed_series: bool,
+    /// The names it reads values by.
+    names: NamesRead,
 }
 
 /// What the walk learnt of a query it accepted.
@@ -99,6 +101,8 @@ pub(super) struct Walked {
     pub computed_series: bool,
     /// The most one gathered row may add beyond what the plan reads.
     pub gathered_row_bytes: u64,
+    /// The names it reads values by.
+    pub names: NamesRead,
 }
 
 impl<'a> Walker<'a> {
@@ -117,6 +121,7 @@ impl<'a> Walker<'a> {
             gathers: false,
             computed_series: false,
             gathered_row_bytes: 0,
+            names: NamesRead::default(),
         }
     }
 
@@ -133,6 +138,7 @@ impl<'a> Walker<'a> {
             gathers: self.gathers,
             computed_series: self.computed_series,
             gathered_row_bytes: self.gathered_row_bytes,
+            names: self.names,
         })
     }
 
@@ -494,13 +500,17 @@ impl<'a> Walker<'a> {
                 self.walk_expr(expr)
             }
             SelectItem::QualifiedWildcard(kind, options) => {
+                self.names.wildcard = true;
                 Self::plain_wildcard(options)?;
                 match kind {
                     SelectItemQualifiedWildcardKind::ObjectName(_) => Ok(()),
                     SelectItemQualifiedWildcardKind::Expr(e) => self.walk_expr(e),
                 }
             }
-            SelectItem::Wildcard(options) => Self::plain_wildcard(options),
+            SelectItem::Wildcard(options) => {
+                self.names.wildcard = true;
+                Self::plain_wildcard(options)
+            }
         }
     }
 
@@ -594,7 +604,11 @@ impl<'a> Walker<'a> {
                 let folded = self.fold(&column.name);
                 self.aliases.push(folded);
             }
-            // `clients AS c(i, n)`: the alias renames the columns.
+            // `clients AS c(i, n)`: the alias renames the columns, so the
+            // names read no longer say which columns are read.
+            if !alias.columns.is_empty() {
+                self.names.wildcard = true;
+            }
             let columns = match (&columns, alias.columns.is_empty()) {
                 (Some(_), false) => {
                     Some(alias.columns.iter().map(|c| self.fold(&c.name)).collect())
@@ -1508,7 +1522,10 @@ impl<'a> Walker<'a> {
             Expr::Tuple(exprs) => self.walk_exprs(exprs),
             Expr::Array(array) => self.walk_exprs(&array.elem),
             Expr::Interval(interval) => self.walk_expr(&interval.value),
-            Expr::Wildcard(_) | Expr::QualifiedWildcard(..) => Ok(()),
+            Expr::Wildcard(_) | Expr::QualifiedWildcard(..) => {
+                self.names.wildcard = true;
+                Ok(())
+            }
             Expr::JsonAccess { .. }
             | Expr::Convert { .. }
             | Expr::Prefixed { .. }
@@ -1538,6 +1555,9 @@ impl<'a> Walker<'a> {
     /// session functions (`system_user`, `current_user`, …), which tell about
     /// the server and the session rather than the data.
     fn bare_name(&mut self, ident: &Ident) -> Judged {
+        let folded = self.fold(ident);
+        self.names.columns.insert(folded.clone());
+        self.names.alone.insert(folded);
         if self.dialect() == Dialect::Oracle {
             let folded = self.fold(ident);
             self.bare.push(folded);
@@ -1628,6 +1648,7 @@ impl<'a> Walker<'a> {
             return Err(Refusal::Sequence(written()));
         }
         let upper: Vec<String> = idents.iter().map(|i| self.fold(i)).collect();
+        self.names.columns.extend(upper.iter().cloned());
         // The whole qualifier: `t.col` or `schema.table.col`. A longer
         // chain after a table (`t.col.attr`) could as well be a package
         // function in Oracle's name resolution: not verifiable.
@@ -1748,7 +1769,12 @@ impl<'a> Walker<'a> {
         };
         match arg {
             FunctionArgExpr::Expr(e) => self.walk_expr(e),
-            FunctionArgExpr::QualifiedWildcard(_) | FunctionArgExpr::Wildcard => Ok(()),
+            // `count(*)` reads no value; `json_agg(t.*)` reads whole rows.
+            FunctionArgExpr::Wildcard => Ok(()),
+            FunctionArgExpr::QualifiedWildcard(_) => {
+                self.names.wildcard = true;
+                Ok(())
+            }
             FunctionArgExpr::WildcardWithOptions(_) => {
                 Err(unverifiable("a * with options in a function"))
             }
