@@ -16,12 +16,13 @@ use pstral_chat::{Connector, EventHandler};
 
 use crate::admin::{AdminState, tokens::Tokens};
 use crate::audit::Audit;
-use crate::bot::{Bot, BotParts, SqlRuntime};
+use crate::bot::{Bot, BotParts};
 use crate::config::Settings;
 use crate::conversation::{Conversations, Prompts};
 use crate::identity::Directory;
 use crate::llm::Llm;
 use crate::store::{Store, StoreError};
+use crate::target::SqlRuntime;
 
 /// How long stopped answers get to write their final note at shutdown.
 const STOP_NOTE_GRACE: std::time::Duration = std::time::Duration::from_secs(10);

@@ -15,12 +15,13 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
-use crate::bot::SqlRuntime;
-use crate::conversation::{Mode, Prompts, assemble};
-use crate::i18n::{Lang, Text};
+use crate::conversation::Prompts;
+use crate::i18n::Lang;
 use crate::learn::examples::{FileError, FileFormat, read_records};
-use crate::llm::{ChatMessage, ChatRole, Llm};
+use crate::llm::{ChatMessage, Llm};
 use crate::sql::exec::{Cell, Column, ExecError, RowSink};
+use crate::target::SqlRuntime;
+use crate::target::answer::{Judged, SqlAnswer};
 
 /// One question with its gold query, as a file holds it (`[[case]]` in
 /// TOML, or one JSON object a line).
@@ -208,8 +209,8 @@ pub struct Evaluation<'a> {
 /// The first query of an answer that may be offered, or why none may.
 enum Offer {
     Query(crate::sql::validate::Validated),
-    /// (verdict, reason, whether the model could fix it)
-    None(Verdict, String, bool),
+    /// (verdict, reason)
+    None(Verdict, String),
 }
 
 impl Evaluation<'_> {
@@ -252,15 +253,14 @@ impl Evaluation<'_> {
         let same = |e: &crate::learn::examples::Example| {
             crate::learn::text::fold(e.question.trim()) == asked
         };
-        let context = self
-            .runtime
-            .prompt_context_skipping(self.llm, &case.question, &same, true)
-            .await;
+        let sql = SqlAnswer {
+            runtime: self.runtime,
+            llm: self.llm,
+            prompts: self.prompts,
+            lang: self.lang,
+        };
+        let (messages, context) = sql.messages(&case.question, &[], &same, true).await;
         report.examples = context.examples.ids();
-        let system =
-            self.prompts
-                .system(Mode::Sql, self.lang, self.runtime.policy.dialect, &context);
-        let messages = assemble(system, &[], &case.question);
         let offer = match self.answer(&messages, &mut report).await {
             Err(e) => {
                 report.verdict = Verdict::ModelFailed;
@@ -270,31 +270,26 @@ impl Evaluation<'_> {
             }
             Ok(answer) => {
                 report.answer = Some(answer.clone());
-                let offer = self.first_offer(&answer, &mut report).await;
-                match offer {
-                    Offer::None(_, reason, true) => {
-                        // The bot's one repair round, with its own words.
-                        let mut repair = messages.clone();
-                        repair.push(ChatMessage::new(ChatRole::Assistant, answer));
-                        repair.push(ChatMessage::new(
-                            ChatRole::User,
-                            Text::RepairRequest { reasons: &reason }.render(self.lang),
-                        ));
+                let judged = sql.judge(&answer).await;
+                match sql.repair(&messages, &answer, &judged) {
+                    // The bot's one repair round, with its own words.
+                    Some(repair) => {
                         report.repaired = true;
+                        Self::note_first_failure(&judged, &mut report);
                         match self.answer(&repair, &mut report).await {
                             Ok(answer) => {
                                 report.repair_answer = Some(answer.clone());
-                                self.first_offer(&answer, &mut report).await
+                                Self::first_offer(sql.judge(&answer).await, &mut report)
                             }
-                            Err(e) => Offer::None(Verdict::ModelFailed, e, false),
+                            Err(e) => Offer::None(Verdict::ModelFailed, e),
                         }
                     }
-                    other => other,
+                    None => Self::first_offer(judged, &mut report),
                 }
             }
         };
         match offer {
-            Offer::None(verdict, reason, _) => {
+            Offer::None(verdict, reason) => {
                 report.verdict = verdict;
                 report.error = Some(reason);
             }
@@ -339,40 +334,39 @@ impl Evaluation<'_> {
         Ok(text)
     }
 
-    /// The first block of the answer that the bot would offer, judged as
-    /// the bot judges it.
-    async fn first_offer(&self, answer: &str, report: &mut CaseReport) -> Offer {
-        let blocks = crate::sql::extract::extract(answer);
+    /// The first statement the bot would offer, or the verdict on the
+    /// first that it would not.
+    fn first_offer(judged: Vec<Judged>, report: &mut CaseReport) -> Offer {
+        Self::note_first_failure(&judged, report);
         let mut first_failure = None;
-        for block in &blocks {
-            match self
-                .runtime
-                .judge_block(&block.text, block.index, self.lang)
-                .await
-            {
+        for statement in judged {
+            match statement.verdict {
                 Ok((valid, _)) => return Offer::Query(valid),
-                Err(failure) => {
-                    if report.sql.is_none() {
-                        report.sql = Some(block.text.clone());
-                    }
-                    first_failure.get_or_insert(failure);
+                Err(unoffered) => {
+                    first_failure.get_or_insert(unoffered);
                 }
             }
         }
         match first_failure {
-            None => Offer::None(
-                Verdict::NoSql,
-                "the answer holds no SQL block".to_owned(),
-                false,
-            ),
+            None => Offer::None(Verdict::NoSql, "the answer holds no SQL block".to_owned()),
             Some(f) => {
                 let verdict = if f.refused {
                     Verdict::Refused
                 } else {
                     Verdict::DoesNotCompile
                 };
-                Offer::None(verdict, f.reason, f.repairable)
+                Offer::None(verdict, f.reason)
             }
+        }
+    }
+
+    /// Keeps the text of the first statement that could not be offered,
+    /// when the report holds none yet, so that a refusal can be read.
+    fn note_first_failure(judged: &[Judged], report: &mut CaseReport) {
+        if report.sql.is_none()
+            && let Some(failed) = judged.iter().find(|j| j.verdict.is_err())
+        {
+            report.sql = Some(failed.text.clone());
         }
     }
 

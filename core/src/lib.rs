@@ -20,6 +20,9 @@
 //! - [`identity`]: local users, roles, linked chat identities, invite codes.
 //! - [`conversation`]: conversations, modes, prompts and their history.
 //! - [`telemetry`]: logging, metrics and per-request spans.
+//! - [`target`]: the Execute target's services (judging, examples, what a
+//!   SQL prompt shows) and the one path from a question to the statements
+//!   that may be offered, shared by the bot and the evaluation.
 //! - [`admin`]: the admin HTTP endpoint and its tokens.
 //! - [`bot`]: what happens for each event an adapter reports, one module per
 //!   use case.
@@ -42,6 +45,7 @@ pub mod llm;
 pub mod sql;
 pub mod store;
 pub mod stream;
+pub mod target;
 pub mod telemetry;
 
 /// The core's modules form layers: none imports, directly or through

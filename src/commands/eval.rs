@@ -7,13 +7,13 @@ use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use pstral_core::audit::{Actor, Audit, EventKind, NewEvent};
-use pstral_core::bot::SqlRuntime;
 use pstral_core::config::Settings;
 use pstral_core::conversation::Prompts;
 use pstral_core::eval::{Case, CaseReport, Evaluation, Summary, Verdict, read_cases, split};
 use pstral_core::learn::Learning;
 use pstral_core::learn::examples::{Example, FileFormat};
 use pstral_core::llm::Llm;
+use pstral_core::target::SqlRuntime;
 use serde_json::json;
 
 use super::{for_target, open};

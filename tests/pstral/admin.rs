@@ -104,6 +104,26 @@ async fn readiness_asks_each_model_server_whether_it_serves_the_model() {
     assert_eq!(down["error"], "does not serve the model qwen2.5-coder:7b");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readiness_reads_the_own_database_on_sqlite_and_on_postgresql() {
+    let fake = FakeModel::start(&["qwen2.5-coder:7b"]).await;
+    for db in [TestDb::sqlite().await, TestDb::postgres().await] {
+        let app = start(&db, &fake.url()).await;
+        let ready = app.get("/readyz", None).await;
+        let status = ready.status();
+        let body: Value = ready.json().await.unwrap();
+        assert_eq!(status, 200, "{body}");
+        let database = body["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == "database")
+            .cloned()
+            .unwrap_or_else(|| panic!("no database check: {body}"));
+        assert_eq!(database["state"], "up", "{body}");
+    }
+}
+
 const API: &[&str] = &[
     "/api/audit",
     "/api/audit/verify",

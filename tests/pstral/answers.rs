@@ -42,7 +42,7 @@ pub(crate) struct Options {
     pub(crate) timeouts: Timeouts,
     pub(crate) concurrency: usize,
     pub(crate) max_history: u32,
-    pub(crate) sql: Option<pstral_core::bot::SqlRuntime>,
+    pub(crate) sql: Option<pstral_core::target::SqlRuntime>,
     /// The API every endpoint speaks.
     pub(crate) api: Api,
     pub(crate) model: String,

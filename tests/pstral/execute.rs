@@ -6,10 +6,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use pstral_chat::{Command, ControlKind, InboundEvent, MessageRef, OutboundAction};
-use pstral_core::bot::SqlRuntime;
 use pstral_core::sql::Dialect;
 use pstral_core::sql::exec::{Limits, SqliteExecutor};
 use pstral_core::sql::validate::Policy;
+use pstral_core::target::SqlRuntime;
 
 use crate::answers::{Harness, MODEL, Options, channel, who};
 use crate::support::fake_model::{FakeModel, Script};

@@ -209,3 +209,71 @@ async fn the_value_hints_hold_what_the_target_holds_within_their_bounds() {
     assert!(near.len() <= MAX_NEAR_VALUES);
     pool.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bot_and_the_evaluation_offer_the_same_statement_for_the_same_answer() {
+    // (the model's answer, its repair when one is asked for)
+    let answers: &[(&str, Option<&str>)] = &[
+        // A refused statement before one that may run: the second.
+        (
+            "```sql\nDELETE FROM clients\n```\n```sql\nSELECT company FROM clients\n```",
+            None,
+        ),
+        // Bare SQL after prose, with a trailing `;`.
+        ("Here it is:\nSELECT city FROM clients;", None),
+        // Nothing may run: the one repair round, whose statement is offered.
+        (
+            "```sql\nSELECT * FROM clients_archive\n```",
+            Some("```sql\nSELECT company, city FROM clients\n```"),
+        ),
+    ];
+    let fake = FakeModel::start(&[MODEL]).await;
+    let script = |fake: &FakeModel| {
+        for (answer, repair) in answers {
+            fake.then(Script::answer(answer));
+            if let Some(repair) = repair {
+                fake.then(Script::answer(repair));
+            }
+        }
+    };
+    script(&fake);
+    let (demo, h) = harness(&fake).await;
+    let mut by_bot = Vec::new();
+    for i in 0..answers.len() {
+        let before = h.audited("sql_validated").await.len();
+        h.ask(1, &format!("Question {i} about our clients?")).await;
+        let offered: Vec<String> = h.audited("sql_validated").await[before..]
+            .iter()
+            .filter(|e| e["accepted"] == true)
+            .map(|e| e["text"].as_str().unwrap().to_owned())
+            .collect();
+        by_bot.push(offered.first().cloned());
+    }
+    script(&fake);
+    let evaluation = pstral_core::eval::Evaluation {
+        runtime: &demo.runtime,
+        llm: h.bot.llm(),
+        prompts: &pstral_core::conversation::Prompts::new(None),
+        lang: pstral_core::i18n::Lang::En,
+    };
+    let mut by_eval = Vec::new();
+    for i in 0..answers.len() {
+        let case = pstral_core::eval::Case {
+            id: None,
+            question: format!("Question {i} about our clients?"),
+            language: None,
+            gold: "SELECT company FROM clients".to_owned(),
+        };
+        let report = evaluation.run(&case).await;
+        by_eval.push(report.valid.then_some(report.sql).flatten());
+    }
+    assert_eq!(
+        by_bot,
+        [
+            Some("SELECT company FROM clients".to_owned()),
+            Some("SELECT city FROM clients".to_owned()),
+            Some("SELECT company, city FROM clients".to_owned()),
+        ]
+    );
+    assert_eq!(by_eval, by_bot);
+}

@@ -64,7 +64,7 @@ pub struct AdminState {
     pub refusals: Refusals,
     /// The Execute target's runtime, which examples are judged by and
     /// stored for; `None` when it is not available.
-    pub sql: Option<crate::bot::SqlRuntime>,
+    pub sql: Option<crate::target::SqlRuntime>,
 }
 
 /// Refused token attempts by client address: when the window started and
@@ -270,7 +270,9 @@ fn note_refusal(refusals: &Refusals, ip: std::net::IpAddr) {
 
 async fn readyz(State(state): State<AdminState>, headers: HeaderMap) -> Response {
     let mut checks = Vec::new();
-    let db: Result<i64, sqlx::Error> = on_pool!(&state.store, pool => {
+    // `1` is an INTEGER to SQLite and an int4 to PostgreSQL: both decode
+    // as i32 (an i64 made PostgreSQL's check fail for ever).
+    let db: Result<i32, sqlx::Error> = on_pool!(&state.store, pool => {
         sqlx::query_scalar("SELECT 1").fetch_one(pool).await
     });
     checks.push(
@@ -666,7 +668,13 @@ async fn users_invite(
 /// The examples of the Execute target, and the means to change them.
 fn examples_of(
     state: &AdminState,
-) -> Result<(&crate::bot::SqlRuntime, &crate::learn::examples::Examples), ApiError> {
+) -> Result<
+    (
+        &crate::target::SqlRuntime,
+        &crate::learn::examples::Examples,
+    ),
+    ApiError,
+> {
     state
         .sql
         .as_ref()
@@ -710,7 +718,7 @@ async fn examples_add(
         )
         .await
         .map_err(|e| match e {
-            crate::bot::KeepError::Store(e) => ApiError::from(e),
+            crate::target::KeepError::Store(e) => ApiError::from(e),
             other => ApiError::BadRequest(other.to_string()),
         })?;
     let new = matches!(stored, Stored::New(_));

@@ -17,6 +17,16 @@ use crate::i18n::Text;
 use crate::identity::{Permission, User};
 use crate::llm::LlmError;
 use crate::stream::{Ending, Streamed, stream_answer};
+use crate::target::answer::{Judged, SqlAnswer};
+
+/// Who asked what, in which conversation: what every step of a SQL answer
+/// records its verdicts under.
+pub(super) struct Turn<'a> {
+    pub user: &'a User,
+    pub author: &'a PlatformIdentity,
+    pub conversation: &'a Conversation,
+    pub question: &'a str,
+}
 
 /// How an answer went, for its record.
 pub(super) struct Answered {
@@ -163,13 +173,31 @@ impl Bot {
         if let Err(e) = stored {
             tracing::error!(error = %e, "cannot store a question");
         }
-        let context = match (&self.parts().sql, conversation.mode) {
-            (Some(sql), Mode::Sql) => {
-                let reads = user.role.allows(crate::identity::Permission::Execute);
-                sql.prompt_context_skipping(&self.parts().llm, q.text, &|_| false, reads)
-                    .await
+        let sql = match (&self.parts().sql, conversation.mode) {
+            (Some(runtime), Mode::Sql) => Some(SqlAnswer {
+                runtime,
+                llm: &self.parts().llm,
+                prompts: &self.parts().prompts,
+                lang: self.lang(),
+            }),
+            _ => None,
+        };
+        let (messages, context) = match &sql {
+            Some(sql) => {
+                // The target's values are its data: only for who may read it.
+                let values = user.role.allows(Permission::Execute);
+                sql.messages(q.text, &history, &|_| false, values).await
             }
-            _ => crate::learn::PromptContext::default(),
+            None => {
+                let context = crate::learn::PromptContext::default();
+                let system = self.parts().prompts.system(
+                    conversation.mode,
+                    self.lang(),
+                    self.parts().sql_dialect,
+                    &context,
+                );
+                (assemble(system, &history, q.text), context)
+            }
         };
         if let Some(ranking) = context.examples.ranking {
             tracing::info!(
@@ -178,104 +206,79 @@ impl Bot {
                 "examples shown to the model"
             );
         }
-        let system = self.parts().prompts.system(
-            conversation.mode,
-            self.lang(),
-            self.parts().sql_dialect,
-            &context,
-        );
-        let messages = assemble(system, &history, q.text);
         let started = Instant::now();
         let answered = self
             .answer(platform, place, &q.message.id, &user, &messages)
             .await;
         self.record_answer(&user, q.author, place, &conversation, &answered, started)
             .await;
-        if let Some(streamed) = &answered.streamed
-            && conversation.mode == Mode::Sql
-            && streamed.ending == Ending::Complete
-        {
-            let failures = self
-                .offer_sql(platform, &user, q.author, &conversation, streamed, q.text)
+        let Some(streamed) = answered
+            .streamed
+            .as_ref()
+            .filter(|s| conversation.mode == Mode::Sql && s.ending == Ending::Complete)
+        else {
+            return;
+        };
+        let turn = Turn {
+            user: &user,
+            author: q.author,
+            conversation: &conversation,
+            question: q.text,
+        };
+        let Some(sql) = sql else {
+            // No target: the SQL is shown, not offered, and the asker told why.
+            self.offer_sql(platform, &turn, streamed, Vec::new()).await;
+            return;
+        };
+        let judged = sql.judge(&streamed.answer).await;
+        let repair = sql.repair(&messages, &streamed.answer, &judged);
+        if !self.offer_sql(platform, &turn, streamed, judged).await {
+            return;
+        }
+        if let Some(repair) = repair {
+            // The one repair round: its answer streams as a new reply and
+            // is judged again, without a second repair.
+            let last = &streamed.parts.last().expect("an answer has a part").message;
+            let started = Instant::now();
+            let answered = self
+                .answer(platform, &last.place, &last.id, &user, &repair)
                 .await;
-            if !failures.is_empty() {
-                self.repair(
-                    platform,
-                    &user,
-                    q.author,
-                    &conversation,
-                    streamed,
-                    &messages,
-                    &failures,
-                    q.text,
-                )
-                .await;
+            self.record_answer(
+                &user,
+                q.author,
+                &last.place,
+                &conversation,
+                &answered,
+                started,
+            )
+            .await;
+            if let Some(repaired) = &answered.streamed
+                && repaired.ending == Ending::Complete
+            {
+                let judged = sql.judge(&repaired.answer).await;
+                self.offer_sql(platform, &turn, repaired, judged).await;
             }
         }
     }
 
-    /// Asks the model once to fix the SQL that could not be offered, with the
-    /// reasons; the repaired answer streams as a new reply and is judged
-    /// again, without a second repair.
-    #[allow(clippy::too_many_arguments)]
-    pub(super) async fn repair(
-        &self,
-        platform: &dyn ChatPlatform,
-        user: &User,
-        author: &PlatformIdentity,
-        conversation: &Conversation,
-        streamed: &Streamed,
-        messages: &[crate::llm::ChatMessage],
-        failures: &[String],
-        question: &str,
-    ) {
-        use crate::llm::{ChatMessage, ChatRole};
-        let reasons = failures.join(" ");
-        let mut repair = messages.to_vec();
-        repair.push(ChatMessage::new(
-            ChatRole::Assistant,
-            streamed.answer.clone(),
-        ));
-        repair.push(ChatMessage::new(
-            ChatRole::User,
-            Text::RepairRequest { reasons: &reasons }.render(self.lang()),
-        ));
-        let last = &streamed.parts.last().expect("an answer has a part").message;
-        let started = Instant::now();
-        let answered = self
-            .answer(platform, &last.place, &last.id, user, &repair)
-            .await;
-        self.record_answer(user, author, &last.place, conversation, &answered, started)
-            .await;
-        if let Some(repaired) = &answered.streamed
-            && repaired.ending == Ending::Complete
-        {
-            self.offer_sql(platform, user, author, conversation, repaired, question)
-                .await;
-        }
-    }
-
-    /// Judges each SQL block of a complete answer and offers those that may
-    /// run; says why for the others, and returns those reasons (for a repair).
+    /// Offers each statement of a complete answer that may run and says why
+    /// for the others, each verdict audited. With no target, says once why
+    /// nothing is offered when the answer holds SQL. Returns false when the
+    /// audit failed (nothing more is done for this answer).
     pub(super) async fn offer_sql(
         &self,
         platform: &dyn ChatPlatform,
-        user: &User,
-        author: &PlatformIdentity,
-        conversation: &Conversation,
+        turn: &Turn<'_>,
         streamed: &Streamed,
-        question: &str,
-    ) -> Vec<String> {
-        let mut failures = Vec::new();
-        let blocks = crate::sql::extract::extract(&streamed.answer);
-        if blocks.is_empty() {
-            return failures;
-        }
+        judged: Vec<Judged>,
+    ) -> bool {
         let last = &streamed.parts.last().expect("an answer has a part").message;
         let place = &last.place;
-        let Some(sql) = &self.parts().sql else {
+        if self.parts().sql.is_none() {
             // Not configured: nothing to offer, nothing to apologise for.
-            if let Some(reason) = &self.parts().sql_unavailable {
+            if let Some(reason) = &self.parts().sql_unavailable
+                && !crate::sql::extract::extract(&streamed.answer).is_empty()
+            {
                 self.say(
                     platform,
                     place,
@@ -284,59 +287,58 @@ impl Bot {
                 )
                 .await;
             }
-            return failures;
-        };
-        for block in blocks {
-            let checked = sql
-                .judge_block(&block.text, block.index, self.lang())
-                .await
-                .map_err(|u| (u.reason, u.repairable));
-            let (accepted, payload) = match &checked {
-                Ok((valid, rows)) => (
-                    true,
-                    json!({"index": block.index, "text": valid.text, "estimated_rows": rows}),
-                ),
-                Err((reason, _)) => (
-                    false,
-                    json!({"index": block.index, "text": block.text, "reason": reason}),
-                ),
+            return true;
+        }
+        for statement in judged {
+            let mut payload = match &statement.verdict {
+                Ok((valid, rows)) => {
+                    json!({"index": statement.index, "text": valid.text, "estimated_rows": rows})
+                }
+                Err(unoffered) => json!({
+                    "index": statement.index, "text": statement.text, "reason": unoffered.reason,
+                }),
             };
-            let mut payload = payload;
-            payload["accepted"] = json!(accepted);
-            payload["conversation"] = json!(conversation.id);
-            let event = NewEvent::new(EventKind::SqlValidated, actor_of(user, author), payload)
-                .at(place.clone());
+            payload["accepted"] = json!(statement.verdict.is_ok());
+            payload["conversation"] = json!(turn.conversation.id);
+            let event = NewEvent::new(
+                EventKind::SqlValidated,
+                actor_of(turn.user, turn.author),
+                payload,
+            )
+            .at(place.clone());
             if self.parts().audit.append(event).await.is_err() {
                 self.say(platform, place, Some(&last.id), Text::AuditUnavailable)
                     .await;
-                return Vec::new();
+                return false;
             }
-            match checked {
-                Err((reason, repairable)) => {
-                    let _ = platform.post(place, Some(&last.id), &reason).await;
-                    if repairable {
-                        failures.push(reason);
-                    }
+            match statement.verdict {
+                Err(unoffered) => {
+                    let _ = platform
+                        .post(place, Some(&last.id), &unoffered.reason)
+                        .await;
                 }
                 Ok((valid, rows)) => {
                     let recorded = self
                         .parts()
                         .conversations
                         .record_statement(
-                            conversation.id,
+                            turn.conversation.id,
                             place,
                             &last.id,
-                            block.index,
+                            statement.index,
                             &valid.text,
                             valid.dialect,
                             crate::conversation::Asked {
-                                question,
-                                by: user.id,
-                                language: crate::learn::text::language_of(question, self.lang()),
+                                question: turn.question,
+                                by: turn.user.id,
+                                language: crate::learn::text::language_of(
+                                    turn.question,
+                                    self.lang(),
+                                ),
                             },
                         )
                         .await;
-                    let statement = match recorded {
+                    let recorded = match recorded {
                         Ok(id) => id,
                         Err(e) => {
                             tracing::error!(error = %e, "cannot record a statement");
@@ -344,10 +346,10 @@ impl Bot {
                         }
                     };
                     let control = ControlKind::Execute {
-                        statement: block.index,
+                        statement: statement.index,
                         reference: Some(StatementRef {
-                            conversation: conversation.id,
-                            statement,
+                            conversation: turn.conversation.id,
+                            statement: recorded,
                         }),
                     };
                     if let Err(e) = platform.show_control(last, &control).await {
@@ -359,7 +361,7 @@ impl Bot {
                         place,
                         Some(&last.id),
                         Text::SqlReady {
-                            index: block.index,
+                            index: statement.index,
                             rows,
                             buttons,
                             prefix: platform.limits().command_prefix,
@@ -369,7 +371,7 @@ impl Bot {
                 }
             }
         }
-        failures
+        true
     }
 
     /// Posts the placeholder and streams the model's answer into it.
