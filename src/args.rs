@@ -36,6 +36,14 @@ pub enum Command {
     Chat,
     /// Validate the configuration without touching the network; name every problem.
     Check,
+    /// Ask the running bot's admin endpoint whether it is ready (/readyz):
+    /// exit 0 when it is, 1 otherwise, naming what is down. For container
+    /// health checks and monitoring.
+    Health {
+        /// The admin endpoint's address (default: http://admin.bind).
+        #[arg(long, value_name = "URL")]
+        url: Option<String>,
+    },
     /// Apply pending migrations to the own database (also done at every start).
     Migrate,
     /// Manage local users, their roles and linked chat identities.

@@ -79,6 +79,7 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<ExitCo
     use commands::*;
     match command {
         Command::Check => Ok(check::check(&settings)),
+        Command::Health { url } => health::health(&settings, url.as_deref()).await,
         Command::Run => run::run(settings).await,
         Command::Chat => chat::chat(settings).await,
         Command::Demo(cmd) => demo::demo_command(&settings, cmd).await,

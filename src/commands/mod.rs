@@ -10,6 +10,7 @@ pub(crate) mod database;
 pub(crate) mod demo;
 pub(crate) mod eval;
 pub(crate) mod examples;
+pub(crate) mod health;
 pub(crate) mod run;
 pub(crate) mod sql;
 pub(crate) mod tokens;

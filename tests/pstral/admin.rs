@@ -124,6 +124,51 @@ async fn readiness_reads_the_own_database_on_sqlite_and_on_postgresql() {
     }
 }
 
+/// `pstral health --url BASE`: its exit code and what it printed.
+async fn health(base: &str) -> (Option<i32>, String) {
+    let base = base.to_owned();
+    // The server answers on this runtime: the command waits elsewhere.
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_pstral"))
+            .args(["health", "--url", &base])
+            .env_remove("PSTRAL_CONFIG")
+            .env_remove("RUST_LOG")
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code(), said)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_health_command_exits_zero_only_when_the_bot_is_ready_and_names_what_is_down() {
+    let db = TestDb::sqlite().await;
+    let fake = FakeModel::start(&["qwen2.5-coder:7b"]).await;
+    let app = start(&db, &fake.url()).await;
+    let (code, said) = health(&app.serving.base).await;
+    assert_eq!((code, said.trim()), (Some(0), "ready"));
+    app.stop().await;
+    // A model server that lacks the model: down, and named.
+    let lacking = FakeModel::start(&["llama3.2:3b"]).await;
+    let app = start(&db, &lacking.url()).await;
+    let (code, said) = health(&app.serving.base).await;
+    assert_eq!(code, Some(1), "{said}");
+    assert!(said.contains("not ready: down: ollama"), "{said}");
+    // Nothing listening: a readable refusal, not a success.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let closed = format!("http://{}", listener.local_addr().unwrap());
+    drop(listener);
+    let (code, said) = health(&closed).await;
+    assert_eq!(code, Some(1), "{said}");
+    assert!(said.contains("no answer from"), "{said}");
+}
+
 const API: &[&str] = &[
     "/api/audit",
     "/api/audit/verify",

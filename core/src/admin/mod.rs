@@ -13,6 +13,8 @@
 
 pub mod tokens;
 
+pub mod probe;
+
 use std::sync::Arc;
 
 use axum::Router;
