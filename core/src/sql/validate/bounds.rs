@@ -36,6 +36,12 @@ pub const MAX_BUILT_CHARS: i128 = 10_000;
 /// statement's searches on SQLite.
 pub const MAX_NEEDLE_CHARS: usize = 4_000;
 
+/// PostgreSQL functions that build a date, a time or an interval from its
+/// parts, whose arguments may be named (`make_interval(days => 3)`): a name
+/// says which part, and no part builds a value that grows.
+pub(super) const NAMED_PARTS: &[&str] =
+    &["make_interval", "make_date", "make_time", "make_timestamp"];
+
 /// Functions that gather values across rows into one value, whose size
 /// grows with the rows read (lower case).
 pub(super) fn gathers(name: &str) -> bool {
@@ -613,5 +619,29 @@ pub(super) mod tests {
         ] {
             assert!(names(whole).reads("docs", "d", "body"), "{whole}");
         }
+    }
+
+    #[test]
+    fn named_arguments_are_read_for_the_parts_of_a_date_or_an_interval_only() {
+        let pg = Policy::new(Dialect::Postgres);
+        for sql in [
+            "SELECT make_interval(days => 3)",
+            "SELECT now() - make_interval(years => 1, months => 2)",
+            "SELECT make_date(year => 2025, month => 10, day => 31)",
+        ] {
+            assert!(validate(sql, &pg).is_ok(), "{sql}");
+        }
+        for sql in [
+            "SELECT repeat(str => 'x', count => 1000000000)",
+            "SELECT lpad(string => 'x', length => 1000000000)",
+        ] {
+            assert!(
+                matches!(validate(sql, &pg), Err(Refusal::CannotVerify(_))),
+                "{sql}"
+            );
+        }
+        // Oracle and SQLite read no such notation.
+        let lite = Policy::new(Dialect::Sqlite);
+        assert!(validate("SELECT abs(x => 1)", &lite).is_err());
     }
 }

@@ -19,12 +19,12 @@
 
 use sqlparser::ast::{
     AccessExpr, BinaryOperator, CaseWhen, CeilFloorKind, ConnectByKind, DataType, Distinct, Expr,
-    Fetch, Function, FunctionArg, FunctionArgExpr, FunctionArgumentClause, FunctionArguments,
-    GroupByExpr, GroupByWithModifier, Ident, JoinConstraint, JoinOperator, LimitClause,
-    ListAggOnOverflow, NamedWindowExpr, ObjectName, ObjectNamePart, OrderByExpr, OrderByKind,
-    PivotValueSource, Query, Select, SelectFlavor, SelectItem, SelectItemQualifiedWildcardKind,
-    SetExpr, Subscript, TableAlias, TableFactor, TableWithJoins, UnaryOperator, Value,
-    WildcardAdditionalOptions, WindowFrameBound, WindowSpec, WindowType,
+    Fetch, Function, FunctionArg, FunctionArgExpr, FunctionArgOperator, FunctionArgumentClause,
+    FunctionArguments, GroupByExpr, GroupByWithModifier, Ident, JoinConstraint, JoinOperator,
+    LimitClause, ListAggOnOverflow, NamedWindowExpr, ObjectName, ObjectNamePart, OrderByExpr,
+    OrderByKind, PivotValueSource, Query, Select, SelectFlavor, SelectItem,
+    SelectItemQualifiedWildcardKind, SetExpr, Subscript, TableAlias, TableFactor, TableWithJoins,
+    UnaryOperator, Value, WildcardAdditionalOptions, WindowFrameBound, WindowSpec, WindowType,
 };
 
 use super::super::Dialect;
@@ -1704,6 +1704,27 @@ impl<'a> Walker<'a> {
                     self.gathered_row_bytes = self
                         .gathered_row_bytes
                         .max(bounds::gathered_row_bytes(&list.args));
+                }
+                // Named notation (`make_interval(days => 3)`) is read for
+                // the functions that build a date or an interval from its
+                // parts, where a name only says which part: the bounds on
+                // what other functions build read arguments by position.
+                let named = list.args.iter().any(|a| {
+                    matches!(
+                        a,
+                        FunctionArg::Named {
+                            operator: FunctionArgOperator::RightArrow,
+                            ..
+                        } | FunctionArg::ExprNamed {
+                            operator: FunctionArgOperator::RightArrow,
+                            ..
+                        }
+                    )
+                });
+                if named && !bounds::NAMED_PARTS.contains(&called.as_str()) {
+                    return Err(unverifiable(format!(
+                        "named arguments (=>) in {called}, whose bounds are read by position"
+                    )));
                 }
                 let searched = bounds::judge_call(self.dialect(), &called, &list.args)?;
                 bounds::add_needles(&mut self.needles, searched)?;
