@@ -23,6 +23,14 @@ use args::{Cli, Command, ConversationCommand, SqlCommand};
 /// Runs the command line and returns the process exit code.
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // A command whose reader stops early (`pstral check | head`) ends
+    // quietly, as other command-line tools do, instead of panicking on the
+    // broken pipe (Rust ignores SIGPIPE). The bot and the terminal chat keep
+    // Rust's way; sockets are written with MSG_NOSIGNAL either way.
+    if !matches!(cli.command, Command::Run | Command::Chat) {
+        // SAFETY: before any thread is started; restores the default action.
+        unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
+    }
     let settings = match config::load(cli.config.as_deref()) {
         Ok(settings) => settings,
         Err(e) => {

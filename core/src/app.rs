@@ -420,7 +420,9 @@ impl Application {
             "own database ready"
         );
         if let Some((listener, state)) = self.admin.take() {
-            let addr = listener.local_addr().ok();
+            let addr = listener
+                .local_addr()
+                .map_or_else(|e| format!("unknown ({e})"), |a| a.to_string());
             let router = crate::admin::router(state);
             let stop = self.cancel.clone();
             self.tracker.spawn(async move {
@@ -435,7 +437,7 @@ impl Application {
                     tracing::error!(error = %e, "the admin endpoint stopped");
                 }
             });
-            tracing::info!(address = ?addr, "admin endpoint listening");
+            tracing::info!(address = %addr, "admin endpoint listening");
         }
         if let Some(sql) = self.sql.take() {
             let every = self.settings.sql.schema_refresh;

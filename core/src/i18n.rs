@@ -384,8 +384,8 @@ impl Text<'_> {
             ),
             (Lang::Fr, Text::UnknownIdentity { contact, prefix }) => format!(
                 "Bonjour ! Je ne connais pas encore votre compte, je ne peux donc pas répondre. \
-                 Demandez un code d'invitation à {contact}, puis envoyez-le-moi en message \
-                 privé avec `{prefix}link CODE`."
+                 Demandez un code d'invitation (contact : {contact}), puis envoyez-le-moi en \
+                 message privé avec `{prefix}link CODE`."
             ),
             (Lang::En, Text::Linked { user }) => {
                 format!("Done: this account is now linked to {user}.")
@@ -674,6 +674,8 @@ impl Text<'_> {
             ) => {
                 let estimate = match (lang, rows) {
                     (_, None) => String::new(),
+                    (Lang::En, Some(1)) => " (about 1 row)".to_owned(),
+                    (Lang::Fr, Some(1)) => " (environ 1 ligne)".to_owned(),
                     (Lang::En, Some(r)) => format!(" (about {r} rows)"),
                     (Lang::Fr, Some(r)) => format!(" (environ {r} lignes)"),
                 };

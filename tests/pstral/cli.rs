@@ -949,3 +949,33 @@ fn sql_check_refuses_a_megabyte_of_chained_or_nested_terms_without_crashing() {
         }
     }
 }
+
+#[test]
+fn a_command_whose_reader_stops_early_ends_quietly() {
+    use std::io::Read as _;
+    use std::os::unix::process::ExitStatusExt as _;
+    let s = Scratch::new();
+    assert!(s.run(&["demo", "init"]).status.success());
+    // `pstral sql run … | head -c 10`: more than a pipe holds (10,000 rows
+    // of a cross join), of which ten bytes are read.
+    let mut child = s
+        .command(&["sql", "run", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write as _;
+        let mut stdin = child.stdin.take().unwrap();
+        stdin
+            .write_all(b"SELECT a.company, b.company FROM clients a, clients b")
+            .unwrap();
+    }
+    let mut first = [0u8; 10];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    // The reader is gone (its end dropped above).
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.signal(), Some(libc::SIGPIPE), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
+}

@@ -209,16 +209,17 @@ async fn authenticate(
         .extensions()
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .map(|c| c.0.ip());
-    if let Some(ip) = client
-        && too_many_refusals(&state.refusals, ip)
-    {
-        return Err(ApiError::TooManyRefusals);
-    }
+    // An address that sent too many wrong tokens is turned away, unaudited,
+    // for the rest of the window; a valid token never is (behind a proxy,
+    // every admin shares one address, and one bad script would lock them
+    // all out). Guessing stays hopeless: a token holds 200 random bits.
+    let locked_out = client.is_some_and(|ip| too_many_refusals(&state.refusals, ip));
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "));
     let refused = match token {
+        None if locked_out => return Err(ApiError::TooManyRefusals),
         None => "no_token",
         Some(token) => match state.tokens.authenticate(token).await {
             Ok(user) => {
@@ -226,8 +227,9 @@ async fn authenticate(
                 return Ok(next.run(request).await);
             }
             Err(tokens::AuthError::Store(e)) => return Err(internal(e)),
+            Err(_) if locked_out => return Err(ApiError::TooManyRefusals),
             Err(e) => {
-                tracing::info!(reason = %e, client = ?client, "admin API call refused");
+                tracing::info!(reason = %e, client = %client.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string()), "admin API call refused");
                 e.reason()
             }
         },

@@ -296,7 +296,7 @@ impl Bot {
         if !(burnt || meant) {
             return false;
         }
-        tracing::info!(who = ?author.map(ToString::to_string), burnt, "an invite code was said outside a DM");
+        tracing::info!(who = %author.map_or_else(|| "unknown".to_owned(), ToString::to_string), burnt, "an invite code was said outside a DM");
         self.say(platform, place, message, Text::InviteSeenInPublic)
             .await;
         if let Some(author) = author {
