@@ -34,8 +34,14 @@ pub enum Command {
     Run,
     /// A conversation with the bot in this terminal (/mode, /stop, /export, /quit).
     Chat,
-    /// Validate the configuration without touching the network; name every problem.
-    Check,
+    /// Validate the configuration, then (unless --offline) open the own
+    /// database and the Execute target and ask what its account may do;
+    /// name every problem, and exit 1 when there is one.
+    Check {
+        /// Only the configuration and this machine: no database is opened.
+        #[arg(long)]
+        offline: bool,
+    },
     /// Ask the running bot's admin endpoint whether it is ready (/readyz):
     /// exit 0 when it is, 1 otherwise, naming what is down. For container
     /// health checks and monitoring.

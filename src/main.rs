@@ -43,8 +43,8 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    if let Command::Check = cli.command {
-        return commands::check::check(&settings);
+    if let Command::Check { offline } = cli.command {
+        return commands::check::check(&settings, offline);
     }
     if let Command::Sql(SqlCommand::Check { dialect, file }) = &cli.command {
         return commands::sql::sql_check(&settings, *dialect, file);
@@ -86,7 +86,7 @@ fn main() -> ExitCode {
 async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
     use commands::*;
     match command {
-        Command::Check => Ok(check::check(&settings)),
+        Command::Check { offline } => Ok(check::check(&settings, offline)),
         Command::Health { url } => health::health(&settings, url.as_deref()).await,
         Command::Run => run::run(settings).await,
         Command::Chat => chat::chat(settings).await,

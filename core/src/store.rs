@@ -281,6 +281,98 @@ impl Store {
         }
     }
 
+    /// Whether the own database can be used, without creating or changing
+    /// anything (`pstral check`): PostgreSQL answers a query with these
+    /// credentials; an SQLite file opens read-only, or, before the first
+    /// start, its directory can take it. Returns what was found, for a
+    /// summary line.
+    ///
+    /// # Errors
+    /// [`StoreError`] naming the database or the directory, and the cause.
+    pub async fn probe(settings: &DatabaseSettings) -> Result<String, StoreError> {
+        let url = settings.url.redacted();
+        match &settings.url {
+            DatabaseUrl::Sqlite(path) if !path.exists() => {
+                // The nearest folder that exists is where the file (and the
+                // folders above it) will be created.
+                let mut dir = path.parent().unwrap_or(std::path::Path::new("."));
+                while !dir.as_os_str().is_empty() && !dir.exists() {
+                    dir = dir.parent().unwrap_or(std::path::Path::new(""));
+                }
+                let dir = if dir.as_os_str().is_empty() {
+                    std::path::Path::new(".")
+                } else {
+                    dir
+                };
+                // Writable by this account: a file can be made there.
+                let trial = dir.join(format!(".pstral-check-{}", std::process::id()));
+                std::fs::OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .open(&trial)
+                    .map_err(|source| StoreError::CreateFile {
+                        path: path.clone(),
+                        source,
+                    })?;
+                let _ = std::fs::remove_file(&trial);
+                Ok(format!("{url} (created at the first start)"))
+            }
+            DatabaseUrl::Sqlite(path) => {
+                let options = SqliteConnectOptions::new().filename(path).read_only(true);
+                let mut conn = options
+                    .connect()
+                    .await
+                    .map_err(|source| StoreError::Connect {
+                        url: url.clone(),
+                        source,
+                    })?;
+                sqlx::query("SELECT count(*) FROM sqlite_schema")
+                    .execute(&mut conn)
+                    .await
+                    .map_err(|source| StoreError::Connect {
+                        url: url.clone(),
+                        source,
+                    })?;
+                conn.close().await?;
+                Ok(url)
+            }
+            DatabaseUrl::Postgres(pg_url) => {
+                let mut options = PgConnectOptions::from_str(pg_url.as_str())
+                    .map_err(|source| StoreError::Connect {
+                        url: url.clone(),
+                        source,
+                    })?
+                    .application_name("pstral check");
+                if let Some(password) = &settings.password {
+                    use secrecy::ExposeSecret;
+                    options = options.password(password.expose_secret());
+                }
+                let connect = tokio::time::timeout(settings.acquire_timeout, options.connect());
+                let mut conn = match connect.await {
+                    Ok(connected) => connected.map_err(|source| StoreError::Connect {
+                        url: url.clone(),
+                        source,
+                    })?,
+                    Err(_) => {
+                        return Err(StoreError::Connect {
+                            url,
+                            source: sqlx::Error::PoolTimedOut,
+                        });
+                    }
+                };
+                sqlx::query("SELECT 1")
+                    .execute(&mut conn)
+                    .await
+                    .map_err(|source| StoreError::Connect {
+                        url: url.clone(),
+                        source,
+                    })?;
+                conn.close().await?;
+                Ok(url)
+            }
+        }
+    }
+
     pub fn backend(&self) -> Backend {
         match self {
             Store::Sqlite(_) => Backend::Sqlite,

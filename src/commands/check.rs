@@ -5,10 +5,12 @@ use std::process::ExitCode;
 
 use pstral_core::config::Settings;
 
-pub(crate) fn check(settings: &Settings) -> ExitCode {
+pub(crate) fn check(settings: &Settings, offline: bool) -> ExitCode {
     // Reaching here means every key validated; what needs the machine (the
-    // Oracle client library) is checked too, then what will run is
-    // summarized, without any secret.
+    // Oracle client library) is checked too, then, unless offline, the own
+    // database and the target are opened, and what will run is summarized,
+    // without any secret.
+    let mut problems = Vec::new();
     let oracle_targets: Vec<&str> = settings
         .sql
         .targets
@@ -21,27 +23,48 @@ pub(crate) fn check(settings: &Settings) -> ExitCode {
         match pstral_core::sql::oracle_client_library() {
             Ok(version) => oracle_client = Some(version),
             Err(reason) => {
-                eprintln!("error: the configuration has 1 problem:");
-                eprintln!("  - sql.targets ({}): {reason}", oracle_targets.join(", "));
-                return ExitCode::FAILURE;
+                problems.push(format!(
+                    "sql.targets ({}): {reason}",
+                    oracle_targets.join(", ")
+                ));
             }
         }
     }
-    let account = match target_account(settings) {
-        Ok(line) => line,
-        Err(reason) => {
-            eprintln!("error: the configuration has 1 problem:");
-            eprintln!("  - sql.targets.{}: {reason}", settings.sql.target.name);
-            return ExitCode::FAILURE;
+    let (database, account) = if offline {
+        (
+            format!("{} (not opened: --offline)", settings.database.url),
+            vec!["  account:   not checked (--offline)".to_owned()],
+        )
+    } else {
+        match online(settings) {
+            Ok((database, account, mut found)) => {
+                problems.append(&mut found);
+                (database, account)
+            }
+            Err(reason) => {
+                problems.push(reason);
+                (String::new(), Vec::new())
+            }
         }
     };
+    if !problems.is_empty() {
+        let n = problems.len();
+        eprintln!(
+            "error: the configuration has {n} problem{}:",
+            if n == 1 { "" } else { "s" }
+        );
+        for problem in problems {
+            eprintln!("  - {problem}");
+        }
+        return ExitCode::FAILURE;
+    }
     println!("configuration OK");
     if let Some(version) = oracle_client {
         println!("  oracle:    client library {version}");
     }
     println!("  language:  {}", settings.general.language);
     println!("  data dir:  {}", settings.general.data_dir.display());
-    println!("  database:  {}", settings.database.url);
+    println!("  database:  {database}");
     println!(
         "  execute:   {} ({}), at most {} rows, {:?}",
         settings.sql.target.name,
@@ -74,40 +97,68 @@ pub(crate) fn check(settings: &Settings) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// `pstral check`: what the Execute target's account can do, asked of the
-/// target itself, as lines of the summary. A target that cannot be reached
-/// is said, not a failure (the demo is created at the first `run`); an
-/// account that can write or administer is the error, unless allowed.
-fn target_account(settings: &Settings) -> Result<Vec<String>, String> {
-    let target = &settings.sql.target;
+/// `pstral check` beyond the configuration: the own database opened
+/// without changing it, and the Execute target opened and asked what its
+/// account may do. Returns the database's summary line, the account's
+/// lines, and the problems found (each naming its key).
+fn online(settings: &Settings) -> Result<(String, Vec<String>, Vec<String>), String> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))?;
     runtime.block_on(async {
-        let executor =
-            match pstral_core::sql::open_target(target, &settings.sql.policy.allowed_schemas).await
-            {
-                Ok(executor) => executor,
-                Err(e) => {
-                    return Ok(vec![format!(
-                        "  account:   not checked, the target cannot be opened ({e})"
-                    )]);
-                }
-            };
-        let warnings = pstral_core::app::account_warnings(
-            executor.as_ref(),
-            &settings.sql.policy.allowed_schemas,
-            settings.sql.allow_privileged_account,
-        )
-        .await?;
-        Ok(if warnings.is_empty() {
-            vec!["  account:   reads only".to_owned()]
-        } else {
-            warnings
-                .into_iter()
-                .map(|w| format!("  warning:   {w}"))
-                .collect()
-        })
+        let mut problems = Vec::new();
+        let database = match pstral_core::store::Store::probe(&settings.database).await {
+            Ok(line) => line,
+            Err(e) => {
+                problems.push(format!("database.url: {e}"));
+                settings.database.url.to_string()
+            }
+        };
+        let account = match target_account(settings).await {
+            Ok(lines) => lines,
+            Err(reason) => {
+                problems.push(format!(
+                    "sql.targets.{}: {reason}",
+                    settings.sql.target.name
+                ));
+                Vec::new()
+            }
+        };
+        Ok((database, account, problems))
+    })
+}
+
+/// What the Execute target's account can do, asked of the target itself,
+/// as lines of the summary. The demo, not created yet, is said (it is
+/// created at the first start); any other target that cannot be opened,
+/// or an account that can write or administer (unless allowed), is the
+/// problem.
+async fn target_account(settings: &Settings) -> Result<Vec<String>, String> {
+    let target = &settings.sql.target;
+    if let Some(demo) = target.demo_file()
+        && !demo.exists()
+    {
+        return Ok(vec![format!(
+            "  account:   the demo CRM, created at the first start at {}",
+            demo.display()
+        )]);
+    }
+    let executor = pstral_core::sql::open_target(target, &settings.sql.policy.allowed_schemas)
+        .await
+        .map_err(|e| format!("cannot be opened: {e}"))?;
+    let warnings = pstral_core::app::account_warnings(
+        executor.as_ref(),
+        &settings.sql.policy.allowed_schemas,
+        settings.sql.allow_privileged_account,
+    )
+    .await?;
+    Ok(if warnings.is_empty() {
+        vec!["  account:   reads only".to_owned()]
+    } else {
+        warnings
+            .into_iter()
+            .map(|w| format!("  warning:   {w}"))
+            .collect()
     })
 }

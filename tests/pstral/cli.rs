@@ -163,7 +163,7 @@ fn check_accepts_the_defaults_and_never_prints_a_secret() {
     let s = Scratch::new();
     let token = s.write("token", "very-secret-token\n");
     let out = s
-        .command(&["check"])
+        .command(&["check", "--offline"])
         .env("PSTRAL__DISCORD__ENABLED", "true")
         .env("PSTRAL__DISCORD__TOKEN_FILE", &token)
         .env(
@@ -184,6 +184,62 @@ fn check_accepts_the_defaults_and_never_prints_a_secret() {
         !text.contains("very-secret") && !text.contains("hunter2"),
         "{text}"
     );
+}
+
+#[test]
+fn check_opens_the_own_database_and_the_target_and_fails_when_one_cannot_be_used() {
+    let s = Scratch::new();
+    // Before the first start: neither exists yet, and both are said.
+    let out = s.run(&["check"]);
+    let text = stdout(&out) + stderr(&out).as_str();
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("(created at the first start)"), "{text}");
+    assert!(
+        text.contains("the demo CRM, created at the first start"),
+        "{text}"
+    );
+    // An own database that does not answer: its key, without the password.
+    let out = s
+        .command(&["check"])
+        .env(
+            "PSTRAL__DATABASE__URL",
+            "postgres://pstral:hunter2@127.0.0.1:9/pstral",
+        )
+        .output()
+        .unwrap();
+    let text = stdout(&out) + stderr(&out).as_str();
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains(
+            "database.url: cannot open the own database at postgres://pstral:***@127.0.0.1:9/pstral"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("hunter2"), "{text}");
+    // A target that is not there: its key.
+    let out = s
+        .command(&["check"])
+        .env("PSTRAL__SQL__TARGET", "crm")
+        .env(
+            "PSTRAL__SQL__TARGETS__CRM__URL",
+            "sqlite:/nonexistent/crm.db",
+        )
+        .output()
+        .unwrap();
+    let text = stdout(&out) + stderr(&out).as_str();
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.contains("sql.targets.crm: cannot be opened"), "{text}");
+    // Offline, neither is opened.
+    let out = s
+        .command(&["check", "--offline"])
+        .env("PSTRAL__SQL__TARGET", "crm")
+        .env(
+            "PSTRAL__SQL__TARGETS__CRM__URL",
+            "sqlite:/nonexistent/crm.db",
+        )
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
 }
 
 #[test]
