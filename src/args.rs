@@ -79,8 +79,14 @@ pub enum Command {
     /// A consistent copy of the own database, taken while the bot runs.
     Backup { path: PathBuf },
     /// Replace the own database with a backup (not while the bot runs), then
-    /// verify its audit chain.
-    Restore { path: PathBuf },
+    /// verify its audit chain. The replaced database is kept beside it; a
+    /// backup older than the database (its audit shorter) needs --force.
+    Restore {
+        path: PathBuf,
+        /// Restore a backup older than the database, losing what came after.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

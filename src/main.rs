@@ -109,7 +109,7 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<ExitCo
             conversation::export(&settings, id, format).await
         }
         Command::Backup { path } => database::backup(&settings, &path).await,
-        Command::Restore { path } => database::restore(&settings, &path).await,
+        Command::Restore { path, force } => database::restore(&settings, &path, force).await,
         Command::Migrate => database::migrate(&settings).await,
         Command::Token(cmd) => {
             let store = open(&settings).await?;

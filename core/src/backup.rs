@@ -23,6 +23,11 @@ pub enum BackupError {
     InUse,
     #[error("{path} is not a Pstral database: {reason}")]
     NotADatabase { path: PathBuf, reason: String },
+    #[error(
+        "the own database holds {events} audit event(s) newer than the backup's last ({since}): \
+         restoring would lose them; pass --force to restore anyway (a safety copy is kept)"
+    )]
+    Newer { events: i64, since: String },
     #[error("cannot copy: {0}")]
     Io(#[from] std::io::Error),
     #[error(transparent)]
@@ -50,6 +55,8 @@ pub async fn backup(
                 .execute(pool)
                 .await
                 .map_err(StoreError::Query)?;
+            // A backup holds what the database does: its owner's alone.
+            private(path)?;
             Ok(())
         }
         Store::Postgres(_) => Err(BackupError::UsePostgresTools(format!(
@@ -100,15 +107,58 @@ impl ServiceLock {
     }
 }
 
+/// Makes `path` readable and writable by its owner only.
+fn private(path: &Path) -> Result<(), BackupError> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    Ok(())
+}
+
+/// What a restore did.
+#[derive(Debug)]
+pub struct Restored {
+    /// The restored database's audit chain, verified.
+    pub verified: Verification,
+    /// Where the database it replaced was kept, when there was one.
+    pub kept: Option<PathBuf>,
+}
+
+/// The last audit event of the SQLite database at `path` (its sequence
+/// number and time), read-only; `None` when it has none.
+async fn last_event(path: &Path) -> Result<Option<(i64, String)>, BackupError> {
+    let options = SqliteConnectOptions::new().filename(path).read_only(true);
+    let mut conn = options
+        .connect()
+        .await
+        .map_err(|e| BackupError::NotADatabase {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        })?;
+    let last: Result<Option<(i64, String)>, _> =
+        sqlx::query_as("SELECT seq, at FROM audit_events ORDER BY seq DESC LIMIT 1")
+            .fetch_optional(&mut conn)
+            .await;
+    let _ = conn.close().await;
+    last.map_err(|e| BackupError::NotADatabase {
+        path: path.to_owned(),
+        reason: e.to_string(),
+    })
+}
+
 /// Replaces the SQLite own database with the backup at `from` (refusing while
 /// a service uses it), migrates it if it is older, and verifies its audit.
+/// The database it replaces is first copied beside it
+/// (`own.db.before-restore-TIME`); when that database holds audit events
+/// the backup does not (it is older), the restore is refused unless
+/// `force`. The restored file is its owner's alone.
 ///
 /// # Errors
 /// [`BackupError`]; for PostgreSQL, the `pg_restore` command to run instead.
 pub async fn restore(
     settings: &DatabaseSettings,
     from: &Path,
-) -> Result<Verification, BackupError> {
+    force: bool,
+) -> Result<Restored, BackupError> {
     let DatabaseUrl::Sqlite(db) = &settings.url else {
         return Err(BackupError::UsePostgresTools(format!(
             "pg_restore --clean --if-exists --dbname '{}' {}",
@@ -142,6 +192,34 @@ pub async fn restore(
             });
         }
     }
+    let mut kept = None;
+    if db.exists() {
+        // What would be lost: the events after the backup's last.
+        let backup_last = last_event(from).await?;
+        let backup_seq = backup_last.as_ref().map_or(0, |(seq, _)| *seq);
+        if let Some((current_seq, _)) = last_event(db).await?
+            && current_seq > backup_seq
+            && !force
+        {
+            return Err(BackupError::Newer {
+                events: current_seq - backup_seq,
+                since: backup_last.map_or_else(|| "it has none".to_owned(), |(_, at)| at),
+            });
+        }
+        // A consistent copy of what is replaced, its WAL included.
+        let at = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
+        let copy = PathBuf::from(format!("{}.before-restore-{at}", db.display()));
+        let options = SqliteConnectOptions::new().filename(db);
+        let mut conn = options.connect().await.map_err(StoreError::Query)?;
+        sqlx::query("VACUUM INTO $1")
+            .bind(copy.to_string_lossy().into_owned())
+            .execute(&mut conn)
+            .await
+            .map_err(StoreError::Query)?;
+        let _ = conn.close().await;
+        private(&copy)?;
+        kept = Some(copy);
+    }
     for suffix in ["-wal", "-shm"] {
         let side = PathBuf::from(format!("{}{suffix}", db.display()));
         if side.exists() {
@@ -152,6 +230,8 @@ pub async fn restore(
         std::fs::create_dir_all(dir)?;
     }
     std::fs::copy(from, db)?;
+    // `copy` gives the backup's permissions; the database is its owner's.
+    private(db)?;
     let store = Store::open(settings).await?;
     let verified =
         Audit::new(store.clone())
@@ -162,5 +242,5 @@ pub async fn restore(
                 reason: e.to_string(),
             })?;
     store.close().await;
-    Ok(verified)
+    Ok(Restored { verified, kept })
 }

@@ -36,16 +36,23 @@ pub(crate) async fn backup(settings: &Settings, path: &Path) -> anyhow::Result<E
 
 /// `pstral restore`: the database replaced by a backup, its audit chain
 /// verified.
-pub(crate) async fn restore(settings: &Settings, path: &Path) -> anyhow::Result<ExitCode> {
-    match pstral_core::backup::restore(&settings.database, path).await {
-        Ok(v) => match v.broken {
+pub(crate) async fn restore(
+    settings: &Settings,
+    path: &Path,
+    force: bool,
+) -> anyhow::Result<ExitCode> {
+    match pstral_core::backup::restore(&settings.database, path, force).await {
+        Ok(restored) => match restored.verified.broken {
             None => {
                 println!(
                     "restored {} from {}; audit chain intact: {} events",
                     settings.database.url,
                     path.display(),
-                    v.checked
+                    restored.verified.checked
                 );
+                if let Some(kept) = &restored.kept {
+                    println!("the database it replaced is kept at {}", kept.display());
+                }
                 Ok(ExitCode::SUCCESS)
             }
             Some(broken) => {

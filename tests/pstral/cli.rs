@@ -976,10 +976,15 @@ fn tokens_backups_and_restores_from_the_command_line() {
     let out = s.run(&["backup", backup.to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(s.run(&["user", "add", "carl"]).status.success());
+    // Carl's creation is newer than the backup: asked before it is lost.
     let out = s.run(&["restore", backup.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(stderr(&out).contains("pass --force"), "{}", stderr(&out));
+    let out = s.run(&["restore", "--force", backup.to_str().unwrap()]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
-        stdout(&out).contains("audit chain intact"),
+        stdout(&out).contains("audit chain intact")
+            && stdout(&out).contains("the database it replaced is kept at"),
         "{}",
         stdout(&out)
     );
