@@ -24,6 +24,10 @@ pub struct Cli {
     /// Log format on standard error; overrides log.format.
     #[arg(long, global = true, value_parser = PossibleValuesParser::new(["human", "json"]).try_map(|s| s.parse::<LogFormat>()))]
     pub log_format: Option<LogFormat>,
+    /// Who is acting, for the audit of what this command does (default:
+    /// the OS account it runs as).
+    #[arg(long = "as", global = true, value_name = "NAME")]
+    pub acting_as: Option<String>,
     #[command(subcommand)]
     pub command: Command,
 }

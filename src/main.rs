@@ -23,6 +23,9 @@ use args::{Cli, Command, ConversationCommand, SqlCommand};
 /// Runs the command line and returns the process exit code.
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(name) = &cli.acting_as {
+        pstral_core::audit::Actor::cli_as(name);
+    }
     // A command whose reader stops early (`pstral check | head`) ends
     // quietly, as other command-line tools do, instead of panicking on the
     // broken pipe (Rust ignores SIGPIPE). The bot and the terminal chat keep

@@ -107,6 +107,16 @@ pub(crate) async fn ensure_terminal_user(
         return Ok(());
     }
     if directory.user(os_user).await?.is_none() {
+        // The first person on a new database is its admin (the quick
+        // start); on a database with users, an admin decides who someone
+        // is and what they may do.
+        if !directory.list().await?.is_empty() {
+            anyhow::bail!(
+                "this database has users, and none is named {os_user}: ask an admin to run \
+                 `pstral user add {os_user} --role viewer` (or executor, admin), then start \
+                 `pstral chat` again"
+            );
+        }
         directory
             .add_user(os_user, Role::Admin, Actor::cli())
             .await?;

@@ -1040,3 +1040,64 @@ fn a_command_whose_reader_stops_early_ends_quietly() {
     assert_eq!(out.status.signal(), Some(libc::SIGPIPE), "{}", stderr(&out));
     assert!(!stderr(&out).contains("panicked"), "{}", stderr(&out));
 }
+
+#[test]
+fn the_cli_names_who_acts_by_their_account_or_as_told_never_unknown() {
+    let s = Scratch::new();
+    let actor = |out: Output| {
+        assert!(out.status.success(), "{}", stderr(&out));
+        let events = stdout(&s.run(&["audit", "list", "--json"]));
+        let last: serde_json::Value = events
+            .lines()
+            .rev()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .find(|e| e["kind"] == "user_changed")
+            .unwrap();
+        last["identity"].as_str().unwrap().to_owned()
+    };
+    // No $USER nor $LOGNAME, as under `docker exec` or cron: the account
+    // the process runs as, from the system's list of accounts.
+    let out = s
+        .command(&["user", "add", "ana"])
+        .env_remove("USER")
+        .env_remove("LOGNAME")
+        .env_remove("USERNAME")
+        .output()
+        .unwrap();
+    let uid = {
+        use std::os::unix::fs::MetadataExt as _;
+        std::fs::metadata("/proc/self").unwrap().uid()
+    };
+    let expected = std::fs::read_to_string("/etc/passwd")
+        .unwrap()
+        .lines()
+        .find_map(|l| {
+            let f: Vec<&str> = l.split(':').collect();
+            (f.get(2) == Some(&uid.to_string().as_str())).then(|| f[0].to_owned())
+        })
+        .unwrap_or_else(|| format!("uid-{uid}"));
+    assert_eq!(actor(out), format!("cli:{expected}"));
+    // Told.
+    let out = s.run(&["--as", "ops-bob", "user", "add", "carl"]);
+    assert_eq!(actor(out), "cli:ops-bob");
+}
+
+#[test]
+fn chat_makes_no_admin_on_a_database_that_has_users() {
+    let s = Scratch::new();
+    assert!(
+        s.run(&["user", "add", "ana", "--role", "admin"])
+            .status
+            .success()
+    );
+    // `operator` (the scratch's $USER) is nobody here.
+    let out = s.run(&["chat"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("pstral user add operator"),
+        "{}",
+        stderr(&out)
+    );
+    let users = stdout(&s.run(&["user", "list", "--json"]));
+    assert!(!users.contains("operator"), "{users}");
+}

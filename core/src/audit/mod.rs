@@ -166,20 +166,62 @@ pub struct Actor {
     pub identity: Option<PlatformIdentity>,
 }
 
+/// The name `--as` gave the person running this command, if any.
+static CLI_NAME: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
 impl Actor {
-    /// The person running a `pstral` command, known by their OS account.
+    /// The person running a `pstral` command: the name `--as` gave (see
+    /// [`Actor::cli_as`]), else their OS account (`$USER`, `$LOGNAME`, or
+    /// the account the process runs as, as under `docker exec` or cron,
+    /// where the variables are unset), never a silent "unknown".
     pub fn cli() -> Self {
-        let os_user = std::env::var("USER")
-            .or_else(|_| std::env::var("USERNAME"))
-            .unwrap_or_else(|_| "unknown".to_owned());
-        let identity = format!("cli:{os_user}")
-            .parse()
-            .unwrap_or_else(|_| "cli:unknown".parse().expect("a valid identity"));
+        let name = CLI_NAME.get().cloned().unwrap_or_else(os_account);
+        let identity = format!("cli:{name}").parse().unwrap_or_else(|_| {
+            format!("cli:uid-{}", process_uid())
+                .parse()
+                .expect("a valid identity")
+        });
         Self {
             user_id: None,
             identity: Some(identity),
         }
     }
+
+    /// Names the person running this command (`pstral --as NAME …`) for
+    /// every record it makes; the first call wins.
+    pub fn cli_as(name: &str) {
+        let _ = CLI_NAME.set(name.trim().to_owned());
+    }
+}
+
+/// The OS account this process runs as: `$USER` or `$LOGNAME` when set, else
+/// its name in `/etc/passwd`, else `uid-N`.
+fn os_account() -> String {
+    for variable in ["USER", "LOGNAME", "USERNAME"] {
+        if let Ok(name) = std::env::var(variable)
+            && !name.trim().is_empty()
+        {
+            return name;
+        }
+    }
+    let uid = process_uid();
+    std::fs::read_to_string("/etc/passwd")
+        .ok()
+        .and_then(|passwd| {
+            passwd.lines().find_map(|line| {
+                let mut fields = line.split(':');
+                let name = fields.next()?;
+                let id = fields.nth(1)?;
+                (id == uid.to_string()).then(|| name.to_owned())
+            })
+        })
+        .unwrap_or_else(|| format!("uid-{uid}"))
+}
+
+/// The user id of this process (the owner of its `/proc/self`).
+fn process_uid() -> u32 {
+    use std::os::unix::fs::MetadataExt as _;
+    std::fs::metadata("/proc/self").map_or(u32::MAX, |m| m.uid())
 }
 
 /// An event to append.
