@@ -289,6 +289,20 @@ pub enum UserCommand {
         #[arg(long)]
         allow_no_admin: bool,
     },
+    /// Disable a user: their chat accounts are refused from their next
+    /// action (and stay linked), their API tokens revoked.
+    Disable { name: String },
+    /// Enable a disabled user again.
+    Enable { name: String },
+    /// Remove a user: disabled, every chat account unlinked; their
+    /// conversations and messages kept unless --erase-history. The record
+    /// stays (disabled), since the audit names them.
+    Remove {
+        name: String,
+        /// Delete the conversations they started and the messages they wrote.
+        #[arg(long)]
+        erase_history: bool,
+    },
     /// List users with their roles and identities.
     List {
         /// One JSON object per line instead of a table.

@@ -35,6 +35,41 @@ pub(crate) async fn user_command(directory: &Directory, cmd: UserCommand) -> any
                 .await?;
             println!("{} is now {}", shown(&user.name), user.role);
         }
+        UserCommand::Disable { name } => {
+            let user = directory.disable(&name, actor).await?;
+            println!(
+                "disabled {}: refused from their next action; API tokens revoked",
+                shown(&user.name)
+            );
+        }
+        UserCommand::Enable { name } => {
+            let user = directory.enable(&name, actor).await?;
+            println!("enabled {}", shown(&user.name));
+        }
+        UserCommand::Remove {
+            name,
+            erase_history,
+        } => {
+            let unlinked = directory.remove(&name, erase_history, actor).await?;
+            println!(
+                "removed {}: disabled, {} chat account(s) unlinked{}; history {}",
+                shown(&name),
+                unlinked.len(),
+                if unlinked.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " ({})",
+                        unlinked
+                            .iter()
+                            .map(|i| shown(i))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                },
+                if erase_history { "erased" } else { "kept" }
+            );
+        }
         UserCommand::List { json } => {
             let entries = directory.list().await?;
             let mut out = std::io::stdout().lock();
@@ -48,7 +83,11 @@ pub(crate) async fn user_command(directory: &Directory, cmd: UserCommand) -> any
                 for e in &entries {
                     table.add_row(vec![
                         shown(&e.user.name),
-                        e.user.role.to_string(),
+                        if e.disabled {
+                            format!("{} (disabled)", e.user.role)
+                        } else {
+                            e.user.role.to_string()
+                        },
                         e.identities
                             .iter()
                             .map(|i| shown(i))

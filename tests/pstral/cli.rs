@@ -1101,3 +1101,29 @@ fn chat_makes_no_admin_on_a_database_that_has_users() {
     let users = stdout(&s.run(&["user", "list", "--json"]));
     assert!(!users.contains("operator"), "{users}");
 }
+
+#[test]
+fn users_are_disabled_enabled_and_removed_from_the_command_line() {
+    let s = Scratch::new();
+    let ok = |args: &[&str]| {
+        let out = s.run(args);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        stdout(&out)
+    };
+    ok(&["user", "add", "root", "--role", "admin"]);
+    ok(&["user", "add", "ana", "--role", "executor"]);
+    ok(&["user", "link", "ana", "discord:123"]);
+    assert!(ok(&["user", "disable", "ana"]).contains("disabled ana"));
+    assert!(ok(&["user", "list"]).contains("executor (disabled)"));
+    let json = ok(&["user", "list", "--json"]);
+    assert!(json.contains(r#""disabled":true"#), "{json}");
+    ok(&["user", "enable", "ana"]);
+    let removed = ok(&["user", "remove", "ana", "--erase-history"]);
+    assert!(
+        removed.contains("1 chat account(s) unlinked (discord:123); history erased"),
+        "{removed}"
+    );
+    // The last admin is kept.
+    let out = s.run(&["user", "disable", "root"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+}

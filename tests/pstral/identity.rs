@@ -632,7 +632,105 @@ async fn a_live_code_is_found_however_it_is_written(db: TestDb) {
     );
 }
 
+/// Someone who left: disabled, refused at their next action whatever the
+/// policy (their account stays linked, so auto_viewer does not make them
+/// someone new), their tokens revoked; removed, their accounts unlinked and,
+/// when asked, their history erased; every step audited.
+async fn a_disabled_or_removed_user_is_refused_when_they_act(db: TestDb) {
+    let dir = Directory::new(db.store.clone(), settings(UnknownPolicy::AutoViewer));
+    let ana = id("discord:111");
+    let bob = id("matrix:@bob:example.org");
+    dir.add_user("root", Role::Admin, Actor::cli())
+        .await
+        .unwrap();
+    dir.add_user("ana", Role::Admin, Actor::cli())
+        .await
+        .unwrap();
+    dir.link("ana", &ana, Actor::cli()).await.unwrap();
+    dir.add_user("bob", Role::Executor, Actor::cli())
+        .await
+        .unwrap();
+    dir.link("bob", &bob, Actor::cli()).await.unwrap();
+    let tokens =
+        pstral_core::admin::tokens::Tokens::new(db.store.clone(), Audit::new(db.store.clone()));
+    let token = tokens
+        .create("ana", "laptop", None, Actor::cli())
+        .await
+        .unwrap();
+    assert!(tokens.authenticate(&token.token).await.is_ok());
+
+    dir.disable("ana", Actor::cli()).await.unwrap();
+    assert_eq!(dir.user_of(&ana).await.unwrap(), None);
+    assert_eq!(
+        dir.resolve(&ana, None, None).await.unwrap(),
+        Resolution::Refused
+    );
+    assert!(tokens.authenticate(&token.token).await.is_err());
+    let listed = dir.list().await.unwrap();
+    let entry = listed.iter().find(|e| e.user.name == "ana").unwrap();
+    assert!(entry.disabled);
+    assert_eq!(entry.identities, ["discord:111"]);
+    // Enabled again: known again (the tokens stay revoked).
+    dir.enable("ana", Actor::cli()).await.unwrap();
+    assert!(matches!(
+        dir.resolve(&ana, None, None).await.unwrap(),
+        Resolution::Known(u) if u.name == "ana"
+    ));
+    // The last enabled admin stays.
+    dir.disable("root", Actor::cli()).await.unwrap();
+    assert!(matches!(
+        dir.disable("ana", Actor::cli()).await,
+        Err(IdentityError::LastAdmin(_))
+    ));
+
+    // Bob leaves: removed, history erased.
+    let conversations = pstral_core::conversation::Conversations::new(db.store.clone());
+    let bob_user = dir.user("bob").await.unwrap().unwrap();
+    let place = dm();
+    let conversation = conversations
+        .find_or_start(
+            &place,
+            "root-1",
+            pstral_core::conversation::Mode::Sql,
+            Some(bob_user.id),
+        )
+        .await
+        .unwrap();
+    conversations
+        .append(
+            conversation.id,
+            pstral_core::conversation::NewMessage {
+                speaker: pstral_core::conversation::Speaker::User,
+                user_id: Some(bob_user.id),
+                platform_message_id: Some("m1"),
+                content: "how many clients?",
+            },
+        )
+        .await
+        .unwrap();
+    let unlinked = dir.remove("bob", true, Actor::cli()).await.unwrap();
+    assert_eq!(unlinked, ["matrix:@bob:example.org"]);
+    assert_eq!(dir.user_of(&bob).await.unwrap(), None);
+    assert!(
+        conversations
+            .history(conversation.id, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // Unlinked, the account is no one's: auto_viewer may make it a viewer.
+    assert!(matches!(
+        dir.resolve(&bob, None, None).await.unwrap(),
+        Resolution::Created(u) if u.role == Role::Viewer && u.name != "bob"
+    ));
+    let kinds = kinds(&db).await;
+    for kind in ["user_changed", "identity_unlinked", "access_refused"] {
+        assert!(kinds.iter().any(|k| k == kind), "{kind} in {kinds:?}");
+    }
+}
+
 on_both_backends!(
+    a_disabled_or_removed_user_is_refused_when_they_act,
     an_invite_that_names_an_account_links_that_account_only,
     an_admin_account_is_never_given_by_a_code_that_names_no_account,
     a_live_code_is_found_however_it_is_written,

@@ -145,6 +145,8 @@ pub struct UserEntry {
     #[serde(flatten)]
     pub user: User,
     pub identities: Vec<String>,
+    /// Disabled (or removed): refused when they act.
+    pub disabled: bool,
 }
 
 /// The outcome of looking up who wrote to the bot.
@@ -240,8 +242,11 @@ impl IdentityError {
 const USER_BY_NAME: &str = "SELECT id, name, role, created_at FROM users WHERE name IN ($1, $2) \
      ORDER BY CASE WHEN name = $1 THEN 0 ELSE 1 END LIMIT 1";
 /// The user a platform identity ($1, $2) is linked to.
+/// A disabled user is nobody's: their identities resolve to no one, and
+/// [`Directory::resolve`] refuses them.
 const USER_BY_IDENTITY: &str = "SELECT u.id, u.name, u.role, u.created_at FROM users u \
-     JOIN identities i ON i.user_id = u.id WHERE i.platform = $1 AND i.external_id = $2";
+     JOIN identities i ON i.user_id = u.id WHERE i.platform = $1 AND i.external_id = $2 \
+     AND u.disabled_at IS NULL";
 
 /// Users, identities and invites on the own database.
 #[derive(Clone, Debug)]
@@ -393,6 +398,164 @@ impl Directory {
         Ok(user)
     }
 
+    /// Disables user `name`: from their next action, every chat account
+    /// linked to them is refused (and stays linked, so that no policy makes
+    /// it someone new), and their API tokens are revoked. The last enabled
+    /// admin is not disabled.
+    ///
+    /// # Errors
+    /// [`IdentityError::UnknownUser`], [`IdentityError::LastAdmin`] or a
+    /// store failure.
+    pub async fn disable(&self, name: &str, actor: Actor) -> Result<User, IdentityError> {
+        let mut tx = self.store.begin().await?;
+        let user = self.disable_in(&mut tx, name, actor).await?;
+        tx.commit().await?;
+        Ok(user)
+    }
+
+    async fn disable_in(
+        &self,
+        tx: &mut Tx,
+        name: &str,
+        actor: Actor,
+    ) -> Result<User, IdentityError> {
+        let user = find_user_in(tx, name)
+            .await?
+            .ok_or_else(|| IdentityError::UnknownUser(name.to_owned()))?;
+        refuse_last_admin_in(tx, &user).await?;
+        let changed = on_tx!(tx, conn => {
+            sqlx::query("UPDATE users SET disabled_at = $1 WHERE id = $2 AND disabled_at IS NULL")
+                .bind(Utc::now())
+                .bind(user.id)
+                .execute(&mut **conn)
+                .await?
+                .rows_affected()
+        });
+        if changed > 0 {
+            let event = NewEvent::new(
+                EventKind::UserChanged,
+                actor.clone(),
+                json!({"action": "disabled", "user": user.name}),
+            );
+            Audit::append_in(tx, event).await?;
+        }
+        revoke_tokens_in(tx, &user, actor, "disabled").await?;
+        Ok(user)
+    }
+
+    /// Enables a disabled user again (their API tokens stay revoked).
+    ///
+    /// # Errors
+    /// [`IdentityError::UnknownUser`] or a store failure.
+    pub async fn enable(&self, name: &str, actor: Actor) -> Result<User, IdentityError> {
+        let mut tx = self.store.begin().await?;
+        let user = find_user_in(&mut tx, name)
+            .await?
+            .ok_or_else(|| IdentityError::UnknownUser(name.to_owned()))?;
+        let changed = on_tx!(&mut tx, conn => {
+            sqlx::query("UPDATE users SET disabled_at = NULL WHERE id = $1 AND disabled_at IS NOT NULL")
+                .bind(user.id)
+                .execute(&mut **conn)
+                .await?
+                .rows_affected()
+        });
+        if changed > 0 {
+            let event = NewEvent::new(
+                EventKind::UserChanged,
+                actor,
+                json!({"action": "enabled", "user": user.name}),
+            );
+            Audit::append_in(&mut tx, event).await?;
+        }
+        tx.commit().await?;
+        Ok(user)
+    }
+
+    /// Removes user `name`: disabled (see [`Directory::disable`]), every
+    /// chat account unlinked, and, when `erase`, the conversations they
+    /// started and the messages they wrote deleted. The user's record stays,
+    /// disabled, because the audit names them; under the `auto_viewer`
+    /// policy an unlinked account may come back as a new viewer (disable
+    /// keeps it out). Returns the accounts unlinked.
+    ///
+    /// # Errors
+    /// [`IdentityError::UnknownUser`], [`IdentityError::LastAdmin`] or a
+    /// store failure; nothing changed.
+    pub async fn remove(
+        &self,
+        name: &str,
+        erase: bool,
+        actor: Actor,
+    ) -> Result<Vec<String>, IdentityError> {
+        let mut tx = self.store.begin().await?;
+        let user = self.disable_in(&mut tx, name, actor.clone()).await?;
+        let identities: Vec<(String, String)> = on_tx!(&mut tx, conn => {
+            sqlx::query_as("SELECT platform, external_id FROM identities WHERE user_id = $1 ORDER BY platform, external_id")
+                .bind(user.id)
+                .fetch_all(&mut **conn)
+                .await?
+        });
+        let identities: Vec<String> = identities
+            .into_iter()
+            .map(|(platform, id)| format!("{platform}:{id}"))
+            .collect();
+        on_tx!(&mut tx, conn => {
+            sqlx::query("DELETE FROM identities WHERE user_id = $1")
+                .bind(user.id)
+                .execute(&mut **conn)
+                .await?;
+        });
+        for identity in &identities {
+            let event = NewEvent::new(
+                EventKind::IdentityUnlinked,
+                actor.clone(),
+                json!({"user": user.name, "identity": identity}),
+            );
+            Audit::append_in(&mut tx, event).await?;
+        }
+        let mut erased = 0;
+        if erase {
+            erased += on_tx!(&mut tx, conn => {
+                sqlx::query("DELETE FROM messages WHERE user_id = $1")
+                    .bind(user.id)
+                    .execute(&mut **conn)
+                    .await?
+                    .rows_affected()
+            });
+            erased += on_tx!(&mut tx, conn => {
+                sqlx::query("DELETE FROM conversations WHERE started_by = $1")
+                    .bind(user.id)
+                    .execute(&mut **conn)
+                    .await?
+                    .rows_affected()
+            });
+        }
+        let event = NewEvent::new(
+            EventKind::UserChanged,
+            actor,
+            json!({"action": "removed", "user": user.name, "unlinked": identities,
+                   "history": if erase { "erased" } else { "kept" }, "rows_erased": erased}),
+        );
+        Audit::append_in(&mut tx, event).await?;
+        tx.commit().await?;
+        Ok(identities)
+    }
+
+    /// Whether `identity` is linked to a disabled user.
+    async fn disabled_link(&self, identity: &PlatformIdentity) -> Result<bool, IdentityError> {
+        let found: Option<i64> = on_pool!(&self.store, pool => {
+            sqlx::query_scalar(
+                "SELECT u.id FROM users u JOIN identities i ON i.user_id = u.id \
+                 WHERE i.platform = $1 AND i.external_id = $2 AND u.disabled_at IS NOT NULL",
+            )
+            .bind(identity.platform().as_str())
+            .bind(identity.id())
+            .fetch_optional(pool)
+            .await?
+        });
+        Ok(found.is_some())
+    }
+
     /// Every user with their identities, by name.
     ///
     /// # Errors
@@ -410,6 +573,11 @@ impl Directory {
             .fetch_all(pool)
             .await?
         });
+        let disabled: Vec<i64> = on_pool!(&self.store, pool => {
+            sqlx::query_scalar("SELECT id FROM users WHERE disabled_at IS NOT NULL")
+                .fetch_all(pool)
+                .await?
+        });
         Ok(users
             .into_iter()
             .map(|user| {
@@ -418,7 +586,12 @@ impl Directory {
                     .filter(|(id, _, _)| *id == user.id)
                     .map(|(_, platform, external)| format!("{platform}:{external}"))
                     .collect();
-                UserEntry { user, identities }
+                let disabled = disabled.contains(&user.id);
+                UserEntry {
+                    user,
+                    identities,
+                    disabled,
+                }
             })
             .collect())
     }
@@ -478,20 +651,26 @@ impl Directory {
             user_id: None,
             identity: Some(identity.clone()),
         };
-        match self.settings.unknown {
-            UnknownPolicy::Refuse => {
-                if !self.within_refusals(identity) {
-                    return Ok(Resolution::RefusedQuietly);
-                }
-                let mut event = NewEvent::new(
-                    EventKind::AccessRefused,
-                    actor,
-                    json!({"reason": "unknown_identity"}),
-                );
-                event.place = place.cloned();
-                self.audit.append(event).await?;
-                Ok(Resolution::Refused)
+        // A disabled user's account is refused whatever the policy (under
+        // auto_viewer it would otherwise become someone new).
+        let disabled = self.disabled_link(identity).await?;
+        if disabled || self.settings.unknown == UnknownPolicy::Refuse {
+            if !self.within_refusals(identity) {
+                return Ok(Resolution::RefusedQuietly);
             }
+            let reason = if disabled {
+                "user_disabled"
+            } else {
+                "unknown_identity"
+            };
+            let mut event =
+                NewEvent::new(EventKind::AccessRefused, actor, json!({"reason": reason}));
+            event.place = place.cloned();
+            self.audit.append(event).await?;
+            return Ok(Resolution::Refused);
+        }
+        match self.settings.unknown {
+            UnknownPolicy::Refuse => unreachable!("refused above"),
             UnknownPolicy::AutoViewer => {
                 let mut tx = self.store.begin().await?;
                 // Another message from the same person may have won the race
@@ -576,14 +755,7 @@ async fn set_role_in(
 ) -> Result<(), IdentityError> {
     let demoted = user.role == Role::Admin && role != Role::Admin;
     if demoted && !allow_no_admin {
-        let admins: i64 = on_tx!(tx, conn => {
-            sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = 'admin'")
-                .fetch_one(&mut **conn)
-                .await?
-        });
-        if admins <= 1 {
-            return Err(IdentityError::LastAdmin(user.name.clone()));
-        }
+        refuse_last_admin_in(tx, user).await?;
     }
     on_tx!(tx, conn => {
         sqlx::query("UPDATE users SET role = $1 WHERE id = $2")
@@ -599,22 +771,46 @@ async fn set_role_in(
     );
     Audit::append_in(tx, event).await?;
     if demoted {
-        let revoked = on_tx!(tx, conn => {
-            sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
-                .bind(Utc::now())
-                .bind(user.id)
-                .execute(&mut **conn)
-                .await?
-                .rows_affected()
-        });
-        if revoked > 0 {
-            let event = NewEvent::new(
-                EventKind::UserChanged,
-                actor,
-                json!({"action": "tokens_revoked", "user": user.name, "tokens": revoked, "reason": "demoted"}),
-            );
-            Audit::append_in(tx, event).await?;
-        }
+        revoke_tokens_in(tx, user, actor, "demoted").await?;
+    }
+    Ok(())
+}
+
+/// Refuses to take the last enabled admin away.
+async fn refuse_last_admin_in(tx: &mut Tx, user: &User) -> Result<(), IdentityError> {
+    let admins: i64 = on_tx!(tx, conn => {
+        sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = 'admin' AND disabled_at IS NULL")
+            .fetch_one(&mut **conn)
+            .await?
+    });
+    if user.role == Role::Admin && admins <= 1 {
+        return Err(IdentityError::LastAdmin(user.name.clone()));
+    }
+    Ok(())
+}
+
+/// Revokes every live API token of `user`, audited with `reason`.
+async fn revoke_tokens_in(
+    tx: &mut Tx,
+    user: &User,
+    actor: Actor,
+    reason: &str,
+) -> Result<(), IdentityError> {
+    let revoked = on_tx!(tx, conn => {
+        sqlx::query("UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL")
+            .bind(Utc::now())
+            .bind(user.id)
+            .execute(&mut **conn)
+            .await?
+            .rows_affected()
+    });
+    if revoked > 0 {
+        let event = NewEvent::new(
+            EventKind::UserChanged,
+            actor,
+            json!({"action": "tokens_revoked", "user": user.name, "tokens": revoked, "reason": reason}),
+        );
+        Audit::append_in(tx, event).await?;
     }
     Ok(())
 }
