@@ -230,6 +230,7 @@ async fn bot(fake: &FakeModel, n: usize, api: Api) -> Value {
             channel_modes: Vec::new(),
             max_history: 10,
             prompts_dir: None,
+            retention: None,
         },
         lang: Lang::En,
         sql_dialect: pstral_core::sql::Dialect::Oracle,

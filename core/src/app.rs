@@ -262,6 +262,37 @@ pub async fn prune_audit(audit: Audit, retention: std::time::Duration, stop: Can
     }
 }
 
+/// Removes the conversations with nothing newer than `retention`, at start
+/// and then once an hour, until `stop`. A failure is logged and tried again
+/// next time.
+pub async fn prune_conversations(
+    conversations: crate::conversation::Conversations,
+    retention: std::time::Duration,
+    stop: CancellationToken,
+) {
+    let mut ticks = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        tokio::select! {
+            _ = ticks.tick() => {}
+            () = stop.cancelled() => return,
+        }
+        let Ok(age) = chrono::Duration::from_std(retention) else {
+            return;
+        };
+        let before = chrono::Utc::now() - age;
+        match conversations
+            .prune(before, crate::audit::Actor::default())
+            .await
+        {
+            Ok(0) => {}
+            Ok(removed) => {
+                tracing::info!(removed, "conversations past the retention period removed")
+            }
+            Err(e) => tracing::error!(error = %e, "cannot remove old conversations"),
+        }
+    }
+}
+
 /// Reads the target's schema again every `every`, so that new tables and
 /// columns are known, until `stop`.
 pub async fn refresh_schema(
@@ -443,6 +474,13 @@ impl Application {
             let every = self.settings.sql.schema_refresh;
             self.tracker
                 .spawn(refresh_schema(sql, every, self.cancel.clone()));
+        }
+        if let Some(retention) = self.settings.conversation.retention {
+            self.tracker.spawn(prune_conversations(
+                crate::conversation::Conversations::new(self.store.clone()),
+                retention,
+                self.cancel.clone(),
+            ));
         }
         if let Some(retention) = self.settings.audit.retention {
             self.tracker.spawn(prune_audit(

@@ -28,6 +28,9 @@ pub struct ConversationSettings {
     pub channel_modes: Vec<(String, String, Mode)>,
     pub max_history: u32,
     pub prompts_dir: Option<PathBuf>,
+    /// How long a conversation is kept after its last message; `None`: for
+    /// ever.
+    pub retention: Option<std::time::Duration>,
 }
 
 /// What the bot is asked to do with a question.
@@ -830,6 +833,45 @@ impl Conversations {
     ///
     /// # Errors
     /// A store failure.
+    /// Deletes the conversations with nothing newer than `before` (their
+    /// messages, offered statements and results go with them), and audits
+    /// how many, in one transaction. Returns how many were deleted.
+    ///
+    /// # Errors
+    /// A store or audit failure; nothing deleted.
+    pub async fn prune(
+        &self,
+        before: DateTime<Utc>,
+        actor: crate::audit::Actor,
+    ) -> Result<u64, crate::audit::AuditError> {
+        use crate::audit::{Audit, EventKind, NewEvent};
+        use crate::store::on_tx;
+        let mut tx = self.store.begin().await?;
+        let deleted = on_tx!(&mut tx, conn => {
+            sqlx::query(
+                "DELETE FROM conversations WHERE created_at < $1 AND NOT EXISTS \
+                 (SELECT 1 FROM messages m WHERE m.conversation_id = conversations.id \
+                  AND m.created_at >= $1)",
+            )
+            .bind(before)
+            .execute(&mut **conn)
+            .await
+            .map_err(StoreError::Query)?
+            .rows_affected()
+        });
+        if deleted > 0 {
+            let event = NewEvent::new(
+                EventKind::ConversationChanged,
+                actor,
+                serde_json::json!({"action": "pruned", "conversations": deleted,
+                                   "before": before.to_rfc3339()}),
+            );
+            Audit::append_in(&mut tx, event).await?;
+        }
+        tx.commit().await?;
+        Ok(deleted)
+    }
+
     pub async fn history(
         &self,
         conversation_id: i64,

@@ -169,6 +169,7 @@ impl Harness {
                 channel_modes: Vec::new(),
                 max_history: options.max_history,
                 prompts_dir: None,
+                retention: None,
             },
             lang: Lang::En,
             sql_dialect: options

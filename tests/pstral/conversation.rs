@@ -109,7 +109,58 @@ async fn messages_of_two_threads_arriving_together_do_not_collide(db: TestDb) {
     assert_eq!(ids.len(), 2);
 }
 
+/// Retention: a conversation whose last message is older than the cut goes
+/// (with its messages); one still written in stays, however old its start;
+/// the removal is audited.
+async fn conversations_past_their_retention_are_removed_and_the_removal_audited(db: TestDb) {
+    let conversations = Conversations::new(db.store.clone());
+    let old = conversations
+        .find_or_start(&channel(), "old-thread", Mode::Sql, None)
+        .await
+        .unwrap();
+    conversations
+        .append(old.id, said(Speaker::User, "long ago", Some("m1")))
+        .await
+        .unwrap();
+    let live = conversations
+        .find_or_start(&channel(), "live-thread", Mode::Sql, None)
+        .await
+        .unwrap();
+    let cut = chrono::Utc::now() + chrono::Duration::milliseconds(1);
+    // Written in after the cut: kept, though it started before.
+    while chrono::Utc::now() <= cut {
+        tokio::task::yield_now().await;
+    }
+    conversations
+        .append(live.id, said(Speaker::User, "still here", Some("m2")))
+        .await
+        .unwrap();
+    let removed = conversations
+        .prune(cut, pstral_core::audit::Actor::default())
+        .await
+        .unwrap();
+    assert_eq!(removed, 1);
+    assert!(conversations.history(old.id, 10).await.unwrap().is_empty());
+    assert_eq!(conversations.history(live.id, 10).await.unwrap().len(), 1);
+    let audited = crate::support::audited(
+        &pstral_core::audit::Audit::new(db.store.clone()),
+        "conversation_changed",
+    )
+    .await;
+    assert_eq!(audited.last().unwrap()["action"], "pruned");
+    assert_eq!(audited.last().unwrap()["conversations"], 1);
+    // Nothing more to remove: nothing more audited.
+    assert_eq!(
+        conversations
+            .prune(cut, pstral_core::audit::Actor::default())
+            .await
+            .unwrap(),
+        0
+    );
+}
+
 on_both_backends!(
+    conversations_past_their_retention_are_removed_and_the_removal_audited,
     a_thread_is_one_conversation,
     history_is_the_last_messages_oldest_first,
     messages_of_two_threads_arriving_together_do_not_collide,

@@ -94,6 +94,7 @@ pub(super) struct RawConversation {
     pub(super) channel_modes: Vec<String>,
     pub(super) max_history: i64,
     pub(super) prompts_dir: String,
+    pub(super) retention: String,
 }
 
 #[derive(Deserialize)]

@@ -690,6 +690,8 @@ impl Validator {
             channel_modes,
             max_history: self.whole("conversation.max_history", raw.max_history, 0..=200) as u32,
             prompts_dir,
+            retention: (!raw.retention.trim().is_empty())
+                .then(|| self.duration("conversation.retention", &raw.retention)),
         }
     }
 
