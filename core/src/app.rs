@@ -389,6 +389,7 @@ impl Application {
                     platforms: platforms.clone(),
                     identities: identities.into(),
                     refusals: Default::default(),
+                    trusted_proxies: admin.trusted_proxies.clone().into(),
                     sql: sql.as_ref().ok().cloned(),
                 };
                 Some((listener, state))

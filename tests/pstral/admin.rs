@@ -43,6 +43,15 @@ async fn start(db: &TestDb, ollama: &str) -> Running {
 }
 
 async fn start_with(db: &TestDb, endpoints: Vec<EndpointSettings>) -> Running {
+    start_configured(db, endpoints, |_| {}).await
+}
+
+/// The endpoint on `db`, its settings changed by `change` before it starts.
+async fn start_configured(
+    db: &TestDb,
+    endpoints: Vec<EndpointSettings>,
+    change: impl FnOnce(&mut Settings),
+) -> Running {
     let demo = tempfile::tempdir().unwrap();
     let demo_path = demo.path().join("demo.db");
     pstral_core::sql::demo::create(&demo_path, false)
@@ -58,6 +67,7 @@ async fn start_with(db: &TestDb, endpoints: Vec<EndpointSettings>) -> Running {
         instructions_file: None,
         today: None,
     };
+    change(&mut settings);
     Running {
         serving: Serving::start(settings).await,
         http: reqwest::Client::new(),
@@ -728,6 +738,43 @@ async fn the_last_admin_cannot_be_demoted_and_a_demoted_admin_loses_every_token(
             .any(|p| p["action"] == "tokens_revoked" && p["user"] == "ana"),
         "the revocation is audited"
     );
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_a_trusted_proxy_each_caller_is_known_by_the_address_it_forwards_for() {
+    let db = TestDb::sqlite().await;
+    let fake = FakeModel::start(&["qwen2.5-coder:7b"]).await;
+    let endpoint = EndpointSettings::ollama(url::Url::parse(&format!("{}/", fake.url())).unwrap());
+    let app = start_configured(&db, vec![endpoint], |settings| {
+        settings.admin.as_mut().unwrap().trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()];
+    })
+    .await;
+    let good = admin_token(&db, "ana", None).await;
+    let from = |client: &'static str, token: String| {
+        let request = app
+            .http
+            .get(app.url("/api/users"))
+            .bearer_auth(token)
+            // What the client wrote first is not believed; the proxy's
+            // own addition, last, is.
+            .header("X-Forwarded-For", format!("198.51.100.1, {client}"));
+        async move { request.send().await.unwrap().status().as_u16() }
+    };
+    for guess in 0..pstral_core::admin::MAX_REFUSALS {
+        assert_eq!(
+            from("203.0.113.7", format!("pst_guess{guess:04}")).await,
+            401
+        );
+    }
+    // The guesser is slowed down; another caller through the same proxy
+    // is not, and a valid token never is.
+    assert_eq!(from("203.0.113.7", "pst_guess9999".to_owned()).await, 429);
+    assert_eq!(from("203.0.113.8", "pst_other".to_owned()).await, 401);
+    assert_eq!(from("203.0.113.7", good.clone()).await, 200);
+    let refusals = audited(&db, "access_refused").await;
+    assert_eq!(refusals[0]["client"], "203.0.113.7", "{refusals:#?}");
+    assert_eq!(refusals.last().unwrap()["client"], "203.0.113.8");
     app.stop().await;
 }
 

@@ -237,8 +237,14 @@ impl Serving {
         mut settings: pstral_core::config::Settings,
         connectors: Vec<Box<dyn pstral_chat::Connector>>,
     ) -> Self {
+        let trusted_proxies = settings
+            .admin
+            .as_ref()
+            .map(|a| a.trusted_proxies.clone())
+            .unwrap_or_default();
         settings.admin = Some(pstral_core::admin::AdminSettings {
             bind: "127.0.0.1:0".parse().unwrap(),
+            trusted_proxies,
         });
         let app = pstral_core::app::Application::build(
             settings,

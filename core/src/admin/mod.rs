@@ -39,6 +39,10 @@ use tokens::Tokens;
 #[derive(Debug, Clone)]
 pub struct AdminSettings {
     pub bind: std::net::SocketAddr,
+    /// The proxies in front of the endpoint (a TLS terminator): a call from
+    /// one of them is attributed to the address it says it forwards for
+    /// (`X-Forwarded-For`), for the audit and the lock-out of guessers.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 /// What the admin endpoint serves from.
@@ -64,6 +68,8 @@ pub struct AdminState {
     pub identities: Arc<[pstral_chat::IdentitySyntax]>,
     /// Refused tokens by client address, to slow down guessing.
     pub refusals: Refusals,
+    /// See [`AdminSettings::trusted_proxies`].
+    pub trusted_proxies: Arc<[ipnet::IpNet]>,
     /// The Execute target's runtime, which examples are judged by and
     /// stored for; `None` when it is not available.
     pub sql: Option<crate::target::SqlRuntime>,
@@ -205,10 +211,11 @@ async fn authenticate(
     mut request: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
-    let client = request
+    let peer = request
         .extensions()
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .map(|c| c.0.ip());
+    let client = peer.map(|peer| client_address(peer, &headers, &state.trusted_proxies));
     // An address that sent too many wrong tokens is turned away, unaudited,
     // for the rest of the window; a valid token never is (behind a proxy,
     // every admin shares one address, and one bad script would lock them
@@ -249,6 +256,37 @@ async fn authenticate(
         tracing::error!(error = %e, "cannot audit a refused API call");
     }
     Err(ApiError::Unauthorized)
+}
+
+/// Who called: the peer, or, when the peer is a trusted proxy, the last
+/// address in `X-Forwarded-For` that is not one (each proxy appends the
+/// address it received the call from; what a client wrote before that is
+/// not believed).
+fn client_address(
+    peer: std::net::IpAddr,
+    headers: &HeaderMap,
+    trusted: &[ipnet::IpNet],
+) -> std::net::IpAddr {
+    let is_trusted = |ip: &std::net::IpAddr| trusted.iter().any(|net| net.contains(ip));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let forwarded: Vec<&str> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .collect();
+    // From the right: past the trusted proxies, the first address; anything
+    // unreadable on the way ends the trust.
+    for entry in forwarded.iter().rev() {
+        match entry.trim().parse::<std::net::IpAddr>() {
+            Ok(ip) if is_trusted(&ip) => {}
+            Ok(ip) => return ip,
+            Err(_) => break,
+        }
+    }
+    peer
 }
 
 /// Whether `ip` sent too many refused tokens in the current window.

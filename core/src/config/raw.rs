@@ -130,6 +130,7 @@ pub(super) struct RawAudit {
 pub(super) struct RawAdmin {
     pub(super) enabled: bool,
     pub(super) bind: String,
+    pub(super) trusted_proxies: Vec<String>,
 }
 
 #[derive(Deserialize)]

@@ -248,8 +248,27 @@ impl Validator {
             retention: (!raw.audit.retention.trim().is_empty())
                 .then(|| self.duration("audit.retention", &raw.audit.retention)),
         };
+        let mut trusted_proxies = Vec::new();
+        for proxy in &raw.admin.trusted_proxies {
+            let proxy = proxy.trim();
+            match proxy
+                .parse::<ipnet::IpNet>()
+                .or_else(|_| proxy.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+            {
+                Ok(net) => trusted_proxies.push(net),
+                Err(_) => self.problem(
+                    "admin.trusted_proxies",
+                    format!(
+                        "expected an address or a network such as \"10.0.0.5\" or \"10.0.0.0/8\", got {proxy:?}"
+                    ),
+                ),
+            }
+        }
         let admin = match raw.admin.bind.parse::<std::net::SocketAddr>() {
-            Ok(bind) => raw.admin.enabled.then_some(AdminSettings { bind }),
+            Ok(bind) => raw.admin.enabled.then_some(AdminSettings {
+                bind,
+                trusted_proxies,
+            }),
             Err(e) => {
                 self.problem(
                     "admin.bind",
