@@ -50,6 +50,8 @@ pub struct Application {
     audit: Audit,
     directory: Directory,
     admin: Option<(tokio::net::TcpListener, AdminState)>,
+    /// The metrics listener (`admin.metrics_bind`), when configured.
+    metrics: Option<tokio::net::TcpListener>,
     bot: Bot,
     sql: Option<SqlRuntime>,
     platforms: crate::admin::Platforms,
@@ -395,12 +397,21 @@ impl Application {
                 Some((listener, state))
             }
         };
+        let metrics = match settings.admin.as_ref().and_then(|a| a.metrics_bind) {
+            None => None,
+            Some(bind) => Some(
+                tokio::net::TcpListener::bind(bind)
+                    .await
+                    .map_err(|source| StartError::Bind { addr: bind, source })?,
+            ),
+        };
         Ok(Self {
             settings,
             store,
             audit,
             directory,
             admin,
+            metrics,
             bot,
             sql: sql.ok(),
             platforms,
@@ -420,6 +431,11 @@ impl Application {
 
     pub fn directory(&self) -> &Directory {
         &self.directory
+    }
+
+    /// Where the metrics listener listens, when configured.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().and_then(|l| l.local_addr().ok())
     }
 
     /// Where the admin endpoint listens, when it is enabled.
@@ -452,6 +468,22 @@ impl Application {
             "own database ready"
         );
         if let Some((listener, state)) = self.admin.take() {
+            if let Some(metrics) = self.metrics.take() {
+                let addr = metrics
+                    .local_addr()
+                    .map_or_else(|e| format!("unknown ({e})"), |a| a.to_string());
+                let router = crate::admin::metrics_router(state.clone());
+                let stop = self.cancel.clone();
+                self.tracker.spawn(async move {
+                    let served = axum::serve(metrics, router)
+                        .with_graceful_shutdown(async move { stop.cancelled().await })
+                        .await;
+                    if let Err(e) = served {
+                        tracing::error!(error = %e, "the metrics listener stopped");
+                    }
+                });
+                tracing::info!(address = %addr, "metrics listening (/metrics, /healthz, /readyz)");
+            }
             let addr = listener
                 .local_addr()
                 .map_or_else(|e| format!("unknown ({e})"), |a| a.to_string());

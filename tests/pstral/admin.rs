@@ -742,6 +742,41 @@ async fn the_last_admin_cannot_be_demoted_and_a_demoted_admin_loses_every_token(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_metrics_listener_serves_metrics_and_health_and_none_of_the_api() {
+    let db = TestDb::sqlite().await;
+    let fake = FakeModel::start(&["qwen2.5-coder:7b"]).await;
+    let endpoint = EndpointSettings::ollama(url::Url::parse(&format!("{}/", fake.url())).unwrap());
+    let app = start_configured(&db, vec![endpoint], |settings| {
+        settings.admin.as_mut().unwrap().metrics_bind = Some("127.0.0.1:0".parse().unwrap());
+    })
+    .await;
+    let metrics = app
+        .serving
+        .metrics_base
+        .clone()
+        .expect("a metrics listener");
+    assert_ne!(metrics, app.serving.base);
+    let get = |path: &str| app.http.get(format!("{metrics}{path}")).send();
+    let scraped = get("/metrics").await.unwrap();
+    assert_eq!(scraped.status(), 200);
+    assert!(scraped.text().await.unwrap().contains("pstral_"));
+    assert_eq!(get("/healthz").await.unwrap().status(), 200);
+    assert_eq!(get("/readyz").await.unwrap().status(), 200);
+    let token = admin_token(&db, "ana", None).await;
+    for path in ["/api/users", "/api/audit", "/api/openapi.json"] {
+        let refused = app
+            .http
+            .get(format!("{metrics}{path}"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), 404, "{path}");
+    }
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn behind_a_trusted_proxy_each_caller_is_known_by_the_address_it_forwards_for() {
     let db = TestDb::sqlite().await;
     let fake = FakeModel::start(&["qwen2.5-coder:7b"]).await;

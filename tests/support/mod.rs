@@ -220,6 +220,8 @@ pub async fn admin_token(db: &TestDb, name: &str, ttl: Option<Duration>) -> Stri
 pub struct Serving {
     /// `http://127.0.0.1:PORT`
     pub base: String,
+    /// The metrics listener's, when `admin.metrics_bind` is set.
+    pub metrics_base: Option<String>,
     pub store: Store,
     stop: tokio::sync::oneshot::Sender<()>,
     served: tokio::task::JoinHandle<Result<(), pstral_core::app::RunError>>,
@@ -242,9 +244,11 @@ impl Serving {
             .as_ref()
             .map(|a| a.trusted_proxies.clone())
             .unwrap_or_default();
+        let metrics_bind = settings.admin.as_ref().and_then(|a| a.metrics_bind);
         settings.admin = Some(pstral_core::admin::AdminSettings {
             bind: "127.0.0.1:0".parse().unwrap(),
             trusted_proxies,
+            metrics_bind,
         });
         let app = pstral_core::app::Application::build(
             settings,
@@ -253,6 +257,7 @@ impl Serving {
         .await
         .unwrap();
         let base = format!("http://{}", app.admin_addr().unwrap());
+        let metrics_base = app.metrics_addr().map(|a| format!("http://{a}"));
         let store = app.store().clone();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let served = tokio::spawn(app.run_until_stopped(connectors, async move {
@@ -260,6 +265,7 @@ impl Serving {
         }));
         Self {
             base,
+            metrics_base,
             store,
             stop,
             served,

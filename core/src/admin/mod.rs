@@ -43,6 +43,10 @@ pub struct AdminSettings {
     /// one of them is attributed to the address it says it forwards for
     /// (`X-Forwarded-For`), for the audit and the lock-out of guessers.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// A second listener that serves `/metrics`, `/healthz` and `/readyz`
+    /// only (states, never errors), for a Prometheus outside the host while
+    /// the admin API stays on loopback.
+    pub metrics_bind: Option<std::net::SocketAddr>,
 }
 
 /// What the admin endpoint serves from.
@@ -202,6 +206,17 @@ pub fn router(state: AdminState) -> Router {
         .route("/metrics", get(metrics))
         .route("/api/openapi.json", get(openapi))
         .merge(api)
+        .with_state(state)
+}
+
+/// The routes of the metrics listener (`admin.metrics_bind`): metrics and
+/// health, none of the API. `/readyz` shows the checks' states, and their
+/// errors to an admin's token only, as on the admin endpoint.
+pub fn metrics_router(state: AdminState) -> Router {
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
         .with_state(state)
 }
 

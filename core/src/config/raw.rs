@@ -131,6 +131,7 @@ pub(super) struct RawAdmin {
     pub(super) enabled: bool,
     pub(super) bind: String,
     pub(super) trusted_proxies: Vec<String>,
+    pub(super) metrics_bind: String,
 }
 
 #[derive(Deserialize)]

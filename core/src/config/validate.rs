@@ -264,10 +264,24 @@ impl Validator {
                 ),
             }
         }
+        let metrics_bind = match raw.admin.metrics_bind.trim() {
+            "" => None,
+            bind => match bind.parse::<std::net::SocketAddr>() {
+                Ok(bind) => Some(bind),
+                Err(e) => {
+                    self.problem(
+                        "admin.metrics_bind",
+                        format!("expected an address such as \"0.0.0.0:9464\", got {bind:?} ({e})"),
+                    );
+                    None
+                }
+            },
+        };
         let admin = match raw.admin.bind.parse::<std::net::SocketAddr>() {
             Ok(bind) => raw.admin.enabled.then_some(AdminSettings {
                 bind,
                 trusted_proxies,
+                metrics_bind,
             }),
             Err(e) => {
                 self.problem(
