@@ -420,3 +420,50 @@ fn learning_settings_name_a_role_a_readable_glossary_and_budgets() {
         Some(glossary.path())
     );
 }
+
+#[test]
+fn a_relative_sqlite_path_is_read_in_the_data_dir_wherever_the_command_runs() {
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path().display().to_string();
+    let settings = load_layers(
+        None,
+        env(&[
+            ("PSTRAL__GENERAL__DATA_DIR", dir.as_str()),
+            ("PSTRAL__DATABASE__URL", "sqlite:own.db"),
+            ("PSTRAL__SQL__TARGETS__DEMO__URL", "sqlite:sub/demo.db"),
+        ]),
+    )
+    .unwrap();
+    assert_eq!(
+        settings.database.url,
+        crate::store::DatabaseUrl::Sqlite(data.path().join("own.db"))
+    );
+    assert_eq!(
+        settings.sql.target.kind,
+        crate::sql::TargetKind::Sqlite(data.path().join("sub/demo.db"))
+    );
+    // The defaults name the same files as before: data/pstral.db, data/demo.db.
+    let defaults = load_layers(None, env(&[])).unwrap();
+    assert_eq!(
+        defaults.database.url,
+        crate::store::DatabaseUrl::Sqlite(Path::new("data").join("pstral.db"))
+    );
+}
+
+#[test]
+fn a_database_left_where_the_old_reading_put_it_is_named_not_replaced() {
+    // `sqlite:Cargo.toml` read from this crate's folder, as the old
+    // reading did, exists; in the data dir, it does not.
+    let data = tempfile::tempdir().unwrap();
+    let dir = data.path().display().to_string();
+    let found = problems(
+        "[database]\nurl = \"sqlite:Cargo.toml\"",
+        &[("PSTRAL__GENERAL__DATA_DIR", dir.as_str())],
+    );
+    assert!(
+        found
+            .iter()
+            .any(|p| p.key == "database.url" && p.reason.contains("from the working directory")),
+        "{found:?}"
+    );
+}

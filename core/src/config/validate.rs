@@ -243,7 +243,7 @@ impl Validator {
 
         let llm = self.llm(raw.llm);
         let conversation = self.conversation(raw.conversation);
-        let sql = self.sql(raw.sql);
+        let sql = self.sql(raw.sql, &data_dir);
         let audit = AuditSettings {
             retention: (!raw.audit.retention.trim().is_empty())
                 .then(|| self.duration("audit.retention", &raw.audit.retention)),
@@ -347,7 +347,7 @@ impl Validator {
         }
     }
 
-    fn sql(&mut self, raw: RawSql) -> SqlSettings {
+    fn sql(&mut self, raw: RawSql, data_dir: &Path) -> SqlSettings {
         for (key, list) in [
             ("sql.allowed_schemas", &raw.allowed_schemas),
             ("sql.allowed_functions", &raw.allowed_functions),
@@ -372,7 +372,7 @@ impl Validator {
         let targets: Vec<Target> = raw
             .targets
             .iter()
-            .filter_map(|(name, t)| self.target(name, t))
+            .filter_map(|(name, t)| self.target(name, t, data_dir))
             .collect();
         let target = match targets.iter().find(|t| t.name == raw.target) {
             Some(t) => t.clone(),
@@ -460,7 +460,7 @@ impl Validator {
         }
     }
 
-    fn target(&mut self, name: &str, raw: &RawTarget) -> Option<Target> {
+    fn target(&mut self, name: &str, raw: &RawTarget, data_dir: &Path) -> Option<Target> {
         let key = format!("sql.targets.{name}.url");
         let password = self.password_file(&key, &raw.url, &raw.password_file);
         let kind = if let Some(path) = raw
@@ -468,7 +468,7 @@ impl Validator {
             .strip_prefix("sqlite://")
             .or_else(|| raw.url.strip_prefix("sqlite:"))
         {
-            TargetKind::Sqlite(PathBuf::from(path))
+            TargetKind::Sqlite(self.in_data_dir(&key, path, data_dir, false))
         } else {
             match Url::parse(&raw.url) {
                 Ok(mut url)
@@ -728,6 +728,35 @@ impl Validator {
         }
     }
 
+    /// A relative SQLite path is read in `general.data_dir`, wherever the
+    /// command runs (from another folder, the own database was created
+    /// empty, silently). For the own database (`created`: made when
+    /// missing), a file found at the path from the working directory, with
+    /// none in `data_dir`, is a configuration written for the old reading:
+    /// said, never replaced by an empty database. A target that is not
+    /// there fails to open, naming its path.
+    fn in_data_dir(&mut self, key: &str, path: &str, data_dir: &Path, created: bool) -> PathBuf {
+        let path = Path::new(path);
+        if path.is_absolute() || path.as_os_str().is_empty() {
+            return path.to_owned();
+        }
+        let resolved = data_dir.join(path);
+        if created && !resolved.exists() && path.exists() {
+            self.problem(
+                key,
+                format!(
+                    "a relative path is read in general.data_dir, as {}, where there is no \
+                     database; the file {} exists from the working directory: write its \
+                     absolute path, or one relative to {}",
+                    resolved.display(),
+                    path.display(),
+                    data_dir.display()
+                ),
+            );
+        }
+        resolved
+    }
+
     fn database(&mut self, raw: RawDatabase, data_dir: &Path) -> DatabaseSettings {
         let url = if raw.url.is_empty() {
             DatabaseUrl::Sqlite(data_dir.join("pstral.db"))
@@ -743,7 +772,7 @@ impl Validator {
                     "a sqlite: URL needs a file path, such as sqlite:data/pstral.db",
                 );
             }
-            DatabaseUrl::Sqlite(PathBuf::from(path))
+            DatabaseUrl::Sqlite(self.in_data_dir("database.url", path, data_dir, true))
         } else {
             match Url::parse(&raw.url) {
                 Ok(url)
