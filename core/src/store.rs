@@ -384,6 +384,59 @@ impl Store {
     ///
     /// # Errors
     /// [`StoreError::Query`] when the database cannot be read.
+    /// The schema version of the own database as it stands, read without
+    /// creating or migrating anything: 0 when it does not exist yet (what
+    /// `pstral migrate` compares with the version after it).
+    ///
+    /// # Errors
+    /// [`StoreError::Connect`] when it exists and cannot be read.
+    pub async fn version_unopened(settings: &DatabaseSettings) -> Result<i64, StoreError> {
+        let url = settings.url.redacted();
+        let query = "SELECT MAX(version) FROM _sqlx_migrations WHERE success";
+        let version: Result<Option<i64>, sqlx::Error> = match &settings.url {
+            DatabaseUrl::Sqlite(path) if !path.exists() => return Ok(0),
+            DatabaseUrl::Sqlite(path) => {
+                let mut conn = SqliteConnectOptions::new()
+                    .filename(path)
+                    .read_only(true)
+                    .connect()
+                    .await
+                    .map_err(|source| StoreError::Connect {
+                        url: url.clone(),
+                        source,
+                    })?;
+                let version = sqlx::query_scalar(query).fetch_one(&mut conn).await;
+                let _ = conn.close().await;
+                version
+            }
+            DatabaseUrl::Postgres(pg_url) => {
+                let mut options =
+                    PgConnectOptions::from_str(pg_url.as_str()).map_err(|source| {
+                        StoreError::Connect {
+                            url: url.clone(),
+                            source,
+                        }
+                    })?;
+                if let Some(password) = &settings.password {
+                    use secrecy::ExposeSecret;
+                    options = options.password(password.expose_secret());
+                }
+                let mut conn = options
+                    .connect()
+                    .await
+                    .map_err(|source| StoreError::Connect {
+                        url: url.clone(),
+                        source,
+                    })?;
+                let version = sqlx::query_scalar(query).fetch_one(&mut conn).await;
+                let _ = conn.close().await;
+                version
+            }
+        };
+        // No migrations table: nothing applied yet.
+        Ok(version.ok().flatten().unwrap_or(0))
+    }
+
     pub async fn schema_version(&self) -> Result<i64, StoreError> {
         let version: Option<i64> = on_pool!(self, pool => {
             sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success")

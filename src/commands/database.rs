@@ -1,6 +1,8 @@
 //! `pstral migrate|backup|restore`: the own database as a whole.
 
 use std::path::Path;
+
+use anyhow::Context as _;
 use std::process::ExitCode;
 
 use pstral_core::config::Settings;
@@ -9,9 +11,21 @@ use super::open;
 
 /// `pstral migrate`: pending migrations applied (opening does it).
 pub(crate) async fn migrate(settings: &Settings) -> anyhow::Result<ExitCode> {
+    let before = pstral_core::store::Store::version_unopened(&settings.database)
+        .await
+        .context("the own database is not available")?;
     let store = open(settings).await?;
     let version = store.schema_version().await?;
-    println!("{} is at schema version {version}", settings.database.url);
+    let url = &settings.database.url;
+    if version > before {
+        let applied = version - before;
+        println!(
+            "applied {applied} migration{}: {url} is now at schema version {version}",
+            if applied == 1 { "" } else { "s" }
+        );
+    } else {
+        println!("{url} is at schema version {version}: nothing to apply");
+    }
     store.close().await;
     Ok(ExitCode::SUCCESS)
 }

@@ -286,8 +286,14 @@ fn users_are_managed_and_every_change_is_audited() {
         stdout(&out)
     };
     let version = format!("schema version {}", crate::store::latest_migration());
-    assert!(ok(&["migrate"]).contains(&version));
+    let first = ok(&["migrate"]);
+    assert!(
+        first.contains(&version) && first.starts_with("applied "),
+        "{first}"
+    );
     assert!(s.db().exists(), "the SQLite file is created on first use");
+    let again = ok(&["migrate"]);
+    assert!(again.contains("nothing to apply"), "{again}");
     assert_eq!(
         ok(&["user", "add", "ana", "--role", "admin"]),
         "created user ana (admin)\n"
