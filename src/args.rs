@@ -385,21 +385,10 @@ fn parse_role(s: &str) -> Result<Role, String> {
         .map_err(|e: pstral_core::identity::UnknownRole| e.to_string())
 }
 
-/// A point in time as an operator would type it.
+/// A point in time as an operator would type it (see
+/// [`pstral_core::audit::parse_time`]).
 fn parse_time(s: &str) -> Result<DateTime<Utc>, String> {
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Ok(t.with_timezone(&Utc));
-    }
-    if let Ok(d) = NaiveDate::parse_from_str(s, "%Y-%m-%d") {
-        return Ok(d.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc());
-    }
-    if let Ok(age) = humantime::parse_duration(s) {
-        let age = chrono::Duration::from_std(age).map_err(|e| e.to_string())?;
-        return Ok(Utc::now() - age);
-    }
-    Err(format!(
-        "{s:?} is not a time: use RFC 3339 (2026-11-01T09:00:00Z), a date (2026-11-01) or an age (2h, 7d)"
-    ))
+    pstral_core::audit::parse_time(s)
 }
 
 #[cfg(test)]

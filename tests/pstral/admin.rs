@@ -742,6 +742,64 @@ async fn the_last_admin_cannot_be_demoted_and_a_demoted_admin_loses_every_token(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_audit_api_takes_the_clis_times_and_lists_newest_first_when_asked() {
+    let db = TestDb::sqlite().await;
+    let fake = FakeModel::start(&["qwen2.5-coder:7b"]).await;
+    let app = start(&db, &fake.url()).await;
+    let token = admin_token(&db, "ana", None).await;
+    let audit = Audit::new(db.store.clone());
+    for i in 0..5 {
+        audit
+            .append(NewEvent::new(
+                EventKind::Question,
+                Actor::default(),
+                json!({"i": i}),
+            ))
+            .await
+            .unwrap();
+    }
+    let list = |query: &str| {
+        let app = &app;
+        let token = token.clone();
+        let query = query.to_owned();
+        async move {
+            let response = app.get(&format!("/api/audit?{query}"), Some(&token)).await;
+            let status = response.status().as_u16();
+            (status, response.json::<Value>().await.unwrap_or_default())
+        }
+    };
+    let (status, body) = list("kind=question&since=2h").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["events"].as_array().unwrap().len(), 5);
+    let (_, body) = list("kind=question&since=2026-01-01&order=newest&limit=2").await;
+    let page: Vec<i64> = body["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["payload"]["i"].as_i64().unwrap())
+        .collect();
+    assert_eq!(page, [4, 3]);
+    let cursor = body["next_cursor"].as_i64().unwrap();
+    let (_, body) = list(&format!(
+        "kind=question&order=newest&limit=2&cursor={cursor}"
+    ))
+    .await;
+    let page: Vec<i64> = body["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["payload"]["i"].as_i64().unwrap())
+        .collect();
+    assert_eq!(page, [2, 1]);
+    let (status, body) = list("since=yesterday").await;
+    assert_eq!(status, 400);
+    assert!(body.to_string().contains("an age (2h, 7d)"), "{body}");
+    let (_, body) = list("kind=question&since=1m&until=2030-01-01").await;
+    assert_eq!(body["events"].as_array().unwrap().len(), 5);
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_metrics_listener_serves_metrics_and_health_and_none_of_the_api() {
     let db = TestDb::sqlite().await;
     let fake = FakeModel::start(&["qwen2.5-coder:7b"]).await;

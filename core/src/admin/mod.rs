@@ -441,13 +441,17 @@ struct AuditQuery {
     kind: Option<String>,
     platform: Option<String>,
     channel: Option<String>,
-    since: Option<DateTime<Utc>>,
-    until: Option<DateTime<Utc>>,
+    /// As the CLI takes it: RFC 3339, a date, or an age (`2h`, `7d`).
+    since: Option<String>,
+    until: Option<String>,
     text: Option<String>,
-    /// Events after this sequence number (the previous page's `next_cursor`).
+    /// The previous page's `next_cursor`: events after it (oldest first),
+    /// or before it (newest first).
     cursor: Option<i64>,
     limit: Option<u32>,
     format: Option<String>,
+    /// `oldest` (the default) or `newest` first.
+    order: Option<String>,
 }
 
 impl AuditQuery {
@@ -467,22 +471,40 @@ impl AuditQuery {
             Some(k) => Some(k.parse::<EventKind>().map_err(ApiError::BadRequest)?),
             None => None,
         };
+        let time = |t: &Option<String>| {
+            t.as_deref()
+                .map(crate::audit::parse_time)
+                .transpose()
+                .map_err(ApiError::BadRequest)
+        };
+        let newest = self.newest_first()?;
         Ok(AuditFilter {
             user_id,
             kind,
             platform: self.platform.clone(),
             channel: self.channel.clone(),
-            since: self.since,
-            until: self.until,
+            since: time(&self.since)?,
+            until: time(&self.until)?,
             text: self.text.clone(),
-            after_seq: self.cursor,
-            before_seq: None,
+            after_seq: if newest { None } else { self.cursor },
+            before_seq: if newest { self.cursor } else { None },
         })
+    }
+
+    fn newest_first(&self) -> Result<bool, ApiError> {
+        match self.order.as_deref() {
+            None | Some("oldest") => Ok(false),
+            Some("newest") => Ok(true),
+            Some(other) => Err(ApiError::BadRequest(format!(
+                "order is oldest or newest, not {other:?}"
+            ))),
+        }
     }
 
     fn shown(&self) -> Value {
         json!({"user": self.user, "kind": self.kind, "platform": self.platform, "channel": self.channel,
-               "since": self.since, "until": self.until, "text": self.text, "cursor": self.cursor})
+               "since": self.since, "until": self.until, "text": self.text, "cursor": self.cursor,
+               "order": self.order})
     }
 }
 
@@ -508,9 +530,14 @@ async fn audit_list(
         json!({"action": "list", "filter": query.shown(), "limit": limit}),
     )
     .await?;
+    let order = if query.newest_first()? {
+        Order::NewestFirst
+    } else {
+        Order::OldestFirst
+    };
     let events = state
         .audit
-        .list(&filter, Order::OldestFirst, limit)
+        .list(&filter, order, limit)
         .await
         .map_err(internal)?;
     let next = (events.len() == limit as usize)
@@ -840,8 +867,8 @@ pub fn openapi_document() -> Value {
         {"name": "kind", "in": "query", "schema": {"type": "string"}},
         {"name": "platform", "in": "query", "schema": {"type": "string"}},
         {"name": "channel", "in": "query", "schema": {"type": "string"}},
-        {"name": "since", "in": "query", "schema": {"type": "string", "format": "date-time"}},
-        {"name": "until", "in": "query", "schema": {"type": "string", "format": "date-time"}},
+        {"name": "since", "in": "query", "schema": {"type": "string"}, "description": "RFC 3339, a date (2026-11-01) or an age (2h, 7d)"},
+        {"name": "until", "in": "query", "schema": {"type": "string"}, "description": "as since"},
         {"name": "text", "in": "query", "schema": {"type": "string"}},
     ]);
     let secured = json!([{"bearer": []}]);
@@ -853,9 +880,10 @@ pub fn openapi_document() -> Value {
             "/healthz": {"get": {"summary": "The process is alive", "responses": {"200": {"description": "ok"}}}},
             "/readyz": {"get": {"summary": "Own database, model servers (each serving the model), Execute target, chat platforms", "responses": {"200": {"description": "ready"}, "503": {"description": "a dependency is down"}}}},
             "/metrics": {"get": {"summary": "Prometheus metrics", "responses": {"200": {"description": "text exposition format"}}}},
-            "/api/audit": {"get": {"summary": "Audit events, oldest first, by cursor", "security": secured,
+            "/api/audit": {"get": {"summary": "Audit events, oldest (or newest) first, by cursor", "security": secured,
                 "parameters": filter_params.as_array().unwrap().iter().cloned().chain([
                     json!({"name": "cursor", "in": "query", "schema": {"type": "integer"}}),
+                    json!({"name": "order", "in": "query", "schema": {"enum": ["oldest", "newest"]}}),
                     json!({"name": "limit", "in": "query", "schema": {"type": "integer", "maximum": 1000}})]).collect::<Vec<_>>(),
                 "responses": {"200": {"description": "{events, next_cursor}"}, "401": {"description": "no valid admin token"}}}},
             "/api/audit/verify": {"get": {"summary": "Walk the hash chain", "security": secured, "responses": {"200": {"description": "{intact, checked, broken}"}, "401": {"description": "no valid admin token"}}}},

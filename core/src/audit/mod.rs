@@ -158,6 +158,29 @@ impl FromStr for EventKind {
     }
 }
 
+/// A point in time as an operator writes it, for the audit's filters (the
+/// CLI's `--since`, the API's `since`): RFC 3339, a date (midnight UTC), or
+/// an age before now (`2h`, `7d`).
+///
+/// # Errors
+/// What to write instead.
+pub fn parse_time(s: &str) -> Result<DateTime<Utc>, String> {
+    let s = s.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d") {
+        return Ok(d.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc());
+    }
+    if let Ok(age) = humantime::parse_duration(s) {
+        let age = chrono::Duration::from_std(age).map_err(|e| e.to_string())?;
+        return Ok(Utc::now() - age);
+    }
+    Err(format!(
+        "{s:?} is not a time: use RFC 3339 (2026-11-01T09:00:00Z), a date (2026-11-01) or an age (2h, 7d)"
+    ))
+}
+
 /// Who did something: a local user, the chat identity they acted through, or
 /// both (an unknown identity has no user; the CLI has an OS user).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
