@@ -98,9 +98,9 @@ pub enum TokenCommand {
     /// Create a token for an admin; it is printed once, only its hash is kept.
     Create {
         user: String,
-        /// How long it works (e.g. 30d); without it, until revoked.
-        #[arg(long, value_parser = humantime::parse_duration)]
-        expires: Option<std::time::Duration>,
+        /// How long it works (e.g. 30d, 1y), or `never` (until revoked).
+        #[arg(long, default_value = "90d", value_parser = parse_lifetime)]
+        expires: Lifetime,
         /// What it is for, shown by `token list`.
         #[arg(long, default_value = "")]
         label: String,
@@ -383,6 +383,20 @@ fn parse_identity(s: &str) -> Result<PlatformIdentity, String> {
 fn parse_role(s: &str) -> Result<Role, String> {
     s.parse()
         .map_err(|e: pstral_core::identity::UnknownRole| e.to_string())
+}
+
+/// How long a token works; `None`: until revoked.
+#[derive(Debug, Clone, Copy)]
+pub struct Lifetime(pub Option<std::time::Duration>);
+
+/// A token's lifetime as typed: a duration, or `never`.
+fn parse_lifetime(s: &str) -> Result<Lifetime, String> {
+    match s.trim() {
+        "never" => Ok(Lifetime(None)),
+        other => humantime::parse_duration(other)
+            .map(|d| Lifetime(Some(d)))
+            .map_err(|e| format!("{e}: write a duration (30d, 1y) or never")),
+    }
 }
 
 /// A point in time as an operator would type it (see

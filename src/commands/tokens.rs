@@ -17,18 +17,20 @@ pub(crate) async fn token_command(
             expires,
             label,
         } => {
-            let created = tokens.create(&user, &label, expires, Actor::cli()).await?;
+            let created = tokens
+                .create(&user, &label, expires.0, Actor::cli())
+                .await?;
             println!("{}", created.token);
             eprintln!(
                 "token {} for {user}{}: shown once, keep it safe",
                 created.id,
-                created
-                    .expires_at
-                    .map(|e| format!(
-                        ", valid until {}",
+                created.expires_at.map_or_else(
+                    || ", valid until revoked".to_owned(),
+                    |e| format!(
+                        ", valid until {} (--expires sets another lifetime, or never)",
                         e.to_rfc3339_opts(SecondsFormat::Secs, true)
-                    ))
-                    .unwrap_or_default()
+                    )
+                )
             );
         }
         TokenCommand::List => {

@@ -963,6 +963,15 @@ fn tokens_backups_and_restores_from_the_command_line() {
     assert!(created.status.success(), "{}", stderr(&created));
     let token = stdout(&created).trim().to_owned();
     assert!(token.starts_with("pst_") && token.len() == 44, "{token}");
+    // Without --expires, a token lasts 90 days, not for ever.
+    let default = s.run(&["token", "create", "ana"]);
+    let said = stderr(&default);
+    let until = (chrono::Utc::now() + chrono::Duration::days(90))
+        .format("%Y-%m-%d")
+        .to_string();
+    assert!(said.contains(&format!("valid until {until}")), "{said}");
+    let forever = s.run(&["token", "create", "ana", "--expires", "never"]);
+    assert!(stderr(&forever).contains("valid until revoked"));
     let refused = s.run(&["token", "create", "bob"]);
     assert_eq!(refused.status.code(), Some(1));
     assert!(
