@@ -210,6 +210,14 @@ fn register_metrics() {
         }
     }
     describe_gauge!(
+        "pstral_ready",
+        "1 when every readiness check was up at the last /readyz (the health check's), else 0."
+    );
+    describe_gauge!(
+        "pstral_check_up",
+        "Each readiness check at the last /readyz: 1 up, 0 down (label check)."
+    );
+    describe_gauge!(
         "pstral_queue_depth",
         "Questions waiting for a model server."
     );

@@ -394,6 +394,14 @@ async fn readyz(State(state): State<AdminState>, headers: HeaderMap) -> Response
         checks.push(json!({"name": format!("platform {name}"), "state": if error.is_none() { "up" } else { "down" }, "error": error}));
     }
     let ready = checks.iter().all(|c| c["state"] == "up");
+    // The same verdicts for Prometheus, as of this call (the container's
+    // health check makes one every 30 s).
+    metrics::gauge!("pstral_ready").set(if ready { 1.0 } else { 0.0 });
+    for check in &checks {
+        let name = check["name"].as_str().unwrap_or_default().to_owned();
+        let up = if check["state"] == "up" { 1.0 } else { 0.0 };
+        metrics::gauge!("pstral_check_up", "check" => name).set(up);
+    }
     let status = if ready {
         StatusCode::OK
     } else {
