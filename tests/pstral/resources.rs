@@ -653,7 +653,8 @@ async fn documents_stored_out_of_line_are_weighed_by_their_length_not_their_poin
     let target = ReadOnlyTarget::new(
         "CREATE TABLE docs AS SELECT g AS id, 'doc ' || g AS title, \
          repeat(md5(g::text), 312500) AS body FROM generate_series(1, 10) g; \
-         ANALYZE docs;",
+         ANALYZE docs; \
+         CREATE VIEW v AS SELECT id, body AS b FROM docs;",
     )
     .await;
     let dir = tempfile::tempdir().unwrap();
@@ -663,6 +664,8 @@ async fn documents_stored_out_of_line_are_weighed_by_their_length_not_their_poin
         "SELECT length(string_agg(body, ',')) AS n FROM docs",
         "SELECT length(json_agg(d)::text) AS n FROM docs d",
         "SELECT array_length(array_agg(x.b), 1) AS n FROM (SELECT * FROM docs) x(i, t, b)",
+        // Through a view that renames the column.
+        "SELECT length(string_agg(b, ',')) AS n FROM v",
     ] {
         let refused = ran(heavy);
         assert_eq!(refused.code, Some(1), "{heavy}: {}", refused.stderr);

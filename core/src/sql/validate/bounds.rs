@@ -610,6 +610,9 @@ pub(super) mod tests {
             !names("SELECT count(*), string_agg(title, ',') FROM docs")
                 .reads("docs", "docs", "body")
         );
+        // A table the statement does not name is read through a view,
+        // whose columns may rename the table's.
+        assert!(names("SELECT string_agg(b, ',') FROM v").reads("docs", "docs", "body"));
         for whole in [
             "SELECT json_agg(d) FROM docs d",
             "SELECT json_agg(docs) FROM docs",

@@ -226,13 +226,18 @@ pub struct NamesRead {
     pub alone: std::collections::BTreeSet<String>,
     /// A `*` or `t.*` outside `count(*)`: whole rows are read.
     pub wildcard: bool,
+    /// The relations it names in `FROM` (their last part): a table read
+    /// under another name (through a view, which may rename its columns)
+    /// may have any of its columns read.
+    pub relations: std::collections::BTreeSet<String>,
 }
 
 impl NamesRead {
     /// Whether the statement may read `column` of the table it reads as
     /// `relation`, named `alias` in the statement.
     pub fn reads(&self, relation: &str, alias: &str, column: &str) -> bool {
-        self.wildcard
+        !self.relations.contains(relation)
+            || self.wildcard
             || self.columns.contains(column)
             || self.alone.contains(alias)
             || self.alone.contains(relation)

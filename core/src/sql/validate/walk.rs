@@ -1082,6 +1082,10 @@ impl<'a> Walker<'a> {
             Some(catalog) => self.resolve(catalog, &parts, &shown)?,
             None => self.judge_by_name(&parts, &shown, alias)?,
         }
+        if let Some(last) = parts.last() {
+            let folded = self.fold(last);
+            self.names.relations.insert(folded);
+        }
         self.objects.push(shown);
         Ok(())
     }
