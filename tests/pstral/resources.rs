@@ -654,7 +654,9 @@ async fn documents_stored_out_of_line_are_weighed_by_their_length_not_their_poin
         "CREATE TABLE docs AS SELECT g AS id, 'doc ' || g AS title, \
          repeat(md5(g::text), 312500) AS body FROM generate_series(1, 10) g; \
          ANALYZE docs; \
-         CREATE VIEW v AS SELECT id, body AS b FROM docs;",
+         CREATE VIEW v AS SELECT id, body AS b FROM docs; \
+         CREATE TABLE few AS SELECT * FROM docs WHERE id <= 3; \
+         ANALYZE few;",
     )
     .await;
     let dir = tempfile::tempdir().unwrap();
@@ -666,6 +668,9 @@ async fn documents_stored_out_of_line_are_weighed_by_their_length_not_their_poin
         "SELECT array_length(array_agg(x.b), 1) AS n FROM (SELECT * FROM docs) x(i, t, b)",
         // Through a view that renames the column.
         "SELECT length(string_agg(b, ',')) AS n FROM v",
+        // Three documents (30 MB), each held three times (90 MB).
+        "SELECT length(string_agg(body || body || body, ',')) AS n FROM few",
+        "SELECT length(string_agg(repeat(body, 3), ',')) AS n FROM few",
     ] {
         let refused = ran(heavy);
         assert_eq!(refused.code, Some(1), "{heavy}: {}", refused.stderr);
@@ -675,6 +680,9 @@ async fn documents_stored_out_of_line_are_weighed_by_their_length_not_their_poin
             refused.stderr
         );
     }
+    // Held once, the three documents are within the bound.
+    let once = ran("SELECT length(string_agg(body, ',')) AS n FROM few");
+    assert_eq!(once.code, Some(0), "{}", once.stderr);
     // The same table's short columns gather as before.
     let titles = ran("SELECT string_agg(title, ',' ORDER BY id) AS t FROM docs");
     assert_eq!(titles.code, Some(0), "{}", titles.stderr);

@@ -167,7 +167,13 @@ async fn weigh_gathering(
     .await
     .map_err(database)?;
     let tables: std::collections::HashMap<String, f64> = tables.into_iter().collect();
-    let out_of_line = out_of_line(conn, query, plan, &tables).await?;
+    // Each copy a gathered row holds (`body || body`) weighs again.
+    let copies = query.gathered_copies.max(1) as f64;
+    let out_of_line = out_of_line(conn, query, plan, &tables)
+        .await?
+        .into_iter()
+        .map(|(read, bytes)| (read, bytes * copies))
+        .collect();
     let bytes = Foresight::heaviest(plan, tables, out_of_line, query.gathered_row_bytes as f64);
     if bytes > MAX_GATHERED_BYTES {
         let why = if bytes.is_finite() {

@@ -117,6 +117,65 @@ pub(super) fn gathered_row_bytes(args: &[FunctionArg]) -> u64 {
     weight
 }
 
+/// How many times `repeat` may repeat a value it does not see written out
+/// (a column, an expression of columns): such a value may be a document.
+pub const MAX_DATA_REPEATS: i128 = 10;
+
+/// How many copies of the values it reads one gathered row may hold: each
+/// column reference in the aggregate's arguments is one (`body || body` is
+/// two), times the count of a `repeat` around it. The executor weighs the
+/// values stored out of line that many times.
+pub(super) fn gathered_copies(args: &[FunctionArg]) -> u64 {
+    use sqlparser::ast::{Visit, Visitor};
+    /// Column references counted, each times the counts of the repeats
+    /// around it.
+    struct Copies {
+        around: Vec<u64>,
+        total: u64,
+    }
+    fn repeat_count(e: &Expr) -> Option<u64> {
+        let Expr::Function(f) = e else { return None };
+        if called(e).as_deref() != Some("repeat") {
+            return None;
+        }
+        let count = match &f.args {
+            sqlparser::ast::FunctionArguments::List(list) => {
+                list.args.get(1).and_then(argument).and_then(integer)
+            }
+            _ => None,
+        };
+        // Unreadable counts are refused by `judge_call`; the bound stands.
+        Some(count.map_or(MAX_DATA_REPEATS, |c| c.clamp(0, MAX_DATA_REPEATS)) as u64)
+    }
+    impl Visitor for Copies {
+        type Break = ();
+        fn pre_visit_expr(&mut self, e: &Expr) -> std::ops::ControlFlow<()> {
+            if let Some(count) = repeat_count(e) {
+                self.around.push(count);
+            }
+            if matches!(e, Expr::Identifier(_) | Expr::CompoundIdentifier(_)) {
+                let times: u64 = self.around.iter().product();
+                self.total = self.total.saturating_add(times);
+            }
+            std::ops::ControlFlow::Continue(())
+        }
+        fn post_visit_expr(&mut self, e: &Expr) -> std::ops::ControlFlow<()> {
+            if repeat_count(e).is_some() {
+                self.around.pop();
+            }
+            std::ops::ControlFlow::Continue(())
+        }
+    }
+    let mut copies = Copies {
+        around: Vec::new(),
+        total: 0,
+    };
+    for arg in args.iter().filter_map(argument) {
+        let _ = arg.visit(&mut copies);
+    }
+    copies.total.max(1)
+}
+
 /// The memory one expression of a gathered row may take in the aggregate's
 /// working copy, besides its bytes (see [`gathered_row_bytes`]).
 const GATHERED_NODE_BYTES: u64 = 80;
@@ -188,6 +247,18 @@ pub(super) fn judge_call(
         "repeat" => {
             size(name, at(1))?;
             not_grown(name, at(0))?;
+            // A value read from the database is of any length (a document
+            // of 10 MB repeated 100 times is a gigabyte on the server):
+            // repeated a few times at most.
+            if text(at(0)).is_none()
+                && let Some(count) = at(1).and_then(integer)
+                && count > MAX_DATA_REPEATS
+            {
+                return Err(too_large(format!(
+                    "repeat repeats a value that is not written out {count} times; \
+                     at most {MAX_DATA_REPEATS}"
+                )));
+            }
             // A text written out is repeated into count × its length.
             if let (Some(input), Some(count)) = (text(at(0)), at(1).and_then(integer)) {
                 let built = i128::try_from(input.chars().count()).unwrap_or(i128::MAX) * count;
@@ -646,5 +717,28 @@ pub(super) mod tests {
         // Oracle and SQLite read no such notation.
         let lite = Policy::new(Dialect::Sqlite);
         assert!(validate("SELECT abs(x => 1)", &lite).is_err());
+    }
+
+    #[test]
+    fn a_gathered_row_counts_each_copy_of_the_values_it_reads() {
+        let pg = Policy::new(Dialect::Postgres);
+        let copies = |sql: &str| validate(sql, &pg).unwrap().gathered_copies;
+        assert_eq!(copies("SELECT string_agg(body, ',') FROM docs"), 1);
+        assert_eq!(copies("SELECT string_agg(body || body, ',') FROM docs"), 2);
+        assert_eq!(
+            copies("SELECT string_agg(repeat(body, 5), ',') FROM docs"),
+            5
+        );
+        assert_eq!(
+            copies("SELECT string_agg(repeat(d.body || d.title, 3), ',') FROM docs d"),
+            6
+        );
+        assert_eq!(copies("SELECT count(*) FROM docs"), 1);
+        // A value read from the database is repeated a few times at most.
+        assert!(matches!(
+            validate("SELECT repeat(body, 100) FROM docs", &pg),
+            Err(Refusal::TooLarge(_))
+        ));
+        assert!(validate("SELECT repeat('-', 100) FROM docs", &pg).is_ok());
     }
 }

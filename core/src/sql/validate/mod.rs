@@ -214,6 +214,11 @@ pub struct Validated {
     /// The names it reads values by: the executor weighs what a gathering
     /// carries from the columns it reads that may be stored out of line.
     pub names: NamesRead,
+    /// How many copies of the values it reads one gathered row may hold
+    /// (`string_agg(body || body, …)` holds two; see
+    /// `bounds::gathered_copies`): the values stored out of line are
+    /// weighed that many times.
+    pub gathered_copies: u64,
 }
 
 /// The names a statement reads values by, folded as its dialect folds
@@ -382,6 +387,7 @@ fn judge(sql: &str, policy: &Policy, catalog: Option<&Catalog>) -> Result<Valida
         computed_series: walked.computed_series,
         gathered_row_bytes: walked.gathered_row_bytes,
         names: walked.names,
+        gathered_copies: walked.gathered_copies,
     })
 }
 

@@ -89,6 +89,8 @@ pub(super) struct Walker<'a> {
     computed_series: bool,
     /// The names it reads values by.
     names: NamesRead,
+    /// The most copies of the values read one gathered row holds.
+    gathered_copies: u64,
 }
 
 /// What the walk learnt of a query it accepted.
@@ -103,6 +105,8 @@ pub(super) struct Walked {
     pub gathered_row_bytes: u64,
     /// The names it reads values by.
     pub names: NamesRead,
+    /// The most copies of the values read one gathered row holds.
+    pub gathered_copies: u64,
 }
 
 impl<'a> Walker<'a> {
@@ -122,6 +126,7 @@ impl<'a> Walker<'a> {
             computed_series: false,
             gathered_row_bytes: 0,
             names: NamesRead::default(),
+            gathered_copies: 1,
         }
     }
 
@@ -139,6 +144,7 @@ impl<'a> Walker<'a> {
             computed_series: self.computed_series,
             gathered_row_bytes: self.gathered_row_bytes,
             names: self.names,
+            gathered_copies: self.gathered_copies,
         })
     }
 
@@ -1708,6 +1714,9 @@ impl<'a> Walker<'a> {
                     self.gathered_row_bytes = self
                         .gathered_row_bytes
                         .max(bounds::gathered_row_bytes(&list.args));
+                    self.gathered_copies = self
+                        .gathered_copies
+                        .max(bounds::gathered_copies(&list.args));
                 }
                 // Named notation (`make_interval(days => 3)`) is read for
                 // the functions that build a date or an interval from its
