@@ -117,6 +117,27 @@ pub(super) fn gathered_row_bytes(args: &[FunctionArg]) -> u64 {
     weight
 }
 
+/// How many times longer `replace` (the text replaced is `from`) or
+/// `regexp_replace` (a match may be one character) may make what it is
+/// given: the replacement's length over what it replaces, at least one;
+/// the most when either is not written out.
+fn replace_growth(name: &str, from: Option<&Expr>, to: Option<&Expr>) -> i128 {
+    let Some(to) = text(to) else {
+        return i128::MAX;
+    };
+    let to = i128::try_from(to.chars().count()).unwrap_or(i128::MAX);
+    let from = if name == "replace" {
+        match text(from) {
+            Some(from) => i128::try_from(from.chars().count()).unwrap_or(1).max(1),
+            None => 1,
+        }
+    } else {
+        1
+    };
+    // Rounded up: two characters for one is twice as long.
+    ((to + from - 1) / from).max(1)
+}
+
 /// How many times `repeat` may repeat a value it does not see written out
 /// (a column, an expression of columns): such a value may be a document.
 pub const MAX_DATA_REPEATS: i128 = 10;
@@ -133,19 +154,26 @@ pub(super) fn gathered_copies(args: &[FunctionArg]) -> u64 {
         around: Vec<u64>,
         total: u64,
     }
+    /// How many times a call may multiply what it is given: `repeat`'s
+    /// count, the growth of a `replace` (see [`replace_growth`]).
     fn repeat_count(e: &Expr) -> Option<u64> {
         let Expr::Function(f) = e else { return None };
-        if called(e).as_deref() != Some("repeat") {
-            return None;
-        }
-        let count = match &f.args {
+        let name = called(e)?;
+        let args: Vec<Option<&Expr>> = match &f.args {
             sqlparser::ast::FunctionArguments::List(list) => {
-                list.args.get(1).and_then(argument).and_then(integer)
+                list.args.iter().map(argument).collect()
             }
-            _ => None,
+            _ => Vec::new(),
         };
-        // Unreadable counts are refused by `judge_call`; the bound stands.
-        Some(count.map_or(MAX_DATA_REPEATS, |c| c.clamp(0, MAX_DATA_REPEATS)) as u64)
+        let at = |i: usize| args.get(i).copied().flatten();
+        // Counts past the bound are refused by `judge_call`; it stands.
+        let times = match name.as_str() {
+            "repeat" => at(1).and_then(integer).unwrap_or(MAX_DATA_REPEATS),
+            "replace" => replace_growth(&name, at(1), at(2)),
+            "regexp_replace" => replace_growth(&name, None, at(2)),
+            _ => return None,
+        };
+        Some(times.clamp(0, MAX_DATA_REPEATS) as u64)
     }
     impl Visitor for Copies {
         type Break = ();
@@ -299,6 +327,20 @@ pub(super) fn judge_call(
             // The replacement is put in once per match: a built one
             // multiplies the input (`replace(s, 'x', repeat('y', 10000))`).
             not_grown(name, to)?;
+            // A value read from the database (a document) may match
+            // everywhere: it grows by at most the ratio of the replacement
+            // to what it replaces (a regular expression may match one
+            // character), which stays within the few copies `repeat` may
+            // make of such a value.
+            if text(at(0)).is_none() {
+                let growth = replace_growth(name, from, to);
+                if growth > MAX_DATA_REPEATS {
+                    return Err(too_large(format!(
+                        "{name} may grow a value that is not written out {growth} times; \
+                         at most {MAX_DATA_REPEATS}"
+                    )));
+                }
+            }
             if dialect == Dialect::Sqlite {
                 Ok(needle(name, at(1))? + needle(name, at(2))?)
             } else {
@@ -740,5 +782,21 @@ pub(super) mod tests {
             Err(Refusal::TooLarge(_))
         ));
         assert!(validate("SELECT repeat('-', 100) FROM docs", &pg).is_ok());
+        // A replacement may make a document a few times longer at most.
+        assert!(validate("SELECT replace(body, 'a', 'bb') FROM docs", &pg).is_ok());
+        assert!(validate("SELECT replace(body, 'abcde', 'x') FROM docs", &pg).is_ok());
+        for grown in [
+            "SELECT replace(body, 'a', 'bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb') FROM docs",
+            "SELECT regexp_replace(body, '(.)', '\\1\\1\\1\\1\\1\\1\\1\\1', 'g') FROM docs",
+        ] {
+            assert!(
+                matches!(validate(grown, &pg), Err(Refusal::TooLarge(_))),
+                "{grown}"
+            );
+        }
+        assert_eq!(
+            copies("SELECT string_agg(replace(body, 'a', 'bbb'), ',') FROM docs"),
+            3
+        );
     }
 }
