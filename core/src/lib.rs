@@ -6,8 +6,9 @@
 //! it through the `pstral-chat` contract, and the `pstral` binary (the root
 //! package) wires the two together. `scripts/test` checks on the resolved
 //! dependency graph that no adapter, chat SDK or clap is under it, and a test
-//! below that its modules import one another in layers, without a circle.
-//! From the bottom up:
+//! below that its modules import one another in layers, without a circle:
+//! each module imports only modules listed before it here. From the bottom
+//! up:
 //!
 //! - [`store`]: the own database (SQLite or PostgreSQL) and its migrations.
 //! - [`audit`]: the append-only, hash-chained audit log.
@@ -18,11 +19,15 @@
 //! - [`llm`]: the Ollama client, the fair queue in front of it, failover.
 //! - [`stream`]: a token stream turned into well-timed message edits.
 //! - [`identity`]: local users, roles, linked chat identities, invite codes.
+//! - [`learn`]: confirmed examples, the glossary and what a SQL prompt
+//!   shows of them (picked by words or embeddings).
 //! - [`conversation`]: conversations, modes, prompts and their history.
 //! - [`telemetry`]: logging, metrics and per-request spans.
 //! - [`target`]: the Execute target's services (judging, examples, what a
 //!   SQL prompt shows) and the one path from a question to the statements
 //!   that may be offered, shared by the bot and the evaluation.
+//! - [`eval`]: `pstral eval`, the offered SQL's results against gold
+//!   queries.
 //! - [`admin`]: the admin HTTP endpoint and its tokens.
 //! - [`bot`]: what happens for each event an adapter reports, one module per
 //!   use case.
@@ -172,6 +177,62 @@ mod layering {
                 panic!("an import circle: {}", circle.join(" → "));
             }
         }
+    }
+
+    /// The modules in the order the crate's documentation lists them.
+    fn documented_order() -> Vec<String> {
+        include_str!("lib.rs")
+            .lines()
+            .take_while(|l| l.starts_with("//!"))
+            .filter_map(|l| l.strip_prefix("//! - [`"))
+            .filter_map(|l| l.split_once('`').map(|(name, _)| name.to_owned()))
+            .collect()
+    }
+
+    /// The imports that go up `order`: (module, what it imports that is
+    /// listed after it, or not at all).
+    fn upward(
+        order: &[String],
+        graph: &BTreeMap<String, BTreeSet<String>>,
+    ) -> Vec<(String, String)> {
+        let place = |m: &str| order.iter().position(|o| o == m);
+        let mut found = Vec::new();
+        for (module, names) in graph {
+            for name in names.iter().filter(|n| graph.contains_key(*n)) {
+                match (place(module), place(name)) {
+                    (Some(at), Some(to)) if to < at => {}
+                    _ => found.push((module.clone(), name.clone())),
+                }
+            }
+        }
+        found
+    }
+
+    #[test]
+    fn the_documented_order_is_the_real_one() {
+        let graph = imports();
+        let order = documented_order();
+        let listed: BTreeSet<&String> = order.iter().collect();
+        let modules: BTreeSet<&String> = graph.keys().collect();
+        assert_eq!(listed, modules, "lib.rs lists {order:?}");
+        assert_eq!(upward(&order, &graph), [], "imports up the order {order:?}");
+    }
+
+    #[test]
+    fn an_import_up_the_order_is_found() {
+        let order: Vec<String> = ["store", "sql", "bot"].map(str::to_owned).to_vec();
+        let graph: BTreeMap<String, BTreeSet<String>> = [
+            ("store", &[][..]),
+            ("sql", &["store", "bot"][..]),
+            ("bot", &["sql"][..]),
+        ]
+        .into_iter()
+        .map(|(m, to)| (m.to_owned(), to.iter().map(|t| (*t).to_owned()).collect()))
+        .collect();
+        assert_eq!(
+            upward(&order, &graph),
+            [("sql".to_owned(), "bot".to_owned())]
+        );
     }
 
     #[test]
