@@ -656,9 +656,31 @@ async fn documents_stored_out_of_line_are_weighed_by_their_length_not_their_poin
          ANALYZE docs; \
          CREATE VIEW v AS SELECT id, body AS b FROM docs; \
          CREATE TABLE few AS SELECT * FROM docs WHERE id <= 3; \
-         ANALYZE few;",
+         ANALYZE few; \
+         CREATE TABLE meta AS SELECT g AS id, \
+           jsonb_build_object('k', repeat(md5(g::text), 100000)) AS m \
+           FROM generate_series(1, 30) g; \
+         ANALYZE meta; \
+         CREATE DOMAIN longtext AS text; \
+         CREATE TABLE typed AS SELECT id, body::longtext AS d FROM docs; \
+         ANALYZE typed; \
+         CREATE TABLE part (id int, body text) PARTITION BY RANGE (id); \
+         CREATE TABLE part_low PARTITION OF part FOR VALUES FROM (0) TO (100); \
+         INSERT INTO part SELECT id, body FROM docs; \
+         ANALYZE part; \
+         CREATE TABLE secret AS SELECT * FROM docs; \
+         CREATE VIEW through AS SELECT * FROM secret;",
     )
     .await;
+    // A DBA's usual grants: the partitioned table, not its partitions; a
+    // view, not the table under it.
+    target
+        .db
+        .tamper(&format!(
+            "REVOKE SELECT ON part_low, secret FROM \"{}\"",
+            target.role
+        ))
+        .await;
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), target.url.as_str(), "");
     let ran = |sql: &str| sql_run(dir.path(), &config, sql);
@@ -671,6 +693,13 @@ async fn documents_stored_out_of_line_are_weighed_by_their_length_not_their_poin
         // Three documents (30 MB), each held three times (90 MB).
         "SELECT length(string_agg(body || body || body, ',')) AS n FROM few",
         "SELECT length(string_agg(repeat(body, 3), ',')) AS n FROM few",
+        // Compressed jsonb (96 MB as text), a domain over text, a partition
+        // this account reads through its parent only, a view over a table
+        // it cannot read.
+        "SELECT length(string_agg(m::text, ',')) AS n FROM meta",
+        "SELECT length(string_agg(d, ',')) AS n FROM typed",
+        "SELECT length(string_agg(body, ',')) AS n FROM part",
+        "SELECT length(string_agg(body, ',')) AS n FROM through",
     ] {
         let refused = ran(heavy);
         assert_eq!(refused.code, Some(1), "{heavy}: {}", refused.stderr);

@@ -222,12 +222,36 @@ async fn out_of_line(
     let mut reads = Vec::new();
     Foresight::table_reads(plan, &mut reads);
     let relations: Vec<&str> = reads.iter().map(|(r, _)| r.as_str()).collect();
-    // Variable-length columns that may leave the row (storage other than
-    // PLAIN), with their schema; `true` where the length is in the pointer.
-    let columns: Vec<(String, String, String, bool)> = sqlx::query_as(
-        "SELECT n.nspname::text, c.relname::text, a.attname::text,                 a.atttypid IN ('text'::regtype, 'varchar'::regtype, 'bpchar'::regtype,                                'bytea'::regtype)          FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid          JOIN pg_namespace n ON n.oid = c.relnamespace          WHERE c.relname = ANY($1) AND c.relkind IN ('r', 'm', 'p')            AND a.attnum > 0 AND NOT a.attisdropped AND a.attlen = -1 AND a.attstorage <> 'p' \
-           AND has_schema_privilege(n.oid, 'USAGE') \
-           AND has_column_privilege(c.oid, a.attnum, 'SELECT')",
+    // Variable-length columns (their storage as it is now says nothing of
+    // the values already stored), with their schema; whether their type is
+    // text-like (a domain counts as its base type), whose length is in the
+    // pointer; whether this role may read them there; and otherwise the
+    // partition root it may read them through.
+    type Column = (
+        String,
+        String,
+        String,
+        bool,
+        bool,
+        Option<String>,
+        Option<String>,
+    );
+    let columns: Vec<Column> = sqlx::query_as(
+        "SELECT n.nspname::text, c.relname::text, a.attname::text, \
+                coalesce(nullif(t.typbasetype, 0), t.oid) IN ('text'::regtype, \
+                    'varchar'::regtype, 'bpchar'::regtype, 'bytea'::regtype), \
+                has_schema_privilege(n.oid, 'USAGE') \
+                    AND has_column_privilege(c.oid, a.attnum, 'SELECT'), \
+                rn.nspname::text, r.relname::text \
+         FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
+         JOIN pg_namespace n ON n.oid = c.relnamespace \
+         JOIN pg_type t ON t.oid = a.atttypid \
+         LEFT JOIN pg_class r ON r.oid = pg_partition_root(c.oid) AND r.oid <> c.oid \
+              AND has_table_privilege(r.oid, 'SELECT') \
+         LEFT JOIN pg_namespace rn ON rn.oid = r.relnamespace \
+              AND has_schema_privilege(rn.oid, 'USAGE') \
+         WHERE c.relname = ANY($1) AND c.relkind IN ('r', 'm', 'p') \
+           AND a.attnum > 0 AND NOT a.attisdropped AND a.attlen = -1",
     )
     .bind(&relations)
     .persistent(false)
@@ -237,21 +261,38 @@ async fn out_of_line(
     let quoted = |name: &str| format!("\"{}\"", name.replace('"', "\"\""));
     let mut per_row = std::collections::HashMap::new();
     for (relation, alias) in &reads {
-        let mut by_schema: std::collections::BTreeMap<&str, Vec<String>> =
+        // By the relation measured: the table itself, or the partition root
+        // this role reads it through.
+        let mut by_table: std::collections::BTreeMap<(&str, &str), Vec<String>> =
             std::collections::BTreeMap::new();
-        for (schema, table, column, in_pointer) in &columns {
-            if table == relation && query.names.reads(relation, alias, column) {
-                let length = if *in_pointer {
-                    "octet_length"
-                } else {
-                    "pg_column_size"
-                };
-                // A shorter value is in the row, and in the plan's width.
-                let length = format!("{length}({})", quoted(column));
-                by_schema.entry(schema).or_default().push(format!(
-                    "coalesce(sum({length}) FILTER (WHERE {length} > {IN_ROW_BYTES}), 0)"
-                ));
+        for (schema, table, column, in_pointer, readable, root_schema, root) in &columns {
+            if table != relation || !query.names.reads(relation, alias, column) {
+                continue;
             }
+            let measured = match (readable, root_schema, root) {
+                (true, _, _) => (schema.as_str(), table.as_str()),
+                (false, Some(schema), Some(root)) => (schema.as_str(), root.as_str()),
+                // Read through a view whose owner may read it: this role
+                // cannot measure what it would gather.
+                _ => {
+                    return Err(ExecError::TooHeavy(format!(
+                        "it gathers rows into one value from {table}.{column}, which it reads \
+                         through a view, and this account cannot weigh them"
+                    )));
+                }
+            };
+            // Text-like values: the length in the pointer, nothing fetched;
+            // others (jsonb, arrays, xml…) as text, decompressed: their
+            // stored size says little of what they weigh once read.
+            let length = if *in_pointer {
+                format!("octet_length({})", quoted(column))
+            } else {
+                format!("octet_length({}::text)", quoted(column))
+            };
+            // A shorter value is in the row, and in the plan's width.
+            by_table.entry(measured).or_default().push(format!(
+                "coalesce(sum({length}) FILTER (WHERE {length} > {IN_ROW_BYTES}), 0)"
+            ));
         }
         let rows = tables.get(relation).copied().unwrap_or(0.0);
         let sample = if rows > OUT_OF_LINE_SAMPLE_ROWS {
@@ -263,19 +304,26 @@ async fn out_of_line(
             String::new()
         };
         let mut heaviest: f64 = 0.0;
-        for (schema, sums) in by_schema {
+        for ((schema, table), sums) in by_table {
             let measure = sqlx::AssertSqlSafe(format!(
-                "SELECT ({})::float8 / greatest(count(*), 1) FROM {}.{}{sample}",
+                "SELECT ({})::float8, count(*)::float8 FROM {}.{}{sample}",
                 sums.join(" + "),
                 quoted(schema),
-                quoted(relation),
+                quoted(table),
             ));
-            let average: f64 = sqlx::query_scalar(measure)
+            let (total, counted): (f64, f64) = sqlx::query_as(measure)
                 .persistent(false)
                 .fetch_one(&mut *conn)
                 .await
                 .map_err(database)?;
-            heaviest = heaviest.max(average);
+            // Through the partition root, the whole table's values may all
+            // be in this partition's rows.
+            let per_row = if table == relation.as_str() {
+                total / counted.max(1.0)
+            } else {
+                total / rows.max(1.0)
+            };
+            heaviest = heaviest.max(per_row);
         }
         if heaviest > 0.0 {
             per_row.insert((relation.clone(), alias.clone()), heaviest);
