@@ -154,12 +154,17 @@ async fn weigh_gathering(
     // A table's rows now, as the planner reckons them: its density at the
     // last ANALYZE times its current pages; never analysed, as many rows as
     // its pages can hold (a row takes at least 28 bytes with its pointer).
+    // Statistics taken when the table was empty say no rows whatever was
+    // inserted since: the live rows the server counts (n_live_tup, kept up
+    // to date by every write) are the least it has.
     let tables: Vec<(String, f64)> = sqlx::query_as(
-        "SELECT c.relname::text, max(CASE WHEN c.reltuples >= 0 AND c.relpages > 0 \
+        "SELECT c.relname::text, max(greatest(CASE WHEN c.reltuples >= 0 AND c.relpages > 0 \
              THEN c.reltuples / c.relpages \
                   * greatest(pg_relation_size(c.oid) / current_setting('block_size')::float8, 1) \
-             ELSE pg_relation_size(c.oid) / 28.0 END)::float8 \
-         FROM pg_class c WHERE c.relname = ANY($1) GROUP BY c.relname",
+             ELSE pg_relation_size(c.oid) / 28.0 END, \
+             coalesce(s.n_live_tup, 0)))::float8 \
+         FROM pg_class c LEFT JOIN pg_stat_all_tables s ON s.relid = c.oid \
+         WHERE c.relname = ANY($1) GROUP BY c.relname",
     )
     .bind(&relations)
     .persistent(false)
