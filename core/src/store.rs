@@ -169,6 +169,41 @@ impl StoreError {
     }
 }
 
+/// The options of a connection to the own PostgreSQL database at `pg_url`,
+/// its password from the settings; `url` names it, redacted, in errors.
+fn pg_options(
+    pg_url: &url::Url,
+    settings: &DatabaseSettings,
+    url: &str,
+) -> Result<PgConnectOptions, StoreError> {
+    let mut options =
+        PgConnectOptions::from_str(pg_url.as_str()).map_err(|source| StoreError::Connect {
+            url: url.to_owned(),
+            source,
+        })?;
+    if let Some(password) = &settings.password {
+        use secrecy::ExposeSecret;
+        options = options.password(password.expose_secret());
+    }
+    Ok(options)
+}
+
+/// A read-only connection to the SQLite file at `path`, which must exist.
+async fn read_only_sqlite(
+    path: &std::path::Path,
+    url: &str,
+) -> Result<sqlx::SqliteConnection, StoreError> {
+    SqliteConnectOptions::new()
+        .filename(path)
+        .read_only(true)
+        .connect()
+        .await
+        .map_err(|source| StoreError::Connect {
+            url: url.to_owned(),
+            source,
+        })
+}
+
 /// Which database a [`Store`] runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -241,11 +276,7 @@ impl Store {
                 Ok(Store::Sqlite(pool))
             }
             DatabaseUrl::Postgres(pg_url) => {
-                let mut options = PgConnectOptions::from_str(pg_url.as_str())
-                    .map_err(|source| StoreError::Connect {
-                        url: url.clone(),
-                        source,
-                    })?
+                let options = pg_options(pg_url, settings, &url)?
                     .application_name("pstral")
                     // A stuck transaction must not hold the audit head (and
                     // so every append) for ever: waits for a lock end with
@@ -257,10 +288,6 @@ impl Store {
                         ),
                         ("idle_in_transaction_session_timeout", "60s".to_owned()),
                     ]);
-                if let Some(password) = &settings.password {
-                    use secrecy::ExposeSecret;
-                    options = options.password(password.expose_secret());
-                }
                 let pool = PgPoolOptions::new()
                     .max_connections(settings.max_connections)
                     .acquire_timeout(settings.acquire_timeout)
@@ -318,14 +345,7 @@ impl Store {
                 Ok(format!("{url} (created at the first start)"))
             }
             DatabaseUrl::Sqlite(path) => {
-                let options = SqliteConnectOptions::new().filename(path).read_only(true);
-                let mut conn = options
-                    .connect()
-                    .await
-                    .map_err(|source| StoreError::Connect {
-                        url: url.clone(),
-                        source,
-                    })?;
+                let mut conn = read_only_sqlite(path, &url).await?;
                 sqlx::query("SELECT count(*) FROM sqlite_schema")
                     .execute(&mut conn)
                     .await
@@ -337,16 +357,7 @@ impl Store {
                 Ok(url)
             }
             DatabaseUrl::Postgres(pg_url) => {
-                let mut options = PgConnectOptions::from_str(pg_url.as_str())
-                    .map_err(|source| StoreError::Connect {
-                        url: url.clone(),
-                        source,
-                    })?
-                    .application_name("pstral check");
-                if let Some(password) = &settings.password {
-                    use secrecy::ExposeSecret;
-                    options = options.password(password.expose_secret());
-                }
+                let options = pg_options(pg_url, settings, &url)?.application_name("pstral check");
                 let connect = tokio::time::timeout(settings.acquire_timeout, options.connect());
                 let mut conn = match connect.await {
                     Ok(connected) => connected.map_err(|source| StoreError::Connect {
@@ -396,31 +407,13 @@ impl Store {
         let version: Result<Option<i64>, sqlx::Error> = match &settings.url {
             DatabaseUrl::Sqlite(path) if !path.exists() => return Ok(0),
             DatabaseUrl::Sqlite(path) => {
-                let mut conn = SqliteConnectOptions::new()
-                    .filename(path)
-                    .read_only(true)
-                    .connect()
-                    .await
-                    .map_err(|source| StoreError::Connect {
-                        url: url.clone(),
-                        source,
-                    })?;
+                let mut conn = read_only_sqlite(path, &url).await?;
                 let version = sqlx::query_scalar(query).fetch_one(&mut conn).await;
                 let _ = conn.close().await;
                 version
             }
             DatabaseUrl::Postgres(pg_url) => {
-                let mut options =
-                    PgConnectOptions::from_str(pg_url.as_str()).map_err(|source| {
-                        StoreError::Connect {
-                            url: url.clone(),
-                            source,
-                        }
-                    })?;
-                if let Some(password) = &settings.password {
-                    use secrecy::ExposeSecret;
-                    options = options.password(password.expose_secret());
-                }
+                let options = pg_options(pg_url, settings, &url)?;
                 let mut conn = options
                     .connect()
                     .await
