@@ -237,31 +237,47 @@ pub async fn account_warnings(
     Ok(warnings)
 }
 
-/// Removes the audit events older than `retention`, at start and then once
-/// an hour, until `stop`. A failure is logged and tried again next time.
-pub async fn prune_audit(audit: Audit, retention: std::time::Duration, stop: CancellationToken) {
+/// Calls `prune` with the moment before which records go (now less
+/// `retention`), at start and then once an hour, until `stop`.
+async fn every_hour_before<F, Fut>(
+    retention: std::time::Duration,
+    stop: CancellationToken,
+    prune: F,
+) where
+    F: Fn(chrono::DateTime<chrono::Utc>) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let Ok(age) = chrono::Duration::from_std(retention) else {
+        return;
+    };
     let mut ticks = tokio::time::interval(std::time::Duration::from_secs(3600));
     loop {
         tokio::select! {
             _ = ticks.tick() => {}
             () = stop.cancelled() => return,
         }
-        let Ok(age) = chrono::Duration::from_std(retention) else {
-            return;
-        };
-        let before = chrono::Utc::now() - age;
-        match audit.prune(before, crate::audit::Actor::default()).await {
-            Ok(Some((removed, through))) => {
-                tracing::info!(
+        prune(chrono::Utc::now() - age).await;
+    }
+}
+
+/// Removes the audit events older than `retention`, at start and then once
+/// an hour, until `stop`. A failure is logged and tried again next time.
+pub async fn prune_audit(audit: Audit, retention: std::time::Duration, stop: CancellationToken) {
+    every_hour_before(retention, stop, |before| {
+        let audit = audit.clone();
+        async move {
+            match audit.prune(before, crate::audit::Actor::default()).await {
+                Ok(Some((removed, through))) => tracing::info!(
                     removed,
                     through,
                     "audit events past the retention period removed"
-                );
+                ),
+                Ok(None) => {}
+                Err(e) => tracing::error!(error = %e, "cannot remove old audit events"),
             }
-            Ok(None) => {}
-            Err(e) => tracing::error!(error = %e, "cannot remove old audit events"),
         }
-    }
+    })
+    .await;
 }
 
 /// Removes the conversations with nothing newer than `retention`, at start
@@ -272,27 +288,22 @@ pub async fn prune_conversations(
     retention: std::time::Duration,
     stop: CancellationToken,
 ) {
-    let mut ticks = tokio::time::interval(std::time::Duration::from_secs(3600));
-    loop {
-        tokio::select! {
-            _ = ticks.tick() => {}
-            () = stop.cancelled() => return,
-        }
-        let Ok(age) = chrono::Duration::from_std(retention) else {
-            return;
-        };
-        let before = chrono::Utc::now() - age;
-        match conversations
-            .prune(before, crate::audit::Actor::default())
-            .await
-        {
-            Ok(0) => {}
-            Ok(removed) => {
-                tracing::info!(removed, "conversations past the retention period removed")
+    every_hour_before(retention, stop, |before| {
+        let conversations = conversations.clone();
+        async move {
+            match conversations
+                .prune(before, crate::audit::Actor::default())
+                .await
+            {
+                Ok(0) => {}
+                Ok(removed) => {
+                    tracing::info!(removed, "conversations past the retention period removed")
+                }
+                Err(e) => tracing::error!(error = %e, "cannot remove old conversations"),
             }
-            Err(e) => tracing::error!(error = %e, "cannot remove old conversations"),
         }
-    }
+    })
+    .await;
 }
 
 /// Reads the target's schema again every `every`, so that new tables and
