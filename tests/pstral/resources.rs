@@ -156,22 +156,30 @@ fn sqlite_attacks_on_memory_and_disk_end_with_a_readable_message() {
         assert_eq!(ran.code, Some(1), "{sql}: {}", ran.stderr);
         assert!(ran.stderr.starts_with("refused:"), "{sql}: {}", ran.stderr);
     }
+    // Nor may one row hold more than 16 copies of one value.
+    let copies = sql_run(dir.path(), &config, &built("p"));
+    assert!(copies.stderr.contains("copies of p"), "{}", copies.stderr);
     // What can still be built: each value within the bound, as many
-    // columns as allowed, many rows, a reader (the CSV file) slower than
-    // SQLite: the rows in flight stay few.
-    let ran = sql_run(dir.path(), &config, &built("p"));
+    // columns as allowed (each a value of its own), many rows, a reader
+    // (the CSV file) slower than SQLite: the rows in flight stay few.
+    let distinct = |count: usize| {
+        let columns = (1..=count)
+            .map(|i| format!("printf('%.10000c', 'x') AS c{i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        format!(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 40) \
+             SELECT {columns} FROM n"
+        )
+    };
+    let ran = sql_run(dir.path(), &config, &distinct(128));
     assert_eq!(ran.code, Some(0), "{}", ran.stderr);
     assert!(
         ran.peak_bytes < PEAK_MEMORY_BYTES,
         "wide rows: peak {} MiB",
         ran.peak_bytes >> 20
     );
-    let many = (1..=200)
-        .map(|i| format!("p AS c{i}"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let many = format!("WITH v(p) AS (SELECT printf('%.10000c', 'x')) SELECT {many} FROM v");
-    let too_many = sql_run(dir.path(), &config, &many);
+    let too_many = sql_run(dir.path(), &config, &distinct(200));
     assert!(
         too_many.stderr.contains("too many columns"),
         "{}",

@@ -172,8 +172,10 @@ async fn weigh_gathering(
     .await
     .map_err(database)?;
     let tables: std::collections::HashMap<String, f64> = tables.into_iter().collect();
-    // Each copy a gathered row holds (`body || body`) weighs again.
-    let copies = query.gathered_copies.max(1) as f64;
+    // Each copy a gathered row holds (`body || body`) weighs again, as
+    // does each copy of a gathered value (`repeat(string_agg(…), 3)`) or
+    // of the rows it gathers from (`FROM (SELECT body || body AS x …)`).
+    let copies = query.gathered_copies.max(query.row_copies).max(1) as f64;
     let out_of_line = out_of_line(conn, query, plan, &tables)
         .await?
         .into_iter()

@@ -121,7 +121,7 @@ pub(super) fn gathered_row_bytes(args: &[FunctionArg]) -> u64 {
 /// `regexp_replace` (a match may be one character) may make what it is
 /// given: the replacement's length over what it replaces, at least one;
 /// the most when either is not written out.
-fn replace_growth(name: &str, from: Option<&Expr>, to: Option<&Expr>) -> i128 {
+pub(super) fn replace_growth(name: &str, from: Option<&Expr>, to: Option<&Expr>) -> i128 {
     let Some(to) = text(to) else {
         return i128::MAX;
     };
@@ -141,68 +141,6 @@ fn replace_growth(name: &str, from: Option<&Expr>, to: Option<&Expr>) -> i128 {
 /// How many times `repeat` may repeat a value it does not see written out
 /// (a column, an expression of columns): such a value may be a document.
 pub const MAX_DATA_REPEATS: i128 = 10;
-
-/// How many copies of the values it reads one gathered row may hold: each
-/// column reference in the aggregate's arguments is one (`body || body` is
-/// two), times the count of a `repeat` around it. The executor weighs the
-/// values stored out of line that many times.
-pub(super) fn gathered_copies(args: &[FunctionArg]) -> u64 {
-    use sqlparser::ast::{Visit, Visitor};
-    /// Column references counted, each times the counts of the repeats
-    /// around it.
-    struct Copies {
-        around: Vec<u64>,
-        total: u64,
-    }
-    /// How many times a call may multiply what it is given: `repeat`'s
-    /// count, the growth of a `replace` (see [`replace_growth`]).
-    fn repeat_count(e: &Expr) -> Option<u64> {
-        let Expr::Function(f) = e else { return None };
-        let name = called(e)?;
-        let args: Vec<Option<&Expr>> = match &f.args {
-            sqlparser::ast::FunctionArguments::List(list) => {
-                list.args.iter().map(argument).collect()
-            }
-            _ => Vec::new(),
-        };
-        let at = |i: usize| args.get(i).copied().flatten();
-        // Counts past the bound are refused by `judge_call`; it stands.
-        let times = match name.as_str() {
-            "repeat" => at(1).and_then(integer).unwrap_or(MAX_DATA_REPEATS),
-            "replace" => replace_growth(&name, at(1), at(2)),
-            "regexp_replace" => replace_growth(&name, None, at(2)),
-            _ => return None,
-        };
-        Some(times.clamp(0, MAX_DATA_REPEATS) as u64)
-    }
-    impl Visitor for Copies {
-        type Break = ();
-        fn pre_visit_expr(&mut self, e: &Expr) -> std::ops::ControlFlow<()> {
-            if let Some(count) = repeat_count(e) {
-                self.around.push(count);
-            }
-            if matches!(e, Expr::Identifier(_) | Expr::CompoundIdentifier(_)) {
-                let times: u64 = self.around.iter().product();
-                self.total = self.total.saturating_add(times);
-            }
-            std::ops::ControlFlow::Continue(())
-        }
-        fn post_visit_expr(&mut self, e: &Expr) -> std::ops::ControlFlow<()> {
-            if repeat_count(e).is_some() {
-                self.around.pop();
-            }
-            std::ops::ControlFlow::Continue(())
-        }
-    }
-    let mut copies = Copies {
-        around: Vec::new(),
-        total: 0,
-    };
-    for arg in args.iter().filter_map(argument) {
-        let _ = arg.visit(&mut copies);
-    }
-    copies.total.max(1)
-}
 
 /// The memory one expression of a gathered row may take in the aggregate's
 /// working copy, besides its bytes (see [`gathered_row_bytes`]).
@@ -348,6 +286,19 @@ pub(super) fn judge_call(
             }
         }
         "printf" | "format" => widths(name, at(0)).map(|()| 0),
+        // Each piece of the array brings the separator (and the text for a
+        // null), and an array split from a document has as many pieces as
+        // it has characters: they are written out (see `copies`).
+        "array_to_string" => match [at(1), at(2)]
+            .into_iter()
+            .flatten()
+            .find(|arg| text(Some(arg)).is_none())
+        {
+            Some(computed) => Err(too_large(format!(
+                "array_to_string puts a computed text ({computed}) between its pieces; write it as a text"
+            ))),
+            None => Ok(0),
+        },
         "instr" | "ltrim" | "rtrim" | "trim" if dialect == Dialect::Sqlite => needle(name, at(1)),
         // like(pattern, text[, escape]): the pattern comes first.
         "like" | "glob" if dialect == Dialect::Sqlite => needle(name, at(0)),
@@ -567,7 +518,7 @@ pub(super) fn integer(expr: &Expr) -> Option<i128> {
 }
 
 /// A text written in the statement.
-fn text(expr: Option<&Expr>) -> Option<&str> {
+pub(super) fn text(expr: Option<&Expr>) -> Option<&str> {
     match expr? {
         Expr::Nested(e) => text(Some(e)),
         Expr::Value(v) => match &v.value {
@@ -771,9 +722,11 @@ pub(super) mod tests {
             copies("SELECT string_agg(repeat(body, 5), ',') FROM docs"),
             5
         );
+        // Three copies of each: the weighing counts every column it reads
+        // that many times.
         assert_eq!(
             copies("SELECT string_agg(repeat(d.body || d.title, 3), ',') FROM docs d"),
-            6
+            3
         );
         assert_eq!(copies("SELECT count(*) FROM docs"), 1);
         // A value read from the database is repeated a few times at most.

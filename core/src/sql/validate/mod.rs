@@ -25,6 +25,7 @@
 //! what it does not know.
 
 mod bounds;
+mod copies;
 pub mod functions;
 mod sizes;
 mod walk;
@@ -215,10 +216,14 @@ pub struct Validated {
     /// carries from the columns it reads that may be stored out of line.
     pub names: NamesRead,
     /// How many copies of the values it reads one gathered row may hold
-    /// (`string_agg(body || body, …)` holds two; see
-    /// `bounds::gathered_copies`): the values stored out of line are
-    /// weighed that many times.
+    /// (`string_agg(body || body, …)` holds two; see `copies`): the values
+    /// stored out of line are weighed that many times.
     pub gathered_copies: u64,
+    /// How many copies of a value it reads one row of its result may hold
+    /// (`SELECT body || body` holds two; see `copies`), at most
+    /// `copies::MAX_ROW_COPIES`: a gathered value repeated, or gathered
+    /// from a query that repeats values, weighs that many times.
+    pub row_copies: u64,
 }
 
 /// The names a statement reads values by, folded as its dialect folds
@@ -388,6 +393,7 @@ fn judge(sql: &str, policy: &Policy, catalog: Option<&Catalog>) -> Result<Valida
         gathered_row_bytes: walked.gathered_row_bytes,
         names: walked.names,
         gathered_copies: walked.gathered_copies,
+        row_copies: walked.row_copies,
     })
 }
 

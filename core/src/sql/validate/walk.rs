@@ -29,7 +29,9 @@ use sqlparser::ast::{
 
 use super::super::Dialect;
 use super::super::schema::Catalog;
-use super::{MAX_TREE_DEPTH, NamesRead, Policy, Refusal, bounds, denied, denied_object, functions};
+use super::{
+    MAX_TREE_DEPTH, NamesRead, Policy, Refusal, bounds, copies, denied, denied_object, functions,
+};
 
 type Judged = Result<(), Refusal>;
 
@@ -91,6 +93,41 @@ pub(super) struct Walker<'a> {
     names: NamesRead,
     /// The most copies of the values read one gathered row holds.
     gathered_copies: u64,
+    /// The copies one row holds (see `copies`) in the rows of the queries
+    /// read by the query or SELECT being walked.
+    row_copies: RowCopies,
+    /// Whether the query being walked is read from as rows (in `FROM`, or
+    /// a CTE), rather than as a value or a condition.
+    in_from: bool,
+    /// How deep in an expression of the SELECT being walked the walk is.
+    expr_depth: usize,
+    /// The most copies of a value read that any value the SELECT being
+    /// walked computes holds (see `copies::Bag::peak`).
+    select_peak: u64,
+}
+
+/// The copies one row holds in the rows of the queries a query or SELECT
+/// reads, as the walk meets them: a row of a join holds a row of each
+/// query it reads rows from (their copies add up); of the others (a
+/// subquery giving a value, a set operation's branches) it holds one at a
+/// time (the most of them). A query's own rows hold its projection's
+/// copies times those.
+struct RowCopies {
+    from: u64,
+    other: u64,
+}
+
+impl Default for RowCopies {
+    fn default() -> Self {
+        RowCopies { from: 0, other: 1 }
+    }
+}
+
+impl RowCopies {
+    fn times(&self, own: u64) -> u64 {
+        own.saturating_mul(self.from.max(1))
+            .saturating_mul(self.other)
+    }
 }
 
 /// What the walk learnt of a query it accepted.
@@ -107,6 +144,8 @@ pub(super) struct Walked {
     pub names: NamesRead,
     /// The most copies of the values read one gathered row holds.
     pub gathered_copies: u64,
+    /// The most copies of a value read one row of its result holds.
+    pub row_copies: u64,
 }
 
 impl<'a> Walker<'a> {
@@ -127,6 +166,10 @@ impl<'a> Walker<'a> {
             gathered_row_bytes: 0,
             names: NamesRead::default(),
             gathered_copies: 1,
+            row_copies: RowCopies::default(),
+            in_from: false,
+            expr_depth: 0,
+            select_peak: 0,
         }
     }
 
@@ -138,6 +181,15 @@ impl<'a> Walker<'a> {
     pub(super) fn query(mut self, query: &Query) -> Result<Walked, Refusal> {
         self.walk_query(query)?;
         self.judge_bare_names()?;
+        let row_copies = self.row_copies.times(1);
+        if row_copies > copies::MAX_ROW_COPIES {
+            return Err(Refusal::TooLarge(format!(
+                "one row of its result may hold {} copies of a value it reads (its queries \
+                 repeat what the queries they read repeat), at most {}",
+                copies::shown(row_copies),
+                copies::MAX_ROW_COPIES
+            )));
+        }
         Ok(Walked {
             objects: self.objects,
             gathers: self.gathers,
@@ -145,7 +197,27 @@ impl<'a> Walker<'a> {
             gathered_row_bytes: self.gathered_row_bytes,
             names: self.names,
             gathered_copies: self.gathered_copies,
+            row_copies,
         })
+    }
+
+    /// Starts counting the copies of a query or SELECT's rows (see
+    /// [`RowCopies`]); gives back what [`Self::leave_copies`] restores.
+    fn enter_copies(&mut self) -> (RowCopies, bool) {
+        (std::mem::take(&mut self.row_copies), self.in_from)
+    }
+
+    /// Ends counting the copies of a query or SELECT whose own projection
+    /// holds `own` copies, and adds its rows' copies to the query around.
+    fn leave_copies(&mut self, (around, in_from): (RowCopies, bool), own: u64) {
+        let copies = self.row_copies.times(own);
+        self.row_copies = around;
+        self.in_from = in_from;
+        if in_from {
+            self.row_copies.from = self.row_copies.from.saturating_add(copies);
+        } else {
+            self.row_copies.other = self.row_copies.other.max(copies);
+        }
     }
 
     /// Notes a call of a function that returns rows whose arguments are
@@ -244,6 +316,7 @@ impl<'a> Walker<'a> {
             return Err(unverifiable("a clause of another dialect"));
         }
         self.scopes.push(Scope::default());
+        let copies = self.enter_copies();
         let result = (|| {
             if let Some(with) = with {
                 for cte in &with.cte_tables {
@@ -277,6 +350,8 @@ impl<'a> Walker<'a> {
                     }
                     let barrier = self.barrier;
                     self.barrier = self.scopes.len();
+                    // A CTE's rows are read like a table's.
+                    self.in_from = true;
                     let walked = self.walk_query(&cte.query);
                     self.barrier = barrier;
                     walked?;
@@ -285,6 +360,7 @@ impl<'a> Walker<'a> {
                     }
                 }
             }
+            self.in_from = false;
             // ORDER BY of a single SELECT may name its relations.
             match body.as_ref() {
                 SetExpr::Select(select) => {
@@ -296,6 +372,7 @@ impl<'a> Walker<'a> {
                 }
             }
         })();
+        self.leave_copies(copies, 1);
         self.scopes.pop();
         self.depth -= 1;
         result
@@ -436,19 +513,38 @@ impl<'a> Walker<'a> {
             return Err(unverifiable("a SELECT clause of another dialect"));
         }
         self.scopes.push(Scope::default());
+        let copies = self.enter_copies();
+        let around = (
+            std::mem::take(&mut self.expr_depth),
+            std::mem::take(&mut self.select_peak),
+        );
+        let mut own = 1;
         let result = (|| {
             // FROM first: its names are what the other clauses refer to. A
             // relation of this FROM is visible to the ones after it
             // (LATERAL), which is what the database allows too.
+            self.in_from = true;
             for table in from {
                 self.walk_table_with_joins(table)?;
             }
+            self.in_from = false;
             if let Some(Distinct::On(exprs)) = distinct {
                 self.walk_exprs(exprs)?;
             }
             for item in projection {
                 self.walk_select_item(item)?;
             }
+            // A `*` holds a row of each relation of this FROM.
+            let relations = from.iter().map(|t| 1 + t.joins.len() as u64).sum();
+            let (most, name) = copies::of_projection(projection, relations).most();
+            if most > copies::MAX_ROW_COPIES {
+                return Err(Refusal::TooLarge(format!(
+                    "one row of its result may hold {} copies of {name}, at most {}",
+                    copies::shown(most),
+                    copies::MAX_ROW_COPIES
+                )));
+            }
+            own = most.max(1);
             if let Some(selection) = selection {
                 self.walk_expr(selection)?;
             }
@@ -484,8 +580,20 @@ impl<'a> Walker<'a> {
                     NamedWindowExpr::WindowSpec(spec) => self.walk_window_spec(spec)?,
                 }
             }
-            tail(self)
+            tail(self)?;
+            // What it computes on the way is built from its input rows.
+            let peak = self.select_peak.saturating_mul(self.row_copies.times(1));
+            if peak > copies::MAX_ROW_COPIES {
+                return Err(Refusal::TooLarge(format!(
+                    "a value it computes may hold {} copies of a value it reads, at most {}",
+                    copies::shown(peak),
+                    copies::MAX_ROW_COPIES
+                )));
+            }
+            Ok(())
         })();
+        (self.expr_depth, self.select_peak) = around;
+        self.leave_copies(copies, own);
         self.scopes.pop();
         result
     }
@@ -1263,7 +1371,12 @@ impl<'a> Walker<'a> {
 
     fn walk_expr(&mut self, expr: &Expr) -> Judged {
         self.deeper()?;
+        if self.expr_depth == 0 {
+            self.select_peak = self.select_peak.max(copies::of(expr).peak());
+        }
+        self.expr_depth += 1;
         let result = self.expr(expr);
+        self.expr_depth -= 1;
         self.depth -= 1;
         result
     }
@@ -1716,7 +1829,7 @@ impl<'a> Walker<'a> {
                         .max(bounds::gathered_row_bytes(&list.args));
                     self.gathered_copies = self
                         .gathered_copies
-                        .max(bounds::gathered_copies(&list.args));
+                        .max(copies::of_arguments(&list.args).most().0);
                 }
                 // Named notation (`make_interval(days => 3)`) is read for
                 // the functions that build a date or an interval from its

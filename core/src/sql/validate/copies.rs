@@ -1,0 +1,831 @@
+//! How many copies of the values it reads one row of a statement may hold,
+//! judged on the parsed statement: `body || body || …` a hundred times
+//! over documents of 10 MB is a gigabyte in one row on the server, without
+//! any gathering, and no server setting bounds a value's size below 1 GB.
+//!
+//! Each expression is read as a bag of copies, by the name each copy is
+//! read by: a column reference is one copy; `||`, `concat` and the
+//! constructors (`ARRAY[…]`, `ROW(…)`, `json_build_object`) add their
+//! parts; a `CASE` holds one of its results, so the most of them; a
+//! comparison, a count, a sum or a length holds none. Every allowed
+//! function says how much longer than its input its result may be (see
+//! [`growth`]): `repeat(x, 5)` is five copies, `to_json(x)` six (a control
+//! character is escaped into six), `format('%1$s%1$s', x)` two. A nested
+//! query's rows are made of its own copies, so the bound of a statement is
+//! the product of its SELECTs' (see `Walker::walk_select`): a row of the
+//! outer query holds at most its most-copied name's copies of each value of
+//! the inner one's rows.
+//!
+//! A row may hold at most [`MAX_ROW_COPIES`] copies of any one name: so a
+//! row weighs at most that many times the longest value it reads.
+
+use std::collections::BTreeMap;
+
+use sqlparser::ast::{
+    BinaryOperator, Expr, FunctionArg, FunctionArguments, SelectItem, UnaryOperator,
+};
+
+use super::bounds::{MAX_DATA_REPEATS, argument, called, integer, replace_growth, text};
+
+/// The most copies of one value read from the data one row may hold.
+pub const MAX_ROW_COPIES: u64 = 16;
+
+/// The name every wildcard's copies are counted under: a `*` reads every
+/// column once.
+const WILDCARD: &str = "*";
+/// The name every scalar subquery's value is counted under: the same
+/// subquery written twice is two copies of one value.
+const SUBQUERY: &str = "(subquery)";
+
+/// Copies by the name they are read by (the last part of a column
+/// reference, in ASCII lower case: `a.body` and `b.body` count together,
+/// which can only count too many), and the most copies of one name any
+/// value computed on the way held: `length(body || body)` holds none, but
+/// the server built two copies to measure them.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub(super) struct Bag {
+    copies: BTreeMap<String, u64>,
+    peak: u64,
+}
+
+impl Bag {
+    fn one(name: &str) -> Self {
+        Bag {
+            copies: BTreeMap::from([(name.to_ascii_lowercase(), 1)]),
+            peak: 0,
+        }
+        .settled()
+    }
+
+    fn add(mut self, other: Bag) -> Self {
+        for (name, n) in other.copies {
+            let entry = self.copies.entry(name).or_default();
+            *entry = entry.saturating_add(n);
+        }
+        self.peak = self.peak.max(other.peak);
+        self.settled()
+    }
+
+    /// What one of two values may hold: the most of each name.
+    fn either(mut self, other: Bag) -> Self {
+        for (name, n) in other.copies {
+            let entry = self.copies.entry(name).or_default();
+            *entry = (*entry).max(n);
+        }
+        self.peak = self.peak.max(other.peak);
+        self.settled()
+    }
+
+    fn times(mut self, factor: u64) -> Self {
+        for n in self.copies.values_mut() {
+            *n = n.saturating_mul(factor);
+        }
+        self.settled()
+    }
+
+    /// A value computed from this one that holds none of it (a length, a
+    /// truth): what was built on the way stays in the peak.
+    fn spent(self) -> Self {
+        Bag {
+            copies: BTreeMap::new(),
+            peak: self.peak,
+        }
+    }
+
+    fn settled(mut self) -> Self {
+        self.peak = self.peak.max(self.most().0);
+        self
+    }
+
+    /// The most copies of one name, counting a wildcard's copies in every
+    /// name (a `*` beside `body` holds `body` twice); with the name.
+    pub(super) fn most(&self) -> (u64, String) {
+        let wildcard = self.copies.get(WILDCARD).copied().unwrap_or(0);
+        self.copies
+            .iter()
+            .filter(|(name, _)| name.as_str() != WILDCARD)
+            .map(|(name, n)| (n.saturating_add(wildcard), name.clone()))
+            .max()
+            .unwrap_or((wildcard, WILDCARD.to_owned()))
+    }
+
+    /// The most copies of one name the value, or any value computed on the
+    /// way to it, holds.
+    pub(super) fn peak(&self) -> u64 {
+        self.peak
+    }
+}
+
+/// A count of copies as a refusal shows it.
+pub(super) fn shown(copies: u64) -> String {
+    if copies > 1_000_000 {
+        "countless".to_owned()
+    } else {
+        copies.to_string()
+    }
+}
+
+/// The copies one row of a SELECT's projection holds, its `FROM` reading
+/// `relations` (a `*` holds a row of each).
+pub(super) fn of_projection(projection: &[SelectItem], relations: u64) -> Bag {
+    projection.iter().fold(Bag::default(), |bag, item| {
+        bag.add(match item {
+            SelectItem::UnnamedExpr(e)
+            | SelectItem::ExprWithAlias { expr: e, .. }
+            | SelectItem::ExprWithAliases { expr: e, .. } => of(e),
+            SelectItem::QualifiedWildcard(..) => Bag::one(WILDCARD),
+            SelectItem::Wildcard(_) => Bag::one(WILDCARD).times(relations.max(1)),
+        })
+    })
+}
+
+/// The copies the arguments of one call hold together (a gathering's
+/// row: `string_agg(body || body, ',')` holds two).
+pub(super) fn of_arguments(args: &[FunctionArg]) -> Bag {
+    args.iter()
+        .filter_map(argument)
+        .fold(Bag::default(), |bag, e| bag.add(of(e)))
+}
+
+/// The copies of the values read that one expression's value may hold.
+pub(super) fn of(expr: &Expr) -> Bag {
+    match expr {
+        Expr::Identifier(ident) => Bag::one(&ident.value),
+        Expr::CompoundIdentifier(parts) => parts
+            .last()
+            .map(|ident| Bag::one(&ident.value))
+            .unwrap_or_default(),
+        Expr::Nested(e)
+        | Expr::Cast { expr: e, .. }
+        | Expr::Collate { expr: e, .. }
+        | Expr::Trim { expr: e, .. }
+        | Expr::Substring { expr: e, .. }
+        | Expr::Prefixed { value: e, .. } => of(e),
+        Expr::UnaryOp { op, expr } => match op {
+            UnaryOperator::Not => of(expr).spent(),
+            _ => of(expr),
+        },
+        Expr::BinaryOp { left, op, right } => {
+            let both = of(left).add(of(right));
+            if yields_truth(op) { both.spent() } else { both }
+        }
+        Expr::Case {
+            operand,
+            conditions,
+            else_result,
+            ..
+        } => {
+            let asked = operand
+                .iter()
+                .map(|e| of(e))
+                .chain(conditions.iter().map(|when| of(&when.condition)))
+                .fold(Bag::default(), Bag::add)
+                .spent();
+            conditions
+                .iter()
+                .map(|when| of(&when.result))
+                .chain(else_result.iter().map(|e| of(e)))
+                .fold(asked, Bag::either)
+        }
+        Expr::Overlay {
+            expr, overlay_what, ..
+        } => of(expr).add(of(overlay_what)),
+        Expr::Array(array) => array
+            .elem
+            .iter()
+            .fold(Bag::default(), |bag, e| bag.add(of(e))),
+        Expr::Tuple(items) => items.iter().fold(Bag::default(), |bag, e| bag.add(of(e))),
+        Expr::Subquery(_) | Expr::Exists { .. } => Bag::one(SUBQUERY),
+        Expr::Function(f) => call(expr, &f.args),
+        // Values written in the statement (bounded by its length).
+        Expr::Value(_) | Expr::TypedString { .. } | Expr::Interval(_) => Bag::default(),
+        // Whatever answers a question (truths, positions, numbers, parts
+        // of dates) holds none of what it was asked of, once built.
+        Expr::IsNull(_)
+        | Expr::IsNotNull(_)
+        | Expr::IsTrue(_)
+        | Expr::IsNotTrue(_)
+        | Expr::IsFalse(_)
+        | Expr::IsNotFalse(_)
+        | Expr::IsUnknown(_)
+        | Expr::IsNotUnknown(_)
+        | Expr::IsDistinctFrom(..)
+        | Expr::IsNotDistinctFrom(..)
+        | Expr::InList { .. }
+        | Expr::InSubquery { .. }
+        | Expr::InUnnest { .. }
+        | Expr::Between { .. }
+        | Expr::Like { .. }
+        | Expr::ILike { .. }
+        | Expr::SimilarTo { .. }
+        | Expr::RLike { .. }
+        | Expr::AnyOp { .. }
+        | Expr::AllOp { .. }
+        | Expr::Position { .. }
+        | Expr::Extract { .. }
+        | Expr::Ceil { .. }
+        | Expr::Floor { .. } => every_reference(expr, 1).spent(),
+        // Any other kind the walk lets through: every column reference in
+        // it, times what each call around it may multiply it by.
+        other => {
+            let mut bag = every_reference(other, 0);
+            bag.peak = bag.peak.max(every_reference(other, 1).peak);
+            bag
+        }
+    }
+}
+
+/// Whether an operator's result is a truth (a comparison, a logical
+/// operator, a match), which holds none of its operands.
+fn yields_truth(op: &BinaryOperator) -> bool {
+    use BinaryOperator::*;
+    matches!(
+        op,
+        Eq | NotEq
+            | Lt
+            | LtEq
+            | Gt
+            | GtEq
+            | Spaceship
+            | And
+            | Or
+            | Xor
+            | PGRegexMatch
+            | PGRegexIMatch
+            | PGRegexNotMatch
+            | PGRegexNotIMatch
+            | PGLikeMatch
+            | PGILikeMatch
+            | PGNotLikeMatch
+            | PGNotILikeMatch
+            | AtArrow
+            | ArrowAt
+            | Question
+            | QuestionAnd
+            | QuestionPipe
+            | PGOverlap
+    )
+}
+
+/// The upper bound for kinds read without their structure: each column
+/// reference inside counts once per product of the growths of the calls
+/// around it, a call whose result is of a bounded size counting as
+/// `bounded` (none for what the value holds, one for what is built on the
+/// way).
+fn every_reference(expr: &Expr, bounded: u64) -> Bag {
+    use sqlparser::ast::{Visit, Visitor};
+    struct References {
+        around: Vec<u64>,
+        bag: Bag,
+        bounded: u64,
+    }
+    impl Visitor for References {
+        type Break = ();
+        fn pre_visit_expr(&mut self, e: &Expr) -> std::ops::ControlFlow<()> {
+            if let Some(name) = called(e) {
+                self.around.push(match growth(&name) {
+                    Growth::Bounded => self.bounded,
+                    other => other.most(),
+                });
+            }
+            let name = match e {
+                Expr::Identifier(ident) => Some(&ident.value),
+                Expr::CompoundIdentifier(parts) => parts.last().map(|i| &i.value),
+                _ => None,
+            };
+            if let Some(name) = name {
+                let times = self
+                    .around
+                    .iter()
+                    .fold(1u64, |all, n| all.saturating_mul(*n));
+                let bag = std::mem::take(&mut self.bag);
+                self.bag = bag.add(Bag::one(name).times(times));
+            }
+            std::ops::ControlFlow::Continue(())
+        }
+        fn post_visit_expr(&mut self, e: &Expr) -> std::ops::ControlFlow<()> {
+            if called(e).is_some() {
+                self.around.pop();
+            }
+            std::ops::ControlFlow::Continue(())
+        }
+    }
+    let mut references = References {
+        around: Vec::new(),
+        bag: Bag::default(),
+        bounded,
+    };
+    let _ = expr.visit(&mut references);
+    references.bag
+}
+
+/// How much longer than its input a function's result may be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Growth {
+    /// A result of a bounded size whatever the input: a number, a truth, a
+    /// date, a hash, a count.
+    Bounded,
+    /// At most this many times all its arguments together.
+    Times(u64),
+    /// Escapes text into JSON or XML, at most this many times longer; a
+    /// value that is already JSON or XML (built by another such call) is
+    /// put in as it is.
+    Escaped(u64),
+    /// `repeat`: its count times its first argument.
+    Repeat,
+    /// `replace`, `regexp_replace`: the replacement's length over what it
+    /// replaces times the input, and the replacement once.
+    Replace,
+    /// `concat_ws`: the separator between every two of the others.
+    Separated,
+    /// `array_to_string`: the separator (and the text for a null) between
+    /// every two elements, which may be as many as the characters of the
+    /// text the array was split from.
+    Joined,
+    /// `format`, `printf`: each conversion of the pattern takes one
+    /// argument (`%1$s` names which), `%I` and `%L` quote it (twice its
+    /// length at most).
+    Formatted,
+}
+
+impl Growth {
+    /// The most this growth may multiply any argument by, for kinds read
+    /// without their structure.
+    fn most(self) -> u64 {
+        match self {
+            Growth::Bounded => 0,
+            Growth::Times(n) | Growth::Escaped(n) => n,
+            Growth::Repeat | Growth::Replace | Growth::Separated | Growth::Joined => MAX_ROW_COPIES,
+            Growth::Formatted => MAX_ROW_COPIES,
+        }
+    }
+}
+
+/// How much each function the allow-list admits (see `functions`) may
+/// grow its input; a name added by the operator (`sql.allowed_functions`)
+/// is taken to double it.
+fn growth(name: &str) -> Growth {
+    match name {
+        // Numbers, truths, dates, positions, hashes, lengths, types.
+        "count"
+        | "sum"
+        | "avg"
+        | "total"
+        | "stddev"
+        | "stddev_pop"
+        | "stddev_samp"
+        | "variance"
+        | "var_pop"
+        | "var_samp"
+        | "covar_pop"
+        | "covar_samp"
+        | "corr"
+        | "regr_slope"
+        | "regr_intercept"
+        | "regr_count"
+        | "regr_r2"
+        | "regr_avgx"
+        | "regr_avgy"
+        | "median"
+        | "percentile_cont"
+        | "approx_count_distinct"
+        | "bool_and"
+        | "bool_or"
+        | "every"
+        | "bit_and"
+        | "bit_or"
+        | "grouping"
+        | "grouping_id"
+        | "row_number"
+        | "rank"
+        | "dense_rank"
+        | "percent_rank"
+        | "cume_dist"
+        | "ntile"
+        | "ratio_to_report"
+        | "lnnvl"
+        | "nanvl"
+        | "length"
+        | "lengthb"
+        | "char_length"
+        | "character_length"
+        | "octet_length"
+        | "bit_length"
+        | "instr"
+        | "strpos"
+        | "position"
+        | "starts_with"
+        | "ascii"
+        | "chr"
+        | "char"
+        | "unicode"
+        | "soundex"
+        | "regexp_like"
+        | "regexp_instr"
+        | "regexp_count"
+        | "array_length"
+        | "cardinality"
+        | "to_number"
+        | "to_date"
+        | "to_timestamp"
+        | "to_timestamp_tz"
+        | "md5"
+        | "sha256"
+        | "standard_hash"
+        | "ora_hash"
+        | "glob"
+        | "like"
+        | "abs"
+        | "round"
+        | "trunc"
+        | "ceil"
+        | "ceiling"
+        | "floor"
+        | "mod"
+        | "power"
+        | "pow"
+        | "sqrt"
+        | "exp"
+        | "ln"
+        | "log"
+        | "log10"
+        | "sign"
+        | "width_bucket"
+        | "div"
+        | "pi"
+        | "sin"
+        | "cos"
+        | "tan"
+        | "asin"
+        | "acos"
+        | "atan"
+        | "atan2"
+        | "radians"
+        | "degrees"
+        | "bitand"
+        | "add_months"
+        | "months_between"
+        | "last_day"
+        | "next_day"
+        | "date_trunc"
+        | "date_part"
+        | "date_bin"
+        | "age"
+        | "make_date"
+        | "make_time"
+        | "make_timestamp"
+        | "make_interval"
+        | "justify_days"
+        | "justify_hours"
+        | "justify_interval"
+        | "isfinite"
+        | "now"
+        | "current_time"
+        | "localtime"
+        | "current_date"
+        | "current_timestamp"
+        | "localtimestamp"
+        | "sysdate"
+        | "systimestamp"
+        | "numtodsinterval"
+        | "numtoyminterval"
+        | "to_dsinterval"
+        | "to_yminterval"
+        | "date"
+        | "time"
+        | "datetime"
+        | "julianday"
+        | "unixepoch"
+        | "timediff"
+        | "typeof"
+        | "jsonb_typeof"
+        | "json_typeof"
+        | "jsonb_array_length"
+        | "json_array_length"
+        | "json_type"
+        | "json_valid"
+        | "json_exists" => Growth::Bounded,
+        // One of their arguments, a part of one, or all of them side by
+        // side: no longer than what they are given.
+        "min"
+        | "max"
+        | "mode"
+        | "percentile_disc"
+        | "stats_mode"
+        | "lag"
+        | "lead"
+        | "first_value"
+        | "last_value"
+        | "nth_value"
+        | "coalesce"
+        | "nullif"
+        | "greatest"
+        | "least"
+        | "nvl"
+        | "nvl2"
+        | "decode"
+        | "ifnull"
+        | "iif"
+        | "lower"
+        | "upper"
+        | "initcap"
+        | "substr"
+        | "substrb"
+        | "substring"
+        | "trim"
+        | "ltrim"
+        | "rtrim"
+        | "btrim"
+        | "lpad"
+        | "rpad"
+        | "left"
+        | "right"
+        | "reverse"
+        | "concat"
+        | "split_part"
+        | "regexp_substr"
+        | "regexp_match"
+        | "regexp_matches"
+        | "regexp_split_to_table"
+        | "string_to_table"
+        | "to_char"
+        | "to_nchar"
+        | "to_single_byte"
+        | "strftime"
+        | "cast"
+        | "sys_connect_by_path"
+        | "connect_by_root"
+        | "xmlconcat"
+        | "json_value"
+        | "json_query"
+        | "json_extract"
+        | "jsonb_extract_path"
+        | "jsonb_extract_path_text"
+        | "json_extract_path"
+        | "json_extract_path_text"
+        | "generate_series"
+        | "unnest"
+        | "json_array_elements"
+        | "jsonb_array_elements"
+        | "json_array_elements_text"
+        | "jsonb_array_elements_text"
+        | "array"
+        | "row"
+        | "string_agg"
+        | "group_concat"
+        | "listagg"
+        | "array_agg" => Growth::Times(1),
+        // Quoting doubles a quote or writes a byte as two digits.
+        "quote" | "hex" | "json_quote" => Growth::Times(2),
+        // A character mapped to another may take four bytes for one.
+        "translate" => Growth::Times(4),
+        // JSON escapes a control character into six (`\u0001`), XML a
+        // quote into six (`&quot;`).
+        "to_json" | "to_jsonb" | "row_to_json" | "json_build_object" | "json_build_array"
+        | "jsonb_build_object" | "jsonb_build_array" | "json_object" | "json_array"
+        | "json_agg" | "jsonb_agg" | "json_object_agg" | "jsonb_object_agg" | "json_arrayagg"
+        | "json_objectagg" | "xmlelement" | "xmlforest" | "xmlattributes" | "xmlagg" => {
+            Growth::Escaped(6)
+        }
+        // An array of one-character pieces takes eight bytes a character
+        // (a four-byte header, aligned).
+        "string_to_array" | "regexp_split_to_array" => Growth::Times(8),
+        "repeat" => Growth::Repeat,
+        "replace" | "regexp_replace" => Growth::Replace,
+        "concat_ws" => Growth::Separated,
+        "array_to_string" => Growth::Joined,
+        "format" | "printf" => Growth::Formatted,
+        _ => Growth::Times(2),
+    }
+}
+
+/// The copies a call's value may hold.
+fn call(expr: &Expr, args: &FunctionArguments) -> Bag {
+    let name = called(expr).unwrap_or_default();
+    let args: Vec<&Expr> = match args {
+        FunctionArguments::List(list) => list.args.iter().filter_map(argument).collect(),
+        // ARRAY(SELECT …): the subquery's rows, counted where it is walked.
+        FunctionArguments::Subquery(_) => return Bag::one(SUBQUERY),
+        FunctionArguments::None => Vec::new(),
+    };
+    let at = |i: usize| args.get(i).copied();
+    let all = |from: usize| {
+        args.iter()
+            .skip(from)
+            .fold(Bag::default(), |bag, e| bag.add(of(e)))
+    };
+    match growth(&name) {
+        Growth::Bounded => all(0).spent(),
+        Growth::Times(n) => all(0).times(n),
+        Growth::Escaped(n) => args.iter().fold(Bag::default(), |bag, e| {
+            let built = called(e).is_some_and(|name| matches!(growth(&name), Growth::Escaped(_)));
+            bag.add(of(e).times(if built { 1 } else { n }))
+        }),
+        Growth::Repeat => {
+            let count = at(1).and_then(integer).unwrap_or(MAX_DATA_REPEATS);
+            let count = u64::try_from(count.max(0)).unwrap_or(u64::MAX);
+            at(0).map(of).unwrap_or_default().times(count)
+        }
+        Growth::Replace => {
+            let (from, to) = if name == "replace" {
+                (at(1), at(2))
+            } else {
+                (None, at(2))
+            };
+            let grown = u64::try_from(replace_growth(&name, from, to).max(1)).unwrap_or(u64::MAX);
+            let input = at(0).map(of).unwrap_or_default().times(grown);
+            // The replacement is put in once per match: a read one counts
+            // as many times as the input may match (judged by `bounds`,
+            // which refuses a replacement that is not written out).
+            input.add(to.map(of).unwrap_or_default().times(grown))
+        }
+        Growth::Separated => {
+            let between = args.len().saturating_sub(2).max(1) as u64;
+            at(0).map(of).unwrap_or_default().times(between).add(all(1))
+        }
+        Growth::Joined => {
+            // Each piece (at least one character of the text it was split
+            // from, or none for an empty piece) brings the separator, or
+            // the text for a null; computed ones are refused by `bounds`.
+            let written = |e: Option<&Expr>| text(e).map(|t| t.chars().count() as u64);
+            let per_piece = match (written(at(1)), at(2)) {
+                (Some(sep), None) => 1 + sep,
+                (Some(sep), Some(null)) => 1 + sep + written(Some(null)).unwrap_or(u64::MAX),
+                (None, _) => u64::MAX,
+            };
+            at(0).map(of).unwrap_or_default().times(per_piece)
+        }
+        Growth::Formatted => {
+            let rest: Vec<Bag> = args.iter().skip(1).map(|e| of(e)).collect();
+            match text(at(0)) {
+                Some(pattern) => {
+                    let uses = conversions(pattern, rest.len());
+                    rest.into_iter()
+                        .zip(uses)
+                        .fold(Bag::default(), |bag, (arg, uses)| bag.add(arg.times(uses)))
+                }
+                // A computed pattern (refused by `bounds`): each argument
+                // as many times as could fit.
+                None => all(0).times(MAX_ROW_COPIES + 1),
+            }
+        }
+    }
+}
+
+/// How many times a `format`/`printf` pattern puts in each of its `count`
+/// arguments: `%s` takes the next one, `%2$s` the second, `%%` none; `%I`
+/// and `%L` count twice (quoting may double a value).
+fn conversions(pattern: &str, count: usize) -> Vec<u64> {
+    let mut uses = vec![0u64; count];
+    let mut next = 0usize;
+    let mut chars = pattern.chars();
+    while let Some(c) = chars.next() {
+        if c != '%' {
+            continue;
+        }
+        let mut digits = String::new();
+        let mut position = None;
+        let mut kind = None;
+        for c in chars.by_ref() {
+            match c {
+                '0'..='9' => digits.push(c),
+                '$' => {
+                    position = digits.parse::<usize>().ok();
+                    digits.clear();
+                }
+                c if c.is_ascii_alphabetic() || c == '%' => {
+                    kind = Some(c);
+                    break;
+                }
+                _ => {}
+            }
+        }
+        let weight = match kind {
+            Some('%') | None => continue,
+            Some('I' | 'L' | 'q' | 'Q' | 'w') => 2,
+            Some(_) => 1,
+        };
+        let index = match position {
+            Some(n) => n.saturating_sub(1),
+            None => {
+                next += 1;
+                next - 1
+            }
+        };
+        if let Some(slot) = uses.get_mut(index) {
+            *slot = slot.saturating_add(weight);
+        }
+    }
+    uses
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::super::Dialect;
+    use super::super::{Policy, Refusal, validate};
+
+    fn copies(sql: &str) -> u64 {
+        validate(sql, &Policy::new(Dialect::Postgres))
+            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+            .row_copies
+    }
+
+    fn too_many(dialect: Dialect, sql: &str) -> bool {
+        matches!(
+            validate(sql, &Policy::new(dialect)),
+            Err(Refusal::TooLarge(_))
+        )
+    }
+
+    #[test]
+    fn a_row_counts_each_copy_of_a_value_it_reads() {
+        assert_eq!(copies("SELECT title, body FROM docs"), 1);
+        assert_eq!(copies("SELECT body || body FROM docs"), 2);
+        assert_eq!(copies("SELECT body, d.body, upper(body) FROM docs d"), 3);
+        assert_eq!(copies("SELECT *, body FROM docs"), 2);
+        assert_eq!(copies("SELECT repeat(body, 3) FROM docs"), 3);
+        assert_eq!(copies("SELECT to_json(body) FROM docs"), 6);
+        // JSON put in JSON is not escaped again.
+        assert_eq!(
+            copies("SELECT json_build_object('d', json_build_object('b', body)) FROM docs"),
+            6
+        );
+        assert_eq!(copies("SELECT format('%1$s-%1$s', body) FROM docs"), 2);
+        assert_eq!(copies("SELECT format('%s %L', body, title) FROM docs"), 2);
+        assert_eq!(copies("SELECT concat_ws(body, a, b, c) FROM docs"), 2);
+        assert_eq!(copies("SELECT array_to_string(tags, ', ') FROM docs"), 3);
+    }
+
+    #[test]
+    fn what_answers_a_question_holds_no_copy() {
+        // A pivot names its measure once per column, inside sums and
+        // conditions: its row holds numbers.
+        let months: Vec<String> = (1..=12)
+            .map(|m| format!("sum(CASE WHEN month = {m} THEN amount ELSE 0 END) AS m{m}"))
+            .collect();
+        let pivot = format!(
+            "SELECT region, {} FROM sales GROUP BY region",
+            months.join(", ")
+        );
+        assert_eq!(copies(&pivot), 1);
+        assert_eq!(
+            copies(
+                "SELECT length(body), md5(body), body LIKE '%x%', position('a' IN body) FROM docs"
+            ),
+            1
+        );
+        assert_eq!(
+            copies("SELECT CASE WHEN body IS NULL THEN title ELSE body END FROM docs"),
+            1
+        );
+    }
+
+    #[test]
+    fn a_value_built_on_the_way_counts_even_when_only_its_length_is_kept() {
+        let hundred = vec!["body"; 100].join(" || ");
+        for sql in [
+            format!("SELECT length({hundred}) FROM docs"),
+            format!("SELECT id FROM docs WHERE length({hundred}) > 5"),
+            format!("SELECT id FROM docs ORDER BY md5({hundred})"),
+            format!("SELECT CASE WHEN ({hundred}) LIKE '%x%' THEN 1 END FROM docs"),
+            format!("SELECT count(*) FROM docs GROUP BY {hundred}"),
+            "SELECT x FROM (SELECT length(body || body || body || body || body) AS x FROM (SELECT body || body || body || body AS body FROM docs) a) b"
+                .to_owned(),
+        ] {
+            assert!(too_many(Dialect::Postgres, &sql), "{sql}");
+        }
+    }
+
+    #[test]
+    fn a_nested_query_multiplies_the_copies_of_its_rows() {
+        assert_eq!(
+            copies("SELECT x || x FROM (SELECT body || body AS x FROM docs) s"),
+            4
+        );
+        assert_eq!(
+            copies("WITH d AS (SELECT body AS x, body AS y FROM docs) SELECT x || y FROM d"),
+            2
+        );
+    }
+
+    #[test]
+    fn a_row_holding_many_copies_of_a_value_is_refused_in_every_dialect() {
+        let hundred = vec!["body"; 100].join(" || ");
+        for dialect in [Dialect::Postgres, Dialect::Sqlite, Dialect::Oracle] {
+            assert!(too_many(dialect, &format!("SELECT {hundred} FROM docs")));
+        }
+        let pg = Dialect::Postgres;
+        for sql in [
+            "SELECT format('%1$s%1$s%1$s%1$s%1$s%1$s%1$s%1$s%1$s%1$s%1$s%1$s%1$s%1$s%1$s%1$s%1$s', body) FROM docs",
+            "SELECT (SELECT body FROM docs LIMIT 1) || (SELECT body FROM docs LIMIT 1) || (SELECT body FROM docs LIMIT 1) || (SELECT body FROM docs LIMIT 1) || (SELECT body FROM docs LIMIT 1) || (SELECT body FROM docs LIMIT 1) || (SELECT body FROM docs LIMIT 1) || (SELECT body FROM docs LIMIT 1) || (SELECT body FROM docs LIMIT 1) || (SELECT body FROM docs LIMIT 1) || (SELECT body FROM docs LIMIT 1) || (SELECT body FROM docs LIMIT 1) || (SELECT body FROM docs LIMIT 1) || (SELECT body FROM docs LIMIT 1) || (SELECT body FROM docs LIMIT 1) || (SELECT body FROM docs LIMIT 1) || (SELECT body FROM docs LIMIT 1)",
+            "SELECT x || x || x || x || x FROM (SELECT y || y || y || y AS x FROM (SELECT body AS y FROM docs) a) b",
+            "SELECT to_json(body) || to_json(body) || to_json(body) FROM docs",
+            "SELECT array_to_string(string_to_array(body, NULL), ', ') FROM docs",
+            "SELECT array_to_string(string_to_array(body, NULL), body) FROM docs",
+            "SELECT concat_ws(body, a, b, c, d, e, f, g, h, i, j, k, l, m, n, o, p, q, r) FROM docs",
+            "SELECT ARRAY[body, body, body, body, body, body, body, body, body, body, body, body, body, body, body, body, body] FROM docs",
+        ] {
+            assert!(too_many(pg, sql), "{sql}");
+        }
+    }
+}
