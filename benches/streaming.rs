@@ -75,7 +75,9 @@ fn report(n: usize, api: Api, base: &Value, bot: &Value) {
     println!(
         "N={n:>3} {:<6}: bot CPU {:.2} s vs baseline {:.2} s → {:.1} ms of CPU per answer ({:.2}× the baseline's total); \
          peak RSS bot {:.0} MB vs baseline {:.0} MB (+{:.0} MB); \
-         edit lag p50 {:.0} ms, p99 {:.0} ms; beyond the interval p50 {:.0} ms, p99 {:.0} ms; wall {:.1} s vs {:.1} s",
+         edit lag p50 {:.0} ms, p99 {:.0} ms; beyond the interval p50 {:.0} ms, p99 {:.0} ms; \
+         first token to its edit p50 {:.0} ms, p99 {:.0} ms; last token to the final edit p50 {:.0} ms, p99 {:.0} ms \
+         (the platform is in-process: its round-trip is ~0); edits per answer p50 {}, max {}; wall {:.1} s vs {:.1} s",
         api.as_str(),
         f(bot, "cpu_s"),
         f(base, "cpu_s"),
@@ -88,6 +90,12 @@ fn report(n: usize, api: Api, base: &Value, bot: &Value) {
         f(bot, "lag_p99_ms"),
         f(bot, "beyond_p50_ms"),
         f(bot, "beyond_p99_ms"),
+        f(bot, "first_p50_ms"),
+        f(bot, "first_p99_ms"),
+        f(bot, "final_p50_ms"),
+        f(bot, "final_p99_ms"),
+        bot["edits_p50"],
+        bot["edits_max"],
         f(bot, "wall_s"),
         f(base, "wall_s"),
     );
@@ -242,21 +250,26 @@ async fn bot(fake: &FakeModel, n: usize, api: Api) -> Value {
         Limits {
             max_message_chars: 2000,
             min_edit_interval: INTERVAL,
+            // Discord's: five edits per channel, one more a second.
+            edit_allowance: pstral_chat::Allowance::per_channel(5, INTERVAL),
             buttons: true,
             ephemeral: true,
             threads: true,
             command_prefix: "/",
         },
     ));
-    let place = Place {
-        platform: "discord".parse().unwrap(),
-        channel: "1100".into(),
-        thread: None,
-        private: false,
-    };
     let tasks: Vec<_> = (0..n)
         .map(|i| {
-            let (bot, platform, place) = (bot.clone(), platform.clone(), place.clone());
+            // A conversation per channel: Discord's allowance of edits is
+            // per channel, and fifty answers at once in one channel share
+            // five edits every five seconds.
+            let place = Place {
+                platform: "discord".parse().unwrap(),
+                channel: (1100 + i).to_string(),
+                thread: None,
+                private: false,
+            };
+            let (bot, platform) = (bot.clone(), platform.clone());
             let author = ana.clone();
             tokio::spawn(async move {
                 let event = InboundEvent::Message {
@@ -284,6 +297,11 @@ fn lag(fake: &FakeModel, platform: &RecordingPlatform, n: usize) -> Value {
     let questions = fake.questions();
     let sent = fake.sent();
     let mut lags: Vec<Duration> = Vec::new();
+    // Per answer: from its first token to the first edit showing it, from
+    // its last token to the edit showing it whole, and its edits.
+    let mut firsts: Vec<Duration> = Vec::new();
+    let mut finals: Vec<Duration> = Vec::new();
+    let mut edits: Vec<usize> = Vec::new();
     for i in 0..n {
         let request = questions
             .iter()
@@ -307,7 +325,9 @@ fn lag(fake: &FakeModel, platform: &RecordingPlatform, n: usize) -> Value {
             })
             .unwrap();
         let mut shown = 0;
-        for (at, text) in platform.history_of(&message.id).into_iter().skip(1) {
+        let history = platform.history_of(&message.id);
+        edits.push(history.len().saturating_sub(1));
+        for (at, text) in history.into_iter().skip(1) {
             let text = text.strip_suffix(STREAMING_CURSOR).unwrap_or(&text);
             // Every token has the same shape: count how many the text holds.
             let mut covered = 0;
@@ -322,15 +342,32 @@ fn lag(fake: &FakeModel, platform: &RecordingPlatform, n: usize) -> Value {
             for t in times.iter().take(covered).skip(shown) {
                 lags.push(at - *t);
             }
+            if shown == 0 && covered > 0 {
+                firsts.push(at - times[0]);
+            }
+            if shown < times.len() && covered == times.len() {
+                finals.push(at - times[times.len() - 1]);
+            }
             shown = shown.max(covered);
         }
     }
     lags.sort();
-    let pct = |p: f64| lags[((lags.len() as f64 - 1.0) * p) as usize].as_secs_f64() * 1000.0;
+    firsts.sort();
+    finals.sort();
+    edits.sort();
+    let at = |all: &[Duration], p: f64| {
+        all.get(((all.len() as f64 - 1.0) * p) as usize)
+            .map_or(f64::NAN, |d| d.as_secs_f64() * 1000.0)
+    };
+    let pct = |p: f64| at(&lags, p);
     let beyond = |p: f64| (pct(p) - INTERVAL.as_secs_f64() * 1000.0).max(0.0);
     json!({
         "tokens_measured": lags.len(),
         "lag_p50_ms": pct(0.5), "lag_p99_ms": pct(0.99),
         "beyond_p50_ms": beyond(0.5), "beyond_p99_ms": beyond(0.99),
+        "first_p50_ms": at(&firsts, 0.5), "first_p99_ms": at(&firsts, 0.99),
+        "final_p50_ms": at(&finals, 0.5), "final_p99_ms": at(&finals, 0.99),
+        "edits_p50": edits.get(edits.len() / 2).copied().unwrap_or(0),
+        "edits_max": edits.last().copied().unwrap_or(0),
     })
 }

@@ -90,6 +90,12 @@ fn matrix_connector(
         store_passphrase: matrix.store_passphrase.expose_secret().to_owned(),
         invites_from: matrix.invites_from.clone(),
         max_rooms: matrix.max_rooms,
+        edit_allowance: pstral_chat::Allowance {
+            burst: matrix.edit_burst,
+            refill: std::time::Duration::from_secs_f64(1.0 / matrix.edits_per_second),
+            scope: pstral_chat::AllowanceScope::Account,
+            posts_count: true,
+        },
         labels: labels(settings),
     };
     Ok(Box::new(pstral_matrix::Matrix::new(config)))

@@ -58,6 +58,7 @@ impl Default for Options {
             limits: Limits {
                 max_message_chars: 2000,
                 min_edit_interval: Duration::from_millis(40),
+                edit_allowance: pstral_chat::Allowance::per_channel(5, Duration::from_millis(40)),
                 buttons: true,
                 ephemeral: true,
                 threads: true,
@@ -312,7 +313,7 @@ async fn the_final_text_is_the_model_answer_byte_for_byte() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn edits_are_coalesced_and_never_closer_than_the_platform_allows() {
+async fn edits_are_coalesced_and_never_closer_than_the_platform_allows_before_the_final_text() {
     let fake = FakeModel::start(&[MODEL]).await;
     let tokens: Vec<String> = (0..80).map(|i| format!("mot{i} ")).collect();
     fake.then(Script::tokens(tokens.clone()).every(Duration::from_millis(5)));
@@ -322,8 +323,11 @@ async fn edits_are_coalesced_and_never_closer_than_the_platform_allows() {
     h.ask(1, "Une longue réponse").await;
     let (message, text) = h.answers().remove(0);
     assert_eq!(text, tokens.concat());
+    // The final text goes as soon as the allowance holds an edit, which it
+    // keeps for it; the changes before it keep the interval.
     let history = h.platform.history_of(&message.id);
-    for pair in history.windows(2) {
+    let (_, before_final) = history.split_last().unwrap();
+    for pair in before_final.windows(2) {
         let gap = pair[1].0 - pair[0].0;
         assert!(
             gap >= Duration::from_millis(100),

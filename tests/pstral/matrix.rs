@@ -64,6 +64,13 @@ impl Bot {
             store_passphrase: "test-store-passphrase".to_owned(),
             invites_from: Vec::new(),
             max_rooms,
+            // The test homeserver lifts its limits (scripts/synapse).
+            edit_allowance: pstral_chat::Allowance {
+                burst: 10_000,
+                refill: std::time::Duration::from_micros(100),
+                scope: pstral_chat::AllowanceScope::Account,
+                posts_count: true,
+            },
             labels: std::sync::Arc::new(pstral_core::i18n::Wording(pstral_core::i18n::Lang::En)),
         };
         let (counting, handled, overheard) = Counting::new(h.bot.clone());

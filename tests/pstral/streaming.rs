@@ -5,10 +5,12 @@ use std::time::Duration;
 
 use futures_util::stream;
 use pstral_chat::recording::RecordingPlatform;
-use pstral_chat::{ChatPlatform, Limits, Place};
+use pstral_chat::{Allowance, AllowanceScope, ChatPlatform, Limits, Place};
 use pstral_core::i18n::Lang;
 use pstral_core::llm::LlmError;
+use pstral_core::stream::budget::{EditBudget, EditBudgets, MAX_EDITS_PER_MESSAGE};
 use pstral_core::stream::{Ending, stream_answer};
+use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 fn place() -> Place {
@@ -20,10 +22,12 @@ fn place() -> Place {
     }
 }
 
+/// A platform like Discord: five edits at once, one more every interval.
 fn limits(max: usize, interval_ms: u64) -> Limits {
     Limits {
         max_message_chars: max,
         min_edit_interval: Duration::from_millis(interval_ms),
+        edit_allowance: Allowance::per_channel(5, Duration::from_millis(interval_ms)),
         buttons: true,
         ephemeral: true,
         threads: true,
@@ -58,9 +62,11 @@ async fn every_message_shows_exactly_its_segment_of_the_answer() {
     }
     answer.push_str("```\nAnd a closing paragraph with several words in it.");
     let platform = RecordingPlatform::new("discord", limits(300, 100));
+    let budget = EditBudget::alone(platform.limits());
     let first = platform.post(&place(), None, "…").await.unwrap();
     let streamed = stream_answer(
         &platform,
+        &budget,
         first,
         "…".into(),
         paced(words(&answer), Duration::from_millis(7)),
@@ -101,8 +107,10 @@ async fn every_message_shows_exactly_its_segment_of_the_answer() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn no_message_is_edited_faster_than_the_interval_even_through_rate_limits() {
+async fn no_message_is_edited_faster_than_the_interval_before_its_final_text_even_through_rate_limits()
+ {
     let platform = RecordingPlatform::new("discord", limits(2000, 1000));
+    let budget = EditBudget::alone(platform.limits());
     let first = platform.post(&place(), None, "…").await.unwrap();
     // A storm of 429s in the middle of the answer.
     platform.rate_limit_next_edits(0, Duration::ZERO);
@@ -117,6 +125,7 @@ async fn no_message_is_edited_faster_than_the_interval_even_through_rate_limits(
     let (streamed, ()) = tokio::join!(
         stream_answer(
             &platform,
+            &budget,
             first.clone(),
             "…".into(),
             stream,
@@ -130,20 +139,172 @@ async fn no_message_is_edited_faster_than_the_interval_even_through_rate_limits(
         answer,
         "the last applied edit is the final text"
     );
+    // The final text goes as soon as the allowance holds an edit; every
+    // edit before it keeps the interval.
     let history = platform.history_of(&first.id);
-    for pair in history.windows(2) {
+    let (_, before_final) = history.split_last().unwrap();
+    for pair in before_final.windows(2) {
         assert!(pair[1].0 - pair[0].0 >= Duration::from_millis(1000));
     }
     assert!(streamed.edits >= 2);
 }
 
+/// Streams `tokens` paced by `every` after `first_after` into a fresh
+/// placeholder; gives the platform, the placeholder and when the last token
+/// came.
+async fn stream_on(
+    platform: &RecordingPlatform,
+    budget: &EditBudget,
+    first_after: Duration,
+    tokens: Vec<String>,
+    every: Duration,
+) -> (pstral_chat::MessageRef, Instant) {
+    let first = platform.post(&place(), None, "…").await.unwrap();
+    let last_token = std::sync::Mutex::new(Instant::now());
+    let timed = Box::pin(stream::unfold(
+        (tokens.into_iter(), true),
+        |(mut it, first)| {
+            let last_token = &last_token;
+            async move {
+                let next = it.next()?;
+                tokio::time::sleep(if first { first_after } else { every }).await;
+                *last_token.lock().unwrap() = Instant::now();
+                Some((Ok(next), (it, false)))
+            }
+        },
+    ));
+    stream_answer(
+        platform,
+        budget,
+        first.clone(),
+        "…".into(),
+        timed,
+        &CancellationToken::new(),
+        Lang::En,
+    )
+    .await;
+    let last = *last_token.lock().unwrap();
+    (first, last)
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_first_words_show_as_soon_as_they_come_when_the_placeholder_is_older_than_the_interval()
+{
+    let platform = RecordingPlatform::new("discord", limits(2000, 1000));
+    let budget = EditBudget::alone(platform.limits());
+    let start = Instant::now();
+    // The model reads the prompt for 2.3 s, then writes slowly.
+    let (first, _) = stream_on(
+        &platform,
+        &budget,
+        Duration::from_millis(2300),
+        words("one two three four"),
+        Duration::from_millis(400),
+    )
+    .await;
+    // The placeholder, then the first word the moment it came.
+    let history = platform.history_of(&first.id);
+    assert!(history[1].1.starts_with("one"), "{history:?}");
+    assert_eq!(history[1].0 - start, Duration::from_millis(2300));
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_final_text_shows_as_soon_as_the_model_ends_not_at_the_next_tick() {
+    let platform = RecordingPlatform::new("discord", limits(2000, 1000));
+    for _ in 0..30 {
+        let budget = EditBudget::alone(platform.limits());
+        let tokens: Vec<String> = (0..37).map(|i| format!("w{i} ")).collect();
+        let answer = tokens.concat();
+        let (first, last_token) = stream_on(
+            &platform,
+            &budget,
+            Duration::from_millis(1500),
+            tokens,
+            Duration::from_millis(45),
+        )
+        .await;
+        let history = platform.history_of(&first.id);
+        let (at, text) = history.last().unwrap();
+        assert_eq!(text, &answer);
+        assert_eq!(*at, last_token, "the final edit waited");
+        tokio::time::advance(Duration::from_secs(5)).await;
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn under_a_strict_shared_allowance_no_final_text_waits_behind_an_intermediate_edit() {
+    // Synapse's strict setting: a burst of 3, then one a second, for the
+    // whole account; two answers stream at once.
+    let mut strict = limits(2000, 200);
+    strict.edit_allowance = Allowance {
+        burst: 3,
+        refill: Duration::from_secs(1),
+        scope: AllowanceScope::Account,
+        posts_count: false,
+    };
+    let platform = RecordingPlatform::new("matrix", strict);
+    let budgets = EditBudgets::default();
+    let one = budgets.for_answer(platform.limits(), &place());
+    let two = budgets.for_answer(platform.limits(), &place());
+    let tokens = |n: usize| -> Vec<String> { (0..n).map(|i| format!("t{i} ")).collect() };
+    let ((first, first_end), (second, second_end)) = tokio::join!(
+        stream_on(
+            &platform,
+            &one,
+            Duration::from_millis(300),
+            tokens(60),
+            Duration::from_millis(50)
+        ),
+        stream_on(
+            &platform,
+            &two,
+            Duration::from_millis(300),
+            tokens(90),
+            Duration::from_millis(50)
+        ),
+    );
+    for (message, ended, n) in [(&first, first_end, 60), (&second, second_end, 90)] {
+        let history = platform.history_of(&message.id);
+        let (at, text) = history.last().unwrap();
+        assert_eq!(text, &tokens(n).concat(), "nothing lost");
+        assert_eq!(*at, ended, "the final text went when the model ended");
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_ten_minute_answer_stays_under_the_edit_ceiling_and_arrives_whole() {
+    let platform = RecordingPlatform::new("matrix", limits(1_000_000, 1000));
+    let budget = EditBudget::alone(platform.limits());
+    // Twenty tokens a second for ten minutes.
+    let tokens: Vec<String> = (0..12_000).map(|i| format!("w{i} ")).collect();
+    let answer = tokens.concat();
+    let (first, _) = stream_on(
+        &platform,
+        &budget,
+        Duration::from_millis(500),
+        tokens,
+        Duration::from_millis(50),
+    )
+    .await;
+    let history = platform.history_of(&first.id);
+    assert!(
+        // The placeholder, the edits while it came, the final text.
+        history.len() <= MAX_EDITS_PER_MESSAGE + 2,
+        "{} edits",
+        history.len()
+    );
+    assert_eq!(history.last().unwrap().1, answer);
+}
+
 #[tokio::test(start_paused = true)]
 async fn a_failure_before_any_token_shows_only_the_note() {
     let platform = RecordingPlatform::new("discord", limits(2000, 100));
+    let budget = EditBudget::alone(platform.limits());
     let first = platform.post(&place(), None, "…").await.unwrap();
     let failed = stream::iter([Err(LlmError::QueueFull { capacity: 3 })]);
     let streamed = stream_answer(
         &platform,
+        &budget,
         first.clone(),
         "…".into(),
         failed,
@@ -161,6 +322,7 @@ async fn a_failure_before_any_token_shows_only_the_note() {
 #[tokio::test(start_paused = true)]
 async fn a_stop_inside_a_code_block_closes_it_before_the_note() {
     let platform = RecordingPlatform::new("discord", limits(2000, 100));
+    let budget = EditBudget::alone(platform.limits());
     let first = platform.post(&place(), None, "…").await.unwrap();
     let stop = CancellationToken::new();
     let tokens = words("```sql SELECT a, b, c FROM t WHERE x = 1 AND y = 2 AND z = 3");
@@ -171,6 +333,7 @@ async fn a_stop_inside_a_code_block_closes_it_before_the_note() {
     let (streamed, ()) = tokio::join!(
         stream_answer(
             &platform,
+            &budget,
             first.clone(),
             "…".into(),
             paced(tokens, Duration::from_millis(10)),
@@ -187,11 +350,13 @@ async fn a_stop_inside_a_code_block_closes_it_before_the_note() {
 #[tokio::test(start_paused = true)]
 async fn a_continuation_the_chat_refuses_ends_the_answer_with_a_note() {
     let platform = RecordingPlatform::new("discord", limits(200, 100));
+    let budget = EditBudget::alone(platform.limits());
     let first = platform.post(&place(), None, "…").await.unwrap();
     platform.refuse_next_posts(1);
     let answer: String = (0..100).map(|i| format!("word{i} ")).collect();
     let streamed = stream_answer(
         &platform,
+        &budget,
         first.clone(),
         "…".into(),
         paced(words(&answer), Duration::from_millis(5)),
@@ -213,10 +378,12 @@ async fn a_continuation_the_chat_refuses_ends_the_answer_with_a_note() {
 #[tokio::test(start_paused = true)]
 async fn an_empty_answer_says_so() {
     let platform = RecordingPlatform::new("discord", limits(2000, 100));
+    let budget = EditBudget::alone(platform.limits());
     let first = platform.post(&place(), None, "…").await.unwrap();
     let nothing = stream::empty();
     stream_answer(
         &platform,
+        &budget,
         first.clone(),
         "…".into(),
         nothing,

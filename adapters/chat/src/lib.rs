@@ -476,9 +476,11 @@ pub trait Labels: Send + Sync {
 pub struct Limits {
     /// The longest message, in characters (Unicode scalar values).
     pub max_message_chars: usize,
-    /// The shortest time between two edits of one message that the platform
-    /// accepts without rate limiting.
+    /// The shortest time between two edits of one message: a floor the
+    /// bot keeps to whatever its allowance holds.
     pub min_edit_interval: Duration,
+    /// How many edits the platform allows, and to what they are counted.
+    pub edit_allowance: Allowance,
     /// Messages can carry buttons (else controls are reactions or commands).
     pub buttons: bool,
     /// Replies visible to one person only, in a shared channel.
@@ -488,6 +490,58 @@ pub struct Limits {
     /// terminal, `!` on Matrix), so that what the bot says names commands
     /// as they are typed.
     pub command_prefix: &'static str,
+}
+
+/// A platform's allowance of edits: `burst` at once, then one more every
+/// `refill` (a token bucket; `refill` zero for no limit beyond the floor).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Allowance {
+    pub burst: u32,
+    pub refill: Duration,
+    pub scope: AllowanceScope,
+    /// Posting a message spends from the same allowance (Synapse counts
+    /// every event a user sends).
+    pub posts_count: bool,
+}
+
+impl Allowance {
+    /// `burst` edits at once in each channel, one more every `refill`
+    /// (Discord's edits), posts counted apart.
+    pub const fn per_channel(burst: u32, refill: Duration) -> Self {
+        Allowance {
+            burst,
+            refill,
+            scope: AllowanceScope::Channel,
+            posts_count: false,
+        }
+    }
+
+    /// No allowance beyond the floor between two edits of one message.
+    pub const UNLIMITED: Allowance = Allowance {
+        burst: 1000,
+        refill: Duration::ZERO,
+        scope: AllowanceScope::Account,
+        posts_count: false,
+    };
+}
+
+/// What is left of an allowance, as the platform says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct AllowanceLeft {
+    /// Edits that may still go before the reset.
+    pub remaining: u32,
+    /// When the allowance is whole again.
+    pub reset_after: Duration,
+}
+
+/// What a platform counts edits to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AllowanceScope {
+    /// Each channel or room has its own allowance (Discord).
+    Channel,
+    /// The bot's account has one for all its rooms (Synapse's
+    /// `rc_message`).
+    Account,
 }
 
 /// A file to attach.
@@ -544,6 +598,14 @@ pub trait ChatPlatform: Send + Sync {
 
     /// Replaces the text of one of the bot's messages.
     async fn edit(&self, message: &MessageRef, text: &str) -> Result<(), PlatformError>;
+
+    /// What the platform last said is left of the allowance that edits in
+    /// `place` draw on (Discord's `X-RateLimit-Remaining` and reset, as the
+    /// HTTP client keeps them); `None` when it says nothing.
+    async fn allowance_left(&self, place: &Place) -> Option<AllowanceLeft> {
+        let _ = place;
+        None
+    }
 
     /// Posts query results: `text` shows them as monospace text; a
     /// platform that renders tables shows `table` too.

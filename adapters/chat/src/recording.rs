@@ -61,6 +61,7 @@ impl RecordingPlatform {
         Limits {
             max_message_chars: 2000,
             min_edit_interval: Duration::from_millis(1000),
+            edit_allowance: crate::Allowance::per_channel(5, Duration::from_secs(1)),
             buttons: true,
             ephemeral: true,
             threads: true,

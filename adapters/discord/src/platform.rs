@@ -14,8 +14,8 @@ use std::time::Duration;
 
 use pstral_chat::latest::LatestWins;
 use pstral_chat::{
-    Attachment, ChatPlatform, ControlKind, Limits, MessageRef, Place, Platform, PlatformError,
-    PlatformIdentity,
+    Allowance, AllowanceLeft, Attachment, ChatPlatform, ControlKind, Limits, MessageRef, Place,
+    Platform, PlatformError, PlatformIdentity,
 };
 use serenity::builder::{
     CreateAllowedMentions, CreateAttachment, CreateInteractionResponseFollowup, CreateMessage,
@@ -37,8 +37,10 @@ const TRACKED_MESSAGES: usize = 2048;
 pub fn limits() -> Limits {
     Limits {
         max_message_chars: MAX_MESSAGE_CHARS,
-        // Discord allows 5 message edits per 5 s in a channel.
+        // Discord allows 5 message edits per 5 s in a channel; a message
+        // is edited at most once a second.
         min_edit_interval: Duration::from_millis(1000),
+        edit_allowance: Allowance::per_channel(5, Duration::from_secs(1)),
         buttons: true,
         ephemeral: true,
         threads: true,
@@ -175,6 +177,29 @@ impl ChatPlatform for DiscordPlatform {
 
     fn limits(&self) -> &Limits {
         &self.limits
+    }
+
+    /// The channel's bucket for message edits, as serenity's ratelimiter
+    /// keeps it from Discord's `X-RateLimit-*` headers.
+    async fn allowance_left(&self, place: &Place) -> Option<AllowanceLeft> {
+        let channel_id = ChannelId::new(channel_of(place).ok()?);
+        let bucket = serenity::http::Route::ChannelMessage {
+            channel_id,
+            message_id: MessageId::new(1),
+        }
+        .ratelimiting_bucket();
+        let routes = self.http.ratelimiter.as_ref()?.routes();
+        let limit = routes.read().await.get(&bucket)?.clone();
+        let limit = limit.lock().await;
+        let remaining = u32::try_from(limit.remaining()).ok()?;
+        let reset_after = limit
+            .reset()?
+            .duration_since(std::time::SystemTime::now())
+            .unwrap_or_default();
+        Some(AllowanceLeft {
+            remaining,
+            reset_after,
+        })
     }
 
     async fn post(
@@ -380,6 +405,10 @@ impl ChatPlatform for InteractionPlatform {
 
     fn limits(&self) -> &Limits {
         self.base.limits()
+    }
+
+    async fn allowance_left(&self, place: &Place) -> Option<AllowanceLeft> {
+        self.base.allowance_left(place).await
     }
 
     /// A message that replies to nothing is the command's own answer.

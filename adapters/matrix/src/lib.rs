@@ -85,6 +85,9 @@ pub struct MatrixConfig {
     /// included): an invite past it is declined, so that nobody can make it
     /// sync without end.
     pub max_rooms: usize,
+    /// What the homeserver lets the bot's user send (Synapse's
+    /// `rc_message`), which streamed answers spend.
+    pub edit_allowance: pstral_chat::Allowance,
     /// The words of the bot's own notes, from the core.
     pub labels: Arc<dyn pstral_chat::Labels>,
 }
@@ -97,6 +100,7 @@ impl std::fmt::Debug for MatrixConfig {
             .field("store_dir", &self.store_dir)
             .field("invites_from", &self.invites_from)
             .field("max_rooms", &self.max_rooms)
+            .field("edit_allowance", &self.edit_allowance)
             .finish_non_exhaustive()
     }
 }
@@ -263,9 +267,25 @@ impl Connector for Matrix {
             }
         };
         let me = client.user_id().expect("logged in").to_owned();
+        // What streaming will look like under the homeserver's allowance:
+        // an operator who sees one step every five seconds should know why.
+        let allowance = config.edit_allowance;
+        if allowance.refill > std::time::Duration::from_secs(1) {
+            tracing::warn!(
+                user = %me,
+                burst = allowance.burst,
+                every = ?allowance.refill,
+                "the homeserver is assumed to limit the bot's user to a burst of events, then one \
+                 every few seconds (Synapse's default rc_message): long answers will show a new \
+                 step that often once the burst is spent; lift it for the bot's user and set \
+                 matrix.edits_per_second (README, Matrix)"
+            );
+        } else {
+            tracing::info!(user = %me, burst = allowance.burst, every = ?allowance.refill, "the homeserver's allowance of events for the bot's user");
+        }
         let shared = Arc::new(Shared {
             handler,
-            platform: Arc::new(MatrixPlatform::new(client.clone())),
+            platform: Arc::new(MatrixPlatform::new(client.clone(), config.edit_allowance)),
             me,
             name: OnceLock::new(),
             tracker: TaskTracker::new(),

@@ -33,8 +33,8 @@ use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId, OwnedUserId, UserId, assign};
 use matrix_sdk::{Client, Room, RoomMemberships};
 use pstral_chat::latest::LatestWins;
 use pstral_chat::{
-    Attachment, ChatPlatform, ControlKind, Limits, MessageRef, Place, Platform, PlatformError,
-    PlatformIdentity, Table,
+    Allowance, Attachment, ChatPlatform, ControlKind, Limits, MessageRef, Place, Platform,
+    PlatformError, PlatformIdentity, Table,
 };
 
 /// How long a message may be. Matrix caps an event at 64 KiB, and an edit
@@ -42,12 +42,14 @@ use pstral_chat::{
 pub const MAX_MESSAGE_CHARS: usize = 8000;
 const TRACKED_MESSAGES: usize = 2048;
 
-pub fn limits() -> Limits {
+/// What the bot may do on Matrix, the homeserver allowing `allowance`.
+pub fn limits(allowance: Allowance) -> Limits {
     Limits {
         max_message_chars: MAX_MESSAGE_CHARS,
-        // Synapse's default allows a burst of 10 messages, then one per
-        // 5 s; edits are coalesced, and a 429 is waited out by the SDK.
+        // Whatever the homeserver allows, a message is edited at most once
+        // a second.
         min_edit_interval: Duration::from_millis(1000),
+        edit_allowance: allowance,
         buttons: false,
         ephemeral: false,
         threads: true,
@@ -241,10 +243,10 @@ impl Mine {
 }
 
 impl MatrixPlatform {
-    pub fn new(client: Client) -> Self {
+    pub fn new(client: Client, allowance: Allowance) -> Self {
         Self {
             platform: "matrix".parse().expect("a valid platform name"),
-            limits: limits(),
+            limits: limits(allowance),
             client,
             messages: LatestWins::new(TRACKED_MESSAGES),
             reactions: Mutex::new(HashMap::new()),

@@ -134,6 +134,7 @@ impl Terminal {
                 // cheaply: a few edits a second read smoothly.
                 max_message_chars: 1_000_000,
                 min_edit_interval: Duration::from_millis(50),
+                edit_allowance: pstral_chat::Allowance::UNLIMITED,
                 buttons: false,
                 ephemeral: false,
                 threads: false,

@@ -384,8 +384,14 @@ impl Bot {
         messages: &[crate::llm::ChatMessage],
     ) -> Answered {
         let thinking = Text::Thinking.render(self.lang());
+        let budget = self.inner.edit_budgets.for_answer(platform.limits(), place);
         let placeholder = match platform.post(place, Some(question_id), &thinking).await {
-            Ok(m) => m,
+            Ok(m) => {
+                if budget.counts_posts() {
+                    budget.spent();
+                }
+                m
+            }
             Err(e) => {
                 tracing::error!(error = %e, "cannot post the placeholder");
                 return Answered {
@@ -396,11 +402,14 @@ impl Bot {
         };
         let writing = self.inner.answers.start(&placeholder.id, place, user.id);
         let stop = writing.stop.clone();
-        if let Err(e) = platform
+        // Offering a control changes the message too (a Discord PATCH, a
+        // Matrix reaction).
+        match platform
             .show_control(&placeholder, &ControlKind::Stop)
             .await
         {
-            tracing::warn!(error = %e, "cannot offer the Stop control");
+            Ok(()) => budget.spent(),
+            Err(e) => tracing::warn!(error = %e, "cannot offer the Stop control"),
         }
 
         let (position, positions) = watch::channel(0usize);
@@ -421,6 +430,7 @@ impl Bot {
             Some(Ok(tokens)) => {
                 stream_answer(
                     platform,
+                    &budget,
                     placeholder.clone(),
                     shown_text,
                     tokens.into_stream(),
@@ -434,6 +444,7 @@ impl Bot {
                 let failed = futures_util::stream::iter([Err::<String, LlmError>(e)]);
                 stream_answer(
                     platform,
+                    &budget,
                     placeholder.clone(),
                     shown_text,
                     failed,
@@ -446,6 +457,7 @@ impl Bot {
                 let nothing = futures_util::stream::empty::<Result<String, LlmError>>();
                 stream_answer(
                     platform,
+                    &budget,
                     placeholder.clone(),
                     shown_text,
                     nothing,
@@ -459,12 +471,13 @@ impl Bot {
         drop(writing);
         // Taking the control back changes the message too (a Discord PATCH):
         // not before the platform allows.
-        tokio::time::sleep_until(streamed.settled_at).await;
-        if let Err(e) = platform
+        tokio::time::sleep_until(budget.next_final()).await;
+        match platform
             .withdraw_control(&placeholder, &ControlKind::Stop)
             .await
         {
-            tracing::warn!(error = %e, "cannot withdraw the Stop control");
+            Ok(()) => budget.spent(),
+            Err(e) => tracing::warn!(error = %e, "cannot withdraw the Stop control"),
         }
         Answered {
             streamed: Some(streamed),

@@ -67,6 +67,8 @@ struct Inner {
     burnt_in: RecentIds,
     /// The end of each person's last text in each place.
     tails: Tails,
+    /// What each platform allowance has left for streamed answers.
+    edit_budgets: crate::stream::budget::EditBudgets,
 }
 
 /// The last characters each person wrote in each place, so that a code
@@ -165,6 +167,7 @@ impl Bot {
                 answers: Answers::default(),
                 burnt_in: RecentIds::default(),
                 tails: Tails::default(),
+                edit_budgets: Default::default(),
             }),
         }
     }

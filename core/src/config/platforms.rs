@@ -29,6 +29,10 @@ pub struct MatrixSettings {
     pub invites_from: Vec<String>,
     /// How many rooms the bot stays in at most: invites past it are declined.
     pub max_rooms: usize,
+    /// The homeserver's allowance of events for the bot's user: so many a
+    /// second after a burst of `edit_burst` (Synapse's `rc_message`).
+    pub edits_per_second: f64,
+    pub edit_burst: u32,
 }
 
 /// How the Matrix bot logs in.

@@ -167,4 +167,6 @@ pub(super) struct RawMatrix {
     pub(super) store_passphrase_file: String,
     pub(super) invites_from: Vec<String>,
     pub(super) max_rooms: i64,
+    pub(super) edits_per_second: f64,
+    pub(super) edit_burst: i64,
 }

@@ -242,6 +242,21 @@ fn a_cap_on_matrix_rooms_is_a_number_above_zero() {
 }
 
 #[test]
+fn the_homeservers_allowance_is_a_rate_and_a_burst_above_zero() {
+    for (key, bad) in [
+        ("edits_per_second", "0"),
+        ("edits_per_second", "-1"),
+        ("edit_burst", "0"),
+    ] {
+        let found = problems(&format!("[matrix]\n{key} = {bad}"), &[]);
+        assert_eq!(found.len(), 1, "{key} = {bad}: {found:?}");
+        assert_eq!(found[0].key, format!("matrix.{key}"));
+    }
+    let fine = file("[matrix]\nedits_per_second = 100\nedit_burst = 100");
+    assert!(load_layers(Some(fine.path()), env(&[])).is_ok());
+}
+
+#[test]
 fn model_servers_of_either_api_share_one_list() {
     let key = file("sk-from-a-file\n");
     let f = file(&format!(

@@ -898,6 +898,33 @@ impl Validator {
                 None
             }
         };
+        let edits_per_second = if raw.edits_per_second.is_finite() && raw.edits_per_second > 0.0 {
+            Some(raw.edits_per_second)
+        } else {
+            self.problem(
+                "matrix.edits_per_second",
+                format!(
+                    "expected how many events a second the homeserver allows the bot (above 0, \
+                     0.2 for Synapse's default), got {}",
+                    raw.edits_per_second
+                ),
+            );
+            None
+        };
+        let edit_burst = match u32::try_from(raw.edit_burst) {
+            Ok(n) if n > 0 => Some(n),
+            _ => {
+                self.problem(
+                    "matrix.edit_burst",
+                    format!(
+                        "expected how many events the homeserver allows the bot at once (above 0, \
+                         10 for Synapse's default), got {}",
+                        raw.edit_burst
+                    ),
+                );
+                None
+            }
+        };
         if !raw.enabled {
             return None;
         }
@@ -956,6 +983,8 @@ impl Validator {
             store_passphrase: passphrase.set()?,
             invites_from: raw.invites_from,
             max_rooms: max_rooms?,
+            edits_per_second: edits_per_second?,
+            edit_burst: edit_burst?,
         })
         .filter(|_| user_ok)
     }

@@ -1,8 +1,10 @@
 //! Turns a model's token stream into a few well-timed edits of chat messages.
 //!
 //! The answer goes into a placeholder that was posted at once; tokens are
-//! coalesced between edits so that no message is edited faster than the
-//! platform allows. When the text would pass the platform's length limit, the
+//! coalesced between edits, which spend from the platform's allowance as
+//! [`budget`] says: the first words go out as soon as they come when the
+//! allowance holds an edit, the final text as soon as the model ends, and
+//! the edits in between only while an edit is kept back for it. When the text would pass the platform's length limit, the
 //! message is finished at a clean boundary (a blank line, a line end, a space:
 //! never inside a word) and the answer continues in a new message; a code
 //! block that is split is closed at the end of one message and reopened, with
@@ -12,7 +14,6 @@
 //! saying what happened.
 
 use std::ops::Range;
-use std::time::Duration;
 
 use futures_util::{Stream, StreamExt};
 use pstral_chat::{ChatPlatform, MessageRef, PlatformError};
@@ -21,8 +22,11 @@ use tokio_util::sync::CancellationToken;
 
 use crate::i18n::{Lang, Text};
 
+pub mod budget;
 pub mod split;
+
 use crate::llm::LlmError;
+use budget::EditBudget;
 
 /// Shown at the end of a message while the answer is still coming.
 const CURSOR: &str = pstral_chat::STREAMING_CURSOR;
@@ -64,7 +68,8 @@ pub struct Streamed {
     /// The chat shows the answer only up to this byte: a continuation could
     /// not be posted (the chat says so); `None` when it shows all of it.
     pub shown_until: Option<usize>,
-    /// When the first message may be changed again (for the control on it).
+    /// When the first message may be changed again (for the control on it):
+    /// when the allowance holds an edit.
     pub settled_at: Instant,
 }
 
@@ -77,8 +82,8 @@ impl Streamed {
 
 struct Writer<'a> {
     platform: &'a dyn ChatPlatform,
+    budget: &'a EditBudget,
     max_chars: usize,
-    interval: Duration,
     lang: Lang,
     answer: String,
     parts: Vec<PartState>,
@@ -93,7 +98,7 @@ struct Writer<'a> {
 enum Edited {
     /// The platform shows the text (or already did).
     Applied,
-    /// Rate limited: try again at `next_edit`.
+    /// Rate limited: try again when the allowance says.
     Postponed,
     /// Refused for good (the message is gone, the text too long): retrying
     /// would not help.
@@ -104,14 +109,25 @@ struct PartState {
     part: Part,
     /// The last text the platform accepted for this message.
     shown: String,
-    /// When this message may be edited next.
-    next_edit: Instant,
+    /// When the message last changed (posted, or edited).
+    last_change: Instant,
+    /// The edits made to it while the answer was still coming.
+    made: usize,
+}
+
+/// Whether an edit shows the answer still coming or a message's last text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Intermediate,
+    Last,
 }
 
 /// Streams `tokens` into `placeholder` (and further messages as needed),
-/// until the model is done, `stop` is cancelled, or the stream fails.
+/// until the model is done, `stop` is cancelled, or the stream fails,
+/// spending from `budget`.
 pub async fn stream_answer<S>(
     platform: &dyn ChatPlatform,
+    budget: &EditBudget,
     placeholder: MessageRef,
     placeholder_text: String,
     tokens: S,
@@ -124,8 +140,8 @@ where
     let limits = platform.limits();
     let mut writer = Writer {
         platform,
+        budget,
         max_chars: limits.max_message_chars,
-        interval: limits.min_edit_interval,
         lang,
         answer: String::new(),
         parts: vec![PartState {
@@ -136,8 +152,10 @@ where
                 closed: false,
             },
             shown: placeholder_text,
-            // The post that created the placeholder counts as its last change.
-            next_edit: Instant::now() + limits.min_edit_interval,
+            // The placeholder was posted (or showed a queue position) just
+            // before: the model has yet to read the prompt.
+            last_change: Instant::now(),
+            made: 0,
         }],
         edits: 0,
         lost: false,
@@ -146,7 +164,7 @@ where
     let mut pieces = 0;
     let mut dirty = false;
     let ending = loop {
-        let due = writer.current().next_edit;
+        let due = writer.next_intermediate();
         tokio::select! {
             biased;
             () = stop.cancelled() => break Ending::Stopped,
@@ -161,11 +179,17 @@ where
                 Some(Err(e)) => break Ending::Failed(e),
                 None => break Ending::Complete,
             },
-            () = tokio::time::sleep_until(due), if dirty && !writer.lost => {
-                let text = writer.streaming_text();
-                // A postponed edit stays due: the newer text goes at the next
-                // allowed moment, whether or not more tokens come.
-                dirty = writer.edit_current(&text).await == Edited::Postponed;
+            () = tokio::time::sleep_until(due.unwrap_or_else(Instant::now)),
+                if dirty && !writer.lost && due.is_some() =>
+            {
+                // Another answer may have spent what this one waited for.
+                if budget.take_intermediate() {
+                    let text = writer.streaming_text();
+                    // A postponed edit stays due: the newer text goes at the
+                    // next allowed moment, whether or not more tokens come.
+                    dirty = writer.edit_current(&text, Kind::Intermediate).await
+                        == Edited::Postponed;
+                }
             }
         }
     };
@@ -173,7 +197,7 @@ where
     drop(tokens);
     writer.finish(&ending).await;
     let shown_until = writer.lost.then(|| writer.current().part.segment.end);
-    let settled_at = writer.parts[0].next_edit;
+    let settled_at = budget.next_final();
     Streamed {
         answer: writer.answer,
         parts: writer.parts.into_iter().map(|p| p.part).collect(),
@@ -188,6 +212,14 @@ where
 impl Writer<'_> {
     fn current(&self) -> &PartState {
         self.parts.last().expect("there is always a part")
+    }
+
+    /// When the current message's next intermediate edit may go; `None`
+    /// when it has had its share.
+    fn next_intermediate(&self) -> Option<Instant> {
+        let current = self.current();
+        self.budget
+            .next_intermediate(current.made, current.last_change)
     }
 
     fn current_body(&self) -> &str {
@@ -251,7 +283,8 @@ impl Writer<'_> {
                         closed: false,
                     },
                     shown: first_text,
-                    next_edit: Instant::now() + self.interval,
+                    last_change: Instant::now(),
+                    made: 0,
                 });
             } else {
                 // Without a new message there is nowhere to continue: the
@@ -271,8 +304,16 @@ impl Writer<'_> {
     ) -> Option<MessageRef> {
         for _ in 0..FINAL_ATTEMPTS {
             match self.platform.post(place, Some(reply_to), text).await {
-                Ok(m) => return Some(m),
+                Ok(m) => {
+                    if self.budget.counts_posts() {
+                        self.budget.spent();
+                    }
+                    return Some(m);
+                }
                 Err(PlatformError::RateLimited { retry_after }) => {
+                    if self.budget.counts_posts() {
+                        self.budget.rate_limited(retry_after);
+                    }
                     tokio::time::sleep(retry_after).await;
                 }
                 Err(e) => {
@@ -284,42 +325,51 @@ impl Writer<'_> {
         None
     }
 
-    /// Edits the current message now (its interval has passed). A rate limit
+    /// Edits the current message now, its edit taken from the allowance
+    /// (an intermediate one) or to be counted (a last one). A rate limit
     /// postpones the edit; the next one carries the newer text anyway.
-    async fn edit_current(&mut self, text: &str) -> Edited {
+    async fn edit_current(&mut self, text: &str, kind: Kind) -> Edited {
         let platform = self.platform;
+        let budget = self.budget;
         let current = self.parts.last_mut().expect("a part");
         if current.shown == text {
             return Edited::Applied;
         }
         match platform.edit(&current.part.message, text).await {
             Ok(()) => {
+                if let Some(left) = platform.allowance_left(&current.part.message.place).await {
+                    budget.platform_says(left);
+                }
                 current.shown = text.to_owned();
-                current.next_edit = Instant::now() + self.interval;
+                current.last_change = Instant::now();
+                match kind {
+                    Kind::Intermediate => current.made += 1,
+                    Kind::Last => budget.spent(),
+                }
                 self.edits += 1;
                 metrics::counter!("pstral_edits_total").increment(1);
                 Edited::Applied
             }
             Err(PlatformError::RateLimited { retry_after }) => {
                 metrics::counter!("pstral_platform_rate_limited_total").increment(1);
-                current.next_edit = Instant::now() + retry_after.max(self.interval);
+                budget.rate_limited(retry_after);
                 Edited::Postponed
             }
             Err(e) => {
                 tracing::warn!(error = %e, "an edit of a streamed answer failed");
-                current.next_edit = Instant::now() + self.interval;
+                current.last_change = Instant::now();
                 Edited::Refused
             }
         }
     }
 
-    /// Edits the current message with `text` as soon as allowed, retrying
-    /// through rate limits: used for text that must land (a message's last).
+    /// Edits the current message with `text` as soon as the allowance
+    /// holds an edit, retrying through rate limits: used for text that must
+    /// land (a message's last).
     async fn wait_and_edit(&mut self, text: String) {
         for _ in 0..FINAL_ATTEMPTS {
-            let due = self.current().next_edit;
-            tokio::time::sleep_until(due).await;
-            match self.edit_current(&text).await {
+            tokio::time::sleep_until(self.budget.next_final()).await;
+            match self.edit_current(&text, Kind::Last).await {
                 Edited::Applied | Edited::Refused => return,
                 Edited::Postponed => {}
             }
