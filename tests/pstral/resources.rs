@@ -745,3 +745,72 @@ async fn documents_stored_out_of_line_are_weighed_by_their_length_not_their_poin
     assert!(titles.stdout.contains("doc 1,doc 2"), "{}", titles.stdout);
     target.drop_role().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_recursion_grows_its_value_only_by_short_values_it_reads() {
+    // A tree of categories with short names (text, and varchar(40)), and
+    // documents of 10 MB: appended at every step of a recursion, one
+    // document took the backend past 1 GiB within 30 s.
+    let target = ReadOnlyTarget::new(
+        "CREATE TABLE categories (id int PRIMARY KEY, parent_id int, nom text, \
+           code varchar(40)); \
+         INSERT INTO categories VALUES (1, NULL, 'root', 'r'), (2, 1, 'tools', 't'), \
+           (3, 2, 'hammers', 'h'); \
+         CREATE TABLE docs AS SELECT g AS id, repeat(md5(g::text), 312500) AS body \
+           FROM generate_series(1, 3) g; \
+         CREATE VIEW v AS SELECT id, body AS b FROM docs; \
+         CREATE TABLE big AS SELECT g AS id, md5(g::text) AS nom \
+           FROM generate_series(1, 200000) g; \
+         ANALYZE;",
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), target.url.as_str(), "");
+    let ran = |sql: &str| sql_run(dir.path(), &config, sql);
+    for heavy in [
+        "WITH RECURSIVE r(s, n) AS (SELECT body, 1 FROM docs WHERE id = 1 \
+         UNION ALL SELECT r.s || d.body, n + 1 FROM r JOIN docs d ON d.id = r.n % 3 + 1) \
+         SELECT max(length(s)) AS n FROM r",
+        // Through a view, in a function, through a scalar subquery.
+        "WITH RECURSIVE r(s, n) AS (SELECT '', 1 \
+         UNION ALL SELECT concat(r.s, v.b), n + 1 FROM r JOIN v ON v.id = 1) \
+         SELECT max(length(s)) AS n FROM r",
+        "WITH RECURSIVE r(s, n) AS (SELECT '', 1 \
+         UNION ALL SELECT s || (SELECT body FROM docs WHERE id = 2), n + 1 FROM r) \
+         SELECT max(length(s)) AS n FROM r",
+        // A table too large to read whole at the offer.
+        "WITH RECURSIVE r(s, n) AS (SELECT '', 1 \
+         UNION ALL SELECT s || b.nom, n + 1 FROM r JOIN big b ON b.id = r.n) \
+         SELECT max(length(s)) AS n FROM r",
+    ] {
+        let refused = ran(heavy);
+        assert_eq!(refused.code, Some(1), "{heavy}: {}", refused.stderr);
+        assert!(
+            refused.stderr.contains("a recursive step adds"),
+            "{heavy}: {}",
+            refused.stderr
+        );
+    }
+    // The path of each category, by its names or its codes.
+    for (sql, path) in [
+        (
+            "WITH RECURSIVE tree(id, path) AS (SELECT id, nom FROM categories \
+             WHERE parent_id IS NULL UNION ALL SELECT c.id, t.path || '/' || c.nom \
+             FROM categories c JOIN tree t ON c.parent_id = t.id) \
+             SELECT path FROM tree ORDER BY id",
+            "root/tools/hammers",
+        ),
+        (
+            "WITH RECURSIVE tree(id, path) AS (SELECT id, code::text FROM categories \
+             WHERE parent_id IS NULL UNION ALL SELECT c.id, t.path || '/' || c.code \
+             FROM categories c JOIN tree t ON c.parent_id = t.id) \
+             SELECT path FROM tree ORDER BY id",
+            "r/t/h",
+        ),
+    ] {
+        let accepted = ran(sql);
+        assert_eq!(accepted.code, Some(0), "{sql}: {}", accepted.stderr);
+        assert!(accepted.stdout.contains(path), "{}", accepted.stdout);
+    }
+    target.drop_role().await;
+}

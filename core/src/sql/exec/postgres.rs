@@ -149,29 +149,7 @@ async fn weigh_gathering(
                 .to_owned(),
         ));
     }
-    let mut relations = Vec::new();
-    Foresight::relations(plan, &mut relations);
-    // A table's rows now, as the planner reckons them: its density at the
-    // last ANALYZE times its current pages; never analysed, as many rows as
-    // its pages can hold (a row takes at least 28 bytes with its pointer).
-    // Statistics taken when the table was empty say no rows whatever was
-    // inserted since: the live rows the server counts (n_live_tup, kept up
-    // to date by every write) are the least it has.
-    let tables: Vec<(String, f64)> = sqlx::query_as(
-        "SELECT c.relname::text, max(greatest(CASE WHEN c.reltuples >= 0 AND c.relpages > 0 \
-             THEN c.reltuples / c.relpages \
-                  * greatest(pg_relation_size(c.oid) / current_setting('block_size')::float8, 1) \
-             ELSE pg_relation_size(c.oid) / 28.0 END, \
-             coalesce(s.n_live_tup, 0)))::float8 \
-         FROM pg_class c LEFT JOIN pg_stat_all_tables s ON s.relid = c.oid \
-         WHERE c.relname = ANY($1) GROUP BY c.relname",
-    )
-    .bind(&relations)
-    .persistent(false)
-    .fetch_all(&mut *conn)
-    .await
-    .map_err(database)?;
-    let tables: std::collections::HashMap<String, f64> = tables.into_iter().collect();
+    let tables = table_rows(conn, plan).await?;
     // Each copy a gathered row holds (`body || body`) weighs again, as
     // does each copy of a gathered value (`repeat(string_agg(…), 3)`) or
     // of the rows it gathers from (`FROM (SELECT body || body AS x …)`).
@@ -197,6 +175,36 @@ async fn weigh_gathering(
         )));
     }
     Ok(())
+}
+
+/// The rows of each table `plan` reads, by name.
+async fn table_rows(
+    conn: &mut sqlx::PgConnection,
+    plan: &serde_json::Value,
+) -> Result<std::collections::HashMap<String, f64>, ExecError> {
+    let mut relations = Vec::new();
+    Foresight::relations(plan, &mut relations);
+    // A table's rows now, as the planner reckons them: its density at the
+    // last ANALYZE times its current pages; never analysed, as many rows as
+    // its pages can hold (a row takes at least 28 bytes with its pointer).
+    // Statistics taken when the table was empty say no rows whatever was
+    // inserted since: the live rows the server counts (n_live_tup, kept up
+    // to date by every write) are the least it has.
+    let tables: Vec<(String, f64)> = sqlx::query_as(
+        "SELECT c.relname::text, max(greatest(CASE WHEN c.reltuples >= 0 AND c.relpages > 0 \
+             THEN c.reltuples / c.relpages \
+                  * greatest(pg_relation_size(c.oid) / current_setting('block_size')::float8, 1) \
+             ELSE pg_relation_size(c.oid) / 28.0 END, \
+             coalesce(s.n_live_tup, 0)))::float8 \
+         FROM pg_class c LEFT JOIN pg_stat_all_tables s ON s.relid = c.oid \
+         WHERE c.relname = ANY($1) GROUP BY c.relname",
+    )
+    .bind(&relations)
+    .persistent(false)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(database)?;
+    Ok(tables.into_iter().collect())
 }
 
 /// The longest value PostgreSQL keeps in its row uncompressed (a little
@@ -337,6 +345,116 @@ async fn out_of_line(
         }
     }
     Ok(per_row)
+}
+
+/// Refuses a recursion that adds values it reads to its own value at
+/// every step (`Validated::grows_by_reading`: `path || '/' || c.nom`) when
+/// one of them may be longer than a row keeps in place ([`IN_ROW_BYTES`]).
+/// Appended for as long as the recursion runs, a 10 MB document took a
+/// backend past 1 GiB within 30 s; names of some hundreds of bytes cannot
+/// grow a value past some megabytes within a deadline (each step copies
+/// it). Every variable-length column the statement reads in the tables the
+/// plan reads counts: one declared short (`varchar(200)`) as declared;
+/// others by their longest value, read on the whole table (the length in
+/// the pointer for text, nothing fetched), where a sample could miss the
+/// one long value a statement picks by its key; a table too large to read
+/// whole at the offer refuses.
+async fn weigh_growth(
+    conn: &mut sqlx::PgConnection,
+    query: &Validated,
+    plan: &serde_json::Value,
+) -> Result<(), ExecError> {
+    let mut reads = Vec::new();
+    Foresight::table_reads(plan, &mut reads);
+    let tables = table_rows(conn, plan).await?;
+    let relations: Vec<&str> = reads.iter().map(|(r, _)| r.as_str()).collect();
+    // Variable-length columns not declared short, with whether their
+    // length is in the pointer (text-like) and whether this role may read
+    // them.
+    let columns: Vec<(String, String, String, bool, bool)> = sqlx::query_as(
+        "SELECT n.nspname::text, c.relname::text, a.attname::text, \
+                coalesce(nullif(t.typbasetype, 0), t.oid) IN ('text'::regtype, \
+                    'varchar'::regtype, 'bpchar'::regtype, 'bytea'::regtype), \
+                has_schema_privilege(n.oid, 'USAGE') \
+                    AND has_column_privilege(c.oid, a.attnum, 'SELECT') \
+         FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
+         JOIN pg_namespace n ON n.oid = c.relnamespace \
+         JOIN pg_type t ON t.oid = a.atttypid \
+         WHERE c.relname = ANY($1) AND c.relkind IN ('r', 'm', 'p') \
+           AND a.attnum > 0 AND NOT a.attisdropped AND a.attlen = -1 \
+           AND NOT (coalesce(nullif(t.typbasetype, 0), t.oid) IN ('varchar'::regtype, \
+                    'bpchar'::regtype) \
+                AND coalesce(nullif(a.atttypmod, -1), nullif(t.typtypmod, -1), 0) - 4 \
+                    BETWEEN 0 AND $2)",
+    )
+    .bind(&relations)
+    // A character takes at most four bytes.
+    .bind(i32::try_from(IN_ROW_BYTES / 4).unwrap_or(i32::MAX))
+    .persistent(false)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(database)?;
+    let quoted = |name: &str| format!("\"{}\"", name.replace('"', "\"\""));
+    let too_long = |table: &str, column: &str| {
+        ExecError::TooHeavy(format!(
+            "a recursive step adds {table}.{column} to its own value at every step, and \
+             its values may be longer than {IN_ROW_BYTES} bytes: how large the value \
+             grows cannot be foreseen"
+        ))
+    };
+    let mut by_table: std::collections::BTreeMap<(&str, &str), Vec<&str>> =
+        std::collections::BTreeMap::new();
+    for (relation, alias) in &reads {
+        for (schema, table, column, _, readable) in &columns {
+            if table != relation || !query.names.reads(relation, alias, column) {
+                continue;
+            }
+            // Read through a view (this role cannot measure it), or in a
+            // table too large to read whole for it.
+            if !readable || tables.get(relation).copied().unwrap_or(0.0) > OUT_OF_LINE_SAMPLE_ROWS {
+                return Err(too_long(table, column));
+            }
+            let entry = by_table.entry((schema, table)).or_default();
+            if !entry.contains(&column.as_str()) {
+                entry.push(column);
+            }
+        }
+    }
+    for ((schema, table), names) in by_table {
+        let lengths: Vec<String> = names
+            .iter()
+            .map(|column| {
+                let in_pointer = columns
+                    .iter()
+                    .any(|(s, t, c, text, _)| s == schema && t == table && c == column && *text);
+                let length = if in_pointer {
+                    format!("octet_length({})", quoted(column))
+                } else {
+                    format!("octet_length({}::text)", quoted(column))
+                };
+                format!("coalesce(max({length}), 0)")
+            })
+            .collect();
+        let measure = sqlx::AssertSqlSafe(format!(
+            "SELECT ARRAY[{}]::float8[] FROM {}.{}",
+            lengths.join(", "),
+            quoted(schema),
+            quoted(table),
+        ));
+        let (longest,): (Vec<f64>,) = sqlx::query_as(measure)
+            .persistent(false)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(database)?;
+        if let Some((column, _)) = names
+            .iter()
+            .zip(longest)
+            .find(|(_, bytes)| *bytes > f64::from(IN_ROW_BYTES))
+        {
+            return Err(too_long(table, column));
+        }
+    }
+    Ok(())
 }
 
 /// A bound on the rows each step of a plan may pass on, for a query that
@@ -910,6 +1028,9 @@ impl Executor for PostgresExecutor {
             if query.gathers {
                 weigh_gathering(&mut tx, query, &plan[0]["Plan"]).await?;
             }
+            if query.grows_by_reading {
+                weigh_growth(&mut tx, query, &plan[0]["Plan"]).await?;
+            }
             let _ = tx.rollback().await;
             Ok::<_, ExecError>(plan)
         }
@@ -1100,11 +1221,16 @@ impl PostgresExecutor {
     ) -> Result<Outcome, ExecError> {
         use sqlx::Executor as _;
         use sqlx::Statement as _;
-        // What gathers rows into one value is weighed first, by the same
-        // estimate the offer was (the tables may have grown since).
-        if query.gathers {
+        // What gathers rows into one value, or grows one by a recursion, is
+        // weighed first, as the offer was (the tables may have grown since).
+        if query.gathers || query.grows_by_reading {
             let plan = plan_of(tx, query, limits.timeout).await?;
-            weigh_gathering(tx, query, &plan[0]["Plan"]).await?;
+            if query.gathers {
+                weigh_gathering(tx, query, &plan[0]["Plan"]).await?;
+            }
+            if query.grows_by_reading {
+                weigh_growth(tx, query, &plan[0]["Plan"]).await?;
+            }
         }
         // `prepare`, not `describe`: sqlx's describe asks the server for
         // `EXPLAIN VERBOSE` to guess nullability, whose text holds every

@@ -224,6 +224,12 @@ pub struct Validated {
     /// `copies::MAX_ROW_COPIES`: a gathered value repeated, or gathered
     /// from a query that repeats values, weighs that many times.
     pub row_copies: u64,
+    /// A recursive step adds values it reads to its own value at every step
+    /// (`path || '/' || c.nom`): the value grows by what it reads for as
+    /// long as the recursion runs, so the executor weighs the values it
+    /// reads (PostgreSQL: none longer than a row keeps in place; SQLite's
+    /// value limit stops it).
+    pub grows_by_reading: bool,
 }
 
 /// The names a statement reads values by, folded as its dialect folds
@@ -383,7 +389,7 @@ fn judge(sql: &str, policy: &Policy, catalog: Option<&Catalog>) -> Result<Valida
         return Err(Refusal::NotAQuery(statement_kind(statement)));
     };
     let walked = walk::Walker::new(policy, catalog).query(query)?;
-    sizes::judge(query, policy.dialect)?;
+    let grows_by_reading = sizes::judge(query, policy.dialect)?;
     Ok(Validated {
         text,
         dialect: policy.dialect,
@@ -394,6 +400,7 @@ fn judge(sql: &str, policy: &Policy, catalog: Option<&Catalog>) -> Result<Valida
         names: walked.names,
         gathered_copies: walked.gathered_copies,
         row_copies: walked.row_copies,
+        grows_by_reading,
     })
 }
 

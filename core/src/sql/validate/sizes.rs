@@ -42,13 +42,15 @@ const ROUNDS: usize = 16;
 /// Sizes saturate here, far past any bound.
 const HUGE: u64 = 1 << 40;
 
-/// Judges the sizes of what `query` builds.
+/// Judges the sizes of what `query` builds; says whether a recursive step
+/// grows its own value with values read by name (`path || c.nom`), whose
+/// growth the statement cannot bound: the executor weighs what it reads.
 ///
 /// # Errors
 /// [`Refusal::TooLarge`] when an expression builds past
 /// [`MAX_BUILT_CHARS`], a recursive step doubles its own value, or (SQLite)
 /// the built needles of its searches pass [`MAX_NEEDLE_CHARS`].
-pub(super) fn judge(query: &Query, dialect: Dialect) -> Result<(), Refusal> {
+pub(super) fn judge(query: &Query, dialect: Dialect) -> Result<bool, Refusal> {
     let mut sources = Sources::default();
     let _ = query.visit(&mut sources);
     let mut sizes = Sizes {
@@ -56,6 +58,7 @@ pub(super) fn judge(query: &Query, dialect: Dialect) -> Result<(), Refusal> {
         columns: HashMap::new(),
         own: None,
         memo: RefCell::new(None),
+        grows_by_reading: false,
     };
     let mut settled = false;
     for _ in 0..ROUNDS {
@@ -88,7 +91,7 @@ pub(super) fn judge(query: &Query, dialect: Dialect) -> Result<(), Refusal> {
         refusal: None,
     };
     let _ = query.visit(&mut check);
-    check.refusal.map_or(Ok(()), Err)
+    check.refusal.map_or(Ok(sizes.grows_by_reading), Err)
 }
 
 /// A relation the statement makes: a CTE or a subquery in `FROM`.
@@ -154,11 +157,14 @@ fn key(name: &str) -> String {
 }
 
 /// What an expression can hold: the characters the statement built into
-/// it, and (in a recursive step) how many times it holds its own columns.
+/// it, (in a recursive step) how many times it holds its own columns, and
+/// whether it holds a value read by name (a column that is not its own),
+/// which the statement cannot size.
 #[derive(Clone, Copy, Default, PartialEq, Eq, Debug)]
 struct Size {
     chars: u64,
     own: u32,
+    read: bool,
 }
 
 impl Size {
@@ -166,6 +172,7 @@ impl Size {
         Size {
             chars: (self.chars + other.chars).min(HUGE),
             own: self.own.saturating_add(other.own),
+            read: self.read || other.read,
         }
     }
 
@@ -173,6 +180,7 @@ impl Size {
         Size {
             chars: self.chars.max(other.chars),
             own: self.own.max(other.own),
+            read: self.read || other.read,
         }
     }
 
@@ -182,6 +190,7 @@ impl Size {
             own: self
                 .own
                 .saturating_mul(u32::try_from(n).unwrap_or(u32::MAX)),
+            read: self.read,
         }
     }
 }
@@ -225,6 +234,8 @@ struct Sizes {
     own: Option<Own>,
     /// Once the columns are settled: each expression's size, by address.
     memo: RefCell<Option<HashMap<usize, Size>>>,
+    /// A recursive step adds values read by name to its own value.
+    grows_by_reading: bool,
 }
 
 impl Sizes {
@@ -256,6 +267,10 @@ impl Sizes {
                             .to_owned(),
                     ));
                 }
+                // `path || c.nom` grows by what it reads at every step: as
+                // long as the values read are (a 10 MB document appended
+                // per step took a backend past 1 GiB within 30 s).
+                self.grows_by_reading |= step.iter().any(|(_, s)| s.own > 0 && s.read);
                 merge(anchor, step)
             }
             body => self.body(body),
@@ -319,11 +334,16 @@ impl Sizes {
             && own.columns.contains(&name)
             && qualifier.is_none_or(|q| own.qualifiers.contains(&key(q)))
         {
-            return Size { chars: 0, own: 1 };
+            return Size {
+                chars: 0,
+                own: 1,
+                read: false,
+            };
         }
         Size {
             chars: self.columns.get(&name).copied().unwrap_or(0),
             own: 0,
+            read: true,
         }
     }
 
@@ -350,11 +370,11 @@ impl Sizes {
             },
             Expr::Value(v) => Size {
                 chars: literal_chars(&v.value),
-                own: 0,
+                ..Size::default()
             },
             Expr::TypedString(t) => Size {
                 chars: literal_chars(&t.value.value),
-                own: 0,
+                ..Size::default()
             },
             Expr::Nested(e)
             | Expr::Cast { expr: e, .. }
@@ -436,11 +456,14 @@ impl Sizes {
             | "xmlagg" => all().times(6),
             // A padding is cut or filled to the length asked.
             "lpad" | "rpad" => match count(1) {
-                Some(n) => Size { chars: n, own: 0 },
+                Some(n) => Size {
+                    chars: n,
+                    ..Size::default()
+                },
                 // Oracle's VARCHAR2 stops at 4,000 bytes (see bounds).
                 None if self.dialect == Dialect::Oracle => Size {
                     chars: 4_000,
-                    own: 0,
+                    ..Size::default()
                 },
                 None => at(0).plus(at(2)).times(HUGE),
             },
@@ -470,7 +493,7 @@ impl Sizes {
                 let arguments = arguments.times(conversions.max(1));
                 Size {
                     chars: arguments.chars.max(widths),
-                    own: arguments.own,
+                    ..arguments
                 }
             }
             // One of the arguments, or part of the first.
@@ -847,6 +870,42 @@ mod tests {
              UNION ALL SELECT c.id, c.parent_id, c.nom, t.path || ' > ' || c.nom FROM categories c JOIN tree t ON c.parent_id = t.id) \
              SELECT path FROM tree"
         ));
+    }
+
+    #[test]
+    fn a_recursive_step_growing_by_what_it_reads_is_flagged_for_the_executor() {
+        let grows = |sql: &str| {
+            let query = match sqlparser::parser::Parser::parse_sql(
+                &sqlparser::dialect::PostgreSqlDialect {},
+                sql,
+            )
+            .unwrap()
+            .remove(0)
+            {
+                sqlparser::ast::Statement::Query(q) => q,
+                other => panic!("{other}"),
+            };
+            judge(&query, Dialect::Postgres).unwrap()
+        };
+        for sql in [
+            "WITH RECURSIVE tree AS (SELECT id, nom AS path FROM categories WHERE parent_id IS NULL \
+             UNION ALL SELECT c.id, t.path || ' > ' || c.nom FROM categories c JOIN tree t ON c.parent_id = t.id) \
+             SELECT path FROM tree",
+            "WITH RECURSIVE r(s, n) AS (SELECT '', 1 UNION ALL SELECT concat(s, d.body), n + 1 FROM r, docs d) SELECT s FROM r",
+            "WITH RECURSIVE r(s, n) AS (SELECT '', 1 UNION ALL SELECT s || (SELECT body FROM docs), n + 1 FROM r) SELECT s FROM r",
+        ] {
+            assert!(grows(sql), "{sql}");
+        }
+        for sql in [
+            // Its own value with what it built, or what it reads alone.
+            "WITH RECURSIVE r(s, n) AS (SELECT 'x', 1 UNION ALL SELECT s || 'x', n + 1 FROM r WHERE n < 9) SELECT s FROM r",
+            "WITH RECURSIVE r(s, n) AS (SELECT '', 1 UNION ALL SELECT d.body, n + 1 FROM r, docs d WHERE n < 3) SELECT s FROM r",
+            "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + c.id FROM r, clients c WHERE n < 9) SELECT n FROM r",
+            // Not recursive.
+            "WITH a AS (SELECT nom FROM clients) SELECT nom || nom FROM a",
+        ] {
+            assert!(!grows(sql), "{sql}");
+        }
     }
 
     #[test]
