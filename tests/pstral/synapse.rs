@@ -126,6 +126,14 @@ pub struct Record {
     pub joined: HashMap<OwnedRoomId, Vec<OwnedUserId>>,
     /// Who left (or declined an invite to, or was banned from) which room.
     pub left: Vec<(OwnedRoomId, OwnedUserId)>,
+    /// The time of the latest membership event taken into `joined`, by room
+    /// and member: a sync may deliver an older membership again (the state
+    /// before its timeline, then the timeline that changes it), which must
+    /// not make a member who left look joined again, even for a moment.
+    membership_at: HashMap<
+        (OwnedRoomId, OwnedUserId),
+        (matrix_sdk::ruma::MilliSecondsSinceUnixEpoch, OwnedEventId),
+    >,
 }
 
 /// A person with a Matrix client, syncing in the background.
@@ -246,9 +254,21 @@ impl Human {
                 async move {
                     let user: OwnedUserId = ev.state_key.clone();
                     let mut record = record.lock().unwrap();
+                    let key = (room.room_id().to_owned(), user.clone());
+                    if record
+                        .membership_at
+                        .get(&key)
+                        .is_some_and(|(at, id)| *at > ev.origin_server_ts || *id == ev.event_id)
+                    {
+                        return;
+                    }
+                    record
+                        .membership_at
+                        .insert(key, (ev.origin_server_ts, ev.event_id.clone()));
                     let joined = record.joined.entry(room.room_id().to_owned()).or_default();
                     match ev.content.membership {
-                        MembershipState::Join => joined.push(user),
+                        MembershipState::Join if !joined.contains(&user) => joined.push(user),
+                        MembershipState::Join => {}
                         MembershipState::Leave | MembershipState::Ban => {
                             joined.retain(|u| *u != user);
                             record.left.push((room.room_id().to_owned(), user));
