@@ -137,6 +137,9 @@ pub struct CaseReport {
     /// Why the query was refused, failed, or the model could not answer.
     pub error: Option<String>,
     pub diff: Option<Diff>,
+    /// The question's class: how many tables its gold query reads.
+    #[serde(default)]
+    pub class: String,
     /// The examples shown to the model, by id, most similar last.
     pub examples: Vec<i64>,
     pub latency_ms: u64,
@@ -161,6 +164,20 @@ pub struct Summary {
     pub median_answer_tokens: u64,
     pub median_prompt_tokens: u64,
     pub verdicts: std::collections::BTreeMap<String, usize>,
+    /// (right, cases) for each class of question (see [`class_of`]).
+    #[serde(default)]
+    pub by_class: std::collections::BTreeMap<String, (usize, usize)>,
+}
+
+/// A question's class, from what its gold query reads: `1 table`,
+/// `2 tables`, `3 tables` or `4+ tables`, so that a change is judged on the
+/// joins it gets right as well as on the whole.
+pub fn class_of(gold: &crate::sql::validate::Validated) -> String {
+    match gold.names.relations.len() {
+        0 | 1 => "1 table".to_owned(),
+        n @ 2..=3 => format!("{n} tables"),
+        _ => "4+ tables".to_owned(),
+    }
 }
 
 impl Summary {
@@ -179,8 +196,12 @@ impl Summary {
             }
         };
         let mut verdicts = std::collections::BTreeMap::new();
+        let mut by_class = std::collections::BTreeMap::<String, (usize, usize)>::new();
         for r in reports {
             *verdicts.entry(r.verdict.as_str().to_owned()).or_default() += 1;
+            let class = by_class.entry(r.class.clone()).or_default();
+            class.0 += usize::from(r.verdict == Verdict::Correct);
+            class.1 += 1;
         }
         Summary {
             cases: n,
@@ -193,6 +214,7 @@ impl Summary {
             median_answer_tokens: median(&|r| r.answer_tokens),
             median_prompt_tokens: median(&|r| r.prompt_tokens),
             verdicts,
+            by_class,
         }
     }
 }
@@ -233,6 +255,7 @@ impl Evaluation<'_> {
             repaired: false,
             error: None,
             diff: None,
+            class: String::new(),
             examples: Vec::new(),
             latency_ms: 0,
             answer_tokens: 0,
@@ -240,7 +263,10 @@ impl Evaluation<'_> {
         };
         // The gold rows first: a broken case says so, whatever the model.
         let gold_rows = match self.gold(case).await {
-            Ok(rows) => rows,
+            Ok((class, rows)) => {
+                report.class = class;
+                rows
+            }
             Err(reason) => {
                 report.verdict = Verdict::GoldFailed;
                 report.error = Some(reason);
@@ -370,15 +396,18 @@ impl Evaluation<'_> {
         }
     }
 
-    /// The gold query's rows, or why it cannot give them.
-    async fn gold(&self, case: &Case) -> Result<Rows, String> {
+    /// The case's class and the gold query's rows, or why it cannot give
+    /// them.
+    async fn gold(&self, case: &Case) -> Result<(String, Rows), String> {
         let gold = self
             .runtime
             .check(&case.gold)
             .map_err(|refusal| format!("the gold query is refused: {refusal}"))?;
-        self.rows(&gold)
+        let rows = self
+            .rows(&gold)
             .await
-            .map_err(|e| format!("the gold query failed: {e}"))
+            .map_err(|e| format!("the gold query failed: {e}"))?;
+        Ok((class_of(&gold), rows))
     }
 
     async fn compare(
@@ -565,6 +594,53 @@ mod tests {
             r.row(&cells).unwrap();
         }
         r
+    }
+
+    #[test]
+    fn a_question_is_classed_by_the_tables_its_gold_query_reads() {
+        let policy = crate::sql::validate::Policy::new(crate::sql::Dialect::Sqlite);
+        let class = |sql: &str| class_of(&crate::sql::validate::validate(sql, &policy).unwrap());
+        assert_eq!(class("SELECT count(*) FROM clients"), "1 table");
+        assert_eq!(
+            class("SELECT c.company FROM clients c JOIN contracts k ON k.client_id = c.id"),
+            "2 tables"
+        );
+        assert_eq!(
+            class(
+                "SELECT 1 FROM a JOIN b ON a.id = b.a JOIN c ON c.id = b.c JOIN d ON d.id = c.d"
+            ),
+            "4+ tables"
+        );
+    }
+
+    #[test]
+    fn the_summary_counts_right_answers_by_class() {
+        let case = |class: &str, verdict: Verdict| CaseReport {
+            id: String::new(),
+            question: String::new(),
+            language: Lang::En,
+            verdict,
+            answer: None,
+            repair_answer: None,
+            sql: None,
+            gold: String::new(),
+            valid: true,
+            repaired: false,
+            error: None,
+            diff: None,
+            class: class.to_owned(),
+            examples: Vec::new(),
+            latency_ms: 0,
+            answer_tokens: 0,
+            prompt_tokens: 0,
+        };
+        let summary = Summary::of(&[
+            case("1 table", Verdict::Correct),
+            case("1 table", Verdict::WrongResult),
+            case("2 tables", Verdict::NoSql),
+        ]);
+        assert_eq!(summary.by_class["1 table"], (1, 2));
+        assert_eq!(summary.by_class["2 tables"], (0, 1));
     }
 
     #[test]

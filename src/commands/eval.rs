@@ -286,6 +286,16 @@ fn print_summaries(runs: &[(&str, String, Vec<CaseReport>)]) {
         row.extend(summaries.iter().map(value));
         table.add_row(row);
     }
+    let classes: std::collections::BTreeSet<&String> =
+        summaries.iter().flat_map(|s| s.by_class.keys()).collect();
+    for class in classes {
+        let mut row = vec![format!("right, {class}")];
+        row.extend(summaries.iter().map(|s| match s.by_class.get(class) {
+            Some((right, cases)) => format!("{right}/{cases}"),
+            None => "–".to_owned(),
+        }));
+        table.add_row(row);
+    }
     for (_, about, _) in runs {
         println!("- {about}");
     }
