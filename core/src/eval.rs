@@ -606,9 +606,7 @@ mod tests {
             "2 tables"
         );
         assert_eq!(
-            class(
-                "SELECT 1 FROM a JOIN b ON a.id = b.a JOIN c ON c.id = b.c JOIN d ON d.id = c.d"
-            ),
+            class("SELECT 1 FROM a JOIN b ON a.id = b.a JOIN c ON c.id = b.c JOIN d ON d.id = c.d"),
             "4+ tables"
         );
     }

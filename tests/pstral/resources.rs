@@ -747,6 +747,43 @@ async fn documents_stored_out_of_line_are_weighed_by_their_length_not_their_poin
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_row_holds_copies_of_a_value_only_while_building_them_fits_in_memory() {
+    // Sixteen copies of a 10 MB document in one row (the most the validator
+    // allows of any value) took the backend to 1,460 MiB: every `||` of the
+    // chain is a new value, and all of them live until the row is done.
+    let target = ReadOnlyTarget::new(
+        "CREATE TABLE docs AS SELECT g AS id, 'doc ' || g AS title, \
+           repeat(md5(g::text), 312500) AS body FROM generate_series(1, 3) g; \
+         ANALYZE;",
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), target.url.as_str(), "");
+    let ran = |sql: &str| sql_run(dir.path(), &config, sql);
+    let sixteen = vec!["body"; 16].join(" || ");
+    let heavy = format!("SELECT length({sixteen}) AS n FROM docs WHERE id = 1");
+    let refused = ran(&heavy);
+    assert_eq!(refused.code, Some(1), "{}", refused.stderr);
+    assert!(
+        refused.stderr.contains("one row builds 16 copies"),
+        "{}",
+        refused.stderr
+    );
+    // Two copies of the document, and many of a short title, fit.
+    for sql in [
+        "SELECT length(body || body) AS n FROM docs WHERE id = 1".to_owned(),
+        format!(
+            "SELECT {} AS t FROM docs WHERE id = 1",
+            vec!["title"; 16].join(" || ")
+        ),
+    ] {
+        let accepted = ran(&sql);
+        assert_eq!(accepted.code, Some(0), "{sql}: {}", accepted.stderr);
+    }
+    target.drop_role().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_recursion_grows_its_value_only_by_short_values_it_reads() {
     // A tree of categories with short names (text, and varchar(40)), and
     // documents of 10 MB: appended at every step of a recursion, one

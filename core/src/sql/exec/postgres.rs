@@ -347,9 +347,50 @@ async fn out_of_line(
     Ok(per_row)
 }
 
-/// Refuses a recursion that adds values it reads to its own value at
-/// every step (`Validated::grows_by_reading`: `path || '/' || c.nom`) when
-/// one of them may be longer than a row keeps in place ([`IN_ROW_BYTES`]).
+/// What one row may build of the values it reads, for a recursion that
+/// adds them to its own value (`Validated::grows_by_reading`) or a row that
+/// builds several copies of one (`Validated::built_copies`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Growth {
+    /// The longest value a read column may hold, in bytes.
+    longest: f64,
+    /// Why, as the refusal says it.
+    recursion: bool,
+}
+
+/// The most memory the backend may take to build one row's copies of the
+/// values it reads: each `||` of a chain is a new value, and all of them
+/// live until the row is done, so `k` copies of a value of `L` bytes take
+/// about `k (k + 1) / 2 × L` (sixteen copies of a 10 MB document took a
+/// backend to 1,460 MiB).
+const ROW_COPIES_BYTES: f64 = 256.0 * 1024.0 * 1024.0;
+
+/// The weighing a statement needs of the values it reads, if any: a
+/// recursion that grows by them may read none longer than a row keeps in
+/// place ([`IN_ROW_BYTES`]); a row of `k >= 2` copies none longer than
+/// [`ROW_COPIES_BYTES`] over `k (k + 1) / 2`.
+fn growth_of(query: &Validated) -> Option<Growth> {
+    let k = query.built_copies as f64;
+    let copies = (query.built_copies >= 2).then(|| ROW_COPIES_BYTES / (k * (k + 1.0) / 2.0));
+    match (query.grows_by_reading, copies) {
+        (true, copies) => Some(Growth {
+            longest: copies.unwrap_or(f64::MAX).min(f64::from(IN_ROW_BYTES)),
+            recursion: true,
+        }),
+        (false, Some(longest)) => Some(Growth {
+            longest,
+            recursion: false,
+        }),
+        (false, None) => None,
+    }
+}
+
+/// Refuses a statement whose rows build more of the values they read than
+/// a backend should hold ([`growth_of`]): a recursion that adds values it
+/// reads to its own value at every step (`path || '/' || c.nom`), when one
+/// of them may be longer than a row keeps in place; a row holding `k`
+/// copies of a value (`body || body || …`), when `k (k + 1) / 2` times the
+/// longest may pass [`ROW_COPIES_BYTES`].
 /// Appended for as long as the recursion runs, a 10 MB document took a
 /// backend past 1 GiB within 30 s; names of some hundreds of bytes cannot
 /// grow a value past some megabytes within a deadline (each step copies
@@ -363,6 +404,7 @@ async fn weigh_growth(
     conn: &mut sqlx::PgConnection,
     query: &Validated,
     plan: &serde_json::Value,
+    growth: Growth,
 ) -> Result<(), ExecError> {
     let mut reads = Vec::new();
     Foresight::table_reads(plan, &mut reads);
@@ -389,18 +431,29 @@ async fn weigh_growth(
     )
     .bind(&relations)
     // A character takes at most four bytes.
-    .bind(i32::try_from(IN_ROW_BYTES / 4).unwrap_or(i32::MAX))
+    .bind((growth.longest / 4.0).min(f64::from(i32::MAX)) as i32)
     .persistent(false)
     .fetch_all(&mut *conn)
     .await
     .map_err(database)?;
     let quoted = |name: &str| format!("\"{}\"", name.replace('"', "\"\""));
+    let longest = growth.longest.floor();
     let too_long = |table: &str, column: &str| {
-        ExecError::TooHeavy(format!(
-            "a recursive step adds {table}.{column} to its own value at every step, and \
-             its values may be longer than {IN_ROW_BYTES} bytes: how large the value \
-             grows cannot be foreseen"
-        ))
+        ExecError::TooHeavy(if growth.recursion {
+            format!(
+                "a recursive step adds {table}.{column} to its own value at every step, and \
+                 its values may be longer than {longest} bytes: how large the value grows \
+                 cannot be foreseen"
+            )
+        } else {
+            format!(
+                "one row builds {} copies of values it reads, and {table}.{column} may hold \
+                 values longer than {longest} bytes: building them may take more than {} MiB \
+                 of the server's memory",
+                query.built_copies,
+                ROW_COPIES_BYTES / 1024.0 / 1024.0
+            )
+        })
     };
     let mut by_table: std::collections::BTreeMap<(&str, &str), Vec<&str>> =
         std::collections::BTreeMap::new();
@@ -449,7 +502,7 @@ async fn weigh_growth(
         if let Some((column, _)) = names
             .iter()
             .zip(longest)
-            .find(|(_, bytes)| *bytes > f64::from(IN_ROW_BYTES))
+            .find(|(_, bytes)| *bytes > growth.longest)
         {
             return Err(too_long(table, column));
         }
@@ -1028,8 +1081,8 @@ impl Executor for PostgresExecutor {
             if query.gathers {
                 weigh_gathering(&mut tx, query, &plan[0]["Plan"]).await?;
             }
-            if query.grows_by_reading {
-                weigh_growth(&mut tx, query, &plan[0]["Plan"]).await?;
+            if let Some(growth) = growth_of(query) {
+                weigh_growth(&mut tx, query, &plan[0]["Plan"], growth).await?;
             }
             let _ = tx.rollback().await;
             Ok::<_, ExecError>(plan)
@@ -1223,13 +1276,14 @@ impl PostgresExecutor {
         use sqlx::Statement as _;
         // What gathers rows into one value, or grows one by a recursion, is
         // weighed first, as the offer was (the tables may have grown since).
-        if query.gathers || query.grows_by_reading {
+        let growth = growth_of(query);
+        if query.gathers || growth.is_some() {
             let plan = plan_of(tx, query, limits.timeout).await?;
             if query.gathers {
                 weigh_gathering(tx, query, &plan[0]["Plan"]).await?;
             }
-            if query.grows_by_reading {
-                weigh_growth(tx, query, &plan[0]["Plan"]).await?;
+            if let Some(growth) = growth {
+                weigh_growth(tx, query, &plan[0]["Plan"], growth).await?;
             }
         }
         // `prepare`, not `describe`: sqlx's describe asks the server for

@@ -757,6 +757,23 @@ mod tests {
     }
 
     #[test]
+    fn a_value_built_on_the_way_counts_its_copies_though_the_row_keeps_none() {
+        let built = |sql: &str| {
+            validate(sql, &Policy::new(Dialect::Postgres))
+                .unwrap_or_else(|e| panic!("{sql}: {e}"))
+                .built_copies
+        };
+        assert_eq!(built("SELECT length(body || body || body) FROM docs"), 3);
+        assert_eq!(copies("SELECT length(body || body || body) FROM docs"), 1);
+        assert_eq!(built("SELECT body || body FROM docs"), 2);
+        assert_eq!(
+            built("SELECT count(*) FROM docs WHERE body || body || body || body <> ''"),
+            4
+        );
+        assert_eq!(built("SELECT title FROM docs"), 1);
+    }
+
+    #[test]
     fn what_answers_a_question_holds_no_copy() {
         // A pivot names its measure once per column, inside sums and
         // conditions: its row holds numbers.

@@ -224,6 +224,11 @@ pub struct Validated {
     /// `copies::MAX_ROW_COPIES`: a gathered value repeated, or gathered
     /// from a query that repeats values, weighs that many times.
     pub row_copies: u64,
+    /// How many copies of a value it reads a value it builds on the way may
+    /// hold (`length(body || body)` builds two and returns none), at most
+    /// `copies::MAX_ROW_COPIES`: building them takes the server's memory
+    /// even when the row keeps none.
+    pub built_copies: u64,
     /// A recursive step adds values it reads to its own value at every step
     /// (`path || '/' || c.nom`): the value grows by what it reads for as
     /// long as the recursion runs, so the executor weighs the values it
@@ -400,6 +405,7 @@ fn judge(sql: &str, policy: &Policy, catalog: Option<&Catalog>) -> Result<Valida
         names: walked.names,
         gathered_copies: walked.gathered_copies,
         row_copies: walked.row_copies,
+        built_copies: walked.built_copies,
         grows_by_reading,
     })
 }

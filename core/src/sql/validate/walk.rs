@@ -104,6 +104,8 @@ pub(super) struct Walker<'a> {
     /// The most copies of a value read that any value the SELECT being
     /// walked computes holds (see `copies::Bag::peak`).
     select_peak: u64,
+    /// The most copies of a value read that any value it computes holds.
+    built_copies: u64,
 }
 
 /// The copies one row holds in the rows of the queries a query or SELECT
@@ -146,6 +148,9 @@ pub(super) struct Walked {
     pub gathered_copies: u64,
     /// The most copies of a value read one row of its result holds.
     pub row_copies: u64,
+    /// The most copies of a value read that a value it computes on the way
+    /// holds (`length(body || body)` builds two, and keeps none).
+    pub built_copies: u64,
 }
 
 impl<'a> Walker<'a> {
@@ -170,6 +175,7 @@ impl<'a> Walker<'a> {
             in_from: false,
             expr_depth: 0,
             select_peak: 0,
+            built_copies: 0,
         }
     }
 
@@ -197,6 +203,7 @@ impl<'a> Walker<'a> {
             gathered_row_bytes: self.gathered_row_bytes,
             names: self.names,
             gathered_copies: self.gathered_copies,
+            built_copies: self.built_copies.max(row_copies),
             row_copies,
         })
     }
@@ -583,6 +590,7 @@ impl<'a> Walker<'a> {
             tail(self)?;
             // What it computes on the way is built from its input rows.
             let peak = self.select_peak.saturating_mul(self.row_copies.times(1));
+            self.built_copies = self.built_copies.max(peak);
             if peak > copies::MAX_ROW_COPIES {
                 return Err(Refusal::TooLarge(format!(
                     "a value it computes may hold {} copies of a value it reads, at most {}",
