@@ -133,14 +133,45 @@ async fn plan_of(
         .map_err(timeout_or(limit))
 }
 
+/// Whether `query` is weighed on its plan before it is offered and again
+/// before it runs ([`weigh`]).
+fn weighed(query: &Validated) -> bool {
+    query.gathers || growth_of(query).is_some()
+}
+
+/// Weighs what `query` would build on the server, on its `plan`, in the
+/// transaction it will run in: a gathering of rows into one value
+/// ([`weigh_gathering`]), the values a row builds of what it reads
+/// ([`weigh_growth`]). The offer and the click both call this, so that
+/// the click refuses what the offer did (the tables may have grown since);
+/// the tables' sizes are read once for both.
+async fn weigh(
+    conn: &mut sqlx::PgConnection,
+    query: &Validated,
+    plan: &serde_json::Value,
+) -> Result<(), ExecError> {
+    if !weighed(query) {
+        return Ok(());
+    }
+    let tables = table_rows(conn, plan).await?;
+    if query.gathers {
+        weigh_gathering(conn, query, plan, &tables).await?;
+    }
+    if let Some(growth) = growth_of(query) {
+        weigh_growth(conn, query, plan, &tables, growth).await?;
+    }
+    Ok(())
+}
+
 /// Refuses a query that gathers rows into one value when one step of its
 /// plan may pass more than [`MAX_GATHERED_BYTES`] (rows × width), by the
-/// bound [`Foresight`] puts on the planner's estimates. The tables' sizes
-/// are read in the same transaction.
+/// bound [`Foresight`] puts on the planner's estimates, with the `tables`'
+/// rows read in the same transaction.
 async fn weigh_gathering(
     conn: &mut sqlx::PgConnection,
     query: &Validated,
     plan: &serde_json::Value,
+    tables: &std::collections::HashMap<String, f64>,
 ) -> Result<(), ExecError> {
     if query.computed_series {
         return Err(ExecError::TooHeavy(
@@ -149,17 +180,21 @@ async fn weigh_gathering(
                 .to_owned(),
         ));
     }
-    let tables = table_rows(conn, plan).await?;
     // Each copy a gathered row holds (`body || body`) weighs again, as
     // does each copy of a gathered value (`repeat(string_agg(…), 3)`) or
     // of the rows it gathers from (`FROM (SELECT body || body AS x …)`).
     let copies = query.gathered_copies.max(query.row_copies).max(1) as f64;
-    let out_of_line = out_of_line(conn, query, plan, &tables)
+    let out_of_line = out_of_line(conn, query, plan, tables)
         .await?
         .into_iter()
         .map(|(read, bytes)| (read, bytes * copies))
         .collect();
-    let bytes = Foresight::heaviest(plan, tables, out_of_line, query.gathered_row_bytes as f64);
+    let bytes = Foresight::heaviest(
+        plan,
+        tables.clone(),
+        out_of_line,
+        query.gathered_row_bytes as f64,
+    );
     if bytes > MAX_GATHERED_BYTES {
         let why = if bytes.is_finite() {
             format!(
@@ -404,11 +439,11 @@ async fn weigh_growth(
     conn: &mut sqlx::PgConnection,
     query: &Validated,
     plan: &serde_json::Value,
+    tables: &std::collections::HashMap<String, f64>,
     growth: Growth,
 ) -> Result<(), ExecError> {
     let mut reads = Vec::new();
     Foresight::table_reads(plan, &mut reads);
-    let tables = table_rows(conn, plan).await?;
     let relations: Vec<&str> = reads.iter().map(|(r, _)| r.as_str()).collect();
     // Variable-length columns not declared short, with whether their
     // length is in the pointer (text-like) and whether this role may read
@@ -1078,12 +1113,7 @@ impl Executor for PostgresExecutor {
             let limit = Duration::from_secs(30);
             let mut tx = self.read_only(&mut conn, limit).await?;
             let plan = plan_of(&mut tx, query, limit).await?;
-            if query.gathers {
-                weigh_gathering(&mut tx, query, &plan[0]["Plan"]).await?;
-            }
-            if let Some(growth) = growth_of(query) {
-                weigh_growth(&mut tx, query, &plan[0]["Plan"], growth).await?;
-            }
+            weigh(&mut tx, query, &plan[0]["Plan"]).await?;
             let _ = tx.rollback().await;
             Ok::<_, ExecError>(plan)
         }
@@ -1274,17 +1304,11 @@ impl PostgresExecutor {
     ) -> Result<Outcome, ExecError> {
         use sqlx::Executor as _;
         use sqlx::Statement as _;
-        // What gathers rows into one value, or grows one by a recursion, is
-        // weighed first, as the offer was (the tables may have grown since).
-        let growth = growth_of(query);
-        if query.gathers || growth.is_some() {
+        // What the offer weighed is weighed again first (the tables may
+        // have grown since).
+        if weighed(query) {
             let plan = plan_of(tx, query, limits.timeout).await?;
-            if query.gathers {
-                weigh_gathering(tx, query, &plan[0]["Plan"]).await?;
-            }
-            if let Some(growth) = growth {
-                weigh_growth(tx, query, &plan[0]["Plan"], growth).await?;
-            }
+            weigh(tx, query, &plan[0]["Plan"]).await?;
         }
         // `prepare`, not `describe`: sqlx's describe asks the server for
         // `EXPLAIN VERBOSE` to guess nullability, whose text holds every
