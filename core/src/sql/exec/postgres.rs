@@ -133,8 +133,8 @@ async fn plan_of(
         .map_err(timeout_or(limit))
 }
 
-/// Whether `query` is weighed on its plan before it is offered and again
-/// before it runs ([`weigh`]).
+/// Whether `query` builds or gathers what [`weigh`] measures on the
+/// tables, whatever its plan (a hash table is found on the plan).
 fn weighed(query: &Validated) -> bool {
     query.gathers || growth_of(query).is_some()
 }
@@ -142,18 +142,23 @@ fn weighed(query: &Validated) -> bool {
 /// Weighs what `query` would build on the server, on its `plan`, in the
 /// transaction it will run in: a gathering of rows into one value
 /// ([`weigh_gathering`]), the values a row builds of what it reads
-/// ([`weigh_growth`]). The offer and the click both call this, so that
+/// ([`weigh_growth`]), a hash table the server keeps whole in memory
+/// ([`weigh_hashed`]). The offer and the click both call this, so that
 /// the click refuses what the offer did (the tables may have grown since);
-/// the tables' sizes are read once for both.
+/// the tables' sizes are read once for all.
 async fn weigh(
     conn: &mut sqlx::PgConnection,
     query: &Validated,
     plan: &serde_json::Value,
 ) -> Result<(), ExecError> {
-    if !weighed(query) {
+    let hashed = Foresight::hashed_in_memory(plan);
+    if !weighed(query) && hashed.is_empty() {
         return Ok(());
     }
     let tables = table_rows(conn, plan).await?;
+    if !hashed.is_empty() {
+        weigh_hashed(conn, query, plan, &tables).await?;
+    }
     if query.gathers {
         weigh_gathering(conn, query, plan, &tables).await?;
     }
@@ -189,12 +194,13 @@ async fn weigh_gathering(
         .into_iter()
         .map(|(read, bytes)| (read, bytes * copies))
         .collect();
-    let bytes = Foresight::heaviest(
+    let bytes = Foresight::weigh(
         plan,
         tables.clone(),
         out_of_line,
         query.gathered_row_bytes as f64,
-    );
+    )
+    .heaviest;
     if bytes > MAX_GATHERED_BYTES {
         let why = if bytes.is_finite() {
             format!(
@@ -207,6 +213,50 @@ async fn weigh_gathering(
         return Err(ExecError::TooHeavy(format!(
             "it gathers rows into one value, and {why}, more than {} MiB",
             MAX_GATHERED_BYTES / (1024.0 * 1024.0)
+        )));
+    }
+    Ok(())
+}
+
+/// The most bytes a hash table the server cannot spill to disk may hold
+/// (a hashed `NOT IN` subquery, a hashed `EXCEPT`/`INTERSECT`): the
+/// planner hashes when its estimate fits `work_mem`, and keeps hashing
+/// whatever the rows turn out to be: led by filters it could only guess,
+/// one took a backend to 3.2 GiB within a 10 s deadline.
+const MAX_HASHED_BYTES: f64 = 256.0 * 1024.0 * 1024.0;
+
+/// What a row of a hash table takes beyond its values: the tuple's header
+/// and the table's entry.
+const HASH_ENTRY_BYTES: f64 = 64.0;
+
+/// Refuses a query whose plan keeps a hash table in memory that may pass
+/// [`MAX_HASHED_BYTES`]: its rows bounded as [`Foresight`] bounds them, each
+/// as wide as the plan says, plus the values it stores out of line, plus
+/// what the statement builds into a row (`Validated::built_row_bytes`).
+async fn weigh_hashed(
+    conn: &mut sqlx::PgConnection,
+    query: &Validated,
+    plan: &serde_json::Value,
+    tables: &std::collections::HashMap<String, f64>,
+) -> Result<(), ExecError> {
+    let out_of_line = out_of_line(conn, query, plan, tables).await?;
+    let bytes = Foresight::weigh(
+        plan,
+        tables.clone(),
+        out_of_line,
+        query.built_row_bytes as f64 + HASH_ENTRY_BYTES,
+    )
+    .hashed;
+    if bytes > MAX_HASHED_BYTES {
+        let why = if bytes.is_finite() {
+            format!("about {} MiB", (bytes / (1024.0 * 1024.0)).round())
+        } else {
+            "more than can be foreseen".to_owned()
+        };
+        return Err(ExecError::TooHeavy(format!(
+            "the server would keep {why} in a hash table it cannot spill to disk, more than {} \
+             MiB (a `NOT IN (SELECT …)` is hashed so: `NOT EXISTS (SELECT … WHERE …)` is not)",
+            MAX_HASHED_BYTES / (1024.0 * 1024.0)
         )));
     }
     Ok(())
@@ -383,38 +433,51 @@ async fn out_of_line(
 }
 
 /// What one row may build of the values it reads, for a recursion that
-/// adds them to its own value (`Validated::grows_by_reading`) or a row that
-/// builds several copies of one (`Validated::built_copies`).
+/// adds them to its own value (`Validated::grows_by_reading`), a row that
+/// builds several copies of one (`Validated::built_copies`) or splits one
+/// into pieces (`Validated::split_working`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct Growth {
     /// The longest value a read column may hold, in bytes.
     longest: f64,
     /// Why, as the refusal says it.
     recursion: bool,
+    /// What one row builds, in copies of the longest value it reads.
+    weight: f64,
 }
 
 /// The most memory the backend may take to build one row's copies of the
 /// values it reads: each `||` of a chain is a new value, and all of them
 /// live until the row is done, so `k` copies of a value of `L` bytes take
 /// about `k (k + 1) / 2 × L` (sixteen copies of a 10 MB document took a
-/// backend to 1,460 MiB).
+/// backend to 1,460 MiB); a split takes its working memory on top
+/// (`Validated::split_working`).
 const ROW_COPIES_BYTES: f64 = 256.0 * 1024.0 * 1024.0;
 
 /// The weighing a statement needs of the values it reads, if any: a
 /// recursion that grows by them may read none longer than a row keeps in
-/// place ([`IN_ROW_BYTES`]); a row of `k >= 2` copies none longer than
-/// [`ROW_COPIES_BYTES`] over `k (k + 1) / 2`.
+/// place ([`IN_ROW_BYTES`]); a row of `k >= 2` copies, or one that splits
+/// values, none longer than [`ROW_COPIES_BYTES`] over what it builds:
+/// `k (k + 1) / 2` plus the splits' working memory.
 fn growth_of(query: &Validated) -> Option<Growth> {
     let k = query.built_copies as f64;
-    let copies = (query.built_copies >= 2).then(|| ROW_COPIES_BYTES / (k * (k + 1.0) / 2.0));
+    let chained = if query.built_copies >= 2 {
+        k * (k + 1.0) / 2.0
+    } else {
+        0.0
+    };
+    let weight = chained + query.split_working as f64;
+    let copies = (weight > 0.0).then(|| ROW_COPIES_BYTES / weight);
     match (query.grows_by_reading, copies) {
         (true, copies) => Some(Growth {
             longest: copies.unwrap_or(f64::MAX).min(f64::from(IN_ROW_BYTES)),
             recursion: true,
+            weight,
         }),
         (false, Some(longest)) => Some(Growth {
             longest,
             recursion: false,
+            weight,
         }),
         (false, None) => None,
     }
@@ -482,10 +545,10 @@ async fn weigh_growth(
             )
         } else {
             format!(
-                "one row builds {} copies of values it reads, and {table}.{column} may hold \
-                 values longer than {longest} bytes: building them may take more than {} MiB \
-                 of the server's memory",
-                query.built_copies,
+                "one row builds {} times the values it reads (copies, or the pieces of a \
+                 split), and {table}.{column} may hold values longer than {longest} bytes: \
+                 building them may take more than {} MiB of the server's memory",
+                growth.weight.round(),
                 ROW_COPIES_BYTES / 1024.0 / 1024.0
             )
         })
@@ -579,17 +642,30 @@ struct Foresight<'p> {
     row_bytes: f64,
     /// The most bytes a step may pass: its bound times its weight.
     heaviest: f64,
+    /// The sub-plans the plan hashes in memory, by name.
+    hashed_plans: std::collections::HashSet<String>,
+    /// The most bytes a hash table kept whole in memory may hold.
+    hashed: f64,
+}
+
+/// What [`Foresight::weigh`] finds of a plan.
+struct Weights {
+    /// The most bytes a step may pass on.
+    heaviest: f64,
+    /// The most bytes a hash table the server cannot spill may hold.
+    hashed: f64,
 }
 
 impl<'p> Foresight<'p> {
-    /// The most bytes a step of `plan` may pass, the tables holding
-    /// `tables` rows and each row weighing `row_bytes` beyond its width.
-    fn heaviest(
+    /// The most bytes a step of `plan` may pass, and a hash table of it
+    /// hold, the tables holding `tables` rows and each row weighing
+    /// `row_bytes` beyond its width.
+    fn weigh(
         plan: &'p serde_json::Value,
         tables: std::collections::HashMap<String, f64>,
         out_of_line: std::collections::HashMap<(String, String), f64>,
         row_bytes: f64,
-    ) -> f64 {
+    ) -> Weights {
         let mut foresight = Foresight {
             tables,
             ctes: std::collections::HashMap::new(),
@@ -598,10 +674,53 @@ impl<'p> Foresight<'p> {
             cte_out_of_line: std::collections::HashMap::new(),
             row_bytes,
             heaviest: 0.0,
+            hashed_plans: Self::hashed_in_memory(plan)
+                .into_iter()
+                .filter_map(|h| h.strip_prefix("hashed ").map(str::to_owned))
+                .collect(),
+            hashed: 0.0,
         };
         foresight.collect_ctes(plan);
         foresight.rows(plan);
-        foresight.heaviest
+        Weights {
+            heaviest: foresight.heaviest,
+            hashed: foresight.hashed,
+        }
+    }
+
+    /// The hash tables `plan` keeps whole in memory, which no setting
+    /// bounds: `hashed SubPlan N` for a sub-plan the plan hashes (`NOT
+    /// IN (SELECT …)`), `SetOp` for a hashed `EXCEPT` or `INTERSECT`.
+    fn hashed_in_memory(plan: &serde_json::Value) -> Vec<String> {
+        fn walk(node: &serde_json::Value, into: &mut Vec<String>) {
+            match node {
+                serde_json::Value::String(text) => {
+                    let mut rest = text.as_str();
+                    while let Some(at) = rest.find("hashed SubPlan ") {
+                        let tail = &rest[at + "hashed SubPlan ".len()..];
+                        let digits: String =
+                            tail.chars().take_while(char::is_ascii_digit).collect();
+                        into.push(format!("hashed SubPlan {digits}"));
+                        rest = tail;
+                    }
+                }
+                serde_json::Value::Array(items) => items.iter().for_each(|i| walk(i, into)),
+                serde_json::Value::Object(fields) => {
+                    if fields.get("Node Type").and_then(|t| t.as_str()) == Some("SetOp")
+                        && fields.get("Strategy").and_then(|s| s.as_str()) == Some("Hashed")
+                    {
+                        into.push("SetOp".to_owned());
+                    }
+                    fields.values().for_each(|v| walk(v, into));
+                }
+                _ => {}
+            }
+        }
+        let mut found = Vec::new();
+        walk(plan, &mut found);
+        found.sort();
+        found.dedup();
+        found
     }
 
     fn children(node: &serde_json::Value) -> impl Iterator<Item = &serde_json::Value> {
@@ -666,6 +785,13 @@ impl<'p> Foresight<'p> {
         let mut extras = Vec::new();
         for child in Self::children(node) {
             let (rows, extra) = self.rows(child);
+            let hashed_here = child["Subplan Name"]
+                .as_str()
+                .is_some_and(|name| self.hashed_plans.contains(name));
+            if hashed_here {
+                let width = child["Plan Width"].as_f64().unwrap_or(0.0);
+                self.hashed = self.hashed.max(rows * (width + extra + self.row_bytes));
+            }
             // Sub-plans run per row or once and give one value each; CTEs
             // are weighed where they are scanned.
             if !matches!(
@@ -746,6 +872,12 @@ impl<'p> Foresight<'p> {
         .max(estimate);
         let width = node["Plan Width"].as_f64().unwrap_or(0.0);
         self.heaviest = self.heaviest.max(bound * (width + extra + self.row_bytes));
+        // A hashed set operation keeps every distinct row of its inputs.
+        if node_type == "SetOp" && node["Strategy"].as_str() == Some("Hashed") {
+            self.hashed = self
+                .hashed
+                .max(inputs.iter().map(|(b, _)| b).sum::<f64>() * (width + extra + self.row_bytes));
+        }
         (bound, extra)
     }
 
@@ -1305,11 +1437,10 @@ impl PostgresExecutor {
         use sqlx::Executor as _;
         use sqlx::Statement as _;
         // What the offer weighed is weighed again first (the tables may
-        // have grown since).
-        if weighed(query) {
-            let plan = plan_of(tx, query, limits.timeout).await?;
-            weigh(tx, query, &plan[0]["Plan"]).await?;
-        }
+        // have grown since, and the plan changed with them: a hash table
+        // is seen on the plan only).
+        let plan = plan_of(tx, query, limits.timeout).await?;
+        weigh(tx, query, &plan[0]["Plan"]).await?;
         // `prepare`, not `describe`: sqlx's describe asks the server for
         // `EXPLAIN VERBOSE` to guess nullability, whose text holds every
         // constant the planner folded (`repeat('x', 1e9)` is a gigabyte of
@@ -1440,7 +1571,7 @@ mod tests {
     /// The most bytes a step of `plan` may pass, the tables holding `rows`.
     fn heaviest(plan: serde_json::Value, rows: f64) -> f64 {
         let tables = [("clients".to_owned(), rows)].into_iter().collect();
-        Foresight::heaviest(&plan, tables, Default::default(), 0.0)
+        Foresight::weigh(&plan, tables, Default::default(), 0.0).heaviest
     }
 
     fn scan(alias: &str, rows: f64, filter: Option<&str>) -> serde_json::Value {
@@ -1587,7 +1718,7 @@ mod tests {
         let tables = [("docs".to_owned(), 200.0), ("clients".to_owned(), 3.0)]
             .into_iter()
             .collect();
-        let alone = Foresight::heaviest(&docs, tables, out_of_line, 0.0);
+        let alone = Foresight::weigh(&docs, tables, out_of_line, 0.0).heaviest;
         assert_eq!(alone, 200.0 * (18.0 + 10e6));
         let joined = serde_json::json!({
             "Node Type": "Nested Loop", "Plan Rows": 200, "Plan Width": 51,
@@ -1600,7 +1731,7 @@ mod tests {
         let tables = [("docs".to_owned(), 200.0), ("clients".to_owned(), 3.0)]
             .into_iter()
             .collect();
-        let every_pair = Foresight::heaviest(&joined, tables, out_of_line, 0.0);
+        let every_pair = Foresight::weigh(&joined, tables, out_of_line, 0.0).heaviest;
         assert_eq!(every_pair, 600.0 * (51.0 + 10e6));
         // Another alias of the same table reads other columns.
         let other = serde_json::json!({
@@ -1612,7 +1743,7 @@ mod tests {
             .collect();
         let tables = [("docs".to_owned(), 200.0)].into_iter().collect();
         assert_eq!(
-            Foresight::heaviest(&other, tables, out_of_line, 0.0),
+            Foresight::weigh(&other, tables, out_of_line, 0.0).heaviest,
             200.0 * 18.0
         );
     }

@@ -229,12 +229,22 @@ pub struct Validated {
     /// `copies::MAX_ROW_COPIES`: building them takes the server's memory
     /// even when the row keeps none.
     pub built_copies: u64,
+    /// The working memory the splits of one row take while they build
+    /// (`regexp_split_to_array`, `string_to_array`, `regexp_matches`), in
+    /// copies of the value they split, added up over the row (see
+    /// `copies::Bag::working`): a split of one-character pieces takes
+    /// some 80 bytes a character of what it splits.
+    pub split_working: u64,
     /// A recursive step adds values it reads to its own value at every step
     /// (`path || '/' || c.nom`): the value grows by what it reads for as
     /// long as the recursion runs, so the executor weighs the values it
     /// reads (PostgreSQL: none longer than a row keeps in place; SQLite's
     /// value limit stops it).
     pub grows_by_reading: bool,
+    /// The most bytes the statement builds into the rows of its SELECTs,
+    /// together (four a character): what a row of any step of its plan may
+    /// carry beyond the values it reads and the width the planner guesses.
+    pub built_row_bytes: u64,
 }
 
 /// The names a statement reads values by, folded as its dialect folds
@@ -394,7 +404,7 @@ fn judge(sql: &str, policy: &Policy, catalog: Option<&Catalog>) -> Result<Valida
         return Err(Refusal::NotAQuery(statement_kind(statement)));
     };
     let walked = walk::Walker::new(policy, catalog).query(query)?;
-    let grows_by_reading = sizes::judge(query, policy.dialect)?;
+    let sizes = sizes::judge(query, policy.dialect)?;
     Ok(Validated {
         text,
         dialect: policy.dialect,
@@ -406,7 +416,9 @@ fn judge(sql: &str, policy: &Policy, catalog: Option<&Catalog>) -> Result<Valida
         gathered_copies: walked.gathered_copies,
         row_copies: walked.row_copies,
         built_copies: walked.built_copies,
-        grows_by_reading,
+        split_working: walked.split_working,
+        grows_by_reading: sizes.grows_by_reading,
+        built_row_bytes: sizes.built_row_chars.saturating_mul(4),
     })
 }
 

@@ -104,8 +104,13 @@ pub(super) struct Walker<'a> {
     /// The most copies of a value read that any value the SELECT being
     /// walked computes holds (see `copies::Bag::peak`).
     select_peak: u64,
+    /// The working memory of the splits the SELECT being walked computes
+    /// in one row, added up (see `copies::Bag::working`).
+    select_working: u64,
     /// The most copies of a value read that any value it computes holds.
     built_copies: u64,
+    /// The working memory of its splits, added up over its SELECTs.
+    split_working: u64,
 }
 
 /// The copies one row holds in the rows of the queries a query or SELECT
@@ -151,6 +156,9 @@ pub(super) struct Walked {
     /// The most copies of a value read that a value it computes on the way
     /// holds (`length(body || body)` builds two, and keeps none).
     pub built_copies: u64,
+    /// The working memory its splits take, in copies of the value they
+    /// split (`cardinality(regexp_split_to_array(body, ''))` takes 80).
+    pub split_working: u64,
 }
 
 impl<'a> Walker<'a> {
@@ -175,7 +183,9 @@ impl<'a> Walker<'a> {
             in_from: false,
             expr_depth: 0,
             select_peak: 0,
+            select_working: 0,
             built_copies: 0,
+            split_working: 0,
         }
     }
 
@@ -204,6 +214,7 @@ impl<'a> Walker<'a> {
             names: self.names,
             gathered_copies: self.gathered_copies,
             built_copies: self.built_copies.max(row_copies),
+            split_working: self.split_working,
             row_copies,
         })
     }
@@ -524,6 +535,7 @@ impl<'a> Walker<'a> {
         let around = (
             std::mem::take(&mut self.expr_depth),
             std::mem::take(&mut self.select_peak),
+            std::mem::take(&mut self.select_working),
         );
         let mut own = 1;
         let result = (|| {
@@ -591,6 +603,10 @@ impl<'a> Walker<'a> {
             // What it computes on the way is built from its input rows.
             let peak = self.select_peak.saturating_mul(self.row_copies.times(1));
             self.built_copies = self.built_copies.max(peak);
+            // Every SELECT's row of the statement may be alive at once (a
+            // subquery runs inside the row that asks for it).
+            let working = self.select_working.saturating_mul(self.row_copies.times(1));
+            self.split_working = self.split_working.saturating_add(working);
             if peak > copies::MAX_ROW_COPIES {
                 return Err(Refusal::TooLarge(format!(
                     "a value it computes may hold {} copies of a value it reads, at most {}",
@@ -600,7 +616,7 @@ impl<'a> Walker<'a> {
             }
             Ok(())
         })();
-        (self.expr_depth, self.select_peak) = around;
+        (self.expr_depth, self.select_peak, self.select_working) = around;
         self.leave_copies(copies, own);
         self.scopes.pop();
         result
@@ -1380,7 +1396,10 @@ impl<'a> Walker<'a> {
     fn walk_expr(&mut self, expr: &Expr) -> Judged {
         self.deeper()?;
         if self.expr_depth == 0 {
-            self.select_peak = self.select_peak.max(copies::of(expr).peak());
+            let bag = copies::of(expr);
+            self.select_peak = self.select_peak.max(bag.peak());
+            // Everything a row computes lives until the row is done.
+            self.select_working = self.select_working.saturating_add(bag.working());
         }
         self.expr_depth += 1;
         let result = self.expr(expr);
