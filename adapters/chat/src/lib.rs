@@ -17,6 +17,7 @@
 //! - [`IdentitySyntax`]: how a platform writes its people's ids, which each
 //!   adapter states for itself: this crate names no platform.
 
+pub mod grammar;
 pub mod latest;
 pub mod recording;
 

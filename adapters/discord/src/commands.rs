@@ -1,7 +1,7 @@
 //! The slash commands the bot registers, and how an invocation becomes a
 //! [`Command`] (or a question, for `/ask`).
 
-use pstral_chat::{AuditQuery, Command, ExamplesQuery, Label, Labels};
+use pstral_chat::{Command, Label, Labels};
 use serenity::all::{CommandOptionType, Permissions, ResolvedOption, ResolvedValue};
 use serenity::builder::{CreateCommand, CreateCommandOption};
 
@@ -157,61 +157,53 @@ fn string<'a>(options: &'a [ResolvedOption<'a>], name: &str) -> Option<&'a str> 
     })
 }
 
+/// The integer option `name`, if given.
+fn integer(options: &[ResolvedOption<'_>], name: &str) -> Option<i64> {
+    options.iter().find_map(|o| match o.value {
+        ResolvedValue::Integer(n) if o.name == name => Some(n),
+        _ => None,
+    })
+}
+
 /// The invocation of command `name` with its options; `None` for a command
-/// this bot does not know (registered by an older version, say).
+/// this bot does not know (registered by an older version, say), or
+/// without an option it needs. The options are put back into the words a
+/// person would type after the command's name, and read by the grammar of
+/// every platform (`pstral_chat::grammar`).
 pub fn parse(name: &str, options: &[ResolvedOption<'_>]) -> Option<Invocation> {
-    let command = match name {
-        "ask" => return string(options, "question").map(|q| Invocation::Ask(q.to_owned())),
-        "mode" => Command::Mode(string(options, "mode")?.to_owned()),
-        "link" => Command::Link(string(options, "code")?.trim().to_owned()),
-        "run" => {
-            let n = options.iter().find_map(|o| match o.value {
-                ResolvedValue::Integer(n) if o.name == "number" => Some(n),
-                _ => None,
-            })?;
-            // A number past any query is still a run, which the core
-            // answers with "there is no query N".
-            Command::Run(u32::try_from(n).unwrap_or(u32::MAX))
-        }
-        "stop" => Command::Stop,
-        "export" => Command::Export(string(options, "format").unwrap_or("markdown").to_owned()),
-        "help" => Command::Help,
-        "good" => Command::Feedback { correct: true },
-        "bad" => Command::Feedback { correct: false },
-        "examples" => {
-            let (sub, sub_options) = options.iter().find_map(|o| match &o.value {
-                ResolvedValue::SubCommand(inner) => Some((o.name, inner.as_slice())),
-                _ => None,
-            })?;
-            Command::Examples(match sub {
-                "list" => ExamplesQuery::List(string(sub_options, "text").map(str::to_owned)),
-                "remove" => {
-                    ExamplesQuery::Remove(sub_options.iter().find_map(|o| match o.value {
-                        ResolvedValue::Integer(n) if o.name == "number" => Some(n),
-                        _ => None,
-                    })?)
-                }
-                _ => return None,
-            })
-        }
-        "audit" => {
-            let (sub, sub_options) = options.iter().find_map(|o| match &o.value {
-                ResolvedValue::SubCommand(inner) => Some((o.name, inner.as_slice())),
-                _ => None,
-            })?;
-            let query = match sub {
-                "recent" => AuditQuery::Recent,
-                "verify" => AuditQuery::Verify,
-                "user" => AuditQuery::User(string(sub_options, "name")?.to_owned()),
-                "kind" => AuditQuery::Kind(string(sub_options, "kind")?.to_owned()),
-                "search" => AuditQuery::Search(string(sub_options, "text")?.to_owned()),
-                _ => return None,
-            };
-            Command::Audit(query)
-        }
-        _ => return None,
+    let sub = || {
+        options.iter().find_map(|o| match &o.value {
+            ResolvedValue::SubCommand(inner) => Some((o.name, inner.as_slice())),
+            _ => None,
+        })
     };
-    Some(Invocation::Command(command))
+    let argument = match name {
+        "ask" => return string(options, "question").map(|q| Invocation::Ask(q.to_owned())),
+        "mode" => string(options, "mode")?.to_owned(),
+        "link" => string(options, "code")?.to_owned(),
+        // A number past any query is still a run, which the core answers
+        // with "there is no query N".
+        "run" => u32::try_from(integer(options, "number")?)
+            .unwrap_or(u32::MAX)
+            .to_string(),
+        "export" => string(options, "format").unwrap_or_default().to_owned(),
+        "examples" => match sub()? {
+            ("list", inner) => format!("list {}", string(inner, "text").unwrap_or_default()),
+            ("remove", inner) => format!("remove {}", integer(inner, "number")?),
+            _ => return None,
+        },
+        "audit" => match sub()? {
+            (kind @ ("recent" | "verify"), _) => kind.to_owned(),
+            (kind @ "user", inner) => format!("{kind} {}", string(inner, "name")?),
+            (kind @ "kind", inner) => format!("{kind} {}", string(inner, "kind")?),
+            (kind @ "search", inner) => format!("{kind} {}", string(inner, "text")?),
+            _ => return None,
+        },
+        _ => String::new(),
+    };
+    pstral_chat::grammar::parse(name, &argument)
+        .ok()
+        .map(Invocation::Command)
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use pstral_chat::grammar::Misread;
 use pstral_chat::{
     Attachment, ChatPlatform, Command, ControlKind, InboundEvent, Label, Labels, Limits,
     MessageRef, Place, Platform, PlatformError, PlatformIdentity, STREAMING_CURSOR,
@@ -40,7 +41,10 @@ pub enum Unknown {
     RunNeedsNumber,
 }
 
-/// Reads one line as a person types it.
+/// Reads one line as a person types it: `/quit` and `/exit` end the
+/// session; any other `/word` is read by the grammar of every platform
+/// (`pstral_chat::grammar`), a command without the argument it needs
+/// showing the help.
 pub fn parse_line(line: &str) -> Input {
     let line = line.trim();
     if line.is_empty() {
@@ -49,22 +53,15 @@ pub fn parse_line(line: &str) -> Input {
     let Some(command) = line.strip_prefix('/') else {
         return Input::Question(line.to_owned());
     };
-    let (word, rest) = command.split_once(' ').unwrap_or((command, ""));
-    let rest = rest.trim().to_owned();
-    match word {
-        "quit" | "exit" => Input::Quit,
-        "stop" => Input::Command(Command::Stop),
-        "mode" => Input::Command(Command::Mode(rest)),
-        "export" => Input::Command(Command::Export(rest)),
-        "help" => Input::Command(Command::Help),
-        "link" => Input::Command(Command::Link(rest)),
-        "good" | "bon" => Input::Command(Command::Feedback { correct: true }),
-        "bad" | "faux" => Input::Command(Command::Feedback { correct: false }),
-        "run" => match rest.parse::<u32>() {
-            Ok(n) if n > 0 => Input::Command(Command::Run(n)),
-            _ => Input::Unknown(Unknown::RunNeedsNumber),
-        },
-        other => Input::Unknown(Unknown::Command(other.to_owned())),
+    if matches!(command.trim(), "quit" | "exit") {
+        return Input::Quit;
+    }
+    match pstral_chat::grammar::parse_line(line, '/') {
+        Some(Ok(command)) => Input::Command(command),
+        Some(Err(Misread::Incomplete("run"))) => Input::Unknown(Unknown::RunNeedsNumber),
+        Some(Err(Misread::Incomplete(_))) => Input::Command(Command::Help),
+        Some(Err(Misread::NotACommand(word))) => Input::Unknown(Unknown::Command(word)),
+        None => Input::Question(line.to_owned()),
     }
 }
 
@@ -379,7 +376,7 @@ mod tests {
         );
         assert_eq!(
             parse_line("/export"),
-            Input::Command(Command::Export(String::new()))
+            Input::Command(Command::Export("markdown".into()))
         );
         assert_eq!(parse_line("/stop"), Input::Command(Command::Stop));
         assert_eq!(parse_line("/quit"), Input::Quit);
@@ -393,6 +390,18 @@ mod tests {
             parse_line("/nope"),
             Input::Unknown(Unknown::Command("nope".into()))
         );
+        // The commands of every platform, read by the same grammar.
+        assert_eq!(
+            parse_line("/audit user ana"),
+            Input::Command(Command::Audit(pstral_chat::AuditQuery::User("ana".into())))
+        );
+        assert_eq!(
+            parse_line("/exemples retard"),
+            Input::Command(Command::Examples(pstral_chat::ExamplesQuery::List(Some(
+                "retard".into()
+            ))))
+        );
+        assert_eq!(parse_line("/mode"), Input::Command(Command::Help));
     }
 
     #[tokio::test]
