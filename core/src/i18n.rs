@@ -168,6 +168,12 @@ pub enum Text<'a> {
         index: u32,
         message: &'a str,
     },
+    /// The statement's plan would take more of the database server than
+    /// one query may (weighed on its plan and the tables' sizes).
+    SqlTooHeavy {
+        index: u32,
+        message: &'a str,
+    },
     /// A statement may be run; with the database's estimate when known.
     SqlReady {
         index: u32,
@@ -662,6 +668,14 @@ impl Text<'_> {
             ),
             (Lang::Fr, Text::SqlDoesNotCompile { index, message }) => format!(
                 "La requête {index} ne sera pas exécutée : la base ne l'accepte pas ({message})."
+            ),
+            (Lang::En, Text::SqlTooHeavy { index, message }) => format!(
+                "Query {index} will not be run: it would take more of the database server than \
+                 one query may ({message})."
+            ),
+            (Lang::Fr, Text::SqlTooHeavy { index, message }) => format!(
+                "La requête {index} ne sera pas exécutée : elle prendrait au serveur de la base \
+                 plus qu'une requête ne le peut ({message})."
             ),
             (
                 lang,
@@ -1318,6 +1332,10 @@ mod tests {
             Text::NotYourConversation,
             Text::ExampleStaysRemoved,
             Text::SqlDoesNotCompile {
+                index: 3,
+                message: "ana",
+            },
+            Text::SqlTooHeavy {
                 index: 3,
                 message: "ana",
             },

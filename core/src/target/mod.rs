@@ -271,11 +271,18 @@ impl SqlRuntime {
         }
         match self.executor.explain(&valid).await {
             Ok(plan) => Ok((valid, plan.rows.map(|r| r.max(0.0).round() as u64))),
-            Err(
-                crate::sql::exec::ExecError::Database(message)
-                | crate::sql::exec::ExecError::TooHeavy(message),
-            ) => Err(Unoffered {
+            Err(crate::sql::exec::ExecError::Database(message)) => Err(Unoffered {
                 reason: Text::SqlDoesNotCompile {
+                    index,
+                    message: &message,
+                }
+                .render(lang),
+                repairable: true,
+                refused: false,
+            }),
+            // The model may find a lighter query for the same question.
+            Err(crate::sql::exec::ExecError::TooHeavy(message)) => Err(Unoffered {
+                reason: Text::SqlTooHeavy {
                     index,
                     message: &message,
                 }
