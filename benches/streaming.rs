@@ -253,8 +253,6 @@ async fn bot(fake: &FakeModel, n: usize, api: Api) -> Value {
             // Discord's: five edits per channel, one more a second.
             edit_allowance: pstral_chat::Allowance::per_channel(5, INTERVAL),
             buttons: true,
-            ephemeral: true,
-            threads: true,
             command_prefix: "/",
         },
     ));

@@ -60,8 +60,6 @@ impl Default for Options {
                 min_edit_interval: Duration::from_millis(40),
                 edit_allowance: pstral_chat::Allowance::per_channel(5, Duration::from_millis(40)),
                 buttons: true,
-                ephemeral: true,
-                threads: true,
                 command_prefix: "/",
             },
             timeouts: Timeouts {

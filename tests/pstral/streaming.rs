@@ -29,8 +29,6 @@ fn limits(max: usize, interval_ms: u64) -> Limits {
         min_edit_interval: Duration::from_millis(interval_ms),
         edit_allowance: Allowance::per_channel(5, Duration::from_millis(interval_ms)),
         buttons: true,
-        ephemeral: true,
-        threads: true,
         command_prefix: "/",
     }
 }

@@ -484,9 +484,6 @@ pub struct Limits {
     pub edit_allowance: Allowance,
     /// Messages can carry buttons (else controls are reactions or commands).
     pub buttons: bool,
-    /// Replies visible to one person only, in a shared channel.
-    pub ephemeral: bool,
-    pub threads: bool,
     /// How a person types a command here (`/` on Discord and in the
     /// terminal, `!` on Matrix), so that what the bot says names commands
     /// as they are typed.

@@ -63,8 +63,6 @@ impl RecordingPlatform {
             min_edit_interval: Duration::from_millis(1000),
             edit_allowance: crate::Allowance::per_channel(5, Duration::from_secs(1)),
             buttons: true,
-            ephemeral: true,
-            threads: true,
             command_prefix: "/",
         }
     }

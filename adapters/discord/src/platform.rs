@@ -42,8 +42,6 @@ pub fn limits() -> Limits {
         min_edit_interval: Duration::from_millis(1000),
         edit_allowance: Allowance::per_channel(5, Duration::from_secs(1)),
         buttons: true,
-        ephemeral: true,
-        threads: true,
         command_prefix: "/",
     }
 }

@@ -51,8 +51,6 @@ pub fn limits(allowance: Allowance) -> Limits {
         min_edit_interval: Duration::from_millis(1000),
         edit_allowance: allowance,
         buttons: false,
-        ephemeral: false,
-        threads: true,
         command_prefix: "!",
     }
 }

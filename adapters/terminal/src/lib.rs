@@ -133,8 +133,6 @@ impl Terminal {
                 min_edit_interval: Duration::from_millis(50),
                 edit_allowance: pstral_chat::Allowance::UNLIMITED,
                 buttons: false,
-                ephemeral: false,
-                threads: false,
                 command_prefix: "/",
             },
             author,

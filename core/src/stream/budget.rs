@@ -237,8 +237,6 @@ mod tests {
             min_edit_interval: Duration::from_millis(floor_ms),
             edit_allowance: Allowance::per_channel(burst, Duration::from_millis(refill_ms)),
             buttons: true,
-            ephemeral: true,
-            threads: true,
             command_prefix: "/",
         }
     }
