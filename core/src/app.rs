@@ -156,6 +156,7 @@ pub async fn sql_runtime(
         preview_rows: settings.sql.preview_rows,
         csv_bom: settings.sql.csv_bom,
         explain: settings.sql.explain,
+        ask_again_without_sql: settings.sql.ask_again_without_sql,
         catalog: Default::default(),
         schema_budget: settings.sql.schema_budget,
         private_results: settings.sql.private_results.clone(),

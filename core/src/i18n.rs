@@ -201,6 +201,8 @@ pub enum Text<'a> {
     RepairRequest {
         reasons: &'a str,
     },
+    /// The second round, when the model's answer held no SQL at all.
+    SqlAskedAgain,
     /// A control (button) that the bot did not make, or no longer knows.
     ControlNotValid,
     /// The results went to the person who ran the query, privately.
@@ -730,6 +732,14 @@ impl Text<'_> {
                 "Votre requête ne peut pas être exécutée : {reasons} Écrivez une requête corrigée qui \
                  répond à ma question, dans un seul bloc ```sql, suivie d'une phrase."
             ),
+            (Lang::En, Text::SqlAskedAgain) => "Your answer holds no SQL query. If the tables \
+                can answer my question, write the SELECT that answers it, in a single ```sql \
+                block, followed by one sentence; if they cannot, say so in one sentence."
+                .to_owned(),
+            (Lang::Fr, Text::SqlAskedAgain) => "Votre réponse ne contient pas de requête SQL. Si \
+                les tables peuvent répondre à ma question, écrivez le SELECT qui y répond, dans \
+                un seul bloc ```sql, suivi d'une phrase ; sinon, dites-le en une phrase."
+                .to_owned(),
             (Lang::En, Text::ExecuteUnavailable { reason }) => {
                 format!("Queries cannot be run right now: {reason}.")
             }
@@ -1356,6 +1366,7 @@ mod tests {
             Text::ExecFailed { reason: "ana" },
             Text::ExecuteUnavailable { reason: "ana" },
             Text::RepairRequest { reasons: "ana" },
+            Text::SqlAskedAgain,
             Text::Help { prefix: "!" },
             Text::ExampleStored {
                 id: 3,

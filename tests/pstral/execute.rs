@@ -37,6 +37,7 @@ pub(crate) async fn demo() -> Demo {
         preview_rows: 5,
         csv_bom: true,
         explain: true,
+        ask_again_without_sql: false,
         catalog: Default::default(),
         schema_budget: 1500,
         private_results: Vec::new(),
@@ -399,6 +400,42 @@ async fn a_refused_query_is_explained_repaired_once_and_the_repair_offered() {
         ),
         (false.into(), true.into())
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_without_sql_is_asked_again_only_when_the_target_says_so() {
+    let prose = "Les clients de Lyon sont dans la table clients.";
+    // Off (the default): the prose stands, and the model is asked once.
+    let fake = FakeModel::start(&[MODEL]).await;
+    fake.then(Script::answer(prose));
+    let (_demo, h) = harness(&fake).await;
+    h.ask(1, "Clients de Lyon ?").await;
+    assert_eq!(fake.requests().len(), 1);
+    assert!(control_shown(&h).is_none());
+    // On: a second round asks for the query, and its SQL is offered.
+    let fake = FakeModel::start(&[MODEL]).await;
+    fake.then(Script::answer(prose));
+    fake.then(Script::answer(ANSWER));
+    let demo = demo().await;
+    let options = Options {
+        sql: Some(SqlRuntime {
+            ask_again_without_sql: true,
+            ..demo.runtime.clone()
+        }),
+        ..Options::default()
+    };
+    let h = Harness::new(&[fake.url()], options).await;
+    h.ask(1, "Clients de Lyon ?").await;
+    let requests = fake.requests();
+    assert_eq!(requests.len(), 2, "one second round");
+    let again = requests[1]["messages"].as_array().unwrap();
+    assert_eq!(again[again.len() - 2]["content"], prose);
+    let ask = again.last().unwrap()["content"].as_str().unwrap();
+    assert!(ask.contains("holds no SQL query"), "{ask}");
+    assert!(matches!(
+        control_shown(&h).map(|(_, c)| c),
+        Some(ControlKind::Execute { statement: 1, .. })
+    ));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -107,6 +107,7 @@ pub(super) struct RawSql {
     pub(super) preview_rows: i64,
     pub(super) csv_bom: bool,
     pub(super) explain: bool,
+    pub(super) ask_again_without_sql: bool,
     pub(super) schema_budget: i64,
     pub(super) examples_budget: i64,
     pub(super) instructions_budget: i64,

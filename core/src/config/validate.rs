@@ -423,6 +423,7 @@ impl Validator {
             preview_rows: self.whole("sql.preview_rows", raw.preview_rows, 0..=200) as usize,
             csv_bom: raw.csv_bom,
             explain: raw.explain,
+            ask_again_without_sql: raw.ask_again_without_sql,
             schema_budget: self.whole("sql.schema_budget", raw.schema_budget, 0..=100_000) as usize,
             examples_budget: self.whole("sql.examples_budget", raw.examples_budget, 0..=100_000)
                 as usize,

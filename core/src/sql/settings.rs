@@ -24,6 +24,9 @@ pub struct SqlSettings {
     pub preview_rows: usize,
     pub csv_bom: bool,
     pub explain: bool,
+    /// Ask the model once more when an answer to a SQL question holds no
+    /// SQL at all.
+    pub ask_again_without_sql: bool,
     pub schema_budget: usize,
     /// How much of the confirmed examples goes into a prompt, in tokens.
     pub examples_budget: usize,

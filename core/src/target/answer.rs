@@ -75,10 +75,12 @@ impl SqlAnswer<'_> {
     }
 
     /// The repair round's messages: `messages` and the model's `answer`,
-    /// then the reasons its statements could not be offered. `None` when a
-    /// statement may be offered (the asker has a query to run), when the
-    /// answer holds none, or when no failure is the model's to fix (the
-    /// target is down).
+    /// then the reasons its statements could not be offered, or (when the
+    /// runtime asks again, `SqlRuntime::ask_again_without_sql`) that it
+    /// held none. `None` when a statement may be offered (the asker has a
+    /// query to run), when the answer holds none and the runtime does not
+    /// ask again, or when no failure is the model's to fix (the target is
+    /// down).
     pub fn repair(
         &self,
         messages: &[ChatMessage],
@@ -87,6 +89,18 @@ impl SqlAnswer<'_> {
     ) -> Option<Vec<ChatMessage>> {
         if judged.iter().any(|j| j.verdict.is_ok()) {
             return None;
+        }
+        if judged.is_empty() {
+            if !self.runtime.ask_again_without_sql || answer.trim().is_empty() {
+                return None;
+            }
+            let mut again = messages.to_vec();
+            again.push(ChatMessage::new(ChatRole::Assistant, answer));
+            again.push(ChatMessage::new(
+                ChatRole::User,
+                Text::SqlAskedAgain.render(self.lang),
+            ));
+            return Some(again);
         }
         let reasons: Vec<&str> = judged
             .iter()

@@ -25,6 +25,9 @@ pub struct SqlRuntime {
     pub csv_bom: bool,
     /// Compile each statement (EXPLAIN) before offering it.
     pub explain: bool,
+    /// Ask the model once more when its answer holds no SQL at all
+    /// (`sql.ask_again_without_sql`).
+    pub ask_again_without_sql: bool,
     /// The target's tables, as last read.
     pub catalog: Arc<std::sync::RwLock<Arc<crate::sql::schema::Catalog>>>,
     /// How much schema goes into a prompt, in tokens.
