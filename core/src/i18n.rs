@@ -203,6 +203,12 @@ pub enum Text<'a> {
     },
     /// The second round, when the model's answer held no SQL at all.
     SqlAskedAgain,
+    /// Where a column the database did not find is (`tables` empty: in no
+    /// table shown).
+    ColumnIsIn {
+        column: &'a str,
+        tables: &'a str,
+    },
     /// A control (button) that the bot did not make, or no longer knows.
     ControlNotValid,
     /// The results went to the person who ran the query, privately.
@@ -732,6 +738,18 @@ impl Text<'_> {
                 "Votre requête ne peut pas être exécutée : {reasons} Écrivez une requête corrigée qui \
                  répond à ma question, dans un seul bloc ```sql, suivie d'une phrase."
             ),
+            (Lang::En, Text::ColumnIsIn { column, tables: "" }) => {
+                format!("no table has a column {column}")
+            }
+            (Lang::En, Text::ColumnIsIn { column, tables }) => {
+                format!("{column} is a column of {tables}")
+            }
+            (Lang::Fr, Text::ColumnIsIn { column, tables: "" }) => {
+                format!("aucune table n'a de colonne {column}")
+            }
+            (Lang::Fr, Text::ColumnIsIn { column, tables }) => {
+                format!("{column} est une colonne de {tables}")
+            }
             (Lang::En, Text::SqlAskedAgain) => "Your answer holds no SQL query. If the tables \
                 can answer my question, write the SELECT that answers it, in a single ```sql \
                 block, followed by one sentence; if they cannot, say so in one sentence."
@@ -1367,6 +1385,14 @@ mod tests {
             Text::ExecuteUnavailable { reason: "ana" },
             Text::RepairRequest { reasons: "ana" },
             Text::SqlAskedAgain,
+            Text::ColumnIsIn {
+                column: "ana",
+                tables: "ana",
+            },
+            Text::ColumnIsIn {
+                column: "ana",
+                tables: "",
+            },
             Text::Help { prefix: "!" },
             Text::ExampleStored {
                 id: 3,

@@ -439,6 +439,32 @@ async fn an_answer_without_sql_is_asked_again_only_when_the_target_says_so() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_column_put_in_the_wrong_table_is_repaired_with_where_it_is() {
+    let fake = FakeModel::start(&[MODEL]).await;
+    fake.then(Script::answer(
+        "```sql\nSELECT c.first_name, c.company FROM contacts c WHERE c.email IS NULL\n```",
+    ));
+    fake.then(Script::answer(
+        "```sql\nSELECT ct.first_name, cl.company FROM contacts ct \
+         JOIN clients cl ON cl.id = ct.client_id WHERE ct.email IS NULL\n```",
+    ));
+    let (_demo, h) = harness(&fake).await;
+    h.ask(1, "Contacts sans e-mail, avec leur société ?").await;
+    let requests = fake.requests();
+    assert_eq!(requests.len(), 2, "one repair");
+    let repair = requests[1]["messages"].as_array().unwrap();
+    let ask = repair.last().unwrap()["content"].as_str().unwrap();
+    assert!(
+        ask.contains("no such column: c.company; company is a column of clients"),
+        "{ask}"
+    );
+    assert!(matches!(
+        control_shown(&h).map(|(_, c)| c),
+        Some(ControlKind::Execute { statement: 1, .. })
+    ));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_query_that_still_fails_after_its_repair_is_explained_and_not_offered() {
     let fake = FakeModel::start(&[MODEL]).await;
     fake.then(Script::answer("```sql\nSELECT nom FROM clientz\n```"));

@@ -252,6 +252,34 @@ impl SqlRuntime {
         }
     }
 
+    /// The database's `message`, followed, when it names a column that
+    /// does not exist, by the tables of the catalogue that have a column of
+    /// that name: a small model puts a column in the wrong table more often
+    /// than it invents one (`c.company` on contacts), and mends it when told
+    /// where it is.
+    fn with_column_hint(&self, message: &str, lang: Lang) -> String {
+        let Some(column) = crate::sql::exec::missing_column(message) else {
+            return message.to_owned();
+        };
+        let catalog = Arc::clone(&self.catalog.read().expect("never poisoned"));
+        let tables: Vec<&str> = catalog
+            .tables
+            .iter()
+            .filter(|t| {
+                t.columns
+                    .iter()
+                    .any(|c| c.name.eq_ignore_ascii_case(&column))
+            })
+            .map(|t| t.name.as_str())
+            .collect();
+        let hint = Text::ColumnIsIn {
+            column: &column,
+            tables: &tables.join(", "),
+        }
+        .render(lang);
+        format!("{message}; {hint}")
+    }
+
     /// Judges one statement of an answer as the bot does before offering
     /// it: the validator, then EXPLAIN when configured. Returns what may
     /// run and the database's row estimate.
@@ -277,7 +305,7 @@ impl SqlRuntime {
             Err(crate::sql::exec::ExecError::Database(message)) => Err(Unoffered {
                 reason: Text::SqlDoesNotCompile {
                     index,
-                    message: &message,
+                    message: &self.with_column_hint(&message, lang),
                 }
                 .render(lang),
                 repairable: true,

@@ -261,6 +261,25 @@ pub(crate) fn within_bytes(bytes: &mut u64, cells: &[Cell], limits: Limits) -> b
     *bytes <= limits.max_result_bytes
 }
 
+/// The column a database's error says does not exist, without its
+/// qualifier or quotes: SQLite's `no such column: t.x`, PostgreSQL's
+/// `column t.x does not exist` (or `column "x" does not exist`), Oracle's
+/// `ORA-00904: "T"."X": invalid identifier`.
+pub fn missing_column(message: &str) -> Option<String> {
+    let named = if let Some((_, rest)) = message.split_once("no such column: ") {
+        rest.split_whitespace().next()?
+    } else if let Some((_, rest)) = message.split_once("column ") {
+        let (name, tail) = rest.split_once(' ')?;
+        tail.starts_with("does not exist").then_some(name)?
+    } else if let Some((_, rest)) = message.split_once("ORA-00904: ") {
+        rest.split_once(": invalid identifier")?.0
+    } else {
+        return None;
+    };
+    let last = named.rsplit('.').next()?.trim_matches('"');
+    (!last.is_empty()).then(|| last.to_owned())
+}
+
 /// Cuts a value shown in full nowhere useful, with a visible mark.
 pub fn truncate_cell(mut text: String) -> String {
     if let Some((cut, _)) = text.char_indices().nth(MAX_CELL_CHARS) {
@@ -312,4 +331,27 @@ pub(crate) fn columns_of<C: sqlx::Column>(columns: &[C]) -> Vec<Column> {
             type_name: sqlx::TypeInfo::name(c.type_info()).to_owned(),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::missing_column;
+
+    #[test]
+    fn the_column_a_database_did_not_find_is_read_from_its_message() {
+        for (message, column) in [
+            ("no such column: T2.monthly_amount", Some("monthly_amount")),
+            ("no such column: client_id", Some("client_id")),
+            ("column c.company does not exist", Some("company")),
+            ("column \"Company\" does not exist", Some("Company")),
+            (
+                "ORA-00904: \"C\".\"COMPANY\": invalid identifier",
+                Some("COMPANY"),
+            ),
+            ("no such table: clientz", None),
+            ("syntax error at or near \"column\"", None),
+        ] {
+            assert_eq!(missing_column(message).as_deref(), column, "{message}");
+        }
+    }
 }
