@@ -237,6 +237,15 @@ impl Size {
         }
     }
 
+    /// Two values put side by side (an array, a row): their characters
+    /// add up, their numbers stay apart.
+    fn beside(self, other: Size) -> Size {
+        Size {
+            digits: self.digits.max(other.digits),
+            ..self.plus(other)
+        }
+    }
+
     fn max(self, other: Size) -> Size {
         Size {
             chars: self.chars.max(other.chars),
@@ -481,16 +490,16 @@ impl Sizes {
                 expr, data_type, ..
             } => {
                 let inner = self.size(expr);
-                let digits = inner.digits.max(inner.chars);
                 let digits = match data_type {
                     DataType::Numeric(info) | DataType::Decimal(info) | DataType::Dec(info) => {
+                        let digits = inner.digits.max(inner.chars);
                         match info {
                             ExactNumberInfo::Precision(p)
                             | ExactNumberInfo::PrecisionAndScale(p, _) => digits.min(*p),
                             ExactNumberInfo::None => digits,
                         }
                     }
-                    _ => digits,
+                    _ => inner.digits,
                 };
                 Size { digits, ..inner }
             }
@@ -527,15 +536,17 @@ impl Sizes {
                 .map(|c| self.size(&c.result))
                 .chain(else_result.iter().map(|e| self.size(e)))
                 .fold(Size::default(), Size::max),
+            // Side by side: their characters add up, each number keeps its
+            // own digits.
             Expr::Array(array) => array
                 .elem
                 .iter()
                 .map(|e| self.size(e))
-                .fold(Size::default(), Size::plus),
+                .fold(Size::default(), Size::beside),
             Expr::Tuple(items) => items
                 .iter()
                 .map(|e| self.size(e))
-                .fold(Size::default(), Size::plus),
+                .fold(Size::default(), Size::beside),
             Expr::Subquery(q) => self.subquery(q),
             Expr::Function(f) => bounds::called(expr).map_or(Size::default(), |name| {
                 let built = self.call(&name, f);
@@ -560,14 +571,19 @@ impl Sizes {
             .iter()
             .map(|e| self.size(e).digits)
             .fold(0u64, |a, b| a.saturating_add(b));
+        let most = args.iter().map(|e| self.size(e).digits).max().unwrap_or(0);
         let digits = match name {
+            // PostgreSQL caps a rounding's scale at 2,000 (a computed one
+            // may ask for any); a negative one or a date's unit (`'MM'`)
+            // adds none.
             "round" | "trunc" => match args.get(1) {
                 Some(scale) => {
                     let scale = match scale {
-                        Expr::UnaryOp { .. } => Some(0),
-                        other => integer(other),
+                        Expr::UnaryOp { .. } => 0,
+                        Expr::Value(_) => integer(scale).unwrap_or(0).min(2_000),
+                        _ => 2_000,
                     };
-                    all.saturating_add(scale.unwrap_or(HUGE))
+                    all.saturating_add(scale)
                 }
                 None => all,
             },
@@ -579,7 +595,9 @@ impl Sizes {
                 })
                 .unwrap_or(0),
             _ if computes_digits(name) || matches!(name, "avg" | "div") => all.saturating_add(20),
-            _ => all,
+            // Any other call keeps a number of its arguments (`greatest`,
+            // `coalesce`, `sum`) or none.
+            _ => most,
         };
         digits.min(HUGE)
     }
@@ -983,6 +1001,32 @@ impl Visitor for Check<'_> {
 
     fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
         let sqlite = self.sizes.dialect == Dialect::Sqlite;
+        // No business number is written with a thousand digits; one that is
+        // may reach a logarithm by a way the names do not follow (a function
+        // read as rows, `unnest(ARRAY[…]) AS u(v)`). Numbers written out and
+        // arithmetic on them count; a text cast to a number (at most
+        // MAX_BUILT_CHARS digits) and a rounding (PostgreSQL caps its scale
+        // at 2,000) count where a logarithm, a root or a power reads them.
+        let written = matches!(
+            expr,
+            Expr::Value(_) | Expr::TypedString(_) | Expr::UnaryOp { .. }
+        ) || matches!(expr, Expr::BinaryOp { op, .. } if arithmetic(op));
+        let digits = if written {
+            self.sizes.size(expr).digits
+        } else {
+            0
+        };
+        if digits > MAX_NUMERIC_DIGITS {
+            self.refusal = Some(Refusal::TooLarge(format!(
+                "it writes a number of {} digits, more than {MAX_NUMERIC_DIGITS}",
+                if digits >= HUGE {
+                    "countless".to_owned()
+                } else {
+                    digits.to_string()
+                }
+            )));
+            return ControlFlow::Break(());
+        }
         match expr {
             Expr::BinaryOp {
                 op: BinaryOperator::StringConcat,
@@ -1087,13 +1131,30 @@ mod tests {
         ] {
             assert!(refused(pg, sql), "{sql}");
         }
+        // Through a function read as rows, whose columns are not followed.
+        assert!(refused(
+            pg,
+            "SELECT ln(v) FROM unnest(ARRAY[1 + 1e-16383]) AS u(v)"
+        ));
+        assert!(refused(
+            pg,
+            "SELECT ln(v) FROM unnest(ARRAY[1 + 1e-600 * 1e-600]) AS u(v)"
+        ));
+        assert!(refused(pg, "SELECT 1 + 1e-16383 > 0 AS tiny"));
+        // Many numbers side by side are many numbers, not a long one.
+        let ids: Vec<String> = (100_000..100_400).map(|n| n.to_string()).collect();
+        for sql in [
+            format!("SELECT id FROM t WHERE id = ANY(ARRAY[{}])", ids.join(", ")),
+            format!("SELECT greatest({}) AS g", ids.join(", ")),
+        ] {
+            assert!(!refused(pg, &sql), "{sql}");
+        }
         // Many small ones add up.
         let many = vec!["log(2, 1.000000001)"; 120].join(" + ");
         assert!(refused(pg, &format!("SELECT {many}")));
         for sql in [
             "SELECT ln(amount), power(1.05, 10), exp(sum(ln(x))), round(avg(x), 2), sqrt(2) FROM t",
             "SELECT log(2, 1024), 2 ^ 10, power(amount, 0.5) FROM t",
-            "SELECT 1 + 1e-16383 > 0 AS tiny",
             "SELECT id FROM t WHERE amount > 1e-300",
             "SELECT round(ln(amount::numeric(12, 2)), 4) FROM t",
         ] {
