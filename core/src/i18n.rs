@@ -172,7 +172,7 @@ pub enum Text<'a> {
     /// one query may (weighed on its plan and the tables' sizes).
     SqlTooHeavy {
         index: u32,
-        message: &'a str,
+        heavy: &'a crate::sql::exec::Heavy,
     },
     /// A statement may be run; with the database's estimate when known.
     SqlReady {
@@ -189,9 +189,10 @@ pub enum Text<'a> {
     Running {
         index: u32,
     },
-    /// The query failed or was stopped; the database's message.
+    /// The query failed or was stopped: why, the database's own message
+    /// kept as it said it.
     ExecFailed {
-        reason: &'a str,
+        error: &'a crate::sql::exec::ExecError,
     },
     /// There is no working Execute target.
     ExecuteUnavailable {
@@ -677,13 +678,15 @@ impl Text<'_> {
             (Lang::Fr, Text::SqlDoesNotCompile { index, message }) => format!(
                 "La requête {index} ne sera pas exécutée : la base ne l'accepte pas ({message})."
             ),
-            (Lang::En, Text::SqlTooHeavy { index, message }) => format!(
+            (Lang::En, Text::SqlTooHeavy { index, heavy }) => format!(
                 "Query {index} will not be run: it would take more of the database server than \
-                 one query may ({message})."
+                 one query may ({}).",
+                heavy_reason(Lang::En, heavy)
             ),
-            (Lang::Fr, Text::SqlTooHeavy { index, message }) => format!(
+            (Lang::Fr, Text::SqlTooHeavy { index, heavy }) => format!(
                 "La requête {index} ne sera pas exécutée : elle prendrait au serveur de la base \
-                 plus qu'une requête ne le peut ({message})."
+                 plus qu'une requête ne le peut ({}).",
+                heavy_reason(Lang::Fr, heavy)
             ),
             (
                 lang,
@@ -724,11 +727,11 @@ impl Text<'_> {
             }
             (Lang::En, Text::Running { index }) => format!("⏳ Running query {index}…"),
             (Lang::Fr, Text::Running { index }) => format!("⏳ Exécution de la requête {index}…"),
-            (Lang::En, Text::ExecFailed { reason }) => {
-                format!("⚠️ The query did not complete: {reason}.")
+            (Lang::En, Text::ExecFailed { error }) => {
+                format!("⚠️ The query did not complete: {}.", exec_error(Lang::En, error))
             }
-            (Lang::Fr, Text::ExecFailed { reason }) => {
-                format!("⚠️ La requête n'a pas abouti : {reason}.")
+            (Lang::Fr, Text::ExecFailed { error }) => {
+                format!("⚠️ La requête n'a pas abouti : {}.", exec_error(Lang::Fr, error))
             }
             (Lang::En, Text::RepairRequest { reasons }) => format!(
                 "Your query cannot be run: {reasons} Write a corrected query that answers my \
@@ -969,6 +972,160 @@ fn rows_caption(lang: Lang, shown: u64, total: u64, truncated: bool) -> String {
                 "Les {shown} premières lignes sur {total}{more} (résultat complet en pièce jointe) :"
             )
         }
+    }
+}
+
+/// Why a query did not run to the end, in `lang`; what the database or the
+/// system said is kept as they said it.
+fn exec_error(lang: Lang, error: &crate::sql::exec::ExecError) -> String {
+    use crate::sql::exec::ExecError as E;
+    match (lang, error) {
+        (Lang::En, E::Unavailable(m)) => format!("the database is not reachable: {m}"),
+        (Lang::Fr, E::Unavailable(m)) => format!("la base n'est pas joignable : {m}"),
+        (Lang::En, E::Database(m)) => format!("the database said: {m}"),
+        (Lang::Fr, E::Database(m)) => format!("la base a répondu : {m}"),
+        (Lang::En, E::Timeout(limit)) => format!(
+            "it ran longer than {} and was stopped",
+            humantime::format_duration(*limit)
+        ),
+        (Lang::Fr, E::Timeout(limit)) => format!(
+            "elle a duré plus de {} et a été arrêtée",
+            humantime::format_duration(*limit)
+        ),
+        (Lang::En, E::TempSpace(bytes)) => format!(
+            "it needed more than {} MiB of temporary disk and was stopped",
+            bytes / (1024 * 1024)
+        ),
+        (Lang::Fr, E::TempSpace(bytes)) => format!(
+            "elle demandait plus de {} Mio de disque temporaire et a été arrêtée",
+            bytes / (1024 * 1024)
+        ),
+        (Lang::En, E::Sink(m)) => format!("the result could not be written: {m}"),
+        (Lang::Fr, E::Sink(m)) => format!("le résultat n'a pas pu être écrit : {m}"),
+        (Lang::En, E::TooHeavy(heavy)) => format!(
+            "it was not run, as it would take more of the database server than one query may \
+             ({})",
+            heavy_reason(lang, heavy)
+        ),
+        (Lang::Fr, E::TooHeavy(heavy)) => format!(
+            "elle n'a pas été lancée, car elle prendrait au serveur de la base plus qu'une \
+             requête ne le peut ({})",
+            heavy_reason(lang, heavy)
+        ),
+    }
+}
+
+/// Why a plan weighs too much, in `lang`.
+fn heavy_reason(lang: Lang, heavy: &crate::sql::exec::Heavy) -> String {
+    use crate::sql::exec::Heavy as H;
+    match (lang, heavy) {
+        (Lang::En, H::GathersComputedRows) => "it gathers rows into one value from a function \
+             whose rows are computed (write its bounds as numbers), so how much it gathers \
+             cannot be foreseen"
+            .to_owned(),
+        (Lang::Fr, H::GathersComputedRows) => "elle rassemble des lignes en une seule valeur \
+             depuis une fonction dont les lignes sont calculées (écrivez ses bornes en \
+             nombres) : combien elle rassemble ne peut pas être prévu"
+            .to_owned(),
+        (Lang::En, H::Gathers { mib, bound_mib }) => match mib {
+            Some(mib) => format!(
+                "it gathers rows into one value and may read about {mib} MiB, more than \
+                 {bound_mib} MiB"
+            ),
+            None => format!(
+                "it gathers rows into one value, and a recursion makes how much it reads \
+                 unforeseeable (the bound is {bound_mib} MiB)"
+            ),
+        },
+        (Lang::Fr, H::Gathers { mib, bound_mib }) => match mib {
+            Some(mib) => format!(
+                "elle rassemble des lignes en une seule valeur et peut lire environ {mib} Mio, \
+                 plus que {bound_mib} Mio"
+            ),
+            None => format!(
+                "elle rassemble des lignes en une seule valeur, et une récursion rend \
+                 imprévisible ce qu'elle lit (la limite est de {bound_mib} Mio)"
+            ),
+        },
+        (Lang::En, H::GathersThroughView { table, column }) => format!(
+            "it gathers rows into one value from {table}.{column}, which it reads through a \
+             view, and this account cannot weigh them"
+        ),
+        (Lang::Fr, H::GathersThroughView { table, column }) => format!(
+            "elle rassemble des lignes en une seule valeur depuis {table}.{column}, lue à \
+             travers une vue, et ce compte ne peut pas les peser"
+        ),
+        (Lang::En, H::Hashes { mib, bound_mib }) => format!(
+            "the server would keep {} in a hash table it cannot spill to disk, more than \
+             {bound_mib} MiB (a NOT IN (SELECT …) is hashed so; NOT EXISTS (SELECT … WHERE …) \
+             is not)",
+            match mib {
+                Some(mib) => format!("about {mib} MiB"),
+                None => "more than can be foreseen".to_owned(),
+            }
+        ),
+        (Lang::Fr, H::Hashes { mib, bound_mib }) => format!(
+            "le serveur garderait {} dans une table de hachage qu'il ne peut pas écrire sur \
+             disque, plus que {bound_mib} Mio (un NOT IN (SELECT …) est haché ainsi ; un NOT \
+             EXISTS (SELECT … WHERE …) ne l'est pas)",
+            match mib {
+                Some(mib) => format!("environ {mib} Mio"),
+                None => "plus qu'on ne peut prévoir".to_owned(),
+            }
+        ),
+        (
+            Lang::En,
+            H::RecursionGrows {
+                table,
+                column,
+                longest,
+            },
+        ) => format!(
+            "a recursive step adds {table}.{column} to its own value at every step, and its \
+             values may be longer than {longest} bytes: how large the value grows cannot be \
+             foreseen"
+        ),
+        (
+            Lang::Fr,
+            H::RecursionGrows {
+                table,
+                column,
+                longest,
+            },
+        ) => format!(
+            "une étape récursive ajoute {table}.{column} à sa propre valeur à chaque étape, et \
+             ses valeurs peuvent dépasser {longest} octets : la taille qu'elle atteint ne peut \
+             pas être prévue"
+        ),
+        (
+            Lang::En,
+            H::RowBuilds {
+                copies,
+                table,
+                column,
+                longest,
+                bound_mib,
+            },
+        ) => format!(
+            "one row builds {copies} times the values it reads (copies, or the pieces of a \
+             split), and {table}.{column} may hold values longer than {longest} bytes: building \
+             them may take more than {bound_mib} MiB of the server's memory"
+        ),
+        (
+            Lang::Fr,
+            H::RowBuilds {
+                copies,
+                table,
+                column,
+                longest,
+                bound_mib,
+            },
+        ) => format!(
+            "une ligne construit {copies} fois les valeurs qu'elle lit (des copies, ou les \
+             morceaux d'un découpage), et {table}.{column} peut contenir des valeurs de plus de \
+             {longest} octets : les construire peut prendre plus de {bound_mib} Mio de mémoire \
+             au serveur"
+        ),
     }
 }
 
@@ -1285,6 +1442,64 @@ mod tests {
     }
 
     #[test]
+    fn why_a_query_is_too_heavy_or_failed_is_said_in_both_languages_with_its_figures() {
+        use crate::sql::exec::{ExecError, Heavy};
+        let (table, column) = ("docs".to_owned(), "body".to_owned());
+        let heavies = [
+            Heavy::GathersComputedRows,
+            Heavy::Gathers {
+                mib: Some(731),
+                bound_mib: 256,
+            },
+            Heavy::Gathers {
+                mib: None,
+                bound_mib: 256,
+            },
+            Heavy::GathersThroughView {
+                table: table.clone(),
+                column: column.clone(),
+            },
+            Heavy::Hashes {
+                mib: Some(731),
+                bound_mib: 256,
+            },
+            Heavy::Hashes {
+                mib: None,
+                bound_mib: 256,
+            },
+            Heavy::RecursionGrows {
+                table: table.clone(),
+                column: column.clone(),
+                longest: 4093,
+            },
+            Heavy::RowBuilds {
+                copies: 17,
+                table,
+                column,
+                longest: 4093,
+                bound_mib: 256,
+            },
+        ];
+        let errors = heavies.into_iter().map(ExecError::TooHeavy).chain([
+            ExecError::Timeout(std::time::Duration::from_secs(30)),
+            ExecError::TempSpace(512 * 1024 * 1024),
+        ]);
+        for error in errors {
+            let text = |lang| Text::ExecFailed { error: &error }.render(lang);
+            let (en, fr) = (text(Lang::En), text(Lang::Fr));
+            assert_ne!(en, fr, "{error:?}");
+            for figure in ["731", "256", "docs.body", "4093", "17", "30s", "512"] {
+                assert_eq!(
+                    en.contains(figure),
+                    fr.contains(figure),
+                    "{figure}: {en} / {fr}"
+                );
+            }
+            assert!(!fr.contains(" the "), "English in French: {fr}");
+        }
+    }
+
+    #[test]
     fn each_text_differs_between_languages_and_keeps_its_parameters() {
         let texts = [
             Text::TerminalWelcome,
@@ -1365,7 +1580,10 @@ mod tests {
             },
             Text::SqlTooHeavy {
                 index: 3,
-                message: "ana",
+                heavy: &crate::sql::exec::Heavy::GathersThroughView {
+                    table: "ana".into(),
+                    column: "executor".into(),
+                },
             },
             Text::SqlReady {
                 index: 3,
@@ -1381,7 +1599,12 @@ mod tests {
             },
             Text::NothingToRun { index: 3 },
             Text::Running { index: 3 },
-            Text::ExecFailed { reason: "ana" },
+            Text::ExecFailed {
+                error: &crate::sql::exec::ExecError::Database("ana".into()),
+            },
+            Text::ExecFailed {
+                error: &crate::sql::exec::ExecError::Timeout(std::time::Duration::from_secs(3)),
+            },
             Text::ExecuteUnavailable { reason: "ana" },
             Text::RepairRequest { reasons: "ana" },
             Text::SqlAskedAgain,

@@ -271,13 +271,7 @@ impl Bot {
                 );
                 (text, Some(table))
             }
-            Err(e) => (
-                Text::ExecFailed {
-                    reason: &e.to_string(),
-                }
-                .render(self.lang()),
-                None,
-            ),
+            Err(e) => (Text::ExecFailed { error: e }.render(self.lang()), None),
         };
         let files = if outcome.is_ok() {
             result_files(csv, xlsx, stored.id)

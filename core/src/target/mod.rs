@@ -312,10 +312,10 @@ impl SqlRuntime {
                 refused: false,
             }),
             // The model may find a lighter query for the same question.
-            Err(crate::sql::exec::ExecError::TooHeavy(message)) => Err(Unoffered {
+            Err(crate::sql::exec::ExecError::TooHeavy(heavy)) => Err(Unoffered {
                 reason: Text::SqlTooHeavy {
                     index,
-                    message: &message,
+                    heavy: &heavy,
                 }
                 .render(lang),
                 repairable: true,

@@ -150,7 +150,7 @@ pub struct Plan {
 }
 
 /// Why a query did not run to the end.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum ExecError {
     /// The target cannot be reached (or, for Oracle, its client library is
     /// missing): nothing ran.
@@ -169,7 +169,60 @@ pub enum ExecError {
     /// The database's own estimate says the query would take more than a
     /// bound allows: it was not run.
     #[error("the query was not run: {0}")]
-    TooHeavy(String),
+    TooHeavy(Heavy),
+}
+
+/// Why a query's plan weighs more than one query may take of the database
+/// server (PostgreSQL's weighing, before anything runs). Typed, so that the
+/// chat says it in the asker's language ([`crate::i18n`]); the English
+/// `Display` is for logs and the audit.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Heavy {
+    #[error(
+        "it gathers rows into one value from a function whose rows are computed (write its \
+         bounds as numbers), so how much it gathers cannot be foreseen"
+    )]
+    GathersComputedRows,
+    /// `mib`: what it may read into one value, `None` when a recursion
+    /// leaves it unbounded.
+    #[error("it gathers rows into one value, and {}, more than {bound_mib} MiB", match mib {
+        Some(mib) => format!("it may read about {mib} MiB"),
+        None => "how much it reads cannot be foreseen (a recursion)".to_owned(),
+    })]
+    Gathers { mib: Option<u64>, bound_mib: u64 },
+    #[error(
+        "it gathers rows into one value from {table}.{column}, which it reads through a \
+             view, and this account cannot weigh them"
+    )]
+    GathersThroughView { table: String, column: String },
+    #[error(
+        "the server would keep {} in a hash table it cannot spill to disk, more than \
+         {bound_mib} MiB (a `NOT IN (SELECT …)` is hashed so: `NOT EXISTS (SELECT … WHERE …)` \
+         is not)",
+        match mib { Some(mib) => format!("about {mib} MiB"), None => "more than can be foreseen".to_owned() }
+    )]
+    Hashes { mib: Option<u64>, bound_mib: u64 },
+    #[error(
+        "a recursive step adds {table}.{column} to its own value at every step, and its values \
+         may be longer than {longest} bytes: how large the value grows cannot be foreseen"
+    )]
+    RecursionGrows {
+        table: String,
+        column: String,
+        longest: u64,
+    },
+    #[error(
+        "one row builds {copies} times the values it reads (copies, or the pieces of a split), \
+         and {table}.{column} may hold values longer than {longest} bytes: building them may \
+         take more than {bound_mib} MiB of the server's memory"
+    )]
+    RowBuilds {
+        copies: u64,
+        table: String,
+        column: String,
+        longest: u64,
+        bound_mib: u64,
+    },
 }
 
 impl ExecError {
@@ -181,11 +234,10 @@ impl ExecError {
     /// Whether the database's message was cut (the audit says so).
     pub fn was_cut(&self) -> bool {
         match self {
-            ExecError::Database(m)
-            | ExecError::Unavailable(m)
-            | ExecError::Sink(m)
-            | ExecError::TooHeavy(m) => m.contains(CUT_MARK),
-            ExecError::Timeout(_) | ExecError::TempSpace(_) => false,
+            ExecError::Database(m) | ExecError::Unavailable(m) | ExecError::Sink(m) => {
+                m.contains(CUT_MARK)
+            }
+            ExecError::Timeout(_) | ExecError::TempSpace(_) | ExecError::TooHeavy(_) => false,
         }
     }
 }

@@ -179,11 +179,7 @@ async fn weigh_gathering(
     tables: &std::collections::HashMap<String, f64>,
 ) -> Result<(), ExecError> {
     if query.computed_series {
-        return Err(ExecError::TooHeavy(
-            "it gathers rows into one value from a function whose rows are computed \
-             (write its bounds as numbers), so how much it gathers cannot be foreseen"
-                .to_owned(),
-        ));
+        return Err(ExecError::TooHeavy(Heavy::GathersComputedRows));
     }
     // Each copy a gathered row holds (`body || body`) weighs again, as
     // does each copy of a gathered value (`repeat(string_agg(…), 3)`) or
@@ -202,18 +198,10 @@ async fn weigh_gathering(
     )
     .heaviest;
     if bytes > MAX_GATHERED_BYTES {
-        let why = if bytes.is_finite() {
-            format!(
-                "it may read about {} MiB",
-                (bytes / (1024.0 * 1024.0)).round()
-            )
-        } else {
-            "how much it reads cannot be foreseen (a recursion)".to_owned()
-        };
-        return Err(ExecError::TooHeavy(format!(
-            "it gathers rows into one value, and {why}, more than {} MiB",
-            MAX_GATHERED_BYTES / (1024.0 * 1024.0)
-        )));
+        return Err(ExecError::TooHeavy(Heavy::Gathers {
+            mib: mib(bytes),
+            bound_mib: MAX_GATHERED_BYTES as u64 / (1024 * 1024),
+        }));
     }
     Ok(())
 }
@@ -248,18 +236,19 @@ async fn weigh_hashed(
     )
     .hashed;
     if bytes > MAX_HASHED_BYTES {
-        let why = if bytes.is_finite() {
-            format!("about {} MiB", (bytes / (1024.0 * 1024.0)).round())
-        } else {
-            "more than can be foreseen".to_owned()
-        };
-        return Err(ExecError::TooHeavy(format!(
-            "the server would keep {why} in a hash table it cannot spill to disk, more than {} \
-             MiB (a `NOT IN (SELECT …)` is hashed so: `NOT EXISTS (SELECT … WHERE …)` is not)",
-            MAX_HASHED_BYTES / (1024.0 * 1024.0)
-        )));
+        return Err(ExecError::TooHeavy(Heavy::Hashes {
+            mib: mib(bytes),
+            bound_mib: MAX_HASHED_BYTES as u64 / (1024 * 1024),
+        }));
     }
     Ok(())
+}
+
+/// `bytes` in whole MiB, `None` when unbounded (a recursion).
+fn mib(bytes: f64) -> Option<u64> {
+    bytes
+        .is_finite()
+        .then(|| (bytes / (1024.0 * 1024.0)).round() as u64)
 }
 
 /// The rows of each table `plan` reads, by name.
@@ -375,10 +364,10 @@ async fn out_of_line(
                 // Read through a view whose owner may read it: this role
                 // cannot measure what it would gather.
                 _ => {
-                    return Err(ExecError::TooHeavy(format!(
-                        "it gathers rows into one value from {table}.{column}, which it reads \
-                         through a view, and this account cannot weigh them"
-                    )));
+                    return Err(ExecError::TooHeavy(Heavy::GathersThroughView {
+                        table: table.clone(),
+                        column: column.clone(),
+                    }));
                 }
             };
             // Text-like values: the length in the pointer, nothing fetched;
@@ -535,22 +524,23 @@ async fn weigh_growth(
     .await
     .map_err(database)?;
     let quoted = |name: &str| format!("\"{}\"", name.replace('"', "\"\""));
-    let longest = growth.longest.floor();
+    let longest = growth.longest.floor() as u64;
     let too_long = |table: &str, column: &str| {
+        let (table, column) = (table.to_owned(), column.to_owned());
         ExecError::TooHeavy(if growth.recursion {
-            format!(
-                "a recursive step adds {table}.{column} to its own value at every step, and \
-                 its values may be longer than {longest} bytes: how large the value grows \
-                 cannot be foreseen"
-            )
+            Heavy::RecursionGrows {
+                table,
+                column,
+                longest,
+            }
         } else {
-            format!(
-                "one row builds {} times the values it reads (copies, or the pieces of a \
-                 split), and {table}.{column} may hold values longer than {longest} bytes: \
-                 building them may take more than {} MiB of the server's memory",
-                growth.weight.round(),
-                ROW_COPIES_BYTES / 1024.0 / 1024.0
-            )
+            Heavy::RowBuilds {
+                copies: growth.weight.round() as u64,
+                table,
+                column,
+                longest,
+                bound_mib: ROW_COPIES_BYTES as u64 / (1024 * 1024),
+            }
         })
     };
     let mut by_table: std::collections::BTreeMap<(&str, &str), Vec<&str>> =
