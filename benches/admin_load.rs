@@ -83,7 +83,7 @@ fn main() {
         let (base, store) = (serving.base.clone(), serving.store.clone());
 
         let audit = Audit::new(store.clone());
-        let directory = Directory::new(store.clone(), settings.identity.clone()).with_audit(audit.clone());
+        let directory = Directory::new(store.clone(), settings.identity.clone(), support::CHAT_PLATFORMS).with_audit(audit.clone());
         let token = support::admin_token(&db, "ana", None).await;
         directory.link("ana", &"discord:1".parse().unwrap(), Actor::cli()).await.unwrap();
         let bot = Bot::new(BotParts {

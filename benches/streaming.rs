@@ -195,6 +195,7 @@ async fn bot(fake: &FakeModel, n: usize, api: Api) -> Value {
             contact: "IT".into(),
             invite_ttl: Duration::from_secs(3600),
         },
+        support::CHAT_PLATFORMS,
     )
     .with_audit(audit.clone());
     directory

@@ -126,8 +126,11 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<ExitCo
         }
         Command::User(cmd) => {
             let store = open(&settings).await?;
-            let directory =
-                pstral_core::identity::Directory::new(store.clone(), settings.identity.clone());
+            let directory = pstral_core::identity::Directory::new(
+                store.clone(),
+                settings.identity.clone(),
+                &crate::platforms::identity_syntaxes(),
+            );
             let result = users::user_command(&directory, cmd).await;
             store.close().await;
             result.map(|()| ExitCode::SUCCESS)

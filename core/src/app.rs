@@ -341,8 +341,8 @@ impl Application {
         let lock = crate::backup::ServiceLock::acquire(&settings.database)?;
         let store = Store::open(&settings.database).await?;
         let audit = Audit::new(store.clone());
-        let directory =
-            Directory::new(store.clone(), settings.identity.clone()).with_audit(audit.clone());
+        let directory = Directory::new(store.clone(), settings.identity.clone(), identities)
+            .with_audit(audit.clone());
         let platforms = crate::admin::Platforms::default();
         // The bot first: the admin endpoint probes the same model client and
         // Execute target (one pool, not two; the demo target exists by then).

@@ -22,7 +22,11 @@ pub(crate) async fn audit_command(
     cmd: AuditCommand,
 ) -> anyhow::Result<ExitCode> {
     let audit = Audit::new(store.clone());
-    let directory = Directory::new(store.clone(), settings.identity.clone());
+    let directory = Directory::new(
+        store.clone(),
+        settings.identity.clone(),
+        &crate::platforms::identity_syntaxes(),
+    );
     match cmd {
         AuditCommand::Verify => {
             let v = audit.verify().await?;

@@ -21,8 +21,12 @@ pub(crate) async fn chat(settings: Settings) -> anyhow::Result<ExitCode> {
     let _lock = pstral_core::backup::ServiceLock::acquire(&settings.database)?;
     let store = open(&settings).await?;
     let audit = Audit::new(store.clone());
-    let directory =
-        Directory::new(store.clone(), settings.identity.clone()).with_audit(audit.clone());
+    let directory = Directory::new(
+        store.clone(),
+        settings.identity.clone(),
+        &crate::platforms::identity_syntaxes(),
+    )
+    .with_audit(audit.clone());
     let os_user = Actor::cli()
         .identity
         .map(|i| i.id().to_owned())

@@ -363,10 +363,14 @@ async fn every_api_route_needs_a_live_admin_token() {
 
     let demoted = admin_token(&db, "bob", None).await;
     assert_eq!(app.get("/api/users", Some(&demoted)).await.status(), 200);
-    Directory::new(db.store.clone(), Settings::defaults().identity)
-        .set_role("bob", Role::Executor, Actor::cli(), false)
-        .await
-        .unwrap();
+    Directory::new(
+        db.store.clone(),
+        Settings::defaults().identity,
+        crate::support::CHAT_PLATFORMS,
+    )
+    .set_role("bob", Role::Executor, Actor::cli(), false)
+    .await
+    .unwrap();
     assert_eq!(
         app.get("/api/users", Some(&demoted)).await.status(),
         401,
@@ -504,6 +508,7 @@ async fn db_link(db: &TestDb, name: &str, identity: &str) {
     let directory = pstral_core::identity::Directory::new(
         db.store.clone(),
         pstral_core::config::Settings::defaults().identity,
+        crate::support::CHAT_PLATFORMS,
     );
     directory
         .link(
@@ -716,7 +721,11 @@ async fn the_last_admin_cannot_be_demoted_and_a_demoted_admin_loses_every_token(
     }
     // Now bob is the last admin with a live token; the CLI's override is
     // the only way to leave none.
-    let directory = Directory::new(db.store.clone(), Settings::defaults().identity);
+    let directory = Directory::new(
+        db.store.clone(),
+        Settings::defaults().identity,
+        crate::support::CHAT_PLATFORMS,
+    );
     directory
         .set_role("ana", Role::Viewer, Actor::cli(), false)
         .await

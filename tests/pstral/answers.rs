@@ -123,6 +123,7 @@ impl Harness {
                 contact: "the IT desk".to_owned(),
                 invite_ttl: Duration::from_secs(3600),
             },
+            crate::support::CHAT_PLATFORMS,
         )
         .with_audit(audit.clone());
         let people = [

@@ -369,6 +369,7 @@ async fn events_are_found_by_each_filter(db: TestDb) {
     let dir = pstral_core::identity::Directory::new(
         db.store.clone(),
         pstral_core::config::Settings::defaults().identity,
+        crate::support::CHAT_PLATFORMS,
     );
     let ana = dir
         .add_user("ana", pstral_core::identity::Role::Admin, Actor::cli())

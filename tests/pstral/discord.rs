@@ -91,6 +91,7 @@ impl Connected {
                 contact: "the IT desk".to_owned(),
                 invite_ttl: Duration::from_secs(3600),
             },
+            crate::support::CHAT_PLATFORMS,
         );
         directory
             .add_user("dana", Role::Admin, Actor::cli())

@@ -40,7 +40,11 @@ async fn kinds(db: &TestDb) -> Vec<String> {
 }
 
 async fn users_are_created_listed_and_linked(db: TestDb) {
-    let dir = Directory::new(db.store.clone(), settings(UnknownPolicy::Refuse));
+    let dir = Directory::new(
+        db.store.clone(),
+        settings(UnknownPolicy::Refuse),
+        crate::support::CHAT_PLATFORMS,
+    );
     let ana = dir
         .add_user("ana", Role::Executor, Actor::cli())
         .await
@@ -73,7 +77,11 @@ async fn users_are_created_listed_and_linked(db: TestDb) {
 }
 
 async fn mistakes_are_refused_with_a_reason(db: TestDb) {
-    let dir = Directory::new(db.store.clone(), settings(UnknownPolicy::Refuse));
+    let dir = Directory::new(
+        db.store.clone(),
+        settings(UnknownPolicy::Refuse),
+        crate::support::CHAT_PLATFORMS,
+    );
     dir.add_user("ana", Role::Viewer, Actor::cli())
         .await
         .unwrap();
@@ -119,7 +127,11 @@ async fn mistakes_are_refused_with_a_reason(db: TestDb) {
 }
 
 async fn a_role_change_applies_at_the_next_action(db: TestDb) {
-    let dir = Directory::new(db.store.clone(), settings(UnknownPolicy::Refuse));
+    let dir = Directory::new(
+        db.store.clone(),
+        settings(UnknownPolicy::Refuse),
+        crate::support::CHAT_PLATFORMS,
+    );
     dir.add_user("ana", Role::Viewer, Actor::cli())
         .await
         .unwrap();
@@ -148,7 +160,11 @@ async fn a_role_change_applies_at_the_next_action(db: TestDb) {
 }
 
 async fn unknown_people_are_refused_and_the_refusal_is_audited(db: TestDb) {
-    let dir = Directory::new(db.store.clone(), settings(UnknownPolicy::Refuse));
+    let dir = Directory::new(
+        db.store.clone(),
+        settings(UnknownPolicy::Refuse),
+        crate::support::CHAT_PLATFORMS,
+    );
     let stranger = id("matrix:@eve:example.org");
     let outcome = dir
         .resolve(&stranger, Some("Eve"), Some(&dm()))
@@ -177,7 +193,11 @@ async fn unknown_people_are_refused_and_the_refusal_is_audited(db: TestDb) {
 }
 
 async fn unknown_people_become_viewers_under_auto_viewer(db: TestDb) {
-    let dir = Directory::new(db.store.clone(), settings(UnknownPolicy::AutoViewer));
+    let dir = Directory::new(
+        db.store.clone(),
+        settings(UnknownPolicy::AutoViewer),
+        crate::support::CHAT_PLATFORMS,
+    );
     dir.add_user("ana", Role::Admin, Actor::cli())
         .await
         .unwrap();
@@ -204,10 +224,15 @@ async fn unknown_people_become_viewers_under_auto_viewer(db: TestDb) {
 /// Two first messages of one new person, handled by two replicas at once,
 /// make one user.
 async fn a_newcomer_writing_twice_at_once_becomes_one_user(db: TestDb) {
-    let a = Directory::new(db.store.clone(), settings(UnknownPolicy::AutoViewer));
+    let a = Directory::new(
+        db.store.clone(),
+        settings(UnknownPolicy::AutoViewer),
+        crate::support::CHAT_PLATFORMS,
+    );
     let b = Directory::new(
         db.another_replica().await,
         settings(UnknownPolicy::AutoViewer),
+        crate::support::CHAT_PLATFORMS,
     );
     let newcomer = id("matrix:@zoe:example.org");
     let (x, y) = tokio::join!(
@@ -229,7 +254,11 @@ async fn dir_len(dir: &Directory) -> usize {
 }
 
 async fn invite_codes_link_once(db: TestDb) {
-    let dir = Directory::new(db.store.clone(), settings(UnknownPolicy::Refuse));
+    let dir = Directory::new(
+        db.store.clone(),
+        settings(UnknownPolicy::Refuse),
+        crate::support::CHAT_PLATFORMS,
+    );
     dir.add_user("ana", Role::Executor, Actor::cli())
         .await
         .unwrap();
@@ -295,7 +324,7 @@ async fn invite_codes_link_once(db: TestDb) {
 async fn expired_invite_codes_are_refused(db: TestDb) {
     let mut s = settings(UnknownPolicy::Refuse);
     s.invite_ttl = Duration::ZERO;
-    let dir = Directory::new(db.store.clone(), s);
+    let dir = Directory::new(db.store.clone(), s, crate::support::CHAT_PLATFORMS);
     dir.add_user("ana", Role::Viewer, Actor::cli())
         .await
         .unwrap();
@@ -310,8 +339,16 @@ async fn expired_invite_codes_are_refused(db: TestDb) {
 
 async fn one_invite_raced_by_two_replicas_links_one_identity(db: TestDb) {
     let replica = db.another_replica().await;
-    let a = Directory::new(db.store.clone(), settings(UnknownPolicy::Refuse));
-    let b = Directory::new(replica, settings(UnknownPolicy::Refuse));
+    let a = Directory::new(
+        db.store.clone(),
+        settings(UnknownPolicy::Refuse),
+        crate::support::CHAT_PLATFORMS,
+    );
+    let b = Directory::new(
+        replica,
+        settings(UnknownPolicy::Refuse),
+        crate::support::CHAT_PLATFORMS,
+    );
     a.add_user("ana", Role::Viewer, Actor::cli()).await.unwrap();
     let code = a
         .create_invite("ana", None, Actor::cli())
@@ -334,7 +371,11 @@ async fn one_invite_raced_by_two_replicas_links_one_identity(db: TestDb) {
 
 /// Names that would read as someone else's are refused or kept apart.
 async fn names_cannot_impersonate(db: TestDb) {
-    let dir = Directory::new(db.store.clone(), settings(UnknownPolicy::AutoViewer));
+    let dir = Directory::new(
+        db.store.clone(),
+        settings(UnknownPolicy::AutoViewer),
+        crate::support::CHAT_PLATFORMS,
+    );
     dir.add_user("alice", Role::Admin, Actor::cli())
         .await
         .unwrap();
@@ -436,7 +477,11 @@ async fn names_cannot_impersonate(db: TestDb) {
 /// account and per code, and an account created on first contact may still
 /// take the invite meant for it.
 async fn invite_attempts_are_limited_and_read_the_same(db: TestDb) {
-    let dir = Directory::new(db.store.clone(), settings(UnknownPolicy::AutoViewer));
+    let dir = Directory::new(
+        db.store.clone(),
+        settings(UnknownPolicy::AutoViewer),
+        crate::support::CHAT_PLATFORMS,
+    );
     dir.add_user("ana", Role::Executor, Actor::cli())
         .await
         .unwrap();
@@ -452,7 +497,7 @@ async fn invite_attempts_are_limited_and_read_the_same(db: TestDb) {
     let expired = {
         let mut s = settings(UnknownPolicy::Refuse);
         s.invite_ttl = Duration::ZERO;
-        let d = Directory::new(db.store.clone(), s);
+        let d = Directory::new(db.store.clone(), s, crate::support::CHAT_PLATFORMS);
         d.create_invite("ana", None, Actor::cli())
             .await
             .unwrap()
@@ -503,7 +548,11 @@ async fn invite_attempts_are_limited_and_read_the_same(db: TestDb) {
 }
 
 async fn an_invite_that_names_an_account_links_that_account_only(db: TestDb) {
-    let dir = Directory::new(db.store.clone(), settings(UnknownPolicy::Refuse));
+    let dir = Directory::new(
+        db.store.clone(),
+        settings(UnknownPolicy::Refuse),
+        crate::support::CHAT_PLATFORMS,
+    );
     dir.add_user("bob", Role::Executor, Actor::cli())
         .await
         .unwrap();
@@ -540,7 +589,11 @@ async fn an_invite_that_names_an_account_links_that_account_only(db: TestDb) {
 }
 
 async fn an_admin_account_is_never_given_by_a_code_that_names_no_account(db: TestDb) {
-    let dir = Directory::new(db.store.clone(), settings(UnknownPolicy::Refuse));
+    let dir = Directory::new(
+        db.store.clone(),
+        settings(UnknownPolicy::Refuse),
+        crate::support::CHAT_PLATFORMS,
+    );
     dir.add_user("root", Role::Admin, Actor::cli())
         .await
         .unwrap();
@@ -577,7 +630,11 @@ async fn an_admin_account_is_never_given_by_a_code_that_names_no_account(db: Tes
 }
 
 async fn a_live_code_is_found_however_it_is_written(db: TestDb) {
-    let dir = Directory::new(db.store.clone(), settings(UnknownPolicy::Refuse));
+    let dir = Directory::new(
+        db.store.clone(),
+        settings(UnknownPolicy::Refuse),
+        crate::support::CHAT_PLATFORMS,
+    );
     dir.add_user("ana", Role::Viewer, Actor::cli())
         .await
         .unwrap();
@@ -637,7 +694,11 @@ async fn a_live_code_is_found_however_it_is_written(db: TestDb) {
 /// someone new), their tokens revoked; removed, their accounts unlinked and,
 /// when asked, their history erased; every step audited.
 async fn a_disabled_or_removed_user_is_refused_when_they_act(db: TestDb) {
-    let dir = Directory::new(db.store.clone(), settings(UnknownPolicy::AutoViewer));
+    let dir = Directory::new(
+        db.store.clone(),
+        settings(UnknownPolicy::AutoViewer),
+        crate::support::CHAT_PLATFORMS,
+    );
     let ana = id("discord:111");
     let bob = id("matrix:@bob:example.org");
     dir.add_user("root", Role::Admin, Actor::cli())
@@ -729,7 +790,45 @@ async fn a_disabled_or_removed_user_is_refused_when_they_act(db: TestDb) {
     }
 }
 
+/// A platform's accounts are linkable when the build's adapters bring it:
+/// a new platform is a new adapter, nothing in the core.
+async fn only_accounts_of_the_builds_chat_platforms_are_linked(db: TestDb) {
+    let slack = pstral_chat::IdentitySyntax {
+        platform: "slack",
+        rule: "a Slack id is U followed by letters and digits",
+        check: |id| id.starts_with('U'),
+    };
+    let dir = Directory::new(
+        db.store.clone(),
+        settings(UnknownPolicy::Refuse),
+        &[pstral_discord::IDENTITY, slack],
+    );
+    dir.add_user("alice", Role::Viewer, Actor::cli())
+        .await
+        .unwrap();
+    dir.link("alice", &id("slack:U024BE7LH"), Actor::cli())
+        .await
+        .unwrap();
+    dir.create_invite("alice", Some(&id("slack:U0G9QF9C6")), Actor::cli())
+        .await
+        .unwrap();
+    // Matrix is a platform Pstral knows, but not one of this build.
+    let err = dir
+        .link("alice", &id("matrix:@alice:example.org"), Actor::cli())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, IdentityError::NotLinkable(_)), "{err}");
+    assert_eq!(
+        dir.user_of(&id("slack:U024BE7LH"))
+            .await
+            .unwrap()
+            .map(|u| u.name),
+        Some("alice".to_owned())
+    );
+}
+
 on_both_backends!(
+    only_accounts_of_the_builds_chat_platforms_are_linked,
     a_disabled_or_removed_user_is_refused_when_they_act,
     an_invite_that_names_an_account_links_that_account_only,
     an_admin_account_is_never_given_by_a_code_that_names_no_account,

@@ -40,6 +40,10 @@ pub async fn serve_on_loopback(
     (addr, stop)
 }
 
+/// The chat platforms the tests link accounts of: the real adapters'.
+pub const CHAT_PLATFORMS: &[pstral_chat::IdentitySyntax] =
+    &[pstral_discord::IDENTITY, pstral_matrix::IDENTITY];
+
 pub fn pg_admin_url() -> String {
     std::env::var("PSTRAL_TEST_PG_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())
@@ -201,6 +205,7 @@ pub async fn admin_token(db: &TestDb, name: &str, ttl: Option<Duration>) -> Stri
     let directory = Directory::new(
         db.store.clone(),
         pstral_core::config::Settings::defaults().identity,
+        CHAT_PLATFORMS,
     );
     if directory.user(name).await.unwrap().is_none() {
         directory

@@ -236,7 +236,7 @@ impl Directory {
         actor: Actor,
     ) -> Result<Invite, IdentityError> {
         if let Some(identity) = for_identity {
-            check_linkable(identity, false)?;
+            check_linkable(&self.platforms, identity, false)?;
         }
         let mut tx = self.store.begin().await?;
         let user = find_user_in(&mut tx, name)

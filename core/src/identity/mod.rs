@@ -254,17 +254,27 @@ pub struct Directory {
     store: Store,
     audit: Audit,
     settings: IdentitySettings,
+    /// The chat platforms whose accounts may be linked: those this build's
+    /// adapters bring (the binary says which), so that a new platform is a
+    /// new adapter and nothing here.
+    platforms: Arc<[pstral_chat::IdentitySyntax]>,
     /// Failed invite attempts, by identity and by code (see
     /// [`Directory::consume_invite`]).
     attempts: Arc<Mutex<HashMap<String, (std::time::Instant, u32)>>>,
 }
 
 impl Directory {
-    pub fn new(store: Store, settings: IdentitySettings) -> Self {
+    /// A directory on `store`, linking accounts of the chat `platforms`.
+    pub fn new(
+        store: Store,
+        settings: IdentitySettings,
+        platforms: &[pstral_chat::IdentitySyntax],
+    ) -> Self {
         Self {
             audit: Audit::new(store.clone()),
             store,
             settings,
+            platforms: platforms.into(),
             attempts: Arc::default(),
         }
     }
@@ -340,7 +350,7 @@ impl Directory {
         actor: Actor,
     ) -> Result<User, IdentityError> {
         let mut tx = self.store.begin().await?;
-        check_linkable(identity, true)?;
+        check_linkable(&self.platforms, identity, true)?;
         let user = find_user_in(&mut tx, name)
             .await?
             .ok_or_else(|| IdentityError::UnknownUser(name.to_owned()))?;
@@ -384,7 +394,7 @@ impl Directory {
             .await?
             .ok_or_else(|| IdentityError::UnknownUser(name.to_owned()))?;
         if let Some(identity) = link {
-            check_linkable(identity, false)?;
+            check_linkable(&self.platforms, identity, false)?;
             link_in(&mut tx, &user, identity, actor.clone(), "admin", None).await?;
         }
         if let Some(identity) = unlink {

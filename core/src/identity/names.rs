@@ -70,16 +70,20 @@ pub fn normal_name(name: &str) -> String {
     folded.nfkc().collect()
 }
 
-/// Refuses what cannot be linked: platforms that are not chat platforms
-/// (`api:`, `cli:`, anything unknown), and a terminal user unless from the
-/// CLI (`terminal_too`).
+/// Refuses what cannot be linked: an account of a platform that is not one
+/// of `platforms` (the chat platforms of this build, as their adapters name
+/// them: `api:`, `cli:` or a platform this build lacks are not), and a
+/// terminal user unless from the CLI (`terminal_too`).
 pub(super) fn check_linkable(
+    platforms: &[pstral_chat::IdentitySyntax],
     identity: &PlatformIdentity,
     terminal_too: bool,
 ) -> Result<(), IdentityError> {
-    match identity.platform().as_str() {
-        "discord" | "matrix" => Ok(()),
-        "terminal" if terminal_too => Ok(()),
-        _ => Err(IdentityError::NotLinkable(identity.to_string())),
+    let platform = identity.platform().as_str();
+    if platforms.iter().any(|p| p.platform == platform) || (terminal_too && platform == "terminal")
+    {
+        Ok(())
+    } else {
+        Err(IdentityError::NotLinkable(identity.to_string()))
     }
 }
