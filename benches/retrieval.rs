@@ -20,7 +20,7 @@ use pstral_core::i18n::Lang;
 use pstral_core::learn::examples::{Example, FileFormat};
 use pstral_core::learn::retrieve::Index;
 use pstral_core::learn::{Picked, PromptContext, choose};
-use pstral_core::sql::exec::{Executor, SqliteExecutor};
+use pstral_core::sql::backend::{Executor, SqliteExecutor};
 use pstral_core::sql::validate::{Policy, validate_in};
 
 const STORED: usize = 10_000;

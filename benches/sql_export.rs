@@ -16,7 +16,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use pstral_core::sql::Dialect;
-use pstral_core::sql::exec::{Executor, Limits, PostgresExecutor};
+use pstral_core::sql::backend::{Executor, Limits, PostgresExecutor};
 use pstral_core::sql::render::CsvSink;
 use pstral_core::sql::validate::{Policy, validate};
 use pstral_core::store::DatabaseUrl;

@@ -144,11 +144,7 @@ pub async fn sql_runtime(
         glossary: glossary.map(Arc::new),
         learning: Some(Arc::new(learning)),
         examples_budget: settings.sql.examples_budget,
-        confirm_role: settings
-            .sql
-            .confirm_role
-            .parse()
-            .unwrap_or(crate::identity::Role::Admin),
+        confirm_role: settings.sql.confirm_role,
         warnings,
         policy: settings.sql.policy.clone(),
         executor,
@@ -209,7 +205,7 @@ pub fn today_of(target: &crate::sql::Target) -> Option<chrono::NaiveDate> {
 /// # Errors
 /// The refusal, or why the account's rights could not be read.
 pub async fn account_warnings(
-    executor: &dyn crate::sql::exec::Executor,
+    executor: &dyn crate::sql::backend::Executor,
     schemas: &[String],
     allow_privileged: bool,
 ) -> Result<Vec<String>, String> {

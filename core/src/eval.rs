@@ -19,7 +19,7 @@ use crate::conversation::Prompts;
 use crate::i18n::Lang;
 use crate::learn::examples::{FileError, FileFormat, read_records};
 use crate::llm::{ChatMessage, Llm};
-use crate::sql::exec::{Cell, Column, ExecError, RowSink};
+use crate::sql::backend::{Cell, Column, ExecError, RowSink};
 use crate::target::SqlRuntime;
 use crate::target::answer::{Judged, SqlAnswer};
 

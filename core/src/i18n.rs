@@ -172,7 +172,7 @@ pub enum Text<'a> {
     /// one query may (weighed on its plan and the tables' sizes).
     SqlTooHeavy {
         index: u32,
-        heavy: &'a crate::sql::exec::Heavy,
+        heavy: &'a crate::sql::backend::Heavy,
     },
     /// A statement may be run; with the database's estimate when known.
     SqlReady {
@@ -192,7 +192,7 @@ pub enum Text<'a> {
     /// The query failed or was stopped: why, the database's own message
     /// kept as it said it.
     ExecFailed {
-        error: &'a crate::sql::exec::ExecError,
+        error: &'a crate::sql::backend::ExecError,
     },
     /// There is no working Execute target.
     ExecuteUnavailable {
@@ -315,6 +315,25 @@ pub enum Text<'a> {
         /// The result was cut at the row cap: there were more than `total`.
         truncated: bool,
     },
+}
+
+impl<'a> Text<'a> {
+    /// What to tell the chat user who caused an identity error, when it is
+    /// theirs to fix; `None` for failures of the bot itself.
+    pub fn of_identity_error(error: &'a crate::identity::IdentityError) -> Option<Self> {
+        use crate::identity::IdentityError as E;
+        match error {
+            // One text for every failure: trying codes teaches nothing.
+            E::InviteUnknown
+            | E::InviteExpired
+            | E::InviteUsed
+            | E::InviteForAnother
+            | E::InviteNeedsAccount(_)
+            | E::TooManyAttempts => Some(Text::InviteNotValid),
+            E::AlreadyLinked { user, .. } => Some(Text::AlreadyLinked { user }),
+            _ => None,
+        }
+    }
 }
 
 impl Text<'_> {
@@ -977,8 +996,8 @@ fn rows_caption(lang: Lang, shown: u64, total: u64, truncated: bool) -> String {
 
 /// Why a query did not run to the end, in `lang`; what the database or the
 /// system said is kept as they said it.
-fn exec_error(lang: Lang, error: &crate::sql::exec::ExecError) -> String {
-    use crate::sql::exec::ExecError as E;
+fn exec_error(lang: Lang, error: &crate::sql::backend::ExecError) -> String {
+    use crate::sql::backend::ExecError as E;
     match (lang, error) {
         (Lang::En, E::Unavailable(m)) => format!("the database is not reachable: {m}"),
         (Lang::Fr, E::Unavailable(m)) => format!("la base n'est pas joignable : {m}"),
@@ -1016,8 +1035,8 @@ fn exec_error(lang: Lang, error: &crate::sql::exec::ExecError) -> String {
 }
 
 /// Why a plan weighs too much, in `lang`.
-fn heavy_reason(lang: Lang, heavy: &crate::sql::exec::Heavy) -> String {
-    use crate::sql::exec::Heavy as H;
+fn heavy_reason(lang: Lang, heavy: &crate::sql::backend::Heavy) -> String {
+    use crate::sql::backend::Heavy as H;
     match (lang, heavy) {
         (Lang::En, H::GathersComputedRows) => "it gathers rows into one value from a function \
              whose rows are computed (write its bounds as numbers), so how much it gathers \
@@ -1443,7 +1462,7 @@ mod tests {
 
     #[test]
     fn why_a_query_is_too_heavy_or_failed_is_said_in_both_languages_with_its_figures() {
-        use crate::sql::exec::{ExecError, Heavy};
+        use crate::sql::backend::{ExecError, Heavy};
         let (table, column) = ("docs".to_owned(), "body".to_owned());
         let heavies = [
             Heavy::GathersComputedRows,
@@ -1580,7 +1599,7 @@ mod tests {
             },
             Text::SqlTooHeavy {
                 index: 3,
-                heavy: &crate::sql::exec::Heavy::GathersThroughView {
+                heavy: &crate::sql::backend::Heavy::GathersThroughView {
                     table: "ana".into(),
                     column: "executor".into(),
                 },
@@ -1600,10 +1619,10 @@ mod tests {
             Text::NothingToRun { index: 3 },
             Text::Running { index: 3 },
             Text::ExecFailed {
-                error: &crate::sql::exec::ExecError::Database("ana".into()),
+                error: &crate::sql::backend::ExecError::Database("ana".into()),
             },
             Text::ExecFailed {
-                error: &crate::sql::exec::ExecError::Timeout(std::time::Duration::from_secs(3)),
+                error: &crate::sql::backend::ExecError::Timeout(std::time::Duration::from_secs(3)),
             },
             Text::ExecuteUnavailable { reason: "ana" },
             Text::RepairRequest { reasons: "ana" },

@@ -13,12 +13,12 @@
 //! - [`store`]: the own database (SQLite or PostgreSQL) and its migrations.
 //! - [`audit`]: the append-only, hash-chained audit log.
 //! - [`backup`]: a copy of the own database, and a restore that verifies it.
+//! - [`identity`]: local users, roles, linked chat identities, invite codes.
 //! - [`sql`]: SQL found in answers, judged on its parsed form, and run
 //!   read-only through the one audited Execute use case.
 //! - [`i18n`]: every sentence a chat user reads, in English and French.
 //! - [`llm`]: the Ollama client, the fair queue in front of it, failover.
 //! - [`stream`]: a token stream turned into well-timed message edits.
-//! - [`identity`]: local users, roles, linked chat identities, invite codes.
 //! - [`learn`]: confirmed examples, the glossary and what a SQL prompt
 //!   shows of them (picked by words or embeddings).
 //! - [`conversation`]: conversations, modes, prompts and their history.

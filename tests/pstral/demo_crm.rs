@@ -5,8 +5,8 @@
 
 use std::sync::Arc;
 
+use pstral_core::sql::backend::{Executor, Limits, PostgresExecutor, SqliteExecutor};
 use pstral_core::sql::demo;
-use pstral_core::sql::exec::{Executor, Limits, PostgresExecutor, SqliteExecutor};
 use pstral_core::sql::render::Preview;
 use pstral_core::sql::validate::{Policy, validate};
 use pstral_core::store::DatabaseUrl;

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use pstral_chat::{Command, ControlKind, InboundEvent, MessageRef, OutboundAction};
 use pstral_core::sql::Dialect;
-use pstral_core::sql::exec::{Limits, SqliteExecutor};
+use pstral_core::sql::backend::{Limits, SqliteExecutor};
 use pstral_core::sql::validate::Policy;
 use pstral_core::target::SqlRuntime;
 

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use pstral_core::sql::Dialect;
-use pstral_core::sql::exec::{ExecError, Executor, Limits, PostgresExecutor, SqliteExecutor};
+use pstral_core::sql::backend::{ExecError, Executor, Limits, PostgresExecutor, SqliteExecutor};
 use pstral_core::sql::render::{CsvSink, Preview, Tee};
 use pstral_core::sql::validate::{Policy, validate};
 use pstral_core::store::DatabaseUrl;
@@ -30,7 +30,7 @@ async fn run(
     exec: &dyn Executor,
     sql: &str,
     limits: Limits,
-) -> Result<(Preview, pstral_core::sql::exec::Outcome), ExecError> {
+) -> Result<(Preview, pstral_core::sql::backend::Outcome), ExecError> {
     let query =
         validate(sql, &Policy::new(exec.dialect())).unwrap_or_else(|r| panic!("{sql}: {r}"));
     let mut preview = Preview::new(100_000);

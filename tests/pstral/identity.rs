@@ -172,7 +172,11 @@ async fn unknown_people_are_refused_and_the_refusal_is_audited(db: TestDb) {
         .unwrap();
     assert_eq!(outcome, Resolution::Refused);
     // The command as the platform spells it.
-    let text = dir.refusal("!").render(pstral_core::i18n::Lang::Fr);
+    let text = pstral_core::i18n::Text::UnknownIdentity {
+        contact: dir.contact(),
+        prefix: "!",
+    }
+    .render(pstral_core::i18n::Lang::Fr);
     assert!(
         text.contains("the IT desk") && text.contains("`!link CODE`"),
         "{text}"
@@ -492,7 +496,11 @@ async fn invite_attempts_are_limited_and_read_the_same(db: TestDb) {
             .consume_invite(&format!("ZZZZZ-ZZZ{n:02}"), &guesser, Some(&dm()))
             .await
             .unwrap_err();
-        texts.push(e.user_text().unwrap().render(pstral_core::i18n::Lang::En));
+        texts.push(
+            pstral_core::i18n::Text::of_identity_error(&e)
+                .unwrap()
+                .render(pstral_core::i18n::Lang::En),
+        );
     }
     let expired = {
         let mut s = settings(UnknownPolicy::Refuse);
@@ -518,8 +526,7 @@ async fn invite_attempts_are_limited_and_read_the_same(db: TestDb) {
         "{limited}"
     );
     texts.push(
-        limited
-            .user_text()
+        pstral_core::i18n::Text::of_identity_error(&limited)
             .unwrap()
             .render(pstral_core::i18n::Lang::En),
     );
@@ -528,7 +535,11 @@ async fn invite_attempts_are_limited_and_read_the_same(db: TestDb) {
         .consume_invite(&expired, &other, Some(&dm()))
         .await
         .unwrap_err();
-    texts.push(old.user_text().unwrap().render(pstral_core::i18n::Lang::En));
+    texts.push(
+        pstral_core::i18n::Text::of_identity_error(&old)
+            .unwrap()
+            .render(pstral_core::i18n::Lang::En),
+    );
     texts.dedup();
     assert_eq!(texts.len(), 1, "one text for every failure: {texts:?}");
 

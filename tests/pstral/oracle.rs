@@ -8,8 +8,8 @@
 use std::time::Duration;
 
 use pstral_core::sql::Dialect;
-use pstral_core::sql::exec::oracle::{OracleExecutor, client_library};
-use pstral_core::sql::exec::{ExecError, Executor, Limits};
+use pstral_core::sql::backend::oracle::{OracleExecutor, client_library};
+use pstral_core::sql::backend::{ExecError, Executor, Limits};
 use pstral_core::sql::render::Preview;
 use pstral_core::sql::validate::{Policy, validate};
 

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use pstral_core::config::Settings;
 use pstral_core::sql::Dialect;
-use pstral_core::sql::exec::{Executor, Limits, PostgresExecutor};
+use pstral_core::sql::backend::{Executor, Limits, PostgresExecutor};
 use pstral_core::sql::render::Preview;
 use pstral_core::sql::validate::{Policy, validate};
 use pstral_core::sql::{Target, TargetKind};
@@ -613,7 +613,7 @@ async fn a_privileged_account_is_refused_at_start_and_by_check_unless_allowed() 
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_value_hints_come_from_the_statistics_of_columns_that_sort_rows() {
-    use pstral_core::sql::exec::{Executor as _, PostgresExecutor};
+    use pstral_core::sql::backend::{Executor as _, PostgresExecutor};
     let target = ReadOnlyTarget::new(
         "CREATE TABLE clients AS SELECT g AS id, 'client ' || g AS nom, \
              (ARRAY['actif', 'clos', 'résilié'])[g % 3 + 1] AS statut, \

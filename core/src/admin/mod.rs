@@ -10,29 +10,36 @@
 //!
 //! One [`ApiError`] maps failures to status codes; causes are logged, clients
 //! get a generic message for server errors.
+//!
+//! This module holds the routes, the state and the token check; each
+//! resource has its file: `health` (`/readyz`, `/metrics`), `audit`,
+//! `users`, `examples`; [`tokens`] the API tokens; [`probe`] is `pstral
+//! health`, which asks `/readyz` from outside.
 
+mod audit;
+mod examples;
+mod health;
 pub mod tokens;
+mod users;
 
 pub mod probe;
 
 use std::sync::Arc;
 
+use axum::Json;
 use axum::Router;
-use axum::body::{Body, Bytes};
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Extension, Json};
-use serde::Deserialize;
 use serde_json::{Value, json};
 
-use crate::audit::{Actor, Audit, AuditFilter, EventKind, ExportFormat, NewEvent, Order};
-use crate::identity::{Directory, IdentityError, Role, User};
+use crate::audit::{Actor, Audit, EventKind, NewEvent};
+use crate::identity::{Directory, IdentityError, User};
 use crate::llm::Llm;
-use crate::sql::exec::Executor;
-use crate::store::{Store, on_pool};
+use crate::sql::backend::Executor;
+use crate::store::Store;
 use tokens::Tokens;
 
 #[derive(Debug, Clone)]
@@ -184,25 +191,37 @@ impl Admin {
 /// The routes, on `state`.
 pub fn router(state: AdminState) -> Router {
     let api = Router::new()
-        .route("/api/audit", get(audit_list))
-        .route("/api/audit/verify", get(audit_verify))
-        .route("/api/audit/export", get(audit_export))
-        .route("/api/users", get(users_list).post(users_create))
-        .route("/api/users/{name}", axum::routing::patch(users_update))
+        .route("/api/audit", get(audit::audit_list))
+        .route("/api/audit/verify", get(audit::audit_verify))
+        .route("/api/audit/export", get(audit::audit_export))
+        .route(
+            "/api/users",
+            get(users::users_list).post(users::users_create),
+        )
+        .route(
+            "/api/users/{name}",
+            axum::routing::patch(users::users_update),
+        )
         .route(
             "/api/users/{name}/invites",
-            axum::routing::post(users_invite),
+            axum::routing::post(users::users_invite),
         )
-        .route("/api/examples", get(examples_list).post(examples_add))
-        .route("/api/examples/{id}", axum::routing::delete(examples_remove))
+        .route(
+            "/api/examples",
+            get(examples::examples_list).post(examples::examples_add),
+        )
+        .route(
+            "/api/examples/{id}",
+            axum::routing::delete(examples::examples_remove),
+        )
         // `layer`, not `route_layer`: an unknown path or method under /api
         // gets 401 too without a token, so the API cannot be mapped by probing.
         .fallback(|| async { StatusCode::NOT_FOUND })
         .layer(middleware::from_fn_with_state(state.clone(), authenticate));
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
-        .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics))
         .route("/api/openapi.json", get(openapi))
         .merge(api)
         .with_state(state)
@@ -214,8 +233,8 @@ pub fn router(state: AdminState) -> Router {
 pub fn metrics_router(state: AdminState) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
-        .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics))
         .with_state(state)
 }
 
@@ -324,197 +343,6 @@ fn note_refusal(refusals: &Refusals, ip: std::net::IpAddr) {
     entry.1 += 1;
 }
 
-async fn readyz(State(state): State<AdminState>, headers: HeaderMap) -> Response {
-    let mut checks = Vec::new();
-    // `1` is an INTEGER to SQLite and an int4 to PostgreSQL: both decode
-    // as i32 (an i64 made PostgreSQL's check fail for ever).
-    let db: Result<i32, sqlx::Error> = on_pool!(&state.store, pool => {
-        sqlx::query_scalar("SELECT 1").fetch_one(pool).await
-    });
-    checks.push(
-        json!({"name": "database", "state": if db.is_ok() { "up" } else { "down" },
-                       "error": db.err().map(|e| e.to_string())}),
-    );
-    if let Some(llm) = &state.llm {
-        for endpoint in llm.endpoints() {
-            let probe =
-                tokio::time::timeout(std::time::Duration::from_secs(5), endpoint.readiness()).await;
-            let error = match probe {
-                Ok(crate::llm::Readiness::Serves) => None,
-                Ok(crate::llm::Readiness::Lacks { .. }) => {
-                    Some(format!("does not serve the model {}", endpoint.model()))
-                }
-                // Named as in the check's name: without credentials.
-                Ok(crate::llm::Readiness::Down(e)) => Some(e.to_string()),
-                Err(_) => Some("no answer within 5 s".to_owned()),
-            };
-            let name = format!("{} {}", endpoint.api().as_str(), endpoint.name());
-            checks.push(json!({"name": name, "state": if error.is_none() { "up" } else { "down" }, "error": error}));
-        }
-    }
-    if let Some((name, dialect, executor)) = &state.target {
-        let trivial = match dialect {
-            crate::sql::Dialect::Oracle => "SELECT 1 FROM dual",
-            _ => "SELECT 1",
-        };
-        let error = match crate::sql::validate::validate(
-            trivial,
-            &crate::sql::validate::Policy::new(*dialect),
-        ) {
-            Ok(q) => {
-                match tokio::time::timeout(std::time::Duration::from_secs(5), executor.explain(&q))
-                    .await
-                {
-                    Ok(probe) => probe.err().map(|e| e.to_string()),
-                    Err(_) => Some("no answer within 5 s".to_owned()),
-                }
-            }
-            Err(e) => Some(e.to_string()),
-        };
-        checks.push(json!({"name": format!("target {name}"), "state": if error.is_none() { "up" } else { "down" }, "error": error, "warnings": state.target_warnings}));
-    }
-    if let Some((name, error)) = &state.target_unavailable {
-        checks.push(json!({"name": format!("target {name}"), "state": "down", "error": error}));
-    }
-    let platforms: Vec<(String, pstral_chat::ConnectionState)> = state
-        .platforms
-        .read()
-        .expect("never poisoned")
-        .iter()
-        .map(|(name, s)| (name.clone(), s.borrow().clone()))
-        .collect();
-    for (name, connection) in platforms {
-        use pstral_chat::ConnectionState as C;
-        let error = match connection {
-            C::Connected => None,
-            C::Connecting => Some("connecting".to_owned()),
-            C::Reconnecting(why) => Some(format!("reconnecting ({why})")),
-            C::Stopped(why) => Some(format!("stopped ({why})")),
-        };
-        checks.push(json!({"name": format!("platform {name}"), "state": if error.is_none() { "up" } else { "down" }, "error": error}));
-    }
-    let ready = checks.iter().all(|c| c["state"] == "up");
-    // The same verdicts for Prometheus, as of this call (the container's
-    // health check makes one every 30 s).
-    metrics::gauge!("pstral_ready").set(if ready { 1.0 } else { 0.0 });
-    for check in &checks {
-        let name = check["name"].as_str().unwrap_or_default().to_owned();
-        let up = if check["state"] == "up" { 1.0 } else { 0.0 };
-        metrics::gauge!("pstral_check_up", "check" => name).set(up);
-    }
-    let status = if ready {
-        StatusCode::OK
-    } else {
-        StatusCode::SERVICE_UNAVAILABLE
-    };
-    // The errors and warnings name roles, hosts and settings: an admin's
-    // token shows them; a probe without one sees the states only.
-    let admin = match headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-    {
-        Some(token) => state.tokens.authenticate(token).await.is_ok(),
-        None => false,
-    };
-    if !admin {
-        for check in &mut checks {
-            if let Some(check) = check.as_object_mut() {
-                check.retain(|key, _| key == "name" || key == "state");
-            }
-        }
-    }
-    (status, Json(json!({"ready": ready, "checks": checks}))).into_response()
-}
-
-async fn metrics(State(state): State<AdminState>) -> Response {
-    match &state.metrics {
-        Some(handle) => (
-            [(
-                header::CONTENT_TYPE,
-                "text/plain; version=0.0.4; charset=utf-8",
-            )],
-            crate::telemetry::render_metrics(handle),
-        )
-            .into_response(),
-        None => (StatusCode::NOT_FOUND, "metrics are not enabled").into_response(),
-    }
-}
-
-/// The audit filters, as query parameters.
-#[derive(Debug, Default, Deserialize)]
-struct AuditQuery {
-    user: Option<String>,
-    kind: Option<String>,
-    platform: Option<String>,
-    channel: Option<String>,
-    /// As the CLI takes it: RFC 3339, a date, or an age (`2h`, `7d`).
-    since: Option<String>,
-    until: Option<String>,
-    text: Option<String>,
-    /// The previous page's `next_cursor`: events after it (oldest first),
-    /// or before it (newest first).
-    cursor: Option<i64>,
-    limit: Option<u32>,
-    format: Option<String>,
-    /// `oldest` (the default) or `newest` first.
-    order: Option<String>,
-}
-
-impl AuditQuery {
-    async fn filter(&self, directory: &Directory) -> Result<AuditFilter, ApiError> {
-        let user_id = match &self.user {
-            Some(name) => Some(
-                directory
-                    .user(name)
-                    .await
-                    .map_err(internal)?
-                    .ok_or_else(|| ApiError::NotFound(format!("there is no user named {name:?}")))?
-                    .id,
-            ),
-            None => None,
-        };
-        let kind = match &self.kind {
-            Some(k) => Some(k.parse::<EventKind>().map_err(ApiError::BadRequest)?),
-            None => None,
-        };
-        let time = |t: &Option<String>| {
-            t.as_deref()
-                .map(crate::audit::parse_time)
-                .transpose()
-                .map_err(ApiError::BadRequest)
-        };
-        let newest = self.newest_first()?;
-        Ok(AuditFilter {
-            user_id,
-            kind,
-            platform: self.platform.clone(),
-            channel: self.channel.clone(),
-            since: time(&self.since)?,
-            until: time(&self.until)?,
-            text: self.text.clone(),
-            after_seq: if newest { None } else { self.cursor },
-            before_seq: if newest { self.cursor } else { None },
-        })
-    }
-
-    fn newest_first(&self) -> Result<bool, ApiError> {
-        match self.order.as_deref() {
-            None | Some("oldest") => Ok(false),
-            Some("newest") => Ok(true),
-            Some(other) => Err(ApiError::BadRequest(format!(
-                "order is oldest or newest, not {other:?}"
-            ))),
-        }
-    }
-
-    fn shown(&self) -> Value {
-        json!({"user": self.user, "kind": self.kind, "platform": self.platform, "channel": self.channel,
-               "since": self.since, "until": self.until, "text": self.text, "cursor": self.cursor,
-               "order": self.order})
-    }
-}
-
 /// Records a read of the audit before it happens; without the record, no read.
 async fn record_read(state: &AdminState, admin: &Admin, what: Value) -> Result<(), ApiError> {
     state
@@ -522,345 +350,6 @@ async fn record_read(state: &AdminState, admin: &Admin, what: Value) -> Result<(
         .record_read(admin.actor(), None, "api", what)
         .await
         .map_err(internal)
-}
-
-async fn audit_list(
-    State(state): State<AdminState>,
-    Extension(admin): Extension<Admin>,
-    Query(query): Query<AuditQuery>,
-) -> Result<Json<Value>, ApiError> {
-    let limit = query.limit.unwrap_or(100).clamp(1, 1000);
-    let filter = query.filter(&state.directory).await?;
-    record_read(
-        &state,
-        &admin,
-        json!({"action": "list", "filter": query.shown(), "limit": limit}),
-    )
-    .await?;
-    let order = if query.newest_first()? {
-        Order::NewestFirst
-    } else {
-        Order::OldestFirst
-    };
-    let events = state
-        .audit
-        .list(&filter, order, limit)
-        .await
-        .map_err(internal)?;
-    let next = (events.len() == limit as usize)
-        .then(|| events.last().map(|e| e.seq))
-        .flatten();
-    Ok(Json(json!({"events": events, "next_cursor": next})))
-}
-
-async fn audit_verify(
-    State(state): State<AdminState>,
-    Extension(admin): Extension<Admin>,
-) -> Result<Json<Value>, ApiError> {
-    record_read(&state, &admin, json!({"action": "verify"})).await?;
-    let v = state.audit.verify().await.map_err(internal)?;
-    Ok(Json(json!({
-        "intact": v.broken.is_none(),
-        "checked": v.checked,
-        "broken": v.broken.map(|b| b.to_string()),
-    })))
-}
-
-/// The whole (filtered) audit, streamed a page at a time: memory stays flat
-/// whatever its length.
-async fn audit_export(
-    State(state): State<AdminState>,
-    Extension(admin): Extension<Admin>,
-    Query(query): Query<AuditQuery>,
-) -> Result<Response, ApiError> {
-    let format: ExportFormat = query
-        .format
-        .as_deref()
-        .unwrap_or("jsonl")
-        .parse()
-        .map_err(ApiError::BadRequest)?;
-    let filter = query.filter(&state.directory).await?;
-    record_read(
-        &state,
-        &admin,
-        json!({"action": "export", "filter": query.shown(), "format": query.format}),
-    )
-    .await?;
-    let audit = state.audit.clone();
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(4);
-    tokio::spawn(async move {
-        let mut filter = filter;
-        let mut first = true;
-        loop {
-            let page = match audit.list(&filter, Order::OldestFirst, 1000).await {
-                Ok(p) => p,
-                Err(e) => {
-                    let _ = tx.send(Err(std::io::Error::other(e.to_string()))).await;
-                    return;
-                }
-            };
-            let mut chunk = Vec::new();
-            let written = if first {
-                first = false;
-                crate::audit::write_events(&page, format, true, &mut chunk)
-            } else {
-                crate::audit::write_events(&page, format, false, &mut chunk)
-            };
-            if let Err(e) = written {
-                let _ = tx.send(Err(std::io::Error::other(e.to_string()))).await;
-                return;
-            }
-            if !chunk.is_empty() && tx.send(Ok(Bytes::from(chunk))).await.is_err() {
-                return;
-            }
-            match page.last() {
-                Some(last) if page.len() == 1000 => filter.after_seq = Some(last.seq),
-                _ => return,
-            }
-        }
-    });
-    let stream = futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx));
-    let media = match format {
-        ExportFormat::Jsonl => "application/x-ndjson",
-        ExportFormat::Csv => "text/csv; charset=utf-8",
-    };
-    Ok(([(header::CONTENT_TYPE, media)], Body::from_stream(stream)).into_response())
-}
-
-async fn users_list(
-    State(state): State<AdminState>,
-    Extension(admin): Extension<Admin>,
-) -> Result<Json<Value>, ApiError> {
-    record_read(&state, &admin, json!({"action": "users_list"})).await?;
-    Ok(Json(json!({"users": state.directory.list().await?})))
-}
-
-#[derive(Debug, Deserialize)]
-struct NewUser {
-    name: String,
-    #[serde(default)]
-    role: Option<String>,
-}
-
-fn role(text: &str) -> Result<Role, ApiError> {
-    text.parse()
-        .map_err(|e: crate::identity::UnknownRole| ApiError::BadRequest(e.to_string()))
-}
-
-async fn users_create(
-    State(state): State<AdminState>,
-    Extension(admin): Extension<Admin>,
-    Json(body): Json<NewUser>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let role = role(body.role.as_deref().unwrap_or("viewer"))?;
-    let user = state
-        .directory
-        .add_user(&body.name, role, admin.actor())
-        .await?;
-    Ok((StatusCode::CREATED, Json(json!(user))))
-}
-
-#[derive(Debug, Deserialize)]
-struct UserChange {
-    role: Option<String>,
-    link: Option<String>,
-    unlink: Option<String>,
-}
-
-async fn users_update(
-    State(state): State<AdminState>,
-    Extension(admin): Extension<Admin>,
-    Path(name): Path<String>,
-    Json(change): Json<UserChange>,
-) -> Result<Json<Value>, ApiError> {
-    if state.directory.user(&name).await?.is_none() {
-        return Err(ApiError::NotFound(format!(
-            "there is no user named {name:?}"
-        )));
-    }
-    // Everything is parsed before anything changes: a bad field must not
-    // leave the user half-changed behind a 400.
-    let identity = |s: &str| {
-        pstral_chat::PlatformIdentity::parse_checked(s, &state.identities)
-            .map_err(|e| ApiError::BadRequest(e.to_string()))
-    };
-    let new_role = change.role.as_deref().map(role).transpose()?;
-    let link = change.link.as_deref().map(identity).transpose()?;
-    let unlink = change.unlink.as_deref().map(identity).transpose()?;
-    if new_role.is_none() && link.is_none() && unlink.is_none() {
-        return Err(ApiError::BadRequest(
-            "nothing to change: give role, link or unlink".to_owned(),
-        ));
-    }
-    // One transaction: a PATCH that cannot be done whole changes nothing.
-    state
-        .directory
-        .change(
-            &name,
-            link.as_ref(),
-            unlink.as_ref(),
-            new_role,
-            admin.actor(),
-        )
-        .await?;
-    let entry = state
-        .directory
-        .list()
-        .await?
-        .into_iter()
-        .find(|e| e.user.name == name)
-        .ok_or_else(|| ApiError::NotFound(name.clone()))?;
-    Ok(Json(json!(entry)))
-}
-
-/// The body of an invite request, which may be empty: `for` names the one
-/// chat account that may redeem the code (needed for an admin).
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct NewInvite {
-    #[serde(rename = "for")]
-    for_identity: Option<String>,
-}
-
-async fn users_invite(
-    State(state): State<AdminState>,
-    Extension(admin): Extension<Admin>,
-    Path(name): Path<String>,
-    body: axum::body::Bytes,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
-    let request: NewInvite = if body.iter().all(u8::is_ascii_whitespace) {
-        NewInvite::default()
-    } else {
-        serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest(e.to_string()))?
-    };
-    let for_identity = request
-        .for_identity
-        .as_deref()
-        .map(|s| {
-            pstral_chat::PlatformIdentity::parse_checked(s, &state.identities)
-                .map_err(|e| ApiError::BadRequest(e.to_string()))
-        })
-        .transpose()?;
-    let invite = state
-        .directory
-        .create_invite(&name, for_identity.as_ref(), admin.actor())
-        .await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(json!({
-            "code": invite.code,
-            "user": invite.user,
-            "for": invite.for_identity.map(|i| i.to_string()),
-            "expires_at": invite.expires_at,
-        })),
-    ))
-}
-
-/// The examples of the Execute target, and the means to change them.
-fn examples_of(
-    state: &AdminState,
-) -> Result<
-    (
-        &crate::target::SqlRuntime,
-        &crate::learn::examples::Examples,
-    ),
-    ApiError,
-> {
-    state
-        .sql
-        .as_ref()
-        .and_then(|sql| Some((sql, sql.learning.as_ref()?.store()?)))
-        .ok_or_else(|| ApiError::Conflict("no Execute target is available".to_owned()))
-}
-
-async fn examples_list(
-    State(state): State<AdminState>,
-    Extension(_admin): Extension<Admin>,
-) -> Result<Json<Value>, ApiError> {
-    let (sql, examples) = examples_of(&state)?;
-    let list = examples.list(Some(&sql.target)).await?;
-    Ok(Json(json!({"target": sql.target, "examples": list})))
-}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct NewExample {
-    question: String,
-    sql: String,
-    #[serde(default)]
-    language: Option<crate::i18n::Lang>,
-}
-
-async fn examples_add(
-    State(state): State<AdminState>,
-    Extension(admin): Extension<Admin>,
-    Json(body): Json<NewExample>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
-    use crate::learn::examples::{Source, Stored};
-    let (sql, examples) = examples_of(&state)?;
-    let stored = sql
-        .keep_example(
-            &body.question,
-            &body.sql,
-            body.language,
-            Source::Api,
-            Some((admin.0.id, &admin.0.name)),
-            crate::i18n::Lang::En,
-        )
-        .await
-        .map_err(|e| match e {
-            crate::target::KeepError::Store(e) => ApiError::from(e),
-            other => ApiError::BadRequest(other.to_string()),
-        })?;
-    let new = matches!(stored, Stored::New(_));
-    let example = examples.get(stored.id()).await?;
-    let judged = example
-        .as_ref()
-        .map_or(body.sql.as_str(), |e| e.sql.as_str());
-    let event = new.then(|| {
-        crate::audit::NewEvent::new(
-            crate::audit::EventKind::ExampleChanged,
-            admin.actor(),
-            json!({"action": "added", "example": stored.id(), "new": new, "target": sql.target,
-               "question": body.question, "sql": judged, "via": "api"}),
-        )
-    });
-    // Only a change is recorded.
-    examples
-        .record(stored, &state.audit, event)
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    let status = if new {
-        StatusCode::CREATED
-    } else {
-        StatusCode::OK
-    };
-    Ok((status, Json(json!(example))))
-}
-
-async fn examples_remove(
-    State(state): State<AdminState>,
-    Extension(admin): Extension<Admin>,
-    axum::extract::Path(id): axum::extract::Path<i64>,
-) -> Result<StatusCode, ApiError> {
-    let (sql, examples) = examples_of(&state)?;
-    let Some(example) = examples.get(id).await?.filter(|e| e.target == sql.target) else {
-        return Err(ApiError::NotFound(format!("there is no example {id}")));
-    };
-    // Recorded before it is done, with what is removed.
-    let event = crate::audit::NewEvent::new(
-        crate::audit::EventKind::ExampleChanged,
-        admin.actor(),
-        json!({"action": "removed", "example": id, "target": example.target,
-               "question": example.question, "sql": example.sql, "via": "api"}),
-    );
-    state
-        .audit
-        .append(event)
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
-    examples.retire(id).await?;
-    Ok(StatusCode::NO_CONTENT)
 }
 
 async fn openapi() -> Json<Value> {

@@ -10,7 +10,7 @@ use serde_json::json;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
-use super::{Audience, Bot, Question, actor_of};
+use super::{Audience, Bot, Listeners, Question, actor_of};
 use crate::audit::{EventKind, NewEvent};
 use crate::conversation::{Conversation, Mode, NewMessage, Speaker, assemble};
 use crate::i18n::Text;
@@ -81,13 +81,15 @@ impl Bot {
             .increment(1);
         let Some(user) = self
             .authorize(
-                platform,
-                q.author,
+                &Listeners {
+                    platform,
+                    audience: Audience::Place,
+                    actor: q.author,
+                    place,
+                    reply_to,
+                },
                 q.author_name,
-                place,
-                reply_to,
                 Permission::Chat,
-                Audience::Place,
             )
             .await
         else {

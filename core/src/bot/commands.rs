@@ -5,7 +5,7 @@ use pstral_chat::{Attachment, AuditQuery, ChatPlatform, Command, Place, Platform
 use serde_json::json;
 
 use super::stop::Which;
-use super::{Audience, Bot, actor_of};
+use super::{Audience, Bot, Listeners, actor_of};
 use crate::audit::{EventKind, NewEvent};
 use crate::conversation::{ExportFormat, Mode};
 use crate::i18n::{Lang, Text};
@@ -119,24 +119,28 @@ impl Bot {
                 self.export(platform, author, place, message, &format).await;
             }
             Command::Run(index) => {
-                self.execute(platform, author, place, None, index, None, Audience::Place)
-                    .await
+                let to = Listeners {
+                    platform,
+                    audience: Audience::Place,
+                    actor: author,
+                    place,
+                    reply_to: None,
+                };
+                self.execute(&to, index, None).await
             }
             Command::Audit(query) => {
                 self.audit_query(platform, author, place, message, query)
                     .await
             }
             Command::Feedback { correct } => {
-                self.feedback(
+                let to = Listeners {
                     platform,
-                    author,
+                    audience: Audience::Actor,
+                    actor: author,
                     place,
-                    None,
-                    correct,
-                    None,
-                    Audience::Actor,
-                )
-                .await
+                    reply_to: None,
+                };
+                self.feedback(&to, correct, None).await
             }
             Command::Examples(query) => {
                 self.examples_command(platform, author, place, message, query)
@@ -385,7 +389,7 @@ impl Bot {
                 self.say(platform, place, message, Text::Linked { user: &user.name })
                     .await;
             }
-            Err(e) => match e.user_text() {
+            Err(e) => match Text::of_identity_error(&e) {
                 Some(text) => self.say(platform, place, message, text).await,
                 None => {
                     tracing::error!(error = %e, "cannot link an account");

@@ -13,9 +13,13 @@ use serde_json::json;
 use super::stop::Which;
 use super::{Audience, Bot, Listeners, actor_of};
 use crate::audit::{Actor, EventKind, NewEvent};
+use crate::conversation::StoredStatement;
 use crate::i18n::Text;
 use crate::identity::{Permission, User};
+use crate::sql::backend::{ExecError, Outcome};
 use crate::sql::execute::{Execution, judge};
+use crate::sql::render::{CsvSink, Preview, Tee, XlsxSink, preview_with_table};
+use crate::target::SqlRuntime;
 
 impl Bot {
     pub(super) async fn control(
@@ -30,13 +34,15 @@ impl Bot {
                 let place = &message.place;
                 let Some(user) = self
                     .authorize(
-                        platform,
-                        actor,
-                        None,
-                        place,
+                        &Listeners {
+                            platform,
+                            audience: Audience::Actor,
+                            actor,
+                            place,
+                            reply_to: None,
+                        },
                         None,
                         Permission::Chat,
-                        Audience::Actor,
                     )
                     .await
                 else {
@@ -56,28 +62,24 @@ impl Bot {
                 statement,
                 reference,
             } => {
-                self.execute(
+                let to = Listeners {
                     platform,
+                    audience: Audience::Actor,
                     actor,
-                    &message.place,
-                    Some(&message.id),
-                    *statement,
-                    *reference,
-                    Audience::Actor,
-                )
-                .await;
+                    place: &message.place,
+                    reply_to: Some(&message.id),
+                };
+                self.execute(&to, *statement, *reference).await;
             }
             ControlKind::Feedback { correct, result } => {
-                self.feedback(
+                let to = Listeners {
                     platform,
+                    audience: Audience::Actor,
                     actor,
-                    &message.place,
-                    Some(&message.id),
-                    *correct,
-                    *result,
-                    Audience::Actor,
-                )
-                .await;
+                    place: &message.place,
+                    reply_to: Some(&message.id),
+                };
+                self.feedback(&to, *correct, *result).await;
             }
             ControlKind::Unrecognised(raw) => {
                 // Recorded under whoever the directory knows them as; an
@@ -96,123 +98,134 @@ impl Bot {
         }
     }
 
-    /// Runs a statement offered earlier, for `actor`, authorized now.
+    /// Runs a statement offered earlier, for `to.actor`, authorized now, in
+    /// four steps: the statement found and its claim checked, then judged
+    /// and run under the audit, its result composed, and delivered.
     /// `claimed` is what the control said it stands for, checked against
-    /// the store; `audience` is who hears about a refusal.
-    #[allow(clippy::too_many_arguments)]
+    /// the store; `to.audience` is who hears about a refusal.
     pub(super) async fn execute(
         &self,
-        platform: &dyn ChatPlatform,
-        actor: &PlatformIdentity,
-        place: &Place,
-        message_id: Option<&str>,
+        to: &Listeners<'_>,
         index: u32,
         claimed: Option<StatementRef>,
-        audience: Audience,
     ) {
-        let to = Listeners {
-            platform,
-            audience,
-            actor,
-            place,
-            reply_to: message_id,
-        };
-        let Some(user) = self
-            .authorize(
-                platform,
-                actor,
-                None,
-                place,
-                message_id,
-                Permission::Execute,
-                audience,
-            )
-            .await
-        else {
+        let Some((user, sql, stored)) = self.statement_to_run(to, index, claimed).await else {
             return;
         };
+        let Some(ran) = self.run_statement(to, sql, &user, &stored, index).await else {
+            return;
+        };
+        let shown = self.compose_result(to.platform, ran, stored.id);
+        self.deliver_result(to, &user, &stored, shown).await;
+    }
+
+    /// The first step: the clicker authorized to execute now, the target's
+    /// services, and the statement the control names, found in the store. A control that
+    /// names another statement (or none that exists here) was not made by
+    /// the bot: it is refused and recorded.
+    async fn statement_to_run(
+        &self,
+        to: &Listeners<'_>,
+        index: u32,
+        claimed: Option<StatementRef>,
+    ) -> Option<(User, &SqlRuntime, StoredStatement)> {
+        let user = self.authorize(to, None, Permission::Execute).await?;
         let Some(sql) = &self.parts().sql else {
-            self.tell_sql_unavailable(&to).await;
-            return;
+            self.tell_sql_unavailable(to).await;
+            return None;
         };
         let stored = match self
             .parts()
             .conversations
-            .statement(place, message_id, index)
+            .statement(to.place, to.reply_to, index)
             .await
         {
             Ok(s) => s,
             Err(e) => {
                 tracing::error!(error = %e, "cannot read a statement");
-                self.tell(&to, Text::AuditUnavailable).await;
-                return;
+                self.tell(to, Text::AuditUnavailable).await;
+                return None;
             }
         };
-        // A control names the statement it was made for; one that names
-        // another (or none that exists here) was not made by the bot.
         if let Some(claim) = claimed
             && stored
                 .as_ref()
                 .is_none_or(|s| s.id != claim.statement || s.conversation_id != claim.conversation)
         {
             let claim = json!({"conversation": claim.conversation, "statement": claim.statement, "index": index});
-            self.refuse_control(platform, Some(&user), actor, place, message_id, claim)
-                .await;
-            return;
+            self.refuse_control(
+                to.platform,
+                Some(&user),
+                to.actor,
+                to.place,
+                to.reply_to,
+                claim,
+            )
+            .await;
+            return None;
         }
         let Some(stored) = stored else {
-            self.tell(&to, Text::NothingToRun { index }).await;
-            return;
+            self.tell(to, Text::NothingToRun { index }).await;
+            return None;
         };
+        Some((user, sql, stored))
+    }
+
+    /// The second step: the statement judged again, under today's policy
+    /// and catalogue (a click never runs text that the validator did not
+    /// pass), its request committed to the audit before the query starts
+    /// (without it nothing runs), and run into the preview and the files.
+    async fn run_statement<'r>(
+        &self,
+        to: &Listeners<'r>,
+        sql: &SqlRuntime,
+        user: &User,
+        stored: &'r StoredStatement,
+        index: u32,
+    ) -> Option<Ran<'r>> {
         // The files are made ready first: a request is never recorded for
         // a run that could not deliver.
-        let mut preview = crate::sql::render::Preview::new(sql.preview_rows);
-        let csv = crate::sql::render::CsvSink::new(Vec::new(), sql.csv_bom);
-        let xlsx = crate::sql::render::XlsxSink::new();
-        let (mut csv, mut xlsx) = match (csv, xlsx) {
+        let mut preview = Preview::new(sql.preview_rows);
+        let (mut csv, mut xlsx) = match (CsvSink::new(Vec::new(), sql.csv_bom), XlsxSink::new()) {
             (Ok(c), Ok(x)) => (c, x),
             (Err(e), _) | (_, Err(e)) => {
                 tracing::error!(error = %e, "cannot prepare the result files");
-                self.tell(&to, Text::CannotAttach).await;
-                return;
+                self.tell(to, Text::CannotAttach).await;
+                return None;
             }
         };
-        // Judged again, under today's policy and catalogue: a click never
-        // runs text that the validator did not pass; the request is
-        // committed before the query starts, and without it nothing runs.
-        let private = sql.results_private_in(place);
-        let actor_rec = actor_of(&user, actor);
+        let private = sql.results_private_in(to.place);
         let catalog = sql.known_catalog();
         let judged = match judge(&stored.sql_text, &sql.policy, catalog.as_deref()) {
             Ok(judged) => judged,
             Err(refusal) => {
-                self.tell(&to, Text::SqlRefused(&refusal)).await;
-                return;
+                self.tell(to, Text::SqlRefused(&refusal)).await;
+                return None;
             }
         };
         let execution = Execution {
             audit: &self.parts().audit,
-            actor: actor_rec,
-            place: Some(place.clone()),
+            actor: actor_of(user, to.actor),
+            place: Some(to.place.clone()),
             about: json!({"statement": stored.id, "conversation": stored.conversation_id, "index": index, "private": private}),
         };
         let approved = match execution.request(judged).await {
             Ok(approved) => approved,
             Err(e) => {
                 tracing::error!(error = %e, "cannot audit an execution; not running it");
-                self.tell(&to, Text::AuditUnavailable).await;
-                return;
+                self.tell(to, Text::AuditUnavailable).await;
+                return None;
             }
         };
-        let reply_to = message_id.or(Some(stored.message_id.as_str()));
+        let reply_to = to.reply_to.or(Some(stored.message_id.as_str()));
         // Private results come in one private reply at the end; a progress
         // message in the channel would tell others what is being looked at.
         let progress = if private {
             None
         } else {
-            platform
+            to.platform
                 .post(
-                    place,
+                    to.place,
                     reply_to,
                     &Text::Running { index }.render(self.lang()),
                 )
@@ -220,7 +233,7 @@ impl Bot {
                 .ok()
         };
         let outcome = {
-            let mut tee = crate::sql::render::Tee {
+            let mut tee = Tee {
                 sinks: vec![&mut preview, &mut csv, &mut xlsx],
             };
             let executed = approved
@@ -231,19 +244,48 @@ impl Bot {
             }
             executed.outcome
         };
+        Some(Ran {
+            outcome,
+            preview,
+            csv,
+            xlsx,
+            private,
+            progress,
+            reply_to,
+            index,
+        })
+    }
+
+    /// The third step: what the chat shows of a run, within the platform's
+    /// message size: the preview as text and a table, or why it failed; the
+    /// files; and the result's shape, which "correct" and "wrong" judge.
+    fn compose_result<'r>(
+        &self,
+        platform: &dyn ChatPlatform,
+        ran: Ran<'r>,
+        statement: i64,
+    ) -> Shown<'r> {
+        let lang = self.lang();
+        let Ran {
+            outcome,
+            preview,
+            csv,
+            xlsx,
+            private,
+            progress,
+            reply_to,
+            index,
+        } = ran;
         let heading = if private {
-            format!(
-                "{}\n",
-                Text::ResultsSentPrivately { index }.render(self.lang())
-            )
+            format!("{}\n", Text::ResultsSentPrivately { index }.render(lang))
         } else {
             String::new()
         };
         // Under a private result, how to say whether it is right: no
-        // control can follow a private reply.
+        // control can follow a private reply. Only under a result.
         let prefix = platform.limits().command_prefix;
-        let hint = if private {
-            format!("\n{}", Text::FeedbackTyped { prefix }.render(self.lang()))
+        let hint = if private && outcome.is_ok() {
+            format!("\n{}", Text::FeedbackTyped { prefix }.render(lang))
         } else {
             String::new()
         };
@@ -251,9 +293,8 @@ impl Bot {
             .limits()
             .max_message_chars
             .saturating_sub(heading.chars().count() + hint.chars().count());
-        let (text, table) = match &outcome {
+        let (body, table) = match &outcome {
             Ok(o) => {
-                let lang = self.lang();
                 let caption = |shown, total, truncated| {
                     Text::RowsCaption {
                         shown,
@@ -262,36 +303,66 @@ impl Bot {
                     }
                     .render(lang)
                 };
-                let (text, table) = crate::sql::render::preview_with_table(
-                    &preview,
-                    o.rows,
-                    o.truncated,
-                    max_chars,
-                    &caption,
-                );
+                let (text, table) =
+                    preview_with_table(&preview, o.rows, o.truncated, max_chars, &caption);
                 (text, Some(table))
             }
-            Err(e) => (Text::ExecFailed { error: e }.render(self.lang()), None),
+            Err(e) => (Text::ExecFailed { error: e }.render(lang), None),
         };
         let files = if outcome.is_ok() {
-            result_files(csv, xlsx, stored.id)
+            result_files(csv, xlsx, statement)
         } else {
             Vec::new()
         };
-        // What "correct" and "wrong" will judge: a result that came back.
-        let shape = outcome.as_ref().ok().map(|o| {
-            let columns: Vec<String> = o.columns.iter().map(|c| c.name.clone()).collect();
-            (columns, o.rows, o.truncated)
+        let shape = outcome.as_ref().ok().map(|o| ResultShape {
+            columns: o.columns.iter().map(|c| c.name.clone()).collect(),
+            rows: o.rows,
+            truncated: o.truncated,
         });
+        let text = if private {
+            format!("{heading}{body}{hint}")
+        } else {
+            body
+        };
+        Shown {
+            text,
+            table,
+            files,
+            shape,
+            private,
+            progress,
+            reply_to,
+        }
+    }
+
+    /// The last step: the result delivered to the clicker alone or to the
+    /// place (replacing the progress message), its files attached, and the
+    /// result kept for "correct" and "wrong" once it is shown.
+    async fn deliver_result(
+        &self,
+        to: &Listeners<'_>,
+        user: &User,
+        stored: &StoredStatement,
+        shown: Shown<'_>,
+    ) {
+        let (platform, place) = (to.platform, to.place);
+        let Shown {
+            text,
+            table,
+            files,
+            shape,
+            private,
+            progress,
+            reply_to,
+        } = shown;
         if private {
-            let hint = if shape.is_some() { hint } else { String::new() };
-            let delivered = platform
-                .reply_privately(actor, place, &format!("{heading}{text}{hint}"), files)
-                .await;
-            match delivered {
+            match platform
+                .reply_privately(to.actor, place, &text, files)
+                .await
+            {
                 Ok(()) => {
                     if let Some(shape) = &shape {
-                        self.record_result(platform, place, None, &stored, &user, shape)
+                        self.record_result(platform, place, None, stored, user, shape)
                             .await;
                     }
                 }
@@ -302,47 +373,47 @@ impl Bot {
                         .await;
                 }
             }
-        } else {
-            let post = || async {
-                let posted = match &table {
-                    Some(t) => platform.post_table(place, reply_to, &text, t).await,
-                    None => platform.post(place, reply_to, &text).await,
-                };
-                match posted {
-                    Ok(message) => Some(message),
-                    Err(e) => {
-                        tracing::error!(error = %e, "cannot post a query's result");
-                        None
-                    }
-                }
+            return;
+        }
+        let post = || async {
+            let posted = match &table {
+                Some(t) => platform.post_table(place, reply_to, &text, t).await,
+                None => platform.post(place, reply_to, &text).await,
             };
-            let shown = match &progress {
-                Some(m) => {
-                    // The progress message was just posted: wait out the edit
-                    // interval before replacing it with the result.
-                    tokio::time::sleep(platform.limits().min_edit_interval).await;
-                    let edited = match &table {
-                        Some(t) => platform.edit_table(m, &text, t).await,
-                        None => platform.edit(m, &text).await,
-                    };
-                    match edited {
-                        Ok(()) => Some(m.clone()),
-                        Err(_) => post().await,
-                    }
-                }
-                None => post().await,
-            };
-            for attachment in files {
-                if let Err(e) = platform.attach(place, attachment).await {
-                    tracing::error!(error = %e, "cannot attach a result");
-                    self.say(platform, place, reply_to, Text::CannotAttach)
-                        .await;
+            match posted {
+                Ok(message) => Some(message),
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot post a query's result");
+                    None
                 }
             }
-            if let (Some(message), Some(shape)) = (&shown, &shape) {
-                self.record_result(platform, place, Some(message), &stored, &user, shape)
+        };
+        let message = match &progress {
+            Some(m) => {
+                // The progress message was just posted: wait out the edit
+                // interval before replacing it with the result.
+                tokio::time::sleep(platform.limits().min_edit_interval).await;
+                let edited = match &table {
+                    Some(t) => platform.edit_table(m, &text, t).await,
+                    None => platform.edit(m, &text).await,
+                };
+                match edited {
+                    Ok(()) => Some(m.clone()),
+                    Err(_) => post().await,
+                }
+            }
+            None => post().await,
+        };
+        for attachment in files {
+            if let Err(e) = platform.attach(place, attachment).await {
+                tracing::error!(error = %e, "cannot attach a result");
+                self.say(platform, place, reply_to, Text::CannotAttach)
                     .await;
             }
+        }
+        if let (Some(message), Some(shape)) = (&message, &shape) {
+            self.record_result(platform, place, Some(message), stored, user, shape)
+                .await;
         }
     }
 
@@ -353,9 +424,9 @@ impl Bot {
         platform: &dyn ChatPlatform,
         place: &Place,
         message: Option<&MessageRef>,
-        stored: &crate::conversation::StoredStatement,
+        stored: &StoredStatement,
         user: &User,
-        (columns, rows, truncated): &(Vec<String>, u64, bool),
+        shape: &ResultShape,
     ) {
         let recorded = self
             .parts()
@@ -365,9 +436,9 @@ impl Bot {
                 place,
                 message.map(|m| m.id.as_str()),
                 user.id,
-                columns,
-                *rows,
-                *truncated,
+                &shape.columns,
+                shape.rows,
+                shape.truncated,
             )
             .await;
         let result = match recorded {
@@ -452,4 +523,38 @@ fn result_files(
             }
         })
         .collect()
+}
+
+/// A statement's run, as far as it went: how it ended and what its sinks
+/// hold, and where its result goes.
+struct Ran<'r> {
+    outcome: Result<Outcome, ExecError>,
+    preview: Preview,
+    csv: CsvSink<Vec<u8>>,
+    xlsx: XlsxSink,
+    /// The result goes to the clicker alone.
+    private: bool,
+    /// The "running" message in the place, replaced by the result.
+    progress: Option<MessageRef>,
+    reply_to: Option<&'r str>,
+    index: u32,
+}
+
+/// What the chat shows of a run: its message, table and files.
+struct Shown<'r> {
+    text: String,
+    table: Option<pstral_chat::Table>,
+    files: Vec<Attachment>,
+    /// Set when a result came back, for "correct" and "wrong" to judge.
+    shape: Option<ResultShape>,
+    private: bool,
+    progress: Option<MessageRef>,
+    reply_to: Option<&'r str>,
+}
+
+/// What "correct" and "wrong" judge of a result that came back.
+struct ResultShape {
+    columns: Vec<String>,
+    rows: u64,
+    truncated: bool,
 }

@@ -21,36 +21,9 @@ impl Bot {
     /// Someone says the result shown on `message_id` (or, typed, the latest
     /// result here) is right or wrong. `claimed` is the result the control
     /// was made for, checked against the store.
-    #[allow(clippy::too_many_arguments)]
-    pub(super) async fn feedback(
-        &self,
-        platform: &dyn ChatPlatform,
-        actor: &PlatformIdentity,
-        place: &Place,
-        message_id: Option<&str>,
-        correct: bool,
-        claimed: Option<i64>,
-        audience: Audience,
-    ) {
-        let to = Listeners {
-            platform,
-            audience,
-            actor,
-            place,
-            reply_to: message_id,
-        };
-        let Some(user) = self
-            .authorize(
-                platform,
-                actor,
-                None,
-                place,
-                message_id,
-                Permission::Chat,
-                audience,
-            )
-            .await
-        else {
+    pub(super) async fn feedback(&self, to: &Listeners<'_>, correct: bool, claimed: Option<i64>) {
+        let (platform, actor, place, message_id) = (to.platform, to.actor, to.place, to.reply_to);
+        let Some(user) = self.authorize(to, None, Permission::Chat).await else {
             return;
         };
         let conversations = &self.parts().conversations;
@@ -62,7 +35,7 @@ impl Bot {
             Ok(found) => found,
             Err(e) => {
                 tracing::error!(error = %e, "cannot read a result");
-                self.tell(&to, Text::AuditUnavailable).await;
+                self.tell(to, Text::AuditUnavailable).await;
                 return;
             }
         };
@@ -75,11 +48,11 @@ impl Bot {
             return;
         }
         let Some(sql) = &self.parts().sql else {
-            self.tell_sql_unavailable(&to).await;
+            self.tell_sql_unavailable(to).await;
             return;
         };
         let Some(result) = found else {
-            self.tell(&to, Text::NoResultToJudge).await;
+            self.tell(to, Text::NoResultToJudge).await;
             return;
         };
         let about = json!({
@@ -96,10 +69,10 @@ impl Bot {
             let event = NewEvent::new(EventKind::Feedback, actor_rec, payload).at(place.clone());
             if let Err(e) = self.parts().audit.append(event).await {
                 tracing::error!(error = %e, "cannot audit feedback");
-                self.tell(&to, Text::AuditUnavailable).await;
+                self.tell(to, Text::AuditUnavailable).await;
                 return;
             }
-            self.tell(&to, Text::FeedbackNoted).await;
+            self.tell(to, Text::FeedbackNoted).await;
             return;
         }
         // Who may make it an example: someone with the configured role,
@@ -125,16 +98,16 @@ impl Bot {
             } else {
                 Text::ConfirmNotAllowed { role }
             };
-            self.tell(&to, text).await;
+            self.tell(to, text).await;
             return;
         }
         let Some(question) = &result.question else {
             // A statement offered before questions were kept with it.
-            self.tell(&to, Text::ResultWithoutQuestion).await;
+            self.tell(to, Text::ResultWithoutQuestion).await;
             return;
         };
         let Some(examples) = sql.learning.as_ref().and_then(|l| l.store()) else {
-            self.tell(&to, Text::ResultWithoutQuestion).await;
+            self.tell(to, Text::ResultWithoutQuestion).await;
             return;
         };
         // Judged again under today's policy and catalogue: only what may
@@ -142,7 +115,7 @@ impl Bot {
         let valid = match sql.check(&result.sql_text) {
             Ok(valid) => valid,
             Err(refusal) => {
-                self.tell(&to, Text::SqlRefused(&refusal)).await;
+                self.tell(to, Text::SqlRefused(&refusal)).await;
                 return;
             }
         };
@@ -152,12 +125,12 @@ impl Bot {
         match examples.was_removed(&sql.target, question, &sql_text).await {
             Ok(false) => {}
             Ok(true) => {
-                self.tell(&to, Text::ExampleStaysRemoved).await;
+                self.tell(to, Text::ExampleStaysRemoved).await;
                 return;
             }
             Err(e) => {
                 tracing::error!(error = %e, "cannot read the removed examples");
-                self.tell(&to, Text::AuditUnavailable).await;
+                self.tell(to, Text::AuditUnavailable).await;
                 return;
             }
         }
@@ -184,7 +157,7 @@ impl Bot {
             Ok(stored) => stored,
             Err(e) => {
                 tracing::error!(error = %e, "cannot store an example");
-                self.tell(&to, Text::AuditUnavailable).await;
+                self.tell(to, Text::AuditUnavailable).await;
                 return;
             }
         };
@@ -199,11 +172,11 @@ impl Bot {
             .await
         {
             tracing::error!(error = %e, "cannot audit feedback; the example is not kept");
-            self.tell(&to, Text::AuditUnavailable).await;
+            self.tell(to, Text::AuditUnavailable).await;
             return;
         }
         self.tell(
-            &to,
+            to,
             Text::ExampleStored {
                 id: stored.id(),
                 new: matches!(stored, Stored::New(_)),

@@ -293,33 +293,26 @@ impl Bot {
         }
     }
 
-    /// Who acts, checked now: `None` (after telling them) when they may not
-    /// do `permission`.
-    #[allow(clippy::too_many_arguments)]
+    /// Who acts (`to.actor`, by the name their platform shows, when it
+    /// does), checked now: `None` (after telling `to` why) when they may
+    /// not do `permission`.
     pub(super) async fn authorize(
         &self,
-        platform: &dyn ChatPlatform,
-        author: &PlatformIdentity,
+        to: &Listeners<'_>,
         author_name: Option<&str>,
-        place: &Place,
-        reply_to: Option<&str>,
         permission: Permission,
-        audience: Audience,
     ) -> Option<User> {
-        let to = Listeners {
-            platform,
-            audience,
-            actor: author,
-            place,
-            reply_to,
-        };
+        let (platform, author, place) = (to.platform, to.actor, to.place);
         let directory = &self.parts().directory;
         let user = match directory.resolve(author, author_name, Some(place)).await {
             Ok(Resolution::Known(user) | Resolution::Created(user)) => user,
             Ok(Resolution::Refused) => {
                 tracing::info!(who = %author, reason = "unknown_user", "refused: not linked to a local user");
-                self.tell(&to, directory.refusal(platform.limits().command_prefix))
-                    .await;
+                let refusal = Text::UnknownIdentity {
+                    contact: directory.contact(),
+                    prefix: platform.limits().command_prefix,
+                };
+                self.tell(to, refusal).await;
                 return None;
             }
             Ok(Resolution::RefusedQuietly) => {
@@ -328,7 +321,7 @@ impl Bot {
             }
             Err(e) => {
                 tracing::error!(error = %e, "cannot resolve who wrote");
-                self.tell(&to, Text::AuditUnavailable).await;
+                self.tell(to, Text::AuditUnavailable).await;
                 return None;
             }
         };
@@ -350,7 +343,7 @@ impl Bot {
             .at(place.clone());
             let _ = self.parts().audit.append(event).await;
             self.tell(
-                &to,
+                to,
                 Text::NotAllowed {
                     needed: needed.as_str(),
                 },
@@ -371,13 +364,15 @@ impl Bot {
         message: Option<&str>,
     ) -> Option<User> {
         self.authorize(
-            platform,
-            author,
+            &Listeners {
+                platform,
+                audience: Audience::Place,
+                actor: author,
+                place,
+                reply_to: message,
+            },
             None,
-            place,
-            message,
             Permission::Chat,
-            Audience::Place,
         )
         .await
     }
@@ -392,13 +387,15 @@ impl Bot {
         message: Option<&str>,
     ) -> Option<User> {
         self.authorize(
-            platform,
-            author,
+            &Listeners {
+                platform,
+                audience: Audience::Actor,
+                actor: author,
+                place,
+                reply_to: message,
+            },
             None,
-            place,
-            message,
             Permission::Administer,
-            Audience::Actor,
         )
         .await
     }

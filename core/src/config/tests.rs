@@ -429,7 +429,7 @@ fn learning_settings_name_a_role_a_readable_glossary_and_budgets() {
         "[sql.targets.demo]\ninstructions_file = {path:?}\n[sql]\nconfirm_role = \"executor\"\n"
     ));
     let settings = load_layers(Some(f.path()), env(&[])).unwrap();
-    assert_eq!(settings.sql.confirm_role, "executor");
+    assert_eq!(settings.sql.confirm_role, crate::identity::Role::Executor);
     assert_eq!(
         settings.sql.target.instructions_file.as_deref(),
         Some(glossary.path())

@@ -408,7 +408,7 @@ impl Validator {
             },
             target,
             targets,
-            limits: crate::sql::exec::Limits {
+            limits: crate::sql::backend::Limits {
                 row_cap: self.whole("sql.row_cap", raw.row_cap, 1..=1_000_000) as u64,
                 timeout: self.duration("sql.timeout", &raw.timeout),
                 max_result_bytes: self.whole("sql.max_result_mib", raw.max_result_mib, 1..=16_384)
@@ -433,10 +433,12 @@ impl Validator {
                 0..=100_000,
             ) as usize,
             confirm_role: match raw.confirm_role.parse::<crate::identity::Role>() {
-                Ok(role) => role.as_str().to_owned(),
+                Ok(role) => role,
                 Err(e) => {
+                    // Reported, so the settings are refused whole; the
+                    // value is never used.
                     self.problem("sql.confirm_role", e.to_string());
-                    crate::identity::Role::Admin.as_str().to_owned()
+                    crate::identity::Role::Admin
                 }
             },
             schema_refresh: self.duration("sql.schema_refresh", &raw.schema_refresh),

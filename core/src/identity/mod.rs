@@ -20,7 +20,6 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 use crate::audit::{Actor, Audit, AuditError, EventKind, NewEvent};
-use crate::i18n::Text;
 use crate::store::{Store, StoreError, Tx, on_pool, on_tx};
 
 mod invites;
@@ -215,24 +214,6 @@ pub enum IdentityError {
 impl From<sqlx::Error> for IdentityError {
     fn from(e: sqlx::Error) -> Self {
         IdentityError::Store(StoreError::Query(e))
-    }
-}
-
-impl IdentityError {
-    /// What to tell the chat user who caused this error, when it is theirs to
-    /// fix; `None` for failures of the bot itself.
-    pub fn user_text(&self) -> Option<Text<'_>> {
-        match self {
-            // One text for every failure: trying codes teaches nothing.
-            IdentityError::InviteUnknown
-            | IdentityError::InviteExpired
-            | IdentityError::InviteUsed
-            | IdentityError::InviteForAnother
-            | IdentityError::InviteNeedsAccount(_)
-            | IdentityError::TooManyAttempts => Some(Text::InviteNotValid),
-            IdentityError::AlreadyLinked { user, .. } => Some(Text::AlreadyLinked { user }),
-            _ => None,
-        }
     }
 }
 
@@ -743,13 +724,9 @@ impl Directory {
         entry.1
     }
 
-    /// The refusal for an unknown identity, naming the link command as it
-    /// is typed on the platform (`prefix`).
-    pub fn refusal<'a>(&'a self, prefix: &'a str) -> Text<'a> {
-        Text::UnknownIdentity {
-            contact: &self.settings.contact,
-            prefix,
-        }
+    /// Whom an unknown identity is told to contact to be linked.
+    pub fn contact(&self) -> &str {
+        &self.settings.contact
     }
 }
 

@@ -7,7 +7,7 @@
 use pstral_chat::Place;
 use serde_json::{Value, json};
 
-use super::exec::{ExecError, Executor, Limits, Outcome, RowSink};
+use super::backend::{ExecError, Executor, Limits, Outcome, RowSink};
 use super::schema::Catalog;
 use super::validate::{Policy, Refusal, Validated, validate_in};
 use crate::audit::{Actor, Audit, AuditError, EventKind, NewEvent};

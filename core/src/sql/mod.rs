@@ -1,6 +1,6 @@
 //! SQL in answers: finding it ([`extract`]), judging it on its parsed form
 //! ([`validate`]), running it read-only through the one audited use case
-//! ([`execute`]) on a target's backend ([`exec`], one file per backend),
+//! ([`execute`]) on a target's backend ([`backend`], one file per backend),
 //! showing its rows ([`render`]), and what the model is told of a target's
 //! tables ([`schema`]). How it is configured: [`SqlSettings`].
 //!
@@ -9,9 +9,9 @@
 //! "cannot be verified", never passed. Execution (read-only account,
 //! read-only transaction, timeouts, row cap) is the next layer.
 
+pub mod backend;
 pub mod demo;
 mod dialect;
-pub mod exec;
 pub mod execute;
 pub mod extract;
 pub mod render;
@@ -22,8 +22,8 @@ pub mod validate;
 use std::sync::Arc;
 
 use crate::store::DatabaseUrl;
+use backend::{ExecError, Executor};
 pub use dialect::Dialect;
-use exec::{ExecError, Executor};
 pub use settings::{RedactedSecret, SqlSettings, Target, TargetKind};
 
 /// Connects to an Execute target.
@@ -48,15 +48,15 @@ pub async fn open_target(
                     path.display()
                 )));
             }
-            Arc::new(exec::SqliteExecutor::open(path).await?)
+            Arc::new(backend::SqliteExecutor::open(path).await?)
         }
         TargetKind::Postgres(DatabaseUrl::Postgres(url)) => Arc::new(
-            exec::PostgresExecutor::connect(url.as_str())
+            backend::PostgresExecutor::connect(url.as_str())
                 .await?
                 .with_search_path(allowed_schemas),
         ),
         TargetKind::Postgres(DatabaseUrl::Sqlite(path)) => {
-            Arc::new(exec::SqliteExecutor::open(path).await?)
+            Arc::new(backend::SqliteExecutor::open(path).await?)
         }
         #[cfg(not(feature = "oracle"))]
         TargetKind::Oracle { .. } => {
@@ -74,7 +74,7 @@ pub async fn open_target(
                 .map(|p| p.0.expose_secret().to_owned())
                 .unwrap_or_default();
             Arc::new(
-                exec::oracle::OracleExecutor::connect(user.clone(), password, connect.clone())
+                backend::oracle::OracleExecutor::connect(user.clone(), password, connect.clone())
                     .await?,
             )
         }
@@ -85,7 +85,7 @@ pub async fn open_target(
 /// used here: the library is not installed, or this build left Oracle out.
 pub fn oracle_client_library() -> Result<String, String> {
     #[cfg(feature = "oracle")]
-    return exec::oracle::client_library();
+    return backend::oracle::client_library();
     #[cfg(not(feature = "oracle"))]
     Err(
         "this pstral was built without Oracle support; build it with \

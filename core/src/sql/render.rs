@@ -6,7 +6,7 @@
 
 use std::io::Write;
 
-use super::exec::{Cell, Column, ExecError, RowSink};
+use super::backend::{Cell, Column, ExecError, RowSink};
 
 /// The first rows, kept for the message.
 #[derive(Debug, Default)]

@@ -8,7 +8,7 @@ use std::time::Duration;
 use secrecy::SecretString;
 
 use super::Dialect;
-use super::exec::Limits;
+use super::backend::Limits;
 use super::validate::Policy;
 use crate::store::DatabaseUrl;
 
@@ -33,9 +33,8 @@ pub struct SqlSettings {
     /// How much of a target's glossary goes into a prompt, in tokens.
     pub instructions_budget: usize,
     /// The least role whose "correct" stores an example (the asker's
-    /// always does): a role's name, checked with the settings. A name,
-    /// because roles belong to identities, which know of SQL.
-    pub confirm_role: String,
+    /// always does).
+    pub confirm_role: crate::identity::Role,
     pub schema_refresh: Duration,
     /// Where results go to the person who ran the query alone, as
     /// (platform, channel); channel `*` is every channel of the platform.

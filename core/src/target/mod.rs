@@ -19,8 +19,8 @@ use crate::llm::Llm;
 #[derive(Clone)]
 pub struct SqlRuntime {
     pub policy: crate::sql::validate::Policy,
-    pub executor: Arc<dyn crate::sql::exec::Executor>,
-    pub limits: crate::sql::exec::Limits,
+    pub executor: Arc<dyn crate::sql::backend::Executor>,
+    pub limits: crate::sql::backend::Limits,
     pub preview_rows: usize,
     pub csv_bom: bool,
     /// Compile each statement (EXPLAIN) before offering it.
@@ -82,7 +82,7 @@ impl SqlRuntime {
     ///
     /// # Errors
     /// When the target cannot be read; the previous catalogue stays.
-    pub async fn refresh_catalog(&self) -> Result<usize, crate::sql::exec::ExecError> {
+    pub async fn refresh_catalog(&self) -> Result<usize, crate::sql::backend::ExecError> {
         let mut catalog = self.executor.catalog(&self.policy.allowed_schemas).await?;
         // Without its values the catalogue still serves: the prompt then
         // names the columns only.
@@ -258,7 +258,7 @@ impl SqlRuntime {
     /// than it invents one (`c.company` on contacts), and mends it when told
     /// where it is.
     fn with_column_hint(&self, message: &str, lang: Lang) -> String {
-        let Some(column) = crate::sql::exec::missing_column(message) else {
+        let Some(column) = crate::sql::backend::missing_column(message) else {
             return message.to_owned();
         };
         let catalog = Arc::clone(&self.catalog.read().expect("never poisoned"));
@@ -302,7 +302,7 @@ impl SqlRuntime {
         }
         match self.executor.explain(&valid).await {
             Ok(plan) => Ok((valid, plan.rows.map(|r| r.max(0.0).round() as u64))),
-            Err(crate::sql::exec::ExecError::Database(message)) => Err(Unoffered {
+            Err(crate::sql::backend::ExecError::Database(message)) => Err(Unoffered {
                 reason: Text::SqlDoesNotCompile {
                     index,
                     message: &self.with_column_hint(&message, lang),
@@ -312,7 +312,7 @@ impl SqlRuntime {
                 refused: false,
             }),
             // The model may find a lighter query for the same question.
-            Err(crate::sql::exec::ExecError::TooHeavy(heavy)) => Err(Unoffered {
+            Err(crate::sql::backend::ExecError::TooHeavy(heavy)) => Err(Unoffered {
                 reason: Text::SqlTooHeavy {
                     index,
                     heavy: &heavy,

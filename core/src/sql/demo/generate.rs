@@ -17,6 +17,8 @@
 //! - a handful of deliberate data-quality cases, as analysts meet them:
 //!   unknown revenues, a contact entered twice, contacts without e-mail.
 
+use std::collections::BTreeSet;
+
 use chrono::{Datelike, Months, NaiveDate};
 use rand::rngs::StdRng;
 use rand::seq::IndexedRandom;
@@ -441,544 +443,744 @@ enum Payer {
     Defaulting,
 }
 
-/// Every row of the demo, in insertion order.
+/// Every row of the demo, in insertion order: the staff, then each year's
+/// new clients, each with its contacts, documents, contracts, payments and
+/// notes.
 pub(super) fn generate() -> Rows {
-    let mut rng = StdRng::seed_from_u64(20_251_031);
-    let today = today();
-    let mut rows: Rows = Vec::new();
-
-    // The staff: a core hired early, some who joined as the company grew,
-    // and three who have left. Teams in turn: Ventes Nord, Ventes Sud,
-    // Grands comptes, Support, Recouvrement.
-    let mut staff: Vec<Employee> = Vec::new();
-    for id in 1..=18i64 {
-        let hired = if id <= 6 {
-            between(&mut rng, date(2012, 1, 1), date(2017, 6, 30))
-        } else {
-            between(&mut rng, date(2018, 1, 1), date(2025, 3, 31))
-        };
-        let (earliest, latest) = (hired + Months::new(14), today - Months::new(2));
-        let left = (matches!(id, 4 | 9 | 13) && earliest < latest)
-            .then(|| between(&mut rng, earliest, latest));
-        let team = TEAMS[(id as usize - 1) % TEAMS.len()];
-        // Distinct names: steps prime to the lists' lengths.
-        let (first, _) = FIRST[(id as usize * 5 + 3) % FIRST.len()];
-        let last = LAST[(id as usize * 11) % LAST.len()];
-        rows.push((
-            "users",
-            vec![
-                id.into(),
-                first.into(),
-                last.into(),
-                format!("{}.{}@pstral-demo.fr", ascii(first), ascii(last)).into(),
-                team.into(),
-                hired.into(),
-                left.into(),
-            ],
-        ));
-        staff.push(Employee { hired, left, team });
-    }
-    let current = |team: &str| -> Vec<i64> {
-        (1..=staff.len() as i64)
-            .filter(|id| {
-                let e = &staff[*id as usize - 1];
-                e.left.is_none() && e.team == team
-            })
-            .collect()
-    };
-    let (north, south, large_accounts) = (
-        current("Ventes Nord"),
-        current("Ventes Sud"),
-        current("Grands comptes"),
-    );
-
-    let mut names: std::collections::BTreeSet<String> = Default::default();
-    let mut sirens: std::collections::BTreeSet<u64> = Default::default();
-    let (mut client_id, mut contact_id, mut contract_id, mut payment_id) = (0i64, 0i64, 0i64, 0i64);
-    let (mut document_id, mut note_id) = (0i64, 0i64);
-    let mut first_company: Option<(String, &'static str)> = None;
+    let mut demo = Demo::new();
+    demo.staff();
+    let managers = Managers::of(&demo.staff);
     for &(year, count) in NEW_CLIENTS {
-        let months = if year == today.year() {
-            today.month()
+        let months = if year == demo.today.year() {
+            demo.today.month()
         } else {
             12
         };
         for _ in 0..count {
-            client_id += 1;
-            let id = client_id;
-            let month = seasonal_month(&mut rng, months);
-            let created = day_in(&mut rng, year, month, today);
-            let city = weighted(&mut rng, CITIES, |c| c.weight);
-            let postal = city.postal.choose(&mut rng).copied().unwrap_or("75008");
-            let &(sector, words, _) = weighted(&mut rng, SECTORS, |s| s.2);
-            let places = if city.south {
-                SOUTH_PLACES
-            } else {
-                NORTH_PLACES
-            };
-            // Unique names; but one company shares its name with another
-            // in a different city, as happens.
-            let company = match &first_company {
-                Some((name, town)) if id == 77 && *town != city.name => name.clone(),
-                _ => loop {
-                    let last = LAST.choose(&mut rng).copied().unwrap_or("Martin");
-                    let word = words.choose(&mut rng).copied().unwrap_or("Conseil");
-                    let place = places.choose(&mut rng).copied().unwrap_or("Horizon");
-                    let name = match rng.random_range(0..5) {
-                        0 => format!(
-                            "{} {last}",
-                            PREFIXES.choose(&mut rng).copied().unwrap_or("Groupe")
-                        ),
-                        1 => format!("{last} {word}"),
-                        2 => format!("{last} & Fils"),
-                        3 => format!("{word} {place}"),
-                        _ => format!("{last} {word} {place}"),
-                    };
-                    if names.insert(name.clone()) {
-                        break name;
-                    }
-                },
-            };
-            if first_company.is_none() {
-                first_company = Some((company.clone(), city.name));
-            }
-            let large = rng.random_bool(0.04) && year <= 2023;
-            // Revenue spreads over orders of magnitude; unknown for about
-            // one client in twenty (a data-quality case).
-            let known_revenue = !rng.random_bool(0.05);
-            let revenue = if large {
-                10f64.powf(rng.random_range(7.7..8.7))
-            } else {
-                10f64.powf(rng.random_range(5.3..7.5))
-            };
-            let revenue_shown = known_revenue.then(|| (revenue / 1000.0).round() * 1000.0);
-            // Younger entries are more often still prospects.
-            let age_days = (today - created).num_days();
-            let mut prospect = rng.random_bool(if age_days < 180 { 0.45 } else { 0.07 });
-            let churns = !prospect && !large && age_days > 540 && rng.random_bool(0.17);
-            let payer = match rng.random_range(0..100) {
-                0..80 => Payer::Good,
-                80..95 => Payer::Slow,
-                _ => Payer::Defaulting,
-            };
-            let manager = if large {
-                *large_accounts.choose(&mut rng).unwrap_or(&3)
-            } else if city.south {
-                *south.choose(&mut rng).unwrap_or(&2)
-            } else {
-                *north.choose(&mut rng).unwrap_or(&1)
-            };
+            demo.client(year, months, &managers);
+        }
+    }
+    // Insertion in table order, parents first, each table by id.
+    let order = |table: &str| super::model::TABLES.iter().position(|t| t.name == table);
+    let mut rows = demo.rows;
+    rows.sort_by_key(|(table, _)| order(table));
+    rows
+}
 
-            // Contracts: the first soon after the first contact (a company
-            // still deciding on "today" stays a prospect), more later (large
-            // accounts many, small companies few), each within its life.
-            let mut contracts: Vec<NaiveDate> = Vec::new();
-            if !prospect {
-                let first = created + chrono::Duration::days(rng.random_range(5..75));
-                let first = after_the_holidays(&mut rng, first, today);
-                let first = working(first, created, today);
-                if first > today {
-                    prospect = true;
-                } else {
-                    contracts.push(first);
-                    let more = if large {
-                        rng.random_range(3..=6)
-                    } else if revenue < 1_000_000.0 {
-                        rng.random_range(0..=1)
-                    } else {
-                        rng.random_range(0..=2)
-                    };
-                    for _ in 0..more {
-                        let earliest = first + chrono::Duration::days(30);
-                        if earliest >= today {
-                            break;
-                        }
-                        let year = rng.random_range(earliest.year()..=today.year());
-                        let last_month = if year == today.year() {
-                            today.month()
-                        } else {
-                            12
-                        };
-                        let month = seasonal_month(&mut rng, last_month);
-                        let start = day_in(&mut rng, year, month, today);
-                        contracts.push(working(start.max(earliest), earliest, today));
-                    }
-                    contracts.sort();
-                }
-            }
-            // A client stops paying only after a year of paying, and signs
-            // nothing more from then on.
-            let defaulted_from = match contracts.first() {
-                Some(first)
-                    if payer == Payer::Defaulting
-                        && !churns
-                        && (today - *first).num_days() >= 365 =>
-                {
-                    Some(today - chrono::Duration::days(rng.random_range(120..240)))
-                }
-                _ => None,
+/// The generator: its one random source, drawn from in a fixed order (so
+/// every step below keeps its place in the sequence), the rows so far, and
+/// what later rows depend on.
+struct Demo {
+    rng: StdRng,
+    today: NaiveDate,
+    rows: Rows,
+    staff: Vec<Employee>,
+    /// Company names taken.
+    names: BTreeSet<String>,
+    /// SIRENs taken.
+    sirens: BTreeSet<u64>,
+    /// The first company's name and city: a later one in another city
+    /// shares its name, as happens.
+    first_company: Option<(String, &'static str)>,
+    /// The last id given in each table.
+    last: Ids,
+}
+
+#[derive(Default)]
+struct Ids {
+    client: i64,
+    contact: i64,
+    contract: i64,
+    payment: i64,
+    document: i64,
+    note: i64,
+}
+
+/// Who may manage a new client: the current staff of each sales team.
+struct Managers {
+    north: Vec<i64>,
+    south: Vec<i64>,
+    large_accounts: Vec<i64>,
+}
+
+impl Managers {
+    fn of(staff: &[Employee]) -> Self {
+        let current = |team: &str| -> Vec<i64> {
+            (1..=staff.len() as i64)
+                .filter(|id| {
+                    let e = &staff[*id as usize - 1];
+                    e.left.is_none() && e.team == team
+                })
+                .collect()
+        };
+        Managers {
+            north: current("Ventes Nord"),
+            south: current("Ventes Sud"),
+            large_accounts: current("Grands comptes"),
+        }
+    }
+}
+
+/// A client as drawn, before its rows are written.
+struct Client {
+    id: i64,
+    company: String,
+    created: NaiveDate,
+    city: &'static City,
+    large: bool,
+    revenue: f64,
+    payer: Payer,
+    manager: i64,
+    /// Each signed contract's start and commitment period, in months.
+    signed: Vec<(NaiveDate, u32)>,
+    churned_on: Option<NaiveDate>,
+    defaulted_from: Option<NaiveDate>,
+}
+
+impl Client {
+    fn prospect(&self) -> bool {
+        self.signed.is_empty() && self.churned_on.is_none()
+    }
+}
+
+impl Demo {
+    fn new() -> Self {
+        Demo {
+            rng: StdRng::seed_from_u64(20_251_031),
+            today: today(),
+            rows: Vec::new(),
+            staff: Vec::new(),
+            names: BTreeSet::new(),
+            sirens: BTreeSet::new(),
+            first_company: None,
+            last: Ids::default(),
+        }
+    }
+
+    /// The staff: a core hired early, some who joined as the company grew,
+    /// and three who have left. Teams in turn: Ventes Nord, Ventes Sud,
+    /// Grands comptes, Support, Recouvrement.
+    fn staff(&mut self) {
+        let today = self.today;
+        for id in 1..=18i64 {
+            let hired = if id <= 6 {
+                between(&mut self.rng, date(2012, 1, 1), date(2017, 6, 30))
+            } else {
+                between(&mut self.rng, date(2018, 1, 1), date(2025, 3, 31))
             };
-            let payer = match (payer, defaulted_from) {
-                (Payer::Defaulting, None) => Payer::Slow,
-                (payer, _) => payer,
-            };
-            if let Some(from) = defaulted_from {
-                contracts.retain(|start| *start < from);
-            }
-            // Each contract's commitment period, in months.
-            let mut signed: Vec<(NaiveDate, u32)> = contracts
-                .iter()
-                .map(|start| (*start, *[12u32, 24, 36].choose(&mut rng).unwrap_or(&12)))
-                .collect();
-            // A client leaves at the end of a term of its last contract
-            // when one falls in time, else breaks it early.
-            let churned_on = (churns && !signed.is_empty()).then(|| {
-                let first = signed[0].0;
-                let (last, term) = signed[signed.len() - 1];
-                let latest = today - Months::new(1);
-                let at_term = (1..=6u32)
-                    .map(|k| last + Months::new(term * k))
-                    .filter(|end| *end >= first + Months::new(12) && *end <= latest)
-                    .collect::<Vec<_>>();
-                match at_term.choose(&mut rng) {
-                    Some(end) if rng.random_bool(0.7) => *end,
-                    _ => between(&mut rng, first + Months::new(12), latest).min(today),
-                }
-            });
-            if let Some(churn) = churned_on {
-                signed.retain(|(start, _)| *start < churn);
-            }
-            let status = match (prospect, churned_on) {
-                (true, _) => "prospect",
-                (false, Some(_)) => "résilié",
-                (false, None) => "actif",
-            };
-            rows.push((
-                "clients",
+            let (earliest, latest) = (hired + Months::new(14), today - Months::new(2));
+            let left = (matches!(id, 4 | 9 | 13) && earliest < latest)
+                .then(|| between(&mut self.rng, earliest, latest));
+            let team = TEAMS[(id as usize - 1) % TEAMS.len()];
+            // Distinct names: steps prime to the lists' lengths.
+            let (first, _) = FIRST[(id as usize * 5 + 3) % FIRST.len()];
+            let last = LAST[(id as usize * 11) % LAST.len()];
+            self.rows.push((
+                "users",
                 vec![
-                    id.into(),
-                    company.clone().into(),
-                    siret(&mut rng, &mut sirens).into(),
-                    sector.into(),
-                    city.name.into(),
-                    postal.into(),
-                    created.into(),
-                    manager.into(),
-                    revenue_shown.into(),
-                    status.into(),
-                    churned_on.into(),
-                ],
-            ));
-
-            // Contacts, with the deliberate data-quality cases.
-            let domain = format!("{}-{id}.fr", ascii(&company.replace(' ', "")));
-            for n in 0..rng.random_range(1..=3) {
-                contact_id += 1;
-                let &(first, woman) = FIRST.choose(&mut rng).unwrap_or(&("Camille", true));
-                let last = LAST.choose(&mut rng).copied().unwrap_or("Martin");
-                let email = format!("{}.{}@{domain}", ascii(first), ascii(last));
-                let email = (id % 97 != 5 || n > 0).then_some(email);
-                let phone = format!(
-                    "0{} {:02} {:02} {:02} {:02}",
-                    city.phone,
-                    rng.random_range(0..100),
-                    rng.random_range(0..100),
-                    rng.random_range(0..100),
-                    rng.random_range(0..100)
-                );
-                let &(as_man, as_woman) = JOB_TITLES
-                    .choose(&mut rng)
-                    .unwrap_or(&("Comptable", "Comptable"));
-                let title = if woman { as_woman } else { as_man };
-                let row = vec![
-                    contact_id.into(),
                     id.into(),
                     first.into(),
                     last.into(),
-                    title.into(),
-                    email.clone().into(),
-                    phone.clone().into(),
-                ];
-                rows.push(("contacts", row));
-                if id == 42 && n == 0 {
-                    // The same person entered twice, the e-mail in capitals.
-                    contact_id += 1;
-                    rows.push((
-                        "contacts",
-                        vec![
-                            contact_id.into(),
-                            id.into(),
-                            first.into(),
-                            last.into(),
-                            title.into(),
-                            email.map(|e| e.to_uppercase()).into(),
-                            phone.into(),
-                        ],
-                    ));
-                }
-            }
+                    format!("{}.{}@pstral-demo.fr", ascii(first), ascii(last)).into(),
+                    team.into(),
+                    hired.into(),
+                    left.into(),
+                ],
+            ));
+            self.staff.push(Employee { hired, left, team });
+        }
+    }
 
-            // Documents of the client itself.
-            Document {
-                client: id,
-                contract: None,
-                title: format!("Extrait Kbis {company}"),
-                kind: "kbis",
-                uploaded: between(
-                    &mut rng,
-                    created,
-                    (created + chrono::Duration::days(10)).min(today),
-                ),
-                size_kb: rng.random_range(80..400i64),
-            }
-            .push(&mut rows, &mut document_id);
-            if prospect {
-                Document {
-                    client: id,
-                    contract: None,
-                    title: format!("Devis {company}"),
-                    kind: "devis",
-                    uploaded: between(&mut rng, created, today),
-                    size_kb: rng.random_range(60..900i64),
-                }
-                .push(&mut rows, &mut document_id);
-            }
+    /// One new client of `year` (entered in one of its first `months`), and
+    /// every row that depends on it.
+    fn client(&mut self, year: i32, months: u32, managers: &Managers) {
+        let today = self.today;
+        self.last.client += 1;
+        let id = self.last.client;
+        let month = seasonal_month(&mut self.rng, months);
+        let created = day_in(&mut self.rng, year, month, today);
+        let city = weighted(&mut self.rng, CITIES, |c| c.weight);
+        let postal = city
+            .postal
+            .choose(&mut self.rng)
+            .copied()
+            .unwrap_or("75008");
+        let &(sector, words, _) = weighted(&mut self.rng, SECTORS, |s| s.2);
+        let company = self.company_name(id, city, words);
+        let large = self.rng.random_bool(0.04) && year <= 2023;
+        // Revenue spreads over orders of magnitude; unknown for about one
+        // client in twenty (a data-quality case).
+        let known_revenue = !self.rng.random_bool(0.05);
+        let revenue = if large {
+            10f64.powf(self.rng.random_range(7.7..8.7))
+        } else {
+            10f64.powf(self.rng.random_range(5.3..7.5))
+        };
+        let revenue_shown = known_revenue.then(|| (revenue / 1000.0).round() * 1000.0);
+        // Younger entries are more often still prospects.
+        let age_days = (today - created).num_days();
+        let prospect = self
+            .rng
+            .random_bool(if age_days < 180 { 0.45 } else { 0.07 });
+        let churns = !prospect && !large && age_days > 540 && self.rng.random_bool(0.17);
+        let payer = match self.rng.random_range(0..100) {
+            0..80 => Payer::Good,
+            80..95 => Payer::Slow,
+            _ => Payer::Defaulting,
+        };
+        let manager = if large {
+            *managers.large_accounts.choose(&mut self.rng).unwrap_or(&3)
+        } else if city.south {
+            *managers.south.choose(&mut self.rng).unwrap_or(&2)
+        } else {
+            *managers.north.choose(&mut self.rng).unwrap_or(&1)
+        };
+        let mut client = Client {
+            id,
+            company,
+            created,
+            city,
+            large,
+            revenue,
+            payer,
+            manager,
+            signed: Vec::new(),
+            churned_on: None,
+            defaulted_from: None,
+        };
+        let contracts = if prospect {
+            Vec::new()
+        } else {
+            self.contract_starts(&client)
+        };
+        self.commitments(&mut client, contracts, churns);
+        let status = match (client.prospect(), client.churned_on) {
+            (true, _) => "prospect",
+            (false, Some(_)) => "résilié",
+            (false, None) => "actif",
+        };
+        self.rows.push((
+            "clients",
+            vec![
+                id.into(),
+                client.company.clone().into(),
+                siret(&mut self.rng, &mut self.sirens).into(),
+                sector.into(),
+                city.name.into(),
+                postal.into(),
+                created.into(),
+                manager.into(),
+                revenue_shown.into(),
+                status.into(),
+                client.churned_on.into(),
+            ],
+        ));
+        self.contacts(&client);
+        self.client_documents(&client);
+        let first_late = self.contracts(&client);
+        self.notes(&client, first_late);
+    }
 
-            // Each contract, its payments and documents.
-            let count = signed.len();
-            let mut first_late: Option<NaiveDate> = None;
-            for (n, &(starts, term)) in signed.iter().enumerate() {
-                contract_id += 1;
-                let (product, price) =
-                    *PRODUCTS.choose(&mut rng).unwrap_or(&("Maintenance", 310.0));
-                let scale = if large {
-                    rng.random_range(2.5..6.0)
-                } else if revenue < 1_000_000.0 {
-                    rng.random_range(0.4..0.9)
-                } else {
-                    rng.random_range(0.8..2.2)
+    /// A company name unique among those taken (but for one that shares
+    /// the first company's name in another city).
+    fn company_name(&mut self, id: i64, city: &'static City, words: &[&str]) -> String {
+        let places = if city.south {
+            SOUTH_PLACES
+        } else {
+            NORTH_PLACES
+        };
+        let company = match &self.first_company {
+            Some((name, town)) if id == 77 && *town != city.name => name.clone(),
+            _ => loop {
+                let rng = &mut self.rng;
+                let last = LAST.choose(rng).copied().unwrap_or("Martin");
+                let word = words.choose(rng).copied().unwrap_or("Conseil");
+                let place = places.choose(rng).copied().unwrap_or("Horizon");
+                let name = match rng.random_range(0..5) {
+                    0 => format!(
+                        "{} {last}",
+                        PREFIXES.choose(rng).copied().unwrap_or("Groupe")
+                    ),
+                    1 => format!("{last} {word}"),
+                    2 => format!("{last} & Fils"),
+                    3 => format!("{word} {place}"),
+                    _ => format!("{last} {word} {place}"),
                 };
-                // Prices end in 0 or 5, as price lists do.
-                let monthly = ((price * scale) / 5.0).round().max(1.0) * 5.0;
-                let monthly_billing = rng.random_bool(0.7);
-                // An earlier contract may end at a term boundary (not
-                // renewed); the last one runs until the client leaves.
-                let terms_done = ((today - starts).num_days() / 30) as u32 / term;
-                let closed_at = (n + 1 < count && terms_done >= 1 && rng.random_bool(0.4))
-                    .then(|| starts + Months::new(term * rng.random_range(1..=terms_done)))
-                    .filter(|end| *end <= today && churned_on.is_none_or(|c| *end < c));
-                let (ends, status) = match (closed_at, churned_on) {
-                    (Some(end), _) => (Some(end), "clos"),
-                    (None, Some(churn)) => (Some(churn.max(starts)), "résilié"),
-                    (None, None) if defaulted_from.is_some() => (None, "suspendu"),
-                    (None, None) => (None, "actif"),
-                };
-                rows.push((
-                    "contracts",
+                if self.names.insert(name.clone()) {
+                    break name;
+                }
+            },
+        };
+        if self.first_company.is_none() {
+            self.first_company = Some((company.clone(), city.name));
+        }
+        company
+    }
+
+    /// When a client's contracts start: the first soon after the first
+    /// contact, more later (large accounts many, small companies few), each
+    /// within its life. None when the first would fall after today: the
+    /// company, still deciding, stays a prospect.
+    fn contract_starts(&mut self, client: &Client) -> Vec<NaiveDate> {
+        let (today, created, rng) = (self.today, client.created, &mut self.rng);
+        let first = created + chrono::Duration::days(rng.random_range(5..75));
+        let first = after_the_holidays(rng, first, today);
+        let first = working(first, created, today);
+        if first > today {
+            return Vec::new();
+        }
+        let mut contracts = vec![first];
+        let more = if client.large {
+            rng.random_range(3..=6)
+        } else if client.revenue < 1_000_000.0 {
+            rng.random_range(0..=1)
+        } else {
+            rng.random_range(0..=2)
+        };
+        for _ in 0..more {
+            let earliest = first + chrono::Duration::days(30);
+            if earliest >= today {
+                break;
+            }
+            let year = rng.random_range(earliest.year()..=today.year());
+            let last_month = if year == today.year() {
+                today.month()
+            } else {
+                12
+            };
+            let month = seasonal_month(rng, last_month);
+            let start = day_in(rng, year, month, today);
+            contracts.push(working(start.max(earliest), earliest, today));
+        }
+        contracts.sort();
+        contracts
+    }
+
+    /// The contracts a client signs, from their starts, with how its story
+    /// ends: a client stops paying only after a year of paying, and signs
+    /// nothing more from then on; one that `churns` leaves at the end of a
+    /// term of its last contract when one falls in time, else breaks it
+    /// early.
+    fn commitments(&mut self, client: &mut Client, mut contracts: Vec<NaiveDate>, churns: bool) {
+        let today = self.today;
+        let rng = &mut self.rng;
+        client.defaulted_from = match contracts.first() {
+            Some(first)
+                if client.payer == Payer::Defaulting
+                    && !churns
+                    && (today - *first).num_days() >= 365 =>
+            {
+                Some(today - chrono::Duration::days(rng.random_range(120..240)))
+            }
+            _ => None,
+        };
+        if client.payer == Payer::Defaulting && client.defaulted_from.is_none() {
+            client.payer = Payer::Slow;
+        }
+        if let Some(from) = client.defaulted_from {
+            contracts.retain(|start| *start < from);
+        }
+        let mut signed: Vec<(NaiveDate, u32)> = contracts
+            .iter()
+            .map(|start| (*start, *[12u32, 24, 36].choose(rng).unwrap_or(&12)))
+            .collect();
+        client.churned_on = (churns && !signed.is_empty()).then(|| {
+            let first = signed[0].0;
+            let (last, term) = signed[signed.len() - 1];
+            let latest = today - Months::new(1);
+            let at_term = (1..=6u32)
+                .map(|k| last + Months::new(term * k))
+                .filter(|end| *end >= first + Months::new(12) && *end <= latest)
+                .collect::<Vec<_>>();
+            match at_term.choose(rng) {
+                Some(end) if rng.random_bool(0.7) => *end,
+                _ => between(rng, first + Months::new(12), latest).min(today),
+            }
+        });
+        if let Some(churn) = client.churned_on {
+            signed.retain(|(start, _)| *start < churn);
+        }
+        client.signed = signed;
+    }
+
+    /// A client's contacts, with the deliberate data-quality cases: one
+    /// without an e-mail, one entered twice.
+    fn contacts(&mut self, client: &Client) {
+        let id = client.id;
+        let domain = format!("{}-{id}.fr", ascii(&client.company.replace(' ', "")));
+        for n in 0..self.rng.random_range(1..=3) {
+            self.last.contact += 1;
+            let rng = &mut self.rng;
+            let &(first, woman) = FIRST.choose(rng).unwrap_or(&("Camille", true));
+            let last = LAST.choose(rng).copied().unwrap_or("Martin");
+            let email = format!("{}.{}@{domain}", ascii(first), ascii(last));
+            let email = (id % 97 != 5 || n > 0).then_some(email);
+            let phone = format!(
+                "0{} {:02} {:02} {:02} {:02}",
+                client.city.phone,
+                rng.random_range(0..100),
+                rng.random_range(0..100),
+                rng.random_range(0..100),
+                rng.random_range(0..100)
+            );
+            let &(as_man, as_woman) = JOB_TITLES
+                .choose(rng)
+                .unwrap_or(&("Comptable", "Comptable"));
+            let title = if woman { as_woman } else { as_man };
+            let row = vec![
+                self.last.contact.into(),
+                id.into(),
+                first.into(),
+                last.into(),
+                title.into(),
+                email.clone().into(),
+                phone.clone().into(),
+            ];
+            self.rows.push(("contacts", row));
+            if id == 42 && n == 0 {
+                // The same person entered twice, the e-mail in capitals.
+                self.last.contact += 1;
+                self.rows.push((
+                    "contacts",
                     vec![
-                        contract_id.into(),
+                        self.last.contact.into(),
                         id.into(),
-                        format!("CTR-{}-{contract_id:05}", starts.format("%Y")).into(),
-                        product.into(),
-                        starts.into(),
-                        i64::from(term).into(),
-                        ends.into(),
-                        monthly.into(),
-                        if monthly_billing {
-                            "mensuel"
-                        } else {
-                            "trimestriel"
-                        }
-                        .into(),
-                        status.into(),
-                    ],
-                ));
-                let quoted = between(
-                    &mut rng,
-                    created.max(starts - chrono::Duration::days(30)),
-                    starts,
-                );
-                for (kind, title, day, size) in [
-                    ("devis", "Devis", quoted, 300),
-                    ("contrat", "Contrat signé", starts, 900),
-                ] {
-                    Document {
-                        client: id,
-                        contract: Some(contract_id),
-                        title: format!("{title} {product} {}", starts.format("%m/%Y")),
-                        kind,
-                        uploaded: day,
-                        size_kb: (size + rng.random_range(0..600i64)),
-                    }
-                    .push(&mut rows, &mut document_id);
-                }
-                let method = if monthly_billing {
-                    "prélèvement"
-                } else {
-                    ["virement", "virement", "carte", "chèque"]
-                        .choose(&mut rng)
-                        .copied()
-                        .unwrap_or("virement")
-                };
-                if monthly_billing {
-                    Document {
-                        client: id,
-                        contract: Some(contract_id),
-                        title: format!("RIB {company}"),
-                        kind: "rib",
-                        uploaded: starts,
-                        size_kb: rng.random_range(40..120i64),
-                    }
-                    .push(&mut rows, &mut document_id);
-                }
-                let last_day = ends.unwrap_or(today);
-                if ends.is_none() && (today - starts).num_days() > 400 && rng.random_bool(0.15) {
-                    Document {
-                        client: id,
-                        contract: Some(contract_id),
-                        title: format!("Avenant {product}"),
-                        kind: "avenant",
-                        uploaded: between(&mut rng, starts + chrono::Duration::days(180), today),
-                        size_kb: rng.random_range(120..700i64),
-                    }
-                    .push(&mut rows, &mut document_id);
-                }
-
-                // Payments: one per period from the start while the
-                // contract runs, and the next one scheduled if it still does.
-                let period = if monthly_billing { 1 } else { 3 };
-                let amount = money(monthly * f64::from(period));
-                let mut k = 0;
-                loop {
-                    let due = starts + Months::new(k * period);
-                    k += 1;
-                    let running = ends.is_none();
-                    if due > last_day && !(running && due > today) {
-                        break;
-                    }
-                    if ends.is_some_and(|end| due >= end) {
-                        break;
-                    }
-                    payment_id += 1;
-                    let upcoming = due > today;
-                    // The last bill of a slow payer who left may never be
-                    // paid: old bad debt.
-                    let left_unpaid = churned_on.is_some_and(|churn| {
-                        payer == Payer::Slow && due + Months::new(period) >= churn && id % 2 == 0
-                    });
-                    let unpaid_default = defaulted_from.is_some_and(|from| due >= from);
-                    let paid = if upcoming || unpaid_default || left_unpaid {
-                        None
-                    } else {
-                        let late = match payer {
-                            Payer::Good => rng.random_bool(0.03),
-                            Payer::Slow => rng.random_bool(0.4),
-                            Payer::Defaulting => rng.random_bool(0.2),
-                        };
-                        // A direct debit is taken on the due date (the bank
-                        // may take a day or two); a transfer may come early.
-                        let delay = match (late, method) {
-                            (true, _) => rng.random_range(GRACE_DAYS + 1..80),
-                            (false, "prélèvement") => rng.random_range(0..=2),
-                            (false, _) => rng.random_range(-6..=10),
-                        };
-                        let day = due + chrono::Duration::days(delay);
-                        Some(working(day.max(starts), starts, today)).filter(|d| *d <= today)
-                    };
-                    let status = match paid {
-                        Some(day) if (day - due).num_days() <= GRACE_DAYS => "payé",
-                        Some(_) => "payé en retard",
-                        None if upcoming => "à venir",
-                        None if (today - due).num_days() <= GRACE_DAYS => "en attente",
-                        None => "impayé",
-                    };
-                    if matches!(status, "impayé" | "payé en retard") {
-                        let overdue = due + chrono::Duration::days(GRACE_DAYS + 1);
-                        first_late = Some(first_late.map_or(overdue, |d| d.min(overdue)));
-                    }
-                    rows.push((
-                        "payments",
-                        vec![
-                            payment_id.into(),
-                            contract_id.into(),
-                            due.into(),
-                            paid.into(),
-                            amount.into(),
-                            method.into(),
-                            status.into(),
-                        ],
-                    ));
-                    if upcoming {
-                        break;
-                    }
-                }
-            }
-
-            // Notes about what was happening when they were written: the
-            // sale before the first contract, reminders (by collections)
-            // once a payment was late, the departure in its last month.
-            let until = churned_on.unwrap_or(today);
-            let collectors: Vec<i64> = (1..=staff.len() as i64)
-                .filter(|a| staff[*a as usize - 1].team == "Recouvrement")
-                .collect();
-            for _ in 0..rng.random_range(0..=5) {
-                let written = between(&mut rng, created, until);
-                let (topic, by_collections) =
-                    if signed.first().is_none_or(|(first, _)| written < *first) {
-                        (PROSPECT_NOTES, false)
-                    } else if churned_on.is_some_and(|c| written >= c - chrono::Duration::days(30))
-                    {
-                        (CHURN_NOTES, false)
-                    } else if first_late.is_some_and(|d| written >= d) && rng.random_bool(0.6) {
-                        (LATE_NOTES, true)
-                    } else {
-                        (CLIENT_NOTES, false)
-                    };
-                let employed = |a: &i64| staff[*a as usize - 1].employed_on(written);
-                let author = if by_collections {
-                    collectors
-                        .iter()
-                        .copied()
-                        .filter(employed)
-                        .collect::<Vec<_>>()
-                        .choose(&mut rng)
-                        .copied()
-                } else if employed(&manager) {
-                    Some(manager)
-                } else {
-                    // Someone else then, but not collections.
-                    (1..=staff.len() as i64)
-                        .filter(|a| staff[*a as usize - 1].team != "Recouvrement")
-                        .filter(employed)
-                        .collect::<Vec<_>>()
-                        .choose(&mut rng)
-                        .copied()
-                };
-                let Some(author) = author else {
-                    continue;
-                };
-                note_id += 1;
-                rows.push((
-                    "client_notes",
-                    vec![
-                        note_id.into(),
-                        id.into(),
-                        author.into(),
-                        written.into(),
-                        topic
-                            .choose(&mut rng)
-                            .copied()
-                            .unwrap_or(CLIENT_NOTES[0])
-                            .into(),
+                        first.into(),
+                        last.into(),
+                        title.into(),
+                        email.map(|e| e.to_uppercase()).into(),
+                        phone.into(),
                     ],
                 ));
             }
         }
     }
-    // Insertion in table order, parents first, each table by id.
-    let order = |table: &str| super::model::TABLES.iter().position(|t| t.name == table);
-    rows.sort_by_key(|(table, _)| order(table));
-    rows
+
+    /// The documents of the client itself: its Kbis extract, and a quote
+    /// while it is a prospect.
+    fn client_documents(&mut self, client: &Client) {
+        let (today, created, company) = (self.today, client.created, &client.company);
+        Document {
+            client: client.id,
+            contract: None,
+            title: format!("Extrait Kbis {company}"),
+            kind: "kbis",
+            uploaded: between(
+                &mut self.rng,
+                created,
+                (created + chrono::Duration::days(10)).min(today),
+            ),
+            size_kb: self.rng.random_range(80..400i64),
+        }
+        .push(&mut self.rows, &mut self.last.document);
+        if client.prospect() {
+            Document {
+                client: client.id,
+                contract: None,
+                title: format!("Devis {company}"),
+                kind: "devis",
+                uploaded: between(&mut self.rng, created, today),
+                size_kb: self.rng.random_range(60..900i64),
+            }
+            .push(&mut self.rows, &mut self.last.document);
+        }
+    }
+
+    /// Each contract of a client, with its documents and payments; the
+    /// first day a payment of the client was late, if one was.
+    fn contracts(&mut self, client: &Client) -> Option<NaiveDate> {
+        let today = self.today;
+        let count = client.signed.len();
+        let mut first_late: Option<NaiveDate> = None;
+        for (n, &(starts, term)) in client.signed.iter().enumerate() {
+            self.last.contract += 1;
+            let contract_id = self.last.contract;
+            let rng = &mut self.rng;
+            let (product, price) = *PRODUCTS.choose(rng).unwrap_or(&("Maintenance", 310.0));
+            let scale = if client.large {
+                rng.random_range(2.5..6.0)
+            } else if client.revenue < 1_000_000.0 {
+                rng.random_range(0.4..0.9)
+            } else {
+                rng.random_range(0.8..2.2)
+            };
+            // Prices end in 0 or 5, as price lists do.
+            let monthly = ((price * scale) / 5.0).round().max(1.0) * 5.0;
+            let monthly_billing = rng.random_bool(0.7);
+            // An earlier contract may end at a term boundary (not renewed);
+            // the last one runs until the client leaves.
+            let terms_done = ((today - starts).num_days() / 30) as u32 / term;
+            let closed_at = (n + 1 < count && terms_done >= 1 && rng.random_bool(0.4))
+                .then(|| starts + Months::new(term * rng.random_range(1..=terms_done)))
+                .filter(|end| *end <= today && client.churned_on.is_none_or(|c| *end < c));
+            let (ends, status) = match (closed_at, client.churned_on) {
+                (Some(end), _) => (Some(end), "clos"),
+                (None, Some(churn)) => (Some(churn.max(starts)), "résilié"),
+                (None, None) if client.defaulted_from.is_some() => (None, "suspendu"),
+                (None, None) => (None, "actif"),
+            };
+            self.rows.push((
+                "contracts",
+                vec![
+                    contract_id.into(),
+                    client.id.into(),
+                    format!("CTR-{}-{contract_id:05}", starts.format("%Y")).into(),
+                    product.into(),
+                    starts.into(),
+                    i64::from(term).into(),
+                    ends.into(),
+                    monthly.into(),
+                    if monthly_billing {
+                        "mensuel"
+                    } else {
+                        "trimestriel"
+                    }
+                    .into(),
+                    status.into(),
+                ],
+            ));
+            let method = self.contract_documents(
+                client,
+                contract_id,
+                product,
+                starts,
+                ends,
+                monthly_billing,
+            );
+            let contract = Contract {
+                id: contract_id,
+                starts,
+                ends,
+                monthly,
+                monthly_billing,
+                method,
+            };
+            if let Some(late) = self.payments(client, &contract) {
+                first_late = Some(first_late.map_or(late, |d| d.min(late)));
+            }
+        }
+        first_late
+    }
+
+    /// A contract's documents (its quote, the signed contract, the bank
+    /// details of a direct debit, sometimes an amendment); how it is paid.
+    fn contract_documents(
+        &mut self,
+        client: &Client,
+        contract: i64,
+        product: &str,
+        starts: NaiveDate,
+        ends: Option<NaiveDate>,
+        monthly_billing: bool,
+    ) -> &'static str {
+        let today = self.today;
+        let quoted = between(
+            &mut self.rng,
+            client.created.max(starts - chrono::Duration::days(30)),
+            starts,
+        );
+        for (kind, title, day, size) in [
+            ("devis", "Devis", quoted, 300),
+            ("contrat", "Contrat signé", starts, 900),
+        ] {
+            Document {
+                client: client.id,
+                contract: Some(contract),
+                title: format!("{title} {product} {}", starts.format("%m/%Y")),
+                kind,
+                uploaded: day,
+                size_kb: (size + self.rng.random_range(0..600i64)),
+            }
+            .push(&mut self.rows, &mut self.last.document);
+        }
+        let method = if monthly_billing {
+            "prélèvement"
+        } else {
+            ["virement", "virement", "carte", "chèque"]
+                .choose(&mut self.rng)
+                .copied()
+                .unwrap_or("virement")
+        };
+        if monthly_billing {
+            Document {
+                client: client.id,
+                contract: Some(contract),
+                title: format!("RIB {}", client.company),
+                kind: "rib",
+                uploaded: starts,
+                size_kb: self.rng.random_range(40..120i64),
+            }
+            .push(&mut self.rows, &mut self.last.document);
+        }
+        if ends.is_none() && (today - starts).num_days() > 400 && self.rng.random_bool(0.15) {
+            Document {
+                client: client.id,
+                contract: Some(contract),
+                title: format!("Avenant {product}"),
+                kind: "avenant",
+                uploaded: between(&mut self.rng, starts + chrono::Duration::days(180), today),
+                size_kb: self.rng.random_range(120..700i64),
+            }
+            .push(&mut self.rows, &mut self.last.document);
+        }
+        method
+    }
+
+    /// A contract's payments: one per period from the start while it runs,
+    /// and the next one scheduled if it still does. Returns the first day
+    /// one of them was late, if one was.
+    fn payments(&mut self, client: &Client, contract: &Contract) -> Option<NaiveDate> {
+        let (today, starts, ends) = (self.today, contract.starts, contract.ends);
+        let last_day = ends.unwrap_or(today);
+        let period = if contract.monthly_billing { 1 } else { 3 };
+        let amount = money(contract.monthly * f64::from(period));
+        let mut first_late: Option<NaiveDate> = None;
+        let mut k = 0;
+        loop {
+            let due = starts + Months::new(k * period);
+            k += 1;
+            let running = ends.is_none();
+            if due > last_day && !(running && due > today) {
+                break;
+            }
+            if ends.is_some_and(|end| due >= end) {
+                break;
+            }
+            self.last.payment += 1;
+            let upcoming = due > today;
+            // The last bill of a slow payer who left may never be paid: old
+            // bad debt.
+            let left_unpaid = client.churned_on.is_some_and(|churn| {
+                client.payer == Payer::Slow
+                    && due + Months::new(period) >= churn
+                    && client.id % 2 == 0
+            });
+            let unpaid_default = client.defaulted_from.is_some_and(|from| due >= from);
+            let paid = if upcoming || unpaid_default || left_unpaid {
+                None
+            } else {
+                let rng = &mut self.rng;
+                let late = match client.payer {
+                    Payer::Good => rng.random_bool(0.03),
+                    Payer::Slow => rng.random_bool(0.4),
+                    Payer::Defaulting => rng.random_bool(0.2),
+                };
+                // A direct debit is taken on the due date (the bank may take
+                // a day or two); a transfer may come early.
+                let delay = match (late, contract.method) {
+                    (true, _) => rng.random_range(GRACE_DAYS + 1..80),
+                    (false, "prélèvement") => rng.random_range(0..=2),
+                    (false, _) => rng.random_range(-6..=10),
+                };
+                let day = due + chrono::Duration::days(delay);
+                Some(working(day.max(starts), starts, today)).filter(|d| *d <= today)
+            };
+            let status = match paid {
+                Some(day) if (day - due).num_days() <= GRACE_DAYS => "payé",
+                Some(_) => "payé en retard",
+                None if upcoming => "à venir",
+                None if (today - due).num_days() <= GRACE_DAYS => "en attente",
+                None => "impayé",
+            };
+            if matches!(status, "impayé" | "payé en retard") {
+                let overdue = due + chrono::Duration::days(GRACE_DAYS + 1);
+                first_late = Some(first_late.map_or(overdue, |d| d.min(overdue)));
+            }
+            self.rows.push((
+                "payments",
+                vec![
+                    self.last.payment.into(),
+                    contract.id.into(),
+                    due.into(),
+                    paid.into(),
+                    amount.into(),
+                    contract.method.into(),
+                    status.into(),
+                ],
+            ));
+            if upcoming {
+                break;
+            }
+        }
+        first_late
+    }
+
+    /// Notes about what was happening when they were written: the sale
+    /// before the first contract, reminders (by collections) once a payment
+    /// was late, the departure in its last month.
+    fn notes(&mut self, client: &Client, first_late: Option<NaiveDate>) {
+        let until = client.churned_on.unwrap_or(self.today);
+        let staff = &self.staff;
+        let collectors: Vec<i64> = (1..=staff.len() as i64)
+            .filter(|a| staff[*a as usize - 1].team == "Recouvrement")
+            .collect();
+        for _ in 0..self.rng.random_range(0..=5) {
+            let rng = &mut self.rng;
+            let written = between(rng, client.created, until);
+            let (topic, by_collections) = if client
+                .signed
+                .first()
+                .is_none_or(|(first, _)| written < *first)
+            {
+                (PROSPECT_NOTES, false)
+            } else if client
+                .churned_on
+                .is_some_and(|c| written >= c - chrono::Duration::days(30))
+            {
+                (CHURN_NOTES, false)
+            } else if first_late.is_some_and(|d| written >= d) && rng.random_bool(0.6) {
+                (LATE_NOTES, true)
+            } else {
+                (CLIENT_NOTES, false)
+            };
+            let employed = |a: &i64| staff[*a as usize - 1].employed_on(written);
+            let author = if by_collections {
+                collectors
+                    .iter()
+                    .copied()
+                    .filter(employed)
+                    .collect::<Vec<_>>()
+                    .choose(rng)
+                    .copied()
+            } else if employed(&client.manager) {
+                Some(client.manager)
+            } else {
+                // Someone else then, but not collections.
+                (1..=staff.len() as i64)
+                    .filter(|a| staff[*a as usize - 1].team != "Recouvrement")
+                    .filter(employed)
+                    .collect::<Vec<_>>()
+                    .choose(rng)
+                    .copied()
+            };
+            let Some(author) = author else {
+                continue;
+            };
+            self.last.note += 1;
+            let text = topic.choose(rng).copied().unwrap_or(CLIENT_NOTES[0]);
+            self.rows.push((
+                "client_notes",
+                vec![
+                    self.last.note.into(),
+                    client.id.into(),
+                    author.into(),
+                    written.into(),
+                    text.into(),
+                ],
+            ));
+        }
+    }
+}
+
+/// A contract, as its payments need it.
+struct Contract {
+    id: i64,
+    starts: NaiveDate,
+    ends: Option<NaiveDate>,
+    monthly: f64,
+    monthly_billing: bool,
+    /// How it is paid.
+    method: &'static str,
 }
 
 /// A file kept for a client.
@@ -1012,7 +1214,7 @@ impl Document {
 
 /// A SIRET: a SIREN of nine digits that passes the Luhn check, unique, then
 /// an establishment number of five that makes the fourteen pass it too.
-fn siret(rng: &mut StdRng, taken: &mut std::collections::BTreeSet<u64>) -> String {
+fn siret(rng: &mut StdRng, taken: &mut BTreeSet<u64>) -> String {
     let siren = loop {
         let body: u64 = rng.random_range(30_000_000..99_999_999);
         let candidate = body * 10 + luhn_digit(&body.to_string());

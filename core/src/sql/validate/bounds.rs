@@ -19,7 +19,7 @@
 //!   inputs' lengths in one step): the needle, set or pattern is a column, a
 //!   text written in the statement, or `||` of those; and the texts searched
 //!   for in one statement add up to at most [`MAX_NEEDLE_CHARS`]. With values
-//!   bounded by the connection's limit (`exec::SQLITE_MAX_VALUE_BYTES`), one
+//!   bounded by the connection's limit (`backend::SQLITE_MAX_VALUE_BYTES`), one
 //!   row's searches then cost at most that limit times this bound.
 
 use sqlparser::ast::{

@@ -202,7 +202,7 @@ pub struct Validated {
     /// It gathers values across rows into one (`string_agg`, `array_agg`,
     /// `jsonb_agg`, `ARRAY(…)`…): its memory on the server grows with the
     /// rows it reads, which no server setting bounds, so the executor
-    /// weighs the rows first (PostgreSQL: `exec::MAX_GATHERED_BYTES`).
+    /// weighs the rows first (PostgreSQL: `backend::MAX_GATHERED_BYTES`).
     pub gathers: bool,
     /// PostgreSQL: a function that returns rows (`generate_series`,
     /// `unnest`…) is called with computed arguments, so the planner guesses

@@ -303,14 +303,70 @@ pub trait Executor: Send + Sync {
     ) -> Result<Outcome, ExecError>;
 }
 
-/// Counts a row's values against the result's byte cap: false once the
-/// result passes it (the row is then not delivered, and the result is cut).
-pub(crate) fn within_bytes(bytes: &mut u64, cells: &[Cell], limits: Limits) -> bool {
-    *bytes += cells
-        .iter()
-        .map(|c| c.as_ref().map_or(0, |t| t.len() as u64))
-        .sum::<u64>();
-    *bytes <= limits.max_result_bytes
+/// The row and byte caps of one result, counted as rows arrive. Every
+/// backend asks it before it delivers a row, so that the safety limits are
+/// written once: a new backend cannot get them wrong.
+#[derive(Debug)]
+pub(crate) struct ResultCap {
+    limits: Limits,
+    rows: u64,
+    bytes: u64,
+    cut: bool,
+}
+
+impl ResultCap {
+    pub(crate) fn new(limits: Limits) -> Self {
+        Self {
+            limits,
+            rows: 0,
+            bytes: 0,
+            cut: false,
+        }
+    }
+
+    /// Asked when the database hands over a row, before it is decoded:
+    /// false when the result already holds the row cap (this row is past
+    /// it, so the result is cut and reading stops).
+    pub(crate) fn room_for_a_row(&mut self) -> bool {
+        if self.rows >= self.limits.row_cap {
+            self.cut = true;
+        }
+        !self.cut
+    }
+
+    /// Asked with the decoded row: false when its values take the result
+    /// past the byte cap (the row is not delivered, the result is cut);
+    /// true counts it as delivered.
+    pub(crate) fn admit(&mut self, cells: &[Cell]) -> bool {
+        let row_bytes: u64 = cells
+            .iter()
+            .map(|c| c.as_ref().map_or(0, |t| t.len() as u64))
+            .sum();
+        self.bytes = self.bytes.saturating_add(row_bytes);
+        if self.bytes > self.limits.max_result_bytes {
+            self.cut = true;
+        }
+        if !self.cut {
+            self.rows += 1;
+        }
+        !self.cut
+    }
+
+    /// Whether rows were left out, past a cap.
+    pub(crate) fn cut(&self) -> bool {
+        self.cut
+    }
+
+    /// What the finished result was: the rows delivered and whether some
+    /// were left out.
+    pub(crate) fn outcome(&self, columns: Vec<Column>, duration: Duration) -> Outcome {
+        Outcome {
+            columns,
+            rows: self.rows,
+            truncated: self.cut,
+            duration,
+        }
+    }
 }
 
 /// The column a database's error says does not exist, without its
@@ -387,7 +443,50 @@ pub(crate) fn columns_of<C: sqlx::Column>(columns: &[C]) -> Vec<Column> {
 
 #[cfg(test)]
 mod tests {
-    use super::missing_column;
+    use std::time::Duration;
+
+    use super::{Limits, ResultCap, missing_column};
+
+    fn cap(rows: u64, bytes: u64) -> ResultCap {
+        ResultCap::new(Limits {
+            max_result_bytes: bytes,
+            ..Limits::new(rows, Duration::from_secs(1))
+        })
+    }
+
+    #[test]
+    fn a_row_past_the_row_cap_cuts_the_result_before_it_is_read() {
+        let mut cap = cap(2, 1000);
+        for _ in 0..2 {
+            assert!(cap.room_for_a_row());
+            assert!(cap.admit(&[Some("a".to_owned()), None]));
+        }
+        assert!(!cap.cut(), "exactly the cap is a whole result");
+        assert!(!cap.room_for_a_row());
+        let outcome = cap.outcome(Vec::new(), Duration::ZERO);
+        assert_eq!((outcome.rows, outcome.truncated), (2, true));
+    }
+
+    #[test]
+    fn a_row_whose_values_pass_the_byte_cap_is_not_delivered_and_cuts_the_result() {
+        let mut cap = cap(100, 10);
+        assert!(cap.room_for_a_row());
+        assert!(cap.admit(&[Some("12345".to_owned()), Some("1234".to_owned())]));
+        assert!(cap.room_for_a_row());
+        assert!(!cap.admit(&[Some("12".to_owned())]), "11 bytes in all");
+        assert!(!cap.room_for_a_row(), "nothing more once cut");
+        let outcome = cap.outcome(Vec::new(), Duration::ZERO);
+        assert_eq!((outcome.rows, outcome.truncated), (1, true));
+    }
+
+    #[test]
+    fn a_result_within_both_caps_is_whole() {
+        let mut cap = cap(10, 10);
+        assert!(cap.room_for_a_row());
+        assert!(cap.admit(&[None, Some("0123456789".to_owned())]));
+        let outcome = cap.outcome(Vec::new(), Duration::ZERO);
+        assert_eq!((outcome.rows, outcome.truncated), (1, false));
+    }
 
     #[test]
     fn the_column_a_database_did_not_find_is_read_from_its_message() {

@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 use oracle::sql_type::OracleType;
 
 use super::{
-    Cell, Column, ExecError, Executor, Limits, MAX_CELL_CHARS, Outcome, Plan, RowSink, hex_cell,
-    truncate_cell,
+    Cell, Column, ExecError, Executor, Limits, MAX_CELL_CHARS, Outcome, Plan, ResultCap, RowSink,
+    hex_cell, truncate_cell,
 };
 use crate::sql::Dialect;
 use crate::sql::validate::Validated;
@@ -378,12 +378,12 @@ impl Executor for OracleExecutor {
                         return Ok(false);
                     }
                     let mut batch = Vec::with_capacity(BATCH);
-                    let mut bytes = 0u64;
-                    for (count, row) in (0u64..).zip(rows) {
+                    let mut cap = ResultCap::new(limits);
+                    for row in rows {
                         let row = row.map_err(classify)?;
-                        if count == limits.row_cap {
+                        if !cap.room_for_a_row() {
                             send(Ok(Batch::Rows(std::mem::take(&mut batch))));
-                            return Ok(true);
+                            return Ok(cap.cut());
                         }
                         let cells = row
                             .sql_values()
@@ -391,9 +391,9 @@ impl Executor for OracleExecutor {
                             .map(render)
                             .collect::<Result<Vec<_>, _>>()
                             .map_err(classify)?;
-                        if !super::within_bytes(&mut bytes, &cells, limits) {
+                        if !cap.admit(&cells) {
                             send(Ok(Batch::Rows(std::mem::take(&mut batch))));
-                            return Ok(true);
+                            return Ok(cap.cut());
                         }
                         batch.push(cells);
                         if batch.len() == BATCH

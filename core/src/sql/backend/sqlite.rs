@@ -322,31 +322,21 @@ impl Executor for SqliteExecutor {
             let mut rows = sqlx::query(sqlx::AssertSqlSafe(query.text.clone()))
                 .persistent(false)
                 .fetch(&mut *conn);
-            let mut count = 0u64;
-            let mut truncated = false;
-            let mut bytes = 0u64;
+            let mut cap = ResultCap::new(limits);
             while let Some(row) = rows.try_next().await.map_err(database)? {
-                if count == limits.row_cap {
-                    truncated = true;
+                if !cap.room_for_a_row() {
                     break;
                 }
                 let cells = (0..row.len())
                     .map(|i| sqlite_cell(&row, i))
                     .collect::<Result<Vec<_>, _>>()
                     .map_err(database)?;
-                if !within_bytes(&mut bytes, &cells, limits) {
-                    truncated = true;
+                if !cap.admit(&cells) {
                     break;
                 }
                 sink.row(&cells)?;
-                count += 1;
             }
-            Ok::<_, ExecError>(Outcome {
-                columns,
-                rows: count,
-                truncated,
-                duration: started.elapsed(),
-            })
+            Ok::<_, ExecError>(cap.outcome(columns, started.elapsed()))
         }
         .await;
         watchdog.abort();

@@ -1460,33 +1460,23 @@ impl PostgresExecutor {
         // previous row's value left, so a million rows are not six million
         // allocations.
         let mut cells: Vec<Cell> = vec![None; kinds.len()];
-        let mut count = 0u64;
-        let mut truncated = false;
-        let mut bytes = 0u64;
+        let mut cap = ResultCap::new(limits);
         let mut rows = sqlx::query(sqlx::AssertSqlSafe(text))
             .persistent(false)
             .fetch(&mut **tx);
         while let Some(row) = rows.try_next().await.map_err(timeout_or(limits.timeout))? {
-            if count == limits.row_cap {
-                truncated = true;
+            if !cap.room_for_a_row() {
                 break;
             }
             for (i, (kind, cell)) in kinds.iter().zip(cells.iter_mut()).enumerate() {
                 pg_cell_into(&row, i, *kind, cell).map_err(database)?;
             }
-            if !within_bytes(&mut bytes, &cells, limits) {
-                truncated = true;
+            if !cap.admit(&cells) {
                 break;
             }
             sink.row(&cells)?;
-            count += 1;
         }
-        Ok(Outcome {
-            columns,
-            rows: count,
-            truncated,
-            duration: started.elapsed(),
-        })
+        Ok(cap.outcome(columns, started.elapsed()))
     }
 }
 

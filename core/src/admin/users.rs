@@ -1,0 +1,139 @@
+//! `/api/users`: users, their roles and linked identities, and invites.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::{Extension, Json};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{Admin, AdminState, ApiError, record_read};
+use crate::identity::Role;
+
+pub(super) async fn users_list(
+    State(state): State<AdminState>,
+    Extension(admin): Extension<Admin>,
+) -> Result<Json<Value>, ApiError> {
+    record_read(&state, &admin, json!({"action": "users_list"})).await?;
+    Ok(Json(json!({"users": state.directory.list().await?})))
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct NewUser {
+    name: String,
+    #[serde(default)]
+    role: Option<String>,
+}
+
+fn role(text: &str) -> Result<Role, ApiError> {
+    text.parse()
+        .map_err(|e: crate::identity::UnknownRole| ApiError::BadRequest(e.to_string()))
+}
+
+pub(super) async fn users_create(
+    State(state): State<AdminState>,
+    Extension(admin): Extension<Admin>,
+    Json(body): Json<NewUser>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let role = role(body.role.as_deref().unwrap_or("viewer"))?;
+    let user = state
+        .directory
+        .add_user(&body.name, role, admin.actor())
+        .await?;
+    Ok((StatusCode::CREATED, Json(json!(user))))
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct UserChange {
+    role: Option<String>,
+    link: Option<String>,
+    unlink: Option<String>,
+}
+
+pub(super) async fn users_update(
+    State(state): State<AdminState>,
+    Extension(admin): Extension<Admin>,
+    Path(name): Path<String>,
+    Json(change): Json<UserChange>,
+) -> Result<Json<Value>, ApiError> {
+    if state.directory.user(&name).await?.is_none() {
+        return Err(ApiError::NotFound(format!(
+            "there is no user named {name:?}"
+        )));
+    }
+    // Everything is parsed before anything changes: a bad field must not
+    // leave the user half-changed behind a 400.
+    let identity = |s: &str| {
+        pstral_chat::PlatformIdentity::parse_checked(s, &state.identities)
+            .map_err(|e| ApiError::BadRequest(e.to_string()))
+    };
+    let new_role = change.role.as_deref().map(role).transpose()?;
+    let link = change.link.as_deref().map(identity).transpose()?;
+    let unlink = change.unlink.as_deref().map(identity).transpose()?;
+    if new_role.is_none() && link.is_none() && unlink.is_none() {
+        return Err(ApiError::BadRequest(
+            "nothing to change: give role, link or unlink".to_owned(),
+        ));
+    }
+    // One transaction: a PATCH that cannot be done whole changes nothing.
+    state
+        .directory
+        .change(
+            &name,
+            link.as_ref(),
+            unlink.as_ref(),
+            new_role,
+            admin.actor(),
+        )
+        .await?;
+    let entry = state
+        .directory
+        .list()
+        .await?
+        .into_iter()
+        .find(|e| e.user.name == name)
+        .ok_or_else(|| ApiError::NotFound(name.clone()))?;
+    Ok(Json(json!(entry)))
+}
+
+/// The body of an invite request, which may be empty: `for` names the one
+/// chat account that may redeem the code (needed for an admin).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct NewInvite {
+    #[serde(rename = "for")]
+    for_identity: Option<String>,
+}
+
+pub(super) async fn users_invite(
+    State(state): State<AdminState>,
+    Extension(admin): Extension<Admin>,
+    Path(name): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let request: NewInvite = if body.iter().all(u8::is_ascii_whitespace) {
+        NewInvite::default()
+    } else {
+        serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest(e.to_string()))?
+    };
+    let for_identity = request
+        .for_identity
+        .as_deref()
+        .map(|s| {
+            pstral_chat::PlatformIdentity::parse_checked(s, &state.identities)
+                .map_err(|e| ApiError::BadRequest(e.to_string()))
+        })
+        .transpose()?;
+    let invite = state
+        .directory
+        .create_invite(&name, for_identity.as_ref(), admin.actor())
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "code": invite.code,
+            "user": invite.user,
+            "for": invite.for_identity.map(|i| i.to_string()),
+            "expires_at": invite.expires_at,
+        })),
+    ))
+}

@@ -1,0 +1,220 @@
+//! The statements offered in a conversation and the results shown of them:
+//! what a click on Execute runs, and what "correct" and "wrong" judge.
+
+use chrono::Utc;
+use pstral_chat::Place;
+
+use super::Conversations;
+use crate::i18n::Lang;
+use crate::store::{StoreError, on_pool};
+
+/// A statement offered for execution.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct StoredStatement {
+    pub id: i64,
+    pub conversation_id: i64,
+    pub message_id: String,
+    pub idx: i32,
+    pub sql_text: String,
+    pub dialect: String,
+    /// The question it answers and who asked it (statements offered before
+    /// these were kept have neither).
+    pub question: Option<String>,
+    pub asked_by: Option<i64>,
+    pub lang: Option<String>,
+}
+
+/// A query result shown in the chat, with the statement behind it: what
+/// "correct" and "wrong" judge.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct StoredResult {
+    pub id: i64,
+    pub statement_id: i64,
+    /// The message that shows it; `None` when it went to one person alone.
+    pub message_id: Option<String>,
+    pub executed_by: i64,
+    /// The result's column names, as JSON.
+    pub columns: String,
+    pub row_count: i64,
+    pub truncated: bool,
+    pub sql_text: String,
+    pub dialect: String,
+    pub question: Option<String>,
+    pub asked_by: Option<i64>,
+    pub lang: Option<String>,
+}
+
+/// The question a statement answers: who asked it, in which language.
+#[derive(Debug, Clone, Copy)]
+pub struct Asked<'a> {
+    pub question: &'a str,
+    pub by: i64,
+    pub language: Lang,
+}
+
+const RESULT_COLUMNS: &str = "r.id, r.statement_id, r.message_id, r.executed_by, r.columns, \
+     r.row_count, r.truncated, s.sql_text, s.dialect, s.question, s.asked_by, s.lang";
+
+impl Conversations {
+    /// Records a statement offered on the bot's message `message_id`.
+    #[allow(clippy::too_many_arguments)]
+    ///
+    /// # Errors
+    /// A store failure.
+    pub async fn record_statement(
+        &self,
+        conversation_id: i64,
+        place: &Place,
+        message_id: &str,
+        idx: u32,
+        sql_text: &str,
+        dialect: crate::sql::Dialect,
+        asked: Asked<'_>,
+    ) -> Result<i64, StoreError> {
+        Ok(on_pool!(&self.store, pool => {
+            sqlx::query_scalar::<_, i64>(
+                "INSERT INTO statements (conversation_id, platform, channel, message_id, idx, sql_text, dialect, created_at, \
+                 question, asked_by, lang) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+            )
+            .bind(conversation_id)
+            .bind(place.platform.as_str())
+            .bind(&place.channel)
+            .bind(message_id)
+            .bind(i64::from(idx))
+            .bind(sql_text)
+            .bind(dialect.as_str())
+            .bind(Utc::now())
+            .bind(asked.question)
+            .bind(asked.by)
+            .bind(asked.language.code())
+            .fetch_one(pool)
+            .await?
+        }))
+    }
+
+    /// The statement `idx` offered on a message in a place, or, without a
+    /// message, the latest statement `idx` offered in that place.
+    ///
+    /// # Errors
+    /// A store failure.
+    pub async fn statement(
+        &self,
+        place: &Place,
+        message_id: Option<&str>,
+        idx: u32,
+    ) -> Result<Option<StoredStatement>, StoreError> {
+        Ok(on_pool!(&self.store, pool => {
+            // In a thread, only the thread's own conversation: threads share
+            // their parent's channel id.
+            sqlx::query_as::<_, StoredStatement>(
+                "SELECT s.id, s.conversation_id, s.message_id, s.idx, s.sql_text, s.dialect, \
+                 s.question, s.asked_by, s.lang \
+                 FROM statements s JOIN conversations c ON c.id = s.conversation_id \
+                 WHERE s.platform = $1 AND s.channel = $2 AND s.idx = $3 \
+                 AND ($4 IS NULL OR s.message_id = $4) AND ($5 IS NULL OR c.root = $5) \
+                 ORDER BY s.id DESC LIMIT 1",
+            )
+            .bind(place.platform.as_str())
+            .bind(&place.channel)
+            .bind(i64::from(idx))
+            .bind(message_id)
+            .bind(place.thread.as_deref())
+            .fetch_optional(pool)
+            .await?
+        }))
+    }
+
+    /// Records a result shown for a statement (on message `message_id`, or
+    /// privately), and returns its id.
+    ///
+    /// # Errors
+    /// A store failure.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn record_result(
+        &self,
+        statement_id: i64,
+        place: &Place,
+        message_id: Option<&str>,
+        executed_by: i64,
+        columns: &[String],
+        row_count: u64,
+        truncated: bool,
+    ) -> Result<i64, StoreError> {
+        let columns = serde_json::to_string(columns).expect("strings serialise");
+        Ok(on_pool!(&self.store, pool => {
+            sqlx::query_scalar::<_, i64>(
+                "INSERT INTO sql_results (statement_id, platform, channel, thread, message_id, executed_by, columns, \
+                 row_count, truncated, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+            )
+            .bind(statement_id)
+            .bind(place.platform.as_str())
+            .bind(&place.channel)
+            .bind(place.thread.as_deref())
+            .bind(message_id)
+            .bind(executed_by)
+            .bind(columns)
+            .bind(i64::try_from(row_count).unwrap_or(i64::MAX))
+            .bind(truncated)
+            .bind(Utc::now())
+            .fetch_one(pool)
+            .await?
+        }))
+    }
+
+    /// The result shown on message `message_id` in a place.
+    ///
+    /// # Errors
+    /// A store failure.
+    pub async fn result_on(
+        &self,
+        place: &Place,
+        message_id: &str,
+    ) -> Result<Option<StoredResult>, StoreError> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {RESULT_COLUMNS} FROM sql_results r JOIN statements s ON s.id = r.statement_id \
+             WHERE r.platform = $1 AND r.channel = $2 AND r.message_id = $3 ORDER BY r.id DESC LIMIT 1"
+        ));
+        Ok(on_pool!(&self.store, pool => {
+            sqlx::query_as::<_, StoredResult>(sql)
+                .bind(place.platform.as_str())
+                .bind(&place.channel)
+                .bind(message_id)
+                .fetch_optional(pool)
+                .await?
+        }))
+    }
+
+    /// The latest result that `user` ran or asked for, that they saw here:
+    /// what a typed `good`/`bad` judges. Here is this channel and this
+    /// thread exactly (a result shown to one person counts only for them),
+    /// or, in a DM, the results sent to them alone from anywhere on the
+    /// platform.
+    ///
+    /// # Errors
+    /// A store failure.
+    pub async fn latest_result_of(
+        &self,
+        place: &Place,
+        user: i64,
+    ) -> Result<Option<StoredResult>, StoreError> {
+        let sql = sqlx::AssertSqlSafe(format!(
+            "SELECT {RESULT_COLUMNS} FROM sql_results r JOIN statements s ON s.id = r.statement_id \
+             WHERE r.platform = $1 AND (r.executed_by = $3 OR s.asked_by = $3) \
+             AND ((r.channel = $2 AND r.thread IS NOT DISTINCT FROM $4 \
+                   AND (r.message_id IS NOT NULL OR r.executed_by = $3)) \
+                  OR ($5 AND r.message_id IS NULL AND r.executed_by = $3)) \
+             ORDER BY r.id DESC LIMIT 1"
+        ));
+        Ok(on_pool!(&self.store, pool => {
+            sqlx::query_as::<_, StoredResult>(sql)
+                .bind(place.platform.as_str())
+                .bind(&place.channel)
+                .bind(user)
+                .bind(place.thread.as_deref())
+                .bind(place.private)
+                .fetch_optional(pool)
+                .await?
+        }))
+    }
+}
