@@ -565,6 +565,7 @@ fn growth(name: &str) -> Growth {
         | "justify_interval"
         | "isfinite"
         | "now"
+        | "random"
         | "current_time"
         | "localtime"
         | "current_date"

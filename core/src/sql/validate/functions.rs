@@ -235,6 +235,9 @@ const SCALAR: &[(&str, u8)] = &[
     ("justify_interval", PG),
     ("isfinite", PG),
     ("now", PG),
+    // A sample (`ORDER BY random() LIMIT 10`): it reads nothing and only
+    // moves this session's own generator (`setseed` stays out).
+    ("random", PG | LITE),
     ("current_time", ALL),
     ("localtime", PG),
     ("current_date", ALL),

@@ -800,6 +800,7 @@ fn counts(name: &str) -> bool {
             | "mod"
             | "power"
             | "sqrt"
+            | "random"
             | "exp"
             | "ln"
             | "log"
