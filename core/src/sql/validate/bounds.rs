@@ -111,6 +111,12 @@ pub(super) fn gathered_row_bytes(args: &[FunctionArg]) -> u64 {
             if called(e).is_some_and(|n| grows(&n)) {
                 weight += MAX_BUILT_CHARS.unsigned_abs() as u64;
             }
+            // `array_agg(CAST(note AS char(10000)))` pads every row.
+            if let Expr::Cast { data_type, .. } = e
+                && let Some(padded) = padded_length(data_type)
+            {
+                weight = weight.saturating_add(padded);
+            }
             std::ops::ControlFlow::<()>::Continue(())
         });
     }
@@ -141,6 +147,10 @@ pub(super) fn replace_growth(name: &str, from: Option<&Expr>, to: Option<&Expr>)
 /// How many times `repeat` may repeat a value it does not see written out
 /// (a column, an expression of columns): such a value may be a document.
 pub const MAX_DATA_REPEATS: i128 = 10;
+
+/// The most characters `array_to_string` may put between two pieces, its
+/// separator and its text for a null together (`', '` and `'n/a'` are five).
+pub const MAX_JOINED_CHARS: usize = 32;
 
 /// The memory one expression of a gathered row may take in the aggregate's
 /// working copy, besides its bytes (see [`gathered_row_bytes`]).
@@ -227,7 +237,9 @@ pub(super) fn judge_call(
             }
             // A text written out is repeated into count × its length.
             if let (Some(input), Some(count)) = (text(at(0)), at(1).and_then(integer)) {
-                let built = i128::try_from(input.chars().count()).unwrap_or(i128::MAX) * count;
+                let built = i128::try_from(input.chars().count())
+                    .unwrap_or(i128::MAX)
+                    .saturating_mul(count);
                 if built > MAX_BUILT_CHARS {
                     return Err(too_large(format!(
                         "repeat builds {built} characters, more than {MAX_BUILT_CHARS}"
@@ -297,7 +309,24 @@ pub(super) fn judge_call(
             Some(computed) => Err(too_large(format!(
                 "array_to_string puts a computed text ({computed}) between its pieces; write it as a text"
             ))),
-            None => Ok(0),
+            None => {
+                // An array gathered from rows has as many pieces as rows:
+                // each may bring both texts (`array_to_string(array_agg(
+                // NULL::text), '', '<4,990 characters>')` over 100,000 rows
+                // is half a gigabyte).
+                let written: usize = [at(1), at(2)]
+                    .into_iter()
+                    .filter_map(text)
+                    .map(|t| t.chars().count())
+                    .sum();
+                if written > MAX_JOINED_CHARS {
+                    Err(too_large(format!(
+                        "array_to_string puts {written} characters between its pieces (separator and text for a null together); at most {MAX_JOINED_CHARS}"
+                    )))
+                } else {
+                    Ok(0)
+                }
+            }
         },
         "instr" | "ltrim" | "rtrim" | "trim" if dialect == Dialect::Sqlite => needle(name, at(1)),
         // like(pattern, text[, escape]): the pattern comes first.
@@ -395,6 +424,39 @@ pub(super) fn called(expr: &Expr) -> Option<String> {
             _ => None,
         },
         _ => None,
+    }
+}
+
+/// The length a cast to `data_type` pads its value to: `char(n)` is
+/// filled with spaces to `n` characters (PostgreSQL takes any `n` up to
+/// 10,485,760, so `CAST('a' AS char(10485760))` is a 10 MB value built by
+/// a cast); for an array of such, the length of each element.
+pub(super) fn padded_length(data_type: &sqlparser::ast::DataType) -> Option<u64> {
+    use sqlparser::ast::{ArrayElemTypeDef, CharacterLength, DataType};
+    match data_type {
+        DataType::Char(Some(length)) | DataType::Character(Some(length)) => match length {
+            CharacterLength::IntegerLength { length, .. } => Some(*length),
+            CharacterLength::Max => Some(u64::MAX),
+        },
+        DataType::Array(
+            ArrayElemTypeDef::SquareBracket(inner, _)
+            | ArrayElemTypeDef::AngleBracket(inner)
+            | ArrayElemTypeDef::Parenthesis(inner),
+        ) => padded_length(inner),
+        _ => None,
+    }
+}
+
+/// A cast pads to at most [`MAX_BUILT_CHARS`], as a padding function does.
+///
+/// # Errors
+/// [`Refusal::TooLarge`] past it.
+pub(super) fn judge_padding(data_type: &sqlparser::ast::DataType) -> Result<(), Refusal> {
+    match padded_length(data_type) {
+        Some(n) if i128::from(n) > MAX_BUILT_CHARS => Err(too_large(format!(
+            "a cast to {data_type} pads every value to {n} characters, more than {MAX_BUILT_CHARS}"
+        ))),
+        _ => Ok(()),
     }
 }
 

@@ -741,8 +741,10 @@ fn call(expr: &Expr, args: &FunctionArguments) -> Bag {
             // the text for a null; computed ones are refused by `bounds`.
             let written = |e: Option<&Expr>| text(e).map(|t| t.chars().count() as u64);
             let per_piece = match (written(at(1)), at(2)) {
-                (Some(sep), None) => 1 + sep,
-                (Some(sep), Some(null)) => 1 + sep + written(Some(null)).unwrap_or(u64::MAX),
+                (Some(sep), None) => sep.saturating_add(1),
+                (Some(sep), Some(null)) => sep
+                    .saturating_add(1)
+                    .saturating_add(written(Some(null)).unwrap_or(u64::MAX)),
                 (None, _) => u64::MAX,
             };
             at(0).map(of).unwrap_or_default().times(per_piece)

@@ -2087,6 +2087,7 @@ impl<'a> Walker<'a> {
     /// XML (a parser that can fetch external entities), not types of
     /// extensions or of the company's schemas.
     fn data_type(data_type: &DataType) -> Judged {
+        bounds::judge_padding(data_type)?;
         match data_type {
             DataType::Character(_)
             | DataType::Char(_)
@@ -2157,7 +2158,7 @@ impl<'a> Walker<'a> {
 }
 
 /// An expression, shortened for a message.
-fn short(expr: &Expr) -> String {
+pub(super) fn short(expr: &Expr) -> String {
     let text = expr.to_string();
     match text.char_indices().nth(60) {
         Some((cut, _)) => format!("{}…", &text[..cut]),
