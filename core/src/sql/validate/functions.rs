@@ -108,6 +108,8 @@ const SCALAR: &[(&str, u8)] = &[
     ("nanvl", ORA),
     ("ifnull", LITE),
     ("iif", LITE),
+    // Its other name since SQLite 3.48 (the bundled library is 3.50).
+    ("if", LITE),
     // Strings.
     ("lower", ALL),
     ("upper", ALL),
@@ -154,6 +156,15 @@ const SCALAR: &[(&str, u8)] = &[
     ("regexp_matches", PG),
     ("regexp_split_to_array", PG),
     ("string_to_array", PG),
+    // Text search (not ts_headline, which rebuilds the document, nor
+    // ts_rewrite, which runs SQL held in a string). `@@` is read by the walk.
+    ("to_tsvector", PG),
+    ("to_tsquery", PG),
+    ("plainto_tsquery", PG),
+    ("phraseto_tsquery", PG),
+    ("websearch_to_tsquery", PG),
+    ("ts_rank", PG),
+    ("ts_rank_cd", PG),
     ("array_to_string", PG),
     ("array_length", PG),
     ("cardinality", PG),

@@ -541,6 +541,8 @@ fn screen_tokens(tokens: Vec<Token>, dialect: Dialect) -> Result<Vec<Token>, Ref
             // `=>` operator since 9.5; the walk reads it for a few
             // functions only.
             Token::RArrow if dialect == Dialect::Postgres => {}
+            // A text search; the walk reads which `@@` it is.
+            Token::AtAt if dialect == Dialect::Postgres => {}
             other => {
                 return Err(Refusal::CannotVerify(format!(
                     "the token {other} is not one the checker reads"

@@ -930,6 +930,8 @@ fn counts(name: &str) -> bool {
             | "hashtext"
             | "md5"
             | "sha256"
+            | "ts_rank"
+            | "ts_rank_cd"
     )
 }
 

@@ -1484,6 +1484,24 @@ impl<'a> Walker<'a> {
                 self.walk_expr(low)?;
                 self.walk_expr(high)
             }
+            Expr::BinaryOp {
+                left,
+                op: BinaryOperator::AtAt,
+                right,
+            } => {
+                // A text search (`to_tsvector('french', nom) @@
+                // plainto_tsquery('french', 'facture')`): on PostgreSQL only,
+                // and only against a query built by a text-search call, so
+                // that `@@` is never the JSON path match (a path is a small
+                // language of its own, with regular expressions).
+                if self.dialect() != Dialect::Postgres || !builds_tsquery(right) {
+                    return Err(unverifiable(
+                        "@@ other than a text search against to_tsquery, plainto_tsquery, phraseto_tsquery or websearch_to_tsquery",
+                    ));
+                }
+                self.walk_expr(left)?;
+                self.walk_expr(right)
+            }
             Expr::BinaryOp { left, op, right } => {
                 Self::operator(op)?;
                 if *op == BinaryOperator::Glob {
@@ -2155,6 +2173,20 @@ impl<'a> Walker<'a> {
             other => Err(unverifiable(format!("a cast to the type {other}"))),
         }
     }
+}
+
+/// Whether `expr` is a call that builds a text-search query.
+fn builds_tsquery(expr: &Expr) -> bool {
+    let expr = match expr {
+        Expr::Nested(e) => e,
+        other => other,
+    };
+    bounds::called(expr).is_some_and(|name| {
+        matches!(
+            name.as_str(),
+            "to_tsquery" | "plainto_tsquery" | "phraseto_tsquery" | "websearch_to_tsquery"
+        )
+    })
 }
 
 /// An expression, shortened for a message.
