@@ -56,8 +56,8 @@ const HUGE: u64 = 1 << 40;
 /// work on, together: a logarithm of a number of 1,000 digits took 9 ms
 /// on PostgreSQL 15, of 5,000 digits 180 ms, of 16,384 digits 16 s.
 pub const MAX_NUMERIC_DIGITS: u64 = 1_000;
-/// What all the expressions of one statement may build together: the
-/// planner folds a call on values written out into its result and writes it
+/// What all the expressions of one statement may build together, on
+/// PostgreSQL: the planner folds a call on values written out into its result and writes it
 /// into the plan wherever it is used, so 240 branches of 100 filters each
 /// against `repeat('a', 10000)` made a 240 MB plan at the offer's EXPLAIN
 /// (the bot at 742 MiB), and 250 casts to `char(10485760)` took a backend to
@@ -1146,8 +1146,11 @@ impl Check<'_> {
     /// Counts what `expr` builds toward the statement's whole (see
     /// [`MAX_STATEMENT_BUILT_CHARS`]) when no expression around it was
     /// counted already: `upper(repeat('a', 100))` counts a hundred, once.
+    /// PostgreSQL only: SQLite's and Oracle's plans show no folded value.
     fn count_built(&mut self, expr: &Expr) -> ControlFlow<()> {
-        let counted = !matches!(expr, Expr::Value(_)) && self.sizes.size(expr).chars > 0;
+        let counted = self.sizes.dialect == Dialect::Postgres
+            && !matches!(expr, Expr::Value(_))
+            && self.sizes.size(expr).chars > 0;
         self.counting.push(counted);
         if !counted || self.counting.iter().rev().skip(1).any(|c| *c) {
             return ControlFlow::Continue(());
