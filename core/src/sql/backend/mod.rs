@@ -352,7 +352,9 @@ impl ResultCap {
         !self.cut
     }
 
-    /// Whether rows were left out, past a cap.
+    /// Whether rows were left out, past a cap (Oracle's reader asks it
+    /// between rows).
+    #[cfg_attr(not(feature = "oracle"), allow(dead_code))]
     pub(crate) fn cut(&self) -> bool {
         self.cut
     }
