@@ -327,9 +327,11 @@ impl Bot {
                             turn.conversation.id,
                             place,
                             &last.id,
-                            statement.index,
-                            &valid.text,
-                            valid.dialect,
+                            crate::conversation::Offered {
+                                index: statement.index,
+                                sql: &valid.text,
+                                dialect: valid.dialect,
+                            },
                             crate::conversation::Asked {
                                 question: turn.question,
                                 by: turn.user.id,

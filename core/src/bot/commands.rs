@@ -273,18 +273,24 @@ impl Bot {
     ) -> bool {
         let prefix = platform.limits().command_prefix;
         let note = Text::InviteBurnt { prefix };
-        self.burn_codes_telling(platform, Some(author), place, message, codes, meant, note)
+        let seen = Seen {
+            author: Some(author),
+            place,
+            message,
+        };
+        self.burn_codes_telling(platform, seen, codes, meant, note)
             .await
     }
 
     /// [`Bot::burn_codes`], with what the author is told privately.
-    #[allow(clippy::too_many_arguments)]
     pub(super) async fn burn_codes_telling(
         &self,
         platform: &dyn ChatPlatform,
-        author: Option<&PlatformIdentity>,
-        place: &Place,
-        message: Option<&str>,
+        Seen {
+            author,
+            place,
+            message,
+        }: Seen<'_>,
         codes: &[&str],
         meant: bool,
         note: Text<'_>,
@@ -353,16 +359,13 @@ impl Bot {
                 self.inner.burnt_in.insert(message);
             }
             let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
-            self.burn_codes_telling(
-                platform,
+            let seen = Seen {
                 author,
                 place,
                 message,
-                &codes,
-                false,
-                Text::InviteOverheard,
-            )
-            .await;
+            };
+            self.burn_codes_telling(platform, seen, &codes, false, Text::InviteOverheard)
+                .await;
         }
     }
 
@@ -512,6 +515,15 @@ impl Bot {
 
 /// How many events an audit query from the chat lists at most.
 const AUDIT_LINES: u32 = 10;
+
+/// Where a text with invite codes in it was seen: who wrote it (when the
+/// platform says), the place, and the message.
+#[derive(Clone, Copy)]
+pub(super) struct Seen<'a> {
+    author: Option<&'a PlatformIdentity>,
+    place: &'a Place,
+    message: Option<&'a str>,
+}
 
 /// Events as short lines, newest first, as many as fit in one message.
 fn audit_lines(events: &[crate::audit::Event], max_chars: usize, lang: Lang) -> String {

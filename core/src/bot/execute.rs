@@ -13,7 +13,7 @@ use serde_json::json;
 use super::stop::Which;
 use super::{Audience, Bot, Listeners, actor_of};
 use crate::audit::{Actor, EventKind, NewEvent};
-use crate::conversation::StoredStatement;
+use crate::conversation::{ResultShape, StoredStatement};
 use crate::i18n::Text;
 use crate::identity::{Permission, User};
 use crate::sql::backend::{ExecError, Outcome};
@@ -436,9 +436,7 @@ impl Bot {
                 place,
                 message.map(|m| m.id.as_str()),
                 user.id,
-                &shape.columns,
-                shape.rows,
-                shape.truncated,
+                shape,
             )
             .await;
         let result = match recorded {
@@ -550,11 +548,4 @@ struct Shown<'r> {
     private: bool,
     progress: Option<MessageRef>,
     reply_to: Option<&'r str>,
-}
-
-/// What "correct" and "wrong" judge of a result that came back.
-struct ResultShape {
-    columns: Vec<String>,
-    rows: u64,
-    truncated: bool,
 }

@@ -27,7 +27,7 @@ use crate::store::{Store, StoreError, on_pool};
 
 pub use export::ExportFormat;
 pub use prompts::{Prompts, assemble};
-pub use records::{Asked, StoredResult, StoredStatement};
+pub use records::{Asked, Offered, ResultShape, StoredResult, StoredStatement};
 
 #[derive(Debug, Clone)]
 pub struct ConversationSettings {

@@ -44,6 +44,24 @@ pub struct StoredResult {
     pub lang: Option<String>,
 }
 
+/// A statement as it is offered: its number in the answer (what `run N`
+/// names), its text and its dialect.
+#[derive(Debug, Clone, Copy)]
+pub struct Offered<'a> {
+    pub index: u32,
+    pub sql: &'a str,
+    pub dialect: crate::sql::Dialect,
+}
+
+/// What "correct" and "wrong" judge of a result that came back: its
+/// columns, how many rows it showed and whether some were left out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResultShape {
+    pub columns: Vec<String>,
+    pub rows: u64,
+    pub truncated: bool,
+}
+
 /// The question a statement answers: who asked it, in which language.
 #[derive(Debug, Clone, Copy)]
 pub struct Asked<'a> {
@@ -57,7 +75,6 @@ const RESULT_COLUMNS: &str = "r.id, r.statement_id, r.message_id, r.executed_by,
 
 impl Conversations {
     /// Records a statement offered on the bot's message `message_id`.
-    #[allow(clippy::too_many_arguments)]
     ///
     /// # Errors
     /// A store failure.
@@ -66,9 +83,7 @@ impl Conversations {
         conversation_id: i64,
         place: &Place,
         message_id: &str,
-        idx: u32,
-        sql_text: &str,
-        dialect: crate::sql::Dialect,
+        offered: Offered<'_>,
         asked: Asked<'_>,
     ) -> Result<i64, StoreError> {
         Ok(on_pool!(&self.store, pool => {
@@ -81,9 +96,9 @@ impl Conversations {
             .bind(place.platform.as_str())
             .bind(&place.channel)
             .bind(message_id)
-            .bind(i64::from(idx))
-            .bind(sql_text)
-            .bind(dialect.as_str())
+            .bind(i64::from(offered.index))
+            .bind(offered.sql)
+            .bind(offered.dialect.as_str())
             .bind(Utc::now())
             .bind(asked.question)
             .bind(asked.by)
@@ -130,18 +145,15 @@ impl Conversations {
     ///
     /// # Errors
     /// A store failure.
-    #[allow(clippy::too_many_arguments)]
     pub async fn record_result(
         &self,
         statement_id: i64,
         place: &Place,
         message_id: Option<&str>,
         executed_by: i64,
-        columns: &[String],
-        row_count: u64,
-        truncated: bool,
+        shape: &ResultShape,
     ) -> Result<i64, StoreError> {
-        let columns = serde_json::to_string(columns).expect("strings serialise");
+        let columns = serde_json::to_string(&shape.columns).expect("strings serialise");
         Ok(on_pool!(&self.store, pool => {
             sqlx::query_scalar::<_, i64>(
                 "INSERT INTO sql_results (statement_id, platform, channel, thread, message_id, executed_by, columns, \
@@ -154,8 +166,8 @@ impl Conversations {
             .bind(message_id)
             .bind(executed_by)
             .bind(columns)
-            .bind(i64::try_from(row_count).unwrap_or(i64::MAX))
-            .bind(truncated)
+            .bind(i64::try_from(shape.rows).unwrap_or(i64::MAX))
+            .bind(shape.truncated)
             .bind(Utc::now())
             .fetch_one(pool)
             .await?
