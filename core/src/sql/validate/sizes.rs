@@ -423,6 +423,22 @@ impl Sizes {
                 // long as the values read are (a 10 MB document appended
                 // per step took a backend past 1 GiB within 30 s).
                 self.grows_by_reading |= step.iter().any(|(_, s)| s.own > 0 && s.read);
+                // A value a step extends (by what it reads or by text of the
+                // statement, `s || '0'`) is as long as the recursion is
+                // deep: gathered, as rows are by an aggregate.
+                let step = step
+                    .into_iter()
+                    .map(|(name, s)| {
+                        let extended = s.own > 0 && (s.read || s.chars > 0);
+                        (
+                            name,
+                            Size {
+                                gathered: s.gathered || extended,
+                                ..s
+                            },
+                        )
+                    })
+                    .collect();
                 merge(anchor, step)
             }
             body => self.body(body),
@@ -549,11 +565,20 @@ impl Sizes {
             } => {
                 let inner = self.size(expr);
                 let digits = match data_type {
+                    // A text gathered from rows may be a number of any
+                    // length; a scale is written out in full
+                    // (`numeric(1000, 999)` makes 1.5 a thousand digits).
                     DataType::Numeric(info) | DataType::Decimal(info) | DataType::Dec(info) => {
-                        let digits = inner.digits.max(inner.chars);
+                        let digits = if inner.gathered {
+                            HUGE
+                        } else {
+                            inner.digits.max(inner.chars)
+                        };
                         match info {
-                            ExactNumberInfo::Precision(p)
-                            | ExactNumberInfo::PrecisionAndScale(p, _) => digits.min(*p),
+                            ExactNumberInfo::Precision(p) => digits.min(*p),
+                            ExactNumberInfo::PrecisionAndScale(p, s) => {
+                                digits.min(*p).max(u64::try_from(*s).unwrap_or(0))
+                            }
                             ExactNumberInfo::None => digits,
                         }
                     }
@@ -685,7 +710,11 @@ impl Sizes {
                 .first()
                 .map(|e| {
                     let size = self.size(e);
-                    size.digits.max(size.chars)
+                    if size.gathered {
+                        HUGE
+                    } else {
+                        size.digits.max(size.chars)
+                    }
                 })
                 .unwrap_or(0),
             _ if computes_digits(name) || matches!(name, "avg" | "div") => all.saturating_add(20),
@@ -1463,6 +1492,24 @@ mod tests {
         ] {
             assert!(refused(pg, sql), "{sql}");
         }
+        // A text a recursion extends is as long as the recursion is deep:
+        // read as a number, it has countless digits.
+        assert!(refused(
+            pg,
+            "WITH RECURSIVE r(s, i) AS (SELECT '1'::text, 0 UNION ALL SELECT s || '0', i + 1 \
+             FROM r WHERE i < 100000) SELECT ln(s::numeric) FROM r WHERE i = 100000"
+        ));
+        // So has a text gathered from rows, and a scale is all its digits.
+        assert!(refused(
+            pg,
+            "SELECT ln(string_agg(code, '')::numeric) FROM t"
+        ));
+        assert!(refused(
+            pg,
+            "SELECT ln(to_number(string_agg(code, ''), '9999')) FROM t"
+        ));
+        let scaled = vec!["log(1.5::numeric(1000, 999), 2)"; 2].join(" + ");
+        assert!(refused(pg, &format!("SELECT {scaled} AS a")));
         // A counter, and a product never given to a logarithm, are fine.
         for sql in [
             "WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r WHERE i < 12) \
@@ -1500,6 +1547,22 @@ mod tests {
         assert!(refused(
             pg,
             "SELECT translate(note, (SELECT string_agg(code, '') FROM t), '') FROM orders"
+        ));
+        // A text a recursion extends is searched for no more than one an
+        // aggregate gathers (96,000 characters against themselves here).
+        let extended = "WITH RECURSIVE r(s, i) AS (SELECT '', 0 UNION ALL SELECT r.s || c.nom, i + 1 \
+             FROM r JOIN clients c ON c.id = r.i + 1 WHERE i < 3000)";
+        assert!(refused(
+            Dialect::Sqlite,
+            &format!("{extended} SELECT length(ltrim(r.s, r.s)) FROM r WHERE i = 3000")
+        ));
+        assert!(refused(
+            pg,
+            &format!("{extended} SELECT length(translate(r.s, r.s, '')) FROM r WHERE i = 3000")
+        ));
+        assert!(!refused(
+            pg,
+            &format!("{extended} SELECT length(r.s) FROM r WHERE i = 3000")
         ));
         for sql in [
             "SELECT translate(phone, '-. ', '') FROM clients",
