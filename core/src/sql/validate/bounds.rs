@@ -438,6 +438,14 @@ pub(super) fn padded_length(data_type: &sqlparser::ast::DataType) -> Option<u64>
             CharacterLength::IntegerLength { length, .. } => Some(*length),
             CharacterLength::Max => Some(u64::MAX),
         },
+        // `nchar(n)` is PostgreSQL's `char(n)` under another name (and
+        // Oracle's national fixed-length type).
+        DataType::Custom(name, args) if name.to_string().eq_ignore_ascii_case("NCHAR") => {
+            Some(match args.first() {
+                Some(n) => n.trim().parse().unwrap_or(u64::MAX),
+                None => 1,
+            })
+        }
         DataType::Array(
             ArrayElemTypeDef::SquareBracket(inner, _)
             | ArrayElemTypeDef::AngleBracket(inner)

@@ -92,6 +92,7 @@ pub(super) fn judge(query: &Query, dialect: Dialect) -> Result<Judged, Refusal> 
     let mut sizes = Sizes {
         dialect,
         columns: HashMap::new(),
+        positional: HashMap::new(),
         own: None,
         memo: RefCell::new(None),
         grows_by_reading: false,
@@ -100,7 +101,25 @@ pub(super) fn judge(query: &Query, dialect: Dialect) -> Result<Judged, Refusal> 
     for _ in 0..ROUNDS {
         let mut changed = false;
         for source in &sources.found {
-            for (name, size) in sizes.source(source)? {
+            let columns = sizes.source(source)?;
+            if !source.name.is_empty() {
+                let known = sizes.positional.entry(source.name.clone()).or_default();
+                for (i, (name, size)) in columns.iter().enumerate() {
+                    match known.get_mut(i) {
+                        Some((_, carried)) => {
+                            changed |= size.chars > carried.chars
+                                || (size.gathered && !carried.gathered)
+                                || (size.compounded && !carried.compounded);
+                            *carried = carried.max(*size);
+                        }
+                        None => {
+                            changed = true;
+                            known.push((name.clone(), *size));
+                        }
+                    }
+                }
+            }
+            for (name, size) in columns.into_iter().filter_map(|(n, s)| Some((n?, s))) {
                 let known = sizes.columns.entry(name).or_default();
                 // Digits follow the characters' rounds without keeping
                 // them going: a recursive step counting `lvl + 1` adds
@@ -170,9 +189,18 @@ struct Source {
     name: String,
     /// The names given to its columns (`AS d(a, b)`, `WITH r(n) AS`).
     columns: Vec<String>,
-    query: Query,
+    made: Made,
     /// A CTE of `WITH RECURSIVE`: its second branch is its step.
     recursive: bool,
+}
+
+/// How a relation of the statement is made.
+enum Made {
+    /// By a query: a CTE or a subquery in `FROM`.
+    Query(Box<Query>),
+    /// By renaming the columns of another one, in order (`FROM c AS k(x)`):
+    /// the same values under other names.
+    Rename { of: String },
 }
 
 #[derive(Default)]
@@ -189,7 +217,7 @@ impl Visitor for Sources {
                 self.found.push(Source {
                     name: key(&cte.alias.name.value),
                     columns: names(Some(&cte.alias)),
-                    query: cte.query.as_ref().clone(),
+                    made: Made::Query(cte.query.clone()),
                     recursive: with.recursive,
                 });
             }
@@ -198,18 +226,36 @@ impl Visitor for Sources {
     }
 
     fn pre_visit_table_factor(&mut self, factor: &TableFactor) -> ControlFlow<()> {
-        if let TableFactor::Derived {
-            subquery, alias, ..
-        } = factor
-        {
-            self.found.push(Source {
+        match factor {
+            TableFactor::Derived {
+                subquery, alias, ..
+            } => self.found.push(Source {
                 name: alias
                     .as_ref()
                     .map_or_else(String::new, |a| key(&a.name.value)),
                 columns: names(alias.as_ref()),
-                query: subquery.as_ref().clone(),
+                made: Made::Query(subquery.clone()),
                 recursive: false,
-            });
+            }),
+            // A relation read under new column names: if it is one the
+            // statement makes, its columns go on under them.
+            TableFactor::Table {
+                name,
+                alias: Some(alias),
+                ..
+            } if !alias.columns.is_empty() => {
+                if let Some(ObjectNamePart::Identifier(last)) = name.0.last() {
+                    self.found.push(Source {
+                        name: key(&alias.name.value),
+                        columns: names(Some(alias)),
+                        made: Made::Rename {
+                            of: key(&last.value),
+                        },
+                        recursive: false,
+                    });
+                }
+            }
+            _ => {}
         }
         ControlFlow::Continue(())
     }
@@ -356,6 +402,11 @@ struct Own {
 struct Readers<'a> {
     cte: &'a str,
     found: HashSet<String>,
+    /// The new names its columns are read under (`FROM r AS q(x, j)`).
+    renamed: Vec<String>,
+    /// The step reads through a relation the walk of names does not follow
+    /// into (a subquery in `FROM`, `LATERAL`, a function read as rows).
+    opaque: bool,
 }
 
 impl Visitor for Readers<'_> {
@@ -371,6 +422,15 @@ impl Visitor for Readers<'_> {
                     .as_ref()
                     .map_or_else(|| key(&last.value), |a| key(&a.name.value)),
             );
+            if let Some(alias) = alias {
+                self.renamed.extend(names(Some(alias)));
+            }
+        }
+        if !matches!(
+            factor,
+            TableFactor::Table { .. } | TableFactor::NestedJoin { .. }
+        ) {
+            self.opaque = true;
         }
         ControlFlow::Continue(())
     }
@@ -378,6 +438,9 @@ impl Visitor for Readers<'_> {
 
 struct Sizes {
     dialect: Dialect,
+    /// The columns of each relation the statement makes, in order, by the
+    /// relation's name: what `*` and a renaming (`AS k(x)`) pass on.
+    positional: HashMap<String, Vec<(Option<String>, Carried)>>,
     /// The most characters built into each named column, and the most
     /// digits written into it.
     columns: HashMap<String, Carried>,
@@ -392,8 +455,17 @@ struct Sizes {
 
 impl Sizes {
     /// The sizes of a source's columns, by name.
-    fn source(&mut self, source: &Source) -> Result<Vec<(String, Carried)>, Refusal> {
-        let body = unparenthesized(&source.query.body);
+    /// The sizes of a source's columns, in order, with their names.
+    fn source(&mut self, source: &Source) -> Result<Vec<(Option<String>, Carried)>, Refusal> {
+        let query = match &source.made {
+            Made::Query(query) => query,
+            Made::Rename { of } => {
+                // Not yet known (or not made by the statement): nothing.
+                let known = self.positional.get(of).cloned().unwrap_or_default();
+                return Ok(renamed(known, &source.columns));
+            }
+        };
+        let body = unparenthesized(&query.body);
         let columns = match body {
             SetExpr::SetOperation { left, right, .. } if source.recursive => {
                 let anchor = self.body(left);
@@ -405,10 +477,13 @@ impl Sizes {
                 let mut readers = Readers {
                     cte: &source.name,
                     found: HashSet::new(),
+                    renamed: Vec::new(),
+                    opaque: false,
                 };
                 let _ = right.visit(&mut readers);
+                let opaque = readers.opaque;
                 self.own = Some(Own {
-                    columns: named.iter().cloned().collect(),
+                    columns: named.iter().chain(&readers.renamed).cloned().collect(),
                     qualifiers: readers.found,
                 });
                 let step = self.body(right);
@@ -430,10 +505,15 @@ impl Sizes {
                     .into_iter()
                     .map(|(name, s)| {
                         let extended = s.own > 0 && (s.read || s.chars > 0);
+                        // Read through a relation whose columns are not
+                        // followed (`LATERAL (SELECT r.n * 0.1 AS m)`,
+                        // `unnest(ARRAY[n]) AS u(v)`): it may do anything
+                        // with the step's own values.
                         (
                             name,
                             Size {
-                                gathered: s.gathered || extended,
+                                gathered: s.gathered || extended || opaque,
+                                compounded: s.compounded || opaque,
                                 ..s
                             },
                         )
@@ -443,12 +523,10 @@ impl Sizes {
             }
             body => self.body(body),
         };
-        Ok(columns
+        let columns = columns
             .into_iter()
-            .enumerate()
-            .filter_map(|(i, (name, size))| {
-                let name = source.columns.get(i).cloned().or(name)?;
-                Some((
+            .map(|(name, size)| {
+                (
                     name,
                     Carried {
                         chars: size.chars,
@@ -456,26 +534,46 @@ impl Sizes {
                         gathered: size.gathered,
                         compounded: size.compounded,
                     },
-                ))
+                )
             })
-            .collect())
+            .collect();
+        Ok(renamed(columns, &source.columns))
     }
 
     /// The columns a query body puts out, with their names when it gives
     /// them (`*` passes its relations' names on unchanged).
     fn body(&self, body: &SetExpr) -> Vec<(Option<String>, Size)> {
         match body {
-            SetExpr::Select(select) => select
-                .projection
-                .iter()
-                .filter_map(|item| match item {
-                    SelectItem::UnnamedExpr(e) => Some((named(e), self.size(e))),
-                    SelectItem::ExprWithAlias { expr, alias } => {
-                        Some((Some(key(&alias.value)), self.size(expr)))
+            SetExpr::Select(select) => {
+                let mut out = Vec::new();
+                for item in &select.projection {
+                    match item {
+                        SelectItem::UnnamedExpr(e) => out.push((named(e), self.size(e))),
+                        SelectItem::ExprWithAlias { expr, alias } => {
+                            out.push((Some(key(&alias.value)), self.size(expr)));
+                        }
+                        SelectItem::Wildcard(_) => {
+                            for factor in relations(select) {
+                                out.extend(self.relation_columns(factor));
+                            }
+                        }
+                        SelectItem::QualifiedWildcard(
+                            sqlparser::ast::SelectItemQualifiedWildcardKind::ObjectName(name),
+                            _,
+                        ) => {
+                            let qualifier = name.0.last().map(|p| key(&p.to_string()));
+                            let factor = relations(select)
+                                .find(|f| qualifier.is_some() && called_as(f) == qualifier);
+                            match factor {
+                                Some(factor) => out.extend(self.relation_columns(factor)),
+                                None => out.push(unknown_width()),
+                            }
+                        }
+                        _ => out.push(unknown_width()),
                     }
-                    _ => None,
-                })
-                .collect(),
+                }
+                out
+            }
             SetExpr::Query(q) => self.body(&q.body),
             SetExpr::SetOperation { left, right, .. } => merge(self.body(left), self.body(right)),
             SetExpr::Values(values) => {
@@ -492,6 +590,37 @@ impl Sizes {
                 out
             }
             _ => Vec::new(),
+        }
+    }
+
+    /// The columns a relation of `FROM` passes on to a `*`, in order: those
+    /// of a relation the statement makes, or a column of unknown place and
+    /// size for any other (a table).
+    fn relation_columns(&self, factor: &TableFactor) -> Vec<(Option<String>, Size)> {
+        let known = match factor {
+            TableFactor::Table { .. } | TableFactor::Derived { .. } => {
+                called_as(factor).and_then(|name| self.positional.get(&name))
+            }
+            _ => None,
+        };
+        match known {
+            Some(columns) => columns
+                .iter()
+                .map(|(name, carried)| {
+                    (
+                        name.clone(),
+                        Size {
+                            chars: carried.chars,
+                            digits: carried.digits,
+                            read: true,
+                            gathered: carried.gathered,
+                            compounded: carried.compounded,
+                            ..Size::default()
+                        },
+                    )
+                })
+                .collect(),
+            None => vec![unknown_width()],
         }
     }
 
@@ -964,6 +1093,73 @@ fn counts(name: &str) -> bool {
     )
 }
 
+/// The relations a SELECT reads in `FROM`, joins included.
+fn relations(select: &sqlparser::ast::Select) -> impl Iterator<Item = &TableFactor> {
+    select.from.iter().flat_map(|from| {
+        std::iter::once(&from.relation).chain(from.joins.iter().map(|j| &j.relation))
+    })
+}
+
+/// The name a relation of `FROM` is read by: its alias, or the table's
+/// own name; `None` for a relation without one.
+fn called_as(factor: &TableFactor) -> Option<String> {
+    match factor {
+        TableFactor::Table { name, alias, .. } => match alias {
+            Some(alias) => Some(key(&alias.name.value)),
+            None => match name.0.last() {
+                Some(ObjectNamePart::Identifier(last)) => Some(key(&last.value)),
+                _ => None,
+            },
+        },
+        TableFactor::Derived { alias, .. } => alias.as_ref().map(|a| key(&a.name.value)),
+        _ => None,
+    }
+}
+
+/// A column of a relation whose columns are not known (a table read by
+/// `*`): every place after it is unknown too.
+fn unknown_width() -> (Option<String>, Size) {
+    (Some(UNKNOWN_WIDTH.to_owned()), Size::default())
+}
+
+/// The name [`unknown_width`] marks a place with (no column can be named
+/// so: a name has no space).
+const UNKNOWN_WIDTH: &str = "* unknown";
+
+/// `columns`, in order, under the names `given` (`AS k(x, y)`, a CTE's
+/// column list) where there is one. When a place is unknown (a table read
+/// by `*` came first), the places of the columns are too: each name given
+/// carries the most of any column.
+fn renamed(
+    columns: Vec<(Option<String>, Carried)>,
+    given: &[String],
+) -> Vec<(Option<String>, Carried)> {
+    if given.is_empty() {
+        return columns;
+    }
+    if columns
+        .iter()
+        .any(|(n, _)| n.as_deref() == Some(UNKNOWN_WIDTH))
+    {
+        let most = columns
+            .iter()
+            .map(|(_, c)| *c)
+            .fold(Carried::default(), Carried::max);
+        return given.iter().map(|n| (Some(n.clone()), most)).collect();
+    }
+    let mut out: Vec<(Option<String>, Carried)> = columns
+        .into_iter()
+        .enumerate()
+        .map(|(i, (name, carried))| (given.get(i).cloned().or(name), carried))
+        .collect();
+    // Names given past the columns known (a column list longer than the
+    // query): nothing known of them.
+    for name in given.iter().skip(out.len()) {
+        out.push((Some(name.clone()), Carried::default()));
+    }
+    out
+}
+
 /// Puts the two branches of a set operation side by side: each column as
 /// large as the larger, named by the first.
 fn merge(
@@ -1118,7 +1314,9 @@ impl Check<'_> {
     fn digits<'e>(&mut self, operands: impl IntoIterator<Item = &'e Expr>) -> ControlFlow<()> {
         for operand in operands {
             let size = self.sizes.size(operand);
-            if size.compounded {
+            // A number a recursion extends as text, or gathered from rows,
+            // is as long as the rows make it.
+            if size.compounded || size.gathered {
                 self.refusal = Some(Refusal::TooLarge(format!(
                     "a logarithm, a root or a power of {}, a number a recursion computes from \
                      itself at every step: its digits grow with the depth (the database cannot \
@@ -1177,7 +1375,26 @@ impl Check<'_> {
     /// counted already: `upper(repeat('a', 100))` counts a hundred, once.
     /// PostgreSQL only: SQLite's and Oracle's plans show no folded value.
     fn count_built(&mut self, expr: &Expr) -> ControlFlow<()> {
+        // A choice (`CASE`, `coalesce`, `greatest`…) holds one of its values
+        // but the planner folds them all: each counts on its own.
+        let choice = matches!(expr, Expr::Case { .. })
+            || bounds::called(expr).is_some_and(|name| {
+                matches!(
+                    name.as_str(),
+                    "coalesce"
+                        | "greatest"
+                        | "least"
+                        | "nullif"
+                        | "nvl"
+                        | "nvl2"
+                        | "ifnull"
+                        | "iif"
+                        | "if"
+                        | "decode"
+                )
+            });
         let counted = self.sizes.dialect == Dialect::Postgres
+            && !choice
             && !matches!(expr, Expr::Value(_))
             && self.sizes.size(expr).chars > 0;
         self.counting.push(counted);
@@ -1439,6 +1656,110 @@ mod tests {
             pg,
             "SELECT rpad(nom, 40, '.') || lpad(ville, 30) AS ligne, repeat('-', 70) AS rule FROM clients"
         ));
+    }
+
+    #[test]
+    fn sizes_follow_columns_renamed_by_a_column_list_or_passed_on_by_a_star() {
+        let pg = Dialect::Postgres;
+        let sqlite = Dialect::Sqlite;
+        // helper-17's breaks of 200dbaca: each rename lost what was known.
+        for (dialect, sql) in [
+            (
+                pg,
+                "WITH a AS (SELECT string_agg(note, '') AS s FROM orders) SELECT length(translate(upper(o.note), k.x, '')) AS n FROM orders o, a AS k(x) WHERE o.id = 1",
+            ),
+            (
+                sqlite,
+                "WITH t(s) AS (SELECT group_concat('y','') || 'x' FROM orders), u(z) AS (SELECT * FROM t) SELECT length(ltrim(o.note, u.z)) AS n FROM orders o, u",
+            ),
+            (
+                pg,
+                "WITH RECURSIVE r(n, i) AS (SELECT 1::numeric, 0 UNION ALL SELECT x * 0.0000000001, j + 1 FROM r AS q(x, j) WHERE j < 1638) SELECT log(1 + n, 2 + n) > 0 AS a FROM r",
+            ),
+            (
+                pg,
+                "WITH RECURSIVE r(n, i) AS (SELECT 1::numeric, 0 UNION ALL SELECT l.m, i + 1 FROM r, LATERAL (SELECT r.n * 0.0000000001 AS m) l WHERE i < 1638) SELECT ln(n) FROM r",
+            ),
+            (
+                pg,
+                "WITH RECURSIVE r(n, i) AS (SELECT 2::numeric, 0 UNION ALL SELECT n * 2, i + 1 FROM r WHERE i < 9000) SELECT ln(m) FROM (SELECT * FROM r) AS q(m, j)",
+            ),
+            (
+                pg,
+                "WITH RECURSIVE r(n, i) AS (SELECT 2::numeric, 0 UNION ALL SELECT n * 2, i + 1 FROM r WHERE i < 9000) SELECT ln(m) FROM r AS q(m, j)",
+            ),
+            (
+                pg,
+                "WITH RECURSIVE r(s, i) AS (SELECT 'a'::text, 0 UNION ALL SELECT x || x, j + 1 FROM r AS q(x, j) WHERE j < 27) SELECT length(s) AS n FROM r",
+            ),
+            (
+                pg,
+                "WITH RECURSIVE r(n, i) AS (SELECT 1::numeric, 0 UNION ALL SELECT (n::text || '0')::numeric, i + 1 FROM r WHERE i < 16000) SELECT log(n, 2) FROM r",
+            ),
+        ] {
+            assert!(refused(dialect, sql), "{sql}");
+        }
+        // What the statement builds is counted under the new name.
+        let filters = (0..3)
+            .map(|i| format!("u.note || '{i}' <> k.x"))
+            .collect::<Vec<_>>()
+            .join(" AND ");
+        assert!(refused(
+            pg,
+            &format!(
+                "WITH c AS (SELECT repeat('a', 10000) AS s) SELECT id FROM orders u, c AS k(x) WHERE {filters}"
+            )
+        ));
+        // Behind a table read by `*`, places are unknown: every name given
+        // carries the most of any column.
+        assert!(refused(
+            pg,
+            "WITH t AS (SELECT *, (SELECT string_agg(nom, '') FROM clients) AS s FROM orders) SELECT translate(k.a, k.b, '') FROM t AS k(a, b)"
+        ));
+        // Legitimate renamings pass.
+        for sql in [
+            "SELECT k.x FROM (SELECT nom FROM clients) AS k(x)",
+            "WITH c AS (SELECT id, nom FROM clients) SELECT k.i, upper(k.n) FROM c AS k(i, n)",
+            "WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT j + 1 FROM r AS q(j) WHERE j < 10) SELECT i FROM r",
+        ] {
+            assert!(!refused(pg, sql), "{sql}");
+        }
+    }
+
+    #[test]
+    fn every_branch_of_a_choice_counts_toward_the_statement_whole() {
+        let pg = Dialect::Postgres;
+        let whens = (0..3)
+            .map(|i| format!("WHEN {i} THEN repeat('{i}', 10000)"))
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(refused(
+            pg,
+            &format!("SELECT id FROM orders u WHERE u.note <> CASE u.id {whens} END")
+        ));
+        let args = (0..3)
+            .map(|i| format!("repeat('{i}', 10000)"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        assert!(refused(
+            pg,
+            &format!("SELECT id FROM orders u WHERE u.note <> coalesce(NULL, {args})")
+        ));
+        // nchar(n) pads as char(n) does; NOT MATERIALIZED copies a CTE into
+        // every reader.
+        assert!(refused(
+            pg,
+            "SELECT octet_length(CAST('a0' AS nchar(10485760)))::bigint AS n"
+        ));
+        assert!(refused(
+            pg,
+            "WITH a0 AS NOT MATERIALIZED (SELECT id FROM orders), a1 AS NOT MATERIALIZED (SELECT * FROM a0 UNION ALL SELECT * FROM a0) SELECT count(*) AS n FROM a1"
+        ));
+        assert!(!refused(
+            pg,
+            "WITH a AS MATERIALIZED (SELECT id FROM orders) SELECT count(*) AS n FROM a"
+        ));
+        assert!(!refused(pg, "SELECT CAST(code AS nchar(3)) FROM t"));
     }
 
     #[test]
