@@ -1370,6 +1370,23 @@ impl Check<'_> {
         ControlFlow::Continue(())
     }
 
+    /// A set of characters to trim or translate: a needle (see
+    /// [`Check::needle`]) the statement writes, never one read from the
+    /// data, which may be as long as a document (`ltrim(a.note, b.note)`
+    /// looks each character of one up in the whole other, in one call).
+    fn set(&mut self, set: Option<&Expr>) -> ControlFlow<()> {
+        if let Some(set) = set
+            && self.sizes.size(set).read
+        {
+            self.refusal = Some(Refusal::TooLarge(format!(
+                "it trims or translates by {}, a set of characters read from the data: each character is looked up in the whole set, which the data may make as long as a document (write the characters out)",
+                short(set)
+            )));
+            return ControlFlow::Break(());
+        }
+        self.needle(set)
+    }
+
     /// Counts what `expr` builds toward the statement's whole (see
     /// [`MAX_STATEMENT_BUILT_CHARS`]) when no expression around it was
     /// counted already: `upper(repeat('a', 100))` counts a hundred, once.
@@ -1482,9 +1499,9 @@ impl Visitor for Check<'_> {
                 trim_characters,
                 ..
             } => {
-                self.needle(trim_what.as_deref())?;
+                self.set(trim_what.as_deref())?;
                 for c in trim_characters.iter().flatten() {
-                    self.needle(Some(c))?;
+                    self.set(Some(c))?;
                 }
                 ControlFlow::Continue(())
             }
@@ -1509,7 +1526,7 @@ impl Visitor for Check<'_> {
                     name.as_str(),
                     "ltrim" | "rtrim" | "btrim" | "trim" | "translate"
                 ) {
-                    self.needle(at(1))?;
+                    self.set(at(1))?;
                 }
                 if sqlite {
                     match name.as_str() {
@@ -1885,6 +1902,24 @@ mod tests {
             pg,
             &format!("{extended} SELECT length(r.s) FROM r WHERE i = 3000")
         ));
+        // Nor read from the data (a document against a document).
+        for (dialect, sql) in [
+            (pg, "SELECT ltrim(a.note, b.note) FROM orders a, orders b"),
+            (
+                pg,
+                "SELECT translate(a.note, upper(b.note), '') FROM orders a, orders b",
+            ),
+            (
+                pg,
+                "SELECT trim(BOTH (SELECT code FROM t LIMIT 1) FROM nom) FROM clients",
+            ),
+            (
+                Dialect::Sqlite,
+                "SELECT rtrim(a.note, b.note) FROM orders a, orders b",
+            ),
+        ] {
+            assert!(refused(dialect, sql), "{sql}");
+        }
         for sql in [
             "SELECT translate(phone, '-. ', '') FROM clients",
             "SELECT btrim(nom, ' *') FROM clients",
