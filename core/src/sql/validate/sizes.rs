@@ -106,12 +106,7 @@ pub(super) fn judge(query: &Query, dialect: Dialect) -> Result<Judged, Refusal> 
                 let known = sizes.positional.entry(source.name.clone()).or_default();
                 for (i, (name, size)) in columns.iter().enumerate() {
                     match known.get_mut(i) {
-                        Some((_, carried)) => {
-                            changed |= size.chars > carried.chars
-                                || (size.gathered && !carried.gathered)
-                                || (size.compounded && !carried.compounded);
-                            *carried = carried.max(*size);
-                        }
+                        Some((_, carried)) => changed |= carried.absorb(*size),
                         None => {
                             changed = true;
                             known.push((name.clone(), *size));
@@ -120,15 +115,7 @@ pub(super) fn judge(query: &Query, dialect: Dialect) -> Result<Judged, Refusal> 
                 }
             }
             for (name, size) in columns.into_iter().filter_map(|(n, s)| Some((n?, s))) {
-                let known = sizes.columns.entry(name).or_default();
-                // Digits follow the characters' rounds without keeping
-                // them going: a recursive step counting `lvl + 1` adds
-                // digits at every round (a recursion's digits are not
-                // bounded here).
-                changed |= size.chars > known.chars
-                    || (size.gathered && !known.gathered)
-                    || (size.compounded && !known.compounded);
-                *known = known.max(size);
+                changed |= sizes.columns.entry(name).or_default().absorb(size);
             }
         }
         if !changed {
@@ -382,6 +369,40 @@ struct Carried {
 }
 
 impl Carried {
+    /// What a value of `size` leaves in a column.
+    fn of(size: Size) -> Carried {
+        Carried {
+            chars: size.chars,
+            digits: size.digits,
+            gathered: size.gathered,
+            compounded: size.compounded,
+        }
+    }
+
+    /// The column read by name: a value the statement did not make there.
+    fn read(self) -> Size {
+        Size {
+            chars: self.chars,
+            digits: self.digits,
+            read: true,
+            gathered: self.gathered,
+            compounded: self.compounded,
+            ..Size::default()
+        }
+    }
+
+    /// Takes in `other`; whether that grew what is known in a way that
+    /// needs another round (digits follow the characters' rounds without
+    /// keeping them going: a recursive step counting `lvl + 1` adds digits
+    /// at every round, and a recursion's digits are not bounded here).
+    fn absorb(&mut self, other: Carried) -> bool {
+        let grew = other.chars > self.chars
+            || (other.gathered && !self.gathered)
+            || (other.compounded && !self.compounded);
+        *self = self.max(other);
+        grew
+    }
+
     fn max(self, other: Carried) -> Carried {
         Carried {
             chars: self.chars.max(other.chars),
@@ -525,17 +546,7 @@ impl Sizes {
         };
         let columns = columns
             .into_iter()
-            .map(|(name, size)| {
-                (
-                    name,
-                    Carried {
-                        chars: size.chars,
-                        digits: size.digits,
-                        gathered: size.gathered,
-                        compounded: size.compounded,
-                    },
-                )
-            })
+            .map(|(name, size)| (name, Carried::of(size)))
             .collect();
         Ok(renamed(columns, &source.columns))
     }
@@ -606,19 +617,7 @@ impl Sizes {
         match known {
             Some(columns) => columns
                 .iter()
-                .map(|(name, carried)| {
-                    (
-                        name.clone(),
-                        Size {
-                            chars: carried.chars,
-                            digits: carried.digits,
-                            read: true,
-                            gathered: carried.gathered,
-                            compounded: carried.compounded,
-                            ..Size::default()
-                        },
-                    )
-                })
+                .map(|(name, carried)| (name.clone(), carried.read()))
                 .collect(),
             None => vec![unknown_width()],
         }
@@ -644,15 +643,7 @@ impl Sizes {
                 ..Size::default()
             };
         }
-        let carried = self.columns.get(&name).copied().unwrap_or_default();
-        Size {
-            chars: carried.chars,
-            digits: carried.digits,
-            read: true,
-            gathered: carried.gathered,
-            compounded: carried.compounded,
-            ..Size::default()
-        }
+        self.columns.get(&name).copied().unwrap_or_default().read()
     }
 
     /// The most characters `expr` can hold that the statement built.
