@@ -1149,22 +1149,55 @@ fn heavy_reason(lang: Lang, heavy: &crate::sql::backend::Heavy) -> String {
 }
 
 fn sql_refusal(lang: Lang, refusal: &crate::sql::validate::Refusal) -> String {
+    let reason = refusal_reason(lang, refusal);
+    match lang {
+        Lang::En => format!("This query will not be run: {reason}."),
+        Lang::Fr => format!("Cette requête ne sera pas exécutée : {reason}."),
+    }
+}
+
+/// A refusal's English text, for logs, the audit and the model: the same
+/// words [`Text::SqlRefused`] says in English.
+impl fmt::Display for crate::sql::validate::Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&refusal_reason(Lang::En, self))
+    }
+}
+
+impl fmt::Display for crate::sql::validate::Unreadable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&unreadable(Lang::En, self))
+    }
+}
+
+impl fmt::Display for crate::sql::validate::Excess {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&excess(Lang::En, self))
+    }
+}
+
+/// Why a statement is refused, as a clause ("it calls …"): what
+/// [`Text::SqlRefused`] says, and the refusal's own English text.
+fn refusal_reason(lang: Lang, refusal: &crate::sql::validate::Refusal) -> String {
     use crate::sql::validate::Refusal as R;
-    let reason = match (lang, refusal) {
+    match (lang, refusal) {
         (Lang::En, R::Empty) => "there is no statement in it".to_owned(),
         (Lang::Fr, R::Empty) => "il ne contient aucune requête".to_owned(),
-        (Lang::En, R::CannotVerify(detail)) => {
-            format!("it cannot be verified (the checker cannot read it: {detail})")
+        (Lang::En, R::CannotVerify(what)) => format!(
+            "it cannot be verified (the checker cannot read it: {})",
+            unreadable(lang, what)
+        ),
+        (Lang::Fr, R::CannotVerify(what)) => format!(
+            "elle ne peut pas être vérifiée (le vérificateur ne sait pas la lire : {})",
+            unreadable(lang, what)
+        ),
+        (Lang::En, R::TooLarge(excess)) => {
+            format!("it is too large to check ({})", self::excess(lang, excess))
         }
-        (Lang::Fr, R::CannotVerify(detail)) => {
-            format!(
-                "elle ne peut pas être vérifiée (le vérificateur ne sait pas la lire : {detail})"
-            )
-        }
-        (Lang::En, R::TooLarge(detail)) => format!("it is too large to check ({detail})"),
-        (Lang::Fr, R::TooLarge(detail)) => {
-            format!("elle est trop grande pour être vérifiée ({detail})")
-        }
+        (Lang::Fr, R::TooLarge(excess)) => format!(
+            "elle est trop grande pour être vérifiée ({})",
+            self::excess(lang, excess)
+        ),
         (Lang::En, R::UnknownFunction { name, dialect }) => format!(
             "it calls {name}, which is not among the functions known to be harmless in {dialect} (an administrator can allow it with sql.allowed_functions)"
         ),
@@ -1229,10 +1262,445 @@ fn sql_refusal(lang: Lang, refusal: &crate::sql::validate::Refusal) -> String {
         (Lang::Fr, R::Control) => {
             "elle contient un retour chariot isolé ou un caractère NUL".to_owned()
         }
+    }
+}
+
+/// What the checker cannot read (see [`crate::sql::validate::Unreadable`]).
+fn unreadable(lang: Lang, what: &crate::sql::validate::Unreadable) -> String {
+    use crate::sql::validate::Unreadable as U;
+    match (lang, what) {
+        (Lang::En, U::Unparsable(e)) => format!("the parser stops: {e}"),
+        (Lang::Fr, U::Unparsable(e)) => format!("l'analyseur s'arrête : {e}"),
+        (Lang::En, U::NotStarted(e)) => format!("the checker could not start: {e}"),
+        (Lang::Fr, U::NotStarted(e)) => format!("le vérificateur n'a pas pu démarrer : {e}"),
+        (Lang::En, U::Failed) => "the checker failed on this statement".to_owned(),
+        (Lang::Fr, U::Failed) => "le vérificateur a échoué sur cette requête".to_owned(),
+        (Lang::En, U::BackslashBeforeQuote) => "a backslash before a quote in a string".to_owned(),
+        (Lang::Fr, U::BackslashBeforeQuote) => {
+            "une barre oblique inverse devant une apostrophe dans une chaîne".to_owned()
+        }
+        (Lang::En, U::EscapedString) => "an E'…' string with backslash escapes".to_owned(),
+        (Lang::Fr, U::EscapedString) => {
+            "une chaîne E'…' avec des échappements par barre oblique inverse".to_owned()
+        }
+        (Lang::En, U::QuoteInQuotedName(name)) => format!("the quoted name {name} holds a quote"),
+        (Lang::Fr, U::QuoteInQuotedName(name)) => {
+            format!("le nom entre guillemets {name} contient un guillemet")
+        }
+        (Lang::En, U::OracleFolding(name)) => format!(
+            "the name {name} is written without quotes with a letter outside ASCII, which \
+             Oracle may fold otherwise than the checker (quote it)"
+        ),
+        (Lang::Fr, U::OracleFolding(name)) => format!(
+            "le nom {name} est écrit sans guillemets avec une lettre hors ASCII, qu'Oracle peut \
+             mettre en majuscules autrement que le vérificateur (mettez-le entre guillemets)"
+        ),
+        (Lang::En, U::Token(token)) => format!("the token {token} is not one the checker reads"),
+        (Lang::Fr, U::Token(token)) => {
+            format!("le symbole {token} ne fait pas partie de ceux que le vérificateur lit")
+        }
+        (Lang::En, U::NamedOperator) => {
+            "OPERATOR(…) names an operator, which runs a function of its own".to_owned()
+        }
+        (Lang::Fr, U::NamedOperator) => {
+            "OPERATOR(…) nomme un opérateur, qui exécute une fonction de son choix".to_owned()
+        }
+        (Lang::En, U::OrderByUsing) => "ORDER BY … USING chooses an operator by name".to_owned(),
+        (Lang::Fr, U::OrderByUsing) => {
+            "ORDER BY … USING choisit un opérateur par son nom".to_owned()
+        }
+        (Lang::En, U::Construct(syntax)) => format!("the checker does not follow {syntax}"),
+        (Lang::Fr, U::Construct(syntax)) => format!("le vérificateur ne suit pas {syntax}"),
+        (_, U::Foreign(part)) => foreign(lang, part),
+        (Lang::En, U::ShortTable) => {
+            "the short form TABLE name (write SELECT * FROM name)".to_owned()
+        }
+        (Lang::Fr, U::ShortTable) => {
+            "la forme courte TABLE nom (écrivez SELECT * FROM nom)".to_owned()
+        }
+        (Lang::En, U::XmlTable) => {
+            "XMLTABLE (its XQuery can read tables and URLs out of the checker's sight)".to_owned()
+        }
+        (Lang::Fr, U::XmlTable) => "XMLTABLE (son XQuery peut lire des tables et des URL hors \
+             de la vue du vérificateur)"
+            .to_owned(),
+        (Lang::En, U::TableOptions(name)) => format!("the table options on {name}"),
+        (Lang::Fr, U::TableOptions(name)) => format!("les options de table sur {name}"),
+        (Lang::En, U::ComputedName(name)) => format!("the name {name} is computed"),
+        (Lang::Fr, U::ComputedName(name)) => format!("le nom {name} est calculé"),
+        (Lang::En, U::NotAColumn { name, dialect }) => format!(
+            "{name} is neither a column of the catalogue nor an alias of the query ({dialect} \
+             would call a function of that name)"
+        ),
+        (Lang::Fr, U::NotAColumn { name, dialect }) => format!(
+            "{name} n'est ni une colonne du catalogue ni un alias de la requête ({dialect} \
+             appellerait une fonction de ce nom)"
+        ),
+        (Lang::En, U::KeywordAlias { before, alias }) => {
+            format!("{before} {alias} reads like a keyword followed by a name")
+        }
+        (Lang::Fr, U::KeywordAlias { before, alias }) => {
+            format!("{before} {alias} se lit comme un mot-clé suivi d'un nom")
+        }
+        (Lang::En, U::KeywordAsTable(word)) => {
+            format!("{word} is a keyword where a table name should be")
+        }
+        (Lang::Fr, U::KeywordAsTable(word)) => {
+            format!("{word} est un mot-clé à la place d'un nom de table")
+        }
+        (Lang::En, U::MethodCall(on)) => format!("a method call on {on}"),
+        (Lang::Fr, U::MethodCall(on)) => format!("un appel de méthode sur {on}"),
+        (Lang::En, U::Access(field)) => format!("the access .{field}"),
+        (Lang::Fr, U::Access(field)) => format!("l'accès .{field}"),
+        (Lang::En, U::FullTextSearch) => "@@ other than a text search against to_tsquery, \
+             plainto_tsquery, phraseto_tsquery or websearch_to_tsquery"
+            .to_owned(),
+        (Lang::Fr, U::FullTextSearch) => "@@ autre qu'une recherche plein texte contre \
+             to_tsquery, plainto_tsquery, phraseto_tsquery ou websearch_to_tsquery"
+            .to_owned(),
+        (Lang::En, U::Operator(op)) => format!("the operator {op}"),
+        (Lang::Fr, U::Operator(op)) => format!("l'opérateur {op}"),
+        (Lang::En, U::NotATable(name)) => {
+            format!("{name} names no table of the query (a function or a sequence?)")
+        }
+        (Lang::Fr, U::NotATable(name)) => {
+            format!("{name} ne désigne aucune table de la requête (une fonction ou une séquence ?)")
+        }
+        (Lang::En, U::NamedArguments(function)) => {
+            format!("named arguments (=>) in {function}, whose bounds are read by position")
+        }
+        (Lang::Fr, U::NamedArguments(function)) => format!(
+            "des arguments nommés (=>) dans {function}, dont les bornes se lisent par position"
+        ),
+        (Lang::En, U::CastTo(data_type)) => format!("a cast to the type {data_type}"),
+        (Lang::Fr, U::CastTo(data_type)) => format!("une conversion vers le type {data_type}"),
+    }
+}
+
+fn foreign(lang: Lang, part: &crate::sql::validate::Foreign) -> String {
+    use crate::sql::validate::Foreign as F;
+    let (en, fr) = match part {
+        F::Clause => ("a clause", "une clause"),
+        F::SelectClause => ("a SELECT clause", "une clause de SELECT"),
+        F::StarOptions => ("a * with options", "une * avec des options"),
+        F::Join => ("a join", "une jointure"),
+        F::FromForm => ("a FROM form", "une forme de FROM"),
+        F::Sample => ("a SAMPLE", "un SAMPLE"),
+        F::Literal => ("a literal", "une valeur littérale"),
+        F::Expression(e) => {
+            return match lang {
+                Lang::En => format!("the expression {e} of another dialect"),
+                Lang::Fr => format!("l'expression {e}, d'un autre dialecte"),
+            };
+        }
+        F::ClauseIn(function) => {
+            return match lang {
+                Lang::En => format!("a clause of another dialect in {function}"),
+                Lang::Fr => format!("une clause d'un autre dialecte dans {function}"),
+            };
+        }
     };
     match lang {
-        Lang::En => format!("This query will not be run: {reason}."),
-        Lang::Fr => format!("Cette requête ne sera pas exécutée : {reason}."),
+        Lang::En => format!("{en} of another dialect"),
+        Lang::Fr => format!("{fr} d'un autre dialecte"),
+    }
+}
+
+/// An amount that may be without bound.
+fn amount(lang: Lang, n: Option<u64>) -> String {
+    match (lang, n) {
+        (_, Some(n)) => n.to_string(),
+        (Lang::En, None) => "countless".to_owned(),
+        (Lang::Fr, None) => "d'innombrables".to_owned(),
+    }
+}
+
+/// The bound a statement goes past (see [`crate::sql::validate::Excess`]).
+fn excess(lang: Lang, excess: &crate::sql::validate::Excess) -> String {
+    use crate::sql::validate::{Builder, Excess as E};
+    match (lang, excess) {
+        (Lang::En, E::StatementBytes { bytes, max }) => format!("{bytes} bytes, more than {max}"),
+        (Lang::Fr, E::StatementBytes { bytes, max }) => format!("{bytes} octets, plus de {max}"),
+        (Lang::En, E::Tokens { max }) => format!("more than {max} tokens"),
+        (Lang::Fr, E::Tokens { max }) => format!("plus de {max} symboles"),
+        (Lang::En, E::Parentheses { max }) => format!("parentheses nested more than {max} deep"),
+        (Lang::Fr, E::Parentheses { max }) => {
+            format!("des parenthèses imbriquées sur plus de {max} niveaux")
+        }
+        (Lang::En, E::Nesting { max }) => format!("nested more than {max} levels deep"),
+        (Lang::Fr, E::Nesting { max }) => format!("imbriquée sur plus de {max} niveaux"),
+        (Lang::En, E::Steps) => {
+            "its values are built through more steps than can be weighed".to_owned()
+        }
+        (Lang::Fr, E::Steps) => {
+            "ses valeurs se construisent en plus d'étapes qu'on ne peut en peser".to_owned()
+        }
+        (Lang::En, E::RecursiveUnion) => "a recursive UNION keeps every row it has seen in the \
+             server's memory, without bound; write UNION ALL"
+            .to_owned(),
+        (Lang::Fr, E::RecursiveUnion) => "une UNION récursive garde chaque ligne vue dans la \
+             mémoire du serveur, sans borne ; écrivez UNION ALL"
+            .to_owned(),
+        (Lang::En, E::SelfDoubling) => "a recursive step uses its own value more than once in \
+             what it builds, which doubles it at every step"
+            .to_owned(),
+        (Lang::Fr, E::SelfDoubling) => "une étape récursive utilise sa propre valeur plus d'une \
+             fois dans ce qu'elle construit, ce qui la double à chaque étape"
+            .to_owned(),
+        (Lang::En, E::NotMaterialized(cte)) => format!(
+            "the CTE {cte} is NOT MATERIALIZED: the database copies it into every query that \
+             reads it, whose plan can then double at every level"
+        ),
+        (Lang::Fr, E::NotMaterialized(cte)) => format!(
+            "la CTE {cte} est NOT MATERIALIZED : la base la recopie dans chaque requête qui la \
+             lit, dont le plan peut alors doubler à chaque niveau"
+        ),
+        (
+            Lang::En,
+            E::Regrowth {
+                function,
+                times,
+                max,
+            },
+        ) => format!(
+            "{function} may grow a value that is not written out {times} times; at most {max}"
+        ),
+        (
+            Lang::Fr,
+            E::Regrowth {
+                function,
+                times,
+                max,
+            },
+        ) => format!(
+            "{function} peut multiplier par {times} une valeur qui n'est pas écrite dans la \
+             requête ; au plus {max}"
+        ),
+        (
+            Lang::En,
+            E::Builds {
+                function,
+                chars,
+                max,
+            },
+        ) => {
+            format!("{function} builds {chars} characters, more than {max}")
+        }
+        (
+            Lang::Fr,
+            E::Builds {
+                function,
+                chars,
+                max,
+            },
+        ) => {
+            format!("{function} construit {chars} caractères, plus de {max}")
+        }
+        (
+            Lang::En,
+            E::ComputedLength {
+                function,
+                length,
+                max,
+            },
+        ) => format!(
+            "the length {function} builds is computed ({length}); write it as a number of at \
+             most {max}"
+        ),
+        (
+            Lang::Fr,
+            E::ComputedLength {
+                function,
+                length,
+                max,
+            },
+        ) => format!(
+            "la longueur que construit {function} est calculée ({length}) ; écrivez-la en \
+             nombre, au plus {max}"
+        ),
+        (Lang::En, E::Regrown(function)) => {
+            format!("{function} multiplies a value another call already grew")
+        }
+        (Lang::Fr, E::Regrown(function)) => {
+            format!("{function} multiplie une valeur qu'un autre appel a déjà agrandie")
+        }
+        (
+            Lang::En,
+            E::Padding {
+                data_type,
+                chars,
+                max,
+            },
+        ) => {
+            format!("a cast to {data_type} pads every value to {chars} characters, more than {max}")
+        }
+        (
+            Lang::Fr,
+            E::Padding {
+                data_type,
+                chars,
+                max,
+            },
+        ) => format!(
+            "une conversion en {data_type} complète chaque valeur à {chars} caractères, plus \
+             de {max}"
+        ),
+        (Lang::En, E::ComputedSeparator(separator)) => format!(
+            "array_to_string puts a computed text ({separator}) between its pieces; write it as \
+             a text"
+        ),
+        (Lang::Fr, E::ComputedSeparator(separator)) => format!(
+            "array_to_string met un texte calculé ({separator}) entre ses morceaux ; écrivez-le \
+             en toutes lettres"
+        ),
+        (Lang::En, E::Separator { chars, max }) => format!(
+            "array_to_string puts {chars} characters between its pieces (separator and text for \
+             a null together); at most {max}"
+        ),
+        (Lang::Fr, E::Separator { chars, max }) => format!(
+            "array_to_string met {chars} caractères entre ses morceaux (séparateur et texte des \
+             valeurs nulles ensemble) ; au plus {max}"
+        ),
+        (Lang::En, E::ComputedNeedle { function, needle }) => format!(
+            "{function} searches for a computed text ({needle}); SQLite cannot stop such a \
+             search midway: use a column or a text written out"
+        ),
+        (Lang::Fr, E::ComputedNeedle { function, needle }) => format!(
+            "{function} cherche un texte calculé ({needle}) ; SQLite ne peut pas arrêter une \
+             telle recherche en cours : utilisez une colonne ou un texte écrit en toutes lettres"
+        ),
+        (Lang::En, E::ComputedPattern(function)) => {
+            format!("the pattern of {function} is computed; write it as a text")
+        }
+        (Lang::Fr, E::ComputedPattern(function)) => {
+            format!("le modèle de {function} est calculé ; écrivez-le en toutes lettres")
+        }
+        (Lang::En, E::WidthArgument(function)) => {
+            format!("a width of {function} is taken from an argument (*); write it in the pattern")
+        }
+        (Lang::Fr, E::WidthArgument(function)) => {
+            format!("une largeur de {function} vient d'un argument (*) ; écrivez-la dans le modèle")
+        }
+        (Lang::En, E::Needles { chars, max }) => format!(
+            "its searches look for {} characters in all, more than {max} (the database cannot \
+             stop inside one search)",
+            amount(lang, *chars)
+        ),
+        (Lang::Fr, E::Needles { chars, max }) => format!(
+            "ses recherches portent sur {} caractères en tout, plus de {max} (la base ne peut pas \
+             s'arrêter au milieu d'une recherche)",
+            amount(lang, *chars)
+        ),
+        (Lang::En, E::GatheredNeedle(needle)) => format!(
+            "it searches for {needle}, a text gathered from rows, as long as the rows make it \
+             (the database cannot stop inside one search)"
+        ),
+        (Lang::Fr, E::GatheredNeedle(needle)) => format!(
+            "elle cherche {needle}, un texte rassemblé à partir de lignes, aussi long que les \
+             lignes le font (la base ne peut pas s'arrêter au milieu d'une recherche)"
+        ),
+        (Lang::En, E::SetFromData(set)) => format!(
+            "it trims or translates by {set}, a set of characters read from the data: each \
+             character is looked up in the whole set, which the data may make as long as a \
+             document (write the characters out)"
+        ),
+        (Lang::Fr, E::SetFromData(set)) => format!(
+            "elle rogne ou remplace selon {set}, un ensemble de caractères lu dans les données : \
+             chaque caractère y est cherché dans tout l'ensemble, que les données peuvent rendre \
+             aussi long qu'un document (écrivez les caractères en toutes lettres)"
+        ),
+        (_, E::Made { what, chars, max }) => {
+            let what = match (lang, what) {
+                (Lang::En, Builder::Concatenation) => "a concatenation".to_owned(),
+                (Lang::Fr, Builder::Concatenation) => "une concaténation".to_owned(),
+                (Lang::En, Builder::Cast) => "a cast".to_owned(),
+                (Lang::Fr, Builder::Cast) => "une conversion".to_owned(),
+                (_, Builder::Call(function)) => format!("{function}(…)"),
+            };
+            match (lang, chars) {
+                (Lang::En, Some(n)) => format!(
+                    "{what} builds up to {n} characters from values the statement made, more \
+                     than {max}"
+                ),
+                (Lang::En, None) => format!(
+                    "{what} builds without bound from values the statement made, more than {max} \
+                     characters"
+                ),
+                (Lang::Fr, Some(n)) => format!(
+                    "{what} construit jusqu'à {n} caractères à partir de valeurs faites par la \
+                     requête, plus de {max}"
+                ),
+                (Lang::Fr, None) => format!(
+                    "{what} construit sans borne à partir de valeurs faites par la requête, plus \
+                     de {max} caractères"
+                ),
+            }
+        }
+        (Lang::En, E::Exponent { exponent, max }) => format!(
+            "a power of {exponent}, more than {max} (a number of that many digits takes minutes \
+             to divide)"
+        ),
+        (Lang::Fr, E::Exponent { exponent, max }) => format!(
+            "une puissance {exponent}, plus de {max} (un nombre d'autant de chiffres prend des \
+             minutes à diviser)"
+        ),
+        (Lang::En, E::RecursiveNumber(number)) => format!(
+            "a logarithm, a root or a power of {number}, a number a recursion computes from \
+             itself at every step: its digits grow with the depth (the database cannot stop \
+             inside one such call)"
+        ),
+        (Lang::Fr, E::RecursiveNumber(number)) => format!(
+            "un logarithme, une racine ou une puissance de {number}, un nombre qu'une récursion \
+             calcule à partir de lui-même à chaque étape : ses chiffres croissent avec la \
+             profondeur (la base ne peut pas s'arrêter au milieu d'un tel calcul)"
+        ),
+        (Lang::En, E::Digits { digits, max }) => format!(
+            "its logarithms, roots and powers work on {} digits of numbers the statement wrote, \
+             more than {max} (the database cannot stop inside one)",
+            amount(lang, *digits)
+        ),
+        (Lang::Fr, E::Digits { digits, max }) => format!(
+            "ses logarithmes, racines et puissances portent sur {} chiffres de nombres écrits \
+             par la requête, plus de {max} (la base ne peut pas s'arrêter au milieu d'un calcul)",
+            amount(lang, *digits)
+        ),
+        (Lang::En, E::WrittenNumber { digits, max }) => format!(
+            "it writes a number of {} digits, more than {max}",
+            amount(lang, *digits)
+        ),
+        (Lang::Fr, E::WrittenNumber { digits, max }) => format!(
+            "elle écrit un nombre de {} chiffres, plus de {max}",
+            amount(lang, *digits)
+        ),
+        (Lang::En, E::StatementBuilt { chars, max }) => format!(
+            "it builds {} characters in all, more than {max} (the database writes what it folds \
+             into its plan, before any click)",
+            amount(lang, *chars)
+        ),
+        (Lang::Fr, E::StatementBuilt { chars, max }) => format!(
+            "elle construit {} caractères en tout, plus de {max} (la base écrit ce qu'elle \
+             précalcule dans son plan, avant tout clic)",
+            amount(lang, *chars)
+        ),
+        (Lang::En, E::RowCopies { copies, of, max }) => format!(
+            "one row of its result may hold {} copies of {}, at most {max}",
+            amount(lang, *copies),
+            of.as_deref().unwrap_or("a value it reads")
+        ),
+        (Lang::Fr, E::RowCopies { copies, of, max }) => format!(
+            "une ligne de son résultat peut contenir {} copies de {}, au plus {max}",
+            amount(lang, *copies),
+            of.as_deref().unwrap_or("une valeur qu'elle lit")
+        ),
+        (Lang::En, E::ValueCopies { copies, max }) => format!(
+            "a value it computes may hold {} copies of a value it reads, at most {max}",
+            amount(lang, *copies)
+        ),
+        (Lang::Fr, E::ValueCopies { copies, max }) => format!(
+            "une valeur qu'elle calcule peut contenir {} copies d'une valeur qu'elle lit, au \
+             plus {max}",
+            amount(lang, *copies)
+        ),
     }
 }
 
@@ -1669,5 +2137,89 @@ mod tests {
                 assert_eq!(en.contains(param), fr.contains(param), "{t:?}: {param}");
             }
         }
+    }
+
+    /// Every refusal the hostile corpus draws, said in French, carries no
+    /// English words of its own: only the statement's names and the
+    /// parser's own message (which sqlparser words in English) stay as they
+    /// are.
+    #[test]
+    fn why_a_statement_is_refused_is_said_in_french_to_a_french_speaker() {
+        use crate::sql::Dialect;
+        use crate::sql::validate::{Policy, Refusal, Unreadable, validate};
+        let corpus = include_str!("../../tests/pstral/corpus/hostile.tsv");
+        let english = [
+            "more than",
+            "at most",
+            "characters",
+            "cannot",
+            "which",
+            "written out",
+            "builds",
+            "another dialect",
+            "checker",
+            "countless",
+            "digits",
+            "values",
+        ];
+        let mut said = 0;
+        for line in corpus
+            .lines()
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        {
+            let mut fields = line.splitn(4, '\t');
+            let (Some(dialect), _, _, Some(sql)) =
+                (fields.next(), fields.next(), fields.next(), fields.next())
+            else {
+                continue;
+            };
+            let Ok(dialect) = dialect.parse::<Dialect>() else {
+                continue;
+            };
+            let sql = sql.replace("\\n", "\n");
+            let Err(refusal) = validate(&sql, &Policy::new(dialect)) else {
+                continue;
+            };
+            if matches!(refusal, Refusal::CannotVerify(Unreadable::Unparsable(_))) {
+                continue;
+            }
+            let fr = Text::SqlRefused(&refusal).render(Lang::Fr);
+            let own = fr.replace(sql.as_str(), "");
+            for word in english {
+                // A name of the statement may hold the word: only the
+                // wording around it counts.
+                if !sql.to_lowercase().contains(word) {
+                    assert!(!own.contains(word), "{sql}\n{fr}: {word}");
+                }
+            }
+            said += 1;
+        }
+        assert!(said > 300, "only {said} refusals drawn from the corpus");
+    }
+
+    #[test]
+    fn a_bound_is_said_with_its_figures_in_both_languages() {
+        use crate::sql::Dialect;
+        use crate::sql::validate::{Policy, validate};
+        let refusal = validate(
+            "SELECT repeat('ab', 10000)",
+            &Policy::new(Dialect::Postgres),
+        )
+        .expect_err("twenty thousand characters are past the bound");
+        let en = Text::SqlRefused(&refusal).render(Lang::En);
+        let fr = Text::SqlRefused(&refusal).render(Lang::Fr);
+        assert!(
+            en.contains("repeat builds 20000 characters, more than 10000"),
+            "{en}"
+        );
+        assert!(
+            fr.contains("repeat construit 20000 caractères, plus de 10000"),
+            "{fr}"
+        );
+        assert_eq!(
+            refusal.to_string(),
+            en.trim_start_matches("This query will not be run: ")
+                .trim_end_matches('.')
+        );
     }
 }

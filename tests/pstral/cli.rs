@@ -809,7 +809,7 @@ fn sql_run_runs_on_a_target_through_the_same_checks_and_audit() {
     let refused = run("DELETE FROM clients", &[], &[]);
     assert_eq!(refused.status.code(), Some(1));
     assert!(
-        stderr(&refused).contains("not a query"),
+        stderr(&refused).contains("it is not a SELECT"),
         "{}",
         stderr(&refused)
     );

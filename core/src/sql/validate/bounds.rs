@@ -27,7 +27,8 @@ use sqlparser::ast::{
 };
 
 use super::super::Dialect;
-use super::Refusal;
+use super::walk::short;
+use super::{Excess, Refusal};
 
 /// The longest value a size argument may ask for: a cell shows 4,000
 /// characters; a report may pad to a few thousand.
@@ -194,10 +195,7 @@ pub(super) fn recursion(query: &sqlparser::ast::Query) -> Result<(), Refusal> {
     } = body
         && !matches!(set_quantifier, SetQuantifier::All)
     {
-        return Err(too_large(
-            "a recursive UNION keeps every row it has seen in the server's memory, without bound; write UNION ALL"
-                .to_owned(),
-        ));
+        return Err(Refusal::TooLarge(Excess::RecursiveUnion));
     }
     Ok(())
 }
@@ -230,10 +228,11 @@ pub(super) fn judge_call(
                 && let Some(count) = at(1).and_then(integer)
                 && count > MAX_DATA_REPEATS
             {
-                return Err(too_large(format!(
-                    "repeat repeats a value that is not written out {count} times; \
-                     at most {MAX_DATA_REPEATS}"
-                )));
+                return Err(Refusal::TooLarge(Excess::Regrowth {
+                    function: name.to_owned(),
+                    times: count,
+                    max: MAX_DATA_REPEATS,
+                }));
             }
             // A text written out is repeated into count × its length.
             if let (Some(input), Some(count)) = (text(at(0)), at(1).and_then(integer)) {
@@ -241,9 +240,7 @@ pub(super) fn judge_call(
                     .unwrap_or(i128::MAX)
                     .saturating_mul(count);
                 if built > MAX_BUILT_CHARS {
-                    return Err(too_large(format!(
-                        "repeat builds {built} characters, more than {MAX_BUILT_CHARS}"
-                    )));
+                    return Err(builds(name, built));
                 }
             }
             Ok(0)
@@ -285,10 +282,11 @@ pub(super) fn judge_call(
             if text(at(0)).is_none() {
                 let growth = replace_growth(name, from, to);
                 if growth > MAX_DATA_REPEATS {
-                    return Err(too_large(format!(
-                        "{name} may grow a value that is not written out {growth} times; \
-                         at most {MAX_DATA_REPEATS}"
-                    )));
+                    return Err(Refusal::TooLarge(Excess::Regrowth {
+                        function: name.to_owned(),
+                        times: growth,
+                        max: MAX_DATA_REPEATS,
+                    }));
                 }
             }
             if dialect == Dialect::Sqlite {
@@ -306,9 +304,9 @@ pub(super) fn judge_call(
             .flatten()
             .find(|arg| text(Some(arg)).is_none())
         {
-            Some(computed) => Err(too_large(format!(
-                "array_to_string puts a computed text ({computed}) between its pieces; write it as a text"
-            ))),
+            Some(computed) => Err(Refusal::TooLarge(Excess::ComputedSeparator(short(
+                computed,
+            )))),
             None => {
                 // An array gathered from rows has as many pieces as rows:
                 // each may bring both texts (`array_to_string(array_agg(
@@ -320,9 +318,10 @@ pub(super) fn judge_call(
                     .map(|t| t.chars().count())
                     .sum();
                 if written > MAX_JOINED_CHARS {
-                    Err(too_large(format!(
-                        "array_to_string puts {written} characters between its pieces (separator and text for a null together); at most {MAX_JOINED_CHARS}"
-                    )))
+                    Err(Refusal::TooLarge(Excess::Separator {
+                        chars: written,
+                        max: MAX_JOINED_CHARS,
+                    }))
                 } else {
                     Ok(0)
                 }
@@ -353,9 +352,10 @@ pub(super) fn judge_pattern(
 pub(super) fn add_needles(total: &mut usize, more: usize) -> Result<(), Refusal> {
     *total += more;
     if *total > MAX_NEEDLE_CHARS {
-        return Err(too_large(format!(
-            "its searches look for {total} characters in all, more than {MAX_NEEDLE_CHARS} (SQLite cannot stop a search midway)"
-        )));
+        return Err(Refusal::TooLarge(Excess::Needles {
+            chars: u64::try_from(*total).ok(),
+            max: MAX_NEEDLE_CHARS as u64,
+        }));
     }
     Ok(())
 }
@@ -372,8 +372,13 @@ pub(super) fn argument(arg: &FunctionArg) -> Option<&Expr> {
     }
 }
 
-fn too_large(what: String) -> Refusal {
-    Refusal::TooLarge(what)
+/// `function` builds `chars` characters, more than [`MAX_BUILT_CHARS`].
+fn builds(function: &str, chars: i128) -> Refusal {
+    Refusal::TooLarge(Excess::Builds {
+        function: function.to_owned(),
+        chars,
+        max: MAX_BUILT_CHARS,
+    })
 }
 
 /// A size argument: an integer written in the statement, within the bound.
@@ -383,21 +388,19 @@ fn size(name: &str, arg: Option<&Expr>) -> Result<(), Refusal> {
     };
     match integer(arg) {
         Some(n) if n <= MAX_BUILT_CHARS => Ok(()),
-        Some(n) => Err(too_large(format!(
-            "{name} is asked for {n} characters, more than {MAX_BUILT_CHARS}"
-        ))),
-        None => Err(too_large(format!(
-            "the length {name} builds is computed ({arg}); write it as a number of at most {MAX_BUILT_CHARS}"
-        ))),
+        Some(n) => Err(builds(name, n)),
+        None => Err(Refusal::TooLarge(Excess::ComputedLength {
+            function: name.to_owned(),
+            length: short(arg),
+            max: MAX_BUILT_CHARS,
+        })),
     }
 }
 
 /// The input a growing call multiplies is not itself grown.
 fn not_grown(name: &str, arg: Option<&Expr>) -> Result<(), Refusal> {
     match arg {
-        Some(arg) if holds_growth(arg) => Err(too_large(format!(
-            "{name} multiplies a value another call already grew"
-        ))),
+        Some(arg) if holds_growth(arg) => Err(Refusal::TooLarge(Excess::Regrown(name.to_owned()))),
         _ => Ok(()),
     }
 }
@@ -461,9 +464,11 @@ pub(super) fn padded_length(data_type: &sqlparser::ast::DataType) -> Option<u64>
 /// [`Refusal::TooLarge`] past it.
 pub(super) fn judge_padding(data_type: &sqlparser::ast::DataType) -> Result<(), Refusal> {
     match padded_length(data_type) {
-        Some(n) if i128::from(n) > MAX_BUILT_CHARS => Err(too_large(format!(
-            "a cast to {data_type} pads every value to {n} characters, more than {MAX_BUILT_CHARS}"
-        ))),
+        Some(n) if i128::from(n) > MAX_BUILT_CHARS => Err(Refusal::TooLarge(Excess::Padding {
+            data_type: data_type.to_string(),
+            chars: i128::from(n),
+            max: MAX_BUILT_CHARS,
+        })),
         _ => Ok(()),
     }
 }
@@ -517,9 +522,10 @@ fn needle(name: &str, arg: Option<&Expr>) -> Result<usize, Refusal> {
         return Ok(0);
     };
     written(arg).ok_or_else(|| {
-        too_large(format!(
-            "{name} searches for a computed text ({arg}); SQLite cannot stop such a search midway: use a column or a text written out"
-        ))
+        Refusal::TooLarge(Excess::ComputedNeedle {
+            function: name.to_owned(),
+            needle: short(arg),
+        })
     })
 }
 
@@ -530,9 +536,7 @@ fn widths(name: &str, pattern: Option<&Expr>) -> Result<(), Refusal> {
         return Ok(());
     };
     let Some(pattern) = text(Some(pattern)) else {
-        return Err(too_large(format!(
-            "the pattern of {name} is computed; write it as a text"
-        )));
+        return Err(Refusal::TooLarge(Excess::ComputedPattern(name.to_owned())));
     };
     let mut chars = pattern.chars().peekable();
     while let Some(c) = chars.next() {
@@ -546,17 +550,13 @@ fn widths(name: &str, pattern: Option<&Expr>) -> Result<(), Refusal> {
             }
             chars.next();
             if next == '*' {
-                return Err(too_large(format!(
-                    "a width of {name} is taken from an argument (*); write it in the pattern"
-                )));
+                return Err(Refusal::TooLarge(Excess::WidthArgument(name.to_owned())));
             }
             if next.is_ascii_digit() {
                 number.push(next);
                 let width: i128 = number.parse().unwrap_or(i128::MAX);
                 if width > MAX_BUILT_CHARS {
-                    return Err(too_large(format!(
-                        "{name} pads to {number} characters, more than {MAX_BUILT_CHARS}"
-                    )));
+                    return Err(builds(name, width));
                 }
             } else {
                 number.clear();

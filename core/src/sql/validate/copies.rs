@@ -166,13 +166,9 @@ impl Bag {
     }
 }
 
-/// A count of copies as a refusal shows it.
-pub(super) fn shown(copies: u64) -> String {
-    if copies > 1_000_000 {
-        "countless".to_owned()
-    } else {
-        copies.to_string()
-    }
+/// A number of copies to tell, `None` past a million (countless).
+pub(super) fn shown(copies: u64) -> Option<u64> {
+    (copies <= 1_000_000).then_some(copies)
 }
 
 /// The copies one row of a SELECT's projection holds, its `FROM` reading

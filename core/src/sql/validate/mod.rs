@@ -27,8 +27,11 @@
 mod bounds;
 mod copies;
 pub mod functions;
+mod refusal;
 mod sizes;
 mod walk;
+
+pub use refusal::{Builder, Excess, Foreign, Refusal, Unreadable};
 
 use sqlparser::ast::Statement;
 use sqlparser::parser::Parser;
@@ -275,53 +278,6 @@ impl NamesRead {
     }
 }
 
-/// Why a statement was refused. [`crate::i18n`] says it to users.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum Refusal {
-    #[error("there is no statement")]
-    Empty,
-    #[error("it cannot be verified: {0}")]
-    CannotVerify(String),
-    #[error("it is too large to check: {0}")]
-    TooLarge(String),
-    #[error("it holds {0} statements; only one may run")]
-    Several(usize),
-    #[error("it is not a query but {0}")]
-    NotAQuery(String),
-    #[error("SELECT … INTO writes into variables or tables")]
-    SelectInto,
-    #[error("FOR UPDATE / FOR SHARE locks rows")]
-    Locks,
-    #[error("it reaches another database through a link: {0}")]
-    DatabaseLink(String),
-    #[error(
-        "it calls {name}, which is not among the functions known to be harmless in {dialect} (an administrator can add it to sql.allowed_functions)"
-    )]
-    UnknownFunction { name: String, dialect: Dialect },
-    #[error("it calls {0}, which is not allowed")]
-    DeniedFunction(String),
-    #[error("it advances the sequence {0}")]
-    Sequence(String),
-    #[error("it reads {0}, which is not allowed")]
-    DeniedObject(String),
-    #[error("it reads {0}, which is not a table or view of the allowed schemas")]
-    NotInCatalog(String),
-    #[error("it reads {object}, in the schema {schema}, which is not allowed")]
-    SchemaNotAllowed { object: String, schema: String },
-    #[error(
-        "it contains a control character (a stray carriage return, NUL, a Unicode line separator…), which the database and the checker could read differently"
-    )]
-    Control,
-    #[error(
-        "it holds a parameter or a dollar sign the checker cannot read as the database would ({0})"
-    )]
-    Placeholder(String),
-    #[error("it holds Unicode-escaped text (U&…), whose meaning the checker cannot see")]
-    UnicodeEscape,
-    #[error("it calls {function}, in the schema {schema}, which is not allowed")]
-    FunctionSchemaNotAllowed { function: String, schema: String },
-}
-
 /// Judges `sql` under `policy`, with no catalogue: relations are judged by
 /// name (see [`DEFAULT_DENIED_OBJECTS`]).
 ///
@@ -343,23 +299,19 @@ pub fn validate_in(
 ) -> Result<Validated, Refusal> {
     // Cheap refusals before a thread is started.
     if sql.len() > MAX_STATEMENT_BYTES {
-        return Err(Refusal::TooLarge(format!(
-            "{} bytes, more than {MAX_STATEMENT_BYTES}",
-            sql.len()
-        )));
+        return Err(Refusal::TooLarge(Excess::StatementBytes {
+            bytes: sql.len(),
+            max: MAX_STATEMENT_BYTES,
+        }));
     }
     std::thread::scope(|scope| {
         std::thread::Builder::new()
             .name("sql-check".to_owned())
             .stack_size(CHECK_STACK_BYTES)
             .spawn_scoped(scope, || judge(sql, policy, catalog))
-            .map_err(|e| Refusal::CannotVerify(format!("the checker could not start: {e}")))?
+            .map_err(|e| Refusal::CannotVerify(Unreadable::NotStarted(e.to_string())))?
             .join()
-            .unwrap_or_else(|_| {
-                Err(Refusal::CannotVerify(
-                    "the checker failed on this statement".to_owned(),
-                ))
-            })
+            .unwrap_or(Err(Refusal::CannotVerify(Unreadable::Failed)))
     })
 }
 
@@ -385,7 +337,7 @@ fn judge(sql: &str, policy: &Policy, catalog: Option<&Catalog>) -> Result<Valida
     let parser_dialect = policy.dialect.parser();
     let tokens = Tokenizer::new(&*parser_dialect, &text)
         .tokenize()
-        .map_err(|e| Refusal::CannotVerify(e.to_string()))?;
+        .map_err(|e| Refusal::CannotVerify(Unreadable::Unparsable(e.to_string())))?;
     let tokens = screen_tokens(tokens, policy.dialect)?;
     if tokens.iter().all(|t| matches!(t, Token::Whitespace(_))) {
         return Err(Refusal::Empty);
@@ -394,7 +346,7 @@ fn judge(sql: &str, policy: &Policy, catalog: Option<&Catalog>) -> Result<Valida
         .with_recursion_limit(PARSER_RECURSION_LIMIT)
         .with_tokens(tokens)
         .parse_statements()
-        .map_err(|e| Refusal::CannotVerify(e.to_string()))?;
+        .map_err(|e| Refusal::CannotVerify(Unreadable::Unparsable(e.to_string())))?;
     let statement = match statements.as_slice() {
         [] => return Err(Refusal::Empty),
         [one] => one,
@@ -444,9 +396,9 @@ fn screen_tokens(tokens: Vec<Token>, dialect: Dialect) -> Result<Vec<Token>, Ref
             Token::LParen => {
                 depth += 1;
                 if depth > MAX_PAREN_DEPTH {
-                    return Err(Refusal::TooLarge(format!(
-                        "parentheses nested more than {MAX_PAREN_DEPTH} deep"
-                    )));
+                    return Err(Refusal::TooLarge(Excess::Parentheses {
+                        max: MAX_PAREN_DEPTH,
+                    }));
                 }
             }
             Token::RParen => depth = depth.saturating_sub(1),
@@ -463,20 +415,16 @@ fn screen_tokens(tokens: Vec<Token>, dialect: Dialect) -> Result<Vec<Token>, Ref
                 if dialect == Dialect::Postgres
                     && (text.contains("\\'") || text.ends_with('\\')) =>
             {
-                return Err(Refusal::CannotVerify(
-                    "a backslash before a quote in a string".to_owned(),
-                ));
+                return Err(Refusal::CannotVerify(Unreadable::BackslashBeforeQuote));
             }
             Token::EscapedStringLiteral(_) => {
-                return Err(Refusal::CannotVerify(
-                    "an E'…' string with backslash escapes".to_owned(),
-                ));
+                return Err(Refusal::CannotVerify(Unreadable::EscapedString));
             }
             // sqlparser reads `"A""B"` as one name, Oracle as a name and an
             // alias: a name holding a quote is read differently.
             Token::Word(w) if w.quote_style.is_some() && w.value.contains(['"', '`', ']']) => {
-                return Err(Refusal::CannotVerify(format!(
-                    "the quoted name {w} holds a quote"
+                return Err(Refusal::CannotVerify(Unreadable::QuoteInQuotedName(
+                    w.to_string(),
                 )));
             }
             // Oracle upper-cases an unquoted name by rules of its own for
@@ -486,9 +434,8 @@ fn screen_tokens(tokens: Vec<Token>, dialect: Dialect) -> Result<Vec<Token>, Ref
             Token::Word(w)
                 if dialect == Dialect::Oracle && w.quote_style.is_none() && !w.value.is_ascii() =>
             {
-                return Err(Refusal::CannotVerify(format!(
-                    "the name {} is written without quotes with a letter outside ASCII, which Oracle may fold otherwise than the checker (quote it)",
-                    w.value
+                return Err(Refusal::CannotVerify(Unreadable::OracleFolding(
+                    w.value.clone(),
                 )));
             }
             Token::Word(_)
@@ -544,14 +491,12 @@ fn screen_tokens(tokens: Vec<Token>, dialect: Dialect) -> Result<Vec<Token>, Ref
             // A text search; the walk reads which `@@` it is.
             Token::AtAt if dialect == Dialect::Postgres => {}
             other => {
-                return Err(Refusal::CannotVerify(format!(
-                    "the token {other} is not one the checker reads"
-                )));
+                return Err(Refusal::CannotVerify(Unreadable::Token(other.to_string())));
             }
         }
         count += 1;
         if count > MAX_TOKENS {
-            return Err(Refusal::TooLarge(format!("more than {MAX_TOKENS} tokens")));
+            return Err(Refusal::TooLarge(Excess::Tokens { max: MAX_TOKENS }));
         }
     }
     refuse_unicode_escapes(&tokens)?;
@@ -593,15 +538,11 @@ fn refuse_named_operators(tokens: &[Token]) -> Result<(), Refusal> {
         .collect();
     for pair in solid.windows(2) {
         if is_word(pair[0], "OPERATOR") && *pair[1] == Token::LParen {
-            return Err(Refusal::CannotVerify(
-                "OPERATOR(…) names an operator, which runs a function of its own".to_owned(),
-            ));
+            return Err(Refusal::CannotVerify(Unreadable::NamedOperator));
         }
         // `JOIN … USING (columns)` has a parenthesis after USING.
         if is_word(pair[0], "USING") && *pair[1] != Token::LParen {
-            return Err(Refusal::CannotVerify(
-                "ORDER BY … USING chooses an operator by name".to_owned(),
-            ));
+            return Err(Refusal::CannotVerify(Unreadable::OrderByUsing));
         }
     }
     Ok(())

@@ -42,9 +42,10 @@ use sqlparser::ast::{
 };
 
 use super::super::Dialect;
-use super::Refusal;
 use super::bounds::{self, MAX_BUILT_CHARS, MAX_NEEDLE_CHARS, argument};
+use super::refusal::amount;
 use super::walk::short;
+use super::{Builder, Excess, Refusal};
 
 /// The largest exponent written out in a power.
 const MAX_EXPONENT: u64 = 1_000;
@@ -124,9 +125,7 @@ pub(super) fn judge(query: &Query, dialect: Dialect) -> Result<Judged, Refusal> 
         }
     }
     if !settled {
-        return Err(Refusal::TooLarge(
-            "its values are built through more steps than can be weighed".to_owned(),
-        ));
+        return Err(Refusal::TooLarge(Excess::Steps));
     }
     // Sizes are final now: each expression is weighed once, however many
     // expressions around it are weighed too (a chain of `||`).
@@ -510,10 +509,7 @@ impl Sizes {
                 let step = self.body(right);
                 self.own = None;
                 if step.iter().any(|(_, s)| s.own > 1) {
-                    return Err(Refusal::TooLarge(
-                        "a recursive step uses its own value more than once in what it builds, which doubles it at every step"
-                            .to_owned(),
-                    ));
+                    return Err(Refusal::TooLarge(Excess::SelfDoubling));
                 }
                 // `path || c.nom` grows by what it reads at every step: as
                 // long as the values read are (a 10 MB document appended
@@ -1265,17 +1261,14 @@ struct Check<'a> {
 }
 
 impl Check<'_> {
-    fn built(&mut self, what: &str, size: Size) -> ControlFlow<()> {
+    fn built(&mut self, what: Builder, size: Size) -> ControlFlow<()> {
         let bound = u64::try_from(MAX_BUILT_CHARS).unwrap_or(HUGE);
         if size.chars > bound {
-            let about = if size.chars >= HUGE {
-                "without bound".to_owned()
-            } else {
-                format!("up to {} characters", size.chars)
-            };
-            self.refusal = Some(Refusal::TooLarge(format!(
-                "{what} builds {about} from values the statement made, more than {MAX_BUILT_CHARS}"
-            )));
+            self.refusal = Some(Refusal::TooLarge(Excess::Made {
+                what,
+                chars: amount(size.chars, HUGE),
+                max: bound,
+            }));
             return ControlFlow::Break(());
         }
         ControlFlow::Continue(())
@@ -1292,9 +1285,10 @@ impl Check<'_> {
         if let Some(n) = written
             && n > i128::from(MAX_EXPONENT)
         {
-            self.refusal = Some(Refusal::TooLarge(format!(
-                "a power of {n}, more than {MAX_EXPONENT} (a number of that many digits takes minutes to divide)"
-            )));
+            self.refusal = Some(Refusal::TooLarge(Excess::Exponent {
+                exponent: n,
+                max: MAX_EXPONENT,
+            }));
             return ControlFlow::Break(());
         }
         ControlFlow::Continue(())
@@ -1308,26 +1302,16 @@ impl Check<'_> {
             // A number a recursion extends as text, or gathered from rows,
             // is as long as the rows make it.
             if size.compounded || size.gathered {
-                self.refusal = Some(Refusal::TooLarge(format!(
-                    "a logarithm, a root or a power of {}, a number a recursion computes from \
-                     itself at every step: its digits grow with the depth (the database cannot \
-                     stop inside one such call)",
-                    short(operand)
-                )));
+                self.refusal = Some(Refusal::TooLarge(Excess::RecursiveNumber(short(operand))));
                 return ControlFlow::Break(());
             }
             self.digits = self.digits.saturating_add(size.digits);
         }
         if self.digits > MAX_NUMERIC_DIGITS {
-            self.refusal = Some(Refusal::TooLarge(format!(
-                "its logarithms, roots and powers work on {} digits of numbers the statement \
-                 wrote, more than {MAX_NUMERIC_DIGITS} (the database cannot stop inside one)",
-                if self.digits >= HUGE {
-                    "countless".to_owned()
-                } else {
-                    self.digits.to_string()
-                }
-            )));
+            self.refusal = Some(Refusal::TooLarge(Excess::Digits {
+                digits: amount(self.digits, HUGE),
+                max: MAX_NUMERIC_DIGITS,
+            }));
             return ControlFlow::Break(());
         }
         ControlFlow::Continue(())
@@ -1344,18 +1328,15 @@ impl Check<'_> {
         };
         let size = self.sizes.size(needle);
         if size.gathered {
-            self.refusal = Some(Refusal::TooLarge(format!(
-                "it searches for {}, a text gathered from rows, as long as the rows make it (the database cannot stop inside one search)",
-                short(needle)
-            )));
+            self.refusal = Some(Refusal::TooLarge(Excess::GatheredNeedle(short(needle))));
             return ControlFlow::Break(());
         }
         self.needles = self.needles.saturating_add(size.chars);
         if self.needles > MAX_NEEDLE_CHARS as u64 {
-            self.refusal = Some(Refusal::TooLarge(format!(
-                "its searches look for {} characters the statement built, more than {MAX_NEEDLE_CHARS} (the database cannot stop inside one search)",
-                self.needles
-            )));
+            self.refusal = Some(Refusal::TooLarge(Excess::Needles {
+                chars: amount(self.needles, HUGE),
+                max: MAX_NEEDLE_CHARS as u64,
+            }));
             return ControlFlow::Break(());
         }
         ControlFlow::Continue(())
@@ -1369,10 +1350,7 @@ impl Check<'_> {
         if let Some(set) = set
             && self.sizes.size(set).read
         {
-            self.refusal = Some(Refusal::TooLarge(format!(
-                "it trims or translates by {}, a set of characters read from the data: each character is looked up in the whole set, which the data may make as long as a document (write the characters out)",
-                short(set)
-            )));
+            self.refusal = Some(Refusal::TooLarge(Excess::SetFromData(short(set))));
             return ControlFlow::Break(());
         }
         self.needle(set)
@@ -1413,14 +1391,10 @@ impl Check<'_> {
             .statement_built
             .saturating_add(self.sizes.size(expr).chars);
         if self.statement_built > MAX_STATEMENT_BUILT_CHARS {
-            self.refusal = Some(Refusal::TooLarge(format!(
-                "it builds {} characters in all, more than {MAX_STATEMENT_BUILT_CHARS} (the database writes what it folds into its plan, before any click)",
-                if self.statement_built >= HUGE {
-                    "countless".to_owned()
-                } else {
-                    self.statement_built.to_string()
-                }
-            )));
+            self.refusal = Some(Refusal::TooLarge(Excess::StatementBuilt {
+                chars: amount(self.statement_built, HUGE),
+                max: MAX_STATEMENT_BUILT_CHARS,
+            }));
             return ControlFlow::Break(());
         }
         ControlFlow::Continue(())
@@ -1454,22 +1428,18 @@ impl Visitor for Check<'_> {
             0
         };
         if digits > MAX_NUMERIC_DIGITS {
-            self.refusal = Some(Refusal::TooLarge(format!(
-                "it writes a number of {} digits, more than {MAX_NUMERIC_DIGITS}",
-                if digits >= HUGE {
-                    "countless".to_owned()
-                } else {
-                    digits.to_string()
-                }
-            )));
+            self.refusal = Some(Refusal::TooLarge(Excess::WrittenNumber {
+                digits: amount(digits, HUGE),
+                max: MAX_NUMERIC_DIGITS,
+            }));
             return ControlFlow::Break(());
         }
         match expr {
             Expr::BinaryOp {
                 op: BinaryOperator::StringConcat,
                 ..
-            } => self.built("a concatenation", self.sizes.size(expr)),
-            Expr::Cast { .. } => self.built("a cast", self.sizes.size(expr)),
+            } => self.built(Builder::Concatenation, self.sizes.size(expr)),
+            Expr::Cast { .. } => self.built(Builder::Cast, self.sizes.size(expr)),
             Expr::BinaryOp {
                 op: BinaryOperator::PGExp,
                 left,
@@ -1501,7 +1471,7 @@ impl Visitor for Check<'_> {
                     return ControlFlow::Continue(());
                 };
                 if !counts(&name) {
-                    self.built(&format!("{name}(…)"), self.sizes.size(expr))?;
+                    self.built(Builder::Call(name.to_string()), self.sizes.size(expr))?;
                 }
                 let args = arguments(f);
                 let at = |i: usize| args.get(i).copied();

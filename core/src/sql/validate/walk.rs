@@ -30,13 +30,23 @@ use sqlparser::ast::{
 use super::super::Dialect;
 use super::super::schema::Catalog;
 use super::{
-    MAX_TREE_DEPTH, NamesRead, Policy, Refusal, bounds, copies, denied, denied_object, functions,
+    Excess, Foreign, MAX_TREE_DEPTH, NamesRead, Policy, Refusal, Unreadable, bounds, copies,
+    denied, denied_object, functions,
 };
 
 type Judged = Result<(), Refusal>;
 
-fn unverifiable(what: impl Into<String>) -> Refusal {
-    Refusal::CannotVerify(what.into())
+fn unverifiable(what: Unreadable) -> Refusal {
+    Refusal::CannotVerify(what)
+}
+
+/// A construct the checker does not follow, named in SQL.
+fn construct(syntax: &'static str) -> Refusal {
+    Refusal::CannotVerify(Unreadable::Construct(syntax))
+}
+
+fn foreign(part: Foreign) -> Refusal {
+    Refusal::CannotVerify(Unreadable::Foreign(part))
 }
 
 /// Names visible in one query or SELECT.
@@ -199,12 +209,11 @@ impl<'a> Walker<'a> {
         self.judge_bare_names()?;
         let row_copies = self.row_copies.times(1);
         if row_copies > copies::MAX_ROW_COPIES {
-            return Err(Refusal::TooLarge(format!(
-                "one row of its result may hold {} copies of a value it reads (its queries \
-                 repeat what the queries they read repeat), at most {}",
-                copies::shown(row_copies),
-                copies::MAX_ROW_COPIES
-            )));
+            return Err(Refusal::TooLarge(Excess::RowCopies {
+                copies: copies::shown(row_copies),
+                of: None,
+                max: copies::MAX_ROW_COPIES,
+            }));
         }
         Ok(Walked {
             objects: self.objects,
@@ -266,9 +275,10 @@ impl<'a> Walker<'a> {
                     .any(|t| t.columns.iter().any(|c| c.name == name))
         };
         if let Some(name) = self.derived_columns.iter().find(|n| !column(n)) {
-            return Err(unverifiable(format!(
-                "{name} is neither a column of the catalogue nor an alias of the query (PostgreSQL would call a function of that name)"
-            )));
+            return Err(unverifiable(Unreadable::NotAColumn {
+                name: name.clone(),
+                dialect: Dialect::Postgres,
+            }));
         }
         if self.dialect() != Dialect::Oracle {
             return Ok(());
@@ -292,9 +302,10 @@ impl<'a> Walker<'a> {
         for name in &self.bare {
             let known = PSEUDO.contains(&name.as_str()) || column(name);
             if !known {
-                return Err(unverifiable(format!(
-                    "{name} is neither a column of the catalogue nor an alias of the query (Oracle would call a function of that name)"
-                )));
+                return Err(unverifiable(Unreadable::NotAColumn {
+                    name: name.clone(),
+                    dialect: Dialect::Oracle,
+                }));
             }
         }
         Ok(())
@@ -303,9 +314,9 @@ impl<'a> Walker<'a> {
     fn deeper(&mut self) -> Judged {
         self.depth += 1;
         if self.depth > MAX_TREE_DEPTH {
-            return Err(Refusal::TooLarge(format!(
-                "nested more than {MAX_TREE_DEPTH} levels deep"
-            )));
+            return Err(Refusal::TooLarge(Excess::Nesting {
+                max: MAX_TREE_DEPTH,
+            }));
         }
         Ok(())
     }
@@ -328,10 +339,10 @@ impl<'a> Walker<'a> {
             return Err(Refusal::Locks);
         }
         if for_clause.is_some() {
-            return Err(unverifiable("a FOR XML / FOR JSON clause"));
+            return Err(construct("FOR XML / FOR JSON"));
         }
         if settings.is_some() || format_clause.is_some() || !pipe_operators.is_empty() {
-            return Err(unverifiable("a clause of another dialect"));
+            return Err(foreign(Foreign::Clause));
         }
         self.scopes.push(Scope::default());
         let copies = self.enter_copies();
@@ -350,7 +361,7 @@ impl<'a> Walker<'a> {
                         return Err(Refusal::DeniedObject(cte.alias.name.value.clone()));
                     }
                     if cte.from.is_some() {
-                        return Err(unverifiable("WITH … FROM"));
+                        return Err(construct("WITH … FROM"));
                     }
                     // PostgreSQL copies a CTE into every query that reads it
                     // when told not to materialise it: nested ones read twice
@@ -358,9 +369,8 @@ impl<'a> Walker<'a> {
                     // 1 KB took the offer's EXPLAIN to 3.4 GiB).
                     if cte.materialized == Some(sqlparser::ast::CteAsMaterialized::NotMaterialized)
                     {
-                        return Err(Refusal::TooLarge(format!(
-                            "the CTE {} is NOT MATERIALIZED: the database copies it into every query that reads it, whose plan can then double at every level",
-                            cte.alias.name
+                        return Err(Refusal::TooLarge(Excess::NotMaterialized(
+                            cte.alias.name.to_string(),
                         )));
                     }
                     // Recursive: the CTE sees itself (PostgreSQL and SQLite
@@ -415,11 +425,11 @@ impl<'a> Walker<'a> {
     ) -> Judged {
         if let Some(order_by) = order_by {
             if order_by.interpolate.is_some() {
-                return Err(unverifiable("ORDER BY … INTERPOLATE"));
+                return Err(construct("ORDER BY … INTERPOLATE"));
             }
             match &order_by.kind {
                 OrderByKind::Expressions(exprs) => self.walk_order_by(exprs)?,
-                OrderByKind::All(_) => return Err(unverifiable("ORDER BY ALL")),
+                OrderByKind::All(_) => return Err(construct("ORDER BY ALL")),
             }
         }
         match limit_clause {
@@ -430,7 +440,7 @@ impl<'a> Walker<'a> {
                 limit_by,
             }) => {
                 if !limit_by.is_empty() {
-                    return Err(unverifiable("LIMIT … BY"));
+                    return Err(construct("LIMIT … BY"));
                 }
                 if let Some(limit) = limit {
                     self.walk_expr(limit)?;
@@ -455,7 +465,7 @@ impl<'a> Walker<'a> {
     fn walk_order_by(&mut self, exprs: &[OrderByExpr]) -> Judged {
         for e in exprs {
             if e.with_fill.is_some() {
-                return Err(unverifiable("ORDER BY … WITH FILL"));
+                return Err(construct("ORDER BY … WITH FILL"));
             }
             self.walk_expr(&e.expr)?;
         }
@@ -487,9 +497,7 @@ impl<'a> Walker<'a> {
             SetExpr::Merge(_) => Err(Refusal::NotAQuery("MERGE".to_owned())),
             // PostgreSQL's `TABLE name`: the parser keeps the name as
             // strings, outside the relations it reports.
-            SetExpr::Table(_) => Err(unverifiable(
-                "the short form TABLE name (write SELECT * FROM name)",
-            )),
+            SetExpr::Table(_) => Err(unverifiable(Unreadable::ShortTable)),
         };
         self.depth -= 1;
         result
@@ -539,7 +547,7 @@ impl<'a> Walker<'a> {
             || value_table_mode.is_some()
             || !matches!(flavor, SelectFlavor::Standard)
         {
-            return Err(unverifiable("a SELECT clause of another dialect"));
+            return Err(foreign(Foreign::SelectClause));
         }
         self.scopes.push(Scope::default());
         let copies = self.enter_copies();
@@ -568,11 +576,11 @@ impl<'a> Walker<'a> {
             let relations = from.iter().map(|t| 1 + t.joins.len() as u64).sum();
             let (most, name) = copies::of_projection(projection, relations).most();
             if most > copies::MAX_ROW_COPIES {
-                return Err(Refusal::TooLarge(format!(
-                    "one row of its result may hold {} copies of {name}, at most {}",
-                    copies::shown(most),
-                    copies::MAX_ROW_COPIES
-                )));
+                return Err(Refusal::TooLarge(Excess::RowCopies {
+                    copies: copies::shown(most),
+                    of: Some(name.to_string()),
+                    max: copies::MAX_ROW_COPIES,
+                }));
             }
             own = most.max(1);
             if let Some(selection) = selection {
@@ -587,7 +595,7 @@ impl<'a> Walker<'a> {
                 }
             }
             match group_by {
-                GroupByExpr::All(_) => return Err(unverifiable("GROUP BY ALL")),
+                GroupByExpr::All(_) => return Err(construct("GROUP BY ALL")),
                 GroupByExpr::Expressions(exprs, modifiers) => {
                     self.walk_exprs(exprs)?;
                     for modifier in modifiers {
@@ -595,7 +603,7 @@ impl<'a> Walker<'a> {
                             GroupByWithModifier::Rollup | GroupByWithModifier::Cube => {}
                             GroupByWithModifier::GroupingSets(e) => self.walk_expr(e)?,
                             GroupByWithModifier::Totals => {
-                                return Err(unverifiable("GROUP BY … WITH TOTALS"));
+                                return Err(construct("GROUP BY … WITH TOTALS"));
                             }
                         }
                     }
@@ -619,11 +627,10 @@ impl<'a> Walker<'a> {
             let working = self.select_working.saturating_mul(self.row_copies.times(1));
             self.split_working = self.split_working.saturating_add(working);
             if peak > copies::MAX_ROW_COPIES {
-                return Err(Refusal::TooLarge(format!(
-                    "a value it computes may hold {} copies of a value it reads, at most {}",
-                    copies::shown(peak),
-                    copies::MAX_ROW_COPIES
-                )));
+                return Err(Refusal::TooLarge(Excess::ValueCopies {
+                    copies: copies::shown(peak),
+                    max: copies::MAX_ROW_COPIES,
+                }));
             }
             Ok(())
         })();
@@ -680,7 +687,7 @@ impl<'a> Walker<'a> {
             || opt_rename.is_some()
             || opt_alias.is_some()
         {
-            return Err(unverifiable("a * with options of another dialect"));
+            return Err(foreign(Foreign::StarOptions));
         }
         Ok(())
     }
@@ -689,7 +696,7 @@ impl<'a> Walker<'a> {
         self.walk_table_factor(&table.relation)?;
         for join in &table.joins {
             if join.global {
-                return Err(unverifiable("GLOBAL JOIN"));
+                return Err(construct("GLOBAL JOIN"));
             }
             self.walk_table_factor(&join.relation)?;
             let constraint = match &join.join_operator {
@@ -713,7 +720,7 @@ impl<'a> Walker<'a> {
                 | JoinOperator::ArrayJoin
                 | JoinOperator::LeftArrayJoin
                 | JoinOperator::InnerArrayJoin => {
-                    return Err(unverifiable("a join of another dialect"));
+                    return Err(foreign(Foreign::Join));
                 }
             };
             match constraint {
@@ -744,7 +751,7 @@ impl<'a> Walker<'a> {
                 return Err(Refusal::DatabaseLink(alias.name.value.clone()));
             }
             if alias.at.is_some() {
-                return Err(unverifiable("an alias AT"));
+                return Err(construct("AT (an alias of another dialect)"));
             }
             for column in &alias.columns {
                 if let Some(data_type) = &column.data_type {
@@ -841,7 +848,7 @@ impl<'a> Walker<'a> {
                     || json_path.is_some()
                     || !index_hints.is_empty()
                 {
-                    return Err(unverifiable(format!("the table options on {name}")));
+                    return Err(unverifiable(Unreadable::TableOptions(name.to_string())));
                 }
                 if let Some(sample) = sample {
                     self.walk_sample(sample)?;
@@ -850,7 +857,7 @@ impl<'a> Walker<'a> {
                     // `FROM f(…)`: a function, judged as one.
                     Some(args) => {
                         if args.settings.is_some() {
-                            return Err(unverifiable("table function SETTINGS"));
+                            return Err(construct("SETTINGS"));
                         }
                         self.table_function(name, &args.args)?;
                         let columns = self.function_columns(name, alias);
@@ -882,7 +889,7 @@ impl<'a> Walker<'a> {
                 sample,
             } => {
                 if sample.is_some() {
-                    return Err(unverifiable("a sample of a subquery"));
+                    return Err(construct("(SELECT …) TABLESAMPLE"));
                 }
                 let barrier = self.barrier;
                 if !lateral {
@@ -916,7 +923,7 @@ impl<'a> Walker<'a> {
                 with_ordinality: _,
             } => {
                 if *with_offset {
-                    return Err(unverifiable("UNNEST … WITH OFFSET"));
+                    return Err(construct("UNNEST … WITH OFFSET"));
                 }
                 self.walk_exprs(array_exprs)?;
                 self.series("unnest", array_exprs.iter().map(Some));
@@ -961,7 +968,7 @@ impl<'a> Walker<'a> {
                             }
                         }
                     }
-                    PivotValueSource::Any(_) => return Err(unverifiable("PIVOT … ANY")),
+                    PivotValueSource::Any(_) => return Err(construct("PIVOT … ANY")),
                     PivotValueSource::Subquery(q) => self.walk_query(q)?,
                 }
                 if let Some(e) = default_on_null {
@@ -1014,16 +1021,12 @@ impl<'a> Walker<'a> {
             }
             // Oracle's TABLE(collection), XMLTABLE (XQuery reads tables and
             // URLs), and the forms of other dialects.
-            TableFactor::TableFunction { .. } => Err(unverifiable("TABLE(…) over a collection")),
-            TableFactor::XmlTable { .. } => Err(unverifiable(
-                "XMLTABLE (its XQuery can read tables and URLs out of the checker's sight)",
-            )),
+            TableFactor::TableFunction { .. } => Err(construct("TABLE(…)")),
+            TableFactor::XmlTable { .. } => Err(unverifiable(Unreadable::XmlTable)),
             TableFactor::OpenJsonTable { .. }
             | TableFactor::UnpivotExpr { .. }
             | TableFactor::MatchRecognize { .. }
-            | TableFactor::SemanticView { .. } => {
-                Err(unverifiable("a FROM form of another dialect"))
-            }
+            | TableFactor::SemanticView { .. } => Err(foreign(Foreign::FromForm)),
         }
     }
 
@@ -1050,7 +1053,7 @@ impl<'a> Walker<'a> {
         let (sqlparser::ast::TableSampleKind::BeforeTableAlias(s)
         | sqlparser::ast::TableSampleKind::AfterTableAlias(s)) = sample;
         if s.bucket.is_some() || s.offset.is_some() {
-            return Err(unverifiable("a SAMPLE of another dialect"));
+            return Err(foreign(Foreign::Sample));
         }
         if let Some(q) = &s.quantity {
             self.walk_expr(&q.value)?;
@@ -1104,7 +1107,7 @@ impl<'a> Walker<'a> {
                 }
                 ObjectNamePart::Identifier(ident) => Ok(ident.clone()),
                 ObjectNamePart::Function(_) => {
-                    Err(unverifiable(format!("the name {name} is computed")))
+                    Err(unverifiable(Unreadable::ComputedName(name.to_string())))
                 }
             })
             .collect()
@@ -1331,10 +1334,10 @@ impl<'a> Walker<'a> {
         if let Some(alias) = alias
             && denied_object(&self.policy.denied_objects, &[self.upper(&alias.name)])
         {
-            return Err(unverifiable(format!(
-                "{shown} {} reads like a keyword followed by a name",
-                alias.name
-            )));
+            return Err(unverifiable(Unreadable::KeywordAlias {
+                before: shown.to_string(),
+                alias: alias.name.to_string(),
+            }));
         }
         const NOT_NAMES: &[&str] = &[
             "ONLY",
@@ -1357,9 +1360,7 @@ impl<'a> Walker<'a> {
             && one.quote_style.is_none()
             && NOT_NAMES.contains(&self.upper(one).as_str())
         {
-            return Err(unverifiable(format!(
-                "{shown} is a keyword where a table name should be"
-            )));
+            return Err(unverifiable(Unreadable::KeywordAsTable(shown.to_string())));
         }
         match parts {
             [_] => Ok(()),
@@ -1432,7 +1433,7 @@ impl<'a> Walker<'a> {
                 // `(row).field` and `array[1]`; never a method call on a
                 // function's result (`httpuritype(…).getclob()`).
                 if matches!(root.as_ref(), Expr::Function(_)) {
-                    return Err(unverifiable(format!("a method call on {root}")));
+                    return Err(unverifiable(Unreadable::MethodCall(root.to_string())));
                 }
                 self.walk_expr(root)?;
                 for access in access_chain {
@@ -1440,7 +1441,7 @@ impl<'a> Walker<'a> {
                         // PostgreSQL reads `(x).name` as `name(x)` when x
                         // has no such field: a function call in disguise.
                         AccessExpr::Dot(other) => {
-                            return Err(unverifiable(format!("the access .{other}")));
+                            return Err(unverifiable(Unreadable::Access(other.to_string())));
                         }
                         AccessExpr::Subscript(Subscript::Index { index }) => {
                             self.walk_expr(index)?
@@ -1506,9 +1507,7 @@ impl<'a> Walker<'a> {
                 // that `@@` is never the JSON path match (a path is a small
                 // language of its own, with regular expressions).
                 if self.dialect() != Dialect::Postgres || !builds_tsquery(right) {
-                    return Err(unverifiable(
-                        "@@ other than a text search against to_tsquery, plainto_tsquery, phraseto_tsquery or websearch_to_tsquery",
-                    ));
+                    return Err(unverifiable(Unreadable::FullTextSearch));
                 }
                 self.walk_expr(left)?;
                 self.walk_expr(right)
@@ -1549,7 +1548,7 @@ impl<'a> Walker<'a> {
             }
             // `REGEXP` calls the application's regexp() in SQLite, and
             // `RLIKE` is MySQL's.
-            Expr::RLike { .. } => Err(unverifiable("REGEXP / RLIKE")),
+            Expr::RLike { .. } => Err(construct("REGEXP / RLIKE")),
             Expr::AnyOp {
                 left,
                 compare_op,
@@ -1580,7 +1579,9 @@ impl<'a> Walker<'a> {
                 | UnaryOperator::DoubleAt
                 | UnaryOperator::Hash
                 | UnaryOperator::QuestionDash
-                | UnaryOperator::QuestionPipe => Err(unverifiable(format!("the operator {op}"))),
+                | UnaryOperator::QuestionPipe => {
+                    Err(unverifiable(Unreadable::Operator(op.to_string())))
+                }
             },
             Expr::Cast {
                 kind: _,
@@ -1668,7 +1669,7 @@ impl<'a> Walker<'a> {
             Expr::TypedString(typed) => {
                 Self::data_type(&typed.data_type)?;
                 if typed.uses_odbc_syntax {
-                    return Err(unverifiable("an ODBC literal"));
+                    return Err(construct("{d …} / {ts …}"));
                 }
                 Self::literal(&typed.value.value)
             }
@@ -1714,10 +1715,7 @@ impl<'a> Walker<'a> {
             | Expr::Map(_)
             | Expr::MatchAgainst { .. }
             | Expr::Lambda(_)
-            | Expr::MemberOf(_) => Err(unverifiable(format!(
-                "the expression {} of another dialect",
-                short(expr)
-            ))),
+            | Expr::MemberOf(_) => Err(foreign(Foreign::Expression(short(expr)))),
         }
     }
 
@@ -1839,10 +1837,7 @@ impl<'a> Walker<'a> {
         if known.is_some() {
             Ok(())
         } else {
-            Err(unverifiable(format!(
-                "{} names no table of the query (a function or a sequence?)",
-                written()
-            )))
+            Err(unverifiable(Unreadable::NotATable(written())))
         }
     }
 
@@ -1858,10 +1853,10 @@ impl<'a> Walker<'a> {
             over,
         } = function;
         if *uses_odbc_syntax {
-            return Err(unverifiable("an ODBC function call"));
+            return Err(construct("{fn …}"));
         }
         if !matches!(parameters, FunctionArguments::None) {
-            return Err(unverifiable("parametric function arguments"));
+            return Err(construct("f(…)(…)"));
         }
         let called = self.function_name(name)?;
         if !functions::scalar_allowed(self.dialect(), &called)
@@ -1904,9 +1899,7 @@ impl<'a> Walker<'a> {
                     )
                 });
                 if named && !bounds::NAMED_PARTS.contains(&called.as_str()) {
-                    return Err(unverifiable(format!(
-                        "named arguments (=>) in {called}, whose bounds are read by position"
-                    )));
+                    return Err(unverifiable(Unreadable::NamedArguments(called.clone())));
                 }
                 let searched = bounds::judge_call(self.dialect(), &called, &list.args)?;
                 bounds::add_needles(&mut self.needles, searched)?;
@@ -1943,9 +1936,7 @@ impl<'a> Walker<'a> {
                             }
                         }
                         FunctionArgumentClause::Where(_) | FunctionArgumentClause::Having(_) => {
-                            return Err(unverifiable(format!(
-                                "a clause of another dialect in {name}"
-                            )));
+                            return Err(foreign(Foreign::ClauseIn(name.to_string())));
                         }
                     }
                 }
@@ -1979,7 +1970,7 @@ impl<'a> Walker<'a> {
                 Ok(())
             }
             FunctionArgExpr::WildcardWithOptions(_) => {
-                Err(unverifiable("a * with options in a function"))
+                Err(construct("* EXCEPT / REPLACE (…) in a function"))
             }
         }
     }
@@ -2076,7 +2067,7 @@ impl<'a> Walker<'a> {
             | BinaryOperator::QuestionDoublePipe
             | BinaryOperator::At
             | BinaryOperator::TildeEq
-            | BinaryOperator::Assignment => Err(unverifiable(format!("the operator {op}"))),
+            | BinaryOperator::Assignment => Err(unverifiable(Unreadable::Operator(op.to_string()))),
         }
     }
 
@@ -2105,9 +2096,7 @@ impl<'a> Walker<'a> {
             | Value::SingleQuotedRawStringLiteral(_)
             | Value::DoubleQuotedRawStringLiteral(_)
             | Value::TripleSingleQuotedRawStringLiteral(_)
-            | Value::TripleDoubleQuotedRawStringLiteral(_) => {
-                Err(unverifiable("a literal of another dialect"))
-            }
+            | Value::TripleDoubleQuotedRawStringLiteral(_) => Err(foreign(Foreign::Literal)),
         }
     }
 
@@ -2178,10 +2167,10 @@ impl<'a> Walker<'a> {
                 if ORACLE.contains(&written.as_str()) {
                     Ok(())
                 } else {
-                    Err(unverifiable(format!("a cast to the type {name}")))
+                    Err(unverifiable(Unreadable::CastTo(name.to_string())))
                 }
             }
-            other => Err(unverifiable(format!("a cast to the type {other}"))),
+            other => Err(unverifiable(Unreadable::CastTo(other.to_string()))),
         }
     }
 }
