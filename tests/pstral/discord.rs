@@ -18,7 +18,7 @@ use crate::answers::{Harness, MODEL, Options, numbered_words, who};
 use crate::support::fake_discord::{APP, BOT, CHANNEL, FakeDiscord, TOKEN};
 use crate::support::fake_model::{FakeModel, Script};
 
-const ANA: u64 = 1; // executor
+pub(crate) const ANA: u64 = 1; // executor
 const CARL: u64 = 3; // viewer
 const DANA: u64 = 4; // admin
 
@@ -70,18 +70,18 @@ impl EventHandler for Counting {
     }
 }
 
-struct Connected {
+pub(crate) struct Connected {
     h: Harness,
     state: tokio::sync::watch::Receiver<pstral_chat::ConnectionState>,
     handled: tokio::sync::watch::Receiver<usize>,
     overheard: tokio::sync::watch::Receiver<usize>,
-    discord: FakeDiscord,
+    pub(crate) discord: FakeDiscord,
     stop: CancellationToken,
     served: tokio::task::JoinHandle<Result<(), PlatformError>>,
 }
 
 impl Connected {
-    async fn new(ollama: &FakeModel, options: Options) -> Self {
+    pub(crate) async fn new(ollama: &FakeModel, options: Options) -> Self {
         let discord = FakeDiscord::start().await;
         let h = Harness::new(&[ollama.url()], options).await;
         let directory = Directory::new(
@@ -137,7 +137,7 @@ impl Connected {
 
     /// Waits until the bot's message `id` shows `text`, complete (no cursor,
     /// no Stop button).
-    async fn wait_for_final(&self, what: &str, id: u64, text: &str) {
+    pub(crate) async fn wait_for_final(&self, what: &str, id: u64, text: &str) {
         self.discord
             .wait_until(what, |d| {
                 d.message(id).is_some_and(|m| {
@@ -148,7 +148,7 @@ impl Connected {
     }
 
     /// The bot's first message in `channel` after `count` earlier ones.
-    async fn nth_bot_message(&self, channel: u64, n: usize) -> Value {
+    pub(crate) async fn nth_bot_message(&self, channel: u64, n: usize) -> Value {
         self.discord
             .wait_until("a message from the bot", |d| {
                 d.bot_messages_in(channel).len() > n

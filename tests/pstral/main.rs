@@ -18,6 +18,7 @@ mod discord;
 mod execute;
 mod execution;
 mod identity;
+mod latency;
 mod learning;
 mod matrix;
 mod model_servers;

@@ -19,6 +19,15 @@ use crate::discord::Counting;
 use crate::support::fake_model::{FakeModel, Script};
 use crate::synapse::{Human, Seen, register, unique};
 
+/// What the test homeserver allows the bot: its limits are lifted
+/// (scripts/synapse).
+pub(crate) const LIFTED: pstral_chat::Allowance = pstral_chat::Allowance {
+    burst: 10_000,
+    refill: Duration::from_micros(100),
+    scope: pstral_chat::AllowanceScope::Account,
+    posts_count: true,
+};
+
 /// The bot, connected to Synapse with its own store.
 pub(crate) struct Bot {
     pub(crate) user: OwnedUserId,
@@ -56,6 +65,28 @@ impl Bot {
         store: tempfile::TempDir,
         max_rooms: usize,
     ) -> Self {
+        Self::start_as(h, user, password, store, max_rooms, LIFTED).await
+    }
+
+    /// [`Bot::start`], spending edits from `allowance`.
+    pub(crate) async fn start_allowed(
+        h: &Harness,
+        user: OwnedUserId,
+        password: String,
+        store: tempfile::TempDir,
+        allowance: pstral_chat::Allowance,
+    ) -> Self {
+        Self::start_as(h, user, password, store, 500, allowance).await
+    }
+
+    async fn start_as(
+        h: &Harness,
+        user: OwnedUserId,
+        password: String,
+        store: tempfile::TempDir,
+        max_rooms: usize,
+        edit_allowance: pstral_chat::Allowance,
+    ) -> Self {
         let config = MatrixConfig {
             homeserver: crate::synapse::url(),
             user: user.to_string(),
@@ -64,13 +95,7 @@ impl Bot {
             store_passphrase: "test-store-passphrase".to_owned(),
             invites_from: Vec::new(),
             max_rooms,
-            // The test homeserver lifts its limits (scripts/synapse).
-            edit_allowance: pstral_chat::Allowance {
-                burst: 10_000,
-                refill: std::time::Duration::from_micros(100),
-                scope: pstral_chat::AllowanceScope::Account,
-                posts_count: true,
-            },
+            edit_allowance,
             labels: std::sync::Arc::new(pstral_core::i18n::Wording(pstral_core::i18n::Lang::En)),
         };
         let (counting, handled, overheard) = Counting::new(h.bot.clone());
@@ -114,6 +139,15 @@ impl Bot {
             .unwrap()
             .unwrap();
         (self.user, self.password, self.store)
+    }
+
+    /// The bot's access token, as its store keeps it.
+    fn token(&self) -> String {
+        let session: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(self.store.path().join("matrix/session.json")).unwrap(),
+        )
+        .unwrap();
+        session["access_token"].as_str().unwrap().to_owned()
     }
 
     fn device(&self) -> String {
@@ -428,6 +462,43 @@ async fn audit_goes_to_an_admin_by_dm_and_is_refused_to_anyone_else() {
     let reads = h.audited("admin_read").await;
     assert_eq!(reads.len(), 1);
     assert_eq!(h.audited("access_refused").await[0]["needed"], "admin");
+    bot.stop().await;
+}
+
+/// matrix-sdk asks the homeserver at every start for the account's secret
+/// storage and key backup; an account that never said answers 404, which
+/// its HTTP client logs as ERROR lines on a healthy bot. After its first
+/// start the bot's account says it keeps no backup, as Element writes it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bots_account_says_it_keeps_no_key_backup_after_its_first_start() {
+    let ollama = FakeModel::start(&[MODEL]).await;
+    let (_h, bot) = setup(&ollama, Options::default()).await;
+    let http = reqwest::Client::new();
+    for (event_type, said) in [
+        ("m.secret_storage.default_key", json!({})),
+        ("m.key_backup", json!({"enabled": false})),
+        (
+            "m.org.matrix.custom.backup_disabled",
+            json!({"disabled": true}),
+        ),
+    ] {
+        let response = http
+            .get(format!(
+                "{}/_matrix/client/v3/user/{}/account_data/{event_type}",
+                crate::synapse::url(),
+                bot.user
+            ))
+            .bearer_auth(bot.token())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{event_type}");
+        assert_eq!(
+            response.json::<serde_json::Value>().await.unwrap(),
+            said,
+            "{event_type}"
+        );
+    }
     bot.stop().await;
 }
 

@@ -3,13 +3,13 @@
 
 use std::time::Duration;
 
-use futures_util::stream;
+use futures_util::{StreamExt, stream};
 use pstral_chat::recording::RecordingPlatform;
 use pstral_chat::{Allowance, AllowanceScope, ChatPlatform, Limits, Place};
 use pstral_core::i18n::Lang;
 use pstral_core::llm::LlmError;
 use pstral_core::stream::budget::{EditBudget, EditBudgets, MAX_EDITS_PER_MESSAGE};
-use pstral_core::stream::{Ending, stream_answer};
+use pstral_core::stream::{Ending, Placeholder, stream_answer};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
@@ -65,8 +65,7 @@ async fn every_message_shows_exactly_its_segment_of_the_answer() {
     let streamed = stream_answer(
         &platform,
         &budget,
-        first,
-        "…".into(),
+        Placeholder::posted_now(first, "…"),
         paced(words(&answer), Duration::from_millis(7)),
         &CancellationToken::new(),
         Lang::En,
@@ -124,8 +123,7 @@ async fn no_message_is_edited_faster_than_the_interval_before_its_final_text_eve
         stream_answer(
             &platform,
             &budget,
-            first.clone(),
-            "…".into(),
+            Placeholder::posted_now(first.clone(), "…"),
             stream,
             &never,
             Lang::En
@@ -174,8 +172,7 @@ async fn stream_on(
     stream_answer(
         platform,
         budget,
-        first.clone(),
-        "…".into(),
+        Placeholder::posted_now(first.clone(), "…"),
         timed,
         &CancellationToken::new(),
         Lang::En,
@@ -183,6 +180,45 @@ async fn stream_on(
     .await;
     let last = *last_token.lock().unwrap();
     (first, last)
+}
+
+/// The bot's own order: the model's client hands the stream over with its
+/// first token, seconds after the placeholder was posted. That token goes
+/// out at once, not an interval after the hand-over.
+#[tokio::test(start_paused = true)]
+async fn a_stream_handed_over_late_shows_its_first_word_at_once() {
+    let platform = RecordingPlatform::new("matrix", limits(2000, 1000));
+    let budget = EditBudget::alone(platform.limits());
+    let first = platform.post(&place(), None, "…").await.unwrap();
+    let posted = Instant::now();
+    tokio::time::advance(Duration::from_secs(2)).await;
+    let handed_over = Instant::now();
+    let tokens = Box::pin(
+        stream::iter(["one ", "two"].map(|t| Ok(t.to_owned()))).chain(stream::once(async {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            Ok(" three".to_owned())
+        })),
+    );
+    stream_answer(
+        &platform,
+        &budget,
+        Placeholder {
+            message: first.clone(),
+            text: "…".into(),
+            changed: posted,
+        },
+        tokens,
+        &CancellationToken::new(),
+        Lang::En,
+    )
+    .await;
+    let history = platform.history_of(&first.id);
+    let (shown_at, _) = history
+        .iter()
+        .find(|(_, text)| text.contains("one"))
+        .expect("the first words were shown");
+    assert_eq!(*shown_at, handed_over, "{history:?}");
+    assert_eq!(history.last().unwrap().1, "one two three");
 }
 
 #[tokio::test(start_paused = true)]
@@ -303,8 +339,7 @@ async fn a_failure_before_any_token_shows_only_the_note() {
     let streamed = stream_answer(
         &platform,
         &budget,
-        first.clone(),
-        "…".into(),
+        Placeholder::posted_now(first.clone(), "…"),
         failed,
         &CancellationToken::new(),
         Lang::Fr,
@@ -332,8 +367,7 @@ async fn a_stop_inside_a_code_block_closes_it_before_the_note() {
         stream_answer(
             &platform,
             &budget,
-            first.clone(),
-            "…".into(),
+            Placeholder::posted_now(first.clone(), "…"),
             paced(tokens, Duration::from_millis(10)),
             &stop,
             Lang::En
@@ -355,8 +389,7 @@ async fn a_continuation_the_chat_refuses_ends_the_answer_with_a_note() {
     let streamed = stream_answer(
         &platform,
         &budget,
-        first.clone(),
-        "…".into(),
+        Placeholder::posted_now(first.clone(), "…"),
         paced(words(&answer), Duration::from_millis(5)),
         &CancellationToken::new(),
         Lang::En,
@@ -382,8 +415,7 @@ async fn an_empty_answer_says_so() {
     stream_answer(
         &platform,
         &budget,
-        first.clone(),
-        "…".into(),
+        Placeholder::posted_now(first.clone(), "…"),
         nothing,
         &CancellationToken::new(),
         Lang::En,

@@ -124,6 +124,49 @@ fn said(what: String) -> PlatformError {
     PlatformError::Other(what.into())
 }
 
+/// The bot keeps its room keys in its own store (the store directory and
+/// its passphrase), never in a key backup on the homeserver. matrix-sdk
+/// asks the homeserver at every start whether the account has secret
+/// storage and a backup, and an account that never said comes back as 404s
+/// its HTTP client logs as ERROR lines: so the account says it, once, with
+/// the account data Element writes when recovery is turned off. Read from
+/// the first sync (no request that could 404 itself); what the account
+/// already says (an administrator's own set-up included) is left as it is.
+async fn say_no_key_backup(client: &Client) {
+    use matrix_sdk::ruma::events::GlobalAccountDataEventType;
+    for (event_type, content) in [
+        ("m.secret_storage.default_key", serde_json::json!({})),
+        ("m.key_backup", serde_json::json!({"enabled": false})),
+        (
+            "m.org.matrix.custom.backup_disabled",
+            serde_json::json!({"disabled": true}),
+        ),
+    ] {
+        let event_type = GlobalAccountDataEventType::from(event_type);
+        if !matches!(
+            client.account().account_data_raw(event_type.clone()).await,
+            Ok(None)
+        ) {
+            continue;
+        }
+        let said = matrix_sdk::ruma::serde::Raw::new(&content)
+            .map(matrix_sdk::ruma::serde::Raw::cast_unchecked)
+            .map_err(|e| e.to_string());
+        let written = match said {
+            Ok(raw) => client
+                .account()
+                .set_account_data_raw(event_type.clone(), raw)
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = written {
+            tracing::info!(event_type = %event_type, error = %e, "cannot tell the homeserver that the bot keeps no key backup");
+        }
+    }
+}
+
 /// Logs in, or restores the stored session: the same device every time.
 pub async fn connect(config: &MatrixConfig) -> Result<Client, PlatformError> {
     std::fs::create_dir_all(&config.store_dir).map_err(other)?;
@@ -319,6 +362,7 @@ impl Connector for Matrix {
             match synced {
                 Ok(()) => {
                     if first {
+                        say_no_key_backup(&client).await;
                         // Invites that came while the bot was away, from
                         // whom it may accept them.
                         for room in client.invited_rooms() {

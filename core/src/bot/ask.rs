@@ -415,6 +415,7 @@ impl Bot {
             Ok(()) => budget.spent(),
             Err(e) => tracing::warn!(error = %e, "cannot offer the Stop control"),
         }
+        let placeholder_changed = tokio::time::Instant::now();
 
         let (position, positions) = watch::channel(0usize);
         let shown = self.show_position(platform, &placeholder, positions, &stop);
@@ -429,14 +430,24 @@ impl Bot {
             asked
         };
         let (asked, last_shown) = tokio::join!(ask, shown);
-        let shown_text = last_shown.unwrap_or(thinking);
+        let shown = match last_shown {
+            Some((text, changed)) => crate::stream::Placeholder {
+                message: placeholder.clone(),
+                text,
+                changed,
+            },
+            None => crate::stream::Placeholder {
+                message: placeholder.clone(),
+                text: thinking,
+                changed: placeholder_changed,
+            },
+        };
         let streamed = match asked {
             Some(Ok(tokens)) => {
                 stream_answer(
                     platform,
                     &budget,
-                    placeholder.clone(),
-                    shown_text,
+                    shown,
                     tokens.into_stream(),
                     &stop,
                     self.lang(),
@@ -446,29 +457,11 @@ impl Bot {
             Some(Err(e)) => {
                 tracing::warn!(error = %e, "the model could not answer");
                 let failed = futures_util::stream::iter([Err::<String, LlmError>(e)]);
-                stream_answer(
-                    platform,
-                    &budget,
-                    placeholder.clone(),
-                    shown_text,
-                    failed,
-                    &stop,
-                    self.lang(),
-                )
-                .await
+                stream_answer(platform, &budget, shown, failed, &stop, self.lang()).await
             }
             None => {
                 let nothing = futures_util::stream::empty::<Result<String, LlmError>>();
-                stream_answer(
-                    platform,
-                    &budget,
-                    placeholder.clone(),
-                    shown_text,
-                    nothing,
-                    &stop,
-                    self.lang(),
-                )
-                .await
+                stream_answer(platform, &budget, shown, nothing, &stop, self.lang()).await
             }
         };
         let stopped_by = writing.stopped_by();
@@ -497,9 +490,9 @@ impl Bot {
         placeholder: &MessageRef,
         mut positions: watch::Receiver<usize>,
         stop: &CancellationToken,
-    ) -> Option<String> {
+    ) -> Option<(String, tokio::time::Instant)> {
         let interval = platform.limits().min_edit_interval;
-        let mut last: Option<String> = None;
+        let mut last: Option<(String, tokio::time::Instant)> = None;
         let mut next_edit = tokio::time::Instant::now() + interval;
         loop {
             tokio::select! {
@@ -522,9 +515,12 @@ impl Bot {
             } else {
                 Text::QueuePosition { position }.render(self.lang())
             };
-            if last.as_ref() != Some(&text) && platform.edit(placeholder, &text).await.is_ok() {
-                last = Some(text);
-                next_edit = tokio::time::Instant::now() + interval;
+            if last.as_ref().map(|(shown, _)| shown) != Some(&text)
+                && platform.edit(placeholder, &text).await.is_ok()
+            {
+                let now = tokio::time::Instant::now();
+                last = Some((text, now));
+                next_edit = now + interval;
             }
         }
     }

@@ -122,14 +122,36 @@ enum Kind {
     Last,
 }
 
+/// The message an answer starts in, as it stands before the first token.
+#[derive(Debug, Clone)]
+pub struct Placeholder {
+    pub message: MessageRef,
+    /// What it shows ("Thinking…", a place in the line).
+    pub text: String,
+    /// When it last changed (posted, given its Stop control, shown a place
+    /// in the line): the model usually reads the prompt for seconds after,
+    /// and its first words may go at once when that was an interval ago.
+    pub changed: Instant,
+}
+
+impl Placeholder {
+    /// A placeholder that shows `text` and was posted just now.
+    pub fn posted_now(message: MessageRef, text: impl Into<String>) -> Self {
+        Placeholder {
+            message,
+            text: text.into(),
+            changed: Instant::now(),
+        }
+    }
+}
+
 /// Streams `tokens` into `placeholder` (and further messages as needed),
 /// until the model is done, `stop` is cancelled, or the stream fails,
 /// spending from `budget`.
 pub async fn stream_answer<S>(
     platform: &dyn ChatPlatform,
     budget: &EditBudget,
-    placeholder: MessageRef,
-    placeholder_text: String,
+    placeholder: Placeholder,
     tokens: S,
     stop: &CancellationToken,
     lang: Lang,
@@ -146,15 +168,16 @@ where
         answer: String::new(),
         parts: vec![PartState {
             part: Part {
-                message: placeholder,
+                message: placeholder.message,
                 segment: 0..0,
                 reopened: None,
                 closed: false,
             },
-            shown: placeholder_text,
-            // The placeholder was posted (or showed a queue position) just
-            // before: the model has yet to read the prompt.
-            last_change: Instant::now(),
+            shown: placeholder.text,
+            // Not the stream's start: the model's client hands the stream
+            // over with its first token, seconds after the placeholder
+            // changed, and that token need not wait a whole interval more.
+            last_change: placeholder.changed,
             made: 0,
         }],
         edits: 0,
