@@ -454,6 +454,42 @@ async fn stop_ends_the_generation_closes_the_stream_and_says_so() {
     assert!(withdrawn, "the Stop control is taken back");
 }
 
+/// Under an allowance as tight as Synapse's default, the Stop control (a
+/// reaction, and its withdrawal: two events) would make the answer's final
+/// text wait: it is left out, and the answer arrives whole at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn under_a_tight_allowance_the_stop_control_is_not_worth_the_final_texts_wait() {
+    let fake = FakeModel::start(&[MODEL]).await;
+    fake.then(Script::answer("a short answer"));
+    let mut options = Options::default();
+    options.limits.edit_allowance = pstral_chat::Allowance {
+        burst: 2,
+        refill: Duration::from_secs(3600),
+        scope: pstral_chat::AllowanceScope::Account,
+        posts_count: true,
+    };
+    let h = Harness::new(&[fake.url()], options).await;
+    h.ask(1, "une question").await;
+    let placeholder = h.answers()[0].0.clone();
+    assert_eq!(
+        h.platform.text_of(&placeholder.id).unwrap(),
+        "a short answer"
+    );
+    let stop_control = h.platform.actions().into_iter().any(|a| {
+        matches!(
+            a.action,
+            OutboundAction::ShowControl {
+                control: ControlKind::Stop,
+                ..
+            } | OutboundAction::WithdrawControl {
+                control: ControlKind::Stop,
+                ..
+            }
+        )
+    });
+    assert!(!stop_control, "no Stop control offered nor taken back");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn at_shutdown_answers_still_being_written_end_with_a_note_not_half_an_edit() {
     let fake = FakeModel::start(&[MODEL]).await;

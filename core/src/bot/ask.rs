@@ -407,14 +407,22 @@ impl Bot {
         let writing = self.inner.answers.start(&placeholder.id, place, user.id);
         let stop = writing.stop.clone();
         // Offering a control changes the message too (a Discord PATCH, a
-        // Matrix reaction).
-        match platform
-            .show_control(&placeholder, &ControlKind::Stop)
-            .await
-        {
-            Ok(()) => budget.spent(),
-            Err(e) => tracing::warn!(error = %e, "cannot offer the Stop control"),
-        }
+        // Matrix reaction), and so does taking it back: two events of the
+        // allowance, spent like an intermediate edit, only while it keeps
+        // the final edits back. Under a tight limit (Synapse's default: one
+        // event every five seconds) the answer's own text is not late for
+        // them; the stop command works either way.
+        let stop_shown = budget.take_intermediate()
+            && match platform
+                .show_control(&placeholder, &ControlKind::Stop)
+                .await
+            {
+                Ok(()) => true,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot offer the Stop control");
+                    false
+                }
+            };
         let placeholder_changed = tokio::time::Instant::now();
 
         let (position, positions) = watch::channel(0usize);
@@ -468,13 +476,15 @@ impl Bot {
         drop(writing);
         // Taking the control back changes the message too (a Discord PATCH):
         // not before the platform allows.
-        tokio::time::sleep_until(budget.next_final()).await;
-        match platform
-            .withdraw_control(&placeholder, &ControlKind::Stop)
-            .await
-        {
-            Ok(()) => budget.spent(),
-            Err(e) => tracing::warn!(error = %e, "cannot withdraw the Stop control"),
+        if stop_shown {
+            tokio::time::sleep_until(budget.next_final()).await;
+            match platform
+                .withdraw_control(&placeholder, &ControlKind::Stop)
+                .await
+            {
+                Ok(()) => budget.spent(),
+                Err(e) => tracing::warn!(error = %e, "cannot withdraw the Stop control"),
+            }
         }
         Answered {
             streamed: Some(streamed),
