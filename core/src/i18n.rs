@@ -1421,6 +1421,22 @@ fn excess(lang: Lang, excess: &crate::sql::validate::Excess) -> String {
     match (lang, excess) {
         (Lang::En, E::StatementBytes { bytes, max }) => format!("{bytes} bytes, more than {max}"),
         (Lang::Fr, E::StatementBytes { bytes, max }) => format!("{bytes} octets, plus de {max}"),
+        (Lang::En, E::Joined { relations, max }) => format!(
+            "one FROM joins {relations} tables or subqueries, more than {max} (the database \
+             weighs every order of joining them, in memory)"
+        ),
+        (Lang::Fr, E::Joined { relations, max }) => format!(
+            "un FROM joint {relations} tables ou sous-requêtes, plus de {max} (la base pèse \
+             chaque ordre possible de les joindre, en mémoire)"
+        ),
+        (Lang::En, E::Relations { max }) => format!(
+            "its FROM clauses name more than {max} tables or subqueries in all (the database \
+             keeps the plan of each in memory until the whole statement is planned)"
+        ),
+        (Lang::Fr, E::Relations { max }) => format!(
+            "ses clauses FROM nomment plus de {max} tables ou sous-requêtes en tout (la base \
+             garde le plan de chacune en mémoire jusqu'à ce que toute la requête soit planifiée)"
+        ),
         (Lang::En, E::Tokens { max }) => format!("more than {max} tokens"),
         (Lang::Fr, E::Tokens { max }) => format!("plus de {max} symboles"),
         (Lang::En, E::Parentheses { max }) => format!("parentheses nested more than {max} deep"),
@@ -1562,12 +1578,20 @@ fn excess(lang: Lang, excess: &crate::sql::validate::Excess) -> String {
              valeurs nulles ensemble) ; au plus {max}"
         ),
         (Lang::En, E::ComputedNeedle { function, needle }) => format!(
-            "{function} searches for a computed text ({needle}); SQLite cannot stop such a \
-             search midway: use a column or a text written out"
+            "{function} searches for a computed text ({needle}); the database cannot stop such \
+             a search midway: use a column or a text written out"
         ),
         (Lang::Fr, E::ComputedNeedle { function, needle }) => format!(
-            "{function} cherche un texte calculé ({needle}) ; SQLite ne peut pas arrêter une \
+            "{function} cherche un texte calculé ({needle}) ; la base ne peut pas arrêter une \
              telle recherche en cours : utilisez une colonne ou un texte écrit en toutes lettres"
+        ),
+        (Lang::En, E::BackReference(function)) => format!(
+            "the regular expression of {function} refers back to what it matched (\\1…\\9): \
+             matching it may take the database minutes it cannot interrupt"
+        ),
+        (Lang::Fr, E::BackReference(function)) => format!(
+            "l'expression régulière de {function} renvoie à ce qu'elle a trouvé (\\1…\\9) : \
+             la base peut y passer des minutes sans pouvoir s'interrompre"
         ),
         (Lang::En, E::ComputedPattern(function)) => {
             format!("the pattern of {function} is computed; write it as a text")

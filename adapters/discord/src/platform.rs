@@ -190,10 +190,13 @@ impl ChatPlatform for DiscordPlatform {
         let limit = routes.read().await.get(&bucket)?.clone();
         let limit = limit.lock().await;
         let remaining = u32::try_from(limit.remaining()).ok()?;
+        // Past its reset, the bucket is whole again and what serenity kept
+        // of it is stale (it renews it at the next request): the platform
+        // says nothing current.
         let reset_after = limit
             .reset()?
             .duration_since(std::time::SystemTime::now())
-            .unwrap_or_default();
+            .ok()?;
         Some(AllowanceLeft {
             remaining,
             reset_after,

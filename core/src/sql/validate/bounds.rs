@@ -36,6 +36,13 @@ pub const MAX_BUILT_CHARS: i128 = 10_000;
 /// The characters of all needles, sets and patterns written in one
 /// statement's searches on SQLite.
 pub const MAX_NEEDLE_CHARS: usize = 4_000;
+/// The characters of all needles one PostgreSQL statement's `strpos`,
+/// `position`, `replace` and `split_part` search for: their search
+/// (Boyer-Moore-Horspool) never checks for the deadline and costs up to the
+/// text's length times the needle's (a 10,000-character needle in a 10 MB
+/// document ran 23 s under a 10 s deadline, 1 MB cut from the document
+/// itself 66 s). A business search looks for a word or a separator.
+pub const MAX_SEARCHED_CHARS: usize = 256;
 
 /// PostgreSQL functions that build a date, a time or an interval from its
 /// parts, whose arguments may be named (`make_interval(days => 3)`): a name
@@ -176,6 +183,19 @@ pub(super) fn written_out(expr: &Expr) -> bool {
     })
 }
 
+/// Whether a written-out expression is of integers only: no cast, typed
+/// text, interval or number with a fraction or an exponent.
+pub(super) fn integral(expr: &Expr) -> bool {
+    !contains(expr, |e| match e {
+        Expr::Cast { .. } | Expr::TypedString { .. } | Expr::Interval(_) => true,
+        Expr::Value(v) => match &v.value {
+            Value::Number(n, _) => n.contains(['.', 'e', 'E']),
+            _ => true,
+        },
+        _ => false,
+    })
+}
+
 /// PostgreSQL's recursive CTE with `UNION` (not `UNION ALL`) keeps every
 /// distinct row it has produced in a hash table in memory, which neither
 /// `work_mem` nor `temp_file_limit` bounds (1.7–3.4 GiB in one query);
@@ -257,7 +277,19 @@ pub(super) fn judge_call(
             Ok(0)
         }
         "lpad" | "rpad" => size(name, at(1)).map(|()| 0),
+        "regexp_match"
+        | "regexp_matches"
+        | "regexp_like"
+        | "regexp_count"
+        | "regexp_instr"
+        | "regexp_substr"
+        | "regexp_split_to_array"
+        | "regexp_split_to_table" => regex(name, at(1)).map(|()| 0),
+        "strpos" | "split_part" if dialect == Dialect::Postgres => needle(name, at(1)),
         "replace" | "regexp_replace" => {
+            if name == "regexp_replace" {
+                regex(name, at(1))?;
+            }
             let (from, to) = if name == "replace" {
                 (at(1), at(2))
             } else {
@@ -289,10 +321,10 @@ pub(super) fn judge_call(
                     }));
                 }
             }
-            if dialect == Dialect::Sqlite {
-                Ok(needle(name, at(1))? + needle(name, at(2))?)
-            } else {
-                Ok(0)
+            match dialect {
+                Dialect::Sqlite => Ok(needle(name, at(1))? + needle(name, at(2))?),
+                Dialect::Postgres if name == "replace" => needle(name, at(1)),
+                _ => Ok(0),
             }
         }
         "printf" | "format" => widths(name, at(0)).map(|()| 0),
@@ -348,16 +380,59 @@ pub(super) fn judge_pattern(
     }
 }
 
-/// Adds to a statement's searched characters, refusing past the bound.
-pub(super) fn add_needles(total: &mut usize, more: usize) -> Result<(), Refusal> {
+/// The needle of `position(needle IN text)` on PostgreSQL (see
+/// [`MAX_SEARCHED_CHARS`]); returns the characters it searches for.
+pub(super) fn judge_position(dialect: Dialect, needle_expr: &Expr) -> Result<usize, Refusal> {
+    if dialect == Dialect::Postgres {
+        needle("position", Some(needle_expr))
+    } else {
+        Ok(0)
+    }
+}
+
+/// Adds to a statement's searched characters, refusing past the dialect's
+/// bound ([`MAX_NEEDLE_CHARS`], [`MAX_SEARCHED_CHARS`]).
+pub(super) fn add_needles(dialect: Dialect, total: &mut usize, more: usize) -> Result<(), Refusal> {
+    let max = if dialect == Dialect::Postgres {
+        MAX_SEARCHED_CHARS
+    } else {
+        MAX_NEEDLE_CHARS
+    };
     *total += more;
-    if *total > MAX_NEEDLE_CHARS {
+    if *total > max {
         return Err(Refusal::TooLarge(Excess::Needles {
             chars: u64::try_from(*total).ok(),
-            max: MAX_NEEDLE_CHARS as u64,
+            max: max as u64,
         }));
     }
     Ok(())
+}
+
+/// A regular expression's pattern: a column, or a text written out
+/// without back-references (`\1`…`\9`), on which PostgreSQL's and Oracle's
+/// engines backtrack in one call the deadline cannot stop (`repeat('a',
+/// 10000) ~ '^(a*)(a*)\1\2$'`, folded by the planner, ran past 30 s at the
+/// offer's EXPLAIN).
+pub(super) fn regex(name: &str, pattern: Option<&Expr>) -> Result<(), Refusal> {
+    let Some(pattern) = pattern else {
+        return Ok(());
+    };
+    match pattern {
+        Expr::Identifier(_) | Expr::CompoundIdentifier(_) => Ok(()),
+        Expr::Nested(inner) => regex(name, Some(inner)),
+        _ => match text(Some(pattern)) {
+            Some(written)
+                if !written
+                    .as_bytes()
+                    .windows(2)
+                    .any(|w| w[0] == b'\\' && (b'1'..=b'9').contains(&w[1])) =>
+            {
+                Ok(())
+            }
+            Some(_) => Err(Refusal::TooLarge(Excess::BackReference(name.to_owned()))),
+            None => Err(Refusal::TooLarge(Excess::ComputedPattern(name.to_owned()))),
+        },
+    }
 }
 
 pub(super) fn argument(arg: &FunctionArg) -> Option<&Expr> {
@@ -681,6 +756,83 @@ pub(super) mod tests {
     }
 
     #[test]
+    fn postgres_searches_the_deadline_cannot_stop_look_for_short_written_needles() {
+        let pg = Dialect::Postgres;
+        for fine in [
+            "SELECT strpos(note, 'facture') FROM orders",
+            "SELECT position('@' IN email) FROM contacts",
+            "SELECT split_part(email, '@', 2) FROM contacts",
+            "SELECT replace(note, ';', ',') FROM orders",
+            "SELECT strpos(o.note, c.nom) FROM orders o JOIN clients c ON c.id = o.client_id",
+        ] {
+            assert!(!refused(pg, fine), "{fine}");
+        }
+        for heavy in [
+            // A needle built, or cut from the document it is searched in.
+            "SELECT strpos(translate(body, '0123456789bcdef', 'aaaaaaaaaaaaaaa'), 'b' || \
+             repeat('a', 9999)) AS p FROM docs WHERE id = 1",
+            "SELECT strpos(d.body, 'z' || substr(d.body, 1, 1000000)) AS p FROM docs d",
+            "SELECT position(substr(body, 1, 100000) IN body) FROM docs",
+            "SELECT replace(body, substr(body, 1, 100000), '') FROM docs",
+        ] {
+            assert!(refused(pg, heavy), "{heavy}");
+        }
+        // Written out, a few words at most, all searches together.
+        let long = format!("SELECT strpos(body, '{}') FROM docs", "a".repeat(300));
+        assert!(refused(pg, &long));
+        let three = format!(
+            "SELECT strpos(body, '{0}'), split_part(body, '{0}', 1), replace(body, '{0}', '') \
+             FROM docs",
+            "a".repeat(100)
+        );
+        assert!(refused(pg, &three));
+    }
+
+    #[test]
+    fn a_regular_expression_refers_back_to_nothing_it_matched() {
+        for (dialect, fine) in [
+            (
+                Dialect::Postgres,
+                "SELECT nom FROM clients WHERE nom ~* '^(sa|sarl) '",
+            ),
+            (
+                Dialect::Postgres,
+                "SELECT regexp_replace(nom, '\\s+', ' ', 'g') FROM clients",
+            ),
+            (
+                Dialect::Postgres,
+                "SELECT nom FROM clients c, motifs m WHERE c.nom ~ m.motif",
+            ),
+            (
+                Dialect::Oracle,
+                "SELECT nom FROM clients WHERE REGEXP_LIKE(nom, '^[A-Z]+$')",
+            ),
+        ] {
+            assert!(!refused(dialect, fine), "{fine}");
+        }
+        for (dialect, heavy) in [
+            (
+                Dialect::Postgres,
+                "SELECT repeat('a', 10000) ~ '^(a*)(a*)\\1\\2$' AS m",
+            ),
+            (
+                Dialect::Postgres,
+                "SELECT regexp_matches(nom, '(a*)*(a*)*\\1$') FROM clients",
+            ),
+            (
+                Dialect::Postgres,
+                "SELECT nom !~ ('(x+)' || '\\1') FROM clients",
+            ),
+            (
+                Dialect::Oracle,
+                "SELECT 1 FROM dual WHERE REGEXP_LIKE(rpad('a', 4000, 'a'), '^(a+)\\1$')",
+            ),
+        ] {
+            assert!(refused(dialect, heavy), "{heavy}");
+        }
+    }
+
+    #[test]
     fn postgres_recursion_keeps_only_its_last_step_and_gathering_is_flagged() {
         let pg = Policy::new(Dialect::Postgres);
         assert!(refused(
@@ -708,10 +860,21 @@ pub(super) mod tests {
         for (sql, computed) in [
             ("SELECT g FROM generate_series(1, 100) g", false),
             ("SELECT g FROM generate_series(1, 10 * 10) g", false),
+            // PostgreSQL 15 and 16 guess 1,000 rows for any series of
+            // dates, timestamps or numerics.
             (
                 "SELECT d FROM generate_series('2025-01-01'::date, DATE '2025-12-31', INTERVAL '1 day') d",
-                false,
+                true,
             ),
+            (
+                "SELECT generate_series(timestamp '2000-01-01', timestamp '2100-01-01', interval '1 second')",
+                true,
+            ),
+            (
+                "SELECT g FROM generate_series(1::numeric, 1000000000::numeric) g",
+                true,
+            ),
+            ("SELECT g FROM generate_series(1.5, 10) g", true),
             ("SELECT x FROM unnest(ARRAY['a', 'b']) x", false),
             (
                 "SELECT g FROM generate_series(1, (SELECT max(id) FROM clients)) g",

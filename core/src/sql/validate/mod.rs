@@ -52,6 +52,14 @@ pub const MAX_PAREN_DEPTH: usize = 64;
 /// The deepest nesting of the parsed tree the walker follows (a chain of
 /// 1,000 `+` is 1,000 deep).
 pub const MAX_TREE_DEPTH: usize = 500;
+/// The most relations one `FROM` joins: the planner weighs the orders of
+/// joining them in memory (eleven joined on one column took 287 MiB to
+/// plan), and a report rarely joins more than a handful.
+pub const MAX_FROM_RELATIONS: usize = 10;
+/// The most relations all the `FROM` clauses of a statement name together:
+/// the planner keeps what it weighed for each until the whole statement is
+/// planned (twenty SELECTs of eleven took 5.3 GiB at the offer's EXPLAIN).
+pub const MAX_RELATIONS: usize = 32;
 /// The parser's own recursion limit (subqueries and parenthesised
 /// expressions nest through it).
 const PARSER_RECURSION_LIMIT: usize = 64;
@@ -831,6 +839,45 @@ mod tests {
             )
             .is_err()
         );
+    }
+
+    #[test]
+    fn the_relations_a_statement_joins_are_bounded_in_each_from_and_in_all() {
+        let pg = Policy::new(Dialect::Postgres);
+        let joined = |n: usize| {
+            let from: Vec<String> = (0..n).map(|i| format!("clients c{i}")).collect();
+            let on: Vec<String> = (1..n).map(|i| format!("c{i}.id = c0.id")).collect();
+            format!(
+                "SELECT count(*) AS n FROM {} WHERE {}",
+                from.join(", "),
+                on.join(" AND ")
+            )
+        };
+        assert!(validate(&joined(MAX_FROM_RELATIONS), &pg).is_ok());
+        assert!(matches!(
+            validate(&joined(MAX_FROM_RELATIONS + 1), &pg),
+            Err(Refusal::TooLarge(Excess::Joined { .. }))
+        ));
+        // Explicit JOINs count as the comma list does.
+        let chain = format!(
+            "SELECT count(*) FROM clients c0 {}",
+            (1..=MAX_FROM_RELATIONS)
+                .map(|i| format!("JOIN clients c{i} ON c{i}.id = c0.id"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+        assert!(matches!(
+            validate(&chain, &pg),
+            Err(Refusal::TooLarge(Excess::Joined { .. }))
+        ));
+        // Twenty SELECTs of eleven took 5.3 GiB to plan; four of nine pass
+        // the bound of each FROM, not the statement's.
+        let branches = vec![joined(9); 4].join(" UNION ALL ");
+        assert!(matches!(
+            validate(&branches, &pg),
+            Err(Refusal::TooLarge(Excess::Relations { .. }))
+        ));
+        assert!(validate(&vec![joined(8); 4].join(" UNION ALL "), &pg).is_ok());
     }
 
     #[test]

@@ -112,6 +112,15 @@ pub enum Excess {
         bytes: usize,
         max: usize,
     },
+    /// One `FROM` joins `relations`.
+    Joined {
+        relations: usize,
+        max: usize,
+    },
+    /// The statement's `FROM` clauses name more than `max` relations.
+    Relations {
+        max: usize,
+    },
     Tokens {
         max: usize,
     },
@@ -160,12 +169,15 @@ pub enum Excess {
         chars: usize,
         max: usize,
     },
-    /// SQLite searches for a computed text.
+    /// A search (any on SQLite; `strpos`, `position`, `replace`, `split_part` on
+    /// PostgreSQL) for a computed text.
     ComputedNeedle {
         function: String,
         needle: String,
     },
     ComputedPattern(String),
+    /// A regular expression with a back-reference (`\1`).
+    BackReference(String),
     /// A width of `printf` taken from an argument (`*`).
     WidthArgument(String),
     /// The statement's searches look for `chars` characters in all.
