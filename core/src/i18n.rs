@@ -1164,6 +1164,8 @@ impl fmt::Display for crate::sql::validate::Refusal {
     }
 }
 
+impl std::error::Error for crate::sql::validate::Refusal {}
+
 impl fmt::Display for crate::sql::validate::Unreadable {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&unreadable(Lang::En, self))
