@@ -237,7 +237,6 @@ pub enum Builder {
     Call(String),
 }
 
-
 /// An amount that may be without bound: `None` past `huge`.
 pub(super) fn amount(n: u64, huge: u64) -> Option<u64> {
     (n < huge).then_some(n)
