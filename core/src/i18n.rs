@@ -1580,12 +1580,13 @@ fn excess(lang: Lang, excess: &crate::sql::validate::Excess) -> String {
              valeurs nulles ensemble) ; au plus {max}"
         ),
         (Lang::En, E::ComputedNeedle { function, needle }) => format!(
-            "{function} searches for a computed text ({needle}); the database cannot stop such \
-             a search midway: use a column or a text written out"
+            "{function} searches for a text computed or read from the data ({needle}); the \
+             database cannot stop such a search midway: write out the text it looks for"
         ),
         (Lang::Fr, E::ComputedNeedle { function, needle }) => format!(
-            "{function} cherche un texte calculé ({needle}) ; la base ne peut pas arrêter une \
-             telle recherche en cours : utilisez une colonne ou un texte écrit en toutes lettres"
+            "{function} cherche un texte calculé ou lu dans les données ({needle}) ; la base ne \
+             peut pas arrêter une telle recherche en cours : écrivez en toutes lettres le texte \
+             cherché"
         ),
         (Lang::En, E::BackReference(function)) => format!(
             "the regular expression of {function} refers back to what it matched (\\1…\\9): \

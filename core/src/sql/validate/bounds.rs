@@ -285,7 +285,7 @@ pub(super) fn judge_call(
         | "regexp_substr"
         | "regexp_split_to_array"
         | "regexp_split_to_table" => regex(name, at(1)).map(|()| 0),
-        "strpos" | "split_part" if dialect == Dialect::Postgres => needle(name, at(1)),
+        "strpos" | "split_part" if dialect == Dialect::Postgres => searched(name, at(1)),
         "replace" | "regexp_replace" => {
             if name == "regexp_replace" {
                 regex(name, at(1))?;
@@ -322,8 +322,8 @@ pub(super) fn judge_call(
                 }
             }
             match dialect {
-                Dialect::Sqlite => Ok(needle(name, at(1))? + needle(name, at(2))?),
-                Dialect::Postgres if name == "replace" => needle(name, at(1)),
+                Dialect::Sqlite => Ok(searched(name, at(1))? + needle(name, at(2))?),
+                Dialect::Postgres if name == "replace" => searched(name, at(1)),
                 _ => Ok(0),
             }
         }
@@ -359,7 +359,8 @@ pub(super) fn judge_call(
                 }
             }
         },
-        "instr" | "ltrim" | "rtrim" | "trim" if dialect == Dialect::Sqlite => needle(name, at(1)),
+        "instr" if dialect == Dialect::Sqlite => searched(name, at(1)),
+        "ltrim" | "rtrim" | "trim" if dialect == Dialect::Sqlite => needle(name, at(1)),
         // like(pattern, text[, escape]): the pattern comes first.
         "like" | "glob" if dialect == Dialect::Sqlite => needle(name, at(0)),
         _ => Ok(0),
@@ -384,7 +385,7 @@ pub(super) fn judge_pattern(
 /// [`MAX_SEARCHED_CHARS`]); returns the characters it searches for.
 pub(super) fn judge_position(dialect: Dialect, needle_expr: &Expr) -> Result<usize, Refusal> {
     if dialect == Dialect::Postgres {
-        needle("position", Some(needle_expr))
+        searched("position", Some(needle_expr))
     } else {
         Ok(0)
     }
@@ -571,9 +572,54 @@ fn holds_growth(expr: &Expr) -> bool {
     contains(expr, |e| called(e).is_some_and(|n| grows(&n)))
 }
 
-/// A needle, set or pattern of a search on SQLite: a column, a text
-/// written in the statement, or `||` of those; returns the characters
-/// written.
+/// What a search for a piece of text (`instr`, `replace` on SQLite;
+/// `strpos`, `position`, `replace`, `split_part` on PostgreSQL) looks for:
+/// a text written in the statement (or `||`, `upper`, `lower` of such),
+/// never one read or cut from the data. Both databases compare the needle
+/// at every place of the text, in one call the deadline cannot stop, and a
+/// needle read from the data can be made to almost match everywhere in a
+/// text made of the same data (`strpos(d.body, 'z' || substr(d.body, 1,
+/// 1000000))` ran 66 s; `'z' || d.body` searched in `d.body || d.body`
+/// would be worse). Returns the characters written.
+fn searched(name: &str, arg: Option<&Expr>) -> Result<usize, Refusal> {
+    fn written(e: &Expr) -> Option<usize> {
+        match e {
+            Expr::Nested(e) => written(e),
+            Expr::BinaryOp {
+                left,
+                op: BinaryOperator::StringConcat,
+                right,
+            } => Some(written(left)? + written(right)?),
+            Expr::Value(v) => match &v.value {
+                Value::SingleQuotedString(s) => Some(s.chars().count()),
+                Value::Number(n, _) => Some(n.len()),
+                _ => None,
+            },
+            Expr::Function(f) if called(e).is_some_and(|n| n == "upper" || n == "lower") => {
+                match &f.args {
+                    sqlparser::ast::FunctionArguments::List(list) if list.args.len() == 1 => {
+                        argument(&list.args[0]).and_then(written)
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+    let Some(arg) = arg else {
+        return Ok(0);
+    };
+    written(arg).ok_or_else(|| {
+        Refusal::TooLarge(Excess::ComputedNeedle {
+            function: name.to_owned(),
+            needle: short(arg),
+        })
+    })
+}
+
+/// A set or pattern of a search on SQLite (`LIKE`, `GLOB`, a `trim` set):
+/// a column, a text written in the statement, or `||` of those; returns
+/// the characters written.
 fn needle(name: &str, arg: Option<&Expr>) -> Result<usize, Refusal> {
     fn written(e: &Expr) -> Option<usize> {
         match e {
@@ -763,10 +809,20 @@ pub(super) mod tests {
             "SELECT position('@' IN email) FROM contacts",
             "SELECT split_part(email, '@', 2) FROM contacts",
             "SELECT replace(note, ';', ',') FROM orders",
-            "SELECT strpos(o.note, c.nom) FROM orders o JOIN clients c ON c.id = o.client_id",
+            "SELECT strpos(lower(note), lower('Facture')) FROM orders",
         ] {
             assert!(!refused(pg, fine), "{fine}");
         }
+        // A needle read from the data can be made to almost match
+        // everywhere in a text made of the same data.
+        assert!(refused(
+            pg,
+            "SELECT strpos(d.body || d.body, 'z' || d.body) FROM docs d"
+        ));
+        assert!(refused(
+            Dialect::Sqlite,
+            "SELECT instr(a.body || a.body, 'z' || a.body) FROM docs a"
+        ));
         for heavy in [
             // A needle built, or cut from the document it is searched in.
             "SELECT strpos(translate(body, '0123456789bcdef', 'aaaaaaaaaaaaaaa'), 'b' || \
