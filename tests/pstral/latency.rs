@@ -52,6 +52,18 @@ struct Sample {
     edits: usize,
 }
 
+impl Sample {
+    /// From the model's first and last tokens to the edits that showed
+    /// them.
+    fn of(tokens: (Instant, Instant), shown: (Instant, Instant), edits: usize) -> Self {
+        Sample {
+            first: shown.0.saturating_duration_since(tokens.0),
+            last: shown.1.saturating_duration_since(tokens.1),
+            edits,
+        }
+    }
+}
+
 fn answer(i: usize) -> String {
     (0..TOKENS)
         .map(|t| format!("a{i}w{t}"))
@@ -155,11 +167,11 @@ async fn discord_answers_are_seen_soon_after_the_model_writes_them() {
             .find(|k| k.body["content"] == text.as_str())
             .expect("an edit with the whole answer")
             .at;
-        samples.push(Sample {
-            first: first_edit.saturating_duration_since(first_token),
-            last: final_edit.saturating_duration_since(last_token),
-            edits: edits.len(),
-        });
+        samples.push(Sample::of(
+            (first_token, last_token),
+            (first_edit, final_edit),
+            edits.len(),
+        ));
         // The round trip of one REST call on the bot's own kind of
         // connection (kept alive), as an edit makes it.
         let started = Instant::now();
@@ -252,11 +264,11 @@ async fn on_synapse(scenario: &str, limited: bool) {
             .find(|s| s.body == text)
             .expect("an edit with the whole answer")
             .at;
-        samples.push(Sample {
-            first: first_edit.saturating_duration_since(first_token),
-            last: final_edit.saturating_duration_since(last_token),
-            edits: edits.len(),
-        });
+        samples.push(Sample::of(
+            (first_token, last_token),
+            (first_edit, final_edit),
+            edits.len(),
+        ));
         // Ana's own message, from her send to her client's sync: the path
         // an edit of the bot takes to her. Not under the bot's limit.
         let started = Instant::now();

@@ -582,30 +582,20 @@ fn holds_growth(expr: &Expr) -> bool {
 /// 1000000))` ran 66 s; `'z' || d.body` searched in `d.body || d.body`
 /// would be worse). Returns the characters written.
 fn searched(name: &str, arg: Option<&Expr>) -> Result<usize, Refusal> {
-    fn written(e: &Expr) -> Option<usize> {
-        match e {
-            Expr::Nested(e) => written(e),
-            Expr::BinaryOp {
-                left,
-                op: BinaryOperator::StringConcat,
-                right,
-            } => Some(written(left)? + written(right)?),
-            Expr::Value(v) => match &v.value {
-                Value::SingleQuotedString(s) => Some(s.chars().count()),
-                Value::Number(n, _) => Some(n.len()),
-                _ => None,
-            },
-            Expr::Function(f) if called(e).is_some_and(|n| n == "upper" || n == "lower") => {
-                match &f.args {
-                    sqlparser::ast::FunctionArguments::List(list) if list.args.len() == 1 => {
-                        argument(&list.args[0]).and_then(written)
-                    }
-                    _ => None,
-                }
-            }
-            _ => None,
-        }
-    }
+    looked_for(name, arg, false)
+}
+
+/// A set or pattern of a search on SQLite (`LIKE`, `GLOB`, a `trim` set):
+/// a column, a text written in the statement, or `||` of those; returns
+/// the characters written.
+fn needle(name: &str, arg: Option<&Expr>) -> Result<usize, Refusal> {
+    looked_for(name, arg, true)
+}
+
+/// The characters a search's `arg` writes out (see [`searched`] and
+/// [`needle`]), columns counting none where `columns` admits them.
+fn looked_for(name: &str, arg: Option<&Expr>, columns: bool) -> Result<usize, Refusal> {
+    let written = |e: &Expr| written(e, columns);
     let Some(arg) = arg else {
         return Ok(0);
     };
@@ -617,37 +607,33 @@ fn searched(name: &str, arg: Option<&Expr>) -> Result<usize, Refusal> {
     })
 }
 
-/// A set or pattern of a search on SQLite (`LIKE`, `GLOB`, a `trim` set):
-/// a column, a text written in the statement, or `||` of those; returns
-/// the characters written.
-fn needle(name: &str, arg: Option<&Expr>) -> Result<usize, Refusal> {
-    fn written(e: &Expr) -> Option<usize> {
-        match e {
-            Expr::Identifier(_) | Expr::CompoundIdentifier(_) => Some(0),
-            Expr::Nested(e) => written(e),
-            Expr::BinaryOp {
-                left,
-                op: BinaryOperator::StringConcat,
-                right,
-            } => Some(written(left)? + written(right)?),
-            Expr::Value(v) => match &v.value {
-                Value::SingleQuotedString(s) => Some(s.chars().count()),
-                Value::Number(n, _) => Some(n.len()),
-                Value::Null => Some(0),
-                _ => None,
-            },
+/// The characters `e` writes out: texts and numbers, `||` of them, `upper`
+/// and `lower` of them; columns as none where `columns`, else refused.
+fn written(e: &Expr, columns: bool) -> Option<usize> {
+    match e {
+        Expr::Identifier(_) | Expr::CompoundIdentifier(_) if columns => Some(0),
+        Expr::Nested(e) => written(e, columns),
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::StringConcat,
+            right,
+        } => Some(written(left, columns)? + written(right, columns)?),
+        Expr::Value(v) => match &v.value {
+            Value::SingleQuotedString(s) => Some(s.chars().count()),
+            Value::Number(n, _) => Some(n.len()),
+            Value::Null => Some(0),
             _ => None,
+        },
+        Expr::Function(f) if called(e).is_some_and(|n| n == "upper" || n == "lower") => {
+            match &f.args {
+                sqlparser::ast::FunctionArguments::List(list) if list.args.len() == 1 => {
+                    argument(&list.args[0]).and_then(|a| written(a, columns))
+                }
+                _ => None,
+            }
         }
+        _ => None,
     }
-    let Some(arg) = arg else {
-        return Ok(0);
-    };
-    written(arg).ok_or_else(|| {
-        Refusal::TooLarge(Excess::ComputedNeedle {
-            function: name.to_owned(),
-            needle: short(arg),
-        })
-    })
 }
 
 /// The widths and precisions of a `printf`/`format` pattern: written in the
