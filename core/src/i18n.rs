@@ -174,6 +174,12 @@ pub enum Text<'a> {
         index: u32,
         heavy: &'a crate::sql::backend::Heavy,
     },
+    /// The database took longer than the limit only to plan the statement
+    /// (its EXPLAIN, before any click).
+    SqlPlanTooSlow {
+        index: u32,
+        limit: std::time::Duration,
+    },
     /// A statement may be run; with the database's estimate when known.
     SqlReady {
         index: u32,
@@ -697,6 +703,16 @@ impl Text<'_> {
             (Lang::Fr, Text::SqlDoesNotCompile { index, message }) => format!(
                 "La requête {index} ne sera pas exécutée : la base ne l'accepte pas ({message})."
             ),
+            (Lang::En, Text::SqlPlanTooSlow { index, limit }) => format!(
+                "Query {index} will not be run: the database took longer than {} only to plan \
+                 it, before running anything.",
+                humantime::format_duration(*limit)
+            ),
+            (Lang::Fr, Text::SqlPlanTooSlow { index, limit }) => format!(
+                "La requête {index} ne sera pas exécutée : la base a mis plus de {} rien qu'à \
+                 la planifier, avant de rien exécuter.",
+                humantime::format_duration(*limit)
+            ),
             (Lang::En, Text::SqlTooHeavy { index, heavy }) => format!(
                 "Query {index} will not be run: it would take more of the database server than \
                  one query may ({}).",
@@ -996,7 +1012,7 @@ fn rows_caption(lang: Lang, shown: u64, total: u64, truncated: bool) -> String {
 
 /// Why a query did not run to the end, in `lang`; what the database or the
 /// system said is kept as they said it.
-fn exec_error(lang: Lang, error: &crate::sql::backend::ExecError) -> String {
+pub(crate) fn exec_error(lang: Lang, error: &crate::sql::backend::ExecError) -> String {
     use crate::sql::backend::ExecError as E;
     match (lang, error) {
         (Lang::En, E::Unavailable(m)) => format!("the database is not reachable: {m}"),
@@ -2098,6 +2114,10 @@ mod tests {
                     table: "ana".into(),
                     column: "executor".into(),
                 },
+            },
+            Text::SqlPlanTooSlow {
+                index: 3,
+                limit: std::time::Duration::from_secs(30),
             },
             Text::SqlReady {
                 index: 3,

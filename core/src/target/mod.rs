@@ -321,9 +321,17 @@ impl SqlRuntime {
                 repairable: true,
                 refused: false,
             }),
+            // Planning alone ran out of time (a regular expression or a
+            // join order the planner weighs at length): not a passing
+            // trouble of the database, and the model may write it simpler.
+            Err(crate::sql::backend::ExecError::Timeout(limit)) => Err(Unoffered {
+                reason: Text::SqlPlanTooSlow { index, limit }.render(lang),
+                repairable: true,
+                refused: false,
+            }),
             Err(e) => Err(Unoffered {
                 reason: Text::ExecuteUnavailable {
-                    reason: &e.to_string(),
+                    reason: &crate::i18n::exec_error(lang, &e),
                 }
                 .render(lang),
                 repairable: false,
