@@ -727,9 +727,24 @@ impl Sizes {
                 } else {
                     0
                 };
+                // A power written out has as many digits as its base's
+                // times the exponent (`9.0 ^ 1000` is a number of 955
+                // digits, `1 / 9.0 ^ 1000` a scale of 972).
+                let power = if matches!(op, BinaryOperator::PGExp) {
+                    power_exponent(right)
+                } else {
+                    None
+                };
                 let (left, right) = (self.size(left), self.size(right));
                 let compounded = self.own.is_some() && left.compounds(op, right);
-                let number = left.plus(right).number(more);
+                let number = match power {
+                    Some(n) => Size {
+                        digits: left.digits.max(1).saturating_mul(n).min(HUGE),
+                        ..left.plus(right)
+                    }
+                    .number(0),
+                    None => left.plus(right).number(more),
+                };
                 Size {
                     compounded: number.compounded || compounded,
                     ..number
@@ -833,6 +848,17 @@ impl Sizes {
                     }
                 })
                 .unwrap_or(0),
+            // A power of an exponent written out: the base's digits that
+            // many times (see `Sizes::size` for `^`).
+            "power" | "pow" => match (args.first(), args.get(1).and_then(|e| power_exponent(e))) {
+                (Some(base), Some(n)) => self
+                    .size(base)
+                    .digits
+                    .max(1)
+                    .saturating_mul(n)
+                    .saturating_add(20),
+                _ => all.saturating_add(20),
+            },
             _ if computes_digits(name) || matches!(name, "avg" | "div") => all.saturating_add(20),
             // Any other call keeps a number of its arguments (`greatest`,
             // `coalesce`, `sum`) or none.
@@ -958,6 +984,16 @@ fn arithmetic(op: &BinaryOperator) -> bool {
             | BinaryOperator::Modulo
             | BinaryOperator::PGExp
     )
+}
+
+/// The exponent of a power when it is an integer written out, whatever its
+/// sign (`x ^ -1000` has as many digits past the point).
+fn power_exponent(exponent: &Expr) -> Option<u64> {
+    let n = match exponent {
+        Expr::UnaryOp { expr, .. } => bounds::integer(expr),
+        other => bounds::integer(other),
+    }?;
+    u64::try_from(n.unsigned_abs()).ok()
 }
 
 /// Functions that compute a number digit by digit to a precision set by
@@ -1542,6 +1578,12 @@ mod tests {
             "SELECT (1 + 1e-5000) ^ 0.5",
             "SELECT power(1 + 1e-5000, 2.5)",
             "SELECT exp(1e-3000)",
+            // A power written out has its base's digits that many times:
+            // `1 / 9.0 ^ 1000` has a scale of 972 (2.2 s at the offer,
+            // fifteen of them in a logarithm).
+            "SELECT log(1 + (1 / 9.0 ^ 1000), 2) > 0 AS x",
+            "SELECT ln(1 + 1 / power(9.0, 1000))",
+            "SELECT ln(1 + 9.0 ^ -1000)",
         ] {
             assert!(refused(pg, sql), "{sql}");
         }
@@ -1569,6 +1611,7 @@ mod tests {
         for sql in [
             "SELECT ln(amount), power(1.05, 10), exp(sum(ln(x))), round(avg(x), 2), sqrt(2) FROM t",
             "SELECT log(2, 1024), 2 ^ 10, power(amount, 0.5) FROM t",
+            "SELECT amount * power(1.05, 12), ln(1.05 ^ 12), 2 ^ 64 FROM t",
             "SELECT id FROM t WHERE amount > 1e-300",
             "SELECT round(ln(amount::numeric(12, 2)), 4) FROM t",
         ] {
