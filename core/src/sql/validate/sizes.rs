@@ -2075,9 +2075,15 @@ mod tests {
             lite,
             "WITH a AS (SELECT printf('%05000d', 0) t) SELECT instr(nom, t) FROM clients, a"
         ));
-        assert!(!refused(
+        // A pattern is written out where it is used: a column may hold
+        // one read or cut from the data.
+        assert!(refused(
             lite,
             "WITH a AS (SELECT '%dupont%' AS p) SELECT count(*) FROM clients, a WHERE nom LIKE p"
+        ));
+        assert!(!refused(
+            lite,
+            "SELECT count(*) FROM clients WHERE nom LIKE '%dupont%'"
         ));
     }
 }

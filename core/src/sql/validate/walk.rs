@@ -1100,6 +1100,10 @@ impl<'a> Walker<'a> {
             });
         }
         self.series(&called, args.iter().map(bounds::argument));
+        // Read as rows, a call is judged as in an expression
+        // (`string_to_table(body, <delimiter>)`, `regexp_matches(…)`).
+        let searched = bounds::judge_call(self.dialect(), &called, args)?;
+        bounds::add_needles(self.dialect(), &mut self.needles, searched)?;
         for arg in args {
             self.walk_function_arg(arg)?;
         }
@@ -1552,6 +1556,15 @@ impl<'a> Walker<'a> {
                         | BinaryOperator::PGRegexNotIMatch
                 ) {
                     bounds::regex(&op.to_string(), Some(right))?;
+                }
+                if matches!(
+                    op,
+                    BinaryOperator::PGLikeMatch
+                        | BinaryOperator::PGILikeMatch
+                        | BinaryOperator::PGNotLikeMatch
+                        | BinaryOperator::PGNotILikeMatch
+                ) {
+                    self.search_pattern("LIKE", right)?;
                 }
                 self.walk_expr(left)?;
                 self.walk_expr(right)
