@@ -1604,13 +1604,15 @@ fn excess(lang: Lang, excess: &crate::sql::validate::Excess) -> String {
              peut pas arrêter une telle recherche en cours : écrivez en toutes lettres le texte \
              cherché"
         ),
-        (Lang::En, E::BackReference(function)) => format!(
-            "the regular expression of {function} refers back to what it matched (\\1…\\9): \
-             matching it may take the database minutes it cannot interrupt"
+        (Lang::En, E::Backtracking(function)) => format!(
+            "the regular expression of {function} refers back to what it matched (\\1…\\9) \
+             or looks around it ((?=, (?!, (?<): matching it may take the database minutes it \
+             cannot interrupt"
         ),
-        (Lang::Fr, E::BackReference(function)) => format!(
-            "l'expression régulière de {function} renvoie à ce qu'elle a trouvé (\\1…\\9) : \
-             la base peut y passer des minutes sans pouvoir s'interrompre"
+        (Lang::Fr, E::Backtracking(function)) => format!(
+            "l'expression régulière de {function} renvoie à ce qu'elle a trouvé (\\1…\\9) \
+             ou regarde autour ((?=, (?!, (?<) : la base peut y passer des minutes sans pouvoir \
+             s'interrompre"
         ),
         (Lang::En, E::ComputedPattern(function)) => {
             format!("the pattern of {function} is computed; write it as a text")

@@ -438,17 +438,11 @@ impl Bot {
             asked
         };
         let (asked, last_shown) = tokio::join!(ask, shown);
-        let shown = match last_shown {
-            Some((text, changed)) => crate::stream::Placeholder {
-                message: placeholder.clone(),
-                text,
-                changed,
-            },
-            None => crate::stream::Placeholder {
-                message: placeholder.clone(),
-                text: thinking,
-                changed: placeholder_changed,
-            },
+        let (text, changed) = last_shown.unwrap_or((thinking, placeholder_changed));
+        let shown = crate::stream::Placeholder {
+            message: placeholder.clone(),
+            text,
+            changed,
         };
         let streamed = match asked {
             Some(Ok(tokens)) => {

@@ -36,8 +36,9 @@ pub const MAX_BUILT_CHARS: i128 = 10_000;
 /// The characters of all needles, sets and patterns written in one
 /// statement's searches on SQLite.
 pub const MAX_NEEDLE_CHARS: usize = 4_000;
-/// The characters of all needles one PostgreSQL statement's `strpos`,
-/// `position`, `replace` and `split_part` search for: their search
+/// The characters of all needles and patterns one PostgreSQL statement's
+/// `strpos`, `position`, `replace`, `split_part`, `string_to_table`,
+/// `string_to_array` and `LIKE` search for: their search
 /// (Boyer-Moore-Horspool) never checks for the deadline and costs up to the
 /// text's length times the needle's (a 10,000-character needle in a 10 MB
 /// document ran 23 s under a 10 s deadline, 1 MB cut from the document
@@ -371,8 +372,9 @@ pub(super) fn judge_call(
     }
 }
 
-/// A `LIKE`, `GLOB` or `TRIM(… FROM …)` pattern on SQLite, judged like a
-/// needle; returns the characters it searches for.
+/// A `LIKE`, `GLOB` or `TRIM(… FROM …)` pattern on SQLite or PostgreSQL,
+/// judged as the text a search looks for ([`searched`]); returns its
+/// characters.
 pub(super) fn judge_pattern(
     dialect: Dialect,
     what: &str,
@@ -415,24 +417,20 @@ pub(super) fn add_needles(dialect: Dialect, total: &mut usize, more: usize) -> R
     Ok(())
 }
 
-/// A regular expression's pattern: a column, or a text written out
-/// without back-references (`\1`…`\9`), on which PostgreSQL's and Oracle's
-/// engines backtrack in one call the deadline cannot stop (`repeat('a',
-/// 10000) ~ '^(a*)(a*)\1\2$'`, folded by the planner, ran past 30 s at the
-/// offer's EXPLAIN).
+/// A regular expression's pattern: a text written out on which the engine
+/// does not backtrack ([`backtracks`]): PostgreSQL's and Oracle's do so in
+/// one call the deadline cannot stop (`repeat('a', 10000) ~
+/// '^(a*)(a*)\1\2$'`, folded by the planner, ran past 30 s at the offer's
+/// EXPLAIN). Never a column: a CTE's may hold any pattern (`WITH p(r) AS
+/// (SELECT '^(a*)\\1$')`), folded at the offer as well.
 pub(super) fn regex(name: &str, pattern: Option<&Expr>) -> Result<(), Refusal> {
     let Some(pattern) = pattern else {
         return Ok(());
     };
-    // Written out, never read: a column may be a CTE's holding any
-    // pattern (`WITH p(r) AS (SELECT '^(a*)\\1$')`), folded at the offer.
-    match pattern {
-        Expr::Nested(inner) => regex(name, Some(inner)),
-        _ => match text(Some(pattern)) {
-            Some(written) if !backtracks(written) => Ok(()),
-            Some(_) => Err(Refusal::TooLarge(Excess::BackReference(name.to_owned()))),
-            None => Err(Refusal::TooLarge(Excess::ComputedPattern(name.to_owned()))),
-        },
+    match text(Some(pattern)) {
+        Some(written) if !backtracks(written) => Ok(()),
+        Some(_) => Err(Refusal::TooLarge(Excess::Backtracking(name.to_owned()))),
+        None => Err(Refusal::TooLarge(Excess::ComputedPattern(name.to_owned()))),
     }
 }
 
@@ -596,9 +594,9 @@ fn searched(name: &str, arg: Option<&Expr>) -> Result<usize, Refusal> {
     looked_for(name, arg, false)
 }
 
-/// A set or pattern of a search on SQLite (`LIKE`, `GLOB`, a `trim` set):
-/// a column, a text written in the statement, or `||` of those; returns
-/// the characters written.
+/// A set of characters to trim, or a replacement, on SQLite: a column, a
+/// text written in the statement, or `||` of those; returns the characters
+/// written.
 fn needle(name: &str, arg: Option<&Expr>) -> Result<usize, Refusal> {
     looked_for(name, arg, true)
 }
@@ -606,11 +604,10 @@ fn needle(name: &str, arg: Option<&Expr>) -> Result<usize, Refusal> {
 /// The characters a search's `arg` writes out (see [`searched`] and
 /// [`needle`]), columns counting none where `columns` admits them.
 fn looked_for(name: &str, arg: Option<&Expr>, columns: bool) -> Result<usize, Refusal> {
-    let written = |e: &Expr| written(e, columns);
     let Some(arg) = arg else {
         return Ok(0);
     };
-    written(arg).ok_or_else(|| {
+    written(arg, columns).ok_or_else(|| {
         Refusal::TooLarge(Excess::ComputedNeedle {
             function: name.to_owned(),
             needle: short(arg),

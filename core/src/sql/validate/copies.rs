@@ -695,11 +695,7 @@ fn growth(name: &str) -> Growth {
         // longer one), but parsing builds every word apart: 28 bytes a
         // character of input, measured (a 10 MB text took a backend to
         // 303 MiB in `to_tsvector('simple', …)`).
-        "to_tsvector"
-        | "to_tsquery"
-        | "plainto_tsquery"
-        | "phraseto_tsquery"
-        | "websearch_to_tsquery" => Growth::Split {
+        name if text_search(name) => Growth::Split {
             held: 1,
             working: 32,
         },

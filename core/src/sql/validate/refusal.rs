@@ -176,8 +176,9 @@ pub enum Excess {
         needle: String,
     },
     ComputedPattern(String),
-    /// A regular expression with a back-reference (`\1`).
-    BackReference(String),
+    /// A regular expression that makes the engine backtrack: a
+    /// back-reference (`\1`) or a lookaround (`(?=`).
+    Backtracking(String),
     /// A width of `printf` taken from an argument (`*`).
     WidthArgument(String),
     /// The statement's searches look for `chars` characters in all.

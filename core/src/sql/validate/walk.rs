@@ -1771,7 +1771,7 @@ impl<'a> Walker<'a> {
     }
 
     /// A `LIKE`, `GLOB` or `TRIM` pattern, counted against the statement's
-    /// searches (see [`bounds::MAX_NEEDLE_CHARS`]).
+    /// searches (see [`bounds::MAX_NEEDLE_CHARS`], [`bounds::MAX_SEARCHED_CHARS`]).
     fn search_pattern(&mut self, what: &str, pattern: &Expr) -> Judged {
         let searched = bounds::judge_pattern(self.dialect(), what, pattern)?;
         bounds::add_needles(self.dialect(), &mut self.needles, searched)
