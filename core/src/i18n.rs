@@ -1054,6 +1054,16 @@ pub(crate) fn exec_error(lang: Lang, error: &crate::sql::backend::ExecError) -> 
 fn heavy_reason(lang: Lang, heavy: &crate::sql::backend::Heavy) -> String {
     use crate::sql::backend::Heavy as H;
     match (lang, heavy) {
+        (Lang::En, H::PlanTooDeep) => {
+            "its plan nests too deep to be read, so what it would cost cannot be known (write \
+             it with fewer windows or subqueries)"
+                .to_owned()
+        }
+        (Lang::Fr, H::PlanTooDeep) => {
+            "son plan est imbriqué trop profondément pour être lu : ce qu'elle coûterait ne peut \
+             pas être connu (écrivez-la avec moins de fenêtres ou de sous-requêtes)"
+                .to_owned()
+        }
         (Lang::En, H::GathersComputedRows) => "it gathers rows into one value from a function \
              whose rows are computed (write its bounds as numbers), so how much it gathers \
              cannot be foreseen"
@@ -1654,6 +1664,28 @@ fn excess(lang: Lang, excess: &crate::sql::validate::Excess) -> String {
              chaque caractère y est cherché dans tout l'ensemble, que les données peuvent rendre \
              aussi long qu'un document (écrivez les caractères en toutes lettres)"
         ),
+        (Lang::En, E::Sets { chars, max }) => format!(
+            "its sets of characters to trim or translate hold {} characters in all, more than \
+             {max} (each character of the text is looked up in the whole set, and the database \
+             cannot stop inside one call)",
+            amount(lang, *chars)
+        ),
+        (Lang::Fr, E::Sets { chars, max }) => format!(
+            "ses ensembles de caractères à rogner ou remplacer en comptent {} en tout, plus de \
+             {max} (chaque caractère du texte est cherché dans tout l'ensemble, et la base ne peut \
+             pas s'arrêter au milieu d'un appel)",
+            amount(lang, *chars)
+        ),
+        (Lang::En, E::SearchInGathered(text)) => format!(
+            "it searches, trims or translates {text}, a text gathered from rows, as long as the \
+             rows make it (the database cannot stop inside one call): search the rows before \
+             gathering them"
+        ),
+        (Lang::Fr, E::SearchInGathered(text)) => format!(
+            "elle cherche dans {text}, ou le rogne ou le remplace, un texte rassemblé à partir de \
+             lignes, aussi long que les lignes le font (la base ne peut pas s'arrêter au milieu \
+             d'un appel) : cherchez dans les lignes avant de les rassembler"
+        ),
         (_, E::Made { what, chars, max }) => {
             let what = match (lang, what) {
                 (Lang::En, Builder::Concatenation) => "a concatenation".to_owned(),
@@ -1979,6 +2011,7 @@ mod tests {
         let (table, column) = ("docs".to_owned(), "body".to_owned());
         let heavies = [
             Heavy::GathersComputedRows,
+            Heavy::PlanTooDeep,
             Heavy::Gathers {
                 mib: Some(731),
                 bound_mib: 256,

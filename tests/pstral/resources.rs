@@ -681,6 +681,63 @@ async fn gathering_the_rows_an_index_finds_is_weighed_by_the_planners_estimate()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn copies_of_a_gathered_value_weigh_with_it() {
+    // 100,000 notes of 96 characters: about 10 MB gathered.
+    let target = ReadOnlyTarget::new(
+        "CREATE TABLE orders AS SELECT g AS id, \
+         md5(g::text) || md5((g + 1)::text) || md5((g + 2)::text) AS note \
+         FROM generate_series(1, 100000) g; \
+         ANALYZE orders;",
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), target.url.as_str(), "");
+    let ran = |sql: &str| sql_run(dir.path(), &config, sql);
+    let gathered = "WITH g AS (SELECT string_agg(note, '') AS t FROM orders)";
+    let once = ran(&format!("{gathered} SELECT length(t) AS n FROM g"));
+    assert_eq!(once.code, Some(0), "{}", once.stderr);
+    // Eight copies of it in a row are eight times its weight, past the bound.
+    let copied = ran(&format!(
+        "{gathered} SELECT length(t || t || t || t || t || t || t || t) AS n FROM g"
+    ));
+    assert_eq!(copied.code, Some(1), "{}", copied.stderr);
+    assert!(
+        copied.stderr.contains("gathers rows into one value"),
+        "{}",
+        copied.stderr
+    );
+    target.drop_role().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plan_too_deep_to_read_is_refused_with_a_reason() {
+    let target = ReadOnlyTarget::new(
+        "CREATE TABLE orders AS SELECT g AS id FROM generate_series(1, 100) g; ANALYZE orders;",
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), target.url.as_str(), "");
+    // Two hundred windows, each its own sort: a plan nested 200 levels deep.
+    let windows: Vec<String> = (0..200)
+        .map(|i| {
+            format!(
+                "count(*) OVER (PARTITION BY id % {} ORDER BY id % {}) AS w{i}",
+                i + 2,
+                i + 3
+            )
+        })
+        .collect();
+    let ran = sql_run(
+        dir.path(),
+        &config,
+        &format!("SELECT {} FROM orders", windows.join(", ")),
+    );
+    assert_eq!(ran.code, Some(1), "{}", ran.stderr);
+    assert!(ran.stderr.contains("nests too deep"), "{}", ran.stderr);
+    target.drop_role().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn documents_stored_out_of_line_are_weighed_by_their_length_not_their_pointer() {
     // Ten documents of 10 MB each, compressed out of line to a few hundred
     // kilobytes: 18 bytes each in the plan.

@@ -178,6 +178,10 @@ pub enum ExecError {
 /// `Display` is for logs and the audit.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Heavy {
+    /// Its plan nests deeper than the bot reads (hundreds of windows or
+    /// subqueries): what it would cost cannot be read.
+    #[error("its plan nests too deep to be read, so what it would cost cannot be known")]
+    PlanTooDeep,
     #[error(
         "it gathers rows into one value from a function whose rows are computed (write its \
          bounds as numbers), so how much it gathers cannot be foreseen"

@@ -130,7 +130,12 @@ async fn plan_of(
         .persistent(false)
         .fetch_one(conn)
         .await
-        .map_err(timeout_or(limit))
+        .map_err(|e| match e {
+            // serde_json stops at 128 levels: two hundred windows nest
+            // deeper than that.
+            sqlx::Error::ColumnDecode { .. } => ExecError::TooHeavy(Heavy::PlanTooDeep),
+            other => timeout_or(limit)(other),
+        })
 }
 
 /// Whether `query` builds or gathers what [`weigh`] measures on the
@@ -181,9 +186,12 @@ async fn weigh_gathering(
     if query.computed_series {
         return Err(ExecError::TooHeavy(Heavy::GathersComputedRows));
     }
-    // Each copy a gathered row holds (`body || body`) weighs again, as
-    // does each copy of a gathered value (`repeat(string_agg(…), 3)`) or
-    // of the rows it gathers from (`FROM (SELECT body || body AS x …)`).
+    // Each copy a gathered row holds (`body || body`) weighs its values
+    // stored out of line again, as does each copy of the rows it gathers
+    // from (`FROM (SELECT body || body AS x …)`); each copy of the gathered
+    // value itself (`t || t`, `length(t || t)` of a CTE's `string_agg(…)
+    // AS t`) weighs all of it again: sixteen copies of a 63 MiB
+    // `string_agg` of short notes took a backend to 1.4 GiB.
     let copies = query.gathered_copies.max(query.row_copies).max(1) as f64;
     let out_of_line = out_of_line(conn, query, plan, tables)
         .await?
@@ -196,7 +204,8 @@ async fn weigh_gathering(
         out_of_line,
         query.gathered_row_bytes as f64,
     )
-    .heaviest;
+    .heaviest
+        * query.gathered_value_copies.max(1) as f64;
     if bytes > MAX_GATHERED_BYTES {
         return Err(ExecError::TooHeavy(Heavy::Gathers {
             mib: mib(bytes),

@@ -620,7 +620,8 @@ fn looked_for(name: &str, arg: Option<&Expr>, columns: bool) -> Result<usize, Re
 fn written(e: &Expr, columns: bool) -> Option<usize> {
     match e {
         Expr::Identifier(_) | Expr::CompoundIdentifier(_) if columns => Some(0),
-        Expr::Nested(e) => written(e, columns),
+        // `LIKE 'A%' COLLATE NOCASE`: the same text, compared otherwise.
+        Expr::Nested(e) | Expr::Collate { expr: e, .. } => written(e, columns),
         Expr::BinaryOp {
             left,
             op: BinaryOperator::StringConcat,

@@ -64,6 +64,12 @@ pub(super) struct Bag {
     /// The working memory of the splits computed on the way, by name, in
     /// copies of the value the name reads (see [`Growth::Split`]).
     working: BTreeMap<String, u64>,
+    /// The copies values built on the way and then spent held (`length(t
+    /// || t)` built two), by name: every value a row computes lives until
+    /// the row is done, so two such values side by side hold both
+    /// (`length(t || t) + length(t || t)` holds four at once). A value
+    /// merely read (`status = 'won'`) builds nothing and counts none.
+    spent: BTreeMap<String, u64>,
 }
 
 impl Bag {
@@ -84,6 +90,10 @@ impl Bag {
             let entry = self.working.entry(name).or_default();
             *entry = entry.saturating_add(n);
         }
+        for (name, n) in other.spent {
+            let entry = self.spent.entry(name).or_default();
+            *entry = entry.saturating_add(n);
+        }
         self.peak = self.peak.max(other.peak);
         self.settled()
     }
@@ -96,6 +106,10 @@ impl Bag {
         }
         for (name, n) in other.working {
             let entry = self.working.entry(name).or_default();
+            *entry = (*entry).max(n);
+        }
+        for (name, n) in other.spent {
+            let entry = self.spent.entry(name).or_default();
             *entry = (*entry).max(n);
         }
         self.peak = self.peak.max(other.peak);
@@ -122,15 +136,31 @@ impl Bag {
 
     /// A value computed from this one that holds none of it (a length, a
     /// truth): what was built on the way stays in the peak.
-    fn spent(self) -> Self {
+    /// A truth or a number computed from this value (`a = b`, `x IS NULL`):
+    /// what was built on the way stays in the peak, and it holds none. Its
+    /// operands are not counted as spent side by side: names are counted by
+    /// their last part, so `c1.id = c0.id AND c2.id = c0.id …` would seem to
+    /// build what it only reads.
+    fn dropped(self) -> Self {
         Bag {
             copies: BTreeMap::new(),
             ..self
         }
     }
 
+    fn spent(mut self) -> Self {
+        for (name, n) in std::mem::take(&mut self.copies) {
+            if n > 1 {
+                let entry = self.spent.entry(name).or_default();
+                *entry = entry.saturating_add(n);
+            }
+        }
+        self
+    }
+
     fn settled(mut self) -> Self {
-        self.peak = self.peak.max(self.most().0);
+        let spent = self.spent.values().copied().max().unwrap_or(0);
+        self.peak = self.peak.max(self.most().0).max(spent);
         self
     }
 
@@ -144,6 +174,17 @@ impl Bag {
             .map(|(name, n)| (n.saturating_add(wildcard), name.clone()))
             .max()
             .unwrap_or((wildcard, WILDCARD.to_owned()))
+    }
+
+    /// The copies of each name the value holds, or values built on the way
+    /// held, whichever is more.
+    pub(super) fn by_name(&self) -> BTreeMap<String, u64> {
+        let mut names = self.copies.clone();
+        for (name, n) in &self.spent {
+            let entry = names.entry(name.clone()).or_default();
+            *entry = (*entry).max(*n);
+        }
+        names
     }
 
     /// The most copies of one name the value, or any value computed on the
@@ -208,12 +249,16 @@ pub(super) fn of(expr: &Expr) -> Bag {
         | Expr::Substring { expr: e, .. }
         | Expr::Prefixed { value: e, .. } => of(e),
         Expr::UnaryOp { op, expr } => match op {
-            UnaryOperator::Not => of(expr).spent(),
+            UnaryOperator::Not => of(expr).dropped(),
             _ => of(expr),
         },
         Expr::BinaryOp { left, op, right } => {
             let both = of(left).add(of(right));
-            if yields_truth(op) { both.spent() } else { both }
+            if yields_truth(op) {
+                both.dropped()
+            } else {
+                both
+            }
         }
         Expr::Case {
             operand,
@@ -270,7 +315,7 @@ pub(super) fn of(expr: &Expr) -> Bag {
         | Expr::Position { .. }
         | Expr::Extract { .. }
         | Expr::Ceil { .. }
-        | Expr::Floor { .. } => every_reference(expr, 1).spent(),
+        | Expr::Floor { .. } => every_reference(expr, 1).dropped(),
         // Any other kind the walk lets through: every column reference in
         // it, times what each call around it may multiply it by.
         other => {

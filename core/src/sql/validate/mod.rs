@@ -240,6 +240,10 @@ pub struct Validated {
     /// `copies::MAX_ROW_COPIES`: building them takes the server's memory
     /// even when the row keeps none.
     pub built_copies: u64,
+    /// How many copies of a value gathered from rows a value it builds may
+    /// hold (`t || t` of a CTE's `string_agg(…) AS t`): the whole gathered
+    /// value weighs that many times.
+    pub gathered_value_copies: u64,
     /// The working memory the splits of one row take while they build
     /// (`regexp_split_to_array`, `string_to_array`, `regexp_matches`), in
     /// copies of the value they split, added up over the row (see
@@ -379,6 +383,7 @@ fn judge(sql: &str, policy: &Policy, catalog: Option<&Catalog>) -> Result<Valida
         split_working: walked.split_working,
         grows_by_reading: sizes.grows_by_reading,
         built_row_bytes: sizes.built_row_chars.saturating_mul(4),
+        gathered_value_copies: sizes.gathered_value_copies,
     })
 }
 

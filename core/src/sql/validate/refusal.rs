@@ -190,6 +190,15 @@ pub enum Excess {
     GatheredNeedle(String),
     /// A set of characters to trim or translate read from the data.
     SetFromData(String),
+    /// The statement's sets of characters to trim or translate hold
+    /// `chars` characters in all.
+    Sets {
+        chars: Option<u64>,
+        max: u64,
+    },
+    /// A search, a set or a pattern applied to a text gathered from rows.
+    SearchInGathered(String),
+
     /// `what` builds `chars` characters from values the statement made.
     Made {
         what: Builder,

@@ -65,6 +65,15 @@ pub const MAX_NUMERIC_DIGITS: u64 = 1_000;
 /// 2.5 GiB. Twice what one value may hold: a plan pushing it into each of
 /// the few hundred branches a 16 KiB statement can have stays a few MB.
 pub const MAX_STATEMENT_BUILT_CHARS: u64 = 20_000;
+/// The characters of all the sets one statement trims or translates by
+/// (`translate(x, 'àâé', 'aae')`, `btrim(x, ' .-')`), on every database:
+/// each character of the text is looked up in the whole set, in one call
+/// that neither PostgreSQL nor SQLite interrupts (`translate` of a 10 MB
+/// document by 3,990 characters ran for minutes on PostgreSQL, past its
+/// cancel; an `ltrim` of 250 KB by as many took 3.8 s in one SQLite row).
+/// At 32, one call on a 10 MB document stays near a second; a set of
+/// accented letters and their capitals fits.
+pub const MAX_SET_CHARS: u64 = 32;
 
 /// What [`judge`] learns of a statement it accepts.
 pub(super) struct Judged {
@@ -77,6 +86,11 @@ pub(super) struct Judged {
     /// may carry beyond the values it reads (the plan's widths guess 32
     /// bytes for `repeat('x', 8000)`).
     pub built_row_chars: u64,
+    /// The most copies of a value gathered from rows (a CTE's
+    /// `string_agg(…) AS t`) any expression builds (`t || t`, `repeat(t,
+    /// 3)`, `length(t || t)`): the server holds the gathered value that many
+    /// times, which the executor weighs.
+    pub gathered_value_copies: u64,
 }
 
 /// Judges the sizes of what `query` builds.
@@ -133,6 +147,8 @@ pub(super) fn judge(query: &Query, dialect: Dialect) -> Result<Judged, Refusal> 
     let mut check = Check {
         sizes: &sizes,
         needles: 0,
+        sets: 0,
+        gathered_value_copies: 0,
         digits: 0,
         counting: Vec::new(),
         statement_built: 0,
@@ -155,6 +171,7 @@ pub(super) fn judge(query: &Query, dialect: Dialect) -> Result<Judged, Refusal> 
     Ok(Judged {
         grows_by_reading: sizes.grows_by_reading,
         built_row_chars,
+        gathered_value_copies: check.gathered_value_copies,
     })
 }
 
@@ -1281,11 +1298,62 @@ fn widths(pattern: &Expr) -> (u64, u64) {
     (total, u64::try_from(conversions).unwrap_or(HUGE))
 }
 
+/// How many copies of one value read `text` holds, at least one (see
+/// [`Check::needle`]).
+fn copies_in(text: Option<&Expr>) -> u64 {
+    text.map_or(1, |t| super::copies::of(t).most().0.max(1))
+}
+
+/// Functions that search their first argument for a text, a pattern or a
+/// separator, in one call (lower case).
+fn searches_text(name: &str) -> bool {
+    matches!(
+        name,
+        "strpos"
+            | "instr"
+            | "replace"
+            | "split_part"
+            | "string_to_table"
+            | "string_to_array"
+            | "regexp_replace"
+            | "regexp_match"
+            | "regexp_matches"
+            | "regexp_like"
+            | "regexp_count"
+            | "regexp_instr"
+            | "regexp_substr"
+            | "regexp_split_to_table"
+            | "regexp_split_to_array"
+    )
+}
+
+/// Operators that search their left operand for a pattern (PostgreSQL's
+/// regular expressions and `LIKE` spelled `~~`).
+fn searches(op: &BinaryOperator) -> bool {
+    matches!(
+        op,
+        BinaryOperator::PGRegexMatch
+            | BinaryOperator::PGRegexIMatch
+            | BinaryOperator::PGRegexNotMatch
+            | BinaryOperator::PGRegexNotIMatch
+            | BinaryOperator::PGLikeMatch
+            | BinaryOperator::PGILikeMatch
+            | BinaryOperator::PGNotLikeMatch
+            | BinaryOperator::PGNotILikeMatch
+            | BinaryOperator::Regexp
+            | BinaryOperator::Match
+    )
+}
+
 /// Walks every expression, weighing what builds and, on SQLite, what is
 /// searched for.
 struct Check<'a> {
     sizes: &'a Sizes,
     needles: u64,
+    /// The characters of the statement's sets (see [`MAX_SET_CHARS`]).
+    sets: u64,
+    /// See [`Judged::gathered_value_copies`].
+    gathered_value_copies: u64,
     /// For each expression being walked, from the outermost: whether what
     /// it builds was counted toward [`Check::statement_built`].
     counting: Vec<bool>,
@@ -1358,7 +1426,9 @@ impl Check<'_> {
     /// translate anywhere: each character of the input is looked up in the
     /// whole set): what the statement built into it counts, and a value
     /// gathered from rows, as long as the rows make it, is refused.
-    fn needle(&mut self, needle: Option<&Expr>) -> ControlFlow<()> {
+    /// What it looks for counts once for each copy of a value read that
+    /// the text searched, `text`, holds.
+    fn needle(&mut self, needle: Option<&Expr>, text: Option<&Expr>) -> ControlFlow<()> {
         let Some(needle) = needle else {
             return ControlFlow::Continue(());
         };
@@ -1367,7 +1437,9 @@ impl Check<'_> {
             self.refusal = Some(Refusal::TooLarge(Excess::GatheredNeedle(short(needle))));
             return ControlFlow::Break(());
         }
-        self.needles = self.needles.saturating_add(size.chars);
+        self.needles = self
+            .needles
+            .saturating_add(size.chars.saturating_mul(copies_in(text)));
         if self.needles > MAX_NEEDLE_CHARS as u64 {
             self.refusal = Some(Refusal::TooLarge(Excess::Needles {
                 chars: amount(self.needles, HUGE),
@@ -1382,14 +1454,46 @@ impl Check<'_> {
     /// [`Check::needle`]) the statement writes, never one read from the
     /// data, which may be as long as a document (`ltrim(a.note, b.note)`
     /// looks each character of one up in the whole other, in one call).
-    fn set(&mut self, set: Option<&Expr>) -> ControlFlow<()> {
-        if let Some(set) = set
-            && self.sizes.size(set).read
-        {
+    fn set(&mut self, set: Option<&Expr>, text: Option<&Expr>) -> ControlFlow<()> {
+        let Some(set) = set else {
+            return ControlFlow::Continue(());
+        };
+        let size = self.sizes.size(set);
+        if size.read {
             self.refusal = Some(Refusal::TooLarge(Excess::SetFromData(short(set))));
             return ControlFlow::Break(());
         }
-        self.needle(set)
+        self.needle(Some(set), text)?;
+        self.sets = self
+            .sets
+            .saturating_add(size.chars.saturating_mul(copies_in(text)));
+        if self.sets > MAX_SET_CHARS {
+            self.refusal = Some(Refusal::TooLarge(Excess::Sets {
+                chars: amount(self.sets, HUGE),
+                max: MAX_SET_CHARS,
+            }));
+            return ControlFlow::Break(());
+        }
+        ControlFlow::Continue(())
+    }
+
+    /// The text a search, a set or a pattern is applied to: never a value
+    /// gathered from rows (`string_agg`, `group_concat`, `array_agg`…),
+    /// directly or through the names that carry it. A search costs up to
+    /// the text's length times what it looks for, in one call neither
+    /// database interrupts, and a gathered text is as long as the rows make
+    /// it: a `translate` of a 5 MB `string_agg` of notes ran 112 s, a
+    /// `LIKE` on one 22 s, under a 10 s deadline. A text holding copies of
+    /// a value read (`x || x`) is as long as they make it: what a search
+    /// looks for counts once for each (see `walk`).
+    fn searched_in(&mut self, text: Option<&Expr>) -> ControlFlow<()> {
+        if let Some(text) = text
+            && self.sizes.size(text).gathered
+        {
+            self.refusal = Some(Refusal::TooLarge(Excess::SearchInGathered(short(text))));
+            return ControlFlow::Break(());
+        }
+        ControlFlow::Continue(())
     }
 
     /// Counts what `expr` builds toward the statement's whole (see
@@ -1446,6 +1550,13 @@ impl Visitor for Check<'_> {
     }
 
     fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
+        if matches!(expr, Expr::BinaryOp { .. } | Expr::Function(_)) {
+            for (name, copies) in super::copies::of(expr).by_name() {
+                if copies > self.gathered_value_copies && self.sizes.column(None, &name).gathered {
+                    self.gathered_value_copies = copies;
+                }
+            }
+        }
         self.count_built(expr)?;
         let sqlite = self.sizes.dialect == Dialect::Sqlite;
         // No business number is written with a thousand digits; one that is
@@ -1488,17 +1599,28 @@ impl Visitor for Check<'_> {
                 op: UnaryOperator::PGSquareRoot | UnaryOperator::PGCubeRoot,
                 expr,
             } => self.digits([expr.as_ref()]),
-            Expr::Like { pattern, .. } | Expr::ILike { pattern, .. } if sqlite => {
-                self.needle(Some(pattern))
+            Expr::Like { expr, pattern, .. } | Expr::ILike { expr, pattern, .. } => {
+                self.searched_in(Some(expr))?;
+                if sqlite {
+                    self.needle(Some(pattern), Some(expr))?;
+                }
+                ControlFlow::Continue(())
             }
+            Expr::SimilarTo { expr, .. } | Expr::RLike { expr, .. } => self.searched_in(Some(expr)),
+            Expr::BinaryOp { left, op, .. } if searches(op) => self.searched_in(Some(left)),
+            Expr::Position { r#in, .. } => self.searched_in(Some(r#in)),
             Expr::Trim {
+                expr,
                 trim_what,
                 trim_characters,
                 ..
             } => {
-                self.set(trim_what.as_deref())?;
+                if trim_what.is_some() || trim_characters.is_some() {
+                    self.searched_in(Some(expr))?;
+                }
+                self.set(trim_what.as_deref(), Some(expr))?;
                 for c in trim_characters.iter().flatten() {
-                    self.set(Some(c))?;
+                    self.set(Some(c), Some(expr))?;
                 }
                 ControlFlow::Continue(())
             }
@@ -1522,16 +1644,26 @@ impl Visitor for Check<'_> {
                 if matches!(
                     name.as_str(),
                     "ltrim" | "rtrim" | "btrim" | "trim" | "translate"
-                ) {
-                    self.set(at(1))?;
+                ) && at(1).is_some()
+                {
+                    self.searched_in(at(0))?;
+                    self.set(at(1), at(0))?;
                 }
+                // The text searched: first, but for SQLite's `like(pattern,
+                // text)` and `glob(pattern, text)`.
+                let text = match name.as_str() {
+                    "like" | "glob" if sqlite => at(1),
+                    _ if searches_text(&name) => at(0),
+                    _ => None,
+                };
+                self.searched_in(text)?;
                 if sqlite {
                     match name.as_str() {
-                        "instr" => self.needle(at(1))?,
-                        "like" | "glob" => self.needle(at(0))?,
+                        "instr" => self.needle(at(1), at(0))?,
+                        "like" | "glob" => self.needle(at(0), at(1))?,
                         "replace" => {
-                            self.needle(at(1))?;
-                            self.needle(at(2))?;
+                            self.needle(at(1), at(0))?;
+                            self.needle(at(2), at(0))?;
                         }
                         _ => {}
                     }
@@ -2084,6 +2216,139 @@ mod tests {
         assert!(!refused(
             lite,
             "SELECT count(*) FROM clients WHERE nom LIKE '%dupont%'"
+        ));
+    }
+
+    fn accepted(dialect: Dialect, sql: &str) -> bool {
+        super::super::validate(sql, &super::super::Policy::new(dialect))
+            .map_err(|e| eprintln!("{sql}: {e}"))
+            .is_ok()
+    }
+
+    #[test]
+    fn sets_to_trim_or_translate_by_are_short_and_written_out() {
+        // Accents, a phone number's punctuation.
+        assert!(accepted(
+            Dialect::Postgres,
+            "SELECT translate(company, 'àâäéèêëîïôöùûüç', 'aaaeeeeiioouuuc'), \
+             btrim(phone, ' .-') FROM clients"
+        ));
+        for dialect in [Dialect::Postgres, Dialect::Sqlite] {
+            assert!(accepted(
+                dialect,
+                "SELECT ltrim(code, '0'), trim(BOTH ' .-' FROM phone) FROM clients"
+            ));
+            // Each character of the text is looked up in the whole set.
+            let long = "z".repeat(40);
+            assert!(refused(
+                dialect,
+                &format!("SELECT ltrim(code, '{long}') FROM clients")
+            ));
+            assert!(refused(
+                dialect,
+                &format!("SELECT trim(LEADING '{long}' FROM code) FROM clients")
+            ));
+            // The sets of a statement add up, once for each copy of the text.
+            let half = "z".repeat(20);
+            assert!(refused(
+                dialect,
+                &format!("SELECT rtrim(code, '{half}'), rtrim(name, '{half}') FROM clients")
+            ));
+            assert!(refused(
+                dialect,
+                &format!("SELECT rtrim(code || code, '{half}') FROM clients")
+            ));
+        }
+        assert!(refused(
+            Dialect::Postgres,
+            &format!(
+                "SELECT translate(body, '{}', '') FROM docs",
+                "z".repeat(3990)
+            )
+        ));
+    }
+
+    #[test]
+    fn a_text_gathered_from_rows_is_never_searched_trimmed_or_translated() {
+        let gathered = "WITH g AS (SELECT string_agg(note, '') AS t FROM orders)";
+        for search in [
+            "t LIKE '%abc%'",
+            "translate(t, 'abc', '')",
+            "btrim(t, 'z')",
+            "strpos(t, 'abc')",
+            "position('abc' IN t)",
+            "t ~ 'abc'",
+            "split_part(t, ',', 2)",
+            "trim(BOTH 'z' FROM t)",
+        ] {
+            assert!(
+                refused(
+                    Dialect::Postgres,
+                    &format!("{gathered} SELECT {search} FROM g")
+                ),
+                "{search}"
+            );
+        }
+        assert!(refused(
+            Dialect::Postgres,
+            "SELECT string_agg(note, ',') LIKE '%abc%' FROM orders"
+        ));
+        assert!(refused(
+            Dialect::Sqlite,
+            "WITH g AS (SELECT group_concat(note, '') AS t FROM orders) SELECT ltrim(t, 'z') FROM g"
+        ));
+        // Searching the rows before gathering them is the way.
+        assert!(accepted(
+            Dialect::Postgres,
+            "SELECT string_agg(note, ', ') FROM orders WHERE note LIKE '%retard%'"
+        ));
+        assert!(accepted(
+            Dialect::Postgres,
+            &format!("{gathered} SELECT length(t) FROM g")
+        ));
+    }
+
+    #[test]
+    fn what_a_search_looks_for_counts_once_for_each_copy_of_the_text() {
+        let pattern = format!("'%{}%'", "a".repeat(200));
+        assert!(accepted(
+            Dialect::Postgres,
+            &format!("SELECT count(*) FROM docs WHERE body LIKE {pattern}")
+        ));
+        assert!(accepted(
+            Dialect::Postgres,
+            &format!(
+                "SELECT count(*) FROM clients WHERE first_name || ' ' || last_name LIKE {pattern}"
+            )
+        ));
+        assert!(refused(
+            Dialect::Postgres,
+            &format!("SELECT count(*) FROM docs WHERE body || body LIKE {pattern}")
+        ));
+        assert!(refused(
+            Dialect::Postgres,
+            &format!("SELECT strpos(body || body, {pattern}) FROM docs")
+        ));
+    }
+
+    #[test]
+    fn values_built_side_by_side_in_a_row_add_up_but_comparisons_build_nothing() {
+        let nine = ["t"; 9].join(" || ");
+        assert!(refused(
+            Dialect::Postgres,
+            &format!("SELECT length({nine}) + length({nine}) FROM docs")
+        ));
+        assert!(accepted(
+            Dialect::Postgres,
+            &format!("SELECT length({nine}) FROM docs")
+        ));
+        // A pivot compares one column twenty times.
+        let pivot: Vec<String> = (0..20)
+            .map(|i| format!("sum(CASE WHEN c.status = 's{i}' THEN 1 ELSE 0 END) AS n{i}"))
+            .collect();
+        assert!(accepted(
+            Dialect::Postgres,
+            &format!("SELECT {} FROM clients c", pivot.join(", "))
         ));
     }
 }
