@@ -565,24 +565,44 @@ async fn metrics_hold_every_family_before_the_first_question() {
 }
 
 #[test]
-fn run_stops_with_a_clear_error_when_a_platform_cannot_be_reached() {
+// The child is stopped and waited for by `terminate`.
+#[allow(clippy::zombie_processes)]
+fn run_waits_for_a_homeserver_that_cannot_be_reached_and_says_so() {
     let s = Scratch::new();
-    let out = s
-        .command(&["run"])
+    let mut child = s
+        .command(&["run", "--log-format", "json"])
         .env("PSTRAL__MATRIX__ENABLED", "true")
         .env("PSTRAL__MATRIX__HOMESERVER", "http://127.0.0.1:9")
         .env("PSTRAL__MATRIX__USER", "@pstral:example.org")
         .env("PSTRAL__MATRIX__PASSWORD", "p")
         .env("PSTRAL__MATRIX__STORE_PASSPHRASE", "s")
         .env("PSTRAL__ADMIN__BIND", "127.0.0.1:0")
-        .output()
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let said = stderr(&out);
-    assert!(
-        said.contains("matrix") && said.contains("cannot log in to Matrix as @pstral:example.org"),
-        "{said}"
-    );
+    let (tx, rx) = mpsc::channel();
+    let stderr = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    // The other platforms and the admin endpoint serve meanwhile: it tries
+    // again, as it does when the homeserver goes away later, and says so.
+    let mut seen = Vec::new();
+    let waiting = loop {
+        let line = rx
+            .recv_timeout(Duration::from_secs(60))
+            .unwrap_or_else(|_| panic!("pstral run never said it waits: {seen:#?}"));
+        if line.contains("cannot reach the homeserver") {
+            break line;
+        }
+        seen.push(line);
+    };
+    assert!(waiting.contains("WARN"), "{waiting}");
+    assert!(waiting.contains("retry_in"), "{waiting}");
+    assert_eq!(terminate(child), Some(0));
 }
 
 /// Runs `pstral chat` with `input` typed in, against the model servers at

@@ -1153,3 +1153,93 @@ async fn an_invite_that_can_no_longer_be_joined_is_declined_not_kept() {
     .expect("the bot declines an invite the server keeps refusing");
     bot.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_homeserver_down_at_start_is_waited_for_and_one_that_refuses_the_bot_stops_it() {
+    let ollama = FakeModel::start(&[MODEL]).await;
+    let h = Harness::new(&[ollama.url()], Options::default()).await;
+    let (user, password) = Bot::register().await;
+    // A port where nothing listens yet: the homeserver is down.
+    let port = {
+        let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        free.local_addr().unwrap().port()
+    };
+    let store = tempfile::tempdir().unwrap();
+    let config = |password: String| MatrixConfig {
+        homeserver: format!("http://127.0.0.1:{port}"),
+        user: user.to_string(),
+        credentials: Credentials::Password(password),
+        store_dir: store.path().join("matrix"),
+        store_passphrase: "test-store-passphrase".to_owned(),
+        invites_from: Vec::new(),
+        max_rooms: 500,
+        edit_allowance: LIFTED,
+        labels: std::sync::Arc::new(pstral_core::i18n::Wording(pstral_core::i18n::Lang::En)),
+    };
+    let handler: Arc<dyn EventHandler> = Arc::new(Counting::new(h.bot.clone()).0);
+    let (state_tx, mut state) = tokio::sync::watch::channel(ConnectionState::Connecting);
+    let stop = CancellationToken::new();
+    let served = tokio::spawn(Box::new(Matrix::new(config(password.clone()))).serve(
+        handler.clone(),
+        state_tx,
+        stop.clone(),
+    ));
+    let waiting = tokio::time::timeout(
+        Duration::from_secs(30),
+        state.wait_for(|s| matches!(s, ConnectionState::Reconnecting(_))),
+    )
+    .await
+    .expect("the connector says it is trying again")
+    .unwrap()
+    .clone();
+    assert!(
+        matches!(&waiting, ConnectionState::Reconnecting(why) if why.contains("cannot be reached")),
+        "{waiting:?}"
+    );
+    // The homeserver comes up (a forwarder to Synapse on that port): the
+    // bot connects without being restarted.
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .unwrap();
+    let synapse = crate::synapse::url()
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    tokio::spawn(async move {
+        while let Ok((mut inbound, _)) = listener.accept().await {
+            let synapse = synapse.clone();
+            tokio::spawn(async move {
+                if let Ok(mut outbound) = tokio::net::TcpStream::connect(&synapse).await {
+                    let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                }
+            });
+        }
+    });
+    tokio::time::timeout(
+        Duration::from_secs(120),
+        state.wait_for(|s| *s == ConnectionState::Connected),
+    )
+    .await
+    .expect("the bot connects once the homeserver is up")
+    .unwrap();
+    stop.cancel();
+    served.await.unwrap().unwrap();
+
+    // A wrong password is not a homeserver down: the connector stops and
+    // says why.
+    let elsewhere = tempfile::tempdir().unwrap();
+    let mut wrong = config("not-the-password".to_owned());
+    wrong.store_dir = elsewhere.path().join("matrix");
+    let (state_tx, state) = tokio::sync::watch::channel(ConnectionState::Connecting);
+    let refused = tokio::time::timeout(
+        Duration::from_secs(60),
+        Box::new(Matrix::new(wrong)).serve(handler, state_tx, CancellationToken::new()),
+    )
+    .await
+    .expect("a refused login ends the connector");
+    let error = refused
+        .expect_err("a wrong password is an error")
+        .to_string();
+    assert!(error.contains("cannot log in to Matrix"), "{error}");
+    assert!(matches!(&*state.borrow(), ConnectionState::Stopped(_)));
+}

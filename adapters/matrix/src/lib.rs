@@ -124,6 +124,40 @@ fn said(what: String) -> PlatformError {
     PlatformError::Other(what.into())
 }
 
+/// The homeserver cannot be reached for now (down, restarting, or a proxy
+/// in front of it saying so), as opposed to refusing the bot: at start,
+/// the connection is tried again, as a sync that fails later is.
+#[derive(Debug, thiserror::Error)]
+#[error("the homeserver cannot be reached: {0}")]
+struct Unreachable(String);
+
+/// `e` as a [`PlatformError`]: [`Unreachable`] when it is a network
+/// failure or a server error (5xx), else what `refused` makes of it.
+fn failed(
+    e: matrix_sdk::Error,
+    refused: impl FnOnce(matrix_sdk::Error) -> PlatformError,
+) -> PlatformError {
+    let unreachable = match &e {
+        matrix_sdk::Error::Http(http) => match http.as_ref() {
+            matrix_sdk::HttpError::Reqwest(_) => true,
+            other => other
+                .as_client_api_error()
+                .is_some_and(|api| api.status_code.is_server_error()),
+        },
+        _ => false,
+    };
+    if unreachable {
+        PlatformError::Other(Box::new(Unreachable(e.to_string())))
+    } else {
+        refused(e)
+    }
+}
+
+/// Whether `e` says the homeserver could not be reached (see [`failed`]).
+fn is_unreachable(e: &PlatformError) -> bool {
+    matches!(e, PlatformError::Other(inner) if inner.is::<Unreachable>())
+}
+
 /// The bot keeps its room keys in its own store (the store directory and
 /// its passphrase), never in a key backup on the homeserver. matrix-sdk
 /// asks the homeserver at every start whether the account has secret
@@ -134,14 +168,7 @@ fn said(what: String) -> PlatformError {
 /// already says (an administrator's own set-up included) is left as it is.
 async fn say_no_key_backup(client: &Client) {
     use matrix_sdk::ruma::events::GlobalAccountDataEventType;
-    for (event_type, content) in [
-        ("m.secret_storage.default_key", serde_json::json!({})),
-        ("m.key_backup", serde_json::json!({"enabled": false})),
-        (
-            "m.org.matrix.custom.backup_disabled",
-            serde_json::json!({"disabled": true}),
-        ),
-    ] {
+    for (event_type, content) in NO_KEY_BACKUP {
         let event_type = GlobalAccountDataEventType::from(event_type);
         if !matches!(
             client.account().account_data_raw(event_type.clone()).await,
@@ -149,8 +176,8 @@ async fn say_no_key_backup(client: &Client) {
         ) {
             continue;
         }
-        let said = matrix_sdk::ruma::serde::Raw::new(&content)
-            .map(matrix_sdk::ruma::serde::Raw::cast_unchecked)
+        let said = serde_json::value::RawValue::from_string(content.to_owned())
+            .map(matrix_sdk::ruma::serde::Raw::from_json)
             .map_err(|e| e.to_string());
         let written = match said {
             Ok(raw) => client
@@ -166,6 +193,96 @@ async fn say_no_key_backup(client: &Client) {
         }
     }
 }
+
+/// The first login of a new device, by hand rather than through
+/// matrix-sdk: matrix-sdk looks for a key backup as soon as it logs in, and
+/// on an account that never said it keeps none, the homeserver's 404s
+/// become ERROR lines in the log. So the account says it first (as
+/// [`say_no_key_backup`] does for an account logged in before), then
+/// matrix-sdk takes the session over.
+async fn first_login(
+    homeserver: &str,
+    user: &matrix_sdk::ruma::UserId,
+    password: &str,
+) -> Result<MatrixSession, PlatformError> {
+    use matrix_sdk::reqwest::{Client as Http, StatusCode};
+    let base = homeserver.trim_end_matches('/');
+    let http = Http::new();
+    let unreachable =
+        |e: matrix_sdk::reqwest::Error| PlatformError::Other(Box::new(Unreachable(e.to_string())));
+    let body = serde_json::json!({
+        "type": "m.login.password",
+        "identifier": {"type": "m.id.user", "user": user.as_str()},
+        "password": password,
+        "initial_device_display_name": "Pstral",
+    });
+    let response = http
+        .post(format!("{base}/_matrix/client/v3/login"))
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .map_err(unreachable)?;
+    let status = response.status();
+    let bytes = response.bytes().await.map_err(unreachable)?;
+    let said_back: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+    if status.is_server_error() {
+        return Err(PlatformError::Other(Box::new(Unreachable(format!(
+            "the login answered {status}"
+        )))));
+    }
+    let field = |name: &str| said_back[name].as_str().map(str::to_owned);
+    let (Some(access_token), Some(device_id)) = (field("access_token"), field("device_id")) else {
+        let why = field("error").unwrap_or_else(|| status.to_string());
+        return Err(said(format!("cannot log in to Matrix as {user}: {why}")));
+    };
+    for (event_type, content) in NO_KEY_BACKUP {
+        let url = format!("{base}/_matrix/client/v3/user/{user}/account_data/{event_type}");
+        let absent = http
+            .get(&url)
+            .bearer_auth(&access_token)
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == StatusCode::NOT_FOUND);
+        if !absent {
+            continue;
+        }
+        let written = http
+            .put(&url)
+            .bearer_auth(&access_token)
+            .header("content-type", "application/json")
+            .body(content)
+            .send()
+            .await;
+        if !written.is_ok_and(|r| r.status().is_success()) {
+            tracing::info!(
+                event_type,
+                "cannot tell the homeserver that the bot keeps no key backup"
+            );
+        }
+    }
+    Ok(MatrixSession {
+        meta: matrix_sdk::SessionMeta {
+            user_id: user.to_owned(),
+            device_id: device_id.as_str().into(),
+        },
+        tokens: matrix_sdk::SessionTokens {
+            access_token,
+            refresh_token: None,
+        },
+    })
+}
+
+/// What the account says of key backups, as Element writes it when
+/// recovery is turned off: (event type, content).
+const NO_KEY_BACKUP: [(&str, &str); 3] = [
+    ("m.secret_storage.default_key", "{}"),
+    ("m.key_backup", r#"{"enabled":false}"#),
+    (
+        "m.org.matrix.custom.backup_disabled",
+        r#"{"disabled":true}"#,
+    ),
+];
 
 /// Logs in, or restores the stored session: the same device every time.
 pub async fn connect(config: &MatrixConfig) -> Result<Client, PlatformError> {
@@ -193,7 +310,17 @@ pub async fn connect(config: &MatrixConfig) -> Result<Client, PlatformError> {
         (Some(session), credentials) => {
             let device = session.meta.device_id.clone();
             client.restore_session(session).await.map_err(other)?;
-            if client.whoami().await.is_err() {
+            let alive = match client.whoami().await {
+                Ok(_) => true,
+                Err(e) => {
+                    let e = failed(e.into(), other);
+                    if is_unreachable(&e) {
+                        return Err(e);
+                    }
+                    false
+                }
+            };
+            if !alive {
                 // The token is dead: log in again as the same device, so
                 // that its keys stay valid.
                 let Credentials::Password(password) = credentials else {
@@ -207,17 +334,12 @@ pub async fn connect(config: &MatrixConfig) -> Result<Client, PlatformError> {
                     .device_id(device.as_str())
                     .send()
                     .await
-                    .map_err(other)?;
+                    .map_err(|e| failed(e, other))?;
             }
         }
         (None, Credentials::Password(password)) => {
-            client
-                .matrix_auth()
-                .login_username(&user, password)
-                .initial_device_display_name("Pstral")
-                .send()
-                .await
-                .map_err(|e| said(format!("cannot log in to Matrix as {user}: {e}")))?;
+            let session = first_login(&config.homeserver, &user, password).await?;
+            client.restore_session(session).await.map_err(other)?;
         }
         (
             None,
@@ -302,11 +424,28 @@ impl Connector for Matrix {
         state.send_replace(ConnectionState::Connecting);
         let config = self.config;
         let restored = config.store_dir.join("session.json").exists();
-        let client = match connect(&config).await {
-            Ok(c) => c,
-            Err(e) => {
-                state.send_replace(ConnectionState::Stopped(e.to_string()));
-                return Err(e);
+        // A homeserver that cannot be reached at start is waited for, as
+        // one that goes away later is; one that refuses the bot stops it.
+        let mut backoff = Duration::from_secs(1);
+        let client = loop {
+            match connect(&config).await {
+                Ok(c) => break c,
+                Err(e) if is_unreachable(&e) => {
+                    tracing::warn!(error = %e, retry_in = ?backoff, "cannot reach the homeserver");
+                    state.send_replace(ConnectionState::Reconnecting(e.to_string()));
+                    tokio::select! {
+                        () = tokio::time::sleep(backoff) => {}
+                        () = stop.cancelled() => {
+                            state.send_replace(ConnectionState::Stopped("stopped".into()));
+                            return Ok(());
+                        }
+                    }
+                    backoff = (backoff * 2).min(Duration::from_secs(60));
+                }
+                Err(e) => {
+                    state.send_replace(ConnectionState::Stopped(e.to_string()));
+                    return Err(e);
+                }
             }
         };
         let me = client.user_id().expect("logged in").to_owned();
@@ -347,7 +486,7 @@ impl Connector for Matrix {
             sync_once(&client, Duration::ZERO).await?;
         }
         register(&client, &shared);
-        let mut backoff = Duration::from_secs(1);
+        backoff = Duration::from_secs(1);
         let mut first = true;
         while !stop.is_cancelled() {
             let timeout = if first {
