@@ -153,6 +153,7 @@ pub async fn sql_runtime(
         csv_bom: settings.sql.csv_bom,
         explain: settings.sql.explain,
         ask_again_without_sql: settings.sql.ask_again_without_sql,
+        candidates: settings.sql.candidates,
         catalog: Default::default(),
         schema_budget: settings.sql.schema_budget,
         private_results: settings.sql.private_results.clone(),

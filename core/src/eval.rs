@@ -127,6 +127,14 @@ pub struct CaseReport {
     /// Its answer to the repair round, when there was one.
     #[serde(default)]
     pub repair_answer: Option<String>,
+    /// The further answers drawn (`sql.candidates`), as written, or why
+    /// one has none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub drawn: Vec<String>,
+    /// How many answers agreed on the statement offered, of how many: set
+    /// when answers were drawn and one of them holds a statement to offer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub votes: Option<(usize, usize)>,
     /// The query the bot would offer (or the last one it tried).
     pub sql: Option<String>,
     pub gold: String,
@@ -249,6 +257,8 @@ impl Evaluation<'_> {
             verdict: Verdict::NoSql,
             answer: None,
             repair_answer: None,
+            drawn: Vec::new(),
+            votes: None,
             sql: None,
             gold: case.gold.clone(),
             valid: false,
@@ -287,7 +297,7 @@ impl Evaluation<'_> {
         };
         let (messages, context) = sql.messages(&case.question, &[], &same, true).await;
         report.examples = context.examples.ids();
-        let offer = match self.answer(&messages, &mut report).await {
+        let offer = match Self::answer(&sql, &messages, &mut report).await {
             Err(e) => {
                 report.verdict = Verdict::ModelFailed;
                 report.error = Some(e);
@@ -297,20 +307,39 @@ impl Evaluation<'_> {
             Ok(answer) => {
                 report.answer = Some(answer.clone());
                 let judged = sql.judge(&answer).await;
-                match sql.repair(&messages, &answer, &judged) {
-                    // The bot's one repair round, with its own words.
-                    Some(repair) => {
-                        report.repaired = true;
-                        Self::note_first_failure(&judged, &mut report);
-                        match self.answer(&repair, &mut report).await {
-                            Ok(answer) => {
-                                report.repair_answer = Some(answer.clone());
-                                Self::first_offer(sql.judge(&answer).await, &mut report)
-                            }
-                            Err(e) => Offer::None(Verdict::ModelFailed, e),
-                        }
+                let agreed = match sql.vote(0, &messages, &judged).await {
+                    Some(drawn) => {
+                        report.answer_tokens += drawn.pieces;
+                        report.drawn = drawn
+                            .answers
+                            .into_iter()
+                            .map(|a| a.unwrap_or_else(|e| format!("(no answer: {e})")))
+                            .collect();
+                        drawn.agreed
                     }
-                    None => Self::first_offer(judged, &mut report),
+                    None => None,
+                };
+                // The statement most answers agree on is the one recommended;
+                // without one, the first answer goes its usual way.
+                if let Some(agreed) = agreed {
+                    report.votes = Some((agreed.votes, agreed.of));
+                    Self::first_offer(vec![agreed.statement], &mut report)
+                } else {
+                    match sql.repair(&messages, &answer, &judged) {
+                        // The bot's one repair round, with its own words.
+                        Some(repair) => {
+                            report.repaired = true;
+                            Self::note_first_failure(&judged, &mut report);
+                            match Self::answer(&sql, &repair, &mut report).await {
+                                Ok(answer) => {
+                                    report.repair_answer = Some(answer.clone());
+                                    Self::first_offer(sql.judge(&answer).await, &mut report)
+                                }
+                                Err(e) => Offer::None(Verdict::ModelFailed, e),
+                            }
+                        }
+                        None => Self::first_offer(judged, &mut report),
+                    }
                 }
             }
         };
@@ -329,34 +358,19 @@ impl Evaluation<'_> {
         report
     }
 
-    /// Asks the model and collects its whole answer.
+    /// Asks the model and collects its whole answer (the bot's own way to a
+    /// whole answer: [`SqlAnswer::written`]).
     async fn answer(
-        &self,
+        sql: &SqlAnswer<'_>,
         messages: &[ChatMessage],
         report: &mut CaseReport,
     ) -> Result<String, String> {
-        use futures_util::StreamExt;
         report.prompt_tokens += messages
             .iter()
             .map(|m| crate::learn::retrieve::tokens_of(&m.content) as u64)
             .sum::<u64>();
-        let (position, _) = tokio::sync::watch::channel(0);
-        let tokens = self
-            .llm
-            .ask(0, messages, &position)
-            .await
-            .map_err(|e| e.to_string())?;
-        let mut stream = tokens.into_stream();
-        let mut text = String::new();
-        while let Some(piece) = stream.next().await {
-            match piece {
-                Ok(piece) => {
-                    report.answer_tokens += 1;
-                    text.push_str(&piece);
-                }
-                Err(e) => return Err(e.to_string()),
-            }
-        }
+        let (text, pieces) = sql.written(0, messages, None).await?;
+        report.answer_tokens += pieces;
         Ok(text)
     }
 
@@ -620,6 +634,8 @@ mod tests {
             verdict,
             answer: None,
             repair_answer: None,
+            drawn: Vec::new(),
+            votes: None,
             sql: None,
             gold: String::new(),
             valid: true,

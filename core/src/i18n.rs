@@ -210,6 +210,14 @@ pub enum Text<'a> {
     },
     /// The second round, when the model's answer held no SQL at all.
     SqlAskedAgain,
+    /// More answers were drawn (`sql.candidates`) and most agree on a
+    /// statement the first answer did not offer: it, as query `index`.
+    SqlAgreed {
+        votes: usize,
+        of: usize,
+        index: u32,
+        sql: &'a str,
+    },
     /// Where a column the database did not find is (`tables` empty: in no
     /// table shown).
     ColumnIsIn {
@@ -796,6 +804,30 @@ impl Text<'_> {
                 les tables peuvent répondre à ma question, écrivez le SELECT qui y répond, dans \
                 un seul bloc ```sql, suivi d'une phrase ; sinon, dites-le en une phrase."
                 .to_owned(),
+            (
+                Lang::En,
+                Text::SqlAgreed {
+                    votes,
+                    of,
+                    index,
+                    sql,
+                },
+            ) => format!(
+                "{votes} of the {of} answers I drew agree on another query, query {index}:\n\
+                 ```sql\n{sql}\n```"
+            ),
+            (
+                Lang::Fr,
+                Text::SqlAgreed {
+                    votes,
+                    of,
+                    index,
+                    sql,
+                },
+            ) => format!(
+                "{votes} des {of} réponses que j'ai tirées s'accordent sur une autre requête, la \
+                 requête {index} :\n```sql\n{sql}\n```"
+            ),
             (Lang::En, Text::ExecuteUnavailable { reason }) => {
                 format!("Queries cannot be run right now: {reason}.")
             }
@@ -2177,6 +2209,12 @@ mod tests {
             Text::ExecuteUnavailable { reason: "ana" },
             Text::RepairRequest { reasons: "ana" },
             Text::SqlAskedAgain,
+            Text::SqlAgreed {
+                votes: 3,
+                of: 5,
+                index: 2,
+                sql: "ana",
+            },
             Text::ColumnIsIn {
                 column: "ana",
                 tables: "ana",

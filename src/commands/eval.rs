@@ -82,6 +82,13 @@ async fn run(
         runtime.policy.dialect,
         servers.join(", ")
     );
+    if runtime.candidates.count > 1 {
+        println!(
+            "{} answers a question (sql.candidates), the further ones at temperature {}: \
+             the statement most agree on is the one judged",
+            runtime.candidates.count, runtime.candidates.temperature
+        );
+    }
     let lang = settings.general.language;
     let mut runs: Vec<(&str, String, Vec<CaseReport>)> = Vec::new();
     if args.split {

@@ -38,6 +38,7 @@ pub(crate) async fn demo() -> Demo {
         csv_bom: true,
         explain: true,
         ask_again_without_sql: false,
+        candidates: Default::default(),
         catalog: Default::default(),
         schema_budget: 1500,
         private_results: Vec::new(),
@@ -420,6 +421,7 @@ async fn an_answer_without_sql_is_asked_again_only_when_the_target_says_so() {
     let options = Options {
         sql: Some(SqlRuntime {
             ask_again_without_sql: true,
+            candidates: Default::default(),
             ..demo.runtime.clone()
         }),
         ..Options::default()

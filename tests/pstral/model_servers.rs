@@ -166,7 +166,7 @@ async fn each_server_lists_its_models_and_serves_its_own_model_name() {
     );
     assert!(endpoint.serves(&models));
     assert_eq!(endpoint.model(), "Qwen/Qwen2.5-Coder-7B-Instruct");
-    let mut stream = endpoint.chat(&question()).await.unwrap();
+    let mut stream = endpoint.chat(&question(), None).await.unwrap();
     while stream.next().await.is_some() {}
     assert_eq!(
         fake.requests()[0]["model"],

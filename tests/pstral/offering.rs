@@ -277,3 +277,114 @@ async fn the_bot_and_the_evaluation_offer_the_same_statement_for_the_same_answer
     );
     assert_eq!(by_eval, by_bot);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_more_answers_drawn_the_statement_most_agree_on_is_offered_by_the_bot_and_the_evaluation()
+ {
+    // The first answer, then two drawn ones that agree with each other,
+    // written differently.
+    let script = |fake: &FakeModel| {
+        fake.then(Script::answer("```sql\nSELECT city FROM clients\n```"));
+        fake.then(Script::answer(
+            "```sql\nSELECT c.company FROM clients c;\n```",
+        ));
+        fake.then(Script::answer(
+            "Voici :\nselect cl.company\nfrom clients as cl",
+        ));
+    };
+    let fake = FakeModel::start(&[MODEL]).await;
+    script(&fake);
+    let demo = demo().await;
+    let runtime = pstral_core::target::SqlRuntime {
+        candidates: pstral_core::sql::Candidates {
+            count: 3,
+            temperature: 0.7,
+        },
+        ..demo.runtime.clone()
+    };
+    let options = crate::answers::Options {
+        sql: Some(runtime.clone()),
+        ..crate::answers::Options::default()
+    };
+    let h = Harness::new(&[fake.url()], options).await;
+    h.ask(1, "Our clients' companies?").await;
+
+    // The drawn answers are asked at the candidates' temperature, each with
+    // a seed of its own; the first as configured.
+    let requests = fake.requests();
+    assert_eq!(requests.len(), 3);
+    assert!(requests[0]["options"].get("seed").is_none());
+    assert_eq!(
+        requests[1..]
+            .iter()
+            .map(|r| (
+                r["options"]["seed"].as_u64(),
+                r["options"]["temperature"].as_f64()
+            ))
+            .collect::<Vec<_>>(),
+        [(Some(1), Some(0.7)), (Some(2), Some(0.7))]
+    );
+    // The first answer's statement is offered as query 1, the one the two
+    // drawn answers agree on as query 2, shown as it will run.
+    let controls: Vec<u32> = h
+        .platform
+        .actions()
+        .into_iter()
+        .filter_map(|a| match a.action {
+            OutboundAction::ShowControl {
+                control: ControlKind::Execute { statement, .. },
+                ..
+            } => Some(statement),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(controls, [1, 2]);
+    let agreed = h
+        .answers()
+        .into_iter()
+        .map(|(_, text)| text)
+        .find(|t| t.contains("2 of the 3 answers I drew agree on another query, query 2"))
+        .expect("the agreed statement is posted");
+    assert!(
+        agreed.contains("```sql\nSELECT c.company FROM clients c\n```"),
+        "{agreed}"
+    );
+    let offered: Vec<String> = h
+        .audited("sql_validated")
+        .await
+        .iter()
+        .filter(|e| e["accepted"] == true)
+        .map(|e| e["text"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        offered,
+        [
+            "SELECT city FROM clients",
+            "SELECT c.company FROM clients c"
+        ]
+    );
+
+    // The evaluation recommends the same statement, and says how many agree.
+    script(&fake);
+    let evaluation = pstral_core::eval::Evaluation {
+        runtime: &runtime,
+        llm: h.bot.llm(),
+        prompts: &pstral_core::conversation::Prompts::new(None),
+        lang: pstral_core::i18n::Lang::En,
+    };
+    let report = evaluation
+        .run(&pstral_core::eval::Case {
+            id: None,
+            question: "Our clients' companies?".to_owned(),
+            language: None,
+            gold: "SELECT company FROM clients".to_owned(),
+        })
+        .await;
+    assert_eq!(
+        report.sql.as_deref(),
+        Some("SELECT c.company FROM clients c")
+    );
+    assert_eq!(report.votes, Some((2, 3)));
+    assert_eq!(report.drawn.len(), 2);
+    assert_eq!(report.verdict, pstral_core::eval::Verdict::Correct);
+}

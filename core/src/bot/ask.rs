@@ -17,7 +17,7 @@ use crate::i18n::Text;
 use crate::identity::{Permission, User};
 use crate::llm::LlmError;
 use crate::stream::{Ending, Streamed, stream_answer};
-use crate::target::answer::{Judged, SqlAnswer};
+use crate::target::answer::{Agreed, Judged, SqlAnswer};
 
 /// Who asked what, in which conversation: what every step of a SQL answer
 /// records its verdicts under.
@@ -229,13 +229,45 @@ impl Bot {
         };
         let Some(sql) = sql else {
             // No target: the SQL is shown, not offered, and the asker told why.
-            self.offer_sql(platform, &turn, streamed, Vec::new()).await;
+            self.offer_sql(
+                platform,
+                &turn,
+                last_of(streamed),
+                &streamed.answer,
+                Vec::new(),
+            )
+            .await;
             return;
         };
         let judged = sql.judge(&streamed.answer).await;
         let repair = sql.repair(&messages, &streamed.answer, &judged);
-        if !self.offer_sql(platform, &turn, streamed, judged).await {
+        if !self
+            .offer_sql(
+                platform,
+                &turn,
+                last_of(streamed),
+                &streamed.answer,
+                judged.clone(),
+            )
+            .await
+        {
             return;
+        }
+        // More answers drawn: the statement most agree on is offered too
+        // when the first answer did not offer it, and then no repair is
+        // asked for.
+        if let Some(drawn) = sql.vote(user.id, &messages, &judged).await {
+            tracing::info!(
+                drawn = drawn.answers.len(),
+                votes = drawn.agreed.as_ref().map(|a| a.votes),
+                first = drawn.agreed.as_ref().map(|a| a.candidate == 0),
+                "answers drawn"
+            );
+            if let Some(agreed) = drawn.agreed.filter(|a| a.candidate != 0) {
+                self.offer_agreed(platform, &turn, last_of(streamed), &judged, agreed)
+                    .await;
+                return;
+            }
         }
         if let Some(repair) = repair {
             // The one repair round: its answer streams as a new reply and
@@ -258,9 +290,55 @@ impl Bot {
                 && repaired.ending == Ending::Complete
             {
                 let judged = sql.judge(&repaired.answer).await;
-                self.offer_sql(platform, &turn, repaired, judged).await;
+                self.offer_sql(platform, &turn, last_of(repaired), &repaired.answer, judged)
+                    .await;
             }
         }
+    }
+
+    /// Posts the statement most drawn answers agree on, numbered after the
+    /// first answer's, in reply to it, and offers it. Not posted when it
+    /// does not fit in one message: a control must never run text that
+    /// cannot be read.
+    async fn offer_agreed(
+        &self,
+        platform: &dyn ChatPlatform,
+        turn: &Turn<'_>,
+        after: &MessageRef,
+        first: &[Judged],
+        agreed: Agreed,
+    ) {
+        let Ok((valid, _)) = &agreed.statement.verdict else {
+            return;
+        };
+        let index = first.iter().map(|j| j.index).max().unwrap_or(0) + 1;
+        let text = Text::SqlAgreed {
+            votes: agreed.votes,
+            of: agreed.of,
+            index,
+            sql: &valid.text,
+        }
+        .render(self.lang());
+        if text.chars().count() > platform.limits().max_message_chars {
+            tracing::info!(
+                chars = text.chars().count(),
+                "the statement most answers agree on does not fit in a message: not offered"
+            );
+            return;
+        }
+        let posted = match platform.post(&after.place, Some(&after.id), &text).await {
+            Ok(posted) => posted,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot post the statement most answers agree on");
+                return;
+            }
+        };
+        let statement = Judged {
+            index,
+            ..agreed.statement
+        };
+        self.offer_sql(platform, turn, &posted, &text, vec![statement])
+            .await;
     }
 
     /// Offers each statement of a complete answer that may run and says why
@@ -271,15 +349,15 @@ impl Bot {
         &self,
         platform: &dyn ChatPlatform,
         turn: &Turn<'_>,
-        streamed: &Streamed,
+        last: &MessageRef,
+        answer: &str,
         judged: Vec<Judged>,
     ) -> bool {
-        let last = &streamed.parts.last().expect("an answer has a part").message;
         let place = &last.place;
         if self.parts().sql.is_none() {
             // Not configured: nothing to offer, nothing to apologise for.
             if let Some(reason) = &self.parts().sql_unavailable
-                && !crate::sql::extract::extract(&streamed.answer).is_empty()
+                && !crate::sql::extract::extract(answer).is_empty()
             {
                 self.say(
                     platform,
@@ -632,4 +710,9 @@ impl Bot {
             .find(|(p, c, _)| p == place.platform.as_str() && *c == place.channel)
             .map_or(settings.default_mode, |(_, _, m)| *m))
     }
+}
+
+/// The message a streamed answer ends in: where its statements are offered.
+fn last_of(streamed: &Streamed) -> &MessageRef {
+    &streamed.parts.last().expect("an answer has a part").message
 }

@@ -108,6 +108,8 @@ pub(super) struct RawSql {
     pub(super) csv_bom: bool,
     pub(super) explain: bool,
     pub(super) ask_again_without_sql: bool,
+    pub(super) candidates: i64,
+    pub(super) candidate_temperature: f64,
     pub(super) schema_budget: i64,
     pub(super) examples_budget: i64,
     pub(super) instructions_budget: i64,

@@ -424,6 +424,18 @@ impl Validator {
             csv_bom: raw.csv_bom,
             explain: raw.explain,
             ask_again_without_sql: raw.ask_again_without_sql,
+            candidates: crate::sql::Candidates {
+                count: self.whole("sql.candidates", raw.candidates, 1..=16) as usize,
+                temperature: if (0.0..=2.0).contains(&raw.candidate_temperature) {
+                    raw.candidate_temperature
+                } else {
+                    self.problem(
+                        "sql.candidate_temperature",
+                        format!("must be between 0 and 2, got {}", raw.candidate_temperature),
+                    );
+                    0.7
+                },
+            },
             schema_budget: self.whole("sql.schema_budget", raw.schema_budget, 0..=100_000) as usize,
             examples_budget: self.whole("sql.examples_budget", raw.examples_budget, 0..=100_000)
                 as usize,

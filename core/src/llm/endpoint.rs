@@ -271,19 +271,23 @@ impl Endpoint {
     /// # Errors
     /// [`LlmError`] for a server that is down, silent, busy, missing the
     /// model, refusing the key, or failing.
-    pub async fn chat(&self, messages: &[ChatMessage]) -> Result<TokenStream, LlmError> {
+    pub async fn chat(
+        &self,
+        messages: &[ChatMessage],
+        sampling: Option<super::Sampling>,
+    ) -> Result<TokenStream, LlmError> {
         let (path, request) =
             match self.api {
                 Api::Ollama => (
                     ollama::CHAT,
                     self.request(reqwest::Method::POST, ollama::CHAT).json(
-                        &ollama::ChatRequest::new(&self.model, &self.options, messages),
+                        &ollama::ChatRequest::new(&self.model, &self.options, messages, sampling),
                     ),
                 ),
                 Api::OpenAi => (
                     openai::CHAT,
                     self.request(reqwest::Method::POST, openai::CHAT).json(
-                        &openai::ChatRequest::new(&self.model, &self.options, messages),
+                        &openai::ChatRequest::new(&self.model, &self.options, messages, sampling),
                     ),
                 ),
             };

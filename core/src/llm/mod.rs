@@ -171,6 +171,15 @@ pub struct ModelOptions {
     pub max_tokens: Option<u32>,
 }
 
+/// One of several answers drawn for the same messages (`SqlSettings::
+/// candidates`): a temperature of its own and a seed, so that each draw
+/// differs from the others and a run can be repeated.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Sampling {
+    pub temperature: f64,
+    pub seed: u64,
+}
+
 /// Timeouts of one request. "First token" runs from the request to the
 /// model's first token, whatever the server sends before it (Ollama sends
 /// nothing, an OpenAI-compatible server its headers and a role chunk), so it
@@ -275,6 +284,21 @@ impl Llm {
         messages: &[ChatMessage],
         position: &watch::Sender<usize>,
     ) -> Result<TokenStream, LlmError> {
+        self.ask_sampled(user, messages, position, None).await
+    }
+
+    /// [`Llm::ask`], drawing the answer with `sampling` instead of the
+    /// configured temperature when given.
+    ///
+    /// # Errors
+    /// As [`Llm::ask`].
+    pub async fn ask_sampled(
+        &self,
+        user: i64,
+        messages: &[ChatMessage],
+        position: &watch::Sender<usize>,
+        sampling: Option<Sampling>,
+    ) -> Result<TokenStream, LlmError> {
         let mut tried = Vec::new();
         let asked = std::time::Instant::now();
         // Waiting on busy servers ends here, however often they ask.
@@ -286,7 +310,7 @@ impl Llm {
             let endpoint = &self.endpoints[index];
             let last = tried.len() + 1 >= self.endpoints.len();
             let result = loop {
-                match endpoint.chat(messages).await {
+                match endpoint.chat(messages, sampling).await {
                     Err(LlmError::Busy {
                         retry_after: Some(wait),
                         ..

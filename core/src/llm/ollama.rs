@@ -14,7 +14,7 @@ use futures_util::{Stream, StreamExt};
 use serde::{Deserialize, Serialize};
 
 use super::tokens::{Finish, Piece, Pieces};
-use super::{ChatMessage, LlmError, ModelOptions};
+use super::{ChatMessage, LlmError, ModelOptions, Sampling};
 
 pub(super) const CHAT: &str = "api/chat";
 pub(super) const MODELS: &str = "api/tags";
@@ -52,10 +52,17 @@ struct WireOptions {
     temperature: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
     num_predict: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    seed: Option<u64>,
 }
 
 impl<'a> ChatRequest<'a> {
-    pub(super) fn new(model: &'a str, options: &ModelOptions, messages: &'a [ChatMessage]) -> Self {
+    pub(super) fn new(
+        model: &'a str,
+        options: &ModelOptions,
+        messages: &'a [ChatMessage],
+        sampling: Option<Sampling>,
+    ) -> Self {
         Self {
             model,
             messages,
@@ -63,8 +70,9 @@ impl<'a> ChatRequest<'a> {
             think: false,
             options: WireOptions {
                 num_ctx: options.num_ctx,
-                temperature: options.temperature,
+                temperature: sampling.map_or(options.temperature, |s| s.temperature),
                 num_predict: options.max_tokens,
+                seed: sampling.map(|s| s.seed),
             },
             keep_alive: format!("{}s", options.keep_alive.as_secs()),
         }

@@ -26,7 +26,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::tokens::{Finish, Piece, Pieces};
-use super::{ChatMessage, LlmError, ModelOptions};
+use super::{ChatMessage, LlmError, ModelOptions, Sampling};
 
 pub(super) const CHAT: &str = "chat/completions";
 pub(super) const MODELS: &str = "models";
@@ -46,16 +46,24 @@ pub(super) struct ChatRequest<'a> {
     temperature: f64,
     #[serde(skip_serializing_if = "Option::is_none")]
     max_tokens: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    seed: Option<u64>,
 }
 
 impl<'a> ChatRequest<'a> {
-    pub(super) fn new(model: &'a str, options: &ModelOptions, messages: &'a [ChatMessage]) -> Self {
+    pub(super) fn new(
+        model: &'a str,
+        options: &ModelOptions,
+        messages: &'a [ChatMessage],
+        sampling: Option<Sampling>,
+    ) -> Self {
         Self {
             model,
             messages,
             stream: true,
-            temperature: options.temperature,
+            temperature: sampling.map_or(options.temperature, |s| s.temperature),
             max_tokens: options.max_tokens,
+            seed: sampling.map(|s| s.seed),
         }
     }
 }

@@ -27,6 +27,9 @@ pub struct SqlSettings {
     /// Ask the model once more when an answer to a SQL question holds no
     /// SQL at all.
     pub ask_again_without_sql: bool,
+    /// How many answers are drawn for a SQL question, the statement most
+    /// of them agree on recommended (1: the first answer alone).
+    pub candidates: Candidates,
     pub schema_budget: usize,
     /// How much of the confirmed examples goes into a prompt, in tokens.
     pub examples_budget: usize,
@@ -41,6 +44,24 @@ pub struct SqlSettings {
     pub private_results: Vec<(String, String)>,
     /// Run on a target whose account can write or administer, knowingly.
     pub allow_privileged_account: bool,
+}
+
+/// How many further answers are drawn for a question, and how.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Candidates {
+    /// Answers in all, the first included: 1 draws none.
+    pub count: usize,
+    /// The further answers' temperature (the first keeps the model's).
+    pub temperature: f64,
+}
+
+impl Default for Candidates {
+    fn default() -> Self {
+        Self {
+            count: 1,
+            temperature: 0.7,
+        }
+    }
 }
 
 /// An Execute target.

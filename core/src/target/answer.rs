@@ -4,6 +4,9 @@
 //! would be offered (the validator, then EXPLAIN), and the one repair round
 //! when none may be offered.
 //!
+//! With `sql.candidates` above one, more answers are drawn and the
+//! statement most of them agree on is the one recommended ([`super::vote`]).
+//!
 //! The bot (`bot::ask`) and `pstral eval` both go through here, so the
 //! evaluation measures what the bot offers by construction. Only how the
 //! model's answer is obtained differs: streamed into a chat message by the
@@ -12,7 +15,7 @@
 use crate::conversation::{Mode, Prompts, StoredMessage, assemble};
 use crate::i18n::{Lang, Text};
 use crate::learn::{PromptContext, Skip};
-use crate::llm::{ChatMessage, ChatRole, Llm};
+use crate::llm::{ChatMessage, ChatRole, Llm, Sampling};
 use crate::sql::validate::Validated;
 
 use super::{SqlRuntime, Unoffered};
@@ -36,6 +39,41 @@ pub struct Judged {
     pub verdict: Result<(Validated, Option<u64>), Unoffered>,
 }
 
+/// The statement most answers agree on, when more than one is drawn.
+#[derive(Debug, Clone)]
+pub struct Agreed {
+    /// The statement, as the earliest candidate holding it wrote it; its
+    /// verdict is an offer.
+    pub statement: Judged,
+    /// That candidate: 0 is the first answer (the one the asker saw).
+    pub candidate: usize,
+    /// How many candidates agree on it, of how many were drawn in all.
+    pub votes: usize,
+    pub of: usize,
+}
+
+/// The answers drawn beside the first, and what they agree on.
+#[derive(Debug, Clone, Default)]
+pub struct Drawn {
+    /// Each further answer as the model wrote it, or why it has none.
+    pub answers: Vec<Result<String, String>>,
+    /// The pieces they came in, all together.
+    pub pieces: u64,
+    /// `None` when no candidate holds a statement that may be offered.
+    pub agreed: Option<Agreed>,
+}
+
+/// The first statement of `judged` that may be offered, with its key.
+fn first_offer(judged: &[Judged]) -> Option<(&Judged, Option<String>)> {
+    let offered = judged.iter().find(|j| j.verdict.is_ok())?;
+    let key = offered
+        .verdict
+        .as_ref()
+        .ok()
+        .and_then(|(valid, _)| super::vote::agreement_key(&valid.text, valid.dialect));
+    Some((offered, key))
+}
+
 impl SqlAnswer<'_> {
     /// The messages for `question` after `history`, and what the system
     /// prompt shows. The examples `skip` names are left out; the target's
@@ -55,6 +93,85 @@ impl SqlAnswer<'_> {
             self.prompts
                 .system(Mode::Sql, self.lang, self.runtime.policy.dialect, &context);
         (assemble(system, history, question), context)
+    }
+
+    /// The model's whole answer to `messages`, drawn with `sampling` when
+    /// given, and how many pieces it came in (a loop or a cut answer is an
+    /// error, as it is in the chat).
+    ///
+    /// # Errors
+    /// The model's failure, as its text.
+    pub async fn written(
+        &self,
+        user: i64,
+        messages: &[ChatMessage],
+        sampling: Option<Sampling>,
+    ) -> Result<(String, u64), String> {
+        use futures_util::StreamExt;
+        let (position, _) = tokio::sync::watch::channel(0);
+        let tokens = self
+            .llm
+            .ask_sampled(user, messages, &position, sampling)
+            .await
+            .map_err(|e| e.to_string())?;
+        let mut stream = tokens.into_stream();
+        let (mut text, mut pieces) = (String::new(), 0);
+        while let Some(piece) = stream.next().await {
+            let piece = piece.map_err(|e| e.to_string())?;
+            pieces += 1;
+            text.push_str(&piece);
+        }
+        Ok((text, pieces))
+    }
+
+    /// With `sql.candidates` above one, draws the further answers to
+    /// `messages` (each at the candidates' temperature with a seed of its
+    /// own, so that a run repeats) and judges each; the statement most of
+    /// them, `first` included, agree on is the one recommended. `None` when
+    /// no further answer is drawn.
+    pub async fn vote(
+        &self,
+        user: i64,
+        messages: &[ChatMessage],
+        first: &[Judged],
+    ) -> Option<Drawn> {
+        let candidates = self.runtime.candidates;
+        if candidates.count <= 1 {
+            return None;
+        }
+        let mut drawn = Drawn::default();
+        let mut offers: Vec<Option<Judged>> = vec![first_offer(first).map(|(j, _)| j.clone())];
+        let mut keys = vec![first_offer(first).and_then(|(_, key)| key)];
+        for seed in 1..candidates.count as u64 {
+            let sampling = Sampling {
+                temperature: candidates.temperature,
+                seed,
+            };
+            match self.written(user, messages, Some(sampling)).await {
+                Ok((answer, pieces)) => {
+                    drawn.pieces += pieces;
+                    let judged = self.judge(&answer).await;
+                    let offer = first_offer(&judged);
+                    keys.push(offer.as_ref().and_then(|(_, key)| key.clone()));
+                    offers.push(offer.map(|(j, _)| j.clone()));
+                    drawn.answers.push(Ok(answer));
+                }
+                Err(e) => {
+                    keys.push(None);
+                    offers.push(None);
+                    drawn.answers.push(Err(e));
+                }
+            }
+        }
+        drawn.agreed = super::vote::winner(&keys).and_then(|(candidate, votes)| {
+            Some(Agreed {
+                statement: offers[candidate].take()?,
+                candidate,
+                votes,
+                of: keys.len(),
+            })
+        });
+        Some(drawn)
     }
 
     /// Every statement of `answer`, judged as it would be offered, in order.

@@ -7,6 +7,7 @@
 //! be offered.
 
 pub mod answer;
+pub mod vote;
 
 use std::sync::Arc;
 
@@ -28,6 +29,9 @@ pub struct SqlRuntime {
     /// Ask the model once more when its answer holds no SQL at all
     /// (`sql.ask_again_without_sql`).
     pub ask_again_without_sql: bool,
+    /// How many answers are drawn for a question, the statement most agree
+    /// on recommended (`sql.candidates`).
+    pub candidates: crate::sql::Candidates,
     /// The target's tables, as last read.
     pub catalog: Arc<std::sync::RwLock<Arc<crate::sql::schema::Catalog>>>,
     /// How much schema goes into a prompt, in tokens.
