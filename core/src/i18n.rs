@@ -1252,10 +1252,13 @@ fn refusal_reason(lang: Lang, refusal: &crate::sql::validate::Refusal) -> String
             unreadable(lang, what)
         ),
         (Lang::En, R::TooLarge(excess)) => {
-            format!("it is too large to check ({})", self::excess(lang, excess))
+            format!(
+                "it goes past what a query may do ({})",
+                self::excess(lang, excess)
+            )
         }
         (Lang::Fr, R::TooLarge(excess)) => format!(
-            "elle est trop grande pour être vérifiée ({})",
+            "elle dépasse ce qu'une requête peut faire ({})",
             self::excess(lang, excess)
         ),
         (Lang::En, R::UnknownFunction { name, dialect }) => format!(

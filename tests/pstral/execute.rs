@@ -541,7 +541,8 @@ async fn a_megabyte_of_sql_in_an_answer_is_refused_without_taking_the_bot_down()
     h.ask(1, "Un total ?").await;
     let said: Vec<String> = h.answers().into_iter().map(|(_, t)| t).collect();
     assert!(
-        said.iter().any(|t| t.contains("too large to check")),
+        said.iter()
+            .any(|t| t.contains("goes past what a query may do")),
         "{:?}",
         said.iter()
             .map(|t| t.chars().take(120).collect::<String>())

@@ -12,6 +12,7 @@ mod answers;
 mod audit;
 mod backup;
 mod cli;
+mod conformance;
 mod conversation;
 mod demo_crm;
 mod discord;

@@ -17,6 +17,8 @@
 //! - [`IdentitySyntax`]: how a platform writes its people's ids, which each
 //!   adapter states for itself: this crate names no platform.
 
+#[cfg(any(test, feature = "conformance"))]
+pub mod conformance;
 pub mod grammar;
 pub mod latest;
 pub mod recording;
