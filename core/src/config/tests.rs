@@ -482,3 +482,19 @@ fn a_database_left_where_the_old_reading_put_it_is_named_not_replaced() {
         "{found:?}"
     );
 }
+
+#[test]
+fn answers_drawn_for_a_sql_question_are_one_to_sixteen_at_a_temperature_up_to_two() {
+    assert_eq!(
+        Settings::defaults().sql.candidates.count,
+        1,
+        "off by default"
+    );
+    let found = problems("[sql]\ncandidates = 0\ncandidate_temperature = 3.5\n", &[]);
+    let keys: Vec<&str> = found.iter().map(|p| p.key.as_str()).collect();
+    assert_eq!(keys, ["sql.candidates", "sql.candidate_temperature"]);
+    let text = ConfigError::Invalid(found).to_string();
+    assert!(text.contains("3.5"), "{text}");
+    let s = load_layers(None, env(&[("PSTRAL__SQL__CANDIDATES", "5")])).unwrap();
+    assert_eq!(s.sql.candidates.count, 5);
+}
