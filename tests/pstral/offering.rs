@@ -363,6 +363,10 @@ async fn with_more_answers_drawn_the_statement_most_agree_on_is_offered_by_the_b
             "SELECT c.company FROM clients c"
         ]
     );
+    // An answer without SQL draws nothing more.
+    fake.then(Script::answer("Hello! Ask me about our clients."));
+    h.ask(1, "Hello").await;
+    assert_eq!(fake.requests().len(), 4);
 
     // The evaluation recommends the same statement, and says how many agree.
     script(&fake);

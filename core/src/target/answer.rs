@@ -128,7 +128,9 @@ impl SqlAnswer<'_> {
     /// `messages` (each at the candidates' temperature with a seed of its
     /// own, so that a run repeats) and judges each; the statement most of
     /// them, `first` included, agree on is the one recommended. `None` when
-    /// no further answer is drawn.
+    /// no further answer is drawn: also when the first answer holds no SQL
+    /// at all (a remark that is no question of data would cost as many
+    /// answers for nothing; `sql.ask_again_without_sql` is for that).
     pub async fn vote(
         &self,
         user: i64,
@@ -136,7 +138,7 @@ impl SqlAnswer<'_> {
         first: &[Judged],
     ) -> Option<Drawn> {
         let candidates = self.runtime.candidates;
-        if candidates.count <= 1 {
+        if candidates.count <= 1 || first.is_empty() {
             return None;
         }
         let mut drawn = Drawn::default();
