@@ -1711,15 +1711,36 @@ fn excess(lang: Lang, excess: &crate::sql::validate::Excess) -> String {
              pas s'arrêter au milieu d'un appel)",
             amount(lang, *chars)
         ),
-        (Lang::En, E::SearchInGathered(text)) => format!(
-            "it searches, trims or translates {text}, a text gathered from rows, as long as the \
-             rows make it (the database cannot stop inside one call): search the rows before \
-             gathering them"
+        (Lang::En, E::SearchInGathered { text, chars, max }) => format!(
+            "what it looks for in {text}, a text gathered from rows (as long as the rows make it), \
+             adds up to {} characters, more than {max} (a set's count twice; the database cannot \
+             stop inside one call): look for a word or a separator, or search the rows before \
+             gathering them",
+            amount(lang, *chars)
         ),
-        (Lang::Fr, E::SearchInGathered(text)) => format!(
-            "elle cherche dans {text}, ou le rogne ou le remplace, un texte rassemblé à partir de \
-             lignes, aussi long que les lignes le font (la base ne peut pas s'arrêter au milieu \
-             d'un appel) : cherchez dans les lignes avant de les rassembler"
+        (Lang::Fr, E::SearchInGathered { text, chars, max }) => format!(
+            "ce qu'elle cherche dans {text}, un texte rassemblé à partir de lignes (aussi long que \
+             les lignes le font), compte {} caractères, plus de {max} (ceux d'un ensemble comptent \
+             double ; la base ne peut pas s'arrêter au milieu d'un appel) : cherchez un mot ou un \
+             séparateur, ou cherchez dans les lignes avant de les rassembler",
+            amount(lang, *chars)
+        ),
+        (Lang::En, E::ParsedGathered(what)) => format!(
+            "{what} parses a value gathered from rows, or reads it as rows: parsing takes many \
+             times its size, as long as the rows make it"
+        ),
+        (Lang::Fr, E::ParsedGathered(what)) => format!(
+            "{what} analyse une valeur rassemblée à partir de lignes, ou la lit comme des lignes : \
+             l'analyse prend plusieurs fois sa taille, aussi longue que les lignes la font"
+        ),
+        (Lang::En, E::GatheredPair(what)) => format!(
+            "{what} looks for each element of one value gathered from rows in another, in one \
+             call the database cannot stop: compare the rows instead (a join, EXISTS)"
+        ),
+        (Lang::Fr, E::GatheredPair(what)) => format!(
+            "{what} cherche chaque élément d'une valeur rassemblée à partir de lignes dans une \
+             autre, en un appel que la base ne peut pas arrêter : comparez plutôt les lignes \
+             (une jointure, EXISTS)"
         ),
         (_, E::Made { what, chars, max }) => {
             let what = match (lang, what) {

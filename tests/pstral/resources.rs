@@ -976,9 +976,13 @@ async fn a_recursion_grows_its_value_only_by_short_values_it_reads() {
         "WITH RECURSIVE r(s, n) AS (SELECT body, 1 FROM docs WHERE id = 1 \
          UNION ALL SELECT r.s || d.body, n + 1 FROM r JOIN docs d ON d.id = r.n % 3 + 1) \
          SELECT max(length(s)) AS n FROM r",
-        // Through a view, in a function, through a scalar subquery.
+        // Through a view, in a function, through a scalar subquery, as an
+        // element of an array.
         "WITH RECURSIVE r(s, n) AS (SELECT '', 1 \
          UNION ALL SELECT concat(r.s, v.b), n + 1 FROM r JOIN v ON v.id = 1) \
+         SELECT max(length(s)) AS n FROM r",
+        "WITH RECURSIVE r(s, n) AS (SELECT '', 1 \
+         UNION ALL SELECT (ARRAY[r.s || d.body])[1], n + 1 FROM r JOIN docs d ON d.id = r.n % 3 + 1) \
          SELECT max(length(s)) AS n FROM r",
         "WITH RECURSIVE r(s, n) AS (SELECT '', 1 \
          UNION ALL SELECT s || (SELECT body FROM docs WHERE id = 2), n + 1 FROM r) \

@@ -196,8 +196,17 @@ pub enum Excess {
         chars: Option<u64>,
         max: u64,
     },
-    /// A search, a set or a pattern applied to a text gathered from rows.
-    SearchInGathered(String),
+    /// What the statement looks for in `text`, gathered from rows, adds up
+    /// to `chars` characters (a set's counting twice).
+    SearchInGathered {
+        text: String,
+        chars: Option<u64>,
+        max: u64,
+    },
+    /// A value gathered from rows, parsed into another or read as rows.
+    ParsedGathered(String),
+    /// Two values gathered from rows, each looked for in the other.
+    GatheredPair(String),
 
     /// `what` builds `chars` characters from values the statement made.
     Made {
