@@ -1113,6 +1113,10 @@ fn counts(name: &str) -> bool {
     matches!(
         name,
         "length"
+            | "array_length"
+            | "cardinality"
+            | "json_array_length"
+            | "jsonb_array_length"
             | "char_length"
             | "character_length"
             | "octet_length"
@@ -2508,6 +2512,11 @@ mod tests {
             Dialect::Sqlite,
             "WITH g AS (SELECT group_concat(note, '') AS t FROM orders) \
              SELECT j.value FROM g, json_each(json_array(g.t)) AS j"
+        ));
+        // Numbers of gathered values are no pair either.
+        assert!(accepted(
+            pg,
+            "SELECT cardinality(array_agg(id)) - cardinality(array_agg(DISTINCT client_id)) FROM orders"
         ));
         // A gathered array against a few values written out is no pair.
         assert!(accepted(
