@@ -440,13 +440,7 @@ fn run_until_ready(s: &Scratch, envs: &[(&str, &str)]) -> (std::process::Child, 
         .stdout(Stdio::null())
         .spawn()
         .unwrap();
-    let (tx, rx) = mpsc::channel();
-    let stderr = child.stderr.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
+    let rx = stderr_lines(&mut child);
     let mut seen = Vec::new();
     loop {
         let line = rx
@@ -464,6 +458,18 @@ fn run_until_ready(s: &Scratch, envs: &[(&str, &str)]) -> (std::process::Child, 
             return (child, seen);
         }
     }
+}
+
+/// The lines the child writes to its standard error, as they come.
+fn stderr_lines(child: &mut std::process::Child) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    let stderr = child.stderr.take().unwrap();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    rx
 }
 
 fn terminate(mut child: std::process::Child) -> Option<i32> {
@@ -581,13 +587,7 @@ fn run_waits_for_a_homeserver_that_cannot_be_reached_and_says_so() {
         .stdout(Stdio::null())
         .spawn()
         .unwrap();
-    let (tx, rx) = mpsc::channel();
-    let stderr = child.stderr.take().unwrap();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
+    let rx = stderr_lines(&mut child);
     // The other platforms and the admin endpoint serve meanwhile: it tries
     // again, as it does when the homeserver goes away later, and says so.
     let mut seen = Vec::new();
