@@ -813,7 +813,7 @@ impl Text<'_> {
                     sql,
                 },
             ) => format!(
-                "{votes} of the {of} answers I drew agree on another query, query {index}:\n\
+                "{votes} of my {of} tries agree on another query, query {index}:\n\
                  ```sql\n{sql}\n```"
             ),
             (
@@ -825,8 +825,8 @@ impl Text<'_> {
                     sql,
                 },
             ) => format!(
-                "{votes} des {of} réponses que j'ai tirées s'accordent sur une autre requête, la \
-                 requête {index} :\n```sql\n{sql}\n```"
+                "{votes} de mes {of} essais s'accordent sur une autre requête, la requête {index} \
+                 :\n```sql\n{sql}\n```"
             ),
             (Lang::En, Text::ExecuteUnavailable { reason }) => {
                 format!("Queries cannot be run right now: {reason}.")

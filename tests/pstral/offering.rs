@@ -343,7 +343,7 @@ async fn with_more_answers_drawn_the_statement_most_agree_on_is_offered_by_the_b
         .answers()
         .into_iter()
         .map(|(_, text)| text)
-        .find(|t| t.contains("2 of the 3 answers I drew agree on another query, query 2"))
+        .find(|t| t.contains("2 of my 3 tries agree on another query, query 2"))
         .expect("the agreed statement is posted");
     assert!(
         agreed.contains("```sql\nSELECT c.company FROM clients c\n```"),
