@@ -63,15 +63,15 @@ pub struct Drawn {
     pub agreed: Option<Agreed>,
 }
 
-/// The first statement of `judged` that may be offered, with its key.
-fn first_offer(judged: &[Judged]) -> Option<(&Judged, Option<String>)> {
-    let offered = judged.iter().find(|j| j.verdict.is_ok())?;
-    let key = offered
-        .verdict
-        .as_ref()
-        .ok()
-        .and_then(|(valid, _)| super::vote::agreement_key(&valid.text, valid.dialect));
-    Some((offered, key))
+/// The first statement of `judged` that may be offered.
+fn first_offer(judged: &[Judged]) -> Option<Judged> {
+    judged.iter().find(|j| j.verdict.is_ok()).cloned()
+}
+
+/// What a statement that may be offered agrees with others by.
+fn key_of(offered: &Judged) -> Option<String> {
+    let (valid, _) = offered.verdict.as_ref().ok()?;
+    super::vote::agreement_key(&valid.text, valid.dialect)
 }
 
 impl SqlAnswer<'_> {
@@ -142,8 +142,7 @@ impl SqlAnswer<'_> {
             return None;
         }
         let mut drawn = Drawn::default();
-        let mut offers: Vec<Option<Judged>> = vec![first_offer(first).map(|(j, _)| j.clone())];
-        let mut keys = vec![first_offer(first).and_then(|(_, key)| key)];
+        let mut offers = vec![first_offer(first)];
         for seed in 1..candidates.count as u64 {
             let sampling = Sampling {
                 temperature: candidates.temperature,
@@ -152,19 +151,17 @@ impl SqlAnswer<'_> {
             match self.written(user, messages, Some(sampling)).await {
                 Ok((answer, pieces)) => {
                     drawn.pieces += pieces;
-                    let judged = self.judge(&answer).await;
-                    let offer = first_offer(&judged);
-                    keys.push(offer.as_ref().and_then(|(_, key)| key.clone()));
-                    offers.push(offer.map(|(j, _)| j.clone()));
+                    offers.push(first_offer(&self.judge(&answer).await));
                     drawn.answers.push(Ok(answer));
                 }
                 Err(e) => {
-                    keys.push(None);
                     offers.push(None);
                     drawn.answers.push(Err(e));
                 }
             }
         }
+        let keys: Vec<Option<String>> =
+            offers.iter().map(|o| o.as_ref().and_then(key_of)).collect();
         drawn.agreed = super::vote::winner(&keys).and_then(|(candidate, votes)| {
             Some(Agreed {
                 statement: offers[candidate].take()?,
