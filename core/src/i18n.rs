@@ -1437,6 +1437,15 @@ fn unreadable(lang: Lang, what: &crate::sql::validate::Unreadable) -> String {
         ),
         (Lang::En, U::CastTo(data_type)) => format!("a cast to the type {data_type}"),
         (Lang::Fr, U::CastTo(data_type)) => format!("une conversion vers le type {data_type}"),
+        (Lang::En, U::QualifiedSetting(name)) => format!(
+            "{name} names a text-search configuration or a collation by its schema, or in \
+             a way the check cannot read (name it alone: 'french', \"C\")"
+        ),
+        (Lang::Fr, U::QualifiedSetting(name)) => format!(
+            "{name} désigne une configuration de recherche plein texte ou une collation par \
+             son schéma, ou d'une façon que le contrôle ne sait pas lire (nommez-la seule : \
+             'french', \"C\")"
+        ),
     }
 }
 
@@ -1689,15 +1698,15 @@ fn excess(lang: Lang, excess: &crate::sql::validate::Excess) -> String {
             "elle cherche {needle}, un texte rassemblé à partir de lignes, aussi long que les \
              lignes le font (la base ne peut pas s'arrêter au milieu d'une recherche)"
         ),
-        (Lang::En, E::SetFromData(set)) => format!(
-            "it trims or translates by {set}, a set of characters read from the data: each \
-             character is looked up in the whole set, which the data may make as long as a \
-             document (write the characters out)"
+        (Lang::En, E::ComputedSet(set)) => format!(
+            "it trims or translates by {set}, a set of characters it reads or computes rather \
+             than writes out: each character of the text is looked up in the whole set, so only \
+             a set written out can be weighed (write the characters out)"
         ),
-        (Lang::Fr, E::SetFromData(set)) => format!(
-            "elle rogne ou remplace selon {set}, un ensemble de caractères lu dans les données : \
-             chaque caractère y est cherché dans tout l'ensemble, que les données peuvent rendre \
-             aussi long qu'un document (écrivez les caractères en toutes lettres)"
+        (Lang::Fr, E::ComputedSet(set)) => format!(
+            "elle rogne ou remplace selon {set}, un ensemble de caractères lu ou calculé plutôt \
+             qu'écrit : chaque caractère du texte y est cherché dans tout l'ensemble, et seul un \
+             ensemble écrit en toutes lettres peut être pesé (écrivez les caractères)"
         ),
         (Lang::En, E::Sets { chars, max }) => format!(
             "its sets of characters to trim or translate hold {} characters in all, more than \

@@ -328,7 +328,7 @@ pub(super) fn of(expr: &Expr) -> Bag {
 
 /// Whether an operator's result is a truth (a comparison, a logical
 /// operator, a match), which holds none of its operands.
-fn yields_truth(op: &BinaryOperator) -> bool {
+pub(super) fn yields_truth(op: &BinaryOperator) -> bool {
     use BinaryOperator::*;
     matches!(
         op,
@@ -349,6 +349,7 @@ fn yields_truth(op: &BinaryOperator) -> bool {
             | PGILikeMatch
             | PGNotLikeMatch
             | PGNotILikeMatch
+            | PGStartsWith
             | AtArrow
             | ArrowAt
             | Question
@@ -1055,6 +1056,26 @@ mod tests {
             copies("WITH d AS (SELECT body AS x, body AS y FROM docs) SELECT x || y FROM d"),
             2
         );
+        // Each CTE of a chain reads the copies of the one before.
+        assert_eq!(
+            copies(
+                "WITH a AS (SELECT body || body AS x FROM docs), \
+                 b AS (SELECT x || x AS y FROM a) SELECT y || y FROM b"
+            ),
+            8
+        );
+        // Two copies at each of five steps are 32: past the bound, though
+        // no step holds more than two.
+        let steps = ["a", "b", "c", "d", "e"];
+        let mut ctes = vec!["a AS (SELECT body || body AS v FROM docs)".to_owned()];
+        for pair in steps.windows(2) {
+            ctes.push(format!(
+                "{} AS (SELECT v || v AS v FROM {})",
+                pair[1], pair[0]
+            ));
+        }
+        let chain = format!("WITH {} SELECT length(v) FROM e", ctes.join(", "));
+        assert!(too_many(Dialect::Postgres, &chain), "{chain}");
     }
 
     #[test]

@@ -904,4 +904,32 @@ mod tests {
         let deep_ok = format!("SELECT 1{}", "+1".repeat(MAX_TREE_DEPTH - 10));
         assert!(validate(&deep_ok, &pg).is_ok());
     }
+
+    #[test]
+    fn settings_named_in_a_statement_are_named_alone() {
+        let pg = Policy::new(Dialect::Postgres);
+        for sql in [
+            "SELECT to_tsvector('french', nom) @@ plainto_tsquery('french', 'facture') FROM t",
+            "SELECT to_tsquery('english', 'x'), websearch_to_tsquery('French', 'y')",
+            "SELECT nom FROM t ORDER BY nom COLLATE \"C\"",
+            "SELECT to_tsvector(body) FROM docs",
+        ] {
+            assert!(validate(sql, &pg).is_ok(), "{sql}");
+        }
+        // Whether the schema exists would show in the planner's error.
+        for sql in [
+            "SELECT to_tsvector('secret.cfg', body) FROM docs",
+            "SELECT plainto_tsquery('\"hr\".\"cfg\"', 'x')",
+            "SELECT nom FROM t ORDER BY nom COLLATE \"secret\".\"c\"",
+            "SELECT nom FROM t WHERE nom COLLATE pg_catalog.\"C\" > 'a'",
+        ] {
+            assert!(
+                matches!(
+                    validate(sql, &pg),
+                    Err(Refusal::CannotVerify(Unreadable::QualifiedSetting(_)))
+                ),
+                "{sql}"
+            );
+        }
+    }
 }

@@ -89,6 +89,10 @@ pub enum Unreadable {
     NotATable(String),
     NamedArguments(String),
     CastTo(String),
+    /// A text-search configuration or a collation named with its schema
+    /// (`to_tsvector('hr.cfg', …)`, `COLLATE hr."c"`): whether the schema
+    /// exists shows in the error, before any click.
+    QualifiedSetting(String),
 }
 
 /// A part of a statement written for another database.
@@ -188,8 +192,9 @@ pub enum Excess {
     },
     /// A search for a text gathered from rows.
     GatheredNeedle(String),
-    /// A set of characters to trim or translate read from the data.
-    SetFromData(String),
+    /// A set of characters to trim or translate that is not written out
+    /// (read from the data, or computed: `md5(title) || md5(title)`).
+    ComputedSet(String),
     /// The statement's sets of characters to trim or translate hold
     /// `chars` characters in all.
     Sets {

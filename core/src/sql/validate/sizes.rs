@@ -53,6 +53,9 @@ const MAX_EXPONENT: u64 = 1_000;
 const ROUNDS: usize = 16;
 /// Sizes saturate here, far past any bound.
 const HUGE: u64 = 1 << 40;
+/// Copies of gathered values saturate here, past any bound: a count that
+/// doubles at every round reaches it well within [`ROUNDS`].
+const MAX_COPIES: u64 = 1 << 10;
 /// The digits the statement wrote that its logarithms, roots and powers may
 /// work on, together: a logarithm of a number of 1,000 digits took 9 ms
 /// on PostgreSQL 15, of 5,000 digits 180 ms, of 16,384 digits 16 s.
@@ -311,6 +314,11 @@ struct Size {
     /// step (`n * 0.1` gains a digit of scale a step, `a + b` doubles):
     /// its digits grow with a depth the statement does not bound.
     compounded: bool,
+    /// How many copies of values gathered from rows it holds, when it is
+    /// a column's whole value (see [`Sizes::gathered_copies`]): `t || t`
+    /// of a gathered `t` holds two, and a name carrying it brings them
+    /// into whatever reads it.
+    copies: u64,
 }
 
 impl Size {
@@ -323,6 +331,7 @@ impl Size {
             gathered: self.gathered || other.gathered,
             from_own: self.from_own || other.from_own,
             compounded: self.compounded || other.compounded,
+            copies: self.copies.saturating_add(other.copies).min(MAX_COPIES),
         }
     }
 
@@ -340,6 +349,7 @@ impl Size {
             chars: self.chars.max(other.chars),
             digits: self.digits.max(other.digits),
             own: self.own.max(other.own),
+            copies: self.copies.max(other.copies),
             ..self.plus(other)
         }
     }
@@ -367,6 +377,7 @@ impl Size {
             gathered: false,
             from_own: self.from_own || self.own > 0,
             compounded: self.compounded,
+            copies: 0,
         }
     }
 
@@ -393,6 +404,8 @@ struct Carried {
     digits: u64,
     gathered: bool,
     compounded: bool,
+    /// Copies of values gathered from rows (see [`Size::copies`]).
+    copies: u64,
 }
 
 impl Carried {
@@ -403,6 +416,7 @@ impl Carried {
             digits: size.digits,
             gathered: size.gathered,
             compounded: size.compounded,
+            copies: size.copies,
         }
     }
 
@@ -414,6 +428,7 @@ impl Carried {
             read: true,
             gathered: self.gathered,
             compounded: self.compounded,
+            copies: self.copies,
             ..Size::default()
         }
     }
@@ -424,6 +439,7 @@ impl Carried {
     /// at every round, and a recursion's digits are not bounded here).
     fn absorb(&mut self, other: Carried) -> bool {
         let grew = other.chars > self.chars
+            || other.copies > self.copies
             || (other.gathered && !self.gathered)
             || (other.compounded && !self.compounded);
         *self = self.max(other);
@@ -436,6 +452,7 @@ impl Carried {
             digits: self.digits.max(other.digits),
             gathered: self.gathered || other.gathered,
             compounded: self.compounded || other.compounded,
+            copies: self.copies.max(other.copies),
         }
     }
 }
@@ -583,9 +600,9 @@ impl Sizes {
                 let mut out = Vec::new();
                 for item in &select.projection {
                     match item {
-                        SelectItem::UnnamedExpr(e) => out.push((named(e), self.size(e))),
+                        SelectItem::UnnamedExpr(e) => out.push((named(e), self.held(e))),
                         SelectItem::ExprWithAlias { expr, alias } => {
-                            out.push((Some(key(&alias.value)), self.size(expr)));
+                            out.push((Some(key(&alias.value)), self.held(expr)));
                         }
                         SelectItem::Wildcard(_) => {
                             for factor in relations(select) {
@@ -645,6 +662,42 @@ impl Sizes {
                 .collect(),
             None => vec![unknown_width()],
         }
+    }
+
+    /// What a column whose value is `expr` carries: its size, and the
+    /// copies of gathered values it holds.
+    fn held(&self, expr: &Expr) -> Size {
+        Size {
+            copies: self.gathered_copies(expr),
+            ..self.size(expr)
+        }
+    }
+
+    /// How many copies of values gathered from rows `expr` holds: each
+    /// name it reads brings the copies its column carries, as many times
+    /// as `expr` holds the name (`u || u` of a `u` holding `t || t` is
+    /// four copies of `t`, however many CTEs it went through); a gathering
+    /// itself is one.
+    fn gathered_copies(&self, expr: &Expr) -> u64 {
+        let through_names = super::copies::of(expr)
+            .by_name()
+            .into_iter()
+            .map(|(name, n)| n.saturating_mul(self.column_copies(&name)))
+            .fold(0u64, u64::saturating_add);
+        let own = u64::from(self.size(expr).gathered);
+        through_names.max(own).min(MAX_COPIES)
+    }
+
+    /// The copies of gathered values the column `name` carries: one at
+    /// least when it is gathered.
+    fn column_copies(&self, name: &str) -> u64 {
+        self.columns.get(&key(name)).map_or(0, |c| {
+            if c.gathered {
+                c.copies.max(1)
+            } else {
+                c.copies
+            }
+        })
     }
 
     /// The most a scalar subquery's value can hold.
@@ -852,8 +905,53 @@ impl Sizes {
                     ..built
                 }
             }),
-            // Numbers, booleans, dates: nothing built that grows.
-            _ => Size::default(),
+            // Oracle's `PRIOR s` and `s (+)` are the value itself.
+            Expr::Prior(e) | Expr::OuterJoin(e) => self.size(e),
+            // Truths, positions, parts of dates, intervals: nothing built
+            // that grows.
+            Expr::IsNull(_)
+            | Expr::IsNotNull(_)
+            | Expr::IsTrue(_)
+            | Expr::IsNotTrue(_)
+            | Expr::IsFalse(_)
+            | Expr::IsNotFalse(_)
+            | Expr::IsUnknown(_)
+            | Expr::IsNotUnknown(_)
+            | Expr::IsJson { .. }
+            | Expr::IsNormalized { .. }
+            | Expr::IsDistinctFrom(..)
+            | Expr::IsNotDistinctFrom(..)
+            | Expr::InList { .. }
+            | Expr::InSubquery { .. }
+            | Expr::InUnnest { .. }
+            | Expr::Between { .. }
+            | Expr::Like { .. }
+            | Expr::ILike { .. }
+            | Expr::SimilarTo { .. }
+            | Expr::RLike { .. }
+            | Expr::AnyOp { .. }
+            | Expr::AllOp { .. }
+            | Expr::Exists { .. }
+            | Expr::Position { .. }
+            | Expr::Extract { .. }
+            | Expr::Interval(_)
+            | Expr::Wildcard(_)
+            | Expr::QualifiedWildcard(..) => Size::default(),
+            Expr::BinaryOp { op, .. } if super::copies::yields_truth(op) => Size::default(),
+            // A rounding keeps its operand's digits.
+            Expr::Ceil { expr, .. } | Expr::Floor { expr, .. } => self.size(expr).number(0),
+            // Any other kind: as large as the largest value in it, so that a
+            // kind this measure does not know yet can never make a value
+            // built in it look small.
+            _ => {
+                let mut largest = Largest {
+                    sizes: self,
+                    depth: 0,
+                    size: Size::default(),
+                };
+                let _ = expr.visit(&mut largest);
+                largest.size
+            }
         }
     }
 
@@ -1167,6 +1265,31 @@ fn counts(name: &str) -> bool {
     )
 }
 
+/// The largest of the values directly inside an expression (see
+/// [`Sizes::measure`]).
+struct Largest<'s> {
+    sizes: &'s Sizes,
+    depth: usize,
+    size: Size,
+}
+
+impl Visitor for Largest<'_> {
+    type Break = ();
+
+    fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
+        self.depth += 1;
+        if self.depth == 2 {
+            self.size = self.size.max(self.sizes.size(expr));
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_expr(&mut self, _: &Expr) -> ControlFlow<()> {
+        self.depth -= 1;
+        ControlFlow::Continue(())
+    }
+}
+
 /// The relations a SELECT reads in `FROM`, joins included.
 fn relations(select: &sqlparser::ast::Select) -> impl Iterator<Item = &TableFactor> {
     select.from.iter().flat_map(|from| {
@@ -1336,6 +1459,40 @@ fn widths(pattern: &Expr) -> (u64, u64) {
 /// [`Check::needle`]).
 fn copies_in(text: Option<&Expr>) -> u64 {
     text.map_or(1, |t| super::copies::of(t).most().0.max(1))
+}
+
+/// The characters a set to trim or translate by writes out, when it is
+/// written out: texts and numbers, `||` of them, casts of them, and the
+/// characters named by their code (`chr(10)`).
+/// Anything read or computed (`md5(title) || md5(title)` is 64 characters
+/// the measure of built values counts as none) is `None`.
+fn set_chars(set: &Expr) -> Option<u64> {
+    match set {
+        Expr::Value(v) => match &v.value {
+            Value::SingleQuotedString(s) => Some(s.chars().count() as u64),
+            Value::Number(n, _) => Some(n.len() as u64),
+            Value::Null => Some(0),
+            _ => None,
+        },
+        Expr::TypedString(t) => match &t.value.value {
+            Value::SingleQuotedString(s) => Some(s.chars().count() as u64),
+            _ => None,
+        },
+        Expr::Nested(e) | Expr::Collate { expr: e, .. } | Expr::Cast { expr: e, .. } => {
+            set_chars(e)
+        }
+        Expr::BinaryOp {
+            left,
+            op: BinaryOperator::StringConcat,
+            right,
+        } => Some(set_chars(left)?.saturating_add(set_chars(right)?)),
+        Expr::Function(f) if bounds::called(set).is_some_and(|n| n == "chr") => matches!(
+            arguments(f).as_slice(),
+            [Expr::Value(v)] if matches!(v.value, Value::Number(..))
+        )
+        .then_some(1),
+        _ => None,
+    }
 }
 
 /// Functions that search their first argument for a text, a pattern or a
@@ -1545,14 +1702,16 @@ impl Check<'_> {
             return ControlFlow::Continue(());
         };
         let size = self.sizes.size(set);
-        if size.read {
-            self.refusal = Some(Refusal::TooLarge(Excess::SetFromData(short(set))));
+        let Some(written) = set_chars(set) else {
+            self.refusal = Some(Refusal::TooLarge(Excess::ComputedSet(short(set))));
             return ControlFlow::Break(());
-        }
+        };
         self.needle(Some(set), text)?;
+        // A cast may pad what is written (`CAST(' ' AS char(500))`).
+        let chars = size.chars.max(written);
         self.sets = self
             .sets
-            .saturating_add(size.chars.saturating_mul(copies_in(text)));
+            .saturating_add(chars.saturating_mul(copies_in(text)));
         if self.sets > MAX_SET_CHARS {
             self.refusal = Some(Refusal::TooLarge(Excess::Sets {
                 chars: amount(self.sets, HUGE),
@@ -1594,9 +1753,11 @@ impl Check<'_> {
                 size.chars.max(1)
             }
         });
+        // Each copy of a gathered value the text holds is searched whole.
+        let copies = self.sizes.gathered_copies(text).max(1);
         self.gathered_searched = self
             .gathered_searched
-            .saturating_add(chars.saturating_mul(weight));
+            .saturating_add(chars.saturating_mul(weight).saturating_mul(copies));
         if self.gathered_searched > MAX_GATHERED_SEARCH_CHARS {
             self.refusal = Some(Refusal::TooLarge(Excess::SearchInGathered {
                 text: short(text),
@@ -1695,10 +1856,9 @@ impl Visitor for Check<'_> {
 
     fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
         if matches!(expr, Expr::BinaryOp { .. } | Expr::Function(_)) {
-            for (name, copies) in super::copies::of(expr).by_name() {
-                if copies > self.gathered_value_copies && self.sizes.column(None, &name).gathered {
-                    self.gathered_value_copies = copies;
-                }
+            let copies = self.sizes.gathered_copies(expr);
+            if copies > 1 || self.sizes.size(expr).gathered {
+                self.gathered_value_copies = self.gathered_value_copies.max(copies);
             }
         }
         self.count_built(expr)?;
@@ -2445,6 +2605,21 @@ mod tests {
                 "z".repeat(3990)
             )
         ));
+        // Written out: line breaks named by their codes count as characters.
+        assert!(accepted(
+            Dialect::Postgres,
+            "SELECT rtrim(note, chr(13) || chr(10)) FROM orders"
+        ));
+        // Read or computed, a set has a size the statement does not show:
+        // two hashes are 64 characters.
+        for sql in [
+            "SELECT translate(body, md5(title) || md5(title), '') FROM docs",
+            "SELECT btrim(body, title) FROM docs",
+            "SELECT ltrim(body, to_char(id, '9999')) FROM docs",
+            "SELECT trim(BOTH md5(title) FROM body) FROM docs",
+        ] {
+            assert!(refused(Dialect::Postgres, sql), "{sql}");
+        }
     }
 
     #[test]
@@ -2545,6 +2720,46 @@ mod tests {
         assert!(refused(
             Dialect::Postgres,
             &format!("SELECT strpos(body || body, {pattern}) FROM docs")
+        ));
+    }
+
+    #[test]
+    fn copies_made_through_a_chain_of_ctes_multiply() {
+        let pattern = format!("'%{}%'", "a".repeat(100));
+        // Four copies of each document, made in two steps.
+        let chain = "WITH a AS (SELECT body || body AS x FROM docs), \
+                     b AS (SELECT x || x AS y FROM a)";
+        assert!(accepted(
+            Dialect::Postgres,
+            &format!("SELECT strpos(body, {pattern}) FROM docs")
+        ));
+        assert!(refused(
+            Dialect::Postgres,
+            &format!("{chain} SELECT strpos(y, {pattern}) FROM b")
+        ));
+        assert!(refused(
+            Dialect::Postgres,
+            &format!("{chain} SELECT count(*) FROM b WHERE y LIKE {pattern}")
+        ));
+        // A gathered text followed the same way: two copies of `t` twice.
+        let gathered = "WITH g AS (SELECT string_agg(note, ',') AS t FROM orders), \
+                        h AS (SELECT t || t AS u FROM g)";
+        let copies = |sql: &str| {
+            super::super::validate(sql, &super::super::Policy::new(Dialect::Postgres))
+                .map(|v| v.gathered_value_copies)
+                .ok()
+        };
+        assert_eq!(copies("SELECT string_agg(note, ',') FROM orders"), Some(1));
+        assert_eq!(copies(&format!("{gathered} SELECT u FROM h")), Some(2));
+        assert_eq!(copies(&format!("{gathered} SELECT u || u FROM h")), Some(4));
+        // Eight characters looked for in one copy fit, not in two.
+        assert!(accepted(
+            Dialect::Postgres,
+            &format!("{gathered} SELECT strpos(t, 'abcdefgh') FROM g")
+        ));
+        assert!(refused(
+            Dialect::Postgres,
+            &format!("{gathered} SELECT strpos(u, 'abcdefghi') FROM h")
         ));
     }
 

@@ -52,8 +52,9 @@ fn foreign(part: Foreign) -> Refusal {
 /// Names visible in one query or SELECT.
 #[derive(Default)]
 struct Scope {
-    /// CTE names (folded), usable as relations.
-    ctes: Vec<String>,
+    /// CTE names (folded), usable as relations, with the copies of the
+    /// values read one of their rows holds (see [`RowCopies`]).
+    ctes: Vec<(String, u64)>,
     /// Aliases and names of the relations a SELECT reads (folded as the
     /// database folds them), the qualifiers a column reference may use.
     relations: Vec<Visible>,
@@ -123,6 +124,10 @@ pub(super) struct Walker<'a> {
     built_copies: u64,
     /// The working memory of its splits, added up over its SELECTs.
     split_working: u64,
+    /// The most copies of the values read any row read in `FROM` holds so
+    /// far (a CTE's, a subquery's): a search in a text read from such a row
+    /// may search that many copies (see [`Self::copies_of`]).
+    read_copies: u64,
 }
 
 /// The copies one row holds in the rows of the queries a query or SELECT
@@ -199,6 +204,7 @@ impl<'a> Walker<'a> {
             select_working: 0,
             built_copies: 0,
             split_working: 0,
+            read_copies: 1,
         }
     }
 
@@ -244,10 +250,17 @@ impl<'a> Walker<'a> {
         self.row_copies = around;
         self.in_from = in_from;
         if in_from {
-            self.row_copies.from = self.row_copies.from.saturating_add(copies);
+            self.read_rows(copies);
         } else {
             self.row_copies.other = self.row_copies.other.max(copies);
         }
+    }
+
+    /// Rows holding `copies` copies of the values they read are read in
+    /// `FROM` (a subquery's, a CTE's).
+    fn read_rows(&mut self, copies: u64) {
+        self.row_copies.from = self.row_copies.from.saturating_add(copies);
+        self.read_copies = self.read_copies.max(copies);
     }
 
     /// Notes a call of a function that returns rows whose arguments are
@@ -391,8 +404,10 @@ impl<'a> Walker<'a> {
                     if recursive && self.dialect() == Dialect::Postgres {
                         bounds::recursion(&cte.query)?;
                     }
+                    // Its own rows, read in its recursive step, are weighed
+                    // by `sizes` (a step may not double its value).
                     if recursive {
-                        self.scope().ctes.push(name.clone());
+                        self.scope().ctes.push((name.clone(), 1));
                     }
                     for column in &cte.alias.columns {
                         let folded = self.fold(&column.name);
@@ -400,13 +415,27 @@ impl<'a> Walker<'a> {
                     }
                     let barrier = self.barrier;
                     self.barrier = self.scopes.len();
-                    // A CTE's rows are read like a table's.
+                    // A CTE's rows are read like a table's: its copies count
+                    // where it is read, as a subquery's in `FROM` do (a chain
+                    // of CTEs each doubling the last multiplies).
                     self.in_from = true;
+                    let around = std::mem::take(&mut self.row_copies);
                     let walked = self.walk_query(&cte.query);
+                    let held = self.row_copies.from.max(1);
+                    self.row_copies = around;
                     self.barrier = barrier;
                     walked?;
-                    if !recursive {
-                        self.scope().ctes.push(name);
+                    if held > copies::MAX_ROW_COPIES {
+                        return Err(Refusal::TooLarge(Excess::RowCopies {
+                            copies: copies::shown(held),
+                            of: Some(cte.alias.name.value.clone()),
+                            max: copies::MAX_ROW_COPIES,
+                        }));
+                    }
+                    let scope = self.scope();
+                    match scope.ctes.iter_mut().find(|(n, _)| *n == name) {
+                        Some((_, copies)) if recursive => *copies = held,
+                        _ => scope.ctes.push((name, held)),
                     }
                 }
             }
@@ -1103,7 +1132,7 @@ impl<'a> Walker<'a> {
         // Read as rows, a call is judged as in an expression
         // (`string_to_table(body, <delimiter>)`, `regexp_matches(…)`).
         let searched = bounds::judge_call(self.dialect(), &called, args)?;
-        let searched = searched.saturating_mul(searched_copies(self.dialect(), &called, args));
+        let searched = searched.saturating_mul(self.searched_copies(&called, args));
         bounds::add_needles(self.dialect(), &mut self.needles, searched)?;
         for arg in args {
             self.walk_function_arg(arg)?;
@@ -1247,10 +1276,17 @@ impl<'a> Walker<'a> {
             .any(|s| self.dialect().fold_unquoted(s) == written)
     }
 
-    fn in_cte_scope(&self, name: &str) -> bool {
-        self.scopes
-            .iter()
-            .any(|scope| scope.ctes.iter().any(|n| n == name))
+    /// The copies one row of the CTE `name` holds, when one is in scope
+    /// (the innermost of that name).
+    fn cte_in_scope(&self, name: &str) -> Option<u64> {
+        self.scopes.iter().rev().find_map(|scope| {
+            scope
+                .ctes
+                .iter()
+                .rev()
+                .find(|(n, _)| n == name)
+                .map(|(_, copies)| *copies)
+        })
     }
 
     /// A relation in `FROM`: a CTE in scope, or an object of the target.
@@ -1258,8 +1294,9 @@ impl<'a> Walker<'a> {
         let parts = self.parts(name)?;
         let shown = name.to_string();
         if let [one] = parts.as_slice()
-            && self.in_cte_scope(&self.fold(one))
+            && let Some(copies) = self.cte_in_scope(&self.fold(one))
         {
+            self.read_rows(copies);
             return Ok(());
         }
         match self.catalog {
@@ -1666,8 +1703,8 @@ impl<'a> Walker<'a> {
                 self.walk_expr(expr)
             }
             Expr::Position { expr, r#in } => {
-                let searched =
-                    bounds::judge_position(self.dialect(), expr)?.saturating_mul(copies_of(r#in));
+                let searched = bounds::judge_position(self.dialect(), expr)?
+                    .saturating_mul(self.copies_of(r#in));
                 bounds::add_needles(self.dialect(), &mut self.needles, searched)?;
                 self.walk_expr(expr)?;
                 self.walk_expr(r#in)
@@ -1717,7 +1754,16 @@ impl<'a> Walker<'a> {
                 }
                 Ok(())
             }
-            Expr::Collate { expr, .. } => self.walk_expr(expr),
+            Expr::Collate { expr, collation } => {
+                // A collation of another schema: whether the schema exists
+                // shows in the planner's error, at the offer already.
+                if collation.0.len() != 1 {
+                    return Err(unverifiable(Unreadable::QualifiedSetting(
+                        collation.to_string(),
+                    )));
+                }
+                self.walk_expr(expr)
+            }
             Expr::Value(v) => Self::literal(&v.value),
             Expr::TypedString(typed) => {
                 Self::data_type(&typed.data_type)?;
@@ -1772,13 +1818,65 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// How many copies of one value read a searched text holds, at least
+    /// one: a search costs up to the text's length times what it looks for,
+    /// so what it looks for counts once for each copy (`(x || x || x || x ||
+    /// x || x) LIKE '%<254 characters>%'` over a 10 MB document took 22 s).
+    /// A name may carry copies made in a CTE or a subquery (`x || x AS y`,
+    /// then `y || y`): the text counts as many as any row read so far holds.
+    fn copies_of(&self, text: &Expr) -> usize {
+        let held = copies::of(text).most().0.max(1);
+        usize::try_from(held.saturating_mul(self.read_copies)).unwrap_or(usize::MAX)
+    }
+
+    /// [`Self::copies_of`] the text a call searches: its first argument, or
+    /// the second of SQLite's `like(pattern, text)` and `glob(pattern,
+    /// text)`.
+    fn searched_copies(&self, called: &str, args: &[FunctionArg]) -> usize {
+        let text = match called {
+            "like" | "glob" if self.dialect() == Dialect::Sqlite => args.get(1),
+            _ => args.first(),
+        };
+        text.and_then(bounds::argument)
+            .map_or(1, |text| self.copies_of(text))
+    }
+
+    /// PostgreSQL's text-search calls read a text written first as the name
+    /// of a configuration (`to_tsvector('french', nom)`): one name alone,
+    /// found on the search path. `'hr.cfg'` would name a schema, and the
+    /// planner's error would say whether it exists, at the offer's EXPLAIN.
+    fn text_search_configuration(&self, called: &str, args: &[FunctionArg]) -> Judged {
+        let configured = matches!(
+            called,
+            "to_tsvector"
+                | "to_tsquery"
+                | "plainto_tsquery"
+                | "phraseto_tsquery"
+                | "websearch_to_tsquery"
+        );
+        if self.dialect() != Dialect::Postgres || !configured || args.len() < 2 {
+            return Ok(());
+        }
+        if let Some(Expr::Value(v)) = args.first().and_then(bounds::argument)
+            && let Value::SingleQuotedString(name) = &v.value
+            && !(!name.is_empty()
+                && name.len() <= 63
+                && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+        {
+            return Err(unverifiable(Unreadable::QualifiedSetting(format!(
+                "'{name}'"
+            ))));
+        }
+        Ok(())
+    }
+
     /// A `LIKE`, `GLOB` or `TRIM` pattern applied to `text`, counted
     /// against the statement's searches (see [`bounds::MAX_NEEDLE_CHARS`],
     /// [`bounds::MAX_SEARCHED_CHARS`]) once for each copy of a value the
     /// text holds.
     fn search_pattern(&mut self, what: &str, pattern: &Expr, text: &Expr) -> Judged {
-        let searched =
-            bounds::judge_pattern(self.dialect(), what, pattern)?.saturating_mul(copies_of(text));
+        let searched = bounds::judge_pattern(self.dialect(), what, pattern)?
+            .saturating_mul(self.copies_of(text));
         bounds::add_needles(self.dialect(), &mut self.needles, searched)
     }
 
@@ -1957,9 +2055,9 @@ impl<'a> Walker<'a> {
                 if named && !bounds::NAMED_PARTS.contains(&called.as_str()) {
                     return Err(unverifiable(Unreadable::NamedArguments(called.clone())));
                 }
+                self.text_search_configuration(&called, &list.args)?;
                 let searched = bounds::judge_call(self.dialect(), &called, &list.args)?;
-                let searched =
-                    searched.saturating_mul(searched_copies(self.dialect(), &called, &list.args));
+                let searched = searched.saturating_mul(self.searched_copies(&called, &list.args));
                 bounds::add_needles(self.dialect(), &mut self.needles, searched)?;
                 for (i, arg) in list.args.iter().enumerate() {
                     // XMLELEMENT's first argument names the element.
@@ -2254,22 +2352,4 @@ pub(super) fn short(expr: &Expr) -> String {
         Some((cut, _)) => format!("{}…", &text[..cut]),
         None => text,
     }
-}
-
-/// How many copies of one value read a searched text holds, at least one:
-/// a search costs up to the text's length times what it looks for, so what
-/// it looks for counts once for each copy (`(x || x || x || x || x || x)
-/// LIKE '%<254 characters>%'` over a 10 MB document took 22 s).
-fn copies_of(text: &Expr) -> usize {
-    usize::try_from(copies::of(text).most().0.max(1)).unwrap_or(usize::MAX)
-}
-
-/// [`copies_of`] the text a call searches: its first argument, or the
-/// second of SQLite's `like(pattern, text)` and `glob(pattern, text)`.
-fn searched_copies(dialect: Dialect, called: &str, args: &[FunctionArg]) -> usize {
-    let text = match called {
-        "like" | "glob" if dialect == Dialect::Sqlite => args.get(1),
-        _ => args.first(),
-    };
-    text.and_then(bounds::argument).map_or(1, copies_of)
 }
