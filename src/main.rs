@@ -34,13 +34,14 @@ fn main() -> ExitCode {
         // SAFETY: before any thread is started; restores the default action.
         unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
     }
-    let settings = match config::load(cli.config.as_deref()) {
+    let settings = match config::load(cli.config.as_deref(), &platforms::platforms()) {
         Ok(settings) => settings,
         Err(e) => {
             eprintln!("error: {e}");
             if let ConfigError::Invalid(_) = e {
                 eprintln!(
-                    "(run `pstral check` after fixing; config/default.toml documents every key)"
+                    "(run `pstral check` after fixing; config/default.toml documents every key, \
+                     adapters/*/settings.toml each platform's)"
                 );
             }
             return ExitCode::FAILURE;

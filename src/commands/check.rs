@@ -72,17 +72,14 @@ pub(crate) fn check(settings: &Settings, offline: bool) -> ExitCode {
         settings.sql.limits.row_cap,
         settings.sql.limits.timeout
     );
-    println!(
-        "  discord:   {}",
-        if settings.discord.is_some() {
-            "enabled (token set)"
-        } else {
-            "disabled"
-        }
-    );
-    match &settings.matrix {
-        Some(m) => println!("  matrix:    enabled, {} on {}", m.user, m.homeserver),
-        None => println!("  matrix:    disabled"),
+    for platform in crate::platforms::platforms().included {
+        let name = platform.name();
+        let summary = settings
+            .platforms
+            .iter()
+            .find(|p| p.name() == name)
+            .map_or_else(|| "disabled".to_owned(), |p| p.summary());
+        println!("  {:<10} {summary}", format!("{name}:"));
     }
     match settings.audit.retention {
         Some(kept) => println!(

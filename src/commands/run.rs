@@ -10,7 +10,7 @@ use crate::platforms;
 
 /// `pstral run`, until a signal asks it to stop.
 pub(crate) async fn run(settings: Settings) -> anyhow::Result<ExitCode> {
-    let connectors = platforms::connectors(&settings)?;
+    let connectors = platforms::connectors(&settings);
     let app = Application::build(settings, &platforms::identity_syntaxes()).await?;
     app.run_until_stopped(connectors, shutdown_signal()).await?;
     Ok(ExitCode::SUCCESS)

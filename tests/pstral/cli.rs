@@ -175,7 +175,11 @@ fn check_accepts_the_defaults_and_never_prints_a_secret() {
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = stdout(&out) + stderr(&out).as_str();
     assert!(text.contains("configuration OK"), "{text}");
-    assert!(text.contains("discord:   enabled (token set)"), "{text}");
+    assert!(
+        text.contains("discord:   enabled (token set), commands in every guild"),
+        "{text}"
+    );
+    assert!(text.contains("matrix:    disabled"), "{text}");
     assert!(
         text.contains("postgres://pstral:***@db.internal/pstral"),
         "{text}"

@@ -25,6 +25,7 @@ mod matrix;
 mod model_servers;
 mod offering;
 mod oracle;
+mod platform_settings;
 mod real_model;
 mod real_sql_model;
 mod redteam;

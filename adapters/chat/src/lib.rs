@@ -16,12 +16,15 @@
 //!   command descriptions), written by the core: adapters hold no text.
 //! - [`IdentitySyntax`]: how a platform writes its people's ids, which each
 //!   adapter states for itself: this crate names no platform.
+//! - [`settings::PlatformSettings`]: a platform's own table of the
+//!   configuration, its defaults and their checks, owned by its adapter.
 
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
 pub mod grammar;
 pub mod latest;
 pub mod recording;
+pub mod settings;
 
 use std::fmt;
 use std::str::FromStr;

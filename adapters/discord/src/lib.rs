@@ -16,6 +16,7 @@
 pub mod commands;
 pub mod controls;
 pub mod platform;
+pub mod settings;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};

@@ -19,6 +19,7 @@
 
 pub mod commands;
 pub mod platform;
+pub mod settings;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};

@@ -32,7 +32,7 @@ fn is_secret(key: &str) -> bool {
         .any(|s| last.contains(s))
 }
 
-fn origin_of(key: &str, value: &Value) -> Origin {
+pub(super) fn origin_of(key: &str, value: &Value) -> Origin {
     match value.origin() {
         Some("the environment") => Origin::Env(env_var_for(key)),
         Some(file) => Origin::File(file.to_owned()),
@@ -73,7 +73,8 @@ pub(super) fn overlay(
                 };
                 reason.push_str(&format!("; did you mean `{near}`?"));
             } else if prefix.is_empty() {
-                let sections: Vec<_> = defaults.keys().map(String::as_str).collect();
+                let mut sections: Vec<_> = defaults.keys().map(String::as_str).collect();
+                sections.sort_unstable();
                 reason.push_str(&format!("; the sections are {}", sections.join(", ")));
             }
             problems.push(Problem {

@@ -17,14 +17,22 @@
 //! `sql::SqlSettings`, …); this module only builds them. Its files: this one
 //! (the result and its errors), `layers` (the three layers laid over the
 //! defaults), `raw` (the file's shape), `validate` (raw values into typed
-//! settings) and `platforms` (what the binary hands to the chat adapters).
+//! settings).
+//!
+//! A chat platform's table (`[discord]`, `[matrix]`) is its adapter's own
+//! ([`pstral_chat::settings`]): the binary says which platforms it includes
+//! ([`Platforms`]), their defaults join the embedded ones under their names,
+//! and each adapter checks its merged table, its problems reported with the
+//! core's. The core reads none of their keys.
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
-use config::{Config, Environment, File, FileFormat};
+use config::{Config, Environment, File, FileFormat, Value, ValueKind};
+use pstral_chat::settings::{Configured, PlatformSettings};
 
 use crate::admin::AdminSettings;
 use crate::audit::AuditSettings;
@@ -37,13 +45,11 @@ use crate::store::DatabaseSettings;
 use crate::telemetry::LogSettings;
 
 mod layers;
-mod platforms;
 mod raw;
 mod validate;
 
 pub use layers::env_var_for;
-use layers::overlay;
-pub use platforms::{DiscordSettings, MatrixLogin, MatrixSettings};
+use layers::{origin_of, overlay};
 use raw::RawSettings;
 use validate::Validator;
 
@@ -121,10 +127,19 @@ pub struct Settings {
     /// Present when the admin endpoint is enabled.
     pub admin: Option<AdminSettings>,
     pub audit: AuditSettings,
-    /// Present when Discord is enabled.
-    pub discord: Option<DiscordSettings>,
-    /// Present when Matrix is enabled.
-    pub matrix: Option<MatrixSettings>,
+    /// The chat platforms enabled, each configured by its adapter.
+    pub platforms: Vec<Arc<dyn Configured>>,
+}
+
+/// The chat platforms a build includes, whose tables the configuration
+/// holds, and those it was built without.
+#[derive(Clone, Default)]
+pub struct Platforms {
+    pub included: Vec<Arc<dyn PlatformSettings>>,
+    /// Platforms this build left out (`--no-default-features`): a table of
+    /// one that enables it is a problem that says how to build it in, not
+    /// a bot that never answers there; any other table of theirs is let be.
+    pub left_out: Vec<&'static str>,
 }
 
 #[derive(Debug, Clone)]
@@ -147,19 +162,20 @@ impl Settings {
 }
 
 /// Loads the configuration: defaults, then `file`, then the process
-/// environment.
+/// environment; each of the `platforms` included reads its own table.
 ///
 /// # Errors
 /// [`ConfigError::Load`] when the file cannot be read or parsed,
 /// [`ConfigError::Invalid`] with every problem found otherwise.
-pub fn load(file: Option<&Path>) -> Result<Settings, ConfigError> {
+pub fn load(file: Option<&Path>, platforms: &Platforms) -> Result<Settings, ConfigError> {
     let env = std::env::vars()
         .filter(|(k, _)| k.starts_with(ENV_PREFIX))
         .collect();
-    load_layers(file, env)
+    load_layers_with(file, env, platforms)
 }
 
-/// [`load`] with an explicit environment, for tests and tools.
+/// [`load`] with an explicit environment and no chat platform, for tests
+/// and tools.
 ///
 /// # Errors
 /// As [`load`].
@@ -167,11 +183,34 @@ pub fn load_layers(
     file: Option<&Path>,
     env: BTreeMap<String, String>,
 ) -> Result<Settings, ConfigError> {
-    let defaults = Config::builder()
+    load_layers_with(file, env, &Platforms::default())
+}
+
+/// [`load`] with an explicit environment.
+///
+/// # Errors
+/// As [`load`].
+pub fn load_layers_with(
+    file: Option<&Path>,
+    env: BTreeMap<String, String>,
+    platforms: &Platforms,
+) -> Result<Settings, ConfigError> {
+    let mut defaults = Config::builder()
         .add_source(File::from_str(DEFAULT_TOML, FileFormat::Toml))
         .build()?
         .cache
         .into_table()?;
+    for platform in &platforms.included {
+        let table = Config::builder()
+            .add_source(File::from_str(platform.defaults(), FileFormat::Toml))
+            .build()?
+            .cache
+            .into_table()?;
+        defaults.insert(
+            platform.name().to_owned(),
+            Value::new(None, ValueKind::Table(table)),
+        );
+    }
 
     let mut user = Config::builder();
     if let Some(file) = file {
@@ -189,14 +228,49 @@ pub fn load_layers(
         .cache
         .into_table()?;
 
-    let mut origins = BTreeMap::new();
+    let mut user = user;
     let mut problems = Vec::new();
-    let merged = overlay("", &defaults, user, &mut origins, &mut problems);
+    for name in &platforms.left_out {
+        let Some(table) = user.remove(*name) else {
+            continue;
+        };
+        let enabled = match table.kind {
+            ValueKind::Table(t) => t.get("enabled").cloned(),
+            _ => None,
+        };
+        if let Some(enabled) = enabled
+            && enabled.clone().into_bool().unwrap_or(false)
+        {
+            let key = format!("{name}.enabled");
+            problems.push(Problem {
+                origin: origin_of(&key, &enabled),
+                key,
+                reason: format!(
+                    "{name} is enabled, but this pstral was built without it; build it with \
+                     `cargo build --release --features {name}` (or with the default features)"
+                ),
+            });
+        }
+    }
+
+    let mut origins = BTreeMap::new();
+    let mut merged = overlay("", &defaults, user, &mut origins, &mut problems);
+    let tables: Vec<(Arc<dyn PlatformSettings>, serde_json::Value)> = platforms
+        .included
+        .iter()
+        .map(|p| (p.clone(), merged.remove(p.name()).unwrap_or_default()))
+        .collect();
     let raw: RawSettings = serde_json::from_value(serde_json::Value::Object(merged))
         .expect("the overlay keeps the types of config/default.toml, which RawSettings mirrors");
 
     let mut v = Validator { origins, problems };
-    let settings = v.settings(raw);
+    let mut settings = v.settings(raw);
+    for (platform, table) in tables {
+        let mut check = v.check(platform.name());
+        if let Some(configured) = platform.configure(&table, &mut check) {
+            settings.platforms.push(configured);
+        }
+    }
     if v.problems.is_empty() {
         Ok(settings)
     } else {

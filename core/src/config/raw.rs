@@ -18,8 +18,6 @@ pub(super) struct RawSettings {
     pub(super) sql: RawSql,
     pub(super) admin: RawAdmin,
     pub(super) audit: RawAudit,
-    pub(super) discord: RawDiscord,
-    pub(super) matrix: RawMatrix,
 }
 
 #[derive(Deserialize)]
@@ -144,32 +142,4 @@ pub(super) struct RawTarget {
     pub(super) instructions_file: String,
     #[serde(default)]
     pub(super) today: String,
-}
-
-#[derive(Deserialize)]
-pub(super) struct RawDiscord {
-    pub(super) enabled: bool,
-    pub(super) token: SecretString,
-    pub(super) token_file: String,
-    pub(super) guilds: Vec<String>,
-    pub(super) global_commands: bool,
-    pub(super) autoshard: bool,
-}
-
-#[derive(Deserialize)]
-pub(super) struct RawMatrix {
-    pub(super) enabled: bool,
-    pub(super) homeserver: String,
-    pub(super) user: String,
-    pub(super) password: SecretString,
-    pub(super) password_file: String,
-    pub(super) access_token: SecretString,
-    pub(super) access_token_file: String,
-    pub(super) device_id: String,
-    pub(super) store_passphrase: SecretString,
-    pub(super) store_passphrase_file: String,
-    pub(super) invites_from: Vec<String>,
-    pub(super) max_rooms: i64,
-    pub(super) edits_per_second: f64,
-    pub(super) edit_burst: i64,
 }

@@ -37,7 +37,7 @@ fn embedded_defaults_are_valid() {
         s.database.url,
         DatabaseUrl::Sqlite(PathBuf::from("data/pstral.db"))
     );
-    assert!(s.discord.is_none() && s.matrix.is_none());
+    assert!(s.platforms.is_empty());
 }
 
 #[test]
@@ -71,12 +71,12 @@ fn file_then_environment_override_the_defaults() {
 fn secrets_come_from_a_file_and_never_show_in_debug() {
     let secret = file("s3cr3t-token\n");
     let f = file(&format!(
-        "[discord]\nenabled = true\ntoken_file = {:?}\n",
+        "[llm]\nendpoints = [\"openai+http://vllm:8000/v1\"]\napi_key_file = {:?}\n",
         secret.path()
     ));
     let s = load_layers(Some(f.path()), BTreeMap::new()).unwrap();
-    let token = &s.discord.as_ref().unwrap().token;
-    assert_eq!(token.expose_secret(), "s3cr3t-token");
+    let key = s.llm.endpoints[0].api_key.as_ref().unwrap();
+    assert_eq!(key.expose_secret(), "s3cr3t-token");
     assert!(!format!("{s:?}").contains("s3cr3t"));
 }
 
@@ -91,10 +91,8 @@ fn five_mistakes_are_all_named_with_their_key() {
         [identity]
         unknown = "welcome"
         invite_ttl = "a week"
-        [discord]
-        enabled = true
-        [matrix]
-        homeserver = "matrix.example.org"
+        [sql]
+        row_cap = -1
         "#,
         &[("PSTRAL__LOG__FORMAT", "xml")],
     );
@@ -104,8 +102,7 @@ fn five_mistakes_are_all_named_with_their_key() {
         "database.max_connections",
         "identity.unknown",
         "identity.invite_ttl",
-        "discord.token",
-        "matrix.homeserver",
+        "sql.row_cap",
         "log.format",
     ] {
         assert!(
@@ -116,7 +113,6 @@ fn five_mistakes_are_all_named_with_their_key() {
     let text = ConfigError::Invalid(found.clone()).to_string();
     assert!(text.contains("did you mean `general.language`"), "{text}");
     assert!(text.contains("PSTRAL__LOG__FORMAT"), "{text}");
-    assert!(text.contains("PSTRAL__DISCORD__TOKEN"), "{text}");
 }
 
 #[test]
@@ -144,7 +140,7 @@ fn a_password_in_the_url_query_is_redacted_too() {
 
 #[test]
 fn a_secret_of_the_wrong_type_is_not_echoed() {
-    let found = problems("[matrix]\npassword = 123456\n", &[]);
+    let found = problems("[llm]\napi_key = 123456\n", &[]);
     assert_eq!(found.len(), 1, "{found:?}");
     assert!(!found[0].reason.contains("123456"), "{}", found[0].reason);
 }
@@ -155,7 +151,7 @@ fn environment_strings_are_parsed_to_the_default_type() {
     let s = load_layers(
         Some(f.path()),
         env(&[
-            ("PSTRAL__DISCORD__ENABLED", "false"),
+            ("PSTRAL__ADMIN__ENABLED", "false"),
             ("PSTRAL__DATABASE__MAX_CONNECTIONS", "12"),
         ]),
     )
@@ -166,21 +162,6 @@ fn environment_strings_are_parsed_to_the_default_type() {
         found[0].origin,
         Origin::Env("PSTRAL__DATABASE__MAX_CONNECTIONS".into())
     );
-}
-
-#[test]
-fn the_example_file_uses_only_known_keys() {
-    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../config/example.toml");
-    match load_layers(Some(&example), BTreeMap::new()) {
-        Ok(_) => {}
-        // Its secret files exist only on a deployed host.
-        Err(ConfigError::Invalid(problems)) => {
-            for p in problems {
-                assert!(p.key.ends_with("_file"), "{p}");
-            }
-        }
-        Err(e) => panic!("{e}"),
-    }
 }
 
 #[test]
@@ -213,47 +194,6 @@ fn a_missing_file_is_a_load_error() {
     let err =
         load_layers(Some(Path::new("/nonexistent/pstral.toml")), BTreeMap::new()).unwrap_err();
     assert!(matches!(err, ConfigError::Load(_)), "{err}");
-}
-
-#[test]
-fn a_matrix_user_that_is_no_matrix_id_is_named() {
-    for bad in ["pstral", "@pstral", "@:example.org", "@pstral:"] {
-        let found = problems(&format!("[matrix]\nenabled = false\nuser = \"{bad}\""), &[]);
-        assert!(
-            found.iter().any(|p| p.key == "matrix.user"),
-            "{bad}: {found:?}"
-        );
-    }
-    let fine = file("[matrix]\nenabled = false\nuser = \"@pstral:example.org\"");
-    assert!(load_layers(Some(fine.path()), env(&[])).is_ok());
-}
-
-#[test]
-fn a_cap_on_matrix_rooms_is_a_number_above_zero() {
-    for bad in ["0", "-3"] {
-        let found = problems(&format!("[matrix]\nmax_rooms = {bad}"), &[]);
-        assert!(
-            found.iter().any(|p| p.key == "matrix.max_rooms"),
-            "{bad}: {found:?}"
-        );
-    }
-    let fine = file("[matrix]\nmax_rooms = 40");
-    assert!(load_layers(Some(fine.path()), env(&[])).is_ok());
-}
-
-#[test]
-fn the_homeservers_allowance_is_a_rate_and_a_burst_above_zero() {
-    for (key, bad) in [
-        ("edits_per_second", "0"),
-        ("edits_per_second", "-1"),
-        ("edit_burst", "0"),
-    ] {
-        let found = problems(&format!("[matrix]\n{key} = {bad}"), &[]);
-        assert_eq!(found.len(), 1, "{key} = {bad}: {found:?}");
-        assert_eq!(found[0].key, format!("matrix.{key}"));
-    }
-    let fine = file("[matrix]\nedits_per_second = 100\nedit_burst = 100");
-    assert!(load_layers(Some(fine.path()), env(&[])).is_ok());
 }
 
 #[test]
@@ -497,4 +437,141 @@ fn answers_drawn_for_a_sql_question_are_one_to_sixteen_at_a_temperature_up_to_tw
     assert!(text.contains("3.5"), "{text}");
     let s = load_layers(None, env(&[("PSTRAL__SQL__CANDIDATES", "5")])).unwrap();
     assert_eq!(s.sql.candidates.count, 5);
+}
+
+/// A platform of the tests' own, whose table is checked as an adapter
+/// checks its own.
+struct Chatty;
+
+/// [`Chatty`] enabled.
+#[derive(Debug)]
+struct ChattyOn(pstral_chat::settings::SecretText);
+
+impl PlatformSettings for Chatty {
+    fn name(&self) -> &'static str {
+        "chatty"
+    }
+
+    fn defaults(&self) -> &'static str {
+        "enabled = false\ntoken = \"\"\ntoken_file = \"\"\nrooms = 5\n"
+    }
+
+    fn identity(&self) -> pstral_chat::IdentitySyntax {
+        pstral_chat::IdentitySyntax {
+            platform: "chatty",
+            rule: "any id",
+            check: |_| true,
+        }
+    }
+
+    fn configure(
+        &self,
+        table: &serde_json::Value,
+        check: &mut dyn pstral_chat::settings::Check,
+    ) -> Option<Arc<dyn Configured>> {
+        use pstral_chat::settings::Secret;
+        let rooms = table["rooms"].as_i64().unwrap();
+        if rooms <= 0 {
+            check.problem("rooms", format!("expected rooms above 0, got {rooms}"));
+        }
+        let text = |key: &str| table[key].as_str().unwrap().to_owned();
+        let token = check.secret("token", &text("token"), &text("token_file"));
+        if !table["enabled"].as_bool().unwrap() {
+            return None;
+        }
+        match token {
+            Secret::Set(token) => Some(Arc::new(ChattyOn(token))),
+            Secret::Unset => {
+                check.problem("token", format!("no token: set {}", check.env_var("token")));
+                None
+            }
+            Secret::Broken => None,
+        }
+    }
+}
+
+impl Configured for ChattyOn {
+    fn name(&self) -> &'static str {
+        "chatty"
+    }
+
+    fn summary(&self) -> String {
+        format!("enabled, a token of {} characters", self.0.expose().len())
+    }
+
+    fn connector(&self, _: pstral_chat::settings::Common) -> Box<dyn pstral_chat::Connector> {
+        panic!("the configuration's tests never connect")
+    }
+}
+
+fn with_chatty(file_toml: &str, vars: &[(&str, &str)]) -> Result<Settings, ConfigError> {
+    let f = file(file_toml);
+    let platforms = Platforms {
+        included: vec![Arc::new(Chatty)],
+        left_out: Vec::new(),
+    };
+    load_layers_with(Some(f.path()), env(vars), &platforms)
+}
+
+#[test]
+fn a_platforms_table_is_its_adapters_and_checked_like_the_cores() {
+    // Its defaults fill what is not given; its secret from a file, hidden.
+    let secret = file("chatty-s3cret\n");
+    let s = with_chatty(
+        &format!("[chatty]\ntoken_file = {:?}\n", secret.path()),
+        &[("PSTRAL__CHATTY__ENABLED", "true")],
+    )
+    .unwrap();
+    assert_eq!(s.platforms.len(), 1);
+    assert_eq!(
+        s.platforms[0].summary(),
+        "enabled, a token of 13 characters"
+    );
+    assert!(!format!("{s:?}").contains("chatty-s3cret"));
+    // Disabled: nothing to connect, nothing missing.
+    assert!(with_chatty("", &[]).unwrap().platforms.is_empty());
+    // Unknown keys and wrong types by the core's rules, the adapter's own
+    // refusals and missing values beside them: each once, with its key.
+    let Err(ConfigError::Invalid(found)) = with_chatty(
+        "[chatty]\nenabled = true\nroms = 3\nrooms = 0\n[general]\nlanguage = \"xx\"\n",
+        &[],
+    ) else {
+        panic!("expected problems");
+    };
+    let keys: Vec<&str> = found.iter().map(|p| p.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        [
+            "chatty.roms",
+            "general.language",
+            "chatty.rooms",
+            "chatty.token"
+        ],
+        "{found:?}"
+    );
+    let text = ConfigError::Invalid(found).to_string();
+    assert!(text.contains("did you mean `chatty.rooms`"), "{text}");
+    assert!(text.contains("PSTRAL__CHATTY__TOKEN"), "{text}");
+    // Without the platform, its table is an unknown section.
+    let found = problems("[chatty]\nenabled = true\n", &[]);
+    assert_eq!(found[0].key, "chatty");
+}
+
+#[test]
+fn a_platform_left_out_of_the_build_is_named_only_when_enabled() {
+    let platforms = Platforms {
+        included: Vec::new(),
+        left_out: vec!["chatty"],
+    };
+    let load = |toml: &str| {
+        let f = file(toml);
+        load_layers_with(Some(f.path()), BTreeMap::new(), &platforms)
+    };
+    assert!(load("[chatty]\nenabled = false\nrooms = 3\n").is_ok());
+    let Err(ConfigError::Invalid(found)) = load("[chatty]\nenabled = true\n") else {
+        panic!("expected a problem");
+    };
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].key, "chatty.enabled");
+    assert!(found[0].reason.contains("--features chatty"), "{found:?}");
 }

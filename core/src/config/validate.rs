@@ -10,9 +10,7 @@ use url::Url;
 
 use super::env_var_for;
 use super::raw::*;
-use super::{
-    DiscordSettings, GeneralSettings, MatrixLogin, MatrixSettings, Origin, Problem, Settings,
-};
+use super::{GeneralSettings, Origin, Problem, Settings};
 use crate::admin::AdminSettings;
 use crate::audit::AuditSettings;
 use crate::conversation::ConversationSettings;
@@ -295,43 +293,6 @@ impl Validator {
             }
         };
 
-        let discord_token =
-            self.secret("discord.token", raw.discord.token, &raw.discord.token_file);
-        let discord = match (raw.discord.enabled, discord_token) {
-            (false, _) | (true, Secret::Broken) => None,
-            (true, Secret::Set(token)) => {
-                let mut guilds = Vec::new();
-                for g in &raw.discord.guilds {
-                    match g.parse::<u64>() {
-                        Ok(id) if id > 0 => guilds.push(id),
-                        _ => self.problem(
-                            "discord.guilds",
-                            format!("a guild id is a number (a snowflake), got {g:?}"),
-                        ),
-                    }
-                }
-                Some(DiscordSettings {
-                    token,
-                    guilds,
-                    global_commands: raw.discord.global_commands,
-                    autoshard: raw.discord.autoshard,
-                })
-            }
-            (true, Secret::Unset) => {
-                self.problem(
-                    "discord.token",
-                    format!(
-                        "Discord is enabled but has no bot token: set {} or {}",
-                        env_var_for("discord.token"),
-                        env_var_for("discord.token_file")
-                    ),
-                );
-                None
-            }
-        };
-
-        let matrix = self.matrix(raw.matrix);
-
         Settings {
             general,
             log,
@@ -342,8 +303,7 @@ impl Validator {
             sql,
             admin,
             audit,
-            discord,
-            matrix,
+            platforms: Vec::new(),
         }
     }
 
@@ -847,160 +807,53 @@ impl Validator {
             busy_timeout: self.duration("database.busy_timeout", &raw.busy_timeout),
         }
     }
+}
 
-    fn matrix(&mut self, raw: RawMatrix) -> Option<MatrixSettings> {
-        // Values are checked even when Matrix is disabled: a typo should be
-        // found before the day someone turns it on.
-        let homeserver = if raw.homeserver.is_empty() {
-            None
-        } else {
-            self.http_url("matrix.homeserver", &raw.homeserver)
-        };
-        // `@name:server`, and a valid identity besides (no white space or
-        // hidden character). The Matrix adapter states the same rule for
-        // identities an operator types; the configuration checks its own key.
-        let user_ok = raw.user.is_empty()
-            || (raw.user.starts_with('@')
-                && raw
-                    .user
-                    .split_once(':')
-                    .is_some_and(|(local, server)| local.len() > 1 && !server.is_empty())
-                && format!("matrix:{}", raw.user)
-                    .parse::<pstral_chat::PlatformIdentity>()
-                    .is_ok());
-        if !user_ok {
-            self.problem(
-                "matrix.user",
-                format!(
-                    "expected a Matrix user id such as \"@pstral:example.org\", got {:?}",
-                    raw.user
-                ),
-            );
+impl Validator {
+    /// What the adapter of the platform `name` reports its table's problems
+    /// to, under `name.key`.
+    pub(super) fn check<'v>(&'v mut self, name: &'v str) -> PlatformCheck<'v> {
+        PlatformCheck {
+            validator: self,
+            name,
         }
-        let password = self.secret("matrix.password", raw.password, &raw.password_file);
-        let token = self.secret(
-            "matrix.access_token",
-            raw.access_token,
-            &raw.access_token_file,
-        );
-        let passphrase = self.secret(
-            "matrix.store_passphrase",
-            raw.store_passphrase,
-            &raw.store_passphrase_file,
-        );
-        for entry in &raw.invites_from {
-            let ok = if let Some(local) = entry.strip_prefix('@') {
-                local
-                    .split_once(':')
-                    .is_some_and(|(l, s)| !l.is_empty() && !s.is_empty())
-            } else {
-                !entry.is_empty() && !entry.contains(char::is_whitespace) && !entry.contains('@')
-            };
-            if !ok {
-                self.problem(
-                    "matrix.invites_from",
-                    format!("expected a user id (@ana:example.org) or a server (example.org), got {entry:?}"),
-                );
-            }
+    }
+}
+
+/// A platform's table checked by its adapter (see
+/// [`pstral_chat::settings::Check`]), with the core's rules for secrets.
+pub(super) struct PlatformCheck<'v> {
+    validator: &'v mut Validator,
+    name: &'v str,
+}
+
+impl PlatformCheck<'_> {
+    fn key(&self, key: &str) -> String {
+        format!("{}.{key}", self.name)
+    }
+}
+
+impl pstral_chat::settings::Check for PlatformCheck<'_> {
+    fn problem(&mut self, key: &str, reason: String) {
+        let key = self.key(key);
+        self.validator.problem(&key, reason);
+    }
+
+    fn secret(&mut self, key: &str, inline: &str, file: &str) -> pstral_chat::settings::Secret {
+        use pstral_chat::settings::{Secret as Given, SecretText};
+        use secrecy::ExposeSecret;
+        let key = self.key(key);
+        match self
+            .validator
+            .secret(&key, SecretString::from(inline.to_owned()), file)
+        {
+            Secret::Unset => Given::Unset,
+            Secret::Broken => Given::Broken,
+            Secret::Set(secret) => Given::Set(SecretText::new(secret.expose_secret().to_owned())),
         }
-        let max_rooms = match usize::try_from(raw.max_rooms) {
-            Ok(n) if n > 0 => Some(n),
-            _ => {
-                self.problem(
-                    "matrix.max_rooms",
-                    format!("expected a number of rooms above 0, got {}", raw.max_rooms),
-                );
-                None
-            }
-        };
-        let edits_per_second = if raw.edits_per_second.is_finite() && raw.edits_per_second > 0.0 {
-            Some(raw.edits_per_second)
-        } else {
-            self.problem(
-                "matrix.edits_per_second",
-                format!(
-                    "expected how many events a second the homeserver allows the bot (above 0, \
-                     0.2 for Synapse's default), got {}",
-                    raw.edits_per_second
-                ),
-            );
-            None
-        };
-        let edit_burst = match u32::try_from(raw.edit_burst) {
-            Ok(n) if n > 0 => Some(n),
-            _ => {
-                self.problem(
-                    "matrix.edit_burst",
-                    format!(
-                        "expected how many events the homeserver allows the bot at once (above 0, \
-                         10 for Synapse's default), got {}",
-                        raw.edit_burst
-                    ),
-                );
-                None
-            }
-        };
-        if !raw.enabled {
-            return None;
-        }
-        if matches!(passphrase, Secret::Unset) {
-            self.problem(
-                "matrix.store_passphrase",
-                format!(
-                    "Matrix is enabled but its store has no passphrase: set {} or {}",
-                    env_var_for("matrix.store_passphrase"),
-                    env_var_for("matrix.store_passphrase_file")
-                ),
-            );
-        }
-        if raw.homeserver.is_empty() {
-            self.problem(
-                "matrix.homeserver",
-                "Matrix is enabled but has no homeserver URL",
-            );
-        }
-        if raw.user.is_empty() {
-            self.problem("matrix.user", "Matrix is enabled but has no bot user id");
-        }
-        let login = match (password, token) {
-            // Already reported where it was read.
-            (Secret::Broken, _) | (_, Secret::Broken) => None,
-            (Secret::Set(password), _) => Some(MatrixLogin::Password(password)),
-            (Secret::Unset, Secret::Set(access_token)) if !raw.device_id.is_empty() => {
-                Some(MatrixLogin::Token {
-                    access_token,
-                    device_id: raw.device_id,
-                })
-            }
-            (Secret::Unset, Secret::Set(_)) => {
-                self.problem(
-                    "matrix.device_id",
-                    "an access token is given without the device it was issued for",
-                );
-                None
-            }
-            (Secret::Unset, Secret::Unset) => {
-                self.problem(
-                    "matrix.password",
-                    format!(
-                        "Matrix is enabled but has no password or access token: set {} or {}",
-                        env_var_for("matrix.password"),
-                        env_var_for("matrix.access_token")
-                    ),
-                );
-                None
-            }
-        };
-        Some(MatrixSettings {
-            homeserver: homeserver?,
-            user: raw.user,
-            login: login?,
-            store_passphrase: passphrase.set()?,
-            invites_from: raw.invites_from,
-            max_rooms: max_rooms?,
-            edits_per_second: edits_per_second?,
-            edit_burst: edit_burst?,
-        })
-        .filter(|_| user_ok)
+    }
+
+    fn env_var(&self, key: &str) -> String {
+        env_var_for(&self.key(key))
     }
 }
