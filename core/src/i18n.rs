@@ -1786,6 +1786,18 @@ fn excess(lang: Lang, excess: &crate::sql::validate::Excess) -> String {
             "une puissance {exponent}, plus de {max} (un nombre d'autant de chiffres prend des \
              minutes à diviser)"
         ),
+        (Lang::En, E::ComputedExponent(exponent)) => format!(
+            "a power of an exact number by {exponent}, an exponent read or computed rather than \
+             written out: it can make a number of a hundred thousand digits, which the database \
+             computes without stopping (write the exponent out, or cast the base to double \
+             precision)"
+        ),
+        (Lang::Fr, E::ComputedExponent(exponent)) => format!(
+            "une puissance d'un nombre exact par {exponent}, un exposant lu ou calculé plutôt \
+             qu'écrit : elle peut donner un nombre de cent mille chiffres, que la base calcule \
+             sans pouvoir s'arrêter (écrivez l'exposant, ou convertissez la base en double \
+             precision)"
+        ),
         (Lang::En, E::RecursiveNumber(number)) => format!(
             "a logarithm, a root or a power of {number}, a number a recursion computes from \
              itself at every step: its digits grow with the depth (the database cannot stop \

@@ -81,7 +81,7 @@ impl Bag {
         .settled()
     }
 
-    fn add(mut self, other: Bag) -> Self {
+    pub(super) fn add(mut self, other: Bag) -> Self {
         for (name, n) in other.copies {
             let entry = self.copies.entry(name).or_default();
             *entry = entry.saturating_add(n);
@@ -1076,6 +1076,39 @@ mod tests {
         }
         let chain = format!("WITH {} SELECT length(v) FROM e", ctes.join(", "));
         assert!(too_many(Dialect::Postgres, &chain), "{chain}");
+        // A LATERAL subquery reads the rows before it: 5 copies of 5.
+        let five = |x: &str| [x; 5].join(" || ");
+        assert!(too_many(
+            Dialect::Postgres,
+            &format!(
+                "SELECT length(b.w) FROM docs d, LATERAL (SELECT {} AS v) a, \
+                 LATERAL (SELECT {} AS w) b",
+                five("d.body"),
+                five("a.v")
+            )
+        ));
+        assert_eq!(
+            copies(
+                "SELECT b.w FROM docs d, LATERAL (SELECT d.body || d.body AS v) a, \
+                 LATERAL (SELECT a.v || a.v AS w) b"
+            ),
+            // 2, then 2 × 2 after it, both in the row of the join.
+            6
+        );
+        // The rows of a VALUES hold the copies its values make.
+        assert_eq!(
+            copies("SELECT x FROM (VALUES ('a'), ('b' || 'c')) AS v(x)"),
+            1
+        );
+        assert!(too_many(
+            Dialect::Postgres,
+            &format!(
+                "SELECT length(v.w) FROM docs d CROSS JOIN LATERAL (VALUES ({})) AS v(w), \
+                 LATERAL (VALUES ({})) AS u(z)",
+                five("d.body"),
+                five("v.w")
+            )
+        ));
     }
 
     #[test]

@@ -223,6 +223,9 @@ pub enum Excess {
         exponent: i128,
         max: u64,
     },
+    /// (PostgreSQL) A power of an exact number whose exponent is read or
+    /// computed rather than written out.
+    ComputedExponent(String),
     /// A logarithm, root or power of a number a recursion grows.
     RecursiveNumber(String),
     /// Logarithms, roots and powers on `digits` digits in all.

@@ -526,9 +526,16 @@ impl<'a> Walker<'a> {
                 self.walk_set_expr(right)
             }
             SetExpr::Values(values) => {
+                let mut own = 1;
                 for row in &values.rows {
                     self.walk_exprs(row)?;
+                    let held = row
+                        .iter()
+                        .fold(copies::Bag::default(), |bag, e| bag.add(copies::of(e)));
+                    own = own.max(held.most().0);
                 }
+                // Its rows hold the copies its values make (`VALUES (x || x)`).
+                self.row_copies.other = self.row_copies.other.max(own);
                 Ok(())
             }
             SetExpr::Insert(_) => Err(Refusal::NotAQuery("INSERT".to_owned())),
@@ -951,9 +958,19 @@ impl<'a> Walker<'a> {
                 if !lateral {
                     self.barrier = self.scopes.len();
                 }
+                // A LATERAL subquery reads the rows before it in its FROM: its
+                // copies of their values multiply theirs (`LATERAL (SELECT a.v
+                // || a.v …)` after `LATERAL (SELECT d.body || d.body …) a`).
+                let (before, preceding) = (self.row_copies.from, self.row_copies.from.max(1));
                 let walked = self.walk_query(subquery);
                 self.barrier = barrier;
                 walked?;
+                if *lateral {
+                    let made = self.row_copies.from.saturating_sub(before);
+                    let held = made.saturating_mul(preceding);
+                    self.row_copies.from = before.saturating_add(held);
+                    self.read_copies = self.read_copies.max(held);
+                }
                 self.alias(alias)
             }
             TableFactor::Function {
