@@ -155,6 +155,23 @@ impl Terminal {
         &self.place
     }
 
+    /// The text the bot's message `id` shows on the screen now.
+    pub fn shows(&self, id: &str) -> Option<String> {
+        let screen = self.screen.lock().expect("never poisoned");
+        screen.texts.get(id).cloned()
+    }
+
+    /// A text longer than a message may be is refused before anything is
+    /// printed, as every platform does (see [`Limits::max_message_chars`]).
+    fn fits(&self, text: &str) -> Result<(), PlatformError> {
+        let chars = text.chars().count();
+        let max = self.limits.max_message_chars;
+        if chars > max {
+            return Err(PlatformError::TooLong { chars, max });
+        }
+        Ok(())
+    }
+
     /// Prints a line of the session itself (not a message of the bot).
     pub fn notice(&self, text: &str) {
         let mut screen = self.screen.lock().expect("never poisoned");
@@ -258,6 +275,7 @@ impl ChatPlatform for Terminal {
         _in_reply_to: Option<&str>,
         text: &str,
     ) -> Result<MessageRef, PlatformError> {
+        self.fits(text)?;
         let id = {
             let mut screen = self.screen.lock().expect("never poisoned");
             screen.next_id += 1;
@@ -271,6 +289,7 @@ impl ChatPlatform for Terminal {
     }
 
     async fn edit(&self, message: &MessageRef, text: &str) -> Result<(), PlatformError> {
+        self.fits(text)?;
         self.show(&message.id, text);
         Ok(())
     }
@@ -478,5 +497,30 @@ mod tests {
             ids.push(message.id);
         }
         assert_ne!(ids[0], ids[1]);
+    }
+
+    /// What the screen shows of the bot's messages.
+    struct Screenful<'a>(&'a Terminal);
+
+    #[async_trait::async_trait]
+    impl pstral_chat::conformance::Readback for Screenful<'_> {
+        async fn text_of(&self, message: &MessageRef) -> Option<String> {
+            self.0.shows(&message.id)
+        }
+    }
+
+    #[tokio::test]
+    async fn the_terminal_keeps_the_chat_contract() {
+        let out = Captured::default();
+        let terminal = Terminal::new(
+            "ana",
+            Box::new(out.clone()),
+            std::env::temp_dir(),
+            Arc::new(Named),
+        );
+        let place = terminal.place().clone();
+        pstral_chat::conformance::check(&terminal, &place, &Screenful(&terminal)).await;
+        // What it showed was printed.
+        assert!(out.text().contains("conformance: élève, 🎉, first"));
     }
 }
