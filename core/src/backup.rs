@@ -54,7 +54,7 @@ pub async fn backup(
                 .bind(path.to_string_lossy().into_owned())
                 .execute(pool)
                 .await
-                .map_err(StoreError::Query)?;
+                .map_err(StoreError::from)?;
             // A backup holds what the database does: its owner's alone.
             private(path)?;
             Ok(())
@@ -210,12 +210,12 @@ pub async fn restore(
         let at = chrono::Utc::now().format("%Y%m%dT%H%M%SZ");
         let copy = PathBuf::from(format!("{}.before-restore-{at}", db.display()));
         let options = SqliteConnectOptions::new().filename(db);
-        let mut conn = options.connect().await.map_err(StoreError::Query)?;
+        let mut conn = options.connect().await.map_err(StoreError::from)?;
         sqlx::query("VACUUM INTO $1")
             .bind(copy.to_string_lossy().into_owned())
             .execute(&mut conn)
             .await
-            .map_err(StoreError::Query)?;
+            .map_err(StoreError::from)?;
         let _ = conn.close().await;
         private(&copy)?;
         kept = Some(copy);

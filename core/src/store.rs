@@ -144,8 +144,35 @@ pub enum StoreError {
         url: String,
         source: sqlx::migrate::MigrateError,
     },
+    /// Its cause is said here, not chained: a chain would repeat it.
     #[error("the own database failed: {0}")]
-    Query(#[from] sqlx::Error),
+    Query(sqlx::Error),
+    /// The disk that holds it is full: nothing was written.
+    #[error(
+        "the disk holding the own database is full ({0}): free space there; what this action \
+         would have recorded was not written"
+    )]
+    DiskFull(sqlx::Error),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        if disk_full(&e) {
+            StoreError::DiskFull(e)
+        } else {
+            StoreError::Query(e)
+        }
+    }
+}
+
+/// Whether a database error says its disk is full: SQLite's SQLITE_FULL
+/// (13), PostgreSQL's `disk_full` (53100), or the system's ENOSPC.
+fn disk_full(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(db) => db.code().is_some_and(|c| c == "13" || c == "53100"),
+        sqlx::Error::Io(io) => io.raw_os_error() == Some(28),
+        _ => false,
+    }
 }
 
 impl StoreError {
@@ -155,7 +182,8 @@ impl StoreError {
         match self {
             StoreError::Connect { .. }
             | StoreError::CreateDir { .. }
-            | StoreError::CreateFile { .. } => true,
+            | StoreError::CreateFile { .. }
+            | StoreError::DiskFull(_) => true,
             StoreError::Migrate { .. } => false,
             StoreError::Query(e) => matches!(
                 e,
@@ -487,5 +515,47 @@ impl Tx {
             Tx::Sqlite(_) => Backend::Sqlite,
             Tx::Postgres(_) => Backend::Postgres,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sqlx::Connection;
+
+    #[tokio::test]
+    async fn a_full_disk_is_named_once_and_counts_as_unavailable() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut conn = SqliteConnectOptions::new()
+            .filename(dir.path().join("full.db"))
+            .create_if_missing(true)
+            .connect()
+            .await
+            .unwrap();
+        // A database that may not grow past a few pages fails as a full
+        // disk does (SQLITE_FULL).
+        sqlx::query("CREATE TABLE t (b BLOB)")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        sqlx::query("PRAGMA max_page_count = 3")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        let e = sqlx::query("INSERT INTO t VALUES (zeroblob(100000))")
+            .execute(&mut conn)
+            .await
+            .unwrap_err();
+        let e = StoreError::from(e);
+        assert!(matches!(e, StoreError::DiskFull(_)), "{e:?}");
+        assert!(e.is_unavailable());
+        let said = e.to_string();
+        assert!(
+            said.starts_with("the disk holding the own database is full"),
+            "{said}"
+        );
+        // The cause is said in the message, not chained again after it.
+        assert!(std::error::Error::source(&e).is_none());
+        conn.close().await.unwrap();
     }
 }

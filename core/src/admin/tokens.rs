@@ -88,7 +88,7 @@ pub enum TokenError {
 
 impl From<sqlx::Error> for TokenError {
     fn from(e: sqlx::Error) -> Self {
-        TokenError::Store(StoreError::Query(e))
+        TokenError::Store(StoreError::from(e))
     }
 }
 
@@ -248,7 +248,7 @@ impl Tokens {
             .bind(hash(token))
             .fetch_optional(pool)
             .await
-            .map_err(StoreError::Query)?
+            .map_err(StoreError::from)?
         });
         let (user_id, name, role, created_at, expires_at, revoked_at, token_id) =
             row.ok_or(AuthError::Unknown)?;

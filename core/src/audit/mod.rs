@@ -351,7 +351,7 @@ pub enum AuditError {
 
 impl From<sqlx::Error> for AuditError {
     fn from(e: sqlx::Error) -> Self {
-        AuditError::Store(StoreError::Query(e))
+        AuditError::Store(StoreError::from(e))
     }
 }
 

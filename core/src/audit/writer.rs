@@ -51,7 +51,7 @@ pub(super) async fn write_batch(
         return;
     }
     let events: Vec<NewEvent> = batch.iter().map(|p| p.event.clone()).collect();
-    let mut result = Err(StoreError::Query(sqlx::Error::Protocol(
+    let mut result = Err(StoreError::from(sqlx::Error::Protocol(
         "the audit head kept moving; gave up".into(),
     )));
     let mut refused: Option<Head> = None;
@@ -69,7 +69,7 @@ pub(super) async fn write_batch(
         if refused.as_ref() == Some(&current) {
             // The head did not move, yet an insert linking to it was refused:
             // the head and the log disagree (a row edited behind the store).
-            result = Err(StoreError::Query(sqlx::Error::Protocol(
+            result = Err(StoreError::from(sqlx::Error::Protocol(
                 "the audit head does not match the log; run `pstral audit verify`".into(),
             )));
             break;
@@ -89,7 +89,7 @@ pub(super) async fn write_batch(
             // Someone else appended since our head was read: read it again.
             Err(e) if is_head_race(&e) => refused = Some(current),
             Err(e) => {
-                result = Err(StoreError::Query(e));
+                result = Err(StoreError::from(e));
                 break;
             }
         }

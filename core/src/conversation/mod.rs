@@ -406,7 +406,7 @@ impl Conversations {
             .bind(before)
             .execute(&mut **conn)
             .await
-            .map_err(StoreError::Query)?
+            .map_err(StoreError::from)?
             .rows_affected()
         });
         if deleted > 0 {

@@ -213,7 +213,7 @@ pub enum IdentityError {
 
 impl From<sqlx::Error> for IdentityError {
     fn from(e: sqlx::Error) -> Self {
-        IdentityError::Store(StoreError::Query(e))
+        IdentityError::Store(StoreError::from(e))
     }
 }
 
