@@ -545,6 +545,18 @@ async fn metrics_hold_every_family_before_the_first_question() {
             "{histogram} is a histogram with its buckets:\n{text}"
         );
     }
+    // CPU time in fractions of a second (a counter of the metrics crate
+    // holds whole ones).
+    let cpu = scrape
+        .samples
+        .iter()
+        .find(|s| s.metric == "process_cpu_seconds_total")
+        .unwrap();
+    assert!(
+        matches!(cpu.value, prometheus_parse::Value::Gauge(_)),
+        "{:?}",
+        cpu.value
+    );
     for family in ["pstral_answers_total", "pstral_executions_total"] {
         assert!(
             scrape.docs.contains_key(family),
