@@ -916,3 +916,74 @@ async fn an_invite_code_in_a_channels_topic_is_burnt() {
     );
     c.disconnect().await;
 }
+
+/// Takes events and does nothing with them.
+struct Deaf;
+
+#[async_trait::async_trait]
+impl EventHandler for Deaf {
+    async fn handle(&self, _: Arc<dyn pstral_chat::ChatPlatform>, _: pstral_chat::InboundEvent) {}
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn discord_unreachable_at_start_is_waited_for_and_a_refused_token_stops() {
+    use pstral_chat::ConnectionState;
+    let discord = FakeDiscord::start().await;
+    discord.down_for_next_calls(2);
+    let config = |token: &str| DiscordConfig {
+        token: token.to_owned(),
+        guilds: Vec::new(),
+        global_commands: false,
+        autoshard: true,
+        labels: Arc::new(pstral_core::i18n::Wording(pstral_core::i18n::Lang::En)),
+        http_client: Some(discord.http_client()),
+    };
+    let stop = CancellationToken::new();
+    let (state_tx, mut state) = tokio::sync::watch::channel(ConnectionState::Connecting);
+    let served = tokio::spawn(Box::new(Discord::new(config(TOKEN))).serve(
+        Arc::new(Deaf),
+        state_tx,
+        stop.clone(),
+    ));
+    // Said while it waits, then connected once Discord answers again.
+    let waited = tokio::time::timeout(
+        Duration::from_secs(30),
+        state.wait_for(|s| matches!(s, ConnectionState::Reconnecting(_))),
+    )
+    .await
+    .expect("the state says Discord cannot be reached")
+    .unwrap()
+    .clone();
+    assert!(
+        matches!(&waited, ConnectionState::Reconnecting(why) if why.contains("503")),
+        "{waited:?}"
+    );
+    tokio::time::timeout(
+        Duration::from_secs(30),
+        state.wait_for(|s| *s == ConnectionState::Connected),
+    )
+    .await
+    .expect("connected once Discord answers")
+    .unwrap();
+    stop.cancel();
+    served.await.unwrap().unwrap();
+
+    // A token Discord refuses is no outage: the adapter stops, saying why.
+    let (state_tx, state) = tokio::sync::watch::channel(ConnectionState::Connecting);
+    let refused = tokio::time::timeout(
+        Duration::from_secs(30),
+        Box::new(Discord::new(config("not-the-token"))).serve(
+            Arc::new(Deaf),
+            state_tx,
+            CancellationToken::new(),
+        ),
+    )
+    .await
+    .expect("a refused token stops at once");
+    assert!(refused.is_err());
+    assert!(
+        matches!(&*state.borrow(), ConnectionState::Stopped(why) if why.contains("401")),
+        "{:?}",
+        state.borrow()
+    );
+}

@@ -71,6 +71,9 @@ struct Inner {
     deferred: HashMap<String, bool>,
     /// The next so many message edits answer 429.
     forced_429: usize,
+    /// The next so many calls of any kind answer 503, as Discord does in
+    /// an outage.
+    down_for: usize,
     buckets: HashMap<String, (u32, Instant)>,
     seq: u64,
     session: String,
@@ -286,6 +289,11 @@ impl FakeDiscord {
         if let Some(c) = self.shared.lock().connection.take() {
             let _ = c.send(Outgoing::Close(code));
         }
+    }
+
+    /// The next `n` calls of any kind are answered 503 (Discord down).
+    pub fn down_for_next_calls(&self, n: usize) {
+        self.shared.lock().down_for = n;
     }
 
     /// The next `n` message edits are answered with 429 and `Retry-After: 1`.
@@ -673,7 +681,15 @@ async fn rest_call(
         if forced {
             inner.forced_429 -= 1;
         }
-        if !authorized {
+        if inner.down_for > 0 {
+            inner.down_for -= 1;
+            let (s, b) = error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                0,
+                "503: Service Unavailable",
+            );
+            (s, Some(b), None)
+        } else if !authorized {
             let (s, b) = error(StatusCode::UNAUTHORIZED, 0, "401: Unauthorized");
             (s, Some(b), None)
         } else if limited || forced {

@@ -123,7 +123,40 @@ impl Connector for Discord {
             config: config.clone(),
             state: state.clone(),
         });
-        let mut client = ClientBuilder::new_with_http(http.build(), intents())
+        let http = http.build();
+        // Discord unreachable at start is waited for, as it is once
+        // connected (serenity reconnects then); a token it refuses stops
+        // the bot. Before the client is built: it asks for the gateway's
+        // address once, and would keep a guess if that failed.
+        let mut backoff = std::time::Duration::from_secs(1);
+        loop {
+            let reached = if config.autoshard {
+                http.get_bot_gateway().await.map(drop)
+            } else {
+                http.get_gateway().await.map(drop)
+            };
+            match reached {
+                Ok(()) => break,
+                Err(e) if transient(&e) => {
+                    tracing::warn!(error = %e, retry_in = ?backoff, "cannot reach Discord");
+                    state.send_replace(ConnectionState::Reconnecting(e.to_string()));
+                    tokio::select! {
+                        () = tokio::time::sleep(backoff) => {}
+                        () = stop.cancelled() => {
+                            state.send_replace(ConnectionState::Stopped("stopped".into()));
+                            return Ok(());
+                        }
+                    }
+                    backoff = (backoff * 2).min(std::time::Duration::from_secs(60));
+                }
+                Err(e) => {
+                    state.send_replace(ConnectionState::Stopped(e.to_string()));
+                    return Err(PlatformError::Other(Box::new(e)));
+                }
+            }
+        }
+        state.send_replace(ConnectionState::Connecting);
+        let mut client = ClientBuilder::new_with_http(http, intents())
             .event_handler_arc(Arc::new(Events(Arc::clone(&shared))))
             .await
             .map_err(|e| PlatformError::Other(Box::new(e)))?;
@@ -154,6 +187,19 @@ impl Connector for Discord {
         shared.tracker.close();
         shared.tracker.wait().await;
         outcome
+    }
+}
+
+/// Whether an error of Discord's API is one that passes (the network, or
+/// Discord itself failing or asking to slow down), not a refusal of the bot.
+fn transient(e: &serenity::Error) -> bool {
+    use serenity::http::HttpError;
+    match e {
+        serenity::Error::Io(_) | serenity::Error::Http(HttpError::Request(_)) => true,
+        serenity::Error::Http(HttpError::UnsuccessfulRequest(response)) => {
+            response.status_code.is_server_error() || response.status_code.as_u16() == 429
+        }
+        _ => false,
     }
 }
 
