@@ -1668,6 +1668,40 @@ fn excess(lang: Lang, excess: &crate::sql::validate::Excess) -> String {
              ou regarde autour ((?=, (?!, (?<) : la base peut y passer des minutes sans pouvoir \
              s'interrompre"
         ),
+        (
+            Lang::En,
+            E::RegexStates {
+                function,
+                states,
+                max,
+            },
+        ) => format!(
+            "the regular expression of {function} repeats counted repeats ({{m,n}} inside \
+             {{m,n}}) into {states} states, more than {max}: compiling it alone may take the \
+             database seconds it cannot interrupt"
+        ),
+        (
+            Lang::Fr,
+            E::RegexStates {
+                function,
+                states,
+                max,
+            },
+        ) => format!(
+            "l'expression régulière de {function} répète des répétitions comptées ({{m,n}} dans \
+             {{m,n}}) en {states} états, plus de {max} : la compiler seule peut prendre à la base \
+             des secondes qu'elle ne sait pas interrompre"
+        ),
+        (Lang::En, E::NumberFromText(text)) => format!(
+            "it reads a number from {text}, a text it cuts or builds, with no bound on its \
+             digits: a number of a hundred thousand digits is divided without stopping (cast a \
+             column, or give the number a precision: numeric(20, 2))"
+        ),
+        (Lang::Fr, E::NumberFromText(text)) => format!(
+            "elle lit un nombre dans {text}, un texte qu'elle découpe ou construit, sans borne \
+             sur ses chiffres : un nombre de cent mille chiffres se divise sans pouvoir s'arrêter \
+             (convertissez une colonne, ou donnez une précision au nombre : numeric(20, 2))"
+        ),
         (Lang::En, E::ComputedPattern(function)) => {
             format!("the pattern of {function} is computed; write it as a text")
         }

@@ -183,6 +183,16 @@ pub enum Excess {
     /// A regular expression that makes the engine backtrack: a
     /// back-reference (`\1`) or a lookaround (`(?=`).
     Backtracking(String),
+    /// A regular expression that unfolds into `states` states, more than
+    /// `max`.
+    RegexStates {
+        function: String,
+        states: u64,
+        max: u64,
+    },
+    /// (PostgreSQL) A number read from a text the statement cuts or builds,
+    /// of a precision without bound.
+    NumberFromText(String),
     /// A width of `printf` taken from an argument (`*`).
     WidthArgument(String),
     /// The statement's searches look for `chars` characters in all.
