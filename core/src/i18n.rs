@@ -1535,6 +1535,16 @@ fn excess(lang: Lang, excess: &crate::sql::validate::Excess) -> String {
         (Lang::Fr, E::SelfDoubling) => "une étape récursive utilise sa propre valeur plus d'une \
              fois dans ce qu'elle construit, ce qui la double à chaque étape"
             .to_owned(),
+        (Lang::En, E::SelfSquaring) => "a recursive step multiplies its own number by itself \
+             (n * n, n ^ 2): its digits double at every step, and dividing such numbers takes \
+             the database seconds it cannot interrupt"
+            .to_owned(),
+        (Lang::Fr, E::SelfSquaring) => {
+            "une étape récursive multiplie son propre nombre par lui-même \
+             (n * n, n ^ 2) : ses chiffres doublent à chaque étape, et diviser de tels nombres \
+             prend à la base des secondes qu'elle ne sait pas interrompre"
+                .to_owned()
+        }
         (Lang::En, E::NotMaterialized(cte)) => format!(
             "the CTE {cte} is NOT MATERIALIZED: the database copies it into every query that \
              reads it, whose plan can then double at every level"
@@ -1691,6 +1701,16 @@ fn excess(lang: Lang, excess: &crate::sql::validate::Excess) -> String {
             "l'expression régulière de {function} répète des répétitions comptées ({{m,n}} dans \
              {{m,n}}) en {states} états, plus de {max} : la compiler seule peut prendre à la base \
              des secondes qu'elle ne sait pas interrompre"
+        ),
+        (Lang::En, E::NestedRepeats(function)) => format!(
+            "the regular expression of {function} repeats a repeat or a choice ((a+)+, \
+             (a|aa)*): Oracle tries every way it can match, which may take it minutes on a long \
+             text (repeat the characters once: a+)"
+        ),
+        (Lang::Fr, E::NestedRepeats(function)) => format!(
+            "l'expression régulière de {function} répète une répétition ou un choix ((a+)+, \
+             (a|aa)*) : Oracle essaie toutes les façons de la trouver, ce qui peut lui prendre des \
+             minutes sur un long texte (répétez les caractères une fois : a+)"
         ),
         (Lang::En, E::NumberFromText(text)) => format!(
             "it reads a number from {text}, a text it cuts or builds, with no bound on its \

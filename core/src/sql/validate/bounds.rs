@@ -285,7 +285,7 @@ pub(super) fn judge_call(
         | "regexp_instr"
         | "regexp_substr"
         | "regexp_split_to_array"
-        | "regexp_split_to_table" => regex(name, at(1)).map(|()| 0),
+        | "regexp_split_to_table" => regex(dialect, name, at(1)).map(|()| 0),
         "strpos" | "split_part" | "string_to_table" | "string_to_array"
             if dialect == Dialect::Postgres =>
         {
@@ -293,7 +293,7 @@ pub(super) fn judge_call(
         }
         "replace" | "regexp_replace" => {
             if name == "regexp_replace" {
-                regex(name, at(1))?;
+                regex(dialect, name, at(1))?;
             }
             let (from, to) = if name == "replace" {
                 (at(1), at(2))
@@ -364,7 +364,7 @@ pub(super) fn judge_call(
                 }
             }
         },
-        "instr" if dialect == Dialect::Sqlite => searched(name, at(1)),
+        "instr" if dialect != Dialect::Postgres => searched(name, at(1)),
         "ltrim" | "rtrim" | "trim" if dialect == Dialect::Sqlite => needle(name, at(1)),
         // like(pattern, text[, escape]): the pattern comes first.
         "like" | "glob" if dialect == Dialect::Sqlite => needle(name, at(0)),
@@ -384,8 +384,9 @@ pub(super) fn judge_pattern(
         // A pattern of the data, `'%' || d.body || 'z'`, is compared at
         // every place of a text made of the same data, in one call neither
         // database interrupts (48 s on PostgreSQL for 200,000 characters).
-        Dialect::Sqlite | Dialect::Postgres => searched(what, Some(pattern)),
-        Dialect::Oracle => Ok(0),
+        // Oracle's too: on a CLOB it costs the text's length times the
+        // pattern's.
+        Dialect::Sqlite | Dialect::Postgres | Dialect::Oracle => searched(what, Some(pattern)),
     }
 }
 
@@ -423,13 +424,19 @@ pub(super) fn add_needles(dialect: Dialect, total: &mut usize, more: usize) -> R
 /// '^(a*)(a*)\1\2$'`, folded by the planner, ran past 30 s at the offer's
 /// EXPLAIN). Never a column: a CTE's may hold any pattern (`WITH p(r) AS
 /// (SELECT '^(a*)\\1$')`), folded at the offer as well.
-pub(super) fn regex(name: &str, pattern: Option<&Expr>) -> Result<(), Refusal> {
+pub(super) fn regex(dialect: Dialect, name: &str, pattern: Option<&Expr>) -> Result<(), Refusal> {
     let Some(pattern) = pattern else {
         return Ok(());
     };
     match text(Some(pattern)) {
         Some(written) if backtracks(written) => {
             Err(Refusal::TooLarge(Excess::Backtracking(name.to_owned())))
+        }
+        // Oracle's engine tries every way a repeat of a repeat, or of a
+        // choice, can match (`(a+)+b` on a run of `a`: the textbook
+        // exponential case); PostgreSQL's does not.
+        Some(written) if dialect == Dialect::Oracle && nested_repeats(written) => {
+            Err(Refusal::TooLarge(Excess::NestedRepeats(name.to_owned())))
         }
         Some(written) if regex_states(written) > MAX_REGEX_STATES => {
             Err(Refusal::TooLarge(Excess::RegexStates {
@@ -541,6 +548,106 @@ pub(super) fn regex_states(pattern: &str) -> u64 {
         at += 1;
     }
     total
+}
+
+/// Whether a regular expression repeats, a varying number of times, a
+/// group whose match varies (a repeat or a choice in it): `(a+)+`,
+/// `((a+)+)+`, `(a|aa)*`, `(\w{2,5})*`; not `( ?[0-9]{2}){4}`, repeated a
+/// fixed number of times.
+pub(super) fn nested_repeats(pattern: &str) -> bool {
+    /// Reads a sequence up to its `)`: whether what it matches varies (a
+    /// repeat, a `?`, a `|`, at any depth), and whether it holds a group
+    /// that varies and is repeated a varying number of times.
+    fn sequence(chars: &[char], at: &mut usize) -> (bool, bool) {
+        let (mut repeats, mut nested) = (false, false);
+        while *at < chars.len() {
+            let inner = match chars[*at] {
+                ')' => return (repeats, nested),
+                '|' => {
+                    *at += 1;
+                    repeats = true;
+                    continue;
+                }
+                '(' => {
+                    *at += 1;
+                    let (inner, deeper) = sequence(chars, at);
+                    nested |= deeper;
+                    *at += 1;
+                    inner
+                }
+                '[' => {
+                    *at += 1;
+                    if chars.get(*at) == Some(&'^') {
+                        *at += 1;
+                    }
+                    if chars.get(*at) == Some(&']') {
+                        *at += 1;
+                    }
+                    while *at < chars.len() && chars[*at] != ']' {
+                        if chars[*at] == '\\' {
+                            *at += 1;
+                        }
+                        *at += 1;
+                    }
+                    *at += 1;
+                    false
+                }
+                '\\' => {
+                    *at += 2;
+                    false
+                }
+                _ => {
+                    *at += 1;
+                    false
+                }
+            };
+            // Whether the atom repeats a varying number of times (more than
+            // once), and whether it varies at all (`?` too).
+            let (repeated, varies) = match chars.get(*at) {
+                Some('*' | '+') => {
+                    *at += 1;
+                    (true, true)
+                }
+                Some('?') => {
+                    *at += 1;
+                    (false, true)
+                }
+                Some('{') => {
+                    let close = chars[*at..].iter().position(|&c| c == '}');
+                    match close {
+                        Some(close) => {
+                            let inside: String = chars[*at + 1..*at + close].iter().collect();
+                            *at += close + 1;
+                            let counts: Vec<Option<u64>> =
+                                inside.split(',').map(|n| n.trim().parse().ok()).collect();
+                            match counts.as_slice() {
+                                [Some(_)] => (false, false),
+                                [Some(m), Some(n)] => (m < n && *n > 1, m < n),
+                                _ => (true, true),
+                            }
+                        }
+                        None => (false, false),
+                    }
+                }
+                _ => (false, false),
+            };
+            if chars.get(*at) == Some(&'?') {
+                *at += 1;
+            }
+            // A varying repeat of what varies: many ways to match one text.
+            nested |= repeated && inner;
+            repeats |= varies || inner;
+        }
+        (repeats, nested)
+    }
+    let chars: Vec<char> = pattern.chars().collect();
+    let mut at = 0;
+    let mut nested = false;
+    while at < chars.len() {
+        nested |= sequence(&chars, &mut at).1;
+        at += 1;
+    }
+    nested
 }
 
 /// How many groups a regular expression captures: each `(` not escaped,
@@ -993,6 +1100,54 @@ pub(super) mod tests {
             "a".repeat(100)
         );
         assert!(refused(pg, &three));
+    }
+
+    #[test]
+    fn every_form_that_reads_a_regular_expression_is_judged_as_one() {
+        let pg = Dialect::Postgres;
+        for sql in [
+            "SELECT substring(repeat('a', 10000) from '^(a*)(a*)\\1\\2$') AS m",
+            "SELECT substring(repeat('a', 10000), '^(a*)(a*)\\1\\2$') AS m",
+            "SELECT substring(d.body from p.r) FROM docs d, (VALUES ('^(a*)\\1$')) p(r)",
+            "SELECT substring(title from '([a-z]{1,200}){1,200}x') FROM docs",
+            "SELECT repeat('a', 10000) ~ ANY (ARRAY['^(a*)(a*)\\1\\2$']) AS m",
+            "SELECT body ~ ANY (ARRAY[substr(body, 2, 200)]) FROM docs",
+            "SELECT title ~* ALL (SELECT body FROM docs) FROM docs",
+        ] {
+            assert!(refused(pg, sql), "{sql}");
+        }
+        for sql in [
+            "SELECT substring(reference from 5 for 4), substring(reference, 5), substring(reference from strpos(reference, '-') + 1) FROM contracts",
+            "SELECT substring(phone from '^0[1-9]') FROM contacts",
+            "SELECT nom FROM clients WHERE nom ~* ANY (ARRAY['^sa ', ' sarl$'])",
+        ] {
+            assert!(!refused(pg, sql), "{sql}");
+        }
+    }
+
+    #[test]
+    fn oracle_repeats_no_repeat_and_searches_for_text_written_out() {
+        let ora = Dialect::Oracle;
+        assert!(nested_repeats("^((a+)+)+b$"));
+        assert!(nested_repeats("(a|aa)*"));
+        assert!(nested_repeats("(\\w{2,5})*"));
+        assert!(!nested_repeats("^[A-Z]+(-[A-Z]+)?$"));
+        assert!(!nested_repeats("^0[1-9]( ?[0-9]{2}){4}$"));
+        for sql in [
+            "SELECT nom FROM clients WHERE REGEXP_LIKE(RPAD('a', 4000, 'a'), '^((a+)+)+b$')",
+            "SELECT REGEXP_COUNT(RPAD('a', 4000, 'a'), '(a+)+b') AS n FROM dual",
+            "SELECT COUNT(*) AS n FROM docs d WHERE d.body LIKE '%' || SUBSTR(d.body, 2, 1000000) || 'z'",
+            "SELECT INSTR(d.body, 'z' || SUBSTR(d.body, 1, 1000000)) AS p FROM docs d",
+            "SELECT title FROM docs d WHERE d.title LIKE d.body",
+        ] {
+            assert!(refused(ora, sql), "{sql}");
+        }
+        for sql in [
+            "SELECT nom FROM clients WHERE REGEXP_LIKE(nom, '^[A-Z]+(-[A-Z]+)?$')",
+            "SELECT nom FROM clients WHERE nom LIKE 'SA%' AND INSTR(nom, '-') > 0",
+        ] {
+            assert!(!refused(ora, sql), "{sql}");
+        }
     }
 
     #[test]

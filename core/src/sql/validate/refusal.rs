@@ -139,6 +139,8 @@ pub enum Excess {
     RecursiveUnion,
     /// A recursive step uses its own value more than once.
     SelfDoubling,
+    /// A recursive step multiplies its own number by itself.
+    SelfSquaring,
     NotMaterialized(String),
     /// `function` repeats or grows a value that is not written out.
     Regrowth {
@@ -190,6 +192,8 @@ pub enum Excess {
         states: u64,
         max: u64,
     },
+    /// (Oracle) A regular expression that repeats a repeat or a choice.
+    NestedRepeats(String),
     /// (PostgreSQL) A number read from a text the statement cuts or builds,
     /// of a precision without bound.
     NumberFromText(String),

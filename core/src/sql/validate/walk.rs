@@ -1610,7 +1610,7 @@ impl<'a> Walker<'a> {
                         | BinaryOperator::PGRegexNotMatch
                         | BinaryOperator::PGRegexNotIMatch
                 ) {
-                    bounds::regex(&op.to_string(), Some(right))?;
+                    bounds::regex(self.dialect(), &op.to_string(), Some(right))?;
                 }
                 if matches!(
                     op,
@@ -1665,6 +1665,25 @@ impl<'a> Walker<'a> {
                 right,
             } => {
                 Self::operator(compare_op)?;
+                // `~ ANY (ARRAY[…])`: each pattern judged as `~` judges one;
+                // a list read from rows may hold any.
+                if matches!(
+                    compare_op,
+                    BinaryOperator::PGRegexMatch
+                        | BinaryOperator::PGRegexIMatch
+                        | BinaryOperator::PGRegexNotMatch
+                        | BinaryOperator::PGRegexNotIMatch
+                ) {
+                    let operator = compare_op.to_string();
+                    match unnested(right) {
+                        Expr::Array(array) => {
+                            for pattern in &array.elem {
+                                bounds::regex(self.dialect(), &operator, Some(pattern))?;
+                            }
+                        }
+                        other => bounds::regex(self.dialect(), &operator, Some(other))?,
+                    }
+                }
                 self.walk_expr(left)?;
                 self.walk_expr(right)
             }
@@ -1732,6 +1751,16 @@ impl<'a> Walker<'a> {
                 substring_for,
                 ..
             } => {
+                // PostgreSQL reads a text where the start should be as a
+                // regular expression (`substring(x FROM '^(a*)\1$')`, or
+                // `substring(x, …)`), folded by the planner at the offer:
+                // judged as `~` judges its pattern.
+                if self.dialect() == Dialect::Postgres
+                    && let Some(from) = substring_from
+                    && !positional(from)
+                {
+                    bounds::regex(self.dialect(), "substring", Some(from))?;
+                }
                 self.walk_expr(expr)?;
                 for e in [substring_from, substring_for].into_iter().flatten() {
                     self.walk_expr(e)?;
@@ -2368,5 +2397,50 @@ pub(super) fn short(expr: &Expr) -> String {
     match text.char_indices().nth(60) {
         Some((cut, _)) => format!("{}…", &text[..cut]),
         None => text,
+    }
+}
+
+/// `expr` without the parentheses around it.
+fn unnested(expr: &Expr) -> &Expr {
+    match expr {
+        Expr::Nested(e) => unnested(e),
+        other => other,
+    }
+}
+
+/// Whether an expression is a position in a text by its form (a number,
+/// arithmetic, a length or a search's result), which `substring` reads as
+/// where to start; anything else may be a text, which PostgreSQL reads as a
+/// regular expression there.
+fn positional(expr: &Expr) -> bool {
+    match expr {
+        Expr::Nested(e) => positional(e),
+        Expr::Value(v) => matches!(v.value, Value::Number(..)),
+        Expr::UnaryOp { .. } | Expr::Position { .. } => true,
+        Expr::BinaryOp { op, .. } => matches!(
+            op,
+            BinaryOperator::Plus
+                | BinaryOperator::Minus
+                | BinaryOperator::Multiply
+                | BinaryOperator::Divide
+                | BinaryOperator::Modulo
+        ),
+        Expr::Cast { data_type, .. } => matches!(
+            data_type,
+            DataType::Int(_)
+                | DataType::Integer(_)
+                | DataType::Int2(_)
+                | DataType::Int4(_)
+                | DataType::Int8(_)
+                | DataType::SmallInt(_)
+                | DataType::BigInt(_)
+        ),
+        Expr::Function(_) => bounds::called(expr).is_some_and(|name| {
+            matches!(
+                name.as_str(),
+                "strpos" | "length" | "char_length" | "character_length" | "octet_length"
+            )
+        }),
+        _ => false,
     }
 }
