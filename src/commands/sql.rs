@@ -252,6 +252,12 @@ pub(crate) async fn schema(
                     );
                     print!("{}", pstral_chat::printable(&context.examples.text()));
                 }
+                if !context.definitions.is_empty() {
+                    println!("\n-- The glossary's entries shown again beside this question:");
+                    for entry in &context.definitions {
+                        println!("-- {}", pstral_chat::printable(entry));
+                    }
+                }
             }
             store.close().await;
         }

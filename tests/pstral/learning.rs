@@ -733,3 +733,47 @@ fn sql_schema_shows_the_glossary_with_the_tables() {
     assert!(printed.contains("Grace period: 15 days"), "{printed}");
     assert!(printed.contains("TABLE clients ("), "{printed}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_glossary_entries_a_question_names_come_again_before_the_examples() {
+    let fake = FakeModel::start(&[MODEL]).await;
+    fake.by_default(sql_answer(
+        "SELECT COUNT(*) FROM payments WHERE status = 'impayé'",
+    ));
+    let s = Scratch::new();
+    let cases = s.write(
+        "cases.jsonl",
+        concat!(
+            r#"{"id": "a", "question": "How many payments are late right now?", "gold": "SELECT COUNT(*) FROM payments WHERE status = 'impayé'"}"#,
+            "\n",
+            r#"{"id": "b", "question": "How many payments were made by card?", "gold": "SELECT COUNT(*) FROM payments WHERE method = 'carte'"}"#,
+            "\n",
+        ),
+    );
+    let out = s
+        .command(&["eval", "--split", cases.to_str().unwrap()])
+        .env("PSTRAL__LLM__ENDPOINTS", fake.url())
+        .env("PSTRAL__LLM__MODEL", MODEL)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
+    // With case b as its example: the glossary whole, the tables, the
+    // entry on late payments again, then the example.
+    let system = system_prompt(&fake, 1);
+    let at = |text: &str| {
+        system
+            .find(text)
+            .unwrap_or_else(|| panic!("{text:?} not in {system}"))
+    };
+    let entry = "What the glossary says of the words of this question";
+    assert!(at("TABLE payments (") < at(entry));
+    assert!(at(entry) < at("How many payments were made by card?"));
+    let shown_again = &system[at(entry)..at("How many payments were made by card?")];
+    assert!(shown_again.contains("A **late payment**"), "{shown_again}");
+    // `pstral sql schema QUESTION` shows them too.
+    let printed = stdout(&s.run(&["sql", "schema", "How many payments are late right now?"]));
+    assert!(
+        printed.contains("-- The glossary's entries shown again beside this question:"),
+        "{printed}"
+    );
+}

@@ -49,7 +49,13 @@ pub struct PromptContext {
     /// Values the target holds close to words of the question, as
     /// `table.column = 'value'`.
     pub near: Vec<String>,
+    /// The glossary's entries that bear on the question (see
+    /// [`glossary::Glossary::applying_to`]), shown again beside it.
+    pub definitions: Vec<String>,
 }
+
+/// The most glossary entries shown again beside a question.
+pub const MAX_DEFINITIONS: usize = 3;
 
 /// From ranked examples (best first), those that pass `check`, as many as
 /// fit in `budget_tokens` (at most [`MAX_SHOWN`]), most similar last; and

@@ -253,6 +253,9 @@ impl SqlRuntime {
             } else {
                 Vec::new()
             },
+            definitions: self.glossary.as_ref().map_or_else(Vec::new, |g| {
+                g.applying_to(question, crate::learn::MAX_DEFINITIONS)
+            }),
         }
     }
 
