@@ -681,6 +681,31 @@ pub enum ConnectionState {
     Stopped(String),
 }
 
+/// The longest wait between two tries to reach a platform.
+pub const MAX_RETRY_DELAY: Duration = Duration::from_secs(60);
+
+/// Waits `delay` before the next try to reach a platform that cannot be
+/// reached, saying `why` in `state`, and doubles `delay` (up to
+/// [`MAX_RETRY_DELAY`]). Returns false when `stop` came first (the state
+/// then says so).
+pub async fn wait_to_retry(
+    state: &tokio::sync::watch::Sender<ConnectionState>,
+    why: String,
+    delay: &mut Duration,
+    stop: &tokio_util::sync::CancellationToken,
+) -> bool {
+    state.send_replace(ConnectionState::Reconnecting(why));
+    tokio::select! {
+        () = tokio::time::sleep(*delay) => {}
+        () = stop.cancelled() => {
+            state.send_replace(ConnectionState::Stopped("stopped".into()));
+            return false;
+        }
+    }
+    *delay = (*delay * 2).min(MAX_RETRY_DELAY);
+    true
+}
+
 /// A chat platform connection that `pstral run` serves: it connects, reports
 /// events to the handler until `stop` is cancelled, then lets the events it
 /// already took finish and returns. It keeps `state` up to date.

@@ -139,15 +139,10 @@ impl Connector for Discord {
                 Ok(()) => break,
                 Err(e) if transient(&e) => {
                     tracing::warn!(error = %e, retry_in = ?backoff, "cannot reach Discord");
-                    state.send_replace(ConnectionState::Reconnecting(e.to_string()));
-                    tokio::select! {
-                        () = tokio::time::sleep(backoff) => {}
-                        () = stop.cancelled() => {
-                            state.send_replace(ConnectionState::Stopped("stopped".into()));
-                            return Ok(());
-                        }
+                    if !pstral_chat::wait_to_retry(&state, e.to_string(), &mut backoff, &stop).await
+                    {
+                        return Ok(());
                     }
-                    backoff = (backoff * 2).min(std::time::Duration::from_secs(60));
                 }
                 Err(e) => {
                     state.send_replace(ConnectionState::Stopped(e.to_string()));

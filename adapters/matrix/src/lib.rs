@@ -433,15 +433,10 @@ impl Connector for Matrix {
                 Ok(c) => break c,
                 Err(e) if is_unreachable(&e) => {
                     tracing::warn!(error = %e, retry_in = ?backoff, "cannot reach the homeserver");
-                    state.send_replace(ConnectionState::Reconnecting(e.to_string()));
-                    tokio::select! {
-                        () = tokio::time::sleep(backoff) => {}
-                        () = stop.cancelled() => {
-                            state.send_replace(ConnectionState::Stopped("stopped".into()));
-                            return Ok(());
-                        }
+                    if !pstral_chat::wait_to_retry(&state, e.to_string(), &mut backoff, &stop).await
+                    {
+                        return Ok(());
                     }
-                    backoff = (backoff * 2).min(Duration::from_secs(60));
                 }
                 Err(e) => {
                     state.send_replace(ConnectionState::Stopped(e.to_string()));
@@ -523,12 +518,10 @@ impl Connector for Matrix {
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, retry_in = ?backoff, "Matrix sync failed");
-                    state.send_replace(ConnectionState::Reconnecting(e.to_string()));
-                    tokio::select! {
-                        () = tokio::time::sleep(backoff) => {}
-                        () = stop.cancelled() => break,
+                    if !pstral_chat::wait_to_retry(&state, e.to_string(), &mut backoff, &stop).await
+                    {
+                        break;
                     }
-                    backoff = (backoff * 2).min(Duration::from_secs(60));
                 }
             }
         }

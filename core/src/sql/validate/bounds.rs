@@ -184,6 +184,21 @@ pub(super) fn written_out(expr: &Expr) -> bool {
     })
 }
 
+/// Whether a type is an integer type.
+pub(super) fn integer_type(data_type: &sqlparser::ast::DataType) -> bool {
+    use sqlparser::ast::DataType;
+    matches!(
+        data_type,
+        DataType::Int(_)
+            | DataType::Integer(_)
+            | DataType::Int2(_)
+            | DataType::Int4(_)
+            | DataType::Int8(_)
+            | DataType::SmallInt(_)
+            | DataType::BigInt(_)
+    )
+}
+
 /// Whether a written-out expression is of integers only: no cast, typed
 /// text, interval or number with a fraction or an exponent.
 pub(super) fn integral(expr: &Expr) -> bool {

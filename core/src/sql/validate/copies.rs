@@ -294,30 +294,8 @@ pub(super) fn of(expr: &Expr) -> Bag {
         Expr::Value(_) | Expr::TypedString { .. } | Expr::Interval(_) => Bag::default(),
         // Whatever answers a question (truths, positions, numbers, parts
         // of dates) holds none of what it was asked of, once built.
-        Expr::IsNull(_)
-        | Expr::IsNotNull(_)
-        | Expr::IsTrue(_)
-        | Expr::IsNotTrue(_)
-        | Expr::IsFalse(_)
-        | Expr::IsNotFalse(_)
-        | Expr::IsUnknown(_)
-        | Expr::IsNotUnknown(_)
-        | Expr::IsDistinctFrom(..)
-        | Expr::IsNotDistinctFrom(..)
-        | Expr::InList { .. }
-        | Expr::InSubquery { .. }
-        | Expr::InUnnest { .. }
-        | Expr::Between { .. }
-        | Expr::Like { .. }
-        | Expr::ILike { .. }
-        | Expr::SimilarTo { .. }
-        | Expr::RLike { .. }
-        | Expr::AnyOp { .. }
-        | Expr::AllOp { .. }
-        | Expr::Position { .. }
-        | Expr::Extract { .. }
-        | Expr::Ceil { .. }
-        | Expr::Floor { .. } => every_reference(expr, 1).dropped(),
+        e if answers(e) => every_reference(expr, 1).dropped(),
+        Expr::Ceil { .. } | Expr::Floor { .. } => every_reference(expr, 1).dropped(),
         // Any other kind the walk lets through: every column reference in
         // it, times what each call around it may multiply it by.
         other => {
@@ -326,6 +304,39 @@ pub(super) fn of(expr: &Expr) -> Bag {
             bag
         }
     }
+}
+
+/// Whether an expression answers a question about its operands (a truth,
+/// a position, a part of a date), whose value is none of them.
+pub(super) fn answers(expr: &Expr) -> bool {
+    matches!(
+        expr,
+        Expr::IsNull(_)
+            | Expr::IsNotNull(_)
+            | Expr::IsTrue(_)
+            | Expr::IsNotTrue(_)
+            | Expr::IsFalse(_)
+            | Expr::IsNotFalse(_)
+            | Expr::IsUnknown(_)
+            | Expr::IsNotUnknown(_)
+            | Expr::IsJson { .. }
+            | Expr::IsNormalized { .. }
+            | Expr::IsDistinctFrom(..)
+            | Expr::IsNotDistinctFrom(..)
+            | Expr::InList { .. }
+            | Expr::InSubquery { .. }
+            | Expr::InUnnest { .. }
+            | Expr::Between { .. }
+            | Expr::Like { .. }
+            | Expr::ILike { .. }
+            | Expr::SimilarTo { .. }
+            | Expr::RLike { .. }
+            | Expr::AnyOp { .. }
+            | Expr::AllOp { .. }
+            | Expr::Exists { .. }
+            | Expr::Position { .. }
+            | Expr::Extract { .. }
+    ) || matches!(expr, Expr::BinaryOp { op, .. } if yields_truth(op))
 }
 
 /// Whether an operator's result is a truth (a comparison, a logical

@@ -940,35 +940,8 @@ impl Sizes {
             Expr::Prior(e) | Expr::OuterJoin(e) => self.size(e),
             // Truths, positions, parts of dates, intervals: nothing built
             // that grows.
-            Expr::IsNull(_)
-            | Expr::IsNotNull(_)
-            | Expr::IsTrue(_)
-            | Expr::IsNotTrue(_)
-            | Expr::IsFalse(_)
-            | Expr::IsNotFalse(_)
-            | Expr::IsUnknown(_)
-            | Expr::IsNotUnknown(_)
-            | Expr::IsJson { .. }
-            | Expr::IsNormalized { .. }
-            | Expr::IsDistinctFrom(..)
-            | Expr::IsNotDistinctFrom(..)
-            | Expr::InList { .. }
-            | Expr::InSubquery { .. }
-            | Expr::InUnnest { .. }
-            | Expr::Between { .. }
-            | Expr::Like { .. }
-            | Expr::ILike { .. }
-            | Expr::SimilarTo { .. }
-            | Expr::RLike { .. }
-            | Expr::AnyOp { .. }
-            | Expr::AllOp { .. }
-            | Expr::Exists { .. }
-            | Expr::Position { .. }
-            | Expr::Extract { .. }
-            | Expr::Interval(_)
-            | Expr::Wildcard(_)
-            | Expr::QualifiedWildcard(..) => Size::default(),
-            Expr::BinaryOp { op, .. } if super::copies::yields_truth(op) => Size::default(),
+            e if super::copies::answers(e) => Size::default(),
+            Expr::Interval(_) | Expr::Wildcard(_) | Expr::QualifiedWildcard(..) => Size::default(),
             // A rounding keeps its operand's digits.
             Expr::Ceil { expr, .. } | Expr::Floor { expr, .. } => self.size(expr).number(0),
             // Any other kind: as large as the largest value in it, so that a
@@ -1390,16 +1363,7 @@ fn integer_typed(expr: &Expr) -> bool {
                 | BinaryOperator::Modulo,
             right,
         } => integer_typed(left) && integer_typed(right),
-        Expr::Cast { data_type, .. } => matches!(
-            data_type,
-            DataType::Int(_)
-                | DataType::Integer(_)
-                | DataType::Int2(_)
-                | DataType::Int4(_)
-                | DataType::Int8(_)
-                | DataType::SmallInt(_)
-                | DataType::BigInt(_)
-        ),
+        Expr::Cast { data_type, .. } => bounds::integer_type(data_type),
         Expr::Function(_) => bounds::called(expr).is_some_and(|name| {
             matches!(
                 name.as_str(),

@@ -2425,16 +2425,7 @@ fn positional(expr: &Expr) -> bool {
                 | BinaryOperator::Divide
                 | BinaryOperator::Modulo
         ),
-        Expr::Cast { data_type, .. } => matches!(
-            data_type,
-            DataType::Int(_)
-                | DataType::Integer(_)
-                | DataType::Int2(_)
-                | DataType::Int4(_)
-                | DataType::Int8(_)
-                | DataType::SmallInt(_)
-                | DataType::BigInt(_)
-        ),
+        Expr::Cast { data_type, .. } => bounds::integer_type(data_type),
         Expr::Function(_) => bounds::called(expr).is_some_and(|name| {
             matches!(
                 name.as_str(),
