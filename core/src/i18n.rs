@@ -1423,12 +1423,14 @@ fn unreadable(lang: Lang, what: &crate::sql::validate::Unreadable) -> String {
             .to_owned(),
         (Lang::En, U::Operator(op)) => format!("the operator {op}"),
         (Lang::Fr, U::Operator(op)) => format!("l'opérateur {op}"),
-        (Lang::En, U::NotATable(name)) => {
-            format!("{name} names no table of the query (a function or a sequence?)")
-        }
-        (Lang::Fr, U::NotATable(name)) => {
-            format!("{name} ne désigne aucune table de la requête (une fonction ou une séquence ?)")
-        }
+        (Lang::En, U::NotATable(name)) => format!(
+            "{name} is qualified by no table or alias the query reads in FROM (join the table \
+             that has the column; or is it a function or a sequence?)"
+        ),
+        (Lang::Fr, U::NotATable(name)) => format!(
+            "{name} est qualifié par aucune table ni alias que la requête lit dans FROM (joignez \
+             la table qui a la colonne ; ou est-ce une fonction ou une séquence ?)"
+        ),
         (Lang::En, U::NamedArguments(function)) => {
             format!("named arguments (=>) in {function}, whose bounds are read by position")
         }

@@ -777,3 +777,49 @@ async fn the_glossary_entries_a_question_names_come_again_before_the_examples() 
         "{printed}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_column_qualified_by_a_table_not_joined_is_refused_with_where_the_column_is() {
+    let fake = FakeModel::start(&[MODEL]).await;
+    // A small model's usual slip: users qualified but never joined.
+    fake.then(sql_answer(
+        "SELECT users.first_name, COUNT(*) FROM clients GROUP BY users.first_name",
+    ));
+    fake.by_default(sql_answer(
+        "SELECT u.first_name, COUNT(*) FROM clients c JOIN users u ON u.id = c.account_manager_id GROUP BY u.first_name",
+    ));
+    let s = Scratch::new();
+    let cases = s.write(
+        "cases.jsonl",
+        concat!(
+            r#"{"id": "a", "question": "How many clients does each account manager have?", "gold": "SELECT u.first_name, COUNT(*) FROM clients c JOIN users u ON u.id = c.account_manager_id GROUP BY u.first_name"}"#,
+            "\n",
+        ),
+    );
+    let out = s
+        .command(&["eval", cases.to_str().unwrap()])
+        .env("PSTRAL__LLM__ENDPOINTS", fake.url())
+        .env("PSTRAL__LLM__MODEL", MODEL)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
+    // The repair is told to join the table, and which tables have the column.
+    assert_eq!(fake.requests().len(), 2);
+    let repair = fake.requests()[1]["messages"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()["content"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        repair.contains("join the table that has the column"),
+        "{repair}"
+    );
+    assert!(
+        repair.contains("first_name is a column of contacts, users"),
+        "{repair}"
+    );
+    assert!(stdout(&out).contains("100.0 % (1/1)"), "{}", stdout(&out));
+}

@@ -268,6 +268,12 @@ impl SqlRuntime {
         let Some(column) = crate::sql::backend::missing_column(message) else {
             return message.to_owned();
         };
+        format!("{message}; {}", self.column_hint(&column, lang))
+    }
+
+    /// Which tables of the catalogue have a column named `column` (see
+    /// [`Self::with_column_hint`]).
+    fn column_hint(&self, column: &str, lang: Lang) -> String {
         let catalog = Arc::clone(&self.catalog.read().expect("never poisoned"));
         let tables: Vec<&str> = catalog
             .tables
@@ -275,16 +281,15 @@ impl SqlRuntime {
             .filter(|t| {
                 t.columns
                     .iter()
-                    .any(|c| c.name.eq_ignore_ascii_case(&column))
+                    .any(|c| c.name.eq_ignore_ascii_case(column))
             })
             .map(|t| t.name.as_str())
             .collect();
-        let hint = Text::ColumnIsIn {
-            column: &column,
+        Text::ColumnIsIn {
+            column,
             tables: &tables.join(", "),
         }
-        .render(lang);
-        format!("{message}; {hint}")
+        .render(lang)
     }
 
     /// Judges one statement of an answer as the bot does before offering
@@ -299,10 +304,23 @@ impl SqlRuntime {
         index: u32,
         lang: Lang,
     ) -> Result<(crate::sql::validate::Validated, Option<u64>), Unoffered> {
-        let valid = self.check(text).map_err(|refusal| Unoffered {
-            reason: Text::SqlRefused(&refusal).render(lang),
-            repairable: true,
-            refused: true,
+        let valid = self.check(text).map_err(|refusal| {
+            let mut reason = Text::SqlRefused(&refusal).render(lang);
+            // A column qualified by a table the query does not read
+            // (`users.first_name` without joining users): a small model's
+            // slip, which it mends when told where the column is.
+            if let crate::sql::validate::Refusal::CannotVerify(
+                crate::sql::validate::Unreadable::NotATable(name),
+            ) = &refusal
+                && let Some((_, column)) = name.rsplit_once('.')
+            {
+                reason = format!("{reason}; {}", self.column_hint(column, lang));
+            }
+            Unoffered {
+                reason,
+                repairable: true,
+                refused: true,
+            }
         })?;
         if !self.explain {
             return Ok((valid, None));
