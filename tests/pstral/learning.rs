@@ -413,6 +413,18 @@ question = "Qui a quitté l'entreprise ?"
 gold = "SELECT first_name, last_name FROM users WHERE left_on IS NOT NULL"
 "#;
 
+/// `pstral eval ARGS` against the scripted model, which must succeed.
+fn eval(s: &Scratch, fake: &FakeModel, args: &[&str]) -> std::process::Output {
+    let out = s
+        .command(args)
+        .env("PSTRAL__LLM__ENDPOINTS", fake.url())
+        .env("PSTRAL__LLM__MODEL", MODEL)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
+    out
+}
+
 fn sql_answer(sql: &str) -> Script {
     Script::answer(&format!("Voici :\n```sql\n{sql}\n```\nC'est tout."))
 }
@@ -437,13 +449,11 @@ async fn eval_scores_a_scripted_model_exactly() {
     ));
     let s = Scratch::new();
     let cases = s.write("cases.toml", CASES);
-    let out = s
-        .command(&["eval", cases.to_str().unwrap(), "--report", "report.json"])
-        .env("PSTRAL__LLM__ENDPOINTS", fake.url())
-        .env("PSTRAL__LLM__MODEL", MODEL)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
+    let out = eval(
+        &s,
+        &fake,
+        &["eval", cases.to_str().unwrap(), "--report", "report.json"],
+    );
     let printed = stdout(&out);
     let line = |name: &str| {
         printed
@@ -512,13 +522,7 @@ async fn eval_split_shows_the_held_out_cases_the_others_as_examples() {
             "\n",
         ),
     );
-    let out = s
-        .command(&["eval", "--split", cases.to_str().unwrap()])
-        .env("PSTRAL__LLM__ENDPOINTS", fake.url())
-        .env("PSTRAL__LLM__MODEL", MODEL)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
+    let out = eval(&s, &fake, &["eval", "--split", cases.to_str().unwrap()]);
     let printed = stdout(&out);
     assert!(
         printed.contains("without examples") && printed.contains("with examples"),
@@ -750,13 +754,7 @@ async fn the_glossary_entries_a_question_names_come_again_before_the_examples() 
             "\n",
         ),
     );
-    let out = s
-        .command(&["eval", "--split", cases.to_str().unwrap()])
-        .env("PSTRAL__LLM__ENDPOINTS", fake.url())
-        .env("PSTRAL__LLM__MODEL", MODEL)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
+    eval(&s, &fake, &["eval", "--split", cases.to_str().unwrap()]);
     // With case b as its example: the glossary whole, the tables, the
     // entry on late payments again, then the example.
     let system = system_prompt(&fake, 1);
@@ -796,13 +794,7 @@ async fn a_column_qualified_by_a_table_not_joined_is_refused_with_where_the_colu
             "\n",
         ),
     );
-    let out = s
-        .command(&["eval", cases.to_str().unwrap()])
-        .env("PSTRAL__LLM__ENDPOINTS", fake.url())
-        .env("PSTRAL__LLM__MODEL", MODEL)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
+    let out = eval(&s, &fake, &["eval", cases.to_str().unwrap()]);
     // The repair is told to join the table, and which tables have the column.
     assert_eq!(fake.requests().len(), 2);
     let repair = fake.requests()[1]["messages"]
