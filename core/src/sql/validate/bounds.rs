@@ -489,21 +489,7 @@ pub(super) fn regex_states(pattern: &str) -> u64 {
                     inner.max(1)
                 }
                 '[' => {
-                    *at += 1;
-                    // A `]` first is a member of the class.
-                    if chars.get(*at) == Some(&'^') {
-                        *at += 1;
-                    }
-                    if chars.get(*at) == Some(&']') {
-                        *at += 1;
-                    }
-                    while *at < chars.len() && chars[*at] != ']' {
-                        if chars[*at] == '\\' {
-                            *at += 1;
-                        }
-                        *at += 1;
-                    }
-                    *at += 1;
+                    skip_class(chars, at);
                     1
                 }
                 '\\' => {
@@ -565,6 +551,25 @@ pub(super) fn regex_states(pattern: &str) -> u64 {
     total
 }
 
+/// Moves `at` past the bracket class that starts there (`[^]a-z\\]]`): a
+/// `]` first is a member of the class, an escaped one too.
+fn skip_class(chars: &[char], at: &mut usize) {
+    *at += 1;
+    if chars.get(*at) == Some(&'^') {
+        *at += 1;
+    }
+    if chars.get(*at) == Some(&']') {
+        *at += 1;
+    }
+    while *at < chars.len() && chars[*at] != ']' {
+        if chars[*at] == '\\' {
+            *at += 1;
+        }
+        *at += 1;
+    }
+    *at += 1;
+}
+
 /// Whether a regular expression repeats, a varying number of times, a
 /// group whose match varies (a repeat or a choice in it): `(a+)+`,
 /// `((a+)+)+`, `(a|aa)*`, `(\w{2,5})*`; not `( ?[0-9]{2}){4}`, repeated a
@@ -591,20 +596,7 @@ pub(super) fn nested_repeats(pattern: &str) -> bool {
                     inner
                 }
                 '[' => {
-                    *at += 1;
-                    if chars.get(*at) == Some(&'^') {
-                        *at += 1;
-                    }
-                    if chars.get(*at) == Some(&']') {
-                        *at += 1;
-                    }
-                    while *at < chars.len() && chars[*at] != ']' {
-                        if chars[*at] == '\\' {
-                            *at += 1;
-                        }
-                        *at += 1;
-                    }
-                    *at += 1;
+                    skip_class(chars, at);
                     false
                 }
                 '\\' => {
