@@ -10,9 +10,10 @@ use serde_json::json;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
+use super::reply::Reply;
 use super::{Audience, Bot, Listeners, Question, actor_of};
 use crate::audit::{EventKind, NewEvent};
-use crate::conversation::{Conversation, Mode, NewMessage, Speaker, assemble};
+use crate::conversation::{Conversation, Mode, NewMessage, Speaker, StoredMessage, assemble};
 use crate::i18n::Text;
 use crate::identity::{Permission, User};
 use crate::llm::LlmError;
@@ -37,144 +38,20 @@ pub(super) struct Answered {
 impl Bot {
     pub(super) async fn question(&self, platform: &dyn ChatPlatform, q: Question<'_>) {
         let place = &q.message.place;
-        let reply_to = Some(q.message.id.as_str());
-        // Its other forms, overheard just before, held a code that was
-        // burnt and said so: nothing of it goes further.
-        if !place.private && self.inner.burnt_in.contains(&q.message.id) {
-            return;
-        }
-        // `link CODE` as the help says it, without the platform's prefix:
-        // the link command, never a question for the model (nor a code in
-        // the audit, the history and the prompt).
-        if let Some(code) = crate::identity::link_words(q.text) {
-            self.link(platform, q.author, place, reply_to, code).await;
-            return;
-        }
-        // A code anywhere in the text, however written: in a DM, the link
-        // command ("my code is …"); anywhere else, burnt if still live. A
-        // text that holds one, live or not, never goes to the model, the
-        // history or the audit of questions.
-        let codes = match self.parts().directory.codes_in(q.text).await {
-            Ok(codes) => codes,
-            Err(e) => {
-                // Not knowing whether the text holds a code, it is not
-                // passed on.
-                tracing::error!(error = %e, "cannot look for invite codes in a question");
-                self.say(platform, place, reply_to, Text::AuditUnavailable)
-                    .await;
+        let to = Listeners {
+            platform,
+            audience: Audience::Place,
+            actor: q.author,
+            place,
+            reply_to: Some(q.message.id.as_str()),
+        };
+        let (user, conversation, history) = match self.admit(&to, &q).await {
+            Ok(admitted) => admitted,
+            Err(reply) => {
+                self.report(&to, reply).await;
                 return;
             }
         };
-        if !codes.is_empty() {
-            if place.private {
-                let code = codes.iter().find(|c| c.live).unwrap_or(&codes[0]);
-                self.link(platform, q.author, place, reply_to, &code.code)
-                    .await;
-            } else {
-                let codes: Vec<&str> = codes.iter().map(|c| c.code.as_str()).collect();
-                self.burn_codes(platform, q.author, place, reply_to, &codes, true)
-                    .await;
-            }
-            return;
-        }
-        metrics::counter!("pstral_questions_total", "platform" => place.platform.to_string())
-            .increment(1);
-        let Some(user) = self
-            .authorize(
-                &Listeners {
-                    platform,
-                    audience: Audience::Place,
-                    actor: q.author,
-                    place,
-                    reply_to,
-                },
-                q.author_name,
-                Permission::Chat,
-            )
-            .await
-        else {
-            return;
-        };
-        // A platform may deliver a message again (a gateway replay, a sync
-        // after a restart): a question already recorded is not answered twice.
-        // Platform, channel and message id name one message on every
-        // platform: Discord's message ids are snowflakes, unique across all
-        // of Discord; Matrix event ids are unique per homeserver (room
-        // versions 3+ derive them from the event's hash); the terminal puts
-        // its session's own id in each message id. An adapter whose ids
-        // repeat would have its questions skipped here, so a skip is logged.
-        match self
-            .parts()
-            .conversations
-            .find_by_message(place, &q.message.id)
-            .await
-        {
-            Ok(Some(_)) => {
-                tracing::info!(
-                    platform = %place.platform,
-                    channel = %place.channel,
-                    message = %q.message.id,
-                    reason = "replay",
-                    "not answering a question: this message was already answered"
-                );
-                return;
-            }
-            Ok(None) => {}
-            Err(e) => tracing::warn!(error = %e, "cannot check whether a message was answered"),
-        }
-        let conversation = match self.conversation_for(&q, &user).await {
-            Ok(c) => c,
-            Err(e) => {
-                tracing::error!(error = %e, "cannot open the conversation");
-                self.say(platform, place, reply_to, Text::AuditUnavailable)
-                    .await;
-                return;
-            }
-        };
-        // No answer without a record of the question.
-        let recorded = self
-            .parts()
-            .audit
-            .append(
-                NewEvent::new(
-                    EventKind::Question,
-                    actor_of(&user, q.author),
-                    json!({"conversation": conversation.id, "message": q.message.id, "mode": conversation.mode.as_str(), "text": q.text}),
-                )
-                .at(place.clone()),
-            )
-            .await;
-        if let Err(e) = recorded {
-            tracing::error!(error = %e, "cannot audit a question; not answering it");
-            self.say(platform, place, reply_to, Text::AuditUnavailable)
-                .await;
-            return;
-        }
-        let conversations = &self.parts().conversations;
-        let history = match conversations
-            .history(conversation.id, self.parts().settings.max_history)
-            .await
-        {
-            Ok(h) => h,
-            Err(e) => {
-                tracing::error!(error = %e, "cannot read the history");
-                Vec::new()
-            }
-        };
-        let stored = conversations
-            .append(
-                conversation.id,
-                NewMessage {
-                    speaker: Speaker::User,
-                    user_id: Some(user.id),
-                    platform_message_id: Some(&q.message.id),
-                    content: q.text,
-                },
-            )
-            .await;
-        if let Err(e) = stored {
-            tracing::error!(error = %e, "cannot store a question");
-        }
         let sql = match (&self.parts().sql, conversation.mode) {
             (Some(runtime), Mode::Sql) => Some(SqlAnswer {
                 runtime,
@@ -673,6 +550,128 @@ impl Bot {
         if let Err(e) = self.parts().audit.append(event).await {
             tracing::error!(error = %e, "cannot audit an answer");
         }
+    }
+
+    /// The first step of a question: what it holds said aside (a code is
+    /// never a question), who asks authorized, a message delivered again
+    /// left unanswered, its conversation found and the question recorded
+    /// (no answer without a record). `Err` with what to tell when it goes
+    /// no further.
+    async fn admit(
+        &self,
+        to: &Listeners<'_>,
+        q: &Question<'_>,
+    ) -> Result<(User, Conversation, Vec<StoredMessage>), Reply<'_>> {
+        let (platform, place, reply_to) = (to.platform, to.place, to.reply_to);
+        // Its other forms, overheard just before, held a code that was
+        // burnt and said so: nothing of it goes further.
+        if !place.private && self.inner.burnt_in.contains(&q.message.id) {
+            return Err(Reply::Silent);
+        }
+        // `link CODE` as the help says it, without the platform's prefix:
+        // the link command, never a question for the model (nor a code in
+        // the audit, the history and the prompt).
+        if let Some(code) = crate::identity::link_words(q.text) {
+            self.link(platform, q.author, place, reply_to, code).await;
+            return Err(Reply::Silent);
+        }
+        // A code anywhere in the text, however written: in a DM, the link
+        // command ("my code is …"); anywhere else, burnt if still live. A
+        // text that holds one, live or not, never goes to the model, the
+        // history or the audit of questions.
+        // Not knowing whether the text holds a code, it is not passed on.
+        let codes = self
+            .parts()
+            .directory
+            .codes_in(q.text)
+            .await
+            .map_err(Reply::unrecorded("look for invite codes in a question"))?;
+        if !codes.is_empty() {
+            if place.private {
+                let code = codes.iter().find(|c| c.live).unwrap_or(&codes[0]);
+                self.link(platform, q.author, place, reply_to, &code.code)
+                    .await;
+            } else {
+                let codes: Vec<&str> = codes.iter().map(|c| c.code.as_str()).collect();
+                self.burn_codes(platform, q.author, place, reply_to, &codes, true)
+                    .await;
+            }
+            return Err(Reply::Silent);
+        }
+        metrics::counter!("pstral_questions_total", "platform" => place.platform.to_string())
+            .increment(1);
+        let user = self.authorize(to, q.author_name, Permission::Chat).await?;
+        // A platform may deliver a message again (a gateway replay, a sync
+        // after a restart): a question already recorded is not answered twice.
+        // Platform, channel and message id name one message on every
+        // platform: Discord's message ids are snowflakes, unique across all
+        // of Discord; Matrix event ids are unique per homeserver (room
+        // versions 3+ derive them from the event's hash); the terminal puts
+        // its session's own id in each message id. An adapter whose ids
+        // repeat would have its questions skipped here, so a skip is logged.
+        match self
+            .parts()
+            .conversations
+            .find_by_message(place, &q.message.id)
+            .await
+        {
+            Ok(Some(_)) => {
+                tracing::info!(
+                    platform = %place.platform,
+                    channel = %place.channel,
+                    message = %q.message.id,
+                    reason = "replay",
+                    "not answering a question: this message was already answered"
+                );
+                return Err(Reply::Silent);
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "cannot check whether a message was answered"),
+        }
+        let conversation = self
+            .conversation_for(q, &user)
+            .await
+            .map_err(Reply::unrecorded("open the conversation"))?;
+        // No answer without a record of the question.
+        let recorded = self
+            .parts()
+            .audit
+            .append(
+                NewEvent::new(
+                    EventKind::Question,
+                    actor_of(&user, q.author),
+                    json!({"conversation": conversation.id, "message": q.message.id, "mode": conversation.mode.as_str(), "text": q.text}),
+                )
+                .at(place.clone()),
+            )
+            .await;
+        recorded.map_err(Reply::unrecorded("audit a question; not answering it"))?;
+        let conversations = &self.parts().conversations;
+        let history = match conversations
+            .history(conversation.id, self.parts().settings.max_history)
+            .await
+        {
+            Ok(h) => h,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot read the history");
+                Vec::new()
+            }
+        };
+        let stored = conversations
+            .append(
+                conversation.id,
+                NewMessage {
+                    speaker: Speaker::User,
+                    user_id: Some(user.id),
+                    platform_message_id: Some(&q.message.id),
+                    content: q.text,
+                },
+            )
+            .await;
+        if let Err(e) = stored {
+            tracing::error!(error = %e, "cannot store a question");
+        }
+        Ok((user, conversation, history))
     }
 
     /// The conversation a question belongs to: the one of the message it

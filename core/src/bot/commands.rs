@@ -4,12 +4,13 @@
 use pstral_chat::{Attachment, AuditQuery, ChatPlatform, Command, Place, PlatformIdentity};
 use serde_json::json;
 
+use super::reply::Reply;
 use super::stop::Which;
 use super::{Audience, Bot, Listeners, actor_of};
 use crate::audit::{EventKind, NewEvent};
 use crate::conversation::{ExportFormat, Mode};
 use crate::i18n::{Lang, Text};
-use crate::identity::Role;
+use crate::identity::{Permission, Role};
 
 impl Bot {
     pub(super) async fn command(
@@ -40,80 +41,15 @@ impl Bot {
                 }
             }
             Command::Mode(given) => {
-                let Some(user) = self.member(platform, author, place, message).await else {
-                    return;
+                let to = Listeners {
+                    platform,
+                    audience: Audience::Place,
+                    actor: author,
+                    place,
+                    reply_to: message,
                 };
-                let Ok(mode) = given.trim().parse::<Mode>() else {
-                    self.say(
-                        platform,
-                        place,
-                        message,
-                        Text::UnknownMode { given: &given },
-                    )
-                    .await;
-                    return;
-                };
-                // What changes is what the reply says: in a thread, that
-                // thread; in a DM, this DM; in a shared channel, its default
-                // for everyone, which is an admin's to change.
-                let conversations = &self.parts().conversations;
-                let scope = match (&place.thread, place.private) {
-                    (Some(_), _) => "thread",
-                    (None, true) => "dm",
-                    (None, false) => "channel",
-                };
-                if scope == "channel" && user.role != Role::Admin {
-                    let prefix = platform.limits().command_prefix;
-                    self.say(
-                        platform,
-                        place,
-                        message,
-                        Text::ModeChannelNeedsAdmin { prefix },
-                    )
-                    .await;
-                    return;
-                }
-                let result = match &place.thread {
-                    Some(thread) => match conversations
-                        .find_or_start(place, thread, mode, Some(user.id))
-                        .await
-                    {
-                        // A thread's mode is its starter's (or an admin's).
-                        Ok(c) if user.role == Role::Admin || c.started_by == Some(user.id) => {
-                            conversations.set_mode(c.id, mode).await
-                        }
-                        Ok(_) => {
-                            self.say(platform, place, message, Text::NotYourConversation)
-                                .await;
-                            return;
-                        }
-                        Err(e) => Err(e),
-                    },
-                    None => conversations.set_channel_mode(place, mode).await,
-                };
-                if let Err(e) = result {
-                    tracing::error!(error = %e, "cannot change the mode");
-                    self.say(platform, place, message, Text::AuditUnavailable)
-                        .await;
-                    return;
-                }
-                let event = NewEvent::new(
-                    EventKind::ConversationChanged,
-                    actor_of(&user, author),
-                    json!({"action": "mode", "mode": mode.as_str(), "scope": scope}),
-                )
-                .at(place.clone());
-                let _ = self.parts().audit.append(event).await;
-                let text = if scope == "channel" {
-                    Text::ModeSetForChannel {
-                        mode: mode.as_str(),
-                    }
-                } else {
-                    Text::ModeSet {
-                        mode: mode.as_str(),
-                    }
-                };
-                self.say(platform, place, message, text).await;
+                let (Ok(reply) | Err(reply)) = self.set_mode(&to, &given).await;
+                self.report(&to, reply).await;
             }
             Command::Export(format) => {
                 self.export(platform, author, place, message, &format).await;
@@ -369,6 +305,63 @@ impl Bot {
         }
     }
 
+    /// `mode` typed here: the mode of this thread (its starter's or an
+    /// admin's to change), of this DM, or the default of this channel (an
+    /// admin's).
+    async fn set_mode<'s>(
+        &'s self,
+        to: &Listeners<'_>,
+        given: &'s str,
+    ) -> Result<Reply<'s>, Reply<'s>> {
+        let (platform, place) = (to.platform, to.place);
+        let user = self.authorize(to, None, Permission::Chat).await?;
+        let mode = given
+            .trim()
+            .parse::<Mode>()
+            .map_err(|_| Reply::Tell(Text::UnknownMode { given }))?;
+        // What changes is what the reply says: in a thread, that
+        // thread; in a DM, this DM; in a shared channel, its default
+        // for everyone, which is an admin's to change.
+        let conversations = &self.parts().conversations;
+        let scope = match (&place.thread, place.private) {
+            (Some(_), _) => "thread",
+            (None, true) => "dm",
+            (None, false) => "channel",
+        };
+        if scope == "channel" && user.role != Role::Admin {
+            let prefix = platform.limits().command_prefix;
+            return Err(Reply::Tell(Text::ModeChannelNeedsAdmin { prefix }));
+        }
+        match &place.thread {
+            Some(thread) => {
+                let conversation = conversations
+                    .find_or_start(place, thread, mode, Some(user.id))
+                    .await
+                    .map_err(Reply::unrecorded("change the mode"))?;
+                // A thread's mode is its starter's (or an admin's).
+                if user.role != Role::Admin && conversation.started_by != Some(user.id) {
+                    return Err(Reply::Tell(Text::NotYourConversation));
+                }
+                conversations.set_mode(conversation.id, mode).await
+            }
+            None => conversations.set_channel_mode(place, mode).await,
+        }
+        .map_err(Reply::unrecorded("change the mode"))?;
+        let event = NewEvent::new(
+            EventKind::ConversationChanged,
+            actor_of(&user, to.actor),
+            json!({"action": "mode", "mode": mode.as_str(), "scope": scope}),
+        )
+        .at(place.clone());
+        let _ = self.parts().audit.append(event).await;
+        let mode = mode.as_str();
+        Ok(Reply::Tell(if scope == "channel" {
+            Text::ModeSetForChannel { mode }
+        } else {
+            Text::ModeSet { mode }
+        }))
+    }
+
     pub(super) async fn link(
         &self,
         platform: &dyn ChatPlatform,
@@ -382,25 +375,26 @@ impl Bot {
                 .await;
             return;
         }
-        match self
+        let linked = self
             .parts()
             .directory
             .consume_invite(code, author, Some(place))
-            .await
-        {
-            Ok(user) => {
-                self.say(platform, place, message, Text::Linked { user: &user.name })
-                    .await;
-            }
-            Err(e) => match Text::of_identity_error(&e) {
-                Some(text) => self.say(platform, place, message, text).await,
-                None => {
-                    tracing::error!(error = %e, "cannot link an account");
-                    self.say(platform, place, message, Text::AuditUnavailable)
-                        .await;
-                }
+            .await;
+        let reply = match &linked {
+            Ok(user) => Reply::Tell(Text::Linked { user: &user.name }),
+            Err(e) => match Text::of_identity_error(e) {
+                Some(text) => Reply::Tell(text),
+                None => Reply::unrecorded("link an account")(e),
             },
-        }
+        };
+        let to = Listeners {
+            platform,
+            audience: Audience::Place,
+            actor: author,
+            place,
+            reply_to: message,
+        };
+        self.report(&to, reply).await;
     }
 
     pub(super) async fn export(
@@ -411,13 +405,27 @@ impl Bot {
         message: Option<&str>,
         format: &str,
     ) {
-        let Some(user) = self.member(platform, author, place, message).await else {
-            return;
+        let to = Listeners {
+            platform,
+            audience: Audience::Place,
+            actor: author,
+            place,
+            reply_to: message,
         };
+        let (Ok(reply) | Err(reply)) = self.exported(&to, format).await;
+        self.report(&to, reply).await;
+    }
+
+    /// The conversation here (this thread, else the asker's latest here) as
+    /// a file, in `format` (Markdown unless `json`), audited.
+    async fn exported(&self, to: &Listeners<'_>, format: &str) -> Result<Reply<'_>, Reply<'_>> {
+        let (platform, place) = (to.platform, to.place);
+        let user = self.authorize(to, None, Permission::Chat).await?;
         let format = format
             .parse::<ExportFormat>()
             .unwrap_or(ExportFormat::Markdown);
         let conversations = &self.parts().conversations;
+        let unrecorded = Reply::unrecorded("export a conversation");
         let conversation = match &place.thread {
             Some(thread) => conversations
                 .find_or_start(
@@ -430,68 +438,56 @@ impl Bot {
                 .map(Some),
             None => conversations.latest_of(place, user.id).await,
         };
-        let conversation = match conversation {
-            Ok(Some(c)) => match self.owns(&user, c.id).await {
-                Ok(true) => Ok(Some(c)),
-                Ok(false) => {
-                    self.say(platform, place, message, Text::NotYourConversation)
-                        .await;
-                    return;
-                }
-                Err(e) => Err(e),
-            },
-            other => other,
+        let Some(conversation) = conversation.map_err(unrecorded)? else {
+            return Ok(Reply::Tell(Text::NothingToExport));
         };
+        if !self
+            .owns(&user, conversation.id)
+            .await
+            .map_err(unrecorded)?
+        {
+            return Err(Reply::Tell(Text::NotYourConversation));
+        }
         // Whoever started it (or an admin) gets all of it; someone who
         // joined it later, what was said from their first message on.
-        let exported = match conversation {
-            Ok(Some(c)) => {
-                let whole = user.role == Role::Admin || c.started_by == Some(user.id);
-                conversations
-                    .export_seen_by(c.id, format, (!whole).then_some(user.id))
-                    .await
-                    .map(|e| e.map(|e| (c.id, e)))
-            }
-            Ok(None) => Ok(None),
-            Err(e) => Err(e),
+        let whole = user.role == Role::Admin || conversation.started_by == Some(user.id);
+        let Some(text) = conversations
+            .export_seen_by(conversation.id, format, (!whole).then_some(user.id))
+            .await
+            .map_err(unrecorded)?
+        else {
+            return Ok(Reply::Tell(Text::NothingToExport));
         };
-        match exported {
-            Ok(Some((id, text))) => {
-                let (extension, media_type) = match format {
-                    ExportFormat::Markdown => ("md", "text/markdown; charset=utf-8"),
-                    ExportFormat::Json => ("json", "application/json"),
-                };
-                let event = NewEvent::new(
-                    EventKind::ConversationChanged,
-                    actor_of(&user, author),
-                    json!({"action": "export", "conversation": id, "format": extension}),
-                )
-                .at(place.clone());
-                if self.parts().audit.append(event).await.is_err() {
-                    self.say(platform, place, message, Text::AuditUnavailable)
-                        .await;
-                    return;
-                }
-                let attachment = Attachment {
-                    file_name: format!("pstral-conversation-{id}.{extension}"),
-                    media_type: media_type.to_owned(),
-                    bytes: text.into_bytes(),
-                };
-                if let Err(e) = platform.attach(place, attachment).await {
-                    tracing::error!(error = %e, "cannot attach an export");
-                    self.say(platform, place, message, Text::CannotAttach).await;
-                }
-            }
-            Ok(None) => {
-                self.say(platform, place, message, Text::NothingToExport)
-                    .await
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "cannot export a conversation");
-                self.say(platform, place, message, Text::AuditUnavailable)
-                    .await;
-            }
-        }
+        let id = conversation.id;
+        let (extension, media_type) = match format {
+            ExportFormat::Markdown => ("md", "text/markdown; charset=utf-8"),
+            ExportFormat::Json => ("json", "application/json"),
+        };
+        let event = NewEvent::new(
+            EventKind::ConversationChanged,
+            actor_of(&user, to.actor),
+            json!({"action": "export", "conversation": id, "format": extension}),
+        )
+        .at(place.clone());
+        self.parts()
+            .audit
+            .append(event)
+            .await
+            .map_err(Reply::unrecorded("audit an export; not exporting"))?;
+        let attachment = Attachment {
+            file_name: format!("pstral-conversation-{id}.{extension}"),
+            media_type: media_type.to_owned(),
+            bytes: text.into_bytes(),
+        };
+        platform
+            .attach(place, attachment)
+            .await
+            .map_err(|e| Reply::Failed {
+                what: "attach an export",
+                error: e.to_string(),
+                tell: Text::CannotAttach,
+            })?;
+        Ok(Reply::Silent)
     }
 }
 

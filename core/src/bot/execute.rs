@@ -10,6 +10,7 @@ use pstral_chat::{
 };
 use serde_json::json;
 
+use super::reply::{Reply, ending};
 use super::stop::Which;
 use super::{Audience, Bot, Listeners, actor_of};
 use crate::audit::{Actor, EventKind, NewEvent};
@@ -33,7 +34,7 @@ impl Bot {
             ControlKind::Stop => {
                 let place = &message.place;
                 let Some(user) = self
-                    .authorize(
+                    .authorized(
                         &Listeners {
                             platform,
                             audience: Audience::Actor,
@@ -109,14 +110,15 @@ impl Bot {
         index: u32,
         claimed: Option<StatementRef>,
     ) {
-        let Some((user, sql, stored)) = self.statement_to_run(to, index, claimed).await else {
-            return;
+        let steps = async {
+            let (user, sql, stored) = self.statement_to_run(to, index, claimed).await?;
+            let ran = self.run_statement(to, sql, &user, &stored, index).await?;
+            let shown = self.compose_result(to.platform, ran, stored.id);
+            self.deliver_result(to, &user, &stored, shown).await;
+            Ok(())
         };
-        let Some(ran) = self.run_statement(to, sql, &user, &stored, index).await else {
-            return;
-        };
-        let shown = self.compose_result(to.platform, ran, stored.id);
-        self.deliver_result(to, &user, &stored, shown).await;
+        let reply = ending(steps.await);
+        self.report(to, reply).await;
     }
 
     /// The first step: the clicker authorized to execute now, the target's
@@ -128,25 +130,17 @@ impl Bot {
         to: &Listeners<'_>,
         index: u32,
         claimed: Option<StatementRef>,
-    ) -> Option<(User, &SqlRuntime, StoredStatement)> {
+    ) -> Result<(User, &SqlRuntime, StoredStatement), Reply<'_>> {
         let user = self.authorize(to, None, Permission::Execute).await?;
         let Some(sql) = &self.parts().sql else {
-            self.tell_sql_unavailable(to).await;
-            return None;
+            return Err(self.sql_unavailable());
         };
-        let stored = match self
+        let stored = self
             .parts()
             .conversations
             .statement(to.place, to.reply_to, index)
             .await
-        {
-            Ok(s) => s,
-            Err(e) => {
-                tracing::error!(error = %e, "cannot read a statement");
-                self.tell(to, Text::AuditUnavailable).await;
-                return None;
-            }
-        };
+            .map_err(Reply::unrecorded("read a statement"))?;
         if let Some(claim) = claimed
             && stored
                 .as_ref()
@@ -162,13 +156,12 @@ impl Bot {
                 claim,
             )
             .await;
-            return None;
+            return Err(Reply::Silent);
         }
         let Some(stored) = stored else {
-            self.tell(to, Text::NothingToRun { index }).await;
-            return None;
+            return Err(Reply::Tell(Text::NothingToRun { index }));
         };
-        Some((user, sql, stored))
+        Ok((user, sql, stored))
     }
 
     /// The second step: the statement judged again, under today's policy
@@ -182,41 +175,34 @@ impl Bot {
         user: &User,
         stored: &'r StoredStatement,
         index: u32,
-    ) -> Option<Ran<'r>> {
+    ) -> Result<Ran<'r>, Reply<'static>> {
         // The files are made ready first: a request is never recorded for
         // a run that could not deliver.
         let mut preview = Preview::new(sql.preview_rows);
         let (mut csv, mut xlsx) = match (CsvSink::new(Vec::new(), sql.csv_bom), XlsxSink::new()) {
             (Ok(c), Ok(x)) => (c, x),
             (Err(e), _) | (_, Err(e)) => {
-                tracing::error!(error = %e, "cannot prepare the result files");
-                self.tell(to, Text::CannotAttach).await;
-                return None;
+                return Err(Reply::Failed {
+                    what: "prepare the result files",
+                    error: e.to_string(),
+                    tell: Text::CannotAttach,
+                });
             }
         };
         let private = sql.results_private_in(to.place);
         let catalog = sql.known_catalog();
-        let judged = match judge(&stored.sql_text, &sql.policy, catalog.as_deref()) {
-            Ok(judged) => judged,
-            Err(refusal) => {
-                self.tell(to, Text::SqlRefused(&refusal)).await;
-                return None;
-            }
-        };
+        let judged =
+            judge(&stored.sql_text, &sql.policy, catalog.as_deref()).map_err(Reply::Refused)?;
         let execution = Execution {
             audit: &self.parts().audit,
             actor: actor_of(user, to.actor),
             place: Some(to.place.clone()),
             about: json!({"statement": stored.id, "conversation": stored.conversation_id, "index": index, "private": private}),
         };
-        let approved = match execution.request(judged).await {
-            Ok(approved) => approved,
-            Err(e) => {
-                tracing::error!(error = %e, "cannot audit an execution; not running it");
-                self.tell(to, Text::AuditUnavailable).await;
-                return None;
-            }
-        };
+        let approved = execution
+            .request(judged)
+            .await
+            .map_err(Reply::unrecorded("audit an execution; not running it"))?;
         let reply_to = to.reply_to.or(Some(stored.message_id.as_str()));
         // Private results come in one private reply at the end; a progress
         // message in the channel would tell others what is being looked at.
@@ -244,7 +230,7 @@ impl Bot {
             }
             executed.outcome
         };
-        Some(Ran {
+        Ok(Ran {
             outcome,
             preview,
             csv,

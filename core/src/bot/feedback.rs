@@ -11,6 +11,7 @@
 use pstral_chat::{ChatPlatform, ExamplesQuery, Place, PlatformIdentity};
 use serde_json::json;
 
+use super::reply::Reply;
 use super::{Audience, Bot, Listeners, actor_of};
 use crate::audit::{EventKind, NewEvent};
 use crate::i18n::{Lang, Text};
@@ -22,39 +23,38 @@ impl Bot {
     /// result here) is right or wrong. `claimed` is the result the control
     /// was made for, checked against the store.
     pub(super) async fn feedback(&self, to: &Listeners<'_>, correct: bool, claimed: Option<i64>) {
+        let (Ok(reply) | Err(reply)) = self.judge_result(to, correct, claimed).await;
+        self.report(to, reply).await;
+    }
+
+    /// What "correct" or "wrong" does: `Ok` with what to tell when it was
+    /// taken into account, `Err` with why not.
+    async fn judge_result(
+        &self,
+        to: &Listeners<'_>,
+        correct: bool,
+        claimed: Option<i64>,
+    ) -> Result<Reply<'_>, Reply<'_>> {
         let (platform, actor, place, message_id) = (to.platform, to.actor, to.place, to.reply_to);
-        let Some(user) = self.authorize(to, None, Permission::Chat).await else {
-            return;
-        };
+        let user = self.authorize(to, None, Permission::Chat).await?;
         let conversations = &self.parts().conversations;
         let found = match message_id {
             Some(id) => conversations.result_on(place, id).await,
             None => conversations.latest_result_of(place, user.id).await,
-        };
-        let found = match found {
-            Ok(found) => found,
-            Err(e) => {
-                tracing::error!(error = %e, "cannot read a result");
-                self.tell(to, Text::AuditUnavailable).await;
-                return;
-            }
-        };
+        }
+        .map_err(Reply::unrecorded("read a result"))?;
         if let Some(claim) = claimed
             && found.as_ref().is_none_or(|r| r.id != claim)
         {
             let claim = json!({"feedback": correct, "result": claim});
             self.refuse_control(platform, Some(&user), actor, place, message_id, claim)
                 .await;
-            return;
+            return Err(Reply::Silent);
         }
         let Some(sql) = &self.parts().sql else {
-            self.tell_sql_unavailable(to).await;
-            return;
+            return Err(self.sql_unavailable());
         };
-        let Some(result) = found else {
-            self.tell(to, Text::NoResultToJudge).await;
-            return;
-        };
+        let result = found.ok_or(Reply::Tell(Text::NoResultToJudge))?;
         let about = json!({
             "result": result.id,
             "statement": result.statement_id,
@@ -67,13 +67,12 @@ impl Bot {
             let mut payload = about;
             payload["verdict"] = json!("wrong");
             let event = NewEvent::new(EventKind::Feedback, actor_rec, payload).at(place.clone());
-            if let Err(e) = self.parts().audit.append(event).await {
-                tracing::error!(error = %e, "cannot audit feedback");
-                self.tell(to, Text::AuditUnavailable).await;
-                return;
-            }
-            self.tell(to, Text::FeedbackNoted).await;
-            return;
+            self.parts()
+                .audit
+                .append(event)
+                .await
+                .map_err(Reply::unrecorded("audit feedback"))?;
+            return Ok(Reply::Tell(Text::FeedbackNoted));
         }
         // Who may make it an example: someone with the configured role,
         // never the asker alone. An example is shown to everyone's model,
@@ -93,46 +92,34 @@ impl Bot {
             let event =
                 NewEvent::new(EventKind::AccessRefused, actor_rec, payload).at(place.clone());
             let _ = self.parts().audit.append(event).await;
-            let text = if private {
+            return Err(Reply::Tell(if private {
                 Text::ConfirmPrivateNeedsRole { role }
             } else {
                 Text::ConfirmNotAllowed { role }
-            };
-            self.tell(to, text).await;
-            return;
+            }));
         }
-        let Some(question) = &result.question else {
-            // A statement offered before questions were kept with it.
-            self.tell(to, Text::ResultWithoutQuestion).await;
-            return;
-        };
-        let Some(examples) = sql.learning.as_ref().and_then(|l| l.store()) else {
-            self.tell(to, Text::ResultWithoutQuestion).await;
-            return;
-        };
+        // A statement offered before questions were kept with it has none.
+        let question = result
+            .question
+            .as_deref()
+            .ok_or(Reply::Tell(Text::ResultWithoutQuestion))?;
+        let examples = sql
+            .learning
+            .as_ref()
+            .and_then(|l| l.store())
+            .ok_or(Reply::Tell(Text::ResultWithoutQuestion))?;
         // Judged again under today's policy and catalogue: only what may
         // run becomes an example.
-        let valid = match sql.check(&result.sql_text) {
-            Ok(valid) => valid,
-            Err(refusal) => {
-                self.tell(to, Text::SqlRefused(&refusal)).await;
-                return;
-            }
-        };
+        let valid = sql.check(&result.sql_text).map_err(Reply::Refused)?;
         // Its comments are not kept: the words shown to everyone's model are
         // the statement's own.
         let sql_text = valid.dialect.without_comments(&valid.text);
-        match examples.was_removed(&sql.target, question, &sql_text).await {
-            Ok(false) => {}
-            Ok(true) => {
-                self.tell(to, Text::ExampleStaysRemoved).await;
-                return;
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "cannot read the removed examples");
-                self.tell(to, Text::AuditUnavailable).await;
-                return;
-            }
+        let removed = examples
+            .was_removed(&sql.target, question, &sql_text)
+            .await
+            .map_err(Reply::unrecorded("read the removed examples"))?;
+        if removed {
+            return Err(Reply::Tell(Text::ExampleStaysRemoved));
         }
         let columns: Vec<String> = serde_json::from_str(&result.columns).unwrap_or_default();
         let language = match result.lang.as_deref() {
@@ -152,38 +139,24 @@ impl Bot {
                 result_columns: Some(&columns),
                 result_rows: Some(result.row_count),
             })
-            .await;
-        let stored = match stored {
-            Ok(stored) => stored,
-            Err(e) => {
-                tracing::error!(error = %e, "cannot store an example");
-                self.tell(to, Text::AuditUnavailable).await;
-                return;
-            }
-        };
+            .await
+            .map_err(Reply::unrecorded("store an example"))?;
         let mut payload = about;
         payload["verdict"] = json!("correct");
         payload["example"] = json!(stored.id());
         payload["new"] = json!(matches!(stored, Stored::New(_)));
         payload["target"] = json!(&sql.target);
         let event = NewEvent::new(EventKind::Feedback, actor_rec, payload).at(place.clone());
-        if let Err(e) = examples
+        let (id, new) = (stored.id(), matches!(stored, Stored::New(_)));
+        examples
             .record(stored, &self.parts().audit, Some(event))
             .await
-        {
-            tracing::error!(error = %e, "cannot audit feedback; the example is not kept");
-            self.tell(to, Text::AuditUnavailable).await;
-            return;
-        }
-        self.tell(
-            to,
-            Text::ExampleStored {
-                id: stored.id(),
-                new: matches!(stored, Stored::New(_)),
-                target: &sql.target,
-            },
-        )
-        .await;
+            .map_err(Reply::unrecorded("audit feedback; the example is not kept"))?;
+        Ok(Reply::Tell(Text::ExampleStored {
+            id,
+            new,
+            target: &sql.target,
+        }))
     }
 
     /// An admin lists or removes examples from the chat; the answer goes to
@@ -196,9 +169,6 @@ impl Bot {
         message: Option<&str>,
         query: ExamplesQuery,
     ) {
-        let Some(user) = self.admin(platform, author, place, message).await else {
-            return;
-        };
         let to = Listeners {
             platform,
             audience: Audience::Actor,
@@ -206,6 +176,16 @@ impl Bot {
             place,
             reply_to: message,
         };
+        let (Ok(reply) | Err(reply)) = self.examples_asked(&to, query).await;
+        self.report(&to, reply).await;
+    }
+
+    async fn examples_asked(
+        &self,
+        to: &Listeners<'_>,
+        query: ExamplesQuery,
+    ) -> Result<Reply<'_>, Reply<'_>> {
+        let user = self.authorize(to, None, Permission::Administer).await?;
         let Some((examples, target)) = self
             .parts()
             .sql
@@ -213,19 +193,14 @@ impl Bot {
             .and_then(|s| s.learning.as_ref())
             .and_then(|l| Some((l.store()?, l.target())))
         else {
-            self.tell_sql_unavailable(&to).await;
-            return;
+            return Err(self.sql_unavailable());
         };
         match query {
             ExamplesQuery::List(text) => {
-                let all = match examples.list(Some(target)).await {
-                    Ok(all) => all,
-                    Err(e) => {
-                        tracing::error!(error = %e, "cannot list the examples");
-                        self.tell(&to, Text::AuditUnavailable).await;
-                        return;
-                    }
-                };
+                let all = examples
+                    .list(Some(target))
+                    .await
+                    .map_err(Reply::unrecorded("list the examples"))?;
                 let total = all.len();
                 let wanted = text.as_deref().map(crate::learn::text::fold);
                 let matching: Vec<_> = all
@@ -240,8 +215,7 @@ impl Bot {
                     .take(10)
                     .collect();
                 if matching.is_empty() {
-                    self.tell(&to, Text::NoExamples { target }).await;
-                    return;
+                    return Ok(Reply::Tell(Text::NoExamples { target }));
                 }
                 let mut out = Text::ExamplesListed {
                     shown: matching.len(),
@@ -269,48 +243,42 @@ impl Bot {
                         e.sql
                     ));
                 }
-                let max = platform.limits().max_message_chars;
+                let max = to.platform.limits().max_message_chars;
                 let out: String = out.chars().take(max).collect();
-                if let Err(e) = platform
-                    .reply_privately(author, place, &out, Vec::new())
+                if let Err(e) = to
+                    .platform
+                    .reply_privately(to.actor, to.place, &out, Vec::new())
                     .await
                 {
                     tracing::error!(error = %e, "cannot reply privately");
                 }
+                Ok(Reply::Silent)
             }
             ExamplesQuery::Remove(id) => {
-                let example = match examples.get(id).await {
-                    Ok(Some(e)) if e.target == target => e,
-                    Ok(_) => {
-                        self.tell(&to, Text::NoSuchExample { id }).await;
-                        return;
-                    }
-                    Err(e) => {
-                        tracing::error!(error = %e, "cannot read an example");
-                        self.tell(&to, Text::AuditUnavailable).await;
-                        return;
-                    }
-                };
+                let example = examples
+                    .get(id)
+                    .await
+                    .map_err(Reply::unrecorded("read an example"))?
+                    .filter(|e| e.target == target)
+                    .ok_or(Reply::Tell(Text::NoSuchExample { id }))?;
                 // Recorded before it is done, with what is removed.
                 let event = NewEvent::new(
                     EventKind::ExampleChanged,
-                    actor_of(&user, author),
+                    actor_of(&user, to.actor),
                     json!({"action": "removed", "example": id, "target": target,
                            "question": example.question, "sql": example.sql, "via": "chat"}),
                 )
-                .at(place.clone());
-                if let Err(e) = self.parts().audit.append(event).await {
-                    tracing::error!(error = %e, "cannot audit a removal; not removing");
-                    self.tell(&to, Text::AuditUnavailable).await;
-                    return;
-                }
-                match examples.retire(id).await {
-                    Ok(_) => self.tell(&to, Text::ExampleRemoved { id }).await,
-                    Err(e) => {
-                        tracing::error!(error = %e, "cannot remove an example");
-                        self.tell(&to, Text::AuditUnavailable).await;
-                    }
-                }
+                .at(to.place.clone());
+                self.parts()
+                    .audit
+                    .append(event)
+                    .await
+                    .map_err(Reply::unrecorded("audit a removal; not removing"))?;
+                examples
+                    .retire(id)
+                    .await
+                    .map_err(Reply::unrecorded("remove an example"))?;
+                Ok(Reply::Tell(Text::ExampleRemoved { id }))
             }
         }
     }

@@ -18,6 +18,7 @@ mod ask;
 mod commands;
 mod execute;
 mod feedback;
+pub(crate) mod reply;
 mod stop;
 
 use std::sync::Arc;
@@ -33,6 +34,7 @@ use crate::i18n::{Lang, Text};
 use crate::identity::{Directory, Permission, Resolution, User};
 use crate::llm::Llm;
 use crate::target::SqlRuntime;
+use reply::Reply;
 use stop::Answers;
 
 /// Everything the bot needs to answer.
@@ -294,36 +296,30 @@ impl Bot {
     }
 
     /// Who acts (`to.actor`, by the name their platform shows, when it
-    /// does), checked now: `None` (after telling `to` why) when they may
-    /// not do `permission`.
+    /// does), checked now: what to tell `to` when they may not do
+    /// `permission` (a refusal of the role is audited here).
     pub(super) async fn authorize(
         &self,
         to: &Listeners<'_>,
         author_name: Option<&str>,
         permission: Permission,
-    ) -> Option<User> {
+    ) -> Result<User, Reply<'_>> {
         let (platform, author, place) = (to.platform, to.actor, to.place);
         let directory = &self.parts().directory;
         let user = match directory.resolve(author, author_name, Some(place)).await {
             Ok(Resolution::Known(user) | Resolution::Created(user)) => user,
             Ok(Resolution::Refused) => {
                 tracing::info!(who = %author, reason = "unknown_user", "refused: not linked to a local user");
-                let refusal = Text::UnknownIdentity {
+                return Err(Reply::Tell(Text::UnknownIdentity {
                     contact: directory.contact(),
                     prefix: platform.limits().command_prefix,
-                };
-                self.tell(to, refusal).await;
-                return None;
+                }));
             }
             Ok(Resolution::RefusedQuietly) => {
                 tracing::debug!(who = %author, reason = "unknown_user", "refused again, quietly: told often enough lately");
-                return None;
+                return Err(Reply::Silent);
             }
-            Err(e) => {
-                tracing::error!(error = %e, "cannot resolve who wrote");
-                self.tell(to, Text::AuditUnavailable).await;
-                return None;
-            }
+            Err(e) => return Err(Reply::unrecorded("resolve who wrote")(e)),
         };
         if !user.role.allows(permission) {
             let needed = permission.least_role();
@@ -342,16 +338,27 @@ impl Bot {
             )
             .at(place.clone());
             let _ = self.parts().audit.append(event).await;
-            self.tell(
-                to,
-                Text::NotAllowed {
-                    needed: needed.as_str(),
-                },
-            )
-            .await;
-            return None;
+            return Err(Reply::Tell(Text::NotAllowed {
+                needed: needed.as_str(),
+            }));
         }
-        Some(user)
+        Ok(user)
+    }
+
+    /// [`Bot::authorize`], with a refusal told to `to`.
+    pub(super) async fn authorized(
+        &self,
+        to: &Listeners<'_>,
+        author_name: Option<&str>,
+        permission: Permission,
+    ) -> Option<User> {
+        match self.authorize(to, author_name, permission).await {
+            Ok(user) => Some(user),
+            Err(reply) => {
+                self.report(to, reply).await;
+                None
+            }
+        }
     }
 
     /// The author of a typed command, if they may chat here (told why not
@@ -363,7 +370,7 @@ impl Bot {
         place: &Place,
         message: Option<&str>,
     ) -> Option<User> {
-        self.authorize(
+        self.authorized(
             &Listeners {
                 platform,
                 audience: Audience::Place,
@@ -386,7 +393,7 @@ impl Bot {
         place: &Place,
         message: Option<&str>,
     ) -> Option<User> {
-        self.authorize(
+        self.authorized(
             &Listeners {
                 platform,
                 audience: Audience::Actor,
@@ -409,17 +416,6 @@ impl Bot {
                     .await
             }
         }
-    }
-
-    /// Says why there is no Execute target, to the audience of a refusal.
-    pub(super) async fn tell_sql_unavailable(&self, to: &Listeners<'_>) {
-        let reason = self
-            .parts()
-            .sql_unavailable
-            .clone()
-            .unwrap_or_else(|| "no Execute target is configured".to_owned());
-        self.tell(to, Text::ExecuteUnavailable { reason: &reason })
-            .await;
     }
 
     /// Says something to one person only (an ephemeral reply, a DM).

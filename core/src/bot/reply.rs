@@ -1,0 +1,73 @@
+//! How a use case ends, as a value: what its audience is told and, when
+//! something of ours failed, what the operator's log gets. Each step of a
+//! use case returns a [`Reply`] as its error; the use case reports it in one
+//! place ([`Bot::report`]), so no step logs, tells and returns by hand.
+
+use std::fmt::Display;
+
+use super::{Bot, Listeners};
+use crate::i18n::Text;
+use crate::sql::validate::Refusal;
+
+/// What the audience of a use case hears at its end.
+#[must_use]
+pub(crate) enum Reply<'a> {
+    /// Nothing more: already said where it belongs, or quiet on purpose
+    /// (someone refused often enough lately).
+    Silent,
+    /// A refusal or an answer, told to the audience.
+    Tell(Text<'a>),
+    /// The statement may not run (or be kept), and why.
+    Refused(Refusal),
+    /// Something of ours failed: logged as "cannot {what}" with the error,
+    /// and the audience told `tell`.
+    Failed {
+        what: &'static str,
+        error: String,
+        tell: Text<'a>,
+    },
+}
+
+impl<'a> Reply<'a> {
+    /// The own database (the store, the audit) could not do `what`: the
+    /// audience is told that the record is unavailable, and nothing more is
+    /// done without it.
+    pub(super) fn unrecorded<E: Display>(what: &'static str) -> impl Fn(E) -> Reply<'a> + Copy {
+        move |error| Reply::Failed {
+            what,
+            error: error.to_string(),
+            tell: Text::AuditUnavailable,
+        }
+    }
+}
+
+impl Bot {
+    /// Tells a use case's audience how it ended, and logs what failed.
+    pub(super) async fn report(&self, to: &Listeners<'_>, reply: Reply<'_>) {
+        match reply {
+            Reply::Silent => {}
+            Reply::Tell(text) => self.tell(to, text).await,
+            Reply::Refused(refusal) => self.tell(to, Text::SqlRefused(&refusal)).await,
+            Reply::Failed { what, error, tell } => {
+                tracing::error!(error, "cannot {what}");
+                self.tell(to, tell).await;
+            }
+        }
+    }
+
+    /// Why there is no Execute target, for the audience of a refusal.
+    pub(super) fn sql_unavailable(&self) -> Reply<'_> {
+        let reason = self
+            .parts()
+            .sql_unavailable
+            .as_deref()
+            .unwrap_or("no Execute target is configured");
+        Reply::Tell(Text::ExecuteUnavailable { reason })
+    }
+}
+
+/// The end of a use case run as steps: nothing more to say when every step
+/// went through, else what stopped it.
+pub(super) fn ending(steps: Result<(), Reply<'_>>) -> Reply<'_> {
+    steps.err().unwrap_or(Reply::Silent)
+}
