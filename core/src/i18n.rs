@@ -224,6 +224,11 @@ pub enum Text<'a> {
         column: &'a str,
         tables: &'a str,
     },
+    /// The columns a table the query reads has.
+    ColumnsOf {
+        table: &'a str,
+        columns: &'a str,
+    },
     /// A control (button) that the bot did not make, or no longer knows.
     ControlNotValid,
     /// The results went to the person who ran the query, privately.
@@ -795,6 +800,12 @@ impl Text<'_> {
             }
             (Lang::Fr, Text::ColumnIsIn { column, tables }) => {
                 format!("{column} est une colonne de {tables}")
+            }
+            (Lang::En, Text::ColumnsOf { table, columns }) => {
+                format!("{table} has the columns {columns}")
+            }
+            (Lang::Fr, Text::ColumnsOf { table, columns }) => {
+                format!("{table} a les colonnes {columns}")
             }
             (Lang::En, Text::SqlAskedAgain) => "Your answer holds no SQL query. If the tables \
                 can answer my question, write the SELECT that answers it, in a single ```sql \
@@ -1704,6 +1715,32 @@ fn excess(lang: Lang, excess: &crate::sql::validate::Excess) -> String {
              {{m,n}}) en {states} états, plus de {max} : la compiler seule peut prendre à la base \
              des secondes qu'elle ne sait pas interrompre"
         ),
+        (
+            Lang::En,
+            E::RegexOptional {
+                function,
+                atoms,
+                max,
+            },
+        ) => format!(
+            "the regular expression of {function} repeats, a counted number of times, parts \
+             that may match nothing ((a?b?){{0,100}}): {atoms} such parts unfolded, more than \
+             {max}; compiling it alone may take the database seconds it cannot interrupt (write \
+             the repeat with a smaller count)"
+        ),
+        (
+            Lang::Fr,
+            E::RegexOptional {
+                function,
+                atoms,
+                max,
+            },
+        ) => format!(
+            "l'expression régulière de {function} répète un nombre compté de fois des parties \
+             qui peuvent ne rien reconnaître ((a?b?){{0,100}}) : {atoms} telles parties une fois \
+             dépliée, plus de {max} ; la compiler seule peut prendre à la base des secondes \
+             qu'elle ne sait pas interrompre (écrivez la répétition avec un compte plus petit)"
+        ),
         (Lang::En, E::NestedRepeats(function)) => format!(
             "the regular expression of {function} repeats a repeat or a choice ((a+)+, \
              (a|aa)*): Oracle tries every way it can match, which may take it minutes on a long \
@@ -2323,6 +2360,10 @@ mod tests {
             Text::ColumnIsIn {
                 column: "ana",
                 tables: "",
+            },
+            Text::ColumnsOf {
+                table: "ana",
+                columns: "ana",
             },
             Text::Help { prefix: "!" },
             Text::ExampleStored {

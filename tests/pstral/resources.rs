@@ -872,8 +872,12 @@ async fn a_row_holds_copies_of_a_value_only_while_building_them_fits_in_memory()
     ] {
         let refused = ran(sql);
         assert_eq!(refused.code, Some(1), "{sql}: {}", refused.stderr);
+        // The nested replacements of the text search's input are values
+        // of their own too: the validator counts them before the executor
+        // weighs the split.
         assert!(
-            refused.stderr.contains("the pieces of a split"),
+            refused.stderr.contains("the pieces of a split")
+                || refused.stderr.contains("18 copies of a value it reads"),
             "{sql}: {}",
             refused.stderr
         );

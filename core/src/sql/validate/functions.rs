@@ -172,6 +172,7 @@ const SCALAR: &[(&str, u8)] = &[
     ("to_number", ORA | PG),
     ("to_date", ORA | PG),
     ("to_timestamp", ORA | PG),
+    ("from_tz", ORA),
     ("to_timestamp_tz", ORA),
     ("to_nchar", ORA),
     ("to_single_byte", ORA),

@@ -192,6 +192,13 @@ pub enum Excess {
         states: u64,
         max: u64,
     },
+    /// A regular expression whose counted repeats unfold `atoms` parts
+    /// that may match nothing, more than `max`.
+    RegexOptional {
+        function: String,
+        atoms: u64,
+        max: u64,
+    },
     /// (Oracle) A regular expression that repeats a repeat or a choice.
     NestedRepeats(String),
     /// (PostgreSQL) A number read from a text the statement cuts or builds,

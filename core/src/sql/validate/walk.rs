@@ -761,7 +761,25 @@ impl<'a> Walker<'a> {
             if join.global {
                 return Err(construct("GLOBAL JOIN"));
             }
-            self.walk_table_factor(&join.relation)?;
+            match (&join.relation, &join.join_operator) {
+                // Oracle's CROSS and OUTER APPLY read the rows before them,
+                // as LATERAL does.
+                (
+                    TableFactor::Derived {
+                        lateral: false,
+                        subquery,
+                        alias,
+                        sample,
+                    },
+                    JoinOperator::CrossApply | JoinOperator::OuterApply,
+                ) => self.walk_table_factor(&TableFactor::Derived {
+                    lateral: true,
+                    subquery: subquery.clone(),
+                    alias: alias.clone(),
+                    sample: sample.clone(),
+                })?,
+                (relation, _) => self.walk_table_factor(relation)?,
+            }
             let constraint = match &join.join_operator {
                 JoinOperator::Join(c)
                 | JoinOperator::Inner(c)
@@ -1507,6 +1525,12 @@ impl<'a> Walker<'a> {
     }
 
     fn expr(&mut self, expr: &Expr) -> Judged {
+        // PostgreSQL turns a SIMILAR TO pattern into a regular expression
+        // (`%` into `.*`, `_` into `.`) and compiles it as `~` would, at
+        // the offer's EXPLAIN too.
+        if let Expr::SimilarTo { pattern, .. } = expr {
+            bounds::regex(self.dialect(), "SIMILAR TO", Some(pattern))?;
+        }
         match expr {
             Expr::Identifier(ident) => {
                 if ident.value.contains('@') {
