@@ -16,7 +16,7 @@ use crate::audit::{EventKind, NewEvent};
 use crate::conversation::{Conversation, Mode, NewMessage, Speaker, StoredMessage, assemble};
 use crate::i18n::Text;
 use crate::identity::{Permission, User};
-use crate::llm::LlmError;
+use crate::llm::{ChatMessage, LlmError};
 use crate::stream::{Ending, Streamed, stream_answer};
 use crate::target::answer::{Agreed, Judged, SqlAnswer};
 
@@ -104,11 +104,26 @@ impl Bot {
             conversation: &conversation,
             question: q.text,
         };
+        self.offer_answer(platform, &turn, sql, &messages, streamed)
+            .await;
+    }
+
+    /// A finished SQL answer: its statements judged and offered (shown
+    /// only, without a target), then the statement most drawn answers
+    /// agree on, or the one repair round.
+    async fn offer_answer(
+        &self,
+        platform: &dyn ChatPlatform,
+        turn: &Turn<'_>,
+        sql: Option<SqlAnswer<'_>>,
+        messages: &[ChatMessage],
+        streamed: &Streamed,
+    ) {
         let Some(sql) = sql else {
             // No target: the SQL is shown, not offered, and the asker told why.
             self.offer_sql(
                 platform,
-                &turn,
+                turn,
                 last_of(streamed),
                 &streamed.answer,
                 Vec::new(),
@@ -117,11 +132,11 @@ impl Bot {
             return;
         };
         let judged = sql.judge(&streamed.answer).await;
-        let repair = sql.repair(&messages, &streamed.answer, &judged);
+        let repair = sql.repair(messages, &streamed.answer, &judged);
         if !self
             .offer_sql(
                 platform,
-                &turn,
+                turn,
                 last_of(streamed),
                 &streamed.answer,
                 judged.clone(),
@@ -133,7 +148,7 @@ impl Bot {
         // More answers drawn: the statement most agree on is offered too
         // when the first answer did not offer it, and then no repair is
         // asked for.
-        if let Some(drawn) = sql.vote(user.id, &messages, &judged).await {
+        if let Some(drawn) = sql.vote(turn.user.id, messages, &judged).await {
             tracing::info!(
                 drawn = drawn.answers.len(),
                 votes = drawn.agreed.as_ref().map(|a| a.votes),
@@ -141,7 +156,7 @@ impl Bot {
                 "answers drawn"
             );
             if let Some(agreed) = drawn.agreed.filter(|a| a.candidate != 0) {
-                self.offer_agreed(platform, &turn, last_of(streamed), &judged, agreed)
+                self.offer_agreed(platform, turn, last_of(streamed), &judged, agreed)
                     .await;
                 return;
             }
@@ -152,13 +167,13 @@ impl Bot {
             let last = &streamed.parts.last().expect("an answer has a part").message;
             let started = Instant::now();
             let answered = self
-                .answer(platform, &last.place, &last.id, &user, &repair)
+                .answer(platform, &last.place, &last.id, turn.user, &repair)
                 .await;
             self.record_answer(
-                &user,
-                q.author,
+                turn.user,
+                turn.author,
                 &last.place,
-                &conversation,
+                turn.conversation,
                 &answered,
                 started,
             )
@@ -167,7 +182,7 @@ impl Bot {
                 && repaired.ending == Ending::Complete
             {
                 let judged = sql.judge(&repaired.answer).await;
-                self.offer_sql(platform, &turn, last_of(repaired), &repaired.answer, judged)
+                self.offer_sql(platform, turn, last_of(repaired), &repaired.answer, judged)
                     .await;
             }
         }
@@ -552,16 +567,10 @@ impl Bot {
         }
     }
 
-    /// The first step of a question: what it holds said aside (a code is
-    /// never a question), who asks authorized, a message delivered again
-    /// left unanswered, its conversation found and the question recorded
-    /// (no answer without a record). `Err` with what to tell when it goes
-    /// no further.
-    async fn admit(
-        &self,
-        to: &Listeners<'_>,
-        q: &Question<'_>,
-    ) -> Result<(User, Conversation, Vec<StoredMessage>), Reply<'_>> {
+    /// What a question holds that is no question: its other forms held a
+    /// code just burnt, or it holds a code (the link command in a DM, else
+    /// burnt if still live). `Err` when it goes no further.
+    async fn no_code_in(&self, to: &Listeners<'_>, q: &Question<'_>) -> Result<(), Reply<'_>> {
         let (platform, place, reply_to) = (to.platform, to.place, to.reply_to);
         // Its other forms, overheard just before, held a code that was
         // burnt and said so: nothing of it goes further.
@@ -598,6 +607,21 @@ impl Bot {
             }
             return Err(Reply::Silent);
         }
+        Ok(())
+    }
+
+    /// The first step of a question: what it holds said aside (a code is
+    /// never a question), who asks authorized, a message delivered again
+    /// left unanswered, its conversation found and the question recorded
+    /// (no answer without a record). `Err` with what to tell when it goes
+    /// no further.
+    async fn admit(
+        &self,
+        to: &Listeners<'_>,
+        q: &Question<'_>,
+    ) -> Result<(User, Conversation, Vec<StoredMessage>), Reply<'_>> {
+        self.no_code_in(to, q).await?;
+        let place = to.place;
         metrics::counter!("pstral_questions_total", "platform" => place.platform.to_string())
             .increment(1);
         let user = self.authorize(to, q.author_name, Permission::Chat).await?;

@@ -96,7 +96,7 @@ impl Bot {
         message: Option<&str>,
         query: AuditQuery,
     ) {
-        use crate::audit::{AuditFilter, EventKind as K, Order};
+        use crate::audit::Order;
         let Some(user) = self.admin(platform, author, place, message).await else {
             return;
         };
@@ -113,44 +113,12 @@ impl Bot {
             }
         };
         let lang = self.lang();
-        let mut filter = AuditFilter::default();
-        let shown = match &query {
-            AuditQuery::Recent => json!({"query": "recent"}),
-            AuditQuery::Verify => json!({"query": "verify"}),
-            AuditQuery::Search(text) => {
-                filter.text = Some(text.clone());
-                json!({"query": "search", "text": text})
+        let (filter, shown) = match self.audit_filter(&query).await {
+            Ok(asked) => asked,
+            Err(text) => {
+                reply(text).await;
+                return;
             }
-            AuditQuery::Kind(given) => match given.trim().parse::<K>() {
-                Ok(kind) => {
-                    filter.kind = Some(kind);
-                    json!({"query": "kind", "kind": kind.as_str()})
-                }
-                Err(_) => {
-                    let kinds: Vec<&str> = K::ALL.iter().map(|k| k.as_str()).collect();
-                    let text = Text::AuditNoSuchKind {
-                        given,
-                        kinds: &kinds.join(", "),
-                    };
-                    reply(text.render(lang)).await;
-                    return;
-                }
-            },
-            AuditQuery::User(name) => match self.parts().directory.user(name.trim()).await {
-                Ok(Some(found)) => {
-                    filter.user_id = Some(found.id);
-                    json!({"query": "user", "user": found.name})
-                }
-                Ok(None) => {
-                    reply(Text::AuditNoSuchUser { name }.render(lang)).await;
-                    return;
-                }
-                Err(e) => {
-                    tracing::error!(error = %e, "cannot look up a user");
-                    reply(Text::AuditUnavailable.render(lang)).await;
-                    return;
-                }
-            },
         };
         let read = self.parts().audit.record_read(
             actor_of(&user, author),
@@ -190,6 +158,53 @@ impl Bot {
             }
         };
         reply(text).await;
+    }
+
+    /// What an admin's audit query asks for, and how the read of it is
+    /// recorded; `Err` with what to answer when it names no kind or user.
+    async fn audit_filter(
+        &self,
+        query: &AuditQuery,
+    ) -> Result<(crate::audit::AuditFilter, serde_json::Value), String> {
+        use crate::audit::{AuditFilter, EventKind as K};
+        let lang = self.lang();
+        let mut filter = AuditFilter::default();
+        let shown = match query {
+            AuditQuery::Recent => json!({"query": "recent"}),
+            AuditQuery::Verify => json!({"query": "verify"}),
+            AuditQuery::Search(text) => {
+                filter.text = Some(text.clone());
+                json!({"query": "search", "text": text})
+            }
+            AuditQuery::Kind(given) => match given.trim().parse::<K>() {
+                Ok(kind) => {
+                    filter.kind = Some(kind);
+                    json!({"query": "kind", "kind": kind.as_str()})
+                }
+                Err(_) => {
+                    let kinds: Vec<&str> = K::ALL.iter().map(|k| k.as_str()).collect();
+                    let text = Text::AuditNoSuchKind {
+                        given,
+                        kinds: &kinds.join(", "),
+                    };
+                    return Err(text.render(lang));
+                }
+            },
+            AuditQuery::User(name) => match self.parts().directory.user(name.trim()).await {
+                Ok(Some(found)) => {
+                    filter.user_id = Some(found.id);
+                    json!({"query": "user", "user": found.name})
+                }
+                Ok(None) => {
+                    return Err(Text::AuditNoSuchUser { name }.render(lang));
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot look up a user");
+                    return Err(Text::AuditUnavailable.render(lang));
+                }
+            },
+        };
+        Ok((filter, shown))
     }
 
     /// Invite codes said where others could see them: each live one is

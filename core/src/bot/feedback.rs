@@ -15,8 +15,9 @@ use super::reply::Reply;
 use super::{Audience, Bot, Listeners, actor_of};
 use crate::audit::{EventKind, NewEvent};
 use crate::i18n::{Lang, Text};
-use crate::identity::Permission;
-use crate::learn::examples::{NewExample, Source, Stored};
+use crate::identity::{Permission, User};
+use crate::learn::examples::{Examples, NewExample, Source, Stored};
+use crate::target::SqlRuntime;
 
 impl Bot {
     /// Someone says the result shown on `message_id` (or, typed, the latest
@@ -74,6 +75,21 @@ impl Bot {
                 .map_err(Reply::unrecorded("audit feedback"))?;
             return Ok(Reply::Tell(Text::FeedbackNoted));
         }
+        self.confirm(to, &user, sql, &result, about).await
+    }
+
+    /// "Correct": the result's question and SQL stored as an example, when
+    /// `user` has the role to vouch for it (see `sql.confirm_role`).
+    async fn confirm<'s>(
+        &'s self,
+        to: &Listeners<'_>,
+        user: &User,
+        sql: &'s SqlRuntime,
+        result: &crate::conversation::StoredResult,
+        about: serde_json::Value,
+    ) -> Result<Reply<'s>, Reply<'s>> {
+        let place = to.place;
+        let actor_rec = actor_of(user, to.actor);
         // Who may make it an example: someone with the configured role,
         // never the asker alone. An example is shown to everyone's model,
         // so someone entitled vouches for it (and for what was asked or
@@ -196,90 +212,110 @@ impl Bot {
             return Err(self.sql_unavailable());
         };
         match query {
-            ExamplesQuery::List(text) => {
-                let all = examples
-                    .list(Some(target))
-                    .await
-                    .map_err(Reply::unrecorded("list the examples"))?;
-                let total = all.len();
-                let wanted = text.as_deref().map(crate::learn::text::fold);
-                let matching: Vec<_> = all
-                    .iter()
-                    .rev()
-                    .filter(|e| {
-                        wanted.as_ref().is_none_or(|w| {
-                            crate::learn::text::fold(&e.question).contains(w.as_str())
-                                || crate::learn::text::fold(&e.sql).contains(w.as_str())
-                        })
-                    })
-                    .take(10)
-                    .collect();
-                if matching.is_empty() {
-                    return Ok(Reply::Tell(Text::NoExamples { target }));
-                }
-                let mut out = Text::ExamplesListed {
-                    shown: matching.len(),
-                    total,
-                    target,
-                }
-                .render(self.lang());
-                for e in matching {
-                    let aside = e
-                        .set_aside
-                        .as_deref()
-                        .map(|reason| {
-                            format!(
-                                " ({})",
-                                Text::ExampleSetAside { reason }.render(self.lang())
-                            )
-                        })
-                        .unwrap_or_default();
-                    out.push_str(&format!(
-                        "\n#{} — {} ({}, {}){aside}\n```sql\n{}\n```",
-                        e.id,
-                        pstral_chat::shown(&e.question),
-                        e.created_by.as_deref().unwrap_or(&e.source),
-                        e.created_at.format("%Y-%m-%d"),
-                        e.sql
-                    ));
-                }
-                let max = to.platform.limits().max_message_chars;
-                let out: String = out.chars().take(max).collect();
-                if let Err(e) = to
-                    .platform
-                    .reply_privately(to.actor, to.place, &out, Vec::new())
-                    .await
-                {
-                    tracing::error!(error = %e, "cannot reply privately");
-                }
-                Ok(Reply::Silent)
-            }
-            ExamplesQuery::Remove(id) => {
-                let example = examples
-                    .get(id)
-                    .await
-                    .map_err(Reply::unrecorded("read an example"))?
-                    .filter(|e| e.target == target)
-                    .ok_or(Reply::Tell(Text::NoSuchExample { id }))?;
-                // Recorded before it is done, with what is removed.
-                let event = NewEvent::new(
-                    EventKind::ExampleChanged,
-                    actor_of(&user, to.actor),
-                    json!({"action": "removed", "example": id, "target": target,
-                           "question": example.question, "sql": example.sql, "via": "chat"}),
-                )
-                .at(to.place.clone());
-                self.parts()
-                    .audit
-                    .append(event)
-                    .await
-                    .map_err(Reply::unrecorded("audit a removal; not removing"))?;
-                examples
-                    .retire(id)
-                    .await
-                    .map_err(Reply::unrecorded("remove an example"))?;
-                Ok(Reply::Tell(Text::ExampleRemoved { id }))
-            }
+            ExamplesQuery::List(text) => self.list_examples(to, examples, target, text).await,
+            ExamplesQuery::Remove(id) => self.remove_example(to, &user, examples, target, id).await,
         }
+    }
+
+    /// The latest examples of `target` (those that hold `text`, when
+    /// given), to the admin alone.
+    async fn list_examples<'s>(
+        &'s self,
+        to: &Listeners<'_>,
+        examples: &Examples,
+        target: &'s str,
+        text: Option<String>,
+    ) -> Result<Reply<'s>, Reply<'s>> {
+        let all = examples
+            .list(Some(target))
+            .await
+            .map_err(Reply::unrecorded("list the examples"))?;
+        let total = all.len();
+        let wanted = text.as_deref().map(crate::learn::text::fold);
+        let matching: Vec<_> = all
+            .iter()
+            .rev()
+            .filter(|e| {
+                wanted.as_ref().is_none_or(|w| {
+                    crate::learn::text::fold(&e.question).contains(w.as_str())
+                        || crate::learn::text::fold(&e.sql).contains(w.as_str())
+                })
+            })
+            .take(10)
+            .collect();
+        if matching.is_empty() {
+            return Ok(Reply::Tell(Text::NoExamples { target }));
+        }
+        let mut out = Text::ExamplesListed {
+            shown: matching.len(),
+            total,
+            target,
+        }
+        .render(self.lang());
+        for e in matching {
+            let aside = e
+                .set_aside
+                .as_deref()
+                .map(|reason| {
+                    format!(
+                        " ({})",
+                        Text::ExampleSetAside { reason }.render(self.lang())
+                    )
+                })
+                .unwrap_or_default();
+            out.push_str(&format!(
+                "\n#{} — {} ({}, {}){aside}\n```sql\n{}\n```",
+                e.id,
+                pstral_chat::shown(&e.question),
+                e.created_by.as_deref().unwrap_or(&e.source),
+                e.created_at.format("%Y-%m-%d"),
+                e.sql
+            ));
+        }
+        let max = to.platform.limits().max_message_chars;
+        let out: String = out.chars().take(max).collect();
+        if let Err(e) = to
+            .platform
+            .reply_privately(to.actor, to.place, &out, Vec::new())
+            .await
+        {
+            tracing::error!(error = %e, "cannot reply privately");
+        }
+        Ok(Reply::Silent)
+    }
+
+    /// Removes the example `id` of `target`, recorded before it is done.
+    async fn remove_example<'s>(
+        &'s self,
+        to: &Listeners<'_>,
+        user: &User,
+        examples: &Examples,
+        target: &'s str,
+        id: i64,
+    ) -> Result<Reply<'s>, Reply<'s>> {
+        let example = examples
+            .get(id)
+            .await
+            .map_err(Reply::unrecorded("read an example"))?
+            .filter(|e| e.target == target)
+            .ok_or(Reply::Tell(Text::NoSuchExample { id }))?;
+        // Recorded before it is done, with what is removed.
+        let event = NewEvent::new(
+            EventKind::ExampleChanged,
+            actor_of(user, to.actor),
+            json!({"action": "removed", "example": id, "target": target,
+                   "question": example.question, "sql": example.sql, "via": "chat"}),
+        )
+        .at(to.place.clone());
+        self.parts()
+            .audit
+            .append(event)
+            .await
+            .map_err(Reply::unrecorded("audit a removal; not removing"))?;
+        examples
+            .retire(id)
+            .await
+            .map_err(Reply::unrecorded("remove an example"))?;
+        Ok(Reply::Tell(Text::ExampleRemoved { id }))
     }
 }
