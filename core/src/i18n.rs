@@ -224,11 +224,6 @@ pub enum Text<'a> {
         column: &'a str,
         tables: &'a str,
     },
-    /// The columns a table the query reads has.
-    ColumnsOf {
-        table: &'a str,
-        columns: &'a str,
-    },
     /// A control (button) that the bot did not make, or no longer knows.
     ControlNotValid,
     /// The results went to the person who ran the query, privately.
@@ -800,12 +795,6 @@ impl Text<'_> {
             }
             (Lang::Fr, Text::ColumnIsIn { column, tables }) => {
                 format!("{column} est une colonne de {tables}")
-            }
-            (Lang::En, Text::ColumnsOf { table, columns }) => {
-                format!("{table} has the columns {columns}")
-            }
-            (Lang::Fr, Text::ColumnsOf { table, columns }) => {
-                format!("{table} a les colonnes {columns}")
             }
             (Lang::En, Text::SqlAskedAgain) => "Your answer holds no SQL query. If the tables \
                 can answer my question, write the SELECT that answers it, in a single ```sql \
@@ -2360,10 +2349,6 @@ mod tests {
             Text::ColumnIsIn {
                 column: "ana",
                 tables: "",
-            },
-            Text::ColumnsOf {
-                table: "ana",
-                columns: "ana",
             },
             Text::Help { prefix: "!" },
             Text::ExampleStored {

@@ -16,10 +16,6 @@ use pstral_chat::Place;
 use crate::i18n::{Lang, Text};
 use crate::llm::Llm;
 
-/// The most tables whose columns a repair request lists (see
-/// `SqlRuntime::with_column_hint`).
-const MAX_TABLES_HINTED: usize = 3;
-
 /// What the bot needs to offer and run SQL.
 #[derive(Clone)]
 pub struct SqlRuntime {
@@ -265,38 +261,14 @@ impl SqlRuntime {
 
     /// The database's `message`, followed, when it names a column that
     /// does not exist, by the tables of the catalogue that have a column of
-    /// that name, and the columns of the tables the query reads (`read`): a
-    /// small model puts a column in the wrong table more often than it
-    /// invents one (`c.company` on contacts), and told only where the column
-    /// is, it often writes the same query again (`SELECT client_id FROM
-    /// clients`: the column it needed, `id`, was in the table it read).
-    fn with_column_hint(&self, message: &str, read: &[String], lang: Lang) -> String {
+    /// that name: a small model puts a column in the wrong table more often
+    /// than it invents one (`c.company` on contacts), and mends it when told
+    /// where it is.
+    fn with_column_hint(&self, message: &str, lang: Lang) -> String {
         let Some(column) = crate::sql::backend::missing_column(message) else {
             return message.to_owned();
         };
-        let mut hint = format!("{message}; {}", self.column_hint(&column, lang));
-        let catalog = Arc::clone(&self.catalog.read().expect("never poisoned"));
-        for object in read.iter().take(MAX_TABLES_HINTED) {
-            let name = object
-                .rsplit('.')
-                .next()
-                .unwrap_or(object)
-                .trim_matches('"');
-            let Some(table) = catalog
-                .tables
-                .iter()
-                .find(|t| t.name.eq_ignore_ascii_case(name))
-            else {
-                continue;
-            };
-            let columns: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
-            let columns = Text::ColumnsOf {
-                table: &table.name,
-                columns: &columns.join(", "),
-            };
-            hint = format!("{hint}; {}", columns.render(lang));
-        }
-        hint
+        format!("{message}; {}", self.column_hint(&column, lang))
     }
 
     /// Which tables of the catalogue have a column named `column` (see
@@ -358,7 +330,7 @@ impl SqlRuntime {
             Err(crate::sql::backend::ExecError::Database(message)) => Err(Unoffered {
                 reason: Text::SqlDoesNotCompile {
                     index,
-                    message: &self.with_column_hint(&message, &valid.objects, lang),
+                    message: &self.with_column_hint(&message, lang),
                 }
                 .render(lang),
                 repairable: true,
