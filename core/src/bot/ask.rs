@@ -11,7 +11,7 @@ use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
 use super::reply::Reply;
-use super::{Audience, Bot, Listeners, Question, actor_of};
+use super::{Bot, Listeners, Question, actor_of};
 use crate::audit::{EventKind, NewEvent};
 use crate::conversation::{Conversation, Mode, NewMessage, Speaker, StoredMessage, assemble};
 use crate::i18n::Text;
@@ -38,13 +38,7 @@ pub(super) struct Answered {
 impl Bot {
     pub(super) async fn question(&self, platform: &dyn ChatPlatform, q: Question<'_>) {
         let place = &q.message.place;
-        let to = Listeners {
-            platform,
-            audience: Audience::Place,
-            actor: q.author,
-            place,
-            reply_to: Some(q.message.id.as_str()),
-        };
+        let to = Listeners::everyone(platform, q.author, place, Some(q.message.id.as_str()));
         let (user, conversation, history) = match self.admit(&to, &q).await {
             Ok(admitted) => admitted,
             Err(reply) => {

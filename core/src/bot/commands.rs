@@ -6,7 +6,7 @@ use serde_json::json;
 
 use super::reply::Reply;
 use super::stop::Which;
-use super::{Audience, Bot, Listeners, actor_of};
+use super::{Bot, Listeners, actor_of};
 use crate::audit::{EventKind, NewEvent};
 use crate::conversation::{ExportFormat, Mode};
 use crate::i18n::{Lang, Text};
@@ -41,13 +41,7 @@ impl Bot {
                 }
             }
             Command::Mode(given) => {
-                let to = Listeners {
-                    platform,
-                    audience: Audience::Place,
-                    actor: author,
-                    place,
-                    reply_to: message,
-                };
+                let to = Listeners::everyone(platform, author, place, message);
                 let (Ok(reply) | Err(reply)) = self.set_mode(&to, &given).await;
                 self.report(&to, reply).await;
             }
@@ -55,13 +49,7 @@ impl Bot {
                 self.export(platform, author, place, message, &format).await;
             }
             Command::Run(index) => {
-                let to = Listeners {
-                    platform,
-                    audience: Audience::Place,
-                    actor: author,
-                    place,
-                    reply_to: None,
-                };
+                let to = Listeners::everyone(platform, author, place, None);
                 self.execute(&to, index, None).await
             }
             Command::Audit(query) => {
@@ -69,13 +57,7 @@ impl Bot {
                     .await
             }
             Command::Feedback { correct } => {
-                let to = Listeners {
-                    platform,
-                    audience: Audience::Actor,
-                    actor: author,
-                    place,
-                    reply_to: None,
-                };
+                let to = Listeners::only_actor(platform, author, place, None);
                 self.feedback(&to, correct, None).await
             }
             Command::Examples(query) => {
@@ -402,13 +384,7 @@ impl Bot {
                 None => Reply::unrecorded("link an account")(e),
             },
         };
-        let to = Listeners {
-            platform,
-            audience: Audience::Place,
-            actor: author,
-            place,
-            reply_to: message,
-        };
+        let to = Listeners::everyone(platform, author, place, message);
         self.report(&to, reply).await;
     }
 
@@ -420,13 +396,7 @@ impl Bot {
         message: Option<&str>,
         format: &str,
     ) {
-        let to = Listeners {
-            platform,
-            audience: Audience::Place,
-            actor: author,
-            place,
-            reply_to: message,
-        };
+        let to = Listeners::everyone(platform, author, place, message);
         let (Ok(reply) | Err(reply)) = self.exported(&to, format).await;
         self.report(&to, reply).await;
     }

@@ -12,7 +12,7 @@ use serde_json::json;
 
 use super::reply::{Reply, ending};
 use super::stop::Which;
-use super::{Audience, Bot, Listeners, actor_of};
+use super::{Bot, Listeners, actor_of};
 use crate::audit::{Actor, EventKind, NewEvent};
 use crate::conversation::{ResultShape, StoredStatement};
 use crate::i18n::Text;
@@ -35,13 +35,7 @@ impl Bot {
                 let place = &message.place;
                 let Some(user) = self
                     .authorized(
-                        &Listeners {
-                            platform,
-                            audience: Audience::Actor,
-                            actor,
-                            place,
-                            reply_to: None,
-                        },
+                        &Listeners::only_actor(platform, actor, place, None),
                         None,
                         Permission::Chat,
                     )
@@ -63,23 +57,11 @@ impl Bot {
                 statement,
                 reference,
             } => {
-                let to = Listeners {
-                    platform,
-                    audience: Audience::Actor,
-                    actor,
-                    place: &message.place,
-                    reply_to: Some(&message.id),
-                };
+                let to = Listeners::only_actor(platform, actor, &message.place, Some(&message.id));
                 self.execute(&to, *statement, *reference).await;
             }
             ControlKind::Feedback { correct, result } => {
-                let to = Listeners {
-                    platform,
-                    audience: Audience::Actor,
-                    actor,
-                    place: &message.place,
-                    reply_to: Some(&message.id),
-                };
+                let to = Listeners::only_actor(platform, actor, &message.place, Some(&message.id));
                 self.feedback(&to, *correct, *result).await;
             }
             ControlKind::Unrecognised(raw) => {

@@ -12,7 +12,7 @@ use pstral_chat::{ChatPlatform, ExamplesQuery, Place, PlatformIdentity};
 use serde_json::json;
 
 use super::reply::Reply;
-use super::{Audience, Bot, Listeners, actor_of};
+use super::{Bot, Listeners, actor_of};
 use crate::audit::{EventKind, NewEvent};
 use crate::i18n::{Lang, Text};
 use crate::identity::{Permission, User};
@@ -185,13 +185,7 @@ impl Bot {
         message: Option<&str>,
         query: ExamplesQuery,
     ) {
-        let to = Listeners {
-            platform,
-            audience: Audience::Actor,
-            actor: author,
-            place,
-            reply_to: message,
-        };
+        let to = Listeners::only_actor(platform, author, place, message);
         let (Ok(reply) | Err(reply)) = self.examples_asked(&to, query).await;
         self.report(&to, reply).await;
     }

@@ -145,6 +145,40 @@ pub(super) struct Listeners<'a> {
     reply_to: Option<&'a str>,
 }
 
+impl<'a> Listeners<'a> {
+    /// Everyone where it happened hears (a question, a typed command).
+    pub(super) fn everyone(
+        platform: &'a dyn ChatPlatform,
+        actor: &'a PlatformIdentity,
+        place: &'a Place,
+        reply_to: Option<&'a str>,
+    ) -> Self {
+        Listeners {
+            platform,
+            audience: Audience::Place,
+            actor,
+            place,
+            reply_to,
+        }
+    }
+
+    /// Only the person who acted hears (a click, an admin's command).
+    pub(super) fn only_actor(
+        platform: &'a dyn ChatPlatform,
+        actor: &'a PlatformIdentity,
+        place: &'a Place,
+        reply_to: Option<&'a str>,
+    ) -> Self {
+        Listeners {
+            platform,
+            audience: Audience::Actor,
+            actor,
+            place,
+            reply_to,
+        }
+    }
+}
+
 /// A question, as the core handles it.
 pub(super) struct Question<'a> {
     author: &'a PlatformIdentity,
@@ -371,13 +405,7 @@ impl Bot {
         message: Option<&str>,
     ) -> Option<User> {
         self.authorized(
-            &Listeners {
-                platform,
-                audience: Audience::Place,
-                actor: author,
-                place,
-                reply_to: message,
-            },
+            &Listeners::everyone(platform, author, place, message),
             None,
             Permission::Chat,
         )
@@ -394,13 +422,7 @@ impl Bot {
         message: Option<&str>,
     ) -> Option<User> {
         self.authorized(
-            &Listeners {
-                platform,
-                audience: Audience::Actor,
-                actor: author,
-                place,
-                reply_to: message,
-            },
+            &Listeners::only_actor(platform, author, place, message),
             None,
             Permission::Administer,
         )
