@@ -616,6 +616,8 @@ fn growth(name: &str) -> Growth {
         | "to_date"
         | "to_timestamp"
         | "from_tz"
+        | "num_nulls"
+        | "num_nonnulls"
         | "to_timestamp_tz"
         | "md5"
         | "sha256"

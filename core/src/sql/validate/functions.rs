@@ -173,6 +173,8 @@ const SCALAR: &[(&str, u8)] = &[
     ("to_date", ORA | PG),
     ("to_timestamp", ORA | PG),
     ("from_tz", ORA),
+    ("num_nulls", PG),
+    ("num_nonnulls", PG),
     ("to_timestamp_tz", ORA),
     ("to_nchar", ORA),
     ("to_single_byte", ORA),

@@ -129,7 +129,13 @@ pub(super) fn judge(query: &Query, dialect: Dialect) -> Result<Judged, Refusal> 
     for _ in 0..ROUNDS {
         let mut changed = false;
         for source in &sources.found {
-            let columns = sizes.source(source)?;
+            // Within one source the sizes of the names it reads stand still:
+            // each expression is weighed once (twelve nested calls were
+            // weighed 4^12 times, a minute of the checker's time).
+            *sizes.memo.borrow_mut() = Some(HashMap::new());
+            let columns = sizes.source(source);
+            *sizes.memo.borrow_mut() = None;
+            let columns = columns?;
             if !source.name.is_empty() {
                 let known = sizes.positional.entry(source.name.clone()).or_default();
                 for (i, (name, size)) in columns.iter().enumerate() {
@@ -559,7 +565,14 @@ impl Sizes {
                 });
                 let step = self.body(right);
                 self.own = None;
-                if step.iter().any(|(_, s)| s.own > 1) {
+                // Read through a relation whose columns are not followed
+                // (`LATERAL (SELECT s AS t)`, `unnest(ARRAY[s]) AS u(t)`), a
+                // name may carry the step's own value: `s || t` doubled it
+                // at every step (1.5 GiB).
+                if step
+                    .iter()
+                    .any(|(_, s)| s.own > 1 || (opaque && s.own > 0 && s.read))
+                {
                     return Err(Refusal::TooLarge(Excess::SelfDoubling));
                 }
                 if step.iter().any(|(_, s)| s.squared) {
@@ -2285,7 +2298,13 @@ impl Visitor for Check<'_> {
                 } else {
                     (right, left)
                 };
-                self.searched_in(Some(text), Some(sought), 1)
+                // Each element written is one search, whatever its
+                // characters (`ARRAY[-1.0, -1.0, …]` measures as none).
+                let elements = match sought.as_ref() {
+                    Expr::Array(array) => array.elem.len() as u64,
+                    _ => 1,
+                };
+                self.searched_in(Some(text), Some(sought), elements.max(1))
             }
             Expr::Position { expr: sought, r#in } => self.searched_in(Some(r#in), Some(sought), 1),
             Expr::Trim {
