@@ -153,13 +153,7 @@ impl<'a> Listeners<'a> {
         place: &'a Place,
         reply_to: Option<&'a str>,
     ) -> Self {
-        Listeners {
-            platform,
-            audience: Audience::Place,
-            actor,
-            place,
-            reply_to,
-        }
+        Self::only_actor(platform, actor, place, reply_to).heard_by(Audience::Place)
     }
 
     /// Only the person who acted hears (a click, an admin's command).
@@ -176,6 +170,10 @@ impl<'a> Listeners<'a> {
             place,
             reply_to,
         }
+    }
+
+    fn heard_by(self, audience: Audience) -> Self {
+        Listeners { audience, ..self }
     }
 }
 
