@@ -10,7 +10,7 @@ use pstral_chat::{
 };
 use serde_json::json;
 
-use super::reply::{Reply, ending};
+use super::reply::Reply;
 use super::stop::Which;
 use super::{Bot, Listeners, actor_of};
 use crate::audit::{Actor, EventKind, NewEvent};
@@ -97,9 +97,9 @@ impl Bot {
             let ran = self.run_statement(to, sql, &user, &stored, index).await?;
             let shown = self.compose_result(to.platform, ran, stored.id);
             self.deliver_result(to, &user, &stored, shown).await;
-            Ok(())
+            Ok(Reply::Silent)
         };
-        let reply = ending(steps.await);
+        let (Ok(reply) | Err(reply)) = steps.await;
         self.report(to, reply).await;
     }
 

@@ -63,11 +63,11 @@ impl Bot {
             "sql": result.sql_text,
             "rows": result.row_count,
         });
-        let actor_rec = actor_of(&user, actor);
         if !correct {
             let mut payload = about;
             payload["verdict"] = json!("wrong");
-            let event = NewEvent::new(EventKind::Feedback, actor_rec, payload).at(place.clone());
+            let event = NewEvent::new(EventKind::Feedback, actor_of(&user, actor), payload)
+                .at(place.clone());
             self.parts()
                 .audit
                 .append(event)

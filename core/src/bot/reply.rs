@@ -65,9 +65,3 @@ impl Bot {
         Reply::Tell(Text::ExecuteUnavailable { reason })
     }
 }
-
-/// The end of a use case run as steps: nothing more to say when every step
-/// went through, else what stopped it.
-pub(super) fn ending(steps: Result<(), Reply<'_>>) -> Reply<'_> {
-    steps.err().unwrap_or(Reply::Silent)
-}
