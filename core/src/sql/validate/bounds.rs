@@ -469,63 +469,116 @@ pub(super) fn regex(dialect: Dialect, name: &str, pattern: Option<&Expr>) -> Res
         Some(written) if dialect == Dialect::Oracle && nested_repeats(written) => {
             Err(Refusal::TooLarge(Excess::NestedRepeats(name.to_owned())))
         }
-        Some(written) if regex_states(written) > MAX_REGEX_STATES => {
-            Err(Refusal::TooLarge(Excess::RegexStates {
-                function: name.to_owned(),
-                states: regex_states(written),
-                max: MAX_REGEX_STATES,
-            }))
-        }
-        Some(written) if regex_optional(written) > MAX_REGEX_OPTIONAL => {
-            Err(Refusal::TooLarge(Excess::RegexOptional {
-                function: name.to_owned(),
-                atoms: regex_optional(written),
-                max: MAX_REGEX_OPTIONAL,
-            }))
-        }
-        Some(_) => Ok(()),
+        Some(written) => match unfolded(written) {
+            Unfolded { states, .. } if states > MAX_REGEX_STATES => {
+                Err(Refusal::TooLarge(Excess::RegexStates {
+                    function: name.to_owned(),
+                    states,
+                    max: MAX_REGEX_STATES,
+                }))
+            }
+            Unfolded { optional, .. } if optional > MAX_REGEX_OPTIONAL => {
+                Err(Refusal::TooLarge(Excess::RegexOptional {
+                    function: name.to_owned(),
+                    atoms: optional,
+                    max: MAX_REGEX_OPTIONAL,
+                }))
+            }
+            _ => Ok(()),
+        },
         None => Err(Refusal::TooLarge(Excess::ComputedPattern(name.to_owned()))),
     }
 }
 
 /// The most states one regular expression may unfold into (see
-/// [`regex_states`]): `[a-z]{1,255}` is 255, and two hundred patterns of
+/// [`Unfolded::states`]): `[a-z]{1,255}` is 255, and two hundred patterns of
 /// that size compiled in 0.1 s on PostgreSQL 15; `([a-z]{1,200}){1,200}`
 /// is 40,000, and took 0.15 s each to compile, folded by the planner at
 /// the offer's EXPLAIN (400 of them, 30 s).
 pub const MAX_REGEX_STATES: u64 = 1_000;
 
-/// How many states a regular expression unfolds into: each atom one, a
-/// counted repeat (`{m,n}`) as many times as its largest count, what it
-/// repeats included (`(x{1,9}){1,9}` is 81). `*`, `+` and `?` repeat
-/// without unfolding. Read both as written and as PostgreSQL's expanded
-/// syntax reads it (`(?x)`, the flag `x`: blanks and `#` comments
-/// ignored, so `(a?) {0,200}` is a counted repeat), whichever unfolds more.
-pub(super) fn regex_states(pattern: &str) -> u64 {
-    readings(pattern).map(|p| unfold(&p).0).max().unwrap_or(0)
+/// What a regular expression unfolds into, read in each syntax that may
+/// apply (see [`readings`]: in the expanded one `(a?) {0,200}` is a counted
+/// repeat), the most of any reading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Unfolded {
+    /// Its states: each atom one, a counted repeat (`{m,n}`) as many times
+    /// as its largest count, what it repeats included (`(x{1,9}){1,9}` is
+    /// 81). `*`, `+` and `?` repeat without unfolding.
+    pub states: u64,
+    /// The atoms that may match nothing a counted repeat unfolds:
+    /// PostgreSQL removes the empty transitions of the unfolded automaton
+    /// at a cost that grows as the cube of their number, before matching
+    /// anything and at the offer's EXPLAIN too (the planner compiles a
+    /// pattern to estimate its selectivity): `(a?a?a?a?){0,60}` (240)
+    /// compiled in 0.15 s, `{0,125}` (500) in 2.5 s, `{0,250}` (1,000) in
+    /// 21 s, while `a{0,250}` and `[a-z]{0,250}` (none) take 0.04 s.
+    pub optional: u64,
 }
 
 /// The most atoms that may match nothing (`a?`, `b*`, `(ab)?`) one
 /// regular expression may hold inside counted repeats, each counted as
-/// many times as the repeats around it unfold it (see [`regex_optional`]).
+/// many times as the repeats around it unfold it (see [`Unfolded::optional`]).
 pub const MAX_REGEX_OPTIONAL: u64 = 100;
 
-/// How many atoms that may match nothing a counted repeat unfolds:
-/// PostgreSQL removes the empty transitions of the unfolded automaton at
-/// a cost that grows as the cube of their number, before matching
-/// anything and at the offer's EXPLAIN too (the planner compiles a pattern
-/// to estimate its selectivity): `(a?a?a?a?){0,60}` (240) compiled in
-/// 0.15 s, `{0,125}` (500) in 2.5 s, `{0,250}` (1,000) in 21 s, while
-/// `a{0,250}` and `[a-z]{0,250}` (none) take 0.04 s.
-pub(super) fn regex_optional(pattern: &str) -> u64 {
-    readings(pattern).map(|p| unfold(&p).1).max().unwrap_or(0)
+/// See [`Unfolded`].
+pub(super) fn unfolded(pattern: &str) -> Unfolded {
+    readings(pattern).map(|p| unfold(&p)).fold(
+        Unfolded {
+            states: 0,
+            optional: 0,
+        },
+        |most, (states, optional)| Unfolded {
+            states: most.states.max(states),
+            optional: most.optional.max(optional),
+        },
+    )
 }
 
-/// A pattern as written, as the expanded syntax reads it, and as the basic
-/// syntax (`(?b)`, the flag `b`) reads it: there `\(`, `\)`, `\{` and `\}`
-/// group and count, and the bare characters are themselves.
+/// A pattern as written, as the expanded syntax reads it, and, when it
+/// holds `\(` or `\{`, as the basic syntax (`(?b)`, the flag `b`) reads it.
 fn readings(pattern: &str) -> impl Iterator<Item = Vec<char>> {
     let written: Vec<char> = pattern.chars().collect();
+    let expanded = expanded(&written);
+    // Without `\(` or `\{`, the basic syntax groups and counts nothing.
+    let basic = (pattern.contains("\\(") || pattern.contains("\\{")).then(|| basic(&written));
+    [written, expanded].into_iter().chain(basic)
+}
+
+/// A pattern as the expanded syntax (`(?x)`, the flag `x`) reads it: blanks
+/// and `#` comments dropped outside bracket expressions.
+fn expanded(written: &[char]) -> Vec<char> {
+    let mut expanded = Vec::with_capacity(written.len());
+    let mut at = 0;
+    while at < written.len() {
+        match written[at] {
+            '[' => {
+                let start = at;
+                skip_class(written, &mut at);
+                expanded.extend(&written[start..at.min(written.len())]);
+            }
+            '\\' => {
+                expanded.extend(written.get(at..(at + 2).min(written.len())).unwrap_or(&[]));
+                at += 2;
+            }
+            '#' => {
+                while at < written.len() && written[at] != '\n' {
+                    at += 1;
+                }
+            }
+            c if c.is_whitespace() => at += 1,
+            c => {
+                expanded.push(c);
+                at += 1;
+            }
+        }
+    }
+    expanded
+}
+
+/// A pattern as the basic syntax reads it: `\(`, `\)`, `\{` and `\}` group
+/// and count, and the bare characters are themselves.
+fn basic(written: &[char]) -> Vec<char> {
     let mut basic = Vec::with_capacity(written.len());
     let mut at = 0;
     while at < written.len() {
@@ -548,34 +601,7 @@ fn readings(pattern: &str) -> impl Iterator<Item = Vec<char>> {
             }
         }
     }
-    let mut expanded = Vec::with_capacity(written.len());
-    let mut at = 0;
-    while at < written.len() {
-        match written[at] {
-            '[' => {
-                let start = at;
-                skip_class(&written, &mut at);
-                expanded.extend(&written[start..at.min(written.len())]);
-            }
-            '\\' => {
-                expanded.extend(written.get(at..(at + 2).min(written.len())).unwrap_or(&[]));
-                at += 2;
-            }
-            '#' => {
-                while at < written.len() && written[at] != '\n' {
-                    at += 1;
-                }
-            }
-            c if c.is_whitespace() => at += 1,
-            c => {
-                expanded.push(c);
-                at += 1;
-            }
-        }
-    }
-    // Without `\(` or `\{`, the basic syntax groups and counts nothing.
-    let basic = (pattern.contains("\\(") || pattern.contains("\\{")).then_some(basic);
-    [written, expanded].into_iter().chain(basic)
+    basic
 }
 
 /// What a zero-width constraint (`\y`, `\m`, `^`…) weighs as a part that
@@ -584,7 +610,7 @@ fn readings(pattern: &str) -> impl Iterator<Item = Vec<char>> {
 const ZERO_WIDTH_WEIGHT: u64 = 4;
 
 /// A pattern's states and the atoms that may match nothing inside its
-/// counted repeats (see [`regex_states`], [`regex_optional`]).
+/// counted repeats (see [`Unfolded`]).
 fn unfold(chars: &[char]) -> (u64, u64) {
     /// A sequence up to its closing parenthesis: its states, and its
     /// atoms that may match nothing, unfolded by the repeats inside it.
@@ -1099,6 +1125,14 @@ pub(super) fn text(expr: Option<&Expr>) -> Option<&str> {
 pub(super) mod tests {
     use super::super::{Policy, Refusal, validate};
     use super::*;
+
+    fn regex_states(pattern: &str) -> u64 {
+        unfolded(pattern).states
+    }
+
+    fn regex_optional(pattern: &str) -> u64 {
+        unfolded(pattern).optional
+    }
 
     /// Whether `sql` is refused as too large.
     pub(in super::super) fn refused(dialect: Dialect, sql: &str) -> bool {
