@@ -761,25 +761,13 @@ impl<'a> Walker<'a> {
             if join.global {
                 return Err(construct("GLOBAL JOIN"));
             }
-            match (&join.relation, &join.join_operator) {
-                // Oracle's CROSS and OUTER APPLY read the rows before them,
-                // as LATERAL does.
-                (
-                    TableFactor::Derived {
-                        lateral: false,
-                        subquery,
-                        alias,
-                        sample,
-                    },
-                    JoinOperator::CrossApply | JoinOperator::OuterApply,
-                ) => self.walk_table_factor(&TableFactor::Derived {
-                    lateral: true,
-                    subquery: subquery.clone(),
-                    alias: alias.clone(),
-                    sample: sample.clone(),
-                })?,
-                (relation, _) => self.walk_table_factor(relation)?,
-            }
+            // Oracle's CROSS and OUTER APPLY read the rows before them, as
+            // LATERAL does.
+            let applied = matches!(
+                join.join_operator,
+                JoinOperator::CrossApply | JoinOperator::OuterApply
+            );
+            self.walk_joined(&join.relation, applied)?;
             let constraint = match &join.join_operator {
                 JoinOperator::Join(c)
                 | JoinOperator::Inner(c)
@@ -903,13 +891,19 @@ impl<'a> Walker<'a> {
     }
 
     fn walk_table_factor(&mut self, factor: &TableFactor) -> Judged {
+        self.walk_joined(factor, false)
+    }
+
+    /// A relation of a `FROM`; `applied` when it reads the rows before it
+    /// whatever it says (`CROSS APPLY`).
+    fn walk_joined(&mut self, factor: &TableFactor, applied: bool) -> Judged {
         self.deeper()?;
-        let result = self.table_factor(factor);
+        let result = self.table_factor(factor, applied);
         self.depth -= 1;
         result
     }
 
-    fn table_factor(&mut self, factor: &TableFactor) -> Judged {
+    fn table_factor(&mut self, factor: &TableFactor, applied: bool) -> Judged {
         match factor {
             TableFactor::Table {
                 name,
@@ -972,6 +966,7 @@ impl<'a> Walker<'a> {
                 if sample.is_some() {
                     return Err(construct("(SELECT …) TABLESAMPLE"));
                 }
+                let lateral = *lateral || applied;
                 let barrier = self.barrier;
                 if !lateral {
                     self.barrier = self.scopes.len();
@@ -983,7 +978,7 @@ impl<'a> Walker<'a> {
                 let walked = self.walk_query(subquery);
                 self.barrier = barrier;
                 walked?;
-                if *lateral {
+                if lateral {
                     let made = self.row_copies.from.saturating_sub(before);
                     let held = made.saturating_mul(preceding);
                     self.row_copies.from = before.saturating_add(held);
