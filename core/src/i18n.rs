@@ -1203,6 +1203,29 @@ fn heavy_reason(lang: Lang, heavy: &crate::sql::backend::Heavy) -> String {
              {longest} octets : les construire peut prendre plus de {bound_mib} Mio de mémoire \
              au serveur"
         ),
+        (
+            Lang::En,
+            H::Quotes {
+                table,
+                column,
+                longest,
+            },
+        ) => format!(
+            "it parses values of {table}.{column} as another type, and they may be longer than \
+             {longest} bytes: the database's error on one it cannot parse would quote it whole"
+        ),
+        (
+            Lang::Fr,
+            H::Quotes {
+                table,
+                column,
+                longest,
+            },
+        ) => format!(
+            "elle convertit des valeurs de {table}.{column} en un autre type, et elles peuvent \
+             dépasser {longest} octets : l'erreur de la base sur une valeur illisible la citerait \
+             en entier"
+        ),
     }
 }
 
@@ -2198,10 +2221,15 @@ mod tests {
             },
             Heavy::RowBuilds {
                 copies: 17,
+                table: table.clone(),
+                column: column.clone(),
+                longest: 4093,
+                bound_mib: 256,
+            },
+            Heavy::Quotes {
                 table,
                 column,
                 longest: 4093,
-                bound_mib: 256,
             },
         ];
         let errors = heavies.into_iter().map(ExecError::TooHeavy).chain([

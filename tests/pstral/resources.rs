@@ -900,6 +900,56 @@ async fn a_row_holds_copies_of_a_value_only_while_building_them_fits_in_memory()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_value_parsed_as_another_type_is_short_enough_for_its_error_to_be_read() {
+    // The error on a value that is no number quotes it whole, and the
+    // driver receives all of it before the bot cuts it: `body::int` of a
+    // 128 MB document took the bot to 304 MiB.
+    let target = ReadOnlyTarget::new(
+        "CREATE TABLE docs AS SELECT g AS id, 'doc ' || g AS title, \
+           repeat(md5(g::text), 1250000) AS body FROM generate_series(1, 2) g; \
+         ANALYZE;",
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), target.url.as_str(), "");
+    let ran = |sql: &str| sql_run(dir.path(), &config, sql);
+    for sql in [
+        "SELECT body::int AS n FROM docs WHERE id = 1",
+        "SELECT CAST(body AS jsonb) AS j FROM docs WHERE id = 1",
+        "SELECT to_date(body, 'YYYY') AS d FROM docs WHERE id = 1",
+        "SELECT now() AT TIME ZONE body AS t FROM docs WHERE id = 1",
+        "SELECT (SELECT body FROM docs WHERE id = 2)::numeric AS n",
+    ] {
+        let refused = ran(sql);
+        assert_eq!(refused.code, Some(1), "{sql}: {}", refused.stderr);
+        assert!(
+            refused
+                .stderr
+                .contains("parses values of docs.body as another type"),
+            "{sql}: {}",
+            refused.stderr
+        );
+    }
+    // Short values parse, and what is no number says so; the document
+    // itself, as text, is only read.
+    let parsed = ran("SELECT split_part(title, ' ', 2)::int AS n FROM docs WHERE id = 2");
+    assert_eq!(parsed.code, Some(0), "{}", parsed.stderr);
+    assert!(parsed.stdout.contains('2'), "{}", parsed.stdout);
+    let no_number = ran("SELECT title::int AS n FROM docs WHERE id = 1");
+    assert_eq!(no_number.code, Some(1));
+    assert!(
+        no_number
+            .stderr
+            .contains("invalid input syntax for type integer"),
+        "{}",
+        no_number.stderr
+    );
+    let read = ran("SELECT length(body) AS n, body::varchar(10) AS head FROM docs WHERE id = 1");
+    assert_eq!(read.code, Some(0), "{}", read.stderr);
+    target.drop_role().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hash_table_the_server_cannot_spill_is_weighed_before_it_is_built() {
     // A hashed NOT IN subquery, or a hashed EXCEPT, keeps every row in
     // memory whatever work_mem says; stacked filters the planner can only

@@ -227,6 +227,15 @@ pub enum Heavy {
         longest: u64,
         bound_mib: u64,
     },
+    #[error(
+        "it parses values of {table}.{column} as another type, and they may be longer than \
+         {longest} bytes: the database's error on one it cannot parse would quote it whole"
+    )]
+    Quotes {
+        table: String,
+        column: String,
+        longest: u64,
+    },
 }
 
 impl ExecError {

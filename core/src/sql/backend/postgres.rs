@@ -448,7 +448,7 @@ struct Growth {
     /// The longest value a read column may hold, in bytes.
     longest: f64,
     /// Why, as the refusal says it.
-    recursion: bool,
+    why: Why,
     /// What one row builds, in copies of the longest value it reads.
     weight: f64,
 }
@@ -460,6 +460,23 @@ struct Growth {
 /// backend to 1,460 MiB); a split takes its working memory on top
 /// (`Validated::split_working`).
 const ROW_COPIES_BYTES: f64 = 256.0 * 1024.0 * 1024.0;
+
+/// The longest value a statement may parse as another type: the error on
+/// one it cannot parse quotes it whole, and the driver holds the message
+/// (about twice, as it receives it) before the bot cuts it to what it
+/// shows. A value of 128 MB cast to `int` took the bot to 304 MiB.
+const QUOTED_BYTES: f64 = 32.0 * 1024.0 * 1024.0;
+
+/// Why a statement's read values are weighed (see [`Growth`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Why {
+    /// A recursion adds them to its own value at every step.
+    Recursion,
+    /// A row builds copies of them, or splits them.
+    Builds,
+    /// It parses them as another type, and an error quotes one whole.
+    Quotes,
+}
 
 /// The weighing a statement needs of the values it reads, if any: a
 /// recursion that grows by them may read none longer than a row keeps in
@@ -475,19 +492,28 @@ fn growth_of(query: &Validated) -> Option<Growth> {
     };
     let weight = chained + query.split_working as f64;
     let copies = (weight > 0.0).then(|| ROW_COPIES_BYTES / weight);
-    match (query.grows_by_reading, copies) {
-        (true, copies) => Some(Growth {
-            longest: copies.unwrap_or(f64::MAX).min(f64::from(IN_ROW_BYTES)),
-            recursion: true,
-            weight,
-        }),
-        (false, Some(longest)) => Some(Growth {
-            longest,
-            recursion: false,
-            weight,
-        }),
+    let built = match (query.grows_by_reading, copies) {
+        (true, copies) => Some((
+            copies.unwrap_or(f64::MAX).min(f64::from(IN_ROW_BYTES)),
+            Why::Recursion,
+        )),
+        (false, Some(longest)) => Some((longest, Why::Builds)),
         (false, None) => None,
-    }
+    };
+    // What an error may quote is the value parsed, built of up to `k`
+    // copies of what it reads.
+    let quoted = query
+        .parses_read
+        .then(|| (QUOTED_BYTES / k.max(1.0), Why::Quotes));
+    built
+        .into_iter()
+        .chain(quoted)
+        .min_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(longest, why)| Growth {
+            longest,
+            why,
+            weight,
+        })
 }
 
 /// Refuses a statement whose rows build more of the values they read than
@@ -517,7 +543,8 @@ async fn weigh_growth(
     let relations: Vec<&str> = reads.iter().map(|(r, _)| r.as_str()).collect();
     // Variable-length columns not declared short, with whether their
     // length is in the pointer (text-like) and whether this role may read
-    // them.
+    // them. What an error quotes is text parsed as another type: text-like
+    // and JSON values (a number, an array of them, cannot be that long).
     let columns: Vec<(String, String, String, bool, bool)> = sqlx::query_as(
         "SELECT n.nspname::text, c.relname::text, a.attname::text, \
                 coalesce(nullif(t.typbasetype, 0), t.oid) IN ('text'::regtype, \
@@ -532,11 +559,15 @@ async fn weigh_growth(
            AND NOT (coalesce(nullif(t.typbasetype, 0), t.oid) IN ('varchar'::regtype, \
                     'bpchar'::regtype) \
                 AND coalesce(nullif(a.atttypmod, -1), nullif(t.typtypmod, -1), 0) - 4 \
-                    BETWEEN 0 AND $2)",
+                    BETWEEN 0 AND $2) \
+           AND ($3 OR coalesce(nullif(t.typbasetype, 0), t.oid) IN ('text'::regtype, \
+                    'varchar'::regtype, 'bpchar'::regtype, 'bytea'::regtype, \
+                    'json'::regtype, 'jsonb'::regtype))",
     )
     .bind(&relations)
     // A character takes at most four bytes.
     .bind((growth.longest / 4.0).min(f64::from(i32::MAX)) as i32)
+    .bind(growth.why != Why::Quotes)
     .persistent(false)
     .fetch_all(&mut *conn)
     .await
@@ -545,20 +576,24 @@ async fn weigh_growth(
     let longest = growth.longest.floor() as u64;
     let too_long = |table: &str, column: &str| {
         let (table, column) = (table.to_owned(), column.to_owned());
-        ExecError::TooHeavy(if growth.recursion {
-            Heavy::RecursionGrows {
+        ExecError::TooHeavy(match growth.why {
+            Why::Recursion => Heavy::RecursionGrows {
                 table,
                 column,
                 longest,
-            }
-        } else {
-            Heavy::RowBuilds {
+            },
+            Why::Quotes => Heavy::Quotes {
+                table,
+                column,
+                longest,
+            },
+            Why::Builds => Heavy::RowBuilds {
                 copies: growth.weight.round() as u64,
                 table,
                 column,
                 longest,
                 bound_mib: ROW_COPIES_BYTES as u64 / (1024 * 1024),
-            }
+            },
         })
     };
     let mut by_table: std::collections::BTreeMap<(&str, &str), Vec<&str>> =

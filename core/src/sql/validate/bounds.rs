@@ -633,9 +633,37 @@ fn unfold(chars: &[char]) -> (u64, u64) {
                 }
                 '(' => {
                     *at += 1;
+                    // `(?:…)` groups without capturing; a look-around
+                    // (`(?=…)`, `(?!…)`, `(?<=…)`, `(?<!…)`) is a
+                    // constraint that matches nothing, as `\y` is.
+                    let look_around = match chars.get(*at..).unwrap_or(&[]) {
+                        ['?', ':', ..] => {
+                            *at += 2;
+                            false
+                        }
+                        ['?', '=' | '!', ..] => {
+                            *at += 2;
+                            true
+                        }
+                        ['?', '<', '=' | '!', ..] => {
+                            *at += 3;
+                            true
+                        }
+                        _ => false,
+                    };
                     let (inner, optional) = sequence(chars, at);
                     *at += 1; // the closing parenthesis
-                    (inner.max(1), optional)
+                    let constraint = if look_around { ZERO_WIDTH_WEIGHT } else { 0 };
+                    (inner.max(1), optional.saturating_add(constraint))
+                }
+                // The word boundaries `[[:<:]]` and `[[:>:]]` match nothing.
+                '[' if matches!(
+                    chars.get(*at..*at + 7),
+                    Some(['[', '[', ':', '<' | '>', ':', ']', ']'])
+                ) =>
+                {
+                    *at += 7;
+                    (1, ZERO_WIDTH_WEIGHT)
                 }
                 '[' => {
                     skip_class(chars, at);
@@ -1336,6 +1364,13 @@ pub(super) mod tests {
         // Anchors match nothing, and weigh more to compile.
         assert_eq!(regex_optional("^0[1-9]([ .]?[0-9]{2}){4}$"), 12);
         assert_eq!(regex_optional("(\\y){0,150}b"), 601);
+        // So do look-arounds and the word boundaries written as classes;
+        // an empty group matches nothing, however it is opened.
+        assert_eq!(regex_optional("(?=a){0,250}b"), 1_001);
+        assert_eq!(regex_optional("(?<!a){0,250}b"), 1_001);
+        assert_eq!(regex_optional("([[:<:]]){0,250}b"), 1_001);
+        assert_eq!(regex_optional("(?:){0,250}b"), 251);
+        assert_eq!(regex_optional("(?:ab)+"), 0);
         // The basic syntax groups and counts with backslashes.
         assert_eq!(
             regex_optional("(?b)\\(a\\{0,1\\}a\\{0,1\\}\\)\\{0,250\\}b"),

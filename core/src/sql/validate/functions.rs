@@ -330,6 +330,14 @@ pub fn scalar_allowed(dialect: Dialect, name: &str) -> bool {
     listed(SCALAR, dialect, name)
 }
 
+/// Whether `name` parses a text argument as a date, a number or a query,
+/// and quotes it whole in its error when it cannot (PostgreSQL's
+/// `invalid value "…" for "YYYY"`, `syntax error in tsquery: "…"`). Casts
+/// and `AT TIME ZONE` do the same; the walk notes those itself.
+pub fn parses_text(name: &str) -> bool {
+    ["to_date", "to_timestamp", "to_number", "to_tsquery"].contains(&name)
+}
+
 /// Whether `name` may be called as a table in `FROM`.
 pub fn table_allowed(dialect: Dialect, name: &str) -> bool {
     listed(TABLE, dialect, name)

@@ -256,6 +256,12 @@ pub struct Validated {
     /// reads (PostgreSQL: none longer than a row keeps in place; SQLite's
     /// value limit stops it).
     pub grows_by_reading: bool,
+    /// A value computed from what it reads is parsed as another type
+    /// (`body::int`, `to_date(c, …)`, `AT TIME ZONE c`): the database's
+    /// error on one it cannot parse quotes the value whole, and the driver
+    /// receives that error whole before the bot cuts it, so the executor
+    /// weighs the values it reads (PostgreSQL).
+    pub parses_read: bool,
     /// The most bytes the statement builds into the rows of its SELECTs,
     /// together (four a character): what a row of any step of its plan may
     /// carry beyond the values it reads and the width the planner guesses.
@@ -382,6 +388,7 @@ fn judge(sql: &str, policy: &Policy, catalog: Option<&Catalog>) -> Result<Valida
         built_copies: walked.built_copies,
         split_working: walked.split_working,
         grows_by_reading: sizes.grows_by_reading,
+        parses_read: walked.parses_read,
         built_row_bytes: sizes.built_row_chars.saturating_mul(4),
         gathered_value_copies: sizes.gathered_value_copies,
     })
@@ -430,6 +437,13 @@ fn screen_tokens(tokens: Vec<Token>, dialect: Dialect) -> Result<Vec<Token>, Ref
             {
                 return Err(Refusal::CannotVerify(Unreadable::BackslashBeforeQuote));
             }
+            // PostgreSQL reads an `E'…'` string's escapes whatever its
+            // settings, as the tokenizer does (`\'` and `''` are quotes,
+            // `\n`, `\t`, octal, hex and Unicode escapes are characters;
+            // a byte that is no character is refused by the tokenizer): the
+            // string ends where both read it to, and the walk judges its
+            // decoded text (below).
+            Token::EscapedStringLiteral(_) if dialect == Dialect::Postgres => {}
             Token::EscapedStringLiteral(_) => {
                 return Err(Refusal::CannotVerify(Unreadable::EscapedString));
             }
@@ -514,6 +528,15 @@ fn screen_tokens(tokens: Vec<Token>, dialect: Dialect) -> Result<Vec<Token>, Ref
     }
     refuse_unicode_escapes(&tokens)?;
     refuse_named_operators(&tokens)?;
+    // An `E'…'` string is judged as the text it stands for: a pattern,
+    // a separator or a format is read as the database reads it.
+    let tokens = tokens
+        .into_iter()
+        .map(|token| match token {
+            Token::EscapedStringLiteral(text) => Token::SingleQuotedString(text),
+            other => other,
+        })
+        .collect();
     Ok(rewrite_for_parser(tokens, dialect))
 }
 

@@ -474,6 +474,72 @@ struct Own {
     qualifiers: HashSet<String>,
 }
 
+/// Whether `query` (a subquery in a recursive step) gathers rows into one
+/// value, and reads the step's own columns where they may become its rows
+/// or its values: in what it selects or in what it reads from (`VALUES (s),
+/// (s)`, `unnest(ARRAY[s, s])`, `(SELECT s AS x …)`). A condition that
+/// names them (`WHERE c.parent = r.id`) only chooses rows.
+fn gathers_own(query: &Query, own: &Own) -> bool {
+    use std::ops::ControlFlow;
+    let gathers = sqlparser::ast::visit_expressions(query, |e| match e {
+        Expr::Function(_) if bounds::called(e).is_some_and(|n| bounds::gathers(&n)) => {
+            ControlFlow::Break(())
+        }
+        _ => ControlFlow::Continue(()),
+    })
+    .is_break();
+    if !gathers {
+        return false;
+    }
+    // The relations read, without the conditions that join them.
+    selects(&query.body).iter().any(|select| {
+        select.projection.iter().any(|item| mentions_own(item, own))
+            || select.from.iter().any(|from| {
+                mentions_own(&from.relation, own)
+                    || from.joins.iter().any(|j| mentions_own(&j.relation, own))
+            })
+    })
+}
+
+/// Whether `node` names one of the step's own columns, or its whole row.
+fn mentions_own<V: Visit>(node: &V, own: &Own) -> bool {
+    use std::ops::ControlFlow;
+    sqlparser::ast::visit_expressions(node, |e| {
+        let named = match e {
+            Expr::Identifier(i) => {
+                own.columns.contains(&key(&i.value)) || own.qualifiers.contains(&key(&i.value))
+            }
+            Expr::CompoundIdentifier(parts) => match parts.as_slice() {
+                [q, c] => {
+                    own.qualifiers.contains(&key(&q.value)) && own.columns.contains(&key(&c.value))
+                }
+                _ => false,
+            },
+            _ => false,
+        };
+        if named {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    })
+    .is_break()
+}
+
+/// The SELECTs of a query body, through set operations and parentheses.
+fn selects(body: &SetExpr) -> Vec<&sqlparser::ast::Select> {
+    match body {
+        SetExpr::Select(s) => vec![s],
+        SetExpr::Query(q) => selects(&q.body),
+        SetExpr::SetOperation { left, right, .. } => {
+            let mut all = selects(left);
+            all.extend(selects(right));
+            all
+        }
+        _ => Vec::new(),
+    }
+}
+
 /// The names under which a recursive step reads its own CTE (`FROM tree t`:
 /// `t`; `FROM tree`: `tree`).
 struct Readers<'a> {
@@ -927,7 +993,19 @@ impl Sizes {
                 .iter()
                 .map(|e| self.size(e))
                 .fold(Size::default(), Size::beside),
-            Expr::Subquery(q) => self.subquery(q),
+            Expr::Subquery(q) => {
+                let size = self.subquery(q);
+                // A step that gathers rows built of its own value (`SELECT
+                // string_agg(x, '') FROM (VALUES (s), (s)) v(x)`) holds it
+                // as many times as there are rows: twice at least.
+                match &self.own {
+                    Some(own) if gathers_own(q, own) => Size {
+                        own: size.own.max(2),
+                        ..size
+                    },
+                    _ => size,
+                }
+            }
             Expr::Function(f) => bounds::called(expr).map_or(Size::default(), |name| {
                 // `mode() WITHIN GROUP (ORDER BY t)` returns one of the
                 // values it orders.
@@ -958,8 +1036,22 @@ impl Sizes {
                         && arguments(f)
                             .get(1)
                             .is_none_or(|e| power_exponent(e).is_none_or(|n| n >= 2)));
+                // Gathered from rows (`string_agg(x, '')` over `VALUES (s),
+                // (s)`, `ARRAY(SELECT s FROM …)`), the step's own value is
+                // held as many times as there are rows: twice at least.
+                let of_rows = match &f.args {
+                    FunctionArguments::Subquery(q) => self.subquery(q).own,
+                    _ => 0,
+                };
+                let own =
+                    if bounds::gathers(&name) && (built.own > 0 || given.own > 0 || of_rows > 0) {
+                        built.own.max(given.own).max(of_rows).max(2)
+                    } else {
+                        built.own
+                    };
                 Size {
                     digits: self.digits_of_call(&name, f),
+                    own,
                     gathered: built.gathered || bounds::gathers(&name),
                     from_own: built.from_own || given.from_own || given.own > 0,
                     compounded,

@@ -128,6 +128,9 @@ pub(super) struct Walker<'a> {
     /// far (a CTE's, a subquery's): a search in a text read from such a row
     /// may search that many copies (see [`Self::copies_of`]).
     read_copies: u64,
+    /// A value computed from what it reads is parsed as another type (see
+    /// [`Walked::parses_read`]).
+    parses_read: bool,
 }
 
 /// The copies one row holds in the rows of the queries a query or SELECT
@@ -176,6 +179,10 @@ pub(super) struct Walked {
     /// The working memory its splits take, in copies of the value they
     /// split (`cardinality(regexp_split_to_array(body, ''))` takes 80).
     pub split_working: u64,
+    /// A value computed from what it reads is parsed as another type
+    /// (`body::int`, `to_date(c, …)`, `AT TIME ZONE c`): the database's
+    /// error on a value it cannot parse quotes the value whole.
+    pub parses_read: bool,
 }
 
 impl<'a> Walker<'a> {
@@ -205,6 +212,7 @@ impl<'a> Walker<'a> {
             built_copies: 0,
             split_working: 0,
             read_copies: 1,
+            parses_read: false,
         }
     }
 
@@ -234,6 +242,7 @@ impl<'a> Walker<'a> {
             built_copies: self.built_copies.max(row_copies),
             split_working: self.split_working,
             row_copies,
+            parses_read: self.parses_read,
         })
     }
 
@@ -1732,6 +1741,7 @@ impl<'a> Walker<'a> {
                 format,
             } => {
                 Self::data_type(data_type)?;
+                self.parses_read |= !is_text_type(data_type) && reads_anything(expr);
                 if let Some(format) = format {
                     match format {
                         sqlparser::ast::CastFormat::Value(v) => Self::literal(&v.value)?,
@@ -1747,6 +1757,7 @@ impl<'a> Walker<'a> {
                 timestamp,
                 time_zone,
             } => {
+                self.parses_read |= reads_anything(time_zone);
                 self.walk_expr(timestamp)?;
                 self.walk_expr(time_zone)
             }
@@ -2088,6 +2099,14 @@ impl<'a> Walker<'a> {
         }
         // ARRAY(SELECT …) gathers too, its subquery's rows.
         self.gathers |= bounds::gathers(&called);
+        if functions::parses_text(&called)
+            && let FunctionArguments::List(list) = args
+        {
+            self.parses_read |= list.args.iter().any(|arg| match bounds::argument(arg) {
+                Some(e) => reads_anything(e),
+                None => true,
+            });
+        }
         match args {
             FunctionArguments::None => {}
             FunctionArguments::Subquery(q) => self.walk_query(q)?,
@@ -2453,4 +2472,49 @@ fn positional(expr: &Expr) -> bool {
         }),
         _ => false,
     }
+}
+
+/// Whether a cast to `data_type` keeps text as text (a shorter type cuts it,
+/// and no value fails to be text).
+fn is_text_type(data_type: &DataType) -> bool {
+    match data_type {
+        DataType::Text
+        | DataType::Varchar(_)
+        | DataType::Nvarchar(_)
+        | DataType::Char(_)
+        | DataType::Character(_)
+        | DataType::CharVarying(_)
+        | DataType::CharacterVarying(_)
+        | DataType::String(_)
+        | DataType::Clob(_) => true,
+        DataType::Custom(name, _) => name.0.last().is_some_and(|part| {
+            part.as_ident().is_some_and(|i| {
+                ["text", "citext", "name", "bpchar", "varchar2", "nvarchar2"]
+                    .iter()
+                    .any(|t| i.value.eq_ignore_ascii_case(t))
+            })
+        }),
+        _ => false,
+    }
+}
+
+/// Whether `expr` may hold anything the statement reads (a column, a row, a
+/// subquery): only values written out in the statement do not.
+fn reads_anything(expr: &Expr) -> bool {
+    use std::ops::ControlFlow;
+    sqlparser::ast::visit_expressions(expr, |e| match e {
+        Expr::Identifier(_)
+        | Expr::CompoundIdentifier(_)
+        | Expr::CompoundFieldAccess { .. }
+        | Expr::Subquery(_)
+        | Expr::Exists { .. }
+        | Expr::InSubquery { .. }
+        | Expr::Wildcard(_)
+        | Expr::QualifiedWildcard(..) => ControlFlow::Break(()),
+        Expr::Function(f) if matches!(f.args, FunctionArguments::Subquery(_)) => {
+            ControlFlow::Break(())
+        }
+        _ => ControlFlow::Continue(()),
+    })
+    .is_break()
 }
