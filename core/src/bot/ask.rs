@@ -284,62 +284,75 @@ impl Bot {
                         .await;
                 }
                 Ok((valid, rows)) => {
-                    let recorded = self
-                        .parts()
-                        .conversations
-                        .record_statement(
-                            turn.conversation.id,
-                            place,
-                            &last.id,
-                            crate::conversation::Offered {
-                                index: statement.index,
-                                sql: &valid.text,
-                                dialect: valid.dialect,
-                            },
-                            crate::conversation::Asked {
-                                question: turn.question,
-                                by: turn.user.id,
-                                language: crate::learn::text::language_of(
-                                    turn.question,
-                                    self.lang(),
-                                ),
-                            },
-                        )
+                    self.offer_statement(platform, turn, last, statement.index, &valid, rows)
                         .await;
-                    let recorded = match recorded {
-                        Ok(id) => id,
-                        Err(e) => {
-                            tracing::error!(error = %e, "cannot record a statement");
-                            continue;
-                        }
-                    };
-                    let control = ControlKind::Execute {
-                        statement: statement.index,
-                        reference: Some(StatementRef {
-                            conversation: turn.conversation.id,
-                            statement: recorded,
-                        }),
-                    };
-                    if let Err(e) = platform.show_control(last, &control).await {
-                        tracing::warn!(error = %e, "cannot offer Execute");
-                    }
-                    let buttons = platform.limits().buttons;
-                    self.say(
-                        platform,
-                        place,
-                        Some(&last.id),
-                        Text::SqlReady {
-                            index: statement.index,
-                            rows,
-                            buttons,
-                            prefix: platform.limits().command_prefix,
-                        },
-                    )
-                    .await;
                 }
             }
         }
         true
+    }
+
+    /// Records a statement that may run under the answer `last`, shows its
+    /// Execute control and says how to run it. A statement that cannot be
+    /// recorded is not offered (its control would name nothing).
+    async fn offer_statement(
+        &self,
+        platform: &dyn ChatPlatform,
+        turn: &Turn<'_>,
+        last: &MessageRef,
+        index: u32,
+        valid: &crate::sql::validate::Validated,
+        rows: Option<u64>,
+    ) {
+        let place = &last.place;
+        let recorded = self
+            .parts()
+            .conversations
+            .record_statement(
+                turn.conversation.id,
+                place,
+                &last.id,
+                crate::conversation::Offered {
+                    index,
+                    sql: &valid.text,
+                    dialect: valid.dialect,
+                },
+                crate::conversation::Asked {
+                    question: turn.question,
+                    by: turn.user.id,
+                    language: crate::learn::text::language_of(turn.question, self.lang()),
+                },
+            )
+            .await;
+        let recorded = match recorded {
+            Ok(id) => id,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot record a statement");
+                return;
+            }
+        };
+        let control = ControlKind::Execute {
+            statement: index,
+            reference: Some(StatementRef {
+                conversation: turn.conversation.id,
+                statement: recorded,
+            }),
+        };
+        if let Err(e) = platform.show_control(last, &control).await {
+            tracing::warn!(error = %e, "cannot offer Execute");
+        }
+        self.say(
+            platform,
+            place,
+            Some(&last.id),
+            Text::SqlReady {
+                index,
+                rows,
+                buttons: platform.limits().buttons,
+                prefix: platform.limits().command_prefix,
+            },
+        )
+        .await;
     }
 
     /// Posts the placeholder and streams the model's answer into it.
@@ -370,23 +383,7 @@ impl Bot {
         };
         let writing = self.inner.answers.start(&placeholder.id, place, user.id);
         let stop = writing.stop.clone();
-        // Offering a control changes the message too (a Discord PATCH, a
-        // Matrix reaction), and so does taking it back: two events of the
-        // allowance, spent like an intermediate edit, only while it keeps
-        // the final edits back. Under a tight limit (Synapse's default: one
-        // event every five seconds) the answer's own text is not late for
-        // them; the stop command works either way.
-        let stop_shown = budget.take_intermediate()
-            && match platform
-                .show_control(&placeholder, &ControlKind::Stop)
-                .await
-            {
-                Ok(()) => true,
-                Err(e) => {
-                    tracing::warn!(error = %e, "cannot offer the Stop control");
-                    false
-                }
-            };
+        let stop_shown = show_stop(platform, &budget, &placeholder).await;
         let placeholder_changed = tokio::time::Instant::now();
 
         let (position, positions) = watch::channel(0usize);
@@ -432,17 +429,8 @@ impl Bot {
         };
         let stopped_by = writing.stopped_by();
         drop(writing);
-        // Taking the control back changes the message too (a Discord PATCH):
-        // not before the platform allows.
         if stop_shown {
-            tokio::time::sleep_until(budget.next_final()).await;
-            match platform
-                .withdraw_control(&placeholder, &ControlKind::Stop)
-                .await
-            {
-                Ok(()) => budget.spent(),
-                Err(e) => tracing::warn!(error = %e, "cannot withdraw the Stop control"),
-            }
+            withdraw_stop(platform, &budget, &placeholder).await;
         }
         Answered {
             streamed: Some(streamed),
@@ -732,4 +720,44 @@ impl Bot {
 /// The message a streamed answer ends in: where its statements are offered.
 fn last_of(streamed: &Streamed) -> &MessageRef {
     &streamed.parts.last().expect("an answer has a part").message
+}
+
+/// Offers the Stop control on the placeholder. Offering a control changes
+/// the message too (a Discord PATCH, a Matrix reaction), and so does taking
+/// it back: two events of the allowance, spent like an intermediate edit,
+/// only while it keeps the final edits back. Under a tight limit (Synapse's
+/// default: one event every five seconds) the answer's own text is not late
+/// for them; the stop command works either way. Returns whether it shows.
+async fn show_stop(
+    platform: &dyn ChatPlatform,
+    budget: &crate::stream::budget::EditBudget,
+    placeholder: &MessageRef,
+) -> bool {
+    if !budget.take_intermediate() {
+        return false;
+    }
+    match platform.show_control(placeholder, &ControlKind::Stop).await {
+        Ok(()) => true,
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot offer the Stop control");
+            false
+        }
+    }
+}
+
+/// Takes the Stop control back once the answer is done. It changes the
+/// message too (a Discord PATCH): not before the platform allows.
+async fn withdraw_stop(
+    platform: &dyn ChatPlatform,
+    budget: &crate::stream::budget::EditBudget,
+    placeholder: &MessageRef,
+) {
+    tokio::time::sleep_until(budget.next_final()).await;
+    match platform
+        .withdraw_control(placeholder, &ControlKind::Stop)
+        .await
+    {
+        Ok(()) => budget.spent(),
+        Err(e) => tracing::warn!(error = %e, "cannot withdraw the Stop control"),
+    }
 }
