@@ -906,19 +906,54 @@ async fn a_value_parsed_as_another_type_is_short_enough_for_its_error_to_be_read
     // 128 MB document took the bot to 304 MiB.
     let target = ReadOnlyTarget::new(
         "CREATE TABLE docs AS SELECT g AS id, 'doc ' || g AS title, \
-           repeat(md5(g::text), 1250000) AS body FROM generate_series(1, 2) g; \
+           repeat(md5(g::text), 1250000) AS body, \
+           ARRAY[repeat(md5(g::text), 1250000)] AS tags FROM generate_series(1, 2) g; \
+         CREATE TABLE big AS SELECT g AS id, md5(g::text) AS code \
+           FROM generate_series(1, 150000) g; \
          ANALYZE;",
     )
     .await;
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), target.url.as_str(), "");
     let ran = |sql: &str| sql_run(dir.path(), &config, sql);
+    // Whatever its type, a value's text is what the error quotes: an
+    // array of one 128 MB string took the bot to 321 MiB.
+    for sql in [
+        "SELECT tags::text::int AS n FROM docs WHERE id = 1",
+        "SELECT tags[1]::int AS n FROM docs WHERE id = 1",
+    ] {
+        let refused = ran(sql);
+        assert_eq!(refused.code, Some(1), "{sql}: {}", refused.stderr);
+        assert!(
+            refused
+                .stderr
+                .contains("parses values of docs.tags as another type"),
+            "{sql}: {}",
+            refused.stderr
+        );
+    }
+    // Only what is parsed is weighed: a number cast beside a text read
+    // from a table too large to measure is no matter; the text itself,
+    // parsed there, cannot be weighed and is refused.
+    let beside = ran("SELECT code, id::bigint AS n FROM big ORDER BY id LIMIT 3");
+    assert_eq!(beside.code, Some(0), "{}", beside.stderr);
+    let unweighed = ran("SELECT code::int AS n FROM big LIMIT 1");
+    assert_eq!(unweighed.code, Some(1));
+    assert!(
+        unweighed
+            .stderr
+            .contains("parses values of big.code as another type"),
+        "{}",
+        unweighed.stderr
+    );
     for sql in [
         "SELECT body::int AS n FROM docs WHERE id = 1",
         "SELECT CAST(body AS jsonb) AS j FROM docs WHERE id = 1",
         "SELECT to_date(body, 'YYYY') AS d FROM docs WHERE id = 1",
         "SELECT now() AT TIME ZONE body AS t FROM docs WHERE id = 1",
         "SELECT (SELECT body FROM docs WHERE id = 2)::numeric AS n",
+        // Renamed on the way, every value read is weighed.
+        "WITH c AS (SELECT id, body AS x FROM docs) SELECT x::int AS n FROM c WHERE id = 1",
     ] {
         let refused = ran(sql);
         assert_eq!(refused.code, Some(1), "{sql}: {}", refused.stderr);

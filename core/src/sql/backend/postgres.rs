@@ -141,7 +141,7 @@ async fn plan_of(
 /// Whether `query` builds or gathers what [`weigh`] measures on the
 /// tables, whatever its plan (a hash table is found on the plan).
 fn weighed(query: &Validated) -> bool {
-    query.gathers || growth_of(query).is_some()
+    query.gathers || !growths(query).is_empty()
 }
 
 /// Weighs what `query` would build on the server, on its `plan`, in the
@@ -167,7 +167,7 @@ async fn weigh(
     if query.gathers {
         weigh_gathering(conn, query, plan, &tables).await?;
     }
-    if let Some(growth) = growth_of(query) {
+    for growth in growths(query) {
         weigh_growth(conn, query, plan, &tables, growth).await?;
     }
     Ok(())
@@ -483,7 +483,7 @@ enum Why {
 /// place ([`IN_ROW_BYTES`]); a row of `k >= 2` copies, or one that splits
 /// values, none longer than [`ROW_COPIES_BYTES`] over what it builds:
 /// `k (k + 1) / 2` plus the splits' working memory.
-fn growth_of(query: &Validated) -> Option<Growth> {
+fn growths(query: &Validated) -> Vec<Growth> {
     let k = query.built_copies as f64;
     let chained = if query.built_copies >= 2 {
         k * (k + 1.0) / 2.0
@@ -503,21 +503,22 @@ fn growth_of(query: &Validated) -> Option<Growth> {
     // What an error may quote is the value parsed, built of up to `k`
     // copies of what it reads.
     let quoted = query
-        .parses_read
+        .parsed
+        .any
         .then(|| (QUOTED_BYTES / k.max(1.0), Why::Quotes));
     built
         .into_iter()
         .chain(quoted)
-        .min_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(longest, why)| Growth {
             longest,
             why,
             weight,
         })
+        .collect()
 }
 
 /// Refuses a statement whose rows build more of the values they read than
-/// a backend should hold ([`growth_of`]): a recursion that adds values it
+/// a backend should hold ([`growths`]): a recursion that adds values it
 /// reads to its own value at every step (`path || '/' || c.nom`), when one
 /// of them may be longer than a row keeps in place; a row holding `k`
 /// copies of a value (`body || body || …`), when `k (k + 1) / 2` times the
@@ -543,8 +544,9 @@ async fn weigh_growth(
     let relations: Vec<&str> = reads.iter().map(|(r, _)| r.as_str()).collect();
     // Variable-length columns not declared short, with whether their
     // length is in the pointer (text-like) and whether this role may read
-    // them. What an error quotes is text parsed as another type: text-like
-    // and JSON values (a number, an array of them, cannot be that long).
+    // them. What an error quotes is a value's text: a number's (`numeric`
+    // holds at most some 150,000 digits) or an address's is short, an
+    // array's, a document's or a row's is not.
     let columns: Vec<(String, String, String, bool, bool)> = sqlx::query_as(
         "SELECT n.nspname::text, c.relname::text, a.attname::text, \
                 coalesce(nullif(t.typbasetype, 0), t.oid) IN ('text'::regtype, \
@@ -560,9 +562,8 @@ async fn weigh_growth(
                     'bpchar'::regtype) \
                 AND coalesce(nullif(a.atttypmod, -1), nullif(t.typtypmod, -1), 0) - 4 \
                     BETWEEN 0 AND $2) \
-           AND ($3 OR coalesce(nullif(t.typbasetype, 0), t.oid) IN ('text'::regtype, \
-                    'varchar'::regtype, 'bpchar'::regtype, 'bytea'::regtype, \
-                    'json'::regtype, 'jsonb'::regtype))",
+           AND ($3 OR coalesce(nullif(t.typbasetype, 0), t.oid) NOT IN ('numeric'::regtype, \
+                    'inet'::regtype, 'cidr'::regtype))",
     )
     .bind(&relations)
     // A character takes at most four bytes.
@@ -600,7 +601,13 @@ async fn weigh_growth(
         std::collections::BTreeMap::new();
     for (relation, alias) in &reads {
         for (schema, table, column, _, readable) in &columns {
-            if table != relation || !query.names.reads(relation, alias, column) {
+            let weighed = match growth.why {
+                Why::Quotes => query
+                    .parsed
+                    .may_parse(&query.names, relation, alias, column),
+                Why::Recursion | Why::Builds => query.names.reads(relation, alias, column),
+            };
+            if table != relation || !weighed {
                 continue;
             }
             // Read through a view (this role cannot measure it), or in a

@@ -256,12 +256,11 @@ pub struct Validated {
     /// reads (PostgreSQL: none longer than a row keeps in place; SQLite's
     /// value limit stops it).
     pub grows_by_reading: bool,
-    /// A value computed from what it reads is parsed as another type
-    /// (`body::int`, `to_date(c, …)`, `AT TIME ZONE c`): the database's
-    /// error on one it cannot parse quotes the value whole, and the driver
-    /// receives that error whole before the bot cuts it, so the executor
-    /// weighs the values it reads (PostgreSQL).
-    pub parses_read: bool,
+    /// The values it parses as another type (`body::int`, `to_date(c, …)`,
+    /// `AT TIME ZONE c`): the database's error on one it cannot parse
+    /// quotes the value whole, and the driver receives that error whole
+    /// before the bot cuts it, so the executor weighs them (PostgreSQL).
+    pub parsed: Parsed,
     /// The most bytes the statement builds into the rows of its SELECTs,
     /// together (four a character): what a row of any step of its plan may
     /// carry beyond the values it reads and the width the planner guesses.
@@ -282,6 +281,38 @@ pub struct NamesRead {
     /// under another name (through a view, which may rename its columns)
     /// may have any of its columns read.
     pub relations: std::collections::BTreeSet<String>,
+}
+
+/// The values a statement parses as another type, by the names it reads
+/// them by (folded as its dialect folds them).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Parsed {
+    /// It parses a value it reads.
+    pub any: bool,
+    /// The last part of each name read in what it parses (`d.body` gives
+    /// `body`; a name alone may be a whole row).
+    pub names: std::collections::BTreeSet<String>,
+    /// What it parses reads values not by a column's name (a subquery, a
+    /// whole row by `*`).
+    pub unresolved: bool,
+    /// A CTE, a subquery, a function's rows or `VALUES` may give a value
+    /// it reads another name.
+    pub renamed: bool,
+}
+
+impl Parsed {
+    /// Whether `column` of the table it reads as `relation`, named `alias`
+    /// in the statement, may be parsed: by its name, when the names tell;
+    /// else whenever the statement reads it (`names`).
+    pub fn may_parse(&self, names: &NamesRead, relation: &str, alias: &str, column: &str) -> bool {
+        if !self.any {
+            return false;
+        }
+        if self.unresolved || self.renamed || !names.relations.contains(relation) {
+            return names.reads(relation, alias, column);
+        }
+        self.names.contains(column) || self.names.contains(alias) || self.names.contains(relation)
+    }
 }
 
 impl NamesRead {
@@ -388,7 +419,7 @@ fn judge(sql: &str, policy: &Policy, catalog: Option<&Catalog>) -> Result<Valida
         built_copies: walked.built_copies,
         split_working: walked.split_working,
         grows_by_reading: sizes.grows_by_reading,
-        parses_read: walked.parses_read,
+        parsed: walked.parsed,
         built_row_bytes: sizes.built_row_chars.saturating_mul(4),
         gathered_value_copies: sizes.gathered_value_copies,
     })

@@ -491,14 +491,26 @@ fn gathers_own(query: &Query, own: &Own) -> bool {
     if !gathers {
         return false;
     }
-    // The relations read, without the conditions that join them.
-    selects(&query.body).iter().any(|select| {
-        select.projection.iter().any(|item| mentions_own(item, own))
-            || select.from.iter().any(|from| {
-                mentions_own(&from.relation, own)
-                    || from.joins.iter().any(|j| mentions_own(&j.relation, own))
-            })
-    })
+    reads_own(query, own)
+}
+
+/// Whether `query` names the step's own columns in what it selects or in
+/// the relations it reads (not in the conditions that join them), or in
+/// its CTEs (`WITH w AS (SELECT s AS x …) SELECT string_agg(x, '') FROM w`).
+fn reads_own(query: &Query, own: &Own) -> bool {
+    let in_ctes = query
+        .with
+        .iter()
+        .flat_map(|w| &w.cte_tables)
+        .any(|cte| reads_own(&cte.query, own));
+    in_ctes
+        || selects(&query.body).iter().any(|select| {
+            select.projection.iter().any(|item| mentions_own(item, own))
+                || select.from.iter().any(|from| {
+                    mentions_own(&from.relation, own)
+                        || from.joins.iter().any(|j| mentions_own(&j.relation, own))
+                })
+        })
 }
 
 /// Whether `node` names one of the step's own columns, or its whole row.

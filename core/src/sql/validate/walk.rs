@@ -30,8 +30,8 @@ use sqlparser::ast::{
 use super::super::Dialect;
 use super::super::schema::Catalog;
 use super::{
-    Excess, Foreign, MAX_FROM_RELATIONS, MAX_RELATIONS, MAX_TREE_DEPTH, NamesRead, Policy, Refusal,
-    Unreadable, bounds, copies, denied, denied_object, functions,
+    Excess, Foreign, MAX_FROM_RELATIONS, MAX_RELATIONS, MAX_TREE_DEPTH, NamesRead, Parsed, Policy,
+    Refusal, Unreadable, bounds, copies, denied, denied_object, functions,
 };
 
 type Judged = Result<(), Refusal>;
@@ -128,9 +128,8 @@ pub(super) struct Walker<'a> {
     /// far (a CTE's, a subquery's): a search in a text read from such a row
     /// may search that many copies (see [`Self::copies_of`]).
     read_copies: u64,
-    /// A value computed from what it reads is parsed as another type (see
-    /// [`Walked::parses_read`]).
-    parses_read: bool,
+    /// What values it parses as another type (see [`Parsed`]).
+    parsed: Parsed,
 }
 
 /// The copies one row holds in the rows of the queries a query or SELECT
@@ -179,10 +178,8 @@ pub(super) struct Walked {
     /// The working memory its splits take, in copies of the value they
     /// split (`cardinality(regexp_split_to_array(body, ''))` takes 80).
     pub split_working: u64,
-    /// A value computed from what it reads is parsed as another type
-    /// (`body::int`, `to_date(c, …)`, `AT TIME ZONE c`): the database's
-    /// error on a value it cannot parse quotes the value whole.
-    pub parses_read: bool,
+    /// What values it parses as another type (see [`Parsed`]).
+    pub parsed: Parsed,
 }
 
 impl<'a> Walker<'a> {
@@ -212,7 +209,7 @@ impl<'a> Walker<'a> {
             built_copies: 0,
             split_working: 0,
             read_copies: 1,
-            parses_read: false,
+            parsed: Parsed::default(),
         }
     }
 
@@ -242,7 +239,7 @@ impl<'a> Walker<'a> {
             built_copies: self.built_copies.max(row_copies),
             split_working: self.split_working,
             row_copies,
-            parses_read: self.parses_read,
+            parsed: self.parsed,
         })
     }
 
@@ -354,8 +351,49 @@ impl<'a> Walker<'a> {
         Ok(())
     }
 
+    /// Notes that `expr` is parsed as another type: the names it reads
+    /// values by, or that what it reads cannot be told by name (a subquery,
+    /// a whole row).
+    fn parses(&mut self, expr: &Expr) {
+        use std::ops::ControlFlow;
+        let _ = sqlparser::ast::visit_expressions(expr, |e| {
+            match e {
+                Expr::Identifier(i) => {
+                    self.parsed.any = true;
+                    self.parsed.names.insert(self.fold(i));
+                }
+                Expr::CompoundIdentifier(parts) => {
+                    self.parsed.any = true;
+                    if let Some(last) = parts.last() {
+                        self.parsed.names.insert(self.fold(last));
+                    }
+                }
+                Expr::CompoundFieldAccess { .. }
+                | Expr::Subquery(_)
+                | Expr::Exists { .. }
+                | Expr::InSubquery { .. }
+                | Expr::Wildcard(_)
+                | Expr::QualifiedWildcard(..) => {
+                    self.parsed.any = true;
+                    self.parsed.unresolved = true;
+                }
+                Expr::Function(f) if matches!(f.args, FunctionArguments::Subquery(_)) => {
+                    self.parsed.any = true;
+                    self.parsed.unresolved = true;
+                }
+                _ => {}
+            }
+            ControlFlow::<()>::Continue(())
+        });
+    }
+
     fn walk_query(&mut self, query: &Query) -> Judged {
         self.deeper()?;
+        // A CTE may give a value read another name: the names parsed no
+        // longer tell which columns they are.
+        if query.with.is_some() {
+            self.parsed.renamed = true;
+        }
         let Query {
             with,
             body,
@@ -913,6 +951,11 @@ impl<'a> Walker<'a> {
     }
 
     fn table_factor(&mut self, factor: &TableFactor, applied: bool) -> Judged {
+        // Anything but a table read by its name (a subquery, a function's
+        // rows, `VALUES`) may give a value read another name.
+        if !matches!(factor, TableFactor::Table { args: None, .. }) {
+            self.parsed.renamed = true;
+        }
         match factor {
             TableFactor::Table {
                 name,
@@ -1741,7 +1784,9 @@ impl<'a> Walker<'a> {
                 format,
             } => {
                 Self::data_type(data_type)?;
-                self.parses_read |= !is_text_type(data_type) && reads_anything(expr);
+                if !is_text_type(data_type) {
+                    self.parses(expr);
+                }
                 if let Some(format) = format {
                     match format {
                         sqlparser::ast::CastFormat::Value(v) => Self::literal(&v.value)?,
@@ -1757,7 +1802,7 @@ impl<'a> Walker<'a> {
                 timestamp,
                 time_zone,
             } => {
-                self.parses_read |= reads_anything(time_zone);
+                self.parses(time_zone);
                 self.walk_expr(timestamp)?;
                 self.walk_expr(time_zone)
             }
@@ -2102,10 +2147,12 @@ impl<'a> Walker<'a> {
         if functions::parses_text(&called)
             && let FunctionArguments::List(list) = args
         {
-            self.parses_read |= list.args.iter().any(|arg| match bounds::argument(arg) {
-                Some(e) => reads_anything(e),
-                None => true,
-            });
+            for arg in &list.args {
+                match bounds::argument(arg) {
+                    Some(e) => self.parses(e),
+                    None => self.parsed.unresolved = true,
+                }
+            }
         }
         match args {
             FunctionArguments::None => {}
@@ -2496,25 +2543,4 @@ fn is_text_type(data_type: &DataType) -> bool {
         }),
         _ => false,
     }
-}
-
-/// Whether `expr` may hold anything the statement reads (a column, a row, a
-/// subquery): only values written out in the statement do not.
-fn reads_anything(expr: &Expr) -> bool {
-    use std::ops::ControlFlow;
-    sqlparser::ast::visit_expressions(expr, |e| match e {
-        Expr::Identifier(_)
-        | Expr::CompoundIdentifier(_)
-        | Expr::CompoundFieldAccess { .. }
-        | Expr::Subquery(_)
-        | Expr::Exists { .. }
-        | Expr::InSubquery { .. }
-        | Expr::Wildcard(_)
-        | Expr::QualifiedWildcard(..) => ControlFlow::Break(()),
-        Expr::Function(f) if matches!(f.args, FunctionArguments::Subquery(_)) => {
-            ControlFlow::Break(())
-        }
-        _ => ControlFlow::Continue(()),
-    })
-    .is_break()
 }
