@@ -472,6 +472,9 @@ impl Carried {
 struct Own {
     columns: HashSet<String>,
     qualifiers: HashSet<String>,
+    /// The step reads a relation whose columns are not followed (`LATERAL
+    /// (SELECT s AS x)`): any name may carry its own value.
+    opaque: bool,
 }
 
 /// Whether `query` (a subquery in a recursive step) gathers rows into one
@@ -491,7 +494,7 @@ fn gathers_own(query: &Query, own: &Own) -> bool {
     if !gathers {
         return false;
     }
-    reads_own(query, own)
+    own.opaque || reads_own(query, own)
 }
 
 /// Whether `query` names the step's own columns in what it selects or in
@@ -640,6 +643,7 @@ impl Sizes {
                 self.own = Some(Own {
                     columns: named.iter().chain(&readers.renamed).cloned().collect(),
                     qualifiers: readers.found,
+                    opaque,
                 });
                 let step = self.body(right);
                 self.own = None;

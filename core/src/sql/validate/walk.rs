@@ -368,16 +368,11 @@ impl<'a> Walker<'a> {
                         self.parsed.names.insert(self.fold(last));
                     }
                 }
+                // A subquery's names are visited as the others are: a value
+                // it returns is read by them.
                 Expr::CompoundFieldAccess { .. }
-                | Expr::Subquery(_)
-                | Expr::Exists { .. }
-                | Expr::InSubquery { .. }
                 | Expr::Wildcard(_)
                 | Expr::QualifiedWildcard(..) => {
-                    self.parsed.any = true;
-                    self.parsed.unresolved = true;
-                }
-                Expr::Function(f) if matches!(f.args, FunctionArguments::Subquery(_)) => {
                     self.parsed.any = true;
                     self.parsed.unresolved = true;
                 }
@@ -952,10 +947,15 @@ impl<'a> Walker<'a> {
 
     fn table_factor(&mut self, factor: &TableFactor, applied: bool) -> Judged {
         // Anything but a table read by its name (a subquery, a function's
-        // rows, `VALUES`) may give a value read another name.
-        if !matches!(factor, TableFactor::Table { args: None, .. }) {
-            self.parsed.renamed = true;
-        }
+        // rows, `VALUES`, a table whose alias names its columns: `docs AS
+        // d(i, t, b)`) may give a value read another name.
+        let renames = match factor {
+            TableFactor::Table {
+                args: None, alias, ..
+            } => alias.as_ref().is_some_and(|a| !a.columns.is_empty()),
+            _ => true,
+        };
+        self.parsed.renamed |= renames;
         match factor {
             TableFactor::Table {
                 name,
