@@ -352,8 +352,8 @@ impl<'a> Walker<'a> {
     }
 
     /// Notes that `expr` is parsed as another type: the names it reads
-    /// values by, or that what it reads cannot be told by name (a subquery,
-    /// a whole row).
+    /// values by (a subquery's too), or that what it reads cannot be told
+    /// by name (a field of a row, `*`).
     fn parses(&mut self, expr: &Expr) {
         use std::ops::ControlFlow;
         let _ = sqlparser::ast::visit_expressions(expr, |e| {
@@ -2150,7 +2150,10 @@ impl<'a> Walker<'a> {
             for arg in &list.args {
                 match bounds::argument(arg) {
                     Some(e) => self.parses(e),
-                    None => self.parsed.unresolved = true,
+                    None => {
+                        self.parsed.any = true;
+                        self.parsed.unresolved = true;
+                    }
                 }
             }
         }
