@@ -1137,6 +1137,31 @@ pub(super) fn integer(expr: &Expr) -> Option<i128> {
     }
 }
 
+/// Whether a cast to `data_type` keeps text as text (a shorter type cuts it,
+/// and no value fails to be text).
+pub(super) fn is_text_type(data_type: &sqlparser::ast::DataType) -> bool {
+    use sqlparser::ast::DataType;
+    match data_type {
+        DataType::Text
+        | DataType::Varchar(_)
+        | DataType::Nvarchar(_)
+        | DataType::Char(_)
+        | DataType::Character(_)
+        | DataType::CharVarying(_)
+        | DataType::CharacterVarying(_)
+        | DataType::String(_)
+        | DataType::Clob(_) => true,
+        DataType::Custom(name, _) => name.0.last().is_some_and(|part| {
+            part.as_ident().is_some_and(|i| {
+                ["text", "citext", "name", "bpchar", "varchar2", "nvarchar2"]
+                    .iter()
+                    .any(|t| i.value.eq_ignore_ascii_case(t))
+            })
+        }),
+        _ => false,
+    }
+}
+
 /// A text written in the statement.
 pub(super) fn text(expr: Option<&Expr>) -> Option<&str> {
     match expr? {

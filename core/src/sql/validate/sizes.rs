@@ -1357,16 +1357,7 @@ fn texty(expr: &Expr) -> bool {
             );
             !keeps_digits_apart || args.first().is_some_and(|e| texty(e))
         }
-        Expr::Cast { data_type, .. } => matches!(
-            data_type,
-            DataType::Text
-                | DataType::Varchar(_)
-                | DataType::CharacterVarying(_)
-                | DataType::CharVarying(_)
-                | DataType::Char(_)
-                | DataType::Character(_)
-                | DataType::String(_)
-        ),
+        Expr::Cast { data_type, .. } => bounds::is_text_type(data_type),
         Expr::BinaryOp {
             op: BinaryOperator::StringConcat,
             ..

@@ -1784,7 +1784,7 @@ impl<'a> Walker<'a> {
                 format,
             } => {
                 Self::data_type(data_type)?;
-                if !is_text_type(data_type) {
+                if !bounds::is_text_type(data_type) {
                     self.parses(expr);
                 }
                 if let Some(format) = format {
@@ -2519,30 +2519,6 @@ fn positional(expr: &Expr) -> bool {
                 name.as_str(),
                 "strpos" | "length" | "char_length" | "character_length" | "octet_length"
             )
-        }),
-        _ => false,
-    }
-}
-
-/// Whether a cast to `data_type` keeps text as text (a shorter type cuts it,
-/// and no value fails to be text).
-fn is_text_type(data_type: &DataType) -> bool {
-    match data_type {
-        DataType::Text
-        | DataType::Varchar(_)
-        | DataType::Nvarchar(_)
-        | DataType::Char(_)
-        | DataType::Character(_)
-        | DataType::CharVarying(_)
-        | DataType::CharacterVarying(_)
-        | DataType::String(_)
-        | DataType::Clob(_) => true,
-        DataType::Custom(name, _) => name.0.last().is_some_and(|part| {
-            part.as_ident().is_some_and(|i| {
-                ["text", "citext", "name", "bpchar", "varchar2", "nvarchar2"]
-                    .iter()
-                    .any(|t| i.value.eq_ignore_ascii_case(t))
-            })
         }),
         _ => false,
     }
