@@ -1141,6 +1141,25 @@ fn heavy_reason(lang: Lang, heavy: &crate::sql::backend::Heavy) -> String {
                 None => "more than can be foreseen".to_owned(),
             }
         ),
+        (Lang::En, H::HashJoin { mib, bound_mib }) => format!(
+            "a join would keep {} of its rows in a hash table, more than {bound_mib} MiB: the \
+             server keeps the rows of one key together in memory, whatever work_mem says (join on \
+             columns, and build long values after the join rather than before it)",
+            match mib {
+                Some(mib) => format!("about {mib} MiB"),
+                None => "more than can be foreseen".to_owned(),
+            }
+        ),
+        (Lang::Fr, H::HashJoin { mib, bound_mib }) => format!(
+            "une jointure garderait {} de ses lignes dans une table de hachage, plus que \
+             {bound_mib} Mio : le serveur garde ensemble en mémoire les lignes d'une même clé, quoi \
+             que dise work_mem (joignez sur des colonnes, et construisez les valeurs longues après \
+             la jointure plutôt qu'avant)",
+            match mib {
+                Some(mib) => format!("environ {mib} Mio"),
+                None => "plus qu'on ne peut prévoir".to_owned(),
+            }
+        ),
         (Lang::Fr, H::Hashes { mib, bound_mib }) => format!(
             "le serveur garderait {} dans une table de hachage qu'il ne peut pas écrire sur \
              disque, plus que {bound_mib} Mio (un NOT IN (SELECT …) est haché ainsi ; un NOT \
@@ -1847,6 +1866,25 @@ fn excess(lang: Lang, excess: &crate::sql::validate::Excess) -> String {
             "{what} analyse une valeur rassemblée à partir de lignes, ou la lit comme des lignes : \
              l'analyse prend plusieurs fois sa taille, aussi longue que les lignes la font"
         ),
+        (Lang::En, E::QuotedGathered(what)) => format!(
+            "{what} reads a value gathered from rows as another type: the database's error on a \
+             value it cannot read quotes it whole, as long as the rows make it"
+        ),
+        (Lang::Fr, E::QuotedGathered(what)) => format!(
+            "{what} lit une valeur rassemblée à partir de lignes comme un autre type : l'erreur de \
+             la base sur une valeur qu'elle ne peut pas lire la cite en entier, aussi longue que les \
+             lignes la font"
+        ),
+        (Lang::En, E::GathersGathered(what)) => format!(
+            "{what} gathers values that are themselves gathered from rows: each row may hold all of \
+             another gathering, and the whole grows as their product; gather once (a join and one \
+             GROUP BY)"
+        ),
+        (Lang::Fr, E::GathersGathered(what)) => format!(
+            "{what} rassemble des valeurs elles-mêmes rassemblées à partir de lignes : chaque ligne \
+             peut contenir tout un autre rassemblement, et le tout croît comme leur produit ; \
+             rassemblez une seule fois (une jointure et un seul GROUP BY)"
+        ),
         (Lang::En, E::GatheredPair(what)) => format!(
             "{what} looks for each element of one value gathered from rows in another, in one \
              call the database cannot stop: compare the rows instead (a join, EXISTS)"
@@ -2212,6 +2250,10 @@ mod tests {
             },
             Heavy::Hashes {
                 mib: None,
+                bound_mib: 256,
+            },
+            Heavy::HashJoin {
+                mib: Some(1144),
                 bound_mib: 256,
             },
             Heavy::RecursionGrows {

@@ -207,6 +207,14 @@ pub enum Heavy {
     )]
     Hashes { mib: Option<u64>, bound_mib: u64 },
     #[error(
+        "a join would keep {} of its rows in a hash table, more than {bound_mib} MiB: the \
+         server keeps the rows of one key together in memory, whatever work_mem says",
+        match mib { Some(mib) => format!("about {mib} MiB"), None => "more than can be foreseen".to_owned() }
+    )]
+    /// A hash join whose inner rows may pass `mib` MiB, more than
+    /// `bound_mib`: the rows of one key stay in memory together.
+    HashJoin { mib: Option<u64>, bound_mib: u64 },
+    #[error(
         "a recursive step adds {table}.{column} to its own value at every step, and its values \
          may be longer than {longest} bytes: how large the value grows cannot be foreseen"
     )]

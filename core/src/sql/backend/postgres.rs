@@ -246,17 +246,23 @@ async fn weigh_hashed(
         }));
     }
     let out_of_line = out_of_line(conn, query, plan, tables).await?;
-    let bytes = Foresight::weigh(
+    let weights = Foresight::weigh(
         plan,
         tables.clone(),
         out_of_line,
-        query.built_row_bytes as f64 + HASH_ENTRY_BYTES,
-    )
-    .hashed;
-    if bytes > MAX_HASHED_BYTES {
+        query.built_row_bytes as f64,
+    );
+    let bound_mib = MAX_HASHED_BYTES as u64 / (1024 * 1024);
+    if weights.hashed > MAX_HASHED_BYTES {
         return Err(ExecError::TooHeavy(Heavy::Hashes {
-            mib: mib(bytes),
-            bound_mib: MAX_HASHED_BYTES as u64 / (1024 * 1024),
+            mib: mib(weights.hashed),
+            bound_mib,
+        }));
+    }
+    if weights.joined > MAX_HASHED_BYTES {
+        return Err(ExecError::TooHeavy(Heavy::HashJoin {
+            mib: mib(weights.joined),
+            bound_mib,
         }));
     }
     Ok(())
@@ -708,6 +714,8 @@ struct Foresight<'p> {
     hashed_plans: std::collections::HashSet<String>,
     /// The most bytes a hash table kept whole in memory may hold.
     hashed: f64,
+    /// The most bytes the inner side of a hash join may keep in memory.
+    joined: f64,
 }
 
 /// What [`Foresight::weigh`] finds of a plan.
@@ -716,6 +724,8 @@ struct Weights {
     heaviest: f64,
     /// The most bytes a hash table the server cannot spill may hold.
     hashed: f64,
+    /// The most bytes a hash join may keep of one key's rows.
+    joined: f64,
 }
 
 impl<'p> Foresight<'p> {
@@ -741,18 +751,22 @@ impl<'p> Foresight<'p> {
                 .filter_map(|h| h.strip_prefix("hashed ").map(str::to_owned))
                 .collect(),
             hashed: 0.0,
+            joined: 0.0,
         };
         foresight.collect_ctes(plan);
         foresight.rows(plan);
         Weights {
             heaviest: foresight.heaviest,
             hashed: foresight.hashed,
+            joined: foresight.joined,
         }
     }
 
     /// The hash tables `plan` keeps whole in memory, which no setting
     /// bounds: `hashed SubPlan N` for a sub-plan the plan hashes (`NOT
-    /// IN (SELECT …)`), `SetOp` for a hashed `EXCEPT` or `INTERSECT`.
+    /// IN (SELECT …)`), `SetOp` for a hashed `EXCEPT` or `INTERSECT`, and
+    /// `Hash Join` for a join that may (the rows of one key: see
+    /// [`Foresight::joined_by_hash`]).
     fn hashed_in_memory(plan: &serde_json::Value) -> Vec<String> {
         fn walk(node: &serde_json::Value, into: &mut Vec<String>) {
             match node {
@@ -772,6 +786,9 @@ impl<'p> Foresight<'p> {
                         && fields.get("Strategy").and_then(|s| s.as_str()) == Some("Hashed")
                     {
                         into.push("SetOp".to_owned());
+                    }
+                    if fields.get("Node Type").and_then(|t| t.as_str()) == Some("Hash Join") {
+                        into.push("Hash Join".to_owned());
                     }
                     fields.values().for_each(|v| walk(v, into));
                 }
@@ -845,14 +862,21 @@ impl<'p> Foresight<'p> {
         let node_type = node["Node Type"].as_str().unwrap_or_default();
         let mut inputs = Vec::new();
         let mut extras = Vec::new();
+        let mut hash_inner = None;
         for child in Self::children(node) {
             let (rows, extra) = self.rows(child);
+            if node_type == "Hash Join" && child["Parent Relationship"].as_str() == Some("Inner") {
+                let width = child["Plan Width"].as_f64().unwrap_or(0.0);
+                hash_inner = Some((rows, extra, width));
+            }
             let hashed_here = child["Subplan Name"]
                 .as_str()
                 .is_some_and(|name| self.hashed_plans.contains(name));
             if hashed_here {
                 let width = child["Plan Width"].as_f64().unwrap_or(0.0);
-                self.hashed = self.hashed.max(rows * (width + extra + self.row_bytes));
+                self.hashed = self
+                    .hashed
+                    .max(rows * (width + extra + self.row_bytes + HASH_ENTRY_BYTES));
             }
             // Sub-plans run per row or once and give one value each; CTEs
             // are weighed where they are scanned.
@@ -936,11 +960,46 @@ impl<'p> Foresight<'p> {
         self.heaviest = self.heaviest.max(bound * (width + extra + self.row_bytes));
         // A hashed set operation keeps every distinct row of its inputs.
         if node_type == "SetOp" && node["Strategy"].as_str() == Some("Hashed") {
-            self.hashed = self
-                .hashed
-                .max(inputs.iter().map(|(b, _)| b).sum::<f64>() * (width + extra + self.row_bytes));
+            self.hashed = self.hashed.max(
+                inputs.iter().map(|(b, _)| b).sum::<f64>()
+                    * (width + extra + self.row_bytes + HASH_ENTRY_BYTES),
+            );
+        }
+        if let Some(inner) = hash_inner {
+            self.joined = self.joined.max(self.joined_by_hash(node, inner));
         }
         (bound, extra)
+    }
+
+    /// What the inner side of a hash join may keep in memory. The server
+    /// splits a hash join's inner rows into batches that fit `work_mem` by
+    /// their key, and cannot split the rows of one key: then it keeps them
+    /// all (the rows of a key computed alike, `a.id * 0 = b.k`, over 120
+    /// values of 10 MB built by `body || ''` took a backend to 1.2 GiB).
+    /// Joined on columns, the keys are the data's own, and the planner knows
+    /// each row's width; what it cannot see is still held: the values a row
+    /// carries out of line and what the statement builds into it. Joined on
+    /// anything else, every row counts whole.
+    /// `inner` is the join's inner side: its bound on rows, what each
+    /// carries beyond its width, and its width.
+    fn joined_by_hash(
+        &self,
+        node: &serde_json::Value,
+        (rows, extra, width): (f64, f64, f64),
+    ) -> f64 {
+        let on_columns = Self::equal_columns(node["Hash Cond"].as_str().unwrap_or_default());
+        // A recursion's rows, which no plan foresees (a tree walked by
+        // `c.parent = t.id`), are bounded by what the recursion may build
+        // (`weigh_growth`) and by the deadline, not here.
+        if on_columns && !rows.is_finite() {
+            return 0.0;
+        }
+        let per_row = if on_columns {
+            extra + self.row_bytes
+        } else {
+            width + extra + self.row_bytes + HASH_ENTRY_BYTES
+        };
+        rows * per_row
     }
 
     /// Whether a table read goes through an index by a condition whose

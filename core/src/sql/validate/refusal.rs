@@ -231,6 +231,11 @@ pub enum Excess {
     },
     /// A value gathered from rows, parsed into another or read as rows.
     ParsedGathered(String),
+    /// A value gathered from rows, read as another type (`::int`,
+    /// `to_date`): the error on one the database cannot read quotes it.
+    QuotedGathered(String),
+    /// Values gathered from rows, gathered again.
+    GathersGathered(String),
     /// Two values gathered from rows, each looked for in the other.
     GatheredPair(String),
 

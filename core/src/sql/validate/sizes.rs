@@ -2212,6 +2212,38 @@ impl Check<'_> {
         ControlFlow::Continue(())
     }
 
+    /// A value gathered from rows is never read as another type on
+    /// PostgreSQL (`(SELECT string_agg(…))::int`, `to_date(…)`): the error
+    /// on a value it cannot read quotes it whole, and the driver holds that
+    /// error before the bot cuts it (a 150 MB error took the bot to 350 MiB).
+    /// A value read from a table is weighed by the executor instead
+    /// (`Validated::parsed`).
+    fn quoted(&mut self, what: &Expr, value: &Expr) -> ControlFlow<()> {
+        if self.sizes.dialect == Dialect::Postgres && self.sizes.size(value).gathered {
+            self.refusal = Some(Refusal::TooLarge(Excess::QuotedGathered(short(what))));
+            return ControlFlow::Break(());
+        }
+        ControlFlow::Continue(())
+    }
+
+    /// Values gathered from rows are never gathered again, but on SQLite,
+    /// whose value limit bounds every gathering: each row of the outer one
+    /// may hold all of an inner one (`array_agg(s.x)` over 1,700 rows that
+    /// each hold a `(SELECT string_agg(…))` of 640 KB took a backend to
+    /// 1 GiB; over 20,000, 12.8 GB), which the plan's widths do not show.
+    fn gathered_again(&mut self, call: &Expr, f: &Function) -> ControlFlow<()> {
+        if self.sizes.dialect == Dialect::Sqlite {
+            return ControlFlow::Continue(());
+        }
+        let gathered = arguments(f).iter().any(|a| self.sizes.size(a).gathered)
+            || matches!(&f.args, FunctionArguments::Subquery(q) if self.sizes.subquery(q).gathered);
+        if gathered {
+            self.refusal = Some(Refusal::TooLarge(Excess::GathersGathered(short(call))));
+            return ControlFlow::Break(());
+        }
+        ControlFlow::Continue(())
+    }
+
     /// Counts what `expr` builds toward the statement's whole (see
     /// [`MAX_STATEMENT_BUILT_CHARS`]) when no expression around it was
     /// counted already: `upper(repeat('a', 100))` counts a hundred, once.
@@ -2326,6 +2358,8 @@ impl Visitor for Check<'_> {
             } => {
                 if parses(data_type) {
                     self.parsed(expr, value)?;
+                } else if !bounds::is_text_type(data_type) {
+                    self.quoted(expr, value)?;
                 }
                 // A number read from a text the statement cuts or builds
                 // keeps every digit of it: `substr(…, 1, 131000)::numeric`
@@ -2346,6 +2380,13 @@ impl Visitor for Check<'_> {
                     return ControlFlow::Break(());
                 }
                 self.built(Builder::Cast, self.sizes.size(expr))
+            }
+            Expr::AtTimeZone {
+                timestamp,
+                time_zone,
+            } => {
+                self.quoted(expr, timestamp)?;
+                self.quoted(expr, time_zone)
             }
             Expr::BinaryOp {
                 op: BinaryOperator::PGExp,
@@ -2431,6 +2472,14 @@ impl Visitor for Check<'_> {
                 };
                 if !counts(&name) {
                     self.built(Builder::Call(name.to_string()), self.sizes.size(expr))?;
+                }
+                if bounds::gathers(&name) {
+                    self.gathered_again(expr, f)?;
+                }
+                if super::functions::parses_text(&name) {
+                    for arg in arguments(f) {
+                        self.quoted(expr, arg)?;
+                    }
                 }
                 let args = arguments(f);
                 let at = |i: usize| args.get(i).copied();

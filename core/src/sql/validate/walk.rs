@@ -1965,7 +1965,10 @@ impl<'a> Walker<'a> {
     /// PostgreSQL's text-search calls read a text written first as the name
     /// of a configuration (`to_tsvector('french', nom)`): one name alone,
     /// found on the search path. `'hr.cfg'` would name a schema, and the
-    /// planner's error would say whether it exists, at the offer's EXPLAIN.
+    /// planner's error would say whether it exists, at the offer's EXPLAIN;
+    /// anything but a name written out (a number, `id + 3747`, a column) is
+    /// cast to `regconfig` by its number, which picks a configuration of
+    /// any schema, and the error on a number that is none tells which are.
     fn text_search_configuration(&self, called: &str, args: &[FunctionArg]) -> Judged {
         let configured = matches!(
             called,
@@ -1978,17 +1981,25 @@ impl<'a> Walker<'a> {
         if self.dialect() != Dialect::Postgres || !configured || args.len() < 2 {
             return Ok(());
         }
-        if let Some(Expr::Value(v)) = args.first().and_then(bounds::argument)
-            && let Value::SingleQuotedString(name) = &v.value
-            && !(!name.is_empty()
-                && name.len() <= 63
-                && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
-        {
-            return Err(unverifiable(Unreadable::QualifiedSetting(format!(
-                "'{name}'"
-            ))));
+        let first = args.first().and_then(bounds::argument);
+        match first {
+            Some(Expr::Value(v)) => match &v.value {
+                Value::SingleQuotedString(name)
+                    if !name.is_empty()
+                        && name.len() <= 63
+                        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') =>
+                {
+                    Ok(())
+                }
+                Value::SingleQuotedString(name) => Err(unverifiable(Unreadable::QualifiedSetting(
+                    format!("'{name}'"),
+                ))),
+                _ => Err(unverifiable(Unreadable::QualifiedSetting(v.to_string()))),
+            },
+            other => Err(unverifiable(Unreadable::QualifiedSetting(
+                other.map_or_else(|| called.to_owned(), short),
+            ))),
         }
-        Ok(())
     }
 
     /// A `LIKE`, `GLOB` or `TRIM` pattern applied to `text`, counted
