@@ -957,6 +957,11 @@ async fn a_value_parsed_as_another_type_is_short_enough_for_its_error_to_be_read
             "SELECT b::int AS n FROM docs AS d(i, t, b) WHERE i = 1",
             "docs.body",
         ),
+        // Built twice and parsed: both weighed, on one reading of the table.
+        (
+            "SELECT (body || body)::int AS n FROM docs WHERE id = 1",
+            "docs.body",
+        ),
     ] {
         let refused = ran(sql);
         assert_eq!(refused.code, Some(1), "{sql}: {}", refused.stderr);
@@ -973,6 +978,7 @@ async fn a_value_parsed_as_another_type_is_short_enough_for_its_error_to_be_read
         "SELECT code, id::bigint AS n FROM big ORDER BY id LIMIT 3",
         "SELECT length(code)::int AS n FROM big ORDER BY id LIMIT 3",
         "SELECT code FROM big WHERE id = (SELECT max(id) FROM big)::int",
+        "SELECT length(title || title)::int AS n FROM docs WHERE id = 2",
     ] {
         let accepted = ran(sql);
         assert_eq!(accepted.code, Some(0), "{sql}: {}", accepted.stderr);

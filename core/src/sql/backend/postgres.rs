@@ -167,10 +167,7 @@ async fn weigh(
     if query.gathers {
         weigh_gathering(conn, query, plan, &tables).await?;
     }
-    for growth in growths(query) {
-        weigh_growth(conn, query, plan, &tables, growth).await?;
-    }
-    Ok(())
+    weigh_growth(conn, query, plan, &tables, &growths(query)).await
 }
 
 /// Refuses a query that gathers rows into one value when one step of its
@@ -545,52 +542,55 @@ fn growths(query: &Validated) -> Vec<Growth> {
 /// others by their longest value, read on the whole table (the length in
 /// the pointer for text, nothing fetched), where a sample could miss the
 /// one long value a statement picks by its key; a table too large to read
-/// whole at the offer refuses.
+/// whole at the offer refuses. A statement may need several weighings (a
+/// row that builds copies of a value it also parses): the catalogue and
+/// each table are read once for all of them.
 async fn weigh_growth(
     conn: &mut sqlx::PgConnection,
     query: &Validated,
     plan: &serde_json::Value,
     tables: &std::collections::HashMap<String, f64>,
-    growth: Growth,
+    growths: &[Growth],
 ) -> Result<(), ExecError> {
+    if growths.is_empty() {
+        return Ok(());
+    }
     let mut reads = Vec::new();
     Foresight::table_reads(plan, &mut reads);
     let relations: Vec<&str> = reads.iter().map(|(r, _)| r.as_str()).collect();
-    // Variable-length columns not declared short, with whether their
-    // length is in the pointer (text-like) and whether this role may read
-    // them. What an error quotes is a value's text: a number's (`numeric`
-    // holds at most some 150,000 digits) or an address's is short, an
-    // array's, a document's or a row's is not.
-    let columns: Vec<(String, String, String, bool, bool)> = sqlx::query_as(
+    // Variable-length columns, with their declared length (a `varchar(n)`
+    // or `char(n)`, in characters), whether their length is in the pointer
+    // (text-like), whether their text is short whatever they hold (what an
+    // error quotes of a number, `numeric` holding at most some 150,000
+    // digits, or of an address), and whether this role may read them.
+    type Column = (String, String, String, Option<i32>, bool, bool, bool);
+    let columns: Vec<Column> = sqlx::query_as(
         "SELECT n.nspname::text, c.relname::text, a.attname::text, \
+                CASE WHEN coalesce(nullif(t.typbasetype, 0), t.oid) IN ('varchar'::regtype, \
+                    'bpchar'::regtype) \
+                     AND coalesce(nullif(a.atttypmod, -1), nullif(t.typtypmod, -1), 0) - 4 >= 0 \
+                THEN coalesce(nullif(a.atttypmod, -1), nullif(t.typtypmod, -1), 0) - 4 END, \
                 coalesce(nullif(t.typbasetype, 0), t.oid) IN ('text'::regtype, \
                     'varchar'::regtype, 'bpchar'::regtype, 'bytea'::regtype), \
+                coalesce(nullif(t.typbasetype, 0), t.oid) IN ('numeric'::regtype, \
+                    'inet'::regtype, 'cidr'::regtype), \
                 has_schema_privilege(n.oid, 'USAGE') \
                     AND has_column_privilege(c.oid, a.attnum, 'SELECT') \
          FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
          JOIN pg_namespace n ON n.oid = c.relnamespace \
          JOIN pg_type t ON t.oid = a.atttypid \
          WHERE c.relname = ANY($1) AND c.relkind IN ('r', 'm', 'p') \
-           AND a.attnum > 0 AND NOT a.attisdropped AND a.attlen = -1 \
-           AND NOT (coalesce(nullif(t.typbasetype, 0), t.oid) IN ('varchar'::regtype, \
-                    'bpchar'::regtype) \
-                AND coalesce(nullif(a.atttypmod, -1), nullif(t.typtypmod, -1), 0) - 4 \
-                    BETWEEN 0 AND $2) \
-           AND ($3 OR coalesce(nullif(t.typbasetype, 0), t.oid) NOT IN ('numeric'::regtype, \
-                    'inet'::regtype, 'cidr'::regtype))",
+           AND a.attnum > 0 AND NOT a.attisdropped AND a.attlen = -1",
     )
     .bind(&relations)
-    // A character takes at most four bytes.
-    .bind((growth.longest / 4.0).min(f64::from(i32::MAX)) as i32)
-    .bind(growth.why != Why::Quotes)
     .persistent(false)
     .fetch_all(&mut *conn)
     .await
     .map_err(database)?;
     let quoted = |name: &str| format!("\"{}\"", name.replace('"', "\"\""));
-    let longest = growth.longest.floor() as u64;
-    let too_long = |table: &str, column: &str| {
+    let too_long = |growth: &Growth, table: &str, column: &str| {
         let (table, column) = (table.to_owned(), column.to_owned());
+        let longest = growth.longest.floor() as u64;
         ExecError::TooHeavy(match growth.why {
             Why::Recursion => Heavy::RecursionGrows {
                 table,
@@ -611,41 +611,62 @@ async fn weigh_growth(
             },
         })
     };
-    let mut by_table: std::collections::BTreeMap<(&str, &str), Vec<&str>> =
-        std::collections::BTreeMap::new();
-    for (relation, alias) in &reads {
-        for (schema, table, column, in_pointer, readable) in &columns {
-            let weighed = match growth.why {
-                Why::Quotes => query
-                    .parsed
-                    .may_parse(&query.names, relation, alias, column),
-                Why::Recursion | Why::Builds => query.names.reads(relation, alias, column),
-            };
-            if table != relation || !weighed {
-                continue;
-            }
-            // Read through a view (this role cannot measure it), or in a
-            // table too large to read whole for it.
-            let whole = match growth.why {
-                Why::Quotes if *in_pointer => QUOTED_WHOLE_ROWS,
-                Why::Quotes | Why::Recursion | Why::Builds => OUT_OF_LINE_SAMPLE_ROWS,
-            };
-            if !readable || tables.get(relation).copied().unwrap_or(0.0) > whole {
-                return Err(too_long(table, column));
-            }
-            let entry = by_table.entry((schema, table)).or_default();
-            if !entry.contains(&column.as_str()) {
-                entry.push(column);
+    // For each growth in turn, the columns it weighs; one it cannot
+    // measure (read through a view, or in a table too large to read whole
+    // for it) refuses at once, as it would alone.
+    let mut weighed: Vec<Vec<(&str, &str, &str)>> = vec![Vec::new(); growths.len()];
+    for (growth, into) in growths.iter().zip(&mut weighed) {
+        for (relation, alias) in &reads {
+            for (schema, table, column, declared, _, short_text, readable) in &columns {
+                let read = match growth.why {
+                    Why::Quotes => {
+                        !short_text
+                            && query
+                                .parsed
+                                .may_parse(&query.names, relation, alias, column)
+                    }
+                    Why::Recursion | Why::Builds => query.names.reads(relation, alias, column),
+                };
+                // A character takes at most four bytes.
+                let short = declared.is_some_and(|n| f64::from(n) * 4.0 <= growth.longest);
+                if table != relation || !read || short {
+                    continue;
+                }
+                let in_pointer = columns.iter().any(|(s, t, c, _, text, _, _)| {
+                    s == schema && t == table && c == column && *text
+                });
+                let whole = match growth.why {
+                    Why::Quotes if in_pointer => QUOTED_WHOLE_ROWS,
+                    Why::Quotes | Why::Recursion | Why::Builds => OUT_OF_LINE_SAMPLE_ROWS,
+                };
+                if !readable || tables.get(relation).copied().unwrap_or(0.0) > whole {
+                    return Err(too_long(growth, table, column));
+                }
+                let entry = (schema.as_str(), table.as_str(), column.as_str());
+                if !into.contains(&entry) {
+                    into.push(entry);
+                }
             }
         }
     }
+    // The longest value of every column weighed, each table read once.
+    let mut by_table: std::collections::BTreeMap<(&str, &str), Vec<&str>> =
+        std::collections::BTreeMap::new();
+    for (schema, table, column) in weighed.iter().flatten() {
+        let names = by_table.entry((schema, table)).or_default();
+        if !names.contains(column) {
+            names.push(column);
+        }
+    }
+    let mut longest: std::collections::HashMap<(&str, &str, &str), f64> =
+        std::collections::HashMap::new();
     for ((schema, table), names) in by_table {
         let lengths: Vec<String> = names
             .iter()
             .map(|column| {
-                let in_pointer = columns
-                    .iter()
-                    .any(|(s, t, c, text, _)| s == schema && t == table && c == column && *text);
+                let in_pointer = columns.iter().any(|(s, t, c, _, text, _, _)| {
+                    s == schema && t == table && c == column && *text
+                });
                 let length = if in_pointer {
                     format!("octet_length({})", quoted(column))
                 } else {
@@ -660,17 +681,21 @@ async fn weigh_growth(
             quoted(schema),
             quoted(table),
         ));
-        let (longest,): (Vec<f64>,) = sqlx::query_as(measure)
+        let (measured,): (Vec<f64>,) = sqlx::query_as(measure)
             .persistent(false)
             .fetch_one(&mut *conn)
             .await
             .map_err(database)?;
-        if let Some((column, _)) = names
+        for (column, bytes) in names.into_iter().zip(measured) {
+            longest.insert((schema, table, column), bytes);
+        }
+    }
+    for (growth, columns) in growths.iter().zip(&weighed) {
+        if let Some((_, table, column)) = columns
             .iter()
-            .zip(longest)
-            .find(|(_, bytes)| *bytes > growth.longest)
+            .find(|c| longest.get(*c).is_some_and(|bytes| *bytes > growth.longest))
         {
-            return Err(too_long(table, column));
+            return Err(too_long(growth, table, column));
         }
     }
     Ok(())
