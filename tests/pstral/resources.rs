@@ -1039,6 +1039,17 @@ async fn a_hash_table_the_server_cannot_spill_is_weighed_before_it_is_built() {
             "SELECT count(*) AS n FROM (SELECT c.name || o.id AS k FROM orders o CROSS JOIN \
              clients c WHERE {guessed} EXCEPT SELECT name FROM clients) x"
         ),
+        // Tested in a select list or an aggregate's FILTER, where the plan
+        // does not say that it hashes the subquery (two took a backend to
+        // 1.6 GiB).
+        format!(
+            "SELECT c.id, c.name = ANY (SELECT c2.name || o.id FROM orders o CROSS JOIN \
+             clients c2 WHERE {guessed}) AS hit FROM clients c LIMIT 5"
+        ),
+        format!(
+            "SELECT count(*) FILTER (WHERE c.name IN (SELECT c2.name || o.id FROM orders o \
+             CROSS JOIN clients c2 WHERE {guessed})) AS n FROM clients c"
+        ),
     ] {
         let refused = ran(&heavy);
         assert_eq!(refused.code, Some(1), "{heavy}: {}", refused.stderr);
@@ -1055,6 +1066,9 @@ async fn a_hash_table_the_server_cannot_spill_is_weighed_before_it_is_built() {
         "SELECT count(*) AS n FROM (SELECT client_id FROM orders EXCEPT SELECT id FROM clients) x",
         "SELECT count(*) AS n FROM clients c WHERE NOT EXISTS \
            (SELECT 1 FROM orders o WHERE o.client_id = c.id)",
+        "SELECT c.id, c.id IN (SELECT client_id FROM orders) AS has, \
+           (SELECT max(o.id) FROM orders o WHERE o.client_id = c.id) AS last \
+           FROM clients c ORDER BY c.id LIMIT 5",
     ] {
         let accepted = ran(light);
         assert_eq!(accepted.code, Some(0), "{light}: {}", accepted.stderr);

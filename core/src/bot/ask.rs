@@ -17,7 +17,7 @@ use crate::conversation::{Conversation, Mode, NewMessage, Speaker, StoredMessage
 use crate::i18n::Text;
 use crate::identity::{Permission, User};
 use crate::llm::{ChatMessage, LlmError};
-use crate::stream::{Ending, Streamed, stream_answer};
+use crate::stream::{Ending, Streamed, placeholder, stream_answer};
 use crate::target::answer::{Agreed, Judged, SqlAnswer};
 
 /// Who asked what, in which conversation: what every step of a SQL answer
@@ -366,24 +366,20 @@ impl Bot {
     ) -> Answered {
         let thinking = Text::Thinking.render(self.lang());
         let budget = self.inner.edit_budgets.for_answer(platform.limits(), place);
-        let placeholder = match platform.post(place, Some(question_id), &thinking).await {
-            Ok(m) => {
-                if budget.counts_posts() {
-                    budget.spent();
+        let placeholder =
+            match placeholder::post(platform, &budget, place, question_id, &thinking).await {
+                Ok(m) => m,
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot post the placeholder");
+                    return Answered {
+                        streamed: None,
+                        stopped_by: None,
+                    };
                 }
-                m
-            }
-            Err(e) => {
-                tracing::error!(error = %e, "cannot post the placeholder");
-                return Answered {
-                    streamed: None,
-                    stopped_by: None,
-                };
-            }
-        };
+            };
         let writing = self.inner.answers.start(&placeholder.id, place, user.id);
         let stop = writing.stop.clone();
-        let stop_shown = show_stop(platform, &budget, &placeholder).await;
+        let stop_shown = placeholder::offer_stop(platform, &budget, &placeholder).await;
         let placeholder_changed = tokio::time::Instant::now();
 
         let (position, positions) = watch::channel(0usize);
@@ -430,7 +426,7 @@ impl Bot {
         let stopped_by = writing.stopped_by();
         drop(writing);
         if stop_shown {
-            withdraw_stop(platform, &budget, &placeholder).await;
+            placeholder::withdraw_stop(platform, &budget, &placeholder).await;
         }
         Answered {
             streamed: Some(streamed),
@@ -720,44 +716,4 @@ impl Bot {
 /// The message a streamed answer ends in: where its statements are offered.
 fn last_of(streamed: &Streamed) -> &MessageRef {
     &streamed.parts.last().expect("an answer has a part").message
-}
-
-/// Offers the Stop control on the placeholder. Offering a control changes
-/// the message too (a Discord PATCH, a Matrix reaction), and so does taking
-/// it back: two events of the allowance, spent like an intermediate edit,
-/// only while it keeps the final edits back. Under a tight limit (Synapse's
-/// default: one event every five seconds) the answer's own text is not late
-/// for them; the stop command works either way. Returns whether it shows.
-async fn show_stop(
-    platform: &dyn ChatPlatform,
-    budget: &crate::stream::budget::EditBudget,
-    placeholder: &MessageRef,
-) -> bool {
-    if !budget.take_intermediate() {
-        return false;
-    }
-    match platform.show_control(placeholder, &ControlKind::Stop).await {
-        Ok(()) => true,
-        Err(e) => {
-            tracing::warn!(error = %e, "cannot offer the Stop control");
-            false
-        }
-    }
-}
-
-/// Takes the Stop control back once the answer is done. It changes the
-/// message too (a Discord PATCH): not before the platform allows.
-async fn withdraw_stop(
-    platform: &dyn ChatPlatform,
-    budget: &crate::stream::budget::EditBudget,
-    placeholder: &MessageRef,
-) {
-    tokio::time::sleep_until(budget.next_final()).await;
-    match platform
-        .withdraw_control(placeholder, &ControlKind::Stop)
-        .await
-    {
-        Ok(()) => budget.spent(),
-        Err(e) => tracing::warn!(error = %e, "cannot withdraw the Stop control"),
-    }
 }

@@ -23,6 +23,7 @@ use tokio_util::sync::CancellationToken;
 use crate::i18n::{Lang, Text};
 
 pub mod budget;
+pub mod placeholder;
 pub mod split;
 
 use crate::llm::LlmError;

@@ -156,13 +156,17 @@ async fn weigh(
     query: &Validated,
     plan: &serde_json::Value,
 ) -> Result<(), ExecError> {
-    let hashed = Foresight::hashed_in_memory(plan);
+    let hash_memory = match query.tests_subqueries {
+        true => Some(hash_memory(conn).await?),
+        false => None,
+    };
+    let hashed = Foresight::hashed_in_memory(plan, hash_memory);
     if !weighed(query) && hashed.is_empty() {
         return Ok(());
     }
     let tables = table_rows(conn, plan).await?;
     if !hashed.is_empty() {
-        weigh_hashed(conn, query, plan, &tables).await?;
+        weigh_hashed(conn, query, plan, &tables, hash_memory).await?;
     }
     if query.gathers {
         weigh_gathering(conn, query, plan, &tables).await?;
@@ -200,6 +204,7 @@ async fn weigh_gathering(
         tables.clone(),
         out_of_line,
         query.gathered_row_bytes as f64,
+        None,
     )
     .heaviest
         * query.gathered_value_copies.max(1) as f64;
@@ -232,6 +237,7 @@ async fn weigh_hashed(
     query: &Validated,
     plan: &serde_json::Value,
     tables: &std::collections::HashMap<String, f64>,
+    hash_memory: Option<f64>,
 ) -> Result<(), ExecError> {
     // The plan's estimate of a series it cannot foresee (`generate_series`
     // over timestamps) is a guess: a hash of a century of seconds took a
@@ -248,21 +254,32 @@ async fn weigh_hashed(
         tables.clone(),
         out_of_line,
         query.built_row_bytes as f64,
+        hash_memory,
     );
-    let bound_mib = MAX_HASHED_BYTES as u64 / (1024 * 1024);
-    if weights.hashed > MAX_HASHED_BYTES {
-        return Err(ExecError::TooHeavy(Heavy::Hashes {
-            mib: mib(weights.hashed),
-            bound_mib,
-        }));
+    // Every hash table of a plan lives until the query ends: together.
+    let bytes = weights.hashed + weights.joined;
+    if bytes <= MAX_HASHED_BYTES {
+        return Ok(());
     }
-    if weights.joined > MAX_HASHED_BYTES {
-        return Err(ExecError::TooHeavy(Heavy::HashJoin {
-            mib: mib(weights.joined),
-            bound_mib,
-        }));
-    }
-    Ok(())
+    let (mib, bound_mib) = (mib(bytes), MAX_HASHED_BYTES as u64 / (1024 * 1024));
+    Err(ExecError::TooHeavy(if weights.joined > weights.hashed {
+        Heavy::HashJoin { mib, bound_mib }
+    } else {
+        Heavy::Hashes { mib, bound_mib }
+    }))
+}
+
+/// The memory the server lets one hash table of this session take before
+/// it plans another way: `work_mem` times `hash_mem_multiplier`.
+async fn hash_memory(conn: &mut sqlx::PgConnection) -> Result<f64, ExecError> {
+    sqlx::query_scalar(
+        "SELECT pg_size_bytes(current_setting('work_mem'))::float8 \
+                * current_setting('hash_mem_multiplier')::float8",
+    )
+    .persistent(false)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(database)
 }
 
 /// `bytes` in whole MiB, `None` when unbounded (a recursion).
@@ -737,9 +754,9 @@ struct Foresight<'p> {
     heaviest: f64,
     /// The sub-plans the plan hashes in memory, by name.
     hashed_plans: std::collections::HashSet<String>,
-    /// The most bytes a hash table kept whole in memory may hold.
+    /// The most bytes the hash tables kept whole in memory may hold, together.
     hashed: f64,
-    /// The most bytes the inner side of a hash join may keep in memory.
+    /// The most bytes the inner sides of hash joins may keep in memory, together.
     joined: f64,
 }
 
@@ -747,21 +764,24 @@ struct Foresight<'p> {
 struct Weights {
     /// The most bytes a step may pass on.
     heaviest: f64,
-    /// The most bytes a hash table the server cannot spill may hold.
+    /// The most bytes the hash tables the server cannot spill may hold.
     hashed: f64,
-    /// The most bytes a hash join may keep of one key's rows.
+    /// The most bytes the hash joins may keep of their keys' rows.
     joined: f64,
 }
 
 impl<'p> Foresight<'p> {
     /// The most bytes a step of `plan` may pass, and a hash table of it
     /// hold, the tables holding `tables` rows and each row weighing
-    /// `row_bytes` beyond its width.
+    /// `row_bytes` beyond its width; `hash_memory` when the statement
+    /// tests values against a subquery's rows (see
+    /// [`Foresight::hashed_in_memory`]).
     fn weigh(
         plan: &'p serde_json::Value,
         tables: std::collections::HashMap<String, f64>,
         out_of_line: std::collections::HashMap<(String, String), f64>,
         row_bytes: f64,
+        hash_memory: Option<f64>,
     ) -> Weights {
         let mut foresight = Foresight {
             tables,
@@ -771,7 +791,7 @@ impl<'p> Foresight<'p> {
             cte_out_of_line: std::collections::HashMap::new(),
             row_bytes,
             heaviest: 0.0,
-            hashed_plans: Self::hashed_in_memory(plan)
+            hashed_plans: Self::hashed_in_memory(plan, hash_memory)
                 .into_iter()
                 .filter_map(|h| h.strip_prefix("hashed ").map(str::to_owned))
                 .collect(),
@@ -792,36 +812,80 @@ impl<'p> Foresight<'p> {
     /// IN (SELECT …)`), `SetOp` for a hashed `EXCEPT` or `INTERSECT`, and
     /// `Hash Join` for a join that may (the rows of one key: see
     /// [`Foresight::joined_by_hash`]).
-    fn hashed_in_memory(plan: &serde_json::Value) -> Vec<String> {
-        fn walk(node: &serde_json::Value, into: &mut Vec<String>) {
+    fn hashed_in_memory(plan: &serde_json::Value, hash_memory: Option<f64>) -> Vec<String> {
+        /// The texts of the plan, and the names of its sub-plans with the
+        /// bytes the planner reckons they hold.
+        fn walk<'a>(
+            node: &'a serde_json::Value,
+            texts: &mut Vec<&'a str>,
+            subplans: &mut Vec<(&'a str, f64)>,
+            into: &mut Vec<String>,
+        ) {
             match node {
-                serde_json::Value::String(text) => {
-                    let mut rest = text.as_str();
-                    while let Some(at) = rest.find("hashed SubPlan ") {
-                        let tail = &rest[at + "hashed SubPlan ".len()..];
-                        let digits: String =
-                            tail.chars().take_while(char::is_ascii_digit).collect();
-                        into.push(format!("hashed SubPlan {digits}"));
-                        rest = tail;
-                    }
+                serde_json::Value::String(text) => texts.push(text),
+                serde_json::Value::Array(items) => {
+                    items.iter().for_each(|i| walk(i, texts, subplans, into))
                 }
-                serde_json::Value::Array(items) => items.iter().for_each(|i| walk(i, into)),
                 serde_json::Value::Object(fields) => {
-                    if fields.get("Node Type").and_then(|t| t.as_str()) == Some("SetOp")
+                    let node_type = fields.get("Node Type").and_then(|t| t.as_str());
+                    if node_type == Some("SetOp")
                         && fields.get("Strategy").and_then(|s| s.as_str()) == Some("Hashed")
                     {
                         into.push("SetOp".to_owned());
                     }
-                    if fields.get("Node Type").and_then(|t| t.as_str()) == Some("Hash Join") {
+                    if node_type == Some("Hash Join") {
                         into.push("Hash Join".to_owned());
                     }
-                    fields.values().for_each(|v| walk(v, into));
+                    for (key, value) in fields {
+                        match (key.as_str(), value) {
+                            ("Subplan Name", serde_json::Value::String(name)) => {
+                                let reckoned = ["Plan Rows", "Plan Width"]
+                                    .iter()
+                                    .map(|k| fields.get(*k).and_then(|v| v.as_f64()).unwrap_or(0.0))
+                                    .product::<f64>();
+                                subplans.push((name, reckoned));
+                            }
+                            _ => walk(value, texts, subplans, into),
+                        }
+                    }
                 }
                 _ => {}
             }
         }
-        let mut found = Vec::new();
-        walk(plan, &mut found);
+        // Where the name of a sub-plan followed by others' digits is not it.
+        fn names(text: &str, name: &str) -> bool {
+            text.match_indices(name)
+                .any(|(at, _)| !text[at + name.len()..].starts_with(|c: char| c.is_ascii_digit()))
+        }
+        let (mut texts, mut subplans, mut found) = (Vec::new(), Vec::new(), Vec::new());
+        walk(plan, &mut texts, &mut subplans, &mut found);
+        for text in &texts {
+            let mut rest = *text;
+            while let Some(at) = rest.find("hashed SubPlan ") {
+                let tail = &rest[at + "hashed SubPlan ".len()..];
+                let digits: String = tail.chars().take_while(char::is_ascii_digit).collect();
+                found.push(format!("hashed SubPlan {digits}"));
+                rest = tail;
+            }
+        }
+        // A sub-plan that no text of the plan names is used where the plan
+        // does not show how (a select list, an aggregate's FILTER): when the
+        // statement tests values against a subquery's rows, it is hashed if
+        // the planner reckons it fits `hash_memory` (its rows times their
+        // width: less than the planner's own reckoning, which adds each
+        // entry's header), as two `c.nom = ANY (SELECT d.body || d.body …)`
+        // in a select list were (a backend at 1.6 GiB); otherwise it is run
+        // again for every row, holding nothing.
+        if let Some(hash_memory) = hash_memory {
+            for (name, reckoned) in subplans {
+                if name.starts_with("SubPlan ")
+                    && reckoned <= hash_memory
+                    && !texts.iter().any(|t| names(t, name))
+                {
+                    found.push(format!("hashed {name}"));
+                }
+            }
+        }
         found.sort();
         found.dedup();
         found
@@ -899,9 +963,7 @@ impl<'p> Foresight<'p> {
                 .is_some_and(|name| self.hashed_plans.contains(name));
             if hashed_here {
                 let width = child["Plan Width"].as_f64().unwrap_or(0.0);
-                self.hashed = self
-                    .hashed
-                    .max(rows * (width + extra + self.row_bytes + HASH_ENTRY_BYTES));
+                self.hashed += rows * (width + extra + self.row_bytes + HASH_ENTRY_BYTES);
             }
             // Sub-plans run per row or once and give one value each; CTEs
             // are weighed where they are scanned.
@@ -985,13 +1047,11 @@ impl<'p> Foresight<'p> {
         self.heaviest = self.heaviest.max(bound * (width + extra + self.row_bytes));
         // A hashed set operation keeps every distinct row of its inputs.
         if node_type == "SetOp" && node["Strategy"].as_str() == Some("Hashed") {
-            self.hashed = self.hashed.max(
-                inputs.iter().map(|(b, _)| b).sum::<f64>()
-                    * (width + extra + self.row_bytes + HASH_ENTRY_BYTES),
-            );
+            self.hashed += inputs.iter().map(|(b, _)| b).sum::<f64>()
+                * (width + extra + self.row_bytes + HASH_ENTRY_BYTES);
         }
         if let Some(inner) = hash_inner {
-            self.joined = self.joined.max(self.joined_by_hash(node, inner));
+            self.joined += self.joined_by_hash(node, inner);
         }
         (bound, extra)
     }
@@ -1707,7 +1767,7 @@ mod tests {
     /// The most bytes a step of `plan` may pass, the tables holding `rows`.
     fn heaviest(plan: serde_json::Value, rows: f64) -> f64 {
         let tables = [("clients".to_owned(), rows)].into_iter().collect();
-        Foresight::weigh(&plan, tables, Default::default(), 0.0).heaviest
+        Foresight::weigh(&plan, tables, Default::default(), 0.0, None).heaviest
     }
 
     fn scan(alias: &str, rows: f64, filter: Option<&str>) -> serde_json::Value {
@@ -1719,6 +1779,33 @@ mod tests {
             scan["Filter"] = filter.into();
         }
         scan
+    }
+
+    #[test]
+    fn a_subquery_the_plan_does_not_name_is_hashed_when_the_planner_reckons_it_fits() {
+        // `SELECT c.id, c.nom = ANY (SELECT …) FROM clients c`: the select
+        // list, where the plan does not say "hashed SubPlan 1".
+        let plan = |rows: f64, filter: Option<&str>| {
+            let mut sub = scan("d", rows, None);
+            sub["Parent Relationship"] = "SubPlan".into();
+            sub["Subplan Name"] = "SubPlan 1".into();
+            let mut outer = scan("c", 3000.0, filter);
+            outer["Plans"] = serde_json::json!([sub]);
+            outer
+        };
+        let four_mib = Some(4.0 * 1024.0 * 1024.0);
+        let hashed = |plan: &serde_json::Value, memory| {
+            Foresight::hashed_in_memory(plan, memory).contains(&"hashed SubPlan 1".to_owned())
+        };
+        assert!(hashed(&plan(40.0, None), four_mib));
+        // Reckoned past the hash memory: run again for each row instead.
+        assert!(!hashed(&plan(1e6, None), four_mib));
+        // Named in a filter without "hashed": not hashed.
+        assert!(!hashed(&plan(40.0, Some("(SubPlan 1)")), four_mib));
+        // Nor is "SubPlan 12" the first one.
+        assert!(hashed(&plan(40.0, Some("(SubPlan 12)")), four_mib));
+        // A statement that tests no values against a subquery's rows.
+        assert!(!hashed(&plan(40.0, None), None));
     }
 
     #[test]
@@ -1854,7 +1941,7 @@ mod tests {
         let tables = [("docs".to_owned(), 200.0), ("clients".to_owned(), 3.0)]
             .into_iter()
             .collect();
-        let alone = Foresight::weigh(&docs, tables, out_of_line, 0.0).heaviest;
+        let alone = Foresight::weigh(&docs, tables, out_of_line, 0.0, None).heaviest;
         assert_eq!(alone, 200.0 * (18.0 + 10e6));
         let joined = serde_json::json!({
             "Node Type": "Nested Loop", "Plan Rows": 200, "Plan Width": 51,
@@ -1867,7 +1954,7 @@ mod tests {
         let tables = [("docs".to_owned(), 200.0), ("clients".to_owned(), 3.0)]
             .into_iter()
             .collect();
-        let every_pair = Foresight::weigh(&joined, tables, out_of_line, 0.0).heaviest;
+        let every_pair = Foresight::weigh(&joined, tables, out_of_line, 0.0, None).heaviest;
         assert_eq!(every_pair, 600.0 * (51.0 + 10e6));
         // Another alias of the same table reads other columns.
         let other = serde_json::json!({
@@ -1879,7 +1966,7 @@ mod tests {
             .collect();
         let tables = [("docs".to_owned(), 200.0)].into_iter().collect();
         assert_eq!(
-            Foresight::weigh(&other, tables, out_of_line, 0.0).heaviest,
+            Foresight::weigh(&other, tables, out_of_line, 0.0, None).heaviest,
             200.0 * 18.0
         );
     }

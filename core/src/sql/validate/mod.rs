@@ -220,6 +220,11 @@ pub struct Validated {
     /// how many rows it returns: a query that gathers cannot be weighed by
     /// its plan.
     pub computed_series: bool,
+    /// It tests values against a subquery's rows (`IN (SELECT …)`, `=
+    /// ANY (SELECT …)`, `EXISTS`): PostgreSQL may hash the subquery whole,
+    /// which its plan shows only where a filter names it, not in a select
+    /// list or an aggregate's `FILTER`.
+    pub tests_subqueries: bool,
     /// What one gathered row may add to a gathered value beyond the bytes
     /// the plan reads for it, in bytes (see `bounds::gathered_row_bytes`).
     pub gathered_row_bytes: u64,
@@ -412,6 +417,7 @@ fn judge(sql: &str, policy: &Policy, catalog: Option<&Catalog>) -> Result<Valida
         objects: walked.objects,
         gathers: walked.gathers,
         computed_series: walked.computed_series,
+        tests_subqueries: walked.tests_subqueries,
         gathered_row_bytes: walked.gathered_row_bytes,
         names: walked.names,
         gathered_copies: walked.gathered_copies,

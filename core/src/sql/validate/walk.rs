@@ -100,6 +100,9 @@ pub(super) struct Walker<'a> {
     /// It calls a function that returns rows with computed arguments, whose
     /// number of rows the planner guesses (see [`bounds::returns_rows`]).
     computed_series: bool,
+    /// It tests values against a subquery's rows (see
+    /// [`Walked::tests_subqueries`]).
+    tests_subqueries: bool,
     /// The relations its `FROM` clauses name, all together.
     relations: usize,
     /// The names it reads values by.
@@ -164,6 +167,9 @@ pub(super) struct Walked {
     pub gathers: bool,
     /// A function returns rows from computed arguments.
     pub computed_series: bool,
+    /// It tests values against a subquery's rows (`IN (SELECT …)`, `=
+    /// ANY (SELECT …)`, `EXISTS`), which PostgreSQL may hash whole.
+    pub tests_subqueries: bool,
     /// The most one gathered row may add beyond what the plan reads.
     pub gathered_row_bytes: u64,
     /// The names it reads values by.
@@ -197,6 +203,7 @@ impl<'a> Walker<'a> {
             needles: 0,
             gathers: false,
             computed_series: false,
+            tests_subqueries: false,
             relations: 0,
             gathered_row_bytes: 0,
             names: NamesRead::default(),
@@ -233,6 +240,7 @@ impl<'a> Walker<'a> {
             objects: self.objects,
             gathers: self.gathers,
             computed_series: self.computed_series,
+            tests_subqueries: self.tests_subqueries,
             gathered_row_bytes: self.gathered_row_bytes,
             names: self.names,
             gathered_copies: self.gathered_copies,
@@ -1637,6 +1645,7 @@ impl<'a> Walker<'a> {
                 self.walk_exprs(list)
             }
             Expr::InSubquery { expr, subquery, .. } => {
+                self.tests_subqueries = true;
                 self.walk_expr(expr)?;
                 self.walk_query(subquery)
             }
@@ -1736,6 +1745,9 @@ impl<'a> Walker<'a> {
                 right,
             } => {
                 Self::operator(compare_op)?;
+                if matches!(right.as_ref(), Expr::Subquery(_)) {
+                    self.tests_subqueries = true;
+                }
                 // `~ ANY (ARRAY[…])`: each pattern judged as `~` judges one;
                 // a list read from rows may hold any.
                 if matches!(
@@ -1912,7 +1924,11 @@ impl<'a> Walker<'a> {
                 }
                 Ok(())
             }
-            Expr::Exists { subquery, .. } | Expr::Subquery(subquery) => self.walk_query(subquery),
+            Expr::Exists { subquery, .. } => {
+                self.tests_subqueries = true;
+                self.walk_query(subquery)
+            }
+            Expr::Subquery(subquery) => self.walk_query(subquery),
             Expr::GroupingSets(sets) | Expr::Cube(sets) | Expr::Rollup(sets) => {
                 for set in sets {
                     self.walk_exprs(set)?;
@@ -1966,9 +1982,10 @@ impl<'a> Walker<'a> {
     /// of a configuration (`to_tsvector('french', nom)`): one name alone,
     /// found on the search path. `'hr.cfg'` would name a schema, and the
     /// planner's error would say whether it exists, at the offer's EXPLAIN;
-    /// anything but a name written out (a number, `id + 3747`, a column) is
-    /// cast to `regconfig` by its number, which picks a configuration of
-    /// any schema, and the error on a number that is none tells which are.
+    /// anything but a name written out (a number, `id + 3747`, a column,
+    /// a text of digits alone, `'39258'`) is read as the configuration's
+    /// number, which picks one of any schema, and the error on a number
+    /// that is none tells which are.
     fn text_search_configuration(&self, called: &str, args: &[FunctionArg]) -> Judged {
         let configured = matches!(
             called,
@@ -1985,8 +2002,11 @@ impl<'a> Walker<'a> {
         match first {
             Some(Expr::Value(v)) => match &v.value {
                 Value::SingleQuotedString(name)
-                    if !name.is_empty()
-                        && name.len() <= 63
+                    if name.len() <= 63
+                        && name
+                            .bytes()
+                            .next()
+                            .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
                         && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') =>
                 {
                     Ok(())
