@@ -807,6 +807,28 @@ fn growth(name: &str) -> Growth {
     }
 }
 
+/// The call that built `expr` as a value already escaped as JSON or XML,
+/// which one put in another of its kind is not escaped again: a call that
+/// builds one, or a scalar subquery that returns one
+/// (`json_build_object('orders', (SELECT json_agg(o.id) FROM orders o
+/// WHERE …))`, a client's card). JSON put in XML is escaped again.
+fn escaped(expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::Nested(inner) => escaped(inner),
+        Expr::Subquery(query) => match query.body.as_ref() {
+            sqlparser::ast::SetExpr::Select(select) => match select.projection.as_slice() {
+                [
+                    sqlparser::ast::SelectItem::UnnamedExpr(e)
+                    | sqlparser::ast::SelectItem::ExprWithAlias { expr: e, .. },
+                ] => escaped(e),
+                _ => None,
+            },
+            _ => None,
+        },
+        e => called(e).filter(|name| matches!(growth(name), Growth::Escaped(_))),
+    }
+}
+
 /// The copies a call's value may hold.
 fn call(expr: &Expr, args: &FunctionArguments) -> Bag {
     let name = called(expr).unwrap_or_default();
@@ -831,8 +853,9 @@ fn call(expr: &Expr, args: &FunctionArguments) -> Bag {
         Growth::Bounded => return all(0).spent(),
         Growth::Times(n) => all(0).times(n),
         Growth::Escaped(n) => args.iter().zip(&bags).fold(Bag::default(), |sum, (e, b)| {
-            let built = called(e).is_some_and(|name| matches!(growth(&name), Growth::Escaped(_)));
-            sum.add(b.clone().times(if built { 1 } else { n }))
+            let same_kind =
+                escaped(e).is_some_and(|inner| inner.starts_with("xml") == name.starts_with("xml"));
+            sum.add(b.clone().times(if same_kind { 1 } else { n }))
         }),
         Growth::Repeat => {
             let count = at(1).and_then(integer).unwrap_or(MAX_DATA_REPEATS);
@@ -1010,6 +1033,19 @@ mod tests {
         assert_eq!(
             copies("SELECT json_build_object('d', json_build_object('b', body)) FROM docs"),
             6
+        );
+        // Nor is JSON a subquery returns (the six copies are the
+        // subquery's own); JSON put in XML is.
+        assert_eq!(
+            copies("SELECT json_build_object('d', (SELECT json_agg(body) FROM docs)) FROM docs"),
+            6
+        );
+        assert!(
+            validate(
+                "SELECT xmlelement(name d, (SELECT json_agg(body) FROM docs)) FROM docs",
+                &Policy::new(Dialect::Postgres)
+            )
+            .is_err()
         );
         assert_eq!(copies("SELECT format('%1$s-%1$s', body) FROM docs"), 2);
         assert_eq!(copies("SELECT format('%s %L', body, title) FROM docs"), 2);
