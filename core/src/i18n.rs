@@ -1687,6 +1687,38 @@ fn excess(lang: Lang, excess: &crate::sql::validate::Excess) -> String {
             "une conversion en {data_type} complète chaque valeur à {chars} caractères, plus \
              de {max}"
         ),
+        (Lang::En, E::ComputedFormat { function, format }) => format!(
+            "{function} reads its format from {format}: write the format as a text (the server \
+             takes tens of times a format's length in memory to read it)"
+        ),
+        (Lang::Fr, E::ComputedFormat { function, format }) => format!(
+            "{function} lit son format dans {format} : écrivez le format en toutes lettres (le \
+             serveur prend en mémoire des dizaines de fois la longueur d'un format pour le lire)"
+        ),
+        (
+            Lang::En,
+            E::RoundingScale {
+                function,
+                scale,
+                max,
+            },
+        ) => format!(
+            "{function} rounds to {} decimal places, at most {max} (each is a digit of every \
+             value it writes)",
+            scale.map_or_else(|| "a computed number of".to_owned(), |s| s.to_string())
+        ),
+        (
+            Lang::Fr,
+            E::RoundingScale {
+                function,
+                scale,
+                max,
+            },
+        ) => format!(
+            "{function} arrondit à {} décimales, au plus {max} (chacune est un chiffre de chaque \
+             valeur écrite)",
+            scale.map_or_else(|| "un nombre calculé de".to_owned(), |s| s.to_string())
+        ),
         (Lang::En, E::ComputedSeparator(separator)) => format!(
             "array_to_string puts a computed text ({separator}) between its pieces; write it as \
              a text"

@@ -33,6 +33,9 @@ use super::{Excess, Refusal, Unreadable};
 /// The longest value a size argument may ask for: a cell shows 4,000
 /// characters; a report may pad to a few thousand.
 pub const MAX_BUILT_CHARS: i128 = 10_000;
+/// The most decimal places a PostgreSQL rounding may ask for (`round(x,
+/// 2)`): a money amount takes two, a rate some ten.
+pub const MAX_ROUNDING_SCALE: i128 = 100;
 /// The characters of all needles, sets and patterns written in one
 /// statement's searches on SQLite.
 pub const MAX_NEEDLE_CHARS: usize = 4_000;

@@ -225,6 +225,10 @@ pub struct Validated {
     /// which its plan shows only where a filter names it, not in a select
     /// list or an aggregate's `FILTER`.
     pub tests_subqueries: bool,
+    /// A row of one of its SELECTs holds a value built of a value it reads
+    /// (`d.body || ''`), which the server holds whole where it would carry
+    /// the value read by its pointer (a hash join's inner side).
+    pub builds_from_reads: bool,
     /// What one gathered row may add to a gathered value beyond the bytes
     /// the plan reads for it, in bytes (see `bounds::gathered_row_bytes`).
     pub gathered_row_bytes: u64,
@@ -418,6 +422,7 @@ fn judge(sql: &str, policy: &Policy, catalog: Option<&Catalog>) -> Result<Valida
         gathers: walked.gathers,
         computed_series: walked.computed_series,
         tests_subqueries: walked.tests_subqueries,
+        builds_from_reads: walked.builds_from_reads,
         gathered_row_bytes: walked.gathered_row_bytes,
         names: walked.names,
         gathered_copies: walked.gathered_copies,

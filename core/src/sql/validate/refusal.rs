@@ -170,6 +170,19 @@ pub enum Excess {
     },
     /// `array_to_string` puts a computed text between its pieces.
     ComputedSeparator(String),
+    /// `function` reads its format (`to_char(x, fmt)`) from `format`, not
+    /// from a text written out.
+    ComputedFormat {
+        function: String,
+        format: String,
+    },
+    /// `function` rounds to `scale` decimal places (computed when `None`),
+    /// more than `max`.
+    RoundingScale {
+        function: String,
+        scale: Option<i128>,
+        max: i128,
+    },
     /// `array_to_string` puts `chars` characters between its pieces.
     Separator {
         chars: usize,

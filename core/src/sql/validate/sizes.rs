@@ -1111,9 +1111,9 @@ impl Sizes {
             .fold(0u64, |a, b| a.saturating_add(b));
         let most = args.iter().map(|e| self.size(e).digits).max().unwrap_or(0);
         let digits = match name {
-            // PostgreSQL caps a rounding's scale at 2,000 (a computed one
-            // may ask for any); a negative one or a date's unit (`'MM'`)
-            // adds none.
+            // A rounding's places are written out, at most
+            // `bounds::MAX_ROUNDING_SCALE` on PostgreSQL (the walk refuses
+            // more); a negative one or a date's unit (`'MM'`) adds none.
             "round" | "trunc" => match args.get(1) {
                 Some(scale) => {
                     let scale = match scale {

@@ -103,6 +103,9 @@ pub(super) struct Walker<'a> {
     /// It tests values against a subquery's rows (see
     /// [`Walked::tests_subqueries`]).
     tests_subqueries: bool,
+    /// A row of one of its SELECTs holds a value built of what it reads
+    /// (see [`Walked::builds_from_reads`]).
+    builds_from_reads: bool,
     /// The relations its `FROM` clauses name, all together.
     relations: usize,
     /// The names it reads values by.
@@ -159,6 +162,31 @@ impl RowCopies {
     }
 }
 
+/// Whether `expr` keeps a part of a value of a length written out, short
+/// whatever it is cut from (`left(d.body, 40)`, `substr(d.body, 1, 200)`,
+/// `substring(d.body FROM 1 FOR 80)`).
+fn short_excerpt(expr: &Expr) -> bool {
+    let short = |e: Option<&Expr>| {
+        e.and_then(bounds::integer)
+            .is_some_and(|n| (0..=bounds::MAX_BUILT_CHARS).contains(&n))
+    };
+    match expr {
+        Expr::Substring { substring_for, .. } => short(substring_for.as_deref()),
+        Expr::Function(f) => {
+            let FunctionArguments::List(list) = &f.args else {
+                return false;
+            };
+            let args: Vec<&Expr> = list.args.iter().filter_map(bounds::argument).collect();
+            match bounds::called(expr).as_deref() {
+                Some("left" | "right") => short(args.get(1).copied()),
+                Some("substr" | "substring") => short(args.get(2).copied()),
+                _ => false,
+            }
+        }
+        _ => false,
+    }
+}
+
 /// What the walk learnt of a query it accepted.
 pub(super) struct Walked {
     /// The relations it reads, as written.
@@ -170,6 +198,11 @@ pub(super) struct Walked {
     /// It tests values against a subquery's rows (`IN (SELECT …)`, `=
     /// ANY (SELECT …)`, `EXISTS`), which PostgreSQL may hash whole.
     pub tests_subqueries: bool,
+    /// A row of one of its SELECTs holds a value built of a value it reads
+    /// (`d.body || ''`, `upper(c.nom)`, `max(k.val)`), not only values as
+    /// read (`d.body`, which the server carries by its pointer) or answers
+    /// about them (`length(d.body)`, `left(d.body, 40)`).
+    pub builds_from_reads: bool,
     /// The most one gathered row may add beyond what the plan reads.
     pub gathered_row_bytes: u64,
     /// The names it reads values by.
@@ -204,6 +237,7 @@ impl<'a> Walker<'a> {
             gathers: false,
             computed_series: false,
             tests_subqueries: false,
+            builds_from_reads: false,
             relations: 0,
             gathered_row_bytes: 0,
             names: NamesRead::default(),
@@ -241,6 +275,7 @@ impl<'a> Walker<'a> {
             gathers: self.gathers,
             computed_series: self.computed_series,
             tests_subqueries: self.tests_subqueries,
+            builds_from_reads: self.builds_from_reads,
             gathered_row_bytes: self.gathered_row_bytes,
             names: self.names,
             gathered_copies: self.gathered_copies,
@@ -754,6 +789,19 @@ impl<'a> Walker<'a> {
     }
 
     fn walk_select_item(&mut self, item: &SelectItem) -> Judged {
+        if let SelectItem::UnnamedExpr(e)
+        | SelectItem::ExprWithAlias { expr: e, .. }
+        | SelectItem::ExprWithAliases { expr: e, .. } = item
+        {
+            let mut bare = e;
+            while let Expr::Nested(inner) = bare {
+                bare = inner;
+            }
+            let read_as_is = matches!(bare, Expr::Identifier(_) | Expr::CompoundIdentifier(_));
+            if !read_as_is && !short_excerpt(bare) && copies::of(e).most().0 > 0 {
+                self.builds_from_reads = true;
+            }
+        }
         match item {
             SelectItem::UnnamedExpr(e) => self.walk_expr(e),
             SelectItem::ExprWithAlias { expr, alias } => {
@@ -2022,6 +2070,55 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// PostgreSQL's and Oracle's formatting calls (`to_char(x, fmt)`,
+    /// `to_number`, `to_date`, `to_timestamp`) read a format written out:
+    /// one read from the data may be as long as a document, and the server
+    /// takes some 27 times its length to read it, held until the row is done
+    /// (twelve `to_char(1, kv.val)` of a 10 MB value took a backend to
+    /// 1.2 GiB).
+    fn written_format(&self, called: &str, args: &[FunctionArg]) -> Judged {
+        let formats = matches!(
+            called,
+            "to_char" | "to_number" | "to_date" | "to_timestamp" | "to_timestamp_tz"
+        );
+        if self.dialect() == Dialect::Sqlite || !formats || args.len() < 2 {
+            return Ok(());
+        }
+        match args.get(1).and_then(bounds::argument) {
+            Some(Expr::Value(v)) if matches!(v.value, Value::SingleQuotedString(_)) => Ok(()),
+            other => Err(Refusal::TooLarge(Excess::ComputedFormat {
+                function: called.to_owned(),
+                format: other.map_or_else(|| called.to_owned(), short),
+            })),
+        }
+    }
+
+    /// PostgreSQL rounds to as many decimal places as asked, up to 16,383
+    /// (`round(x, 16000)::text` writes 16,002 characters for any number, ten
+    /// bytes stored): a rounding's places are written out, at most
+    /// [`bounds::MAX_ROUNDING_SCALE`], so that what a row writes stays what the plan
+    /// says (gathered, 640 MB took a backend to 1.2 GiB).
+    fn rounding_scale(&self, called: &str, args: &[FunctionArg]) -> Judged {
+        if self.dialect() != Dialect::Postgres
+            || !matches!(called, "round" | "trunc")
+            || args.len() < 2
+        {
+            return Ok(());
+        }
+        let scale = args
+            .get(1)
+            .and_then(bounds::argument)
+            .and_then(bounds::integer);
+        match scale {
+            Some(scale) if scale <= bounds::MAX_ROUNDING_SCALE => Ok(()),
+            scale => Err(Refusal::TooLarge(Excess::RoundingScale {
+                function: called.to_owned(),
+                scale,
+                max: bounds::MAX_ROUNDING_SCALE,
+            })),
+        }
+    }
+
     /// A `LIKE`, `GLOB` or `TRIM` pattern applied to `text`, counted
     /// against the statement's searches (see [`bounds::MAX_NEEDLE_CHARS`],
     /// [`bounds::MAX_SEARCHED_CHARS`]) once for each copy of a value the
@@ -2221,6 +2318,8 @@ impl<'a> Walker<'a> {
                     return Err(unverifiable(Unreadable::NamedArguments(called.clone())));
                 }
                 self.text_search_configuration(&called, &list.args)?;
+                self.written_format(&called, &list.args)?;
+                self.rounding_scale(&called, &list.args)?;
                 let searched = bounds::judge_call(self.dialect(), &called, &list.args)?;
                 let searched = searched.saturating_mul(self.searched_copies(&called, &list.args));
                 bounds::add_needles(self.dialect(), &mut self.needles, searched)?;
