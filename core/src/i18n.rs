@@ -1907,6 +1907,18 @@ fn excess(lang: Lang, excess: &crate::sql::validate::Excess) -> String {
              la base sur une valeur qu'elle ne peut pas lire la cite en entier, aussi longue que les \
              lignes la font"
         ),
+        (Lang::En, E::RepeatedValue(what)) => format!(
+            "{what} puts a value whose length the plan cannot foresee on every row that a \
+             subquery or a set operation gives, or that is gathered, where the server may keep \
+             them all: join that value instead (… CROSS JOIN (SELECT … ) AS s), or keep it for \
+             the outermost SELECT"
+        ),
+        (Lang::Fr, E::RepeatedValue(what)) => format!(
+            "{what} met une valeur dont le plan ne peut prévoir la longueur sur chaque ligne \
+             qu'une sous-requête ou une opération d'ensemble donne, ou qui est rassemblée, là où \
+             le serveur peut les garder toutes : joignez plutôt cette valeur (… CROSS JOIN \
+             (SELECT …) AS s), ou gardez-la pour le SELECT le plus extérieur"
+        ),
         (Lang::En, E::GathersGathered(what)) => format!(
             "{what} gathers values that are themselves gathered from rows: each row may hold all of \
              another gathering, and the whole grows as their product; gather once (a join and one \

@@ -249,6 +249,9 @@ pub enum Excess {
     QuotedGathered(String),
     /// Values gathered from rows, gathered again.
     GathersGathered(String),
+    /// A value whose length the plan does not show (a subquery's, a
+    /// window's gathering) on every row a query may keep or gather.
+    RepeatedValue(String),
     /// Two values gathered from rows, each looked for in the other.
     GatheredPair(String),
 

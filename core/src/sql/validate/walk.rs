@@ -103,6 +103,12 @@ pub(super) struct Walker<'a> {
     /// It tests values against a subquery's rows (see
     /// [`Walked::tests_subqueries`]).
     tests_subqueries: bool,
+    /// Queries being walked, the statement's own included: past one, a
+    /// SELECT's rows may be hashed, gathered or joined (see
+    /// [`Walker::kept_rows`]).
+    queries_open: usize,
+    /// Operands of a set operation being walked (`INTERSECT` hashes them).
+    set_operands: usize,
     /// A row of one of its SELECTs holds a value built of what it reads
     /// (see [`Walked::builds_from_reads`]).
     builds_from_reads: bool,
@@ -159,6 +165,47 @@ impl RowCopies {
     fn times(&self, own: u64) -> u64 {
         own.saturating_mul(self.from.max(1))
             .saturating_mul(self.other)
+    }
+}
+
+/// The first value in `expr` that a row may hold at a length its plan does
+/// not show: a subquery's value that may be long (`(SELECT max(k.val) FROM
+/// kv k)`: the plan counts 32 bytes, and every row holding it holds a copy),
+/// and, with `windows`, a value a window gathers (a running `string_agg`
+/// grows with every row: n²/2 in all).
+fn repeated_value(expr: &Expr, windows: bool) -> Option<String> {
+    let mut found = None;
+    let _ = sqlparser::ast::visit_expressions(expr, |e| {
+        let repeated = match e {
+            Expr::Subquery(query) => long_subquery(query),
+            Expr::Function(f) => {
+                windows
+                    && f.over.is_some()
+                    && bounds::called(e).is_some_and(|name| bounds::gathers(&name))
+            }
+            _ => false,
+        };
+        if repeated {
+            found = Some(short(e));
+            return std::ops::ControlFlow::Break(());
+        }
+        std::ops::ControlFlow::Continue(())
+    });
+    found
+}
+
+/// Whether a scalar subquery may return a long value: anything but one
+/// item that answers about what it reads (`count(*)`, `max(o.amount)`… a
+/// number or a truth), or cuts it to a length written out.
+fn long_subquery(query: &Query) -> bool {
+    let SetExpr::Select(select) = query.body.as_ref() else {
+        return true;
+    };
+    match select.projection.as_slice() {
+        [SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. }] => {
+            !short_excerpt(e) && copies::of(e).most().0 > 0
+        }
+        _ => true,
     }
 }
 
@@ -237,6 +284,8 @@ impl<'a> Walker<'a> {
             gathers: false,
             computed_series: false,
             tests_subqueries: false,
+            queries_open: 0,
+            set_operands: 0,
             builds_from_reads: false,
             relations: 0,
             gathered_row_bytes: 0,
@@ -426,6 +475,13 @@ impl<'a> Walker<'a> {
     }
 
     fn walk_query(&mut self, query: &Query) -> Judged {
+        self.queries_open += 1;
+        let walked = self.walk_query_body(query);
+        self.queries_open -= 1;
+        walked
+    }
+
+    fn walk_query_body(&mut self, query: &Query) -> Judged {
         self.deeper()?;
         // A CTE may give a value read another name: the names parsed no
         // longer tell which columns they are.
@@ -607,8 +663,12 @@ impl<'a> Walker<'a> {
             SetExpr::Select(select) => self.walk_select(select, |_| Ok(())),
             SetExpr::Query(query) => self.walk_query(query),
             SetExpr::SetOperation { left, right, .. } => {
-                self.walk_set_expr(left)?;
-                self.walk_set_expr(right)
+                self.set_operands += 1;
+                let walked = self
+                    .walk_set_expr(left)
+                    .and_then(|()| self.walk_set_expr(right));
+                self.set_operands -= 1;
+                walked
             }
             SetExpr::Values(values) => {
                 let mut own = 1;
@@ -793,6 +853,9 @@ impl<'a> Walker<'a> {
         | SelectItem::ExprWithAlias { expr: e, .. }
         | SelectItem::ExprWithAliases { expr: e, .. } = item
         {
+            if self.queries_open > 1 || self.set_operands > 0 {
+                self.kept_rows(e)?;
+            }
             let mut bare = e;
             while let Expr::Nested(inner) = bare {
                 bare = inner;
@@ -2070,6 +2133,24 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// A row of a subquery, a CTE or a set operation's operand may be kept
+    /// whole (the inner side of a hash join, a hashed `NOT IN` or
+    /// `INTERSECT`, a gathering): on PostgreSQL it holds no value whose
+    /// length its plan does not show ([`repeated_value`]). 119 rows of one
+    /// key each holding `(SELECT max(k.val) FROM kv k)` (10 MB) took a
+    /// backend to 1.2 GiB hashed for a join; a running `string_agg` of 8,500
+    /// notes, 1.9 GiB hashed for `NOT IN`. Joined instead (`CROSS JOIN
+    /// (SELECT max(k.val) AS v FROM kv k) m`), the value is weighed.
+    fn kept_rows(&self, item: &Expr) -> Judged {
+        if self.dialect() != Dialect::Postgres {
+            return Ok(());
+        }
+        match repeated_value(item, true) {
+            Some(what) => Err(Refusal::TooLarge(Excess::RepeatedValue(what))),
+            None => Ok(()),
+        }
+    }
+
     /// PostgreSQL's and Oracle's formatting calls (`to_char(x, fmt)`,
     /// `to_number`, `to_date`, `to_timestamp`) read a format written out:
     /// one read from the data may be as long as a document, and the server
@@ -2272,6 +2353,16 @@ impl<'a> Walker<'a> {
         }
         // ARRAY(SELECT …) gathers too, its subquery's rows.
         self.gathers |= bounds::gathers(&called);
+        if bounds::gathers(&called)
+            && self.dialect() != Dialect::Sqlite
+            && let FunctionArguments::List(list) = args
+        {
+            for arg in list.args.iter().filter_map(bounds::argument) {
+                if let Some(what) = repeated_value(arg, false) {
+                    return Err(Refusal::TooLarge(Excess::RepeatedValue(what)));
+                }
+            }
+        }
         if functions::parses_text(&called)
             && let FunctionArguments::List(list) = args
         {
