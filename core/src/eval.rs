@@ -238,7 +238,7 @@ pub struct Evaluation<'a> {
 
 /// The first query of an answer that may be offered, or why none may.
 enum Offer {
-    Query(crate::sql::validate::Validated),
+    Query(Box<crate::sql::validate::Validated>),
     /// (verdict, reason)
     None(Verdict, String),
 }
@@ -381,7 +381,7 @@ impl Evaluation<'_> {
         let mut first_failure = None;
         for statement in judged {
             match statement.verdict {
-                Ok((valid, _)) => return Offer::Query(valid),
+                Ok((valid, _)) => return Offer::Query(Box::new(valid)),
                 Err(unoffered) => {
                     first_failure.get_or_insert(unoffered);
                 }

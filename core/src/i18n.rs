@@ -1150,6 +1150,17 @@ fn heavy_reason(lang: Lang, heavy: &crate::sql::backend::Heavy) -> String {
                 None => "more than can be foreseen".to_owned(),
             }
         ),
+        (Lang::En, H::RepeatedValue { what }) => format!(
+            "rows the server may keep together (in a hash table, or gathered) each hold {what}, \
+             a value whose length the plan cannot foresee: join that value instead (… CROSS JOIN \
+             (SELECT …) AS s), or keep it for the outermost SELECT"
+        ),
+        (Lang::Fr, H::RepeatedValue { what }) => format!(
+            "des lignes que le serveur peut garder ensemble (dans une table de hachage, ou \
+             rassemblées) contiennent chacune {what}, une valeur dont le plan ne peut prévoir la \
+             longueur : joignez plutôt cette valeur (… CROSS JOIN (SELECT …) AS s), ou gardez-la \
+             pour le SELECT le plus extérieur"
+        ),
         (Lang::Fr, H::HashJoin { mib, bound_mib }) => format!(
             "une jointure garderait {} de ses lignes dans une table de hachage, plus que \
              {bound_mib} Mio : le serveur garde ensemble en mémoire les lignes d'une même clé, quoi \
@@ -2299,6 +2310,9 @@ mod tests {
             Heavy::HashJoin {
                 mib: Some(1144),
                 bound_mib: 256,
+            },
+            Heavy::RepeatedValue {
+                what: "(SELECT max(k.val) FROM kv k)".to_owned(),
             },
             Heavy::RecursionGrows {
                 table: table.clone(),

@@ -207,6 +207,14 @@ pub enum Heavy {
     )]
     Hashes { mib: Option<u64>, bound_mib: u64 },
     #[error(
+        "rows the server may keep together (in a hash table, or gathered) each hold {what}, \
+         a value whose length the plan cannot foresee: join that value instead \
+         (… CROSS JOIN (SELECT …) AS s), or keep it for the outermost SELECT"
+    )]
+    /// Rows the plan may keep whole each hold `what`, whose length the
+    /// plan does not show (`Validated::repeats_unforeseen`).
+    RepeatedValue { what: String },
+    #[error(
         "a join would keep {} of its rows in a hash table, more than {bound_mib} MiB: the \
          server keeps the rows of one key together in memory, whatever work_mem says",
         match mib { Some(mib) => format!("about {mib} MiB"), None => "more than can be foreseen".to_owned() }

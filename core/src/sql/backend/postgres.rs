@@ -161,6 +161,13 @@ async fn weigh(
         false => None,
     };
     let hashed = Foresight::hashed_in_memory(plan, hash_memory);
+    if let Some(what) = &query.repeats_unforeseen
+        && (query.gathers || !hashed.is_empty())
+    {
+        return Err(ExecError::TooHeavy(Heavy::RepeatedValue {
+            what: what.clone(),
+        }));
+    }
     if !weighed(query) && hashed.is_empty() {
         return Ok(());
     }

@@ -229,6 +229,12 @@ pub struct Validated {
     /// (`d.body || ''`), which the server holds whole where it would carry
     /// the value read by its pointer (a hash join's inner side).
     pub builds_from_reads: bool,
+    /// A value whose length the plan does not show (`(SELECT max(k.val)
+    /// FROM kv k)`, a running `string_agg(…) OVER (…)`), held by a row of
+    /// a subquery, a CTE or a set operation's operand, as written: the
+    /// PostgreSQL executor refuses it when the plan may keep such rows
+    /// whole (a hash table, a gathering).
+    pub repeats_unforeseen: Option<String>,
     /// What one gathered row may add to a gathered value beyond the bytes
     /// the plan reads for it, in bytes (see `bounds::gathered_row_bytes`).
     pub gathered_row_bytes: u64,
@@ -423,6 +429,7 @@ fn judge(sql: &str, policy: &Policy, catalog: Option<&Catalog>) -> Result<Valida
         computed_series: walked.computed_series,
         tests_subqueries: walked.tests_subqueries,
         builds_from_reads: walked.builds_from_reads,
+        repeats_unforeseen: walked.repeats_unforeseen,
         gathered_row_bytes: walked.gathered_row_bytes,
         names: walked.names,
         gathered_copies: walked.gathered_copies,

@@ -109,6 +109,8 @@ pub(super) struct Walker<'a> {
     queries_open: usize,
     /// Operands of a set operation being walked (`INTERSECT` hashes them).
     set_operands: usize,
+    /// See [`Walked::repeats_unforeseen`].
+    repeats_unforeseen: Option<String>,
     /// A row of one of its SELECTs holds a value built of what it reads
     /// (see [`Walked::builds_from_reads`]).
     builds_from_reads: bool,
@@ -250,6 +252,10 @@ pub(super) struct Walked {
     /// read (`d.body`, which the server carries by its pointer) or answers
     /// about them (`length(d.body)`, `left(d.body, 40)`).
     pub builds_from_reads: bool,
+    /// A value whose length the plan does not show (a scalar subquery's
+    /// that may be long, a window's gathering), held by a row of a
+    /// subquery, a CTE or a set operation's operand, as written.
+    pub repeats_unforeseen: Option<String>,
     /// The most one gathered row may add beyond what the plan reads.
     pub gathered_row_bytes: u64,
     /// The names it reads values by.
@@ -286,6 +292,7 @@ impl<'a> Walker<'a> {
             tests_subqueries: false,
             queries_open: 0,
             set_operands: 0,
+            repeats_unforeseen: None,
             builds_from_reads: false,
             relations: 0,
             gathered_row_bytes: 0,
@@ -325,6 +332,7 @@ impl<'a> Walker<'a> {
             computed_series: self.computed_series,
             tests_subqueries: self.tests_subqueries,
             builds_from_reads: self.builds_from_reads,
+            repeats_unforeseen: self.repeats_unforeseen,
             gathered_row_bytes: self.gathered_row_bytes,
             names: self.names,
             gathered_copies: self.gathered_copies,
@@ -854,7 +862,7 @@ impl<'a> Walker<'a> {
         | SelectItem::ExprWithAliases { expr: e, .. } = item
         {
             if self.queries_open > 1 || self.set_operands > 0 {
-                self.kept_rows(e)?;
+                self.kept_rows(e);
             }
             let mut bare = e;
             while let Expr::Nested(inner) = bare {
@@ -2135,19 +2143,17 @@ impl<'a> Walker<'a> {
 
     /// A row of a subquery, a CTE or a set operation's operand may be kept
     /// whole (the inner side of a hash join, a hashed `NOT IN` or
-    /// `INTERSECT`, a gathering): on PostgreSQL it holds no value whose
-    /// length its plan does not show ([`repeated_value`]). 119 rows of one
-    /// key each holding `(SELECT max(k.val) FROM kv k)` (10 MB) took a
-    /// backend to 1.2 GiB hashed for a join; a running `string_agg` of 8,500
-    /// notes, 1.9 GiB hashed for `NOT IN`. Joined instead (`CROSS JOIN
-    /// (SELECT max(k.val) AS v FROM kv k) m`), the value is weighed.
-    fn kept_rows(&self, item: &Expr) -> Judged {
-        if self.dialect() != Dialect::Postgres {
-            return Ok(());
-        }
-        match repeated_value(item, true) {
-            Some(what) => Err(Refusal::TooLarge(Excess::RepeatedValue(what))),
-            None => Ok(()),
+    /// `INTERSECT`, a gathering): on PostgreSQL, one that holds a value
+    /// whose length its plan does not show ([`repeated_value`]) is noted
+    /// for the executor, which refuses it when the plan keeps rows so
+    /// (`Validated::repeats_unforeseen`). 119 rows of one key each holding
+    /// `(SELECT max(k.val) FROM kv k)` (10 MB) took a backend to 1.2 GiB
+    /// hashed for a join; a running `string_agg` of 8,500 notes, 1.9 GiB
+    /// hashed for `NOT IN`. Joined instead (`CROSS JOIN (SELECT max(k.val)
+    /// AS v FROM kv k) m`), the value is weighed.
+    fn kept_rows(&mut self, item: &Expr) {
+        if self.dialect() == Dialect::Postgres && self.repeats_unforeseen.is_none() {
+            self.repeats_unforeseen = repeated_value(item, true);
         }
     }
 
