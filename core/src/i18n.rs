@@ -1289,9 +1289,23 @@ impl fmt::Display for crate::sql::validate::Excess {
     }
 }
 
+/// The most characters a refusal's reason takes: it may quote a name of
+/// the statement whole (16 KiB at most), and it goes to the chat, the audit
+/// and the model's repair request.
+const MAX_REFUSAL_CHARS: usize = 1_000;
+
 /// Why a statement is refused, as a clause ("it calls …"): what
-/// [`Text::SqlRefused`] says, and the refusal's own English text.
+/// [`Text::SqlRefused`] says, and the refusal's own English text; cut to
+/// [`MAX_REFUSAL_CHARS`].
 fn refusal_reason(lang: Lang, refusal: &crate::sql::validate::Refusal) -> String {
+    let whole = refusal_reason_whole(lang, refusal);
+    match whole.char_indices().nth(MAX_REFUSAL_CHARS) {
+        Some((at, _)) => format!("{}…", &whole[..at]),
+        None => whole,
+    }
+}
+
+fn refusal_reason_whole(lang: Lang, refusal: &crate::sql::validate::Refusal) -> String {
     use crate::sql::validate::Refusal as R;
     match (lang, refusal) {
         (Lang::En, R::Empty) => "there is no statement in it".to_owned(),
@@ -2278,6 +2292,22 @@ mod tests {
                 .label(Label::Unreadable)
                 .contains("could not read")
         );
+    }
+
+    #[test]
+    fn a_refusal_quoting_a_long_name_is_cut() {
+        let name = format!("secret.{}", "x".repeat(16_300));
+        let refusal = crate::sql::validate::Refusal::DeniedObject(name);
+        for lang in [Lang::En, Lang::Fr] {
+            let said = refusal_reason(lang, &refusal);
+            assert!(
+                said.chars().count() <= MAX_REFUSAL_CHARS + 1,
+                "{}",
+                said.len()
+            );
+            assert!(said.ends_with('…'));
+        }
+        assert!(refusal.to_string().starts_with("it reads secret.xxx"));
     }
 
     #[test]

@@ -1582,17 +1582,52 @@ fn computes_digits(name: &str) -> bool {
 
 /// The digits of a number written out, from its highest to its lowest
 /// (`1e-16383` has 16,383; `12.50` four), or of a text written as one
-/// (PostgreSQL reads `'1e-16383'` as a number where one is expected); 0
-/// for anything else.
+/// (PostgreSQL reads `'1e-16383'` as a number where one is expected), or
+/// of the longest number a text holds (`'{"a":1e-16000}'` read as `jsonb`,
+/// `'{1e-16000}'` as `numeric[]`: a member taken out is that number,
+/// folded at the offer); 0 for anything else.
 fn literal_digits(value: &Value) -> u64 {
     match value {
         Value::Number(n, _) => number_digits(n).unwrap_or(HUGE),
         Value::SingleQuotedString(s)
         | Value::NationalStringLiteral(s)
         | Value::EscapedStringLiteral(s)
-        | Value::DoubleQuotedString(s) => number_digits(s).unwrap_or(0),
+        | Value::DoubleQuotedString(s) => number_digits(s).unwrap_or_else(|| held_digits(s)),
         _ => 0,
     }
+}
+
+/// The digits of the longest number written in `text` among other
+/// characters (see [`number_digits`]).
+fn held_digits(text: &str) -> u64 {
+    let bytes = text.as_bytes();
+    let mut most = 0;
+    let mut at = 0;
+    while at < bytes.len() {
+        if !bytes[at].is_ascii_digit() {
+            at += 1;
+            continue;
+        }
+        let start = at;
+        while at < bytes.len() && (bytes[at].is_ascii_digit() || matches!(bytes[at], b'.' | b'_')) {
+            at += 1;
+        }
+        // An exponent: `e`, a sign perhaps, digits.
+        if at < bytes.len() && matches!(bytes[at], b'e' | b'E') {
+            let mut end = at + 1;
+            if end < bytes.len() && matches!(bytes[end], b'+' | b'-') {
+                end += 1;
+            }
+            if end < bytes.len() && bytes[end].is_ascii_digit() {
+                while end < bytes.len() && bytes[end].is_ascii_digit() {
+                    end += 1;
+                }
+                at = end;
+            }
+        }
+        most = most.max(number_digits(&text[start..at]).unwrap_or(0));
+    }
+    most
 }
 
 /// The digits of `text` read as a decimal number (`-1_000.25e3`), or
