@@ -2430,14 +2430,21 @@ impl Visitor for Check<'_> {
                 // is 131,001 digits in 8 characters, folded at the offer
                 // (sixty such `mod`s held a backend 47 s); only digits
                 // written out are counted as written (`repeat('9', 10000)`).
-                let unknown = {
+                // So is one built of nothing but what it writes, whatever
+                // carries it (a CTE's column, `replace`, `coalesce`…).
+                let (unknown, written) = {
                     let size = self.sizes.size(value);
-                    size.read || size.gathered || !written_digits(value)
+                    (
+                        size.read || size.gathered || !written_digits(value),
+                        !size.read
+                            && size.chars > 0
+                            && !written_digits(value)
+                            && !matches!(value.as_ref(), Expr::Value(_)),
+                    )
                 };
                 if self.sizes.dialect == Dialect::Postgres
                     && unbounded_number(data_type)
-                    && unknown
-                    && texty(value)
+                    && ((unknown && texty(value)) || written)
                 {
                     self.refusal = Some(Refusal::TooLarge(Excess::NumberFromText(short(value))));
                     return ControlFlow::Break(());
@@ -2544,12 +2551,16 @@ impl Visitor for Check<'_> {
                         self.quoted(expr, arg)?;
                     }
                 }
-                // `numeric('1e' || '131000')`, a cast written as a call: as
+                // `numeric('1e' || '131000')`, a cast written as a call, and
+                // `to_number(replace('1x-16000', 'x', 'e'), '9.9EEEE')`: as
                 // `CAST(… AS numeric)` is judged.
                 if self.sizes.dialect == Dialect::Postgres
-                    && matches!(name.as_str(), "numeric" | "decimal")
+                    && matches!(name.as_str(), "numeric" | "decimal" | "to_number")
                     && let Some(value) = arguments(f).first().copied()
-                    && texty(value)
+                    && (texty(value) || {
+                        let size = self.sizes.size(value);
+                        !size.read && size.chars > 0
+                    })
                     && !written_digits(value)
                 {
                     self.refusal = Some(Refusal::TooLarge(Excess::NumberFromText(short(value))));
