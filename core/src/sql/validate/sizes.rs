@@ -1294,6 +1294,14 @@ fn power_exponent(exponent: &Expr) -> Option<u64> {
 
 /// Whether a type is an exact number of as many digits as it is given
 /// (NUMERIC without a precision, or with one past [`MAX_NUMERIC_DIGITS`]).
+/// `expr` without the parentheses around it.
+fn strip_parentheses(mut expr: &Expr) -> &Expr {
+    while let Expr::Nested(inner) = expr {
+        expr = inner;
+    }
+    expr
+}
+
 /// Whether the text `expr` builds is written out with no exponent: texts
 /// without an `e` (PostgreSQL reads `1e131000` as 131,001 digits) put
 /// together by `||` or repeated (`repeat('9', 10000)`: as many digits as
@@ -2431,12 +2439,18 @@ impl Visitor for Check<'_> {
                 // (sixty such `mod`s held a backend 47 s); only digits
                 // written out are counted as written (`repeat('9', 10000)`).
                 // So is one built of nothing but what it writes, whatever
-                // carries it (a CTE's column, `replace`, `coalesce`…).
+                // carries it (`replace`, `coalesce`…), and a column of a CTE
+                // or a subquery that holds such a text (a table's column
+                // holds none the statement wrote).
                 let (unknown, written) = {
                     let size = self.sizes.size(value);
+                    let column = matches!(
+                        strip_parentheses(value),
+                        Expr::Identifier(_) | Expr::CompoundIdentifier(_)
+                    );
                     (
                         size.read || size.gathered || !written_digits(value),
-                        !size.read
+                        (!size.read || column)
                             && size.chars > 0
                             && !written_digits(value)
                             && !matches!(value.as_ref(), Expr::Value(_)),
