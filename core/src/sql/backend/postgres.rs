@@ -643,7 +643,7 @@ async fn weigh_growth(
     let mut weighed: Vec<Vec<(&str, &str, &str)>> = vec![Vec::new(); growths.len()];
     for (growth, into) in growths.iter().zip(&mut weighed) {
         for (relation, alias) in &reads {
-            for (schema, table, column, declared, _, short_text, readable) in &columns {
+            for (schema, table, column, declared, in_pointer, short_text, readable) in &columns {
                 let read = match growth.why {
                     Why::Quotes => {
                         !short_text
@@ -658,11 +658,8 @@ async fn weigh_growth(
                 if table != relation || !read || short {
                     continue;
                 }
-                let in_pointer = columns.iter().any(|(s, t, c, _, text, _, _)| {
-                    s == schema && t == table && c == column && *text
-                });
                 let whole = match growth.why {
-                    Why::Quotes if in_pointer => QUOTED_WHOLE_ROWS,
+                    Why::Quotes if *in_pointer => QUOTED_WHOLE_ROWS,
                     Why::Quotes | Why::Recursion | Why::Builds => OUT_OF_LINE_SAMPLE_ROWS,
                 };
                 if !readable || tables.get(relation).copied().unwrap_or(0.0) > whole {

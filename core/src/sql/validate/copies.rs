@@ -815,17 +815,23 @@ fn growth(name: &str) -> Growth {
 fn escaped(expr: &Expr) -> Option<String> {
     match expr {
         Expr::Nested(inner) => escaped(inner),
-        Expr::Subquery(query) => match query.body.as_ref() {
-            sqlparser::ast::SetExpr::Select(select) => match select.projection.as_slice() {
-                [
-                    sqlparser::ast::SelectItem::UnnamedExpr(e)
-                    | sqlparser::ast::SelectItem::ExprWithAlias { expr: e, .. },
-                ] => escaped(e),
-                _ => None,
-            },
-            _ => None,
-        },
+        Expr::Subquery(query) => single_item(query).and_then(escaped),
         e => called(e).filter(|name| matches!(growth(name), Growth::Escaped(_))),
+    }
+}
+
+/// The one expression a scalar subquery's SELECT returns, when it is one
+/// SELECT of one item.
+pub(super) fn single_item(query: &sqlparser::ast::Query) -> Option<&Expr> {
+    let sqlparser::ast::SetExpr::Select(select) = query.body.as_ref() else {
+        return None;
+    };
+    match select.projection.as_slice() {
+        [
+            sqlparser::ast::SelectItem::UnnamedExpr(e)
+            | sqlparser::ast::SelectItem::ExprWithAlias { expr: e, .. },
+        ] => Some(e),
+        _ => None,
     }
 }
 

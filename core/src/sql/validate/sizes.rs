@@ -1294,14 +1294,6 @@ fn power_exponent(exponent: &Expr) -> Option<u64> {
 
 /// Whether a type is an exact number of as many digits as it is given
 /// (NUMERIC without a precision, or with one past [`MAX_NUMERIC_DIGITS`]).
-/// `expr` without the parentheses around it.
-fn strip_parentheses(mut expr: &Expr) -> &Expr {
-    while let Expr::Nested(inner) = expr {
-        expr = inner;
-    }
-    expr
-}
-
 /// Whether the text `expr` builds is written out with no exponent: texts
 /// without an `e` (PostgreSQL reads `1e131000` as 131,001 digits) put
 /// together by `||` or repeated (`repeat('9', 10000)`: as many digits as
@@ -2312,6 +2304,33 @@ impl Check<'_> {
         ControlFlow::Continue(())
     }
 
+    /// Whether a number read from the text `value` may hold digits no
+    /// bound counts (PostgreSQL). One read from a text the statement cuts
+    /// or builds keeps every digit of it: `substr(…, 1, 131000)::numeric`
+    /// modulo another such number, forty times in a row, ran 24 s under a
+    /// 10 s deadline (no division stops inside). A text built of what the
+    /// statement writes may hide an exponent its length does not tell:
+    /// `('1e' || '131000')` is 131,001 digits in 8 characters, folded at
+    /// the offer (sixty such `mod`s held a backend 47 s); only digits
+    /// written out are counted as written (`repeat('9', 10000)`). So is one
+    /// built of nothing but what it writes, whatever carries it (`replace`,
+    /// `coalesce`…), and a column of a CTE or a subquery that holds such a
+    /// text (a table's column holds none the statement wrote). A text
+    /// written whole is read for its digits (`literal_digits`).
+    fn number_from_text(&self, value: &Expr) -> bool {
+        let size = self.sizes.size(value);
+        let column = matches!(
+            super::walk::unnested(value),
+            Expr::Identifier(_) | Expr::CompoundIdentifier(_)
+        );
+        let unknown = size.read || size.gathered || !written_digits(value);
+        let written = (!size.read || column)
+            && size.chars > 0
+            && !written_digits(value)
+            && !matches!(value, Expr::Value(_));
+        (unknown && texty(value)) || written
+    }
+
     /// Counts what `expr` builds toward the statement's whole (see
     /// [`MAX_STATEMENT_BUILT_CHARS`]) when no expression around it was
     /// counted already: `upper(repeat('a', 100))` counts a hundred, once.
@@ -2429,36 +2448,9 @@ impl Visitor for Check<'_> {
                 } else if !bounds::is_text_type(data_type) {
                     self.quoted(expr, value)?;
                 }
-                // A number read from a text the statement cuts or builds
-                // keeps every digit of it: `substr(…, 1, 131000)::numeric`
-                // modulo another such number, forty times in a row, ran 24 s
-                // under a 10 s deadline (no division stops inside).
-                // A text built of what the statement writes may hide an
-                // exponent its length does not tell: `('1e' || '131000')`
-                // is 131,001 digits in 8 characters, folded at the offer
-                // (sixty such `mod`s held a backend 47 s); only digits
-                // written out are counted as written (`repeat('9', 10000)`).
-                // So is one built of nothing but what it writes, whatever
-                // carries it (`replace`, `coalesce`…), and a column of a CTE
-                // or a subquery that holds such a text (a table's column
-                // holds none the statement wrote).
-                let (unknown, written) = {
-                    let size = self.sizes.size(value);
-                    let column = matches!(
-                        strip_parentheses(value),
-                        Expr::Identifier(_) | Expr::CompoundIdentifier(_)
-                    );
-                    (
-                        size.read || size.gathered || !written_digits(value),
-                        (!size.read || column)
-                            && size.chars > 0
-                            && !written_digits(value)
-                            && !matches!(value.as_ref(), Expr::Value(_)),
-                    )
-                };
                 if self.sizes.dialect == Dialect::Postgres
                     && unbounded_number(data_type)
-                    && ((unknown && texty(value)) || written)
+                    && self.number_from_text(value)
                 {
                     self.refusal = Some(Refusal::TooLarge(Excess::NumberFromText(short(value))));
                     return ControlFlow::Break(());
@@ -2567,15 +2559,13 @@ impl Visitor for Check<'_> {
                 }
                 // `numeric('1e' || '131000')`, a cast written as a call, and
                 // `to_number(replace('1x-16000', 'x', 'e'), '9.9EEEE')`: as
-                // `CAST(… AS numeric)` is judged.
+                // `CAST(… AS numeric)` is judged; and a text written whole
+                // with an exponent too (`to_number`'s format may read one).
                 if self.sizes.dialect == Dialect::Postgres
                     && matches!(name.as_str(), "numeric" | "decimal" | "to_number")
                     && let Some(value) = arguments(f).first().copied()
-                    && (texty(value) || {
-                        let size = self.sizes.size(value);
-                        !size.read && size.chars > 0
-                    })
-                    && !written_digits(value)
+                    && (self.number_from_text(value)
+                        || (matches!(value, Expr::Value(_)) && !written_digits(value)))
                 {
                     self.refusal = Some(Refusal::TooLarge(Excess::NumberFromText(short(value))));
                     return ControlFlow::Break(());

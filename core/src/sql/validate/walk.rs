@@ -200,15 +200,7 @@ fn repeated_value(expr: &Expr, windows: bool) -> Option<String> {
 /// item that answers about what it reads (`count(*)`, `max(o.amount)`… a
 /// number or a truth), or cuts it to a length written out.
 fn long_subquery(query: &Query) -> bool {
-    let SetExpr::Select(select) = query.body.as_ref() else {
-        return true;
-    };
-    match select.projection.as_slice() {
-        [SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. }] => {
-            !short_excerpt(e) && copies::of(e).most().0 > 0
-        }
-        _ => true,
-    }
+    copies::single_item(query).is_none_or(|e| !short_excerpt(e) && copies::of(e).most().0 > 0)
 }
 
 /// Whether `expr` keeps a part of a value of a length written out, short
@@ -864,10 +856,7 @@ impl<'a> Walker<'a> {
             if self.queries_open > 1 || self.set_operands > 0 {
                 self.kept_rows(e);
             }
-            let mut bare = e;
-            while let Expr::Nested(inner) = bare {
-                bare = inner;
-            }
+            let bare = unnested(e);
             let read_as_is = matches!(bare, Expr::Identifier(_) | Expr::CompoundIdentifier(_));
             if !read_as_is && !short_excerpt(bare) && copies::of(e).most().0 > 0 {
                 self.builds_from_reads = true;
@@ -2716,7 +2705,7 @@ pub(super) fn short(expr: &Expr) -> String {
 }
 
 /// `expr` without the parentheses around it.
-fn unnested(expr: &Expr) -> &Expr {
+pub(super) fn unnested(expr: &Expr) -> &Expr {
     match expr {
         Expr::Nested(e) => unnested(e),
         other => other,
