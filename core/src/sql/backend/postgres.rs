@@ -204,7 +204,7 @@ async fn weigh_gathering(
     let out_of_line = out_of_line(conn, query, plan, tables)
         .await?
         .into_iter()
-        .map(|(read, bytes)| (read, bytes * copies))
+        .map(|(read, measured)| (read, measured.times(copies)))
         .collect();
     let bytes = Foresight::weigh(
         plan,
@@ -213,6 +213,8 @@ async fn weigh_gathering(
         query.gathered_row_bytes as f64,
         None,
         true,
+        // The values read already count every copy a row holds.
+        1.0,
     )
     .heaviest
         * query.gathered_value_copies.max(1) as f64;
@@ -264,6 +266,7 @@ async fn weigh_hashed(
         query.built_row_bytes as f64,
         hash_memory,
         query.builds_from_reads,
+        query.row_copies.max(1) as f64,
     );
     // Every hash table of a plan lives until the query ends: together.
     let bytes = weights.hashed + weights.joined;
@@ -338,8 +341,29 @@ const IN_ROW_BYTES: u32 = 2_000;
 /// on a sample of its pages rather than on every row.
 const OUT_OF_LINE_SAMPLE_ROWS: f64 = 100_000.0;
 
+/// The values stored out of line that one table read carries beyond its
+/// width in the plan (see [`out_of_line`]), each length counted only past
+/// [`IN_ROW_BYTES`].
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct OutOfLine {
+    /// Per row of the table, on average.
+    per_row: f64,
+    /// In the row that carries the most: a statement may pick that one
+    /// row (`max(k.val)`, `WHERE k.id = 1000`) and repeat it.
+    longest: f64,
+}
+
+impl OutOfLine {
+    fn times(self, copies: f64) -> Self {
+        OutOfLine {
+            per_row: self.per_row * copies,
+            longest: self.longest * copies,
+        }
+    }
+}
+
 /// What each table read of `plan` carries per row beyond its width in the
-/// plan, by (table, alias): the average length of the values it reads from
+/// plan, by (table, alias): the average and the longest length of the values it reads from
 /// columns that may be stored out of line or compressed (TOAST), counting
 /// only values longer than a row keeps as they are ([`IN_ROW_BYTES`]), whose
 /// width in the plan is that of the stored pointer (18 bytes for a 10 MB
@@ -348,13 +372,13 @@ const OUT_OF_LINE_SAMPLE_ROWS: f64 = 100_000.0;
 /// (`jsonb`, arrays) by their stored size, which is less than their size
 /// in memory when compressed. Only the columns the statement names are
 /// measured (all of them for a `*` or a whole row); on a large table, a
-/// sample of its pages.
+/// sample of its pages (which may miss its longest value).
 async fn out_of_line(
     conn: &mut sqlx::PgConnection,
     query: &Validated,
     plan: &serde_json::Value,
     tables: &std::collections::HashMap<String, f64>,
-) -> Result<std::collections::HashMap<(String, String), f64>, ExecError> {
+) -> Result<std::collections::HashMap<(String, String), OutOfLine>, ExecError> {
     let mut reads = Vec::new();
     Foresight::table_reads(plan, &mut reads);
     let relations: Vec<&str> = reads.iter().map(|(r, _)| r.as_str()).collect();
@@ -395,11 +419,11 @@ async fn out_of_line(
     .await
     .map_err(database)?;
     let quoted = |name: &str| format!("\"{}\"", name.replace('"', "\"\""));
-    let mut per_row = std::collections::HashMap::new();
+    let mut carried = std::collections::HashMap::new();
     for (relation, alias) in &reads {
         // By the relation measured: the table itself, or the partition root
         // this role reads it through.
-        let mut by_table: std::collections::BTreeMap<(&str, &str), Vec<String>> =
+        let mut by_table: std::collections::BTreeMap<(&str, &str), Vec<(String, String)>> =
             std::collections::BTreeMap::new();
         for (schema, table, column, in_pointer, readable, root_schema, root) in &columns {
             if table != relation || !query.names.reads(relation, alias, column) {
@@ -426,8 +450,10 @@ async fn out_of_line(
                 format!("octet_length({}::text)", quoted(column))
             };
             // A shorter value is in the row, and in the plan's width.
-            by_table.entry(measured).or_default().push(format!(
-                "coalesce(sum({length}) FILTER (WHERE {length} > {IN_ROW_BYTES}), 0)"
+            let long = format!("FILTER (WHERE {length} > {IN_ROW_BYTES})");
+            by_table.entry(measured).or_default().push((
+                format!("coalesce(sum({length}) {long}, 0)"),
+                format!("coalesce(max({length}) {long}, 0)"),
             ));
         }
         let rows = tables.get(relation).copied().unwrap_or(0.0);
@@ -439,15 +465,19 @@ async fn out_of_line(
         } else {
             String::new()
         };
-        let mut heaviest: f64 = 0.0;
-        for ((schema, table), sums) in by_table {
+        let mut heaviest = OutOfLine::default();
+        for ((schema, table), measures) in by_table {
+            let (sums, longest): (Vec<String>, Vec<String>) = measures.into_iter().unzip();
+            // A row's longest: the longest value of each column, as if one
+            // row held them all.
             let measure = sqlx::AssertSqlSafe(format!(
-                "SELECT ({})::float8, count(*)::float8 FROM {}.{}{sample}",
+                "SELECT ({})::float8, ({})::float8, count(*)::float8 FROM {}.{}{sample}",
                 sums.join(" + "),
+                longest.join(" + "),
                 quoted(schema),
                 quoted(table),
             ));
-            let (total, counted): (f64, f64) = sqlx::query_as(measure)
+            let (total, longest, counted): (f64, f64, f64) = sqlx::query_as(measure)
                 .persistent(false)
                 .fetch_one(&mut *conn)
                 .await
@@ -459,13 +489,16 @@ async fn out_of_line(
             } else {
                 total / rows.max(1.0)
             };
-            heaviest = heaviest.max(per_row);
+            heaviest = OutOfLine {
+                per_row: heaviest.per_row.max(per_row),
+                longest: heaviest.longest.max(longest),
+            };
         }
-        if heaviest > 0.0 {
-            per_row.insert((relation.clone(), alias.clone()), heaviest);
+        if heaviest.longest > 0.0 {
+            carried.insert((relation.clone(), alias.clone()), heaviest);
         }
     }
-    Ok(per_row)
+    Ok(carried)
 }
 
 /// What one row may build of the values it reads, for a recursion that
@@ -745,17 +778,18 @@ async fn weigh_growth(
 struct Foresight<'p> {
     /// Rows of the tables the plan reads, by name.
     tables: std::collections::HashMap<String, f64>,
-    /// The plans of the CTEs, by name, and their bounds once known.
+    /// The plans of the CTEs, by name, and what they pass once known.
     ctes: std::collections::HashMap<String, &'p serde_json::Value>,
-    cte_rows: std::collections::HashMap<String, f64>,
-    /// What a row of a table read carries beyond its width in the plan,
-    /// by (table, alias): its values stored out of line.
-    out_of_line: std::collections::HashMap<(String, String), f64>,
-    /// The same for each CTE's rows, once known.
-    cte_out_of_line: std::collections::HashMap<String, f64>,
+    cte_passed: std::collections::HashMap<String, (f64, Carried)>,
+    /// What a table read carries beyond its width in the plan, by (table,
+    /// alias): its values stored out of line.
+    out_of_line: std::collections::HashMap<(String, String), OutOfLine>,
     /// What a gathered row weighs beyond its width in the plan (see
     /// `Validated::gathered_row_bytes`), counted on every step's rows.
     row_bytes: f64,
+    /// The most copies of a value read one row holds (`Validated::row_copies`):
+    /// a window may copy another row's value into each row that many times.
+    row_copies: f64,
     /// The most bytes a step may pass: its bound times its weight.
     heaviest: f64,
     /// The sub-plans the plan hashes in memory, by name.
@@ -767,6 +801,35 @@ struct Foresight<'p> {
     /// The statement builds values of what it reads
     /// (`Validated::builds_from_reads`).
     builds_from_reads: bool,
+}
+
+/// What the rows a step passes on carry beyond their width in the plan:
+/// values stored out of line, of which the plan counts the pointer.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct Carried {
+    /// In all of its rows together: each value as often as the step may
+    /// repeat the row that holds it.
+    total: f64,
+    /// In one row, at most.
+    longest: f64,
+}
+
+impl Carried {
+    /// The most `rows` rows carry: no more than all of it, nor than the
+    /// longest in each. A step that picks one row (`max(k.val)`, a read
+    /// through an index) carries that row's longest, not the table's
+    /// average.
+    fn bytes(self, rows: f64) -> f64 {
+        if self.longest <= 0.0 {
+            return 0.0;
+        }
+        self.total.min(rows * self.longest)
+    }
+}
+
+/// `a × b`, where nothing times an unbounded count is nothing.
+fn times(a: f64, b: f64) -> f64 {
+    if a == 0.0 || b == 0.0 { 0.0 } else { a * b }
 }
 
 /// What [`Foresight::weigh`] finds of a plan.
@@ -781,26 +844,27 @@ struct Weights {
 
 impl<'p> Foresight<'p> {
     /// The most bytes a step of `plan` may pass, and a hash table of it
-    /// hold, the tables holding `tables` rows and each row weighing
-    /// `row_bytes` beyond its width; `builds_from_reads` as
-    /// `Validated::builds_from_reads` says; `hash_memory` when the statement
+    /// hold, the tables holding `tables` rows, carrying `out_of_line`, and
+    /// each row weighing `row_bytes` beyond its width; `builds_from_reads`
+    /// and `row_copies` as `Validated` says; `hash_memory` when the statement
     /// tests values against a subquery's rows (see
     /// [`Foresight::hashed_in_memory`]).
     fn weigh(
         plan: &'p serde_json::Value,
         tables: std::collections::HashMap<String, f64>,
-        out_of_line: std::collections::HashMap<(String, String), f64>,
+        out_of_line: std::collections::HashMap<(String, String), OutOfLine>,
         row_bytes: f64,
         hash_memory: Option<f64>,
         builds_from_reads: bool,
+        row_copies: f64,
     ) -> Weights {
         let mut foresight = Foresight {
             tables,
             ctes: std::collections::HashMap::new(),
-            cte_rows: std::collections::HashMap::new(),
+            cte_passed: std::collections::HashMap::new(),
             out_of_line,
-            cte_out_of_line: std::collections::HashMap::new(),
             row_bytes,
+            row_copies,
             heaviest: 0.0,
             hashed_plans: Self::hashed_in_memory(plan, hash_memory)
                 .into_iter()
@@ -939,43 +1003,42 @@ impl<'p> Foresight<'p> {
         }
     }
 
-    fn cte(&mut self, name: &str) -> (f64, f64) {
-        if let Some(&rows) = self.cte_rows.get(name) {
-            let extra = self.cte_out_of_line.get(name).copied().unwrap_or(0.0);
-            return (rows, extra);
+    fn cte(&mut self, name: &str) -> (f64, Carried) {
+        if let Some(&passed) = self.cte_passed.get(name) {
+            return passed;
         }
         // Guards against a CTE met again while it is being weighed.
-        self.cte_rows.insert(name.to_owned(), f64::INFINITY);
-        let (rows, extra) = match self.ctes.get(name) {
+        let unbounded = (f64::INFINITY, Carried::default());
+        self.cte_passed.insert(name.to_owned(), unbounded);
+        let passed = match self.ctes.get(name) {
             Some(plan) => self.rows(plan),
-            None => (f64::INFINITY, 0.0),
+            None => unbounded,
         };
-        self.cte_rows.insert(name.to_owned(), rows);
-        self.cte_out_of_line.insert(name.to_owned(), extra);
-        (rows, extra)
+        self.cte_passed.insert(name.to_owned(), passed);
+        passed
     }
 
-    /// The bound on the rows `node` passes on, and what each carries
-    /// beyond its width in the plan (values stored out of line); weighs it
-    /// and every step beneath it on the way.
-    fn rows(&mut self, node: &'p serde_json::Value) -> (f64, f64) {
+    /// The bound on the rows `node` passes on, and what they carry beyond
+    /// their width in the plan (values stored out of line); weighs it and
+    /// every step beneath it on the way.
+    fn rows(&mut self, node: &'p serde_json::Value) -> (f64, Carried) {
         let estimate = node["Plan Rows"].as_f64().unwrap_or(0.0);
         let node_type = node["Node Type"].as_str().unwrap_or_default();
         let mut inputs = Vec::new();
-        let mut extras = Vec::new();
+        let mut carried_in = Vec::new();
         let mut hash_inner = None;
         for child in Self::children(node) {
-            let (rows, extra) = self.rows(child);
+            let (rows, carried) = self.rows(child);
+            let width = child["Plan Width"].as_f64().unwrap_or(0.0);
             if node_type == "Hash Join" && child["Parent Relationship"].as_str() == Some("Inner") {
-                let width = child["Plan Width"].as_f64().unwrap_or(0.0);
-                hash_inner = Some((rows, extra, width));
+                hash_inner = Some((rows, carried, width));
             }
             let hashed_here = child["Subplan Name"]
                 .as_str()
                 .is_some_and(|name| self.hashed_plans.contains(name));
             if hashed_here {
-                let width = child["Plan Width"].as_f64().unwrap_or(0.0);
-                self.hashed += rows * (width + extra + self.row_bytes + HASH_ENTRY_BYTES);
+                self.hashed +=
+                    rows * (width + self.row_bytes + HASH_ENTRY_BYTES) + carried.bytes(rows);
             }
             // Sub-plans run per row or once and give one value each; CTEs
             // are weighed where they are scanned.
@@ -984,27 +1047,16 @@ impl<'p> Foresight<'p> {
                 Some("InitPlan" | "SubPlan")
             ) {
                 inputs.push((rows, child["Plan Rows"].as_f64().unwrap_or(0.0)));
-                extras.push(extra);
+                carried_in.push(carried);
             }
-        }
-        // A joined row carries what both sides carry; any other step, at
-        // most what its heaviest input does.
-        let mut extra = if matches!(node_type, "Nested Loop" | "Hash Join" | "Merge Join") {
-            extras.iter().sum()
-        } else {
-            extras.iter().copied().fold(0.0, f64::max)
-        };
-        if let Some(relation) = node["Relation Name"].as_str() {
-            let alias = node["Alias"].as_str().unwrap_or(relation);
-            extra += self
-                .out_of_line
-                .get(&(relation.to_owned(), alias.to_owned()))
-                .copied()
-                .unwrap_or(0.0);
         }
         let excess = |(bound, estimate): (f64, f64)| bound / estimate.max(1.0);
         let product = |inputs: &[(f64, f64)]| inputs.iter().map(|(b, _)| b).product::<f64>();
         let filtered = node.get("Join Filter").is_some();
+        // A join whose rows are the planner's estimate of the pairs that
+        // match, in which one input's row may meet many of the other's.
+        let mut matched = false;
+        let mut from_cte = None;
         let bound = match node_type {
             "Index Scan" | "Index Only Scan" | "Bitmap Heap Scan" if Self::by_index(node) => {
                 estimate
@@ -1030,12 +1082,22 @@ impl<'p> Foresight<'p> {
             "CTE Scan" => {
                 let name = node["CTE Name"].as_str().unwrap_or_default().to_owned();
                 let (rows, carried) = self.cte(&name);
-                extra += carried;
+                from_cte = Some(carried);
                 rows
+            }
+            // Each set of keys passes a row per group of its input, an empty
+            // set one row, whatever the plan's estimate (one row for any
+            // number of empty sets).
+            "Aggregate" if node.get("Grouping Sets").is_some() => {
+                let groups = inputs.iter().map(|(b, _)| *b).fold(1.0, f64::max);
+                Self::grouping_sets(node)
+                    .map(|keys| if keys == 0 { 1.0 } else { groups })
+                    .sum()
             }
             "Aggregate" if node["Strategy"].as_str() == Some("Plain") => estimate,
             "Nested Loop" => match inputs.as_slice() {
-                [outer, inner] if !filtered && Self::parameterized(&node["Plans"][1]) => {
+                [outer, _] if !filtered && Self::parameterized(&node["Plans"][1]) => {
+                    matched = true;
                     estimate * excess(*outer)
                 }
                 _ => product(&inputs),
@@ -1048,6 +1110,7 @@ impl<'p> Foresight<'p> {
                 if filtered || !Self::equal_columns(condition) {
                     product(&inputs)
                 } else {
+                    matched = true;
                     inputs.iter().copied().map(excess).product::<f64>() * estimate
                 }
             }
@@ -1055,17 +1118,120 @@ impl<'p> Foresight<'p> {
             _ => inputs.iter().map(|(b, _)| *b).fold(estimate, f64::max),
         }
         .max(estimate);
+        let carried = self.carried(node, bound, &inputs, &carried_in, matched, from_cte);
         let width = node["Plan Width"].as_f64().unwrap_or(0.0);
-        self.heaviest = self.heaviest.max(bound * (width + extra + self.row_bytes));
+        self.heaviest = self
+            .heaviest
+            .max(bound * (width + self.row_bytes) + carried.bytes(bound));
         // A hashed set operation keeps every distinct row of its inputs.
         if node_type == "SetOp" && node["Strategy"].as_str() == Some("Hashed") {
-            self.hashed += inputs.iter().map(|(b, _)| b).sum::<f64>()
-                * (width + extra + self.row_bytes + HASH_ENTRY_BYTES);
+            self.hashed += inputs
+                .iter()
+                .zip(&carried_in)
+                .map(|((rows, _), carried)| {
+                    rows * (width + self.row_bytes + HASH_ENTRY_BYTES) + carried.bytes(*rows)
+                })
+                .sum::<f64>();
         }
         if let Some(inner) = hash_inner {
             self.joined += self.joined_by_hash(node, inner);
         }
-        (bound, extra)
+        (bound, carried)
+    }
+
+    /// What the `bound` rows of `node` carry, of what its `inputs` (their
+    /// bounds and estimates) carry (`carried_in`), and of the tables it
+    /// reads or the CTE it scans (`from_cte`).
+    /// - A joined row carries a row of each side: in a product, each row of
+    ///   one side meets every row of the other; where the planner estimates
+    ///   the pairs that match (`matched`), one long value may meet many
+    ///   rows (a 10 MB value joined to 120 rows of one key), each row
+    ///   carrying the longest of each side.
+    /// - An aggregate of all its rows into one, or into several sets of
+    ///   groups, may pick the longest value for each row it passes; a
+    ///   window may copy it into every row (`max(k.val) OVER ()`), once for
+    ///   each copy a row holds.
+    /// - Any other step passes each row of its inputs at most once, or as
+    ///   many times as its bound exceeds theirs (a set-returning function
+    ///   in a select list).
+    fn carried(
+        &self,
+        node: &serde_json::Value,
+        bound: f64,
+        inputs: &[(f64, f64)],
+        carried_in: &[Carried],
+        matched: bool,
+        from_cte: Option<Carried>,
+    ) -> Carried {
+        let node_type = node["Node Type"].as_str().unwrap_or_default();
+        let longest_in: f64 = carried_in.iter().map(|c| c.longest).fold(0.0, f64::max);
+        let total_in: f64 = carried_in.iter().map(|c| c.total).sum();
+        let mut carried = match node_type {
+            "Nested Loop" | "Hash Join" | "Merge Join" => {
+                let longest = carried_in.iter().map(|c| c.longest).sum::<f64>();
+                let paired = carried_in
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| {
+                        let others = inputs
+                            .iter()
+                            .enumerate()
+                            .filter(|(j, _)| *j != i)
+                            .map(|(_, (b, _))| *b)
+                            .product::<f64>();
+                        times(c.total, others)
+                    })
+                    .sum::<f64>();
+                let total = if matched {
+                    paired.min(times(bound, longest))
+                } else {
+                    paired
+                };
+                Carried { total, longest }
+            }
+            "Aggregate"
+                if node["Strategy"].as_str() == Some("Plain")
+                    || node.get("Grouping Sets").is_some() =>
+            {
+                Carried {
+                    total: times(bound, longest_in),
+                    longest: longest_in,
+                }
+            }
+            "WindowAgg" => Carried {
+                total: total_in + times(bound, longest_in * self.row_copies),
+                longest: longest_in * (1.0 + self.row_copies),
+            },
+            _ => {
+                let passed: f64 = inputs.iter().map(|(b, _)| b).sum();
+                let repeats = if passed > 0.0 && bound > passed {
+                    bound / passed
+                } else {
+                    1.0
+                };
+                Carried {
+                    total: times(total_in, repeats),
+                    longest: longest_in,
+                }
+            }
+        };
+        if let Some(relation) = node["Relation Name"].as_str() {
+            let alias = node["Alias"].as_str().unwrap_or(relation);
+            if let Some(read) = self
+                .out_of_line
+                .get(&(relation.to_owned(), alias.to_owned()))
+            {
+                // Every row of the table, however few the read passes.
+                let rows = self.tables.get(relation).copied().unwrap_or(bound);
+                carried.total += times(read.per_row, rows.max(bound));
+                carried.longest += read.longest;
+            }
+        }
+        if let Some(cte) = from_cte {
+            carried.total += cte.total;
+            carried.longest = carried.longest.max(cte.longest);
+        }
+        carried
     }
 
     /// What the inner side of a hash join may keep in memory. The server
@@ -1077,17 +1243,21 @@ impl<'p> Foresight<'p> {
     /// each row's width; what it cannot see is still held: the values a row
     /// carries out of line and what the statement builds into it. Joined on
     /// anything else, every row counts whole.
-    /// `inner` is the join's inner side: its bound on rows, what each
-    /// carries beyond its width, and its width. What a row carries out of
+    /// `inner` is the join's inner side: its bound on rows, what they carry
+    /// beyond their width, and its width. What a row carries out of
     /// line counts only when the statement builds values of what it reads:
     /// read as they are (`d.body`, `length(d.body)`), the server keeps their
     /// pointers (a join carrying ten 10 MB documents: a backend at 35 MiB).
     fn joined_by_hash(
         &self,
         node: &serde_json::Value,
-        (rows, extra, width): (f64, f64, f64),
+        (rows, carried, width): (f64, Carried, f64),
     ) -> f64 {
-        let extra = if self.builds_from_reads { extra } else { 0.0 };
+        let carried = if self.builds_from_reads {
+            carried.bytes(rows)
+        } else {
+            0.0
+        };
         let on_columns = Self::equal_columns(node["Hash Cond"].as_str().unwrap_or_default());
         // A recursion's rows, which no plan foresees (a tree walked by
         // `c.parent = t.id`), are bounded by what the recursion may build
@@ -1096,11 +1266,26 @@ impl<'p> Foresight<'p> {
             return 0.0;
         }
         let per_row = if on_columns {
-            extra + self.row_bytes
+            self.row_bytes
         } else {
-            width + extra + self.row_bytes + HASH_ENTRY_BYTES
+            width + self.row_bytes + HASH_ENTRY_BYTES
         };
-        rows * per_row
+        rows * per_row + carried
+    }
+
+    /// The number of keys of each set of an aggregate's grouping sets.
+    fn grouping_sets(node: &serde_json::Value) -> impl Iterator<Item = usize> + '_ {
+        node["Grouping Sets"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|set| {
+                ["Group Keys", "Hash Keys"]
+                    .into_iter()
+                    .filter_map(move |k| set[k].as_array())
+                    .flatten()
+            })
+            .map(|keys| keys.as_array().map_or(1, Vec::len))
     }
 
     /// Whether a table read goes through an index by a condition whose
@@ -1778,12 +1963,67 @@ fn timeout_or(limit: Duration) -> impl Fn(sqlx::Error) -> ExecError {
 
 #[cfg(test)]
 mod tests {
-    use super::{Foresight, timestamp_text};
+    use super::{Foresight, OutOfLine, timestamp_text};
+
+    /// Ten-megabyte documents, every one of them, read by `alias`.
+    fn documents(alias: &str) -> std::collections::HashMap<(String, String), OutOfLine> {
+        let each = OutOfLine {
+            per_row: 10e6,
+            longest: 10e6,
+        };
+        [(("docs".to_owned(), alias.to_owned()), each)]
+            .into_iter()
+            .collect()
+    }
+
+    /// The most bytes a step of `plan` may pass when it reads `kv`, 101
+    /// rows of which one holds a value of 10 MB (99 kB a row on average),
+    /// and 120 of the series' rows.
+    fn heaviest_over_kv(plan: &serde_json::Value) -> f64 {
+        let out_of_line = [(
+            ("kv".to_owned(), "k".to_owned()),
+            OutOfLine {
+                per_row: 10e6 / 100.0,
+                longest: 10e6,
+            },
+        )]
+        .into_iter()
+        .collect();
+        let tables = [("kv".to_owned(), 100.0)].into_iter().collect();
+        Foresight::weigh(plan, tables, out_of_line, 0.0, None, true, 1.0).heaviest
+    }
+
+    fn kv(estimate: f64, index: Option<&str>) -> serde_json::Value {
+        let mut read = serde_json::json!({
+            "Node Type": "Seq Scan", "Relation Name": "kv", "Alias": "k",
+            "Plan Rows": estimate, "Plan Width": 36,
+        });
+        if let Some(condition) = index {
+            read["Node Type"] = "Index Scan".into();
+            read["Index Cond"] = condition.into();
+        }
+        read
+    }
+
+    fn series() -> serde_json::Value {
+        serde_json::json!({
+            "Node Type": "Function Scan", "Function Name": "generate_series",
+            "Plan Rows": 120, "Plan Width": 4,
+        })
+    }
+
+    /// `inner` beside each of the series' 120 rows (a cross join).
+    fn beside_series(inner: serde_json::Value, width: f64) -> serde_json::Value {
+        serde_json::json!({
+            "Node Type": "Nested Loop", "Plan Rows": 120, "Plan Width": width,
+            "Plans": [series(), inner],
+        })
+    }
 
     /// The most bytes a step of `plan` may pass, the tables holding `rows`.
     fn heaviest(plan: serde_json::Value, rows: f64) -> f64 {
         let tables = [("clients".to_owned(), rows)].into_iter().collect();
-        Foresight::weigh(&plan, tables, Default::default(), 0.0, None, true).heaviest
+        Foresight::weigh(&plan, tables, Default::default(), 0.0, None, true, 1.0).heaviest
     }
 
     fn scan(alias: &str, rows: f64, filter: Option<&str>) -> serde_json::Value {
@@ -1944,6 +2184,70 @@ mod tests {
     }
 
     #[test]
+    fn a_row_picked_among_others_carries_the_longest_value_not_the_average() {
+        // Each row of kv beside each of the series: 120 times all of kv.
+        let product = beside_series(kv(100.0, None), 40.0);
+        assert_eq!(heaviest_over_kv(&product), 120.0 * (100.0 * 40.0 + 10e6));
+        // `(SELECT max(k.val) AS v FROM kv k) t, generate_series(1, 120)`:
+        // the one row of the aggregate may hold the longest value (helper-38's
+        // hashed NOT IN took a backend to 1.2 GiB), as may the one row an
+        // index finds (`WHERE k.id = 1000`).
+        let maximum = serde_json::json!({
+            "Node Type": "Aggregate", "Strategy": "Plain", "Plan Rows": 1, "Plan Width": 32,
+            "Plans": [kv(100.0, None)],
+        });
+        assert_eq!(
+            heaviest_over_kv(&beside_series(maximum, 36.0)),
+            120.0 * (36.0 + 10e6)
+        );
+        let by_key = kv(1.0, Some("(id = 1000)"));
+        assert_eq!(
+            heaviest_over_kv(&beside_series(by_key, 40.0)),
+            120.0 * (40.0 + 10e6)
+        );
+        // `max(k.val) OVER ()`: every row may hold a copy beside its own.
+        let window = serde_json::json!({
+            "Node Type": "WindowAgg", "Plan Rows": 100, "Plan Width": 68,
+            "Plans": [kv(100.0, None)],
+        });
+        assert_eq!(
+            heaviest_over_kv(&window),
+            100.0 * 68.0 + 10e6 + 100.0 * 10e6
+        );
+        // A join the planner estimates from the columns may meet the long
+        // value's row as often as it passes rows.
+        let matched = serde_json::json!({
+            "Node Type": "Hash Join", "Plan Rows": 60, "Plan Width": 40,
+            "Hash Cond": "(x.k = k.id)",
+            "Plans": [series(), {
+                "Node Type": "Hash", "Plan Rows": 100, "Plan Width": 36,
+                "Plans": [kv(100.0, None)],
+            }],
+        });
+        assert_eq!(heaviest_over_kv(&matched), 60.0 * (40.0 + 10e6));
+    }
+
+    #[test]
+    fn an_aggregate_over_grouping_sets_passes_a_row_for_each_empty_set() {
+        // `GROUP BY GROUPING SETS ((), (), …)`, 120 times: the plan says one
+        // row.
+        let sets = vec![serde_json::json!([]); 120];
+        let grouped = serde_json::json!({
+            "Node Type": "Aggregate", "Strategy": "Plain", "Plan Rows": 1, "Plan Width": 32,
+            "Grouping Sets": [{"Group Keys": sets}],
+            "Plans": [kv(100.0, None)],
+        });
+        assert_eq!(heaviest_over_kv(&grouped), 120.0 * (32.0 + 10e6));
+        // A set of keys passes up to a row per row of its input.
+        let keyed = serde_json::json!({
+            "Node Type": "Aggregate", "Strategy": "Mixed", "Plan Rows": 3, "Plan Width": 32,
+            "Grouping Sets": [{"Hash Keys": [["k.id"]]}, {"Group Keys": [[]]}],
+            "Plans": [kv(100.0, None)],
+        });
+        assert_eq!(heaviest_over_kv(&keyed), 101.0 * 32.0 + 101.0 * 10e6);
+    }
+
+    #[test]
     fn values_stored_out_of_line_weigh_their_length_not_their_pointer() {
         // `string_agg(d.body, ',')` over 200 documents of 10 MB, each an
         // 18-byte pointer in the plan, joined to 3 clients by a filter.
@@ -1951,38 +2255,33 @@ mod tests {
             "Node Type": "Seq Scan", "Relation Name": "docs", "Alias": "d",
             "Plan Rows": 200, "Plan Width": 18,
         });
-        let out_of_line = [(("docs".to_owned(), "d".to_owned()), 10e6)]
-            .into_iter()
-            .collect();
+        let out_of_line = documents("d");
         let tables = [("docs".to_owned(), 200.0), ("clients".to_owned(), 3.0)]
             .into_iter()
             .collect();
-        let alone = Foresight::weigh(&docs, tables, out_of_line, 0.0, None, true).heaviest;
+        let alone = Foresight::weigh(&docs, tables, out_of_line, 0.0, None, true, 1.0).heaviest;
         assert_eq!(alone, 200.0 * (18.0 + 10e6));
         let joined = serde_json::json!({
             "Node Type": "Nested Loop", "Plan Rows": 200, "Plan Width": 51,
             "Join Filter": "(c.id <> d.id)",
             "Plans": [docs, scan("c", 3.0, None)],
         });
-        let out_of_line = [(("docs".to_owned(), "d".to_owned()), 10e6)]
-            .into_iter()
-            .collect();
+        let out_of_line = documents("d");
         let tables = [("docs".to_owned(), 200.0), ("clients".to_owned(), 3.0)]
             .into_iter()
             .collect();
-        let every_pair = Foresight::weigh(&joined, tables, out_of_line, 0.0, None, true).heaviest;
+        let every_pair =
+            Foresight::weigh(&joined, tables, out_of_line, 0.0, None, true, 1.0).heaviest;
         assert_eq!(every_pair, 600.0 * (51.0 + 10e6));
         // Another alias of the same table reads other columns.
         let other = serde_json::json!({
             "Node Type": "Seq Scan", "Relation Name": "docs", "Alias": "e",
             "Plan Rows": 200, "Plan Width": 18,
         });
-        let out_of_line = [(("docs".to_owned(), "d".to_owned()), 10e6)]
-            .into_iter()
-            .collect();
+        let out_of_line = documents("d");
         let tables = [("docs".to_owned(), 200.0)].into_iter().collect();
         assert_eq!(
-            Foresight::weigh(&other, tables, out_of_line, 0.0, None, true).heaviest,
+            Foresight::weigh(&other, tables, out_of_line, 0.0, None, true, 1.0).heaviest,
             200.0 * 18.0
         );
     }

@@ -673,6 +673,11 @@ impl<'a> Walker<'a> {
             SetExpr::Values(values) => {
                 let mut own = 1;
                 for row in &values.rows {
+                    // Its rows are kept as a subquery's are
+                    // (`(VALUES ((SELECT max(k.val) FROM kv k))) v(x)`).
+                    if self.queries_open > 1 || self.set_operands > 0 {
+                        row.iter().for_each(|e| self.kept_rows(e));
+                    }
                     self.walk_exprs(row)?;
                     let held = row
                         .iter()
