@@ -1150,6 +1150,45 @@ fn heavy_reason(lang: Lang, heavy: &crate::sql::backend::Heavy) -> String {
                 None => "more than can be foreseen".to_owned(),
             }
         ),
+        (Lang::En, H::TopRows { mib, bound_mib }) => format!(
+            "the first rows of its ORDER BY … LIMIT may hold {}, more than {bound_mib} MiB: the \
+             server keeps them in memory to sort them, whatever work_mem says (build long values \
+             in an outer SELECT, after the LIMIT, or ask for fewer rows)",
+            match mib {
+                Some(mib) => format!("about {mib} MiB"),
+                None => "more than can be foreseen".to_owned(),
+            }
+        ),
+        (Lang::Fr, H::TopRows { mib, bound_mib }) => format!(
+            "les premières lignes de son ORDER BY … LIMIT peuvent contenir {}, plus que \
+             {bound_mib} Mio : le serveur les garde en mémoire pour les trier, quoi que dise \
+             work_mem (construisez les valeurs longues dans un SELECT extérieur, après le LIMIT, \
+             ou demandez moins de lignes)",
+            match mib {
+                Some(mib) => format!("environ {mib} Mio"),
+                None => "plus qu'on ne peut prévoir".to_owned(),
+            }
+        ),
+        (Lang::En, H::GroupsGrow { mib, bound_mib }) => format!(
+            "the values of its groups may grow to {}, more than {bound_mib} MiB: the server keeps \
+             every group of a hashed GROUP BY in memory and lets their values grow unchecked \
+             (aggregate lengths or excerpts, max(length(x)) or left(x, 100), rather than whole \
+             long values)",
+            match mib {
+                Some(mib) => format!("about {mib} MiB"),
+                None => "more than can be foreseen".to_owned(),
+            }
+        ),
+        (Lang::Fr, H::GroupsGrow { mib, bound_mib }) => format!(
+            "les valeurs de ses groupes peuvent atteindre {}, plus que {bound_mib} Mio : le \
+             serveur garde en mémoire chaque groupe d'un GROUP BY haché et laisse leurs valeurs \
+             grandir sans contrôle (agrégez des longueurs ou des extraits, max(length(x)) ou \
+             left(x, 100), plutôt que des valeurs longues entières)",
+            match mib {
+                Some(mib) => format!("environ {mib} Mio"),
+                None => "plus qu'on ne peut prévoir".to_owned(),
+            }
+        ),
         (Lang::En, H::RepeatedValue { what }) => format!(
             "rows the server may keep together (in a hash table, or gathered) each hold {what}, \
              a value whose length the plan cannot foresee: join that value instead (… CROSS JOIN \
@@ -2339,6 +2378,14 @@ mod tests {
             },
             Heavy::HashJoin {
                 mib: Some(1144),
+                bound_mib: 256,
+            },
+            Heavy::TopRows {
+                mib: Some(1970),
+                bound_mib: 256,
+            },
+            Heavy::GroupsGrow {
+                mib: Some(997),
                 bound_mib: 256,
             },
             Heavy::RepeatedValue {

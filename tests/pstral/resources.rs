@@ -1207,6 +1207,31 @@ async fn a_value_the_plan_cannot_foresee_is_held_only_by_rows_the_server_does_no
         ],
         "whose length the plan cannot foresee",
     );
+    // The first rows of an ORDER BY … LIMIT are sorted in a heap the server
+    // never spills: made short, then replaced by rows holding a built copy
+    // of the 10 MB value (1.9 GiB); a hashed GROUP BY checks its memory
+    // only when it makes a group, and each group's max() then grows (1 GiB).
+    // Both by helper-39.
+    assert_all_refused(
+        ran,
+        ["SELECT length(s.v) AS n FROM (SELECT CASE WHEN g > 450 THEN k.val || g::text \
+          ELSE 'x' END AS v, g FROM generate_series(1, 700) g CROSS JOIN kv k \
+          WHERE k.id = 1000 ORDER BY g DESC LIMIT 200) s"],
+        "ORDER BY … LIMIT",
+    );
+    assert_all_refused(
+        ran,
+        [
+            "SELECT s.grp, length(s.m) AS n FROM (SELECT g % 100 AS grp, max(CASE WHEN g > 100 \
+             THEN k.val || g::text ELSE '0' END) AS m FROM generate_series(1, 200) g \
+             CROSS JOIN kv k WHERE k.id = 1000 GROUP BY g % 100) s",
+            "SELECT s.grp, length(s.m) AS n FROM (SELECT g % 100 AS grp, g % 2 AS h, \
+             max(CASE WHEN g > 100 THEN k.val || g::text ELSE '0' END) AS m \
+             FROM generate_series(1, 200) g CROSS JOIN kv k WHERE k.id = 1000 \
+             GROUP BY GROUPING SETS ((g % 100), (g % 2))) s",
+        ],
+        "hashed GROUP BY",
+    );
     // Read where nothing keeps the rows together, or in the outermost
     // select list, the value only passes.
     assert_all_run(
@@ -1220,6 +1245,12 @@ async fn a_value_the_plan_cannot_foresee_is_held_only_by_rows_the_server_does_no
             "SELECT count(*) AS n FROM clients c WHERE c.nom NOT IN \
              (SELECT max(o.note) FROM orders o GROUP BY o.client_id)",
             "SELECT length(max(k.val)) AS n FROM kv k",
+            // The first rows of a sort, and groups, of short values or of
+            // values as read.
+            "SELECT o.id, o.note FROM orders o ORDER BY o.id DESC LIMIT 5",
+            "SELECT o.client_id, max(o.note) AS last, count(*) AS n FROM orders o \
+             GROUP BY o.client_id ORDER BY n DESC LIMIT 3",
+            "SELECT k.id, length(k.val) AS n, k.val FROM kv k ORDER BY length(k.val) DESC LIMIT 3",
         ],
     );
     target.drop_role().await;

@@ -223,6 +223,20 @@ pub enum Heavy {
     /// `bound_mib`: the rows of one key stay in memory together.
     HashJoin { mib: Option<u64>, bound_mib: u64 },
     #[error(
+        "the first rows of an ORDER BY … LIMIT may hold {}, more than {bound_mib} MiB: the \
+         server keeps them in memory to sort them, whatever work_mem says",
+        match mib { Some(mib) => format!("about {mib} MiB"), None => "more than can be foreseen".to_owned() }
+    )]
+    /// The rows an `ORDER BY … LIMIT` sorts in memory may pass `mib` MiB.
+    TopRows { mib: Option<u64>, bound_mib: u64 },
+    #[error(
+        "the values of its groups may grow to {}, more than {bound_mib} MiB: the server keeps \
+         every group of a hashed GROUP BY in memory and lets their values grow unchecked",
+        match mib { Some(mib) => format!("about {mib} MiB"), None => "more than can be foreseen".to_owned() }
+    )]
+    /// The values of a hashed `GROUP BY`'s groups may grow past `mib` MiB.
+    GroupsGrow { mib: Option<u64>, bound_mib: u64 },
+    #[error(
         "a recursive step adds {table}.{column} to its own value at every step, and its values \
          may be longer than {longest} bytes: how large the value grows cannot be foreseen"
     )]

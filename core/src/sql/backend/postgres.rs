@@ -168,12 +168,13 @@ async fn weigh(
             what: what.clone(),
         }));
     }
-    if !weighed(query) && hashed.is_empty() {
+    let kept = Foresight::keeps_rows(plan);
+    if !weighed(query) && hashed.is_empty() && !kept {
         return Ok(());
     }
     let tables = table_rows(conn, plan).await?;
-    if !hashed.is_empty() {
-        weigh_hashed(conn, query, plan, &tables, hash_memory).await?;
+    if !hashed.is_empty() || kept {
+        weigh_hashed(conn, query, plan, &tables, hash_memory, !hashed.is_empty()).await?;
     }
     if query.gathers {
         weigh_gathering(conn, query, plan, &tables).await?;
@@ -206,17 +207,14 @@ async fn weigh_gathering(
         .into_iter()
         .map(|(read, measured)| (read, measured.times(copies)))
         .collect();
-    let bytes = Foresight::weigh(
-        plan,
-        tables.clone(),
-        out_of_line,
-        query.gathered_row_bytes as f64,
-        None,
-        true,
+    let reading = Reading {
+        row_bytes: query.gathered_row_bytes as f64,
+        builds_from_reads: true,
         // The values read already count every copy a row holds.
-        1.0,
-    )
-    .heaviest
+        row_copies: 1.0,
+        top_rows: query.top_rows,
+    };
+    let bytes = Foresight::weigh(plan, tables.clone(), out_of_line, reading, None).heaviest
         * query.gathered_value_copies.max(1) as f64;
     if bytes > MAX_GATHERED_BYTES {
         return Err(ExecError::TooHeavy(Heavy::Gathers {
@@ -238,44 +236,58 @@ const MAX_HASHED_BYTES: f64 = 256.0 * 1024.0 * 1024.0;
 /// and the table's entry.
 const HASH_ENTRY_BYTES: f64 = 64.0;
 
-/// Refuses a query whose plan keeps a hash table in memory that may pass
-/// [`MAX_HASHED_BYTES`]: its rows bounded as [`Foresight`] bounds them, each
-/// as wide as the plan says, plus the values it stores out of line, plus
-/// what the statement builds into a row (`Validated::built_row_bytes`).
+/// Refuses a query whose plan keeps rows in memory whatever `work_mem`
+/// says, together past [`MAX_HASHED_BYTES`]: a hash table it cannot spill
+/// (`hashes`: see [`Foresight::hashed_in_memory`]), the first rows of an
+/// `ORDER BY … LIMIT`, the groups of a hashed `GROUP BY` whose values grow
+/// (see [`Foresight::keeps_rows`]); their rows bounded as [`Foresight`]
+/// bounds them, each as wide as the plan says, plus the values it stores
+/// out of line, plus what the statement builds into a row
+/// (`Validated::built_row_bytes`).
 async fn weigh_hashed(
     conn: &mut sqlx::PgConnection,
     query: &Validated,
     plan: &serde_json::Value,
     tables: &std::collections::HashMap<String, f64>,
     hash_memory: Option<f64>,
+    hashes: bool,
 ) -> Result<(), ExecError> {
     // The plan's estimate of a series it cannot foresee (`generate_series`
     // over timestamps) is a guess: a hash of a century of seconds took a
     // backend to 4 GiB.
-    if query.computed_series {
+    if hashes && query.computed_series {
         return Err(ExecError::TooHeavy(Heavy::Hashes {
             mib: None,
             bound_mib: MAX_HASHED_BYTES as u64 / (1024 * 1024),
         }));
     }
     let out_of_line = out_of_line(conn, query, plan, tables).await?;
-    let weights = Foresight::weigh(
-        plan,
-        tables.clone(),
-        out_of_line,
-        query.built_row_bytes as f64,
-        hash_memory,
-        query.builds_from_reads,
-        query.row_copies.max(1) as f64,
-    );
+    let reading = Reading {
+        row_bytes: query.built_row_bytes as f64,
+        builds_from_reads: query.builds_from_reads,
+        row_copies: query.row_copies.max(1) as f64,
+        top_rows: query.top_rows,
+    };
+    let weights = Foresight::weigh(plan, tables.clone(), out_of_line, reading, hash_memory);
     // Every hash table of a plan lives until the query ends: together.
-    let bytes = weights.hashed + weights.joined;
+    let parts = [
+        weights.hashed,
+        weights.joined,
+        weights.sorted,
+        weights.grouped,
+    ];
+    let bytes: f64 = parts.iter().sum();
     if bytes <= MAX_HASHED_BYTES {
         return Ok(());
     }
     let (mib, bound_mib) = (mib(bytes), MAX_HASHED_BYTES as u64 / (1024 * 1024));
-    Err(ExecError::TooHeavy(if weights.joined > weights.hashed {
+    let largest = parts.iter().copied().fold(0.0, f64::max);
+    Err(ExecError::TooHeavy(if weights.joined == largest {
         Heavy::HashJoin { mib, bound_mib }
+    } else if weights.sorted == largest {
+        Heavy::TopRows { mib, bound_mib }
+    } else if weights.grouped == largest {
+        Heavy::GroupsGrow { mib, bound_mib }
     } else {
         Heavy::Hashes { mib, bound_mib }
     }))
@@ -784,12 +796,8 @@ struct Foresight<'p> {
     /// What a table read carries beyond its width in the plan, by (table,
     /// alias): its values stored out of line.
     out_of_line: std::collections::HashMap<(String, String), OutOfLine>,
-    /// What a gathered row weighs beyond its width in the plan (see
-    /// `Validated::gathered_row_bytes`), counted on every step's rows.
-    row_bytes: f64,
-    /// The most copies of a value read one row holds (`Validated::row_copies`):
-    /// a window may copy another row's value into each row that many times.
-    row_copies: f64,
+    /// What the statement says of its rows.
+    reading: Reading,
     /// The most bytes a step may pass: its bound times its weight.
     heaviest: f64,
     /// The sub-plans the plan hashes in memory, by name.
@@ -798,9 +806,28 @@ struct Foresight<'p> {
     hashed: f64,
     /// The most bytes the inner sides of hash joins may keep in memory, together.
     joined: f64,
-    /// The statement builds values of what it reads
-    /// (`Validated::builds_from_reads`).
+    /// The sorts whose first rows a `LIMIT` keeps in memory, by address.
+    bounded_sorts: std::collections::HashSet<usize>,
+    /// The most bytes those first rows may hold, together.
+    sorted: f64,
+    /// The most bytes the values of hashed groups may grow to, together.
+    grouped: f64,
+}
+
+/// What a statement says of the rows its plan passes (see `Validated`).
+#[derive(Debug, Clone, Copy)]
+struct Reading {
+    /// What a row weighs beyond its width in the plan: what the statement
+    /// builds into it, or what a gathered row adds.
+    row_bytes: f64,
+    /// A row holds values built of what it reads
+    /// (`Validated::builds_from_reads`), not only their pointers.
     builds_from_reads: bool,
+    /// The most copies of a value read one row holds (`Validated::row_copies`):
+    /// a window may copy another row's value into each row that many times.
+    row_copies: f64,
+    /// The most rows a `LIMIT` lets through (`Validated::top_rows`).
+    top_rows: Option<u64>,
 }
 
 /// What the rows a step passes on carry beyond their width in the plan:
@@ -840,31 +867,31 @@ struct Weights {
     hashed: f64,
     /// The most bytes the hash joins may keep of their keys' rows.
     joined: f64,
+    /// The most bytes the first rows of `ORDER BY … LIMIT` may hold.
+    sorted: f64,
+    /// The most bytes the values of hashed groups may grow to.
+    grouped: f64,
 }
 
 impl<'p> Foresight<'p> {
-    /// The most bytes a step of `plan` may pass, and a hash table of it
-    /// hold, the tables holding `tables` rows, carrying `out_of_line`, and
-    /// each row weighing `row_bytes` beyond its width; `builds_from_reads`
-    /// and `row_copies` as `Validated` says; `hash_memory` when the statement
-    /// tests values against a subquery's rows (see
+    /// The most bytes a step of `plan` may pass, and what it keeps in
+    /// memory, the tables holding `tables` rows, carrying `out_of_line`,
+    /// the statement `reading` so; `hash_memory` when the statement tests
+    /// values against a subquery's rows (see
     /// [`Foresight::hashed_in_memory`]).
     fn weigh(
         plan: &'p serde_json::Value,
         tables: std::collections::HashMap<String, f64>,
         out_of_line: std::collections::HashMap<(String, String), OutOfLine>,
-        row_bytes: f64,
+        reading: Reading,
         hash_memory: Option<f64>,
-        builds_from_reads: bool,
-        row_copies: f64,
     ) -> Weights {
         let mut foresight = Foresight {
             tables,
             ctes: std::collections::HashMap::new(),
             cte_passed: std::collections::HashMap::new(),
             out_of_line,
-            row_bytes,
-            row_copies,
+            reading,
             heaviest: 0.0,
             hashed_plans: Self::hashed_in_memory(plan, hash_memory)
                 .into_iter()
@@ -872,7 +899,9 @@ impl<'p> Foresight<'p> {
                 .collect(),
             hashed: 0.0,
             joined: 0.0,
-            builds_from_reads,
+            bounded_sorts: std::collections::HashSet::new(),
+            sorted: 0.0,
+            grouped: 0.0,
         };
         foresight.collect_ctes(plan);
         foresight.rows(plan);
@@ -880,6 +909,52 @@ impl<'p> Foresight<'p> {
             heaviest: foresight.heaviest,
             hashed: foresight.hashed,
             joined: foresight.joined,
+            sorted: foresight.sorted,
+            grouped: foresight.grouped,
+        }
+    }
+
+    /// Whether `plan` keeps rows in memory that no setting bounds, beyond
+    /// its hash tables ([`Foresight::hashed_in_memory`]): the first rows of
+    /// an `ORDER BY … LIMIT`, which the server sorts in a heap of as many
+    /// rows as the `LIMIT` lets through and never spills (200 rows each
+    /// holding a 10 MB value built by `||` took a backend to 1.9 GiB), and
+    /// the groups of a hashed `GROUP BY`, whose memory the server checks
+    /// only when it makes a group (100 groups made on short values, whose
+    /// `max()` then grew to 10 MB each: 1 GiB).
+    fn keeps_rows(node: &serde_json::Value) -> bool {
+        let mut sorts = std::collections::HashSet::new();
+        if node["Node Type"].as_str() == Some("Limit") {
+            Self::children(node).for_each(|c| Self::bounded_sorts(c, &mut sorts));
+        }
+        !sorts.is_empty()
+            || Self::groups_by_hash(node)
+            || Self::children(node).any(Self::keeps_rows)
+    }
+
+    /// Whether `node` groups its rows in a hash table.
+    fn groups_by_hash(node: &serde_json::Value) -> bool {
+        node["Node Type"].as_str() == Some("Aggregate")
+            && matches!(node["Strategy"].as_str(), Some("Hashed" | "Mixed"))
+    }
+
+    /// The sorts a `LIMIT` above `node` bounds, by address: the server
+    /// passes the bound down through the steps that pass rows as they come.
+    fn bounded_sorts(node: &serde_json::Value, into: &mut std::collections::HashSet<usize>) {
+        if matches!(
+            node["Parent Relationship"].as_str(),
+            Some("InitPlan" | "SubPlan")
+        ) {
+            return;
+        }
+        match node["Node Type"].as_str() {
+            Some("Sort" | "Incremental Sort") => {
+                into.insert(std::ptr::from_ref(node) as usize);
+            }
+            Some(
+                "Subquery Scan" | "Result" | "Append" | "Merge Append" | "Gather" | "Gather Merge",
+            ) => Self::children(node).for_each(|c| Self::bounded_sorts(c, into)),
+            _ => {}
         }
     }
 
@@ -1024,6 +1099,11 @@ impl<'p> Foresight<'p> {
     fn rows(&mut self, node: &'p serde_json::Value) -> (f64, Carried) {
         let estimate = node["Plan Rows"].as_f64().unwrap_or(0.0);
         let node_type = node["Node Type"].as_str().unwrap_or_default();
+        if node_type == "Limit" {
+            let mut sorts = std::mem::take(&mut self.bounded_sorts);
+            Self::children(node).for_each(|c| Self::bounded_sorts(c, &mut sorts));
+            self.bounded_sorts = sorts;
+        }
         let mut inputs = Vec::new();
         let mut carried_in = Vec::new();
         let mut hash_inner = None;
@@ -1037,8 +1117,8 @@ impl<'p> Foresight<'p> {
                 .as_str()
                 .is_some_and(|name| self.hashed_plans.contains(name));
             if hashed_here {
-                self.hashed +=
-                    rows * (width + self.row_bytes + HASH_ENTRY_BYTES) + carried.bytes(rows);
+                self.hashed += rows * (width + self.reading.row_bytes + HASH_ENTRY_BYTES)
+                    + carried.bytes(rows);
             }
             // Sub-plans run per row or once and give one value each; CTEs
             // are weighed where they are scanned.
@@ -1120,18 +1200,54 @@ impl<'p> Foresight<'p> {
         .max(estimate);
         let carried = self.carried(node, bound, &inputs, &carried_in, matched, from_cte);
         let width = node["Plan Width"].as_f64().unwrap_or(0.0);
+        let Reading {
+            row_bytes,
+            builds_from_reads,
+            row_copies,
+            top_rows,
+        } = self.reading;
         self.heaviest = self
             .heaviest
-            .max(bound * (width + self.row_bytes) + carried.bytes(bound));
+            .max(bound * (width + row_bytes) + carried.bytes(bound));
         // A hashed set operation keeps every distinct row of its inputs.
         if node_type == "SetOp" && node["Strategy"].as_str() == Some("Hashed") {
             self.hashed += inputs
                 .iter()
                 .zip(&carried_in)
                 .map(|((rows, _), carried)| {
-                    rows * (width + self.row_bytes + HASH_ENTRY_BYTES) + carried.bytes(*rows)
+                    rows * (width + row_bytes + HASH_ENTRY_BYTES) + carried.bytes(*rows)
                 })
                 .sum::<f64>();
+        }
+        // The first rows of an `ORDER BY … LIMIT`, whole; what they carry
+        // out of line only where the statement builds values of it (as
+        // read, the rows keep their pointers).
+        if self
+            .bounded_sorts
+            .contains(&(std::ptr::from_ref(node) as usize))
+        {
+            let kept = top_rows.map_or(bound, |n| bound.min(n as f64));
+            let carried = if builds_from_reads {
+                carried.bytes(kept)
+            } else {
+                0.0
+            };
+            self.sorted += kept * (width + row_bytes + HASH_ENTRY_BYTES) + carried;
+        }
+        // A hashed group's values grow after the group is made, unchecked:
+        // each may pick the longest value its rows carry (`max(…)`), once
+        // for each copy a row holds.
+        if Self::groups_by_hash(node) {
+            let growing = Carried {
+                total: carried_in.iter().map(|c| c.total).sum(),
+                longest: carried_in.iter().map(|c| c.longest).fold(0.0, f64::max),
+            };
+            let carried = if builds_from_reads {
+                growing.bytes(bound) * row_copies
+            } else {
+                0.0
+            };
+            self.grouped += bound * row_bytes + carried;
         }
         if let Some(inner) = hash_inner {
             self.joined += self.joined_by_hash(node, inner);
@@ -1199,8 +1315,8 @@ impl<'p> Foresight<'p> {
                 }
             }
             "WindowAgg" => Carried {
-                total: total_in + times(bound, longest_in * self.row_copies),
-                longest: longest_in * (1.0 + self.row_copies),
+                total: total_in + times(bound, longest_in * self.reading.row_copies),
+                longest: longest_in * (1.0 + self.reading.row_copies),
             },
             _ => {
                 let passed: f64 = inputs.iter().map(|(b, _)| b).sum();
@@ -1253,7 +1369,7 @@ impl<'p> Foresight<'p> {
         node: &serde_json::Value,
         (rows, carried, width): (f64, Carried, f64),
     ) -> f64 {
-        let carried = if self.builds_from_reads {
+        let carried = if self.reading.builds_from_reads {
             carried.bytes(rows)
         } else {
             0.0
@@ -1266,9 +1382,9 @@ impl<'p> Foresight<'p> {
             return 0.0;
         }
         let per_row = if on_columns {
-            self.row_bytes
+            self.reading.row_bytes
         } else {
-            width + self.row_bytes + HASH_ENTRY_BYTES
+            width + self.reading.row_bytes + HASH_ENTRY_BYTES
         };
         rows * per_row + carried
     }
@@ -1963,7 +2079,15 @@ fn timeout_or(limit: Duration) -> impl Fn(sqlx::Error) -> ExecError {
 
 #[cfg(test)]
 mod tests {
-    use super::{Foresight, OutOfLine, timestamp_text};
+    use super::{Foresight, OutOfLine, Reading, timestamp_text};
+
+    /// A statement that builds values of what it reads, with no `LIMIT`.
+    const BUILDS: Reading = Reading {
+        row_bytes: 0.0,
+        builds_from_reads: true,
+        row_copies: 1.0,
+        top_rows: None,
+    };
 
     /// Ten-megabyte documents, every one of them, read by `alias`.
     fn documents(alias: &str) -> std::collections::HashMap<(String, String), OutOfLine> {
@@ -1980,6 +2104,12 @@ mod tests {
     /// rows of which one holds a value of 10 MB (99 kB a row on average),
     /// and 120 of the series' rows.
     fn heaviest_over_kv(plan: &serde_json::Value) -> f64 {
+        weights_over_kv(plan, BUILDS).heaviest
+    }
+
+    /// What `plan` passes and keeps over `kv` (see [`heaviest_over_kv`]),
+    /// the statement `reading` so.
+    fn weights_over_kv(plan: &serde_json::Value, reading: Reading) -> super::Weights {
         let out_of_line = [(
             ("kv".to_owned(), "k".to_owned()),
             OutOfLine {
@@ -1990,7 +2120,7 @@ mod tests {
         .into_iter()
         .collect();
         let tables = [("kv".to_owned(), 100.0)].into_iter().collect();
-        Foresight::weigh(plan, tables, out_of_line, 0.0, None, true, 1.0).heaviest
+        Foresight::weigh(plan, tables, out_of_line, reading, None)
     }
 
     fn kv(estimate: f64, index: Option<&str>) -> serde_json::Value {
@@ -2023,7 +2153,7 @@ mod tests {
     /// The most bytes a step of `plan` may pass, the tables holding `rows`.
     fn heaviest(plan: serde_json::Value, rows: f64) -> f64 {
         let tables = [("clients".to_owned(), rows)].into_iter().collect();
-        Foresight::weigh(&plan, tables, Default::default(), 0.0, None, true, 1.0).heaviest
+        Foresight::weigh(&plan, tables, Default::default(), BUILDS, None).heaviest
     }
 
     fn scan(alias: &str, rows: f64, filter: Option<&str>) -> serde_json::Value {
@@ -2228,6 +2358,60 @@ mod tests {
     }
 
     #[test]
+    fn the_first_rows_of_a_limit_and_the_values_of_hashed_groups_stay_in_memory() {
+        // `… ORDER BY g DESC LIMIT 200` of kv's rows beside the series'
+        // 120, each holding `k.val || g` (helper-39: 1.9 GiB).
+        let product = || beside_series(kv(100.0, None), 40.0);
+        let sorted = |limit: Option<serde_json::Value>, reading: Reading| {
+            let sort = serde_json::json!({
+                "Node Type": "Sort", "Parent Relationship": "Outer",
+                "Plan Rows": 12000, "Plan Width": 40, "Plans": [product()],
+            });
+            let plan = match limit {
+                Some(mut limit) => {
+                    limit["Plans"] = serde_json::json!([{
+                        "Node Type": "Subquery Scan", "Parent Relationship": "Outer",
+                        "Plan Rows": 12000, "Plan Width": 40, "Plans": [sort],
+                    }]);
+                    limit
+                }
+                None => sort,
+            };
+            weights_over_kv(&plan, reading).sorted
+        };
+        let limit =
+            || Some(serde_json::json!({"Node Type": "Limit", "Plan Rows": 200, "Plan Width": 40}));
+        let top = Reading {
+            top_rows: Some(200),
+            ..BUILDS
+        };
+        // Each of the 200 rows may hold the long value: all of kv's rows
+        // beside the series hold no more than 1.2 GB.
+        assert_eq!(sorted(limit(), top), 200.0 * 104.0 + 1.2e9);
+        // A LIMIT of a computed count keeps as many as reach the sort.
+        assert_eq!(sorted(limit(), BUILDS), 12000.0 * 104.0 + 1.2e9);
+        // Values as read are kept by their pointers.
+        let as_read = Reading {
+            builds_from_reads: false,
+            ..top
+        };
+        assert_eq!(sorted(limit(), as_read), 200.0 * 104.0);
+        // Without a LIMIT, the sort spills to disk past work_mem.
+        assert_eq!(sorted(None, top), 0.0);
+        // `max(k.val || g) … GROUP BY g % 100`, hashed: every group may
+        // grow to the longest value (helper-39: 1 GiB).
+        let grouped = |strategy: &str| {
+            let plan = serde_json::json!({
+                "Node Type": "Aggregate", "Strategy": strategy, "Plan Rows": 100,
+                "Plan Width": 36, "Plans": [product()],
+            });
+            weights_over_kv(&plan, BUILDS).grouped
+        };
+        assert_eq!(grouped("Hashed"), 1.2e9);
+        assert_eq!(grouped("Sorted"), 0.0);
+    }
+
+    #[test]
     fn an_aggregate_over_grouping_sets_passes_a_row_for_each_empty_set() {
         // `GROUP BY GROUPING SETS ((), (), …)`, 120 times: the plan says one
         // row.
@@ -2259,7 +2443,7 @@ mod tests {
         let tables = [("docs".to_owned(), 200.0), ("clients".to_owned(), 3.0)]
             .into_iter()
             .collect();
-        let alone = Foresight::weigh(&docs, tables, out_of_line, 0.0, None, true, 1.0).heaviest;
+        let alone = Foresight::weigh(&docs, tables, out_of_line, BUILDS, None).heaviest;
         assert_eq!(alone, 200.0 * (18.0 + 10e6));
         let joined = serde_json::json!({
             "Node Type": "Nested Loop", "Plan Rows": 200, "Plan Width": 51,
@@ -2270,8 +2454,7 @@ mod tests {
         let tables = [("docs".to_owned(), 200.0), ("clients".to_owned(), 3.0)]
             .into_iter()
             .collect();
-        let every_pair =
-            Foresight::weigh(&joined, tables, out_of_line, 0.0, None, true, 1.0).heaviest;
+        let every_pair = Foresight::weigh(&joined, tables, out_of_line, BUILDS, None).heaviest;
         assert_eq!(every_pair, 600.0 * (51.0 + 10e6));
         // Another alias of the same table reads other columns.
         let other = serde_json::json!({
@@ -2281,7 +2464,7 @@ mod tests {
         let out_of_line = documents("d");
         let tables = [("docs".to_owned(), 200.0)].into_iter().collect();
         assert_eq!(
-            Foresight::weigh(&other, tables, out_of_line, 0.0, None, true, 1.0).heaviest,
+            Foresight::weigh(&other, tables, out_of_line, BUILDS, None).heaviest,
             200.0 * 18.0
         );
     }

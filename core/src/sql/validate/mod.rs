@@ -235,6 +235,11 @@ pub struct Validated {
     /// PostgreSQL executor refuses it when the plan may keep such rows
     /// whole (a hash table, a gathering).
     pub repeats_unforeseen: Option<String>,
+    /// The most rows a `LIMIT` of the statement lets through, its `OFFSET`
+    /// included, when each is written out (`None` when one is computed):
+    /// PostgreSQL keeps that many rows of an `ORDER BY … LIMIT` in memory
+    /// to sort them, however long their values.
+    pub top_rows: Option<u64>,
     /// What one gathered row may add to a gathered value beyond the bytes
     /// the plan reads for it, in bytes (see `bounds::gathered_row_bytes`).
     pub gathered_row_bytes: u64,
@@ -430,6 +435,7 @@ fn judge(sql: &str, policy: &Policy, catalog: Option<&Catalog>) -> Result<Valida
         tests_subqueries: walked.tests_subqueries,
         builds_from_reads: walked.builds_from_reads,
         repeats_unforeseen: walked.repeats_unforeseen,
+        top_rows: walked.top_rows,
         gathered_row_bytes: walked.gathered_row_bytes,
         names: walked.names,
         gathered_copies: walked.gathered_copies,
@@ -869,6 +875,40 @@ fn denied(patterns: &[String], parts: &[String]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_rows_a_limit_lets_through_are_counted_with_its_offset() {
+        let pg = Policy::new(Dialect::Postgres);
+        let top = |sql: &str| validate(sql, &pg).unwrap().top_rows;
+        assert_eq!(top("SELECT id FROM clients"), Some(0));
+        assert_eq!(top("SELECT id FROM clients ORDER BY id LIMIT 10"), Some(10));
+        assert_eq!(
+            top("SELECT id FROM clients ORDER BY id LIMIT 10 OFFSET 990"),
+            Some(1000)
+        );
+        assert_eq!(
+            top(
+                "SELECT id FROM (SELECT id FROM clients ORDER BY id LIMIT 200) s \
+                 ORDER BY id FETCH FIRST 5 ROWS ONLY"
+            ),
+            Some(200)
+        );
+        // Only an OFFSET: no count, nothing kept.
+        assert_eq!(top("SELECT id FROM clients OFFSET 5"), Some(0));
+        // A count or an offset computed, or a share of the rows: unknown.
+        assert_eq!(
+            top("SELECT id FROM clients ORDER BY id LIMIT (SELECT count(*) FROM orders)"),
+            None
+        );
+        assert_eq!(
+            top("SELECT id FROM clients ORDER BY id LIMIT 5 OFFSET (SELECT 1)"),
+            None
+        );
+        assert_eq!(
+            top("SELECT id FROM clients ORDER BY id FETCH FIRST 5 PERCENT ROWS ONLY"),
+            None
+        );
+    }
 
     #[test]
     fn globs_match_like_shell_patterns() {

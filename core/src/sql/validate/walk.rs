@@ -111,6 +111,8 @@ pub(super) struct Walker<'a> {
     set_operands: usize,
     /// See [`Walked::repeats_unforeseen`].
     repeats_unforeseen: Option<String>,
+    /// See [`Walked::top_rows`].
+    top_rows: Option<u64>,
     /// A row of one of its SELECTs holds a value built of what it reads
     /// (see [`Walked::builds_from_reads`]).
     builds_from_reads: bool,
@@ -248,6 +250,9 @@ pub(super) struct Walked {
     /// that may be long, a window's gathering), held by a row of a
     /// subquery, a CTE or a set operation's operand, as written.
     pub repeats_unforeseen: Option<String>,
+    /// The most rows a `LIMIT` of the statement lets through, its `OFFSET`
+    /// included, written out; `None` when one is computed.
+    pub top_rows: Option<u64>,
     /// The most one gathered row may add beyond what the plan reads.
     pub gathered_row_bytes: u64,
     /// The names it reads values by.
@@ -285,6 +290,7 @@ impl<'a> Walker<'a> {
             queries_open: 0,
             set_operands: 0,
             repeats_unforeseen: None,
+            top_rows: Some(0),
             builds_from_reads: false,
             relations: 0,
             gathered_row_bytes: 0,
@@ -325,6 +331,7 @@ impl<'a> Walker<'a> {
             tests_subqueries: self.tests_subqueries,
             builds_from_reads: self.builds_from_reads,
             repeats_unforeseen: self.repeats_unforeseen,
+            top_rows: self.top_rows,
             gathered_row_bytes: self.gathered_row_bytes,
             names: self.names,
             gathered_copies: self.gathered_copies,
@@ -613,8 +620,8 @@ impl<'a> Walker<'a> {
                 OrderByKind::All(_) => return Err(construct("ORDER BY ALL")),
             }
         }
-        match limit_clause {
-            None => {}
+        let (limit, offset) = match limit_clause {
+            None => (None, None),
             Some(LimitClause::LimitOffset {
                 limit,
                 offset,
@@ -629,18 +636,51 @@ impl<'a> Walker<'a> {
                 if let Some(offset) = offset {
                     self.walk_expr(&offset.value)?;
                 }
+                (limit.as_ref(), offset.as_ref().map(|o| &o.value))
             }
             Some(LimitClause::OffsetCommaLimit { offset, limit }) => {
                 self.walk_expr(offset)?;
                 self.walk_expr(limit)?;
+                (Some(limit), Some(offset))
             }
-        }
-        if let Some(Fetch { quantity, .. }) = fetch
+        };
+        let mut fetched = None;
+        if let Some(Fetch {
+            quantity, percent, ..
+        }) = fetch
             && let Some(quantity) = quantity
         {
             self.walk_expr(quantity)?;
+            // A share of the rows is no count written out.
+            fetched = Some((quantity, *percent));
         }
+        self.top_rows(
+            limit.or(fetched.map(|(q, _)| q)),
+            offset,
+            fetched.is_some_and(|(_, p)| p),
+        );
         Ok(())
+    }
+
+    /// Counts the rows a `LIMIT` (or `FETCH FIRST`) lets through with its
+    /// `OFFSET` toward [`Walked::top_rows`]: PostgreSQL sorts the first
+    /// rows of an `ORDER BY … LIMIT` in memory, as many as that, whatever
+    /// `work_mem` says (200 rows each holding a 10 MB value built by `||`
+    /// took a backend to 1.9 GiB). Without a count, nothing is kept so.
+    fn top_rows(&mut self, count: Option<&Expr>, offset: Option<&Expr>, share: bool) {
+        let Some(count) = count else {
+            return;
+        };
+        let written = |e: &Expr| bounds::integer(e).and_then(|n| u64::try_from(n.max(0)).ok());
+        let offset = offset.map_or(Some(0), written);
+        let kept = match (written(count), offset) {
+            (Some(count), Some(offset)) if !share => Some(count.saturating_add(offset)),
+            _ => None,
+        };
+        self.top_rows = match (self.top_rows, kept) {
+            (Some(most), Some(kept)) => Some(most.max(kept)),
+            _ => None,
+        };
     }
 
     fn walk_order_by(&mut self, exprs: &[OrderByExpr]) -> Judged {
