@@ -1214,9 +1214,15 @@ async fn a_value_the_plan_cannot_foresee_is_held_only_by_rows_the_server_does_no
     // Both by helper-39.
     assert_all_refused(
         ran,
-        ["SELECT length(s.v) AS n FROM (SELECT CASE WHEN g > 450 THEN k.val || g::text \
+        [
+            "SELECT length(s.v) AS n FROM (SELECT CASE WHEN g > 450 THEN k.val || g::text \
           ELSE 'x' END AS v, g FROM generate_series(1, 700) g CROSS JOIN kv k \
-          WHERE k.id = 1000 ORDER BY g DESC LIMIT 200) s"],
+          WHERE k.id = 1000 ORDER BY g DESC LIMIT 200) s",
+            // The value of a subquery, computed once above the sort.
+            "SELECT length(s.v) AS n FROM (SELECT CASE WHEN g > 450 THEN (SELECT max(k.val) \
+             FROM kv k) || g::text ELSE 'x' END AS v, g FROM generate_series(1, 700) g \
+             ORDER BY g DESC LIMIT 200) s",
+        ],
         "ORDER BY … LIMIT",
     );
     assert_all_refused(

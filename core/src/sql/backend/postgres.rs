@@ -812,6 +812,9 @@ struct Foresight<'p> {
     sorted: f64,
     /// The most bytes the values of hashed groups may grow to, together.
     grouped: f64,
+    /// The longest values of the uncorrelated sub-plans above the step
+    /// being weighed, together: each row read beneath them may hold them.
+    inherited: f64,
 }
 
 /// What a statement says of the rows its plan passes (see `Validated`).
@@ -902,6 +905,7 @@ impl<'p> Foresight<'p> {
             bounded_sorts: std::collections::HashSet::new(),
             sorted: 0.0,
             grouped: 0.0,
+            inherited: 0.0,
         };
         foresight.collect_ctes(plan);
         foresight.rows(plan);
@@ -1003,11 +1007,6 @@ impl<'p> Foresight<'p> {
                 _ => {}
             }
         }
-        // Where the name of a sub-plan followed by others' digits is not it.
-        fn names(text: &str, name: &str) -> bool {
-            text.match_indices(name)
-                .any(|(at, _)| !text[at + name.len()..].starts_with(|c: char| c.is_ascii_digit()))
-        }
         let (mut texts, mut subplans, mut found) = (Vec::new(), Vec::new(), Vec::new());
         walk(plan, &mut texts, &mut subplans, &mut found);
         for text in &texts {
@@ -1031,7 +1030,7 @@ impl<'p> Foresight<'p> {
             for (name, reckoned) in subplans {
                 if name.starts_with("SubPlan ")
                     && reckoned <= hash_memory
-                    && !texts.iter().any(|t| names(t, name))
+                    && !texts.iter().any(|t| Self::names(t, name))
                 {
                     found.push(format!("hashed {name}"));
                 }
@@ -1107,8 +1106,25 @@ impl<'p> Foresight<'p> {
         let mut inputs = Vec::new();
         let mut carried_in = Vec::new();
         let mut hash_inner = None;
+        // The values of sub-plans this step's rows may hold: a correlated
+        // one's (a SubPlan), computed for this step's rows, unless the step
+        // only tests it; an uncorrelated one's (an InitPlan), computed once
+        // and usable by any step beneath the one it hangs from (the `LIMIT`
+        // above a sort whose rows each hold `(SELECT max(k.val) FROM kv k)
+        // || g`: 2 GiB), by every row read beneath it. The server lists a
+        // step's InitPlans before its other children.
+        let inherited = self.inherited;
+        let mut evaluated = 0.0;
         for child in Self::children(node) {
             let (rows, carried) = self.rows(child);
+            let cte = child["Subplan Name"]
+                .as_str()
+                .is_some_and(|name| name.starts_with("CTE "));
+            match child["Parent Relationship"].as_str() {
+                Some("InitPlan") if !cte => self.inherited += carried.longest,
+                Some("SubPlan") if !Self::tests_only(node, child) => evaluated += carried.longest,
+                _ => {}
+            }
             let width = child["Plan Width"].as_f64().unwrap_or(0.0);
             if node_type == "Hash Join" && child["Parent Relationship"].as_str() == Some("Inner") {
                 hash_inner = Some((rows, carried, width));
@@ -1198,7 +1214,18 @@ impl<'p> Foresight<'p> {
             _ => inputs.iter().map(|(b, _)| *b).fold(estimate, f64::max),
         }
         .max(estimate);
-        let carried = self.carried(node, bound, &inputs, &carried_in, matched, from_cte);
+        let mut carried = self.carried(node, bound, &inputs, &carried_in, matched, from_cte);
+        let held = evaluated
+            + if inputs.is_empty() {
+                self.inherited
+            } else {
+                0.0
+            };
+        self.inherited = inherited;
+        if held > 0.0 {
+            carried.longest += held;
+            carried.total += times(bound, held);
+        }
         let width = node["Plan Width"].as_f64().unwrap_or(0.0);
         let Reading {
             row_bytes,
@@ -1253,6 +1280,35 @@ impl<'p> Foresight<'p> {
             self.joined += self.joined_by_hash(node, inner);
         }
         (bound, carried)
+    }
+
+    /// Whether `node` only tests the value of its sub-plan `sub` (names it
+    /// in a condition): each use of a correlated subquery is a sub-plan of
+    /// its own, so one used in a condition is not also held by the rows.
+    fn tests_only(node: &serde_json::Value, sub: &serde_json::Value) -> bool {
+        let name = sub["Subplan Name"].as_str().unwrap_or_default();
+        [
+            "Filter",
+            "Join Filter",
+            "Hash Cond",
+            "Merge Cond",
+            "Index Cond",
+            "Recheck Cond",
+            "One-Time Filter",
+            "TID Cond",
+        ]
+        .iter()
+        .filter_map(|key| node[*key].as_str())
+        .any(|text| Self::names(text, name))
+    }
+
+    /// Whether `text` names the sub-plan `name` ("SubPlan 1"), not one
+    /// whose number only begins so ("SubPlan 12").
+    fn names(text: &str, name: &str) -> bool {
+        !name.is_empty()
+            && text
+                .match_indices(name)
+                .any(|(at, _)| !text[at + name.len()..].starts_with(|c: char| c.is_ascii_digit()))
     }
 
     /// What the `bound` rows of `node` carry, of what its `inputs` (their
@@ -2409,6 +2465,52 @@ mod tests {
         };
         assert_eq!(grouped("Hashed"), 1.2e9);
         assert_eq!(grouped("Sorted"), 0.0);
+    }
+
+    #[test]
+    fn a_subquerys_value_is_held_by_the_rows_it_may_be_used_in() {
+        let maximum = |relationship: &str, name: &str| {
+            serde_json::json!({
+                "Node Type": "Aggregate", "Strategy": "Plain", "Plan Rows": 1, "Plan Width": 32,
+                "Parent Relationship": relationship, "Subplan Name": name,
+                "Plans": [kv(100.0, None)],
+            })
+        };
+        // `(SELECT max(k.val) FROM kv k) || g … ORDER BY g DESC LIMIT 200`:
+        // the InitPlan hangs from the LIMIT, above the sort whose rows hold
+        // its value (helper-39's variant: 2 GiB).
+        let series = serde_json::json!({
+            "Node Type": "Function Scan", "Function Name": "generate_series",
+            "Plan Rows": 700, "Plan Width": 36,
+        });
+        let plan = serde_json::json!({
+            "Node Type": "Limit", "Plan Rows": 200, "Plan Width": 36,
+            "Plans": [maximum("InitPlan", "InitPlan 1 (returns $0)"), {
+                "Node Type": "Sort", "Parent Relationship": "Outer",
+                "Plan Rows": 700, "Plan Width": 36, "Plans": [series.clone()],
+            }],
+        });
+        let top = Reading {
+            top_rows: Some(200),
+            ..BUILDS
+        };
+        assert_eq!(
+            weights_over_kv(&plan, top).sorted,
+            200.0 * (36.0 + 64.0) + 200.0 * 10e6
+        );
+        // A correlated subquery's value, held by the rows of the step that
+        // computes it, unless the step only tests it.
+        let scan = |filter: Option<&str>| {
+            let mut scan = series.clone();
+            scan["Plans"] = serde_json::json!([maximum("SubPlan", "SubPlan 1")]);
+            if let Some(filter) = filter {
+                scan["Filter"] = filter.into();
+            }
+            heaviest_over_kv(&scan)
+        };
+        assert_eq!(scan(None), 700.0 * (36.0 + 10e6));
+        // Tested only: the heaviest step is kv's own read.
+        assert_eq!(scan(Some("((SubPlan 1) IS NOT NULL)")), 100.0 * 36.0 + 10e6);
     }
 
     #[test]
