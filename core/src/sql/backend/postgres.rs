@@ -190,7 +190,7 @@ async fn weigh_gathering(
     conn: &mut sqlx::PgConnection,
     query: &Validated,
     plan: &serde_json::Value,
-    tables: &std::collections::HashMap<String, f64>,
+    tables: &Tables,
 ) -> Result<(), ExecError> {
     if query.computed_series {
         return Err(ExecError::TooHeavy(Heavy::GathersComputedRows));
@@ -248,7 +248,7 @@ async fn weigh_hashed(
     conn: &mut sqlx::PgConnection,
     query: &Validated,
     plan: &serde_json::Value,
-    tables: &std::collections::HashMap<String, f64>,
+    tables: &Tables,
     hash_memory: Option<f64>,
     hashes: bool,
 ) -> Result<(), ExecError> {
@@ -313,11 +313,38 @@ fn mib(bytes: f64) -> Option<u64> {
         .then(|| (bytes / (1024.0 * 1024.0)).round() as u64)
 }
 
-/// The rows of each table `plan` reads, by name.
+/// The tables a plan reads, by name.
+#[derive(Debug, Clone, Default)]
+struct Tables {
+    /// Their rows.
+    rows: std::collections::HashMap<String, f64>,
+    /// Those whose statistics are recent: analysed since most of their rows
+    /// were written, so that the planner estimates a filter on one of their
+    /// columns from what the column holds, not from a default share.
+    analysed: std::collections::HashSet<String>,
+}
+
+impl Tables {
+    fn rows(&self, name: &str) -> Option<f64> {
+        self.rows.get(name).copied()
+    }
+}
+
+/// Tables whose statistics are all recent (what tests write by hand).
+impl FromIterator<(String, f64)> for Tables {
+    fn from_iter<I: IntoIterator<Item = (String, f64)>>(tables: I) -> Self {
+        let rows: std::collections::HashMap<String, f64> = tables.into_iter().collect();
+        let analysed = rows.keys().cloned().collect();
+        Tables { rows, analysed }
+    }
+}
+
+/// The rows of each table `plan` reads, by name, and whether its
+/// statistics are recent (see [`Tables::analysed`]).
 async fn table_rows(
     conn: &mut sqlx::PgConnection,
     plan: &serde_json::Value,
-) -> Result<std::collections::HashMap<String, f64>, ExecError> {
+) -> Result<Tables, ExecError> {
     let mut relations = Vec::new();
     Foresight::relations(plan, &mut relations);
     // A table's rows now, as the planner reckons them: its density at the
@@ -326,12 +353,17 @@ async fn table_rows(
     // Statistics taken when the table was empty say no rows whatever was
     // inserted since: the live rows the server counts (n_live_tup, kept up
     // to date by every write) are the least it has.
-    let tables: Vec<(String, f64)> = sqlx::query_as(
+    // Recent statistics: analysed (by hand or by autovacuum), with no more
+    // rows written since than a quarter of those it counted then
+    // (autovacuum analyses again past a tenth).
+    let tables: Vec<(String, f64, bool)> = sqlx::query_as(
         "SELECT c.relname::text, max(greatest(CASE WHEN c.reltuples >= 0 AND c.relpages > 0 \
              THEN c.reltuples / c.relpages \
                   * greatest(pg_relation_size(c.oid) / current_setting('block_size')::float8, 1) \
              ELSE pg_relation_size(c.oid) / 28.0 END, \
-             coalesce(s.n_live_tup, 0)))::float8 \
+             coalesce(s.n_live_tup, 0)))::float8, \
+             coalesce(bool_and((s.last_analyze IS NOT NULL OR s.last_autoanalyze IS NOT NULL) \
+                 AND s.n_mod_since_analyze <= 0.25 * greatest(c.reltuples, 1)), false) \
          FROM pg_class c LEFT JOIN pg_stat_all_tables s ON s.relid = c.oid \
          WHERE c.relname = ANY($1) GROUP BY c.relname",
     )
@@ -340,7 +372,14 @@ async fn table_rows(
     .fetch_all(&mut *conn)
     .await
     .map_err(database)?;
-    Ok(tables.into_iter().collect())
+    let mut found = Tables::default();
+    for (name, rows, analysed) in tables {
+        if analysed {
+            found.analysed.insert(name.clone());
+        }
+        found.rows.insert(name, rows);
+    }
+    Ok(found)
 }
 
 /// The longest value PostgreSQL keeps in its row uncompressed (a little
@@ -389,7 +428,7 @@ async fn out_of_line(
     conn: &mut sqlx::PgConnection,
     query: &Validated,
     plan: &serde_json::Value,
-    tables: &std::collections::HashMap<String, f64>,
+    tables: &Tables,
 ) -> Result<std::collections::HashMap<(String, String), OutOfLine>, ExecError> {
     let mut reads = Vec::new();
     Foresight::table_reads(plan, &mut reads);
@@ -468,7 +507,7 @@ async fn out_of_line(
                 format!("coalesce(max({length}) {long}, 0)"),
             ));
         }
-        let rows = tables.get(relation).copied().unwrap_or(0.0);
+        let rows = tables.rows(relation).unwrap_or(0.0);
         let sample = if rows > OUT_OF_LINE_SAMPLE_ROWS {
             format!(
                 " TABLESAMPLE SYSTEM ({:.4})",
@@ -620,7 +659,7 @@ async fn weigh_growth(
     conn: &mut sqlx::PgConnection,
     query: &Validated,
     plan: &serde_json::Value,
-    tables: &std::collections::HashMap<String, f64>,
+    tables: &Tables,
     growths: &[Growth],
 ) -> Result<(), ExecError> {
     if growths.is_empty() {
@@ -707,7 +746,7 @@ async fn weigh_growth(
                     Why::Quotes if *in_pointer => QUOTED_WHOLE_ROWS,
                     Why::Quotes | Why::Recursion | Why::Builds => OUT_OF_LINE_SAMPLE_ROWS,
                 };
-                if !readable || tables.get(relation).copied().unwrap_or(0.0) > whole {
+                if !readable || tables.rows(relation).unwrap_or(0.0) > whole {
                     return Err(too_long(growth, table, column));
                 }
                 let entry = (schema.as_str(), table.as_str(), column.as_str());
@@ -788,8 +827,8 @@ async fn weigh_growth(
 /// - Any other step passes at most what its inputs pass, never less than
 ///   its own estimate.
 struct Foresight<'p> {
-    /// Rows of the tables the plan reads, by name.
-    tables: std::collections::HashMap<String, f64>,
+    /// The tables the plan reads.
+    tables: Tables,
     /// The plans of the CTEs, by name, and what they pass once known.
     ctes: std::collections::HashMap<String, &'p serde_json::Value>,
     cte_passed: std::collections::HashMap<String, (f64, Carried)>,
@@ -884,7 +923,7 @@ impl<'p> Foresight<'p> {
     /// [`Foresight::hashed_in_memory`]).
     fn weigh(
         plan: &'p serde_json::Value,
-        tables: std::collections::HashMap<String, f64>,
+        tables: Tables,
         out_of_line: std::collections::HashMap<(String, String), OutOfLine>,
         reading: Reading,
         hash_memory: Option<f64>,
@@ -1157,11 +1196,11 @@ impl<'p> Foresight<'p> {
             "Index Scan" | "Index Only Scan" | "Bitmap Heap Scan" if Self::by_index(node) => {
                 estimate
             }
+            "Seq Scan" if self.estimated_by_statistics(node) => estimate,
             "Seq Scan" | "Index Scan" | "Index Only Scan" | "Bitmap Heap Scan" | "Tid Scan"
             | "Tid Range Scan" | "Sample Scan" => node["Relation Name"]
                 .as_str()
-                .and_then(|name| self.tables.get(name))
-                .copied()
+                .and_then(|name| self.tables.rows(name))
                 .unwrap_or(f64::INFINITY),
             "Recursive Union" | "WorkTable Scan" => f64::INFINITY,
             // A function's rows are known (generate_series of written-out
@@ -1394,7 +1433,7 @@ impl<'p> Foresight<'p> {
                 .get(&(relation.to_owned(), alias.to_owned()))
             {
                 // Every row of the table, however few the read passes.
-                let rows = self.tables.get(relation).copied().unwrap_or(bound);
+                let rows = self.tables.rows(relation).unwrap_or(bound);
                 carried.total += times(read.per_row, rows.max(bound));
                 carried.longest += read.longest;
             }
@@ -1473,6 +1512,89 @@ impl<'p> Foresight<'p> {
             && !condition.contains('$')
             && !condition.contains("SubPlan")
             && !condition.contains("InitPlan")
+    }
+
+    /// Whether a table read filters only by comparing one column with
+    /// values written out ([`Foresight::compares_one_column`]) in a table
+    /// whose statistics are recent ([`Tables::analysed`]).
+    fn estimated_by_statistics(&self, node: &serde_json::Value) -> bool {
+        node["Relation Name"]
+            .as_str()
+            .is_some_and(|name| self.tables.analysed.contains(name))
+            && node["Filter"]
+                .as_str()
+                .is_some_and(Self::compares_one_column)
+    }
+
+    /// Whether a filter only compares one column with values written out
+    /// (`(client_id = 42)`, `((day >= '2025-01-01'::date) AND (day <
+    /// '2025-02-01'::date))`): the planner estimates it from that column's
+    /// statistics (its most common values, its histogram), as it does an
+    /// index condition. Not two columns: the planner takes them as
+    /// independent, and columns that go together (a city and its region)
+    /// make it expect far fewer rows than they keep.
+    fn compares_one_column(filter: &str) -> bool {
+        /// `(x)` without its parentheses, once.
+        fn bare(text: &str) -> &str {
+            let text = text.trim();
+            text.strip_prefix('(')
+                .and_then(|t| t.strip_suffix(')'))
+                .unwrap_or(text)
+        }
+        fn name(text: &str) -> bool {
+            let quoted = text.len() > 2
+                && text.starts_with('"')
+                && text.ends_with('"')
+                && !text[1..text.len() - 1].contains('"');
+            let plain = text.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+                && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+            quoted || plain
+        }
+        /// The column a side names (`client_id`, `(status)::text`).
+        fn column(side: &str) -> Option<&str> {
+            let side = side.split_once("::").map_or(side, |(value, _)| value);
+            let side = bare(side);
+            name(side).then_some(side)
+        }
+        fn type_name(text: &str) -> bool {
+            !text.is_empty()
+                && text
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, ' ' | '_' | '(' | ')' | ','))
+        }
+        /// A number or a quoted text written out, cast or not.
+        fn written(side: &str) -> bool {
+            let value = match side.rsplit_once("::") {
+                Some((value, cast)) if type_name(cast) => value,
+                _ => side,
+            };
+            let number = !value.is_empty()
+                && value.starts_with(|c: char| c.is_ascii_digit() || c == '-')
+                && value
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || matches!(c, '.' | '-' | '+' | 'e' | 'E'));
+            let text = value.len() >= 2
+                && value.starts_with('\'')
+                && value.ends_with('\'')
+                && !value[1..value.len() - 1].replace("''", "").contains('\'');
+            number || text
+        }
+        let mut compared = None;
+        bare(filter).split(" AND ").all(|part| {
+            let part = bare(part);
+            let Some((left, right)) = [" >= ", " <= ", " <> ", " = ", " > ", " < "]
+                .iter()
+                .find_map(|op| part.split_once(op))
+            else {
+                return false;
+            };
+            let side = match (column(left), column(right)) {
+                (Some(c), None) if written(right.trim()) => c,
+                (None, Some(c)) if written(left.trim()) => c,
+                _ => return false,
+            };
+            *compared.get_or_insert(side) == side
+        })
     }
 
     /// Whether a nested loop's inner side looks its rows up by the outer
@@ -2262,6 +2384,53 @@ mod tests {
             "Plans": [scan("a", 3000.0, None), scan("b", 3000.0, None)],
         });
         assert_eq!(heaviest(join, 3000.0), 9e6 * 66.0);
+    }
+
+    #[test]
+    fn a_filter_comparing_one_column_with_written_values_keeps_the_planners_estimate() {
+        let trusted = [
+            "(id = 42)",
+            "(client_id = 42)",
+            "((status)::text = 'actif'::text)",
+            "((day >= '2025-01-01'::date) AND (day < '2025-02-01'::date))",
+            "(amount > '-10.5'::numeric)",
+            "(\"Kelvin\" <> 3)",
+            "('o''brien'::text = nom)",
+        ];
+        for filter in trusted {
+            assert!(Foresight::compares_one_column(filter), "{filter}");
+        }
+        let guessed = [
+            "(length(nom) = 32)",
+            "((client_id = 42) AND (id = 7))",
+            "((id = 42) OR (id = 43))",
+            "(id = $0)",
+            "(id = (SubPlan 1))",
+            "(nom = upper(nom))",
+            "(client_id = id)",
+            "(note = 'a AND b'::text)",
+            "((id + 0) = 42)",
+            "(nom ~~ 'a%'::text)",
+        ];
+        for filter in guessed {
+            assert!(!Foresight::compares_one_column(filter), "{filter}");
+        }
+        // `FROM clients c JOIN orders o ON o.client_id = c.id WHERE c.id =
+        // 42`, planned as a product of two filtered reads: the rows of
+        // client 42, not every pair (helper-39 found it refused).
+        let pair = serde_json::json!({
+            "Node Type": "Nested Loop", "Plan Rows": 7, "Plan Width": 66,
+            "Plans": [scan("c", 1.0, Some("(id = 42)")), scan("o", 7.0, Some("(client_id = 42)"))],
+        });
+        assert_eq!(heaviest(pair.clone(), 3000.0), 7.0 * 66.0);
+        // Statistics never taken, or taken before most rows were written:
+        // the planner's share is a default, and every row counts.
+        let stale = super::Tables {
+            rows: [("clients".to_owned(), 3000.0)].into_iter().collect(),
+            analysed: Default::default(),
+        };
+        let weights = Foresight::weigh(&pair, stale, Default::default(), BUILDS, None);
+        assert_eq!(weights.heaviest, 9e6 * 66.0);
     }
 
     #[test]
