@@ -1169,6 +1169,45 @@ fn heavy_reason(lang: Lang, heavy: &crate::sql::backend::Heavy) -> String {
                 None => "plus qu'on ne peut prévoir".to_owned(),
             }
         ),
+        (
+            Lang::En,
+            H::ReadsWhole {
+                copies,
+                table,
+                longest,
+                mib,
+                bound_mib,
+            },
+        ) => format!(
+            "a row reads {copies} values whole, and {table} holds values of {longest} bytes: each \
+             call on such a value unpacks its own copy, held until the row is done, {} in all, \
+             more than {bound_mib} MiB (call fewer functions on long values in one row, or on \
+             excerpts: substr(x, 1, 1000))",
+            match mib {
+                Some(mib) => format!("about {mib} MiB"),
+                None => "more than can be foreseen".to_owned(),
+            }
+        ),
+        (
+            Lang::Fr,
+            H::ReadsWhole {
+                copies,
+                table,
+                longest,
+                mib,
+                bound_mib,
+            },
+        ) => format!(
+            "une ligne lit {copies} valeurs en entier, et {table} contient des valeurs de \
+             {longest} octets : chaque appel sur une telle valeur en décompresse sa propre copie, \
+             gardée jusqu'à la fin de la ligne, {} en tout, plus que {bound_mib} Mio (appelez moins \
+             de fonctions sur des valeurs longues dans une même ligne, ou sur des extraits : \
+             substr(x, 1, 1000))",
+            match mib {
+                Some(mib) => format!("environ {mib} Mio"),
+                None => "plus qu'on ne peut prévoir".to_owned(),
+            }
+        ),
         (Lang::En, H::GroupsGrow { mib, bound_mib }) => format!(
             "the values of its groups may grow to {}, more than {bound_mib} MiB: the server keeps \
              every group of a hashed GROUP BY in memory and lets their values grow unchecked \
@@ -2386,6 +2425,13 @@ mod tests {
             },
             Heavy::GroupsGrow {
                 mib: Some(997),
+                bound_mib: 256,
+            },
+            Heavy::ReadsWhole {
+                copies: 120,
+                table: table.clone(),
+                longest: 10_000_000,
+                mib: Some(1144),
                 bound_mib: 256,
             },
             Heavy::RepeatedValue {

@@ -1238,6 +1238,27 @@ async fn a_value_the_plan_cannot_foresee_is_held_only_by_rows_the_server_does_no
         ],
         "hashed GROUP BY",
     );
+    // Each call given the 10 MB value unpacks its own copy, held until the
+    // row is done (120 `strpos` of a document: 1,169 MiB); a search that
+    // finds every match keeps the text as wide characters and the
+    // positions of every match (six `regexp_count`: 769 MiB). Both by
+    // helper-40.
+    let strpos = vec!["strpos(k.val, 'z')"; 120].join(" + ");
+    let counts = ["regexp_count(k.val, '.')"; 6].join(" + ");
+    assert_all_refused(
+        ran,
+        [format!(
+            "SELECT k.id, {strpos} AS n FROM kv k WHERE k.id = 1000"
+        )],
+        "values whole",
+    );
+    assert_all_refused(
+        ran,
+        [format!(
+            "SELECT k.id, {counts} AS n FROM kv k WHERE k.id = 1000"
+        )],
+        "one row builds",
+    );
     // Read where nothing keeps the rows together, or in the outermost
     // select list, the value only passes.
     assert_all_run(
@@ -1251,6 +1272,9 @@ async fn a_value_the_plan_cannot_foresee_is_held_only_by_rows_the_server_does_no
             "SELECT count(*) AS n FROM clients c WHERE c.nom NOT IN \
              (SELECT max(o.note) FROM orders o GROUP BY o.client_id)",
             "SELECT length(max(k.val)) AS n FROM kv k",
+            // A few calls on the long value.
+            "SELECT k.id, length(k.val) AS n, strpos(k.val, '9') AS at, \
+             regexp_count(k.val, '99') AS pairs FROM kv k WHERE k.id = 1000",
             // The first rows of a sort, and groups, of short values or of
             // values as read.
             "SELECT o.id, o.note FROM orders o ORDER BY o.id DESC LIMIT 5",

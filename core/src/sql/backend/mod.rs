@@ -237,6 +237,21 @@ pub enum Heavy {
     /// The values of a hashed `GROUP BY`'s groups may grow past `mib` MiB.
     GroupsGrow { mib: Option<u64>, bound_mib: u64 },
     #[error(
+        "a row reads {copies} values whole, and {table} holds values of {longest} bytes: \
+         each call on such a value unpacks its own copy, held until the row is done, {} in \
+         all, more than {bound_mib} MiB",
+        match mib { Some(mib) => format!("about {mib} MiB"), None => "more than can be foreseen".to_owned() }
+    )]
+    /// The calls of one row read `copies` values whole, of up to `longest`
+    /// bytes in `table` (`Validated::held_reads`).
+    ReadsWhole {
+        copies: u64,
+        table: String,
+        longest: u64,
+        mib: Option<u64>,
+        bound_mib: u64,
+    },
+    #[error(
         "a recursive step adds {table}.{column} to its own value at every step, and its values \
          may be longer than {longest} bytes: how large the value grows cannot be foreseen"
     )]

@@ -141,7 +141,7 @@ async fn plan_of(
 /// Whether `query` builds or gathers what [`weigh`] measures on the
 /// tables, whatever its plan (a hash table is found on the plan).
 fn weighed(query: &Validated) -> bool {
-    query.gathers || !growths(query).is_empty()
+    query.gathers || !growths(query).is_empty() || query.held_reads >= MIN_HELD_READS
 }
 
 /// Weighs what `query` would build on the server, on its `plan`, in the
@@ -178,6 +178,9 @@ async fn weigh(
     }
     if query.gathers {
         weigh_gathering(conn, query, plan, &tables).await?;
+    }
+    if query.held_reads >= MIN_HELD_READS {
+        weigh_reads(conn, query, plan, &tables).await?;
     }
     weigh_growth(conn, query, plan, &tables, &growths(query)).await
 }
@@ -290,6 +293,46 @@ async fn weigh_hashed(
         Heavy::GroupsGrow { mib, bound_mib }
     } else {
         Heavy::Hashes { mib, bound_mib }
+    }))
+}
+
+/// The fewest values read whole in one row that are weighed (see
+/// [`weigh_reads`]): one is what any call on a value reads.
+const MIN_HELD_READS: u64 = 2;
+
+/// Refuses a statement whose calls read whole more of the values they are
+/// given than a backend should hold (`Validated::held_reads`): each call
+/// given a value stored compressed or out of line unpacks its own copy,
+/// which lives until the row is done (120 `strpos(d.body, …)` in one row
+/// of a 10 MB document took a backend to 1,169 MiB), so together they may
+/// take the longest such value the tables the plan reads hold, that many
+/// times, at most [`ROW_COPIES_BYTES`]. The longest is measured as the
+/// gatherings' are (see [`out_of_line`]: on a sample of pages past
+/// 100,000 rows).
+async fn weigh_reads(
+    conn: &mut sqlx::PgConnection,
+    query: &Validated,
+    plan: &serde_json::Value,
+    tables: &Tables,
+) -> Result<(), ExecError> {
+    let out_of_line = out_of_line(conn, query, plan, tables).await?;
+    let Some(((table, _), longest)) = out_of_line
+        .iter()
+        .map(|(read, o)| (read, o.longest))
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+    else {
+        return Ok(());
+    };
+    let bytes = query.held_reads as f64 * longest;
+    if bytes <= ROW_COPIES_BYTES {
+        return Ok(());
+    }
+    Err(ExecError::TooHeavy(Heavy::ReadsWhole {
+        copies: query.held_reads,
+        table: table.clone(),
+        longest: longest as u64,
+        mib: mib(bytes),
+        bound_mib: ROW_COPIES_BYTES as u64 / (1024 * 1024),
     }))
 }
 

@@ -72,6 +72,8 @@ pub(super) struct Bag {
     /// (`length(t || t) + length(t || t)` holds four at once). A value
     /// merely read (`status = 'won'`) builds nothing and counts none.
     spent: BTreeMap<String, u64>,
+    /// The values read whole by a call, by name (see [`Bag::reads`]).
+    reads: BTreeMap<String, u64>,
 }
 
 impl Bag {
@@ -96,8 +98,31 @@ impl Bag {
             let entry = self.spent.entry(name).or_default();
             *entry = entry.saturating_add(n);
         }
+        for (name, n) in other.reads {
+            let entry = self.reads.entry(name).or_default();
+            *entry = entry.saturating_add(n);
+        }
         self.peak = self.peak.max(other.peak);
         self.settled()
+    }
+
+    /// A value read whole by a call (see [`Bag::reads`]).
+    fn read(mut self, expr: &Expr) -> Self {
+        if let Some(name) = column_read(expr) {
+            let entry = self.reads.entry(name).or_default();
+            *entry = entry.saturating_add(1);
+        }
+        self
+    }
+
+    /// How many values read from the data the calls computing this value
+    /// read whole: a call given a value stored compressed or out of line
+    /// unpacks its own copy, which lives until the row is done, whether the
+    /// call keeps it or not (`strpos(d.body, 'z')` a hundred and twenty
+    /// times in one row of a 10 MB document took a backend to 1,169 MiB;
+    /// a comparison frees its copy).
+    pub(super) fn reads(&self) -> u64 {
+        self.reads.values().fold(0, |all, n| all.saturating_add(*n))
     }
 
     /// What one of two values may hold: the most of each name.
@@ -112,6 +137,11 @@ impl Bag {
         }
         for (name, n) in other.spent {
             let entry = self.spent.entry(name).or_default();
+            *entry = (*entry).max(n);
+        }
+        // Both branches' calls are computed only when taken: one of them.
+        for (name, n) in other.reads {
+            let entry = self.reads.entry(name).or_default();
             *entry = (*entry).max(n);
         }
         self.peak = self.peak.max(other.peak);
@@ -248,8 +278,23 @@ pub(super) fn of(expr: &Expr) -> Bag {
         | Expr::Cast { expr: e, .. }
         | Expr::Collate { expr: e, .. }
         | Expr::Trim { expr: e, .. }
-        | Expr::Substring { expr: e, .. }
         | Expr::Prefixed { value: e, .. } => of(e),
+        // An excerpt of a length written out unpacks only the part it
+        // takes; anything else, the whole value.
+        Expr::Substring {
+            expr: e,
+            substring_for,
+            ..
+        } => {
+            let excerpt = substring_for
+                .as_deref()
+                .and_then(integer)
+                .is_some_and(|n| (0..=super::bounds::MAX_BUILT_CHARS).contains(&n));
+            match excerpt {
+                true => of(e),
+                false => of(e).read(e),
+            }
+        }
         Expr::UnaryOp { op, expr } => match op {
             UnaryOperator::Not => of(expr).dropped(),
             _ => of(expr),
@@ -258,6 +303,21 @@ pub(super) fn of(expr: &Expr) -> Bag {
             let (left_bag, right_bag) = (of(left), of(right));
             let both = left_bag.clone().add(right_bag.clone());
             if yields_truth(op) {
+                let both = match op {
+                    // A match keeps the text it unpacked.
+                    BinaryOperator::PGRegexMatch
+                    | BinaryOperator::PGRegexIMatch
+                    | BinaryOperator::PGRegexNotMatch
+                    | BinaryOperator::PGRegexNotIMatch
+                    | BinaryOperator::PGLikeMatch
+                    | BinaryOperator::PGNotLikeMatch
+                    | BinaryOperator::PGStartsWith => both.read(left),
+                    // And a lower-case copy of it.
+                    BinaryOperator::PGILikeMatch | BinaryOperator::PGNotILikeMatch => {
+                        both.read(left).read(left)
+                    }
+                    _ => both,
+                };
                 both.dropped()
             } else if matches!(op, BinaryOperator::StringConcat)
                 && (left_bag.copies.is_empty() || right_bag.copies.is_empty())
@@ -307,7 +367,23 @@ pub(super) fn of(expr: &Expr) -> Bag {
         Expr::Value(_) | Expr::TypedString { .. } | Expr::Interval(_) => Bag::default(),
         // Whatever answers a question (truths, positions, numbers, parts
         // of dates) holds none of what it was asked of, once built.
-        e if answers(e) => every_reference(expr, 1).dropped(),
+        e if answers(e) => {
+            // A case-blind match reads a lower-case copy too (30 `ILIKE` of
+            // a 10 MB document in one row: 645 MiB).
+            let (read, times) = match e {
+                Expr::ILike { expr, .. } => (Some(expr.as_ref()), 2),
+                Expr::Like { expr, .. }
+                | Expr::SimilarTo { expr, .. }
+                | Expr::RLike { expr, .. } => (Some(expr.as_ref()), 1),
+                Expr::Position { r#in, .. } => (Some(r#in.as_ref()), 1),
+                _ => (None, 0),
+            };
+            let bag = every_reference(expr, 1).dropped();
+            match read {
+                Some(read) => (0..times).fold(bag, |bag, _| bag.read(read)),
+                None => bag,
+            }
+        }
         Expr::Ceil { .. } | Expr::Floor { .. } => every_reference(expr, 1).dropped(),
         // Any other kind the walk lets through: every column reference in
         // it, times what each call around it may multiply it by.
@@ -386,17 +462,61 @@ pub(super) fn yields_truth(op: &BinaryOperator) -> bool {
     )
 }
 
+/// The working memory of a search that finds every match before it
+/// answers (`regexp_count`, `regexp_instr`, `regexp_substr`), in copies
+/// of the text it searches: four bytes a character for the text as wide
+/// characters, eight for the two positions of a match at every character,
+/// and one for the text unpacked.
+const REGEXP_WORKING: u64 = 14;
+
 /// The working memory of a split (see [`Growth::Split`]), given its
 /// pattern: `regexp_matches(…, 'g')` keeps where every group of every
 /// match begins and ends before it returns a row, two integers a group a
 /// match, up to eight bytes a group for each character (twelve empty
-/// groups took a backend to 1,066 MiB on 10 MB).
+/// groups took a backend to 1,066 MiB on 10 MB); so do `regexp_instr` and
+/// `regexp_substr` asked for a group (ten nested groups in one
+/// `regexp_instr`: 835 MiB).
 fn split_working(name: &str, working: u64, pattern: Option<&Expr>) -> u64 {
-    if name != "regexp_matches" {
+    if !matches!(name, "regexp_matches" | "regexp_instr" | "regexp_substr") {
         return working;
     }
     let groups = text(pattern).map_or(MAX_ROW_COPIES, capture_groups);
     working.saturating_add(groups.saturating_mul(8))
+}
+
+/// The name of the column `expr` reads as it is (`d.body`, `d.body::text`),
+/// by its last part in ASCII lower case, as copies are counted.
+fn column_read(expr: &Expr) -> Option<String> {
+    match expr {
+        Expr::Identifier(ident) => Some(ident.value.to_ascii_lowercase()),
+        Expr::CompoundIdentifier(parts) => parts.last().map(|i| i.value.to_ascii_lowercase()),
+        Expr::Nested(e) | Expr::Cast { expr: e, .. } => column_read(e),
+        _ => None,
+    }
+}
+
+/// Whether a call unpacks a value it is given whole: all but those that
+/// read its stored size from its header, count it, or pass it on as it
+/// is, and an excerpt of a length written out (`substr(body, 1, 200)`),
+/// which unpacks only the part it takes.
+fn reads_whole(name: &str, args: &[&Expr]) -> bool {
+    let excerpt = matches!(name, "substr" | "substring")
+        && args
+            .get(2)
+            .and_then(|e| integer(e))
+            .is_some_and(|n| (0..=super::bounds::MAX_BUILT_CHARS).contains(&n));
+    !excerpt
+        && !matches!(
+            name,
+            "octet_length"
+                | "pg_column_size"
+                | "count"
+                | "num_nulls"
+                | "num_nonnulls"
+                | "coalesce"
+                | "nvl"
+                | "ifnull"
+        )
 }
 
 /// The upper bound for kinds read without their structure: each column
@@ -608,8 +728,6 @@ fn growth(name: &str) -> Growth {
         | "unicode"
         | "soundex"
         | "regexp_like"
-        | "regexp_instr"
-        | "regexp_count"
         | "array_length"
         | "cardinality"
         | "to_number"
@@ -737,7 +855,6 @@ fn growth(name: &str) -> Growth {
         | "reverse"
         | "concat"
         | "split_part"
-        | "regexp_substr"
         | "regexp_match"
         | "to_char"
         | "to_nchar"
@@ -798,6 +915,19 @@ fn growth(name: &str) -> Growth {
             held: 1,
             working: 24,
         },
+        // A count, a position or a part of one match, after every match
+        // was found: the text as wide characters and the positions of every
+        // match (12.4 bytes a character measured for `regexp_count(body,
+        // '.')`; six in one row of a 10 MB document took a backend to
+        // 769 MiB).
+        "regexp_count" | "regexp_instr" => Growth::Split {
+            held: 0,
+            working: REGEXP_WORKING,
+        },
+        "regexp_substr" => Growth::Split {
+            held: 1,
+            working: REGEXP_WORKING,
+        },
         "repeat" => Growth::Repeat,
         "replace" | "regexp_replace" => Growth::Replace,
         "concat_ws" => Growth::Separated,
@@ -845,8 +975,15 @@ fn call(expr: &Expr, args: &FunctionArguments) -> Bag {
         FunctionArguments::None => Vec::new(),
     };
     // Each argument's copies, counted once (a nested call's arguments are
-    // counted again for every level around it otherwise).
-    let bags: Vec<Bag> = args.iter().map(|e| of(e)).collect();
+    // counted again for every level around it otherwise); each value read
+    // as it is, read whole unless the call only looks at its header.
+    let bags: Vec<Bag> = args
+        .iter()
+        .map(|e| match reads_whole(&name, &args) {
+            true => of(e).read(e),
+            false => of(e),
+        })
+        .collect();
     let at = |i: usize| args.get(i).copied();
     let bag = |i: usize| bags.get(i).cloned().unwrap_or_default();
     let all = |from: usize| {
@@ -1025,6 +1162,60 @@ mod tests {
             validate(sql, &Policy::new(dialect)),
             Err(Refusal::TooLarge(_))
         )
+    }
+
+    #[test]
+    fn each_call_given_a_value_read_reads_it_whole() {
+        let pg = Policy::new(Dialect::Postgres);
+        let reads = |sql: &str| {
+            validate(sql, &pg)
+                .unwrap_or_else(|e| panic!("{sql}: {e}"))
+                .held_reads
+        };
+        assert_eq!(reads("SELECT title, body FROM docs"), 0);
+        assert_eq!(reads("SELECT md5(body) FROM docs"), 1);
+        assert_eq!(
+            reads("SELECT strpos(d.body, 'z') + strpos(d.body, 'y') FROM docs d"),
+            2
+        );
+        // Matches keep what they unpacked; comparisons free it.
+        assert_eq!(
+            reads("SELECT id FROM docs WHERE body LIKE '%a%' OR body ~ 'b' OR body = 'c'"),
+            2
+        );
+        assert_eq!(reads("SELECT id FROM docs WHERE body ILIKE '%a%'"), 2);
+        // The header alone, an excerpt of a written length, a value passed on.
+        assert_eq!(
+            reads("SELECT octet_length(body), substr(body, 1, 200), coalesce(body, '') FROM docs"),
+            0
+        );
+        assert_eq!(reads("SELECT substr(body, 2) FROM docs"), 1);
+        // One branch of a CASE is computed.
+        assert_eq!(
+            reads("SELECT CASE WHEN id > 1 THEN md5(body) ELSE upper(body) END FROM docs"),
+            1
+        );
+        // Every SELECT's row may be alive at once.
+        assert_eq!(
+            reads("SELECT md5(x.b) FROM (SELECT upper(body) AS b FROM docs) x"),
+            1 + 1
+        );
+    }
+
+    #[test]
+    fn a_search_that_finds_every_match_works_on_its_text_many_times_over() {
+        let pg = Policy::new(Dialect::Postgres);
+        let working = |sql: &str| validate(sql, &pg).unwrap().split_working;
+        assert_eq!(working("SELECT regexp_count(body, 'a') FROM docs"), 14);
+        assert_eq!(
+            working("SELECT regexp_count(body, 'a') + regexp_count(body, 'b') FROM docs"),
+            28
+        );
+        // Each group a match keeps two positions more.
+        assert_eq!(
+            working("SELECT regexp_instr(body, '((a))', 1, 1, 0, '', 1) FROM docs"),
+            14 + 16
+        );
     }
 
     #[test]

@@ -270,6 +270,11 @@ pub struct Validated {
     /// `copies::Bag::working`): a split of one-character pieces takes
     /// some 80 bytes a character of what it splits.
     pub split_working: u64,
+    /// How many values read from the data its calls read whole in one row,
+    /// added up over its SELECTs: each unpacks its own copy of a value
+    /// stored compressed or out of line, held until the row is done, so the
+    /// PostgreSQL executor weighs them by the longest such value.
+    pub held_reads: u64,
     /// A recursive step adds values it reads to its own value at every step
     /// (`path || '/' || c.nom`): the value grows by what it reads for as
     /// long as the recursion runs, so the executor weighs the values it
@@ -442,6 +447,7 @@ fn judge(sql: &str, policy: &Policy, catalog: Option<&Catalog>) -> Result<Valida
         row_copies: walked.row_copies,
         built_copies: walked.built_copies,
         split_working: walked.split_working,
+        held_reads: walked.held_reads,
         grows_by_reading: sizes.grows_by_reading,
         parsed: walked.parsed,
         built_row_bytes: sizes.built_row_chars.saturating_mul(4),

@@ -136,10 +136,15 @@ pub(super) struct Walker<'a> {
     /// The working memory of the splits the SELECT being walked computes
     /// in one row, added up (see `copies::Bag::working`).
     select_working: u64,
+    /// The values read whole by the calls of the SELECT being walked, in
+    /// one row, added up (see `copies::Bag::reads`).
+    select_reads: u64,
     /// The most copies of a value read that any value it computes holds.
     built_copies: u64,
     /// The working memory of its splits, added up over its SELECTs.
     split_working: u64,
+    /// See [`Walked::held_reads`].
+    held_reads: u64,
     /// The most copies of the values read any row read in `FROM` holds so
     /// far (a CTE's, a subquery's): a search in a text read from such a row
     /// may search that many copies (see [`Self::copies_of`]).
@@ -267,6 +272,9 @@ pub(super) struct Walked {
     /// The working memory its splits take, in copies of the value they
     /// split (`cardinality(regexp_split_to_array(body, ''))` takes 80).
     pub split_working: u64,
+    /// The values read from the data that its calls read whole, added up
+    /// over the row and its SELECTs (see `copies::Bag::reads`).
+    pub held_reads: u64,
     /// What values it parses as another type (see [`Parsed`]).
     pub parsed: Parsed,
 }
@@ -303,6 +311,8 @@ impl<'a> Walker<'a> {
             select_working: 0,
             built_copies: 0,
             split_working: 0,
+            select_reads: 0,
+            held_reads: 0,
             read_copies: 1,
             parsed: Parsed::default(),
         }
@@ -337,6 +347,7 @@ impl<'a> Walker<'a> {
             gathered_copies: self.gathered_copies,
             built_copies: self.built_copies.max(row_copies),
             split_working: self.split_working,
+            held_reads: self.held_reads,
             row_copies,
             parsed: self.parsed,
         })
@@ -792,6 +803,7 @@ impl<'a> Walker<'a> {
             std::mem::take(&mut self.expr_depth),
             std::mem::take(&mut self.select_peak),
             std::mem::take(&mut self.select_working),
+            std::mem::take(&mut self.select_reads),
         );
         let mut own = 1;
         let result = (|| {
@@ -879,6 +891,7 @@ impl<'a> Walker<'a> {
             // subquery runs inside the row that asks for it).
             let working = self.select_working.saturating_mul(self.row_copies.times(1));
             self.split_working = self.split_working.saturating_add(working);
+            self.held_reads = self.held_reads.saturating_add(self.select_reads);
             if peak > copies::MAX_ROW_COPIES {
                 return Err(Refusal::TooLarge(Excess::ValueCopies {
                     copies: copies::shown(peak),
@@ -887,7 +900,12 @@ impl<'a> Walker<'a> {
             }
             Ok(())
         })();
-        (self.expr_depth, self.select_peak, self.select_working) = around;
+        (
+            self.expr_depth,
+            self.select_peak,
+            self.select_working,
+            self.select_reads,
+        ) = around;
         self.leave_copies(copies, own);
         self.scopes.pop();
         result
@@ -1724,6 +1742,7 @@ impl<'a> Walker<'a> {
             self.select_peak = self.select_peak.max(bag.peak());
             // Everything a row computes lives until the row is done.
             self.select_working = self.select_working.saturating_add(bag.working());
+            self.select_reads = self.select_reads.saturating_add(bag.reads());
         }
         self.expr_depth += 1;
         let result = self.expr(expr);
