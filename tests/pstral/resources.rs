@@ -1355,3 +1355,62 @@ async fn a_recursion_grows_its_value_only_by_short_values_it_reads() {
     }
     target.drop_role().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_a_row_unpacks_and_what_a_filter_keeps_are_weighed_by_their_longest_values() {
+    // A million short tickets, and twenty of 10 MB all of client 2; two
+    // documents of 10 MB. Helper-41: a gathering of client 2's tickets
+    // weighed on a sample of pages that missed them (2 GiB); casts and
+    // case mappings that hold more than the value they were given (26
+    // `d.body::bytea::text` in one row: 1,513 MiB; 26 `initcap`: 569 MiB;
+    // one `::jsonb` of a 10 MB text: 480 MiB).
+    let target = ReadOnlyTarget::new(&format!(
+        "{} CREATE TABLE tickets AS SELECT g AS id, g % 3000 + 1 AS client_id, 'ok'::text AS log \
+           FROM generate_series(1, 1200000) g; \
+         INSERT INTO tickets SELECT 2000000 + g, 2, repeat(md5(g::text), 312500) \
+           FROM generate_series(1, 20) g; \
+         SELECT pg_stat_force_next_flush();",
+        documents(2)
+    ))
+    .await;
+    // Analysed after the rows were written (the executor trusts the
+    // statistics of a table analysed since most of its rows were).
+    target.db.tamper("ANALYZE").await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), target.url.as_str(), "");
+    let ran = |sql: &str| sql_run(dir.path(), &config, sql);
+    assert_all_refused(
+        ran,
+        ["SELECT length(string_agg(log, ',')) AS n FROM tickets WHERE client_id = 2"],
+        "gathers rows",
+    );
+    let columns = |call: &str| {
+        (1..=26)
+            .map(|i| format!("length({call}) AS a{i}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    assert_all_refused(
+        ran,
+        [
+            format!(
+                "SELECT d.id, {} FROM docs d WHERE d.id = 1",
+                columns("d.body::bytea::text")
+            ),
+            format!(
+                "SELECT d.id, {} FROM docs d WHERE d.id = 1",
+                columns("initcap(d.body)")
+            ),
+            "SELECT d.id, jsonb_typeof(d.body::jsonb) AS t FROM docs d WHERE d.id = 1".to_owned(),
+        ],
+        "values whole",
+    );
+    assert_all_run(
+        ran,
+        [
+            "SELECT length(string_agg(log, ',')) AS n FROM tickets WHERE client_id = 3",
+            "SELECT d.id, length(upper(d.body)) AS n FROM docs d WHERE d.id = 1",
+        ],
+    );
+    target.drop_role().await;
+}

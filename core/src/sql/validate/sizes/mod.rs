@@ -853,7 +853,7 @@ fn pairs(op: &BinaryOperator) -> bool {
 }
 
 /// Types a text is parsed into, at many times its size.
-fn parses(data_type: &DataType) -> bool {
+pub(super) fn parses(data_type: &DataType) -> bool {
     match data_type {
         DataType::JSON | DataType::JSONB | DataType::Array(_) => true,
         DataType::Custom(name, _) => name.0.last().is_some_and(|part| {
