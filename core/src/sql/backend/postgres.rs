@@ -179,10 +179,13 @@ async fn weigh(
     if query.gathers {
         weigh_gathering(conn, query, plan, &tables).await?;
     }
+    // What a row builds or parses says more of the statement than what it
+    // unpacks on the way: weighed first.
+    weigh_growth(conn, query, plan, &tables, &growths(query)).await?;
     if query.held_reads >= MIN_HELD_READS {
         weigh_reads(conn, query, plan, &tables).await?;
     }
-    weigh_growth(conn, query, plan, &tables, &growths(query)).await
+    Ok(())
 }
 
 /// Refuses a query that gathers rows into one value when one step of its
