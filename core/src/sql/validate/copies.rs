@@ -1259,7 +1259,10 @@ mod tests {
         // A cast writes the value out and reads it in; a parse into a
         // structure holds many times the text.
         assert_eq!(reads("SELECT body::date FROM docs"), 2);
-        assert_eq!(reads("SELECT length(body::bytea::text) FROM docs"), 1 + 2 + 4);
+        assert_eq!(
+            reads("SELECT length(body::bytea::text) FROM docs"),
+            1 + 2 + 4
+        );
         assert_eq!(reads("SELECT jsonb_typeof(body::jsonb) FROM docs"), 48 + 1);
     }
 

@@ -1,0 +1,798 @@
+//! The PostgreSQL Execute target: each statement in a `READ ONLY`
+//! transaction with local limits (`statement_timeout`, `work_mem`, …), cut
+//! server-side at the row and size caps, then rolled back.
+
+use std::time::{Duration, Instant};
+
+use futures_util::TryStreamExt;
+use sqlx::{Row as _, SqlSafeStr as _, ValueRef as _};
+
+use super::*;
+use crate::sql::Dialect;
+use crate::sql::validate::Validated;
+
+/// A PostgreSQL database.
+pub struct PostgresExecutor {
+    pool: sqlx::PgPool,
+    /// The allowed schemas, quoted, for `SET LOCAL search_path`.
+    search_path: String,
+}
+
+impl PostgresExecutor {
+    /// # Errors
+    /// [`ExecError::Unavailable`] when the server cannot be reached.
+    pub async fn connect(url: &str) -> Result<Self, ExecError> {
+        use sqlx::ConnectOptions as _;
+        // A slow query would be logged whole, every time: the audit records
+        // each run with its duration instead.
+        let options = url
+            .parse::<sqlx::postgres::PgConnectOptions>()
+            .map_err(|e| ExecError::Unavailable(e.to_string()))?
+            .disable_statement_logging();
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(4)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await
+            .map_err(|e| ExecError::Unavailable(e.to_string()))?;
+        Ok(Self {
+            pool,
+            search_path: "public".to_owned(),
+        })
+    }
+
+    /// Unqualified names resolve in these schemas only (`public` by default).
+    pub fn with_search_path(mut self, schemas: &[String]) -> Self {
+        if !schemas.is_empty() {
+            self.search_path = schemas
+                .iter()
+                .map(|s| {
+                    format!(
+                        "\"{}\"",
+                        Dialect::Postgres.fold_unquoted(s).replace('"', "\"\"")
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+        }
+        self
+    }
+
+    /// Opens a read-only transaction on `conn` with the limits every query
+    /// runs under, set in one round trip (simple protocol: nothing is left
+    /// prepared on the connection).
+    async fn read_only<'c>(
+        &self,
+        conn: &'c mut sqlx::PgConnection,
+        timeout: Duration,
+    ) -> Result<sqlx::Transaction<'c, sqlx::Postgres>, ExecError> {
+        use sqlx::Connection as _;
+        let mut tx = conn
+            .begin_with("BEGIN TRANSACTION READ ONLY")
+            .await
+            .map_err(database)?;
+        // The checker reads strings as standard SQL does; unqualified names
+        // resolve in the allowed schemas only; and one query gets bounded
+        // memory per sort or hash (no parallel workers multiplying it, no
+        // JIT compilation), and does not wait long on a lock.
+        let settings = sqlx::AssertSqlSafe(format!(
+            "SET LOCAL statement_timeout = {timeout}; \
+             SET LOCAL standard_conforming_strings = on; \
+             SET LOCAL search_path = {path}; \
+             SET LOCAL work_mem = '8MB'; \
+             SET LOCAL hash_mem_multiplier = 1; \
+             SET LOCAL max_parallel_workers_per_gather = 0; \
+             SET LOCAL jit = off; \
+             SET LOCAL lock_timeout = '5s'",
+            timeout = timeout.as_millis().max(1),
+            path = self.search_path,
+        ));
+        sqlx::raw_sql(settings)
+            .execute(&mut *tx)
+            .await
+            .map_err(database)?;
+        Ok(tx)
+    }
+
+    /// Takes a connection for one query; [`PostgresExecutor::give_back`]
+    /// returns it clean.
+    async fn connection(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Postgres>, ExecError> {
+        self.pool.acquire().await.map_err(database)
+    }
+
+    /// Whatever a query left in the session (session-level advisory locks,
+    /// which outlive a rollback, settings, cursors, temporary tables) is
+    /// cleared before the connection goes back to the pool; a connection
+    /// that cannot be cleared is closed instead. Prepared statements stay:
+    /// sqlx keeps track of them.
+    async fn give_back(mut conn: sqlx::pool::PoolConnection<sqlx::Postgres>) {
+        let cleared = sqlx::raw_sql(
+            "CLOSE ALL; UNLISTEN *; SELECT pg_advisory_unlock_all(); RESET ALL; \
+             DISCARD TEMP; DISCARD SEQUENCES",
+        )
+        .execute(&mut *conn)
+        .await;
+        if let Err(e) = cleared {
+            tracing::warn!(error = %e, "a connection to the target could not be cleared; closing it");
+            conn.close_on_drop();
+        }
+    }
+}
+
+/// The planner's plan for a query, as EXPLAIN (FORMAT JSON) gives it.
+async fn plan_of(
+    conn: &mut sqlx::PgConnection,
+    query: &Validated,
+    limit: Duration,
+) -> Result<serde_json::Value, ExecError> {
+    let sql = sqlx::AssertSqlSafe(format!("EXPLAIN (FORMAT JSON) {}", query.text));
+    sqlx::query_scalar(sql)
+        .persistent(false)
+        .fetch_one(conn)
+        .await
+        .map_err(|e| match e {
+            // serde_json stops at 128 levels: two hundred windows nest
+            // deeper than that.
+            sqlx::Error::ColumnDecode { .. } => ExecError::TooHeavy(Heavy::PlanTooDeep),
+            other => timeout_or(limit)(other),
+        })
+}
+
+mod foresight;
+mod weigh;
+
+use weigh::weigh;
+
+/// How a PostgreSQL column is rendered, chosen once per query rather than
+/// looked up by type name for every cell.
+#[derive(Debug, Clone, Copy)]
+enum PgKind {
+    Bool,
+    Int2,
+    Int4,
+    Int8,
+    Oid,
+    Float4,
+    Float8,
+    Numeric,
+    Date,
+    Time,
+    Timestamp,
+    Timestamptz,
+    Interval,
+    Bytea,
+    Json,
+    /// JSON received as text (cut on the server, see `bounded_projection`).
+    JsonText,
+    Uuid,
+    Text,
+    Other,
+}
+
+impl PgKind {
+    fn of(type_name: &str) -> Self {
+        match type_name {
+            "BOOL" => PgKind::Bool,
+            "INT2" => PgKind::Int2,
+            "INT4" => PgKind::Int4,
+            "INT8" => PgKind::Int8,
+            "OID" => PgKind::Oid,
+            "FLOAT4" => PgKind::Float4,
+            "FLOAT8" => PgKind::Float8,
+            "NUMERIC" => PgKind::Numeric,
+            "DATE" => PgKind::Date,
+            "TIME" => PgKind::Time,
+            "TIMESTAMP" => PgKind::Timestamp,
+            "TIMESTAMPTZ" => PgKind::Timestamptz,
+            "INTERVAL" => PgKind::Interval,
+            "BYTEA" => PgKind::Bytea,
+            "JSON" | "JSONB" => PgKind::Json,
+            "UUID" => PgKind::Uuid,
+            "TEXT" | "VARCHAR" | "BPCHAR" | "NAME" | "CHAR" | "CITEXT" | "UNKNOWN" => PgKind::Text,
+            _ => PgKind::Other,
+        }
+    }
+}
+
+/// Writes a value as text into `cell`, reusing its buffer.
+fn pg_cell_into(
+    row: &sqlx::postgres::PgRow,
+    i: usize,
+    kind: PgKind,
+    cell: &mut Cell,
+) -> Result<(), sqlx::Error> {
+    use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+    use sqlx::Decode;
+    use std::fmt::Write as _;
+    type Pg = sqlx::Postgres;
+    let raw = row.try_get_raw(i)?;
+    if raw.is_null() {
+        *cell = None;
+        return Ok(());
+    }
+    let out = cell.get_or_insert_with(String::new);
+    out.clear();
+    // Decoded from the value already in hand: the column's type was checked
+    // once, when its kind was chosen.
+    let decode_error = sqlx::Error::Decode;
+    let mut int = itoa::Buffer::new();
+    match kind {
+        PgKind::Bool => {
+            let b = <bool as Decode<Pg>>::decode(raw).map_err(decode_error)?;
+            out.push_str(if b { "true" } else { "false" });
+        }
+        PgKind::Int2 => {
+            out.push_str(int.format(<i16 as Decode<Pg>>::decode(raw).map_err(decode_error)?))
+        }
+        PgKind::Int4 => {
+            out.push_str(int.format(<i32 as Decode<Pg>>::decode(raw).map_err(decode_error)?))
+        }
+        PgKind::Int8 => {
+            out.push_str(int.format(<i64 as Decode<Pg>>::decode(raw).map_err(decode_error)?))
+        }
+        PgKind::Oid => out.push_str(
+            int.format(
+                <sqlx::postgres::types::Oid as Decode<Pg>>::decode(raw)
+                    .map_err(decode_error)?
+                    .0,
+            ),
+        ),
+        PgKind::Float4 => {
+            let v = <f32 as Decode<Pg>>::decode(raw).map_err(decode_error)?;
+            let _ = write!(out, "{v}");
+        }
+        PgKind::Float8 => {
+            let v = <f64 as Decode<Pg>>::decode(raw).map_err(decode_error)?;
+            let _ = write!(out, "{v}");
+        }
+
+        PgKind::Date => {
+            let v = <NaiveDate as Decode<Pg>>::decode(raw).map_err(decode_error)?;
+            let _ = write!(out, "{v}");
+        }
+        PgKind::Time => {
+            let v = <NaiveTime as Decode<Pg>>::decode(raw).map_err(decode_error)?;
+            let _ = write!(out, "{v}");
+        }
+        PgKind::Timestamp => {
+            let t = <NaiveDateTime as Decode<Pg>>::decode(raw).map_err(decode_error)?;
+            timestamp_into(t, false, out);
+        }
+        PgKind::Timestamptz => {
+            let t = <DateTime<Utc> as Decode<Pg>>::decode(raw).map_err(decode_error)?;
+            timestamp_into(t.naive_utc(), true, out);
+        }
+        PgKind::Interval => {
+            let v = <sqlx::postgres::types::PgInterval as Decode<Pg>>::decode(raw)
+                .map_err(decode_error)?;
+            let _ = write!(
+                out,
+                "{} months {} days {} µs",
+                v.months, v.days, v.microseconds
+            );
+        }
+        PgKind::Bytea => {
+            let bytes = <&[u8] as Decode<Pg>>::decode(raw).map_err(decode_error)?;
+            // Longer values were cut on the server (`bounded_projection`):
+            // their length is not known here.
+            *out = if bytes.len() > MAX_CELL_CHARS / 2 {
+                let mut text = hex::encode_upper(&bytes[..MAX_CELL_CHARS / 2]);
+                text.push_str("…[truncated]");
+                text
+            } else {
+                hex_cell(bytes)
+            };
+        }
+        PgKind::JsonText => {
+            let text = <&str as Decode<Pg>>::decode(raw).map_err(decode_error)?;
+            // Written compactly, as a JSON value is; a value cut on the
+            // server is no longer JSON and is shown as the text it is.
+            *out = match serde_json::from_str::<serde_json::Value>(text) {
+                Ok(value) if text.len() <= MAX_CELL_CHARS => value.to_string(),
+                _ => truncate_str(text),
+            };
+        }
+        PgKind::Uuid => {
+            let v = <sqlx::types::Uuid as Decode<Pg>>::decode(raw).map_err(decode_error)?;
+            let _ = write!(out, "{v}");
+        }
+        // NUMERIC, JSON and other types have no bound: `bounded_projection`
+        // has them cut and sent as text, read here.
+        PgKind::Text | PgKind::Numeric | PgKind::Json | PgKind::Other => {
+            let text = <&str as Decode<Pg>>::decode(raw).map_err(decode_error)?;
+            // Bytes bound characters: only a long text is counted.
+            if text.len() > MAX_CELL_CHARS {
+                *out = truncate_str(text);
+            } else {
+                out.push_str(text);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `YYYY-MM-DD HH:MM:SS[.ffffff]`, or with `utc` the RFC 3339 form
+/// `YYYY-MM-DDTHH:MM:SS[.ffffff]Z`; written by hand because a million of
+/// them through a format string cost more than the query.
+#[cfg(test)]
+fn timestamp_text(t: chrono::NaiveDateTime, utc: bool) -> String {
+    let mut s = String::new();
+    timestamp_into(t, utc, &mut s);
+    s
+}
+
+/// [`timestamp_text`], written at the end of `s`.
+fn timestamp_into(t: chrono::NaiveDateTime, utc: bool, s: &mut String) {
+    use chrono::{Datelike, Timelike};
+    // Digits written in place: no allocation per field.
+    let num = |s: &mut String, n: u32, width: usize| {
+        let mut digits = itoa::Buffer::new();
+        let digits = digits.format(n);
+        for _ in digits.len()..width {
+            s.push('0');
+        }
+        s.push_str(digits);
+    };
+    let year = t.year();
+    if !(0..=9999).contains(&year) {
+        let text = if utc {
+            t.and_utc()
+                .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)
+        } else {
+            t.format("%Y-%m-%d %H:%M:%S%.f").to_string()
+        };
+        s.push_str(&text);
+        return;
+    }
+    num(s, year as u32, 4);
+    s.push('-');
+    num(s, t.month(), 2);
+    s.push('-');
+    num(s, t.day(), 2);
+    s.push(if utc { 'T' } else { ' ' });
+    num(s, t.hour(), 2);
+    s.push(':');
+    num(s, t.minute(), 2);
+    s.push(':');
+    num(s, t.second(), 2);
+    let micros = t.nanosecond() / 1000;
+    if micros > 0 {
+        s.push('.');
+        num(s, micros, 6);
+        // At least one of the six digits is not 0.
+        while s.ends_with('0') {
+            s.pop();
+        }
+    }
+    if utc {
+        s.push('Z');
+    }
+}
+
+#[async_trait::async_trait]
+impl Executor for PostgresExecutor {
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+
+    async fn catalog(&self, schemas: &[String]) -> Result<crate::sql::schema::Catalog, ExecError> {
+        use crate::sql::schema::{CatalogBuilder, CatalogColumn, Key};
+        let schemas: Vec<String> = if schemas.is_empty() {
+            vec!["public".to_owned()]
+        } else {
+            schemas
+                .iter()
+                .map(|s| Dialect::Postgres.fold_unquoted(s))
+                .collect()
+        };
+        type ColumnRow = (
+            String,
+            String,
+            String,
+            String,
+            bool,
+            Option<String>,
+            Option<String>,
+        );
+        let columns: Vec<ColumnRow> = sqlx::query_as(
+            "SELECT c.table_schema::text, c.table_name::text, c.column_name::text, c.data_type::text, \
+                    c.is_nullable = 'YES', \
+                    col_description(format('%I.%I', c.table_schema, c.table_name)::regclass, c.ordinal_position::int), \
+                    obj_description(format('%I.%I', c.table_schema, c.table_name)::regclass, 'pg_class') \
+             FROM information_schema.columns c \
+             JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name \
+             WHERE t.table_type IN ('BASE TABLE', 'VIEW') AND c.table_schema = ANY($1) \
+             ORDER BY 1, 2, c.ordinal_position",
+        )
+        .bind(&schemas)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(database)?;
+        // From pg_catalog, not information_schema: the latter shows keys
+        // only of tables the role owns or may do more than SELECT on, and
+        // an Execute target's role may only read.
+        let keys: Vec<(String, String, String, String, Option<String>, Option<String>)> = sqlx::query_as(
+            "SELECT n.nspname::text, c.relname::text, a.attname::text, \
+                    CASE con.contype WHEN 'p' THEN 'PRIMARY KEY' ELSE 'FOREIGN KEY' END, \
+                    rc.relname::text, ra.attname::text \
+             FROM pg_constraint con \
+             JOIN pg_class c ON c.oid = con.conrelid \
+             JOIN pg_namespace n ON n.oid = c.relnamespace \
+             CROSS JOIN LATERAL unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord) \
+             JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum \
+             LEFT JOIN pg_class rc ON rc.oid = con.confrelid \
+             LEFT JOIN LATERAL unnest(con.confkey) WITH ORDINALITY AS f(attnum, ord) ON f.ord = k.ord \
+             LEFT JOIN pg_attribute ra ON ra.attrelid = con.confrelid AND ra.attnum = f.attnum \
+             WHERE con.contype IN ('p', 'f') AND n.nspname = ANY($1) \
+             ORDER BY n.nspname, c.relname, con.conname, k.ord",
+        )
+        .bind(&schemas)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(database)?;
+        // PostgreSQL's default schema is left unqualified.
+        let shown = |schema: String| (schema != "public").then_some(schema);
+        let mut catalog = CatalogBuilder::default();
+        for (schema, table, column, data_type, nullable, comment, table_comment) in columns {
+            let column = CatalogColumn {
+                name: column,
+                type_name: data_type,
+                nullable,
+                comment,
+            };
+            catalog.column(shown(schema), table, table_comment, column);
+        }
+        for (schema, table, column, kind, ref_table, ref_column) in keys {
+            let key = match (kind.as_str(), ref_table, ref_column) {
+                ("PRIMARY KEY", _, _) => Key::Primary,
+                (_, Some(table), Some(column)) => Key::Foreign { table, column },
+                _ => continue,
+            };
+            catalog.key(shown(schema).as_deref(), &table, column, key);
+        }
+        Ok(catalog.finish())
+    }
+
+    async fn explain(&self, query: &Validated) -> Result<Plan, ExecError> {
+        let mut conn = self.connection().await?;
+        let plan = async {
+            let limit = Duration::from_secs(30);
+            let mut tx = self.read_only(&mut conn, limit).await?;
+            let plan = plan_of(&mut tx, query, limit).await?;
+            weigh(&mut tx, query, &plan[0]["Plan"]).await?;
+            let _ = tx.rollback().await;
+            Ok::<_, ExecError>(plan)
+        }
+        .await;
+        Self::give_back(conn).await;
+        let plan = plan?;
+        let top = &plan[0]["Plan"];
+        Ok(Plan {
+            rows: top["Plan Rows"].as_f64(),
+            cost: top["Total Cost"].as_f64(),
+        })
+    }
+
+    async fn run(
+        &self,
+        query: &Validated,
+        limits: Limits,
+        sink: &mut dyn RowSink,
+    ) -> Result<Outcome, ExecError> {
+        let started = Instant::now();
+        let mut conn = self.connection().await?;
+        let outcome = async {
+            let mut tx = self.read_only(&mut conn, limits.timeout).await?;
+            let outcome = Self::run_in(&mut tx, query, limits, sink, started).await;
+            // Nothing was written (READ ONLY), and nothing is kept.
+            let _ = tx.rollback().await;
+            outcome
+        }
+        .await;
+        Self::give_back(conn).await;
+        outcome
+    }
+
+    /// From the planner's statistics, which cost nothing to read: the most
+    /// common values of each text column that is analysed and has few
+    /// distinct ones (all of them, then). A table never analysed has none.
+    async fn values(
+        &self,
+        catalog: &crate::sql::schema::Catalog,
+    ) -> Result<Vec<crate::sql::schema::ColumnValues>, ExecError> {
+        use crate::sql::schema::{ColumnValues, MAX_VALUES_READ};
+        let mut schemas: Vec<&str> = catalog
+            .tables
+            .iter()
+            .map(|t| t.schema.as_deref().unwrap_or("public"))
+            .collect();
+        schemas.sort_unstable();
+        schemas.dedup();
+        let rows: Vec<(String, String, String, String, f64)> = sqlx::query_as(
+            "SELECT s.schemaname::text, s.tablename::text, s.attname::text, \
+                    array_to_json(s.most_common_vals::text::text[])::text, \
+                    c.reltuples::float8 \
+             FROM pg_stats s \
+             JOIN pg_namespace n ON n.nspname = s.schemaname \
+             JOIN pg_class c ON c.relnamespace = n.oid AND c.relname = s.tablename \
+             JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = s.attname \
+             WHERE s.schemaname = ANY($1) AND s.most_common_vals IS NOT NULL \
+               AND s.n_distinct > 0 AND s.n_distinct <= $2 \
+               AND a.atttypid IN ('text'::regtype, 'varchar'::regtype, 'bpchar'::regtype)",
+        )
+        .bind(&schemas)
+        .bind(MAX_VALUES_READ as f64)
+        .persistent(false)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(database)?;
+        let mut found = Vec::new();
+        for (schema, table, column, values, rows) in rows {
+            // Only the columns the prompt shows, named as it names them.
+            let Some(shown) = catalog
+                .tables
+                .iter()
+                .find(|t| t.name == table && t.schema.as_deref().unwrap_or("public") == schema)
+            else {
+                continue;
+            };
+            let Ok(values) = serde_json::from_str::<Vec<String>>(&values) else {
+                continue;
+            };
+            if !shown.is_key(&column) {
+                found.extend(ColumnValues::kept(shown.qualified(), column, values, rows));
+            }
+        }
+        found.sort_by(|a, b| (&a.table, &a.column).cmp(&(&b.table, &b.column)));
+        Ok(found)
+    }
+
+    async fn privileges(&self, schemas: &[String]) -> Result<Vec<String>, ExecError> {
+        let schemas: Vec<String> = if schemas.is_empty() {
+            vec!["public".to_owned()]
+        } else {
+            schemas
+                .iter()
+                .map(|s| Dialect::Postgres.fold_unquoted(s))
+                .collect()
+        };
+        let mut reasons = Vec::new();
+        let (name, superuser, bypassrls, createrole, createdb, replication): (
+            String,
+            bool,
+            bool,
+            bool,
+            bool,
+            bool,
+        ) = sqlx::query_as(
+            "SELECT rolname::text, rolsuper, rolbypassrls, rolcreaterole, rolcreatedb, rolreplication \
+             FROM pg_roles WHERE rolname = current_user",
+        )
+        .persistent(false)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(database)?;
+        for (has, what) in [
+            (superuser, "is a superuser (READ ONLY does not stop it)"),
+            (bypassrls, "bypasses row-level security (BYPASSRLS)"),
+            (createrole, "can create roles (CREATEROLE)"),
+            (createdb, "can create databases (CREATEDB)"),
+            (replication, "is a replication role"),
+        ] {
+            if has {
+                reasons.push(format!("{name} {what}"));
+            }
+        }
+        // Predefined roles that reach the server's files, programs, other
+        // sessions or all data, held directly or through another role.
+        let roles: Vec<String> = sqlx::query_scalar(
+            "SELECT b.rolname::text FROM pg_roles b \
+             WHERE b.rolname IN ('pg_read_server_files', 'pg_write_server_files', \
+                   'pg_execute_server_program', 'pg_signal_backend', 'pg_write_all_data', \
+                   'pg_read_all_data', 'pg_checkpoint') \
+               AND pg_has_role(current_user, b.oid, 'MEMBER') ORDER BY 1",
+        )
+        .persistent(false)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(database)?;
+        for role in roles {
+            reasons.push(format!("{name} is a member of {role}"));
+        }
+        let writable: Vec<String> = sqlx::query_scalar(
+            "SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c \
+             JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE n.nspname = ANY($1) AND c.relkind IN ('r', 'p', 'v', 'm', 'f') \
+               AND has_table_privilege(c.oid, 'INSERT, UPDATE, DELETE, TRUNCATE') \
+             ORDER BY 1 LIMIT 6",
+        )
+        .bind(&schemas)
+        .persistent(false)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(database)?;
+        if !writable.is_empty() {
+            let shown: Vec<&str> = writable.iter().take(5).map(String::as_str).collect();
+            reasons.push(format!(
+                "{name} can write to {}{}",
+                shown.join(", "),
+                if writable.len() > 5 { ", …" } else { "" }
+            ));
+        }
+        Ok(reasons)
+    }
+
+    async fn advice(&self) -> Result<Vec<String>, ExecError> {
+        let (name, temp_file_limit): (String, String) =
+            sqlx::query_as("SELECT current_user::text, current_setting('temp_file_limit')")
+                .persistent(false)
+                .fetch_one(&self.pool)
+                .await
+                .map_err(database)?;
+        Ok(if temp_file_limit == "-1" {
+            vec![format!(
+                "temp_file_limit is not set for {name}: one query can fill the server's temporary disk \
+                 until the time limit. A superuser can bound it: ALTER ROLE \"{name}\" SET temp_file_limit = '1GB'"
+            )]
+        } else {
+            Vec::new()
+        })
+    }
+}
+
+impl PostgresExecutor {
+    async fn run_in(
+        tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
+        query: &Validated,
+        limits: Limits,
+        sink: &mut dyn RowSink,
+        started: Instant,
+    ) -> Result<Outcome, ExecError> {
+        use sqlx::Executor as _;
+        use sqlx::Statement as _;
+        // What the offer weighed is weighed again first (the tables may
+        // have grown since, and the plan changed with them: a hash table
+        // is seen on the plan only).
+        let plan = plan_of(tx, query, limits.timeout).await?;
+        weigh(tx, query, &plan[0]["Plan"]).await?;
+        // `prepare`, not `describe`: sqlx's describe asks the server for
+        // `EXPLAIN VERBOSE` to guess nullability, whose text holds every
+        // constant the planner folded (`repeat('x', 1e9)` is a gigabyte of
+        // plan) and is received whole.
+        let prepared = (&mut **tx)
+            .prepare(sqlx::AssertSqlSafe(query.text.clone()).into_sql_str())
+            .await
+            .map_err(timeout_or(limits.timeout))?;
+        // The server's limit is per statement: what the weighing and the
+        // preparation took comes off the query's, so that the click's
+        // deadline is one.
+        let left = limits.timeout.saturating_sub(started.elapsed());
+        if left.is_zero() {
+            return Err(ExecError::Timeout(limits.timeout));
+        }
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "SET LOCAL statement_timeout = {}",
+            left.as_millis().max(1)
+        )))
+        .execute(&mut **tx)
+        .await
+        .map_err(database)?;
+        let columns = columns_of(prepared.columns());
+        sink.columns(&columns)?;
+        let (text, kinds) = bounded_projection(&query.text, &columns);
+        // One row's cells, reused: each value is written into the buffer the
+        // previous row's value left, so a million rows are not six million
+        // allocations.
+        let mut cells: Vec<Cell> = vec![None; kinds.len()];
+        let mut cap = ResultCap::new(limits);
+        let mut rows = sqlx::query(sqlx::AssertSqlSafe(text))
+            .persistent(false)
+            .fetch(&mut **tx);
+        while let Some(row) = rows.try_next().await.map_err(timeout_or(limits.timeout))? {
+            if !cap.room_for_a_row() {
+                break;
+            }
+            for (i, (kind, cell)) in kinds.iter().zip(cells.iter_mut()).enumerate() {
+                pg_cell_into(&row, i, *kind, cell).map_err(database)?;
+            }
+            if !cap.admit(&cells) {
+                break;
+            }
+            sink.row(&cells)?;
+        }
+        Ok(cap.outcome(columns, started.elapsed()))
+    }
+}
+
+/// The query as it is sent, and how each column is read. A value of a type
+/// without a bound (text, bytea, JSON, arrays, anything else) is cut on the
+/// server to what a cell shows: the driver receives each row whole, so one
+/// `repeat('x', 1e9)` would otherwise be a gigabyte in the bot. The query is
+/// wrapped in a subquery for that (its text unchanged inside), and left as
+/// it is when every column has a bounded type.
+fn bounded_projection(text: &str, columns: &[Column]) -> (String, Vec<PgKind>) {
+    let kinds: Vec<PgKind> = columns.iter().map(|c| PgKind::of(&c.type_name)).collect();
+    let unbounded = |k: PgKind| {
+        matches!(
+            k,
+            PgKind::Text | PgKind::Json | PgKind::Bytea | PgKind::Numeric | PgKind::Other
+        )
+    };
+    if columns.is_empty() || !kinds.iter().copied().any(unbounded) {
+        return (text.to_owned(), kinds);
+    }
+    let cut = MAX_CELL_CHARS + 1;
+    let mut projection = Vec::with_capacity(columns.len());
+    let mut read = Vec::with_capacity(columns.len());
+    for (i, (column, kind)) in columns.iter().zip(&kinds).enumerate() {
+        let name = format!("\"{}\"", column.name.replace('"', "\"\""));
+        let value = format!("pstral_q.c{i}");
+        let (expr, kind) = match kind {
+            PgKind::Bytea => (
+                format!("substring({value} from 1 for {})", MAX_CELL_CHARS / 2 + 1),
+                PgKind::Bytea,
+            ),
+            PgKind::Json => (format!("left({value}::text, {cut})"), PgKind::JsonText),
+            // CHAR(n) keeps its padding: cast to text it would lose it.
+            PgKind::Text if matches!(column.type_name.as_str(), "BPCHAR" | "CHAR") => (
+                format!(
+                    "CASE WHEN octet_length({value}) <= {cut} THEN {value} ELSE left({value}, {cut})::bpchar END"
+                ),
+                PgKind::Text,
+            ),
+            k if unbounded(*k) => (format!("left({value}::text, {cut})"), PgKind::Text),
+            k => (value, *k),
+        };
+        projection.push(format!("{expr} AS {name}"));
+        read.push(kind);
+    }
+    let aliases: Vec<String> = (0..columns.len()).map(|i| format!("c{i}")).collect();
+    // The query on lines of its own: a trailing `--` comment ends there.
+    (
+        format!(
+            "SELECT {} FROM (\n{text}\n) AS pstral_q({})",
+            projection.join(", "),
+            aliases.join(", ")
+        ),
+        read,
+    )
+}
+
+fn timeout_or(limit: Duration) -> impl Fn(sqlx::Error) -> ExecError {
+    move |e| match &e {
+        // 57014: query_canceled, which statement_timeout raises.
+        sqlx::Error::Database(db) if db.code().as_deref() == Some("57014") => {
+            ExecError::Timeout(limit)
+        }
+        _ => database(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::timestamp_text;
+
+    #[test]
+    fn timestamps_are_written_as_postgresql_writes_them() {
+        let at =
+            |s: &str| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f").unwrap();
+        let cases = [
+            ("2025-01-01 00:00:01", false, "2025-01-01 00:00:01"),
+            (
+                "2025-01-01 00:00:01.120000",
+                false,
+                "2025-01-01 00:00:01.12",
+            ),
+            (
+                "0999-12-31 23:59:59.000005",
+                false,
+                "0999-12-31 23:59:59.000005",
+            ),
+            ("2025-06-09 08:07:06.5", true, "2025-06-09T08:07:06.5Z"),
+            ("2025-06-09 08:07:06", true, "2025-06-09T08:07:06Z"),
+        ];
+        for (given, utc, expected) in cases {
+            assert_eq!(timestamp_text(at(given), utc), expected, "{given}");
+        }
+    }
+}

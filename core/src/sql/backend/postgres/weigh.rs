@@ -1,0 +1,750 @@
+//! What a statement would build or keep on the PostgreSQL server, weighed
+//! on its plan and the tables it reads before it runs, at the offer and
+//! again at the click: gatherings, hash tables and sorts kept in memory,
+//! the copies a row builds, parses or unpacks.
+
+use super::super::*;
+use super::foresight::{Foresight, Reading};
+use crate::sql::validate::Validated;
+
+/// Whether `query` builds or gathers what [`weigh`] measures on the
+/// tables, whatever its plan (a hash table is found on the plan).
+fn weighed(query: &Validated) -> bool {
+    query.gathers || !growths(query).is_empty() || query.held_reads >= MIN_HELD_READS
+}
+
+/// Weighs what `query` would build on the server, on its `plan`, in the
+/// transaction it will run in: a gathering of rows into one value
+/// ([`weigh_gathering`]), the values a row builds of what it reads
+/// ([`weigh_growth`]), a hash table the server keeps whole in memory
+/// ([`weigh_hashed`]). The offer and the click both call this, so that
+/// the click refuses what the offer did (the tables may have grown since);
+/// the tables' sizes are read once for all.
+pub(super) async fn weigh(
+    conn: &mut sqlx::PgConnection,
+    query: &Validated,
+    plan: &serde_json::Value,
+) -> Result<(), ExecError> {
+    let hash_memory = match query.tests_subqueries {
+        true => Some(hash_memory(conn).await?),
+        false => None,
+    };
+    let hashed = Foresight::hashed_in_memory(plan, hash_memory);
+    if let Some(what) = &query.repeats_unforeseen
+        && (query.gathers || !hashed.is_empty())
+    {
+        return Err(ExecError::TooHeavy(Heavy::RepeatedValue {
+            what: what.clone(),
+        }));
+    }
+    let kept = Foresight::keeps_rows(plan);
+    if !weighed(query) && hashed.is_empty() && !kept {
+        return Ok(());
+    }
+    let tables = table_rows(conn, plan).await?;
+    if !hashed.is_empty() || kept {
+        weigh_hashed(conn, query, plan, &tables, hash_memory, !hashed.is_empty()).await?;
+    }
+    if query.gathers {
+        weigh_gathering(conn, query, plan, &tables).await?;
+    }
+    // What a row builds or parses says more of the statement than what it
+    // unpacks on the way: weighed first.
+    weigh_growth(conn, query, plan, &tables, &growths(query)).await?;
+    if query.held_reads >= MIN_HELD_READS {
+        weigh_reads(conn, query, plan, &tables).await?;
+    }
+    Ok(())
+}
+
+/// Refuses a query that gathers rows into one value when one step of its
+/// plan may pass more than [`MAX_GATHERED_BYTES`] (rows × width), by the
+/// bound [`Foresight`] puts on the planner's estimates, with the `tables`'
+/// rows read in the same transaction.
+async fn weigh_gathering(
+    conn: &mut sqlx::PgConnection,
+    query: &Validated,
+    plan: &serde_json::Value,
+    tables: &Tables,
+) -> Result<(), ExecError> {
+    if query.computed_series {
+        return Err(ExecError::TooHeavy(Heavy::GathersComputedRows));
+    }
+    // Each copy a gathered row holds (`body || body`) weighs its values
+    // stored out of line again, as does each copy of the rows it gathers
+    // from (`FROM (SELECT body || body AS x …)`); each copy of the gathered
+    // value itself (`t || t`, `length(t || t)` of a CTE's `string_agg(…)
+    // AS t`) weighs all of it again: sixteen copies of a 63 MiB
+    // `string_agg` of short notes took a backend to 1.4 GiB.
+    let copies = query.gathered_copies.max(query.row_copies).max(1) as f64;
+    let out_of_line = out_of_line(conn, query, plan, tables)
+        .await?
+        .into_iter()
+        .map(|(read, measured)| (read, measured.times(copies)))
+        .collect();
+    let reading = Reading {
+        row_bytes: query.gathered_row_bytes as f64,
+        builds_from_reads: true,
+        // The values read already count every copy a row holds.
+        row_copies: 1.0,
+        top_rows: query.top_rows,
+    };
+    let bytes = Foresight::weigh(plan, tables.clone(), out_of_line, reading, None).heaviest
+        * query.gathered_value_copies.max(1) as f64;
+    if bytes > MAX_GATHERED_BYTES {
+        return Err(ExecError::TooHeavy(Heavy::Gathers {
+            mib: mib(bytes),
+            bound_mib: MAX_GATHERED_BYTES as u64 / (1024 * 1024),
+        }));
+    }
+    Ok(())
+}
+
+/// The most bytes a hash table the server cannot spill to disk may hold
+/// (a hashed `NOT IN` subquery, a hashed `EXCEPT`/`INTERSECT`): the
+/// planner hashes when its estimate fits `work_mem`, and keeps hashing
+/// whatever the rows turn out to be: led by filters it could only guess,
+/// one took a backend to 3.2 GiB within a 10 s deadline.
+const MAX_HASHED_BYTES: f64 = 256.0 * 1024.0 * 1024.0;
+
+/// What a row of a hash table takes beyond its values: the tuple's header
+/// and the table's entry.
+pub(super) const HASH_ENTRY_BYTES: f64 = 64.0;
+
+/// Refuses a query whose plan keeps rows in memory whatever `work_mem`
+/// says, together past [`MAX_HASHED_BYTES`]: a hash table it cannot spill
+/// (`hashes`: see [`Foresight::hashed_in_memory`]), the first rows of an
+/// `ORDER BY … LIMIT`, the groups of a hashed `GROUP BY` whose values grow
+/// (see [`Foresight::keeps_rows`]); their rows bounded as [`Foresight`]
+/// bounds them, each as wide as the plan says, plus the values it stores
+/// out of line, plus what the statement builds into a row
+/// (`Validated::built_row_bytes`).
+async fn weigh_hashed(
+    conn: &mut sqlx::PgConnection,
+    query: &Validated,
+    plan: &serde_json::Value,
+    tables: &Tables,
+    hash_memory: Option<f64>,
+    hashes: bool,
+) -> Result<(), ExecError> {
+    // The plan's estimate of a series it cannot foresee (`generate_series`
+    // over timestamps) is a guess: a hash of a century of seconds took a
+    // backend to 4 GiB.
+    if hashes && query.computed_series {
+        return Err(ExecError::TooHeavy(Heavy::Hashes {
+            mib: None,
+            bound_mib: MAX_HASHED_BYTES as u64 / (1024 * 1024),
+        }));
+    }
+    let out_of_line = out_of_line(conn, query, plan, tables).await?;
+    let reading = Reading {
+        row_bytes: query.built_row_bytes as f64,
+        builds_from_reads: query.builds_from_reads,
+        row_copies: query.row_copies.max(1) as f64,
+        top_rows: query.top_rows,
+    };
+    let weights = Foresight::weigh(plan, tables.clone(), out_of_line, reading, hash_memory);
+    // Every hash table of a plan lives until the query ends: together.
+    let parts = [
+        weights.hashed,
+        weights.joined,
+        weights.sorted,
+        weights.grouped,
+    ];
+    let bytes: f64 = parts.iter().sum();
+    if bytes <= MAX_HASHED_BYTES {
+        return Ok(());
+    }
+    let (mib, bound_mib) = (mib(bytes), MAX_HASHED_BYTES as u64 / (1024 * 1024));
+    let largest = parts.iter().copied().fold(0.0, f64::max);
+    Err(ExecError::TooHeavy(if weights.joined == largest {
+        Heavy::HashJoin { mib, bound_mib }
+    } else if weights.sorted == largest {
+        Heavy::TopRows { mib, bound_mib }
+    } else if weights.grouped == largest {
+        Heavy::GroupsGrow { mib, bound_mib }
+    } else {
+        Heavy::Hashes { mib, bound_mib }
+    }))
+}
+
+/// The fewest values read whole in one row that are weighed (see
+/// [`weigh_reads`]): one is what any call on a value reads.
+const MIN_HELD_READS: u64 = 2;
+
+/// Refuses a statement whose calls read whole more of the values they are
+/// given than a backend should hold (`Validated::held_reads`): each call
+/// given a value stored compressed or out of line unpacks its own copy,
+/// which lives until the row is done (120 `strpos(d.body, …)` in one row
+/// of a 10 MB document took a backend to 1,169 MiB), so together they may
+/// take the longest such value the tables the plan reads hold, that many
+/// times, at most [`ROW_COPIES_BYTES`]. The longest is measured as the
+/// gatherings' are (see [`out_of_line`]: on a sample of pages past
+/// 100,000 rows).
+async fn weigh_reads(
+    conn: &mut sqlx::PgConnection,
+    query: &Validated,
+    plan: &serde_json::Value,
+    tables: &Tables,
+) -> Result<(), ExecError> {
+    let out_of_line = out_of_line(conn, query, plan, tables).await?;
+    let Some(((table, _), longest)) = out_of_line
+        .iter()
+        .map(|(read, o)| (read, o.longest))
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+    else {
+        return Ok(());
+    };
+    let bytes = query.held_reads as f64 * longest;
+    if bytes <= ROW_COPIES_BYTES {
+        return Ok(());
+    }
+    Err(ExecError::TooHeavy(Heavy::ReadsWhole {
+        copies: query.held_reads,
+        table: table.clone(),
+        longest: longest as u64,
+        mib: mib(bytes),
+        bound_mib: ROW_COPIES_BYTES as u64 / (1024 * 1024),
+    }))
+}
+
+/// The memory the server lets one hash table of this session take before
+/// it plans another way: `work_mem` times `hash_mem_multiplier`.
+async fn hash_memory(conn: &mut sqlx::PgConnection) -> Result<f64, ExecError> {
+    sqlx::query_scalar(
+        "SELECT pg_size_bytes(current_setting('work_mem'))::float8 \
+                * current_setting('hash_mem_multiplier')::float8",
+    )
+    .persistent(false)
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(database)
+}
+
+/// `bytes` in whole MiB, `None` when unbounded (a recursion).
+fn mib(bytes: f64) -> Option<u64> {
+    bytes
+        .is_finite()
+        .then(|| (bytes / (1024.0 * 1024.0)).round() as u64)
+}
+
+/// The tables a plan reads, by name.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Tables {
+    /// Their rows.
+    pub(super) rows: std::collections::HashMap<String, f64>,
+    /// Those whose statistics are recent: analysed since most of their rows
+    /// were written, so that the planner estimates a filter on one of their
+    /// columns from what the column holds, not from a default share.
+    pub(super) analysed: std::collections::HashSet<String>,
+}
+
+impl Tables {
+    pub(super) fn rows(&self, name: &str) -> Option<f64> {
+        self.rows.get(name).copied()
+    }
+}
+
+/// Tables whose statistics are all recent (what tests write by hand).
+impl FromIterator<(String, f64)> for Tables {
+    fn from_iter<I: IntoIterator<Item = (String, f64)>>(tables: I) -> Self {
+        let rows: std::collections::HashMap<String, f64> = tables.into_iter().collect();
+        let analysed = rows.keys().cloned().collect();
+        Tables { rows, analysed }
+    }
+}
+
+/// The rows of each table `plan` reads, by name, and whether its
+/// statistics are recent (see [`Tables::analysed`]).
+async fn table_rows(
+    conn: &mut sqlx::PgConnection,
+    plan: &serde_json::Value,
+) -> Result<Tables, ExecError> {
+    let mut relations = Vec::new();
+    Foresight::relations(plan, &mut relations);
+    // A table's rows now, as the planner reckons them: its density at the
+    // last ANALYZE times its current pages; never analysed, as many rows as
+    // its pages can hold (a row takes at least 28 bytes with its pointer).
+    // Statistics taken when the table was empty say no rows whatever was
+    // inserted since: the live rows the server counts (n_live_tup, kept up
+    // to date by every write) are the least it has.
+    // Recent statistics: analysed (by hand or by autovacuum), with no more
+    // rows written since than a quarter of those it counted then
+    // (autovacuum analyses again past a tenth).
+    let tables: Vec<(String, f64, bool)> = sqlx::query_as(
+        "SELECT c.relname::text, max(greatest(CASE WHEN c.reltuples >= 0 AND c.relpages > 0 \
+             THEN c.reltuples / c.relpages \
+                  * greatest(pg_relation_size(c.oid) / current_setting('block_size')::float8, 1) \
+             ELSE pg_relation_size(c.oid) / 28.0 END, \
+             coalesce(s.n_live_tup, 0)))::float8, \
+             coalesce(bool_and((s.last_analyze IS NOT NULL OR s.last_autoanalyze IS NOT NULL) \
+                 AND s.n_mod_since_analyze <= 0.25 * greatest(c.reltuples, 1)), false) \
+         FROM pg_class c LEFT JOIN pg_stat_all_tables s ON s.relid = c.oid \
+         WHERE c.relname = ANY($1) GROUP BY c.relname",
+    )
+    .bind(&relations)
+    .persistent(false)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(database)?;
+    let mut found = Tables::default();
+    for (name, rows, analysed) in tables {
+        if analysed {
+            found.analysed.insert(name.clone());
+        }
+        found.rows.insert(name, rows);
+    }
+    Ok(found)
+}
+
+/// The longest value PostgreSQL keeps in its row uncompressed (a little
+/// under TOAST_TUPLE_THRESHOLD, 2,032 bytes on 8 kB pages): anything longer
+/// is compressed or moved out of line, and weighs less in the plan than it
+/// does in a gathered value.
+const IN_ROW_BYTES: u32 = 2_000;
+
+/// Past this many rows, a table's values stored out of line are measured
+/// on a sample of its pages rather than on every row.
+const OUT_OF_LINE_SAMPLE_ROWS: f64 = 100_000.0;
+
+/// The values stored out of line that one table read carries beyond its
+/// width in the plan (see [`out_of_line`]), each length counted only past
+/// [`IN_ROW_BYTES`].
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub(super) struct OutOfLine {
+    /// Per row of the table, on average.
+    pub(super) per_row: f64,
+    /// In the row that carries the most: a statement may pick that one
+    /// row (`max(k.val)`, `WHERE k.id = 1000`) and repeat it.
+    pub(super) longest: f64,
+    /// In all the rows the read's condition keeps, when it has one that
+    /// compares one column with values written out (see
+    /// [`Foresight::condition`]): measured on those rows, not on the table.
+    pub(super) kept: Option<f64>,
+}
+
+impl OutOfLine {
+    fn times(self, copies: f64) -> Self {
+        OutOfLine {
+            per_row: self.per_row * copies,
+            longest: self.longest * copies,
+            kept: self.kept.map(|kept| kept * copies),
+        }
+    }
+}
+
+/// What each table read of `plan` carries per row beyond its width in the
+/// plan, by (table, alias): the average and the longest length of the values it reads from
+/// columns that may be stored out of line or compressed (TOAST), counting
+/// only values longer than a row keeps as they are ([`IN_ROW_BYTES`]), whose
+/// width in the plan is that of the stored pointer (18 bytes for a 10 MB
+/// text) or of the compressed value. Text and bytea are measured by `octet_length`, which reads the
+/// length from the pointer without fetching the value; other types
+/// (`jsonb`, arrays) by their stored size, which is less than their size
+/// in memory when compressed. Only the columns the statement names are
+/// measured (all of them for a `*` or a whole row); on a large table, a
+/// sample of its pages (which may miss its longest value).
+async fn out_of_line(
+    conn: &mut sqlx::PgConnection,
+    query: &Validated,
+    plan: &serde_json::Value,
+    tables: &Tables,
+) -> Result<std::collections::HashMap<(String, String), OutOfLine>, ExecError> {
+    let mut reads = Vec::new();
+    Foresight::table_reads(plan, &mut reads);
+    let relations: Vec<&str> = reads.iter().map(|(r, _)| r.as_str()).collect();
+    let conditions = Foresight::conditions(plan);
+    // Variable-length columns (their storage as it is now says nothing of
+    // the values already stored), with their schema; whether their type is
+    // text-like (a domain counts as its base type), whose length is in the
+    // pointer; whether this role may read them there; and otherwise the
+    // partition root it may read them through.
+    type Column = (
+        String,
+        String,
+        String,
+        bool,
+        bool,
+        Option<String>,
+        Option<String>,
+    );
+    let columns: Vec<Column> = sqlx::query_as(
+        "SELECT n.nspname::text, c.relname::text, a.attname::text, \
+                coalesce(nullif(t.typbasetype, 0), t.oid) IN ('text'::regtype, \
+                    'varchar'::regtype, 'bpchar'::regtype, 'bytea'::regtype), \
+                has_schema_privilege(n.oid, 'USAGE') \
+                    AND has_column_privilege(c.oid, a.attnum, 'SELECT'), \
+                rn.nspname::text, r.relname::text \
+         FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
+         JOIN pg_namespace n ON n.oid = c.relnamespace \
+         JOIN pg_type t ON t.oid = a.atttypid \
+         LEFT JOIN pg_class r ON r.oid = pg_partition_root(c.oid) AND r.oid <> c.oid \
+              AND has_table_privilege(r.oid, 'SELECT') \
+         LEFT JOIN pg_namespace rn ON rn.oid = r.relnamespace \
+              AND has_schema_privilege(rn.oid, 'USAGE') \
+         WHERE c.relname = ANY($1) AND c.relkind IN ('r', 'm', 'p') \
+           AND a.attnum > 0 AND NOT a.attisdropped AND a.attlen = -1",
+    )
+    .bind(&relations)
+    .persistent(false)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(database)?;
+    let quoted = |name: &str| format!("\"{}\"", name.replace('"', "\"\""));
+    let mut carried = std::collections::HashMap::new();
+    for (relation, alias) in &reads {
+        // By the relation measured: the table itself, or the partition root
+        // this role reads it through.
+        let mut by_table: std::collections::BTreeMap<(&str, &str), Vec<(String, String)>> =
+            std::collections::BTreeMap::new();
+        // Whether every column measured has its length in the pointer.
+        let mut all_in_pointer = true;
+        for (schema, table, column, in_pointer, readable, root_schema, root) in &columns {
+            if table != relation || !query.names.reads(relation, alias, column) {
+                continue;
+            }
+            all_in_pointer &= *in_pointer;
+            let measured = match (readable, root_schema, root) {
+                (true, _, _) => (schema.as_str(), table.as_str()),
+                (false, Some(schema), Some(root)) => (schema.as_str(), root.as_str()),
+                // Read through a view whose owner may read it: this role
+                // cannot measure what it would gather.
+                _ => {
+                    return Err(ExecError::TooHeavy(Heavy::GathersThroughView {
+                        table: table.clone(),
+                        column: column.clone(),
+                    }));
+                }
+            };
+            // Text-like values: the length in the pointer, nothing fetched;
+            // others (jsonb, arrays, xml…) as text, decompressed: their
+            // stored size says little of what they weigh once read.
+            let length = if *in_pointer {
+                format!("octet_length({})", quoted(column))
+            } else {
+                format!("octet_length({}::text)", quoted(column))
+            };
+            // A shorter value is in the row, and in the plan's width.
+            let long = format!("FILTER (WHERE {length} > {IN_ROW_BYTES})");
+            by_table.entry(measured).or_default().push((
+                format!("coalesce(sum({length}) {long}, 0)"),
+                format!("coalesce(max({length}) {long}, 0)"),
+            ));
+        }
+        let rows = tables.rows(relation).unwrap_or(0.0);
+        // A sample of pages may miss the few long values a statement picks
+        // by its filter (100 logs of 10 MB among a million short ones, all
+        // of one client: 2 GiB gathered, weighed at 160 bytes a row): lengths
+        // read from the pointers are read on every row up to a million.
+        let whole = match all_in_pointer {
+            true => QUOTED_WHOLE_ROWS,
+            false => OUT_OF_LINE_SAMPLE_ROWS,
+        };
+        // A read that keeps the rows of a condition comparing one column
+        // with values written out is measured on those rows, whatever
+        // the table's size.
+        let condition = conditions
+            .get(&(relation.clone(), alias.clone()))
+            .cloned()
+            .flatten();
+        let sample = match &condition {
+            Some(condition) => format!(" WHERE {condition}"),
+            None if rows > whole => {
+                format!(" TABLESAMPLE SYSTEM ({:.4})", 100.0 * whole / rows)
+            }
+            None => String::new(),
+        };
+        let mut heaviest = OutOfLine::default();
+        for ((schema, table), measures) in by_table {
+            let (sums, longest): (Vec<String>, Vec<String>) = measures.into_iter().unzip();
+            // A row's longest: the longest value of each column, as if one
+            // row held them all.
+            let measure = sqlx::AssertSqlSafe(format!(
+                "SELECT ({})::float8, ({})::float8, count(*)::float8 FROM {}.{}{sample}",
+                sums.join(" + "),
+                longest.join(" + "),
+                quoted(schema),
+                quoted(table),
+            ));
+            let (total, longest, counted): (f64, f64, f64) = sqlx::query_as(measure)
+                .persistent(false)
+                .fetch_one(&mut *conn)
+                .await
+                .map_err(database)?;
+            // Through the partition root, the whole table's values may all
+            // be in this partition's rows.
+            let per_row = if table == relation.as_str() {
+                total / counted.max(1.0)
+            } else {
+                total / rows.max(1.0)
+            };
+            heaviest = OutOfLine {
+                per_row: heaviest.per_row.max(per_row),
+                longest: heaviest.longest.max(longest),
+                kept: condition
+                    .as_ref()
+                    .map(|_| heaviest.kept.unwrap_or(0.0).max(total)),
+            };
+        }
+        if heaviest.longest > 0.0 {
+            carried.insert((relation.clone(), alias.clone()), heaviest);
+        }
+    }
+    Ok(carried)
+}
+
+/// What one row may build of the values it reads, for a recursion that
+/// adds them to its own value (`Validated::grows_by_reading`), a row that
+/// builds several copies of one (`Validated::built_copies`) or splits one
+/// into pieces (`Validated::split_working`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Growth {
+    /// The longest value a read column may hold, in bytes.
+    longest: f64,
+    /// Why, as the refusal says it.
+    why: Why,
+    /// What one row builds, in copies of the longest value it reads.
+    weight: f64,
+}
+
+/// The most memory the backend may take to build one row's copies of the
+/// values it reads: each `||` of a chain is a new value, and all of them
+/// live until the row is done, so `k` copies of a value of `L` bytes take
+/// about `k (k + 1) / 2 × L` (sixteen copies of a 10 MB document took a
+/// backend to 1,460 MiB); a split takes its working memory on top
+/// (`Validated::split_working`).
+const ROW_COPIES_BYTES: f64 = 256.0 * 1024.0 * 1024.0;
+
+/// The longest value a statement may parse as another type: the error on
+/// one it cannot parse quotes it whole, and the driver holds the message
+/// (about twice, as it receives it) before the bot cuts it to what it
+/// shows. A value of 128 MB cast to `int` took the bot to 304 MiB.
+const QUOTED_BYTES: f64 = 32.0 * 1024.0 * 1024.0;
+
+/// The most rows of a table whose parsed text columns are measured whole
+/// (see [`QUOTED_BYTES`]): parsing text read from a table is common
+/// (`code::int`), and the lengths of a million texts are read from their
+/// pointers well within the deadline the measure runs under. Other types
+/// are measured by their text, written out for each row (900,000 jsonb
+/// documents of 10 KB took 23 s), so only up to [`OUT_OF_LINE_SAMPLE_ROWS`].
+const QUOTED_WHOLE_ROWS: f64 = 1_000_000.0;
+
+/// Why a statement's read values are weighed (see [`Growth`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Why {
+    /// A recursion adds them to its own value at every step.
+    Recursion,
+    /// A row builds copies of them, or splits them.
+    Builds,
+    /// It parses them as another type, and an error quotes one whole.
+    Quotes,
+}
+
+/// The weighing a statement needs of the values it reads, if any: a
+/// recursion that grows by them may read none longer than a row keeps in
+/// place ([`IN_ROW_BYTES`]); a row of `k >= 2` copies, or one that splits
+/// values, none longer than [`ROW_COPIES_BYTES`] over what it builds:
+/// `k (k + 1) / 2` plus the splits' working memory.
+fn growths(query: &Validated) -> Vec<Growth> {
+    let k = query.built_copies as f64;
+    let chained = if query.built_copies >= 2 {
+        k * (k + 1.0) / 2.0
+    } else {
+        0.0
+    };
+    let weight = chained + query.split_working as f64;
+    let copies = (weight > 0.0).then(|| ROW_COPIES_BYTES / weight);
+    let built = match (query.grows_by_reading, copies) {
+        (true, copies) => Some((
+            copies.unwrap_or(f64::MAX).min(f64::from(IN_ROW_BYTES)),
+            Why::Recursion,
+        )),
+        (false, Some(longest)) => Some((longest, Why::Builds)),
+        (false, None) => None,
+    };
+    // What an error may quote is the value parsed, built of up to `k`
+    // copies of what it reads.
+    let quoted = query
+        .parsed
+        .any
+        .then(|| (QUOTED_BYTES / k.max(1.0), Why::Quotes));
+    built
+        .into_iter()
+        .chain(quoted)
+        .map(|(longest, why)| Growth {
+            longest,
+            why,
+            weight,
+        })
+        .collect()
+}
+
+/// Refuses a statement whose rows build more of the values they read than
+/// a backend should hold ([`growths`]): a recursion that adds values it
+/// reads to its own value at every step (`path || '/' || c.nom`), when one
+/// of them may be longer than a row keeps in place; a row holding `k`
+/// copies of a value (`body || body || …`), when `k (k + 1) / 2` times the
+/// longest may pass [`ROW_COPIES_BYTES`].
+/// Appended for as long as the recursion runs, a 10 MB document took a
+/// backend past 1 GiB within 30 s; names of some hundreds of bytes cannot
+/// grow a value past some megabytes within a deadline (each step copies
+/// it). Every variable-length column the statement reads in the tables the
+/// plan reads counts: one declared short (`varchar(200)`) as declared;
+/// others by their longest value, read on the whole table (the length in
+/// the pointer for text, nothing fetched), where a sample could miss the
+/// one long value a statement picks by its key; a table too large to read
+/// whole at the offer refuses. A statement may need several weighings (a
+/// row that builds copies of a value it also parses): the catalogue and
+/// each table are read once for all of them.
+async fn weigh_growth(
+    conn: &mut sqlx::PgConnection,
+    query: &Validated,
+    plan: &serde_json::Value,
+    tables: &Tables,
+    growths: &[Growth],
+) -> Result<(), ExecError> {
+    if growths.is_empty() {
+        return Ok(());
+    }
+    let mut reads = Vec::new();
+    Foresight::table_reads(plan, &mut reads);
+    let relations: Vec<&str> = reads.iter().map(|(r, _)| r.as_str()).collect();
+    // Variable-length columns, with their declared length (a `varchar(n)`
+    // or `char(n)`, in characters), whether their length is in the pointer
+    // (text-like), whether their text is short whatever they hold (what an
+    // error quotes of a number, `numeric` holding at most some 150,000
+    // digits, or of an address), and whether this role may read them.
+    type Column = (String, String, String, Option<i32>, bool, bool, bool);
+    let columns: Vec<Column> = sqlx::query_as(
+        "SELECT n.nspname::text, c.relname::text, a.attname::text, \
+                CASE WHEN coalesce(nullif(t.typbasetype, 0), t.oid) IN ('varchar'::regtype, \
+                    'bpchar'::regtype) \
+                     AND coalesce(nullif(a.atttypmod, -1), nullif(t.typtypmod, -1), 0) - 4 >= 0 \
+                THEN coalesce(nullif(a.atttypmod, -1), nullif(t.typtypmod, -1), 0) - 4 END, \
+                coalesce(nullif(t.typbasetype, 0), t.oid) IN ('text'::regtype, \
+                    'varchar'::regtype, 'bpchar'::regtype, 'bytea'::regtype), \
+                coalesce(nullif(t.typbasetype, 0), t.oid) IN ('numeric'::regtype, \
+                    'inet'::regtype, 'cidr'::regtype), \
+                has_schema_privilege(n.oid, 'USAGE') \
+                    AND has_column_privilege(c.oid, a.attnum, 'SELECT') \
+         FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
+         JOIN pg_namespace n ON n.oid = c.relnamespace \
+         JOIN pg_type t ON t.oid = a.atttypid \
+         WHERE c.relname = ANY($1) AND c.relkind IN ('r', 'm', 'p') \
+           AND a.attnum > 0 AND NOT a.attisdropped AND a.attlen = -1",
+    )
+    .bind(&relations)
+    .persistent(false)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(database)?;
+    let quoted = |name: &str| format!("\"{}\"", name.replace('"', "\"\""));
+    let too_long = |growth: &Growth, table: &str, column: &str| {
+        let (table, column) = (table.to_owned(), column.to_owned());
+        let longest = growth.longest.floor() as u64;
+        ExecError::TooHeavy(match growth.why {
+            Why::Recursion => Heavy::RecursionGrows {
+                table,
+                column,
+                longest,
+            },
+            Why::Quotes => Heavy::Quotes {
+                table,
+                column,
+                longest,
+            },
+            Why::Builds => Heavy::RowBuilds {
+                copies: growth.weight.round() as u64,
+                table,
+                column,
+                longest,
+                bound_mib: ROW_COPIES_BYTES as u64 / (1024 * 1024),
+            },
+        })
+    };
+    // For each growth in turn, the columns it weighs; one it cannot
+    // measure (read through a view, or in a table too large to read whole
+    // for it) refuses at once, as it would alone.
+    let mut weighed: Vec<Vec<(&str, &str, &str)>> = vec![Vec::new(); growths.len()];
+    for (growth, into) in growths.iter().zip(&mut weighed) {
+        for (relation, alias) in &reads {
+            for (schema, table, column, declared, in_pointer, short_text, readable) in &columns {
+                let read = match growth.why {
+                    Why::Quotes => {
+                        !short_text
+                            && query
+                                .parsed
+                                .may_parse(&query.names, relation, alias, column)
+                    }
+                    Why::Recursion | Why::Builds => query.names.reads(relation, alias, column),
+                };
+                // A character takes at most four bytes.
+                let short = declared.is_some_and(|n| f64::from(n) * 4.0 <= growth.longest);
+                if table != relation || !read || short {
+                    continue;
+                }
+                let whole = match growth.why {
+                    Why::Quotes if *in_pointer => QUOTED_WHOLE_ROWS,
+                    Why::Quotes | Why::Recursion | Why::Builds => OUT_OF_LINE_SAMPLE_ROWS,
+                };
+                if !readable || tables.rows(relation).unwrap_or(0.0) > whole {
+                    return Err(too_long(growth, table, column));
+                }
+                let entry = (schema.as_str(), table.as_str(), column.as_str());
+                if !into.contains(&entry) {
+                    into.push(entry);
+                }
+            }
+        }
+    }
+    // The longest value of every column weighed, each table read once.
+    let mut by_table: std::collections::BTreeMap<(&str, &str), Vec<&str>> =
+        std::collections::BTreeMap::new();
+    for (schema, table, column) in weighed.iter().flatten() {
+        let names = by_table.entry((schema, table)).or_default();
+        if !names.contains(column) {
+            names.push(column);
+        }
+    }
+    let mut longest: std::collections::HashMap<(&str, &str, &str), f64> =
+        std::collections::HashMap::new();
+    for ((schema, table), names) in by_table {
+        let lengths: Vec<String> = names
+            .iter()
+            .map(|column| {
+                let in_pointer = columns.iter().any(|(s, t, c, _, text, _, _)| {
+                    s == schema && t == table && c == column && *text
+                });
+                let length = if in_pointer {
+                    format!("octet_length({})", quoted(column))
+                } else {
+                    format!("octet_length({}::text)", quoted(column))
+                };
+                format!("coalesce(max({length}), 0)")
+            })
+            .collect();
+        let measure = sqlx::AssertSqlSafe(format!(
+            "SELECT ARRAY[{}]::float8[] FROM {}.{}",
+            lengths.join(", "),
+            quoted(schema),
+            quoted(table),
+        ));
+        let (measured,): (Vec<f64>,) = sqlx::query_as(measure)
+            .persistent(false)
+            .fetch_one(&mut *conn)
+            .await
+            .map_err(database)?;
+        for (column, bytes) in names.into_iter().zip(measured) {
+            longest.insert((schema, table, column), bytes);
+        }
+    }
+    for (growth, columns) in growths.iter().zip(&weighed) {
+        if let Some((_, table, column)) = columns
+            .iter()
+            .find(|c| longest.get(*c).is_some_and(|bytes| *bytes > growth.longest))
+        {
+            return Err(too_long(growth, table, column));
+        }
+    }
+    Ok(())
+}
