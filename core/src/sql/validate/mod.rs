@@ -240,6 +240,12 @@ pub struct Validated {
     /// PostgreSQL keeps that many rows of an `ORDER BY … LIMIT` in memory
     /// to sort them, however long their values.
     pub top_rows: Option<u64>,
+    /// An aggregate keeps in each group a value it reads (`max(x)`,
+    /// `string_agg(x, …)`): a hashed `GROUP BY`'s groups may grow by it.
+    pub groups_hold_reads: bool,
+    /// An alias renames a relation's columns (`docs AS d(i, t, b)`): the
+    /// plan's conditions then name the alias's columns, not the table's.
+    pub renames_columns: bool,
     /// What one gathered row may add to a gathered value beyond the bytes
     /// the plan reads for it, in bytes (see `bounds::gathered_row_bytes`).
     pub gathered_row_bytes: u64,
@@ -441,6 +447,8 @@ fn judge(sql: &str, policy: &Policy, catalog: Option<&Catalog>) -> Result<Valida
         builds_from_reads: walked.builds_from_reads,
         repeats_unforeseen: walked.repeats_unforeseen,
         top_rows: walked.top_rows,
+        groups_hold_reads: walked.groups_hold_reads,
+        renames_columns: walked.renames_columns,
         gathered_row_bytes: walked.gathered_row_bytes,
         names: walked.names,
         gathered_copies: walked.gathered_copies,

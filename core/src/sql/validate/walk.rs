@@ -113,6 +113,10 @@ pub(super) struct Walker<'a> {
     repeats_unforeseen: Option<String>,
     /// See [`Walked::top_rows`].
     top_rows: Option<u64>,
+    /// See [`Walked::groups_hold_reads`].
+    groups_hold_reads: bool,
+    /// See [`Walked::renames_columns`].
+    renames_columns: bool,
     /// A row of one of its SELECTs holds a value built of what it reads
     /// (see [`Walked::builds_from_reads`]).
     builds_from_reads: bool,
@@ -258,6 +262,11 @@ pub(super) struct Walked {
     /// The most rows a `LIMIT` of the statement lets through, its `OFFSET`
     /// included, written out; `None` when one is computed.
     pub top_rows: Option<u64>,
+    /// An aggregate keeps in each group a value it reads (`max(x)`,
+    /// `string_agg(x, …)`), not only a number (`sum`, `count`).
+    pub groups_hold_reads: bool,
+    /// An alias renames a relation's columns (`docs AS d(i, t, b)`).
+    pub renames_columns: bool,
     /// The most one gathered row may add beyond what the plan reads.
     pub gathered_row_bytes: u64,
     /// The names it reads values by.
@@ -299,6 +308,8 @@ impl<'a> Walker<'a> {
             set_operands: 0,
             repeats_unforeseen: None,
             top_rows: Some(0),
+            groups_hold_reads: false,
+            renames_columns: false,
             builds_from_reads: false,
             relations: 0,
             gathered_row_bytes: 0,
@@ -342,6 +353,8 @@ impl<'a> Walker<'a> {
             builds_from_reads: self.builds_from_reads,
             repeats_unforeseen: self.repeats_unforeseen,
             top_rows: self.top_rows,
+            groups_hold_reads: self.groups_hold_reads,
+            renames_columns: self.renames_columns,
             gathered_row_bytes: self.gathered_row_bytes,
             names: self.names,
             gathered_copies: self.gathered_copies,
@@ -1054,6 +1067,7 @@ impl<'a> Walker<'a> {
             // names read no longer say which columns are read.
             if !alias.columns.is_empty() {
                 self.names.wildcard = true;
+                self.renames_columns = true;
             }
             let columns = match (&columns, alias.columns.is_empty()) {
                 (Some(_), false) => {
@@ -2412,6 +2426,24 @@ impl<'a> Walker<'a> {
         }
         // ARRAY(SELECT …) gathers too, its subquery's rows.
         self.gathers |= bounds::gathers(&called);
+        // An aggregate that keeps one of the values it is given, or
+        // gathers them, holds in each group what it reads; a count or a
+        // sum holds a number.
+        let keeps = matches!(
+            called.as_str(),
+            "min" | "max" | "mode" | "percentile_disc" | "any_value" | "stats_mode"
+        ) || bounds::gathers(&called);
+        if keeps
+            && over.is_none()
+            && let FunctionArguments::List(list) = args
+            && list
+                .args
+                .iter()
+                .filter_map(bounds::argument)
+                .any(|e| copies::of(e).most().0 > 0)
+        {
+            self.groups_hold_reads = true;
+        }
         if bounds::gathers(&called)
             && self.dialect() != Dialect::Sqlite
             && let FunctionArguments::List(list) = args

@@ -41,7 +41,7 @@ pub(super) async fn weigh(
     if !weighed(query) && hashed.is_empty() && !kept {
         return Ok(());
     }
-    let tables = table_rows(conn, plan).await?;
+    let tables = table_rows(conn, query, plan).await?;
     if !hashed.is_empty() || kept {
         weigh_hashed(conn, query, plan, &tables, hash_memory, !hashed.is_empty()).await?;
     }
@@ -88,6 +88,7 @@ async fn weigh_gathering(
         // The values read already count every copy a row holds.
         row_copies: 1.0,
         top_rows: query.top_rows,
+        groups_hold_reads: query.groups_hold_reads,
     };
     let bytes = Foresight::weigh(plan, tables.clone(), out_of_line, reading, None).heaviest
         * query.gathered_value_copies.max(1) as f64;
@@ -142,6 +143,7 @@ async fn weigh_hashed(
         builds_from_reads: query.builds_from_reads,
         row_copies: query.row_copies.max(1) as f64,
         top_rows: query.top_rows,
+        groups_hold_reads: query.groups_hold_reads,
     };
     let weights = Foresight::weigh(plan, tables.clone(), out_of_line, reading, hash_memory);
     // Every hash table of a plan lives until the query ends: together.
@@ -233,10 +235,13 @@ fn mib(bytes: f64) -> Option<u64> {
 pub(super) struct Tables {
     /// Their rows.
     pub(super) rows: std::collections::HashMap<String, f64>,
-    /// Those whose statistics are recent: analysed since most of their rows
-    /// were written, so that the planner estimates a filter on one of their
-    /// columns from what the column holds, not from a default share.
-    pub(super) analysed: std::collections::HashSet<String>,
+    /// The rows each read whose condition compares one column with values
+    /// written out keeps (see [`Foresight::conditions`]), counted, by
+    /// (table, alias).
+    pub(super) kept: std::collections::HashMap<(String, String), f64>,
+    /// Those reads' conditions, by (table, alias): each names a column of
+    /// the table it reads.
+    pub(super) conditions: std::collections::HashMap<(String, String), String>,
 }
 
 impl Tables {
@@ -245,19 +250,22 @@ impl Tables {
     }
 }
 
-/// Tables whose statistics are all recent (what tests write by hand).
+/// Tables of so many rows, no read's rows counted (what tests write by hand).
 impl FromIterator<(String, f64)> for Tables {
     fn from_iter<I: IntoIterator<Item = (String, f64)>>(tables: I) -> Self {
-        let rows: std::collections::HashMap<String, f64> = tables.into_iter().collect();
-        let analysed = rows.keys().cloned().collect();
-        Tables { rows, analysed }
+        Tables {
+            rows: tables.into_iter().collect(),
+            ..Tables::default()
+        }
     }
 }
 
-/// The rows of each table `plan` reads, by name, and whether its
-/// statistics are recent (see [`Tables::analysed`]).
+/// The rows of each table `plan` reads, by name, and the rows each read
+/// keeps by a condition comparing one column with values written out,
+/// counted (see [`Tables::kept`]).
 async fn table_rows(
     conn: &mut sqlx::PgConnection,
+    query: &Validated,
     plan: &serde_json::Value,
 ) -> Result<Tables, ExecError> {
     let mut relations = Vec::new();
@@ -268,17 +276,12 @@ async fn table_rows(
     // Statistics taken when the table was empty say no rows whatever was
     // inserted since: the live rows the server counts (n_live_tup, kept up
     // to date by every write) are the least it has.
-    // Recent statistics: analysed (by hand or by autovacuum), with no more
-    // rows written since than a quarter of those it counted then
-    // (autovacuum analyses again past a tenth).
-    let tables: Vec<(String, f64, bool)> = sqlx::query_as(
+    let tables: Vec<(String, f64)> = sqlx::query_as(
         "SELECT c.relname::text, max(greatest(CASE WHEN c.reltuples >= 0 AND c.relpages > 0 \
              THEN c.reltuples / c.relpages \
                   * greatest(pg_relation_size(c.oid) / current_setting('block_size')::float8, 1) \
              ELSE pg_relation_size(c.oid) / 28.0 END, \
-             coalesce(s.n_live_tup, 0)))::float8, \
-             coalesce(bool_and((s.last_analyze IS NOT NULL OR s.last_autoanalyze IS NOT NULL) \
-                 AND s.n_mod_since_analyze <= 0.25 * greatest(c.reltuples, 1)), false) \
+             coalesce(s.n_live_tup, 0)))::float8 \
          FROM pg_class c LEFT JOIN pg_stat_all_tables s ON s.relid = c.oid \
          WHERE c.relname = ANY($1) GROUP BY c.relname",
     )
@@ -287,12 +290,66 @@ async fn table_rows(
     .fetch_all(&mut *conn)
     .await
     .map_err(database)?;
-    let mut found = Tables::default();
-    for (name, rows, analysed) in tables {
-        if analysed {
-            found.analysed.insert(name.clone());
+    let mut found = Tables {
+        rows: tables.into_iter().collect(),
+        ..Tables::default()
+    };
+    // An alias that renames the columns makes the conditions name its
+    // columns, which may be other columns of the table under those names.
+    if query.renames_columns {
+        return Ok(found);
+    }
+    // The planner estimates such a condition from the column's statistics,
+    // which may not know the value at all: a category added since the last
+    // ANALYZE (60 reports of 10 MB estimated at one row), a value longer
+    // than ANALYZE keeps (a shared 1,313-character footer, at one row
+    // whatever it is shared by). Counted, in every schema that has a table
+    // of that name this role may read (the plan does not say which).
+    let quoted = |name: &str| format!("\"{}\"", name.replace('"', "\"\""));
+    for ((relation, alias), condition) in Foresight::conditions(plan) {
+        let Some((condition, column)) =
+            condition.and_then(|c| Foresight::compared_column(&c).map(|column| (c, column)))
+        else {
+            continue;
+        };
+        let schemas: Vec<String> = sqlx::query_scalar(
+            "SELECT n.nspname::text FROM pg_class c \
+             JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE c.relname = $1 AND c.relkind IN ('r', 'm', 'p') \
+               AND has_schema_privilege(n.oid, 'USAGE') \
+               AND has_table_privilege(c.oid, 'SELECT') \
+               AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid \
+                   AND a.attname = $2 AND a.attnum > 0 AND NOT a.attisdropped)",
+        )
+        .bind(&relation)
+        .bind(&column)
+        .persistent(false)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(database)?;
+        // No table of that name has the column: the condition names
+        // something else, and nothing is counted.
+        if schemas.is_empty() {
+            continue;
         }
-        found.rows.insert(name, rows);
+        let mut most: f64 = 0.0;
+        for schema in schemas {
+            let count = sqlx::AssertSqlSafe(format!(
+                "SELECT count(*)::float8 FROM {}.{} WHERE {condition}",
+                quoted(&schema),
+                quoted(&relation),
+            ));
+            let counted: f64 = sqlx::query_scalar(count)
+                .persistent(false)
+                .fetch_one(&mut *conn)
+                .await
+                .map_err(database)?;
+            most = most.max(counted);
+        }
+        found
+            .conditions
+            .insert((relation.clone(), alias.clone()), condition);
+        found.kept.insert((relation, alias), most);
     }
     Ok(found)
 }
@@ -353,7 +410,6 @@ async fn out_of_line(
     let mut reads = Vec::new();
     Foresight::table_reads(plan, &mut reads);
     let relations: Vec<&str> = reads.iter().map(|(r, _)| r.as_str()).collect();
-    let conditions = Foresight::conditions(plan);
     // Variable-length columns (their storage as it is now says nothing of
     // the values already stored), with their schema; whether their type is
     // text-like (a domain counts as its base type), whose length is in the
@@ -395,7 +451,7 @@ async fn out_of_line(
     for (relation, alias) in &reads {
         // By the relation measured: the table itself, or the partition root
         // this role reads it through.
-        let mut by_table: std::collections::BTreeMap<(&str, &str), Vec<(String, String)>> =
+        let mut by_table: std::collections::BTreeMap<(&str, &str), Vec<String>> =
             std::collections::BTreeMap::new();
         // Whether every column measured has its length in the pointer.
         let mut all_in_pointer = true;
@@ -424,12 +480,7 @@ async fn out_of_line(
             } else {
                 format!("octet_length({}::text)", quoted(column))
             };
-            // A shorter value is in the row, and in the plan's width.
-            let long = format!("FILTER (WHERE {length} > {IN_ROW_BYTES})");
-            by_table.entry(measured).or_default().push((
-                format!("coalesce(sum({length}) {long}, 0)"),
-                format!("coalesce(max({length}) {long}, 0)"),
-            ));
+            by_table.entry(measured).or_default().push(length);
         }
         let rows = tables.rows(relation).unwrap_or(0.0);
         // A sample of pages may miss the few long values a statement picks
@@ -443,10 +494,10 @@ async fn out_of_line(
         // A read that keeps the rows of a condition comparing one column
         // with values written out is measured on those rows, whatever
         // the table's size.
-        let condition = conditions
+        let condition = tables
+            .conditions
             .get(&(relation.clone(), alias.clone()))
-            .cloned()
-            .flatten();
+            .cloned();
         let sample = match &condition {
             Some(condition) => format!(" WHERE {condition}"),
             None if rows > whole => {
@@ -456,13 +507,30 @@ async fn out_of_line(
         };
         let mut heaviest = OutOfLine::default();
         for ((schema, table), measures) in by_table {
-            let (sums, longest): (Vec<String>, Vec<String>) = measures.into_iter().unzip();
-            // A row's longest: the longest value of each column, as if one
-            // row held them all.
+            // Each length computed once a row (`OFFSET 0` keeps the planner
+            // from copying it into each aggregate: four texts of a 30 MB
+            // jsonb written out at once took a backend to 815 MiB at the
+            // offer). A shorter value is in the row, and in the plan's
+            // width. A row's longest: the longest value of each column, as
+            // if one row held them all.
+            let lengths: Vec<String> = measures
+                .iter()
+                .enumerate()
+                .map(|(i, length)| format!("{length} AS l{i}"))
+                .collect();
+            let long = |i: usize| format!("FILTER (WHERE l{i} > {IN_ROW_BYTES})");
+            let sums: Vec<String> = (0..measures.len())
+                .map(|i| format!("coalesce(sum(l{i}) {}, 0)", long(i)))
+                .collect();
+            let longest: Vec<String> = (0..measures.len())
+                .map(|i| format!("coalesce(max(l{i}) {}, 0)", long(i)))
+                .collect();
             let measure = sqlx::AssertSqlSafe(format!(
-                "SELECT ({})::float8, ({})::float8, count(*)::float8 FROM {}.{}{sample}",
+                "SELECT ({})::float8, ({})::float8, count(*)::float8 \
+                 FROM (SELECT {} FROM {}.{}{sample} OFFSET 0) AS m",
                 sums.join(" + "),
                 longest.join(" + "),
+                lengths.join(", "),
                 quoted(schema),
                 quoted(table),
             ));
@@ -738,13 +806,31 @@ async fn weigh_growth(
             longest.insert((schema, table, column), bytes);
         }
     }
-    for (growth, columns) in growths.iter().zip(&weighed) {
-        if let Some((_, table, column)) = columns
-            .iter()
-            .find(|c| longest.get(*c).is_some_and(|bytes| *bytes > growth.longest))
-        {
+    // A value of another type than text (jsonb, an array) built on is
+    // taken apart and put together again, in memory many times its text
+    // (`payload || payload` of 30 MB jsonb documents: 827 MiB).
+    let structured = |(schema, table, column): &(&str, &str, &str)| {
+        columns.iter().any(|(s, t, c, _, in_pointer, _, _)| {
+            s == schema && t == table && c == column && !in_pointer
+        })
+    };
+    for (growth, weighed) in growths.iter().zip(&weighed) {
+        let rebuilt = |c: &(&str, &str, &str)| match growth.why {
+            Why::Builds if structured(c) => REBUILT_BYTES,
+            _ => 1.0,
+        };
+        if let Some((_, table, column)) = weighed.iter().find(|c| {
+            longest
+                .get(*c)
+                .is_some_and(|bytes| bytes * rebuilt(c) > growth.longest)
+        }) {
             return Err(too_long(growth, table, column));
         }
     }
     Ok(())
 }
+
+/// How many times its text a structured value (jsonb, an array) takes in
+/// memory while a statement builds on it (`payload || payload`: some 13
+/// times, measured on jsonb arrays of small objects).
+const REBUILT_BYTES: f64 = 16.0;

@@ -13,7 +13,10 @@ use super::weigh::{HASH_ENTRY_BYTES, OutOfLine, Tables};
 ///   unless it reads through an index by a condition on the index's
 ///   columns and values of the statement alone (`client_id = 42`, a range
 ///   of dates), without a further filter: the planner estimates that from
-///   the columns' statistics, as it does an equality of columns.
+///   the columns' statistics, as it does an equality of columns; or its
+///   condition compares one column with values written out, and passes
+///   the rows it keeps, counted before the statement runs (an index's, at
+///   least so many: see `Tables::kept`).
 /// - A join whose condition is not an equality of columns, or that filters
 ///   further, may pass every pair of its inputs (the planner guesses the
 ///   share a join filter keeps). An equality of columns is estimated from
@@ -67,6 +70,9 @@ pub(super) struct Reading {
     pub(super) row_copies: f64,
     /// The most rows a `LIMIT` lets through (`Validated::top_rows`).
     pub(super) top_rows: Option<u64>,
+    /// An aggregate keeps in each group a value it reads
+    /// (`Validated::groups_hold_reads`).
+    pub(super) groups_hold_reads: bool,
 }
 
 /// What the rows a step passes on carry beyond their width in the plan:
@@ -393,10 +399,12 @@ impl<'p> Foresight<'p> {
         let mut matched = false;
         let mut from_cte = None;
         let bound = match node_type {
-            "Index Scan" | "Index Only Scan" | "Bitmap Heap Scan" if Self::by_index(node) => {
-                estimate
+            "Index Scan" | "Index Only Scan" | "Bitmap Heap Scan" if Self::by_index(node) => self
+                .kept_rows(node)
+                .map_or(estimate, |kept| kept.max(estimate)),
+            "Seq Scan" if self.kept_rows(node).is_some() => {
+                self.kept_rows(node).unwrap_or(estimate)
             }
-            "Seq Scan" if self.estimated_by_statistics(node) => estimate,
             "Seq Scan" | "Index Scan" | "Index Only Scan" | "Bitmap Heap Scan" | "Tid Scan"
             | "Tid Range Scan" | "Sample Scan" => node["Relation Name"]
                 .as_str()
@@ -471,6 +479,7 @@ impl<'p> Foresight<'p> {
             builds_from_reads,
             row_copies,
             top_rows,
+            groups_hold_reads,
         } = self.reading;
         self.heaviest = self
             .heaviest
@@ -508,7 +517,7 @@ impl<'p> Foresight<'p> {
                 total: carried_in.iter().map(|c| c.total).sum(),
                 longest: carried_in.iter().map(|c| c.longest).fold(0.0, f64::max),
             };
-            let carried = if builds_from_reads {
+            let carried = if groups_hold_reads {
                 growing.bytes(bound) * row_copies
             } else {
                 0.0
@@ -764,16 +773,15 @@ impl<'p> Foresight<'p> {
         conditions
     }
 
-    /// Whether a table read filters only by comparing one column with
-    /// values written out ([`Foresight::compares_one_column`]) in a table
-    /// whose statistics are recent ([`Tables::analysed`]).
-    fn estimated_by_statistics(&self, node: &serde_json::Value) -> bool {
-        node["Relation Name"]
-            .as_str()
-            .is_some_and(|name| self.tables.analysed.contains(name))
-            && node["Filter"]
-                .as_str()
-                .is_some_and(Self::compares_one_column)
+    /// The rows a table read keeps by its condition, counted, when it
+    /// compares one column with values written out (see [`Tables::kept`]).
+    fn kept_rows(&self, node: &serde_json::Value) -> Option<f64> {
+        let relation = node["Relation Name"].as_str()?;
+        let alias = node["Alias"].as_str().unwrap_or(relation);
+        self.tables
+            .kept
+            .get(&(relation.to_owned(), alias.to_owned()))
+            .copied()
     }
 
     /// Whether a filter only compares one column with values written out
@@ -784,6 +792,12 @@ impl<'p> Foresight<'p> {
     /// independent, and columns that go together (a city and its region)
     /// make it expect far fewer rows than they keep.
     fn compares_one_column(filter: &str) -> bool {
+        Self::compared_column(filter).is_some()
+    }
+
+    /// The column a filter compares with values written out (see
+    /// [`Foresight::compares_one_column`]), as the catalogue names it.
+    pub(super) fn compared_column(filter: &str) -> Option<String> {
         /// `(x)` without its parentheses, once.
         fn bare(text: &str) -> &str {
             let text = text.trim();
@@ -837,7 +851,7 @@ impl<'p> Foresight<'p> {
             number || text
         }
         let mut compared = None;
-        bare(filter).split(" AND ").all(|part| {
+        let one = bare(filter).split(" AND ").all(|part| {
             let part = bare(part);
             let Some((left, right)) = [" >= ", " <= ", " <> ", " = ", " > ", " < "]
                 .iter()
@@ -851,7 +865,14 @@ impl<'p> Foresight<'p> {
                 _ => return false,
             };
             *compared.get_or_insert(side) == side
-        })
+        });
+        let column = compared.filter(|_| one)?;
+        Some(
+            match column.strip_prefix('"').and_then(|c| c.strip_suffix('"')) {
+                Some(quoted) => quoted.to_owned(),
+                None => column.to_owned(),
+            },
+        )
     }
 
     /// Whether a nested loop's inner side looks its rows up by the outer

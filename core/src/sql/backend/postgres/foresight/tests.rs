@@ -7,6 +7,7 @@ const BUILDS: Reading = Reading {
     builds_from_reads: true,
     row_copies: 1.0,
     top_rows: None,
+    groups_hold_reads: true,
 };
 
 /// Ten-megabyte documents, every one of them, read by `alias`.
@@ -166,15 +167,22 @@ fn a_filter_comparing_one_column_with_written_values_keeps_the_planners_estimate
         "Node Type": "Nested Loop", "Plan Rows": 7, "Plan Width": 66,
         "Plans": [scan("c", 1.0, Some("(id = 42)")), scan("o", 7.0, Some("(client_id = 42)"))],
     });
-    assert_eq!(heaviest(pair.clone(), 3000.0), 7.0 * 66.0);
-    // Statistics never taken, or taken before most rows were written:
-    // the planner's share is a default, and every row counts.
-    let stale = super::Tables {
+    // The rows each keeps, counted: 60 where the planner expected 7 (a
+    // value added since the last ANALYZE).
+    let counted = super::Tables {
         rows: [("clients".to_owned(), 3000.0)].into_iter().collect(),
-        analysed: Default::default(),
+        kept: [
+            (("clients".to_owned(), "c".to_owned()), 1.0),
+            (("clients".to_owned(), "o".to_owned()), 60.0),
+        ]
+        .into_iter()
+        .collect(),
+        conditions: Default::default(),
     };
-    let weights = Foresight::weigh(&pair, stale, Default::default(), BUILDS, None);
-    assert_eq!(weights.heaviest, 9e6 * 66.0);
+    let weights = Foresight::weigh(&pair, counted, Default::default(), BUILDS, None);
+    assert_eq!(weights.heaviest, 60.0 * 66.0);
+    // Not counted, the planner's share counts for nothing: every row.
+    assert_eq!(heaviest(pair, 3000.0), 9e6 * 66.0);
 }
 
 #[test]
