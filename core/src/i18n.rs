@@ -1790,6 +1790,16 @@ fn excess(lang: Lang, excess: &crate::sql::validate::Excess) -> String {
             "une conversion en {data_type} complète chaque valeur à {chars} caractères, plus \
              de {max}"
         ),
+        (Lang::En, E::ComputedQuery { function, query }) => format!(
+            "{function} parses a search query read from {query}: write the query as a text (the \
+             server parses a query in one call it does not interrupt: one read from a 1 MB value \
+             ran 15 s past a 10 s deadline)"
+        ),
+        (Lang::Fr, E::ComputedQuery { function, query }) => format!(
+            "{function} analyse une requête de recherche lue dans {query} : écrivez la requête en \
+             toutes lettres (le serveur l'analyse en un appel qu'il n'interrompt pas : une requête \
+             lue dans une valeur de 1 Mo a tourné 15 s au-delà d'un délai de 10 s)"
+        ),
         (Lang::En, E::ComputedFormat { function, format }) => format!(
             "{function} reads its format from {format}: write the format as a text (the server \
              takes tens of times a format's length in memory to read it)"

@@ -1081,14 +1081,16 @@ async fn redteam_what_was_said_while_the_bot_was_out_is_not_answered() {
     })
     .await;
 
-    // A new room: the question is sent the moment the room exists, before
-    // the bot has had a chance to accept the invite.
+    // A new room: the question is sent the moment the room exists, and the
+    // bot invited right after it, so that the question comes with the join.
+    // (Invited when the room is made, the bot could accept before the
+    // question is sent under load, and then rightly answer it.)
     let mut request = CreateRoom::new();
-    request.invite = vec![bot.user.clone()];
     request.preset = Some(RoomPreset::PrivateChat);
     let race = ana.client.create_room(request).await.unwrap();
     ana.say_mentioning(&race, &bot.user, "RACED-JOIN: are you there yet?")
         .await;
+    race.invite_user_by_id(&bot.user).await.unwrap();
     ana.wait_for_join(&race, &bot.user).await;
     ana.mention(&race, &bot.user, "question three").await;
     let race_id = race.room_id().to_owned();

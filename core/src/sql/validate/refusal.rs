@@ -176,6 +176,12 @@ pub enum Excess {
         function: String,
         format: String,
     },
+    /// `function` parses a text-search query (`plainto_tsquery(q)`) read
+    /// from `query`, not from a text written out.
+    ComputedQuery {
+        function: String,
+        query: String,
+    },
     /// `function` rounds to `scale` decimal places (computed when `None`),
     /// more than `max`.
     RoundingScale {
