@@ -281,6 +281,18 @@ fn sqlite_attacks_on_memory_and_disk_end_with_a_readable_message() {
     assert_eq!(ran.stdout, "n\r\n600\r\n");
 }
 
+/// A bot set up to Execute on a [`ReadOnlyTarget`] through `pstral sql run`.
+struct Clicks {
+    dir: tempfile::TempDir,
+    config: std::path::PathBuf,
+}
+
+impl Clicks {
+    fn run(&self, sql: &str) -> Ran {
+        sql_run(self.dir.path(), &self.config, sql)
+    }
+}
+
 /// A database of its own with a login role that may only read it; dropped
 /// with the value.
 struct ReadOnlyTarget {
@@ -307,6 +319,14 @@ impl ReadOnlyTarget {
         url.set_username(&role).unwrap();
         url.set_password(None).unwrap();
         Self { db, role, url }
+    }
+
+    /// A bot's configuration in a folder of its own, Executing on this
+    /// target as its SELECT-only role.
+    fn clicks(&self) -> Clicks {
+        let dir = tempfile::tempdir().unwrap();
+        let config = write_config(dir.path(), self.url.as_str(), "");
+        Clicks { dir, config }
     }
 
     /// The DBA's bound on temporary files, as the README documents it.
@@ -700,9 +720,8 @@ async fn gathering_the_rows_an_index_finds_is_weighed_by_the_planners_estimate()
          ANALYZE events;",
     )
     .await;
-    let dir = tempfile::tempdir().unwrap();
-    let config = write_config(dir.path(), target.url.as_str(), "");
-    let ran = |sql: &str| sql_run(dir.path(), &config, sql);
+    let clicks = target.clicks();
+    let ran = |sql: &str| clicks.run(sql);
     // Eight rows by the index: what the statistics say.
     let one = ran("SELECT length(string_agg(kind, ',')) AS n FROM events WHERE client_id = 42");
     assert_eq!(one.code, Some(0), "{}", one.stderr);
@@ -728,9 +747,8 @@ async fn copies_of_a_gathered_value_weigh_with_it() {
          ANALYZE orders;",
     )
     .await;
-    let dir = tempfile::tempdir().unwrap();
-    let config = write_config(dir.path(), target.url.as_str(), "");
-    let ran = |sql: &str| sql_run(dir.path(), &config, sql);
+    let clicks = target.clicks();
+    let ran = |sql: &str| clicks.run(sql);
     let gathered = "WITH g AS (SELECT string_agg(note, '') AS t FROM orders)";
     let once = ran(&format!("{gathered} SELECT length(t) AS n FROM g"));
     assert_eq!(once.code, Some(0), "{}", once.stderr);
@@ -817,9 +835,8 @@ async fn documents_stored_out_of_line_are_weighed_by_their_length_not_their_poin
             target.role
         ))
         .await;
-    let dir = tempfile::tempdir().unwrap();
-    let config = write_config(dir.path(), target.url.as_str(), "");
-    let ran = |sql: &str| sql_run(dir.path(), &config, sql);
+    let clicks = target.clicks();
+    let ran = |sql: &str| clicks.run(sql);
     assert_all_refused(
         ran,
         [
@@ -868,9 +885,8 @@ async fn a_row_holds_copies_of_a_value_only_while_building_them_fits_in_memory()
     // allows of any value) took the backend to 1,460 MiB: every `||` of the
     // chain is a new value, and all of them live until the row is done.
     let target = ReadOnlyTarget::new(&format!("{} ANALYZE;", documents(3))).await;
-    let dir = tempfile::tempdir().unwrap();
-    let config = write_config(dir.path(), target.url.as_str(), "");
-    let ran = |sql: &str| sql_run(dir.path(), &config, sql);
+    let clicks = target.clicks();
+    let ran = |sql: &str| clicks.run(sql);
     let sixteen = vec!["body"; 16].join(" || ");
     let heavy = format!("SELECT length({sixteen}) AS n FROM docs WHERE id = 1");
     let refused = ran(&heavy);
@@ -941,9 +957,8 @@ async fn a_value_parsed_as_another_type_is_short_enough_for_its_error_to_be_read
          ANALYZE;",
     )
     .await;
-    let dir = tempfile::tempdir().unwrap();
-    let config = write_config(dir.path(), target.url.as_str(), "");
-    let ran = |sql: &str| sql_run(dir.path(), &config, sql);
+    let clicks = target.clicks();
+    let ran = |sql: &str| clicks.run(sql);
     for (sql, column) in [
         ("SELECT body::int AS n FROM docs WHERE id = 1", "docs.body"),
         (
@@ -1040,9 +1055,8 @@ async fn a_hash_table_the_server_cannot_spill_is_weighed_before_it_is_built() {
          ANALYZE;",
     )
     .await;
-    let dir = tempfile::tempdir().unwrap();
-    let config = write_config(dir.path(), target.url.as_str(), "");
-    let ran = |sql: &str| sql_run(dir.path(), &config, sql);
+    let clicks = target.clicks();
+    let ran = |sql: &str| clicks.run(sql);
     let guessed = "length(o.note) = 32 AND length(o.note) <= 32 AND length(o.note) >= 32 \
                    AND length(c.name) = 32 AND length(c.name) <= 32 AND length(c.name) >= 32";
     assert_all_refused(
@@ -1109,9 +1123,8 @@ async fn a_hash_join_keeps_the_rows_of_one_key_in_memory_only_while_they_fit() {
         documents(30)
     ))
     .await;
-    let dir = tempfile::tempdir().unwrap();
-    let config = write_config(dir.path(), target.url.as_str(), "");
-    let ran = |sql: &str| sql_run(dir.path(), &config, sql);
+    let clicks = target.clicks();
+    let ran = |sql: &str| clicks.run(sql);
     assert_all_refused(
         ran,
         [
@@ -1163,9 +1176,8 @@ async fn a_value_the_plan_cannot_foresee_is_held_only_by_rows_the_server_does_no
          ANALYZE;",
     )
     .await;
-    let dir = tempfile::tempdir().unwrap();
-    let config = write_config(dir.path(), target.url.as_str(), "");
-    let ran = |sql: &str| sql_run(dir.path(), &config, sql);
+    let clicks = target.clicks();
+    let ran = |sql: &str| clicks.run(sql);
     assert_all_refused(
         ran,
         [
@@ -1304,9 +1316,8 @@ async fn a_recursion_grows_its_value_only_by_short_values_it_reads() {
          ANALYZE;",
     )
     .await;
-    let dir = tempfile::tempdir().unwrap();
-    let config = write_config(dir.path(), target.url.as_str(), "");
-    let ran = |sql: &str| sql_run(dir.path(), &config, sql);
+    let clicks = target.clicks();
+    let ran = |sql: &str| clicks.run(sql);
     assert_all_refused(
         ran,
         [
@@ -1385,9 +1396,8 @@ async fn what_a_row_unpacks_and_what_a_filter_keeps_are_weighed_by_their_longest
              FROM generate_series(1, 20) g",
         )
         .await;
-    let dir = tempfile::tempdir().unwrap();
-    let config = write_config(dir.path(), target.url.as_str(), "");
-    let ran = |sql: &str| sql_run(dir.path(), &config, sql);
+    let clicks = target.clicks();
+    let ran = |sql: &str| clicks.run(sql);
     assert_all_refused(
         ran,
         [

@@ -305,7 +305,6 @@ async fn table_rows(
     // than ANALYZE keeps (a shared 1,313-character footer, at one row
     // whatever it is shared by). Counted, in every schema that has a table
     // of that name this role may read (the plan does not say which).
-    let quoted = |name: &str| format!("\"{}\"", name.replace('"', "\"\""));
     for ((relation, alias), condition) in Foresight::conditions(plan) {
         let Some((condition, column)) =
             condition.and_then(|c| Foresight::compared_column(&c).map(|column| (c, column)))
@@ -352,6 +351,11 @@ async fn table_rows(
         found.kept.insert((relation, alias), most);
     }
     Ok(found)
+}
+
+/// `name` as a quoted identifier, for the measures the weighing writes.
+fn quoted(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
 }
 
 /// The longest value PostgreSQL keeps in its row uncompressed (a little
@@ -446,7 +450,6 @@ async fn out_of_line(
     .fetch_all(&mut *conn)
     .await
     .map_err(database)?;
-    let quoted = |name: &str| format!("\"{}\"", name.replace('"', "\"\""));
     let mut carried = std::collections::HashMap::new();
     for (relation, alias) in &reads {
         // By the relation measured: the table itself, or the partition root
@@ -706,7 +709,6 @@ async fn weigh_growth(
     .fetch_all(&mut *conn)
     .await
     .map_err(database)?;
-    let quoted = |name: &str| format!("\"{}\"", name.replace('"', "\"\""));
     let too_long = |growth: &Growth, table: &str, column: &str| {
         let (table, column) = (table.to_owned(), column.to_owned());
         let longest = growth.longest.floor() as u64;
