@@ -42,19 +42,52 @@ pub(super) async fn weigh(
         return Ok(());
     }
     let tables = table_rows(conn, query, plan).await?;
+    let mut measured = Measured::default();
     if !hashed.is_empty() || kept {
-        weigh_hashed(conn, query, plan, &tables, hash_memory, !hashed.is_empty()).await?;
+        let hashes = !hashed.is_empty();
+        weigh_hashed(
+            conn,
+            query,
+            plan,
+            &tables,
+            &mut measured,
+            hash_memory,
+            hashes,
+        )
+        .await?;
     }
     if query.gathers {
-        weigh_gathering(conn, query, plan, &tables).await?;
+        weigh_gathering(conn, query, plan, &tables, &mut measured).await?;
     }
     // What a row builds or parses says more of the statement than what it
     // unpacks on the way: weighed first.
     weigh_growth(conn, query, plan, &tables, &growths(query)).await?;
     if query.held_reads >= MIN_HELD_READS {
-        weigh_reads(conn, query, plan, &tables).await?;
+        weigh_reads(conn, query, plan, &tables, &mut measured).await?;
     }
     Ok(())
+}
+
+/// The values stored out of line that a plan's table reads carry (see
+/// [`out_of_line`]), measured at most once for all of a statement's
+/// weighings: each measure reads the tables.
+#[derive(Default)]
+struct Measured(Option<std::collections::HashMap<(String, String), OutOfLine>>);
+
+impl Measured {
+    async fn get(
+        &mut self,
+        conn: &mut sqlx::PgConnection,
+        query: &Validated,
+        plan: &serde_json::Value,
+        tables: &Tables,
+    ) -> Result<&std::collections::HashMap<(String, String), OutOfLine>, ExecError> {
+        let measured = match self.0.take() {
+            Some(measured) => measured,
+            None => out_of_line(conn, query, plan, tables).await?,
+        };
+        Ok(self.0.insert(measured))
+    }
 }
 
 /// Refuses a query that gathers rows into one value when one step of its
@@ -66,6 +99,7 @@ async fn weigh_gathering(
     query: &Validated,
     plan: &serde_json::Value,
     tables: &Tables,
+    measured: &mut Measured,
 ) -> Result<(), ExecError> {
     if query.computed_series {
         return Err(ExecError::TooHeavy(Heavy::GathersComputedRows));
@@ -77,10 +111,11 @@ async fn weigh_gathering(
     // AS t`) weighs all of it again: sixteen copies of a 63 MiB
     // `string_agg` of short notes took a backend to 1.4 GiB.
     let copies = query.gathered_copies.max(query.row_copies).max(1) as f64;
-    let out_of_line = out_of_line(conn, query, plan, tables)
+    let out_of_line = measured
+        .get(conn, query, plan, tables)
         .await?
-        .into_iter()
-        .map(|(read, measured)| (read, measured.times(copies)))
+        .iter()
+        .map(|(read, measured)| (read.clone(), measured.times(copies)))
         .collect();
     let reading = Reading {
         row_bytes: query.gathered_row_bytes as f64,
@@ -125,6 +160,7 @@ async fn weigh_hashed(
     query: &Validated,
     plan: &serde_json::Value,
     tables: &Tables,
+    measured: &mut Measured,
     hash_memory: Option<f64>,
     hashes: bool,
 ) -> Result<(), ExecError> {
@@ -137,7 +173,7 @@ async fn weigh_hashed(
             bound_mib: MAX_HASHED_BYTES as u64 / (1024 * 1024),
         }));
     }
-    let out_of_line = out_of_line(conn, query, plan, tables).await?;
+    let out_of_line = measured.get(conn, query, plan, tables).await?.clone();
     let reading = Reading {
         row_bytes: query.built_row_bytes as f64,
         builds_from_reads: query.builds_from_reads,
@@ -188,8 +224,9 @@ async fn weigh_reads(
     query: &Validated,
     plan: &serde_json::Value,
     tables: &Tables,
+    measured: &mut Measured,
 ) -> Result<(), ExecError> {
-    let out_of_line = out_of_line(conn, query, plan, tables).await?;
+    let out_of_line = measured.get(conn, query, plan, tables).await?;
     let Some(((table, _), longest)) = out_of_line
         .iter()
         .map(|(read, o)| (read, o.longest))
