@@ -172,6 +172,14 @@ pub const MAX_JOINED_CHARS: usize = 32;
 /// working copy, besides its bytes (see [`gathered_row_bytes`]).
 const GATHERED_NODE_BYTES: u64 = 80;
 
+/// Whether an excerpt's length is an integer written out, short whatever
+/// the value it is cut from (`left(d.body, 40)`, `substr(d.body, 1, 200)`).
+pub(super) fn short_length(length: Option<&Expr>) -> bool {
+    length
+        .and_then(integer)
+        .is_some_and(|n| (0..=MAX_BUILT_CHARS).contains(&n))
+}
+
 /// Whether an argument is written out in the statement: literals, signs,
 /// casts, arrays and arithmetic of literals, which the planner folds before
 /// it estimates.

@@ -36,7 +36,7 @@ use sqlparser::ast::{
 };
 
 use super::bounds::{
-    MAX_DATA_REPEATS, argument, called, capture_groups, integer, replace_growth, text,
+    MAX_DATA_REPEATS, argument, called, capture_groups, integer, replace_growth, short_length, text,
 };
 
 /// The most copies of one value read from the data one row may hold.
@@ -297,16 +297,10 @@ pub(super) fn of(expr: &Expr) -> Bag {
             expr: e,
             substring_for,
             ..
-        } => {
-            let excerpt = substring_for
-                .as_deref()
-                .and_then(integer)
-                .is_some_and(|n| (0..=super::bounds::MAX_BUILT_CHARS).contains(&n));
-            match excerpt {
-                true => of(e),
-                false => of(e).read(e),
-            }
-        }
+        } => match short_length(substring_for.as_deref()) {
+            true => of(e),
+            false => of(e).read(e),
+        },
         Expr::UnaryOp { op, expr } => match op {
             UnaryOperator::Not => of(expr).dropped(),
             _ => of(expr),
@@ -550,11 +544,7 @@ fn column_read(expr: &Expr) -> Option<String> {
 /// is, and an excerpt of a length written out (`substr(body, 1, 200)`),
 /// which unpacks only the part it takes.
 fn reads_whole(name: &str, args: &[&Expr]) -> bool {
-    let excerpt = matches!(name, "substr" | "substring")
-        && args
-            .get(2)
-            .and_then(|e| integer(e))
-            .is_some_and(|n| (0..=super::bounds::MAX_BUILT_CHARS).contains(&n));
+    let excerpt = matches!(name, "substr" | "substring") && short_length(args.get(2).copied());
     !excerpt
         && !matches!(
             name,

@@ -218,10 +218,7 @@ fn long_subquery(query: &Query) -> bool {
 /// whatever it is cut from (`left(d.body, 40)`, `substr(d.body, 1, 200)`,
 /// `substring(d.body FROM 1 FOR 80)`).
 fn short_excerpt(expr: &Expr) -> bool {
-    let short = |e: Option<&Expr>| {
-        e.and_then(bounds::integer)
-            .is_some_and(|n| (0..=bounds::MAX_BUILT_CHARS).contains(&n))
-    };
+    let short = bounds::short_length;
     match expr {
         Expr::Substring { substring_for, .. } => short(substring_for.as_deref()),
         Expr::Function(f) => {
@@ -236,6 +233,15 @@ fn short_excerpt(expr: &Expr) -> bool {
             }
         }
         _ => false,
+    }
+}
+
+/// Whether the argument `arg` of `called` is a text written out; if not,
+/// what stands there instead, as written.
+fn written_text(called: &str, arg: Option<&FunctionArg>) -> Result<(), String> {
+    match arg.and_then(bounds::argument) {
+        Some(Expr::Value(v)) if matches!(v.value, Value::SingleQuotedString(_)) => Ok(()),
+        other => Err(other.map_or_else(|| called.to_owned(), short)),
     }
 }
 
@@ -2238,13 +2244,12 @@ impl<'a> Walker<'a> {
         if self.dialect() == Dialect::Sqlite || !formats || args.len() < 2 {
             return Ok(());
         }
-        match args.get(1).and_then(bounds::argument) {
-            Some(Expr::Value(v)) if matches!(v.value, Value::SingleQuotedString(_)) => Ok(()),
-            other => Err(Refusal::TooLarge(Excess::ComputedFormat {
+        written_text(called, args.get(1)).map_err(|format| {
+            Refusal::TooLarge(Excess::ComputedFormat {
                 function: called.to_owned(),
-                format: other.map_or_else(|| called.to_owned(), short),
-            })),
-        }
+                format,
+            })
+        })
     }
 
     /// PostgreSQL's text-search query builders parse the query in one call
@@ -2260,13 +2265,12 @@ impl<'a> Walker<'a> {
         if !builds_query {
             return Ok(());
         }
-        match args.last().and_then(bounds::argument) {
-            Some(Expr::Value(v)) if matches!(v.value, Value::SingleQuotedString(_)) => Ok(()),
-            other => Err(Refusal::TooLarge(Excess::ComputedQuery {
+        written_text(called, args.last()).map_err(|query| {
+            Refusal::TooLarge(Excess::ComputedQuery {
                 function: called.to_owned(),
-                query: other.map_or_else(|| called.to_owned(), short),
-            })),
-        }
+                query,
+            })
+        })
     }
 
     /// PostgreSQL rounds to as many decimal places as asked, up to 16,383
