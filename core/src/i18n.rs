@@ -1208,6 +1208,46 @@ fn heavy_reason(lang: Lang, heavy: &crate::sql::backend::Heavy) -> String {
                 None => "plus qu'on ne peut prévoir".to_owned(),
             }
         ),
+        (
+            Lang::En,
+            H::Rebuilds {
+                copies,
+                table,
+                longest,
+                mib,
+                bound_mib,
+            },
+        ) => format!(
+            "a row rebuilds {copies} structured values whole, and {table} holds such values of \
+             {longest} bytes: the server takes each apart into a tree many times its size to \
+             rebuild it, {} in all, more than {bound_mib} MiB (take the parts you need, \
+             payload -> 'key' or payload -> 0, rather than removing from or adding to whole \
+             documents)",
+            match mib {
+                Some(mib) => format!("about {mib} MiB"),
+                None => "more than can be foreseen".to_owned(),
+            }
+        ),
+        (
+            Lang::Fr,
+            H::Rebuilds {
+                copies,
+                table,
+                longest,
+                mib,
+                bound_mib,
+            },
+        ) => format!(
+            "une ligne reconstruit {copies} valeurs structurées en entier, et {table} contient de \
+             telles valeurs de {longest} octets : le serveur défait chacune en un arbre plusieurs \
+             fois plus grand pour la reconstruire, {} en tout, plus que {bound_mib} Mio (prenez \
+             les parties utiles, payload -> 'clé' ou payload -> 0, plutôt que de retirer ou \
+             d'ajouter à des documents entiers)",
+            match mib {
+                Some(mib) => format!("environ {mib} Mio"),
+                None => "plus qu'on ne peut prévoir".to_owned(),
+            }
+        ),
         (Lang::En, H::GroupsGrow { mib, bound_mib }) => format!(
             "the values of its groups may grow to {}, more than {bound_mib} MiB: the server keeps \
              every group of a hashed GROUP BY in memory and lets their values grow unchecked \
@@ -2442,6 +2482,13 @@ mod tests {
                 table: table.clone(),
                 longest: 10_000_000,
                 mib: Some(1144),
+                bound_mib: 256,
+            },
+            Heavy::Rebuilds {
+                copies: 2,
+                table: table.clone(),
+                longest: 30_000_000,
+                mib: Some(916),
                 bound_mib: 256,
             },
             Heavy::RepeatedValue {

@@ -252,6 +252,22 @@ pub enum Heavy {
         bound_mib: u64,
     },
     #[error(
+        "a row rebuilds {copies} structured values whole, and {table} holds such values of \
+         {longest} bytes: the server takes each apart into a tree many times its size to \
+         rebuild it, {} in all, more than {bound_mib} MiB",
+        match mib { Some(mib) => format!("about {mib} MiB"), None => "more than can be foreseen".to_owned() }
+    )]
+    /// The operators of one row (`payload - 0`, `tags || '{x}'`) rebuild
+    /// `copies` structured values, of up to `longest` bytes as text in
+    /// `table` (`Validated::held_rebuilds`).
+    Rebuilds {
+        copies: u64,
+        table: String,
+        longest: u64,
+        mib: Option<u64>,
+        bound_mib: u64,
+    },
+    #[error(
         "a recursive step adds {table}.{column} to its own value at every step, and its values \
          may be longer than {longest} bytes: how large the value grows cannot be foreseen"
     )]

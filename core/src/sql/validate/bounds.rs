@@ -57,20 +57,26 @@ pub(super) const NAMED_PARTS: &[&str] =
 /// Functions that gather values across rows into one value, whose size
 /// grows with the rows read (lower case).
 pub(super) fn gathers(name: &str) -> bool {
+    gathers_structure(name)
+        || matches!(
+            name,
+            "string_agg"
+                | "json_agg"
+                | "json_object_agg"
+                | "xmlagg"
+                | "group_concat"
+                | "listagg"
+                | "json_arrayagg"
+                | "json_objectagg"
+        )
+}
+
+/// Whether a call gathers rows into a structured value (lower case): a
+/// jsonb document or an array, which an operator rebuilds whole.
+pub(super) fn gathers_structure(name: &str) -> bool {
     matches!(
         name,
-        "string_agg"
-            | "array_agg"
-            | "json_agg"
-            | "jsonb_agg"
-            | "json_object_agg"
-            | "jsonb_object_agg"
-            | "xmlagg"
-            | "array"
-            | "group_concat"
-            | "listagg"
-            | "json_arrayagg"
-            | "json_objectagg"
+        "array_agg" | "jsonb_agg" | "jsonb_object_agg" | "array"
     )
 }
 

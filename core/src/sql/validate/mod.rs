@@ -68,6 +68,13 @@ const PARSER_RECURSION_LIMIT: usize = 64;
 /// in a debug build with room to spare.
 const CHECK_STACK_BYTES: usize = 64 * 1024 * 1024;
 
+/// How many times its text a structured value (jsonb, an array) takes in
+/// the server's memory while an operator rebuilds it (`payload || payload`:
+/// some 13 times, measured on jsonb arrays of small objects; `payload - 0`
+/// of a 30 MB array, 400 MiB): the value is taken apart into a tree of
+/// nodes and put together again.
+pub const REBUILT_COPIES: u64 = 16;
+
 /// Objects refused when no catalogue is known (`pstral sql check` without a
 /// target): the data dictionary and catalogs, which tell about users,
 /// sessions and the whole database rather than the business data. With a
@@ -281,6 +288,14 @@ pub struct Validated {
     /// stored compressed or out of line, held until the row is done, so the
     /// PostgreSQL executor weighs them by the longest such value.
     pub held_reads: u64,
+    /// How many values one row may rebuild whole should they be structured
+    /// (`payload - 0`, `payload #- '{a}'`, `tags || '{x}'`), added up over
+    /// its SELECTs: the server takes a jsonb document or an array apart into
+    /// a tree many times its text to rebuild it, so the PostgreSQL executor
+    /// weighs them by the longest structured value the statement reads. The
+    /// operators are the numbers' and the texts' too: every column reference
+    /// in such an operand counts (see `copies::rebuilds`).
+    pub held_rebuilds: u64,
     /// A recursive step adds values it reads to its own value at every step
     /// (`path || '/' || c.nom`): the value grows by what it reads for as
     /// long as the recursion runs, so the executor weighs the values it
@@ -456,6 +471,7 @@ fn judge(sql: &str, policy: &Policy, catalog: Option<&Catalog>) -> Result<Valida
         built_copies: walked.built_copies,
         split_working: walked.split_working,
         held_reads: walked.held_reads,
+        held_rebuilds: walked.held_rebuilds,
         grows_by_reading: sizes.grows_by_reading,
         parsed: walked.parsed,
         built_row_bytes: sizes.built_row_chars.saturating_mul(4),

@@ -143,6 +143,11 @@ pub(super) struct Walker<'a> {
     /// The values read whole by the calls of the SELECT being walked, in
     /// one row, added up (see `copies::Bag::reads`).
     select_reads: u64,
+    /// The values the SELECT being walked may rebuild in one row, added up
+    /// (see `copies::rebuilds`).
+    select_rebuilds: u64,
+    /// See [`Walked::held_rebuilds`].
+    held_rebuilds: u64,
     /// The most copies of a value read that any value it computes holds.
     built_copies: u64,
     /// The working memory of its splits, added up over its SELECTs.
@@ -290,6 +295,9 @@ pub(super) struct Walked {
     /// The values read from the data that its calls read whole, added up
     /// over the row and its SELECTs (see `copies::Bag::reads`).
     pub held_reads: u64,
+    /// The values its rows may rebuild whole, added up over the row and its
+    /// SELECTs (see `copies::rebuilds`).
+    pub held_rebuilds: u64,
     /// What values it parses as another type (see [`Parsed`]).
     pub parsed: Parsed,
 }
@@ -330,6 +338,8 @@ impl<'a> Walker<'a> {
             split_working: 0,
             select_reads: 0,
             held_reads: 0,
+            select_rebuilds: 0,
+            held_rebuilds: 0,
             read_copies: 1,
             parsed: Parsed::default(),
         }
@@ -367,6 +377,7 @@ impl<'a> Walker<'a> {
             built_copies: self.built_copies.max(row_copies),
             split_working: self.split_working,
             held_reads: self.held_reads,
+            held_rebuilds: self.held_rebuilds,
             row_copies,
             parsed: self.parsed,
         })
@@ -823,6 +834,7 @@ impl<'a> Walker<'a> {
             std::mem::take(&mut self.select_peak),
             std::mem::take(&mut self.select_working),
             std::mem::take(&mut self.select_reads),
+            std::mem::take(&mut self.select_rebuilds),
         );
         let mut own = 1;
         let result = (|| {
@@ -911,6 +923,7 @@ impl<'a> Walker<'a> {
             let working = self.select_working.saturating_mul(self.row_copies.times(1));
             self.split_working = self.split_working.saturating_add(working);
             self.held_reads = self.held_reads.saturating_add(self.select_reads);
+            self.held_rebuilds = self.held_rebuilds.saturating_add(self.select_rebuilds);
             if peak > copies::MAX_ROW_COPIES {
                 return Err(Refusal::TooLarge(Excess::ValueCopies {
                     copies: copies::shown(peak),
@@ -924,6 +937,7 @@ impl<'a> Walker<'a> {
             self.select_peak,
             self.select_working,
             self.select_reads,
+            self.select_rebuilds,
         ) = around;
         self.leave_copies(copies, own);
         self.scopes.pop();
@@ -1763,6 +1777,7 @@ impl<'a> Walker<'a> {
             // Everything a row computes lives until the row is done.
             self.select_working = self.select_working.saturating_add(bag.working());
             self.select_reads = self.select_reads.saturating_add(bag.reads());
+            self.select_rebuilds = self.select_rebuilds.saturating_add(copies::rebuilds(expr));
         }
         self.expr_depth += 1;
         let result = self.expr(expr);

@@ -10,6 +10,8 @@ use crate::sql::validate::Validated;
 /// Whether `query` builds or gathers what [`weigh`] measures on the
 /// tables, whatever its plan (a hash table is found on the plan).
 fn weighed(query: &Validated) -> bool {
+    // Rebuilds are weighed only where a structured column is read (see
+    // [`weigh_rebuilds`]): the operators are the numbers' too.
     query.gathers || !growths(query).is_empty() || query.held_reads >= MIN_HELD_READS
 }
 
@@ -38,7 +40,8 @@ pub(super) async fn weigh(
         }));
     }
     let kept = Foresight::keeps_rows(plan);
-    if !weighed(query) && hashed.is_empty() && !kept {
+    let rebuilds = query.held_rebuilds > 0 && reads_structured(conn, query, plan).await?;
+    if !weighed(query) && hashed.is_empty() && !kept && !rebuilds {
         return Ok(());
     }
     let tables = table_rows(conn, query, plan).await?;
@@ -64,6 +67,9 @@ pub(super) async fn weigh(
     weigh_growth(conn, query, plan, &tables, &growths(query)).await?;
     if query.held_reads >= MIN_HELD_READS {
         weigh_reads(conn, query, plan, &tables, &mut measured).await?;
+    }
+    if rebuilds {
+        weigh_rebuilds(conn, query, plan, &tables, &mut measured).await?;
     }
     Ok(())
 }
@@ -247,6 +253,79 @@ async fn weigh_reads(
     }))
 }
 
+/// Refuses a statement whose rows rebuild more structured values than a
+/// backend should hold (`Validated::held_rebuilds`): `payload - 0`,
+/// `payload #- '{a}'` or `payload || '[…]'` takes a jsonb document apart
+/// into a tree of nodes, [`REBUILT_BYTES`] times its text, and puts a new
+/// one together, held until the row is done (two `payload - 0` of a 30 MB
+/// array in one row took a backend to 802 MiB). Together they may take the
+/// longest structured value the tables the plan reads hold, that many
+/// times, at most [`ROW_COPIES_BYTES`]; measured as the gatherings' are
+/// (see [`out_of_line`]).
+async fn weigh_rebuilds(
+    conn: &mut sqlx::PgConnection,
+    query: &Validated,
+    plan: &serde_json::Value,
+    tables: &Tables,
+    measured: &mut Measured,
+) -> Result<(), ExecError> {
+    let out_of_line = measured.get(conn, query, plan, tables).await?;
+    let Some(((table, _), longest)) = out_of_line
+        .iter()
+        .map(|(read, o)| (read, o.structured))
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+    else {
+        return Ok(());
+    };
+    let bytes = query.held_rebuilds as f64 * REBUILT_BYTES * longest;
+    if bytes <= ROW_COPIES_BYTES {
+        return Ok(());
+    }
+    Err(ExecError::TooHeavy(Heavy::Rebuilds {
+        copies: query.held_rebuilds,
+        table: table.clone(),
+        longest: longest as u64,
+        mib: mib(bytes),
+        bound_mib: ROW_COPIES_BYTES as u64 / (1024 * 1024),
+    }))
+}
+
+/// Whether a column's type is structured, in SQL over `pg_type t`: an
+/// array or one of the types of no other category (jsonb, json, hstore,
+/// tsvector, xml), a domain counting as its base type. Such a value is
+/// taken apart into nodes to be rebuilt (see [`REBUILT_BYTES`]).
+const STRUCTURED: &str = "(SELECT b.typcategory IN ('A', 'U') FROM pg_type b \
+     WHERE b.oid = coalesce(nullif(t.typbasetype, 0), t.oid))";
+
+/// Whether `query` reads a structured column ([`STRUCTURED`]) of a table
+/// `plan` reads: what its rebuilds are weighed by (see [`weigh_rebuilds`]).
+async fn reads_structured(
+    conn: &mut sqlx::PgConnection,
+    query: &Validated,
+    plan: &serde_json::Value,
+) -> Result<bool, ExecError> {
+    let mut reads = Vec::new();
+    Foresight::table_reads(plan, &mut reads);
+    let relations: Vec<&str> = reads.iter().map(|(r, _)| r.as_str()).collect();
+    let columns: Vec<(String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT c.relname::text, a.attname::text \
+         FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
+         JOIN pg_type t ON t.oid = a.atttypid \
+         WHERE c.relname = ANY($1) AND c.relkind IN ('r', 'm', 'p') \
+           AND a.attnum > 0 AND NOT a.attisdropped AND a.attlen = -1 AND {STRUCTURED}",
+    )))
+    .bind(&relations)
+    .persistent(false)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(database)?;
+    Ok(reads.iter().any(|(relation, alias)| {
+        columns
+            .iter()
+            .any(|(table, column)| table == relation && query.names.reads(relation, alias, column))
+    }))
+}
+
 /// The memory the server lets one hash table of this session take before
 /// it plans another way: `work_mem` times `hash_mem_multiplier`.
 async fn hash_memory(conn: &mut sqlx::PgConnection) -> Result<f64, ExecError> {
@@ -419,6 +498,10 @@ pub(super) struct OutOfLine {
     /// compares one column with values written out (see
     /// [`Foresight::condition`]): measured on those rows, not on the table.
     pub(super) kept: Option<f64>,
+    /// The longest structured value among them (jsonb, an array, hstore, a
+    /// tsvector), as text: what one rebuild takes apart (see
+    /// [`weigh_rebuilds`]). A value's, however many copies a row holds.
+    pub(super) structured: f64,
 }
 
 impl OutOfLine {
@@ -427,6 +510,7 @@ impl OutOfLine {
             per_row: self.per_row * copies,
             longest: self.longest * copies,
             kept: self.kept.map(|kept| kept * copies),
+            structured: self.structured,
         }
     }
 }
@@ -438,8 +522,8 @@ impl OutOfLine {
 /// width in the plan is that of the stored pointer (18 bytes for a 10 MB
 /// text) or of the compressed value. Text and bytea are measured by `octet_length`, which reads the
 /// length from the pointer without fetching the value; other types
-/// (`jsonb`, arrays) by their stored size, which is less than their size
-/// in memory when compressed. Only the columns the statement names are
+/// (`jsonb`, arrays) by their text, which says more of their size in
+/// memory than their stored size (compressed). Only the columns the statement names are
 /// measured (all of them for a `*` or a whole row); on a large table, a
 /// sample of its pages (which may miss its longest value).
 async fn out_of_line(
@@ -455,7 +539,8 @@ async fn out_of_line(
     // the values already stored), with their schema; whether their type is
     // text-like (a domain counts as its base type), whose length is in the
     // pointer; whether this role may read them there; and otherwise the
-    // partition root it may read them through.
+    // partition root it may read them through; whether they are structured
+    // (see [`STRUCTURED`]).
     type Column = (
         String,
         String,
@@ -464,14 +549,15 @@ async fn out_of_line(
         bool,
         Option<String>,
         Option<String>,
+        bool,
     );
-    let columns: Vec<Column> = sqlx::query_as(
+    let columns: Vec<Column> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT n.nspname::text, c.relname::text, a.attname::text, \
                 coalesce(nullif(t.typbasetype, 0), t.oid) IN ('text'::regtype, \
                     'varchar'::regtype, 'bpchar'::regtype, 'bytea'::regtype), \
                 has_schema_privilege(n.oid, 'USAGE') \
                     AND has_column_privilege(c.oid, a.attnum, 'SELECT'), \
-                rn.nspname::text, r.relname::text \
+                rn.nspname::text, r.relname::text, {STRUCTURED} \
          FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
          JOIN pg_namespace n ON n.oid = c.relnamespace \
          JOIN pg_type t ON t.oid = a.atttypid \
@@ -481,7 +567,7 @@ async fn out_of_line(
               AND has_schema_privilege(rn.oid, 'USAGE') \
          WHERE c.relname = ANY($1) AND c.relkind IN ('r', 'm', 'p') \
            AND a.attnum > 0 AND NOT a.attisdropped AND a.attlen = -1",
-    )
+    )))
     .bind(&relations)
     .persistent(false)
     .fetch_all(&mut *conn)
@@ -491,11 +577,13 @@ async fn out_of_line(
     for (relation, alias) in &reads {
         // By the relation measured: the table itself, or the partition root
         // this role reads it through.
-        let mut by_table: std::collections::BTreeMap<(&str, &str), Vec<String>> =
+        // Each column's length, and whether it is structured.
+        let mut by_table: std::collections::BTreeMap<(&str, &str), Vec<(String, bool)>> =
             std::collections::BTreeMap::new();
         // Whether every column measured has its length in the pointer.
         let mut all_in_pointer = true;
-        for (schema, table, column, in_pointer, readable, root_schema, root) in &columns {
+        for (schema, table, column, in_pointer, readable, root_schema, root, structured) in &columns
+        {
             if table != relation || !query.names.reads(relation, alias, column) {
                 continue;
             }
@@ -520,7 +608,10 @@ async fn out_of_line(
             } else {
                 format!("octet_length({}::text)", quoted(column))
             };
-            by_table.entry(measured).or_default().push(length);
+            by_table
+                .entry(measured)
+                .or_default()
+                .push((length, *structured));
         }
         let rows = tables.rows(relation).unwrap_or(0.0);
         // A sample of pages may miss the few long values a statement picks
@@ -556,7 +647,7 @@ async fn out_of_line(
             let lengths: Vec<String> = measures
                 .iter()
                 .enumerate()
-                .map(|(i, length)| format!("{length} AS l{i}"))
+                .map(|(i, (length, _))| format!("{length} AS l{i}"))
                 .collect();
             let long = |i: usize| format!("FILTER (WHERE l{i} > {IN_ROW_BYTES})");
             let sums: Vec<String> = (0..measures.len())
@@ -565,8 +656,18 @@ async fn out_of_line(
             let longest: Vec<String> = (0..measures.len())
                 .map(|i| format!("coalesce(max(l{i}) {}, 0)", long(i)))
                 .collect();
+            let structured: Vec<&str> = longest
+                .iter()
+                .zip(&measures)
+                .filter(|(_, (_, structured))| *structured)
+                .map(|(longest, _)| longest.as_str())
+                .collect();
+            let structured = match structured.as_slice() {
+                [] => "0".to_owned(),
+                some => format!("greatest({})", some.join(", ")),
+            };
             let measure = sqlx::AssertSqlSafe(format!(
-                "SELECT ({})::float8, ({})::float8, count(*)::float8 \
+                "SELECT ({})::float8, ({})::float8, count(*)::float8, ({structured})::float8 \
                  FROM (SELECT {} FROM {}.{}{sample} OFFSET 0) AS m",
                 sums.join(" + "),
                 longest.join(" + "),
@@ -574,11 +675,12 @@ async fn out_of_line(
                 quoted(schema),
                 quoted(table),
             ));
-            let (total, longest, counted): (f64, f64, f64) = sqlx::query_as(measure)
-                .persistent(false)
-                .fetch_one(&mut *conn)
-                .await
-                .map_err(database)?;
+            let (total, longest, counted, structured): (f64, f64, f64, f64) =
+                sqlx::query_as(measure)
+                    .persistent(false)
+                    .fetch_one(&mut *conn)
+                    .await
+                    .map_err(database)?;
             // Through the partition root, the whole table's values may all
             // be in this partition's rows.
             let per_row = if table == relation.as_str() {
@@ -592,6 +694,7 @@ async fn out_of_line(
                 kept: condition
                     .as_ref()
                     .map(|_| heaviest.kept.unwrap_or(0.0).max(total)),
+                structured: heaviest.structured.max(structured),
             };
         }
         if heaviest.longest > 0.0 {
@@ -870,6 +973,5 @@ async fn weigh_growth(
 }
 
 /// How many times its text a structured value (jsonb, an array) takes in
-/// memory while a statement builds on it (`payload || payload`: some 13
-/// times, measured on jsonb arrays of small objects).
-const REBUILT_BYTES: f64 = 16.0;
+/// memory while a statement builds on it (see `validate::REBUILT_COPIES`).
+const REBUILT_BYTES: f64 = crate::sql::validate::REBUILT_COPIES as f64;

@@ -373,6 +373,28 @@ impl Visitor for Check<'_> {
                 self.gathered_value_copies = self.gathered_value_copies.max(copies);
             }
         }
+        // A structured value gathered from rows and rebuilt whole (`j - 0`
+        // of a CTE's `jsonb_agg(…) AS j`, `a || '{x}'` of an `array_agg`) is
+        // taken apart into a tree many times its size first.
+        let rebuilt: &[&Expr] = match expr {
+            Expr::BinaryOp {
+                left,
+                op: BinaryOperator::Minus | BinaryOperator::HashMinus,
+                ..
+            } => &[left],
+            Expr::BinaryOp {
+                left,
+                op: BinaryOperator::StringConcat,
+                right,
+            } => &[left, right],
+            _ => &[],
+        };
+        for operand in rebuilt.iter().filter(|e| self.sizes.size(e).structured) {
+            let copies = self.sizes.gathered_copies(operand);
+            self.gathered_value_copies = self
+                .gathered_value_copies
+                .max(copies.saturating_mul(super::super::REBUILT_COPIES));
+        }
         self.count_built(expr)?;
         let sqlite = self.sizes.dialect == Dialect::Sqlite;
         // No business number is written with a thousand digits; one that is

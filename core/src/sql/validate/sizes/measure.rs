@@ -498,6 +498,7 @@ impl Sizes {
                     digits: self.digits_of_call(&name, f),
                     own,
                     gathered: built.gathered || bounds::gathers(&name),
+                    structured: built.structured || bounds::gathers_structure(&name),
                     from_own: built.from_own || given.from_own || given.own > 0,
                     compounded,
                     squared: built.squared || squared,

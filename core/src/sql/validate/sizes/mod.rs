@@ -317,6 +317,10 @@ struct Size {
     /// Built by a gathering (`string_agg`, `group_concat`, `array_agg`…):
     /// as long as the rows make it, which the statement does not bound.
     gathered: bool,
+    /// Gathered into a structured value (`jsonb_agg`, `array_agg`,
+    /// `ARRAY(…)`), which an operator rebuilding it (`j - 0`, `a || '{x}'`)
+    /// takes apart into a tree many times its size (see `REBUILT_COPIES`).
+    structured: bool,
     /// In a recursive step: a number computed from the step's own value
     /// (`n * 2`, `n + 1`); a number a recursion computes this way at every
     /// step gets more digits at every step (see [`Size::compounded`]).
@@ -344,6 +348,7 @@ impl Size {
             own: self.own.saturating_add(other.own),
             read: self.read || other.read,
             gathered: self.gathered || other.gathered,
+            structured: self.structured || other.structured,
             from_own: self.from_own || other.from_own,
             compounded: self.compounded || other.compounded,
             squared: self.squared || other.squared,
@@ -391,6 +396,7 @@ impl Size {
             own: 0,
             read: false,
             gathered: false,
+            structured: false,
             from_own: self.from_own || self.own > 0,
             compounded: self.compounded,
             squared: self.squared,
@@ -420,6 +426,7 @@ struct Carried {
     chars: u64,
     digits: u64,
     gathered: bool,
+    structured: bool,
     compounded: bool,
     /// Copies of values gathered from rows (see [`Size::copies`]).
     copies: u64,
@@ -432,6 +439,7 @@ impl Carried {
             chars: size.chars,
             digits: size.digits,
             gathered: size.gathered,
+            structured: size.structured,
             compounded: size.compounded,
             copies: size.copies,
         }
@@ -444,6 +452,7 @@ impl Carried {
             digits: self.digits,
             read: true,
             gathered: self.gathered,
+            structured: self.structured,
             compounded: self.compounded,
             copies: self.copies,
             ..Size::default()
@@ -458,6 +467,7 @@ impl Carried {
         let grew = other.chars > self.chars
             || other.copies > self.copies
             || (other.gathered && !self.gathered)
+            || (other.structured && !self.structured)
             || (other.compounded && !self.compounded);
         *self = self.max(other);
         grew
@@ -468,6 +478,7 @@ impl Carried {
             chars: self.chars.max(other.chars),
             digits: self.digits.max(other.digits),
             gathered: self.gathered || other.gathered,
+            structured: self.structured || other.structured,
             compounded: self.compounded || other.compounded,
             copies: self.copies.max(other.copies),
         }

@@ -831,6 +831,26 @@ fn copies_made_through_a_chain_of_ctes_multiply() {
     assert_eq!(copies("SELECT string_agg(note, ',') FROM orders"), Some(1));
     assert_eq!(copies(&format!("{gathered} SELECT u FROM h")), Some(2));
     assert_eq!(copies(&format!("{gathered} SELECT u || u FROM h")), Some(4));
+    // A gathered document or array rebuilt is taken apart into a tree many
+    // times its size; a text concatenated is not.
+    let documents = "WITH g AS (SELECT jsonb_agg(note) AS j, array_agg(note) AS a FROM orders)";
+    assert_eq!(
+        copies(&format!("{documents} SELECT j - 0 FROM g")),
+        Some(16)
+    );
+    assert_eq!(
+        copies(&format!("{documents} SELECT a || '{{x}}' FROM g")),
+        Some(16)
+    );
+    assert_eq!(
+        copies(&format!("{documents} SELECT j -> 0 FROM g")),
+        Some(1)
+    );
+    assert_eq!(copies(&format!("{documents} SELECT a[1] FROM g")), Some(1));
+    assert_eq!(
+        copies("WITH g AS (SELECT string_agg(note, ',') AS t FROM orders) SELECT t || 'x' FROM g"),
+        Some(1)
+    );
     // Eight characters looked for in one copy fit, not in two.
     assert!(accepted(
         Dialect::Postgres,

@@ -16,6 +16,7 @@ fn documents(alias: &str) -> std::collections::HashMap<(String, String), OutOfLi
         per_row: 10e6,
         longest: 10e6,
         kept: None,
+        structured: 0.0,
     };
     [(("docs".to_owned(), alias.to_owned()), each)]
         .into_iter()
@@ -38,6 +39,7 @@ fn weights_over_kv(plan: &serde_json::Value, reading: Reading) -> super::Weights
             per_row: 10e6 / 100.0,
             longest: 10e6,
             kept: None,
+            structured: 0.0,
         },
     )]
     .into_iter()
