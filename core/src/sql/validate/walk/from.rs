@@ -1,0 +1,449 @@
+//! The walk over what a query reads (`FROM`, joins, table functions,
+//! samples): each relation made visible to the expressions under it, with
+//! its columns when they are known, and each table function judged as a
+//! call.
+
+use sqlparser::ast::{
+    Expr, FunctionArg, Ident, JoinConstraint, JoinOperator, ObjectName, ObjectNamePart,
+    PivotValueSource, TableAlias, TableFactor, TableWithJoins,
+};
+
+use super::super::super::Dialect;
+use super::super::{Foreign, Refusal, Unreadable, bounds, functions};
+
+use super::{Judged, Visible, Walker, construct, foreign, unverifiable};
+
+impl Walker<'_> {
+    pub(super) fn walk_table_with_joins(&mut self, table: &TableWithJoins) -> Judged {
+        self.walk_table_factor(&table.relation)?;
+        for join in &table.joins {
+            if join.global {
+                return Err(construct("GLOBAL JOIN"));
+            }
+            // Oracle's CROSS and OUTER APPLY read the rows before them, as
+            // LATERAL does.
+            let applied = matches!(
+                join.join_operator,
+                JoinOperator::CrossApply | JoinOperator::OuterApply
+            );
+            self.walk_joined(&join.relation, applied)?;
+            let constraint = match &join.join_operator {
+                JoinOperator::Join(c)
+                | JoinOperator::Inner(c)
+                | JoinOperator::Left(c)
+                | JoinOperator::LeftOuter(c)
+                | JoinOperator::Right(c)
+                | JoinOperator::RightOuter(c)
+                | JoinOperator::FullOuter(c)
+                | JoinOperator::CrossJoin(c) => Some(c),
+                JoinOperator::CrossApply | JoinOperator::OuterApply => None,
+                JoinOperator::Semi(_)
+                | JoinOperator::LeftSemi(_)
+                | JoinOperator::RightSemi(_)
+                | JoinOperator::Anti(_)
+                | JoinOperator::LeftAnti(_)
+                | JoinOperator::RightAnti(_)
+                | JoinOperator::AsOf { .. }
+                | JoinOperator::StraightJoin(_)
+                | JoinOperator::ArrayJoin
+                | JoinOperator::LeftArrayJoin
+                | JoinOperator::InnerArrayJoin => {
+                    return Err(foreign(Foreign::Join));
+                }
+            };
+            match constraint {
+                Some(JoinConstraint::On(e)) => self.walk_expr(e)?,
+                Some(JoinConstraint::Using(_) | JoinConstraint::Natural | JoinConstraint::None)
+                | None => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Records a name the query's columns may be qualified with.
+    pub(super) fn visible(&mut self, name: Vec<String>, columns: Option<Vec<String>>) {
+        if let Some(scope) = self.scopes.last_mut() {
+            scope.relations.push(Visible { name, columns });
+        }
+    }
+
+    pub(super) fn alias(&mut self, alias: &Option<TableAlias>) -> Judged {
+        self.alias_with(alias, None)
+    }
+
+    /// A relation's alias, with the only columns it may qualify when known
+    /// (see [`Visible::columns`]).
+    pub(super) fn alias_with(
+        &mut self,
+        alias: &Option<TableAlias>,
+        columns: Option<Vec<String>>,
+    ) -> Judged {
+        if let Some(alias) = alias {
+            if alias.name.value.contains('@') {
+                return Err(Refusal::DatabaseLink(alias.name.value.clone()));
+            }
+            if alias.at.is_some() {
+                return Err(construct("AT (an alias of another dialect)"));
+            }
+            for column in &alias.columns {
+                if let Some(data_type) = &column.data_type {
+                    Self::data_type(data_type)?;
+                }
+                let folded = self.fold(&column.name);
+                self.aliases.push(folded);
+            }
+            // `clients AS c(i, n)`: the alias renames the columns, so the
+            // names read no longer say which columns are read.
+            if !alias.columns.is_empty() {
+                self.names.wildcard = true;
+                self.renames_columns = true;
+            }
+            let columns = match (&columns, alias.columns.is_empty()) {
+                (Some(_), false) => {
+                    Some(alias.columns.iter().map(|c| self.fold(&c.name)).collect())
+                }
+                _ => columns,
+            };
+            let name = self.fold(&alias.name);
+            self.visible(vec![name], columns);
+        }
+        Ok(())
+    }
+
+    /// PostgreSQL with a known catalogue: the columns of a table, the only
+    /// names `t.x` may use (anything else is `x(t)`, a function call).
+    pub(super) fn table_columns(&self, parts: &[String]) -> Option<Vec<String>> {
+        let catalog = self.catalog?;
+        if self.dialect() != Dialect::Postgres {
+            return None;
+        }
+        let (schema, table) = match parts {
+            [table] => (None, table),
+            [schema, table] => (Some(schema), table),
+            _ => return None,
+        };
+        catalog
+            .tables
+            .iter()
+            .find(|t| {
+                t.name == *table
+                    && schema.is_none_or(|s| t.schema.as_deref().unwrap_or("public") == s)
+            })
+            .map(|t| t.columns.iter().map(|c| c.name.clone()).collect())
+    }
+
+    /// What the alias of a function in FROM may qualify, in PostgreSQL:
+    /// its declared columns, or the single column named after the alias or
+    /// the function, or the key and value of the `*_each` functions.
+    pub(super) fn function_columns(
+        &self,
+        name: &ObjectName,
+        alias: &Option<TableAlias>,
+    ) -> Option<Vec<String>> {
+        if self.dialect() != Dialect::Postgres {
+            return None;
+        }
+        let mut columns: Vec<String> = vec!["key".into(), "value".into(), "ordinality".into()];
+        if let Some(ObjectNamePart::Identifier(last)) = name.0.last() {
+            columns.push(self.fold(last));
+        }
+        if let Some(alias) = alias {
+            columns.push(self.fold(&alias.name));
+            columns.extend(alias.columns.iter().map(|c| self.fold(&c.name)));
+        }
+        Some(columns)
+    }
+
+    pub(super) fn walk_table_factor(&mut self, factor: &TableFactor) -> Judged {
+        self.walk_joined(factor, false)
+    }
+
+    /// A relation of a `FROM`; `applied` when it reads the rows before it
+    /// whatever it says (`CROSS APPLY`).
+    pub(super) fn walk_joined(&mut self, factor: &TableFactor, applied: bool) -> Judged {
+        self.deeper()?;
+        let result = self.table_factor(factor, applied);
+        self.depth -= 1;
+        result
+    }
+
+    pub(super) fn table_factor(&mut self, factor: &TableFactor, applied: bool) -> Judged {
+        // Anything but a table read by its name (a subquery, a function's
+        // rows, `VALUES`, a table whose alias names its columns: `docs AS
+        // d(i, t, b)`) may give a value read another name.
+        let renames = match factor {
+            TableFactor::Table {
+                args: None, alias, ..
+            } => alias.as_ref().is_some_and(|a| !a.columns.is_empty()),
+            _ => true,
+        };
+        self.parsed.renamed |= renames;
+        match factor {
+            TableFactor::Table {
+                name,
+                alias,
+                args,
+                with_hints,
+                version,
+                with_ordinality: _,
+                partitions,
+                json_path,
+                sample,
+                index_hints,
+            } => {
+                if !with_hints.is_empty()
+                    || version.is_some()
+                    || !partitions.is_empty()
+                    || json_path.is_some()
+                    || !index_hints.is_empty()
+                {
+                    return Err(unverifiable(Unreadable::TableOptions(name.to_string())));
+                }
+                if let Some(sample) = sample {
+                    self.walk_sample(sample)?;
+                }
+                match args {
+                    // `FROM f(…)`: a function, judged as one.
+                    Some(args) => {
+                        if args.settings.is_some() {
+                            return Err(construct("SETTINGS"));
+                        }
+                        self.table_function(name, &args.args)?;
+                        let columns = self.function_columns(name, alias);
+                        if alias.is_none() {
+                            let called = self.parts(name)?.last().map(|p| self.fold(p));
+                            self.visible(called.into_iter().collect(), columns.clone());
+                        }
+                        self.alias_with(alias, columns)
+                    }
+                    None => {
+                        self.relation(name, alias.as_ref())?;
+                        // Columns may be qualified with the table's name,
+                        // whole or without its schema.
+                        let parts: Vec<String> =
+                            self.parts(name)?.iter().map(|p| self.fold(p)).collect();
+                        let columns = self.table_columns(&parts);
+                        if let Some(last) = parts.last() {
+                            self.visible(vec![last.clone()], columns.clone());
+                        }
+                        self.visible(parts, columns.clone());
+                        self.alias_with(alias, columns)
+                    }
+                }
+            }
+            TableFactor::Derived {
+                lateral,
+                subquery,
+                alias,
+                sample,
+            } => {
+                if sample.is_some() {
+                    return Err(construct("(SELECT …) TABLESAMPLE"));
+                }
+                let lateral = *lateral || applied;
+                let barrier = self.barrier;
+                if !lateral {
+                    self.barrier = self.scopes.len();
+                }
+                // A LATERAL subquery reads the rows before it in its FROM: its
+                // copies of their values multiply theirs (`LATERAL (SELECT a.v
+                // || a.v …)` after `LATERAL (SELECT d.body || d.body …) a`).
+                let (before, preceding) = (self.row_copies.from, self.row_copies.from.max(1));
+                let walked = self.walk_query(subquery);
+                self.barrier = barrier;
+                walked?;
+                if lateral {
+                    let made = self.row_copies.from.saturating_sub(before);
+                    let held = made.saturating_mul(preceding);
+                    self.row_copies.from = before.saturating_add(held);
+                    self.read_copies = self.read_copies.max(held);
+                }
+                self.alias(alias)
+            }
+            TableFactor::Function {
+                lateral: _,
+                name,
+                args,
+                with_ordinality: _,
+                alias,
+            } => {
+                self.table_function(name, args)?;
+                let columns = self.function_columns(name, alias);
+                if alias.is_none() {
+                    let called = self.parts(name)?.last().map(|p| self.fold(p));
+                    self.visible(called.into_iter().collect(), columns.clone());
+                }
+                self.alias_with(alias, columns)
+            }
+            TableFactor::UNNEST {
+                alias,
+                array_exprs,
+                with_offset,
+                with_offset_alias: _,
+                with_ordinality: _,
+            } => {
+                if *with_offset {
+                    return Err(construct("UNNEST … WITH OFFSET"));
+                }
+                self.walk_exprs(array_exprs)?;
+                self.series("unnest", array_exprs.iter().map(Some));
+                let unnest = ObjectName::from(vec![Ident::new("unnest")]);
+                let columns = self.function_columns(&unnest, alias);
+                self.alias_with(alias, columns)
+            }
+            TableFactor::NestedJoin {
+                table_with_joins,
+                alias,
+            } => {
+                self.walk_table_with_joins(table_with_joins)?;
+                self.alias(alias)
+            }
+            TableFactor::Pivot {
+                table,
+                aggregate_functions,
+                value_column,
+                value_source,
+                default_on_null,
+                alias,
+            } => {
+                // The pivoted table's own name is not visible past the
+                // PIVOT: only the PIVOT's alias is.
+                let visible = self.scope().relations.len();
+                self.walk_table_factor(table)?;
+                for f in aggregate_functions {
+                    self.walk_expr(&f.expr)?;
+                    if let Some(a) = &f.alias {
+                        let folded = self.fold(a);
+                        self.aliases.push(folded);
+                    }
+                }
+                self.walk_exprs(value_column)?;
+                match value_source {
+                    PivotValueSource::List(values) => {
+                        for v in values {
+                            self.walk_expr(&v.expr)?;
+                            if let Some(a) = &v.alias {
+                                let folded = self.fold(a);
+                                self.aliases.push(folded);
+                            }
+                        }
+                    }
+                    PivotValueSource::Any(_) => return Err(construct("PIVOT … ANY")),
+                    PivotValueSource::Subquery(q) => self.walk_query(q)?,
+                }
+                if let Some(e) = default_on_null {
+                    self.walk_expr(e)?;
+                }
+                self.scope().relations.truncate(visible);
+                self.alias(alias)
+            }
+            TableFactor::Unpivot {
+                table,
+                value,
+                name,
+                columns,
+                null_inclusion: _,
+                alias,
+            } => {
+                let visible = self.scope().relations.len();
+                self.walk_table_factor(table)?;
+                // The value and name columns are defined here.
+                match value {
+                    Expr::Identifier(i) => {
+                        let folded = self.fold(i);
+                        self.aliases.push(folded);
+                    }
+                    other => self.walk_expr(other)?,
+                }
+                let folded = self.fold(name);
+                self.aliases.push(folded);
+                for c in columns {
+                    self.walk_expr(&c.expr)?;
+                    if let Some(a) = &c.alias {
+                        let folded = self.fold(a);
+                        self.aliases.push(folded);
+                    }
+                }
+                self.scope().relations.truncate(visible);
+                self.alias(alias)
+            }
+            TableFactor::JsonTable {
+                json_expr,
+                json_path: _,
+                columns,
+                alias,
+            } => {
+                // The paths are JSON paths into the value: they read
+                // nothing else; the columns' types are judged as casts.
+                self.walk_expr(json_expr)?;
+                self.json_table_columns(columns)?;
+                self.alias(alias)
+            }
+            // Oracle's TABLE(collection), XMLTABLE (XQuery reads tables and
+            // URLs), and the forms of other dialects.
+            TableFactor::TableFunction { .. } => Err(construct("TABLE(…)")),
+            TableFactor::XmlTable { .. } => Err(unverifiable(Unreadable::XmlTable)),
+            TableFactor::OpenJsonTable { .. }
+            | TableFactor::UnpivotExpr { .. }
+            | TableFactor::MatchRecognize { .. }
+            | TableFactor::SemanticView { .. } => Err(foreign(Foreign::FromForm)),
+        }
+    }
+
+    pub(super) fn json_table_columns(
+        &mut self,
+        columns: &[sqlparser::ast::JsonTableColumn],
+    ) -> Judged {
+        use sqlparser::ast::JsonTableColumn;
+        for column in columns {
+            match column {
+                JsonTableColumn::Named(named) => {
+                    Self::data_type(&named.r#type)?;
+                    let folded = self.fold(&named.name);
+                    self.aliases.push(folded);
+                }
+                JsonTableColumn::ForOrdinality(name) => {
+                    let folded = self.fold(name);
+                    self.aliases.push(folded);
+                }
+                JsonTableColumn::Nested(nested) => self.json_table_columns(&nested.columns)?,
+            }
+        }
+        Ok(())
+    }
+
+    pub(super) fn walk_sample(&mut self, sample: &sqlparser::ast::TableSampleKind) -> Judged {
+        let (sqlparser::ast::TableSampleKind::BeforeTableAlias(s)
+        | sqlparser::ast::TableSampleKind::AfterTableAlias(s)) = sample;
+        if s.bucket.is_some() || s.offset.is_some() {
+            return Err(foreign(Foreign::Sample));
+        }
+        if let Some(q) = &s.quantity {
+            self.walk_expr(&q.value)?;
+        }
+        Ok(())
+    }
+
+    /// A function in `FROM`.
+    pub(super) fn table_function(&mut self, name: &ObjectName, args: &[FunctionArg]) -> Judged {
+        let called = self.function_name(name)?;
+        if !functions::table_allowed(self.dialect(), &called)
+            && !self.configured_function(name, &called)
+        {
+            return Err(Refusal::UnknownFunction {
+                name: name.to_string(),
+                dialect: self.dialect(),
+            });
+        }
+        self.series(&called, args.iter().map(bounds::argument));
+        // Read as rows, a call is judged as in an expression
+        // (`string_to_table(body, <delimiter>)`, `regexp_matches(…)`).
+        let searched = bounds::judge_call(self.dialect(), &called, args)?;
+        let searched = searched.saturating_mul(self.searched_copies(&called, args));
+        bounds::add_needles(self.dialect(), &mut self.needles, searched)?;
+        for arg in args {
+            self.walk_function_arg(arg)?;
+        }
+        Ok(())
+    }
+}
