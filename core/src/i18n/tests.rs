@@ -1,0 +1,408 @@
+//! Every text in both languages, and what each must say.
+
+use pstral_chat::{Label, Labels};
+
+use super::sql::{MAX_REFUSAL_CHARS, refusal_reason};
+use super::*;
+
+#[test]
+fn every_command_and_argument_a_platform_lists_is_described_in_both_languages() {
+    for (command, arguments) in COMMANDS {
+        let mut labels = vec![Label::CommandHelp { command }];
+        labels.extend(
+            arguments
+                .iter()
+                .map(|argument| Label::ArgumentHelp { command, argument }),
+        );
+        for label in labels {
+            let all = Wording(Lang::Fr).label_in_all(label);
+            assert_eq!(
+                all.iter().map(|(code, _)| *code).collect::<Vec<_>>(),
+                ["fr", "en"],
+                "the bot's own language first"
+            );
+            for (code, text) in all {
+                let fallback = match label {
+                    Label::ArgumentHelp { argument, .. } => argument,
+                    _ => command,
+                };
+                assert_ne!(text, *fallback, "{label:?} in {code} has no text");
+                assert!(
+                    (1..=100).contains(&text.chars().count()),
+                    "{label:?}: {text}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn buttons_and_notes_are_worded_in_the_bots_language() {
+    assert_eq!(Wording(Lang::En).label(Label::Stop), "■ Stop");
+    assert_eq!(Wording(Lang::Fr).label(Label::Stop), "■ Arrêter");
+    assert_eq!(
+        Wording(Lang::Fr).label(Label::Execute { statement: 2 }),
+        "▶ Exécuter #2"
+    );
+    assert!(
+        Wording(Lang::En)
+            .label(Label::Unreadable)
+            .contains("could not read")
+    );
+}
+
+#[test]
+fn a_refusal_quoting_a_long_name_is_cut() {
+    let name = format!("secret.{}", "x".repeat(16_300));
+    let refusal = crate::sql::validate::Refusal::DeniedObject(name);
+    for lang in [Lang::En, Lang::Fr] {
+        let said = refusal_reason(lang, &refusal);
+        assert!(
+            said.chars().count() <= MAX_REFUSAL_CHARS + 1,
+            "{}",
+            said.len()
+        );
+        assert!(said.ends_with('…'));
+    }
+    assert!(refusal.to_string().starts_with("it reads secret.xxx"));
+}
+
+#[test]
+fn why_a_query_is_too_heavy_or_failed_is_said_in_both_languages_with_its_figures() {
+    use crate::sql::backend::{ExecError, Heavy};
+    let (table, column) = ("docs".to_owned(), "body".to_owned());
+    let heavies = [
+        Heavy::GathersComputedRows,
+        Heavy::PlanTooDeep,
+        Heavy::Gathers {
+            mib: Some(731),
+            bound_mib: 256,
+        },
+        Heavy::Gathers {
+            mib: None,
+            bound_mib: 256,
+        },
+        Heavy::GathersThroughView {
+            table: table.clone(),
+            column: column.clone(),
+        },
+        Heavy::Hashes {
+            mib: Some(731),
+            bound_mib: 256,
+        },
+        Heavy::Hashes {
+            mib: None,
+            bound_mib: 256,
+        },
+        Heavy::HashJoin {
+            mib: Some(1144),
+            bound_mib: 256,
+        },
+        Heavy::TopRows {
+            mib: Some(1970),
+            bound_mib: 256,
+        },
+        Heavy::GroupsGrow {
+            mib: Some(997),
+            bound_mib: 256,
+        },
+        Heavy::ReadsWhole {
+            copies: 120,
+            table: table.clone(),
+            longest: 10_000_000,
+            mib: Some(1144),
+            bound_mib: 256,
+        },
+        Heavy::Rebuilds {
+            copies: 2,
+            table: table.clone(),
+            longest: 30_000_000,
+            mib: Some(916),
+            bound_mib: 256,
+        },
+        Heavy::RepeatedValue {
+            what: "(SELECT max(k.val) FROM kv k)".to_owned(),
+        },
+        Heavy::RecursionGrows {
+            table: table.clone(),
+            column: column.clone(),
+            longest: 4093,
+        },
+        Heavy::RowBuilds {
+            copies: 17,
+            table: table.clone(),
+            column: column.clone(),
+            longest: 4093,
+            bound_mib: 256,
+        },
+        Heavy::Quotes {
+            table,
+            column,
+            longest: 4093,
+        },
+    ];
+    let errors = heavies.into_iter().map(ExecError::TooHeavy).chain([
+        ExecError::Timeout(std::time::Duration::from_secs(30)),
+        ExecError::TempSpace(512 * 1024 * 1024),
+    ]);
+    for error in errors {
+        let text = |lang| Text::ExecFailed { error: &error }.render(lang);
+        let (en, fr) = (text(Lang::En), text(Lang::Fr));
+        assert_ne!(en, fr, "{error:?}");
+        for figure in ["731", "256", "docs.body", "4093", "17", "30s", "512"] {
+            assert_eq!(
+                en.contains(figure),
+                fr.contains(figure),
+                "{figure}: {en} / {fr}"
+            );
+        }
+        assert!(!fr.contains(" the "), "English in French: {fr}");
+    }
+}
+
+#[test]
+fn each_text_differs_between_languages_and_keeps_its_parameters() {
+    let texts = [
+        Text::TerminalWelcome,
+        Text::ModelServerDown {
+            url: "http://127.0.0.1:11434",
+            error: "refused",
+            ollama: true,
+        },
+        Text::ModelServerDown {
+            url: "http://127.0.0.1:8000/v1",
+            error: "refused",
+            ollama: false,
+        },
+        Text::ServerLacksModel {
+            url: "http://127.0.0.1:11434",
+            model: "qwen",
+            ollama: true,
+            served: "",
+        },
+        Text::ServerLacksModel {
+            url: "http://127.0.0.1:8000/v1",
+            model: "qwen",
+            ollama: false,
+            served: "ana, executor",
+        },
+        Text::ModelKeyRefused,
+        Text::RowsCaption {
+            shown: 5,
+            total: 120,
+            truncated: true,
+        },
+        Text::UnknownIdentity {
+            contact: "IT (x42)",
+            prefix: "!",
+        },
+        Text::Linked { user: "ana" },
+        Text::InviteNotValid,
+        Text::InviteSeenInPublic,
+        Text::InviteBurnt { prefix: "!" },
+        Text::InviteOverheard,
+        Text::AlreadyLinked { user: "ana" },
+        Text::NotAllowed { needed: "executor" },
+        Text::AuditUnavailable,
+        Text::Thinking,
+        Text::QueuePosition { position: 3 },
+        Text::ModelUnavailable,
+        Text::ModelTooSlow,
+        Text::AnswerCut,
+        Text::AnswerNotPosted { prefix: "!" },
+        Text::AnswerTooLong,
+        Text::AnswerRepeats,
+        Text::StopNotAllowed,
+        Text::CannotAttach,
+        Text::ModelMissing {
+            model: "ana",
+            ollama: true,
+        },
+        Text::ModelMissing {
+            model: "ana",
+            ollama: false,
+        },
+        Text::ModelFailed,
+        Text::QueueFull,
+        Text::OwnQueueFull { waiting: 4 },
+        Text::Stopped,
+        Text::EmptyAnswer,
+        Text::ModeSet { mode: "executor" },
+        Text::ModeSetForChannel { mode: "executor" },
+        Text::ModeChannelNeedsAdmin { prefix: "!" },
+        Text::UnknownMode { given: "ana" },
+        Text::NothingToStop,
+        Text::NothingToExport,
+        Text::NotYourConversation,
+        Text::ExampleStaysRemoved,
+        Text::SqlDoesNotCompile {
+            index: 3,
+            message: "ana",
+        },
+        Text::SqlTooHeavy {
+            index: 3,
+            heavy: &crate::sql::backend::Heavy::GathersThroughView {
+                table: "ana".into(),
+                column: "executor".into(),
+            },
+        },
+        Text::SqlPlanTooSlow {
+            index: 3,
+            limit: std::time::Duration::from_secs(30),
+        },
+        Text::SqlReady {
+            index: 3,
+            rows: None,
+            buttons: true,
+            prefix: "!",
+        },
+        Text::SqlReady {
+            index: 3,
+            rows: None,
+            buttons: false,
+            prefix: "!",
+        },
+        Text::NothingToRun { index: 3 },
+        Text::Running { index: 3 },
+        Text::ExecFailed {
+            error: &crate::sql::backend::ExecError::Database("ana".into()),
+        },
+        Text::ExecFailed {
+            error: &crate::sql::backend::ExecError::Timeout(std::time::Duration::from_secs(3)),
+        },
+        Text::ExecuteUnavailable { reason: "ana" },
+        Text::RepairRequest { reasons: "ana" },
+        Text::SqlAskedAgain,
+        Text::SqlAgreed {
+            votes: 3,
+            of: 5,
+            index: 2,
+            sql: "ana",
+        },
+        Text::ColumnIsIn {
+            column: "ana",
+            tables: "ana",
+        },
+        Text::ColumnIsIn {
+            column: "ana",
+            tables: "",
+        },
+        Text::Help { prefix: "!" },
+        Text::ExampleStored {
+            id: 3,
+            new: true,
+            target: "ana",
+        },
+        Text::ExampleStored {
+            id: 3,
+            new: false,
+            target: "ana",
+        },
+        Text::FeedbackNoted,
+        Text::ConfirmNotAllowed { role: "executor" },
+        Text::ConfirmPrivateNeedsRole { role: "executor" },
+        Text::NoResultToJudge,
+        Text::ResultWithoutQuestion,
+        Text::ExampleSetAside { reason: "ana" },
+        Text::FeedbackTyped { prefix: "!" },
+        Text::ExamplesListed {
+            shown: 3,
+            total: 3,
+            target: "ana",
+        },
+        Text::NoExamples { target: "ana" },
+        Text::ExampleRemoved { id: 3 },
+        Text::NoSuchExample { id: 3 },
+    ];
+    for t in texts {
+        let (en, fr) = (t.render(Lang::En), t.render(Lang::Fr));
+        assert_ne!(en, fr, "{t:?} is not translated");
+        for param in ["IT (x42)", "ana", "executor", "3"] {
+            assert_eq!(en.contains(param), fr.contains(param), "{t:?}: {param}");
+        }
+    }
+}
+
+/// Every refusal the hostile corpus draws, said in French, carries no
+/// English words of its own: only the statement's names and the
+/// parser's own message (which sqlparser words in English) stay as they
+/// are.
+#[test]
+fn why_a_statement_is_refused_is_said_in_french_to_a_french_speaker() {
+    use crate::sql::Dialect;
+    use crate::sql::validate::{Policy, Refusal, Unreadable, validate};
+    let corpus = include_str!("../../../tests/pstral/corpus/hostile.tsv");
+    let english = [
+        "more than",
+        "at most",
+        "characters",
+        "cannot",
+        "which",
+        "written out",
+        "builds",
+        "another dialect",
+        "checker",
+        "countless",
+        "digits",
+        "values",
+    ];
+    let mut said = 0;
+    for line in corpus
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+    {
+        let mut fields = line.splitn(4, '\t');
+        let (Some(dialect), _, _, Some(sql)) =
+            (fields.next(), fields.next(), fields.next(), fields.next())
+        else {
+            continue;
+        };
+        let Ok(dialect) = dialect.parse::<Dialect>() else {
+            continue;
+        };
+        let sql = sql.replace("\\n", "\n");
+        let Err(refusal) = validate(&sql, &Policy::new(dialect)) else {
+            continue;
+        };
+        if matches!(refusal, Refusal::CannotVerify(Unreadable::Unparsable(_))) {
+            continue;
+        }
+        let fr = Text::SqlRefused(&refusal).render(Lang::Fr);
+        let own = fr.replace(sql.as_str(), "");
+        for word in english {
+            // A name of the statement may hold the word: only the
+            // wording around it counts.
+            if !sql.to_lowercase().contains(word) {
+                assert!(!own.contains(word), "{sql}\n{fr}: {word}");
+            }
+        }
+        said += 1;
+    }
+    assert!(said > 300, "only {said} refusals drawn from the corpus");
+}
+
+#[test]
+fn a_bound_is_said_with_its_figures_in_both_languages() {
+    use crate::sql::Dialect;
+    use crate::sql::validate::{Policy, validate};
+    let refusal = validate(
+        "SELECT repeat('ab', 10000)",
+        &Policy::new(Dialect::Postgres),
+    )
+    .expect_err("twenty thousand characters are past the bound");
+    let en = Text::SqlRefused(&refusal).render(Lang::En);
+    let fr = Text::SqlRefused(&refusal).render(Lang::Fr);
+    assert!(
+        en.contains("repeat builds 20000 characters, more than 10000"),
+        "{en}"
+    );
+    assert!(
+        fr.contains("repeat construit 20000 caractères, plus de 10000"),
+        "{fr}"
+    );
+    assert_eq!(
+        refusal.to_string(),
+        en.trim_start_matches("This query will not be run: ")
+            .trim_end_matches('.')
+    );
+}
