@@ -1445,6 +1445,8 @@ async fn what_a_row_unpacks_and_what_a_filter_keeps_are_weighed_by_their_longest
             "SELECT id, jsonb_array_length((payload - 0) || '[1]') AS n FROM batches",
             "SELECT x.id, jsonb_array_length(x.p - 0) AS n \
              FROM (SELECT id, payload - 1 AS p FROM batches) AS x",
+            "SELECT jsonb_array_length((SELECT payload FROM batches) - 0) \
+                    + jsonb_array_length((SELECT payload FROM batches) - 1) AS n",
         ],
         "structured values whole",
     );

@@ -414,7 +414,8 @@ pub(super) fn of(expr: &Expr) -> Bag {
 /// statement reads. A nested query's rows are counted where it is walked.
 pub(super) fn rebuilds(expr: &Expr) -> u64 {
     use sqlparser::ast::{Query, Visit, Visitor};
-    /// Column references in an operand, outside nested queries.
+    /// Column references in an operand outside nested queries, and the
+    /// nested queries whose value it takes (`(SELECT payload …) - 0`).
     fn references(operand: &Expr) -> u64 {
         struct Count(u64, usize);
         impl Visitor for Count {
@@ -428,7 +429,12 @@ pub(super) fn rebuilds(expr: &Expr) -> u64 {
                 std::ops::ControlFlow::Continue(())
             }
             fn pre_visit_expr(&mut self, e: &Expr) -> std::ops::ControlFlow<()> {
-                if self.1 == 0 && matches!(e, Expr::Identifier(_) | Expr::CompoundIdentifier(_)) {
+                let value = match e {
+                    Expr::Identifier(_) | Expr::CompoundIdentifier(_) | Expr::Subquery(_) => true,
+                    Expr::Function(f) => matches!(f.args, FunctionArguments::Subquery(_)),
+                    _ => false,
+                };
+                if self.1 == 0 && value {
                     self.0 = self.0.saturating_add(1);
                 }
                 std::ops::ControlFlow::Continue(())
@@ -1310,10 +1316,18 @@ mod tests {
             3
         );
         assert_eq!(rebuilds("SELECT (payload - 0) - 1 FROM events"), 2);
-        // A nested query's rows are counted once, where it is walked.
+        // A nested query's rows are counted once, where it is walked; its
+        // value, where it is rebuilt.
         assert_eq!(
             rebuilds("SELECT (SELECT max(e.id - 1) FROM events e) - 1 FROM events"),
-            1
+            2
+        );
+        assert_eq!(
+            rebuilds(
+                "SELECT (SELECT payload FROM events WHERE id = 1) - 0, \
+                 ARRAY(SELECT id FROM events) || '{1}'"
+            ),
+            2
         );
         assert_eq!(
             rebuilds("SELECT x - 0 FROM (SELECT payload - 0 AS x FROM events) AS s"),
