@@ -176,12 +176,18 @@ async fn postgres_explain_estimates_and_names_what_does_not_compile() {
     db.tamper("CREATE TABLE clients (id int, nom text); INSERT INTO clients SELECT g, 'c' || g FROM generate_series(1, 500) g; ANALYZE clients;").await;
     let policy = Policy::new(Dialect::Postgres);
     let plan = exec
-        .explain(&validate("SELECT * FROM clients WHERE id < 100", &policy).unwrap())
+        .explain(
+            &validate("SELECT * FROM clients WHERE id < 100", &policy).unwrap(),
+            std::time::Duration::from_secs(10),
+        )
         .await
         .unwrap();
     assert!(plan.rows.unwrap() > 50.0 && plan.cost.is_some(), "{plan:?}");
     let err = exec
-        .explain(&validate("SELECT nom FROM clientz", &policy).unwrap())
+        .explain(
+            &validate("SELECT nom FROM clientz", &policy).unwrap(),
+            std::time::Duration::from_secs(10),
+        )
         .await
         .unwrap_err();
     assert!(
@@ -189,7 +195,10 @@ async fn postgres_explain_estimates_and_names_what_does_not_compile() {
         "{err}"
     );
     let err = exec
-        .explain(&validate("SELECT prenom FROM clients", &policy).unwrap())
+        .explain(
+            &validate("SELECT prenom FROM clients", &policy).unwrap(),
+            std::time::Duration::from_secs(10),
+        )
         .await
         .unwrap_err();
     assert!(
@@ -281,7 +290,10 @@ async fn sqlite_renders_its_types_caps_rows_and_stops_at_the_deadline() {
     assert_eq!(again.rows, 1);
 
     let err = exec
-        .explain(&validate("SELECT nope FROM t", &Policy::new(Dialect::Sqlite)).unwrap())
+        .explain(
+            &validate("SELECT nope FROM t", &Policy::new(Dialect::Sqlite)).unwrap(),
+            std::time::Duration::from_secs(10),
+        )
         .await
         .unwrap_err();
     assert!(

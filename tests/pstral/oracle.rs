@@ -121,10 +121,16 @@ async fn oracle_caps_rows_times_out_and_explains() {
         .await
         .unwrap_err();
     assert!(matches!(err, ExecError::Timeout(_)), "{err}");
-    let plan = exec.explain(&many).await.unwrap();
+    let plan = exec
+        .explain(&many, std::time::Duration::from_secs(10))
+        .await
+        .unwrap();
     assert!(plan.cost.is_some(), "{plan:?}");
     let err = exec
-        .explain(&validate("SELECT x FROM no_such_table", &policy).unwrap())
+        .explain(
+            &validate("SELECT x FROM no_such_table", &policy).unwrap(),
+            std::time::Duration::from_secs(10),
+        )
         .await
         .unwrap_err();
     assert!(

@@ -48,9 +48,8 @@ pub(super) async fn readyz(State(state): State<AdminState>, headers: HeaderMap) 
             &crate::sql::validate::Policy::new(*dialect),
         ) {
             Ok(q) => {
-                match tokio::time::timeout(std::time::Duration::from_secs(5), executor.explain(&q))
-                    .await
-                {
+                let limit = std::time::Duration::from_secs(5);
+                match tokio::time::timeout(limit, executor.explain(&q, limit)).await {
                     Ok(probe) => probe.err().map(|e| e.to_string()),
                     Err(_) => Some("no answer within 5 s".to_owned()),
                 }

@@ -16,6 +16,10 @@ use pstral_chat::Place;
 use crate::i18n::{Lang, Text};
 use crate::llm::Llm;
 
+/// The longest name any target database allows (Oracle: 128 bytes;
+/// PostgreSQL 63).
+const MAX_IDENTIFIER_CHARS: usize = 128;
+
 /// What the bot needs to offer and run SQL.
 #[derive(Clone)]
 pub struct SqlRuntime {
@@ -265,15 +269,22 @@ impl SqlRuntime {
     /// than it invents one (`c.company` on contacts), and mends it when told
     /// where it is.
     fn with_column_hint(&self, message: &str, lang: Lang) -> String {
-        let Some(column) = crate::sql::backend::missing_column(message) else {
-            return message.to_owned();
-        };
-        format!("{message}; {}", self.column_hint(&column, lang))
+        match crate::sql::backend::missing_column(message)
+            .and_then(|column| self.column_hint(&column, lang))
+        {
+            Some(hint) => format!("{message}; {hint}"),
+            None => message.to_owned(),
+        }
     }
 
     /// Which tables of the catalogue have a column named `column` (see
-    /// [`Self::with_column_hint`]).
-    fn column_hint(&self, column: &str, lang: Lang) -> String {
+    /// [`Self::with_column_hint`]); none for a name longer than any database
+    /// allows (a name of 16,300 characters made a refusal of 17,367, after
+    /// the refusal itself was cut to its bound).
+    fn column_hint(&self, column: &str, lang: Lang) -> Option<String> {
+        if column.chars().count() > MAX_IDENTIFIER_CHARS {
+            return None;
+        }
         let catalog = Arc::clone(&self.catalog.read().expect("never poisoned"));
         let tables: Vec<&str> = catalog
             .tables
@@ -285,11 +296,13 @@ impl SqlRuntime {
             })
             .map(|t| t.name.as_str())
             .collect();
-        Text::ColumnIsIn {
-            column,
-            tables: &tables.join(", "),
-        }
-        .render(lang)
+        Some(
+            Text::ColumnIsIn {
+                column,
+                tables: &tables.join(", "),
+            }
+            .render(lang),
+        )
     }
 
     /// Judges one statement of an answer as the bot does before offering
@@ -313,8 +326,9 @@ impl SqlRuntime {
                 crate::sql::validate::Unreadable::NotATable(name),
             ) = &refusal
                 && let Some((_, column)) = name.rsplit_once('.')
+                && let Some(hint) = self.column_hint(column, lang)
             {
-                reason = format!("{reason}; {}", self.column_hint(column, lang));
+                reason = format!("{reason}; {hint}");
             }
             Unoffered {
                 reason,
@@ -325,7 +339,7 @@ impl SqlRuntime {
         if !self.explain {
             return Ok((valid, None));
         }
-        match self.executor.explain(&valid).await {
+        match self.executor.explain(&valid, self.limits.timeout).await {
             Ok(plan) => Ok((valid, plan.rows.map(|r| r.max(0.0).round() as u64))),
             Err(crate::sql::backend::ExecError::Database(message)) => Err(Unoffered {
                 reason: Text::SqlDoesNotCompile {

@@ -321,12 +321,16 @@ impl ExecError {
 pub trait Executor: Send + Sync {
     fn dialect(&self) -> Dialect;
 
-    /// Compiles the query against the real schema without running it.
+    /// Compiles the query against the real schema without running it, and
+    /// weighs what it would build, within `timeout`: the offer keeps the
+    /// deadline the click will (an offer that took 30 s under a 10 s
+    /// deadline offered what no click could run).
     ///
     /// # Errors
     /// [`ExecError::Database`] with the database's message when it does not
-    /// compile (unknown table or column, wrong types).
-    async fn explain(&self, query: &Validated) -> Result<Plan, ExecError>;
+    /// compile (unknown table or column, wrong types);
+    /// [`ExecError::Timeout`] past `timeout`.
+    async fn explain(&self, query: &Validated, timeout: Duration) -> Result<Plan, ExecError>;
 
     /// The tables a query may read, for the model's prompt: those of
     /// `schemas`, or of the account's own schema when it is empty.

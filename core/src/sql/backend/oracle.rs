@@ -304,12 +304,12 @@ impl Executor for OracleExecutor {
         .await
     }
 
-    async fn explain(&self, query: &Validated) -> Result<Plan, ExecError> {
+    async fn explain(&self, query: &Validated, timeout: Duration) -> Result<Plan, ExecError> {
         let pool = Arc::clone(&self.pool);
         let sql = query.text.clone();
         blocking(move || {
             let conn = pool.get().map_err(classify)?;
-            conn.set_call_timeout(Some(Duration::from_secs(30))).map_err(classify)?;
+            conn.set_call_timeout(Some(timeout)).map_err(classify)?;
             let id = format!("pstral{}", std::process::id());
             // EXPLAIN PLAN writes into PLAN_TABLE: done before any read-only
             // transaction, and rolled back.

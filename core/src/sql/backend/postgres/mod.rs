@@ -453,13 +453,12 @@ impl Executor for PostgresExecutor {
         Ok(catalog.finish())
     }
 
-    async fn explain(&self, query: &Validated) -> Result<Plan, ExecError> {
+    async fn explain(&self, query: &Validated, timeout: Duration) -> Result<Plan, ExecError> {
         let mut conn = self.connection().await?;
         let plan = async {
-            let limit = Duration::from_secs(30);
-            let mut tx = self.read_only(&mut conn, limit).await?;
-            let plan = plan_of(&mut tx, query, limit).await?;
-            weigh(&mut tx, query, &plan[0]["Plan"]).await?;
+            let mut tx = self.read_only(&mut conn, timeout).await?;
+            let plan = plan_of(&mut tx, query, timeout).await?;
+            weigh(&mut tx, query, &plan[0]["Plan"], timeout).await?;
             let _ = tx.rollback().await;
             Ok::<_, ExecError>(plan)
         }
@@ -654,7 +653,7 @@ impl PostgresExecutor {
         // have grown since, and the plan changed with them: a hash table
         // is seen on the plan only).
         let plan = plan_of(tx, query, limits.timeout).await?;
-        weigh(tx, query, &plan[0]["Plan"]).await?;
+        weigh(tx, query, &plan[0]["Plan"], limits.timeout).await?;
         // `prepare`, not `describe`: sqlx's describe asks the server for
         // `EXPLAIN VERBOSE` to guess nullability, whose text holds every
         // constant the planner folded (`repeat('x', 1e9)` is a gigabyte of

@@ -26,6 +26,30 @@ pub(super) async fn weigh(
     conn: &mut sqlx::PgConnection,
     query: &Validated,
     plan: &serde_json::Value,
+    limit: std::time::Duration,
+) -> Result<(), ExecError> {
+    weigh_within(conn, query, plan).await.map_err(|e| match e {
+        ExecError::Timeout(_) => ExecError::Timeout(limit),
+        e => e,
+    })
+}
+
+/// A measure the deadline stopped (57014, which `statement_timeout`
+/// raises) as [`ExecError::Timeout`], its deadline said by [`weigh`]; any
+/// other error as the database's.
+fn cancelled(e: sqlx::Error) -> ExecError {
+    match &e {
+        sqlx::Error::Database(db) if db.code().as_deref() == Some("57014") => {
+            ExecError::Timeout(std::time::Duration::ZERO)
+        }
+        _ => database(e),
+    }
+}
+
+async fn weigh_within(
+    conn: &mut sqlx::PgConnection,
+    query: &Validated,
+    plan: &serde_json::Value,
 ) -> Result<(), ExecError> {
     let hash_memory = match query.tests_subqueries {
         true => Some(hash_memory(conn).await?),
@@ -318,7 +342,7 @@ async fn reads_structured(
     .persistent(false)
     .fetch_all(&mut *conn)
     .await
-    .map_err(database)?;
+    .map_err(cancelled)?;
     Ok(reads.iter().any(|(relation, alias)| {
         columns
             .iter()
@@ -336,7 +360,7 @@ async fn hash_memory(conn: &mut sqlx::PgConnection) -> Result<f64, ExecError> {
     .persistent(false)
     .fetch_one(&mut *conn)
     .await
-    .map_err(database)
+    .map_err(cancelled)
 }
 
 /// `bytes` in whole MiB, `None` when unbounded (a recursion).
@@ -405,7 +429,7 @@ async fn table_rows(
     .persistent(false)
     .fetch_all(&mut *conn)
     .await
-    .map_err(database)?;
+    .map_err(cancelled)?;
     let mut found = Tables {
         rows: tables.into_iter().collect(),
         ..Tables::default()
@@ -441,7 +465,7 @@ async fn table_rows(
         .persistent(false)
         .fetch_all(&mut *conn)
         .await
-        .map_err(database)?;
+        .map_err(cancelled)?;
         // No table of that name has the column: the condition names
         // something else, and nothing is counted.
         if schemas.is_empty() {
@@ -458,7 +482,7 @@ async fn table_rows(
                 .persistent(false)
                 .fetch_one(&mut *conn)
                 .await
-                .map_err(database)?;
+                .map_err(cancelled)?;
             most = most.max(counted);
         }
         found
@@ -572,7 +596,7 @@ async fn out_of_line(
     .persistent(false)
     .fetch_all(&mut *conn)
     .await
-    .map_err(database)?;
+    .map_err(cancelled)?;
     let mut carried = std::collections::HashMap::new();
     for (relation, alias) in &reads {
         // By the relation measured: the table itself, or the partition root
@@ -680,7 +704,7 @@ async fn out_of_line(
                     .persistent(false)
                     .fetch_one(&mut *conn)
                     .await
-                    .map_err(database)?;
+                    .map_err(cancelled)?;
             // Through the partition root, the whole table's values may all
             // be in this partition's rows.
             let per_row = if table == relation.as_str() {
@@ -848,7 +872,7 @@ async fn weigh_growth(
     .persistent(false)
     .fetch_all(&mut *conn)
     .await
-    .map_err(database)?;
+    .map_err(cancelled)?;
     let too_long = |growth: &Growth, table: &str, column: &str| {
         let (table, column) = (table.to_owned(), column.to_owned());
         let longest = growth.longest.floor() as u64;
@@ -943,7 +967,7 @@ async fn weigh_growth(
             .persistent(false)
             .fetch_one(&mut *conn)
             .await
-            .map_err(database)?;
+            .map_err(cancelled)?;
         for (column, bytes) in names.into_iter().zip(measured) {
             longest.insert((schema, table, column), bytes);
         }
