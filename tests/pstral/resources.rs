@@ -1450,6 +1450,15 @@ async fn what_a_row_unpacks_and_what_a_filter_keeps_are_weighed_by_their_longest
         ],
         "structured values whole",
     );
+    // A document read whole by a call is read, then written out as text,
+    // many times its length (helper-45: four `concat(payload, '')` of a
+    // 30 MB document, 875 MiB; sixteen `jsonb_array_length` of 4 million
+    // integers, 760 MiB).
+    assert_all_refused(
+        ran,
+        ["SELECT id, length(payload::text) + length(concat(payload, '')) AS n FROM batches"],
+        "values whole",
+    );
     assert_all_run(
         ran,
         [

@@ -89,14 +89,17 @@ pub(super) fn heavy_reason(lang: Lang, heavy: &crate::sql::backend::Heavy) -> St
                  imprévisible ce qu'elle lit (la limite est de {bound_mib} Mio)"
             ),
         },
-        (Lang::En, H::GathersThroughView { table, column }) => format!(
-            "it gathers rows into one value from {table}.{column}, which it reads through a \
-             view, and this account cannot weigh them"
-        ),
-        (Lang::Fr, H::GathersThroughView { table, column }) => format!(
-            "elle rassemble des lignes en une seule valeur depuis {table}.{column}, lue à \
-             travers une vue, et ce compte ne peut pas les peser"
-        ),
+        // The table behind the view is not named: the asker may not read it,
+        // nor know of it (the log and the audit say which it is).
+        (Lang::En, H::GathersThroughView { .. }) => "it reads through a view values of a table \
+             this account may not read, so what it would gather or keep in memory cannot be \
+             weighed (an administrator may grant SELECT on that table to the bot's account)"
+            .to_owned(),
+        (Lang::Fr, H::GathersThroughView { .. }) => "elle lit à travers une vue des valeurs \
+             d'une table que ce compte ne peut pas lire, donc ce qu'elle rassemblerait ou \
+             garderait en mémoire ne peut pas être pesé (un administrateur peut accorder SELECT \
+             sur cette table au compte du bot)"
+            .to_owned(),
         (Lang::En, H::Hashes { mib, bound_mib }) => format!(
             "the server would keep {} in a hash table it cannot spill to disk, more than \
              {bound_mib} MiB (a NOT IN (SELECT …) is hashed so; NOT EXISTS (SELECT … WHERE …) \

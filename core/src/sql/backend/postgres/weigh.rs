@@ -64,8 +64,13 @@ async fn weigh_within(
         }));
     }
     let kept = Foresight::keeps_rows(plan);
-    let rebuilds = query.held_rebuilds > 0 && reads_structured(conn, query, plan).await?;
-    if !weighed(query) && hashed.is_empty() && !kept && !rebuilds {
+    // A structured value read is weighed from one call on it, or one
+    // operator that rebuilds it (see [`weigh_reads`], [`weigh_rebuilds`]).
+    let structured = (query.held_rebuilds > 0 || query.held_reads > 0)
+        && reads_structured(conn, query, plan).await?;
+    let rebuilds = query.held_rebuilds > 0 && structured;
+    let reads = query.held_reads >= MIN_HELD_READS || (query.held_reads > 0 && structured);
+    if !weighed(query) && hashed.is_empty() && !kept && !rebuilds && !reads {
         return Ok(());
     }
     let tables = table_rows(conn, query, plan).await?;
@@ -89,7 +94,7 @@ async fn weigh_within(
     // What a row builds or parses says more of the statement than what it
     // unpacks on the way: weighed first.
     weigh_growth(conn, query, plan, &tables, &growths(query)).await?;
-    if query.held_reads >= MIN_HELD_READS {
+    if reads {
         weigh_reads(conn, query, plan, &tables, &mut measured).await?;
     }
     if rebuilds {
@@ -237,8 +242,16 @@ async fn weigh_hashed(
 }
 
 /// The fewest values read whole in one row that are weighed (see
-/// [`weigh_reads`]): one is what any call on a value reads.
+/// [`weigh_reads`]): one is what any call on a value reads; but one call on
+/// a structured value is weighed (see [`STRUCTURED_READ_BYTES`]).
 const MIN_HELD_READS: u64 = 2;
+
+/// How many times its text a structured value read whole by a call may
+/// take: read ([`DECODED_BYTES`]) and written out as text, in a buffer that
+/// doubles as it grows (`concat(payload, '')` of a 30 MB jsonb, four times
+/// in a row: 875 MiB; `jsonb_array_length` of a jsonb of 4 million
+/// integers sixteen times: 760 MiB, helper-45).
+const STRUCTURED_READ_BYTES: f64 = 8.0;
 
 /// Refuses a statement whose calls read whole more of the values they are
 /// given than a backend should hold (`Validated::held_reads`): each call
@@ -246,7 +259,8 @@ const MIN_HELD_READS: u64 = 2;
 /// which lives until the row is done (120 `strpos(d.body, …)` in one row
 /// of a 10 MB document took a backend to 1,169 MiB), so together they may
 /// take the longest such value the tables the plan reads hold, that many
-/// times, at most [`ROW_COPIES_BYTES`]. The longest is measured as the
+/// times, at most [`ROW_COPIES_BYTES`]; a structured value, its text
+/// [`STRUCTURED_READ_BYTES`] times. The longest is measured as the
 /// gatherings' are (see [`out_of_line`]: on a sample of pages past
 /// 100,000 rows).
 async fn weigh_reads(
@@ -259,7 +273,7 @@ async fn weigh_reads(
     let out_of_line = measured.get(conn, query, plan, tables).await?;
     let Some(((table, _), longest)) = out_of_line
         .iter()
-        .map(|(read, o)| (read, o.longest))
+        .map(|(read, o)| (read, o.longest.max(o.structured * STRUCTURED_READ_BYTES)))
         .max_by(|a, b| a.1.total_cmp(&b.1))
     else {
         return Ok(());
@@ -539,6 +553,76 @@ impl OutOfLine {
     }
 }
 
+/// How one column read is measured (see [`out_of_line`]).
+struct Measure {
+    /// Its length in bytes, in SQL: as text for a value of another type.
+    length: String,
+    /// Whether it is structured ([`STRUCTURED`]).
+    structured: bool,
+    /// Whether its length is read from the pointer, nothing fetched.
+    in_pointer: bool,
+}
+
+/// How many times its text a structured value may take once read (jsonb
+/// and arrays of small numbers: a number of two characters takes some
+/// eight bytes, beside its entry: a jsonb of 4 million integers, 12 MB as
+/// text, is 48 MB read, helper-45).
+const DECODED_BYTES: f64 = 4.0;
+
+/// The values of `columns` of `schema.table` longer than a row keeps in
+/// place, on the rows `sample` keeps: their total, the longest of each
+/// added up (as if one row held them all; structured ones as read, see
+/// [`DECODED_BYTES`]), the rows counted, and the longest structured value
+/// as text. Each length is computed once a row (`OFFSET 0` keeps the
+/// planner from copying it into each aggregate: four texts of a 30 MB
+/// jsonb written out at once took a backend to 815 MiB at the offer).
+async fn measure(
+    conn: &mut sqlx::PgConnection,
+    schema: &str,
+    table: &str,
+    sample: &str,
+    columns: &[&Measure],
+) -> Result<(f64, f64, f64, f64), ExecError> {
+    let lengths: Vec<String> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, m)| format!("{} AS l{i}", m.length))
+        .collect();
+    let long = |i: usize| format!("FILTER (WHERE l{i} > {IN_ROW_BYTES})");
+    let read = |i: usize| match columns[i].structured {
+        true => format!("l{i} * {DECODED_BYTES}"),
+        false => format!("l{i}"),
+    };
+    let sums: Vec<String> = (0..columns.len())
+        .map(|i| format!("coalesce(sum({}) {}, 0)", read(i), long(i)))
+        .collect();
+    let longest: Vec<String> = (0..columns.len())
+        .map(|i| format!("coalesce(max({}) {}, 0)", read(i), long(i)))
+        .collect();
+    let structured: Vec<String> = (0..columns.len())
+        .filter(|i| columns[*i].structured)
+        .map(|i| format!("coalesce(max(l{i}) {}, 0)", long(i)))
+        .collect();
+    let structured = match structured.as_slice() {
+        [] => "0".to_owned(),
+        some => format!("greatest({})", some.join(", ")),
+    };
+    let measure = sqlx::AssertSqlSafe(format!(
+        "SELECT ({})::float8, ({})::float8, count(*)::float8, ({structured})::float8 \
+         FROM (SELECT {} FROM {}.{}{sample} OFFSET 0) AS m",
+        sums.join(" + "),
+        longest.join(" + "),
+        lengths.join(", "),
+        quoted(schema),
+        quoted(table),
+    ));
+    sqlx::query_as(measure)
+        .persistent(false)
+        .fetch_one(&mut *conn)
+        .await
+        .map_err(cancelled)
+}
+
 /// What each table read of `plan` carries per row beyond its width in the
 /// plan, by (table, alias): the average and the longest length of the values it reads from
 /// columns that may be stored out of line or compressed (TOAST), counting
@@ -602,7 +686,7 @@ async fn out_of_line(
         // By the relation measured: the table itself, or the partition root
         // this role reads it through.
         // Each column's length, and whether it is structured.
-        let mut by_table: std::collections::BTreeMap<(&str, &str), Vec<(String, bool)>> =
+        let mut by_table: std::collections::BTreeMap<(&str, &str), Vec<Measure>> =
             std::collections::BTreeMap::new();
         // Whether every column measured has its length in the pointer.
         let mut all_in_pointer = true;
@@ -632,10 +716,11 @@ async fn out_of_line(
             } else {
                 format!("octet_length({}::text)", quoted(column))
             };
-            by_table
-                .entry(measured)
-                .or_default()
-                .push((length, *structured));
+            by_table.entry(measured).or_default().push(Measure {
+                length,
+                structured: *structured,
+                in_pointer: *in_pointer,
+            });
         }
         let rows = tables.rows(relation).unwrap_or(0.0);
         // A sample of pages may miss the few long values a statement picks
@@ -662,49 +747,25 @@ async fn out_of_line(
         };
         let mut heaviest = OutOfLine::default();
         for ((schema, table), measures) in by_table {
-            // Each length computed once a row (`OFFSET 0` keeps the planner
-            // from copying it into each aggregate: four texts of a 30 MB
-            // jsonb written out at once took a backend to 815 MiB at the
-            // offer). A shorter value is in the row, and in the plan's
-            // width. A row's longest: the longest value of each column, as
-            // if one row held them all.
-            let lengths: Vec<String> = measures
-                .iter()
-                .enumerate()
-                .map(|(i, (length, _))| format!("{length} AS l{i}"))
-                .collect();
-            let long = |i: usize| format!("FILTER (WHERE l{i} > {IN_ROW_BYTES})");
-            let sums: Vec<String> = (0..measures.len())
-                .map(|i| format!("coalesce(sum(l{i}) {}, 0)", long(i)))
-                .collect();
-            let longest: Vec<String> = (0..measures.len())
-                .map(|i| format!("coalesce(max(l{i}) {}, 0)", long(i)))
-                .collect();
-            let structured: Vec<&str> = longest
-                .iter()
-                .zip(&measures)
-                .filter(|(_, (_, structured))| *structured)
-                .map(|(longest, _)| longest.as_str())
-                .collect();
-            let structured = match structured.as_slice() {
-                [] => "0".to_owned(),
-                some => format!("greatest({})", some.join(", ")),
-            };
-            let measure = sqlx::AssertSqlSafe(format!(
-                "SELECT ({})::float8, ({})::float8, count(*)::float8, ({structured})::float8 \
-                 FROM (SELECT {} FROM {}.{}{sample} OFFSET 0) AS m",
-                sums.join(" + "),
-                longest.join(" + "),
-                lengths.join(", "),
-                quoted(schema),
-                quoted(table),
-            ));
-            let (total, longest, counted, structured): (f64, f64, f64, f64) =
-                sqlx::query_as(measure)
-                    .persistent(false)
-                    .fetch_one(&mut *conn)
-                    .await
-                    .map_err(cancelled)?;
+            // Lengths read from the pointers cost nothing: measured together.
+            // A value written out as text to be measured takes many times its
+            // length in memory while it is (three 30 MB jsonb columns written
+            // out in one row took a backend to 658 MiB, helper-45): each such
+            // column is measured alone, so that a row holds one at a time.
+            let (pointers, written): (Vec<&Measure>, Vec<&Measure>) =
+                measures.iter().partition(|m| m.in_pointer);
+            let groups = Some(pointers)
+                .filter(|p| !p.is_empty())
+                .into_iter()
+                .chain(written.into_iter().map(|m| vec![m]));
+            let (mut total, mut longest, mut counted, mut structured) = (0.0, 0.0, 0.0, 0.0f64);
+            for group in groups {
+                let measured = measure(conn, schema, table, &sample, &group).await?;
+                total += measured.0;
+                longest += measured.1;
+                counted = f64::max(counted, measured.2);
+                structured = structured.max(measured.3);
+            }
             // Through the partition root, the whole table's values may all
             // be in this partition's rows.
             let per_row = if table == relation.as_str() {
