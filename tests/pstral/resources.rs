@@ -944,6 +944,39 @@ async fn a_row_holds_copies_of_a_value_only_while_building_them_fits_in_memory()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn numbers_a_logarithm_reads_are_short_enough_to_compute_within_the_deadline() {
+    // A numeric may hold 16,383 digits after the point; one logarithm of
+    // such a number takes seconds that no deadline interrupts (helper-45:
+    // four `log` in one row, 16.7 s under a 10 s deadline).
+    let target = ReadOnlyTarget::new(
+        "CREATE TABLE rates AS SELECT 1 AS id, 'EUR'::text AS code, 1.0842::numeric AS rate; \
+         CREATE TABLE precise AS SELECT 1 AS id, \
+           ('1.' || repeat('3', 15000))::numeric AS rate; \
+         ANALYZE;",
+    )
+    .await;
+    let clicks = target.clicks();
+    let ran = |sql: &str| clicks.run(sql);
+    assert_all_refused(
+        ran,
+        [
+            "SELECT ln(p.rate) AS l FROM precise p",
+            "SELECT p.id, ln(p.rate + 1) AS s FROM precise p WHERE p.id = 1",
+        ],
+        "a number of 15002 characters",
+    );
+    assert_all_run(
+        ran,
+        [
+            "SELECT ln(r.rate) AS l, power(r.rate, 2) AS p FROM rates r",
+            "SELECT ln(p.rate::float8) AS l FROM precise p",
+            "SELECT p.rate * 2 AS d FROM precise p",
+        ],
+    );
+    target.drop_role().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_value_parsed_as_another_type_is_short_enough_for_its_error_to_be_read() {
     // The error on a value that is no number quotes it whole, and the
     // driver receives all of it before the bot cuts it: `body::int` of a

@@ -216,6 +216,43 @@ pub(super) fn heavy_reason(lang: Lang, heavy: &crate::sql::backend::Heavy) -> St
                 None => "plus qu'on ne peut prévoir".to_owned(),
             }
         ),
+        (
+            Lang::En,
+            H::LongNumbers {
+                table,
+                column,
+                digits,
+                max,
+            },
+        ) => format!(
+            "its logarithms, roots or powers work on {table}.{column}, {}: one such call on a \
+             number that long runs for seconds, and no deadline interrupts it (cast it to a \
+             floating-point number first: ln(x::float8))",
+            match digits {
+                Some(digits) =>
+                    format!("which holds a number of {digits} characters, more than {max}"),
+                None => "which this account cannot measure (it reads it through a view)".to_owned(),
+            }
+        ),
+        (
+            Lang::Fr,
+            H::LongNumbers {
+                table,
+                column,
+                digits,
+                max,
+            },
+        ) => format!(
+            "ses logarithmes, racines ou puissances portent sur {table}.{column}, {} : un tel \
+             calcul sur un nombre aussi long dure des secondes, et aucun délai ne l'interrompt \
+             (convertissez-le d'abord en nombre à virgule flottante : ln(x::float8))",
+            match digits {
+                Some(digits) =>
+                    format!("qui contient un nombre de {digits} caractères, plus que {max}"),
+                None =>
+                    "que ce compte ne peut pas mesurer (il la lit à travers une vue)".to_owned(),
+            }
+        ),
         (Lang::En, H::GroupsGrow { mib, bound_mib }) => format!(
             "the values of its groups may grow to {}, more than {bound_mib} MiB: the server keeps \
              every group of a hashed GROUP BY in memory and lets their values grow unchecked \

@@ -120,6 +120,18 @@ fn why_a_query_is_too_heavy_or_failed_is_said_in_both_languages_with_its_figures
             mib: Some(916),
             bound_mib: 256,
         },
+        Heavy::LongNumbers {
+            table: table.clone(),
+            column: column.clone(),
+            digits: Some(16_400),
+            max: 1_000,
+        },
+        Heavy::LongNumbers {
+            table: table.clone(),
+            column: column.clone(),
+            digits: None,
+            max: 1_000,
+        },
         Heavy::RepeatedValue {
             what: "(SELECT max(k.val) FROM kv k)".to_owned(),
         },

@@ -268,6 +268,22 @@ pub enum Heavy {
         bound_mib: u64,
     },
     #[error(
+        "its logarithms, roots or powers work on {table}.{column}, {}: one such call on a \
+         number that long runs for seconds, and no deadline interrupts it",
+        match digits {
+            Some(digits) => format!("which holds a number of {digits} characters, more than {max}"),
+            None => "which this account cannot measure (it reads it through a view)".to_owned(),
+        }
+    )]
+    /// A number `column` holds is written with `digits` characters, more
+    /// than `max` (`None`: it cannot be measured).
+    LongNumbers {
+        table: String,
+        column: String,
+        digits: Option<u64>,
+        max: u64,
+    },
+    #[error(
         "a recursive step adds {table}.{column} to its own value at every step, and its values \
          may be longer than {longest} bytes: how large the value grows cannot be foreseen"
     )]

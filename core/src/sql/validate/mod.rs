@@ -32,6 +32,7 @@ mod sizes;
 mod walk;
 
 pub use refusal::{Builder, Excess, Foreign, Refusal, Unreadable};
+pub use sizes::MAX_NUMERIC_DIGITS;
 
 use sqlparser::ast::Statement;
 use sqlparser::parser::Parser;
@@ -277,6 +278,10 @@ pub struct Validated {
     /// hold (`t || t` of a CTE's `string_agg(…) AS t`): the whole gathered
     /// value weighs that many times.
     pub gathered_value_copies: u64,
+    /// Its logarithms, roots or powers work on numbers read from the data
+    /// (`ln(r.rate)`): the PostgreSQL executor measures the digits of the
+    /// numbers it reads (see `sizes::MAX_NUMERIC_DIGITS`).
+    pub digits_read: bool,
     /// The working memory the splits of one row take while they build
     /// (`regexp_split_to_array`, `string_to_array`, `regexp_matches`), in
     /// copies of the value they split, added up over the row (see
@@ -476,6 +481,7 @@ fn judge(sql: &str, policy: &Policy, catalog: Option<&Catalog>) -> Result<Valida
         parsed: walked.parsed,
         built_row_bytes: sizes.built_row_chars.saturating_mul(4),
         gathered_value_copies: sizes.gathered_value_copies,
+        digits_read: sizes.digits_read,
     })
 }
 

@@ -23,6 +23,28 @@ use super::{
 };
 use crate::sql::Dialect;
 
+/// Whether `expr` reads a value from the data: a column, a whole row or a
+/// nested query's value.
+fn reads_data(expr: &Expr) -> bool {
+    struct Reads(bool);
+    impl Visitor for Reads {
+        type Break = ();
+        fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
+            if matches!(
+                e,
+                Expr::Identifier(_) | Expr::CompoundIdentifier(_) | Expr::Subquery(_)
+            ) {
+                self.0 = true;
+                return ControlFlow::Break(());
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let mut reads = Reads(false);
+    let _ = sqlparser::ast::Visit::visit(expr, &mut reads);
+    reads.0
+}
+
 /// Walks every expression, weighing what builds and, on SQLite, what is
 /// searched for.
 pub(super) struct Check<'a> {
@@ -32,6 +54,8 @@ pub(super) struct Check<'a> {
     pub(super) sets: u64,
     /// See [`Judged::gathered_value_copies`].
     pub(super) gathered_value_copies: u64,
+    /// See [`Judged::digits_read`].
+    pub(super) digits_read: bool,
     /// What the statement looks for in gathered texts (see
     /// [`MAX_GATHERED_SEARCH_CHARS`]).
     pub(super) gathered_searched: u64,
@@ -99,6 +123,10 @@ impl Check<'_> {
     fn digits<'e>(&mut self, operands: impl IntoIterator<Item = &'e Expr>) -> ControlFlow<()> {
         for operand in operands {
             let size = self.sizes.size(operand);
+            // The digits of a number read from the data, only the data says
+            // (a floating-point number has 17 at most), whatever arithmetic
+            // was done on it on the way (`ln(p.rate + 0)`).
+            self.digits_read |= !floating(operand) && reads_data(operand);
             // A number a recursion extends as text, or gathered from rows,
             // is as long as the rows make it.
             if size.compounded || size.gathered {

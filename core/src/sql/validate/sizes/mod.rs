@@ -109,6 +109,12 @@ pub(super) struct Judged {
     /// 3)`, `length(t || t)`): the server holds the gathered value that many
     /// times, which the executor weighs.
     pub gathered_value_copies: u64,
+    /// Its logarithms, roots or powers work on numbers read from the data
+    /// (`ln(r.rate)`), whose digits only the data says: a `numeric` may
+    /// hold 16,383 digits after the point, and one logarithm of such a
+    /// number takes seconds no deadline interrupts. The executor measures
+    /// them.
+    pub digits_read: bool,
 }
 
 /// Judges the sizes of what `query` builds.
@@ -173,6 +179,7 @@ pub(super) fn judge(query: &Query, dialect: Dialect) -> Result<Judged, Refusal> 
         needles: 0,
         sets: 0,
         gathered_value_copies: 0,
+        digits_read: false,
         gathered_searched: 0,
         digits: 0,
         counting: Vec::new(),
@@ -197,6 +204,7 @@ pub(super) fn judge(query: &Query, dialect: Dialect) -> Result<Judged, Refusal> 
         grows_by_reading: sizes.grows_by_reading,
         built_row_chars,
         gathered_value_copies: check.gathered_value_copies,
+        digits_read: check.digits_read,
     })
 }
 
