@@ -331,11 +331,11 @@ async fn weigh_hashed(
 /// a structured value is weighed (see [`STRUCTURED_READ_BYTES`]).
 const MIN_HELD_READS: u64 = 2;
 
-/// How many times its text a structured value read whole by a call may
-/// take: read ([`DECODED_BYTES`]) and written out as text, in a buffer that
-/// doubles as it grows (`concat(payload, '')` of a 30 MB jsonb, four times
-/// in a row: 875 MiB; `jsonb_array_length` of a jsonb of 4 million
-/// integers sixteen times: 760 MiB, helper-45).
+/// How many times its size as read ([`read_length`]) a structured value
+/// read whole by a call may take: read, then written out as text in a
+/// buffer that doubles as it grows, or as one text per member (an array of
+/// integers written out: 11.5 times its size as read; `concat(payload,
+/// '')` of a 30 MB jsonb, four times in a row: 875 MiB, helper-45).
 const STRUCTURED_READ_BYTES: f64 = 8.0;
 
 /// Refuses a statement whose calls read whole more of the values they are
@@ -379,7 +379,7 @@ async fn weigh_reads(
 /// Refuses a statement whose rows rebuild more structured values than a
 /// backend should hold (`Validated::held_rebuilds`): `payload - 0`,
 /// `payload #- '{a}'` or `payload || '[…]'` takes a jsonb document apart
-/// into a tree of nodes, [`REBUILT_BYTES`] times its text, and puts a new
+/// into a tree of nodes, [`REBUILT_BYTES`] times its size as read, and puts a new
 /// one together, held until the row is done (two `payload - 0` of a 30 MB
 /// array in one row took a backend to 802 MiB). Together they may take the
 /// longest structured value the tables the plan reads hold, that many
@@ -622,7 +622,7 @@ pub(super) struct OutOfLine {
     /// [`Foresight::condition`]): measured on those rows, not on the table.
     pub(super) kept: Option<f64>,
     /// The longest structured value among them (jsonb, an array, hstore, a
-    /// tsvector), as text: what one rebuild takes apart (see
+    /// tsvector), as read: what one rebuild takes apart (see
     /// [`weigh_rebuilds`]). A value's, however many copies a row holds.
     pub(super) structured: f64,
 }
@@ -638,9 +638,24 @@ impl OutOfLine {
     }
 }
 
+/// The length of `column`'s value as a statement reads it, in SQL: a
+/// text-like value's from its pointer, nothing fetched; any other as read,
+/// fetched and decompressed into a row of its own, never written out as
+/// text (written out, an array of 13 million zeros took 23 times its text
+/// in memory, and the measure itself took a backend to 606 MiB; three
+/// 30 MB jsonb columns written out in one row, 658 MiB: helper-45, 46).
+/// A jsonb or an array read is many times its stored size, and up to four
+/// times its text (a number of one character takes some twelve bytes).
+fn read_length(column: &str, in_pointer: bool) -> String {
+    match in_pointer {
+        true => format!("octet_length({})", quoted(column)),
+        false => format!("pg_column_size(ROW({}))", quoted(column)),
+    }
+}
+
 /// How one column read is measured (see [`out_of_line`]).
 struct Measure {
-    /// Its length in bytes, in SQL: as text for a value of another type.
+    /// Its length in bytes, in SQL (see [`read_length`]).
     length: String,
     /// Whether it is structured ([`STRUCTURED`]).
     structured: bool,
@@ -648,19 +663,13 @@ struct Measure {
     in_pointer: bool,
 }
 
-/// How many times its text a structured value may take once read (jsonb
-/// and arrays of small numbers: a number of two characters takes some
-/// eight bytes, beside its entry: a jsonb of 4 million integers, 12 MB as
-/// text, is 48 MB read, helper-45).
-const DECODED_BYTES: f64 = 4.0;
-
 /// The values of `columns` of `schema.table` longer than a row keeps in
-/// place, on the rows `sample` keeps: their total, the longest of each
-/// added up (as if one row held them all; structured ones as read, see
-/// [`DECODED_BYTES`]), the rows counted, and the longest structured value
-/// as text. Each length is computed once a row (`OFFSET 0` keeps the
-/// planner from copying it into each aggregate: four texts of a 30 MB
-/// jsonb written out at once took a backend to 815 MiB at the offer).
+/// place, on the rows `sample` keeps, as read ([`read_length`]): their
+/// total, the longest of each added up (as if one row held them all), the
+/// rows counted, and the longest structured value. Each length is computed
+/// once a row (`OFFSET 0` keeps the planner from copying it into each
+/// aggregate: four texts of a 30 MB jsonb written out at once took a
+/// backend to 815 MiB at the offer).
 async fn measure(
     conn: &mut sqlx::PgConnection,
     schema: &str,
@@ -674,15 +683,11 @@ async fn measure(
         .map(|(i, m)| format!("{} AS l{i}", m.length))
         .collect();
     let long = |i: usize| format!("FILTER (WHERE l{i} > {IN_ROW_BYTES})");
-    let read = |i: usize| match columns[i].structured {
-        true => format!("l{i} * {DECODED_BYTES}"),
-        false => format!("l{i}"),
-    };
     let sums: Vec<String> = (0..columns.len())
-        .map(|i| format!("coalesce(sum({}) {}, 0)", read(i), long(i)))
+        .map(|i| format!("coalesce(sum(l{i}) {}, 0)", long(i)))
         .collect();
     let longest: Vec<String> = (0..columns.len())
-        .map(|i| format!("coalesce(max({}) {}, 0)", read(i), long(i)))
+        .map(|i| format!("coalesce(max(l{i}) {}, 0)", long(i)))
         .collect();
     let structured: Vec<String> = (0..columns.len())
         .filter(|i| columns[*i].structured)
@@ -793,14 +798,7 @@ async fn out_of_line(
                     }));
                 }
             };
-            // Text-like values: the length in the pointer, nothing fetched;
-            // others (jsonb, arrays, xml…) as text, decompressed: their
-            // stored size says little of what they weigh once read.
-            let length = if *in_pointer {
-                format!("octet_length({})", quoted(column))
-            } else {
-                format!("octet_length({}::text)", quoted(column))
-            };
+            let length = read_length(column, *in_pointer);
             by_table.entry(measured).or_default().push(Measure {
                 length,
                 structured: *structured,
@@ -1095,12 +1093,7 @@ async fn weigh_growth(
                 let in_pointer = columns.iter().any(|(s, t, c, _, text, _, _)| {
                     s == schema && t == table && c == column && *text
                 });
-                let length = if in_pointer {
-                    format!("octet_length({})", quoted(column))
-                } else {
-                    format!("octet_length({}::text)", quoted(column))
-                };
-                format!("coalesce(max({length}), 0)")
+                format!("coalesce(max({}), 0)", read_length(column, in_pointer))
             })
             .collect();
         let measure = sqlx::AssertSqlSafe(format!(
@@ -1119,8 +1112,8 @@ async fn weigh_growth(
         }
     }
     // A value of another type than text (jsonb, an array) built on is
-    // taken apart and put together again, in memory many times its text
-    // (`payload || payload` of 30 MB jsonb documents: 827 MiB).
+    // taken apart and put together again, in memory many times its size as
+    // read (`payload || payload` of 30 MB jsonb documents: 827 MiB).
     let structured = |(schema, table, column): &(&str, &str, &str)| {
         columns.iter().any(|(s, t, c, _, in_pointer, _, _)| {
             s == schema && t == table && c == column && !in_pointer
@@ -1142,6 +1135,7 @@ async fn weigh_growth(
     Ok(())
 }
 
-/// How many times its text a structured value (jsonb, an array) takes in
-/// memory while a statement builds on it (see `validate::REBUILT_COPIES`).
+/// How many times its size as read a structured value (jsonb, an array)
+/// takes in memory while a statement builds on it (see
+/// `validate::REBUILT_COPIES`).
 const REBUILT_BYTES: f64 = crate::sql::validate::REBUILT_COPIES as f64;
