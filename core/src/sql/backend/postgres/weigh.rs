@@ -356,14 +356,21 @@ async fn weigh_reads(
     measured: &mut Measured,
 ) -> Result<(), ExecError> {
     let out_of_line = measured.get(conn, query, plan, tables).await?;
-    let Some(((table, _), longest)) = out_of_line
+    // What one call takes, and the value's length as the refusal says it.
+    let Some(((table, _), (each, longest))) = out_of_line
         .iter()
-        .map(|(read, o)| (read, o.longest.max(o.structured * STRUCTURED_READ_BYTES)))
-        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(read, o)| {
+            let structured = o.structured * STRUCTURED_READ_BYTES;
+            match structured > o.longest {
+                true => (read, (structured, o.structured)),
+                false => (read, (o.longest, o.longest)),
+            }
+        })
+        .max_by(|a, b| a.1.0.total_cmp(&b.1.0))
     else {
         return Ok(());
     };
-    let bytes = query.held_reads as f64 * longest;
+    let bytes = query.held_reads as f64 * each;
     if bytes <= ROW_COPIES_BYTES {
         return Ok(());
     }
