@@ -61,8 +61,32 @@ impl Walker<'_> {
                 if matches!(root.as_ref(), Expr::Function(_)) {
                     return Err(unverifiable(Unreadable::MethodCall(root.to_string())));
                 }
-                self.walk_expr(root)?;
-                for access in access_chain {
+                // `p.tags[1]`: the parser puts a qualified column's name in
+                // the chain; it is judged as the column reference it is
+                // (`p` a relation the query reads, never a function).
+                let names: Vec<Ident> = access_chain
+                    .iter()
+                    .map_while(|access| match access {
+                        AccessExpr::Dot(Expr::Identifier(name)) => Some(name.clone()),
+                        _ => None,
+                    })
+                    .collect();
+                let rest = match root.as_ref() {
+                    Expr::Identifier(first)
+                        if !names.is_empty() && names.len() < access_chain.len() =>
+                    {
+                        let column: Vec<Ident> = std::iter::once(first.clone())
+                            .chain(names.iter().cloned())
+                            .collect();
+                        self.column_reference(&column)?;
+                        &access_chain[names.len()..]
+                    }
+                    _ => {
+                        self.walk_expr(root)?;
+                        &access_chain[..]
+                    }
+                };
+                for access in rest {
                     match access {
                         // PostgreSQL reads `(x).name` as `name(x)` when x
                         // has no such field: a function call in disguise.
