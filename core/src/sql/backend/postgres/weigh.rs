@@ -344,8 +344,8 @@ const STRUCTURED_READ_BYTES: f64 = 8.0;
 /// which lives until the row is done (120 `strpos(d.body, …)` in one row
 /// of a 10 MB document took a backend to 1,169 MiB), so together they may
 /// take the longest such value the tables the plan reads hold, that many
-/// times, at most [`ROW_COPIES_BYTES`]; a structured value, its text
-/// [`STRUCTURED_READ_BYTES`] times. The longest is measured as the
+/// times, at most [`ROW_COPIES_BYTES`]; a structured value, its size as
+/// read [`STRUCTURED_READ_BYTES`] times. The longest is measured as the
 /// gatherings' are (see [`out_of_line`]: on a sample of pages past
 /// 100,000 rows).
 async fn weigh_reads(
@@ -356,42 +356,34 @@ async fn weigh_reads(
     measured: &mut Measured,
 ) -> Result<(), ExecError> {
     let out_of_line = measured.get(conn, query, plan, tables).await?;
-    // What one call takes, and the value's length as the refusal says it.
-    let Some(((table, _), (each, longest))) = out_of_line
-        .iter()
-        .map(|(read, o)| {
-            let structured = o.structured * STRUCTURED_READ_BYTES;
-            match structured > o.longest {
-                true => (read, (structured, o.structured)),
-                false => (read, (o.longest, o.longest)),
-            }
-        })
-        .max_by(|a, b| a.1.0.total_cmp(&b.1.0))
-    else {
-        return Ok(());
-    };
-    let bytes = query.held_reads as f64 * each;
-    if bytes <= ROW_COPIES_BYTES {
-        return Ok(());
+    let weighed = weigh_each(out_of_line, query.held_reads, |o| {
+        let structured = o.structured * STRUCTURED_READ_BYTES;
+        match structured > o.longest {
+            true => (structured, o.structured),
+            false => (o.longest, o.longest),
+        }
+    });
+    match weighed {
+        Some((copies, table, longest, mib)) => Err(ExecError::TooHeavy(Heavy::ReadsWhole {
+            copies,
+            table,
+            longest,
+            mib,
+            bound_mib: ROW_COPIES_BYTES as u64 / (1024 * 1024),
+        })),
+        None => Ok(()),
     }
-    Err(ExecError::TooHeavy(Heavy::ReadsWhole {
-        copies: query.held_reads,
-        table: table.clone(),
-        longest: longest as u64,
-        mib: mib(bytes),
-        bound_mib: ROW_COPIES_BYTES as u64 / (1024 * 1024),
-    }))
 }
 
 /// Refuses a statement whose rows rebuild more structured values than a
 /// backend should hold (`Validated::held_rebuilds`): `payload - 0`,
 /// `payload #- '{a}'` or `payload || '[…]'` takes a jsonb document apart
-/// into a tree of nodes, [`REBUILT_BYTES`] times its size as read, and puts a new
-/// one together, held until the row is done (two `payload - 0` of a 30 MB
-/// array in one row took a backend to 802 MiB). Together they may take the
-/// longest structured value the tables the plan reads hold, that many
-/// times, at most [`ROW_COPIES_BYTES`]; measured as the gatherings' are
-/// (see [`out_of_line`]).
+/// into a tree of nodes, [`REBUILT_BYTES`] times its size as read, and puts
+/// a new one together, held until the row is done (two `payload - 0` of a
+/// 30 MB array in one row took a backend to 802 MiB). Together they may
+/// take the longest structured value the tables the plan reads hold, that
+/// many times, at most [`ROW_COPIES_BYTES`]; measured as the gatherings'
+/// are (see [`out_of_line`]).
 async fn weigh_rebuilds(
     conn: &mut sqlx::PgConnection,
     query: &Validated,
@@ -400,24 +392,35 @@ async fn weigh_rebuilds(
     measured: &mut Measured,
 ) -> Result<(), ExecError> {
     let out_of_line = measured.get(conn, query, plan, tables).await?;
-    let Some(((table, _), longest)) = out_of_line
-        .iter()
-        .map(|(read, o)| (read, o.structured))
-        .max_by(|a, b| a.1.total_cmp(&b.1))
-    else {
-        return Ok(());
-    };
-    let bytes = query.held_rebuilds as f64 * REBUILT_BYTES * longest;
-    if bytes <= ROW_COPIES_BYTES {
-        return Ok(());
+    let weighed = weigh_each(out_of_line, query.held_rebuilds, |o| {
+        (o.structured * REBUILT_BYTES, o.structured)
+    });
+    match weighed {
+        Some((copies, table, longest, mib)) => Err(ExecError::TooHeavy(Heavy::Rebuilds {
+            copies,
+            table,
+            longest,
+            mib,
+            bound_mib: ROW_COPIES_BYTES as u64 / (1024 * 1024),
+        })),
+        None => Ok(()),
     }
-    Err(ExecError::TooHeavy(Heavy::Rebuilds {
-        copies: query.held_rebuilds,
-        table: table.clone(),
-        longest: longest as u64,
-        mib: mib(bytes),
-        bound_mib: ROW_COPIES_BYTES as u64 / (1024 * 1024),
-    }))
+}
+
+/// `copies` values of the read that weighs most by `each` (what one takes,
+/// and its length as a refusal says it), when together they pass
+/// [`ROW_COPIES_BYTES`]: the copies, the table, the length and the MiB.
+fn weigh_each(
+    out_of_line: &std::collections::HashMap<(String, String), OutOfLine>,
+    copies: u64,
+    each: impl Fn(&OutOfLine) -> (f64, f64),
+) -> Option<(u64, String, u64, Option<u64>)> {
+    let ((table, _), (one, longest)) = out_of_line
+        .iter()
+        .map(|(read, o)| (read, each(o)))
+        .max_by(|a, b| a.1.0.total_cmp(&b.1.0))?;
+    let bytes = copies as f64 * one;
+    (bytes > ROW_COPIES_BYTES).then(|| (copies, table.clone(), longest as u64, mib(bytes)))
 }
 
 /// Whether a column's type is structured, in SQL over `pg_type t`: an
