@@ -713,12 +713,13 @@ impl Text<'_> {
             ),
             (Lang::En, Text::SqlPlanTooSlow { index, limit }) => format!(
                 "Query {index} will not be run: the database took longer than {} only to plan \
-                 it, before running anything.",
+                 and weigh it, before running anything (ask for fewer or smaller values).",
                 humantime::format_duration(*limit)
             ),
             (Lang::Fr, Text::SqlPlanTooSlow { index, limit }) => format!(
                 "La requête {index} ne sera pas exécutée : la base a mis plus de {} rien qu'à \
-                 la planifier, avant de rien exécuter.",
+                 la planifier et la peser, avant de rien exécuter (demandez moins de valeurs, ou \
+                 de plus courtes).",
                 humantime::format_duration(*limit)
             ),
             (Lang::En, Text::SqlTooHeavy { index, heavy }) => format!(

@@ -105,6 +105,19 @@ impl PostgresExecutor {
     /// cleared before the connection goes back to the pool; a connection
     /// that cannot be cleared is closed instead. Prepared statements stay:
     /// sqlx keeps track of them.
+    /// Gives the connection back ([`Self::give_back`]), or closes it after
+    /// a query stopped by its deadline: one the bot stopped waiting for may
+    /// still be running there (see [`weigh_in_time`]).
+    async fn give_back_unless_late<T>(
+        mut conn: sqlx::pool::PoolConnection<sqlx::Postgres>,
+        outcome: &Result<T, ExecError>,
+    ) {
+        match outcome {
+            Err(ExecError::Timeout(_)) => conn.close_on_drop(),
+            _ => Self::give_back(conn).await,
+        }
+    }
+
     async fn give_back(mut conn: sqlx::pool::PoolConnection<sqlx::Postgres>) {
         let cleared = sqlx::raw_sql(
             "CLOSE ALL; UNLISTEN *; SELECT pg_advisory_unlock_all(); RESET ALL; \
@@ -116,6 +129,26 @@ impl PostgresExecutor {
             tracing::warn!(error = %e, "a connection to the target could not be cleared; closing it");
             conn.close_on_drop();
         }
+    }
+}
+
+/// Weighs `query` ([`weigh`]) within what is left of `limit` since
+/// `started`: each of the weighing's measures is bounded by the server's
+/// `statement_timeout`, but not their sum (six measures under the deadline
+/// each made an offer of 14.2 s under a 10 s deadline, helper-47). Past
+/// it, the measure in flight is abandoned ([`ExecError::Timeout`]), and
+/// its connection closed rather than waited for.
+async fn weigh_in_time(
+    conn: &mut sqlx::PgConnection,
+    query: &Validated,
+    plan: &serde_json::Value,
+    limit: Duration,
+    started: Instant,
+) -> Result<(), ExecError> {
+    let left = limit.saturating_sub(started.elapsed());
+    match tokio::time::timeout(left, weigh(conn, query, plan, limit)).await {
+        Ok(weighed) => weighed,
+        Err(_) => Err(ExecError::Timeout(limit)),
     }
 }
 
@@ -454,16 +487,17 @@ impl Executor for PostgresExecutor {
     }
 
     async fn explain(&self, query: &Validated, timeout: Duration) -> Result<Plan, ExecError> {
+        let started = Instant::now();
         let mut conn = self.connection().await?;
         let plan = async {
             let mut tx = self.read_only(&mut conn, timeout).await?;
             let plan = plan_of(&mut tx, query, timeout).await?;
-            weigh(&mut tx, query, &plan[0]["Plan"], timeout).await?;
+            weigh_in_time(&mut tx, query, &plan[0]["Plan"], timeout, started).await?;
             let _ = tx.rollback().await;
             Ok::<_, ExecError>(plan)
         }
         .await;
-        Self::give_back(conn).await;
+        Self::give_back_unless_late(conn, &plan).await;
         let plan = plan?;
         let top = &plan[0]["Plan"];
         Ok(Plan {
@@ -483,12 +517,16 @@ impl Executor for PostgresExecutor {
         let outcome = async {
             let mut tx = self.read_only(&mut conn, limits.timeout).await?;
             let outcome = Self::run_in(&mut tx, query, limits, sink, started).await;
-            // Nothing was written (READ ONLY), and nothing is kept.
-            let _ = tx.rollback().await;
+            // Nothing was written (READ ONLY), and nothing is kept; past the
+            // deadline the connection is closed instead (a rollback would
+            // wait for a measure abandoned in flight).
+            if !matches!(outcome, Err(ExecError::Timeout(_))) {
+                let _ = tx.rollback().await;
+            }
             outcome
         }
         .await;
-        Self::give_back(conn).await;
+        Self::give_back_unless_late(conn, &outcome).await;
         outcome
     }
 
@@ -653,7 +691,7 @@ impl PostgresExecutor {
         // have grown since, and the plan changed with them: a hash table
         // is seen on the plan only).
         let plan = plan_of(tx, query, limits.timeout).await?;
-        weigh(tx, query, &plan[0]["Plan"], limits.timeout).await?;
+        weigh_in_time(tx, query, &plan[0]["Plan"], limits.timeout, started).await?;
         // `prepare`, not `describe`: sqlx's describe asks the server for
         // `EXPLAIN VERBOSE` to guess nullability, whose text holds every
         // constant the planner folded (`repeat('x', 1e9)` is a gigabyte of

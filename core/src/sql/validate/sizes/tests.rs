@@ -836,11 +836,11 @@ fn copies_made_through_a_chain_of_ctes_multiply() {
     let documents = "WITH g AS (SELECT jsonb_agg(note) AS j, array_agg(note) AS a FROM orders)";
     assert_eq!(
         copies(&format!("{documents} SELECT j - 0 FROM g")),
-        Some(40)
+        Some(80)
     );
     assert_eq!(
         copies(&format!("{documents} SELECT a || '{{x}}' FROM g")),
-        Some(40)
+        Some(80)
     );
     assert_eq!(
         copies(&format!("{documents} SELECT j -> 0 FROM g")),
