@@ -146,6 +146,15 @@ async fn weigh_in_time(
     started: Instant,
 ) -> Result<(), ExecError> {
     let left = limit.saturating_sub(started.elapsed());
+    // The server stops at the same deadline: a measure the bot stops
+    // waiting for would otherwise run to its own `statement_timeout`.
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+        "SET LOCAL statement_timeout = {}",
+        left.as_millis().max(1)
+    )))
+    .execute(&mut *conn)
+    .await
+    .map_err(database)?;
     match tokio::time::timeout(left, weigh(conn, query, plan, limit)).await {
         Ok(weighed) => weighed,
         Err(_) => Err(ExecError::Timeout(limit)),

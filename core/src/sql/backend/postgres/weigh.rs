@@ -164,7 +164,7 @@ async fn weigh_digits(
         let rows = tables.rows(table).unwrap_or(0.0);
         let sample = match rows > QUOTED_WHOLE_ROWS {
             true => format!(
-                " TABLESAMPLE SYSTEM ({:.4})",
+                " TABLESAMPLE SYSTEM ({:.4}) REPEATABLE (0)",
                 100.0 * QUOTED_WHOLE_ROWS / rows
             ),
             false => String::new(),
@@ -356,9 +356,12 @@ async fn weigh_reads(
     measured: &mut Measured,
 ) -> Result<(), ExecError> {
     let out_of_line = measured.get(conn, query, plan, tables).await?;
+    // One call reads what any call reads: weighed for a structured value
+    // only (see [`MIN_HELD_READS`]).
+    let one = query.held_reads < MIN_HELD_READS;
     let weighed = weigh_each(out_of_line, query.held_reads, |o| {
         let structured = o.structured * STRUCTURED_READ_BYTES;
-        match structured > o.longest {
+        match structured > o.longest || one {
             true => (structured, o.structured),
             false => (o.longest, o.longest),
         }
@@ -834,7 +837,10 @@ async fn out_of_line(
         let sample = match &condition {
             Some(condition) => format!(" WHERE {condition}"),
             None if rows > whole => {
-                format!(" TABLESAMPLE SYSTEM ({:.4})", 100.0 * whole / rows)
+                format!(
+                    " TABLESAMPLE SYSTEM ({:.4}) REPEATABLE (0)",
+                    100.0 * whole / rows
+                )
             }
             None => String::new(),
         };
@@ -1156,6 +1162,8 @@ async fn weigh_growth(
     for (growth, weighed) in growths.iter().zip(&weighed) {
         let rebuilt = |c: &(&str, &str, &str)| match growth.why {
             Why::Builds if structured(c) => REBUILT_BYTES,
+            // What is quoted or appended is the value's text.
+            Why::Quotes | Why::Recursion if structured(c) => TEXT_OF_READ,
             _ => 1.0,
         };
         if let Some((_, table, column)) = weighed.iter().find(|c| {
@@ -1168,6 +1176,11 @@ async fn weigh_growth(
     }
     Ok(())
 }
+
+/// How many times its size as read the text of a value of another type may
+/// be (an `int8[]` of small numbers: some three times; a number of
+/// 131,072 digits written in 8 bytes, far more, helper-47).
+const TEXT_OF_READ: f64 = 4.0;
 
 /// How many times its size as read a structured value (jsonb, an array)
 /// takes in memory while a statement builds on it (see

@@ -56,6 +56,14 @@ fn a_deletion_or_a_concatenation_may_rebuild_each_value_it_is_given() {
         rebuilds("SELECT x - 0 FROM (SELECT payload - 0 AS x FROM events) AS s"),
         2
     );
+    // Rows outside any SELECT are held as a SELECT's are.
+    assert_eq!(
+        rebuilds(
+            "WITH v(p) AS (VALUES ((SELECT payload FROM events WHERE id = 1) - 0)) \
+             SELECT count(*) FROM v"
+        ),
+        1
+    );
 }
 
 #[test]

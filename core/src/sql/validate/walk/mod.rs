@@ -354,6 +354,10 @@ impl<'a> Walker<'a> {
     /// Judges a whole query; returns what the executor needs to know of it.
     pub(super) fn query(mut self, query: &Query) -> Result<Walked, Refusal> {
         self.walk_query(query)?;
+        // What rows outside any SELECT compute (a `VALUES` of the statement,
+        // of a CTE or of a UNION's branch) is held as a SELECT's row is.
+        self.held_reads = self.held_reads.saturating_add(self.select_reads);
+        self.held_rebuilds = self.held_rebuilds.saturating_add(self.select_rebuilds);
         self.judge_bare_names()?;
         let row_copies = self.row_copies.times(1);
         if row_copies > copies::MAX_ROW_COPIES {
