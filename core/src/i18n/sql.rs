@@ -1153,6 +1153,17 @@ fn excess(lang: Lang, excess: &crate::sql::validate::Excess) -> String {
              calcule à partir de lui-même à chaque étape : ses chiffres croissent avec la \
              profondeur (la base ne peut pas s'arrêter au milieu d'un tel calcul)"
         ),
+        (Lang::En, E::ParsedNumber(number)) => format!(
+            "a logarithm, a root or a power of {number}, an exact number parsed from a value it \
+             reads: the data may write it with thousands of digits, and the database cannot stop \
+             inside one such call (parse it as a floating-point number: ::float8)"
+        ),
+        (Lang::Fr, E::ParsedNumber(number)) => format!(
+            "un logarithme, une racine ou une puissance de {number}, un nombre exact lu dans une \
+             valeur qu'elle lit : les données peuvent l'écrire avec des milliers de chiffres, et \
+             la base ne peut pas s'arrêter au milieu d'un tel calcul (lisez-le comme un nombre à \
+             virgule flottante : ::float8)"
+        ),
         (Lang::En, E::Digits { digits, max }) => format!(
             "its logarithms, roots and powers work on {} digits of numbers the statement wrote, \
              more than {max} (the database cannot stop inside one)",

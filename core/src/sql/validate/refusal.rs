@@ -276,6 +276,9 @@ pub enum Excess {
     ComputedExponent(String),
     /// A logarithm, root or power of a number a recursion grows.
     RecursiveNumber(String),
+    /// A logarithm, root or power of an exact number parsed from a value
+    /// read (a text, a JSON member), whose digits only the data says.
+    ParsedNumber(String),
     /// Logarithms, roots and powers on `digits` digits in all.
     Digits {
         digits: Option<u64>,
