@@ -124,13 +124,20 @@ async fn weigh_digits(
     let mut reads = Vec::new();
     Foresight::table_reads(plan, &mut reads);
     let relations: Vec<&str> = reads.iter().map(|(r, _)| r.as_str()).collect();
-    let columns: Vec<(String, String, String, bool)> = sqlx::query_as(
+    // With the partition root this role may read a partition through.
+    type Column = (String, String, String, bool, Option<String>, Option<String>);
+    let columns: Vec<Column> = sqlx::query_as(
         "SELECT n.nspname::text, c.relname::text, a.attname::text, \
                 has_schema_privilege(n.oid, 'USAGE') \
-                    AND has_column_privilege(c.oid, a.attnum, 'SELECT') \
+                    AND has_column_privilege(c.oid, a.attnum, 'SELECT'), \
+                rn.nspname::text, r.relname::text \
          FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
          JOIN pg_namespace n ON n.oid = c.relnamespace \
          JOIN pg_type t ON t.oid = a.atttypid \
+         LEFT JOIN pg_class r ON r.oid = pg_partition_root(c.oid) AND r.oid <> c.oid \
+              AND has_table_privilege(r.oid, 'SELECT') \
+         LEFT JOIN pg_namespace rn ON rn.oid = r.relnamespace \
+              AND has_schema_privilege(rn.oid, 'USAGE') \
          WHERE c.relname = ANY($1) AND c.relkind IN ('r', 'm', 'p') \
            AND a.attnum > 0 AND NOT a.attisdropped \
            AND coalesce(nullif(t.typbasetype, 0), t.oid) = 'numeric'::regtype",
@@ -146,7 +153,7 @@ async fn weigh_digits(
         })
     };
     let max = MAX_NUMERIC_DIGITS;
-    for (schema, table, column, readable) in &columns {
+    for (schema, table, column, readable, root_schema, root) in &columns {
         if !read(table, column) {
             continue;
         }
@@ -158,9 +165,14 @@ async fn weigh_digits(
                 max,
             })
         };
-        if !readable {
-            return Err(long(None));
-        }
+        // The table itself, or the partition root this role reads it through
+        // (the whole table's numbers, then).
+        let (schema, measured) = match (readable, root_schema, root) {
+            (true, _, _) => (schema, table),
+            (false, Some(schema), Some(root)) => (schema, root),
+            _ => return Err(long(None)),
+        };
+        // Sampled by the partition's rows: the deadline bounds the rest.
         let rows = tables.rows(table).unwrap_or(0.0);
         let sample = match rows > QUOTED_WHOLE_ROWS {
             true => format!(
@@ -173,7 +185,7 @@ async fn weigh_digits(
             "SELECT coalesce(max(length({}::text)), 0)::int8 FROM {}.{}{sample}",
             quoted(column),
             quoted(schema),
-            quoted(table),
+            quoted(measured),
         ));
         let (longest,): (i64,) = sqlx::query_as(measure)
             .persistent(false)
