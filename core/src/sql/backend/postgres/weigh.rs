@@ -126,22 +126,13 @@ async fn weigh_digits(
     let relations: Vec<&str> = reads.iter().map(|(r, _)| r.as_str()).collect();
     // With the partition root this role may read a partition through.
     type Column = (String, String, String, bool, Option<String>, Option<String>);
-    let columns: Vec<Column> = sqlx::query_as(
+    let columns: Vec<Column> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT n.nspname::text, c.relname::text, a.attname::text, \
                 has_schema_privilege(n.oid, 'USAGE') \
                     AND has_column_privilege(c.oid, a.attnum, 'SELECT'), \
                 rn.nspname::text, r.relname::text \
-         FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
-         JOIN pg_namespace n ON n.oid = c.relnamespace \
-         JOIN pg_type t ON t.oid = a.atttypid \
-         LEFT JOIN pg_class r ON r.oid = pg_partition_root(c.oid) AND r.oid <> c.oid \
-              AND has_table_privilege(r.oid, 'SELECT') \
-         LEFT JOIN pg_namespace rn ON rn.oid = r.relnamespace \
-              AND has_schema_privilege(rn.oid, 'USAGE') \
-         WHERE c.relname = ANY($1) AND c.relkind IN ('r', 'm', 'p') \
-           AND a.attnum > 0 AND NOT a.attisdropped \
-           AND coalesce(nullif(t.typbasetype, 0), t.oid) = 'numeric'::regtype",
-    )
+         {PLAN_COLUMNS} AND coalesce(nullif(t.typbasetype, 0), t.oid) = 'numeric'::regtype",
+    )))
     .bind(&relations)
     .persistent(false)
     .fetch_all(&mut *conn)
@@ -438,6 +429,21 @@ fn weigh_each(
     (bytes > ROW_COPIES_BYTES).then(|| (copies, table.clone(), longest as u64, mib(bytes)))
 }
 
+/// The columns of the relations `$1` names (the tables a plan reads), in
+/// SQL: the catalogue read every weighing starts from, each query adding
+/// its own conditions after it. `a` the column, `c` its table, `n` the
+/// table's schema, `t` its type; `r` (schema `rn`) the partition root this
+/// role may read a partition through, when it may not read the partition.
+const PLAN_COLUMNS: &str = "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
+     JOIN pg_namespace n ON n.oid = c.relnamespace \
+     JOIN pg_type t ON t.oid = a.atttypid \
+     LEFT JOIN pg_class r ON r.oid = pg_partition_root(c.oid) AND r.oid <> c.oid \
+          AND has_table_privilege(r.oid, 'SELECT') \
+     LEFT JOIN pg_namespace rn ON rn.oid = r.relnamespace \
+          AND has_schema_privilege(rn.oid, 'USAGE') \
+     WHERE c.relname = ANY($1) AND c.relkind IN ('r', 'm', 'p') \
+       AND a.attnum > 0 AND NOT a.attisdropped";
+
 /// Whether a column's type is structured, in SQL over `pg_type t`: an
 /// array or one of the types of no other category (jsonb, json, hstore,
 /// tsvector, xml), a domain counting as its base type. Such a value is
@@ -457,10 +463,7 @@ async fn reads_structured(
     let relations: Vec<&str> = reads.iter().map(|(r, _)| r.as_str()).collect();
     let columns: Vec<(String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT c.relname::text, a.attname::text \
-         FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
-         JOIN pg_type t ON t.oid = a.atttypid \
-         WHERE c.relname = ANY($1) AND c.relkind IN ('r', 'm', 'p') \
-           AND a.attnum > 0 AND NOT a.attisdropped AND a.attlen = -1 AND {STRUCTURED}",
+         {PLAN_COLUMNS} AND a.attlen = -1 AND {STRUCTURED}",
     )))
     .bind(&relations)
     .persistent(false)
@@ -781,15 +784,7 @@ async fn out_of_line(
                 has_schema_privilege(n.oid, 'USAGE') \
                     AND has_column_privilege(c.oid, a.attnum, 'SELECT'), \
                 rn.nspname::text, r.relname::text, {STRUCTURED} \
-         FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
-         JOIN pg_namespace n ON n.oid = c.relnamespace \
-         JOIN pg_type t ON t.oid = a.atttypid \
-         LEFT JOIN pg_class r ON r.oid = pg_partition_root(c.oid) AND r.oid <> c.oid \
-              AND has_table_privilege(r.oid, 'SELECT') \
-         LEFT JOIN pg_namespace rn ON rn.oid = r.relnamespace \
-              AND has_schema_privilege(rn.oid, 'USAGE') \
-         WHERE c.relname = ANY($1) AND c.relkind IN ('r', 'm', 'p') \
-           AND a.attnum > 0 AND NOT a.attisdropped AND a.attlen = -1",
+         {PLAN_COLUMNS} AND a.attlen = -1",
     )))
     .bind(&relations)
     .persistent(false)
@@ -1022,7 +1017,7 @@ async fn weigh_growth(
     // error quotes of a number, `numeric` holding at most some 150,000
     // digits, or of an address), and whether this role may read them.
     type Column = (String, String, String, Option<i32>, bool, bool, bool);
-    let columns: Vec<Column> = sqlx::query_as(
+    let columns: Vec<Column> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT n.nspname::text, c.relname::text, a.attname::text, \
                 CASE WHEN coalesce(nullif(t.typbasetype, 0), t.oid) IN ('varchar'::regtype, \
                     'bpchar'::regtype) \
@@ -1034,12 +1029,8 @@ async fn weigh_growth(
                     'inet'::regtype, 'cidr'::regtype), \
                 has_schema_privilege(n.oid, 'USAGE') \
                     AND has_column_privilege(c.oid, a.attnum, 'SELECT') \
-         FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
-         JOIN pg_namespace n ON n.oid = c.relnamespace \
-         JOIN pg_type t ON t.oid = a.atttypid \
-         WHERE c.relname = ANY($1) AND c.relkind IN ('r', 'm', 'p') \
-           AND a.attnum > 0 AND NOT a.attisdropped AND a.attlen = -1",
-    )
+         {PLAN_COLUMNS} AND a.attlen = -1",
+    )))
     .bind(&relations)
     .persistent(false)
     .fetch_all(&mut *conn)
