@@ -991,6 +991,55 @@ async fn numbers_a_logarithm_reads_are_short_enough_to_compute_within_the_deadli
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_containment_and_overlap_look_for_is_weighed_against_the_values_they_look_in() {
+    // Each element looked for is compared with every element of the value
+    // it is looked for in, in one call no deadline interrupts: 100 nested
+    // arrays looked for in a 24 MB jsonb ran 6.7 s; two arrays of 100,000
+    // integers overlapped, 15.5 s under a 5 s deadline.
+    let target = ReadOnlyTarget::new(
+        "CREATE TABLE events AS SELECT 1 AS id, \
+           (SELECT jsonb_agg(jsonb_build_array(i)) FROM generate_series(1, 1000000) i) AS payload, \
+           (SELECT array_agg(i) FROM generate_series(1, 1000000) i) AS ids; \
+         CREATE TABLE lists AS SELECT g AS id, \
+           (SELECT array_agg(i * g) FROM generate_series(1, 20000) i) AS ids \
+           FROM generate_series(1, 2) g; \
+         CREATE TABLE orders AS SELECT g AS id, jsonb_build_object('vip', g % 2 = 0) AS meta, \
+           ARRAY[g, g + 1] AS tags, int4range(g, g + 10) AS during FROM generate_series(1, 1000) g; \
+         ANALYZE;",
+    )
+    .await;
+    let clicks = target.clicks();
+    let ran = |sql: &str| clicks.run(sql);
+    let nested: Vec<String> = (999_901..=1_000_000).map(|i| format!("[{i}]")).collect();
+    let absent: Vec<String> = (1..=400).map(|i| format!("-{i}")).collect();
+    assert_all_refused(
+        ran,
+        [
+            format!(
+                "SELECT e.id, e.payload @> '[{}]' AS found FROM events e",
+                nested.join(",")
+            ),
+            format!(
+                "SELECT e.id FROM events e WHERE e.ids && ARRAY[{}]",
+                absent.join(",")
+            ),
+            "SELECT a.id, b.id FROM lists a, lists b WHERE a.ids && b.ids".to_owned(),
+        ],
+        "containment or overlap tests",
+    );
+    assert_all_run(
+        ran,
+        [
+            r#"SELECT o.id FROM orders o WHERE o.meta @> '{"vip": true}'"#,
+            "SELECT e.id, e.payload @> '[[5]]' AS found FROM events e",
+            "SELECT o.id FROM orders o WHERE o.tags && ARRAY[3, 4]",
+            "SELECT a.id, b.id FROM orders a JOIN orders b ON a.during && b.during AND a.id < b.id",
+        ],
+    );
+    target.drop_role().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_value_parsed_as_another_type_is_short_enough_for_its_error_to_be_read() {
     // The error on a value that is no number quotes it whole, and the
     // driver receives all of it before the bot cuts it: `body::int` of a

@@ -218,6 +218,51 @@ pub(super) fn heavy_reason(lang: Lang, heavy: &crate::sql::backend::Heavy) -> St
         ),
         (
             Lang::En,
+            H::Searches {
+                sought,
+                compared,
+                table,
+                longest,
+            },
+        ) => format!(
+            "its containment or overlap tests (@>, <@, ?|, ?&, &&) compare {} with every element \
+             of values of up to {longest} bytes in {table}, each in one call no deadline \
+             interrupts: more than such a call may compare within the deadline (look for fewer \
+             elements at once, or in a smaller part of the value: payload -> 'items' @> …)",
+            match (sought, compared) {
+                (0, c) => format!("{c} values read with each other, element by element,"),
+                (s, 0) => format!("each of the elements of {s} characters they look for"),
+                (s, c) => format!(
+                    "each of the elements of {s} characters they look for, and {c} values read \
+                     with each other,"
+                ),
+            }
+        ),
+        (
+            Lang::Fr,
+            H::Searches {
+                sought,
+                compared,
+                table,
+                longest,
+            },
+        ) => format!(
+            "ses tests d'inclusion ou de recouvrement (@>, <@, ?|, ?&, &&) comparent {} à chaque \
+             élément de valeurs allant jusqu'à {longest} octets dans {table}, chacun en un seul \
+             appel qu'aucun délai n'interrompt : plus qu'un tel appel ne peut comparer dans le \
+             délai (cherchez moins d'éléments à la fois, ou dans une plus petite partie de la \
+             valeur : payload -> 'items' @> …)",
+            match (sought, compared) {
+                (0, c) => format!("{c} valeurs lues entre elles, élément par élément,"),
+                (s, 0) => format!("chacun des éléments des {s} caractères qu'ils cherchent"),
+                (s, c) => format!(
+                    "chacun des éléments des {s} caractères qu'ils cherchent, et {c} valeurs lues \
+                     entre elles,"
+                ),
+            }
+        ),
+        (
+            Lang::En,
             H::LongNumbers {
                 table,
                 column,

@@ -120,6 +120,18 @@ fn why_a_query_is_too_heavy_or_failed_is_said_in_both_languages_with_its_figures
             mib: Some(916),
             bound_mib: 256,
         },
+        Heavy::Searches {
+            sought: 1_900,
+            compared: 0,
+            table: table.clone(),
+            longest: 24_000_000,
+        },
+        Heavy::Searches {
+            sought: 14,
+            compared: 2,
+            table: table.clone(),
+            longest: 40_000,
+        },
         Heavy::LongNumbers {
             table: table.clone(),
             column: column.clone(),

@@ -268,6 +268,26 @@ pub enum Heavy {
         bound_mib: u64,
     },
     #[error(
+        "its containment or overlap tests compare {} with every element of values of up to \
+         {longest} bytes in {table}, each in one call no deadline interrupts: more than such a \
+         call may compare within the deadline",
+        match (sought, compared) {
+            (0, c) => format!("{c} values read with each other, element by element,"),
+            (s, 0) => format!("each of the elements of {s} characters they look for"),
+            (s, c) => format!("each of the elements of {s} characters they look for, and {c} values read with each other,"),
+        }
+    )]
+    /// The containment, existence and overlap tests of a row look for
+    /// `sought` characters written out and compare `compared` pairs of
+    /// values read, against values of up to `longest` bytes in `table`
+    /// (`Validated::sought_chars`, `Validated::compared_reads`).
+    Searches {
+        sought: u64,
+        compared: u64,
+        table: String,
+        longest: u64,
+    },
+    #[error(
         "its logarithms, roots or powers work on {table}.{column}, {}: one such call on a \
          number that long runs for seconds, and no deadline interrupts it",
         match digits {

@@ -284,6 +284,14 @@ pub struct Validated {
     /// (`ln(r.rate)`): the PostgreSQL executor measures the digits of the
     /// numbers it reads (see `sizes::MAX_NUMERIC_DIGITS`).
     pub digits_read: bool,
+    /// The characters its containment, existence and overlap tests look
+    /// for, written out (`o.meta @> '{"vip": true}'`, `tags && ARRAY['a']`),
+    /// all of them together (see `sizes::Judged::sought_chars`), and how
+    /// many overlaps compare two values read (`x.tags && y.tags`): the
+    /// PostgreSQL executor weighs them against the longest value the
+    /// statement reads.
+    pub sought_chars: u64,
+    pub compared_reads: u64,
     /// The working memory the splits of one row take while they build
     /// (`regexp_split_to_array`, `string_to_array`, `regexp_matches`), in
     /// copies of the value they split, added up over the row (see
@@ -484,6 +492,8 @@ fn judge(sql: &str, policy: &Policy, catalog: Option<&Catalog>) -> Result<Valida
         built_row_bytes: sizes.built_row_chars.saturating_mul(4),
         gathered_value_copies: sizes.gathered_value_copies,
         digits_read: sizes.digits_read,
+        sought_chars: sizes.sought_chars,
+        compared_reads: sizes.compared_reads,
     })
 }
 
@@ -610,6 +620,10 @@ fn screen_tokens(tokens: Vec<Token>, dialect: Dialect) -> Result<Vec<Token>, Ref
             Token::RArrow if dialect == Dialect::Postgres => {}
             // A text search; the walk reads which `@@` it is.
             Token::AtAt if dialect == Dialect::Postgres => {}
+            // An overlap of ranges or arrays (`a.during && b.during`), in
+            // the class of `@>` for the parser as for PostgreSQL; the sizes
+            // judge what it compares (see `sizes::Check::sought_elements`).
+            Token::Overlap if dialect == Dialect::Postgres => {}
             other => {
                 return Err(Refusal::CannotVerify(Unreadable::Token(other.to_string())));
             }

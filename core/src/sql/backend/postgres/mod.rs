@@ -779,6 +779,21 @@ fn bounded_projection(text: &str, columns: &[Column]) -> (String, Vec<PgKind>) {
                 PgKind::Bytea,
             ),
             PgKind::Json => (format!("left({value}::text, {cut})"), PgKind::JsonText),
+            // An array is written out whole before `left` cuts it, and an
+            // element may take far more written than stored (an array of
+            // 50 million NULLs, one bit each stored, took a backend to
+            // 1,840 MiB): past as many elements as a cell shows characters,
+            // only that many are written, after the array's bounds. The
+            // cut cell shows `[1:50000000]={NULL,NULL,…`.
+            _ if column.type_name.ends_with("[]") => (
+                format!(
+                    "CASE WHEN cardinality({value}) <= {cut} THEN left({value}::text, {cut}) \
+                     ELSE left(array_dims({value}) || '=' || (SELECT array_agg(pstral_e) \
+                     FROM (SELECT unnest({value}) AS pstral_e LIMIT {cut}) AS pstral_f)::text, \
+                     {cut}) END"
+                ),
+                PgKind::Text,
+            ),
             // CHAR(n) keeps its padding: cast to text it would lose it.
             PgKind::Text if matches!(column.type_name.as_str(), "BPCHAR" | "CHAR") => (
                 format!(

@@ -70,7 +70,15 @@ async fn weigh_within(
         && reads_structured(conn, query, plan).await?;
     let rebuilds = query.held_rebuilds > 0 && structured;
     let reads = query.held_reads >= MIN_HELD_READS || (query.held_reads > 0 && structured);
-    if !weighed(query) && hashed.is_empty() && !kept && !rebuilds && !reads && !query.digits_read {
+    let searches = query.sought_chars > 0 || query.compared_reads > 0;
+    if !weighed(query)
+        && hashed.is_empty()
+        && !kept
+        && !rebuilds
+        && !reads
+        && !searches
+        && !query.digits_read
+    {
         return Ok(());
     }
     let tables = table_rows(conn, query, plan).await?;
@@ -99,6 +107,9 @@ async fn weigh_within(
     }
     if rebuilds {
         weigh_rebuilds(conn, query, plan, &tables, &mut measured).await?;
+    }
+    if searches {
+        weigh_searches(conn, query, plan, &tables, &mut measured).await?;
     }
     if query.digits_read {
         weigh_digits(conn, query, plan, &tables).await?;
@@ -411,6 +422,49 @@ async fn weigh_rebuilds(
         })),
         None => Ok(()),
     }
+}
+
+/// What the containment, existence and overlap tests of a statement may
+/// compare in one call, in characters looked for times bytes looked in:
+/// each element looked for is compared with every element of the value it
+/// is looked for in, and no deadline interrupts the call. The costliest
+/// measured here: elements of one character split from a text (`&&` of
+/// `string_to_array(body, NULL)`), 1.5 ns a character-byte; nested jsonb
+/// arrays (`payload @> '[[…], …]'`), 0.7 ns (100 looked for in a 24 MB
+/// document: 6.7 s). At this bound such a call stays near 1.5 s.
+const SEARCHED_CHAR_BYTES: f64 = 1.0e9;
+
+/// Refuses a statement whose containment, existence and overlap tests
+/// (`Validated::sought_chars`, `Validated::compared_reads`) may compare
+/// more than [`SEARCHED_CHAR_BYTES`] in a row: what they look for written
+/// out, times the longest value the statement reads (at least what a row
+/// keeps in place, [`IN_ROW_BYTES`]; as many times as a value it builds
+/// holds copies of one), and each overlap of two values read as if both
+/// were that long. Measured as the gatherings' are (see [`out_of_line`]).
+async fn weigh_searches(
+    conn: &mut sqlx::PgConnection,
+    query: &Validated,
+    plan: &serde_json::Value,
+    tables: &Tables,
+    measured: &mut Measured,
+) -> Result<(), ExecError> {
+    let out_of_line = measured.get(conn, query, plan, tables).await?;
+    let (table, longest) = out_of_line
+        .iter()
+        .map(|((table, _), o)| (table.as_str(), o.longest.max(o.structured)))
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .unwrap_or(("", 0.0));
+    let longest = longest.max(f64::from(IN_ROW_BYTES)) * query.built_copies.max(1) as f64;
+    let compared = query.compared_reads as f64 * longest * longest;
+    if query.sought_chars as f64 * longest + compared <= SEARCHED_CHAR_BYTES {
+        return Ok(());
+    }
+    Err(ExecError::TooHeavy(Heavy::Searches {
+        sought: query.sought_chars,
+        compared: query.compared_reads,
+        table: table.to_owned(),
+        longest: longest as u64,
+    }))
 }
 
 /// `copies` values of the read that weighs most by `each` (what one takes,

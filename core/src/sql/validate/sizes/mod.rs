@@ -115,6 +115,15 @@ pub(super) struct Judged {
     /// number takes seconds no deadline interrupts. The executor measures
     /// them.
     pub digits_read: bool,
+    /// The characters its containment, existence and overlap tests (`@>`,
+    /// `<@`, `?|`, `?&`, `&&`) look for, written out, all of them together:
+    /// each element looked for is compared with every element of the value
+    /// it is looked for in, in one call no deadline interrupts, so the
+    /// executor weighs them against the longest value the statement reads.
+    pub sought_chars: u64,
+    /// How many overlaps (`&&`) compare two values read (`x.tags &&
+    /// y.tags`): weighed as if each were as long as the longest value read.
+    pub compared_reads: u64,
 }
 
 /// Judges the sizes of what `query` builds.
@@ -180,6 +189,8 @@ pub(super) fn judge(query: &Query, dialect: Dialect) -> Result<Judged, Refusal> 
         sets: 0,
         gathered_value_copies: 0,
         digits_read: false,
+        sought_chars: 0,
+        compared_reads: 0,
         gathered_searched: 0,
         digits: 0,
         counting: Vec::new(),
@@ -205,6 +216,8 @@ pub(super) fn judge(query: &Query, dialect: Dialect) -> Result<Judged, Refusal> 
         built_row_chars,
         gathered_value_copies: check.gathered_value_copies,
         digits_read: check.digits_read,
+        sought_chars: check.sought_chars,
+        compared_reads: check.compared_reads,
     })
 }
 
@@ -868,6 +881,7 @@ fn pairs(op: &BinaryOperator) -> bool {
             | BinaryOperator::Question
             | BinaryOperator::QuestionAnd
             | BinaryOperator::QuestionPipe
+            | BinaryOperator::PGOverlap
     )
 }
 

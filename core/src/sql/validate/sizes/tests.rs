@@ -882,3 +882,48 @@ fn values_built_side_by_side_in_a_row_add_up_but_comparisons_build_nothing() {
         &format!("SELECT {} FROM clients c", pivot.join(", "))
     ));
 }
+
+#[test]
+fn containment_and_overlap_count_what_they_look_for_and_compare_only_columns_read() {
+    let pg = Dialect::Postgres;
+    let judged = |sql: &str| super::super::validate(sql, &super::super::Policy::new(pg)).unwrap();
+    let sought = |written: &[&str]| written.iter().map(|w| w.len() as u64).sum::<u64>();
+
+    let vip = judged(r#"SELECT o.id FROM orders o WHERE o.meta @> '{"vip": true}'"#);
+    assert_eq!(vip.sought_chars, sought(&[r#"'{"vip": true}'"#]));
+    assert_eq!(vip.compared_reads, 0);
+    // An overlap may be written either way round; every test adds up.
+    let either = judged(
+        "SELECT s.id FROM segments s WHERE s.member_ids && ARRAY[42, 43] OR ARRAY[1] && s.member_ids",
+    );
+    assert_eq!(either.sought_chars, sought(&["ARRAY[42, 43]", "ARRAY[1]"]));
+    let keys = judged(
+        "SELECT e.id FROM events e WHERE e.payload ?| ARRAY['a', 'b'] AND ARRAY[7] <@ e.ids",
+    );
+    assert_eq!(keys.sought_chars, sought(&["ARRAY['a', 'b']", "ARRAY[7]"]));
+    // Two columns read, as they are: weighed by the executor.
+    let bookings = judged(
+        "SELECT a.id, b.id FROM bookings a JOIN bookings b ON a.during && b.during AND a.id < b.id",
+    );
+    assert_eq!((bookings.sought_chars, bookings.compared_reads), (0, 1));
+    assert_eq!(
+        judged("SELECT x.id FROM t x, t y WHERE (x.tags)::text[] && y.tags").compared_reads,
+        1
+    );
+    assert_eq!(judged("SELECT id FROM orders").sought_chars, 0);
+
+    for sql in [
+        // Values built from what is read are as long as the data makes them.
+        "SELECT d.id FROM docs d, docs e WHERE string_to_array(d.body, NULL) && string_to_array(e.body, NULL)",
+        "SELECT d.id FROM docs d WHERE string_to_array(d.body, NULL) && d.tags",
+        // Containment still looks only for what is written out.
+        "SELECT c.id FROM catalogs c, catalogs p WHERE c.items @> p.items",
+        // A value gathered from rows is compared with a word at most.
+        "SELECT x.a && (SELECT array_agg(id) FROM orders) FROM t x",
+        "WITH g AS (SELECT array_agg(id) AS a FROM orders) SELECT g.a && g.a FROM g",
+        "SELECT (SELECT array_agg(id) FROM orders) && ARRAY[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]",
+        "SELECT (SELECT jsonb_agg(id) FROM orders) @> '[1, 2, 3, 4, 5, 6, 7, 8, 9, 10]'",
+    ] {
+        assert!(refused(pg, sql), "{sql}");
+    }
+}
