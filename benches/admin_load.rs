@@ -154,7 +154,6 @@ async fn stream_answers(
                 let started = Instant::now();
                 let event = InboundEvent::Message {
                     author: "discord:1".parse().unwrap(),
-                    author_name: None,
                     message: MessageRef {
                         place,
                         id: format!("{round}-{i}"),

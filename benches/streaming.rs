@@ -273,7 +273,6 @@ async fn bot(fake: &FakeModel, n: usize, api: Api) -> Value {
             tokio::spawn(async move {
                 let event = InboundEvent::Message {
                     author,
-                    author_name: None,
                     message: MessageRef {
                         place,
                         id: format!("q{i}"),

@@ -211,7 +211,6 @@ impl Harness {
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         InboundEvent::Message {
             author: who(author),
-            author_name: None,
             message: MessageRef {
                 place: channel(),
                 id: format!("q{n}"),
@@ -920,7 +919,6 @@ async fn an_invite_code_inside_a_sentence_in_a_dm_links_and_never_reaches_the_mo
     };
     let message = InboundEvent::Message {
         author: who(77),
-        author_name: None,
         message: MessageRef {
             place: dm.clone(),
             id: "m77".to_owned(),
@@ -955,7 +953,6 @@ async fn a_threads_conversation_is_exported_or_switched_only_by_those_who_asked_
     };
     let asked = InboundEvent::Message {
         author: who(1),
-        author_name: None,
         message: MessageRef {
             place: thread.clone(),
             id: "m-1".to_owned(),

@@ -137,24 +137,21 @@ async fn a_role_change_applies_at_the_next_action(db: TestDb) {
         .unwrap();
     let ana = id("discord:1");
     dir.link("ana", &ana, Actor::cli()).await.unwrap();
-    let Resolution::Known(before) = dir.resolve(&ana, None, None).await.unwrap() else {
+    let Resolution::Known(before) = dir.resolve(&ana, None).await.unwrap() else {
         panic!("ana is linked")
     };
     assert_eq!(before.role, Role::Viewer);
     dir.set_role("ana", Role::Executor, Actor::cli(), false)
         .await
         .unwrap();
-    let Resolution::Known(after) = dir.resolve(&ana, None, None).await.unwrap() else {
+    let Resolution::Known(after) = dir.resolve(&ana, None).await.unwrap() else {
         panic!("ana is linked")
     };
     assert_eq!(after.role, Role::Executor);
 
     let unlinked = dir.unlink(&ana, Actor::cli()).await.unwrap();
     assert_eq!(unlinked.name, "ana");
-    assert_eq!(
-        dir.resolve(&ana, None, None).await.unwrap(),
-        Resolution::Refused
-    );
+    assert_eq!(dir.resolve(&ana, None).await.unwrap(), Resolution::Refused);
     let again = dir.unlink(&ana, Actor::cli()).await.unwrap_err();
     assert!(matches!(again, IdentityError::NotLinked(_)), "{again}");
 }
@@ -166,10 +163,7 @@ async fn unknown_people_are_refused_and_the_refusal_is_audited(db: TestDb) {
         crate::support::CHAT_PLATFORMS,
     );
     let stranger = id("matrix:@eve:example.org");
-    let outcome = dir
-        .resolve(&stranger, Some("Eve"), Some(&dm()))
-        .await
-        .unwrap();
+    let outcome = dir.resolve(&stranger, Some(&dm())).await.unwrap();
     assert_eq!(outcome, Resolution::Refused);
     // The command as the platform spells it.
     let text = pstral_core::i18n::Text::UnknownIdentity {
@@ -208,7 +202,7 @@ async fn unknown_people_become_viewers_under_auto_viewer(db: TestDb) {
     let newcomer = id("discord:42");
     // Named after the account's id, never the display name, which anyone
     // can choose (here: the admin's).
-    let Resolution::Created(user) = dir.resolve(&newcomer, Some("Ana"), None).await.unwrap() else {
+    let Resolution::Created(user) = dir.resolve(&newcomer, None).await.unwrap() else {
         panic!("the policy creates users")
     };
     assert_eq!(
@@ -216,7 +210,7 @@ async fn unknown_people_become_viewers_under_auto_viewer(db: TestDb) {
         ("discord-42", Role::Viewer)
     );
     assert_eq!(
-        dir.resolve(&newcomer, Some("Ana"), None).await.unwrap(),
+        dir.resolve(&newcomer, None).await.unwrap(),
         Resolution::Known(user)
     );
     assert_eq!(
@@ -239,10 +233,7 @@ async fn a_newcomer_writing_twice_at_once_becomes_one_user(db: TestDb) {
         crate::support::CHAT_PLATFORMS,
     );
     let newcomer = id("matrix:@zoe:example.org");
-    let (x, y) = tokio::join!(
-        a.resolve(&newcomer, Some("Zoé"), None),
-        b.resolve(&newcomer, Some("Zoé"), None),
-    );
+    let (x, y) = tokio::join!(a.resolve(&newcomer, None), b.resolve(&newcomer, None),);
     let (x, y) = (x.unwrap(), y.unwrap());
     let user = |r: &Resolution| match r {
         Resolution::Known(u) | Resolution::Created(u) => u.clone(),
@@ -426,11 +417,11 @@ async fn names_cannot_impersonate(db: TestDb) {
         );
     }
     // Display-name squatting: a newcomer calling themselves "alice" (or
-    // "alice" + an invisible filler) is named after their account.
+    // "alice" + an invisible filler) is named after their account (the
+    // directory is never told a display name).
     for display in ["alice", "alice\u{3164}"] {
         let newcomer = id(&format!("matrix:@squat{}:evil.example", display.len()));
-        let Resolution::Created(user) = dir.resolve(&newcomer, Some(display), None).await.unwrap()
-        else {
+        let Resolution::Created(user) = dir.resolve(&newcomer, None).await.unwrap() else {
             panic!("created");
         };
         assert!(user.name.starts_with("matrix-squat"), "{}", user.name);
@@ -547,7 +538,7 @@ async fn invite_attempts_are_limited_and_read_the_same(db: TestDb) {
     // invite: she may still take it.
     let phone = id("matrix:@ana:example.org");
     assert!(matches!(
-        dir.resolve(&phone, None, Some(&dm())).await.unwrap(),
+        dir.resolve(&phone, Some(&dm())).await.unwrap(),
         Resolution::Created(_)
     ));
     let user = dir
@@ -733,10 +724,7 @@ async fn a_disabled_or_removed_user_is_refused_when_they_act(db: TestDb) {
 
     dir.disable("ana", Actor::cli()).await.unwrap();
     assert_eq!(dir.user_of(&ana).await.unwrap(), None);
-    assert_eq!(
-        dir.resolve(&ana, None, None).await.unwrap(),
-        Resolution::Refused
-    );
+    assert_eq!(dir.resolve(&ana, None).await.unwrap(), Resolution::Refused);
     assert!(tokens.authenticate(&token.token).await.is_err());
     let listed = dir.list().await.unwrap();
     let entry = listed.iter().find(|e| e.user.name == "ana").unwrap();
@@ -745,7 +733,7 @@ async fn a_disabled_or_removed_user_is_refused_when_they_act(db: TestDb) {
     // Enabled again: known again (the tokens stay revoked).
     dir.enable("ana", Actor::cli()).await.unwrap();
     assert!(matches!(
-        dir.resolve(&ana, None, None).await.unwrap(),
+        dir.resolve(&ana, None).await.unwrap(),
         Resolution::Known(u) if u.name == "ana"
     ));
     // The last enabled admin stays.
@@ -792,7 +780,7 @@ async fn a_disabled_or_removed_user_is_refused_when_they_act(db: TestDb) {
     );
     // Unlinked, the account is no one's: auto_viewer may make it a viewer.
     assert!(matches!(
-        dir.resolve(&bob, None, None).await.unwrap(),
+        dir.resolve(&bob, None).await.unwrap(),
         Resolution::Created(u) if u.role == Role::Viewer && u.name != "bob"
     ));
     let kinds = kinds(&db).await;

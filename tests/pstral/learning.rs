@@ -279,7 +279,6 @@ async fn what_was_asked_in_private_becomes_an_example_only_by_the_confirming_rol
     };
     let question = InboundEvent::Message {
         author: who(1),
-        author_name: None,
         message: MessageRef {
             place: dm,
             id: "dm-q1".to_owned(),

@@ -308,8 +308,6 @@ pub enum InboundEvent {
     /// decides what to do with it.
     Message {
         author: PlatformIdentity,
-        /// The author's display name, used to name auto-created users.
-        author_name: Option<String>,
         message: MessageRef,
         /// The message this one replies to, when it is a reply.
         in_reply_to: Option<String>,

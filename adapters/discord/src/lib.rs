@@ -403,12 +403,6 @@ impl Shared {
         } else {
             InboundEvent::Message {
                 author,
-                author_name: Some(
-                    msg.author
-                        .global_name
-                        .clone()
-                        .unwrap_or_else(|| msg.author.name.clone()),
-                ),
                 message,
                 in_reply_to: msg
                     .message_reference
@@ -517,11 +511,6 @@ impl Shared {
                     .place(ctx, command.channel_id.get(), command.guild_id)
                     .await;
                 let author = identity(command.user.id);
-                let author_name = command
-                    .user
-                    .global_name
-                    .clone()
-                    .unwrap_or_else(|| command.user.name.clone());
                 let event = match invocation {
                     commands::Invocation::Ask(question) => {
                         // The question is shown in the channel as the
@@ -544,7 +533,6 @@ impl Shared {
                         };
                         InboundEvent::Message {
                             author: author.clone(),
-                            author_name: Some(author_name),
                             message: MessageRef {
                                 place,
                                 id: asked.id.to_string(),

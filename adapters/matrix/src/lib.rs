@@ -930,12 +930,6 @@ impl Shared {
             return;
         }
         let question = self.question(&body);
-        let author_name = room
-            .get_member_no_sync(&ev.sender)
-            .await
-            .ok()
-            .flatten()
-            .and_then(|m| m.display_name().map(str::to_owned));
         let event = if question.is_empty() {
             InboundEvent::Command {
                 author,
@@ -946,7 +940,6 @@ impl Shared {
         } else {
             InboundEvent::Message {
                 author,
-                author_name,
                 message,
                 in_reply_to,
                 text: question,

@@ -205,7 +205,6 @@ impl Terminal {
                     asked += 1;
                     InboundEvent::Message {
                         author: self.author.clone(),
-                        author_name: None,
                         message: MessageRef {
                             place: self.place.clone(),
                             id: format!("{}-q{asked}", self.session),

@@ -602,7 +602,7 @@ impl Bot {
         let place = to.place;
         metrics::counter!("pstral_questions_total", "platform" => place.platform.to_string())
             .increment(1);
-        let user = self.authorize(to, q.author_name, Permission::Chat).await?;
+        let user = self.authorize(to, Permission::Chat).await?;
         // A platform may deliver a message again (a gateway replay, a sync
         // after a restart): a question already recorded is not answered twice.
         // Platform, channel and message id name one message on every

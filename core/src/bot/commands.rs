@@ -311,7 +311,7 @@ impl Bot {
         given: &'s str,
     ) -> Result<Reply<'s>, Reply<'s>> {
         let (platform, place) = (to.platform, to.place);
-        let user = self.authorize(to, None, Permission::Chat).await?;
+        let user = self.authorize(to, Permission::Chat).await?;
         let mode = given
             .trim()
             .parse::<Mode>()
@@ -405,7 +405,7 @@ impl Bot {
     /// a file, in `format` (Markdown unless `json`), audited.
     async fn exported(&self, to: &Listeners<'_>, format: &str) -> Result<Reply<'_>, Reply<'_>> {
         let (platform, place) = (to.platform, to.place);
-        let user = self.authorize(to, None, Permission::Chat).await?;
+        let user = self.authorize(to, Permission::Chat).await?;
         let format = format
             .parse::<ExportFormat>()
             .unwrap_or(ExportFormat::Markdown);

@@ -36,7 +36,6 @@ impl Bot {
                 let Some(user) = self
                     .authorized(
                         &Listeners::only_actor(platform, actor, place, None),
-                        None,
                         Permission::Chat,
                     )
                     .await
@@ -113,7 +112,7 @@ impl Bot {
         index: u32,
         claimed: Option<StatementRef>,
     ) -> Result<(User, &SqlRuntime, StoredStatement), Reply<'_>> {
-        let user = self.authorize(to, None, Permission::Execute).await?;
+        let user = self.authorize(to, Permission::Execute).await?;
         let Some(sql) = &self.parts().sql else {
             return Err(self.sql_unavailable());
         };

@@ -37,7 +37,7 @@ impl Bot {
         claimed: Option<i64>,
     ) -> Result<Reply<'_>, Reply<'_>> {
         let (platform, actor, place, message_id) = (to.platform, to.actor, to.place, to.reply_to);
-        let user = self.authorize(to, None, Permission::Chat).await?;
+        let user = self.authorize(to, Permission::Chat).await?;
         let conversations = &self.parts().conversations;
         let found = match message_id {
             Some(id) => conversations.result_on(place, id).await,
@@ -195,7 +195,7 @@ impl Bot {
         to: &Listeners<'_>,
         query: ExamplesQuery,
     ) -> Result<Reply<'_>, Reply<'_>> {
-        let user = self.authorize(to, None, Permission::Administer).await?;
+        let user = self.authorize(to, Permission::Administer).await?;
         let Some((examples, target)) = self
             .parts()
             .sql

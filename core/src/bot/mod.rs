@@ -180,7 +180,6 @@ impl<'a> Listeners<'a> {
 /// A question, as the core handles it.
 pub(super) struct Question<'a> {
     author: &'a PlatformIdentity,
-    author_name: Option<&'a str>,
     message: &'a MessageRef,
     in_reply_to: Option<&'a str>,
     text: &'a str,
@@ -236,14 +235,12 @@ impl Bot {
             match event {
                 InboundEvent::Message {
                     author,
-                    author_name,
                     message,
                     in_reply_to,
                     text,
                 } => {
                     let question = Question {
                         author: &author,
-                        author_name: author_name.as_deref(),
                         message: &message,
                         in_reply_to: in_reply_to.as_deref(),
                         text: &text,
@@ -327,18 +324,17 @@ impl Bot {
         }
     }
 
-    /// Who acts (`to.actor`, by the name their platform shows, when it
-    /// does), checked now: what to tell `to` when they may not do
+    /// Who acts (`to.actor`, by their account: a display name names
+    /// nobody, anyone may choose it), checked now: what to tell `to` when they may not do
     /// `permission` (a refusal of the role is audited here).
     pub(super) async fn authorize(
         &self,
         to: &Listeners<'_>,
-        author_name: Option<&str>,
         permission: Permission,
     ) -> Result<User, Reply<'_>> {
         let (platform, author, place) = (to.platform, to.actor, to.place);
         let directory = &self.parts().directory;
-        let user = match directory.resolve(author, author_name, Some(place)).await {
+        let user = match directory.resolve(author, Some(place)).await {
             Ok(Resolution::Known(user) | Resolution::Created(user)) => user,
             Ok(Resolution::Refused) => {
                 tracing::info!(who = %author, reason = "unknown_user", "refused: not linked to a local user");
@@ -381,10 +377,9 @@ impl Bot {
     pub(super) async fn authorized(
         &self,
         to: &Listeners<'_>,
-        author_name: Option<&str>,
         permission: Permission,
     ) -> Option<User> {
-        match self.authorize(to, author_name, permission).await {
+        match self.authorize(to, permission).await {
             Ok(user) => Some(user),
             Err(reply) => {
                 self.report(to, reply).await;
@@ -404,7 +399,6 @@ impl Bot {
     ) -> Option<User> {
         self.authorized(
             &Listeners::everyone(platform, author, place, message),
-            None,
             Permission::Chat,
         )
         .await
@@ -421,7 +415,6 @@ impl Bot {
     ) -> Option<User> {
         self.authorized(
             &Listeners::only_actor(platform, author, place, message),
-            None,
             Permission::Administer,
         )
         .await

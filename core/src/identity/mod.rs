@@ -630,9 +630,6 @@ impl Directory {
     pub async fn resolve(
         &self,
         identity: &PlatformIdentity,
-        // A display name names nobody: auto-created users are named from the
-        // account's id (see `auto_name`).
-        _display_name: Option<&str>,
         place: Option<&Place>,
     ) -> Result<Resolution, IdentityError> {
         if let Some(user) = self.user_of(identity).await? {
