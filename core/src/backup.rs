@@ -28,10 +28,36 @@ pub enum BackupError {
          restoring would lose them; pass --force to restore anyway (a safety copy is kept)"
     )]
     Newer { events: i64, since: String },
-    #[error("cannot copy: {0}")]
-    Io(#[from] std::io::Error),
+    /// A file of the own database's could not be made or changed: the
+    /// path is said, as an operator must find it (a data folder owned by
+    /// another account, a read-only or full disk). The cause is said in the
+    /// message, once, not chained.
+    #[error("cannot {what} {}: {error}{}", path.display(), hint(error))]
+    File {
+        what: &'static str,
+        path: PathBuf,
+        error: std::io::Error,
+    },
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// What an operator does about a file error that is theirs to mend.
+fn hint(error: &std::io::Error) -> &'static str {
+    match error.kind() {
+        std::io::ErrorKind::PermissionDenied => {
+            " (the folder must be writable by the account pstral runs as)"
+        }
+        std::io::ErrorKind::ReadOnlyFilesystem => " (the disk is mounted read-only)",
+        std::io::ErrorKind::StorageFull => " (the disk is full: free space there)",
+        _ => "",
+    }
+}
+
+/// [`BackupError::File`] for `what` done to `path`.
+fn at(what: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> BackupError {
+    let path = path.to_owned();
+    move |error| BackupError::File { what, path, error }
 }
 
 /// A consistent copy of the own database at `path`, taken while it runs
@@ -92,17 +118,18 @@ impl ServiceLock {
             return Ok(Self { _file: None });
         };
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)?;
+            std::fs::create_dir_all(dir).map_err(at("create the data folder", dir))?;
         }
         let file = std::fs::OpenOptions::new()
             .create(true)
             .truncate(false)
             .write(true)
-            .open(&path)?;
+            .open(&path)
+            .map_err(at("create the lock file", &path))?;
         match file.try_lock() {
             Ok(()) => Ok(Self { _file: Some(file) }),
             Err(std::fs::TryLockError::WouldBlock) => Err(BackupError::InUse),
-            Err(std::fs::TryLockError::Error(e)) => Err(BackupError::Io(e)),
+            Err(std::fs::TryLockError::Error(e)) => Err(at("lock", &path)(e)),
         }
     }
 }
@@ -110,7 +137,8 @@ impl ServiceLock {
 /// Makes `path` readable and writable by its owner only.
 fn private(path: &Path) -> Result<(), BackupError> {
     use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+        .map_err(at("make private", path))?;
     Ok(())
 }
 
@@ -223,13 +251,13 @@ pub async fn restore(
     for suffix in ["-wal", "-shm"] {
         let side = PathBuf::from(format!("{}{suffix}", db.display()));
         if side.exists() {
-            std::fs::remove_file(side)?;
+            std::fs::remove_file(&side).map_err(at("remove", &side))?;
         }
     }
     if let Some(dir) = db.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)?;
+        std::fs::create_dir_all(dir).map_err(at("create the data folder", dir))?;
     }
-    std::fs::copy(from, db)?;
+    std::fs::copy(from, db).map_err(at("copy the backup to", db))?;
     // `copy` gives the backup's permissions; the database is its owner's.
     private(db)?;
     let store = Store::open(settings).await?;

@@ -260,6 +260,59 @@ fn a_malformed_file_is_reported_with_its_place() {
 }
 
 #[test]
+fn a_data_folder_the_bot_cannot_write_is_named_at_start() {
+    // As a container's volume created by root for a bot running as uid
+    // 10001: the folder is there, and not the bot's to write.
+    let s = Scratch::new();
+    let data = s.dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    // The binary where an unprivileged account may run it.
+    let pstral = s.dir.path().join("pstral");
+    std::fs::copy(env!("CARGO_BIN_EXE_pstral"), &pstral).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |path: &Path, mode: u32| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    };
+    mode(s.dir.path(), 0o755);
+    mode(&data, 0o555);
+    // Root writes anywhere: the bot is run as `nobody` then.
+    let root = std::fs::read_to_string("/proc/self/status")
+        .unwrap()
+        .lines()
+        .any(|l| l.starts_with("Uid:") && l.split_whitespace().nth(2) == Some("0"));
+    let mut cmd = match root {
+        true => {
+            let mut cmd = Command::new("setpriv");
+            cmd.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+                .arg(&pstral);
+            cmd
+        }
+        false => Command::new(&pstral),
+    };
+    let out = cmd
+        .arg("run")
+        .current_dir(s.dir.path())
+        .env(
+            "PSTRAL__DATABASE__URL",
+            format!("sqlite:{}/own.db", data.display()),
+        )
+        .env("HOME", s.dir.path())
+        .env_remove("RUST_LOG")
+        .env_remove("PSTRAL_CONFIG")
+        .output()
+        .expect("setpriv (util-linux) runs the bot as nobody");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    let lock = format!("{}/own.db.lock", data.display());
+    assert!(err.contains(&lock), "{err}");
+    assert!(
+        err.contains("writable by the account pstral runs as"),
+        "{err}"
+    );
+    assert_eq!(err.matches("Permission denied").count(), 1, "{err}");
+}
+
+#[test]
 fn a_database_that_is_down_is_reported() {
     let s = Scratch::new();
     let out = s
