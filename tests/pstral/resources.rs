@@ -956,6 +956,10 @@ async fn numbers_a_logarithm_reads_are_short_enough_to_compute_within_the_deadli
          CREATE TABLE quotes_2026 PARTITION OF quotes \
            FOR VALUES FROM ('2026-01-01') TO ('2027-01-01'); \
          INSERT INTO quotes VALUES ('2026-03-01', 1.0842); \
+         CREATE TABLE bands AS SELECT 1 AS id, \
+           numrange(('1.' || repeat('3', 15000))::numeric, 2) AS band, \
+           ARRAY[('1.' || repeat('3', 15000))::numeric] AS rs, \
+           numrange(1, 2) AS plain_band, ARRAY[1.5, 2.5] AS plain_rs; \
          ANALYZE;",
     )
     .await;
@@ -975,6 +979,10 @@ async fn numbers_a_logarithm_reads_are_short_enough_to_compute_within_the_deadli
         [
             "SELECT ln(p.rate) AS l FROM precise p",
             "SELECT p.id, ln(p.rate + 1) AS s FROM precise p WHERE p.id = 1",
+            // The same number as a range's bound or an array's element
+            // (helper-49: 24.5 s).
+            "SELECT b.id, log(lower(b.band), 2) AS l FROM bands b",
+            "SELECT b.id, ln(b.rs[1]) AS l FROM bands b",
         ],
         "a number of 15002 characters",
     );
@@ -985,6 +993,7 @@ async fn numbers_a_logarithm_reads_are_short_enough_to_compute_within_the_deadli
             "SELECT ln(p.rate::float8) AS l FROM precise p",
             "SELECT p.rate * 2 AS d FROM precise p",
             "SELECT q.day, ln(q.rate) AS l FROM quotes q",
+            "SELECT b.id, ln(lower(b.plain_band)) + ln(b.plain_rs[2]) AS l FROM bands b",
         ],
     );
     target.drop_role().await;

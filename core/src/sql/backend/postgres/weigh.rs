@@ -120,7 +120,9 @@ async fn weigh_within(
 /// Refuses a statement whose logarithms, roots or powers work on numbers
 /// read from the data (`Validated::digits_read`) when a `numeric` column it
 /// reads, in the tables its plan reads, holds a number written with more
-/// than [`MAX_NUMERIC_DIGITS`] characters: the validator bounds the digits
+/// than [`MAX_NUMERIC_DIGITS`] characters (an array of numbers or a range
+/// of them by its longest element or bound: `ln(lower(d.band))`, `ln(d.rs[1])`
+/// reach them, helper-49: 24.5 s): the validator bounds the digits
 /// a statement writes, and a `numeric` may hold 16,383 after the point
 /// (four `log` of such a rate in one row ran 16.7 s under a 10 s deadline,
 /// helper-45: one call is not interrupted). Measured on every row up to a
@@ -136,13 +138,21 @@ async fn weigh_digits(
     Foresight::table_reads(plan, &mut reads);
     let relations: Vec<&str> = reads.iter().map(|(r, _)| r.as_str()).collect();
     // With the partition root this role may read a partition through.
-    type Column = (String, String, String, bool, Option<String>, Option<String>);
+    type Column = (
+        String,
+        String,
+        String,
+        bool,
+        Option<String>,
+        Option<String>,
+        String,
+    );
     let columns: Vec<Column> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-        "SELECT n.nspname::text, c.relname::text, a.attname::text, \
+        "SELECT * FROM (SELECT n.nspname::text, c.relname::text, a.attname::text, \
                 has_schema_privilege(n.oid, 'USAGE') \
                     AND has_column_privilege(c.oid, a.attnum, 'SELECT'), \
-                rn.nspname::text, r.relname::text \
-         {PLAN_COLUMNS} AND coalesce(nullif(t.typbasetype, 0), t.oid) = 'numeric'::regtype",
+                rn.nspname::text, r.relname::text, {NUMBERS_KIND} AS kind \
+         {PLAN_COLUMNS}) AS numbers WHERE kind <> ''",
     )))
     .bind(&relations)
     .persistent(false)
@@ -155,7 +165,7 @@ async fn weigh_digits(
         })
     };
     let max = MAX_NUMERIC_DIGITS;
-    for (schema, table, column, readable, root_schema, root) in &columns {
+    for (schema, table, column, readable, root_schema, root, kind) in &columns {
         if !read(table, column) {
             continue;
         }
@@ -183,9 +193,18 @@ async fn weigh_digits(
             ),
             false => String::new(),
         };
+        let c = quoted(column);
+        let length = match kind.as_str() {
+            "a" => format!("(SELECT max(length(e::text)) FROM unnest({c}) AS e)"),
+            "r" => format!("greatest(length(lower({c})::text), length(upper({c})::text))"),
+            "m" => format!(
+                "(SELECT max(greatest(length(lower(e)::text), length(upper(e)::text))) \
+                 FROM unnest({c}) AS e)"
+            ),
+            _ => format!("length({c}::text)"),
+        };
         let measure = sqlx::AssertSqlSafe(format!(
-            "SELECT coalesce(max(length({}::text)), 0)::int8 FROM {}.{}{sample}",
-            quoted(column),
+            "SELECT coalesce(max({length}), 0)::int8 FROM {}.{}{sample}",
             quoted(schema),
             quoted(measured),
         ));
@@ -201,6 +220,21 @@ async fn weigh_digits(
     }
     Ok(())
 }
+
+/// Which numbers a column of type `t` holds, in SQL over [`PLAN_COLUMNS`]:
+/// `n` a `numeric`, `a` an array of them, `r` a range of them, `m` a
+/// multirange (PostgreSQL 14 on: its column in `pg_range` is read through
+/// `to_jsonb`, which older catalogues answer with NULL), `''` none; a
+/// domain as its base type.
+const NUMBERS_KIND: &str = "(SELECT CASE \
+       WHEN b.oid = 'numeric'::regtype THEN 'n' \
+       WHEN b.typcategory = 'A' AND b.typelem = 'numeric'::regtype THEN 'a' \
+       WHEN EXISTS (SELECT 1 FROM pg_range g WHERE g.rngtypid = b.oid \
+            AND g.rngsubtype = 'numeric'::regtype) THEN 'r' \
+       WHEN EXISTS (SELECT 1 FROM pg_range g WHERE to_jsonb(g) ->> 'rngmultitypid' = b.oid::text \
+            AND g.rngsubtype = 'numeric'::regtype) THEN 'm' \
+       ELSE '' END \
+     FROM pg_type b WHERE b.oid = coalesce(nullif(t.typbasetype, 0), t.oid))";
 
 /// The values stored out of line that a plan's table reads carry (see
 /// [`out_of_line`]), measured at most once for all of a statement's
