@@ -290,6 +290,13 @@ impl<'p> Foresight<'p> {
         node["Plans"].as_array().into_iter().flatten()
     }
 
+    /// Whether a step of `node` aggregates rows (a `GROUP BY`, an
+    /// aggregate, a window).
+    pub(super) fn aggregates(node: &serde_json::Value) -> bool {
+        matches!(node["Node Type"].as_str(), Some("Aggregate" | "WindowAgg"))
+            || Self::children(node).any(Self::aggregates)
+    }
+
     pub(super) fn relations(node: &serde_json::Value, into: &mut Vec<String>) {
         if let Some(name) = node["Relation Name"].as_str() {
             into.push(name.to_owned());
