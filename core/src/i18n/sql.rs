@@ -424,6 +424,19 @@ pub(super) fn heavy_reason(lang: Lang, heavy: &crate::sql::backend::Heavy) -> St
              dépasser {longest} octets : l'erreur de la base sur une valeur illisible la citerait \
              en entier"
         ),
+        (Lang::En, H::QuotesWritten { table, column }) => format!(
+            "it parses the text of {table}.{column}, whose values are structured: their text may \
+             be far longer than what is stored (a number stored in a few bytes may write 131,000 \
+             digits), and the database's error on one it cannot parse would quote it whole (parse \
+             the part you need: payload ->> 'key', tags[1])"
+        ),
+        (Lang::Fr, H::QuotesWritten { table, column }) => format!(
+            "elle convertit le texte de {table}.{column}, dont les valeurs sont structurées : ce \
+             texte peut être bien plus long que ce qui est stocké (un nombre stocké en quelques \
+             octets peut s'écrire en 131 000 chiffres), et l'erreur de la base sur une valeur \
+             illisible le citerait en entier (convertissez la partie utile : payload ->> 'clé', \
+             tags[1])"
+        ),
     }
 }
 

@@ -160,10 +160,11 @@ fn why_a_query_is_too_heavy_or_failed_is_said_in_both_languages_with_its_figures
             bound_mib: 256,
         },
         Heavy::Quotes {
-            table,
-            column,
+            table: table.clone(),
+            column: column.clone(),
             longest: 4093,
         },
+        Heavy::QuotesWritten { table, column },
     ];
     let errors = heavies.into_iter().map(ExecError::TooHeavy).chain([
         ExecError::Timeout(std::time::Duration::from_secs(30)),

@@ -333,6 +333,15 @@ pub enum Heavy {
         column: String,
         longest: u64,
     },
+    #[error(
+        "it parses the text of {table}.{column}, whose values are structured: their text may be \
+         far longer than what is stored (a number stored in a few bytes may write 131,000 \
+         digits), and the database's error on one it cannot parse would quote it whole"
+    )]
+    /// A structured value (jsonb, an array, a row type) written out as text
+    /// whole and then parsed (`Parsed::written`): its text cannot be weighed
+    /// without writing it.
+    QuotesWritten { table: String, column: String },
 }
 
 impl ExecError {

@@ -359,6 +359,15 @@ pub struct Parsed {
     /// A CTE, a subquery, a function's rows or `VALUES` may give a value
     /// it reads another name.
     pub renamed: bool,
+    /// The last part of each name whose whole value the statement writes
+    /// out as text (`j::text`, `concat(j)`, `array_to_string(a, ',')`):
+    /// a structured value's text may be far longer than the value as read
+    /// (a jsonb of 6,000 numbers `1e131071` stored in 1.6 kB writes 786 MB),
+    /// which an error on parsing it would quote whole.
+    pub written: std::collections::BTreeSet<String>,
+    /// Those of [`Parsed::written`] written out inside what is parsed
+    /// (`j::text::int`), as opposed to beside it (`j::text, (j ->> 'n')::int`).
+    pub written_parsed: std::collections::BTreeSet<String>,
 }
 
 impl Parsed {
@@ -373,6 +382,26 @@ impl Parsed {
             return names.reads(relation, alias, column);
         }
         self.names.contains(column) || self.names.contains(alias) || self.names.contains(relation)
+    }
+
+    /// Whether `column` (see [`Parsed::may_parse`]) may be parsed after
+    /// its whole value was written out as text: by its name, when the names
+    /// tell; else whenever something is written out and the statement
+    /// reads it.
+    pub fn may_parse_written(
+        &self,
+        names: &NamesRead,
+        relation: &str,
+        alias: &str,
+        column: &str,
+    ) -> bool {
+        if !self.any || self.written.is_empty() {
+            return false;
+        }
+        if self.unresolved || self.renamed || !names.relations.contains(relation) {
+            return names.reads(relation, alias, column);
+        }
+        self.written_parsed.contains(column)
     }
 }
 

@@ -1126,7 +1126,9 @@ async fn weigh_growth(
     // (text-like), whether their text is short whatever they hold (what an
     // error quotes of a number, `numeric` holding at most some 150,000
     // digits, or of an address), and whether this role may read them.
-    type Column = (String, String, String, Option<i32>, bool, bool, bool);
+    // And whether its text may be far longer than the value as read
+    // (structured: an array, jsonb, a row type).
+    type Column = (String, String, String, Option<i32>, bool, bool, bool, bool);
     let columns: Vec<Column> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT n.nspname::text, c.relname::text, a.attname::text, \
                 CASE WHEN coalesce(nullif(t.typbasetype, 0), t.oid) IN ('varchar'::regtype, \
@@ -1138,7 +1140,9 @@ async fn weigh_growth(
                 coalesce(nullif(t.typbasetype, 0), t.oid) IN ('numeric'::regtype, \
                     'inet'::regtype, 'cidr'::regtype), \
                 has_schema_privilege(n.oid, 'USAGE') \
-                    AND has_column_privilege(c.oid, a.attnum, 'SELECT') \
+                    AND has_column_privilege(c.oid, a.attnum, 'SELECT'), \
+                (SELECT b.typcategory IN ('A', 'U', 'C') FROM pg_type b \
+                    WHERE b.oid = coalesce(nullif(t.typbasetype, 0), t.oid)) \
          {PLAN_COLUMNS} AND a.attlen = -1",
     )))
     .bind(&relations)
@@ -1173,9 +1177,24 @@ async fn weigh_growth(
     // measure (read through a view, or in a table too large to read whole
     // for it) refuses at once, as it would alone.
     let mut weighed: Vec<Vec<(&str, &str, &str)>> = vec![Vec::new(); growths.len()];
+    // A structured column written out whole and parsed: refused once the
+    // lengths have had their say (a value too long as read says more).
+    let mut written = None;
     for (growth, into) in growths.iter().zip(&mut weighed) {
         for (relation, alias) in &reads {
-            for (schema, table, column, declared, in_pointer, short_text, readable) in &columns {
+            for (schema, table, column, declared, in_pointer, short_text, readable, expands) in
+                &columns
+            {
+                if growth.why == Why::Quotes
+                    && *expands
+                    && table == relation
+                    && written.is_none()
+                    && query
+                        .parsed
+                        .may_parse_written(&query.names, relation, alias, column)
+                {
+                    written = Some((table, column));
+                }
                 let read = match growth.why {
                     Why::Quotes => {
                         !short_text
@@ -1225,9 +1244,9 @@ async fn weigh_growth(
         std::collections::HashMap::new();
     for ((schema, table), names) in by_table {
         let in_pointer = |column: &str| {
-            columns
-                .iter()
-                .any(|(s, t, c, _, text, _, _)| s == schema && t == table && c == column && *text)
+            columns.iter().any(|(s, t, c, _, text, _, _, _)| {
+                s == schema && t == table && c == column && *text
+            })
         };
         // Lengths read from the pointers together; each value read whole
         // alone, so that a row holds one at a time (twenty 30 MB columns
@@ -1268,7 +1287,7 @@ async fn weigh_growth(
     // taken apart and put together again, in memory many times its size as
     // read (`payload || payload` of 30 MB jsonb documents: 827 MiB).
     let structured = |(schema, table, column): &(&str, &str, &str)| {
-        columns.iter().any(|(s, t, c, _, in_pointer, _, _)| {
+        columns.iter().any(|(s, t, c, _, in_pointer, _, _, _)| {
             s == schema && t == table && c == column && !in_pointer
         })
     };
@@ -1287,7 +1306,13 @@ async fn weigh_growth(
             return Err(too_long(growth, table, column));
         }
     }
-    Ok(())
+    match written {
+        Some((table, column)) => Err(ExecError::TooHeavy(Heavy::QuotesWritten {
+            table: table.clone(),
+            column: column.clone(),
+        })),
+        None => Ok(()),
+    }
 }
 
 /// How many times its size as read the text of a value of another type may

@@ -281,7 +281,9 @@ impl Walker<'_> {
                 format,
             } => {
                 Self::data_type(data_type)?;
-                if !bounds::is_text_type(data_type) {
+                if bounds::is_text_type(data_type) {
+                    self.writes_out(expr);
+                } else {
                     self.parses(expr);
                 }
                 if let Some(format) = format {
@@ -735,6 +737,15 @@ impl Walker<'_> {
             return Err(construct("f(…)(…)"));
         }
         let called = self.function_name(name)?;
+        if super::writes_text(&called)
+            && let FunctionArguments::List(list) = args
+        {
+            for arg in &list.args {
+                if let Some(value) = bounds::argument(arg) {
+                    self.writes_out(value);
+                }
+            }
+        }
         if !functions::scalar_allowed(self.dialect(), &called)
             && !self.configured_function(name, &called)
         {

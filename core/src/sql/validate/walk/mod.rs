@@ -38,6 +38,21 @@ mod names;
 
 type Judged = Result<(), Refusal>;
 
+/// Calls that write any value they are given out as text (see
+/// `Parsed::written`).
+fn writes_text(called: &str) -> bool {
+    matches!(
+        called,
+        "concat"
+            | "concat_ws"
+            | "format"
+            | "quote_literal"
+            | "quote_nullable"
+            | "array_to_string"
+            | "jsonb_pretty"
+    )
+}
+
 fn unverifiable(what: Unreadable) -> Refusal {
     Refusal::CannotVerify(what)
 }
@@ -503,6 +518,9 @@ impl<'a> Walker<'a> {
     fn parses(&mut self, expr: &Expr) {
         use std::ops::ControlFlow;
         let _ = sqlparser::ast::visit_expressions(expr, |e| {
+            for written in self.written_in(e) {
+                self.parsed.written_parsed.insert(written);
+            }
             match e {
                 Expr::Identifier(i) => {
                     self.parsed.any = true;
@@ -526,6 +544,54 @@ impl<'a> Walker<'a> {
             }
             ControlFlow::<()>::Continue(())
         });
+    }
+
+    /// Notes that `expr`'s whole value is written out as text, when it is
+    /// a column's (see `Parsed::written`).
+    fn writes_out(&mut self, expr: &Expr) {
+        if let Some(name) = self.column_name(expr) {
+            self.parsed.written.insert(name);
+        }
+    }
+
+    /// The last part of the name `expr` reads a whole column by, folded.
+    fn column_name(&self, expr: &Expr) -> Option<String> {
+        let mut expr = expr;
+        while let Expr::Nested(inner) = expr {
+            expr = inner;
+        }
+        match expr {
+            Expr::Identifier(i) => Some(self.fold(i)),
+            Expr::CompoundIdentifier(parts) => parts.last().map(|last| self.fold(last)),
+            _ => None,
+        }
+    }
+
+    /// The columns `expr` writes out whole as text: a cast to a text type,
+    /// or a call that writes any value it is given (see `Parsed::written`).
+    fn written_in(&self, expr: &Expr) -> Vec<String> {
+        match expr {
+            Expr::Cast {
+                expr, data_type, ..
+            } if bounds::is_text_type(data_type) => self.column_name(expr).into_iter().collect(),
+            Expr::Function(f)
+                if f.name.0.last().is_some_and(|part| {
+                    matches!(part, sqlparser::ast::ObjectNamePart::Identifier(i)
+                        if writes_text(&self.fold(i)))
+                }) =>
+            {
+                match &f.args {
+                    sqlparser::ast::FunctionArguments::List(list) => list
+                        .args
+                        .iter()
+                        .filter_map(bounds::argument)
+                        .filter_map(|a| self.column_name(a))
+                        .collect(),
+                    _ => Vec::new(),
+                }
+            }
+            _ => Vec::new(),
+        }
     }
 
     fn walk_query(&mut self, query: &Query) -> Judged {
