@@ -574,7 +574,7 @@ impl serenity::client::EventHandler for Events {
         tracing::info!(
             user = %ready.user.name,
             guilds = ready.guilds.len(),
-            shard = ?ready.shard,
+            shard = ready.shard.map(|s| s.id.0),
             "connected to Discord"
         );
         self.0.register_commands(&ctx, &ready).await;

@@ -424,7 +424,7 @@ impl Text<'_> {
                 },
             ) => format!(
                 "⚠️  {url} ne sert pas le modèle {model} ; il sert : {served}.\n   Indiquez l'un \
-                 d'eux dans le model de l'endpoint, ou dans llm.model (PSTRAL__LLM__MODEL)."
+                 d'eux dans le modèle de l'endpoint, ou dans llm.model (PSTRAL__LLM__MODEL)."
             ),
             (Lang::En, Text::UnknownIdentity { contact, prefix }) => format!(
                 "Hello! I don't know your account yet, so I can't answer. Ask {contact} for an \
@@ -432,8 +432,13 @@ impl Text<'_> {
             ),
             (Lang::Fr, Text::UnknownIdentity { contact, prefix }) => format!(
                 "Bonjour ! Je ne connais pas encore votre compte, je ne peux donc pas répondre. \
-                 Demandez un code d'invitation (contact : {contact}), puis envoyez-le-moi en \
-                 message privé avec `{prefix}link CODE`."
+                 Demandez un code d'invitation (contact : {}), puis envoyez-le-moi en message \
+                 privé avec `{prefix}link CODE`.",
+                // The embedded default (config/default.toml) is English.
+                match *contact {
+                    "an administrator" => "un administrateur",
+                    contact => contact,
+                }
             ),
             (Lang::En, Text::Linked { user }) => {
                 format!("Done: this account is now linked to {user}.")
@@ -744,7 +749,7 @@ impl Text<'_> {
                 let estimate = match (lang, rows) {
                     (_, None) => String::new(),
                     (Lang::En, Some(1)) => " (about 1 row)".to_owned(),
-                    (Lang::Fr, Some(1)) => " (environ 1 ligne)".to_owned(),
+                    (Lang::Fr, Some(0 | 1)) => format!(" (environ {} ligne)", rows.unwrap_or(0)),
                     (Lang::En, Some(r)) => format!(" (about {r} rows)"),
                     (Lang::Fr, Some(r)) => format!(" (environ {r} lignes)"),
                 };

@@ -431,3 +431,20 @@ fn a_bound_is_said_with_its_figures_in_both_languages() {
             .trim_end_matches('.')
     );
 }
+
+#[test]
+fn the_default_contact_and_estimates_read_as_french_in_french() {
+    let unknown = Text::UnknownIdentity {
+        contact: "an administrator",
+        prefix: "!",
+    };
+    let fr = unknown.render(Lang::Fr);
+    assert!(fr.contains("(contact : un administrateur)"), "{fr}");
+    assert!(unknown.render(Lang::En).contains("Ask an administrator"));
+    // A contact the operator wrote is shown as written.
+    let named = Text::UnknownIdentity {
+        contact: "Léa (IT)",
+        prefix: "!",
+    };
+    assert!(named.render(Lang::Fr).contains("(contact : Léa (IT))"));
+}
