@@ -542,6 +542,11 @@ fn terminate(mut child: std::process::Child) -> Option<i32> {
 fn run_serves_until_sigterm_then_exits_0() {
     let s = Scratch::new();
     let (child, seen) = run_until_ready(&s, &[]);
+    assert_eq!(
+        seen.first().map(String::as_str),
+        Some("pstral starting"),
+        "{seen:?}"
+    );
     assert!(seen.iter().any(|m| m == "own database ready"), "{seen:?}");
     assert_eq!(terminate(child), Some(0));
 }
@@ -580,6 +585,9 @@ async fn metrics_hold_every_family_before_the_first_question() {
         "pstral_executions_total",
         "pstral_rows_returned_total",
         "pstral_audit_appends_total",
+        // Readiness, as of the scrape: no `/readyz` caller needed.
+        "pstral_ready",
+        "pstral_check_up",
         "process_resident_memory_bytes",
         "process_cpu_seconds_total",
         "process_open_fds",

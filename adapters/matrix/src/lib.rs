@@ -484,6 +484,8 @@ impl Connector for Matrix {
         register(&client, &shared);
         backoff = Duration::from_secs(1);
         let mut first = true;
+        // Since a sync failed, until one succeeds: said once when it does.
+        let mut failing = false;
         while !stop.is_cancelled() {
             let timeout = if first {
                 Duration::ZERO
@@ -496,6 +498,12 @@ impl Connector for Matrix {
             };
             match synced {
                 Ok(()) => {
+                    if first {
+                        tracing::info!(user = %shared.me, "connected to Matrix");
+                    } else if failing {
+                        tracing::info!("Matrix sync recovered");
+                    }
+                    failing = false;
                     if first {
                         say_no_key_backup(&client).await;
                         // Invites that came while the bot was away, from
@@ -517,6 +525,7 @@ impl Connector for Matrix {
                     state.send_replace(ConnectionState::Connected);
                 }
                 Err(e) => {
+                    failing = true;
                     tracing::warn!(error = %e, retry_in = ?backoff, "Matrix sync failed");
                     if !pstral_chat::wait_to_retry(&state, e.to_string(), &mut backoff, &stop).await
                     {

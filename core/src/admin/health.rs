@@ -11,6 +11,36 @@ use super::AdminState;
 use crate::store::on_pool;
 
 pub(super) async fn readyz(State(state): State<AdminState>, headers: HeaderMap) -> Response {
+    let mut checks = checks(&state).await;
+    let ready = record(&checks);
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    // The errors and warnings name roles, hosts and settings: an admin's
+    // token shows them; a probe without one sees the states only.
+    let admin = match headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+    {
+        Some(token) => state.tokens.authenticate(token).await.is_ok(),
+        None => false,
+    };
+    if !admin {
+        for check in &mut checks {
+            if let Some(check) = check.as_object_mut() {
+                check.retain(|key, _| key == "name" || key == "state");
+            }
+        }
+    }
+    (status, Json(json!({"ready": ready, "checks": checks}))).into_response()
+}
+
+/// The state of each dependency, as `/readyz` shows it to an admin: the
+/// own database, each model server, the Execute target, each platform.
+async fn checks(state: &AdminState) -> Vec<serde_json::Value> {
     let mut checks = Vec::new();
     // `1` is an INTEGER to SQLite and an int4 to PostgreSQL: both decode
     // as i32 (an i64 made PostgreSQL's check fail for ever).
@@ -78,50 +108,37 @@ pub(super) async fn readyz(State(state): State<AdminState>, headers: HeaderMap) 
         };
         checks.push(json!({"name": format!("platform {name}"), "state": if error.is_none() { "up" } else { "down" }, "error": error}));
     }
+    checks
+}
+
+/// Whether every check is up, recorded for Prometheus too
+/// (`pstral_ready`, `pstral_check_up` by check).
+fn record(checks: &[serde_json::Value]) -> bool {
     let ready = checks.iter().all(|c| c["state"] == "up");
-    // The same verdicts for Prometheus, as of this call (the container's
-    // health check makes one every 30 s).
     metrics::gauge!("pstral_ready").set(if ready { 1.0 } else { 0.0 });
-    for check in &checks {
+    for check in checks {
         let name = check["name"].as_str().unwrap_or_default().to_owned();
         let up = if check["state"] == "up" { 1.0 } else { 0.0 };
         metrics::gauge!("pstral_check_up", "check" => name).set(up);
     }
-    let status = if ready {
-        StatusCode::OK
-    } else {
-        StatusCode::SERVICE_UNAVAILABLE
-    };
-    // The errors and warnings name roles, hosts and settings: an admin's
-    // token shows them; a probe without one sees the states only.
-    let admin = match headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-    {
-        Some(token) => state.tokens.authenticate(token).await.is_ok(),
-        None => false,
-    };
-    if !admin {
-        for check in &mut checks {
-            if let Some(check) = check.as_object_mut() {
-                check.retain(|key, _| key == "name" || key == "state");
-            }
-        }
-    }
-    (status, Json(json!({"ready": ready, "checks": checks}))).into_response()
+    ready
 }
 
 pub(super) async fn metrics(State(state): State<AdminState>) -> Response {
     match &state.metrics {
-        Some(handle) => (
-            [(
-                header::CONTENT_TYPE,
-                "text/plain; version=0.0.4; charset=utf-8",
-            )],
-            crate::telemetry::render_metrics(handle),
-        )
-            .into_response(),
+        Some(handle) => {
+            // Readiness as of this scrape: the gauges need no `/readyz`
+            // caller to exist or to be fresh.
+            record(&checks(&state).await);
+            (
+                [(
+                    header::CONTENT_TYPE,
+                    "text/plain; version=0.0.4; charset=utf-8",
+                )],
+                crate::telemetry::render_metrics(handle),
+            )
+                .into_response()
+        }
         None => (StatusCode::NOT_FOUND, "metrics are not enabled").into_response(),
     }
 }
