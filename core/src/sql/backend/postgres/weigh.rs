@@ -477,8 +477,9 @@ const SEARCHED_CHAR_BYTES: f64 = 1.0e9;
 /// were that long. Measured as the gatherings' are (see [`out_of_line`]).
 /// A view the statement reads may gather rows into the values it gives
 /// (`array_agg(s.email) AS emails`: an array of 1.5 million e-mails that
-/// exists only while the query runs, helper-49: 170 s): when the plan
-/// aggregates and the statement names a relation the plan does not read,
+/// exists only while the query runs, helper-49: 170 s; by `ARRAY(SELECT
+/// …)`, helper-52: 192 s): when the plan aggregates or runs a subquery for
+/// a value and the statement names a relation the plan does not read,
 /// the longest value is as long as a gathering may make one
 /// ([`MAX_GATHERED_BYTES`]).
 async fn weigh_searches(

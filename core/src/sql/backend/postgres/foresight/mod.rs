@@ -290,10 +290,15 @@ impl<'p> Foresight<'p> {
         node["Plans"].as_array().into_iter().flatten()
     }
 
-    /// Whether a step of `node` aggregates rows (a `GROUP BY`, an
-    /// aggregate, a window).
+    /// Whether a step of `node` may make one value of many rows: an
+    /// aggregate, a window, or a subquery run for a value (`ARRAY(SELECT
+    /// …)` is a sub-plan whose rows become one array).
     pub(super) fn aggregates(node: &serde_json::Value) -> bool {
         matches!(node["Node Type"].as_str(), Some("Aggregate" | "WindowAgg"))
+            || matches!(
+                node["Parent Relationship"].as_str(),
+                Some("SubPlan" | "InitPlan")
+            )
             || Self::children(node).any(Self::aggregates)
     }
 
