@@ -1072,7 +1072,9 @@ async fn a_value_parsed_as_another_type_is_short_enough_for_its_error_to_be_read
            FROM generate_series(1, 150000) g; \
          CREATE TABLE hugenum AS SELECT 1 AS id, \
            (SELECT jsonb_agg('1e131071'::numeric) FROM generate_series(1, 200)) AS j, \
-           ARRAY['1e131071'::numeric, 2] AS na, '{\"qty\": \"12\"}'::jsonb AS meta; \
+           ARRAY['1e131071'::numeric, 2] AS na, '{\"qty\": \"12\"}'::jsonb AS meta, \
+           nummultirange(numrange(1, '1e131071'::numeric)) AS r, \
+           array_fill(NULL::int, ARRAY[8000000]) AS nulls, ARRAY[1, 2] AS ids; \
          ANALYZE;",
     )
     .await;
@@ -1134,17 +1136,45 @@ async fn a_value_parsed_as_another_type_is_short_enough_for_its_error_to_be_read
     // A structured value written out whole and parsed: its text cannot be
     // weighed without writing it (helper-49: 6,000 numbers 1e131071 in a
     // jsonb of 1.6 kB wrote 786 MB, quoted by the error: the bot at
-    // 1,566 MiB). Its parts parse.
+    // 1,566 MiB), however ordinary the value. Its parts parse.
     assert_all_refused(
         ran,
         [
-            "SELECT h.j::text::int AS v FROM hugenum h",
-            "SELECT CAST(concat(h.j) AS int) AS v FROM hugenum h",
-            "WITH c AS (SELECT h.j::text AS t FROM hugenum h) SELECT t::int AS v FROM c",
-            "SELECT array_to_string(h.na, ',')::int AS v FROM hugenum h",
+            "SELECT h.meta::text::int AS v FROM hugenum h",
+            "SELECT CAST(concat(h.meta) AS int) AS v FROM hugenum h",
+            "WITH c AS (SELECT h.meta::text AS t FROM hugenum h) SELECT t::int AS v FROM c",
+            "SELECT array_to_string(h.ids, ',')::int AS v FROM hugenum h",
         ],
         "it parses the text of hugenum.",
     );
+    // Written out by other means, or a part of it (helper-52): what it
+    // holds is weighed, numbers of more than 1,000 digits as endless, an
+    // array's elements as written (NULL: one bit stored, five characters).
+    for (sql, column) in [
+        ("SELECT h.j::text::int AS v FROM hugenum h", "hugenum.j"),
+        (
+            "SELECT (h.j #>> '{}')::int AS v FROM hugenum h",
+            "hugenum.j",
+        ),
+        (
+            "SELECT (ROW(h.j))::text::int AS v FROM hugenum h",
+            "hugenum.j",
+        ),
+        ("SELECT ('' || h.r)::int AS v FROM hugenum h", "hugenum.r"),
+        (
+            "SELECT (ROW(h.nulls))::text::int AS v FROM hugenum h",
+            "hugenum.nulls",
+        ),
+    ] {
+        let refused = ran(sql);
+        assert_eq!(refused.code, Some(1), "{sql}: {}", refused.stderr);
+        let reason = format!("parses values of {column} as another type");
+        assert!(
+            refused.stderr.contains(&reason),
+            "{sql}: {}",
+            refused.stderr
+        );
+    }
     assert_all_run(
         ran,
         [

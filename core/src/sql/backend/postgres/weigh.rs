@@ -1129,7 +1129,19 @@ async fn weigh_growth(
     // digits, or of an address), and whether this role may read them.
     // And whether its text may be far longer than the value as read
     // (structured: an array, jsonb, a row type).
-    type Column = (String, String, String, Option<i32>, bool, bool, bool, bool);
+    // And what its text may hold beyond its size as read (see
+    // [`written_length`]).
+    type Column = (
+        String,
+        String,
+        String,
+        Option<i32>,
+        bool,
+        bool,
+        bool,
+        bool,
+        String,
+    );
     let columns: Vec<Column> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT n.nspname::text, c.relname::text, a.attname::text, \
                 CASE WHEN coalesce(nullif(t.typbasetype, 0), t.oid) IN ('varchar'::regtype, \
@@ -1143,7 +1155,8 @@ async fn weigh_growth(
                 has_schema_privilege(n.oid, 'USAGE') \
                     AND has_column_privilege(c.oid, a.attnum, 'SELECT'), \
                 (SELECT b.typcategory IN ('A', 'U', 'C') FROM pg_type b \
-                    WHERE b.oid = coalesce(nullif(t.typbasetype, 0), t.oid)) \
+                    WHERE b.oid = coalesce(nullif(t.typbasetype, 0), t.oid)), \
+                {EXPANSION_KIND} \
          {PLAN_COLUMNS} AND a.attlen = -1",
     )))
     .bind(&relations)
@@ -1183,7 +1196,7 @@ async fn weigh_growth(
     let mut written = None;
     for (growth, into) in growths.iter().zip(&mut weighed) {
         for (relation, alias) in &reads {
-            for (schema, table, column, declared, in_pointer, short_text, readable, expands) in
+            for (schema, table, column, declared, in_pointer, short_text, readable, expands, _) in
                 &columns
             {
                 if growth.why == Why::Quotes
@@ -1245,9 +1258,15 @@ async fn weigh_growth(
         std::collections::HashMap::new();
     for ((schema, table), names) in by_table {
         let in_pointer = |column: &str| {
-            columns.iter().any(|(s, t, c, _, text, _, _, _)| {
+            columns.iter().any(|(s, t, c, _, text, _, _, _, _)| {
                 s == schema && t == table && c == column && *text
             })
+        };
+        let kind = |column: &str| {
+            columns
+                .iter()
+                .find(|(s, t, c, ..)| s == schema && t == table && c == column)
+                .map_or("", |column| column.8.as_str())
         };
         // Lengths read from the pointers together; each value read whole
         // alone, so that a row holds one at a time (twenty 30 MB columns
@@ -1264,7 +1283,7 @@ async fn weigh_growth(
                 .map(|column| {
                     format!(
                         "coalesce(max({}), 0)",
-                        read_length(column, in_pointer(column))
+                        written_length(column, in_pointer(column), kind(column))
                     )
                 })
                 .collect();
@@ -1288,7 +1307,7 @@ async fn weigh_growth(
     // taken apart and put together again, in memory many times its size as
     // read (`payload || payload` of 30 MB jsonb documents: 827 MiB).
     let structured = |(schema, table, column): &(&str, &str, &str)| {
-        columns.iter().any(|(s, t, c, _, in_pointer, _, _, _)| {
+        columns.iter().any(|(s, t, c, _, in_pointer, _, _, _, _)| {
             s == schema && t == table && c == column && !in_pointer
         })
     };
@@ -1313,6 +1332,89 @@ async fn weigh_growth(
             column: column.clone(),
         })),
         None => Ok(()),
+    }
+}
+
+/// What a column's type may write beyond its size as read, in SQL over
+/// [`PLAN_COLUMNS`] (see [`written_length`]): `j` jsonb, `c` a row type or
+/// an array of them, `a` an array of numbers, `r` a range of numbers, `m`
+/// a multirange of them, `x` any other array, `''` none.
+const EXPANSION_KIND: &str = "(SELECT CASE \
+       WHEN b.oid = 'jsonb'::regtype THEN 'j' \
+       WHEN b.typtype = 'c' OR (b.typcategory = 'A' AND e.typtype = 'c') THEN 'c' \
+       WHEN b.typcategory = 'A' AND b.typelem = 'numeric'::regtype THEN 'a' \
+       WHEN b.typcategory = 'A' THEN 'x' \
+       WHEN EXISTS (SELECT 1 FROM pg_range g WHERE g.rngtypid = b.oid \
+            AND g.rngsubtype = 'numeric'::regtype) THEN 'r' \
+       WHEN EXISTS (SELECT 1 FROM pg_range g WHERE to_jsonb(g) ->> 'rngmultitypid' = b.oid::text \
+            AND g.rngsubtype = 'numeric'::regtype) THEN 'm' \
+       ELSE '' END \
+     FROM pg_type b LEFT JOIN pg_type e ON e.oid = b.typelem \
+     WHERE b.oid = coalesce(nullif(t.typbasetype, 0), t.oid))";
+
+/// A number whose text is far longer than the number (`1e131071` is
+/// stored in a few bytes and written with 131,072 digits), in a jsonpath
+/// filter: past 1,000 digits either side of the point.
+const EXPANDING: &str = "strict $.** ? (@ >= 1e1000 || @ <= -1e1000 \
+     || (@ != 0 && @ < 1e-1000 && @ > -1e-1000))";
+
+/// The length a weighing of what a statement builds or quotes counts for
+/// `column` of `kind` ([`EXPANSION_KIND`]), in SQL: its size as read
+/// ([`read_length`]), plus five bytes an element for an array (an element
+/// NULL takes one bit stored and `NULL,` written: an array of 50 million
+/// NULLs is 6 MB as read), and infinite when it holds a number whose text
+/// has more than 1,000 digits either side of the point (a 1.6 kB jsonb of
+/// 6,000 numbers `1e131071` writes 786 MB: the error on parsing its text
+/// or a member of it took the bot to 1,566 MiB, helper-49, 52). A jsonb or
+/// row value is searched for such numbers only up to 8 MB as read (the
+/// search takes up to 27 times the value; longer ones are refused by their
+/// size anyway, four times that being past [`QUOTED_BYTES`]).
+fn written_length(column: &str, in_pointer: bool, kind: &str) -> String {
+    let read = read_length(column, in_pointer);
+    let c = quoted(column);
+    let long = |x: &str| format!("(abs({x}) >= 1e1000 OR ({x} <> 0 AND abs({x}) < 1e-1000))");
+    let unless = |expanding: String, length: String| {
+        format!("CASE WHEN {expanding} THEN 'Infinity'::float8 ELSE ({length})::float8 END")
+    };
+    let elements = format!("{read} + 5 * coalesce(cardinality({c}), 0)");
+    match kind {
+        "j" | "c" => {
+            let value = match kind {
+                "j" => c.clone(),
+                _ => format!("to_jsonb({c})"),
+            };
+            // A CASE decides in order: the size first.
+            format!(
+                "CASE WHEN {read} > 8388608 THEN ({read})::float8 \
+                 WHEN jsonb_path_exists({value}, '{EXPANDING}') THEN 'Infinity'::float8 \
+                 ELSE ({read})::float8 END"
+            )
+        }
+        "a" => unless(
+            format!(
+                "EXISTS (SELECT 1 FROM unnest({c}) AS e WHERE {})",
+                long("e")
+            ),
+            elements,
+        ),
+        "x" => elements,
+        "r" => unless(
+            format!(
+                "({} OR {})",
+                long(&format!("lower({c})")),
+                long(&format!("upper({c})"))
+            ),
+            read,
+        ),
+        "m" => unless(
+            format!(
+                "EXISTS (SELECT 1 FROM unnest({c}) AS e WHERE {} OR {})",
+                long("lower(e)"),
+                long("upper(e)")
+            ),
+            read,
+        ),
+        _ => read,
     }
 }
 
