@@ -534,8 +534,8 @@ impl Application {
         let (failed, mut failures) = tokio::sync::mpsc::unbounded_channel();
         if connectors.is_empty() {
             tracing::info!(
-                "no chat platform is enabled: set discord.enabled or matrix.enabled to serve one; \
-                 waiting for SIGINT or SIGTERM"
+                "no chat platform is enabled: set PLATFORM.enabled for one this build includes \
+                 (README, Configuration); waiting for SIGINT or SIGTERM"
             );
         }
         let handler: Arc<dyn EventHandler> = Arc::new(self.bot.clone());

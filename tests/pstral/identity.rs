@@ -441,7 +441,7 @@ async fn names_cannot_impersonate(db: TestDb) {
             matches!(
                 dir.change("alice", Some(&id(unlinkable)), None, None, Actor::cli())
                     .await,
-                Err(IdentityError::NotLinkable(_))
+                Err(IdentityError::NotLinkable { .. })
             ),
             "{unlinkable}"
         );
@@ -455,7 +455,7 @@ async fn names_cannot_impersonate(db: TestDb) {
             Actor::cli()
         )
         .await,
-        Err(IdentityError::NotLinkable(_))
+        Err(IdentityError::NotLinkable { .. })
     ));
     // Token labels are refused with such characters too.
     let tokens =
@@ -628,7 +628,7 @@ async fn an_admin_account_is_never_given_by_a_code_that_names_no_account(db: Tes
         .create_invite("vic", Some(&id("api:x")), Actor::cli())
         .await
         .unwrap_err();
-    assert!(matches!(err, IdentityError::NotLinkable(_)), "{err}");
+    assert!(matches!(err, IdentityError::NotLinkable { .. }), "{err}");
 }
 
 async fn a_live_code_is_found_however_it_is_written(db: TestDb) {
@@ -816,7 +816,9 @@ async fn only_accounts_of_the_builds_chat_platforms_are_linked(db: TestDb) {
         .link("alice", &id("matrix:@alice:example.org"), Actor::cli())
         .await
         .unwrap_err();
-    assert!(matches!(err, IdentityError::NotLinkable(_)), "{err}");
+    assert!(matches!(err, IdentityError::NotLinkable { .. }), "{err}");
+    // The refusal names the platforms this build links.
+    assert!(err.to_string().contains("(discord, slack)"), "{err}");
     assert_eq!(
         dir.user_of(&id("slack:U024BE7LH"))
             .await

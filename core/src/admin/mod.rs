@@ -161,7 +161,7 @@ impl From<IdentityError> for ApiError {
                 ApiError::Conflict(e.to_string())
             }
             IdentityError::BadName(_)
-            | IdentityError::NotLinkable(_)
+            | IdentityError::NotLinkable { .. }
             | IdentityError::InviteNeedsAccount(_) => ApiError::BadRequest(e.to_string()),
             IdentityError::Lookalike { .. } | IdentityError::LastAdmin(_) => {
                 ApiError::Conflict(e.to_string())

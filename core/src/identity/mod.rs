@@ -198,9 +198,17 @@ pub enum IdentityError {
     )]
     Lookalike { name: String, existing: String },
     #[error(
-        "{0} cannot be linked: only Discord and Matrix accounts (and, from the CLI, a terminal user) can"
+        "{account} cannot be linked: only accounts of this build's chat platforms ({}) can (and, from the CLI, a terminal user)",
+        match platforms.as_slice() {
+            [] => "none".to_owned(),
+            some => some.join(", "),
+        }
     )]
-    NotLinkable(String),
+    NotLinkable {
+        account: String,
+        /// The chat platforms of this build, by name.
+        platforms: Vec<&'static str>,
+    },
     #[error(
         "{0} is the last admin: with no admin left, nobody could manage users or read the audit (the CLI can force it with --allow-no-admin)"
     )]

@@ -84,6 +84,9 @@ pub(super) fn check_linkable(
     {
         Ok(())
     } else {
-        Err(IdentityError::NotLinkable(identity.to_string()))
+        Err(IdentityError::NotLinkable {
+            account: identity.to_string(),
+            platforms: platforms.iter().map(|p| p.platform).collect(),
+        })
     }
 }
