@@ -256,6 +256,100 @@ pub(crate) mod tests {
         }
     }
 
+    /// The invocation Discord would send for `name` with `options` (its
+    /// interaction's `data`, as JSON).
+    fn invoked(name: &str, options: serde_json::Value) -> Option<Invocation> {
+        let data: serenity::all::CommandData = serde_json::from_value(serde_json::json!({
+            "id": "1", "name": name, "type": 1, "options": options
+        }))
+        .unwrap();
+        parse(name, &data.options())
+    }
+
+    #[test]
+    fn each_slash_command_reads_as_the_same_words_typed_on_any_platform() {
+        use serde_json::json;
+        let string = |name: &str, value: &str| json!({"name": name, "type": 3, "value": value});
+        let integer = |name: &str, value: i64| json!({"name": name, "type": 4, "value": value});
+        let sub = |name: &str, options: serde_json::Value| json!([{"name": name, "type": 1, "options": options}]);
+        // Each command with its options, and the words a person would type
+        // after its name elsewhere.
+        let table = [
+            ("help", json!([]), ""),
+            ("mode", json!([string("mode", "sql")]), "sql"),
+            ("link", json!([string("code", "K7P-2QX")]), "K7P-2QX"),
+            ("run", json!([integer("number", 2)]), "2"),
+            ("stop", json!([]), ""),
+            ("export", json!([]), ""),
+            ("export", json!([string("format", "json")]), "json"),
+            ("good", json!([]), ""),
+            ("bad", json!([]), ""),
+            ("examples", sub("list", json!([])), "list"),
+            (
+                "examples",
+                sub("list", json!([string("text", "mrr")])),
+                "list mrr",
+            ),
+            (
+                "examples",
+                sub("remove", json!([integer("number", 3)])),
+                "remove 3",
+            ),
+            ("audit", sub("recent", json!([])), "recent"),
+            (
+                "audit",
+                sub("user", json!([string("name", "ana")])),
+                "user ana",
+            ),
+            (
+                "audit",
+                sub("kind", json!([string("kind", "sql_executed")])),
+                "kind sql_executed",
+            ),
+            (
+                "audit",
+                sub("search", json!([string("text", "crm")])),
+                "search crm",
+            ),
+            ("audit", sub("verify", json!([])), "verify"),
+        ];
+        for (name, options, words) in &table {
+            let typed = pstral_chat::grammar::parse(name, words).unwrap();
+            assert_eq!(
+                invoked(name, options.clone()),
+                Some(Invocation::Command(typed)),
+                "/{name} {options}"
+            );
+        }
+        assert_eq!(
+            invoked("ask", json!([string("question", "quel est le MRR ?")])),
+            Some(Invocation::Ask("quel est le MRR ?".to_owned()))
+        );
+        // Every command of the grammar is registered and read, and the
+        // slash commands are those and /ask.
+        let registered: std::collections::BTreeSet<String> = definitions(&Named)
+            .iter()
+            .map(|c| {
+                serde_json::to_value(c).unwrap()["name"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect();
+        let grammar: std::collections::BTreeSet<String> = pstral_chat::grammar::COMMANDS
+            .iter()
+            .map(|(name, _)| (*name).to_owned())
+            .chain(["ask".to_owned()])
+            .collect();
+        assert_eq!(registered, grammar);
+        for (name, _) in pstral_chat::grammar::COMMANDS {
+            assert!(
+                table.iter().any(|(n, ..)| n == name),
+                "/{name} is not in the table"
+            );
+        }
+    }
+
     #[test]
     fn only_the_admin_commands_are_hidden_from_members_who_cannot_manage_the_server() {
         for command in definitions(&Named) {

@@ -34,6 +34,17 @@ fn every_command_and_argument_a_platform_lists_is_described_in_both_languages() 
             }
         }
     }
+    // The commands described are the grammar's, and Discord's /ask.
+    let described: std::collections::BTreeSet<&str> = COMMANDS
+        .iter()
+        .filter_map(|(command, _)| command.split(' ').next())
+        .collect();
+    let grammar: std::collections::BTreeSet<&str> = pstral_chat::grammar::COMMANDS
+        .iter()
+        .map(|(name, _)| *name)
+        .chain(["ask"])
+        .collect();
+    assert_eq!(described, grammar);
 }
 
 #[test]
