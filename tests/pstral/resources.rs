@@ -1072,7 +1072,9 @@ async fn a_value_parsed_as_another_type_is_short_enough_for_its_error_to_be_read
            FROM generate_series(1, 150000) g; \
          CREATE TABLE hugenum AS SELECT 1 AS id, \
            (SELECT jsonb_agg('1e131071'::numeric) FROM generate_series(1, 200)) AS j, \
-           ARRAY['1e131071'::numeric, 2] AS na, '{\"qty\": \"12\"}'::jsonb AS meta, \
+           ARRAY['1e131071'::numeric, 2] AS na, \
+           '{\"qty\": \"12\", \"amount\": 1234.56}'::jsonb AS meta, \
+           (SELECT jsonb_agg(1e999) FROM generate_series(1, 300)) AS thousands, \
            nummultirange(numrange(1, '1e131071'::numeric)) AS r, \
            array_fill(NULL::int, ARRAY[8000000]) AS nulls, ARRAY[1, 2] AS ids; \
          ANALYZE;",
@@ -1161,6 +1163,12 @@ async fn a_value_parsed_as_another_type_is_short_enough_for_its_error_to_be_read
             "hugenum.j",
         ),
         ("SELECT ('' || h.r)::int AS v FROM hugenum h", "hugenum.r"),
+        // A thousand digits each, a few bytes stored (helper-53: 300,000 of
+        // them quoted, 300 MB).
+        (
+            "SELECT (h.thousands #>> '{}')::int AS v FROM hugenum h",
+            "hugenum.thousands",
+        ),
         (
             "SELECT (ROW(h.nulls))::text::int AS v FROM hugenum h",
             "hugenum.nulls",

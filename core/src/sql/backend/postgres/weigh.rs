@@ -1352,18 +1352,20 @@ const EXPANSION_KIND: &str = "(SELECT CASE \
      FROM pg_type b LEFT JOIN pg_type e ON e.oid = b.typelem \
      WHERE b.oid = coalesce(nullif(t.typbasetype, 0), t.oid))";
 
-/// A number whose text is far longer than the number (`1e131071` is
-/// stored in a few bytes and written with 131,072 digits), in a jsonpath
-/// filter: past 1,000 digits either side of the point.
-const EXPANDING: &str = "strict $.** ? (@ >= 1e1000 || @ <= -1e1000 \
-     || (@ != 0 && @ < 1e-1000 && @ > -1e-1000))";
+/// A number whose text may be far longer than the number (`1e131071` is
+/// stored in a few bytes and written with 131,072 digits; 300,000 numbers
+/// `1e999` in a jsonb of 81 kB write 300 MB, helper-53), in a jsonpath
+/// filter: past 20 digits either side of the point, where a number's text
+/// may pass a few times its size as read ([`TEXT_OF_READ`]).
+const EXPANDING: &str = "strict $.** ? (@ >= 1e20 || @ <= -1e20 \
+     || (@ != 0 && @ < 1e-20 && @ > -1e-20))";
 
 /// The length a weighing of what a statement builds or quotes counts for
 /// `column` of `kind` ([`EXPANSION_KIND`]), in SQL: its size as read
 /// ([`read_length`]), plus five bytes an element for an array (an element
 /// NULL takes one bit stored and `NULL,` written: an array of 50 million
-/// NULLs is 6 MB as read), and infinite when it holds a number whose text
-/// has more than 1,000 digits either side of the point (a 1.6 kB jsonb of
+/// NULLs is 6 MB as read), and infinite when it holds a number of more
+/// than 20 digits either side of the point ([`EXPANDING`]; a 1.6 kB jsonb of
 /// 6,000 numbers `1e131071` writes 786 MB: the error on parsing its text
 /// or a member of it took the bot to 1,566 MiB, helper-49, 52). A jsonb or
 /// row value is searched for such numbers only up to 8 MB as read (the
@@ -1372,7 +1374,7 @@ const EXPANDING: &str = "strict $.** ? (@ >= 1e1000 || @ <= -1e1000 \
 fn written_length(column: &str, in_pointer: bool, kind: &str) -> String {
     let read = read_length(column, in_pointer);
     let c = quoted(column);
-    let long = |x: &str| format!("(abs({x}) >= 1e1000 OR ({x} <> 0 AND abs({x}) < 1e-1000))");
+    let long = |x: &str| format!("(abs({x}) >= 1e20 OR ({x} <> 0 AND abs({x}) < 1e-20))");
     let unless = |expanding: String, length: String| {
         format!("CASE WHEN {expanding} THEN 'Infinity'::float8 ELSE ({length})::float8 END")
     };
