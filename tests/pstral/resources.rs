@@ -1016,6 +1016,9 @@ async fn what_containment_and_overlap_look_for_is_weighed_against_the_values_the
            ARRAY[g, g + 1] AS tags, int4range(g, g + 10) AS during FROM generate_series(1, 1000) g; \
          CREATE VIEW by_parity AS SELECT id % 2 AS parity, array_agg(id) AS ids \
            FROM orders GROUP BY 1; \
+         CREATE TABLE parted (id int, tags int[]) PARTITION BY RANGE (id); \
+         CREATE TABLE parted_1 PARTITION OF parted FOR VALUES FROM (0) TO (1000000); \
+         INSERT INTO parted SELECT g, ARRAY[g] FROM generate_series(1, 100) g; \
          CREATE VIEW parity_arrays AS SELECT p.parity, \
            ARRAY(SELECT o.id FROM orders o WHERE o.id % 2 = p.parity) AS ids \
            FROM (VALUES (0), (1)) AS p(parity); \
@@ -1053,6 +1056,8 @@ async fn what_containment_and_overlap_look_for_is_weighed_against_the_values_the
             "SELECT e.id, e.payload @> '[[5]]' AS found FROM events e",
             "SELECT o.id FROM orders o WHERE o.tags && ARRAY[3, 4]",
             "SELECT v.id FROM vip_orders v WHERE v.tags && ARRAY[3, 4]",
+            // A partitioned table is read through its partitions: no view.
+            "SELECT count(*) AS n FROM parted p WHERE p.tags && ARRAY[1, 2, 3, 4, 5, 6, 7, 8, 9]",
             "SELECT a.id, b.id FROM orders a JOIN orders b ON a.during && b.during AND a.id < b.id",
         ],
     );
@@ -1125,34 +1130,10 @@ async fn a_value_parsed_as_another_type_is_short_enough_for_its_error_to_be_read
             "SELECT (body || body)::int AS n FROM docs WHERE id = 1",
             "docs.body",
         ),
-    ] {
-        let refused = ran(sql);
-        assert_eq!(refused.code, Some(1), "{sql}: {}", refused.stderr);
-        let reason = format!("parses values of {column} as another type");
-        assert!(
-            refused.stderr.contains(&reason),
-            "{sql}: {}",
-            refused.stderr
-        );
-    }
-    // A structured value written out whole and parsed: its text cannot be
-    // weighed without writing it (helper-49: 6,000 numbers 1e131071 in a
-    // jsonb of 1.6 kB wrote 786 MB, quoted by the error: the bot at
-    // 1,566 MiB), however ordinary the value. Its parts parse.
-    assert_all_refused(
-        ran,
-        [
-            "SELECT h.meta::text::int AS v FROM hugenum h",
-            "SELECT CAST(concat(h.meta) AS int) AS v FROM hugenum h",
-            "WITH c AS (SELECT h.meta::text AS t FROM hugenum h) SELECT t::int AS v FROM c",
-            "SELECT array_to_string(h.ids, ',')::int AS v FROM hugenum h",
-        ],
-        "it parses the text of hugenum.",
-    );
-    // Written out by other means, or a part of it (helper-52): what it
-    // holds is weighed, numbers of more than 1,000 digits as endless, an
-    // array's elements as written (NULL: one bit stored, five characters).
-    for (sql, column) in [
+        // Written out by other means, or a part of it (helper-52): what it
+        // holds is weighed, numbers of more than 20 digits either side of
+        // the point as endless, an array's elements as written (NULL: one
+        // bit stored, five characters).
         ("SELECT h.j::text::int AS v FROM hugenum h", "hugenum.j"),
         (
             "SELECT (h.j #>> '{}')::int AS v FROM hugenum h",
@@ -1183,6 +1164,20 @@ async fn a_value_parsed_as_another_type_is_short_enough_for_its_error_to_be_read
             refused.stderr
         );
     }
+    // A structured value written out whole and parsed: its text cannot be
+    // weighed without writing it (helper-49: 6,000 numbers 1e131071 in a
+    // jsonb of 1.6 kB wrote 786 MB, quoted by the error: the bot at
+    // 1,566 MiB), however ordinary the value. Its parts parse.
+    assert_all_refused(
+        ran,
+        [
+            "SELECT h.meta::text::int AS v FROM hugenum h",
+            "SELECT CAST(concat(h.meta) AS int) AS v FROM hugenum h",
+            "WITH c AS (SELECT h.meta::text AS t FROM hugenum h) SELECT t::int AS v FROM c",
+            "SELECT array_to_string(h.ids, ',')::int AS v FROM hugenum h",
+        ],
+        "it parses the text of hugenum.",
+    );
     assert_all_run(
         ran,
         [

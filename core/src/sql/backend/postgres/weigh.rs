@@ -479,8 +479,9 @@ const SEARCHED_CHAR_BYTES: f64 = 1.0e9;
 /// (`array_agg(s.email) AS emails`: an array of 1.5 million e-mails that
 /// exists only while the query runs, helper-49: 170 s; by `ARRAY(SELECT
 /// …)`, helper-52: 192 s): when the plan aggregates or runs a subquery for
-/// a value and the statement names a relation the plan does not read,
-/// the longest value is as long as a gathering may make one
+/// a value and the statement names a view (a relation the plan does not
+/// read that the catalogue says is a view, not a partitioned table), the
+/// longest value is as long as a gathering may make one
 /// ([`MAX_GATHERED_BYTES`]).
 async fn weigh_searches(
     conn: &mut sqlx::PgConnection,
@@ -497,19 +498,34 @@ async fn weigh_searches(
         .unwrap_or(("", 0.0));
     let mut relations = Vec::new();
     Foresight::relations(plan, &mut relations);
-    let planned = |object: &str| {
-        let last = object
-            .rsplit('.')
-            .next()
-            .unwrap_or(object)
-            .trim_matches('"');
-        relations.iter().any(|r| r.eq_ignore_ascii_case(last))
+    // The relations named that the plan does not read, by name as stored
+    // (a view; or a partitioned table, whose partitions the plan reads).
+    let unplanned: Vec<String> = query
+        .objects
+        .iter()
+        .map(|object| {
+            let last = object.rsplit('.').next().unwrap_or(object);
+            match last.strip_prefix('"').and_then(|l| l.strip_suffix('"')) {
+                Some(quoted) => quoted.replace("\"\"", "\""),
+                None => last.to_ascii_lowercase(),
+            }
+        })
+        .filter(|name| !relations.iter().any(|r| r == name))
+        .collect();
+    let view = match unplanned.is_empty() || !Foresight::aggregates(plan) {
+        true => None,
+        false => sqlx::query_scalar::<_, String>(
+            "SELECT relname::text FROM pg_class WHERE relname = ANY($1) AND relkind = 'v' LIMIT 1",
+        )
+        .bind(&unplanned)
+        .persistent(false)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(cancelled)?,
     };
-    let (table, longest) = match query.objects.iter().find(|o| !planned(o)) {
-        Some(view) if Foresight::aggregates(plan) => {
-            (view.as_str(), longest.max(MAX_GATHERED_BYTES))
-        }
-        _ => (table, longest),
+    let (table, longest) = match &view {
+        Some(view) => (view.as_str(), longest.max(MAX_GATHERED_BYTES)),
+        None => (table, longest),
     };
     let longest = longest.max(f64::from(IN_ROW_BYTES)) * query.built_copies.max(1) as f64;
     let compared = query.compared_reads as f64 * longest * longest;
