@@ -378,30 +378,18 @@ impl Application {
                             addr: admin.bind,
                             source,
                         })?;
-                let target = &settings.sql.target;
-                let executor = match &sql {
-                    Ok(runtime) => Ok((
-                        target.name.clone(),
-                        target.dialect(),
-                        Arc::clone(&runtime.executor),
-                    )),
-                    Err(reason) => Err((target.name.clone(), reason.clone())),
-                };
                 let state = AdminState {
                     tokens: Tokens::new(store.clone(), audit.clone()),
                     store: store.clone(),
                     audit: audit.clone(),
                     directory: directory.clone(),
                     llm: Some(bot.llm().clone()),
-                    target: executor.as_ref().ok().cloned(),
-                    target_unavailable: executor.err(),
-                    target_warnings: sql.as_ref().map(|s| s.warnings.clone()).unwrap_or_default(),
+                    target: (settings.sql.target.name.clone(), sql.clone()),
                     metrics: Some(crate::telemetry::metrics_handle()),
                     platforms: platforms.clone(),
                     identities: identities.into(),
                     refusals: Default::default(),
                     trusted_proxies: admin.trusted_proxies.clone().into(),
-                    sql: sql.as_ref().ok().cloned(),
                 };
                 Some((listener, state))
             }

@@ -20,8 +20,10 @@ fn examples_of(
     ApiError,
 > {
     state
-        .sql
+        .target
+        .1
         .as_ref()
+        .ok()
         .and_then(|sql| Some((sql, sql.learning.as_ref()?.store()?)))
         .ok_or_else(|| ApiError::Conflict("no Execute target is available".to_owned()))
 }

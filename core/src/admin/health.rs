@@ -68,14 +68,16 @@ async fn checks(state: &AdminState) -> Vec<serde_json::Value> {
             checks.push(json!({"name": name, "state": if error.is_none() { "up" } else { "down" }, "error": error}));
         }
     }
-    if let Some((name, dialect, executor)) = &state.target {
+    let (name, runtime) = &state.target;
+    if let Ok(runtime) = runtime {
+        let (dialect, executor) = (runtime.policy.dialect, &runtime.executor);
         let trivial = match dialect {
             crate::sql::Dialect::Oracle => "SELECT 1 FROM dual",
             _ => "SELECT 1",
         };
         let error = match crate::sql::validate::validate(
             trivial,
-            &crate::sql::validate::Policy::new(*dialect),
+            &crate::sql::validate::Policy::new(dialect),
         ) {
             Ok(q) => {
                 let limit = std::time::Duration::from_secs(5);
@@ -86,9 +88,9 @@ async fn checks(state: &AdminState) -> Vec<serde_json::Value> {
             }
             Err(e) => Some(e.to_string()),
         };
-        checks.push(json!({"name": format!("target {name}"), "state": if error.is_none() { "up" } else { "down" }, "error": error, "warnings": state.target_warnings}));
+        checks.push(json!({"name": format!("target {name}"), "state": if error.is_none() { "up" } else { "down" }, "error": error, "warnings": runtime.warnings}));
     }
-    if let Some((name, error)) = &state.target_unavailable {
+    if let Err(error) = runtime {
         checks.push(json!({"name": format!("target {name}"), "state": "down", "error": error}));
     }
     let platforms: Vec<(String, pstral_chat::ConnectionState)> = state

@@ -38,7 +38,6 @@ use serde_json::{Value, json};
 use crate::audit::{Actor, Audit, EventKind, NewEvent};
 use crate::identity::{Directory, IdentityError, User};
 use crate::llm::Llm;
-use crate::sql::backend::Executor;
 use crate::store::Store;
 use tokens::Tokens;
 
@@ -63,13 +62,9 @@ pub struct AdminState {
     pub directory: Directory,
     pub tokens: Tokens,
     pub llm: Option<Llm>,
-    /// The Execute target and its dialect, when it is connected.
-    pub target: Option<(String, crate::sql::Dialect, Arc<dyn Executor>)>,
-    /// The target that could not be connected, and why.
-    pub target_unavailable: Option<(String, String)>,
-    /// What an operator should know about the target's account (a
-    /// privileged account allowed by configuration, a missing DBA limit).
-    pub target_warnings: Vec<String>,
+    /// The Execute target, by name: its runtime (which examples are judged
+    /// by and stored for, and `/readyz` probes), or why it is unavailable.
+    pub target: (String, Result<crate::target::SqlRuntime, String>),
     pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
     /// The chat platforms being served, by name, as their connectors report.
     pub platforms: Platforms,
@@ -80,9 +75,6 @@ pub struct AdminState {
     pub refusals: Refusals,
     /// See [`AdminSettings::trusted_proxies`].
     pub trusted_proxies: Arc<[ipnet::IpNet]>,
-    /// The Execute target's runtime, which examples are judged by and
-    /// stored for; `None` when it is not available.
-    pub sql: Option<crate::target::SqlRuntime>,
 }
 
 /// Refused token attempts by client address: when the window started and
