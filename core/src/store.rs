@@ -153,15 +153,40 @@ pub enum StoreError {
          would have recorded was not written"
     )]
     DiskFull(sqlx::Error),
+    /// It cannot be written where it is stored: the file, its folder or
+    /// its disk takes no writes (a volume mounted read-only, a file left
+    /// to another account): nothing was written.
+    #[error(
+        "the own database cannot be written where it is stored ({0}): its file, its folder or \
+         its disk is read-only for the account pstral runs as; what this action would have \
+         recorded was not written"
+    )]
+    ReadOnly(sqlx::Error),
 }
 
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
         if disk_full(&e) {
             StoreError::DiskFull(e)
+        } else if read_only(&e) {
+            StoreError::ReadOnly(e)
         } else {
             StoreError::Query(e)
         }
+    }
+}
+
+/// Whether a database error says its storage takes no writes: SQLite's
+/// SQLITE_READONLY (8) and its extended codes (`…_DIRECTORY`,
+/// `…_CANTINIT`…), or the system's EROFS.
+fn read_only(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(db) => db
+            .code()
+            .and_then(|c| c.parse::<i32>().ok())
+            .is_some_and(|c| c & 0xff == 8),
+        sqlx::Error::Io(io) => io.raw_os_error() == Some(30),
+        _ => false,
     }
 }
 
@@ -183,7 +208,8 @@ impl StoreError {
             StoreError::Connect { .. }
             | StoreError::CreateDir { .. }
             | StoreError::CreateFile { .. }
-            | StoreError::DiskFull(_) => true,
+            | StoreError::DiskFull(_)
+            | StoreError::ReadOnly(_) => true,
             StoreError::Migrate { .. } => false,
             StoreError::Query(e) => matches!(
                 e,
@@ -522,6 +548,44 @@ impl Tx {
 mod tests {
     use super::*;
     use sqlx::Connection;
+
+    #[tokio::test]
+    async fn storage_that_takes_no_writes_is_named_once_and_counts_as_unavailable() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("own.db");
+        let mut conn = SqliteConnectOptions::new()
+            .filename(&path)
+            .create_if_missing(true)
+            .connect()
+            .await
+            .unwrap();
+        sqlx::query("CREATE TABLE t (b BLOB)")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        conn.close().await.unwrap();
+        // Opened read-only, as a read-only mount leaves it (SQLITE_READONLY).
+        let mut conn = SqliteConnectOptions::new()
+            .filename(&path)
+            .read_only(true)
+            .connect()
+            .await
+            .unwrap();
+        let e = sqlx::query("INSERT INTO t VALUES (x'00')")
+            .execute(&mut conn)
+            .await
+            .unwrap_err();
+        let e = StoreError::from(e);
+        assert!(matches!(e, StoreError::ReadOnly(_)), "{e:?}");
+        assert!(e.is_unavailable());
+        let said = e.to_string();
+        assert!(
+            said.starts_with("the own database cannot be written where it is stored"),
+            "{said}"
+        );
+        assert!(std::error::Error::source(&e).is_none());
+        conn.close().await.unwrap();
+    }
 
     #[tokio::test]
     async fn a_full_disk_is_named_once_and_counts_as_unavailable() {
