@@ -577,13 +577,7 @@ mod tests {
             .unwrap_err();
         let e = StoreError::from(e);
         assert!(matches!(e, StoreError::ReadOnly(_)), "{e:?}");
-        assert!(e.is_unavailable());
-        let said = e.to_string();
-        assert!(
-            said.starts_with("the own database cannot be written where it is stored"),
-            "{said}"
-        );
-        assert!(std::error::Error::source(&e).is_none());
+        said_once_and_unavailable(&e, "the own database cannot be written where it is stored");
         conn.close().await.unwrap();
     }
 
@@ -612,14 +606,16 @@ mod tests {
             .unwrap_err();
         let e = StoreError::from(e);
         assert!(matches!(e, StoreError::DiskFull(_)), "{e:?}");
+        said_once_and_unavailable(&e, "the disk holding the own database is full");
+        conn.close().await.unwrap();
+    }
+
+    /// `e` counts as the own database being unavailable, and says so as
+    /// `start` with its cause in the message, not chained again after it.
+    fn said_once_and_unavailable(e: &StoreError, start: &str) {
         assert!(e.is_unavailable());
         let said = e.to_string();
-        assert!(
-            said.starts_with("the disk holding the own database is full"),
-            "{said}"
-        );
-        // The cause is said in the message, not chained again after it.
-        assert!(std::error::Error::source(&e).is_none());
-        conn.close().await.unwrap();
+        assert!(said.starts_with(start), "{said}");
+        assert!(std::error::Error::source(e).is_none());
     }
 }
