@@ -33,6 +33,10 @@ impl Walker<'_> {
             self.select_reads = self.select_reads.saturating_add(bag.reads());
             self.select_rebuilds = self.select_rebuilds.saturating_add(copies::rebuilds(expr));
         }
+        // A column written out whole as text (`j::text`, `concat(j)`).
+        for written in self.written_in(expr) {
+            self.parsed.written.insert(written);
+        }
         self.expr_depth += 1;
         let result = self.expr(expr);
         self.expr_depth -= 1;
@@ -281,9 +285,7 @@ impl Walker<'_> {
                 format,
             } => {
                 Self::data_type(data_type)?;
-                if bounds::is_text_type(data_type) {
-                    self.writes_out(expr);
-                } else {
+                if !bounds::is_text_type(data_type) {
                     self.parses(expr);
                 }
                 if let Some(format) = format {
@@ -737,15 +739,6 @@ impl Walker<'_> {
             return Err(construct("f(…)(…)"));
         }
         let called = self.function_name(name)?;
-        if super::writes_text(&called)
-            && let FunctionArguments::List(list) = args
-        {
-            for arg in &list.args {
-                if let Some(value) = bounds::argument(arg) {
-                    self.writes_out(value);
-                }
-            }
-        }
         if !functions::scalar_allowed(self.dialect(), &called)
             && !self.configured_function(name, &called)
         {

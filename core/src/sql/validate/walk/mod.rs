@@ -546,14 +546,6 @@ impl<'a> Walker<'a> {
         });
     }
 
-    /// Notes that `expr`'s whole value is written out as text, when it is
-    /// a column's (see `Parsed::written`).
-    fn writes_out(&mut self, expr: &Expr) {
-        if let Some(name) = self.column_name(expr) {
-            self.parsed.written.insert(name);
-        }
-    }
-
     /// The last part of the name `expr` reads a whole column by, folded.
     fn column_name(&self, expr: &Expr) -> Option<String> {
         let mut expr = expr;
@@ -567,8 +559,10 @@ impl<'a> Walker<'a> {
         }
     }
 
-    /// The columns `expr` writes out whole as text: a cast to a text type,
-    /// or a call that writes any value it is given (see `Parsed::written`).
+    /// The columns `expr` itself writes out whole as text: a cast to a text
+    /// type, or a call that writes any value it is given (see
+    /// `Parsed::written`). Noted for every expression walked, and again for
+    /// those inside what a statement parses.
     fn written_in(&self, expr: &Expr) -> Vec<String> {
         match expr {
             Expr::Cast {
