@@ -151,8 +151,8 @@ async fn weigh_digits(
         "SELECT * FROM (SELECT n.nspname::text, c.relname::text, a.attname::text, \
                 has_schema_privilege(n.oid, 'USAGE') \
                     AND has_column_privilege(c.oid, a.attnum, 'SELECT'), \
-                rn.nspname::text, r.relname::text, {NUMBERS_KIND} AS kind \
-         {PLAN_COLUMNS}) AS numbers WHERE kind <> ''",
+                rn.nspname::text, r.relname::text, {TYPE_KIND} AS kind \
+         {PLAN_COLUMNS}) AS numbers WHERE kind IN ('n', 'a', 'r', 'm')",
     )))
     .bind(&relations)
     .persistent(false)
@@ -221,20 +221,35 @@ async fn weigh_digits(
     Ok(())
 }
 
-/// Which numbers a column of type `t` holds, in SQL over [`PLAN_COLUMNS`]:
-/// `n` a `numeric`, `a` an array of them, `r` a range of them, `m` a
-/// multirange (PostgreSQL 14 on: its column in `pg_range` is read through
-/// `to_jsonb`, which older catalogues answer with NULL), `''` none; a
-/// domain as its base type.
-const NUMBERS_KIND: &str = "(SELECT CASE \
+/// What a column of type `t` holds, in SQL over [`PLAN_COLUMNS`], for the
+/// numbers a logarithm reads ([`weigh_digits`]) and what its text may
+/// write beyond its size as read ([`written_length`]): `n` a `numeric`,
+/// `a` an array of them, `r` a range of them, `m` a multirange of them
+/// (PostgreSQL 14 on: its column in `pg_range` is read through `to_jsonb`,
+/// which older catalogues answer with NULL), `j` jsonb, `c` a row type or an
+/// array of them, `x` any other array, `u` another structured type (json,
+/// hstore, tsvector, xml), `''` none; a domain as its base type.
+const TYPE_KIND: &str = "(SELECT CASE \
        WHEN b.oid = 'numeric'::regtype THEN 'n' \
+       WHEN b.oid = 'jsonb'::regtype THEN 'j' \
+       WHEN b.typtype = 'c' OR (b.typcategory = 'A' AND e.typtype = 'c') THEN 'c' \
        WHEN b.typcategory = 'A' AND b.typelem = 'numeric'::regtype THEN 'a' \
+       WHEN b.typcategory = 'A' THEN 'x' \
        WHEN EXISTS (SELECT 1 FROM pg_range g WHERE g.rngtypid = b.oid \
             AND g.rngsubtype = 'numeric'::regtype) THEN 'r' \
        WHEN EXISTS (SELECT 1 FROM pg_range g WHERE to_jsonb(g) ->> 'rngmultitypid' = b.oid::text \
             AND g.rngsubtype = 'numeric'::regtype) THEN 'm' \
+       WHEN b.typcategory = 'U' THEN 'u' \
        ELSE '' END \
-     FROM pg_type b WHERE b.oid = coalesce(nullif(t.typbasetype, 0), t.oid))";
+     FROM pg_type b LEFT JOIN pg_type e ON e.oid = b.typelem \
+     WHERE b.oid = coalesce(nullif(t.typbasetype, 0), t.oid))";
+
+/// Whether a column of `kind` ([`TYPE_KIND`]) is structured (an array,
+/// jsonb, a row type, json, hstore…): its text may be far longer than the
+/// value as read.
+fn structured_kind(kind: &str) -> bool {
+    matches!(kind, "j" | "c" | "a" | "x" | "u")
+}
 
 /// The values stored out of line that a plan's table reads carry (see
 /// [`out_of_line`]), measured at most once for all of a statement's
@@ -491,9 +506,10 @@ async fn weigh_searches(
     measured: &mut Measured,
 ) -> Result<(), ExecError> {
     let out_of_line = measured.get(conn, query, plan, tables).await?;
+    // A structured value's length is counted in `longest` too.
     let (table, longest) = out_of_line
         .iter()
-        .map(|((table, _), o)| (table.as_str(), o.longest.max(o.structured)))
+        .map(|((table, _), o)| (table.as_str(), o.longest))
         .max_by(|a, b| a.1.total_cmp(&b.1))
         .unwrap_or(("", 0.0));
     let mut relations = Vec::new();
@@ -1143,16 +1159,13 @@ async fn weigh_growth(
     // (text-like), whether their text is short whatever they hold (what an
     // error quotes of a number, `numeric` holding at most some 150,000
     // digits, or of an address), and whether this role may read them.
-    // And whether its text may be far longer than the value as read
-    // (structured: an array, jsonb, a row type).
-    // And what its text may hold beyond its size as read (see
-    // [`written_length`]).
+    // And what it holds ([`TYPE_KIND`]): whether its text may be far longer
+    // than the value as read, and what it may write (see [`written_length`]).
     type Column = (
         String,
         String,
         String,
         Option<i32>,
-        bool,
         bool,
         bool,
         bool,
@@ -1170,9 +1183,7 @@ async fn weigh_growth(
                     'inet'::regtype, 'cidr'::regtype), \
                 has_schema_privilege(n.oid, 'USAGE') \
                     AND has_column_privilege(c.oid, a.attnum, 'SELECT'), \
-                (SELECT b.typcategory IN ('A', 'U', 'C') FROM pg_type b \
-                    WHERE b.oid = coalesce(nullif(t.typbasetype, 0), t.oid)), \
-                {EXPANSION_KIND} \
+                {TYPE_KIND} \
          {PLAN_COLUMNS} AND a.attlen = -1",
     )))
     .bind(&relations)
@@ -1212,11 +1223,11 @@ async fn weigh_growth(
     let mut written = None;
     for (growth, into) in growths.iter().zip(&mut weighed) {
         for (relation, alias) in &reads {
-            for (schema, table, column, declared, in_pointer, short_text, readable, expands, _) in
+            for (schema, table, column, declared, in_pointer, short_text, readable, kind) in
                 &columns
             {
                 if growth.why == Why::Quotes
-                    && *expands
+                    && structured_kind(kind)
                     && table == relation
                     && written.is_none()
                     && query
@@ -1274,7 +1285,7 @@ async fn weigh_growth(
         std::collections::HashMap::new();
     for ((schema, table), names) in by_table {
         let in_pointer = |column: &str| {
-            columns.iter().any(|(s, t, c, _, text, _, _, _, _)| {
+            columns.iter().any(|(s, t, c, _, text, _, _, _)| {
                 s == schema && t == table && c == column && *text
             })
         };
@@ -1282,7 +1293,7 @@ async fn weigh_growth(
             columns
                 .iter()
                 .find(|(s, t, c, ..)| s == schema && t == table && c == column)
-                .map_or("", |column| column.8.as_str())
+                .map_or("", |column| column.7.as_str())
         };
         // Lengths read from the pointers together; each value read whole
         // alone, so that a row holds one at a time (twenty 30 MB columns
@@ -1323,7 +1334,7 @@ async fn weigh_growth(
     // taken apart and put together again, in memory many times its size as
     // read (`payload || payload` of 30 MB jsonb documents: 827 MiB).
     let structured = |(schema, table, column): &(&str, &str, &str)| {
-        columns.iter().any(|(s, t, c, _, in_pointer, _, _, _, _)| {
+        columns.iter().any(|(s, t, c, _, in_pointer, _, _, _)| {
             s == schema && t == table && c == column && !in_pointer
         })
     };
@@ -1351,23 +1362,6 @@ async fn weigh_growth(
     }
 }
 
-/// What a column's type may write beyond its size as read, in SQL over
-/// [`PLAN_COLUMNS`] (see [`written_length`]): `j` jsonb, `c` a row type or
-/// an array of them, `a` an array of numbers, `r` a range of numbers, `m`
-/// a multirange of them, `x` any other array, `''` none.
-const EXPANSION_KIND: &str = "(SELECT CASE \
-       WHEN b.oid = 'jsonb'::regtype THEN 'j' \
-       WHEN b.typtype = 'c' OR (b.typcategory = 'A' AND e.typtype = 'c') THEN 'c' \
-       WHEN b.typcategory = 'A' AND b.typelem = 'numeric'::regtype THEN 'a' \
-       WHEN b.typcategory = 'A' THEN 'x' \
-       WHEN EXISTS (SELECT 1 FROM pg_range g WHERE g.rngtypid = b.oid \
-            AND g.rngsubtype = 'numeric'::regtype) THEN 'r' \
-       WHEN EXISTS (SELECT 1 FROM pg_range g WHERE to_jsonb(g) ->> 'rngmultitypid' = b.oid::text \
-            AND g.rngsubtype = 'numeric'::regtype) THEN 'm' \
-       ELSE '' END \
-     FROM pg_type b LEFT JOIN pg_type e ON e.oid = b.typelem \
-     WHERE b.oid = coalesce(nullif(t.typbasetype, 0), t.oid))";
-
 /// A number whose text may be far longer than the number (`1e131071` is
 /// stored in a few bytes and written with 131,072 digits; 300,000 numbers
 /// `1e999` in a jsonb of 81 kB write 300 MB, helper-53), in a jsonpath
@@ -1377,7 +1371,7 @@ const EXPANDING: &str = "strict $.** ? (@ >= 1e20 || @ <= -1e20 \
      || (@ != 0 && @ < 1e-20 && @ > -1e-20))";
 
 /// The length a weighing of what a statement builds or quotes counts for
-/// `column` of `kind` ([`EXPANSION_KIND`]), in SQL: its size as read
+/// `column` of `kind` ([`TYPE_KIND`]), in SQL: its size as read
 /// ([`read_length`]), plus five bytes an element for an array (an element
 /// NULL takes one bit stored and `NULL,` written: an array of 50 million
 /// NULLs is 6 MB as read), and infinite when it holds a number of more
