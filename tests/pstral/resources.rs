@@ -956,6 +956,7 @@ async fn numbers_a_logarithm_reads_are_short_enough_to_compute_within_the_deadli
          CREATE TABLE quotes_2026 PARTITION OF quotes \
            FOR VALUES FROM ('2026-01-01') TO ('2027-01-01'); \
          INSERT INTO quotes VALUES ('2026-03-01', 1.0842); \
+         CREATE TABLE mids AS SELECT 1 AS id, (1 + 1e-900)::numeric AS mid; \
          CREATE TABLE bands AS SELECT 1 AS id, \
            numrange(('1.' || repeat('3', 15000))::numeric, 2) AS band, \
            ARRAY[('1.' || repeat('3', 15000))::numeric] AS rs, \
@@ -986,6 +987,17 @@ async fn numbers_a_logarithm_reads_are_short_enough_to_compute_within_the_deadli
         ],
         "a number of 15002 characters",
     );
+    // 902 characters each, under the bound alone; sixteen of them
+    // multiplied hold 14,400 digits (helper-52: 3.4 s a logarithm).
+    let product = vec!["m.mid"; 16].join(" * ");
+    assert_all_refused(
+        ran,
+        [
+            format!("SELECT m.id, log({product}, 2) AS l FROM mids m"),
+            format!("SELECT m.id, ln(1 + ({product} - 1)) AS l FROM mids m"),
+        ],
+        "16 numbers read go into them together",
+    );
     assert_all_run(
         ran,
         [
@@ -994,6 +1006,7 @@ async fn numbers_a_logarithm_reads_are_short_enough_to_compute_within_the_deadli
             "SELECT p.rate * 2 AS d FROM precise p",
             "SELECT q.day, ln(q.rate) AS l FROM quotes q",
             "SELECT b.id, ln(lower(b.plain_band)) + ln(b.plain_rs[2]) AS l FROM bands b",
+            "SELECT m.id, ln(m.mid) AS l FROM mids m",
         ],
     );
     target.drop_role().await;
@@ -1059,6 +1072,48 @@ async fn what_containment_and_overlap_look_for_is_weighed_against_the_values_the
             // A partitioned table is read through its partitions: no view.
             "SELECT count(*) AS n FROM parted p WHERE p.tags && ARRAY[1, 2, 3, 4, 5, 6, 7, 8, 9]",
             "SELECT a.id, b.id FROM orders a JOIN orders b ON a.during && b.during AND a.id < b.id",
+        ],
+    );
+    target.drop_role().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_query_of_a_view_read_is_weighed_as_part_of_the_statement() {
+    // A statement that reads a view gathering rows names no gathering
+    // itself: 1.5 million e-mails gathered into one array by a view, read
+    // plainly, took a backend to 945 MiB (helper-52).
+    let target = ReadOnlyTarget::new(
+        "CREATE TABLE people AS SELECT g AS id, \
+           md5(g::text) || md5(g::text) || md5(g::text) || '@example.com' AS email \
+           FROM generate_series(1, 900000) g; \
+         CREATE VIEW gathered AS SELECT array_agg(email) AS emails FROM people; \
+         CREATE VIEW listed_emails AS SELECT ARRAY(SELECT email FROM people) AS emails; \
+         CREATE VIEW gathered_again AS SELECT a.emails FROM gathered a; \
+         CREATE VIEW by_digit AS SELECT left(email, 1) AS digit, count(*) AS n \
+           FROM people GROUP BY 1; \
+         CREATE VIEW first_ten AS SELECT string_agg(email, ', ') AS emails \
+           FROM people WHERE id <= 10; \
+         ANALYZE;",
+    )
+    .await;
+    let clicks = target.clicks();
+    let ran = |sql: &str| clicks.run(sql);
+    assert_all_refused(
+        ran,
+        [
+            "SELECT cardinality(a.emails) AS n FROM gathered a",
+            "SELECT l.emails[1] AS first FROM listed_emails l",
+            "SELECT g.emails[1] AS first FROM gathered_again g",
+        ],
+        "whose own query weighs with it",
+    );
+    assert_all_run(
+        ran,
+        [
+            "SELECT b.digit, b.n FROM by_digit b ORDER BY b.digit",
+            "SELECT f.emails FROM first_ten f",
+            // Texts joined, their lengths read from 900,000 pointers.
+            "SELECT p.email || ' ' || p.email AS twice FROM people p WHERE p.id = 5",
         ],
     );
     target.drop_role().await;

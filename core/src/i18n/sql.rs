@@ -51,6 +51,22 @@ pub(crate) fn exec_error(lang: Lang, error: &crate::sql::backend::ExecError) -> 
 pub(super) fn heavy_reason(lang: Lang, heavy: &crate::sql::backend::Heavy) -> String {
     use crate::sql::backend::Heavy as H;
     match (lang, heavy) {
+        (Lang::En, H::InView { view, why }) => format!(
+            "it reads the view {view}, whose own query weighs with it: {}",
+            heavy_reason(lang, why)
+        ),
+        (Lang::Fr, H::InView { view, why }) => format!(
+            "elle lit la vue {view}, dont la requête pèse avec elle : {}",
+            heavy_reason(lang, why)
+        ),
+        (Lang::En, H::ViewTooLarge { view, why }) => format!(
+            "it reads the view {view}, whose own query is too large to run: {}",
+            refusal_reason(lang, why)
+        ),
+        (Lang::Fr, H::ViewTooLarge { view, why }) => format!(
+            "elle lit la vue {view}, dont la requête est trop grande pour être lancée : {}",
+            refusal_reason(lang, why)
+        ),
         (Lang::En, H::PlanTooDeep) => {
             "its plan nests too deep to be read, so what it would cost cannot be known (write \
              it with fewer windows or subqueries)"
@@ -267,6 +283,7 @@ pub(super) fn heavy_reason(lang: Lang, heavy: &crate::sql::backend::Heavy) -> St
                 table,
                 column,
                 digits,
+                reads,
                 max,
             },
         ) => format!(
@@ -274,6 +291,11 @@ pub(super) fn heavy_reason(lang: Lang, heavy: &crate::sql::backend::Heavy) -> St
              number that long runs for seconds, and no deadline interrupts it (cast it to a \
              floating-point number first: ln(x::float8))",
             match digits {
+                Some(digits) if *reads > 1 => format!(
+                    "which holds a number of {digits} characters, and {reads} numbers read go \
+                     into them together: up to {} characters, more than {max}",
+                    digits.saturating_mul(*reads)
+                ),
                 Some(digits) =>
                     format!("which holds a number of {digits} characters, more than {max}"),
                 None => "which this account cannot measure (it reads it through a view)".to_owned(),
@@ -285,6 +307,7 @@ pub(super) fn heavy_reason(lang: Lang, heavy: &crate::sql::backend::Heavy) -> St
                 table,
                 column,
                 digits,
+                reads,
                 max,
             },
         ) => format!(
@@ -292,6 +315,11 @@ pub(super) fn heavy_reason(lang: Lang, heavy: &crate::sql::backend::Heavy) -> St
              calcul sur un nombre aussi long dure des secondes, et aucun délai ne l'interrompt \
              (convertissez-le d'abord en nombre à virgule flottante : ln(x::float8))",
             match digits {
+                Some(digits) if *reads > 1 => format!(
+                    "qui contient un nombre de {digits} caractères, et {reads} nombres lus y \
+                     entrent ensemble : jusqu'à {} caractères, plus que {max}",
+                    digits.saturating_mul(*reads)
+                ),
                 Some(digits) =>
                     format!("qui contient un nombre de {digits} caractères, plus que {max}"),
                 None =>

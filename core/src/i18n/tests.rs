@@ -147,12 +147,21 @@ fn why_a_query_is_too_heavy_or_failed_is_said_in_both_languages_with_its_figures
             table: table.clone(),
             column: column.clone(),
             digits: Some(16_400),
+            reads: 1,
+            max: 1_000,
+        },
+        Heavy::LongNumbers {
+            table: table.clone(),
+            column: column.clone(),
+            digits: Some(901),
+            reads: 16,
             max: 1_000,
         },
         Heavy::LongNumbers {
             table: table.clone(),
             column: column.clone(),
             digits: None,
+            reads: 1,
             max: 1_000,
         },
         Heavy::RepeatedValue {

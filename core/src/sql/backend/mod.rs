@@ -182,6 +182,17 @@ pub enum Heavy {
     /// subqueries): what it would cost cannot be read.
     #[error("its plan nests too deep to be read, so what it would cost cannot be known")]
     PlanTooDeep,
+    /// The query of a view it reads weighs too much (its definition is
+    /// weighed as part of the statement), and why.
+    #[error("it reads the view {view}, whose own query weighs with it: {why}")]
+    InView { view: String, why: Box<Heavy> },
+    /// The query of a view it reads is refused by the validator for its
+    /// size, `why`.
+    #[error("it reads the view {view}, whose own query is too large to run: {why}")]
+    ViewTooLarge {
+        view: String,
+        why: Box<crate::sql::validate::Refusal>,
+    },
     #[error(
         "it gathers rows into one value from a function whose rows are computed (write its \
          bounds as numbers), so how much it gathers cannot be foreseen"
@@ -291,16 +302,24 @@ pub enum Heavy {
         "its logarithms, roots or powers work on {table}.{column}, {}: one such call on a \
          number that long runs for seconds, and no deadline interrupts it",
         match digits {
+            Some(digits) if *reads > 1 => format!(
+                "which holds a number of {digits} characters, and {reads} numbers read go into \
+                 them together: up to {} characters, more than {max}",
+                digits.saturating_mul(*reads)
+            ),
             Some(digits) => format!("which holds a number of {digits} characters, more than {max}"),
             None => "which this account cannot measure (it reads it through a view)".to_owned(),
         }
     )]
-    /// A number `column` holds is written with `digits` characters, more
-    /// than `max` (`None`: it cannot be measured).
+    /// A number `column` holds is written with `digits` characters, and
+    /// `reads` numbers read go into one logarithm, root or power together
+    /// (`Validated::digits_read`): more than `max` (`None`: it cannot be
+    /// measured).
     LongNumbers {
         table: String,
         column: String,
         digits: Option<u64>,
+        reads: u64,
         max: u64,
     },
     #[error(

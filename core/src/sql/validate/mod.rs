@@ -280,10 +280,11 @@ pub struct Validated {
     /// hold (`t || t` of a CTE's `string_agg(…) AS t`): the whole gathered
     /// value weighs that many times.
     pub gathered_value_copies: u64,
-    /// Its logarithms, roots or powers work on numbers read from the data
-    /// (`ln(r.rate)`): the PostgreSQL executor measures the digits of the
-    /// numbers it reads (see `sizes::MAX_NUMERIC_DIGITS`).
-    pub digits_read: bool,
+    /// How many numbers read from the data its logarithms, roots or powers
+    /// work on (`ln(r.rate)` one; `log(r.a * r.b, 2)` two, whose digits add
+    /// up): the PostgreSQL executor measures the digits of the numbers it
+    /// reads, that many times (see `sizes::MAX_NUMERIC_DIGITS`).
+    pub digits_read: u64,
     /// The characters its containment, existence and overlap tests look
     /// for, written out (`o.meta @> '{"vip": true}'`, `tags && ARRAY['a']`),
     /// all of them together (see `sizes::Judged::sought_chars`), and how

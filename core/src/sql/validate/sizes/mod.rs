@@ -109,12 +109,13 @@ pub(super) struct Judged {
     /// 3)`, `length(t || t)`): the server holds the gathered value that many
     /// times, which the executor weighs.
     pub gathered_value_copies: u64,
-    /// Its logarithms, roots or powers work on numbers read from the data
-    /// (`ln(r.rate)`), whose digits only the data says: a `numeric` may
-    /// hold 16,383 digits after the point, and one logarithm of such a
-    /// number takes seconds no deadline interrupts. The executor measures
-    /// them.
-    pub digits_read: bool,
+    /// How many values read from the data its logarithms, roots or powers
+    /// work on, all of them together (`ln(r.rate)` one, `log(r.a * r.b *
+    /// r.c, 2)` three): their digits only the data says: a `numeric` may
+    /// hold 16,383 digits after the point, a product holds the digits of
+    /// its factors together, and one logarithm of such a number takes
+    /// seconds no deadline interrupts. The executor measures them.
+    pub digits_read: u64,
     /// The characters its containment, existence and overlap tests (`@>`,
     /// `<@`, `?|`, `?&`, `&&`) look for, written out, all of them together:
     /// each element looked for is compared with every element of the value
@@ -188,7 +189,7 @@ pub(super) fn judge(query: &Query, dialect: Dialect) -> Result<Judged, Refusal> 
         needles: 0,
         sets: 0,
         gathered_value_copies: 0,
-        digits_read: false,
+        digits_read: 0,
         sought_chars: 0,
         compared_reads: 0,
         gathered_searched: 0,
