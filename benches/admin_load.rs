@@ -95,8 +95,7 @@ fn main() {
             settings: settings.conversation.clone(),
             lang: pstral_core::i18n::Lang::En,
             sql_dialect: pstral_core::sql::Dialect::Sqlite,
-            sql: None,
-            sql_unavailable: None,
+            sql: Err(pstral_core::bot::NoTarget::NotConfigured),
         });
         let platform = Arc::new(RecordingPlatform::new("discord", RecordingPlatform::discord_like()));
 

@@ -243,8 +243,7 @@ async fn bot(fake: &FakeModel, n: usize, api: Api) -> Value {
         },
         lang: Lang::En,
         sql_dialect: pstral_core::sql::Dialect::Oracle,
-        sql: None,
-        sql_unavailable: None,
+        sql: Err(pstral_core::bot::NoTarget::NotConfigured),
     });
     let platform = Arc::new(RecordingPlatform::new(
         "discord",

@@ -60,7 +60,12 @@ fn main() -> ExitCode {
     } else {
         settings.log.level.as_str()
     };
-    if let Err(e) = telemetry::init(format, level) {
+    let quiet: Vec<&str> = platforms::platforms()
+        .included
+        .iter()
+        .flat_map(|platform| platform.quiet_logs().iter().copied())
+        .collect();
+    if let Err(e) = telemetry::init(format, level, &quiet) {
         eprintln!("error: {e}");
         return ExitCode::FAILURE;
     }

@@ -16,7 +16,7 @@ use pstral_chat::{Connector, EventHandler};
 
 use crate::admin::{AdminState, tokens::Tokens};
 use crate::audit::Audit;
-use crate::bot::{Bot, BotParts};
+use crate::bot::{Bot, BotParts, NoTarget};
 use crate::config::Settings;
 use crate::conversation::{Conversations, Prompts};
 use crate::identity::Directory;
@@ -92,8 +92,7 @@ pub async fn assemble_bot(
         settings: settings.conversation.clone(),
         lang: settings.general.language,
         sql_dialect: settings.sql.policy.dialect,
-        sql: sql.as_ref().ok().cloned(),
-        sql_unavailable: sql.as_ref().err().cloned(),
+        sql: sql.clone().map_err(NoTarget::Unavailable),
     });
     Ok((bot, sql))
 }

@@ -36,10 +36,10 @@ impl std::str::FromStr for LogFormat {
 /// # Errors
 /// When `level` is not a valid filter (the configuration check prevents it)
 /// or a subscriber is already installed.
-pub fn init(format: LogFormat, level: &str) -> Result<(), String> {
+pub fn init(format: LogFormat, level: &str, quiet: &[&str]) -> Result<(), String> {
     let filter = match std::env::var("RUST_LOG") {
         Ok(from_env) if !from_env.is_empty() => EnvFilter::try_new(from_env),
-        _ => EnvFilter::try_new(filter_for(level)),
+        _ => EnvFilter::try_new(filter_for(level, quiet)),
     }
     .map_err(|e| format!("invalid log filter: {e}"))?;
     let builder = tracing_subscriber::fmt()
@@ -63,29 +63,20 @@ pub fn init(format: LogFormat, level: &str) -> Result<(), String> {
 /// is Pstral's own (every `pstral…` crate); the libraries it uses stay at
 /// warn, where what they say is for an operator (at info, matrix-sdk wrote
 /// 95 % of the lines of a healthy bot, and sqlx a notice per migration
-/// check). A directive with targets (`info,matrix_sdk=debug`) is taken as
-/// written.
-pub fn filter_for(level: &str) -> String {
+/// check), and the directives of `quiet` (each platform's, see
+/// `PlatformSettings::quiet_logs`) hold some of their modules to errors. A
+/// directive with targets (`info,matrix_sdk=debug`) is taken as written.
+pub fn filter_for(level: &str, quiet: &[&str]) -> String {
     let level = level.trim();
     if level.contains(['=', ',']) {
         return level.to_owned();
     }
     // A target matches the modules whose path starts with it.
-    format!("warn,pstral={level},{QUIET}")
+    std::iter::once(format!("warn,pstral={level}"))
+        .chain(quiet.iter().map(|directive| (*directive).to_owned()))
+        .collect::<Vec<_>>()
+        .join(",")
 }
-
-/// Library modules held to errors in the default filter, each for a
-/// warning a healthy bot gives by design (measured: a new account's bot
-/// printed them at every start, or seven times in three idle minutes). The
-/// bot keeps its room keys in its own store, never in a key backup on the
-/// homeserver, and its account says so with the marker Element writes
-/// (`m.secret_storage.default_key` with no key): matrix-sdk's key-backup
-/// machine warns at every sync bringing room keys that there is no backup
-/// key, and its account-data reader and event dispatch each warn at every
-/// start that the marker is not a key. Their errors still show.
-const QUIET: &str = "matrix_sdk_crypto::backups=error,\
-                     matrix_sdk_base::response_processors::account_data=error,\
-                     matrix_sdk::event_handler=error";
 
 /// A span for one request (an incoming message, a click, a command, an HTTP
 /// call), with a fresh correlation id. Enter it, or instrument the future that
@@ -256,21 +247,23 @@ fn register_metrics() {
 mod tests {
     #[test]
     fn a_bare_level_is_pstrals_own_and_the_libraries_stay_at_warn() {
+        let quiet = ["sdk::backups=error", "sdk::events=error"];
+        assert_eq!(super::filter_for("info", &[]), "warn,pstral=info");
         assert_eq!(
-            super::filter_for("info"),
-            format!("warn,pstral=info,{}", super::QUIET)
+            super::filter_for(" debug ", &quiet),
+            "warn,pstral=debug,sdk::backups=error,sdk::events=error"
         );
         assert_eq!(
-            super::filter_for(" debug "),
-            format!("warn,pstral=debug,{}", super::QUIET)
-        );
-        assert_eq!(
-            super::filter_for("info,matrix_sdk=debug"),
+            super::filter_for("info,matrix_sdk=debug", &quiet),
             "info,matrix_sdk=debug"
         );
-        assert_eq!(super::filter_for("pstral_core=trace"), "pstral_core=trace");
+        assert_eq!(
+            super::filter_for("pstral_core=trace", &quiet),
+            "pstral_core=trace"
+        );
         for level in ["info", "debug", "trace", "warn", "error", "off"] {
-            assert!(tracing_subscriber::EnvFilter::try_new(super::filter_for(level)).is_ok());
+            let filter = super::filter_for(level, &quiet);
+            assert!(tracing_subscriber::EnvFilter::try_new(filter).is_ok());
         }
     }
 }

@@ -10,7 +10,7 @@ use pstral_chat::{
     PlatformIdentity,
 };
 use pstral_core::audit::{Actor, Audit};
-use pstral_core::bot::{Bot, BotParts};
+use pstral_core::bot::{Bot, BotParts, NoTarget};
 use pstral_core::conversation::ConversationSettings;
 use pstral_core::conversation::{Conversations, Mode, Prompts};
 use pstral_core::i18n::Lang;
@@ -177,7 +177,7 @@ impl Harness {
                 .as_ref()
                 .map_or(pstral_core::sql::Dialect::Oracle, |s| s.policy.dialect),
             // A runtime without examples of its own gets this database's.
-            sql: options.sql.map(|mut sql| {
+            sql: options.sql.ok_or(NoTarget::NotConfigured).map(|mut sql| {
                 if sql.learning.is_none() {
                     sql.learning = Some(Arc::new(pstral_core::learn::Learning::stored(
                         pstral_core::learn::examples::Examples::new(db.store.clone()),
@@ -187,7 +187,6 @@ impl Harness {
                 }
                 sql
             }),
-            sql_unavailable: None,
         });
         Self {
             db,

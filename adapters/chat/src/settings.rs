@@ -31,6 +31,13 @@ pub trait PlatformSettings: Send + Sync {
     /// How it writes its people's ids.
     fn identity(&self) -> IdentitySyntax;
 
+    /// Log directives (`target=error`) that hold modules of its SDK to
+    /// errors in the default log filter, each for a warning a healthy bot
+    /// gives by design; none by default.
+    fn quiet_logs(&self) -> &'static [&'static str] {
+        &[]
+    }
+
     /// Reads its table (every key of [`Self::defaults`], with the types of
     /// the defaults), reporting each value it refuses to `check` under the
     /// key's name within the table (`token`, not `discord.token`). Returns

@@ -47,7 +47,7 @@ impl Bot {
             }
         };
         let sql = match (&self.parts().sql, conversation.mode) {
-            (Some(runtime), Mode::Sql) => Some(SqlAnswer {
+            (Ok(runtime), Mode::Sql) => Some(SqlAnswer {
                 runtime,
                 llm: &self.parts().llm,
                 prompts: &self.parts().prompts,
@@ -240,9 +240,9 @@ impl Bot {
         judged: Vec<Judged>,
     ) -> bool {
         let place = &last.place;
-        if self.parts().sql.is_none() {
+        if let Err(no_target) = &self.parts().sql {
             // Not configured: nothing to offer, nothing to apologise for.
-            if let Some(reason) = &self.parts().sql_unavailable
+            if let super::NoTarget::Unavailable(reason) = no_target
                 && !crate::sql::extract::extract(answer).is_empty()
             {
                 self.say(

@@ -78,68 +78,70 @@ impl Bot {
         message: Option<&str>,
         query: AuditQuery,
     ) {
-        use crate::audit::Order;
         let Some(user) = self.admin(platform, author, place, message).await else {
             return;
         };
-        let reply = |text: String| async move {
-            let sent = if place.private {
-                platform.post(place, message, &text).await.map(|_| ())
-            } else {
-                platform
-                    .reply_privately(author, place, &text, Vec::new())
-                    .await
-            };
-            if let Err(e) = sent {
-                tracing::error!(error = %e, "cannot answer an audit query");
-            }
+        // Said where it was asked in a private conversation, to the admin
+        // alone anywhere else.
+        let to = match place.private {
+            true => Listeners::everyone(platform, author, place, message),
+            false => Listeners::only_actor(platform, author, place, message),
         };
+        let (Ok(reply) | Err(reply)) = self.audit_answer(&to, &user, query).await;
+        self.report(&to, reply).await;
+    }
+
+    /// What the audit says to an admin's query, its read recorded first
+    /// (without the record, nothing is read).
+    async fn audit_answer(
+        &self,
+        to: &Listeners<'_>,
+        user: &crate::identity::User,
+        query: AuditQuery,
+    ) -> Result<Reply<'_>, Reply<'_>> {
+        use crate::audit::Order;
         let lang = self.lang();
-        let (filter, shown) = match self.audit_filter(&query).await {
-            Ok(asked) => asked,
-            Err(text) => {
-                reply(text).await;
-                return;
-            }
-        };
-        let read = self.parts().audit.record_read(
-            actor_of(&user, author),
-            Some(place.clone()),
-            "chat",
-            shown,
-        );
-        if let Err(e) = read.await {
-            tracing::error!(error = %e, "cannot record a read of the audit; not reading");
-            reply(Text::AuditUnavailable.render(lang)).await;
-            return;
-        }
+        let (filter, shown) = self.audit_filter(&query).await.map_err(Reply::Said)?;
         let audit = &self.parts().audit;
-        let text = if query == AuditQuery::Verify {
-            match audit.verify().await {
-                Ok(v) => match &v.broken {
-                    None => Text::AuditIntact { checked: v.checked }.render(lang),
-                    Some(b) => Text::AuditBroken {
-                        checked: v.checked,
-                        detail: &b.to_string(),
-                    }
-                    .render(lang),
-                },
-                Err(e) => {
-                    tracing::error!(error = %e, "cannot verify the audit");
-                    Text::AuditUnavailable.render(lang)
+        audit
+            .record_read(
+                actor_of(user, to.actor),
+                Some(to.place.clone()),
+                "chat",
+                shown,
+            )
+            .await
+            .map_err(Reply::unrecorded("record a read of the audit; not reading"))?;
+        if query == AuditQuery::Verify {
+            let verified = audit
+                .verify()
+                .await
+                .map_err(Reply::unrecorded("verify the audit"))?;
+            let text = match &verified.broken {
+                None => Text::AuditIntact {
+                    checked: verified.checked,
                 }
-            }
-        } else {
-            match audit.list(&filter, Order::NewestFirst, AUDIT_LINES).await {
-                Ok(events) if events.is_empty() => Text::AuditNothingFound.render(lang),
-                Ok(events) => audit_lines(&events, platform.limits().max_message_chars, lang),
-                Err(e) => {
-                    tracing::error!(error = %e, "cannot read the audit");
-                    Text::AuditUnavailable.render(lang)
+                .render(lang),
+                Some(b) => Text::AuditBroken {
+                    checked: verified.checked,
+                    detail: &b.to_string(),
                 }
-            }
-        };
-        reply(text).await;
+                .render(lang),
+            };
+            return Ok(Reply::Said(text));
+        }
+        let events = audit
+            .list(&filter, Order::NewestFirst, AUDIT_LINES)
+            .await
+            .map_err(Reply::unrecorded("read the audit"))?;
+        Ok(match events.is_empty() {
+            true => Reply::Tell(Text::AuditNothingFound),
+            false => Reply::Said(audit_lines(
+                &events,
+                to.platform.limits().max_message_chars,
+                lang,
+            )),
+        })
     }
 
     /// What an admin's audit query asks for, and how the read of it is

@@ -113,7 +113,7 @@ impl Bot {
         claimed: Option<StatementRef>,
     ) -> Result<(User, &SqlRuntime, StoredStatement), Reply<'_>> {
         let user = self.authorize(to, Permission::Execute).await?;
-        let Some(sql) = &self.parts().sql else {
+        let Ok(sql) = &self.parts().sql else {
             return Err(self.sql_unavailable());
         };
         let stored = self

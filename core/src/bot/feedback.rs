@@ -52,7 +52,7 @@ impl Bot {
                 .await;
             return Err(Reply::Silent);
         }
-        let Some(sql) = &self.parts().sql else {
+        let Ok(sql) = &self.parts().sql else {
             return Err(self.sql_unavailable());
         };
         let result = found.ok_or(Reply::Tell(Text::NoResultToJudge))?;
@@ -200,6 +200,7 @@ impl Bot {
             .parts()
             .sql
             .as_ref()
+            .ok()
             .and_then(|s| s.learning.as_ref())
             .and_then(|l| Some((l.store()?, l.target())))
         else {

@@ -48,11 +48,20 @@ pub struct BotParts {
     pub lang: Lang,
     /// The dialect of the Execute target, which SQL answers are written in.
     pub sql_dialect: crate::sql::Dialect,
-    /// Execute: `None` when no target is available (SQL is then shown, not
+    /// Execute's target, or why there is none (SQL is then shown, not
     /// offered, and `run` says why).
-    pub sql: Option<SqlRuntime>,
-    /// Why `sql` is `None`, for the user.
-    pub sql_unavailable: Option<String>,
+    pub sql: Result<SqlRuntime, NoTarget>,
+}
+
+/// Why the bot has no Execute target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoTarget {
+    /// None was given: a bot assembled for conversation alone (tests,
+    /// benches). SQL in an answer is shown, and nothing said of Execute.
+    NotConfigured,
+    /// The configured target cannot be used, and why: said under an
+    /// answer that holds SQL, and to whoever asks to run one.
+    Unavailable(String),
 }
 
 /// The bot: cheap to clone, shared by every adapter.
@@ -422,11 +431,24 @@ impl Bot {
 
     /// Says something to the audience of a refusal or a failure.
     pub(super) async fn tell(&self, to: &Listeners<'_>, text: Text<'_>) {
+        self.tell_written(to, &text.render(self.lang())).await;
+    }
+
+    /// Says `text`, already in the audience's language, to the audience.
+    pub(super) async fn tell_written(&self, to: &Listeners<'_>, text: &str) {
         match to.audience {
-            Audience::Place => self.say(to.platform, to.place, to.reply_to, text).await,
+            Audience::Place => {
+                if let Err(e) = to.platform.post(to.place, to.reply_to, text).await {
+                    tracing::error!(error = %e, "cannot post a reply");
+                }
+            }
             Audience::Actor => {
-                self.tell_privately(to.platform, to.actor, to.place, text)
-                    .await
+                let private = to
+                    .platform
+                    .reply_privately(to.actor, to.place, text, Vec::new());
+                if let Err(e) = private.await {
+                    tracing::error!(error = %e, "cannot reply privately");
+                }
             }
         }
     }

@@ -5,7 +5,7 @@
 
 use std::fmt::Display;
 
-use super::{Bot, Listeners};
+use super::{Bot, Listeners, NoTarget};
 use crate::i18n::Text;
 use crate::sql::validate::Refusal;
 
@@ -17,6 +17,9 @@ pub(crate) enum Reply<'a> {
     Silent,
     /// A refusal or an answer, told to the audience.
     Tell(Text<'a>),
+    /// An answer already written in the audience's language (an audit
+    /// listing), told to the audience.
+    Said(String),
     /// The statement may not run (or be kept), and why.
     Refused(Refusal),
     /// Something of ours failed: logged as "cannot {what}" with the error,
@@ -47,6 +50,7 @@ impl Bot {
         match reply {
             Reply::Silent => {}
             Reply::Tell(text) => self.tell(to, text).await,
+            Reply::Said(text) => self.tell_written(to, &text).await,
             Reply::Refused(refusal) => self.tell(to, Text::SqlRefused(&refusal)).await,
             Reply::Failed { what, error, tell } => {
                 tracing::error!(error, "cannot {what}");
@@ -57,11 +61,10 @@ impl Bot {
 
     /// Why there is no Execute target, for the audience of a refusal.
     pub(super) fn sql_unavailable(&self) -> Reply<'_> {
-        let reason = self
-            .parts()
-            .sql_unavailable
-            .as_deref()
-            .unwrap_or("no Execute target is configured");
+        let reason = match &self.parts().sql {
+            Err(NoTarget::Unavailable(reason)) => reason.as_str(),
+            Ok(_) | Err(NoTarget::NotConfigured) => "no Execute target is configured",
+        };
         Reply::Tell(Text::ExecuteUnavailable { reason })
     }
 }

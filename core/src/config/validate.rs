@@ -203,9 +203,10 @@ impl Validator {
                 &[("human", LogFormat::Human), ("json", LogFormat::Json)],
             )
             .unwrap_or(LogFormat::Human);
-        if let Err(e) =
-            tracing_subscriber::EnvFilter::try_new(crate::telemetry::filter_for(&raw.log.level))
-        {
+        if let Err(e) = tracing_subscriber::EnvFilter::try_new(crate::telemetry::filter_for(
+            &raw.log.level,
+            &[],
+        )) {
             self.problem(
                 "log.level",
                 format!("not a log filter such as \"info\" or \"info,pstral=debug\": {e}"),
