@@ -51,6 +51,16 @@ pub(crate) fn exec_error(lang: Lang, error: &crate::sql::backend::ExecError) -> 
 pub(super) fn heavy_reason(lang: Lang, heavy: &crate::sql::backend::Heavy) -> String {
     use crate::sql::backend::Heavy as H;
     match (lang, heavy) {
+        (Lang::En, H::WritesElements { table, column }) => format!(
+            "it writes {table}.{column} out whole as text, and the server keeps a kilobyte or \
+             more for each of its elements until all of it is written (read its elements apart: \
+             x[1], lower(x), upper(x))"
+        ),
+        (Lang::Fr, H::WritesElements { table, column }) => format!(
+            "elle écrit {table}.{column} en entier comme texte, et le serveur garde un kilo-octet \
+             ou plus pour chacun de ses éléments jusqu'à ce que tout soit écrit (lisez ses \
+             éléments à part : x[1], lower(x), upper(x))"
+        ),
         (Lang::En, H::InView { view, why }) => format!(
             "it reads the view {view}, whose own query weighs with it: {}",
             heavy_reason(lang, why)

@@ -164,6 +164,17 @@ fn why_a_query_is_too_heavy_or_failed_is_said_in_both_languages_with_its_figures
             reads: 1,
             max: 1_000,
         },
+        Heavy::WritesElements {
+            table: table.clone(),
+            column: column.clone(),
+        },
+        Heavy::InView {
+            view: "gathered".to_owned(),
+            why: Box::new(Heavy::Gathers {
+                mib: Some(119),
+                bound_mib: 64,
+            }),
+        },
         Heavy::RepeatedValue {
             what: "(SELECT max(k.val) FROM kv k)".to_owned(),
         },

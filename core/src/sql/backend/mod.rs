@@ -182,6 +182,15 @@ pub enum Heavy {
     /// subqueries): what it would cost cannot be read.
     #[error("its plan nests too deep to be read, so what it would cost cannot be known")]
     PlanTooDeep,
+    /// It writes `table.column` out whole as text, a value of many elements
+    /// that each keep a buffer of a kilobyte or more until it is all written
+    /// (a multirange, an array of ranges, rows or jsonb).
+    #[error(
+        "it writes {table}.{column} out whole as text, and the server keeps a kilobyte or more \
+         for each of its elements until all of it is written (read its elements apart: x[1], \
+         lower(x), upper(x))"
+    )]
+    WritesElements { table: String, column: String },
     /// The query of a view it reads weighs too much (its definition is
     /// weighed as part of the statement), and why.
     #[error("it reads the view {view}, whose own query weighs with it: {why}")]

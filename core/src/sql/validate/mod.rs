@@ -280,6 +280,12 @@ pub struct Validated {
     /// hold (`t || t` of a CTE's `string_agg(…) AS t`): the whole gathered
     /// value weighs that many times.
     pub gathered_value_copies: u64,
+    /// It writes a value gathered from rows out whole as text (see
+    /// `sizes::Judged::gathered_written`): the PostgreSQL executor weighs
+    /// each gathered row at what the server keeps to write it when the
+    /// statement reads values whose text takes a buffer each (ranges, rows,
+    /// jsonb).
+    pub gathered_written: bool,
     /// How many numbers read from the data its logarithms, roots or powers
     /// work on (`ln(r.rate)` one; `log(r.a * r.b, 2)` two, whose digits add
     /// up): the PostgreSQL executor measures the digits of the numbers it
@@ -521,6 +527,7 @@ fn judge(sql: &str, policy: &Policy, catalog: Option<&Catalog>) -> Result<Valida
         parsed: walked.parsed,
         built_row_bytes: sizes.built_row_chars.saturating_mul(4),
         gathered_value_copies: sizes.gathered_value_copies,
+        gathered_written: sizes.gathered_written,
         digits_read: sizes.digits_read,
         sought_chars: sizes.sought_chars,
         compared_reads: sizes.compared_reads,

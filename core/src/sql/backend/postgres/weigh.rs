@@ -76,6 +76,9 @@ async fn weigh_within(
     let rebuilds = query.held_rebuilds > 0 && structured;
     let reads = query.held_reads >= MIN_HELD_READS || (query.held_reads > 0 && structured);
     let searches = query.sought_chars > 0 || query.compared_reads > 0;
+    if !query.parsed.written.is_empty() {
+        weigh_written_elements(conn, query, plan).await?;
+    }
     if !weighed(query)
         && hashed.is_empty()
         && !kept
@@ -308,8 +311,18 @@ async fn weigh_gathering(
         .iter()
         .map(|(read, measured)| (read.clone(), measured.times(copies)))
         .collect();
+    // Written out whole as text, each element of some types keeps a buffer
+    // until the whole value is written (helper-54: 320,000 ranges, 22 bytes
+    // each, gathered then written: 1,078 MiB of backend).
+    let written = match query.gathered_written {
+        true => buffered_reads(conn, query, plan, ELEMENT_BUFFERED)
+            .await?
+            .first()
+            .map_or(0.0, |_| WRITTEN_ELEMENT_BYTES),
+        false => 0.0,
+    };
     let reading = Reading {
-        row_bytes: query.gathered_row_bytes as f64,
+        row_bytes: query.gathered_row_bytes as f64 + written,
         builds_from_reads: true,
         // The values read already count every copy a row holds.
         row_copies: 1.0,
@@ -694,6 +707,83 @@ async fn reads_structured(
             .iter()
             .any(|(table, column)| table == relation && query.names.reads(relation, alias, column))
     }))
+}
+
+/// What the server keeps for one element of a range, row or jsonb while it
+/// writes a value holding it out as text: a buffer of 1 KB at least, three
+/// for a range (its text and each bound's; measured, helper-54: 3.2 KB a
+/// range of `tstzrange[]`, 1.1 KB a jsonb or row element), all kept until
+/// the whole value is written.
+const WRITTEN_ELEMENT_BYTES: f64 = 3_400.0;
+
+/// Whether a column's type keeps a buffer per element when it is written
+/// out as text ([`WRITTEN_ELEMENT_BYTES`]), in SQL over `pg_type t`: a
+/// range, a multirange, a row, a type of no other category (jsonb, json,
+/// hstore, xml, tsvector), or an array of them; a domain as its base type.
+const ELEMENT_BUFFERED: &str = "(SELECT b.typtype IN ('r', 'm', 'c') OR b.typcategory = 'U' \
+       OR e.typtype IN ('r', 'm', 'c') OR e.typcategory = 'U' \
+     FROM pg_type b LEFT JOIN pg_type e ON e.oid = b.typelem AND b.typcategory = 'A' \
+     WHERE b.oid = coalesce(nullif(t.typbasetype, 0), t.oid))";
+
+/// Whether a column's type holds many elements that each keep a buffer
+/// when it is written out whole as text: a multirange, or an array of
+/// ranges, rows or jsonb ([`ELEMENT_BUFFERED`]).
+const ELEMENTS_BUFFERED: &str = "(SELECT b.typtype = 'm' \
+       OR (b.typcategory = 'A' AND (e.typtype IN ('r', 'm', 'c') OR e.typcategory = 'U')) \
+     FROM pg_type b LEFT JOIN pg_type e ON e.oid = b.typelem \
+     WHERE b.oid = coalesce(nullif(t.typbasetype, 0), t.oid))";
+
+/// The columns `query` reads, of the tables `plan` reads, whose type
+/// `kind` (SQL over `pg_type t`) holds.
+async fn buffered_reads(
+    conn: &mut sqlx::PgConnection,
+    query: &Validated,
+    plan: &serde_json::Value,
+    kind: &str,
+) -> Result<Vec<(String, String)>, ExecError> {
+    let mut reads = Vec::new();
+    Foresight::table_reads(plan, &mut reads);
+    let relations: Vec<&str> = reads.iter().map(|(r, _)| r.as_str()).collect();
+    let columns: Vec<(String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT c.relname::text, a.attname::text {PLAN_COLUMNS} AND {kind}",
+    )))
+    .bind(&relations)
+    .persistent(false)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(cancelled)?;
+    Ok(columns
+        .into_iter()
+        .filter(|(table, column)| {
+            reads.iter().any(|(relation, alias)| {
+                table == relation && query.names.reads(relation, alias, column)
+            })
+        })
+        .collect())
+}
+
+/// Refuses a statement that writes out whole as text a stored value of
+/// many elements that each keep a buffer until it is all written
+/// ([`ELEMENTS_BUFFERED`]): a multirange of 500,000 ranges, 6.5 MB stored,
+/// took a backend to 1,602 MiB as `busy::text` (helper-54). Its elements
+/// may be read apart (`x[1]`, `lower(x)`); the bot's own cell shows an
+/// array's first elements only.
+async fn weigh_written_elements(
+    conn: &mut sqlx::PgConnection,
+    query: &Validated,
+    plan: &serde_json::Value,
+) -> Result<(), ExecError> {
+    let parsed = &query.parsed;
+    // By name, when the names tell which columns are written out.
+    let by_name = !(parsed.unresolved || parsed.renamed);
+    let written = buffered_reads(conn, query, plan, ELEMENTS_BUFFERED)
+        .await?
+        .into_iter()
+        .find(|(_, column)| !by_name || parsed.written.contains(column));
+    match written {
+        Some((table, column)) => Err(ExecError::TooHeavy(Heavy::WritesElements { table, column })),
+        None => Ok(()),
+    }
 }
 
 /// The memory the server lets one hash table of this session take before

@@ -160,6 +160,8 @@ pub(super) struct Check<'a> {
     pub(super) sets: u64,
     /// See [`Judged::gathered_value_copies`].
     pub(super) gathered_value_copies: u64,
+    /// See [`Judged::gathered_written`].
+    pub(super) gathered_written: bool,
     /// See [`Judged::digits_read`].
     pub(super) digits_read: u64,
     /// See [`Judged::sought_chars`].
@@ -572,6 +574,24 @@ impl Visitor for Check<'_> {
     }
 
     fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
+        let written: Vec<&Expr> = match expr {
+            Expr::Cast {
+                expr, data_type, ..
+            } if bounds::is_text_type(data_type) => vec![expr],
+            Expr::Function(f)
+                if bounds::called(expr)
+                    .is_some_and(|name| super::super::walk::writes_text(&name)) =>
+            {
+                match &f.args {
+                    sqlparser::ast::FunctionArguments::List(list) => {
+                        list.args.iter().filter_map(bounds::argument).collect()
+                    }
+                    _ => Vec::new(),
+                }
+            }
+            _ => Vec::new(),
+        };
+        self.gathered_written |= written.iter().any(|e| self.sizes.size(e).gathered);
         if matches!(expr, Expr::BinaryOp { .. } | Expr::Function(_)) {
             let copies = self.sizes.gathered_copies(expr);
             if copies > 1 || self.sizes.size(expr).gathered {

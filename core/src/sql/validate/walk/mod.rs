@@ -40,7 +40,7 @@ type Judged = Result<(), Refusal>;
 
 /// Calls that write any value they are given out as text (see
 /// `Parsed::written`).
-fn writes_text(called: &str) -> bool {
+pub(in crate::sql::validate) fn writes_text(called: &str) -> bool {
     matches!(
         called,
         "concat"
