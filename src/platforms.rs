@@ -2,8 +2,9 @@
 //! on by default): each adapter's own settings, the connectors they make for
 //! `pstral run`, and how each writes its people's ids.
 //!
-//! A new platform is its adapter's folder, a feature in Cargo.toml and one
-//! line in [`platforms`].
+//! A new platform is its adapter's folder, its lines in Cargo.toml and one
+//! line in [`platforms`] (CONTRIBUTING.md lists every line outside the
+//! folder).
 
 use std::sync::Arc;
 
@@ -19,24 +20,29 @@ pub(crate) fn platforms() -> Platforms {
             Some(settings) => platforms.included.push(settings),
             None => platforms.left_out.push(name),
         };
-    include("discord", discord());
-    include("matrix", matrix());
+    include(
+        "discord",
+        built!("discord", pstral_discord::settings::DiscordSettings),
+    );
+    include(
+        "matrix",
+        built!("matrix", pstral_matrix::settings::MatrixSettings),
+    );
     platforms
 }
 
-fn discord() -> Option<Arc<dyn PlatformSettings>> {
-    #[cfg(feature = "discord")]
-    return Some(Arc::new(pstral_discord::settings::DiscordSettings));
-    #[cfg(not(feature = "discord"))]
-    None
+/// A platform's settings when the build has its feature, else `None` (its
+/// crate is then not linked, and its path not compiled).
+macro_rules! built {
+    ($feature:literal, $settings:expr) => {{
+        #[cfg(feature = $feature)]
+        let settings: Option<Arc<dyn PlatformSettings>> = Some(Arc::new($settings));
+        #[cfg(not(feature = $feature))]
+        let settings: Option<Arc<dyn PlatformSettings>> = None;
+        settings
+    }};
 }
-
-fn matrix() -> Option<Arc<dyn PlatformSettings>> {
-    #[cfg(feature = "matrix")]
-    return Some(Arc::new(pstral_matrix::settings::MatrixSettings));
-    #[cfg(not(feature = "matrix"))]
-    None
-}
+use built;
 
 /// How the platforms of this build write their people's ids, for what an
 /// operator types (`user link`, the admin API).

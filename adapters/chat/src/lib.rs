@@ -4,7 +4,9 @@
 //! platform delivers into [`InboundEvent`]s and carries out the
 //! [`OutboundAction`]s the core asks for. Nothing here knows a chat SDK: the
 //! core depends on this crate only, so the compiler keeps platform types out of
-//! it, and a new platform is a new adapter crate and nothing else.
+//! it, and a new platform is a new adapter crate (plus the lines
+//! CONTRIBUTING.md lists: the workspace's, one in the binary's platform list,
+//! its tests).
 //!
 //! The main types:
 //! - [`PlatformIdentity`]: who acted, as the platform knows them (`discord:123`).
