@@ -51,6 +51,24 @@ pub(crate) fn exec_error(lang: Lang, error: &crate::sql::backend::ExecError) -> 
 pub(super) fn heavy_reason(lang: Lang, heavy: &crate::sql::backend::Heavy) -> String {
     use crate::sql::backend::Heavy as H;
     match (lang, heavy) {
+        (Lang::En, H::ViewsExpand { scans, max }) => format!(
+            "the views it reads expand into {} reads of tables, more than {max}: the server \
+             plans all of them at once, in memory, before anything can stop it (read the tables \
+             themselves, or fewer views)",
+            match scans {
+                Some(n) => n.to_string(),
+                None => "countless".to_owned(),
+            }
+        ),
+        (Lang::Fr, H::ViewsExpand { scans, max }) => format!(
+            "les vues qu'elle lit se développent en {} lectures de tables, plus que {max} : le \
+             serveur les planifie toutes à la fois, en mémoire, avant que rien ne puisse \
+             l'arrêter (lisez les tables elles-mêmes, ou moins de vues)",
+            match scans {
+                Some(n) => n.to_string(),
+                None => "innombrables".to_owned(),
+            }
+        ),
         (Lang::En, H::WritesElements { table, column }) => format!(
             "it writes {table}.{column} out whole as text, and the server keeps a kilobyte or \
              more for each of its elements until all of it is written (read its elements apart: \

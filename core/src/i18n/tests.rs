@@ -164,6 +164,14 @@ fn why_a_query_is_too_heavy_or_failed_is_said_in_both_languages_with_its_figures
             reads: 1,
             max: 1_000,
         },
+        Heavy::ViewsExpand {
+            scans: Some(4_096),
+            max: 256,
+        },
+        Heavy::ViewsExpand {
+            scans: None,
+            max: 256,
+        },
         Heavy::WritesElements {
             table: table.clone(),
             column: column.clone(),

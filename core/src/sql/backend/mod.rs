@@ -191,6 +191,14 @@ pub enum Heavy {
          lower(x), upper(x))"
     )]
     WritesElements { table: String, column: String },
+    /// The views it reads expand into `scans` reads of tables (`None`:
+    /// views nested past what is followed), more than `max`.
+    #[error(
+        "the views it reads expand into {} reads of tables, more than {max}: the server plans \
+         all of them at once, in memory, before anything can stop it",
+        match scans { Some(n) => n.to_string(), None => "countless".to_owned() }
+    )]
+    ViewsExpand { scans: Option<u64>, max: u64 },
     /// The query of a view it reads weighs too much (its definition is
     /// weighed as part of the statement), and why.
     #[error("it reads the view {view}, whose own query weighs with it: {why}")]

@@ -167,6 +167,9 @@ async fn plan_of(
     query: &Validated,
     limit: Duration,
 ) -> Result<serde_json::Value, ExecError> {
+    // The planner expands every view first, in memory, whatever the
+    // deadline says of the EXPLAIN after.
+    weigh::weigh_expansion(conn, query).await?;
     let sql = sqlx::AssertSqlSafe(format!("EXPLAIN (FORMAT JSON) {}", query.text));
     sqlx::query_scalar(sql)
         .persistent(false)
