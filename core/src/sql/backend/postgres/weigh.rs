@@ -590,6 +590,25 @@ const MAX_EXPANDED_SCANS: u64 = 256;
 /// views read by views.
 const MAX_EXPANSION_DEPTH: usize = 16;
 
+/// The views among `names`, each with its definition (`pg_get_viewdef`),
+/// found as the statement finds them: on the search path.
+async fn view_definitions(
+    conn: &mut sqlx::PgConnection,
+    names: &[String],
+) -> Result<Vec<(String, String)>, ExecError> {
+    sqlx::query_as(
+        "SELECT c.relname::text, pg_get_viewdef(c.oid) FROM pg_class c \
+         JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE c.relname = ANY($1) AND c.relkind = 'v' \
+           AND n.nspname = ANY(current_schemas(false))",
+    )
+    .bind(names)
+    .persistent(false)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(cancelled)
+}
+
 /// The relations `sql` names, each with how often it names it, folded as
 /// PostgreSQL folds a name (unquoted: ASCII lower case); `None` when it
 /// cannot be parsed.
@@ -641,18 +660,7 @@ pub(super) async fn weigh_expansion(
             }));
         }
         depth += 1;
-        // Found as the statement finds them: on the search path.
-        let found: Vec<(String, String)> = sqlx::query_as(
-            "SELECT c.relname::text, pg_get_viewdef(c.oid) FROM pg_class c \
-             JOIN pg_namespace n ON n.oid = c.relnamespace \
-             WHERE c.relname = ANY($1) AND c.relkind = 'v' \
-               AND n.nspname = ANY(current_schemas(false))",
-        )
-        .bind(&frontier)
-        .persistent(false)
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(cancelled)?;
+        let found = view_definitions(conn, &frontier).await?;
         frontier.clear();
         for (view, definition) in found {
             let named = named_relations(&definition).unwrap_or_default();
@@ -720,19 +728,7 @@ async fn weigh_views(
     if unplanned.is_empty() {
         return Ok(());
     }
-    // Found as the statement finds them: on the search path.
-    let views: Vec<(String, String)> = sqlx::query_as(
-        "SELECT c.relname::text, pg_get_viewdef(c.oid) FROM pg_class c \
-         JOIN pg_namespace n ON n.oid = c.relnamespace \
-         WHERE c.relname = ANY($1) AND c.relkind = 'v' \
-           AND n.nspname = ANY(current_schemas(false))",
-    )
-    .bind(&unplanned)
-    .persistent(false)
-    .fetch_all(&mut *conn)
-    .await
-    .map_err(cancelled)?;
-    for (view, definition) in views {
+    for (view, definition) in view_definitions(conn, &unplanned).await? {
         if depth >= MAX_EXPANSION_DEPTH {
             return Err(ExecError::TooHeavy(Heavy::PlanTooDeep));
         }

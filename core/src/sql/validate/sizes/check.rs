@@ -123,6 +123,11 @@ fn reads_of_data(expr: &Expr) -> u64 {
     impl Visitor for Reads {
         type Break = ();
         fn pre_visit_query(&mut self, _: &sqlparser::ast::Query) -> ControlFlow<()> {
+            // A nested query however it stands (a subquery, EXISTS, IN, an
+            // ARRAY(…) or a function's rows): one value read.
+            if self.nested == 0 {
+                self.count = self.count.saturating_add(1);
+            }
             self.nested += 1;
             ControlFlow::Continue(())
         }
@@ -131,16 +136,7 @@ fn reads_of_data(expr: &Expr) -> u64 {
             ControlFlow::Continue(())
         }
         fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
-            if self.nested == 0
-                && matches!(
-                    e,
-                    Expr::Identifier(_)
-                        | Expr::CompoundIdentifier(_)
-                        | Expr::Subquery(_)
-                        | Expr::Exists { .. }
-                        | Expr::InSubquery { .. }
-                )
-            {
+            if self.nested == 0 && matches!(e, Expr::Identifier(_) | Expr::CompoundIdentifier(_)) {
                 self.count = self.count.saturating_add(1);
             }
             ControlFlow::Continue(())

@@ -927,3 +927,51 @@ fn containment_and_overlap_count_what_they_look_for_and_compare_only_columns_rea
         assert!(refused(pg, sql), "{sql}");
     }
 }
+
+#[test]
+fn the_numbers_a_logarithm_reads_count_once_for_each_value_read() {
+    let read = |sql: &str| {
+        super::super::validate(sql, &super::super::Policy::new(Dialect::Postgres))
+            .map(|v| v.digits_read)
+    };
+    assert_eq!(read("SELECT ln(r.rate) AS l FROM rates r"), Ok(1));
+    // A product holds the digits of all its factors.
+    assert_eq!(
+        read("SELECT log(r.a * r.b * r.c, 2) AS l FROM rates r"),
+        Ok(3)
+    );
+    // A nested query is one value, however it stands and whatever it reads.
+    assert_eq!(
+        read("SELECT ln((SELECT max(x.rate) FROM rates x WHERE x.id = r.id)) AS l FROM rates r"),
+        Ok(1)
+    );
+    assert_eq!(
+        read("SELECT ln(r.rate * (SELECT max(x.rate) FROM rates x)) AS l FROM rates r"),
+        Ok(2)
+    );
+    assert_eq!(read("SELECT ln(r.rate::float8) AS l FROM rates r"), Ok(0));
+    assert_eq!(read("SELECT ln(2.5) AS l"), Ok(0));
+}
+
+#[test]
+fn a_gathered_value_written_out_whole_as_text_is_noted() {
+    let written = |sql: &str| {
+        super::super::validate(sql, &super::super::Policy::new(Dialect::Postgres))
+            .map(|v| v.gathered_written)
+    };
+    assert_eq!(
+        written("SELECT length(array_agg(e.during)::text) AS n FROM events e"),
+        Ok(true)
+    );
+    assert_eq!(
+        written(
+            "WITH x AS (SELECT array_agg(e.during) AS v FROM events e) \
+             SELECT array_to_string(x.v, ',') AS s FROM x"
+        ),
+        Ok(true)
+    );
+    assert_eq!(
+        written("SELECT array_agg(e.during) AS v, e.id::text AS i FROM events e GROUP BY e.id"),
+        Ok(false)
+    );
+}
