@@ -314,11 +314,12 @@ async fn weigh_gathering(
     // Written out whole as text, each element of some types keeps a buffer
     // until the whole value is written (helper-54: 320,000 ranges, 22 bytes
     // each, gathered then written: 1,078 MiB of backend).
-    let written = match query.gathered_written {
-        true => buffered_reads(conn, query, plan, ELEMENT_BUFFERED)
+    let written = query.gathered_written
+        && !buffered_reads(conn, query, plan, ELEMENT_BUFFERED)
             .await?
-            .first()
-            .map_or(0.0, |_| WRITTEN_ELEMENT_BYTES),
+            .is_empty();
+    let written = match written {
+        true => WRITTEN_ELEMENT_BYTES,
         false => 0.0,
     };
     let reading = Reading {

@@ -570,23 +570,8 @@ impl Visitor for Check<'_> {
     }
 
     fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
-        let written: Vec<&Expr> = match expr {
-            Expr::Cast {
-                expr, data_type, ..
-            } if bounds::is_text_type(data_type) => vec![expr],
-            Expr::Function(f)
-                if bounds::called(expr)
-                    .is_some_and(|name| super::super::walk::writes_text(&name)) =>
-            {
-                match &f.args {
-                    sqlparser::ast::FunctionArguments::List(list) => {
-                        list.args.iter().filter_map(bounds::argument).collect()
-                    }
-                    _ => Vec::new(),
-                }
-            }
-            _ => Vec::new(),
-        };
+        // Any case of a call's name: matching more writes notes more.
+        let written = super::super::walk::written_out(expr, |i| i.value.to_ascii_lowercase());
         self.gathered_written |= written.iter().any(|e| self.sizes.size(e).gathered);
         if matches!(expr, Expr::BinaryOp { .. } | Expr::Function(_)) {
             let copies = self.sizes.gathered_copies(expr);

@@ -38,9 +38,37 @@ mod names;
 
 type Judged = Result<(), Refusal>;
 
+/// The values `expr` itself writes out whole as text: what a cast to a
+/// text type casts, or the arguments of a call that writes any value it is
+/// given ([`writes_text`]), the call's name folded by `fold`.
+pub(in crate::sql::validate) fn written_out(
+    expr: &Expr,
+    fold: impl Fn(&sqlparser::ast::Ident) -> String,
+) -> Vec<&Expr> {
+    match expr {
+        Expr::Cast {
+            expr, data_type, ..
+        } if bounds::is_text_type(data_type) => vec![expr],
+        Expr::Function(f)
+            if f.name.0.last().is_some_and(|part| {
+                matches!(part, sqlparser::ast::ObjectNamePart::Identifier(i)
+                    if writes_text(&fold(i)))
+            }) =>
+        {
+            match &f.args {
+                sqlparser::ast::FunctionArguments::List(list) => {
+                    list.args.iter().filter_map(bounds::argument).collect()
+                }
+                _ => Vec::new(),
+            }
+        }
+        _ => Vec::new(),
+    }
+}
+
 /// Calls that write any value they are given out as text (see
 /// `Parsed::written`).
-pub(in crate::sql::validate) fn writes_text(called: &str) -> bool {
+fn writes_text(called: &str) -> bool {
     matches!(
         called,
         "concat"
@@ -564,28 +592,10 @@ impl<'a> Walker<'a> {
     /// `Parsed::written`). Noted for every expression walked, and again for
     /// those inside what a statement parses.
     fn written_in(&self, expr: &Expr) -> Vec<String> {
-        match expr {
-            Expr::Cast {
-                expr, data_type, ..
-            } if bounds::is_text_type(data_type) => self.column_name(expr).into_iter().collect(),
-            Expr::Function(f)
-                if f.name.0.last().is_some_and(|part| {
-                    matches!(part, sqlparser::ast::ObjectNamePart::Identifier(i)
-                        if writes_text(&self.fold(i)))
-                }) =>
-            {
-                match &f.args {
-                    sqlparser::ast::FunctionArguments::List(list) => list
-                        .args
-                        .iter()
-                        .filter_map(bounds::argument)
-                        .filter_map(|a| self.column_name(a))
-                        .collect(),
-                    _ => Vec::new(),
-                }
-            }
-            _ => Vec::new(),
-        }
+        written_out(expr, |i| self.fold(i))
+            .into_iter()
+            .filter_map(|value| self.column_name(value))
+            .collect()
     }
 
     fn walk_query(&mut self, query: &Query) -> Judged {
