@@ -209,6 +209,44 @@ async fn postgres_writes_out_only_the_first_elements_of_a_long_array() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_multirange_column_is_said_unreadable_and_its_ranges_are_read() {
+    // sqlx 0.9 cannot describe a multirange column (PostgreSQL 14): the
+    // statement is refused with what to write instead, and that runs on
+    // the same connection.
+    let (db, exec) = postgres().await;
+    db.tamper(
+        "CREATE TABLE bookings (id int, booked int4multirange); \
+         INSERT INTO bookings VALUES (1, '{[1,5), [10,20)}');",
+    )
+    .await;
+    let refused = run(&exec, "SELECT id, booked FROM bookings", limits(100, 5000))
+        .await
+        .unwrap_err();
+    assert_eq!(refused, ExecError::UnreadableColumn);
+    let (preview, outcome) = run(
+        &exec,
+        "SELECT id, unnest(booked) AS booked FROM bookings ORDER BY 2",
+        limits(100, 5000),
+    )
+    .await
+    .unwrap();
+    assert_eq!(outcome.rows, 2);
+    assert_eq!(preview.rows[0][1].as_deref(), Some("[1,5)"));
+    assert_eq!(preview.rows[1][1].as_deref(), Some("[10,20)"));
+    let (preview, _) = run(
+        &exec,
+        "SELECT lower(booked), upper(booked) FROM bookings",
+        limits(100, 5000),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        preview.rows[0],
+        [Some("1".to_owned()), Some("20".to_owned())]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_explain_estimates_and_names_what_does_not_compile() {
     let (db, exec) = postgres().await;
     db.tamper("CREATE TABLE clients (id int, nom text); INSERT INTO clients SELECT g, 'c' || g FROM generate_series(1, 500) g; ANALYZE clients;").await;

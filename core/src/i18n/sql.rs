@@ -44,6 +44,15 @@ pub(crate) fn exec_error(lang: Lang, error: &crate::sql::backend::ExecError) -> 
              requête ne le peut ({})",
             heavy_reason(lang, heavy)
         ),
+        (Lang::En, E::UnreadableColumn) => "it was not run: a column of its result is of a \
+             type the bot cannot read yet (a multirange); write that column as its ranges, \
+             unnest(column), or its bounds, lower(column) and upper(column)"
+            .to_owned(),
+        (Lang::Fr, E::UnreadableColumn) => "elle n'a pas été lancée : une colonne de son \
+             résultat est d'un type que le bot ne sait pas encore lire (un multirange) ; \
+             écrivez cette colonne comme ses intervalles, unnest(colonne), ou ses bornes, \
+             lower(colonne) et upper(colonne)"
+            .to_owned(),
     }
 }
 

@@ -170,6 +170,13 @@ pub enum ExecError {
     /// bound allows: it was not run.
     #[error("the query was not run: {0}")]
     TooHeavy(Heavy),
+    /// A column of the result is of a type the driver cannot describe (a
+    /// multirange, PostgreSQL 14's, unknown to sqlx 0.9): nothing ran.
+    #[error(
+        "a column of its result is of a type the bot cannot read (a multirange): write it as \
+         its ranges, unnest(column), or its bounds, lower(column) and upper(column)"
+    )]
+    UnreadableColumn,
 }
 
 /// Why a query's plan weighs more than one query may take of the database
@@ -392,7 +399,10 @@ impl ExecError {
             ExecError::Database(m) | ExecError::Unavailable(m) | ExecError::Sink(m) => {
                 m.contains(CUT_MARK)
             }
-            ExecError::Timeout(_) | ExecError::TempSpace(_) | ExecError::TooHeavy(_) => false,
+            ExecError::Timeout(_)
+            | ExecError::TempSpace(_)
+            | ExecError::TooHeavy(_)
+            | ExecError::UnreadableColumn => false,
         }
     }
 }

@@ -711,7 +711,15 @@ impl PostgresExecutor {
         let prepared = (&mut **tx)
             .prepare(sqlx::AssertSqlSafe(query.text.clone()).into_sql_str())
             .await
-            .map_err(timeout_or(limits.timeout))?;
+            .map_err(|e| match e {
+                // sqlx reads the catalogue row of each type it does not
+                // know, and fails on a kind it has no name for (a
+                // multirange's 'm'); the server's exchange was over by
+                // then, so the transaction is whole. Said, not a decode
+                // error: the statement can be written so that it reads.
+                sqlx::Error::ColumnDecode { .. } => ExecError::UnreadableColumn,
+                e => timeout_or(limits.timeout)(e),
+            })?;
         // The server's limit is per statement: what the weighing and the
         // preparation took comes off the query's, so that the click's
         // deadline is one.
