@@ -78,6 +78,9 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // Said after an error that is the storage's, which is made far from
+    // the settings that say where the database is.
+    let own_database = settings.database.url.redacted();
     let span = telemetry::request_span("command");
     match runtime.block_on(tracing::Instrument::instrument(
         dispatch(cli.command, settings),
@@ -87,6 +90,14 @@ fn main() -> ExitCode {
         Err(e) => {
             // The chain may hold a database's or a chat's words.
             eprintln!("error: {}", pstral_chat::printable(&format!("{e:#}")));
+            let storage = e.chain().any(|cause| {
+                cause
+                    .downcast_ref::<pstral_core::store::StoreError>()
+                    .is_some_and(pstral_core::store::StoreError::is_storage)
+            });
+            if storage {
+                eprintln!("(the own database: {own_database})");
+            }
             ExitCode::FAILURE
         }
     }

@@ -270,7 +270,10 @@ pub async fn prune_audit(audit: Audit, retention: std::time::Duration, stop: Can
                     "audit events past the retention period removed"
                 ),
                 Ok(None) => {}
-                Err(e) => tracing::error!(error = %e, "cannot remove old audit events"),
+                Err(e) => {
+                    let database = audit.location();
+                    tracing::error!(error = %e, database, "cannot remove old audit events")
+                }
             }
         }
     })
@@ -296,7 +299,10 @@ pub async fn prune_conversations(
                 Ok(removed) => {
                     tracing::info!(removed, "conversations past the retention period removed")
                 }
-                Err(e) => tracing::error!(error = %e, "cannot remove old conversations"),
+                Err(e) => {
+                    let database = conversations.location();
+                    tracing::error!(error = %e, database, "cannot remove old conversations")
+                }
             }
         }
     })

@@ -127,22 +127,27 @@ pub(crate) use on_tx;
 /// Why the own database could not be used.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("cannot create the directory {} for the database: {source}", path.display())]
+    // The causes of these are said in their message, not chained as
+    // sources: a chain would say them again (`pstral` prints the chain).
+    #[error("cannot create the directory {} for the database: {cause}", path.display())]
     CreateDir {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
-    #[error("cannot create the database file {}: {source}", path.display())]
+    #[error("cannot create the database file {}: {cause}", path.display())]
     CreateFile {
         path: PathBuf,
-        source: std::io::Error,
+        cause: std::io::Error,
     },
-    #[error("cannot open the own database at {url}: {source}")]
-    Connect { url: String, source: sqlx::Error },
-    #[error("cannot migrate the own database at {url}: {source}")]
+    #[error(
+        "cannot open the own database at {url}: {cause}{}",
+        storage_hint(cause)
+    )]
+    Connect { url: String, cause: sqlx::Error },
+    #[error("cannot migrate the own database at {url}: {cause}")]
     Migrate {
         url: String,
-        source: sqlx::migrate::MigrateError,
+        cause: sqlx::migrate::MigrateError,
     },
     /// Its cause is said here, not chained: a chain would repeat it.
     #[error("the own database failed: {0}")]
@@ -176,6 +181,35 @@ impl From<sqlx::Error> for StoreError {
     }
 }
 
+/// What an operator does about an error that is the storage's, said after
+/// it (a read-only file or folder, a full disk); nothing for others.
+fn storage_hint(cause: &sqlx::Error) -> &'static str {
+    if read_only(cause) {
+        " (its file, its folder or its disk is read-only for the account pstral runs as)"
+    } else if disk_full(cause) {
+        " (the disk holding it is full: free space there)"
+    } else if io_failed(cause) {
+        // SQLite says no more: a full disk, met while it makes the
+        // shared-memory file at open, is said so (measured on a full
+        // tmpfs: SQLITE_IOERR_SHMSIZE, "disk I/O error").
+        " (the disk holding it refused a read or a write: it may be full or failing)"
+    } else {
+        ""
+    }
+}
+
+/// Whether SQLite says its disk failed a read or a write (SQLITE_IOERR,
+/// 10, and its extended codes).
+fn io_failed(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Database(db) => db
+            .code()
+            .and_then(|c| c.parse::<i32>().ok())
+            .is_some_and(|c| c & 0xff == 10),
+        _ => false,
+    }
+}
+
 /// Whether a database error says its storage takes no writes: SQLite's
 /// SQLITE_READONLY (8) and its extended codes (`…_DIRECTORY`,
 /// `…_CANTINIT`…), or the system's EROFS.
@@ -201,6 +235,12 @@ fn disk_full(e: &sqlx::Error) -> bool {
 }
 
 impl StoreError {
+    /// Whether its storage takes no writes (a full disk, a read-only file
+    /// or mount): the place, not the request, is to mend.
+    pub fn is_storage(&self) -> bool {
+        matches!(self, StoreError::DiskFull(_) | StoreError::ReadOnly(_))
+    }
+
     /// Whether the database is unreachable or overloaded, as opposed to a
     /// request it refused: what to tell a user differs.
     pub fn is_unavailable(&self) -> bool {
@@ -231,9 +271,9 @@ fn pg_options(
     url: &str,
 ) -> Result<PgConnectOptions, StoreError> {
     let mut options =
-        PgConnectOptions::from_str(pg_url.as_str()).map_err(|source| StoreError::Connect {
+        PgConnectOptions::from_str(pg_url.as_str()).map_err(|cause| StoreError::Connect {
             url: url.to_owned(),
-            source,
+            cause,
         })?;
     if let Some(password) = &settings.password {
         use secrecy::ExposeSecret;
@@ -252,9 +292,9 @@ async fn read_only_sqlite(
         .read_only(true)
         .connect()
         .await
-        .map_err(|source| StoreError::Connect {
+        .map_err(|cause| StoreError::Connect {
             url: url.to_owned(),
-            source,
+            cause,
         })
 }
 
@@ -276,9 +316,9 @@ impl Store {
         match &settings.url {
             DatabaseUrl::Sqlite(path) => {
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
+                    std::fs::create_dir_all(dir).map_err(|cause| StoreError::CreateDir {
                         path: dir.to_owned(),
-                        source,
+                        cause,
                     })?;
                 }
                 // Conversations, identities and the audit are nobody else's
@@ -291,9 +331,9 @@ impl Store {
                         .create_new(true)
                         .mode(0o600)
                         .open(path)
-                        .map_err(|source| StoreError::CreateFile {
+                        .map_err(|cause| StoreError::CreateFile {
                             path: path.clone(),
-                            source,
+                            cause,
                         })?;
                 }
                 let options = SqliteConnectOptions::new()
@@ -309,16 +349,16 @@ impl Store {
                     options
                         .connect()
                         .await
-                        .map_err(|source| StoreError::Connect {
+                        .map_err(|cause| StoreError::Connect {
                             url: url.clone(),
-                            source,
+                            cause,
                         })?;
                 SQLITE_MIGRATOR
                     .run(&mut bootstrap)
                     .await
-                    .map_err(|source| StoreError::Migrate {
+                    .map_err(|cause| StoreError::Migrate {
                         url: url.clone(),
-                        source,
+                        cause,
                     })?;
                 bootstrap.close().await?;
                 let pool = SqlitePoolOptions::new()
@@ -326,7 +366,7 @@ impl Store {
                     .acquire_timeout(settings.acquire_timeout)
                     .connect_with(options)
                     .await
-                    .map_err(|source| StoreError::Connect { url, source })?;
+                    .map_err(|cause| StoreError::Connect { url, cause })?;
                 Ok(Store::Sqlite(pool))
             }
             DatabaseUrl::Postgres(pg_url) => {
@@ -347,16 +387,16 @@ impl Store {
                     .acquire_timeout(settings.acquire_timeout)
                     .connect_with(options)
                     .await
-                    .map_err(|source| StoreError::Connect {
+                    .map_err(|cause| StoreError::Connect {
                         url: url.clone(),
-                        source,
+                        cause,
                     })?;
                 // Concurrent replicas starting together are serialized by the
                 // migrator's advisory lock.
                 POSTGRES_MIGRATOR
                     .run(&pool)
                     .await
-                    .map_err(|source| StoreError::Migrate { url, source })?;
+                    .map_err(|cause| StoreError::Migrate { url, cause })?;
                 Ok(Store::Postgres(pool))
             }
         }
@@ -391,9 +431,9 @@ impl Store {
                     .write(true)
                     .create_new(true)
                     .open(&trial)
-                    .map_err(|source| StoreError::CreateFile {
+                    .map_err(|cause| StoreError::CreateFile {
                         path: path.clone(),
-                        source,
+                        cause,
                     })?;
                 let _ = std::fs::remove_file(&trial);
                 Ok(format!("{url} (created at the first start)"))
@@ -403,9 +443,9 @@ impl Store {
                 sqlx::query("SELECT count(*) FROM sqlite_schema")
                     .execute(&mut conn)
                     .await
-                    .map_err(|source| StoreError::Connect {
+                    .map_err(|cause| StoreError::Connect {
                         url: url.clone(),
-                        source,
+                        cause,
                     })?;
                 conn.close().await?;
                 Ok(url)
@@ -414,23 +454,23 @@ impl Store {
                 let options = pg_options(pg_url, settings, &url)?.application_name("pstral check");
                 let connect = tokio::time::timeout(settings.acquire_timeout, options.connect());
                 let mut conn = match connect.await {
-                    Ok(connected) => connected.map_err(|source| StoreError::Connect {
+                    Ok(connected) => connected.map_err(|cause| StoreError::Connect {
                         url: url.clone(),
-                        source,
+                        cause,
                     })?,
                     Err(_) => {
                         return Err(StoreError::Connect {
                             url,
-                            source: sqlx::Error::PoolTimedOut,
+                            cause: sqlx::Error::PoolTimedOut,
                         });
                     }
                 };
                 sqlx::query("SELECT 1")
                     .execute(&mut conn)
                     .await
-                    .map_err(|source| StoreError::Connect {
+                    .map_err(|cause| StoreError::Connect {
                         url: url.clone(),
-                        source,
+                        cause,
                     })?;
                 conn.close().await?;
                 Ok(url)
@@ -442,6 +482,29 @@ impl Store {
         match self {
             Store::Sqlite(_) => Backend::Sqlite,
             Store::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Where it is, for an operator's log: the SQLite file's path, or the
+    /// PostgreSQL server and database (never a user or a password). A
+    /// failure that is the storage's (a full disk, a read-only file) is
+    /// only actionable with this: the error itself is made far from here.
+    pub fn location(&self) -> String {
+        match self {
+            Store::Sqlite(pool) => {
+                format!("sqlite:{}", pool.connect_options().get_filename().display())
+            }
+            Store::Postgres(pool) => {
+                let options = pool.connect_options();
+                let server = match options.get_socket() {
+                    Some(socket) => socket.display().to_string(),
+                    None => format!("{}:{}", options.get_host(), options.get_port()),
+                };
+                format!(
+                    "postgres://{server}/{}",
+                    options.get_database().unwrap_or_default()
+                )
+            }
         }
     }
 
@@ -471,9 +534,9 @@ impl Store {
                 let mut conn = options
                     .connect()
                     .await
-                    .map_err(|source| StoreError::Connect {
+                    .map_err(|cause| StoreError::Connect {
                         url: url.clone(),
-                        source,
+                        cause,
                     })?;
                 let version = sqlx::query_scalar(query).fetch_one(&mut conn).await;
                 let _ = conn.close().await;
@@ -608,6 +671,23 @@ mod tests {
         assert!(matches!(e, StoreError::DiskFull(_)), "{e:?}");
         said_once_and_unavailable(&e, "the disk holding the own database is full");
         conn.close().await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_sqlite_store_says_where_its_file_is() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("own.db");
+        let store = Store::open(&DatabaseSettings {
+            url: DatabaseUrl::Sqlite(path.clone()),
+            password: None,
+            max_connections: 1,
+            acquire_timeout: Duration::from_secs(5),
+            busy_timeout: Duration::from_secs(5),
+        })
+        .await
+        .unwrap();
+        assert_eq!(store.location(), format!("sqlite:{}", path.display()));
+        store.close().await;
     }
 
     /// `e` counts as the own database being unavailable, and says so as

@@ -259,23 +259,18 @@ fn a_malformed_file_is_reported_with_its_place() {
     );
 }
 
-#[test]
-fn a_data_folder_the_bot_cannot_write_is_named_at_start() {
-    // As a container's volume created by root for a bot running as uid
-    // 10001: the folder is there, and not the bot's to write.
-    let s = Scratch::new();
-    let data = s.dir.path().join("data");
-    std::fs::create_dir(&data).unwrap();
-    // The binary where an unprivileged account may run it.
+fn set_mode(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+/// `pstral`, copied where an unprivileged account may run it, run by an
+/// account that cannot write what root made (root writes anywhere: the
+/// binary is run as `nobody` then), in `s`'s folder.
+fn unprivileged(s: &Scratch) -> Command {
     let pstral = s.dir.path().join("pstral");
     std::fs::copy(env!("CARGO_BIN_EXE_pstral"), &pstral).unwrap();
-    use std::os::unix::fs::PermissionsExt;
-    let mode = |path: &Path, mode: u32| {
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
-    };
-    mode(s.dir.path(), 0o755);
-    mode(&data, 0o555);
-    // Root writes anywhere: the bot is run as `nobody` then.
+    set_mode(s.dir.path(), 0o755);
     let root = std::fs::read_to_string("/proc/self/status")
         .unwrap()
         .lines()
@@ -289,16 +284,27 @@ fn a_data_folder_the_bot_cannot_write_is_named_at_start() {
         }
         false => Command::new(&pstral),
     };
-    let out = cmd
+    cmd.current_dir(s.dir.path())
+        .env("HOME", s.dir.path())
+        .env_remove("RUST_LOG")
+        .env_remove("PSTRAL_CONFIG");
+    cmd
+}
+
+#[test]
+fn a_data_folder_the_bot_cannot_write_is_named_at_start() {
+    // As a container's volume created by root for a bot running as uid
+    // 10001: the folder is there, and not the bot's to write.
+    let s = Scratch::new();
+    let data = s.dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    set_mode(&data, 0o555);
+    let out = unprivileged(&s)
         .arg("run")
-        .current_dir(s.dir.path())
         .env(
             "PSTRAL__DATABASE__URL",
             format!("sqlite:{}/own.db", data.display()),
         )
-        .env("HOME", s.dir.path())
-        .env_remove("RUST_LOG")
-        .env_remove("PSTRAL_CONFIG")
         .output()
         .expect("setpriv (util-linux) runs the bot as nobody");
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
@@ -310,6 +316,37 @@ fn a_data_folder_the_bot_cannot_write_is_named_at_start() {
         "{err}"
     );
     assert_eq!(err.matches("Permission denied").count(), 1, "{err}");
+}
+
+#[test]
+fn an_own_database_left_read_only_is_named_with_its_path_and_the_cause_said_once() {
+    // A database file and folder another account owns (a restore done as
+    // root, a volume mounted read-only): opening it writes, and cannot.
+    let s = Scratch::new();
+    let data = s.dir.path().join("data");
+    std::fs::create_dir(&data).unwrap();
+    let url = format!("sqlite:{}/own.db", data.display());
+    let migrated = s
+        .command(&["migrate"])
+        .env("PSTRAL__DATABASE__URL", &url)
+        .output()
+        .unwrap();
+    assert!(migrated.status.success(), "{}", stderr(&migrated));
+    set_mode(&data.join("own.db"), 0o644);
+    set_mode(&data, 0o755);
+    let out = unprivileged(&s)
+        .args(["user", "add", "bob"])
+        .env("PSTRAL__DATABASE__URL", &url)
+        .output()
+        .expect("setpriv (util-linux) runs pstral as nobody");
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(err.contains(&url), "{err}");
+    assert!(
+        err.contains("read-only for the account pstral runs as"),
+        "{err}"
+    );
+    assert_eq!(err.matches("readonly database").count(), 1, "{err}");
 }
 
 #[test]

@@ -287,7 +287,17 @@ const NO_KEY_BACKUP: [(&str, &str); 3] = [
 
 /// Logs in, or restores the stored session: the same device every time.
 pub async fn connect(config: &MatrixConfig) -> Result<Client, PlatformError> {
-    std::fs::create_dir_all(&config.store_dir).map_err(other)?;
+    // A folder that cannot be made or written is named: it is the
+    // operator's to mend (a volume owned by another account, a full disk).
+    let in_store = |what: &str, path: &std::path::Path| {
+        let what = what.to_owned();
+        let path = path.display().to_string();
+        move |e: std::io::Error| said(format!("cannot {what} {path}: {e}"))
+    };
+    std::fs::create_dir_all(&config.store_dir).map_err(in_store(
+        "create the Matrix store folder",
+        &config.store_dir,
+    ))?;
     let client = Client::builder()
         .homeserver_url(&config.homeserver)
         .sqlite_store(&config.store_dir, Some(&config.store_passphrase))
@@ -364,7 +374,8 @@ pub async fn connect(config: &MatrixConfig) -> Result<Client, PlatformError> {
     }
     if let Some(session) = client.matrix_auth().session() {
         let json = serde_json::to_vec(&session).map_err(other)?;
-        write_private(&session_file, &json).map_err(other)?;
+        write_private(&session_file, &json)
+            .map_err(in_store("write the Matrix session to", &session_file))?;
     }
     // Clients that share keys only with devices verified by their owner
     // must see this one as such.

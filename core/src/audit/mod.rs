@@ -414,6 +414,12 @@ macro_rules! select_events {
 }
 
 impl Audit {
+    /// Where the events are kept ([`Store::location`]), for the log line of
+    /// a failure to keep one.
+    pub fn location(&self) -> String {
+        self.store.location()
+    }
+
     pub fn new(store: Store) -> Self {
         Self {
             store,

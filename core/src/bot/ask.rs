@@ -272,7 +272,7 @@ impl Bot {
                 payload,
             )
             .at(place.clone());
-            if self.parts().audit.append(event).await.is_err() {
+            if !self.record(event, "record a statement judged").await {
                 self.say(platform, place, Some(&last.id), Text::AuditUnavailable)
                     .await;
                 return false;
@@ -327,7 +327,7 @@ impl Bot {
         let recorded = match recorded {
             Ok(id) => id,
             Err(e) => {
-                tracing::error!(error = %e, "cannot record a statement");
+                self.unrecorded("record a statement", &e);
                 return;
             }
         };
@@ -516,7 +516,7 @@ impl Bot {
                         )
                         .await;
                     if let Err(e) = stored {
-                        tracing::error!(error = %e, "cannot store an answer");
+                        self.unrecorded("store an answer", &e);
                     }
                 }
                 let (ending, error) = match &streamed.ending {
@@ -540,9 +540,7 @@ impl Bot {
         };
         let event =
             NewEvent::new(EventKind::Answer, actor_of(user, author), payload).at(place.clone());
-        if let Err(e) = self.parts().audit.append(event).await {
-            tracing::error!(error = %e, "cannot audit an answer");
-        }
+        self.record(event, "audit an answer").await;
     }
 
     /// What a question holds that is no question: its other forms held a
@@ -655,7 +653,7 @@ impl Bot {
         {
             Ok(h) => h,
             Err(e) => {
-                tracing::error!(error = %e, "cannot read the history");
+                self.unrecorded("read the history", &e);
                 Vec::new()
             }
         };
@@ -671,7 +669,7 @@ impl Bot {
             )
             .await;
         if let Err(e) = stored {
-            tracing::error!(error = %e, "cannot store a question");
+            self.unrecorded("store a question", &e);
         }
         Ok((user, conversation, history))
     }

@@ -183,7 +183,7 @@ impl Bot {
                     return Err(Text::AuditNoSuchUser { name }.render(lang));
                 }
                 Err(e) => {
-                    tracing::error!(error = %e, "cannot look up a user");
+                    self.unrecorded("look up a user", &e);
                     return Err(Text::AuditUnavailable.render(lang));
                 }
             },
@@ -235,7 +235,7 @@ impl Bot {
         for code in codes {
             match directory.burn_invite(code, author, place, meant).await {
                 Ok(b) => burnt |= b,
-                Err(e) => tracing::error!(error = %e, "cannot burn an invite code seen in public"),
+                Err(e) => self.unrecorded("burn an invite code seen in public", &e),
             }
         }
         if !(burnt || meant) {
@@ -277,7 +277,7 @@ impl Bot {
         let finder = match self.parts().directory.code_finder().await {
             Ok(finder) => finder,
             Err(e) => {
-                tracing::error!(error = %e, "cannot look for invite codes in a message");
+                self.unrecorded("look for invite codes in a message", &e);
                 return;
             }
         };
@@ -352,7 +352,9 @@ impl Bot {
             json!({"action": "mode", "mode": mode.as_str(), "scope": scope}),
         )
         .at(place.clone());
-        let _ = self.parts().audit.append(event).await;
+        // The mode is changed: it is said so, and a record that failed is
+        // the operator's to hear of.
+        self.record(event, "record a mode change").await;
         let mode = mode.as_str();
         Ok(Reply::Tell(if scope == "channel" {
             Text::ModeSetForChannel { mode }

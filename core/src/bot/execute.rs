@@ -207,7 +207,7 @@ impl Bot {
                 .run(Ok(sql.executor.as_ref()), sql.limits, &mut tee)
                 .await;
             if let Err(e) = executed.recorded {
-                tracing::error!(error = %e, "cannot audit an execution's result");
+                self.unrecorded("audit an execution's result", &e);
             }
             executed.outcome
         };
@@ -409,7 +409,7 @@ impl Bot {
         let result = match recorded {
             Ok(id) => id,
             Err(e) => {
-                tracing::error!(error = %e, "cannot record a result; it cannot be confirmed");
+                self.unrecorded("record a result; it cannot be confirmed", &e);
                 return;
             }
         };
@@ -447,9 +447,7 @@ impl Bot {
             json!({"reason": "control_not_valid", "message": message_id, "control": control}),
         )
         .at(place.clone());
-        if let Err(e) = self.parts().audit.append(event).await {
-            tracing::error!(error = %e, "cannot audit a refused control");
-        }
+        self.record(event, "audit a refused control").await;
         self.tell_privately(platform, actor, place, Text::ControlNotValid)
             .await;
     }

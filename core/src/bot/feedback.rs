@@ -107,7 +107,7 @@ impl Bot {
             payload["role"] = json!(user.role.as_str());
             let event =
                 NewEvent::new(EventKind::AccessRefused, actor_rec, payload).at(place.clone());
-            let _ = self.parts().audit.append(event).await;
+            self.record(event, "record a refusal").await;
             return Err(Reply::Tell(if private {
                 Text::ConfirmPrivateNeedsRole { role }
             } else {

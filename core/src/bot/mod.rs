@@ -277,9 +277,7 @@ impl Bot {
                             found,
                             "a message was taken back"
                         ),
-                        Err(e) => {
-                            tracing::error!(error = %e, "cannot forget a message taken back")
-                        }
+                        Err(e) => self.unrecorded("forget a message taken back", &e),
                     }
                 }
                 InboundEvent::Overheard {
@@ -374,7 +372,7 @@ impl Bot {
                 json!({"reason": "role", "needed": needed.as_str(), "role": user.role.as_str()}),
             )
             .at(place.clone());
-            let _ = self.parts().audit.append(event).await;
+            self.record(event, "record a refusal").await;
             return Err(Reply::Tell(Text::NotAllowed {
                 needed: needed.as_str(),
             }));

@@ -29,6 +29,11 @@ pub(crate) enum Reply<'a> {
         error: String,
         tell: Text<'a>,
     },
+    /// The own database could not do `what`: logged as "cannot {what}" with
+    /// the error and where the database is (a full disk or a read-only file
+    /// is only mended knowing which), and the audience told that the
+    /// record is unavailable.
+    Unrecorded { what: &'static str, error: String },
 }
 
 impl<'a> Reply<'a> {
@@ -36,10 +41,9 @@ impl<'a> Reply<'a> {
     /// audience is told that the record is unavailable, and nothing more is
     /// done without it.
     pub(super) fn unrecorded<E: Display>(what: &'static str) -> impl Fn(E) -> Reply<'a> + Copy {
-        move |error| Reply::Failed {
+        move |error| Reply::Unrecorded {
             what,
             error: error.to_string(),
-            tell: Text::AuditUnavailable,
         }
     }
 }
@@ -55,6 +59,29 @@ impl Bot {
             Reply::Failed { what, error, tell } => {
                 tracing::error!(error, "cannot {what}");
                 self.tell(to, tell).await;
+            }
+            Reply::Unrecorded { what, error } => {
+                self.unrecorded(what, &error);
+                self.tell(to, Text::AuditUnavailable).await;
+            }
+        }
+    }
+
+    /// Logs that the own database could not do `what`, and where it is.
+    pub(super) fn unrecorded(&self, what: &str, error: &dyn Display) {
+        let database = self.parts().audit.location();
+        tracing::error!(error = %error, database, "cannot {what}");
+    }
+
+    /// Records `event`, and says whether it was: a failure is logged
+    /// ([`Bot::unrecorded`]), never dropped in silence; a use case that
+    /// must not go on without its record stops on `false`.
+    pub(super) async fn record(&self, event: crate::audit::NewEvent, what: &str) -> bool {
+        match self.parts().audit.append(event).await {
+            Ok(_) => true,
+            Err(e) => {
+                self.unrecorded(what, &e);
+                false
             }
         }
     }

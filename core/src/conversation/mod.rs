@@ -162,6 +162,12 @@ impl Conversations {
         Self { store }
     }
 
+    /// Where they are kept ([`Store::location`]), for the log line of a
+    /// failure.
+    pub fn location(&self) -> String {
+        self.store.location()
+    }
+
     /// The conversation rooted at `root` in `place`, started now in `mode` if
     /// there is none yet.
     ///

@@ -163,7 +163,8 @@ macro_rules! insert_batches {
 /// [`DemoError::Exists`] when the file is there and `force` is false, or
 /// [`DemoError::Create`] when it cannot be written.
 pub async fn create(path: &Path, force: bool) -> Result<DemoSummary, DemoError> {
-    let create = |e: &dyn std::fmt::Display| DemoError::Create(e.to_string());
+    // Named with its path: a read-only or full data folder is mended there.
+    let create = |e: &dyn std::fmt::Display| DemoError::Create(format!("{}: {e}", path.display()));
     if path.exists() {
         if !force {
             return Err(DemoError::Exists(path.display().to_string()));
