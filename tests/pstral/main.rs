@@ -15,6 +15,7 @@ mod cli;
 mod conformance;
 mod conversation;
 mod demo_crm;
+mod deploy;
 mod discord;
 mod execute;
 mod execution;
