@@ -64,7 +64,7 @@ fn label_text(lang: Lang, label: Label<'_>) -> String {
         Label::Feedback { correct: false } => pick("❌ Wrong", "❌ Faux"),
         Label::FeedbackHint => pick(
             "Is this the right result? /good keeps the query as an example, /bad says it is wrong.",
-            "Est-ce le bon résultat ? /good garde la requête comme exemple, /bad dit qu'elle est fausse.",
+            "Est-ce le bon résultat ? /good enregistre la requête comme exemple, /bad signale que le résultat est faux.",
         ),
         Label::Unreadable => pick(
             "🔒 I could not read this message: its encryption keys did not reach me. \
@@ -76,7 +76,7 @@ fn label_text(lang: Lang, label: Label<'_>) -> String {
             "ask" => pick("Ask Pstral a question", "Poser une question à Pstral"),
             "mode" => pick(
                 "Answer with SQL or in plain words in this channel",
-                "Répondre en SQL ou en clair dans ce salon",
+                "Répondre en SQL ou en langage courant dans ce salon",
             ),
             "link" => pick(
                 "Link your chat account with an invite code (in a DM with the bot)",
@@ -144,7 +144,7 @@ fn label_text(lang: Lang, label: Label<'_>) -> String {
             ),
             ("run", "number") => pick("The query's number", "Le numéro de la requête"),
             ("export", "format") => pick("markdown or json", "markdown ou json"),
-            ("audit user", "name") => pick("The local user name", "Le nom local"),
+            ("audit user", "name") => pick("The local user name", "Le nom d'utilisateur local"),
             ("audit kind", "kind") => {
                 "question, answer, execute_result, access_refused…".to_owned()
             }

@@ -376,9 +376,9 @@ impl Text<'_> {
             ),
             (Lang::Fr, Text::ModelServerDown { url, error, ollama }) => format!(
                 "⚠️  Aucun {} ne répond à {url} ({error}).\n   Lancez-le{}, ou indiquez dans \
-                 llm.endpoints (PSTRAL__LLM__ENDPOINTS) un serveur qui tourne.",
+                 llm.endpoints (PSTRAL__LLM__ENDPOINTS) un serveur en service.",
                 if *ollama {
-                    "Ollama"
+                    "serveur Ollama"
                 } else {
                     "serveur de modèles"
                 },
@@ -423,8 +423,9 @@ impl Text<'_> {
                     url, model, served, ..
                 },
             ) => format!(
-                "⚠️  {url} ne sert pas le modèle {model} ; il sert : {served}.\n   Indiquez l'un \
-                 d'eux dans le modèle de l'endpoint, ou dans llm.model (PSTRAL__LLM__MODEL)."
+                "⚠️  {url} ne propose pas le modèle {model} ; modèles disponibles : {served}.\n   \
+                 Indiquez l'un d'eux dans le champ model du point d'accès, ou dans llm.model \
+                 (PSTRAL__LLM__MODEL)."
             ),
             (Lang::En, Text::UnknownIdentity { contact, prefix }) => format!(
                 "Hello! I don't know your account yet, so I can't answer. Ask {contact} for an \
@@ -509,7 +510,7 @@ impl Text<'_> {
                 format!("⏳ Waiting for the model: you are number {position} in line.")
             }
             (Lang::Fr, Text::QueuePosition { position }) => {
-                format!("⏳ En attente du modèle : vous êtes numéro {position} dans la file.")
+                format!("⏳ En attente du modèle : vous êtes en position {position} dans la file d'attente.")
             }
             (Lang::En, Text::ModelUnavailable) => {
                 "The language model is not reachable right now. Please try again in a few minutes; \
@@ -546,8 +547,8 @@ impl Text<'_> {
                  whole conversation."
             ),
             (Lang::Fr, Text::AnswerNotPosted { prefix }) => format!(
-                "La suite de cette réponse n'a pas pu être publiée ici ; demandez `{prefix}export` \
-                 pour la conversation complète."
+                "La suite de cette réponse n'a pas pu être publiée ici ; utilisez `{prefix}export` \
+                 pour obtenir toute la conversation."
             ),
             (Lang::En, Text::AnswerTooLong) => {
                 "The answer stopped at the model's length limit; ask for a shorter one or for the \
@@ -555,8 +556,8 @@ impl Text<'_> {
                     .to_owned()
             }
             (Lang::Fr, Text::AnswerTooLong) => {
-                "La réponse s'est arrêtée à la longueur maximale du modèle ; demandez plus court, \
-                 ou la suite."
+                "La réponse a atteint la longueur maximale du modèle ; demandez une réponse plus \
+                 courte, ou la suite."
                     .to_owned()
             }
             (Lang::En, Text::AnswerRepeats) => {
@@ -620,8 +621,8 @@ impl Text<'_> {
                     ollama: false,
                 },
             ) => format!(
-                "Le serveur de modèles ne sert pas le modèle {model}. Un administrateur doit l'y \
-                 charger, ou indiquer dans la configuration celui qu'il sert."
+                "Le serveur de modèles ne propose pas le modèle {model}. Un administrateur doit \
+                 l'y charger, ou indiquer dans la configuration un modèle qu'il propose."
             ),
             (Lang::En, Text::ModelKeyRefused) => {
                 "The model server refused Pstral's credentials. An administrator must check its \
@@ -681,8 +682,9 @@ impl Text<'_> {
                  `{prefix}mode` changes that thread only; in a direct message, yours."
             ),
             (Lang::Fr, Text::ModeChannelNeedsAdmin { prefix }) => format!(
-                "Seul un administrateur peut changer le mode de ce salon, qui est celui de tous. \
-                 Dans un fil, `{prefix}mode` ne change que ce fil ; en message privé, le vôtre."
+                "Seul un administrateur peut changer le mode de ce salon, car il s'applique à tout \
+                 le monde. Dans un fil, `{prefix}mode` ne change que ce fil ; en message privé, \
+                 seulement votre conversation."
             ),
             (Lang::En, Text::UnknownMode { given }) => {
                 format!("There is no mode {given:?}: the modes are sql and chat.")
@@ -692,7 +694,7 @@ impl Text<'_> {
             }
             (Lang::En, Text::NothingToStop) => "Nothing is being written right now.".to_owned(),
             (Lang::Fr, Text::NothingToStop) => {
-                "Rien n'est en cours de rédaction en ce moment.".to_owned()
+                "Aucune réponse n'est en cours de rédaction.".to_owned()
             }
             (Lang::En, Text::NotYourConversation) => "This conversation belongs to the people \
                  who asked in it: only they (or an admin) can export it or change its mode. \
@@ -723,9 +725,9 @@ impl Text<'_> {
             ),
             (Lang::Fr, Text::SqlPlanTooSlow { index, limit }) => format!(
                 "La requête {index} ne sera pas exécutée : la base a mis plus de {} rien qu'à \
-                 la planifier et la peser, avant de rien exécuter (demandez moins de valeurs, ou \
+                 la planifier et l'évaluer, avant de rien exécuter (demandez moins de valeurs, ou \
                  de plus courtes).",
-                humantime::format_duration(*limit)
+                duration_fr(*limit)
             ),
             (Lang::En, Text::SqlTooHeavy { index, heavy }) => format!(
                 "Query {index} will not be run: it would take more of the database server than \
@@ -733,8 +735,8 @@ impl Text<'_> {
                 heavy_reason(Lang::En, heavy)
             ),
             (Lang::Fr, Text::SqlTooHeavy { index, heavy }) => format!(
-                "La requête {index} ne sera pas exécutée : elle prendrait au serveur de la base \
-                 plus qu'une requête ne le peut ({}).",
+                "La requête {index} ne sera pas exécutée : elle demanderait au serveur de base de \
+                 données plus de ressources qu'une requête n'y a droit ({}).",
                 heavy_reason(Lang::Fr, heavy)
             ),
             (
@@ -853,8 +855,8 @@ impl Text<'_> {
             (Lang::Fr, Text::ExampleStored { id, new, target }) => {
                 if *new {
                     format!(
-                        "✅ Merci : cette requête est désormais l'exemple n° {id} de {target}. Les \
-                         questions semblables la verront."
+                        "✅ Merci : cette requête est désormais l'exemple n° {id} de {target}. Elle \
+                         sera proposée en exemple pour les questions semblables."
                     )
                 } else {
                     format!("✅ Merci : cette requête était déjà l'exemple n° {id} de {target}.")
@@ -866,7 +868,7 @@ impl Text<'_> {
                     .to_owned()
             }
             (Lang::Fr, Text::FeedbackNoted) => {
-                "❌ C'est noté : ce résultat était faux. Rien n'a été gardé comme exemple ; \
+                "❌ C'est noté : ce résultat était faux. Rien n'a été enregistré comme exemple ; \
                  reformuler la question aide souvent."
                     .to_owned()
             }
@@ -875,24 +877,25 @@ impl Text<'_> {
                  may confirm a query as one. Nothing was stored."
             ),
             (Lang::Fr, Text::ConfirmNotAllowed { role }) => format!(
-                "Les exemples sont montrés pour les questions de tous : seul quelqu'un qui a le \
-                 rôle {role} peut confirmer une requête comme exemple. Rien n'a été gardé."
+                "Les exemples servent à toutes les questions : seule une personne ayant le rôle \
+                 {role} peut valider une requête comme exemple. Rien n'a été enregistré."
             ),
             (Lang::En, Text::ExampleStaysRemoved) => "An admin removed this question and query \
                  from the examples: it stays removed (an admin can add it again). Nothing was \
                  stored."
                 .to_owned(),
             (Lang::Fr, Text::ExampleStaysRemoved) => "Un administrateur a retiré cette question \
-                 et cette requête des exemples : elles le restent (un administrateur peut les \
-                 ajouter de nouveau). Rien n'a été gardé."
+                 et cette requête des exemples : elles restent retirées (un administrateur peut les \
+                 rajouter). Rien n'a été enregistré."
                 .to_owned(),
             (Lang::En, Text::ConfirmPrivateNeedsRole { role }) => format!(
                 "Examples are shown to everyone's questions: a query asked or shown in private \
                  becomes one only when someone with the role {role} confirms it. Nothing was stored."
             ),
             (Lang::Fr, Text::ConfirmPrivateNeedsRole { role }) => format!(
-                "Les exemples servent aux questions de tous : une requête posée ou montrée en privé \
-                 n'en devient un que si quelqu'un qui a le rôle {role} la confirme. Rien n'a été gardé."
+                "Les exemples servent à toutes les questions : une requête demandée ou affichée en \
+                 privé ne devient un exemple que si une personne ayant le rôle {role} la valide. \
+                 Rien n'a été enregistré."
             ),
             (Lang::En, Text::ResultWithoutQuestion) => {
                 "This query was offered before questions were kept with their queries: it cannot \
@@ -919,8 +922,8 @@ impl Text<'_> {
                  {prefix}bad says it is wrong."
             ),
             (Lang::Fr, Text::FeedbackTyped { prefix }) => format!(
-                "Est-ce le bon résultat ? {prefix}good garde la requête comme exemple, \
-                 {prefix}bad dit qu'elle est fausse."
+                "Est-ce le bon résultat ? {prefix}good enregistre la requête comme exemple, \
+                 {prefix}bad signale que le résultat est faux."
             ),
             (
                 Lang::En,
@@ -964,7 +967,7 @@ impl Text<'_> {
                 format!("Results of query {index}, visible to you only:")
             }
             (Lang::Fr, Text::ResultsSentPrivately { index }) => {
-                format!("Résultats de la requête {index}, visibles par vous seul :")
+                format!("Résultats de la requête {index}, visibles uniquement par vous :")
             }
             (Lang::En, Text::CannotDeliverPrivately) => {
                 "The results could not be sent to you privately (a direct message could not be \
@@ -973,7 +976,7 @@ impl Text<'_> {
             }
             (Lang::Fr, Text::CannotDeliverPrivately) => {
                 "Les résultats n'ont pas pu vous être envoyés en privé (impossible d'ouvrir un \
-                 message direct) ; ils ne sont pas affichés ici. Ouvrez un message direct avec moi \
+                 message privé) ; ils ne sont pas affichés ici. Ouvrez un message privé avec moi \
                  et réessayez."
                     .to_owned()
             }
@@ -1024,8 +1027,8 @@ impl Text<'_> {
             (Lang::Fr, Text::Help { prefix: p }) => format!(
                 "Posez-moi une question : je réponds avec le modèle de langage de l'entreprise. \
                  Commandes : `{p}mode sql` (réponses en SQL) ou `{p}mode chat` (réponses libres), \
-                 `{p}run N` (exécute la requête N de la dernière réponse), `{p}good` ou `{p}bad` \
-                 (le dernier résultat était juste : garder la requête comme exemple ; ou faux), \
+                 `{p}run N` (exécute la requête N de la dernière réponse), `{p}good` (le dernier résultat \
+                 est juste : la requête est gardée comme exemple) ou `{p}bad` (il est faux), \
                  `{p}stop` (arrête la réponse en cours), `{p}export` (cette conversation en Markdown, ou \
                  `{p}export json`), `{p}link CODE` (en message privé : lie votre compte)."
             ),
@@ -1034,11 +1037,33 @@ impl Text<'_> {
 }
 
 /// Why a statement is refused, as a user reads it.
+/// A duration as French writes it (`1 min 30 s`), where humantime writes
+/// English units (`1m 30s`).
+pub(crate) fn duration_fr(d: std::time::Duration) -> String {
+    let secs = d.as_secs();
+    let parts = [
+        (secs / 3600, "h"),
+        (secs / 60 % 60, "min"),
+        (secs % 60, "s"),
+        (u64::from(d.subsec_millis()), "ms"),
+    ];
+    let said: Vec<String> = parts
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, unit)| format!("{n} {unit}"))
+        .collect();
+    match said.is_empty() {
+        true => "0 s".to_owned(),
+        false => said.join(" "),
+    }
+}
+
 fn rows_caption(lang: Lang, shown: u64, total: u64, truncated: bool) -> String {
     let more = if truncated { "+" } else { "" };
     match (lang, shown == total && !truncated) {
         (Lang::En, true) => format!("{total} row{}:", if total == 1 { "" } else { "s" }),
-        (Lang::Fr, true) => format!("{total} ligne{} :", if total == 1 { "" } else { "s" }),
+        // French counts 0 as one: « 0 ligne ».
+        (Lang::Fr, true) => format!("{total} ligne{} :", if total <= 1 { "" } else { "s" }),
         (Lang::En, false) => format!("First {shown} of {total}{more} rows (full result attached):"),
         (Lang::Fr, false) => {
             format!(

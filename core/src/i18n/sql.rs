@@ -22,7 +22,7 @@ pub(crate) fn exec_error(lang: Lang, error: &crate::sql::backend::ExecError) -> 
         ),
         (Lang::Fr, E::Timeout(limit)) => format!(
             "elle a duré plus de {} et a été arrêtée",
-            humantime::format_duration(*limit)
+            super::duration_fr(*limit)
         ),
         (Lang::En, E::TempSpace(bytes)) => format!(
             "it needed more than {} MiB of temporary disk and was stopped",
@@ -40,8 +40,8 @@ pub(crate) fn exec_error(lang: Lang, error: &crate::sql::backend::ExecError) -> 
             heavy_reason(lang, heavy)
         ),
         (Lang::Fr, E::TooHeavy(heavy)) => format!(
-            "elle n'a pas été lancée, car elle prendrait au serveur de la base plus qu'une \
-             requête ne le peut ({})",
+            "elle n'a pas été lancée, car elle demanderait au serveur de base de données plus \
+             de ressources qu'une requête n'y a droit ({})",
             heavy_reason(lang, heavy)
         ),
         (Lang::En, E::UnreadableColumn) => "it was not run: a column of its result is of a \
@@ -50,7 +50,7 @@ pub(crate) fn exec_error(lang: Lang, error: &crate::sql::backend::ExecError) -> 
             .to_owned(),
         (Lang::Fr, E::UnreadableColumn) => "elle n'a pas été lancée : une colonne de son \
              résultat est d'un type que le bot ne sait pas encore lire (un multirange) ; \
-             écrivez cette colonne comme ses intervalles, unnest(colonne), ou ses bornes, \
+             remplacez cette colonne par ses intervalles, unnest(colonne), ou par ses bornes, \
              lower(colonne) et upper(colonne)"
             .to_owned(),
     }
@@ -70,12 +70,12 @@ pub(super) fn heavy_reason(lang: Lang, heavy: &crate::sql::backend::Heavy) -> St
             }
         ),
         (Lang::Fr, H::ViewsExpand { scans, max }) => format!(
-            "les vues qu'elle lit se développent en {} lectures de tables, plus que {max} : le \
+            "les vues qu'elle lit se développent en {} lectures de tables, plus de {max} : le \
              serveur les planifie toutes à la fois, en mémoire, avant que rien ne puisse \
              l'arrêter (lisez les tables elles-mêmes, ou moins de vues)",
             match scans {
                 Some(n) => n.to_string(),
-                None => "innombrables".to_owned(),
+                None => "d'innombrables".to_owned(),
             }
         ),
         (Lang::En, H::WritesElements { table, column }) => format!(
@@ -93,7 +93,7 @@ pub(super) fn heavy_reason(lang: Lang, heavy: &crate::sql::backend::Heavy) -> St
             heavy_reason(lang, why)
         ),
         (Lang::Fr, H::InView { view, why }) => format!(
-            "elle lit la vue {view}, dont la requête pèse avec elle : {}",
+            "elle lit la vue {view}, dont la requête compte aussi dans son coût : {}",
             heavy_reason(lang, why)
         ),
         (Lang::En, H::ViewTooLarge { view, why }) => format!(
@@ -110,8 +110,8 @@ pub(super) fn heavy_reason(lang: Lang, heavy: &crate::sql::backend::Heavy) -> St
                 .to_owned()
         }
         (Lang::Fr, H::PlanTooDeep) => {
-            "son plan est imbriqué trop profondément pour être lu : ce qu'elle coûterait ne peut \
-             pas être connu (écrivez-la avec moins de fenêtres ou de sous-requêtes)"
+            "son plan est imbriqué trop profondément pour être lu : son coût ne peut donc \
+             pas être estimé (écrivez-la avec moins de fenêtres ou de sous-requêtes)"
                 .to_owned()
         }
         (Lang::En, H::GathersComputedRows) => "it gathers rows into one value from a function \
@@ -119,8 +119,8 @@ pub(super) fn heavy_reason(lang: Lang, heavy: &crate::sql::backend::Heavy) -> St
              cannot be foreseen"
             .to_owned(),
         (Lang::Fr, H::GathersComputedRows) => "elle rassemble des lignes en une seule valeur \
-             depuis une fonction dont les lignes sont calculées (écrivez ses bornes en \
-             nombres) : combien elle rassemble ne peut pas être prévu"
+             depuis une fonction dont les lignes sont calculées (écrivez ses bornes sous \
+             forme de nombres) : la quantité rassemblée est imprévisible"
             .to_owned(),
         (Lang::En, H::Gathers { mib, bound_mib }) => match mib {
             Some(mib) => format!(
@@ -135,7 +135,7 @@ pub(super) fn heavy_reason(lang: Lang, heavy: &crate::sql::backend::Heavy) -> St
         (Lang::Fr, H::Gathers { mib, bound_mib }) => match mib {
             Some(mib) => format!(
                 "elle rassemble des lignes en une seule valeur et peut lire environ {mib} Mio, \
-                 plus que {bound_mib} Mio"
+                 plus de {bound_mib} Mio"
             ),
             None => format!(
                 "elle rassemble des lignes en une seule valeur, et une récursion rend \
@@ -150,7 +150,7 @@ pub(super) fn heavy_reason(lang: Lang, heavy: &crate::sql::backend::Heavy) -> St
             .to_owned(),
         (Lang::Fr, H::GathersThroughView { .. }) => "elle lit à travers une vue des valeurs \
              d'une table que ce compte ne peut pas lire, donc ce qu'elle rassemblerait ou \
-             garderait en mémoire ne peut pas être pesé (un administrateur peut accorder SELECT \
+             garderait en mémoire ne peut pas être évalué (un administrateur peut accorder SELECT \
              sur cette table au compte du bot)"
             .to_owned(),
         (Lang::En, H::Hashes { mib, bound_mib }) => format!(
@@ -181,7 +181,7 @@ pub(super) fn heavy_reason(lang: Lang, heavy: &crate::sql::backend::Heavy) -> St
             }
         ),
         (Lang::Fr, H::TopRows { mib, bound_mib }) => format!(
-            "les premières lignes de son ORDER BY … LIMIT peuvent contenir {}, plus que \
+            "les premières lignes de son ORDER BY … LIMIT peuvent contenir {}, plus de \
              {bound_mib} Mio : le serveur les garde en mémoire pour les trier, quoi que dise \
              work_mem (construisez les valeurs longues dans un SELECT extérieur, après le LIMIT, \
              ou demandez moins de lignes)",
@@ -220,8 +220,8 @@ pub(super) fn heavy_reason(lang: Lang, heavy: &crate::sql::backend::Heavy) -> St
             },
         ) => format!(
             "une ligne lit {copies} valeurs en entier, et {table} contient des valeurs de \
-             {longest} octets : chaque appel sur une telle valeur en décompresse sa propre copie, \
-             gardée jusqu'à la fin de la ligne, {} en tout, plus que {bound_mib} Mio (appelez moins \
+             {longest} octets : chaque appel sur une telle valeur décompresse sa propre copie, \
+             gardée jusqu'à la fin de la ligne, {} en tout, plus de {bound_mib} Mio (appelez moins \
              de fonctions sur des valeurs longues dans une même ligne, ou sur des extraits : \
              substr(x, 1, 1000))",
             match mib {
@@ -261,9 +261,9 @@ pub(super) fn heavy_reason(lang: Lang, heavy: &crate::sql::backend::Heavy) -> St
         ) => format!(
             "une ligne reconstruit {copies} valeurs structurées en entier, et {table} contient de \
              telles valeurs de {longest} octets : le serveur défait chacune en un arbre plusieurs \
-             fois plus grand pour la reconstruire, {} en tout, plus que {bound_mib} Mio (prenez \
-             les parties utiles, payload -> 'clé' ou payload -> 0, plutôt que de retirer ou \
-             d'ajouter à des documents entiers)",
+             fois plus grand pour la reconstruire, {} en tout, plus de {bound_mib} Mio (prenez \
+             les parties utiles, payload -> 'clé' ou payload -> 0, plutôt que de retirer \
+             des éléments de documents entiers ou d'y en ajouter)",
             match mib {
                 Some(mib) => format!("environ {mib} Mio"),
                 None => "plus qu'on ne peut prévoir".to_owned(),
@@ -306,11 +306,12 @@ pub(super) fn heavy_reason(lang: Lang, heavy: &crate::sql::backend::Heavy) -> St
              délai (cherchez moins d'éléments à la fois, ou dans une plus petite partie de la \
              valeur : payload -> 'items' @> …)",
             match (sought, compared) {
-                (0, c) => format!("{c} valeurs lues entre elles, élément par élément,"),
-                (s, 0) => format!("chacun des éléments des {s} caractères qu'ils cherchent"),
+                (0, c) =>
+                    format!("{c} valeurs comparées les unes aux autres, élément par élément,"),
+                (s, 0) => format!("chacun des éléments qu'ils cherchent ({s} caractères)"),
                 (s, c) => format!(
-                    "chacun des éléments des {s} caractères qu'ils cherchent, et {c} valeurs lues \
-                     entre elles,"
+                    "chacun des éléments qu'ils cherchent ({s} caractères), et {c} valeurs \
+                     comparées les unes aux autres,"
                 ),
             }
         ),
@@ -354,11 +355,11 @@ pub(super) fn heavy_reason(lang: Lang, heavy: &crate::sql::backend::Heavy) -> St
             match digits {
                 Some(digits) if *reads > 1 => format!(
                     "qui contient un nombre de {digits} caractères, et {reads} nombres lus y \
-                     entrent ensemble : jusqu'à {} caractères, plus que {max}",
+                     entrent ensemble : jusqu'à {} caractères, plus de {max}",
                     digits.saturating_mul(*reads)
                 ),
                 Some(digits) =>
-                    format!("qui contient un nombre de {digits} caractères, plus que {max}"),
+                    format!("qui contient un nombre de {digits} caractères, plus de {max}"),
                 None =>
                     "que ce compte ne peut pas mesurer (il la lit à travers une vue)".to_owned(),
             }
@@ -374,7 +375,7 @@ pub(super) fn heavy_reason(lang: Lang, heavy: &crate::sql::backend::Heavy) -> St
             }
         ),
         (Lang::Fr, H::GroupsGrow { mib, bound_mib }) => format!(
-            "les valeurs de ses groupes peuvent atteindre {}, plus que {bound_mib} Mio : le \
+            "les valeurs de ses groupes peuvent atteindre {}, plus de {bound_mib} Mio : le \
              serveur garde en mémoire chaque groupe d'un GROUP BY haché et laisse leurs valeurs \
              grandir sans contrôle (agrégez des longueurs ou des extraits, max(length(x)) ou \
              left(x, 100), plutôt que des valeurs longues entières)",
@@ -395,7 +396,7 @@ pub(super) fn heavy_reason(lang: Lang, heavy: &crate::sql::backend::Heavy) -> St
              pour le SELECT le plus extérieur"
         ),
         (Lang::Fr, H::HashJoin { mib, bound_mib }) => format!(
-            "une jointure garderait {} de ses lignes dans une table de hachage, plus que \
+            "une jointure garderait {} de ses lignes dans une table de hachage, plus de \
              {bound_mib} Mio : le serveur garde ensemble en mémoire les lignes d'une même clé, quoi \
              que dise work_mem (joignez sur des colonnes, et construisez les valeurs longues après \
              la jointure plutôt qu'avant)",
@@ -406,7 +407,7 @@ pub(super) fn heavy_reason(lang: Lang, heavy: &crate::sql::backend::Heavy) -> St
         ),
         (Lang::Fr, H::Hashes { mib, bound_mib }) => format!(
             "le serveur garderait {} dans une table de hachage qu'il ne peut pas écrire sur \
-             disque, plus que {bound_mib} Mio (un NOT IN (SELECT …) est haché ainsi ; un NOT \
+             disque, plus de {bound_mib} Mio (un NOT IN (SELECT …) est haché ainsi ; un NOT \
              EXISTS (SELECT … WHERE …) ne l'est pas)",
             match mib {
                 Some(mib) => format!("environ {mib} Mio"),
@@ -555,7 +556,7 @@ fn refusal_reason_whole(lang: Lang, refusal: &crate::sql::validate::Refusal) -> 
     use crate::sql::validate::Refusal as R;
     match (lang, refusal) {
         (Lang::En, R::Empty) => "there is no statement in it".to_owned(),
-        (Lang::Fr, R::Empty) => "il ne contient aucune requête".to_owned(),
+        (Lang::Fr, R::Empty) => "elle ne contient aucune instruction SQL".to_owned(),
         (Lang::En, R::CannotVerify(what)) => format!(
             "it cannot be verified (the checker cannot read it: {})",
             unreadable(lang, what)
@@ -588,7 +589,7 @@ fn refusal_reason_whole(lang: Lang, refusal: &crate::sql::validate::Refusal) -> 
         }
         (Lang::En, R::Several(n)) => format!("it holds {n} statements; only one may run"),
         (Lang::Fr, R::Several(n)) => {
-            format!("elle contient {n} requêtes ; une seule peut s'exécuter")
+            format!("elle contient {n} instructions ; une seule peut être exécutée")
         }
         (Lang::En, R::NotAQuery(kind)) => format!("it is not a SELECT but {kind}"),
         (Lang::Fr, R::NotAQuery(kind)) => format!("ce n'est pas un SELECT mais {kind}"),
@@ -636,7 +637,7 @@ fn refusal_reason_whole(lang: Lang, refusal: &crate::sql::validate::Refusal) -> 
             "it holds a control character such as a stray carriage return".to_owned()
         }
         (Lang::Fr, R::Control) => {
-            "elle contient un retour chariot isolé ou un caractère NUL".to_owned()
+            "elle contient un caractère de contrôle, par exemple un retour chariot isolé".to_owned()
         }
     }
 }
@@ -679,14 +680,16 @@ fn unreadable(lang: Lang, what: &crate::sql::validate::Unreadable) -> String {
             "OPERATOR(…) names an operator, which runs a function of its own".to_owned()
         }
         (Lang::Fr, U::NamedOperator) => {
-            "OPERATOR(…) nomme un opérateur, qui exécute une fonction de son choix".to_owned()
+            "OPERATOR(…) nomme un opérateur, qui exécute sa propre fonction".to_owned()
         }
         (Lang::En, U::OrderByUsing) => "ORDER BY … USING chooses an operator by name".to_owned(),
         (Lang::Fr, U::OrderByUsing) => {
             "ORDER BY … USING choisit un opérateur par son nom".to_owned()
         }
         (Lang::En, U::Construct(syntax)) => format!("the checker does not follow {syntax}"),
-        (Lang::Fr, U::Construct(syntax)) => format!("le vérificateur ne suit pas {syntax}"),
+        (Lang::Fr, U::Construct(syntax)) => {
+            format!("le vérificateur ne prend pas en charge {syntax}")
+        }
         (_, U::Foreign(part)) => foreign(lang, part),
         (Lang::En, U::ShortTable) => {
             "the short form TABLE name (write SELECT * FROM name)".to_owned()
@@ -731,7 +734,7 @@ fn unreadable(lang: Lang, what: &crate::sql::validate::Unreadable) -> String {
         (Lang::En, U::FullTextSearch) => "@@ other than a text search against to_tsquery, \
              plainto_tsquery, phraseto_tsquery or websearch_to_tsquery"
             .to_owned(),
-        (Lang::Fr, U::FullTextSearch) => "@@ autre qu'une recherche plein texte contre \
+        (Lang::Fr, U::FullTextSearch) => "@@ autre qu'une recherche plein texte avec \
              to_tsquery, plainto_tsquery, phraseto_tsquery ou websearch_to_tsquery"
             .to_owned(),
         (Lang::En, U::Operator(op)) => format!("the operator {op}"),
@@ -741,7 +744,7 @@ fn unreadable(lang: Lang, what: &crate::sql::validate::Unreadable) -> String {
              that has the column; or is it a function or a sequence?)"
         ),
         (Lang::Fr, U::NotATable(name)) => format!(
-            "{name} est qualifié par aucune table ni alias que la requête lit dans FROM (joignez \
+            "{name} n'est qualifié par aucune table ni aucun alias que la requête lit dans FROM (joignez \
              la table qui a la colonne ; ou est-ce une fonction ou une séquence ?)"
         ),
         (Lang::En, U::NamedArguments(function)) => {
@@ -769,7 +772,7 @@ fn foreign(lang: Lang, part: &crate::sql::validate::Foreign) -> String {
     let (en, fr) = match part {
         F::Clause => ("a clause", "une clause"),
         F::SelectClause => ("a SELECT clause", "une clause de SELECT"),
-        F::StarOptions => ("a * with options", "une * avec des options"),
+        F::StarOptions => ("a * with options", "un * avec des options"),
         F::Join => ("a join", "une jointure"),
         F::FromForm => ("a FROM form", "une forme de FROM"),
         F::Sample => ("a SAMPLE", "un SAMPLE"),
@@ -813,8 +816,8 @@ fn excess(lang: Lang, excess: &crate::sql::validate::Excess) -> String {
              weighs every order of joining them, in memory)"
         ),
         (Lang::Fr, E::Joined { relations, max }) => format!(
-            "un FROM joint {relations} tables ou sous-requêtes, plus de {max} (la base pèse \
-             chaque ordre possible de les joindre, en mémoire)"
+            "un FROM joint {relations} tables ou sous-requêtes, plus de {max} (la base évalue \
+             chaque ordre de jointure possible, en mémoire)"
         ),
         (Lang::En, E::Relations { max }) => format!(
             "its FROM clauses name more than {max} tables or subqueries in all (the database \
@@ -836,7 +839,7 @@ fn excess(lang: Lang, excess: &crate::sql::validate::Excess) -> String {
             "its values are built through more steps than can be weighed".to_owned()
         }
         (Lang::Fr, E::Steps) => {
-            "ses valeurs se construisent en plus d'étapes qu'on ne peut en peser".to_owned()
+            "ses valeurs se construisent en plus d'étapes qu'on ne peut en évaluer".to_owned()
         }
         (Lang::En, E::RecursiveUnion) => "a recursive UNION keeps every row it has seen in the \
              server's memory, without bound; write UNION ALL"
@@ -1055,8 +1058,8 @@ fn excess(lang: Lang, excess: &crate::sql::validate::Excess) -> String {
                 max,
             },
         ) => format!(
-            "l'expression régulière de {function} répète des répétitions comptées ({{m,n}} dans \
-             {{m,n}}) en {states} états, plus de {max} : la compiler seule peut prendre à la base \
+            "l'expression régulière de {function} imbrique des répétitions comptées ({{m,n}} dans \
+             {{m,n}}), soit {states} états, plus de {max} : la compiler seule peut prendre à la base \
              des secondes qu'elle ne sait pas interrompre"
         ),
         (
@@ -1080,10 +1083,11 @@ fn excess(lang: Lang, excess: &crate::sql::validate::Excess) -> String {
                 max,
             },
         ) => format!(
-            "l'expression régulière de {function} répète un nombre compté de fois des parties \
-             qui peuvent ne rien reconnaître ((a?b?){{0,100}}) : {atoms} telles parties une fois \
-             dépliée, plus de {max} ; la compiler seule peut prendre à la base des secondes \
-             qu'elle ne sait pas interrompre (écrivez la répétition avec un compte plus petit)"
+            "l'expression régulière de {function} répète un nombre fixé de fois des parties \
+             qui peuvent ne rien reconnaître ((a?b?){{0,100}}), soit {atoms} parties de ce genre \
+             une fois l'expression dépliée, plus de {max} ; la compiler seule peut prendre à la \
+             base des secondes qu'elle ne sait pas interrompre (écrivez la répétition avec un \
+             nombre plus petit)"
         ),
         (Lang::En, E::NestedRepeats(function)) => format!(
             "the regular expression of {function} repeats a repeat or a choice ((a+)+, \
@@ -1132,8 +1136,8 @@ fn excess(lang: Lang, excess: &crate::sql::validate::Excess) -> String {
              (the database cannot stop inside one search)"
         ),
         (Lang::Fr, E::GatheredNeedle(needle)) => format!(
-            "elle cherche {needle}, un texte rassemblé à partir de lignes, aussi long que les \
-             lignes le font (la base ne peut pas s'arrêter au milieu d'une recherche)"
+            "elle cherche {needle}, un texte rassemblé à partir de lignes, d'une longueur qui \
+             dépend des lignes (la base ne peut pas s'arrêter au milieu d'une recherche)"
         ),
         (Lang::En, E::ComputedSet(set)) => format!(
             "it trims or translates by {set}, a set of characters it reads or computes rather \
@@ -1143,7 +1147,7 @@ fn excess(lang: Lang, excess: &crate::sql::validate::Excess) -> String {
         (Lang::Fr, E::ComputedSet(set)) => format!(
             "elle rogne ou remplace selon {set}, un ensemble de caractères lu ou calculé plutôt \
              qu'écrit : chaque caractère du texte y est cherché dans tout l'ensemble, et seul un \
-             ensemble écrit en toutes lettres peut être pesé (écrivez les caractères)"
+             ensemble écrit en toutes lettres peut être évalué (écrivez les caractères)"
         ),
         (Lang::En, E::Sets { chars, max }) => format!(
             "its sets of characters to trim or translate hold {} characters in all, more than \
@@ -1165,8 +1169,8 @@ fn excess(lang: Lang, excess: &crate::sql::validate::Excess) -> String {
             amount(lang, *chars)
         ),
         (Lang::Fr, E::SearchInGathered { text, chars, max }) => format!(
-            "ce qu'elle cherche dans {text}, un texte rassemblé à partir de lignes (aussi long que \
-             les lignes le font), compte {} caractères, plus de {max} (ceux d'un ensemble comptent \
+            "ce qu'elle cherche dans {text}, un texte rassemblé à partir de lignes (d'une longueur \
+             qui dépend des lignes), compte {} caractères, plus de {max} (ceux d'un ensemble comptent \
              double ; la base ne peut pas s'arrêter au milieu d'un appel) : cherchez un mot ou un \
              séparateur, ou cherchez dans les lignes avant de les rassembler",
             amount(lang, *chars)
@@ -1177,7 +1181,7 @@ fn excess(lang: Lang, excess: &crate::sql::validate::Excess) -> String {
         ),
         (Lang::Fr, E::ParsedGathered(what)) => format!(
             "{what} analyse une valeur rassemblée à partir de lignes, ou la lit comme des lignes : \
-             l'analyse prend plusieurs fois sa taille, aussi longue que les lignes la font"
+             l'analyse prend plusieurs fois sa taille, d'une longueur qui dépend des lignes"
         ),
         (Lang::En, E::QuotedGathered(what)) => format!(
             "{what} reads a value gathered from rows as another type: the database's error on a \
@@ -1185,8 +1189,8 @@ fn excess(lang: Lang, excess: &crate::sql::validate::Excess) -> String {
         ),
         (Lang::Fr, E::QuotedGathered(what)) => format!(
             "{what} lit une valeur rassemblée à partir de lignes comme un autre type : l'erreur de \
-             la base sur une valeur qu'elle ne peut pas lire la cite en entier, aussi longue que les \
-             lignes la font"
+             la base sur une valeur qu'elle ne peut pas lire la cite en entier, d'une longueur qui \
+             dépend des lignes"
         ),
         (Lang::En, E::RepeatedValue(what)) => format!(
             "{what} puts a value whose length the plan cannot foresee on every row that a \
@@ -1241,7 +1245,7 @@ fn excess(lang: Lang, excess: &crate::sql::validate::Excess) -> String {
                      requête, plus de {max}"
                 ),
                 (Lang::Fr, None) => format!(
-                    "{what} construit sans borne à partir de valeurs faites par la requête, plus \
+                    "{what} construit sans borne à partir de valeurs produites par la requête, plus \
                      de {max} caractères"
                 ),
             }
@@ -1251,7 +1255,7 @@ fn excess(lang: Lang, excess: &crate::sql::validate::Excess) -> String {
              to divide)"
         ),
         (Lang::Fr, E::Exponent { exponent, max }) => format!(
-            "une puissance {exponent}, plus de {max} (un nombre d'autant de chiffres prend des \
+            "une puissance d'exposant {exponent}, plus de {max} (un nombre d'autant de chiffres prend des \
              minutes à diviser)"
         ),
         (Lang::En, E::ComputedExponent(exponent)) => format!(

@@ -214,7 +214,7 @@ fn why_a_query_is_too_heavy_or_failed_is_said_in_both_languages_with_its_figures
         let text = |lang| Text::ExecFailed { error: &error }.render(lang);
         let (en, fr) = (text(Lang::En), text(Lang::Fr));
         assert_ne!(en, fr, "{error:?}");
-        for figure in ["731", "256", "docs.body", "4093", "17", "30s", "512"] {
+        for figure in ["731", "256", "docs.body", "4093", "17", "512"] {
             assert_eq!(
                 en.contains(figure),
                 fr.contains(figure),
@@ -223,6 +223,33 @@ fn why_a_query_is_too_heavy_or_failed_is_said_in_both_languages_with_its_figures
         }
         assert!(!fr.contains(" the "), "English in French: {fr}");
     }
+}
+
+#[test]
+fn durations_are_written_in_french_units_in_french() {
+    use crate::sql::backend::ExecError;
+    use std::time::Duration;
+    let timeout = |lang| {
+        Text::ExecFailed {
+            error: &ExecError::Timeout(Duration::from_secs(90)),
+        }
+        .render(lang)
+    };
+    assert!(
+        timeout(Lang::En).contains("1m 30s"),
+        "{}",
+        timeout(Lang::En)
+    );
+    assert!(
+        timeout(Lang::Fr).contains("1 min 30 s"),
+        "{}",
+        timeout(Lang::Fr)
+    );
+    assert_eq!(
+        super::duration_fr(Duration::from_millis(2_500)),
+        "2 s 500 ms"
+    );
+    assert_eq!(super::duration_fr(Duration::ZERO), "0 s");
 }
 
 #[test]
