@@ -1320,7 +1320,7 @@ async fn out_of_line(
                 measures.iter().partition(|m| m.in_pointer);
             // A sample of pages may miss the one long value a statement
             // looks in (one 40 MB array among a million rows, looked in for
-            // 2,600 elements, 37 s in one uninterruptible call: helper-49's
+            // 2,600 elements, ran 37 s under a 10 s deadline: helper-49's
             // F3). What such values take stored is read from their pointers
             // on every row up to a million, as text lengths are: their
             // length read is at least that, whatever the sample saw.
