@@ -198,16 +198,19 @@ fn storage_hint(cause: &sqlx::Error) -> &'static str {
     }
 }
 
+/// SQLite's primary result code of a database error (its low byte: the
+/// extended codes share it), if the error has a numeric code.
+fn primary_code(e: &sqlx::Error) -> Option<i32> {
+    match e {
+        sqlx::Error::Database(db) => db.code()?.parse::<i32>().ok().map(|c| c & 0xff),
+        _ => None,
+    }
+}
+
 /// Whether SQLite says its disk failed a read or a write (SQLITE_IOERR,
 /// 10, and its extended codes).
 fn io_failed(e: &sqlx::Error) -> bool {
-    match e {
-        sqlx::Error::Database(db) => db
-            .code()
-            .and_then(|c| c.parse::<i32>().ok())
-            .is_some_and(|c| c & 0xff == 10),
-        _ => false,
-    }
+    primary_code(e) == Some(10)
 }
 
 /// Whether a database error says its storage takes no writes: SQLite's
@@ -215,12 +218,8 @@ fn io_failed(e: &sqlx::Error) -> bool {
 /// `…_CANTINIT`…), or the system's EROFS.
 fn read_only(e: &sqlx::Error) -> bool {
     match e {
-        sqlx::Error::Database(db) => db
-            .code()
-            .and_then(|c| c.parse::<i32>().ok())
-            .is_some_and(|c| c & 0xff == 8),
         sqlx::Error::Io(io) => io.raw_os_error() == Some(30),
-        _ => false,
+        e => primary_code(e) == Some(8),
     }
 }
 

@@ -1167,8 +1167,8 @@ async fn measure(
 }
 
 /// The most that `columns` of one row of `schema.table` take stored (see
-/// [`Measure::stored`]), on the rows `sample` keeps, added up as
-/// [`measure`] adds the longest of each.
+/// [`Measure::stored`]), on the rows `sample` keeps: [`measure`]'s longest,
+/// of the stored sizes, which are read from the pointers together.
 async fn stored_longest(
     conn: &mut sqlx::PgConnection,
     schema: &str,
@@ -1176,26 +1176,17 @@ async fn stored_longest(
     sample: &str,
     columns: &[&Measure],
 ) -> Result<f64, ExecError> {
-    let sizes: Vec<String> = columns
+    let stored: Vec<Measure> = columns
         .iter()
-        .enumerate()
-        .map(|(i, m)| format!("{} AS s{i}", m.stored))
+        .map(|m| Measure {
+            length: m.stored.clone(),
+            stored: m.stored.clone(),
+            structured: false,
+            in_pointer: true,
+        })
         .collect();
-    let longest: Vec<String> = (0..columns.len())
-        .map(|i| format!("coalesce(max(s{i}), 0)"))
-        .collect();
-    let stored = sqlx::AssertSqlSafe(format!(
-        "SELECT ({})::float8 FROM (SELECT {} FROM {}.{}{sample} OFFSET 0) AS m",
-        longest.join(" + "),
-        sizes.join(", "),
-        quoted(schema),
-        quoted(table),
-    ));
-    sqlx::query_scalar(stored)
-        .persistent(false)
-        .fetch_one(&mut *conn)
-        .await
-        .map_err(cancelled)
+    let stored: Vec<&Measure> = stored.iter().collect();
+    Ok(measure(conn, schema, table, sample, &stored).await?.1)
 }
 
 /// What each table read of `plan` carries per row beyond its width in the
