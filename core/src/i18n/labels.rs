@@ -88,7 +88,7 @@ fn label_text(lang: Lang, label: Label<'_>) -> String {
             ),
             "stop" => pick(
                 "Stop the answer being written for you here",
-                "Arrêter la réponse en cours pour vous ici",
+                "Arrêter ici la réponse en cours de rédaction pour vous",
             ),
             "export" => pick(
                 "This conversation as a file",
