@@ -80,7 +80,17 @@ pub async fn backup(
                 .bind(path.to_string_lossy().into_owned())
                 .execute(pool)
                 .await
-                .map_err(StoreError::from)?;
+                .map_err(|e| match StoreError::from(e) {
+                    // The backup's disk, not the database's: said with its
+                    // path (the command would otherwise point at the own
+                    // database's).
+                    StoreError::DiskFull(e) | StoreError::ReadOnly(e) => BackupError::File {
+                        what: "write the backup to",
+                        path: path.to_owned(),
+                        error: std::io::Error::other(e.to_string()),
+                    },
+                    other => BackupError::Store(other),
+                })?;
             // A backup holds what the database does: its owner's alone.
             private(path)?;
             Ok(())

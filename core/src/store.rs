@@ -199,10 +199,15 @@ fn storage_hint(cause: &sqlx::Error) -> &'static str {
 }
 
 /// SQLite's primary result code of a database error (its low byte: the
-/// extended codes share it), if the error has a numeric code.
+/// extended codes share it). Only SQLite's: PostgreSQL's SQLSTATEs are
+/// numbers too (53000 & 0xff is 8, SQLITE_READONLY's).
 fn primary_code(e: &sqlx::Error) -> Option<i32> {
     match e {
-        sqlx::Error::Database(db) => db.code()?.parse::<i32>().ok().map(|c| c & 0xff),
+        sqlx::Error::Database(db)
+            if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() =>
+        {
+            db.code()?.parse::<i32>().ok().map(|c| c & 0xff)
+        }
         _ => None,
     }
 }

@@ -35,7 +35,13 @@ fn compose_service(name: &str) -> Service {
     let mut block = String::new();
     for line in lines.by_ref() {
         let (key, value) = line.trim().split_once(':').unwrap_or((line.trim(), ""));
-        let value = value.split(" #").next().unwrap().trim().to_owned();
+        let value = value.split(" #").next().unwrap().trim();
+        // YAML's quotes are not the value's.
+        let value = value
+            .strip_prefix('"')
+            .and_then(|v| v.strip_suffix('"'))
+            .unwrap_or(value)
+            .to_owned();
         match indent(line) {
             4 => {
                 block = key.to_owned();

@@ -424,8 +424,8 @@ impl Text<'_> {
                 },
             ) => format!(
                 "⚠️  {url} ne propose pas le modèle {model} ; modèles disponibles : {served}.\n   \
-                 Indiquez l'un d'eux dans le champ model du point d'accès, ou dans llm.model \
-                 (PSTRAL__LLM__MODEL)."
+                 Indiquez l'un d'eux dans le champ model de l'entrée de llm.endpoints, ou dans \
+                 llm.model (PSTRAL__LLM__MODEL)."
             ),
             (Lang::En, Text::UnknownIdentity { contact, prefix }) => format!(
                 "Hello! I don't know your account yet, so I can't answer. Ask {contact} for an \
@@ -736,7 +736,7 @@ impl Text<'_> {
             ),
             (Lang::Fr, Text::SqlTooHeavy { index, heavy }) => format!(
                 "La requête {index} ne sera pas exécutée : elle demanderait au serveur de base de \
-                 données plus de ressources qu'une requête n'y a droit ({}).",
+                 données plus de ressources que ce à quoi une requête a droit ({}).",
                 heavy_reason(Lang::Fr, heavy)
             ),
             (
@@ -1036,7 +1036,6 @@ impl Text<'_> {
     }
 }
 
-/// Why a statement is refused, as a user reads it.
 /// A duration as French writes it (`1 min 30 s`), where humantime writes
 /// English units (`1m 30s`).
 pub(crate) fn duration_fr(d: std::time::Duration) -> String {
@@ -1058,6 +1057,7 @@ pub(crate) fn duration_fr(d: std::time::Duration) -> String {
     }
 }
 
+/// The line above a result's table: how many rows it shows, of how many.
 fn rows_caption(lang: Lang, shown: u64, total: u64, truncated: bool) -> String {
     let more = if truncated { "+" } else { "" };
     match (lang, shown == total && !truncated) {

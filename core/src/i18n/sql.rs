@@ -41,7 +41,7 @@ pub(crate) fn exec_error(lang: Lang, error: &crate::sql::backend::ExecError) -> 
         ),
         (Lang::Fr, E::TooHeavy(heavy)) => format!(
             "elle n'a pas été lancée, car elle demanderait au serveur de base de données plus \
-             de ressources qu'une requête n'y a droit ({})",
+             de ressources que ce à quoi une requête a droit ({})",
             heavy_reason(lang, heavy)
         ),
         (Lang::En, E::UnreadableColumn) => "it was not run: a column of its result is of a \
@@ -284,9 +284,9 @@ pub(super) fn heavy_reason(lang: Lang, heavy: &crate::sql::backend::Heavy) -> St
              elements at once, or in a smaller part of the value: payload -> 'items' @> …)",
             match (sought, compared) {
                 (0, c) => format!("{c} values read with each other, element by element,"),
-                (s, 0) => format!("each of the elements of {s} characters they look for"),
+                (s, 0) => format!("each of the elements they look for ({s} characters)"),
                 (s, c) => format!(
-                    "each of the elements of {s} characters they look for, and {c} values read \
+                    "each of the elements they look for ({s} characters), and {c} values read \
                      with each other,"
                 ),
             }
@@ -1251,7 +1251,7 @@ fn excess(lang: Lang, excess: &crate::sql::validate::Excess) -> String {
             }
         }
         (Lang::En, E::Exponent { exponent, max }) => format!(
-            "a power of {exponent}, more than {max} (a number of that many digits takes minutes \
+            "a power with exponent {exponent}, more than {max} (a number of that many digits takes minutes \
              to divide)"
         ),
         (Lang::Fr, E::Exponent { exponent, max }) => format!(

@@ -717,7 +717,11 @@ impl PostgresExecutor {
                 // multirange's 'm'); the server's exchange was over by
                 // then, so the transaction is whole. Said, not a decode
                 // error: the statement can be written so that it reads.
-                sqlx::Error::ColumnDecode { .. } => ExecError::UnreadableColumn,
+                sqlx::Error::ColumnDecode { source, .. }
+                    if source.to_string().contains("unknown type code") =>
+                {
+                    ExecError::UnreadableColumn
+                }
                 e => timeout_or(limits.timeout)(e),
             })?;
         // The server's limit is per statement: what the weighing and the

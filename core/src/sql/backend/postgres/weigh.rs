@@ -1167,26 +1167,28 @@ async fn measure(
 }
 
 /// The most that `columns` of one row of `schema.table` take stored (see
-/// [`Measure::stored`]), on the rows `sample` keeps: [`measure`]'s longest,
-/// of the stored sizes, which are read from the pointers together.
+/// [`Measure::stored`]), on the rows `sample` keeps, and the longest
+/// structured one: [`measure`]'s, of the stored sizes, which are read from
+/// the pointers together.
 async fn stored_longest(
     conn: &mut sqlx::PgConnection,
     schema: &str,
     table: &str,
     sample: &str,
     columns: &[&Measure],
-) -> Result<f64, ExecError> {
+) -> Result<(f64, f64), ExecError> {
     let stored: Vec<Measure> = columns
         .iter()
         .map(|m| Measure {
             length: m.stored.clone(),
             stored: m.stored.clone(),
-            structured: false,
+            structured: m.structured,
             in_pointer: true,
         })
         .collect();
     let stored: Vec<&Measure> = stored.iter().collect();
-    Ok(measure(conn, schema, table, sample, &stored).await?.1)
+    let (_, longest, _, structured) = measure(conn, schema, table, sample, &stored).await?;
+    Ok((longest, structured))
 }
 
 /// What each table read of `plan` carries per row beyond its width in the
@@ -1315,7 +1317,10 @@ async fn out_of_line(
             // F3). What such values take stored is read from their pointers
             // on every row up to a million, as text lengths are: their
             // length read is at least that, whatever the sample saw.
-            let stored = match sample.starts_with(" TABLESAMPLE") && !written.is_empty() {
+            // Through a partition root, its size is not this read's: left
+            // to the sample.
+            let sampled = sample.starts_with(" TABLESAMPLE") && table == relation.as_str();
+            let stored = match sampled && !written.is_empty() {
                 true => {
                     let whole = match rows > QUOTED_WHOLE_ROWS {
                         true => format!(
@@ -1326,21 +1331,28 @@ async fn out_of_line(
                     };
                     stored_longest(conn, schema, table, &whole, &written).await?
                 }
-                false => 0.0,
+                false => (0.0, 0.0),
             };
             let groups = Some(pointers)
                 .filter(|p| !p.is_empty())
                 .into_iter()
                 .chain(written.into_iter().map(|m| vec![m]));
-            let (mut total, mut longest, mut counted, mut structured) = (0.0, 0.0, 0.0, 0.0f64);
+            let (mut total, mut counted, mut structured) = (0.0, 0.0, 0.0f64);
+            // The longest of the lengths read from pointers, and of those
+            // read by reading: the stored read bounds the second only.
+            let (mut in_pointers, mut read) = (0.0, 0.0);
             for group in groups {
                 let measured = measure(conn, schema, table, &sample, &group).await?;
                 total += measured.0;
-                longest += measured.1;
+                match group.first().is_some_and(|m| m.in_pointer) {
+                    true => in_pointers += measured.1,
+                    false => read += measured.1,
+                }
                 counted = f64::max(counted, measured.2);
                 structured = structured.max(measured.3);
             }
-            longest = longest.max(stored);
+            let longest = in_pointers + f64::max(read, stored.0);
+            let structured = structured.max(stored.1);
             // Through the partition root, the whole table's values may all
             // be in this partition's rows.
             let per_row = if table == relation.as_str() {
