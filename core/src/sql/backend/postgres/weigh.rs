@@ -195,13 +195,7 @@ async fn weigh_digits(
         };
         // Sampled by the partition's rows: the deadline bounds the rest.
         let rows = tables.rows(table).unwrap_or(0.0);
-        let sample = match rows > QUOTED_WHOLE_ROWS {
-            true => format!(
-                " TABLESAMPLE SYSTEM ({:.4}) REPEATABLE (0)",
-                100.0 * QUOTED_WHOLE_ROWS / rows
-            ),
-            false => String::new(),
-        };
+        let sample = page_sample(rows, QUOTED_WHOLE_ROWS);
         let c = quoted(column);
         let length = match kind.as_str() {
             "a" => format!("(SELECT max(length(e::text)) FROM unnest({c}) AS e)"),
@@ -1042,6 +1036,18 @@ async fn table_rows(
     Ok(found)
 }
 
+/// The clause that keeps about `keep` of a table's `rows` for a measure:
+/// a repeatable sample of its pages past that many, nothing before.
+fn page_sample(rows: f64, keep: f64) -> String {
+    match rows > keep {
+        true => format!(
+            " TABLESAMPLE SYSTEM ({:.4}) REPEATABLE (0)",
+            100.0 * keep / rows
+        ),
+        false => String::new(),
+    }
+}
+
 /// `name` as a quoted identifier, for the measures the weighing writes.
 fn quoted(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
@@ -1292,15 +1298,10 @@ async fn out_of_line(
             .conditions
             .get(&(relation.clone(), alias.clone()))
             .cloned();
+        let sampled = condition.is_none() && rows > whole;
         let sample = match &condition {
             Some(condition) => format!(" WHERE {condition}"),
-            None if rows > whole => {
-                format!(
-                    " TABLESAMPLE SYSTEM ({:.4}) REPEATABLE (0)",
-                    100.0 * whole / rows
-                )
-            }
-            None => String::new(),
+            None => page_sample(rows, whole),
         };
         let mut heaviest = OutOfLine::default();
         for ((schema, table), measures) in by_table {
@@ -1319,16 +1320,9 @@ async fn out_of_line(
             // length read is at least that, whatever the sample saw.
             // Through a partition root, its size is not this read's: left
             // to the sample.
-            let sampled = sample.starts_with(" TABLESAMPLE") && table == relation.as_str();
-            let stored = match sampled && !written.is_empty() {
+            let stored = match sampled && table == relation.as_str() && !written.is_empty() {
                 true => {
-                    let whole = match rows > QUOTED_WHOLE_ROWS {
-                        true => format!(
-                            " TABLESAMPLE SYSTEM ({:.4}) REPEATABLE (0)",
-                            100.0 * QUOTED_WHOLE_ROWS / rows
-                        ),
-                        false => String::new(),
-                    };
+                    let whole = page_sample(rows, QUOTED_WHOLE_ROWS);
                     stored_longest(conn, schema, table, &whole, &written).await?
                 }
                 false => (0.0, 0.0),
