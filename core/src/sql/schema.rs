@@ -329,9 +329,13 @@ impl Catalog {
     /// prompt then starts with the same bytes for every question of the
     /// target, which the model server's cache keeps (a small model on a CPU
     /// spends most of a minute reading a prompt it has not cached). When they
-    /// do not, the tables most relevant to the question (with no word
-    /// matching at all, as many as fit), still in the catalogue's order,
-    /// so that questions about the same tables share the prompt's start.
+    /// do not, first the hubs, whatever the question: the tables that
+    /// foreign keys of two other tables or more point to (clients,
+    /// accounts), the most pointed to first, within half the budget; then the
+    /// tables most relevant to the question (with no word matching at all,
+    /// as many as fit). Each part keeps the catalogue's order. Consecutive
+    /// questions then share the prompt's start up to the end of the hubs at
+    /// least, and further when they bear on the same tables.
     pub fn context_for(&self, question: &str, budget_tokens: usize) -> String {
         self.context(question, budget_tokens, true)
     }
@@ -345,6 +349,75 @@ impl Catalog {
         if all.iter().map(|line| line.len() + 1).sum::<usize>() <= budget {
             return all.into_iter().map(|line| line + "\n").collect();
         }
+        let fits = |line: &String, used: &mut usize, within: usize| {
+            let fits = *used + line.len() < within;
+            if fits {
+                *used += line.len() + 1;
+            }
+            fits
+        };
+        let mut used = 0;
+        let mut hub = vec![false; self.tables.len()];
+        for at in self.hubs() {
+            hub[at] = fits(&all[at], &mut used, budget / 2);
+        }
+        let scores = self.scores(question);
+        let any = scores.values().any(|s| *s > 0.0);
+        let mut ranked: Vec<usize> = (0..self.tables.len()).filter(|&at| !hub[at]).collect();
+        ranked.sort_by(|&a, &b| {
+            let (a, b) = (&self.tables[a].name, &self.tables[b].name);
+            scores[b]
+                .partial_cmp(&scores[a])
+                .unwrap_or(std::cmp::Ordering::Equal)
+                .then(a.cmp(b))
+        });
+        let mut chosen = vec![false; self.tables.len()];
+        for at in ranked {
+            if any && scores[&self.tables[at].name] <= 0.0 {
+                break;
+            }
+            chosen[at] = fits(&all[at], &mut used, budget);
+        }
+        let lines = |part: &[bool]| -> String {
+            all.iter()
+                .zip(part)
+                .filter(|(_, taken)| **taken)
+                .map(|(line, _)| format!("{line}\n"))
+                .collect()
+        };
+        lines(&hub) + &lines(&chosen)
+    }
+
+    /// The tables that foreign keys of two other tables or more point to,
+    /// the most pointed to first (then in the catalogue's order), by
+    /// position in the catalogue.
+    fn hubs(&self) -> Vec<usize> {
+        let pointing = |to: &CatalogTable| {
+            self.tables
+                .iter()
+                .filter(|t| {
+                    !std::ptr::eq(*t, to)
+                        && t.foreign_keys
+                            .iter()
+                            .any(|fk| fk.table == to.name || fk.table == to.qualified())
+                })
+                .count()
+        };
+        let mut hubs: Vec<(usize, usize)> = self
+            .tables
+            .iter()
+            .enumerate()
+            .map(|(at, t)| (at, pointing(t)))
+            .filter(|(_, n)| *n >= 2)
+            .collect();
+        hubs.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        hubs.into_iter().map(|(at, _)| at).collect()
+    }
+
+    /// How much each table bears on `question`: its name, its columns'
+    /// names and its comments sharing words with it, and half of what its
+    /// neighbours by foreign key score.
+    fn scores(&self, question: &str) -> HashMap<String, f64> {
         let asked = words(question);
         let score = |t: &CatalogTable| -> f64 {
             let mut s = 0.0;
@@ -386,36 +459,7 @@ impl Catalog {
                 *scores.entry(t.name.clone()).or_default() += b / 2.0;
             }
         }
-        let mut ranked: Vec<&CatalogTable> = self.tables.iter().collect();
-        let any = scores.values().any(|s| *s > 0.0);
-        ranked.sort_by(|a, b| {
-            let (sa, sb) = (scores[&a.name], scores[&b.name]);
-            sb.partial_cmp(&sa)
-                .unwrap_or(std::cmp::Ordering::Equal)
-                .then(a.name.cmp(&b.name))
-        });
-        let mut used = 0;
-        let mut chosen = vec![false; self.tables.len()];
-        for t in ranked {
-            if any && scores[&t.name] <= 0.0 {
-                break;
-            }
-            let at = self
-                .tables
-                .iter()
-                .position(|x| std::ptr::eq(x, t))
-                .expect("ranked from the tables");
-            if used + all[at].len() + 1 > budget {
-                continue;
-            }
-            used += all[at].len() + 1;
-            chosen[at] = true;
-        }
-        all.into_iter()
-            .zip(chosen)
-            .filter(|(_, chosen)| *chosen)
-            .map(|(line, _)| line + "\n")
-            .collect()
+        scores
     }
 
     /// Values the target holds that are close to words of `question` (the
@@ -570,6 +614,24 @@ mod tests {
         let chosen = crm.context_for("Quels paiements sont en retard cette année ?", 75);
         let at = |name: &str| chosen.find(&format!("TABLE {name} ")).unwrap();
         assert!(at("contracts") < at("payments"), "{chosen}");
+    }
+
+    #[test]
+    fn over_the_budget_questions_on_other_tables_still_share_the_hubs_first() {
+        let crm = crm();
+        // clients is pointed to by contracts and documents: a hub.
+        let payments = crm.context_for("Quels paiements sont en retard cette année ?", 75);
+        let users = crm.context_for("Which team is Ana in?", 75);
+        let first = |ctx: &str| ctx.lines().next().unwrap_or_default().to_owned();
+        assert!(
+            first(&payments).starts_with("TABLE clients ("),
+            "{payments}"
+        );
+        assert_eq!(first(&payments), first(&users), "{users}");
+        assert!(payments.contains("TABLE payments"), "{payments}");
+        assert!(users.contains("TABLE users"), "{users}");
+        assert!(!users.contains("TABLE payments"), "{users}");
+        assert!(payments.len() <= 300 && users.len() <= 300);
     }
 
     #[test]
