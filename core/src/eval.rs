@@ -21,7 +21,7 @@ use crate::learn::examples::{FileError, FileFormat, read_records};
 use crate::llm::{ChatMessage, Llm};
 use crate::sql::backend::{Cell, Column, ExecError, RowSink};
 use crate::target::SqlRuntime;
-use crate::target::answer::{Judged, SqlAnswer};
+use crate::target::answer::{Judged, SqlAnswer, Written};
 
 /// One question with its gold query, as a file holds it (`[[case]]` in
 /// TOML, or one JSON object a line).
@@ -144,6 +144,11 @@ pub struct CaseReport {
     pub repaired: bool,
     /// Why the query was refused, failed, or the model could not answer.
     pub error: Option<String>,
+    /// Why the model's answer (or its repair) was ended before the model
+    /// finished it: its statements that were whole are judged, the one
+    /// the cut fell in is not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cut: Option<String>,
     pub diff: Option<Diff>,
     /// The question's class: how many tables its gold query reads.
     #[serde(default)]
@@ -151,6 +156,10 @@ pub struct CaseReport {
     /// The examples shown to the model, by id, most similar last.
     pub examples: Vec<i64>,
     pub latency_ms: u64,
+    /// From asking the model to its first token, the first round: what an
+    /// asker waits before the answer starts to show.
+    #[serde(default)]
+    pub first_token_ms: Option<u64>,
     /// Pieces the model streamed (about one token each), both rounds.
     pub answer_tokens: u64,
     /// The prompt's size, about four characters a token, both rounds.
@@ -169,6 +178,9 @@ pub struct Summary {
     pub repaired_share: f64,
     pub refused_share: f64,
     pub median_latency_ms: u64,
+    /// Over the cases whose model answered.
+    #[serde(default)]
+    pub median_first_token_ms: u64,
     pub median_answer_tokens: u64,
     pub median_prompt_tokens: u64,
     pub verdicts: std::collections::BTreeMap<String, usize>,
@@ -194,8 +206,8 @@ impl Summary {
         let share = |k: usize| if n == 0 { 0.0 } else { k as f64 / n as f64 };
         let count = |f: &dyn Fn(&CaseReport) -> bool| reports.iter().filter(|r| f(r)).count();
         let correct = count(&|r| r.verdict == Verdict::Correct);
-        let median = |f: &dyn Fn(&CaseReport) -> u64| {
-            let mut v: Vec<u64> = reports.iter().map(f).collect();
+        let median = |f: &dyn Fn(&CaseReport) -> Option<u64>| {
+            let mut v: Vec<u64> = reports.iter().filter_map(f).collect();
             v.sort_unstable();
             match v.len() {
                 0 => 0,
@@ -218,9 +230,10 @@ impl Summary {
             valid_share: share(count(&|r| r.valid)),
             repaired_share: share(count(&|r| r.valid && r.repaired)),
             refused_share: share(count(&|r| r.verdict == Verdict::Refused)),
-            median_latency_ms: median(&|r| r.latency_ms),
-            median_answer_tokens: median(&|r| r.answer_tokens),
-            median_prompt_tokens: median(&|r| r.prompt_tokens),
+            median_latency_ms: median(&|r| Some(r.latency_ms)),
+            median_first_token_ms: median(&|r| r.first_token_ms),
+            median_answer_tokens: median(&|r| Some(r.answer_tokens)),
+            median_prompt_tokens: median(&|r| Some(r.prompt_tokens)),
             verdicts,
             by_class,
         }
@@ -264,10 +277,12 @@ impl Evaluation<'_> {
             valid: false,
             repaired: false,
             error: None,
+            cut: None,
             diff: None,
             class: String::new(),
             examples: Vec::new(),
             latency_ms: 0,
+            first_token_ms: None,
             answer_tokens: 0,
             prompt_tokens: 0,
         };
@@ -304,9 +319,10 @@ impl Evaluation<'_> {
                 report.latency_ms = elapsed_ms(started);
                 return report;
             }
-            Ok(answer) => {
+            Ok(written) => {
+                let answer = written.text;
                 report.answer = Some(answer.clone());
-                let judged = sql.judge(&answer).await;
+                let judged = sql.judge(&answer, written.ended).await;
                 let agreed = match sql.vote(0, &messages, &judged).await {
                     Some(drawn) => {
                         report.answer_tokens += drawn.pieces;
@@ -331,9 +347,12 @@ impl Evaluation<'_> {
                             report.repaired = true;
                             Self::note_first_failure(&judged, &mut report);
                             match Self::answer(&sql, &repair, &mut report).await {
-                                Ok(answer) => {
-                                    report.repair_answer = Some(answer.clone());
-                                    Self::first_offer(sql.judge(&answer).await, &mut report)
+                                Ok(written) => {
+                                    report.repair_answer = Some(written.text.clone());
+                                    Self::first_offer(
+                                        sql.judge(&written.text, written.ended).await,
+                                        &mut report,
+                                    )
                                 }
                                 Err(e) => Offer::None(Verdict::ModelFailed, e),
                             }
@@ -364,14 +383,20 @@ impl Evaluation<'_> {
         sql: &SqlAnswer<'_>,
         messages: &[ChatMessage],
         report: &mut CaseReport,
-    ) -> Result<String, String> {
+    ) -> Result<Written, String> {
         report.prompt_tokens += messages
             .iter()
             .map(|m| crate::learn::retrieve::tokens_of(&m.content) as u64)
             .sum::<u64>();
-        let (text, pieces) = sql.written(0, messages, None).await?;
-        report.answer_tokens += pieces;
-        Ok(text)
+        let written = sql.written(0, messages, None).await?;
+        report.answer_tokens += written.pieces;
+        if report.first_token_ms.is_none() {
+            report.first_token_ms = written.first_token.map(|d| d.as_millis() as u64);
+        }
+        if let Some(cut) = &written.cut {
+            report.cut.get_or_insert_with(|| cut.clone());
+        }
+        Ok(written)
     }
 
     /// The first statement the bot would offer, or the verdict on the
@@ -641,10 +666,12 @@ mod tests {
             valid: true,
             repaired: false,
             error: None,
+            cut: None,
             diff: None,
             class: class.to_owned(),
             examples: Vec::new(),
             latency_ms: 0,
+            first_token_ms: None,
             answer_tokens: 0,
             prompt_tokens: 0,
         };
@@ -655,6 +682,18 @@ mod tests {
         ]);
         assert_eq!(summary.by_class["1 table"], (1, 2));
         assert_eq!(summary.by_class["2 tables"], (0, 1));
+        // The first token's median is over the cases whose model answered.
+        let timed = |ms: Option<u64>| CaseReport {
+            first_token_ms: ms,
+            ..case("1 table", Verdict::Correct)
+        };
+        let summary = Summary::of(&[
+            timed(Some(900)),
+            timed(None),
+            timed(Some(60_000)),
+            timed(Some(1_100)),
+        ]);
+        assert_eq!(summary.median_first_token_ms, 1_100);
     }
 
     #[test]

@@ -259,7 +259,7 @@ fn print_summaries(runs: &[(&str, String, Vec<CaseReport>)]) {
     let mut table = crate::tables::new_table(&header);
     let percent = |share: f64| format!("{:.1} %", share * 100.0);
     type Row<'a> = (&'a str, &'a dyn Fn(&Summary) -> String);
-    let rows: [Row; 8] = [
+    let rows: [Row; 9] = [
         ("execution accuracy", &|s| {
             format!(
                 "{} ({}/{})",
@@ -273,6 +273,9 @@ fn print_summaries(runs: &[(&str, String, Vec<CaseReport>)]) {
         ("refused by the validator", &|s| percent(s.refused_share)),
         ("median latency", &|s| {
             format!("{:.1} s", s.median_latency_ms as f64 / 1000.0)
+        }),
+        ("median time to first token", &|s| {
+            format!("{:.1} s", s.median_first_token_ms as f64 / 1000.0)
         }),
         ("median answer tokens", &|s| {
             s.median_answer_tokens.to_string()

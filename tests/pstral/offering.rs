@@ -7,7 +7,7 @@ use pstral_core::sql::schema::{MAX_NEAR_VALUES, MAX_VALUE_CHARS, MAX_VALUES_READ
 
 use crate::answers::{Harness, MODEL};
 use crate::execute::{demo, harness};
-use crate::support::fake_model::{FakeModel, Script};
+use crate::support::fake_model::{End, FakeModel, Script};
 
 /// The Execute controls the bot has shown so far.
 fn offered(h: &Harness) -> usize {
@@ -63,6 +63,54 @@ async fn answers_in_every_shape_are_offered_and_prose_is_not() {
     }
     // Nothing was sent back for a repair: every answer was read as it was.
     assert_eq!(fake.requests().len(), shapes.len());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_the_model_ran_on_offers_the_statements_it_finished_and_no_other() {
+    let looping = format!(
+        "```sql\nSELECT company FROM clients\n```\n{}",
+        "It lists every client of ours. ".repeat(40)
+    );
+    let shapes: Vec<(Script, usize)> = vec![
+        // Its length bound met in the explanation, after a closed block.
+        (
+            Script::answer("```sql\nSELECT company FROM clients\n```\nIt lists every")
+                .ending(End::Length),
+            1,
+        ),
+        // Met inside the statement: `LIMIT 1` may have been `LIMIT 10`.
+        (
+            Script::answer("```sql\nSELECT company FROM clients LIMIT 1").ending(End::Length),
+            0,
+        ),
+        // A bare run of lines whose last was half written.
+        (
+            Script::answer("SELECT company\nFROM clients\nWHERE city = 'Lyon'\nAND sec")
+                .ending(End::Length),
+            0,
+        ),
+        // The first statement ended by its `;`, the second cut.
+        (
+            Script::answer("SELECT company FROM clients;\nSELECT count(*) FROM contracts WHERE")
+                .ending(End::Length),
+            1,
+        ),
+        // Ended in a loop after its block.
+        (Script::answer(&looping), 1),
+    ];
+    let fake = FakeModel::start(&[MODEL]).await;
+    let expected: Vec<usize> = shapes.iter().map(|(_, n)| *n).collect();
+    for (script, _) in shapes {
+        fake.then(script);
+    }
+    let (_demo, h) = harness(&fake).await;
+    for (i, expected) in expected.into_iter().enumerate() {
+        let before = offered(&h);
+        h.ask(1, &format!("Question {i} about our clients?")).await;
+        assert_eq!(offered(&h) - before, expected, "answer {i}");
+    }
+    // The answers were read as they were cut: none sent back for a repair.
+    assert_eq!(fake.requests().len(), 5);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -18,7 +18,7 @@ use crate::i18n::Text;
 use crate::identity::{Permission, User};
 use crate::llm::{ChatMessage, LlmError};
 use crate::stream::{Ending, Streamed, placeholder, stream_answer};
-use crate::target::answer::{Agreed, Judged, SqlAnswer};
+use crate::target::answer::{Agreed, Ended, Judged, SqlAnswer};
 
 /// Who asked what, in which conversation: what every step of a SQL answer
 /// records its verdicts under.
@@ -85,10 +85,13 @@ impl Bot {
             .await;
         self.record_answer(&user, q.author, place, &conversation, &answered, started)
             .await;
-        let Some(streamed) = answered
+        // An answer the model ran on (its length bound, a loop) still
+        // offers the statements it finished; one someone stopped, none.
+        let Some((streamed, ended)) = answered
             .streamed
             .as_ref()
-            .filter(|s| conversation.mode == Mode::Sql && s.ending == Ending::Complete)
+            .filter(|_| conversation.mode == Mode::Sql)
+            .and_then(|s| Some((s, Ended::of(&s.ending)?)))
         else {
             return;
         };
@@ -98,7 +101,7 @@ impl Bot {
             conversation: &conversation,
             question: q.text,
         };
-        self.offer_answer(platform, &turn, sql, &messages, streamed)
+        self.offer_answer(platform, &turn, sql, &messages, streamed, ended)
             .await;
     }
 
@@ -112,6 +115,7 @@ impl Bot {
         sql: Option<SqlAnswer<'_>>,
         messages: &[ChatMessage],
         streamed: &Streamed,
+        ended: Ended,
     ) {
         let Some(sql) = sql else {
             // No target: the SQL is shown, not offered, and the asker told why.
@@ -125,7 +129,7 @@ impl Bot {
             .await;
             return;
         };
-        let judged = sql.judge(&streamed.answer).await;
+        let judged = sql.judge(&streamed.answer, ended).await;
         let repair = sql.repair(messages, &streamed.answer, &judged);
         if !self
             .offer_sql(
@@ -173,9 +177,9 @@ impl Bot {
             )
             .await;
             if let Some(repaired) = &answered.streamed
-                && repaired.ending == Ending::Complete
+                && let Some(ended) = Ended::of(&repaired.ending)
             {
-                let judged = sql.judge(&repaired.answer).await;
+                let judged = sql.judge(&repaired.answer, ended).await;
                 self.offer_sql(platform, turn, last_of(repaired), &repaired.answer, judged)
                     .await;
             }

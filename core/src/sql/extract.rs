@@ -67,6 +67,40 @@ pub fn extract(answer: &str) -> Vec<Block> {
         .collect()
 }
 
+/// The statements of an answer the model did not finish (it reached its
+/// length bound, or was ended in a loop), in order: only those the answer
+/// visibly goes on after — a `;`, the end of their block or inline code, a
+/// blank line. The statement the cut fell in may have lost its end and
+/// still read as a query (`LIMIT 10` cut to `LIMIT 1`, a run of lines
+/// whose last was half written): it is not offered.
+pub fn whole(answer: &str) -> Vec<Block> {
+    let answer = answer.replace("\r\n", "\n").replace('\r', "\n");
+    extract(&answer)
+        .into_iter()
+        .filter(|block| {
+            answer
+                .match_indices(block.text.as_str())
+                .any(|(at, text)| finished_at(&answer[at + text.len()..]))
+        })
+        .collect()
+}
+
+/// Whether what follows a statement in an answer ends it.
+fn finished_at(after: &str) -> bool {
+    let after = after.trim_start_matches([' ', '\t']);
+    if after.starts_with([';', '`']) {
+        return true;
+    }
+    // A line that is blank or a fence: the run of lines the statement was
+    // read from ended before the cut.
+    after.strip_prefix('\n').is_some_and(|rest| {
+        rest.lines()
+            .next()
+            .is_some_and(|line| line.trim().is_empty() || line.trim_start().starts_with("```"))
+            && !rest.is_empty()
+    })
+}
+
 /// Every fenced block: (info string, body). A block left open runs to the end.
 fn fenced_blocks(text: &str) -> Vec<(String, String)> {
     let mut blocks = Vec::new();
@@ -370,5 +404,40 @@ mod tests {
         let answer =
             "```sql\nSELECT nom FROM clients\n```\nThe query `SELECT nom FROM clients` lists them.";
         assert_eq!(texts(answer), ["SELECT nom FROM clients"]);
+    }
+
+    #[test]
+    fn an_answer_cut_short_offers_only_the_statements_it_went_on_after() {
+        let whole =
+            |answer: &str| -> Vec<String> { whole(answer).into_iter().map(|b| b.text).collect() };
+        // The block closed, then prose that ran on: the statement is whole.
+        assert_eq!(
+            whole("```sql\nSELECT a FROM t\n```\nThis returns a, and a, and a"),
+            ["SELECT a FROM t"]
+        );
+        // Cut inside the block: `LIMIT 1` may have been `LIMIT 10`.
+        assert!(whole("```sql\nSELECT a FROM t LIMIT 1").is_empty());
+        assert!(whole("```sql\nSELECT a FROM t\n").is_empty());
+        // A `;` ends the first statement of an open block; the second was cut.
+        assert_eq!(
+            whole("```sql\nSELECT a FROM t;\nSELECT b FROM u WHERE"),
+            ["SELECT a FROM t"]
+        );
+        // Bare: a blank line ends the run of lines; a half-written last line
+        // leaves a shorter query that must not be taken for the whole.
+        assert_eq!(
+            whole("SELECT a\nFROM t\n\nIt lists a, a, a"),
+            ["SELECT a\nFROM t"]
+        );
+        assert!(whole("SELECT a\nFROM t\nWHERE b = 1\nAND c").is_empty());
+        assert!(whole("SELECT a\nFROM t\nORDER BY a DES").is_empty());
+        assert_eq!(
+            whole("Run `SELECT a FROM t` to see them all, all, all"),
+            ["SELECT a FROM t"]
+        );
+        assert_eq!(whole("SELECT a FROM t;\r\nIt"), ["SELECT a FROM t"]);
+        // Kept in the answer's numbering.
+        let blocks = super::whole("```sql\nSELECT a FROM t;\nSELECT b FROM u;\nSELECT c FROM v");
+        assert_eq!(blocks.iter().map(|b| b.index).collect::<Vec<_>>(), [1, 2]);
     }
 }

@@ -15,7 +15,7 @@
 use crate::conversation::{Mode, Prompts, StoredMessage, assemble};
 use crate::i18n::{Lang, Text};
 use crate::learn::{PromptContext, Skip};
-use crate::llm::{ChatMessage, ChatRole, Llm, Sampling};
+use crate::llm::{ChatMessage, ChatRole, Llm, LlmError, Sampling};
 use crate::sql::validate::Validated;
 
 use super::{SqlRuntime, Unoffered};
@@ -63,6 +63,50 @@ pub struct Drawn {
     pub agreed: Option<Agreed>,
 }
 
+/// How a model's answer ended, as far as its statements go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ended {
+    /// The model finished it.
+    Finished,
+    /// It was ended for the model, which ran on: at its length bound, or in
+    /// a loop. What it wrote stands, but the statement the cut fell in may
+    /// have lost its end and still read as a query: only the statements the
+    /// answer went on after are offered ([`crate::sql::extract::whole`]).
+    RanOn,
+}
+
+impl Ended {
+    /// How an answer whose stream ended with `ending` ended, when its
+    /// statements may be offered at all: not when someone stopped it, nor
+    /// when the model failed or could not be reached.
+    pub fn of(ending: &crate::stream::Ending) -> Option<Self> {
+        use crate::stream::Ending;
+        match ending {
+            Ending::Complete => Some(Self::Finished),
+            Ending::Failed(e) if Self::ran_on(e) => Some(Self::RanOn),
+            Ending::Stopped | Ending::Failed(_) => None,
+        }
+    }
+
+    fn ran_on(error: &LlmError) -> bool {
+        matches!(error, LlmError::LengthLimit | LlmError::Repeating)
+    }
+}
+
+/// An answer the model wrote, collected whole.
+#[derive(Debug, Clone)]
+pub struct Written {
+    pub text: String,
+    /// The pieces it came in.
+    pub pieces: u64,
+    /// From asking to the first piece: the queue, the server reading the
+    /// prompt it has not cached, the first token.
+    pub first_token: Option<std::time::Duration>,
+    pub ended: Ended,
+    /// Why it was ended before the model finished it, for a report.
+    pub cut: Option<String>,
+}
+
 /// The first statement of `judged` that may be offered.
 fn first_offer(judged: &[Judged]) -> Option<Judged> {
     judged.iter().find(|j| j.verdict.is_ok()).cloned()
@@ -96,8 +140,8 @@ impl SqlAnswer<'_> {
     }
 
     /// The model's whole answer to `messages`, drawn with `sampling` when
-    /// given, and how many pieces it came in (a loop or a cut answer is an
-    /// error, as it is in the chat).
+    /// given. An answer ended at the model's length bound or in a loop is
+    /// kept as far as it went, as the chat keeps it ([`Ended::RanOn`]).
     ///
     /// # Errors
     /// The model's failure, as its text.
@@ -106,8 +150,9 @@ impl SqlAnswer<'_> {
         user: i64,
         messages: &[ChatMessage],
         sampling: Option<Sampling>,
-    ) -> Result<(String, u64), String> {
+    ) -> Result<Written, String> {
         use futures_util::StreamExt;
+        let asked = std::time::Instant::now();
         let (position, _) = tokio::sync::watch::channel(0);
         let tokens = self
             .llm
@@ -115,13 +160,33 @@ impl SqlAnswer<'_> {
             .await
             .map_err(|e| e.to_string())?;
         let mut stream = tokens.into_stream();
-        let (mut text, mut pieces) = (String::new(), 0);
+        let (mut text, mut pieces, mut first_token) = (String::new(), 0, None);
         while let Some(piece) = stream.next().await {
-            let piece = piece.map_err(|e| e.to_string())?;
-            pieces += 1;
-            text.push_str(&piece);
+            match piece {
+                Ok(piece) => {
+                    first_token.get_or_insert_with(|| asked.elapsed());
+                    pieces += 1;
+                    text.push_str(&piece);
+                }
+                Err(e) if Ended::ran_on(&e) => {
+                    return Ok(Written {
+                        text,
+                        pieces,
+                        first_token,
+                        ended: Ended::RanOn,
+                        cut: Some(e.to_string()),
+                    });
+                }
+                Err(e) => return Err(e.to_string()),
+            }
         }
-        Ok((text, pieces))
+        Ok(Written {
+            text,
+            pieces,
+            first_token,
+            ended: Ended::Finished,
+            cut: None,
+        })
     }
 
     /// With `sql.candidates` above one, draws the further answers to
@@ -149,10 +214,10 @@ impl SqlAnswer<'_> {
                 seed,
             };
             match self.written(user, messages, Some(sampling)).await {
-                Ok((answer, pieces)) => {
-                    drawn.pieces += pieces;
-                    offers.push(first_offer(&self.judge(&answer).await));
-                    drawn.answers.push(Ok(answer));
+                Ok(written) => {
+                    drawn.pieces += written.pieces;
+                    offers.push(first_offer(&self.judge(&written.text, written.ended).await));
+                    drawn.answers.push(Ok(written.text));
                 }
                 Err(e) => {
                     offers.push(None);
@@ -173,10 +238,15 @@ impl SqlAnswer<'_> {
         Some(drawn)
     }
 
-    /// Every statement of `answer`, judged as it would be offered, in order.
-    pub async fn judge(&self, answer: &str) -> Vec<Judged> {
+    /// Every statement of `answer` that may be offered as it `ended`,
+    /// judged as it would be offered, in order.
+    pub async fn judge(&self, answer: &str, ended: Ended) -> Vec<Judged> {
+        let blocks = match ended {
+            Ended::Finished => crate::sql::extract::extract(answer),
+            Ended::RanOn => crate::sql::extract::whole(answer),
+        };
         let mut judged = Vec::new();
-        for block in crate::sql::extract::extract(answer) {
+        for block in blocks {
             let verdict = self
                 .runtime
                 .judge_block(&block.text, block.index, self.lang)
