@@ -341,7 +341,7 @@ impl Evaluation<'_> {
                     report.votes = Some((agreed.votes, agreed.of));
                     Self::first_offer(vec![agreed.statement], &mut report)
                 } else {
-                    match sql.repair(&messages, &answer, &judged) {
+                    match sql.repair(&messages, &answer, &judged, written.ended) {
                         // The bot's one repair round, with its own words.
                         Some(repair) => {
                             report.repaired = true;
@@ -413,6 +413,11 @@ impl Evaluation<'_> {
             }
         }
         match first_failure {
+            // Cut before it finished a statement: the model failed, as the
+            // chat says.
+            None if report.cut.is_some() => {
+                Offer::None(Verdict::ModelFailed, report.cut.clone().unwrap_or_default())
+            }
             None => Offer::None(Verdict::NoSql, "the answer holds no SQL block".to_owned()),
             Some(f) => {
                 let verdict = if f.refused {

@@ -130,7 +130,7 @@ impl Bot {
             return;
         };
         let judged = sql.judge(&streamed.answer, ended).await;
-        let repair = sql.repair(messages, &streamed.answer, &judged);
+        let repair = sql.repair(messages, &streamed.answer, &judged, ended);
         if !self
             .offer_sql(
                 platform,

@@ -36,79 +36,107 @@ const SQL_TAGS: [&str; 8] = [
 /// else in other blocks that read as queries, else bare in the prose: a
 /// model that fenced its query does not have its explanation searched.
 pub fn extract(answer: &str) -> Vec<Block> {
-    let answer = answer.replace("\r\n", "\n").replace('\r', "\n");
-    let blocks = fenced_blocks(&answer);
-    let tagged: Vec<&str> = blocks
-        .iter()
-        .filter(|(info, _)| SQL_TAGS.contains(&info.to_ascii_lowercase().as_str()))
-        .map(|(_, body)| body.as_str())
-        .collect();
-    let statements: Vec<String> = if tagged.is_empty() {
-        let fenced: Vec<String> = blocks
-            .iter()
-            .flat_map(|(_, body)| statements(body))
-            .filter(|s| is_query(s))
-            .collect();
-        if fenced.is_empty() {
-            bare(&answer)
-        } else {
-            fenced
-        }
-    } else {
-        tagged.into_iter().flat_map(statements).collect()
-    };
-    statements
-        .into_iter()
-        .enumerate()
-        .map(|(i, text)| Block {
-            index: u32::try_from(i + 1).unwrap_or(u32::MAX),
-            text,
-        })
-        .collect()
+    let answer = normalised(answer);
+    numbered(found(&answer).into_iter().map(|text| (text, true)))
 }
 
 /// The statements of an answer the model did not finish (it reached its
 /// length bound, or was ended in a loop), in order: only those the answer
 /// visibly goes on after — a `;`, the end of their block or inline code, a
-/// blank line. The statement the cut fell in may have lost its end and
-/// still read as a query (`LIMIT 10` cut to `LIMIT 1`, a run of lines
-/// whose last was half written): it is not offered.
+/// blank line — and each text once (a loop writes its statement again and
+/// again). The statement the cut fell in may have lost its end and still
+/// read as a query (`LIMIT 10` cut to `LIMIT 1`, a run of lines whose last
+/// was half written, an indented `AND …` not yet written): it is not
+/// offered. Numbered as in the answer.
 pub fn whole(answer: &str) -> Vec<Block> {
-    let answer = answer.replace("\r\n", "\n").replace('\r', "\n");
-    extract(&answer)
-        .into_iter()
-        .filter(|block| {
-            answer
-                .match_indices(block.text.as_str())
-                .any(|(at, text)| finished_at(&answer[at + text.len()..]))
+    let answer = normalised(answer);
+    let mut seen = std::collections::HashSet::new();
+    numbered(found(&answer).into_iter().map(|text| {
+        // Each statement is a slice of the answer: where it ends is known.
+        let end = text.as_ptr() as usize - answer.as_ptr() as usize + text.len();
+        let offered = finished_at(&answer[end..]) && seen.insert(text);
+        (text, offered)
+    }))
+}
+
+fn normalised(answer: &str) -> String {
+    answer.replace("\r\n", "\n").replace('\r', "\n")
+}
+
+/// Blocks numbered in the answer's order, of the statements marked offered.
+fn numbered<'a>(statements: impl Iterator<Item = (&'a str, bool)>) -> Vec<Block> {
+    statements
+        .enumerate()
+        .filter(|(_, (_, offered))| *offered)
+        .map(|(i, (text, _))| Block {
+            index: u32::try_from(i + 1).unwrap_or(u32::MAX),
+            text: text.to_owned(),
         })
         .collect()
 }
 
-/// Whether what follows a statement in an answer ends it.
+/// The statements of `answer`, each a slice of it: those of SQL-tagged
+/// blocks, else of other blocks that read as queries, else bare in the
+/// prose.
+fn found(answer: &str) -> Vec<&str> {
+    let blocks = fenced_blocks(answer);
+    let tagged: Vec<&str> = blocks
+        .iter()
+        .filter(|(info, _)| SQL_TAGS.contains(&info.to_ascii_lowercase().as_str()))
+        .map(|(_, body)| *body)
+        .collect();
+    if !tagged.is_empty() {
+        return tagged.into_iter().flat_map(statements).collect();
+    }
+    let fenced: Vec<&str> = blocks
+        .iter()
+        .flat_map(|(_, body)| statements(body))
+        .filter(|s| is_query(s))
+        .collect();
+    if fenced.is_empty() {
+        bare(answer)
+    } else {
+        fenced
+    }
+}
+
+/// Whether what follows a statement in an answer the model did not finish
+/// ends it: a `;` or a closing mark, or a next line that is a fence, or
+/// blank and ended (a line of spaces may be the indent of `  AND …`).
 fn finished_at(after: &str) -> bool {
     let after = after.trim_start_matches([' ', '\t']);
     if after.starts_with([';', '`']) {
         return true;
     }
-    // A line that is blank or a fence: the run of lines the statement was
-    // read from ended before the cut.
-    after.strip_prefix('\n').is_some_and(|rest| {
-        rest.lines()
-            .next()
-            .is_some_and(|line| line.trim().is_empty() || line.trim_start().starts_with("```"))
-            && !rest.is_empty()
+    let Some(next) = after.strip_prefix('\n') else {
+        return false;
+    };
+    let (line, ended) = match next.split_once('\n') {
+        Some((line, _)) => (line, true),
+        None => (next, false),
+    };
+    let line = line.trim();
+    (ended && line.is_empty()) || line.starts_with("```") || line.starts_with("~~~")
+}
+
+/// The lines of `text`, each without its line break, with where it starts.
+fn lines_at(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.split_inclusive('\n').scan(0, |at, line| {
+        let start = *at;
+        *at += line.len();
+        Some((start, line.strip_suffix('\n').unwrap_or(line)))
     })
 }
 
-/// Every fenced block: (info string, body). A block left open runs to the end.
-fn fenced_blocks(text: &str) -> Vec<(String, String)> {
+/// Every fenced block: (info string, body, a slice of `text` from its first
+/// line to its closing fence). A block left open runs to the end.
+fn fenced_blocks(text: &str) -> Vec<(String, &str)> {
     let mut blocks = Vec::new();
-    let mut current: Option<(String, String)> = None;
-    for line in text.lines() {
+    let mut current: Option<(String, usize)> = None;
+    for (at, line) in lines_at(text) {
         let trimmed = line.trim_start();
         let is_fence = trimmed.starts_with("```") && line.len() - trimmed.len() <= 3;
-        match (&mut current, is_fence) {
+        match (&current, is_fence) {
             (None, true) => {
                 let info = trimmed.trim_start_matches('`').trim();
                 let info = info
@@ -116,31 +144,31 @@ fn fenced_blocks(text: &str) -> Vec<(String, String)> {
                     .next()
                     .unwrap_or_default()
                     .to_owned();
-                current = Some((info, String::new()));
+                let body = (at + line.len() + 1).min(text.len());
+                current = Some((info, body));
             }
-            (Some(_), true) => blocks.extend(current.take()),
-            (Some((_, body)), false) => {
-                body.push_str(line);
-                body.push('\n');
+            (Some(_), true) => {
+                let (info, body) = current.take().expect("a block is open");
+                blocks.push((info, &text[body..at]));
             }
-            (None, false) => {}
+            _ => {}
         }
     }
-    blocks.extend(current);
+    blocks.extend(current.map(|(info, body)| (info, &text[body..])));
     blocks
 }
 
 /// The statements of a block's body, split at the `;` between them (read
 /// as SQL reads them: not inside a string, a quoted name or a comment),
-/// without the `;`, blank ones left out.
-fn statements(body: &str) -> Vec<String> {
+/// without the `;`, blank ones left out; each a slice of `body`.
+fn statements(body: &str) -> Vec<&str> {
     let mut out = Vec::new();
     let mut start = 0;
     for end in separators(body) {
-        out.push(body[start..end].trim().to_owned());
+        out.push(body[start..end].trim());
         start = end + 1;
     }
-    out.push(body[start..].trim().to_owned());
+    out.push(body[start..].trim());
     out.retain(|s| !s.is_empty() && !only_comments(s));
     out
 }
@@ -194,39 +222,39 @@ fn is_query(sql: &str) -> bool {
 /// a label such as `SQL:` or an inline-code mark) with `SELECT` or `WITH`,
 /// and runs to its `;`, the closing mark of inline code, or the longest run
 /// of lines before a blank one that parses as a query.
-fn bare(answer: &str) -> Vec<String> {
-    let lines: Vec<&str> = answer.lines().collect();
+fn bare(answer: &str) -> Vec<&str> {
+    let lines: Vec<(usize, &str)> = lines_at(answer).collect();
     let mut found = Vec::new();
     let mut i = 0;
     while i < lines.len() {
-        let Some((start, inline)) = statement_start(lines[i]) else {
+        let (at, line) = lines[i];
+        let Some((start, inline)) = statement_start(line) else {
             i += 1;
             continue;
         };
-        let first = &lines[i][start..];
+        let first = &line[start..];
         if inline {
             // `SELECT …` in inline code ends at its closing mark.
             let text = first.split('`').next().unwrap_or_default().trim();
             let text = text.strip_suffix(';').unwrap_or(text).trim();
             if is_query(text) {
-                found.push(text.to_owned());
+                found.push(text);
             }
             i += 1;
             continue;
         }
         // The lines up to a blank one, or up to the end of the first
-        // statement when a `;` ends it.
-        let mut run = vec![first];
+        // statement when a `;` ends it: a slice of the answer, its lines
+        // being contiguous there.
         let mut j = i + 1;
-        while j < lines.len() && !lines[j].trim().is_empty() {
-            run.push(lines[j]);
+        while j < lines.len() && !lines[j].1.trim().is_empty() {
             j += 1;
         }
         let mut taken = None;
-        for end in (1..=run.len()).rev() {
-            let text = run[..end].join("\n");
-            let text = match separators(&text).first() {
-                Some(&semicolon) => text[..semicolon].to_owned(),
+        for last in (i..j).rev() {
+            let text = &answer[at + start..lines[last].0 + lines[last].1.len()];
+            let text = match separators(text).first() {
+                Some(&semicolon) => &text[..semicolon],
                 None => text,
             };
             if is_query(text.trim()) {
@@ -239,7 +267,7 @@ fn bare(answer: &str) -> Vec<String> {
                 // A `;` may end one statement before the run does: read on
                 // from the line after the statement's last.
                 i += text.lines().count().max(1);
-                found.push(text.trim().to_owned());
+                found.push(text.trim());
             }
             None => i += 1,
         }
@@ -436,6 +464,27 @@ mod tests {
             ["SELECT a FROM t"]
         );
         assert_eq!(whole("SELECT a FROM t;\r\nIt"), ["SELECT a FROM t"]);
+        // Cut after a line break and the indent of a line not yet written
+        // (`  AND active = 1`): a line of spaces is not a blank line yet.
+        assert!(whole("```sql\nSELECT name\nFROM clients\nWHERE city = 'Lyon'\n  ").is_empty());
+        assert!(whole("SELECT name\nFROM clients\nWHERE city = 'Lyon'\n\t").is_empty());
+        assert_eq!(
+            whole("SELECT name\nFROM clients\n\nIt lists them"),
+            ["SELECT name\nFROM clients"]
+        );
+        // The same text finished elsewhere in the answer does not finish
+        // the statement the cut fell in.
+        assert!(
+            whole("A plain `SELECT * FROM orders` lists them all; for Lyon only:\n```sql\nSELECT * FROM orders\n")
+                .is_empty()
+        );
+        assert_eq!(
+            whole("```sql\nSELECT count(*) FROM orders;\nSELECT count(*) FROM orders\n"),
+            ["SELECT count(*) FROM orders"]
+        );
+        // A loop's copies of one statement are offered once.
+        let looped = "```sql\nSELECT a FROM t;\n```\nIt lists a.\n".repeat(5);
+        assert_eq!(whole(&looped), ["SELECT a FROM t"]);
         // Kept in the answer's numbering.
         let blocks = super::whole("```sql\nSELECT a FROM t;\nSELECT b FROM u;\nSELECT c FROM v");
         assert_eq!(blocks.iter().map(|b| b.index).collect::<Vec<_>>(), [1, 2]);

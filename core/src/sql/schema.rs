@@ -322,8 +322,8 @@ fn same(a: &str, b: &str) -> bool {
 }
 
 impl Catalog {
-    /// The tables to show for `question`, as DDL lines in the catalogue's
-    /// order, within about `budget_tokens` (four characters a token).
+    /// The tables to show for `question`, as DDL lines, within about
+    /// `budget_tokens` (four characters a token).
     ///
     /// When every table fits, every table, whatever the question: the
     /// prompt then starts with the same bytes for every question of the

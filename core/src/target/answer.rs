@@ -266,14 +266,17 @@ impl SqlAnswer<'_> {
     /// held none. `None` when a statement may be offered (the asker has a
     /// query to run), when the answer holds none and the runtime does not
     /// ask again, or when no failure is the model's to fix (the target is
-    /// down).
+    /// down); nor for an answer the model ran on (given back, a loop or an
+    /// answer as long as the bound invites another, and the statement it
+    /// was writing when cut is no answer to correct).
     pub fn repair(
         &self,
         messages: &[ChatMessage],
         answer: &str,
         judged: &[Judged],
+        ended: Ended,
     ) -> Option<Vec<ChatMessage>> {
-        if judged.iter().any(|j| j.verdict.is_ok()) {
+        if ended == Ended::RanOn || judged.iter().any(|j| j.verdict.is_ok()) {
             return None;
         }
         if judged.is_empty() {
