@@ -248,6 +248,20 @@ const SCALAR: &[(&str, u8)] = &[
     ("justify_hours", PG),
     ("justify_interval", PG),
     ("isfinite", PG),
+    // Ranges: two bounds and whether each is in, built or read in constant
+    // time whatever they are given (`range_agg`, which gathers, stays out).
+    ("int4range", PG),
+    ("int8range", PG),
+    ("numrange", PG),
+    ("tsrange", PG),
+    ("tstzrange", PG),
+    ("daterange", PG),
+    ("isempty", PG),
+    ("lower_inc", PG),
+    ("upper_inc", PG),
+    ("lower_inf", PG),
+    ("upper_inf", PG),
+    ("range_merge", PG),
     ("now", PG),
     // A sample (`ORDER BY random() LIMIT 10`): it reads nothing and only
     // moves this session's own generator (`setseed` stays out).

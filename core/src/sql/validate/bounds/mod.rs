@@ -950,6 +950,82 @@ fn contains(expr: &Expr, mut found: impl FnMut(&Expr) -> bool) -> bool {
     .is_break()
 }
 
+/// Whether `expr` builds a range of two bounds (`tstzrange(a.starts_at,
+/// a.ends_at)`, PostgreSQL): what it is compared with (`&&`, `@>`, `<@`)
+/// is a range or an element, each compared in constant time.
+pub(super) fn builds_range(expr: &Expr) -> bool {
+    let mut expr = expr;
+    while let Expr::Nested(inner) = expr {
+        expr = inner;
+    }
+    called(expr).is_some_and(|name| {
+        matches!(
+            name.as_str(),
+            "int4range" | "int8range" | "numrange" | "tsrange" | "tstzrange" | "daterange"
+        )
+    })
+}
+
+/// Whether `expr` is a date, a time, an interval or a number computed from
+/// the clock and the statement alone (`now() + interval '2 hours'`,
+/// `current_date - 7`): a value of a fixed size, never a text, an array or
+/// a document, so that what contains it (`during @> now()`) is a range,
+/// searched in constant time.
+pub(super) fn fixed_scalar(expr: &Expr) -> bool {
+    use sqlparser::ast::FunctionArguments;
+    let temporal = |data_type: &sqlparser::ast::DataType| {
+        let name = data_type.to_string().to_ascii_lowercase();
+        let first = name
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        matches!(
+            first.as_str(),
+            "date" | "time" | "timetz" | "timestamp" | "timestamptz" | "interval"
+        )
+    };
+    match expr {
+        Expr::Nested(inner) | Expr::UnaryOp { expr: inner, .. } => fixed_scalar(inner),
+        Expr::Value(v) => matches!(v.value, Value::Number(..)),
+        Expr::TypedString(typed) => temporal(&typed.data_type),
+        Expr::Interval(_) => true,
+        Expr::Cast {
+            expr, data_type, ..
+        } => temporal(data_type) && (fixed_scalar(expr) || written_out(expr)),
+        Expr::BinaryOp { left, op, right } => {
+            matches!(
+                op,
+                BinaryOperator::Plus
+                    | BinaryOperator::Minus
+                    | BinaryOperator::Multiply
+                    | BinaryOperator::Divide
+            ) && fixed_scalar(left)
+                && fixed_scalar(right)
+        }
+        Expr::Function(f) => {
+            let no_arguments = match &f.args {
+                FunctionArguments::None => true,
+                FunctionArguments::List(list) => list.args.is_empty(),
+                FunctionArguments::Subquery(_) => false,
+            };
+            no_arguments
+                && called(expr).is_some_and(|name| {
+                    matches!(
+                        name.as_str(),
+                        "now"
+                            | "current_timestamp"
+                            | "current_date"
+                            | "current_time"
+                            | "localtimestamp"
+                            | "localtime"
+                    )
+                })
+        }
+        _ => false,
+    }
+}
+
 /// The name a call ends with, in ASCII lower case, when `expr` is a call.
 pub(super) fn called(expr: &Expr) -> Option<String> {
     match expr {

@@ -397,6 +397,12 @@ impl Check<'_> {
             _ if overlap && bounds::written_out(left) => left,
             _ => right,
         };
+        // A range compared with a range or with an element (a date, a
+        // number): constant time, whatever the data.
+        if bounds::builds_range(left) || bounds::builds_range(right) || bounds::fixed_scalar(sought)
+        {
+            return ControlFlow::Continue(());
+        }
         if bounds::written_out(sought) {
             let chars = (sought.to_string().len() as u64).max(self.sizes.size(sought).chars);
             self.sought_chars = self.sought_chars.saturating_add(chars).min(HUGE);
