@@ -966,6 +966,140 @@ pub(super) fn builds_range(expr: &Expr) -> bool {
     })
 }
 
+/// The rows PostgreSQL's planner takes a series over dates or timestamps to
+/// have, whatever its span (15 and 16 have no estimate for them).
+pub(super) const GUESSED_SERIES_ROWS: f64 = 1000.0;
+
+/// Whether a `generate_series` over dates or timestamps whose bounds and
+/// step are written out (`date '2024-01-01'`, `'2024-01-31'::date`,
+/// `interval '1 day'`) has at most [`GUESSED_SERIES_ROWS`] rows: then the
+/// planner's guess is no less than what it gives, and the plan may be
+/// weighed on it (the days of a month, the weeks of a year). A month
+/// counts 28 days and a year 365, so that the rows are never undercounted.
+pub(super) fn short_time_series(args: &[Option<&Expr>]) -> bool {
+    let [Some(start), Some(end), Some(step)] = args else {
+        return false;
+    };
+    let (Some(start), Some(end), Some(step)) = (instant(start), instant(end), step_seconds(step))
+    else {
+        return false;
+    };
+    if step == 0.0 {
+        return false;
+    }
+    let steps = ((end - start).num_seconds() as f64 / step).max(0.0);
+    steps + 1.0 <= GUESSED_SERIES_ROWS
+}
+
+/// The text of a string written out.
+fn literal_text(expr: &Expr) -> Option<&str> {
+    match expr {
+        Expr::Value(v) => match &v.value {
+            Value::SingleQuotedString(s) => Some(s),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The first word of a type's name, in lower case (`timestamp` for
+/// `TIMESTAMP WITH TIME ZONE`).
+fn type_word(data_type: &sqlparser::ast::DataType) -> String {
+    data_type
+        .to_string()
+        .to_ascii_lowercase()
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// A date or a timestamp written out (`date '2024-01-01'`,
+/// `'2024-01-01 08:00'::timestamp`); none with a time zone or other forms.
+fn instant(expr: &Expr) -> Option<chrono::NaiveDateTime> {
+    let (data_type, text) = match expr {
+        Expr::Nested(inner) => return instant(inner),
+        Expr::TypedString(typed) => (
+            &typed.data_type,
+            match &typed.value.value {
+                Value::SingleQuotedString(s) => s.as_str(),
+                _ => return None,
+            },
+        ),
+        Expr::Cast {
+            expr, data_type, ..
+        } => (data_type, literal_text(expr)?),
+        _ => return None,
+    };
+    if !matches!(type_word(data_type).as_str(), "date" | "timestamp") {
+        return None;
+    }
+    let text = text.trim();
+    chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .or_else(|| chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S").ok())
+        .or_else(|| chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M").ok())
+}
+
+/// The seconds of an interval written out (`interval '1 day'`, `interval
+/// '2' hour`, `'1 week'::interval`), a month at its shortest, 28 days.
+fn step_seconds(expr: &Expr) -> Option<f64> {
+    use sqlparser::ast::DateTimeField;
+    let unit = |word: &str| -> Option<f64> {
+        Some(match word.trim_end_matches('s') {
+            "second" | "sec" => 1.0,
+            "minute" | "min" => 60.0,
+            "hour" | "hr" => 3_600.0,
+            "day" => 86_400.0,
+            "week" => 604_800.0,
+            "month" | "mon" => 28.0 * 86_400.0,
+            "year" | "yr" => 365.0 * 86_400.0,
+            _ => return None,
+        })
+    };
+    // "1 day", "2 hours 30 minutes", "-1 week".
+    let spoken = |text: &str| -> Option<f64> {
+        let words: Vec<String> = text
+            .split_whitespace()
+            .map(str::to_ascii_lowercase)
+            .collect();
+        if words.is_empty() || !words.len().is_multiple_of(2) {
+            return None;
+        }
+        words.chunks(2).try_fold(0.0, |sum, pair| {
+            Some(sum + pair[0].parse::<f64>().ok()? * unit(&pair[1])?)
+        })
+    };
+    match expr {
+        Expr::Nested(inner) => step_seconds(inner),
+        Expr::Interval(interval) => {
+            let text = literal_text(&interval.value)?;
+            match (&interval.leading_field, &interval.last_field) {
+                (None, None) => spoken(text),
+                (Some(field), None) => {
+                    let word = match field {
+                        DateTimeField::Second => "second",
+                        DateTimeField::Minute => "minute",
+                        DateTimeField::Hour => "hour",
+                        DateTimeField::Day => "day",
+                        DateTimeField::Week(None) => "week",
+                        DateTimeField::Month => "month",
+                        DateTimeField::Year => "year",
+                        _ => return None,
+                    };
+                    Some(text.trim().parse::<f64>().ok()? * unit(word)?)
+                }
+                _ => None,
+            }
+        }
+        Expr::Cast {
+            expr, data_type, ..
+        } if type_word(data_type) == "interval" => spoken(literal_text(expr)?),
+        _ => None,
+    }
+}
+
 /// Whether `expr` is a date, a time, an interval or a number computed from
 /// the clock and the statement alone (`now() + interval '2 hours'`,
 /// `current_date - 7`): a value of a fixed size, never a text, an array or

@@ -334,9 +334,27 @@ fn a_function_returning_rows_from_computed_arguments_is_flagged() {
         ("SELECT g FROM generate_series(1, 100) g", false),
         ("SELECT g FROM generate_series(1, 10 * 10) g", false),
         // PostgreSQL 15 and 16 guess 1,000 rows for any series of
-        // dates, timestamps or numerics.
+        // dates, timestamps or numerics: one written out that gives no
+        // more (the days of a year, a month by months counted short) is
+        // foreseen, a longer one (a day of minutes, 1,441) is not.
         (
             "SELECT d FROM generate_series('2025-01-01'::date, DATE '2025-12-31', INTERVAL '1 day') d",
+            false,
+        ),
+        (
+            "SELECT d FROM generate_series(date '2000-01-01', date '2040-01-01', '1 month'::interval) d",
+            false,
+        ),
+        (
+            "SELECT d FROM generate_series(timestamp '2024-01-01', timestamp '2024-01-02', interval '1' minute) d",
+            true,
+        ),
+        (
+            "SELECT d FROM generate_series(date '2024-01-01', date '2024-12-31', interval '1 fortnight') d",
+            true,
+        ),
+        (
+            "SELECT d FROM generate_series(date '2024-01-01', current_date, interval '1 day') d",
             true,
         ),
         (

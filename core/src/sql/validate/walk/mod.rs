@@ -469,9 +469,11 @@ impl<'a> Walker<'a> {
         // (PostgreSQL 15 and 16 have no estimate for them; a century of
         // seconds gathered took a backend to 3.4 GiB).
         let series = called == "generate_series";
+        let args: Vec<Option<&Expr>> = args.into_iter().collect();
         let foreseen = args
-            .into_iter()
-            .all(|a| a.is_some_and(|a| bounds::written_out(a) && (!series || bounds::integral(a))));
+            .iter()
+            .all(|a| a.is_some_and(|a| bounds::written_out(a) && (!series || bounds::integral(a))))
+            || (series && bounds::short_time_series(&args));
         if !foreseen {
             self.computed_series = true;
         }
