@@ -1002,16 +1002,20 @@ fn literal_text(expr: &Expr) -> Option<&str> {
     }
 }
 
-/// The first word of a type's name, in lower case (`timestamp` for
-/// `TIMESTAMP WITH TIME ZONE`).
-fn type_word(data_type: &sqlparser::ast::DataType) -> String {
-    data_type
-        .to_string()
-        .to_ascii_lowercase()
-        .split(|c: char| !c.is_ascii_alphanumeric())
+/// The first word of a scalar type's name, in lower case (`timestamp` for
+/// `TIMESTAMP WITH TIME ZONE`); none for an array (`date[]`, helper-62: a
+/// written-out array cast so was taken for one date).
+fn scalar_type_word(data_type: &sqlparser::ast::DataType) -> Option<String> {
+    let name = data_type.to_string().to_ascii_lowercase();
+    if matches!(data_type, sqlparser::ast::DataType::Array(_))
+        || name.contains(['[', '<'])
+        || name.starts_with("array")
+    {
+        return None;
+    }
+    name.split(|c: char| !c.is_ascii_alphanumeric())
         .next()
-        .unwrap_or_default()
-        .to_owned()
+        .map(str::to_owned)
 }
 
 /// A date or a timestamp written out (`date '2024-01-01'`,
@@ -1031,7 +1035,10 @@ fn instant(expr: &Expr) -> Option<chrono::NaiveDateTime> {
         } => (data_type, literal_text(expr)?),
         _ => return None,
     };
-    if !matches!(type_word(data_type).as_str(), "date" | "timestamp") {
+    if !matches!(
+        scalar_type_word(data_type).as_deref(),
+        Some("date" | "timestamp")
+    ) {
         return None;
     }
     let text = text.trim();
@@ -1043,40 +1050,39 @@ fn instant(expr: &Expr) -> Option<chrono::NaiveDateTime> {
 }
 
 /// The seconds of an interval written out (`interval '1 day'`, `interval
-/// '2' hour`, `'1 week'::interval`), a month at its shortest, 28 days.
+/// '2' hour`, `'1 week'::interval`), a month at its shortest, 28 days, and a
+/// year at 365. None unless every part has one sign: PostgreSQL orders
+/// intervals counting a month as 30 days, so `1 month -29.99 days` goes up
+/// there and counted here would go down (helper-62: a series of a trillion
+/// microseconds counted as one row); nor unless a part in months or years,
+/// or one whose unit follows the literal (`INTERVAL '1.9' MINUTE`, cut to
+/// whole minutes there), is a whole number.
 fn step_seconds(expr: &Expr) -> Option<f64> {
     use sqlparser::ast::DateTimeField;
-    let unit = |word: &str| -> Option<f64> {
+    let unit = |word: &str| -> Option<(f64, bool)> {
+        // (seconds, counted in whole months)
         Some(match word.trim_end_matches('s') {
-            "second" | "sec" => 1.0,
-            "minute" | "min" => 60.0,
-            "hour" | "hr" => 3_600.0,
-            "day" => 86_400.0,
-            "week" => 604_800.0,
-            "month" | "mon" => 28.0 * 86_400.0,
-            "year" | "yr" => 365.0 * 86_400.0,
+            "second" | "sec" => (1.0, false),
+            "minute" | "min" => (60.0, false),
+            "hour" | "hr" => (3_600.0, false),
+            "day" => (86_400.0, false),
+            "week" => (604_800.0, false),
+            "month" | "mon" => (28.0 * 86_400.0, true),
+            "year" | "yr" => (365.0 * 86_400.0, true),
             _ => return None,
         })
     };
-    // "1 day", "2 hours 30 minutes", "-1 week".
-    let spoken = |text: &str| -> Option<f64> {
-        let words: Vec<String> = text
-            .split_whitespace()
-            .map(str::to_ascii_lowercase)
-            .collect();
-        if words.is_empty() || !words.len().is_multiple_of(2) {
-            return None;
-        }
-        words.chunks(2).try_fold(0.0, |sum, pair| {
-            Some(sum + pair[0].parse::<f64>().ok()? * unit(&pair[1])?)
-        })
+    let part = |number: &str, word: &str, whole: bool| -> Option<f64> {
+        let n = number.parse::<f64>().ok().filter(|n| n.is_finite())?;
+        let (seconds, months) = unit(word)?;
+        ((!whole && !months) || n.fract() == 0.0).then_some(n * seconds)
     };
-    match expr {
-        Expr::Nested(inner) => step_seconds(inner),
+    let parts: Vec<f64> = match expr {
+        Expr::Nested(inner) => return step_seconds(inner),
         Expr::Interval(interval) => {
             let text = literal_text(&interval.value)?;
             match (&interval.leading_field, &interval.last_field) {
-                (None, None) => spoken(text),
+                (None, None) => spoken(text, &part)?,
                 (Some(field), None) => {
                     let word = match field {
                         DateTimeField::Second => "second",
@@ -1088,16 +1094,36 @@ fn step_seconds(expr: &Expr) -> Option<f64> {
                         DateTimeField::Year => "year",
                         _ => return None,
                     };
-                    Some(text.trim().parse::<f64>().ok()? * unit(word)?)
+                    vec![part(text.trim(), word, true)?]
                 }
-                _ => None,
+                _ => return None,
             }
         }
         Expr::Cast {
             expr, data_type, ..
-        } if type_word(data_type) == "interval" => spoken(literal_text(expr)?),
-        _ => None,
+        } if scalar_type_word(data_type).as_deref() == Some("interval") => {
+            spoken(literal_text(expr)?, &part)?
+        }
+        _ => return None,
+    };
+    let one_sign = parts.iter().all(|p| *p >= 0.0) || parts.iter().all(|p| *p <= 0.0);
+    one_sign.then(|| parts.iter().sum())
+}
+
+/// The parts of an interval spoken as numbers and units ("1 day", "2 hours
+/// 30 minutes", "-1 week"), each in seconds by `part`.
+fn spoken(text: &str, part: &dyn Fn(&str, &str, bool) -> Option<f64>) -> Option<Vec<f64>> {
+    let words: Vec<String> = text
+        .split_whitespace()
+        .map(str::to_ascii_lowercase)
+        .collect();
+    if words.is_empty() || !words.len().is_multiple_of(2) {
+        return None;
     }
+    words
+        .chunks(2)
+        .map(|pair| part(&pair[0], &pair[1], false))
+        .collect()
 }
 
 /// Whether `expr` is a date, a time, an interval or a number computed from
@@ -1108,15 +1134,9 @@ fn step_seconds(expr: &Expr) -> Option<f64> {
 pub(super) fn fixed_scalar(expr: &Expr) -> bool {
     use sqlparser::ast::FunctionArguments;
     let temporal = |data_type: &sqlparser::ast::DataType| {
-        let name = data_type.to_string().to_ascii_lowercase();
-        let first = name
-            .split(|c: char| !c.is_ascii_alphanumeric())
-            .next()
-            .unwrap_or_default()
-            .to_owned();
         matches!(
-            first.as_str(),
-            "date" | "time" | "timetz" | "timestamp" | "timestamptz" | "interval"
+            scalar_type_word(data_type).as_deref(),
+            Some("date" | "time" | "timetz" | "timestamp" | "timestamptz" | "interval")
         )
     };
     match expr {

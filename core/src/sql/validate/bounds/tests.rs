@@ -357,6 +357,26 @@ fn a_function_returning_rows_from_computed_arguments_is_flagged() {
             "SELECT d FROM generate_series(date '2024-01-01', current_date, interval '1 day') d",
             true,
         ),
+        // A step whose parts differ in sign: PostgreSQL counts a month as
+        // 30 days to tell its direction, up by a microsecond here, a
+        // trillion rows (helper-62); counted with 28 days it went down.
+        (
+            "SELECT g FROM generate_series(timestamp '2024-04-01', timestamp '2024-04-30', interval '1 month -2591999.999999 seconds') g",
+            true,
+        ),
+        (
+            "SELECT g FROM generate_series(date '2024-03-30', date '2024-04-02', interval '1 day -23 hours') g",
+            true,
+        ),
+        // Cut to whole units there, not here: 1,201 rows, not 601.
+        (
+            "SELECT g FROM generate_series(timestamp '2024-01-01', timestamp '2024-01-01 20:00', interval '1.999' minute) g",
+            true,
+        ),
+        (
+            "SELECT g FROM generate_series(date '2000-01-01', date '2024-01-01', interval '0.124 year') g",
+            true,
+        ),
         (
             "SELECT generate_series(timestamp '2000-01-01', timestamp '2100-01-01', interval '1 second')",
             true,

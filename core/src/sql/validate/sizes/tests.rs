@@ -911,6 +911,15 @@ fn containment_and_overlap_count_what_they_look_for_and_compare_only_columns_rea
         1
     );
     assert_eq!(judged("SELECT id FROM orders").sought_chars, 0);
+    // A range built by its constructor, or a time from the clock, is
+    // compared in constant time: nothing to weigh. An array of times
+    // written out is looked for element by element, and weighed.
+    let ranges = judged(
+        "SELECT b.id FROM bookings b WHERE tstzrange(b.starts_at, b.ends_at) && tstzrange(now(), now() + interval '1 day') OR b.during @> now() + interval '2 hours'",
+    );
+    assert_eq!((ranges.sought_chars, ranges.compared_reads), (0, 0));
+    let times = judged("SELECT v.id FROM trips v WHERE v.legs && '{1,1,1}'::interval[]");
+    assert!(times.sought_chars >= 7, "{}", times.sought_chars);
 
     for sql in [
         // Values built from what is read are as long as the data makes them.
