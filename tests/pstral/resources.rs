@@ -1480,6 +1480,11 @@ async fn a_hash_table_the_server_cannot_spill_is_weighed_before_it_is_built() {
             "SELECT s.d::date AS day, count(o.id) AS n FROM generate_series(date '2024-01-01', \
            date '2024-01-31', interval '1 day') AS s(d) LEFT JOIN orders o \
            ON o.client_id = s.d::date - date '2024-01-01' GROUP BY s.d ORDER BY s.d",
+            // A recursion's rows counted by level: groups that only count
+            // do not grow (helper-61: an org chart's head count by depth).
+            "WITH RECURSIVE t AS (SELECT id, 1 AS depth FROM clients WHERE id = 1 UNION ALL \
+           SELECT o.id, t.depth + 1 FROM orders o JOIN t ON o.client_id = t.id \
+           WHERE t.depth < 3) SELECT depth, count(*) AS n FROM t GROUP BY depth",
         ],
     );
     target.drop_role().await;

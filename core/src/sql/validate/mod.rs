@@ -253,6 +253,10 @@ pub struct Validated {
     /// An aggregate keeps in each group a value it reads (`max(x)`,
     /// `string_agg(x, …)`): a hashed `GROUP BY`'s groups may grow by it.
     pub groups_hold_reads: bool,
+    /// An aggregate keeps in each group one of the values it is given, read
+    /// or built (`max(…)`, `string_agg(…)`), not only a number (`count`,
+    /// `sum`): a hashed `GROUP BY`'s groups may grow after they are made.
+    pub groups_keep_values: bool,
     /// An alias renames a relation's columns (`docs AS d(i, t, b)`): the
     /// plan's conditions then name the alias's columns, not the table's.
     pub renames_columns: bool,
@@ -514,6 +518,7 @@ fn judge(sql: &str, policy: &Policy, catalog: Option<&Catalog>) -> Result<Valida
         repeats_unforeseen: walked.repeats_unforeseen,
         top_rows: walked.top_rows,
         groups_hold_reads: walked.groups_hold_reads,
+        groups_keep_values: walked.groups_keep_values,
         renames_columns: walked.renames_columns,
         gathered_row_bytes: walked.gathered_row_bytes,
         names: walked.names,

@@ -323,6 +323,7 @@ async fn weigh_gathering(
         row_copies: 1.0,
         top_rows: query.top_rows,
         groups_hold_reads: query.groups_hold_reads,
+        groups_keep_values: query.groups_keep_values,
     };
     let bytes = Foresight::weigh(plan, tables.clone(), out_of_line, reading, None).heaviest
         * query.gathered_value_copies.max(1) as f64;
@@ -379,6 +380,7 @@ async fn weigh_hashed(
         row_copies: query.row_copies.max(1) as f64,
         top_rows: query.top_rows,
         groups_hold_reads: query.groups_hold_reads,
+        groups_keep_values: query.groups_keep_values,
     };
     let weights = Foresight::weigh(plan, tables.clone(), out_of_line, reading, hash_memory);
     // Every hash table of a plan lives until the query ends: together.

@@ -756,6 +756,7 @@ impl Walker<'_> {
             called.as_str(),
             "min" | "max" | "mode" | "percentile_disc" | "any_value" | "stats_mode"
         ) || bounds::gathers(&called);
+        self.groups_keep_values |= keeps && over.is_none();
         if keeps
             && over.is_none()
             && let FunctionArguments::List(list) = args

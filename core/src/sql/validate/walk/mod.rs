@@ -160,6 +160,8 @@ pub(super) struct Walker<'a> {
     top_rows: Option<u64>,
     /// See [`Walked::groups_hold_reads`].
     groups_hold_reads: bool,
+    /// See [`Walked::groups_keep_values`].
+    groups_keep_values: bool,
     /// See [`Walked::renames_columns`].
     renames_columns: bool,
     /// A row of one of its SELECTs holds a value built of what it reads
@@ -321,6 +323,10 @@ pub(super) struct Walked {
     /// An aggregate keeps in each group a value it reads (`max(x)`,
     /// `string_agg(x, …)`), not only a number (`sum`, `count`).
     pub groups_hold_reads: bool,
+    /// An aggregate keeps in each group one of the values it is given, or
+    /// gathers them (`max(…)`, `string_agg(…)`), read or built: not only a
+    /// count or a sum, whose state does not grow once the group is made.
+    pub groups_keep_values: bool,
     /// An alias renames a relation's columns (`docs AS d(i, t, b)`).
     pub renames_columns: bool,
     /// The most one gathered row may add beyond what the plan reads.
@@ -368,6 +374,7 @@ impl<'a> Walker<'a> {
             repeats_unforeseen: None,
             top_rows: Some(0),
             groups_hold_reads: false,
+            groups_keep_values: false,
             renames_columns: false,
             builds_from_reads: false,
             relations: 0,
@@ -419,6 +426,7 @@ impl<'a> Walker<'a> {
             repeats_unforeseen: self.repeats_unforeseen,
             top_rows: self.top_rows,
             groups_hold_reads: self.groups_hold_reads,
+            groups_keep_values: self.groups_keep_values,
             renames_columns: self.renames_columns,
             gathered_row_bytes: self.gathered_row_bytes,
             names: self.names,

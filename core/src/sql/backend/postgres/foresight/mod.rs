@@ -73,6 +73,9 @@ pub(super) struct Reading {
     /// An aggregate keeps in each group a value it reads
     /// (`Validated::groups_hold_reads`).
     pub(super) groups_hold_reads: bool,
+    /// An aggregate keeps in each group a value, read or built
+    /// (`Validated::groups_keep_values`).
+    pub(super) groups_keep_values: bool,
 }
 
 /// What the rows a step passes on carry beyond their width in the plan:
@@ -492,6 +495,7 @@ impl<'p> Foresight<'p> {
             row_copies,
             top_rows,
             groups_hold_reads,
+            groups_keep_values,
         } = self.reading;
         self.heaviest = self
             .heaviest
@@ -523,8 +527,12 @@ impl<'p> Foresight<'p> {
         }
         // A hashed group's values grow after the group is made, unchecked:
         // each may pick the longest value its rows carry (`max(…)`), once
-        // for each copy a row holds.
-        if Self::groups_by_hash(node) {
+        // for each copy a row holds, or what the statement builds. Groups
+        // that only count or sum do not grow: the server spills groups
+        // past its memory as it makes them (PostgreSQL 13 on), however many
+        // a recursion gives (helper-61: an org chart's head count by depth
+        // was refused).
+        if Self::groups_by_hash(node) && groups_keep_values {
             let growing = Carried {
                 total: carried_in.iter().map(|c| c.total).sum(),
                 longest: carried_in.iter().map(|c| c.longest).fold(0.0, f64::max),

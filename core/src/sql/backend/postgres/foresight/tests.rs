@@ -8,6 +8,7 @@ const BUILDS: Reading = Reading {
     row_copies: 1.0,
     top_rows: None,
     groups_hold_reads: true,
+    groups_keep_values: true,
 };
 
 /// Ten-megabyte documents, every one of them, read by `alias`.
@@ -379,15 +380,36 @@ fn the_first_rows_of_a_limit_and_the_values_of_hashed_groups_stay_in_memory() {
     assert_eq!(sorted(None, top), 0.0);
     // `max(k.val || g) … GROUP BY g % 100`, hashed: every group may
     // grow to the longest value (helper-39: 1 GiB).
-    let grouped = |strategy: &str| {
+    let grouped_by = |strategy: &str, reading: Reading| {
         let plan = serde_json::json!({
             "Node Type": "Aggregate", "Strategy": strategy, "Plan Rows": 100,
             "Plan Width": 36, "Plans": [product()],
         });
-        weights_over_kv(&plan, BUILDS).grouped
+        weights_over_kv(&plan, reading).grouped
     };
+    let grouped = |strategy: &str| grouped_by(strategy, BUILDS);
     assert_eq!(grouped("Hashed"), 1.2e9);
     assert_eq!(grouped("Sorted"), 0.0);
+    // Groups that only count or sum keep nothing that grows: the server
+    // spills them as it makes them.
+    let counts = Reading {
+        groups_hold_reads: false,
+        groups_keep_values: false,
+        row_bytes: 64.0,
+        ..BUILDS
+    };
+    assert_eq!(grouped_by("Hashed", counts), 0.0);
+    // Over a recursion's rows, which no plan foresees, as well.
+    let recursion = serde_json::json!({
+        "Node Type": "Aggregate", "Strategy": "Hashed", "Plan Rows": 200, "Plan Width": 12,
+        "Plans": [{"Node Type": "WorkTable Scan", "Plan Rows": 10, "Plan Width": 4}],
+    });
+    assert_eq!(weights_over_kv(&recursion, counts).grouped, 0.0);
+    let keeps = Reading {
+        groups_keep_values: true,
+        ..counts
+    };
+    assert!(weights_over_kv(&recursion, keeps).grouped.is_infinite());
 }
 
 #[test]
