@@ -328,6 +328,34 @@ fn postgres_recursion_keeps_only_its_last_step_and_gathering_is_flagged() {
 }
 
 #[test]
+fn groups_keep_values_when_an_aggregate_keeps_one_or_computes_what_it_sums() {
+    let pg = Policy::new(Dialect::Postgres);
+    for (sql, keeps) in [
+        ("SELECT depth, count(*) FROM t GROUP BY depth", false),
+        (
+            "SELECT depth, count(name), sum(id), avg(id) FROM t GROUP BY depth",
+            false,
+        ),
+        ("SELECT depth, max(name) FROM t GROUP BY depth", true),
+        (
+            "SELECT depth, string_agg(name, ',') FROM t GROUP BY depth",
+            true,
+        ),
+        // A number computed may grow after its group is made on a zero.
+        ("SELECT depth, sum(id * 1000) FROM t GROUP BY depth", true),
+        ("SELECT depth, min(upper(name)) FROM t GROUP BY depth", true),
+        // A window keeps nothing in a group.
+        ("SELECT depth, max(name) OVER () FROM t", false),
+    ] {
+        assert_eq!(
+            validate(sql, &pg).unwrap().groups_keep_values,
+            keeps,
+            "{sql}"
+        );
+    }
+}
+
+#[test]
 fn a_function_returning_rows_from_computed_arguments_is_flagged() {
     let pg = Policy::new(Dialect::Postgres);
     for (sql, computed) in [

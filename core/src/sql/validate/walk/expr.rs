@@ -756,7 +756,22 @@ impl Walker<'_> {
             called.as_str(),
             "min" | "max" | "mode" | "percentile_disc" | "any_value" | "stats_mode"
         ) || bounds::gathers(&called);
-        self.groups_keep_values |= keeps && over.is_none();
+        // A sum or an average of numbers the statement computes keeps a
+        // number as long as they may grow to (`sum(x * 10 ^ 1000)`, a group
+        // made on a zero): any call but a count given more than a column or
+        // a value written out counts as keeping, as the groups were weighed
+        // before (a count of a recursion's rows by level keeps nothing).
+        let computes = called != "count"
+            && match args {
+                FunctionArguments::List(list) => list
+                    .args
+                    .iter()
+                    .filter_map(bounds::argument)
+                    .any(|e| !plain(e)),
+                FunctionArguments::Subquery(_) => true,
+                FunctionArguments::None => false,
+            };
+        self.groups_keep_values |= (keeps || computes) && over.is_none();
         if keeps
             && over.is_none()
             && let FunctionArguments::List(list) = args
@@ -1141,5 +1156,14 @@ fn positional(expr: &Expr) -> bool {
             )
         }),
         _ => false,
+    }
+}
+
+/// A column as it is, or a value written out.
+fn plain(expr: &Expr) -> bool {
+    match expr {
+        Expr::Nested(inner) => plain(inner),
+        Expr::Identifier(_) | Expr::CompoundIdentifier(_) => true,
+        e => bounds::written_out(e),
     }
 }
