@@ -27,7 +27,7 @@ use sqlparser::ast::{
 };
 
 use super::super::Dialect;
-use super::walk::short;
+use super::walk::{short, unnested};
 use super::{Excess, Refusal, Unreadable};
 
 /// The longest value a size argument may ask for: a cell shows 4,000
@@ -954,11 +954,7 @@ fn contains(expr: &Expr, mut found: impl FnMut(&Expr) -> bool) -> bool {
 /// a.ends_at)`, PostgreSQL): what it is compared with (`&&`, `@>`, `<@`)
 /// is a range or an element, each compared in constant time.
 pub(super) fn builds_range(expr: &Expr) -> bool {
-    let mut expr = expr;
-    while let Expr::Nested(inner) = expr {
-        expr = inner;
-    }
-    called(expr).is_some_and(|name| {
+    called(unnested(expr)).is_some_and(|name| {
         matches!(
             name.as_str(),
             "int4range" | "int8range" | "numrange" | "tsrange" | "tstzrange" | "daterange"
@@ -991,17 +987,6 @@ pub(super) fn short_time_series(args: &[Option<&Expr>]) -> bool {
     steps + 1.0 <= GUESSED_SERIES_ROWS
 }
 
-/// The text of a string written out.
-fn literal_text(expr: &Expr) -> Option<&str> {
-    match expr {
-        Expr::Value(v) => match &v.value {
-            Value::SingleQuotedString(s) => Some(s),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
 /// The first word of a scalar type's name, in lower case (`timestamp` for
 /// `TIMESTAMP WITH TIME ZONE`); none for an array (`date[]`, helper-62: a
 /// written-out array cast so was taken for one date).
@@ -1032,7 +1017,7 @@ fn instant(expr: &Expr) -> Option<chrono::NaiveDateTime> {
         ),
         Expr::Cast {
             expr, data_type, ..
-        } => (data_type, literal_text(expr)?),
+        } => (data_type, text(Some(expr))?),
         _ => return None,
     };
     if !matches!(
@@ -1080,9 +1065,9 @@ fn step_seconds(expr: &Expr) -> Option<f64> {
     let parts: Vec<f64> = match expr {
         Expr::Nested(inner) => return step_seconds(inner),
         Expr::Interval(interval) => {
-            let text = literal_text(&interval.value)?;
+            let written = text(Some(&interval.value))?;
             match (&interval.leading_field, &interval.last_field) {
-                (None, None) => spoken(text, &part)?,
+                (None, None) => spoken(written, &part)?,
                 (Some(field), None) => {
                     let word = match field {
                         DateTimeField::Second => "second",
@@ -1094,7 +1079,7 @@ fn step_seconds(expr: &Expr) -> Option<f64> {
                         DateTimeField::Year => "year",
                         _ => return None,
                     };
-                    vec![part(text.trim(), word, true)?]
+                    vec![part(written.trim(), word, true)?]
                 }
                 _ => return None,
             }
@@ -1102,7 +1087,7 @@ fn step_seconds(expr: &Expr) -> Option<f64> {
         Expr::Cast {
             expr, data_type, ..
         } if scalar_type_word(data_type).as_deref() == Some("interval") => {
-            spoken(literal_text(expr)?, &part)?
+            spoken(text(Some(expr))?, &part)?
         }
         _ => return None,
     };
