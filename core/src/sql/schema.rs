@@ -392,22 +392,32 @@ impl Catalog {
     /// the most pointed to first (then in the catalogue's order), by
     /// position in the catalogue.
     fn hubs(&self) -> Vec<usize> {
-        let pointing = |to: &CatalogTable| {
-            self.tables
-                .iter()
-                .filter(|t| {
-                    !std::ptr::eq(*t, to)
-                        && t.foreign_keys
-                            .iter()
-                            .any(|fk| fk.table == to.name || fk.table == to.qualified())
-                })
-                .count()
-        };
+        // Each name a foreign key points to, with the tables pointing to it:
+        // read once, not once a pair of tables (a question's prompt of a
+        // catalogue of a thousand tables).
+        let mut pointing: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (from, t) in self.tables.iter().enumerate() {
+            for fk in &t.foreign_keys {
+                pointing.entry(fk.table.as_str()).or_default().push(from);
+            }
+        }
         let mut hubs: Vec<(usize, usize)> = self
             .tables
             .iter()
             .enumerate()
-            .map(|(at, t)| (at, pointing(t)))
+            .map(|(at, t)| {
+                let qualified = t.qualified();
+                let mut from: Vec<usize> = [t.name.as_str(), qualified.as_str()]
+                    .iter()
+                    .filter_map(|name| pointing.get(name))
+                    .flatten()
+                    .copied()
+                    .filter(|&from| from != at)
+                    .collect();
+                from.sort_unstable();
+                from.dedup();
+                (at, from.len())
+            })
             .filter(|(_, n)| *n >= 2)
             .collect();
         hubs.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
