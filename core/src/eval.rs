@@ -320,9 +320,10 @@ impl Evaluation<'_> {
                 return report;
             }
             Ok(written) => {
+                let ended = written.ended();
                 let answer = written.text;
                 report.answer = Some(answer.clone());
-                let judged = sql.judge(&answer, written.ended).await;
+                let judged = sql.judge(&answer, ended).await;
                 let agreed = match sql.vote(0, &messages, &judged).await {
                     Some(drawn) => {
                         report.answer_tokens += drawn.pieces;
@@ -341,7 +342,7 @@ impl Evaluation<'_> {
                     report.votes = Some((agreed.votes, agreed.of));
                     Self::first_offer(vec![agreed.statement], &mut report)
                 } else {
-                    match sql.repair(&messages, &answer, &judged, written.ended) {
+                    match sql.repair(&messages, &answer, &judged, ended) {
                         // The bot's one repair round, with its own words.
                         Some(repair) => {
                             report.repaired = true;
@@ -350,7 +351,7 @@ impl Evaluation<'_> {
                                 Ok(written) => {
                                     report.repair_answer = Some(written.text.clone());
                                     Self::first_offer(
-                                        sql.judge(&written.text, written.ended).await,
+                                        sql.judge(&written.text, written.ended()).await,
                                         &mut report,
                                     )
                                 }

@@ -128,8 +128,8 @@ fn lines_at(text: &str) -> impl Iterator<Item = (usize, &str)> {
     })
 }
 
-/// Every fenced block: (info string, body, a slice of `text` from its first
-/// line to its closing fence). A block left open runs to the end.
+/// Every fenced block: its info string and its body, a slice of `text` from
+/// its first line to its closing fence. A block left open runs to the end.
 fn fenced_blocks(text: &str) -> Vec<(String, &str)> {
     let mut blocks = Vec::new();
     let mut current: Option<(String, usize)> = None;

@@ -102,9 +102,18 @@ pub struct Written {
     /// From asking to the first piece: the queue, the server reading the
     /// prompt it has not cached, the first token.
     pub first_token: Option<std::time::Duration>,
-    pub ended: Ended,
-    /// Why it was ended before the model finished it, for a report.
+    /// Why it was ended before the model finished it ([`Ended::RanOn`]),
+    /// for a report.
     pub cut: Option<String>,
+}
+
+impl Written {
+    pub fn ended(&self) -> Ended {
+        match self.cut {
+            Some(_) => Ended::RanOn,
+            None => Ended::Finished,
+        }
+    }
 }
 
 /// The first statement of `judged` that may be offered.
@@ -173,7 +182,6 @@ impl SqlAnswer<'_> {
                         text,
                         pieces,
                         first_token,
-                        ended: Ended::RanOn,
                         cut: Some(e.to_string()),
                     });
                 }
@@ -184,7 +192,6 @@ impl SqlAnswer<'_> {
             text,
             pieces,
             first_token,
-            ended: Ended::Finished,
             cut: None,
         })
     }
@@ -216,7 +223,9 @@ impl SqlAnswer<'_> {
             match self.written(user, messages, Some(sampling)).await {
                 Ok(written) => {
                     drawn.pieces += written.pieces;
-                    offers.push(first_offer(&self.judge(&written.text, written.ended).await));
+                    offers.push(first_offer(
+                        &self.judge(&written.text, written.ended()).await,
+                    ));
                     drawn.answers.push(Ok(written.text));
                 }
                 Err(e) => {
