@@ -171,6 +171,52 @@ async fn postgres_stops_a_long_query_and_caps_rows() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_dates_past_any_calendar_a_library_keeps_are_written_not_fatal() {
+    // PostgreSQL keeps `infinity` and years to 294,276 (5,874,897 for a
+    // date); decoded by the driver's calendar, each panicked (helper-64).
+    let (db, exec) = postgres().await;
+    db.tamper(
+        "CREATE TABLE spans (id int, d date, ts timestamp, tz timestamptz); \
+         INSERT INTO spans VALUES \
+           (1, 'infinity', 'infinity', '-infinity'), \
+           (2, '5874897-12-31', '294276-12-31 23:59:59.5', '294276-12-31 23:59:59+00'), \
+           (3, '2025-02-28', '2025-02-28 13:45:00.123456', '2025-02-28 13:45:00+01');",
+    )
+    .await;
+    let (preview, outcome) = run(
+        &exec,
+        "SELECT d, ts, tz FROM spans ORDER BY id",
+        limits(100, 5000),
+    )
+    .await
+    .unwrap();
+    assert_eq!(outcome.rows, 3);
+    let row = |i: usize| -> Vec<&str> {
+        preview.rows[i]
+            .iter()
+            .map(|c| c.as_deref().unwrap())
+            .collect()
+    };
+    assert_eq!(row(0), ["infinity", "infinity", "-infinity"]);
+    assert_eq!(
+        row(1),
+        [
+            "5874897-12-31",
+            "294276-12-31 23:59:59.5",
+            "294276-12-31T23:59:59Z"
+        ]
+    );
+    assert_eq!(
+        row(2),
+        [
+            "2025-02-28",
+            "2025-02-28 13:45:00.123456",
+            "2025-02-28T12:45:00Z"
+        ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_writes_out_only_the_first_elements_of_a_long_array() {
     // Written out whole, an array of 50 million NULLs (one bit each,
     // stored) took a backend to 1,840 MiB before its cell was cut.

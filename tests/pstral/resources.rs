@@ -453,9 +453,19 @@ async fn postgres_attacks_end_with_a_readable_message_and_no_value_fills_the_bot
     .unwrap();
     assert_eq!(wide.code, Some(1), "{}", wide.stderr);
     assert!(wide.stderr.contains("in all"), "{}", wide.stderr);
+    // NUMERIC holds up to 147,000 digits: one longer than a cell is
+    // written in scientific notation, its digits cut to the cell.
+    let nines = ran("WITH n AS (SELECT repeat('9', 10000)::numeric AS v) SELECT v AS c1 FROM n")
+        .await
+        .unwrap();
+    assert_eq!(nines.code, Some(0), "{}", nines.stderr);
+    assert!(
+        nines.stdout.starts_with("c1\r\n9.999") && nines.stdout.contains("9…e+9999"),
+        "{}",
+        nines.stdout
+    );
+    assert!(nines.stdout.len() < 100_000, "{} bytes", nines.stdout.len());
     for sql in [
-        // NUMERIC holds up to 147,000 digits.
-        "WITH n AS (SELECT repeat('9', 10000)::numeric AS v) SELECT v AS c1 FROM n",
         "SELECT string_agg(nom, ',') AS big FROM clients a, (SELECT 1 FROM generate_series(1, 10)) b",
     ] {
         let out = ran(sql).await.unwrap();
@@ -1858,5 +1868,126 @@ async fn what_a_row_unpacks_and_what_a_filter_keeps_are_weighed_by_their_longest
              WHERE t.client_id = 2 GROUP BY 1",
         ],
     );
+    target.drop_role().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_planted_value_whose_text_explodes_is_shown_without_being_written_out() {
+    // A value's text may take thousands of times what it takes stored, and
+    // the server writes it whole before a cell is cut from it (helper-49: a
+    // jsonb of 6,000 numbers 1e131071 in 1.6 kB, 786 MB written; helper-61:
+    // a jsonb of control characters, six characters each, 2,027 MiB; an
+    // array of one element of '"', each written `\"`, 1,745 MiB). What a
+    // value takes is read from its pointer first; a number is received as
+    // kept and written in the bot.
+    let target = ReadOnlyTarget::new(
+        "CREATE TABLE planted AS SELECT 1 AS id, \
+           (SELECT jsonb_agg('1e131071'::numeric) FROM generate_series(1, 6000)) AS nums, \
+           jsonb_build_object('s', repeat(chr(1), 20000000)) AS controls, \
+           ARRAY[repeat('\"', 30000000)] AS quotes, \
+           '1e131071'::numeric AS big, \
+           ARRAY['1e131071'::numeric, 2.5] AS numbers, \
+           '{\"qty\": 12, \"amount\": 1234.56}'::jsonb AS meta, \
+           (SELECT jsonb_agg(jsonb_build_object('id', g, 'name', 'client ' || g)) \
+              FROM generate_series(1, 5000) g) AS doc, \
+           ARRAY[repeat('ab', 3000), 'c d'] AS tags, \
+           '{\"id\": 123456789012345678901, \"amount\": 0.12345678901234567890123}'::jsonb AS exact; \
+         CREATE TABLE notes AS SELECT 1 AS id, repeat('\"', 7900) AS body; \
+         CREATE TABLE wrapped AS SELECT 1 AS id, nums AS j FROM planted; \
+         CREATE TYPE inner_row AS (x text); \
+         CREATE TYPE outer_row AS (y inner_row[]); \
+         CREATE TABLE nest AS SELECT 1 AS id, \
+           ROW(ARRAY[ROW(repeat('\"', 1000))::inner_row])::outer_row AS v; \
+         ANALYZE;",
+    )
+    .await;
+    let clicks = target.clicks();
+    let cell = |column: &str| {
+        let sql = format!("SELECT p.{column} AS v FROM planted p");
+        let out = clicks.run(&sql);
+        assert_eq!(out.code, Some(0), "{sql}: {}", out.stderr);
+        assert!(
+            out.peak_bytes < PEAK_MEMORY_BYTES,
+            "{sql}: peak {} MiB",
+            out.peak_bytes >> 20
+        );
+        let value = out.stdout.strip_prefix("v\r\n").unwrap().trim_end();
+        value.trim_matches('"').replace("\"\"", "\"")
+    };
+    // Too large to write out: said with what it takes stored.
+    for (column, kind) in [
+        ("nums", "jsonb"),
+        ("controls", "jsonb"),
+        ("quotes", "text[]"),
+    ] {
+        let shown = cell(column);
+        assert!(
+            shown.starts_with(&format!("[{kind} of "))
+                && shown.ends_with(" stored: too large to write out]"),
+            "{column}: {shown}"
+        );
+    }
+    // A number of 131,072 digits, kept in a few bytes.
+    assert_eq!(cell("big"), "1e+131071");
+    // Small values are written as PostgreSQL writes them, cut to a cell.
+    let numbers = cell("numbers");
+    assert!(
+        numbers.starts_with("{1000") && numbers.ends_with("…[truncated]"),
+        "{numbers}"
+    );
+    let meta = cell("meta");
+    assert!(meta.contains("\"amount\":1234.56"), "{meta}");
+    // A long document of ordinary values is written out, then cut.
+    let doc = cell("doc");
+    assert!(
+        doc.starts_with("[{\"id\": 1, \"name\": \"client 1\"}") && doc.ends_with("…[truncated]"),
+        "{doc}"
+    );
+    // An array of long texts: whole when it fits, its elements cut.
+    let tags = cell("tags");
+    assert!(
+        tags.starts_with("{abab") && tags.ends_with("…[truncated]"),
+        "{tags}"
+    );
+    // A document's numbers as PostgreSQL wrote them, not rounded to a
+    // float (helper-63, 64).
+    assert_eq!(
+        cell("exact"),
+        "{\"id\":123456789012345678901,\"amount\":0.12345678901234567890123}"
+    );
+    // Rows within rows double their quotes at each level: not written out,
+    // whatever they take stored (helper-63, 64).
+    for sql in [
+        "SELECT s3 AS v FROM (SELECT s2 FROM (SELECT s1 FROM (SELECT 1 AS x) s1) s2) s3",
+        "SELECT ROW(ROW(n.body)) AS v FROM notes n",
+        "SELECT w AS v FROM wrapped w",
+        "SELECT n.v FROM nest n",
+    ] {
+        let out = clicks.run(sql);
+        assert_eq!(out.code, Some(0), "{sql}: {}", out.stderr);
+        assert!(
+            out.stdout.contains(": rows within rows, not written out]"),
+            "{sql}: {}",
+            out.stdout
+        );
+    }
+    // A row of plain fields is written as PostgreSQL writes it.
+    let out = clicks.run("SELECT n AS v FROM notes n");
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    assert!(
+        out.stdout.starts_with("v\r\n\"(1,\"\"\"\"\"\""),
+        "{}",
+        out.stdout
+    );
+    // Numbers come back as PostgreSQL writes them, whatever their form.
+    let out = clicks.run(
+        "SELECT v, v::text AS t FROM (VALUES (0::numeric), (-0.5), (1234.5600), (1e20), \
+         (12345678901234567890.123), ('NaN'), (0.000000001), (-99999999.99999999)) AS n(v)",
+    );
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    for line in out.stdout.lines().skip(1) {
+        let (number, text) = line.split_once(',').unwrap();
+        assert_eq!(number, text, "{}", out.stdout);
+    }
     target.drop_role().await;
 }

@@ -24,7 +24,11 @@ pub(super) enum PgKind {
     Timestamptz,
     Interval,
     Bytea,
+    /// `json`: its text is what it stores.
     Json,
+    /// `jsonb`: written out, a number of a few bytes stored can take
+    /// 147,000 characters, a control character six.
+    Jsonb,
     /// JSON received as text (cut on the server, see `bounded_projection`).
     JsonText,
     Uuid,
@@ -49,7 +53,8 @@ impl PgKind {
             "TIMESTAMPTZ" => PgKind::Timestamptz,
             "INTERVAL" => PgKind::Interval,
             "BYTEA" => PgKind::Bytea,
-            "JSON" | "JSONB" => PgKind::Json,
+            "JSON" => PgKind::Json,
+            "JSONB" => PgKind::Jsonb,
             "UUID" => PgKind::Uuid,
             "TEXT" | "VARCHAR" | "BPCHAR" | "NAME" | "CHAR" | "CITEXT" | "UNKNOWN" => PgKind::Text,
             _ => PgKind::Other,
@@ -64,7 +69,7 @@ pub(super) fn pg_cell_into(
     kind: PgKind,
     cell: &mut Cell,
 ) -> Result<(), sqlx::Error> {
-    use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+    use chrono::NaiveTime;
     use sqlx::Decode;
     use std::fmt::Write as _;
     type Pg = sqlx::Postgres;
@@ -109,21 +114,20 @@ pub(super) fn pg_cell_into(
             let _ = write!(out, "{v}");
         }
 
+        // Read from the server's own form, whose range (to the year
+        // 5,874,897, and `infinity`) is wider than chrono's: decoded by
+        // sqlx, such a date panicked (helper-64).
         PgKind::Date => {
-            let v = <NaiveDate as Decode<Pg>>::decode(raw).map_err(decode_error)?;
-            let _ = write!(out, "{v}");
+            let days = i32::from_be_bytes(fixed(raw.as_bytes().map_err(decode_error)?)?);
+            date_into(days, out);
         }
         PgKind::Time => {
             let v = <NaiveTime as Decode<Pg>>::decode(raw).map_err(decode_error)?;
             let _ = write!(out, "{v}");
         }
-        PgKind::Timestamp => {
-            let t = <NaiveDateTime as Decode<Pg>>::decode(raw).map_err(decode_error)?;
-            timestamp_into(t, false, out);
-        }
-        PgKind::Timestamptz => {
-            let t = <DateTime<Utc> as Decode<Pg>>::decode(raw).map_err(decode_error)?;
-            timestamp_into(t.naive_utc(), true, out);
+        PgKind::Timestamp | PgKind::Timestamptz => {
+            let micros = i64::from_be_bytes(fixed(raw.as_bytes().map_err(decode_error)?)?);
+            micros_into(micros, matches!(kind, PgKind::Timestamptz), out);
         }
         PgKind::Interval => {
             let v = <sqlx::postgres::types::PgInterval as Decode<Pg>>::decode(raw)
@@ -148,20 +152,28 @@ pub(super) fn pg_cell_into(
         }
         PgKind::JsonText => {
             let text = <&str as Decode<Pg>>::decode(raw).map_err(decode_error)?;
-            // Written compactly, as a JSON value is; a value cut on the
-            // server is no longer JSON and is shown as the text it is.
-            *out = match serde_json::from_str::<serde_json::Value>(text) {
-                Ok(value) if text.len() <= MAX_CELL_CHARS => value.to_string(),
-                _ => truncate_str(text),
-            };
+            // Written compactly, its numbers and keys as the server wrote
+            // them (parsed, a number of more than 17 digits would come back
+            // rounded, helper-63); a value cut on the server is shown as
+            // the text it is, as is a value too large to write out.
+            let whole = text.len() <= MAX_CELL_CHARS
+                && serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok();
+            match whole {
+                true => compact_json_into(text, out),
+                false => *out = truncate_str(text),
+            }
         }
         PgKind::Uuid => {
             let v = <sqlx::types::Uuid as Decode<Pg>>::decode(raw).map_err(decode_error)?;
             let _ = write!(out, "{v}");
         }
-        // NUMERIC, JSON and other types have no bound: `bounded_projection`
+        // Received as the server keeps it (a few bytes for 1e131071, whose
+        // text is 131,072 characters) and written here within a cell.
+        PgKind::Numeric => numeric_into(raw.as_bytes().map_err(decode_error)?, out)
+            .map_err(|e| sqlx::Error::Decode(e.into()))?,
+        // Text, JSON and other types have no bound: `bounded_projection`
         // has them cut and sent as text, read here.
-        PgKind::Text | PgKind::Numeric | PgKind::Json | PgKind::Other => {
+        PgKind::Text | PgKind::Json | PgKind::Jsonb | PgKind::Other => {
             let text = <&str as Decode<Pg>>::decode(raw).map_err(decode_error)?;
             // Bytes bound characters: only a long text is counted.
             if text.len() > MAX_CELL_CHARS {
@@ -171,6 +183,223 @@ pub(super) fn pg_cell_into(
             }
         }
     }
+    Ok(())
+}
+
+/// A value of a fixed width, as received.
+fn fixed<const N: usize>(bytes: &[u8]) -> Result<[u8; N], sqlx::Error> {
+    bytes.try_into().map_err(|_| {
+        sqlx::Error::Decode(format!("a value of {} bytes, not {N}", bytes.len()).into())
+    })
+}
+
+/// The days from 1970-01-01 to PostgreSQL's epoch, 2000-01-01.
+const EPOCH_DAYS: i64 = 10_957;
+
+/// A date, as days since 2000-01-01, written `YYYY-MM-DD`, or `infinity`.
+fn date_into(days: i32, out: &mut String) {
+    use std::fmt::Write as _;
+    match days {
+        i32::MAX => out.push_str("infinity"),
+        i32::MIN => out.push_str("-infinity"),
+        days => {
+            let (year, month, day) = civil(i64::from(days) + EPOCH_DAYS);
+            let _ = write!(out, "{year:04}-{month:02}-{day:02}");
+        }
+    }
+}
+
+/// A timestamp, as microseconds since 2000-01-01 00:00 (UTC with `utc`),
+/// written as [`timestamp_into`] writes it, or `infinity`; past chrono's
+/// years (262,143 on, which PostgreSQL keeps to 294,276) from the
+/// calendar alone.
+fn micros_into(micros: i64, utc: bool, out: &mut String) {
+    use std::fmt::Write as _;
+    match micros {
+        i64::MAX => return out.push_str("infinity"),
+        i64::MIN => return out.push_str("-infinity"),
+        _ => {}
+    }
+    let epoch = chrono::NaiveDate::from_ymd_opt(2000, 1, 1)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .expect("2000-01-01 is a date");
+    if let Some(t) = epoch.checked_add_signed(chrono::TimeDelta::microseconds(micros)) {
+        return timestamp_into(t, utc, out);
+    }
+    const DAY: i64 = 86_400_000_000;
+    let (year, month, day) = civil(micros.div_euclid(DAY) + EPOCH_DAYS);
+    let of_day = micros.rem_euclid(DAY);
+    let seconds = of_day / 1_000_000;
+    let _ = write!(
+        out,
+        "{year:04}-{month:02}-{day:02}{}{:02}:{:02}:{:02}",
+        if utc { 'T' } else { ' ' },
+        seconds / 3600,
+        seconds / 60 % 60,
+        seconds % 60
+    );
+    let fraction = of_day % 1_000_000;
+    if fraction > 0 {
+        let digits = format!("{fraction:06}");
+        out.push('.');
+        out.push_str(digits.trim_end_matches('0'));
+    }
+    if utc {
+        out.push('Z');
+    }
+}
+
+/// The year, month and day of a count of days since 1970-01-01, in the
+/// proleptic Gregorian calendar, for any count (H. Hinnant's
+/// `civil_from_days`).
+fn civil(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let of_era = z.rem_euclid(146_097);
+    let year_of_era = (of_era - of_era / 1460 + of_era / 36_524 - of_era / 146_096) / 365;
+    let of_year = of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let shifted_month = (5 * of_year + 2) / 153;
+    let day = (of_year - (153 * shifted_month + 2) / 5 + 1) as u32;
+    let month = if shifted_month < 10 {
+        shifted_month + 3
+    } else {
+        shifted_month - 9
+    } as u32;
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+/// JSON text without the spaces between its tokens: strings, numbers and
+/// the order of keys exactly as written.
+fn compact_json_into(text: &str, out: &mut String) {
+    let (mut in_string, mut escaped) = (false, false);
+    for c in text.chars() {
+        if in_string {
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => in_string = false,
+                _ => {}
+            }
+        } else if c == '"' {
+            in_string = true;
+        } else if matches!(c, ' ' | '\t' | '\n' | '\r') {
+            continue;
+        }
+        out.push(c);
+    }
+}
+
+/// Writes a NUMERIC received in PostgreSQL's binary form (its digits in
+/// base 10,000, the weight of the first, the sign, the digits shown after
+/// the point) as PostgreSQL writes it, when that fits in a cell; otherwise
+/// in scientific notation (`1e+131071`), its significant digits cut to the
+/// cell and marked `…` where cut. Never more than a cell is written.
+fn numeric_into(bytes: &[u8], out: &mut String) -> Result<(), &'static str> {
+    use std::fmt::Write as _;
+    let word = |at: usize| -> Result<u16, &'static str> {
+        bytes
+            .get(at..at + 2)
+            .map(|b| u16::from_be_bytes([b[0], b[1]]))
+            .ok_or("a NUMERIC shorter than its header says")
+    };
+    let count = word(0)? as usize;
+    let weight = i64::from(word(2)? as i16);
+    let sign = word(4)?;
+    let scale = word(6)? as usize;
+    let digits = (0..count)
+        .map(|i| word(8 + 2 * i))
+        .collect::<Result<Vec<u16>, _>>()?;
+    let special = match sign {
+        0x0000 | 0x4000 => None,
+        0xC000 => Some("NaN"),
+        0xD000 => Some("Infinity"),
+        0xF000 => Some("-Infinity"),
+        _ => return Err("a NUMERIC of an unknown sign"),
+    };
+    if let Some(special) = special {
+        out.push_str(special);
+        return Ok(());
+    }
+    if digits.iter().any(|&d| d > 9999) {
+        return Err("a NUMERIC digit past 9999");
+    }
+    // The group of four decimal digits worth 10,000^position.
+    let group = |position: i64| -> u16 {
+        usize::try_from(weight - position)
+            .ok()
+            .and_then(|i| digits.get(i).copied())
+            .unwrap_or(0)
+    };
+    let negative = sign == 0x4000 && !digits.is_empty();
+    let first_len = |d: u16| {
+        if d >= 1000 {
+            4
+        } else if d >= 100 {
+            3
+        } else if d >= 10 {
+            2
+        } else {
+            1
+        }
+    };
+    let whole_len = match digits.first() {
+        Some(&first) if weight >= 0 => first_len(first) + 4 * weight as usize,
+        _ => 1,
+    };
+    let length = usize::from(negative) + whole_len + if scale > 0 { 1 + scale } else { 0 };
+    if negative {
+        out.push('-');
+    }
+    if length <= MAX_CELL_CHARS {
+        // As PostgreSQL writes it: the whole part, then `scale` digits.
+        if weight < 0 || digits.is_empty() {
+            out.push('0');
+        } else {
+            let mut four = itoa::Buffer::new();
+            out.push_str(four.format(group(weight)));
+            for position in (0..weight).rev() {
+                let _ = write!(out, "{:04}", group(position));
+            }
+        }
+        if scale > 0 {
+            out.push('.');
+            let mut written = 0;
+            let mut position = -1;
+            while written < scale {
+                let text = format!("{:04}", group(position));
+                let take = (scale - written).min(4);
+                out.push_str(&text[..take]);
+                written += take;
+                position -= 1;
+            }
+        }
+        return Ok(());
+    }
+    // Scientific: the significant digits, the first one's power of ten.
+    let Some(&first) = digits.first() else {
+        out.push('0');
+        return Ok(());
+    };
+    let mut significant = first.to_string();
+    for &d in &digits[1..] {
+        let _ = write!(significant, "{d:04}");
+    }
+    let exponent = 4 * weight + first_len(first) as i64 - 1;
+    let significant = significant.trim_end_matches('0');
+    let room = MAX_CELL_CHARS.saturating_sub(out.len() + 30);
+    out.push_str(&significant[..1]);
+    if significant.len() > 1 {
+        out.push('.');
+        match significant.len() - 1 > room {
+            true => {
+                out.push_str(&significant[1..=room]);
+                out.push('…');
+            }
+            false => out.push_str(&significant[1..]),
+        }
+    }
+    let _ = write!(out, "e{exponent:+}");
     Ok(())
 }
 
@@ -232,18 +461,167 @@ fn timestamp_into(t: chrono::NaiveDateTime, utc: bool, s: &mut String) {
     }
 }
 
+/// What a value may take once read, at most: the size of a value whose
+/// stored size is no more than this, uncompressed, is what it is read, and
+/// its text is small whatever it holds (2 KiB of numbers 1e131071 write out
+/// some 30 MB).
+const SMALL_STORED_BYTES: usize = 2048;
+
+/// What a value of a structured type may take read, at most, for its text
+/// to be written out (whole, or element by element): 16 MiB read write
+/// out in no more than some 160 MB (a control character in six, a number
+/// bounded by [`jsonb_numbers_bounded`] in ten). Past it, the cell says
+/// what the value takes stored, and nothing is read.
+const READ_BYTES: u64 = 16 * 1024 * 1024;
+
+/// The most `value` takes read, in bytes, in SQL, from what its pointer says
+/// (nothing fetched or decompressed): its stored size, times the most its
+/// compression shrinks a value (pglz writes 273 bytes in 3, a flag bit
+/// each: 88 times; lz4 a byte for 255: 256 times); infinite for a
+/// compression not known here.
+pub(super) fn read_at_most(value: &str) -> String {
+    format!(
+        "(CASE WHEN pg_column_compression({value}) IS NULL THEN 1 \
+         WHEN pg_column_compression({value}) = 'pglz' THEN 88 \
+         WHEN pg_column_compression({value}) = 'lz4' THEN 256 \
+         ELSE 'Infinity'::float8 END * pg_column_size({value})::float8)"
+    )
+}
+
+/// Whether `value` is stored small and uncompressed ([`SMALL_STORED_BYTES`]).
+fn stored_small(value: &str, bytes: usize) -> String {
+    format!("(pg_column_compression({value}) IS NULL AND pg_column_size({value}) <= {bytes})")
+}
+
+/// Whether `value` is read in no more than [`READ_BYTES`].
+fn read_bounded(value: &str) -> String {
+    format!("{} <= {READ_BYTES}", read_at_most(value))
+}
+
+/// What a cell shows of a value too large to write out, in SQL.
+fn too_large(value: &str, type_name: &str) -> String {
+    format!(
+        "'[{} of ' || pg_size_pretty(pg_column_size({value})::bigint) || ' stored: too large to write out]'",
+        type_name.to_lowercase().replace('\'', "''")
+    )
+}
+
+/// Whether every number in the jsonb `value` writes out in a few dozen
+/// characters: no more than 40 digits after the point, less than 10⁴⁰.
+/// Past that, a number of a few bytes stored writes out in up to 147,000
+/// characters (helper-49: 6,000 numbers 1e131071 in 1.6 kB wrote 786 MB).
+/// Each number is read from the document as it is kept, never written.
+fn jsonb_numbers_bounded(value: &str) -> String {
+    format!(
+        "NOT EXISTS (SELECT FROM jsonb_path_query({value}, \
+         'strict $.** ? (@.type() == \"number\")') AS pstral_n(n) \
+         WHERE scale(n::numeric) > 40 OR abs(n::numeric) >= 1e40)"
+    )
+}
+
+/// Element types whose text is short whatever the value (a few dozen
+/// characters at most, four for a NULL kept in one bit).
+fn fixed_width(type_name: &str) -> bool {
+    matches!(
+        type_name,
+        "BOOL"
+            | "INT2"
+            | "INT4"
+            | "INT8"
+            | "OID"
+            | "FLOAT4"
+            | "FLOAT8"
+            | "DATE"
+            | "TIME"
+            | "TIMETZ"
+            | "TIMESTAMP"
+            | "TIMESTAMPTZ"
+            | "INTERVAL"
+            | "UUID"
+            | "MONEY"
+            | "INET"
+            | "CIDR"
+            | "MACADDR"
+            | "CHAR"
+    )
+}
+
+/// Types whose text is their stored characters, escaped at most: a value
+/// read within [`READ_BYTES`] writes out in a few times that.
+fn text_like(type_name: &str) -> bool {
+    matches!(
+        type_name,
+        "TEXT" | "VARCHAR" | "BPCHAR" | "NAME" | "CITEXT" | "UNKNOWN" | "JSON" | "XML"
+    ) || matches!(
+        type_name,
+        "HSTORE" | "TSVECTOR" | "TSQUERY" | "BIT" | "VARBIT" | "BYTEA"
+    )
+}
+
+/// For each column, whether its values hold rows within rows or arrays
+/// (or a jsonb) within rows, or a row the catalogue does not describe (a
+/// `record`): their text cannot be bounded by what they take stored, as
+/// each level doubles the quotes of the one inside (helper-63, 64: 28
+/// subqueries each read whole by the next, a few bytes, wrote 537 MB; a
+/// stored row of ten levels, 1.5 kB, 1 GB, for 30 s). Read from the
+/// catalogue, for the types the statement's columns have; a column whose
+/// type the driver does not give counts as nested.
+pub(super) async fn nested(
+    conn: &mut sqlx::PgConnection,
+    oids: &[Option<sqlx::postgres::types::Oid>],
+) -> Result<Vec<bool>, sqlx::Error> {
+    let known: Vec<i64> = oids.iter().flatten().map(|oid| i64::from(oid.0)).collect();
+    // The type of the column, of its elements when it is an array, under
+    // its domain when it has one; nested when that is a record, a row with
+    // a field of such a type or of an array or jsonb, a multirange, or a
+    // domain of a domain.
+    let flat: Vec<(i64, bool)> = sqlx::query_as(
+        "SELECT o.oid::int8, \
+           NOT (e.typtype IN ('p', 'm', 'd') OR e.typcategory = 'A' \
+             OR e.typtype = 'c' AND EXISTS (SELECT FROM pg_attribute a \
+               JOIN pg_type f ON f.oid = a.atttypid \
+               JOIN pg_type fb ON fb.oid = CASE WHEN f.typtype = 'd' THEN f.typbasetype ELSE f.oid END \
+               WHERE a.attrelid = e.typrelid AND a.attnum > 0 AND NOT a.attisdropped \
+                 AND (fb.typtype IN ('c', 'p', 'm', 'd') OR fb.typcategory = 'A' \
+                      OR fb.oid = 'jsonb'::regtype))) \
+         FROM unnest($1::int8[]) AS o(oid) \
+         JOIN pg_type t ON t.oid = o.oid::oid \
+         JOIN pg_type t0 ON t0.oid = CASE WHEN t.typcategory = 'A' AND t.typelem <> 0 \
+           THEN t.typelem ELSE t.oid END \
+         JOIN pg_type e ON e.oid = CASE WHEN t0.typtype = 'd' THEN t0.typbasetype ELSE t0.oid END",
+    )
+    .bind(&known)
+    .persistent(false)
+    .fetch_all(conn)
+    .await?;
+    Ok(oids
+        .iter()
+        .map(|oid| !oid.is_some_and(|oid| flat.contains(&(i64::from(oid.0), true))))
+        .collect())
+}
+
 /// The query as it is sent, and how each column is read. A value of a type
 /// without a bound (text, bytea, JSON, arrays, anything else) is cut on the
 /// server to what a cell shows: the driver receives each row whole, so one
-/// `repeat('x', 1e9)` would otherwise be a gigabyte in the bot. The query is
-/// wrapped in a subquery for that (its text unchanged inside), and left as
-/// it is when every column has a bounded type.
-pub(super) fn bounded_projection(text: &str, columns: &[Column]) -> (String, Vec<PgKind>) {
+/// `repeat('x', 1e9)` would otherwise be a gigabyte in the bot. Nor is a
+/// value written out on the server past a bound: its text may take
+/// thousands of times what it takes stored (a number, an escaped
+/// character, a NULL in an array), and the server builds it whole before
+/// `left` cuts it; what a value takes is read from its pointer first
+/// ([`read_at_most`]). A number is received as it is kept and written in
+/// the bot ([`numeric_into`]). The query is wrapped in a subquery for
+/// that (its text unchanged inside, each of its values computed once), and
+/// left as it is when every column has a bounded type.
+pub(super) fn bounded_projection(
+    text: &str,
+    columns: &[Column],
+    nested: &[bool],
+) -> (String, Vec<PgKind>) {
     let kinds: Vec<PgKind> = columns.iter().map(|c| PgKind::of(&c.type_name)).collect();
     let unbounded = |k: PgKind| {
         matches!(
             k,
-            PgKind::Text | PgKind::Json | PgKind::Bytea | PgKind::Numeric | PgKind::Other
+            PgKind::Text | PgKind::Json | PgKind::Jsonb | PgKind::Bytea | PgKind::Other
         )
     };
     if columns.is_empty() || !kinds.iter().copied().any(unbounded) {
@@ -255,35 +633,70 @@ pub(super) fn bounded_projection(text: &str, columns: &[Column]) -> (String, Vec
     for (i, (column, kind)) in columns.iter().zip(&kinds).enumerate() {
         let name = format!("\"{}\"", column.name.replace('"', "\"\""));
         let value = format!("pstral_q.c{i}");
+        let type_name = column.type_name.as_str();
+        let nested = nested.get(i).copied().unwrap_or(true);
         let (expr, kind) = match kind {
             PgKind::Bytea => (
                 format!("substring({value} from 1 for {})", MAX_CELL_CHARS / 2 + 1),
                 PgKind::Bytea,
             ),
-            PgKind::Json => (format!("left({value}::text, {cut})"), PgKind::JsonText),
-            // An array is written out whole before `left` cuts it, and an
-            // element may take far more written than stored (an array of
-            // 50 million NULLs, one bit each stored, took a backend to
-            // 1,840 MiB): past as many elements as a cell shows characters,
-            // only that many are written, after the array's bounds. The
-            // cut cell shows `[1:50000000]={NULL,NULL,…`.
-            _ if column.type_name.ends_with("[]") => (
+            PgKind::Json => (
                 format!(
-                    "CASE WHEN cardinality({value}) <= {cut} THEN left({value}::text, {cut}) \
-                     ELSE left(array_dims({value}) || '=' || (SELECT array_agg(pstral_e) \
-                     FROM (SELECT unnest({value}) AS pstral_e LIMIT {cut}) AS pstral_f)::text, \
-                     {cut}) END"
+                    "CASE WHEN {} THEN left({value}::text, {cut}) ELSE {} END",
+                    read_bounded(&value),
+                    too_large(&value, type_name)
                 ),
-                PgKind::Text,
+                PgKind::JsonText,
             ),
+            PgKind::Jsonb => (
+                format!(
+                    "CASE WHEN {} OR {} AND {} THEN left({value}::text, {cut}) ELSE {} END",
+                    stored_small(&value, SMALL_STORED_BYTES),
+                    read_bounded(&value),
+                    jsonb_numbers_bounded(&value),
+                    too_large(&value, type_name)
+                ),
+                PgKind::JsonText,
+            ),
+            _ if type_name.ends_with("[]") => (array_cell(&value, type_name, nested), PgKind::Text),
             // CHAR(n) keeps its padding: cast to text it would lose it.
-            PgKind::Text if matches!(column.type_name.as_str(), "BPCHAR" | "CHAR") => (
+            PgKind::Text if matches!(type_name, "BPCHAR" | "CHAR") => (
                 format!(
                     "CASE WHEN octet_length({value}) <= {cut} THEN {value} ELSE left({value}, {cut})::bpchar END"
                 ),
                 PgKind::Text,
             ),
-            k if unbounded(*k) => (format!("left({value}::text, {cut})"), PgKind::Text),
+            // Its text is what it stores, cut from its start (nothing
+            // more is fetched or decompressed).
+            PgKind::Text => (format!("left({value}::text, {cut})"), PgKind::Text),
+            PgKind::Other => (
+                match text_like(type_name) {
+                    _ if nested => format!(
+                        "'[{}: rows within rows, not written out]'",
+                        type_name.to_lowercase().replace('\'', "''")
+                    ),
+                    true => format!(
+                        "CASE WHEN {} THEN left({value}::text, {cut}) ELSE {} END",
+                        read_bounded(&value),
+                        too_large(&value, type_name)
+                    ),
+                    // A row of plain fields, a range, a type of an
+                    // extension: whatever it holds (numbers, texts quoted
+                    // once) writes out within a few hundred megabytes when
+                    // kept in 8 KiB, its fields read (a row's fields may be
+                    // kept compressed inside it, helper-64: what it holds
+                    // is taken for 256 times what it takes).
+                    false => format!(
+                        "CASE WHEN pg_column_size({value}) <= {small} AND {} <= {read} \
+                         THEN left({value}::text, {cut}) ELSE {} END",
+                        read_at_most(&value),
+                        too_large(&value, type_name),
+                        small = 4 * SMALL_STORED_BYTES,
+                        read = 4 * SMALL_STORED_BYTES * 256,
+                    ),
+                },
+                PgKind::Text,
+            ),
             k => (value, *k),
         };
         projection.push(format!("{expr} AS {name}"));
@@ -291,9 +704,11 @@ pub(super) fn bounded_projection(text: &str, columns: &[Column]) -> (String, Vec
     }
     let aliases: Vec<String> = (0..columns.len()).map(|i| format!("c{i}")).collect();
     // The query on lines of its own: a trailing `--` comment ends there.
+    // `OFFSET 0` keeps the planner from copying a computed column into each
+    // place the projection names it.
     (
         format!(
-            "SELECT {} FROM (\n{text}\n) AS pstral_q({})",
+            "SELECT {} FROM (SELECT * FROM (\n{text}\n) AS pstral_i OFFSET 0) AS pstral_q({})",
             projection.join(", "),
             aliases.join(", ")
         ),
@@ -301,9 +716,140 @@ pub(super) fn bounded_projection(text: &str, columns: &[Column]) -> (String, Vec
     )
 }
 
+/// An array's cell, in SQL. Written out whole when read within
+/// [`READ_BYTES`], with no more elements than a cell shows characters, each
+/// of which writes out short; otherwise element by element, each cut, the
+/// first that many only, after the array's bounds (an array of 50 million
+/// NULLs, one bit each stored, took a backend to 1,840 MiB written out
+/// whole; one element of 300 million `"`, 3.4 MB stored, 1,745 MiB: each
+/// is written `\"`). The cut cell shows `[1:50000000]={NULL,NULL,…`.
+fn array_cell(value: &str, type_name: &str, nested: bool) -> String {
+    let cut = MAX_CELL_CHARS + 1;
+    let element = type_name.trim_end_matches("[]");
+    if nested && !fixed_width(element) && !text_like(element) && element != "NUMERIC" {
+        return format!(
+            "'[{}: rows within rows, not written out]'",
+            type_name.to_lowercase().replace('\'', "''")
+        );
+    }
+    let whole = match fixed_width(element) || text_like(element) {
+        true => format!("cardinality({value}) <= {cut}"),
+        false => stored_small(value, SMALL_STORED_BYTES),
+    };
+    let each = match element {
+        e if fixed_width(e) => "pstral_e".to_owned(),
+        e if text_like(e) || e == "NUMERIC" => format!("left(pstral_e::text, {cut})"),
+        _ => format!(
+            "CASE WHEN {} THEN left(pstral_e::text, {cut}) ELSE '[too large to write out]' END",
+            stored_small("pstral_e", SMALL_STORED_BYTES)
+        ),
+    };
+    format!(
+        "CASE WHEN NOT ({read}) THEN {too_large} \
+         WHEN {whole} THEN left({value}::text, {cut}) \
+         ELSE left(array_dims({value}) || '=' || (SELECT array_agg({each}) \
+         FROM (SELECT unnest({value}) AS pstral_e LIMIT {cut}) AS pstral_f)::text, {cut}) END",
+        read = read_bounded(value),
+        too_large = too_large(value, type_name),
+    )
+}
+
 #[cfg(test)]
 mod tests {
-    use super::timestamp_text;
+    use super::{MAX_CELL_CHARS, compact_json_into, micros_into, numeric_into, timestamp_text};
+
+    #[test]
+    fn json_loses_only_the_spaces_between_its_tokens() {
+        let mut out = String::new();
+        compact_json_into(
+            r#"{"a b": [1.50, 123456789012345678901], "q": "say \"x , y\" \\", "e": {}}"#,
+            &mut out,
+        );
+        assert_eq!(
+            out,
+            r#"{"a b":[1.50,123456789012345678901],"q":"say \"x , y\" \\","e":{}}"#
+        );
+    }
+
+    #[test]
+    fn timestamps_past_chronos_calendar_are_written_from_the_calendar() {
+        let written = |micros: i64, utc: bool| {
+            let mut out = String::new();
+            micros_into(micros, utc, &mut out);
+            out
+        };
+        assert_eq!(written(i64::MAX, false), "infinity");
+        assert_eq!(written(i64::MIN, true), "-infinity");
+        assert_eq!(written(0, true), "2000-01-01T00:00:00Z");
+        // The last microsecond PostgreSQL keeps.
+        assert_eq!(
+            written(9_223_371_331_199_999_999, false),
+            "294276-12-31 23:59:59.999999"
+        );
+    }
+
+    /// PostgreSQL's binary NUMERIC: digits in base 10,000.
+    fn numeric(weight: i16, sign: u16, scale: u16, digits: &[u16]) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        bytes.extend((digits.len() as u16).to_be_bytes());
+        bytes.extend(weight.to_be_bytes());
+        bytes.extend(sign.to_be_bytes());
+        bytes.extend(scale.to_be_bytes());
+        for d in digits {
+            bytes.extend(d.to_be_bytes());
+        }
+        bytes
+    }
+
+    fn written(bytes: &[u8]) -> String {
+        let mut out = String::new();
+        numeric_into(bytes, &mut out).unwrap();
+        out
+    }
+
+    #[test]
+    fn numbers_are_written_as_postgresql_writes_them_when_they_fit_a_cell() {
+        let cases: [(Vec<u8>, &str); 9] = [
+            (numeric(0, 0, 2, &[1234, 5600]), "1234.56"),
+            (numeric(-1, 0, 3, &[10]), "0.001"),
+            (numeric(0, 0x4000, 0, &[5]), "-5"),
+            (numeric(0, 0, 2, &[]), "0.00"),
+            (numeric(1, 0, 0, &[1]), "10000"),
+            (numeric(2, 0, 1, &[12, 0, 7]), "1200000007.0"),
+            (numeric(-3, 0x4000, 9, &[2000]), "-0.000000002"),
+            (numeric(0, 0xC000, 0, &[]), "NaN"),
+            (numeric(0, 0xF000, 0, &[]), "-Infinity"),
+        ];
+        for (bytes, expected) in cases {
+            assert_eq!(written(&bytes), expected);
+        }
+    }
+
+    #[test]
+    fn a_number_longer_than_a_cell_is_written_in_scientific_notation_within_it() {
+        // A few bytes stored, 131,072 digits written out.
+        assert_eq!(written(&numeric(32767, 0, 0, &[1000])), "1e+131071");
+        assert_eq!(written(&numeric(-4096, 0x4000, 16383, &[10])), "-1e-16383");
+        assert_eq!(written(&numeric(1500, 0, 0, &[12, 3400])), "1.234e+6001");
+        // Zero shown to 16,383 places.
+        assert_eq!(written(&numeric(0, 0, 16383, &[])), "0");
+        // More significant digits than a cell holds: cut, and said so.
+        let many = numeric(1200, 0, 0, &[1234; 1201]);
+        let text = written(&many);
+        assert!(text.chars().count() <= MAX_CELL_CHARS, "{}", text.len());
+        assert!(
+            text.starts_with("1.2341234") && text.ends_with("…e+4803"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_malformed_number_is_an_error_not_a_panic() {
+        let mut out = String::new();
+        assert!(numeric_into(&[0, 2, 0, 0], &mut out).is_err());
+        assert!(numeric_into(&numeric(0, 0, 0, &[10000]), &mut out).is_err());
+        assert!(numeric_into(&numeric(0, 0x1234, 0, &[1]), &mut out).is_err());
+    }
 
     #[test]
     fn timestamps_are_written_as_postgresql_writes_them() {

@@ -187,9 +187,8 @@ mod cells;
 mod foresight;
 mod weigh;
 
-use cells::{PgKind, bounded_projection, pg_cell_into};
+use cells::{bounded_projection, pg_cell_into};
 use weigh::weigh;
-
 
 #[async_trait::async_trait]
 impl Executor for PostgresExecutor {
@@ -517,7 +516,15 @@ impl PostgresExecutor {
         .map_err(database)?;
         let columns = columns_of(prepared.columns());
         sink.columns(&columns)?;
-        let (text, kinds) = bounded_projection(&query.text, &columns);
+        let oids: Vec<Option<sqlx::postgres::types::Oid>> = prepared
+            .columns()
+            .iter()
+            .map(|c| sqlx::Column::type_info(c).oid())
+            .collect();
+        let nested = cells::nested(tx, &oids)
+            .await
+            .map_err(timeout_or(limits.timeout))?;
+        let (text, kinds) = bounded_projection(&query.text, &columns, &nested);
         // One row's cells, reused: each value is written into the buffer the
         // previous row's value left, so a million rows are not six million
         // allocations.
@@ -541,7 +548,6 @@ impl PostgresExecutor {
         Ok(cap.outcome(columns, started.elapsed()))
     }
 }
-
 
 fn timeout_or(limit: Duration) -> impl Fn(sqlx::Error) -> ExecError {
     move |e| match &e {
