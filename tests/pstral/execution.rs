@@ -180,7 +180,8 @@ async fn postgres_dates_past_any_calendar_a_library_keeps_are_written_not_fatal(
          INSERT INTO spans VALUES \
            (1, 'infinity', 'infinity', '-infinity'), \
            (2, '5874897-12-31', '294276-12-31 23:59:59.5', '294276-12-31 23:59:59+00'), \
-           (3, '2025-02-28', '2025-02-28 13:45:00.123456', '2025-02-28 13:45:00+01');",
+           (3, '2025-02-28', '2025-02-28 13:45:00.123456', '2025-02-28 13:45:00+01'), \
+           (4, '0044-03-15 BC', '0044-03-15 12:00:00 BC', NULL);",
     )
     .await;
     let (preview, outcome) = run(
@@ -190,7 +191,7 @@ async fn postgres_dates_past_any_calendar_a_library_keeps_are_written_not_fatal(
     )
     .await
     .unwrap();
-    assert_eq!(outcome.rows, 3);
+    assert_eq!(outcome.rows, 4);
     let row = |i: usize| -> Vec<&str> {
         preview.rows[i]
             .iter()
@@ -212,6 +213,14 @@ async fn postgres_dates_past_any_calendar_a_library_keeps_are_written_not_fatal(
             "2025-02-28",
             "2025-02-28 13:45:00.123456",
             "2025-02-28T12:45:00Z"
+        ]
+    );
+    // Before the year 1, as chrono writes it (44 BC is the year -43).
+    assert_eq!(
+        preview.rows[3][..2],
+        [
+            Some("-0043-03-15".into()),
+            Some("-0043-03-15 12:00:00".into())
         ]
     );
 }

@@ -444,6 +444,34 @@ fn every_legitimate_query_of_every_dialect_is_accepted() {
     );
 }
 
+#[test]
+fn every_resource_statement_passes_the_validator_for_the_executor_to_bound() {
+    // Those of class `resources` are bounded where they run (weighed
+    // before, limited during, cut on the way out), not refused by reading
+    // them: the validator lets them through for those bounds to be what
+    // holds (each one's figures are in its line and in
+    // benches/sql_resources.tsv). Those of class `refused` were once, and
+    // are now refused by the validator's own bounds.
+    let cases = corpus("resources.tsv");
+    let wrong: Vec<String> = cases
+        .iter()
+        .filter(|c| validate(&c.sql, &Policy::new(c.dialect)).is_ok() != (c.class == "resources"))
+        .map(|c| format!("{} [{}] ({}): {}", c.dialect, c.class, c.why, c.sql))
+        .collect();
+    assert!(
+        cases
+            .iter()
+            .all(|c| ["resources", "refused"].contains(&c.class.as_str())),
+        "a class other than resources or refused"
+    );
+    assert!(
+        wrong.is_empty(),
+        "{} resource statements judged otherwise than their class says:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+}
+
 /// The catalogue of a small CRM in each dialect's own spelling.
 fn catalog(dialect: Dialect) -> pstral_core::sql::schema::Catalog {
     use pstral_core::sql::schema::{Catalog, CatalogTable};

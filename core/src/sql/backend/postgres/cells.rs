@@ -204,7 +204,10 @@ fn date_into(days: i32, out: &mut String) {
         i32::MIN => out.push_str("-infinity"),
         days => {
             let (year, month, day) = civil(i64::from(days) + EPOCH_DAYS);
-            let _ = write!(out, "{year:04}-{month:02}-{day:02}");
+            // As chrono writes a year before 1 (44 BC is -0043): the sign
+            // is no digit.
+            let sign = if year < 0 { "-" } else { "" };
+            let _ = write!(out, "{sign}{:04}-{month:02}-{day:02}", year.unsigned_abs());
         }
     }
 }
@@ -461,18 +464,20 @@ fn timestamp_into(t: chrono::NaiveDateTime, utc: bool, s: &mut String) {
     }
 }
 
-/// What a value may take once read, at most: the size of a value whose
-/// stored size is no more than this, uncompressed, is what it is read, and
-/// its text is small whatever it holds (2 KiB of numbers 1e131071 write out
-/// some 30 MB).
-const SMALL_STORED_BYTES: usize = 2048;
+/// What the values of one row may take read, in all, for their text to be
+/// written out on the server; each column that needs a bound gets its share
+/// (one row's texts are all held until the row is sent: five jsonb of
+/// 16 MiB of control characters took a backend to 1,254 MiB, helper-65).
+/// 16 MiB read write out in no more than some 160 MB (a control character
+/// in six, a number bounded by [`jsonb_numbers_bounded`] in ten). Past its
+/// share, a cell says what the value takes stored, and nothing is read.
+const ROW_READ_BYTES: u64 = 16 * 1024 * 1024;
 
-/// What a value of a structured type may take read, at most, for its text
-/// to be written out (whole, or element by element): 16 MiB read write
-/// out in no more than some 160 MB (a control character in six, a number
-/// bounded by [`jsonb_numbers_bounded`] in ten). Past it, the cell says
-/// what the value takes stored, and nothing is read.
-const READ_BYTES: u64 = 16 * 1024 * 1024;
+/// What a value of a type whose text is not bounded by what it reads (an
+/// array of rows or documents, a row of plain fields) may take stored, in
+/// all for a row, to be written out whole: 2 KiB of numbers 1e131071 write
+/// out some 37 MB.
+const ROW_STORED_BYTES: u64 = 2048;
 
 /// The most `value` takes read, in bytes, in SQL, from what its pointer says
 /// (nothing fetched or decompressed): its stored size, times the most its
@@ -488,20 +493,28 @@ pub(super) fn read_at_most(value: &str) -> String {
     )
 }
 
-/// Whether `value` is stored small and uncompressed ([`SMALL_STORED_BYTES`]).
-fn stored_small(value: &str, bytes: usize) -> String {
+/// Whether `value` is stored uncompressed in no more than `bytes`.
+fn stored_small(value: &str, bytes: u64) -> String {
     format!("(pg_column_compression({value}) IS NULL AND pg_column_size({value}) <= {bytes})")
 }
 
-/// Whether `value` is read in no more than [`READ_BYTES`].
-fn read_bounded(value: &str) -> String {
-    format!("{} <= {READ_BYTES}", read_at_most(value))
+/// Whether `value` is read in no more than `bytes`.
+fn read_within(value: &str, bytes: u64) -> String {
+    format!("{} <= {bytes}", read_at_most(value))
 }
 
 /// What a cell shows of a value too large to write out, in SQL.
 fn too_large(value: &str, type_name: &str) -> String {
     format!(
         "'[{} of ' || pg_size_pretty(pg_column_size({value})::bigint) || ' stored: too large to write out]'",
+        type_name.to_lowercase().replace('\'', "''")
+    )
+}
+
+/// What a cell shows of a value holding rows within rows, in SQL.
+fn rows_within_rows(type_name: &str) -> String {
+    format!(
+        "'[{}: rows within rows, not written out]'",
         type_name.to_lowercase().replace('\'', "''")
     )
 }
@@ -516,6 +529,15 @@ fn jsonb_numbers_bounded(value: &str) -> String {
         "NOT EXISTS (SELECT FROM jsonb_path_query({value}, \
          'strict $.** ? (@.type() == \"number\")') AS pstral_n(n) \
          WHERE scale(n::numeric) > 40 OR abs(n::numeric) >= 1e40)"
+    )
+}
+
+/// Whether every number of the numeric array `value` writes out short, as
+/// [`jsonb_numbers_bounded`].
+fn array_numbers_bounded(value: &str) -> String {
+    format!(
+        "NOT EXISTS (SELECT FROM unnest({value}) AS pstral_n(n) \
+         WHERE scale(n) > 40 OR abs(n) >= 1e40)"
     )
 }
 
@@ -547,7 +569,8 @@ fn fixed_width(type_name: &str) -> bool {
 }
 
 /// Types whose text is their stored characters, escaped at most: a value
-/// read within [`READ_BYTES`] writes out in a few times that.
+/// read within its share of [`ROW_READ_BYTES`] writes out in a few times
+/// that.
 fn text_like(type_name: &str) -> bool {
     matches!(
         type_name,
@@ -558,32 +581,49 @@ fn text_like(type_name: &str) -> bool {
     )
 }
 
-/// For each column, whether its values hold rows within rows or arrays
-/// (or a jsonb) within rows, or a row the catalogue does not describe (a
-/// `record`): their text cannot be bounded by what they take stored, as
-/// each level doubles the quotes of the one inside (helper-63, 64: 28
-/// subqueries each read whole by the next, a few bytes, wrote 537 MB; a
-/// stored row of ten levels, 1.5 kB, 1 GB, for 30 s). Read from the
-/// catalogue, for the types the statement's columns have; a column whose
-/// type the driver does not give counts as nested.
-pub(super) async fn nested(
+/// What a column's values are made of, beyond its type's name: read from
+/// the catalogue ([`shapes`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum Shape {
+    /// A value of one level: no rows inside (a base type, a range, an
+    /// enum), or a row of such fields; for an array, its elements.
+    Flat,
+    /// A row of one level holding numbers, whose text may take 18,000
+    /// times what they take stored.
+    Numbers,
+    /// Rows within rows, arrays or jsonb within rows, or a row the
+    /// catalogue does not describe (a `record`): their text cannot be
+    /// bounded by what they take stored, as each level doubles the quotes
+    /// of the one inside (helper-63, 64: 28 subqueries each read whole by
+    /// the next, a few bytes, wrote 537 MB; a stored row of ten levels,
+    /// 1.5 kB, 1 GB, for 30 s).
+    Nested,
+}
+
+/// Each column's [`Shape`], read from the catalogue for the types the
+/// statement's columns have; a column whose type the driver does not give
+/// counts as nested.
+pub(super) async fn shapes(
     conn: &mut sqlx::PgConnection,
     oids: &[Option<sqlx::postgres::types::Oid>],
-) -> Result<Vec<bool>, sqlx::Error> {
+) -> Result<Vec<Shape>, sqlx::Error> {
     let known: Vec<i64> = oids.iter().flatten().map(|oid| i64::from(oid.0)).collect();
     // The type of the column, of its elements when it is an array, under
     // its domain when it has one; nested when that is a record, a row with
-    // a field of such a type or of an array or jsonb, a multirange, or a
-    // domain of a domain.
-    let flat: Vec<(i64, bool)> = sqlx::query_as(
-        "SELECT o.oid::int8, \
-           NOT (e.typtype IN ('p', 'm', 'd') OR e.typcategory = 'A' \
-             OR e.typtype = 'c' AND EXISTS (SELECT FROM pg_attribute a \
-               JOIN pg_type f ON f.oid = a.atttypid \
-               JOIN pg_type fb ON fb.oid = CASE WHEN f.typtype = 'd' THEN f.typbasetype ELSE f.oid END \
-               WHERE a.attrelid = e.typrelid AND a.attnum > 0 AND NOT a.attisdropped \
-                 AND (fb.typtype IN ('c', 'p', 'm', 'd') OR fb.typcategory = 'A' \
-                      OR fb.oid = 'jsonb'::regtype))) \
+    // a field of such a type or of an array or jsonb, a multirange, an
+    // array, or a domain of a domain; numbers when a row's field is one.
+    let found: Vec<(i64, bool, bool)> = sqlx::query_as(
+        "WITH f AS (SELECT a.attrelid, fb.typtype, fb.typcategory, fb.oid \
+           FROM pg_attribute a JOIN pg_type ft ON ft.oid = a.atttypid \
+           JOIN pg_type fb ON fb.oid = CASE WHEN ft.typtype = 'd' THEN ft.typbasetype ELSE ft.oid END \
+           WHERE a.attnum > 0 AND NOT a.attisdropped) \
+         SELECT o.oid::int8, \
+           e.typtype IN ('p', 'm', 'd') OR e.typcategory = 'A' \
+             OR e.typtype = 'c' AND EXISTS (SELECT FROM f WHERE f.attrelid = e.typrelid \
+               AND (f.typtype IN ('c', 'p', 'm', 'd') OR f.typcategory = 'A' \
+                    OR f.oid = 'jsonb'::regtype)), \
+           e.typtype = 'c' AND EXISTS (SELECT FROM f WHERE f.attrelid = e.typrelid \
+               AND (f.typcategory = 'N' OR f.typtype = 'r')) \
          FROM unnest($1::int8[]) AS o(oid) \
          JOIN pg_type t ON t.oid = o.oid::oid \
          JOIN pg_type t0 ON t0.oid = CASE WHEN t.typcategory = 'A' AND t.typelem <> 0 \
@@ -596,7 +636,14 @@ pub(super) async fn nested(
     .await?;
     Ok(oids
         .iter()
-        .map(|oid| !oid.is_some_and(|oid| flat.contains(&(i64::from(oid.0), true))))
+        .map(|oid| {
+            let found = oid.and_then(|oid| found.iter().find(|f| f.0 == i64::from(oid.0)));
+            match found {
+                Some((_, false, false)) => Shape::Flat,
+                Some((_, false, true)) => Shape::Numbers,
+                _ => Shape::Nested,
+            }
+        })
         .collect())
 }
 
@@ -606,16 +653,17 @@ pub(super) async fn nested(
 /// `repeat('x', 1e9)` would otherwise be a gigabyte in the bot. Nor is a
 /// value written out on the server past a bound: its text may take
 /// thousands of times what it takes stored (a number, an escaped
-/// character, a NULL in an array), and the server builds it whole before
-/// `left` cuts it; what a value takes is read from its pointer first
-/// ([`read_at_most`]). A number is received as it is kept and written in
-/// the bot ([`numeric_into`]). The query is wrapped in a subquery for
-/// that (its text unchanged inside, each of its values computed once), and
-/// left as it is when every column has a bounded type.
+/// character, a NULL in an array, a row within a row), and the server
+/// builds it whole before `left` cuts it; what a value takes is read from
+/// its pointer first ([`read_at_most`]), and what a row's values take is
+/// shared among its columns. A number is received as it is kept and
+/// written in the bot ([`numeric_into`]). The query is wrapped in a
+/// subquery for that (its text unchanged inside, each of its values
+/// computed once), and left as it is when every column has a bounded type.
 pub(super) fn bounded_projection(
     text: &str,
     columns: &[Column],
-    nested: &[bool],
+    shapes: &[Shape],
 ) -> (String, Vec<PgKind>) {
     let kinds: Vec<PgKind> = columns.iter().map(|c| PgKind::of(&c.type_name)).collect();
     let unbounded = |k: PgKind| {
@@ -628,13 +676,16 @@ pub(super) fn bounded_projection(
         return (text.to_owned(), kinds);
     }
     let cut = MAX_CELL_CHARS + 1;
+    // Each column's share of what a row may read and keep stored.
+    let share = columns.len() as u64;
+    let (read, stored) = (ROW_READ_BYTES / share, (ROW_STORED_BYTES / share).max(64));
     let mut projection = Vec::with_capacity(columns.len());
-    let mut read = Vec::with_capacity(columns.len());
+    let mut kinds_read = Vec::with_capacity(columns.len());
     for (i, (column, kind)) in columns.iter().zip(&kinds).enumerate() {
         let name = format!("\"{}\"", column.name.replace('"', "\"\""));
         let value = format!("pstral_q.c{i}");
         let type_name = column.type_name.as_str();
-        let nested = nested.get(i).copied().unwrap_or(true);
+        let shape = shapes.get(i).copied().unwrap_or(Shape::Nested);
         let (expr, kind) = match kind {
             PgKind::Bytea => (
                 format!("substring({value} from 1 for {})", MAX_CELL_CHARS / 2 + 1),
@@ -643,22 +694,24 @@ pub(super) fn bounded_projection(
             PgKind::Json => (
                 format!(
                     "CASE WHEN {} THEN left({value}::text, {cut}) ELSE {} END",
-                    read_bounded(&value),
+                    read_within(&value, read),
                     too_large(&value, type_name)
                 ),
                 PgKind::JsonText,
             ),
             PgKind::Jsonb => (
                 format!(
-                    "CASE WHEN {} OR {} AND {} THEN left({value}::text, {cut}) ELSE {} END",
-                    stored_small(&value, SMALL_STORED_BYTES),
-                    read_bounded(&value),
+                    "CASE WHEN {} AND {} THEN left({value}::text, {cut}) ELSE {} END",
+                    read_within(&value, read),
                     jsonb_numbers_bounded(&value),
                     too_large(&value, type_name)
                 ),
                 PgKind::JsonText,
             ),
-            _ if type_name.ends_with("[]") => (array_cell(&value, type_name, nested), PgKind::Text),
+            _ if type_name.ends_with("[]") => (
+                array_cell(&value, type_name, shape, read, stored),
+                PgKind::Text,
+            ),
             // CHAR(n) keeps its padding: cast to text it would lose it.
             PgKind::Text if matches!(type_name, "BPCHAR" | "CHAR") => (
                 format!(
@@ -670,37 +723,40 @@ pub(super) fn bounded_projection(
             // more is fetched or decompressed).
             PgKind::Text => (format!("left({value}::text, {cut})"), PgKind::Text),
             PgKind::Other => (
-                match text_like(type_name) {
-                    _ if nested => format!(
-                        "'[{}: rows within rows, not written out]'",
-                        type_name.to_lowercase().replace('\'', "''")
-                    ),
-                    true => format!(
+                match (shape, text_like(type_name)) {
+                    (Shape::Nested, _) => rows_within_rows(type_name),
+                    (_, true) => format!(
                         "CASE WHEN {} THEN left({value}::text, {cut}) ELSE {} END",
-                        read_bounded(&value),
+                        read_within(&value, read),
                         too_large(&value, type_name)
                     ),
                     // A row of plain fields, a range, a type of an
-                    // extension: whatever it holds (numbers, texts quoted
-                    // once) writes out within a few hundred megabytes when
-                    // kept in 8 KiB, its fields read (a row's fields may be
-                    // kept compressed inside it, helper-64: what it holds
-                    // is taken for 256 times what it takes).
-                    false => format!(
-                        "CASE WHEN pg_column_size({value}) <= {small} AND {} <= {read} \
-                         THEN left({value}::text, {cut}) ELSE {} END",
-                        read_at_most(&value),
-                        too_large(&value, type_name),
-                        small = 4 * SMALL_STORED_BYTES,
-                        read = 4 * SMALL_STORED_BYTES * 256,
-                    ),
+                    // extension: what it holds writes out in a few times
+                    // what it reads, a row's fields possibly kept
+                    // compressed inside it (helper-64: taken for 256 times
+                    // what it takes); a row of numbers in up to 18,000
+                    // times what it takes (helper-65: 1,000 fields of
+                    // 1e131071 with 16,383 decimals, 7 kB, 147 MB).
+                    (shape, false) => {
+                        let kept = match shape {
+                            Shape::Numbers => stored / 8,
+                            _ => stored * 4,
+                        };
+                        format!(
+                            "CASE WHEN pg_column_size({value}) <= {kept} AND {} <= {} \
+                             THEN left({value}::text, {cut}) ELSE {} END",
+                            read_at_most(&value),
+                            kept * 256,
+                            too_large(&value, type_name),
+                        )
+                    }
                 },
                 PgKind::Text,
             ),
             k => (value, *k),
         };
         projection.push(format!("{expr} AS {name}"));
-        read.push(kind);
+        kinds_read.push(kind);
     }
     let aliases: Vec<String> = (0..columns.len()).map(|i| format!("c{i}")).collect();
     // The query on lines of its own: a trailing `--` comment ends there.
@@ -712,36 +768,41 @@ pub(super) fn bounded_projection(
             projection.join(", "),
             aliases.join(", ")
         ),
-        read,
+        kinds_read,
     )
 }
 
-/// An array's cell, in SQL. Written out whole when read within
-/// [`READ_BYTES`], with no more elements than a cell shows characters, each
-/// of which writes out short; otherwise element by element, each cut, the
-/// first that many only, after the array's bounds (an array of 50 million
-/// NULLs, one bit each stored, took a backend to 1,840 MiB written out
-/// whole; one element of 300 million `"`, 3.4 MB stored, 1,745 MiB: each
-/// is written `\"`). The cut cell shows `[1:50000000]={NULL,NULL,…`.
-fn array_cell(value: &str, type_name: &str, nested: bool) -> String {
+/// An array's cell, in SQL. Past `read` bytes read, said too large; written
+/// out whole when it has no more elements than a cell shows characters,
+/// each of which writes out short (fixed-width or text-like elements,
+/// numbers that are short), or when it is stored small; otherwise element
+/// by element, each cut, the first that many only, after the array's
+/// bounds (an array of 50 million NULLs, one bit each stored, took a
+/// backend to 1,840 MiB written out whole; one element of 300 million `"`,
+/// 3.4 MB stored, 1,745 MiB: each is written `\"`). The cut cell shows
+/// `[1:50000000]={NULL,NULL,…`. An array of rows within rows is not
+/// written out.
+fn array_cell(value: &str, type_name: &str, shape: Shape, read: u64, stored: u64) -> String {
     let cut = MAX_CELL_CHARS + 1;
     let element = type_name.trim_end_matches("[]");
-    if nested && !fixed_width(element) && !text_like(element) && element != "NUMERIC" {
-        return format!(
-            "'[{}: rows within rows, not written out]'",
-            type_name.to_lowercase().replace('\'', "''")
-        );
+    let plain = fixed_width(element) || text_like(element) || element == "NUMERIC";
+    if shape == Shape::Nested && !plain {
+        return rows_within_rows(type_name);
     }
-    let whole = match fixed_width(element) || text_like(element) {
-        true => format!("cardinality({value}) <= {cut}"),
-        false => stored_small(value, SMALL_STORED_BYTES),
+    let whole = match element {
+        e if fixed_width(e) || text_like(e) => format!("cardinality({value}) <= {cut}"),
+        "NUMERIC" => format!(
+            "cardinality({value}) <= {cut} AND {}",
+            array_numbers_bounded(value)
+        ),
+        _ => stored_small(value, stored),
     };
     let each = match element {
         e if fixed_width(e) => "pstral_e".to_owned(),
-        e if text_like(e) || e == "NUMERIC" => format!("left(pstral_e::text, {cut})"),
+        _ if plain => format!("left(pstral_e::text, {cut})"),
         _ => format!(
             "CASE WHEN {} THEN left(pstral_e::text, {cut}) ELSE '[too large to write out]' END",
-            stored_small("pstral_e", SMALL_STORED_BYTES)
+            stored_small("pstral_e", ROW_STORED_BYTES)
         ),
     };
     format!(
@@ -749,7 +810,7 @@ fn array_cell(value: &str, type_name: &str, nested: bool) -> String {
          WHEN {whole} THEN left({value}::text, {cut}) \
          ELSE left(array_dims({value}) || '=' || (SELECT array_agg({each}) \
          FROM (SELECT unnest({value}) AS pstral_e LIMIT {cut}) AS pstral_f)::text, {cut}) END",
-        read = read_bounded(value),
+        read = read_within(value, read),
         too_large = too_large(value, type_name),
     )
 }

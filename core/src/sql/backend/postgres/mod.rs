@@ -521,10 +521,10 @@ impl PostgresExecutor {
             .iter()
             .map(|c| sqlx::Column::type_info(c).oid())
             .collect();
-        let nested = cells::nested(tx, &oids)
+        let shapes = cells::shapes(tx, &oids)
             .await
             .map_err(timeout_or(limits.timeout))?;
-        let (text, kinds) = bounded_projection(&query.text, &columns, &nested);
+        let (text, kinds) = bounded_projection(&query.text, &columns, &shapes);
         // One row's cells, reused: each value is written into the buffer the
         // previous row's value left, so a million rows are not six million
         // allocations.
