@@ -181,7 +181,8 @@ async fn postgres_dates_past_any_calendar_a_library_keeps_are_written_not_fatal(
            (1, 'infinity', 'infinity', '-infinity'), \
            (2, '5874897-12-31', '294276-12-31 23:59:59.5', '294276-12-31 23:59:59+00'), \
            (3, '2025-02-28', '2025-02-28 13:45:00.123456', '2025-02-28 13:45:00+01'), \
-           (4, '0044-03-15 BC', '0044-03-15 12:00:00 BC', NULL);",
+           (4, '0044-03-15 BC', '0044-03-15 12:00:00 BC', NULL), \
+           (5, '10000-01-01', '10000-01-01 12:00', '10000-01-01 12:00+00');",
     )
     .await;
     let (preview, outcome) = run(
@@ -191,7 +192,7 @@ async fn postgres_dates_past_any_calendar_a_library_keeps_are_written_not_fatal(
     )
     .await
     .unwrap();
-    assert_eq!(outcome.rows, 4);
+    assert_eq!(outcome.rows, 5);
     let row = |i: usize| -> Vec<&str> {
         preview.rows[i]
             .iter()
@@ -221,6 +222,15 @@ async fn postgres_dates_past_any_calendar_a_library_keeps_are_written_not_fatal(
         [
             Some("-0043-03-15".into()),
             Some("-0043-03-15 12:00:00".into())
+        ]
+    );
+    // Past the year 9999, as PostgreSQL writes it (no `+`).
+    assert_eq!(
+        row(4),
+        [
+            "10000-01-01",
+            "10000-01-01 12:00:00",
+            "10000-01-01T12:00:00Z"
         ]
     );
 }
