@@ -521,7 +521,7 @@ impl PostgresExecutor {
             .iter()
             .map(|c| sqlx::Column::type_info(c).oid())
             .collect();
-        let shapes = cells::shapes(tx, &oids)
+        let shapes = cells::shapes(tx, &columns, &oids)
             .await
             .map_err(timeout_or(limits.timeout))?;
         let (text, kinds) = bounded_projection(&query.text, &columns, &shapes);

@@ -111,11 +111,11 @@ pub(super) fn pg_cell_into(
         ),
         PgKind::Float4 => {
             let v = <f32 as Decode<Pg>>::decode(raw).map_err(decode_error)?;
-            float_into(f64::from(v), format!("{v:e}"), format!("{v}"), 6, out);
+            float_into(v, 6, out);
         }
         PgKind::Float8 => {
             let v = <f64 as Decode<Pg>>::decode(raw).map_err(decode_error)?;
-            float_into(v, format!("{v:e}"), format!("{v}"), 15, out);
+            float_into(v, 15, out);
         }
 
         // Read from the server's own form, whose range (to the year
@@ -237,11 +237,20 @@ fn read_within(value: &str, bytes: u64) -> String {
     format!("{} <= {bytes}", read_at_most(value))
 }
 
+/// What `value` holds read, in bytes, in SQL: what it takes stored when
+/// uncompressed, else measured decompressed (a copy made, then another).
+pub(super) fn held(value: &str) -> String {
+    format!(
+        "CASE WHEN pg_column_compression({value}) IS NULL THEN pg_column_size({value}) \
+         ELSE pg_column_size(ROW({value})) END"
+    )
+}
+
 /// What a cell shows of a value too large to write out, in SQL.
 fn too_large(value: &str, type_name: &str) -> String {
     format!(
         "'[{} of ' || pg_size_pretty(pg_column_size({value})::bigint) || ' stored: too large to write out]'",
-        type_name.to_lowercase().replace('\'', "''")
+        type_words(type_name)
     )
 }
 
@@ -249,8 +258,13 @@ fn too_large(value: &str, type_name: &str) -> String {
 fn rows_within_rows(type_name: &str) -> String {
     format!(
         "'[{}: rows within rows, not written out]'",
-        type_name.to_lowercase().replace('\'', "''")
+        type_words(type_name)
     )
+}
+
+/// A type's name as a cell names it, within an SQL string.
+fn type_words(type_name: &str) -> String {
+    type_name.to_lowercase().replace('\'', "''")
 }
 
 /// Whether every number in the jsonb `value` writes out in a few dozen
@@ -259,19 +273,23 @@ fn rows_within_rows(type_name: &str) -> String {
 /// characters (helper-49: 6,000 numbers 1e131071 in 1.6 kB wrote 786 MB).
 /// Each number is read from the document as it is kept, never written.
 fn jsonb_numbers_bounded(value: &str) -> String {
-    format!(
-        "NOT EXISTS (SELECT FROM jsonb_path_query({value}, \
-         'strict $.** ? (@.type() == \"number\")') AS pstral_n(n) \
-         WHERE scale(n::numeric) > 40 OR abs(n::numeric) >= 1e40)"
-    )
+    numbers_bounded(&format!(
+        "(SELECT n::numeric FROM jsonb_path_query({value}, \
+         'strict $.** ? (@.type() == \"number\")') AS pstral_j(n))"
+    ))
 }
 
 /// Whether every number of the numeric array `value` writes out short, as
 /// [`jsonb_numbers_bounded`].
 fn array_numbers_bounded(value: &str) -> String {
+    numbers_bounded(&format!("unnest({value})"))
+}
+
+/// Whether every number `numbers` (a set of NUMERIC, in SQL) gives writes
+/// out in a few dozen characters.
+fn numbers_bounded(numbers: &str) -> String {
     format!(
-        "NOT EXISTS (SELECT FROM unnest({value}) AS pstral_n(n) \
-         WHERE scale(n) > 40 OR abs(n) >= 1e40)"
+        "NOT EXISTS (SELECT FROM {numbers} AS pstral_n(n) WHERE scale(n) > 40 OR abs(n) >= 1e40)"
     )
 }
 
@@ -334,13 +352,20 @@ pub(super) enum Shape {
     Nested,
 }
 
-/// Each column's [`Shape`], read from the catalogue for the types the
-/// statement's columns have; a column whose type the driver does not give
-/// counts as nested.
+/// Each column's [`Shape`], read from the catalogue for the types of the
+/// statement's columns that [`bounded_projection`] weighs by it (arrays,
+/// rows and other types it has no kind for; the others count as flat, and
+/// when none is left nothing is asked); a column whose type the driver does
+/// not give counts as nested.
 pub(super) async fn shapes(
     conn: &mut sqlx::PgConnection,
+    columns: &[Column],
     oids: &[Option<sqlx::postgres::types::Oid>],
 ) -> Result<Vec<Shape>, sqlx::Error> {
+    let weighed = |c: &Column| matches!(PgKind::of(&c.type_name), PgKind::Other);
+    if !columns.iter().any(weighed) {
+        return Ok(vec![Shape::Flat; columns.len()]);
+    }
     let known: Vec<i64> = oids.iter().flatten().map(|oid| i64::from(oid.0)).collect();
     // The type of the column, of its elements when it is an array, under
     // its domain when it has one; nested when that is a record, a row with
@@ -378,9 +403,13 @@ pub(super) async fn shapes(
     .persistent(false)
     .fetch_all(conn)
     .await?;
-    Ok(oids
+    Ok(columns
         .iter()
-        .map(|oid| {
+        .zip(oids)
+        .map(|(column, oid)| {
+            if !weighed(column) {
+                return Shape::Flat;
+            }
             let found = oid.and_then(|oid| found.iter().find(|f| f.0 == i64::from(oid.0)));
             match found {
                 Some((_, false, false)) => Shape::Flat,
@@ -448,11 +477,10 @@ pub(super) fn bounded_projection(
             PgKind::Jsonb => (
                 format!(
                     "CASE WHEN NOT ({}) THEN {too_large} \
-                     WHEN CASE WHEN pg_column_compression({value}) IS NULL \
-                       THEN pg_column_size({value}) ELSE pg_column_size(ROW({value})) END \
-                       > {} THEN {too_large} \
+                     WHEN {} > {} THEN {too_large} \
                      WHEN {} THEN left({value}::text, {cut}) ELSE {too_large} END",
                     read_within(&value, read),
+                    held(&value),
                     ROW_JSONB_READ_BYTES / share,
                     jsonb_numbers_bounded(&value),
                     too_large = too_large(&value, type_name)

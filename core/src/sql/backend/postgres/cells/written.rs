@@ -8,37 +8,42 @@ use super::super::super::*;
 /// A float as PostgreSQL writes it: its shortest exact digits, in
 /// scientific notation (`1e+300`, `1.5e-05`) when its power of ten is
 /// below -4 or from `digits` up (15 for a double, 6 for a real), and
-/// `Infinity`, `-Infinity`, `NaN`. `scientific` and `positional` are the
-/// value written by Rust (`1e300`, and every digit of it).
-pub(super) fn float_into(
-    value: f64,
-    scientific: String,
-    positional: String,
-    digits: i32,
-    out: &mut String,
-) {
-    if value.is_nan() {
+/// `Infinity`, `-Infinity`, `NaN`. Written in `out` as Rust writes it in
+/// scientific notation (`1e300`), then rewritten in place: nothing is
+/// allocated for a cell.
+pub(super) fn float_into<F>(value: F, digits: i32, out: &mut String)
+where
+    F: Copy + Into<f64> + std::fmt::Display + std::fmt::LowerExp,
+{
+    use std::fmt::Write as _;
+    let number: f64 = value.into();
+    if number.is_nan() {
         return out.push_str("NaN");
     }
-    if value.is_infinite() {
-        return out.push_str(if value > 0.0 { "Infinity" } else { "-Infinity" });
+    if number.is_infinite() {
+        return out.push_str(if number > 0.0 {
+            "Infinity"
+        } else {
+            "-Infinity"
+        });
     }
-    let Some((mantissa, power)) = scientific.split_once('e') else {
-        return out.push_str(&positional);
+    let start = out.len();
+    let _ = write!(out, "{value:e}");
+    let Some(e) = out[start..].find('e').map(|e| start + e) else {
+        return;
     };
-    let power: i32 = power.parse().unwrap_or(0);
-    if value == 0.0 || (-4..digits).contains(&power) {
-        out.push_str(&positional);
+    let power: i32 = out[e + 1..].parse().unwrap_or(0);
+    if number == 0.0 || (-4..digits).contains(&power) {
+        out.truncate(start);
+        let _ = write!(out, "{value}");
     } else {
-        let sign = if power < 0 { '-' } else { '+' };
-        out.push_str(mantissa);
-        out.push('e');
-        out.push(sign);
+        out.truncate(e + 1);
+        out.push(if power < 0 { '-' } else { '+' });
         let power = power.unsigned_abs();
         if power < 10 {
             out.push('0');
         }
-        out.push_str(&power.to_string());
+        let _ = write!(out, "{power}");
     }
 }
 
@@ -166,9 +171,12 @@ pub(super) fn numeric_into(bytes: &[u8], out: &mut String) -> Result<(), &'stati
     let weight = i64::from(word(2)? as i16);
     let sign = word(4)?;
     let scale = word(6)? as usize;
-    let digits = (0..count)
-        .map(|i| word(8 + 2 * i))
-        .collect::<Result<Vec<u16>, _>>()?;
+    // Read where they lie, not gathered: a number is written for every
+    // cell of a column, a million in an export.
+    let digits = bytes
+        .get(8..8 + 2 * count)
+        .ok_or("a NUMERIC shorter than its header says")?;
+    let digit = |i: usize| u16::from_be_bytes([digits[2 * i], digits[2 * i + 1]]);
     let special = match sign {
         0x0000 | 0x4000 => None,
         0xC000 => Some("NaN"),
@@ -180,17 +188,17 @@ pub(super) fn numeric_into(bytes: &[u8], out: &mut String) -> Result<(), &'stati
         out.push_str(special);
         return Ok(());
     }
-    if digits.iter().any(|&d| d > 9999) {
+    if (0..count).any(|i| digit(i) > 9999) {
         return Err("a NUMERIC digit past 9999");
     }
     // The group of four decimal digits worth 10,000^position.
     let group = |position: i64| -> u16 {
         usize::try_from(weight - position)
             .ok()
-            .and_then(|i| digits.get(i).copied())
-            .unwrap_or(0)
+            .filter(|&i| i < count)
+            .map_or(0, digit)
     };
-    let negative = sign == 0x4000 && !digits.is_empty();
+    let negative = sign == 0x4000 && count > 0;
     let first_len = |d: u16| {
         if d >= 1000 {
             4
@@ -202,8 +210,8 @@ pub(super) fn numeric_into(bytes: &[u8], out: &mut String) -> Result<(), &'stati
             1
         }
     };
-    let whole_len = match digits.first() {
-        Some(&first) if weight >= 0 => first_len(first) + 4 * weight as usize,
+    let whole_len = match count {
+        1.. if weight >= 0 => first_len(digit(0)) + 4 * weight as usize,
         _ => 1,
     };
     let length = usize::from(negative) + whole_len + if scale > 0 { 1 + scale } else { 0 };
@@ -212,7 +220,7 @@ pub(super) fn numeric_into(bytes: &[u8], out: &mut String) -> Result<(), &'stati
     }
     if length <= MAX_CELL_CHARS {
         // As PostgreSQL writes it: the whole part, then `scale` digits.
-        if weight < 0 || digits.is_empty() {
+        if weight < 0 || count == 0 {
             out.push('0');
         } else {
             let mut four = itoa::Buffer::new();
@@ -226,9 +234,10 @@ pub(super) fn numeric_into(bytes: &[u8], out: &mut String) -> Result<(), &'stati
             let mut written = 0;
             let mut position = -1;
             while written < scale {
-                let text = format!("{:04}", group(position));
+                // The first `take` of the group's four digits.
                 let take = (scale - written).min(4);
-                out.push_str(&text[..take]);
+                let shown = group(position) / 10u16.pow(4 - take as u32);
+                let _ = write!(out, "{shown:0take$}");
                 written += take;
                 position -= 1;
             }
@@ -236,13 +245,14 @@ pub(super) fn numeric_into(bytes: &[u8], out: &mut String) -> Result<(), &'stati
         return Ok(());
     }
     // Scientific: the significant digits, the first one's power of ten.
-    let Some(&first) = digits.first() else {
+    if count == 0 {
         out.push('0');
         return Ok(());
-    };
+    }
+    let first = digit(0);
     let mut significant = first.to_string();
-    for &d in &digits[1..] {
-        let _ = write!(significant, "{d:04}");
+    for i in 1..count {
+        let _ = write!(significant, "{:04}", digit(i));
     }
     let exponent = 4 * weight + first_len(first) as i64 - 1;
     let significant = significant.trim_end_matches('0');
@@ -330,7 +340,7 @@ mod tests {
     fn floats_are_written_as_postgresql_writes_them() {
         let written = |v: f64| {
             let mut out = String::new();
-            super::float_into(v, format!("{v:e}"), format!("{v}"), 15, &mut out);
+            super::float_into(v, 15, &mut out);
             out
         };
         let cases = [

@@ -4,7 +4,7 @@
 //! the copies a row builds, parses or unpacks.
 
 use super::super::*;
-use super::cells::read_at_most;
+use super::cells::{held, read_at_most};
 use super::foresight::{Foresight, Reading};
 use crate::sql::validate::{MAX_NUMERIC_DIGITS, Validated};
 

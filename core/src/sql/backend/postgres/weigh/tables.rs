@@ -203,11 +203,12 @@ pub(in super::super) fn read_length(column: &str, in_pointer: bool) -> String {
     let column = quoted(column);
     match in_pointer {
         true => format!("octet_length({column})"),
+        // An uncompressed value is at most what it takes stored: its
+        // measure is that, whatever its size.
         false => format!(
-            "CASE WHEN pg_column_compression({column}) IS NULL \
-             THEN pg_column_size({column})::float8 \
-             WHEN {most} <= {DECOMPRESSED_READ_BYTES} \
-             THEN pg_column_size(ROW({column}))::float8 ELSE {most} END",
+            "CASE WHEN {most} <= {DECOMPRESSED_READ_BYTES} \
+             THEN ({})::float8 ELSE {most} END",
+            held(&column),
             most = read_at_most(&column)
         ),
     }
