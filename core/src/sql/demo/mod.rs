@@ -11,6 +11,7 @@
 
 mod generate;
 mod model;
+mod words;
 
 use std::path::Path;
 

@@ -1,4 +1,5 @@
 use super::super::{Policy, Refusal, validate};
+use super::regex::{MAX_REGEX_OPTIONAL, nested_repeats, unfolded};
 use super::*;
 
 fn regex_states(pattern: &str) -> u64 {

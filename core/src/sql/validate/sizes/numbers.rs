@@ -3,7 +3,11 @@
 //! keeps every digit written, and its logarithms, roots and powers work on
 //! all of them in one call no deadline interrupts).
 
-use sqlparser::ast::{BinaryOperator, DataType, ExactNumberInfo, Expr, UnaryOperator, Value};
+use std::ops::ControlFlow;
+
+use sqlparser::ast::{
+    BinaryOperator, DataType, ExactNumberInfo, Expr, UnaryOperator, Value, Visitor,
+};
 
 use super::super::bounds;
 use super::{HUGE, MAX_EXPONENT, MAX_NUMERIC_DIGITS, arguments, integer, set_chars};
@@ -466,4 +470,128 @@ pub(super) fn counts(name: &str) -> bool {
             | "ts_rank"
             | "ts_rank_cd"
     )
+}
+
+/// The first exact number in `expr` parsed from a value read that is not a
+/// column (`(j ->> 'r')::numeric`, `to_number(t || '', '9')`): a column is
+/// measured by the executor when it is a number.
+pub(super) fn parsed_number(expr: &Expr) -> Option<&Expr> {
+    struct Parsed<'e>(Option<&'e Expr>);
+    impl<'e> Parsed<'e> {
+        fn look(&mut self, e: &'e Expr) {
+            if self.0.is_some() {
+                return;
+            }
+            let exact = |t: &sqlparser::ast::DataType| {
+                matches!(
+                    t,
+                    sqlparser::ast::DataType::Numeric(_)
+                        | sqlparser::ast::DataType::Decimal(_)
+                        | sqlparser::ast::DataType::Dec(_)
+                )
+            };
+            let column = |e: &Expr| {
+                matches!(
+                    super::super::walk::unnested(e),
+                    Expr::Identifier(_) | Expr::CompoundIdentifier(_)
+                )
+            };
+            match e {
+                Expr::Cast {
+                    expr: inner,
+                    data_type,
+                    ..
+                } if exact(data_type) && !column(inner) && reads_data(inner) => self.0 = Some(e),
+                Expr::Function(_)
+                    if bounds::called(e).as_deref() == Some("to_number") && reads_data(e) =>
+                {
+                    self.0 = Some(e)
+                }
+                _ => {}
+            }
+        }
+    }
+    let mut found = Parsed(None);
+    // Walked by hand: a visitor's borrow of the nodes it is given does not
+    // outlive its call.
+    fn walk<'e>(e: &'e Expr, found: &mut Parsed<'e>) {
+        found.look(e);
+        if found.0.is_some() {
+            return;
+        }
+        match e {
+            Expr::Nested(x) | Expr::UnaryOp { expr: x, .. } | Expr::Cast { expr: x, .. } => {
+                walk(x, found)
+            }
+            Expr::BinaryOp { left, right, .. } => {
+                walk(left, found);
+                walk(right, found);
+            }
+            Expr::Function(f) => {
+                if let sqlparser::ast::FunctionArguments::List(list) = &f.args {
+                    for arg in list.args.iter().filter_map(bounds::argument) {
+                        walk(arg, found);
+                    }
+                }
+            }
+            Expr::Case {
+                operand,
+                conditions,
+                else_result,
+                ..
+            } => {
+                for x in operand.iter().chain(else_result.iter()) {
+                    walk(x, found);
+                }
+                for when in conditions {
+                    walk(&when.condition, found);
+                    walk(&when.result, found);
+                }
+            }
+            _ => {}
+        }
+    }
+    walk(expr, &mut found);
+    found.0
+}
+
+/// Whether `expr` reads a value from the data (see [`reads_of_data`]).
+pub(super) fn reads_data(expr: &Expr) -> bool {
+    reads_of_data(expr) > 0
+}
+
+/// How many values `expr` reads from the data: columns, whole rows and
+/// nested queries (one each, whatever the query reads inside).
+pub(super) fn reads_of_data(expr: &Expr) -> u64 {
+    #[derive(Default)]
+    struct Reads {
+        count: u64,
+        /// How deep inside nested queries the walk is.
+        nested: usize,
+    }
+    impl Visitor for Reads {
+        type Break = ();
+        fn pre_visit_query(&mut self, _: &sqlparser::ast::Query) -> ControlFlow<()> {
+            // A nested query however it stands (a subquery, EXISTS, IN, an
+            // ARRAY(…) or a function's rows): one value read.
+            if self.nested == 0 {
+                self.count = self.count.saturating_add(1);
+            }
+            self.nested += 1;
+            ControlFlow::Continue(())
+        }
+        fn post_visit_query(&mut self, _: &sqlparser::ast::Query) -> ControlFlow<()> {
+            self.nested -= 1;
+            ControlFlow::Continue(())
+        }
+        fn pre_visit_expr(&mut self, e: &Expr) -> ControlFlow<()> {
+            if self.nested == 0 && matches!(e, Expr::Identifier(_) | Expr::CompoundIdentifier(_)) {
+                self.count = self.count.saturating_add(1);
+            }
+            ControlFlow::Continue(())
+        }
+    }
+    let mut reads = Reads::default();
+    let _ = sqlparser::ast::Visit::visit(expr, &mut reads);
+    reads.count
 }

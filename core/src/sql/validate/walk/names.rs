@@ -12,6 +12,121 @@ use super::super::{Refusal, Unreadable, denied, denied_object};
 use super::{Judged, Walker, unverifiable};
 
 impl Walker<'_> {
+    /// A name alone is a column, except where the database calls a function
+    /// written without parentheses: Oracle's DBMS_STANDARD event functions
+    /// (`ora_database_name`, `login_user`, …) and PostgreSQL's SQL-standard
+    /// session functions (`system_user`, `current_user`, …), which tell about
+    /// the server and the session rather than the data.
+    pub(super) fn bare_name(&mut self, ident: &Ident) -> Judged {
+        let folded = self.fold(ident);
+        self.names.columns.insert(folded.clone());
+        self.names.alone.insert(folded);
+        if self.dialect() == Dialect::Oracle {
+            let folded = self.fold(ident);
+            self.bare.push(folded);
+        }
+        // A quoted name is a column, except where the database reads it as
+        // the unquoted one: Oracle's `"USER"` is USER.
+        let upper = self.upper(ident);
+        if ident.quote_style.is_some()
+            && (self.dialect() != Dialect::Oracle || self.fold(ident) != upper)
+        {
+            return Ok(());
+        }
+        let called = match self.dialect() {
+            Dialect::Oracle => {
+                upper.starts_with("ORA_")
+                    || [
+                        "LOGIN_USER",
+                        "DATABASE_NAME",
+                        "INSTANCE_NUM",
+                        "SYSEVENT",
+                        "DICTIONARY_OBJ_OWNER",
+                        "DICTIONARY_OBJ_NAME",
+                        "DICTIONARY_OBJ_TYPE",
+                        "DES_ENCRYPTED_PASSWORD",
+                        "CLIENT_IP_ADDRESS",
+                        "SERVER_ERROR",
+                        "IS_SERVERERROR",
+                        "GRANTEE",
+                        "REVOKEE",
+                        "PRIVILEGE_LIST",
+                        "SQL_TXT",
+                        "USER",
+                        "UID",
+                        "SESSIONTIMEZONE",
+                        "DBTIMEZONE",
+                        "SDO_VERSION",
+                    ]
+                    .contains(&upper.as_str())
+            }
+            Dialect::Postgres => [
+                "SYSTEM_USER",
+                // System columns: object and transaction ids.
+                "TABLEOID",
+                "XMIN",
+                "XMAX",
+                "CMIN",
+                "CMAX",
+                "CTID",
+                "SESSION_USER",
+                "CURRENT_USER",
+                "CURRENT_ROLE",
+                "CURRENT_CATALOG",
+                "CURRENT_SCHEMA",
+                "USER",
+            ]
+            .contains(&upper.as_str()),
+            Dialect::Sqlite => false,
+        };
+        if called {
+            Err(Refusal::UnknownFunction {
+                name: ident.value.clone(),
+                dialect: self.dialect(),
+            })
+        } else {
+            Ok(())
+        }
+    }
+
+    /// `x.y` without parentheses: a column of a relation of the query. In
+    /// Oracle it could also be a package function called without
+    /// parentheses (`dbms_random.value`) or a sequence (`s.nextval`), so a
+    /// qualifier that names no relation of the query is refused.
+    pub(super) fn column_reference(&mut self, idents: &[Ident]) -> Judged {
+        let written = || {
+            idents
+                .iter()
+                .map(|i| i.value.as_str())
+                .collect::<Vec<_>>()
+                .join(".")
+        };
+        if idents.iter().any(|i| i.value.contains('@')) {
+            return Err(Refusal::DatabaseLink(written()));
+        }
+        if idents.last().is_some_and(|i| {
+            let name = self.upper(i);
+            name == "NEXTVAL" || name == "CURRVAL"
+        }) {
+            return Err(Refusal::Sequence(written()));
+        }
+        let upper: Vec<String> = idents.iter().map(|i| self.fold(i)).collect();
+        self.names.columns.extend(upper.iter().cloned());
+        // The whole qualifier: `t.col` or `schema.table.col`. A longer
+        // chain after a table (`t.col.attr`) could as well be a package
+        // function in Oracle's name resolution: not verifiable.
+        let (qualifier, column) = upper.split_at(upper.len() - 1);
+        let known = self.relation_named(qualifier, &column[0]);
+        if known == Some(false) && self.dialect() == Dialect::Postgres {
+            self.derived_columns.push(column[0].clone());
+        }
+        if known.is_some() {
+            Ok(())
+        } else {
+            Err(unverifiable(Unreadable::NotATable(written())))
+        }
+    }
+
     /// The identifier as the database reads it, by the database's own rule
     /// ([`Dialect::fold_unquoted`]): unquoted names fold to the dialect's
     /// case, ASCII letters only; a quoted one is exact, except in SQLite,

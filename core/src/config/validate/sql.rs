@@ -1,0 +1,218 @@
+//! The `[sql]` table and its Execute targets, validated into the SQL
+//! module's own settings: the policy's lists, the limits, the role that
+//! confirms examples, and each target's kind, connection and files.
+
+use super::*;
+
+impl Validator {
+    pub(super) fn sql(&mut self, raw: RawSql, data_dir: &Path) -> SqlSettings {
+        for (key, list) in [
+            ("sql.allowed_schemas", &raw.allowed_schemas),
+            ("sql.allowed_functions", &raw.allowed_functions),
+            ("sql.denied_functions", &raw.denied_functions),
+            ("sql.denied_objects", &raw.denied_objects),
+        ] {
+            if let Some(bad) = list
+                .iter()
+                .find(|s| s.trim().is_empty() || s.contains(char::is_whitespace))
+            {
+                self.problem(key, format!("{bad:?} is not a name or pattern"));
+            }
+        }
+        for name in &raw.allowed_functions {
+            if let Some(why) = crate::sql::validate::functions::refuse_in_configuration(name) {
+                self.problem(
+                    "sql.allowed_functions",
+                    format!("{name:?} cannot be allowed: it {why}"),
+                );
+            }
+        }
+        let targets: Vec<Target> = raw
+            .targets
+            .iter()
+            .filter_map(|(name, t)| self.target(name, t, data_dir))
+            .collect();
+        let target = match targets.iter().find(|t| t.name == raw.target) {
+            Some(t) => t.clone(),
+            None => {
+                let names: Vec<&str> = targets.iter().map(|t| t.name.as_str()).collect();
+                self.problem(
+                    "sql.target",
+                    format!(
+                        "there is no [sql.targets.{}]; the targets are {}",
+                        raw.target,
+                        names.join(", ")
+                    ),
+                );
+                Target {
+                    name: raw.target.clone(),
+                    kind: TargetKind::Sqlite(PathBuf::from("data/demo.db")),
+                    instructions_file: None,
+                    today: None,
+                }
+            }
+        };
+        SqlSettings {
+            allow_privileged_account: raw.allow_privileged_account,
+            policy: {
+                // The configured patterns add to the built-in ones: a list
+                // with one extra name must not silently drop the rest.
+                let mut policy = crate::sql::validate::Policy::new(target.dialect());
+                policy.allowed_schemas = raw.allowed_schemas;
+                policy.allowed_functions = raw.allowed_functions;
+                policy.denied_functions.extend(raw.denied_functions);
+                policy.denied_objects.extend(raw.denied_objects);
+                policy
+            },
+            target,
+            targets,
+            limits: crate::sql::backend::Limits {
+                row_cap: self.whole("sql.row_cap", raw.row_cap, 1..=1_000_000) as u64,
+                timeout: self.duration("sql.timeout", &raw.timeout),
+                max_result_bytes: self.whole("sql.max_result_mib", raw.max_result_mib, 1..=16_384)
+                    as u64
+                    * 1024
+                    * 1024,
+                max_temp_bytes: self.whole("sql.max_temp_mib", raw.max_temp_mib, 1..=1_048_576)
+                    as u64
+                    * 1024
+                    * 1024,
+            },
+            preview_rows: self.whole("sql.preview_rows", raw.preview_rows, 0..=200) as usize,
+            csv_bom: raw.csv_bom,
+            explain: raw.explain,
+            ask_again_without_sql: raw.ask_again_without_sql,
+            candidates: crate::sql::Candidates {
+                count: self.whole("sql.candidates", raw.candidates, 1..=16) as usize,
+                temperature: if (0.0..=2.0).contains(&raw.candidate_temperature) {
+                    raw.candidate_temperature
+                } else {
+                    self.problem(
+                        "sql.candidate_temperature",
+                        format!("must be between 0 and 2, got {}", raw.candidate_temperature),
+                    );
+                    0.7
+                },
+            },
+            schema_budget: self.whole("sql.schema_budget", raw.schema_budget, 0..=100_000) as usize,
+            examples_budget: self.whole("sql.examples_budget", raw.examples_budget, 0..=100_000)
+                as usize,
+            instructions_budget: self.whole(
+                "sql.instructions_budget",
+                raw.instructions_budget,
+                0..=100_000,
+            ) as usize,
+            confirm_role: match raw.confirm_role.parse::<crate::identity::Role>() {
+                Ok(role) => role,
+                Err(e) => {
+                    // Reported, so the settings are refused whole; the
+                    // value is never used.
+                    self.problem("sql.confirm_role", e.to_string());
+                    crate::identity::Role::Admin
+                }
+            },
+            schema_refresh: self.duration("sql.schema_refresh", &raw.schema_refresh),
+            private_results: raw
+                .private_results
+                .iter()
+                .filter_map(|entry| {
+                    let parsed = entry
+                        .split_once(':')
+                        .filter(|(p, c)| !p.is_empty() && !c.is_empty() && !c.contains(' '));
+                    if parsed.is_none() {
+                        self.problem(
+                            "sql.private_results",
+                            format!(
+                                "expected \"PLATFORM:CHANNEL\" or \"PLATFORM:*\", got {entry:?}"
+                            ),
+                        );
+                    }
+                    parsed.map(|(p, c)| (p.to_owned(), c.to_owned()))
+                })
+                .collect(),
+        }
+    }
+
+    fn target(&mut self, name: &str, raw: &RawTarget, data_dir: &Path) -> Option<Target> {
+        let key = format!("sql.targets.{name}.url");
+        let password = self.password_file(&key, &raw.url, &raw.password_file);
+        let kind = if let Some(path) = raw
+            .url
+            .strip_prefix("sqlite://")
+            .or_else(|| raw.url.strip_prefix("sqlite:"))
+        {
+            TargetKind::Sqlite(self.in_data_dir(&key, path, data_dir, false))
+        } else {
+            match Url::parse(&raw.url) {
+                Ok(mut url)
+                    if matches!(url.scheme(), "postgres" | "postgresql")
+                        && url.host().is_some() =>
+                {
+                    if let Some(p) = &password {
+                        use secrecy::ExposeSecret;
+                        let _ = url.set_password(Some(p.expose_secret()));
+                    }
+                    TargetKind::Postgres(DatabaseUrl::Postgres(url))
+                }
+                Ok(url)
+                    if url.scheme() == "oracle"
+                        && url.host().is_some()
+                        && !url.username().is_empty() =>
+                {
+                    let password = match (url.password(), password) {
+                        (_, Some(p)) => Some(RedactedSecret(p)),
+                        (Some(inline), None) => {
+                            Some(RedactedSecret(SecretString::from(inline.to_owned())))
+                        }
+                        (None, None) => None,
+                    };
+                    let host = url.host_str().unwrap_or_default();
+                    let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
+                    TargetKind::Oracle {
+                        user: url.username().to_owned(),
+                        password,
+                        connect: format!("{host}{port}{}", url.path()),
+                    }
+                }
+                Ok(_) | Err(_) => {
+                    self.problem(
+                        &key,
+                        "expected sqlite:PATH, postgres://USER@HOST/DB or oracle://USER@HOST:PORT/SERVICE",
+                    );
+                    return None;
+                }
+            }
+        };
+        let instructions_file = if raw.instructions_file.trim().is_empty() {
+            None
+        } else {
+            let path = PathBuf::from(raw.instructions_file.trim());
+            if let Err(e) = std::fs::read_to_string(&path) {
+                self.problem(
+                    &format!("sql.targets.{name}.instructions_file"),
+                    format!("cannot read {}: {e}", path.display()),
+                );
+            }
+            Some(path)
+        };
+        let today = match raw.today.trim() {
+            "" => None,
+            date => match chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d") {
+                Ok(date) => Some(date),
+                Err(_) => {
+                    self.problem(
+                        &format!("sql.targets.{name}.today"),
+                        format!("expected a date as YYYY-MM-DD, or nothing for the clock's, not {date:?}"),
+                    );
+                    None
+                }
+            },
+        };
+        Some(Target {
+            name: name.to_owned(),
+            kind,
+            instructions_file,
+            today,
+        })
+    }
+}

@@ -1,0 +1,716 @@
+//! The chat's texts, each sentence in English beside its French: what a
+//! [`Text`] says in a [`Lang`].
+
+use super::sql::{exec_error, heavy_reason, sql_refusal};
+use super::{Lang, Text, duration_fr};
+
+impl Text<'_> {
+    /// The text in `lang`.
+    pub fn render(&self, lang: Lang) -> String {
+        match (lang, self) {
+            (
+                lang,
+                Text::RowsCaption {
+                    shown,
+                    total,
+                    truncated,
+                },
+            ) => rows_caption(lang, *shown, *total, *truncated),
+            (Lang::En, Text::TerminalWelcome) => "Pstral. Ask a question; /mode sql|chat, /stop, \
+                 /export [json], /help, /quit (or Ctrl-D)."
+                .to_owned(),
+            (Lang::Fr, Text::TerminalWelcome) => "Pstral. Posez une question ; /mode sql|chat, \
+                 /stop, /export [json], /help, /quit (ou Ctrl-D)."
+                .to_owned(),
+            (Lang::En, Text::ModelServerDown { url, error, ollama }) => format!(
+                "⚠️  No {} answers at {url} ({error}).\n   Start it{}, or point llm.endpoints \
+                 (PSTRAL__LLM__ENDPOINTS) at a running server.",
+                if *ollama { "Ollama" } else { "model server" },
+                if *ollama { " with `ollama serve`" } else { "" },
+            ),
+            (Lang::Fr, Text::ModelServerDown { url, error, ollama }) => format!(
+                "⚠️  Aucun {} ne répond à {url} ({error}).\n   Lancez-le{}, ou indiquez dans \
+                 llm.endpoints (PSTRAL__LLM__ENDPOINTS) un serveur en service.",
+                if *ollama {
+                    "serveur Ollama"
+                } else {
+                    "serveur de modèles"
+                },
+                if *ollama { " avec `ollama serve`" } else { "" },
+            ),
+            (
+                Lang::En,
+                Text::ServerLacksModel {
+                    url,
+                    model,
+                    ollama: true,
+                    ..
+                },
+            ) => format!(
+                "⚠️  {url} does not have the model {model}.\n   Install it with `ollama pull \
+                 {model}`, or choose another with llm.model (PSTRAL__LLM__MODEL)."
+            ),
+            (
+                Lang::Fr,
+                Text::ServerLacksModel {
+                    url,
+                    model,
+                    ollama: true,
+                    ..
+                },
+            ) => format!(
+                "⚠️  {url} n'a pas le modèle {model}.\n   Installez-le avec `ollama pull {model}`, \
+                 ou choisissez-en un autre avec llm.model (PSTRAL__LLM__MODEL)."
+            ),
+            (
+                Lang::En,
+                Text::ServerLacksModel {
+                    url, model, served, ..
+                },
+            ) => format!(
+                "⚠️  {url} does not serve the model {model}; it serves: {served}.\n   Name one of \
+                 them in the endpoint's model, or in llm.model (PSTRAL__LLM__MODEL)."
+            ),
+            (
+                Lang::Fr,
+                Text::ServerLacksModel {
+                    url, model, served, ..
+                },
+            ) => format!(
+                "⚠️  {url} ne propose pas le modèle {model} ; modèles disponibles : {served}.\n   \
+                 Indiquez l'un d'eux dans le champ model de l'entrée de llm.endpoints, ou dans \
+                 llm.model (PSTRAL__LLM__MODEL)."
+            ),
+            (Lang::En, Text::UnknownIdentity { contact, prefix }) => format!(
+                "Hello! I don't know your account yet, so I can't answer. Ask {contact} for an \
+                 invite code, then send it to me in a direct message with `{prefix}link CODE`."
+            ),
+            (Lang::Fr, Text::UnknownIdentity { contact, prefix }) => format!(
+                "Bonjour ! Je ne connais pas encore votre compte, je ne peux donc pas répondre. \
+                 Demandez un code d'invitation (contact : {}), puis envoyez-le-moi en message \
+                 privé avec `{prefix}link CODE`.",
+                // The embedded default (config/default.toml) is English.
+                match *contact {
+                    "an administrator" => "un administrateur",
+                    contact => contact,
+                }
+            ),
+            (Lang::En, Text::Linked { user }) => {
+                format!("Done: this account is now linked to {user}.")
+            }
+            (Lang::Fr, Text::Linked { user }) => {
+                format!("C'est fait : ce compte est maintenant lié à {user}.")
+            }
+            (Lang::En, Text::InviteNotValid) => "This invite code does not work (it may be \
+                 mistyped, expired or already used). Ask an admin for a new one."
+                .to_owned(),
+            (Lang::Fr, Text::InviteNotValid) => "Ce code d'invitation ne fonctionne pas (il est \
+                 peut-être mal saisi, expiré ou déjà utilisé). Demandez-en un nouveau à un \
+                 administrateur."
+                .to_owned(),
+            (Lang::En, Text::InviteSeenInPublic) => "Invite codes are only taken in a direct \
+                 message. If this was one, it no longer works: others could see it."
+                .to_owned(),
+            (Lang::Fr, Text::InviteSeenInPublic) => "Les codes d'invitation ne sont acceptés \
+                 qu'en message privé. Si c'en était un, il ne fonctionne plus : d'autres ont pu \
+                 le voir."
+                .to_owned(),
+            (Lang::En, Text::InviteBurnt { prefix }) => format!(
+                "The invite code you sent where others could see it no longer works. Ask an \
+                 admin for a new one, then send it to me here, in this direct message, with \
+                 `{prefix}link CODE`."
+            ),
+            (Lang::Fr, Text::InviteBurnt { prefix }) => format!(
+                "Le code d'invitation que vous avez envoyé là où d'autres pouvaient le voir ne \
+                 fonctionne plus. Demandez-en un nouveau à un administrateur, puis envoyez-le-moi \
+                 ici, en message privé, avec `{prefix}link CODE`."
+            ),
+            (Lang::En, Text::InviteOverheard) => "An invite code you wrote where others could \
+                 read it no longer works. Ask an admin for a new one and give it to its owner \
+                 privately; an invite that names the chat account it is for is of no use to \
+                 anyone else who sees it."
+                .to_owned(),
+            (Lang::Fr, Text::InviteOverheard) => "Un code d'invitation que vous avez écrit là où \
+                 d'autres pouvaient le lire ne fonctionne plus. Demandez-en un nouveau à un \
+                 administrateur et donnez-le à son destinataire en privé ; une invitation qui \
+                 nomme le compte de messagerie auquel elle est destinée ne sert à personne \
+                 d'autre."
+                .to_owned(),
+            (Lang::En, Text::AlreadyLinked { user }) => {
+                format!("This account is already linked to {user}.")
+            }
+            (Lang::Fr, Text::AlreadyLinked { user }) => {
+                format!("Ce compte est déjà lié à {user}.")
+            }
+            (Lang::En, Text::NotAllowed { needed }) => {
+                format!("Sorry, this needs the {needed} role, which you don't have.")
+            }
+            (Lang::Fr, Text::NotAllowed { needed }) => {
+                format!("Désolé, il faut pour cela le rôle {needed}, que vous n'avez pas.")
+            }
+            (Lang::En, Text::AuditUnavailable) => {
+                "I can't record this action right now (the audit database is unavailable), so I \
+                 did not do it. Please try again later."
+                    .to_owned()
+            }
+            (Lang::Fr, Text::AuditUnavailable) => {
+                "Je ne peux pas enregistrer cette action pour l'instant (la base d'audit est \
+                 indisponible), je ne l'ai donc pas effectuée. Réessayez plus tard."
+                    .to_owned()
+            }
+            (Lang::En, Text::Thinking) => "✍️ Writing…".to_owned(),
+            (Lang::Fr, Text::Thinking) => "✍️ Rédaction…".to_owned(),
+            (Lang::En, Text::QueuePosition { position }) => {
+                format!("⏳ Waiting for the model: you are number {position} in line.")
+            }
+            (Lang::Fr, Text::QueuePosition { position }) => {
+                format!("⏳ En attente du modèle : vous êtes en position {position} dans la file d'attente.")
+            }
+            (Lang::En, Text::ModelUnavailable) => {
+                "The language model is not reachable right now. Please try again in a few minutes; \
+                 if it persists, tell an administrator."
+                    .to_owned()
+            }
+            (Lang::Fr, Text::ModelUnavailable) => {
+                "Le modèle de langage est injoignable pour le moment. Réessayez dans quelques \
+                 minutes ; si cela continue, prévenez un administrateur."
+                    .to_owned()
+            }
+            (Lang::En, Text::ModelTooSlow) => {
+                "The language model took too long to start answering (it may be loading or busy). \
+                 Please try again."
+                    .to_owned()
+            }
+            (Lang::Fr, Text::ModelTooSlow) => {
+                "Le modèle de langage a mis trop de temps à commencer sa réponse (il est peut-être \
+                 en cours de chargement ou occupé). Réessayez."
+                    .to_owned()
+            }
+            (Lang::En, Text::AnswerCut) => {
+                "The answer was cut off: the language model stopped before finishing. Ask again to \
+                 get a complete answer."
+                    .to_owned()
+            }
+            (Lang::Fr, Text::AnswerCut) => {
+                "La réponse a été interrompue : le modèle de langage s'est arrêté avant la fin. \
+                 Reposez la question pour obtenir une réponse complète."
+                    .to_owned()
+            }
+            (Lang::En, Text::AnswerNotPosted { prefix }) => format!(
+                "The rest of this answer could not be posted here; ask `{prefix}export` for the \
+                 whole conversation."
+            ),
+            (Lang::Fr, Text::AnswerNotPosted { prefix }) => format!(
+                "La suite de cette réponse n'a pas pu être publiée ici ; utilisez `{prefix}export` \
+                 pour obtenir toute la conversation."
+            ),
+            (Lang::En, Text::AnswerTooLong) => {
+                "The answer stopped at the model's length limit; ask for a shorter one or for the \
+                 rest."
+                    .to_owned()
+            }
+            (Lang::Fr, Text::AnswerTooLong) => {
+                "La réponse a atteint la longueur maximale du modèle ; demandez une réponse plus \
+                 courte, ou la suite."
+                    .to_owned()
+            }
+            (Lang::En, Text::AnswerRepeats) => {
+                "The model started repeating itself, so the answer was stopped there; ask again, \
+                 perhaps in other words."
+                    .to_owned()
+            }
+            (Lang::Fr, Text::AnswerRepeats) => {
+                "Le modèle s'est mis à se répéter : la réponse a été arrêtée là ; reposez la \
+                 question, peut-être autrement."
+                    .to_owned()
+            }
+            (Lang::En, Text::StopNotAllowed) => {
+                "Only the person who asked, or an admin, can stop this answer.".to_owned()
+            }
+            (Lang::Fr, Text::StopNotAllowed) => {
+                "Seule la personne qui a posé la question, ou un administrateur, peut arrêter \
+                 cette réponse."
+                    .to_owned()
+            }
+            (Lang::En, Text::CannotShowResult) => {
+                "The query ran, but I could not show its result here. Please try again later."
+                    .to_owned()
+            }
+            (Lang::Fr, Text::CannotShowResult) => {
+                "La requête a été exécutée, mais je n'ai pas pu en afficher le résultat ici. \
+                 Réessayez plus tard."
+                    .to_owned()
+            }
+            (Lang::En, Text::CannotAttach) => {
+                "I could not attach the file here. Please try again later.".to_owned()
+            }
+            (Lang::Fr, Text::CannotAttach) => {
+                "Je n'ai pas pu joindre le fichier ici. Réessayez plus tard.".to_owned()
+            }
+            (
+                Lang::En,
+                Text::ModelMissing {
+                    model,
+                    ollama: true,
+                },
+            ) => format!(
+                "The model {model} is not installed on the model server. An administrator can \
+                 install it with `ollama pull {model}`."
+            ),
+            (
+                Lang::Fr,
+                Text::ModelMissing {
+                    model,
+                    ollama: true,
+                },
+            ) => format!(
+                "Le modèle {model} n'est pas installé sur le serveur de modèles. Un administrateur \
+                 peut l'installer avec `ollama pull {model}`."
+            ),
+            (
+                Lang::En,
+                Text::ModelMissing {
+                    model,
+                    ollama: false,
+                },
+            ) => format!(
+                "The model server does not serve the model {model}. An administrator must load \
+                 it there, or name the one it serves in the configuration."
+            ),
+            (
+                Lang::Fr,
+                Text::ModelMissing {
+                    model,
+                    ollama: false,
+                },
+            ) => format!(
+                "Le serveur de modèles ne propose pas le modèle {model}. Un administrateur doit \
+                 l'y charger, ou indiquer dans la configuration un modèle qu'il propose."
+            ),
+            (Lang::En, Text::ModelKeyRefused) => {
+                "The model server refused Pstral's credentials. An administrator must check its \
+                 API key (llm.endpoints)."
+                    .to_owned()
+            }
+            (Lang::Fr, Text::ModelKeyRefused) => {
+                "Le serveur de modèles a refusé les identifiants de Pstral. Un administrateur doit \
+                 vérifier sa clé d'API (llm.endpoints)."
+                    .to_owned()
+            }
+            (Lang::En, Text::ModelFailed) => {
+                "The language model failed while preparing the answer. Please try again; if it \
+                 persists, tell an administrator."
+                    .to_owned()
+            }
+            (Lang::Fr, Text::ModelFailed) => {
+                "Le modèle de langage a échoué en préparant la réponse. Réessayez ; si cela \
+                 continue, prévenez un administrateur."
+                    .to_owned()
+            }
+            (Lang::En, Text::QueueFull) => {
+                "Too many questions are waiting for the model. Please ask again in a few minutes."
+                    .to_owned()
+            }
+            (Lang::Fr, Text::QueueFull) => {
+                "Trop de questions attendent le modèle. Reposez la vôtre dans quelques minutes."
+                    .to_owned()
+            }
+            (Lang::En, Text::OwnQueueFull { waiting }) => format!(
+                "You already have {waiting} questions waiting for the model: ask this one again \
+                 once one of them is answered."
+            ),
+            (Lang::Fr, Text::OwnQueueFull { waiting }) => format!(
+                "Vous avez déjà {waiting} questions qui attendent le modèle : reposez celle-ci \
+                 quand l'une d'elles aura sa réponse."
+            ),
+            (Lang::En, Text::Stopped) => "⏹ Stopped.".to_owned(),
+            (Lang::Fr, Text::Stopped) => "⏹ Arrêté.".to_owned(),
+            (Lang::En, Text::EmptyAnswer) => "(The model gave an empty answer.)".to_owned(),
+            (Lang::Fr, Text::EmptyAnswer) => "(Le modèle a donné une réponse vide.)".to_owned(),
+            (Lang::En, Text::ModeSet { mode }) => {
+                format!("Mode set to {mode} for this conversation.")
+            }
+            (Lang::Fr, Text::ModeSet { mode }) => {
+                format!("Mode {mode} activé pour cette conversation.")
+            }
+            (Lang::En, Text::ModeSetForChannel { mode }) => format!(
+                "Mode set to {mode} for this channel: everyone's new conversations here start in it."
+            ),
+            (Lang::Fr, Text::ModeSetForChannel { mode }) => format!(
+                "Mode {mode} activé pour ce salon : les nouvelles conversations de chacun ici \
+                 commencent dans ce mode."
+            ),
+            (Lang::En, Text::ModeChannelNeedsAdmin { prefix }) => format!(
+                "Only an admin can change this channel's mode, which is everyone's. In a thread, \
+                 `{prefix}mode` changes that thread only; in a direct message, yours."
+            ),
+            (Lang::Fr, Text::ModeChannelNeedsAdmin { prefix }) => format!(
+                "Seul un administrateur peut changer le mode de ce salon, car il s'applique à tout \
+                 le monde. Dans un fil, `{prefix}mode` ne change que ce fil ; en message privé, \
+                 seulement votre conversation."
+            ),
+            (Lang::En, Text::UnknownMode { given }) => {
+                format!("There is no mode {given:?}: the modes are sql and chat.")
+            }
+            (Lang::Fr, Text::UnknownMode { given }) => {
+                format!("Le mode {given:?} n'existe pas : les modes sont sql et chat.")
+            }
+            (Lang::En, Text::NothingToStop) => "Nothing is being written right now.".to_owned(),
+            (Lang::Fr, Text::NothingToStop) => {
+                "Aucune réponse n'est en cours de rédaction.".to_owned()
+            }
+            (Lang::En, Text::NotYourConversation) => "This conversation belongs to the people \
+                 who asked in it: only they (or an admin) can export it or change its mode. \
+                 Start your own by asking me a question."
+                .to_owned(),
+            (Lang::Fr, Text::NotYourConversation) => "Cette conversation appartient aux \
+                 personnes qui y ont posé des questions : elles seules (ou un administrateur) \
+                 peuvent l'exporter ou en changer le mode. Commencez la vôtre en me posant une \
+                 question."
+                .to_owned(),
+            (Lang::En, Text::NothingToExport) => {
+                "There is no conversation of yours here to export yet.".to_owned()
+            }
+            (Lang::Fr, Text::NothingToExport) => {
+                "Vous n'avez pas encore de conversation ici à exporter.".to_owned()
+            }
+            (lang, Text::SqlRefused(refusal)) => sql_refusal(lang, refusal),
+            (Lang::En, Text::SqlDoesNotCompile { index, message }) => format!(
+                "Query {index} will not be run: the database does not accept it ({message})."
+            ),
+            (Lang::Fr, Text::SqlDoesNotCompile { index, message }) => format!(
+                "La requête {index} ne sera pas exécutée : la base ne l'accepte pas ({message})."
+            ),
+            (Lang::En, Text::SqlPlanTooSlow { index, limit }) => format!(
+                "Query {index} will not be run: the database took longer than {} only to plan \
+                 and weigh it, before running anything (ask for fewer or smaller values).",
+                humantime::format_duration(*limit)
+            ),
+            (Lang::Fr, Text::SqlPlanTooSlow { index, limit }) => format!(
+                "La requête {index} ne sera pas exécutée : la base a mis plus de {} rien qu'à \
+                 la planifier et l'évaluer, avant de rien exécuter (demandez moins de valeurs, ou \
+                 de plus courtes).",
+                duration_fr(*limit)
+            ),
+            (Lang::En, Text::SqlTooHeavy { index, heavy }) => format!(
+                "Query {index} will not be run: it would take more of the database server than \
+                 one query may ({}).",
+                heavy_reason(Lang::En, heavy)
+            ),
+            (Lang::Fr, Text::SqlTooHeavy { index, heavy }) => format!(
+                "La requête {index} ne sera pas exécutée : elle demanderait au serveur de base de \
+                 données plus de ressources que ce à quoi une requête a droit ({}).",
+                heavy_reason(Lang::Fr, heavy)
+            ),
+            (
+                lang,
+                Text::SqlReady {
+                    index,
+                    rows,
+                    buttons,
+                    prefix,
+                },
+            ) => {
+                let estimate = match (lang, rows) {
+                    (_, None) => String::new(),
+                    (Lang::En, Some(1)) => " (about 1 row)".to_owned(),
+                    (Lang::Fr, Some(0 | 1)) => format!(" (environ {} ligne)", rows.unwrap_or(0)),
+                    (Lang::En, Some(r)) => format!(" (about {r} rows)"),
+                    (Lang::Fr, Some(r)) => format!(" (environ {r} lignes)"),
+                };
+                match (lang, buttons) {
+                    (Lang::En, true) => {
+                        format!("▶ Query {index} can be run{estimate}: use Execute.")
+                    }
+                    (Lang::En, false) => {
+                        format!("▶ Query {index} can be run{estimate}: `{prefix}run {index}`.")
+                    }
+                    (Lang::Fr, true) => format!(
+                        "▶ La requête {index} peut être exécutée{estimate} : utilisez Exécuter."
+                    ),
+                    (Lang::Fr, false) => format!(
+                        "▶ La requête {index} peut être exécutée{estimate} : `{prefix}run {index}`."
+                    ),
+                }
+            }
+            (Lang::En, Text::NothingToRun { index }) => {
+                format!("There is no query {index} to run here.")
+            }
+            (Lang::Fr, Text::NothingToRun { index }) => {
+                format!("Il n'y a pas de requête {index} à exécuter ici.")
+            }
+            (Lang::En, Text::Running { index }) => format!("⏳ Running query {index}…"),
+            (Lang::Fr, Text::Running { index }) => format!("⏳ Exécution de la requête {index}…"),
+            (Lang::En, Text::ExecFailed { error }) => {
+                format!("⚠️ The query did not complete: {}.", exec_error(Lang::En, error))
+            }
+            (Lang::Fr, Text::ExecFailed { error }) => {
+                format!("⚠️ La requête n'a pas abouti : {}.", exec_error(Lang::Fr, error))
+            }
+            (Lang::En, Text::RepairRequest { reasons }) => format!(
+                "Your query cannot be run: {reasons} Write a corrected query that answers my \
+                 question, in a single ```sql block, followed by one sentence."
+            ),
+            (Lang::Fr, Text::RepairRequest { reasons }) => format!(
+                "Votre requête ne peut pas être exécutée : {reasons} Écrivez une requête corrigée qui \
+                 répond à ma question, dans un seul bloc ```sql, suivie d'une phrase."
+            ),
+            (Lang::En, Text::ColumnIsIn { column, tables: "" }) => {
+                format!("no table has a column {column}")
+            }
+            (Lang::En, Text::ColumnIsIn { column, tables }) => {
+                format!("{column} is a column of {tables}")
+            }
+            (Lang::Fr, Text::ColumnIsIn { column, tables: "" }) => {
+                format!("aucune table n'a de colonne {column}")
+            }
+            (Lang::Fr, Text::ColumnIsIn { column, tables }) => {
+                format!("{column} est une colonne de {tables}")
+            }
+            (Lang::En, Text::SqlAskedAgain) => "Your answer holds no SQL query. If the tables \
+                can answer my question, write the SELECT that answers it, in a single ```sql \
+                block, followed by one sentence; if they cannot, say so in one sentence."
+                .to_owned(),
+            (Lang::Fr, Text::SqlAskedAgain) => "Votre réponse ne contient pas de requête SQL. Si \
+                les tables peuvent répondre à ma question, écrivez le SELECT qui y répond, dans \
+                un seul bloc ```sql, suivi d'une phrase ; sinon, dites-le en une phrase."
+                .to_owned(),
+            (
+                Lang::En,
+                Text::SqlAgreed {
+                    votes,
+                    of,
+                    index,
+                    sql,
+                },
+            ) => format!(
+                "{votes} of my {of} tries agree on another query, query {index}:\n\
+                 ```sql\n{sql}\n```"
+            ),
+            (
+                Lang::Fr,
+                Text::SqlAgreed {
+                    votes,
+                    of,
+                    index,
+                    sql,
+                },
+            ) => format!(
+                "{votes} de mes {of} essais s'accordent sur une autre requête, la requête {index} \
+                 :\n```sql\n{sql}\n```"
+            ),
+            (Lang::En, Text::ExecuteUnavailable { reason }) => {
+                format!("Queries cannot be run right now: {reason}.")
+            }
+            (Lang::Fr, Text::ExecuteUnavailable { reason }) => {
+                format!("Les requêtes ne peuvent pas être exécutées pour le moment : {reason}.")
+            }
+            (Lang::En, Text::ExampleStored { id, new, target }) => {
+                if *new {
+                    format!(
+                        "✅ Thank you: this query is now example #{id} of {target}. Similar \
+                         questions will be shown it."
+                    )
+                } else {
+                    format!("✅ Thank you: this query was already example #{id} of {target}.")
+                }
+            }
+            (Lang::Fr, Text::ExampleStored { id, new, target }) => {
+                if *new {
+                    format!(
+                        "✅ Merci : cette requête est désormais l'exemple n° {id} de {target}. Elle \
+                         sera proposée en exemple pour les questions semblables."
+                    )
+                } else {
+                    format!("✅ Merci : cette requête était déjà l'exemple n° {id} de {target}.")
+                }
+            }
+            (Lang::En, Text::FeedbackNoted) => {
+                "❌ Noted: this result was wrong. Nothing was kept as an example; asking again \
+                 in other words often helps."
+                    .to_owned()
+            }
+            (Lang::Fr, Text::FeedbackNoted) => {
+                "❌ C'est noté : ce résultat était faux. Rien n'a été enregistré comme exemple ; \
+                 reformuler la question aide souvent."
+                    .to_owned()
+            }
+            (Lang::En, Text::ConfirmNotAllowed { role }) => format!(
+                "Examples are shown to everyone's questions: only someone with the role {role} \
+                 may confirm a query as one. Nothing was stored."
+            ),
+            (Lang::Fr, Text::ConfirmNotAllowed { role }) => format!(
+                "Les exemples servent à toutes les questions : seule une personne ayant le rôle \
+                 {role} peut valider une requête comme exemple. Rien n'a été enregistré."
+            ),
+            (Lang::En, Text::ExampleStaysRemoved) => "An admin removed this question and query \
+                 from the examples: it stays removed (an admin can add it again). Nothing was \
+                 stored."
+                .to_owned(),
+            (Lang::Fr, Text::ExampleStaysRemoved) => "Un administrateur a retiré cette question \
+                 et cette requête des exemples : elles restent retirées (un administrateur peut les \
+                 rajouter). Rien n'a été enregistré."
+                .to_owned(),
+            (Lang::En, Text::ConfirmPrivateNeedsRole { role }) => format!(
+                "Examples are shown to everyone's questions: a query asked or shown in private \
+                 becomes one only when someone with the role {role} confirms it. Nothing was stored."
+            ),
+            (Lang::Fr, Text::ConfirmPrivateNeedsRole { role }) => format!(
+                "Les exemples servent à toutes les questions : une requête demandée ou affichée en \
+                 privé ne devient un exemple que si une personne ayant le rôle {role} la valide. \
+                 Rien n'a été enregistré."
+            ),
+            (Lang::En, Text::ResultWithoutQuestion) => {
+                "This query was offered before questions were kept with their queries: it cannot \
+                 become an example. Ask again to confirm the new answer."
+                    .to_owned()
+            }
+            (Lang::Fr, Text::ResultWithoutQuestion) => {
+                "Cette requête a été proposée avant que les questions soient gardées avec leurs \
+                 requêtes : elle ne peut pas devenir un exemple. Reposez la question pour confirmer \
+                 la nouvelle réponse."
+                    .to_owned()
+            }
+            (Lang::En, Text::ExampleSetAside { reason }) => format!("set aside: {reason}"),
+            (Lang::Fr, Text::ExampleSetAside { reason }) => format!("mis de côté : {reason}"),
+            (Lang::En, Text::NoResultToJudge) => {
+                "There is no result of a query of yours here to judge: run one first.".to_owned()
+            }
+            (Lang::Fr, Text::NoResultToJudge) => {
+                "Il n'y a ici aucun résultat de vos requêtes à juger : exécutez-en d'abord une."
+                    .to_owned()
+            }
+            (Lang::En, Text::FeedbackTyped { prefix }) => format!(
+                "Is this the right result? {prefix}good keeps the query as an example, \
+                 {prefix}bad says it is wrong."
+            ),
+            (Lang::Fr, Text::FeedbackTyped { prefix }) => format!(
+                "Est-ce le bon résultat ? {prefix}good enregistre la requête comme exemple, \
+                 {prefix}bad signale que le résultat est faux."
+            ),
+            (
+                Lang::En,
+                Text::ExamplesListed {
+                    shown,
+                    total,
+                    target,
+                },
+            ) => {
+                format!("{shown} of the {total} examples of {target}:")
+            }
+            (
+                Lang::Fr,
+                Text::ExamplesListed {
+                    shown,
+                    total,
+                    target,
+                },
+            ) => {
+                format!("{shown} des {total} exemples de {target} :")
+            }
+            (Lang::En, Text::NoExamples { target }) => format!("No example of {target} matches."),
+            (Lang::Fr, Text::NoExamples { target }) => {
+                format!("Aucun exemple de {target} ne correspond.")
+            }
+            (Lang::En, Text::ExampleRemoved { id }) => format!("Example #{id} was removed."),
+            (Lang::Fr, Text::ExampleRemoved { id }) => format!("L'exemple n° {id} a été retiré."),
+            (Lang::En, Text::NoSuchExample { id }) => format!("There is no example #{id}."),
+            (Lang::Fr, Text::NoSuchExample { id }) => format!("Il n'y a pas d'exemple n° {id}."),
+            (Lang::En, Text::ControlNotValid) => {
+                "This button is not one I can act on (it is not mine, or it is out of date); \
+                 nothing was run. The attempt was recorded."
+                    .to_owned()
+            }
+            (Lang::Fr, Text::ControlNotValid) => {
+                "Ce bouton n'est pas l'un des miens, ou il est périmé : rien n'a été exécuté. \
+                 La tentative a été enregistrée."
+                    .to_owned()
+            }
+            (Lang::En, Text::ResultsSentPrivately { index }) => {
+                format!("Results of query {index}, visible to you only:")
+            }
+            (Lang::Fr, Text::ResultsSentPrivately { index }) => {
+                format!("Résultats de la requête {index}, visibles uniquement par vous :")
+            }
+            (Lang::En, Text::CannotDeliverPrivately) => {
+                "The results could not be sent to you privately (a direct message could not be \
+                 opened); they are not shown here. Open a direct message with me and try again."
+                    .to_owned()
+            }
+            (Lang::Fr, Text::CannotDeliverPrivately) => {
+                "Les résultats n'ont pas pu vous être envoyés en privé (impossible d'ouvrir un \
+                 message privé) ; ils ne sont pas affichés ici. Ouvrez un message privé avec moi \
+                 et réessayez."
+                    .to_owned()
+            }
+            (Lang::En, Text::AuditNothingFound) => "No audit event matches.".to_owned(),
+            (Lang::Fr, Text::AuditNothingFound) => {
+                "Aucun événement d'audit ne correspond.".to_owned()
+            }
+            (Lang::En, Text::AuditListed { shown }) => {
+                format!("The {shown} newest matching audit events:")
+            }
+            (Lang::Fr, Text::AuditListed { shown }) => {
+                format!("Les {shown} événements d'audit les plus récents qui correspondent :")
+            }
+            (Lang::En, Text::AuditIntact { checked }) => {
+                format!("✅ The audit chain holds: {checked} events checked.")
+            }
+            (Lang::Fr, Text::AuditIntact { checked }) => {
+                format!("✅ La chaîne d'audit est intacte : {checked} événements vérifiés.")
+            }
+            (Lang::En, Text::AuditBroken { checked, detail }) => {
+                format!("❌ The audit chain is broken after {checked} events: {detail}")
+            }
+            (Lang::Fr, Text::AuditBroken { checked, detail }) => {
+                format!("❌ La chaîne d'audit est rompue après {checked} événements : {detail}")
+            }
+            (Lang::En, Text::AuditNoSuchUser { name }) => {
+                format!("There is no local user named {name:?}.")
+            }
+            (Lang::Fr, Text::AuditNoSuchUser { name }) => {
+                format!("Aucun utilisateur local ne s'appelle {name:?}.")
+            }
+            (Lang::En, Text::AuditNoSuchKind { given, kinds }) => {
+                format!("{given:?} is not a kind of audit event; the kinds are: {kinds}.")
+            }
+            (Lang::Fr, Text::AuditNoSuchKind { given, kinds }) => {
+                format!(
+                    "{given:?} n'est pas un type d'événement d'audit ; les types sont : {kinds}."
+                )
+            }
+            (Lang::En, Text::Help { prefix: p }) => format!(
+                "Ask me a question, and I answer with the company's own language model. \
+                 Commands: `{p}mode sql` (answers as SQL) or `{p}mode chat` (plain answers), \
+                 `{p}run N` (runs query N of the last answer), `{p}good` or `{p}bad` (the last \
+                 result was right: keep the query as an example; or wrong), `{p}stop` (stops the \
+                 answer being written), `{p}export` (this conversation as Markdown, or `{p}export json`), \
+                 `{p}link CODE` (in a direct message: links your account)."
+            ),
+            (Lang::Fr, Text::Help { prefix: p }) => format!(
+                "Posez-moi une question : je réponds avec le modèle de langage de l'entreprise. \
+                 Commandes : `{p}mode sql` (réponses en SQL) ou `{p}mode chat` (réponses libres), \
+                 `{p}run N` (exécute la requête N de la dernière réponse), `{p}good` (le dernier résultat \
+                 est juste : la requête est gardée comme exemple) ou `{p}bad` (il est faux), \
+                 `{p}stop` (arrête la réponse en cours), `{p}export` (cette conversation en Markdown, ou \
+                 `{p}export json`), `{p}link CODE` (en message privé : lie votre compte)."
+            ),
+        }
+    }
+}
+
+/// The line above a result's table: how many rows it shows, of how many.
+fn rows_caption(lang: Lang, shown: u64, total: u64, truncated: bool) -> String {
+    let more = if truncated { "+" } else { "" };
+    match (lang, shown == total && !truncated) {
+        (Lang::En, true) => format!("{total} row{}:", if total == 1 { "" } else { "s" }),
+        // French counts 0 as one: « 0 ligne ».
+        (Lang::Fr, true) => format!("{total} ligne{} :", if total <= 1 { "" } else { "s" }),
+        (Lang::En, false) => format!("First {shown} of {total}{more} rows (full result attached):"),
+        (Lang::Fr, false) => {
+            format!(
+                "Les {shown} premières lignes sur {total}{more} (résultat complet en pièce jointe) :"
+            )
+        }
+    }
+}

@@ -1,0 +1,411 @@
+//! What one row builds of the values it reads (a recursion that adds them
+//! to its own value, several copies of one, a value split into pieces or
+//! parsed), weighed on the longest value each column read may hold.
+
+use super::*;
+
+/// What one row may build of the values it reads, for a recursion that
+/// adds them to its own value (`Validated::grows_by_reading`), a row that
+/// builds several copies of one (`Validated::built_copies`) or splits one
+/// into pieces (`Validated::split_working`).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct Growth {
+    /// The longest value a read column may hold, in bytes.
+    longest: f64,
+    /// Why, as the refusal says it.
+    why: Why,
+    /// What one row builds, in copies of the longest value it reads.
+    weight: f64,
+}
+
+/// The most memory the backend may take to build one row's copies of the
+/// values it reads: each `||` of a chain is a new value, and all of them
+/// live until the row is done, so `k` copies of a value of `L` bytes take
+/// about `k (k + 1) / 2 × L` (sixteen copies of a 10 MB document took a
+/// backend to 1,460 MiB); a split takes its working memory on top
+/// (`Validated::split_working`).
+pub(super) const ROW_COPIES_BYTES: f64 = 256.0 * 1024.0 * 1024.0;
+
+/// The longest value a statement may parse as another type: the error on
+/// one it cannot parse quotes it whole, and the driver holds the message
+/// (about twice, as it receives it) before the bot cuts it to what it
+/// shows. A value of 128 MB cast to `int` took the bot to 304 MiB.
+pub(super) const QUOTED_BYTES: f64 = 32.0 * 1024.0 * 1024.0;
+
+/// The most rows of a table whose text columns parsed or built on are
+/// measured whole (see [`QUOTED_BYTES`]): parsing text read from a table
+/// is common (`code::int`), so is joining texts (`first_name || ' ' ||
+/// last_name`), and the lengths of a million texts are read from their
+/// pointers well within the deadline the measure runs under. Other types
+/// are measured by their text, written out for each row (900,000 jsonb
+/// documents of 10 KB took 23 s), so only up to [`OUT_OF_LINE_SAMPLE_ROWS`].
+pub(super) const QUOTED_WHOLE_ROWS: f64 = 1_000_000.0;
+
+/// Why a statement's read values are weighed (see [`Growth`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum Why {
+    /// A recursion adds them to its own value at every step.
+    Recursion,
+    /// A row builds copies of them, or splits them.
+    Builds,
+    /// It parses them as another type, and an error quotes one whole.
+    Quotes,
+}
+
+/// The weighing a statement needs of the values it reads, if any: a
+/// recursion that grows by them may read none longer than a row keeps in
+/// place ([`IN_ROW_BYTES`]); a row of `k >= 2` copies, or one that splits
+/// values, none longer than [`ROW_COPIES_BYTES`] over what it builds:
+/// `k (k + 1) / 2` plus the splits' working memory.
+pub(super) fn growths(query: &Validated) -> Vec<Growth> {
+    let k = query.built_copies as f64;
+    let chained = if query.built_copies >= 2 {
+        k * (k + 1.0) / 2.0
+    } else {
+        0.0
+    };
+    let weight = chained + query.split_working as f64;
+    let copies = (weight > 0.0).then(|| ROW_COPIES_BYTES / weight);
+    let built = match (query.grows_by_reading, copies) {
+        (true, copies) => Some((
+            copies.unwrap_or(f64::MAX).min(f64::from(IN_ROW_BYTES)),
+            Why::Recursion,
+        )),
+        (false, Some(longest)) => Some((longest, Why::Builds)),
+        (false, None) => None,
+    };
+    // What an error may quote is the value parsed, built of up to `k`
+    // copies of what it reads.
+    let quoted = query
+        .parsed
+        .any
+        .then(|| (QUOTED_BYTES / k.max(1.0), Why::Quotes));
+    built
+        .into_iter()
+        .chain(quoted)
+        .map(|(longest, why)| Growth {
+            longest,
+            why,
+            weight,
+        })
+        .collect()
+}
+
+/// Refuses a statement whose rows build more of the values they read than
+/// a backend should hold ([`growths`]): a recursion that adds values it
+/// reads to its own value at every step (`path || '/' || c.nom`), when one
+/// of them may be longer than a row keeps in place; a row holding `k`
+/// copies of a value (`body || body || …`), when `k (k + 1) / 2` times the
+/// longest may pass [`ROW_COPIES_BYTES`].
+/// Appended for as long as the recursion runs, a 10 MB document took a
+/// backend past 1 GiB within 30 s; names of some hundreds of bytes cannot
+/// grow a value past some megabytes within a deadline (each step copies
+/// it). Every variable-length column the statement reads in the tables the
+/// plan reads counts: one declared short (`varchar(200)`) as declared;
+/// others by their longest value, read on the whole table (the length in
+/// the pointer for text, nothing fetched), where a sample could miss the
+/// one long value a statement picks by its key; a table too large to read
+/// whole at the offer refuses. A statement may need several weighings (a
+/// row that builds copies of a value it also parses): the catalogue and
+/// each table are read once for all of them.
+pub(super) async fn weigh_growth(
+    conn: &mut sqlx::PgConnection,
+    query: &Validated,
+    plan: &serde_json::Value,
+    tables: &Tables,
+    growths: &[Growth],
+) -> Result<(), ExecError> {
+    if growths.is_empty() {
+        return Ok(());
+    }
+    let mut reads = Vec::new();
+    Foresight::table_reads(plan, &mut reads);
+    let relations: Vec<&str> = reads.iter().map(|(r, _)| r.as_str()).collect();
+    // Variable-length columns, with their declared length (a `varchar(n)`
+    // or `char(n)`, in characters), whether their length is in the pointer
+    // (text-like), whether their text is short whatever they hold (what an
+    // error quotes of a number, `numeric` holding at most some 150,000
+    // digits, or of an address), and whether this role may read them.
+    // And what it holds ([`TYPE_KIND`]): whether its text may be far longer
+    // than the value as read, and what it may write (see [`written_length`]).
+    type Column = (
+        String,
+        String,
+        String,
+        Option<i32>,
+        bool,
+        bool,
+        bool,
+        String,
+    );
+    let columns: Vec<Column> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT n.nspname::text, c.relname::text, a.attname::text, \
+                CASE WHEN coalesce(nullif(t.typbasetype, 0), t.oid) IN ('varchar'::regtype, \
+                    'bpchar'::regtype) \
+                     AND coalesce(nullif(a.atttypmod, -1), nullif(t.typtypmod, -1), 0) - 4 >= 0 \
+                THEN coalesce(nullif(a.atttypmod, -1), nullif(t.typtypmod, -1), 0) - 4 END, \
+                coalesce(nullif(t.typbasetype, 0), t.oid) IN ('text'::regtype, \
+                    'varchar'::regtype, 'bpchar'::regtype, 'bytea'::regtype), \
+                coalesce(nullif(t.typbasetype, 0), t.oid) IN ('numeric'::regtype, \
+                    'inet'::regtype, 'cidr'::regtype), \
+                has_schema_privilege(n.oid, 'USAGE') \
+                    AND has_column_privilege(c.oid, a.attnum, 'SELECT'), \
+                {TYPE_KIND} \
+         {PLAN_COLUMNS} AND a.attlen = -1",
+    )))
+    .bind(&relations)
+    .persistent(false)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(cancelled)?;
+    let too_long = |growth: &Growth, table: &str, column: &str| {
+        let (table, column) = (table.to_owned(), column.to_owned());
+        let longest = growth.longest.floor() as u64;
+        ExecError::TooHeavy(match growth.why {
+            Why::Recursion => Heavy::RecursionGrows {
+                table,
+                column,
+                longest,
+            },
+            Why::Quotes => Heavy::Quotes {
+                table,
+                column,
+                longest,
+            },
+            Why::Builds => Heavy::RowBuilds {
+                copies: growth.weight.round() as u64,
+                table,
+                column,
+                longest,
+                bound_mib: ROW_COPIES_BYTES as u64 / (1024 * 1024),
+            },
+        })
+    };
+    // For each growth in turn, the columns it weighs; one it cannot
+    // measure (read through a view, or in a table too large to read whole
+    // for it) refuses at once, as it would alone.
+    let mut weighed: Vec<Vec<(&str, &str, &str)>> = vec![Vec::new(); growths.len()];
+    // A structured column written out whole and parsed: refused once the
+    // lengths have had their say (a value too long as read says more).
+    let mut written = None;
+    for (growth, into) in growths.iter().zip(&mut weighed) {
+        for (relation, alias) in &reads {
+            for (schema, table, column, declared, in_pointer, short_text, readable, kind) in
+                &columns
+            {
+                if growth.why == Why::Quotes
+                    && structured_kind(kind)
+                    && table == relation
+                    && written.is_none()
+                    && query
+                        .parsed
+                        .may_parse_written(&query.names, relation, alias, column)
+                {
+                    written = Some((table, column));
+                }
+                let read = match growth.why {
+                    Why::Quotes => {
+                        !short_text
+                            && query
+                                .parsed
+                                .may_parse(&query.names, relation, alias, column)
+                    }
+                    Why::Recursion | Why::Builds => query.names.reads(relation, alias, column),
+                };
+                // A character takes at most four bytes.
+                let short = declared.is_some_and(|n| f64::from(n) * 4.0 <= growth.longest);
+                if table != relation || !read || short {
+                    continue;
+                }
+                // A text's length is read from its pointer, which costs a
+                // row's read: `first_name || ' ' || last_name` of a table of
+                // 200,000 people was refused unmeasured.
+                let whole = match growth.why {
+                    Why::Quotes | Why::Builds if *in_pointer => QUOTED_WHOLE_ROWS,
+                    Why::Quotes | Why::Recursion | Why::Builds => OUT_OF_LINE_SAMPLE_ROWS,
+                };
+                // Read through a view whose owner may read it: not named (the
+                // asker may not know of the table).
+                if !readable {
+                    return Err(ExecError::TooHeavy(Heavy::GathersThroughView {
+                        table: table.clone(),
+                        column: column.clone(),
+                    }));
+                }
+                if tables.rows(relation).unwrap_or(0.0) > whole {
+                    return Err(too_long(growth, table, column));
+                }
+                let entry = (schema.as_str(), table.as_str(), column.as_str());
+                if !into.contains(&entry) {
+                    into.push(entry);
+                }
+            }
+        }
+    }
+    // The longest value of every column weighed, each table read once.
+    let mut by_table: std::collections::BTreeMap<(&str, &str), Vec<&str>> =
+        std::collections::BTreeMap::new();
+    for (schema, table, column) in weighed.iter().flatten() {
+        let names = by_table.entry((schema, table)).or_default();
+        if !names.contains(column) {
+            names.push(column);
+        }
+    }
+    let mut longest: std::collections::HashMap<(&str, &str, &str), f64> =
+        std::collections::HashMap::new();
+    for ((schema, table), names) in by_table {
+        let in_pointer = |column: &str| {
+            columns.iter().any(|(s, t, c, _, text, _, _, _)| {
+                s == schema && t == table && c == column && *text
+            })
+        };
+        let kind = |column: &str| {
+            columns
+                .iter()
+                .find(|(s, t, c, ..)| s == schema && t == table && c == column)
+                .map_or("", |column| column.7.as_str())
+        };
+        // Lengths read from the pointers together; each value read whole
+        // alone, so that a row holds one at a time (twenty 30 MB columns
+        // read in one row: 640 MiB, helper-47).
+        let (pointers, read): (Vec<&str>, Vec<&str>) =
+            names.into_iter().partition(|column| in_pointer(column));
+        let groups = Some(pointers)
+            .filter(|p| !p.is_empty())
+            .into_iter()
+            .chain(read.into_iter().map(|column| vec![column]));
+        for group in groups {
+            let lengths: Vec<String> = group
+                .iter()
+                .map(|column| {
+                    format!(
+                        "coalesce(max({}), 0)",
+                        written_length(column, in_pointer(column), kind(column))
+                    )
+                })
+                .collect();
+            let measure = sqlx::AssertSqlSafe(format!(
+                "SELECT ARRAY[{}]::float8[] FROM {}.{}",
+                lengths.join(", "),
+                quoted(schema),
+                quoted(table),
+            ));
+            let (measured,): (Vec<f64>,) = sqlx::query_as(measure)
+                .persistent(false)
+                .fetch_one(&mut *conn)
+                .await
+                .map_err(cancelled)?;
+            for (column, bytes) in group.into_iter().zip(measured) {
+                longest.insert((schema, table, column), bytes);
+            }
+        }
+    }
+    // A value of another type than text (jsonb, an array) built on is
+    // taken apart and put together again, in memory many times its size as
+    // read (`payload || payload` of 30 MB jsonb documents: 827 MiB).
+    let structured = |(schema, table, column): &(&str, &str, &str)| {
+        columns.iter().any(|(s, t, c, _, in_pointer, _, _, _)| {
+            s == schema && t == table && c == column && !in_pointer
+        })
+    };
+    for (growth, weighed) in growths.iter().zip(&weighed) {
+        let rebuilt = |c: &(&str, &str, &str)| match growth.why {
+            Why::Builds if structured(c) => REBUILT_BYTES,
+            // What is quoted or appended is the value's text.
+            Why::Quotes | Why::Recursion if structured(c) => TEXT_OF_READ,
+            _ => 1.0,
+        };
+        if let Some((_, table, column)) = weighed.iter().find(|c| {
+            longest
+                .get(*c)
+                .is_some_and(|bytes| bytes * rebuilt(c) > growth.longest)
+        }) {
+            return Err(too_long(growth, table, column));
+        }
+    }
+    match written {
+        Some((table, column)) => Err(ExecError::TooHeavy(Heavy::QuotesWritten {
+            table: table.clone(),
+            column: column.clone(),
+        })),
+        None => Ok(()),
+    }
+}
+
+/// A number whose text may be far longer than the number (`1e131071` is
+/// stored in a few bytes and written with 131,072 digits; 300,000 numbers
+/// `1e999` in a jsonb of 81 kB write 300 MB, helper-53), in a jsonpath
+/// filter: past 20 digits either side of the point, where a number's text
+/// may pass a few times its size as read ([`TEXT_OF_READ`]).
+pub(super) const EXPANDING: &str = "strict $.** ? (@ >= 1e20 || @ <= -1e20 \
+     || (@ != 0 && @ < 1e-20 && @ > -1e-20))";
+
+/// The length a weighing of what a statement builds or quotes counts for
+/// `column` of `kind` ([`TYPE_KIND`]), in SQL: its size as read
+/// ([`read_length`]), plus five bytes an element for an array (an element
+/// NULL takes one bit stored and `NULL,` written: an array of 50 million
+/// NULLs is 6 MB as read), and infinite when it holds a number of more
+/// than 20 digits either side of the point ([`EXPANDING`]; a 1.6 kB jsonb of
+/// 6,000 numbers `1e131071` writes 786 MB: the error on parsing its text
+/// or a member of it took the bot to 1,566 MiB, helper-49, 52). A jsonb or
+/// row value is searched for such numbers only up to 8 MB as read (the
+/// search takes up to 27 times the value; longer ones are refused by their
+/// size anyway, four times that being past [`QUOTED_BYTES`]).
+pub(super) fn written_length(column: &str, in_pointer: bool, kind: &str) -> String {
+    let read = read_length(column, in_pointer);
+    let c = quoted(column);
+    let long = |x: &str| format!("(abs({x}) >= 1e20 OR ({x} <> 0 AND abs({x}) < 1e-20))");
+    let unless = |expanding: String, length: String| {
+        format!("CASE WHEN {expanding} THEN 'Infinity'::float8 ELSE ({length})::float8 END")
+    };
+    let elements = format!("{read} + 5 * coalesce(cardinality({c}), 0)");
+    match kind {
+        "j" | "c" => {
+            let value = match kind {
+                "j" => c.clone(),
+                _ => format!("to_jsonb({c})"),
+            };
+            // A CASE decides in order: the size first.
+            format!(
+                "CASE WHEN {read} > 8388608 THEN ({read})::float8 \
+                 WHEN jsonb_path_exists({value}, '{EXPANDING}') THEN 'Infinity'::float8 \
+                 ELSE ({read})::float8 END"
+            )
+        }
+        "a" => unless(
+            format!(
+                "EXISTS (SELECT 1 FROM unnest({c}) AS e WHERE {})",
+                long("e")
+            ),
+            elements,
+        ),
+        "x" => elements,
+        "r" => unless(
+            format!(
+                "({} OR {})",
+                long(&format!("lower({c})")),
+                long(&format!("upper({c})"))
+            ),
+            read,
+        ),
+        "m" => unless(
+            format!(
+                "EXISTS (SELECT 1 FROM unnest({c}) AS e WHERE {} OR {})",
+                long("lower(e)"),
+                long("upper(e)")
+            ),
+            read,
+        ),
+        _ => read,
+    }
+}
+
+/// How many times its size as read the text of a value of another type may
+/// be (an `int8[]` of small numbers: some three times; a number of
+/// 131,072 digits written in 8 bytes, far more, helper-47).
+pub(super) const TEXT_OF_READ: f64 = 4.0;
+
+/// How many times its size as read a structured value (jsonb, an array)
+/// takes in memory while a statement builds on it (see
+/// `validate::REBUILT_COPIES`).
+pub(super) const REBUILT_BYTES: f64 = crate::sql::validate::REBUILT_COPIES as f64;
