@@ -17,7 +17,8 @@ use crate::conversation::{Conversation, Mode, NewMessage, Speaker, StoredMessage
 use crate::i18n::Text;
 use crate::identity::{Permission, User};
 use crate::llm::{ChatMessage, LlmError};
-use crate::stream::{Ending, Streamed, placeholder, stream_answer};
+use crate::stream::placeholder::Answering;
+use crate::stream::{Ending, Streamed};
 use crate::target::answer::{Agreed, Ended, Judged, SqlAnswer};
 
 /// Who asked what, in which conversation: what every step of a SQL answer
@@ -244,18 +245,15 @@ impl Bot {
         judged: Vec<Judged>,
     ) -> bool {
         let place = &last.place;
+        // What is said of the statements answers the answer, for everyone.
+        let to = Listeners::everyone(platform, turn.author, place, Some(&last.id));
         if let Err(no_target) = &self.parts().sql {
             // Not configured: nothing to offer, nothing to apologise for.
             if let super::NoTarget::Unavailable(reason) = no_target
                 && !crate::sql::extract::extract(answer).is_empty()
             {
-                self.say(
-                    platform,
-                    place,
-                    Some(&last.id),
-                    Text::ExecuteUnavailable { reason },
-                )
-                .await;
+                self.report(&to, Reply::Tell(Text::ExecuteUnavailable { reason }))
+                    .await;
             }
             return true;
         }
@@ -277,16 +275,11 @@ impl Bot {
             )
             .at(place.clone());
             if !self.record(event, "record a statement judged").await {
-                self.say(platform, place, Some(&last.id), Text::AuditUnavailable)
-                    .await;
+                self.report(&to, Reply::Tell(Text::AuditUnavailable)).await;
                 return false;
             }
             match statement.verdict {
-                Err(unoffered) => {
-                    let _ = platform
-                        .post(place, Some(&last.id), &unoffered.reason)
-                        .await;
-                }
+                Err(unoffered) => self.report(&to, Reply::Said(unoffered.reason)).await,
                 Ok((valid, rows)) => {
                     self.offer_statement(platform, turn, last, statement.index, &valid, rows)
                         .await;
@@ -369,10 +362,10 @@ impl Bot {
         messages: &[crate::llm::ChatMessage],
     ) -> Answered {
         let thinking = Text::Thinking.render(self.lang());
-        let budget = self.inner.edit_budgets.for_answer(platform.limits(), place);
-        let placeholder =
-            match placeholder::post(platform, &budget, place, question_id, &thinking).await {
-                Ok(m) => m,
+        let budgets = &self.inner.edit_budgets;
+        let mut answering =
+            match Answering::post(platform, budgets, place, question_id, thinking).await {
+                Ok(answering) => answering,
                 Err(e) => {
                     tracing::error!(error = %e, "cannot post the placeholder");
                     return Answered {
@@ -381,10 +374,10 @@ impl Bot {
                     };
                 }
             };
+        let placeholder = answering.message().clone();
         let writing = self.inner.answers.start(&placeholder.id, place, user.id);
         let stop = writing.stop.clone();
-        let stop_shown = placeholder::offer_stop(platform, &budget, &placeholder).await;
-        let placeholder_changed = tokio::time::Instant::now();
+        answering.offer_stop().await;
 
         let (position, positions) = watch::channel(0usize);
         let shown = self.show_position(platform, &placeholder, positions, &stop);
@@ -399,39 +392,23 @@ impl Bot {
             asked
         };
         let (asked, last_shown) = tokio::join!(ask, shown);
-        let (text, changed) = last_shown.unwrap_or((thinking, placeholder_changed));
-        let shown = crate::stream::Placeholder {
-            message: placeholder.clone(),
-            text,
-            changed,
-        };
-        let streamed = match asked {
-            Some(Ok(tokens)) => {
-                stream_answer(
-                    platform,
-                    &budget,
-                    shown,
-                    tokens.into_stream(),
-                    &stop,
-                    self.lang(),
-                )
-                .await
-            }
+        if let Some((text, changed)) = last_shown {
+            answering.showed(text, changed);
+        }
+        // The model's tokens, its failure as the stream's one item, or
+        // nothing when it was stopped while waiting.
+        let tokens: futures_util::stream::BoxStream<'_, Result<String, LlmError>> = match asked {
+            Some(Ok(tokens)) => Box::pin(tokens.into_stream()),
             Some(Err(e)) => {
                 tracing::warn!(error = %e, "the model could not answer");
-                let failed = futures_util::stream::iter([Err::<String, LlmError>(e)]);
-                stream_answer(platform, &budget, shown, failed, &stop, self.lang()).await
+                Box::pin(futures_util::stream::iter([Err(e)]))
             }
-            None => {
-                let nothing = futures_util::stream::empty::<Result<String, LlmError>>();
-                stream_answer(platform, &budget, shown, nothing, &stop, self.lang()).await
-            }
+            None => Box::pin(futures_util::stream::empty()),
         };
+        let streamed = answering.stream(tokens, &stop, self.lang()).await;
         let stopped_by = writing.stopped_by();
         drop(writing);
-        if stop_shown {
-            placeholder::withdraw_stop(platform, &budget, &placeholder).await;
-        }
+        answering.withdraw_stop().await;
         Answered {
             streamed: Some(streamed),
             stopped_by,

@@ -33,13 +33,8 @@ impl Bot {
         match control {
             ControlKind::Stop => {
                 let place = &message.place;
-                let Some(user) = self
-                    .authorized(
-                        &Listeners::only_actor(platform, actor, place, None),
-                        Permission::Chat,
-                    )
-                    .await
-                else {
+                let to = Listeners::only_actor(platform, actor, place, None);
+                let Some(user) = self.authorized(&to, Permission::Chat).await else {
                     return;
                 };
                 let which = Which::Answer {
@@ -47,9 +42,7 @@ impl Bot {
                     place,
                 };
                 if let Err(text) = self.inner.answers.stop(which, &user, &actor.to_string()) {
-                    let _ = platform
-                        .reply_privately(actor, place, &text.render(self.lang()), Vec::new())
-                        .await;
+                    self.report(&to, Reply::Tell(text)).await;
                 }
             }
             ControlKind::Execute {
@@ -91,12 +84,20 @@ impl Bot {
         index: u32,
         claimed: Option<StatementRef>,
     ) {
+        let (user, sql, stored) = match self.statement_to_run(to, index, claimed).await {
+            Ok(found) => found,
+            Err(reply) => return self.report(to, reply).await,
+        };
+        // From here on the bot answers the statement's message when the
+        // typed command named none.
+        let to = &Listeners {
+            reply_to: to.reply_to.or(Some(stored.message_id.as_str())),
+            ..*to
+        };
         let steps = async {
-            let (user, sql, stored) = self.statement_to_run(to, index, claimed).await?;
             let ran = self.run_statement(to, sql, &user, &stored, index).await?;
             let shown = self.compose_result(to.platform, ran, stored.id);
-            self.deliver_result(to, &user, &stored, shown).await;
-            Ok(Reply::Silent)
+            Ok(self.deliver_result(to, &user, &stored, shown).await)
         };
         let (Ok(reply) | Err(reply)) = steps.await;
         self.report(to, reply).await;
@@ -149,14 +150,14 @@ impl Bot {
     /// and catalogue (a click never runs text that the validator did not
     /// pass), its request committed to the audit before the query starts
     /// (without it nothing runs), and run into the preview and the files.
-    async fn run_statement<'r>(
+    async fn run_statement(
         &self,
-        to: &Listeners<'r>,
+        to: &Listeners<'_>,
         sql: &SqlRuntime,
         user: &User,
-        stored: &'r StoredStatement,
+        stored: &StoredStatement,
         index: u32,
-    ) -> Result<Ran<'r>, Reply<'static>> {
+    ) -> Result<Ran, Reply<'static>> {
         // The files are made ready first: a request is never recorded for
         // a run that could not deliver.
         let mut preview = Preview::new(sql.preview_rows);
@@ -184,7 +185,6 @@ impl Bot {
             .request(judged)
             .await
             .map_err(Reply::unrecorded("audit an execution; not running it"))?;
-        let reply_to = to.reply_to.or(Some(stored.message_id.as_str()));
         // Private results come in one private reply at the end; a progress
         // message in the channel would tell others what is being looked at.
         let progress = if private {
@@ -193,7 +193,7 @@ impl Bot {
             to.platform
                 .post(
                     to.place,
-                    reply_to,
+                    to.reply_to,
                     &Text::Running { index }.render(self.lang()),
                 )
                 .await
@@ -218,7 +218,6 @@ impl Bot {
             xlsx,
             private,
             progress,
-            reply_to,
             index,
         })
     }
@@ -226,12 +225,7 @@ impl Bot {
     /// The third step: what the chat shows of a run, within the platform's
     /// message size: the preview as text and a table, or why it failed; the
     /// files; and the result's shape, which "correct" and "wrong" judge.
-    fn compose_result<'r>(
-        &self,
-        platform: &dyn ChatPlatform,
-        ran: Ran<'r>,
-        statement: i64,
-    ) -> Shown<'r> {
+    fn compose_result(&self, platform: &dyn ChatPlatform, ran: Ran, statement: i64) -> Shown {
         let lang = self.lang();
         let Ran {
             outcome,
@@ -240,7 +234,6 @@ impl Bot {
             xlsx,
             private,
             progress,
-            reply_to,
             index,
         } = ran;
         let heading = if private {
@@ -298,20 +291,23 @@ impl Bot {
             shape,
             private,
             progress,
-            reply_to,
         }
     }
 
     /// The last step: the result delivered to the clicker alone or to the
     /// place (replacing the progress message), its files attached, and the
-    /// result kept for "correct" and "wrong" once it is shown.
+    /// result kept for "correct" and "wrong" once it is shown. Returns
+    /// what went wrong on the way, for [`Bot::report`]: results meant for
+    /// the clicker alone that could not reach them are said in the place,
+    /// without any of the data; a file that could not be attached is said
+    /// in the place too, and the others still go.
     async fn deliver_result(
         &self,
         to: &Listeners<'_>,
         user: &User,
         stored: &StoredStatement,
-        shown: Shown<'_>,
-    ) {
+        shown: Shown,
+    ) -> Reply<'static> {
         let (platform, place) = (to.platform, to.place);
         let Shown {
             text,
@@ -320,67 +316,79 @@ impl Bot {
             shape,
             private,
             progress,
-            reply_to,
         } = shown;
         if private {
-            match platform
+            let delivered = platform
                 .reply_privately(to.actor, place, &text, files)
-                .await
-            {
+                .await;
+            return match delivered {
                 Ok(()) => {
                     if let Some(shape) = &shape {
                         self.record_result(platform, place, None, stored, user, shape)
                             .await;
                     }
+                    Reply::Silent
                 }
-                Err(e) => {
-                    tracing::error!(error = %e, "cannot deliver results privately");
-                    // Said where the click was, without any of the data.
-                    self.say(platform, place, reply_to, Text::CannotDeliverPrivately)
-                        .await;
-                }
-            }
-            return;
-        }
-        let post = || async {
-            let posted = match &table {
-                Some(t) => platform.post_table(place, reply_to, &text, t).await,
-                None => platform.post(place, reply_to, &text).await,
+                Err(e) => Reply::InPlace(Box::new(Reply::Failed {
+                    what: "deliver results privately",
+                    error: e.to_string(),
+                    tell: Text::CannotDeliverPrivately,
+                })),
             };
-            match posted {
-                Ok(message) => Some(message),
-                Err(e) => {
-                    tracing::error!(error = %e, "cannot post a query's result");
-                    None
-                }
+        }
+        let mut went_wrong = Vec::new();
+        let message = match self.show_result(to, &text, table.as_ref(), progress).await {
+            Ok(message) => Some(message),
+            Err(e) => {
+                went_wrong.push(Reply::Failed {
+                    what: "post a query's result",
+                    error: e.to_string(),
+                    tell: Text::CannotShowResult,
+                });
+                None
             }
-        };
-        let message = match &progress {
-            Some(m) => {
-                // The progress message was just posted: wait out the edit
-                // interval before replacing it with the result.
-                tokio::time::sleep(platform.limits().min_edit_interval).await;
-                let edited = match &table {
-                    Some(t) => platform.edit_table(m, &text, t).await,
-                    None => platform.edit(m, &text).await,
-                };
-                match edited {
-                    Ok(()) => Some(m.clone()),
-                    Err(_) => post().await,
-                }
-            }
-            None => post().await,
         };
         for attachment in files {
             if let Err(e) = platform.attach(place, attachment).await {
-                tracing::error!(error = %e, "cannot attach a result");
-                self.say(platform, place, reply_to, Text::CannotAttach)
-                    .await;
+                went_wrong.push(Reply::InPlace(Box::new(Reply::Failed {
+                    what: "attach a result",
+                    error: e.to_string(),
+                    tell: Text::CannotAttach,
+                })));
             }
         }
         if let (Some(message), Some(shape)) = (&message, &shape) {
             self.record_result(platform, place, Some(message), stored, user, shape)
                 .await;
+        }
+        Reply::Several(went_wrong)
+    }
+
+    /// Shows the result in the place: in the progress message when there
+    /// is one and it can still be edited, else in a new message.
+    async fn show_result(
+        &self,
+        to: &Listeners<'_>,
+        text: &str,
+        table: Option<&pstral_chat::Table>,
+        progress: Option<MessageRef>,
+    ) -> Result<MessageRef, pstral_chat::PlatformError> {
+        let (platform, place, reply_to) = (to.platform, to.place, to.reply_to);
+        if let Some(m) = progress {
+            // The progress message was just posted: wait out the edit
+            // interval before replacing it with the result.
+            tokio::time::sleep(platform.limits().min_edit_interval).await;
+            let edited = match table {
+                Some(t) => platform.edit_table(&m, text, t).await,
+                None => platform.edit(&m, text).await,
+            };
+            if edited.is_ok() {
+                return Ok(m);
+            }
+        }
+        match table {
+            Some(t) => platform.post_table(place, reply_to, text, t).await,
+            None => platform.post(place, reply_to, text).await,
         }
     }
 
@@ -490,7 +498,7 @@ fn result_files(
 
 /// A statement's run, as far as it went: how it ended and what its sinks
 /// hold, and where its result goes.
-struct Ran<'r> {
+struct Ran {
     outcome: Result<Outcome, ExecError>,
     preview: Preview,
     csv: CsvSink<Vec<u8>>,
@@ -499,12 +507,11 @@ struct Ran<'r> {
     private: bool,
     /// The "running" message in the place, replaced by the result.
     progress: Option<MessageRef>,
-    reply_to: Option<&'r str>,
     index: u32,
 }
 
 /// What the chat shows of a run: its message, table and files.
-struct Shown<'r> {
+struct Shown {
     text: String,
     table: Option<pstral_chat::Table>,
     files: Vec<Attachment>,
@@ -512,5 +519,4 @@ struct Shown<'r> {
     shape: Option<ResultShape>,
     private: bool,
     progress: Option<MessageRef>,
-    reply_to: Option<&'r str>,
 }

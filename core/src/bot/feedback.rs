@@ -268,15 +268,7 @@ impl Bot {
             ));
         }
         let max = to.platform.limits().max_message_chars;
-        let out: String = out.chars().take(max).collect();
-        if let Err(e) = to
-            .platform
-            .reply_privately(to.actor, to.place, &out, Vec::new())
-            .await
-        {
-            tracing::error!(error = %e, "cannot reply privately");
-        }
-        Ok(Reply::Silent)
+        Ok(Reply::Said(out.chars().take(max).collect()))
     }
 
     /// Removes the example `id` of `target`, recorded before it is done.

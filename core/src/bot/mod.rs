@@ -146,6 +146,7 @@ pub(super) enum Audience {
 }
 
 /// Who hears a refusal or a failure, and where.
+#[derive(Clone, Copy)]
 pub(super) struct Listeners<'a> {
     platform: &'a dyn ChatPlatform,
     audience: Audience,

@@ -306,6 +306,7 @@ fn each_text_differs_between_languages_and_keeps_its_parameters() {
         Text::AnswerRepeats,
         Text::StopNotAllowed,
         Text::CannotAttach,
+        Text::CannotShowResult,
         Text::ModelMissing {
             model: "ana",
             ollama: true,
