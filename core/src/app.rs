@@ -469,42 +469,66 @@ impl Application {
             schema = version,
             "own database ready"
         );
-        if let Some((listener, state)) = self.admin.take() {
-            if let Some(metrics) = self.metrics.take() {
-                let addr = metrics
-                    .local_addr()
-                    .map_or_else(|e| format!("unknown ({e})"), |a| a.to_string());
-                let router = crate::admin::metrics_router(state.clone());
-                let stop = self.cancel.clone();
-                self.tracker.spawn(async move {
-                    let served = axum::serve(metrics, router)
-                        .with_graceful_shutdown(async move { stop.cancelled().await })
-                        .await;
-                    if let Err(e) = served {
-                        tracing::error!(error = %e, "the metrics listener stopped");
-                    }
-                });
-                tracing::info!(address = %addr, "metrics listening (/metrics, /healthz, /readyz)");
+        self.serve_admin();
+        self.start_chores();
+        let mut failures = self.connect(connectors);
+        let mut outcome = Ok(());
+        tokio::select! {
+            () = shutdown => tracing::info!("shutting down"),
+            Some((platform, e)) = failures.recv() => {
+                tracing::info!("shutting down: {platform} cannot be served");
+                outcome = Err(RunError::Platform { platform: platform.to_string(), source: e });
             }
-            let addr = listener
+        }
+        self.stop().await;
+        outcome
+    }
+
+    /// Serves the admin endpoint, and the metrics on their own listener
+    /// when they have one, until the service stops.
+    fn serve_admin(&mut self) {
+        let Some((listener, state)) = self.admin.take() else {
+            return;
+        };
+        if let Some(metrics) = self.metrics.take() {
+            let addr = metrics
                 .local_addr()
                 .map_or_else(|e| format!("unknown ({e})"), |a| a.to_string());
-            let router = crate::admin::router(state);
+            let router = crate::admin::metrics_router(state.clone());
             let stop = self.cancel.clone();
             self.tracker.spawn(async move {
-                // The client's address, for the audit of refused tokens.
-                let served = axum::serve(
-                    listener,
-                    router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-                )
-                .with_graceful_shutdown(async move { stop.cancelled().await })
-                .await;
+                let served = axum::serve(metrics, router)
+                    .with_graceful_shutdown(async move { stop.cancelled().await })
+                    .await;
                 if let Err(e) = served {
-                    tracing::error!(error = %e, "the admin endpoint stopped");
+                    tracing::error!(error = %e, "the metrics listener stopped");
                 }
             });
-            tracing::info!(address = %addr, "admin endpoint listening");
+            tracing::info!(address = %addr, "metrics listening (/metrics, /healthz, /readyz)");
         }
+        let addr = listener
+            .local_addr()
+            .map_or_else(|e| format!("unknown ({e})"), |a| a.to_string());
+        let router = crate::admin::router(state);
+        let stop = self.cancel.clone();
+        self.tracker.spawn(async move {
+            // The client's address, for the audit of refused tokens.
+            let served = axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .with_graceful_shutdown(async move { stop.cancelled().await })
+            .await;
+            if let Err(e) = served {
+                tracing::error!(error = %e, "the admin endpoint stopped");
+            }
+        });
+        tracing::info!(address = %addr, "admin endpoint listening");
+    }
+
+    /// Starts what runs on a timer: the target's schema refreshed, old
+    /// conversations and audit events pruned where retention is set.
+    fn start_chores(&mut self) {
         if let Some(sql) = self.sql.take() {
             let every = self.settings.sql.schema_refresh;
             self.tracker
@@ -524,7 +548,16 @@ impl Application {
                 self.cancel.clone(),
             ));
         }
-        let (failed, mut failures) = tokio::sync::mpsc::unbounded_channel();
+    }
+
+    /// Serves each chat platform in `connectors` with the bot; returns
+    /// where a platform that refuses the bot for good says so.
+    fn connect(
+        &self,
+        connectors: Vec<Box<dyn Connector>>,
+    ) -> tokio::sync::mpsc::UnboundedReceiver<(pstral_chat::Platform, pstral_chat::PlatformError)>
+    {
+        let (failed, failures) = tokio::sync::mpsc::unbounded_channel();
         if connectors.is_empty() {
             tracing::info!(
                 "no chat platform is enabled: set PLATFORM.enabled for one this build includes \
@@ -555,17 +588,13 @@ impl Application {
                 }
             });
         }
-        drop(failed);
-        let mut outcome = Ok(());
-        tokio::select! {
-            () = shutdown => tracing::info!("shutting down"),
-            Some((platform, e)) = failures.recv() => {
-                tracing::info!("shutting down: {platform} cannot be served");
-                outcome = Err(RunError::Platform { platform: platform.to_string(), source: e });
-            }
-        }
-        // The platforms take no new events; what was taken is answered to
-        // the end, within the grace period.
+        failures
+    }
+
+    /// Tells every task to stop: the platforms take no new events; what was
+    /// taken is answered to the end, within the grace period, then answers
+    /// still being written are stopped; the own database is closed last.
+    async fn stop(self) {
         self.cancel.cancel();
         self.tracker.close();
         if tokio::time::timeout(self.settings.general.shutdown_grace, self.tracker.wait())
@@ -587,7 +616,6 @@ impl Application {
             }
         }
         self.store.close().await;
-        outcome
     }
 }
 

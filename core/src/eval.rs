@@ -166,6 +166,35 @@ pub struct CaseReport {
     pub prompt_tokens: u64,
 }
 
+impl CaseReport {
+    /// The report of `case` before anything is known: no SQL yet.
+    fn begun(case: &Case, language: Lang) -> Self {
+        CaseReport {
+            id: case.id.clone().unwrap_or_default(),
+            question: case.question.clone(),
+            language,
+            verdict: Verdict::NoSql,
+            answer: None,
+            repair_answer: None,
+            drawn: Vec::new(),
+            votes: None,
+            sql: None,
+            gold: case.gold.clone(),
+            valid: false,
+            repaired: false,
+            error: None,
+            cut: None,
+            diff: None,
+            class: String::new(),
+            examples: Vec::new(),
+            latency_ms: 0,
+            first_token_ms: None,
+            answer_tokens: 0,
+            prompt_tokens: 0,
+        }
+    }
+}
+
 /// The figures of a run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Summary {
@@ -263,29 +292,7 @@ impl Evaluation<'_> {
         let language = case
             .language
             .unwrap_or_else(|| crate::learn::text::language_of(&case.question, self.lang));
-        let mut report = CaseReport {
-            id: case.id.clone().unwrap_or_default(),
-            question: case.question.clone(),
-            language,
-            verdict: Verdict::NoSql,
-            answer: None,
-            repair_answer: None,
-            drawn: Vec::new(),
-            votes: None,
-            sql: None,
-            gold: case.gold.clone(),
-            valid: false,
-            repaired: false,
-            error: None,
-            cut: None,
-            diff: None,
-            class: String::new(),
-            examples: Vec::new(),
-            latency_ms: 0,
-            first_token_ms: None,
-            answer_tokens: 0,
-            prompt_tokens: 0,
-        };
+        let mut report = CaseReport::begun(case, language);
         // The gold rows first: a broken case says so, whatever the model.
         let gold_rows = match self.gold(case).await {
             Ok((class, rows)) => {
@@ -319,49 +326,7 @@ impl Evaluation<'_> {
                 report.latency_ms = elapsed_ms(started);
                 return report;
             }
-            Ok(written) => {
-                let ended = written.ended();
-                let answer = written.text;
-                report.answer = Some(answer.clone());
-                let judged = sql.judge(&answer, ended).await;
-                let agreed = match sql.vote(0, &messages, &judged).await {
-                    Some(drawn) => {
-                        report.answer_tokens += drawn.pieces;
-                        report.drawn = drawn
-                            .answers
-                            .into_iter()
-                            .map(|a| a.unwrap_or_else(|e| format!("(no answer: {e})")))
-                            .collect();
-                        drawn.agreed
-                    }
-                    None => None,
-                };
-                // The statement most answers agree on is the one recommended;
-                // without one, the first answer goes its usual way.
-                if let Some(agreed) = agreed {
-                    report.votes = Some((agreed.votes, agreed.of));
-                    Self::first_offer(vec![agreed.statement], &mut report)
-                } else {
-                    match sql.repair(&messages, &answer, &judged, ended) {
-                        // The bot's one repair round, with its own words.
-                        Some(repair) => {
-                            report.repaired = true;
-                            Self::note_first_failure(&judged, &mut report);
-                            match Self::answer(&sql, &repair, &mut report).await {
-                                Ok(written) => {
-                                    report.repair_answer = Some(written.text.clone());
-                                    Self::first_offer(
-                                        sql.judge(&written.text, written.ended()).await,
-                                        &mut report,
-                                    )
-                                }
-                                Err(e) => Offer::None(Verdict::ModelFailed, e),
-                            }
-                        }
-                        None => Self::first_offer(judged, &mut report),
-                    }
-                }
-            }
+            Ok(written) => Self::offer_of(&sql, &messages, written, &mut report).await,
         };
         match offer {
             Offer::None(verdict, reason) => {
@@ -376,6 +341,52 @@ impl Evaluation<'_> {
         }
         report.latency_ms = elapsed_ms(started);
         report
+    }
+
+    /// What the bot would offer of the model's `written` answer: the
+    /// statement most of several answers agree on, else the first that
+    /// passes, after the bot's one repair round when none does.
+    async fn offer_of(
+        sql: &SqlAnswer<'_>,
+        messages: &[ChatMessage],
+        written: Written,
+        report: &mut CaseReport,
+    ) -> Offer {
+        let ended = written.ended();
+        let answer = written.text;
+        report.answer = Some(answer.clone());
+        let judged = sql.judge(&answer, ended).await;
+        let agreed = match sql.vote(0, messages, &judged).await {
+            Some(drawn) => {
+                report.answer_tokens += drawn.pieces;
+                report.drawn = drawn
+                    .answers
+                    .into_iter()
+                    .map(|a| a.unwrap_or_else(|e| format!("(no answer: {e})")))
+                    .collect();
+                drawn.agreed
+            }
+            None => None,
+        };
+        // The statement most answers agree on is the one recommended;
+        // without one, the first answer goes its usual way.
+        if let Some(agreed) = agreed {
+            report.votes = Some((agreed.votes, agreed.of));
+            return Self::first_offer(vec![agreed.statement], report);
+        }
+        let Some(repair) = sql.repair(messages, &answer, &judged, ended) else {
+            return Self::first_offer(judged, report);
+        };
+        // The bot's one repair round, with its own words.
+        report.repaired = true;
+        Self::note_first_failure(&judged, report);
+        match Self::answer(sql, &repair, report).await {
+            Ok(written) => {
+                report.repair_answer = Some(written.text.clone());
+                Self::first_offer(sql.judge(&written.text, written.ended()).await, report)
+            }
+            Err(e) => Offer::None(Verdict::ModelFailed, e),
+        }
     }
 
     /// Asks the model and collects its whole answer (the bot's own way to a
