@@ -193,6 +193,39 @@ async fn a_select_is_offered_then_run_by_an_executor_with_preview_and_files() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_result_the_channel_refuses_is_said_to_the_clicker_and_its_files_still_go() {
+    let fake = FakeModel::start(&[MODEL]).await;
+    fake.then(Script::answer(ANSWER));
+    let (_demo, h) = harness(&fake).await;
+    h.ask(1, "Clients à Lyon ?").await;
+    let (message, control) = control_shown(&h).unwrap();
+    // The channel takes no more posts: neither "running…" nor the result.
+    h.platform.refuse_next_posts(2);
+    let click = InboundEvent::Control {
+        actor: who(2),
+        message,
+        control,
+    };
+    h.bot.handle(h.platform.clone(), click).await;
+    let told: Vec<String> = h
+        .platform
+        .actions()
+        .into_iter()
+        .filter_map(|a| match a.action {
+            OutboundAction::ReplyPrivately { to, text, .. } if to == who(2) => Some(text),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        told.last()
+            .is_some_and(|t| t.contains("could not show its result")),
+        "the clicker hears that the query ran but its result is not shown: {told:#?}"
+    );
+    assert_eq!(h.audited("execute_requested").await.len(), 1, "it ran");
+    assert_eq!(attachments(&h).len(), 2, "the CSV and the XLSX still go");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_clicker_is_authorized_not_the_asker() {
     let fake = FakeModel::start(&[MODEL]).await;
     fake.then(Script::answer(ANSWER));

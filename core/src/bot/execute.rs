@@ -296,11 +296,13 @@ impl Bot {
 
     /// The last step: the result delivered to the clicker alone or to the
     /// place (replacing the progress message), its files attached, and the
-    /// result kept for "correct" and "wrong" once it is shown. Returns
-    /// what went wrong on the way, for [`Bot::report`]: results meant for
-    /// the clicker alone that could not reach them are said in the place,
-    /// without any of the data; a file that could not be attached is said
-    /// in the place too, and the others still go.
+    /// result kept for "correct" and "wrong" once it is shown. Returns how
+    /// the delivery ended, for [`Bot::report`]: results meant for the
+    /// clicker alone that could not reach them are said in the place,
+    /// without any of the data; a result that could not be posted is said
+    /// to the use case's audience. A file that could not be attached is
+    /// said in the place at once, where it is missing, and the others still
+    /// go.
     async fn deliver_result(
         &self,
         to: &Listeners<'_>,
@@ -336,32 +338,30 @@ impl Bot {
                 })),
             };
         }
-        let mut went_wrong = Vec::new();
-        let message = match self.show_result(to, &text, table.as_ref(), progress).await {
-            Ok(message) => Some(message),
-            Err(e) => {
-                went_wrong.push(Reply::Failed {
-                    what: "post a query's result",
-                    error: e.to_string(),
-                    tell: Text::CannotShowResult,
-                });
-                None
-            }
-        };
+        let shown = self.show_result(to, &text, table.as_ref(), progress).await;
         for attachment in files {
             if let Err(e) = platform.attach(place, attachment).await {
-                went_wrong.push(Reply::InPlace(Box::new(Reply::Failed {
+                let failed = Reply::Failed {
                     what: "attach a result",
                     error: e.to_string(),
                     tell: Text::CannotAttach,
-                })));
+                };
+                self.report(to, Reply::InPlace(Box::new(failed))).await;
             }
         }
-        if let (Some(message), Some(shape)) = (&message, &shape) {
-            self.record_result(platform, place, Some(message), stored, user, shape)
-                .await;
+        match (shown, &shape) {
+            (Ok(message), Some(shape)) => {
+                self.record_result(platform, place, Some(&message), stored, user, shape)
+                    .await;
+                Reply::Silent
+            }
+            (Ok(_), None) => Reply::Silent,
+            (Err(e), _) => Reply::Failed {
+                what: "post a query's result",
+                error: e.to_string(),
+                tell: Text::CannotShowResult,
+            },
         }
-        Reply::Several(went_wrong)
     }
 
     /// Shows the result in the place: in the progress message when there

@@ -38,9 +38,6 @@ pub(crate) enum Reply<'a> {
     /// audience: results meant for one person could not reach them, and
     /// the place is where the click was.
     InPlace(Box<Reply<'a>>),
-    /// Several endings, reported in order: a delivery that went on past
-    /// what failed on its way (a file that could not be attached).
-    Several(Vec<Reply<'a>>),
 }
 
 impl<'a> Reply<'a> {
@@ -58,28 +55,29 @@ impl<'a> Reply<'a> {
 impl Bot {
     /// Tells a use case's audience how it ended, and logs what failed.
     pub(super) async fn report(&self, to: &Listeners<'_>, reply: Reply<'_>) {
-        // A stack, last ending on top: `Several` is told in its order.
-        let mut left = vec![(to.audience, reply)];
-        while let Some((audience, reply)) = left.pop() {
-            let to = &Listeners { audience, ..*to };
-            match reply {
-                Reply::Silent => {}
-                Reply::Tell(text) => self.tell(to, text).await,
-                Reply::Said(text) => self.tell_written(to, &text).await,
-                Reply::Refused(refusal) => self.tell(to, Text::SqlRefused(&refusal)).await,
-                Reply::Failed { what, error, tell } => {
-                    tracing::error!(error, "cannot {what}");
-                    self.tell(to, tell).await;
-                }
-                Reply::Unrecorded { what, error } => {
-                    self.unrecorded(what, &error);
-                    self.tell(to, Text::AuditUnavailable).await;
-                }
-                Reply::InPlace(reply) => left.push((Audience::Place, *reply)),
-                Reply::Several(replies) => {
-                    left.extend(replies.into_iter().rev().map(|r| (audience, r)));
-                }
+        let place = Listeners {
+            audience: Audience::Place,
+            ..*to
+        };
+        let (to, reply) = match reply {
+            Reply::InPlace(reply) => (&place, *reply),
+            reply => (to, reply),
+        };
+        match reply {
+            Reply::Silent => {}
+            Reply::Tell(text) => self.tell(to, text).await,
+            Reply::Said(text) => self.tell_written(to, &text).await,
+            Reply::Refused(refusal) => self.tell(to, Text::SqlRefused(&refusal)).await,
+            Reply::Failed { what, error, tell } => {
+                tracing::error!(error, "cannot {what}");
+                self.tell(to, tell).await;
             }
+            Reply::Unrecorded { what, error } => {
+                self.unrecorded(what, &error);
+                self.tell(to, Text::AuditUnavailable).await;
+            }
+            // In the place already: what it holds is said there.
+            Reply::InPlace(reply) => Box::pin(self.report(to, *reply)).await,
         }
     }
 
