@@ -235,6 +235,18 @@ impl Harness {
         self.platform.messages()
     }
 
+    /// What the bot said to `to` alone (ephemeral replies, DMs), in order.
+    pub(crate) fn said_privately(&self, to: u64) -> Vec<String> {
+        self.platform
+            .actions()
+            .into_iter()
+            .filter_map(|a| match a.action {
+                OutboundAction::ReplyPrivately { to: t, text, .. } if t == who(to) => Some(text),
+                _ => None,
+            })
+            .collect()
+    }
+
     pub(crate) async fn audited(&self, kind: &str) -> Vec<Value> {
         crate::support::audited(&self.audit, kind).await
     }

@@ -207,15 +207,7 @@ async fn a_result_the_channel_refuses_is_said_to_the_clicker_and_its_files_still
         control,
     };
     h.bot.handle(h.platform.clone(), click).await;
-    let told: Vec<String> = h
-        .platform
-        .actions()
-        .into_iter()
-        .filter_map(|a| match a.action {
-            OutboundAction::ReplyPrivately { to, text, .. } if to == who(2) => Some(text),
-            _ => None,
-        })
-        .collect();
+    let told = h.said_privately(2);
     assert!(
         told.last()
             .is_some_and(|t| t.contains("could not show its result")),
@@ -240,15 +232,7 @@ async fn the_clicker_is_authorized_not_the_asker() {
     };
     h.bot.handle(h.platform.clone(), click).await;
     // The channel did not see the click: only carl hears why nothing ran.
-    let told: Vec<String> = h
-        .platform
-        .actions()
-        .into_iter()
-        .filter_map(|a| match a.action {
-            OutboundAction::ReplyPrivately { to, text, .. } if to == who(3) => Some(text),
-            _ => None,
-        })
-        .collect();
+    let told = h.said_privately(3);
     assert!(
         told.last().unwrap().contains("needs the executor role"),
         "{told:#?}"
@@ -544,15 +528,7 @@ async fn a_click_is_judged_again_under_the_policy_of_the_moment() {
         control,
     };
     h.bot.handle(h.platform.clone(), click).await;
-    let told = h
-        .platform
-        .actions()
-        .into_iter()
-        .rev()
-        .find_map(|a| match a.action {
-            OutboundAction::ReplyPrivately { to, text, .. } if to == who(1) => Some(text),
-            _ => None,
-        });
+    let told = h.said_privately(1).pop();
     assert!(told.unwrap().contains("not a SELECT"));
     assert!(h.audited("execute_requested").await.is_empty());
 }

@@ -34,17 +34,6 @@ fn shown(h: &Harness, pick: impl Fn(&ControlKind) -> bool) -> Option<(MessageRef
         })
 }
 
-fn said_privately(h: &Harness, to: u64) -> Vec<String> {
-    h.platform
-        .actions()
-        .into_iter()
-        .filter_map(|a| match a.action {
-            OutboundAction::ReplyPrivately { to: t, text, .. } if t == who(to) => Some(text),
-            _ => None,
-        })
-        .collect()
-}
-
 async fn click(h: &Harness, actor: u64, message: &MessageRef, control: ControlKind) {
     let event = InboundEvent::Control {
         actor: who(actor),
@@ -96,11 +85,11 @@ async fn a_result_vouched_for_by_the_confirming_role_is_an_audited_example_that_
     // carl, a viewer who did not ask, may not make it an example.
     click(&h, 3, &result, correct.clone()).await;
     assert!(
-        said_privately(&h, 3)
+        h.said_privately(3)
             .iter()
             .any(|t| t.contains("only someone with the role admin")),
         "{:?}",
-        said_privately(&h, 3)
+        h.said_privately(3)
     );
     let refused = h.audited("access_refused").await;
     assert_eq!(refused.last().unwrap()["reason"], "confirm_role");
@@ -115,7 +104,7 @@ async fn a_result_vouched_for_by_the_confirming_role_is_an_audited_example_that_
     assert_eq!(feedback[0]["question"], ASKED);
     assert!(examples_of(&h).list(None).await.unwrap().is_empty());
     assert!(
-        said_privately(&h, 2)
+        h.said_privately(2)
             .iter()
             .any(|t| t.contains("Nothing was kept"))
     );
@@ -163,7 +152,7 @@ async fn a_result_vouched_for_by_the_confirming_role_is_an_audited_example_that_
     assert_eq!(feedback[1]["example"], example.id);
     assert_eq!(feedback[1]["new"], true);
     assert!(
-        said_privately(&h, 4)
+        h.said_privately(4)
             .iter()
             .any(|t| t.contains(&format!("example #{}", example.id)))
     );
@@ -212,7 +201,7 @@ async fn a_result_vouched_for_by_the_confirming_role_is_an_audited_example_that_
     click(&h, 4, &result, correct).await;
     assert!(examples_of(&h).list(None).await.unwrap().is_empty());
     assert!(
-        said_privately(&h, 4)
+        h.said_privately(4)
             .iter()
             .any(|t| t.contains("it stays removed"))
     );
@@ -232,11 +221,11 @@ async fn typed_good_and_bad_judge_the_latest_result_here() {
     // Nothing to judge yet; said to the one who typed it.
     h.bot.handle(h.platform.clone(), good(1)).await;
     assert!(
-        said_privately(&h, 1)
+        h.said_privately(1)
             .iter()
             .any(|t| t.contains("no result of a query of yours here")),
         "{:?}",
-        said_privately(&h, 1)
+        h.said_privately(1)
     );
     h.ask(1, ASKED).await;
     let (answer, execute) =
@@ -246,7 +235,7 @@ async fn typed_good_and_bad_judge_the_latest_result_here() {
     // carl neither asked nor ran it: his `good` finds nothing of his.
     h.bot.handle(h.platform.clone(), good(3)).await;
     assert!(
-        said_privately(&h, 3)
+        h.said_privately(3)
             .iter()
             .any(|t| t.contains("no result of a query of yours here"))
     );
@@ -298,11 +287,11 @@ async fn what_was_asked_in_private_becomes_an_example_only_by_the_confirming_rol
     click(&h, 1, &result, correct).await;
     assert!(examples_of(&h).list(None).await.unwrap().is_empty());
     assert!(
-        said_privately(&h, 1)
+        h.said_privately(1)
             .iter()
             .any(|t| t.contains("asked or shown in private")),
         "{:?}",
-        said_privately(&h, 1)
+        h.said_privately(1)
     );
     assert_eq!(
         h.audited("access_refused").await.last().unwrap()["reason"],
@@ -697,9 +686,9 @@ async fn admins_list_and_remove_examples_from_the_chat_and_others_may_not() {
         )
         .await;
     assert!(
-        said_privately(&h, 1).iter().any(|t| t.contains("admin")),
+        h.said_privately(1).iter().any(|t| t.contains("admin")),
         "{:?}",
-        said_privately(&h, 1)
+        h.said_privately(1)
     );
     // The admin sees it, privately, and finds it by a word.
     h.bot
@@ -708,7 +697,7 @@ async fn admins_list_and_remove_examples_from_the_chat_and_others_may_not() {
             command(4, pstral_chat::ExamplesQuery::List(Some("LYON".into()))),
         )
         .await;
-    let listed = said_privately(&h, 4);
+    let listed = h.said_privately(4);
     assert!(
         listed[0].contains(&format!("#{}", stored.id())) && listed[0].contains(SQL),
         "{listed:?}"

@@ -35,8 +35,8 @@ pub(crate) enum Reply<'a> {
     /// record is unavailable.
     Unrecorded { what: &'static str, error: String },
     /// Told to everyone in the place rather than to the use case's
-    /// audience: results meant for one person could not reach them, and
-    /// the place is where the click was.
+    /// audience: results meant for one person that could not reach them,
+    /// a file that could not be attached where it is missing.
     InPlace(Box<Reply<'a>>),
 }
 
@@ -55,10 +55,7 @@ impl<'a> Reply<'a> {
 impl Bot {
     /// Tells a use case's audience how it ended, and logs what failed.
     pub(super) async fn report(&self, to: &Listeners<'_>, reply: Reply<'_>) {
-        let place = Listeners {
-            audience: Audience::Place,
-            ..*to
-        };
+        let place = to.heard_by(Audience::Place);
         let (to, reply) = match reply {
             Reply::InPlace(reply) => (&place, *reply),
             reply => (to, reply),

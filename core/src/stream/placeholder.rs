@@ -19,10 +19,8 @@ use crate::llm::LlmError;
 pub struct Answering<'a> {
     platform: &'a dyn ChatPlatform,
     budget: EditBudget,
-    message: MessageRef,
-    /// What the message shows, and when that last changed.
-    text: String,
-    changed: Instant,
+    /// The message, what it shows and when that last changed.
+    placeholder: Placeholder,
     stop_shown: bool,
 }
 
@@ -45,16 +43,14 @@ impl<'a> Answering<'a> {
         Ok(Answering {
             platform,
             budget,
-            message,
-            text,
-            changed: Instant::now(),
+            placeholder: Placeholder::posted_now(message, text),
             stop_shown: false,
         })
     }
 
     /// The placeholder's message.
     pub fn message(&self) -> &MessageRef {
-        &self.message
+        &self.placeholder.message
     }
 
     /// Offers the Stop control on the placeholder. Offering a control
@@ -70,9 +66,9 @@ impl<'a> Answering<'a> {
         }
         let offered = self
             .platform
-            .show_control(&self.message, &ControlKind::Stop)
+            .show_control(&self.placeholder.message, &ControlKind::Stop)
             .await;
-        self.changed = Instant::now();
+        self.placeholder.changed = Instant::now();
         match offered {
             Ok(()) => self.stop_shown = true,
             Err(e) => tracing::warn!(error = %e, "cannot offer the Stop control"),
@@ -81,8 +77,8 @@ impl<'a> Answering<'a> {
 
     /// The placeholder was edited to show `text` (a place in the line).
     pub fn showed(&mut self, text: String, at: Instant) {
-        self.text = text;
-        self.changed = at;
+        self.placeholder.text = text;
+        self.placeholder.changed = at;
     }
 
     /// Streams `tokens` into the placeholder (and further messages as
@@ -92,11 +88,7 @@ impl<'a> Answering<'a> {
     where
         S: Stream<Item = Result<String, LlmError>> + Unpin,
     {
-        let shown = Placeholder {
-            message: self.message.clone(),
-            text: self.text.clone(),
-            changed: self.changed,
-        };
+        let shown = self.placeholder.clone();
         stream_answer(self.platform, &self.budget, shown, tokens, stop, lang).await
     }
 
@@ -110,7 +102,7 @@ impl<'a> Answering<'a> {
         tokio::time::sleep_until(self.budget.next_final()).await;
         let withdrawn = self
             .platform
-            .withdraw_control(&self.message, &ControlKind::Stop)
+            .withdraw_control(&self.placeholder.message, &ControlKind::Stop)
             .await;
         match withdrawn {
             Ok(()) => self.budget.spent(),
