@@ -309,15 +309,33 @@ pub enum UserCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Make a one-time code that the person sends to the bot in a DM to link
-    /// their chat account to NAME.
+    /// Make a one-time code that the chat account --for sends to the bot in a
+    /// DM to link itself to NAME. (Not knowing the account, let the person
+    /// ask: they send `link NAME` to the bot in a DM, and you approve it
+    /// with `pstral user approve`.)
     Invite {
         name: String,
         /// The one chat account that may use the code (`matrix:@bob:example.org`,
-        /// `discord:1234…`): whoever else sees it cannot. Required for an admin;
-        /// give it whenever you know the account.
+        /// `discord:1234…`): whoever else reads the code can do nothing with it.
         #[arg(long = "for", value_parser = parse_identity)]
-        for_identity: Option<PlatformIdentity>,
+        for_identity: PlatformIdentity,
+    },
+    /// List the requests to be linked that people sent the bot (`link NAME`
+    /// in a DM), waiting for an admin.
+    Requests {
+        /// One JSON object per line instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Link the chat account that asked to the user it asked for.
+    Approve {
+        #[arg(value_parser = parse_identity)]
+        identity: PlatformIdentity,
+    },
+    /// Turn a chat account's request to be linked down.
+    Deny {
+        #[arg(value_parser = parse_identity)]
+        identity: PlatformIdentity,
     },
 }
 

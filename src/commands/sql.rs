@@ -245,6 +245,12 @@ pub(crate) async fn schema(
             if let Ok(runtime) = runtime {
                 let llm = pstral_core::llm::Llm::from_settings(&settings.llm)?;
                 let context = runtime.prompt_context(&llm, &q).await;
+                if !context.near.is_empty() {
+                    println!("\n-- The values pointed out for this question (data, quoted):");
+                    for value in &context.near {
+                        println!("-- {}", pstral_chat::printable(value));
+                    }
+                }
                 if !context.examples.examples.is_empty() {
                     println!(
                         "\n-- The examples shown for this question ({}, the most similar last):",
@@ -262,8 +268,10 @@ pub(crate) async fn schema(
             store.close().await;
         }
         None => {
-            for t in &catalog.tables {
-                println!("{}", pstral_chat::printable(&t.ddl()));
+            // With the values a prompt may show (data, quoted) and, for a
+            // question, point out: everything a prompt holds can be read.
+            for line in catalog.ddl_with_values() {
+                println!("{}", pstral_chat::printable(&line));
             }
         }
     }

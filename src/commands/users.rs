@@ -101,18 +101,48 @@ pub(crate) async fn user_command(directory: &Directory, cmd: UserCommand) -> any
         }
         UserCommand::Invite { name, for_identity } => {
             let invite = directory
-                .create_invite(&name, for_identity.as_ref(), actor)
+                .create_invite(&name, &for_identity, actor)
                 .await?;
             println!("{}", invite.code);
-            let whom = match &invite.for_identity {
-                Some(identity) => format!("{identity} sends"),
-                None => "they send".to_owned(),
-            };
             eprintln!(
-                "one-time code for {}, valid until {}: {whom} `link {}` to the bot in a direct message",
+                "one-time code for {}, valid until {}: {} sends `link {}` to the bot in a direct message (the code works for that account only)",
                 shown(&invite.user),
                 invite.expires_at.to_rfc3339_opts(SecondsFormat::Secs, true),
+                shown(&invite.for_identity.to_string()),
                 invite.code
+            );
+        }
+        UserCommand::Requests { json } => {
+            let requests = directory.link_requests().await?;
+            let mut out = std::io::stdout().lock();
+            if json {
+                for request in &requests {
+                    writeln!(out, "{}", serde_json::to_string(request)?)?;
+                }
+            } else if requests.is_empty() {
+                writeln!(out, "no link request is waiting")?;
+            } else {
+                for r in &requests {
+                    writeln!(
+                        out,
+                        "{}  asks to be {}  since {}",
+                        shown(&r.identity),
+                        shown(&r.user),
+                        r.requested_at.to_rfc3339_opts(SecondsFormat::Secs, true)
+                    )?;
+                }
+            }
+        }
+        UserCommand::Approve { identity } => {
+            let user = directory.approve_link(&identity, actor).await?;
+            println!("linked {} to {}", shown(&identity.to_string()), shown(&user.name));
+        }
+        UserCommand::Deny { identity } => {
+            let name = directory.deny_link(&identity, actor).await?;
+            println!(
+                "turned down the request of {} to be {}",
+                shown(&identity.to_string()),
+                shown(&name)
             );
         }
     }

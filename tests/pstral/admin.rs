@@ -604,7 +604,7 @@ async fn users_are_managed_through_the_api() {
             .status(),
         409
     );
-    // zoe is an admin: her invite must name the account that may use it.
+    // Every invite names the account that may use it.
     let unnamed = app
         .http
         .post(app.url("/api/users/zoe/invites"))
@@ -615,7 +615,7 @@ async fn users_are_managed_through_the_api() {
     assert_eq!(unnamed.status(), 400);
     let said: Value = unnamed.json().await.unwrap();
     assert!(
-        said.to_string().contains("must name the chat account"),
+        said.to_string().contains("an invite names the chat account"),
         "{said}"
     );
     let invite = app

@@ -909,7 +909,7 @@ async fn the_recording_platform_refuses_what_a_platform_would() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_invite_code_inside_a_sentence_in_a_dm_links_and_never_reaches_the_model() {
+async fn an_invite_code_sent_alone_in_a_dm_links_and_never_reaches_the_model() {
     let fake = FakeModel::start(&[MODEL]).await;
     let h = Harness::new(&[fake.url()], Options::default()).await;
     h.directory
@@ -918,7 +918,7 @@ async fn an_invite_code_inside_a_sentence_in_a_dm_links_and_never_reaches_the_mo
         .unwrap();
     let code = h
         .directory
-        .create_invite("erin", None, Actor::cli())
+        .create_invite("erin", &who(77), Actor::cli())
         .await
         .unwrap()
         .code;
@@ -935,7 +935,8 @@ async fn an_invite_code_inside_a_sentence_in_a_dm_links_and_never_reaches_the_mo
             id: "m77".to_owned(),
         },
         in_reply_to: None,
-        text: format!("Bonjour, mon code est {code}, merci !"),
+        // Written loosely, as a person types it.
+        text: format!(" {} ", code.to_lowercase().replace('-', " ")),
     };
     h.bot.handle(h.platform.clone(), message).await;
     assert!(

@@ -397,8 +397,15 @@ fn users_are_managed_and_every_change_is_audited() {
     ok(&["user", "link", "bob", "discord:80351110224678912"]);
     ok(&["user", "role", "bob", "executor"]);
     ok(&["user", "unlink", "discord:80351110224678912"]);
-    let code = ok(&["user", "invite", "bob"]);
+    let code = ok(&["user", "invite", "bob", "--for", "matrix:@bob:example.org"]);
     assert_eq!(code.trim().len(), 11, "{code}");
+    // Without the account it is for, no invite is made.
+    let unnamed = s.run(&["user", "invite", "bob"]);
+    assert!(!unnamed.status.success());
+    assert!(stderr(&unnamed).contains("--for"), "{}", stderr(&unnamed));
+    // A person the admin does not know asks in a DM; here the request is
+    // listed, approved, and the link audited.
+    assert!(ok(&["user", "requests"]).contains("no link request"));
 
     let list: Vec<serde_json::Value> = ok(&["user", "list", "--json"])
         .lines()

@@ -28,28 +28,15 @@ const DANA: u64 = 4; // admin
 pub(crate) struct Counting {
     pub(crate) bot: pstral_core::bot::Bot,
     pub(crate) handled: tokio::sync::watch::Sender<usize>,
-    /// Overheard text (not for the bot: looked at for invite codes only),
-    /// counted apart so that `handled` counts what the bot was asked.
-    pub(crate) overheard: tokio::sync::watch::Sender<usize>,
 }
 
 impl Counting {
-    /// The handler, and the counts of events handled and of texts overheard.
+    /// The handler, and the count of events handled.
     pub(crate) fn new(
         bot: pstral_core::bot::Bot,
-    ) -> (
-        Self,
-        tokio::sync::watch::Receiver<usize>,
-        tokio::sync::watch::Receiver<usize>,
-    ) {
+    ) -> (Self, tokio::sync::watch::Receiver<usize>) {
         let (handled, handled_rx) = tokio::sync::watch::channel(0);
-        let (overheard, overheard_rx) = tokio::sync::watch::channel(0);
-        let counting = Self {
-            bot,
-            handled,
-            overheard,
-        };
-        (counting, handled_rx, overheard_rx)
+        (Self { bot, handled }, handled_rx)
     }
 }
 
@@ -60,13 +47,8 @@ impl EventHandler for Counting {
         platform: Arc<dyn pstral_chat::ChatPlatform>,
         event: pstral_chat::InboundEvent,
     ) {
-        let overheard = matches!(event, pstral_chat::InboundEvent::Overheard { .. });
         self.bot.handle(platform, event).await;
-        if overheard {
-            self.overheard.send_modify(|n| *n += 1);
-        } else {
-            self.handled.send_modify(|n| *n += 1);
-        }
+        self.handled.send_modify(|n| *n += 1);
     }
 }
 
@@ -74,7 +56,6 @@ pub(crate) struct Connected {
     h: Harness,
     state: tokio::sync::watch::Receiver<pstral_chat::ConnectionState>,
     handled: tokio::sync::watch::Receiver<usize>,
-    overheard: tokio::sync::watch::Receiver<usize>,
     pub(crate) discord: FakeDiscord,
     stop: CancellationToken,
     served: tokio::task::JoinHandle<Result<(), PlatformError>>,
@@ -110,7 +91,7 @@ impl Connected {
             http_client: Some(discord.http_client()),
         };
         let stop = CancellationToken::new();
-        let (counting, handled, overheard) = Counting::new(h.bot.clone());
+        let (counting, handled) = Counting::new(h.bot.clone());
         let handler: Arc<dyn EventHandler> = Arc::new(counting);
         let (state_tx, state) =
             tokio::sync::watch::channel(pstral_chat::ConnectionState::Connecting);
@@ -128,7 +109,6 @@ impl Connected {
             h,
             state,
             handled,
-            overheard,
             discord,
             stop,
             served,
@@ -158,15 +138,6 @@ impl Connected {
     }
 
     /// Waits until the bot has finished handling `n` events in all.
-    /// Waits until the bot has looked at `n` overheard texts in all.
-    async fn overheard(&self, n: usize) {
-        let mut overheard = self.overheard.clone();
-        tokio::time::timeout(Duration::from_secs(90), overheard.wait_for(|&h| h >= n))
-            .await
-            .unwrap_or_else(|_| panic!("the bot never looked at {n} overheard texts"))
-            .unwrap();
-    }
-
     async fn handled(&self, n: usize) {
         let mut handled = self.handled.clone();
         tokio::time::timeout(Duration::from_secs(60), handled.wait_for(|&h| h >= n))
@@ -753,84 +724,59 @@ async fn a_slash_command_answered_privately_leaves_no_thinking_message() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_invite_code_handed_over_in_channel_chatter_or_an_edit_is_burnt() {
+async fn an_invite_code_said_in_a_channel_works_only_for_the_account_it_names() {
     let ollama = FakeModel::start(&[MODEL]).await;
     let c = Connected::new(&ollama, chat_options()).await;
+    const ERIN: u64 = 12;
+    const MALLORY: u64 = 9;
     let directory = &c.h.directory;
     directory
         .add_user("erin", Role::Executor, Actor::cli())
         .await
         .unwrap();
     let code = directory
-        .create_invite("erin", None, Actor::cli())
+        .create_invite("erin", &who(ERIN), Actor::cli())
         .await
         .unwrap()
         .code;
-    // Dana hands it to Erin in the channel, the bot not mentioned, spaced
-    // out as a person might.
-    let spaced = code.replace('-', " ");
-    c.discord.say(
-        DANA,
-        CHANNEL,
-        &format!("erin: your code is {spaced}"),
-        false,
-    );
+    // Dana hands it to Erin in the channel; Erin tries it there, to the bot.
     c.discord
-        .wait_until("the notice in the channel", |d| {
-            d.bot_messages_in(CHANNEL)
-                .iter()
-                .any(|m| m["content"].as_str().unwrap().contains("no longer works"))
-        })
-        .await;
-    let note = c.discord.dm_channel(DANA);
+        .say(DANA, CHANNEL, &format!("erin: your code is {code}"), false);
     c.discord
-        .wait_until("the note to dana alone", |d| {
-            d.bot_messages_in(note).iter().any(|m| {
-                m["content"]
-                    .as_str()
-                    .unwrap()
-                    .contains("names the chat account")
-            })
-        })
-        .await;
-    // Mallory read it and sends it to the bot in a DM: it does nothing.
-    const MALLORY: u64 = 9;
-    c.discord.say_in_dm(MALLORY, &format!("link {code}"));
+        .say(ERIN, CHANNEL, &format!("<@{BOT}> link {code}"), true);
     c.handled(1).await;
-    assert!(
-        c.h.directory
-            .user_of(&who(MALLORY))
-            .await
-            .unwrap()
-            .is_none()
-    );
-
-    // A second code, added later by an edit of an innocent message.
-    let second = directory
-        .create_invite("erin", None, Actor::cli())
-        .await
-        .unwrap()
-        .code;
-    let id = c
+    let told = c
         .discord
-        .say(DANA, CHANNEL, "erin, your code is coming", false);
-    c.overheard(3).await;
-    let mut edited = c.discord.message(id).unwrap();
-    edited["content"] = json!(format!("erin, your code is {second}"));
-    c.discord.dispatch("MESSAGE_UPDATE", edited);
-    c.overheard(4).await;
-    assert!(
-        directory.live_codes_in(&second).await.unwrap().is_empty(),
-        "the edited-in code is burnt"
+        .bot_messages_in(CHANNEL)
+        .iter()
+        .map(|m| m["content"].as_str().unwrap().to_owned())
+        .collect::<String>();
+    assert!(told.contains("direct message"), "{told}");
+    // Mallory read it, and sends it to the bot in a DM, as written and in
+    // other forms, more often than attempts allow: it does nothing for her.
+    for written in [
+        code.clone(),
+        code.to_lowercase(),
+        code.replace('-', " "),
+        code.clone(),
+        code.clone(),
+        code.clone(),
+    ] {
+        c.discord.say_in_dm(MALLORY, &format!("link {written}"));
+    }
+    c.handled(7).await;
+    assert!(directory.user_of(&who(MALLORY)).await.unwrap().is_none());
+    // Still Erin's: neither spoilt by being said in the channel nor locked
+    // by Mallory's attempts.
+    c.discord.say_in_dm(ERIN, &format!("link {code}"));
+    c.handled(8).await;
+    assert_eq!(
+        directory.user_of(&who(ERIN)).await.unwrap().unwrap().name,
+        "erin"
     );
     let refused = c.h.audited("access_refused").await;
-    let burnt = refused
-        .iter()
-        .filter(|r| r["reason"] == "invite_seen_in_public" && r["burnt"] == true)
-        .count();
-    assert_eq!(burnt, 2, "{refused:#?}");
     let audit = serde_json::to_string(&refused).unwrap();
-    assert!(!audit.contains(&code) && !audit.contains(&spaced) && !audit.contains(&second));
+    assert!(!audit.contains(&code), "no code in the audit");
     assert!(ollama.requests().is_empty(), "no code reached the model");
     c.disconnect().await;
 }
@@ -876,44 +822,6 @@ async fn a_threads_conversation_is_not_exported_for_someone_who_never_asked_in_i
     );
     let changed = c.h.audited("conversation_changed").await;
     assert!(changed.is_empty(), "{changed:#?}");
-    c.disconnect().await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_invite_code_in_a_channels_topic_is_burnt() {
-    let ollama = FakeModel::start(&[MODEL]).await;
-    let c = Connected::new(&ollama, chat_options()).await;
-    let code =
-        c.h.directory
-            .create_invite("carl", None, Actor::cli())
-            .await
-            .unwrap()
-            .code;
-    c.discord.dispatch(
-        "CHANNEL_UPDATE",
-        json!({
-            "id": CHANNEL.to_string(),
-            "guild_id": crate::support::fake_discord::GUILD.to_string(),
-            "type": 0,
-            "name": "general",
-            "topic": format!("onboarding: your code is {code}"),
-        }),
-    );
-    c.discord
-        .wait_until("the notice in the channel", |d| {
-            d.bot_messages_in(CHANNEL)
-                .iter()
-                .any(|m| m["content"].as_str().unwrap().contains("no longer works"))
-        })
-        .await;
-    assert!(c.h.directory.live_codes_in(&code).await.unwrap().is_empty());
-    let refused = c.h.audited("access_refused").await;
-    assert!(
-        refused
-            .iter()
-            .any(|r| r["reason"] == "invite_seen_in_public" && r["burnt"] == true),
-        "{refused:#?}"
-    );
     c.disconnect().await;
 }
 

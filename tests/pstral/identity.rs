@@ -257,8 +257,8 @@ async fn invite_codes_link_once(db: TestDb) {
     dir.add_user("ana", Role::Executor, Actor::cli())
         .await
         .unwrap();
-    let invite = dir.create_invite("ana", None, Actor::cli()).await.unwrap();
     let phone = id("matrix:@ana:example.org");
+    let invite = dir.create_invite("ana", &phone, Actor::cli()).await.unwrap();
 
     // Typed loosely, as a person would.
     let typed = invite.code.to_lowercase().replace('-', " ");
@@ -272,18 +272,19 @@ async fn invite_codes_link_once(db: TestDb) {
         Some("ana".into())
     );
 
+    // Another account, with the code as written: it is not theirs.
     let laptop = id("discord:7");
-    let reused = dir
+    let other = dir
         .consume_invite(&invite.code, &laptop, None)
         .await
         .unwrap_err();
-    assert!(matches!(reused, IdentityError::InviteUsed), "{reused}");
+    assert!(matches!(other, IdentityError::InviteForAnother), "{other}");
     let wrong = dir
         .consume_invite("AAAAA-AAAAA", &laptop, None)
         .await
         .unwrap_err();
     assert!(matches!(wrong, IdentityError::InviteUnknown), "{wrong}");
-    let second = dir.create_invite("ana", None, Actor::cli()).await.unwrap();
+    let second = dir.create_invite("ana", &phone, Actor::cli()).await.unwrap();
     let linked = dir
         .consume_invite(&second.code, &phone, None)
         .await
@@ -323,7 +324,10 @@ async fn expired_invite_codes_are_refused(db: TestDb) {
     dir.add_user("ana", Role::Viewer, Actor::cli())
         .await
         .unwrap();
-    let invite = dir.create_invite("ana", None, Actor::cli()).await.unwrap();
+    let invite = dir
+        .create_invite("ana", &id("discord:1"), Actor::cli())
+        .await
+        .unwrap();
     let err = dir
         .consume_invite(&invite.code, &id("discord:1"), None)
         .await
@@ -345,15 +349,16 @@ async fn one_invite_raced_by_two_replicas_links_one_identity(db: TestDb) {
         crate::support::CHAT_PLATFORMS,
     );
     a.add_user("ana", Role::Viewer, Actor::cli()).await.unwrap();
+    let ana = id("discord:1");
     let code = a
-        .create_invite("ana", None, Actor::cli())
+        .create_invite("ana", &ana, Actor::cli())
         .await
         .unwrap()
         .code;
-    let (first, second) = (id("discord:1"), id("discord:2"));
+    // The same account sends it twice, each message reaching a replica.
     let (x, y) = tokio::join!(
-        a.consume_invite(&code, &first, None),
-        b.consume_invite(&code, &second, None),
+        a.consume_invite(&code, &ana, None),
+        b.consume_invite(&code, &ana, None),
     );
     assert_eq!(
         usize::from(x.is_ok()) + usize::from(y.is_ok()),
@@ -361,7 +366,13 @@ async fn one_invite_raced_by_two_replicas_links_one_identity(db: TestDb) {
         "exactly one wins: {x:?} {y:?}"
     );
     let loser = x.err().or(y.err()).unwrap();
-    assert!(matches!(loser, IdentityError::InviteUsed), "{loser}");
+    assert!(
+        matches!(
+            loser,
+            IdentityError::InviteUsed | IdentityError::AlreadyLinked { .. }
+        ),
+        "{loser}"
+    );
 }
 
 /// Names that would read as someone else's are refused or kept apart.
@@ -469,8 +480,9 @@ async fn names_cannot_impersonate(db: TestDb) {
 }
 
 /// Invite attempts: every failure reads the same, they are limited per
-/// account and per code, and an account created on first contact may still
-/// take the invite meant for it.
+/// account (never per code: others' attempts do not lock its owner out),
+/// and an account created on first contact may still take the invite
+/// meant for it.
 async fn invite_attempts_are_limited_and_read_the_same(db: TestDb) {
     let dir = Directory::new(
         db.store.clone(),
@@ -493,18 +505,20 @@ async fn invite_attempts_are_limited_and_read_the_same(db: TestDb) {
                 .render(pstral_core::i18n::Lang::En),
         );
     }
+    let other = id("discord:667");
     let expired = {
         let mut s = settings(UnknownPolicy::Refuse);
         s.invite_ttl = Duration::ZERO;
         let d = Directory::new(db.store.clone(), s, crate::support::CHAT_PLATFORMS);
-        d.create_invite("ana", None, Actor::cli())
+        d.create_invite("ana", &other, Actor::cli())
             .await
             .unwrap()
             .code
     };
     // The sixth, even with a real code, is refused: too many tries.
+    let phone = id("matrix:@ana:example.org");
     let real = dir
-        .create_invite("ana", None, Actor::cli())
+        .create_invite("ana", &phone, Actor::cli())
         .await
         .unwrap()
         .code;
@@ -521,7 +535,6 @@ async fn invite_attempts_are_limited_and_read_the_same(db: TestDb) {
             .unwrap()
             .render(pstral_core::i18n::Lang::En),
     );
-    let other = id("discord:667");
     let old = dir
         .consume_invite(&expired, &other, Some(&dm()))
         .await
@@ -534,9 +547,25 @@ async fn invite_attempts_are_limited_and_read_the_same(db: TestDb) {
     texts.dedup();
     assert_eq!(texts.len(), 1, "one text for every failure: {texts:?}");
 
+    // Others trying her code, as often as they like, lock only themselves.
+    for n in 0..12 {
+        let stranger = id(&format!("discord:70{n}"));
+        for _ in 0..3 {
+            let e = dir
+                .consume_invite(&real, &stranger, Some(&dm()))
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(
+                    e,
+                    IdentityError::InviteForAnother | IdentityError::TooManyAttempts
+                ),
+                "{e}"
+            );
+        }
+    }
     // ana first wrote to the bot (a viewer was made for her), then got her
     // invite: she may still take it.
-    let phone = id("matrix:@ana:example.org");
     assert!(matches!(
         dir.resolve(&phone, Some(&dm())).await.unwrap(),
         Resolution::Created(_)
@@ -560,17 +589,34 @@ async fn an_invite_that_names_an_account_links_that_account_only(db: TestDb) {
         .unwrap();
     let bob = id("matrix:@bob:example.org");
     let invite = dir
-        .create_invite("bob", Some(&bob), Actor::cli())
+        .create_invite("bob", &bob, Actor::cli())
         .await
         .unwrap();
-    assert_eq!(invite.for_identity.as_ref(), Some(&bob));
-    // Mallory overheard it: it does nothing for her, and stays Bob's.
+    assert_eq!(invite.for_identity, bob);
+    // Mallory overheard it: it does nothing for her, however often she
+    // tries and however she writes it, and it stays Bob's.
     let mallory = id("matrix:@mallory:example.org");
-    let err = dir
-        .consume_invite(&invite.code, &mallory, Some(&dm()))
-        .await
-        .unwrap_err();
-    assert!(matches!(err, IdentityError::InviteForAnother), "{err}");
+    let small_capitals: String = invite
+        .code
+        .chars()
+        .map(|c| match c {
+            'E' => 'ᴇ',
+            'B' => 'ʙ',
+            'R' => 'ʀ',
+            'V' => 'ᴠ',
+            c => c,
+        })
+        .collect();
+    for written in [invite.code.clone(), invite.code.to_lowercase(), small_capitals] {
+        dir.consume_invite(&written, &mallory, Some(&dm()))
+            .await
+            .expect_err("a code named for Bob does nothing for Mallory");
+    }
+    for _ in 0..6 {
+        dir.consume_invite(&invite.code, &mallory, Some(&dm()))
+            .await
+            .unwrap_err();
+    }
     assert_eq!(dir.user_of(&mallory).await.unwrap(), None);
     let user = dir
         .consume_invite(&invite.code, &bob, Some(&dm()))
@@ -590,105 +636,86 @@ async fn an_invite_that_names_an_account_links_that_account_only(db: TestDb) {
     assert!(created.payload.contains("matrix:@bob:example.org"));
 }
 
-async fn an_admin_account_is_never_given_by_a_code_that_names_no_account(db: TestDb) {
+/// A person whose account the admin does not know asks, by name, in a DM;
+/// an admin approves (or denies); nothing secret travels, and the account
+/// that asked is the one linked.
+async fn a_link_request_is_approved_or_denied_by_an_admin(db: TestDb) {
     let dir = Directory::new(
         db.store.clone(),
         settings(UnknownPolicy::Refuse),
         crate::support::CHAT_PLATFORMS,
     );
-    dir.add_user("root", Role::Admin, Actor::cli())
+    dir.add_user("carl", Role::Executor, Actor::cli())
         .await
         .unwrap();
+    let carl = id("matrix:@carl:example.org");
+    let asked = dir.request_link(&carl, "Carl", Some(&dm())).await.unwrap();
+    assert_eq!(asked.user, "carl");
+    // Asked for a name nobody has: recorded all the same (asking tells
+    // nobody which names exist), and approving it says why it cannot.
+    let eve = id("matrix:@eve:example.org");
+    dir.request_link(&eve, "nobody", Some(&dm())).await.unwrap();
+    let waiting = dir.link_requests().await.unwrap();
+    let listed: Vec<(&str, &str)> = waiting
+        .iter()
+        .map(|r| (r.identity.as_str(), r.user.as_str()))
+        .collect();
+    assert_eq!(
+        listed,
+        [
+            ("matrix:@carl:example.org", "carl"),
+            ("matrix:@eve:example.org", "nobody")
+        ]
+    );
+    // Asking links nothing.
+    assert_eq!(dir.user_of(&carl).await.unwrap(), None);
+    let err = dir.approve_link(&eve, Actor::cli()).await.unwrap_err();
+    assert!(matches!(err, IdentityError::UnknownUser(_)), "{err}");
+    let user = dir.approve_link(&carl, Actor::cli()).await.unwrap();
+    assert_eq!(user.name, "carl");
+    assert_eq!(dir.user_of(&carl).await.unwrap().unwrap().name, "carl");
+    // Approved once: the request is gone.
+    let again = dir.approve_link(&carl, Actor::cli()).await.unwrap_err();
+    assert!(matches!(again, IdentityError::NoLinkRequest(_)), "{again}");
+    // A linked account cannot ask to become someone else.
     let err = dir
-        .create_invite("root", None, Actor::cli())
+        .request_link(&carl, "root", Some(&dm()))
         .await
         .unwrap_err();
-    assert!(matches!(err, IdentityError::InviteNeedsAccount(_)), "{err}");
-    // A code made for a viewer who is an admin by the time it is used
-    // gives nothing either: judged when it is used.
-    dir.add_user("vic", Role::Viewer, Actor::cli())
+    assert!(matches!(err, IdentityError::AlreadyLinked { .. }), "{err}");
+    // Denied: gone, nothing linked.
+    let mallory = id("matrix:@mallory:example.org");
+    dir.request_link(&mallory, "carl", Some(&dm()))
         .await
         .unwrap();
-    let code = dir
-        .create_invite("vic", None, Actor::cli())
-        .await
-        .unwrap()
-        .code;
-    dir.set_role("vic", Role::Admin, Actor::cli(), false)
-        .await
-        .unwrap();
+    assert_eq!(dir.deny_link(&mallory, Actor::cli()).await.unwrap(), "carl");
+    assert_eq!(dir.user_of(&mallory).await.unwrap(), None);
+    assert!(
+        dir.link_requests()
+            .await
+            .unwrap()
+            .iter()
+            .all(|r| r.identity != mallory.to_string())
+    );
+    // Knocking again and again is limited like invite attempts.
+    let knocker = id("discord:31337");
+    let mut refused = false;
+    for _ in 0..8 {
+        refused |= matches!(
+            dir.request_link(&knocker, "carl", Some(&dm())).await,
+            Err(IdentityError::TooManyAttempts)
+        );
+    }
+    assert!(refused, "requests are limited per account");
+    // A terminal user or an API token is not a chat account to link.
     let err = dir
-        .consume_invite(&code, &id("discord:42"), Some(&dm()))
-        .await
-        .unwrap_err();
-    assert!(matches!(err, IdentityError::InviteNeedsAccount(_)), "{err}");
-    assert_eq!(dir.user_of(&id("discord:42")).await.unwrap(), None);
-    // A terminal user or an API token is not a chat account to invite.
-    let err = dir
-        .create_invite("vic", Some(&id("api:x")), Actor::cli())
+        .request_link(&id("api:x"), "carl", None)
         .await
         .unwrap_err();
     assert!(matches!(err, IdentityError::NotLinkable { .. }), "{err}");
-}
-
-async fn a_live_code_is_found_however_it_is_written(db: TestDb) {
-    let dir = Directory::new(
-        db.store.clone(),
-        settings(UnknownPolicy::Refuse),
-        crate::support::CHAT_PLATFORMS,
-    );
-    dir.add_user("ana", Role::Viewer, Actor::cli())
-        .await
-        .unwrap();
-    assert!(
-        dir.live_codes_in("no invite is live yet: ABCDE-12345")
-            .await
-            .unwrap()
-            .is_empty()
-    );
-    let code = dir
-        .create_invite("ana", None, Actor::cli())
-        .await
-        .unwrap()
-        .code;
-    let plain: String = code.chars().filter(|c| *c != '-').collect();
-    let spaced: String = plain.chars().map(|c| format!("{c} ")).collect();
-    let dotted: String = plain.chars().map(|c| format!("{c}.")).collect();
-    let invisible: String = plain.chars().map(|c| format!("{c}\u{200b}")).collect();
-    let wide: String = plain
-        .chars()
-        .map(|c| char::from_u32(c as u32 - 0x21 + 0xFF01).unwrap())
-        .collect();
-    for written in [
-        format!("here is your code: {code}, welcome"),
-        format!("code={}!", code.to_lowercase()),
-        format!("{} {}", &plain[..5], &plain[5..]),
-        spaced,
-        dotted,
-        invisible,
-        wide,
-        format!("<b>{}</b>-<i>{}</i>", &plain[..5], &plain[5..]),
-    ] {
-        assert_eq!(
-            dir.live_codes_in(&written).await.unwrap(),
-            std::slice::from_ref(&plain),
-            "{written:?}"
-        );
-    }
-    // What is found is what redeems.
-    let user = dir
-        .consume_invite(
-            &format!("{} {}", &plain[..5], &plain[5..]),
-            &id("discord:5"),
-            None,
-        )
-        .await
-        .unwrap();
-    assert_eq!(user.name, "ana");
-    assert!(
-        dir.live_codes_in(&code).await.unwrap().is_empty(),
-        "a used code is no longer live"
-    );
+    let events = kinds(&db).await;
+    assert!(events.iter().filter(|k| *k == "link_request").count() >= 4);
+    assert!(events.iter().any(|k| k == "identity_linked"));
 }
 
 /// Someone who left: disabled, refused at their next action whatever the
@@ -808,7 +835,7 @@ async fn only_accounts_of_the_builds_chat_platforms_are_linked(db: TestDb) {
     dir.link("alice", &id("slack:U024BE7LH"), Actor::cli())
         .await
         .unwrap();
-    dir.create_invite("alice", Some(&id("slack:U0G9QF9C6")), Actor::cli())
+    dir.create_invite("alice", &id("slack:U0G9QF9C6"), Actor::cli())
         .await
         .unwrap();
     // Matrix is a platform Pstral knows, but not one of this build.
@@ -832,8 +859,7 @@ on_both_backends!(
     only_accounts_of_the_builds_chat_platforms_are_linked,
     a_disabled_or_removed_user_is_refused_when_they_act,
     an_invite_that_names_an_account_links_that_account_only,
-    an_admin_account_is_never_given_by_a_code_that_names_no_account,
-    a_live_code_is_found_however_it_is_written,
+    a_link_request_is_approved_or_denied_by_an_admin,
     names_cannot_impersonate,
     invite_attempts_are_limited_and_read_the_same,
     users_are_created_listed_and_linked,

@@ -1,5 +1,5 @@
 //! Red-team attacks on the promises the Matrix adapter makes (README:
-//! invite codes, private answers, thread ownership, HTML in formatted
+//! invite codes and link requests, private answers, thread ownership, HTML in formatted
 //! bodies), as a malicious colleague would try them with a real Matrix
 //! client against the real Synapse. Every test asserts the SAFE behaviour:
 //! it fails when the attack works.
@@ -13,850 +13,153 @@ use pstral_core::identity::Role;
 use serde_json::{Value, json};
 
 use crate::answers::{Harness, MODEL, Options};
-use crate::matrix::{Bot, carl_code, is_live, latest_texts, link, setup};
+use crate::matrix::{Bot, carl_code, latest_texts, link, setup};
 use crate::support::fake_model::{FakeModel, Script};
 use crate::synapse::{Human, unique};
 
 // ---------------------------------------------------------------- helpers
 
-/// Waits (without sleeping) until `code` is no longer live, looking again
-/// each time the bot finishes an event; false after 60 s.
-async fn burnt_eventually(bot: &Bot, h: &Harness, code: &str) -> bool {
-    let mut overheard = bot.overheard.clone();
-    let mut handled = bot.handled.clone();
-    let wait = async {
-        loop {
-            if !is_live(h, code).await {
-                return;
-            }
-            tokio::select! {
-                r = overheard.changed() => r.unwrap(),
-                r = handled.changed() => r.unwrap(),
-            }
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(60), wait)
-        .await
-        .is_ok()
-}
-
-/// Sends an ordinary chatter line with a fresh code and waits until the bot
-/// burnt it: everything sent before it in `room` has been looked at.
-async fn sentinel(bot: &Bot, h: &Harness, person: &Human, room: &Room) {
-    for _ in 0..2 {
-        let code = carl_code(h).await;
-        person.say(room, &format!("sentinel {code}")).await;
-        assert!(
-            burnt_eventually(bot, h, &code).await,
-            "the sentinel code was never burnt: the harness is broken"
-        );
-    }
-}
-
-/// Waits until the bot has finished `n` more events (handled or
-/// overheard) than `before`.
+/// Waits until the bot has finished `n` more events than `before`.
 async fn settle(bot: &Bot, before: usize, n: usize) {
-    let mut overheard = bot.overheard.clone();
     let mut handled = bot.handled.clone();
-    let wait = async {
-        loop {
-            if *overheard.borrow() + *handled.borrow() >= before + n {
-                return;
-            }
-            tokio::select! {
-                r = overheard.changed() => r.unwrap(),
-                r = handled.changed() => r.unwrap(),
-            }
-        }
-    };
-    tokio::time::timeout(Duration::from_secs(90), wait)
-        .await
-        .unwrap_or_else(|_| panic!("the bot never finished {n} more events"));
+    tokio::time::timeout(
+        Duration::from_secs(90),
+        handled.wait_for(|&h| h >= before + n),
+    )
+    .await
+    .unwrap_or_else(|_| panic!("the bot never finished {n} more events"))
+    .unwrap();
 }
 
 fn done(bot: &Bot) -> usize {
-    *bot.overheard.borrow() + *bot.handled.borrow()
+    *bot.handled.borrow()
 }
 
-/// A code for carl that holds a 0 or a 1 (so that Crockford's aliases
-/// O, I and L can stand for them).
-async fn code_with_zero_or_one(h: &Harness) -> String {
-    for _ in 0..60 {
-        let code = carl_code(h).await;
-        if code.contains('0') || code.contains('1') {
-            return code;
-        }
-    }
-    panic!("no code with a 0 or a 1 in 60 tries");
-}
+// ---------------------------------------------- 1. invite codes
 
-/// Runs every (name, code) attack already sent, after a sentinel, and
-/// fails with the list of codes that survived.
-async fn assert_all_burnt(
-    bot: &Bot,
-    h: &Harness,
-    person: &Human,
-    room: &Room,
-    attacks: &[(String, String)],
-) {
-    sentinel(bot, h, person, room).await;
-    let mut survived = Vec::new();
-    for (name, code) in attacks {
-        if is_live(h, code).await {
-            survived.push(name.clone());
-        }
-    }
-    assert!(
-        survived.is_empty(),
-        "{} of {} codes were readable in the room and are STILL LIVE (redeemable by \
-         anyone who read them): {survived:?}",
-        survived.len(),
-        attacks.len()
-    );
-}
-
-const MXC: &str = "mxc://example.org/AbCdEfGhIjKlMnOp";
-
-// ---------------------------------------------- 1. invite codes: burning
-
-/// A room where ana (linked) and bob chat with the bot present.
-struct Chatter {
-    _ollama: FakeModel,
-    h: Harness,
-    bot: Bot,
-    ana: Human,
-    bob: Human,
-    room: Room,
-    first: OwnedEventId,
-    attacks: Vec<(String, String)>,
-}
-
-impl Chatter {
-    async fn new() -> Self {
-        let ollama = FakeModel::start(&[MODEL]).await;
-        ollama.by_default(Script::answer("an answer"));
-        let (h, bot) = setup(&ollama, Options::default()).await;
-        let ana = Human::register(&unique("ana")).await;
-        let bob = Human::register(&unique("bob")).await;
-        link(&h, &ana, "ana", None).await;
-        let room = ana.room_with(&bot.user, false).await;
-        let _bob_room = ana.invite(&room, &bob).await;
-        let first = ana.say(&room, "hello all").await;
-        Self {
-            _ollama: ollama,
-            h,
-            bot,
-            ana,
-            bob,
-            room,
-            first,
-            attacks: Vec::new(),
-        }
-    }
-
-    async fn code(&self) -> String {
-        carl_code(&self.h).await
-    }
-
-    /// ana says `text(code)` in the room, for a fresh code.
-    async fn say(&mut self, name: &str, text: impl Fn(&str) -> String) {
-        let code = self.code().await;
-        self.ana.say(&self.room, &text(&code)).await;
-        self.attacks.push((name.to_owned(), code));
-    }
-
-    /// ana sends `content(code)` as an event of type `kind`.
-    async fn raw(&mut self, name: &str, kind: &str, content: impl Fn(&str) -> Value) {
-        let code = self.code().await;
-        self.room.send_raw(kind, content(&code)).await.unwrap();
-        self.attacks.push((name.to_owned(), code));
-    }
-
-    /// ana sends an HTML message, `html(code)`, its plain body innocent.
-    async fn html(&mut self, name: &str, html: impl Fn(&str) -> String) {
-        use matrix_sdk::ruma::events::room::message::RoomMessageEventContent;
-        let code = self.code().await;
-        self.room
-            .send(RoomMessageEventContent::text_html(
-                "carl, see the formatted message",
-                html(&code),
-            ))
-            .await
-            .unwrap();
-        self.attacks.push((name.to_owned(), code));
-    }
-
-    async fn check(self) {
-        let ollama = self._ollama;
-        assert_all_burnt(&self.bot, &self.h, &self.ana, &self.room, &self.attacks).await;
-        let requests = serde_json::to_string(&ollama.requests()).unwrap();
-        let audit = serde_json::to_string(&self.h.audited("question").await).unwrap();
-        for (name, code) in &self.attacks {
-            assert!(
-                !requests.contains(code.as_str()),
-                "{name}: reached the model"
-            );
-            assert!(!audit.contains(code.as_str()), "{name}: reached the audit");
-        }
-        drop(self.bob);
-        self.bot.stop().await;
-    }
-}
-
-fn each(code: &str, f: impl Fn(char) -> String) -> String {
-    code.chars().filter(|c| *c != '-').map(f).collect()
-}
-
-fn interleave(code: &str, seps: &[char]) -> String {
-    code.chars()
-        .filter(|ch| *ch != '-')
-        .enumerate()
-        .map(|(i, ch)| format!("{ch}{}", seps[i % seps.len()]))
-        .collect()
-}
-
-// ---- refused (these pass)
-
-/// Files, images, locations, custom msgtypes, reply fallbacks and both
-/// halves of an edit: each is looked at.
+/// The forms that defeated the search for codes in the chat (stop 58's
+/// attack): split in three messages, in small capitals, in an uploaded
+/// file's name, halves from two people, digits as words. Whoever reads any
+/// of them has the code; they send it to the bot in a DM as they read it,
+/// and as written: none links them, and the account the code names still
+/// links after them all.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn redteam_codes_in_files_locations_reply_fallbacks_and_edits_are_burnt() {
-    let mut c = Chatter::new().await;
-    c.raw(
-        "m.file, the code as the file's name (body)",
-        "m.room.message",
-        |k| json!({"msgtype": "m.file", "body": format!("{k}.pdf"), "url": MXC}),
-    )
-    .await;
-    c.raw("m.file, the code in `filename`, an innocent caption", "m.room.message", |k| {
-        json!({"msgtype": "m.file", "body": "see attached", "filename": format!("{k}.txt"), "url": MXC})
-    })
-    .await;
-    c.raw("m.image caption", "m.room.message", |k| {
-        json!({"msgtype": "m.image", "body": format!("screenshot of {k}"), "filename": "shot.png", "url": MXC})
-    })
-    .await;
-    c.raw("m.location body", "m.room.message", |k| {
-        json!({"msgtype": "m.location", "body": format!("meet me, code {k}"), "geo_uri": "geo:48.85,2.35"})
-    })
-    .await;
-    c.raw(
-        "a custom msgtype",
-        "m.room.message",
-        |k| json!({"msgtype": "com.example.memo", "body": format!("memo {k}")}),
-    )
-    .await;
-    let (user, first) = (c.ana.user.clone(), c.first.clone());
-    c.raw(
-        "reply, code in the plain quoted fallback",
-        "m.room.message",
-        |k| {
-            json!({
-                "msgtype": "m.text",
-                "body": format!("> <{user}> carl, your code: {k}\n\nthanks!"),
-                "m.relates_to": {"m.in_reply_to": {"event_id": first}}
-            })
-        },
-    )
-    .await;
-    c.raw("reply, code in the HTML <mx-reply> fallback", "m.room.message", |k| {
-        json!({
-            "msgtype": "m.text",
-            "body": "thanks!",
-            "format": "org.matrix.custom.html",
-            "formatted_body": format!("<mx-reply><blockquote><a href=\"https://matrix.to/#/x\">In reply to</a><br>carl, your code: {k}</blockquote></mx-reply>thanks!"),
-            "m.relates_to": {"m.in_reply_to": {"event_id": first}}
-        })
-    })
-    .await;
-    let target = c.ana.say(&c.room, "carl, your code follows").await;
-    c.raw("edit, code in m.new_content only", "m.room.message", |k| {
-        json!({
-            "msgtype": "m.text",
-            "body": "* (typo fixed)",
-            "m.new_content": {"msgtype": "m.text", "body": format!("carl, your code: {k}")},
-            "m.relates_to": {"rel_type": "m.replace", "event_id": target}
-        })
-    })
-    .await;
-    let target = c.ana.say(&c.room, "carl, your code follows, again").await;
-    c.raw(
-        "edit, code in the outer fallback body only",
-        "m.room.message",
-        |k| {
-            json!({
-                "msgtype": "m.text",
-                "body": format!("* carl, your code: {k}"),
-                "m.new_content": {"msgtype": "m.text", "body": "(nothing to see)"},
-                "m.relates_to": {"rel_type": "m.replace", "event_id": target}
-            })
-        },
-    )
-    .await;
-    c.check().await;
-}
-
-/// Unicode disguises that NFKC or stripping folds back, separators, code
-/// spans, the room's name, a stranger's chatter, a question to the bot, an
-/// encrypted room.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn redteam_codes_in_folding_disguises_names_and_encrypted_rooms_are_burnt() {
-    let mut c = Chatter::new().await;
-    c.say("mathematical bold letters", |k| {
-        each(k, |ch| {
-            match ch {
-                'A'..='Z' => char::from_u32(0x1D400 + (ch as u32 - 'A' as u32)).unwrap(),
-                '0'..='9' => char::from_u32(0x1D7CE + (ch as u32 - '0' as u32)).unwrap(),
-                o => o,
-            }
-            .to_string()
-        })
-    })
-    .await;
-    c.say("circled letters", |k| {
-        each(k, |ch| {
-            match ch {
-                'A'..='Z' => char::from_u32(0x24B6 + (ch as u32 - 'A' as u32)).unwrap(),
-                '0' => '\u{24EA}',
-                '1'..='9' => char::from_u32(0x2460 + (ch as u32 - '1' as u32)).unwrap(),
-                o => o,
-            }
-            .to_string()
-        })
-    })
-    .await;
-    c.say("a combining long stroke on every character", |k| {
-        each(k, |ch| format!("{ch}\u{0336}"))
-    })
-    .await;
-    c.say("soft hyphen, word joiner, BOM", |k| {
-        interleave(k, &['\u{00AD}', '\u{2060}', '\u{FEFF}'])
-    })
-    .await;
-    c.say("variation selector, CGJ, invisible times", |k| {
-        interleave(k, &['\u{FE0F}', '\u{034F}', '\u{2062}'])
-    })
-    .await;
-    c.say("Hangul filler", |k| interleave(k, &['\u{3164}']))
-        .await;
-    c.say("Mongolian vowel separator", |k| {
-        interleave(k, &['\u{180E}'])
-    })
-    .await;
-    c.say("underscores", |k| interleave(k, &['_'])).await;
-    c.say("slashes", |k| interleave(k, &['/'])).await;
-    c.say("one character a line", |k| interleave(k, &['\n']))
-        .await;
-    c.say("no-break and ideographic spaces", |k| {
-        interleave(k, &['\u{00A0}', '\u{3000}'])
-    })
-    .await;
-    c.say("markdown code spans", |k| {
-        format!("`{}` `{}`", &k[..5], &k[6..])
-    })
-    .await;
-    let code = c.code().await;
-    c.room.set_name(format!("onboarding {code}")).await.unwrap();
-    c.attacks.push(("the room's name".into(), code));
-    // A question to the bot that holds a code.
-    let code = c.code().await;
-    c.ana
-        .mention(&c.room, &c.bot.user, &format!("what is {code} for?"))
-        .await;
-    c.attacks
-        .push(("a question to the bot naming a code".into(), code));
-    // An account the bot does not know.
-    let stranger = Human::register(&unique("stranger")).await;
-    let stranger_room = c.ana.invite(&c.room, &stranger).await;
-    let code = c.code().await;
-    stranger
-        .say(&stranger_room, &format!("carl, here: {code}"))
-        .await;
-    c.attacks
-        .push(("chatter by an account the bot does not know".into(), code));
-    // An encrypted room.
-    let enc = c.ana.room_with(&c.bot.user, true).await;
-    let _bob_enc = c.ana.invite(&enc, &c.bob).await;
-    let code = c.code().await;
-    c.ana.say(&enc, &format!("carl, your code: {code}")).await;
-    sentinel(&c.bot, &c.h, &c.ana, &enc).await;
-    c.attacks
-        .push(("chatter in an encrypted room".into(), code));
-    c.check().await;
-}
-
-/// Markup that hides the code from the plain body: comments, attributes,
-/// tags between its halves.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn redteam_codes_in_html_markup_and_attributes_are_burnt() {
-    let mut c = Chatter::new().await;
-    c.html("an HTML comment inside the code", |k| {
-        format!("{}<!-- -->{}", &k[..3], &k[3..])
-    })
-    .await;
-    c.html("in a link's href", |k| {
-        format!("<a href=\"https://intranet.example/onboard?code={k}\">your onboarding link</a>")
-    })
-    .await;
-    c.html("in a title attribute", |k| {
-        format!("<span title=\"{k}\">hover me, carl</span>")
-    })
-    .await;
-    c.html("in an image's alt text", |k| {
-        format!("<img alt=\"{k}\" src=\"{MXC}\">")
-    })
-    .await;
-    c.html("halves split by <br>", |k| {
-        format!("{}<br>{}", &k[..5], &k[6..])
-    })
-    .await;
-    c.html("in a <details> block", |k| {
-        format!("<details><summary>carl</summary>{k}</details>")
-    })
-    .await;
-    c.html("tags between letters, ASCII dash", |k| {
-        format!("<b>{}</b>-<i>{}</i><u>{}</u>", &k[..5], &k[6..8], &k[8..])
-    })
-    .await;
-    c.check().await;
-}
-
-// ---- attacks (these fail while the attack works)
-
-/// Stickers and polls are shown to every member like messages.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn redteam_a_code_in_a_sticker_or_a_poll_is_burnt() {
-    let mut c = Chatter::new().await;
-    c.raw(
-        "m.sticker body",
-        "m.sticker",
-        |k| json!({"body": k, "url": MXC, "info": {}}),
-    )
-    .await;
-    c.raw(
-        "poll (MSC3381, unstable), code in an answer",
-        "org.matrix.msc3381.poll.start",
-        |k| {
-            json!({
-                "org.matrix.msc3381.poll.start": {
-                    "question": {"org.matrix.msc1767.text": "Which code is carl's?"},
-                    "kind": "org.matrix.msc3381.poll.disclosed",
-                    "max_selections": 1,
-                    "answers": [
-                        {"id": "a", "org.matrix.msc1767.text": k},
-                        {"id": "b", "org.matrix.msc1767.text": "none"}
-                    ]
-                },
-                "org.matrix.msc1767.text": "A poll"
-            })
-        },
-    )
-    .await;
-    c.raw(
-        "poll (m.poll.start, stable), code in the question",
-        "m.poll.start",
-        |k| {
-            json!({
-                "m.poll": {
-                    "kind": "m.disclosed",
-                    "max_selections": 1,
-                    "question": {"m.text": [{"body": format!("Is {k} carl's?")}]},
-                    "answers": [
-                        {"m.id": "a", "m.text": [{"body": "yes"}]},
-                        {"m.id": "b", "m.text": [{"body": "no"}]}
-                    ]
-                },
-                "m.text": [{"body": "A poll"}]
-            })
-        },
-    )
-    .await;
-    c.check().await;
-}
-
-/// Half the code in one message, the other half in the next: anyone
-/// reading the room has the whole code.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn redteam_a_code_split_across_two_messages_is_burnt() {
-    let mut c = Chatter::new().await;
-    let code = c.code().await;
-    c.ana
-        .say(&c.room, &format!("carl: first half {}", &code[..5]))
-        .await;
-    c.ana
-        .say(&c.room, &format!("carl: second half {}", &code[6..]))
-        .await;
-    c.attacks
-        .push(("split across two consecutive messages".into(), code));
-    c.check().await;
-}
-
-/// `&#65;` is an A to every reader of the formatted body.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn redteam_a_code_in_html_character_references_is_burnt() {
-    let mut c = Chatter::new().await;
-    c.html("decimal character references", |k| {
-        k.chars().map(|ch| format!("&#{};", ch as u32)).collect()
-    })
-    .await;
-    c.html("hex character references", |k| {
-        k.chars().map(|ch| format!("&#x{:x};", ch as u32)).collect()
-    })
-    .await;
-    c.html("tags between letters, the dash as &ndash;", |k| {
-        format!(
-            "<b>{}</b>&ndash;<i>{}</i><u>{}</u>",
-            &k[..5],
-            &k[6..8],
-            &k[8..]
-        )
-    })
-    .await;
-    c.html("the dash as &#45;", |k| {
-        format!("{}&#45;{}", &k[..5], &k[6..])
-    })
-    .await;
-    c.check().await;
-}
-
-/// Typographic dashes (as word processors and phones type them).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn redteam_a_code_with_a_typographic_dash_is_burnt() {
-    let mut c = Chatter::new().await;
-    for (name, dash) in [
-        ("en dash", "\u{2013}"),
-        ("em dash", "\u{2014}"),
-        ("minus sign", "\u{2212}"),
-        ("Unicode hyphen", "\u{2010}"),
-        ("full-width hyphen-minus", "\u{FF0D}"),
-    ] {
-        c.say(name, |k| {
-            format!("carl, your code: {}{dash}{}", &k[..5], &k[6..])
-        })
-        .await;
-    }
-    c.check().await;
-}
-
-/// Crockford's base-32 itself reads O as 0 and I or L as 1.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn redteam_a_code_written_with_crockford_aliases_is_burnt() {
-    let mut c = Chatter::new().await;
-    let code = code_with_zero_or_one(&c.h).await;
-    let aliased = code.replace('0', "O").replace('1', "I");
-    c.ana
-        .say(&c.room, &format!("carl, your code: {aliased}"))
-        .await;
-    c.attacks
-        .push((format!("O/I for 0/1 ({code} as {aliased})"), code));
-    let code = code_with_zero_or_one(&c.h).await;
-    let aliased = code.to_lowercase().replace('0', "o").replace('1', "l");
-    c.ana
-        .say(&c.room, &format!("carl, your code: {aliased}"))
-        .await;
-    c.attacks.push((
-        format!("o/l for 0/1, lower case ({code} as {aliased})"),
-        code,
-    ));
-    c.check().await;
-}
-
-/// Cyrillic letters that look exactly like the Latin ones: a reader sees
-/// (and retypes) the code.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn redteam_a_code_in_cyrillic_look_alikes_is_burnt() {
-    let mut c = Chatter::new().await;
-    c.say("Cyrillic look-alike letters", |k| {
-        k.chars()
-            .map(|ch| match ch {
-                'A' => 'А',
-                'B' => 'В',
-                'C' => 'С',
-                'E' => 'Е',
-                'H' => 'Н',
-                'K' => 'К',
-                'M' => 'М',
-                'P' => 'Р',
-                'T' => 'Т',
-                'X' => 'Х',
-                o => o,
-            })
-            .collect()
-    })
-    .await;
-    c.check().await;
-}
-
-/// An onboarding link with the code percent-encoded in its query.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn redteam_a_code_percent_encoded_in_a_link_is_burnt() {
-    let mut c = Chatter::new().await;
-    c.say("percent-encoded dash", |k| {
-        format!(
-            "https://intranet.example/onboard?code={}",
-            k.replace('-', "%2D")
-        )
-    })
-    .await;
-    c.say("percent-encoded letters", |k| {
-        format!(
-            "https://intranet.example/onboard?code={}",
-            k.chars()
-                .map(|ch| format!("%{:02X}", ch as u32))
-                .collect::<String>()
-        )
-    })
-    .await;
-    c.check().await;
-}
-
-/// A stretch: the code written backwards, with the instruction to reverse
-/// it.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn redteam_a_code_written_backwards_is_burnt() {
-    let mut c = Chatter::new().await;
-    c.say("reversed, with the hint", |k| {
-        format!(
-            "carl, read it backwards: {}",
-            k.chars().rev().collect::<String>()
-        )
-    })
-    .await;
-    c.check().await;
-}
-
-/// A reaction's key is free text every member sees under the message.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn redteam_a_code_as_a_reaction_is_burnt() {
-    let mut c = Chatter::new().await;
-    let code = c.code().await;
-    c.ana.react(&c.room, &c.first, &code).await;
-    c.attacks.push(("a reaction's key".into(), code));
-    c.check().await;
-}
-
-/// A display name and a ban's reason are room state every member sees.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn redteam_a_code_in_a_display_name_or_a_ban_reason_is_burnt() {
-    let mut c = Chatter::new().await;
-    let code = c.code().await;
-    c.room
-        .send_state_event_raw(
-            "m.room.member",
-            c.ana.user.as_str(),
-            json!({"membership": "join", "displayname": format!("ana {code}")}),
-        )
-        .await
-        .unwrap();
-    c.attacks
-        .push(("ana's display name in the room".into(), code));
-    let code = c.code().await;
-    let nobody: OwnedUserId = format!("@{}:{}", unique("nobody"), c.ana.user.server_name())
-        .parse()
-        .unwrap();
-    c.room
-        .ban_user(&nobody, Some(&format!("carl's code is {code}")))
-        .await
-        .unwrap();
-    c.attacks.push(("a ban's reason".into(), code));
-    c.check().await;
-}
-
-/// An eavesdropper's client redeems a code the instant its sync shows it,
-/// while the bot is busy with a burst of chatter.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn redteam_an_automated_eavesdropper_cannot_outrun_the_burn() {
+async fn redteam_a_code_read_in_any_form_links_only_the_account_it_names() {
     let ollama = FakeModel::start(&[MODEL]).await;
+    ollama.by_default(Script::answer("an answer"));
     let (h, bot) = setup(&ollama, Options::default()).await;
     let ana = Human::register(&unique("ana")).await;
+    let carl = Human::register(&unique("carl")).await;
     let mallory = Human::register(&unique("mallory")).await;
     link(&h, &ana, "ana", None).await;
+    let carl_account = format!("matrix:{}", carl.user);
+    let code = carl_code(&h, &carl_account).await;
+    let plain = code.replace('-', "");
     let room = ana.room_with(&bot.user, false).await;
     let _mallory_room = ana.invite(&room, &mallory).await;
-    let dm = mallory.dm_with(&bot.user).await;
-    // A burst of chatter, then the code.
-    let code = carl_code(&h).await;
-    let ana_room = room.clone();
-    let sent = code.clone();
-    let burst =
-        tokio::spawn(async move {
-            for i in 0..30 {
-                ana_room
-                .send(matrix_sdk::ruma::events::room::message::RoomMessageEventContent::text_plain(
-                    format!("chatter {i}: lorem ipsum dolor sit amet"),
-                ))
-                .await
-                .unwrap();
-            }
-            ana_room
-                .send(
-                    matrix_sdk::ruma::events::room::message::RoomMessageEventContent::text_plain(
-                        format!("carl, your code: {sent}"),
-                    ),
-                )
-                .await
-                .unwrap();
-        });
-    let room_id = room.room_id().to_owned();
-    let wanted = code.clone();
-    mallory
-        .wait_for("the code in the room", |seen| {
-            seen.iter()
-                .any(|s| s.room == room_id && s.body.contains(wanted.as_str()))
+    let small_capitals: String = plain
+        .chars()
+        .map(|c| match c {
+            'A' => 'ᴀ',
+            'B' => 'ʙ',
+            'E' => 'ᴇ',
+            'R' => 'ʀ',
+            'V' => 'ᴠ',
+            c => c,
         })
-        .await;
-    let before = done(&bot);
-    mallory.say(&dm, &format!("!link {code}")).await;
-    burst.await.unwrap();
-    settle(&bot, before, 1).await;
-    let bot_user = bot.user.clone();
-    let dm_id = dm.room_id().to_owned();
-    mallory
-        .wait_for("the bot's answer to the link", |seen| {
-            seen.iter().any(|s| s.room == dm_id && s.sender == bot_user)
-        })
-        .await;
-    let mallory_id = format!("matrix:{}", mallory.user).parse().unwrap();
-    let linked = h.directory.user_of(&mallory_id).await.unwrap();
-    assert!(
-        linked.is_none(),
-        "mallory's client redeemed carl's code before the bot burnt it"
-    );
-    bot.stop().await;
-}
-
-// ------------------------------------ 1b. codes in "DMs" that are not private
-
-/// A room flagged as a DM by its maker, made private-looking, but that a
-/// third account can read: a code written there must be burnt.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn redteam_a_code_in_a_dm_someone_else_can_read_is_burnt() {
-    let ollama = FakeModel::start(&[MODEL]).await;
-    ollama.by_default(Script::answer("an answer"));
-    let (h, bot) = setup(&ollama, Options::default()).await;
-    let ana = Human::register(&unique("ana")).await;
-    let mallory = Human::register(&unique("mallory")).await;
-    let pending = Human::register(&unique("pending")).await;
-    pending.ignore_invites();
-    link(&h, &ana, "ana", None).await;
-    let mut attacks: Vec<(String, String)> = Vec::new();
-    let mut reports = Vec::new();
-
-    for variant in [
-        "pending invite",
-        "third member joined",
-        "world_readable",
-        "public join rule",
-    ] {
-        let dm = ana.dm_with(&bot.user).await;
-        match variant {
-            "pending invite" => dm.invite_user_by_id(&pending.user).await.unwrap(),
-            "third member joined" => {
-                ana.invite(&dm, &mallory).await;
-            }
-            "world_readable" => {
-                dm.send_state_event_raw(
-                    "m.room.history_visibility",
-                    "",
-                    json!({"history_visibility": "world_readable"}),
-                )
-                .await
-                .unwrap();
-            }
-            _ => {
-                dm.send_state_event_raw("m.room.join_rules", "", json!({"join_rule": "public"}))
-                    .await
-                    .unwrap();
-            }
-        }
-        let code = carl_code(&h).await;
-        let before = done(&bot);
-        ana.say(&dm, &format!("note to self, carl's code: {code}"))
-            .await;
-        settle(&bot, before, 1).await;
-        let burnt = burnt_eventually(&bot, &h, &code).await;
-        reports.push(format!("{variant}: burnt={burnt}"));
-        attacks.push((variant.to_owned(), code));
-    }
-    // Anyone who read one of them now tries it.
-    let mallory_dm = mallory.dm_with(&bot.user).await;
-    let bot_user = bot.user.clone();
-    let mallory_id = format!("matrix:{}", mallory.user).parse().unwrap();
-    let mut redeemed = Vec::new();
-    for (variant, code) in &attacks {
-        if !is_live(&h, code).await {
-            continue;
-        }
-        let before = done(&bot);
-        mallory.say(&mallory_dm, &format!("link {code}")).await;
-        settle(&bot, before, 1).await;
-        if h.directory.user_of(&mallory_id).await.unwrap().is_some() {
-            redeemed.push(variant.clone());
-            break;
-        }
-    }
-    let _ = bot_user;
-    let ana_id = format!("matrix:{}", ana.user).parse().unwrap();
-    assert!(
-        h.directory.user_of(&ana_id).await.unwrap().is_some(),
-        "ana is still linked"
-    );
-    let survived: Vec<_> = {
-        let mut v = Vec::new();
-        for (variant, code) in &attacks {
-            if is_live(&h, code).await {
-                v.push(variant.clone());
-            }
-        }
-        v
+        .collect();
+    let words = |c: char| match c {
+        '0' => "zero".to_owned(),
+        '1' => "one".to_owned(),
+        c => c.to_string(),
     };
-    assert!(
-        redeemed.is_empty() && survived.is_empty(),
-        "codes written in 'DMs' others can read: mallory redeemed via {redeemed:?}; still \
-         live: {survived:?}; {reports:?}"
-    );
-    bot.stop().await;
-}
-
-/// A code in a real DM, inside a question: never sent to the model, kept in
-/// the history, or audited.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn redteam_a_code_inside_a_dm_question_never_reaches_the_model() {
-    let ollama = FakeModel::start(&[MODEL]).await;
-    ollama.by_default(Script::answer("an answer"));
-    let (h, bot) = setup(&ollama, Options::default()).await;
-    let bob = Human::register(&unique("bob")).await;
-    link(&h, &bob, "bob", None).await;
-    let dm = bob.dm_with(&bot.user).await;
-    let code = carl_code(&h).await;
-    let spaced = code.replace('-', " ").to_lowercase();
-    bob.say(
-        &dm,
-        &format!("I found this in my mail: {spaced}. Is it an invite code or a ticket number?"),
+    ana.say(&room, &format!("carl: {}", &plain[..3])).await;
+    ana.say(&room, &plain[3..7]).await;
+    ana.say(&room, &plain[7..]).await;
+    ana.say(&room, &format!("or: {small_capitals}")).await;
+    ana.say(
+        &room,
+        &plain.chars().map(words).collect::<Vec<_>>().join(" "),
     )
     .await;
-    bot.handled(1).await;
-    bob.say(&dm, "and what did I just ask you?").await;
-    bot.handled(2).await;
-    let requests = serde_json::to_string(&ollama.requests())
-        .unwrap()
-        .to_uppercase();
-    let audit = serde_json::to_string(&h.audited("question").await)
-        .unwrap()
-        .to_uppercase();
-    let bare = code.replace('-', "");
-    for (what, text) in [("model", &requests), ("audit", &audit)] {
-        assert!(
-            !text.contains(&code)
-                && !text.contains(&bare)
-                && !text.contains(&code.replace('-', " ")),
-            "the code reached the {what}: {text}"
-        );
+    room.send_raw(
+        "m.room.message",
+        json!({"msgtype": "m.file", "body": format!("invite-{plain}.txt"), "url": "mxc://example.org/AbCdEfGhIjKlMnOp"}),
+    )
+    .await
+    .unwrap();
+    // mallory, who read them all, tries what she read in a DM.
+    let dm = mallory.dm_with(&bot.user).await;
+    let before = done(&bot);
+    let tries = [
+        format!("!link {code}"),
+        format!("link {small_capitals}"),
+        plain.to_lowercase(),
+        format!("!link {}", &plain[..5]) + &plain[5..],
+        format!("!link {code}"),
+        format!("!link {code}"),
+        format!("!link {code}"),
+    ];
+    for (n, attempt) in tries.iter().enumerate() {
+        mallory.say(&dm, attempt).await;
+        settle(&bot, before, n + 1).await;
     }
+    let mallory_id = format!("matrix:{}", mallory.user).parse().unwrap();
+    assert!(
+        h.directory.user_of(&mallory_id).await.unwrap().is_none(),
+        "mallory redeemed a code made for carl"
+    );
+    // carl, named by the code, links with it after all that.
+    let carl_dm = carl.dm_with(&bot.user).await;
+    carl.say(&carl_dm, &format!("link {code}")).await;
+    let bot_user = bot.user.clone();
+    carl.wait_for("linked", |seen| {
+        seen.iter()
+            .any(|s| s.sender == bot_user && s.body.contains("now linked to carl"))
+    })
+    .await;
+    let requests = serde_json::to_string(&ollama.requests()).unwrap();
+    assert!(
+        !requests.contains(&plain) && !requests.contains(&code),
+        "mallory's attempts never reached the model"
+    );
+    bot.stop().await;
+}
+
+/// A request to be linked names a user; an attacker who asks to be an
+/// admin gets nothing until an admin approves, and an approval links the
+/// account that asked, never another.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redteam_asking_to_be_someone_links_nothing_by_itself() {
+    let ollama = FakeModel::start(&[MODEL]).await;
+    ollama.by_default(Script::answer("an answer"));
+    let (h, bot) = setup(&ollama, Options::default()).await;
+    let dana = Human::register(&unique("dana")).await;
+    let mallory = Human::register(&unique("mallory")).await;
+    link(&h, &dana, "dana", Some(Role::Admin)).await;
+    let dm = mallory.dm_with(&bot.user).await;
+    let before = done(&bot);
+    for (n, attempt) in ["!link dana", "!link DANA", "link ｄａｎａ", "!requests approve"]
+        .iter()
+        .enumerate()
+    {
+        mallory.say(&dm, attempt).await;
+        settle(&bot, before, n + 1).await;
+    }
+    // Approving herself is an admin's command.
+    let own = format!("matrix:{}", mallory.user);
+    mallory.say(&dm, &format!("!requests approve {own}")).await;
+    settle(&bot, before, 5).await;
+    let mallory_id: pstral_chat::PlatformIdentity = own.parse().unwrap();
+    assert!(h.directory.user_of(&mallory_id).await.unwrap().is_none());
+    let waiting = h.directory.link_requests().await.unwrap();
+    assert_eq!(waiting.len(), 1, "one request per account, the latest");
+    assert_eq!(waiting[0].user, "dana");
     bot.stop().await;
 }
 
 // ---------------------------------------------- 2. private answers
+
 
 const AUDIT_MARK: &str = "newest matching audit events";
 
@@ -1605,11 +908,10 @@ async fn redteam_a_code_left_in_a_dm_that_becomes_a_group_cannot_be_redeemed_by_
     let mallory = Human::register(&unique("mallory")).await;
     link(&h, &ana, "ana", None).await;
     let dm = ana.dm_with(&bot.user).await;
-    let code = carl_code(&h).await;
+    let code = carl_code(&h, "matrix:@carl:example.org").await;
     ana.say(&dm, &format!("reminder: carl's onboarding code is {code}"))
         .await;
     bot.handled(1).await;
-    let live_after_dm = is_live(&h, &code).await;
     // ana invites mallory into the DM (history: shared); mallory reads it.
     let mallory_dm_view = ana.invite(&dm, &mallory).await;
     drop(mallory_dm_view);
@@ -1624,67 +926,7 @@ async fn redteam_a_code_left_in_a_dm_that_becomes_a_group_cannot_be_redeemed_by_
     let mallory_id = format!("matrix:{}", mallory.user).parse().unwrap();
     assert!(
         h.directory.user_of(&mallory_id).await.unwrap().is_none(),
-        "mallory redeemed carl's code from the history of ana's former DM (live after the \
-         DM message: {live_after_dm})"
+        "mallory redeemed carl's code from the history of ana's former DM"
     );
     bot.stop().await;
-}
-
-/// A code in the rich (HTML) topic and in the room's canonical alias (and,
-/// refused correctly, a question to the bot whose formatted body alone
-/// holds the code).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn redteam_a_code_in_a_rich_topic_or_a_room_alias_is_burnt() {
-    let mut c = Chatter::new().await;
-    let code = c.code().await;
-    let content = matrix_sdk::ruma::events::room::message::RoomMessageEventContent::text_html(
-        format!("{}: what does carl need?", c.bot.user.localpart()),
-        format!(
-            "{}: what does carl need?<!-- {code} --><span data-mx-spoiler=\"{code}\"></span>",
-            c.bot.user.localpart()
-        ),
-    )
-    .add_mentions(matrix_sdk::ruma::events::Mentions::with_user_ids([c
-        .bot
-        .user
-        .clone()]));
-    c.room.send(content).await.unwrap();
-    c.attacks
-        .push(("a question to the bot, code in its HTML only".into(), code));
-    let code = c.code().await;
-    c.room
-        .send_state_event_raw(
-            "m.room.topic",
-            "",
-            json!({
-                "topic": "onboarding",
-                "m.topic": [
-                    {"mimetype": "text/html", "body": format!("onboarding <b>{code}</b>")},
-                    {"mimetype": "text/plain", "body": "onboarding"}
-                ]
-            }),
-        )
-        .await
-        .unwrap();
-    c.attacks
-        .push(("the rich (m.topic text/html) topic".into(), code));
-    let code = c.code().await;
-    let alias: matrix_sdk::ruma::OwnedRoomAliasId = format!(
-        "#onboard-{}:{}",
-        code.to_lowercase(),
-        c.ana.user.server_name()
-    )
-    .parse()
-    .unwrap();
-    c.ana
-        .client
-        .create_room_alias(&alias, c.room.room_id())
-        .await
-        .unwrap();
-    c.room
-        .send_state_event_raw("m.room.canonical_alias", "", json!({"alias": alias}))
-        .await
-        .unwrap();
-    c.attacks.push(("the room's canonical alias".into(), code));
-    c.check().await;
 }

@@ -4,7 +4,7 @@
 //! through [`parse`], so a command added here is a command everywhere, with
 //! the same names (English and French), arguments and defaults.
 
-use crate::{AuditQuery, Command, ExamplesQuery};
+use crate::{AuditQuery, Command, ExamplesQuery, RequestsQuery};
 
 /// Every command by its name, with the other names it answers to, in the
 /// order the help lists them.
@@ -18,6 +18,7 @@ pub const COMMANDS: &[(&str, &[&str])] = &[
     ("good", &["bon", "correct"]),
     ("bad", &["faux", "wrong"]),
     ("examples", &["exemples"]),
+    ("requests", &["demandes"]),
     ("audit", &[]),
 ];
 
@@ -78,6 +79,12 @@ pub fn parse(word: &str, argument: &str) -> Result<Command, Misread> {
             },
             // A text to look for, as `examples list TEXT` takes it.
             _ => ExamplesQuery::List(Some(argument.to_owned())),
+        }),
+        "requests" => Command::Requests(match (sub, value) {
+            ("" | "list", _) => RequestsQuery::List,
+            ("approve" | "approuver", v) if !v.is_empty() => RequestsQuery::Approve(v.to_owned()),
+            ("deny" | "refuser", v) if !v.is_empty() => RequestsQuery::Deny(v.to_owned()),
+            _ => return Err(incomplete),
         }),
         "audit" => Command::Audit(match (sub, value) {
             ("" | "recent", _) => AuditQuery::Recent,
@@ -145,6 +152,21 @@ mod tests {
                 Ok(Command::Examples(ExamplesQuery::Remove(12))),
             ),
             ("examples", "remove x", Err(Misread::Incomplete("examples"))),
+            ("requests", "", Ok(Command::Requests(RequestsQuery::List))),
+            ("requests", "list", Ok(Command::Requests(RequestsQuery::List))),
+            (
+                "requests",
+                "approve matrix:@ana:example.org",
+                Ok(Command::Requests(RequestsQuery::Approve(
+                    "matrix:@ana:example.org".into(),
+                ))),
+            ),
+            (
+                "requests",
+                "refuser discord:42",
+                Ok(Command::Requests(RequestsQuery::Deny("discord:42".into()))),
+            ),
+            ("requests", "approve", Err(Misread::Incomplete("requests"))),
             ("audit", "", Ok(Command::Audit(AuditQuery::Recent))),
             ("audit", "recent", Ok(Command::Audit(AuditQuery::Recent))),
             ("audit", "verify", Ok(Command::Audit(AuditQuery::Verify))),

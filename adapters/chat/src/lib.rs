@@ -315,21 +315,6 @@ pub enum InboundEvent {
         in_reply_to: Option<String>,
         text: String,
     },
-    /// Text the bot can read that is not for it: ordinary chatter, a
-    /// notice, an edit, a file's name, a room topic, the formatted body
-    /// beside a question's plain one. The core only looks in it for live
-    /// invite codes, which it burns: nothing else is done with it, it is
-    /// never answered, kept or audited. An adapter reports every such text
-    /// it receives, so that a code cannot be stolen by being seen.
-    Overheard {
-        /// Who wrote it, when the platform says (a Discord channel's
-        /// topic changes without naming who changed it).
-        author: Option<PlatformIdentity>,
-        place: Place,
-        /// The message it was said in, when it was one.
-        message: Option<String>,
-        texts: Vec<String>,
-    },
     /// A message was taken back (a Matrix redaction, a Discord deletion):
     /// what it said must no longer be kept, exported or sent to the model.
     Withdrawn {
@@ -355,7 +340,8 @@ pub enum Command {
     Stop,
     /// Export the conversation (`markdown`, `json`).
     Export(String),
-    /// Link this chat account with an invite code.
+    /// Link this chat account: with the invite code an admin made for it,
+    /// or, by a user's name, a request that an admin approves.
     Link(String),
     /// Run statement N of the latest answer here (`run N`), as the Execute
     /// control does.
@@ -371,6 +357,20 @@ pub enum Command {
     /// Manage the confirmed examples (admins only); the answer goes to the
     /// asker alone.
     Examples(ExamplesQuery),
+    /// Answer the requests to be linked (admins only); the answer goes to
+    /// the asker alone.
+    Requests(RequestsQuery),
+}
+
+/// What an admin does with the link requests from the chat.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RequestsQuery {
+    /// The requests waiting.
+    List,
+    /// Link the account (`matrix:@ana:example.org`) to the user it asked for.
+    Approve(String),
+    /// Turn the account's request down.
+    Deny(String),
 }
 
 /// What an admin asks of the confirmed examples from the chat.

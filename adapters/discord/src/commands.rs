@@ -132,6 +132,21 @@ pub fn definitions(labels: &dyn Labels) -> Vec<CreateCommand> {
                     .min_int_value(1),
                 ),
             ),
+        described(labels, "requests")
+            .default_member_permissions(Permissions::MANAGE_GUILD)
+            .add_option(subcommand(labels, "requests", "list"))
+            .add_option(subcommand(labels, "requests", "approve").add_sub_option(option(
+                labels,
+                text,
+                "requests approve",
+                "account",
+            )))
+            .add_option(subcommand(labels, "requests", "deny").add_sub_option(option(
+                labels,
+                text,
+                "requests deny",
+                "account",
+            ))),
         // Hidden from members who cannot manage the server; the bot checks
         // the local admin role again when it is used.
         described(labels, "audit")
@@ -190,6 +205,11 @@ pub fn parse(name: &str, options: &[ResolvedOption<'_>]) -> Option<Invocation> {
         "examples" => match sub()? {
             ("list", inner) => format!("list {}", string(inner, "text").unwrap_or_default()),
             ("remove", inner) => format!("remove {}", integer(inner, "number")?),
+            _ => return None,
+        },
+        "requests" => match sub()? {
+            ("list", _) => "list".to_owned(),
+            (verb @ ("approve" | "deny"), inner) => format!("{verb} {}", string(inner, "account")?),
             _ => return None,
         },
         "audit" => match sub()? {
@@ -295,6 +315,17 @@ pub(crate) mod tests {
                 sub("remove", json!([integer("number", 3)])),
                 "remove 3",
             ),
+            ("requests", sub("list", json!([])), "list"),
+            (
+                "requests",
+                sub("approve", json!([string("account", "discord:42")])),
+                "approve discord:42",
+            ),
+            (
+                "requests",
+                sub("deny", json!([string("account", "discord:42")])),
+                "deny discord:42",
+            ),
             ("audit", sub("recent", json!([])), "recent"),
             (
                 "audit",
@@ -355,7 +386,9 @@ pub(crate) mod tests {
         for command in definitions(&Named) {
             let json = serde_json::to_value(&command).unwrap();
             let hidden = !json["default_member_permissions"].is_null();
-            let admin = json["name"] == "audit" || json["name"] == "examples";
+            let admin = json["name"] == "audit"
+                || json["name"] == "examples"
+                || json["name"] == "requests";
             assert_eq!(hidden, admin, "{}", json["name"]);
         }
     }

@@ -26,8 +26,8 @@ use pstral_chat::{
     PlatformError, PlatformIdentity,
 };
 use serenity::all::{
-    ChannelType, ConnectionStage, Context, GatewayIntents, GuildChannel, GuildId,
-    Interaction as SerenityInteraction, Message, MessageUpdateEvent, Ready, ResumedEvent, RoleId,
+    ChannelType, ConnectionStage, Context, GatewayIntents, GuildId,
+    Interaction as SerenityInteraction, Message, Ready, ResumedEvent, RoleId,
     ShardStageUpdateEvent, UserId,
 };
 use serenity::builder::{CreateAllowedMentions, EditInteractionResponse};
@@ -376,15 +376,6 @@ impl Shared {
         let place = self.place(ctx, msg.channel_id.get(), msg.guild_id).await;
         let in_my_thread = place.thread.is_some() && platform.takes_part_in(msg.channel_id.get());
         let author = identity(msg.author.id);
-        // Everything said where the bot can read it is looked at for
-        // invite codes first (the core looks at a question again).
-        let overheard = InboundEvent::Overheard {
-            author: Some(author.clone()),
-            place: place.clone(),
-            message: Some(msg.id.to_string()),
-            texts: seen_texts(&msg.content, &msg.attachments, &msg.embeds),
-        };
-        self.handle(platform.clone(), overheard).await;
         if !(direct || mentioned || replies_to_me || in_my_thread) {
             return;
         }
@@ -413,53 +404,6 @@ impl Shared {
             }
         };
         self.handle(platform, event).await;
-    }
-
-    /// A channel's or a thread's name and topic, which everyone in it
-    /// reads: looked at for invite codes. Discord does not say who changed
-    /// them.
-    async fn channel_texts(&self, ctx: &Context, channel: GuildChannel) {
-        let Some(platform) = self.platform() else {
-            return;
-        };
-        let mut texts = vec![channel.name.clone()];
-        texts.extend(channel.topic.clone());
-        let place = self
-            .place(ctx, channel.id.get(), Some(channel.guild_id))
-            .await;
-        let overheard = InboundEvent::Overheard {
-            author: None,
-            place,
-            message: None,
-            texts,
-        };
-        self.handle(platform, overheard).await;
-    }
-
-    /// An edit: never a new question, but what it now says is read by
-    /// everyone in the channel, so it is looked at for invite codes.
-    async fn message_update(&self, ctx: &Context, event: MessageUpdateEvent) {
-        let (Some(platform), Some(&me)) = (self.platform(), self.me.get()) else {
-            return;
-        };
-        let Some(author) = event.author.as_ref().filter(|a| !a.bot && a.id != me) else {
-            return;
-        };
-        let texts = seen_texts(
-            event.content.as_deref().unwrap_or_default(),
-            event.attachments.as_deref().unwrap_or_default(),
-            event.embeds.as_deref().unwrap_or_default(),
-        );
-        let place = self
-            .place(ctx, event.channel_id.get(), event.guild_id)
-            .await;
-        let overheard = InboundEvent::Overheard {
-            author: Some(identity(author.id)),
-            place,
-            message: Some(event.id.to_string()),
-            texts,
-        };
-        self.handle(platform, overheard).await;
     }
 
     async fn interaction(&self, ctx: &Context, interaction: SerenityInteraction) {
@@ -601,14 +545,6 @@ impl serenity::client::EventHandler for Events {
         self.0.message(&ctx, msg).await;
     }
 
-    async fn channel_update(&self, ctx: Context, _old: Option<GuildChannel>, new: GuildChannel) {
-        self.0.channel_texts(&ctx, new).await;
-    }
-
-    async fn thread_update(&self, ctx: Context, _old: Option<GuildChannel>, new: GuildChannel) {
-        self.0.channel_texts(&ctx, new).await;
-    }
-
     async fn message_delete(
         &self,
         ctx: Context,
@@ -630,16 +566,6 @@ impl serenity::client::EventHandler for Events {
         self.0.handle(platform, event).await;
     }
 
-    async fn message_update(
-        &self,
-        ctx: Context,
-        _old: Option<Message>,
-        _new: Option<Message>,
-        event: MessageUpdateEvent,
-    ) {
-        self.0.message_update(&ctx, event).await;
-    }
-
     /// Serenity waits out Discord's rate limits itself (a 429 with
     /// Retry-After, or a bucket at 0); counted with the 429s the core sees.
     async fn ratelimit(&self, data: serenity::http::RatelimitInfo) {
@@ -650,31 +576,6 @@ impl serenity::client::EventHandler for Events {
     async fn interaction_create(&self, ctx: Context, interaction: SerenityInteraction) {
         self.0.interaction(&ctx, interaction).await;
     }
-}
-
-/// Every text of a message that people in the channel read: its content,
-/// its files' names and descriptions, its embeds' words.
-fn seen_texts(
-    content: &str,
-    attachments: &[serenity::all::Attachment],
-    embeds: &[serenity::all::Embed],
-) -> Vec<String> {
-    let mut texts = vec![content.to_owned()];
-    for a in attachments {
-        texts.push(a.filename.clone());
-        texts.extend(a.description.clone());
-    }
-    for e in embeds {
-        texts.extend(e.title.clone());
-        texts.extend(e.description.clone());
-        texts.extend(e.footer.as_ref().map(|f| f.text.clone()));
-        for field in &e.fields {
-            texts.push(field.name.clone());
-            texts.push(field.value.clone());
-        }
-    }
-    texts.retain(|t| !t.is_empty());
-    texts
 }
 
 /// The text with the mentions of the bot (`<@id>`, `<@!id>`, its roles)

@@ -50,21 +50,6 @@ pub(crate) fn register(client: &Client, shared: &Arc<Shared>) {
             s.handle(event).await;
         }
     });
-    // Every other event of a room's timeline people see: stickers, polls,
-    // reactions, topics and names, display names, ban reasons, aliases…
-    // read for codes from its raw content, whatever its type.
-    let s = Arc::clone(shared);
-    client.add_event_handler(
-        move |_ev: matrix_sdk::ruma::events::AnySyncTimelineEvent,
-              room: Room,
-              raw: matrix_sdk::event_handler::RawEvent| {
-            let s = Arc::clone(&s);
-            async move {
-                let tracker = s.tracker.clone();
-                tracker.spawn(async move { s.other_event(raw, room).await });
-            }
-        },
-    );
     let s = Arc::clone(shared);
     client.add_event_handler(
         move |ev: OriginalSyncRoomEncryptedEvent,
@@ -97,38 +82,6 @@ const JOIN_ATTEMPTS: u32 = 5;
 /// stays quiet about more from them (forged encrypted events cost a
 /// message each otherwise).
 const UNREADABLE_NOTE_EVERY: Duration = Duration::from_secs(10 * 60);
-
-/// Every text a message carries, as anyone in the room may read it: the
-/// plain body, the formatted body, a file's name and caption, an edit's new
-/// content, whatever the message type. Read from the event's JSON, so that
-/// no field a client shows is left out.
-fn seen_texts(content: &RoomMessageEventContent) -> Vec<String> {
-    let mut out = Vec::new();
-    if let Ok(value) = serde_json::to_value(content) {
-        strings_of(&value, &mut out);
-    }
-    out
-}
-
-/// Every string of an event's content, but ids and types (never text
-/// anyone wrote).
-fn strings_of(value: &serde_json::Value, out: &mut Vec<String>) {
-    match value {
-        serde_json::Value::String(s) => out.push(s.clone()),
-        serde_json::Value::Array(items) => items.iter().for_each(|v| strings_of(v, out)),
-        serde_json::Value::Object(fields) => {
-            for (key, v) in fields {
-                if !matches!(
-                    key.as_str(),
-                    "m.relates_to" | "msgtype" | "format" | "url" | "mimetype" | "m.mentions"
-                ) {
-                    strings_of(v, out);
-                }
-            }
-        }
-        _ => {}
-    }
-}
 
 fn matrix() -> Platform {
     "matrix".parse().expect("a valid platform name")
@@ -323,7 +276,6 @@ impl Shared {
         let Some(author) = identity(&ev.sender) else {
             return;
         };
-        let texts = seen_texts(&ev.content);
         let (thread, in_reply_to) = match &ev.content.relates_to {
             Some(Relation::Thread(t)) => (
                 Some(t.event_id.to_string()),
@@ -340,28 +292,16 @@ impl Shared {
             place: place.clone(),
             id: ev.event_id.to_string(),
         };
-        let overheard = |texts: Vec<String>| InboundEvent::Overheard {
-            author: Some(author.clone()),
-            place: place.clone(),
-            message: Some(message.id.clone()),
-            texts,
-        };
         // Said before the bot was in the room (the history a join brings):
-        // not for the bot, whatever it says; only its codes matter.
-        // An edit of a question is not a new question; a notice, an emote
-        // or a file is never one.
+        // not for the bot, whatever it says. An edit of a question is not a
+        // new question; a notice, an emote or a file is never one.
         let question_like = matches!(&ev.content.msgtype, MessageType::Text(_))
             && !matches!(ev.content.relates_to, Some(Relation::Replacement(_)));
         if !question_like || self.before_i_joined(&room, ev.origin_server_ts).await {
-            self.handle(overheard(texts)).await;
             return;
         }
         let body = ev.content.msgtype.body().to_owned();
         if let Some(command) = commands::parse(&body) {
-            // The link command burns its own code when said in a room.
-            if !matches!(command, pstral_chat::Command::Link(_)) {
-                self.handle(overheard(texts)).await;
-            }
             let event = InboundEvent::Command {
                 author,
                 place,
@@ -386,10 +326,6 @@ impl Shared {
                 Some(parent) => self.replies_to_me(&room, parent).await,
                 None => false,
             };
-        // Every form of the message (its formatted body, the quoted reply
-        // the plain body may carry) is looked at for codes first; the
-        // question itself is looked at again by the core.
-        self.handle(overheard(texts)).await;
         if !addressed {
             return;
         }
@@ -410,58 +346,6 @@ impl Shared {
             }
         };
         self.handle(event).await;
-    }
-
-    /// Any event of a room's timeline but a message (which [`Shared::message`]
-    /// reads) and an undecryptable one: every text of its content, as
-    /// members see it, looked at for codes.
-    async fn other_event(&self, raw: matrix_sdk::event_handler::RawEvent, room: Room) {
-        if room.state() != RoomState::Joined {
-            return;
-        }
-        let Ok(event) = serde_json::from_str::<serde_json::Value>(raw.0.get()) else {
-            return;
-        };
-        let kind = event["type"].as_str().unwrap_or_default();
-        if matches!(kind, "m.room.message" | "m.room.encrypted") {
-            return;
-        }
-        let Some(sender) = event["sender"]
-            .as_str()
-            .and_then(|s| s.parse::<OwnedUserId>().ok())
-        else {
-            return;
-        };
-        if sender == self.me {
-            return;
-        }
-        let Some(author) = identity(&sender) else {
-            return;
-        };
-        let mut texts = Vec::new();
-        if kind == "m.reaction" {
-            texts.extend(
-                event["content"]["m.relates_to"]["key"]
-                    .as_str()
-                    .map(str::to_owned),
-            );
-        } else {
-            strings_of(&event["content"], &mut texts);
-        }
-        if let Some(alias) = event["state_key"].as_str().filter(|k| !k.is_empty()) {
-            texts.push(alias.to_owned());
-        }
-        if texts.is_empty() {
-            return;
-        }
-        let place = self.place(&room, &sender, None).await;
-        let overheard = InboundEvent::Overheard {
-            author: Some(author),
-            place,
-            message: event["event_id"].as_str().map(str::to_owned),
-            texts,
-        };
-        self.handle(overheard).await;
     }
 
     /// Whether an event is older than the bot's own join of the room:

@@ -154,7 +154,7 @@ impl From<IdentityError> for ApiError {
             }
             IdentityError::BadName(_)
             | IdentityError::NotLinkable { .. }
-            | IdentityError::InviteNeedsAccount(_) => ApiError::BadRequest(e.to_string()),
+            | IdentityError::InviteNamesNoAccount => ApiError::BadRequest(e.to_string()),
             IdentityError::Lookalike { .. } | IdentityError::LastAdmin(_) => {
                 ApiError::Conflict(e.to_string())
             }

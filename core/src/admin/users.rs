@@ -95,8 +95,8 @@ pub(super) async fn users_update(
     Ok(Json(json!(entry)))
 }
 
-/// The body of an invite request, which may be empty: `for` names the one
-/// chat account that may redeem the code (needed for an admin).
+/// The body of an invite request: `for` names the one chat account that may
+/// redeem the code.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct NewInvite {
@@ -115,24 +115,26 @@ pub(super) async fn users_invite(
     } else {
         serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest(e.to_string()))?
     };
-    let for_identity = request
-        .for_identity
-        .as_deref()
-        .map(|s| {
-            pstral_chat::PlatformIdentity::parse_checked(s, &state.identities)
-                .map_err(|e| ApiError::BadRequest(e.to_string()))
-        })
-        .transpose()?;
+    let Some(for_identity) = request.for_identity.as_deref() else {
+        return Err(ApiError::BadRequest(
+            "an invite names the chat account that may redeem it: {\"for\": \"matrix:@ana:example.org\"} \
+             (not knowing the account, let the person send `link NAME` to the bot in a DM and approve it)"
+                .to_owned(),
+        ));
+    };
+    let for_identity =
+        pstral_chat::PlatformIdentity::parse_checked(for_identity, &state.identities)
+            .map_err(|e| ApiError::BadRequest(e.to_string()))?;
     let invite = state
         .directory
-        .create_invite(&name, for_identity.as_ref(), admin.actor())
+        .create_invite(&name, &for_identity, admin.actor())
         .await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({
             "code": invite.code,
             "user": invite.user,
-            "for": invite.for_identity.map(|i| i.to_string()),
+            "for": invite.for_identity.to_string(),
             "expires_at": invite.expires_at,
         })),
     ))

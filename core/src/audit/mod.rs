@@ -80,6 +80,9 @@ pub enum EventKind {
     IdentityLinked,
     IdentityUnlinked,
     InviteCreated,
+    /// Someone asked to link their chat account to a local user by name, or
+    /// an admin denied such a request (an approval is `identity_linked`).
+    LinkRequest,
     /// Someone the bot does not know, or who lacks the role, was turned away.
     AccessRefused,
     /// A conversation was exported, or its mode changed.
@@ -98,7 +101,7 @@ pub enum EventKind {
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 16] = [
+    pub const ALL: [EventKind; 17] = [
         EventKind::Question,
         EventKind::Answer,
         EventKind::SqlValidated,
@@ -109,6 +112,7 @@ impl EventKind {
         EventKind::IdentityLinked,
         EventKind::IdentityUnlinked,
         EventKind::InviteCreated,
+        EventKind::LinkRequest,
         EventKind::AccessRefused,
         EventKind::ConversationChanged,
         EventKind::AuditPruned,
@@ -129,6 +133,7 @@ impl EventKind {
             EventKind::IdentityLinked => "identity_linked",
             EventKind::IdentityUnlinked => "identity_unlinked",
             EventKind::InviteCreated => "invite_created",
+            EventKind::LinkRequest => "link_request",
             EventKind::AccessRefused => "access_refused",
             EventKind::ConversationChanged => "conversation_changed",
             EventKind::AuditPruned => "audit_pruned",

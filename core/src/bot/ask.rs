@@ -524,44 +524,21 @@ impl Bot {
         self.record(event, "audit an answer").await;
     }
 
-    /// What a question holds that is no question: its other forms held a
-    /// code just burnt, or it holds a code (the link command in a DM, else
-    /// burnt if still live). `Err` when it goes no further.
+    /// What a question holds that is no question: the link command, in
+    /// words or (in a DM) as a bare invite code. `Err` when it goes no
+    /// further.
     async fn no_code_in(&self, to: &Listeners<'_>, q: &Question<'_>) -> Result<(), Reply<'_>> {
         let (platform, place, reply_to) = (to.platform, to.place, to.reply_to);
-        // Its other forms, overheard just before, held a code that was
-        // burnt and said so: nothing of it goes further.
-        if !place.private && self.inner.burnt_in.contains(&q.message.id) {
-            return Err(Reply::Silent);
-        }
         // `link CODE` as the help says it, without the platform's prefix:
         // the link command, never a question for the model (nor a code in
-        // the audit, the history and the prompt).
-        if let Some(code) = crate::identity::link_words(q.text) {
-            self.link(platform, q.author, place, reply_to, code).await;
-            return Err(Reply::Silent);
-        }
-        // A code anywhere in the text, however written: in a DM, the link
-        // command ("my code is …"); anywhere else, burnt if still live. A
-        // text that holds one, live or not, never goes to the model, the
-        // history or the audit of questions.
-        // Not knowing whether the text holds a code, it is not passed on.
-        let codes = self
-            .parts()
-            .directory
-            .codes_in(q.text)
-            .await
-            .map_err(Reply::unrecorded("look for invite codes in a question"))?;
-        if !codes.is_empty() {
-            if place.private {
-                let code = codes.iter().find(|c| c.live).unwrap_or(&codes[0]);
-                self.link(platform, q.author, place, reply_to, &code.code)
-                    .await;
-            } else {
-                let codes: Vec<&str> = codes.iter().map(|c| c.code.as_str()).collect();
-                self.burn_codes(platform, q.author, place, reply_to, &codes, true)
-                    .await;
-            }
+        // the audit, the history and the prompt). In a DM, a message that
+        // is only an invite code is the link command too. Nothing is looked
+        // for inside other texts: a code works for its own account only.
+        let argument = crate::identity::link_words(q.text)
+            .or_else(|| (place.private && crate::identity::is_code(q.text)).then_some(q.text));
+        if let Some(argument) = argument {
+            self.link(platform, q.author, place, reply_to, argument.trim())
+                .await;
             return Err(Reply::Silent);
         }
         Ok(())

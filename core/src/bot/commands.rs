@@ -1,7 +1,9 @@
 //! The typed commands: help, link, stop, mode, export, run and audit
 //! queries, each authorized for the person who types it, when they type it.
 
-use pstral_chat::{Attachment, AuditQuery, ChatPlatform, Command, Place, PlatformIdentity};
+use pstral_chat::{
+    Attachment, AuditQuery, ChatPlatform, Command, Place, PlatformIdentity, RequestsQuery,
+};
 use serde_json::json;
 
 use super::reply::Reply;
@@ -63,6 +65,11 @@ impl Bot {
             Command::Examples(query) => {
                 self.examples_command(platform, author, place, message, query)
                     .await
+            }
+            Command::Requests(query) => {
+                let to = Listeners::only_actor(platform, author, place, message);
+                let (Ok(reply) | Err(reply)) = self.requests_answer(&to, query).await;
+                self.report(&to, reply).await;
             }
         }
     }
@@ -191,119 +198,6 @@ impl Bot {
         Ok((filter, shown))
     }
 
-    /// Invite codes said where others could see them: each live one is
-    /// burnt (audited, without the code). When one was, or when the person
-    /// meant a code (`meant`: the link command, answered the same whether
-    /// the code was live or not), the place is told that codes are only
-    /// taken in a DM and the person, privately, how to get a new one.
-    /// Returns whether anything was said.
-    pub(super) async fn burn_codes(
-        &self,
-        platform: &dyn ChatPlatform,
-        author: &PlatformIdentity,
-        place: &Place,
-        message: Option<&str>,
-        codes: &[&str],
-        meant: bool,
-    ) -> bool {
-        let prefix = platform.limits().command_prefix;
-        let note = Text::InviteBurnt { prefix };
-        let seen = Seen {
-            author: Some(author),
-            place,
-            message,
-        };
-        self.burn_codes_telling(platform, seen, codes, meant, note)
-            .await
-    }
-
-    /// [`Bot::burn_codes`], with what the author is told privately.
-    pub(super) async fn burn_codes_telling(
-        &self,
-        platform: &dyn ChatPlatform,
-        Seen {
-            author,
-            place,
-            message,
-        }: Seen<'_>,
-        codes: &[&str],
-        meant: bool,
-        note: Text<'_>,
-    ) -> bool {
-        let directory = &self.parts().directory;
-        let mut burnt = false;
-        for code in codes {
-            match directory.burn_invite(code, author, place, meant).await {
-                Ok(b) => burnt |= b,
-                Err(e) => self.unrecorded("burn an invite code seen in public", &e),
-            }
-        }
-        if !(burnt || meant) {
-            return false;
-        }
-        tracing::info!(who = %author.map_or_else(|| "unknown".to_owned(), ToString::to_string), burnt, "an invite code was said outside a DM");
-        self.say(platform, place, message, Text::InviteSeenInPublic)
-            .await;
-        if let Some(author) = author {
-            self.tell_privately(platform, author, place, note).await;
-        }
-        true
-    }
-
-    /// Text that was not for the bot, where others could read it: any live
-    /// code in it is burnt (and the place and its author told). Nothing
-    /// else is done with it. In a DM nobody else reads it, so nothing
-    /// needs burning.
-    pub(super) async fn overheard(
-        &self,
-        platform: &dyn ChatPlatform,
-        author: Option<&PlatformIdentity>,
-        place: &Place,
-        message: Option<&str>,
-        texts: &[String],
-    ) {
-        if place.private {
-            return;
-        }
-        // The end of the author's last text here goes before this one: a
-        // code given in two halves, one message each, is still seen.
-        let who = author.map_or_else(String::new, ToString::to_string);
-        let key = format!("{}\u{0}{}\u{0}{who}", place.platform, place.channel);
-        let before = self
-            .inner
-            .tails
-            .swap(&key, texts.last().map(String::as_str));
-        // The codes are read once for all the texts of the event.
-        let finder = match self.parts().directory.code_finder().await {
-            Ok(finder) => finder,
-            Err(e) => {
-                self.unrecorded("look for invite codes in a message", &e);
-                return;
-            }
-        };
-        let mut codes: Vec<String> = Vec::new();
-        if let Some(first) = texts.first() {
-            codes.extend(finder.live_codes_in(&format!("{before}\n{first}")));
-            codes.extend(finder.live_codes_across(&before, first));
-        }
-        for text in texts.iter().skip(1) {
-            codes.extend(finder.live_codes_in(text));
-        }
-        if !codes.is_empty() {
-            if let Some(message) = message {
-                self.inner.burnt_in.insert(message);
-            }
-            let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
-            let seen = Seen {
-                author,
-                place,
-                message,
-            };
-            self.burn_codes_telling(platform, seen, &codes, false, Text::InviteOverheard)
-                .await;
-        }
-    }
-
     /// `mode` typed here: the mode of this thread (its starter's or an
     /// admin's to change), of this DM, or the default of this channel (an
     /// admin's).
@@ -363,33 +257,150 @@ impl Bot {
         }))
     }
 
+    /// `link CODE` or `link NAME`, in a DM: an invite code made for this
+    /// account links it; a name asks the admins to link it to that user.
+    /// Anywhere else, the person is told to say it in a DM; nothing is
+    /// spoilt, since a code works for its own account only.
     pub(super) async fn link(
         &self,
         platform: &dyn ChatPlatform,
         author: &PlatformIdentity,
         place: &Place,
         message: Option<&str>,
-        code: &str,
+        argument: &str,
     ) {
+        let to = Listeners::everyone(platform, author, place, message);
+        let prefix = platform.limits().command_prefix;
         if !place.private {
-            self.burn_codes(platform, author, place, message, &[code], true)
+            self.report(&to, Reply::Tell(Text::LinkOnlyInDm { prefix }))
                 .await;
             return;
         }
-        let linked = self
-            .parts()
-            .directory
-            .consume_invite(code, author, Some(place))
-            .await;
-        let reply = match &linked {
-            Ok(user) => Reply::Tell(Text::Linked { user: &user.name }),
-            Err(e) => match Text::of_identity_error(e) {
-                Some(text) => Reply::Tell(text),
-                None => Reply::unrecorded("link an account")(e),
-            },
+        let directory = &self.parts().directory;
+        let lang = self.lang();
+        let reply = if crate::identity::is_code(argument) {
+            match directory.consume_invite(argument, author, Some(place)).await {
+                Ok(user) => Reply::Said(Text::Linked { user: &user.name }.render(lang)),
+                Err(e) => Self::identity_reply(&e, "link an account", lang),
+            }
+        } else {
+            match directory.request_link(author, argument, Some(place)).await {
+                Ok(asked) => Reply::Said(
+                    Text::LinkRequested {
+                        user: &asked.user,
+                        account: &author.to_string(),
+                        prefix,
+                    }
+                    .render(lang),
+                ),
+                Err(crate::identity::IdentityError::TooManyAttempts) => {
+                    Reply::Tell(Text::TooManyAttempts)
+                }
+                Err(e) => Self::identity_reply(&e, "record a link request", lang),
+            }
         };
-        let to = Listeners::everyone(platform, author, place, message);
         self.report(&to, reply).await;
+    }
+
+    /// What the person is told of an identity error: its text when it is
+    /// theirs to fix, else that the bot could not do `what`.
+    fn identity_reply(
+        e: &crate::identity::IdentityError,
+        what: &'static str,
+        lang: Lang,
+    ) -> Reply<'static> {
+        match Text::of_identity_error(e) {
+            Some(text) => Reply::Said(text.render(lang)),
+            None => Reply::unrecorded(what)(e),
+        }
+    }
+
+    /// An admin's answer to the link requests: the list, an approval or a
+    /// refusal, to them alone.
+    async fn requests_answer<'s>(
+        &'s self,
+        to: &Listeners<'_>,
+        query: RequestsQuery,
+    ) -> Result<Reply<'s>, Reply<'s>> {
+        let user = self.authorize(to, Permission::Administer).await?;
+        let directory = &self.parts().directory;
+        let lang = self.lang();
+        let account = |given: &str| {
+            given.trim().parse::<PlatformIdentity>().map_err(|_| {
+                Reply::Said(
+                    Text::NoLinkRequest {
+                        account: given.trim(),
+                    }
+                    .render(lang),
+                )
+            })
+        };
+        match query {
+            RequestsQuery::List => {
+                let requests = directory
+                    .link_requests()
+                    .await
+                    .map_err(Reply::unrecorded("list the link requests"))?;
+                let prefix = to.platform.limits().command_prefix;
+                Ok(Reply::Said(
+                    Text::LinkRequests {
+                        requests: &requests
+                            .iter()
+                            .map(|r| (r.identity.as_str(), r.user.as_str()))
+                            .collect::<Vec<_>>(),
+                        prefix,
+                    }
+                    .render(lang),
+                ))
+            }
+            RequestsQuery::Approve(given) => {
+                let identity = account(&given)?;
+                let actor = actor_of(&user, to.actor);
+                match directory.approve_link(&identity, actor).await {
+                    Ok(linked) => Ok(Reply::Said(
+                        Text::LinkApproved {
+                            account: &identity.to_string(),
+                            user: &linked.name,
+                        }
+                        .render(lang),
+                    )),
+                    Err(e) => Err(Self::request_error(&e, &identity, lang)),
+                }
+            }
+            RequestsQuery::Deny(given) => {
+                let identity = account(&given)?;
+                let actor = actor_of(&user, to.actor);
+                match directory.deny_link(&identity, actor).await {
+                    Ok(name) => Ok(Reply::Said(
+                        Text::LinkDenied {
+                            account: &identity.to_string(),
+                            user: &name,
+                        }
+                        .render(lang),
+                    )),
+                    Err(e) => Err(Self::request_error(&e, &identity, lang)),
+                }
+            }
+        }
+    }
+
+    /// An approval or refusal that could not be done, in the admin's words.
+    fn request_error<'s>(
+        e: &crate::identity::IdentityError,
+        identity: &PlatformIdentity,
+        lang: Lang,
+    ) -> Reply<'s> {
+        use crate::identity::IdentityError as E;
+        match e {
+            E::NoLinkRequest(_) => Reply::Said(
+                Text::NoLinkRequest {
+                    account: &identity.to_string(),
+                }
+                .render(lang),
+            ),
+            E::UnknownUser(_) | E::AlreadyLinked { .. } => Reply::Said(e.to_string()),
+            other => Reply::unrecorded("answer a link request")(other),
+        }
     }
 
     pub(super) async fn export(
@@ -500,15 +511,6 @@ impl Bot {
 
 /// How many events an audit query from the chat lists at most.
 const AUDIT_LINES: u32 = 10;
-
-/// Where a text with invite codes in it was seen: who wrote it (when the
-/// platform says), the place, and the message.
-#[derive(Clone, Copy)]
-pub(super) struct Seen<'a> {
-    author: Option<&'a PlatformIdentity>,
-    place: &'a Place,
-    message: Option<&'a str>,
-}
 
 /// Events as short lines, newest first, as many as fit in one message.
 fn audit_lines(events: &[crate::audit::Event], max_chars: usize, lang: Lang) -> String {

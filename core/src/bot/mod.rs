@@ -73,67 +73,8 @@ pub struct Bot {
 struct Inner {
     parts: BotParts,
     answers: Answers,
-    /// Messages whose overheard forms (a formatted body, say) just had
-    /// their codes burnt: the question they carry is then not told again.
-    burnt_in: RecentIds,
-    /// The end of each person's last text in each place.
-    tails: Tails,
     /// What each platform allowance has left for streamed answers.
     edit_budgets: crate::stream::budget::EditBudgets,
-}
-
-/// The last characters each person wrote in each place, so that a code
-/// split over two messages is seen whole. Bounded: forgotten all at once
-/// when full.
-#[derive(Default)]
-pub(super) struct Tails(std::sync::Mutex<std::collections::HashMap<String, String>>);
-
-impl Tails {
-    const KEPT: usize = 4096;
-    /// Enough for ten letters however they are spaced, dotted or marked up.
-    const CHARS: usize = 120;
-
-    /// Keeps the end of `text` under `key` and gives back what was kept
-    /// before (empty when nothing).
-    pub(super) fn swap(&self, key: &str, text: Option<&str>) -> String {
-        let mut tails = self.0.lock().expect("never poisoned");
-        if tails.len() >= Self::KEPT {
-            tails.clear();
-        }
-        let tail = text.map(|t| {
-            let skip = t.chars().count().saturating_sub(Self::CHARS);
-            t.chars().skip(skip).collect::<String>()
-        });
-        match tail {
-            Some(tail) => tails.insert(key.to_owned(), tail),
-            None => tails.remove(key),
-        }
-        .unwrap_or_default()
-    }
-}
-
-/// The last few message ids noted, forgotten oldest first.
-#[derive(Default)]
-pub(super) struct RecentIds(std::sync::Mutex<std::collections::VecDeque<String>>);
-
-impl RecentIds {
-    const KEPT: usize = 256;
-
-    pub(super) fn insert(&self, id: &str) {
-        let mut ids = self.0.lock().expect("never poisoned");
-        if ids.len() >= Self::KEPT {
-            ids.pop_front();
-        }
-        ids.push_back(id.to_owned());
-    }
-
-    pub(super) fn contains(&self, id: &str) -> bool {
-        self.0
-            .lock()
-            .expect("never poisoned")
-            .iter()
-            .any(|i| i == id)
-    }
 }
 
 /// Who hears about a refusal: everyone where it happened (a question, a
@@ -208,8 +149,6 @@ impl Bot {
             inner: Arc::new(Inner {
                 parts,
                 answers: Answers::default(),
-                burnt_in: RecentIds::default(),
-                tails: Tails::default(),
                 edit_budgets: Default::default(),
             }),
         }
@@ -280,21 +219,6 @@ impl Bot {
                         ),
                         Err(e) => self.unrecorded("forget a message taken back", &e),
                     }
-                }
-                InboundEvent::Overheard {
-                    author,
-                    place,
-                    message,
-                    texts,
-                } => {
-                    self.overheard(
-                        platform.as_ref(),
-                        author.as_ref(),
-                        &place,
-                        message.as_deref(),
-                        &texts,
-                    )
-                    .await
                 }
                 InboundEvent::Command {
                     author,

@@ -82,13 +82,15 @@ impl Text<'_> {
                  llm.model (PSTRAL__LLM__MODEL)."
             ),
             (Lang::En, Text::UnknownIdentity { contact, prefix }) => format!(
-                "Hello! I don't know your account yet, so I can't answer. Ask {contact} for an \
-                 invite code, then send it to me in a direct message with `{prefix}link CODE`."
+                "Hello! I don't know your account yet, so I can't answer. In a direct message, \
+                 send me `{prefix}link NAME` with your user name and ask {contact} to approve \
+                 it, or `{prefix}link CODE` with an invite code made for your account."
             ),
             (Lang::Fr, Text::UnknownIdentity { contact, prefix }) => format!(
                 "Bonjour ! Je ne connais pas encore votre compte, je ne peux donc pas répondre. \
-                 Demandez un code d'invitation (contact : {}), puis envoyez-le-moi en message \
-                 privé avec `{prefix}link CODE`.",
+                 En message privé, envoyez-moi `{prefix}link NOM` avec votre nom d'utilisateur \
+                 et demandez à {} de l'approuver, ou `{prefix}link CODE` avec un code \
+                 d'invitation créé pour votre compte.",
                 // The embedded default (config/default.toml) is English.
                 match *contact {
                     "an administrator" => "un administrateur",
@@ -108,34 +110,80 @@ impl Text<'_> {
                  peut-être mal saisi, expiré ou déjà utilisé). Demandez-en un nouveau à un \
                  administrateur."
                 .to_owned(),
-            (Lang::En, Text::InviteSeenInPublic) => "Invite codes are only taken in a direct \
-                 message. If this was one, it no longer works: others could see it."
-                .to_owned(),
-            (Lang::Fr, Text::InviteSeenInPublic) => "Les codes d'invitation ne sont acceptés \
-                 qu'en message privé. Si c'en était un, il ne fonctionne plus : d'autres ont pu \
-                 le voir."
-                .to_owned(),
-            (Lang::En, Text::InviteBurnt { prefix }) => format!(
-                "The invite code you sent where others could see it no longer works. Ask an \
-                 admin for a new one, then send it to me here, in this direct message, with \
-                 `{prefix}link CODE`."
+            (Lang::En, Text::LinkOnlyInDm { prefix }) => format!(
+                "Linking an account is done in a direct message with me: write me there \
+                 `{prefix}link CODE` with the invite code an admin made for your account, or \
+                 `{prefix}link NAME` with your user name to ask an admin to link you."
             ),
-            (Lang::Fr, Text::InviteBurnt { prefix }) => format!(
-                "Le code d'invitation que vous avez envoyé là où d'autres pouvaient le voir ne \
-                 fonctionne plus. Demandez-en un nouveau à un administrateur, puis envoyez-le-moi \
-                 ici, en message privé, avec `{prefix}link CODE`."
+            (Lang::Fr, Text::LinkOnlyInDm { prefix }) => format!(
+                "La liaison d'un compte se fait en message privé avec moi : écrivez-y \
+                 `{prefix}link CODE` avec le code d'invitation qu'un administrateur a créé pour \
+                 votre compte, ou `{prefix}link NOM` avec votre nom d'utilisateur pour demander \
+                 à un administrateur de vous lier."
             ),
-            (Lang::En, Text::InviteOverheard) => "An invite code you wrote where others could \
-                 read it no longer works. Ask an admin for a new one and give it to its owner \
-                 privately; an invite that names the chat account it is for is of no use to \
-                 anyone else who sees it."
+            (Lang::En, Text::LinkRequested { user, account, prefix }) => format!(
+                "Your request is recorded: an admin must now link this account ({account}) to \
+                 {user}, with `{prefix}requests approve {account}` or `pstral user approve \
+                 {account}`. Let them know; I will answer your questions once it is done."
+            ),
+            (Lang::Fr, Text::LinkRequested { user, account, prefix }) => format!(
+                "Votre demande est enregistrée : un administrateur doit maintenant lier ce compte \
+                 ({account}) à {user}, avec `{prefix}requests approve {account}` ou `pstral user \
+                 approve {account}`. Prévenez-le ; je répondrai à vos questions une fois que ce \
+                 sera fait."
+            ),
+            (Lang::En, Text::LinkUnreadable) => "That is neither an invite code nor a user name \
+                 (a name is letters, digits, '.', '_' or '-')."
                 .to_owned(),
-            (Lang::Fr, Text::InviteOverheard) => "Un code d'invitation que vous avez écrit là où \
-                 d'autres pouvaient le lire ne fonctionne plus. Demandez-en un nouveau à un \
-                 administrateur et donnez-le à son destinataire en privé ; une invitation qui \
-                 nomme le compte de messagerie auquel elle est destinée ne sert à personne \
-                 d'autre."
+            (Lang::Fr, Text::LinkUnreadable) => "Ce n'est ni un code d'invitation ni un nom \
+                 d'utilisateur (un nom est fait de lettres, chiffres, « . », « _ » ou « - »)."
                 .to_owned(),
+            (Lang::En, Text::TooManyAttempts) => {
+                "Too many attempts lately; please try again in a quarter of an hour.".to_owned()
+            }
+            (Lang::Fr, Text::TooManyAttempts) => {
+                "Trop de tentatives récentes ; réessayez dans un quart d'heure.".to_owned()
+            }
+            (Lang::En, Text::LinkRequests { requests: [], .. }) => {
+                "No link request is waiting.".to_owned()
+            }
+            (Lang::Fr, Text::LinkRequests { requests: [], .. }) => {
+                "Aucune demande de liaison en attente.".to_owned()
+            }
+            (lang, Text::LinkRequests { requests, prefix }) => {
+                let mut text = match lang {
+                    Lang::En => format!(
+                        "Link requests waiting (approve with `{prefix}requests approve ACCOUNT`, \
+                         turn down with `{prefix}requests deny ACCOUNT`):"
+                    ),
+                    Lang::Fr => format!(
+                        "Demandes de liaison en attente (accepter avec `{prefix}requests approve \
+                         COMPTE`, refuser avec `{prefix}requests deny COMPTE`) :"
+                    ),
+                };
+                for (account, user) in *requests {
+                    text.push_str(&format!("\n- `{account}` → {user}"));
+                }
+                text
+            }
+            (Lang::En, Text::LinkApproved { account, user }) => {
+                format!("Done: {account} is now linked to {user}.")
+            }
+            (Lang::Fr, Text::LinkApproved { account, user }) => {
+                format!("C'est fait : {account} est maintenant lié à {user}.")
+            }
+            (Lang::En, Text::LinkDenied { account, user }) => {
+                format!("The request of {account} to be linked to {user} is turned down.")
+            }
+            (Lang::Fr, Text::LinkDenied { account, user }) => {
+                format!("La demande de {account} d'être lié à {user} est refusée.")
+            }
+            (Lang::En, Text::NoLinkRequest { account }) => {
+                format!("{account} has no link request waiting.")
+            }
+            (Lang::Fr, Text::NoLinkRequest { account }) => {
+                format!("{account} n'a aucune demande de liaison en attente.")
+            }
             (Lang::En, Text::AlreadyLinked { user }) => {
                 format!("This account is already linked to {user}.")
             }

@@ -46,6 +46,10 @@ pub const COMMANDS: &[(&str, &[&str])] = &[
     ("examples", &[]),
     ("examples list", &["text"]),
     ("examples remove", &["number"]),
+    ("requests", &[]),
+    ("requests list", &[]),
+    ("requests approve", &["account"]),
+    ("requests deny", &["account"]),
 ];
 
 fn label_text(lang: Lang, label: Label<'_>) -> String {
@@ -79,8 +83,8 @@ fn label_text(lang: Lang, label: Label<'_>) -> String {
                 "Répondre en SQL ou en langage courant dans ce salon",
             ),
             "link" => pick(
-                "Link your chat account with an invite code (in a DM with the bot)",
-                "Lier votre compte avec un code d'invitation (en message privé)",
+                "Link your chat account: an invite code, or your user name (in a DM)",
+                "Lier votre compte : un code d'invitation, ou votre nom (en privé)",
             ),
             "run" => pick(
                 "Run query N of the last answer here",
@@ -133,14 +137,28 @@ fn label_text(lang: Lang, label: Label<'_>) -> String {
                 "Les derniers exemples, ou ceux qui contiennent un texte",
             ),
             "examples remove" => pick("Remove an example", "Retirer un exemple"),
+            "requests" => pick(
+                "Requests to link a chat account (admins)",
+                "Demandes de liaison d'un compte (admins)",
+            ),
+            "requests list" => pick("The requests waiting", "Les demandes en attente"),
+            "requests approve" => pick(
+                "Link the account to the user it asked for",
+                "Lier le compte à l'utilisateur demandé",
+            ),
+            "requests deny" => pick("Turn a request down", "Refuser une demande"),
             other => other.to_owned(),
         },
         Label::ArgumentHelp { command, argument } => match (command, argument) {
             ("ask", "question") => pick("Your question", "Votre question"),
             ("mode", "mode") => pick("sql or chat", "sql ou chat"),
             ("link", "code") => pick(
-                "The invite code an admin gave you",
-                "Le code d'invitation reçu d'un admin",
+                "The invite code an admin gave you, or your user name",
+                "Le code d'invitation reçu d'un admin, ou votre nom d'utilisateur",
+            ),
+            ("requests approve" | "requests deny", "account") => pick(
+                "The chat account, as the list shows it",
+                "Le compte, tel que la liste l'affiche",
             ),
             ("run", "number") => pick("The query's number", "Le numéro de la requête"),
             ("export", "format") => pick("markdown or json", "markdown ou json"),

@@ -73,16 +73,40 @@ pub enum Text<'a> {
     /// An invite code that does not work: unknown, expired, used, or tried
     /// too often. One text for all, so that trying codes teaches nothing.
     InviteNotValid,
-    /// Where others could see it: an invite code said outside a direct
-    /// message, which no longer works if it was one.
-    InviteSeenInPublic,
-    /// To the person who said a live invite code in a shared place, alone.
-    InviteBurnt {
+    /// The link command said where others read: it is taken in a DM only.
+    LinkOnlyInDm {
         prefix: &'a str,
     },
-    /// To whoever wrote a live invite code in ordinary chatter (handing it
-    /// to someone in a room, say), alone: it no longer works.
-    InviteOverheard,
+    /// A request to be linked to `user` is recorded for the admins.
+    LinkRequested {
+        user: &'a str,
+        /// The account as the admins will see it in the list.
+        account: &'a str,
+        prefix: &'a str,
+    },
+    /// What follows `link` is neither an invite code nor a user's name.
+    LinkUnreadable,
+    /// Too many link requests or invite attempts lately.
+    TooManyAttempts,
+    /// The link requests waiting, to an admin: (account, user asked for).
+    LinkRequests {
+        requests: &'a [(&'a str, &'a str)],
+        prefix: &'a str,
+    },
+    /// An admin approved a request: the account is linked.
+    LinkApproved {
+        account: &'a str,
+        user: &'a str,
+    },
+    /// An admin turned a request down.
+    LinkDenied {
+        account: &'a str,
+        user: &'a str,
+    },
+    /// No live request from this account.
+    NoLinkRequest {
+        account: &'a str,
+    },
     /// The chat account is already linked to a local user.
     AlreadyLinked {
         user: &'a str,
@@ -345,9 +369,10 @@ impl<'a> Text<'a> {
             | E::InviteExpired
             | E::InviteUsed
             | E::InviteForAnother
-            | E::InviteNeedsAccount(_)
+            | E::InviteNamesNoAccount
             | E::TooManyAttempts => Some(Text::InviteNotValid),
             E::AlreadyLinked { user, .. } => Some(Text::AlreadyLinked { user }),
+            E::BadName(_) => Some(Text::LinkUnreadable),
             _ => None,
         }
     }

@@ -290,9 +290,33 @@ fn each_text_differs_between_languages_and_keeps_its_parameters() {
         },
         Text::Linked { user: "ana" },
         Text::InviteNotValid,
-        Text::InviteSeenInPublic,
-        Text::InviteBurnt { prefix: "!" },
-        Text::InviteOverheard,
+        Text::LinkOnlyInDm { prefix: "!" },
+        Text::LinkRequested {
+            user: "ana",
+            account: "matrix:@ana:example.org",
+            prefix: "!",
+        },
+        Text::LinkUnreadable,
+        Text::TooManyAttempts,
+        Text::LinkRequests {
+            requests: &[],
+            prefix: "!",
+        },
+        Text::LinkRequests {
+            requests: &[("matrix:@ana:example.org", "ana")],
+            prefix: "!",
+        },
+        Text::LinkApproved {
+            account: "matrix:@ana:example.org",
+            user: "ana",
+        },
+        Text::LinkDenied {
+            account: "matrix:@ana:example.org",
+            user: "ana",
+        },
+        Text::NoLinkRequest {
+            account: "matrix:@ana:example.org",
+        },
         Text::AlreadyLinked { user: "ana" },
         Text::NotAllowed { needed: "executor" },
         Text::AuditUnavailable,

@@ -182,3 +182,35 @@ pub(super) async fn link_in(
     Audit::append_in(tx, event).await?;
     Ok(())
 }
+
+/// The user `identity` leaves when it is linked to someone: `None` when it
+/// is linked to nobody; the user when it is an account created on first
+/// contact (a viewer, this identity its only one), which the person may
+/// leave for the user an admin meant for them.
+///
+/// # Errors
+/// [`IdentityError::AlreadyLinked`] for any other user, or a store failure.
+pub(super) async fn leaving_in(
+    tx: &mut Tx,
+    identity: &PlatformIdentity,
+) -> Result<Option<User>, IdentityError> {
+    let Some(user) = user_of_in(tx, identity).await? else {
+        return Ok(None);
+    };
+    let (auto_created, identities): (bool, i64) = on_tx!(tx, conn => {
+        sqlx::query_as(
+            "SELECT u.auto_created, (SELECT COUNT(*) FROM identities i WHERE i.user_id = u.id) \
+             FROM users u WHERE u.id = $1",
+        )
+        .bind(user.id)
+        .fetch_one(&mut **conn)
+        .await?
+    });
+    if !(auto_created && user.role == Role::Viewer && identities == 1) {
+        return Err(IdentityError::AlreadyLinked {
+            identity: identity.to_string(),
+            user: user.name,
+        });
+    }
+    Ok(Some(user))
+}

@@ -25,9 +25,11 @@ use crate::store::{Store, StoreError, Tx, on_pool, on_tx};
 mod changes;
 mod invites;
 mod names;
+mod requests;
 
 use changes::*;
-pub use invites::{CodeFinder, FoundCode, Invite, link_words};
+pub use invites::{Invite, is_code, link_words};
+pub use requests::{LinkAsked, LinkRequest};
 pub use names::normal_name;
 use names::*;
 
@@ -191,10 +193,10 @@ pub enum IdentityError {
     TooManyAttempts,
     #[error("this invite code is for another chat account")]
     InviteForAnother,
-    #[error(
-        "{0} is an admin: an invite for an admin must name the chat account it is for (the code is then of no use to anyone who overhears it)"
-    )]
-    InviteNeedsAccount(String),
+    #[error("this invite code names no chat account; ask an admin for a new one")]
+    InviteNamesNoAccount,
+    #[error("{0} has not asked to be linked (or the request has expired)")]
+    NoLinkRequest(String),
     #[error(
         "{name:?} looks like the existing user {existing:?}; choose a name that reads differently"
     )]

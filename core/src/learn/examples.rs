@@ -163,13 +163,17 @@ impl Examples {
         // is taken back. From the chat, [`Examples::was_removed`] is asked
         // first.
         if new.source != Source::Chat {
-            on_pool!(&self.store, pool => {
-                sqlx::query("DELETE FROM removed_examples WHERE target = $1 AND fingerprint = $2")
+            for removed in removal_keys(new.question, new.sql) {
+                on_pool!(&self.store, pool => {
+                    sqlx::query(
+                        "DELETE FROM removed_examples WHERE target = $1 AND fingerprint = $2",
+                    )
                     .bind(new.target)
-                    .bind(&fingerprint)
+                    .bind(&removed)
                     .execute(pool)
                     .await?;
-            });
+                });
+            }
         }
         let columns = new
             .result_columns
@@ -267,8 +271,11 @@ impl Examples {
         Ok(rows.into_iter().map(Example::from).collect())
     }
 
-    /// Whether an admin removed this question and SQL from the target's
-    /// examples (and nobody with the hand to restore it added it again).
+    /// Whether an admin removed an example of the target with this question
+    /// or this SQL, each read normalised ([`removal_keys`]), and nobody with
+    /// the hand to restore it added it again: the same question with a
+    /// capital letter or a trailing space, or the same statement spaced or
+    /// cased otherwise, stays removed.
     ///
     /// # Errors
     /// A store failure.
@@ -278,16 +285,21 @@ impl Examples {
         question: &str,
         sql: &str,
     ) -> Result<bool, StoreError> {
-        let found: Option<String> = on_pool!(&self.store, pool => {
-            sqlx::query_scalar(
-                "SELECT fingerprint FROM removed_examples WHERE target = $1 AND fingerprint = $2",
-            )
-            .bind(target)
-            .bind(fingerprint(question, sql))
-            .fetch_optional(pool)
-            .await?
-        });
-        Ok(found.is_some())
+        for key in removal_keys(question, sql) {
+            let found: Option<String> = on_pool!(&self.store, pool => {
+                sqlx::query_scalar(
+                    "SELECT fingerprint FROM removed_examples WHERE target = $1 AND fingerprint = $2",
+                )
+                .bind(target)
+                .bind(&key)
+                .fetch_optional(pool)
+                .await?
+            });
+            if found.is_some() {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     /// Removes an example for good, as an admin does: its question and SQL
@@ -300,17 +312,19 @@ impl Examples {
         let Some(example) = self.get(id).await? else {
             return Ok(false);
         };
-        on_pool!(&self.store, pool => {
-            sqlx::query(
-                "INSERT INTO removed_examples (target, fingerprint, removed_at) VALUES ($1, $2, $3) \
-                 ON CONFLICT (target, fingerprint) DO NOTHING",
-            )
-            .bind(&example.target)
-            .bind(fingerprint(&example.question, &example.sql))
-            .bind(Utc::now())
-            .execute(pool)
-            .await?;
-        });
+        for key in removal_keys(&example.question, &example.sql) {
+            on_pool!(&self.store, pool => {
+                sqlx::query(
+                    "INSERT INTO removed_examples (target, fingerprint, removed_at) \
+                     VALUES ($1, $2, $3) ON CONFLICT (target, fingerprint) DO NOTHING",
+                )
+                .bind(&example.target)
+                .bind(&key)
+                .bind(Utc::now())
+                .execute(pool)
+                .await?;
+            });
+        }
         self.remove(id).await
     }
 
@@ -393,6 +407,58 @@ fn fingerprint(question: &str, sql: &str) -> String {
     hash.update([0]);
     hash.update(sql.as_bytes());
     hex::encode(hash.finalize())
+}
+
+/// What a removal remembers of an example, each alone: its question as
+/// read whatever its case, accents, spacing and closing punctuation
+/// (`q:`), and its statement as read whatever its spacing, comments and
+/// the case of its keywords and unquoted names (`s:`); and, as stored
+/// before these, the fingerprint of both as written.
+fn removal_keys(question: &str, sql: &str) -> [String; 3] {
+    use sha2::{Digest, Sha256};
+    let hashed = |kind: &str, text: &str| {
+        format!("{kind}:{}", hex::encode(Sha256::digest(text.as_bytes())))
+    };
+    [
+        hashed("q", &normal_question(question)),
+        hashed("s", &normal_statement(sql)),
+        fingerprint(question, sql),
+    ]
+}
+
+/// A question as a reader takes it: folded ([`fold`]), its words single
+/// spaced, without the punctuation that ends it.
+pub(crate) fn normal_question(question: &str) -> String {
+    let folded = super::text::fold(question);
+    let words: Vec<&str> = folded.split_whitespace().collect();
+    words
+        .join(" ")
+        .trim_end_matches(|c: char| c.is_ascii_punctuation() || c.is_whitespace())
+        .to_owned()
+}
+
+/// A statement as the database reads it: its tokens one space apart,
+/// comments and a closing `;` dropped, keywords and unquoted names in lower
+/// case (quoted names and strings as written). Text the tokenizer cannot
+/// read is kept with its spacing collapsed.
+pub(crate) fn normal_statement(sql: &str) -> String {
+    use sqlparser::tokenizer::{Token, Tokenizer};
+    let dialect = sqlparser::dialect::GenericDialect {};
+    let Ok(tokens) = Tokenizer::new(&dialect, sql).tokenize() else {
+        return sql.split_whitespace().collect::<Vec<_>>().join(" ");
+    };
+    let mut words: Vec<String> = tokens
+        .iter()
+        .filter(|t| !matches!(t, Token::Whitespace(_)))
+        .map(|t| match t {
+            Token::Word(w) if w.quote_style.is_none() => w.value.to_lowercase(),
+            other => other.to_string(),
+        })
+        .collect();
+    while words.last().is_some_and(|w| w == ";") {
+        words.pop();
+    }
+    words.join(" ")
 }
 
 fn to_bytes(vector: &[f32]) -> Vec<u8> {
@@ -568,6 +634,28 @@ mod tests {
             result_rows: Some(76),
             set_aside: None,
         }
+    }
+
+    #[test]
+    fn a_removed_question_or_statement_is_known_however_it_is_written_again() {
+        let keys = removal_keys(
+            "Quels clients à Lyon ?",
+            "SELECT name FROM clients WHERE city = 'Lyon'",
+        );
+        let again = removal_keys(
+            "quels  clients a lyon ? ",
+            "select NAME\n  from Clients -- again\n where CITY = 'Lyon';",
+        );
+        assert_eq!(keys[0], again[0], "the question, cased and spaced otherwise");
+        assert_eq!(keys[1], again[1], "the statement, cased, spaced and commented otherwise");
+        // A string is data: another value is another statement.
+        let other = removal_keys("x", "SELECT name FROM clients WHERE city = 'lyon'");
+        assert_ne!(keys[1], other[1]);
+        // A quoted name keeps its case.
+        assert_ne!(
+            normal_statement(r#"SELECT "Name" FROM t"#),
+            normal_statement(r#"SELECT "name" FROM t"#)
+        );
     }
 
     #[test]
