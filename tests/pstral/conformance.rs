@@ -118,6 +118,7 @@ async fn the_matrix_adapter_keeps_the_chat_contract() {
         store_passphrase: "test-store-passphrase".to_owned(),
         invites_from: Vec::new(),
         max_rooms: 500,
+        max_rooms_per_inviter: 500,
         edit_allowance: crate::matrix::LIFTED,
         labels: Arc::new(pstral_core::i18n::Wording(pstral_core::i18n::Lang::En)),
     };

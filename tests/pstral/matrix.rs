@@ -51,18 +51,19 @@ impl Bot {
         password: String,
         store: tempfile::TempDir,
     ) -> Self {
-        Self::start_with_cap(h, user, password, store, 500).await
+        Self::start_with_cap(h, user, password, store, (500, 500)).await
     }
 
-    /// [`Bot::start`], staying in `max_rooms` rooms at most.
+    /// [`Bot::start`], staying in `max_rooms` rooms at most, `per_inviter`
+    /// of them by one person's invites.
     pub(crate) async fn start_with_cap(
         h: &Harness,
         user: OwnedUserId,
         password: String,
         store: tempfile::TempDir,
-        max_rooms: usize,
+        (max_rooms, per_inviter): (usize, usize),
     ) -> Self {
-        Self::start_as(h, user, password, store, max_rooms, LIFTED).await
+        Self::start_as(h, user, password, store, (max_rooms, per_inviter), LIFTED).await
     }
 
     /// [`Bot::start`], spending edits from `allowance`.
@@ -73,7 +74,7 @@ impl Bot {
         store: tempfile::TempDir,
         allowance: pstral_chat::Allowance,
     ) -> Self {
-        Self::start_as(h, user, password, store, 500, allowance).await
+        Self::start_as(h, user, password, store, (500, 500), allowance).await
     }
 
     async fn start_as(
@@ -81,7 +82,7 @@ impl Bot {
         user: OwnedUserId,
         password: String,
         store: tempfile::TempDir,
-        max_rooms: usize,
+        (max_rooms, per_inviter): (usize, usize),
         edit_allowance: pstral_chat::Allowance,
     ) -> Self {
         let config = MatrixConfig {
@@ -92,6 +93,7 @@ impl Bot {
             store_passphrase: "test-store-passphrase".to_owned(),
             invites_from: Vec::new(),
             max_rooms,
+            max_rooms_per_inviter: per_inviter,
             edit_allowance,
             labels: std::sync::Arc::new(pstral_core::i18n::Wording(pstral_core::i18n::Lang::En)),
         };
@@ -1019,7 +1021,7 @@ async fn invites_past_the_cap_on_rooms_are_declined_live_and_at_start() {
     let ollama = FakeModel::start(&[MODEL]).await;
     let h = Harness::new(&[ollama.url()], Options::default()).await;
     let (user, password) = Bot::register().await;
-    let bot = Bot::start_with_cap(&h, user, password, tempfile::tempdir().unwrap(), 2).await;
+    let bot = Bot::start_with_cap(&h, user, password, tempfile::tempdir().unwrap(), (2, 2)).await;
     let ana = Human::register(&unique("ana")).await;
     ana.room_with(&bot.user, false).await;
     ana.room_with(&bot.user, false).await;
@@ -1028,8 +1030,33 @@ async fn invites_past_the_cap_on_rooms_are_declined_live_and_at_start() {
     // An invite that waited while the bot was away is weighed the same.
     let (user, password, store) = bot.stop().await;
     let fourth = room_inviting(&ana, &user).await;
-    let bot = Bot::start_with_cap(&h, user, password, store, 2).await;
+    let bot = Bot::start_with_cap(&h, user, password, store, (2, 2)).await;
     ana.wait_for_leave(&fourth, &bot.user).await;
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_person_cannot_fill_the_bots_rooms_and_is_told_why_their_invite_is_declined() {
+    let ollama = FakeModel::start(&[MODEL]).await;
+    let h = Harness::new(&[ollama.url()], Options::default()).await;
+    let (user, password) = Bot::register().await;
+    let bot = Bot::start_with_cap(&h, user, password, tempfile::tempdir().unwrap(), (5, 2)).await;
+    let mallory = Human::register(&unique("mallory")).await;
+    mallory.room_with(&bot.user, false).await;
+    mallory.room_with(&bot.user, false).await;
+    let third = room_inviting(&mallory, &bot.user).await;
+    mallory.wait_for_leave(&third, &bot.user).await;
+    let reason = mallory
+        .leave_reason(&third, &bot.user)
+        .expect("the decline says why");
+    assert!(reason.contains("2 rooms"), "{reason}");
+    // Still counted after a restart; a newcomer's DM is joined all the same.
+    let (user, password, store) = bot.stop().await;
+    let bot = Bot::start_with_cap(&h, user, password, store, (5, 2)).await;
+    let fourth = room_inviting(&mallory, &bot.user).await;
+    mallory.wait_for_leave(&fourth, &bot.user).await;
+    let newcomer = Human::register(&unique("newcomer")).await;
+    newcomer.dm_with(&bot.user).await;
     bot.stop().await;
 }
 
@@ -1093,6 +1120,7 @@ async fn a_homeserver_down_at_start_is_waited_for_and_one_that_refuses_the_bot_s
         store_passphrase: "test-store-passphrase".to_owned(),
         invites_from: Vec::new(),
         max_rooms: 500,
+        max_rooms_per_inviter: 500,
         edit_allowance: LIFTED,
         labels: std::sync::Arc::new(pstral_core::i18n::Wording(pstral_core::i18n::Lang::En)),
     };

@@ -123,8 +123,15 @@ fn a_cap_on_matrix_rooms_is_a_number_above_zero() {
             found.iter().any(|p| p.key == "matrix.max_rooms"),
             "{bad}: {found:?}"
         );
+        let found = problems(&format!("[matrix]\nmax_rooms_per_inviter = {bad}"));
+        assert_eq!(
+            found.iter().map(|p| p.key.as_str()).collect::<Vec<_>>(),
+            ["matrix.max_rooms_per_inviter"],
+            "{bad}: one mistake, one message"
+        );
     }
     assert!(load("[matrix]\nmax_rooms = 40").is_ok());
+    assert!(load("[matrix]\nmax_rooms = 40\nmax_rooms_per_inviter = 5").is_ok());
 }
 
 #[test]

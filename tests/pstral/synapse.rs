@@ -126,6 +126,8 @@ pub struct Record {
     pub joined: HashMap<OwnedRoomId, Vec<OwnedUserId>>,
     /// Who left (or declined an invite to, or was banned from) which room.
     pub left: Vec<(OwnedRoomId, OwnedUserId)>,
+    /// The reason given with a leave or a declined invite, when one was.
+    pub left_reasons: HashMap<(OwnedRoomId, OwnedUserId), String>,
     /// The time of the latest membership event taken into `joined`, by room
     /// and member: a sync may deliver an older membership again (the state
     /// before its timeline, then the timeline that changes it), which must
@@ -271,6 +273,11 @@ impl Human {
                         MembershipState::Join => {}
                         MembershipState::Leave | MembershipState::Ban => {
                             joined.retain(|u| *u != user);
+                            if let Some(reason) = ev.content.reason.clone() {
+                                record
+                                    .left_reasons
+                                    .insert((room.room_id().to_owned(), user.clone()), reason);
+                            }
                             record.left.push((room.room_id().to_owned(), user));
                         }
                         _ => return,
@@ -381,6 +388,16 @@ impl Human {
             r.left.iter().any(|(room, user)| *room == id && user == who)
         })
         .await;
+    }
+
+    /// The reason `who` gave when leaving `room` or declining its invite.
+    pub fn leave_reason(&self, room: &Room, who: &OwnedUserId) -> Option<String> {
+        self.record
+            .lock()
+            .unwrap()
+            .left_reasons
+            .get(&(room.room_id().to_owned(), who.clone()))
+            .cloned()
     }
 
     pub async fn wait_for_join(&self, room: &Room, who: &OwnedUserId) {

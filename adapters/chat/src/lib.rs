@@ -466,6 +466,9 @@ pub enum Label<'a> {
     RunNeedsNumber,
     /// A file the adapter saved for the person (an export, a result).
     FileSaved { path: &'a str },
+    /// Why an invite to a room was declined: the bot is in `rooms` rooms,
+    /// its cap, in all (`per_inviter` false) or invited by this person.
+    RoomCapReached { rooms: usize, per_inviter: bool },
 }
 
 /// The core's wording of the [`Label`]s.

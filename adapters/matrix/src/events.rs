@@ -94,7 +94,8 @@ fn identity(user: &UserId) -> Option<PlatformIdentity> {
 impl Shared {
     /// An invite, as it arrives or as the first sync finds it waiting:
     /// joined when its sender may invite the bot and the bot is below its
-    /// cap on rooms, declined otherwise.
+    /// cap on rooms, in all and for this inviter; declined otherwise, with
+    /// the reason for a cap (the inviter's client shows it).
     pub(crate) async fn invited(self: &Arc<Self>, room: Room, inviter: &UserId, direct: bool) {
         use std::sync::atomic::Ordering;
         if !self.may_invite(inviter) {
@@ -102,14 +103,25 @@ impl Shared {
             let _ = room.leave().await;
             return;
         }
+        let admitting = self.admitting.lock().await;
         let rooms = self.platform.client().joined_rooms().len();
         let joining = self.joining.fetch_add(1, Ordering::SeqCst);
         if rooms + joining >= self.config.max_rooms {
             self.joining.fetch_sub(1, Ordering::SeqCst);
             tracing::warn!(from = %inviter, room = %room.room_id(), max = self.config.max_rooms, "an invite past the bot's cap on rooms; declined");
-            let _ = room.leave().await;
+            self.decline(&room, self.config.max_rooms, false).await;
             return;
         }
+        let theirs = self.rooms_invited_by(inviter, room.room_id()).await;
+        if theirs >= self.config.max_rooms_per_inviter {
+            self.joining.fetch_sub(1, Ordering::SeqCst);
+            tracing::warn!(from = %inviter, room = %room.room_id(), max = self.config.max_rooms_per_inviter, "an invite past the inviter's cap on rooms; declined");
+            self.decline(&room, self.config.max_rooms_per_inviter, true)
+                .await;
+            return;
+        }
+        self.record_inviter(&room, inviter).await;
+        drop(admitting);
         if direct {
             self.direct
                 .lock()
@@ -158,6 +170,64 @@ impl Shared {
         tracing::warn!(room = %room.room_id(), "an invite the server keeps refusing; declined");
         if let Err(e) = room.leave().await {
             tracing::warn!(room = %room.room_id(), error = %e, "cannot decline a dead invite");
+        }
+    }
+
+    /// The key under which the bot's store keeps who invited it to a room.
+    fn inviter_key(room: &RoomId) -> Vec<u8> {
+        format!("pstral.inviter.{room}").into_bytes()
+    }
+
+    /// Keeps who invited the bot to `room`, in the bot's own store, so that
+    /// the count per inviter holds across restarts.
+    async fn record_inviter(&self, room: &Room, inviter: &UserId) {
+        let store = self.platform.client().state_store();
+        let key = Self::inviter_key(room.room_id());
+        if let Err(e) = store
+            .set_custom_value_no_read(&key, inviter.as_bytes().to_vec())
+            .await
+        {
+            tracing::warn!(room = %room.room_id(), error = %e, "cannot record who invited the bot");
+        }
+    }
+
+    /// How many rooms the bot is in, or joining, that `inviter` invited it
+    /// to (`except` aside: the invite being weighed).
+    async fn rooms_invited_by(&self, inviter: &UserId, except: &RoomId) -> usize {
+        let client = self.platform.client();
+        let store = client.state_store();
+        let mut count = 0;
+        for room in client.rooms() {
+            if room.room_id() == except
+                || !matches!(room.state(), RoomState::Joined | RoomState::Invited)
+            {
+                continue;
+            }
+            let recorded = store
+                .get_custom_value(&Self::inviter_key(room.room_id()))
+                .await
+                .ok()
+                .flatten();
+            if recorded.as_deref() == Some(inviter.as_bytes()) {
+                count += 1;
+            }
+        }
+        count
+    }
+
+    /// Declines an invite past a cap of `rooms`, saying why: the reason is
+    /// on the bot's leave event, which the inviter's client shows.
+    async fn decline(&self, room: &Room, rooms: usize, per_inviter: bool) {
+        use matrix_sdk::ruma::api::client::membership::leave_room::v3::Request;
+        let reason = self.config.labels.label(pstral_chat::Label::RoomCapReached {
+            rooms,
+            per_inviter,
+        });
+        let mut request = Request::new(room.room_id().to_owned());
+        request.reason = Some(reason);
+        if let Err(e) = self.platform.client().send(request).await {
+            tracing::warn!(room = %room.room_id(), error = %e, "cannot decline an invite with its reason");
+            let _ = room.leave().await;
         }
     }
 

@@ -36,7 +36,7 @@ use matrix_sdk::ruma::events::room::message::{
     MessageType, OriginalSyncRoomMessageEvent, Relation, RoomMessageEventContent,
 };
 use matrix_sdk::ruma::events::room::redaction::OriginalSyncRoomRedactionEvent;
-use matrix_sdk::ruma::{OwnedUserId, UserId};
+use matrix_sdk::ruma::{OwnedUserId, RoomId, UserId};
 use matrix_sdk::{Client, Room, RoomState};
 use pstral_chat::{
     ConnectionState, Connector, EventHandler, InboundEvent, MessageRef, Place, Platform,
@@ -91,6 +91,9 @@ pub struct MatrixConfig {
     /// included): an invite past it is declined, so that nobody can make it
     /// sync without end.
     pub max_rooms: usize,
+    /// How many of those rooms one person's invites may account for: one
+    /// account cannot fill `max_rooms` and leave a newcomer's DM declined.
+    pub max_rooms_per_inviter: usize,
     /// What the homeserver lets the bot's user send (Synapse's
     /// `rc_message`), which streamed answers spend.
     pub edit_allowance: pstral_chat::Allowance,
@@ -106,6 +109,7 @@ impl std::fmt::Debug for MatrixConfig {
             .field("store_dir", &self.store_dir)
             .field("invites_from", &self.invites_from)
             .field("max_rooms", &self.max_rooms)
+            .field("max_rooms_per_inviter", &self.max_rooms_per_inviter)
             .field("edit_allowance", &self.edit_allowance)
             .finish_non_exhaustive()
     }
@@ -180,6 +184,9 @@ struct Shared {
     /// against the cap on rooms with those joined, so that a burst of
     /// invites in one sync cannot all pass it.
     joining: std::sync::atomic::AtomicUsize,
+    /// Held while an invite is weighed against the caps and its inviter
+    /// recorded, so that a burst of one person's invites is counted whole.
+    admitting: tokio::sync::Mutex<()>,
     config: MatrixConfig,
 }
 
@@ -243,6 +250,7 @@ impl Connector for Matrix {
             direct: Mutex::new(Default::default()),
             unreadable_noted: Mutex::new(Default::default()),
             joining: Default::default(),
+            admitting: Default::default(),
             config,
         });
         if let Ok(Some(name)) = client.account().get_display_name().await {

@@ -30,6 +30,7 @@ struct Raw {
     store_passphrase_file: String,
     invites_from: Vec<String>,
     max_rooms: i64,
+    max_rooms_per_inviter: i64,
     edits_per_second: f64,
     edit_burst: i64,
 }
@@ -53,6 +54,7 @@ struct Enabled {
     store_passphrase: SecretText,
     invites_from: Vec<String>,
     max_rooms: usize,
+    max_rooms_per_inviter: usize,
     edits_per_second: f64,
     edit_burst: u32,
 }
@@ -150,6 +152,19 @@ impl PlatformSettings for MatrixSettings {
                 None
             }
         };
+        let max_rooms_per_inviter = match usize::try_from(raw.max_rooms_per_inviter) {
+            Ok(n) if n > 0 => Some(n),
+            _ => {
+                check.problem(
+                    "max_rooms_per_inviter",
+                    format!(
+                        "expected a number of rooms above 0, got {}",
+                        raw.max_rooms_per_inviter
+                    ),
+                );
+                None
+            }
+        };
         let edits_per_second = if raw.edits_per_second.is_finite() && raw.edits_per_second > 0.0 {
             Some(raw.edits_per_second)
         } else {
@@ -242,6 +257,7 @@ impl PlatformSettings for MatrixSettings {
             store_passphrase: store_passphrase?,
             invites_from: raw.invites_from,
             max_rooms: max_rooms?,
+            max_rooms_per_inviter: max_rooms_per_inviter?,
             edits_per_second: edits_per_second?,
             edit_burst: edit_burst?,
         };
@@ -297,6 +313,7 @@ impl Configured for Enabled {
             store_passphrase: self.store_passphrase.expose().to_owned(),
             invites_from: self.invites_from.clone(),
             max_rooms: self.max_rooms,
+            max_rooms_per_inviter: self.max_rooms_per_inviter,
             edit_allowance: pstral_chat::Allowance {
                 burst: self.edit_burst,
                 refill: Duration::from_secs_f64(1.0 / self.edits_per_second),

@@ -187,6 +187,24 @@ fn label_text(lang: Lang, label: Label<'_>) -> String {
             "/run takes the number of a query shown with its answer, such as /run 1",
             "/run prend le numéro d'une requête montrée avec sa réponse, par exemple /run 1",
         ),
+        Label::RoomCapReached { rooms, per_inviter } => match (fr, per_inviter) {
+            (false, true) => format!(
+                "Declined: you have already invited me to {rooms} rooms, as many as one person \
+                 may. Leave me in one you no longer use (or ask an admin), then invite me again."
+            ),
+            (true, true) => format!(
+                "Refusé : vous m'avez déjà invité dans {rooms} salons, le maximum pour une \
+                 personne. Retirez-moi d'un salon qui ne sert plus (ou demandez à un \
+                 administrateur), puis invitez-moi de nouveau."
+            ),
+            (false, false) => format!(
+                "Declined: I am in {rooms} rooms, as many as I may be. Ask an admin to make room."
+            ),
+            (true, false) => format!(
+                "Refusé : je suis dans {rooms} salons, le maximum permis. Demandez à un \
+                 administrateur de faire de la place."
+            ),
+        },
         Label::FileSaved { path } => {
             if fr {
                 format!("📎 enregistré : {path}")
