@@ -394,7 +394,7 @@ impl Application {
                     platforms: platforms.clone(),
                     identities: identities.into(),
                     refusals: Default::default(),
-                    trusted_proxies: admin.trusted_proxies.clone().into(),
+                    trusted_proxies: Arc::new(admin.trusted_proxies.clone()),
                 };
                 Some((listener, state))
             }

@@ -91,6 +91,11 @@ pub(crate) fn check(settings: &Settings, offline: bool) -> ExitCode {
     for line in account {
         println!("{line}");
     }
+    if let Some(admin) = &settings.admin
+        && let Some(warning) = admin.trusted_proxies.warning(admin.bind)
+    {
+        println!("  warning:   {warning}");
+    }
     ExitCode::SUCCESS
 }
 

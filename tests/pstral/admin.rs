@@ -856,7 +856,11 @@ async fn behind_a_trusted_proxy_each_caller_is_known_by_the_address_it_forwards_
     let fake = FakeModel::start(&["qwen2.5-coder:7b"]).await;
     let endpoint = EndpointSettings::ollama(url::Url::parse(&format!("{}/", fake.url())).unwrap());
     let app = start_configured(&db, vec![endpoint], |settings| {
-        settings.admin.as_mut().unwrap().trusted_proxies = vec!["127.0.0.0/8".parse().unwrap()];
+        settings.admin.as_mut().unwrap().trusted_proxies = pstral_core::admin::TrustedProxies {
+            nets: vec!["127.0.0.0/8".parse().unwrap()],
+            // Said knowingly: the test's proxy is on the loopback.
+            loopback: true,
+        };
     })
     .await;
     let good = admin_token(&db, "ana", None).await;
@@ -885,6 +889,68 @@ async fn behind_a_trusted_proxy_each_caller_is_known_by_the_address_it_forwards_
     assert_eq!(refusals[0]["client"], "203.0.113.7", "{refusals:#?}");
     assert_eq!(refusals.last().unwrap()["client"], "203.0.113.8");
     app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_proxy_on_the_loopback_is_not_believed_unless_the_operator_says_so() {
+    let db = TestDb::sqlite().await;
+    let fake = FakeModel::start(&["qwen2.5-coder:7b"]).await;
+    let endpoint = EndpointSettings::ollama(url::Url::parse(&format!("{}/", fake.url())).unwrap());
+    // As the configuration's example once had it, without saying so.
+    let app = start_configured(&db, vec![endpoint], |settings| {
+        settings.admin.as_mut().unwrap().trusted_proxies = pstral_core::admin::TrustedProxies {
+            nets: vec!["127.0.0.1/32".parse().unwrap()],
+            loopback: false,
+        };
+    })
+    .await;
+    // Any local process claims a new address at each guess: all are the
+    // loopback's, which is locked out like any guesser.
+    let mut statuses = Vec::new();
+    for guess in 0..=pstral_core::admin::MAX_REFUSALS {
+        let status = app
+            .http
+            .get(app.url("/api/users"))
+            .bearer_auth(format!("pst_guess{guess:04}"))
+            .header("X-Forwarded-For", format!("203.0.113.{guess}"))
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16();
+        statuses.push(status);
+    }
+    assert_eq!(statuses.last(), Some(&429), "{statuses:?}");
+    let refusals = audited(&db, "access_refused").await;
+    assert!(
+        refusals.iter().all(|r| r["client"] == "127.0.0.1"),
+        "no made-up address reaches the audit: {refusals:#?}"
+    );
+    app.stop().await;
+}
+
+#[test]
+fn pstral_check_warns_of_a_loopback_proxy() {
+    use pstral_core::admin::TrustedProxies;
+    let bind: std::net::SocketAddr = "127.0.0.1:8089".parse().unwrap();
+    let loopback = vec!["127.0.0.1".parse::<std::net::IpAddr>().unwrap().into()];
+    let ignored = TrustedProxies {
+        nets: loopback.clone(),
+        loopback: false,
+    };
+    assert!(ignored.warning(bind).unwrap().contains("ignored"));
+    assert!(!ignored.trust(&"127.0.0.1".parse().unwrap()));
+    let believed = TrustedProxies {
+        nets: loopback,
+        loopback: true,
+    };
+    assert!(believed.warning(bind).unwrap().contains("any local process"));
+    let remote = TrustedProxies {
+        nets: vec!["10.0.0.0/8".parse().unwrap()],
+        loopback: false,
+    };
+    assert_eq!(remote.warning(bind), None);
+    assert!(remote.trust(&"10.1.2.3".parse().unwrap()));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -47,7 +47,7 @@ pub struct AdminSettings {
     /// The proxies in front of the endpoint (a TLS terminator): a call from
     /// one of them is attributed to the address it says it forwards for
     /// (`X-Forwarded-For`), for the audit and the lock-out of guessers.
-    pub trusted_proxies: Vec<ipnet::IpNet>,
+    pub trusted_proxies: TrustedProxies,
     /// A second listener that serves `/metrics`, `/healthz` and `/readyz`
     /// only (states, never errors), for a Prometheus outside the host while
     /// the admin API stays on loopback.
@@ -74,7 +74,53 @@ pub struct AdminState {
     /// Refused tokens by client address, to slow down guessing.
     pub refusals: Refusals,
     /// See [`AdminSettings::trusted_proxies`].
-    pub trusted_proxies: Arc<[ipnet::IpNet]>,
+    pub trusted_proxies: Arc<TrustedProxies>,
+}
+
+/// The proxies whose `X-Forwarded-For` is believed.
+#[derive(Debug, Clone, Default)]
+pub struct TrustedProxies {
+    /// As configured (`admin.trusted_proxies`).
+    pub nets: Vec<ipnet::IpNet>,
+    /// Whether a proxy on the loopback is believed too
+    /// (`admin.trust_loopback_proxy`). Off by default: on the loopback,
+    /// every local process is "the proxy", and any of them could then say
+    /// it calls for any address it likes (to dodge the lock-out of token
+    /// guessers, or to put made-up addresses in the audit).
+    pub loopback: bool,
+}
+
+impl TrustedProxies {
+    /// Whether a call from `ip` may say whom it forwards for.
+    pub fn trust(&self, ip: &std::net::IpAddr) -> bool {
+        (self.loopback || !ip.to_canonical().is_loopback())
+            && self.nets.iter().any(|net| net.contains(ip))
+    }
+
+    /// What `pstral check` says of a list that names the loopback: ignored
+    /// unless the operator said so knowingly, and, with the endpoint bound to
+    /// the loopback, believed from any local process when they did.
+    pub fn warning(&self, bind: std::net::SocketAddr) -> Option<String> {
+        let names_loopback = self.nets.iter().any(|net| {
+            net.contains(&std::net::IpAddr::from([127, 0, 0, 1]))
+                || net.contains(&std::net::IpAddr::from(std::net::Ipv6Addr::LOCALHOST))
+        });
+        match (names_loopback, self.loopback) {
+            (false, _) => None,
+            (true, false) => Some(
+                "admin.trusted_proxies names the loopback, which is ignored: a proxy on the same \
+                 host is every local process. Set admin.trust_loopback_proxy = true only if no \
+                 other local process can reach admin.bind"
+                    .to_owned(),
+            ),
+            (true, true) if bind.ip().is_loopback() => Some(format!(
+                "admin.trust_loopback_proxy is on and admin.bind ({bind}) is on the loopback: \
+                 any local process may say it calls for any address (the audit's client and the \
+                 lock-out of token guessers then rest on every process of this host)"
+            )),
+            (true, true) => None,
+        }
+    }
 }
 
 /// Refused token attempts by client address: when the window started and
@@ -290,9 +336,9 @@ async fn authenticate(
 fn client_address(
     peer: std::net::IpAddr,
     headers: &HeaderMap,
-    trusted: &[ipnet::IpNet],
+    trusted: &TrustedProxies,
 ) -> std::net::IpAddr {
-    let is_trusted = |ip: &std::net::IpAddr| trusted.iter().any(|net| net.contains(ip));
+    let is_trusted = |ip: &std::net::IpAddr| trusted.trust(ip);
     if !is_trusted(&peer) {
         return peer;
     }

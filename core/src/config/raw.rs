@@ -132,6 +132,7 @@ pub(super) struct RawAdmin {
     pub(super) enabled: bool,
     pub(super) bind: String,
     pub(super) trusted_proxies: Vec<String>,
+    pub(super) trust_loopback_proxy: bool,
     pub(super) metrics_bind: String,
 }
 

@@ -281,7 +281,10 @@ impl Validator {
         let admin = match raw.admin.bind.parse::<std::net::SocketAddr>() {
             Ok(bind) => raw.admin.enabled.then_some(AdminSettings {
                 bind,
-                trusted_proxies,
+                trusted_proxies: crate::admin::TrustedProxies {
+                    nets: trusted_proxies,
+                    loopback: raw.admin.trust_loopback_proxy,
+                },
                 metrics_bind,
             }),
             Err(e) => {
