@@ -176,7 +176,7 @@ impl Terminal {
     pub fn notice(&self, text: &str) {
         let mut screen = self.screen.lock().expect("never poisoned");
         screen.last = None;
-        let _ = writeln!(screen.out, "\n{text}");
+        let _ = writeln!(screen.out, "\n{}", pstral_chat::printable(text));
         let _ = screen.out.flush();
     }
 
@@ -237,6 +237,12 @@ impl Terminal {
         };
         let mut screen = self.screen.lock().expect("never poisoned");
         screen.texts.insert(id.to_owned(), text.to_owned());
+        // The model's text (and whatever a question or the data put in it)
+        // never drives the terminal: escape sequences and other hidden
+        // characters are shown as what they are, as every other command
+        // prints them.
+        let visible = pstral_chat::printable(text);
+        let text = visible.as_str();
         let printed = match screen.last.take() {
             // The same message, grown: print what is new.
             Some((last_id, shown)) if last_id == id && text.starts_with(&shown) => {
@@ -454,6 +460,31 @@ mod tests {
         assert!(text.ends_with("```sql\nSELECT 1\n```\nDone."), "{text:?}");
         assert!(!text.contains(STREAMING_CURSOR));
         assert_eq!(text.matches("Bonjour").count(), 1, "{text:?}");
+    }
+
+    #[tokio::test]
+    async fn escape_sequences_in_an_answer_are_shown_never_obeyed() {
+        let out = Captured::default();
+        let t = Terminal::new(
+            "ana",
+            Box::new(out.clone()),
+            std::env::temp_dir(),
+            Arc::new(Named),
+        );
+        let place = t.place().clone();
+        let m = t.post(&place, None, "...").await.unwrap();
+        t.edit(&m, &format!("\x1b[2J\x1b[31mred{STREAMING_CURSOR}"))
+            .await
+            .unwrap();
+        t.edit(&m, "\x1b[2J\x1b[31mred\x07 and\u{202e} done")
+            .await
+            .unwrap();
+        let text = out.text();
+        assert!(!text.contains("\x1b[2J") && !text.contains('\x07'), "{text:?}");
+        assert!(!text.contains('\u{202e}'), "{text:?}");
+        assert!(text.contains(r"\u{1b}[2J\u{1b}[31mred\u{7} and\u{202e} done"), "{text:?}");
+        // What the message holds is the text itself.
+        assert!(t.shows(&m.id).unwrap().starts_with('\x1b'));
     }
 
     #[tokio::test]
