@@ -747,6 +747,69 @@ async fn gathering_the_rows_an_index_finds_is_weighed_by_the_planners_estimate()
     target.drop_role().await;
 }
 
+/// The plan names a table without its schema: the weighing counts and
+/// measures only the table the statement reads, in the schemas it may
+/// name, never a table of the same name in another schema this role may
+/// read (stop 58: its rows were counted with the person's own filter, and a
+/// legitimate statement failed on a column that table lacks).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_same_named_table_in_another_readable_schema_is_never_weighed() {
+    let target = ReadOnlyTarget::new(
+        "CREATE TABLE events AS SELECT g AS id, g % 50000 AS client_id, md5(g::text) AS kind, \
+                CASE WHEN g % 100 = 0 THEN 'Lyon' ELSE 'Paris' END AS city \
+         FROM generate_series(1, 400000) g; \
+         CREATE INDEX ON events (client_id); \
+         ANALYZE events;",
+    )
+    .await;
+    let clicks = target.clicks();
+    let statements = [
+        // Offered and run: a filter of values written out, counted.
+        "SELECT length(string_agg(kind, ',')) AS n FROM events WHERE city = 'Lyon'",
+        // Refused: a guessed filter reads the whole table.
+        "SELECT length(string_agg(kind, ',')) AS n FROM events WHERE length(kind) = 32",
+    ];
+    let before: Vec<(Option<i32>, String)> = statements
+        .iter()
+        .map(|sql| {
+            let ran = clicks.run(sql);
+            (ran.code, ran.stdout)
+        })
+        .collect();
+    assert_eq!(before[0].0, Some(0), "the first is run");
+    assert_eq!(before[1].0, Some(1), "the second is refused");
+    // Another schema the role may read, with a table of the same name, other
+    // columns and a 70 MB row; any read of its rows fails loudly.
+    target
+        .db
+        .tamper(&format!(
+            "CREATE SCHEMA other; \
+             CREATE TABLE other.events (id int, kind text); \
+             INSERT INTO other.events SELECT 1, string_agg(md5(g::text), '') \
+                 FROM generate_series(1, 2200000) g; \
+             ANALYZE other.events; \
+             CREATE FUNCTION other.trap() RETURNS boolean LANGUAGE plpgsql AS \
+                 $$ BEGIN RAISE EXCEPTION 'a row of other.events was read'; END $$; \
+             ALTER TABLE other.events ENABLE ROW LEVEL SECURITY; \
+             CREATE POLICY trapped ON other.events FOR SELECT USING (other.trap()); \
+             GRANT USAGE ON SCHEMA other TO \"{role}\"; \
+             GRANT SELECT ON other.events TO \"{role}\"; \
+             GRANT EXECUTE ON FUNCTION other.trap() TO \"{role}\";",
+            role = target.role
+        ))
+        .await;
+    for (sql, (code, stdout)) in statements.iter().zip(&before) {
+        let ran = clicks.run(sql);
+        assert!(
+            !ran.stderr.contains("other.events") && !ran.stderr.contains("does not exist"),
+            "{sql}: {}",
+            ran.stderr
+        );
+        assert_eq!((&ran.code, &ran.stdout), (code, stdout), "{sql}: {}", ran.stderr);
+    }
+    target.drop_role().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn copies_of_a_gathered_value_weigh_with_it() {
     // 100,000 notes of 96 characters: about 10 MB gathered.

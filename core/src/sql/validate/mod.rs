@@ -652,6 +652,60 @@ mod tests {
     }
 
     #[test]
+    fn a_cte_named_like_a_dictionary_object_is_refused_with_or_without_the_catalogue() {
+        use crate::sql::schema::{Catalog, CatalogColumn, CatalogTable};
+        let sqlite = Policy::new(Dialect::Sqlite);
+        let catalog = Catalog {
+            tables: vec![CatalogTable {
+                schema: None,
+                name: "clients".into(),
+                columns: vec![CatalogColumn {
+                    name: "nom".into(),
+                    type_name: "TEXT".into(),
+                    nullable: true,
+                    comment: None,
+                }],
+                comment: None,
+                primary_key: Vec::new(),
+                foreign_keys: Vec::new(),
+            }],
+            values: Vec::new(),
+        };
+        let sql = "WITH sqlite_stats AS (SELECT nom FROM clients) SELECT nom FROM sqlite_stats";
+        // The offer and the click may each judge with the live catalogue or
+        // without: they agree.
+        let without = validate(sql, &sqlite);
+        let with = validate_in(sql, &sqlite, Some(&catalog));
+        assert!(matches!(without, Err(Refusal::DeniedObject(_))), "{without:?}");
+        assert!(matches!(with, Err(Refusal::DeniedObject(_))), "{with:?}");
+        let fine = "WITH stats AS (SELECT nom FROM clients) SELECT nom FROM stats";
+        assert!(validate(fine, &sqlite).is_ok());
+        assert!(validate_in(fine, &sqlite, Some(&catalog)).is_ok());
+    }
+
+    #[test]
+    fn an_oracle_hint_is_refused_not_read_as_a_comment() {
+        let oracle = Policy::new(Dialect::Oracle);
+        for sql in [
+            "SELECT /*+ PARALLEL(128) */ nom FROM clients",
+            "SELECT /*+FULL(c)*/ nom FROM clients c",
+            "SELECT --+ PARALLEL(64)\n nom FROM clients",
+        ] {
+            assert!(
+                matches!(
+                    validate(sql, &oracle),
+                    Err(Refusal::CannotVerify(Unreadable::OracleHint))
+                ),
+                "{sql}"
+            );
+        }
+        // A comment is a comment; elsewhere `/*+` is one too.
+        assert!(validate("SELECT /* the names */ nom FROM clients", &oracle).is_ok());
+        let pg = Policy::new(Dialect::Postgres);
+        assert!(validate("SELECT /*+ x */ nom FROM clients", &pg).is_ok());
+    }
+
+    #[test]
     fn the_parser_reads_keep_and_xmlelement_the_database_runs_the_original() {
         let oracle = Policy::new(Dialect::Oracle);
         let keep = "SELECT MAX(nom) KEEP (DENSE_RANK FIRST ORDER BY ca) FROM clients";

@@ -26,7 +26,17 @@ pub(super) fn screen_tokens(tokens: Vec<Token>, dialect: Dialect) -> Result<Vec<
     let mut depth = 0usize;
     for token in &tokens {
         match token {
-            // Spaces and comments: `--`, `/* */` and Oracle's hints.
+            // Oracle reads a comment that opens with `+` as a hint: an order
+            // on how to run the statement (`PARALLEL(128)`), never a comment.
+            Token::Whitespace(
+                Whitespace::MultiLineComment(text)
+                | Whitespace::SingleLineComment {
+                    comment: text, ..
+                },
+            ) if dialect == Dialect::Oracle && text.starts_with('+') => {
+                return Err(Refusal::CannotVerify(Unreadable::OracleHint));
+            }
+            // Spaces and other comments.
             Token::Whitespace(_) => continue,
             Token::LParen => {
                 depth += 1;

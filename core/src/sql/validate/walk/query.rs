@@ -58,9 +58,10 @@ impl Walker<'_> {
                 for cte in &with.cte_tables {
                     let name = self.fold(&cte.alias.name);
                     // A CTE named like a dictionary object would hide the
-                    // real one from a check by name.
-                    if self.catalog.is_none()
-                        && denied_object(
+                    // real one from a check by name; refused with or
+                    // without the live catalogue, so that the offer and the
+                    // click (each may judge with or without it) agree.
+                    if denied_object(
                             &self.policy.denied_objects,
                             &[self.upper(&cte.alias.name)],
                         )

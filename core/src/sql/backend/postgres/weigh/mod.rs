@@ -545,7 +545,9 @@ async fn weigh_searches(
     let view = match unplanned.is_empty() || !Foresight::aggregates(plan) {
         true => None,
         false => sqlx::query_scalar::<_, String>(
-            "SELECT relname::text FROM pg_class WHERE relname = ANY($1) AND relkind = 'v' LIMIT 1",
+            "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE c.relname = ANY($1) AND c.relkind = 'v' \
+               AND n.nspname = ANY(current_schemas(false)) LIMIT 1",
         )
         .bind(&unplanned)
         .persistent(false)
@@ -572,7 +574,13 @@ async fn weigh_searches(
 
 /// The columns of the relations `$1` names (the tables a plan reads), in
 /// SQL: the catalogue read every weighing starts from, each query adding
-/// its own conditions after it. `a` the column, `c` its table, `n` the
+/// its own conditions after it. Only in the schemas on the search path
+/// (`current_schemas(false)`), which the executor sets to the allowed
+/// schemas (PostgreSQL's `public` when none is configured) and where every
+/// name the statement may write resolves: the plan names a table without
+/// its schema, and a table of that name elsewhere (another schema this
+/// role may read) is never counted, measured or looked at, here or in any
+/// other query of the weighing. `a` the column, `c` its table, `n` the
 /// table's schema, `t` its type; `r` (schema `rn`) the partition root this
 /// role may read a partition through, when it may not read the partition.
 const PLAN_COLUMNS: &str = "FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
@@ -582,7 +590,9 @@ const PLAN_COLUMNS: &str = "FROM pg_attribute a JOIN pg_class c ON c.oid = a.att
           AND has_table_privilege(r.oid, 'SELECT') \
      LEFT JOIN pg_namespace rn ON rn.oid = r.relnamespace \
           AND has_schema_privilege(rn.oid, 'USAGE') \
+          AND rn.nspname = ANY(current_schemas(false)) \
      WHERE c.relname = ANY($1) AND c.relkind IN ('r', 'm', 'p') \
+       AND n.nspname = ANY(current_schemas(false)) \
        AND a.attnum > 0 AND NOT a.attisdropped";
 
 /// Whether a column's type is structured, in SQL over `pg_type t`: an

@@ -56,8 +56,9 @@ pub(in super::super) async fn table_rows(
                   * greatest(pg_relation_size(c.oid) / current_setting('block_size')::float8, 1) \
              ELSE pg_relation_size(c.oid) / 28.0 END, \
              coalesce(s.n_live_tup, 0)))::float8 \
-         FROM pg_class c LEFT JOIN pg_stat_all_tables s ON s.relid = c.oid \
-         WHERE c.relname = ANY($1) GROUP BY c.relname",
+         FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+         LEFT JOIN pg_stat_all_tables s ON s.relid = c.oid \
+         WHERE c.relname = ANY($1) AND n.nspname = ANY(current_schemas(false)) GROUP BY c.relname",
     )
     .bind(&relations)
     .persistent(false)
@@ -77,8 +78,9 @@ pub(in super::super) async fn table_rows(
     // which may not know the value at all: a category added since the last
     // ANALYZE (60 reports of 10 MB estimated at one row), a value longer
     // than ANALYZE keeps (a shared 1,313-character footer, at one row
-    // whatever it is shared by). Counted, in every schema that has a table
-    // of that name this role may read (the plan does not say which).
+    // whatever it is shared by). Counted in the allowed schemas that have
+    // a table of that name this role may read (the plan does not say
+    // which; the statement's names resolve in them only), never elsewhere.
     for ((relation, alias), condition) in Foresight::conditions(plan) {
         let Some((condition, column)) =
             condition.and_then(|c| Foresight::compared_column(&c).map(|column| (c, column)))
@@ -88,7 +90,7 @@ pub(in super::super) async fn table_rows(
         let schemas: Vec<String> = sqlx::query_scalar(
             "SELECT n.nspname::text FROM pg_class c \
              JOIN pg_namespace n ON n.oid = c.relnamespace \
-             WHERE c.relname = $1 AND c.relkind IN ('r', 'm', 'p') \
+             WHERE c.relname = $1 AND c.relkind IN ('r', 'm', 'p') AND n.nspname = ANY(current_schemas(false)) \
                AND has_schema_privilege(n.oid, 'USAGE') \
                AND has_table_privilege(c.oid, 'SELECT') \
                AND EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid \
