@@ -100,9 +100,7 @@ pub(crate) async fn user_command(directory: &Directory, cmd: UserCommand) -> any
             }
         }
         UserCommand::Invite { name, for_identity } => {
-            let invite = directory
-                .create_invite(&name, &for_identity, actor)
-                .await?;
+            let invite = directory.create_invite(&name, &for_identity, actor).await?;
             println!("{}", invite.code);
             eprintln!(
                 "one-time code for {}, valid until {}: {} sends `link {}` to the bot in a direct message (the code works for that account only)",
@@ -135,7 +133,11 @@ pub(crate) async fn user_command(directory: &Directory, cmd: UserCommand) -> any
         }
         UserCommand::Approve { identity } => {
             let user = directory.approve_link(&identity, actor).await?;
-            println!("linked {} to {}", shown(&identity.to_string()), shown(&user.name));
+            println!(
+                "linked {} to {}",
+                shown(&identity.to_string()),
+                shown(&user.name)
+            );
         }
         UserCommand::Deny { identity } => {
             let name = directory.deny_link(&identity, actor).await?;

@@ -615,7 +615,8 @@ async fn users_are_managed_through_the_api() {
     assert_eq!(unnamed.status(), 400);
     let said: Value = unnamed.json().await.unwrap();
     assert!(
-        said.to_string().contains("an invite names the chat account"),
+        said.to_string()
+            .contains("an invite names the chat account"),
         "{said}"
     );
     let invite = app
@@ -944,7 +945,12 @@ fn pstral_check_warns_of_a_loopback_proxy() {
         nets: loopback,
         loopback: true,
     };
-    assert!(believed.warning(bind).unwrap().contains("any local process"));
+    assert!(
+        believed
+            .warning(bind)
+            .unwrap()
+            .contains("any local process")
+    );
     let remote = TrustedProxies {
         nets: vec!["10.0.0.0/8".parse().unwrap()],
         loopback: false,

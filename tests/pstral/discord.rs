@@ -32,9 +32,7 @@ pub(crate) struct Counting {
 
 impl Counting {
     /// The handler, and the count of events handled.
-    pub(crate) fn new(
-        bot: pstral_core::bot::Bot,
-    ) -> (Self, tokio::sync::watch::Receiver<usize>) {
+    pub(crate) fn new(bot: pstral_core::bot::Bot) -> (Self, tokio::sync::watch::Receiver<usize>) {
         let (handled, handled_rx) = tokio::sync::watch::channel(0);
         (Self { bot, handled }, handled_rx)
     }

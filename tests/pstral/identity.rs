@@ -258,7 +258,10 @@ async fn invite_codes_link_once(db: TestDb) {
         .await
         .unwrap();
     let phone = id("matrix:@ana:example.org");
-    let invite = dir.create_invite("ana", &phone, Actor::cli()).await.unwrap();
+    let invite = dir
+        .create_invite("ana", &phone, Actor::cli())
+        .await
+        .unwrap();
 
     // Typed loosely, as a person would.
     let typed = invite.code.to_lowercase().replace('-', " ");
@@ -284,7 +287,10 @@ async fn invite_codes_link_once(db: TestDb) {
         .await
         .unwrap_err();
     assert!(matches!(wrong, IdentityError::InviteUnknown), "{wrong}");
-    let second = dir.create_invite("ana", &phone, Actor::cli()).await.unwrap();
+    let second = dir
+        .create_invite("ana", &phone, Actor::cli())
+        .await
+        .unwrap();
     let linked = dir
         .consume_invite(&second.code, &phone, None)
         .await
@@ -588,10 +594,7 @@ async fn an_invite_that_names_an_account_links_that_account_only(db: TestDb) {
         .await
         .unwrap();
     let bob = id("matrix:@bob:example.org");
-    let invite = dir
-        .create_invite("bob", &bob, Actor::cli())
-        .await
-        .unwrap();
+    let invite = dir.create_invite("bob", &bob, Actor::cli()).await.unwrap();
     assert_eq!(invite.for_identity, bob);
     // Mallory overheard it: it does nothing for her, however often she
     // tries and however she writes it, and it stays Bob's.
@@ -607,7 +610,11 @@ async fn an_invite_that_names_an_account_links_that_account_only(db: TestDb) {
             c => c,
         })
         .collect();
-    for written in [invite.code.clone(), invite.code.to_lowercase(), small_capitals] {
+    for written in [
+        invite.code.clone(),
+        invite.code.to_lowercase(),
+        small_capitals,
+    ] {
         dir.consume_invite(&written, &mallory, Some(&dm()))
             .await
             .expect_err("a code named for Bob does nothing for Mallory");

@@ -615,9 +615,8 @@ async fn an_invite_code_said_in_a_room_stays_its_owners_and_the_link_is_made_in_
     let bot_user = bot.user.clone();
     let room_id = room.room_id().to_owned();
     eve.wait_for("the answer in the room", |seen| {
-        seen.iter().any(|s| {
-            s.room == room_id && s.sender == bot_user && s.body.contains("direct message")
-        })
+        seen.iter()
+            .any(|s| s.room == room_id && s.sender == bot_user && s.body.contains("direct message"))
     })
     .await;
     bot.handled(1).await;
@@ -721,7 +720,11 @@ async fn a_person_asks_to_be_linked_by_name_and_an_admin_approves_in_the_chat() 
     })
     .await;
     let requests = h.audited("link_request").await;
-    assert!(requests.iter().any(|r| r["action"] == "asked" && r["user"] == "fay"));
+    assert!(
+        requests
+            .iter()
+            .any(|r| r["action"] == "asked" && r["user"] == "fay")
+    );
     let linked = h.audited("identity_linked").await;
     assert!(
         linked

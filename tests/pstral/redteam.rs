@@ -139,9 +139,14 @@ async fn redteam_asking_to_be_someone_links_nothing_by_itself() {
     link(&h, &dana, "dana", Some(Role::Admin)).await;
     let dm = mallory.dm_with(&bot.user).await;
     let before = done(&bot);
-    for (n, attempt) in ["!link dana", "!link DANA", "link ｄａｎａ", "!requests approve"]
-        .iter()
-        .enumerate()
+    for (n, attempt) in [
+        "!link dana",
+        "!link DANA",
+        "link ｄａｎａ",
+        "!requests approve",
+    ]
+    .iter()
+    .enumerate()
     {
         mallory.say(&dm, attempt).await;
         settle(&bot, before, n + 1).await;
@@ -159,7 +164,6 @@ async fn redteam_asking_to_be_someone_links_nothing_by_itself() {
 }
 
 // ---------------------------------------------- 2. private answers
-
 
 const AUDIT_MARK: &str = "newest matching audit events";
 

@@ -805,7 +805,12 @@ async fn a_same_named_table_in_another_readable_schema_is_never_weighed() {
             "{sql}: {}",
             ran.stderr
         );
-        assert_eq!((&ran.code, &ran.stdout), (code, stdout), "{sql}: {}", ran.stderr);
+        assert_eq!(
+            (&ran.code, &ran.stdout),
+            (code, stdout),
+            "{sql}: {}",
+            ran.stderr
+        );
     }
     target.drop_role().await;
 }

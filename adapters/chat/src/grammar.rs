@@ -153,7 +153,11 @@ mod tests {
             ),
             ("examples", "remove x", Err(Misread::Incomplete("examples"))),
             ("requests", "", Ok(Command::Requests(RequestsQuery::List))),
-            ("requests", "list", Ok(Command::Requests(RequestsQuery::List))),
+            (
+                "requests",
+                "list",
+                Ok(Command::Requests(RequestsQuery::List)),
+            ),
             (
                 "requests",
                 "approve matrix:@ana:example.org",

@@ -135,18 +135,22 @@ pub fn definitions(labels: &dyn Labels) -> Vec<CreateCommand> {
         described(labels, "requests")
             .default_member_permissions(Permissions::MANAGE_GUILD)
             .add_option(subcommand(labels, "requests", "list"))
-            .add_option(subcommand(labels, "requests", "approve").add_sub_option(option(
-                labels,
-                text,
-                "requests approve",
-                "account",
-            )))
-            .add_option(subcommand(labels, "requests", "deny").add_sub_option(option(
-                labels,
-                text,
-                "requests deny",
-                "account",
-            ))),
+            .add_option(
+                subcommand(labels, "requests", "approve").add_sub_option(option(
+                    labels,
+                    text,
+                    "requests approve",
+                    "account",
+                )),
+            )
+            .add_option(
+                subcommand(labels, "requests", "deny").add_sub_option(option(
+                    labels,
+                    text,
+                    "requests deny",
+                    "account",
+                )),
+            ),
         // Hidden from members who cannot manage the server; the bot checks
         // the local admin role again when it is used.
         described(labels, "audit")
@@ -386,9 +390,8 @@ pub(crate) mod tests {
         for command in definitions(&Named) {
             let json = serde_json::to_value(&command).unwrap();
             let hidden = !json["default_member_permissions"].is_null();
-            let admin = json["name"] == "audit"
-                || json["name"] == "examples"
-                || json["name"] == "requests";
+            let admin =
+                json["name"] == "audit" || json["name"] == "examples" || json["name"] == "requests";
             assert_eq!(hidden, admin, "{}", json["name"]);
         }
     }

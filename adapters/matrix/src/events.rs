@@ -219,10 +219,10 @@ impl Shared {
     /// on the bot's leave event, which the inviter's client shows.
     async fn decline(&self, room: &Room, rooms: usize, per_inviter: bool) {
         use matrix_sdk::ruma::api::client::membership::leave_room::v3::Request;
-        let reason = self.config.labels.label(pstral_chat::Label::RoomCapReached {
-            rooms,
-            per_inviter,
-        });
+        let reason = self
+            .config
+            .labels
+            .label(pstral_chat::Label::RoomCapReached { rooms, per_inviter });
         let mut request = Request::new(room.room_id().to_owned());
         request.reason = Some(reason);
         if let Err(e) = self.platform.client().send(request).await {

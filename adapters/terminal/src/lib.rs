@@ -480,9 +480,15 @@ mod tests {
             .await
             .unwrap();
         let text = out.text();
-        assert!(!text.contains("\x1b[2J") && !text.contains('\x07'), "{text:?}");
+        assert!(
+            !text.contains("\x1b[2J") && !text.contains('\x07'),
+            "{text:?}"
+        );
         assert!(!text.contains('\u{202e}'), "{text:?}");
-        assert!(text.contains(r"\u{1b}[2J\u{1b}[31mred\u{7} and\u{202e} done"), "{text:?}");
+        assert!(
+            text.contains(r"\u{1b}[2J\u{1b}[31mred\u{7} and\u{202e} done"),
+            "{text:?}"
+        );
         // What the message holds is the text itself.
         assert!(t.shows(&m.id).unwrap().starts_with('\x1b'));
     }

@@ -279,7 +279,10 @@ impl Bot {
         let directory = &self.parts().directory;
         let lang = self.lang();
         let reply = if crate::identity::is_code(argument) {
-            match directory.consume_invite(argument, author, Some(place)).await {
+            match directory
+                .consume_invite(argument, author, Some(place))
+                .await
+            {
                 Ok(user) => Reply::Said(Text::Linked { user: &user.name }.render(lang)),
                 Err(e) => Self::identity_reply(&e, "link an account", lang),
             }

@@ -531,12 +531,12 @@ fn the_default_contact_and_estimates_read_as_french_in_french() {
         prefix: "!",
     };
     let fr = unknown.render(Lang::Fr);
-    assert!(fr.contains("(contact : un administrateur)"), "{fr}");
-    assert!(unknown.render(Lang::En).contains("Ask an administrator"));
+    assert!(fr.contains("demandez à un administrateur"), "{fr}");
+    assert!(unknown.render(Lang::En).contains("ask an administrator"));
     // A contact the operator wrote is shown as written.
     let named = Text::UnknownIdentity {
         contact: "Léa (IT)",
         prefix: "!",
     };
-    assert!(named.render(Lang::Fr).contains("(contact : Léa (IT))"));
+    assert!(named.render(Lang::Fr).contains("demandez à Léa (IT)"));
 }

@@ -220,8 +220,7 @@ pub fn link_words(text: &str) -> Option<&str> {
     let (word, argument) = text.split_once(char::is_whitespace)?;
     let argument = argument.trim();
     let is_link = word.eq_ignore_ascii_case("link") || word.eq_ignore_ascii_case("lier");
-    (is_link && !argument.is_empty() && !argument.contains(char::is_whitespace))
-        .then_some(argument)
+    (is_link && !argument.is_empty() && !argument.contains(char::is_whitespace)).then_some(argument)
 }
 
 /// Whether `text`, the whole of a message, is written as an invite code is

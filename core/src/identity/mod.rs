@@ -29,9 +29,9 @@ mod requests;
 
 use changes::*;
 pub use invites::{Invite, is_code, link_words};
-pub use requests::{LinkAsked, LinkRequest};
 pub use names::normal_name;
 use names::*;
+pub use requests::{LinkAsked, LinkRequest};
 
 /// How often, in a window, an unknown account is told (and the refusal
 /// audited) that it is not linked: enough to be read, not a lever to make

@@ -416,9 +416,8 @@ fn fingerprint(question: &str, sql: &str) -> String {
 /// before these, the fingerprint of both as written.
 fn removal_keys(question: &str, sql: &str) -> [String; 3] {
     use sha2::{Digest, Sha256};
-    let hashed = |kind: &str, text: &str| {
-        format!("{kind}:{}", hex::encode(Sha256::digest(text.as_bytes())))
-    };
+    let hashed =
+        |kind: &str, text: &str| format!("{kind}:{}", hex::encode(Sha256::digest(text.as_bytes())));
     [
         hashed("q", &normal_question(question)),
         hashed("s", &normal_statement(sql)),
@@ -646,8 +645,14 @@ mod tests {
             "quels  clients a lyon ? ",
             "select NAME\n  from Clients -- again\n where CITY = 'Lyon';",
         );
-        assert_eq!(keys[0], again[0], "the question, cased and spaced otherwise");
-        assert_eq!(keys[1], again[1], "the statement, cased, spaced and commented otherwise");
+        assert_eq!(
+            keys[0], again[0],
+            "the question, cased and spaced otherwise"
+        );
+        assert_eq!(
+            keys[1], again[1],
+            "the statement, cased, spaced and commented otherwise"
+        );
         // A string is data: another value is another statement.
         let other = removal_keys("x", "SELECT name FROM clients WHERE city = 'lyon'");
         assert_ne!(keys[1], other[1]);

@@ -676,7 +676,10 @@ mod tests {
         // without: they agree.
         let without = validate(sql, &sqlite);
         let with = validate_in(sql, &sqlite, Some(&catalog));
-        assert!(matches!(without, Err(Refusal::DeniedObject(_))), "{without:?}");
+        assert!(
+            matches!(without, Err(Refusal::DeniedObject(_))),
+            "{without:?}"
+        );
         assert!(matches!(with, Err(Refusal::DeniedObject(_))), "{with:?}");
         let fine = "WITH stats AS (SELECT nom FROM clients) SELECT nom FROM stats";
         assert!(validate(fine, &sqlite).is_ok());

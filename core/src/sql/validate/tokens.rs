@@ -30,9 +30,7 @@ pub(super) fn screen_tokens(tokens: Vec<Token>, dialect: Dialect) -> Result<Vec<
             // on how to run the statement (`PARALLEL(128)`), never a comment.
             Token::Whitespace(
                 Whitespace::MultiLineComment(text)
-                | Whitespace::SingleLineComment {
-                    comment: text, ..
-                },
+                | Whitespace::SingleLineComment { comment: text, .. },
             ) if dialect == Dialect::Oracle && text.starts_with('+') => {
                 return Err(Refusal::CannotVerify(Unreadable::OracleHint));
             }

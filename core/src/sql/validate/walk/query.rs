@@ -61,11 +61,7 @@ impl Walker<'_> {
                     // real one from a check by name; refused with or
                     // without the live catalogue, so that the offer and the
                     // click (each may judge with or without it) agree.
-                    if denied_object(
-                            &self.policy.denied_objects,
-                            &[self.upper(&cte.alias.name)],
-                        )
-                    {
+                    if denied_object(&self.policy.denied_objects, &[self.upper(&cte.alias.name)]) {
                         return Err(Refusal::DeniedObject(cte.alias.name.value.clone()));
                     }
                     if cte.from.is_some() {
