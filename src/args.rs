@@ -37,7 +37,13 @@ pub enum Command {
     /// Run the bot: every platform enabled in the configuration.
     Run,
     /// A conversation with the bot in this terminal (/mode, /stop, /export, /quit).
-    Chat,
+    /// Log lines go to a file, never between the prompt and the answer.
+    Chat {
+        /// Where log lines go (appended). By default `chat.log` in
+        /// general.data_dir.
+        #[arg(long)]
+        log_file: Option<PathBuf>,
+    },
     /// Validate the configuration, then (unless --offline) open the own
     /// database and the Execute target and ask what its account may do;
     /// name every problem, and exit 1 when there is one.

@@ -30,7 +30,7 @@ fn main() -> ExitCode {
     // quietly, as other command-line tools do, instead of panicking on the
     // broken pipe (Rust ignores SIGPIPE). The bot and the terminal chat keep
     // Rust's way; sockets are written with MSG_NOSIGNAL either way.
-    if !matches!(cli.command, Command::Run | Command::Chat) {
+    if !matches!(cli.command, Command::Run | Command::Chat { .. }) {
         // SAFETY: before any thread is started; restores the default action.
         unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
     }
@@ -54,18 +54,23 @@ fn main() -> ExitCode {
         return commands::sql::sql_check(&settings, *dialect, file);
     }
     let format = cli.log_format.unwrap_or(settings.log.format);
-    // In a terminal conversation, log lines would break into the answers.
-    let level = if matches!(cli.command, Command::Chat) {
-        "warn"
-    } else {
-        settings.log.level.as_str()
+    let level = settings.log.level.as_str();
+    // In a terminal conversation, log lines would break into the answers:
+    // they go to a file, and what the person must act on is said in words.
+    let log_to = match &cli.command {
+        Command::Chat { log_file } => telemetry::LogTo::File(
+            log_file
+                .clone()
+                .unwrap_or_else(|| settings.general.data_dir.join("chat.log")),
+        ),
+        _ => telemetry::LogTo::Stderr,
     };
     let quiet: Vec<&str> = platforms::platforms()
         .included
         .iter()
         .flat_map(|platform| platform.quiet_logs().iter().copied())
         .collect();
-    if let Err(e) = telemetry::init(format, level, &quiet) {
+    if let Err(e) = telemetry::init(format, level, &quiet, &log_to) {
         eprintln!("error: {e}");
         return ExitCode::FAILURE;
     }
@@ -109,7 +114,10 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<ExitCo
         Command::Check { offline } => Ok(check::check(&settings, offline)),
         Command::Health { url } => health::health(&settings, url.as_deref()).await,
         Command::Run => run::run(settings).await,
-        Command::Chat => chat::chat(settings).await,
+        Command::Chat { log_file } => {
+            let log_file = log_file.unwrap_or_else(|| settings.general.data_dir.join("chat.log"));
+            chat::chat(settings, &log_file).await
+        }
         Command::Demo(cmd) => demo::demo_command(&settings, cmd).await,
         Command::Examples(cmd) => commands::examples::examples_command(&settings, cmd).await,
         Command::Eval(args) => commands::eval::eval(&settings, args).await,

@@ -31,25 +31,50 @@ impl std::str::FromStr for LogFormat {
     }
 }
 
-/// Installs the global subscriber. `RUST_LOG`, when set, wins over `level`.
+/// Where log lines go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogTo {
+    /// Standard error: the bot and the commands.
+    Stderr,
+    /// A file, appended to (created with its folder): `pstral chat`, whose
+    /// terminal is the conversation.
+    File(std::path::PathBuf),
+}
+
+/// Installs the global subscriber, writing where `to` says. `RUST_LOG`,
+/// when set, wins over `level`.
 ///
 /// # Errors
-/// When `level` is not a valid filter (the configuration check prevents it)
-/// or a subscriber is already installed.
-pub fn init(format: LogFormat, level: &str, quiet: &[&str]) -> Result<(), String> {
+/// When `level` is not a valid filter (the configuration check prevents it),
+/// the log file cannot be opened, or a subscriber is already installed.
+pub fn init(format: LogFormat, level: &str, quiet: &[&str], to: &LogTo) -> Result<(), String> {
     let filter = match std::env::var("RUST_LOG") {
         Ok(from_env) if !from_env.is_empty() => EnvFilter::try_new(from_env),
         _ => EnvFilter::try_new(filter_for(level, quiet)),
     }
     .map_err(|e| format!("invalid log filter: {e}"))?;
+    let writer = match to {
+        LogTo::Stderr => tracing_subscriber::fmt::writer::BoxMakeWriter::new(std::io::stderr),
+        LogTo::File(path) => {
+            if let Some(folder) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+                std::fs::create_dir_all(folder)
+                    .map_err(|e| format!("cannot create {}: {e}", folder.display()))?;
+            }
+            let file = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .map_err(|e| format!("cannot open the log file {}: {e}", path.display()))?;
+            tracing_subscriber::fmt::writer::BoxMakeWriter::new(std::sync::Mutex::new(file))
+        }
+    };
+    let colours = *to == LogTo::Stderr && std::io::IsTerminal::is_terminal(&std::io::stderr());
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(writer)
         .with_span_events(FmtSpan::NONE);
     match format {
-        LogFormat::Human => builder
-            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-            .try_init(),
+        LogFormat::Human => builder.with_ansi(colours).try_init(),
         LogFormat::Json => builder
             .json()
             .with_current_span(true)

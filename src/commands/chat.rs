@@ -16,7 +16,10 @@ use pstral_terminal::Terminal;
 use super::open;
 
 /// `pstral chat`: the person at this terminal talks to the bot.
-pub(crate) async fn chat(settings: Settings) -> anyhow::Result<ExitCode> {
+pub(crate) async fn chat(
+    settings: Settings,
+    log_file: &std::path::Path,
+) -> anyhow::Result<ExitCode> {
     use tokio::io::BufReader;
     let _lock = pstral_core::backup::ServiceLock::acquire(&settings.database)?;
     let store = open(&settings).await?;
@@ -54,6 +57,12 @@ pub(crate) async fn chat(settings: Settings) -> anyhow::Result<ExitCode> {
         ));
     }
     terminal.notice(&Text::TerminalWelcome.render(lang));
+    terminal.notice(
+        &Text::TerminalLogFile {
+            path: &log_file.display().to_string(),
+        }
+        .render(lang),
+    );
     let (events, mut incoming) = tokio::sync::mpsc::channel(16);
     let reader = {
         let terminal = Arc::clone(&terminal);

@@ -117,7 +117,7 @@ fn online(settings: &Settings) -> Result<(String, Vec<String>, Vec<String>), Str
                 settings.database.url.to_string()
             }
         };
-        let account = match target_account(settings).await {
+        let mut account = match target_account(settings).await {
             Ok(lines) => lines,
             Err(reason) => {
                 problems.push(format!(
@@ -127,8 +127,45 @@ fn online(settings: &Settings) -> Result<(String, Vec<String>, Vec<String>), Str
                 Vec::new()
             }
         };
+        account.extend(model_contexts(settings).await);
         Ok((database, account, problems))
     })
+}
+
+/// A warning for each model server whose context, where it says it, is
+/// smaller than the longest prompt the bot builds in SQL mode (its template,
+/// the glossary, tables and examples at their budgets, and the longest
+/// answer): such a server answers the questions that fill the budgets with
+/// nothing, or a truncated prompt.
+async fn model_contexts(settings: &Settings) -> Vec<String> {
+    let Ok(llm) = pstral_core::llm::Llm::from_settings(&settings.llm) else {
+        return Vec::new();
+    };
+    let sql = &settings.sql;
+    let prompts =
+        pstral_core::conversation::Prompts::new(settings.conversation.prompts_dir.clone());
+    let budgets = sql.schema_budget + sql.examples_budget + sql.instructions_budget;
+    let answer = settings.llm.options.max_tokens.unwrap_or(0);
+    let longest =
+        prompts.fixed_tokens(pstral_core::conversation::Mode::Sql, budgets) + u64::from(answer);
+    let mut lines = Vec::new();
+    for endpoint in llm.endpoints() {
+        match endpoint.context().await {
+            Some(context) if context < longest => lines.push(format!(
+                "  warning:   the model at {} has a context of {context} tokens; the longest SQL \
+                 prompt takes about {longest} (template, sql.instructions_budget, \
+                 sql.schema_budget, sql.examples_budget, llm.max_tokens): raise its context \
+                 (llm.num_ctx on Ollama, --n_ctx / --ctx-size on llama.cpp) or lower the budgets",
+                endpoint.name()
+            )),
+            Some(context) => lines.push(format!(
+                "  model:     {} holds {context} tokens, the longest SQL prompt about {longest}",
+                endpoint.name()
+            )),
+            None => {}
+        }
+    }
+    lines
 }
 
 /// What the Execute target's account can do, asked of the target itself,

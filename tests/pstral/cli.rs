@@ -191,6 +191,29 @@ fn check_accepts_the_defaults_and_never_prints_a_secret() {
 }
 
 #[test]
+fn check_warns_of_a_model_context_smaller_than_the_longest_prompt_and_of_a_loopback_proxy() {
+    let s = Scratch::new();
+    let out = s.run(&["check"]);
+    let text = stdout(&out);
+    assert!(!text.contains("has a context of"), "{text}");
+    assert!(!text.contains("trusted_proxies"), "{text}");
+    let out = s
+        .command(&["check"])
+        .env("PSTRAL__LLM__NUM_CTX", "1024")
+        .env("PSTRAL__ADMIN__TRUSTED_PROXIES", "127.0.0.1")
+        .output()
+        .unwrap();
+    let text = stdout(&out) + stderr(&out).as_str();
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("has a context of 1024 tokens"), "{text}");
+    assert!(text.contains("llm.num_ctx"), "{text}");
+    assert!(
+        text.contains("admin.trusted_proxies names the loopback, which is ignored"),
+        "{text}"
+    );
+}
+
+#[test]
 fn check_opens_the_own_database_and_the_target_and_fails_when_one_cannot_be_used() {
     let s = Scratch::new();
     // Before the first start: neither exists yet, and both are said.
@@ -759,6 +782,40 @@ pub(crate) async fn chat_session_with(
     .unwrap();
     let printed = stdout(&out);
     (out, printed)
+}
+
+/// A model that fails mid-answer: the person reads what happened in words,
+/// and no log line lands in the conversation; the log lines go to the log
+/// file the session names.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chat_keeps_log_lines_out_of_the_conversation() {
+    use crate::support::fake_model::{End, FakeModel, Script};
+    let s = Scratch::new();
+    let fake = FakeModel::start(&["qwen2.5-coder:7b"]).await;
+    fake.then(Script::answer("Half an answer").ending(End::Disconnect));
+    fake.then(Script::error(500, "the runner crashed"));
+    let (out, printed) = chat_session_with(
+        &s,
+        &[
+            ("PSTRAL__LLM__ENDPOINTS", &fake.url()),
+            ("PSTRAL__CONVERSATION__DEFAULT_MODE", "chat"),
+        ],
+        "first question\nsecond question\n/quit\n",
+    )
+    .await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(printed.contains("The answer was cut off"), "{printed}");
+    for level in [" WARN ", " ERROR ", " INFO ", "pstral_core::"] {
+        assert!(
+            !printed.contains(level),
+            "a log line in the chat: {printed}"
+        );
+        assert!(!stderr(&out).contains(level), "{}", stderr(&out));
+    }
+    let log = s.dir.path().join("data").join("chat.log");
+    assert!(printed.contains(&log.display().to_string()) || printed.contains("chat.log"));
+    let logged = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(logged.contains("WARN"), "the failures are logged: {logged}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -104,6 +104,34 @@ async fn a_real_answer_streams_into_edits_that_end_with_exactly_what_the_server_
     assert_eq!(h.audited("answer").await[0]["text"], sent);
 }
 
+/// The server's context is 2,048 tokens (scripts/model): a prompt past it
+/// gets a 200 and an empty stream from llama.cpp's server. The person hears
+/// that the prompt did not fit, with its size, never that the answer was
+/// cut (asking again cannot help).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_prompt_longer_than_the_real_servers_context_is_named_as_such() {
+    let _turn = TURN.lock().await;
+    let model = real_model();
+    let proxy = RecordingProxy::start(&model.url).await;
+    let h = harness(&model, &proxy, 50).await;
+    let long = "Which of our clients in Lyon, Grenoble or Annecy signed a contract last year? "
+        .repeat(120);
+    h.ask(1, &long).await;
+    let answers = h.answers();
+    let text = &answers.last().expect("an answer").1;
+    assert!(
+        text.contains("does not fit the language model's context"),
+        "{text}"
+    );
+    assert!(
+        text.contains("llm.num_ctx") && text.contains("--n_ctx"),
+        "{text}"
+    );
+    assert!(!text.contains("cut off"), "{text}");
+    let cut = Text::AnswerCut.render(Lang::En);
+    assert!(!text.contains(&cut), "{text}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_real_answer_limited_by_max_tokens_ends_as_cut_off() {
     let _turn = TURN.lock().await;

@@ -119,6 +119,18 @@ impl Prompts {
             .replace("{schema}", shown.trim_end())
     }
 
+    /// About how many tokens the longest prompt of `mode` takes before
+    /// the history and the question: its template, with the glossary, the
+    /// tables and the examples at their budgets (`budgets`, in tokens).
+    pub fn fixed_tokens(&self, mode: Mode, budgets: usize) -> u64 {
+        let template = Lang::ALL
+            .iter()
+            .map(|lang| self.template(mode, *lang).chars().count())
+            .max()
+            .unwrap_or(0);
+        template as u64 / 4 + budgets as u64
+    }
+
     fn template(&self, mode: Mode, lang: Lang) -> String {
         let name = format!("{mode}.{lang}.md");
         if let Some(text) = self

@@ -22,6 +22,12 @@ impl Text<'_> {
             (Lang::Fr, Text::TerminalWelcome) => "Pstral. Posez une question ; /mode sql|chat, \
                  /stop, /export [json], /help, /quit (ou Ctrl-D)."
                 .to_owned(),
+            (Lang::En, Text::TerminalLogFile { path }) => {
+                format!("(Log lines go to {path}.)")
+            }
+            (Lang::Fr, Text::TerminalLogFile { path }) => {
+                format!("(Les lignes du journal vont dans {path}.)")
+            }
             (Lang::En, Text::ModelServerDown { url, error, ollama }) => format!(
                 "⚠️  No {} answers at {url} ({error}).\n   Start it{}, or point llm.endpoints \
                  (PSTRAL__LLM__ENDPOINTS) at a running server.",
@@ -244,6 +250,37 @@ impl Text<'_> {
                  Reposez la question pour obtenir une réponse complète."
                     .to_owned()
             }
+            (Lang::En, Text::PromptTooLong {
+                prompt_tokens,
+                context,
+            }) => format!(
+                "⚠️ This question's prompt (the instructions, the tables and the examples: about \
+                 {prompt_tokens} tokens) does not fit the language model's context{}, so the \
+                 model could not answer; asking again will not help. For the operator: give the \
+                 model a larger context (llm.num_ctx on Ollama, --n_ctx or --ctx-size on \
+                 llama.cpp's server, --max-model-len on vLLM) or lower sql.schema_budget, \
+                 sql.examples_budget or sql.instructions_budget.",
+                match context {
+                    Some(n) => format!(" ({n} tokens)"),
+                    None => String::new(),
+                }
+            ),
+            (Lang::Fr, Text::PromptTooLong {
+                prompt_tokens,
+                context,
+            }) => format!(
+                "⚠️ Le prompt de cette question (les consignes, les tables et les exemples : \
+                 environ {prompt_tokens} jetons) dépasse le contexte du modèle de langage{}, qui \
+                 n'a donc pas pu répondre ; reposer la question n'y changera rien. Pour \
+                 l'administrateur : donnez au modèle un contexte plus grand (llm.num_ctx sous \
+                 Ollama, --n_ctx ou --ctx-size pour le serveur de llama.cpp, --max-model-len \
+                 pour vLLM) ou réduisez sql.schema_budget, sql.examples_budget ou \
+                 sql.instructions_budget.",
+                match context {
+                    Some(n) => format!(" ({n} jetons)"),
+                    None => String::new(),
+                }
+            ),
             (Lang::En, Text::AnswerNotPosted { prefix }) => format!(
                 "The rest of this answer could not be posted here; ask `{prefix}export` for the \
                  whole conversation."

@@ -129,6 +129,14 @@ pub enum Text<'a> {
     ModelTooSlow,
     /// The model stopped in the middle of its answer.
     AnswerCut,
+    /// The question's prompt did not fit the model's context: the person is
+    /// told asking again cannot help, and the operator what to change.
+    PromptTooLong {
+        /// Estimated.
+        prompt_tokens: u64,
+        /// The model's context, where the server says it.
+        context: Option<u64>,
+    },
     /// The chat refused the next message of a long answer.
     AnswerNotPosted {
         prefix: &'a str,
@@ -285,6 +293,11 @@ pub enum Text<'a> {
     },
     /// The first words of a terminal session.
     TerminalWelcome,
+    /// Where a terminal session's log lines go (never into the
+    /// conversation).
+    TerminalLogFile {
+        path: &'a str,
+    },
     /// No model server answers where the configuration points.
     ModelServerDown {
         url: &'a str,

@@ -325,6 +325,17 @@ fn each_text_differs_between_languages_and_keeps_its_parameters() {
         Text::ModelUnavailable,
         Text::ModelTooSlow,
         Text::AnswerCut,
+        Text::TerminalLogFile {
+            path: "data/chat.log",
+        },
+        Text::PromptTooLong {
+            prompt_tokens: 2500,
+            context: Some(2048),
+        },
+        Text::PromptTooLong {
+            prompt_tokens: 2500,
+            context: None,
+        },
         Text::AnswerNotPosted { prefix: "!" },
         Text::AnswerTooLong,
         Text::AnswerRepeats,

@@ -303,7 +303,10 @@ impl Endpoint {
             Ok(Ok(response)) => response,
         };
         if !response.status().is_success() {
-            return Err(self.status_error(response, path).await);
+            return Err(match self.status_error(response, path).await {
+                LlmError::PromptTooLong { .. } => self.too_long(messages).await,
+                other => other,
+            });
         }
         let body = response.bytes_stream();
         let pieces = match self.api {
@@ -315,6 +318,7 @@ impl Endpoint {
         // OpenAI-compatible server sends it at once, then waits.
         match tokio::time::timeout_at(deadline, stream.begun()).await {
             Err(_) => Err(too_slow()),
+            Ok(Err(LlmError::PromptTooLong { .. })) => Err(self.too_long(messages).await),
             Ok(Err(e)) => Err(e),
             Ok(Ok(())) => {
                 metrics::histogram!("pstral_first_token_seconds")
@@ -322,6 +326,57 @@ impl Endpoint {
                 Ok(stream)
             }
         }
+    }
+
+    /// The prompt `messages` did not fit: with its size and, where the
+    /// server says it, its context.
+    async fn too_long(&self, messages: &[ChatMessage]) -> LlmError {
+        let prompt_tokens = super::prompt_tokens(messages);
+        let context = self.context().await;
+        tracing::warn!(endpoint = %self.name(), prompt_tokens, ?context, "a prompt did not fit the model's context");
+        LlmError::PromptTooLong {
+            endpoint: self.name(),
+            prompt_tokens,
+            context,
+        }
+    }
+
+    /// The model's context, in tokens, where the server says it: Ollama's is
+    /// the bot's own `llm.num_ctx`, sent with every request; llama.cpp's
+    /// server says it at `/props`, vLLM in its model list (`max_model_len`).
+    /// `None` where it is not said (llama-cpp-python's server).
+    pub async fn context(&self) -> Option<u64> {
+        if self.api == Api::Ollama {
+            return Some(u64::from(self.options.num_ctx));
+        }
+        let ask = |path: &str| {
+            let request = self
+                .request(reqwest::Method::GET, path)
+                .timeout(self.timeouts.connect);
+            async move {
+                let response = request.send().await.ok()?;
+                if !response.status().is_success() {
+                    return None;
+                }
+                let body = read_capped(response, ERROR_BODY).await.ok()??;
+                serde_json::from_slice::<serde_json::Value>(&body).ok()
+            }
+        };
+        // The base URL ends in /v1/: llama.cpp's /props is beside it.
+        if let Some(props) = ask("../props").await {
+            let n_ctx = props["default_generation_settings"]["n_ctx"]
+                .as_u64()
+                .or_else(|| props["n_ctx"].as_u64());
+            if n_ctx.is_some() {
+                return n_ctx;
+            }
+        }
+        let listed = ask(openai::MODELS).await?;
+        listed["data"]
+            .as_array()?
+            .iter()
+            .find(|m| m["id"].as_str() == Some(self.model.as_str()))
+            .and_then(|m| m["max_model_len"].as_u64())
     }
 
     fn unreachable(&self, e: &reqwest::Error) -> LlmError {
@@ -363,6 +418,20 @@ impl Endpoint {
         };
         let endpoint = self.name();
         let lower = message.to_lowercase();
+        // llama.cpp: "the request exceeds the available context size";
+        // llama-cpp-python: "Requested tokens (…) exceed context window of
+        // …"; vLLM: "This model's maximum context length is … tokens".
+        if status == 400
+            && (lower.contains("context size")
+                || lower.contains("context window")
+                || lower.contains("context length"))
+        {
+            return LlmError::PromptTooLong {
+                endpoint,
+                prompt_tokens: 0,
+                context: None,
+            };
+        }
         match status {
             401 | 403 => LlmError::Unauthorized {
                 endpoint,

@@ -54,6 +54,17 @@ pub struct ChatMessage {
     pub content: String,
 }
 
+/// About how many tokens `messages` make for a model: four characters a
+/// token (English and French text, SQL and DDL on the tokenizers of the
+/// models tried), and a few for each message's framing. An estimate for
+/// telling sizes apart, never a bound.
+pub fn prompt_tokens(messages: &[ChatMessage]) -> u64 {
+    messages
+        .iter()
+        .map(|m| m.content.chars().count() as u64 / 4 + 4)
+        .sum()
+}
+
 impl ChatMessage {
     pub fn new(role: ChatRole, content: impl Into<String>) -> Self {
         Self {
@@ -104,6 +115,21 @@ pub enum LlmError {
     /// dropped connection, or a clean end without `done`.
     #[error("the answer was cut: {detail}")]
     Cut { detail: String },
+    /// The server ended the answer before its first token, or said the
+    /// prompt passes its context: the prompt did not fit. Asking again
+    /// cannot help; the operator must give the model a larger context or
+    /// the bot smaller budgets.
+    #[error(
+        "the prompt (about {prompt_tokens} tokens) did not fit the context of the model at {endpoint} ({}): raise the server's context (llm.num_ctx on Ollama, --n_ctx / --ctx-size on llama.cpp, --max-model-len on vLLM) or lower sql.schema_budget, sql.examples_budget or sql.instructions_budget",
+        match context { Some(n) => format!("{n} tokens"), None => "its size not said by the server".to_owned() }
+    )]
+    PromptTooLong {
+        endpoint: String,
+        /// The prompt's size, estimated (about four characters a token).
+        prompt_tokens: u64,
+        /// The server's context, when it says it.
+        context: Option<u64>,
+    },
     #[error("the model server sent something unreadable: {0}")]
     Protocol(String),
     /// The answer ended at the model's length limit (`num_predict`, or the
@@ -143,6 +169,14 @@ impl LlmError {
             LlmError::IdleTimeout { .. } | LlmError::Cut { .. } | LlmError::Protocol(_) => {
                 Text::AnswerCut
             }
+            LlmError::PromptTooLong {
+                prompt_tokens,
+                context,
+                ..
+            } => Text::PromptTooLong {
+                prompt_tokens: *prompt_tokens,
+                context: *context,
+            },
             LlmError::ModelNotFound { model, api, .. } => Text::ModelMissing {
                 model,
                 ollama: *api == Api::Ollama,

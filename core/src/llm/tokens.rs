@@ -139,9 +139,14 @@ impl TokenStream {
                 }
                 Some(Ok(_)) => {}
                 Some(Err(e)) => return Err(e),
+                // What llama.cpp's servers do with a prompt longer than
+                // their context: a 200, then nothing. The endpoint, which
+                // knows the prompt, says so.
                 None => {
-                    return Err(LlmError::Cut {
-                        detail: format!("{} ended the answer before it began", self.endpoint),
+                    return Err(LlmError::PromptTooLong {
+                        endpoint: self.endpoint.clone(),
+                        prompt_tokens: 0,
+                        context: None,
                     });
                 }
             }
@@ -334,7 +339,11 @@ mod tests {
         assert_eq!(drain(s).await, ("Hi".to_owned(), None));
 
         let mut empty = stream(vec![Ok(Piece::default())]);
-        assert!(matches!(empty.begun().await, Err(LlmError::Cut { .. })));
+        // What llama.cpp does with a prompt past its context: a 200, then nothing.
+        assert!(matches!(
+            empty.begun().await,
+            Err(LlmError::PromptTooLong { .. })
+        ));
     }
 
     #[tokio::test]
