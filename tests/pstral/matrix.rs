@@ -745,8 +745,9 @@ async fn a_stranger_who_never_answers_gets_one_dm_however_often_they_knock() {
     let room = ana.room_with(&bot.user, false).await;
     let stranger_room = ana.invite(&room, &stranger).await;
     stranger.ignore_invites();
+    // An admin's command, answered to the one who typed it, privately.
     for _ in 0..3 {
-        stranger.say(&stranger_room, "!link ABCDE-12345").await;
+        stranger.say(&stranger_room, "!requests").await;
     }
     bot.handled(3).await;
     stranger

@@ -549,6 +549,7 @@ fn with_the_catalogue_only_its_tables_and_views_are_read() {
                     validate_in(hostile, &policy, Some(&catalog)),
                     Err(Refusal::NotInCatalog(_)
                         | Refusal::SchemaNotAllowed { .. }
+                        | Refusal::DeniedObject(_)
                         | Refusal::CannotVerify(_))
                 ),
                 "{dialect}: accepted {hostile}"

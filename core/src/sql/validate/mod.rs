@@ -487,6 +487,12 @@ fn judge(sql: &str, policy: &Policy, catalog: Option<&Catalog>) -> Result<Valida
         return Err(Refusal::Empty);
     }
     let parser_dialect = policy.dialect.parser();
+    let text = match policy.dialect {
+        Dialect::Oracle => tokens::without_oracle_hints(&text, &*parser_dialect)?
+            .trim()
+            .to_owned(),
+        _ => text,
+    };
     let tokens = Tokenizer::new(&*parser_dialect, &text)
         .tokenize()
         .map_err(|e| Refusal::CannotVerify(Unreadable::Unparsable(e.to_string())))?;
@@ -687,25 +693,34 @@ mod tests {
     }
 
     #[test]
-    fn an_oracle_hint_is_refused_not_read_as_a_comment() {
+    fn an_oracle_hint_is_taken_out_of_what_runs() {
         let oracle = Policy::new(Dialect::Oracle);
-        for sql in [
-            "SELECT /*+ PARALLEL(128) */ nom FROM clients",
-            "SELECT /*+FULL(c)*/ nom FROM clients c",
-            "SELECT --+ PARALLEL(64)\n nom FROM clients",
+        for (sql, runs) in [
+            (
+                "SELECT /*+ PARALLEL(128) */ nom FROM clients",
+                "SELECT   nom FROM clients",
+            ),
+            (
+                "SELECT /*+FULL(c)*/ nom FROM clients c",
+                "SELECT   nom FROM clients c",
+            ),
+            (
+                "SELECT --+ PARALLEL(64)\n nom FROM clients",
+                "SELECT  \n nom FROM clients",
+            ),
+            (
+                "SELECT 'é /*+ x */' AS s, /*+ PARALLEL(2) */ nom\nFROM clients",
+                "SELECT 'é /*+ x */' AS s,   nom\nFROM clients",
+            ),
         ] {
-            assert!(
-                matches!(
-                    validate(sql, &oracle),
-                    Err(Refusal::CannotVerify(Unreadable::OracleHint))
-                ),
-                "{sql}"
-            );
+            assert_eq!(validate(sql, &oracle).unwrap().text, runs, "{sql}");
         }
         // A comment is a comment; elsewhere `/*+` is one too.
-        assert!(validate("SELECT /* the names */ nom FROM clients", &oracle).is_ok());
+        let plain = "SELECT /* the names */ nom FROM clients";
+        assert_eq!(validate(plain, &oracle).unwrap().text, plain);
         let pg = Policy::new(Dialect::Postgres);
-        assert!(validate("SELECT /*+ x */ nom FROM clients", &pg).is_ok());
+        let hinted = "SELECT /*+ x */ nom FROM clients";
+        assert_eq!(validate(hinted, &pg).unwrap().text, hinted);
     }
 
     #[test]

@@ -9,6 +9,66 @@ use sqlparser::tokenizer::{Token, Whitespace};
 use super::super::Dialect;
 use super::{Excess, MAX_PAREN_DEPTH, MAX_TOKENS, Refusal, Unreadable};
 
+/// `sql` without Oracle's optimizer hints (`/*+ … */`, `--+ …`), each
+/// replaced by a space (a line's end kept): to the checker a comment, to
+/// Oracle an order on how to run the statement (`PARALLEL(128)`: how many
+/// processes; which plan) that no rule here weighs. What runs is the
+/// statement without them; everything else is kept as written. Found by the
+/// tokenizer, so that `'/*+'` in a string stays.
+pub(super) fn without_oracle_hints(
+    sql: &str,
+    dialect: &dyn sqlparser::dialect::Dialect,
+) -> Result<String, Refusal> {
+    use sqlparser::tokenizer::{Location, Tokenizer};
+    let tokens = Tokenizer::new(dialect, sql)
+        .tokenize_with_location()
+        .map_err(|e| Refusal::CannotVerify(Unreadable::Unparsable(e.to_string())))?;
+    // The byte where each line starts; a location's column counts chars.
+    let starts: Vec<usize> = std::iter::once(0)
+        .chain(sql.match_indices('\n').map(|(at, _)| at + 1))
+        .collect();
+    let byte = |location: Location| -> usize {
+        let line = usize::try_from(location.line).unwrap_or(usize::MAX);
+        let Some(&start) = starts.get(line.saturating_sub(1)) else {
+            return sql.len();
+        };
+        let column = usize::try_from(location.column)
+            .unwrap_or(1)
+            .saturating_sub(1);
+        sql[start..]
+            .char_indices()
+            .nth(column)
+            .map_or(sql.len(), |(at, _)| start + at)
+    };
+    let mut out = String::with_capacity(sql.len());
+    let mut copied = 0;
+    for token in &tokens {
+        let hint = matches!(
+            &token.token,
+            Token::Whitespace(
+                Whitespace::MultiLineComment(text)
+                | Whitespace::SingleLineComment { comment: text, .. }
+            ) if text.starts_with('+')
+        );
+        if !hint {
+            continue;
+        }
+        let (from, to) = (byte(token.span.start), byte(token.span.end));
+        if from < copied || to < from {
+            return Err(Refusal::CannotVerify(Unreadable::OracleHint));
+        }
+        out.push_str(&sql[copied..from]);
+        out.push(if sql[from..to].ends_with('\n') {
+            '\n'
+        } else {
+            ' '
+        });
+        copied = to;
+    }
+    out.push_str(&sql[copied..]);
+    Ok(out)
+}
+
 /// Bounds the statement's tokens and keeps only kinds whose reading the
 /// checker and the database agree on; then rewrites the Oracle forms
 /// sqlparser cannot parse into forms it can, for the parser only (the text
