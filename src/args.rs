@@ -333,10 +333,13 @@ pub enum UserCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Link the chat account that asked to the user it asked for.
+    /// Link the chat account that asked to the user it asked for, named as
+    /// `pstral user requests` shows it (a request changed since is refused).
     Approve {
         #[arg(value_parser = parse_identity)]
         identity: PlatformIdentity,
+        /// The user the request names.
+        name: String,
     },
     /// Turn a chat account's request to be linked down.
     Deny {

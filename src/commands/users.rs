@@ -121,9 +121,13 @@ pub(crate) async fn user_command(directory: &Directory, cmd: UserCommand) -> any
                 writeln!(out, "no link request is waiting")?;
             } else {
                 for r in &requests {
+                    let role = match r.role {
+                        Some(role) => format!(" ({role})"),
+                        None => " (no such user yet)".to_owned(),
+                    };
                     writeln!(
                         out,
-                        "{}  asks to be {}  since {}",
+                        "{}  asks to be {}{role}  since {}",
                         shown(&r.identity),
                         shown(&r.user),
                         r.requested_at.to_rfc3339_opts(SecondsFormat::Secs, true)
@@ -131,8 +135,8 @@ pub(crate) async fn user_command(directory: &Directory, cmd: UserCommand) -> any
                 }
             }
         }
-        UserCommand::Approve { identity } => {
-            let user = directory.approve_link(&identity, actor).await?;
+        UserCommand::Approve { identity, name } => {
+            let user = directory.approve_link(&identity, &name, actor).await?;
             println!(
                 "linked {} to {}",
                 shown(&identity.to_string()),

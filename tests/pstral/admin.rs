@@ -623,14 +623,24 @@ async fn users_are_managed_through_the_api() {
         .http
         .post(app.url("/api/users/zoe/invites"))
         .bearer_auth(&token)
-        .json(&json!({"for": "matrix:@zoe:example.org"}))
+        .json(&json!({"for": "discord:777"}))
         .send()
         .await
         .unwrap();
     assert_eq!(invite.status(), 201);
     let invite: Value = invite.json().await.unwrap();
     assert_eq!(invite["code"].as_str().unwrap().len(), 11);
-    assert_eq!(invite["for"], "matrix:@zoe:example.org");
+    assert_eq!(invite["for"], "discord:777");
+    // For an account linked already, no code is made: it could never work.
+    let linked = app
+        .http
+        .post(app.url("/api/users/zoe/invites"))
+        .bearer_auth(&token)
+        .json(&json!({"for": "matrix:@zoe:example.org"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(linked.status(), 409);
     let users: Value = app
         .get("/api/users", Some(&token))
         .await
@@ -957,6 +967,35 @@ fn pstral_check_warns_of_a_loopback_proxy() {
     };
     assert_eq!(remote.warning(bind), None);
     assert!(remote.trust(&"10.1.2.3".parse().unwrap()));
+    // As a dual-stack listener gives an IPv4 caller.
+    assert!(remote.trust(&"::ffff:10.1.2.3".parse().unwrap()));
+    // Every form of the loopback is warned of, and never trusted unless said.
+    for form in [
+        "127.0.0.2",
+        "::ffff:127.0.0.1",
+        "::ffff:0:0/96",
+        "::1",
+        "127.0.0.0/8",
+    ] {
+        let named = TrustedProxies {
+            nets: vec![
+                form.parse()
+                    .or_else(|_| form.parse::<std::net::IpAddr>().map(Into::into))
+                    .unwrap(),
+            ],
+            loopback: false,
+        };
+        assert!(named.warning(bind).is_some(), "{form}");
+        assert!(!named.trust(&"127.0.0.2".parse().unwrap()), "{form}");
+        assert!(!named.trust(&"::ffff:127.0.0.1".parse().unwrap()), "{form}");
+    }
+    // Believed on the loopback beside a listener every local process reaches.
+    let everywhere: std::net::SocketAddr = "[::]:8089".parse().unwrap();
+    let believed = TrustedProxies {
+        nets: vec!["127.0.0.1/32".parse().unwrap()],
+        loopback: true,
+    };
+    assert!(believed.warning(everywhere).is_some());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -287,12 +287,9 @@ async fn invite_codes_link_once(db: TestDb) {
         .await
         .unwrap_err();
     assert!(matches!(wrong, IdentityError::InviteUnknown), "{wrong}");
-    let second = dir
-        .create_invite("ana", &phone, Actor::cli())
-        .await
-        .unwrap();
+    // No code is made for an account linked already: it could never work.
     let linked = dir
-        .consume_invite(&second.code, &phone, None)
+        .create_invite("ana", &phone, Actor::cli())
         .await
         .unwrap_err();
     assert!(
@@ -312,8 +309,6 @@ async fn invite_codes_link_once(db: TestDb) {
             "invite_created",
             "identity_linked",
             "access_refused",
-            "access_refused",
-            "invite_created",
             "access_refused"
         ]
     );
@@ -676,13 +671,26 @@ async fn a_link_request_is_approved_or_denied_by_an_admin(db: TestDb) {
     );
     // Asking links nothing.
     assert_eq!(dir.user_of(&carl).await.unwrap(), None);
-    let err = dir.approve_link(&eve, Actor::cli()).await.unwrap_err();
+    let err = dir
+        .approve_link(&eve, "nobody", Actor::cli())
+        .await
+        .unwrap_err();
     assert!(matches!(err, IdentityError::UnknownUser(_)), "{err}");
-    let user = dir.approve_link(&carl, Actor::cli()).await.unwrap();
+    // The admin names the user they read: a request changed since (the
+    // account asked again, for someone else) is not approved.
+    let err = dir
+        .approve_link(&carl, "root", Actor::cli())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, IdentityError::RequestChanged { .. }), "{err}");
+    let user = dir.approve_link(&carl, "carl", Actor::cli()).await.unwrap();
     assert_eq!(user.name, "carl");
     assert_eq!(dir.user_of(&carl).await.unwrap().unwrap().name, "carl");
     // Approved once: the request is gone.
-    let again = dir.approve_link(&carl, Actor::cli()).await.unwrap_err();
+    let again = dir
+        .approve_link(&carl, "carl", Actor::cli())
+        .await
+        .unwrap_err();
     assert!(matches!(again, IdentityError::NoLinkRequest(_)), "{again}");
     // A linked account cannot ask to become someone else.
     let err = dir
@@ -690,6 +698,47 @@ async fn a_link_request_is_approved_or_denied_by_an_admin(db: TestDb) {
         .await
         .unwrap_err();
     assert!(matches!(err, IdentityError::AlreadyLinked { .. }), "{err}");
+    // A bait and switch: asked to be an intern, listed so, then asked again
+    // to be an admin before the approval: the approval of the intern links
+    // nothing.
+    dir.add_user("root", Role::Admin, Actor::cli())
+        .await
+        .unwrap();
+    dir.add_user("intern", Role::Viewer, Actor::cli())
+        .await
+        .unwrap();
+    let switcher = id("matrix:@switch:example.org");
+    dir.request_link(&switcher, "intern", Some(&dm()))
+        .await
+        .unwrap();
+    let listed = dir.link_requests().await.unwrap();
+    let shown = listed
+        .iter()
+        .find(|r| r.identity == switcher.to_string())
+        .unwrap();
+    assert_eq!(
+        (shown.user.as_str(), shown.role),
+        ("intern", Some(Role::Viewer))
+    );
+    dir.request_link(&switcher, "root", Some(&dm()))
+        .await
+        .unwrap();
+    let listed = dir.link_requests().await.unwrap();
+    let now = listed
+        .iter()
+        .find(|r| r.identity == switcher.to_string())
+        .unwrap();
+    assert_eq!(
+        now.role,
+        Some(Role::Admin),
+        "the list says whom it asks to be"
+    );
+    let err = dir
+        .approve_link(&switcher, "intern", Actor::cli())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, IdentityError::RequestChanged { .. }), "{err}");
+    assert_eq!(dir.user_of(&switcher).await.unwrap(), None);
     // Denied: gone, nothing linked.
     let mallory = id("matrix:@mallory:example.org");
     dir.request_link(&mallory, "carl", Some(&dm()))

@@ -699,7 +699,7 @@ async fn a_person_asks_to_be_linked_by_name_and_an_admin_approves_in_the_chat() 
             .any(|s| s.sender == bot_user && s.body.contains(&account) && s.body.contains("fay"))
     })
     .await;
-    dana.say(&dana_dm, &format!("!requests approve {account}"))
+    dana.say(&dana_dm, &format!("!requests approve {account} fay"))
         .await;
     dana.wait_for("the approval", |seen| {
         seen.iter()

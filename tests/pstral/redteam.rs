@@ -153,7 +153,9 @@ async fn redteam_asking_to_be_someone_links_nothing_by_itself() {
     }
     // Approving herself is an admin's command.
     let own = format!("matrix:{}", mallory.user);
-    mallory.say(&dm, &format!("!requests approve {own}")).await;
+    mallory
+        .say(&dm, &format!("!requests approve {own} dana"))
+        .await;
     settle(&bot, before, 5).await;
     let mallory_id: pstral_chat::PlatformIdentity = own.parse().unwrap();
     assert!(h.directory.user_of(&mallory_id).await.unwrap().is_none());

@@ -812,6 +812,27 @@ async fn a_same_named_table_in_another_readable_schema_is_never_weighed() {
             ran.stderr
         );
     }
+    // A view here over a table of that schema: what it gathers is not
+    // weighed there, so it is refused; a plain read of it runs.
+    target
+        .db
+        .tamper(&format!(
+            "CREATE TABLE other.notes (body text); \
+             INSERT INTO other.notes VALUES ('a'), ('b'); \
+             CREATE VIEW public.notes_seen AS SELECT body FROM other.notes; \
+             GRANT SELECT ON other.notes, public.notes_seen TO \"{role}\";",
+            role = target.role
+        ))
+        .await;
+    let gathered = clicks.run("SELECT string_agg(body, ',') AS b FROM notes_seen");
+    assert_eq!(gathered.code, Some(1), "{}", gathered.stderr);
+    assert!(
+        gathered.stderr.contains("outside the allowed schemas"),
+        "{}",
+        gathered.stderr
+    );
+    let read = clicks.run("SELECT body FROM notes_seen ORDER BY body");
+    assert_eq!(read.code, Some(0), "{}", read.stderr);
     target.drop_role().await;
 }
 

@@ -82,7 +82,13 @@ pub fn parse(word: &str, argument: &str) -> Result<Command, Misread> {
         }),
         "requests" => Command::Requests(match (sub, value) {
             ("" | "list", _) => RequestsQuery::List,
-            ("approve" | "approuver", v) if !v.is_empty() => RequestsQuery::Approve(v.to_owned()),
+            ("approve" | "approuver", v) => match v.split_whitespace().collect::<Vec<_>>()[..] {
+                [account, user] => RequestsQuery::Approve {
+                    account: account.to_owned(),
+                    user: user.to_owned(),
+                },
+                _ => return Err(incomplete),
+            },
             ("deny" | "refuser", v) if !v.is_empty() => RequestsQuery::Deny(v.to_owned()),
             _ => return Err(incomplete),
         }),
@@ -160,10 +166,11 @@ mod tests {
             ),
             (
                 "requests",
-                "approve matrix:@ana:example.org",
-                Ok(Command::Requests(RequestsQuery::Approve(
-                    "matrix:@ana:example.org".into(),
-                ))),
+                "approve matrix:@ana:example.org ana",
+                Ok(Command::Requests(RequestsQuery::Approve {
+                    account: "matrix:@ana:example.org".into(),
+                    user: "ana".into(),
+                })),
             ),
             (
                 "requests",
@@ -171,6 +178,11 @@ mod tests {
                 Ok(Command::Requests(RequestsQuery::Deny("discord:42".into()))),
             ),
             ("requests", "approve", Err(Misread::Incomplete("requests"))),
+            (
+                "requests",
+                "approve matrix:@ana:example.org",
+                Err(Misread::Incomplete("requests")),
+            ),
             ("audit", "", Ok(Command::Audit(AuditQuery::Recent))),
             ("audit", "recent", Ok(Command::Audit(AuditQuery::Recent))),
             ("audit", "verify", Ok(Command::Audit(AuditQuery::Verify))),

@@ -367,8 +367,10 @@ pub enum Command {
 pub enum RequestsQuery {
     /// The requests waiting.
     List,
-    /// Link the account (`matrix:@ana:example.org`) to the user it asked for.
-    Approve(String),
+    /// Link the account (`matrix:@ana:example.org`) to the user it asked
+    /// for, named as the admin read it in the list: a request changed since
+    /// is not approved.
+    Approve { account: String, user: String },
     /// Turn the account's request down.
     Deny(String),
 }

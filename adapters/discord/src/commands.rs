@@ -136,12 +136,9 @@ pub fn definitions(labels: &dyn Labels) -> Vec<CreateCommand> {
             .default_member_permissions(Permissions::MANAGE_GUILD)
             .add_option(subcommand(labels, "requests", "list"))
             .add_option(
-                subcommand(labels, "requests", "approve").add_sub_option(option(
-                    labels,
-                    text,
-                    "requests approve",
-                    "account",
-                )),
+                subcommand(labels, "requests", "approve")
+                    .add_sub_option(option(labels, text, "requests approve", "account"))
+                    .add_sub_option(option(labels, text, "requests approve", "user")),
             )
             .add_option(
                 subcommand(labels, "requests", "deny").add_sub_option(option(
@@ -213,7 +210,12 @@ pub fn parse(name: &str, options: &[ResolvedOption<'_>]) -> Option<Invocation> {
         },
         "requests" => match sub()? {
             ("list", _) => "list".to_owned(),
-            (verb @ ("approve" | "deny"), inner) => format!("{verb} {}", string(inner, "account")?),
+            ("approve", inner) => format!(
+                "approve {} {}",
+                string(inner, "account")?,
+                string(inner, "user")?
+            ),
+            ("deny", inner) => format!("deny {}", string(inner, "account")?),
             _ => return None,
         },
         "audit" => match sub()? {
@@ -322,8 +324,11 @@ pub(crate) mod tests {
             ("requests", sub("list", json!([])), "list"),
             (
                 "requests",
-                sub("approve", json!([string("account", "discord:42")])),
-                "approve discord:42",
+                sub(
+                    "approve",
+                    json!([string("account", "discord:42"), string("user", "ana")]),
+                ),
+                "approve discord:42 ana",
             ),
             (
                 "requests",

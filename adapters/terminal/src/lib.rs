@@ -176,7 +176,7 @@ impl Terminal {
     pub fn notice(&self, text: &str) {
         let mut screen = self.screen.lock().expect("never poisoned");
         screen.last = None;
-        let _ = writeln!(screen.out, "\n{}", pstral_chat::printable(text));
+        let _ = writeln!(screen.out, "\n{}", shown(text));
         let _ = screen.out.flush();
     }
 
@@ -238,10 +238,9 @@ impl Terminal {
         let mut screen = self.screen.lock().expect("never poisoned");
         screen.texts.insert(id.to_owned(), text.to_owned());
         // The model's text (and whatever a question or the data put in it)
-        // never drives the terminal: escape sequences and other hidden
-        // characters are shown as what they are, as every other command
-        // prints them.
-        let visible = pstral_chat::printable(text);
+        // never drives the terminal: escape sequences are shown as what they
+        // are, as every other command prints them.
+        let visible = shown(text);
         let text = visible.as_str();
         let printed = match screen.last.take() {
             // The same message, grown: print what is new.
@@ -344,6 +343,26 @@ impl ChatPlatform for Terminal {
         }
         Ok(())
     }
+}
+
+/// `text` as the terminal may print it: what a terminal obeys rather than
+/// shows (control characters but the line's end and tabs: escape
+/// sequences, C1 controls, carriage returns, backspaces) and what reorders a
+/// line (bidirectional overrides and isolates) written as escapes
+/// (`\u{1b}`). Joiners and variation selectors stay: they are how an emoji
+/// is written (`✍️`, `👩‍💻`), and move nothing.
+fn shown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        let obeyed = c.is_control() && !matches!(c, '\n' | '\t');
+        let reorders = matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}');
+        if obeyed || reorders {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -485,6 +504,17 @@ mod tests {
             "{text:?}"
         );
         assert!(!text.contains('\u{202e}'), "{text:?}");
+        // An emoji keeps its joiners and variation selectors.
+        let emoji = t
+            .post(&place, None, "✍\u{fe0f} 👩\u{200d}💻")
+            .await
+            .unwrap();
+        assert_eq!(t.shows(&emoji.id).unwrap(), "✍\u{fe0f} 👩\u{200d}💻");
+        assert!(
+            out.text().ends_with("✍\u{fe0f} 👩\u{200d}💻"),
+            "{:?}",
+            out.text()
+        );
         assert!(
             text.contains(r"\u{1b}[2J\u{1b}[31mred\u{7} and\u{202e} done"),
             "{text:?}"

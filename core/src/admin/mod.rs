@@ -91,10 +91,16 @@ pub struct TrustedProxies {
 }
 
 impl TrustedProxies {
-    /// Whether a call from `ip` may say whom it forwards for.
+    /// Whether a call from `ip` may say whom it forwards for. An IPv4
+    /// address as a dual-stack listener gives it (`::ffff:10.0.0.5`) is
+    /// that IPv4 address.
     pub fn trust(&self, ip: &std::net::IpAddr) -> bool {
-        (self.loopback || !ip.to_canonical().is_loopback())
-            && self.nets.iter().any(|net| net.contains(ip))
+        let ip = ip.to_canonical();
+        (self.loopback || !ip.is_loopback())
+            && self
+                .nets
+                .iter()
+                .any(|net| net.contains(&ip) || net.contains(&mapped(ip)))
     }
 
     /// What `pstral check` says of a list that names the loopback: ignored
@@ -102,9 +108,13 @@ impl TrustedProxies {
     /// the loopback, believed from any local process when they did.
     pub fn warning(&self, bind: std::net::SocketAddr) -> Option<String> {
         let names_loopback = self.nets.iter().any(|net| {
-            net.contains(&std::net::IpAddr::from([127, 0, 0, 1]))
+            net.network().to_canonical().is_loopback()
+                || net.broadcast().to_canonical().is_loopback()
+                || net.contains(&std::net::IpAddr::from([127, 0, 0, 1]))
                 || net.contains(&std::net::IpAddr::from(std::net::Ipv6Addr::LOCALHOST))
+                || net.contains(&mapped(std::net::IpAddr::from([127, 0, 0, 1])))
         });
+        let local = bind.ip().is_loopback() || bind.ip().is_unspecified();
         match (names_loopback, self.loopback) {
             (false, _) => None,
             (true, false) => Some(
@@ -113,7 +123,7 @@ impl TrustedProxies {
                  other local process can reach admin.bind"
                     .to_owned(),
             ),
-            (true, true) if bind.ip().is_loopback() => Some(format!(
+            (true, true) if local => Some(format!(
                 "admin.trust_loopback_proxy is on and admin.bind ({bind}) is on the loopback: \
                  any local process may say it calls for any address (the audit's client and the \
                  lock-out of token guessers then rest on every process of this host)"
@@ -338,6 +348,7 @@ fn client_address(
     headers: &HeaderMap,
     trusted: &TrustedProxies,
 ) -> std::net::IpAddr {
+    let peer = peer.to_canonical();
     let is_trusted = |ip: &std::net::IpAddr| trusted.trust(ip);
     if !is_trusted(&peer) {
         return peer;
@@ -351,13 +362,26 @@ fn client_address(
     // From the right: past the trusted proxies, the first address; anything
     // unreadable on the way ends the trust.
     for entry in forwarded.iter().rev() {
-        match entry.trim().parse::<std::net::IpAddr>() {
+        match entry
+            .trim()
+            .parse::<std::net::IpAddr>()
+            .map(|ip| ip.to_canonical())
+        {
             Ok(ip) if is_trusted(&ip) => {}
             Ok(ip) => return ip,
             Err(_) => break,
         }
     }
     peer
+}
+
+/// An IPv4 address as an IPv6 socket gives it (`::ffff:a.b.c.d`); any
+/// other address as it is.
+fn mapped(ip: std::net::IpAddr) -> std::net::IpAddr {
+    match ip {
+        std::net::IpAddr::V4(v4) => std::net::IpAddr::V6(v4.to_ipv6_mapped()),
+        v6 => v6,
+    }
 }
 
 /// Whether `ip` sent too many refused tokens in the current window.

@@ -345,21 +345,35 @@ impl Bot {
                     .await
                     .map_err(Reply::unrecorded("list the link requests"))?;
                 let prefix = to.platform.limits().command_prefix;
+                // The newest first, as many as one message holds.
+                let shown: Vec<(&str, &str, Option<&str>)> = requests
+                    .iter()
+                    .rev()
+                    .take(MAX_REQUESTS_SHOWN)
+                    .map(|r| {
+                        (
+                            r.identity.as_str(),
+                            r.user.as_str(),
+                            r.role.map(|role| role.as_str()),
+                        )
+                    })
+                    .collect();
                 Ok(Reply::Said(
                     Text::LinkRequests {
-                        requests: &requests
-                            .iter()
-                            .map(|r| (r.identity.as_str(), r.user.as_str()))
-                            .collect::<Vec<_>>(),
+                        requests: &shown,
+                        more: requests.len() - shown.len(),
                         prefix,
                     }
                     .render(lang),
                 ))
             }
-            RequestsQuery::Approve(given) => {
+            RequestsQuery::Approve {
+                account: given,
+                user: name,
+            } => {
                 let identity = account(&given)?;
                 let actor = actor_of(&user, to.actor);
-                match directory.approve_link(&identity, actor).await {
+                match directory.approve_link(&identity, &name, actor).await {
                     Ok(linked) => Ok(Reply::Said(
                         Text::LinkApproved {
                             account: &identity.to_string(),
@@ -401,7 +415,10 @@ impl Bot {
                 }
                 .render(lang),
             ),
-            E::UnknownUser(_) | E::AlreadyLinked { .. } => Reply::Said(e.to_string()),
+            E::UnknownUser(_)
+            | E::AlreadyLinked { .. }
+            | E::RequestChanged { .. }
+            | E::UserDisabled(_) => Reply::Said(pstral_chat::printable(&e.to_string())),
             other => Reply::unrecorded("answer a link request")(other),
         }
     }
@@ -511,6 +528,9 @@ impl Bot {
             .await
     }
 }
+
+/// How many link requests the chat lists at most (the CLI lists them all).
+const MAX_REQUESTS_SHOWN: usize = 15;
 
 /// How many events an audit query from the chat lists at most.
 const AUDIT_LINES: u32 = 10;

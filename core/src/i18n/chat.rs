@@ -129,13 +129,13 @@ impl Text<'_> {
             ),
             (Lang::En, Text::LinkRequested { user, account, prefix }) => format!(
                 "Your request is recorded: an admin must now link this account ({account}) to \
-                 {user}, with `{prefix}requests approve {account}` or `pstral user approve \
-                 {account}`. Let them know; I will answer your questions once it is done."
+                 {user}, with `{prefix}requests approve {account} {user}` or `pstral user \
+                 approve {account} {user}`. Let them know; I will answer your questions once it is done."
             ),
             (Lang::Fr, Text::LinkRequested { user, account, prefix }) => format!(
                 "Votre demande est enregistrée : un administrateur doit maintenant lier ce compte \
-                 ({account}) à {user}, avec `{prefix}requests approve {account}` ou `pstral user \
-                 approve {account}`. Prévenez-le ; je répondrai à vos questions une fois que ce \
+                 ({account}) à {user}, avec `{prefix}requests approve {account} {user}` ou \
+                 `pstral user approve {account} {user}`. Prévenez-le ; je répondrai à vos questions une fois que ce \
                  sera fait."
             ),
             (Lang::En, Text::LinkUnreadable) => "That is neither an invite code nor a user name \
@@ -156,19 +156,40 @@ impl Text<'_> {
             (Lang::Fr, Text::LinkRequests { requests: [], .. }) => {
                 "Aucune demande de liaison en attente.".to_owned()
             }
-            (lang, Text::LinkRequests { requests, prefix }) => {
+            (
+                lang,
+                Text::LinkRequests {
+                    requests,
+                    more,
+                    prefix,
+                },
+            ) => {
                 let mut text = match lang {
                     Lang::En => format!(
-                        "Link requests waiting (approve with `{prefix}requests approve ACCOUNT`, \
-                         turn down with `{prefix}requests deny ACCOUNT`):"
+                        "Link requests waiting, newest first (approve with `{prefix}requests \
+                         approve ACCOUNT USER`, naming the user shown; turn down with \
+                         `{prefix}requests deny ACCOUNT`):"
                     ),
                     Lang::Fr => format!(
-                        "Demandes de liaison en attente (accepter avec `{prefix}requests approve \
-                         COMPTE`, refuser avec `{prefix}requests deny COMPTE`) :"
+                        "Demandes de liaison en attente, les plus récentes d'abord (accepter avec \
+                         `{prefix}requests approve COMPTE UTILISATEUR`, en nommant l'utilisateur \
+                         affiché ; refuser avec `{prefix}requests deny COMPTE`) :"
                     ),
                 };
-                for (account, user) in *requests {
-                    text.push_str(&format!("\n- `{account}` → {user}"));
+                for (account, user, role) in *requests {
+                    let role = match (lang, role) {
+                        (_, Some("admin")) => " ⚠️ admin".to_owned(),
+                        (_, Some(role)) => format!(" ({role})"),
+                        (Lang::En, None) => " (no such user yet)".to_owned(),
+                        (Lang::Fr, None) => " (utilisateur inexistant)".to_owned(),
+                    };
+                    text.push_str(&format!("\n- `{account}` → {user}{role}"));
+                }
+                if *more > 0 {
+                    text.push_str(&match lang {
+                        Lang::En => format!("\n… and {more} older (`pstral user requests`)."),
+                        Lang::Fr => format!("\n… et {more} plus anciennes (`pstral user requests`)."),
+                    });
                 }
                 text
             }

@@ -48,7 +48,7 @@ pub const COMMANDS: &[(&str, &[&str])] = &[
     ("examples remove", &["number"]),
     ("requests", &[]),
     ("requests list", &[]),
-    ("requests approve", &["account"]),
+    ("requests approve", &["account", "user"]),
     ("requests deny", &["account"]),
 ];
 
@@ -159,6 +159,10 @@ fn label_text(lang: Lang, label: Label<'_>) -> String {
             ("requests approve" | "requests deny", "account") => pick(
                 "The chat account, as the list shows it",
                 "Le compte, tel que la liste l'affiche",
+            ),
+            ("requests approve", "user") => pick(
+                "The user it asks to be, as the list shows it",
+                "L'utilisateur demandé, tel que la liste l'affiche",
             ),
             ("run", "number") => pick("The query's number", "Le numéro de la requête"),
             ("export", "format") => pick("markdown or json", "markdown ou json"),

@@ -88,9 +88,11 @@ pub enum Text<'a> {
     LinkUnreadable,
     /// Too many link requests or invite attempts lately.
     TooManyAttempts,
-    /// The link requests waiting, to an admin: (account, user asked for).
+    /// The link requests waiting, to an admin: (account, user asked for,
+    /// that user's role when it exists), and how many more are not shown.
     LinkRequests {
-        requests: &'a [(&'a str, &'a str)],
+        requests: &'a [(&'a str, &'a str, Option<&'a str>)],
+        more: usize,
         prefix: &'a str,
     },
     /// An admin approved a request: the account is linked.

@@ -300,10 +300,16 @@ fn each_text_differs_between_languages_and_keeps_its_parameters() {
         Text::TooManyAttempts,
         Text::LinkRequests {
             requests: &[],
+            more: 0,
             prefix: "!",
         },
         Text::LinkRequests {
-            requests: &[("matrix:@ana:example.org", "ana")],
+            requests: &[
+                ("matrix:@ana:example.org", "ana", Some("viewer")),
+                ("matrix:@eve:example.org", "root", Some("admin")),
+                ("matrix:@zed:example.org", "zed", None),
+            ],
+            more: 3,
             prefix: "!",
         },
         Text::LinkApproved {

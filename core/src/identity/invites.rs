@@ -49,6 +49,9 @@ impl Directory {
         let user = find_user_in(&mut tx, name)
             .await?
             .ok_or_else(|| IdentityError::UnknownUser(name.to_owned()))?;
+        // An account linked to someone already could never use it: said
+        // now, to the admin, not to the person later.
+        leaving_in(&mut tx, for_identity).await?;
         let code = new_invite_code();
         let now = Utc::now();
         let ttl = chrono::Duration::from_std(self.settings.invite_ttl)

@@ -198,6 +198,12 @@ pub enum IdentityError {
     #[error("{0} has not asked to be linked (or the request has expired)")]
     NoLinkRequest(String),
     #[error(
+        "{identity} now asks to be {asked:?}, not the user named in the approval: list the requests again and approve what it asks, or deny it"
+    )]
+    RequestChanged { identity: String, asked: String },
+    #[error("{0} is disabled: enable the user first")]
+    UserDisabled(String),
+    #[error(
         "{name:?} looks like the existing user {existing:?}; choose a name that reads differently"
     )]
     Lookalike { name: String, existing: String },

@@ -13,6 +13,9 @@ pub struct LinkRequest {
     pub identity: String,
     /// The local user it asked to be linked to, as written (normalised).
     pub user: String,
+    /// That user's role, when such a user exists (an admin's approval of a
+    /// request to be an admin should be a decision, not a slip).
+    pub role: Option<Role>,
     pub requested_at: DateTime<Utc>,
 }
 
@@ -85,10 +88,12 @@ impl Directory {
     /// # Errors
     /// A store failure.
     pub async fn link_requests(&self) -> Result<Vec<LinkRequest>, IdentityError> {
-        let rows: Vec<(String, String, String, DateTime<Utc>)> = on_pool!(&self.store, pool => {
+        type Row = (String, String, String, DateTime<Utc>, Option<String>);
+        let rows: Vec<Row> = on_pool!(&self.store, pool => {
             sqlx::query_as(
-                "SELECT platform, external_id, user_name, requested_at FROM link_requests \
-                 WHERE requested_at > $1 ORDER BY requested_at",
+                "SELECT r.platform, r.external_id, r.user_name, r.requested_at, u.role \
+                 FROM link_requests r LEFT JOIN users u ON u.name = r.user_name \
+                 WHERE r.requested_at > $1 ORDER BY r.requested_at",
             )
             .bind(self.lapsed_before())
             .fetch_all(pool)
@@ -96,31 +101,52 @@ impl Directory {
         });
         Ok(rows
             .into_iter()
-            .map(|(platform, id, user, requested_at)| LinkRequest {
+            .map(|(platform, id, user, requested_at, role)| LinkRequest {
                 identity: format!("{platform}:{id}"),
                 user,
+                role: role.and_then(|r| r.parse().ok()),
                 requested_at,
             })
             .collect())
     }
 
-    /// Links `identity` to the user it asked for, as `actor` (an admin)
-    /// approves; the request is then gone. Audited as the link.
+    /// Links `identity` to the user `name`, as `actor` (an admin) approves
+    /// its request to be that user; the request is then gone. Audited as
+    /// the link. The admin names the user they read in the list: an account
+    /// keeps its latest request only, and one that asked again since (for
+    /// another user) is not linked to what the admin did not see.
     ///
     /// # Errors
-    /// [`IdentityError::NoLinkRequest`], [`IdentityError::UnknownUser`] (the
-    /// name asked for is nobody's: create the user, then approve),
-    /// [`IdentityError::AlreadyLinked`], or a store failure.
+    /// [`IdentityError::NoLinkRequest`], [`IdentityError::RequestChanged`]
+    /// (the request names another user now), [`IdentityError::UnknownUser`]
+    /// (create the user, then approve), [`IdentityError::AlreadyLinked`], or
+    /// a store failure.
     pub async fn approve_link(
         &self,
         identity: &PlatformIdentity,
+        name: &str,
         actor: Actor,
     ) -> Result<User, IdentityError> {
         let mut tx = self.store.begin().await?;
-        let name = self.take_request_in(&mut tx, identity).await?;
-        let user = find_user_in(&mut tx, &name)
+        let asked = self.take_request_in(&mut tx, identity).await?;
+        if asked != normal_name(name.trim()) {
+            return Err(IdentityError::RequestChanged {
+                identity: identity.to_string(),
+                asked,
+            });
+        }
+        let user = find_user_in(&mut tx, &asked)
             .await?
-            .ok_or(IdentityError::UnknownUser(name))?;
+            .ok_or(IdentityError::UnknownUser(asked))?;
+        let disabled: bool = on_tx!(&mut tx, conn => {
+            sqlx::query_scalar("SELECT disabled_at IS NOT NULL FROM users WHERE id = $1")
+                .bind(user.id)
+                .fetch_one(&mut **conn)
+                .await?
+        });
+        if disabled {
+            return Err(IdentityError::UserDisabled(user.name));
+        }
         if leaving_in(&mut tx, identity).await?.is_some() {
             unlink_in(&mut tx, identity, actor.clone()).await?;
         }

@@ -425,14 +425,21 @@ fn removal_keys(question: &str, sql: &str) -> [String; 3] {
     ]
 }
 
-/// A question as a reader takes it: folded ([`fold`]), its words single
-/// spaced, without the punctuation that ends it.
+/// A question as a reader takes it: compatibility forms folded (full-width
+/// letters, `？`), invisible characters dropped (a soft hyphen, a
+/// zero-width space or joiner), folded ([`fold`]), its words single spaced,
+/// without the punctuation or quotes around it (`¿…?`, `"…"`).
 pub(crate) fn normal_question(question: &str) -> String {
-    let folded = super::text::fold(question);
+    use unicode_normalization::UnicodeNormalization;
+    let visible: String = question
+        .nfkc()
+        .filter(|c| !pstral_chat::hidden(*c) || c.is_whitespace())
+        .collect();
+    let folded = super::text::fold(&visible);
     let words: Vec<&str> = folded.split_whitespace().collect();
     words
         .join(" ")
-        .trim_end_matches(|c: char| c.is_ascii_punctuation() || c.is_whitespace())
+        .trim_matches(|c: char| !c.is_alphanumeric())
         .to_owned()
 }
 

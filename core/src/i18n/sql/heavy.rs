@@ -101,6 +101,16 @@ pub(in crate::i18n) fn heavy_reason(lang: Lang, heavy: &crate::sql::backend::Hea
              garderait en mémoire ne peut pas être évalué (un administrateur peut accorder SELECT \
              sur cette table au compte du bot)"
             .to_owned(),
+        (Lang::En, H::OutsideSchemas { table }) => format!(
+            "it reads the table {table} through a view, outside the allowed schemas, where I do \
+             not count or measure what a statement would gather or keep in memory (an \
+             administrator may add its schema to sql.allowed_schemas)"
+        ),
+        (Lang::Fr, H::OutsideSchemas { table }) => format!(
+            "elle lit la table {table} à travers une vue, hors des schémas autorisés, où je ne \
+             compte ni ne mesure ce qu'une requête rassemblerait ou garderait en mémoire (un \
+             administrateur peut ajouter son schéma à sql.allowed_schemas)"
+        ),
         (Lang::En, H::Hashes { mib, bound_mib }) => format!(
             "the server would keep {} in a hash table it cannot spill to disk, more than \
              {bound_mib} MiB (a NOT IN (SELECT …) is hashed so; NOT EXISTS (SELECT … WHERE …) \

@@ -235,6 +235,11 @@ pub enum Heavy {
     )]
     GathersThroughView { table: String, column: String },
     #[error(
+        "it reads {table} through a view, outside the allowed schemas, where the bot does not \
+         count or measure what a statement builds"
+    )]
+    OutsideSchemas { table: String },
+    #[error(
         "the server would keep {} in a hash table it cannot spill to disk, more than \
          {bound_mib} MiB (a `NOT IN (SELECT …)` is hashed so: `NOT EXISTS (SELECT … WHERE …)` \
          is not)",

@@ -67,6 +67,7 @@ async fn weigh_within(
     depth: usize,
 ) -> Result<(), ExecError> {
     weigh_views(conn, query, plan, depth).await?;
+    refuse_outside(conn, query, plan).await?;
     let hash_memory = match query.tests_subqueries {
         true => Some(hash_memory(conn).await?),
         false => None,
@@ -134,6 +135,50 @@ async fn weigh_within(
         weigh_digits(conn, query, plan, &tables).await?;
     }
     Ok(())
+}
+
+/// Refuses a statement that the weighing would have to measure when its
+/// plan reads a table with no table of that name in the allowed schemas
+/// (the schemas on the search path): a view there over a table elsewhere.
+/// The weighing reads nothing outside them (see [`PLAN_COLUMNS`]), so what
+/// such a table would give cannot be weighed; a statement that needs no
+/// weighing (no gathering, nothing held, built, parsed or searched) runs.
+async fn refuse_outside(
+    conn: &mut sqlx::PgConnection,
+    query: &Validated,
+    plan: &serde_json::Value,
+) -> Result<(), ExecError> {
+    let needs_weighing = weighed(query)
+        || query.held_reads > 0
+        || query.held_rebuilds > 0
+        || !query.parsed.written.is_empty()
+        || query.digits_read > 0
+        || query.sought_chars > 0
+        || query.compared_reads > 0
+        || query.tests_subqueries
+        || Foresight::keeps_rows(plan)
+        || !Foresight::hashed_in_memory(plan, None).is_empty();
+    if !needs_weighing {
+        return Ok(());
+    }
+    let mut relations = Vec::new();
+    Foresight::relations(plan, &mut relations);
+    relations.sort();
+    relations.dedup();
+    let inside: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT c.relname::text FROM pg_class c \
+         JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE c.relname = ANY($1) AND n.nspname = ANY(current_schemas(false))",
+    )
+    .bind(&relations)
+    .persistent(false)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(cancelled)?;
+    match relations.into_iter().find(|r| !inside.contains(r)) {
+        Some(table) => Err(ExecError::TooHeavy(Heavy::OutsideSchemas { table })),
+        None => Ok(()),
+    }
 }
 
 /// Refuses a statement whose logarithms, roots or powers work on numbers
