@@ -190,6 +190,18 @@ pub fn glossary_of(
 
 /// The date the target's data stands at: its `today`, or for the demo
 /// target without one, the demo's own (its data ends there).
+/// About how many tokens the longest SQL prompt takes: its template, the
+/// glossary, tables and examples at their budgets, and the longest answer
+/// (`llm.max_tokens`). What a model's context must hold (`pstral check`,
+/// `/readyz`).
+pub fn longest_prompt_tokens(settings: &Settings) -> u64 {
+    let sql = &settings.sql;
+    let prompts = crate::conversation::Prompts::new(settings.conversation.prompts_dir.clone());
+    let budgets = sql.schema_budget + sql.examples_budget + sql.instructions_budget;
+    prompts.fixed_tokens(crate::conversation::Mode::Sql, budgets)
+        + u64::from(settings.llm.options.max_tokens.unwrap_or(0))
+}
+
 pub fn today_of(target: &crate::sql::Target) -> Option<chrono::NaiveDate> {
     target
         .today
@@ -394,6 +406,7 @@ impl Application {
                     platforms: platforms.clone(),
                     identities: identities.into(),
                     refusals: Default::default(),
+                    longest_prompt: longest_prompt_tokens(&settings),
                     trusted_proxies: Arc::new(admin.trusted_proxies.clone()),
                 };
                 Some((listener, state))

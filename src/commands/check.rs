@@ -141,13 +141,7 @@ async fn model_contexts(settings: &Settings) -> Vec<String> {
     let Ok(llm) = pstral_core::llm::Llm::from_settings(&settings.llm) else {
         return Vec::new();
     };
-    let sql = &settings.sql;
-    let prompts =
-        pstral_core::conversation::Prompts::new(settings.conversation.prompts_dir.clone());
-    let budgets = sql.schema_budget + sql.examples_budget + sql.instructions_budget;
-    let answer = settings.llm.options.max_tokens.unwrap_or(0);
-    let longest =
-        prompts.fixed_tokens(pstral_core::conversation::Mode::Sql, budgets) + u64::from(answer);
+    let longest = pstral_core::app::longest_prompt_tokens(settings);
     let mut lines = Vec::new();
     for endpoint in llm.endpoints() {
         match endpoint.context().await {

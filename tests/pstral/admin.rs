@@ -115,6 +115,31 @@ async fn readiness_asks_each_model_server_whether_it_serves_the_model() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn readiness_warns_of_a_model_context_smaller_than_the_longest_prompt() {
+    let db = TestDb::sqlite().await;
+    let fake = FakeModel::start(&["qwen2.5-coder:7b"]).await;
+    let endpoint = EndpointSettings::ollama(url::Url::parse(&format!("{}/", fake.url())).unwrap());
+    let app = start_configured(&db, vec![endpoint], |settings| {
+        settings.llm.options.num_ctx = 1024;
+    })
+    .await;
+    let token = admin_token(&db, "ana", None).await;
+    let body: Value = app.get("/readyz", Some(&token)).await.json().await.unwrap();
+    let model = body["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"].as_str().unwrap().starts_with("ollama "))
+        .unwrap()
+        .clone();
+    // Up: short prompts are answered; the operator is told.
+    assert_eq!(model["state"], "up", "{model}");
+    let warning = model["warnings"][0].as_str().unwrap_or_default();
+    assert!(warning.contains("its context holds 1024 tokens"), "{model}");
+    app.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn readiness_reads_the_own_database_on_sqlite_and_on_postgresql() {
     let fake = FakeModel::start(&["qwen2.5-coder:7b"]).await;
     for db in [TestDb::sqlite().await, TestDb::postgres().await] {

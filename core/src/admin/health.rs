@@ -65,7 +65,23 @@ async fn checks(state: &AdminState) -> Vec<serde_json::Value> {
                 Err(_) => Some("no answer within 5 s".to_owned()),
             };
             let name = format!("{} {}", endpoint.api().as_str(), endpoint.name());
-            checks.push(json!({"name": name, "state": if error.is_none() { "up" } else { "down" }, "error": error}));
+            // A context smaller than the longest prompt: up (short prompts
+            // are answered), with a warning for the operator.
+            let mut warnings = Vec::new();
+            if error.is_none()
+                && let Ok(Some(context)) =
+                    tokio::time::timeout(std::time::Duration::from_secs(5), endpoint.context())
+                        .await
+                && context < state.longest_prompt
+            {
+                warnings.push(format!(
+                    "its context holds {context} tokens; the longest SQL prompt takes about {}: \
+                     raise it (llm.num_ctx on Ollama, --n_ctx / --ctx-size on llama.cpp) or \
+                     lower the sql budgets",
+                    state.longest_prompt
+                ));
+            }
+            checks.push(json!({"name": name, "state": if error.is_none() { "up" } else { "down" }, "error": error, "warnings": warnings}));
         }
     }
     let (name, runtime) = &state.target;

@@ -75,6 +75,10 @@ pub struct AdminState {
     pub refusals: Refusals,
     /// See [`AdminSettings::trusted_proxies`].
     pub trusted_proxies: Arc<TrustedProxies>,
+    /// About how many tokens the longest SQL prompt takes
+    /// ([`crate::app::longest_prompt_tokens`]): `/readyz` warns of a model
+    /// whose context is smaller.
+    pub longest_prompt: u64,
 }
 
 /// The proxies whose `X-Forwarded-For` is believed.
