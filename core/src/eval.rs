@@ -396,10 +396,7 @@ impl Evaluation<'_> {
         messages: &[ChatMessage],
         report: &mut CaseReport,
     ) -> Result<Written, String> {
-        report.prompt_tokens += messages
-            .iter()
-            .map(|m| crate::learn::retrieve::tokens_of(&m.content) as u64)
-            .sum::<u64>();
+        report.prompt_tokens += crate::llm::prompt_tokens(messages);
         let written = sql.written(0, messages, None).await?;
         report.answer_tokens += written.pieces;
         if report.first_token_ms.is_none() {

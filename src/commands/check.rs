@@ -144,20 +144,21 @@ async fn model_contexts(settings: &Settings) -> Vec<String> {
     let longest = pstral_core::app::longest_prompt_tokens(settings);
     let mut lines = Vec::new();
     for endpoint in llm.endpoints() {
-        match endpoint.context().await {
-            Some(context) if context < longest => lines.push(format!(
-                "  warning:   the model at {} has a context of {context} tokens; the longest SQL \
-                 prompt takes about {longest} (template, sql.instructions_budget, \
-                 sql.schema_budget, sql.examples_budget, llm.max_tokens): raise its context \
-                 (llm.num_ctx on Ollama, --n_ctx / --ctx-size on llama.cpp) or lower the budgets",
-                endpoint.name()
-            )),
-            Some(context) => lines.push(format!(
-                "  model:     {} holds {context} tokens, the longest SQL prompt about {longest}",
-                endpoint.name()
-            )),
-            None => {}
-        }
+        let Some(context) = endpoint.context().await else {
+            continue;
+        };
+        lines.push(
+            match pstral_core::app::context_too_small(context, longest) {
+                Some(remedy) => format!(
+                    "  warning:   the model at {} has a context of {context} tokens; {remedy}",
+                    endpoint.name()
+                ),
+                None => format!(
+                    "  model:     {} holds {context} tokens, the longest SQL prompt about {longest}",
+                    endpoint.name()
+                ),
+            },
+        );
     }
     lines
 }

@@ -72,14 +72,9 @@ async fn checks(state: &AdminState) -> Vec<serde_json::Value> {
                 && let Ok(Some(context)) =
                     tokio::time::timeout(std::time::Duration::from_secs(5), endpoint.context())
                         .await
-                && context < state.longest_prompt
+                && let Some(remedy) = crate::app::context_too_small(context, state.longest_prompt)
             {
-                warnings.push(format!(
-                    "its context holds {context} tokens; the longest SQL prompt takes about {}: \
-                     raise it (llm.num_ctx on Ollama, --n_ctx / --ctx-size on llama.cpp) or \
-                     lower the sql budgets",
-                    state.longest_prompt
-                ));
+                warnings.push(format!("its context holds {context} tokens; {remedy}"));
             }
             checks.push(json!({"name": name, "state": if error.is_none() { "up" } else { "down" }, "error": error, "warnings": warnings}));
         }

@@ -125,10 +125,10 @@ impl Prompts {
     pub fn fixed_tokens(&self, mode: Mode, budgets: usize) -> u64 {
         let template = Lang::ALL
             .iter()
-            .map(|lang| self.template(mode, *lang).chars().count())
+            .map(|lang| crate::llm::tokens_of(&self.template(mode, *lang)))
             .max()
             .unwrap_or(0);
-        template as u64 / 4 + budgets as u64
+        (template + budgets) as u64
     }
 
     fn template(&self, mode: Mode, lang: Lang) -> String {

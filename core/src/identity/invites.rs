@@ -32,12 +32,19 @@ impl Directory {
         self.count_in_window(&format!("id:{identity}"), u32::from(failed)) >= MAX_ATTEMPTS
     }
 
+    /// How long an invite, or a request to be linked, stays good
+    /// (`identity.invite_ttl`).
+    pub(super) fn invite_ttl(&self) -> chrono::Duration {
+        chrono::Duration::from_std(self.settings.invite_ttl).unwrap_or(chrono::Duration::days(7))
+    }
+
     /// Makes a one-time code that links `for_identity` to `name` when that
     /// account sends it to the bot in a DM. Only its hash is stored.
     ///
     /// # Errors
     /// [`IdentityError::UnknownUser`], [`IdentityError::NotLinkable`] (not a
-    /// chat account), or a store failure.
+    /// chat account), [`IdentityError::AlreadyLinked`] (the account is
+    /// someone's already), or a store failure.
     pub async fn create_invite(
         &self,
         name: &str,
@@ -54,9 +61,7 @@ impl Directory {
         leaving_in(&mut tx, for_identity).await?;
         let code = new_invite_code();
         let now = Utc::now();
-        let ttl = chrono::Duration::from_std(self.settings.invite_ttl)
-            .unwrap_or(chrono::Duration::days(7));
-        let expires_at = now + ttl;
+        let expires_at = now + self.invite_ttl();
         on_tx!(&mut tx, conn => {
             sqlx::query(
                 "INSERT INTO invites (code_hash, user_id, created_at, expires_at, for_identity) \
@@ -233,7 +238,6 @@ pub fn link_words(text: &str) -> Option<&str> {
 pub fn is_code(text: &str) -> bool {
     let text = text.trim();
     text.chars().count() <= 2 * CODE_LETTERS
-        && !text.chars().any(char::is_control)
         && normal_code(text).len() == CODE_LETTERS
         && text
             .chars()

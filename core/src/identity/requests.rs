@@ -200,8 +200,6 @@ impl Directory {
 
     /// Requests made before this have lapsed.
     fn lapsed_before(&self) -> DateTime<Utc> {
-        Utc::now()
-            - chrono::Duration::from_std(self.settings.invite_ttl)
-                .unwrap_or(chrono::Duration::days(7))
+        Utc::now() - self.invite_ttl()
     }
 }

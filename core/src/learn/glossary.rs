@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use std::collections::{HashMap, HashSet};
 
-use super::retrieve::tokens_of;
 use super::text::terms;
+use crate::llm::tokens_of;
 
 /// A glossary, read and fitted to its budget.
 #[derive(Debug, Clone, PartialEq, Eq)]

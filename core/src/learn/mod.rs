@@ -21,8 +21,9 @@ pub mod text;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::llm::tokens_of;
 use examples::{Example, Examples, Version};
-use retrieve::{Index, Ranking, render, tokens_of};
+use retrieve::{Index, Ranking, render};
 
 use crate::llm::Llm;
 

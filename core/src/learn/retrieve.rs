@@ -217,12 +217,6 @@ pub fn shown(example: &Example) -> bool {
     !example.sql.contains("```")
 }
 
-/// About how many tokens a text takes: four characters a token, as the
-/// schema budget counts.
-pub fn tokens_of(text: &str) -> usize {
-    text.chars().count().div_ceil(4)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

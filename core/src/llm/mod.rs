@@ -54,15 +54,19 @@ pub struct ChatMessage {
     pub content: String,
 }
 
-/// About how many tokens `messages` make for a model: four characters a
-/// token (English and French text, SQL and DDL on the tokenizers of the
-/// models tried), and a few for each message's framing. An estimate for
-/// telling sizes apart, never a bound.
+/// About how many tokens a text takes: four characters a token, as the
+/// schema budget counts (English and French text, SQL and DDL on the
+/// tokenizers of the models tried). An estimate for budgets and for telling
+/// sizes apart, never a bound.
+pub fn tokens_of(text: &str) -> usize {
+    text.chars().count().div_ceil(4)
+}
+
+/// About how many tokens `messages` make for a model ([`tokens_of`] each):
+/// what `pstral eval` reports and a prompt too long for its model is said
+/// to take.
 pub fn prompt_tokens(messages: &[ChatMessage]) -> u64 {
-    messages
-        .iter()
-        .map(|m| m.content.chars().count() as u64 / 4 + 4)
-        .sum()
+    messages.iter().map(|m| tokens_of(&m.content) as u64).sum()
 }
 
 impl ChatMessage {

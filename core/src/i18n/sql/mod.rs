@@ -228,12 +228,6 @@ fn unreadable(lang: Lang, what: &crate::sql::validate::Unreadable) -> String {
             "le nom {name} est écrit sans guillemets avec une lettre hors ASCII, qu'Oracle peut \
              mettre en majuscules autrement que le vérificateur (mettez-le entre guillemets)"
         ),
-        (Lang::En, U::OracleHint) => "it holds an optimizer hint (/*+ … */), which tells Oracle \
-             how to run the statement; write it without"
-            .to_owned(),
-        (Lang::Fr, U::OracleHint) => "elle contient une directive d'optimisation (/*+ … */), qui \
-             dit à Oracle comment exécuter la requête ; écrivez-la sans"
-            .to_owned(),
         (Lang::En, U::Token(token)) => format!("the token {token} is not one the checker reads"),
         (Lang::Fr, U::Token(token)) => {
             format!("le symbole {token} ne fait pas partie de ceux que le vérificateur lit")

@@ -57,10 +57,6 @@ pub enum Unreadable {
     /// An unquoted name with a letter outside ASCII, which Oracle may
     /// upper-case otherwise than the checker.
     OracleFolding(String),
-    /// An Oracle optimizer hint (`/*+ PARALLEL(128) */`): a comment to the
-    /// checker, an order to Oracle on how to run the statement (how many
-    /// processes, which plan), which no rule here weighs.
-    OracleHint,
     Token(String),
     NamedOperator,
     OrderByUsing,

@@ -55,7 +55,9 @@ pub(super) fn without_oracle_hints(
         }
         let (from, to) = (byte(token.span.start), byte(token.span.end));
         if from < copied || to < from {
-            return Err(Refusal::CannotVerify(Unreadable::OracleHint));
+            return Err(Refusal::CannotVerify(Unreadable::Unparsable(
+                "a comment's place in the statement could not be read".to_owned(),
+            )));
         }
         out.push_str(&sql[copied..from]);
         out.push(if sql[from..to].ends_with('\n') {
@@ -86,15 +88,8 @@ pub(super) fn screen_tokens(tokens: Vec<Token>, dialect: Dialect) -> Result<Vec<
     let mut depth = 0usize;
     for token in &tokens {
         match token {
-            // Oracle reads a comment that opens with `+` as a hint: an order
-            // on how to run the statement (`PARALLEL(128)`), never a comment.
-            Token::Whitespace(
-                Whitespace::MultiLineComment(text)
-                | Whitespace::SingleLineComment { comment: text, .. },
-            ) if dialect == Dialect::Oracle && text.starts_with('+') => {
-                return Err(Refusal::CannotVerify(Unreadable::OracleHint));
-            }
-            // Spaces and other comments.
+            // Spaces and comments (Oracle's hints are gone by now: see
+            // `without_oracle_hints`).
             Token::Whitespace(_) => continue,
             Token::LParen => {
                 depth += 1;

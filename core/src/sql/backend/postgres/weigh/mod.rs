@@ -67,12 +67,26 @@ async fn weigh_within(
     depth: usize,
 ) -> Result<(), ExecError> {
     weigh_views(conn, query, plan, depth).await?;
-    refuse_outside(conn, query, plan).await?;
     let hash_memory = match query.tests_subqueries {
         true => Some(hash_memory(conn).await?),
         false => None,
     };
     let hashed = Foresight::hashed_in_memory(plan, hash_memory);
+    let kept = Foresight::keeps_rows(plan);
+    // Everything below may measure the tables the plan reads.
+    let may_measure = weighed(query)
+        || !hashed.is_empty()
+        || kept
+        || query.tests_subqueries
+        || query.held_reads > 0
+        || query.held_rebuilds > 0
+        || !query.parsed.written.is_empty()
+        || query.digits_read > 0
+        || query.sought_chars > 0
+        || query.compared_reads > 0;
+    if may_measure {
+        refuse_outside(conn, plan).await?;
+    }
     if let Some(what) = &query.repeats_unforeseen
         && (query.gathers || !hashed.is_empty())
     {
@@ -80,7 +94,6 @@ async fn weigh_within(
             what: what.clone(),
         }));
     }
-    let kept = Foresight::keeps_rows(plan);
     // A structured value read is weighed from one call on it, or one
     // operator that rebuilds it (see [`weigh_reads`], [`weigh_rebuilds`]).
     let structured = (query.held_rebuilds > 0 || query.held_reads > 0)
@@ -137,30 +150,17 @@ async fn weigh_within(
     Ok(())
 }
 
-/// Refuses a statement that the weighing would have to measure when its
-/// plan reads a table with no table of that name in the allowed schemas
-/// (the schemas on the search path): a view there over a table elsewhere.
-/// The weighing reads nothing outside them (see [`PLAN_COLUMNS`]), so what
-/// such a table would give cannot be weighed; a statement that needs no
-/// weighing (no gathering, nothing held, built, parsed or searched) runs.
+/// Refuses a statement the weighing must measure (the caller says when)
+/// whose plan reads a table with no table of that name in the allowed
+/// schemas (the schemas on the search path): a view there over a table
+/// elsewhere. The weighing reads nothing outside them (see
+/// [`PLAN_COLUMNS`]), so what such a table would give cannot be weighed; a
+/// statement that needs no weighing (no gathering, nothing held, built,
+/// parsed or searched) runs.
 async fn refuse_outside(
     conn: &mut sqlx::PgConnection,
-    query: &Validated,
     plan: &serde_json::Value,
 ) -> Result<(), ExecError> {
-    let needs_weighing = weighed(query)
-        || query.held_reads > 0
-        || query.held_rebuilds > 0
-        || !query.parsed.written.is_empty()
-        || query.digits_read > 0
-        || query.sought_chars > 0
-        || query.compared_reads > 0
-        || query.tests_subqueries
-        || Foresight::keeps_rows(plan)
-        || !Foresight::hashed_in_memory(plan, None).is_empty();
-    if !needs_weighing {
-        return Ok(());
-    }
     let mut relations = Vec::new();
     Foresight::relations(plan, &mut relations);
     relations.sort();
