@@ -202,21 +202,6 @@ pub fn longest_prompt_tokens(settings: &Settings) -> u64 {
         + u64::from(settings.llm.options.max_tokens.unwrap_or(0))
 }
 
-/// What to tell an operator of a model whose `context` is smaller than the
-/// `longest` prompt ([`longest_prompt_tokens`]): how large that prompt is
-/// and what to change; `None` when the context holds it. Said by `pstral
-/// check` and `/readyz`, each after its own naming of the model.
-pub fn context_too_small(context: u64, longest: u64) -> Option<String> {
-    (context < longest).then(|| {
-        format!(
-            "the longest SQL prompt takes about {longest} (template, \
-             sql.instructions_budget, sql.schema_budget, sql.examples_budget, llm.max_tokens): \
-             raise the context (llm.num_ctx on Ollama, --n_ctx / --ctx-size on llama.cpp) or \
-             lower the budgets"
-        )
-    })
-}
-
 pub fn today_of(target: &crate::sql::Target) -> Option<chrono::NaiveDate> {
     target
         .today

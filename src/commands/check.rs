@@ -148,7 +148,7 @@ async fn model_contexts(settings: &Settings) -> Vec<String> {
             continue;
         };
         lines.push(
-            match pstral_core::app::context_too_small(context, longest) {
+            match pstral_core::llm::context_too_small(context, longest) {
                 Some(remedy) => format!(
                     "  warning:   the model at {} has a context of {context} tokens; {remedy}",
                     endpoint.name()

@@ -72,7 +72,7 @@ async fn checks(state: &AdminState) -> Vec<serde_json::Value> {
                 && let Ok(Some(context)) =
                     tokio::time::timeout(std::time::Duration::from_secs(5), endpoint.context())
                         .await
-                && let Some(remedy) = crate::app::context_too_small(context, state.longest_prompt)
+                && let Some(remedy) = crate::llm::context_too_small(context, state.longest_prompt)
             {
                 warnings.push(format!("its context holds {context} tokens; {remedy}"));
             }

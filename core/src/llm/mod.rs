@@ -54,6 +54,21 @@ pub struct ChatMessage {
     pub content: String,
 }
 
+/// What to tell an operator of a model whose `context` is smaller than the
+/// `longest` prompt ([`crate::app::longest_prompt_tokens`]): how large that prompt is
+/// and what to change; `None` when the context holds it. Said by `pstral
+/// check` and `/readyz`, each after its own naming of the model.
+pub fn context_too_small(context: u64, longest: u64) -> Option<String> {
+    (context < longest).then(|| {
+        format!(
+            "the longest SQL prompt takes about {longest} (template, \
+             sql.instructions_budget, sql.schema_budget, sql.examples_budget, llm.max_tokens): \
+             raise the context (llm.num_ctx on Ollama, --n_ctx / --ctx-size on llama.cpp) or \
+             lower the budgets"
+        )
+    })
+}
+
 /// About how many tokens a text takes: four characters a token, as the
 /// schema budget counts (English and French text, SQL and DDL on the
 /// tokenizers of the models tried). An estimate for budgets and for telling
