@@ -137,7 +137,10 @@ pub async fn sql_runtime(
         &target.name,
         settings.llm.embedding_model.as_deref(),
     );
+    let definitions = semantic_of(target)?;
     let runtime = SqlRuntime {
+        definitions: definitions.map(Arc::new),
+        semantic: Default::default(),
         today: today_of(target),
         target: target.name.clone(),
         glossary: glossary.map(Arc::new),
@@ -186,6 +189,35 @@ pub fn glossary_of(
         ))),
         None => Ok(None),
     }
+}
+
+/// The target's semantic model as written: its semantic_file, or for the
+/// demo target without one, the demo's own.
+///
+/// # Errors
+/// When the file cannot be read or does not parse (it could when the
+/// settings were checked).
+pub fn semantic_of(
+    target: &crate::sql::Target,
+) -> Result<Option<crate::semantic::Definitions>, String> {
+    use crate::semantic::Definitions;
+    use crate::sql::SemanticSource;
+    let (path, text) = match &target.semantic {
+        SemanticSource::Off => return Ok(None),
+        SemanticSource::Default if target.demo_file().is_none() => return Ok(None),
+        SemanticSource::Default => (
+            "(the demo's built-in semantic model)".to_owned(),
+            crate::sql::demo::SEMANTIC.to_owned(),
+        ),
+        SemanticSource::File(path) => (
+            path.display().to_string(),
+            std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?,
+        ),
+    };
+    Definitions::parse(&text)
+        .map(Some)
+        .map_err(|e| format!("{path}: {e}"))
 }
 
 /// The date the target's data stands at: its `today`, or for the demo

@@ -21,6 +21,9 @@
 //! - [`stream`]: a token stream turned into well-timed message edits.
 //! - [`learn`]: confirmed examples, the glossary and what a SQL prompt
 //!   shows of them (picked by words or embeddings).
+//! - [`semantic`]: the company's definitions (entities, dimensions,
+//!   measures, segments), the plans a model answers with, and the SQL the
+//!   bot writes from them.
 //! - [`conversation`]: conversations, modes, prompts and their history.
 //! - [`telemetry`]: logging, metrics and per-request spans.
 //! - [`target`]: the Execute target's services (judging, examples, what a
@@ -47,6 +50,7 @@ pub mod i18n;
 pub mod identity;
 pub mod learn;
 pub mod llm;
+pub mod semantic;
 pub mod sql;
 pub mod store;
 pub mod stream;

@@ -65,6 +65,7 @@ async fn start_configured(
         name: "demo".into(),
         kind: TargetKind::Sqlite(demo_path),
         instructions_file: None,
+        semantic: Default::default(),
         today: None,
     };
     change(&mut settings);

@@ -14,9 +14,9 @@ use sqlx::Connection;
 
 use crate::support::TestDb;
 
-struct Copies {
-    sqlite: Arc<dyn Executor>,
-    postgres: Arc<dyn Executor>,
+pub(crate) struct Copies {
+    pub(crate) sqlite: Arc<dyn Executor>,
+    pub(crate) postgres: Arc<dyn Executor>,
     reader_url: String,
     reader: String,
     db: TestDb,
@@ -24,7 +24,7 @@ struct Copies {
 }
 
 impl Copies {
-    async fn new() -> Self {
+    pub(crate) async fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("demo.db");
         demo::create(&path, false).await.unwrap();
@@ -61,7 +61,7 @@ impl Copies {
     }
 
     /// The rows of `sql` on one copy, numbers to two decimals.
-    async fn rows(&self, postgres: bool, sql: &str) -> Vec<Vec<Option<String>>> {
+    pub(crate) async fn rows(&self, postgres: bool, sql: &str) -> Vec<Vec<Option<String>>> {
         let (exec, mut policy) = if postgres {
             (
                 &self.postgres,
@@ -88,7 +88,7 @@ impl Copies {
     }
 
     /// Removes the reader role (roles outlive the test's database).
-    async fn drop_reader(self) {
+    pub(crate) async fn drop_reader(self) {
         let DatabaseUrl::Postgres(url) = &self.db.settings.url else {
             unreachable!()
         };

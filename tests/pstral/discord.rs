@@ -614,6 +614,7 @@ async fn run_serves_discord_and_readyz_shows_the_connection() {
         name: "demo".into(),
         kind: pstral_core::sql::TargetKind::Sqlite(data.path().join("demo.db")),
         instructions_file: None,
+        semantic: Default::default(),
         today: None,
     };
     let config = DiscordConfig {

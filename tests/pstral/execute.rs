@@ -50,6 +50,8 @@ pub(crate) async fn demo() -> Demo {
         examples_budget: 800,
         confirm_role: pstral_core::identity::Role::Admin,
         today: Some(pstral_core::sql::demo::today()),
+        definitions: None,
+        semantic: Default::default(),
     };
     runtime.refresh_catalog().await.unwrap();
     Demo { _dir: dir, runtime }

@@ -31,6 +31,7 @@ mod real_model;
 mod real_sql_model;
 mod redteam;
 mod resources;
+mod semantic;
 mod sql_corpus;
 mod store;
 mod streaming;

@@ -600,6 +600,7 @@ async fn a_privileged_account_is_refused_at_start_and_by_check_unless_allowed() 
         name: "crm".into(),
         kind: TargetKind::Postgres(DatabaseUrl::Postgres(superuser.clone())),
         instructions_file: None,
+        semantic: Default::default(),
         today: None,
     };
     settings.sql.policy.dialect = Dialect::Postgres;

@@ -142,5 +142,7 @@ pub(super) struct RawTarget {
     pub(super) password_file: String,
     pub(super) instructions_file: String,
     #[serde(default)]
+    pub(super) semantic_file: String,
+    #[serde(default)]
     pub(super) today: String,
 }

@@ -553,6 +553,28 @@ impl Text<'_> {
             (Lang::Fr, Text::ExecFailed { error }) => {
                 format!("⚠️ La requête n'a pas abouti : {}.", exec_error(Lang::Fr, error))
             }
+            (Lang::En, Text::PlanAnswer { reading, sql }) => {
+                format!("Read as: {reading}.\n```sql\n{sql}\n```")
+            }
+            (Lang::Fr, Text::PlanAnswer { reading, sql }) => {
+                format!("Lu comme : {reading}.\n```sql\n{sql}\n```")
+            }
+            (Lang::En, Text::PlanValueUnknown { dimension, value, near: "" }) => format!(
+                "No {dimension} is “{value}” in the data. Ask again with a value it holds."
+            ),
+            (Lang::En, Text::PlanValueUnknown { dimension, value, near }) => format!(
+                "No {dimension} is “{value}” in the data; the nearest are {near}. Ask again \
+                 with one of them if it is the one you mean."
+            ),
+            (Lang::Fr, Text::PlanValueUnknown { dimension, value, near: "" }) => format!(
+                "Aucun(e) {dimension} ne vaut « {value} » dans les données. Reposez la question \
+                 avec une valeur qu'elles contiennent."
+            ),
+            (Lang::Fr, Text::PlanValueUnknown { dimension, value, near }) => format!(
+                "Aucun(e) {dimension} ne vaut « {value} » dans les données ; les plus proches \
+                 sont {near}. Reposez la question avec l'une d'elles si c'est celle que vous \
+                 voulez dire."
+            ),
             (Lang::En, Text::RepairRequest { reasons }) => format!(
                 "Your query cannot be run: {reasons} Write a corrected query that answers my \
                  question, in a single ```sql block, followed by one sentence."

@@ -247,6 +247,20 @@ pub enum Text<'a> {
     },
     /// The second round, when the model's answer held no SQL at all.
     SqlAskedAgain,
+    /// A question compiled through the semantic model: how it was read,
+    /// then the statement written from it.
+    PlanAnswer {
+        reading: &'a str,
+        sql: &'a str,
+    },
+    /// A plan named a value of a category that the data does not hold:
+    /// said, never guessed.
+    PlanValueUnknown {
+        dimension: &'a str,
+        value: &'a str,
+        /// The nearest values the data holds, or "".
+        near: &'a str,
+    },
     /// More answers were drawn (`sql.candidates`) and most agree on a
     /// statement the first answer did not offer: it, as query `index`.
     SqlAgreed {
@@ -416,6 +430,7 @@ pub(crate) fn duration_fr(d: std::time::Duration) -> String {
 
 mod chat;
 mod labels;
+pub mod reading;
 mod sql;
 #[cfg(test)]
 mod tests;

@@ -407,6 +407,20 @@ fn each_text_differs_between_languages_and_keeps_its_parameters() {
         Text::ExecuteUnavailable { reason: "ana" },
         Text::RepairRequest { reasons: "ana" },
         Text::SqlAskedAgain,
+        Text::PlanAnswer {
+            reading: "ana",
+            sql: "ana",
+        },
+        Text::PlanValueUnknown {
+            dimension: "ana",
+            value: "ana",
+            near: "ana",
+        },
+        Text::PlanValueUnknown {
+            dimension: "ana",
+            value: "ana",
+            near: "",
+        },
         Text::SqlAgreed {
             votes: 3,
             of: 5,

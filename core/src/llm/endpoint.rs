@@ -84,6 +84,10 @@ pub struct Endpoint {
     model: String,
     options: ModelOptions,
     timeouts: Timeouts,
+    /// How this server takes a JSON schema for an answer: OpenAI's
+    /// `json_schema` form (1) or llama-cpp-python's `json_object` with a
+    /// `schema` (0, tried first), learnt from its refusal of the other.
+    schema_form: std::sync::Arc<std::sync::atomic::AtomicU8>,
 }
 
 /// How long a status or error body may take to arrive before it is ignored.
@@ -131,6 +135,7 @@ impl Endpoint {
             api_key: settings.api_key,
             options,
             timeouts,
+            schema_form: Default::default(),
         })
     }
 
@@ -276,21 +281,76 @@ impl Endpoint {
         messages: &[ChatMessage],
         sampling: Option<super::Sampling>,
     ) -> Result<TokenStream, LlmError> {
-        let (path, request) =
-            match self.api {
-                Api::Ollama => (
-                    ollama::CHAT,
-                    self.request(reqwest::Method::POST, ollama::CHAT).json(
-                        &ollama::ChatRequest::new(&self.model, &self.options, messages, sampling),
-                    ),
+        self.chat_shaped(messages, sampling, None).await
+    }
+
+    /// [`Endpoint::chat`], the answer held to the JSON schema `schema`
+    /// when given. An OpenAI-compatible server is asked in the form it
+    /// takes: llama-cpp-python's first, then OpenAI's when it refuses it
+    /// (and the other way round once learnt).
+    ///
+    /// # Errors
+    /// As [`Endpoint::chat`]; a server that takes neither form says so.
+    pub async fn chat_shaped(
+        &self,
+        messages: &[ChatMessage],
+        sampling: Option<super::Sampling>,
+        schema: Option<&str>,
+    ) -> Result<TokenStream, LlmError> {
+        use std::sync::atomic::Ordering;
+        let form = self.schema_form.load(Ordering::Relaxed);
+        match self.chat_in_form(messages, sampling, schema, form).await {
+            Err(LlmError::Server {
+                status: 400 | 422, ..
+            }) if schema.is_some() && self.api == Api::OpenAi => {
+                let other = 1 - form.min(1);
+                match self.chat_in_form(messages, sampling, schema, other).await {
+                    Err(LlmError::Server {
+                        endpoint,
+                        status,
+                        message,
+                    }) if matches!(status, 400 | 422) => Err(LlmError::Server {
+                        endpoint,
+                        status,
+                        message: format!(
+                            "the server holds no answer to a JSON schema in either form \
+                                 (response_format json_object or json_schema): {message}"
+                        ),
+                    }),
+                    Ok(stream) => {
+                        self.schema_form.store(other, Ordering::Relaxed);
+                        Ok(stream)
+                    }
+                    other => other,
+                }
+            }
+            other => other,
+        }
+    }
+
+    async fn chat_in_form(
+        &self,
+        messages: &[ChatMessage],
+        sampling: Option<super::Sampling>,
+        schema: Option<&str>,
+        form: u8,
+    ) -> Result<TokenStream, LlmError> {
+        let (path, request) = match self.api {
+            Api::Ollama => (
+                ollama::CHAT,
+                self.request(reqwest::Method::POST, ollama::CHAT).json(
+                    &ollama::ChatRequest::new(&self.model, &self.options, messages, sampling)
+                        .shaped(schema),
                 ),
-                Api::OpenAi => (
-                    openai::CHAT,
-                    self.request(reqwest::Method::POST, openai::CHAT).json(
-                        &openai::ChatRequest::new(&self.model, &self.options, messages, sampling),
-                    ),
+            ),
+            Api::OpenAi => (
+                openai::CHAT,
+                self.request(reqwest::Method::POST, openai::CHAT).json(
+                    &openai::ChatRequest::new(&self.model, &self.options, messages, sampling)
+                        .shaped(schema, form == 1),
                 ),
-            };
+            ),
+        };
         let sent = Instant::now();
         let too_slow = || LlmError::FirstTokenTimeout {
             endpoint: self.name(),

@@ -352,6 +352,23 @@ impl Llm {
         position: &watch::Sender<usize>,
         sampling: Option<Sampling>,
     ) -> Result<TokenStream, LlmError> {
+        self.ask_shaped(user, messages, position, sampling, None)
+            .await
+    }
+
+    /// [`Llm::ask_sampled`], the answer held to the JSON schema `schema`
+    /// when given ([`Endpoint::chat_shaped`]).
+    ///
+    /// # Errors
+    /// As [`Llm::ask`].
+    pub async fn ask_shaped(
+        &self,
+        user: i64,
+        messages: &[ChatMessage],
+        position: &watch::Sender<usize>,
+        sampling: Option<Sampling>,
+        schema: Option<&str>,
+    ) -> Result<TokenStream, LlmError> {
         let mut tried = Vec::new();
         let asked = std::time::Instant::now();
         // Waiting on busy servers ends here, however often they ask.
@@ -363,7 +380,7 @@ impl Llm {
             let endpoint = &self.endpoints[index];
             let last = tried.len() + 1 >= self.endpoints.len();
             let result = loop {
-                match endpoint.chat(messages, sampling).await {
+                match endpoint.chat_shaped(messages, sampling, schema).await {
                     Err(LlmError::Busy {
                         retry_after: Some(wait),
                         ..

@@ -44,6 +44,9 @@ pub(super) struct ChatRequest<'a> {
     think: bool,
     options: WireOptions,
     keep_alive: String,
+    /// The JSON schema the answer is held to (Ollama takes it as is).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    format: Option<Box<serde_json::value::RawValue>>,
 }
 
 #[derive(Serialize)]
@@ -75,7 +78,14 @@ impl<'a> ChatRequest<'a> {
                 seed: sampling.map(|s| s.seed),
             },
             keep_alive: format!("{}s", options.keep_alive.as_secs()),
+            format: None,
         }
+    }
+
+    pub(super) fn shaped(mut self, schema: Option<&str>) -> Self {
+        self.format =
+            schema.and_then(|s| serde_json::value::RawValue::from_string(s.to_owned()).ok());
+        self
     }
 }
 

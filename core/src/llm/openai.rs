@@ -48,6 +48,9 @@ pub(super) struct ChatRequest<'a> {
     max_tokens: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
     seed: Option<u64>,
+    /// The JSON schema the answer is held to, in the server's form.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    response_format: Option<Box<serde_json::value::RawValue>>,
 }
 
 impl<'a> ChatRequest<'a> {
@@ -64,7 +67,25 @@ impl<'a> ChatRequest<'a> {
             temperature: sampling.map_or(options.temperature, |s| s.temperature),
             max_tokens: options.max_tokens,
             seed: sampling.map(|s| s.seed),
+            response_format: None,
         }
+    }
+
+    /// The answer held to `schema`: as OpenAI's `json_schema` when
+    /// `openai_form`, else as llama-cpp-python's `json_object` with a
+    /// `schema` (which llama.cpp's own server takes too).
+    pub(super) fn shaped(mut self, schema: Option<&str>, openai_form: bool) -> Self {
+        self.response_format = schema.and_then(|schema| {
+            let format = if openai_form {
+                format!(
+                    "{{\"type\":\"json_schema\",\"json_schema\":{{\"name\":\"answer\",\"strict\":true,\"schema\":{schema}}}}}"
+                )
+            } else {
+                format!("{{\"type\":\"json_object\",\"schema\":{schema}}}")
+            };
+            serde_json::value::RawValue::from_string(format).ok()
+        });
+        self
     }
 }
 

@@ -24,7 +24,7 @@ use std::sync::Arc;
 use crate::store::DatabaseUrl;
 use backend::{ExecError, Executor};
 pub use dialect::Dialect;
-pub use settings::{Candidates, RedactedSecret, SqlSettings, Target, TargetKind};
+pub use settings::{Candidates, RedactedSecret, SemanticSource, SqlSettings, Target, TargetKind};
 
 /// Connects to an Execute target.
 ///

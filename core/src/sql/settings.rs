@@ -71,9 +71,23 @@ pub struct Target {
     pub kind: TargetKind,
     /// The target's glossary (Markdown), shown in every SQL prompt.
     pub instructions_file: Option<PathBuf>,
+    /// The target's semantic model: the definitions questions are compiled
+    /// through.
+    pub semantic: SemanticSource,
     /// The date the target's data stands at, told to the model as today's
     /// when its data is frozen (a copy, the demo); none: the clock's.
     pub today: Option<chrono::NaiveDate>,
+}
+
+/// Where a target's semantic model comes from (`semantic_file`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum SemanticSource {
+    /// None, except the demo target's built-in one.
+    #[default]
+    Default,
+    /// None, even for the demo (`semantic_file = "off"`).
+    Off,
+    File(PathBuf),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -116,6 +116,32 @@ impl Written {
     }
 }
 
+/// What the semantic path made of a question.
+#[derive(Debug, Clone)]
+pub enum Planned {
+    /// A plan compiled: `answer` is what the person reads (how the question
+    /// was read, then the statement), `sql` the statement in it.
+    Compiled {
+        answer: String,
+        sql: String,
+        plan: Box<crate::semantic::Plan>,
+    },
+    /// A value the data does not hold: said to the person, never guessed.
+    Said(String),
+    /// Left to the model's own SQL, and why.
+    Free(String),
+}
+
+/// A plan's way, for a report: the model's answers and what came of them.
+#[derive(Debug, Clone, Default)]
+pub struct PlanTrace {
+    /// The model's answers, the repair round's second.
+    pub answers: Vec<String>,
+    pub pieces: u64,
+    pub prompt_tokens: u64,
+    pub first_token: Option<std::time::Duration>,
+}
+
 /// The first statement of `judged` that may be offered.
 fn first_offer(judged: &[Judged]) -> Option<Judged> {
     judged.iter().find(|j| j.verdict.is_ok()).cloned()
@@ -146,6 +172,119 @@ impl SqlAnswer<'_> {
             self.prompts
                 .system(Mode::Sql, self.lang, self.runtime.policy.dialect, &context);
         (assemble(system, history, question), context)
+    }
+
+    /// The semantic path: the model asked for a plan of the target's
+    /// definitions (its answer held to their schema), the plan resolved
+    /// and compiled, one repair round for a name or value the model got
+    /// wrong. `values`: whether the prompt may show the data's values.
+    pub async fn planned(&self, user: i64, question: &str, values: bool) -> (Planned, PlanTrace) {
+        let mut trace = PlanTrace::default();
+        let Some(semantic) = self.runtime.semantic() else {
+            return (Planned::Free("no semantic model".to_owned()), trace);
+        };
+        let today = self
+            .runtime
+            .today
+            .unwrap_or_else(|| chrono::Local::now().date_naive())
+            .format("%Y-%m-%d")
+            .to_string();
+        let schema = semantic.schema();
+        let mut messages = vec![
+            ChatMessage::new(ChatRole::System, semantic.prompt(&today, values)),
+            ChatMessage::new(ChatRole::User, question),
+        ];
+        for round in 0..2 {
+            trace.prompt_tokens += crate::llm::prompt_tokens(&messages);
+            let written = match self.shaped(user, &messages, &schema).await {
+                Ok(written) => written,
+                Err(e) => return (Planned::Free(format!("the plan: {e}")), trace),
+            };
+            trace.pieces += written.pieces;
+            trace.first_token = trace.first_token.or(written.first_token);
+            trace.answers.push(written.text.clone());
+            let outcome = crate::semantic::plan::read(&written.text)
+                .and_then(|plan| semantic.resolve(plan))
+                .and_then(|resolved| {
+                    let sql = semantic.compile(&resolved, self.runtime.policy.dialect)?;
+                    Ok((resolved, sql))
+                });
+            let error = match outcome {
+                Ok((resolved, sql)) => {
+                    let reading = semantic.reading(&resolved, self.lang).render(self.lang);
+                    let answer = Text::PlanAnswer {
+                        reading: &reading,
+                        sql: &sql,
+                    }
+                    .render(self.lang);
+                    return (
+                        Planned::Compiled {
+                            answer,
+                            sql,
+                            plan: Box::new(resolved.plan),
+                        },
+                        trace,
+                    );
+                }
+                Err(crate::semantic::PlanError::UnknownValue {
+                    dimension,
+                    value,
+                    near,
+                }) => {
+                    let label = semantic
+                        .definitions
+                        .dimensions
+                        .get(&dimension)
+                        .map_or(dimension.as_str(), |d| d.label.get(self.lang));
+                    let said = Text::PlanValueUnknown {
+                        dimension: label,
+                        value: &value,
+                        near: &near.join(", "),
+                    }
+                    .render(self.lang);
+                    return (Planned::Said(said), trace);
+                }
+                Err(e) if e.repairable() && round == 0 => e,
+                Err(e) => return (Planned::Free(e.to_string()), trace),
+            };
+            messages.push(ChatMessage::new(ChatRole::Assistant, written.text));
+            messages.push(ChatMessage::new(
+                ChatRole::User,
+                format!("This plan cannot be used: {error}. Write the corrected plan."),
+            ));
+        }
+        (Planned::Free("the repaired plan failed".to_owned()), trace)
+    }
+
+    /// The model's whole answer to `messages`, held to `schema`.
+    async fn shaped(
+        &self,
+        user: i64,
+        messages: &[ChatMessage],
+        schema: &str,
+    ) -> Result<Written, String> {
+        use futures_util::StreamExt;
+        let asked = std::time::Instant::now();
+        let (position, _) = tokio::sync::watch::channel(0);
+        let tokens = self
+            .llm
+            .ask_shaped(user, messages, &position, None, Some(schema))
+            .await
+            .map_err(|e| e.to_string())?;
+        let mut stream = tokens.into_stream();
+        let (mut text, mut pieces, mut first_token) = (String::new(), 0, None);
+        while let Some(piece) = stream.next().await {
+            let piece = piece.map_err(|e| e.to_string())?;
+            first_token.get_or_insert_with(|| asked.elapsed());
+            pieces += 1;
+            text.push_str(&piece);
+        }
+        Ok(Written {
+            text,
+            pieces,
+            first_token,
+            cut: None,
+        })
     }
 
     /// The model's whole answer to `messages`, drawn with `sampling` when

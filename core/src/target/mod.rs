@@ -58,6 +58,12 @@ pub struct SqlRuntime {
     /// The date the target's data stands at, when it is frozen; otherwise
     /// the prompt tells the clock's.
     pub today: Option<chrono::NaiveDate>,
+    /// The target's semantic model as written, bound to the catalogue at
+    /// each reading of it ([`SqlRuntime::semantic`]).
+    pub definitions: Option<Arc<crate::semantic::Definitions>>,
+    /// The definitions bound to the catalogue last read: `None` without
+    /// definitions, or when they do not hold against it.
+    pub semantic: Arc<std::sync::RwLock<Option<Arc<crate::semantic::Semantic>>>>,
 }
 
 /// Why an example was not stored.
@@ -104,6 +110,21 @@ impl SqlRuntime {
             });
         let tables = catalog.tables.len();
         *self.catalog.write().expect("never poisoned") = Arc::new(catalog);
+        if let Some(definitions) = &self.definitions {
+            let bound = match self.bind_semantic(definitions) {
+                Ok(semantic) => Some(Arc::new(semantic)),
+                Err(problems) => {
+                    tracing::warn!(
+                        target_name = %self.target,
+                        problems = %problems.join("; "),
+                        "the semantic model does not hold against the target's catalogue: \
+                         questions go to the model's own SQL (`pstral semantic check`)"
+                    );
+                    None
+                }
+            };
+            *self.semantic.write().expect("never poisoned") = bound;
+        }
         // Examples are judged against the catalogue as it is now: those
         // whose tables left are set aside, those whose tables came back
         // are taken back.
@@ -121,6 +142,43 @@ impl SqlRuntime {
             }
         }
         Ok(tables)
+    }
+
+    /// `definitions` bound to the catalogue last read, every expression
+    /// they hold judged by the validator as a statement of its own.
+    ///
+    /// # Errors
+    /// Every problem, each naming its key.
+    pub fn bind_semantic(
+        &self,
+        definitions: &crate::semantic::Definitions,
+    ) -> Result<crate::semantic::Semantic, Vec<String>> {
+        let catalog = self.catalog.read().expect("never poisoned").clone();
+        let semantic = crate::semantic::Semantic::bind(definitions.clone(), &catalog).map_err(
+            |e| match e {
+                crate::semantic::DefinitionError::Invalid(problems) => problems,
+                other => vec![other.to_string()],
+            },
+        )?;
+        let problems: Vec<String> = semantic
+            .probes(self.policy.dialect)
+            .into_iter()
+            .filter_map(|(key, sql)| {
+                self.check(&sql)
+                    .err()
+                    .map(|refusal| format!("{key}: {refusal} ({sql})"))
+            })
+            .collect();
+        if problems.is_empty() {
+            Ok(semantic)
+        } else {
+            Err(problems)
+        }
+    }
+
+    /// The semantic model bound to the catalogue last read, if any.
+    pub fn semantic(&self) -> Option<Arc<crate::semantic::Semantic>> {
+        self.semantic.read().expect("never poisoned").clone()
     }
 
     /// Whether results of a query run in `place` go to the clicker alone.

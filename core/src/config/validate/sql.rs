@@ -48,6 +48,7 @@ impl Validator {
                     name: raw.target.clone(),
                     kind: TargetKind::Sqlite(PathBuf::from("data/demo.db")),
                     instructions_file: None,
+                    semantic: Default::default(),
                     today: None,
                 }
             }
@@ -195,6 +196,25 @@ impl Validator {
             }
             Some(path)
         };
+        let semantic = match raw.semantic_file.trim() {
+            "" => crate::sql::SemanticSource::Default,
+            "off" => crate::sql::SemanticSource::Off,
+            path => {
+                let path = PathBuf::from(path);
+                let key = format!("sql.targets.{name}.semantic_file");
+                match std::fs::read_to_string(&path) {
+                    Err(e) => self.problem(&key, format!("cannot read {}: {e}", path.display())),
+                    Ok(text) => {
+                        if let Err(e) = crate::semantic::Definitions::parse(&text)
+                            .and_then(|d| d.check_names().map(|()| d))
+                        {
+                            self.problem(&key, format!("{}: {e}", path.display()));
+                        }
+                    }
+                }
+                crate::sql::SemanticSource::File(path)
+            }
+        };
         let today = match raw.today.trim() {
             "" => None,
             date => match chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d") {
@@ -212,6 +232,7 @@ impl Validator {
             name: name.to_owned(),
             kind,
             instructions_file,
+            semantic,
             today,
         })
     }

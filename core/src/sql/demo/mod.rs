@@ -20,6 +20,8 @@ use sqlx::Connection;
 /// The demo CRM's glossary: its business terms, conventions and data
 /// quirks, shown in every SQL prompt of the demo target.
 pub const GLOSSARY: &str = include_str!("glossary.md");
+/// The demo CRM's semantic model, written from its glossary.
+pub const SEMANTIC: &str = include_str!("semantic.toml");
 
 pub use generate::{GRACE_DAYS, today};
 

@@ -1,0 +1,196 @@
+//! What the model is asked for a plan: the definitions by kind, each with
+//! its description and synonyms (and a category's values, for whoever may
+//! read data), the rules of a plan, the worked examples; and the JSON
+//! schema, built from the same names, that the server holds its answer to.
+
+use std::fmt::Write as _;
+
+use super::Semantic;
+use super::plan::{Grain, Op};
+
+/// The rules of a plan, for the model.
+const RULES: &str = "\
+Answer with a plan in JSON, using only the names defined above.
+- kind \"aggregate\": measures, cut by the dimensions listed (a date dimension with a grain: day, week, month, quarter or year; \"none\" otherwise).
+- kind \"list\": rows of one entity; its dimensions are the columns shown.
+- kind \"none\": no definition fits the question.
+- segments: conditions the rows must meet; a segment of another entity means \"with at least one such row\".
+- filters: a dimension compared with values written as the data writes them; dates as YYYY-MM-DD.
+- without: segments or entities the rows have none of (\"never\", \"no\", \"without any\").
+- compare: two dimensions of the same row compared.
+- having: a measure compared with a number.
+- share: true for a percentage of the whole.
+- order: by a measure or dimension of the plan; limit: the first N rows, 0 for all.
+Use no segment, filter or order the question does not ask for.";
+
+impl Semantic {
+    /// The system prompt of a plan. `values`: whether a category's values
+    /// may be shown (the asker may read data).
+    pub fn prompt(&self, today: &str, values: bool) -> String {
+        let d = &self.definitions;
+        let mut p = format!(
+            "You turn questions about the company's data into plans. Today is {today}.\n\n"
+        );
+        let synonyms = |s: &[String]| {
+            if s.is_empty() {
+                String::new()
+            } else {
+                format!(" Also: {}.", s.join(", "))
+            }
+        };
+        p.push_str("Entities (kinds of rows):\n");
+        for (name, e) in &d.entities {
+            let _ = writeln!(p, "- {name}: {}.", e.description.en);
+        }
+        p.push_str("\nMeasures (numbers computed over the rows of an entity):\n");
+        for (name, m) in &d.measures {
+            let _ = writeln!(
+                p,
+                "- {name} ({}): {}.{}",
+                m.entity,
+                m.description.en,
+                synonyms(&m.synonyms)
+            );
+        }
+        p.push_str("\nDimensions (what rows are cut, filtered or listed by):\n");
+        for (name, x) in &d.dimensions {
+            let held = match self.values_of(name) {
+                Some(v) if values && !v.is_empty() => format!(
+                    " Values: {}.",
+                    v.iter()
+                        .take(crate::sql::schema::MAX_LISTED_VALUES)
+                        .map(|v| format!("'{v}'"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                _ => String::new(),
+            };
+            let _ = writeln!(
+                p,
+                "- {name} ({}, {}): {}.{}{held}",
+                x.entity,
+                x.kind.as_str(),
+                x.description.en,
+                synonyms(&x.synonyms)
+            );
+        }
+        if !d.segments.is_empty() {
+            p.push_str("\nSegments (named conditions on the rows of an entity):\n");
+            for (name, s) in &d.segments {
+                let _ = writeln!(
+                    p,
+                    "- {name} ({}): {}.{}",
+                    s.entity,
+                    s.description.en,
+                    synonyms(&s.synonyms)
+                );
+            }
+        }
+        p.push('\n');
+        p.push_str(RULES);
+        if !d.examples.is_empty() {
+            p.push_str("\n\nExamples:\n");
+            for e in &d.examples {
+                let _ = writeln!(p, "Question: {}\nPlan: {}", e.question, compact(&e.plan));
+            }
+        }
+        p
+    }
+
+    /// The JSON schema of a plan over these definitions, its properties in
+    /// the order the model should decide them (the server's grammar follows
+    /// it): first the kind, then what is measured or listed, then how.
+    pub fn schema(&self) -> String {
+        let d = &self.definitions;
+        let names =
+            |it: &mut dyn Iterator<Item = &String>| -> Vec<String> { it.cloned().collect() };
+        let entities = names(&mut d.entities.keys());
+        let measures = names(&mut d.measures.keys());
+        let dimensions = names(&mut d.dimensions.keys());
+        let segments = names(&mut d.segments.keys());
+        let mut entity_or_none = vec![String::new()];
+        entity_or_none.extend(entities.iter().cloned());
+        let without: Vec<String> = segments.iter().chain(&entities).cloned().collect();
+        let orderable: Vec<String> = measures.iter().chain(&dimensions).cloned().collect();
+        let strings = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        let object = |props: &[(&str, String)]| {
+            let body: Vec<String> = props
+                .iter()
+                .map(|(k, v)| format!("{}:{v}", json(k)))
+                .collect();
+            let required: Vec<String> = props.iter().map(|(k, _)| json(k)).collect();
+            format!(
+                "{{\"type\":\"object\",\"properties\":{{{}}},\"required\":[{}],\"additionalProperties\":false}}",
+                body.join(","),
+                required.join(",")
+            )
+        };
+        let array = |items: String, max: usize| {
+            format!("{{\"type\":\"array\",\"items\":{items},\"maxItems\":{max}}}")
+        };
+        let cut = object(&[
+            ("name", one_of(&dimensions)),
+            ("grain", one_of(&strings(&Grain::ALL))),
+        ]);
+        let filter = object(&[
+            ("dimension", one_of(&dimensions)),
+            ("op", one_of(&strings(&Op::ALL))),
+            ("values", array("{\"type\":\"string\"}".to_owned(), 8)),
+        ]);
+        let compare = object(&[
+            ("left", one_of(&dimensions)),
+            ("op", one_of(&strings(&Op::COMPARISONS))),
+            ("right", one_of(&dimensions)),
+        ]);
+        let having = object(&[
+            ("measure", one_of(&measures)),
+            ("op", one_of(&strings(&Op::COMPARISONS))),
+            ("value", "{\"type\":\"number\"}".to_owned()),
+        ]);
+        let order = object(&[
+            ("name", one_of(&orderable)),
+            ("descending", "{\"type\":\"boolean\"}".to_owned()),
+        ]);
+        object(&[
+            ("kind", one_of(&strings(&["aggregate", "list", "none"]))),
+            ("entity", one_of(&entity_or_none)),
+            ("measures", array_of(&measures, 4)),
+            ("dimensions", array(cut, 4)),
+            ("segments", array_of(&segments, 4)),
+            ("filters", array(filter, 4)),
+            ("without", array_of(&without, 2)),
+            ("compare", array(compare, 2)),
+            ("having", array(having, 2)),
+            ("share", "{\"type\":\"boolean\"}".to_owned()),
+            ("order", array(order, 2)),
+            ("limit", "{\"type\":\"integer\",\"minimum\":0}".to_owned()),
+        ])
+    }
+}
+
+fn json(s: &str) -> String {
+    serde_json::to_string(s).unwrap_or_default()
+}
+
+fn one_of(names: &[String]) -> String {
+    let names: Vec<String> = names.iter().map(|n| json(n)).collect();
+    format!("{{\"enum\":[{}]}}", names.join(","))
+}
+
+/// An array of names; none at all when there are none to choose.
+fn array_of(names: &[String], max: usize) -> String {
+    if names.is_empty() {
+        "{\"type\":\"array\",\"maxItems\":0}".to_owned()
+    } else {
+        format!(
+            "{{\"type\":\"array\",\"items\":{},\"maxItems\":{max}}}",
+            one_of(names)
+        )
+    }
+}
+
+/// A worked plan on one line, every field in the schema's order, as the
+/// model is to write it (checked when the definitions were bound).
+fn compact(plan: &str) -> String {
+    super::plan::read(plan).map_or_else(|_| plan.trim().to_owned(), |p| p.to_json())
+}

@@ -1,0 +1,269 @@
+//! The demo's semantic model bound to the demo CRM on SQLite and
+//! PostgreSQL: plans compiled for each dialect return the same rows, and
+//! the rows the definitions mean (the fan trap included); what the
+//! compiler writes is judged by the validator as any statement is, for
+//! Oracle's dialect too; names and values the data does not hold are named.
+
+use pstral_core::semantic::plan::{self, PlanError};
+use pstral_core::semantic::{Definitions, Semantic};
+use pstral_core::sql::Dialect;
+use pstral_core::sql::backend::Executor;
+use pstral_core::sql::demo;
+use pstral_core::sql::validate::{Policy, validate};
+
+use crate::demo_crm::Copies;
+
+async fn bound(executor: &dyn Executor, schemas: &[String]) -> Semantic {
+    let mut catalog = executor.catalog(schemas).await.unwrap();
+    catalog.values = executor.values(&catalog).await.unwrap();
+    Semantic::bind(Definitions::parse(demo::SEMANTIC).unwrap(), &catalog)
+        .unwrap_or_else(|e| panic!("the demo's semantic model: {e}"))
+}
+
+async fn sqlite_model(copies: &Copies) -> Semantic {
+    bound(copies.sqlite.as_ref(), &[]).await
+}
+
+fn policy(dialect: Dialect) -> Policy {
+    let mut policy = Policy::new(dialect);
+    policy.allowed_schemas = vec![demo::SCHEMA.to_owned()];
+    policy
+}
+
+fn compiled(model: &Semantic, plan: &str, dialect: Dialect) -> Result<String, PlanError> {
+    let resolved = model.resolve(plan::read(plan)?)?;
+    model.compile(&resolved, dialect)
+}
+
+/// Plans of every shape the compiler writes, each with the query an analyst
+/// would write for it on SQLite.
+const PLANS: &[(&str, &str)] = &[
+    (
+        r#"{"kind": "aggregate", "measures": ["mrr"], "dimensions": [{"name": "client_city", "grain": "none"}], "order": [{"name": "mrr", "descending": true}], "limit": 3}"#,
+        "SELECT cl.city, ROUND(SUM(c.monthly_amount), 2) AS mrr FROM contracts c JOIN clients cl ON cl.id = c.client_id WHERE c.ends_on IS NULL GROUP BY cl.city ORDER BY mrr DESC LIMIT 3",
+    ),
+    (
+        r#"{"kind": "aggregate", "measures": ["contract_count"], "dimensions": [{"name": "contract_starts_on", "grain": "month"}], "filters": [{"dimension": "contract_starts_on", "op": "=", "values": ["2025"]}], "order": [{"name": "contract_starts_on", "descending": false}]}"#,
+        "SELECT strftime('%Y-%m', starts_on) AS m, COUNT(*) FROM contracts WHERE starts_on BETWEEN '2025-01-01' AND '2025-12-31' GROUP BY m ORDER BY m",
+    ),
+    (
+        r#"{"kind": "aggregate", "measures": ["contract_count"], "dimensions": [{"name": "contract_starts_on", "grain": "quarter"}], "filters": [{"dimension": "contract_starts_on", "op": "between", "values": ["2024-01-01", "2024-12-31"]}], "order": [{"name": "contract_starts_on", "descending": false}]}"#,
+        "SELECT strftime('%Y', starts_on) || '-Q' || ((CAST(strftime('%m', starts_on) AS INTEGER) + 2) / 3) AS q, COUNT(*) FROM contracts WHERE starts_on BETWEEN '2024-01-01' AND '2024-12-31' GROUP BY q ORDER BY q",
+    ),
+    (
+        r#"{"kind": "list", "entity": "clients", "dimensions": [{"name": "client_company", "grain": "none"}], "segments": ["late_payment"], "filters": [{"dimension": "client_city", "op": "=", "values": ["Lyon"]}], "order": [{"name": "client_company", "descending": false}]}"#,
+        "SELECT cl.company FROM clients cl WHERE cl.city = 'Lyon' AND EXISTS (SELECT 1 FROM contracts c JOIN payments p ON p.contract_id = c.id WHERE c.client_id = cl.id AND p.status = 'impayé') ORDER BY cl.company",
+    ),
+    (
+        r#"{"kind": "aggregate", "measures": ["client_count"], "without": ["contracts"]}"#,
+        "SELECT COUNT(*) FROM clients cl WHERE NOT EXISTS (SELECT 1 FROM contracts c WHERE c.client_id = cl.id)",
+    ),
+    (
+        r#"{"kind": "list", "entity": "contacts", "dimensions": [{"name": "contact_name", "grain": "none"}, {"name": "client_company", "grain": "none"}], "segments": ["contact_without_email"], "order": [{"name": "contact_name", "descending": false}]}"#,
+        "SELECT ct.first_name || ' ' || ct.last_name AS n, cl.company FROM contacts ct JOIN clients cl ON cl.id = ct.client_id WHERE ct.email IS NULL ORDER BY n",
+    ),
+    (
+        r#"{"kind": "aggregate", "measures": ["contract_count"], "compare": [{"left": "contract_ends_on", "op": "<", "right": "contract_starts_on"}]}"#,
+        "SELECT COUNT(*) FROM contracts WHERE ends_on < starts_on",
+    ),
+    (
+        r#"{"kind": "aggregate", "measures": ["running_contract_count"], "dimensions": [{"name": "client_company", "grain": "none"}], "having": [{"measure": "running_contract_count", "op": ">=", "value": 3}]}"#,
+        "SELECT cl.company, COUNT(*) FROM contracts c JOIN clients cl ON cl.id = c.client_id WHERE c.ends_on IS NULL GROUP BY cl.id, cl.company HAVING COUNT(*) >= 3",
+    ),
+    (
+        r#"{"kind": "aggregate", "measures": ["running_contract_count"], "filters": [{"dimension": "contract_billing", "op": "=", "values": ["trimestriel"]}], "share": true}"#,
+        "SELECT ROUND(100.0 * SUM(CASE WHEN billing = 'trimestriel' THEN 1 ELSE 0 END) / COUNT(*), 2) FROM contracts WHERE ends_on IS NULL",
+    ),
+    (
+        r#"{"kind": "aggregate", "measures": ["payment_count"], "dimensions": [{"name": "payment_method", "grain": "none"}], "share": true}"#,
+        "SELECT method, COUNT(*), ROUND(100.0 * COUNT(*) / (SELECT COUNT(*) FROM payments), 2) FROM payments GROUP BY method",
+    ),
+    (
+        r#"{"kind": "aggregate", "measures": ["mrr"], "segments": ["large_account"]}"#,
+        "SELECT ROUND(SUM(c.monthly_amount), 2) FROM contracts c JOIN clients cl ON cl.id = c.client_id JOIN users u ON u.id = cl.account_manager_id WHERE c.ends_on IS NULL AND u.team = 'Grands comptes'",
+    ),
+    (
+        r#"{"kind": "aggregate", "measures": ["note_count"], "dimensions": [{"name": "author_name", "grain": "none"}], "segments": ["collections_author"], "filters": [{"dimension": "note_written_on", "op": ">=", "values": ["2025-01-01"]}]}"#,
+        "SELECT u.first_name || ' ' || u.last_name, COUNT(*) FROM client_notes n JOIN users u ON u.id = n.author_id WHERE u.team = 'Recouvrement' AND n.written_on >= '2025-01-01' GROUP BY u.id, u.first_name || ' ' || u.last_name",
+    ),
+    (
+        r#"{"kind": "aggregate", "measures": ["average_days_late"], "dimensions": [{"name": "contract_product", "grain": "none"}]}"#,
+        "SELECT c.product, ROUND(AVG(julianday(p.paid_on) - julianday(p.due_on)), 2) FROM payments p JOIN contracts c ON c.id = p.contract_id WHERE p.status = 'payé en retard' GROUP BY c.product",
+    ),
+    (
+        r#"{"kind": "list", "entity": "notes", "dimensions": [{"name": "client_company", "grain": "none"}, {"name": "note_written_on", "grain": "none"}], "filters": [{"dimension": "note_body", "op": "contains", "values": ["RELANCE"]}]}"#,
+        "SELECT cl.company, n.written_on FROM client_notes n JOIN clients cl ON cl.id = n.client_id WHERE LOWER(n.body) LIKE '%relance%'",
+    ),
+];
+
+/// Rows as sets: a plan that does not order says nothing of the order.
+fn sorted(mut rows: Vec<Vec<Option<String>>>) -> Vec<Vec<Option<String>>> {
+    rows.sort();
+    rows
+}
+
+#[tokio::test]
+async fn plans_compile_to_the_rows_they_mean_on_sqlite_and_postgresql_and_pass_the_validator_for_oracle()
+ {
+    let copies = Copies::new().await;
+    let on_sqlite = sqlite_model(&copies).await;
+    let on_postgres = bound(copies.postgres.as_ref(), &[demo::SCHEMA.to_owned()]).await;
+    for (plan, meant) in PLANS {
+        let sqlite =
+            compiled(&on_sqlite, plan, Dialect::Sqlite).unwrap_or_else(|e| panic!("{plan}: {e}"));
+        let postgres = compiled(&on_postgres, plan, Dialect::Postgres)
+            .unwrap_or_else(|e| panic!("{plan}: {e}"));
+        let oracle = compiled(&on_sqlite, plan, Dialect::Oracle).unwrap();
+        validate(&oracle, &policy(Dialect::Oracle)).unwrap_or_else(|r| panic!("{oracle}: {r}"));
+        let lite = copies.rows(false, &sqlite).await;
+        assert!(!lite.is_empty(), "{sqlite}: no rows");
+        assert_eq!(
+            sorted(lite.clone()),
+            sorted(copies.rows(false, meant).await),
+            "{plan}\n{sqlite}"
+        );
+        assert_eq!(
+            sorted(lite),
+            sorted(copies.rows(true, &postgres).await),
+            "{plan}\n{sqlite}\n{postgres}"
+        );
+    }
+    copies.drop_reader().await;
+}
+
+#[tokio::test]
+async fn a_measure_cut_by_rows_its_join_repeats_is_counted_once_per_row_the_fan_trap() {
+    let copies = Copies::new().await;
+    let model = sqlite_model(&copies).await;
+    // Contracts and payments side by side, by client: each total over its
+    // own rows, as if asked alone.
+    let both = compiled(
+        &model,
+        r#"{"kind": "aggregate", "measures": ["contract_count", "payment_total"], "dimensions": [{"name": "client_company", "grain": "none"}]}"#,
+        Dialect::Sqlite,
+    )
+    .unwrap();
+    let totals = copies
+        .rows(
+            false,
+            &format!("SELECT SUM(contract_count), SUM(payment_total) FROM ({both}) x"),
+        )
+        .await;
+    let alone = copies
+        .rows(
+            false,
+            "SELECT (SELECT COUNT(*) FROM contracts WHERE client_id IN (SELECT id FROM clients)), \
+             (SELECT ROUND(SUM(amount), 2) FROM payments)",
+        )
+        .await;
+    assert_eq!(totals, alone, "{both}");
+    // Contracts cut by the status of their payments: a contract is counted
+    // once under each status it has, never once per payment.
+    let by_status = compiled(
+        &model,
+        r#"{"kind": "aggregate", "measures": ["contract_count"], "dimensions": [{"name": "payment_status", "grain": "none"}]}"#,
+        Dialect::Sqlite,
+    )
+    .unwrap();
+    assert_eq!(
+        sorted(copies.rows(false, &by_status).await),
+        sorted(
+            copies
+                .rows(
+                    false,
+                    "SELECT p.status, COUNT(DISTINCT c.id) FROM contracts c \
+                     JOIN payments p ON p.contract_id = c.id GROUP BY p.status"
+                )
+                .await
+        ),
+        "{by_status}"
+    );
+    copies.drop_reader().await;
+}
+
+#[tokio::test]
+async fn names_and_values_the_definitions_and_data_do_not_hold_are_named_with_the_nearest() {
+    let copies = Copies::new().await;
+    let model = sqlite_model(&copies).await;
+    let resolve = |plan: &str| model.resolve(plan::read(plan).unwrap());
+
+    // A city written in lower case is the one the data holds, and the
+    // reading says so.
+    let lyon = resolve(
+        r#"{"kind": "list", "entity": "clients", "filters": [{"dimension": "client_city", "op": "=", "values": ["lyon"]}]}"#,
+    )
+    .unwrap();
+    assert_eq!(lyon.corrected, [("lyon".to_owned(), "Lyon".to_owned())]);
+    let reading = model
+        .reading(&lyon, pstral_core::i18n::Lang::En)
+        .render(pstral_core::i18n::Lang::En);
+    assert!(reading.contains("city is Lyon"), "{reading}");
+
+    // One the data does not hold is said, with the nearest, never guessed.
+    match resolve(
+        r#"{"kind": "list", "entity": "clients", "filters": [{"dimension": "client_city", "op": "=", "values": ["Lyno"]}]}"#,
+    ) {
+        Err(PlanError::UnknownValue { value, near, .. }) => {
+            assert_eq!(value, "Lyno");
+            assert!(near.contains(&"Lyon".to_owned()), "{near:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+    // A name of no definition, with the nearest ones.
+    match resolve(r#"{"kind": "aggregate", "measures": ["mmr"]}"#) {
+        Err(e @ PlanError::Unknown { .. }) => {
+            assert!(e.repairable());
+            assert!(e.to_string().contains("nearest: mrr"), "{e}");
+        }
+        other => panic!("{other:?}"),
+    }
+    // A value of the wrong type for its dimension.
+    let wrong = resolve(
+        r#"{"kind": "aggregate", "measures": ["contract_count"], "filters": [{"dimension": "contract_starts_on", "op": ">", "values": ["last spring"]}]}"#,
+    );
+    assert!(
+        matches!(wrong, Err(PlanError::WrongType { .. })),
+        "{wrong:?}"
+    );
+    // Not a plan at all, and a plan that covers nothing.
+    assert!(matches!(
+        plan::read("SELECT 1"),
+        Err(PlanError::Malformed(_))
+    ));
+    assert_eq!(resolve(r#"{"kind": "none"}"#), Err(PlanError::Uncovered));
+    // A measure and a dimension no join connects.
+    let apart = resolve(
+        r#"{"kind": "aggregate", "measures": ["employee_count"], "dimensions": [{"name": "client_city", "grain": "none"}]}"#,
+    );
+    assert!(matches!(apart, Err(PlanError::Unsayable(_))), "{apart:?}");
+    copies.drop_reader().await;
+}
+
+#[test]
+fn a_semantic_file_that_names_what_does_not_exist_is_refused_key_by_key() {
+    let catalog = pstral_core::sql::schema::Catalog::default();
+    let definitions = Definitions::parse(
+        r#"
+        [entities.orders]
+        table = "orders"
+        label = { en = "orders", fr = "commandes" }
+        description = { en = "orders", fr = "commandes" }
+        [measures.revenue]
+        entity = "order"
+        aggregate = "sum"
+        label = { en = "revenue", fr = "chiffre" }
+        description = { en = "revenue", fr = "chiffre" }
+        "#,
+    )
+    .unwrap();
+    let e = Semantic::bind(definitions, &catalog)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("measures.revenue.entity: no entity \"order\""),
+        "{e}"
+    );
+    assert!(e.contains("measures.revenue.expr: only a count"), "{e}");
+    let typo = Definitions::parse("[entities.a]\ntable = \"a\"\nlabl = 1\n").unwrap_err();
+    assert!(typo.to_string().contains("unknown field `labl`"), "{typo}");
+}
