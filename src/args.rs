@@ -74,6 +74,10 @@ pub enum Command {
     /// Check SQL as the bot does before offering to run it.
     #[command(subcommand)]
     Sql(SqlCommand),
+    /// The target's semantic model: the company's definitions that questions
+    /// are compiled through.
+    #[command(subcommand)]
+    Semantic(SemanticCommand),
     /// The demo Execute target.
     #[command(subcommand)]
     Demo(DemoCommand),
@@ -213,6 +217,27 @@ pub struct EvalArgs {
     /// Only the first N cases.
     #[arg(long)]
     pub limit: Option<usize>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SemanticCommand {
+    /// Hold the target's semantic model against its live catalogue: every
+    /// table, column and name exists, every expression passes the validator,
+    /// every two entities join one way; exit 1 naming each problem.
+    Check {
+        /// The target, as named in [sql.targets.NAME] (default: sql.target).
+        #[arg(long)]
+        target: Option<String>,
+    },
+    /// Print the semantic model as the model sees it (the plan prompt, with
+    /// no data values), and with --schema the JSON schema its plans are held
+    /// to.
+    Show {
+        #[arg(long)]
+        target: Option<String>,
+        #[arg(long)]
+        schema: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

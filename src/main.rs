@@ -119,6 +119,7 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<ExitCo
             chat::chat(settings, &log_file).await
         }
         Command::Demo(cmd) => demo::demo_command(&settings, cmd).await,
+        Command::Semantic(cmd) => semantic::semantic_command(&settings, cmd).await,
         Command::Examples(cmd) => commands::examples::examples_command(&settings, cmd).await,
         Command::Eval(args) => commands::eval::eval(&settings, args).await,
         Command::Sql(SqlCommand::Check { dialect, file }) => {

@@ -220,6 +220,35 @@ pub fn semantic_of(
         .map_err(|e| format!("{path}: {e}"))
 }
 
+/// The target's semantic model held against its live catalogue, as the
+/// bot binds it at start: `Ok(None)` when the target has none, else the
+/// bound model or every problem, each naming its key (`pstral check`,
+/// `pstral semantic check`).
+///
+/// # Errors
+/// When the target or its catalogue cannot be read.
+pub async fn check_semantic(
+    settings: &Settings,
+) -> Result<Option<Result<crate::semantic::Semantic, Vec<String>>>, String> {
+    let target = &settings.sql.target;
+    let Some(definitions) = semantic_of(target)? else {
+        return Ok(None);
+    };
+    let executor = crate::sql::open_target(target, &settings.sql.policy.allowed_schemas)
+        .await
+        .map_err(|e| format!("cannot be opened: {e}"))?;
+    let mut catalog = executor
+        .catalog(&settings.sql.policy.allowed_schemas)
+        .await
+        .map_err(|e| format!("cannot read its catalogue: {e}"))?;
+    catalog.values = executor.values(&catalog).await.unwrap_or_default();
+    Ok(Some(crate::target::bound_semantic(
+        &definitions,
+        &catalog,
+        &settings.sql.policy,
+    )))
+}
+
 /// The date the target's data stands at: its `today`, or for the demo
 /// target without one, the demo's own (its data ends there).
 /// About how many tokens the longest SQL prompt takes: its template, the

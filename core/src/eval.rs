@@ -21,7 +21,7 @@ use crate::learn::examples::{FileError, FileFormat, read_records};
 use crate::llm::{ChatMessage, Llm};
 use crate::sql::backend::{Cell, Column, ExecError, RowSink};
 use crate::target::SqlRuntime;
-use crate::target::answer::{Judged, SqlAnswer, Written};
+use crate::target::answer::{Ended, Judged, Planned, SqlAnswer, Written};
 
 /// One question with its gold query, as a file holds it (`[[case]]` in
 /// TOML, or one JSON object a line).
@@ -164,6 +164,16 @@ pub struct CaseReport {
     pub answer_tokens: u64,
     /// The prompt's size, about four characters a token, both rounds.
     pub prompt_tokens: u64,
+    /// Which way answered: `plan` (the semantic model) or `free` (the
+    /// model's own SQL).
+    #[serde(default)]
+    pub path: String,
+    /// The plans the model wrote, the repair round's second.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub plans: Vec<String>,
+    /// Why the semantic path left the question to the free one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub left_to_free: Option<String>,
 }
 
 impl CaseReport {
@@ -191,9 +201,17 @@ impl CaseReport {
             first_token_ms: None,
             answer_tokens: 0,
             prompt_tokens: 0,
+            path: PATH_FREE.to_owned(),
+            plans: Vec::new(),
+            left_to_free: None,
         }
     }
 }
+
+/// The semantic path's name in a report.
+pub const PATH_PLAN: &str = "plan";
+/// The free path's.
+pub const PATH_FREE: &str = "free";
 
 /// The figures of a run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -216,6 +234,10 @@ pub struct Summary {
     /// (right, cases) for each class of question (see [`class_of`]).
     #[serde(default)]
     pub by_class: std::collections::BTreeMap<String, (usize, usize)>,
+    /// (right, cases) for each path that answered ([`PATH_PLAN`],
+    /// [`PATH_FREE`]).
+    #[serde(default)]
+    pub by_path: std::collections::BTreeMap<String, (usize, usize)>,
 }
 
 /// A question's class, from what its gold query reads: `1 table`,
@@ -246,7 +268,11 @@ impl Summary {
         };
         let mut verdicts = std::collections::BTreeMap::new();
         let mut by_class = std::collections::BTreeMap::<String, (usize, usize)>::new();
+        let mut by_path = std::collections::BTreeMap::<String, (usize, usize)>::new();
         for r in reports {
+            let path = by_path.entry(r.path.clone()).or_default();
+            path.0 += usize::from(r.verdict == Verdict::Correct);
+            path.1 += 1;
             *verdicts.entry(r.verdict.as_str().to_owned()).or_default() += 1;
             let class = by_class.entry(r.class.clone()).or_default();
             class.0 += usize::from(r.verdict == Verdict::Correct);
@@ -265,6 +291,7 @@ impl Summary {
             median_prompt_tokens: median(&|r| Some(r.prompt_tokens)),
             verdicts,
             by_class,
+            by_path,
         }
     }
 }
@@ -317,16 +344,35 @@ impl Evaluation<'_> {
             prompts: self.prompts,
             lang: self.lang,
         };
-        let (messages, context) = sql.messages(&case.question, &[], &same, true).await;
-        report.examples = context.examples.ids();
-        let offer = match Self::answer(&sql, &messages, &mut report).await {
-            Err(e) => {
-                report.verdict = Verdict::ModelFailed;
-                report.error = Some(e);
-                report.latency_ms = elapsed_ms(started);
-                return report;
+        // The semantic path first, as the bot takes it.
+        let (position, _) = tokio::sync::watch::channel(0);
+        let (planned, trace) = sql.planned(0, &case.question, true, &position).await;
+        report.plans = trace.answers;
+        report.prompt_tokens += trace.prompt_tokens;
+        report.answer_tokens += trace.pieces;
+        report.first_token_ms = trace.first_token.map(|d| d.as_millis() as u64);
+        let offer = match planned {
+            Planned::Compiled { answer, .. } => {
+                report.path = PATH_PLAN.to_owned();
+                report.answer = Some(answer.clone());
+                Some(Self::first_offer(
+                    sql.judge(&answer, Ended::Finished).await,
+                    &mut report,
+                ))
             }
-            Ok(written) => Self::offer_of(&sql, &messages, written, &mut report).await,
+            Planned::Said(said) => {
+                report.path = PATH_PLAN.to_owned();
+                report.answer = Some(said.clone());
+                Some(Offer::None(Verdict::NoSql, said))
+            }
+            Planned::Free(why) => {
+                report.left_to_free = Some(why);
+                None
+            }
+        };
+        let offer = match offer {
+            Some(offer) => offer,
+            None => self.free(&sql, case, &same, &mut report).await,
         };
         match offer {
             Offer::None(verdict, reason) => {
@@ -341,6 +387,23 @@ impl Evaluation<'_> {
         }
         report.latency_ms = elapsed_ms(started);
         report
+    }
+
+    /// The free path: the model's own SQL for `case`, the bot's one repair
+    /// round included.
+    async fn free(
+        &self,
+        sql: &SqlAnswer<'_>,
+        case: &Case,
+        same: &crate::learn::Skip<'_>,
+        report: &mut CaseReport,
+    ) -> Offer {
+        let (messages, context) = sql.messages(&case.question, &[], same, true).await;
+        report.examples = context.examples.ids();
+        match Self::answer(sql, &messages, report).await {
+            Err(e) => Offer::None(Verdict::ModelFailed, e),
+            Ok(written) => Self::offer_of(sql, &messages, written, report).await,
+        }
     }
 
     /// What the bot would offer of the model's `written` answer: the

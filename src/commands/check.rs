@@ -127,6 +127,22 @@ fn online(settings: &Settings) -> Result<(String, Vec<String>, Vec<String>), Str
                 Vec::new()
             }
         };
+        match pstral_core::app::check_semantic(settings).await {
+            Ok(None) => {}
+            Ok(Some(Ok(semantic))) => account.push(format!(
+                "  semantic:  {} holds against the target ({})",
+                semantic_source(settings),
+                counts(&semantic)
+            )),
+            Ok(Some(Err(found))) => problems.extend(found.into_iter().map(|p| {
+                format!(
+                    "sql.targets.{}.semantic_file: {p}",
+                    settings.sql.target.name
+                )
+            })),
+            // The target itself is said above.
+            Err(_) => {}
+        }
         account.extend(model_contexts(settings).await);
         Ok((database, account, problems))
     })
@@ -195,4 +211,25 @@ async fn target_account(settings: &Settings) -> Result<Vec<String>, String> {
             .map(|w| format!("  warning:   {w}"))
             .collect()
     })
+}
+
+/// Where the target's semantic model comes from, for a summary line.
+pub(crate) fn semantic_source(settings: &Settings) -> String {
+    match &settings.sql.target.semantic {
+        pstral_core::sql::SemanticSource::File(path) => path.display().to_string(),
+        _ => "the demo's semantic model".to_owned(),
+    }
+}
+
+/// How many definitions of each kind a model holds.
+pub(crate) fn counts(semantic: &pstral_core::semantic::Semantic) -> String {
+    let d = &semantic.definitions;
+    format!(
+        "{} entities, {} dimensions, {} measures, {} segments, {} worked plans",
+        d.entities.len(),
+        d.dimensions.len(),
+        d.measures.len(),
+        d.segments.len(),
+        d.examples.len()
+    )
 }

@@ -306,6 +306,16 @@ fn print_summaries(runs: &[(&str, String, Vec<CaseReport>)]) {
         }));
         table.add_row(row);
     }
+    let paths: std::collections::BTreeSet<&String> =
+        summaries.iter().flat_map(|s| s.by_path.keys()).collect();
+    for path in paths {
+        let mut row = vec![format!("right, {path} path")];
+        row.extend(summaries.iter().map(|s| match s.by_path.get(path) {
+            Some((right, cases)) => format!("{right}/{cases}"),
+            None => "–".to_owned(),
+        }));
+        table.add_row(row);
+    }
     for (_, about, _) in runs {
         println!("- {about}");
     }

@@ -12,6 +12,7 @@ pub(crate) mod eval;
 pub(crate) mod examples;
 pub(crate) mod health;
 pub(crate) mod run;
+pub(crate) mod semantic;
 pub(crate) mod sql;
 pub(crate) mod tokens;
 pub(crate) mod users;

@@ -83,3 +83,68 @@ async fn fixed_demo_questions_get_sql_that_is_offered_and_runs() {
         );
     }
 }
+
+/// llama.cpp's server (llama-cpp-python) holds an answer to the JSON schema
+/// of the demo's semantic model in the form the bot asks first
+/// (`response_format: json_object` with a `schema`): the plan it writes is
+/// read strictly. Whether the plan is the right one is `pstral eval`'s to
+/// measure.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_real_server_holds_a_plan_to_the_semantic_models_schema() {
+    use pstral_core::llm::{Endpoint, EndpointSettings, Llm, ModelOptions};
+    use pstral_core::semantic::Definitions;
+    let var = |name: &str| {
+        std::env::var(name).unwrap_or_else(|_| {
+            panic!("{name} is not set: this test needs the SQL model's server that ./scripts/test starts")
+        })
+    };
+    let (url, name) = (
+        var("PSTRAL_TEST_SQL_MODEL_URL"),
+        var("PSTRAL_TEST_SQL_MODEL_NAME"),
+    );
+    let demo = crate::execute::demo().await;
+    let runtime = pstral_core::target::SqlRuntime {
+        definitions: Some(std::sync::Arc::new(
+            Definitions::parse(pstral_core::sql::demo::SEMANTIC).unwrap(),
+        )),
+        semantic: Default::default(),
+        ..demo.runtime.clone()
+    };
+    runtime.refresh_catalog().await.unwrap();
+    let endpoint = Endpoint::new(
+        EndpointSettings {
+            url: url::Url::parse(&format!("{url}/v1/")).unwrap(),
+            api: Api::OpenAi,
+            model: None,
+            api_key: None,
+        },
+        ModelOptions {
+            model: name,
+            num_ctx: 8192,
+            temperature: 0.0,
+            keep_alive: Duration::from_secs(1800),
+            max_tokens: Some(300),
+        },
+        Timeouts {
+            connect: Duration::from_secs(5),
+            first_token: Duration::from_secs(300),
+            idle: Duration::from_secs(120),
+        },
+    )
+    .unwrap();
+    let llm = Llm::new(vec![endpoint], 1, 8);
+    let prompts = pstral_core::conversation::Prompts::new(None);
+    let sql = pstral_core::target::answer::SqlAnswer {
+        runtime: &runtime,
+        llm: &llm,
+        prompts: &prompts,
+        lang: pstral_core::i18n::Lang::Fr,
+    };
+    let (position, _) = tokio::sync::watch::channel(0);
+    let (_, trace) = sql
+        .planned(0, "quels clients à Lyon ont des paiements en retard ?", true, &position)
+        .await;
+    let first = trace.answers.first().expect("the model answered");
+    pstral_core::semantic::plan::read(first)
+        .unwrap_or_else(|e| panic!("the server's answer is not a plan: {e}\n{first}"));
+}

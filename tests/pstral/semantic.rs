@@ -267,3 +267,136 @@ fn a_semantic_file_that_names_what_does_not_exist_is_refused_key_by_key() {
     let typo = Definitions::parse("[entities.a]\ntable = \"a\"\nlabl = 1\n").unwrap_err();
     assert!(typo.to_string().contains("unknown field `labl`"), "{typo}");
 }
+
+/// The demo target as the bot has it, with the demo's semantic model bound.
+async fn bot_with_definitions(
+    fake: &crate::support::fake_model::FakeModel,
+) -> (crate::execute::Demo, crate::answers::Harness) {
+    let demo = crate::execute::demo().await;
+    let runtime = pstral_core::target::SqlRuntime {
+        definitions: Some(std::sync::Arc::new(
+            Definitions::parse(demo::SEMANTIC).unwrap(),
+        )),
+        semantic: Default::default(),
+        ..demo.runtime.clone()
+    };
+    runtime.refresh_catalog().await.unwrap();
+    assert!(runtime.semantic().is_some(), "the demo's model binds");
+    let options = crate::answers::Options {
+        sql: Some(runtime),
+        ..crate::answers::Options::default()
+    };
+    let h = crate::answers::Harness::new(&[fake.url()], options).await;
+    (demo, h)
+}
+
+fn offered(h: &crate::answers::Harness) -> bool {
+    h.platform.actions().into_iter().any(|a| {
+        matches!(
+            a.action,
+            pstral_chat::OutboundAction::ShowControl {
+                control: pstral_chat::ControlKind::Execute { .. },
+                ..
+            }
+        )
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_question_the_definitions_cover_is_read_back_in_words_and_its_compiled_sql_offered() {
+    use crate::support::fake_model::{FakeModel, Script};
+    let fake = FakeModel::start(&[crate::answers::MODEL]).await;
+    fake.then(Script::answer(
+        r#"{"kind": "list", "entity": "clients", "dimensions": [{"name": "client_company", "grain": "none"}], "segments": ["late_payment"], "filters": [{"dimension": "client_city", "op": "=", "values": ["lyon"]}]}"#,
+    ));
+    let (_demo, h) = bot_with_definitions(&fake).await;
+    h.ask(1, "Quels clients à Lyon ont des paiements en retard ?").await;
+
+    // One request, its answer held to the schema of the model's names
+    // (Ollama takes the schema itself as `format`).
+    let requests = fake.requests();
+    assert_eq!(requests.len(), 1, "no free SQL asked for");
+    let schema = &requests[0]["format"];
+    let kinds = &schema["properties"]["kind"]["enum"];
+    assert_eq!(kinds, &serde_json::json!(["aggregate", "list", "none"]));
+    let segments = schema["properties"]["segments"]["items"]["enum"].to_string();
+    assert!(segments.contains("late_payment"), "{segments}");
+
+    // The reading, from the definitions, then the statement the bot wrote.
+    let answer = h
+        .answers()
+        .into_iter()
+        .map(|(_, t)| t)
+        .find(|t| t.starts_with("Read as:"))
+        .expect("the reading is shown");
+    assert!(answer.contains("clients with client, for late payment; city is Lyon"), "{answer}");
+    assert!(answer.contains("(\"lyon\" read as \"Lyon\")"), "{answer}");
+    assert!(answer.contains("EXISTS (SELECT 1 FROM contracts JOIN payments"), "{answer}");
+    assert!(offered(&h), "the compiled statement is offered");
+    let recorded = h.audited("answer").await;
+    assert_eq!(recorded.last().unwrap()["path"], "plan", "{recorded:?}");
+    assert!(
+        recorded.last().unwrap()["plan"]
+            .as_str()
+            .unwrap()
+            .contains("late_payment")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_question_no_definition_covers_goes_to_the_models_own_sql() {
+    use crate::support::fake_model::{FakeModel, Script};
+    let fake = FakeModel::start(&[crate::answers::MODEL]).await;
+    fake.then(Script::answer(r#"{"kind": "none"}"#));
+    fake.then(Script::answer(
+        "```sql\nSELECT company FROM clients WHERE siret LIKE '69%'\n```",
+    ));
+    let (_demo, h) = bot_with_definitions(&fake).await;
+    h.ask(1, "Which clients have a SIRET starting with 69?").await;
+    let requests = fake.requests();
+    assert_eq!(requests.len(), 2, "a plan, then the model's own SQL");
+    assert!(requests[0].get("format").is_some());
+    assert!(
+        requests[1].get("format").is_none(),
+        "the free path's answer is not held to a schema"
+    );
+    assert!(offered(&h));
+    assert_eq!(h.audited("answer").await.last().unwrap()["path"], "free");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_value_the_data_does_not_hold_is_said_never_guessed_and_nothing_is_offered() {
+    use crate::support::fake_model::{FakeModel, Script};
+    let fake = FakeModel::start(&[crate::answers::MODEL]).await;
+    fake.then(Script::answer(
+        r#"{"kind": "aggregate", "measures": ["client_count"], "filters": [{"dimension": "client_city", "op": "=", "values": ["Lyno"]}]}"#,
+    ));
+    let (_demo, h) = bot_with_definitions(&fake).await;
+    h.ask(1, "How many clients in Lyno?").await;
+    assert_eq!(fake.requests().len(), 1, "nothing asked again: the person wrote it");
+    let said: Vec<String> = h.answers().into_iter().map(|(_, t)| t).collect();
+    assert!(
+        said.iter()
+            .any(|t| t.contains("No city is “Lyno” in the data; the nearest are Lyon")),
+        "{said:?}"
+    );
+    assert!(!offered(&h));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plan_with_a_name_of_no_definition_is_repaired_once_with_the_nearest_names() {
+    use crate::support::fake_model::{FakeModel, Script};
+    let fake = FakeModel::start(&[crate::answers::MODEL]).await;
+    // A server that does not hold the answer to the schema may write any
+    // name: the repair round lists the nearest.
+    fake.then(Script::answer(r#"{"kind": "aggregate", "measures": ["MMR"]}"#));
+    fake.then(Script::answer(r#"{"kind": "aggregate", "measures": ["mrr"]}"#));
+    let (_demo, h) = bot_with_definitions(&fake).await;
+    h.ask(1, "Our MRR?").await;
+    let requests = fake.requests();
+    assert_eq!(requests.len(), 2, "one repair round");
+    let repair = requests[1]["messages"].as_array().unwrap();
+    let asked = repair.last().unwrap()["content"].as_str().unwrap();
+    assert!(asked.contains("\"MMR\" is not a measure (nearest: mrr)"), "{asked}");
+    assert!(offered(&h));
+}

@@ -19,7 +19,7 @@ use crate::identity::{Permission, User};
 use crate::llm::{ChatMessage, LlmError};
 use crate::stream::placeholder::Answering;
 use crate::stream::{Ending, Streamed};
-use crate::target::answer::{Agreed, Ended, Judged, SqlAnswer};
+use crate::target::answer::{Agreed, Ended, Judged, Planned, SqlAnswer};
 
 /// Who asked what, in which conversation: what every step of a SQL answer
 /// records its verdicts under.
@@ -34,6 +34,34 @@ pub(super) struct Turn<'a> {
 pub(super) struct Answered {
     streamed: Option<Streamed>,
     stopped_by: Option<String>,
+    /// The plan it was compiled from, when the semantic path answered.
+    plan: Option<PlanShown>,
+}
+
+/// What the semantic path answered with.
+#[derive(Debug, Clone)]
+pub(super) enum PlanShown {
+    /// A statement compiled from this plan (JSON).
+    Compiled(String),
+    /// A value the data does not hold was said.
+    Said,
+}
+
+/// Where an answer comes from: the model's SQL for `messages`, or first a
+/// plan of the target's semantic model for `question` (`values`: the
+/// asker may read data, so the prompt may show it).
+pub(super) struct Asking<'a> {
+    pub messages: &'a [ChatMessage],
+    pub plan: Option<(&'a SqlAnswer<'a>, &'a str, bool)>,
+}
+
+impl<'a> Asking<'a> {
+    pub(super) fn model(messages: &'a [ChatMessage]) -> Self {
+        Self {
+            messages,
+            plan: None,
+        }
+    }
 }
 
 impl Bot {
@@ -81,8 +109,18 @@ impl Bot {
             );
         }
         let started = Instant::now();
+        // The semantic path first, where the target has definitions.
+        let values = user.role.allows(Permission::Execute);
+        let plan = sql
+            .as_ref()
+            .filter(|s| s.runtime.semantic().is_some())
+            .map(|s| (s, q.text, values));
+        let asking = Asking {
+            messages: &messages,
+            plan,
+        };
         let answered = self
-            .answer(platform, place, &q.message.id, &user, &messages)
+            .answer(platform, place, &q.message.id, &user, &asking)
             .await;
         self.record_answer(&user, q.author, place, &conversation, &answered, started)
             .await;
@@ -96,6 +134,11 @@ impl Bot {
         else {
             return;
         };
+        // A value the data does not hold was said: nothing to offer, and
+        // nothing for the model to repair.
+        if matches!(answered.plan, Some(PlanShown::Said)) {
+            return;
+        }
         let turn = Turn {
             user: &user,
             author: q.author,
@@ -166,7 +209,13 @@ impl Bot {
             let last = &streamed.parts.last().expect("an answer has a part").message;
             let started = Instant::now();
             let answered = self
-                .answer(platform, &last.place, &last.id, turn.user, &repair)
+                .answer(
+                    platform,
+                    &last.place,
+                    &last.id,
+                    turn.user,
+                    &Asking::model(&repair),
+                )
                 .await;
             self.record_answer(
                 turn.user,
@@ -359,7 +408,7 @@ impl Bot {
         place: &Place,
         question_id: &str,
         user: &User,
-        messages: &[crate::llm::ChatMessage],
+        asking: &Asking<'_>,
     ) -> Answered {
         let thinking = Text::Thinking.render(self.lang());
         let budgets = &self.inner.edit_budgets;
@@ -371,6 +420,7 @@ impl Bot {
                     return Answered {
                         streamed: None,
                         stopped_by: None,
+                        plan: None,
                     };
                 }
             };
@@ -384,7 +434,7 @@ impl Bot {
         let stop_waiting = stop.clone();
         let ask = async move {
             let asked = tokio::select! {
-                r = self.parts().llm.ask(user.id, messages, &position) => Some(r),
+                r = self.source(user, asking, &position) => Some(r),
                 () = stop_waiting.cancelled() => None,
             };
             // Whatever happened, the position display is over.
@@ -397,8 +447,13 @@ impl Bot {
         }
         // The model's tokens, its failure as the stream's one item, or
         // nothing when it was stopped while waiting.
+        let mut plan = None;
         let tokens: futures_util::stream::BoxStream<'_, Result<String, LlmError>> = match asked {
-            Some(Ok(tokens)) => Box::pin(tokens.into_stream()),
+            Some(Ok(Source::Tokens(tokens))) => Box::pin(tokens.into_stream()),
+            Some(Ok(Source::Planned(text, shown))) => {
+                plan = Some(shown);
+                Box::pin(futures_util::stream::iter([Ok(text)]))
+            }
             Some(Err(e)) => {
                 tracing::warn!(error = %e, "the model could not answer");
                 Box::pin(futures_util::stream::iter([Err(e)]))
@@ -412,7 +467,37 @@ impl Bot {
         Answered {
             streamed: Some(streamed),
             stopped_by,
+            plan,
         }
+    }
+
+    /// The answer's source: the plan's answer when the semantic path
+    /// answers, else the model's tokens for the free path.
+    async fn source(
+        &self,
+        user: &User,
+        asking: &Asking<'_>,
+        position: &watch::Sender<usize>,
+    ) -> Result<Source, LlmError> {
+        if let Some((sql, question, values)) = asking.plan {
+            let (planned, trace) = sql.planned(user.id, question, values, position).await;
+            match planned {
+                Planned::Compiled { answer, plan, .. } => {
+                    return Ok(Source::Planned(answer, PlanShown::Compiled(plan.to_json())));
+                }
+                Planned::Said(said) => return Ok(Source::Planned(said, PlanShown::Said)),
+                Planned::Free(why) => tracing::info!(
+                    why = %why,
+                    plans = ?trace.answers,
+                    "the semantic model left the question to the model's own SQL"
+                ),
+            }
+        }
+        self.parts()
+            .llm
+            .ask(user.id, asking.messages, position)
+            .await
+            .map(Source::Tokens)
     }
 
     /// Shows the queue position in the placeholder while it changes, no
@@ -516,6 +601,11 @@ impl Bot {
                     "pieces": streamed.pieces,
                     "edits": streamed.edits,
                     "duration_ms": duration_ms,
+                    "path": if answered.plan.is_some() { "plan" } else { "free" },
+                    "plan": match &answered.plan {
+                        Some(PlanShown::Compiled(plan)) => Some(plan.as_str()),
+                        _ => None,
+                    },
                 })
             }
         };
@@ -670,6 +760,13 @@ impl Bot {
 }
 
 /// The message a streamed answer ends in: where its statements are offered.
+/// What an answer streams from.
+enum Source {
+    Tokens(crate::llm::TokenStream),
+    /// The semantic path's whole answer, at once.
+    Planned(String, PlanShown),
+}
+
 fn last_of(streamed: &Streamed) -> &MessageRef {
     &streamed.parts.last().expect("an answer has a part").message
 }

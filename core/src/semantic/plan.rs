@@ -14,31 +14,31 @@ use super::model::DimensionType;
 pub struct Plan {
     pub kind: Kind,
     /// For a list: the entity whose rows are listed.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub entity: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub measures: Vec<String>,
     /// Aggregates are cut by them; lists show them.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub dimensions: Vec<Cut>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub segments: Vec<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub filters: Vec<Filter>,
     /// Segments or entities the rows must have none of.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub without: Vec<String>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub compare: Vec<Compare>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub having: Vec<Having>,
     /// Each measure as a percentage of its whole as well.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub share: bool,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub order: Vec<Order>,
     /// 0: every row.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "is_zero")]
     pub limit: u32,
 }
 
@@ -257,9 +257,13 @@ impl PlanError {
     }
 }
 
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
 impl Plan {
-    /// The plan as the model writes it: every field, in the schema's
-    /// order, on one line.
+    /// The plan as the model writes it: the fields it uses, in the
+    /// schema's order, on one line.
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
     }

@@ -11,17 +11,18 @@ use super::plan::{Grain, Op};
 /// The rules of a plan, for the model.
 const RULES: &str = "\
 Answer with a plan in JSON, using only the names defined above.
-- kind \"aggregate\": measures, cut by the dimensions listed (a date dimension with a grain: day, week, month, quarter or year; \"none\" otherwise).
-- kind \"list\": rows of one entity; its dimensions are the columns shown.
-- kind \"none\": no definition fits the question.
-- segments: conditions the rows must meet; a segment of another entity means \"with at least one such row\".
-- filters: a dimension compared with values written as the data writes them; dates as YYYY-MM-DD.
-- without: segments or entities the rows have none of (\"never\", \"no\", \"without any\").
+- kind \"aggregate\" for numbers (how many, how much, total, average, share): the measures asked.
+- kind \"list\" for rows (which, who, list, show): the entity whose rows are listed; its dimensions are the columns shown.
+- kind \"none\" when no definition fits the question.
+- dimensions: for an aggregate, only what the question cuts by (\"by\", \"per\", \"each\", \"par\", \"chaque\"); none for a single total. A date dimension takes a grain (day, week, month, quarter, year), others \"none\".
+- segments: named conditions the question states; a segment of another entity means \"with at least one such row\".
+- filters: a dimension compared with values written as the data writes them; dates as YYYY-MM-DD, periods with \"between\".
+- without: entities the rows have none of (\"never\", \"no\", \"without any\").
 - compare: two dimensions of the same row compared.
-- having: a measure compared with a number.
+- having: a measure compared with a number (\"more than 3\").
 - share: true for a percentage of the whole.
-- order: by a measure or dimension of the plan; limit: the first N rows, 0 for all.
-Use no segment, filter or order the question does not ask for.";
+- order: by the measure when the question ranks (most, largest, top, best), else by what it says; limit: the first N rows, 0 for all.
+Write only the fields the question needs: no dimension, segment, filter or order it does not ask for.";
 
 impl Semantic {
     /// The system prompt of a plan. `values`: whether a category's values
@@ -29,7 +30,8 @@ impl Semantic {
     pub fn prompt(&self, today: &str, values: bool) -> String {
         let d = &self.definitions;
         let mut p = format!(
-            "You turn questions about the company's data into plans. Today is {today}.\n\n"
+            "You turn questions about the company's data into plans.\n{}\n\n",
+            calendar(today)
         );
         let synonyms = |s: &[String]| {
             if s.is_empty() {
@@ -99,7 +101,10 @@ impl Semantic {
 
     /// The JSON schema of a plan over these definitions, its properties in
     /// the order the model should decide them (the server's grammar follows
-    /// it): first the kind, then what is measured or listed, then how.
+    /// it): first the kind, then what is measured or listed, then how. Only
+    /// the kind is required: a small model made to write every field fills
+    /// them (a filter, a cut nobody asked for), and the worked plans show
+    /// only the fields they use.
     pub fn schema(&self) -> String {
         let d = &self.definitions;
         let names =
@@ -110,15 +115,18 @@ impl Semantic {
         let segments = names(&mut d.segments.keys());
         let mut entity_or_none = vec![String::new()];
         entity_or_none.extend(entities.iter().cloned());
-        let without: Vec<String> = segments.iter().chain(&entities).cloned().collect();
+        // "Without" names entities only: offered segments too, a small model
+        // negates the very segment the question asks for ("contacts without
+        // e-mail": without the segment "no e-mail").
+        let without: Vec<String> = entities.clone();
         let orderable: Vec<String> = measures.iter().chain(&dimensions).cloned().collect();
         let strings = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
-        let object = |props: &[(&str, String)]| {
+        let object = |props: &[(&str, String)], required: &[&str]| {
             let body: Vec<String> = props
                 .iter()
                 .map(|(k, v)| format!("{}:{v}", json(k)))
                 .collect();
-            let required: Vec<String> = props.iter().map(|(k, _)| json(k)).collect();
+            let required: Vec<String> = required.iter().map(|k| json(k)).collect();
             format!(
                 "{{\"type\":\"object\",\"properties\":{{{}}},\"required\":[{}],\"additionalProperties\":false}}",
                 body.join(","),
@@ -128,44 +136,91 @@ impl Semantic {
         let array = |items: String, max: usize| {
             format!("{{\"type\":\"array\",\"items\":{items},\"maxItems\":{max}}}")
         };
-        let cut = object(&[
-            ("name", one_of(&dimensions)),
-            ("grain", one_of(&strings(&Grain::ALL))),
-        ]);
-        let filter = object(&[
-            ("dimension", one_of(&dimensions)),
-            ("op", one_of(&strings(&Op::ALL))),
-            ("values", array("{\"type\":\"string\"}".to_owned(), 8)),
-        ]);
-        let compare = object(&[
-            ("left", one_of(&dimensions)),
-            ("op", one_of(&strings(&Op::COMPARISONS))),
-            ("right", one_of(&dimensions)),
-        ]);
-        let having = object(&[
-            ("measure", one_of(&measures)),
-            ("op", one_of(&strings(&Op::COMPARISONS))),
-            ("value", "{\"type\":\"number\"}".to_owned()),
-        ]);
-        let order = object(&[
-            ("name", one_of(&orderable)),
-            ("descending", "{\"type\":\"boolean\"}".to_owned()),
-        ]);
-        object(&[
-            ("kind", one_of(&strings(&["aggregate", "list", "none"]))),
-            ("entity", one_of(&entity_or_none)),
-            ("measures", array_of(&measures, 4)),
-            ("dimensions", array(cut, 4)),
-            ("segments", array_of(&segments, 4)),
-            ("filters", array(filter, 4)),
-            ("without", array_of(&without, 2)),
-            ("compare", array(compare, 2)),
-            ("having", array(having, 2)),
-            ("share", "{\"type\":\"boolean\"}".to_owned()),
-            ("order", array(order, 2)),
-            ("limit", "{\"type\":\"integer\",\"minimum\":0}".to_owned()),
-        ])
+        let cut = object(
+            &[
+                ("name", one_of(&dimensions)),
+                ("grain", one_of(&strings(&Grain::ALL))),
+            ],
+            &["name", "grain"],
+        );
+        let filter = object(
+            &[
+                ("dimension", one_of(&dimensions)),
+                ("op", one_of(&strings(&Op::ALL))),
+                ("values", array("{\"type\":\"string\"}".to_owned(), 8)),
+            ],
+            &["dimension", "op", "values"],
+        );
+        let compare = object(
+            &[
+                ("left", one_of(&dimensions)),
+                ("op", one_of(&strings(&Op::COMPARISONS))),
+                ("right", one_of(&dimensions)),
+            ],
+            &["left", "op", "right"],
+        );
+        let having = object(
+            &[
+                ("measure", one_of(&measures)),
+                ("op", one_of(&strings(&Op::COMPARISONS))),
+                ("value", "{\"type\":\"number\"}".to_owned()),
+            ],
+            &["measure", "op", "value"],
+        );
+        let order = object(
+            &[
+                ("name", one_of(&orderable)),
+                ("descending", "{\"type\":\"boolean\"}".to_owned()),
+            ],
+            &["name", "descending"],
+        );
+        object(
+            &[
+                ("kind", one_of(&strings(&["aggregate", "list", "none"]))),
+                ("entity", one_of(&entity_or_none)),
+                ("measures", array_of(&measures, 4)),
+                ("dimensions", array(cut, 4)),
+                ("segments", array_of(&segments, 4)),
+                ("filters", array(filter, 4)),
+                ("without", array_of(&without, 2)),
+                ("compare", array(compare, 2)),
+                ("having", array(having, 2)),
+                ("share", "{\"type\":\"boolean\"}".to_owned()),
+                ("order", array(order, 2)),
+                ("limit", "{\"type\":\"integer\",\"minimum\":0}".to_owned()),
+            ],
+            &["kind"],
+        )
     }
+}
+
+/// Today and the periods questions name relative to it, written out: a
+/// small model does not count days.
+fn calendar(today: &str) -> String {
+    use chrono::{Datelike, Months, NaiveDate};
+    let Ok(day) = NaiveDate::parse_from_str(today, "%Y-%m-%d") else {
+        return format!("Today is {today}.");
+    };
+    let month = |d: NaiveDate| {
+        let first = d.with_day(1).unwrap_or(d);
+        let last = first
+            .checked_add_months(Months::new(1))
+            .and_then(|n| n.pred_opt())
+            .unwrap_or(first);
+        format!("{first} to {last}")
+    };
+    let year = |y: i32| format!("{y}-01-01 to {y}-12-31");
+    let last_month = day.checked_sub_months(Months::new(1)).unwrap_or(day);
+    let next_month = day.checked_add_months(Months::new(1)).unwrap_or(day);
+    format!(
+        "Today is {today}. Periods a question may name (filter by one only when it does): \
+         this month {}, last month {}, next month {}, this year {}, last year {}.",
+        month(day),
+        month(last_month),
+        month(next_month),
+        year(day.year()),
+        year(day.year() - 1)
+    )
 }
 
 fn json(s: &str) -> String {

@@ -142,6 +142,13 @@ pub struct PlanTrace {
     pub first_token: Option<std::time::Duration>,
 }
 
+/// Whether `question` holds `value` (case and accents aside): a value the
+/// person wrote, rather than one the model made up.
+fn mentions(question: &str, value: &str) -> bool {
+    let value = crate::learn::text::fold(value.trim());
+    !value.is_empty() && crate::learn::text::fold(question).contains(&value)
+}
+
 /// The first statement of `judged` that may be offered.
 fn first_offer(judged: &[Judged]) -> Option<Judged> {
     judged.iter().find(|j| j.verdict.is_ok()).cloned()
@@ -178,7 +185,13 @@ impl SqlAnswer<'_> {
     /// definitions (its answer held to their schema), the plan resolved
     /// and compiled, one repair round for a name or value the model got
     /// wrong. `values`: whether the prompt may show the data's values.
-    pub async fn planned(&self, user: i64, question: &str, values: bool) -> (Planned, PlanTrace) {
+    pub async fn planned(
+        &self,
+        user: i64,
+        question: &str,
+        values: bool,
+        position: &tokio::sync::watch::Sender<usize>,
+    ) -> (Planned, PlanTrace) {
         let mut trace = PlanTrace::default();
         let Some(semantic) = self.runtime.semantic() else {
             return (Planned::Free("no semantic model".to_owned()), trace);
@@ -196,7 +209,7 @@ impl SqlAnswer<'_> {
         ];
         for round in 0..2 {
             trace.prompt_tokens += crate::llm::prompt_tokens(&messages);
-            let written = match self.shaped(user, &messages, &schema).await {
+            let written = match self.shaped(user, &messages, &schema, position).await {
                 Ok(written) => written,
                 Err(e) => return (Planned::Free(format!("the plan: {e}")), trace),
             };
@@ -230,7 +243,7 @@ impl SqlAnswer<'_> {
                     dimension,
                     value,
                     near,
-                }) => {
+                }) if mentions(question, &value) || round == 1 => {
                     let label = semantic
                         .definitions
                         .dimensions
@@ -244,7 +257,21 @@ impl SqlAnswer<'_> {
                     .render(self.lang);
                     return (Planned::Said(said), trace);
                 }
-                Err(e) if e.repairable() && round == 0 => e,
+                // A value the data does not hold, written by the model
+                // rather than asked: once more, with the values it holds.
+                Err(crate::semantic::PlanError::UnknownValue {
+                    dimension, value, ..
+                }) if round == 0 && !mentions(question, &value) => {
+                    let held = semantic
+                        .values_of(&dimension)
+                        .unwrap_or_default()
+                        .join("', '");
+                    format!(
+                        "{dimension}: no value {value:?} in the data, which holds '{held}'; \
+                         a named segment may say it instead"
+                    )
+                }
+                Err(e) if e.repairable() && round == 0 => e.to_string(),
                 Err(e) => return (Planned::Free(e.to_string()), trace),
             };
             messages.push(ChatMessage::new(ChatRole::Assistant, written.text));
@@ -262,13 +289,13 @@ impl SqlAnswer<'_> {
         user: i64,
         messages: &[ChatMessage],
         schema: &str,
+        position: &tokio::sync::watch::Sender<usize>,
     ) -> Result<Written, String> {
         use futures_util::StreamExt;
         let asked = std::time::Instant::now();
-        let (position, _) = tokio::sync::watch::channel(0);
         let tokens = self
             .llm
-            .ask_shaped(user, messages, &position, None, Some(schema))
+            .ask_shaped(user, messages, position, None, Some(schema))
             .await
             .map_err(|e| e.to_string())?;
         let mut stream = tokens.into_stream();

@@ -91,6 +91,38 @@ pub struct Unoffered {
     pub refused: bool,
 }
 
+/// `definitions` bound to `catalog`, every expression they hold judged by
+/// `policy`'s validator as a statement of its own.
+///
+/// # Errors
+/// Every problem, each naming its key.
+pub fn bound_semantic(
+    definitions: &crate::semantic::Definitions,
+    catalog: &crate::sql::schema::Catalog,
+    policy: &crate::sql::validate::Policy,
+) -> Result<crate::semantic::Semantic, Vec<String>> {
+    let semantic =
+        crate::semantic::Semantic::bind(definitions.clone(), catalog).map_err(|e| match e {
+            crate::semantic::DefinitionError::Invalid(problems) => problems,
+            other => vec![other.to_string()],
+        })?;
+    let known = (!catalog.tables.is_empty()).then_some(catalog);
+    let problems: Vec<String> = semantic
+        .probes(policy.dialect)
+        .into_iter()
+        .filter_map(|(key, sql)| {
+            crate::sql::validate::validate_in(&sql, policy, known)
+                .err()
+                .map(|refusal| format!("{key}: {refusal} ({sql})"))
+        })
+        .collect();
+    if problems.is_empty() {
+        Ok(semantic)
+    } else {
+        Err(problems)
+    }
+}
+
 impl SqlRuntime {
     /// Reads the target's catalogue again; returns how many tables it has.
     ///
@@ -154,26 +186,7 @@ impl SqlRuntime {
         definitions: &crate::semantic::Definitions,
     ) -> Result<crate::semantic::Semantic, Vec<String>> {
         let catalog = self.catalog.read().expect("never poisoned").clone();
-        let semantic = crate::semantic::Semantic::bind(definitions.clone(), &catalog).map_err(
-            |e| match e {
-                crate::semantic::DefinitionError::Invalid(problems) => problems,
-                other => vec![other.to_string()],
-            },
-        )?;
-        let problems: Vec<String> = semantic
-            .probes(self.policy.dialect)
-            .into_iter()
-            .filter_map(|(key, sql)| {
-                self.check(&sql)
-                    .err()
-                    .map(|refusal| format!("{key}: {refusal} ({sql})"))
-            })
-            .collect();
-        if problems.is_empty() {
-            Ok(semantic)
-        } else {
-            Err(problems)
-        }
+        bound_semantic(definitions, &catalog, &self.policy)
     }
 
     /// The semantic model bound to the catalogue last read, if any.
