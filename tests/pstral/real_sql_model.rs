@@ -142,7 +142,12 @@ async fn the_real_server_holds_a_plan_to_the_semantic_models_schema() {
     };
     let (position, _) = tokio::sync::watch::channel(0);
     let (_, trace) = sql
-        .planned(0, "quels clients à Lyon ont des paiements en retard ?", true, &position)
+        .planned(
+            0,
+            "quels clients à Lyon ont des paiements en retard ?",
+            true,
+            &position,
+        )
         .await;
     let first = trace.answers.first().expect("the model answered");
     pstral_core::semantic::plan::read(first)

@@ -310,7 +310,8 @@ async fn a_question_the_definitions_cover_is_read_back_in_words_and_its_compiled
         r#"{"kind": "list", "entity": "clients", "dimensions": [{"name": "client_company", "grain": "none"}], "segments": ["late_payment"], "filters": [{"dimension": "client_city", "op": "=", "values": ["lyon"]}]}"#,
     ));
     let (_demo, h) = bot_with_definitions(&fake).await;
-    h.ask(1, "Quels clients à Lyon ont des paiements en retard ?").await;
+    h.ask(1, "Quels clients à Lyon ont des paiements en retard ?")
+        .await;
 
     // One request, its answer held to the schema of the model's names
     // (Ollama takes the schema itself as `format`).
@@ -329,9 +330,15 @@ async fn a_question_the_definitions_cover_is_read_back_in_words_and_its_compiled
         .map(|(_, t)| t)
         .find(|t| t.starts_with("Read as:"))
         .expect("the reading is shown");
-    assert!(answer.contains("clients with client, for late payment; city is Lyon"), "{answer}");
+    assert!(
+        answer.contains("clients with client, for late payment; city is Lyon"),
+        "{answer}"
+    );
     assert!(answer.contains("(\"lyon\" read as \"Lyon\")"), "{answer}");
-    assert!(answer.contains("EXISTS (SELECT 1 FROM contracts JOIN payments"), "{answer}");
+    assert!(
+        answer.contains("EXISTS (SELECT 1 FROM contracts JOIN payments"),
+        "{answer}"
+    );
     assert!(offered(&h), "the compiled statement is offered");
     let recorded = h.audited("answer").await;
     assert_eq!(recorded.last().unwrap()["path"], "plan", "{recorded:?}");
@@ -352,7 +359,8 @@ async fn a_question_no_definition_covers_goes_to_the_models_own_sql() {
         "```sql\nSELECT company FROM clients WHERE siret LIKE '69%'\n```",
     ));
     let (_demo, h) = bot_with_definitions(&fake).await;
-    h.ask(1, "Which clients have a SIRET starting with 69?").await;
+    h.ask(1, "Which clients have a SIRET starting with 69?")
+        .await;
     let requests = fake.requests();
     assert_eq!(requests.len(), 2, "a plan, then the model's own SQL");
     assert!(requests[0].get("format").is_some());
@@ -373,7 +381,11 @@ async fn a_value_the_data_does_not_hold_is_said_never_guessed_and_nothing_is_off
     ));
     let (_demo, h) = bot_with_definitions(&fake).await;
     h.ask(1, "How many clients in Lyno?").await;
-    assert_eq!(fake.requests().len(), 1, "nothing asked again: the person wrote it");
+    assert_eq!(
+        fake.requests().len(),
+        1,
+        "nothing asked again: the person wrote it"
+    );
     let said: Vec<String> = h.answers().into_iter().map(|(_, t)| t).collect();
     assert!(
         said.iter()
@@ -389,14 +401,21 @@ async fn a_plan_with_a_name_of_no_definition_is_repaired_once_with_the_nearest_n
     let fake = FakeModel::start(&[crate::answers::MODEL]).await;
     // A server that does not hold the answer to the schema may write any
     // name: the repair round lists the nearest.
-    fake.then(Script::answer(r#"{"kind": "aggregate", "measures": ["MMR"]}"#));
-    fake.then(Script::answer(r#"{"kind": "aggregate", "measures": ["mrr"]}"#));
+    fake.then(Script::answer(
+        r#"{"kind": "aggregate", "measures": ["MMR"]}"#,
+    ));
+    fake.then(Script::answer(
+        r#"{"kind": "aggregate", "measures": ["mrr"]}"#,
+    ));
     let (_demo, h) = bot_with_definitions(&fake).await;
     h.ask(1, "Our MRR?").await;
     let requests = fake.requests();
     assert_eq!(requests.len(), 2, "one repair round");
     let repair = requests[1]["messages"].as_array().unwrap();
     let asked = repair.last().unwrap()["content"].as_str().unwrap();
-    assert!(asked.contains("\"MMR\" is not a measure (nearest: mrr)"), "{asked}");
+    assert!(
+        asked.contains("\"MMR\" is not a measure (nearest: mrr)"),
+        "{asked}"
+    );
     assert!(offered(&h));
 }
