@@ -217,6 +217,11 @@ pub struct EvalArgs {
     /// Only the first N cases.
     #[arg(long)]
     pub limit: Option<usize>,
+    /// Also ask the same cases with a bare prompt (the tables and the
+    /// question, nothing else: no glossary, values, examples, plan or
+    /// repair), reported beside: what the bot's way brings over it.
+    #[arg(long)]
+    pub bare: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -212,6 +212,8 @@ impl CaseReport {
 pub const PATH_PLAN: &str = "plan";
 /// The free path's.
 pub const PATH_FREE: &str = "free";
+/// A bare prompt's: the tables' DDL and the question, one answer.
+pub const PATH_BARE: &str = "bare";
 
 /// The figures of a run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -303,6 +305,9 @@ pub struct Evaluation<'a> {
     pub prompts: &'a Prompts,
     /// The bot's language: its prompts and its repair request.
     pub lang: Lang,
+    /// Ask with a bare prompt instead of the bot's way: the tables and the
+    /// question, nothing else ([`PATH_BARE`]).
+    pub bare: bool,
 }
 
 /// The first query of an answer that may be offered, or why none may.
@@ -344,6 +349,13 @@ impl Evaluation<'_> {
             prompts: self.prompts,
             lang: self.lang,
         };
+        if self.bare {
+            report.path = PATH_BARE.to_owned();
+            let offer = self.bare_offer(&sql, case, &mut report).await;
+            self.conclude(offer, case, &gold_rows, &mut report).await;
+            report.latency_ms = elapsed_ms(started);
+            return report;
+        }
         // The semantic path first, as the bot takes it.
         let (position, _) = tokio::sync::watch::channel(0);
         let (planned, trace) = sql.planned(0, &case.question, true, &position).await;
@@ -374,6 +386,13 @@ impl Evaluation<'_> {
             Some(offer) => offer,
             None => self.free(&sql, case, &same, &mut report).await,
         };
+        self.conclude(offer, case, &gold_rows, &mut report).await;
+        report.latency_ms = elapsed_ms(started);
+        report
+    }
+
+    /// The verdict on what was offered.
+    async fn conclude(&self, offer: Offer, case: &Case, gold_rows: &Rows, report: &mut CaseReport) {
         match offer {
             Offer::None(verdict, reason) => {
                 report.verdict = verdict;
@@ -382,11 +401,42 @@ impl Evaluation<'_> {
             Offer::Query(produced) => {
                 report.valid = true;
                 report.sql = Some(produced.text.clone());
-                self.compare(&produced, case, &gold_rows, &mut report).await;
+                self.compare(&produced, case, gold_rows, report).await;
             }
         }
-        report.latency_ms = elapsed_ms(started);
-        report
+    }
+
+    /// A bare prompt's offer: every table's DDL and the question, one
+    /// answer, no repair.
+    async fn bare_offer(&self, sql: &SqlAnswer<'_>, case: &Case, report: &mut CaseReport) -> Offer {
+        let tables = self
+            .runtime
+            .known_catalog()
+            .map(|c| {
+                c.tables
+                    .iter()
+                    .map(|t| t.ddl())
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })
+            .unwrap_or_default();
+        let messages = vec![
+            ChatMessage::new(
+                crate::llm::ChatRole::System,
+                format!(
+                    "Write one {} query that answers the question, in a ```sql block.\n\n{tables}",
+                    self.runtime.policy.dialect
+                ),
+            ),
+            ChatMessage::new(crate::llm::ChatRole::User, case.question.clone()),
+        ];
+        match Self::answer(sql, &messages, report).await {
+            Err(e) => Offer::None(Verdict::ModelFailed, e),
+            Ok(written) => {
+                report.answer = Some(written.text.clone());
+                Self::first_offer(sql.judge(&written.text, written.ended()).await, report)
+            }
+        }
     }
 
     /// The free path: the model's own SQL for `case`, the bot's one repair

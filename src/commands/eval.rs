@@ -118,7 +118,7 @@ async fn run(
             ))),
             ..runtime.clone()
         };
-        let total = held.len() * 2;
+        let total = held.len() * if args.bare { 3 } else { 2 };
         let bar = progress(total);
         let a = run_cases(
             &without,
@@ -128,9 +128,37 @@ async fn run(
             &held,
             &bar,
             "without examples",
+            false,
         )
         .await;
-        let b = run_cases(&with, &llm, &prompts, lang, &held, &bar, "with examples").await;
+        let b = run_cases(
+            &with,
+            &llm,
+            &prompts,
+            lang,
+            &held,
+            &bar,
+            "with examples",
+            false,
+        )
+        .await;
+        let bare = if args.bare {
+            Some(
+                run_cases(
+                    &without,
+                    &llm,
+                    &prompts,
+                    lang,
+                    &held,
+                    &bar,
+                    "bare prompt",
+                    true,
+                )
+                .await,
+            )
+        } else {
+            None
+        };
         bar.finish_and_clear();
         runs.push((
             "without_examples",
@@ -142,15 +170,46 @@ async fn run(
             format!("the same, with the other {stored} stored as examples"),
             b,
         ));
+        if let Some(bare) = bare {
+            runs.push((
+                "bare",
+                "the same, asked with a bare prompt (the tables and the question)".to_owned(),
+                bare,
+            ));
+        }
     } else {
-        let bar = progress(cases.len());
-        let reports = run_cases(&runtime, &llm, &prompts, lang, cases, &bar, "").await;
+        let bar = progress(cases.len() * if args.bare { 2 } else { 1 });
+        let reports = run_cases(&runtime, &llm, &prompts, lang, cases, &bar, "", false).await;
+        let bare = if args.bare {
+            Some(
+                run_cases(
+                    &runtime,
+                    &llm,
+                    &prompts,
+                    lang,
+                    cases,
+                    &bar,
+                    "bare prompt",
+                    true,
+                )
+                .await,
+            )
+        } else {
+            None
+        };
         bar.finish_and_clear();
         runs.push((
             "all",
             format!("{} cases, the stored examples", cases.len()),
             reports,
         ));
+        if let Some(bare) = bare {
+            runs.push((
+                "bare",
+                "the same, asked with a bare prompt (the tables and the question)".to_owned(),
+                bare,
+            ));
+        }
     }
     print_summaries(&runs);
     let report = json!({
@@ -223,6 +282,7 @@ fn progress(total: usize) -> indicatif::ProgressBar {
     bar
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn run_cases(
     runtime: &SqlRuntime,
     llm: &Llm,
@@ -231,12 +291,14 @@ async fn run_cases(
     cases: &[Case],
     bar: &indicatif::ProgressBar,
     label: &str,
+    bare: bool,
 ) -> Vec<CaseReport> {
     let evaluation = Evaluation {
         runtime,
         llm,
         prompts,
         lang,
+        bare,
     };
     let mut reports = Vec::with_capacity(cases.len());
     for case in cases {
@@ -254,6 +316,7 @@ fn print_summaries(runs: &[(&str, String, Vec<CaseReport>)]) {
     header.extend(runs.iter().map(|(name, _, _)| match *name {
         "without_examples" => "without examples",
         "with_examples" => "with examples",
+        "bare" => "bare prompt",
         _ => "result",
     }));
     let mut table = crate::tables::new_table(&header);

@@ -419,3 +419,52 @@ async fn a_plan_with_a_name_of_no_definition_is_repaired_once_with_the_nearest_n
     );
     assert!(offered(&h));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_evaluations_bare_prompt_holds_the_tables_and_the_question_and_nothing_else() {
+    use crate::support::fake_model::{FakeModel, Script};
+    let fake = FakeModel::start(&[crate::answers::MODEL]).await;
+    fake.then(Script::answer(
+        "```sql\nSELECT COUNT(*) FROM payments WHERE status = 'impayé'\n```",
+    ));
+    let (demo, h) = bot_with_definitions(&fake).await;
+    let runtime = pstral_core::target::SqlRuntime {
+        glossary: Some(std::sync::Arc::new(
+            pstral_core::learn::glossary::Glossary::fit(
+                std::path::Path::new("glossary.md"),
+                demo::GLOSSARY,
+                1000,
+            ),
+        )),
+        ..demo.runtime.clone()
+    };
+    let evaluation = pstral_core::eval::Evaluation {
+        runtime: &runtime,
+        llm: h.bot.llm(),
+        prompts: &pstral_core::conversation::Prompts::new(None),
+        lang: pstral_core::i18n::Lang::En,
+        bare: true,
+    };
+    let report = evaluation
+        .run(&pstral_core::eval::Case {
+            id: None,
+            question: "How many payments are late?".to_owned(),
+            language: None,
+            gold: "SELECT COUNT(*) FROM payments WHERE status = 'impayé'".to_owned(),
+        })
+        .await;
+    assert_eq!(report.path, "bare");
+    assert_eq!(
+        report.verdict,
+        pstral_core::eval::Verdict::Correct,
+        "{report:?}"
+    );
+    let requests = fake.requests();
+    assert_eq!(requests.len(), 1, "no plan, no repair");
+    let messages = requests[0]["messages"].as_array().unwrap();
+    assert_eq!(messages.len(), 2);
+    let system = messages[0]["content"].as_str().unwrap();
+    assert!(system.contains("payments ("), "{system}");
+    assert!(!system.contains("Grace period"), "no glossary: {system}");
+    assert_eq!(messages[1]["content"], "How many payments are late?");
+}
