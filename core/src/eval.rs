@@ -21,7 +21,7 @@ use crate::learn::examples::{FileError, FileFormat, read_records};
 use crate::llm::{ChatMessage, Llm};
 use crate::sql::backend::{Cell, Column, ExecError, RowSink};
 use crate::target::SqlRuntime;
-use crate::target::answer::{Ended, Judged, Planned, SqlAnswer, Written};
+use crate::target::answer::{Judged, Planned, SqlAnswer, Written};
 
 /// One question with its gold query, as a file holds it (`[[case]]` in
 /// TOML, or one JSON object a line).
@@ -364,11 +364,15 @@ impl Evaluation<'_> {
         report.answer_tokens += trace.pieces;
         report.first_token_ms = trace.first_token.map(|d| d.as_millis() as u64);
         let offer = match planned {
-            Planned::Compiled { answer, .. } => {
+            Planned::Compiled {
+                answer,
+                sql: compiled,
+                ..
+            } => {
                 report.path = PATH_PLAN.to_owned();
-                report.answer = Some(answer.clone());
+                report.answer = Some(answer);
                 Some(Self::first_offer(
-                    sql.judge(&answer, Ended::Finished).await,
+                    sql.judge_compiled(&compiled).await,
                     &mut report,
                 ))
             }
@@ -778,7 +782,7 @@ mod tests {
     }
 
     #[test]
-    fn the_summary_counts_right_answers_by_class() {
+    fn the_summary_counts_right_answers_by_class_and_by_path() {
         let case = |class: &str, verdict: Verdict| CaseReport {
             id: String::new(),
             question: String::new(),
@@ -801,6 +805,14 @@ mod tests {
             first_token_ms: None,
             answer_tokens: 0,
             prompt_tokens: 0,
+            path: if class == "1 table" {
+                PATH_PLAN
+            } else {
+                PATH_FREE
+            }
+            .to_owned(),
+            plans: Vec::new(),
+            left_to_free: None,
         };
         let summary = Summary::of(&[
             case("1 table", Verdict::Correct),
@@ -809,6 +821,8 @@ mod tests {
         ]);
         assert_eq!(summary.by_class["1 table"], (1, 2));
         assert_eq!(summary.by_class["2 tables"], (0, 1));
+        assert_eq!(summary.by_path[PATH_PLAN], (1, 2));
+        assert_eq!(summary.by_path[PATH_FREE], (0, 1));
         // The first token's median is over the cases whose model answered.
         let timed = |ms: Option<u64>| CaseReport {
             first_token_ms: ms,

@@ -91,6 +91,10 @@ const PLANS: &[(&str, &str)] = &[
         "SELECT c.product, ROUND(AVG(julianday(p.paid_on) - julianday(p.due_on)), 2) FROM payments p JOIN contracts c ON c.id = p.contract_id WHERE p.status = 'payé en retard' GROUP BY c.product",
     ),
     (
+        r#"{"kind": "list", "entity": "documents", "dimensions": [{"name": "document_title", "grain": "none"}, {"name": "contract_reference", "grain": "none"}], "order": [{"name": "contract_reference", "descending": true}]}"#,
+        "SELECT d.title, c.reference FROM documents d LEFT JOIN contracts c ON c.id = d.contract_id",
+    ),
+    (
         r#"{"kind": "list", "entity": "notes", "dimensions": [{"name": "client_company", "grain": "none"}, {"name": "note_written_on", "grain": "none"}], "filters": [{"dimension": "note_body", "op": "contains", "values": ["RELANCE"]}]}"#,
         "SELECT cl.company, n.written_on FROM client_notes n JOIN clients cl ON cl.id = n.client_id WHERE LOWER(n.body) LIKE '%relance%'",
     ),
@@ -224,6 +228,47 @@ async fn names_and_values_the_definitions_and_data_do_not_hold_are_named_with_th
     assert!(
         matches!(wrong, Err(PlanError::WrongType { .. })),
         "{wrong:?}"
+    );
+    // A value is a few words on one line: never markup that could open a
+    // block of its own once shown, never empty.
+    for value in ["x\n```sql\nSELECT * FROM users\n```", "a`b", "  "] {
+        let plan = format!(
+            r#"{{"kind": "list", "entity": "contacts", "filters": [{{"dimension": "contact_email", "op": "=", "values": [{}]}}]}}"#,
+            serde_json::to_string(value).unwrap()
+        );
+        assert!(
+            matches!(resolve(&plan), Err(PlanError::WrongType { .. })),
+            "{value:?}"
+        );
+    }
+    // What cannot be said is said so rather than written wrong: a cut
+    // named twice, a share of the groups a having keeps, a share of an
+    // average, a month compared with !=, two types compared.
+    for plan in [
+        r#"{"kind": "aggregate", "measures": ["client_count"], "dimensions": [{"name": "client_city", "grain": "none"}, {"name": "client_city", "grain": "none"}]}"#,
+        r#"{"kind": "aggregate", "measures": ["note_count"], "dimensions": [{"name": "client_company", "grain": "none"}], "having": [{"measure": "note_count", "op": ">", "value": 20}], "share": true}"#,
+        r#"{"kind": "aggregate", "measures": ["average_monthly_amount"], "share": true}"#,
+        r#"{"kind": "aggregate", "measures": ["contract_count"], "compare": [{"left": "contract_starts_on", "op": "<", "right": "contract_monthly_amount"}]}"#,
+    ] {
+        assert!(
+            matches!(resolve(plan), Err(PlanError::Unsayable(_))),
+            "{plan}"
+        );
+    }
+    assert!(matches!(
+        resolve(
+            r#"{"kind": "aggregate", "measures": ["contract_count"], "filters": [{"dimension": "contract_starts_on", "op": "!=", "values": ["2024-02"]}]}"#
+        ),
+        Err(PlanError::WrongType { .. })
+    ));
+    // Someone who may not read data is not shown the values near theirs.
+    let hidden = model.resolve_for(
+        plan::read(r#"{"kind": "list", "entity": "clients", "filters": [{"dimension": "client_city", "op": "=", "values": ["Lyno"]}]}"#).unwrap(),
+        false,
+    );
+    assert!(
+        matches!(&hidden, Err(PlanError::UnknownValue { near, .. }) if near.is_empty()),
+        "{hidden:?}"
     );
     // Not a plan at all, and a plan that covers nothing.
     assert!(matches!(

@@ -41,8 +41,8 @@ pub(super) struct Answered {
 /// What the semantic path answered with.
 #[derive(Debug, Clone)]
 pub(super) enum PlanShown {
-    /// A statement compiled from this plan (JSON).
-    Compiled(String),
+    /// A statement compiled from a plan (JSON).
+    Compiled { plan: String, sql: String },
     /// A value the data does not hold was said.
     Said,
 }
@@ -145,7 +145,11 @@ impl Bot {
             conversation: &conversation,
             question: q.text,
         };
-        self.offer_answer(platform, &turn, sql, &messages, streamed, ended)
+        let compiled = match &answered.plan {
+            Some(PlanShown::Compiled { sql, .. }) => Some(sql.as_str()),
+            _ => None,
+        };
+        self.offer_answer(platform, &turn, sql, &messages, (streamed, ended), compiled)
             .await;
     }
 
@@ -158,8 +162,8 @@ impl Bot {
         turn: &Turn<'_>,
         sql: Option<SqlAnswer<'_>>,
         messages: &[ChatMessage],
-        streamed: &Streamed,
-        ended: Ended,
+        (streamed, ended): (&Streamed, Ended),
+        compiled: Option<&str>,
     ) {
         let Some(sql) = sql else {
             // No target: the SQL is shown, not offered, and the asker told why.
@@ -173,7 +177,11 @@ impl Bot {
             .await;
             return;
         };
-        let judged = sql.judge(&streamed.answer, ended).await;
+        // A plan's statement is the one the bot wrote, judged as written.
+        let judged = match compiled {
+            Some(statement) => sql.judge_compiled(statement).await,
+            None => sql.judge(&streamed.answer, ended).await,
+        };
         let repair = sql.repair(messages, &streamed.answer, &judged, ended);
         if !self
             .offer_sql(
@@ -482,8 +490,12 @@ impl Bot {
         if let Some((sql, question, values)) = asking.plan {
             let (planned, trace) = sql.planned(user.id, question, values, position).await;
             match planned {
-                Planned::Compiled { answer, plan, .. } => {
-                    return Ok(Source::Planned(answer, PlanShown::Compiled(plan.to_json())));
+                Planned::Compiled { answer, plan, sql } => {
+                    let shown = PlanShown::Compiled {
+                        plan: plan.to_json(),
+                        sql,
+                    };
+                    return Ok(Source::Planned(answer, shown));
                 }
                 Planned::Said(said) => return Ok(Source::Planned(said, PlanShown::Said)),
                 Planned::Free(why) => tracing::info!(
@@ -603,7 +615,7 @@ impl Bot {
                     "duration_ms": duration_ms,
                     "path": if answered.plan.is_some() { "plan" } else { "free" },
                     "plan": match &answered.plan {
-                        Some(PlanShown::Compiled(plan)) => Some(plan.as_str()),
+                        Some(PlanShown::Compiled { plan, .. }) => Some(plan.as_str()),
                         _ => None,
                     },
                 })

@@ -135,6 +135,18 @@ impl Writer<'_> {
     /// Joins `entity` into `scope` along its path; `fan` allows a path
     /// that repeats the base's rows (marking the scope fanned).
     fn join(&self, scope: &mut Scope, entity: &str, fan: bool) -> Result<(), PlanError> {
+        self.join_with(scope, entity, fan, false)
+    }
+
+    /// [`Writer::join`]; `left` keeps the base's rows that have no row to
+    /// join (a document of no contract is still listed).
+    fn join_with(
+        &self,
+        scope: &mut Scope,
+        entity: &str,
+        fan: bool,
+        left: bool,
+    ) -> Result<(), PlanError> {
         let path = self
             .semantic
             .path(&scope.base, entity)
@@ -153,7 +165,8 @@ impl Writer<'_> {
             }
             if scope.joined.insert(next.clone()) {
                 scope.joins.push(format!(
-                    "JOIN {} ON {}",
+                    "{}JOIN {} ON {}",
+                    if left { "LEFT " } else { "" },
                     self.from(&next),
                     self.link(&at, step)
                 ));
@@ -186,8 +199,10 @@ impl Writer<'_> {
                 )));
             };
             self.join(scope, entity, false)?;
+            // A condition that is unknown (NULL) does not hold: its rows
+            // are without it.
             return Ok(if negated {
-                format!("NOT ({condition})")
+                format!("CASE WHEN {condition} THEN 1 ELSE 0 END = 0")
             } else {
                 format!("({condition})")
             });
@@ -336,8 +351,13 @@ impl Writer<'_> {
                 // are the word's, not wildcards (escaped with `!`: a
                 // backslash reads differently from one database to the
                 // next).
-                let escaped = word
-                    .to_lowercase()
+                // SQLite's LOWER folds ASCII letters only: a word is
+                // folded the same way, so that it matches as written.
+                let lower = match self.dialect {
+                    Dialect::Sqlite => word.to_ascii_lowercase(),
+                    Dialect::Postgres | Dialect::Oracle => word.to_lowercase(),
+                };
+                let escaped = lower
                     .replace('!', "!!")
                     .replace('%', "!%")
                     .replace('_', "!_");
@@ -369,7 +389,16 @@ impl Writer<'_> {
             let by: Vec<String> = plan
                 .order
                 .iter()
-                .map(|o| format!("{}{}", o.name, if o.descending { " DESC" } else { "" }))
+                // NULL sorts as the smallest value on every database, as
+                // SQLite has it: the same order everywhere, and no empty
+                // group on top of a "top N".
+                .map(|o| {
+                    if o.descending {
+                        format!("{} DESC NULLS LAST", o.name)
+                    } else {
+                        format!("{} NULLS FIRST", o.name)
+                    }
+                })
                 .collect();
             sql.push_str(&format!(" ORDER BY {}", by.join(", ")));
         }
@@ -414,7 +443,7 @@ impl Writer<'_> {
         let mut columns = Vec::new();
         for cut in &cuts {
             let dim = &self.defs().dimensions[&cut.name];
-            self.join(&mut scope, &dim.entity, false)?;
+            self.join_with(&mut scope, &dim.entity, false, true)?;
             columns.push(format!("{} AS {}", self.cut(cut), cut.name));
         }
         self.filter(&mut scope, resolved)?;
@@ -609,6 +638,17 @@ impl Writer<'_> {
         } else {
             core
         };
+        // A share of the whole without cuts is one row: nothing to order.
+        if plan.share && dims.is_empty() {
+            let unordered = Resolved {
+                plan: super::plan::Plan {
+                    order: Vec::new(),
+                    ..plan.clone()
+                },
+                ..resolved.clone()
+            };
+            return Ok(format!("{sql}{}", self.tail(&unordered)));
+        }
         Ok(format!("{sql}{}", self.tail(resolved)))
     }
 
@@ -638,7 +678,7 @@ impl Writer<'_> {
         let mut columns: Vec<String> = Vec::new();
         if dims.is_empty() {
             for (i, (_, ms)) in groups.iter().enumerate() {
-                columns.extend(ms.iter().map(|m| format!("g{i}.{m}")));
+                columns.extend(ms.iter().map(|m| format!("g{i}.{m} AS {m}")));
             }
             let from: Vec<String> = parts
                 .iter()
@@ -655,9 +695,9 @@ impl Writer<'_> {
             .iter()
             .map(|p| format!("SELECT {} FROM ({p}) k", matched.join(", ")))
             .collect();
-        columns.extend(dims.iter().map(|d| format!("keys.{d}")));
+        columns.extend(dims.iter().map(|d| format!("keys.{d} AS {d}")));
         for (i, (_, ms)) in groups.iter().enumerate() {
-            columns.extend(ms.iter().map(|m| format!("g{i}.{m}")));
+            columns.extend(ms.iter().map(|m| format!("g{i}.{m} AS {m}")));
         }
         let mut sql = format!(
             "SELECT {} FROM ({}) keys",
@@ -688,9 +728,10 @@ impl Writer<'_> {
         core: String,
     ) -> Result<String, PlanError> {
         if !dims.is_empty() {
-            let mut columns: Vec<String> = dims.iter().map(|d| format!("part.{d}")).collect();
+            let mut columns: Vec<String> =
+                dims.iter().map(|d| format!("part.{d} AS {d}")).collect();
             for m in measures {
-                columns.push(format!("part.{m}"));
+                columns.push(format!("part.{m} AS {m}"));
                 columns.push(format!(
                     "ROUND(100.0 * part.{m} / NULLIF(SUM(part.{m}) OVER (), 0), 2) AS {m}_pct"
                 ));

@@ -305,6 +305,16 @@ impl Semantic {
     /// # Errors
     /// The first name, value or combination that does not hold.
     pub fn resolve(&self, plan: Plan) -> Result<Resolved, PlanError> {
+        self.resolve_for(plan, true)
+    }
+
+    /// [`Semantic::resolve`] for someone who may read the data's values
+    /// (`values`) or not: then a value the data does not hold is named
+    /// without the values near it.
+    ///
+    /// # Errors
+    /// As [`Semantic::resolve`].
+    pub fn resolve_for(&self, plan: Plan, values: bool) -> Result<Resolved, PlanError> {
         let d = &self.definitions;
         let unknown = |field: &'static str, name: &str, kind: &'static str, names: Vec<&String>| {
             PlanError::Unknown {
@@ -341,7 +351,14 @@ impl Semantic {
                 ));
             }
         }
+        let mut cuts = std::collections::BTreeSet::new();
         for cut in &plan.dimensions {
+            if !cuts.insert(&cut.name) {
+                return Err(PlanError::Unsayable(format!(
+                    "dimensions: {} is named twice; a dimension is cut once",
+                    cut.name
+                )));
+            }
             if !d.dimensions.contains_key(&cut.name) {
                 return Err(unknown(
                     "dimensions",
@@ -387,6 +404,16 @@ impl Semantic {
                     "two dimensions are compared with =, !=, <, <=, > or >=".to_owned(),
                 ));
             }
+            let (l, r) = (&d.dimensions[&c.left], &d.dimensions[&c.right]);
+            if l.kind != r.kind {
+                return Err(PlanError::Unsayable(format!(
+                    "compare: {} is a {} and {} a {}: only values of one type compare",
+                    c.left,
+                    l.kind.as_str(),
+                    c.right,
+                    r.kind.as_str()
+                )));
+            }
         }
         for h in &plan.having {
             if !plan.measures.contains(&h.measure) {
@@ -401,6 +428,26 @@ impl Semantic {
                 return Err(PlanError::Unsayable(
                     "a measure is compared with =, !=, <, <=, > or >=".to_owned(),
                 ));
+            }
+        }
+        if plan.share {
+            if !plan.having.is_empty() {
+                return Err(PlanError::Unsayable(
+                    "a share is of the whole: it cannot be kept to the groups a having keeps"
+                        .to_owned(),
+                ));
+            }
+            if let Some(m) = plan.measures.iter().find(|m| {
+                d.measures.get(*m).is_some_and(|m| {
+                    !matches!(
+                        m.aggregate,
+                        super::model::Aggregate::Count | super::model::Aggregate::Sum
+                    )
+                })
+            }) {
+                return Err(PlanError::Unsayable(format!(
+                    "share: {m} is not a count or a sum, whose parts add up to a whole"
+                )));
             }
         }
         for o in &plan.order {
@@ -429,7 +476,7 @@ impl Semantic {
                     d.dimensions.keys().collect(),
                 ));
             };
-            conditions.push(self.condition(f, dimension.kind, &mut corrected)?);
+            conditions.push(self.condition(f, dimension.kind, &mut corrected, values)?);
         }
         let resolved = Resolved {
             plan,
@@ -447,6 +494,7 @@ impl Semantic {
         filter: &Filter,
         kind: DimensionType,
         corrected: &mut Vec<(String, String)>,
+        values_shown: bool,
     ) -> Result<Condition, PlanError> {
         let name = &filter.dimension;
         let count_ok = match filter.op {
@@ -479,10 +527,23 @@ impl Semantic {
                 value: raw.to_owned(),
                 expected,
             };
+            // A value is a word or a few, one line: never text that reads
+            // as markup or a statement of its own once shown.
+            if raw.is_empty() {
+                return Err(wrong("value (it is empty)"));
+            }
+            if raw.chars().any(char::is_control) || raw.contains('`') {
+                return Err(wrong("value on one line without backquotes"));
+            }
             let value = match kind {
                 DimensionType::Number => Value::Number(number(raw).ok_or_else(|| wrong("number"))?),
                 DimensionType::Time => {
                     let (from, to) = period(raw).ok_or_else(|| wrong("date (YYYY-MM-DD)"))?;
+                    if from != to && matches!(filter.op, Op::Ne | Op::In) {
+                        return Err(wrong(
+                            "day (YYYY-MM-DD): a period is compared with =, <, >, or between",
+                        ));
+                    }
                     // A month or a year for a day: the whole of it, as the
                     // person meant.
                     if from != to && filter.op == Op::Eq {
@@ -497,7 +558,16 @@ impl Semantic {
                     Value::Date(if at_end { to } else { from })
                 }
                 DimensionType::Category => {
-                    let held = self.held_value(name, raw)?;
+                    let held = self.held_value(name, raw).map_err(|e| match e {
+                        PlanError::UnknownValue {
+                            dimension, value, ..
+                        } if !values_shown => PlanError::UnknownValue {
+                            dimension,
+                            value,
+                            near: Vec::new(),
+                        },
+                        other => other,
+                    })?;
                     if held != raw {
                         corrected.push((raw.to_owned(), held.clone()));
                     }
@@ -547,10 +617,20 @@ fn number(raw: &str) -> Option<f64> {
         .filter(|c| !c.is_whitespace() && *c != '\u{202f}' && *c != '_')
         .collect();
     let compact = compact.trim_end_matches(['€', '%']);
-    let normal = if compact.contains(',') && !compact.contains('.') {
-        compact.replace(',', ".")
-    } else {
+    // Commas before groups of three digits separate thousands (250,000);
+    // one comma otherwise is a decimal comma (2,5).
+    let groups: Vec<&str> = compact.split(',').collect();
+    let thousands = groups.len() > 1
+        && groups[1..].iter().enumerate().all(|(i, g)| {
+            let digits = g.split('.').next().unwrap_or(g);
+            digits.len() == 3
+                && digits.chars().all(|c| c.is_ascii_digit())
+                && (i + 2 == groups.len() || !g.contains('.'))
+        });
+    let normal = if thousands || compact.contains('.') {
         compact.replace(',', "")
+    } else {
+        compact.replace(',', ".")
     };
     normal.parse::<f64>().ok().filter(|x| x.is_finite())
 }
@@ -587,6 +667,8 @@ mod tests {
         assert_eq!(number("1 000"), Some(1000.0));
         assert_eq!(number("2,5"), Some(2.5));
         assert_eq!(number("1,000.5"), Some(1000.5));
+        assert_eq!(number("250,000"), Some(250000.0));
+        assert_eq!(number("1,000,000"), Some(1000000.0));
         assert_eq!(number("10 000 €"), Some(10000.0));
         assert_eq!(number("value:1000"), None);
     }

@@ -145,8 +145,19 @@ pub struct PlanTrace {
 /// Whether `question` holds `value` (case and accents aside): a value the
 /// person wrote, rather than one the model made up.
 fn mentions(question: &str, value: &str) -> bool {
-    let value = crate::learn::text::fold(value.trim());
-    !value.is_empty() && crate::learn::text::fold(question).contains(&value)
+    // Whole words: a value "a" is not in every question.
+    let words = |text: &str| {
+        let folded: String = crate::learn::text::fold(text)
+            .chars()
+            .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+            .collect();
+        format!(
+            " {} ",
+            folded.split_whitespace().collect::<Vec<_>>().join(" ")
+        )
+    };
+    let value = words(value);
+    value.trim().chars().count() >= 2 && words(question).contains(&value)
 }
 
 /// The first statement of `judged` that may be offered.
@@ -217,7 +228,7 @@ impl SqlAnswer<'_> {
             trace.first_token = trace.first_token.or(written.first_token);
             trace.answers.push(written.text.clone());
             let outcome = crate::semantic::plan::read(&written.text)
-                .and_then(|plan| semantic.resolve(plan))
+                .and_then(|plan| semantic.resolve_for(plan, values))
                 .and_then(|resolved| {
                     let sql = semantic.compile(&resolved, self.runtime.policy.dialect)?;
                     Ok((resolved, sql))
@@ -262,13 +273,21 @@ impl SqlAnswer<'_> {
                 Err(crate::semantic::PlanError::UnknownValue {
                     dimension, value, ..
                 }) if round == 0 && !mentions(question, &value) => {
-                    let held = semantic
-                        .values_of(&dimension)
-                        .unwrap_or_default()
-                        .join("', '");
+                    // The data's values, only to whoever may read them.
+                    let held = match semantic.values_of(&dimension) {
+                        Some(held) if values => format!(
+                            ", which holds '{}'",
+                            held.iter()
+                                .take(crate::sql::schema::MAX_LISTED_VALUES)
+                                .cloned()
+                                .collect::<Vec<_>>()
+                                .join("', '")
+                        ),
+                        _ => String::new(),
+                    };
                     format!(
-                        "{dimension}: no value {value:?} in the data, which holds '{held}'; \
-                         a named segment may say it instead"
+                        "{dimension}: no value {value:?} in the data{held}; a named segment \
+                         may say it instead"
                     )
                 }
                 Err(e) if e.repairable() && round == 0 => e.to_string(),
@@ -411,6 +430,18 @@ impl SqlAnswer<'_> {
             })
         });
         Some(drawn)
+    }
+
+    /// The one statement the bot wrote from a plan, judged as it would be
+    /// offered: the statement itself, never one found again in the text it
+    /// is shown in (a value of the plan cannot open a block of its own).
+    pub async fn judge_compiled(&self, sql: &str) -> Vec<Judged> {
+        let verdict = self.runtime.judge_block(sql, 1, self.lang).await;
+        vec![Judged {
+            index: 1,
+            text: sql.to_owned(),
+            verdict,
+        }]
     }
 
     /// Every statement of `answer` that may be offered as it `ended`,
