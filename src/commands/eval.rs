@@ -359,28 +359,40 @@ fn print_summaries(runs: &[(&str, String, Vec<CaseReport>)]) {
         row.extend(summaries.iter().map(value));
         table.add_row(row);
     }
-    let classes: std::collections::BTreeSet<&String> =
-        summaries.iter().flat_map(|s| s.by_class.keys()).collect();
-    for class in classes {
-        let mut row = vec![format!("right, {class}")];
-        row.extend(summaries.iter().map(|s| match s.by_class.get(class) {
-            Some((right, cases)) => format!("{right}/{cases}"),
-            None => "–".to_owned(),
-        }));
-        table.add_row(row);
-    }
-    let paths: std::collections::BTreeSet<&String> =
-        summaries.iter().flat_map(|s| s.by_path.keys()).collect();
-    for path in paths {
-        let mut row = vec![format!("right, {path} path")];
-        row.extend(summaries.iter().map(|s| match s.by_path.get(path) {
-            Some((right, cases)) => format!("{right}/{cases}"),
-            None => "–".to_owned(),
-        }));
-        table.add_row(row);
-    }
+    right_by(
+        &mut table,
+        &summaries,
+        |s| &s.by_class,
+        |class| format!("right, {class}"),
+    );
+    right_by(
+        &mut table,
+        &summaries,
+        |s| &s.by_path,
+        |path| format!("right, {path} path"),
+    );
     for (_, about, _) in runs {
         println!("- {about}");
     }
     println!("{table}");
+}
+
+/// A row of the right answers for each key of `counts` (a class of
+/// question, a path), across the runs.
+fn right_by(
+    table: &mut comfy_table::Table,
+    summaries: &[Summary],
+    counts: impl Fn(&Summary) -> &std::collections::BTreeMap<String, (usize, usize)>,
+    label: impl Fn(&str) -> String,
+) {
+    let keys: std::collections::BTreeSet<&String> =
+        summaries.iter().flat_map(|s| counts(s).keys()).collect();
+    for key in keys {
+        let mut row = vec![label(key)];
+        row.extend(summaries.iter().map(|s| match counts(s).get(key) {
+            Some((right, cases)) => format!("{right}/{cases}"),
+            None => "–".to_owned(),
+        }));
+        table.add_row(row);
+    }
 }

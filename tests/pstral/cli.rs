@@ -31,6 +31,10 @@ impl Scratch {
                 format!("sqlite:{}", self.db().display()),
             )
             .env("USER", "operator")
+            // The scripted models here answer with the model's own SQL or
+            // words; the demo's semantic model, which would ask them for a
+            // plan first, has tests of its own (semantic.rs).
+            .env("PSTRAL__SQL__TARGETS__DEMO__SEMANTIC_FILE", "off")
             .env_remove("RUST_LOG")
             .env_remove("PSTRAL_CONFIG");
         cmd

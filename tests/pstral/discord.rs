@@ -614,7 +614,8 @@ async fn run_serves_discord_and_readyz_shows_the_connection() {
         name: "demo".into(),
         kind: pstral_core::sql::TargetKind::Sqlite(data.path().join("demo.db")),
         instructions_file: None,
-        semantic: Default::default(),
+        // The scripted answer is the model's own: no plan asked first.
+        semantic: pstral_core::sql::SemanticSource::Off,
         today: None,
     };
     let config = DiscordConfig {

@@ -37,7 +37,7 @@ async fn fixed_demo_questions_get_sql_that_is_offered_and_runs() {
     );
     let demo = crate::execute::demo().await;
     let mut options = Options::speaking(Api::OpenAi);
-    options.model = name;
+    options.model = name.clone();
     options.temperature = 0.0;
     options.max_tokens = Some(300);
     options.sql = Some(demo.runtime.clone());
@@ -82,6 +82,7 @@ async fn fixed_demo_questions_get_sql_that_is_offered_and_runs() {
             "{question}: {answer:?} failed: {outcome}"
         );
     }
+    the_real_server_holds_a_plan_to_the_semantic_models_schema(&url, &name).await;
 }
 
 /// llama.cpp's server (llama-cpp-python) holds an answer to the JSON schema
@@ -89,19 +90,13 @@ async fn fixed_demo_questions_get_sql_that_is_offered_and_runs() {
 /// (`response_format: json_object` with a `schema`): the plan it writes is
 /// read strictly. Whether the plan is the right one is `pstral eval`'s to
 /// measure.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_real_server_holds_a_plan_to_the_semantic_models_schema() {
+///
+/// Asked after the fixed questions, never beside them: llama-cpp-python's
+/// server answers a second request that arrives while it answers one with
+/// an empty body.
+async fn the_real_server_holds_a_plan_to_the_semantic_models_schema(url: &str, name: &str) {
     use pstral_core::llm::{Endpoint, EndpointSettings, Llm, ModelOptions};
     use pstral_core::semantic::Definitions;
-    let var = |name: &str| {
-        std::env::var(name).unwrap_or_else(|_| {
-            panic!("{name} is not set: this test needs the SQL model's server that ./scripts/test starts")
-        })
-    };
-    let (url, name) = (
-        var("PSTRAL_TEST_SQL_MODEL_URL"),
-        var("PSTRAL_TEST_SQL_MODEL_NAME"),
-    );
     let demo = crate::execute::demo().await;
     let runtime = pstral_core::target::SqlRuntime {
         definitions: Some(std::sync::Arc::new(
@@ -119,7 +114,7 @@ async fn the_real_server_holds_a_plan_to_the_semantic_models_schema() {
             api_key: None,
         },
         ModelOptions {
-            model: name,
+            model: name.to_owned(),
             num_ctx: 8192,
             temperature: 0.0,
             keep_alive: Duration::from_secs(1800),

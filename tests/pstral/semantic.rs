@@ -513,3 +513,46 @@ async fn the_evaluations_bare_prompt_holds_the_tables_and_the_question_and_nothi
     assert!(!system.contains("Grace period"), "no glossary: {system}");
     assert_eq!(messages[1]["content"], "How many payments are late?");
 }
+
+#[test]
+fn pstral_semantic_check_and_show_hold_the_demos_model_against_its_catalogue() {
+    let s = crate::cli::Scratch::new();
+    let run = |args: &[&str]| {
+        let out = s
+            .command(args)
+            .env_remove("PSTRAL__SQL__TARGETS__DEMO__SEMANTIC_FILE")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let checked = run(&["semantic", "check"]);
+    assert!(
+        checked.contains("the demo's semantic model holds against the target demo: 9 entities"),
+        "{checked}"
+    );
+    let shown = run(&["semantic", "show", "--schema"]);
+    assert!(
+        shown.contains("- mrr (contracts): sum of the monthly amounts of running contracts."),
+        "{shown}"
+    );
+    assert!(
+        shown.contains(r#""kind":{"enum":["aggregate","list","none"]}"#),
+        "{shown}"
+    );
+    // `pstral check` says so too.
+    let out = s
+        .command(&["check"])
+        .env_remove("PSTRAL__SQL__TARGETS__DEMO__SEMANTIC_FILE")
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains("semantic:  the demo's semantic model holds"),
+        "{said}"
+    );
+}
