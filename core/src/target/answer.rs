@@ -160,6 +160,42 @@ fn mentions(question: &str, value: &str) -> bool {
     value.trim().chars().count() >= 2 && words(question).contains(&value)
 }
 
+/// The whole answer `tokens` bring, asked at `asked`. An answer ended at
+/// the model's length bound or in a loop is kept as far as it went, with
+/// why it was cut ([`Ended::RanOn`]).
+async fn collect(
+    tokens: crate::llm::TokenStream,
+    asked: std::time::Instant,
+) -> Result<Written, String> {
+    use futures_util::StreamExt;
+    let mut stream = tokens.into_stream();
+    let (mut text, mut pieces, mut first_token) = (String::new(), 0, None);
+    while let Some(piece) = stream.next().await {
+        match piece {
+            Ok(piece) => {
+                first_token.get_or_insert_with(|| asked.elapsed());
+                pieces += 1;
+                text.push_str(&piece);
+            }
+            Err(e) if Ended::ran_on(&e) => {
+                return Ok(Written {
+                    text,
+                    pieces,
+                    first_token,
+                    cut: Some(e.to_string()),
+                });
+            }
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+    Ok(Written {
+        text,
+        pieces,
+        first_token,
+        cut: None,
+    })
+}
+
 /// The first statement of `judged` that may be offered.
 fn first_offer(judged: &[Judged]) -> Option<Judged> {
     judged.iter().find(|j| j.verdict.is_ok()).cloned()
@@ -310,27 +346,18 @@ impl SqlAnswer<'_> {
         schema: &str,
         position: &tokio::sync::watch::Sender<usize>,
     ) -> Result<Written, String> {
-        use futures_util::StreamExt;
         let asked = std::time::Instant::now();
         let tokens = self
             .llm
             .ask_shaped(user, messages, position, None, Some(schema))
             .await
             .map_err(|e| e.to_string())?;
-        let mut stream = tokens.into_stream();
-        let (mut text, mut pieces, mut first_token) = (String::new(), 0, None);
-        while let Some(piece) = stream.next().await {
-            let piece = piece.map_err(|e| e.to_string())?;
-            first_token.get_or_insert_with(|| asked.elapsed());
-            pieces += 1;
-            text.push_str(&piece);
+        // A plan cut at the length bound is no plan: the model failed.
+        let written = collect(tokens, asked).await?;
+        match written.cut {
+            Some(cut) => Err(cut),
+            None => Ok(written),
         }
-        Ok(Written {
-            text,
-            pieces,
-            first_token,
-            cut: None,
-        })
     }
 
     /// The model's whole answer to `messages`, drawn with `sampling` when
@@ -345,7 +372,6 @@ impl SqlAnswer<'_> {
         messages: &[ChatMessage],
         sampling: Option<Sampling>,
     ) -> Result<Written, String> {
-        use futures_util::StreamExt;
         let asked = std::time::Instant::now();
         let (position, _) = tokio::sync::watch::channel(0);
         let tokens = self
@@ -353,32 +379,7 @@ impl SqlAnswer<'_> {
             .ask_sampled(user, messages, &position, sampling)
             .await
             .map_err(|e| e.to_string())?;
-        let mut stream = tokens.into_stream();
-        let (mut text, mut pieces, mut first_token) = (String::new(), 0, None);
-        while let Some(piece) = stream.next().await {
-            match piece {
-                Ok(piece) => {
-                    first_token.get_or_insert_with(|| asked.elapsed());
-                    pieces += 1;
-                    text.push_str(&piece);
-                }
-                Err(e) if Ended::ran_on(&e) => {
-                    return Ok(Written {
-                        text,
-                        pieces,
-                        first_token,
-                        cut: Some(e.to_string()),
-                    });
-                }
-                Err(e) => return Err(e.to_string()),
-            }
-        }
-        Ok(Written {
-            text,
-            pieces,
-            first_token,
-            cut: None,
-        })
+        collect(tokens, asked).await
     }
 
     /// With `sql.candidates` above one, draws the further answers to
