@@ -222,6 +222,11 @@ pub struct EvalArgs {
     /// repair), reported beside: what the bot's way brings over it.
     #[arg(long)]
     pub bare: bool,
+    /// Ask the semantic model's plan only: a case the plan leaves to the
+    /// free SQL path is reported as left (verdict left_to_free), not asked
+    /// again. The semantic path's own accuracy, quickly.
+    #[arg(long)]
+    pub plan_only: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -9,7 +9,7 @@ use anyhow::{Context, bail};
 use pstral_core::audit::{Actor, Audit, EventKind, NewEvent};
 use pstral_core::config::Settings;
 use pstral_core::conversation::Prompts;
-use pstral_core::eval::{Case, CaseReport, Evaluation, Summary, Verdict, read_cases, split};
+use pstral_core::eval::{Case, CaseReport, Evaluation, Summary, Verdict, Way, read_cases, split};
 use pstral_core::learn::Learning;
 use pstral_core::learn::examples::{Example, FileFormat};
 use pstral_core::llm::Llm;
@@ -90,7 +90,15 @@ async fn run(
         );
     }
     let lang = settings.general.language;
+    let way = if args.plan_only {
+        Way::PlanOnly
+    } else {
+        Way::Bot
+    };
     let mut runs: Vec<(&str, String, Vec<CaseReport>)> = Vec::new();
+    // The cases a bare prompt is asked, and on what: the held-out half
+    // without examples when split, else every case as the bot has them.
+    let bare_on: (SqlRuntime, Vec<Case>);
     if args.split {
         let (held, train) = split(cases);
         // The examples are the training half, judged as stored ones are,
@@ -118,47 +126,15 @@ async fn run(
             ))),
             ..runtime.clone()
         };
-        let total = held.len() * if args.bare { 3 } else { 2 };
-        let bar = progress(total);
-        let a = run_cases(
-            &without,
-            &llm,
-            &prompts,
+        let bar = progress(held.len() * if args.bare { 3 } else { 2 });
+        let asking = Asking {
+            llm: &llm,
+            prompts: &prompts,
             lang,
-            &held,
-            &bar,
-            "without examples",
-            false,
-        )
-        .await;
-        let b = run_cases(
-            &with,
-            &llm,
-            &prompts,
-            lang,
-            &held,
-            &bar,
-            "with examples",
-            false,
-        )
-        .await;
-        let bare = if args.bare {
-            Some(
-                run_cases(
-                    &without,
-                    &llm,
-                    &prompts,
-                    lang,
-                    &held,
-                    &bar,
-                    "bare prompt",
-                    true,
-                )
-                .await,
-            )
-        } else {
-            None
+            bar: &bar,
         };
+        let a = asking.run(&without, &held, "without examples", way).await;
+        let b = asking.run(&with, &held, "with examples", way).await;
         bar.finish_and_clear();
         runs.push((
             "without_examples",
@@ -170,46 +146,40 @@ async fn run(
             format!("the same, with the other {stored} stored as examples"),
             b,
         ));
-        if let Some(bare) = bare {
-            runs.push((
-                "bare",
-                "the same, asked with a bare prompt (the tables and the question)".to_owned(),
-                bare,
-            ));
-        }
+        bare_on = (without, held);
     } else {
         let bar = progress(cases.len() * if args.bare { 2 } else { 1 });
-        let reports = run_cases(&runtime, &llm, &prompts, lang, cases, &bar, "", false).await;
-        let bare = if args.bare {
-            Some(
-                run_cases(
-                    &runtime,
-                    &llm,
-                    &prompts,
-                    lang,
-                    cases,
-                    &bar,
-                    "bare prompt",
-                    true,
-                )
-                .await,
-            )
-        } else {
-            None
+        let asking = Asking {
+            llm: &llm,
+            prompts: &prompts,
+            lang,
+            bar: &bar,
         };
+        let reports = asking.run(&runtime, cases, "", way).await;
         bar.finish_and_clear();
         runs.push((
             "all",
             format!("{} cases, the stored examples", cases.len()),
             reports,
         ));
-        if let Some(bare) = bare {
-            runs.push((
-                "bare",
-                "the same, asked with a bare prompt (the tables and the question)".to_owned(),
-                bare,
-            ));
-        }
+        bare_on = (runtime.clone(), cases.to_vec());
+    }
+    if args.bare {
+        let (on, cases) = &bare_on;
+        let bar = progress(cases.len());
+        let asking = Asking {
+            llm: &llm,
+            prompts: &prompts,
+            lang,
+            bar: &bar,
+        };
+        let bare = asking.run(on, cases, "bare prompt", Way::Bare).await;
+        bar.finish_and_clear();
+        runs.push((
+            "bare",
+            "the same, asked with a bare prompt (the tables and the question)".to_owned(),
+            bare,
+        ));
     }
     print_summaries(&runs);
     let report = json!({
@@ -282,32 +252,39 @@ fn progress(total: usize) -> indicatif::ProgressBar {
     bar
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn run_cases(
-    runtime: &SqlRuntime,
-    llm: &Llm,
-    prompts: &Prompts,
+/// What every run of an evaluation shares.
+struct Asking<'a> {
+    llm: &'a Llm,
+    prompts: &'a Prompts,
     lang: pstral_core::i18n::Lang,
-    cases: &[Case],
-    bar: &indicatif::ProgressBar,
-    label: &str,
-    bare: bool,
-) -> Vec<CaseReport> {
-    let evaluation = Evaluation {
-        runtime,
-        llm,
-        prompts,
-        lang,
-        bare,
-    };
-    let mut reports = Vec::with_capacity(cases.len());
-    for case in cases {
-        bar.set_message(format!("{label} {}", case.id.as_deref().unwrap_or("")));
-        let report = evaluation.run(case).await;
-        bar.inc(1);
-        reports.push(report);
+    bar: &'a indicatif::ProgressBar,
+}
+
+impl Asking<'_> {
+    /// Asks `cases` one after the other on `runtime`, the `way` said.
+    async fn run(
+        &self,
+        runtime: &SqlRuntime,
+        cases: &[Case],
+        label: &str,
+        way: Way,
+    ) -> Vec<CaseReport> {
+        let evaluation = Evaluation {
+            runtime,
+            llm: self.llm,
+            prompts: self.prompts,
+            lang: self.lang,
+            way,
+        };
+        let mut reports = Vec::with_capacity(cases.len());
+        for case in cases {
+            self.bar
+                .set_message(format!("{label} {}", case.id.as_deref().unwrap_or("")));
+            reports.push(evaluation.run(case).await);
+            self.bar.inc(1);
+        }
+        reports
     }
-    reports
 }
 
 fn print_summaries(runs: &[(&str, String, Vec<CaseReport>)]) {

@@ -342,7 +342,7 @@ async fn the_bot_and_the_evaluation_offer_the_same_statement_for_the_same_answer
         llm: h.bot.llm(),
         prompts: &pstral_core::conversation::Prompts::new(None),
         lang: pstral_core::i18n::Lang::En,
-        bare: false,
+        way: pstral_core::eval::Way::Bot,
     };
     let mut by_eval = Vec::new();
     for i in 0..answers.len() {
@@ -463,7 +463,7 @@ async fn with_more_answers_drawn_the_statement_most_agree_on_is_offered_by_the_b
         llm: h.bot.llm(),
         prompts: &pstral_core::conversation::Prompts::new(None),
         lang: pstral_core::i18n::Lang::En,
-        bare: false,
+        way: pstral_core::eval::Way::Bot,
     };
     let report = evaluation
         .run(&pstral_core::eval::Case {

@@ -96,7 +96,7 @@ const PLANS: &[(&str, &str)] = &[
     ),
     (
         r#"{"kind": "list", "entity": "notes", "dimensions": [{"name": "client_company", "grain": "none"}, {"name": "note_written_on", "grain": "none"}], "filters": [{"dimension": "note_body", "op": "contains", "values": ["RELANCE"]}]}"#,
-        "SELECT cl.company, n.written_on FROM client_notes n JOIN clients cl ON cl.id = n.client_id WHERE LOWER(n.body) LIKE '%relance%'",
+        "SELECT n.written_on, n.body, cl.company FROM client_notes n JOIN clients cl ON cl.id = n.client_id WHERE LOWER(n.body) LIKE '%relance%'",
     ),
 ];
 
@@ -313,22 +313,29 @@ fn a_semantic_file_that_names_what_does_not_exist_is_refused_key_by_key() {
     assert!(typo.to_string().contains("unknown field `labl`"), "{typo}");
 }
 
-/// The demo target as the bot has it, with the demo's semantic model bound.
-async fn bot_with_definitions(
-    fake: &crate::support::fake_model::FakeModel,
-) -> (crate::execute::Demo, crate::answers::Harness) {
-    let demo = crate::execute::demo().await;
+/// `runtime` with the demo's semantic model bound.
+async fn with_definitions(
+    runtime: &pstral_core::target::SqlRuntime,
+) -> pstral_core::target::SqlRuntime {
     let runtime = pstral_core::target::SqlRuntime {
         definitions: Some(std::sync::Arc::new(
             Definitions::parse(demo::SEMANTIC).unwrap(),
         )),
         semantic: Default::default(),
-        ..demo.runtime.clone()
+        ..runtime.clone()
     };
     runtime.refresh_catalog().await.unwrap();
     assert!(runtime.semantic().is_some(), "the demo's model binds");
+    runtime
+}
+
+/// The demo target as the bot has it, with the demo's semantic model bound.
+async fn bot_with_definitions(
+    fake: &crate::support::fake_model::FakeModel,
+) -> (crate::execute::Demo, crate::answers::Harness) {
+    let demo = crate::execute::demo().await;
     let options = crate::answers::Options {
-        sql: Some(runtime),
+        sql: Some(with_definitions(&demo.runtime).await),
         ..crate::answers::Options::default()
     };
     let h = crate::answers::Harness::new(&[fake.url()], options).await;
@@ -488,7 +495,7 @@ async fn the_evaluations_bare_prompt_holds_the_tables_and_the_question_and_nothi
         llm: h.bot.llm(),
         prompts: &pstral_core::conversation::Prompts::new(None),
         lang: pstral_core::i18n::Lang::En,
-        bare: true,
+        way: pstral_core::eval::Way::Bare,
     };
     let report = evaluation
         .run(&pstral_core::eval::Case {
@@ -512,6 +519,37 @@ async fn the_evaluations_bare_prompt_holds_the_tables_and_the_question_and_nothi
     assert!(system.contains("payments ("), "{system}");
     assert!(!system.contains("Grace period"), "no glossary: {system}");
     assert_eq!(messages[1]["content"], "How many payments are late?");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_evaluation_of_the_plan_only_reports_a_case_the_plan_leaves_without_asking_again() {
+    use crate::support::fake_model::{FakeModel, Script};
+    let fake = FakeModel::start(&[crate::answers::MODEL]).await;
+    fake.then(Script::answer(r#"{"kind": "none"}"#));
+    let (demo, h) = bot_with_definitions(&fake).await;
+    let runtime = with_definitions(&demo.runtime).await;
+    let evaluation = pstral_core::eval::Evaluation {
+        runtime: &runtime,
+        llm: h.bot.llm(),
+        prompts: &pstral_core::conversation::Prompts::new(None),
+        lang: pstral_core::i18n::Lang::En,
+        way: pstral_core::eval::Way::PlanOnly,
+    };
+    let report = evaluation
+        .run(&pstral_core::eval::Case {
+            id: None,
+            question: "Which clients have a web site?".to_owned(),
+            language: None,
+            gold: "SELECT company FROM clients".to_owned(),
+        })
+        .await;
+    assert_eq!(
+        report.verdict,
+        pstral_core::eval::Verdict::LeftToFree,
+        "{report:?}"
+    );
+    assert!(report.left_to_free.is_some());
+    assert_eq!(fake.requests().len(), 1, "the free path is not asked");
 }
 
 #[test]

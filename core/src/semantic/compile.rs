@@ -420,19 +420,22 @@ impl Writer<'_> {
                 "a list shows dimensions of its rows; measures are an aggregate",
             ));
         }
+        // The rows' names first, then the columns asked: a list of clients
+        // "with their sector" still names each client.
         let entity = &self.defs().entities[&plan.entity];
-        let cuts: Vec<Cut> = if plan.dimensions.is_empty() {
-            entity
-                .shown
-                .iter()
-                .map(|name| Cut {
-                    name: name.clone(),
-                    grain: Grain::None,
-                })
-                .collect()
-        } else {
-            plan.dimensions.clone()
-        };
+        let mut cuts: Vec<Cut> = entity
+            .shown
+            .iter()
+            .map(|name| Cut {
+                name: name.clone(),
+                grain: Grain::None,
+            })
+            .collect();
+        for cut in &plan.dimensions {
+            if !cuts.iter().any(|c| c.name == cut.name) {
+                cuts.push(cut.clone());
+            }
+        }
         if cuts.is_empty() {
             return Err(unsayable(format!(
                 "a list of {} names the dimensions it shows",

@@ -92,8 +92,8 @@ pub struct Entity {
     /// The column that identifies a row.
     #[serde(default = "default_key")]
     pub key: String,
-    /// The dimensions a list of these rows shows when the question names
-    /// none.
+    /// The dimensions a list of these rows always shows first (what names
+    /// a row); the ones a question asks for come after.
     #[serde(default)]
     pub shown: Vec<String>,
     pub label: Words,

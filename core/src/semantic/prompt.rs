@@ -12,7 +12,7 @@ use super::plan::{Grain, Op};
 const RULES: &str = "\
 Answer with a plan in JSON, using only the names defined above.
 - kind \"aggregate\" for numbers (how many, how much, total, average, share): the measures asked.
-- kind \"list\" for rows (which, who, list, show): the entity whose rows are listed; its dimensions are the columns shown.
+- kind \"list\" for rows (which, who, list, show): the entity whose rows are listed; its dimensions are the columns asked beyond the rows' names, which are always shown.
 - kind \"none\" when no definition fits the question.
 - dimensions: for an aggregate, only what the question cuts by (\"by\", \"per\", \"each\", \"par\", \"chaque\"); none for a single total. A date dimension takes a grain (day, week, month, quarter, year), others \"none\".
 - segments: named conditions the question states; a segment of another entity means \"with at least one such row\".
