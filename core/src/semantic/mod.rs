@@ -17,7 +17,7 @@ pub mod reading;
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
-use crate::sql::schema::Catalog;
+use crate::sql::schema::{Catalog, CatalogTable};
 
 pub use model::{DefinitionError, Definitions};
 pub use plan::{Plan, PlanError, Resolved};
@@ -75,12 +75,8 @@ impl Semantic {
         definitions.check_names()?;
         let mut problems = Vec::new();
         let mut tables = BTreeMap::new();
-        let find = |table: &str| {
-            catalog.tables.iter().find(|t| {
-                t.qualified().eq_ignore_ascii_case(table) || t.name.eq_ignore_ascii_case(table)
-            })
-        };
-        let has_column = |table: &crate::sql::schema::CatalogTable, column: &str| {
+        let find = |table: &str| catalog_table(catalog, table);
+        let has_column = |table: &CatalogTable, column: &str| {
             table
                 .columns
                 .iter()
@@ -289,6 +285,15 @@ impl Semantic {
     }
 }
 
+/// The catalogue's table an entity names, with or without its schema, as
+/// the database folds names.
+fn catalog_table<'c>(catalog: &'c Catalog, table: &str) -> Option<&'c CatalogTable> {
+    catalog
+        .tables
+        .iter()
+        .find(|t| t.qualified().eq_ignore_ascii_case(table) || t.name.eq_ignore_ascii_case(table))
+}
+
 /// The joins of `definitions`: declared ones, then each single-column
 /// foreign key whose referred table is one entity's.
 fn edges_of(definitions: &Definitions, catalog: &Catalog) -> Vec<Edge> {
@@ -303,10 +308,7 @@ fn edges_of(definitions: &Definitions, catalog: &Catalog) -> Vec<Edge> {
         }
     }
     for (name, entity) in &definitions.entities {
-        let Some(table) = catalog.tables.iter().find(|t| {
-            t.qualified().eq_ignore_ascii_case(&entity.table)
-                || t.name.eq_ignore_ascii_case(&entity.table)
-        }) else {
+        let Some(table) = catalog_table(catalog, &entity.table) else {
             continue;
         };
         for fk in &table.foreign_keys {
