@@ -33,6 +33,8 @@ pub struct Semantic {
     /// The values the data holds, for each category dimension whose column
     /// the catalogue read them of.
     values: BTreeMap<String, Vec<String>>,
+    /// The JSON schema of a plan over these names, built once at binding.
+    schema: String,
 }
 
 /// `column` of entity `from` holds the key of entity `to`: many `from`
@@ -139,12 +141,14 @@ impl Semantic {
                 values.insert(name.clone(), held.values.clone());
             }
         }
-        let bound = Semantic {
+        let mut bound = Semantic {
             definitions,
             tables,
             edges,
             values,
+            schema: String::new(),
         };
+        bound.schema = bound.plan_schema();
         problems.extend(bound.ambiguities());
         for (i, example) in bound.definitions.examples.iter().enumerate() {
             let compiled = plan::read(&example.plan)
@@ -160,6 +164,11 @@ impl Semantic {
         } else {
             Err(DefinitionError::Invalid(problems))
         }
+    }
+
+    /// The JSON schema every plan over these definitions is held to.
+    pub fn schema(&self) -> &str {
+        &self.schema
     }
 
     /// The table of `entity`, as the SQL names it.

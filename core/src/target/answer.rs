@@ -256,7 +256,7 @@ impl SqlAnswer<'_> {
         ];
         for round in 0..2 {
             trace.prompt_tokens += crate::llm::prompt_tokens(&messages);
-            let written = match self.shaped(user, &messages, &schema, position).await {
+            let written = match self.shaped(user, &messages, schema, position).await {
                 Ok(written) => written,
                 Err(e) => return (Planned::Free(format!("the plan: {e}")), trace),
             };
