@@ -2,6 +2,7 @@
 //! own path and prints how often the offered query returns the right rows,
 //! with a progress bar (on a terminal) and a JSON report of every case.
 
+use std::borrow::Cow;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -96,9 +97,18 @@ async fn run(
         Way::Bot
     };
     let mut runs: Vec<(&str, String, Vec<CaseReport>)> = Vec::new();
+    // One bar for every run, the bare one included.
+    let bar = progress();
+    let asking = Asking {
+        llm: &llm,
+        prompts: &prompts,
+        lang,
+        bar: &bar,
+    };
+    let bare_runs = usize::from(args.bare);
     // The cases a bare prompt is asked, and on what: the held-out half
     // without examples when split, else every case as the bot has them.
-    let bare_on: (SqlRuntime, Vec<Case>);
+    let bare_on: (Cow<SqlRuntime>, Cow<[Case]>);
     if args.split {
         let (held, train) = split(cases);
         // The examples are the training half, judged as stored ones are,
@@ -126,16 +136,9 @@ async fn run(
             ))),
             ..runtime.clone()
         };
-        let bar = progress(held.len() * if args.bare { 3 } else { 2 });
-        let asking = Asking {
-            llm: &llm,
-            prompts: &prompts,
-            lang,
-            bar: &bar,
-        };
+        bar.set_length((held.len() * (2 + bare_runs)) as u64);
         let a = asking.run(&without, &held, "without examples", way).await;
         let b = asking.run(&with, &held, "with examples", way).await;
-        bar.finish_and_clear();
         runs.push((
             "without_examples",
             format!("{} held-out cases, no example", held.len()),
@@ -146,41 +149,27 @@ async fn run(
             format!("the same, with the other {stored} stored as examples"),
             b,
         ));
-        bare_on = (without, held);
+        bare_on = (Cow::Owned(without), Cow::Owned(held));
     } else {
-        let bar = progress(cases.len() * if args.bare { 2 } else { 1 });
-        let asking = Asking {
-            llm: &llm,
-            prompts: &prompts,
-            lang,
-            bar: &bar,
-        };
+        bar.set_length((cases.len() * (1 + bare_runs)) as u64);
         let reports = asking.run(&runtime, cases, "", way).await;
-        bar.finish_and_clear();
         runs.push((
             "all",
             format!("{} cases, the stored examples", cases.len()),
             reports,
         ));
-        bare_on = (runtime.clone(), cases.to_vec());
+        bare_on = (Cow::Borrowed(&runtime), Cow::Borrowed(cases));
     }
     if args.bare {
         let (on, cases) = &bare_on;
-        let bar = progress(cases.len());
-        let asking = Asking {
-            llm: &llm,
-            prompts: &prompts,
-            lang,
-            bar: &bar,
-        };
         let bare = asking.run(on, cases, "bare prompt", Way::Bare).await;
-        bar.finish_and_clear();
         runs.push((
             "bare",
             "the same, asked with a bare prompt (the tables and the question)".to_owned(),
             bare,
         ));
     }
+    bar.finish_and_clear();
     print_summaries(&runs);
     let report = json!({
         "cases": args.cases.display().to_string(),
@@ -240,9 +229,10 @@ fn example_of(
     }
 }
 
-/// A bar on standard error when it is a terminal; nothing otherwise.
-fn progress(total: usize) -> indicatif::ProgressBar {
-    let bar = indicatif::ProgressBar::new(total as u64);
+/// A bar on standard error when it is a terminal; nothing otherwise. Its
+/// length is set once the cases to ask are known.
+fn progress() -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(0);
     bar.set_style(
         indicatif::ProgressStyle::with_template(
             "{bar:30} {pos}/{len} cases, {elapsed} ({eta} left) {msg}",
