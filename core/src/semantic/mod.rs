@@ -141,14 +141,13 @@ impl Semantic {
                 values.insert(name.clone(), held.values.clone());
             }
         }
-        let mut bound = Semantic {
+        let bound = Semantic {
+            schema: Semantic::plan_schema(&definitions),
             definitions,
             tables,
             edges,
             values,
-            schema: String::new(),
         };
-        bound.schema = bound.plan_schema();
         problems.extend(bound.ambiguities());
         for (i, example) in bound.definitions.examples.iter().enumerate() {
             let compiled = plan::read(&example.plan)

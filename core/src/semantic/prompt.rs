@@ -105,8 +105,7 @@ impl Semantic {
     /// the kind is required: a small model made to write every field fills
     /// them (a filter, a cut nobody asked for), and the worked plans show
     /// only the fields they use.
-    pub(super) fn plan_schema(&self) -> String {
-        let d = &self.definitions;
+    pub(super) fn plan_schema(d: &super::Definitions) -> String {
         let names =
             |it: &mut dyn Iterator<Item = &String>| -> Vec<String> { it.cloned().collect() };
         let entities = names(&mut d.entities.keys());
