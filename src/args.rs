@@ -241,12 +241,16 @@ pub enum SemanticCommand {
     },
     /// Print the semantic model as the model sees it (the plan prompt, with
     /// no data values), and with --schema the JSON schema its plans are held
-    /// to.
+    /// to. With --question, what that question names instead (the
+    /// dimensions, values, segments, periods its words point at) and the
+    /// names its plan may use: how to check that a synonym catches a wording.
     Show {
         #[arg(long)]
         target: Option<String>,
         #[arg(long)]
         schema: bool,
+        #[arg(long)]
+        question: Option<String>,
     },
 }
 

@@ -13,9 +13,8 @@ pub(crate) async fn semantic_command(
     settings: &Settings,
     command: SemanticCommand,
 ) -> anyhow::Result<ExitCode> {
-    let (target, schema) = match &command {
-        SemanticCommand::Check { target } => (target, false),
-        SemanticCommand::Show { target, schema } => (target, *schema),
+    let target = match &command {
+        SemanticCommand::Check { target } | SemanticCommand::Show { target, .. } => target,
     };
     let settings = for_target(settings, target.as_deref())?;
     if let Some(demo) = settings.sql.target.demo_file()
@@ -55,7 +54,17 @@ pub(crate) async fn semantic_command(
             settings.sql.target.name,
             counts(&bound)
         ),
-        SemanticCommand::Show { .. } => {
+        SemanticCommand::Show {
+            schema,
+            question: Some(question),
+            ..
+        } => {
+            print!("{}", named_text(&bound, &question));
+            if schema {
+                println!("\n{}", bound.schema_for(&question));
+            }
+        }
+        SemanticCommand::Show { schema, .. } => {
             let today = pstral_core::app::today_of(&settings.sql.target)
                 .unwrap_or_else(|| chrono::Local::now().date_naive())
                 .format("%Y-%m-%d")
@@ -69,4 +78,45 @@ pub(crate) async fn semantic_command(
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// What `question` names of `bound`, and the names its plan may use.
+fn named_text(bound: &pstral_core::semantic::Semantic, question: &str) -> String {
+    use std::fmt::Write as _;
+    let named = bound.named(question);
+    let offer = pstral_core::semantic::named::Offer::of(&bound.definitions, &named);
+    let list = |names: &mut dyn Iterator<Item = &String>| {
+        let names: Vec<&str> = names.map(String::as_str).collect();
+        if names.is_empty() {
+            "none".to_owned()
+        } else {
+            names.join(", ")
+        }
+    };
+    let yes = |b: bool| if b { "yes" } else { "no" };
+    let values: Vec<String> = named
+        .values
+        .iter()
+        .map(|(d, v)| format!("{d} = {}", v.join(" | ")))
+        .collect();
+    let mut out = String::from("The question names:\n");
+    let _ = writeln!(out, "  dimensions: {}", list(&mut named.dimensions.iter()));
+    let _ = writeln!(out, "  values: {}", list(&mut values.iter()));
+    let _ = writeln!(out, "  segments: {}", list(&mut named.segments.iter()));
+    let _ = writeln!(
+        out,
+        "  a period: {}; a time grain: {}; a name no definition explains: {}",
+        yes(named.period),
+        yes(named.grain),
+        yes(named.proper)
+    );
+    out.push_str("Its plan may use (besides every measure and entity):\n");
+    let _ = writeln!(
+        out,
+        "  cuts, and a list's columns: {}",
+        list(&mut offer.cuts.iter())
+    );
+    let _ = writeln!(out, "  filters: {}", list(&mut offer.filters.iter()));
+    let _ = writeln!(out, "  segments: {}", list(&mut offer.segments.iter()));
+    pstral_chat::printable(&out)
 }

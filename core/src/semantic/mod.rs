@@ -11,6 +11,7 @@
 
 pub mod compile;
 pub mod model;
+pub mod named;
 pub mod plan;
 pub mod prompt;
 pub mod reading;
@@ -142,7 +143,7 @@ impl Semantic {
             }
         }
         let bound = Semantic {
-            schema: Semantic::plan_schema(&definitions),
+            schema: Semantic::plan_schema(&definitions, &named::Offer::all(&definitions)),
             definitions,
             tables,
             edges,
@@ -165,9 +166,22 @@ impl Semantic {
         }
     }
 
-    /// The JSON schema every plan over these definitions is held to.
+    /// The JSON schema of a plan over every name of these definitions.
     pub fn schema(&self) -> &str {
         &self.schema
+    }
+
+    /// What `question` names of these definitions and of the data's values.
+    pub fn named(&self, question: &str) -> named::Named {
+        self.definitions.named(question, &self.values)
+    }
+
+    /// The JSON schema a plan for `question` is held to: every measure and
+    /// entity, and only the cuts, filters and segments the question names
+    /// ([`named::Offer::of`]).
+    pub fn schema_for(&self, question: &str) -> String {
+        let offer = named::Offer::of(&self.definitions, &self.named(question));
+        Self::plan_schema(&self.definitions, &offer)
     }
 
     /// The table of `entity`, as the SQL names it.

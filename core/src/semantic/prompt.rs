@@ -6,6 +6,7 @@
 use std::fmt::Write as _;
 
 use super::Semantic;
+use super::named::Offer;
 use super::plan::{Grain, Op};
 
 /// The rules of a plan, for the model.
@@ -99,26 +100,26 @@ impl Semantic {
         p
     }
 
-    /// The JSON schema of a plan over these definitions, its properties in
-    /// the order the model should decide them (the server's grammar follows
+    /// The JSON schema of a plan over these definitions, using only the
+    /// cuts, filters and segments `offer` holds; its properties in the
+    /// order the model should decide them (the server's grammar follows
     /// it): first the kind, then what is measured or listed, then how. Only
     /// the kind is required: a small model made to write every field fills
     /// them (a filter, a cut nobody asked for), and the worked plans show
     /// only the fields they use.
-    pub(super) fn plan_schema(d: &super::Definitions) -> String {
+    pub(super) fn plan_schema(d: &super::Definitions, offer: &Offer) -> String {
         let names =
             |it: &mut dyn Iterator<Item = &String>| -> Vec<String> { it.cloned().collect() };
         let entities = names(&mut d.entities.keys());
         let measures = names(&mut d.measures.keys());
         let dimensions = names(&mut d.dimensions.keys());
-        let segments = names(&mut d.segments.keys());
         let mut entity_or_none = vec![String::new()];
         entity_or_none.extend(entities.iter().cloned());
         // "Without" names entities only: offered segments too, a small model
         // negates the very segment the question asks for ("contacts without
         // e-mail": without the segment "no e-mail").
         let without: Vec<String> = entities.clone();
-        let orderable: Vec<String> = measures.iter().chain(&dimensions).cloned().collect();
+        let orderable: Vec<String> = measures.iter().chain(&offer.cuts).cloned().collect();
         let strings = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
         let object = |props: &[(&str, String)], required: &[&str]| {
             let body: Vec<String> = props
@@ -132,21 +133,31 @@ impl Semantic {
                 required.join(",")
             )
         };
-        let array = |items: String, max: usize| {
-            format!("{{\"type\":\"array\",\"items\":{items},\"maxItems\":{max}}}")
+        // An array of objects naming one of `names`: none at all when there
+        // are none to name.
+        let array = |items: String, names: &[String], max: usize| {
+            if names.is_empty() {
+                "{\"type\":\"array\",\"maxItems\":0}".to_owned()
+            } else {
+                format!("{{\"type\":\"array\",\"items\":{items},\"maxItems\":{max}}}")
+            }
         };
         let cut = object(
             &[
-                ("name", one_of(&dimensions)),
+                ("name", one_of(&offer.cuts)),
                 ("grain", one_of(&strings(&Grain::ALL))),
             ],
             &["name", "grain"],
         );
         let filter = object(
             &[
-                ("dimension", one_of(&dimensions)),
+                ("dimension", one_of(&offer.filters)),
                 ("op", one_of(&strings(&Op::ALL))),
-                ("values", array("{\"type\":\"string\"}".to_owned(), 8)),
+                (
+                    "values",
+                    "{\"type\":\"array\",\"items\":{\"type\":\"string\"},\"maxItems\":8}"
+                        .to_owned(),
+                ),
             ],
             &["dimension", "op", "values"],
         );
@@ -178,14 +189,14 @@ impl Semantic {
                 ("kind", one_of(&strings(&["aggregate", "list", "none"]))),
                 ("entity", one_of(&entity_or_none)),
                 ("measures", array_of(&measures, 4)),
-                ("dimensions", array(cut, 4)),
-                ("segments", array_of(&segments, 4)),
-                ("filters", array(filter, 4)),
+                ("dimensions", array(cut, &offer.cuts, 4)),
+                ("segments", array_of(&offer.segments, 4)),
+                ("filters", array(filter, &offer.filters, 4)),
                 ("without", array_of(&without, 2)),
-                ("compare", array(compare, 2)),
-                ("having", array(having, 2)),
+                ("compare", array(compare, &dimensions, 2)),
+                ("having", array(having, &measures, 2)),
                 ("share", "{\"type\":\"boolean\"}".to_owned()),
-                ("order", array(order, 2)),
+                ("order", array(order, &orderable, 2)),
                 ("limit", "{\"type\":\"integer\",\"minimum\":0}".to_owned()),
             ],
             &["kind"],

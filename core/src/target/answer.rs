@@ -249,14 +249,14 @@ impl SqlAnswer<'_> {
             .unwrap_or_else(|| chrono::Local::now().date_naive())
             .format("%Y-%m-%d")
             .to_string();
-        let schema = semantic.schema();
+        let schema = semantic.schema_for(question);
         let mut messages = vec![
             ChatMessage::new(ChatRole::System, semantic.prompt(&today, values)),
             ChatMessage::new(ChatRole::User, question),
         ];
         for round in 0..2 {
             trace.prompt_tokens += crate::llm::prompt_tokens(&messages);
-            let written = match self.shaped(user, &messages, schema, position).await {
+            let written = match self.shaped(user, &messages, &schema, position).await {
                 Ok(written) => written,
                 Err(e) => return (Planned::Free(format!("the plan: {e}")), trace),
             };
