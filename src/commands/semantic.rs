@@ -59,16 +59,14 @@ pub(crate) async fn semantic_command(
             question: Some(question),
             ..
         } => {
-            print!("{}", named_text(&bound, &question));
+            let named = bound.named(&question, today_of(&settings));
+            print!("{}", named_text(&bound, &named));
             if schema {
-                println!("\n{}", bound.schema_for(&question));
+                println!("\n{}", bound.schema_for(&named));
             }
         }
         SemanticCommand::Show { schema, .. } => {
-            let today = pstral_core::app::today_of(&settings.sql.target)
-                .unwrap_or_else(|| chrono::Local::now().date_naive())
-                .format("%Y-%m-%d")
-                .to_string();
+            let today = today_of(&settings).format("%Y-%m-%d").to_string();
             // Descriptions come from a file people write: escapes shown,
             // never obeyed.
             println!("{}", pstral_chat::printable(&bound.prompt(&today, false)));
@@ -80,11 +78,19 @@ pub(crate) async fn semantic_command(
     Ok(ExitCode::SUCCESS)
 }
 
-/// What `question` names of `bound`, and the names its plan may use.
-fn named_text(bound: &pstral_core::semantic::Semantic, question: &str) -> String {
+/// The target's today: its fixed day (the demo's), else the clock's.
+fn today_of(settings: &Settings) -> chrono::NaiveDate {
+    pstral_core::app::today_of(&settings.sql.target)
+        .unwrap_or_else(|| chrono::Local::now().date_naive())
+}
+
+/// What a question names of `bound`, and the names its plan may use.
+fn named_text(
+    bound: &pstral_core::semantic::Semantic,
+    named: &pstral_core::semantic::named::Named,
+) -> String {
     use std::fmt::Write as _;
-    let named = bound.named(question);
-    let offer = pstral_core::semantic::named::Offer::of(&bound.definitions, &named);
+    let offer = pstral_core::semantic::named::Offer::of(&bound.definitions, named);
     let list = |names: &mut dyn Iterator<Item = &String>| {
         let names: Vec<&str> = names.map(String::as_str).collect();
         if names.is_empty() {
@@ -103,11 +109,15 @@ fn named_text(bound: &pstral_core::semantic::Semantic, question: &str) -> String
     let _ = writeln!(out, "  dimensions: {}", list(&mut named.dimensions.iter()));
     let _ = writeln!(out, "  values: {}", list(&mut values.iter()));
     let _ = writeln!(out, "  segments: {}", list(&mut named.segments.iter()));
+    let _ = writeln!(out, "  counted: {}", list(&mut named.counted.iter()));
+    let dates = named
+        .dates
+        .map_or_else(|| "not read".to_owned(), |(a, b)| format!("{a} to {b}"));
     let _ = writeln!(
         out,
-        "  a period: {}; a time grain: {}; a name no definition explains: {}",
+        "  a period: {} ({dates}); a time grain: {}; a name no definition explains: {}",
         yes(named.period),
-        yes(named.grain),
+        named.grain.map_or("none", |g| g.as_str()),
         yes(named.proper)
     );
     out.push_str("Its plan may use (besides every measure and entity):\n");
@@ -118,5 +128,10 @@ fn named_text(bound: &pstral_core::semantic::Semantic, question: &str) -> String
     );
     let _ = writeln!(out, "  filters: {}", list(&mut offer.filters.iter()));
     let _ = writeln!(out, "  segments: {}", list(&mut offer.segments.iter()));
+    let _ = writeln!(
+        out,
+        "  order, beside the measures: {}",
+        list(&mut offer.order.iter())
+    );
     pstral_chat::printable(&out)
 }

@@ -171,16 +171,17 @@ impl Semantic {
         &self.schema
     }
 
-    /// What `question` names of these definitions and of the data's values.
-    pub fn named(&self, question: &str) -> named::Named {
-        self.definitions.named(question, &self.values)
+    /// What `question`, asked on `today`, names of these definitions and
+    /// of the data's values.
+    pub fn named(&self, question: &str, today: chrono::NaiveDate) -> named::Named {
+        self.definitions.named(question, &self.values, today)
     }
 
-    /// The JSON schema a plan for `question` is held to: every measure and
-    /// entity, and only the cuts, filters and segments the question names
-    /// ([`named::Offer::of`]).
-    pub fn schema_for(&self, question: &str) -> String {
-        let offer = named::Offer::of(&self.definitions, &self.named(question));
+    /// The JSON schema a plan for a question that names `named` is held
+    /// to: every measure and entity, and only the cuts, filters, segments,
+    /// orders and grains it names ([`named::Offer::of`]).
+    pub fn schema_for(&self, named: &named::Named) -> String {
+        let offer = named::Offer::of(&self.definitions, named);
         Self::plan_schema(&self.definitions, &offer)
     }
 

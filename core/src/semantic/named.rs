@@ -15,8 +15,11 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use chrono::{Datelike, Months, NaiveDate};
+
 use super::Definitions;
 use super::model::{DimensionType, Words};
+use super::plan::{Grain, Op, Plan};
 
 /// What a question's words point at.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -32,9 +35,16 @@ pub struct Named {
     /// A date or a period: a year, a month's name, "this year", "last
     /// month", "since the start of the year".
     pub period: bool,
-    /// A time grain rows are cut by: "each month", "per year", "month by
+    /// The days of that period, first and last, when the question names
+    /// one period the bot can read: what a plan's date filters then hold,
+    /// whatever dates the model wrote ([`Named::date`]).
+    pub dates: Option<(NaiveDate, NaiveDate)>,
+    /// The time grain rows are cut by: "each month", "per year", "month by
     /// month".
-    pub grain: bool,
+    pub grain: Option<Grain>,
+    /// Entities the question counts ("how many clients", "combien de
+    /// contrats"): their rows are the measure, not a cut.
+    pub counted: BTreeSet<String>,
     /// Something named that no definition explains: a capitalised word
     /// (someone, a company) or a quoted text (a word searched for).
     pub proper: bool,
@@ -49,6 +59,11 @@ pub struct Offer {
     /// What is compared with values.
     pub filters: Vec<String>,
     pub segments: Vec<String>,
+    /// What rows are ordered by, beside every measure: dates and numbers
+    /// offered, never a category or a name (a ranking is by its measure).
+    pub order: Vec<String>,
+    /// The grains a date is cut by: none, and the one the question names.
+    pub grains: Vec<Grain>,
 }
 
 impl Offer {
@@ -58,40 +73,64 @@ impl Offer {
         let dimensions: Vec<String> = d.dimensions.keys().cloned().collect();
         Self {
             cuts: dimensions.clone(),
-            filters: dimensions,
+            filters: dimensions.clone(),
             segments: d.segments.keys().cloned().collect(),
+            order: dimensions,
+            grains: vec![
+                Grain::None,
+                Grain::Day,
+                Grain::Week,
+                Grain::Month,
+                Grain::Quarter,
+                Grain::Year,
+            ],
         }
     }
 
     /// What `named` lets a plan use.
     ///
-    /// A dimension is cut by (or shown) when the question names it, and a
-    /// date also when it names a grain. It is compared with values when
-    /// the question holds one of its values, when it is a date and the
-    /// question names a period, a number or a date the question names, or
-    /// a text and the question names someone or something no definition
-    /// explains. A segment is used when the question names it.
+    /// A dimension is cut by (or shown) when the question names it, but
+    /// not the names of rows it counts ("how many clients" is no cut by
+    /// client), and a date also when it names a grain. It is compared with
+    /// values when the question holds one of its values, when it is a date
+    /// and the question names a period, a number or a date the question
+    /// names, or a text and the question names someone or something no
+    /// definition explains. A segment is used when the question names it.
     pub fn of(d: &Definitions, named: &Named) -> Self {
-        let mut cuts = Vec::new();
-        let mut filters = Vec::new();
+        let counted: BTreeSet<&String> = named
+            .counted
+            .iter()
+            .filter_map(|e| d.entities.get(e))
+            .flat_map(|e| &e.shown)
+            .collect();
+        let (mut cuts, mut filters, mut order) = (Vec::new(), Vec::new(), Vec::new());
         for (name, x) in &d.dimensions {
             let said = named.dimensions.contains(name);
             let time = x.kind == DimensionType::Time;
-            if said || (time && named.grain) {
+            let ordinal = matches!(x.kind, DimensionType::Number | DimensionType::Time);
+            let cut = (said && !counted.contains(name)) || (time && named.grain.is_some());
+            if cut {
                 cuts.push(name.clone());
+            }
+            if ordinal && (cut || said) {
+                order.push(name.clone());
             }
             let compared = named.values.contains_key(name)
                 || (time && named.period)
-                || (said && matches!(x.kind, DimensionType::Number | DimensionType::Time))
+                || (said && ordinal)
                 || (x.kind == DimensionType::Text && named.proper);
             if compared {
                 filters.push(name.clone());
             }
         }
+        let mut grains = vec![Grain::None];
+        grains.extend(named.grain);
         Self {
             cuts,
             filters,
             segments: named.segments.iter().cloned().collect(),
+            order,
+            grains,
         }
     }
 }
@@ -155,28 +194,58 @@ const MONTHS: &[&str] = &[
     "decembre",
 ];
 
-/// Spans of time a period or a grain is counted in, folded.
-const SPANS: &[&str] = &[
-    "day",
-    "days",
-    "jour",
-    "jours",
-    "week",
-    "weeks",
-    "semaine",
-    "semaines",
-    "month",
-    "months",
-    "mois",
-    "quarter",
-    "quarters",
-    "trimestre",
-    "trimestres",
-    "year",
-    "years",
-    "annee",
-    "annees",
-];
+/// The span of time a folded word names, as a grain.
+fn span(word: &str) -> Option<Grain> {
+    Some(match word {
+        "day" | "days" | "jour" | "jours" => Grain::Day,
+        "week" | "weeks" | "semaine" | "semaines" => Grain::Week,
+        "month" | "months" | "mois" => Grain::Month,
+        "quarter" | "quarters" | "trimestre" | "trimestres" => Grain::Quarter,
+        "year" | "years" | "annee" | "annees" => Grain::Year,
+        _ => return None,
+    })
+}
+
+/// A year written out: 1900 to 2099.
+fn year(word: &str) -> Option<i32> {
+    let y: i32 = word.parse().ok()?;
+    (word.len() == 4 && (1900..2100).contains(&y)).then_some(y)
+}
+
+/// The month a folded word names, 1 to 12.
+fn month(word: &str) -> Option<u32> {
+    let i = MONTHS.iter().position(|m| *m == word)?;
+    // English then French, each in the calendar's order but for the
+    // English "may", left out.
+    let n = if i < 11 {
+        i + usize::from(i >= 4)
+    } else {
+        i - 11
+    };
+    u32::try_from(n + 1).ok()
+}
+
+/// Whether the words of `entity` come right after a count ("how many",
+/// "combien de", "number of") in `plain`, a word at most between.
+fn counts(plain: &[String], entity: &[String]) -> bool {
+    if entity.is_empty() {
+        return false;
+    }
+    plain.windows(2).enumerate().any(|(i, pair)| {
+        let count = matches!(
+            (pair[0].as_str(), pair[1].as_str()),
+            ("how", "many")
+                | ("combien", "de" | "d")
+                | ("number" | "nombre" | "nb", "of" | "de" | "d")
+        );
+        // The counted words follow, one word ("new", "actifs") between.
+        let after: Vec<String> = plain[i + 2..(i + 4).min(plain.len())]
+            .iter()
+            .flat_map(|w| phrase(w))
+            .collect();
+        count && says(&after, entity)
+    })
+}
 
 /// Words that make a span a period ("this year", "le mois prochain").
 const RELATIVE: &[&str] = &[
@@ -219,7 +288,12 @@ fn near(words: &[String], at: usize, of: &[&str]) -> bool {
 impl Definitions {
     /// What `question` names of these definitions; `values`, the values the
     /// data holds for each category dimension.
-    pub fn named(&self, question: &str, values: &BTreeMap<String, Vec<String>>) -> Named {
+    pub fn named(
+        &self,
+        question: &str,
+        values: &BTreeMap<String, Vec<String>>,
+        today: NaiveDate,
+    ) -> Named {
         let words = phrase(question);
         let plain: Vec<String> = crate::learn::text::fold(question)
             .split(|c: char| !c.is_alphanumeric())
@@ -254,8 +328,23 @@ impl Definitions {
             }
         }
         for (name, e) in &self.entities {
-            for p in [e.label.en.as_str(), e.label.fr.as_str(), name.as_str()] {
-                explained.extend(phrase(p));
+            // An entity is named by its label and name, and by the words of
+            // what names its rows ("companies" for the clients).
+            let mut words_of: Vec<String> = [&e.label.en, &e.label.fr, name]
+                .into_iter()
+                .cloned()
+                .collect();
+            for shown in &e.shown {
+                if let Some(x) = self.dimensions.get(shown) {
+                    words_of.extend(x.synonyms.iter().cloned());
+                }
+            }
+            for p in words_of {
+                let p = phrase(&p);
+                if counts(&plain, &p) {
+                    named.counted.insert(name.clone());
+                }
+                explained.extend(p);
             }
         }
         for (dimension, held) in values {
@@ -272,23 +361,225 @@ impl Definitions {
             }
         }
         named.period = plain.iter().enumerate().any(|(i, w)| {
-            let year = w.len() == 4
-                && w.chars().all(|c| c.is_ascii_digit())
-                && (w.starts_with("19") || w.starts_with("20"));
-            year || MONTHS.contains(&w.as_str())
-                || (SPANS.contains(&w.as_str()) && near(&plain, i, RELATIVE))
+            year(w).is_some()
+                || MONTHS.contains(&w.as_str())
+                || (span(w).is_some() && near(&plain, i, RELATIVE))
         });
+        named.dates = dates(&plain, today);
+        named.period |= named.dates.is_some();
         // "each month", "par trimestre", "month by month": the word of
         // cutting comes before the span ("days late per city" is no grain).
-        named.grain = plain.iter().enumerate().any(|(i, w)| {
+        named.grain = plain.iter().enumerate().find_map(|(i, w)| {
             let each = plain[i.saturating_sub(2)..i]
                 .iter()
                 .any(|b| EACH.contains(&b.as_str()));
-            (SPANS.contains(&w.as_str()) && each)
-                || matches!(w.as_str(), "daily" | "weekly" | "yearly")
+            match w.as_str() {
+                "daily" => Some(Grain::Day),
+                "weekly" => Some(Grain::Week),
+                "yearly" => Some(Grain::Year),
+                _ if each => span(w),
+                _ => None,
+            }
         });
         named.proper = proper(question, &explained);
         named
+    }
+}
+
+impl Named {
+    /// `plan` with its date filters on the period the question names, when
+    /// the bot could read it: a small model writes this month's days for
+    /// "in 2025" or "since January". Whether it changed anything.
+    pub fn date(&self, plan: &mut Plan, d: &Definitions) -> bool {
+        let Some((first, last)) = self.dates else {
+            return false;
+        };
+        let values = vec![first.to_string(), last.to_string()];
+        let mut changed = false;
+        for f in &mut plan.filters {
+            let time = d
+                .dimensions
+                .get(&f.dimension)
+                .is_some_and(|x| x.kind == DimensionType::Time);
+            if time && (f.op != Op::Between || f.values != values) {
+                f.op = Op::Between;
+                f.values.clone_from(&values);
+                changed = true;
+            }
+        }
+        changed
+    }
+}
+
+/// The day a folded word gives in a date ("1er", "1st", "15"), 1 to 31.
+fn day(word: &str) -> Option<u32> {
+    let digits = ["er", "st", "nd", "rd", "th"]
+        .iter()
+        .find_map(|s| word.strip_suffix(s))
+        .unwrap_or(word);
+    let d: u32 = digits.parse().ok()?;
+    (digits.len() <= 2 && (1..=31).contains(&d)).then_some(d)
+}
+
+/// The first and last days of the `grain` span holding `day`.
+fn span_of(grain: Grain, day: NaiveDate) -> (NaiveDate, NaiveDate) {
+    let month_start = |d: NaiveDate, months: u32| {
+        let m0 = (d.month0() / months) * months;
+        NaiveDate::from_ymd_opt(d.year(), m0 + 1, 1).unwrap_or(d)
+    };
+    let (first, length) = match grain {
+        Grain::None | Grain::Day => return (day, day),
+        Grain::Week => {
+            let monday = day - chrono::Days::new(u64::from(day.weekday().num_days_from_monday()));
+            return (monday, monday + chrono::Days::new(6));
+        }
+        Grain::Month => (month_start(day, 1), 1),
+        Grain::Quarter => (month_start(day, 3), 3),
+        Grain::Year => (month_start(day, 12), 12),
+    };
+    let last = first
+        .checked_add_months(Months::new(length))
+        .and_then(|n| n.pred_opt())
+        .unwrap_or(first);
+    (first, last)
+}
+
+/// The `grain` span `step` spans away from the one holding `today`.
+fn shifted(grain: Grain, today: NaiveDate, step: i32) -> (NaiveDate, NaiveDate) {
+    let months = match grain {
+        Grain::None | Grain::Day => {
+            let d = today + chrono::TimeDelta::days(i64::from(step));
+            return (d, d);
+        }
+        Grain::Week => {
+            let d = today + chrono::TimeDelta::weeks(i64::from(step));
+            return span_of(Grain::Week, d);
+        }
+        Grain::Month => 1,
+        Grain::Quarter => 3,
+        Grain::Year => 12,
+    };
+    let by = Months::new(months * step.unsigned_abs());
+    let d = if step < 0 {
+        today.checked_sub_months(by)
+    } else {
+        today.checked_add_months(by)
+    };
+    span_of(grain, d.unwrap_or(today))
+}
+
+/// The one period the folded words `plain` name, read as its first and
+/// last days: a year ("en 2024"), a month ("October 2025", "en mars"), a
+/// day ("le 1er mai 2025"), a span relative to `today` ("next month",
+/// "l'année dernière", "this quarter"), each from its start to `today`
+/// after "since"/"depuis" or with "so far". `None` when it names none,
+/// several, or a bound ("before 2024") that is not a period.
+fn dates(plain: &[String], today: NaiveDate) -> Option<(NaiveDate, NaiveDate)> {
+    let before = |i: usize, of: &[&str]| {
+        plain[i.saturating_sub(3)..i]
+            .iter()
+            .any(|w| of.contains(&w.as_str()))
+    };
+    let since = |i: usize| before(i, &["since", "depuis", "from", "partir"]);
+    let bound = |i: usize| before(i, &["before", "after", "until", "till", "avant", "apres"]);
+    let so_far = plain.windows(2).any(|p| {
+        matches!(
+            (p[0].as_str(), p[1].as_str()),
+            ("so", "far") | ("to", "date") | ("jusqu", "ici") | ("ce", "jour")
+        )
+    }) || plain.iter().any(|w| w == "ytd");
+    let mut found: Vec<(NaiveDate, NaiveDate)> = Vec::new();
+    let mut i = 0;
+    while i < plain.len() {
+        let w = plain[i].as_str();
+        let mut next = i + 1;
+        let mut read = None;
+        let mut start = i;
+        if let Some(m) = month(w) {
+            let mut d = None;
+            if i > 0
+                && let Some(n) = day(&plain[i - 1])
+            {
+                d = Some(n);
+                start = i - 1;
+            } else if let Some(n) = plain.get(i + 1).and_then(|w| day(w)) {
+                d = Some(n);
+                next = i + 2;
+            }
+            let y = match plain[next..(next + 2).min(plain.len())]
+                .iter()
+                .position(|w| year(w).is_some())
+            {
+                Some(k) => {
+                    next += k + 1;
+                    year(&plain[next - 1])
+                }
+                None => Some(today.year()),
+            };
+            read = y.and_then(|y| match d {
+                Some(d) => NaiveDate::from_ymd_opt(y, m, d).map(|d| (d, d)),
+                None => NaiveDate::from_ymd_opt(y, m, 1).map(|f| span_of(Grain::Month, f)),
+            });
+        } else if let Some(y) = year(w) {
+            read = NaiveDate::from_ymd_opt(y, 1, 1).map(|f| span_of(Grain::Year, f));
+        } else if let Some(g) = span(w).filter(|g| *g != Grain::Day) {
+            // English puts the word before the span ("next month"), French
+            // after it ("le mois prochain") or before ("cette année").
+            let ahead = &plain[i.saturating_sub(3)..i];
+            let after = &plain[i + 1..(i + 3).min(plain.len())];
+            let has =
+                |words: &[String], of: &[&str]| words.iter().any(|w| of.contains(&w.as_str()));
+            let step = if has(ahead, &["next"]) || has(after, &["prochain", "prochaine"]) {
+                Some(1)
+            } else if has(ahead, &["last", "previous"])
+                || has(after, &["dernier", "derniere", "precedent", "precedente"])
+            {
+                Some(-1)
+            } else if has(
+                ahead,
+                &[
+                    "this",
+                    "current",
+                    "ce",
+                    "cette",
+                    "debut",
+                    "start",
+                    "beginning",
+                ],
+            ) || has(after, &["courant", "cours"])
+            {
+                Some(0)
+            } else {
+                None
+            };
+            read = step.map(|step| {
+                let (first, last) = shifted(g, today, step);
+                let started = has(ahead, &["debut", "start", "beginning"]);
+                if step == 0 && (so_far || started) {
+                    (first, today)
+                } else {
+                    (first, last)
+                }
+            });
+        }
+        if let Some((first, last)) = read {
+            if bound(start) {
+                return None;
+            }
+            let period = if since(start) {
+                (first, today)
+            } else {
+                (first, last)
+            };
+            if !found.contains(&period) {
+                found.push(period);
+            }
+        }
+        i = next;
+    }
+    match found.as_slice() {
+        [one] => Some(*one),
+        _ => None,
     }
 }
 
@@ -337,8 +628,12 @@ mod tests {
         ])
     }
 
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2025, 10, 31).expect("a day")
+    }
+
     fn named(question: &str) -> Named {
-        demo().named(question, &values())
+        demo().named(question, &values(), today())
     }
 
     #[test]
@@ -356,7 +651,7 @@ mod tests {
         assert!(named.segments.contains("late_payment"), "{named:?}");
         let offer = Offer::of(&demo(), &named);
         assert!(offer.filters.contains(&"client_city".to_owned()));
-        assert!(!named.period && !named.grain && !named.proper);
+        assert!(!named.period && named.grain.is_none() && !named.proper);
 
         let named =
             self::named("Give me the names and phone numbers of the DSIs at our Paris clients.");
@@ -369,14 +664,14 @@ mod tests {
     fn a_grain_is_a_span_rows_are_cut_by_and_a_period_a_span_named_relative_to_today() {
         let named = named("Combien de contrats a-t-on signés chaque mois cette année ?");
         assert!(named.dimensions.contains("contract_starts_on"), "{named:?}");
-        assert!(named.grain && named.period);
+        assert!(named.grain == Some(Grain::Month) && named.period);
         let named = self::named("Month by month in 2025, how much cash did we collect?");
-        assert!(named.grain && named.period);
+        assert!(named.grain == Some(Grain::Month) && named.period);
         let named = self::named("Average number of days late per city");
         assert!(named.dimensions.contains("client_city"));
-        assert!(!named.grain && !named.period, "{named:?}");
+        assert!(named.grain.is_none() && !named.period, "{named:?}");
         let named = self::named("Combien d'échéances tombent le mois prochain ?");
-        assert!(named.period && !named.grain);
+        assert!(named.period && named.grain.is_none());
         let offer = Offer::of(&demo(), &named);
         assert!(offer.filters.contains(&"payment_due_on".to_owned()));
         assert!(!offer.cuts.contains(&"contract_starts_on".to_owned()));
@@ -395,5 +690,114 @@ mod tests {
         assert!(!named.proper, "{named:?}");
         assert!(self::named("Which notes mention 'migration'?").proper);
         assert!(!self::named("Combien de clients selon l'année d'arrivée ?").proper);
+    }
+
+    fn day(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").expect("a day")
+    }
+
+    fn dates(question: &str) -> Option<(NaiveDate, NaiveDate)> {
+        named(question).dates
+    }
+
+    #[test]
+    fn the_period_a_question_names_is_read_as_its_first_and_last_days() {
+        let year = Some((day("2024-01-01"), day("2024-12-31")));
+        assert_eq!(dates("On a perdu combien de clients en 2024 ?"), year);
+        assert_eq!(dates("Contracts signed last year"), year);
+        assert_eq!(dates("Encaissé l'année dernière"), year);
+        assert_eq!(
+            dates("Combien d'échéances tombent le mois prochain ?"),
+            Some((day("2025-11-01"), day("2025-11-30")))
+        );
+        assert_eq!(
+            dates("Which reminders did the collections team write in October 2025?"),
+            Some((day("2025-10-01"), day("2025-10-31")))
+        );
+        assert_eq!(
+            dates("Combien de contrats a-t-on signés chaque mois cette année ?"),
+            Some((day("2025-01-01"), day("2025-12-31")))
+        );
+        let so_far = Some((day("2025-01-01"), day("2025-10-31")));
+        assert_eq!(dates("Cash collected by sector so far this year"), so_far);
+        assert_eq!(
+            dates("Montant encaissé mois par mois depuis janvier."),
+            so_far
+        );
+        assert_eq!(
+            dates("Liste des clients perdus depuis le début de l'année"),
+            so_far
+        );
+        assert_eq!(
+            dates("Which active clients haven't paid us anything since August 1st, 2025?"),
+            Some((day("2025-08-01"), day("2025-10-31")))
+        );
+        assert_eq!(
+            dates("Combien de clients actifs n'ont eu aucune note depuis le 1er mai 2025 ?"),
+            Some((day("2025-05-01"), day("2025-10-31")))
+        );
+        assert_eq!(
+            dates("Contracts signed this quarter"),
+            Some((day("2025-10-01"), day("2025-12-31")))
+        );
+    }
+
+    #[test]
+    fn no_period_is_read_where_there_is_none_several_or_a_bound() {
+        assert_eq!(dates("What's our MRR today?"), None);
+        assert_eq!(dates("Average number of days late per city"), None);
+        assert_eq!(dates("Contracts signed in 2024 and in 2025"), None);
+        assert_eq!(dates("Clients entered before 2024"), None);
+        assert!(named("Clients entered before 2024").period);
+    }
+
+    #[test]
+    fn a_plans_date_filters_take_the_period_the_question_names() {
+        let named = named("How much cash did we collect in 2024?");
+        let mut plan = crate::semantic::plan::read(
+            r#"{"kind": "aggregate", "measures": ["collected"], "filters": [{"dimension": "payment_paid_on", "op": "between", "values": ["2024-10-01", "2024-10-31"]}, {"dimension": "payment_method", "op": "=", "values": ["carte"]}]}"#,
+        )
+        .expect("a plan");
+        assert!(named.date(&mut plan, &demo()));
+        assert_eq!(plan.filters[0].values, ["2024-01-01", "2024-12-31"]);
+        assert_eq!(plan.filters[1].values, ["carte"], "not a date: kept");
+        assert!(!named.date(&mut plan, &demo()), "already the period");
+    }
+
+    #[test]
+    fn the_rows_a_question_counts_are_not_offered_as_a_cut_a_ranking_is_by_its_measure() {
+        let named = named("Combien de clients avons-nous par statut ?");
+        assert!(named.counted.contains("clients"), "{named:?}");
+        let offer = Offer::of(&demo(), &named);
+        assert_eq!(offer.cuts, ["client_status"]);
+        assert!(
+            offer.order.is_empty(),
+            "a category orders nothing: {offer:?}"
+        );
+        let named = self::named("Which 3 clients have the most contracts running?");
+        assert!(!named.counted.contains("clients"));
+        assert!(
+            Offer::of(&demo(), &named)
+                .cuts
+                .contains(&"client_company".to_owned())
+        );
+    }
+
+    #[test]
+    fn a_field_with_nothing_offered_is_left_out_of_the_plans_schema() {
+        let d = demo();
+        let schema = crate::semantic::Semantic::plan_schema(
+            &d,
+            &Offer::of(&d, &named("What's our MRR today?")),
+        );
+        let schema: serde_json::Value = serde_json::from_str(&schema).expect("JSON");
+        let properties = schema["properties"].as_object().expect("properties");
+        for absent in ["dimensions", "segments", "filters"] {
+            assert!(
+                !properties.contains_key(absent),
+                "{absent} in {properties:?}"
+            );
+        }
+        assert!(properties.contains_key("measures"));
     }
 }

@@ -314,7 +314,7 @@ impl Semantic {
     ///
     /// # Errors
     /// As [`Semantic::resolve`].
-    pub fn resolve_for(&self, plan: Plan, values: bool) -> Result<Resolved, PlanError> {
+    pub fn resolve_for(&self, mut plan: Plan, values: bool) -> Result<Resolved, PlanError> {
         let d = &self.definitions;
         let unknown = |field: &'static str, name: &str, kind: &'static str, names: Vec<&String>| {
             PlanError::Unknown {
@@ -351,6 +351,13 @@ impl Semantic {
                 ));
             }
         }
+        // The same cut written twice says it once (a small model repeats).
+        let mut seen = Vec::new();
+        plan.dimensions.retain(|c| {
+            let first = !seen.contains(c);
+            seen.push(c.clone());
+            first
+        });
         let mut cuts = std::collections::BTreeSet::new();
         for cut in &plan.dimensions {
             if !cuts.insert(&cut.name) {

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use super::Semantic;
 use super::named::Offer;
-use super::plan::{Grain, Op};
+use super::plan::Op;
 
 /// The rules of a plan, for the model.
 const RULES: &str = "\
@@ -119,12 +119,15 @@ impl Semantic {
         // negates the very segment the question asks for ("contacts without
         // e-mail": without the segment "no e-mail").
         let without: Vec<String> = entities.clone();
-        let orderable: Vec<String> = measures.iter().chain(&offer.cuts).cloned().collect();
+        let orderable: Vec<String> = measures.iter().chain(&offer.order).cloned().collect();
         let strings = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
-        let object = |props: &[(&str, String)], required: &[&str]| {
+        // A property with nothing to offer is left out, not written as an
+        // empty array: a server's grammar may read an array without items
+        // as an array of anything (llama-cpp-python does).
+        let object = |props: &[(&str, Option<String>)], required: &[&str]| {
             let body: Vec<String> = props
                 .iter()
-                .map(|(k, v)| format!("{}:{v}", json(k)))
+                .filter_map(|(k, v)| Some(format!("{}:{}", json(k), v.as_ref()?)))
                 .collect();
             let required: Vec<String> = required.iter().map(|k| json(k)).collect();
             format!(
@@ -133,61 +136,62 @@ impl Semantic {
                 required.join(",")
             )
         };
-        // An array of objects naming one of `names`: none at all when there
-        // are none to name.
+        // An array of objects naming one of `names`: none when there are
+        // none to name.
         let array = |items: String, names: &[String], max: usize| {
-            if names.is_empty() {
-                "{\"type\":\"array\",\"maxItems\":0}".to_owned()
-            } else {
-                format!("{{\"type\":\"array\",\"items\":{items},\"maxItems\":{max}}}")
-            }
+            (!names.is_empty())
+                .then(|| format!("{{\"type\":\"array\",\"items\":{items},\"maxItems\":{max}}}"))
         };
+        let grains: Vec<String> = offer.grains.iter().map(|g| g.as_str().to_owned()).collect();
+        let some = |s: &str| Some(s.to_owned());
         let cut = object(
             &[
-                ("name", one_of(&offer.cuts)),
-                ("grain", one_of(&strings(&Grain::ALL))),
+                ("name", Some(one_of(&offer.cuts))),
+                ("grain", Some(one_of(&grains))),
             ],
             &["name", "grain"],
         );
         let filter = object(
             &[
-                ("dimension", one_of(&offer.filters)),
-                ("op", one_of(&strings(&Op::ALL))),
+                ("dimension", Some(one_of(&offer.filters))),
+                ("op", Some(one_of(&strings(&Op::ALL)))),
                 (
                     "values",
-                    "{\"type\":\"array\",\"items\":{\"type\":\"string\"},\"maxItems\":8}"
-                        .to_owned(),
+                    some("{\"type\":\"array\",\"items\":{\"type\":\"string\"},\"maxItems\":8}"),
                 ),
             ],
             &["dimension", "op", "values"],
         );
         let compare = object(
             &[
-                ("left", one_of(&dimensions)),
-                ("op", one_of(&strings(&Op::COMPARISONS))),
-                ("right", one_of(&dimensions)),
+                ("left", Some(one_of(&dimensions))),
+                ("op", Some(one_of(&strings(&Op::COMPARISONS)))),
+                ("right", Some(one_of(&dimensions))),
             ],
             &["left", "op", "right"],
         );
         let having = object(
             &[
-                ("measure", one_of(&measures)),
-                ("op", one_of(&strings(&Op::COMPARISONS))),
-                ("value", "{\"type\":\"number\"}".to_owned()),
+                ("measure", Some(one_of(&measures))),
+                ("op", Some(one_of(&strings(&Op::COMPARISONS)))),
+                ("value", some("{\"type\":\"number\"}")),
             ],
             &["measure", "op", "value"],
         );
         let order = object(
             &[
-                ("name", one_of(&orderable)),
-                ("descending", "{\"type\":\"boolean\"}".to_owned()),
+                ("name", Some(one_of(&orderable))),
+                ("descending", some("{\"type\":\"boolean\"}")),
             ],
             &["name", "descending"],
         );
         object(
             &[
-                ("kind", one_of(&strings(&["aggregate", "list", "none"]))),
-                ("entity", one_of(&entity_or_none)),
+                (
+                    "kind",
+                    Some(one_of(&strings(&["aggregate", "list", "none"]))),
+                ),
+                ("entity", Some(one_of(&entity_or_none))),
                 ("measures", array_of(&measures, 4)),
                 ("dimensions", array(cut, &offer.cuts, 4)),
                 ("segments", array_of(&offer.segments, 4)),
@@ -195,9 +199,9 @@ impl Semantic {
                 ("without", array_of(&without, 2)),
                 ("compare", array(compare, &dimensions, 2)),
                 ("having", array(having, &measures, 2)),
-                ("share", "{\"type\":\"boolean\"}".to_owned()),
+                ("share", some("{\"type\":\"boolean\"}")),
                 ("order", array(order, &orderable, 2)),
-                ("limit", "{\"type\":\"integer\",\"minimum\":0}".to_owned()),
+                ("limit", some("{\"type\":\"integer\",\"minimum\":0}")),
             ],
             &["kind"],
         )
@@ -242,16 +246,14 @@ fn one_of(names: &[String]) -> String {
     format!("{{\"enum\":[{}]}}", names.join(","))
 }
 
-/// An array of names; none at all when there are none to choose.
-fn array_of(names: &[String], max: usize) -> String {
-    if names.is_empty() {
-        "{\"type\":\"array\",\"maxItems\":0}".to_owned()
-    } else {
+/// An array of names; none when there are none to choose.
+fn array_of(names: &[String], max: usize) -> Option<String> {
+    (!names.is_empty()).then(|| {
         format!(
             "{{\"type\":\"array\",\"items\":{},\"maxItems\":{max}}}",
             one_of(names)
         )
-    }
+    })
 }
 
 /// A worked plan on one line, every field in the schema's order, as the

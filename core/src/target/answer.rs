@@ -243,13 +243,13 @@ impl SqlAnswer<'_> {
         let Some(semantic) = self.runtime.semantic() else {
             return (Planned::Free("no semantic model".to_owned()), trace);
         };
-        let today = self
+        let day = self
             .runtime
             .today
-            .unwrap_or_else(|| chrono::Local::now().date_naive())
-            .format("%Y-%m-%d")
-            .to_string();
-        let schema = semantic.schema_for(question);
+            .unwrap_or_else(|| chrono::Local::now().date_naive());
+        let today = day.format("%Y-%m-%d").to_string();
+        let named = semantic.named(question, day);
+        let schema = semantic.schema_for(&named);
         let mut messages = vec![
             ChatMessage::new(ChatRole::System, semantic.prompt(&today, values)),
             ChatMessage::new(ChatRole::User, question),
@@ -264,6 +264,11 @@ impl SqlAnswer<'_> {
             trace.first_token = trace.first_token.or(written.first_token);
             trace.answers.push(written.text.clone());
             let outcome = crate::semantic::plan::read(&written.text)
+                .map(|mut plan| {
+                    // The period the question names, as the bot read it.
+                    named.date(&mut plan, &semantic.definitions);
+                    plan
+                })
                 .and_then(|plan| semantic.resolve_for(plan, values))
                 .and_then(|resolved| {
                     let sql = semantic.compile(&resolved, self.runtime.policy.dialect)?;
