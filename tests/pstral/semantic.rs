@@ -241,11 +241,17 @@ async fn names_and_values_the_definitions_and_data_do_not_hold_are_named_with_th
             "{value:?}"
         );
     }
-    // What cannot be said is said so rather than written wrong: a cut
-    // named twice, a share of the groups a having keeps, a share of an
-    // average, a month compared with !=, two types compared.
-    for plan in [
+    // A cut written twice, as a small model repeats, is said once.
+    let repeated = resolve(
         r#"{"kind": "aggregate", "measures": ["client_count"], "dimensions": [{"name": "client_city", "grain": "none"}, {"name": "client_city", "grain": "none"}]}"#,
+    )
+    .expect("a repeat is no mistake");
+    assert_eq!(repeated.plan.dimensions.len(), 1);
+    // What cannot be said is said so rather than written wrong: a date cut
+    // twice by two grains, a share of the groups a having keeps, a share
+    // of an average, a month compared with !=, two types compared.
+    for plan in [
+        r#"{"kind": "aggregate", "measures": ["contract_count"], "dimensions": [{"name": "contract_starts_on", "grain": "month"}, {"name": "contract_starts_on", "grain": "year"}]}"#,
         r#"{"kind": "aggregate", "measures": ["note_count"], "dimensions": [{"name": "client_company", "grain": "none"}], "having": [{"measure": "note_count", "op": ">", "value": 20}], "share": true}"#,
         r#"{"kind": "aggregate", "measures": ["average_monthly_amount"], "share": true}"#,
         r#"{"kind": "aggregate", "measures": ["contract_count"], "compare": [{"left": "contract_starts_on", "op": "<", "right": "contract_monthly_amount"}]}"#,
@@ -400,6 +406,46 @@ async fn a_question_the_definitions_cover_is_read_back_in_words_and_its_compiled
             .unwrap()
             .contains("late_payment")
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plan_may_use_only_what_its_question_names_and_takes_the_period_the_bot_read() {
+    use crate::support::fake_model::{FakeModel, Script};
+    let fake = FakeModel::start(&[crate::answers::MODEL]).await;
+    // The model writes this month's days for "in 2024", as small ones do.
+    fake.then(Script::answer(
+        r#"{"kind": "aggregate", "measures": ["contract_count"], "filters": [{"dimension": "contract_starts_on", "op": "between", "values": ["2024-10-01", "2024-10-31"]}]}"#,
+    ));
+    let (_demo, h) = bot_with_definitions(&fake).await;
+    h.ask(1, "Combien de contrats avons-nous signés en 2024 ?")
+        .await;
+
+    let requests = fake.requests();
+    let schema = &requests[0]["format"]["properties"];
+    assert!(
+        schema.get("segments").is_none(),
+        "no segment is named: none may be written: {schema}"
+    );
+    let filtered = schema["filters"]["items"]["properties"]["dimension"]["enum"].to_string();
+    assert!(filtered.contains("contract_starts_on"), "{filtered}");
+    assert!(
+        !filtered.contains("client_city"),
+        "no city is named: {filtered}"
+    );
+    let cuts = schema["dimensions"]["items"]["properties"]["name"]["enum"].to_string();
+    assert!(
+        !cuts.contains("contract_reference"),
+        "the contracts counted are no cut: {cuts}"
+    );
+
+    let answer = h
+        .answers()
+        .into_iter()
+        .map(|(_, t)| t)
+        .find(|t| t.starts_with("Read as:") || t.starts_with("Lu comme"))
+        .expect("the reading is shown");
+    assert!(answer.contains("'2024-01-01' AND '2024-12-31'"), "{answer}");
+    assert!(offered(&h));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
