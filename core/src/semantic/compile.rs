@@ -9,7 +9,7 @@
 use std::collections::BTreeSet;
 
 use super::model::{Aggregate, DimensionType};
-use super::plan::{Condition, Cut, Grain, Kind, Op, PlanError, Resolved, Value};
+use super::plan::{Condition, Cut, Grain, Kind, Op, Plan, PlanError, Resolved, Value};
 use super::{Semantic, Step};
 use crate::sql::Dialect;
 
@@ -386,7 +386,7 @@ impl Writer<'_> {
         let plan = &resolved.plan;
         let mut sql = String::new();
         if !plan.order.is_empty() {
-            let by: Vec<String> = plan
+            let mut by: Vec<String> = plan
                 .order
                 .iter()
                 // NULL sorts as the smallest value on every database, as
@@ -400,6 +400,14 @@ impl Writer<'_> {
                     }
                 })
                 .collect();
+            // Ties in the order asked are broken by the columns cut by or
+            // shown, in turn: the same rows in the same order every time,
+            // and the same rows on either side of a "top N".
+            for column in self.columns_of(plan) {
+                if !plan.order.iter().any(|o| o.name == column) {
+                    by.push(format!("{column} NULLS FIRST"));
+                }
+            }
             sql.push_str(&format!(" ORDER BY {}", by.join(", ")));
         }
         if plan.limit > 0 {
@@ -411,6 +419,26 @@ impl Writer<'_> {
             }
         }
         sql
+    }
+
+    /// The columns a plan's rows are cut by (an aggregate) or show (a
+    /// list), by their names: what breaks ties in its order.
+    fn columns_of(&self, plan: &Plan) -> Vec<String> {
+        let mut columns: Vec<String> = match plan.kind {
+            Kind::List => self
+                .defs()
+                .entities
+                .get(&plan.entity)
+                .map(|e| e.shown.clone())
+                .unwrap_or_default(),
+            Kind::Aggregate | Kind::None => Vec::new(),
+        };
+        for cut in &plan.dimensions {
+            if !columns.contains(&cut.name) {
+                columns.push(cut.name.clone());
+            }
+        }
+        columns
     }
 
     fn list(&self, resolved: &Resolved) -> Result<String, PlanError> {

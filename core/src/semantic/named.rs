@@ -19,7 +19,7 @@ use chrono::{Datelike, Months, NaiveDate};
 
 use super::Definitions;
 use super::model::{DimensionType, Words};
-use super::plan::{Grain, Op, Plan};
+use super::plan::{Grain, Kind, Op, Plan};
 
 /// What a question's words point at.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -42,6 +42,16 @@ pub struct Named {
     /// The time grain rows are cut by: "each month", "per year", "month by
     /// month".
     pub grain: Option<Grain>,
+    /// The whole numbers the question writes, beside years and days of
+    /// dates: what a "top N" or a bound ("more than 3") may take.
+    pub numbers: Vec<u32>,
+    /// It asks for a share ("what share", "en %", "taux").
+    pub share: bool,
+    /// It says "never", "no", "without", "aucun", "sans", "n'ont".
+    pub negated: bool,
+    /// It asks for rows ("which", "quels", "liste", "show me") and for no
+    /// number: no count, sum, average, share, ranking, cut or N.
+    pub listing: bool,
     /// Entities the question counts ("how many clients", "combien de
     /// contrats"): their rows are the measure, not a cut.
     pub counted: BTreeSet<String>,
@@ -64,6 +74,19 @@ pub struct Offer {
     pub order: Vec<String>,
     /// The grains a date is cut by: none, and the one the question names.
     pub grains: Vec<Grain>,
+    /// The first N rows a plan may keep: the numbers the question writes
+    /// (with none, every row); `None`: any number.
+    pub limits: Option<Vec<u32>>,
+    /// Whether a plan may bound a measure ("having"): only with a number.
+    pub having: bool,
+    /// Whether a plan may give a share: only when one is asked.
+    pub share: bool,
+    /// Whether a plan may ask for rows with none of another ("without"):
+    /// only when the question negates.
+    pub without: bool,
+    /// The kinds of plan offered: a list only, when the question asks for
+    /// rows and no number.
+    pub kinds: Vec<Kind>,
 }
 
 impl Offer {
@@ -84,6 +107,11 @@ impl Offer {
                 Grain::Quarter,
                 Grain::Year,
             ],
+            limits: None,
+            having: true,
+            share: true,
+            without: true,
+            kinds: vec![Kind::Aggregate, Kind::List, Kind::None],
         }
     }
 
@@ -131,6 +159,15 @@ impl Offer {
             segments: named.segments.iter().cloned().collect(),
             order,
             grains,
+            limits: Some(named.numbers.clone()),
+            having: !named.numbers.is_empty(),
+            share: named.share,
+            without: named.negated,
+            kinds: if named.listing {
+                vec![Kind::List, Kind::None]
+            } else {
+                vec![Kind::Aggregate, Kind::List, Kind::None]
+            },
         }
     }
 }
@@ -245,6 +282,125 @@ fn counts(plain: &[String], entity: &[String]) -> bool {
             .collect();
         count && says(&after, entity)
     })
+}
+
+/// Words that ask for rows, folded.
+const LISTING: &[&str] = &[
+    "which", "who", "list", "show", "give", "quels", "quelles", "quel", "quelle", "qui", "liste",
+    "donne", "montre", "affiche",
+];
+
+/// Words that ask for a number over rows (a count, a sum, an average, a
+/// ranking, a cut), folded: a question with one is no plain list.
+const NUMBERED: &[&str] = &[
+    "many",
+    "much",
+    "number",
+    "count",
+    "total",
+    "sum",
+    "average",
+    "mean",
+    "amount",
+    "most",
+    "least",
+    "top",
+    "rank",
+    "ranking",
+    "per",
+    "by",
+    "each",
+    "every",
+    "biggest",
+    "largest",
+    "smallest",
+    "best",
+    "highest",
+    "lowest",
+    "combien",
+    "nombre",
+    "nb",
+    "somme",
+    "moyenne",
+    "moyen",
+    "montant",
+    "plus",
+    "moins",
+    "classement",
+    "par",
+    "chaque",
+    "repartition",
+    "meilleur",
+    "meilleurs",
+    "mrr",
+];
+
+/// Words that ask for a share of a whole, folded.
+const SHARE: &[&str] = &[
+    "share",
+    "percent",
+    "percentage",
+    "proportion",
+    "ratio",
+    "rate",
+    "part",
+    "pourcentage",
+    "pourcent",
+    "taux",
+];
+
+/// Words that negate, folded ("n'ont" folds to "n ont", "don't" to "don t").
+const NEGATIONS: &[&str] = &[
+    "never", "no", "not", "none", "nothing", "without", "don", "doesn", "didn", "haven", "hasn",
+    "hadn", "isn", "aren", "wasn", "weren", "jamais", "aucun", "aucune", "sans", "pas", "ni", "n",
+];
+
+/// Numbers written as words, folded, from two: "one" and "un" say "a".
+const NUMBERS: &[(&str, u32)] = &[
+    ("two", 2),
+    ("deux", 2),
+    ("three", 3),
+    ("trois", 3),
+    ("four", 4),
+    ("quatre", 4),
+    ("five", 5),
+    ("cinq", 5),
+    ("six", 6),
+    ("seven", 7),
+    ("sept", 7),
+    ("eight", 8),
+    ("huit", 8),
+    ("nine", 9),
+    ("neuf", 9),
+    ("ten", 10),
+    ("dix", 10),
+    ("twenty", 20),
+    ("vingt", 20),
+];
+
+/// The whole numbers `plain` writes, in order, once each, beside years and
+/// the days of dates ("le 1er mai", "August 1st").
+fn numbers(plain: &[String]) -> Vec<u32> {
+    let mut found = Vec::new();
+    for (i, w) in plain.iter().enumerate() {
+        let dated = |j: Option<usize>| {
+            j.and_then(|j| plain.get(j))
+                .is_some_and(|m| month(m).is_some())
+        };
+        let n = match NUMBERS.iter().find(|(word, _)| word == w) {
+            Some((_, n)) => Some(*n),
+            None if year(w).is_some() || dated(i.checked_sub(1)) || dated(Some(i + 1)) => None,
+            None => day(w)
+                .filter(|_| w.chars().all(|c| c.is_ascii_digit()))
+                .or_else(|| w.parse::<u32>().ok().filter(|n| *n > 31 && w.len() <= 6)),
+        };
+        if let Some(n) = n
+            && !found.contains(&n)
+        {
+            found.push(n);
+        }
+    }
+    found
 }
 
 /// Words that make a span a period ("this year", "le mois prochain").
@@ -381,6 +537,14 @@ impl Definitions {
                 _ => None,
             }
         });
+        named.numbers = numbers(&plain);
+        named.share = question.contains('%') || plain.iter().any(|w| SHARE.contains(&w.as_str()));
+        named.negated = plain.iter().any(|w| NEGATIONS.contains(&w.as_str()));
+        named.listing = plain.iter().any(|w| LISTING.contains(&w.as_str()))
+            && !plain.iter().any(|w| NUMBERED.contains(&w.as_str()))
+            && !named.share
+            && named.numbers.is_empty()
+            && named.grain.is_none();
         named.proper = proper(question, &explained);
         named
     }
@@ -799,5 +963,48 @@ mod tests {
             );
         }
         assert!(properties.contains_key("measures"));
+    }
+
+    #[test]
+    fn a_top_n_a_bound_a_share_and_a_without_are_offered_only_when_the_question_says_them() {
+        let d = demo();
+        let offer = |q: &str| Offer::of(&d, &named(q));
+        let top = offer("Quels sont les 5 clients qui ont payé le plus souvent en retard ?");
+        assert_eq!(top.limits, Some(vec![5]));
+        assert!(top.having && !top.share && !top.without);
+        let none =
+            offer("Répartition de nos clients par ville, de la plus à la moins représentée.");
+        assert_eq!(none.limits, Some(vec![]), "no number: every row");
+        assert!(!none.having);
+        assert_eq!(
+            named("Clients active since August 1st, 2025 in 2024").numbers,
+            Vec::<u32>::new(),
+            "days and years are no N"
+        );
+        assert!(offer("Quelle part de nos contrats est facturée au trimestre (en %) ?").share);
+        assert!(offer("Combien de sociétés n'ont aucun contrat ?").without);
+        assert!(offer("How many clients have never had a note?").without);
+    }
+
+    #[test]
+    fn a_question_for_rows_and_no_number_is_offered_a_list_only() {
+        let d = demo();
+        let kinds = |q: &str| Offer::of(&d, &named(q)).kinds;
+        assert_eq!(
+            kinds("Quels collaborateurs ont quitté la boîte, et à quelle date ?"),
+            [Kind::List, Kind::None]
+        );
+        assert_eq!(
+            kinds("Which clients don't have a known annual revenue?"),
+            [Kind::List, Kind::None]
+        );
+        for numbered in [
+            "Which 3 clients have the most contracts running?",
+            "Quels clients ont des impayés, et pour quel montant ?",
+            "Which clients currently subscribe to at least 3 different products?",
+            "Who wrote notes about our Marseille clients, and how many each?",
+        ] {
+            assert_eq!(kinds(numbered).len(), 3, "{numbered}");
+        }
     }
 }

@@ -143,7 +143,18 @@ impl Semantic {
                 .then(|| format!("{{\"type\":\"array\",\"items\":{items},\"maxItems\":{max}}}"))
         };
         let grains: Vec<String> = offer.grains.iter().map(|g| g.as_str().to_owned()).collect();
+        let kinds: Vec<String> = offer.kinds.iter().map(|k| k.as_str().to_owned()).collect();
         let some = |s: &str| Some(s.to_owned());
+        // A "top N" takes a number the question writes; the whole schema
+        // (no question) any.
+        let limit = match &offer.limits {
+            None => some("{\"type\":\"integer\",\"minimum\":0}"),
+            Some(n) if n.is_empty() => None,
+            Some(n) => {
+                let n: Vec<String> = n.iter().map(u32::to_string).collect();
+                Some(format!("{{\"enum\":[{}]}}", n.join(",")))
+            }
+        };
         let cut = object(
             &[
                 ("name", Some(one_of(&offer.cuts))),
@@ -187,21 +198,24 @@ impl Semantic {
         );
         object(
             &[
-                (
-                    "kind",
-                    Some(one_of(&strings(&["aggregate", "list", "none"]))),
-                ),
+                ("kind", Some(one_of(&kinds))),
                 ("entity", Some(one_of(&entity_or_none))),
                 ("measures", array_of(&measures, 4)),
                 ("dimensions", array(cut, &offer.cuts, 4)),
                 ("segments", array_of(&offer.segments, 4)),
                 ("filters", array(filter, &offer.filters, 4)),
-                ("without", array_of(&without, 2)),
+                ("without", array_of(&without, 2).filter(|_| offer.without)),
                 ("compare", array(compare, &dimensions, 2)),
-                ("having", array(having, &measures, 2)),
-                ("share", some("{\"type\":\"boolean\"}")),
+                (
+                    "having",
+                    array(having, &measures, 2).filter(|_| offer.having),
+                ),
+                (
+                    "share",
+                    offer.share.then(|| "{\"type\":\"boolean\"}".to_owned()),
+                ),
                 ("order", array(order, &orderable, 2)),
-                ("limit", some("{\"type\":\"integer\",\"minimum\":0}")),
+                ("limit", limit),
             ],
             &["kind"],
         )
