@@ -376,8 +376,9 @@ async fn a_question_the_definitions_cover_is_read_back_in_words_and_its_compiled
     let requests = fake.requests();
     assert_eq!(requests.len(), 1, "no free SQL asked for");
     let schema = &requests[0]["format"];
+    // It asks for rows ("quels") and no number: a list, or none.
     let kinds = &schema["properties"]["kind"]["enum"];
-    assert_eq!(kinds, &serde_json::json!(["aggregate", "list", "none"]));
+    assert_eq!(kinds, &serde_json::json!(["list", "none"]));
     let segments = schema["properties"]["segments"]["items"]["enum"].to_string();
     assert!(segments.contains("late_payment"), "{segments}");
 
