@@ -123,7 +123,9 @@ impl Offer {
     /// values when the question holds one of its values, when it is a date
     /// and the question names a period, a number or a date the question
     /// names, or a text and the question names someone or something no
-    /// definition explains. A segment is used when the question names it.
+    /// definition explains. A period or a grain goes to the dates the
+    /// question names, to any date when it names none. A segment is used
+    /// when the question names it.
     pub fn of(d: &Definitions, named: &Named) -> Self {
         let counted: BTreeSet<&String> = named
             .counted
@@ -131,10 +133,16 @@ impl Offer {
             .filter_map(|e| d.entities.get(e))
             .flat_map(|e| &e.shown)
             .collect();
+        // A period or a grain applies to the dates the question names
+        // ("signed", "encaissé"), to every date when it names none.
+        let dated = d
+            .dimensions
+            .iter()
+            .any(|(n, x)| x.kind == DimensionType::Time && named.dimensions.contains(n));
         let (mut cuts, mut filters, mut order) = (Vec::new(), Vec::new(), Vec::new());
         for (name, x) in &d.dimensions {
             let said = named.dimensions.contains(name);
-            let time = x.kind == DimensionType::Time;
+            let time = x.kind == DimensionType::Time && (said || !dated);
             let ordinal = matches!(x.kind, DimensionType::Number | DimensionType::Time);
             let cut = (said && !counted.contains(name)) || (time && named.grain.is_some());
             if cut {
@@ -334,6 +342,21 @@ const NUMBERED: &[&str] = &[
     "meilleurs",
     "mrr",
 ];
+
+/// Whether `plain` asks for a number over rows (a [`NUMBERED`] word), but
+/// for "at least"/"au moins" (one such row) and "by"/"par" before a value
+/// the question holds ("par chèque" is a means, not a cut).
+fn numbered(plain: &[String], held: &[String]) -> bool {
+    plain.iter().enumerate().any(|(i, w)| {
+        let before = i.checked_sub(1).map(|j| plain[j].as_str());
+        let next = plain.get(i + 1).map(|n| phrase(n)).unwrap_or_default();
+        match w.as_str() {
+            "least" | "moins" if matches!(before, Some("at" | "au")) => false,
+            "by" | "par" | "per" if next.iter().any(|n| held.iter().any(|h| same(n, h))) => false,
+            w => NUMBERED.contains(&w),
+        }
+    })
+}
 
 /// Words that ask for a share of a whole, folded.
 const SHARE: &[&str] = &[
@@ -540,8 +563,14 @@ impl Definitions {
         named.numbers = numbers(&plain);
         named.share = question.contains('%') || plain.iter().any(|w| SHARE.contains(&w.as_str()));
         named.negated = plain.iter().any(|w| NEGATIONS.contains(&w.as_str()));
+        let held: Vec<String> = named
+            .values
+            .values()
+            .flatten()
+            .flat_map(|v| phrase(v))
+            .collect();
         named.listing = plain.iter().any(|w| LISTING.contains(&w.as_str()))
-            && !plain.iter().any(|w| NUMBERED.contains(&w.as_str()))
+            && !numbered(&plain, &held)
             && !named.share
             && named.numbers.is_empty()
             && named.grain.is_none();
@@ -1006,5 +1035,23 @@ mod tests {
         ] {
             assert_eq!(kinds(numbered).len(), 3, "{numbered}");
         }
+    }
+
+    #[test]
+    fn at_least_one_and_a_means_are_no_number_a_period_goes_to_the_dates_named() {
+        let d = demo();
+        let kinds = |q: &str| Offer::of(&d, &named(q)).kinds;
+        assert_eq!(
+            kinds("Which clients have at least one suspended contract?"),
+            [Kind::List, Kind::None]
+        );
+        assert_eq!(
+            kinds("Quels clients nous ont encore payé par chèque cette année ?"),
+            [Kind::List, Kind::None]
+        );
+        let offer = Offer::of(&d, &named("Combien de contrats a-t-on signés en 2024 ?"));
+        assert_eq!(offer.filters, ["contract_starts_on"]);
+        let offer = Offer::of(&d, &named("Combien de clients en 2024 ?"));
+        assert!(offer.filters.len() > 3, "no date named: any: {offer:?}");
     }
 }
