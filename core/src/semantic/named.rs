@@ -1,17 +1,22 @@
 //! What a question names, read from its words before the model is asked:
 //! the dimensions and segments whose synonyms, label or name it uses, the
-//! category values it holds, and whether it names a period, a time grain
-//! or someone by name. The plan's schema then offers only those
-//! ([`Offer`]), so a plan cannot cut, filter or narrow by what the question
-//! never said: the mistakes a small model made most (a cut by client on
-//! "what's our MRR today", a period nobody named, a segment added to fill
-//! the field). Measures and entities stay all offered: choosing among them
-//! is the model's work.
+//! category values it holds, the rows it counts, the period and the time
+//! grain it names, the numbers it writes, whether it asks for a share, a
+//! negation, rows rather than numbers, or someone by name. The plan's
+//! schema then offers only what that allows ([`Offer`]): a plan cannot
+//! cut, filter, narrow, bound or rank by what the question never said,
+//! the mistakes a small model made most (a cut by client on "what's our
+//! MRR today", a period nobody named, a segment added to fill the field,
+//! a "top 1" nobody asked). Measures and entities stay all offered:
+//! choosing among them is the model's work. What the bot can read surely
+//! it does not leave to the model: the days of the period named
+//! ([`Named::date`]).
 //!
 //! Words are compared folded and cut to a stem ([`crate::learn::text`]),
 //! one the prefix of the other from four letters on ("signé" and "signed",
 //! "encaissé" and "encaissements"), so the company's synonyms catch the
 //! usual forms of a word in both languages without a stemmer per language.
+//! The price of a stem: "collected" and "collections" meet.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -203,7 +208,7 @@ fn says(words: &[String], phrase: &[String]) -> bool {
 
 /// The phrases that name a definition: its synonyms, its label in both
 /// languages and its name, its parts as words.
-fn names_of<'a>(name: &'a str, label: &'a Words, synonyms: &'a [String]) -> Vec<String> {
+fn names_of(name: &str, label: &Words, synonyms: &[String]) -> Vec<String> {
     let mut all: Vec<String> = synonyms.to_vec();
     all.push(label.en.clone());
     all.push(label.fr.clone());
