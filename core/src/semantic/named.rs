@@ -60,6 +60,9 @@ pub struct Named {
     /// Entities the question counts ("how many clients", "combien de
     /// contrats"): their rows are the measure, not a cut.
     pub counted: BTreeSet<String>,
+    /// Entities whose rows it asks for ("quels clients", "list the late
+    /// payments", "give me the contacts").
+    pub listed: BTreeSet<String>,
     /// Something named that no definition explains: a capitalised word
     /// (someone, a company) or a quoted text (a word searched for).
     pub proper: bool,
@@ -92,6 +95,9 @@ pub struct Offer {
     /// The kinds of plan offered: a list only, when the question asks for
     /// rows and no number.
     pub kinds: Vec<Kind>,
+    /// The entities a list may be of: those the question asks rows of,
+    /// when it asks for rows only; `None`: any.
+    pub entities: Option<Vec<String>>,
 }
 
 impl Offer {
@@ -117,6 +123,7 @@ impl Offer {
             share: true,
             without: true,
             kinds: vec![Kind::Aggregate, Kind::List, Kind::None],
+            entities: None,
         }
     }
 
@@ -181,6 +188,8 @@ impl Offer {
             } else {
                 vec![Kind::Aggregate, Kind::List, Kind::None]
             },
+            entities: (named.listing && !named.listed.is_empty())
+                .then(|| named.listed.iter().cloned().collect()),
         }
     }
 }
@@ -295,6 +304,20 @@ fn counts(plain: &[String], entity: &[String]) -> bool {
             .collect();
         count && says(&after, entity)
     })
+}
+
+/// Whether the words of `entity` come right after a word asking for rows
+/// ("quels clients", "liste des contrats"), two words at most between
+/// ("which active clients", "give me the contacts").
+fn lists(plain: &[String], entity: &[String]) -> bool {
+    !entity.is_empty()
+        && plain.iter().enumerate().any(|(i, w)| {
+            let after: Vec<String> = plain[i + 1..(i + 4).min(plain.len())]
+                .iter()
+                .flat_map(|w| phrase(w))
+                .collect();
+            LISTING.contains(&w.as_str()) && says(&after, entity)
+        })
 }
 
 /// Words that ask for rows, folded.
@@ -527,6 +550,9 @@ impl Definitions {
                 let p = phrase(&p);
                 if counts(&plain, &p) {
                     named.counted.insert(name.clone());
+                }
+                if lists(&plain, &p) {
+                    named.listed.insert(name.clone());
                 }
                 explained.extend(p);
             }
@@ -1058,5 +1084,28 @@ mod tests {
         assert_eq!(offer.filters, ["contract_starts_on"]);
         let offer = Offer::of(&d, &named("Combien de clients en 2024 ?"));
         assert!(offer.filters.len() > 3, "no date named: any: {offer:?}");
+    }
+
+    #[test]
+    fn a_list_is_of_the_rows_the_question_asks_for_and_writes_no_measure() {
+        let d = demo();
+        let offer = Offer::of(
+            &d,
+            &named("Quels clients à Lyon ont des paiements en retard ?"),
+        );
+        assert_eq!(offer.entities, Some(vec!["clients".to_owned()]));
+        let schema = crate::semantic::Semantic::plan_schema(&d, &offer);
+        let schema: serde_json::Value = serde_json::from_str(&schema).expect("JSON");
+        assert_eq!(
+            schema["properties"]["entity"]["enum"],
+            serde_json::json!(["", "clients"])
+        );
+        assert!(schema["properties"].get("measures").is_none());
+        assert!(schema["properties"].get("having").is_none());
+        let offer = Offer::of(
+            &d,
+            &named("Which 3 clients have the most contracts running?"),
+        );
+        assert_eq!(offer.entities, None, "a number: any kind, any entity");
     }
 }

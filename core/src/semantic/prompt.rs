@@ -113,8 +113,12 @@ impl Semantic {
         let entities = names(&mut d.entities.keys());
         let measures = names(&mut d.measures.keys());
         let dimensions = names(&mut d.dimensions.keys());
+        // A list only: its entity among those the question asks rows of,
+        // and no measure to write or order by.
+        let listing = !offer.kinds.contains(&super::plan::Kind::Aggregate);
         let mut entity_or_none = vec![String::new()];
-        entity_or_none.extend(entities.iter().cloned());
+        entity_or_none.extend(offer.entities.clone().unwrap_or_else(|| entities.clone()));
+        let measures: Vec<String> = if listing { Vec::new() } else { measures };
         // "Without" names entities only: offered segments too, a small model
         // negates the very segment the question asks for ("contacts without
         // e-mail": without the segment "no e-mail").
