@@ -100,8 +100,9 @@ impl Semantic {
         p
     }
 
-    /// The JSON schema of a plan over these definitions, using only the
-    /// cuts, filters and segments `offer` holds; its properties in the
+    /// The JSON schema of a plan over these definitions, using only what
+    /// `offer` allows (kinds, entities, cuts, grains, filters, segments,
+    /// orders, limits, bounds, shares, negations); its properties in the
     /// order the model should decide them (the server's grammar follows
     /// it): first the kind, then what is measured or listed, then how. Only
     /// the kind is required: a small model made to write every field fills
