@@ -284,25 +284,35 @@ fn month(word: &str) -> Option<u32> {
     u32::try_from(n + 1).ok()
 }
 
+/// Whether all the words of `entity` are among the `within` words of
+/// `plain` that follow a place where `ends(i)` says a trigger ends at `i`.
+fn follows(
+    plain: &[String],
+    entity: &[String],
+    within: usize,
+    ends: impl Fn(usize) -> bool,
+) -> bool {
+    !entity.is_empty()
+        && (0..plain.len()).any(|i| {
+            let after: Vec<String> = plain[i + 1..(i + 1 + within).min(plain.len())]
+                .iter()
+                .flat_map(|w| phrase(w))
+                .collect();
+            ends(i) && says(&after, entity)
+        })
+}
+
 /// Whether the words of `entity` come right after a count ("how many",
-/// "combien de", "number of") in `plain`, a word at most between.
+/// "combien de", "number of"), a word at most between ("new", "actifs").
 fn counts(plain: &[String], entity: &[String]) -> bool {
-    if entity.is_empty() {
-        return false;
-    }
-    plain.windows(2).enumerate().any(|(i, pair)| {
-        let count = matches!(
-            (pair[0].as_str(), pair[1].as_str()),
-            ("how", "many")
-                | ("combien", "de" | "d")
-                | ("number" | "nombre" | "nb", "of" | "de" | "d")
-        );
-        // The counted words follow, one word ("new", "actifs") between.
-        let after: Vec<String> = plain[i + 2..(i + 4).min(plain.len())]
-            .iter()
-            .flat_map(|w| phrase(w))
-            .collect();
-        count && says(&after, entity)
+    follows(plain, entity, 2, |i| {
+        i > 0
+            && matches!(
+                (plain[i - 1].as_str(), plain[i].as_str()),
+                ("how", "many")
+                    | ("combien", "de" | "d")
+                    | ("number" | "nombre" | "nb", "of" | "de" | "d")
+            )
     })
 }
 
@@ -310,14 +320,7 @@ fn counts(plain: &[String], entity: &[String]) -> bool {
 /// ("quels clients", "liste des contrats"), two words at most between
 /// ("which active clients", "give me the contacts").
 fn lists(plain: &[String], entity: &[String]) -> bool {
-    !entity.is_empty()
-        && plain.iter().enumerate().any(|(i, w)| {
-            let after: Vec<String> = plain[i + 1..(i + 4).min(plain.len())]
-                .iter()
-                .flat_map(|w| phrase(w))
-                .collect();
-            LISTING.contains(&w.as_str()) && says(&after, entity)
-        })
+    follows(plain, entity, 3, |i| LISTING.contains(&plain[i].as_str()))
 }
 
 /// Words that ask for rows, folded.
