@@ -7,7 +7,8 @@
 //! cut, filter, narrow, bound or rank by what the question never said,
 //! the mistakes a small model made most (a cut by client on "what's our
 //! MRR today", a period nobody named, a segment added to fill the field,
-//! a "top 1" nobody asked). Measures and entities stay all offered:
+//! a "top 1" nobody asked). A question for rows and no number gets a list
+//! of the rows it names; otherwise measures and entities stay all offered:
 //! choosing among them is the model's work. What the bot can read surely
 //! it does not leave to the model: the days of the period named
 //! ([`Named::date`]).
