@@ -111,14 +111,7 @@ impl Offer {
             filters: dimensions.clone(),
             segments: d.segments.keys().cloned().collect(),
             order: dimensions,
-            grains: vec![
-                Grain::None,
-                Grain::Day,
-                Grain::Week,
-                Grain::Month,
-                Grain::Quarter,
-                Grain::Year,
-            ],
+            grains: Grain::ALL.to_vec(),
             limits: None,
             having: true,
             share: true,
@@ -673,7 +666,7 @@ fn span_of(grain: Grain, day: NaiveDate) -> (NaiveDate, NaiveDate) {
 }
 
 /// The `grain` span `step` spans away from the one holding `today`.
-fn shifted(grain: Grain, today: NaiveDate, step: i32) -> (NaiveDate, NaiveDate) {
+pub(super) fn shifted(grain: Grain, today: NaiveDate, step: i32) -> (NaiveDate, NaiveDate) {
     let months = match grain {
         Grain::None | Grain::Day => {
             let d = today + chrono::TimeDelta::days(i64::from(step));

@@ -86,7 +86,14 @@ pub enum Grain {
 }
 
 impl Grain {
-    pub const ALL: [&'static str; 6] = ["none", "day", "week", "month", "quarter", "year"];
+    pub const ALL: [Grain; 6] = [
+        Self::None,
+        Self::Day,
+        Self::Week,
+        Self::Month,
+        Self::Quarter,
+        Self::Year,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {

@@ -230,29 +230,23 @@ impl Semantic {
 /// Today and the periods questions name relative to it, written out: a
 /// small model does not count days.
 fn calendar(today: &str) -> String {
-    use chrono::{Datelike, Months, NaiveDate};
-    let Ok(day) = NaiveDate::parse_from_str(today, "%Y-%m-%d") else {
+    use super::named::shifted;
+    use super::plan::Grain;
+    let Ok(day) = chrono::NaiveDate::parse_from_str(today, "%Y-%m-%d") else {
         return format!("Today is {today}.");
     };
-    let month = |d: NaiveDate| {
-        let first = d.with_day(1).unwrap_or(d);
-        let last = first
-            .checked_add_months(Months::new(1))
-            .and_then(|n| n.pred_opt())
-            .unwrap_or(first);
+    let span = |grain, step| {
+        let (first, last) = shifted(grain, day, step);
         format!("{first} to {last}")
     };
-    let year = |y: i32| format!("{y}-01-01 to {y}-12-31");
-    let last_month = day.checked_sub_months(Months::new(1)).unwrap_or(day);
-    let next_month = day.checked_add_months(Months::new(1)).unwrap_or(day);
     format!(
         "Today is {today}. Periods a question may name (filter by one only when it does): \
          this month {}, last month {}, next month {}, this year {}, last year {}.",
-        month(day),
-        month(last_month),
-        month(next_month),
-        year(day.year()),
-        year(day.year() - 1)
+        span(Grain::Month, 0),
+        span(Grain::Month, -1),
+        span(Grain::Month, 1),
+        span(Grain::Year, 0),
+        span(Grain::Year, -1)
     )
 }
 
