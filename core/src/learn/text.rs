@@ -19,11 +19,20 @@ const STEM: usize = 6;
 /// The words of `text` that carry meaning, folded and stemmed, in order
 /// (repeats kept: they count).
 pub fn terms(text: &str) -> Vec<String> {
-    fold(text)
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty() && !STOP_WORDS.contains(w))
+    words(text)
+        .into_iter()
+        .filter(|w| !STOP_WORDS.contains(&w.as_str()))
         .filter(|w| w.chars().count() >= 2 || w.chars().all(|c| c.is_ascii_digit()))
         .map(|w| w.chars().take(STEM).collect())
+        .collect()
+}
+
+/// Every word of `text`, folded, in order: its runs of letters and digits.
+pub fn words(text: &str) -> Vec<String> {
+    fold(text)
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_owned)
         .collect()
 }
 
@@ -48,13 +57,12 @@ pub fn fold(text: &str) -> String {
 /// The language a question is most likely written in, by its little words;
 /// `fallback` when nothing tells.
 pub fn language_of(text: &str, fallback: Lang) -> Lang {
-    let folded = fold(text);
     let (mut fr, mut en) = (0, 0);
-    for word in folded.split(|c: char| !c.is_alphanumeric()) {
-        if FRENCH.contains(&word) {
+    for word in words(text) {
+        if FRENCH.contains(&word.as_str()) {
             fr += 1;
         }
-        if ENGLISH.contains(&word) {
+        if ENGLISH.contains(&word.as_str()) {
             en += 1;
         }
     }

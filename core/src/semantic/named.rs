@@ -499,37 +499,34 @@ impl Definitions {
         today: NaiveDate,
     ) -> Named {
         let words = phrase(question);
-        let plain: Vec<String> = crate::learn::text::fold(question)
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .map(str::to_owned)
-            .collect();
+        let plain = crate::learn::text::words(question);
         let mut named = Named::default();
         // Every word some definition or value uses: what is left
         // capitalised in the question names something else.
         let mut explained: Vec<String> = Vec::new();
-        for (name, x) in &self.dimensions {
-            for p in names_of(name, &x.label, &x.synonyms) {
+        // Whether the question says one of a definition's names; its words
+        // are explained either way.
+        let mut said = |name: &str, label: &Words, synonyms: &[String]| {
+            let mut said = false;
+            for p in names_of(name, label, synonyms) {
                 let p = phrase(&p);
-                if says(&words, &p) {
-                    named.dimensions.insert(name.clone());
-                }
+                said |= says(&words, &p);
                 explained.extend(p);
+            }
+            said
+        };
+        for (name, x) in &self.dimensions {
+            if said(name, &x.label, &x.synonyms) {
+                named.dimensions.insert(name.clone());
             }
         }
         for (name, s) in &self.segments {
-            for p in names_of(name, &s.label, &s.synonyms) {
-                let p = phrase(&p);
-                if says(&words, &p) {
-                    named.segments.insert(name.clone());
-                }
-                explained.extend(p);
+            if said(name, &s.label, &s.synonyms) {
+                named.segments.insert(name.clone());
             }
         }
         for (name, m) in &self.measures {
-            for p in names_of(name, &m.label, &m.synonyms) {
-                explained.extend(phrase(&p));
-            }
+            said(name, &m.label, &m.synonyms);
         }
         for (name, e) in &self.entities {
             // An entity is named by its label and name, and by the words of

@@ -146,16 +146,7 @@ pub struct PlanTrace {
 /// person wrote, rather than one the model made up.
 fn mentions(question: &str, value: &str) -> bool {
     // Whole words: a value "a" is not in every question.
-    let words = |text: &str| {
-        let folded: String = crate::learn::text::fold(text)
-            .chars()
-            .map(|c| if c.is_alphanumeric() { c } else { ' ' })
-            .collect();
-        format!(
-            " {} ",
-            folded.split_whitespace().collect::<Vec<_>>().join(" ")
-        )
-    };
+    let words = |text: &str| format!(" {} ", crate::learn::text::words(text).join(" "));
     let value = words(value);
     value.trim().chars().count() >= 2 && words(question).contains(&value)
 }
