@@ -113,6 +113,32 @@ pub(crate) fn channel() -> Place {
 }
 
 impl Harness {
+    /// `question` asked as `pstral eval` asks it (`way`) on `runtime`, its
+    /// rows judged against `gold`'s.
+    pub(crate) async fn evaluate(
+        &self,
+        runtime: &pstral_core::target::SqlRuntime,
+        way: pstral_core::eval::Way,
+        question: &str,
+        gold: &str,
+    ) -> pstral_core::eval::CaseReport {
+        let evaluation = pstral_core::eval::Evaluation {
+            runtime,
+            llm: self.bot.llm(),
+            prompts: &Prompts::new(None),
+            lang: Lang::En,
+            way,
+        };
+        evaluation
+            .run(&pstral_core::eval::Case {
+                id: None,
+                question: question.to_owned(),
+                language: None,
+                gold: gold.to_owned(),
+            })
+            .await
+    }
+
     pub(crate) async fn new(endpoints: &[String], options: Options) -> Self {
         let db = TestDb::sqlite().await;
         let audit = Audit::new(db.store.clone());

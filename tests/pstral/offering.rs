@@ -337,22 +337,16 @@ async fn the_bot_and_the_evaluation_offer_the_same_statement_for_the_same_answer
         by_bot.push(offered.first().cloned());
     }
     script(&fake);
-    let evaluation = pstral_core::eval::Evaluation {
-        runtime: &demo.runtime,
-        llm: h.bot.llm(),
-        prompts: &pstral_core::conversation::Prompts::new(None),
-        lang: pstral_core::i18n::Lang::En,
-        way: pstral_core::eval::Way::Bot,
-    };
     let mut by_eval = Vec::new();
     for i in 0..answers.len() {
-        let case = pstral_core::eval::Case {
-            id: None,
-            question: format!("Question {i} about our clients?"),
-            language: None,
-            gold: "SELECT company FROM clients".to_owned(),
-        };
-        let report = evaluation.run(&case).await;
+        let report = h
+            .evaluate(
+                &demo.runtime,
+                pstral_core::eval::Way::Bot,
+                &format!("Question {i} about our clients?"),
+                "SELECT company FROM clients",
+            )
+            .await;
         by_eval.push(report.valid.then_some(report.sql).flatten());
     }
     assert_eq!(
@@ -458,20 +452,13 @@ async fn with_more_answers_drawn_the_statement_most_agree_on_is_offered_by_the_b
 
     // The evaluation recommends the same statement, and says how many agree.
     script(&fake);
-    let evaluation = pstral_core::eval::Evaluation {
-        runtime: &runtime,
-        llm: h.bot.llm(),
-        prompts: &pstral_core::conversation::Prompts::new(None),
-        lang: pstral_core::i18n::Lang::En,
-        way: pstral_core::eval::Way::Bot,
-    };
-    let report = evaluation
-        .run(&pstral_core::eval::Case {
-            id: None,
-            question: "Our clients' companies?".to_owned(),
-            language: None,
-            gold: "SELECT company FROM clients".to_owned(),
-        })
+    let report = h
+        .evaluate(
+            &runtime,
+            pstral_core::eval::Way::Bot,
+            "Our clients' companies?",
+            "SELECT company FROM clients",
+        )
         .await;
     assert_eq!(
         report.sql.as_deref(),

@@ -537,20 +537,13 @@ async fn the_evaluations_bare_prompt_holds_the_tables_and_the_question_and_nothi
         )),
         ..demo.runtime.clone()
     };
-    let evaluation = pstral_core::eval::Evaluation {
-        runtime: &runtime,
-        llm: h.bot.llm(),
-        prompts: &pstral_core::conversation::Prompts::new(None),
-        lang: pstral_core::i18n::Lang::En,
-        way: pstral_core::eval::Way::Bare,
-    };
-    let report = evaluation
-        .run(&pstral_core::eval::Case {
-            id: None,
-            question: "How many payments are late?".to_owned(),
-            language: None,
-            gold: "SELECT COUNT(*) FROM payments WHERE status = 'impayé'".to_owned(),
-        })
+    let report = h
+        .evaluate(
+            &runtime,
+            pstral_core::eval::Way::Bare,
+            "How many payments are late?",
+            "SELECT COUNT(*) FROM payments WHERE status = 'impayé'",
+        )
         .await;
     assert_eq!(report.path, "bare");
     assert_eq!(
@@ -575,20 +568,13 @@ async fn an_evaluation_of_the_plan_only_reports_a_case_the_plan_leaves_without_a
     fake.then(Script::answer(r#"{"kind": "none"}"#));
     let (demo, h) = bot_with_definitions(&fake).await;
     let runtime = with_definitions(&demo.runtime).await;
-    let evaluation = pstral_core::eval::Evaluation {
-        runtime: &runtime,
-        llm: h.bot.llm(),
-        prompts: &pstral_core::conversation::Prompts::new(None),
-        lang: pstral_core::i18n::Lang::En,
-        way: pstral_core::eval::Way::PlanOnly,
-    };
-    let report = evaluation
-        .run(&pstral_core::eval::Case {
-            id: None,
-            question: "Which clients have a web site?".to_owned(),
-            language: None,
-            gold: "SELECT company FROM clients".to_owned(),
-        })
+    let report = h
+        .evaluate(
+            &runtime,
+            pstral_core::eval::Way::PlanOnly,
+            "Which clients have a web site?",
+            "SELECT company FROM clients",
+        )
         .await;
     assert_eq!(
         report.verdict,
