@@ -82,6 +82,7 @@ fn stored(questions: &[String], sqls: &[String], vectors: bool) -> Vec<Example> 
                 result_columns: None,
                 result_rows: None,
                 set_aside: None,
+                plan: None,
                 embedding_model: vectors.then(|| "bench".to_owned()),
                 embedding: vectors.then(|| (0..DIMENSIONS).map(|_| random.unit()).collect()),
             }

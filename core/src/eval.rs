@@ -175,6 +175,11 @@ pub struct CaseReport {
     /// The plans the model wrote, the repair round's second.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub plans: Vec<String>,
+    /// The plan the offered statement was compiled from, as the bot read it
+    /// (the period it read, values as the data holds them): what "correct"
+    /// on its result would keep with the example.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<String>,
     /// Why the semantic path left the question to the free one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub left_to_free: Option<String>,
@@ -207,6 +212,7 @@ impl CaseReport {
             prompt_tokens: 0,
             path: PATH_FREE.to_owned(),
             plans: Vec::new(),
+            plan: None,
             left_to_free: None,
         }
     }
@@ -378,7 +384,8 @@ impl Evaluation<'_> {
         }
         // The semantic path first, as the bot takes it.
         let (position, _) = tokio::sync::watch::channel(0);
-        let (planned, trace) = sql.planned(0, &case.question, true, &position).await;
+        let (planned, trace) = sql.planned(0, &case.question, true, &same, &position).await;
+        report.examples = trace.examples.clone();
         report.plans = trace.answers;
         report.prompt_tokens += trace.prompt_tokens;
         report.answer_tokens += trace.pieces;
@@ -387,9 +394,10 @@ impl Evaluation<'_> {
             Planned::Compiled {
                 answer,
                 sql: compiled,
-                ..
+                plan,
             } => {
                 report.path = PATH_PLAN.to_owned();
+                report.plan = Some(plan.to_json());
                 report.answer = Some(answer);
                 Some(Self::first_offer(
                     sql.judge_compiled(&compiled).await,
@@ -836,6 +844,7 @@ mod tests {
             }
             .to_owned(),
             plans: Vec::new(),
+            plan: None,
             left_to_free: None,
         };
         let summary = Summary::of(&[

@@ -111,12 +111,37 @@ async fn run(
     let bare_on: (Cow<SqlRuntime>, Cow<[Case]>);
     if args.split {
         let (held, train) = split(cases);
+        let without = SqlRuntime {
+            learning: None,
+            ..runtime.clone()
+        };
+        let confirming = runtime.semantic().is_some();
+        bar.set_length(
+            (held.len() * (2 + bare_runs) + usize::from(confirming) * train.len()) as u64,
+        );
+        // Where the target has a semantic model, the training half is asked
+        // through it first, and a plan whose rows are the gold's is kept
+        // with the example, as "correct" on its result keeps it in the chat.
+        let confirmed: Vec<Option<String>> = if confirming {
+            asking
+                .run(&without, &train, "confirming plans", Way::PlanOnly)
+                .await
+                .into_iter()
+                .map(|r| r.plan.filter(|_| r.verdict == Verdict::Correct))
+                .collect()
+        } else {
+            vec![None; train.len()]
+        };
         // The examples are the training half, judged as stored ones are,
         // held in memory: the own database's examples play no part.
         let mut examples = Vec::new();
-        for (i, case) in train.iter().enumerate() {
+        for (i, (case, plan)) in train.iter().zip(confirmed).enumerate() {
             match runtime.check(&case.gold) {
-                Ok(valid) => examples.push(example_of(case, &valid.text, i, &runtime, lang)),
+                Ok(valid) => {
+                    let mut example = example_of(case, &valid.text, i, &runtime, lang);
+                    example.plan = plan;
+                    examples.push(example);
+                }
                 Err(refusal) => eprintln!(
                     "case {}: its gold query cannot be an example: {refusal}",
                     case.id.as_deref().unwrap_or("?")
@@ -124,10 +149,7 @@ async fn run(
             }
         }
         let stored = examples.len();
-        let without = SqlRuntime {
-            learning: None,
-            ..runtime.clone()
-        };
+        let planned = examples.iter().filter(|e| e.plan.is_some()).count();
         let with = SqlRuntime {
             learning: Some(Arc::new(Learning::fixed(
                 examples,
@@ -136,7 +158,6 @@ async fn run(
             ))),
             ..runtime.clone()
         };
-        bar.set_length((held.len() * (2 + bare_runs)) as u64);
         let a = asking.run(&without, &held, "without examples", way).await;
         let b = asking.run(&with, &held, "with examples", way).await;
         runs.push((
@@ -146,7 +167,10 @@ async fn run(
         ));
         runs.push((
             "with_examples",
-            format!("the same, with the other {stored} stored as examples"),
+            format!(
+                "the same, with the other {stored} stored as examples ({planned} with the plan \
+                 the semantic path answered them right with)"
+            ),
             b,
         ));
         bare_on = (Cow::Owned(without), Cow::Owned(held));
@@ -224,6 +248,7 @@ fn example_of(
         result_columns: None,
         result_rows: None,
         set_aside: None,
+        plan: None,
         embedding_model: None,
         embedding: None,
     }

@@ -79,8 +79,7 @@ async fn run(
             let sql = read_sql(&sql)?;
             match runtime
                 .keep_example(
-                    &question,
-                    &sql,
+                    (&question, &sql, None),
                     language,
                     Source::Cli,
                     None,
@@ -199,8 +198,7 @@ async fn import(
         }
         match runtime
             .keep_example(
-                &r.question,
-                &r.sql,
+                (&r.question, &r.sql, r.plan.as_deref()),
                 r.language,
                 Source::Import,
                 None,

@@ -21,7 +21,10 @@ const ASKED: &str = "Quels sont nos clients à Lyon ?";
 const ANSWER: &str = "Voici les clients de Lyon :\n```sql\nSELECT company, city FROM clients WHERE city = 'Lyon' ORDER BY company\n```\nElle renvoie leur raison sociale.";
 const SQL: &str = "SELECT company, city FROM clients WHERE city = 'Lyon' ORDER BY company";
 
-fn shown(h: &Harness, pick: impl Fn(&ControlKind) -> bool) -> Option<(MessageRef, ControlKind)> {
+pub(crate) fn shown(
+    h: &Harness,
+    pick: impl Fn(&ControlKind) -> bool,
+) -> Option<(MessageRef, ControlKind)> {
     h.platform
         .actions()
         .into_iter()
@@ -34,7 +37,7 @@ fn shown(h: &Harness, pick: impl Fn(&ControlKind) -> bool) -> Option<(MessageRef
         })
 }
 
-async fn click(h: &Harness, actor: u64, message: &MessageRef, control: ControlKind) {
+pub(crate) async fn click(h: &Harness, actor: u64, message: &MessageRef, control: ControlKind) {
     let event = InboundEvent::Control {
         actor: who(actor),
         message: message.clone(),
@@ -43,11 +46,11 @@ async fn click(h: &Harness, actor: u64, message: &MessageRef, control: ControlKi
     h.bot.handle(h.platform.clone(), event).await;
 }
 
-fn examples_of(h: &Harness) -> Examples {
+pub(crate) fn examples_of(h: &Harness) -> Examples {
     Examples::new(h.db.store.clone())
 }
 
-fn system_prompt(fake: &FakeModel, request: usize) -> String {
+pub(crate) fn system_prompt(fake: &FakeModel, request: usize) -> String {
     fake.requests()[request]["messages"][0]["content"]
         .as_str()
         .unwrap()
@@ -312,8 +315,7 @@ async fn an_example_whose_table_left_the_catalogue_is_set_aside_then_taken_back(
     runtime.learning = Some(learning.clone());
     let stored = runtime
         .keep_example(
-            ASKED,
-            SQL,
+            (ASKED, SQL, None),
             None,
             Source::Cli,
             None,
@@ -324,8 +326,7 @@ async fn an_example_whose_table_left_the_catalogue_is_set_aside_then_taken_back(
     // A statement that does not pass is not stored at all.
     let refused = runtime
         .keep_example(
-            "Efface tout",
-            "DELETE FROM clients",
+            ("Efface tout", "DELETE FROM clients", None),
             None,
             Source::Cli,
             None,
@@ -586,8 +587,7 @@ async fn with_an_embedding_model_examples_are_embedded_once_and_again_when_the_m
     for (question, sql) in [(lyon, SQL), (contracts, "SELECT COUNT(*) FROM contracts")] {
         runtime
             .keep_example(
-                question,
-                sql,
+                (question, sql, None),
                 None,
                 Source::Cli,
                 None,
@@ -669,6 +669,7 @@ async fn admins_list_and_remove_examples_from_the_chat_and_others_may_not() {
             created_by: None,
             result_columns: None,
             result_rows: None,
+            plan: None,
         })
         .await
         .unwrap();

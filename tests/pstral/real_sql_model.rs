@@ -141,6 +141,7 @@ async fn the_real_server_holds_a_plan_to_the_semantic_models_schema(url: &str, n
             0,
             "quels clients à Lyon ont des paiements en retard ?",
             true,
+            &|_| false,
             &position,
         )
         .await;

@@ -520,6 +520,134 @@ async fn a_plan_with_a_name_of_no_definition_is_repaired_once_with_the_nearest_n
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_confirmed_plan_is_kept_with_its_example_and_shown_to_the_next_similar_questions_plan() {
+    use crate::learning::{click, examples_of, shown, system_prompt};
+    use crate::support::fake_model::{FakeModel, Script};
+    use pstral_chat::ControlKind;
+    let fake = FakeModel::start(&[crate::answers::MODEL]).await;
+    fake.then(Script::answer(
+        r#"{"kind": "list", "entity": "clients", "segments": ["late_payment"], "filters": [{"dimension": "client_city", "op": "=", "values": ["lyon"]}]}"#,
+    ));
+    let (_demo, h) = bot_with_definitions(&fake).await;
+    h.ask(1, "Quels clients à Lyon ont des paiements en retard ?")
+        .await;
+    assert!(
+        !system_prompt(&fake, 0).contains("Confirmed plans"),
+        "nothing was confirmed yet"
+    );
+    // ana runs it; dana, an admin, says the result is right.
+    let (answer, execute) =
+        shown(&h, |c| matches!(c, ControlKind::Execute { .. })).expect("Execute is offered");
+    click(&h, 1, &answer, execute).await;
+    let (result, correct) = shown(&h, |c| {
+        matches!(c, ControlKind::Feedback { correct: true, .. })
+    })
+    .expect("the result offers correct");
+    h.directory
+        .add_user(
+            "dana",
+            pstral_core::identity::Role::Admin,
+            pstral_core::audit::Actor::cli(),
+        )
+        .await
+        .unwrap();
+    h.directory
+        .link(
+            "dana",
+            &crate::answers::who(4),
+            pstral_core::audit::Actor::cli(),
+        )
+        .await
+        .unwrap();
+    click(&h, 4, &result, correct).await;
+
+    // The example keeps the plan as the bot read it: the value as the
+    // data holds it.
+    let stored = examples_of(&h).list(None).await.unwrap();
+    assert_eq!(stored.len(), 1);
+    let plan = stored[0].plan.as_deref().expect("the plan is kept");
+    assert!(plan.contains("late_payment"), "{plan}");
+    assert!(plan.contains("\"Lyon\""), "{plan}");
+
+    // A similar question's plan prompt shows it, with its question.
+    fake.then(Script::answer(
+        r#"{"kind": "list", "entity": "clients", "segments": ["late_payment"], "filters": [{"dimension": "client_city", "op": "=", "values": ["Nantes"]}]}"#,
+    ));
+    h.ask(1, "Quels clients à Nantes ont des paiements en retard ?")
+        .await;
+    let prompt = system_prompt(&fake, 1);
+    let confirmed = prompt
+        .split("Confirmed plans of similar questions:\n")
+        .nth(1)
+        .unwrap_or_else(|| panic!("the confirmed plan is shown: {prompt}"));
+    assert_eq!(
+        confirmed,
+        format!("Question: Quels clients à Lyon ont des paiements en retard ?\nPlan: {plan}\n")
+    );
+    // The model's own SQL path is not asked: the plan answered.
+    assert_eq!(fake.requests().len(), 2);
+}
+
+#[tokio::test]
+async fn an_example_added_with_a_plan_keeps_it_only_when_the_definitions_hold_it() {
+    use pstral_core::learn::examples::{Examples, Source};
+    use pstral_core::target::KeepError;
+    let db = crate::support::TestDb::sqlite().await;
+    let demo = crate::execute::demo().await;
+    let mut runtime = with_definitions(&demo.runtime).await;
+    runtime.learning = Some(std::sync::Arc::new(pstral_core::learn::Learning::stored(
+        Examples::new(db.store.clone()),
+        "demo",
+        None,
+    )));
+    let keep = |plan: &'static str| {
+        let runtime = runtime.clone();
+        async move {
+            runtime
+                .keep_example(
+                    (
+                        "Combien de clients ?",
+                        "SELECT COUNT(*) FROM clients",
+                        Some(plan),
+                    ),
+                    None,
+                    Source::Cli,
+                    None,
+                    pstral_core::i18n::Lang::Fr,
+                )
+                .await
+        }
+    };
+    // A name the definitions do not hold: refused, nothing stored.
+    let refused = keep(r#"{"kind": "aggregate", "measures": ["client_total"]}"#).await;
+    assert!(
+        matches!(&refused, Err(KeepError::Plan(why)) if why.contains("client_total")),
+        "{refused:?}"
+    );
+    assert!(
+        Examples::new(db.store.clone())
+            .list(None)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    // One they hold: kept as the model is shown plans, every field in order.
+    let stored = keep(r#"{"measures": ["client_count"], "kind": "aggregate"}"#)
+        .await
+        .unwrap();
+    let example = Examples::new(db.store.clone())
+        .get(stored.id())
+        .await
+        .unwrap()
+        .unwrap();
+    let plan = example.plan.expect("kept");
+    assert!(
+        plan.starts_with(r#"{"kind":"aggregate""#) && plan.contains("client_count"),
+        "{plan}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_evaluations_bare_prompt_holds_the_tables_and_the_question_and_nothing_else() {
     use crate::support::fake_model::{FakeModel, Script};
     let fake = FakeModel::start(&[crate::answers::MODEL]).await;
@@ -583,6 +711,67 @@ async fn an_evaluation_of_the_plan_only_reports_a_case_the_plan_leaves_without_a
     );
     assert!(report.left_to_free.is_some());
     assert_eq!(fake.requests().len(), 1, "the free path is not asked");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_evaluation_split_keeps_the_plans_that_answered_the_stored_half_right_as_examples() {
+    use crate::support::fake_model::{FakeModel, Script};
+    let fake = FakeModel::start(&[crate::answers::MODEL]).await;
+    // The stored half's case, asked first: a plan giving its gold rows.
+    fake.then(Script::answer(
+        r#"{"kind": "aggregate", "measures": ["client_count"], "filters": [{"dimension": "client_city", "op": "=", "values": ["Lyon"]}]}"#,
+    ));
+    // The held-out case, without and then with the stored half.
+    fake.by_default(Script::answer(
+        r#"{"kind": "aggregate", "measures": ["client_count"]}"#,
+    ));
+    let s = crate::cli::Scratch::new();
+    let cases = s.write(
+        "cases.jsonl",
+        concat!(
+            r#"{"id": "held", "question": "How many clients do we have?", "gold": "SELECT COUNT(*) FROM clients"}"#,
+            "\n",
+            r#"{"id": "stored", "question": "How many clients do we have in Lyon?", "gold": "SELECT COUNT(*) FROM clients WHERE city = 'Lyon'"}"#,
+            "\n",
+        ),
+    );
+    let out = s
+        .command(&["eval", "--split", "--plan-only", cases.to_str().unwrap()])
+        .env_remove("PSTRAL__SQL__TARGETS__DEMO__SEMANTIC_FILE")
+        .env("PSTRAL__LLM__ENDPOINTS", fake.url())
+        .env("PSTRAL__LLM__MODEL", crate::answers::MODEL)
+        .output()
+        .unwrap();
+    let printed = crate::cli::stdout(&out);
+    assert!(
+        out.status.success(),
+        "{printed}\n{}",
+        crate::cli::stderr(&out)
+    );
+    assert_eq!(
+        fake.requests().len(),
+        3,
+        "the stored case once, the held one twice"
+    );
+    assert!(!crate::learning::system_prompt(&fake, 1).contains("Confirmed plans"));
+    let with = crate::learning::system_prompt(&fake, 2);
+    let confirmed = with
+        .split("Confirmed plans of similar questions:\n")
+        .nth(1)
+        .unwrap_or_else(|| panic!("the stored case's plan is shown: {with}"));
+    assert!(
+        confirmed.starts_with(
+            "Question: How many clients do we have in Lyon?\nPlan: {\"kind\":\"aggregate\""
+        ),
+        "{confirmed}"
+    );
+    assert!(confirmed.contains(r#""values":["Lyon"]"#), "{confirmed}");
+    let report: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(s.dir.path().join("eval-report.json")).unwrap(),
+    )
+    .unwrap();
+    let about = report["runs"][1]["about"].as_str().unwrap();
+    assert!(about.contains("(1 with the plan"), "{about}");
 }
 
 #[test]

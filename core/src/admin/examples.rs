@@ -44,6 +44,9 @@ pub(super) struct NewExample {
     sql: String,
     #[serde(default)]
     language: Option<crate::i18n::Lang>,
+    /// The plan of the target's semantic model (JSON) the SQL answers.
+    #[serde(default)]
+    plan: Option<String>,
 }
 
 pub(super) async fn examples_add(
@@ -55,8 +58,7 @@ pub(super) async fn examples_add(
     let (sql, examples) = examples_of(&state)?;
     let stored = sql
         .keep_example(
-            &body.question,
-            &body.sql,
+            (&body.question, &body.sql, body.plan.as_deref()),
             body.language,
             Source::Api,
             Some((admin.0.id, &admin.0.name)),

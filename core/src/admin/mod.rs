@@ -469,7 +469,8 @@ pub fn openapi_document() -> Value {
                     "requestBody": {"required": true, "content": {"application/json": {"schema": {
                         "type": "object", "required": ["question", "sql"], "additionalProperties": false,
                         "properties": {"question": {"type": "string"}, "sql": {"type": "string"},
-                                       "language": {"type": "string", "enum": ["en", "fr"]}}}}}},
+                                       "language": {"type": "string", "enum": ["en", "fr"]},
+                                       "plan": {"type": "string", "description": "the semantic model's plan (JSON) the SQL answers, checked against the definitions"}}}}}},
                     "responses": {"201": {"description": "the example, stored"}, "200": {"description": "the same example, stored before"},
                                   "400": {"description": "refused, with the reason"}, "401": {"description": "no valid admin token"}}}},
             "/api/examples/{id}": {"delete": {"summary": "Remove an example (audited)", "security": secured,

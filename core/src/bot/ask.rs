@@ -23,11 +23,15 @@ use crate::target::answer::{Agreed, Ended, Judged, Planned, SqlAnswer};
 
 /// Who asked what, in which conversation: what every step of a SQL answer
 /// records its verdicts under.
+#[derive(Clone, Copy)]
 pub(super) struct Turn<'a> {
     pub user: &'a User,
     pub author: &'a PlatformIdentity,
     pub conversation: &'a Conversation,
     pub question: &'a str,
+    /// The plan (JSON) the offered statement was compiled from: kept with
+    /// it, so that "correct" keeps it with the example.
+    pub plan: Option<&'a str>,
 }
 
 /// How an answer went, for its record.
@@ -139,15 +143,16 @@ impl Bot {
         if matches!(answered.plan, Some(PlanShown::Said)) {
             return;
         }
+        let (compiled, plan) = match &answered.plan {
+            Some(PlanShown::Compiled { sql, plan }) => (Some(sql.as_str()), Some(plan.as_str())),
+            _ => (None, None),
+        };
         let turn = Turn {
             user: &user,
             author: q.author,
             conversation: &conversation,
             question: q.text,
-        };
-        let compiled = match &answered.plan {
-            Some(PlanShown::Compiled { sql, .. }) => Some(sql.as_str()),
-            _ => None,
+            plan,
         };
         self.offer_answer(platform, &turn, sql, &messages, (streamed, ended), compiled)
             .await;
@@ -195,6 +200,11 @@ impl Bot {
         {
             return;
         }
+        // What follows is the model's own SQL, compiled from no plan.
+        let turn = &Turn {
+            plan: None,
+            ..*turn
+        };
         // More answers drawn: the statement most agree on is offered too
         // when the first answer did not offer it, and then no repair is
         // asked for.
@@ -375,6 +385,7 @@ impl Bot {
                     question: turn.question,
                     by: turn.user.id,
                     language: crate::learn::text::language_of(turn.question, self.lang()),
+                    plan: turn.plan,
                 },
             )
             .await;
@@ -488,7 +499,12 @@ impl Bot {
         position: &watch::Sender<usize>,
     ) -> Result<Source, LlmError> {
         if let Some((sql, question, values)) = asking.plan {
-            let (planned, trace) = sql.planned(user.id, question, values, position).await;
+            let (planned, trace) = sql
+                .planned(user.id, question, values, &|_| false, position)
+                .await;
+            if !trace.examples.is_empty() {
+                tracing::info!(examples = ?trace.examples, "confirmed plans shown to the model");
+            }
             match planned {
                 Planned::Compiled { answer, plan, sql } => {
                     let shown = PlanShown::Compiled {

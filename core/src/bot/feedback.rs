@@ -138,6 +138,9 @@ impl Bot {
             return Err(Reply::Tell(Text::ExampleStaysRemoved));
         }
         let columns: Vec<String> = serde_json::from_str(&result.columns).unwrap_or_default();
+        // The plan it was compiled from, as the definitions read it now: one
+        // they no longer hold is not kept (the SQL still is).
+        let plan = result.plan.as_deref().and_then(|p| sql.judge_plan(p).ok());
         let language = match result.lang.as_deref() {
             Some("fr") => Lang::Fr,
             Some(_) => Lang::En,
@@ -154,6 +157,7 @@ impl Bot {
                 created_by: Some((user.id, &user.name)),
                 result_columns: Some(&columns),
                 result_rows: Some(result.row_count),
+                plan: plan.as_deref(),
             })
             .await
             .map_err(Reply::unrecorded("store an example"))?;

@@ -22,6 +22,8 @@ pub struct StoredStatement {
     pub question: Option<String>,
     pub asked_by: Option<i64>,
     pub lang: Option<String>,
+    /// The plan (JSON) it was compiled from, when the semantic path wrote it.
+    pub plan: Option<String>,
 }
 
 /// A query result shown in the chat, with the statement behind it: what
@@ -42,6 +44,7 @@ pub struct StoredResult {
     pub question: Option<String>,
     pub asked_by: Option<i64>,
     pub lang: Option<String>,
+    pub plan: Option<String>,
 }
 
 /// A statement as it is offered: its number in the answer (what `run N`
@@ -62,16 +65,18 @@ pub struct ResultShape {
     pub truncated: bool,
 }
 
-/// The question a statement answers: who asked it, in which language.
+/// The question a statement answers: who asked it, in which language,
+/// and the plan (JSON) the statement was compiled from, if any.
 #[derive(Debug, Clone, Copy)]
 pub struct Asked<'a> {
     pub question: &'a str,
     pub by: i64,
     pub language: Lang,
+    pub plan: Option<&'a str>,
 }
 
 const RESULT_COLUMNS: &str = "r.id, r.statement_id, r.message_id, r.executed_by, r.columns, \
-     r.row_count, r.truncated, s.sql_text, s.dialect, s.question, s.asked_by, s.lang";
+     r.row_count, r.truncated, s.sql_text, s.dialect, s.question, s.asked_by, s.lang, s.plan";
 
 impl Conversations {
     /// Records a statement offered on the bot's message `message_id`.
@@ -89,8 +94,8 @@ impl Conversations {
         Ok(on_pool!(&self.store, pool => {
             sqlx::query_scalar::<_, i64>(
                 "INSERT INTO statements (conversation_id, platform, channel, message_id, idx, sql_text, dialect, created_at, \
-                 question, asked_by, lang) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+                 question, asked_by, lang, plan) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
             )
             .bind(conversation_id)
             .bind(place.platform.as_str())
@@ -103,6 +108,7 @@ impl Conversations {
             .bind(asked.question)
             .bind(asked.by)
             .bind(asked.language.code())
+            .bind(asked.plan)
             .fetch_one(pool)
             .await?
         }))
@@ -124,7 +130,7 @@ impl Conversations {
             // their parent's channel id.
             sqlx::query_as::<_, StoredStatement>(
                 "SELECT s.id, s.conversation_id, s.message_id, s.idx, s.sql_text, s.dialect, \
-                 s.question, s.asked_by, s.lang \
+                 s.question, s.asked_by, s.lang, s.plan \
                  FROM statements s JOIN conversations c ON c.id = s.conversation_id \
                  WHERE s.platform = $1 AND s.channel = $2 AND s.idx = $3 \
                  AND ($4 IS NULL OR s.message_id = $4) AND ($5 IS NULL OR c.root = $5) \

@@ -54,6 +54,9 @@ pub struct Example {
     pub result_rows: Option<i64>,
     /// Why it is not used now; `None` when it is.
     pub set_aside: Option<String>,
+    /// The plan of the target's semantic model (JSON) its SQL was compiled
+    /// from, when it was: shown to the model as a worked plan.
+    pub plan: Option<String>,
     #[serde(skip)]
     pub embedding_model: Option<String>,
     #[serde(skip)]
@@ -74,12 +77,13 @@ struct Row {
     result_columns: Option<String>,
     result_rows: Option<i64>,
     set_aside: Option<String>,
+    plan: Option<String>,
     embedding_model: Option<String>,
     embedding: Option<Vec<u8>>,
 }
 
 const COLUMNS: &str = "id, target, question, sql_text, dialect, lang, source, created_by_name, \
-     created_at, result_columns, result_rows, set_aside, embedding_model, embedding";
+     created_at, result_columns, result_rows, set_aside, plan, embedding_model, embedding";
 
 impl From<Row> for Example {
     fn from(r: Row) -> Self {
@@ -96,6 +100,7 @@ impl From<Row> for Example {
             result_columns: r.result_columns.and_then(|c| serde_json::from_str(&c).ok()),
             result_rows: r.result_rows,
             set_aside: r.set_aside,
+            plan: r.plan,
             embedding_model: r.embedding_model,
             embedding: r.embedding.map(|b| from_bytes(&b)),
         }
@@ -115,6 +120,8 @@ pub struct NewExample<'a> {
     pub created_by: Option<(i64, &'a str)>,
     pub result_columns: Option<&'a [String]>,
     pub result_rows: Option<i64>,
+    /// The plan (JSON) its SQL was compiled from, if any.
+    pub plan: Option<&'a str>,
 }
 
 /// What storing an example did.
@@ -181,8 +188,8 @@ impl Examples {
         let inserted: Option<i64> = on_pool!(&self.store, pool => {
             sqlx::query_scalar(
                 "INSERT INTO sql_examples (target, question, sql_text, dialect, lang, source, created_by, \
-                 created_by_name, created_at, result_columns, result_rows, fingerprint, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $9) \
+                 created_by_name, created_at, result_columns, result_rows, fingerprint, updated_at, plan) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $9, $13) \
                  ON CONFLICT (target, fingerprint) DO NOTHING RETURNING id",
             )
             .bind(new.target)
@@ -197,6 +204,7 @@ impl Examples {
             .bind(columns)
             .bind(new.result_rows)
             .bind(&fingerprint)
+            .bind(new.plan)
             .fetch_optional(pool)
             .await?
         });
@@ -215,6 +223,20 @@ impl Examples {
         // It passed the policy just now: if it was set aside, it is back.
         if aside.is_some() {
             self.set_aside(id, None).await?;
+        }
+        // The same pair confirmed again from a plan: the plan is kept
+        // where there was none.
+        if let Some(plan) = new.plan {
+            on_pool!(&self.store, pool => {
+                sqlx::query(
+                    "UPDATE sql_examples SET plan = $1, updated_at = $2 WHERE id = $3 AND plan IS NULL",
+                )
+                .bind(plan)
+                .bind(now)
+                .bind(id)
+                .execute(pool)
+                .await?;
+            });
         }
         Ok(Stored::Existing(id))
     }
@@ -505,6 +527,10 @@ pub struct ExampleFile {
     pub result_rows: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub set_aside: Option<String>,
+    /// The plan of the target's semantic model (JSON) its SQL was compiled
+    /// from; checked against the target's definitions when imported.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<String>,
 }
 
 impl From<&Example> for ExampleFile {
@@ -520,6 +546,7 @@ impl From<&Example> for ExampleFile {
             result_columns: e.result_columns.clone(),
             result_rows: e.result_rows,
             set_aside: e.set_aside.clone(),
+            plan: e.plan.clone(),
         }
     }
 }
@@ -639,6 +666,7 @@ mod tests {
             result_columns: Some(vec!["name".into()]),
             result_rows: Some(76),
             set_aside: None,
+            plan: Some(r#"{"kind":"list","entity":"clients","without":["contracts"]}"#.into()),
         }
     }
 
@@ -676,6 +704,7 @@ mod tests {
             sample(),
             ExampleFile {
                 language: None,
+                plan: None,
                 ..sample()
             },
         ];

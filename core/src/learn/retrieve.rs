@@ -199,16 +199,24 @@ const MAX_QUESTION_CHARS: usize = 300;
 /// so that it cannot close the example's block or pose as instructions of
 /// its own. (An example whose SQL holds a fence is not shown: [`shown`].)
 pub fn render(example: &Example) -> String {
-    let question: String = example
-        .question
+    format!(
+        "Q: {}\n```sql\n{}\n```\n",
+        one_line(&example.question),
+        example.sql.trim()
+    )
+}
+
+/// A question a user wrote, as a prompt shows it among examples: on one
+/// line, without backticks, cut to 300 characters.
+pub fn one_line(question: &str) -> String {
+    question
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
         .replace('`', "'")
         .chars()
         .take(MAX_QUESTION_CHARS)
-        .collect();
-    format!("Q: {question}\n```sql\n{}\n```\n", example.sql.trim())
+        .collect()
 }
 
 /// Whether an example can be shown as it is: its SQL holds no code fence
@@ -236,6 +244,7 @@ mod tests {
             result_columns: None,
             result_rows: None,
             set_aside: None,
+            plan: None,
             embedding_model: None,
             embedding: None,
         }

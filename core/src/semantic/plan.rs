@@ -217,6 +217,24 @@ pub struct Resolved {
     pub corrected: Vec<(String, String)>,
 }
 
+impl Resolved {
+    /// The plan with its values as the data holds them (`lyon` written,
+    /// `Lyon` held): what an example keeps.
+    pub fn held(mut self) -> Plan {
+        for value in self
+            .plan
+            .filters
+            .iter_mut()
+            .flat_map(|f| f.values.iter_mut())
+        {
+            if let Some((_, held)) = self.corrected.iter().find(|(raw, _)| raw == value.trim()) {
+                value.clone_from(held);
+            }
+        }
+        self.plan
+    }
+}
+
 /// Why a plan cannot be compiled.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum PlanError {

@@ -227,6 +227,20 @@ impl Semantic {
     }
 }
 
+/// Appends to a plan's system prompt the confirmed plans of the questions
+/// most similar to the one asked, as (id, question, plan), most similar
+/// last: what people said was right, in the words they ask with.
+pub fn confirmed(prompt: &mut String, plans: &[(i64, String, String)]) {
+    if plans.is_empty() {
+        return;
+    }
+    prompt.push_str("\n\nConfirmed plans of similar questions:\n");
+    for (_, question, plan) in plans {
+        let question = crate::learn::retrieve::one_line(question);
+        let _ = writeln!(prompt, "Question: {question}\nPlan: {plan}");
+    }
+}
+
 /// Today and the periods questions name relative to it, written out: a
 /// small model does not count days.
 fn calendar(today: &str) -> String {

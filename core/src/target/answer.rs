@@ -140,6 +140,8 @@ pub struct PlanTrace {
     pub pieces: u64,
     pub prompt_tokens: u64,
     pub first_token: Option<std::time::Duration>,
+    /// The confirmed examples whose plans the prompt showed.
+    pub examples: Vec<i64>,
 }
 
 /// Whether `question` holds `value` (case and accents aside): a value the
@@ -220,14 +222,17 @@ impl SqlAnswer<'_> {
     }
 
     /// The semantic path: the model asked for a plan of the target's
-    /// definitions (its answer held to their schema), the plan resolved
-    /// and compiled, one repair round for a name or value the model got
-    /// wrong. `values`: whether the prompt may show the data's values.
+    /// definitions (its answer held to their schema), shown the confirmed
+    /// plans of the most similar questions, the plan resolved and compiled,
+    /// one repair round for a name or value the model got wrong. `values`:
+    /// whether the prompt may show the data's values; the examples `skip`
+    /// names are left out.
     pub async fn planned(
         &self,
         user: i64,
         question: &str,
         values: bool,
+        skip: &Skip<'_>,
         position: &tokio::sync::watch::Sender<usize>,
     ) -> (Planned, PlanTrace) {
         let mut trace = PlanTrace::default();
@@ -241,8 +246,12 @@ impl SqlAnswer<'_> {
         let today = day.format("%Y-%m-%d").to_string();
         let named = semantic.named(question, day);
         let schema = semantic.schema_for(&named);
+        let confirmed = self.confirmed_plans(question, skip).await;
+        trace.examples = confirmed.iter().map(|(id, ..)| *id).collect();
+        let mut system = semantic.prompt(&today, values);
+        crate::semantic::prompt::confirmed(&mut system, &confirmed);
         let mut messages = vec![
-            ChatMessage::new(ChatRole::System, semantic.prompt(&today, values)),
+            ChatMessage::new(ChatRole::System, system),
             ChatMessage::new(ChatRole::User, question),
         ];
         for round in 0..2 {
@@ -332,6 +341,42 @@ impl SqlAnswer<'_> {
             ));
         }
         (Planned::Free("the repaired plan failed".to_owned()), trace)
+    }
+
+    /// The confirmed examples of the questions most similar to `question`
+    /// that were answered through a plan the definitions still hold, as
+    /// (id, question, plan), most similar last; those `skip` names left out.
+    async fn confirmed_plans(&self, question: &str, skip: &Skip<'_>) -> Vec<(i64, String, String)> {
+        let Some(learning) = &self.runtime.learning else {
+            return Vec::new();
+        };
+        let check = |example: &crate::learn::examples::Example| self.runtime.judge_example(example);
+        // A plan the definitions no longer hold is left out, not set aside:
+        // the example's SQL still serves the free path.
+        let planless = |example: &crate::learn::examples::Example| {
+            skip(example)
+                || example
+                    .plan
+                    .as_deref()
+                    .is_none_or(|p| self.runtime.judge_plan(p).is_err())
+        };
+        let picked = learning
+            .pick(
+                self.llm,
+                question,
+                self.runtime.examples_budget,
+                &check,
+                &planless,
+            )
+            .await;
+        picked
+            .examples
+            .iter()
+            .filter_map(|e| {
+                let plan = self.runtime.judge_plan(e.plan.as_deref()?).ok()?;
+                Some((e.id, e.question.clone(), plan))
+            })
+            .collect()
     }
 
     /// The model's whole answer to `messages`, held to `schema`.

@@ -75,6 +75,8 @@ pub enum KeepError {
     Refused(crate::sql::validate::Refusal),
     #[error("the examples are a fixed set here")]
     NoStore,
+    #[error("the plan cannot be used: {0}")]
+    Plan(String),
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
 }
@@ -224,17 +226,17 @@ impl SqlRuntime {
         (!catalog.tables.is_empty()).then_some(catalog)
     }
 
-    /// Stores a question and its SQL as an example of the target (from the
-    /// CLI, the admin API, a file), after judging the SQL by the target's
-    /// policy and catalogue; what is stored is the statement as judged.
-    /// The language is told from the question when not given.
+    /// Stores a question and its SQL (and the plan it was compiled from,
+    /// if any) as an example of the target (from the CLI, the admin API, a
+    /// file), after judging the SQL by the target's policy and catalogue
+    /// and the plan by its semantic model; what is stored is the statement
+    /// as judged. The language is told from the question when not given.
     ///
     /// # Errors
     /// [`KeepError`]: refused, or the store failed.
     pub async fn keep_example(
         &self,
-        question: &str,
-        sql: &str,
+        (question, sql, plan): (&str, &str, Option<&str>),
         language: Option<Lang>,
         source: crate::learn::examples::Source,
         created_by: Option<(i64, &str)>,
@@ -245,6 +247,10 @@ impl SqlRuntime {
             return Err(KeepError::NoQuestion);
         }
         let valid = self.check(sql).map_err(KeepError::Refused)?;
+        let plan = plan
+            .map(|p| self.judge_plan(p))
+            .transpose()
+            .map_err(KeepError::Plan)?;
         let store = self
             .learning
             .as_ref()
@@ -263,8 +269,24 @@ impl SqlRuntime {
                 created_by,
                 result_columns: None,
                 result_rows: None,
+                plan: plan.as_deref(),
             })
             .await?)
+    }
+
+    /// A plan (JSON) as the target's semantic model reads it now, in the
+    /// form the model is shown.
+    ///
+    /// # Errors
+    /// Why it cannot be used: no semantic model, or the plan does not read
+    /// or names what the definitions do not hold.
+    pub fn judge_plan(&self, plan: &str) -> Result<String, String> {
+        let semantic = self
+            .semantic()
+            .ok_or_else(|| "the target has no semantic model".to_owned())?;
+        let read = crate::semantic::plan::read(plan).map_err(|e| e.to_string())?;
+        let resolved = semantic.resolve(read).map_err(|e| e.to_string())?;
+        Ok(resolved.held().to_json())
     }
 
     /// Whether a stored example may be shown now: written for this dialect,
