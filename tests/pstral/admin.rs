@@ -67,6 +67,7 @@ async fn start_configured(
         instructions_file: None,
         semantic: Default::default(),
         today: None,
+        weigh_plans: true,
     };
     change(&mut settings);
     Running {

@@ -617,6 +617,7 @@ async fn run_serves_discord_and_readyz_shows_the_connection() {
         // The scripted answer is the model's own: no plan asked first.
         semantic: pstral_core::sql::SemanticSource::Off,
         today: None,
+        weigh_plans: true,
     };
     let config = DiscordConfig {
         token: TOKEN.to_owned(),

@@ -602,6 +602,7 @@ async fn a_privileged_account_is_refused_at_start_and_by_check_unless_allowed() 
         instructions_file: None,
         semantic: Default::default(),
         today: None,
+        weigh_plans: true,
     };
     settings.sql.policy.dialect = Dialect::Postgres;
     let token = crate::support::admin_token(&own, "ana", None).await;
@@ -745,6 +746,115 @@ async fn gathering_the_rows_an_index_finds_is_weighed_by_the_planners_estimate()
         "{}",
         guessed.stderr
     );
+    target.drop_role().await;
+}
+
+/// A replica that bounds itself may have the weighing off: what it would
+/// refuse runs, under the deadline and the row cap as every query does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_target_with_weigh_plans_off_runs_what_the_weighing_would_refuse() {
+    let target = ReadOnlyTarget::new(
+        "CREATE TABLE events AS SELECT g AS id, md5(g::text) AS kind \
+         FROM generate_series(1, 400000) g; ANALYZE events;",
+    )
+    .await;
+    let gathered = "SELECT length(string_agg(kind, ',')) AS n FROM events WHERE length(kind) = 32";
+    let weighed = target.clicks().run(gathered);
+    assert_eq!(weighed.code, Some(1), "{}", weighed.stderr);
+    assert!(
+        weighed.stderr.contains("gathers rows into one value"),
+        "{}",
+        weighed.stderr
+    );
+
+    let clicks = target.clicks();
+    let config = std::fs::read_to_string(&clicks.config).unwrap() + "weigh_plans = false\n";
+    std::fs::write(&clicks.config, config).unwrap();
+    let unweighed = clicks.run(gathered);
+    assert_eq!(unweighed.code, Some(0), "{}", unweighed.stderr);
+    target.drop_role().await;
+}
+
+#[test]
+fn weigh_plans_off_on_a_target_whose_plans_are_never_weighed_is_a_mistake_said_by_its_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = write_config(dir.path(), "sqlite:demo.db", "");
+    let text = std::fs::read_to_string(&config).unwrap() + "weigh_plans = false\n";
+    std::fs::write(&config, text).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_pstral"))
+        .args(["--config", config.to_str().unwrap(), "check", "--offline"])
+        .current_dir(dir.path())
+        .env_remove("PSTRAL_CONFIG")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("sql.targets.lab.weigh_plans: only a PostgreSQL target's plans are weighed"),
+        "{err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pstral_check_says_the_target_is_a_primary_and_each_limit_its_role_leaves_unbounded() {
+    let target = ReadOnlyTarget::new("CREATE TABLE clients (id int);").await;
+    let check = |config: std::path::PathBuf, dir: std::path::PathBuf| {
+        tokio::task::spawn_blocking(move || {
+            Command::new(env!("CARGO_BIN_EXE_pstral"))
+                .args(["--config", config.to_str().unwrap(), "check"])
+                .current_dir(dir)
+                .env_remove("PSTRAL_CONFIG")
+                .output()
+                .unwrap()
+        })
+    };
+    let clicks = target.clicks();
+    let said = |out: std::process::Output| {
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let first = said(
+        check(clicks.config.clone(), clicks.dir.path().to_owned())
+            .await
+            .unwrap(),
+    );
+    // The test server is no replica.
+    assert!(
+        first.contains("warning:   the target is a primary"),
+        "{first}"
+    );
+    for limit in [
+        "temp_file_limit is not set",
+        "statement_timeout is not set",
+        "idle_in_transaction_session_timeout is not set",
+        "may open any number of connections",
+    ] {
+        assert!(first.contains(limit), "{limit}: {first}");
+    }
+    // Bound as each line says: those lines go.
+    target.limit_temp_files("1GB").await;
+    target
+        .db
+        .tamper(&format!(
+            "ALTER ROLE \"{0}\" SET statement_timeout = '60s'; \
+             ALTER ROLE \"{0}\" SET idle_in_transaction_session_timeout = '1min'; \
+             ALTER ROLE \"{0}\" CONNECTION LIMIT 4",
+            target.role
+        ))
+        .await;
+    let bounded = said(
+        check(clicks.config.clone(), clicks.dir.path().to_owned())
+            .await
+            .unwrap(),
+    );
+    assert!(bounded.contains("the target is a primary"), "{bounded}");
+    assert!(!bounded.contains("is not set"), "{bounded}");
+    assert!(!bounded.contains("any number of connections"), "{bounded}");
     target.drop_role().await;
 }
 

@@ -145,4 +145,11 @@ pub(super) struct RawTarget {
     pub(super) semantic_file: String,
     #[serde(default)]
     pub(super) today: String,
+    #[serde(default = "weighed")]
+    pub(super) weigh_plans: bool,
+}
+
+/// A target's plans are weighed unless told otherwise.
+fn weighed() -> bool {
+    true
 }

@@ -53,7 +53,8 @@ pub async fn open_target(
         TargetKind::Postgres(DatabaseUrl::Postgres(url)) => Arc::new(
             backend::PostgresExecutor::connect(url.as_str())
                 .await?
-                .with_search_path(allowed_schemas),
+                .with_search_path(allowed_schemas)
+                .weighing(target.weigh_plans),
         ),
         TargetKind::Postgres(DatabaseUrl::Sqlite(path)) => {
             Arc::new(backend::SqliteExecutor::open(path).await?)

@@ -77,6 +77,10 @@ pub struct Target {
     /// The date the target's data stands at, told to the model as today's
     /// when its data is frozen (a copy, the demo); none: the clock's.
     pub today: Option<chrono::NaiveDate>,
+    /// Whether a PostgreSQL target's query plans are weighed before a query
+    /// is offered and run (`weigh_plans`, on by default): off for a replica
+    /// or an instance of its own that bounds itself.
+    pub weigh_plans: bool,
 }
 
 /// Where a target's semantic model comes from (`semantic_file`).

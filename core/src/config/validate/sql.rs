@@ -50,6 +50,7 @@ impl Validator {
                     instructions_file: None,
                     semantic: Default::default(),
                     today: None,
+                    weigh_plans: true,
                 }
             }
         };
@@ -228,12 +229,19 @@ impl Validator {
                 }
             },
         };
+        if !raw.weigh_plans && !matches!(kind, TargetKind::Postgres(DatabaseUrl::Postgres(_))) {
+            self.problem(
+                &format!("sql.targets.{name}.weigh_plans"),
+                "only a PostgreSQL target's plans are weighed: false applies to none of this target's queries",
+            );
+        }
         Some(Target {
             name: name.to_owned(),
             kind,
             instructions_file,
             semantic,
             today,
+            weigh_plans: raw.weigh_plans,
         })
     }
 }

@@ -16,6 +16,9 @@ pub struct PostgresExecutor {
     pool: sqlx::PgPool,
     /// The allowed schemas, quoted, for `SET LOCAL search_path`.
     search_path: String,
+    /// Whether each query's plan is weighed before it runs
+    /// (`weigh_plans`): off for a replica that bounds itself.
+    weigh: bool,
 }
 
 impl PostgresExecutor {
@@ -38,7 +41,15 @@ impl PostgresExecutor {
         Ok(Self {
             pool,
             search_path: "public".to_owned(),
+            weigh: true,
         })
+    }
+
+    /// Whether each query's plan is weighed before it is offered and again
+    /// before it runs (on by default; see `weigh_plans`).
+    pub fn weighing(mut self, on: bool) -> Self {
+        self.weigh = on;
+        self
     }
 
     /// Unqualified names resolve in these schemas only (`public` by default).
@@ -280,7 +291,9 @@ impl Executor for PostgresExecutor {
         let plan = async {
             let mut tx = self.read_only(&mut conn, timeout).await?;
             let plan = plan_of(&mut tx, query, timeout).await?;
-            weigh_in_time(&mut tx, query, &plan[0]["Plan"], timeout, started).await?;
+            if self.weigh {
+                weigh_in_time(&mut tx, query, &plan[0]["Plan"], timeout, started).await?;
+            }
             let _ = tx.rollback().await;
             Ok::<_, ExecError>(plan)
         }
@@ -304,7 +317,7 @@ impl Executor for PostgresExecutor {
         let mut conn = self.connection().await?;
         let outcome = async {
             let mut tx = self.read_only(&mut conn, limits.timeout).await?;
-            let outcome = Self::run_in(&mut tx, query, limits, sink, started).await;
+            let outcome = self.run_in(&mut tx, query, limits, sink, started).await;
             // Nothing was written (READ ONLY), and nothing is kept; past the
             // deadline the connection is closed instead (a rollback would
             // wait for a measure abandoned in flight).
@@ -448,25 +461,62 @@ impl Executor for PostgresExecutor {
     }
 
     async fn advice(&self) -> Result<Vec<String>, ExecError> {
-        let (name, temp_file_limit): (String, String) =
-            sqlx::query_as("SELECT current_user::text, current_setting('temp_file_limit')")
-                .persistent(false)
-                .fetch_one(&self.pool)
-                .await
-                .map_err(database)?;
-        Ok(if temp_file_limit == "-1" {
-            vec![format!(
+        type Limits = (String, bool, String, String, String, i32);
+        let (name, recovering, temp_files, statements, idle, connections): Limits = sqlx::query_as(
+            "SELECT current_user::text, pg_is_in_recovery(), \
+                 current_setting('temp_file_limit'), current_setting('statement_timeout'), \
+                 current_setting('idle_in_transaction_session_timeout'), \
+                 (SELECT rolconnlimit FROM pg_roles WHERE rolname = current_user)",
+        )
+        .persistent(false)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(database)?;
+        let mut advice = Vec::new();
+        if !recovering {
+            advice.push(
+                "the target is a primary (pg_is_in_recovery() is false): every query a click runs \
+                 shares its memory, disk and locks with the company's writes; point the target at a \
+                 replica or an instance of its own (README, \"What the database must bound\")"
+                    .to_owned(),
+            );
+        }
+        // What the role leaves unbounded, each with the statement that
+        // bounds it: Pstral bounds what it runs and waits for, the server
+        // what outlives the bot's wait.
+        let role = format!("ALTER ROLE \"{}\"", name.replace('"', "\"\""));
+        if temp_files == "-1" {
+            advice.push(format!(
                 "temp_file_limit is not set for {name}: one query can fill the server's temporary disk \
-                 until the time limit. A superuser can bound it: ALTER ROLE \"{name}\" SET temp_file_limit = '1GB'"
-            )]
-        } else {
-            Vec::new()
-        })
+                 until the time limit. A superuser can bound it: {role} SET temp_file_limit = '1GB'"
+            ));
+        }
+        if statements == "0" {
+            advice.push(format!(
+                "statement_timeout is not set for {name}: a query the bot stopped waiting for (it \
+                 was stopped, its connection lost) runs on in the server. {role} SET statement_timeout = '60s'"
+            ));
+        }
+        if idle == "0" {
+            advice.push(format!(
+                "idle_in_transaction_session_timeout is not set for {name}: a transaction a stopped bot \
+                 left open keeps its snapshot until the connection drops. \
+                 {role} SET idle_in_transaction_session_timeout = '1min'"
+            ));
+        }
+        if connections < 0 {
+            advice.push(format!(
+                "{name} may open any number of connections (a bot opens at most 4). \
+                 {role} CONNECTION LIMIT 4"
+            ));
+        }
+        Ok(advice)
     }
 }
 
 impl PostgresExecutor {
     async fn run_in(
+        &self,
         tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
         query: &Validated,
         limits: Limits,
@@ -479,7 +529,9 @@ impl PostgresExecutor {
         // have grown since, and the plan changed with them: a hash table
         // is seen on the plan only).
         let plan = plan_of(tx, query, limits.timeout).await?;
-        weigh_in_time(tx, query, &plan[0]["Plan"], limits.timeout, started).await?;
+        if self.weigh {
+            weigh_in_time(tx, query, &plan[0]["Plan"], limits.timeout, started).await?;
+        }
         // `prepare`, not `describe`: sqlx's describe asks the server for
         // `EXPLAIN VERBOSE` to guess nullability, whose text holds every
         // constant the planner folded (`repeat('x', 1e9)` is a gigabyte of
