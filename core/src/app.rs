@@ -21,8 +21,8 @@ use crate::config::Settings;
 use crate::conversation::{Conversations, Prompts};
 use crate::identity::Directory;
 use crate::llm::Llm;
+use crate::sql_target::SqlRuntime;
 use crate::store::{Store, StoreError};
-use crate::target::SqlRuntime;
 
 /// How long stopped answers get to write their final note at shutdown.
 const STOP_NOTE_GRACE: std::time::Duration = std::time::Duration::from_secs(10);
@@ -242,7 +242,7 @@ pub async fn check_semantic(
         .await
         .map_err(|e| format!("cannot read its catalogue: {e}"))?;
     catalog.values = executor.values(&catalog).await.unwrap_or_default();
-    Ok(Some(crate::target::bound_semantic(
+    Ok(Some(crate::sql_target::bound_semantic(
         &definitions,
         &catalog,
         &settings.sql.policy,

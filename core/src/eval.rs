@@ -20,8 +20,8 @@ use crate::i18n::Lang;
 use crate::learn::examples::{FileError, FileFormat, read_records};
 use crate::llm::{ChatMessage, Llm};
 use crate::sql::backend::{Cell, Column, ExecError, RowSink};
-use crate::target::SqlRuntime;
-use crate::target::answer::{Judged, Planned, SqlAnswer, Written};
+use crate::sql_target::SqlRuntime;
+use crate::sql_target::answer::{Judged, Planned, SqlAnswer, Written};
 
 /// One question with its gold query, as a file holds it (`[[case]]` in
 /// TOML, or one JSON object a line).

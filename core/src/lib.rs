@@ -26,7 +26,7 @@
 //!   bot writes from them.
 //! - [`conversation`]: conversations, modes, prompts and their history.
 //! - [`telemetry`]: logging, metrics and per-request spans.
-//! - [`target`]: the Execute target's services (judging, examples, what a
+//! - [`sql_target`]: the Execute target's services (judging, examples, what a
 //!   SQL prompt shows) and the one path from a question to the statements
 //!   that may be offered, shared by the bot and the evaluation.
 //! - [`eval`]: `pstral eval`, the offered SQL's results against gold
@@ -52,9 +52,9 @@ pub mod learn;
 pub mod llm;
 pub mod semantic;
 pub mod sql;
+pub mod sql_target;
 pub mod store;
 pub mod stream;
-pub mod target;
 pub mod telemetry;
 
 /// The core's modules form layers: none imports, directly or through

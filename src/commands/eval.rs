@@ -14,7 +14,7 @@ use pstral_core::eval::{Case, CaseReport, Evaluation, Summary, Verdict, Way, rea
 use pstral_core::learn::Learning;
 use pstral_core::learn::examples::{Example, FileFormat};
 use pstral_core::llm::Llm;
-use pstral_core::target::SqlRuntime;
+use pstral_core::sql_target::SqlRuntime;
 use serde_json::json;
 
 use super::{for_target, open};

@@ -12,8 +12,8 @@ use pstral_core::config::Settings;
 use pstral_core::learn::examples::{
     ExampleFile, Examples, FileFormat, Source, Stored, read_records, write_records,
 };
+use pstral_core::sql_target::{KeepError, SqlRuntime};
 use pstral_core::store::Store;
-use pstral_core::target::{KeepError, SqlRuntime};
 use serde_json::json;
 
 use super::{for_target, open};

@@ -42,7 +42,7 @@ pub(crate) struct Options {
     pub(crate) timeouts: Timeouts,
     pub(crate) concurrency: usize,
     pub(crate) max_history: u32,
-    pub(crate) sql: Option<pstral_core::target::SqlRuntime>,
+    pub(crate) sql: Option<pstral_core::sql_target::SqlRuntime>,
     /// The API every endpoint speaks.
     pub(crate) api: Api,
     pub(crate) model: String,
@@ -117,7 +117,7 @@ impl Harness {
     /// rows judged against `gold`'s.
     pub(crate) async fn evaluate(
         &self,
-        runtime: &pstral_core::target::SqlRuntime,
+        runtime: &pstral_core::sql_target::SqlRuntime,
         way: pstral_core::eval::Way,
         question: &str,
         gold: &str,

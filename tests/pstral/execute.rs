@@ -9,7 +9,7 @@ use pstral_chat::{Command, ControlKind, InboundEvent, MessageRef, OutboundAction
 use pstral_core::sql::Dialect;
 use pstral_core::sql::backend::{Limits, SqliteExecutor};
 use pstral_core::sql::validate::Policy;
-use pstral_core::target::SqlRuntime;
+use pstral_core::sql_target::SqlRuntime;
 
 use crate::answers::{Harness, MODEL, Options, channel, who};
 use crate::support::fake_model::{FakeModel, Script};

@@ -334,7 +334,7 @@ async fn an_example_whose_table_left_the_catalogue_is_set_aside_then_taken_back(
         )
         .await;
     assert!(
-        matches!(refused, Err(pstral_core::target::KeepError::Refused(_))),
+        matches!(refused, Err(pstral_core::sql_target::KeepError::Refused(_))),
         "{refused:?}"
     );
     // Without an embedding model, examples are ranked by their words: the

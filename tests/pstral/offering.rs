@@ -377,7 +377,7 @@ async fn with_more_answers_drawn_the_statement_most_agree_on_is_offered_by_the_b
     let fake = FakeModel::start(&[MODEL]).await;
     script(&fake);
     let demo = demo().await;
-    let runtime = pstral_core::target::SqlRuntime {
+    let runtime = pstral_core::sql_target::SqlRuntime {
         candidates: pstral_core::sql::Candidates {
             count: 3,
             temperature: 0.7,

@@ -98,7 +98,7 @@ async fn the_real_server_holds_a_plan_to_the_semantic_models_schema(url: &str, n
     use pstral_core::llm::{Endpoint, EndpointSettings, Llm, ModelOptions};
     use pstral_core::semantic::Definitions;
     let demo = crate::execute::demo().await;
-    let runtime = pstral_core::target::SqlRuntime {
+    let runtime = pstral_core::sql_target::SqlRuntime {
         definitions: Some(std::sync::Arc::new(
             Definitions::parse(pstral_core::sql::demo::SEMANTIC).unwrap(),
         )),
@@ -129,7 +129,7 @@ async fn the_real_server_holds_a_plan_to_the_semantic_models_schema(url: &str, n
     .unwrap();
     let llm = Llm::new(vec![endpoint], 1, 8);
     let prompts = pstral_core::conversation::Prompts::new(None);
-    let sql = pstral_core::target::answer::SqlAnswer {
+    let sql = pstral_core::sql_target::answer::SqlAnswer {
         runtime: &runtime,
         llm: &llm,
         prompts: &prompts,

@@ -321,9 +321,9 @@ fn a_semantic_file_that_names_what_does_not_exist_is_refused_key_by_key() {
 
 /// `runtime` with the demo's semantic model bound.
 async fn with_definitions(
-    runtime: &pstral_core::target::SqlRuntime,
-) -> pstral_core::target::SqlRuntime {
-    let runtime = pstral_core::target::SqlRuntime {
+    runtime: &pstral_core::sql_target::SqlRuntime,
+) -> pstral_core::sql_target::SqlRuntime {
+    let runtime = pstral_core::sql_target::SqlRuntime {
         definitions: Some(std::sync::Arc::new(
             Definitions::parse(demo::SEMANTIC).unwrap(),
         )),
@@ -591,7 +591,7 @@ async fn a_confirmed_plan_is_kept_with_its_example_and_shown_to_the_next_similar
 #[tokio::test]
 async fn an_example_added_with_a_plan_keeps_it_only_when_the_definitions_hold_it() {
     use pstral_core::learn::examples::{Examples, Source};
-    use pstral_core::target::KeepError;
+    use pstral_core::sql_target::KeepError;
     let db = crate::support::TestDb::sqlite().await;
     let demo = crate::execute::demo().await;
     let mut runtime = with_definitions(&demo.runtime).await;
@@ -655,7 +655,7 @@ async fn the_evaluations_bare_prompt_holds_the_tables_and_the_question_and_nothi
         "```sql\nSELECT COUNT(*) FROM payments WHERE status = 'impayé'\n```",
     ));
     let (demo, h) = bot_with_definitions(&fake).await;
-    let runtime = pstral_core::target::SqlRuntime {
+    let runtime = pstral_core::sql_target::SqlRuntime {
         glossary: Some(std::sync::Arc::new(
             pstral_core::learn::glossary::Glossary::fit(
                 std::path::Path::new("glossary.md"),

@@ -13,7 +13,7 @@
 //! searches SQLite cannot interrupt), each refused;
 //! `legit.tsv` holds analyst queries, each accepted; `resources.tsv` holds
 //! statements the validator accepts whose cost the executor bounds (see
-//! `execution.rs`).
+//! `read_only_runs.rs`).
 
 use pstral_core::sql::Dialect;
 use pstral_core::sql::validate::{Policy, Refusal, validate};

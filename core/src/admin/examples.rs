@@ -14,7 +14,7 @@ fn examples_of(
     state: &AdminState,
 ) -> Result<
     (
-        &crate::target::SqlRuntime,
+        &crate::sql_target::SqlRuntime,
         &crate::learn::examples::Examples,
     ),
     ApiError,
@@ -66,7 +66,7 @@ pub(super) async fn examples_add(
         )
         .await
         .map_err(|e| match e {
-            crate::target::KeepError::Store(e) => ApiError::from(e),
+            crate::sql_target::KeepError::Store(e) => ApiError::from(e),
             other => ApiError::BadRequest(other.to_string()),
         })?;
     let new = matches!(stored, Stored::New(_));

@@ -64,7 +64,7 @@ pub struct AdminState {
     pub llm: Option<Llm>,
     /// The Execute target, by name: its runtime (which examples are judged
     /// by and stored for, and `/readyz` probes), or why it is unavailable.
-    pub target: (String, Result<crate::target::SqlRuntime, String>),
+    pub target: (String, Result<crate::sql_target::SqlRuntime, String>),
     pub metrics: Option<metrics_exporter_prometheus::PrometheusHandle>,
     /// The chat platforms being served, by name, as their connectors report.
     pub platforms: Platforms,

@@ -17,9 +17,9 @@ use crate::conversation::{Conversation, Mode, NewMessage, Speaker, StoredMessage
 use crate::i18n::Text;
 use crate::identity::{Permission, User};
 use crate::llm::{ChatMessage, LlmError};
+use crate::sql_target::answer::{Agreed, Ended, Judged, Planned, SqlAnswer};
 use crate::stream::placeholder::Answering;
 use crate::stream::{Ending, Streamed};
-use crate::target::answer::{Agreed, Ended, Judged, Planned, SqlAnswer};
 
 /// Who asked what, in which conversation: what every step of a SQL answer
 /// records its verdicts under.

@@ -20,7 +20,7 @@ use crate::identity::{Permission, User};
 use crate::sql::backend::{ExecError, Outcome};
 use crate::sql::execute::{Execution, judge};
 use crate::sql::render::{CsvSink, Preview, Tee, XlsxSink, preview_with_table};
-use crate::target::SqlRuntime;
+use crate::sql_target::SqlRuntime;
 
 impl Bot {
     pub(super) async fn control(

@@ -17,7 +17,7 @@ use crate::audit::{EventKind, NewEvent};
 use crate::i18n::{Lang, Text};
 use crate::identity::{Permission, User};
 use crate::learn::examples::{Examples, NewExample, Source, Stored};
-use crate::target::SqlRuntime;
+use crate::sql_target::SqlRuntime;
 
 impl Bot {
     /// Someone says the result shown on `message_id` (or, typed, the latest

@@ -33,7 +33,7 @@ use crate::conversation::{Conversations, Prompts};
 use crate::i18n::{Lang, Text};
 use crate::identity::{Directory, Permission, Resolution, User};
 use crate::llm::Llm;
-use crate::target::SqlRuntime;
+use crate::sql_target::SqlRuntime;
 use reply::Reply;
 use stop::Answers;
 
