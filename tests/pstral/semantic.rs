@@ -586,6 +586,36 @@ async fn a_confirmed_plan_is_kept_with_its_example_and_shown_to_the_next_similar
     );
     // The model's own SQL path is not asked: the plan answered.
     assert_eq!(fake.requests().len(), 2);
+
+    // The same question again, however cased and spaced: its confirmed
+    // plan is taken as it is, and the model is not asked at all.
+    h.ask(2, "quels clients à LYON  ont des paiements en retard")
+        .await;
+    assert_eq!(
+        fake.requests().len(),
+        2,
+        "no request for a confirmed question"
+    );
+    let again = h
+        .answers()
+        .into_iter()
+        .map(|(_, t)| t)
+        .filter(|t| t.starts_with("Read as:"))
+        .last()
+        .unwrap();
+    assert!(
+        again.contains(&format!(
+            "as this question was confirmed before (example #{})",
+            stored[0].id
+        )),
+        "{again}"
+    );
+    assert!(
+        again.contains("EXISTS (SELECT 1 FROM contracts JOIN payments"),
+        "{again}"
+    );
+    let recorded = h.audited("answer").await;
+    assert_eq!(recorded.last().unwrap()["reused_example"], stored[0].id);
 }
 
 #[tokio::test]

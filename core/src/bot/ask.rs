@@ -45,8 +45,13 @@ pub(super) struct Answered {
 /// What the semantic path answered with.
 #[derive(Debug, Clone)]
 pub(super) enum PlanShown {
-    /// A statement compiled from a plan (JSON).
-    Compiled { plan: String, sql: String },
+    /// A statement compiled from a plan (JSON); `reused`: the example
+    /// confirmed for the same question whose plan it is.
+    Compiled {
+        plan: String,
+        sql: String,
+        reused: Option<i64>,
+    },
     /// A value the data does not hold was said.
     Said,
 }
@@ -144,7 +149,9 @@ impl Bot {
             return;
         }
         let (compiled, plan) = match &answered.plan {
-            Some(PlanShown::Compiled { sql, plan }) => (Some(sql.as_str()), Some(plan.as_str())),
+            Some(PlanShown::Compiled { sql, plan, .. }) => {
+                (Some(sql.as_str()), Some(plan.as_str()))
+            }
             _ => (None, None),
         };
         let turn = Turn {
@@ -508,6 +515,7 @@ impl Bot {
             match planned {
                 Planned::Compiled { answer, plan, sql } => {
                     let shown = PlanShown::Compiled {
+                        reused: trace.reused,
                         plan: plan.to_json(),
                         sql,
                     };
@@ -632,6 +640,10 @@ impl Bot {
                     "path": if answered.plan.is_some() { "plan" } else { "free" },
                     "plan": match &answered.plan {
                         Some(PlanShown::Compiled { plan, .. }) => Some(plan.as_str()),
+                        _ => None,
+                    },
+                    "reused_example": match &answered.plan {
+                        Some(PlanShown::Compiled { reused, .. }) => *reused,
                         _ => None,
                     },
                 })

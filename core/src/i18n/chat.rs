@@ -553,12 +553,20 @@ impl Text<'_> {
             (Lang::Fr, Text::ExecFailed { error }) => {
                 format!("⚠️ La requête n'a pas abouti : {}.", exec_error(Lang::Fr, error))
             }
-            (Lang::En, Text::PlanAnswer { reading, sql }) => {
+            (Lang::En, Text::PlanAnswer { reading, confirmed: None, sql }) => {
                 format!("Read as: {reading}.\n```sql\n{sql}\n```")
             }
-            (Lang::Fr, Text::PlanAnswer { reading, sql }) => {
+            (Lang::En, Text::PlanAnswer { reading, confirmed: Some(id), sql }) => format!(
+                "Read as: {reading}, as this question was confirmed before (example #{id}).\n\
+                 ```sql\n{sql}\n```"
+            ),
+            (Lang::Fr, Text::PlanAnswer { reading, confirmed: None, sql }) => {
                 format!("Lu comme : {reading}.\n```sql\n{sql}\n```")
             }
+            (Lang::Fr, Text::PlanAnswer { reading, confirmed: Some(id), sql }) => format!(
+                "Lu comme : {reading}, comme cette question a été confirmée auparavant \
+                 (exemple n° {id}).\n```sql\n{sql}\n```"
+            ),
             (Lang::En, Text::PlanValueUnknown { dimension, value, near: "" }) => format!(
                 "No {dimension} is “{value}” in the data. Ask again with a value it holds."
             ),

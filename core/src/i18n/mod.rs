@@ -247,10 +247,12 @@ pub enum Text<'a> {
     },
     /// The second round, when the model's answer held no SQL at all.
     SqlAskedAgain,
-    /// A question compiled through the semantic model: how it was read,
-    /// then the statement written from it.
+    /// A question compiled through the semantic model: how it was read
+    /// (as the example `confirmed` was, when the same question was
+    /// confirmed before), then the statement written from it.
     PlanAnswer {
         reading: &'a str,
+        confirmed: Option<i64>,
         sql: &'a str,
     },
     /// A plan named a value of a category that the data does not hold:

@@ -409,6 +409,12 @@ fn each_text_differs_between_languages_and_keeps_its_parameters() {
         Text::SqlAskedAgain,
         Text::PlanAnswer {
             reading: "ana",
+            confirmed: None,
+            sql: "ana",
+        },
+        Text::PlanAnswer {
+            reading: "ana",
+            confirmed: Some(3),
             sql: "ana",
         },
         Text::PlanValueUnknown {

@@ -142,7 +142,16 @@ pub struct PlanTrace {
     pub first_token: Option<std::time::Duration>,
     /// The confirmed examples whose plans the prompt showed.
     pub examples: Vec<i64>,
+    /// The example confirmed for the same question, whose plan was taken
+    /// without asking the model.
+    pub reused: Option<i64>,
 }
+
+/// The most confirmed plans a plan prompt shows: each is read anew for
+/// every question (it follows the definitions the server keeps read), and
+/// past the few most similar they distract a small model more than they
+/// show it.
+const MAX_CONFIRMED_PLANS: usize = 3;
 
 /// Whether `question` holds `value` (case and accents aside): a value the
 /// person wrote, rather than one the model made up.
@@ -248,6 +257,14 @@ impl SqlAnswer<'_> {
         let schema = semantic.schema_for(&named);
         let confirmed = self.confirmed_plans(question, skip).await;
         trace.examples = confirmed.iter().map(|(id, ..)| *id).collect();
+        // The same question, confirmed before: its plan is taken as it is,
+        // without asking the model (its period read again for today).
+        let asked = crate::learn::examples::normal_question(question);
+        let mut reused = confirmed
+            .iter()
+            .find(|(_, q, _)| crate::learn::examples::normal_question(q) == asked)
+            .map(|(id, _, plan)| (*id, plan.clone()));
+        trace.reused = reused.as_ref().map(|(id, _)| *id);
         let mut system = semantic.prompt(&today, values);
         crate::semantic::prompt::confirmed(&mut system, &confirmed);
         let mut messages = vec![
@@ -255,10 +272,20 @@ impl SqlAnswer<'_> {
             ChatMessage::new(ChatRole::User, question),
         ];
         for round in 0..2 {
-            trace.prompt_tokens += crate::llm::prompt_tokens(&messages);
-            let written = match self.shaped(user, &messages, &schema, position).await {
-                Ok(written) => written,
-                Err(e) => return (Planned::Free(format!("the plan: {e}")), trace),
+            let written = match reused.take() {
+                Some((_, plan)) => Written {
+                    text: plan,
+                    pieces: 0,
+                    first_token: None,
+                    cut: None,
+                },
+                None => {
+                    trace.prompt_tokens += crate::llm::prompt_tokens(&messages);
+                    match self.shaped(user, &messages, &schema, position).await {
+                        Ok(written) => written,
+                        Err(e) => return (Planned::Free(format!("the plan: {e}")), trace),
+                    }
+                }
             };
             trace.pieces += written.pieces;
             trace.first_token = trace.first_token.or(written.first_token);
@@ -279,6 +306,7 @@ impl SqlAnswer<'_> {
                     let reading = semantic.reading(&resolved, self.lang).render(self.lang);
                     let answer = Text::PlanAnswer {
                         reading: &reading,
+                        confirmed: trace.reused,
                         sql: &sql,
                     }
                     .render(self.lang);
@@ -334,6 +362,9 @@ impl SqlAnswer<'_> {
                 Err(e) if e.repairable() && round == 0 => e.to_string(),
                 Err(e) => return (Planned::Free(e.to_string()), trace),
             };
+            // A confirmed plan that no longer compiles is repaired by the
+            // model, like its own.
+            trace.reused = None;
             messages.push(ChatMessage::new(ChatRole::Assistant, written.text));
             messages.push(ChatMessage::new(
                 ChatRole::User,
@@ -369,8 +400,8 @@ impl SqlAnswer<'_> {
                 &planless,
             )
             .await;
-        picked
-            .examples
+        let most_similar = picked.examples.len().saturating_sub(MAX_CONFIRMED_PLANS);
+        picked.examples[most_similar..]
             .iter()
             .filter_map(|e| {
                 let plan = self.runtime.judge_plan(e.plan.as_deref()?).ok()?;
