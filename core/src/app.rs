@@ -146,6 +146,7 @@ pub async fn sql_runtime(
         glossary: glossary.map(Arc::new),
         learning: Some(Arc::new(learning)),
         examples_budget: settings.sql.examples_budget,
+        plan_examples: settings.sql.plan_examples,
         confirm_role: settings.sql.confirm_role,
         warnings,
         policy: settings.sql.policy.clone(),

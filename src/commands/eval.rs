@@ -115,7 +115,9 @@ async fn run(
             learning: None,
             ..runtime.clone()
         };
-        let confirming = runtime.semantic().is_some();
+        // Only where plan prompts show confirmed plans (`sql.plan_examples`):
+        // the held-out questions are never the stored ones.
+        let confirming = runtime.semantic().is_some() && runtime.plan_examples > 0;
         bar.set_length(
             (held.len() * (2 + bare_runs) + usize::from(confirming) * train.len()) as u64,
         );

@@ -48,6 +48,7 @@ pub(crate) async fn demo() -> Demo {
         // The harness gives it the examples of its own database.
         learning: None,
         examples_budget: 800,
+        plan_examples: 3,
         confirm_role: pstral_core::identity::Role::Admin,
         today: Some(pstral_core::sql::demo::today()),
         definitions: None,

@@ -600,8 +600,8 @@ async fn a_confirmed_plan_is_kept_with_its_example_and_shown_to_the_next_similar
         .answers()
         .into_iter()
         .map(|(_, t)| t)
-        .filter(|t| t.starts_with("Read as:"))
-        .last()
+        .rev()
+        .find(|t| t.starts_with("Read as:"))
         .unwrap();
     assert!(
         again.contains(&format!(
@@ -768,6 +768,7 @@ async fn an_evaluation_split_keeps_the_plans_that_answered_the_stored_half_right
     let out = s
         .command(&["eval", "--split", "--plan-only", cases.to_str().unwrap()])
         .env_remove("PSTRAL__SQL__TARGETS__DEMO__SEMANTIC_FILE")
+        .env("PSTRAL__SQL__PLAN_EXAMPLES", "3")
         .env("PSTRAL__LLM__ENDPOINTS", fake.url())
         .env("PSTRAL__LLM__MODEL", crate::answers::MODEL)
         .output()
@@ -802,6 +803,72 @@ async fn an_evaluation_split_keeps_the_plans_that_answered_the_stored_half_right
     .unwrap();
     let about = report["runs"][1]["about"].as_str().unwrap();
     assert!(about.contains("(1 with the plan"), "{about}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_plan_prompt_shows_the_three_most_similar_confirmed_plans_and_no_more() {
+    use crate::support::fake_model::{FakeModel, Script};
+    let fake = FakeModel::start(&[crate::answers::MODEL]).await;
+    fake.by_default(Script::answer(
+        r#"{"kind": "aggregate", "measures": ["client_count"]}"#,
+    ));
+    let s = crate::cli::Scratch::new();
+    // Eight ways to ask one count: every second is held out, the others
+    // stored, each answered right by its plan.
+    let cases: String = [
+        "How many clients do we have?",
+        "How many clients are there?",
+        "Count our clients.",
+        "What is the number of our clients?",
+        "Combien de clients avons-nous ?",
+        "Combien de clients en tout ?",
+        "Nombre de clients ?",
+        "Total clients?",
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, q)| {
+        format!(r#"{{"id": "c{i}", "question": "{q}", "gold": "SELECT COUNT(*) FROM clients"}}"#)
+            + "\n"
+    })
+    .collect();
+    let cases = s.write("cases.jsonl", &cases);
+    let out = s
+        .command(&["eval", "--split", "--plan-only", cases.to_str().unwrap()])
+        .env_remove("PSTRAL__SQL__TARGETS__DEMO__SEMANTIC_FILE")
+        .env("PSTRAL__SQL__PLAN_EXAMPLES", "3")
+        .env("PSTRAL__LLM__ENDPOINTS", fake.url())
+        .env("PSTRAL__LLM__MODEL", crate::answers::MODEL)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", crate::cli::stderr(&out));
+    // Four stored, four held out without, then with them.
+    assert_eq!(fake.requests().len(), 12);
+    let shown: Vec<usize> = (8..12)
+        .map(|i| {
+            crate::learning::system_prompt(&fake, i)
+                .split("Confirmed plans of similar questions:")
+                .nth(1)
+                .map_or(0, |c| c.matches("\nQuestion: ").count())
+        })
+        .collect();
+    assert!(shown.iter().all(|n| *n <= 3), "{shown:?}");
+    assert!(shown.contains(&3), "{shown:?}");
+
+    // By default (`sql.plan_examples = 0`) none is shown.
+    let out = s
+        .command(&["eval", "--split", "--plan-only", cases.to_str().unwrap()])
+        .env_remove("PSTRAL__SQL__TARGETS__DEMO__SEMANTIC_FILE")
+        .env("PSTRAL__LLM__ENDPOINTS", fake.url())
+        .env("PSTRAL__LLM__MODEL", crate::answers::MODEL)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", crate::cli::stderr(&out));
+    // Nor is the stored half asked for plans nobody would be shown.
+    assert_eq!(fake.requests().len(), 12 + 8);
+    for i in 12..20 {
+        assert!(!crate::learning::system_prompt(&fake, i).contains("Confirmed plans"));
+    }
 }
 
 #[test]

@@ -110,6 +110,7 @@ pub(super) struct RawSql {
     pub(super) candidate_temperature: f64,
     pub(super) schema_budget: i64,
     pub(super) examples_budget: i64,
+    pub(super) plan_examples: i64,
     pub(super) instructions_budget: i64,
     pub(super) confirm_role: String,
     pub(super) schema_refresh: String,

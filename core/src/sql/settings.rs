@@ -33,6 +33,8 @@ pub struct SqlSettings {
     pub schema_budget: usize,
     /// How much of the confirmed examples goes into a prompt, in tokens.
     pub examples_budget: usize,
+    /// How many confirmed plans of similar questions a plan prompt shows.
+    pub plan_examples: usize,
     /// How much of a target's glossary goes into a prompt, in tokens.
     pub instructions_budget: usize,
     /// The least role whose "correct" stores an example (the asker's

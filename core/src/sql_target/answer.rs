@@ -147,12 +147,6 @@ pub struct PlanTrace {
     pub reused: Option<i64>,
 }
 
-/// The most confirmed plans a plan prompt shows: each is read anew for
-/// every question (it follows the definitions the server keeps read), and
-/// past the few most similar they distract a small model more than they
-/// show it.
-const MAX_CONFIRMED_PLANS: usize = 3;
-
 /// Whether `question` holds `value` (case and accents aside): a value the
 /// person wrote, rather than one the model made up.
 fn mentions(question: &str, value: &str) -> bool {
@@ -255,18 +249,22 @@ impl SqlAnswer<'_> {
         let today = day.format("%Y-%m-%d").to_string();
         let named = semantic.named(question, day);
         let schema = semantic.schema_for(&named);
-        let confirmed = self.confirmed_plans(question, skip).await;
-        trace.examples = confirmed.iter().map(|(id, ..)| *id).collect();
+        let similar = self.confirmed_plans(question, skip).await;
         // The same question, confirmed before: its plan is taken as it is,
         // without asking the model (its period read again for today).
         let asked = crate::learn::examples::normal_question(question);
-        let mut reused = confirmed
+        let mut reused = similar
             .iter()
             .find(|(_, q, _)| crate::learn::examples::normal_question(q) == asked)
             .map(|(id, _, plan)| (*id, plan.clone()));
         trace.reused = reused.as_ref().map(|(id, _)| *id);
+        // Each plan shown is read anew for every question (it follows the
+        // definitions the server keeps read): `sql.plan_examples` says how
+        // many of the most similar are worth that.
+        let shown = &similar[similar.len().saturating_sub(self.runtime.plan_examples)..];
+        trace.examples = shown.iter().map(|(id, ..)| *id).collect();
         let mut system = semantic.prompt(&today, values);
-        crate::semantic::prompt::confirmed(&mut system, &confirmed);
+        crate::semantic::prompt::confirmed(&mut system, shown);
         let mut messages = vec![
             ChatMessage::new(ChatRole::System, system),
             ChatMessage::new(ChatRole::User, question),
@@ -400,8 +398,8 @@ impl SqlAnswer<'_> {
                 &planless,
             )
             .await;
-        let most_similar = picked.examples.len().saturating_sub(MAX_CONFIRMED_PLANS);
-        picked.examples[most_similar..]
+        picked
+            .examples
             .iter()
             .filter_map(|e| {
                 let plan = self.runtime.judge_plan(e.plan.as_deref()?).ok()?;

@@ -52,6 +52,9 @@ pub struct SqlRuntime {
     pub learning: Option<Arc<crate::learn::Learning>>,
     /// How much of the examples goes into a prompt, in tokens.
     pub examples_budget: usize,
+    /// How many confirmed plans of similar questions a plan prompt shows
+    /// (`sql.plan_examples`).
+    pub plan_examples: usize,
     /// The least role whose "correct" stores an example (the asker's
     /// always does).
     pub confirm_role: crate::identity::Role,

@@ -99,6 +99,11 @@ impl Validator {
             schema_budget: self.whole("sql.schema_budget", raw.schema_budget, 0..=100_000) as usize,
             examples_budget: self.whole("sql.examples_budget", raw.examples_budget, 0..=100_000)
                 as usize,
+            plan_examples: self.whole(
+                "sql.plan_examples",
+                raw.plan_examples,
+                0..=crate::learn::MAX_SHOWN as i64,
+            ) as usize,
             instructions_budget: self.whole(
                 "sql.instructions_budget",
                 raw.instructions_budget,
