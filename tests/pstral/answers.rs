@@ -113,6 +113,18 @@ pub(crate) fn channel() -> Place {
 }
 
 impl Harness {
+    /// A local user `name` with `role`, linked to the chat account `who(n)`.
+    pub(crate) async fn person(&self, n: u64, name: &str, role: Role) {
+        self.directory
+            .add_user(name, role, Actor::cli())
+            .await
+            .unwrap();
+        self.directory
+            .link(name, &who(n), Actor::cli())
+            .await
+            .unwrap();
+    }
+
     /// `question` asked as `pstral eval` asks it (`way`) on `runtime`, its
     /// rows judged against `gold`'s.
     pub(crate) async fn evaluate(
@@ -861,14 +873,7 @@ async fn strangers_are_refused_politely_and_commands_work() {
         refused.contains("Only an admin") && refused.contains("`/mode`"),
         "{refused}"
     );
-    h.directory
-        .add_user("dana", Role::Admin, Actor::cli())
-        .await
-        .unwrap();
-    h.directory
-        .link("dana", &who(4), Actor::cli())
-        .await
-        .unwrap();
+    h.person(4, "dana", Role::Admin).await;
     h.bot.handle(h.platform.clone(), mode(who(4))).await;
     assert!(
         h.answers()

@@ -46,6 +46,19 @@ pub(crate) async fn click(h: &Harness, actor: u64, message: &MessageRef, control
     h.bot.handle(h.platform.clone(), event).await;
 }
 
+/// The latest statement offered, run by `actor`: the answer's message, the
+/// result's, and the result's "correct" control.
+pub(crate) async fn run_offered(h: &Harness, actor: u64) -> (MessageRef, MessageRef, ControlKind) {
+    let (answer, execute) =
+        shown(h, |c| matches!(c, ControlKind::Execute { .. })).expect("Execute is offered");
+    click(h, actor, &answer, execute).await;
+    let (result, correct) = shown(h, |c| {
+        matches!(c, ControlKind::Feedback { correct: true, .. })
+    })
+    .expect("the result offers correct");
+    (answer, result, correct)
+}
+
 pub(crate) fn examples_of(h: &Harness) -> Examples {
     Examples::new(h.db.store.clone())
 }
@@ -65,13 +78,7 @@ async fn a_result_vouched_for_by_the_confirming_role_is_an_audited_example_that_
     let (_demo, h) = harness(&fake).await;
     // ana (an executor) asks and runs the query.
     h.ask(1, ASKED).await;
-    let (answer, execute) =
-        shown(&h, |c| matches!(c, ControlKind::Execute { .. })).expect("Execute is offered");
-    click(&h, 1, &answer, execute).await;
-    let (result, correct) = shown(&h, |c| {
-        matches!(c, ControlKind::Feedback { correct: true, .. })
-    })
-    .expect("the result offers correct");
+    let (answer, result, correct) = run_offered(&h, 1).await;
     let (result_too, wrong) = shown(&h, |c| {
         matches!(c, ControlKind::Feedback { correct: false, .. })
     })
@@ -121,14 +128,7 @@ async fn a_result_vouched_for_by_the_confirming_role_is_an_audited_example_that_
         "confirm_role"
     );
     // dana, an admin, vouches for it: stored and audited.
-    h.directory
-        .add_user("dana", Role::Admin, Actor::cli())
-        .await
-        .unwrap();
-    h.directory
-        .link("dana", &who(4), Actor::cli())
-        .await
-        .unwrap();
+    h.person(4, "dana", Role::Admin).await;
     click(&h, 4, &result, correct.clone()).await;
     let stored = examples_of(&h).list(None).await.unwrap();
     assert_eq!(stored.len(), 1, "{stored:?}");
@@ -279,13 +279,7 @@ async fn what_was_asked_in_private_becomes_an_example_only_by_the_confirming_rol
         text: ASKED.to_owned(),
     };
     h.bot.handle(h.platform.clone(), question).await;
-    let (answer, execute) =
-        shown(&h, |c| matches!(c, ControlKind::Execute { .. })).expect("Execute is offered");
-    click(&h, 1, &answer, execute).await;
-    let (result, correct) = shown(&h, |c| {
-        matches!(c, ControlKind::Feedback { correct: true, .. })
-    })
-    .expect("the result offers correct");
+    let (_, result, correct) = run_offered(&h, 1).await;
     // ana asked, but in a DM: examples are shown to everyone.
     click(&h, 1, &result, correct).await;
     assert!(examples_of(&h).list(None).await.unwrap().is_empty());
@@ -645,18 +639,7 @@ async fn with_an_embedding_model_examples_are_embedded_once_and_again_when_the_m
 async fn admins_list_and_remove_examples_from_the_chat_and_others_may_not() {
     let fake = FakeModel::start(&[MODEL]).await;
     let (_demo, h) = harness(&fake).await;
-    h.directory
-        .add_user(
-            "dora",
-            pstral_core::identity::Role::Admin,
-            pstral_core::audit::Actor::cli(),
-        )
-        .await
-        .unwrap();
-    h.directory
-        .link("dora", &who(4), pstral_core::audit::Actor::cli())
-        .await
-        .unwrap();
+    h.person(4, "dora", Role::Admin).await;
     let examples = examples_of(&h);
     let stored = examples
         .add(pstral_core::learn::examples::NewExample {

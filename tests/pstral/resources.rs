@@ -137,6 +137,21 @@ fn assert_all_refused<S: AsRef<str>>(
     }
 }
 
+/// `pstral check` on `config`, run in `dir`, off the async runtime.
+fn pstral_check(
+    config: std::path::PathBuf,
+    dir: std::path::PathBuf,
+) -> tokio::task::JoinHandle<std::process::Output> {
+    tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_pstral"))
+            .args(["--config", config.to_str().unwrap(), "check"])
+            .current_dir(dir)
+            .env_remove("PSTRAL_CONFIG")
+            .output()
+            .unwrap()
+    })
+}
+
 fn write_config(dir: &std::path::Path, target: &str, extra: &str) -> std::path::PathBuf {
     let path = dir.join("pstral.toml");
     std::fs::write(
@@ -650,17 +665,7 @@ async fn a_privileged_account_is_refused_at_start_and_by_check_unless_allowed() 
     // pstral check asks the target.
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), superuser.as_str(), "");
-    let check = |config: std::path::PathBuf| {
-        let dir = dir.path().to_owned();
-        tokio::task::spawn_blocking(move || {
-            Command::new(env!("CARGO_BIN_EXE_pstral"))
-                .args(["--config", config.to_str().unwrap(), "check"])
-                .current_dir(dir)
-                .env_remove("PSTRAL_CONFIG")
-                .output()
-                .unwrap()
-        })
-    };
+    let check = |config: std::path::PathBuf| pstral_check(config, dir.path().to_owned());
     let out = check(config).await.unwrap();
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
@@ -798,16 +803,6 @@ fn weigh_plans_off_on_a_target_whose_plans_are_never_weighed_is_a_mistake_said_b
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pstral_check_says_the_target_is_a_primary_and_each_limit_its_role_leaves_unbounded() {
     let target = ReadOnlyTarget::new("CREATE TABLE clients (id int);").await;
-    let check = |config: std::path::PathBuf, dir: std::path::PathBuf| {
-        tokio::task::spawn_blocking(move || {
-            Command::new(env!("CARGO_BIN_EXE_pstral"))
-                .args(["--config", config.to_str().unwrap(), "check"])
-                .current_dir(dir)
-                .env_remove("PSTRAL_CONFIG")
-                .output()
-                .unwrap()
-        })
-    };
     let clicks = target.clicks();
     let said = |out: std::process::Output| {
         assert_eq!(
@@ -819,7 +814,7 @@ async fn pstral_check_says_the_target_is_a_primary_and_each_limit_its_role_leave
         String::from_utf8_lossy(&out.stdout).into_owned()
     };
     let first = said(
-        check(clicks.config.clone(), clicks.dir.path().to_owned())
+        pstral_check(clicks.config.clone(), clicks.dir.path().to_owned())
             .await
             .unwrap(),
     );
@@ -848,7 +843,7 @@ async fn pstral_check_says_the_target_is_a_primary_and_each_limit_its_role_leave
         ))
         .await;
     let bounded = said(
-        check(clicks.config.clone(), clicks.dir.path().to_owned())
+        pstral_check(clicks.config.clone(), clicks.dir.path().to_owned())
             .await
             .unwrap(),
     );

@@ -521,9 +521,8 @@ async fn a_plan_with_a_name_of_no_definition_is_repaired_once_with_the_nearest_n
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_confirmed_plan_is_kept_with_its_example_and_shown_to_the_next_similar_questions_plan() {
-    use crate::learning::{click, examples_of, shown, system_prompt};
+    use crate::learning::{click, examples_of, run_offered, system_prompt};
     use crate::support::fake_model::{FakeModel, Script};
-    use pstral_chat::ControlKind;
     let fake = FakeModel::start(&[crate::answers::MODEL]).await;
     fake.then(Script::answer(
         r#"{"kind": "list", "entity": "clients", "segments": ["late_payment"], "filters": [{"dimension": "client_city", "op": "=", "values": ["lyon"]}]}"#,
@@ -536,29 +535,9 @@ async fn a_confirmed_plan_is_kept_with_its_example_and_shown_to_the_next_similar
         "nothing was confirmed yet"
     );
     // ana runs it; dana, an admin, says the result is right.
-    let (answer, execute) =
-        shown(&h, |c| matches!(c, ControlKind::Execute { .. })).expect("Execute is offered");
-    click(&h, 1, &answer, execute).await;
-    let (result, correct) = shown(&h, |c| {
-        matches!(c, ControlKind::Feedback { correct: true, .. })
-    })
-    .expect("the result offers correct");
-    h.directory
-        .add_user(
-            "dana",
-            pstral_core::identity::Role::Admin,
-            pstral_core::audit::Actor::cli(),
-        )
-        .await
-        .unwrap();
-    h.directory
-        .link(
-            "dana",
-            &crate::answers::who(4),
-            pstral_core::audit::Actor::cli(),
-        )
-        .await
-        .unwrap();
+    let (_, result, correct) = run_offered(&h, 1).await;
+    h.person(4, "dana", pstral_core::identity::Role::Admin)
+        .await;
     click(&h, 4, &result, correct).await;
 
     // The example keeps the plan as the bot read it: the value as the
@@ -743,6 +722,25 @@ async fn an_evaluation_of_the_plan_only_reports_a_case_the_plan_leaves_without_a
     assert_eq!(fake.requests().len(), 1, "the free path is not asked");
 }
 
+/// `pstral eval --split --plan-only` of `cases` with the demo's semantic
+/// model, against `fake`, `sql.plan_examples` as given (else the default).
+fn split_plans(
+    s: &crate::cli::Scratch,
+    fake: &crate::support::fake_model::FakeModel,
+    cases: &std::path::Path,
+    plan_examples: Option<&str>,
+) -> std::process::Output {
+    let mut command = s.command(&["eval", "--split", "--plan-only", cases.to_str().unwrap()]);
+    command
+        .env_remove("PSTRAL__SQL__TARGETS__DEMO__SEMANTIC_FILE")
+        .env("PSTRAL__LLM__ENDPOINTS", fake.url())
+        .env("PSTRAL__LLM__MODEL", crate::answers::MODEL);
+    if let Some(n) = plan_examples {
+        command.env("PSTRAL__SQL__PLAN_EXAMPLES", n);
+    }
+    command.output().unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_evaluation_split_keeps_the_plans_that_answered_the_stored_half_right_as_examples() {
     use crate::support::fake_model::{FakeModel, Script};
@@ -765,14 +763,7 @@ async fn an_evaluation_split_keeps_the_plans_that_answered_the_stored_half_right
             "\n",
         ),
     );
-    let out = s
-        .command(&["eval", "--split", "--plan-only", cases.to_str().unwrap()])
-        .env_remove("PSTRAL__SQL__TARGETS__DEMO__SEMANTIC_FILE")
-        .env("PSTRAL__SQL__PLAN_EXAMPLES", "3")
-        .env("PSTRAL__LLM__ENDPOINTS", fake.url())
-        .env("PSTRAL__LLM__MODEL", crate::answers::MODEL)
-        .output()
-        .unwrap();
+    let out = split_plans(&s, &fake, &cases, Some("3"));
     let printed = crate::cli::stdout(&out);
     assert!(
         out.status.success(),
@@ -833,14 +824,7 @@ async fn a_plan_prompt_shows_the_three_most_similar_confirmed_plans_and_no_more(
     })
     .collect();
     let cases = s.write("cases.jsonl", &cases);
-    let out = s
-        .command(&["eval", "--split", "--plan-only", cases.to_str().unwrap()])
-        .env_remove("PSTRAL__SQL__TARGETS__DEMO__SEMANTIC_FILE")
-        .env("PSTRAL__SQL__PLAN_EXAMPLES", "3")
-        .env("PSTRAL__LLM__ENDPOINTS", fake.url())
-        .env("PSTRAL__LLM__MODEL", crate::answers::MODEL)
-        .output()
-        .unwrap();
+    let out = split_plans(&s, &fake, &cases, Some("3"));
     assert!(out.status.success(), "{}", crate::cli::stderr(&out));
     // Four stored, four held out without, then with them.
     assert_eq!(fake.requests().len(), 12);
@@ -856,13 +840,7 @@ async fn a_plan_prompt_shows_the_three_most_similar_confirmed_plans_and_no_more(
     assert!(shown.contains(&3), "{shown:?}");
 
     // By default (`sql.plan_examples = 0`) none is shown.
-    let out = s
-        .command(&["eval", "--split", "--plan-only", cases.to_str().unwrap()])
-        .env_remove("PSTRAL__SQL__TARGETS__DEMO__SEMANTIC_FILE")
-        .env("PSTRAL__LLM__ENDPOINTS", fake.url())
-        .env("PSTRAL__LLM__MODEL", crate::answers::MODEL)
-        .output()
-        .unwrap();
+    let out = split_plans(&s, &fake, &cases, None);
     assert!(out.status.success(), "{}", crate::cli::stderr(&out));
     // Nor is the stored half asked for plans nobody would be shown.
     assert_eq!(fake.requests().len(), 12 + 8);
