@@ -1139,7 +1139,7 @@ fn sql_offer_says_what_the_chat_would_offer_and_runs_nothing() {
         );
         assert!(stdout(&out).contains(said), "{sql}: {}", stdout(&out));
     }
-    // A refusal stays within its bound, hint included (helper-45: a column
+    // A refusal stays within its bound, hint included (a column
     // of 16,300 characters made a refusal of 17,367).
     let long = offer(&format!("SELECT c.{} FROM clients c", "f".repeat(16_300)));
     assert_eq!(long.status.code(), Some(1), "{}", stderr(&long));

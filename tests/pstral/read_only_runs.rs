@@ -173,7 +173,7 @@ async fn postgres_stops_a_long_query_and_caps_rows() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_dates_past_any_calendar_a_library_keeps_are_written_not_fatal() {
     // PostgreSQL keeps `infinity` and years to 294,276 (5,874,897 for a
-    // date); decoded by the driver's calendar, each panicked (helper-64).
+    // date); decoded by the driver's calendar, each panicked.
     let (db, exec) = postgres().await;
     db.tamper(
         "CREATE TABLE spans (id int, d date, ts timestamp, tz timestamptz); \

@@ -1151,8 +1151,8 @@ async fn a_row_holds_copies_of_a_value_only_while_building_them_fits_in_memory()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn numbers_a_logarithm_reads_are_short_enough_to_compute_within_the_deadline() {
     // A numeric may hold 16,383 digits after the point; one logarithm of
-    // such a number takes seconds that no deadline interrupts (helper-45:
-    // four `log` in one row, 16.7 s under a 10 s deadline).
+    // such a number takes seconds that no deadline interrupts (four `log`
+    // in one row, 16.7 s under a 10 s deadline).
     let target = ReadOnlyTarget::new(
         "CREATE TABLE rates AS SELECT 1 AS id, 'EUR'::text AS code, 1.0842::numeric AS rate; \
          CREATE TABLE precise AS SELECT 1 AS id, \
@@ -1186,14 +1186,14 @@ async fn numbers_a_logarithm_reads_are_short_enough_to_compute_within_the_deadli
             "SELECT ln(p.rate) AS l FROM precise p",
             "SELECT p.id, ln(p.rate + 1) AS s FROM precise p WHERE p.id = 1",
             // The same number as a range's bound or an array's element
-            // (helper-49: 24.5 s).
+            // (24.5 s).
             "SELECT b.id, log(lower(b.band), 2) AS l FROM bands b",
             "SELECT b.id, ln(b.rs[1]) AS l FROM bands b",
         ],
         "a number of 15002 characters",
     );
     // 902 characters each, under the bound alone; sixteen of them
-    // multiplied hold 14,400 digits (helper-52: 3.4 s a logarithm).
+    // multiplied hold 14,400 digits (3.4 s a logarithm).
     let product = vec!["m.mid"; 16].join(" * ");
     assert_all_refused(
         ran,
@@ -1260,8 +1260,8 @@ async fn what_containment_and_overlap_look_for_is_weighed_against_the_values_the
                 absent.join(",")
             ),
             "SELECT a.id, b.id FROM lists a, lists b WHERE a.ids && b.ids".to_owned(),
-            // Gathered by a view, as long as the rows make it (helper-49:
-            // 1.5 million e-mails, 170 s).
+            // Gathered by a view, as long as the rows make it (1.5 million
+            // e-mails, 170 s).
             "SELECT p.parity FROM by_parity p WHERE p.ids && ARRAY[-1, -2, -3, -4]".to_owned(),
             "SELECT p.parity FROM parity_arrays p WHERE p.ids && ARRAY[-1, -2, -3, -4]".to_owned(),
         ],
@@ -1286,7 +1286,7 @@ async fn what_containment_and_overlap_look_for_is_weighed_against_the_values_the
 async fn a_long_value_the_page_sample_misses_is_weighed_from_its_pointer() {
     // Past 100,000 rows, lengths read (an array's, a jsonb's) are measured
     // on a sample of pages, which missed one 40 MB array among a million
-    // rows: 2,600 integers looked for in it ran 37 s (helper-49's F3). Here
+    // rows: 2,600 integers looked for in it ran 37 s. Here
     // one 4 MB array among 300,000 rows, on a page the sample does not read
     // (checked below); what it takes stored is read from the pointers.
     let target = ReadOnlyTarget::new(
@@ -1332,7 +1332,7 @@ async fn a_long_value_the_page_sample_misses_is_weighed_from_its_pointer() {
 async fn the_query_of_a_view_read_is_weighed_as_part_of_the_statement() {
     // A statement that reads a view gathering rows names no gathering
     // itself: 1.5 million e-mails gathered into one array by a view, read
-    // plainly, took a backend to 945 MiB (helper-52).
+    // plainly, took a backend to 945 MiB.
     let target = ReadOnlyTarget::new(
         "CREATE TABLE people AS SELECT g AS id, \
            md5(g::text) || md5(g::text) || md5(g::text) || '@example.com' AS email \
@@ -1374,7 +1374,7 @@ async fn the_query_of_a_view_read_is_weighed_as_part_of_the_statement() {
 async fn views_that_expand_into_more_reads_than_a_plan_holds_are_refused_before_planning() {
     // The planner expands every view before it plans, in memory, and no
     // deadline stops it: views that each read the one before twice, twelve
-    // deep, took a backend to 1,037 MiB at the offer's EXPLAIN (helper-56).
+    // deep, took a backend to 1,037 MiB at the offer's EXPLAIN.
     let mut setup = String::from(
         "CREATE TABLE clients AS SELECT g AS id, 'client ' || g AS nom \
            FROM generate_series(1, 100) g; \
@@ -1411,7 +1411,7 @@ async fn views_that_expand_into_more_reads_than_a_plan_holds_are_refused_before_
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn values_written_out_whole_are_weighed_by_what_each_element_keeps() {
     // Written out as text, each range, row or jsonb element keeps a buffer
-    // of a kilobyte or more until the whole value is written (helper-54):
+    // of a kilobyte or more until the whole value is written:
     // 320,000 ranges of 22 bytes gathered then written took a backend to
     // 1,078 MiB; a stored multirange of 500,000 ranges (6.5 MB), 1,602 MiB.
     let target = ReadOnlyTarget::new(
@@ -1523,7 +1523,7 @@ async fn a_value_parsed_as_another_type_is_short_enough_for_its_error_to_be_read
             "SELECT (body || body)::int AS n FROM docs WHERE id = 1",
             "docs.body",
         ),
-        // Written out by other means, or a part of it (helper-52): what it
+        // Written out by other means, or a part of it: what it
         // holds is weighed, numbers of more than 20 digits either side of
         // the point as endless, an array's elements as written (NULL: one
         // bit stored, five characters).
@@ -1537,7 +1537,7 @@ async fn a_value_parsed_as_another_type_is_short_enough_for_its_error_to_be_read
             "hugenum.j",
         ),
         ("SELECT ('' || h.r)::int AS v FROM hugenum h", "hugenum.r"),
-        // A thousand digits each, a few bytes stored (helper-53: 300,000 of
+        // A thousand digits each, a few bytes stored (300,000 of
         // them quoted, 300 MB).
         (
             "SELECT (h.thousands #>> '{}')::int AS v FROM hugenum h",
@@ -1558,7 +1558,7 @@ async fn a_value_parsed_as_another_type_is_short_enough_for_its_error_to_be_read
         );
     }
     // A structured value written out whole and parsed: its text cannot be
-    // weighed without writing it (helper-49: 6,000 numbers 1e131071 in a
+    // weighed without writing it (6,000 numbers 1e131071 in a
     // jsonb of 1.6 kB wrote 786 MB, quoted by the error: the bot at
     // 1,566 MiB), however ordinary the value. Its parts parse.
     assert_all_refused(
@@ -1678,7 +1678,7 @@ async fn a_hash_table_the_server_cannot_spill_is_weighed_before_it_is_built() {
            (SELECT max(o.id) FROM orders o WHERE o.client_id = c.id) AS last \
            FROM clients c ORDER BY c.id LIMIT 5",
             // A series of dates written out, no longer than the planner's
-            // guess: the days of a month (helper-61: refused before as any
+            // guess: the days of a month (refused before as any
             // series over dates), each with its orders, none included.
             "SELECT count(*) AS n FROM clients WHERE name NOT IN (SELECT s.g::text FROM \
            generate_series(date '2024-01-01', date '2024-01-31', interval '1 day') AS s(g))",
@@ -1686,7 +1686,7 @@ async fn a_hash_table_the_server_cannot_spill_is_weighed_before_it_is_built() {
            date '2024-01-31', interval '1 day') AS s(d) LEFT JOIN orders o \
            ON o.client_id = s.d::date - date '2024-01-01' GROUP BY s.d ORDER BY s.d",
             // A recursion's rows counted by level: groups that only count
-            // do not grow (helper-61: an org chart's head count by depth).
+            // do not grow (an org chart's head count by depth).
             "WITH RECURSIVE t AS (SELECT id, 1 AS depth FROM clients WHERE id = 1 UNION ALL \
            SELECT o.id, t.depth + 1 FROM orders o JOIN t ON o.client_id = t.id \
            WHERE t.depth < 3) SELECT depth, count(*) AS n FROM t GROUP BY depth",
@@ -1777,7 +1777,7 @@ async fn a_value_the_plan_cannot_foresee_is_held_only_by_rows_the_server_does_no
     );
     // One row picked among others may hold the longest value, not the
     // table's average (a hundredth of it here): its copies, hashed for NOT
-    // IN, took a backend to 1.2 GiB (helper-38).
+    // IN, took a backend to 1.2 GiB.
     let sets = vec!["()"; 60].join(", ");
     assert_all_refused(
         ran,
@@ -1807,7 +1807,6 @@ async fn a_value_the_plan_cannot_foresee_is_held_only_by_rows_the_server_does_no
     // never spills: made short, then replaced by rows holding a built copy
     // of the 10 MB value (1.9 GiB); a hashed GROUP BY checks its memory
     // only when it makes a group, and each group's max() then grows (1 GiB).
-    // Both by helper-39.
     assert_all_refused(
         ran,
         [
@@ -1837,8 +1836,7 @@ async fn a_value_the_plan_cannot_foresee_is_held_only_by_rows_the_server_does_no
     // Each call given the 10 MB value unpacks its own copy, held until the
     // row is done (120 `strpos` of a document: 1,169 MiB); a search that
     // finds every match keeps the text as wide characters and the
-    // positions of every match (six `regexp_count`: 769 MiB). Both by
-    // helper-40.
+    // positions of every match (six `regexp_count`: 769 MiB).
     let strpos = vec!["strpos(k.val, 'z')"; 120].join(" + ");
     let counts = ["regexp_count(k.val, '.')"; 6].join(" + ");
     assert_all_refused(
@@ -1973,7 +1971,7 @@ async fn what_a_row_unpacks_and_what_a_filter_keeps_are_weighed_by_their_longest
     ))
     .await;
     // A client the statistics have never seen, estimated at one row
-    // (helper-42: 60 reports of a new kind, 1,301 MiB gathered); counted,
+    // (60 reports of a new kind, 1,301 MiB gathered); counted,
     // it is the twenty rows it is.
     target
         .db
@@ -2014,14 +2012,14 @@ async fn what_a_row_unpacks_and_what_a_filter_keeps_are_weighed_by_their_longest
         "values whole",
     );
     // A jsonb built on is taken apart and put together again, in memory
-    // many times its text (two of a 30 MB document: 827 MiB, helper-42).
+    // many times its text (two of a 30 MB document: 827 MiB).
     assert_all_refused(
         ran,
         ["SELECT id, jsonb_array_length(payload || payload) AS n FROM batches"],
         "one row builds",
     );
     // So is one an operator removes from or adds to, which the validator
-    // cannot tell from a number's arithmetic (helper-44: two `payload - 0`
+    // cannot tell from a number's arithmetic (two `payload - 0`
     // of a 30 MB document in one row, 802 MiB; six, 2,358 MiB).
     assert_all_refused(
         ran,
@@ -2037,7 +2035,7 @@ async fn what_a_row_unpacks_and_what_a_filter_keeps_are_weighed_by_their_longest
         "structured values whole",
     );
     // A document read whole by a call is read, then written out as text,
-    // many times its length (helper-45: four `concat(payload, '')` of a
+    // many times its length (four `concat(payload, '')` of a
     // 30 MB document, 875 MiB; sixteen `jsonb_array_length` of 4 million
     // integers, 760 MiB).
     assert_all_refused(
@@ -2057,8 +2055,8 @@ async fn what_a_row_unpacks_and_what_a_filter_keeps_are_weighed_by_their_longest
             "SELECT id - 1 AS i, jsonb_array_length(lines) AS n FROM orders",
             "SELECT jsonb_array_length(lines - 0) AS n FROM orders",
             "SELECT d.id, length(d.body || '') - 1 AS n FROM docs d WHERE d.id = 1",
-            // Groups that keep numbers of what they read (helper-42 found a
-            // sum by key refused).
+            // Groups that keep numbers of what they read (a sum by key was
+            // once refused).
             "SELECT t.id % 4 AS g, sum(length(t.log || '')) AS n FROM tickets t \
              WHERE t.client_id = 2 GROUP BY 1",
         ],
@@ -2068,13 +2066,12 @@ async fn what_a_row_unpacks_and_what_a_filter_keeps_are_weighed_by_their_longest
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_planted_value_whose_text_explodes_is_shown_without_being_written_out() {
-    // A value's text may take thousands of times what it takes stored, and
-    // the server writes it whole before a cell is cut from it (helper-49: a
-    // jsonb of 6,000 numbers 1e131071 in 1.6 kB, 786 MB written; helper-61:
-    // a jsonb of control characters, six characters each, 2,027 MiB; an
-    // array of one element of '"', each written `\"`, 1,745 MiB). What a
-    // value takes is read from its pointer first; a number is received as
-    // kept and written in the bot.
+    // A value's text may take thousands of times what it takes stored, and the
+    // server writes it whole before a cell is cut from it (a jsonb of 6,000
+    // numbers 1e131071 in 1.6 kB, 786 MB written; a jsonb of control
+    // characters, six characters each, 2,027 MiB; an array of one element of
+    // '"', each written `\"`, 1,745 MiB). What a value takes is read from its
+    // pointer first; a number is received as kept and written in the bot.
     let target = ReadOnlyTarget::new(
         "CREATE TABLE planted AS SELECT 1 AS id, \
            (SELECT jsonb_agg('1e131071'::numeric) FROM generate_series(1, 6000)) AS nums, \
@@ -2155,19 +2152,19 @@ async fn a_planted_value_whose_text_explodes_is_shown_without_being_written_out(
         "{tags}"
     );
     // A document's numbers as PostgreSQL wrote them, not rounded to a
-    // float (helper-63, 64).
+    // float.
     assert_eq!(
         cell("exact"),
         "{\"id\":123456789012345678901,\"amount\":0.12345678901234567890123}"
     );
     // Rows within rows double their quotes at each level: not written out,
-    // whatever they take stored (helper-63, 64).
+    // whatever they take stored.
     for sql in [
         "SELECT s3 AS v FROM (SELECT s2 FROM (SELECT s1 FROM (SELECT 1 AS x) s1) s2) s3",
         "SELECT ROW(ROW(n.body)) AS v FROM notes n",
         "SELECT w AS v FROM wrapped w",
         "SELECT n.v FROM nest n",
-        // A range of rows is rows (helper-66: 4.2 GB for 1.2 kB stored).
+        // A range of rows is rows (4.2 GB for 1.2 kB stored).
         "SELECT r.r AS v FROM ranged r",
     ] {
         let out = clicks.run(sql);
@@ -2179,13 +2176,13 @@ async fn a_planted_value_whose_text_explodes_is_shown_without_being_written_out(
         );
     }
     // A row of numbers is written only when it is a few numbers: each may
-    // take 147,000 characters (helper-65).
+    // take 147,000 characters.
     let out = clicks.run("SELECT w AS v FROM widths");
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     assert!(out.stdout.contains("[wide of "), "{}", out.stdout);
     // What a row's values take read is shared among its columns: one
     // document of 700 kB of control characters is written out (then cut),
-    // two are not (helper-65: five of 16 MiB, 1,254 MiB).
+    // two are not (five of 16 MiB, 1,254 MiB).
     let one = clicks.run("SELECT c.a FROM controls c");
     assert_eq!(one.code, Some(0), "{}", one.stderr);
     assert!(

@@ -75,8 +75,8 @@ const CHECK_STACK_BYTES: usize = 64 * 1024 * 1024;
 /// takes in the server's memory while an operator rebuilds it: the value
 /// is taken apart into a tree of nodes, some 270 bytes a member however
 /// small, and put together again (`f.answers - 0` of a jsonb of 2.5 million
-/// empty arrays, 20 MB as read: 695 MiB, helper-46; of 830,000 empty
-/// objects, 78 times its size as read, helper-47; `payload - 0` of a 30 MB
+/// empty arrays, 20 MB as read: 695 MiB; of 830,000 empty
+/// objects, 78 times its size as read; `payload - 0` of a 30 MB
 /// array of small objects: 400 MiB).
 pub const REBUILT_COPIES: u64 = 80;
 

@@ -32,7 +32,7 @@ pub(in crate::sql::validate) fn short_time_series(args: &[Option<&Expr>]) -> boo
 }
 
 /// The first word of a scalar type's name, in lower case (`timestamp` for
-/// `TIMESTAMP WITH TIME ZONE`); none for an array (`date[]`, helper-62: a
+/// `TIMESTAMP WITH TIME ZONE`); none for an array (`date[]`, a
 /// written-out array cast so was taken for one date).
 pub(super) fn scalar_type_word(data_type: &sqlparser::ast::DataType) -> Option<String> {
     let name = data_type.to_string().to_ascii_lowercase();
@@ -82,7 +82,7 @@ fn instant(expr: &Expr) -> Option<chrono::NaiveDateTime> {
 /// '2' hour`, `'1 week'::interval`), a month at its shortest, 28 days, and a
 /// year at 365. None unless every part has one sign: PostgreSQL orders
 /// intervals counting a month as 30 days, so `1 month -29.99 days` goes up
-/// there and counted here would go down (helper-62: a series of a trillion
+/// there and counted here would go down (a series of a trillion
 /// microseconds counted as one row); nor unless a part in months or years,
 /// or one whose unit follows the literal (`INTERVAL '1.9' MINUTE`, cut to
 /// whole minutes there), is a whole number.

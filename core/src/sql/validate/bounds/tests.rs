@@ -119,7 +119,7 @@ fn postgres_searches_the_deadline_cannot_stop_look_for_short_written_needles() {
         assert!(refused(pg, heavy), "{heavy}");
     }
     // A delimiter or a LIKE pattern is searched for the same way
-    // (helper-19: 35 s and 48 s past a 10 s deadline).
+    // (35 s and 48 s past a 10 s deadline).
     assert!(refused(
         pg,
         "SELECT count(*) AS n FROM docs d, string_to_table(d.body, 'z' || substr(d.body, 1, \
@@ -283,7 +283,7 @@ fn a_regular_expression_refers_back_to_nothing_it_matched() {
             Dialect::Postgres,
             "SELECT nom !~ ('(x+)' || '\\1') FROM clients",
         ),
-        // A column may hold any pattern (helper-19: a CTE's, folded at
+        // A column may hold any pattern (a CTE's, folded at
         // the offer for 30 s); lookarounds backtrack too (23 s).
         (
             Dialect::Postgres,
@@ -388,7 +388,7 @@ fn a_function_returning_rows_from_computed_arguments_is_flagged() {
         ),
         // A step whose parts differ in sign: PostgreSQL counts a month as
         // 30 days to tell its direction, up by a microsecond here, a
-        // trillion rows (helper-62); counted with 28 days it went down.
+        // trillion rows; counted with 28 days it went down.
         (
             "SELECT g FROM generate_series(timestamp '2024-04-01', timestamp '2024-04-30', interval '1 month -2591999.999999 seconds') g",
             true,

@@ -112,11 +112,10 @@ impl Check<'_> {
             // was done on it on the way (`ln(p.rate + 0)`). The executor
             // measures the numeric columns read; an exact number parsed from
             // anything else read (a JSON member, a computed text) it cannot
-            // (`ln((r.j ->> 'r')::numeric)` of `1 + 1e-16000`: 22.8 s,
-            // helper-47).
+            // (`ln((r.j ->> 'r')::numeric)` of `1 + 1e-16000`: 22.8 s).
             // Each value read counts: a product holds the digits of all its
             // factors (sixteen factors of `1 + 1e-900` read from a table:
-            // 14,400 digits, 3.4 s a logarithm, helper-52).
+            // 14,400 digits, 3.4 s a logarithm).
             if !floating(operand) {
                 self.digits_read = self.digits_read.saturating_add(reads_of_data(operand));
             }
@@ -600,7 +599,7 @@ impl Visitor for Check<'_> {
             // of one is looked for in the whole other, in one call no
             // deadline interrupts (two 20,000-item jsonb catalogues `c.items
             // @> p.items`: 14.9 s under a 10 s deadline; int[] `@>` of arrays
-            // read, 60 s; helper-44): what is looked for is written out.
+            // read, 60 s): what is looked for is written out.
             Expr::BinaryOp { left, op, right }
                 if self.sizes.dialect == Dialect::Postgres
                     && matches!(

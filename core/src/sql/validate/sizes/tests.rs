@@ -205,7 +205,7 @@ fn what_a_whole_statement_builds_is_bounded_as_its_plan_shows_it() {
 fn sizes_follow_columns_renamed_by_a_column_list_or_passed_on_by_a_star() {
     let pg = Dialect::Postgres;
     let sqlite = Dialect::Sqlite;
-    // helper-17's breaks of 200dbaca: each rename lost what was known.
+    // Each of these renames lost what was known of a value before 200dbaca.
     for (dialect, sql) in [
         (
             pg,

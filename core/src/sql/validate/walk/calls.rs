@@ -125,7 +125,7 @@ impl Walker<'_> {
     /// PostgreSQL's text-search query builders parse the query in one call
     /// that no deadline interrupts, in a time that grows faster than its
     /// length (`plainto_tsquery('simple', readings)` of a 1 MB value ran
-    /// 15.7 s against a 10 s deadline, helper-43): the query is written out,
+    /// 15.7 s against a 10 s deadline): the query is written out,
     /// as a person asks it.
     pub(super) fn written_query(called: &str, args: &[FunctionArg]) -> Judged {
         let builds_query = matches!(

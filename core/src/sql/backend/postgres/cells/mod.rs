@@ -120,7 +120,7 @@ pub(super) fn pg_cell_into(
 
         // Read from the server's own form, whose range (to the year
         // 5,874,897, and `infinity`) is wider than chrono's: decoded by
-        // sqlx, such a date panicked (helper-64).
+        // sqlx, such a date panicked.
         PgKind::Date => {
             let days = i32::from_be_bytes(fixed(raw.as_bytes().map_err(decode_error)?)?);
             date_into(days, out);
@@ -158,7 +158,7 @@ pub(super) fn pg_cell_into(
             let text = <&str as Decode<Pg>>::decode(raw).map_err(decode_error)?;
             // Written compactly, its numbers and keys as the server wrote
             // them (parsed, a number of more than 17 digits would come back
-            // rounded, helper-63); a value cut on the server is shown as
+            // rounded); a value cut on the server is shown as
             // the text it is, as is a value too large to write out.
             let whole = text.len() <= MAX_CELL_CHARS
                 && serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok();
@@ -193,7 +193,7 @@ pub(super) fn pg_cell_into(
 /// What the values of one row may take read, in all, for their text to be
 /// written out on the server; each column that needs a bound gets its share
 /// (one row's texts are all held until the row is sent: five jsonb of
-/// 16 MiB of control characters took a backend to 1,254 MiB, helper-65).
+/// 16 MiB of control characters took a backend to 1,254 MiB).
 /// 16 MiB read write out in no more than some 160 MB (a control character
 /// in six, a number bounded by [`jsonb_numbers_bounded`] in ten). Past its
 /// share, a cell says what the value takes stored, and nothing is read.
@@ -203,8 +203,7 @@ const ROW_READ_BYTES: u64 = 16 * 1024 * 1024;
 /// to be written out, as measured (decompressed when within their share of
 /// [`ROW_READ_BYTES`]): less than that, because each number of a document
 /// is looked at first ([`jsonb_numbers_bounded`]), which takes more than
-/// linear time (100,000 numbers, 1.3 s; 500,000 past a 10 s deadline,
-/// helper-66).
+/// linear time (100,000 numbers, 1.3 s; 500,000 past a 10 s deadline).
 const ROW_JSONB_READ_BYTES: u64 = 1024 * 1024;
 
 /// What a value of a type whose text is not bounded by what it reads (an
@@ -270,7 +269,7 @@ fn type_words(type_name: &str) -> String {
 /// Whether every number in the jsonb `value` writes out in a few dozen
 /// characters: no more than 40 digits after the point, less than 10⁴⁰.
 /// Past that, a number of a few bytes stored writes out in up to 147,000
-/// characters (helper-49: 6,000 numbers 1e131071 in 1.6 kB wrote 786 MB).
+/// characters (6,000 numbers 1e131071 in 1.6 kB wrote 786 MB).
 /// Each number is read from the document as it is kept, never written.
 fn jsonb_numbers_bounded(value: &str) -> String {
     numbers_bounded(&format!(
@@ -346,7 +345,7 @@ pub(super) enum Shape {
     /// Rows within rows, arrays or jsonb within rows, or a row the
     /// catalogue does not describe (a `record`): their text cannot be
     /// bounded by what they take stored, as each level doubles the quotes
-    /// of the one inside (helper-63, 64: 28 subqueries each read whole by
+    /// of the one inside (28 subqueries each read whole by
     /// the next, a few bytes, wrote 537 MB; a stored row of ten levels,
     /// 1.5 kB, 1 GB, for 30 s).
     Nested,
@@ -372,7 +371,7 @@ pub(super) async fn shapes(
     // a field of such a type or of an array or jsonb, a multirange, an
     // array, or a domain of a domain; numbers when a row's field is one.
     // A range is read through to what it ranges over (a range of rows is
-    // rows: helper-66, 4.2 GB for 1.2 kB stored).
+    // rows: 4.2 GB for 1.2 kB stored).
     let found: Vec<(i64, bool, bool)> = sqlx::query_as(
         "WITH deep AS (SELECT t.oid, \
              t.typtype IN ('c', 'p', 'm', 'd') OR t.typcategory = 'A' \
@@ -512,9 +511,9 @@ pub(super) fn bounded_projection(
                     // A row of plain fields, a range, a type of an
                     // extension: what it holds writes out in a few times
                     // what it reads, a row's fields possibly kept
-                    // compressed inside it (helper-64: taken for 256 times
+                    // compressed inside it (taken for 256 times
                     // what it takes); a row of numbers in up to 18,000
-                    // times what it takes (helper-65: 1,000 fields of
+                    // times what it takes (1,000 fields of
                     // 1e131071 with 16,383 decimals, 7 kB, 147 MB).
                     (shape, false) => {
                         let kept = match shape {

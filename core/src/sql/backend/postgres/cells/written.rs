@@ -303,7 +303,7 @@ pub(super) fn timestamp_into(t: chrono::NaiveDateTime, utc: bool, s: &mut String
             t.format("%Y-%m-%d %H:%M:%S%.f").to_string()
         };
         // chrono marks a year past 9999 with `+`, which PostgreSQL does
-        // not (helper-66).
+        // not.
         s.push_str(text.strip_prefix('+').unwrap_or(&text));
         return;
     }

@@ -532,7 +532,7 @@ impl<'p> Foresight<'p> {
         // for each copy a row holds, or what the statement builds. Groups
         // that only count or sum do not grow: the server spills groups
         // past its memory as it makes them (PostgreSQL 13 on), however many
-        // a recursion gives (helper-61: an org chart's head count by depth
+        // a recursion gives (an org chart's head count by depth
         // was refused).
         if Self::groups_by_hash(node) && groups_keep_values {
             let growing = Carried {

@@ -267,7 +267,7 @@ pub(super) async fn weigh_growth(
         };
         // Lengths read from the pointers together; each value read whole
         // alone, so that a row holds one at a time (twenty 30 MB columns
-        // read in one row: 640 MiB, helper-47).
+        // read in one row: 640 MiB).
         let (pointers, read): (Vec<&str>, Vec<&str>) =
             names.into_iter().partition(|column| in_pointer(column));
         let groups = Some(pointers)
@@ -334,7 +334,7 @@ pub(super) async fn weigh_growth(
 
 /// A number whose text may be far longer than the number (`1e131071` is
 /// stored in a few bytes and written with 131,072 digits; 300,000 numbers
-/// `1e999` in a jsonb of 81 kB write 300 MB, helper-53), in a jsonpath
+/// `1e999` in a jsonb of 81 kB write 300 MB), in a jsonpath
 /// filter: past 20 digits either side of the point, where a number's text
 /// may pass a few times its size as read ([`TEXT_OF_READ`]).
 pub(super) const EXPANDING: &str = "strict $.** ? (@ >= 1e20 || @ <= -1e20 \
@@ -347,7 +347,7 @@ pub(super) const EXPANDING: &str = "strict $.** ? (@ >= 1e20 || @ <= -1e20 \
 /// NULLs is 6 MB as read), and infinite when it holds a number of more
 /// than 20 digits either side of the point ([`EXPANDING`]; a 1.6 kB jsonb of
 /// 6,000 numbers `1e131071` writes 786 MB: the error on parsing its text
-/// or a member of it took the bot to 1,566 MiB, helper-49, 52). A jsonb or
+/// or a member of it took the bot to 1,566 MiB). A jsonb or
 /// row value is searched for such numbers only up to 8 MB as read (the
 /// search takes up to 27 times the value; longer ones are refused by their
 /// size anyway, four times that being past [`QUOTED_BYTES`]).
@@ -402,7 +402,7 @@ pub(super) fn written_length(column: &str, in_pointer: bool, kind: &str) -> Stri
 
 /// How many times its size as read the text of a value of another type may
 /// be (an `int8[]` of small numbers: some three times; a number of
-/// 131,072 digits written in 8 bytes, far more, helper-47).
+/// 131,072 digits written in 8 bytes, far more).
 pub(super) const TEXT_OF_READ: f64 = 4.0;
 
 /// How many times its size as read a structured value (jsonb, an array)

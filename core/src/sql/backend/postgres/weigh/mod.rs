@@ -186,10 +186,10 @@ async fn refuse_outside(
 /// reads, in the tables its plan reads, holds a number written with more
 /// than [`MAX_NUMERIC_DIGITS`] characters (an array of numbers or a range
 /// of them by its longest element or bound: `ln(lower(d.band))`, `ln(d.rs[1])`
-/// reach them, helper-49: 24.5 s): the validator bounds the digits
+/// reach them, 24.5 s): the validator bounds the digits
 /// a statement writes, and a `numeric` may hold 16,383 after the point
 /// (four `log` of such a rate in one row ran 16.7 s under a 10 s deadline,
-/// helper-45: one call is not interrupted). Measured on every row up to a
+/// one call is not interrupted). Measured on every row up to a
 /// million, on a sample of pages past; one it cannot read (through a view)
 /// cannot be measured.
 async fn weigh_digits(
@@ -362,7 +362,7 @@ async fn weigh_gathering(
         .map(|(read, measured)| (read.clone(), measured.times(copies)))
         .collect();
     // Written out whole as text, each element of some types keeps a buffer
-    // until the whole value is written (helper-54: 320,000 ranges, 22 bytes
+    // until the whole value is written (320,000 ranges, 22 bytes
     // each, gathered then written: 1,078 MiB of backend).
     let written = query.gathered_written
         && !buffered_reads(conn, query, plan, ELEMENT_BUFFERED)
@@ -472,7 +472,7 @@ const MIN_HELD_READS: u64 = 2;
 /// read whole by a call may take: read, then written out as text in a
 /// buffer that doubles as it grows, or as one text per member (an array of
 /// integers written out: 11.5 times its size as read; `concat(payload,
-/// '')` of a 30 MB jsonb, four times in a row: 875 MiB, helper-45).
+/// '')` of a 30 MB jsonb, four times in a row: 875 MiB).
 const STRUCTURED_READ_BYTES: f64 = 8.0;
 
 /// Refuses a statement whose calls read whole more of the values they are
@@ -566,8 +566,8 @@ const SEARCHED_CHAR_BYTES: f64 = 1.0e9;
 /// were that long. Measured as the gatherings' are (see [`out_of_line`]).
 /// A view the statement reads may gather rows into the values it gives
 /// (`array_agg(s.email) AS emails`: an array of 1.5 million e-mails that
-/// exists only while the query runs, helper-49: 170 s; by `ARRAY(SELECT
-/// …)`, helper-52: 192 s): when the plan aggregates or runs a subquery for
+/// exists only while the query runs, 170 s; by `ARRAY(SELECT
+/// …)`, 192 s): when the plan aggregates or runs a subquery for
 /// a value and the statement names a view (a relation the plan does not
 /// read that the catalogue says is a view, not a partitioned table), the
 /// longest value is as long as a gathering may make one
@@ -675,7 +675,7 @@ async fn reads_structured(
 
 /// What the server keeps for one element of a range, row or jsonb while it
 /// writes a value holding it out as text: a buffer of 1 KB at least, three
-/// for a range (its text and each bound's; measured, helper-54: 3.2 KB a
+/// for a range (its text and each bound's; measured, 3.2 KB a
 /// range of `tstzrange[]`, 1.1 KB a jsonb or row element), all kept until
 /// the whole value is written.
 const WRITTEN_ELEMENT_BYTES: f64 = 3_400.0;
@@ -729,7 +729,7 @@ async fn buffered_reads(
 /// Refuses a statement that writes out whole as text a stored value of
 /// many elements that each keep a buffer until it is all written
 /// ([`ELEMENTS_BUFFERED`]): a multirange of 500,000 ranges, 6.5 MB stored,
-/// took a backend to 1,602 MiB as `busy::text` (helper-54). Its elements
+/// took a backend to 1,602 MiB as `busy::text`. Its elements
 /// may be read apart (`x[1]`, `lower(x)`); the bot's own cell shows an
 /// array's first elements only.
 async fn weigh_written_elements(

@@ -192,14 +192,14 @@ impl OutOfLine {
 /// fetched and decompressed into a row of its own, never written out as
 /// text (written out, an array of 13 million zeros took 23 times its text
 /// in memory, and the measure itself took a backend to 606 MiB; three
-/// 30 MB jsonb columns written out in one row, 658 MiB: helper-45, 46).
+/// 30 MB jsonb columns written out in one row, 658 MiB).
 /// A jsonb or an array read is many times its stored size, and up to four
 /// times its text (a number of one character takes some twelve bytes).
 /// A compressed value is decompressed to be measured (a copy made, then
 /// another: twice what it holds) only when it can hold no more than
 /// [`DECOMPRESSED_READ_BYTES`] ([`read_at_most`]): one stored uncompressed
 /// is what it takes stored, and any other is taken for the most its
-/// compression can hold (helper-53: an hstore of 450 MB of `"` stored
+/// compression can hold (an hstore of 450 MB of `"` stored
 /// compressed in 5 MB took the backend to 905 MiB, measured).
 pub(in super::super) fn read_length(column: &str, in_pointer: bool) -> String {
     let column = quoted(column);
@@ -421,18 +421,17 @@ pub(in super::super) async fn out_of_line(
             // Lengths read from the pointers cost nothing: measured together.
             // A value written out as text to be measured takes many times its
             // length in memory while it is (three 30 MB jsonb columns written
-            // out in one row took a backend to 658 MiB, helper-45): each such
+            // out in one row took a backend to 658 MiB): each such
             // column is measured alone, so that a row holds one at a time.
             let (pointers, written): (Vec<&Measure>, Vec<&Measure>) =
                 measures.iter().partition(|m| m.in_pointer);
-            // A sample of pages may miss the one long value a statement
-            // looks in (one 40 MB array among a million rows, looked in for
-            // 2,600 elements, ran 37 s under a 10 s deadline: helper-49's
-            // F3). What such values take stored is read from their pointers
-            // on every row up to a million, as text lengths are: their
-            // length read is at least that, whatever the sample saw.
-            // Through a partition root, its size is not this read's: left
-            // to the sample.
+            // A sample of pages may miss the one long value a statement looks
+            // in (one 40 MB array among a million rows, looked in for 2,600
+            // elements, ran 37 s under a 10 s deadline). What such values take
+            // stored is read from their pointers on every row up to a million,
+            // as text lengths are: their length read is at least that, whatever
+            // the sample saw. Through a partition root, its size is not this
+            // read's: left to the sample.
             let stored = match sampled && table == relation.as_str() && !written.is_empty() {
                 true => {
                     let whole = page_sample(rows, QUOTED_WHOLE_ROWS);
