@@ -365,9 +365,11 @@ impl Evaluation<'_> {
             }
         };
         // An example of this very question would hand the model its answer.
-        let asked = crate::learn::text::fold(case.question.trim());
+        // Read as the bot reads a question asked again (case, accents,
+        // spacing, closing punctuation): what it would reuse is left out.
+        let asked = crate::learn::examples::normal_question(&case.question);
         let same = |e: &crate::learn::examples::Example| {
-            crate::learn::text::fold(e.question.trim()) == asked
+            crate::learn::examples::normal_question(&e.question) == asked
         };
         let sql = SqlAnswer {
             runtime: self.runtime,

@@ -196,16 +196,34 @@ async fn import(
             refused += 1;
             continue;
         }
-        match runtime
-            .keep_example(
-                (&r.question, &r.sql, r.plan.as_deref()),
-                r.language,
-                Source::Import,
-                None,
-                settings.general.language,
-            )
-            .await
-        {
+        let mut plan = r.plan.as_deref();
+        let kept = loop {
+            let kept = runtime
+                .keep_example(
+                    (&r.question, &r.sql, plan),
+                    r.language,
+                    Source::Import,
+                    None,
+                    settings.general.language,
+                )
+                .await;
+            // A plan this target's definitions do not hold (another
+            // target's, an older model's) is left behind; its SQL is still
+            // an example.
+            match kept {
+                Err(KeepError::Plan(why)) if plan.is_some() => {
+                    eprintln!(
+                        "record {} ({:?}): stored without its plan: {}",
+                        i + 1,
+                        r.question,
+                        pstral_chat::printable(&why)
+                    );
+                    plan = None;
+                }
+                kept => break kept,
+            }
+        };
+        match kept {
             Ok(stored @ Stored::New(_)) => {
                 new += 1;
                 record(

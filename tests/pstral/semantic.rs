@@ -850,6 +850,50 @@ async fn a_plan_prompt_shows_the_three_most_similar_confirmed_plans_and_no_more(
 }
 
 #[test]
+fn an_imported_example_whose_plan_the_definitions_do_not_hold_is_kept_without_it() {
+    let s = crate::cli::Scratch::new();
+    let file = s.write(
+        "team.jsonl",
+        concat!(
+            r#"{"question": "Combien de clients ?", "sql": "SELECT COUNT(*) FROM clients", "plan": "{\"kind\": \"aggregate\", \"measures\": [\"client_count\"]}"}"#,
+            "\n",
+            r#"{"question": "Combien de contrats ?", "sql": "SELECT COUNT(*) FROM contracts", "plan": "{\"kind\": \"aggregate\", \"measures\": [\"contract_total\"]}"}"#,
+            "\n",
+        ),
+    );
+    let run = |args: &[&str]| {
+        s.command(args)
+            .env_remove("PSTRAL__SQL__TARGETS__DEMO__SEMANTIC_FILE")
+            .output()
+            .unwrap()
+    };
+    let imported = run(&["examples", "import", file.to_str().unwrap()]);
+    assert!(
+        imported.status.success(),
+        "{}",
+        crate::cli::stderr(&imported)
+    );
+    let warned = crate::cli::stderr(&imported);
+    assert!(
+        warned.contains("record 2 (\"Combien de contrats ?\"): stored without its plan")
+            && warned.contains("contract_total"),
+        "{warned}"
+    );
+    assert!(crate::cli::stdout(&imported).contains("2 examples stored"));
+    let exported = s.dir.path().join("out.jsonl");
+    let out = run(&["examples", "export", exported.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", crate::cli::stderr(&out));
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&exported)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert!(lines[0]["plan"].as_str().unwrap().contains("client_count"));
+    assert!(lines[1].get("plan").is_none(), "{}", lines[1]);
+}
+
+#[test]
 fn pstral_semantic_check_and_show_hold_the_demos_model_against_its_catalogue() {
     let s = crate::cli::Scratch::new();
     let run = |args: &[&str]| {

@@ -164,6 +164,7 @@ impl Bot {
         let mut payload = about;
         payload["verdict"] = json!("correct");
         payload["example"] = json!(stored.id());
+        payload["plan"] = json!(plan);
         payload["new"] = json!(matches!(stored, Stored::New(_)));
         payload["target"] = json!(&sql.target);
         let event = NewEvent::new(EventKind::Feedback, actor_rec, payload).at(place.clone());

@@ -608,6 +608,20 @@ impl Named {
     /// `plan` with its date filters on the period the question names, when
     /// the bot could read it: a small model writes this month's days for
     /// "in 2025" or "since January". Whether it changed anything.
+    /// Whether `plan`'s dates are this question's as the bot reads it
+    /// today: it filters by no date, or the bot reads the question's period
+    /// (which [`Named::date`] puts in place of the plan's). A plan whose
+    /// dates were written for another day ("overdue", "the last 30 days")
+    /// is not.
+    pub fn dates_hold(&self, plan: &Plan, d: &Definitions) -> bool {
+        self.dates.is_some()
+            || !plan.filters.iter().any(|f| {
+                d.dimensions
+                    .get(&f.dimension)
+                    .is_some_and(|x| x.kind == DimensionType::Time)
+            })
+    }
+
     pub fn date(&self, plan: &mut Plan, d: &Definitions) -> bool {
         let Some((first, last)) = self.dates else {
             return false;
@@ -852,6 +866,24 @@ mod tests {
 
     fn named(question: &str) -> Named {
         demo().named(question, &values(), today())
+    }
+
+    #[test]
+    fn a_plans_dates_hold_for_a_question_only_when_the_bot_reads_its_period() {
+        let d = demo();
+        let dated = crate::semantic::plan::read(
+            r#"{"kind": "aggregate", "measures": ["payment_count"], "filters": [{"dimension": "payment_due_on", "op": "<", "values": ["2025-10-31"]}]}"#,
+        )
+        .unwrap();
+        let undated =
+            crate::semantic::plan::read(r#"{"kind": "aggregate", "measures": ["payment_count"]}"#)
+                .unwrap();
+        // "Overdue" is read as no period: the plan's day was its own day's.
+        let overdue = named("How many payments are overdue?");
+        assert!(!overdue.dates_hold(&dated, &d));
+        assert!(overdue.dates_hold(&undated, &d));
+        // A period the bot reads replaces the plan's dates.
+        assert!(named("How many payments were due last month?").dates_hold(&dated, &d));
     }
 
     #[test]

@@ -147,6 +147,22 @@ pub struct PlanTrace {
     pub reused: Option<i64>,
 }
 
+/// Whether every value a plan compares a dimension with is written in
+/// `question`: such a plan shows no value of the data to who asks it.
+fn only_asked_values(plan: &str, question: &str) -> bool {
+    crate::semantic::plan::read(plan).is_ok_and(|p| {
+        p.filters
+            .iter()
+            .flat_map(|f| &f.values)
+            .all(|v| mentions(question, v) || v.parse::<f64>().is_ok() || is_date(v))
+    })
+}
+
+/// A day written as the plans write them (YYYY-MM-DD).
+fn is_date(value: &str) -> bool {
+    chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d").is_ok()
+}
+
 /// Whether `question` holds `value` (case and accents aside): a value the
 /// person wrote, rather than one the model made up.
 fn mentions(question: &str, value: &str) -> bool {
@@ -249,13 +265,20 @@ impl SqlAnswer<'_> {
         let today = day.format("%Y-%m-%d").to_string();
         let named = semantic.named(question, day);
         let schema = semantic.schema_for(&named);
-        let similar = self.confirmed_plans(question, skip).await;
+        let similar = self.confirmed_plans(question, values, skip).await;
         // The same question, confirmed before: its plan is taken as it is,
         // without asking the model (its period read again for today).
         let asked = crate::learn::examples::normal_question(question);
+        // Only when its dates are the question's as read today: one written
+        // for another day is the model's to write again.
         let mut reused = similar
             .iter()
-            .find(|(_, q, _)| crate::learn::examples::normal_question(q) == asked)
+            .rev()
+            .find(|(_, q, plan)| {
+                crate::learn::examples::normal_question(q) == asked
+                    && crate::semantic::plan::read(plan)
+                        .is_ok_and(|p| named.dates_hold(&p, &semantic.definitions))
+            })
             .map(|(id, _, plan)| (*id, plan.clone()));
         trace.reused = reused.as_ref().map(|(id, _)| *id);
         // Each plan shown is read anew for every question (it follows the
@@ -374,8 +397,15 @@ impl SqlAnswer<'_> {
 
     /// The confirmed examples of the questions most similar to `question`
     /// that were answered through a plan the definitions still hold, as
-    /// (id, question, plan), most similar last; those `skip` names left out.
-    async fn confirmed_plans(&self, question: &str, skip: &Skip<'_>) -> Vec<(i64, String, String)> {
+    /// (id, question, plan), most similar last; those `skip` names left out,
+    /// and, for who may not read data (`values` false), those whose plan
+    /// holds a value of the data that the question does not write.
+    async fn confirmed_plans(
+        &self,
+        question: &str,
+        values: bool,
+        skip: &Skip<'_>,
+    ) -> Vec<(i64, String, String)> {
         let Some(learning) = &self.runtime.learning else {
             return Vec::new();
         };
@@ -384,10 +414,10 @@ impl SqlAnswer<'_> {
         // the example's SQL still serves the free path.
         let planless = |example: &crate::learn::examples::Example| {
             skip(example)
-                || example
-                    .plan
-                    .as_deref()
-                    .is_none_or(|p| self.runtime.judge_plan(p).is_err())
+                || example.plan.as_deref().is_none_or(|p| {
+                    self.runtime.judge_plan(p).is_err()
+                        || (!values && !only_asked_values(p, question))
+                })
         };
         let picked = learning
             .pick(
@@ -587,5 +617,17 @@ impl SqlAnswer<'_> {
             .render(self.lang),
         ));
         Some(repair)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::only_asked_values;
+
+    #[test]
+    fn a_plan_shows_no_data_value_only_when_its_question_writes_each() {
+        let plan = r#"{"kind": "list", "entity": "clients", "filters": [{"dimension": "client_city", "op": "=", "values": ["Lyon"]}, {"dimension": "client_created_on", "op": "between", "values": ["2025-01-01", "2025-12-31"]}, {"dimension": "client_annual_revenue", "op": ">", "values": ["1000000"]}]}"#;
+        assert!(only_asked_values(plan, "Clients à Lyon créés en 2025 ?"));
+        assert!(!only_asked_values(plan, "Nos clients créés en 2025 ?"));
     }
 }
