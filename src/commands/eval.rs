@@ -115,15 +115,15 @@ async fn run(
             learning: None,
             ..runtime.clone()
         };
-        // Only where plan prompts show confirmed plans (`sql.plan_examples`):
-        // the held-out questions are never the stored ones.
+        // Where plan prompts show confirmed plans (a semantic model and
+        // `sql.plan_examples`; no held-out question is a stored one, so none
+        // is reused), the training half is asked through it first, and a
+        // plan whose rows are the gold's is kept with the example, as
+        // "correct" on its result keeps it in the chat.
         let confirming = runtime.semantic().is_some() && runtime.plan_examples > 0;
         bar.set_length(
             (held.len() * (2 + bare_runs) + usize::from(confirming) * train.len()) as u64,
         );
-        // Where the target has a semantic model, the training half is asked
-        // through it first, and a plan whose rows are the gold's is kept
-        // with the example, as "correct" on its result keeps it in the chat.
         let confirmed: Vec<Option<String>> = if confirming {
             asking
                 .run(&without, &train, "confirming plans", Way::PlanOnly)

@@ -267,10 +267,9 @@ impl SqlAnswer<'_> {
         let schema = semantic.schema_for(&named);
         let similar = self.confirmed_plans(question, values, skip).await;
         // The same question, confirmed before: its plan is taken as it is,
-        // without asking the model (its period read again for today).
+        // without asking the model, when its dates are the question's as
+        // read today (one written for another day is the model's to write).
         let asked = crate::learn::examples::normal_question(question);
-        // Only when its dates are the question's as read today: one written
-        // for another day is the model's to write again.
         let mut reused = similar
             .iter()
             .rev()
