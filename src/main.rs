@@ -22,6 +22,17 @@ use args::{Cli, Command, ConversationCommand, SqlCommand};
 
 /// Runs the command line and returns the process exit code.
 fn main() -> ExitCode {
+    // A SQLite target's statement runs in this binary re-executed, before
+    // anything else is set up: no configuration, no log, no runtime of the
+    // bot's.
+    if std::env::args_os().nth(1).as_deref()
+        == Some(std::ffi::OsStr::new(
+            pstral_core::sql::backend::sqlite_worker::WORKER_ARG,
+        ))
+    {
+        let code = pstral_core::sql::backend::sqlite_worker::serve();
+        return ExitCode::from(u8::try_from(code).unwrap_or(1));
+    }
     let cli = Cli::parse();
     if let Some(name) = &cli.acting_as {
         pstral_core::audit::Actor::cli_as(name);

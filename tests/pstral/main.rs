@@ -7,6 +7,19 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+/// A SQLite target runs its statements in the `pstral` binary re-executed,
+/// which this test binary is not: the bot's code under test is pointed at
+/// the real one before any test starts (an entry of the ELF `.init_array`,
+/// run before `main`, as no test can be relied on to run first).
+#[used]
+#[unsafe(link_section = ".init_array")]
+static SQLITE_WORKER: extern "C" fn() = {
+    extern "C" fn use_the_pstral_binary() {
+        pstral_core::sql::backend::use_worker_program(env!("CARGO_BIN_EXE_pstral"));
+    }
+    use_the_pstral_binary
+};
+
 mod admin;
 mod answers;
 mod audit;

@@ -2,12 +2,12 @@
 //! rendered faithfully, writes refused even through a function, time limits,
 //! the row cap, EXPLAIN, and results streamed into CSV.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use pstral_core::sql::Dialect;
 use pstral_core::sql::backend::{ExecError, Executor, Limits, PostgresExecutor, SqliteExecutor};
 use pstral_core::sql::render::{CsvSink, Preview, Tee};
-use pstral_core::sql::validate::{Policy, validate};
+use pstral_core::sql::validate::{Policy, Validated, validate};
 use pstral_core::store::DatabaseUrl;
 use pstral_core::store::Store;
 
@@ -441,6 +441,146 @@ async fn sqlite_renders_its_types_caps_rows_and_stops_at_the_deadline() {
         matches!(&err, ExecError::Database(m) if m.contains("nope")),
         "{err}"
     );
+}
+
+/// `sql` handed to the executor as if it had passed the validator: what
+/// SQLite's worker must bound whatever the checks let through.
+fn unchecked(sql: &str) -> Validated {
+    Validated {
+        text: sql.to_owned(),
+        ..validate("SELECT 1", &Policy::new(Dialect::Sqlite)).unwrap()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sqlite_call_that_never_returns_to_the_engine_is_killed_at_the_deadline() {
+    let (_dir, exec) = sqlite().await;
+    // ltrim looks each of 260,000 characters up in a set of 21,001 (the
+    // most SQLite's value bound lets it take): one call of 5·10⁹ steps,
+    // some 10 s on this machine's SQLite, which its interrupt, checked
+    // between steps of the program, never reaches.
+    let endless =
+        "SELECT length(ltrim(printf('%.260000c', 'x'), printf('%.21000c', 'y') || 'x')) AS n";
+    let started = Instant::now();
+    let mut preview = Preview::new(10);
+    let err = exec
+        .run(&unchecked(endless), limits(10, 500), &mut preview)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ExecError::Timeout(_)), "{err}");
+    // Ended by the deadline's kill: not by the call, nor by the processor
+    // time the worker may take (the deadline and two seconds).
+    assert!(
+        started.elapsed() < Duration::from_millis(1800),
+        "{:?}",
+        started.elapsed()
+    );
+    let (_, next) = run(&exec, "SELECT count(*) FROM t", limits(10, 5000))
+        .await
+        .unwrap();
+    assert_eq!(next.rows, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sqlite_statement_past_its_memory_bound_is_stopped_and_said_so() {
+    let (_dir, exec) = sqlite().await;
+    // One row of blobs of 250 kB: 64 take 16 MB while SQLite builds the
+    // row; 20 take 5 MB there, and as much again where the driver copies
+    // the row to send it.
+    let wide = |count: usize| {
+        let blobs: Vec<String> = (1..=count)
+            .map(|i| format!("randomblob(250000) AS b{i}"))
+            .collect();
+        format!("SELECT {} FROM t LIMIT 1", blobs.join(", "))
+    };
+    let bounded = Limits {
+        max_memory_bytes: 8 * 1024 * 1024,
+        ..limits(10, 10_000)
+    };
+    for count in [64, 20] {
+        let mut preview = Preview::new(10);
+        let err = exec
+            .run(&unchecked(&wide(count)), bounded, &mut preview)
+            .await
+            .unwrap_err();
+        assert_eq!(err, ExecError::Memory(8 * 1024 * 1024), "{count} blobs");
+        assert!(
+            err.to_string().contains("more than 8 MiB of memory"),
+            "{err}"
+        );
+        assert!(preview.rows.is_empty(), "{count} blobs");
+    }
+    // Within the default bound the same row is built.
+    let (_, outcome) = run(&exec, "SELECT count(*) FROM t", limits(10, 5000))
+        .await
+        .unwrap();
+    assert_eq!(outcome.rows, 1);
+    let mut preview = Preview::new(10);
+    let whole = exec
+        .run(&unchecked(&wide(64)), limits(10, 10_000), &mut preview)
+        .await
+        .unwrap();
+    assert_eq!(whole.rows, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_sqlite_statement_left_to_the_executor_ends_within_its_deadline() {
+    // The tables the corpus's SQLite statements read: 600 clients, 20,000
+    // orders with a note, three documents of 200 kB.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("target.db");
+    {
+        use sqlx::Connection;
+        let mut conn =
+            sqlx::SqliteConnection::connect(&format!("sqlite:{}?mode=rwc", path.display()))
+                .await
+                .unwrap();
+        sqlx::raw_sql(
+            "CREATE TABLE clients (id INTEGER PRIMARY KEY, nom TEXT, company TEXT, city TEXT, email TEXT); \
+             CREATE TABLE orders (id INTEGER PRIMARY KEY, client_id INTEGER, amount REAL, note TEXT); \
+             CREATE TABLE docs (id INTEGER PRIMARY KEY, title TEXT, body TEXT); \
+             WITH RECURSIVE g(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM g WHERE x < 20000) \
+             INSERT INTO orders SELECT x, x % 600 + 1, x * 1.5, 'commande ' || x || ' livrée' FROM g; \
+             INSERT INTO clients SELECT client_id, 'client ' || client_id, 'Société ' || client_id, \
+               'Lyon', 'c' || client_id || '@example.com' FROM orders WHERE id <= 600; \
+             INSERT INTO docs SELECT id, 'doc ' || id, printf('%.200000c', 'a') FROM orders WHERE id <= 3;",
+        )
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    }
+    let exec = SqliteExecutor::open(&path).await.unwrap();
+    let corpus = include_str!("corpus/resources.tsv");
+    let statements: Vec<(&str, &str)> = corpus
+        .lines()
+        .filter_map(|line| match line.split('\t').collect::<Vec<_>>()[..] {
+            ["sqlite", "resources", why, sql] => Some((why, sql)),
+            _ => None,
+        })
+        .collect();
+    assert!(statements.len() >= 16, "{}", statements.len());
+    let deadline = Duration::from_millis(1000);
+    for (why, sql) in statements {
+        let query = validate(sql, &Policy::new(Dialect::Sqlite)).unwrap();
+        let mut preview = Preview::new(10);
+        let started = Instant::now();
+        let ran = exec
+            .run(&query, Limits::new(100, deadline), &mut preview)
+            .await;
+        match &ran {
+            Ok(_) | Err(ExecError::Timeout(_) | ExecError::TempSpace(_) | ExecError::Memory(_)) => {
+            }
+            // A value past SQLite's bound is a bound too, said as SQLite
+            // says it; a table or column missing would test nothing.
+            Err(ExecError::Database(m)) if m.contains("too big") => {}
+            Err(other) => panic!("{why}: {other}\n{sql}"),
+        }
+        assert!(
+            started.elapsed() < deadline + Duration::from_millis(800),
+            "{why}: {:?}",
+            started.elapsed()
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -248,6 +248,15 @@ fn sqlite_attacks_on_memory_and_disk_end_with_a_readable_message() {
             "SELECT length(group_concat(a.company || b.company)) FROM clients a, clients b",
             "string or blob too big",
         ),
+        // Calls SQLite cannot interrupt (each trims 240,000 characters by
+        // a set of 18,001, some 8 s): its worker is killed at the deadline.
+        (
+            "WITH h(s) AS (SELECT group_concat('x', '') FROM clients a, clients b WHERE b.id <= 400), \
+             t(s) AS (SELECT group_concat('y', '') || 'x' FROM clients a, clients b WHERE b.id <= 30) \
+             SELECT length(ltrim(h.s, t.s)) + length(rtrim(h.s, t.s)) + length(trim(h.s, t.s)) AS n \
+             FROM h, t",
+            "ran longer than 8s",
+        ),
         // A sort of 216 million rows spills to temporary files.
         (
             "SELECT a.company, b.company, c.company FROM clients a, clients b, clients c ORDER BY 3, 2, 1",

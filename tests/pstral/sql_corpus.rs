@@ -10,10 +10,11 @@
 //! writes; lexer tricks where the checker and the database could read the
 //! text differently; statements that could crash a parser; names folded
 //! otherwise than the database folds them; values built past a bound, or
-//! searches SQLite cannot interrupt), each refused;
+//! searches PostgreSQL or Oracle cannot interrupt), each refused;
 //! `legit.tsv` holds analyst queries, each accepted; `resources.tsv` holds
 //! statements the validator accepts whose cost the executor bounds (see
-//! `read_only_runs.rs`).
+//! `read_only_runs.rs`), SQLite's searches among them (its worker is killed
+//! inside a call).
 
 use pstral_core::sql::Dialect;
 use pstral_core::sql::validate::{Policy, Refusal, validate};

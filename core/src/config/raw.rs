@@ -102,6 +102,7 @@ pub(super) struct RawSql {
     pub(super) timeout: String,
     pub(super) max_result_mib: i64,
     pub(super) max_temp_mib: i64,
+    pub(super) max_memory_mib: i64,
     pub(super) preview_rows: i64,
     pub(super) csv_bom: bool,
     pub(super) explain: bool,

@@ -208,6 +208,7 @@ fn why_a_query_is_too_heavy_or_failed_is_said_in_both_languages_with_its_figures
     let errors = heavies.into_iter().map(ExecError::TooHeavy).chain([
         ExecError::Timeout(std::time::Duration::from_secs(30)),
         ExecError::TempSpace(512 * 1024 * 1024),
+        ExecError::Memory(512 * 1024 * 1024),
         ExecError::UnreadableColumn,
     ]);
     for error in errors {

@@ -79,6 +79,10 @@ impl Validator {
                     as u64
                     * 1024
                     * 1024,
+                max_memory_bytes: self.whole("sql.max_memory_mib", raw.max_memory_mib, 8..=65_536)
+                    as u64
+                    * 1024
+                    * 1024,
             },
             preview_rows: self.whole("sql.preview_rows", raw.preview_rows, 0..=200) as usize,
             csv_bom: raw.csv_bom,

@@ -38,6 +38,14 @@ pub(crate) fn exec_error(lang: Lang, error: &crate::sql::backend::ExecError) -> 
             "elle demandait plus de {} Mio de disque temporaire et a été arrêtée",
             bytes / (1024 * 1024)
         ),
+        (Lang::En, E::Memory(bytes)) => format!(
+            "it needed more than {} MiB of memory and was stopped",
+            bytes / (1024 * 1024)
+        ),
+        (Lang::Fr, E::Memory(bytes)) => format!(
+            "elle demandait plus de {} Mio de mémoire et a été arrêtée",
+            bytes / (1024 * 1024)
+        ),
         (Lang::En, E::Sink(m)) => format!("the result could not be written: {m}"),
         (Lang::Fr, E::Sink(m)) => format!("le résultat n'a pas pu être écrit : {m}"),
         (Lang::En, E::TooHeavy(heavy)) => format!(

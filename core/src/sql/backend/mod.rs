@@ -2,10 +2,10 @@
 //! limit and a row cap, rows streamed into a [`RowSink`] (CSV, XLSX, preview)
 //! so that memory stays flat whatever the row count.
 //!
-//! Three backends behind [`Executor`], one file each: [`oracle`] (the blocking
-//! driver kept off the async runtime), [`postgres`] (a `READ ONLY`
+//! Three backends behind [`Executor`], one module each: [`oracle`] (the
+//! blocking driver kept off the async runtime), [`postgres`] (a `READ ONLY`
 //! transaction with a local `statement_timeout`, rolled back) and [`sqlite`]
-//! (a read-only connection, interrupted at the deadline). Every value
+//! (a read-only connection in a worker process, killed at the deadline). Every value
 //! is rendered as text, faithfully: numbers exactly, dates in ISO form, bytes
 //! in hex (truncated), NULL as NULL (not the string "NULL").
 
@@ -20,7 +20,7 @@ use super::Dialect;
 use super::validate::Validated;
 
 pub use postgres::PostgresExecutor;
-pub use sqlite::SqliteExecutor;
+pub use sqlite::{SqliteExecutor, use_worker_program, worker as sqlite_worker};
 
 /// How long and how much a query may run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,6 +33,9 @@ pub struct Limits {
     /// The most temporary disk a query may use on the bot's machine (SQLite
     /// sorts and intermediate tables); past it the query is stopped.
     pub max_temp_bytes: u64,
+    /// The most memory SQLite may allocate for a query on the bot's machine
+    /// (in its worker process); past it the query is stopped.
+    pub max_memory_bytes: u64,
 }
 
 impl Limits {
@@ -43,35 +46,20 @@ impl Limits {
             timeout,
             max_result_bytes: 256 * 1024 * 1024,
             max_temp_bytes: 512 * 1024 * 1024,
+            max_memory_bytes: 512 * 1024 * 1024,
         }
     }
 }
 
 /// The longest single value the SQLite target may build or return (a
 /// string, a blob, a `group_concat`): SQLite refuses more with "string or
-/// blob too big" instead of allocating gigabytes in the bot. A cell shows
+/// blob too big" instead of allocating gigabytes in its worker. A cell shows
 /// 4,000 characters; a quarter of a megabyte leaves room for what a query
 /// builds on the way.
 pub const SQLITE_MAX_VALUE_BYTES: i32 = 256 * 1024;
 /// The most columns a SQLite result may have: with the value bound, a row
 /// the driver holds whole stays under 32 MiB.
 pub const SQLITE_MAX_COLUMNS: i32 = 128;
-/// Rows the SQLite driver may hold ready for a reader that is slower than
-/// the query (sqlx's default is 50): with the bounds above, the rows in
-/// flight between SQLite and the sinks stay within a few rows' worth of
-/// bytes (one in the channel, one being read, one being made), whatever
-/// the reader's speed.
-pub const SQLITE_ROWS_IN_FLIGHT: usize = 1;
-/// The memory SQLite's page caches may hold in this process before they
-/// give pages back (`sqlite3_soft_heap_limit64`). Every temporary b-tree a
-/// query builds (one per `IN (SELECT …)`, `DISTINCT`, sort) has a cache of
-/// its own of up to 2 MiB: three hundred of them in one statement took the
-/// bot to 583 MiB. Past this bound they spill to temporary files, which the
-/// executor watches. It is a soft bound for the whole process: the bot's
-/// own database and the Matrix store cache less under it, and no
-/// allocation fails because of it.
-pub const SQLITE_SOFT_HEAP_BYTES: i64 = 64 * 1024 * 1024;
-
 /// The most bytes a PostgreSQL query that gathers rows into one value
 /// (`string_agg`, `jsonb_agg`, `ARRAY(…)`: see `Validated::gathers`) may
 /// read, by the planner's estimate of its largest step (rows × width). No
@@ -106,7 +94,7 @@ pub fn bounded_error(text: &str) -> String {
 }
 
 /// A result column.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Column {
     pub name: String,
     /// The database's name for its type (NUMBER, TIMESTAMPTZ, TEXT, …).
@@ -164,6 +152,10 @@ pub enum ExecError {
     /// The query needed more temporary disk than the bound.
     #[error("the query needed more than {} MiB of temporary disk and was stopped", .0 / (1024 * 1024))]
     TempSpace(u64),
+    /// The query needed more memory than the process running it may take
+    /// (SQLite's worker), in bytes: it was stopped.
+    #[error("the query needed more than {} MiB of memory and was stopped", .0 / (1024 * 1024))]
+    Memory(u64),
     #[error("the result could not be written: {0}")]
     Sink(String),
     /// The database's own estimate says the query would take more than a
@@ -406,6 +398,7 @@ impl ExecError {
             }
             ExecError::Timeout(_)
             | ExecError::TempSpace(_)
+            | ExecError::Memory(_)
             | ExecError::TooHeavy(_)
             | ExecError::UnreadableColumn => false,
         }

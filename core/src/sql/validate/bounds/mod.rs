@@ -13,14 +13,13 @@
 //!   replacement) never takes as that input the result of another such
 //!   call or of a padding: ten nested `replace` calls are 10¹⁰ times their
 //!   input.
-//! - **Searches are short** (SQLite, which cannot stop inside one call:
-//!   its deadline is checked between steps of the program, and `instr`,
-//!   `ltrim` with a set, `replace` and `LIKE` cost the product of their
-//!   inputs' lengths in one step): the needle, set or pattern is a column, a
-//!   text written in the statement, or `||` of those; and the texts searched
-//!   for in one statement add up to at most [`MAX_NEEDLE_CHARS`]. With values
-//!   bounded by the connection's limit (`backend::SQLITE_MAX_VALUE_BYTES`), one
-//!   row's searches then cost at most that limit times this bound.
+//! - **Searches are short** (PostgreSQL and Oracle, whose searches cost the
+//!   product of their inputs' lengths in one call the deadline cannot
+//!   stop): the needle or pattern is a text written in the statement, and
+//!   the texts searched for in one statement add up to a bound
+//!   ([`MAX_SEARCHED_CHARS`], [`MAX_NEEDLE_CHARS`]). SQLite needs none: its
+//!   statements run in a worker process the bot kills at the deadline,
+//!   inside a call or not (`backend::sqlite_worker`).
 
 use sqlparser::ast::{
     BinaryOperator, Expr, FunctionArg, FunctionArgExpr, ObjectNamePart, UnaryOperator, Value,
@@ -34,8 +33,8 @@ mod regex;
 mod searches;
 mod series;
 pub(super) use regex::{capture_groups, regex};
+use searches::searched;
 pub(super) use searches::{add_needles, judge_pattern, judge_position};
-use searches::{needle, searched};
 use series::scalar_type_word;
 pub(super) use series::short_time_series;
 
@@ -45,8 +44,8 @@ pub const MAX_BUILT_CHARS: i128 = 10_000;
 /// The most decimal places a PostgreSQL rounding may ask for (`round(x,
 /// 2)`): a money amount takes two, a rate some ten.
 pub const MAX_ROUNDING_SCALE: i128 = 100;
-/// The characters of all needles, sets and patterns written in one
-/// statement's searches on SQLite.
+/// The characters of all needles and patterns written in one statement's
+/// searches on Oracle.
 pub const MAX_NEEDLE_CHARS: usize = 4_000;
 /// The characters of all needles and patterns one PostgreSQL statement's
 /// `strpos`, `position`, `replace`, `split_part`, `string_to_table`,
@@ -384,7 +383,6 @@ pub(super) fn judge_call(
                 }
             }
             match dialect {
-                Dialect::Sqlite => Ok(searched(name, at(1))? + needle(name, at(2))?),
                 Dialect::Postgres if name == "replace" => searched(name, at(1)),
                 _ => Ok(0),
             }
@@ -421,10 +419,7 @@ pub(super) fn judge_call(
                 }
             }
         },
-        "instr" if dialect != Dialect::Postgres => searched(name, at(1)),
-        "ltrim" | "rtrim" | "trim" if dialect == Dialect::Sqlite => needle(name, at(1)),
-        // like(pattern, text[, escape]): the pattern comes first.
-        "like" | "glob" if dialect == Dialect::Sqlite => needle(name, at(0)),
+        "instr" if dialect == Dialect::Oracle => searched(name, at(1)),
         _ => Ok(0),
     }
 }

@@ -1,9 +1,9 @@
 //! What a search looks for: the needle of `instr`, `strpos`, `position`,
-//! the pattern of `LIKE` and `GLOB`, the set of `trim`: a text written in
-//! the statement, never one read from the data, and the texts one statement
-//! searches for add up to a bound (see [`super::MAX_NEEDLE_CHARS`] and
-//! [`super::MAX_SEARCHED_CHARS`]). Both engines compare a needle at every
-//! place of a text, in one call their deadline cannot stop.
+//! the pattern of `LIKE`: a text written in the statement, never one read
+//! from the data, and the texts one statement searches for add up to a
+//! bound (see [`super::MAX_NEEDLE_CHARS`] and [`super::MAX_SEARCHED_CHARS`]).
+//! PostgreSQL and Oracle compare a needle at every place of a text, in one
+//! call their deadline cannot stop; SQLite's worker is killed in one.
 
 use sqlparser::ast::{BinaryOperator, Expr, Value};
 
@@ -12,9 +12,8 @@ use super::super::walk::short;
 use super::super::{Excess, Refusal};
 use super::{MAX_NEEDLE_CHARS, MAX_SEARCHED_CHARS, argument, called};
 
-/// A `LIKE`, `GLOB` or `TRIM(… FROM …)` pattern on SQLite or PostgreSQL,
-/// judged as the text a search looks for ([`searched`]); returns its
-/// characters.
+/// A `LIKE` or `TRIM(… FROM …)` pattern on PostgreSQL or Oracle, judged
+/// as the text a search looks for ([`searched`]); returns its characters.
 pub(in crate::sql::validate) fn judge_pattern(
     dialect: Dialect,
     what: &str,
@@ -26,7 +25,8 @@ pub(in crate::sql::validate) fn judge_pattern(
         // database interrupts (48 s on PostgreSQL for 200,000 characters).
         // Oracle's too: on a CLOB it costs the text's length times the
         // pattern's.
-        Dialect::Sqlite | Dialect::Postgres | Dialect::Oracle => searched(what, Some(pattern)),
+        Dialect::Postgres | Dialect::Oracle => searched(what, Some(pattern)),
+        Dialect::Sqlite => Ok(0),
     }
 }
 
@@ -50,10 +50,10 @@ pub(in crate::sql::validate) fn add_needles(
     total: &mut usize,
     more: usize,
 ) -> Result<(), Refusal> {
-    let max = if dialect == Dialect::Postgres {
-        MAX_SEARCHED_CHARS
-    } else {
-        MAX_NEEDLE_CHARS
+    let max = match dialect {
+        Dialect::Postgres => MAX_SEARCHED_CHARS,
+        Dialect::Oracle => MAX_NEEDLE_CHARS,
+        Dialect::Sqlite => return Ok(()),
     };
     *total += more;
     if *total > max {
@@ -65,8 +65,8 @@ pub(in crate::sql::validate) fn add_needles(
     Ok(())
 }
 
-/// What a search for a piece of text (`instr`, `replace` on SQLite;
-/// `strpos`, `position`, `replace`, `split_part` on PostgreSQL) looks for:
+/// What a search for a piece of text (`instr` on Oracle; `strpos`,
+/// `position`, `replace`, `split_part` on PostgreSQL) looks for:
 /// a text written in the statement (or `||`, `upper`, `lower` of such),
 /// never one read or cut from the data. Both databases compare the needle
 /// at every place of the text, in one call the deadline cannot stop, and a
@@ -75,23 +75,10 @@ pub(in crate::sql::validate) fn add_needles(
 /// 1000000))` ran 66 s; `'z' || d.body` searched in `d.body || d.body`
 /// would be worse). Returns the characters written.
 pub(super) fn searched(name: &str, arg: Option<&Expr>) -> Result<usize, Refusal> {
-    looked_for(name, arg, false)
-}
-
-/// A set of characters to trim, or a replacement, on SQLite: a column, a
-/// text written in the statement, or `||` of those; returns the characters
-/// written.
-pub(super) fn needle(name: &str, arg: Option<&Expr>) -> Result<usize, Refusal> {
-    looked_for(name, arg, true)
-}
-
-/// The characters a search's `arg` writes out (see [`searched`] and
-/// [`needle`]), columns counting none where `columns` admits them.
-fn looked_for(name: &str, arg: Option<&Expr>, columns: bool) -> Result<usize, Refusal> {
     let Some(arg) = arg else {
         return Ok(0);
     };
-    written(arg, columns).ok_or_else(|| {
+    written(arg).ok_or_else(|| {
         Refusal::TooLarge(Excess::ComputedNeedle {
             function: name.to_owned(),
             needle: short(arg),
@@ -100,17 +87,16 @@ fn looked_for(name: &str, arg: Option<&Expr>, columns: bool) -> Result<usize, Re
 }
 
 /// The characters `e` writes out: texts and numbers, `||` of them, `upper`
-/// and `lower` of them; columns as none where `columns`, else refused.
-fn written(e: &Expr, columns: bool) -> Option<usize> {
+/// and `lower` of them; `None` for anything else.
+fn written(e: &Expr) -> Option<usize> {
     match e {
-        Expr::Identifier(_) | Expr::CompoundIdentifier(_) if columns => Some(0),
         // `LIKE 'A%' COLLATE NOCASE`: the same text, compared otherwise.
-        Expr::Nested(e) | Expr::Collate { expr: e, .. } => written(e, columns),
+        Expr::Nested(e) | Expr::Collate { expr: e, .. } => written(e),
         Expr::BinaryOp {
             left,
             op: BinaryOperator::StringConcat,
             right,
-        } => Some(written(left, columns)? + written(right, columns)?),
+        } => Some(written(left)? + written(right)?),
         Expr::Value(v) => match &v.value {
             Value::SingleQuotedString(s) => Some(s.chars().count()),
             Value::Number(n, _) => Some(n.len()),
@@ -121,11 +107,11 @@ fn written(e: &Expr, columns: bool) -> Option<usize> {
         Expr::Array(array) => array
             .elem
             .iter()
-            .try_fold(0usize, |all, e| Some(all + written(e, columns)?)),
+            .try_fold(0usize, |all, e| Some(all + written(e)?)),
         Expr::Function(f) if called(e).is_some_and(|n| n == "upper" || n == "lower") => {
             match &f.args {
                 sqlparser::ast::FunctionArguments::List(list) if list.args.len() == 1 => {
-                    argument(&list.args[0]).and_then(|a| written(a, columns))
+                    argument(&list.args[0]).and_then(written)
                 }
                 _ => None,
             }

@@ -56,7 +56,7 @@ fn growth_does_not_compound() {
 }
 
 #[test]
-fn sqlite_searches_take_short_needles_and_printf_written_widths() {
+fn sqlite_searches_are_left_to_its_worker_and_printf_widths_are_written_out() {
     let lite = Dialect::Sqlite;
     assert!(!refused(lite, "SELECT instr(email, '@') FROM contacts"));
     assert!(!refused(lite, "SELECT ltrim(phone, '+0 ') FROM contacts"));
@@ -64,23 +64,21 @@ fn sqlite_searches_take_short_needles_and_printf_written_widths() {
         lite,
         "SELECT printf('%05d %.2f %-10s', id, 1.5, nom) FROM clients"
     ));
-    assert!(refused(
+    assert!(refused(lite, "SELECT printf('%.*c', 1000000000, 'x')"));
+    assert!(refused(lite, "SELECT printf('%.400000c', 'x')"));
+    // A search costs the product of its inputs in one call, which the
+    // worker's kill at the deadline stops (`backend::sqlite_worker`): what
+    // searches look for is not bounded on SQLite.
+    assert!(!refused(
         lite,
         "SELECT ltrim(printf('%.400c', 'x'), printf('%.40c', 'y'))"
     ));
-    assert!(refused(lite, "SELECT printf('%.*c', 1000000000, 'x')"));
-    assert!(refused(lite, "SELECT printf('%.400000c', 'x')"));
-    assert!(!refused(
-        lite,
-        &format!("SELECT instr(nom, '{}') FROM clients", "a".repeat(2000))
-    ));
-    // What all searches of a statement look for adds up.
     let three = format!(
         "SELECT instr(nom, '{0}'), instr(ville, '{0}'), instr(email, '{0}') FROM clients",
         "a".repeat(1500)
     );
-    assert!(refused(lite, &three));
-    assert!(refused(
+    assert!(!refused(lite, &three));
+    assert!(!refused(
         lite,
         "SELECT count(*) FROM orders WHERE nom LIKE printf('%.4000c', 'a')"
     ));
@@ -104,7 +102,8 @@ fn postgres_searches_the_deadline_cannot_stop_look_for_short_written_needles() {
         pg,
         "SELECT strpos(d.body || d.body, 'z' || d.body) FROM docs d"
     ));
-    assert!(refused(
+    // SQLite's is killed inside the call at the deadline.
+    assert!(!refused(
         Dialect::Sqlite,
         "SELECT instr(a.body || a.body, 'z' || a.body) FROM docs a"
     ));

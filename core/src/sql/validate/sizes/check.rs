@@ -141,10 +141,9 @@ impl Check<'_> {
         ControlFlow::Continue(())
     }
 
-    /// A needle, set or pattern of a search that the database cannot stop
-    /// inside one call (any search on SQLite; a set of characters to trim or
-    /// translate anywhere: each character of the input is looked up in the
-    /// whole set): what the statement built into it counts, and a value
+    /// A set of characters to trim or translate, which the database cannot
+    /// stop inside one call (each character of the input is looked up in
+    /// the whole set): what the statement built into it counts, and a value
     /// gathered from rows, as long as the rows make it, is refused.
     /// What it looks for counts once for each copy of a value read that
     /// the text searched, `text`, holds.
@@ -170,6 +169,13 @@ impl Check<'_> {
         ControlFlow::Continue(())
     }
 
+    /// Whether the target's deadline stops a statement inside a call:
+    /// SQLite's statements run in a worker process, killed at the deadline
+    /// (`backend::sqlite_worker`), so what one search costs needs no bound.
+    fn stopped_inside_calls(&self) -> bool {
+        self.sizes.dialect == Dialect::Sqlite
+    }
+
     /// A set of characters to trim or translate: a needle (see
     /// [`Check::needle`]) the statement writes, never one read from the
     /// data, which may be as long as a document (`ltrim(a.note, b.note)`
@@ -178,6 +184,9 @@ impl Check<'_> {
         let Some(set) = set else {
             return ControlFlow::Continue(());
         };
+        if self.stopped_inside_calls() {
+            return ControlFlow::Continue(());
+        }
         let size = self.sizes.size(set);
         let Some(written) = set_chars(set) else {
             self.refusal = Some(Refusal::TooLarge(Excess::ComputedSet(short(set))));
@@ -217,7 +226,7 @@ impl Check<'_> {
         let Some(text) = text else {
             return ControlFlow::Continue(());
         };
-        if !self.sizes.size(text).gathered {
+        if self.stopped_inside_calls() || !self.sizes.size(text).gathered {
             return ControlFlow::Continue(());
         }
         // A needle read from the data is as long as the data: counted past
@@ -483,7 +492,6 @@ impl Visitor for Check<'_> {
                 .max(copies.saturating_mul(super::super::REBUILT_COPIES));
         }
         self.count_built(expr)?;
-        let sqlite = self.sizes.dialect == Dialect::Sqlite;
         // No business number is written with a thousand digits; one that is
         // may reach a logarithm by a way the names do not follow (a function
         // read as rows, `unnest(ARRAY[…]) AS u(v)`). Numbers written out and
@@ -550,11 +558,7 @@ impl Visitor for Check<'_> {
                 expr,
             } => self.digits([expr.as_ref()]),
             Expr::Like { expr, pattern, .. } | Expr::ILike { expr, pattern, .. } => {
-                self.searched_in(Some(expr), Some(pattern), 1)?;
-                if sqlite {
-                    self.needle(Some(pattern), Some(expr))?;
-                }
-                ControlFlow::Continue(())
+                self.searched_in(Some(expr), Some(pattern), 1)
             }
             Expr::SimilarTo { expr, pattern, .. } | Expr::RLike { expr, pattern, .. } => {
                 self.searched_in(Some(expr), Some(pattern), 1)
@@ -679,30 +683,16 @@ impl Visitor for Check<'_> {
                     self.searched_in(at(0), at(1), 2)?;
                     self.set(at(1), at(0))?;
                 }
-                // The text searched and what it looks for: first and
-                // second, but for SQLite's `like(pattern, text)` and
-                // `glob(pattern, text)`.
-                let (text, sought) = match name.as_str() {
-                    "like" | "glob" if sqlite => (at(1), at(0)),
-                    _ if searches_text(&name) => (at(0), at(1)),
-                    _ => (None, None),
-                };
-                self.searched_in(text, sought, 1)?;
+                // The text searched and what it looks for: first and second
+                // (SQLite's `like(pattern, text)` is not bounded: its worker
+                // is killed inside a call).
+                if searches_text(&name) {
+                    self.searched_in(at(0), at(1), 1)?;
+                }
                 if parses_call(&name)
                     && let Some(value) = args.last()
                 {
                     self.parsed(expr, value)?;
-                }
-                if sqlite {
-                    match name.as_str() {
-                        "instr" => self.needle(at(1), at(0))?,
-                        "like" | "glob" => self.needle(at(0), at(1))?,
-                        "replace" => {
-                            self.needle(at(1), at(0))?;
-                            self.needle(at(2), at(0))?;
-                        }
-                        _ => {}
-                    }
                 }
                 ControlFlow::Continue(())
             }

@@ -76,20 +76,18 @@ pub const MAX_NUMERIC_DIGITS: u64 = 1_000;
 /// the few hundred branches a 16 KiB statement can have stays a few MB.
 pub const MAX_STATEMENT_BUILT_CHARS: u64 = 20_000;
 /// The characters of all the sets one statement trims or translates by
-/// (`translate(x, 'àâé', 'aae')`, `btrim(x, ' .-')`), on every database:
-/// each character of the text is looked up in the whole set, in one call
-/// that neither PostgreSQL nor SQLite interrupts (`translate` of a 10 MB
-/// document by 3,990 characters ran for minutes on PostgreSQL, past its
-/// cancel; an `ltrim` of 250 KB by as many took 3.8 s in one SQLite row).
-/// At 32, one call on a 10 MB document stays near a second; a set of
-/// accented letters and their capitals fits.
+/// (`translate(x, 'àâé', 'aae')`, `btrim(x, ' .-')`), on PostgreSQL and
+/// Oracle: each character of the text is looked up in the whole set, in
+/// one call their deadline does not interrupt (SQLite's worker is killed
+/// inside it). At 32, one call on a 10 MB document stays near a second; a
+/// set of accented letters and their capitals fits.
 pub const MAX_SET_CHARS: u64 = 32;
 /// What one statement may look for in texts gathered from rows, its
 /// needles, patterns and separators together, a set's characters counting
 /// twice (each is looked up at every character): a gathered text is as
 /// long as the rows make it, up to what the executor lets a gathering
 /// read (`backend::MAX_GATHERED_BYTES`), and the search runs in one call
-/// neither database interrupts (a `translate` of a 5 MB `string_agg` by
+/// PostgreSQL and Oracle do not interrupt (a `translate` of a 5 MB `string_agg` by
 /// 3,990 characters ran 112 s, a `LIKE` of 254 characters on a gathered
 /// text 22 s). A word (`LIKE '%Premium%'`) or a separator (`rtrim(…, ', ')`,
 /// `replace(…, ',', ' / ')`) fits.

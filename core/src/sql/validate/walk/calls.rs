@@ -28,15 +28,12 @@ impl Walker<'_> {
         usize::try_from(held.saturating_mul(self.read_copies)).unwrap_or(usize::MAX)
     }
 
-    /// [`Self::copies_of`] the text a call searches: its first argument, or
-    /// the second of SQLite's `like(pattern, text)` and `glob(pattern,
-    /// text)`.
-    pub(super) fn searched_copies(&self, called: &str, args: &[FunctionArg]) -> usize {
-        let text = match called {
-            "like" | "glob" if self.dialect() == Dialect::Sqlite => args.get(1),
-            _ => args.first(),
-        };
-        text.and_then(bounds::argument)
+    /// [`Self::copies_of`] the text a call searches: its first argument
+    /// (SQLite's `like(pattern, text)`, whose text comes second, is not
+    /// bounded: its worker is killed inside a call).
+    pub(super) fn searched_copies(&self, args: &[FunctionArg]) -> usize {
+        args.first()
+            .and_then(bounds::argument)
             .map_or(1, |text| self.copies_of(text))
     }
 
@@ -301,7 +298,7 @@ impl Walker<'_> {
                 Self::written_query(&called, &list.args)?;
                 self.rounding_scale(&called, &list.args)?;
                 let searched = bounds::judge_call(self.dialect(), &called, &list.args)?;
-                let searched = searched.saturating_mul(self.searched_copies(&called, &list.args));
+                let searched = searched.saturating_mul(self.searched_copies(&list.args));
                 bounds::add_needles(self.dialect(), &mut self.needles, searched)?;
                 for (i, arg) in list.args.iter().enumerate() {
                     // XMLELEMENT's first argument names the element.

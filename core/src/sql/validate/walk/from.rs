@@ -439,7 +439,7 @@ impl Walker<'_> {
         // Read as rows, a call is judged as in an expression
         // (`string_to_table(body, <delimiter>)`, `regexp_matches(…)`).
         let searched = bounds::judge_call(self.dialect(), &called, args)?;
-        let searched = searched.saturating_mul(self.searched_copies(&called, args));
+        let searched = searched.saturating_mul(self.searched_copies(args));
         bounds::add_needles(self.dialect(), &mut self.needles, searched)?;
         for arg in args {
             self.walk_function_arg(arg)?;
