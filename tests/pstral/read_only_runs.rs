@@ -378,7 +378,8 @@ async fn results_stream_into_csv_and_the_preview_at_once() {
     assert_eq!(lines[2000], "2000,ligne 2000,3000.0");
 }
 
-async fn sqlite() -> (tempfile::TempDir, SqliteExecutor) {
+/// A SQLite target made by `setup`, and its executor.
+async fn sqlite_made_by(setup: &str) -> (tempfile::TempDir, SqliteExecutor) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("target.db");
     {
@@ -387,18 +388,23 @@ async fn sqlite() -> (tempfile::TempDir, SqliteExecutor) {
             sqlx::SqliteConnection::connect(&format!("sqlite:{}?mode=rwc", path.display()))
                 .await
                 .unwrap();
-        sqlx::raw_sql(
-            "CREATE TABLE t (i INTEGER, r REAL, s TEXT, b BLOB, n); \
-             INSERT INTO t VALUES (9007199254740993, 0.25, 'Zoé', x'CAFE', NULL); \
-             WITH RECURSIVE g(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM g WHERE x < 300) \
-             INSERT INTO t (i) SELECT x FROM g;",
-        )
-        .execute(&mut conn)
-        .await
-        .unwrap();
+        sqlx::raw_sql(sqlx::AssertSqlSafe(setup.to_owned()))
+            .execute(&mut conn)
+            .await
+            .unwrap();
     }
     let exec = SqliteExecutor::open(&path).await.unwrap();
     (dir, exec)
+}
+
+async fn sqlite() -> (tempfile::TempDir, SqliteExecutor) {
+    sqlite_made_by(
+        "CREATE TABLE t (i INTEGER, r REAL, s TEXT, b BLOB, n); \
+         INSERT INTO t VALUES (9007199254740993, 0.25, 'Zoé', x'CAFE', NULL); \
+         WITH RECURSIVE g(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM g WHERE x < 300) \
+         INSERT INTO t (i) SELECT x FROM g;",
+    )
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -527,29 +533,17 @@ async fn a_sqlite_statement_past_its_memory_bound_is_stopped_and_said_so() {
 async fn every_sqlite_statement_left_to_the_executor_ends_within_its_deadline() {
     // The tables the corpus's SQLite statements read: 600 clients, 20,000
     // orders with a note, three documents of 200 kB.
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("target.db");
-    {
-        use sqlx::Connection;
-        let mut conn =
-            sqlx::SqliteConnection::connect(&format!("sqlite:{}?mode=rwc", path.display()))
-                .await
-                .unwrap();
-        sqlx::raw_sql(
-            "CREATE TABLE clients (id INTEGER PRIMARY KEY, nom TEXT, company TEXT, city TEXT, email TEXT); \
-             CREATE TABLE orders (id INTEGER PRIMARY KEY, client_id INTEGER, amount REAL, note TEXT); \
-             CREATE TABLE docs (id INTEGER PRIMARY KEY, title TEXT, body TEXT); \
-             WITH RECURSIVE g(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM g WHERE x < 20000) \
-             INSERT INTO orders SELECT x, x % 600 + 1, x * 1.5, 'commande ' || x || ' livrée' FROM g; \
-             INSERT INTO clients SELECT client_id, 'client ' || client_id, 'Société ' || client_id, \
-               'Lyon', 'c' || client_id || '@example.com' FROM orders WHERE id <= 600; \
-             INSERT INTO docs SELECT id, 'doc ' || id, printf('%.200000c', 'a') FROM orders WHERE id <= 3;",
-        )
-        .execute(&mut conn)
-        .await
-        .unwrap();
-    }
-    let exec = SqliteExecutor::open(&path).await.unwrap();
+    let (_dir, exec) = sqlite_made_by(
+        "CREATE TABLE clients (id INTEGER PRIMARY KEY, nom TEXT, company TEXT, city TEXT, email TEXT); \
+         CREATE TABLE orders (id INTEGER PRIMARY KEY, client_id INTEGER, amount REAL, note TEXT); \
+         CREATE TABLE docs (id INTEGER PRIMARY KEY, title TEXT, body TEXT); \
+         WITH RECURSIVE g(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM g WHERE x < 20000) \
+         INSERT INTO orders SELECT x, x % 600 + 1, x * 1.5, 'commande ' || x || ' livrée' FROM g; \
+         INSERT INTO clients SELECT client_id, 'client ' || client_id, 'Société ' || client_id, \
+           'Lyon', 'c' || client_id || '@example.com' FROM orders WHERE id <= 600; \
+         INSERT INTO docs SELECT id, 'doc ' || id, printf('%.200000c', 'a') FROM orders WHERE id <= 3;",
+    )
+    .await;
     let corpus = include_str!("corpus/resources.tsv");
     let statements: Vec<(&str, &str)> = corpus
         .lines()

@@ -379,7 +379,7 @@ pub enum Heavy {
          digits), and the database's error on one it cannot parse would quote it whole"
     )]
     /// A structured value (jsonb, an array, a row type) written out as text
-    /// whole and then parsed (`Parsed::written`): its text cannot be weighed
+    /// whole and then parsed (`Parsed::as_text`): its text cannot be weighed
     /// without writing it.
     QuotesWritten { table: String, column: String },
 }

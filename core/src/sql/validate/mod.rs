@@ -287,11 +287,11 @@ pub struct Validated {
     /// value weighs that many times.
     pub gathered_value_copies: u64,
     /// It writes a value gathered from rows out whole as text (see
-    /// `sizes::Judged::gathered_written`): the PostgreSQL executor weighs
+    /// `sizes::Judged::gathered_as_text`): the PostgreSQL executor weighs
     /// each gathered row at what the server keeps to write it when the
     /// statement reads values whose text takes a buffer each (ranges, rows,
     /// jsonb).
-    pub gathered_written: bool,
+    pub gathered_as_text: bool,
     /// How many numbers read from the data its logarithms, roots or powers
     /// work on (`ln(r.rate)` one; `log(r.a * r.b, 2)` two, whose digits add
     /// up): the PostgreSQL executor measures the digits of the numbers it
@@ -377,10 +377,10 @@ pub struct Parsed {
     /// a structured value's text may be far longer than the value as read
     /// (a jsonb of 6,000 numbers `1e131071` stored in 1.6 kB writes 786 MB),
     /// which an error on parsing it would quote whole.
-    pub written: std::collections::BTreeSet<String>,
-    /// Those of [`Parsed::written`] written out inside what is parsed
+    pub as_text: std::collections::BTreeSet<String>,
+    /// Those of [`Parsed::as_text`] written out inside what is parsed
     /// (`j::text::int`), as opposed to beside it (`j::text, (j ->> 'n')::int`).
-    pub written_parsed: std::collections::BTreeSet<String>,
+    pub as_text_parsed: std::collections::BTreeSet<String>,
 }
 
 impl Parsed {
@@ -401,20 +401,20 @@ impl Parsed {
     /// its whole value was written out as text: by its name, when the names
     /// tell; else whenever something is written out and the statement
     /// reads it.
-    pub fn may_parse_written(
+    pub fn may_parse_as_text(
         &self,
         names: &NamesRead,
         relation: &str,
         alias: &str,
         column: &str,
     ) -> bool {
-        if !self.any || self.written.is_empty() {
+        if !self.any || self.as_text.is_empty() {
             return false;
         }
         if self.unresolved || self.renamed || !names.relations.contains(relation) {
             return names.reads(relation, alias, column);
         }
-        self.written_parsed.contains(column)
+        self.as_text_parsed.contains(column)
     }
 }
 
@@ -540,7 +540,7 @@ fn judge(sql: &str, policy: &Policy, catalog: Option<&Catalog>) -> Result<Valida
         parsed: walked.parsed,
         built_row_bytes: sizes.built_row_chars.saturating_mul(4),
         gathered_value_copies: sizes.gathered_value_copies,
-        gathered_written: sizes.gathered_written,
+        gathered_as_text: sizes.gathered_as_text,
         digits_read: sizes.digits_read,
         sought_chars: sizes.sought_chars,
         compared_reads: sizes.compared_reads,

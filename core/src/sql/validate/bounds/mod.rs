@@ -197,7 +197,7 @@ pub(super) fn short_length(length: Option<&Expr>) -> bool {
 /// Whether an argument is written out in the statement: literals, signs,
 /// casts, arrays and arithmetic of literals, which the planner folds before
 /// it estimates.
-pub(super) fn written_out(expr: &Expr) -> bool {
+pub(super) fn is_constant(expr: &Expr) -> bool {
     !contains(expr, |e| {
         !matches!(
             e,
@@ -515,7 +515,7 @@ pub(super) fn fixed_scalar(expr: &Expr) -> bool {
         Expr::Interval(_) => true,
         Expr::Cast {
             expr, data_type, ..
-        } => temporal(data_type) && (fixed_scalar(expr) || written_out(expr)),
+        } => temporal(data_type) && (fixed_scalar(expr) || is_constant(expr)),
         Expr::BinaryOp { left, op, right } => {
             matches!(
                 op,

@@ -32,8 +32,8 @@ pub(super) struct Check<'a> {
     pub(super) sets: u64,
     /// See [`Judged::gathered_value_copies`].
     pub(super) gathered_value_copies: u64,
-    /// See [`Judged::gathered_written`].
-    pub(super) gathered_written: bool,
+    /// See [`Judged::gathered_as_text`].
+    pub(super) gathered_as_text: bool,
     /// See [`Judged::digits_read`].
     pub(super) digits_read: u64,
     /// See [`Judged::sought_chars`].
@@ -278,7 +278,7 @@ impl Check<'_> {
         let sought = match op {
             BinaryOperator::ArrowAt => left,
             // An overlap is symmetric: either side may be written out.
-            _ if overlap && bounds::written_out(left) => left,
+            _ if overlap && bounds::is_constant(left) => left,
             _ => right,
         };
         // A range compared with a range or with an element (a date, a
@@ -287,7 +287,7 @@ impl Check<'_> {
         {
             return ControlFlow::Continue(());
         }
-        if bounds::written_out(sought) {
+        if bounds::is_constant(sought) {
             let chars = (sought.to_string().len() as u64).max(self.sizes.size(sought).chars);
             self.sought_chars = self.sought_chars.saturating_add(chars).min(HUGE);
             return ControlFlow::Continue(());
@@ -461,8 +461,8 @@ impl Visitor for Check<'_> {
 
     fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
         // Any case of a call's name: matching more writes notes more.
-        let written = super::super::walk::written_out(expr, |i| i.value.to_ascii_lowercase());
-        self.gathered_written |= written.iter().any(|e| self.sizes.size(e).gathered);
+        let written = super::super::walk::rendered_as_text(expr, |i| i.value.to_ascii_lowercase());
+        self.gathered_as_text |= written.iter().any(|e| self.sizes.size(e).gathered);
         if matches!(expr, Expr::BinaryOp { .. } | Expr::Function(_)) {
             let copies = self.sizes.gathered_copies(expr);
             if copies > 1 || self.sizes.size(expr).gathered {

@@ -114,7 +114,7 @@ pub(super) struct Judged {
     /// gathering): the server keeps a buffer of a kilobyte or more for each
     /// element of some types (a range, a row, a jsonb) until the whole value
     /// is written, far more than the element itself.
-    pub gathered_written: bool,
+    pub gathered_as_text: bool,
     /// How many values read from the data its logarithms, roots or powers
     /// work on, all of them together (`ln(r.rate)` one, `log(r.a * r.b *
     /// r.c, 2)` three): their digits only the data says: a `numeric` may
@@ -195,7 +195,7 @@ pub(super) fn judge(query: &Query, dialect: Dialect) -> Result<Judged, Refusal> 
         needles: 0,
         sets: 0,
         gathered_value_copies: 0,
-        gathered_written: false,
+        gathered_as_text: false,
         digits_read: 0,
         sought_chars: 0,
         compared_reads: 0,
@@ -223,7 +223,7 @@ pub(super) fn judge(query: &Query, dialect: Dialect) -> Result<Judged, Refusal> 
         grows_by_reading: sizes.grows_by_reading,
         built_row_chars,
         gathered_value_copies: check.gathered_value_copies,
-        gathered_written: check.gathered_written,
+        gathered_as_text: check.gathered_as_text,
         digits_read: check.digits_read,
         sought_chars: check.sought_chars,
         compared_reads: check.compared_reads,

@@ -977,7 +977,7 @@ fn the_numbers_a_logarithm_reads_count_once_for_each_value_read() {
 fn a_gathered_value_written_out_whole_as_text_is_noted() {
     let written = |sql: &str| {
         super::super::validate(sql, &super::super::Policy::new(Dialect::Postgres))
-            .map(|v| v.gathered_written)
+            .map(|v| v.gathered_as_text)
     };
     assert_eq!(
         written("SELECT length(array_agg(e.during)::text) AS n FROM events e"),

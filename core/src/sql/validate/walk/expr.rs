@@ -35,7 +35,7 @@ impl Walker<'_> {
         }
         // A column written out whole as text (`j::text`, `concat(j)`).
         for written in self.written_in(expr) {
-            self.parsed.written.insert(written);
+            self.parsed.as_text.insert(written);
         }
         self.expr_depth += 1;
         let result = self.expr(expr);
@@ -478,6 +478,6 @@ pub(super) fn plain(expr: &Expr) -> bool {
     match expr {
         Expr::Nested(inner) => plain(inner),
         Expr::Identifier(_) | Expr::CompoundIdentifier(_) => true,
-        e => bounds::written_out(e),
+        e => bounds::is_constant(e),
     }
 }

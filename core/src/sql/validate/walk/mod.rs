@@ -40,7 +40,7 @@ type Judged = Result<(), Refusal>;
 /// The values `expr` itself writes out whole as text: what a cast to a
 /// text type casts, or the arguments of a call that writes any value it is
 /// given ([`writes_text`]), the call's name folded by `fold`.
-pub(in crate::sql::validate) fn written_out(
+pub(in crate::sql::validate) fn rendered_as_text(
     expr: &Expr,
     fold: impl Fn(&sqlparser::ast::Ident) -> String,
 ) -> Vec<&Expr> {
@@ -66,7 +66,7 @@ pub(in crate::sql::validate) fn written_out(
 }
 
 /// Calls that write any value they are given out as text (see
-/// `Parsed::written`).
+/// `Parsed::as_text`).
 fn writes_text(called: &str) -> bool {
     matches!(
         called,
@@ -479,7 +479,7 @@ impl<'a> Walker<'a> {
         let args: Vec<Option<&Expr>> = args.into_iter().collect();
         let foreseen = args
             .iter()
-            .all(|a| a.is_some_and(|a| bounds::written_out(a) && (!series || bounds::integral(a))))
+            .all(|a| a.is_some_and(|a| bounds::is_constant(a) && (!series || bounds::integral(a))))
             || (series && bounds::short_time_series(&args));
         if !foreseen {
             self.computed_series = true;
@@ -556,7 +556,7 @@ impl<'a> Walker<'a> {
         use std::ops::ControlFlow;
         let _ = sqlparser::ast::visit_expressions(expr, |e| {
             for written in self.written_in(e) {
-                self.parsed.written_parsed.insert(written);
+                self.parsed.as_text_parsed.insert(written);
             }
             match e {
                 Expr::Identifier(i) => {
@@ -598,10 +598,10 @@ impl<'a> Walker<'a> {
 
     /// The columns `expr` itself writes out whole as text: a cast to a text
     /// type, or a call that writes any value it is given (see
-    /// `Parsed::written`). Noted for every expression walked, and again for
+    /// `Parsed::as_text`). Noted for every expression walked, and again for
     /// those inside what a statement parses.
     fn written_in(&self, expr: &Expr) -> Vec<String> {
-        written_out(expr, |i| self.fold(i))
+        rendered_as_text(expr, |i| self.fold(i))
             .into_iter()
             .filter_map(|value| self.column_name(value))
             .collect()

@@ -199,7 +199,7 @@ pub(super) async fn weigh_growth(
                     && written.is_none()
                     && query
                         .parsed
-                        .may_parse_written(&query.names, relation, alias, column)
+                        .may_parse_as_text(&query.names, relation, alias, column)
                 {
                     written = Some((table, column));
                 }

@@ -80,7 +80,7 @@ async fn weigh_within(
         || query.tests_subqueries
         || query.held_reads > 0
         || query.held_rebuilds > 0
-        || !query.parsed.written.is_empty()
+        || !query.parsed.as_text.is_empty()
         || query.digits_read > 0
         || query.sought_chars > 0
         || query.compared_reads > 0;
@@ -101,7 +101,7 @@ async fn weigh_within(
     let rebuilds = query.held_rebuilds > 0 && structured;
     let reads = query.held_reads >= MIN_HELD_READS || (query.held_reads > 0 && structured);
     let searches = query.sought_chars > 0 || query.compared_reads > 0;
-    if !query.parsed.written.is_empty() {
+    if !query.parsed.as_text.is_empty() {
         weigh_written_elements(conn, query, plan).await?;
     }
     if !weighed(query)
@@ -364,7 +364,7 @@ async fn weigh_gathering(
     // Written out whole as text, each element of some types keeps a buffer
     // until the whole value is written (320,000 ranges, 22 bytes
     // each, gathered then written: 1,078 MiB of backend).
-    let written = query.gathered_written
+    let written = query.gathered_as_text
         && !buffered_reads(conn, query, plan, ELEMENT_BUFFERED)
             .await?
             .is_empty();
@@ -743,7 +743,7 @@ async fn weigh_written_elements(
     let written = buffered_reads(conn, query, plan, ELEMENTS_BUFFERED)
         .await?
         .into_iter()
-        .find(|(_, column)| !by_name || parsed.written.contains(column));
+        .find(|(_, column)| !by_name || parsed.as_text.contains(column));
     match written {
         Some((table, column)) => Err(ExecError::TooHeavy(Heavy::WritesElements { table, column })),
         None => Ok(()),
