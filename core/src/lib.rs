@@ -61,7 +61,7 @@ pub mod telemetry;
 /// others, a module that imports it back. The compiler does not check
 /// this within a crate, so this test does, on the source (tests excluded).
 #[cfg(test)]
-mod layering {
+pub(crate) mod layering {
     use std::collections::{BTreeMap, BTreeSet};
     use std::path::Path;
 
@@ -125,7 +125,7 @@ mod layering {
 
     /// The items of a `{…}` group up to its closing brace, split at its own
     /// commas.
-    fn split_top(group: &str) -> Vec<&str> {
+    pub(crate) fn split_top(group: &str) -> Vec<&str> {
         let mut parts = Vec::new();
         let (mut depth, mut start) = (0, 0);
         for (i, c) in group.char_indices() {
@@ -147,7 +147,7 @@ mod layering {
     }
 
     /// A circle through `from`, as the modules along it.
-    fn circle_through(
+    pub(crate) fn circle_through(
         from: &str,
         graph: &BTreeMap<String, BTreeSet<String>>,
     ) -> Option<Vec<String>> {
@@ -195,7 +195,7 @@ mod layering {
 
     /// The imports that go up `order`: (module, what it imports that is
     /// listed after it, or not at all).
-    fn upward(
+    pub(crate) fn upward(
         order: &[String],
         graph: &BTreeMap<String, BTreeSet<String>>,
     ) -> Vec<(String, String)> {

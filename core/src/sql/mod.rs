@@ -8,6 +8,18 @@
 //! dialect and the whole tree walked; what cannot be parsed is refused as
 //! "cannot be verified", never passed. Execution (read-only account,
 //! read-only transaction, timeouts, row cap) is the next layer.
+//!
+//! Its modules, from the bottom up (each imports only those above it in
+//! this list; the `layering` test below checks it):
+//! - [`dialect`]: the SQL dialects, and how each folds a name.
+//! - [`schema`]: a target's tables, as the model is told of them.
+//! - [`validate`]: a statement judged on its parsed form.
+//! - [`backend`]: a validated statement run read-only on a target.
+//! - [`render`]: the rows shown, and written to files.
+//! - [`extract`]: SQL found in an answer.
+//! - [`execute`]: the one audited Execute use case.
+//! - [`settings`]: how SQL is configured.
+//! - [`demo`]: the demo CRM.
 
 pub mod backend;
 pub mod demo;
@@ -93,4 +105,275 @@ pub fn oracle_client_library() -> Result<String, String> {
          `cargo build --release --features oracle` (or with the default features)"
             .to_owned(),
     )
+}
+
+/// The modules of `sql`, and of each folder below it, form layers: none
+/// imports, directly or through others, a module that imports it back;
+/// where a folder's `mod.rs` lists its modules (`//! - [`name`]`, from the
+/// bottom up), each imports only those listed before it. The crate-wide
+/// test (`crate::layering`) sees `sql` as one module; this one looks inside.
+#[cfg(test)]
+mod layering {
+    use std::collections::{BTreeMap, BTreeSet};
+    use std::path::{Path, PathBuf};
+
+    use crate::layering::{circle_through, split_top, upward};
+
+    /// The crate's source folder.
+    fn src() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
+    }
+
+    /// The module path of a source file (`sql/validate/walk/calls.rs` →
+    /// sql, validate, walk, calls; a `mod.rs` is its folder's module).
+    fn module_of(file: &Path) -> Vec<String> {
+        let relative = file.strip_prefix(src()).unwrap();
+        let mut parts: Vec<String> = relative
+            .components()
+            .map(|c| c.as_os_str().to_str().unwrap().to_owned())
+            .collect();
+        let last = parts.pop().unwrap();
+        let stem = last.trim_end_matches(".rs");
+        if stem != "mod" {
+            parts.push(stem.to_owned());
+        }
+        parts
+    }
+
+    /// The code of a file that is not a test: up to its first
+    /// `#[cfg(test)]`, comments taken out.
+    fn code_of(file: &Path) -> String {
+        let text = std::fs::read_to_string(file).unwrap();
+        let code = text.split("#[cfg(test)]").next().unwrap();
+        code.lines()
+            .map(|line| line.split("//").next().unwrap())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    fn ident(text: &str) -> &str {
+        let end = text
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(text.len());
+        &text[..end]
+    }
+
+    /// The paths `text` names from `base` on (`a::b`, `a::{b, c::d}`),
+    /// each from the crate's root.
+    fn paths_from(base: &[String], text: &str, found: &mut Vec<Vec<String>>) {
+        let mut path = base.to_vec();
+        let mut rest = text;
+        loop {
+            if let Some(group) = rest.strip_prefix('{') {
+                for part in split_top(group) {
+                    paths_from(&path, part.trim(), found);
+                }
+                return;
+            }
+            let name = ident(rest);
+            if name.is_empty() {
+                break;
+            }
+            match name {
+                "super" => {
+                    path.pop();
+                }
+                "self" => {}
+                "crate" => path.clear(),
+                _ => path.push(name.to_owned()),
+            }
+            rest = &rest[name.len()..];
+            match rest.strip_prefix("::") {
+                Some(after) => rest = after,
+                None => break,
+            }
+        }
+        found.push(path);
+    }
+
+    /// Every path the code of `file` names through `crate::`, `super::` or
+    /// `self::`, from the crate's root.
+    fn paths_named(file: &Path) -> Vec<Vec<String>> {
+        let module = module_of(file);
+        let code = code_of(file);
+        let mut found = Vec::new();
+        for (at, _) in code.match_indices("::") {
+            // Where a path starts: `crate`, `super` or `self`, not preceded
+            // by another segment.
+            let before = &code[..at];
+            let start = before
+                .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .map_or(0, |i| i + 1);
+            let first = &before[start..];
+            if !matches!(first, "crate" | "super" | "self") || before[..start].ends_with("::") {
+                continue;
+            }
+            paths_from(&module, &code[start..], &mut found);
+        }
+        found
+    }
+
+    /// The `.rs` files below `dir`, tests' own files left out.
+    fn files_below(dir: &Path) -> Vec<PathBuf> {
+        let mut files = Vec::new();
+        let mut stack = vec![dir.to_owned()];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if path.extension().is_some_and(|e| e == "rs")
+                    && path.file_name().is_some_and(|n| n != "tests.rs")
+                {
+                    files.push(path);
+                }
+            }
+        }
+        files
+    }
+
+    /// The modules of the folder `dir`, each with those of its siblings its
+    /// code (and its own modules' code) names. A name of the folder's
+    /// `mod.rs` that it imports from one of them (`pub use refusal::Refusal`)
+    /// counts as that module; one it defines itself does not count.
+    fn sibling_imports(dir: &Path) -> BTreeMap<String, BTreeSet<String>> {
+        let folder = module_of(&dir.join("mod.rs"));
+        let depth = folder.len();
+        let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for file in files_below(dir) {
+            let module = module_of(&file);
+            if module.len() > depth {
+                graph.entry(module[depth].clone()).or_default();
+            }
+        }
+        // The names `mod.rs` imports from its own modules.
+        let mut brought: BTreeMap<String, String> = BTreeMap::new();
+        let parent = code_of(&dir.join("mod.rs"));
+        for statement in parent.split(';') {
+            let Some((_, used)) = statement.split_once("use ") else {
+                continue;
+            };
+            let used = used.trim();
+            let first = ident(used);
+            if !graph.contains_key(first) {
+                continue;
+            }
+            let mut paths = Vec::new();
+            paths_from(&[], used, &mut paths);
+            for path in paths {
+                let name = path.last().unwrap().clone();
+                brought.insert(name, first.to_owned());
+            }
+        }
+        for file in files_below(dir) {
+            let module = module_of(&file);
+            if module.len() <= depth {
+                continue;
+            }
+            let from = module[depth].clone();
+            for path in paths_named(&file) {
+                if path.len() <= depth || path[..depth] != folder[..] {
+                    continue;
+                }
+                let named = &path[depth];
+                let to = if graph.contains_key(named) {
+                    named.clone()
+                } else if let Some(module) = brought.get(named) {
+                    module.clone()
+                } else {
+                    continue;
+                };
+                if to != from {
+                    graph.get_mut(&from).unwrap().insert(to);
+                }
+            }
+        }
+        graph
+    }
+
+    /// The modules a folder's `mod.rs` lists, from the bottom up.
+    fn listed_order(dir: &Path) -> Vec<String> {
+        std::fs::read_to_string(dir.join("mod.rs"))
+            .unwrap()
+            .lines()
+            .take_while(|l| l.starts_with("//!"))
+            .filter_map(|l| l.strip_prefix("//! - [`"))
+            .filter_map(|l| l.split_once('`').map(|(name, _)| name.to_owned()))
+            .collect()
+    }
+
+    fn folders_below(dir: &Path) -> Vec<PathBuf> {
+        let mut folders = vec![dir.to_owned()];
+        let mut at = 0;
+        while at < folders.len() {
+            for entry in std::fs::read_dir(&folders[at]).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() && path.join("mod.rs").exists() {
+                    folders.push(path);
+                }
+            }
+            at += 1;
+        }
+        folders
+    }
+
+    #[test]
+    fn no_module_of_sql_imports_one_that_imports_it_back() {
+        let folders = folders_below(&src().join("sql"));
+        assert!(folders.len() > 5, "{folders:?}");
+        for folder in folders {
+            let graph = sibling_imports(&folder);
+            for module in graph.keys() {
+                if let Some(circle) = circle_through(module, &graph) {
+                    panic!(
+                        "an import circle in {}: {}",
+                        folder.display(),
+                        circle.join(" → ")
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn sql_and_its_validator_import_only_what_they_list_below_each_module() {
+        for folder in ["sql", "sql/validate"] {
+            let dir = src().join(folder);
+            let graph = sibling_imports(&dir);
+            let order = listed_order(&dir);
+            let listed: BTreeSet<&String> = order.iter().collect();
+            let modules: BTreeSet<&String> = graph.keys().collect();
+            assert_eq!(listed, modules, "{folder}/mod.rs lists {order:?}");
+            assert_eq!(
+                upward(&order, &graph),
+                [],
+                "imports up {folder}'s order {order:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_imports_inside_the_validator_are_read() {
+        let graph = sibling_imports(&src().join("sql/validate"));
+        // Through a group, a re-export of `mod.rs`, and from a module's own
+        // module.
+        assert!(graph["walk"].contains("bounds"), "{graph:?}");
+        assert!(graph["walk"].contains("refusal"), "{graph:?}");
+        assert!(graph["sizes"].contains("copies"), "{graph:?}");
+        assert!(graph["tokens"].contains("refusal"), "{graph:?}");
+    }
+
+    #[test]
+    fn an_import_down_from_the_bottom_of_the_validator_is_found() {
+        // Made up: `syntax` (the bottom) naming what the walk defines.
+        let dir = src().join("sql/validate");
+        let mut graph = sibling_imports(&dir);
+        graph.get_mut("syntax").unwrap().insert("walk".to_owned());
+        let order = listed_order(&dir);
+        assert_eq!(
+            upward(&order, &graph),
+            [("syntax".to_owned(), "walk".to_owned())]
+        );
+        assert!(circle_through("syntax", &graph).is_some());
+    }
 }

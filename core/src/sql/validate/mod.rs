@@ -23,17 +23,40 @@
 //!
 //! A keyword list is not a validator: it refuses `updated_at` and accepts
 //! what it does not know.
+//!
+//! Its modules, from the bottom up (each imports only those above it in
+//! this list; `sql::layering` checks it):
+//! - [`refusal`]: why a statement is refused, in words a person reads.
+//! - [`syntax`]: small readings of the parsed statement every check shares.
+//! - [`policy`]: what a target allows, and how a name is matched against it.
+//! - [`reads`]: what a statement reads, as the walk found it.
+//! - [`functions`]: the functions allowed, per dialect.
+//! - [`tokens`]: the text cut into tokens, bounded before anything recursive.
+//! - [`bounds`]: what one call may build or look for, on its arguments.
+//! - [`copies`]: how many copies of a value read a value may hold.
+//! - [`sizes`]: what the statement builds, by name, and the numbers it
+//!   computes.
+//! - [`walk`]: every construct understood or refused, its names resolved;
+//!   it asks the checks above of each part it walks.
 
 mod bounds;
 mod copies;
 pub mod functions;
+mod policy;
+mod reads;
 mod refusal;
 mod sizes;
+mod syntax;
 mod tokens;
 mod walk;
 
+pub use copies::REBUILT_COPIES;
+pub use policy::{DEFAULT_DENIED_OBJECTS, Policy};
+pub use reads::{NamesRead, Parsed};
 pub use refusal::{Builder, Excess, Foreign, Refusal, Unreadable};
 pub use sizes::MAX_NUMERIC_DIGITS;
+pub use tokens::{MAX_PAREN_DEPTH, MAX_TOKENS};
+pub use walk::{MAX_FROM_RELATIONS, MAX_RELATIONS, MAX_TREE_DEPTH};
 
 use sqlparser::ast::Statement;
 use sqlparser::parser::Parser;
@@ -48,21 +71,6 @@ use tokens::screen_tokens;
 /// bound (twice it, were every byte escaped in JSON) keeps what one click
 /// adds to the own database under 64 KiB.
 pub const MAX_STATEMENT_BYTES: usize = 16_384;
-/// The most tokens (words, literals, operators; not spaces or comments).
-pub const MAX_TOKENS: usize = 10_000;
-/// The deepest nesting of parentheses.
-pub const MAX_PAREN_DEPTH: usize = 64;
-/// The deepest nesting of the parsed tree the walker follows (a chain of
-/// 1,000 `+` is 1,000 deep).
-pub const MAX_TREE_DEPTH: usize = 500;
-/// The most relations one `FROM` joins: the planner weighs the orders of
-/// joining them in memory (eleven joined on one column took 287 MiB to
-/// plan), and a report rarely joins more than a handful.
-pub const MAX_FROM_RELATIONS: usize = 10;
-/// The most relations all the `FROM` clauses of a statement name together:
-/// the planner keeps what it weighed for each until the whole statement is
-/// planned (twenty SELECTs of eleven took 5.3 GiB at the offer's EXPLAIN).
-pub const MAX_RELATIONS: usize = 32;
 /// The parser's own recursion limit (subqueries and parenthesised
 /// expressions nest through it).
 const PARSER_RECURSION_LIMIT: usize = 64;
@@ -70,149 +78,6 @@ const PARSER_RECURSION_LIMIT: usize = 64;
 /// within the bounds above, measured by `a_statement_at_every_bound_is_judged`
 /// in a debug build with room to spare.
 const CHECK_STACK_BYTES: usize = 64 * 1024 * 1024;
-
-/// How many times its size as read a structured value (jsonb, an array)
-/// takes in the server's memory while an operator rebuilds it: the value
-/// is taken apart into a tree of nodes, some 270 bytes a member however
-/// small, and put together again (`f.answers - 0` of a jsonb of 2.5 million
-/// empty arrays, 20 MB as read: 695 MiB; of 830,000 empty
-/// objects, 78 times its size as read; `payload - 0` of a 30 MB
-/// array of small objects: 400 MiB).
-pub const REBUILT_COPIES: u64 = 80;
-
-/// Objects refused when no catalogue is known (`pstral sql check` without a
-/// target): the data dictionary and catalogs, which tell about users,
-/// sessions and the whole database rather than the business data. With a
-/// catalogue, a relation must be one of its tables instead, which is
-/// stricter.
-pub const DEFAULT_DENIED_OBJECTS: &[&str] = &[
-    // Oracle's dictionary, including the public synonyms reached without a
-    // schema.
-    "DICT",
-    "DICTIONARY",
-    "DICT_COLUMNS",
-    "TAB",
-    "TABS",
-    "CAT",
-    "COLS",
-    "OBJ",
-    "SYN",
-    "SEQ",
-    "IND",
-    "CLU",
-    "SESSION_*",
-    // Public synonyms of dictionary views outside the families below
-    // (SQL*Loader's directories, Oracle Text's parameters).
-    "LOADER_*",
-    "CTX_*",
-    "ROLE_*_PRIVS",
-    "NLS_*_PARAMETERS",
-    "GLOBAL_NAME",
-    "PRODUCT_COMPONENT_VERSION",
-    "DATABASE_PROPERTIES",
-    "TABLE_PRIVILEGES",
-    "COLUMN_PRIVILEGES",
-    "RESOURCE_VIEW",
-    "PATH_VIEW",
-    "COL",
-    "CATALOG",
-    "SYSCATALOG",
-    "PUBLICSYN",
-    "TABQUOTAS",
-    "SYSFILES",
-    "TABLE_PRIVILEGE_MAP",
-    "SYSTEM_PRIVILEGE_MAP",
-    "STMT_AUDIT_OPTION_MAP",
-    "AUDIT_ACTIONS",
-    "UNIFIED_AUDIT_TRAIL",
-    "INDEX_STATS",
-    "INDEX_HISTOGRAM",
-    "HS_*",
-    "TRUSTED_SERVERS",
-    "RESOURCE_MAP",
-    "PRODUCT_PRIVS",
-    "DATABASE_COMPATIBLE_LEVEL",
-    "NLS_*",
-    "PLAN_TABLE",
-    "RECYCLEBIN",
-    "PUBLIC_DEPENDENCY",
-    "QUEUE_PRIVILEGES",
-    "GLOBAL_CONTEXT",
-    "PROXY_USERS",
-    "REDACTION_*",
-    "AUDIT_*",
-    "RESOURCE_COST",
-    "XS_*",
-    "CLIENT_RESULT_CACHE_*",
-    "LOGSTDBY_*",
-    "MAP_OBJECT",
-    "TS_PITR_*",
-    "SYSSEGOBJ",
-    "SYNONYMS",
-    "SOURCE_SIZE",
-    "DOCUMENT_LINKS",
-    "V_$*",
-    "GV_$*",
-    "ALL_*",
-    "DBA_*",
-    "USER_*",
-    "CDB_*",
-    "V$*",
-    "GV$*",
-    "X$*",
-    "SYS.*",
-    "SYSTEM.*",
-    "PG_*",
-    "INFORMATION_SCHEMA.*",
-    "SQLITE_*",
-    // SQLite's eponymous virtual tables: page statistics (every table and
-    // index name), files and archives.
-    "DBSTAT",
-    "FSDIR",
-    "ZIPFILE",
-    "SQLAR",
-    // SQLite's pragmas as tables (pragma_database_list shows file paths).
-    "PRAGMA_*",
-];
-
-/// What is allowed on a target.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Policy {
-    pub dialect: Dialect,
-    /// Schemas whose objects may be read when a name is qualified; an
-    /// unqualified name resolves in the executing account's own schema (or
-    /// PostgreSQL's search path, which the executor sets to these).
-    pub allowed_schemas: Vec<String>,
-    /// Functions allowed beyond the built-in list (`sql.allowed_functions`):
-    /// names, or `schema.name` for a function of the company's own.
-    pub allowed_functions: Vec<String>,
-    /// Functions refused even when allowed (globs, `sql.denied_functions`).
-    pub denied_functions: Vec<String>,
-    /// Objects refused when no catalogue is known (globs).
-    pub denied_objects: Vec<String>,
-}
-
-impl Policy {
-    /// The built-in lists for `dialect`, with no schema allowed by name.
-    /// Configured names are added to these, never replace them.
-    pub fn new(dialect: Dialect) -> Self {
-        Self {
-            dialect,
-            allowed_schemas: Vec::new(),
-            allowed_functions: Vec::new(),
-            denied_functions: Vec::new(),
-            denied_objects: DEFAULT_DENIED_OBJECTS
-                .iter()
-                .map(|s| (*s).to_owned())
-                .collect(),
-        }
-    }
-
-    pub fn allowing(mut self, schemas: &[&str]) -> Self {
-        self.allowed_schemas = schemas.iter().map(|s| (*s).to_owned()).collect();
-        self
-    }
-}
 
 /// A statement that passed: exactly the text to execute.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -341,95 +206,6 @@ pub struct Validated {
     pub built_row_bytes: u64,
 }
 
-/// The names a statement reads values by, folded as its dialect folds
-/// them. A superset: every part of every column reference counts.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct NamesRead {
-    /// Every part of every column reference (`d.body` gives `d` and `body`).
-    pub columns: std::collections::BTreeSet<String>,
-    /// Names written alone, which may stand for a whole row (`json_agg(d)`).
-    pub alone: std::collections::BTreeSet<String>,
-    /// A `*` or `t.*` outside `count(*)`: whole rows are read.
-    pub wildcard: bool,
-    /// The relations it names in `FROM` (their last part): a table read
-    /// under another name (through a view, which may rename its columns)
-    /// may have any of its columns read.
-    pub relations: std::collections::BTreeSet<String>,
-}
-
-/// The values a statement parses as another type, by the names it reads
-/// them by (folded as its dialect folds them).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Parsed {
-    /// It parses a value it reads.
-    pub any: bool,
-    /// The last part of each name read in what it parses (`d.body` gives
-    /// `body`; a name alone may be a whole row).
-    pub names: std::collections::BTreeSet<String>,
-    /// What it parses reads values not by a column's name (a subquery, a
-    /// whole row by `*`).
-    pub unresolved: bool,
-    /// A CTE, a subquery, a function's rows or `VALUES` may give a value
-    /// it reads another name.
-    pub renamed: bool,
-    /// The last part of each name whose whole value the statement writes
-    /// out as text (`j::text`, `concat(j)`, `array_to_string(a, ',')`):
-    /// a structured value's text may be far longer than the value as read
-    /// (a jsonb of 6,000 numbers `1e131071` stored in 1.6 kB writes 786 MB),
-    /// which an error on parsing it would quote whole.
-    pub as_text: std::collections::BTreeSet<String>,
-    /// Those of [`Parsed::as_text`] written out inside what is parsed
-    /// (`j::text::int`), as opposed to beside it (`j::text, (j ->> 'n')::int`).
-    pub as_text_parsed: std::collections::BTreeSet<String>,
-}
-
-impl Parsed {
-    /// Whether `column` of the table it reads as `relation`, named `alias`
-    /// in the statement, may be parsed: by its name, when the names tell;
-    /// else whenever the statement reads it (`names`).
-    pub fn may_parse(&self, names: &NamesRead, relation: &str, alias: &str, column: &str) -> bool {
-        if !self.any {
-            return false;
-        }
-        if self.unresolved || self.renamed || !names.relations.contains(relation) {
-            return names.reads(relation, alias, column);
-        }
-        self.names.contains(column) || self.names.contains(alias) || self.names.contains(relation)
-    }
-
-    /// Whether `column` (see [`Parsed::may_parse`]) may be parsed after
-    /// its whole value was written out as text: by its name, when the names
-    /// tell; else whenever something is written out and the statement
-    /// reads it.
-    pub fn may_parse_as_text(
-        &self,
-        names: &NamesRead,
-        relation: &str,
-        alias: &str,
-        column: &str,
-    ) -> bool {
-        if !self.any || self.as_text.is_empty() {
-            return false;
-        }
-        if self.unresolved || self.renamed || !names.relations.contains(relation) {
-            return names.reads(relation, alias, column);
-        }
-        self.as_text_parsed.contains(column)
-    }
-}
-
-impl NamesRead {
-    /// Whether the statement may read `column` of the table it reads as
-    /// `relation`, named `alias` in the statement.
-    pub fn reads(&self, relation: &str, alias: &str, column: &str) -> bool {
-        !self.relations.contains(relation)
-            || self.wildcard
-            || self.columns.contains(column)
-            || self.alone.contains(alias)
-            || self.alone.contains(relation)
-    }
-}
-
 /// Judges `sql` under `policy`, with no catalogue: relations are judged by
 /// name (see [`DEFAULT_DENIED_OBJECTS`]).
 ///
@@ -554,48 +330,6 @@ fn statement_kind(statement: &Statement) -> String {
     words.join(" ").to_uppercase()
 }
 
-/// `*` matches any run of characters; everything else matches itself.
-fn glob(pattern: &str, text: &str) -> bool {
-    let mut pieces = pattern.split('*');
-    let first = pieces.next().unwrap_or_default();
-    let Some(mut rest) = text.strip_prefix(first) else {
-        return false;
-    };
-    let pieces: Vec<&str> = pieces.collect();
-    let Some((last, middle)) = pieces.split_last() else {
-        return rest.is_empty();
-    };
-    for piece in middle {
-        match rest.find(piece) {
-            Some(at) => rest = &rest[at + piece.len()..],
-            None => return false,
-        }
-    }
-    rest.ends_with(last)
-}
-
-/// Whether an object name matches a pattern. An unqualified name is matched
-/// as it is: the dictionary is reached through unqualified public synonyms
-/// (`ALL_USERS`, `DICT`). A qualified one is matched as a whole (`SYS.*`,
-/// `INFORMATION_SCHEMA.*`): in an allowed schema, `crm.user_accounts` is the
-/// business's table, not the `USER_*` dictionary.
-fn denied_object(patterns: &[String], parts: &[String]) -> bool {
-    let full = parts.join(".");
-    patterns
-        .iter()
-        .any(|p| glob(&p.to_ascii_uppercase(), &full))
-}
-
-/// Whether a called name (its parts, upper case) matches a pattern: against
-/// the whole dotted name, or against any single part (`DBMS_LOCK.SLEEP`).
-fn denied(patterns: &[String], parts: &[String]) -> bool {
-    let full = parts.join(".");
-    patterns.iter().any(|p| {
-        let p = p.to_ascii_uppercase();
-        glob(&p, &full) || (!p.contains('.') && parts.iter().any(|part| glob(&p, part)))
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -632,29 +366,6 @@ mod tests {
             top("SELECT id FROM clients ORDER BY id FETCH FIRST 5 PERCENT ROWS ONLY"),
             None
         );
-    }
-
-    #[test]
-    fn globs_match_like_shell_patterns() {
-        assert!(glob("DBMS_*", "DBMS_LOCK"));
-        assert!(!glob("DBMS_*", "XDBMS_LOCK"));
-        assert!(glob("*URITYPE", "HTTPURITYPE"));
-        assert!(glob("SYS.*", "SYS.DBMS_X.Y"));
-        assert!(glob("NEXTVAL", "NEXTVAL"));
-        assert!(!glob("NEXTVAL", "NEXTVALS"));
-        assert!(glob("A*B*C", "AxxBxxC"));
-    }
-
-    #[test]
-    fn names_match_by_whole_name_or_part() {
-        let p: Vec<String> = vec!["DBMS_*".into(), "SYS.*".into()];
-        assert!(denied(
-            &p,
-            &["SYS".into(), "DBMS_LOCK".into(), "SLEEP".into()]
-        ));
-        assert!(denied(&p, &["DBMS_LOB".into(), "SUBSTR".into()]));
-        assert!(!denied(&p, &["CRM".into(), "SYSTEMS".into()]));
-        assert!(!denied(&p, &["UPPER".into()]));
     }
 
     #[test]

@@ -7,7 +7,12 @@
 use sqlparser::tokenizer::{Token, Whitespace};
 
 use super::super::Dialect;
-use super::{Excess, MAX_PAREN_DEPTH, MAX_TOKENS, Refusal, Unreadable};
+use super::refusal::{Excess, Refusal, Unreadable};
+
+/// The most tokens (words, literals, operators; not spaces or comments).
+pub const MAX_TOKENS: usize = 10_000;
+/// The deepest nesting of parentheses.
+pub const MAX_PAREN_DEPTH: usize = 64;
 
 /// `sql` without Oracle's optimizer hints (`/*+ … */`, `--+ …`), each
 /// replaced by a space (a line's end kept): to the checker a comment, to

@@ -196,6 +196,7 @@ async fn plan_of(
 
 mod cells;
 mod foresight;
+mod measured;
 mod weigh;
 
 use cells::{bounded_projection, pg_cell_into};

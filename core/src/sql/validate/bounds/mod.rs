@@ -26,7 +26,7 @@ use sqlparser::ast::{
 };
 
 use super::super::Dialect;
-use super::walk::{short, unnested};
+use super::syntax::{short, unnested};
 use super::{Excess, Refusal, Unreadable};
 
 mod regex;

@@ -8,7 +8,7 @@
 use sqlparser::ast::{BinaryOperator, Expr, Value};
 
 use super::super::super::Dialect;
-use super::super::walk::short;
+use super::super::syntax::short;
 use super::super::{Excess, Refusal};
 use super::{MAX_NEEDLE_CHARS, MAX_SEARCHED_CHARS, argument, called};
 

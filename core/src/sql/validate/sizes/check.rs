@@ -10,7 +10,7 @@ use sqlparser::ast::{
 
 use super::super::bounds::{self, MAX_BUILT_CHARS, MAX_NEEDLE_CHARS};
 use super::super::refusal::amount;
-use super::super::walk::short;
+use super::super::syntax::{short, unnested};
 use super::super::{Builder, Excess, Refusal};
 use super::numbers::{
     arithmetic, computes_digits, constant, counts, floating, integer_literal, integer_typed,
@@ -377,7 +377,7 @@ impl Check<'_> {
     fn number_from_text(&self, value: &Expr) -> bool {
         let size = self.sizes.size(value);
         let column = matches!(
-            super::super::walk::unnested(value),
+            unnested(value),
             Expr::Identifier(_) | Expr::CompoundIdentifier(_)
         );
         let unknown = size.read || size.gathered || !written_digits(value);
@@ -461,7 +461,7 @@ impl Visitor for Check<'_> {
 
     fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
         // Any case of a call's name: matching more writes notes more.
-        let written = super::super::walk::rendered_as_text(expr, |i| i.value.to_ascii_lowercase());
+        let written = super::rendered_as_text(expr, |i| i.value.to_ascii_lowercase());
         self.gathered_as_text |= written.iter().any(|e| self.sizes.size(e).gathered);
         if matches!(expr, Expr::BinaryOp { .. } | Expr::Function(_)) {
             let copies = self.sizes.gathered_copies(expr);
@@ -489,7 +489,7 @@ impl Visitor for Check<'_> {
             let copies = self.sizes.gathered_copies(operand);
             self.gathered_value_copies = self
                 .gathered_value_copies
-                .max(copies.saturating_mul(super::super::REBUILT_COPIES));
+                .max(copies.saturating_mul(super::super::copies::REBUILT_COPIES));
         }
         self.count_built(expr)?;
         // No business number is written with a thousand digits; one that is

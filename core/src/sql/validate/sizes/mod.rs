@@ -37,12 +37,13 @@ use std::collections::{HashMap, HashSet};
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    BinaryOperator, DataType, Expr, Function, FunctionArguments, ObjectNamePart, Query, SelectItem,
-    SetExpr, TableAlias, TableFactor, Value, Visit, Visitor,
+    BinaryOperator, Expr, Function, FunctionArguments, ObjectNamePart, Query, SelectItem, SetExpr,
+    TableAlias, TableFactor, Value, Visit, Visitor,
 };
 
 use super::super::Dialect;
 use super::bounds::{self, argument};
+use super::syntax::parses;
 use super::{Excess, Refusal};
 
 mod check;
@@ -710,18 +711,6 @@ fn pairs(op: &BinaryOperator) -> bool {
     )
 }
 
-/// Types a text is parsed into, at many times its size.
-pub(super) fn parses(data_type: &DataType) -> bool {
-    match data_type {
-        DataType::JSON | DataType::JSONB | DataType::Array(_) => true,
-        DataType::Custom(name, _) => name.0.last().is_some_and(|part| {
-            matches!(part, ObjectNamePart::Identifier(i)
-                if matches!(i.value.to_ascii_lowercase().as_str(), "tsvector" | "xml" | "hstore"))
-        }),
-        _ => false,
-    }
-}
-
 /// Functions that parse their last argument into a larger structure
 /// (lower case).
 fn parses_call(name: &str) -> bool {
@@ -759,6 +748,49 @@ fn searches(op: &BinaryOperator) -> bool {
             | BinaryOperator::PGNotILikeMatch
             | BinaryOperator::Regexp
             | BinaryOperator::Match
+    )
+}
+
+/// The values `expr` itself writes out whole as text: what a cast to a
+/// text type casts, or the arguments of a call that writes any value it is
+/// given ([`writes_text`]), the call's name folded by `fold`.
+pub(super) fn rendered_as_text(
+    expr: &Expr,
+    fold: impl Fn(&sqlparser::ast::Ident) -> String,
+) -> Vec<&Expr> {
+    match expr {
+        Expr::Cast {
+            expr, data_type, ..
+        } if bounds::is_text_type(data_type) => vec![expr],
+        Expr::Function(f)
+            if f.name.0.last().is_some_and(|part| {
+                matches!(part, sqlparser::ast::ObjectNamePart::Identifier(i)
+                    if writes_text(&fold(i)))
+            }) =>
+        {
+            match &f.args {
+                sqlparser::ast::FunctionArguments::List(list) => {
+                    list.args.iter().filter_map(bounds::argument).collect()
+                }
+                _ => Vec::new(),
+            }
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Calls that write any value they are given out as text (see
+/// `Parsed::as_text`).
+fn writes_text(called: &str) -> bool {
+    matches!(
+        called,
+        "concat"
+            | "concat_ws"
+            | "format"
+            | "quote_literal"
+            | "quote_nullable"
+            | "array_to_string"
+            | "jsonb_pretty"
     )
 }
 

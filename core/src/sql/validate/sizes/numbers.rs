@@ -492,7 +492,7 @@ pub(super) fn parsed_number(expr: &Expr) -> Option<&Expr> {
             };
             let column = |e: &Expr| {
                 matches!(
-                    super::super::walk::unnested(e),
+                    super::super::syntax::unnested(e),
                     Expr::Identifier(_) | Expr::CompoundIdentifier(_)
                 )
             };

@@ -1,7 +1,7 @@
 //! The smallest parts an expression is made of: the operators, literals
 //! and types the walk allows, each named.
 
-use sqlparser::ast::{BinaryOperator, DataType, Value};
+use sqlparser::ast::{BinaryOperator, DataType, Expr, Value};
 
 use super::super::{Foreign, Refusal, Unreadable, bounds};
 
@@ -188,4 +188,27 @@ impl Walker<'_> {
             other => Err(unverifiable(Unreadable::CastTo(other.to_string()))),
         }
     }
+}
+
+/// A column as it is, or a value written out.
+pub(super) fn plain(expr: &Expr) -> bool {
+    match expr {
+        Expr::Nested(inner) => plain(inner),
+        Expr::Identifier(_) | Expr::CompoundIdentifier(_) => true,
+        e => bounds::is_constant(e),
+    }
+}
+
+/// Whether `expr` is a call that builds a text-search query.
+pub(super) fn builds_tsquery(expr: &Expr) -> bool {
+    let expr = match expr {
+        Expr::Nested(e) => e,
+        other => other,
+    };
+    bounds::called(expr).is_some_and(|name| {
+        matches!(
+            name.as_str(),
+            "to_tsquery" | "plainto_tsquery" | "phraseto_tsquery" | "websearch_to_tsquery"
+        )
+    })
 }

@@ -14,7 +14,7 @@ use super::{
     Judged, Walker, construct, foreign, repeated_value, short, unverifiable, written_text,
 };
 
-use super::expr::plain;
+use super::atoms::plain;
 
 impl Walker<'_> {
     /// How many copies of one value read a searched text holds, at least
@@ -389,18 +389,4 @@ impl Walker<'_> {
         }
         Ok(())
     }
-}
-
-/// Whether `expr` is a call that builds a text-search query.
-pub(super) fn builds_tsquery(expr: &Expr) -> bool {
-    let expr = match expr {
-        Expr::Nested(e) => e,
-        other => other,
-    };
-    bounds::called(expr).is_some_and(|name| {
-        matches!(
-            name.as_str(),
-            "to_tsquery" | "plainto_tsquery" | "phraseto_tsquery" | "websearch_to_tsquery"
-        )
-    })
 }

@@ -13,7 +13,7 @@ use super::super::{Foreign, Refusal, Unreadable, bounds, copies};
 
 use super::{Judged, Walker, construct, foreign, short, unnested, unverifiable};
 
-use super::calls::builds_tsquery;
+use super::atoms::builds_tsquery;
 
 impl Walker<'_> {
     pub(super) fn walk_exprs(&mut self, exprs: &[Expr]) -> Judged {
@@ -470,14 +470,5 @@ fn positional(expr: &Expr) -> bool {
             )
         }),
         _ => false,
-    }
-}
-
-/// A column as it is, or a value written out.
-pub(super) fn plain(expr: &Expr) -> bool {
-    match expr {
-        Expr::Nested(inner) => plain(inner),
-        Expr::Identifier(_) | Expr::CompoundIdentifier(_) => true,
-        e => bounds::is_constant(e),
     }
 }

@@ -23,10 +23,23 @@ use sqlparser::ast::{Expr, FunctionArg, FunctionArguments, Query, Value};
 
 use super::super::Dialect;
 use super::super::schema::Catalog;
-use super::{
-    Excess, Foreign, MAX_FROM_RELATIONS, MAX_RELATIONS, MAX_TREE_DEPTH, NamesRead, Parsed, Policy,
-    Refusal, Unreadable, bounds, copies, denied_object,
-};
+use super::policy::{Policy, denied_object};
+use super::reads::{NamesRead, Parsed};
+use super::refusal::{Excess, Foreign, Refusal, Unreadable};
+use super::syntax::{short, unnested};
+use super::{bounds, copies};
+
+/// The deepest nesting of the parsed tree the walker follows (a chain of
+/// 1,000 `+` is 1,000 deep).
+pub const MAX_TREE_DEPTH: usize = 500;
+/// The most relations one `FROM` joins: the planner weighs the orders of
+/// joining them in memory (eleven joined on one column took 287 MiB to
+/// plan), and a report rarely joins more than a handful.
+pub const MAX_FROM_RELATIONS: usize = 10;
+/// The most relations all the `FROM` clauses of a statement name together:
+/// the planner keeps what it weighed for each until the whole statement is
+/// planned (twenty SELECTs of eleven took 5.3 GiB at the offer's EXPLAIN).
+pub const MAX_RELATIONS: usize = 32;
 
 mod atoms;
 mod calls;
@@ -36,49 +49,6 @@ mod names;
 mod query;
 
 type Judged = Result<(), Refusal>;
-
-/// The values `expr` itself writes out whole as text: what a cast to a
-/// text type casts, or the arguments of a call that writes any value it is
-/// given ([`writes_text`]), the call's name folded by `fold`.
-pub(in crate::sql::validate) fn rendered_as_text(
-    expr: &Expr,
-    fold: impl Fn(&sqlparser::ast::Ident) -> String,
-) -> Vec<&Expr> {
-    match expr {
-        Expr::Cast {
-            expr, data_type, ..
-        } if bounds::is_text_type(data_type) => vec![expr],
-        Expr::Function(f)
-            if f.name.0.last().is_some_and(|part| {
-                matches!(part, sqlparser::ast::ObjectNamePart::Identifier(i)
-                    if writes_text(&fold(i)))
-            }) =>
-        {
-            match &f.args {
-                sqlparser::ast::FunctionArguments::List(list) => {
-                    list.args.iter().filter_map(bounds::argument).collect()
-                }
-                _ => Vec::new(),
-            }
-        }
-        _ => Vec::new(),
-    }
-}
-
-/// Calls that write any value they are given out as text (see
-/// `Parsed::as_text`).
-fn writes_text(called: &str) -> bool {
-    matches!(
-        called,
-        "concat"
-            | "concat_ws"
-            | "format"
-            | "quote_literal"
-            | "quote_nullable"
-            | "array_to_string"
-            | "jsonb_pretty"
-    )
-}
 
 fn unverifiable(what: Unreadable) -> Refusal {
     Refusal::CannotVerify(what)
@@ -601,26 +571,9 @@ impl<'a> Walker<'a> {
     /// `Parsed::as_text`). Noted for every expression walked, and again for
     /// those inside what a statement parses.
     fn written_in(&self, expr: &Expr) -> Vec<String> {
-        rendered_as_text(expr, |i| self.fold(i))
+        super::sizes::rendered_as_text(expr, |i| self.fold(i))
             .into_iter()
             .filter_map(|value| self.column_name(value))
             .collect()
-    }
-}
-
-/// An expression, shortened for a message.
-pub(super) fn short(expr: &Expr) -> String {
-    let text = expr.to_string();
-    match text.char_indices().nth(60) {
-        Some((cut, _)) => format!("{}…", &text[..cut]),
-        None => text,
-    }
-}
-
-/// `expr` without the parentheses around it.
-pub(super) fn unnested(expr: &Expr) -> &Expr {
-    match expr {
-        Expr::Nested(e) => unnested(e),
-        other => other,
     }
 }

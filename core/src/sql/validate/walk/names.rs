@@ -7,7 +7,8 @@ use sqlparser::ast::{Ident, ObjectName, ObjectNamePart, TableAlias};
 
 use super::super::super::Dialect;
 use super::super::super::schema::Catalog;
-use super::super::{Refusal, Unreadable, denied, denied_object};
+use super::super::policy::{denied, denied_object};
+use super::super::refusal::{Refusal, Unreadable};
 
 use super::{Judged, Walker, unverifiable};
 

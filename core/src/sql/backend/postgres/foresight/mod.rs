@@ -3,7 +3,7 @@
 //! planner's estimates where they rest on what it knows, a worse case where
 //! it guesses.
 
-use super::weigh::{HASH_ENTRY_BYTES, OutOfLine, Tables};
+use super::measured::{HASH_ENTRY_BYTES, OutOfLine, Tables};
 
 mod conditions;
 

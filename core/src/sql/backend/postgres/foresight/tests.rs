@@ -1,4 +1,4 @@
-use super::super::weigh::OutOfLine;
+use super::super::measured::OutOfLine;
 use super::{Foresight, Reading};
 
 /// A statement that builds values of what it reads, with no `LIMIT`.

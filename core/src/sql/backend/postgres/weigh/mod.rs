@@ -12,9 +12,9 @@ mod growth;
 mod tables;
 mod views;
 
+use super::measured::{OutOfLine, Tables};
 use growth::*;
 use tables::*;
-pub(super) use tables::{OutOfLine, Tables};
 pub(super) use views::weigh_expansion;
 use views::*;
 
@@ -398,10 +398,6 @@ async fn weigh_gathering(
 /// whatever the rows turn out to be: led by filters it could only guess,
 /// one took a backend to 3.2 GiB within a 10 s deadline.
 const MAX_HASHED_BYTES: f64 = 256.0 * 1024.0 * 1024.0;
-
-/// What a row of a hash table takes beyond its values: the tuple's header
-/// and the table's entry.
-pub(super) const HASH_ENTRY_BYTES: f64 = 64.0;
 
 /// Refuses a query whose plan keeps rows in memory whatever `work_mem`
 /// says, together past [`MAX_HASHED_BYTES`]: a hash table it cannot spill

@@ -4,36 +4,6 @@
 
 use super::*;
 
-/// The tables a plan reads, by name.
-#[derive(Debug, Clone, Default)]
-pub(in super::super) struct Tables {
-    /// Their rows.
-    pub(in super::super) rows: std::collections::HashMap<String, f64>,
-    /// The rows each read whose condition compares one column with values
-    /// written out keeps (see [`Foresight::conditions`]), counted, by
-    /// (table, alias).
-    pub(in super::super) kept: std::collections::HashMap<(String, String), f64>,
-    /// Those reads' conditions, by (table, alias): each names a column of
-    /// the table it reads.
-    pub(in super::super) conditions: std::collections::HashMap<(String, String), String>,
-}
-
-impl Tables {
-    pub(in super::super) fn rows(&self, name: &str) -> Option<f64> {
-        self.rows.get(name).copied()
-    }
-}
-
-/// Tables of so many rows, no read's rows counted (what tests write by hand).
-impl FromIterator<(String, f64)> for Tables {
-    fn from_iter<I: IntoIterator<Item = (String, f64)>>(tables: I) -> Self {
-        Tables {
-            rows: tables.into_iter().collect(),
-            ..Tables::default()
-        }
-    }
-}
-
 /// The rows of each table `plan` reads, by name, and the rows each read
 /// keeps by a condition comparing one column with values written out,
 /// counted (see [`Tables::kept`]).
@@ -155,37 +125,6 @@ pub(in super::super) const IN_ROW_BYTES: u32 = 2_000;
 /// Past this many rows, a table's values stored out of line are measured
 /// on a sample of its pages rather than on every row.
 pub(in super::super) const OUT_OF_LINE_SAMPLE_ROWS: f64 = 100_000.0;
-
-/// The values stored out of line that one table read carries beyond its
-/// width in the plan (see [`out_of_line`]), each length counted only past
-/// [`IN_ROW_BYTES`].
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub(in super::super) struct OutOfLine {
-    /// Per row of the table, on average.
-    pub(in super::super) per_row: f64,
-    /// In the row that carries the most: a statement may pick that one
-    /// row (`max(k.val)`, `WHERE k.id = 1000`) and repeat it.
-    pub(in super::super) longest: f64,
-    /// In all the rows the read's condition keeps, when it has one that
-    /// compares one column with values written out (see
-    /// [`Foresight::condition`]): measured on those rows, not on the table.
-    pub(in super::super) kept: Option<f64>,
-    /// The longest structured value among them (jsonb, an array, hstore, a
-    /// tsvector), as read: what one rebuild takes apart (see
-    /// [`weigh_rebuilds`]). A value's, however many copies a row holds.
-    pub(in super::super) structured: f64,
-}
-
-impl OutOfLine {
-    pub(in super::super) fn times(self, copies: f64) -> Self {
-        OutOfLine {
-            per_row: self.per_row * copies,
-            longest: self.longest * copies,
-            kept: self.kept.map(|kept| kept * copies),
-            structured: self.structured,
-        }
-    }
-}
 
 /// The length of `column`'s value as a statement reads it, in SQL: a
 /// text-like value's from its pointer, nothing fetched; any other as read,
