@@ -1,6 +1,6 @@
 //! SQL in answers: finding it ([`extract`]), judging it on its parsed form
 //! ([`validate`]), running it read-only through the one audited use case
-//! ([`execute`]) on a target's backend ([`backend`], one file per backend),
+//! ([`execute`]) on a target's backend ([`backend`], one module per backend),
 //! showing its rows ([`render`]), and what the model is told of a target's
 //! tables ([`schema`]). How it is configured: [`SqlSettings`].
 //!
@@ -140,15 +140,28 @@ mod layering {
         parts
     }
 
-    /// The code of a file that is not a test: up to its first
-    /// `#[cfg(test)]`, comments taken out.
+    /// The code of a file that is not a test, comments taken out: a
+    /// `#[cfg(test)]` module (inline, to the end of the file, or a file of
+    /// its own) is left out; a test-only item elsewhere is read, which can
+    /// only add an import, never hide one.
     fn code_of(file: &Path) -> String {
         let text = std::fs::read_to_string(file).unwrap();
-        let code = text.split("#[cfg(test)]").next().unwrap();
-        code.lines()
-            .map(|line| line.split("//").next().unwrap())
-            .collect::<Vec<_>>()
-            .join("\n")
+        let mut code = Vec::new();
+        let mut lines = text.lines().peekable();
+        while let Some(line) = lines.next() {
+            if line.trim() == "#[cfg(test)]"
+                && let Some(next) = lines.peek()
+                && next.trim_start().starts_with("mod ")
+            {
+                if next.trim_end().ends_with(';') {
+                    lines.next();
+                    continue;
+                }
+                break;
+            }
+            code.push(line.split("//").next().unwrap());
+        }
+        code.join("\n")
     }
 
     fn ident(text: &str) -> &str {
@@ -169,6 +182,10 @@ mod layering {
                     paths_from(&path, part.trim(), found);
                 }
                 return;
+            }
+            if rest.starts_with('*') {
+                path.push("*".to_owned());
+                break;
             }
             let name = ident(rest);
             if name.is_empty() {
@@ -246,44 +263,86 @@ mod layering {
                 graph.entry(module[depth].clone()).or_default();
             }
         }
-        // The names `mod.rs` imports from its own modules.
+        // The names `mod.rs` imports from its own modules (by the name it
+        // gives them), and the modules it imports whole (`use walk::*`).
         let mut brought: BTreeMap<String, String> = BTreeMap::new();
+        let mut globbed: BTreeSet<String> = BTreeSet::new();
         let parent = code_of(&dir.join("mod.rs"));
         for statement in parent.split(';') {
             let Some((_, used)) = statement.split_once("use ") else {
                 continue;
             };
             let used = used.trim();
-            let first = ident(used);
-            if !graph.contains_key(first) {
-                continue;
-            }
             let mut paths = Vec::new();
-            paths_from(&[], used, &mut paths);
+            if matches!(ident(used), "crate" | "super" | "self") {
+                paths_from(&folder, used, &mut paths);
+            } else {
+                paths_from(&folder, &format!("self::{used}"), &mut paths);
+            }
             for path in paths {
-                let name = path.last().unwrap().clone();
-                brought.insert(name, first.to_owned());
+                if path.len() <= depth + 1 || path[..depth] != folder[..] {
+                    continue;
+                }
+                let module = &path[depth];
+                if !graph.contains_key(module) {
+                    continue;
+                }
+                let name = path.last().unwrap();
+                if name == "*" {
+                    globbed.insert(module.clone());
+                } else {
+                    brought.insert(name.clone(), module.clone());
+                }
+            }
+            // `walk::short as cut`: the module's name for it is `cut`.
+            for (at, _) in used.match_indices(" as ") {
+                let before = used[..at].trim_end();
+                let start = before
+                    .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .map_or(0, |i| i + 1);
+                let alias = ident(used[at + 4..].trim_start());
+                if let Some(module) = brought.get(&before[start..]).cloned() {
+                    brought.insert(alias.to_owned(), module);
+                }
             }
         }
+        // What a glob of the folder itself (`use super::*` in one of its
+        // modules) brings: the names `mod.rs` imports from its modules, each
+        // counted where the importing code writes it, and the whole of a
+        // module `mod.rs` imports whole.
+        let behind_a_glob = |code: &str| -> BTreeSet<String> {
+            let words: BTreeSet<&str> = code
+                .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .collect();
+            brought
+                .iter()
+                .filter(|(name, _)| words.contains(name.as_str()))
+                .map(|(_, module)| module.clone())
+                .chain(globbed.iter().cloned())
+                .collect()
+        };
         for file in files_below(dir) {
             let module = module_of(&file);
             if module.len() <= depth {
                 continue;
             }
             let from = module[depth].clone();
+            let code = code_of(&file);
             for path in paths_named(&file) {
                 if path.len() <= depth || path[..depth] != folder[..] {
                     continue;
                 }
                 let named = &path[depth];
-                let to = if graph.contains_key(named) {
-                    named.clone()
+                let to: Vec<String> = if graph.contains_key(named) {
+                    vec![named.clone()]
                 } else if let Some(module) = brought.get(named) {
-                    module.clone()
+                    vec![module.clone()]
+                } else if named == "*" {
+                    behind_a_glob(&code).into_iter().collect()
                 } else {
                     continue;
                 };
-                if to != from {
+                for to in to.into_iter().filter(|to| *to != from) {
                     graph.get_mut(&from).unwrap().insert(to);
                 }
             }
@@ -361,6 +420,13 @@ mod layering {
         assert!(graph["walk"].contains("refusal"), "{graph:?}");
         assert!(graph["sizes"].contains("copies"), "{graph:?}");
         assert!(graph["tokens"].contains("refusal"), "{graph:?}");
+        // Only through what `mod.rs` re-exports (`super::{Excess, Refusal}`).
+        assert!(graph["bounds"].contains("refusal"), "{graph:?}");
+        // Through `use super::*`, by the names `mod.rs` brings from a sibling
+        // (`growth` writes `quoted`, which `weigh/mod.rs` takes from `tables`).
+        let weigh = sibling_imports(&src().join("sql/backend/postgres/weigh"));
+        assert!(weigh["growth"].contains("tables"), "{weigh:?}");
+        assert!(weigh["views"].contains("growth"), "{weigh:?}");
     }
 
     #[test]

@@ -12,13 +12,16 @@ use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, AsyncWriteExt as _};
 
-use super::*;
+use super::{
+    ExecError, Executor, Limits, Outcome, Plan, ResultCap, RowSink, SQLITE_MAX_COLUMNS,
+    SQLITE_MAX_VALUE_BYTES, bounded_error, database,
+};
 use crate::sql::Dialect;
 use crate::sql::validate::Validated;
 use worker::{Failure, Reply, Request, WORKER_ARG};
 
 /// The longest line a worker may send: a row of [`SQLITE_MAX_COLUMNS`]
-/// cells of [`MAX_CELL_CHARS`] characters, every character escaped in JSON.
+/// cells of [`super::MAX_CELL_CHARS`] characters, every character escaped in JSON.
 const MAX_REPLY_BYTES: u64 = 8 * 1024 * 1024;
 /// The most of a worker's error output kept to say why it died.
 const MAX_WORKER_STDERR: u64 = 4096;

@@ -32,15 +32,6 @@ pub(super) const ROW_COPIES_BYTES: f64 = 256.0 * 1024.0 * 1024.0;
 /// shows. A value of 128 MB cast to `int` took the bot to 304 MiB.
 pub(super) const QUOTED_BYTES: f64 = 32.0 * 1024.0 * 1024.0;
 
-/// The most rows of a table whose text columns parsed or built on are
-/// measured whole (see [`QUOTED_BYTES`]): parsing text read from a table
-/// is common (`code::int`), so is joining texts (`first_name || ' ' ||
-/// last_name`), and the lengths of a million texts are read from their
-/// pointers well within the deadline the measure runs under. Other types
-/// are measured by their text, written out for each row (900,000 jsonb
-/// documents of 10 KB took 23 s), so only up to [`OUT_OF_LINE_SAMPLE_ROWS`].
-pub(super) const QUOTED_WHOLE_ROWS: f64 = 1_000_000.0;
-
 /// Why a statement's read values are weighed (see [`Growth`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(super) enum Why {

@@ -13,10 +13,13 @@ mod tables;
 mod views;
 
 use super::measured::{OutOfLine, Tables};
-use growth::*;
-use tables::*;
+use growth::{REBUILT_BYTES, ROW_COPIES_BYTES, growths, weigh_growth};
+use tables::{
+    IN_ROW_BYTES, OUT_OF_LINE_SAMPLE_ROWS, QUOTED_WHOLE_ROWS, out_of_line, page_sample, quoted,
+    read_length, table_rows,
+};
 pub(super) use views::weigh_expansion;
-use views::*;
+use views::{unplanned, weigh_each, weigh_views};
 
 /// Whether `query` builds or gathers what [`weigh`] measures on the
 /// tables, whatever its plan (a hash table is found on the plan).

@@ -4,6 +4,15 @@
 
 use super::*;
 
+/// The most rows of a table whose text columns parsed or built on are
+/// measured whole (see `growth::QUOTED_BYTES`): parsing text read from a table
+/// is common (`code::int`), so is joining texts (`first_name || ' ' ||
+/// last_name`), and the lengths of a million texts are read from their
+/// pointers well within the deadline the measure runs under. Other types
+/// are measured by their text, written out for each row (900,000 jsonb
+/// documents of 10 KB took 23 s), so only up to [`OUT_OF_LINE_SAMPLE_ROWS`].
+pub(super) const QUOTED_WHOLE_ROWS: f64 = 1_000_000.0;
+
 /// The rows of each table `plan` reads, by name, and the rows each read
 /// keeps by a condition comparing one column with values written out,
 /// counted (see [`Tables::kept`]).
