@@ -117,8 +117,11 @@ pub fn serve() -> i32 {
 /// runs out.
 fn bound_this_process() {
     // SAFETY: prctl takes plain integers; it only changes this process's
-    // own settings.
-    unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) };
+    // own settings. (Linux's own: elsewhere the worker ends with its pipes.)
+    #[cfg(target_os = "linux")]
+    unsafe {
+        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL)
+    };
     set_limit(libc::RLIMIT_CORE, 0, 0);
     let _ = std::fs::write("/proc/self/oom_score_adj", "1000");
     // The bot may have ended before the setting above: then nobody reads.
