@@ -338,6 +338,13 @@ const TABLE: &[(&str, u8)] = &[
     ("string_to_table", PG),
 ];
 
+/// Every function name the built-in lists allow, in any dialect (lower
+/// case): what the facts other checks keep of functions are held against.
+#[cfg(test)]
+pub(super) fn allowed_names() -> impl Iterator<Item = &'static str> {
+    SCALAR.iter().chain(TABLE).map(|(name, _)| *name)
+}
+
 /// Whether `name` (one unqualified name, as the database folds it) is an
 /// allowed scalar, aggregate or window function in `dialect`.
 pub fn scalar_allowed(dialect: Dialect, name: &str) -> bool {

@@ -123,6 +123,7 @@ pub(super) fn growth(name: &str) -> Growth {
         | "num_nonnulls"
         | "to_timestamp_tz"
         | "md5"
+        | "hashtext"
         | "sha256"
         | "ts_rank"
         | "ts_rank_cd"

@@ -52,6 +52,13 @@ use growth::{Growth, growth};
 /// array of small objects: 400 MiB).
 pub const REBUILT_COPIES: u64 = 80;
 
+/// Whether `name`'s result holds no copy of its input, whatever its input
+/// (a number, a truth, a date, a hash): see `growth`.
+#[cfg(test)]
+pub(super) fn bounded(name: &str) -> bool {
+    matches!(growth(name), Growth::Bounded)
+}
+
 /// The most copies of one value read from the data one row may hold.
 pub const MAX_ROW_COPIES: u64 = 16;
 

@@ -455,7 +455,6 @@ pub(super) fn counts(name: &str) -> bool {
             | "to_date"
             | "to_timestamp"
             | "julianday"
-            | "strftime"
             | "date"
             | "datetime"
             | "row_number"
