@@ -48,6 +48,11 @@ pub fn use_worker_program(program: impl Into<PathBuf>) {
 /// not one (a test binary named by mistake) starts no worker in turn.
 const STARTED_AS_WORKER: &str = "PSTRAL_STARTED_AS_SQLITE_WORKER";
 
+/// A worker that could not be started, written to or read.
+fn unavailable(why: impl std::fmt::Display) -> ExecError {
+    ExecError::Unavailable(format!("the SQLite worker: {why}"))
+}
+
 fn worker_program() -> Result<PathBuf, ExecError> {
     if std::env::var_os(STARTED_AS_WORKER).is_some() {
         return Err(ExecError::Unavailable(
@@ -105,9 +110,7 @@ impl SqliteExecutor {
         let turn = tokio::time::timeout_at(deadline, Arc::clone(&self.workers).acquire_owned())
             .await
             .map_err(|_| ExecError::Timeout(limits.timeout))?
-            .map_err(|e| ExecError::Unavailable(format!("the SQLite worker: {e}")))?;
-        let unavailable =
-            |e: std::io::Error| ExecError::Unavailable(format!("the SQLite worker: {e}"));
+            .map_err(unavailable)?;
         let mut command = tokio::process::Command::new(worker_program()?);
         command
             .arg(WORKER_ARG)
@@ -130,10 +133,12 @@ impl SqliteExecutor {
             cpu_seconds: worker::cpu_seconds(limits.timeout),
             memory_bytes: limits.max_memory_bytes,
         };
-        let mut line = serde_json::to_vec(&request).map_err(|e| ExecError::Sink(e.to_string()))?;
+        let mut line = serde_json::to_vec(&request).map_err(unavailable)?;
         line.push(b'\n');
         let (Some(mut stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
-            return Err(unavailable(std::io::ErrorKind::BrokenPipe.into()));
+            return Err(unavailable(std::io::Error::from(
+                std::io::ErrorKind::BrokenPipe,
+            )));
         };
         stdin.write_all(&line).await.map_err(unavailable)?;
         drop(stdin);
@@ -156,7 +161,6 @@ impl SqliteExecutor {
             replies: tokio::io::BufReader::new(stdout),
             line: Vec::new(),
             stderr,
-            killed: None,
             deadline,
             temp_checks: tokio::time::interval(TEMP_CHECK_EVERY),
             limits,
@@ -190,7 +194,6 @@ struct Worker {
     replies: tokio::io::BufReader<tokio::process::ChildStdout>,
     line: Vec<u8>,
     stderr: Option<tokio::task::JoinHandle<String>>,
-    killed: Option<Killed>,
     deadline: tokio::time::Instant,
     temp_checks: tokio::time::Interval,
     limits: Limits,
@@ -221,32 +224,26 @@ impl Worker {
                         ))
                     });
                 }
-                Event::Read(Ok(_)) => return Err(self.died().await),
-                Event::Read(Err(e)) => {
-                    return Err(ExecError::Unavailable(format!("the SQLite worker: {e}")));
-                }
-                Event::PastDeadline => {
-                    self.killed = Some(Killed::PastDeadline);
-                    return Err(self.died().await);
-                }
+                Event::Read(Ok(_)) => return Err(self.died(None).await),
+                Event::Read(Err(e)) => return Err(unavailable(e)),
+                Event::PastDeadline => return Err(self.died(Some(Killed::PastDeadline)).await),
                 Event::TempCheck => {
                     if let Some(pid) = self.child.id()
                         && temp_bytes(pid) > self.limits.max_temp_bytes
                     {
-                        self.killed = Some(Killed::PastTempBound);
-                        return Err(self.died().await);
+                        return Err(self.died(Some(Killed::PastTempBound)).await);
                     }
                 }
             }
         }
     }
 
-    /// Why a worker ended, or was ended, without its last reply.
-    async fn died(&mut self) -> ExecError {
+    /// Why a worker ended without its last reply, or was ended by the bot
+    /// (`killed`).
+    async fn died(&mut self, killed: Option<Killed>) -> ExecError {
         // A worker that stopped mid-line, or passed a bound, may still run.
-        let _ = self.child.start_kill();
-        let status = self.child.wait().await;
-        match self.killed {
+        let status = self.stop().await;
+        match killed {
             Some(Killed::PastDeadline) => return ExecError::Timeout(self.limits.timeout),
             Some(Killed::PastTempBound) => {
                 return ExecError::TempSpace(self.limits.max_temp_bytes);
@@ -276,14 +273,19 @@ impl Worker {
                 "the SQLite worker ended ({status}): {}",
                 said.trim()
             ))),
-            Err(e) => ExecError::Unavailable(format!("the SQLite worker: {e}")),
+            Err(e) => unavailable(e),
         }
+    }
+
+    /// Kills the worker if it still runs, and reaps it.
+    async fn stop(&mut self) -> std::io::Result<std::process::ExitStatus> {
+        let _ = self.child.start_kill();
+        self.child.wait().await
     }
 
     /// Ends the worker, done or not.
     async fn end(mut self) {
-        let _ = self.child.start_kill();
-        let _ = self.child.wait().await;
+        let _ = self.stop().await;
     }
 }
 

@@ -269,7 +269,7 @@ fn cell(row: &sqlx::sqlite::SqliteRow, i: usize) -> Result<Cell, sqlx::Error> {
 }
 
 /// The processor time a worker may take for a statement with `timeout`:
-/// the deadline, rounded up, and a second (the bot kills it first).
+/// the deadline's whole seconds and two more (the bot kills it first).
 pub fn cpu_seconds(timeout: Duration) -> u64 {
     timeout.as_secs() + 2
 }
