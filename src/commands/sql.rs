@@ -38,6 +38,12 @@ pub(crate) fn sql_check(
                 policy.dialect,
                 pstral_chat::printable(&valid.text)
             );
+            // Judged without the catalogue: a name written alone counts as
+            // a column of every table in scope.
+            println!(
+                "reads: {}",
+                pstral_chat::printable(&valid.reach.to_string())
+            );
             ExitCode::SUCCESS
         }
         Err(refusal) => {

@@ -953,6 +953,11 @@ fn sql_check_gives_its_verdict_and_exit_code() {
         "the demo target's dialect: {}",
         stdout(&ok)
     );
+    assert!(
+        stdout(&ok).contains("\nreads: clients(nom)\n"),
+        "what it reads: {}",
+        stdout(&ok)
+    );
     let oracle = check(
         "SELECT nom FROM clients WHERE ROWNUM <= 5",
         &["--dialect", "oracle"],

@@ -177,6 +177,11 @@ async fn a_select_is_offered_then_run_by_an_executor_with_preview_and_files() {
         requested[0]["text"],
         "SELECT company, city FROM clients WHERE city = 'Lyon' ORDER BY company"
     );
+    // The columns it read, as the target's catalogue names them.
+    assert_eq!(
+        requested[0]["reads"],
+        serde_json::json!(["clients.city", "clients.company"])
+    );
     let result = h.audited("execute_result").await;
     assert_eq!(result[0]["error"], serde_json::Value::Null);
     assert!(result[0]["rows"].as_u64().unwrap() > 0);

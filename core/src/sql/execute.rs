@@ -59,6 +59,9 @@ impl<'a> Execution<'a> {
         let Judged(valid) = judged;
         let mut payload = self.about.clone();
         payload["text"] = json!(valid.text);
+        // What it reads, as the validator resolved it: the audit can say
+        // who read a column without parsing statements again.
+        payload["reads"] = json!(valid.reach.listed());
         self.audit
             .append(self.event(EventKind::ExecuteRequested, payload))
             .await?;

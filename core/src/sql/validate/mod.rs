@@ -52,7 +52,7 @@ mod walk;
 
 pub use copies::REBUILT_COPIES;
 pub use policy::{DEFAULT_DENIED_OBJECTS, Policy};
-pub use reads::{NamesRead, Parsed};
+pub use reads::{Columns, NamesRead, Parsed, Reach, Reached};
 pub use refusal::{Builder, Excess, Foreign, Refusal, Unreadable};
 pub use sizes::MAX_NUMERIC_DIGITS;
 pub use tokens::{MAX_PAREN_DEPTH, MAX_TOKENS};
@@ -87,6 +87,9 @@ pub struct Validated {
     pub dialect: Dialect,
     /// The objects it reads, as written.
     pub objects: Vec<String>,
+    /// The tables and columns it reads (see [`Reach`]): what data-access
+    /// rules judge and the audit records.
+    pub reach: Reach,
     /// It gathers values across rows into one (`string_agg`, `array_agg`,
     /// `jsonb_agg`, `ARRAY(…)`…): its memory on the server grows with the
     /// rows it reads, which no server setting bounds, so the executor
@@ -295,6 +298,7 @@ fn judge(sql: &str, policy: &Policy, catalog: Option<&Catalog>) -> Result<Valida
         text,
         dialect: policy.dialect,
         objects: walked.objects,
+        reach: walked.reach,
         gathers: walked.gathers,
         computed_series: walked.computed_series,
         tests_subqueries: walked.tests_subqueries,

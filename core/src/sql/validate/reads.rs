@@ -1,8 +1,147 @@
-//! What a statement reads, as the walk found it: the names it reads values
-//! by, and the values it parses as another type. The executor weighs by
-//! them what the plan does not show.
+//! What a statement reads, as the walk found it: the tables and columns it
+//! reaches ([`Reach`], the one answer data-access rules and the audit
+//! read), the names it reads values by, and the values it parses as another
+//! type (the executor weighs by them what the plan does not show).
 
 use std::collections::BTreeSet;
+use std::fmt;
+
+/// The tables and views of the target a statement reads, each with the
+/// columns any part of it may read: a superset, never less than the
+/// database reads. A column counts wherever it is named (select list,
+/// condition, join, `USING`, `GROUP BY`, `ORDER BY`, window, subquery,
+/// CTE); `*`, `t.*`, a whole-row reference (`to_json(t)`), `NATURAL`, an
+/// alias that renames the columns (`t AS x(a, b)`) and `PIVOT` read every
+/// column. What a subquery, a CTE or a view reads is counted where it is
+/// written: its own select list counts whole, whether or not the query
+/// around it uses every item. A view is reached as itself: what it reads
+/// underneath is the database's definition, not the statement's.
+///
+/// Names are the catalogue's when the statement was judged with it (an
+/// unqualified name then carries the catalogue's schema, `None` for the
+/// default one); else folded as the dialect folds them, and a name written
+/// alone counts as a column of every table in scope.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Reach {
+    relations: Vec<Reached>,
+}
+
+/// One table or view a statement reads, and which of its columns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reached {
+    pub schema: Option<String>,
+    pub name: String,
+    pub columns: Columns,
+}
+
+/// The columns of a relation a statement may read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Columns {
+    /// Every column: `*`, `t.*`, a whole row, a renaming alias.
+    Every,
+    /// These, by name (none: only its rows are counted, `count(*)`).
+    Named(BTreeSet<String>),
+}
+
+impl Reach {
+    /// The relations read, in the order the statement first names them.
+    pub fn relations(&self) -> &[Reached] {
+        &self.relations
+    }
+
+    /// Whether the statement may read `column` of the table `name` (in
+    /// `schema`, when given; any schema otherwise). Names compare as
+    /// stored: the caller folds them as the dialect does.
+    pub fn reads(&self, schema: Option<&str>, name: &str, column: &str) -> bool {
+        self.relations.iter().any(|r| {
+            r.name == name
+                && schema.is_none_or(|s| r.schema.as_deref() == Some(s))
+                && match &r.columns {
+                    Columns::Every => true,
+                    Columns::Named(columns) => columns.contains(column),
+                }
+        })
+    }
+
+    /// Each column read as `table.column` (`schema.table.column` when the
+    /// schema is known), `table.*` for every column, `table` alone when
+    /// only its rows are counted: what the audit records.
+    pub fn listed(&self) -> Vec<String> {
+        let mut listed = Vec::new();
+        for r in &self.relations {
+            let table = match &r.schema {
+                Some(s) => format!("{s}.{}", r.name),
+                None => r.name.clone(),
+            };
+            match &r.columns {
+                Columns::Every => listed.push(format!("{table}.*")),
+                Columns::Named(columns) if columns.is_empty() => listed.push(table),
+                Columns::Named(columns) => {
+                    listed.extend(columns.iter().map(|c| format!("{table}.{c}")));
+                }
+            }
+        }
+        listed
+    }
+
+    /// The index of the relation `schema.name`, added when new.
+    pub(super) fn relation(&mut self, schema: Option<String>, name: String) -> usize {
+        if let Some(at) = self
+            .relations
+            .iter()
+            .position(|r| r.schema == schema && r.name == name)
+        {
+            return at;
+        }
+        self.relations.push(Reached {
+            schema,
+            name,
+            columns: Columns::Named(BTreeSet::new()),
+        });
+        self.relations.len() - 1
+    }
+
+    /// Notes that `column` of the relation at `at` is read.
+    pub(super) fn column(&mut self, at: usize, column: &str) {
+        if let Some(Reached {
+            columns: Columns::Named(columns),
+            ..
+        }) = self.relations.get_mut(at)
+        {
+            columns.insert(column.to_owned());
+        }
+    }
+
+    /// Notes that every column of the relation at `at` is read.
+    pub(super) fn every(&mut self, at: usize) {
+        if let Some(r) = self.relations.get_mut(at) {
+            r.columns = Columns::Every;
+        }
+    }
+}
+
+impl fmt::Display for Reach {
+    /// `clients(id, nom), orders(*)`, `lines()` for rows only counted.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, r) in self.relations.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            if let Some(s) = &r.schema {
+                write!(f, "{s}.")?;
+            }
+            f.write_str(&r.name)?;
+            match &r.columns {
+                Columns::Every => f.write_str("(*)")?,
+                Columns::Named(columns) => {
+                    let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
+                    write!(f, "({})", columns.join(", "))?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
 
 /// The names a statement reads values by, folded as its dialect folds
 /// them. A superset: every part of every column reference counts.
@@ -90,5 +229,230 @@ impl NamesRead {
             || self.columns.contains(column)
             || self.alone.contains(alias)
             || self.alone.contains(relation)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::super::Dialect;
+    use super::super::super::schema::{Catalog, CatalogColumn, CatalogTable};
+    use super::super::{Policy, validate, validate_in};
+
+    fn table(schema: Option<&str>, name: &str, columns: &[&str]) -> CatalogTable {
+        CatalogTable {
+            schema: schema.map(str::to_owned),
+            name: name.into(),
+            columns: columns
+                .iter()
+                .map(|c| CatalogColumn {
+                    name: (*c).into(),
+                    type_name: "text".into(),
+                    nullable: true,
+                    comment: None,
+                })
+                .collect(),
+            comment: None,
+            primary_key: Vec::new(),
+            foreign_keys: Vec::new(),
+        }
+    }
+
+    fn crm(dialect: Dialect) -> Catalog {
+        let fold = |s: &str| dialect.fold_unquoted(s);
+        let t = |name: &str, columns: &[&str]| {
+            let columns: Vec<String> = columns.iter().map(|c| fold(c)).collect();
+            let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
+            table(None, &fold(name), &columns)
+        };
+        Catalog {
+            tables: vec![
+                t("clients", &["id", "nom", "iban", "region"]),
+                t("contracts", &["id", "client_id", "amount", "signed_on"]),
+                t("staff", &["id", "nom", "salary"]),
+                t("v_clients", &["id", "nom"]),
+            ],
+            values: Vec::new(),
+        }
+    }
+
+    /// What `sql` reads in `dialect`, judged with the CRM's catalogue.
+    fn reach(dialect: Dialect, sql: &str) -> String {
+        let policy = Policy::new(dialect);
+        let catalog = crm(dialect);
+        match validate_in(sql, &policy, Some(&catalog)) {
+            Ok(v) => v.reach.to_string(),
+            Err(e) => panic!("{sql}: {e}"),
+        }
+    }
+
+    fn pg(sql: &str) -> String {
+        reach(Dialect::Postgres, sql)
+    }
+
+    #[test]
+    fn each_column_is_counted_wherever_it_is_named() {
+        for (sql, read) in [
+            ("SELECT nom FROM clients", "clients(nom)"),
+            (
+                "SELECT c.nom FROM clients c WHERE c.region = 'Lyon'",
+                "clients(nom, region)",
+            ),
+            ("SELECT count(*) FROM clients", "clients()"),
+            (
+                "SELECT region, count(*) FROM clients GROUP BY region ORDER BY region",
+                "clients(region)",
+            ),
+            (
+                "SELECT nom FROM clients ORDER BY iban",
+                "clients(iban, nom)",
+            ),
+            (
+                "SELECT nom FROM clients GROUP BY nom, iban",
+                "clients(iban, nom)",
+            ),
+            (
+                "SELECT nom, rank() OVER (PARTITION BY region ORDER BY iban) FROM clients",
+                "clients(iban, nom, region)",
+            ),
+            (
+                "SELECT c.nom FROM clients c JOIN contracts k ON k.client_id = c.id \
+                 WHERE k.amount > 10",
+                "clients(id, nom), contracts(amount, client_id)",
+            ),
+            (
+                "SELECT count(*) FROM clients c HAVING max(c.iban) > 'A'",
+                "clients(iban)",
+            ),
+            (
+                "SELECT CASE WHEN iban IS NULL THEN 'none' ELSE 'some' END FROM clients",
+                "clients(iban)",
+            ),
+        ] {
+            assert_eq!(pg(sql), read, "{sql}");
+        }
+    }
+
+    #[test]
+    fn stars_whole_rows_and_renaming_aliases_read_every_column() {
+        for (sql, read) in [
+            ("SELECT * FROM clients", "clients(*)"),
+            (
+                "SELECT * FROM clients c JOIN contracts k ON k.client_id = c.id",
+                "clients(*), contracts(*)",
+            ),
+            (
+                "SELECT k.*, c.nom FROM clients c JOIN contracts k ON k.client_id = c.id",
+                "clients(id, nom), contracts(*)",
+            ),
+            ("SELECT to_json(c) FROM clients c", "clients(*)"),
+            ("SELECT row_to_json(clients) FROM clients", "clients(*)"),
+            ("SELECT json_agg(c.*) FROM clients c", "clients(*)"),
+            ("SELECT x.a FROM clients AS x(a, b)", "clients(*)"),
+            (
+                "SELECT nom FROM clients NATURAL JOIN staff",
+                "clients(*), staff(*)",
+            ),
+            (
+                "SELECT j.nom FROM (clients c JOIN contracts k ON k.client_id = c.id) AS j",
+                "clients(id, nom), contracts(client_id)",
+            ),
+        ] {
+            assert_eq!(pg(sql), read, "{sql}");
+        }
+    }
+
+    #[test]
+    fn what_subqueries_ctes_and_set_operations_read_counts_where_it_is_written() {
+        for (sql, read) in [
+            // A subquery's select list counts whole, used or not.
+            (
+                "SELECT s.nom FROM (SELECT nom, iban FROM clients) s",
+                "clients(iban, nom)",
+            ),
+            ("SELECT 1 FROM (SELECT * FROM staff) s", "staff(*)"),
+            (
+                "WITH rich AS (SELECT nom, salary FROM staff WHERE salary > 9) \
+                 SELECT nom FROM rich",
+                "staff(nom, salary)",
+            ),
+            (
+                "SELECT nom FROM clients c WHERE EXISTS \
+                 (SELECT 1 FROM contracts k WHERE k.client_id = c.id)",
+                "clients(id, nom), contracts(client_id)",
+            ),
+            (
+                "SELECT nom FROM clients WHERE id IN (SELECT client_id FROM contracts)",
+                "clients(id, nom), contracts(client_id)",
+            ),
+            (
+                "SELECT nom FROM clients UNION SELECT nom FROM staff",
+                "clients(nom), staff(nom)",
+            ),
+            (
+                "SELECT c.nom, l.amount FROM clients c CROSS JOIN LATERAL \
+                 (SELECT k.amount FROM contracts k WHERE k.client_id = c.id) l",
+                "clients(id, nom), contracts(amount, client_id)",
+            ),
+            // A correlated name written alone may be the outer table's.
+            (
+                "SELECT nom FROM staff WHERE EXISTS (SELECT 1 FROM contracts WHERE amount > salary)",
+                "staff(nom, salary), contracts(amount)",
+            ),
+        ] {
+            assert_eq!(pg(sql), read, "{sql}");
+        }
+    }
+
+    #[test]
+    fn using_reads_the_column_of_each_side_and_a_view_is_reached_as_itself() {
+        assert_eq!(
+            pg("SELECT nom FROM clients JOIN staff USING (id)"),
+            "clients(id, nom), staff(id, nom)"
+        );
+        assert_eq!(pg("SELECT nom FROM v_clients"), "v_clients(nom)");
+    }
+
+    #[test]
+    fn names_are_the_catalogue_s_however_they_are_written() {
+        assert_eq!(
+            pg("SELECT \"nom\", NOM FROM public.CLIENTS"),
+            "clients(nom)"
+        );
+        assert_eq!(
+            reach(Dialect::Sqlite, "SELECT NOM, c.Iban FROM Clients c"),
+            "clients(iban, nom)"
+        );
+        assert_eq!(
+            reach(Dialect::Oracle, "SELECT nom, c.iban FROM clients c"),
+            "CLIENTS(IBAN, NOM)"
+        );
+        let scoped = Catalog {
+            tables: vec![table(Some("hr"), "staff", &["id", "salary"])],
+            values: Vec::new(),
+        };
+        let mut policy = Policy::new(Dialect::Postgres);
+        policy.allowed_schemas = vec!["hr".into()];
+        let v = validate_in("SELECT s.salary FROM hr.staff s", &policy, Some(&scoped)).unwrap();
+        assert_eq!(v.reach.to_string(), "hr.staff(salary)");
+        assert!(v.reach.reads(Some("hr"), "staff", "salary"));
+        assert!(!v.reach.reads(Some("hr"), "staff", "id"));
+        assert_eq!(v.reach.listed(), ["hr.staff.salary"]);
+    }
+
+    #[test]
+    fn without_the_catalogue_a_name_alone_counts_for_every_table_in_scope() {
+        let policy = Policy::new(Dialect::Postgres);
+        let v = validate(
+            "SELECT nom FROM clients c JOIN public.staff s ON s.id = c.id",
+            &policy,
+        )
+        .unwrap();
+        assert_eq!(v.reach.to_string(), "clients(id, nom), staff(id, nom)");
+        assert!(v.reach.reads(None, "staff", "nom"));
+        assert!(!v.reach.reads(None, "staff", "salary"));
+        let v = validate("SELECT count(*) FROM clients", &policy).unwrap();
+        assert_eq!(v.reach.listed(), ["clients"]);
+        let v = validate("SELECT * FROM clients", &policy).unwrap();
+        assert_eq!(v.reach.listed(), ["clients.*"]);
     }
 }

@@ -362,9 +362,9 @@ impl Walker<'_> {
             FunctionArgExpr::Expr(e) => self.walk_expr(e),
             // `count(*)` reads no value; `json_agg(t.*)` reads whole rows.
             FunctionArgExpr::Wildcard => Ok(()),
-            FunctionArgExpr::QualifiedWildcard(_) => {
+            FunctionArgExpr::QualifiedWildcard(name) => {
                 self.names.wildcard = true;
-                Ok(())
+                self.reach_wildcard_of(name)
             }
             FunctionArgExpr::WildcardWithOptions(_) => {
                 Err(construct("* EXCEPT / REPLACE (…) in a function"))

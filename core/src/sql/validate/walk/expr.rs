@@ -427,9 +427,14 @@ impl Walker<'_> {
             Expr::Tuple(exprs) => self.walk_exprs(exprs),
             Expr::Array(array) => self.walk_exprs(&array.elem),
             Expr::Interval(interval) => self.walk_expr(&interval.value),
-            Expr::Wildcard(_) | Expr::QualifiedWildcard(..) => {
+            Expr::Wildcard(_) => {
                 self.names.wildcard = true;
+                self.reach_all_in_scope();
                 Ok(())
+            }
+            Expr::QualifiedWildcard(name, _) => {
+                self.names.wildcard = true;
+                self.reach_wildcard_of(name)
             }
             Expr::JsonAccess { .. }
             | Expr::Convert { .. }

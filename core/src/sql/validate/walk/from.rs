@@ -53,30 +53,54 @@ impl Walker<'_> {
             };
             match constraint {
                 Some(JoinConstraint::On(e)) => self.walk_expr(e)?,
-                Some(JoinConstraint::Using(_) | JoinConstraint::Natural | JoinConstraint::None)
-                | None => {}
+                Some(JoinConstraint::Using(columns)) => {
+                    for column in columns {
+                        let parts = self.parts(column)?;
+                        if let Some(last) = parts.last() {
+                            let folded = self.fold(last);
+                            self.reach_joined_on(&folded);
+                        }
+                    }
+                }
+                // The columns both sides share, which the catalogue may not
+                // list for all of them: every column counts.
+                Some(JoinConstraint::Natural) => self.reach_all_in_scope(),
+                Some(JoinConstraint::None) | None => {}
             }
         }
         Ok(())
     }
 
-    /// Records a name the query's columns may be qualified with.
-    pub(super) fn visible(&mut self, name: Vec<String>, columns: Option<Vec<String>>) {
+    /// Records a name the query's columns may be qualified with, and the
+    /// relations of the target it stands for (see [`Visible::reads`]).
+    pub(super) fn visible(
+        &mut self,
+        name: Vec<String>,
+        columns: Option<Vec<String>>,
+        reads: &[usize],
+    ) {
         if let Some(scope) = self.scopes.last_mut() {
-            scope.relations.push(Visible { name, columns });
+            scope.relations.push(Visible {
+                name,
+                columns,
+                reads: reads.to_vec(),
+            });
         }
     }
 
-    pub(super) fn alias(&mut self, alias: &Option<TableAlias>) -> Judged {
-        self.alias_with(alias, None)
+    /// The alias of what stands for the relations at `reads` (a
+    /// parenthesised join's), or of rows the target holds none of.
+    pub(super) fn alias(&mut self, alias: &Option<TableAlias>, reads: &[usize]) -> Judged {
+        self.alias_with(alias, None, reads)
     }
 
     /// A relation's alias, with the only columns it may qualify when known
-    /// (see [`Visible::columns`]).
+    /// (see [`Visible::columns`]) and the relations it stands for.
     pub(super) fn alias_with(
         &mut self,
         alias: &Option<TableAlias>,
         columns: Option<Vec<String>>,
+        reads: &[usize],
     ) -> Judged {
         if let Some(alias) = alias {
             if alias.name.value.contains('@') {
@@ -97,6 +121,7 @@ impl Walker<'_> {
             if !alias.columns.is_empty() {
                 self.names.wildcard = true;
                 self.renames_columns = true;
+                self.reach_every(reads);
             }
             let columns = match (&columns, alias.columns.is_empty()) {
                 (Some(_), false) => {
@@ -105,7 +130,7 @@ impl Walker<'_> {
                 _ => columns,
             };
             let name = self.fold(&alias.name);
-            self.visible(vec![name], columns);
+            self.visible(vec![name], columns, reads);
         }
         Ok(())
     }
@@ -212,22 +237,22 @@ impl Walker<'_> {
                         let columns = self.function_columns(name, alias);
                         if alias.is_none() {
                             let called = self.parts(name)?.last().map(|p| self.fold(p));
-                            self.visible(called.into_iter().collect(), columns.clone());
+                            self.visible(called.into_iter().collect(), columns.clone(), &[]);
                         }
-                        self.alias_with(alias, columns)
+                        self.alias_with(alias, columns, &[])
                     }
                     None => {
-                        self.relation(name, alias.as_ref())?;
+                        let reads = self.relation(name, alias.as_ref())?;
                         // Columns may be qualified with the table's name,
                         // whole or without its schema.
                         let parts: Vec<String> =
                             self.parts(name)?.iter().map(|p| self.fold(p)).collect();
                         let columns = self.table_columns(&parts);
                         if let Some(last) = parts.last() {
-                            self.visible(vec![last.clone()], columns.clone());
+                            self.visible(vec![last.clone()], columns.clone(), &reads);
                         }
-                        self.visible(parts, columns.clone());
-                        self.alias_with(alias, columns)
+                        self.visible(parts, columns.clone(), &reads);
+                        self.alias_with(alias, columns, &reads)
                     }
                 }
             }
@@ -258,7 +283,7 @@ impl Walker<'_> {
                     self.row_copies.from = before.saturating_add(held);
                     self.read_copies = self.read_copies.max(held);
                 }
-                self.alias(alias)
+                self.alias(alias, &[])
             }
             TableFactor::Function {
                 lateral: _,
@@ -271,9 +296,9 @@ impl Walker<'_> {
                 let columns = self.function_columns(name, alias);
                 if alias.is_none() {
                     let called = self.parts(name)?.last().map(|p| self.fold(p));
-                    self.visible(called.into_iter().collect(), columns.clone());
+                    self.visible(called.into_iter().collect(), columns.clone(), &[]);
                 }
-                self.alias_with(alias, columns)
+                self.alias_with(alias, columns, &[])
             }
             TableFactor::UNNEST {
                 alias,
@@ -289,14 +314,16 @@ impl Walker<'_> {
                 self.series("unnest", array_exprs.iter().map(Some));
                 let unnest = ObjectName::from(vec![Ident::new("unnest")]);
                 let columns = self.function_columns(&unnest, alias);
-                self.alias_with(alias, columns)
+                self.alias_with(alias, columns, &[])
             }
             TableFactor::NestedJoin {
                 table_with_joins,
                 alias,
             } => {
+                let visible = self.scope().relations.len();
                 self.walk_table_with_joins(table_with_joins)?;
-                self.alias(alias)
+                let reads = self.reads_of_scope_from(visible);
+                self.alias(alias, &reads)
             }
             TableFactor::Pivot {
                 table,
@@ -334,8 +361,12 @@ impl Walker<'_> {
                 if let Some(e) = default_on_null {
                     self.walk_expr(e)?;
                 }
+                // Its output carries the pivoted table's other columns
+                // under their own names: every column counts.
+                let reads = self.reads_of_scope_from(visible);
+                self.reach_every(&reads);
                 self.scope().relations.truncate(visible);
-                self.alias(alias)
+                self.alias(alias, &reads)
             }
             TableFactor::Unpivot {
                 table,
@@ -364,8 +395,12 @@ impl Walker<'_> {
                         self.aliases.push(folded);
                     }
                 }
+                // Its output carries the pivoted table's other columns
+                // under their own names: every column counts.
+                let reads = self.reads_of_scope_from(visible);
+                self.reach_every(&reads);
                 self.scope().relations.truncate(visible);
-                self.alias(alias)
+                self.alias(alias, &reads)
             }
             TableFactor::JsonTable {
                 json_expr,
@@ -377,7 +412,7 @@ impl Walker<'_> {
                 // nothing else; the columns' types are judged as casts.
                 self.walk_expr(json_expr)?;
                 self.json_table_columns(columns)?;
-                self.alias(alias)
+                self.alias(alias, &[])
             }
             // Oracle's TABLE(collection), XMLTABLE (XQuery reads tables and
             // URLs), and the forms of other dialects.

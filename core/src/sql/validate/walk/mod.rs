@@ -24,7 +24,7 @@ use sqlparser::ast::{Expr, FunctionArg, FunctionArguments, Query, Value};
 use super::super::Dialect;
 use super::super::schema::Catalog;
 use super::policy::{Policy, denied_object};
-use super::reads::{NamesRead, Parsed};
+use super::reads::{NamesRead, Parsed, Reach};
 use super::refusal::{Excess, Foreign, Refusal, Unreadable};
 use super::syntax::{short, unnested};
 use super::{bounds, copies};
@@ -47,6 +47,7 @@ mod expr;
 mod from;
 mod names;
 mod query;
+mod reach;
 
 type Judged = Result<(), Refusal>;
 
@@ -82,6 +83,11 @@ struct Visible {
     /// has no column `f`, and the alias of a function in FROM (`FROM
     /// generate_series(1, 9) g`) has one or two columns only.
     columns: Option<Vec<String>>,
+    /// The tables and views of the target (indices in [`Walker::reach`])
+    /// whose columns it qualifies: one for a table's name or alias, those
+    /// of a parenthesised join for its alias, none for a subquery, a CTE
+    /// or a function, whose own select lists count what they read.
+    reads: Vec<usize>,
 }
 
 pub(super) struct Walker<'a> {
@@ -140,6 +146,12 @@ pub(super) struct Walker<'a> {
     relations: usize,
     /// The names it reads values by.
     names: NamesRead,
+    /// The tables and columns it reads (see [`Reach`]).
+    reach: Reach,
+    /// The columns of each relation of [`Self::reach`] in the catalogue,
+    /// when it is known: a name written alone is a column only of those
+    /// that have it.
+    reach_columns: Vec<Option<Vec<String>>>,
     /// The most copies of the values read one gathered row holds.
     gathered_copies: u64,
     /// The copies one row holds (see `copies`) in the rows of the queries
@@ -302,6 +314,8 @@ pub(super) struct Walked {
     pub gathered_row_bytes: u64,
     /// The names it reads values by.
     pub names: NamesRead,
+    /// The tables and columns it reads.
+    pub reach: Reach,
     /// The most copies of the values read one gathered row holds.
     pub gathered_copies: u64,
     /// The most copies of a value read one row of its result holds.
@@ -349,6 +363,8 @@ impl<'a> Walker<'a> {
             relations: 0,
             gathered_row_bytes: 0,
             names: NamesRead::default(),
+            reach: Reach::default(),
+            reach_columns: Vec::new(),
             gathered_copies: 1,
             row_copies: RowCopies::default(),
             in_from: false,
@@ -399,6 +415,7 @@ impl<'a> Walker<'a> {
             renames_columns: self.renames_columns,
             gathered_row_bytes: self.gathered_row_bytes,
             names: self.names,
+            reach: self.reach,
             gathered_copies: self.gathered_copies,
             built_copies: self.built_copies.max(row_copies),
             split_working: self.split_working,

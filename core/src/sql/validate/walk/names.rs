@@ -6,7 +6,7 @@
 use sqlparser::ast::{Ident, ObjectName, ObjectNamePart, TableAlias};
 
 use super::super::super::Dialect;
-use super::super::super::schema::Catalog;
+use super::super::super::schema::{Catalog, CatalogTable};
 use super::super::policy::{denied, denied_object};
 use super::super::refusal::{Refusal, Unreadable};
 
@@ -20,6 +20,7 @@ impl Walker<'_> {
     /// the server and the session rather than the data.
     pub(super) fn bare_name(&mut self, ident: &Ident) -> Judged {
         let folded = self.fold(ident);
+        self.reach_bare(&folded);
         self.names.columns.insert(folded.clone());
         self.names.alone.insert(folded);
         if self.dialect() == Dialect::Oracle {
@@ -118,6 +119,7 @@ impl Walker<'_> {
         // function in Oracle's name resolution: not verifiable.
         let (qualifier, column) = upper.split_at(upper.len() - 1);
         let known = self.relation_named(qualifier, &column[0]);
+        self.reach_qualified(qualifier, &column[0]);
         if known == Some(false) && self.dialect() == Dialect::Postgres {
             self.derived_columns.push(column[0].clone());
         }
@@ -277,31 +279,46 @@ impl Walker<'_> {
         })
     }
 
-    /// A relation in `FROM`: a CTE in scope, or an object of the target.
-    pub(super) fn relation(&mut self, name: &ObjectName, alias: Option<&TableAlias>) -> Judged {
+    /// A relation in `FROM`: a CTE in scope, or an object of the target;
+    /// for an object, where it stands in the reach (none for Oracle's DUAL).
+    pub(super) fn relation(
+        &mut self,
+        name: &ObjectName,
+        alias: Option<&TableAlias>,
+    ) -> Result<Vec<usize>, Refusal> {
         let parts = self.parts(name)?;
         let shown = name.to_string();
         if let [one] = parts.as_slice()
             && let Some(copies) = self.cte_in_scope(&self.fold(one))
         {
             self.read_rows(copies);
-            return Ok(());
+            return Ok(Vec::new());
         }
-        match self.catalog {
-            Some(catalog) => self.resolve(catalog, &parts, &shown)?,
-            None => self.judge_by_name(&parts, &shown, alias)?,
-        }
-        if let Some(last) = parts.last() {
-            let folded = self.fold(last);
-            self.names.relations.insert(folded);
+        let folded: Vec<String> = parts.iter().map(|p| self.fold(p)).collect();
+        let reached = match self.catalog {
+            Some(catalog) => self
+                .resolve(catalog, &parts, &shown)?
+                .map(|table| self.reach_relation(&folded, Some(table))),
+            None => {
+                self.judge_by_name(&parts, &shown, alias)?;
+                Some(self.reach_relation(&folded, None))
+            }
+        };
+        if let Some(last) = folded.last() {
+            self.names.relations.insert(last.clone());
         }
         self.objects.push(shown);
-        Ok(())
+        Ok(reached.into_iter().collect())
     }
 
     /// With the live catalogue: the name must be one of its tables or views,
-    /// as the database resolves it.
-    pub(super) fn resolve(&self, catalog: &Catalog, parts: &[Ident], shown: &str) -> Judged {
+    /// as the database resolves it; the one it is (none for Oracle's DUAL).
+    pub(super) fn resolve<'c>(
+        &self,
+        catalog: &'c Catalog,
+        parts: &[Ident],
+        shown: &str,
+    ) -> Result<Option<&'c CatalogTable>, Refusal> {
         let dialect = self.dialect();
         let same = |written: &str, stored: &str| match dialect {
             Dialect::Sqlite => written.eq_ignore_ascii_case(stored),
@@ -312,15 +329,15 @@ impl Walker<'_> {
                 let table = self.fold(table);
                 // Oracle's one-row DUAL, reached through its public synonym.
                 if dialect == Dialect::Oracle && table == "DUAL" {
-                    return Ok(());
+                    return Ok(None);
                 }
                 // PostgreSQL searches pg_catalog before the search path: a
                 // business table named pg_… is not what an unqualified
                 // name reaches.
                 if dialect == Dialect::Postgres && table.starts_with("pg_") {
-                    false
+                    None
                 } else {
-                    catalog.tables.iter().any(|t| {
+                    catalog.tables.iter().find(|t| {
                         same(&table, &t.name)
                             && match dialect {
                                 // Oracle: the account's own schema; a public
@@ -341,7 +358,7 @@ impl Walker<'_> {
                 }
                 let schema = self.fold(schema);
                 let table = self.fold(table);
-                catalog.tables.iter().any(|t| {
+                catalog.tables.iter().find(|t| {
                     same(&table, &t.name)
                         && match &t.schema {
                             Some(s) => same(&schema, s),
@@ -364,10 +381,9 @@ impl Walker<'_> {
                 });
             }
         };
-        if found {
-            Ok(())
-        } else {
-            Err(Refusal::NotInCatalog(shown.to_owned()))
+        match found {
+            Some(table) => Ok(Some(table)),
+            None => Err(Refusal::NotInCatalog(shown.to_owned())),
         }
     }
 

@@ -471,12 +471,15 @@ impl Walker<'_> {
                 self.names.wildcard = true;
                 Self::plain_wildcard(options)?;
                 match kind {
-                    SelectItemQualifiedWildcardKind::ObjectName(_) => Ok(()),
+                    SelectItemQualifiedWildcardKind::ObjectName(name) => {
+                        self.reach_wildcard_of(name)
+                    }
                     SelectItemQualifiedWildcardKind::Expr(e) => self.walk_expr(e),
                 }
             }
             SelectItem::Wildcard(options) => {
                 self.names.wildcard = true;
+                self.reach_all_in_scope();
                 Self::plain_wildcard(options)
             }
         }

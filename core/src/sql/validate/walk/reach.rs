@@ -1,0 +1,176 @@
+//! How the walk counts what a statement reads
+//! ([`Reach`](super::super::reads::Reach)): each table or
+//! view of the target it names, and each column a name in scope may stand
+//! for. Where a name could be more than one thing, it counts as all of
+//! them: the reach is never less than what the database reads.
+
+use super::super::super::Dialect;
+use super::super::super::schema::CatalogTable;
+use sqlparser::ast::ObjectName;
+
+use super::{Judged, Walker};
+
+impl Walker<'_> {
+    /// A table or view of the target read in `FROM`: its index in the
+    /// reach. With the catalogue, named as the catalogue names it.
+    pub(super) fn reach_relation(
+        &mut self,
+        written: &[String],
+        found: Option<&CatalogTable>,
+    ) -> usize {
+        let (schema, name, columns) = match found {
+            Some(table) => (
+                table.schema.clone(),
+                table.name.clone(),
+                Some(table.columns.iter().map(|c| c.name.clone()).collect()),
+            ),
+            None => {
+                let (schema, name) = match written {
+                    [schema, name] => (Some(schema.clone()), name.clone()),
+                    [.., name] => (None, name.clone()),
+                    [] => (None, String::new()),
+                };
+                // The default schema written out is the one unqualified
+                // names reach: one relation, however it is written.
+                let default = match self.dialect() {
+                    Dialect::Postgres => Some("public"),
+                    Dialect::Sqlite => Some("main"),
+                    Dialect::Oracle => None,
+                };
+                let schema = schema.filter(|s| Some(s.as_str()) != default);
+                (schema, name, None)
+            }
+        };
+        let at = self.reach.relation(schema, name);
+        if self.reach_columns.len() <= at {
+            self.reach_columns.push(columns);
+        }
+        at
+    }
+
+    /// A name written alone (`folded`): a column of every relation in scope
+    /// that may have it, or a whole row of the relation it names
+    /// (PostgreSQL's `to_json(c)`, read as a row when no relation in scope
+    /// has such a column).
+    pub(super) fn reach_bare(&mut self, folded: &str) {
+        let reads = self.reads_in_view(|_| true);
+        let is_column = reads
+            .iter()
+            .any(|&at| self.has_column(at, folded) == Some(true));
+        self.reach_column(&reads, folded);
+        if !is_column {
+            for at in self.reads_in_view(|name| name == [folded]) {
+                self.reach.every(at);
+            }
+        }
+    }
+
+    /// `qualifier.column`: a column of the relations `qualifier` names.
+    pub(super) fn reach_qualified(&mut self, qualifier: &[String], column: &str) {
+        let reads = self.reads_in_view(|name| name == qualifier);
+        self.reach_column(&reads, column);
+    }
+
+    /// A column of `USING (…)`: of each relation of the SELECT being walked
+    /// that may have it.
+    pub(super) fn reach_joined_on(&mut self, column: &str) {
+        let reads = self.reads_of_scope_from(0);
+        self.reach_column(&reads, column);
+    }
+
+    /// `*`, `NATURAL`: every column of every relation of the SELECT being
+    /// walked.
+    pub(super) fn reach_all_in_scope(&mut self) {
+        for at in self.reads_of_scope_from(0) {
+            self.reach.every(at);
+        }
+    }
+
+    /// `t.*`: every column of the relations `t` names.
+    pub(super) fn reach_wildcard_of(&mut self, name: &ObjectName) -> Judged {
+        let qualifier: Vec<String> = self.parts(name)?.iter().map(|p| self.fold(p)).collect();
+        for at in self.reads_in_view(|name| name == qualifier.as_slice()) {
+            self.reach.every(at);
+        }
+        Ok(())
+    }
+
+    /// The relations of the target that the names made visible in the
+    /// current scope since the `from`-th stand for.
+    pub(super) fn reads_of_scope_from(&self, from: usize) -> Vec<usize> {
+        let mut reads: Vec<usize> = self
+            .scopes
+            .last()
+            .map(|scope| {
+                scope.relations[from.min(scope.relations.len())..]
+                    .iter()
+                    .flat_map(|v| v.reads.iter().copied())
+                    .collect()
+            })
+            .unwrap_or_default();
+        reads.sort_unstable();
+        reads.dedup();
+        reads
+    }
+
+    /// Every column of the relations at `reads`.
+    pub(super) fn reach_every(&mut self, reads: &[usize]) {
+        for &at in reads {
+            self.reach.every(at);
+        }
+    }
+
+    /// Notes `column` of each relation at `reads` that may have it: all of
+    /// them when their columns are not known.
+    fn reach_column(&mut self, reads: &[usize], column: &str) {
+        for &at in reads {
+            match self.has_column(at, column) {
+                Some(false) => {}
+                Some(true) => {
+                    let stored = self.stored_column(at, column);
+                    self.reach.column(at, &stored);
+                }
+                None => self.reach.column(at, column),
+            }
+        }
+    }
+
+    /// The relations of the target that the names visible to a column
+    /// reference (those `keep` accepts) stand for.
+    fn reads_in_view(&self, keep: impl Fn(&[String]) -> bool) -> Vec<usize> {
+        let mut reads: Vec<usize> = self.scopes[self.barrier.min(self.scopes.len())..]
+            .iter()
+            .flat_map(|scope| &scope.relations)
+            .filter(|v| keep(&v.name))
+            .flat_map(|v| v.reads.iter().copied())
+            .collect();
+        reads.sort_unstable();
+        reads.dedup();
+        reads
+    }
+
+    /// Whether the relation at `at` has `column`, when its columns are
+    /// known; compared as the database compares names.
+    fn has_column(&self, at: usize, column: &str) -> Option<bool> {
+        let known = self.reach_columns.get(at)?.as_ref()?;
+        Some(known.iter().any(|c| self.same_name(c, column)))
+    }
+
+    /// `column` as the catalogue spells it for the relation at `at`.
+    fn stored_column(&self, at: usize, column: &str) -> String {
+        self.reach_columns
+            .get(at)
+            .and_then(Option::as_ref)
+            .and_then(|known| known.iter().find(|c| self.same_name(c, column)))
+            .map_or_else(|| column.to_owned(), Clone::clone)
+    }
+
+    /// SQLite compares names ignoring ASCII case, quoted or not; the others
+    /// compare them as folded.
+    fn same_name(&self, stored: &str, folded: &str) -> bool {
+        match self.dialect() {
+            Dialect::Sqlite => stored.eq_ignore_ascii_case(folded),
+            Dialect::Postgres | Dialect::Oracle => stored == folded,
+        }
+    }
+}
