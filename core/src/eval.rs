@@ -256,7 +256,7 @@ pub struct Summary {
 /// `2 tables`, `3 tables` or `4+ tables`, so that a change is judged on the
 /// joins it gets right as well as on the whole.
 pub fn class_of(gold: &crate::sql::validate::Validated) -> String {
-    match gold.names.relations.len() {
+    match gold.reach.relations().len() {
         0 | 1 => "1 table".to_owned(),
         n @ 2..=3 => format!("{n} tables"),
         _ => "4+ tables".to_owned(),

@@ -61,7 +61,7 @@ pub const SQLITE_MAX_VALUE_BYTES: i32 = 256 * 1024;
 /// the driver holds whole stays under 32 MiB.
 pub const SQLITE_MAX_COLUMNS: i32 = 128;
 /// The most bytes a PostgreSQL query that gathers rows into one value
-/// (`string_agg`, `jsonb_agg`, `ARRAY(…)`: see `Validated::gathers`) may
+/// (`string_agg`, `jsonb_agg`, `ARRAY(…)`: see `Cost::gathers`) may
 /// read, by the planner's estimate of its largest step (rows × width). No
 /// server setting bounds such a value while it grows (`work_mem` bounds
 /// sorts and hashes only): a `jsonb_agg` over a cross join took 6 GiB of
@@ -244,7 +244,7 @@ pub enum Heavy {
          (… CROSS JOIN (SELECT …) AS s), or keep it for the outermost SELECT"
     )]
     /// Rows the plan may keep whole each hold `what`, whose length the
-    /// plan does not show (`Validated::repeats_unforeseen`).
+    /// plan does not show (`Cost::repeats_unforeseen`).
     RepeatedValue { what: String },
     #[error(
         "a join would keep {} of its rows in a hash table, more than {bound_mib} MiB: the \
@@ -275,7 +275,7 @@ pub enum Heavy {
         match mib { Some(mib) => format!("about {mib} MiB"), None => "more than can be foreseen".to_owned() }
     )]
     /// The calls of one row read `copies` values whole, of up to `longest`
-    /// bytes in `table` (`Validated::held_reads`).
+    /// bytes in `table` (`Cost::held_reads`).
     ReadsWhole {
         copies: u64,
         table: String,
@@ -291,7 +291,7 @@ pub enum Heavy {
     )]
     /// The operators of one row (`payload - 0`, `tags || '{x}'`) rebuild
     /// `copies` structured values, of up to `longest` bytes as text in
-    /// `table` (`Validated::held_rebuilds`).
+    /// `table` (`Cost::held_rebuilds`).
     Rebuilds {
         copies: u64,
         table: String,
@@ -312,7 +312,7 @@ pub enum Heavy {
     /// The containment, existence and overlap tests of a row look for
     /// `sought` characters written out and compare `compared` pairs of
     /// values read, against values of up to `longest` bytes in `table`
-    /// (`Validated::sought_chars`, `Validated::compared_reads`).
+    /// (`Cost::sought_chars`, `Cost::compared_reads`).
     Searches {
         sought: u64,
         compared: u64,
@@ -334,7 +334,7 @@ pub enum Heavy {
     )]
     /// A number `column` holds is written with `digits` characters, and
     /// `reads` numbers read go into one logarithm, root or power together
-    /// (`Validated::digits_read`): more than `max` (`None`: it cannot be
+    /// (`Cost::digits_read`): more than `max` (`None`: it cannot be
     /// measured).
     LongNumbers {
         table: String,

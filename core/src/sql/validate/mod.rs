@@ -90,6 +90,18 @@ pub struct Validated {
     /// The tables and columns it reads (see [`Reach`]): what data-access
     /// rules judge and the audit records.
     pub reach: Reach,
+    /// What it may cost the database beyond what the plan shows, for the
+    /// executor to weigh before it runs (see [`Cost`]).
+    pub cost: Cost,
+}
+
+/// What a statement may cost the database that its plan does not show:
+/// what it gathers, copies, builds, parses and keeps, as the walk and the
+/// size check found it. The PostgreSQL executor weighs it against the
+/// plan and the data before it runs; a SQLite worker bounds the same by
+/// its memory and its deadline.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cost {
     /// It gathers values across rows into one (`string_agg`, `array_agg`,
     /// `jsonb_agg`, `ARRAY(…)`…): its memory on the server grows with the
     /// rows it reads, which no server setting bounds, so the executor
@@ -299,31 +311,33 @@ fn judge(sql: &str, policy: &Policy, catalog: Option<&Catalog>) -> Result<Valida
         dialect: policy.dialect,
         objects: walked.objects,
         reach: walked.reach,
-        gathers: walked.gathers,
-        computed_series: walked.computed_series,
-        tests_subqueries: walked.tests_subqueries,
-        builds_from_reads: walked.builds_from_reads,
-        repeats_unforeseen: walked.repeats_unforeseen,
-        top_rows: walked.top_rows,
-        groups_hold_reads: walked.groups_hold_reads,
-        groups_keep_values: walked.groups_keep_values,
-        renames_columns: walked.renames_columns,
-        gathered_row_bytes: walked.gathered_row_bytes,
-        names: walked.names,
-        gathered_copies: walked.gathered_copies,
-        row_copies: walked.row_copies,
-        built_copies: walked.built_copies,
-        split_working: walked.split_working,
-        held_reads: walked.held_reads,
-        held_rebuilds: walked.held_rebuilds,
-        grows_by_reading: sizes.grows_by_reading,
-        parsed: walked.parsed,
-        built_row_bytes: sizes.built_row_chars.saturating_mul(4),
-        gathered_value_copies: sizes.gathered_value_copies,
-        gathered_as_text: sizes.gathered_as_text,
-        digits_read: sizes.digits_read,
-        sought_chars: sizes.sought_chars,
-        compared_reads: sizes.compared_reads,
+        cost: Cost {
+            gathers: walked.gathers,
+            computed_series: walked.computed_series,
+            tests_subqueries: walked.tests_subqueries,
+            builds_from_reads: walked.builds_from_reads,
+            repeats_unforeseen: walked.repeats_unforeseen,
+            top_rows: walked.top_rows,
+            groups_hold_reads: walked.groups_hold_reads,
+            groups_keep_values: walked.groups_keep_values,
+            renames_columns: walked.renames_columns,
+            gathered_row_bytes: walked.gathered_row_bytes,
+            names: walked.names,
+            gathered_copies: walked.gathered_copies,
+            row_copies: walked.row_copies,
+            built_copies: walked.built_copies,
+            split_working: walked.split_working,
+            held_reads: walked.held_reads,
+            held_rebuilds: walked.held_rebuilds,
+            grows_by_reading: sizes.grows_by_reading,
+            parsed: walked.parsed,
+            built_row_bytes: sizes.built_row_chars.saturating_mul(4),
+            gathered_value_copies: sizes.gathered_value_copies,
+            gathered_as_text: sizes.gathered_as_text,
+            digits_read: sizes.digits_read,
+            sought_chars: sizes.sought_chars,
+            compared_reads: sizes.compared_reads,
+        },
     })
 }
 
@@ -341,7 +355,7 @@ mod tests {
     #[test]
     fn the_rows_a_limit_lets_through_are_counted_with_its_offset() {
         let pg = Policy::new(Dialect::Postgres);
-        let top = |sql: &str| validate(sql, &pg).unwrap().top_rows;
+        let top = |sql: &str| validate(sql, &pg).unwrap().cost.top_rows;
         assert_eq!(top("SELECT id FROM clients"), Some(0));
         assert_eq!(top("SELECT id FROM clients ORDER BY id LIMIT 10"), Some(10));
         assert_eq!(

@@ -313,7 +313,7 @@ fn postgres_recursion_keeps_only_its_last_step_and_gathering_is_flagged() {
         "WITH RECURSIVE r(n) AS (SELECT 1 UNION SELECT n + 1 FROM r) SELECT count(*) FROM r"
     ));
     let all = "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r WHERE n < 9) SELECT n FROM r";
-    assert!(!validate(all, &pg).unwrap().gathers);
+    assert!(!validate(all, &pg).unwrap().cost.gathers);
     assert!(!refused(
         Dialect::Sqlite,
         "WITH RECURSIVE r(n) AS (SELECT 1 UNION SELECT n + 1 FROM r WHERE n < 9) SELECT n FROM r"
@@ -323,7 +323,7 @@ fn postgres_recursion_keeps_only_its_last_step_and_gathering_is_flagged() {
         "SELECT ARRAY(SELECT nom FROM clients)",
         "SELECT id, (SELECT jsonb_agg(nom) FROM clients) FROM clients",
     ] {
-        assert!(validate(sql, &pg).unwrap().gathers, "{sql}");
+        assert!(validate(sql, &pg).unwrap().cost.gathers, "{sql}");
     }
 }
 
@@ -348,7 +348,7 @@ fn groups_keep_values_when_an_aggregate_keeps_one_or_computes_what_it_sums() {
         ("SELECT depth, max(name) OVER () FROM t", false),
     ] {
         assert_eq!(
-            validate(sql, &pg).unwrap().groups_keep_values,
+            validate(sql, &pg).unwrap().cost.groups_keep_values,
             keeps,
             "{sql}"
         );
@@ -425,7 +425,7 @@ fn a_function_returning_rows_from_computed_arguments_is_flagged() {
         ("SELECT upper(nom) FROM clients", false),
     ] {
         assert_eq!(
-            validate(sql, &pg).unwrap().computed_series,
+            validate(sql, &pg).unwrap().cost.computed_series,
             computed,
             "{sql}"
         );
@@ -435,7 +435,7 @@ fn a_function_returning_rows_from_computed_arguments_is_flagged() {
 #[test]
 fn the_names_a_statement_reads_values_by_are_known() {
     let pg = Policy::new(Dialect::Postgres);
-    let names = |sql: &str| validate(sql, &pg).unwrap().names;
+    let names = |sql: &str| validate(sql, &pg).unwrap().cost.names;
     let one = names("SELECT string_agg(d.title, ',') FROM docs d WHERE \"Kind\" = 'x'");
     assert!(one.reads("docs", "d", "title"));
     assert!(one.reads("docs", "d", "Kind"));
@@ -486,7 +486,7 @@ fn named_arguments_are_read_for_the_parts_of_a_date_or_an_interval_only() {
 #[test]
 fn a_gathered_row_counts_each_copy_of_the_values_it_reads() {
     let pg = Policy::new(Dialect::Postgres);
-    let copies = |sql: &str| validate(sql, &pg).unwrap().gathered_copies;
+    let copies = |sql: &str| validate(sql, &pg).unwrap().cost.gathered_copies;
     assert_eq!(copies("SELECT string_agg(body, ',') FROM docs"), 1);
     assert_eq!(copies("SELECT string_agg(body || body, ',') FROM docs"), 2);
     assert_eq!(

@@ -4,6 +4,7 @@ use super::super::{Policy, Refusal, validate};
 fn copies(sql: &str) -> u64 {
     validate(sql, &Policy::new(Dialect::Postgres))
         .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .cost
         .row_copies
 }
 
@@ -20,6 +21,7 @@ fn a_deletion_or_a_concatenation_may_rebuild_each_value_it_is_given() {
     let rebuilds = |sql: &str| {
         validate(sql, &pg)
             .unwrap_or_else(|e| panic!("{sql}: {e}"))
+            .cost
             .held_rebuilds
     };
     assert_eq!(rebuilds("SELECT payload, payload -> 0 FROM events"), 0);
@@ -72,6 +74,7 @@ fn each_call_given_a_value_read_reads_it_whole() {
     let reads = |sql: &str| {
         validate(sql, &pg)
             .unwrap_or_else(|e| panic!("{sql}: {e}"))
+            .cost
             .held_reads
     };
     assert_eq!(reads("SELECT title, body FROM docs"), 0);
@@ -117,7 +120,7 @@ fn each_call_given_a_value_read_reads_it_whole() {
 #[test]
 fn a_search_that_finds_every_match_works_on_its_text_many_times_over() {
     let pg = Policy::new(Dialect::Postgres);
-    let working = |sql: &str| validate(sql, &pg).unwrap().split_working;
+    let working = |sql: &str| validate(sql, &pg).unwrap().cost.split_working;
     assert_eq!(working("SELECT regexp_count(body, 'a') FROM docs"), 14);
     assert_eq!(
         working("SELECT regexp_count(body, 'a') + regexp_count(body, 'b') FROM docs"),
@@ -167,6 +170,7 @@ fn a_value_built_on_the_way_counts_its_copies_though_the_row_keeps_none() {
     let built = |sql: &str| {
         validate(sql, &Policy::new(Dialect::Postgres))
             .unwrap_or_else(|e| panic!("{sql}: {e}"))
+            .cost
             .built_copies
     };
     assert_eq!(built("SELECT length(body || body || body) FROM docs"), 3);
@@ -194,6 +198,7 @@ fn a_split_counts_its_working_memory_added_up_over_the_row() {
     let working = |sql: &str| {
         validate(sql, &Policy::new(Dialect::Postgres))
             .unwrap_or_else(|e| panic!("{sql}: {e}"))
+            .cost
             .split_working
     };
     assert_eq!(working("SELECT title FROM docs"), 0);
@@ -249,7 +254,7 @@ fn a_split_counts_its_working_memory_added_up_over_the_row() {
         &Policy::new(Dialect::Postgres),
     )
     .unwrap();
-    assert_eq!((built.row_copies, built.split_working), (16, 80));
+    assert_eq!((built.cost.row_copies, built.cost.split_working), (16, 80));
 }
 
 #[test]

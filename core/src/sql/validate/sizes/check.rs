@@ -334,7 +334,7 @@ impl Check<'_> {
     /// on a value it cannot read quotes it whole, and the driver holds that
     /// error before the bot cuts it (a 150 MB error took the bot to 350 MiB).
     /// A value read from a table is weighed by the executor instead
-    /// (`Validated::parsed`).
+    /// (`Cost::parsed`).
     fn quoted(&mut self, what: &Expr, value: &Expr) -> ControlFlow<()> {
         if self.sizes.dialect == Dialect::Postgres && self.sizes.size(value).gathered {
             self.refusal = Some(Refusal::TooLarge(Excess::QuotedGathered(short(what))));

@@ -836,7 +836,7 @@ fn copies_made_through_a_chain_of_ctes_multiply() {
                     h AS (SELECT t || t AS u FROM g)";
     let copies = |sql: &str| {
         super::super::validate(sql, &super::super::Policy::new(Dialect::Postgres))
-            .map(|v| v.gathered_value_copies)
+            .map(|v| v.cost.gathered_value_copies)
             .ok()
     };
     assert_eq!(copies("SELECT string_agg(note, ',') FROM orders"), Some(1));
@@ -901,36 +901,50 @@ fn containment_and_overlap_count_what_they_look_for_and_compare_only_columns_rea
     let sought = |written: &[&str]| written.iter().map(|w| w.len() as u64).sum::<u64>();
 
     let vip = judged(r#"SELECT o.id FROM orders o WHERE o.meta @> '{"vip": true}'"#);
-    assert_eq!(vip.sought_chars, sought(&[r#"'{"vip": true}'"#]));
-    assert_eq!(vip.compared_reads, 0);
+    assert_eq!(vip.cost.sought_chars, sought(&[r#"'{"vip": true}'"#]));
+    assert_eq!(vip.cost.compared_reads, 0);
     // An overlap may be written either way round; every test adds up.
     let either = judged(
         "SELECT s.id FROM segments s WHERE s.member_ids && ARRAY[42, 43] OR ARRAY[1] && s.member_ids",
     );
-    assert_eq!(either.sought_chars, sought(&["ARRAY[42, 43]", "ARRAY[1]"]));
+    assert_eq!(
+        either.cost.sought_chars,
+        sought(&["ARRAY[42, 43]", "ARRAY[1]"])
+    );
     let keys = judged(
         "SELECT e.id FROM events e WHERE e.payload ?| ARRAY['a', 'b'] AND ARRAY[7] <@ e.ids",
     );
-    assert_eq!(keys.sought_chars, sought(&["ARRAY['a', 'b']", "ARRAY[7]"]));
+    assert_eq!(
+        keys.cost.sought_chars,
+        sought(&["ARRAY['a', 'b']", "ARRAY[7]"])
+    );
     // Two columns read, as they are: weighed by the executor.
     let bookings = judged(
         "SELECT a.id, b.id FROM bookings a JOIN bookings b ON a.during && b.during AND a.id < b.id",
     );
-    assert_eq!((bookings.sought_chars, bookings.compared_reads), (0, 1));
     assert_eq!(
-        judged("SELECT x.id FROM t x, t y WHERE (x.tags)::text[] && y.tags").compared_reads,
+        (bookings.cost.sought_chars, bookings.cost.compared_reads),
+        (0, 1)
+    );
+    assert_eq!(
+        judged("SELECT x.id FROM t x, t y WHERE (x.tags)::text[] && y.tags")
+            .cost
+            .compared_reads,
         1
     );
-    assert_eq!(judged("SELECT id FROM orders").sought_chars, 0);
+    assert_eq!(judged("SELECT id FROM orders").cost.sought_chars, 0);
     // A range built by its constructor, or a time from the clock, is
     // compared in constant time: nothing to weigh. An array of times
     // written out is looked for element by element, and weighed.
     let ranges = judged(
         "SELECT b.id FROM bookings b WHERE tstzrange(b.starts_at, b.ends_at) && tstzrange(now(), now() + interval '1 day') OR b.during @> now() + interval '2 hours'",
     );
-    assert_eq!((ranges.sought_chars, ranges.compared_reads), (0, 0));
+    assert_eq!(
+        (ranges.cost.sought_chars, ranges.cost.compared_reads),
+        (0, 0)
+    );
     let times = judged("SELECT v.id FROM trips v WHERE v.legs && '{1,1,1}'::interval[]");
-    assert!(times.sought_chars >= 7, "{}", times.sought_chars);
+    assert!(times.cost.sought_chars >= 7, "{}", times.cost.sought_chars);
 
     for sql in [
         // Values built from what is read are as long as the data makes them.
@@ -952,7 +966,7 @@ fn containment_and_overlap_count_what_they_look_for_and_compare_only_columns_rea
 fn the_numbers_a_logarithm_reads_count_once_for_each_value_read() {
     let read = |sql: &str| {
         super::super::validate(sql, &super::super::Policy::new(Dialect::Postgres))
-            .map(|v| v.digits_read)
+            .map(|v| v.cost.digits_read)
     };
     assert_eq!(read("SELECT ln(r.rate) AS l FROM rates r"), Ok(1));
     // A product holds the digits of all its factors.
@@ -977,7 +991,7 @@ fn the_numbers_a_logarithm_reads_count_once_for_each_value_read() {
 fn a_gathered_value_written_out_whole_as_text_is_noted() {
     let written = |sql: &str| {
         super::super::validate(sql, &super::super::Policy::new(Dialect::Postgres))
-            .map(|v| v.gathered_as_text)
+            .map(|v| v.cost.gathered_as_text)
     };
     assert_eq!(
         written("SELECT length(array_agg(e.during)::text) AS n FROM events e"),

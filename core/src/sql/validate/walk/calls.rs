@@ -86,7 +86,7 @@ impl Walker<'_> {
     /// `INTERSECT`, a gathering): on PostgreSQL, one that holds a value
     /// whose length its plan does not show ([`repeated_value`]) is noted
     /// for the executor, which refuses it when the plan keeps rows so
-    /// (`Validated::repeats_unforeseen`). 119 rows of one key each holding
+    /// (`Cost::repeats_unforeseen`). 119 rows of one key each holding
     /// `(SELECT max(k.val) FROM kv k)` (10 MB) took a backend to 1.2 GiB
     /// hashed for a join; a running `string_agg` of 8,500 notes, 1.9 GiB
     /// hashed for `NOT IN`. Joined instead (`CROSS JOIN (SELECT max(k.val)

@@ -65,18 +65,18 @@ pub(super) struct Reading {
     /// builds into it, or what a gathered row adds.
     pub(super) row_bytes: f64,
     /// A row holds values built of what it reads
-    /// (`Validated::builds_from_reads`), not only their pointers.
+    /// (`Cost::builds_from_reads`), not only their pointers.
     pub(super) builds_from_reads: bool,
-    /// The most copies of a value read one row holds (`Validated::row_copies`):
+    /// The most copies of a value read one row holds (`Cost::row_copies`):
     /// a window may copy another row's value into each row that many times.
     pub(super) row_copies: f64,
-    /// The most rows a `LIMIT` lets through (`Validated::top_rows`).
+    /// The most rows a `LIMIT` lets through (`Cost::top_rows`).
     pub(super) top_rows: Option<u64>,
     /// An aggregate keeps in each group a value it reads
-    /// (`Validated::groups_hold_reads`).
+    /// (`Cost::groups_hold_reads`).
     pub(super) groups_hold_reads: bool,
     /// An aggregate keeps in each group a value, read or built
-    /// (`Validated::groups_keep_values`).
+    /// (`Cost::groups_keep_values`).
     pub(super) groups_keep_values: bool,
 }
 

@@ -5,9 +5,9 @@
 use super::*;
 
 /// What one row may build of the values it reads, for a recursion that
-/// adds them to its own value (`Validated::grows_by_reading`), a row that
-/// builds several copies of one (`Validated::built_copies`) or splits one
-/// into pieces (`Validated::split_working`).
+/// adds them to its own value (`Cost::grows_by_reading`), a row that
+/// builds several copies of one (`Cost::built_copies`) or splits one
+/// into pieces (`Cost::split_working`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(super) struct Growth {
     /// The longest value a read column may hold, in bytes.
@@ -23,7 +23,7 @@ pub(super) struct Growth {
 /// live until the row is done, so `k` copies of a value of `L` bytes take
 /// about `k (k + 1) / 2 × L` (sixteen copies of a 10 MB document took a
 /// backend to 1,460 MiB); a split takes its working memory on top
-/// (`Validated::split_working`).
+/// (`Cost::split_working`).
 pub(super) const ROW_COPIES_BYTES: f64 = 256.0 * 1024.0 * 1024.0;
 
 /// The longest value a statement may parse as another type: the error on
@@ -49,15 +49,15 @@ pub(super) enum Why {
 /// values, none longer than [`ROW_COPIES_BYTES`] over what it builds:
 /// `k (k + 1) / 2` plus the splits' working memory.
 pub(super) fn growths(query: &Validated) -> Vec<Growth> {
-    let k = query.built_copies as f64;
-    let chained = if query.built_copies >= 2 {
+    let k = query.cost.built_copies as f64;
+    let chained = if query.cost.built_copies >= 2 {
         k * (k + 1.0) / 2.0
     } else {
         0.0
     };
-    let weight = chained + query.split_working as f64;
+    let weight = chained + query.cost.split_working as f64;
     let copies = (weight > 0.0).then(|| ROW_COPIES_BYTES / weight);
-    let built = match (query.grows_by_reading, copies) {
+    let built = match (query.cost.grows_by_reading, copies) {
         (true, copies) => Some((
             copies.unwrap_or(f64::MAX).min(f64::from(IN_ROW_BYTES)),
             Why::Recursion,
@@ -68,6 +68,7 @@ pub(super) fn growths(query: &Validated) -> Vec<Growth> {
     // What an error may quote is the value parsed, built of up to `k`
     // copies of what it reads.
     let quoted = query
+        .cost
         .parsed
         .any
         .then(|| (QUOTED_BYTES / k.max(1.0), Why::Quotes));
@@ -188,20 +189,26 @@ pub(super) async fn weigh_growth(
                     && structured_kind(kind)
                     && table == relation
                     && written.is_none()
-                    && query
-                        .parsed
-                        .may_parse_as_text(&query.names, relation, alias, column)
+                    && query.cost.parsed.may_parse_as_text(
+                        &query.cost.names,
+                        relation,
+                        alias,
+                        column,
+                    )
                 {
                     written = Some((table, column));
                 }
                 let read = match growth.why {
                     Why::Quotes => {
                         !short_text
-                            && query
-                                .parsed
-                                .may_parse(&query.names, relation, alias, column)
+                            && query.cost.parsed.may_parse(
+                                &query.cost.names,
+                                relation,
+                                alias,
+                                column,
+                            )
                     }
-                    Why::Recursion | Why::Builds => query.names.reads(relation, alias, column),
+                    Why::Recursion | Why::Builds => query.cost.names.reads(relation, alias, column),
                 };
                 // A character takes at most four bytes.
                 let short = declared.is_some_and(|n| f64::from(n) * 4.0 <= growth.longest);

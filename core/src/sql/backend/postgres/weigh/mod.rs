@@ -26,7 +26,7 @@ use views::{unplanned, weigh_each, weigh_views};
 fn weighed(query: &Validated) -> bool {
     // Rebuilds are weighed only where a structured column is read (see
     // [`weigh_rebuilds`]): the operators are the numbers' too.
-    query.gathers || !growths(query).is_empty() || query.held_reads >= MIN_HELD_READS
+    query.cost.gathers || !growths(query).is_empty() || query.cost.held_reads >= MIN_HELD_READS
 }
 
 /// Weighs what `query` would build on the server, on its `plan`, in the
@@ -70,7 +70,7 @@ async fn weigh_within(
     depth: usize,
 ) -> Result<(), ExecError> {
     weigh_views(conn, query, plan, depth).await?;
-    let hash_memory = match query.tests_subqueries {
+    let hash_memory = match query.cost.tests_subqueries {
         true => Some(hash_memory(conn).await?),
         false => None,
     };
@@ -80,18 +80,18 @@ async fn weigh_within(
     let may_measure = weighed(query)
         || !hashed.is_empty()
         || kept
-        || query.tests_subqueries
-        || query.held_reads > 0
-        || query.held_rebuilds > 0
-        || !query.parsed.as_text.is_empty()
-        || query.digits_read > 0
-        || query.sought_chars > 0
-        || query.compared_reads > 0;
+        || query.cost.tests_subqueries
+        || query.cost.held_reads > 0
+        || query.cost.held_rebuilds > 0
+        || !query.cost.parsed.as_text.is_empty()
+        || query.cost.digits_read > 0
+        || query.cost.sought_chars > 0
+        || query.cost.compared_reads > 0;
     if may_measure {
         refuse_outside(conn, plan).await?;
     }
-    if let Some(what) = &query.repeats_unforeseen
-        && (query.gathers || !hashed.is_empty())
+    if let Some(what) = &query.cost.repeats_unforeseen
+        && (query.cost.gathers || !hashed.is_empty())
     {
         return Err(ExecError::TooHeavy(Heavy::RepeatedValue {
             what: what.clone(),
@@ -99,12 +99,13 @@ async fn weigh_within(
     }
     // A structured value read is weighed from one call on it, or one
     // operator that rebuilds it (see [`weigh_reads`], [`weigh_rebuilds`]).
-    let structured = (query.held_rebuilds > 0 || query.held_reads > 0)
+    let structured = (query.cost.held_rebuilds > 0 || query.cost.held_reads > 0)
         && reads_structured(conn, query, plan).await?;
-    let rebuilds = query.held_rebuilds > 0 && structured;
-    let reads = query.held_reads >= MIN_HELD_READS || (query.held_reads > 0 && structured);
-    let searches = query.sought_chars > 0 || query.compared_reads > 0;
-    if !query.parsed.as_text.is_empty() {
+    let rebuilds = query.cost.held_rebuilds > 0 && structured;
+    let reads =
+        query.cost.held_reads >= MIN_HELD_READS || (query.cost.held_reads > 0 && structured);
+    let searches = query.cost.sought_chars > 0 || query.cost.compared_reads > 0;
+    if !query.cost.parsed.as_text.is_empty() {
         weigh_written_elements(conn, query, plan).await?;
     }
     if !weighed(query)
@@ -113,7 +114,7 @@ async fn weigh_within(
         && !rebuilds
         && !reads
         && !searches
-        && query.digits_read == 0
+        && query.cost.digits_read == 0
     {
         return Ok(());
     }
@@ -132,7 +133,7 @@ async fn weigh_within(
         )
         .await?;
     }
-    if query.gathers {
+    if query.cost.gathers {
         weigh_gathering(conn, query, plan, &tables, &mut measured).await?;
     }
     // What a row builds or parses says more of the statement than what it
@@ -147,7 +148,7 @@ async fn weigh_within(
     if searches {
         weigh_searches(conn, query, plan, &tables, &mut measured).await?;
     }
-    if query.digits_read > 0 {
+    if query.cost.digits_read > 0 {
         weigh_digits(conn, query, plan, &tables).await?;
     }
     Ok(())
@@ -185,7 +186,7 @@ async fn refuse_outside(
 }
 
 /// Refuses a statement whose logarithms, roots or powers work on numbers
-/// read from the data (`Validated::digits_read`) when a `numeric` column it
+/// read from the data (`Cost::digits_read`) when a `numeric` column it
 /// reads, in the tables its plan reads, holds a number written with more
 /// than [`MAX_NUMERIC_DIGITS`] characters (an array of numbers or a range
 /// of them by its longest element or bound: `ln(lower(d.band))`, `ln(d.rs[1])`
@@ -228,7 +229,7 @@ async fn weigh_digits(
     .map_err(cancelled)?;
     let read = |table: &str, column: &str| {
         reads.iter().any(|(relation, alias)| {
-            relation == table && query.names.reads(relation, alias, column)
+            relation == table && query.cost.names.reads(relation, alias, column)
         })
     };
     let max = MAX_NUMERIC_DIGITS;
@@ -241,7 +242,7 @@ async fn weigh_digits(
                 table: table.clone(),
                 column: column.clone(),
                 digits,
-                reads: query.digits_read,
+                reads: query.cost.digits_read,
                 max,
             })
         };
@@ -278,7 +279,7 @@ async fn weigh_digits(
         let longest = u64::try_from(longest).unwrap_or(0);
         // The numbers read go into the calls together (a product holds the
         // digits of its factors): each may be the longest.
-        if longest.saturating_mul(query.digits_read) > max {
+        if longest.saturating_mul(query.cost.digits_read) > max {
             return Err(long(Some(longest)));
         }
     }
@@ -348,7 +349,7 @@ async fn weigh_gathering(
     tables: &Tables,
     measured: &mut Measured,
 ) -> Result<(), ExecError> {
-    if query.computed_series {
+    if query.cost.computed_series {
         return Err(ExecError::TooHeavy(Heavy::GathersComputedRows));
     }
     // Each copy a gathered row holds (`body || body`) weighs its values
@@ -357,7 +358,7 @@ async fn weigh_gathering(
     // value itself (`t || t`, `length(t || t)` of a CTE's `string_agg(…)
     // AS t`) weighs all of it again: sixteen copies of a 63 MiB
     // `string_agg` of short notes took a backend to 1.4 GiB.
-    let copies = query.gathered_copies.max(query.row_copies).max(1) as f64;
+    let copies = query.cost.gathered_copies.max(query.cost.row_copies).max(1) as f64;
     let out_of_line = measured
         .get(conn, query, plan, tables)
         .await?
@@ -367,7 +368,7 @@ async fn weigh_gathering(
     // Written out whole as text, each element of some types keeps a buffer
     // until the whole value is written (320,000 ranges, 22 bytes
     // each, gathered then written: 1,078 MiB of backend).
-    let written = query.gathered_as_text
+    let written = query.cost.gathered_as_text
         && !buffered_reads(conn, query, plan, ELEMENT_BUFFERED)
             .await?
             .is_empty();
@@ -376,16 +377,16 @@ async fn weigh_gathering(
         false => 0.0,
     };
     let reading = Reading {
-        row_bytes: query.gathered_row_bytes as f64 + written,
+        row_bytes: query.cost.gathered_row_bytes as f64 + written,
         builds_from_reads: true,
         // The values read already count every copy a row holds.
         row_copies: 1.0,
-        top_rows: query.top_rows,
-        groups_hold_reads: query.groups_hold_reads,
-        groups_keep_values: query.groups_keep_values,
+        top_rows: query.cost.top_rows,
+        groups_hold_reads: query.cost.groups_hold_reads,
+        groups_keep_values: query.cost.groups_keep_values,
     };
     let bytes = Foresight::weigh(plan, tables.clone(), out_of_line, reading, None).heaviest
-        * query.gathered_value_copies.max(1) as f64;
+        * query.cost.gathered_value_copies.max(1) as f64;
     if bytes > MAX_GATHERED_BYTES {
         return Err(ExecError::TooHeavy(Heavy::Gathers {
             mib: mib(bytes),
@@ -409,7 +410,7 @@ const MAX_HASHED_BYTES: f64 = 256.0 * 1024.0 * 1024.0;
 /// (see [`Foresight::keeps_rows`]); their rows bounded as [`Foresight`]
 /// bounds them, each as wide as the plan says, plus the values it stores
 /// out of line, plus what the statement builds into a row
-/// (`Validated::built_row_bytes`).
+/// (`Cost::built_row_bytes`).
 async fn weigh_hashed(
     conn: &mut sqlx::PgConnection,
     query: &Validated,
@@ -422,7 +423,7 @@ async fn weigh_hashed(
     // The plan's estimate of a series it cannot foresee (`generate_series`
     // over timestamps) is a guess: a hash of a century of seconds took a
     // backend to 4 GiB.
-    if hashes && query.computed_series {
+    if hashes && query.cost.computed_series {
         return Err(ExecError::TooHeavy(Heavy::Hashes {
             mib: None,
             bound_mib: MAX_HASHED_BYTES as u64 / (1024 * 1024),
@@ -430,12 +431,12 @@ async fn weigh_hashed(
     }
     let out_of_line = measured.get(conn, query, plan, tables).await?.clone();
     let reading = Reading {
-        row_bytes: query.built_row_bytes as f64,
-        builds_from_reads: query.builds_from_reads,
-        row_copies: query.row_copies.max(1) as f64,
-        top_rows: query.top_rows,
-        groups_hold_reads: query.groups_hold_reads,
-        groups_keep_values: query.groups_keep_values,
+        row_bytes: query.cost.built_row_bytes as f64,
+        builds_from_reads: query.cost.builds_from_reads,
+        row_copies: query.cost.row_copies.max(1) as f64,
+        top_rows: query.cost.top_rows,
+        groups_hold_reads: query.cost.groups_hold_reads,
+        groups_keep_values: query.cost.groups_keep_values,
     };
     let weights = Foresight::weigh(plan, tables.clone(), out_of_line, reading, hash_memory);
     // Every hash table of a plan lives until the query ends: together.
@@ -475,7 +476,7 @@ const MIN_HELD_READS: u64 = 2;
 const STRUCTURED_READ_BYTES: f64 = 8.0;
 
 /// Refuses a statement whose calls read whole more of the values they are
-/// given than a backend should hold (`Validated::held_reads`): each call
+/// given than a backend should hold (`Cost::held_reads`): each call
 /// given a value stored compressed or out of line unpacks its own copy,
 /// which lives until the row is done (120 `strpos(d.body, …)` in one row
 /// of a 10 MB document took a backend to 1,169 MiB), so together they may
@@ -494,8 +495,8 @@ async fn weigh_reads(
     let out_of_line = measured.get(conn, query, plan, tables).await?;
     // One call reads what any call reads: weighed for a structured value
     // only (see [`MIN_HELD_READS`]).
-    let one = query.held_reads < MIN_HELD_READS;
-    let weighed = weigh_each(out_of_line, query.held_reads, |o| {
+    let one = query.cost.held_reads < MIN_HELD_READS;
+    let weighed = weigh_each(out_of_line, query.cost.held_reads, |o| {
         let structured = o.structured * STRUCTURED_READ_BYTES;
         match structured > o.longest || one {
             true => (structured, o.structured),
@@ -515,7 +516,7 @@ async fn weigh_reads(
 }
 
 /// Refuses a statement whose rows rebuild more structured values than a
-/// backend should hold (`Validated::held_rebuilds`): `payload - 0`,
+/// backend should hold (`Cost::held_rebuilds`): `payload - 0`,
 /// `payload #- '{a}'` or `payload || '[…]'` takes a jsonb document apart
 /// into a tree of nodes, [`REBUILT_BYTES`] times its size as read, and puts
 /// a new one together, held until the row is done (two `payload - 0` of a
@@ -531,7 +532,7 @@ async fn weigh_rebuilds(
     measured: &mut Measured,
 ) -> Result<(), ExecError> {
     let out_of_line = measured.get(conn, query, plan, tables).await?;
-    let weighed = weigh_each(out_of_line, query.held_rebuilds, |o| {
+    let weighed = weigh_each(out_of_line, query.cost.held_rebuilds, |o| {
         (o.structured * REBUILT_BYTES, o.structured)
     });
     match weighed {
@@ -557,7 +558,7 @@ async fn weigh_rebuilds(
 const SEARCHED_CHAR_BYTES: f64 = 1.0e9;
 
 /// Refuses a statement whose containment, existence and overlap tests
-/// (`Validated::sought_chars`, `Validated::compared_reads`) may compare
+/// (`Cost::sought_chars`, `Cost::compared_reads`) may compare
 /// more than [`SEARCHED_CHAR_BYTES`] in a row: what they look for written
 /// out, times the longest value the statement reads (at least what a row
 /// keeps in place, [`IN_ROW_BYTES`]; as many times as a value it builds
@@ -603,14 +604,14 @@ async fn weigh_searches(
         Some(view) => (view.as_str(), longest.max(MAX_GATHERED_BYTES)),
         None => (table, longest),
     };
-    let longest = longest.max(f64::from(IN_ROW_BYTES)) * query.built_copies.max(1) as f64;
-    let compared = query.compared_reads as f64 * longest * longest;
-    if query.sought_chars as f64 * longest + compared <= SEARCHED_CHAR_BYTES {
+    let longest = longest.max(f64::from(IN_ROW_BYTES)) * query.cost.built_copies.max(1) as f64;
+    let compared = query.cost.compared_reads as f64 * longest * longest;
+    if query.cost.sought_chars as f64 * longest + compared <= SEARCHED_CHAR_BYTES {
         return Ok(());
     }
     Err(ExecError::TooHeavy(Heavy::Searches {
-        sought: query.sought_chars,
-        compared: query.compared_reads,
+        sought: query.cost.sought_chars,
+        compared: query.cost.compared_reads,
         table: table.to_owned(),
         longest: longest as u64,
     }))
@@ -666,9 +667,9 @@ async fn reads_structured(
     .await
     .map_err(cancelled)?;
     Ok(reads.iter().any(|(relation, alias)| {
-        columns
-            .iter()
-            .any(|(table, column)| table == relation && query.names.reads(relation, alias, column))
+        columns.iter().any(|(table, column)| {
+            table == relation && query.cost.names.reads(relation, alias, column)
+        })
     }))
 }
 
@@ -719,7 +720,7 @@ async fn buffered_reads(
         .into_iter()
         .filter(|(table, column)| {
             reads.iter().any(|(relation, alias)| {
-                table == relation && query.names.reads(relation, alias, column)
+                table == relation && query.cost.names.reads(relation, alias, column)
             })
         })
         .collect())
@@ -736,7 +737,7 @@ async fn weigh_written_elements(
     query: &Validated,
     plan: &serde_json::Value,
 ) -> Result<(), ExecError> {
-    let parsed = &query.parsed;
+    let parsed = &query.cost.parsed;
     // By name, when the names tell which columns are written out.
     let by_name = !(parsed.unresolved || parsed.renamed);
     let written = buffered_reads(conn, query, plan, ELEMENTS_BUFFERED)

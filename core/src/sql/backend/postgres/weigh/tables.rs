@@ -50,7 +50,7 @@ pub(in super::super) async fn table_rows(
     };
     // An alias that renames the columns makes the conditions name its
     // columns, which may be other columns of the table under those names.
-    if query.renames_columns {
+    if query.cost.renames_columns {
         return Ok(found);
     }
     // The planner estimates such a condition from the column's statistics,
@@ -319,7 +319,7 @@ pub(in super::super) async fn out_of_line(
         let mut all_in_pointer = true;
         for (schema, table, column, in_pointer, readable, root_schema, root, structured) in &columns
         {
-            if table != relation || !query.names.reads(relation, alias, column) {
+            if table != relation || !query.cost.names.reads(relation, alias, column) {
                 continue;
             }
             all_in_pointer &= *in_pointer;
