@@ -52,7 +52,7 @@ mod walk;
 
 pub use copies::REBUILT_COPIES;
 pub use policy::{DEFAULT_DENIED_OBJECTS, Policy};
-pub use reads::{Columns, NamesRead, Parsed, Reach, Reached};
+pub use reads::{Columns, Parsed, Reach, Reached};
 pub use refusal::{Builder, Excess, Foreign, Refusal, Unreadable};
 pub use sizes::MAX_NUMERIC_DIGITS;
 pub use tokens::{MAX_PAREN_DEPTH, MAX_TOKENS};
@@ -145,9 +145,6 @@ pub struct Cost {
     /// What one gathered row may add to a gathered value beyond the bytes
     /// the plan reads for it, in bytes (see `bounds::gathered_row_bytes`).
     pub gathered_row_bytes: u64,
-    /// The names it reads values by: the executor weighs what a gathering
-    /// carries from the columns it reads that may be stored out of line.
-    pub names: NamesRead,
     /// How many copies of the values it reads one gathered row may hold
     /// (`string_agg(body || body, …)` holds two; see `copies`): the values
     /// stored out of line are weighed that many times.
@@ -322,7 +319,6 @@ fn judge(sql: &str, policy: &Policy, catalog: Option<&Catalog>) -> Result<Valida
             groups_keep_values: walked.groups_keep_values,
             renames_columns: walked.renames_columns,
             gathered_row_bytes: walked.gathered_row_bytes,
-            names: walked.names,
             gathered_copies: walked.gathered_copies,
             row_copies: walked.row_copies,
             built_copies: walked.built_copies,

@@ -1,7 +1,7 @@
 //! What a statement reads, as the walk found it: the tables and columns it
-//! reaches ([`Reach`], the one answer data-access rules and the audit
-//! read), the names it reads values by, and the values it parses as another
-//! type (the executor weighs by them what the plan does not show).
+//! reaches ([`Reach`], the one answer data-access rules, the audit and the
+//! executor's weighing read), and the values it parses as another type
+//! (the executor weighs by them what the plan does not show).
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -61,6 +61,19 @@ impl Reach {
                     Columns::Named(columns) => columns.contains(column),
                 }
         })
+    }
+
+    /// Whether it reaches a relation named `table`, in any schema.
+    pub fn names(&self, table: &str) -> bool {
+        self.relations.iter().any(|r| r.name == table)
+    }
+
+    /// Whether it may read `column` of the table `table` as a plan names
+    /// it (any schema): also when it names no relation of that name, since
+    /// a view or a partitioned table it names reads the table underneath,
+    /// under column names of its own.
+    pub fn may_read(&self, table: &str, column: &str) -> bool {
+        !self.names(table) || self.reads(None, table, column)
     }
 
     /// Each column read as `table.column` (`schema.table.column` when the
@@ -143,22 +156,6 @@ impl fmt::Display for Reach {
     }
 }
 
-/// The names a statement reads values by, folded as its dialect folds
-/// them. A superset: every part of every column reference counts.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct NamesRead {
-    /// Every part of every column reference (`d.body` gives `d` and `body`).
-    pub columns: BTreeSet<String>,
-    /// Names written alone, which may stand for a whole row (`json_agg(d)`).
-    pub alone: BTreeSet<String>,
-    /// A `*` or `t.*` outside `count(*)`: whole rows are read.
-    pub wildcard: bool,
-    /// The relations it names in `FROM` (their last part): a table read
-    /// under another name (through a view, which may rename its columns)
-    /// may have any of its columns read.
-    pub relations: BTreeSet<String>,
-}
-
 /// The values a statement parses as another type, by the names it reads
 /// them by (folded as its dialect folds them).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -188,13 +185,13 @@ pub struct Parsed {
 impl Parsed {
     /// Whether `column` of the table it reads as `relation`, named `alias`
     /// in the statement, may be parsed: by its name, when the names tell;
-    /// else whenever the statement reads it (`names`).
-    pub fn may_parse(&self, names: &NamesRead, relation: &str, alias: &str, column: &str) -> bool {
+    /// else whenever the statement may read it (see [`Reach::may_read`]).
+    pub fn may_parse(&self, reach: &Reach, relation: &str, alias: &str, column: &str) -> bool {
         if !self.any {
             return false;
         }
-        if self.unresolved || self.renamed || !names.relations.contains(relation) {
-            return names.reads(relation, alias, column);
+        if self.unresolved || self.renamed || !reach.names(relation) {
+            return reach.may_read(relation, column);
         }
         self.names.contains(column) || self.names.contains(alias) || self.names.contains(relation)
     }
@@ -203,32 +200,14 @@ impl Parsed {
     /// its whole value was written out as text: by its name, when the names
     /// tell; else whenever something is written out and the statement
     /// reads it.
-    pub fn may_parse_as_text(
-        &self,
-        names: &NamesRead,
-        relation: &str,
-        alias: &str,
-        column: &str,
-    ) -> bool {
+    pub fn may_parse_as_text(&self, reach: &Reach, relation: &str, column: &str) -> bool {
         if !self.any || self.as_text.is_empty() {
             return false;
         }
-        if self.unresolved || self.renamed || !names.relations.contains(relation) {
-            return names.reads(relation, alias, column);
+        if self.unresolved || self.renamed || !reach.names(relation) {
+            return reach.may_read(relation, column);
         }
         self.as_text_parsed.contains(column)
-    }
-}
-
-impl NamesRead {
-    /// Whether the statement may read `column` of the table it reads as
-    /// `relation`, named `alias` in the statement.
-    pub fn reads(&self, relation: &str, alias: &str, column: &str) -> bool {
-        !self.relations.contains(relation)
-            || self.wildcard
-            || self.columns.contains(column)
-            || self.alone.contains(alias)
-            || self.alone.contains(relation)
     }
 }
 

@@ -362,10 +362,7 @@ impl Walker<'_> {
             FunctionArgExpr::Expr(e) => self.walk_expr(e),
             // `count(*)` reads no value; `json_agg(t.*)` reads whole rows.
             FunctionArgExpr::Wildcard => Ok(()),
-            FunctionArgExpr::QualifiedWildcard(name) => {
-                self.names.wildcard = true;
-                self.reach_wildcard_of(name)
-            }
+            FunctionArgExpr::QualifiedWildcard(name) => self.reach_wildcard_of(name),
             FunctionArgExpr::WildcardWithOptions(_) => {
                 Err(construct("* EXCEPT / REPLACE (…) in a function"))
             }

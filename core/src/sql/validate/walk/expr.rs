@@ -428,14 +428,10 @@ impl Walker<'_> {
             Expr::Array(array) => self.walk_exprs(&array.elem),
             Expr::Interval(interval) => self.walk_expr(&interval.value),
             Expr::Wildcard(_) => {
-                self.names.wildcard = true;
                 self.reach_all_in_scope();
                 Ok(())
             }
-            Expr::QualifiedWildcard(name, _) => {
-                self.names.wildcard = true;
-                self.reach_wildcard_of(name)
-            }
+            Expr::QualifiedWildcard(name, _) => self.reach_wildcard_of(name),
             Expr::JsonAccess { .. }
             | Expr::Convert { .. }
             | Expr::Prefixed { .. }

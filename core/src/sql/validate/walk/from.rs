@@ -119,7 +119,6 @@ impl Walker<'_> {
             // `clients AS c(i, n)`: the alias renames the columns, so the
             // names read no longer say which columns are read.
             if !alias.columns.is_empty() {
-                self.names.wildcard = true;
                 self.renames_columns = true;
                 self.reach_every(reads);
             }

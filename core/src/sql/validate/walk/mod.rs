@@ -24,7 +24,7 @@ use sqlparser::ast::{Expr, FunctionArg, FunctionArguments, Query, Value};
 use super::super::Dialect;
 use super::super::schema::Catalog;
 use super::policy::{Policy, denied_object};
-use super::reads::{NamesRead, Parsed, Reach};
+use super::reads::{Parsed, Reach};
 use super::refusal::{Excess, Foreign, Refusal, Unreadable};
 use super::syntax::{short, unnested};
 use super::{bounds, copies};
@@ -144,8 +144,6 @@ pub(super) struct Walker<'a> {
     builds_from_reads: bool,
     /// The relations its `FROM` clauses name, all together.
     relations: usize,
-    /// The names it reads values by.
-    names: NamesRead,
     /// The tables and columns it reads (see [`Reach`]).
     reach: Reach,
     /// The columns of each relation of [`Self::reach`] in the catalogue,
@@ -312,8 +310,6 @@ pub(super) struct Walked {
     pub renames_columns: bool,
     /// The most one gathered row may add beyond what the plan reads.
     pub gathered_row_bytes: u64,
-    /// The names it reads values by.
-    pub names: NamesRead,
     /// The tables and columns it reads.
     pub reach: Reach,
     /// The most copies of the values read one gathered row holds.
@@ -362,7 +358,6 @@ impl<'a> Walker<'a> {
             builds_from_reads: false,
             relations: 0,
             gathered_row_bytes: 0,
-            names: NamesRead::default(),
             reach: Reach::default(),
             reach_columns: Vec::new(),
             gathered_copies: 1,
@@ -414,7 +409,6 @@ impl<'a> Walker<'a> {
             groups_keep_values: self.groups_keep_values,
             renames_columns: self.renames_columns,
             gathered_row_bytes: self.gathered_row_bytes,
-            names: self.names,
             reach: self.reach,
             gathered_copies: self.gathered_copies,
             built_copies: self.built_copies.max(row_copies),

@@ -21,8 +21,6 @@ impl Walker<'_> {
     pub(super) fn bare_name(&mut self, ident: &Ident) -> Judged {
         let folded = self.fold(ident);
         self.reach_bare(&folded);
-        self.names.columns.insert(folded.clone());
-        self.names.alone.insert(folded);
         if self.dialect() == Dialect::Oracle {
             let folded = self.fold(ident);
             self.bare.push(folded);
@@ -113,7 +111,6 @@ impl Walker<'_> {
             return Err(Refusal::Sequence(written()));
         }
         let upper: Vec<String> = idents.iter().map(|i| self.fold(i)).collect();
-        self.names.columns.extend(upper.iter().cloned());
         // The whole qualifier: `t.col` or `schema.table.col`. A longer
         // chain after a table (`t.col.attr`) could as well be a package
         // function in Oracle's name resolution: not verifiable.
@@ -304,9 +301,6 @@ impl Walker<'_> {
                 Some(self.reach_relation(&folded, None))
             }
         };
-        if let Some(last) = folded.last() {
-            self.names.relations.insert(last.clone());
-        }
         self.objects.push(shown);
         Ok(reached.into_iter().collect())
     }

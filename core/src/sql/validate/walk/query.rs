@@ -468,7 +468,6 @@ impl Walker<'_> {
                 self.walk_expr(expr)
             }
             SelectItem::QualifiedWildcard(kind, options) => {
-                self.names.wildcard = true;
                 Self::plain_wildcard(options)?;
                 match kind {
                     SelectItemQualifiedWildcardKind::ObjectName(name) => {
@@ -478,7 +477,6 @@ impl Walker<'_> {
                 }
             }
             SelectItem::Wildcard(options) => {
-                self.names.wildcard = true;
                 self.reach_all_in_scope();
                 Self::plain_wildcard(options)
             }

@@ -189,26 +189,22 @@ pub(super) async fn weigh_growth(
                     && structured_kind(kind)
                     && table == relation
                     && written.is_none()
-                    && query.cost.parsed.may_parse_as_text(
-                        &query.cost.names,
-                        relation,
-                        alias,
-                        column,
-                    )
+                    && query
+                        .cost
+                        .parsed
+                        .may_parse_as_text(&query.reach, relation, column)
                 {
                     written = Some((table, column));
                 }
                 let read = match growth.why {
                     Why::Quotes => {
                         !short_text
-                            && query.cost.parsed.may_parse(
-                                &query.cost.names,
-                                relation,
-                                alias,
-                                column,
-                            )
+                            && query
+                                .cost
+                                .parsed
+                                .may_parse(&query.reach, relation, alias, column)
                     }
-                    Why::Recursion | Why::Builds => query.cost.names.reads(relation, alias, column),
+                    Why::Recursion | Why::Builds => query.reach.may_read(relation, column),
                 };
                 // A character takes at most four bytes.
                 let short = declared.is_some_and(|n| f64::from(n) * 4.0 <= growth.longest);

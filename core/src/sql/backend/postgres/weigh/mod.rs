@@ -228,9 +228,9 @@ async fn weigh_digits(
     .await
     .map_err(cancelled)?;
     let read = |table: &str, column: &str| {
-        reads.iter().any(|(relation, alias)| {
-            relation == table && query.cost.names.reads(relation, alias, column)
-        })
+        reads
+            .iter()
+            .any(|(relation, _)| relation == table && query.reach.may_read(relation, column))
     };
     let max = MAX_NUMERIC_DIGITS;
     for (schema, table, column, readable, root_schema, root, kind) in &columns {
@@ -666,10 +666,10 @@ async fn reads_structured(
     .fetch_all(&mut *conn)
     .await
     .map_err(cancelled)?;
-    Ok(reads.iter().any(|(relation, alias)| {
-        columns.iter().any(|(table, column)| {
-            table == relation && query.cost.names.reads(relation, alias, column)
-        })
+    Ok(reads.iter().any(|(relation, _)| {
+        columns
+            .iter()
+            .any(|(table, column)| table == relation && query.reach.may_read(relation, column))
     }))
 }
 
@@ -719,9 +719,9 @@ async fn buffered_reads(
     Ok(columns
         .into_iter()
         .filter(|(table, column)| {
-            reads.iter().any(|(relation, alias)| {
-                table == relation && query.cost.names.reads(relation, alias, column)
-            })
+            reads
+                .iter()
+                .any(|(relation, _)| table == relation && query.reach.may_read(relation, column))
         })
         .collect())
 }

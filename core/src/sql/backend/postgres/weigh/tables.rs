@@ -319,7 +319,7 @@ pub(in super::super) async fn out_of_line(
         let mut all_in_pointer = true;
         for (schema, table, column, in_pointer, readable, root_schema, root, structured) in &columns
         {
-            if table != relation || !query.cost.names.reads(relation, alias, column) {
+            if table != relation || !query.reach.may_read(relation, column) {
                 continue;
             }
             all_in_pointer &= *in_pointer;
