@@ -34,339 +34,629 @@ fn bit(dialect: Dialect) -> u8 {
     }
 }
 
-/// Scalar, aggregate and window functions, lower case, with the dialects
-/// in which the name means the harmless function described.
-const SCALAR: &[(&str, u8)] = &[
+/// What the checks know of one function: where it may be called and in
+/// which dialects, and what it does with its input. One entry a function:
+/// every check that asks about a function by name reads this table.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct FunctionSpec {
+    pub(super) name: &'static str,
+    /// The dialects in which it may be called in an expression.
+    scalar: u8,
+    /// The dialects in which it may stand in `FROM`.
+    table: u8,
+    /// How much longer than its input its result may be.
+    pub(super) growth: Growth,
+    /// It gathers values across rows into one, whose size grows with the
+    /// rows read.
+    pub(super) gathers: Option<Gathered>,
+    /// It returns rows: as many as its arguments say, which the planner
+    /// foresees only when they are written out (`generate_series(1, 100)`).
+    pub(super) returns_rows: bool,
+    /// It parses a text argument as a date, a number or a query, and quotes
+    /// it whole in its error when it cannot (PostgreSQL's `invalid value
+    /// "…" for "YYYY"`); casts and `AT TIME ZONE` do the same, and the walk
+    /// notes those itself.
+    pub(super) parses_text: bool,
+    /// Its result can be many times its first argument (`repeat`,
+    /// `replace`, `lpad`): such calls may not take one another's results.
+    pub(super) grows: bool,
+    /// PostgreSQL: it parses a text into words, `(configuration, text)` or
+    /// `(text)`.
+    pub(super) searches_words: bool,
+}
+
+/// What a gathering builds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Gathered {
+    /// A text (`string_agg`, `json_agg`).
+    Text,
+    /// A structured value (a jsonb document, an array), which an operator
+    /// rebuilds whole.
+    Structure,
+}
+
+/// How much longer than its input a function's result may be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Growth {
+    /// A result of a bounded size whatever the input: a number, a truth, a
+    /// date, a hash, a count.
+    Bounded,
+    /// At most this many times all its arguments together.
+    Times(u64),
+    /// Escapes text into JSON or XML, at most this many times longer; a
+    /// value that is already JSON or XML (built by another such call) is
+    /// put in as it is.
+    Escaped(u64),
+    /// `repeat`: its count times its first argument.
+    Repeat,
+    /// `replace`, `regexp_replace`: the replacement's length over what it
+    /// replaces times the input, and the replacement once.
+    Replace,
+    /// `concat_ws`: the separator between every two of the others.
+    Separated,
+    /// `array_to_string`: the separator (and the text for a null) between
+    /// every two elements, which may be as many as the characters of the
+    /// text the array was split from.
+    Joined,
+    /// `format`, `printf`: each conversion of the pattern takes one
+    /// argument (`%1$s` names which), `%I` and `%L` quote it (twice its
+    /// length at most).
+    Formatted,
+    /// A split of its first argument into pieces: the result holds `held`
+    /// times it (an array of one-character pieces takes eight bytes a
+    /// character, a four-byte header each, aligned), and building it takes
+    /// `working` times it (each piece allocated on its own, the text as
+    /// wide characters, the positions of the matches).
+    Split { held: u64, working: u64 },
+}
+
+/// The working memory of a split into an array, in copies of what it
+/// splits: up to 80 bytes a character, measured by `scripts/bench-sql-resources`
+/// on the splits of `benches/sql_resources.tsv`.
+const SPLIT_WORKING: u64 = 80;
+/// The working memory of a search that finds every match before it
+/// answers (`regexp_count`, `regexp_instr`, `regexp_substr`), in copies
+/// of the text it searches: four bytes a character for the text as wide
+/// characters, eight for the two positions of a match at every character,
+/// and one for the text unpacked.
+const REGEXP_WORKING: u64 = 14;
+
+/// Numbers, truths, dates, positions, hashes, lengths, types.
+const BOUNDED: Growth = Growth::Bounded;
+/// One of their arguments, a part of one, or all of them side by side: no
+/// longer than what they are given.
+const AS_GIVEN: Growth = Growth::Times(1);
+/// Quoting doubles a quote or writes a byte as two digits.
+const QUOTED: Growth = Growth::Times(2);
+/// A character mapped to another may take four bytes for one.
+const MAPPED: Growth = Growth::Times(4);
+/// JSON escapes a control character into six (`\u0001`), XML a quote into
+/// six (`&quot;`).
+const ESCAPED: Growth = Growth::Escaped(6);
+/// Arrays of pieces, built whole.
+const PIECES_ARRAY: Growth = Growth::Split {
+    held: 8,
+    working: SPLIT_WORKING,
+};
+/// A text-search vector holds at most 1 MB (PostgreSQL refuses a longer
+/// one), but parsing builds every word apart.
+const WORDS: Growth = Growth::Split {
+    held: 1,
+    working: 32,
+};
+/// Pieces returned one at a time, after every match was found: the text as
+/// wide characters (four bytes a character) and two positions a match
+/// (eight bytes, in a list that doubles).
+const PIECES: Growth = Growth::Split {
+    held: 1,
+    working: 24,
+};
+/// A count or a position of a match, after every match was found.
+const MATCH_COUNT: Growth = Growth::Split {
+    held: 0,
+    working: REGEXP_WORKING,
+};
+/// A part of one match, after every match was found.
+const MATCH_PART: Growth = Growth::Split {
+    held: 1,
+    working: REGEXP_WORKING,
+};
+
+/// A function known by `name` (lower case), allowed nowhere until a list
+/// below says where; a name added by the operator
+/// (`sql.allowed_functions`) and not listed is taken to double its input.
+const fn f(name: &'static str) -> FunctionSpec {
+    FunctionSpec {
+        name,
+        scalar: 0,
+        table: 0,
+        growth: Growth::Times(2),
+        gathers: None,
+        returns_rows: false,
+        parses_text: false,
+        grows: false,
+        searches_words: false,
+    }
+}
+
+impl FunctionSpec {
+    const fn scalar(self, dialects: u8) -> Self {
+        Self {
+            scalar: dialects,
+            ..self
+        }
+    }
+    const fn table(self, dialects: u8) -> Self {
+        Self {
+            table: dialects,
+            ..self
+        }
+    }
+    const fn growth(self, growth: Growth) -> Self {
+        Self { growth, ..self }
+    }
+    const fn gathers(self, gathered: Gathered) -> Self {
+        Self {
+            gathers: Some(gathered),
+            ..self
+        }
+    }
+    const fn returns_rows(self) -> Self {
+        Self {
+            returns_rows: true,
+            ..self
+        }
+    }
+    const fn parses_text(self) -> Self {
+        Self {
+            parses_text: true,
+            ..self
+        }
+    }
+    const fn grows(self) -> Self {
+        Self {
+            grows: true,
+            ..self
+        }
+    }
+    const fn searches_words(self) -> Self {
+        Self {
+            searches_words: true,
+            ..self
+        }
+    }
+}
+
+/// Every function the checks know, lower case: `scalar` names the dialects
+/// in which it may be called in an expression (aggregates and window
+/// functions too), `table` those in which it may stand in `FROM`.
+const FUNCTIONS: &[FunctionSpec] = &[
     // Aggregates.
-    ("count", ALL),
-    ("sum", ALL),
-    ("avg", ALL),
-    ("min", ALL),
-    ("max", ALL),
-    ("total", LITE),
-    ("stddev", ORA | PG),
-    ("stddev_pop", ORA | PG),
-    ("stddev_samp", ORA | PG),
-    ("variance", ORA | PG),
-    ("var_pop", ORA | PG),
-    ("var_samp", ORA | PG),
-    ("covar_pop", ORA | PG),
-    ("covar_samp", ORA | PG),
-    ("corr", ORA | PG),
-    ("regr_slope", ORA | PG),
-    ("regr_intercept", ORA | PG),
-    ("regr_count", ORA | PG),
-    ("regr_r2", ORA | PG),
-    ("regr_avgx", ORA | PG),
-    ("regr_avgy", ORA | PG),
-    ("median", ORA),
-    ("percentile_cont", ORA | PG),
-    ("percentile_disc", ORA | PG),
-    ("mode", PG),
-    ("stats_mode", ORA),
-    ("approx_count_distinct", ORA),
-    ("listagg", ORA),
-    ("string_agg", PG | LITE),
-    ("group_concat", LITE),
-    ("array_agg", PG),
-    ("bool_and", PG),
-    ("bool_or", PG),
-    ("every", PG),
-    ("bit_and", PG),
-    ("bit_or", PG),
-    ("json_agg", PG),
-    ("jsonb_agg", PG),
-    ("json_object_agg", PG),
-    ("jsonb_object_agg", PG),
-    ("json_arrayagg", ORA),
-    ("json_objectagg", ORA),
-    ("xmlagg", ORA | PG),
-    ("grouping", ALL),
-    ("grouping_id", ORA),
+    f("count").scalar(ALL).growth(BOUNDED),
+    f("sum").scalar(ALL).growth(BOUNDED),
+    f("avg").scalar(ALL).growth(BOUNDED),
+    f("min").scalar(ALL).growth(AS_GIVEN),
+    f("max").scalar(ALL).growth(AS_GIVEN),
+    f("total").scalar(LITE).growth(BOUNDED),
+    f("stddev").scalar(ORA | PG).growth(BOUNDED),
+    f("stddev_pop").scalar(ORA | PG).growth(BOUNDED),
+    f("stddev_samp").scalar(ORA | PG).growth(BOUNDED),
+    f("variance").scalar(ORA | PG).growth(BOUNDED),
+    f("var_pop").scalar(ORA | PG).growth(BOUNDED),
+    f("var_samp").scalar(ORA | PG).growth(BOUNDED),
+    f("covar_pop").scalar(ORA | PG).growth(BOUNDED),
+    f("covar_samp").scalar(ORA | PG).growth(BOUNDED),
+    f("corr").scalar(ORA | PG).growth(BOUNDED),
+    f("regr_slope").scalar(ORA | PG).growth(BOUNDED),
+    f("regr_intercept").scalar(ORA | PG).growth(BOUNDED),
+    f("regr_count").scalar(ORA | PG).growth(BOUNDED),
+    f("regr_r2").scalar(ORA | PG).growth(BOUNDED),
+    f("regr_avgx").scalar(ORA | PG).growth(BOUNDED),
+    f("regr_avgy").scalar(ORA | PG).growth(BOUNDED),
+    f("median").scalar(ORA).growth(BOUNDED),
+    f("percentile_cont").scalar(ORA | PG).growth(BOUNDED),
+    f("percentile_disc").scalar(ORA | PG).growth(AS_GIVEN),
+    f("mode").scalar(PG).growth(AS_GIVEN),
+    f("stats_mode").scalar(ORA).growth(AS_GIVEN),
+    f("approx_count_distinct").scalar(ORA).growth(BOUNDED),
+    f("listagg")
+        .scalar(ORA)
+        .growth(AS_GIVEN)
+        .gathers(Gathered::Text),
+    f("string_agg")
+        .scalar(PG | LITE)
+        .growth(AS_GIVEN)
+        .gathers(Gathered::Text),
+    f("group_concat")
+        .scalar(LITE)
+        .growth(AS_GIVEN)
+        .gathers(Gathered::Text),
+    f("array_agg")
+        .scalar(PG)
+        .growth(AS_GIVEN)
+        .gathers(Gathered::Structure),
+    f("bool_and").scalar(PG).growth(BOUNDED),
+    f("bool_or").scalar(PG).growth(BOUNDED),
+    f("every").scalar(PG).growth(BOUNDED),
+    f("bit_and").scalar(PG).growth(BOUNDED),
+    f("bit_or").scalar(PG).growth(BOUNDED),
+    f("json_agg")
+        .scalar(PG)
+        .growth(ESCAPED)
+        .gathers(Gathered::Text),
+    f("jsonb_agg")
+        .scalar(PG)
+        .growth(ESCAPED)
+        .gathers(Gathered::Structure),
+    f("json_object_agg")
+        .scalar(PG)
+        .growth(ESCAPED)
+        .gathers(Gathered::Text),
+    f("jsonb_object_agg")
+        .scalar(PG)
+        .growth(ESCAPED)
+        .gathers(Gathered::Structure),
+    f("json_arrayagg")
+        .scalar(ORA)
+        .growth(ESCAPED)
+        .gathers(Gathered::Text),
+    f("json_objectagg")
+        .scalar(ORA)
+        .growth(ESCAPED)
+        .gathers(Gathered::Text),
+    f("xmlagg")
+        .scalar(ORA | PG)
+        .growth(ESCAPED)
+        .gathers(Gathered::Text),
+    f("grouping").scalar(ALL).growth(BOUNDED),
+    f("grouping_id").scalar(ORA).growth(BOUNDED),
     // Window functions.
-    ("row_number", ALL),
-    ("rank", ALL),
-    ("dense_rank", ALL),
-    ("percent_rank", ALL),
-    ("cume_dist", ALL),
-    ("ntile", ALL),
-    ("lag", ALL),
-    ("lead", ALL),
-    ("first_value", ALL),
-    ("last_value", ALL),
-    ("nth_value", ALL),
-    ("ratio_to_report", ORA),
+    f("row_number").scalar(ALL).growth(BOUNDED),
+    f("rank").scalar(ALL).growth(BOUNDED),
+    f("dense_rank").scalar(ALL).growth(BOUNDED),
+    f("percent_rank").scalar(ALL).growth(BOUNDED),
+    f("cume_dist").scalar(ALL).growth(BOUNDED),
+    f("ntile").scalar(ALL).growth(BOUNDED),
+    f("lag").scalar(ALL).growth(AS_GIVEN),
+    f("lead").scalar(ALL).growth(AS_GIVEN),
+    f("first_value").scalar(ALL).growth(AS_GIVEN),
+    f("last_value").scalar(ALL).growth(AS_GIVEN),
+    f("nth_value").scalar(ALL).growth(AS_GIVEN),
+    f("ratio_to_report").scalar(ORA).growth(BOUNDED),
     // Conditional.
-    ("coalesce", ALL),
-    ("nullif", ALL),
-    ("greatest", ORA | PG),
-    ("least", ORA | PG),
-    ("nvl", ORA),
-    ("nvl2", ORA),
-    ("decode", ORA),
-    ("lnnvl", ORA),
-    ("nanvl", ORA),
-    ("ifnull", LITE),
-    ("iif", LITE),
+    f("coalesce").scalar(ALL).growth(AS_GIVEN),
+    f("nullif").scalar(ALL).growth(AS_GIVEN),
+    f("greatest").scalar(ORA | PG).growth(AS_GIVEN),
+    f("least").scalar(ORA | PG).growth(AS_GIVEN),
+    f("nvl").scalar(ORA).growth(AS_GIVEN),
+    f("nvl2").scalar(ORA).growth(AS_GIVEN),
+    f("decode").scalar(ORA).growth(AS_GIVEN),
+    f("lnnvl").scalar(ORA).growth(BOUNDED),
+    f("nanvl").scalar(ORA).growth(BOUNDED),
+    f("ifnull").scalar(LITE).growth(AS_GIVEN),
+    f("iif").scalar(LITE).growth(AS_GIVEN),
     // Its other name since SQLite 3.48 (the bundled library is 3.50).
-    ("if", LITE),
+    f("if").scalar(LITE).growth(AS_GIVEN),
     // Strings.
-    ("lower", ALL),
-    ("upper", ALL),
-    ("initcap", ORA | PG),
-    ("length", ALL),
-    ("lengthb", ORA),
-    ("char_length", PG),
-    ("character_length", PG),
-    ("octet_length", PG | LITE),
-    ("bit_length", PG),
-    ("substr", ALL),
-    ("substrb", ORA),
-    ("substring", PG | LITE),
-    ("instr", ORA | LITE),
-    ("strpos", PG),
-    ("position", PG),
-    ("replace", ALL),
-    ("translate", ORA | PG),
-    ("trim", ALL),
-    ("ltrim", ALL),
-    ("rtrim", ALL),
-    ("btrim", PG),
-    ("lpad", ORA | PG),
-    ("rpad", ORA | PG),
-    ("left", PG),
-    ("right", PG),
-    ("reverse", PG),
-    ("repeat", PG),
-    ("concat", ALL),
-    ("concat_ws", PG | LITE),
-    ("split_part", PG),
-    ("starts_with", PG),
-    ("ascii", ORA | PG),
-    ("chr", ORA | PG),
-    ("char", LITE),
-    ("unicode", LITE),
-    ("soundex", ORA),
-    ("regexp_like", ORA),
-    ("regexp_replace", ORA | PG),
-    ("regexp_substr", ORA | PG),
-    ("regexp_instr", ORA | PG),
-    ("regexp_count", ORA | PG),
-    ("regexp_match", PG),
-    ("regexp_matches", PG),
-    ("regexp_split_to_array", PG),
-    ("string_to_array", PG),
+    f("lower").scalar(ALL).growth(AS_GIVEN),
+    f("upper").scalar(ALL).growth(AS_GIVEN),
+    f("initcap").scalar(ORA | PG).growth(AS_GIVEN),
+    f("length").scalar(ALL).growth(BOUNDED),
+    f("lengthb").scalar(ORA).growth(BOUNDED),
+    f("char_length").scalar(PG).growth(BOUNDED),
+    f("character_length").scalar(PG).growth(BOUNDED),
+    f("octet_length").scalar(PG | LITE).growth(BOUNDED),
+    f("bit_length").scalar(PG).growth(BOUNDED),
+    f("substr").scalar(ALL).growth(AS_GIVEN),
+    f("substrb").scalar(ORA).growth(AS_GIVEN),
+    f("substring").scalar(PG | LITE).growth(AS_GIVEN),
+    f("instr").scalar(ORA | LITE).growth(BOUNDED),
+    f("strpos").scalar(PG).growth(BOUNDED),
+    f("position").scalar(PG).growth(BOUNDED),
+    f("replace").scalar(ALL).growth(Growth::Replace).grows(),
+    f("translate").scalar(ORA | PG).growth(MAPPED),
+    f("trim").scalar(ALL).growth(AS_GIVEN),
+    f("ltrim").scalar(ALL).growth(AS_GIVEN),
+    f("rtrim").scalar(ALL).growth(AS_GIVEN),
+    f("btrim").scalar(PG).growth(AS_GIVEN),
+    f("lpad").scalar(ORA | PG).growth(AS_GIVEN).grows(),
+    f("rpad").scalar(ORA | PG).growth(AS_GIVEN).grows(),
+    f("left").scalar(PG).growth(AS_GIVEN),
+    f("right").scalar(PG).growth(AS_GIVEN),
+    f("reverse").scalar(PG).growth(AS_GIVEN),
+    f("repeat").scalar(PG).growth(Growth::Repeat).grows(),
+    f("concat").scalar(ALL).growth(AS_GIVEN),
+    f("concat_ws").scalar(PG | LITE).growth(Growth::Separated),
+    f("split_part").scalar(PG).growth(AS_GIVEN),
+    f("starts_with").scalar(PG).growth(BOUNDED),
+    f("ascii").scalar(ORA | PG).growth(BOUNDED),
+    f("chr").scalar(ORA | PG).growth(BOUNDED),
+    f("char").scalar(LITE).growth(BOUNDED),
+    f("unicode").scalar(LITE).growth(BOUNDED),
+    f("soundex").scalar(ORA).growth(BOUNDED),
+    f("regexp_like").scalar(ORA).growth(BOUNDED),
+    f("regexp_replace")
+        .scalar(ORA | PG)
+        .growth(Growth::Replace)
+        .grows(),
+    f("regexp_substr").scalar(ORA | PG).growth(MATCH_PART),
+    f("regexp_instr").scalar(ORA | PG).growth(MATCH_COUNT),
+    f("regexp_count").scalar(ORA | PG).growth(MATCH_COUNT),
+    f("regexp_match").scalar(PG).growth(AS_GIVEN),
+    f("regexp_matches").scalar(PG).growth(PIECES).returns_rows(),
+    f("regexp_split_to_array").scalar(PG).growth(PIECES_ARRAY),
+    f("string_to_array").scalar(PG).growth(PIECES_ARRAY),
     // Text search (not ts_headline, which rebuilds the document, nor
     // ts_rewrite, which runs SQL held in a string). `@@` is read by the walk.
-    ("to_tsvector", PG),
-    ("to_tsquery", PG),
-    ("plainto_tsquery", PG),
-    ("phraseto_tsquery", PG),
-    ("websearch_to_tsquery", PG),
-    ("ts_rank", PG),
-    ("ts_rank_cd", PG),
-    ("array_to_string", PG),
-    ("array_length", PG),
-    ("cardinality", PG),
-    ("to_char", ORA | PG),
-    ("to_number", ORA | PG),
-    ("to_date", ORA | PG),
-    ("to_timestamp", ORA | PG),
-    ("from_tz", ORA),
-    ("num_nulls", PG),
-    ("num_nonnulls", PG),
-    ("to_timestamp_tz", ORA),
-    ("to_nchar", ORA),
-    ("to_single_byte", ORA),
-    ("format", PG),
+    f("to_tsvector").scalar(PG).growth(WORDS).searches_words(),
+    f("to_tsquery")
+        .scalar(PG)
+        .growth(WORDS)
+        .parses_text()
+        .searches_words(),
+    f("plainto_tsquery")
+        .scalar(PG)
+        .growth(WORDS)
+        .searches_words(),
+    f("phraseto_tsquery")
+        .scalar(PG)
+        .growth(WORDS)
+        .searches_words(),
+    f("websearch_to_tsquery")
+        .scalar(PG)
+        .growth(WORDS)
+        .searches_words(),
+    f("ts_rank").scalar(PG).growth(BOUNDED),
+    f("ts_rank_cd").scalar(PG).growth(BOUNDED),
+    f("array_to_string").scalar(PG).growth(Growth::Joined),
+    f("array_length").scalar(PG).growth(BOUNDED),
+    f("cardinality").scalar(PG).growth(BOUNDED),
+    f("to_char").scalar(ORA | PG).growth(AS_GIVEN),
+    f("to_number")
+        .scalar(ORA | PG)
+        .growth(BOUNDED)
+        .parses_text(),
+    f("to_date").scalar(ORA | PG).growth(BOUNDED).parses_text(),
+    f("to_timestamp")
+        .scalar(ORA | PG)
+        .growth(BOUNDED)
+        .parses_text(),
+    f("from_tz").scalar(ORA).growth(BOUNDED),
+    f("num_nulls").scalar(PG).growth(BOUNDED),
+    f("num_nonnulls").scalar(PG).growth(BOUNDED),
+    f("to_timestamp_tz").scalar(ORA).growth(BOUNDED),
+    f("to_nchar").scalar(ORA).growth(AS_GIVEN),
+    f("to_single_byte").scalar(ORA).growth(AS_GIVEN),
+    f("format")
+        .scalar(PG | LITE)
+        .growth(Growth::Formatted)
+        .grows(),
     // Set-returning functions in a select list (their rows are capped like
     // any others), as they stand in FROM.
-    ("generate_series", PG),
-    ("unnest", PG),
-    ("json_array_elements", PG),
-    ("jsonb_array_elements", PG),
-    ("json_array_elements_text", PG),
-    ("jsonb_array_elements_text", PG),
-    ("regexp_split_to_table", PG),
-    ("string_to_table", PG),
+    f("generate_series")
+        .scalar(PG)
+        .table(PG)
+        .growth(AS_GIVEN)
+        .returns_rows(),
+    f("unnest")
+        .scalar(PG)
+        .table(PG)
+        .growth(AS_GIVEN)
+        .returns_rows(),
+    f("json_array_elements")
+        .scalar(PG)
+        .table(PG)
+        .growth(AS_GIVEN)
+        .returns_rows(),
+    f("jsonb_array_elements")
+        .scalar(PG)
+        .table(PG)
+        .growth(AS_GIVEN)
+        .returns_rows(),
+    f("json_array_elements_text")
+        .scalar(PG)
+        .table(PG)
+        .growth(AS_GIVEN)
+        .returns_rows(),
+    f("jsonb_array_elements_text")
+        .scalar(PG)
+        .table(PG)
+        .growth(AS_GIVEN)
+        .returns_rows(),
+    f("regexp_split_to_table")
+        .scalar(PG)
+        .table(PG)
+        .growth(PIECES)
+        .returns_rows(),
+    f("string_to_table")
+        .scalar(PG)
+        .table(PG)
+        .growth(PIECES)
+        .returns_rows(),
     // ARRAY(subquery) and ROW(…) constructors, which parse as calls.
-    ("array", PG),
-    ("row", PG),
-    ("printf", LITE),
-    ("format", LITE),
-    ("quote", LITE),
-    ("hex", LITE),
-    ("md5", PG),
-    ("sha256", PG),
-    ("standard_hash", ORA),
-    ("ora_hash", ORA),
-    ("glob", LITE),
-    ("like", LITE),
+    f("array")
+        .scalar(PG)
+        .growth(AS_GIVEN)
+        .gathers(Gathered::Structure),
+    f("row").scalar(PG).growth(AS_GIVEN),
+    f("printf").scalar(LITE).growth(Growth::Formatted).grows(),
+    f("quote").scalar(LITE).growth(QUOTED),
+    f("hex").scalar(LITE).growth(QUOTED),
+    f("md5").scalar(PG).growth(BOUNDED),
+    f("sha256").scalar(PG).growth(BOUNDED),
+    f("standard_hash").scalar(ORA).growth(BOUNDED),
+    f("ora_hash").scalar(ORA).growth(BOUNDED),
+    f("glob").scalar(LITE).growth(BOUNDED),
+    f("like").scalar(LITE).growth(BOUNDED),
     // Numbers.
-    ("abs", ALL),
-    ("round", ALL),
-    ("trunc", ORA | PG),
-    ("ceil", ORA | PG | LITE),
-    ("ceiling", PG | LITE),
-    ("floor", ALL),
-    ("mod", ALL),
-    ("power", ORA | PG | LITE),
-    ("pow", PG | LITE),
-    ("sqrt", ALL),
-    ("exp", ALL),
-    ("ln", ALL),
-    ("log", ALL),
-    ("log10", PG | LITE),
-    ("sign", ALL),
-    ("width_bucket", ORA | PG),
-    ("div", PG),
-    ("pi", PG | LITE),
-    ("sin", ALL),
-    ("cos", ALL),
-    ("tan", ALL),
-    ("asin", ALL),
-    ("acos", ALL),
-    ("atan", ALL),
-    ("atan2", ALL),
-    ("radians", PG | LITE),
-    ("degrees", PG | LITE),
-    ("bitand", ORA),
+    f("abs").scalar(ALL).growth(BOUNDED),
+    f("round").scalar(ALL).growth(BOUNDED),
+    f("trunc").scalar(ORA | PG).growth(BOUNDED),
+    f("ceil").scalar(ORA | PG | LITE).growth(BOUNDED),
+    f("ceiling").scalar(PG | LITE).growth(BOUNDED),
+    f("floor").scalar(ALL).growth(BOUNDED),
+    f("mod").scalar(ALL).growth(BOUNDED),
+    f("power").scalar(ORA | PG | LITE).growth(BOUNDED),
+    f("pow").scalar(PG | LITE).growth(BOUNDED),
+    f("sqrt").scalar(ALL).growth(BOUNDED),
+    f("exp").scalar(ALL).growth(BOUNDED),
+    f("ln").scalar(ALL).growth(BOUNDED),
+    f("log").scalar(ALL).growth(BOUNDED),
+    f("log10").scalar(PG | LITE).growth(BOUNDED),
+    f("sign").scalar(ALL).growth(BOUNDED),
+    f("width_bucket").scalar(ORA | PG).growth(BOUNDED),
+    f("div").scalar(PG).growth(BOUNDED),
+    f("pi").scalar(PG | LITE).growth(BOUNDED),
+    f("sin").scalar(ALL).growth(BOUNDED),
+    f("cos").scalar(ALL).growth(BOUNDED),
+    f("tan").scalar(ALL).growth(BOUNDED),
+    f("asin").scalar(ALL).growth(BOUNDED),
+    f("acos").scalar(ALL).growth(BOUNDED),
+    f("atan").scalar(ALL).growth(BOUNDED),
+    f("atan2").scalar(ALL).growth(BOUNDED),
+    f("radians").scalar(PG | LITE).growth(BOUNDED),
+    f("degrees").scalar(PG | LITE).growth(BOUNDED),
+    f("bitand").scalar(ORA).growth(BOUNDED),
     // Dates and times.
-    ("add_months", ORA),
-    ("months_between", ORA),
-    ("last_day", ORA),
-    ("next_day", ORA),
-    ("date_trunc", PG),
-    ("date_part", PG),
-    ("date_bin", PG),
-    ("age", PG),
-    ("make_date", PG),
-    ("make_time", PG),
-    ("make_timestamp", PG),
-    ("make_interval", PG),
-    ("justify_days", PG),
-    ("justify_hours", PG),
-    ("justify_interval", PG),
-    ("isfinite", PG),
+    f("add_months").scalar(ORA).growth(BOUNDED),
+    f("months_between").scalar(ORA).growth(BOUNDED),
+    f("last_day").scalar(ORA).growth(BOUNDED),
+    f("next_day").scalar(ORA).growth(BOUNDED),
+    f("date_trunc").scalar(PG).growth(BOUNDED),
+    f("date_part").scalar(PG).growth(BOUNDED),
+    f("date_bin").scalar(PG).growth(BOUNDED),
+    f("age").scalar(PG).growth(BOUNDED),
+    f("make_date").scalar(PG).growth(BOUNDED),
+    f("make_time").scalar(PG).growth(BOUNDED),
+    f("make_timestamp").scalar(PG).growth(BOUNDED),
+    f("make_interval").scalar(PG).growth(BOUNDED),
+    f("justify_days").scalar(PG).growth(BOUNDED),
+    f("justify_hours").scalar(PG).growth(BOUNDED),
+    f("justify_interval").scalar(PG).growth(BOUNDED),
+    f("isfinite").scalar(PG).growth(BOUNDED),
     // Ranges: two bounds and whether each is in, built or read in constant
     // time whatever they are given (`range_agg`, which gathers, stays out).
-    ("int4range", PG),
-    ("int8range", PG),
-    ("numrange", PG),
-    ("tsrange", PG),
-    ("tstzrange", PG),
-    ("daterange", PG),
-    ("isempty", PG),
-    ("lower_inc", PG),
-    ("upper_inc", PG),
-    ("lower_inf", PG),
-    ("upper_inf", PG),
-    ("range_merge", PG),
-    ("now", PG),
+    f("int4range").scalar(PG),
+    f("int8range").scalar(PG),
+    f("numrange").scalar(PG),
+    f("tsrange").scalar(PG),
+    f("tstzrange").scalar(PG),
+    f("daterange").scalar(PG),
+    f("isempty").scalar(PG),
+    f("lower_inc").scalar(PG),
+    f("upper_inc").scalar(PG),
+    f("lower_inf").scalar(PG),
+    f("upper_inf").scalar(PG),
+    f("range_merge").scalar(PG),
+    f("now").scalar(PG).growth(BOUNDED),
     // A sample (`ORDER BY random() LIMIT 10`): it reads nothing and only
     // moves this session's own generator (`setseed` stays out).
-    ("random", PG | LITE),
-    ("current_time", ALL),
-    ("localtime", PG),
-    ("current_date", ALL),
-    ("current_timestamp", ALL),
-    ("localtimestamp", ORA | PG),
-    ("sysdate", ORA),
-    ("systimestamp", ORA),
-    ("numtodsinterval", ORA),
-    ("numtoyminterval", ORA),
-    ("to_dsinterval", ORA),
-    ("to_yminterval", ORA),
-    ("date", LITE),
-    ("time", LITE),
-    ("datetime", LITE),
-    ("julianday", LITE),
-    ("unixepoch", LITE),
-    ("strftime", LITE),
-    ("timediff", LITE),
+    f("random").scalar(PG | LITE).growth(BOUNDED),
+    f("current_time").scalar(ALL).growth(BOUNDED),
+    f("localtime").scalar(PG).growth(BOUNDED),
+    f("current_date").scalar(ALL).growth(BOUNDED),
+    f("current_timestamp").scalar(ALL).growth(BOUNDED),
+    f("localtimestamp").scalar(ORA | PG).growth(BOUNDED),
+    f("sysdate").scalar(ORA).growth(BOUNDED),
+    f("systimestamp").scalar(ORA).growth(BOUNDED),
+    f("numtodsinterval").scalar(ORA).growth(BOUNDED),
+    f("numtoyminterval").scalar(ORA).growth(BOUNDED),
+    f("to_dsinterval").scalar(ORA).growth(BOUNDED),
+    f("to_yminterval").scalar(ORA).growth(BOUNDED),
+    f("date").scalar(LITE).growth(BOUNDED),
+    f("time").scalar(LITE).growth(BOUNDED),
+    f("datetime").scalar(LITE).growth(BOUNDED),
+    f("julianday").scalar(LITE).growth(BOUNDED),
+    f("unixepoch").scalar(LITE).growth(BOUNDED),
+    f("strftime").scalar(LITE).growth(AS_GIVEN),
+    f("timediff").scalar(LITE).growth(BOUNDED),
     // Casts and types.
-    ("cast", ALL),
-    ("typeof", LITE),
+    f("cast").scalar(ALL).growth(AS_GIVEN),
+    f("typeof").scalar(LITE).growth(BOUNDED),
     // Hierarchies (CONNECT BY).
-    ("sys_connect_by_path", ORA),
-    ("connect_by_root", ORA),
+    f("sys_connect_by_path").scalar(ORA).growth(AS_GIVEN),
+    f("connect_by_root").scalar(ORA).growth(AS_GIVEN),
     // XML and JSON built from columns (no parsing of documents, no XQuery).
-    ("xmlelement", ORA | PG),
-    ("xmlforest", ORA | PG),
-    ("xmlconcat", ORA | PG),
-    ("xmlattributes", ORA | PG),
-    ("json_object", ORA | LITE),
-    ("json_array", ORA | LITE),
-    ("json_build_object", PG),
-    ("json_build_array", PG),
-    ("jsonb_build_object", PG),
-    ("jsonb_build_array", PG),
-    ("to_json", PG),
-    ("to_jsonb", PG),
-    ("row_to_json", PG),
-    ("json_extract", LITE),
-    ("json_value", ORA),
-    ("json_query", ORA),
-    ("json_exists", ORA),
-    ("jsonb_extract_path", PG),
-    ("jsonb_extract_path_text", PG),
-    ("json_extract_path", PG),
-    ("json_extract_path_text", PG),
-    ("jsonb_typeof", PG),
-    ("json_typeof", PG),
-    ("jsonb_array_length", PG),
-    ("json_array_length", PG | LITE),
-    ("json_type", LITE),
-    ("json_valid", LITE),
-    ("json_quote", LITE),
+    f("xmlelement").scalar(ORA | PG).growth(ESCAPED),
+    f("xmlforest").scalar(ORA | PG).growth(ESCAPED),
+    f("xmlconcat").scalar(ORA | PG).growth(AS_GIVEN),
+    f("xmlattributes").scalar(ORA | PG).growth(ESCAPED),
+    f("json_object").scalar(ORA | LITE).growth(ESCAPED),
+    f("json_array").scalar(ORA | LITE).growth(ESCAPED),
+    f("json_build_object").scalar(PG).growth(ESCAPED),
+    f("json_build_array").scalar(PG).growth(ESCAPED),
+    f("jsonb_build_object").scalar(PG).growth(ESCAPED),
+    f("jsonb_build_array").scalar(PG).growth(ESCAPED),
+    f("to_json").scalar(PG).growth(ESCAPED),
+    f("to_jsonb").scalar(PG).growth(ESCAPED),
+    f("row_to_json").scalar(PG).growth(ESCAPED),
+    f("json_extract").scalar(LITE).growth(AS_GIVEN),
+    f("json_value").scalar(ORA).growth(AS_GIVEN),
+    f("json_query").scalar(ORA).growth(AS_GIVEN),
+    f("json_exists").scalar(ORA).growth(BOUNDED),
+    f("jsonb_extract_path").scalar(PG).growth(AS_GIVEN),
+    f("jsonb_extract_path_text").scalar(PG).growth(AS_GIVEN),
+    f("json_extract_path").scalar(PG).growth(AS_GIVEN),
+    f("json_extract_path_text").scalar(PG).growth(AS_GIVEN),
+    f("jsonb_typeof").scalar(PG).growth(BOUNDED),
+    f("json_typeof").scalar(PG).growth(BOUNDED),
+    f("jsonb_array_length").scalar(PG).growth(BOUNDED),
+    f("json_array_length").scalar(PG | LITE).growth(BOUNDED),
+    f("json_type").scalar(LITE).growth(BOUNDED),
+    f("json_valid").scalar(LITE).growth(BOUNDED),
+    f("json_quote").scalar(LITE).growth(QUOTED),
+    // Only in `FROM`.
+    f("json_each").table(PG | LITE).returns_rows(),
+    f("jsonb_each").table(PG).returns_rows(),
+    f("json_each_text").table(PG).returns_rows(),
+    f("jsonb_each_text").table(PG).returns_rows(),
+    f("json_tree").table(LITE),
+    // Allowed by no list by name: forms the parser reads as calls, and
+    // names the other checks are asked about in another dialect.
+    f("generate_subscripts").returns_rows(),
+    f("hashtext").growth(BOUNDED),
+    f("json_object_keys").returns_rows(),
+    f("json_populate_recordset").returns_rows(),
+    f("json_to_recordset").returns_rows(),
+    f("jsonb_object_keys").returns_rows(),
+    f("jsonb_path_query").returns_rows(),
+    f("jsonb_populate_recordset").returns_rows(),
+    f("jsonb_to_recordset").returns_rows(),
 ];
 
-/// Functions that may stand in `FROM` (set-returning, table-valued).
-const TABLE: &[(&str, u8)] = &[
-    ("generate_series", PG),
-    ("unnest", PG),
-    ("json_each", PG | LITE),
-    ("jsonb_each", PG),
-    ("json_each_text", PG),
-    ("jsonb_each_text", PG),
-    ("json_array_elements", PG),
-    ("jsonb_array_elements", PG),
-    ("json_array_elements_text", PG),
-    ("jsonb_array_elements_text", PG),
-    ("json_tree", LITE),
-    ("regexp_split_to_table", PG),
-    ("string_to_table", PG),
-];
+/// What the checks know of `name` (lower case, as the walk folds it).
+pub(super) fn spec(name: &str) -> Option<&'static FunctionSpec> {
+    FUNCTIONS.iter().find(|f| f.name == name)
+}
 
 /// Every function name the built-in lists allow, in any dialect (lower
 /// case): what the facts other checks keep of functions are held against.
 #[cfg(test)]
 pub(super) fn allowed_names() -> impl Iterator<Item = &'static str> {
-    SCALAR.iter().chain(TABLE).map(|(name, _)| *name)
+    FUNCTIONS
+        .iter()
+        .filter(|f| f.scalar | f.table != 0)
+        .map(|f| f.name)
 }
 
 /// Whether `name` (one unqualified name, as the database folds it) is an
 /// allowed scalar, aggregate or window function in `dialect`.
 pub fn scalar_allowed(dialect: Dialect, name: &str) -> bool {
-    listed(SCALAR, dialect, name)
+    FUNCTIONS
+        .iter()
+        .any(|f| f.scalar & bit(dialect) != 0 && f.name.eq_ignore_ascii_case(name))
 }
 
-/// Whether `name` parses a text argument as a date, a number or a query,
-/// and quotes it whole in its error when it cannot (PostgreSQL's
-/// `invalid value "…" for "YYYY"`, `syntax error in tsquery: "…"`). Casts
-/// and `AT TIME ZONE` do the same; the walk notes those itself.
+/// Whether `name` parses a text argument (see [`FunctionSpec::parses_text`]).
 pub fn parses_text(name: &str) -> bool {
-    ["to_date", "to_timestamp", "to_number", "to_tsquery"].contains(&name)
+    spec(name).is_some_and(|f| f.parses_text)
 }
 
 /// Whether `name` may be called as a table in `FROM`.
 pub fn table_allowed(dialect: Dialect, name: &str) -> bool {
-    listed(TABLE, dialect, name)
-}
-
-fn listed(list: &[(&str, u8)], dialect: Dialect, name: &str) -> bool {
-    list.iter()
-        .any(|(n, dialects)| dialects & bit(dialect) != 0 && n.eq_ignore_ascii_case(name))
+    FUNCTIONS
+        .iter()
+        .any(|f| f.table & bit(dialect) != 0 && f.name.eq_ignore_ascii_case(name))
 }
 
 /// Why a name given in `sql.allowed_functions` is refused there: the kinds
@@ -422,8 +712,8 @@ mod tests {
 
     #[test]
     fn the_lists_hold_nothing_that_reaches_outside_the_query() {
-        for (name, _) in SCALAR.iter().chain(TABLE) {
-            assert_eq!(refuse_in_configuration(name), None, "{name}");
+        for f in FUNCTIONS {
+            assert_eq!(refuse_in_configuration(f.name), None, "{}", f.name);
         }
         assert!(refuse_in_configuration("DBLINK_EXEC").is_some());
         assert!(refuse_in_configuration("pg_sleep").is_some());
@@ -438,5 +728,15 @@ mod tests {
         assert!(!scalar_allowed(Dialect::Postgres, "pg_sleep"));
         assert!(table_allowed(Dialect::Postgres, "generate_series"));
         assert!(!table_allowed(Dialect::Oracle, "generate_series"));
+    }
+
+    #[test]
+    fn each_function_is_listed_once() {
+        let mut names: Vec<&str> = FUNCTIONS.iter().map(|f| f.name).collect();
+        let listed = names.len();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), listed);
+        assert!(names.iter().all(|n| *n == n.to_ascii_lowercase()));
     }
 }

@@ -26,6 +26,7 @@ use sqlparser::ast::{
 };
 
 use super::super::Dialect;
+use super::functions::{Gathered, spec};
 use super::syntax::{short, unnested};
 use super::{Excess, Refusal, Unreadable};
 
@@ -65,27 +66,13 @@ pub(super) const NAMED_PARTS: &[&str] =
 /// Functions that gather values across rows into one value, whose size
 /// grows with the rows read (lower case).
 pub(super) fn gathers(name: &str) -> bool {
-    gathers_structure(name)
-        || matches!(
-            name,
-            "string_agg"
-                | "json_agg"
-                | "json_object_agg"
-                | "xmlagg"
-                | "group_concat"
-                | "listagg"
-                | "json_arrayagg"
-                | "json_objectagg"
-        )
+    spec(name).is_some_and(|f| f.gathers.is_some())
 }
 
 /// Whether a call gathers rows into a structured value (lower case): a
 /// jsonb document or an array, which an operator rebuilds whole.
 pub(super) fn gathers_structure(name: &str) -> bool {
-    matches!(
-        name,
-        "array_agg" | "jsonb_agg" | "jsonb_object_agg" | "array"
-    )
+    spec(name).is_some_and(|f| f.gathers == Some(Gathered::Structure))
 }
 
 /// PostgreSQL functions that return rows (lower case). The planner foresees
@@ -93,30 +80,7 @@ pub(super) fn gathers_structure(name: &str) -> bool {
 /// 100)`, `unnest(ARRAY[…])`); otherwise it guesses (1,000 for a series, 100
 /// for an array), which a query that gathers rows cannot rely on.
 pub(super) fn returns_rows(name: &str) -> bool {
-    matches!(
-        name,
-        "generate_series"
-            | "generate_subscripts"
-            | "unnest"
-            | "json_array_elements"
-            | "jsonb_array_elements"
-            | "json_array_elements_text"
-            | "jsonb_array_elements_text"
-            | "json_each"
-            | "jsonb_each"
-            | "json_each_text"
-            | "jsonb_each_text"
-            | "json_object_keys"
-            | "jsonb_object_keys"
-            | "json_to_recordset"
-            | "jsonb_to_recordset"
-            | "json_populate_recordset"
-            | "jsonb_populate_recordset"
-            | "jsonb_path_query"
-            | "regexp_matches"
-            | "regexp_split_to_table"
-            | "string_to_table"
-    )
+    spec(name).is_some_and(|f| f.returns_rows)
 }
 
 /// What one gathered row may add to the gathered value's memory on the
@@ -267,10 +231,7 @@ pub(super) fn recursion(query: &sqlparser::ast::Query) -> Result<(), Refusal> {
 
 /// Functions whose result can be many times their first argument.
 fn grows(name: &str) -> bool {
-    matches!(
-        name,
-        "repeat" | "replace" | "regexp_replace" | "lpad" | "rpad" | "printf" | "format"
-    )
+    spec(name).is_some_and(|f| f.grows)
 }
 
 /// Judges one call's arguments (`name` folded, lower case); returns the

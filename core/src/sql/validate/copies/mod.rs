@@ -62,11 +62,6 @@ pub(super) fn bounded(name: &str) -> bool {
 /// The most copies of one value read from the data one row may hold.
 pub const MAX_ROW_COPIES: u64 = 16;
 
-/// The working memory of a split into an array, in copies of what it
-/// splits: up to 80 bytes a character were measured (`regexp_split_to_array
-/// (body, '')` over 20 MB took a backend to 1.5 GiB).
-const SPLIT_WORKING: u64 = 80;
-
 /// The name every wildcard's copies are counted under: a `*` reads every
 /// column once.
 const WILDCARD: &str = "*";
@@ -376,13 +371,6 @@ pub(super) fn yields_truth(op: &BinaryOperator) -> bool {
     )
 }
 
-/// The working memory of a search that finds every match before it
-/// answers (`regexp_count`, `regexp_instr`, `regexp_substr`), in copies
-/// of the text it searches: four bytes a character for the text as wide
-/// characters, eight for the two positions of a match at every character,
-/// and one for the text unpacked.
-const REGEXP_WORKING: u64 = 14;
-
 /// The working memory of a split (see [`Growth::Split`]), given its
 /// pattern: `regexp_matches(…, 'g')` keeps where every group of every
 /// match begins and ends before it returns a row, two integers a group a
@@ -556,14 +544,7 @@ fn every_reference(expr: &Expr, bounded: u64) -> Bag {
 /// PostgreSQL's calls that parse a text into words: `(configuration,
 /// text)` or `(text)`.
 fn text_search(name: &str) -> bool {
-    matches!(
-        name,
-        "to_tsvector"
-            | "to_tsquery"
-            | "plainto_tsquery"
-            | "phraseto_tsquery"
-            | "websearch_to_tsquery"
-    )
+    super::functions::spec(name).is_some_and(|f| f.searches_words)
 }
 
 /// The call that built `expr` as a value already escaped as JSON or XML,
