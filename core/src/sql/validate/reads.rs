@@ -434,4 +434,83 @@ mod tests {
         let v = validate("SELECT * FROM clients", &policy).unwrap();
         assert_eq!(v.reach.listed(), ["clients.*"]);
     }
+
+    #[test]
+    fn what_an_attack_found_unlisted_is_read_in_full() {
+        for (sql, read) in [
+            // `t.*` written with its schema.
+            ("SELECT public.clients.* FROM clients", "clients(*)"),
+            // A subquery in FROM or a CTE inside a subquery reaching the
+            // query around it by a name alone or a whole row.
+            (
+                "SELECT (SELECT s.x FROM (SELECT to_json(c) AS x) s) FROM clients c",
+                "clients(*)",
+            ),
+            (
+                "SELECT (SELECT s.iban FROM (SELECT c.*) s) FROM clients c",
+                "clients(*)",
+            ),
+            (
+                "SELECT (WITH w AS (SELECT iban AS x) SELECT x FROM w) FROM clients c",
+                "clients(iban)",
+            ),
+            (
+                "SELECT nom FROM clients c WHERE EXISTS \
+                 (SELECT 1 FROM (SELECT 1 AS one WHERE iban LIKE 'FR%') s)",
+                "clients(iban, nom)",
+            ),
+        ] {
+            assert_eq!(pg(sql), read, "{sql}");
+        }
+        // A column the catalogue does not list (SQLite's generated and
+        // hidden columns) counts as read; `rowid` is the primary key.
+        assert_eq!(
+            reach(Dialect::Sqlite, "SELECT last4 FROM clients"),
+            "clients(last4)"
+        );
+        assert_eq!(
+            reach(Dialect::Sqlite, "SELECT c.rowid FROM clients c"),
+            "clients(*)"
+        );
+        assert_eq!(
+            reach(Dialect::Sqlite, "SELECT nom AS n FROM clients ORDER BY n"),
+            "clients(nom)"
+        );
+        // Without the catalogue, PostgreSQL's `c.to_json` may be
+        // `to_json(c)`, and `c.text` a cast of the row.
+        let policy = Policy::new(Dialect::Postgres);
+        for sql in [
+            "SELECT c.to_json FROM clients c",
+            "SELECT c.text FROM clients c",
+        ] {
+            assert_eq!(
+                validate(sql, &policy).unwrap().reach.to_string(),
+                "clients(*)"
+            );
+        }
+    }
+
+    #[test]
+    fn of_two_tables_of_one_name_the_search_path_s_first_is_read() {
+        let catalog = Catalog {
+            tables: vec![
+                table(Some("archive"), "clients", &["id", "nom"]),
+                table(None, "clients", &["id", "nom", "iban"]),
+            ],
+            values: Vec::new(),
+        };
+        let read = |schemas: &[&str]| {
+            let mut policy = Policy::new(Dialect::Postgres);
+            policy.allowed_schemas = schemas.iter().map(|s| (*s).to_owned()).collect();
+            validate_in("SELECT iban FROM clients", &policy, Some(&catalog))
+                .map(|v| v.reach.to_string())
+        };
+        assert_eq!(read(&["public", "archive"]).unwrap(), "clients(iban)");
+        // Archive first: PostgreSQL reads archive.clients, and would say it
+        // has no iban; the reach names the table it reads.
+        assert_eq!(
+            read(&["archive", "public"]).unwrap(),
+            "archive.clients(iban)"
+        );
+    }
 }

@@ -134,26 +134,17 @@ impl Walker<'_> {
         Ok(())
     }
 
-    /// PostgreSQL with a known catalogue: the columns of a table, the only
-    /// names `t.x` may use (anything else is `x(t)`, a function call).
-    pub(super) fn table_columns(&self, parts: &[String]) -> Option<Vec<String>> {
-        let catalog = self.catalog?;
+    /// PostgreSQL with a known catalogue: the columns of the table read
+    /// (see [`Self::relation`]), the only names `t.x` may use (anything else
+    /// is `x(t)`, a function call).
+    pub(super) fn table_columns(&self, reads: &[usize]) -> Option<Vec<String>> {
         if self.dialect() != Dialect::Postgres {
             return None;
         }
-        let (schema, table) = match parts {
-            [table] => (None, table),
-            [schema, table] => (Some(schema), table),
-            _ => return None,
+        let [at] = reads else {
+            return None;
         };
-        catalog
-            .tables
-            .iter()
-            .find(|t| {
-                t.name == *table
-                    && schema.is_none_or(|s| t.schema.as_deref().unwrap_or("public") == s)
-            })
-            .map(|t| t.columns.iter().map(|c| c.name.clone()).collect())
+        self.reach_columns.get(*at).cloned().flatten()
     }
 
     /// What the alias of a function in FROM may qualify, in PostgreSQL:
@@ -246,7 +237,7 @@ impl Walker<'_> {
                         // whole or without its schema.
                         let parts: Vec<String> =
                             self.parts(name)?.iter().map(|p| self.fold(p)).collect();
-                        let columns = self.table_columns(&parts);
+                        let columns = self.table_columns(&reads);
                         if let Some(last) = parts.last() {
                             self.visible(vec![last.clone()], columns.clone(), &reads);
                         }

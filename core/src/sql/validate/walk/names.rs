@@ -331,16 +331,33 @@ impl Walker<'_> {
                 if dialect == Dialect::Postgres && table.starts_with("pg_") {
                     None
                 } else {
-                    catalog.tables.iter().find(|t| {
-                        same(&table, &t.name)
-                            && match dialect {
-                                // Oracle: the account's own schema; a public
-                                // synonym cannot be verified.
-                                Dialect::Oracle => t.schema.is_none(),
-                                // The search path is the allowed schemas.
-                                Dialect::Postgres | Dialect::Sqlite => true,
-                            }
-                    })
+                    // The search path is the allowed schemas, in the order
+                    // configured: of two tables of that name, the first
+                    // schema's is the one read.
+                    let rank = |schema: Option<&str>| {
+                        let schema = schema.unwrap_or("public");
+                        self.policy
+                            .allowed_schemas
+                            .iter()
+                            .position(|s| dialect.fold_unquoted(s) == schema)
+                            .unwrap_or(usize::MAX)
+                    };
+                    catalog
+                        .tables
+                        .iter()
+                        .filter(|t| {
+                            same(&table, &t.name)
+                                && match dialect {
+                                    // Oracle: the account's own schema; a
+                                    // public synonym cannot be verified.
+                                    Dialect::Oracle => t.schema.is_none(),
+                                    Dialect::Postgres | Dialect::Sqlite => true,
+                                }
+                        })
+                        .min_by_key(|t| match dialect {
+                            Dialect::Postgres => rank(t.schema.as_deref()),
+                            Dialect::Oracle | Dialect::Sqlite => 0,
+                        })
                 }
             }
             [schema, table] => {

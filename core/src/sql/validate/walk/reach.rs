@@ -8,6 +8,7 @@ use super::super::super::Dialect;
 use super::super::super::schema::CatalogTable;
 use sqlparser::ast::ObjectName;
 
+use super::super::functions;
 use super::{Judged, Walker};
 
 impl Walker<'_> {
@@ -65,10 +66,20 @@ impl Walker<'_> {
         }
     }
 
-    /// `qualifier.column`: a column of the relations `qualifier` names.
+    /// `qualifier.column`: a column of the relations `qualifier` names. In
+    /// PostgreSQL `t.f` is also `f(t)`, a function or a cast given the whole
+    /// row (`c.to_json`, `c.text`), when `t` has no column `f`: where the
+    /// columns are not known, such a name reads every column.
     pub(super) fn reach_qualified(&mut self, qualifier: &[String], column: &str) {
         let reads = self.reads_in_view(|name| name == qualifier);
         self.reach_column(&reads, column);
+        if self.dialect() == Dialect::Postgres && may_take_a_row(column) {
+            for at in reads {
+                if self.has_column(at, column).is_none() {
+                    self.reach.every(at);
+                }
+            }
+        }
     }
 
     /// A column of `USING (…)`: of each relation of the SELECT being walked
@@ -86,12 +97,19 @@ impl Walker<'_> {
         }
     }
 
-    /// `t.*`: every column of the relations `t` names.
+    /// `t.*`: every column of the relations `t` names; written with its
+    /// schema (`public.clients.*`), of those of its name; else of every
+    /// relation in view.
     pub(super) fn reach_wildcard_of(&mut self, name: &ObjectName) -> Judged {
         let qualifier: Vec<String> = self.parts(name)?.iter().map(|p| self.fold(p)).collect();
-        for at in self.reads_in_view(|name| name == qualifier.as_slice()) {
-            self.reach.every(at);
+        let mut reads = self.reads_in_view(|name| name == qualifier.as_slice());
+        if reads.is_empty() {
+            reads = self.reads_in_view(|name| name.last() == qualifier.last());
         }
+        if reads.is_empty() {
+            reads = self.reads_in_view(|_| true);
+        }
+        self.reach_every(&reads);
         Ok(())
     }
 
@@ -121,24 +139,41 @@ impl Walker<'_> {
     }
 
     /// Notes `column` of each relation at `reads` that may have it: all of
-    /// them when their columns are not known.
+    /// them when their columns are not known, or when none of them lists it
+    /// and the statement names no value so (a column the catalogue does not
+    /// list: SQLite's generated and hidden columns, one added since it was
+    /// read). SQLite's `rowid` is its integer primary key: every column.
     fn reach_column(&mut self, reads: &[usize], column: &str) {
+        let listed = reads
+            .iter()
+            .any(|&at| self.has_column(at, column) == Some(true));
+        let rowid = self.dialect() == Dialect::Sqlite
+            && ["rowid", "oid", "_rowid_"]
+                .iter()
+                .any(|r| r.eq_ignore_ascii_case(column));
+        let unlisted = !listed && !self.aliases.iter().any(|a| self.same_name(a, column));
         for &at in reads {
             match self.has_column(at, column) {
-                Some(false) => {}
                 Some(true) => {
                     let stored = self.stored_column(at, column);
                     self.reach.column(at, &stored);
                 }
+                Some(false) if rowid => self.reach.every(at),
+                Some(false) if unlisted => self.reach.column(at, column),
+                Some(false) => {}
                 None => self.reach.column(at, column),
             }
         }
     }
 
     /// The relations of the target that the names visible to a column
-    /// reference (those `keep` accepts) stand for.
+    /// reference (those `keep` accepts) stand for, at every level of the
+    /// statement: a subquery in `FROM` or a CTE may not qualify a column
+    /// with a name of the query around it (the walk refuses that), but a
+    /// name written alone or a whole row in it may still reach one.
     fn reads_in_view(&self, keep: impl Fn(&[String]) -> bool) -> Vec<usize> {
-        let mut reads: Vec<usize> = self.scopes[self.barrier.min(self.scopes.len())..]
+        let mut reads: Vec<usize> = self
+            .scopes
             .iter()
             .flat_map(|scope| &scope.relations)
             .filter(|v| keep(&v.name))
@@ -173,4 +208,15 @@ impl Walker<'_> {
             Dialect::Postgres | Dialect::Oracle => stored == folded,
         }
     }
+}
+
+/// Whether PostgreSQL may read `t.name` as `name(t)`: a function the checks
+/// know, or a type the row may be cast to.
+fn may_take_a_row(name: &str) -> bool {
+    functions::spec(name).is_some()
+        || [
+            "text", "varchar", "bpchar", "char", "name", "json", "jsonb", "xml", "bytea",
+            "tsvector", "record",
+        ]
+        .contains(&name)
 }
