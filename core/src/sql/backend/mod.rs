@@ -64,8 +64,8 @@ pub const SQLITE_MAX_COLUMNS: i32 = 128;
 /// (`string_agg`, `jsonb_agg`, `ARRAY(…)`: see `Cost::gathers`) may
 /// read, by the planner's estimate of its largest step (rows × width). No
 /// server setting bounds such a value while it grows (`work_mem` bounds
-/// sorts and hashes only): a `jsonb_agg` over a cross join took 6 GiB of
-/// the server's memory. The estimate is the planner's own, from the
+/// sorts and hashes only): a `jsonb_agg` over a cross join grows until the
+/// server runs out of memory. The estimate is the planner's own, from the
 /// table statistics and the constants of the statement.
 pub const MAX_GATHERED_BYTES: f64 = 64.0 * 1024.0 * 1024.0;
 
@@ -412,8 +412,8 @@ pub trait Executor: Send + Sync {
 
     /// Compiles the query against the real schema without running it, and
     /// weighs what it would build, within `timeout`: the offer keeps the
-    /// deadline the click will (an offer that took 30 s under a 10 s
-    /// deadline offered what no click could run).
+    /// deadline the click will (an offer given longer would offer what no click
+    /// could run).
     ///
     /// # Errors
     /// [`ExecError::Database`] with the database's message when it does not

@@ -13,8 +13,8 @@
 //! that build very large values (`repeat`, `lpad`, `printf`) are allowed
 //! with their sizes written out and bounded (see `bounds`); SQLite's
 //! `json_group_array` and `json_group_object` are left out, as they grow
-//! past the connection's value limit while they aggregate (1.6 GB in one
-//! query), where `group_concat` stops at it.
+//! past the connection's value limit while they aggregate, where
+//! `group_concat` stops at it.
 //!
 //! Operators may add names with `sql.allowed_functions`; a name that reaches
 //! outside the query is refused there too (see [`refuse_in_configuration`]).

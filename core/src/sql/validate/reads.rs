@@ -174,7 +174,7 @@ pub struct Parsed {
     /// The last part of each name whose whole value the statement writes
     /// out as text (`j::text`, `concat(j)`, `array_to_string(a, ',')`):
     /// a structured value's text may be far longer than the value as read
-    /// (a jsonb of 6,000 numbers `1e131071` stored in 1.6 kB writes 786 MB),
+    /// (a number `1e131071` stored in a few bytes writes 131,072 digits),
     /// which an error on parsing it would quote whole.
     pub as_text: BTreeSet<String>,
     /// Those of [`Parsed::as_text`] written out inside what is parsed

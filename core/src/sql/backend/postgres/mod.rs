@@ -145,10 +145,10 @@ impl PostgresExecutor {
 
 /// Weighs `query` ([`weigh`]) within what is left of `limit` since
 /// `started`: each of the weighing's measures is bounded by the server's
-/// `statement_timeout`, but not their sum (six measures under the deadline
-/// each made an offer of 14.2 s under a 10 s deadline). Past
-/// it, the measure in flight is abandoned ([`ExecError::Timeout`]), and
-/// its connection closed rather than waited for.
+/// `statement_timeout`, but not their sum, and several measures each
+/// within the deadline may together pass it. Past it, the measure in
+/// flight is abandoned ([`ExecError::Timeout`]), and its connection closed
+/// rather than waited for.
 async fn weigh_in_time(
     conn: &mut sqlx::PgConnection,
     query: &Validated,

@@ -117,8 +117,7 @@ fn postgres_searches_the_deadline_cannot_stop_look_for_short_written_needles() {
     ] {
         assert!(refused(pg, heavy), "{heavy}");
     }
-    // A delimiter or a LIKE pattern is searched for the same way
-    // (35 s and 48 s past a 10 s deadline).
+    // A delimiter or a LIKE pattern is searched for the same way.
     assert!(refused(
         pg,
         "SELECT count(*) AS n FROM docs d, string_to_table(d.body, 'z' || substr(d.body, 1, \
@@ -243,7 +242,7 @@ fn a_regular_expression_unfolds_into_few_states() {
         pg,
         "SELECT phone ~ '^0[1-9]( ?[0-9]{2}){4}$' FROM contacts"
     ));
-    // Compiling one took 0.15 s at the offer's EXPLAIN; 400, 30 s.
+    // Compiled at the offer's EXPLAIN: a few hundred pass any deadline.
     assert!(refused(pg, "SELECT 'a' ~ '([a-z]{1,200}){1,200}x' AS c"));
     assert!(refused(
         pg,
@@ -283,7 +282,7 @@ fn a_regular_expression_refers_back_to_nothing_it_matched() {
             "SELECT nom !~ ('(x+)' || '\\1') FROM clients",
         ),
         // A column may hold any pattern (a CTE's, folded at
-        // the offer for 30 s); lookarounds backtrack too (23 s).
+        // the offer); lookarounds backtrack too.
         (
             Dialect::Postgres,
             "WITH p(r) AS (SELECT '^(a*)(a*)\\1\\2$') SELECT repeat('a', 10000) ~ p.r AS m FROM p",

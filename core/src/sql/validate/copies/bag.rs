@@ -82,9 +82,7 @@ impl Bag {
     /// How many values read from the data the calls computing this value
     /// read whole: a call given a value stored compressed or out of line
     /// unpacks its own copy, which lives until the row is done, whether the
-    /// call keeps it or not (`strpos(d.body, 'z')` a hundred and twenty
-    /// times in one row of a 10 MB document took a backend to 1,169 MiB;
-    /// a comparison frees its copy).
+    /// call keeps it or not (a comparison frees its copy).
     pub(in crate::sql::validate) fn reads(&self) -> u64 {
         self.reads.values().fold(0, |all, n| all.saturating_add(*n))
     }

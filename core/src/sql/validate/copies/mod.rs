@@ -24,7 +24,7 @@
 //! piece of one character becomes a value of its own with its header and
 //! its place in the array, beside the text turned into wide characters
 //! and the positions of every match, some 40 to 80 bytes a character of
-//! its input, measured. That working memory is counted apart
+//! its input. That working memory is counted apart
 //! ([`Bag::working`]), by name and added up over the whole row: every
 //! value a row computes lives until the row is done, so two splits of
 //! `a.body` and `b.body` in one row take twice the memory of one.
@@ -46,10 +46,8 @@ use growth::{Growth, growth};
 /// How many times its size as read a structured value (jsonb, an array)
 /// takes in the server's memory while an operator rebuilds it: the value
 /// is taken apart into a tree of nodes, some 270 bytes a member however
-/// small, and put together again (`f.answers - 0` of a jsonb of 2.5 million
-/// empty arrays, 20 MB as read: 695 MiB; of 830,000 empty
-/// objects, 78 times its size as read; `payload - 0` of a 30 MB
-/// array of small objects: 400 MiB).
+/// small, and put together again (a jsonb of empty objects, some 78 times
+/// its size as read).
 pub const REBUILT_COPIES: u64 = 80;
 
 /// Whether `name`'s result holds no copy of its input, whatever its input
@@ -194,8 +192,7 @@ pub(super) fn of(expr: &Expr) -> Bag {
         // Whatever answers a question (truths, positions, numbers, parts
         // of dates) holds none of what it was asked of, once built.
         e if answers(e) => {
-            // A case-blind match reads a lower-case copy too (30 `ILIKE` of
-            // a 10 MB document in one row: 645 MiB).
+            // A case-blind match reads a lower-case copy too.
             let (read, times) = match e {
                 Expr::ILike { expr, .. } => (Some(expr.as_ref()), 2),
                 Expr::Like { expr, .. }
@@ -224,14 +221,13 @@ pub(super) fn of(expr: &Expr) -> Bag {
 /// How many values one row of `expr` may rebuild whole, should they be
 /// structured (jsonb, an array, hstore, a tsvector): `payload - 0`,
 /// `payload #- '{a}'` and `tags || '{x}'` take the value apart into a tree
-/// many times its text and put a new one together (two `payload - 0` of a
-/// 30 MB jsonb array in one row took a backend to 802 MiB, one `payload ||
-/// '[…]'` to 411 MiB). The operators are the numbers' and texts' too
-/// (`total - discount`): which operands are structured only the tables'
-/// types say, so every column reference in an operand that may be one
-/// counts (each value a row computes lives until the row is done, so they
-/// add up); the executor weighs them by the structured columns the
-/// statement reads. A nested query's rows are counted where it is walked.
+/// many times its text and put a new one together. The operators are the
+/// numbers' and texts' too (`total - discount`): which operands are
+/// structured only the tables' types say, so every column reference in an
+/// operand that may be one counts (each value a row computes lives until
+/// the row is done, so they add up); the executor weighs them by the
+/// structured columns the statement reads. A nested query's rows are
+/// counted where it is walked.
 pub(super) fn rebuilds(expr: &Expr) -> u64 {
     use sqlparser::ast::{Query, Visit, Visitor};
     /// Column references in an operand outside nested queries, and the
@@ -374,10 +370,8 @@ pub(super) fn yields_truth(op: &BinaryOperator) -> bool {
 /// The working memory of a split (see [`Growth::Split`]), given its
 /// pattern: `regexp_matches(…, 'g')` keeps where every group of every
 /// match begins and ends before it returns a row, two integers a group a
-/// match, up to eight bytes a group for each character (twelve empty
-/// groups took a backend to 1,066 MiB on 10 MB); so do `regexp_instr` and
-/// `regexp_substr` asked for a group (ten nested groups in one
-/// `regexp_instr`: 835 MiB).
+/// match, up to eight bytes a group for each character; so do `regexp_instr`
+/// and `regexp_substr` asked for a group.
 fn split_working(name: &str, working: u64, pattern: Option<&Expr>) -> u64 {
     if !matches!(name, "regexp_matches" | "regexp_instr" | "regexp_substr") {
         return working;
@@ -389,11 +383,9 @@ fn split_working(name: &str, working: u64, pattern: Option<&Expr>) -> u64 {
 /// How many copies of the value it casts a cast holds until the row is
 /// done, beyond the value itself (see [`Bag::reads`]). Read from text (JSON,
 /// jsonb, arrays, XML, text-search vectors), a parse whose working memory
-/// dwarfs the text: `payload::jsonb` of a 10 MB text took a backend to
-/// 480 MiB. To any other type, the value's text written out and read in
-/// (`d.body::bytea` two; written back as text, a bytea's hex digits twice
-/// as long, four: 26 `length(d.body::bytea::text)` in one row took
-/// 1,513 MiB).
+/// dwarfs the text ([`PARSE_COPIES`]). To any other type, the value's text
+/// written out and read in (`d.body::bytea` two; written back as text, a
+/// bytea's hex digits twice as long, four).
 fn cast_copies(value: &Expr, data_type: &sqlparser::ast::DataType) -> u64 {
     use sqlparser::ast::DataType;
     let from_bytes = matches!(
@@ -416,7 +408,7 @@ fn cast_copies(value: &Expr, data_type: &sqlparser::ast::DataType) -> u64 {
 }
 
 /// What a parse of a text into a structure holds, in copies of the text
-/// (48 measured for `jsonb`).
+/// (some 48 for `jsonb`).
 const PARSE_COPIES: u64 = 48;
 
 /// Whether a call's result is a value built of its arguments.
@@ -591,8 +583,7 @@ fn call(expr: &Expr, args: &FunctionArguments) -> Bag {
         .iter()
         .map(|e| match reads_whole(&name, &args) {
             // A call that builds a value of what it reads holds its result
-            // beside the copy it unpacked (24 `initcap(d.body)` measured in
-            // one row of a 10 MB document: 531 MiB).
+            // beside the copy it unpacked.
             true if builds(growth(&name)) => of(e).read(e).read(e),
             true => of(e).read(e),
             false => of(e),
@@ -653,8 +644,7 @@ fn call(expr: &Expr, args: &FunctionArguments) -> Bag {
             let working = split_working(&name, working, at(1));
             // The text-search calls take a configuration first when given
             // two arguments: the text they parse is the second
-            // (`to_tsvector('simple', body)` split nothing before, and six
-            // copies of a 10 MB document parsed took 1.36 GiB).
+            // (`to_tsvector('simple', body)` parses `body`).
             let text_at = usize::from(text_search(&name) && args.len() == 2);
             let others = bags
                 .iter()
@@ -687,9 +677,8 @@ fn call(expr: &Expr, args: &FunctionArguments) -> Bag {
 /// The values among `given` that were built (a call's result, a
 /// concatenation), as spent copies: each lives until the row is done,
 /// beside what is built from it, even when it keeps the length of what it
-/// was built from (forty nested `reverse(…)` of a 10 MB document, six such
-/// chains in one row, took a backend to 2.3 GiB). A value merely read, or
-/// written out, builds nothing.
+/// was built from (each of nested `reverse(…)` calls keeps its own copy).
+/// A value merely read, or written out, builds nothing.
 fn built_on_the_way<'e>(given: impl IntoIterator<Item = (&'e Expr, Bag)>) -> Bag {
     fn built(e: &Expr) -> bool {
         match e {

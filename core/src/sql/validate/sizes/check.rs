@@ -75,10 +75,10 @@ impl Check<'_> {
     /// PostgreSQL, a power of an exact number (NUMERIC, which keeps every
     /// digit) must have its exponent written out: taken from the data or
     /// computed (`amount ^ (id + 40000)`, `1494.0 ^ (410 * 100)`), it makes
-    /// a number of a hundred thousand digits, and dividing two took 0.3 s in
-    /// one call no deadline interrupts (eight such sums in a row, 42 s; folded
-    /// by the planner at the offer's EXPLAIN when written with constants). A
-    /// base cast to a floating-point type is computed in hardware.
+    /// a number of a hundred thousand digits, whose divisions run in calls
+    /// no deadline interrupts (folded by the planner at the offer's EXPLAIN
+    /// when written with constants). A base cast to a floating-point type is
+    /// computed in hardware.
     fn exponent(&mut self, base: &Expr, exponent: &Expr) -> ControlFlow<()> {
         match constant(exponent) {
             Some(n) if n.abs() <= MAX_EXPONENT as f64 => ControlFlow::Continue(()),
@@ -112,10 +112,10 @@ impl Check<'_> {
             // was done on it on the way (`ln(p.rate + 0)`). The executor
             // measures the numeric columns read; an exact number parsed from
             // anything else read (a JSON member, a computed text) it cannot
-            // (`ln((r.j ->> 'r')::numeric)` of `1 + 1e-16000`: 22.8 s).
+            // (`ln((r.j ->> 'r')::numeric)` of `1 + 1e-16000`).
             // Each value read counts: a product holds the digits of all its
-            // factors (sixteen factors of `1 + 1e-900` read from a table:
-            // 14,400 digits, 3.4 s a logarithm).
+            // factors (sixteen factors of `1 + 1e-900` read from a table hold
+            // 14,400 digits).
             if !floating(operand) {
                 self.digits_read = self.digits_read.saturating_add(reads_of_data(operand));
             }
@@ -213,10 +213,9 @@ impl Check<'_> {
     /// directly or through the names that carry it. A search costs up to
     /// the text's length times what it looks for, in one call neither
     /// database interrupts, and a gathered text is as long as the rows make
-    /// it: a `translate` of a 5 MB `string_agg` of notes ran 112 s, a
-    /// `LIKE` on one 22 s, under a 10 s deadline. A text holding copies of
-    /// a value read (`x || x`) is as long as they make it: what a search
-    /// looks for counts once for each (see `walk`).
+    /// it, so such a search runs far past the deadline. A text holding
+    /// copies of a value read (`x || x`) is as long as they make it: what a
+    /// search looks for counts once for each (see `walk`).
     fn searched_in(
         &mut self,
         text: Option<&Expr>,
@@ -257,11 +256,10 @@ impl Check<'_> {
 
     /// Containment, existence and overlap (`@>`, `<@`, `?|`, `?&`, `&&`)
     /// look for each element of one side in the whole other, in one call
-    /// no deadline interrupts (two 20,000-item jsonb catalogues `c.items @>
-    /// p.items`: 14.9 s under a 10 s deadline; an array `&&` another of
-    /// 100,000 integers, 15.5 s under 5 s; 100 nested arrays written out
-    /// looked for in a 24 MB jsonb, 6.7 s). What is looked for is written
-    /// out, its characters counted in [`Check::sought_chars`] for the
+    /// no deadline interrupts, at a cost that grows with both sides (two
+    /// jsonb catalogues `c.items @> p.items`, an array `&&` another, nested
+    /// arrays written out looked for in a document). What is looked for is
+    /// written out, its characters counted in [`Check::sought_chars`] for the
     /// executor to weigh against the values the statement reads (in a value
     /// gathered from rows, a search in it, judged before: see `pairs`).
     /// An overlap may compare two values read, when each is a column as it
@@ -318,9 +316,8 @@ impl Check<'_> {
     /// A value gathered from rows is never parsed into another (a cast to
     /// `jsonb`, to an array, `to_tsvector`) nor read as rows (`FROM
     /// regexp_split_to_table(g.t, …)`, SQLite's `json_each`): parsing takes
-    /// many times the text's size (1.6 GiB for a 32 MB `string_agg` cast
-    /// to `jsonb`; `to_tsvector` keeps some 75 bytes a word), and the rows
-    /// it would give escape what is known of a gathered value.
+    /// many times the text's size (`to_tsvector` keeps some 75 bytes a word),
+    /// and the rows it would give escape what is known of a gathered value.
     fn parsed(&mut self, what: &Expr, value: &Expr) -> ControlFlow<()> {
         if self.sizes.size(value).gathered {
             self.refusal = Some(Refusal::TooLarge(Excess::ParsedGathered(short(what))));
@@ -332,7 +329,7 @@ impl Check<'_> {
     /// A value gathered from rows is never read as another type on
     /// PostgreSQL (`(SELECT string_agg(…))::int`, `to_date(…)`): the error
     /// on a value it cannot read quotes it whole, and the driver holds that
-    /// error before the bot cuts it (a 150 MB error took the bot to 350 MiB).
+    /// error before the bot cuts it.
     /// A value read from a table is weighed by the executor instead
     /// (`Cost::parsed`).
     fn quoted(&mut self, what: &Expr, value: &Expr) -> ControlFlow<()> {
@@ -345,9 +342,8 @@ impl Check<'_> {
 
     /// Values gathered from rows are never gathered again, but on SQLite,
     /// whose value limit bounds every gathering: each row of the outer one
-    /// may hold all of an inner one (`array_agg(s.x)` over 1,700 rows that
-    /// each hold a `(SELECT string_agg(…))` of 640 KB took a backend to
-    /// 1 GiB; over 20,000, 12.8 GB), which the plan's widths do not show.
+    /// may hold all of an inner one (`array_agg(s.x)` over rows that each
+    /// hold a `(SELECT string_agg(…))`), which the plan's widths do not show.
     fn gathered_again(&mut self, call: &Expr, f: &Function) -> ControlFlow<()> {
         if self.sizes.dialect == Dialect::Sqlite {
             return ControlFlow::Continue(());
@@ -364,12 +360,11 @@ impl Check<'_> {
     /// Whether a number read from the text `value` may hold digits no
     /// bound counts (PostgreSQL). One read from a text the statement cuts
     /// or builds keeps every digit of it: `substr(…, 1, 131000)::numeric`
-    /// modulo another such number, forty times in a row, ran 24 s under a
-    /// 10 s deadline (no division stops inside). A text built of what the
-    /// statement writes may hide an exponent its length does not tell:
-    /// `('1e' || '131000')` is 131,001 digits in 8 characters, folded at
-    /// the offer (sixty such `mod`s held a backend 47 s); only digits
-    /// written out are counted as written (`repeat('9', 10000)`). So is one
+    /// modulo another such number runs in divisions no deadline stops
+    /// inside. A text built of what the statement writes may hide an
+    /// exponent its length does not tell: `('1e' || '131000')` is 131,001
+    /// digits in 8 characters, folded at the offer; only digits written out
+    /// are counted as written (`repeat('9', 10000)`). So is one
     /// built of nothing but what it writes, whatever carries it (`replace`,
     /// `coalesce`…), and a column of a CTE or a subquery that holds such a
     /// text (a table's column holds none the statement wrote). A text
@@ -568,8 +563,8 @@ impl Visitor for Check<'_> {
             }
             // Two gathered values side by side in one containment or
             // difference: each element of one is looked for in the whole
-            // other, in one call (`array_agg(…) @> array_agg(…)` over
-            // 150,000 rows ran 25 s, `jsonb_agg(…) - array_agg(…)` 66 s).
+            // other, in one call (`array_agg(…) @> array_agg(…)`,
+            // `jsonb_agg(…) - array_agg(…)`).
             Expr::BinaryOp { left, op, right }
                 if pairs(op)
                     && self.sizes.size(left).gathered
@@ -579,9 +574,8 @@ impl Visitor for Check<'_> {
                 ControlFlow::Break(())
             }
             // One gathered operand: each element of the other is looked for
-            // in the whole of it, in one call (`jsonb_agg(g) @> '[7e5, …]'`
-            // of 3,900 elements over 700,000 rows ran 51 s under a 10 s
-            // deadline): what the other writes counts as a search.
+            // in the whole of it, in one call (`jsonb_agg(g) @> '[7e5, …]'`):
+            // what the other writes counts as a search.
             Expr::BinaryOp { left, op, right }
                 if pairs(op)
                     && (self.sizes.size(left).gathered || self.sizes.size(right).gathered) =>
@@ -601,9 +595,9 @@ impl Visitor for Check<'_> {
             }
             // Containment and existence between values read: each element
             // of one is looked for in the whole other, in one call no
-            // deadline interrupts (two 20,000-item jsonb catalogues `c.items
-            // @> p.items`: 14.9 s under a 10 s deadline; int[] `@>` of arrays
-            // read, 60 s): what is looked for is written out.
+            // deadline interrupts (`c.items @> p.items` of two jsonb
+            // catalogues, an `int[]` `@>` another read): what is looked for
+            // is written out.
             Expr::BinaryOp { left, op, right }
                 if self.sizes.dialect == Dialect::Postgres
                     && matches!(

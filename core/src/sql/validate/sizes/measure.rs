@@ -78,8 +78,8 @@ impl Sizes {
                 self.own = None;
                 // Read through a relation whose columns are not followed
                 // (`LATERAL (SELECT s AS t)`, `unnest(ARRAY[s]) AS u(t)`), a
-                // name may carry the step's own value: `s || t` doubled it
-                // at every step (1.5 GiB).
+                // name may carry the step's own value: `s || t` doubles it
+                // at every step.
                 if step
                     .iter()
                     .any(|(_, s)| s.own > 1 || (opaque && s.own > 0 && s.read))
@@ -90,8 +90,7 @@ impl Sizes {
                     return Err(Refusal::TooLarge(Excess::SelfSquaring));
                 }
                 // `path || c.nom` grows by what it reads at every step: as
-                // long as the values read are (a 10 MB document appended
-                // per step took a backend past 1 GiB within 30 s).
+                // long as the values read are.
                 self.grows_by_reading |= step.iter().any(|(_, s)| s.own > 0 && s.read);
                 // A value a step extends (by what it reads or by text of the
                 // statement, `s || '0'`) is as long as the recursion is
@@ -255,8 +254,7 @@ impl Sizes {
         }
         // The step's whole row as a value (`row_to_json(r)`, `r::text`):
         // every column of it, quoted and escaped as a row is written, so
-        // more than its own value (re-encoded at every step, 40 steps took
-        // a backend to 2.5 GiB).
+        // more than its own value (re-encoded at every step).
         if let Some(own) = &self.own
             && qualifier.is_none()
             && own.qualifiers.contains(&name)

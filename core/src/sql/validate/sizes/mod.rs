@@ -4,10 +4,10 @@
 //! [`super::bounds`] judges each call as written: a size written out, no
 //! growth on growth. A value can still be built in steps that each look
 //! small: a CTE column `repeat('x', 10000)`, concatenated with itself in
-//! the next CTE, and so on (eight levels of `s || s || …` took a
-//! PostgreSQL backend to 3.5 GiB, folded by the planner at the offer's
-//! EXPLAIN already); a recursive CTE that doubles a text at each step; a
-//! SQLite search whose needle is a CTE column built to 40,000 characters.
+//! the next CTE, and so on (`s || s || …`, folded by the planner at the
+//! offer's EXPLAIN already); a recursive CTE that doubles a text at each
+//! step; a SQLite search whose needle is a CTE column built to 40,000
+//! characters.
 //! So every column a CTE, a subquery in `FROM` or a scalar subquery puts out
 //! carries the most characters the statement can have built into it, and
 //! every expression that builds (`||`, `concat`, `format`, `repeat`, the
@@ -24,9 +24,9 @@
 //!
 //! Numbers are followed the same way, by their digits: PostgreSQL's
 //! NUMERIC keeps every digit a statement writes (`1 + 1e-16383` has
-//! 16,384), and a logarithm of such a number ran 16 s in one call that no
-//! deadline interrupts, folded by the planner at the offer's EXPLAIN
-//! already. A number written out (or a text written as one) brings its
+//! 16,384), and a logarithm of such a number runs for seconds in one call
+//! that no deadline interrupts, folded by the planner at the offer's
+//! EXPLAIN already. A number written out (or a text written as one) brings its
 //! digits, from its highest to its lowest; arithmetic adds its operands'
 //! (a product's scale is the sum of theirs); a rounding to a scale brings
 //! that scale. The logarithms, roots and powers of one statement may work
@@ -65,16 +65,16 @@ const HUGE: u64 = 1 << 40;
 /// doubles at every round reaches it well within [`ROUNDS`].
 const MAX_COPIES: u64 = 1 << 10;
 /// The digits the statement wrote that its logarithms, roots and powers may
-/// work on, together: a logarithm of a number of 1,000 digits took 9 ms
-/// on PostgreSQL 15, of 5,000 digits 180 ms, of 16,384 digits 16 s.
+/// work on, together: a logarithm's time grows much faster than its
+/// number's digits, and stays within milliseconds at 1,000.
 pub const MAX_NUMERIC_DIGITS: u64 = 1_000;
 /// What all the expressions of one statement may build together, on
-/// PostgreSQL: the planner folds a call on values written out into its result and writes it
-/// into the plan wherever it is used, so 240 branches of 100 filters each
-/// against `repeat('a', 10000)` made a 240 MB plan at the offer's EXPLAIN
-/// (the bot at 742 MiB), and 250 casts to `char(10485760)` took a backend to
-/// 2.5 GiB. Twice what one value may hold: a plan pushing it into each of
-/// the few hundred branches a 16 KiB statement can have stays a few MB.
+/// PostgreSQL: the planner folds a call on values written out into its
+/// result and writes it into the plan wherever it is used, so a value
+/// pushed into many branches, or many casts to `char(10485760)`, make a
+/// plan of hundreds of megabytes at the offer's EXPLAIN. Twice what one
+/// value may hold: a plan pushing it into each of the few hundred branches
+/// a 16 KiB statement can have stays a few MB.
 pub const MAX_STATEMENT_BUILT_CHARS: u64 = 20_000;
 /// The characters of all the sets one statement trims or translates by
 /// (`translate(x, 'àâé', 'aae')`, `btrim(x, ' .-')`), on PostgreSQL and
@@ -88,10 +88,8 @@ pub const MAX_SET_CHARS: u64 = 32;
 /// twice (each is looked up at every character): a gathered text is as
 /// long as the rows make it, up to what the executor lets a gathering
 /// read (`backend::MAX_GATHERED_BYTES`), and the search runs in one call
-/// PostgreSQL and Oracle do not interrupt (a `translate` of a 5 MB `string_agg` by
-/// 3,990 characters ran 112 s, a `LIKE` of 254 characters on a gathered
-/// text 22 s). A word (`LIKE '%Premium%'`) or a separator (`rtrim(…, ', ')`,
-/// `replace(…, ',', ' / ')`) fits.
+/// PostgreSQL and Oracle do not interrupt. A word (`LIKE '%Premium%'`) or a
+/// separator (`rtrim(…, ', ')`, `replace(…, ',', ' / ')`) fits.
 pub const MAX_GATHERED_SEARCH_CHARS: u64 = 16;
 
 /// What [`judge`] learns of a statement it accepts.

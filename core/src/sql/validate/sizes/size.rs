@@ -37,7 +37,7 @@ pub(super) struct Size {
     pub(super) compounded: bool,
     /// In a recursive step: a number multiplied by itself (`n * n`, `n ^
     /// 2`), whose digits double at every step (eighteen steps from 3 make
-    /// 125,000 digits, and one remainder of two such took 0.6 s).
+    /// 125,000 digits).
     pub(super) squared: bool,
     /// How many copies of values gathered from rows it holds, when it is
     /// a column's whole value (see [`Sizes::gathered_copies`]): `t || t`

@@ -19,8 +19,8 @@ use super::atoms::plain;
 impl Walker<'_> {
     /// How many copies of one value read a searched text holds, at least
     /// one: a search costs up to the text's length times what it looks for,
-    /// so what it looks for counts once for each copy (`(x || x || x || x ||
-    /// x || x) LIKE '%<254 characters>%'` over a 10 MB document took 22 s).
+    /// so what it looks for counts once for each copy (`(x || x) LIKE '%…%'`
+    /// searches the text twice over).
     /// A name may carry copies made in a CTE or a subquery (`x || x AS y`,
     /// then `y || y`): the text counts as many as any row read so far holds.
     pub(super) fn copies_of(&self, text: &Expr) -> usize {
@@ -86,11 +86,11 @@ impl Walker<'_> {
     /// `INTERSECT`, a gathering): on PostgreSQL, one that holds a value
     /// whose length its plan does not show ([`repeated_value`]) is noted
     /// for the executor, which refuses it when the plan keeps rows so
-    /// (`Cost::repeats_unforeseen`). 119 rows of one key each holding
-    /// `(SELECT max(k.val) FROM kv k)` (10 MB) took a backend to 1.2 GiB
-    /// hashed for a join; a running `string_agg` of 8,500 notes, 1.9 GiB
-    /// hashed for `NOT IN`. Joined instead (`CROSS JOIN (SELECT max(k.val)
-    /// AS v FROM kv k) m`), the value is weighed.
+    /// (`Cost::repeats_unforeseen`): rows of one key each holding
+    /// `(SELECT max(k.val) FROM kv k)`, hashed for a join, or a running
+    /// `string_agg` hashed for `NOT IN`, hold far more than the plan shows.
+    /// Joined instead (`CROSS JOIN (SELECT max(k.val) AS v FROM kv k) m`), the
+    /// value is weighed.
     pub(super) fn kept_rows(&mut self, item: &Expr) {
         if self.dialect() == Dialect::Postgres && self.repeats_unforeseen.is_none() {
             self.repeats_unforeseen = repeated_value(item, true);
@@ -100,9 +100,8 @@ impl Walker<'_> {
     /// PostgreSQL's and Oracle's formatting calls (`to_char(x, fmt)`,
     /// `to_number`, `to_date`, `to_timestamp`) read a format written out:
     /// one read from the data may be as long as a document, and the server
-    /// takes some 27 times its length to read it, held until the row is done
-    /// (twelve `to_char(1, kv.val)` of a 10 MB value took a backend to
-    /// 1.2 GiB).
+    /// takes some 27 times its length to read it, held until the row is
+    /// done.
     pub(super) fn written_format(&self, called: &str, args: &[FunctionArg]) -> Judged {
         let formats = matches!(
             called,
@@ -121,9 +120,8 @@ impl Walker<'_> {
 
     /// PostgreSQL's text-search query builders parse the query in one call
     /// that no deadline interrupts, in a time that grows faster than its
-    /// length (`plainto_tsquery('simple', readings)` of a 1 MB value ran
-    /// 15.7 s against a 10 s deadline): the query is written out,
-    /// as a person asks it.
+    /// length (`plainto_tsquery('simple', readings)` of a long value): the
+    /// query is written out, as a person asks it.
     pub(super) fn written_query(called: &str, args: &[FunctionArg]) -> Judged {
         let builds_query = matches!(
             called,
@@ -144,7 +142,7 @@ impl Walker<'_> {
     /// (`round(x, 16000)::text` writes 16,002 characters for any number, ten
     /// bytes stored): a rounding's places are written out, at most
     /// [`bounds::MAX_ROUNDING_SCALE`], so that what a row writes stays what the plan
-    /// says (gathered, 640 MB took a backend to 1.2 GiB).
+    /// says, gathered or not.
     pub(super) fn rounding_scale(&self, called: &str, args: &[FunctionArg]) -> Judged {
         if self.dialect() != Dialect::Postgres
             || !matches!(called, "round" | "trunc")

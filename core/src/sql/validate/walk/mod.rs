@@ -33,12 +33,12 @@ use super::{bounds, copies};
 /// 1,000 `+` is 1,000 deep).
 pub const MAX_TREE_DEPTH: usize = 500;
 /// The most relations one `FROM` joins: the planner weighs the orders of
-/// joining them in memory (eleven joined on one column took 287 MiB to
-/// plan), and a report rarely joins more than a handful.
+/// joining them in memory, which grows much faster than their number, and a
+/// report rarely joins more than a handful.
 pub const MAX_FROM_RELATIONS: usize = 10;
 /// The most relations all the `FROM` clauses of a statement name together:
 /// the planner keeps what it weighed for each until the whole statement is
-/// planned (twenty SELECTs of eleven took 5.3 GiB at the offer's EXPLAIN).
+/// planned.
 pub const MAX_RELATIONS: usize = 32;
 
 mod atoms;
@@ -454,8 +454,7 @@ impl<'a> Walker<'a> {
         }
         // The planner foresees a series' rows from integers only: over
         // dates, timestamps or numerics it guesses 1,000 whatever the span
-        // (PostgreSQL 15 and 16 have no estimate for them; a century of
-        // seconds gathered took a backend to 3.4 GiB).
+        // (PostgreSQL has no estimate for them).
         let series = called == "generate_series";
         let args: Vec<Option<&Expr>> = args.into_iter().collect();
         let foreseen = args

@@ -69,8 +69,7 @@ impl Walker<'_> {
                     }
                     // PostgreSQL copies a CTE into every query that reads it
                     // when told not to materialise it: nested ones read twice
-                    // each double the plan at every level (fourteen levels of
-                    // 1 KB took the offer's EXPLAIN to 3.4 GiB).
+                    // each double the plan at every level.
                     if cte.materialized == Some(sqlparser::ast::CteAsMaterialized::NotMaterialized)
                     {
                         return Err(Refusal::TooLarge(Excess::NotMaterialized(
@@ -197,8 +196,7 @@ impl Walker<'_> {
     /// Counts the rows a `LIMIT` (or `FETCH FIRST`) lets through with its
     /// `OFFSET` toward [`Walked::top_rows`]: PostgreSQL sorts the first
     /// rows of an `ORDER BY … LIMIT` in memory, as many as that, whatever
-    /// `work_mem` says (200 rows each holding a 10 MB value built by `||`
-    /// took a backend to 1.9 GiB). Without a count, nothing is kept so.
+    /// `work_mem` says. Without a count, nothing is kept so.
     pub(super) fn top_rows(&mut self, count: Option<&Expr>, offset: Option<&Expr>, share: bool) {
         let Some(count) = count else {
             return;
@@ -334,10 +332,8 @@ impl Walker<'_> {
         let mut own = 1;
         let result = (|| {
             // The planner weighs every order of joining what one FROM joins,
-            // in memory kept until the whole statement is planned: eleven
-            // relations joined on one column took 287 MiB to plan, twenty
-            // such SELECTs 5.3 GiB at the offer's EXPLAIN, and 300 relations
-            // 30 s of its genetic search.
+            // in memory kept until the whole statement is planned, and many
+            // relations take its genetic search past any deadline.
             let here: usize = from.iter().map(|t| 1 + t.joins.len()).sum();
             if here > MAX_FROM_RELATIONS {
                 return Err(Refusal::TooLarge(Excess::Joined {

@@ -192,18 +192,17 @@ pub(super) fn pg_cell_into(
 
 /// What the values of one row may take read, in all, for their text to be
 /// written out on the server; each column that needs a bound gets its share
-/// (one row's texts are all held until the row is sent: five jsonb of
-/// 16 MiB of control characters took a backend to 1,254 MiB).
-/// 16 MiB read write out in no more than some 160 MB (a control character
-/// in six, a number bounded by [`jsonb_numbers_bounded`] in ten). Past its
-/// share, a cell says what the value takes stored, and nothing is read.
+/// (one row's texts are all held until the row is sent): 16 MiB read
+/// write out in no more than some 160 MB (a control character in six, a
+/// number bounded by [`jsonb_numbers_bounded`] in ten). Past its share, a
+/// cell says what the value takes stored, and nothing is read.
 const ROW_READ_BYTES: u64 = 16 * 1024 * 1024;
 
 /// What the jsonb values of one row may take read, in all, for their text
 /// to be written out, as measured (decompressed when within their share of
 /// [`ROW_READ_BYTES`]): less than that, because each number of a document
 /// is looked at first ([`jsonb_numbers_bounded`]), which takes more than
-/// linear time (100,000 numbers, 1.3 s; 500,000 past a 10 s deadline).
+/// linear time in the numbers a document holds.
 const ROW_JSONB_READ_BYTES: u64 = 1024 * 1024;
 
 /// What a value of a type whose text is not bounded by what it reads (an
@@ -269,7 +268,7 @@ fn type_words(type_name: &str) -> String {
 /// Whether every number in the jsonb `value` writes out in a few dozen
 /// characters: no more than 40 digits after the point, less than 10⁴⁰.
 /// Past that, a number of a few bytes stored writes out in up to 147,000
-/// characters (6,000 numbers 1e131071 in 1.6 kB wrote 786 MB).
+/// characters.
 /// Each number is read from the document as it is kept, never written.
 fn jsonb_numbers_bounded(value: &str) -> String {
     numbers_bounded(&format!(
@@ -345,9 +344,7 @@ pub(super) enum Shape {
     /// Rows within rows, arrays or jsonb within rows, or a row the
     /// catalogue does not describe (a `record`): their text cannot be
     /// bounded by what they take stored, as each level doubles the quotes
-    /// of the one inside (28 subqueries each read whole by
-    /// the next, a few bytes, wrote 537 MB; a stored row of ten levels,
-    /// 1.5 kB, 1 GB, for 30 s).
+    /// of the one inside.
     Nested,
 }
 
@@ -371,7 +368,7 @@ pub(super) async fn shapes(
     // a field of such a type or of an array or jsonb, a multirange, an
     // array, or a domain of a domain; numbers when a row's field is one.
     // A range is read through to what it ranges over (a range of rows is
-    // rows: 4.2 GB for 1.2 kB stored).
+    // rows).
     let found: Vec<(i64, bool, bool)> = sqlx::query_as(
         "WITH deep AS (SELECT t.oid, \
              t.typtype IN ('c', 'p', 'm', 'd') OR t.typcategory = 'A' \
@@ -513,8 +510,7 @@ pub(super) fn bounded_projection(
                     // what it reads, a row's fields possibly kept
                     // compressed inside it (taken for 256 times
                     // what it takes); a row of numbers in up to 18,000
-                    // times what it takes (1,000 fields of
-                    // 1e131071 with 16,383 decimals, 7 kB, 147 MB).
+                    // times what it takes.
                     (shape, false) => {
                         let kept = match shape {
                             Shape::Numbers => stored / 8,
@@ -555,9 +551,9 @@ pub(super) fn bounded_projection(
 /// each of which writes out short (fixed-width or text-like elements,
 /// numbers that are short), or when it is stored small; otherwise element
 /// by element, each cut, the first that many only, after the array's
-/// bounds (an array of 50 million NULLs, one bit each stored, took a
-/// backend to 1,840 MiB written out whole; one element of 300 million `"`,
-/// 3.4 MB stored, 1,745 MiB: each is written `\"`). The cut cell shows
+/// bounds (an element NULL takes one bit stored and five characters
+/// written, and each `"` of an element is written `\"`, so a few megabytes
+/// stored may write out a gigabyte). The cut cell shows
 /// `[1:50000000]={NULL,NULL,…`. An array of rows within rows is not
 /// written out.
 fn array_cell(value: &str, type_name: &str, shape: Shape, read: u64, stored: u64) -> String {

@@ -168,11 +168,10 @@ impl<'p> Foresight<'p> {
     /// Whether `plan` keeps rows in memory that no setting bounds, beyond
     /// its hash tables ([`Foresight::hashed_in_memory`]): the first rows of
     /// an `ORDER BY … LIMIT`, which the server sorts in a heap of as many
-    /// rows as the `LIMIT` lets through and never spills (200 rows each
-    /// holding a 10 MB value built by `||` took a backend to 1.9 GiB), and
-    /// the groups of a hashed `GROUP BY`, whose memory the server checks
-    /// only when it makes a group (100 groups made on short values, whose
-    /// `max()` then grew to 10 MB each: 1 GiB).
+    /// rows as the `LIMIT` lets through and never spills, and the groups of
+    /// a hashed `GROUP BY`, whose memory the server checks only when it
+    /// makes a group (a group made on a short value may then grow by
+    /// `max()` to the longest value read).
     pub(super) fn keeps_rows(node: &serde_json::Value) -> bool {
         let mut sorts = std::collections::HashSet::new();
         if node["Node Type"].as_str() == Some("Limit") {
@@ -273,9 +272,9 @@ impl<'p> Foresight<'p> {
         // statement tests values against a subquery's rows, it is hashed if
         // the planner reckons it fits `hash_memory` (its rows times their
         // width: less than the planner's own reckoning, which adds each
-        // entry's header), as two `c.nom = ANY (SELECT d.body || d.body …)`
-        // in a select list were (a backend at 1.6 GiB); otherwise it is run
-        // again for every row, holding nothing.
+        // entry's header), as `c.nom = ANY (SELECT d.body || d.body …)` in a
+        // select list is; otherwise it is run again for every row, holding
+        // nothing.
         if let Some(hash_memory) = hash_memory {
             for (name, reckoned) in subplans {
                 if name.starts_with("SubPlan ")
@@ -373,7 +372,7 @@ impl<'p> Foresight<'p> {
         // only tests it; an uncorrelated one's (an InitPlan), computed once
         // and usable by any step beneath the one it hangs from (the `LIMIT`
         // above a sort whose rows each hold `(SELECT max(k.val) FROM kv k)
-        // || g`: 2 GiB), by every row read beneath it. The server lists a
+        // || g`), by every row read beneath it. The server lists a
         // step's InitPlans before its other children.
         let inherited = self.inherited;
         let mut evaluated = 0.0;
@@ -532,8 +531,8 @@ impl<'p> Foresight<'p> {
         // for each copy a row holds, or what the statement builds. Groups
         // that only count or sum do not grow: the server spills groups
         // past its memory as it makes them (PostgreSQL 13 on), however many
-        // a recursion gives (an org chart's head count by depth
-        // was refused).
+        // a recursion gives, so an org chart's head count by depth is not
+        // refused.
         if Self::groups_by_hash(node) && groups_keep_values {
             let growing = Carried {
                 total: carried_in.iter().map(|c| c.total).sum(),
@@ -587,7 +586,7 @@ impl<'p> Foresight<'p> {
     /// - A joined row carries a row of each side: in a product, each row of
     ///   one side meets every row of the other; where the planner estimates
     ///   the pairs that match (`matched`), one long value may meet many
-    ///   rows (a 10 MB value joined to 120 rows of one key), each row
+    ///   rows (a long value joined to the many rows of one key), each row
     ///   carrying the longest of each side.
     /// - An aggregate of all its rows into one, or into several sets of
     ///   groups, may pick the longest value for each row it passes; a
@@ -683,8 +682,8 @@ impl<'p> Foresight<'p> {
     /// What the inner side of a hash join may keep in memory. The server
     /// splits a hash join's inner rows into batches that fit `work_mem` by
     /// their key, and cannot split the rows of one key: then it keeps them
-    /// all (the rows of a key computed alike, `a.id * 0 = b.k`, over 120
-    /// values of 10 MB built by `body || ''` took a backend to 1.2 GiB).
+    /// all (the rows of a key computed alike, `a.id * 0 = b.k`, each holding
+    /// a value built by `body || ''`).
     /// Joined on columns, the keys are the data's own, and the planner knows
     /// each row's width; what it cannot see is still held: the values a row
     /// carries out of line and what the statement builds into it. Joined on
@@ -692,8 +691,8 @@ impl<'p> Foresight<'p> {
     /// `inner` is the join's inner side: its bound on rows, what they carry
     /// beyond their width, and its width. What a row carries out of
     /// line counts only when the statement builds values of what it reads:
-    /// read as they are (`d.body`, `length(d.body)`), the server keeps their
-    /// pointers (a join carrying ten 10 MB documents: a backend at 35 MiB).
+    /// read as they are (`d.body`, `length(d.body)`), the server keeps only
+    /// their pointers.
     fn joined_by_hash(
         &self,
         node: &serde_json::Value,

@@ -299,9 +299,8 @@ fn a_row_picked_among_others_carries_the_longest_value_not_the_average() {
     let product = beside_series(kv(100.0, None), 40.0);
     assert_eq!(heaviest_over_kv(&product), 120.0 * (100.0 * 40.0 + 10e6));
     // `(SELECT max(k.val) AS v FROM kv k) t, generate_series(1, 120)`:
-    // the one row of the aggregate may hold the longest value (a hashed
-    // NOT IN took a backend to 1.2 GiB), as may the one row an
-    // index finds (`WHERE k.id = 1000`).
+    // the one row of the aggregate may hold the longest value, as may the
+    // one row an index finds (`WHERE k.id = 1000`).
     let maximum = serde_json::json!({
         "Node Type": "Aggregate", "Strategy": "Plain", "Plan Rows": 1, "Plan Width": 32,
         "Plans": [kv(100.0, None)],
@@ -340,7 +339,7 @@ fn a_row_picked_among_others_carries_the_longest_value_not_the_average() {
 #[test]
 fn the_first_rows_of_a_limit_and_the_values_of_hashed_groups_stay_in_memory() {
     // `… ORDER BY g DESC LIMIT 200` of kv's rows beside the series'
-    // 120, each holding `k.val || g` (1.9 GiB).
+    // 120, each holding `k.val || g`.
     let product = || beside_series(kv(100.0, None), 40.0);
     let sorted = |limit: Option<serde_json::Value>, reading: Reading| {
         let sort = serde_json::json!({
@@ -379,7 +378,7 @@ fn the_first_rows_of_a_limit_and_the_values_of_hashed_groups_stay_in_memory() {
     // Without a LIMIT, the sort spills to disk past work_mem.
     assert_eq!(sorted(None, top), 0.0);
     // `max(k.val || g) … GROUP BY g % 100`, hashed: every group may
-    // grow to the longest value (1 GiB).
+    // grow to the longest value.
     let grouped_by = |strategy: &str, reading: Reading| {
         let plan = serde_json::json!({
             "Node Type": "Aggregate", "Strategy": strategy, "Plan Rows": 100,
@@ -423,7 +422,7 @@ fn a_subquerys_value_is_held_by_the_rows_it_may_be_used_in() {
     };
     // `(SELECT max(k.val) FROM kv k) || g … ORDER BY g DESC LIMIT 200`:
     // the InitPlan hangs from the LIMIT, above the sort whose rows hold
-    // its value (2 GiB).
+    // its value.
     let series = serde_json::json!({
         "Node Type": "Function Scan", "Function Name": "generate_series",
         "Plan Rows": 700, "Plan Width": 36,

@@ -21,15 +21,14 @@ pub(super) struct Growth {
 /// The most memory the backend may take to build one row's copies of the
 /// values it reads: each `||` of a chain is a new value, and all of them
 /// live until the row is done, so `k` copies of a value of `L` bytes take
-/// about `k (k + 1) / 2 × L` (sixteen copies of a 10 MB document took a
-/// backend to 1,460 MiB); a split takes its working memory on top
+/// about `k (k + 1) / 2 × L`; a split takes its working memory on top
 /// (`Cost::split_working`).
 pub(super) const ROW_COPIES_BYTES: f64 = 256.0 * 1024.0 * 1024.0;
 
 /// The longest value a statement may parse as another type: the error on
 /// one it cannot parse quotes it whole, and the driver holds the message
 /// (about twice, as it receives it) before the bot cuts it to what it
-/// shows. A value of 128 MB cast to `int` took the bot to 304 MiB.
+/// shows.
 pub(super) const QUOTED_BYTES: f64 = 32.0 * 1024.0 * 1024.0;
 
 /// Why a statement's read values are weighed (see [`Growth`]).
@@ -89,10 +88,10 @@ pub(super) fn growths(query: &Validated) -> Vec<Growth> {
 /// of them may be longer than a row keeps in place; a row holding `k`
 /// copies of a value (`body || body || …`), when `k (k + 1) / 2` times the
 /// longest may pass [`ROW_COPIES_BYTES`].
-/// Appended for as long as the recursion runs, a 10 MB document took a
-/// backend past 1 GiB within 30 s; names of some hundreds of bytes cannot
-/// grow a value past some megabytes within a deadline (each step copies
-/// it). Every variable-length column the statement reads in the tables the
+/// Appended for as long as the recursion runs, a long document grows a
+/// value past a gigabyte within a deadline; names of some hundreds of bytes
+/// cannot grow a value past some megabytes (each step copies it). Every
+/// variable-length column the statement reads in the tables the
 /// plan reads counts: one declared short (`varchar(200)`) as declared;
 /// others by their longest value, read on the whole table (the length in
 /// the pointer for text, nothing fetched), where a sample could miss the
@@ -212,8 +211,9 @@ pub(super) async fn weigh_growth(
                     continue;
                 }
                 // A text's length is read from its pointer, which costs a
-                // row's read: `first_name || ' ' || last_name` of a table of
-                // 200,000 people was refused unmeasured.
+                // row's read: such a column is read whole on larger tables,
+                // so that `first_name || ' ' || last_name` of a large table
+                // is measured, not refused.
                 let whole = match growth.why {
                     Why::Quotes | Why::Builds if *in_pointer => QUOTED_WHOLE_ROWS,
                     Why::Quotes | Why::Recursion | Why::Builds => OUT_OF_LINE_SAMPLE_ROWS,
@@ -260,8 +260,7 @@ pub(super) async fn weigh_growth(
                 .map_or("", |column| column.7.as_str())
         };
         // Lengths read from the pointers together; each value read whole
-        // alone, so that a row holds one at a time (twenty 30 MB columns
-        // read in one row: 640 MiB).
+        // alone, so that a row holds one at a time.
         let (pointers, read): (Vec<&str>, Vec<&str>) =
             names.into_iter().partition(|column| in_pointer(column));
         let groups = Some(pointers)
@@ -296,7 +295,7 @@ pub(super) async fn weigh_growth(
     }
     // A value of another type than text (jsonb, an array) built on is
     // taken apart and put together again, in memory many times its size as
-    // read (`payload || payload` of 30 MB jsonb documents: 827 MiB).
+    // read (`payload || payload`).
     let structured = |(schema, table, column): &(&str, &str, &str)| {
         columns.iter().any(|(s, t, c, _, in_pointer, _, _, _)| {
             s == schema && t == table && c == column && !in_pointer
@@ -327,8 +326,7 @@ pub(super) async fn weigh_growth(
 }
 
 /// A number whose text may be far longer than the number (`1e131071` is
-/// stored in a few bytes and written with 131,072 digits; 300,000 numbers
-/// `1e999` in a jsonb of 81 kB write 300 MB), in a jsonpath
+/// stored in a few bytes and written with 131,072 digits), in a jsonpath
 /// filter: past 20 digits either side of the point, where a number's text
 /// may pass a few times its size as read ([`TEXT_OF_READ`]).
 pub(super) const EXPANDING: &str = "strict $.** ? (@ >= 1e20 || @ <= -1e20 \
@@ -337,13 +335,12 @@ pub(super) const EXPANDING: &str = "strict $.** ? (@ >= 1e20 || @ <= -1e20 \
 /// The length a weighing of what a statement builds or quotes counts for
 /// `column` of `kind` ([`TYPE_KIND`]), in SQL: its size as read
 /// ([`read_length`]), plus five bytes an element for an array (an element
-/// NULL takes one bit stored and `NULL,` written: an array of 50 million
-/// NULLs is 6 MB as read), and infinite when it holds a number of more
-/// than 20 digits either side of the point ([`EXPANDING`]; a 1.6 kB jsonb of
-/// 6,000 numbers `1e131071` writes 786 MB: the error on parsing its text
-/// or a member of it took the bot to 1,566 MiB). A jsonb or
+/// NULL takes one bit stored and `NULL,` written), and infinite when it
+/// holds a number of more than 20 digits either side of the point
+/// ([`EXPANDING`]: a jsonb of a few kilobytes may write hundreds of
+/// megabytes, which an error on parsing it quotes whole). A jsonb or
 /// row value is searched for such numbers only up to 8 MB as read (the
-/// search takes up to 27 times the value; longer ones are refused by their
+/// search takes many times the value; longer ones are refused by their
 /// size anyway, four times that being past [`QUOTED_BYTES`]).
 pub(super) fn written_length(column: &str, in_pointer: bool, kind: &str) -> String {
     let read = read_length(column, in_pointer);

@@ -189,13 +189,12 @@ async fn refuse_outside(
 /// read from the data (`Cost::digits_read`) when a `numeric` column it
 /// reads, in the tables its plan reads, holds a number written with more
 /// than [`MAX_NUMERIC_DIGITS`] characters (an array of numbers or a range
-/// of them by its longest element or bound: `ln(lower(d.band))`, `ln(d.rs[1])`
-/// reach them, 24.5 s): the validator bounds the digits
-/// a statement writes, and a `numeric` may hold 16,383 after the point
-/// (four `log` of such a rate in one row ran 16.7 s under a 10 s deadline,
-/// one call is not interrupted). Measured on every row up to a
-/// million, on a sample of pages past; one it cannot read (through a view)
-/// cannot be measured.
+/// of them by its longest element or bound, which `ln(lower(d.band))` and
+/// `ln(d.rs[1])` reach): the validator bounds the digits a statement
+/// writes, but a `numeric` may hold 16,383 after the point, and the
+/// deadline does not interrupt one call on such a number. Measured on
+/// every row up to a million, on a sample of pages past; one it cannot
+/// read (through a view) cannot be measured.
 async fn weigh_digits(
     conn: &mut sqlx::PgConnection,
     query: &Validated,
@@ -356,8 +355,7 @@ async fn weigh_gathering(
     // stored out of line again, as does each copy of the rows it gathers
     // from (`FROM (SELECT body || body AS x …)`); each copy of the gathered
     // value itself (`t || t`, `length(t || t)` of a CTE's `string_agg(…)
-    // AS t`) weighs all of it again: sixteen copies of a 63 MiB
-    // `string_agg` of short notes took a backend to 1.4 GiB.
+    // AS t`) weighs all of it again: the server builds each copy whole.
     let copies = query.cost.gathered_copies.max(query.cost.row_copies).max(1) as f64;
     let out_of_line = measured
         .get(conn, query, plan, tables)
@@ -366,8 +364,7 @@ async fn weigh_gathering(
         .map(|(read, measured)| (read.clone(), measured.times(copies)))
         .collect();
     // Written out whole as text, each element of some types keeps a buffer
-    // until the whole value is written (320,000 ranges, 22 bytes
-    // each, gathered then written: 1,078 MiB of backend).
+    // until the whole value is written (see [`WRITTEN_ELEMENT_BYTES`]).
     let written = query.cost.gathered_as_text
         && !buffered_reads(conn, query, plan, ELEMENT_BUFFERED)
             .await?
@@ -400,7 +397,7 @@ async fn weigh_gathering(
 /// (a hashed `NOT IN` subquery, a hashed `EXCEPT`/`INTERSECT`): the
 /// planner hashes when its estimate fits `work_mem`, and keeps hashing
 /// whatever the rows turn out to be: led by filters it could only guess,
-/// one took a backend to 3.2 GiB within a 10 s deadline.
+/// it may grow to gigabytes before the deadline stops it.
 const MAX_HASHED_BYTES: f64 = 256.0 * 1024.0 * 1024.0;
 
 /// Refuses a query whose plan keeps rows in memory whatever `work_mem`
@@ -421,8 +418,7 @@ async fn weigh_hashed(
     hashes: bool,
 ) -> Result<(), ExecError> {
     // The plan's estimate of a series it cannot foresee (`generate_series`
-    // over timestamps) is a guess: a hash of a century of seconds took a
-    // backend to 4 GiB.
+    // over timestamps) is a guess: a hash of it has no bound.
     if hashes && query.cost.computed_series {
         return Err(ExecError::TooHeavy(Heavy::Hashes {
             mib: None,
@@ -471,18 +467,17 @@ const MIN_HELD_READS: u64 = 2;
 /// How many times its size as read ([`read_length`]) a structured value
 /// read whole by a call may take: read, then written out as text in a
 /// buffer that doubles as it grows, or as one text per member (an array of
-/// integers written out: 11.5 times its size as read; `concat(payload,
-/// '')` of a 30 MB jsonb, four times in a row: 875 MiB).
+/// integers or a jsonb written out takes several times its size as
+/// read).
 const STRUCTURED_READ_BYTES: f64 = 8.0;
 
 /// Refuses a statement whose calls read whole more of the values they are
 /// given than a backend should hold (`Cost::held_reads`): each call
 /// given a value stored compressed or out of line unpacks its own copy,
-/// which lives until the row is done (120 `strpos(d.body, …)` in one row
-/// of a 10 MB document took a backend to 1,169 MiB), so together they may
-/// take the longest such value the tables the plan reads hold, that many
-/// times, at most [`ROW_COPIES_BYTES`]; a structured value, its size as
-/// read [`STRUCTURED_READ_BYTES`] times. The longest is measured as the
+/// which lives until the row is done, so together they may take the
+/// longest such value the tables the plan reads hold, that many times, at
+/// most [`ROW_COPIES_BYTES`]; a structured value, its size as read
+/// [`STRUCTURED_READ_BYTES`] times. The longest is measured as the
 /// gatherings' are (see [`out_of_line`]: on a sample of pages past
 /// 100,000 rows).
 async fn weigh_reads(
@@ -519,8 +514,7 @@ async fn weigh_reads(
 /// backend should hold (`Cost::held_rebuilds`): `payload - 0`,
 /// `payload #- '{a}'` or `payload || '[…]'` takes a jsonb document apart
 /// into a tree of nodes, [`REBUILT_BYTES`] times its size as read, and puts
-/// a new one together, held until the row is done (two `payload - 0` of a
-/// 30 MB array in one row took a backend to 802 MiB). Together they may
+/// a new one together, held until the row is done. Together they may
 /// take the longest structured value the tables the plan reads hold, that
 /// many times, at most [`ROW_COPIES_BYTES`]; measured as the gatherings'
 /// are (see [`out_of_line`]).
@@ -551,10 +545,10 @@ async fn weigh_rebuilds(
 /// compare in one call, in characters looked for times bytes looked in:
 /// each element looked for is compared with every element of the value it
 /// is looked for in, and no deadline interrupts the call. The costliest
-/// measured here: elements of one character split from a text (`&&` of
-/// `string_to_array(body, NULL)`), 1.5 ns a character-byte; nested jsonb
-/// arrays (`payload @> '[[…], …]'`), 0.7 ns (100 looked for in a 24 MB
-/// document: 6.7 s). At this bound such a call stays near 1.5 s.
+/// are elements of one character split from a text (`&&` of
+/// `string_to_array(body, NULL)`), about 1.5 ns a character-byte, and
+/// nested jsonb arrays (`payload @> '[[…], …]'`): at this bound such a
+/// call stays near 1.5 s.
 const SEARCHED_CHAR_BYTES: f64 = 1.0e9;
 
 /// Refuses a statement whose containment, existence and overlap tests
@@ -565,12 +559,11 @@ const SEARCHED_CHAR_BYTES: f64 = 1.0e9;
 /// holds copies of one), and each overlap of two values read as if both
 /// were that long. Measured as the gatherings' are (see [`out_of_line`]).
 /// A view the statement reads may gather rows into the values it gives
-/// (`array_agg(s.email) AS emails`: an array of 1.5 million e-mails that
-/// exists only while the query runs, 170 s; by `ARRAY(SELECT
-/// …)`, 192 s): when the plan aggregates or runs a subquery for
-/// a value and the statement names a view (a relation the plan does not
-/// read that the catalogue says is a view, not a partitioned table), the
-/// longest value is as long as a gathering may make one
+/// (`array_agg(s.email) AS emails`, `ARRAY(SELECT …)`: a value that
+/// exists only while the query runs): when the plan aggregates or runs a
+/// subquery for a value and the statement names a view (a relation the
+/// plan does not read that the catalogue says is a view, not a partitioned
+/// table), the longest value is as long as a gathering may make one
 /// ([`MAX_GATHERED_BYTES`]).
 async fn weigh_searches(
     conn: &mut sqlx::PgConnection,
@@ -675,9 +668,8 @@ async fn reads_structured(
 
 /// What the server keeps for one element of a range, row or jsonb while it
 /// writes a value holding it out as text: a buffer of 1 KB at least, three
-/// for a range (its text and each bound's; measured, 3.2 KB a
-/// range of `tstzrange[]`, 1.1 KB a jsonb or row element), all kept until
-/// the whole value is written.
+/// for a range (its text and each bound's, about 3.2 KB in all), all kept
+/// until the whole value is written.
 const WRITTEN_ELEMENT_BYTES: f64 = 3_400.0;
 
 /// Whether a column's type keeps a buffer per element when it is written
@@ -728,10 +720,10 @@ async fn buffered_reads(
 
 /// Refuses a statement that writes out whole as text a stored value of
 /// many elements that each keep a buffer until it is all written
-/// ([`ELEMENTS_BUFFERED`]): a multirange of 500,000 ranges, 6.5 MB stored,
-/// took a backend to 1,602 MiB as `busy::text`. Its elements
-/// may be read apart (`x[1]`, `lower(x)`); the bot's own cell shows an
-/// array's first elements only.
+/// ([`ELEMENTS_BUFFERED`]): a multirange stored in a few megabytes takes
+/// hundreds of times that written out as `busy::text`. Its elements may be
+/// read apart (`x[1]`, `lower(x)`); the bot's own cell shows an array's
+/// first elements only.
 async fn weigh_written_elements(
     conn: &mut sqlx::PgConnection,
     query: &Validated,

@@ -9,8 +9,8 @@ use super::*;
 /// is common (`code::int`), so is joining texts (`first_name || ' ' ||
 /// last_name`), and the lengths of a million texts are read from their
 /// pointers well within the deadline the measure runs under. Other types
-/// are measured by their text, written out for each row (900,000 jsonb
-/// documents of 10 KB took 23 s), so only up to [`OUT_OF_LINE_SAMPLE_ROWS`].
+/// are measured by their text, written out for each row, which is far
+/// slower: so only up to [`OUT_OF_LINE_SAMPLE_ROWS`].
 pub(super) const QUOTED_WHOLE_ROWS: f64 = 1_000_000.0;
 
 /// The rows of each table `plan` reads, by name, and the rows each read
@@ -54,10 +54,9 @@ pub(in super::super) async fn table_rows(
         return Ok(found);
     }
     // The planner estimates such a condition from the column's statistics,
-    // which may not know the value at all: a category added since the last
-    // ANALYZE (60 reports of 10 MB estimated at one row), a value longer
-    // than ANALYZE keeps (a shared 1,313-character footer, at one row
-    // whatever it is shared by). Counted in the allowed schemas that have
+    // which may not know the value at all (a category added since the last
+    // ANALYZE, a value longer than ANALYZE keeps): it is then estimated at one
+    // row, whatever it is shared by. Counted in the allowed schemas that have
     // a table of that name this role may read (the plan does not say
     // which; the statement's names resolve in them only), never elsewhere.
     for ((relation, alias), condition) in Foresight::conditions(plan) {
@@ -138,17 +137,16 @@ pub(in super::super) const OUT_OF_LINE_SAMPLE_ROWS: f64 = 100_000.0;
 /// The length of `column`'s value as a statement reads it, in SQL: a
 /// text-like value's from its pointer, nothing fetched; any other as read,
 /// fetched and decompressed into a row of its own, never written out as
-/// text (written out, an array of 13 million zeros took 23 times its text
-/// in memory, and the measure itself took a backend to 606 MiB; three
-/// 30 MB jsonb columns written out in one row, 658 MiB).
+/// text (written out, an array takes many times its text in memory, and
+/// the measure itself would hold what the weighing guards against).
 /// A jsonb or an array read is many times its stored size, and up to four
 /// times its text (a number of one character takes some twelve bytes).
 /// A compressed value is decompressed to be measured (a copy made, then
 /// another: twice what it holds) only when it can hold no more than
 /// [`DECOMPRESSED_READ_BYTES`] ([`read_at_most`]): one stored uncompressed
 /// is what it takes stored, and any other is taken for the most its
-/// compression can hold (an hstore of 450 MB of `"` stored
-/// compressed in 5 MB took the backend to 905 MiB, measured).
+/// compression can hold (a few megabytes stored may hold hundreds of
+/// megabytes of quotes, which decompressing would hold twice).
 pub(in super::super) fn read_length(column: &str, in_pointer: bool) -> String {
     let column = quoted(column);
     match in_pointer {
@@ -166,8 +164,8 @@ pub(in super::super) fn read_length(column: &str, in_pointer: bool) -> String {
 
 /// The most a compressed structured value may hold for the weighing to
 /// decompress it to measure it: the measure takes twice that at most, and
-/// legitimate documents of 40 MB read (4 MB stored) are measured, not
-/// guessed 88 times larger than they take stored.
+/// legitimate documents of some tens of megabytes read are measured, not
+/// guessed at the most their compression could hold.
 pub(in super::super) const DECOMPRESSED_READ_BYTES: u64 = 400 * 1024 * 1024;
 
 /// How one column read is measured (see [`out_of_line`]).
@@ -188,8 +186,8 @@ pub(in super::super) struct Measure {
 /// total, the longest of each added up (as if one row held them all), the
 /// rows counted, and the longest structured value. Each length is computed
 /// once a row (`OFFSET 0` keeps the planner from copying it into each
-/// aggregate: four texts of a 30 MB jsonb written out at once took a
-/// backend to 815 MiB at the offer).
+/// aggregate, which would write a structured value out once for each, all
+/// at once).
 pub(in super::super) async fn measure(
     conn: &mut sqlx::PgConnection,
     schema: &str,
@@ -345,9 +343,9 @@ pub(in super::super) async fn out_of_line(
         }
         let rows = tables.rows(relation).unwrap_or(0.0);
         // A sample of pages may miss the few long values a statement picks
-        // by its filter (100 logs of 10 MB among a million short ones, all
-        // of one client: 2 GiB gathered, weighed at 160 bytes a row): lengths
-        // read from the pointers are read on every row up to a million.
+        // by its filter (the long logs of one client among a million short
+        // ones): lengths read from the pointers are read on every row up to a
+        // million.
         let whole = match all_in_pointer {
             true => QUOTED_WHOLE_ROWS,
             false => OUT_OF_LINE_SAMPLE_ROWS,
@@ -368,14 +366,13 @@ pub(in super::super) async fn out_of_line(
         for ((schema, table), measures) in by_table {
             // Lengths read from the pointers cost nothing: measured together.
             // A value written out as text to be measured takes many times its
-            // length in memory while it is (three 30 MB jsonb columns written
-            // out in one row took a backend to 658 MiB): each such
-            // column is measured alone, so that a row holds one at a time.
+            // length in memory while it is: each such column is measured
+            // alone, so that a row holds one at a time.
             let (pointers, written): (Vec<&Measure>, Vec<&Measure>) =
                 measures.iter().partition(|m| m.in_pointer);
             // A sample of pages may miss the one long value a statement looks
-            // in (one 40 MB array among a million rows, looked in for 2,600
-            // elements, ran 37 s under a 10 s deadline). What such values take
+            // in (one long array among a million rows, looked in by a call no
+            // deadline interrupts). What such values take
             // stored is read from their pointers on every row up to a million,
             // as text lengths are: their length read is at least that, whatever
             // the sample saw. Through a partition root, its size is not this

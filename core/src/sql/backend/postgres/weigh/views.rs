@@ -76,11 +76,10 @@ pub(super) fn named_relations(sql: &str) -> Option<std::collections::HashMap<Str
 /// into more than [`MAX_EXPANDED_SCANS`] reads of tables: the planner
 /// expands every view a statement reads, and every view those read, and
 /// plans all of it at once in memory, before any deadline can stop it
-/// (views that each read the one before twice by `UNION ALL`,
-/// twelve deep: 4,096 reads of a table, 1,037 MiB of backend at the
-/// offer's EXPLAIN; of 32 columns, eleven deep, 1,685 MiB). Counted from
-/// the views' definitions, each reference once for every time it is read;
-/// a definition that cannot be parsed counts as one read.
+/// (views that each read the one before twice by `UNION ALL` double the
+/// reads at every level). Counted from the views' definitions, each
+/// reference once for every time it is read; a definition that cannot be
+/// parsed counts as one read.
 pub(in super::super) async fn weigh_expansion(
     conn: &mut sqlx::PgConnection,
     query: &Validated,
@@ -153,8 +152,8 @@ pub(in super::super) async fn weigh_expansion(
 /// definition (`pg_get_viewdef`) is judged by the validator and weighed
 /// ([`weigh_within`]) on the statement's own plan, which reads the view's
 /// tables, so that a view that gathers is weighed as a gathering written
-/// out would be (a view gathering 1.5 M rows into one array, read plainly,
-/// took a backend to 945 MiB). A definition the validator
+/// out would be (a view gathering rows into one array holds all of it
+/// however plainly it is read). A definition the validator
 /// refuses for its size refuses the statement; one refused for anything
 /// else (a function or a schema outside the policy: views are the
 /// database's owners', not the asker's) is not weighed: the validator's
