@@ -608,3 +608,32 @@ async fn postgres_resolves_unqualified_names_in_the_allowed_schemas_only() {
         .unwrap();
     assert_eq!(preview.rows[0][0].as_deref(), Some("x"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sqlite_generated_column_is_in_the_catalogue_and_in_what_a_statement_reads() {
+    let (_dir, exec) = sqlite_made_by(
+        "CREATE TABLE clients (id INTEGER PRIMARY KEY, nom TEXT, iban TEXT, \
+         last4 TEXT GENERATED ALWAYS AS (substr(iban, -4)) VIRTUAL); \
+         INSERT INTO clients (nom, iban) VALUES ('Dupont', 'FR7630006000011234567890189');",
+    )
+    .await;
+    let catalog = exec.catalog(&[]).await.unwrap();
+    let columns: Vec<&str> = catalog.tables[0]
+        .columns
+        .iter()
+        .map(|c| c.name.as_str())
+        .collect();
+    assert_eq!(columns, ["id", "nom", "iban", "last4"]);
+    let policy = Policy::new(Dialect::Sqlite);
+    let judged = pstral_core::sql::validate::validate_in(
+        "SELECT last4 FROM clients",
+        &policy,
+        Some(&catalog),
+    )
+    .unwrap();
+    assert_eq!(judged.reach.listed(), ["clients.last4"]);
+    let (preview, _) = run(&exec, "SELECT last4 FROM clients", limits(10, 5000))
+        .await
+        .unwrap();
+    assert_eq!(preview.rows[0][0].as_deref(), Some("0189"));
+}

@@ -382,13 +382,19 @@ impl Executor for SqliteExecutor {
         let mut tables = Vec::new();
         for (name, ddl) in names {
             let (table_comment, column_comments) = ddl_comments(ddl.as_deref().unwrap_or_default());
-            let quoted = name.replace('"', "\"\"");
-            let columns: Vec<(i64, String, String, i64, Option<String>, i64)> = sqlx::query_as(
-                sqlx::AssertSqlSafe(format!("PRAGMA table_info(\"{quoted}\")")),
-            )
-            .fetch_all(&self.pool)
-            .await
-            .map_err(database)?;
+            // `table_xinfo`, not `table_info`, which leaves out generated
+            // columns: a statement may read them, and what it reads is
+            // judged against this list. A virtual table's hidden columns
+            // (hidden = 1) are the module's, not the data's.
+            let columns: Vec<(i64, String, String, i64, Option<String>, i64)> =
+                sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT cid, name, type, \"notnull\", dflt_value, pk \
+                     FROM pragma_table_xinfo('{}') WHERE hidden <> 1 ORDER BY cid",
+                    name.replace('\'', "''")
+                )))
+                .fetch_all(&self.pool)
+                .await
+                .map_err(database)?;
             let fks: Vec<(i64, i64, String, String, Option<String>)> = sqlx::query_as(
                 sqlx::AssertSqlSafe(format!(
                     "SELECT id, seq, \"table\", \"from\", \"to\" FROM pragma_foreign_key_list('{}')",
