@@ -26,7 +26,8 @@ const ORA: u8 = 0b001;
 const PG: u8 = 0b010;
 const LITE: u8 = 0b100;
 
-fn bit(dialect: Dialect) -> u8 {
+/// The bit of `dialect` in a set of dialects.
+pub(super) fn bit(dialect: Dialect) -> u8 {
     match dialect {
         Dialect::Oracle => ORA,
         Dialect::Postgres => PG,
@@ -63,6 +64,27 @@ pub(super) struct FunctionSpec {
     /// PostgreSQL: it parses a text into words, `(configuration, text)` or
     /// `(text)`.
     pub(super) searches_words: bool,
+    /// What some of its arguments are to the checks, by position from 0.
+    pub(super) args: &'static [(usize, Role)],
+}
+
+/// What an argument of a call is to the checks that bound one call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Role {
+    /// How long the result is (`repeat`'s count, `lpad`'s length).
+    Size,
+    /// What a search looks for, in the dialects given, whose search costs
+    /// the product of the two lengths in one call (`strpos`'s needle).
+    Needle(u8),
+    /// A regular expression.
+    Regex,
+    /// A JSON path, which may hold a regular expression (`like_regex`).
+    JsonPath,
+    /// A format whose conversions may take widths (`printf`'s first).
+    Format,
+    /// A text written between every two pieces (`array_to_string`'s
+    /// separator and text for a null).
+    Separator,
 }
 
 /// What a gathering builds.
@@ -176,6 +198,7 @@ const fn f(name: &'static str) -> FunctionSpec {
         parses_text: false,
         grows: false,
         searches_words: false,
+        args: &[],
     }
 }
 
@@ -225,7 +248,19 @@ impl FunctionSpec {
             ..self
         }
     }
+    const fn args(self, args: &'static [(usize, Role)]) -> Self {
+        Self { args, ..self }
+    }
 }
+
+/// The argument that says how long the result is, second.
+const SIZE_AT_1: &[(usize, Role)] = &[(1, Role::Size)];
+/// A regular expression, second.
+const REGEX_AT_1: &[(usize, Role)] = &[(1, Role::Regex)];
+/// A JSON path, second.
+const JSON_PATH_AT_1: &[(usize, Role)] = &[(1, Role::JsonPath)];
+/// What PostgreSQL's search looks for, second.
+const NEEDLE_AT_1: &[(usize, Role)] = &[(1, Role::Needle(PG))];
 
 /// Every function the checks know, lower case: `scalar` names the dialects
 /// in which it may be called in an expression (aggregates and window
@@ -350,42 +385,90 @@ const FUNCTIONS: &[FunctionSpec] = &[
     f("substr").scalar(ALL).growth(AS_GIVEN),
     f("substrb").scalar(ORA).growth(AS_GIVEN),
     f("substring").scalar(PG | LITE).growth(AS_GIVEN),
-    f("instr").scalar(ORA | LITE).growth(BOUNDED),
-    f("strpos").scalar(PG).growth(BOUNDED),
+    f("instr")
+        .scalar(ORA | LITE)
+        .growth(BOUNDED)
+        .args(&[(1, Role::Needle(ORA))]),
+    f("strpos").scalar(PG).growth(BOUNDED).args(NEEDLE_AT_1),
     f("position").scalar(PG).growth(BOUNDED),
-    f("replace").scalar(ALL).growth(Growth::Replace).grows(),
+    f("replace")
+        .scalar(ALL)
+        .growth(Growth::Replace)
+        .grows()
+        .args(NEEDLE_AT_1),
     f("translate").scalar(ORA | PG).growth(MAPPED),
     f("trim").scalar(ALL).growth(AS_GIVEN),
     f("ltrim").scalar(ALL).growth(AS_GIVEN),
     f("rtrim").scalar(ALL).growth(AS_GIVEN),
     f("btrim").scalar(PG).growth(AS_GIVEN),
-    f("lpad").scalar(ORA | PG).growth(AS_GIVEN).grows(),
-    f("rpad").scalar(ORA | PG).growth(AS_GIVEN).grows(),
+    f("lpad")
+        .scalar(ORA | PG)
+        .growth(AS_GIVEN)
+        .grows()
+        .args(SIZE_AT_1),
+    f("rpad")
+        .scalar(ORA | PG)
+        .growth(AS_GIVEN)
+        .grows()
+        .args(SIZE_AT_1),
     f("left").scalar(PG).growth(AS_GIVEN),
     f("right").scalar(PG).growth(AS_GIVEN),
     f("reverse").scalar(PG).growth(AS_GIVEN),
-    f("repeat").scalar(PG).growth(Growth::Repeat).grows(),
+    f("repeat")
+        .scalar(PG)
+        .growth(Growth::Repeat)
+        .grows()
+        .args(SIZE_AT_1),
     f("concat").scalar(ALL).growth(AS_GIVEN),
     f("concat_ws").scalar(PG | LITE).growth(Growth::Separated),
-    f("split_part").scalar(PG).growth(AS_GIVEN),
+    f("split_part")
+        .scalar(PG)
+        .growth(AS_GIVEN)
+        .args(NEEDLE_AT_1),
     f("starts_with").scalar(PG).growth(BOUNDED),
     f("ascii").scalar(ORA | PG).growth(BOUNDED),
     f("chr").scalar(ORA | PG).growth(BOUNDED),
     f("char").scalar(LITE).growth(BOUNDED),
     f("unicode").scalar(LITE).growth(BOUNDED),
     f("soundex").scalar(ORA).growth(BOUNDED),
-    f("regexp_like").scalar(ORA).growth(BOUNDED),
+    f("regexp_like")
+        .scalar(ORA)
+        .growth(BOUNDED)
+        .args(REGEX_AT_1),
     f("regexp_replace")
         .scalar(ORA | PG)
         .growth(Growth::Replace)
-        .grows(),
-    f("regexp_substr").scalar(ORA | PG).growth(MATCH_PART),
-    f("regexp_instr").scalar(ORA | PG).growth(MATCH_COUNT),
-    f("regexp_count").scalar(ORA | PG).growth(MATCH_COUNT),
-    f("regexp_match").scalar(PG).growth(AS_GIVEN),
-    f("regexp_matches").scalar(PG).growth(PIECES).returns_rows(),
-    f("regexp_split_to_array").scalar(PG).growth(PIECES_ARRAY),
-    f("string_to_array").scalar(PG).growth(PIECES_ARRAY),
+        .grows()
+        .args(REGEX_AT_1),
+    f("regexp_substr")
+        .scalar(ORA | PG)
+        .growth(MATCH_PART)
+        .args(REGEX_AT_1),
+    f("regexp_instr")
+        .scalar(ORA | PG)
+        .growth(MATCH_COUNT)
+        .args(REGEX_AT_1),
+    f("regexp_count")
+        .scalar(ORA | PG)
+        .growth(MATCH_COUNT)
+        .args(REGEX_AT_1),
+    f("regexp_match")
+        .scalar(PG)
+        .growth(AS_GIVEN)
+        .args(REGEX_AT_1),
+    f("regexp_matches")
+        .scalar(PG)
+        .growth(PIECES)
+        .returns_rows()
+        .args(REGEX_AT_1),
+    f("regexp_split_to_array")
+        .scalar(PG)
+        .growth(PIECES_ARRAY)
+        .args(REGEX_AT_1),
+    f("string_to_array")
+        .scalar(PG)
+        .growth(PIECES_ARRAY)
+        .args(NEEDLE_AT_1),
     // Text search (not ts_headline, which rebuilds the document, nor
     // ts_rewrite, which runs SQL held in a string). `@@` is read by the walk.
     f("to_tsvector").scalar(PG).growth(WORDS).searches_words(),
@@ -408,7 +491,10 @@ const FUNCTIONS: &[FunctionSpec] = &[
         .searches_words(),
     f("ts_rank").scalar(PG).growth(BOUNDED),
     f("ts_rank_cd").scalar(PG).growth(BOUNDED),
-    f("array_to_string").scalar(PG).growth(Growth::Joined),
+    f("array_to_string")
+        .scalar(PG)
+        .growth(Growth::Joined)
+        .args(&[(1, Role::Separator), (2, Role::Separator)]),
     f("array_length").scalar(PG).growth(BOUNDED),
     f("cardinality").scalar(PG).growth(BOUNDED),
     f("to_char").scalar(ORA | PG).growth(AS_GIVEN),
@@ -430,7 +516,8 @@ const FUNCTIONS: &[FunctionSpec] = &[
     f("format")
         .scalar(PG | LITE)
         .growth(Growth::Formatted)
-        .grows(),
+        .grows()
+        .args(&[(0, Role::Format)]),
     // Set-returning functions in a select list (their rows are capped like
     // any others), as they stand in FROM.
     f("generate_series")
@@ -467,19 +554,25 @@ const FUNCTIONS: &[FunctionSpec] = &[
         .scalar(PG)
         .table(PG)
         .growth(PIECES)
-        .returns_rows(),
+        .returns_rows()
+        .args(REGEX_AT_1),
     f("string_to_table")
         .scalar(PG)
         .table(PG)
         .growth(PIECES)
-        .returns_rows(),
+        .returns_rows()
+        .args(NEEDLE_AT_1),
     // ARRAY(subquery) and ROW(…) constructors, which parse as calls.
     f("array")
         .scalar(PG)
         .growth(AS_GIVEN)
         .gathers(Gathered::Structure),
     f("row").scalar(PG).growth(AS_GIVEN),
-    f("printf").scalar(LITE).growth(Growth::Formatted).grows(),
+    f("printf")
+        .scalar(LITE)
+        .growth(Growth::Formatted)
+        .grows()
+        .args(&[(0, Role::Format)]),
     f("quote").scalar(LITE).growth(QUOTED),
     f("hex").scalar(LITE).growth(QUOTED),
     f("md5").scalar(PG).growth(BOUNDED),
@@ -591,9 +684,18 @@ const FUNCTIONS: &[FunctionSpec] = &[
     f("to_jsonb").scalar(PG).growth(ESCAPED),
     f("row_to_json").scalar(PG).growth(ESCAPED),
     f("json_extract").scalar(LITE).growth(AS_GIVEN),
-    f("json_value").scalar(ORA).growth(AS_GIVEN),
-    f("json_query").scalar(ORA).growth(AS_GIVEN),
-    f("json_exists").scalar(ORA).growth(BOUNDED),
+    f("json_value")
+        .scalar(ORA)
+        .growth(AS_GIVEN)
+        .args(JSON_PATH_AT_1),
+    f("json_query")
+        .scalar(ORA)
+        .growth(AS_GIVEN)
+        .args(JSON_PATH_AT_1),
+    f("json_exists")
+        .scalar(ORA)
+        .growth(BOUNDED)
+        .args(JSON_PATH_AT_1),
     f("jsonb_extract_path").scalar(PG).growth(AS_GIVEN),
     f("jsonb_extract_path_text").scalar(PG).growth(AS_GIVEN),
     f("json_extract_path").scalar(PG).growth(AS_GIVEN),

@@ -26,7 +26,7 @@ use sqlparser::ast::{
 };
 
 use super::super::Dialect;
-use super::functions::{Gathered, spec};
+use super::functions::{Gathered, Growth, Role, bit, spec};
 use super::syntax::{short, unnested};
 use super::{Excess, Refusal, Unreadable};
 
@@ -233,8 +233,9 @@ fn grows(name: &str) -> bool {
     spec(name).is_some_and(|f| f.grows)
 }
 
-/// Judges one call's arguments (`name` folded, lower case); returns the
-/// characters it searches for (see [`MAX_NEEDLE_CHARS`]).
+/// Judges one call's arguments (`name` folded, lower case) by what the
+/// function table says each is (see [`Role`]), then what its growth asks;
+/// returns the characters it searches for (see [`MAX_NEEDLE_CHARS`]).
 pub(super) fn judge_call(
     dialect: Dialect,
     name: &str,
@@ -242,146 +243,144 @@ pub(super) fn judge_call(
 ) -> Result<usize, Refusal> {
     let args: Vec<Option<&Expr>> = args.iter().map(argument).collect();
     let at = |i: usize| args.get(i).copied().flatten();
-    match name {
-        "repeat" => {
-            size(name, at(1))?;
-            not_grown(name, at(0))?;
-            // A value read from the database is of any length (a document
-            // of 10 MB repeated 100 times is a gigabyte on the server):
-            // repeated a few times at most.
-            if text(at(0)).is_none()
-                && let Some(count) = at(1).and_then(integer)
-                && count > MAX_DATA_REPEATS
-            {
-                return Err(Refusal::TooLarge(Excess::Regrowth {
-                    function: name.to_owned(),
-                    times: count,
-                    max: MAX_DATA_REPEATS,
-                }));
-            }
-            // A text written out is repeated into count × its length.
-            if let (Some(input), Some(count)) = (text(at(0)), at(1).and_then(integer)) {
-                let built = i128::try_from(input.chars().count())
-                    .unwrap_or(i128::MAX)
-                    .saturating_mul(count);
-                if built > MAX_BUILT_CHARS {
-                    return Err(builds(name, built));
+    let Some(spec) = spec(name) else {
+        return Ok(0);
+    };
+    let mut separators = Vec::new();
+    for &(i, role) in spec.args {
+        match role {
+            // Oracle's padding of a VARCHAR2 stops at the type's 4,000 (or
+            // 32,767) bytes whatever the length asked, so a computed length
+            // is fine there (`LPAD(' ', 2 * LEVEL)`, the CONNECT BY
+            // indentation), unless the input is made a LOB.
+            Role::Size
+                if dialect == Dialect::Oracle
+                    && matches!(name, "lpad" | "rpad")
+                    && at(i).is_some_and(|n| integer(n).is_none())
+                    && !at(0).is_some_and(makes_lob) => {}
+            Role::Size => size(name, at(i))?,
+            Role::Regex => regex(dialect, name, at(i))?,
+            // A JSON path's `like_regex` is a regular expression the rules
+            // above never see (`'$?(@ like_regex "^(a+)+b")'`, the textbook
+            // exponential case for Oracle's engine).
+            Role::JsonPath => match text(at(i)) {
+                Some(path) if path.to_ascii_lowercase().contains("like_regex") => {
+                    return Err(Refusal::CannotVerify(Unreadable::Construct("like_regex")));
                 }
-            }
-            Ok(0)
+                Some(_) => {}
+                None => return Err(Refusal::TooLarge(Excess::ComputedPattern(name.to_owned()))),
+            },
+            Role::Format => widths(name, at(i))?,
+            Role::Separator => separators.extend(at(i)),
+            // Judged last, after what the call builds.
+            Role::Needle(_) => {}
         }
-        // Oracle's padding of a VARCHAR2 stops at the type's 4,000 (or
-        // 32,767) bytes whatever the length asked, so a computed length is
-        // fine there (`LPAD(' ', 2 * LEVEL)`, the CONNECT BY indentation),
-        // unless the input is made a LOB.
-        "lpad" | "rpad"
-            if dialect == Dialect::Oracle
-                && at(1).is_some_and(|n| integer(n).is_none())
-                && !at(0).is_some_and(makes_lob) =>
-        {
-            Ok(0)
-        }
-        "lpad" | "rpad" => size(name, at(1)).map(|()| 0),
-        // A JSON path's `like_regex` is a regular expression the rules
-        // above never see (`'$?(@ like_regex "^(a+)+b")'`, the textbook
-        // exponential case for Oracle's engine).
-        "json_value" | "json_query" | "json_exists" | "json_table" => match text(at(1)) {
-            Some(path) if path.to_ascii_lowercase().contains("like_regex") => {
-                Err(Refusal::CannotVerify(Unreadable::Construct("like_regex")))
-            }
-            Some(_) => Ok(0),
-            None => Err(Refusal::TooLarge(Excess::ComputedPattern(name.to_owned()))),
-        },
-        "regexp_match"
-        | "regexp_matches"
-        | "regexp_like"
-        | "regexp_count"
-        | "regexp_instr"
-        | "regexp_substr"
-        | "regexp_split_to_array"
-        | "regexp_split_to_table" => regex(dialect, name, at(1)).map(|()| 0),
-        "strpos" | "split_part" | "string_to_table" | "string_to_array"
-            if dialect == Dialect::Postgres =>
-        {
-            searched(name, at(1))
-        }
-        "replace" | "regexp_replace" => {
-            if name == "regexp_replace" {
-                regex(dialect, name, at(1))?;
-            }
-            let (from, to) = if name == "replace" {
-                (at(1), at(2))
-            } else {
-                (None, at(2))
-            };
-            let longer = match (text(from), text(to)) {
-                // Oracle's `REPLACE(s, 'a')` removes what it finds.
-                _ if to.is_none() && name == "replace" => false,
-                (Some(from), Some(to)) => to.chars().count() > from.chars().count(),
-                (None, Some(to)) => !to.is_empty(),
-                _ => true,
-            };
-            if longer {
-                not_grown(name, at(0))?;
-            }
-            // The replacement is put in once per match: a built one
-            // multiplies the input (`replace(s, 'x', repeat('y', 10000))`).
-            not_grown(name, to)?;
-            // A value read from the database (a document) may match
-            // everywhere: it grows by at most the ratio of the replacement
-            // to what it replaces (a regular expression may match one
-            // character), which stays within the few copies `repeat` may
-            // make of such a value.
-            if text(at(0)).is_none() {
-                let growth = replace_growth(name, from, to);
-                if growth > MAX_DATA_REPEATS {
-                    return Err(Refusal::TooLarge(Excess::Regrowth {
-                        function: name.to_owned(),
-                        times: growth,
-                        max: MAX_DATA_REPEATS,
-                    }));
-                }
-            }
-            match dialect {
-                Dialect::Postgres if name == "replace" => searched(name, at(1)),
-                _ => Ok(0),
-            }
-        }
-        "printf" | "format" => widths(name, at(0)).map(|()| 0),
-        // Each piece of the array brings the separator (and the text for a
-        // null), and an array split from a document has as many pieces as
-        // it has characters: they are written out (see `copies`).
-        "array_to_string" => match [at(1), at(2)]
-            .into_iter()
-            .flatten()
-            .find(|arg| text(Some(arg)).is_none())
-        {
-            Some(computed) => Err(Refusal::TooLarge(Excess::ComputedSeparator(short(
-                computed,
-            )))),
-            None => {
-                // An array gathered from rows has as many pieces as rows:
-                // each may bring both texts (`array_to_string(array_agg(
-                // NULL::text), '', '<4,990 characters>')` over 100,000 rows
-                // is half a gigabyte).
-                let written: usize = [at(1), at(2)]
-                    .into_iter()
-                    .filter_map(text)
-                    .map(|t| t.chars().count())
-                    .sum();
-                if written > MAX_JOINED_CHARS {
-                    Err(Refusal::TooLarge(Excess::Separator {
-                        chars: written,
-                        max: MAX_JOINED_CHARS,
-                    }))
-                } else {
-                    Ok(0)
-                }
-            }
-        },
-        "instr" if dialect == Dialect::Oracle => searched(name, at(1)),
-        _ => Ok(0),
     }
+    judge_separators(&separators)?;
+    match spec.growth {
+        Growth::Repeat => judge_repeat(name, at(0), at(1))?,
+        Growth::Replace => judge_replace(name, &args)?,
+        _ => {}
+    }
+    let mut sought = 0;
+    for &(i, role) in spec.args {
+        if let Role::Needle(dialects) = role
+            && dialects & bit(dialect) != 0
+        {
+            sought += searched(name, at(i))?;
+        }
+    }
+    Ok(sought)
+}
+
+/// `repeat(input, count)`: a value read is repeated a few times at most, a
+/// text written out into no more than [`MAX_BUILT_CHARS`].
+fn judge_repeat(name: &str, input: Option<&Expr>, count: Option<&Expr>) -> Result<(), Refusal> {
+    not_grown(name, input)?;
+    // A value read from the database is of any length: repeated a few
+    // times at most.
+    if text(input).is_none()
+        && let Some(count) = count.and_then(integer)
+        && count > MAX_DATA_REPEATS
+    {
+        return Err(Refusal::TooLarge(Excess::Regrowth {
+            function: name.to_owned(),
+            times: count,
+            max: MAX_DATA_REPEATS,
+        }));
+    }
+    // A text written out is repeated into count × its length.
+    if let (Some(input), Some(count)) = (text(input), count.and_then(integer)) {
+        let built = i128::try_from(input.chars().count())
+            .unwrap_or(i128::MAX)
+            .saturating_mul(count);
+        if built > MAX_BUILT_CHARS {
+            return Err(builds(name, built));
+        }
+    }
+    Ok(())
+}
+
+/// `replace(input, from, to)`, `regexp_replace(input, pattern, to)`: a
+/// longer replacement may not take a grown input, nor be built itself.
+fn judge_replace(name: &str, args: &[Option<&Expr>]) -> Result<(), Refusal> {
+    let at = |i: usize| args.get(i).copied().flatten();
+    let (from, to) = if name == "replace" {
+        (at(1), at(2))
+    } else {
+        (None, at(2))
+    };
+    let longer = match (text(from), text(to)) {
+        // Oracle's `REPLACE(s, 'a')` removes what it finds.
+        _ if to.is_none() && name == "replace" => false,
+        (Some(from), Some(to)) => to.chars().count() > from.chars().count(),
+        (None, Some(to)) => !to.is_empty(),
+        _ => true,
+    };
+    if longer {
+        not_grown(name, at(0))?;
+    }
+    // The replacement is put in once per match: a built one multiplies
+    // the input (`replace(s, 'x', repeat('y', 10000))`).
+    not_grown(name, to)?;
+    // A value read from the database (a document) may match everywhere: it
+    // grows by at most the ratio of the replacement to what it replaces (a
+    // regular expression may match one character), which stays within the
+    // few copies `repeat` may make of such a value.
+    if text(at(0)).is_none() {
+        let growth = replace_growth(name, from, to);
+        if growth > MAX_DATA_REPEATS {
+            return Err(Refusal::TooLarge(Excess::Regrowth {
+                function: name.to_owned(),
+                times: growth,
+                max: MAX_DATA_REPEATS,
+            }));
+        }
+    }
+    Ok(())
+}
+
+/// The texts written between every two pieces of an array
+/// (`array_to_string`): written out, and short together, since an array
+/// gathered from rows has as many pieces as rows and each may bring both.
+fn judge_separators(separators: &[&Expr]) -> Result<(), Refusal> {
+    if let Some(computed) = separators.iter().find(|arg| text(Some(arg)).is_none()) {
+        return Err(Refusal::TooLarge(Excess::ComputedSeparator(short(
+            computed,
+        ))));
+    }
+    let written: usize = separators
+        .iter()
+        .filter_map(|arg| text(Some(arg)))
+        .map(|t| t.chars().count())
+        .sum();
+    if written > MAX_JOINED_CHARS {
+        return Err(Refusal::TooLarge(Excess::Separator {
+            chars: written,
+            max: MAX_JOINED_CHARS,
+        }));
+    }
+    Ok(())
 }
 
 pub(super) fn argument(arg: &FunctionArg) -> Option<&Expr> {
