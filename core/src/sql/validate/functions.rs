@@ -716,6 +716,7 @@ const FUNCTIONS: &[FunctionSpec] = &[
     // Allowed by no list by name: forms the parser reads as calls, and
     // names the other checks are asked about in another dialect.
     f("generate_subscripts").returns_rows(),
+    f("json_table").args(JSON_PATH_AT_1),
     f("hashtext").growth(BOUNDED),
     f("json_object_keys").returns_rows(),
     f("json_populate_recordset").returns_rows(),

@@ -260,14 +260,8 @@ pub(super) fn judge_call(
                     && !at(0).is_some_and(makes_lob) => {}
             Role::Size => size(name, at(i))?,
             Role::Regex => regex(dialect, name, at(i))?,
-            // A JSON path's `like_regex` is a regular expression the rules
-            // above never see (`'$?(@ like_regex "^(a+)+b")'`, the textbook
-            // exponential case for Oracle's engine).
             Role::JsonPath => match text(at(i)) {
-                Some(path) if path.to_ascii_lowercase().contains("like_regex") => {
-                    return Err(Refusal::CannotVerify(Unreadable::Construct("like_regex")));
-                }
-                Some(_) => {}
+                Some(path) => judge_json_path(path)?,
                 None => return Err(Refusal::TooLarge(Excess::ComputedPattern(name.to_owned()))),
             },
             Role::Format => widths(name, at(i))?,
@@ -291,6 +285,16 @@ pub(super) fn judge_call(
         }
     }
     Ok(sought)
+}
+
+/// A JSON path, written out: its `like_regex` is a regular expression the
+/// rules above never see (`'$?(@ like_regex "^(a+)+b")'`, the textbook
+/// exponential case for Oracle's engine).
+pub(super) fn judge_json_path(path: &str) -> Result<(), Refusal> {
+    if path.to_ascii_lowercase().contains("like_regex") {
+        return Err(Refusal::CannotVerify(Unreadable::Construct("like_regex")));
+    }
+    Ok(())
 }
 
 /// `repeat(input, count)`: a value read is repeated a few times at most, a

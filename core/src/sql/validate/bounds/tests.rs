@@ -520,3 +520,36 @@ fn a_gathered_row_counts_each_copy_of_the_values_it_reads() {
         3
     );
 }
+
+#[test]
+fn a_regular_expression_in_a_json_path_is_refused_wherever_the_path_is() {
+    let oracle = Policy::new(Dialect::Oracle);
+    let exponential = r#"'$?(@ like_regex "^(a+)+b")'"#;
+    for sql in [
+        format!("SELECT json_value(c.doc, {exponential}) FROM clients c"),
+        format!(
+            "SELECT * FROM JSON_TABLE('[{{\"a\":\"aaaa\"}}]', {exponential} \
+             COLUMNS (a VARCHAR2(10) PATH '$.a'))"
+        ),
+        format!(
+            "SELECT * FROM JSON_TABLE('[{{\"a\":\"aaaa\"}}]', '$[*]' \
+             COLUMNS (a VARCHAR2(10) PATH {exponential}))"
+        ),
+    ] {
+        assert!(
+            matches!(
+                validate(&sql, &oracle),
+                Err(Refusal::CannotVerify(Unreadable::Construct("like_regex")))
+            ),
+            "{sql}: {:?}",
+            validate(&sql, &oracle)
+        );
+    }
+    let plain = "SELECT * FROM JSON_TABLE('[{\"a\":\"aaaa\"}]', '$[*]' \
+                 COLUMNS (a VARCHAR2(10) PATH '$.a'))";
+    assert!(
+        validate(plain, &oracle).is_ok(),
+        "{:?}",
+        validate(plain, &oracle)
+    );
+}

@@ -394,12 +394,14 @@ impl Walker<'_> {
             }
             TableFactor::JsonTable {
                 json_expr,
-                json_path: _,
+                json_path,
                 columns,
                 alias,
             } => {
                 // The paths are JSON paths into the value: they read
-                // nothing else; the columns' types are judged as casts.
+                // nothing else, but may hold a regular expression; the
+                // columns' types are judged as casts.
+                bounds::judge_json_path(&json_path.to_string())?;
                 self.walk_expr(json_expr)?;
                 self.json_table_columns(columns)?;
                 self.alias(alias, &[])
@@ -423,6 +425,7 @@ impl Walker<'_> {
         for column in columns {
             match column {
                 JsonTableColumn::Named(named) => {
+                    bounds::judge_json_path(&named.path.to_string())?;
                     Self::data_type(&named.r#type)?;
                     let folded = self.fold(&named.name);
                     self.aliases.push(folded);
