@@ -268,9 +268,17 @@ mod tests {
         reach(Dialect::Postgres, sql)
     }
 
+    /// Each statement reads, on PostgreSQL with the CRM's catalogue, what
+    /// its pair says.
+    fn reads_as(cases: &[(&str, &str)]) {
+        for (sql, read) in cases {
+            assert_eq!(pg(sql), *read, "{sql}");
+        }
+    }
+
     #[test]
     fn each_column_is_counted_wherever_it_is_named() {
-        for (sql, read) in [
+        reads_as(&[
             ("SELECT nom FROM clients", "clients(nom)"),
             (
                 "SELECT c.nom FROM clients c WHERE c.region = 'Lyon'",
@@ -306,14 +314,12 @@ mod tests {
                 "SELECT CASE WHEN iban IS NULL THEN 'none' ELSE 'some' END FROM clients",
                 "clients(iban)",
             ),
-        ] {
-            assert_eq!(pg(sql), read, "{sql}");
-        }
+        ]);
     }
 
     #[test]
     fn stars_whole_rows_and_renaming_aliases_read_every_column() {
-        for (sql, read) in [
+        reads_as(&[
             ("SELECT * FROM clients", "clients(*)"),
             (
                 "SELECT * FROM clients c JOIN contracts k ON k.client_id = c.id",
@@ -335,14 +341,12 @@ mod tests {
                 "SELECT j.nom FROM (clients c JOIN contracts k ON k.client_id = c.id) AS j",
                 "clients(id, nom), contracts(client_id)",
             ),
-        ] {
-            assert_eq!(pg(sql), read, "{sql}");
-        }
+        ]);
     }
 
     #[test]
     fn what_subqueries_ctes_and_set_operations_read_counts_where_it_is_written() {
-        for (sql, read) in [
+        reads_as(&[
             // A subquery's select list counts whole, used or not.
             (
                 "SELECT s.nom FROM (SELECT nom, iban FROM clients) s",
@@ -377,9 +381,7 @@ mod tests {
                 "SELECT nom FROM staff WHERE EXISTS (SELECT 1 FROM contracts WHERE amount > salary)",
                 "staff(nom, salary), contracts(amount)",
             ),
-        ] {
-            assert_eq!(pg(sql), read, "{sql}");
-        }
+        ]);
     }
 
     #[test]
@@ -437,7 +439,7 @@ mod tests {
 
     #[test]
     fn what_an_attack_found_unlisted_is_read_in_full() {
-        for (sql, read) in [
+        reads_as(&[
             // `t.*` written with its schema.
             ("SELECT public.clients.* FROM clients", "clients(*)"),
             // A subquery in FROM or a CTE inside a subquery reaching the
@@ -459,9 +461,7 @@ mod tests {
                  (SELECT 1 FROM (SELECT 1 AS one WHERE iban LIKE 'FR%') s)",
                 "clients(iban, nom)",
             ),
-        ] {
-            assert_eq!(pg(sql), read, "{sql}");
-        }
+        ]);
         // A column the catalogue does not list (SQLite's generated and
         // hidden columns) counts as read; `rowid` is the primary key.
         assert_eq!(
