@@ -17,6 +17,9 @@ use std::fmt;
 /// around it uses every item. A view is reached as itself: what it reads
 /// underneath is the database's definition, not the statement's.
 ///
+/// A generated column is reached as itself, as a view is: what it is
+/// computed from is its definition's.
+///
 /// Names are the catalogue's when the statement was judged with it (an
 /// unqualified name then carries the catalogue's schema, `None` for the
 /// default one); else folded as the dialect folds them, and a name written
@@ -50,8 +53,9 @@ impl Reach {
     }
 
     /// Whether the statement may read `column` of the table `name` (in
-    /// `schema`, when given; any schema otherwise). Names compare as
-    /// stored: the caller folds them as the dialect does.
+    /// `schema`, when given; any schema otherwise; the default schema is
+    /// stored as none). Names compare as stored: the caller folds them as
+    /// the dialect does.
     pub fn reads(&self, schema: Option<&str>, name: &str, column: &str) -> bool {
         self.relations.iter().any(|r| {
             r.name == name
@@ -71,9 +75,28 @@ impl Reach {
     /// Whether it may read `column` of the table `table` as a plan names
     /// it (any schema): also when it names no relation of that name, since
     /// a view or a partitioned table it names reads the table underneath,
-    /// under column names of its own.
+    /// under column names of its own. Ask it of [`Reach::as_planned`].
     pub fn may_read(&self, table: &str, column: &str) -> bool {
         !self.names(table) || self.reads(None, table, column)
+    }
+
+    /// The reach as a plan that reads the tables `planned` (by name) may
+    /// show it: when the statement reaches a relation the plan does not
+    /// read (a view, a partitioned table), that relation may read any
+    /// column of any table of the plan underneath, also of one the
+    /// statement names itself (`FROM v_docs v JOIN docs d …`), so none is
+    /// known to be left unread.
+    pub fn as_planned<'p>(&self, planned: impl IntoIterator<Item = &'p str>) -> Reach {
+        let planned: Vec<&str> = planned.into_iter().collect();
+        if self
+            .relations
+            .iter()
+            .all(|r| planned.contains(&r.name.as_str()))
+        {
+            self.clone()
+        } else {
+            Reach::default()
+        }
     }
 
     /// Each column read as `table.column` (`schema.table.column` when the
@@ -438,7 +461,7 @@ mod tests {
     }
 
     #[test]
-    fn what_an_attack_found_unlisted_is_read_in_full() {
+    fn names_that_reach_a_column_by_another_way_count_it() {
         reads_as(&[
             // `t.*` written with its schema.
             ("SELECT public.clients.* FROM clients", "clients(*)"),
@@ -511,6 +534,38 @@ mod tests {
         assert_eq!(
             read(&["archive", "public"]).unwrap(),
             "archive.clients(iban)"
+        );
+    }
+
+    #[test]
+    fn a_table_read_through_a_view_the_plan_does_not_show_may_be_read_in_any_column() {
+        let sql = "SELECT string_agg(v.nom, ',') FROM v_clients v JOIN clients c ON c.id = v.id";
+        let policy = Policy::new(Dialect::Postgres);
+        let catalog = crm(Dialect::Postgres);
+        let reach = validate_in(sql, &policy, Some(&catalog)).unwrap().reach;
+        assert_eq!(reach.to_string(), "v_clients(id, nom), clients(id)");
+        // The plan reads clients twice, once for the view: its nom may be
+        // gathered though the statement names only its id.
+        assert!(reach.as_planned(["clients"]).may_read("clients", "nom"));
+        // A plan that showed every relation named leaves nom unread.
+        assert!(
+            !reach
+                .as_planned(["clients", "v_clients"])
+                .may_read("clients", "nom")
+        );
+        // With the catalogue, a join's alias holds no list of columns: `j.to_json`
+        // may be `to_json(j)`, every column of both.
+        assert_eq!(
+            pg("SELECT j.to_json, 1 AS to_json FROM (clients c JOIN staff s ON s.id = c.id) j"),
+            "clients(*), staff(*)"
+        );
+        // A CTE's `r.*` reads what its select list reads, not the tables
+        // beside it.
+        assert_eq!(
+            pg(
+                "WITH r AS (SELECT id FROM contracts) SELECT r.*, c.nom FROM r JOIN clients c ON c.id = r.id"
+            ),
+            "contracts(id), clients(id, nom)"
         );
     }
 }

@@ -535,6 +535,10 @@ fn a_regular_expression_in_a_json_path_is_refused_wherever_the_path_is() {
             "SELECT * FROM JSON_TABLE('[{{\"a\":\"aaaa\"}}]', '$[*]' \
              COLUMNS (a VARCHAR2(10) PATH {exponential}))"
         ),
+        format!(
+            "SELECT * FROM JSON_TABLE('[{{\"a\":[1]}}]', '$[*]' \
+             COLUMNS (NESTED PATH {exponential} COLUMNS (b NUMBER PATH '$')))"
+        ),
     ] {
         assert!(
             matches!(

@@ -434,7 +434,10 @@ impl Walker<'_> {
                     let folded = self.fold(name);
                     self.aliases.push(folded);
                 }
-                JsonTableColumn::Nested(nested) => self.json_table_columns(&nested.columns)?,
+                JsonTableColumn::Nested(nested) => {
+                    bounds::judge_json_path(&nested.path.to_string())?;
+                    self.json_table_columns(&nested.columns)?;
+                }
             }
         }
         Ok(())

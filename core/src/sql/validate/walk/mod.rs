@@ -17,7 +17,8 @@
 //! over expressions (kept whole in one file, so that a reviewer sees at a
 //! glance that every kind is listed exactly once and none passes by
 //! default), `calls` each function call, `atoms` the operators, literals
-//! and types.
+//! and types, `reach` what the names it meets read (see
+//! [`Reach`](super::reads::Reach)).
 
 use sqlparser::ast::{Expr, FunctionArg, FunctionArguments, Query, Value};
 

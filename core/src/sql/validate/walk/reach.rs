@@ -73,12 +73,11 @@ impl Walker<'_> {
     pub(super) fn reach_qualified(&mut self, qualifier: &[String], column: &str) {
         let reads = self.reads_in_view(|name| name == qualifier);
         self.reach_column(&reads, column);
-        if self.dialect() == Dialect::Postgres && may_take_a_row(column) {
-            for at in reads {
-                if self.has_column(at, column).is_none() {
-                    self.reach.every(at);
-                }
-            }
+        let listed = reads
+            .iter()
+            .any(|&at| self.has_column(at, column) == Some(true));
+        if self.dialect() == Dialect::Postgres && may_take_a_row(column) && !listed {
+            self.reach_every(&reads);
         }
     }
 
@@ -102,13 +101,23 @@ impl Walker<'_> {
     /// relation in view.
     pub(super) fn reach_wildcard_of(&mut self, name: &ObjectName) -> Judged {
         let qualifier: Vec<String> = self.parts(name)?.iter().map(|p| self.fold(p)).collect();
-        let mut reads = self.reads_in_view(|name| name == qualifier.as_slice());
-        if reads.is_empty() {
-            reads = self.reads_in_view(|name| name.last() == qualifier.last());
-        }
-        if reads.is_empty() {
-            reads = self.reads_in_view(|_| true);
-        }
+        // A subquery's, a CTE's or a function's alias stands for no table:
+        // what its own select list reads is counted already.
+        let named = |keep: &dyn Fn(&[String]) -> bool| {
+            self.scopes
+                .iter()
+                .flat_map(|scope| &scope.relations)
+                .any(|v| keep(&v.name))
+        };
+        let exact = |name: &[String]| name == qualifier.as_slice();
+        let last = |name: &[String]| name.last() == qualifier.last();
+        let reads = if named(&exact) {
+            self.reads_in_view(exact)
+        } else if named(&last) {
+            self.reads_in_view(last)
+        } else {
+            self.reads_in_view(|_| true)
+        };
         self.reach_every(&reads);
         Ok(())
     }

@@ -111,6 +111,9 @@ pub(super) async fn weigh_growth(
     }
     let mut reads = Vec::new();
     Foresight::table_reads(plan, &mut reads);
+    let reach = query
+        .reach
+        .as_planned(reads.iter().map(|(r, _)| r.as_str()));
     let relations: Vec<&str> = reads.iter().map(|(r, _)| r.as_str()).collect();
     // Variable-length columns, with their declared length (a `varchar(n)`
     // or `char(n)`, in characters), whether their length is in the pointer
@@ -191,19 +194,15 @@ pub(super) async fn weigh_growth(
                     && query
                         .cost
                         .parsed
-                        .may_parse_as_text(&query.reach, relation, column)
+                        .may_parse_as_text(&reach, relation, column)
                 {
                     written = Some((table, column));
                 }
                 let read = match growth.why {
                     Why::Quotes => {
-                        !short_text
-                            && query
-                                .cost
-                                .parsed
-                                .may_parse(&query.reach, relation, alias, column)
+                        !short_text && query.cost.parsed.may_parse(&reach, relation, alias, column)
                     }
-                    Why::Recursion | Why::Builds => query.reach.may_read(relation, column),
+                    Why::Recursion | Why::Builds => reach.may_read(relation, column),
                 };
                 // A character takes at most four bytes.
                 let short = declared.is_some_and(|n| f64::from(n) * 4.0 <= growth.longest);

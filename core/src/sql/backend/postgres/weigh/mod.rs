@@ -226,10 +226,13 @@ async fn weigh_digits(
     .fetch_all(&mut *conn)
     .await
     .map_err(cancelled)?;
+    let reach = query
+        .reach
+        .as_planned(reads.iter().map(|(r, _)| r.as_str()));
     let read = |table: &str, column: &str| {
         reads
             .iter()
-            .any(|(relation, _)| relation == table && query.reach.may_read(relation, column))
+            .any(|(relation, _)| relation == table && reach.may_read(relation, column))
     };
     let max = MAX_NUMERIC_DIGITS;
     for (schema, table, column, readable, root_schema, root, kind) in &columns {
@@ -650,6 +653,7 @@ async fn reads_structured(
     let mut reads = Vec::new();
     Foresight::table_reads(plan, &mut reads);
     let relations: Vec<&str> = reads.iter().map(|(r, _)| r.as_str()).collect();
+    let reach = query.reach.as_planned(relations.iter().copied());
     let columns: Vec<(String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT c.relname::text, a.attname::text \
          {PLAN_COLUMNS} AND a.attlen = -1 AND {STRUCTURED}",
@@ -662,7 +666,7 @@ async fn reads_structured(
     Ok(reads.iter().any(|(relation, _)| {
         columns
             .iter()
-            .any(|(table, column)| table == relation && query.reach.may_read(relation, column))
+            .any(|(table, column)| table == relation && reach.may_read(relation, column))
     }))
 }
 
@@ -700,6 +704,7 @@ async fn buffered_reads(
     let mut reads = Vec::new();
     Foresight::table_reads(plan, &mut reads);
     let relations: Vec<&str> = reads.iter().map(|(r, _)| r.as_str()).collect();
+    let reach = query.reach.as_planned(relations.iter().copied());
     let columns: Vec<(String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT c.relname::text, a.attname::text {PLAN_COLUMNS} AND {kind}",
     )))
@@ -713,7 +718,7 @@ async fn buffered_reads(
         .filter(|(table, column)| {
             reads
                 .iter()
-                .any(|(relation, _)| table == relation && query.reach.may_read(relation, column))
+                .any(|(relation, _)| table == relation && reach.may_read(relation, column))
         })
         .collect())
 }

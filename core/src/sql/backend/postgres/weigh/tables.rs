@@ -276,6 +276,7 @@ pub(in super::super) async fn out_of_line(
     let mut reads = Vec::new();
     Foresight::table_reads(plan, &mut reads);
     let relations: Vec<&str> = reads.iter().map(|(r, _)| r.as_str()).collect();
+    let reach = query.reach.as_planned(relations.iter().copied());
     // Variable-length columns (their storage as it is now says nothing of
     // the values already stored), with their schema; whether their type is
     // text-like (a domain counts as its base type), whose length is in the
@@ -317,7 +318,7 @@ pub(in super::super) async fn out_of_line(
         let mut all_in_pointer = true;
         for (schema, table, column, in_pointer, readable, root_schema, root, structured) in &columns
         {
-            if table != relation || !query.reach.may_read(relation, column) {
+            if table != relation || !reach.may_read(relation, column) {
                 continue;
             }
             all_in_pointer &= *in_pointer;
