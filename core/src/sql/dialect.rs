@@ -37,6 +37,17 @@ impl Dialect {
         }
     }
 
+    /// The schema unqualified names resolve in, when the database names it:
+    /// PostgreSQL's `public` (the search path's, by default), SQLite's
+    /// `main` (the file itself); Oracle's is the account's own.
+    pub fn default_schema(self) -> Option<&'static str> {
+        match self {
+            Dialect::Postgres => Some("public"),
+            Dialect::Sqlite => Some("main"),
+            Dialect::Oracle => None,
+        }
+    }
+
     pub(crate) fn parser(self) -> Box<dyn sqlparser::dialect::Dialect> {
         match self {
             Dialect::Oracle => Box::new(sqlparser::dialect::OracleDialect),

@@ -745,9 +745,7 @@ pub(super) fn allowed_names() -> impl Iterator<Item = &'static str> {
 /// Whether `name` (one unqualified name, as the database folds it) is an
 /// allowed scalar, aggregate or window function in `dialect`.
 pub fn scalar_allowed(dialect: Dialect, name: &str) -> bool {
-    FUNCTIONS
-        .iter()
-        .any(|f| f.scalar & bit(dialect) != 0 && f.name.eq_ignore_ascii_case(name))
+    allowed(dialect, name, |f| f.scalar)
 }
 
 /// Whether `name` parses a text argument (see [`FunctionSpec::parses_text`]).
@@ -757,9 +755,15 @@ pub fn parses_text(name: &str) -> bool {
 
 /// Whether `name` may be called as a table in `FROM`.
 pub fn table_allowed(dialect: Dialect, name: &str) -> bool {
+    allowed(dialect, name, |f| f.table)
+}
+
+/// Whether `name` is listed, ignoring ASCII case, with `dialect` among the
+/// dialects `place` gives of it.
+fn allowed(dialect: Dialect, name: &str, place: fn(&FunctionSpec) -> u8) -> bool {
     FUNCTIONS
         .iter()
-        .any(|f| f.table & bit(dialect) != 0 && f.name.eq_ignore_ascii_case(name))
+        .any(|f| place(f) & bit(dialect) != 0 && f.name.eq_ignore_ascii_case(name))
 }
 
 /// Why a name given in `sql.allowed_functions` is refused there: the kinds

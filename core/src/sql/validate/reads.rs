@@ -105,10 +105,7 @@ impl Reach {
     pub fn listed(&self) -> Vec<String> {
         let mut listed = Vec::new();
         for r in &self.relations {
-            let table = match &r.schema {
-                Some(s) => format!("{s}.{}", r.name),
-                None => r.name.clone(),
-            };
+            let table = r.qualified();
             match &r.columns {
                 Columns::Every => listed.push(format!("{table}.*")),
                 Columns::Named(columns) if columns.is_empty() => listed.push(table),
@@ -156,6 +153,16 @@ impl Reach {
     }
 }
 
+impl Reached {
+    /// `schema.name`, or the name alone in the default schema.
+    pub fn qualified(&self) -> String {
+        match &self.schema {
+            Some(s) => format!("{s}.{}", self.name),
+            None => self.name.clone(),
+        }
+    }
+}
+
 impl fmt::Display for Reach {
     /// `clients(id, nom), orders(*)`, `lines()` for rows only counted.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -163,10 +170,7 @@ impl fmt::Display for Reach {
             if i > 0 {
                 f.write_str(", ")?;
             }
-            if let Some(s) = &r.schema {
-                write!(f, "{s}.")?;
-            }
-            f.write_str(&r.name)?;
+            f.write_str(&r.qualified())?;
             match &r.columns {
                 Columns::Every => f.write_str("(*)")?,
                 Columns::Named(columns) => {

@@ -247,11 +247,7 @@ impl Walker<'_> {
         // With no schema named, the one unqualified names resolve in may be
         // written too: PostgreSQL's `public` (the search path then), SQLite's
         // `main` (the file itself).
-        let default = match self.dialect() {
-            Dialect::Postgres => Some("public"),
-            Dialect::Sqlite => Some("main"),
-            Dialect::Oracle => None,
-        };
+        let default = self.dialect().default_schema();
         if self.policy.allowed_schemas.is_empty() && default.is_some_and(|d| self.fold(ident) == d)
         {
             return true;
@@ -335,7 +331,7 @@ impl Walker<'_> {
                     // configured: of two tables of that name, the first
                     // schema's is the one read.
                     let rank = |schema: Option<&str>| {
-                        let schema = schema.unwrap_or("public");
+                        let schema = schema.or(dialect.default_schema()).unwrap_or_default();
                         self.policy
                             .allowed_schemas
                             .iter()
@@ -373,11 +369,7 @@ impl Walker<'_> {
                     same(&table, &t.name)
                         && match &t.schema {
                             Some(s) => same(&schema, s),
-                            None => match dialect {
-                                Dialect::Postgres => schema == "public",
-                                Dialect::Sqlite => schema == "main",
-                                Dialect::Oracle => false,
-                            },
+                            None => dialect.default_schema() == Some(schema.as_str()),
                         }
                 })
             }

@@ -33,11 +33,7 @@ impl Walker<'_> {
                 };
                 // The default schema written out is the one unqualified
                 // names reach: one relation, however it is written.
-                let default = match self.dialect() {
-                    Dialect::Postgres => Some("public"),
-                    Dialect::Sqlite => Some("main"),
-                    Dialect::Oracle => None,
-                };
+                let default = self.dialect().default_schema();
                 let schema = schema.filter(|s| Some(s.as_str()) != default);
                 (schema, name, None)
             }
@@ -55,14 +51,11 @@ impl Walker<'_> {
     /// has such a column).
     pub(super) fn reach_bare(&mut self, folded: &str) {
         let reads = self.reads_in_view(|_| true);
-        let is_column = reads
-            .iter()
-            .any(|&at| self.has_column(at, folded) == Some(true));
+        let is_column = self.listed_by(&reads, folded);
         self.reach_column(&reads, folded);
         if !is_column {
-            for at in self.reads_in_view(|name| name == [folded]) {
-                self.reach.every(at);
-            }
+            let rows = self.reads_in_view(|name| name == [folded]);
+            self.reach_every(&rows);
         }
     }
 
@@ -73,10 +66,10 @@ impl Walker<'_> {
     pub(super) fn reach_qualified(&mut self, qualifier: &[String], column: &str) {
         let reads = self.reads_in_view(|name| name == qualifier);
         self.reach_column(&reads, column);
-        let listed = reads
-            .iter()
-            .any(|&at| self.has_column(at, column) == Some(true));
-        if self.dialect() == Dialect::Postgres && may_take_a_row(column) && !listed {
+        if self.dialect() == Dialect::Postgres
+            && may_take_a_row(column)
+            && !self.listed_by(&reads, column)
+        {
             self.reach_every(&reads);
         }
     }
@@ -91,9 +84,8 @@ impl Walker<'_> {
     /// `*`, `NATURAL`: every column of every relation of the SELECT being
     /// walked.
     pub(super) fn reach_all_in_scope(&mut self) {
-        for at in self.reads_of_scope_from(0) {
-            self.reach.every(at);
-        }
+        let reads = self.reads_of_scope_from(0);
+        self.reach_every(&reads);
     }
 
     /// `t.*`: every column of the relations `t` names; written with its
@@ -153,23 +145,21 @@ impl Walker<'_> {
     /// list: SQLite's generated and hidden columns, one added since it was
     /// read). SQLite's `rowid` is its integer primary key: every column.
     fn reach_column(&mut self, reads: &[usize], column: &str) {
-        let listed = reads
-            .iter()
-            .any(|&at| self.has_column(at, column) == Some(true));
+        let listed = self.listed_by(reads, column);
         let rowid = self.dialect() == Dialect::Sqlite
             && ["rowid", "oid", "_rowid_"]
                 .iter()
                 .any(|r| r.eq_ignore_ascii_case(column));
         let unlisted = !listed && !self.aliases.iter().any(|a| self.same_name(a, column));
         for &at in reads {
-            match self.has_column(at, column) {
-                Some(true) => {
-                    let stored = self.stored_column(at, column);
+            match self.catalogue_column(at, column) {
+                Some(Some(stored)) => {
+                    let stored = stored.to_owned();
                     self.reach.column(at, &stored);
                 }
-                Some(false) if rowid => self.reach.every(at),
-                Some(false) if unlisted => self.reach.column(at, column),
-                Some(false) => {}
+                Some(None) if rowid => self.reach.every(at),
+                Some(None) if unlisted => self.reach.column(at, column),
+                Some(None) => {}
                 None => self.reach.column(at, column),
             }
         }
@@ -193,20 +183,25 @@ impl Walker<'_> {
         reads
     }
 
-    /// Whether the relation at `at` has `column`, when its columns are
-    /// known; compared as the database compares names.
-    fn has_column(&self, at: usize, column: &str) -> Option<bool> {
+    /// `column` of the relation at `at` as the catalogue spells it
+    /// (compared as the database compares names), `Some(None)` when the
+    /// catalogue does not list it, `None` when its columns are not known.
+    fn catalogue_column(&self, at: usize, column: &str) -> Option<Option<&str>> {
         let known = self.reach_columns.get(at)?.as_ref()?;
-        Some(known.iter().any(|c| self.same_name(c, column)))
+        Some(
+            known
+                .iter()
+                .find(|c| self.same_name(c, column))
+                .map(String::as_str),
+        )
     }
 
-    /// `column` as the catalogue spells it for the relation at `at`.
-    fn stored_column(&self, at: usize, column: &str) -> String {
-        self.reach_columns
-            .get(at)
-            .and_then(Option::as_ref)
-            .and_then(|known| known.iter().find(|c| self.same_name(c, column)))
-            .map_or_else(|| column.to_owned(), Clone::clone)
+    /// Whether the catalogue lists `column` for one of the relations at
+    /// `reads`.
+    fn listed_by(&self, reads: &[usize], column: &str) -> bool {
+        reads
+            .iter()
+            .any(|&at| matches!(self.catalogue_column(at, column), Some(Some(_))))
     }
 
     /// SQLite compares names ignoring ASCII case, quoted or not; the others
