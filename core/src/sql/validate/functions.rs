@@ -26,6 +26,12 @@ const ORA: u8 = 0b001;
 const PG: u8 = 0b010;
 const LITE: u8 = 0b100;
 
+/// PostgreSQL functions that build a date, a time or an interval from its
+/// parts, whose arguments may be named (`make_interval(days => 3)`): a name
+/// says which part, and no part builds a value that grows.
+pub(super) const NAMED_PARTS: &[&str] =
+    &["make_interval", "make_date", "make_time", "make_timestamp"];
+
 /// The bit of `dialect` in a set of dialects.
 pub(super) fn bit(dialect: Dialect) -> u8 {
     match dialect {

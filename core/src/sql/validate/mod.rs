@@ -1,22 +1,34 @@
 //! Judging a statement on its parsed form, never on its words, and running
-//! only what is understood and known to be harmless.
+//! only what is understood and known to be harmless. Three analyses, in
+//! this order, each reading what the ones before found, never the ones
+//! after:
 //!
-//! 1. **Bounds first.** The text is cut into tokens (sqlparser's tokenizer,
-//!    in the target's dialect) with its size, token count and nesting depth
-//!    bounded before anything recursive sees it, and every token must be of a
-//!    kind whose reading the checker and the database agree on (no
+//! 1. **Reach.** The text is cut into tokens (sqlparser's tokenizer, in the
+//!    target's dialect) with its size, token count and nesting depth
+//!    bounded before anything recursive sees it, and every token must be of
+//!    a kind whose reading the checker and the database agree on (no
 //!    dollar-quoted, escaped or Unicode-escaped strings, no parameters).
-//! 2. **One query.** Parsed with a recursion limit; exactly one statement, a
-//!    query.
-//! 3. **Every construct understood or refused** ([`walk`]): the tree is
-//!    walked with exhaustive matches over what can stand in `FROM`, in a
-//!    clause and in an expression. A kind the walker does not explicitly
-//!    understand is refused as "cannot be verified", so a new parser quirk
-//!    fails closed. Functions are judged against an allow-list per dialect
-//!    ([`functions`]). Relations resolve, after CTE scoping, to the tables
-//!    and views of the allowed schemas in the target's live catalogue when it
-//!    is known ([`validate_in`]); without it, to names outside the data
-//!    dictionary in allowed schemas.
+//!    Parsed with a recursion limit, it must be exactly one statement, a
+//!    query. Then every construct is understood or refused ([`walk`]): the
+//!    tree is walked with exhaustive matches over what can stand in `FROM`,
+//!    in a clause and in an expression; a kind the walker does not
+//!    explicitly understand is refused as "cannot be verified", so a new
+//!    parser quirk fails closed. Functions are judged against an allow-list
+//!    per dialect ([`functions`]). Relations resolve, after CTE scoping, to
+//!    the tables and views of the allowed schemas in the target's live
+//!    catalogue when it is known ([`validate_in`]); without it, to names
+//!    outside the data dictionary in allowed schemas. What it reads is one
+//!    [`Reach`]: the tables and columns, which data-access rules and the
+//!    audit trust.
+//! 2. **Single-call bounds** ([`bounds`]): what no engine interrupt reaches
+//!    inside one call (lengths, needles, patterns, formats written out;
+//!    what the planner folds at EXPLAIN).
+//! 3. **Cost** ([`Cost`]): what the statement as a whole may cost the
+//!    database beyond its plan, for the PostgreSQL executor to weigh.
+//!
+//! The walk is the one traversal that must miss nothing: the bounds and the
+//! cost watch it (`walk::Watch`) rather than walk the tree again, and it
+//! imports neither.
 //!
 //! The check runs on a thread of its own with a large stack, so that a deep
 //! but bounded statement can never overflow a runtime thread.
@@ -30,17 +42,20 @@
 //! - [`syntax`]: small readings of the parsed statement every check shares.
 //! - [`policy`]: what a target allows, and how a name is matched against it.
 //! - [`reads`]: what a statement reads, as the walk found it.
-//! - [`functions`]: the functions allowed, per dialect.
+//! - [`functions`]: the functions allowed, per dialect, and what each does.
 //! - [`tokens`]: the text cut into tokens, bounded before anything recursive.
+//! - [`walk`]: every construct understood or refused, its names resolved,
+//!   what it meets told to the analyses that watch it.
 //! - [`bounds`]: what one call may build or look for, on its arguments.
 //! - [`copies`]: how many copies of a value read a value may hold.
 //! - [`sizes`]: what the statement builds, by name, and the numbers it
 //!   computes.
-//! - [`walk`]: every construct understood or refused, its names resolved;
-//!   it asks the checks above of each part it walks.
+//! - [`cost`]: the cost of the whole statement, tallied as the walk goes,
+//!   with the limits that hold for a whole statement.
 
 mod bounds;
 mod copies;
+mod cost;
 pub mod functions;
 mod policy;
 mod reads;
@@ -51,12 +66,13 @@ mod tokens;
 mod walk;
 
 pub use copies::REBUILT_COPIES;
+pub use cost::{Cost, MAX_FROM_RELATIONS, MAX_RELATIONS};
 pub use policy::{DEFAULT_DENIED_OBJECTS, Policy};
 pub use reads::{Columns, Parsed, Reach, Reached};
 pub use refusal::{Builder, Excess, Foreign, Refusal, Unreadable};
 pub use sizes::MAX_NUMERIC_DIGITS;
 pub use tokens::{MAX_PAREN_DEPTH, MAX_TOKENS};
-pub use walk::{MAX_FROM_RELATIONS, MAX_RELATIONS, MAX_TREE_DEPTH};
+pub use walk::MAX_TREE_DEPTH;
 
 use sqlparser::ast::Statement;
 use sqlparser::parser::Parser;
@@ -93,129 +109,6 @@ pub struct Validated {
     /// What it may cost the database beyond what the plan shows, for the
     /// executor to weigh before it runs (see [`Cost`]).
     pub cost: Cost,
-}
-
-/// What a statement may cost the database that its plan does not show:
-/// what it gathers, copies, builds, parses and keeps, as the walk and the
-/// size check found it. The PostgreSQL executor weighs it against the
-/// plan and the data before it runs; a SQLite worker bounds the same by
-/// its memory and its deadline.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Cost {
-    /// It gathers values across rows into one (`string_agg`, `array_agg`,
-    /// `jsonb_agg`, `ARRAY(…)`…): its memory on the server grows with the
-    /// rows it reads, which no server setting bounds, so the executor
-    /// weighs the rows first (PostgreSQL: `backend::MAX_GATHERED_BYTES`).
-    pub gathers: bool,
-    /// PostgreSQL: a function that returns rows (`generate_series`,
-    /// `unnest`…) is called with computed arguments, so the planner guesses
-    /// how many rows it returns: a query that gathers cannot be weighed by
-    /// its plan.
-    pub computed_series: bool,
-    /// It tests values against a subquery's rows (`IN (SELECT …)`, `=
-    /// ANY (SELECT …)`, `EXISTS`): PostgreSQL may hash the subquery whole,
-    /// which its plan shows only where a filter names it, not in a select
-    /// list or an aggregate's `FILTER`.
-    pub tests_subqueries: bool,
-    /// A row of one of its SELECTs holds a value built of a value it reads
-    /// (`d.body || ''`), which the server holds whole where it would carry
-    /// the value read by its pointer (a hash join's inner side).
-    pub builds_from_reads: bool,
-    /// A value whose length the plan does not show (`(SELECT max(k.val)
-    /// FROM kv k)`, a running `string_agg(…) OVER (…)`), held by a row of
-    /// a subquery, a CTE or a set operation's operand, as written: the
-    /// PostgreSQL executor refuses it when the plan may keep such rows
-    /// whole (a hash table, a gathering).
-    pub repeats_unforeseen: Option<String>,
-    /// The most rows a `LIMIT` of the statement lets through, its `OFFSET`
-    /// included, when each is written out (`None` when one is computed):
-    /// PostgreSQL keeps that many rows of an `ORDER BY … LIMIT` in memory
-    /// to sort them, however long their values.
-    pub top_rows: Option<u64>,
-    /// An aggregate keeps in each group a value it reads (`max(x)`,
-    /// `string_agg(x, …)`): a hashed `GROUP BY`'s groups may grow by it.
-    pub groups_hold_reads: bool,
-    /// An aggregate keeps in each group one of the values it is given, read
-    /// or built (`max(…)`, `string_agg(…)`), not only a number (`count`,
-    /// `sum`): a hashed `GROUP BY`'s groups may grow after they are made.
-    pub groups_keep_values: bool,
-    /// An alias renames a relation's columns (`docs AS d(i, t, b)`): the
-    /// plan's conditions then name the alias's columns, not the table's.
-    pub renames_columns: bool,
-    /// What one gathered row may add to a gathered value beyond the bytes
-    /// the plan reads for it, in bytes (see `bounds::gathered_row_bytes`).
-    pub gathered_row_bytes: u64,
-    /// How many copies of the values it reads one gathered row may hold
-    /// (`string_agg(body || body, …)` holds two; see `copies`): the values
-    /// stored out of line are weighed that many times.
-    pub gathered_copies: u64,
-    /// How many copies of a value it reads one row of its result may hold
-    /// (`SELECT body || body` holds two; see `copies`), at most
-    /// `copies::MAX_ROW_COPIES`: a gathered value repeated, or gathered
-    /// from a query that repeats values, weighs that many times.
-    pub row_copies: u64,
-    /// How many copies of a value it reads a value it builds on the way may
-    /// hold (`length(body || body)` builds two and returns none), at most
-    /// `copies::MAX_ROW_COPIES`: building them takes the server's memory
-    /// even when the row keeps none.
-    pub built_copies: u64,
-    /// How many copies of a value gathered from rows a value it builds may
-    /// hold (`t || t` of a CTE's `string_agg(…) AS t`): the whole gathered
-    /// value weighs that many times.
-    pub gathered_value_copies: u64,
-    /// It writes a value gathered from rows out whole as text (see
-    /// `sizes::Judged::gathered_as_text`): the PostgreSQL executor weighs
-    /// each gathered row at what the server keeps to write it when the
-    /// statement reads values whose text takes a buffer each (ranges, rows,
-    /// jsonb).
-    pub gathered_as_text: bool,
-    /// How many numbers read from the data its logarithms, roots or powers
-    /// work on (`ln(r.rate)` one; `log(r.a * r.b, 2)` two, whose digits add
-    /// up): the PostgreSQL executor measures the digits of the numbers it
-    /// reads, that many times (see `sizes::MAX_NUMERIC_DIGITS`).
-    pub digits_read: u64,
-    /// The characters its containment, existence and overlap tests look
-    /// for, written out (`o.meta @> '{"vip": true}'`, `tags && ARRAY['a']`),
-    /// all of them together (see `sizes::Judged::sought_chars`), and how
-    /// many overlaps compare two values read (`x.tags && y.tags`): the
-    /// PostgreSQL executor weighs them against the longest value the
-    /// statement reads.
-    pub sought_chars: u64,
-    pub compared_reads: u64,
-    /// The working memory the splits of one row take while they build
-    /// (`regexp_split_to_array`, `string_to_array`, `regexp_matches`), in
-    /// copies of the value they split, added up over the row (see
-    /// `copies::Bag::working`): a split of one-character pieces takes
-    /// some 80 bytes a character of what it splits.
-    pub split_working: u64,
-    /// How many values read from the data its calls read whole in one row,
-    /// added up over its SELECTs: each unpacks its own copy of a value
-    /// stored compressed or out of line, held until the row is done, so the
-    /// PostgreSQL executor weighs them by the longest such value.
-    pub held_reads: u64,
-    /// How many values one row may rebuild whole should they be structured
-    /// (`payload - 0`, `payload #- '{a}'`, `tags || '{x}'`), added up over
-    /// its SELECTs: the server takes a jsonb document or an array apart into
-    /// a tree many times its text to rebuild it, so the PostgreSQL executor
-    /// weighs them by the longest structured value the statement reads. The
-    /// operators are the numbers' and the texts' too: every column reference
-    /// in such an operand counts (see `copies::rebuilds`).
-    pub held_rebuilds: u64,
-    /// A recursive step adds values it reads to its own value at every step
-    /// (`path || '/' || c.nom`): the value grows by what it reads for as
-    /// long as the recursion runs, so the executor weighs the values it
-    /// reads (PostgreSQL: none longer than a row keeps in place; SQLite's
-    /// value limit stops it).
-    pub grows_by_reading: bool,
-    /// The values it parses as another type (`body::int`, `to_date(c, …)`,
-    /// `AT TIME ZONE c`): the database's error on one it cannot parse
-    /// quotes the value whole, and the driver receives that error whole
-    /// before the bot cuts it, so the executor weighs them (PostgreSQL).
-    pub parsed: Parsed,
-    /// The most bytes the statement builds into the rows of its SELECTs,
-    /// together (four a character): what a row of any step of its plan may
-    /// carry beyond the values it reads and the width the planner guesses.
-    pub built_row_bytes: u64,
 }
 
 /// Judges `sql` under `policy`, with no catalogue: relations are judged by
@@ -301,39 +194,20 @@ fn judge(sql: &str, policy: &Policy, catalog: Option<&Catalog>) -> Result<Valida
     let Statement::Query(query) = statement else {
         return Err(Refusal::NotAQuery(statement_kind(statement)));
     };
-    let walked = walk::Walker::new(policy, catalog).query(query)?;
-    let sizes = sizes::judge(query, policy.dialect)?;
+    // The reach first, with the single-call bounds and the cost watching
+    // the one walk; the cost is completed by the sizes of what it builds.
+    let mut bounds = bounds::Bounds {
+        dialect: policy.dialect,
+    };
+    let mut tally = cost::Tally::new(policy.dialect);
+    let walked = walk::Walker::new(policy, catalog, vec![&mut bounds, &mut tally]).query(query)?;
+    let cost = tally.finish(query)?;
     Ok(Validated {
         text,
         dialect: policy.dialect,
         objects: walked.objects,
         reach: walked.reach,
-        cost: Cost {
-            gathers: walked.gathers,
-            computed_series: walked.computed_series,
-            tests_subqueries: walked.tests_subqueries,
-            builds_from_reads: walked.builds_from_reads,
-            repeats_unforeseen: walked.repeats_unforeseen,
-            top_rows: walked.top_rows,
-            groups_hold_reads: walked.groups_hold_reads,
-            groups_keep_values: walked.groups_keep_values,
-            renames_columns: walked.renames_columns,
-            gathered_row_bytes: walked.gathered_row_bytes,
-            gathered_copies: walked.gathered_copies,
-            row_copies: walked.row_copies,
-            built_copies: walked.built_copies,
-            split_working: walked.split_working,
-            held_reads: walked.held_reads,
-            held_rebuilds: walked.held_rebuilds,
-            grows_by_reading: sizes.grows_by_reading,
-            parsed: walked.parsed,
-            built_row_bytes: sizes.built_row_chars.saturating_mul(4),
-            gathered_value_copies: sizes.gathered_value_copies,
-            gathered_as_text: sizes.gathered_as_text,
-            digits_read: sizes.digits_read,
-            sought_chars: sizes.sought_chars,
-            compared_reads: sizes.compared_reads,
-        },
+        cost,
     })
 }
 

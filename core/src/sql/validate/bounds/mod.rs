@@ -22,13 +22,19 @@
 //!   inside a call or not (`backend::sqlite_worker`).
 
 use sqlparser::ast::{
-    BinaryOperator, Expr, FunctionArg, FunctionArgExpr, ObjectNamePart, UnaryOperator, Value,
+    BinaryOperator, Cte, DataType, Expr, Function, FunctionArg, FunctionArguments, Value,
 };
 
 use super::super::Dialect;
 use super::functions::{Gathered, Growth, Role, bit, spec};
+pub(super) use super::syntax::{
+    argument, called, contains, integer, integer_type, integral, is_constant, is_text_type, text,
+};
 use super::syntax::{short, unnested};
+use super::walk::Watch;
 use super::{Excess, Refusal, Unreadable};
+
+type Judged = Result<(), Refusal>;
 
 mod regex;
 mod searches;
@@ -55,12 +61,6 @@ pub const MAX_NEEDLE_CHARS: usize = 4_000;
 /// text's length times the needle's, so a long needle in a document runs
 /// far past it. A business search looks for a word or a separator.
 pub const MAX_SEARCHED_CHARS: usize = 256;
-
-/// PostgreSQL functions that build a date, a time or an interval from its
-/// parts, whose arguments may be named (`make_interval(days => 3)`): a name
-/// says which part, and no part builds a value that grows.
-pub(super) const NAMED_PARTS: &[&str] =
-    &["make_interval", "make_date", "make_time", "make_timestamp"];
 
 /// Functions that gather values across rows into one value, whose size
 /// grows with the rows read (lower case).
@@ -157,53 +157,6 @@ pub(super) fn short_length(length: Option<&Expr>) -> bool {
         .is_some_and(|n| (0..=MAX_BUILT_CHARS).contains(&n))
 }
 
-/// Whether an argument is written out in the statement: literals, signs,
-/// casts, arrays and arithmetic of literals, which the planner folds before
-/// it estimates.
-pub(super) fn is_constant(expr: &Expr) -> bool {
-    !contains(expr, |e| {
-        !matches!(
-            e,
-            Expr::Value(_)
-                | Expr::Nested(_)
-                | Expr::UnaryOp { .. }
-                | Expr::BinaryOp { .. }
-                | Expr::Cast { .. }
-                | Expr::TypedString { .. }
-                | Expr::Interval(_)
-                | Expr::Array(_)
-        )
-    })
-}
-
-/// Whether a type is an integer type.
-pub(super) fn integer_type(data_type: &sqlparser::ast::DataType) -> bool {
-    use sqlparser::ast::DataType;
-    matches!(
-        data_type,
-        DataType::Int(_)
-            | DataType::Integer(_)
-            | DataType::Int2(_)
-            | DataType::Int4(_)
-            | DataType::Int8(_)
-            | DataType::SmallInt(_)
-            | DataType::BigInt(_)
-    )
-}
-
-/// Whether a written-out expression is of integers only: no cast, typed
-/// text, interval or number with a fraction or an exponent.
-pub(super) fn integral(expr: &Expr) -> bool {
-    !contains(expr, |e| match e {
-        Expr::Cast { .. } | Expr::TypedString { .. } | Expr::Interval(_) => true,
-        Expr::Value(v) => match &v.value {
-            Value::Number(n, _) => n.contains(['.', 'e', 'E']),
-            _ => true,
-        },
-        _ => false,
-    })
-}
-
 /// PostgreSQL's recursive CTE with `UNION` (not `UNION ALL`) keeps every
 /// distinct row it has produced in a hash table in memory, which neither
 /// `work_mem` nor `temp_file_limit` bounds;
@@ -234,17 +187,13 @@ fn grows(name: &str) -> bool {
 }
 
 /// Judges one call's arguments (`name` folded, lower case) by what the
-/// function table says each is (see [`Role`]), then what its growth asks;
-/// returns the characters it searches for (see [`MAX_NEEDLE_CHARS`]).
-pub(super) fn judge_call(
-    dialect: Dialect,
-    name: &str,
-    args: &[FunctionArg],
-) -> Result<usize, Refusal> {
-    let args: Vec<Option<&Expr>> = args.iter().map(argument).collect();
+/// function table says each is (see [`Role`]), then what its growth asks,
+/// then its needles.
+pub(super) fn judge_call(dialect: Dialect, name: &str, args_written: &[FunctionArg]) -> Judged {
+    let args: Vec<Option<&Expr>> = args_written.iter().map(argument).collect();
     let at = |i: usize| args.get(i).copied().flatten();
     let Some(spec) = spec(name) else {
-        return Ok(0);
+        return Ok(());
     };
     let mut separators = Vec::new();
     for &(i, role) in spec.args {
@@ -276,12 +225,21 @@ pub(super) fn judge_call(
         Growth::Replace => judge_replace(name, &args)?,
         _ => {}
     }
+    sought(dialect, name, args_written).map(drop)
+}
+
+/// The characters a call's needles look for (see [`Role::Needle`]), each
+/// a text written out; the sum over a statement is the cost's to bound.
+pub(super) fn sought(dialect: Dialect, name: &str, args: &[FunctionArg]) -> Result<usize, Refusal> {
+    let Some(spec) = spec(name) else {
+        return Ok(0);
+    };
     let mut sought = 0;
     for &(i, role) in spec.args {
         if let Role::Needle(dialects) = role
             && dialects & bit(dialect) != 0
         {
-            sought += searched(name, at(i))?;
+            sought += searched(name, args.get(i).and_then(argument))?;
         }
     }
     Ok(sought)
@@ -387,18 +345,6 @@ fn judge_separators(separators: &[&Expr]) -> Result<(), Refusal> {
     Ok(())
 }
 
-pub(super) fn argument(arg: &FunctionArg) -> Option<&Expr> {
-    let arg = match arg {
-        FunctionArg::Named { arg, .. }
-        | FunctionArg::ExprNamed { arg, .. }
-        | FunctionArg::Unnamed(arg) => arg,
-    };
-    match arg {
-        FunctionArgExpr::Expr(e) => Some(e),
-        _ => None,
-    }
-}
-
 /// `function` builds `chars` characters, more than [`MAX_BUILT_CHARS`].
 fn builds(function: &str, chars: i128) -> Refusal {
     Refusal::TooLarge(Excess::Builds {
@@ -430,20 +376,6 @@ fn not_grown(name: &str, arg: Option<&Expr>) -> Result<(), Refusal> {
         Some(arg) if holds_growth(arg) => Err(Refusal::TooLarge(Excess::Regrown(name.to_owned()))),
         _ => Ok(()),
     }
-}
-
-/// Whether any expression inside `expr` (itself included) is one `found`
-/// looks for.
-fn contains(expr: &Expr, mut found: impl FnMut(&Expr) -> bool) -> bool {
-    use std::ops::ControlFlow;
-    sqlparser::ast::visit_expressions(expr, |e| {
-        if found(e) {
-            ControlFlow::Break(())
-        } else {
-            ControlFlow::Continue(())
-        }
-    })
-    .is_break()
 }
 
 /// Whether `expr` builds a range of two bounds (`tstzrange(a.starts_at,
@@ -509,17 +441,6 @@ pub(super) fn fixed_scalar(expr: &Expr) -> bool {
                 })
         }
         _ => false,
-    }
-}
-
-/// The name a call ends with, in ASCII lower case, when `expr` is a call.
-pub(super) fn called(expr: &Expr) -> Option<String> {
-    match expr {
-        Expr::Function(f) => match f.name.0.last() {
-            Some(ObjectNamePart::Identifier(i)) => Some(i.value.to_ascii_lowercase()),
-            _ => None,
-        },
-        _ => None,
     }
 }
 
@@ -627,60 +548,123 @@ fn widths(name: &str, pattern: Option<&Expr>) -> Result<(), Refusal> {
     Ok(())
 }
 
-/// A whole number written in the statement, with its sign.
-pub(super) fn integer(expr: &Expr) -> Option<i128> {
-    match expr {
-        Expr::Nested(e) => integer(e),
-        Expr::UnaryOp {
-            op: UnaryOperator::Minus,
-            expr,
-        } => integer(expr).map(|n| -n),
-        Expr::UnaryOp {
-            op: UnaryOperator::Plus,
-            expr,
-        } => integer(expr),
-        Expr::Value(v) => match &v.value {
-            Value::Number(n, _) => n.parse().ok(),
-            _ => None,
-        },
-        _ => None,
+/// The single-call bounds of a statement, judged as the walk meets each
+/// call, pattern, type and path (see [`Watch`]).
+pub(super) struct Bounds {
+    pub dialect: Dialect,
+}
+
+impl Watch for Bounds {
+    fn cte_entered(&mut self, _id: usize, cte: &Cte, recursive: bool) -> Judged {
+        if recursive && self.dialect == Dialect::Postgres {
+            recursion(&cte.query)?;
+        }
+        Ok(())
+    }
+
+    fn regex(&mut self, operator: &str, pattern: &Expr) -> Judged {
+        regex(self.dialect, operator, Some(pattern))
+    }
+
+    fn pattern(&mut self, what: &str, pattern: &Expr, _text: &Expr) -> Judged {
+        judge_pattern(self.dialect, what, pattern).map(drop)
+    }
+
+    fn position(&mut self, needle: &Expr, _text: &Expr) -> Judged {
+        judge_position(self.dialect, needle).map(drop)
+    }
+
+    fn data_type(&mut self, data_type: &DataType) -> Judged {
+        judge_padding(data_type)
+    }
+
+    fn call(&mut self, called: &str, function: &Function) -> Judged {
+        let FunctionArguments::List(list) = &function.args else {
+            return Ok(());
+        };
+        written_format(self.dialect, called, &list.args)?;
+        written_query(called, &list.args)?;
+        rounding_scale(self.dialect, called, &list.args)?;
+        judge_call(self.dialect, called, &list.args)
+    }
+
+    fn table_call(&mut self, called: &str, args: &[FunctionArg]) -> Judged {
+        // Read as rows, a call is judged as in an expression
+        // (`string_to_table(body, <delimiter>)`, `regexp_matches(…)`).
+        judge_call(self.dialect, called, args)
+    }
+
+    fn json_path(&mut self, path: &str) -> Judged {
+        judge_json_path(path)
     }
 }
 
-/// Whether a cast to `data_type` keeps text as text (a shorter type cuts it,
-/// and no value fails to be text).
-pub(super) fn is_text_type(data_type: &sqlparser::ast::DataType) -> bool {
-    use sqlparser::ast::DataType;
-    match data_type {
-        DataType::Text
-        | DataType::Varchar(_)
-        | DataType::Nvarchar(_)
-        | DataType::Char(_)
-        | DataType::Character(_)
-        | DataType::CharVarying(_)
-        | DataType::CharacterVarying(_)
-        | DataType::String(_)
-        | DataType::Clob(_) => true,
-        DataType::Custom(name, _) => name.0.last().is_some_and(|part| {
-            part.as_ident().is_some_and(|i| {
-                ["text", "citext", "name", "bpchar", "varchar2", "nvarchar2"]
-                    .iter()
-                    .any(|t| i.value.eq_ignore_ascii_case(t))
-            })
-        }),
-        _ => false,
+/// PostgreSQL's and Oracle's formatting calls (`to_char(x, fmt)`,
+/// `to_number`, `to_date`, `to_timestamp`) read a format written out: one
+/// read from the data may be as long as a document, and the server takes
+/// some 27 times its length to read it, held until the row is done.
+fn written_format(dialect: Dialect, called: &str, args: &[FunctionArg]) -> Judged {
+    let formats = matches!(
+        called,
+        "to_char" | "to_number" | "to_date" | "to_timestamp" | "to_timestamp_tz"
+    );
+    if dialect == Dialect::Sqlite || !formats || args.len() < 2 {
+        return Ok(());
+    }
+    written_text(called, args.get(1)).map_err(|format| {
+        Refusal::TooLarge(Excess::ComputedFormat {
+            function: called.to_owned(),
+            format,
+        })
+    })
+}
+
+/// PostgreSQL's text-search query builders parse the query in one call
+/// that no deadline interrupts, in a time that grows faster than its
+/// length (`plainto_tsquery('simple', readings)` of a long value): the
+/// query is written out, as a person asks it.
+fn written_query(called: &str, args: &[FunctionArg]) -> Judged {
+    let builds_query = matches!(
+        called,
+        "to_tsquery" | "plainto_tsquery" | "phraseto_tsquery" | "websearch_to_tsquery"
+    );
+    if !builds_query {
+        return Ok(());
+    }
+    written_text(called, args.last()).map_err(|query| {
+        Refusal::TooLarge(Excess::ComputedQuery {
+            function: called.to_owned(),
+            query,
+        })
+    })
+}
+
+/// PostgreSQL rounds to as many decimal places as asked, up to 16,383
+/// (`round(x, 16000)::text` writes 16,002 characters for any number, ten
+/// bytes stored): a rounding's places are written out, at most
+/// [`MAX_ROUNDING_SCALE`], so that what a row writes stays what the plan
+/// says, gathered or not.
+fn rounding_scale(dialect: Dialect, called: &str, args: &[FunctionArg]) -> Judged {
+    if dialect != Dialect::Postgres || !matches!(called, "round" | "trunc") || args.len() < 2 {
+        return Ok(());
+    }
+    let scale = args.get(1).and_then(argument).and_then(integer);
+    match scale {
+        Some(scale) if scale <= MAX_ROUNDING_SCALE => Ok(()),
+        scale => Err(Refusal::TooLarge(Excess::RoundingScale {
+            function: called.to_owned(),
+            scale,
+            max: MAX_ROUNDING_SCALE,
+        })),
     }
 }
 
-/// A text written in the statement.
-pub(super) fn text(expr: Option<&Expr>) -> Option<&str> {
-    match expr? {
-        Expr::Nested(e) => text(Some(e)),
-        Expr::Value(v) => match &v.value {
-            Value::SingleQuotedString(s) | Value::NationalStringLiteral(s) => Some(s),
-            _ => None,
-        },
-        _ => None,
+/// Whether the argument `arg` of `called` is a text written out; if not,
+/// what stands there instead, as written.
+fn written_text(called: &str, arg: Option<&FunctionArg>) -> Result<(), String> {
+    match arg.and_then(argument) {
+        Some(Expr::Value(v)) if matches!(v.value, Value::SingleQuotedString(_)) => Ok(()),
+        other => Err(other.map_or_else(|| called.to_owned(), short)),
     }
 }
 

@@ -3,7 +3,8 @@
 
 use sqlparser::ast::{BinaryOperator, DataType, Expr, Value};
 
-use super::super::{Foreign, Refusal, Unreadable, bounds};
+use super::super::syntax::called;
+use super::super::{Foreign, Refusal, Unreadable};
 
 use super::{Judged, Walker, foreign, unverifiable};
 
@@ -119,8 +120,8 @@ impl Walker<'_> {
     /// `regclass`, `regproc` and the like (catalogue lookups by name), not
     /// XML (a parser that can fetch external entities), not types of
     /// extensions or of the company's schemas.
-    pub(super) fn data_type(data_type: &DataType) -> Judged {
-        bounds::judge_padding(data_type)?;
+    pub(super) fn data_type(&mut self, data_type: &DataType) -> Judged {
+        self.tell(|w| w.data_type(data_type))?;
         match data_type {
             DataType::Character(_)
             | DataType::Char(_)
@@ -162,7 +163,7 @@ impl Walker<'_> {
             DataType::Array(sqlparser::ast::ArrayElemTypeDef::SquareBracket(inner, _))
             | DataType::Array(sqlparser::ast::ArrayElemTypeDef::AngleBracket(inner))
             | DataType::Array(sqlparser::ast::ArrayElemTypeDef::Parenthesis(inner)) => {
-                Self::data_type(inner)
+                self.data_type(inner)
             }
             DataType::Custom(name, _) => {
                 // Oracle's own scalar types, which sqlparser does not know.
@@ -190,22 +191,13 @@ impl Walker<'_> {
     }
 }
 
-/// A column as it is, or a value written out.
-pub(super) fn plain(expr: &Expr) -> bool {
-    match expr {
-        Expr::Nested(inner) => plain(inner),
-        Expr::Identifier(_) | Expr::CompoundIdentifier(_) => true,
-        e => bounds::is_constant(e),
-    }
-}
-
 /// Whether `expr` is a call that builds a text-search query.
 pub(super) fn builds_tsquery(expr: &Expr) -> bool {
     let expr = match expr {
         Expr::Nested(e) => e,
         other => other,
     };
-    bounds::called(expr).is_some_and(|name| {
+    called(expr).is_some_and(|name| {
         matches!(
             name.as_str(),
             "to_tsquery" | "plainto_tsquery" | "phraseto_tsquery" | "websearch_to_tsquery"

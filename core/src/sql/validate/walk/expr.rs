@@ -9,7 +9,8 @@ use sqlparser::ast::{
 };
 
 use super::super::super::Dialect;
-use super::super::{Foreign, Refusal, Unreadable, bounds, copies};
+use super::super::syntax::{called, integer_type};
+use super::super::{Foreign, Refusal, Unreadable};
 
 use super::{Judged, Walker, construct, foreign, short, unnested, unverifiable};
 
@@ -25,23 +26,11 @@ impl Walker<'_> {
 
     pub(super) fn walk_expr(&mut self, expr: &Expr) -> Judged {
         self.deeper()?;
-        if self.expr_depth == 0 {
-            let bag = copies::of(expr);
-            self.select_peak = self.select_peak.max(bag.peak());
-            // Everything a row computes lives until the row is done.
-            self.select_working = self.select_working.saturating_add(bag.working());
-            self.select_reads = self.select_reads.saturating_add(bag.reads());
-            self.select_rebuilds = self.select_rebuilds.saturating_add(copies::rebuilds(expr));
-        }
-        // A column written out whole as text (`j::text`, `concat(j)`).
-        for written in self.written_in(expr) {
-            self.parsed.as_text.insert(written);
-        }
-        self.expr_depth += 1;
-        let result = self.expr(expr);
-        self.expr_depth -= 1;
+        self.note(|w| w.expr_entered(expr));
+        self.expr(expr)?;
+        self.note(|w| w.expr_left());
         self.depth -= 1;
-        result
+        Ok(())
     }
 
     pub(super) fn expr(&mut self, expr: &Expr) -> Judged {
@@ -49,7 +38,7 @@ impl Walker<'_> {
         // (`%` into `.*`, `_` into `.`) and compiles it as `~` would, at
         // the offer's EXPLAIN too.
         if let Expr::SimilarTo { pattern, .. } = expr {
-            bounds::regex(self.dialect(), "SIMILAR TO", Some(pattern))?;
+            self.tell(|w| w.regex("SIMILAR TO", pattern))?;
         }
         match expr {
             Expr::Identifier(ident) => {
@@ -134,7 +123,7 @@ impl Walker<'_> {
                 self.walk_exprs(list)
             }
             Expr::InSubquery { expr, subquery, .. } => {
-                self.tests_subqueries = true;
+                self.note(|w| w.subquery_tested());
                 self.walk_expr(expr)?;
                 self.walk_query(subquery)
             }
@@ -170,7 +159,7 @@ impl Walker<'_> {
             Expr::BinaryOp { left, op, right } => {
                 Self::operator(op)?;
                 if *op == BinaryOperator::Glob {
-                    self.search_pattern("GLOB", right, left)?;
+                    self.tell(|w| w.pattern("GLOB", right, left))?;
                 }
                 if matches!(
                     op,
@@ -179,7 +168,7 @@ impl Walker<'_> {
                         | BinaryOperator::PGRegexNotMatch
                         | BinaryOperator::PGRegexNotIMatch
                 ) {
-                    bounds::regex(self.dialect(), &op.to_string(), Some(right))?;
+                    self.tell(|w| w.regex(&op.to_string(), right))?;
                 }
                 if matches!(
                     op,
@@ -188,7 +177,7 @@ impl Walker<'_> {
                         | BinaryOperator::PGNotLikeMatch
                         | BinaryOperator::PGNotILikeMatch
                 ) {
-                    self.search_pattern("LIKE", right, left)?;
+                    self.tell(|w| w.pattern("LIKE", right, left))?;
                 }
                 self.walk_expr(left)?;
                 self.walk_expr(right)
@@ -211,7 +200,7 @@ impl Walker<'_> {
                 escape_char,
                 ..
             } => {
-                self.search_pattern("LIKE", pattern, expr)?;
+                self.tell(|w| w.pattern("LIKE", pattern, expr))?;
                 self.walk_expr(expr)?;
                 self.walk_expr(pattern)?;
                 if let Some(e) = escape_char {
@@ -235,7 +224,7 @@ impl Walker<'_> {
             } => {
                 Self::operator(compare_op)?;
                 if matches!(right.as_ref(), Expr::Subquery(_)) {
-                    self.tests_subqueries = true;
+                    self.note(|w| w.subquery_tested());
                 }
                 // `~ ANY (ARRAY[…])`: each pattern judged as `~` judges one;
                 // a list read from rows may hold any.
@@ -250,10 +239,10 @@ impl Walker<'_> {
                     match unnested(right) {
                         Expr::Array(array) => {
                             for pattern in &array.elem {
-                                bounds::regex(self.dialect(), &operator, Some(pattern))?;
+                                self.tell(|w| w.regex(&operator, pattern))?;
                             }
                         }
-                        other => bounds::regex(self.dialect(), &operator, Some(other))?,
+                        other => self.tell(|w| w.regex(&operator, other))?,
                     }
                 }
                 self.walk_expr(left)?;
@@ -284,10 +273,8 @@ impl Walker<'_> {
                 data_type,
                 format,
             } => {
-                Self::data_type(data_type)?;
-                if !bounds::is_text_type(data_type) {
-                    self.parses(expr);
-                }
+                self.data_type(data_type)?;
+                self.note(|w| w.converted(expr, Some(data_type)));
                 if let Some(format) = format {
                     match format {
                         sqlparser::ast::CastFormat::Value(v) => Self::literal(&v.value)?,
@@ -303,7 +290,7 @@ impl Walker<'_> {
                 timestamp,
                 time_zone,
             } => {
-                self.parses(time_zone);
+                self.note(|w| w.converted(time_zone, None));
                 self.walk_expr(timestamp)?;
                 self.walk_expr(time_zone)
             }
@@ -315,9 +302,7 @@ impl Walker<'_> {
                 self.walk_expr(expr)
             }
             Expr::Position { expr, r#in } => {
-                let searched = bounds::judge_position(self.dialect(), expr)?
-                    .saturating_mul(self.copies_of(r#in));
-                bounds::add_needles(self.dialect(), &mut self.needles, searched)?;
+                self.tell(|w| w.position(expr, r#in))?;
                 self.walk_expr(expr)?;
                 self.walk_expr(r#in)
             }
@@ -335,7 +320,7 @@ impl Walker<'_> {
                     && let Some(from) = substring_from
                     && !positional(from)
                 {
-                    bounds::regex(self.dialect(), "substring", Some(from))?;
+                    self.tell(|w| w.regex("substring", from))?;
                 }
                 self.walk_expr(expr)?;
                 for e in [substring_from, substring_for].into_iter().flatten() {
@@ -351,12 +336,12 @@ impl Walker<'_> {
             } => {
                 self.walk_expr(expr)?;
                 if let Some(e) = trim_what {
-                    self.search_pattern("TRIM", e, expr)?;
+                    self.tell(|w| w.pattern("TRIM", e, expr))?;
                     self.walk_expr(e)?;
                 }
                 if let Some(chars) = trim_characters {
                     for e in chars {
-                        self.search_pattern("TRIM", e, expr)?;
+                        self.tell(|w| w.pattern("TRIM", e, expr))?;
                     }
                     self.walk_exprs(chars)?;
                 }
@@ -388,7 +373,7 @@ impl Walker<'_> {
             }
             Expr::Value(v) => Self::literal(&v.value),
             Expr::TypedString(typed) => {
-                Self::data_type(&typed.data_type)?;
+                self.data_type(&typed.data_type)?;
                 if typed.uses_odbc_syntax {
                     return Err(construct("{d …} / {ts …}"));
                 }
@@ -414,7 +399,7 @@ impl Walker<'_> {
                 Ok(())
             }
             Expr::Exists { subquery, .. } => {
-                self.tests_subqueries = true;
+                self.note(|w| w.subquery_tested());
                 self.walk_query(subquery)
             }
             Expr::Subquery(subquery) => self.walk_query(subquery),
@@ -463,8 +448,8 @@ fn positional(expr: &Expr) -> bool {
                 | BinaryOperator::Divide
                 | BinaryOperator::Modulo
         ),
-        Expr::Cast { data_type, .. } => bounds::integer_type(data_type),
-        Expr::Function(_) => bounds::called(expr).is_some_and(|name| {
+        Expr::Cast { data_type, .. } => integer_type(data_type),
+        Expr::Function(_) => called(expr).is_some_and(|name| {
             matches!(
                 name.as_str(),
                 "strpos" | "length" | "char_length" | "character_length" | "octet_length"

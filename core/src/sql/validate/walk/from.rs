@@ -9,7 +9,7 @@ use sqlparser::ast::{
 };
 
 use super::super::super::Dialect;
-use super::super::{Foreign, Refusal, Unreadable, bounds, functions};
+use super::super::{Foreign, Refusal, Unreadable, functions};
 
 use super::{Judged, Visible, Walker, construct, foreign, unverifiable};
 
@@ -111,7 +111,7 @@ impl Walker<'_> {
             }
             for column in &alias.columns {
                 if let Some(data_type) = &column.data_type {
-                    Self::data_type(data_type)?;
+                    self.data_type(data_type)?;
                 }
                 let folded = self.fold(&column.name);
                 self.aliases.push(folded);
@@ -119,7 +119,7 @@ impl Walker<'_> {
             // `clients AS c(i, n)`: the alias renames the columns, so the
             // names read no longer say which columns are read.
             if !alias.columns.is_empty() {
-                self.renames_columns = true;
+                self.note(|w| w.columns_renamed());
                 self.reach_every(reads);
             }
             let columns = match (&columns, alias.columns.is_empty()) {
@@ -183,16 +183,7 @@ impl Walker<'_> {
     }
 
     pub(super) fn table_factor(&mut self, factor: &TableFactor, applied: bool) -> Judged {
-        // Anything but a table read by its name (a subquery, a function's
-        // rows, `VALUES`, a table whose alias names its columns: `docs AS
-        // d(i, t, b)`) may give a value read another name.
-        let renames = match factor {
-            TableFactor::Table {
-                args: None, alias, ..
-            } => alias.as_ref().is_some_and(|a| !a.columns.is_empty()),
-            _ => true,
-        };
-        self.parsed.renamed |= renames;
+        self.note(|w| w.relation_entered(factor));
         match factor {
             TableFactor::Table {
                 name,
@@ -260,19 +251,11 @@ impl Walker<'_> {
                 if !lateral {
                     self.barrier = self.scopes.len();
                 }
-                // A LATERAL subquery reads the rows before it in its FROM: its
-                // copies of their values multiply theirs (`LATERAL (SELECT a.v
-                // || a.v …)` after `LATERAL (SELECT d.body || d.body …) a`).
-                let (before, preceding) = (self.row_copies.from, self.row_copies.from.max(1));
+                self.note(|w| w.derived_entered());
                 let walked = self.walk_query(subquery);
                 self.barrier = barrier;
                 walked?;
-                if lateral {
-                    let made = self.row_copies.from.saturating_sub(before);
-                    let held = made.saturating_mul(preceding);
-                    self.row_copies.from = before.saturating_add(held);
-                    self.read_copies = self.read_copies.max(held);
-                }
+                self.note(|w| w.derived_left(lateral));
                 self.alias(alias, &[])
             }
             TableFactor::Function {
@@ -301,7 +284,7 @@ impl Walker<'_> {
                     return Err(construct("UNNEST … WITH OFFSET"));
                 }
                 self.walk_exprs(array_exprs)?;
-                self.series("unnest", array_exprs.iter().map(Some));
+                self.note(|w| w.unnested(array_exprs));
                 let unnest = ObjectName::from(vec![Ident::new("unnest")]);
                 let columns = self.function_columns(&unnest, alias);
                 self.alias_with(alias, columns, &[])
@@ -401,7 +384,7 @@ impl Walker<'_> {
                 // The paths are JSON paths into the value: they read
                 // nothing else, but may hold a regular expression; the
                 // columns' types are judged as casts.
-                bounds::judge_json_path(&json_path.to_string())?;
+                self.tell(|w| w.json_path(&json_path.to_string()))?;
                 self.walk_expr(json_expr)?;
                 self.json_table_columns(columns)?;
                 self.alias(alias, &[])
@@ -425,8 +408,8 @@ impl Walker<'_> {
         for column in columns {
             match column {
                 JsonTableColumn::Named(named) => {
-                    bounds::judge_json_path(&named.path.to_string())?;
-                    Self::data_type(&named.r#type)?;
+                    self.tell(|w| w.json_path(&named.path.to_string()))?;
+                    self.data_type(&named.r#type)?;
                     let folded = self.fold(&named.name);
                     self.aliases.push(folded);
                 }
@@ -435,7 +418,7 @@ impl Walker<'_> {
                     self.aliases.push(folded);
                 }
                 JsonTableColumn::Nested(nested) => {
-                    bounds::judge_json_path(&nested.path.to_string())?;
+                    self.tell(|w| w.json_path(&nested.path.to_string()))?;
                     self.json_table_columns(&nested.columns)?;
                 }
             }
@@ -466,12 +449,7 @@ impl Walker<'_> {
                 dialect: self.dialect(),
             });
         }
-        self.series(&called, args.iter().map(bounds::argument));
-        // Read as rows, a call is judged as in an expression
-        // (`string_to_table(body, <delimiter>)`, `regexp_matches(…)`).
-        let searched = bounds::judge_call(self.dialect(), &called, args)?;
-        let searched = searched.saturating_mul(self.searched_copies(args));
-        bounds::add_needles(self.dialect(), &mut self.needles, searched)?;
+        self.tell(|w| w.table_call(&called, args))?;
         for arg in args {
             self.walk_function_arg(arg)?;
         }

@@ -9,6 +9,7 @@ use super::super::super::Dialect;
 use super::super::super::schema::{Catalog, CatalogTable};
 use super::super::policy::{denied, denied_object};
 use super::super::refusal::{Refusal, Unreadable};
+use super::super::syntax;
 
 use super::{Judged, Walker, unverifiable};
 
@@ -134,10 +135,7 @@ impl Walker<'_> {
     /// the walk goes through here, so that a name the database reads as
     /// another one can never be taken for it.
     pub(super) fn fold(&self, ident: &Ident) -> String {
-        match (ident.quote_style, self.dialect()) {
-            (Some(_), Dialect::Sqlite) | (None, _) => self.dialect().fold_unquoted(&ident.value),
-            (Some(_), _) => ident.value.clone(),
-        }
+        syntax::fold(self.dialect(), ident)
     }
 
     /// The folded name in ASCII upper case, as the built-in lists spell
@@ -259,16 +257,16 @@ impl Walker<'_> {
             .any(|s| self.dialect().fold_unquoted(s) == written)
     }
 
-    /// The copies one row of the CTE `name` holds, when one is in scope
-    /// (the innermost of that name).
-    pub(super) fn cte_in_scope(&self, name: &str) -> Option<u64> {
+    /// The id of the CTE `name`, when one is in scope (the innermost of
+    /// that name).
+    pub(super) fn cte_in_scope(&self, name: &str) -> Option<usize> {
         self.scopes.iter().rev().find_map(|scope| {
             scope
                 .ctes
                 .iter()
                 .rev()
                 .find(|(n, _)| n == name)
-                .map(|(_, copies)| *copies)
+                .map(|(_, id)| *id)
         })
     }
 
@@ -282,9 +280,9 @@ impl Walker<'_> {
         let parts = self.parts(name)?;
         let shown = name.to_string();
         if let [one] = parts.as_slice()
-            && let Some(copies) = self.cte_in_scope(&self.fold(one))
+            && let Some(id) = self.cte_in_scope(&self.fold(one))
         {
-            self.read_rows(copies);
+            self.note(|w| w.cte_read(id));
             return Ok(Vec::new());
         }
         let folded: Vec<String> = parts.iter().map(|p| self.fold(p)).collect();

@@ -2,34 +2,26 @@
 //! SELECT projects, groups, orders and limits.
 
 use sqlparser::ast::{
-    ConnectByKind, Distinct, Expr, Fetch, GroupByExpr, GroupByWithModifier, LimitClause,
-    NamedWindowExpr, OrderByExpr, OrderByKind, Query, Select, SelectFlavor, SelectItem,
+    ConnectByKind, Distinct, Fetch, GroupByExpr, GroupByWithModifier, LimitClause, NamedWindowExpr,
+    OrderByExpr, OrderByKind, Query, Select, SelectFlavor, SelectItem,
     SelectItemQualifiedWildcardKind, SetExpr, WildcardAdditionalOptions,
 };
 
 use super::super::Dialect;
-use super::{
-    Excess, Foreign, MAX_FROM_RELATIONS, MAX_RELATIONS, Refusal, Unreadable, bounds, copies,
-    denied_object,
-};
+use super::{Foreign, Refusal, Unreadable, denied_object};
 
 use super::*;
 
 impl Walker<'_> {
     pub(super) fn walk_query(&mut self, query: &Query) -> Judged {
-        self.queries_open += 1;
-        let walked = self.walk_query_body(query);
-        self.queries_open -= 1;
-        walked
+        self.note(|w| w.query_entered());
+        self.walk_query_body(query)?;
+        self.note(|w| w.query_left());
+        Ok(())
     }
 
     pub(super) fn walk_query_body(&mut self, query: &Query) -> Judged {
         self.deeper()?;
-        // A CTE may give a value read another name: the names parsed no
-        // longer tell which columns they are.
-        if query.with.is_some() {
-            self.parsed.renamed = true;
-        }
         let Query {
             with,
             body,
@@ -52,7 +44,7 @@ impl Walker<'_> {
             return Err(foreign(Foreign::Clause));
         }
         self.scopes.push(Scope::default());
-        let copies = self.enter_copies();
+        self.note(|w| w.body_entered(query));
         let result = (|| {
             if let Some(with) = with {
                 for cte in &with.cte_tables {
@@ -67,26 +59,15 @@ impl Walker<'_> {
                     if cte.from.is_some() {
                         return Err(construct("WITH … FROM"));
                     }
-                    // PostgreSQL copies a CTE into every query that reads it
-                    // when told not to materialise it: nested ones read twice
-                    // each double the plan at every level.
-                    if cte.materialized == Some(sqlparser::ast::CteAsMaterialized::NotMaterialized)
-                    {
-                        return Err(Refusal::TooLarge(Excess::NotMaterialized(
-                            cte.alias.name.to_string(),
-                        )));
-                    }
                     // Recursive: the CTE sees itself (PostgreSQL and SQLite
                     // say RECURSIVE; Oracle's recursive form has a column list).
                     let recursive = with.recursive
                         || (self.dialect() == Dialect::Oracle && !cte.alias.columns.is_empty());
-                    if recursive && self.dialect() == Dialect::Postgres {
-                        bounds::recursion(&cte.query)?;
-                    }
-                    // Its own rows, read in its recursive step, are weighed
-                    // by `sizes` (a step may not double its value).
+                    let id = self.ctes_met;
+                    self.ctes_met += 1;
+                    self.tell(|w| w.cte_entered(id, cte, recursive))?;
                     if recursive {
-                        self.scope().ctes.push((name.clone(), 1));
+                        self.scope().ctes.push((name.clone(), id));
                     }
                     for column in &cte.alias.columns {
                         let folded = self.fold(&column.name);
@@ -94,31 +75,16 @@ impl Walker<'_> {
                     }
                     let barrier = self.barrier;
                     self.barrier = self.scopes.len();
-                    // A CTE's rows are read like a table's: its copies count
-                    // where it is read, as a subquery's in `FROM` do (a chain
-                    // of CTEs each doubling the last multiplies).
-                    self.in_from = true;
-                    let around = std::mem::take(&mut self.row_copies);
                     let walked = self.walk_query(&cte.query);
-                    let held = self.row_copies.from.max(1);
-                    self.row_copies = around;
                     self.barrier = barrier;
                     walked?;
-                    if held > copies::MAX_ROW_COPIES {
-                        return Err(Refusal::TooLarge(Excess::RowCopies {
-                            copies: copies::shown(held),
-                            of: Some(cte.alias.name.value.clone()),
-                            max: copies::MAX_ROW_COPIES,
-                        }));
-                    }
-                    let scope = self.scope();
-                    match scope.ctes.iter_mut().find(|(n, _)| *n == name) {
-                        Some((_, copies)) if recursive => *copies = held,
-                        _ => scope.ctes.push((name, held)),
+                    self.tell(|w| w.cte_left(id, cte))?;
+                    if !recursive {
+                        self.scope().ctes.push((name, id));
                     }
                 }
             }
-            self.in_from = false;
+            self.note(|w| w.ctes_walked());
             // ORDER BY of a single SELECT may name its relations.
             match body.as_ref() {
                 SetExpr::Select(select) => {
@@ -130,10 +96,11 @@ impl Walker<'_> {
                 }
             }
         })();
-        self.leave_copies(copies, 1);
+        result?;
+        self.note(|w| w.body_left());
         self.scopes.pop();
         self.depth -= 1;
-        result
+        Ok(())
     }
 
     pub(super) fn walk_query_tail(
@@ -185,32 +152,10 @@ impl Walker<'_> {
             // A share of the rows is no count written out.
             fetched = Some((quantity, *percent));
         }
-        self.top_rows(
-            limit.or(fetched.map(|(q, _)| q)),
-            offset,
-            fetched.is_some_and(|(_, p)| p),
-        );
+        let count = limit.or(fetched.map(|(q, _)| q));
+        let share = fetched.is_some_and(|(_, p)| p);
+        self.note(|w| w.limited(count, offset, share));
         Ok(())
-    }
-
-    /// Counts the rows a `LIMIT` (or `FETCH FIRST`) lets through with its
-    /// `OFFSET` toward [`Walked::top_rows`]: PostgreSQL sorts the first
-    /// rows of an `ORDER BY … LIMIT` in memory, as many as that, whatever
-    /// `work_mem` says. Without a count, nothing is kept so.
-    pub(super) fn top_rows(&mut self, count: Option<&Expr>, offset: Option<&Expr>, share: bool) {
-        let Some(count) = count else {
-            return;
-        };
-        let written = |e: &Expr| bounds::integer(e).and_then(|n| u64::try_from(n.max(0)).ok());
-        let offset = offset.map_or(Some(0), written);
-        let kept = match (written(count), offset) {
-            (Some(count), Some(offset)) if !share => Some(count.saturating_add(offset)),
-            _ => None,
-        };
-        self.top_rows = match (self.top_rows, kept) {
-            (Some(most), Some(kept)) => Some(most.max(kept)),
-            _ => None,
-        };
     }
 
     pub(super) fn walk_order_by(&mut self, exprs: &[OrderByExpr]) -> Judged {
@@ -233,29 +178,17 @@ impl Walker<'_> {
             SetExpr::Select(select) => self.walk_select(select, |_| Ok(())),
             SetExpr::Query(query) => self.walk_query(query),
             SetExpr::SetOperation { left, right, .. } => {
-                self.set_operands += 1;
-                let walked = self
-                    .walk_set_expr(left)
-                    .and_then(|()| self.walk_set_expr(right));
-                self.set_operands -= 1;
-                walked
+                self.note(|w| w.set_operation_entered());
+                self.walk_set_expr(left)?;
+                self.walk_set_expr(right)?;
+                self.note(|w| w.set_operation_left());
+                Ok(())
             }
             SetExpr::Values(values) => {
-                let mut own = 1;
                 for row in &values.rows {
-                    // Its rows are kept as a subquery's are
-                    // (`(VALUES ((SELECT max(k.val) FROM kv k))) v(x)`).
-                    if self.queries_open > 1 || self.set_operands > 0 {
-                        row.iter().for_each(|e| self.kept_rows(e));
-                    }
                     self.walk_exprs(row)?;
-                    let held = row
-                        .iter()
-                        .fold(copies::Bag::default(), |bag, e| bag.add(copies::of(e)));
-                    own = own.max(held.most().0);
                 }
-                // Its rows hold the copies its values make (`VALUES (x || x)`).
-                self.row_copies.other = self.row_copies.other.max(own);
+                self.note(|w| w.values_walked(values));
                 Ok(())
             }
             SetExpr::Insert(_) => Err(Refusal::NotAQuery("INSERT".to_owned())),
@@ -321,55 +254,24 @@ impl Walker<'_> {
             return Err(foreign(Foreign::SelectClause));
         }
         self.scopes.push(Scope::default());
-        let copies = self.enter_copies();
-        let around = (
-            std::mem::take(&mut self.expr_depth),
-            std::mem::take(&mut self.select_peak),
-            std::mem::take(&mut self.select_working),
-            std::mem::take(&mut self.select_reads),
-            std::mem::take(&mut self.select_rebuilds),
-        );
-        let mut own = 1;
+        self.note(|w| w.select_entered());
         let result = (|| {
-            // The planner weighs every order of joining what one FROM joins,
-            // in memory kept until the whole statement is planned, and many
-            // relations take its genetic search past any deadline.
-            let here: usize = from.iter().map(|t| 1 + t.joins.len()).sum();
-            if here > MAX_FROM_RELATIONS {
-                return Err(Refusal::TooLarge(Excess::Joined {
-                    relations: here,
-                    max: MAX_FROM_RELATIONS,
-                }));
-            }
-            self.relations += here;
-            if self.relations > MAX_RELATIONS {
-                return Err(Refusal::TooLarge(Excess::Relations { max: MAX_RELATIONS }));
-            }
             // FROM first: its names are what the other clauses refer to. A
             // relation of this FROM is visible to the ones after it
             // (LATERAL), which is what the database allows too.
-            self.in_from = true;
+            self.tell(|w| w.joins_entered(from))?;
             for table in from {
                 self.walk_table_with_joins(table)?;
             }
-            self.in_from = false;
+            self.note(|w| w.joins_left());
             if let Some(Distinct::On(exprs)) = distinct {
                 self.walk_exprs(exprs)?;
             }
             for item in projection {
                 self.walk_select_item(item)?;
             }
-            // A `*` holds a row of each relation of this FROM.
             let relations = from.iter().map(|t| 1 + t.joins.len() as u64).sum();
-            let (most, name) = copies::of_projection(projection, relations).most();
-            if most > copies::MAX_ROW_COPIES {
-                return Err(Refusal::TooLarge(Excess::RowCopies {
-                    copies: copies::shown(most),
-                    of: Some(name.to_string()),
-                    max: copies::MAX_ROW_COPIES,
-                }));
-            }
-            own = most.max(1);
+            self.tell(|w| w.projection_walked(projection, relations))?;
             if let Some(selection) = selection {
                 self.walk_expr(selection)?;
             }
@@ -406,31 +308,8 @@ impl Walker<'_> {
                 }
             }
             tail(self)?;
-            // What it computes on the way is built from its input rows.
-            let peak = self.select_peak.saturating_mul(self.row_copies.times(1));
-            self.built_copies = self.built_copies.max(peak);
-            // Every SELECT's row of the statement may be alive at once (a
-            // subquery runs inside the row that asks for it).
-            let working = self.select_working.saturating_mul(self.row_copies.times(1));
-            self.split_working = self.split_working.saturating_add(working);
-            self.held_reads = self.held_reads.saturating_add(self.select_reads);
-            self.held_rebuilds = self.held_rebuilds.saturating_add(self.select_rebuilds);
-            if peak > copies::MAX_ROW_COPIES {
-                return Err(Refusal::TooLarge(Excess::ValueCopies {
-                    copies: copies::shown(peak),
-                    max: copies::MAX_ROW_COPIES,
-                }));
-            }
-            Ok(())
+            self.tell(|w| w.select_left())
         })();
-        (
-            self.expr_depth,
-            self.select_peak,
-            self.select_working,
-            self.select_reads,
-            self.select_rebuilds,
-        ) = around;
-        self.leave_copies(copies, own);
         self.scopes.pop();
         result
     }
@@ -440,14 +319,7 @@ impl Walker<'_> {
         | SelectItem::ExprWithAlias { expr: e, .. }
         | SelectItem::ExprWithAliases { expr: e, .. } = item
         {
-            if self.queries_open > 1 || self.set_operands > 0 {
-                self.kept_rows(e);
-            }
-            let bare = unnested(e);
-            let read_as_is = matches!(bare, Expr::Identifier(_) | Expr::CompoundIdentifier(_));
-            if !read_as_is && !short_excerpt(bare) && copies::of(e).most().0 > 0 {
-                self.builds_from_reads = true;
-            }
+            self.note(|w| w.select_item(e));
         }
         match item {
             SelectItem::UnnamedExpr(e) => self.walk_expr(e),
