@@ -9,7 +9,7 @@
 //!    a kind whose reading the checker and the database agree on (no
 //!    dollar-quoted, escaped or Unicode-escaped strings, no parameters).
 //!    Parsed with a recursion limit, it must be exactly one statement, a
-//!    query. Then every construct is understood or refused ([`walk`]): the
+//!    query. Then every construct is understood or refused (`reach::walk`): the
 //!    tree is walked with exhaustive matches over what can stand in `FROM`,
 //!    in a clause and in an expression; a kind the walker does not
 //!    explicitly understand is refused as "cannot be verified", so a new
@@ -27,8 +27,8 @@
 //!    database beyond its plan, for the PostgreSQL executor to weigh.
 //!
 //! The walk is the one traversal that must miss nothing: the bounds and the
-//! cost watch it (`walk::Watch`) rather than walk the tree again, and it
-//! imports neither.
+//! cost watch it (`reach::walk::Watch`) rather than walk the tree again,
+//! and it imports neither.
 //!
 //! The check runs on a thread of its own with a large stack, so that a deep
 //! but bounded statement can never overflow a runtime thread.
@@ -41,38 +41,25 @@
 //! - [`refusal`]: why a statement is refused, in words a person reads.
 //! - [`syntax`]: small readings of the parsed statement every check shares.
 //! - [`policy`]: what a target allows, and how a name is matched against it.
-//! - [`reads`]: what a statement reads, as the walk found it.
 //! - [`functions`]: the functions allowed, per dialect, and what each does.
-//! - [`tokens`]: the text cut into tokens, bounded before anything recursive.
-//! - [`walk`]: every construct understood or refused, its names resolved,
-//!   what it meets told to the analyses that watch it.
+//! - [`reach`]: the tokens, the walk, and what the statement reads.
 //! - [`bounds`]: what one call may build or look for, on its arguments.
-//! - [`copies`]: how many copies of a value read a value may hold.
-//! - [`sizes`]: what the statement builds, by name, and the numbers it
-//!   computes.
-//! - [`cost`]: the cost of the whole statement, tallied as the walk goes,
-//!   with the limits that hold for a whole statement.
+//! - [`cost`]: what the whole statement may cost, tallied as the walk goes,
+//!   with the copies of values its rows hold and the sizes of what it
+//!   builds.
 
 mod bounds;
-mod copies;
 mod cost;
 pub mod functions;
 mod policy;
-mod reads;
+mod reach;
 mod refusal;
-mod sizes;
 mod syntax;
-mod tokens;
-mod walk;
 
-pub use copies::REBUILT_COPIES;
-pub use cost::{Cost, MAX_FROM_RELATIONS, MAX_RELATIONS};
+pub use cost::{Cost, MAX_FROM_RELATIONS, MAX_NUMERIC_DIGITS, MAX_RELATIONS, REBUILT_COPIES};
 pub use policy::{DEFAULT_DENIED_OBJECTS, Policy};
-pub use reads::{Columns, Parsed, Reach, Reached};
+pub use reach::{Columns, MAX_PAREN_DEPTH, MAX_TOKENS, MAX_TREE_DEPTH, Parsed, Reach, Reached};
 pub use refusal::{Builder, Excess, Foreign, Refusal, Unreadable};
-pub use sizes::MAX_NUMERIC_DIGITS;
-pub use tokens::{MAX_PAREN_DEPTH, MAX_TOKENS};
-pub use walk::MAX_TREE_DEPTH;
 
 use sqlparser::ast::Statement;
 use sqlparser::parser::Parser;
@@ -80,7 +67,7 @@ use sqlparser::tokenizer::{Token, Tokenizer};
 
 use super::Dialect;
 use super::schema::Catalog;
-use tokens::screen_tokens;
+use reach::tokens::{self, screen_tokens};
 
 /// The longest statement checked, in bytes: a generated analyst query is a
 /// few kilobytes. Each run's audit record holds it whole, so that this
@@ -200,7 +187,8 @@ fn judge(sql: &str, policy: &Policy, catalog: Option<&Catalog>) -> Result<Valida
         dialect: policy.dialect,
     };
     let mut tally = cost::Tally::new(policy.dialect);
-    let walked = walk::Walker::new(policy, catalog, vec![&mut bounds, &mut tally]).query(query)?;
+    let walked =
+        reach::walk::Walker::new(policy, catalog, vec![&mut bounds, &mut tally]).query(query)?;
     let cost = tally.finish(query)?;
     Ok(Validated {
         text,

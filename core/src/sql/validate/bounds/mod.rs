@@ -31,8 +31,8 @@ pub(super) use super::syntax::{
     argument, called, contains, integer, integer_type, integral, is_constant, is_text_type, text,
 };
 use super::syntax::{short, unnested};
-use super::walk::Watch;
 use super::{Excess, Refusal, Unreadable};
+use crate::sql::validate::reach::walk::Watch;
 
 type Judged = Result<(), Refusal>;
 

@@ -8,8 +8,8 @@ use sqlparser::ast::{
     PivotValueSource, TableAlias, TableFactor, TableWithJoins,
 };
 
-use super::super::super::Dialect;
-use super::super::{Foreign, Refusal, Unreadable, functions};
+use crate::sql::Dialect;
+use crate::sql::validate::{Foreign, Refusal, Unreadable, functions};
 
 use super::{Judged, Visible, Walker, construct, foreign, unverifiable};
 

@@ -7,8 +7,8 @@ use sqlparser::ast::{
     SelectItemQualifiedWildcardKind, SetExpr, WildcardAdditionalOptions,
 };
 
-use super::super::Dialect;
 use super::{Foreign, Refusal, Unreadable, denied_object};
+use crate::sql::validate::Dialect;
 
 use super::*;
 

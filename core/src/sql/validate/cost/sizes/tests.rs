@@ -1,6 +1,6 @@
-use super::super::bounds::tests::refused;
 use super::numbers::number_digits;
 use super::*;
+use crate::sql::validate::bounds::tests::refused;
 
 #[test]
 fn numbers_are_read_by_their_digits() {
@@ -639,7 +639,7 @@ fn sqlite_searches_may_look_for_what_the_statement_built_or_reads() {
 }
 
 fn accepted(dialect: Dialect, sql: &str) -> bool {
-    super::super::validate(sql, &super::super::Policy::new(dialect))
+    crate::sql::validate::validate(sql, &crate::sql::validate::Policy::new(dialect))
         .map_err(|e| eprintln!("{sql}: {e}"))
         .is_ok()
 }
@@ -834,7 +834,7 @@ fn copies_made_through_a_chain_of_ctes_multiply() {
     let gathered = "WITH g AS (SELECT string_agg(note, ',') AS t FROM orders), \
                     h AS (SELECT t || t AS u FROM g)";
     let copies = |sql: &str| {
-        super::super::validate(sql, &super::super::Policy::new(Dialect::Postgres))
+        crate::sql::validate::validate(sql, &crate::sql::validate::Policy::new(Dialect::Postgres))
             .map(|v| v.cost.gathered_value_copies)
             .ok()
     };
@@ -896,7 +896,9 @@ fn values_built_side_by_side_in_a_row_add_up_but_comparisons_build_nothing() {
 #[test]
 fn containment_and_overlap_count_what_they_look_for_and_compare_only_columns_read() {
     let pg = Dialect::Postgres;
-    let judged = |sql: &str| super::super::validate(sql, &super::super::Policy::new(pg)).unwrap();
+    let judged = |sql: &str| {
+        crate::sql::validate::validate(sql, &crate::sql::validate::Policy::new(pg)).unwrap()
+    };
     let sought = |written: &[&str]| written.iter().map(|w| w.len() as u64).sum::<u64>();
 
     let vip = judged(r#"SELECT o.id FROM orders o WHERE o.meta @> '{"vip": true}'"#);
@@ -964,7 +966,7 @@ fn containment_and_overlap_count_what_they_look_for_and_compare_only_columns_rea
 #[test]
 fn the_numbers_a_logarithm_reads_count_once_for_each_value_read() {
     let read = |sql: &str| {
-        super::super::validate(sql, &super::super::Policy::new(Dialect::Postgres))
+        crate::sql::validate::validate(sql, &crate::sql::validate::Policy::new(Dialect::Postgres))
             .map(|v| v.cost.digits_read)
     };
     assert_eq!(read("SELECT ln(r.rate) AS l FROM rates r"), Ok(1));
@@ -989,7 +991,7 @@ fn the_numbers_a_logarithm_reads_count_once_for_each_value_read() {
 #[test]
 fn a_gathered_value_written_out_whole_as_text_is_noted() {
     let written = |sql: &str| {
-        super::super::validate(sql, &super::super::Policy::new(Dialect::Postgres))
+        crate::sql::validate::validate(sql, &crate::sql::validate::Policy::new(Dialect::Postgres))
             .map(|v| v.cost.gathered_as_text)
     };
     assert_eq!(
@@ -1015,7 +1017,7 @@ fn a_call_sized_as_a_number_holds_no_copy_of_its_input_in_either_list() {
     // value read a value holds) are two lists of the same fact: they agree
     // on every function allowed. They disagreed on `strftime`, whose format
     // may be read from the data and come back whole.
-    let disagree: Vec<&str> = super::super::functions::allowed_names()
+    let disagree: Vec<&str> = crate::sql::validate::functions::allowed_names()
         .filter(|name| super::numbers::counts(name) && !super::super::copies::bounded(name))
         .collect();
     assert_eq!(disagree, Vec::<&str>::new());

@@ -33,7 +33,7 @@ use sqlparser::ast::{
     BinaryOperator, Expr, FunctionArg, FunctionArguments, SelectItem, UnaryOperator,
 };
 
-use super::bounds::{
+use crate::sql::validate::bounds::{
     MAX_DATA_REPEATS, argument, called, capture_groups, integer, replace_growth, short_length, text,
 };
 
@@ -398,7 +398,7 @@ fn cast_copies(value: &Expr, data_type: &sqlparser::ast::DataType) -> u64 {
             ..
         }
     );
-    if super::syntax::parses(data_type) {
+    if crate::sql::validate::syntax::parses(data_type) {
         PARSE_COPIES
     } else if from_bytes {
         4
@@ -536,7 +536,7 @@ fn every_reference(expr: &Expr, bounded: u64) -> Bag {
 /// PostgreSQL's calls that parse a text into words: `(configuration,
 /// text)` or `(text)`.
 fn text_search(name: &str) -> bool {
-    super::functions::spec(name).is_some_and(|f| f.searches_words)
+    crate::sql::validate::functions::spec(name).is_some_and(|f| f.searches_words)
 }
 
 /// The call that built `expr` as a value already escaped as JSON or XML,

@@ -10,8 +10,6 @@ use sqlparser::ast::{
     SelectItem, SetExpr, TableFactor, Visit, Visitor,
 };
 
-use super::super::bounds::{self, MAX_BUILT_CHARS};
-use super::super::{Excess, Refusal};
 use super::numbers::{arithmetic, computes_digits, counts, literal_digits, power_exponent};
 use super::{
     Carried, HUGE, MAX_COPIES, Made, Own, Readers, Size, Source, arguments, called_as, elements,
@@ -19,6 +17,8 @@ use super::{
     unknown_width, unparenthesized, widths,
 };
 use crate::sql::Dialect;
+use crate::sql::validate::bounds::{self, MAX_BUILT_CHARS};
+use crate::sql::validate::{Excess, Refusal};
 
 pub(super) struct Sizes {
     pub(super) dialect: Dialect,

@@ -8,10 +8,6 @@ use sqlparser::ast::{
     BinaryOperator, Expr, Function, FunctionArguments, TableFactor, UnaryOperator, Visitor,
 };
 
-use super::super::bounds::{self, MAX_BUILT_CHARS, MAX_NEEDLE_CHARS};
-use super::super::refusal::amount;
-use super::super::syntax::{short, unnested};
-use super::super::{Builder, Excess, Refusal};
 use super::numbers::{
     arithmetic, computes_digits, constant, counts, floating, integer_literal, integer_typed,
     parsed_number, reads_of_data, small, texty, unbounded_number, written_digits,
@@ -22,6 +18,10 @@ use super::{
     searches, searches_text, set_chars,
 };
 use crate::sql::Dialect;
+use crate::sql::validate::bounds::{self, MAX_BUILT_CHARS, MAX_NEEDLE_CHARS};
+use crate::sql::validate::refusal::amount;
+use crate::sql::validate::syntax::{short, unnested};
+use crate::sql::validate::{Builder, Excess, Refusal};
 
 /// Walks every expression, weighing what builds and, on SQLite, what is
 /// searched for.
@@ -641,7 +641,7 @@ impl Visitor for Check<'_> {
                 if bounds::gathers(&name) {
                     self.gathered_again(expr, f)?;
                 }
-                if super::super::functions::parses_text(&name) {
+                if crate::sql::validate::functions::parses_text(&name) {
                     for arg in arguments(f) {
                         self.quoted(expr, arg)?;
                     }

@@ -5,11 +5,11 @@
 
 use sqlparser::ast::{Ident, ObjectName, ObjectNamePart, TableAlias};
 
-use super::super::super::Dialect;
-use super::super::super::schema::{Catalog, CatalogTable};
-use super::super::policy::{denied, denied_object};
-use super::super::refusal::{Refusal, Unreadable};
-use super::super::syntax;
+use crate::sql::Dialect;
+use crate::sql::schema::{Catalog, CatalogTable};
+use crate::sql::validate::policy::{denied, denied_object};
+use crate::sql::validate::refusal::{Refusal, Unreadable};
+use crate::sql::validate::syntax;
 
 use super::{Judged, Walker, unverifiable};
 

@@ -3,8 +3,8 @@
 
 use sqlparser::ast::{BinaryOperator, DataType, Expr, Value};
 
-use super::super::syntax::called;
-use super::super::{Foreign, Refusal, Unreadable};
+use crate::sql::validate::syntax::called;
+use crate::sql::validate::{Foreign, Refusal, Unreadable};
 
 use super::{Judged, Walker, foreign, unverifiable};
 

@@ -18,17 +18,17 @@
 //! glance that every kind is listed exactly once and none passes by
 //! default), `calls` each function call, `atoms` the operators, literals
 //! and types, `reach` what the names it meets read (see
-//! [`Reach`](super::reads::Reach)), `watch` what it tells the analyses that
+//! [`Reach`](crate::sql::validate::reach::Reach)), `watch` what it tells the analyses that
 //! follow it (the single-call bounds, the cost), which it never imports.
 
 use sqlparser::ast::Query;
 
-use super::super::Dialect;
-use super::super::schema::Catalog;
-use super::policy::{Policy, denied_object};
-use super::reads::Reach;
-use super::refusal::{Excess, Foreign, Refusal, Unreadable};
-use super::syntax::{short, unnested};
+use crate::sql::Dialect;
+use crate::sql::schema::Catalog;
+use crate::sql::validate::policy::{Policy, denied_object};
+use crate::sql::validate::reach::Reach;
+use crate::sql::validate::refusal::{Excess, Foreign, Refusal, Unreadable};
+use crate::sql::validate::syntax::{short, unnested};
 
 /// The deepest nesting of the parsed tree the walker follows (a chain of
 /// 1,000 `+` is 1,000 deep).
@@ -43,7 +43,7 @@ mod query;
 mod reach;
 mod watch;
 
-pub(super) use watch::Watch;
+pub(in crate::sql::validate) use watch::Watch;
 
 type Judged = Result<(), Refusal>;
 
@@ -86,7 +86,7 @@ struct Visible {
     reads: Vec<usize>,
 }
 
-pub(super) struct Walker<'a> {
+pub(in crate::sql::validate) struct Walker<'a> {
     policy: &'a Policy,
     catalog: Option<&'a Catalog>,
     scopes: Vec<Scope>,
@@ -118,7 +118,7 @@ pub(super) struct Walker<'a> {
 }
 
 /// What the walk learnt of a query it accepted.
-pub(super) struct Walked {
+pub(in crate::sql::validate) struct Walked {
     /// The relations it reads, as written.
     pub objects: Vec<String>,
     /// The tables and columns it reads.
@@ -126,7 +126,7 @@ pub(super) struct Walked {
 }
 
 impl<'a> Walker<'a> {
-    pub(super) fn new(
+    pub(in crate::sql::validate) fn new(
         policy: &'a Policy,
         catalog: Option<&'a Catalog>,
         watchers: Vec<&'a mut dyn Watch>,
@@ -153,7 +153,7 @@ impl<'a> Walker<'a> {
     }
 
     /// Judges a whole query; returns what it reads.
-    pub(super) fn query(mut self, query: &Query) -> Result<Walked, Refusal> {
+    pub(in crate::sql::validate) fn query(mut self, query: &Query) -> Result<Walked, Refusal> {
         self.walk_query(query)?;
         self.judge_bare_names()?;
         Ok(Walked {

@@ -1,7 +1,21 @@
-//! What a statement reads, as the walk found it: the tables and columns it
-//! reaches ([`Reach`], the one answer data-access rules, the audit and the
+//! The first analysis: what a statement is and what it reads. Its text is
+//! cut into tokens and bounded before anything recursive sees it, then
+//! every construct of the one query is understood or refused by the walk,
+//! which resolves its names and finds the tables and columns it reaches
+//! ([`Reach`], the one answer data-access rules, the audit and the
 //! executor's weighing read), and the values it parses as another type
-//! (the executor weighs by them what the plan does not show).
+//! ([`Parsed`]: the executor weighs by them what the plan does not show).
+//!
+//! Its modules, from the bottom up:
+//! - [`tokens`]: the text cut into tokens, bounded before anything recursive.
+//! - [`walk`]: every construct understood or refused, its names resolved,
+//!   what it meets told to the analyses that watch it.
+
+pub(super) mod tokens;
+pub(super) mod walk;
+
+pub use tokens::{MAX_PAREN_DEPTH, MAX_TOKENS};
+pub use walk::MAX_TREE_DEPTH;
 
 use std::collections::BTreeSet;
 use std::fmt;

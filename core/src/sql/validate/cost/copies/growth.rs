@@ -1,9 +1,9 @@
 //! How much longer than its input each function the allow-list admits may
 //! make its result: the table the copies a row holds are counted by.
 
-pub(super) use super::super::functions::Growth;
-use super::super::functions::spec;
 use super::MAX_ROW_COPIES;
+pub(super) use crate::sql::validate::functions::Growth;
+use crate::sql::validate::functions::spec;
 
 impl Growth {
     /// The most this growth may multiply any argument by, for kinds read

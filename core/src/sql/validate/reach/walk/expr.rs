@@ -8,9 +8,9 @@ use sqlparser::ast::{
     Value,
 };
 
-use super::super::super::Dialect;
-use super::super::syntax::{called, integer_type};
-use super::super::{Foreign, Refusal, Unreadable};
+use crate::sql::Dialect;
+use crate::sql::validate::syntax::{called, integer_type};
+use crate::sql::validate::{Foreign, Refusal, Unreadable};
 
 use super::{Judged, Walker, construct, foreign, short, unnested, unverifiable};
 

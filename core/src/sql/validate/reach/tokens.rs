@@ -6,8 +6,8 @@
 
 use sqlparser::tokenizer::{Token, Whitespace};
 
-use super::super::Dialect;
-use super::refusal::{Excess, Refusal, Unreadable};
+use crate::sql::Dialect;
+use crate::sql::validate::refusal::{Excess, Refusal, Unreadable};
 
 /// The most tokens (words, literals, operators; not spaces or comments).
 pub const MAX_TOKENS: usize = 10_000;
@@ -20,7 +20,7 @@ pub const MAX_PAREN_DEPTH: usize = 64;
 /// processes; which plan) that no rule here weighs. What runs is the
 /// statement without them; everything else is kept as written. Found by the
 /// tokenizer, so that `'/*+'` in a string stays.
-pub(super) fn without_oracle_hints(
+pub(in crate::sql::validate) fn without_oracle_hints(
     sql: &str,
     dialect: &dyn sqlparser::dialect::Dialect,
 ) -> Result<String, Refusal> {
@@ -88,7 +88,10 @@ pub(super) fn without_oracle_hints(
 /// FROM value`. Every expression stays in place, so the walk still sees and
 /// judges all of them (what a rewritten operator means does not matter to
 /// the judgement, which is about what is read and called).
-pub(super) fn screen_tokens(tokens: Vec<Token>, dialect: Dialect) -> Result<Vec<Token>, Refusal> {
+pub(in crate::sql::validate) fn screen_tokens(
+    tokens: Vec<Token>,
+    dialect: Dialect,
+) -> Result<Vec<Token>, Refusal> {
     let mut count = 0usize;
     let mut depth = 0usize;
     for token in &tokens {

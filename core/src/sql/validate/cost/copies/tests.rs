@@ -1,5 +1,5 @@
-use super::super::super::Dialect;
-use super::super::{Policy, Refusal, validate};
+use crate::sql::Dialect;
+use crate::sql::validate::{Policy, Refusal, validate};
 
 fn copies(sql: &str) -> u64 {
     validate(sql, &Policy::new(Dialect::Postgres))

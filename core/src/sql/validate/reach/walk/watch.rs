@@ -12,7 +12,7 @@ use sqlparser::ast::{
     Values,
 };
 
-use super::super::refusal::Refusal;
+use crate::sql::validate::refusal::Refusal;
 
 type Judged = Result<(), Refusal>;
 

@@ -6,9 +6,9 @@ use sqlparser::ast::{
     FunctionArguments, ListAggOnOverflow, Value, WindowFrameBound, WindowSpec, WindowType,
 };
 
-use super::super::super::Dialect;
-use super::super::syntax::argument;
-use super::super::{Foreign, Refusal, Unreadable, functions};
+use crate::sql::Dialect;
+use crate::sql::validate::syntax::argument;
+use crate::sql::validate::{Foreign, Refusal, Unreadable, functions};
 
 use super::{Judged, Walker, construct, foreign, short, unverifiable};
 

@@ -1,15 +1,15 @@
 //! How the walk counts what a statement reads
-//! ([`Reach`](super::super::reads::Reach)): each table or
+//! ([`Reach`](crate::sql::validate::reach::Reach)): each table or
 //! view of the target it names, and each column a name in scope may stand
 //! for. Where a name could be more than one thing, it counts as all of
 //! them: the reach is never less than what the database reads.
 
-use super::super::super::Dialect;
-use super::super::super::schema::CatalogTable;
+use crate::sql::Dialect;
+use crate::sql::schema::CatalogTable;
 use sqlparser::ast::ObjectName;
 
-use super::super::functions;
 use super::{Judged, Walker};
+use crate::sql::validate::functions;
 
 impl Walker<'_> {
     /// A table or view of the target read in `FROM`: its index in the

@@ -9,8 +9,8 @@ use sqlparser::ast::{
     BinaryOperator, DataType, ExactNumberInfo, Expr, UnaryOperator, Value, Visitor,
 };
 
-use super::super::bounds;
 use super::{HUGE, MAX_EXPONENT, MAX_NUMERIC_DIGITS, arguments, integer, set_chars};
+use crate::sql::validate::bounds;
 
 /// Whether an operator computes a number from its operands.
 pub(super) fn arithmetic(op: &BinaryOperator) -> bool {
@@ -491,7 +491,7 @@ pub(super) fn parsed_number(expr: &Expr) -> Option<&Expr> {
             };
             let column = |e: &Expr| {
                 matches!(
-                    super::super::syntax::unnested(e),
+                    crate::sql::validate::syntax::unnested(e),
                     Expr::Identifier(_) | Expr::CompoundIdentifier(_)
                 )
             };

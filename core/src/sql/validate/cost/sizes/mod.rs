@@ -1,7 +1,7 @@
 //! How large the values a statement builds can be, followed through the
 //! names that carry them.
 //!
-//! [`super::bounds`] judges each call as written: a size written out, no
+//! [`crate::sql::validate::bounds`] judges each call as written: a size written out, no
 //! growth on growth. A value can still be built in steps that each look
 //! small: a CTE column `repeat('x', 10000)`, concatenated with itself in
 //! the next CTE, and so on (`s || s || …`, folded by the planner at the
@@ -41,10 +41,10 @@ use sqlparser::ast::{
     TableAlias, TableFactor, Value, Visit, Visitor,
 };
 
-use super::super::Dialect;
-use super::bounds::{self, argument};
-use super::syntax::parses;
-use super::{Excess, Refusal};
+use crate::sql::Dialect;
+use crate::sql::validate::bounds::{self, argument};
+use crate::sql::validate::syntax::parses;
+use crate::sql::validate::{Excess, Refusal};
 
 mod check;
 mod measure;
@@ -596,7 +596,7 @@ fn integer(expr: &Expr) -> Option<u64> {
 }
 
 /// The widths and precisions a `printf`/`format` pattern written out pads
-/// to, added up (each is bounded by [`super::bounds`]), and how many
+/// to, added up (each is bounded by [`crate::sql::validate::bounds`]), and how many
 /// conversions it makes (`%%` is none).
 fn widths(pattern: &Expr) -> (u64, u64) {
     let Expr::Value(v) = pattern else {

@@ -1,9 +1,20 @@
-//! What a statement may cost the database beyond what its plan shows, as
-//! one [`Cost`]: tallied while the walk goes ([`Tally`] watches it, see
-//! [`Watch`]), then completed by what `sizes` finds of the values the
-//! statement builds. The statement-wide limits live here too: the
-//! relations one statement joins, the copies of a value a row holds, the
-//! characters all its searches look for.
+//! The third analysis: what a statement may cost the database beyond what
+//! its plan shows, as one [`Cost`]. It is tallied while the walk goes
+//! ([`Tally`] watches it, see [`Watch`]), then completed by what `sizes`
+//! finds of the values the statement builds. The limits that hold for a
+//! whole statement live here: the relations it joins, the copies of a
+//! value a row holds, the characters all its searches look for.
+//!
+//! Its modules, from the bottom up:
+//! - [`copies`]: how many copies of a value read a value may hold.
+//! - [`sizes`]: what the statement builds, by name, and the numbers it
+//!   computes.
+
+mod copies;
+mod sizes;
+
+pub use copies::REBUILT_COPIES;
+pub use sizes::MAX_NUMERIC_DIGITS;
 
 use sqlparser::ast::{
     Cte, CteAsMaterialized, DataType, Expr, Function, FunctionArg, FunctionArguments, Query,
@@ -12,12 +23,10 @@ use sqlparser::ast::{
 
 use super::super::Dialect;
 use super::bounds;
-use super::copies;
-use super::reads::Parsed;
 use super::refusal::{Excess, Refusal};
-use super::sizes;
 use super::syntax::{argument, called, fold, integer, is_constant, is_text_type, short, unnested};
-use super::walk::Watch;
+use crate::sql::validate::reach::Parsed;
+use crate::sql::validate::reach::walk::Watch;
 
 type Judged = Result<(), Refusal>;
 
