@@ -70,6 +70,18 @@ pub(super) struct FunctionSpec {
     /// PostgreSQL: it parses a text into words, `(configuration, text)` or
     /// `(text)`.
     pub(super) searches_words: bool,
+    /// It searches its first argument for a text, a pattern or a
+    /// separator, in one call.
+    pub(super) searches_text: bool,
+    /// It parses its last argument into a larger structure (a document, a
+    /// vector of words, rows of pieces).
+    pub(super) parses_structure: bool,
+    /// It writes any value it is given out as text (see
+    /// `Parsed::as_text`).
+    pub(super) writes_as_text: bool,
+    /// It computes a number digit by digit to a precision set by its
+    /// arguments' digits, in one call PostgreSQL does not interrupt.
+    pub(super) computes_digits: bool,
     /// What some of its arguments are to the checks, by position from 0.
     pub(super) args: &'static [(usize, Role)],
 }
@@ -204,6 +216,10 @@ const fn f(name: &'static str) -> FunctionSpec {
         parses_text: false,
         grows: false,
         searches_words: false,
+        searches_text: false,
+        parses_structure: false,
+        writes_as_text: false,
+        computes_digits: false,
         args: &[],
     }
 }
@@ -251,6 +267,30 @@ impl FunctionSpec {
     const fn searches_words(self) -> Self {
         Self {
             searches_words: true,
+            ..self
+        }
+    }
+    const fn searches_text(self) -> Self {
+        Self {
+            searches_text: true,
+            ..self
+        }
+    }
+    const fn parses_structure(self) -> Self {
+        Self {
+            parses_structure: true,
+            ..self
+        }
+    }
+    const fn writes_as_text(self) -> Self {
+        Self {
+            writes_as_text: true,
+            ..self
+        }
+    }
+    const fn computes_digits(self) -> Self {
+        Self {
+            computes_digits: true,
             ..self
         }
     }
@@ -392,12 +432,18 @@ const FUNCTIONS: &[FunctionSpec] = &[
     f("substrb").scalar(ORA).growth(AS_GIVEN),
     f("substring").scalar(PG | LITE).growth(AS_GIVEN),
     f("instr")
+        .searches_text()
         .scalar(ORA | LITE)
         .growth(BOUNDED)
         .args(&[(1, Role::Needle(ORA))]),
-    f("strpos").scalar(PG).growth(BOUNDED).args(NEEDLE_AT_1),
+    f("strpos")
+        .searches_text()
+        .scalar(PG)
+        .growth(BOUNDED)
+        .args(NEEDLE_AT_1),
     f("position").scalar(PG).growth(BOUNDED),
     f("replace")
+        .searches_text()
         .scalar(ALL)
         .growth(Growth::Replace)
         .grows()
@@ -425,9 +471,13 @@ const FUNCTIONS: &[FunctionSpec] = &[
         .growth(Growth::Repeat)
         .grows()
         .args(SIZE_AT_1),
-    f("concat").scalar(ALL).growth(AS_GIVEN),
-    f("concat_ws").scalar(PG | LITE).growth(Growth::Separated),
+    f("concat").writes_as_text().scalar(ALL).growth(AS_GIVEN),
+    f("concat_ws")
+        .writes_as_text()
+        .scalar(PG | LITE)
+        .growth(Growth::Separated),
     f("split_part")
+        .searches_text()
         .scalar(PG)
         .growth(AS_GIVEN)
         .args(NEEDLE_AT_1),
@@ -438,46 +488,59 @@ const FUNCTIONS: &[FunctionSpec] = &[
     f("unicode").scalar(LITE).growth(BOUNDED),
     f("soundex").scalar(ORA).growth(BOUNDED),
     f("regexp_like")
+        .searches_text()
         .scalar(ORA)
         .growth(BOUNDED)
         .args(REGEX_AT_1),
     f("regexp_replace")
+        .searches_text()
         .scalar(ORA | PG)
         .growth(Growth::Replace)
         .grows()
         .args(REGEX_AT_1),
     f("regexp_substr")
+        .searches_text()
         .scalar(ORA | PG)
         .growth(MATCH_PART)
         .args(REGEX_AT_1),
     f("regexp_instr")
+        .searches_text()
         .scalar(ORA | PG)
         .growth(MATCH_COUNT)
         .args(REGEX_AT_1),
     f("regexp_count")
+        .searches_text()
         .scalar(ORA | PG)
         .growth(MATCH_COUNT)
         .args(REGEX_AT_1),
     f("regexp_match")
+        .searches_text()
         .scalar(PG)
         .growth(AS_GIVEN)
         .args(REGEX_AT_1),
     f("regexp_matches")
+        .searches_text()
         .scalar(PG)
         .growth(PIECES)
         .returns_rows()
         .args(REGEX_AT_1),
     f("regexp_split_to_array")
+        .searches_text()
         .scalar(PG)
         .growth(PIECES_ARRAY)
         .args(REGEX_AT_1),
     f("string_to_array")
+        .searches_text()
         .scalar(PG)
         .growth(PIECES_ARRAY)
         .args(NEEDLE_AT_1),
     // Text search (not ts_headline, which rebuilds the document, nor
     // ts_rewrite, which runs SQL held in a string). `@@` is read by the walk.
-    f("to_tsvector").scalar(PG).growth(WORDS).searches_words(),
+    f("to_tsvector")
+        .parses_structure()
+        .scalar(PG)
+        .growth(WORDS)
+        .searches_words(),
     f("to_tsquery")
         .scalar(PG)
         .growth(WORDS)
@@ -498,6 +561,7 @@ const FUNCTIONS: &[FunctionSpec] = &[
     f("ts_rank").scalar(PG).growth(BOUNDED),
     f("ts_rank_cd").scalar(PG).growth(BOUNDED),
     f("array_to_string")
+        .writes_as_text()
         .scalar(PG)
         .growth(Growth::Joined)
         .args(&[(1, Role::Separator), (2, Role::Separator)]),
@@ -520,6 +584,7 @@ const FUNCTIONS: &[FunctionSpec] = &[
     f("to_nchar").scalar(ORA).growth(AS_GIVEN),
     f("to_single_byte").scalar(ORA).growth(AS_GIVEN),
     f("format")
+        .writes_as_text()
         .scalar(PG | LITE)
         .growth(Growth::Formatted)
         .grows()
@@ -532,37 +597,46 @@ const FUNCTIONS: &[FunctionSpec] = &[
         .growth(AS_GIVEN)
         .returns_rows(),
     f("unnest")
+        .parses_structure()
         .scalar(PG)
         .table(PG)
         .growth(AS_GIVEN)
         .returns_rows(),
     f("json_array_elements")
+        .parses_structure()
         .scalar(PG)
         .table(PG)
         .growth(AS_GIVEN)
         .returns_rows(),
     f("jsonb_array_elements")
+        .parses_structure()
         .scalar(PG)
         .table(PG)
         .growth(AS_GIVEN)
         .returns_rows(),
     f("json_array_elements_text")
+        .parses_structure()
         .scalar(PG)
         .table(PG)
         .growth(AS_GIVEN)
         .returns_rows(),
     f("jsonb_array_elements_text")
+        .parses_structure()
         .scalar(PG)
         .table(PG)
         .growth(AS_GIVEN)
         .returns_rows(),
     f("regexp_split_to_table")
+        .parses_structure()
+        .searches_text()
         .scalar(PG)
         .table(PG)
         .growth(PIECES)
         .returns_rows()
         .args(REGEX_AT_1),
     f("string_to_table")
+        .parses_structure()
+        .searches_text()
         .scalar(PG)
         .table(PG)
         .growth(PIECES)
@@ -595,13 +669,19 @@ const FUNCTIONS: &[FunctionSpec] = &[
     f("ceiling").scalar(PG | LITE).growth(BOUNDED),
     f("floor").scalar(ALL).growth(BOUNDED),
     f("mod").scalar(ALL).growth(BOUNDED),
-    f("power").scalar(ORA | PG | LITE).growth(BOUNDED),
-    f("pow").scalar(PG | LITE).growth(BOUNDED),
-    f("sqrt").scalar(ALL).growth(BOUNDED),
-    f("exp").scalar(ALL).growth(BOUNDED),
-    f("ln").scalar(ALL).growth(BOUNDED),
-    f("log").scalar(ALL).growth(BOUNDED),
-    f("log10").scalar(PG | LITE).growth(BOUNDED),
+    f("power")
+        .computes_digits()
+        .scalar(ORA | PG | LITE)
+        .growth(BOUNDED),
+    f("pow").computes_digits().scalar(PG | LITE).growth(BOUNDED),
+    f("sqrt").computes_digits().scalar(ALL).growth(BOUNDED),
+    f("exp").computes_digits().scalar(ALL).growth(BOUNDED),
+    f("ln").computes_digits().scalar(ALL).growth(BOUNDED),
+    f("log").computes_digits().scalar(ALL).growth(BOUNDED),
+    f("log10")
+        .computes_digits()
+        .scalar(PG | LITE)
+        .growth(BOUNDED),
     f("sign").scalar(ALL).growth(BOUNDED),
     f("width_bucket").scalar(ORA | PG).growth(BOUNDED),
     f("div").scalar(PG).growth(BOUNDED),
@@ -681,7 +761,10 @@ const FUNCTIONS: &[FunctionSpec] = &[
     f("xmlconcat").scalar(ORA | PG).growth(AS_GIVEN),
     f("xmlattributes").scalar(ORA | PG).growth(ESCAPED),
     f("json_object").scalar(ORA | LITE).growth(ESCAPED),
-    f("json_array").scalar(ORA | LITE).growth(ESCAPED),
+    f("json_array")
+        .parses_structure()
+        .scalar(ORA | LITE)
+        .growth(ESCAPED),
     f("json_build_object").scalar(PG).growth(ESCAPED),
     f("json_build_array").scalar(PG).growth(ESCAPED),
     f("jsonb_build_object").scalar(PG).growth(ESCAPED),
@@ -714,13 +797,17 @@ const FUNCTIONS: &[FunctionSpec] = &[
     f("json_valid").scalar(LITE).growth(BOUNDED),
     f("json_quote").scalar(LITE).growth(QUOTED),
     // Only in `FROM`.
-    f("json_each").table(PG | LITE).returns_rows(),
+    f("json_each")
+        .parses_structure()
+        .table(PG | LITE)
+        .returns_rows(),
     f("jsonb_each").table(PG).returns_rows(),
     f("json_each_text").table(PG).returns_rows(),
     f("jsonb_each_text").table(PG).returns_rows(),
-    f("json_tree").table(LITE),
-    // Allowed by no list by name: forms the parser reads as calls, and
-    // names the other checks are asked about in another dialect.
+    f("json_tree").parses_structure().table(LITE),
+    // Allowed by no list by name: forms the parser reads as calls, names
+    // the other checks are asked about in another dialect, and names an
+    // operator may allow whose facts the checks know.
     f("generate_subscripts").returns_rows(),
     f("json_table").args(JSON_PATH_AT_1),
     f("hashtext").growth(BOUNDED),
@@ -731,6 +818,13 @@ const FUNCTIONS: &[FunctionSpec] = &[
     f("jsonb_path_query").returns_rows(),
     f("jsonb_populate_recordset").returns_rows(),
     f("jsonb_to_recordset").returns_rows(),
+    f("json").parses_structure(),
+    f("jsonb").parses_structure(),
+    f("xmlparse").parses_structure(),
+    f("quote_literal").writes_as_text(),
+    f("quote_nullable").writes_as_text(),
+    f("jsonb_pretty").writes_as_text(),
+    f("cbrt").computes_digits(),
 ];
 
 /// What the checks know of `name` (lower case, as the walk folds it).

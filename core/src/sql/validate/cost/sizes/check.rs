@@ -14,7 +14,7 @@ use super::numbers::{
 };
 use super::{
     HUGE, MAX_EXPONENT, MAX_GATHERED_SEARCH_CHARS, MAX_NUMERIC_DIGITS, MAX_SET_CHARS,
-    MAX_STATEMENT_BUILT_CHARS, Size, Sizes, arguments, copies_in, pairs, parses, parses_call,
+    MAX_STATEMENT_BUILT_CHARS, Size, Sizes, arguments, copies_in, pairs, parses, parses_structure,
     searches, searches_text, set_chars,
 };
 use crate::sql::Dialect;
@@ -683,7 +683,7 @@ impl Visitor for Check<'_> {
                 if searches_text(&name) {
                     self.searched_in(at(0), at(1), 1)?;
                 }
-                if parses_call(&name)
+                if parses_structure(&name)
                     && let Some(value) = args.last()
                 {
                     self.parsed(expr, value)?;

@@ -43,6 +43,7 @@ use sqlparser::ast::{
 
 use crate::sql::Dialect;
 use crate::sql::validate::bounds::{self, argument};
+use crate::sql::validate::functions::spec;
 use crate::sql::validate::syntax::parses;
 use crate::sql::validate::{Excess, Refusal};
 
@@ -671,26 +672,9 @@ fn set_chars(set: &Expr) -> Option<u64> {
 }
 
 /// Functions that search their first argument for a text, a pattern or a
-/// separator, in one call (lower case).
+/// separator, in one call (see the function table).
 fn searches_text(name: &str) -> bool {
-    matches!(
-        name,
-        "strpos"
-            | "instr"
-            | "replace"
-            | "split_part"
-            | "string_to_table"
-            | "string_to_array"
-            | "regexp_replace"
-            | "regexp_match"
-            | "regexp_matches"
-            | "regexp_like"
-            | "regexp_count"
-            | "regexp_instr"
-            | "regexp_substr"
-            | "regexp_split_to_table"
-            | "regexp_split_to_array"
-    )
+    spec(name).is_some_and(|f| f.searches_text)
 }
 
 /// Operators that look for each element of one operand in the whole
@@ -709,26 +693,10 @@ fn pairs(op: &BinaryOperator) -> bool {
     )
 }
 
-/// Functions that parse their last argument into a larger structure
-/// (lower case).
-fn parses_call(name: &str) -> bool {
-    matches!(
-        name,
-        "to_tsvector"
-            | "json"
-            | "jsonb"
-            | "xmlparse"
-            | "json_each"
-            | "json_tree"
-            | "json_array"
-            | "jsonb_array_elements"
-            | "jsonb_array_elements_text"
-            | "json_array_elements"
-            | "json_array_elements_text"
-            | "regexp_split_to_table"
-            | "string_to_table"
-            | "unnest"
-    )
+/// Functions that parse their last argument into a larger structure (see
+/// the function table).
+fn parses_structure(name: &str) -> bool {
+    spec(name).is_some_and(|f| f.parses_structure)
 }
 
 /// Operators that search their left operand for a pattern (PostgreSQL's
@@ -751,7 +719,7 @@ fn searches(op: &BinaryOperator) -> bool {
 
 /// The values `expr` itself writes out whole as text: what a cast to a
 /// text type casts, or the arguments of a call that writes any value it is
-/// given ([`writes_text`]), the call's name folded by `fold`.
+/// given ([`writes_as_text`]), the call's name folded by `fold`.
 pub(super) fn rendered_as_text(
     expr: &Expr,
     fold: impl Fn(&sqlparser::ast::Ident) -> String,
@@ -763,7 +731,7 @@ pub(super) fn rendered_as_text(
         Expr::Function(f)
             if f.name.0.last().is_some_and(|part| {
                 matches!(part, sqlparser::ast::ObjectNamePart::Identifier(i)
-                    if writes_text(&fold(i)))
+                    if writes_as_text(&fold(i)))
             }) =>
         {
             match &f.args {
@@ -778,18 +746,9 @@ pub(super) fn rendered_as_text(
 }
 
 /// Calls that write any value they are given out as text (see
-/// `Parsed::as_text`).
-fn writes_text(called: &str) -> bool {
-    matches!(
-        called,
-        "concat"
-            | "concat_ws"
-            | "format"
-            | "quote_literal"
-            | "quote_nullable"
-            | "array_to_string"
-            | "jsonb_pretty"
-    )
+/// `Parsed::as_text` and the function table).
+fn writes_as_text(name: &str) -> bool {
+    spec(name).is_some_and(|f| f.writes_as_text)
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ use sqlparser::ast::{
 
 use super::{HUGE, MAX_EXPONENT, MAX_NUMERIC_DIGITS, arguments, integer, set_chars};
 use crate::sql::validate::bounds;
+use crate::sql::validate::functions::spec;
 
 /// Whether an operator computes a number from its operands.
 pub(super) fn arithmetic(op: &BinaryOperator) -> bool {
@@ -314,13 +315,10 @@ pub(super) fn floating(expr: &Expr) -> bool {
 }
 
 /// Functions that compute a number digit by digit to a precision set by
-/// their arguments' digits, none of which PostgreSQL interrupts inside one
-/// call (lower case).
+/// their arguments' digits, in one call PostgreSQL does not interrupt (see
+/// the function table).
 pub(super) fn computes_digits(name: &str) -> bool {
-    matches!(
-        name,
-        "ln" | "log" | "log10" | "exp" | "power" | "pow" | "sqrt" | "cbrt"
-    )
+    spec(name).is_some_and(|f| f.computes_digits)
 }
 
 /// The digits of a number written out, from its highest to its lowest
