@@ -820,7 +820,6 @@ const FUNCTIONS: &[FunctionSpec] = &[
     f("jsonb_to_recordset").returns_rows(),
     f("json").parses_structure(),
     f("jsonb").parses_structure(),
-    f("xmlparse").parses_structure(),
     f("quote_literal").writes_as_text(),
     f("quote_nullable").writes_as_text(),
     f("jsonb_pretty").writes_as_text(),
