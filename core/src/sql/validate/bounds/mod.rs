@@ -17,9 +17,11 @@
 //!   product of their inputs' lengths in one call the deadline cannot
 //!   stop): the needle or pattern is a text written in the statement, and
 //!   the texts searched for in one statement add up to a bound
-//!   ([`MAX_SEARCHED_CHARS`], [`MAX_NEEDLE_CHARS`]). SQLite needs none: its
-//!   statements run in a worker process the bot kills at the deadline,
-//!   inside a call or not (`backend::sqlite_worker`).
+//!   ([`MAX_SEARCHED_CHARS`], [`MAX_NEEDLE_CHARS`]).
+//!
+//! SQLite statements are not judged here: they run in a worker process the
+//! bot kills at its deadline, inside a call or not, with the memory the
+//! system gives it (see `validate` and `backend::sqlite`).
 
 use sqlparser::ast::{
     BinaryOperator, Cte, DataType, Expr, Function, FunctionArg, FunctionArguments, Value,
@@ -567,7 +569,7 @@ impl Watch for Bounds {
     }
 
     fn pattern(&mut self, what: &str, pattern: &Expr, _text: &Expr) -> Judged {
-        judge_pattern(self.dialect, what, pattern).map(drop)
+        judge_pattern(what, pattern).map(drop)
     }
 
     fn position(&mut self, needle: &Expr, _text: &Expr) -> Judged {
@@ -582,7 +584,7 @@ impl Watch for Bounds {
         let FunctionArguments::List(list) = &function.args else {
             return Ok(());
         };
-        written_format(self.dialect, called, &list.args)?;
+        written_format(called, &list.args)?;
         written_query(called, &list.args)?;
         rounding_scale(self.dialect, called, &list.args)?;
         judge_call(self.dialect, called, &list.args)
@@ -603,12 +605,12 @@ impl Watch for Bounds {
 /// `to_number`, `to_date`, `to_timestamp`) read a format written out: one
 /// read from the data may be as long as a document, and the server takes
 /// some 27 times its length to read it, held until the row is done.
-fn written_format(dialect: Dialect, called: &str, args: &[FunctionArg]) -> Judged {
+fn written_format(called: &str, args: &[FunctionArg]) -> Judged {
     let formats = matches!(
         called,
         "to_char" | "to_number" | "to_date" | "to_timestamp" | "to_timestamp_tz"
     );
-    if dialect == Dialect::Sqlite || !formats || args.len() < 2 {
+    if !formats || args.len() < 2 {
         return Ok(());
     }
     written_text(called, args.get(1)).map_err(|format| {

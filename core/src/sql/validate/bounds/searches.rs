@@ -3,7 +3,7 @@
 //! from the data, and the texts one statement searches for add up to a
 //! bound (see [`super::MAX_NEEDLE_CHARS`] and [`super::MAX_SEARCHED_CHARS`]).
 //! PostgreSQL and Oracle compare a needle at every place of a text, in one
-//! call their deadline cannot stop; SQLite's worker is killed in one.
+//! call their deadline cannot stop.
 
 use sqlparser::ast::{BinaryOperator, Expr, Value};
 
@@ -12,22 +12,17 @@ use super::super::syntax::short;
 use super::super::{Excess, Refusal};
 use super::{MAX_NEEDLE_CHARS, MAX_SEARCHED_CHARS, argument, called};
 
-/// A `LIKE` or `TRIM(… FROM …)` pattern on PostgreSQL or Oracle, judged
-/// as the text a search looks for ([`searched`]); returns its characters.
+/// A `LIKE`, `GLOB` or `TRIM(… FROM …)` pattern, judged as the text a
+/// search looks for ([`searched`]); returns its characters. A pattern of
+/// the data, `'%' || d.body || 'z'`, is compared at every place of a text
+/// made of the same data, in one call neither PostgreSQL nor Oracle
+/// interrupts (on an Oracle CLOB it costs the text's length times the
+/// pattern's).
 pub(in crate::sql::validate) fn judge_pattern(
-    dialect: Dialect,
     what: &str,
     pattern: &Expr,
 ) -> Result<usize, Refusal> {
-    match dialect {
-        // A pattern of the data, `'%' || d.body || 'z'`, is compared at
-        // every place of a text made of the same data, in one call neither
-        // database interrupts.
-        // Oracle's too: on a CLOB it costs the text's length times the
-        // pattern's.
-        Dialect::Postgres | Dialect::Oracle => searched(what, Some(pattern)),
-        Dialect::Sqlite => Ok(0),
-    }
+    searched(what, Some(pattern))
 }
 
 /// The needle of `position(needle IN text)` on PostgreSQL (see
@@ -43,17 +38,17 @@ pub(in crate::sql::validate) fn judge_position(
     }
 }
 
-/// Adds to a statement's searched characters, refusing past the dialect's
-/// bound ([`MAX_NEEDLE_CHARS`], [`MAX_SEARCHED_CHARS`]).
+/// Adds to a statement's searched characters, refusing past PostgreSQL's
+/// bound ([`MAX_SEARCHED_CHARS`]) or Oracle's ([`MAX_NEEDLE_CHARS`]).
 pub(in crate::sql::validate) fn add_needles(
     dialect: Dialect,
     total: &mut usize,
     more: usize,
 ) -> Result<(), Refusal> {
-    let max = match dialect {
-        Dialect::Postgres => MAX_SEARCHED_CHARS,
-        Dialect::Oracle => MAX_NEEDLE_CHARS,
-        Dialect::Sqlite => return Ok(()),
+    let max = if dialect == Dialect::Postgres {
+        MAX_SEARCHED_CHARS
+    } else {
+        MAX_NEEDLE_CHARS
     };
     *total += more;
     if *total > max {

@@ -43,8 +43,9 @@ pub const MAX_RELATIONS: usize = 32;
 /// what it gathers, copies, builds, parses and keeps, as the walk and the
 /// size check found it. The PostgreSQL executor weighs it against the
 /// plan and the data before it runs; a SQLite worker bounds the same by
-/// its memory and its deadline.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// its memory and its deadline, so a SQLite statement's is the default,
+/// nothing tallied.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Cost {
     /// It gathers values across rows into one (`string_agg`, `array_agg`,
     /// `jsonb_agg`, `ARRAY(…)`…): its memory on the server grows with the
@@ -148,8 +149,7 @@ pub struct Cost {
     /// A recursive step adds values it reads to its own value at every step
     /// (`path || '/' || c.nom`): the value grows by what it reads for as
     /// long as the recursion runs, so the executor weighs the values it
-    /// reads (PostgreSQL: none longer than a row keeps in place; SQLite's
-    /// value limit stops it).
+    /// reads (PostgreSQL: none longer than a row keeps in place).
     pub grows_by_reading: bool,
     /// The values it parses as another type (`body::int`, `to_date(c, …)`,
     /// `AT TIME ZONE c`): the database's error on one it cannot parse
@@ -413,9 +413,7 @@ impl Tally {
         usize::try_from(held.saturating_mul(self.read_copies)).unwrap_or(usize::MAX)
     }
 
-    /// [`Self::copies_of`] the text a call searches: its first argument
-    /// (SQLite's `like(pattern, text)`, whose text comes second, is not
-    /// bounded: its worker is killed inside a call).
+    /// [`Self::copies_of`] the text a call searches: its first argument.
     fn searched_copies(&self, args: &[FunctionArg]) -> usize {
         args.first()
             .and_then(argument)
@@ -743,7 +741,7 @@ impl Watch for Tally {
     }
 
     fn pattern(&mut self, what: &str, pattern: &Expr, text: &Expr) -> Judged {
-        let sought = bounds::judge_pattern(self.dialect, what, pattern)?;
+        let sought = bounds::judge_pattern(what, pattern)?;
         self.sought(sought, self.copies_of(text))
     }
 
@@ -800,7 +798,7 @@ impl Watch for Tally {
         {
             self.groups_hold_reads = true;
         }
-        if bounds::gathers(called) && self.dialect != Dialect::Sqlite {
+        if bounds::gathers(called) {
             for arg in list.args.iter().filter_map(argument) {
                 if let Some(what) = repeated_value(arg, false) {
                     return Err(Refusal::TooLarge(Excess::RepeatedValue(what)));

@@ -361,11 +361,16 @@ fn a_nested_query_multiplies_the_copies_of_its_rows() {
 }
 
 #[test]
-fn a_row_holding_many_copies_of_a_value_is_refused_in_every_dialect() {
+fn a_row_holding_many_copies_of_a_value_is_refused_where_no_worker_bounds_it() {
     let hundred = vec!["body"; 100].join(" || ");
-    for dialect in [Dialect::Postgres, Dialect::Sqlite, Dialect::Oracle] {
+    for dialect in [Dialect::Postgres, Dialect::Oracle] {
         assert!(too_many(dialect, &format!("SELECT {hundred} FROM docs")));
     }
+    // SQLite's worker holds the row to its memory.
+    assert!(!too_many(
+        Dialect::Sqlite,
+        &format!("SELECT {hundred} FROM docs")
+    ));
     let pg = Dialect::Postgres;
     for sql in [
         "SELECT format('%1$s%1$s%1$s%1$s%1$s%1$s%1$s%1$s%1$s%1$s%1$s%1$s%1$s%1$s%1$s%1$s%1$s', body) FROM docs",

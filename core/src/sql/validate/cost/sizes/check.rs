@@ -1,6 +1,6 @@
 //! The walk over every expression of a statement that weighs what it
 //! builds against [`MAX_BUILT_CHARS`] and the statement's bounds, with the
-//! columns' sizes [`Sizes`] settled, and on SQLite what it searches for.
+//! columns' sizes [`Sizes`] settled, and what it searches for.
 
 use std::ops::ControlFlow;
 
@@ -23,8 +23,7 @@ use crate::sql::validate::refusal::amount;
 use crate::sql::validate::syntax::{short, unnested};
 use crate::sql::validate::{Builder, Excess, Refusal};
 
-/// Walks every expression, weighing what builds and, on SQLite, what is
-/// searched for.
+/// Walks every expression, weighing what builds and what is searched for.
 pub(super) struct Check<'a> {
     pub(super) sizes: &'a Sizes,
     pub(super) needles: u64,
@@ -169,13 +168,6 @@ impl Check<'_> {
         ControlFlow::Continue(())
     }
 
-    /// Whether the target's deadline stops a statement inside a call:
-    /// SQLite's statements run in a worker process, killed at the deadline
-    /// (`backend::sqlite_worker`), so what one search costs needs no bound.
-    fn stopped_inside_calls(&self) -> bool {
-        self.sizes.dialect == Dialect::Sqlite
-    }
-
     /// A set of characters to trim or translate: a needle (see
     /// [`Check::needle`]) the statement writes, never one read from the
     /// data, which may be as long as a document (`ltrim(a.note, b.note)`
@@ -184,9 +176,6 @@ impl Check<'_> {
         let Some(set) = set else {
             return ControlFlow::Continue(());
         };
-        if self.stopped_inside_calls() {
-            return ControlFlow::Continue(());
-        }
         let size = self.sizes.size(set);
         let Some(written) = set_chars(set) else {
             self.refusal = Some(Refusal::TooLarge(Excess::ComputedSet(short(set))));
@@ -225,7 +214,7 @@ impl Check<'_> {
         let Some(text) = text else {
             return ControlFlow::Continue(());
         };
-        if self.stopped_inside_calls() || !self.sizes.size(text).gathered {
+        if !self.sizes.size(text).gathered {
             return ControlFlow::Continue(());
         }
         // A needle read from the data is as long as the data: counted past
@@ -340,14 +329,11 @@ impl Check<'_> {
         ControlFlow::Continue(())
     }
 
-    /// Values gathered from rows are never gathered again, but on SQLite,
-    /// whose value limit bounds every gathering: each row of the outer one
-    /// may hold all of an inner one (`array_agg(s.x)` over rows that each
-    /// hold a `(SELECT string_agg(…))`), which the plan's widths do not show.
+    /// Values gathered from rows are never gathered again: each row of the
+    /// outer one may hold all of an inner one (`array_agg(s.x)` over rows
+    /// that each hold a `(SELECT string_agg(…))`), which the plan's widths
+    /// do not show.
     fn gathered_again(&mut self, call: &Expr, f: &Function) -> ControlFlow<()> {
-        if self.sizes.dialect == Dialect::Sqlite {
-            return ControlFlow::Continue(());
-        }
         let gathered = arguments(f).iter().any(|a| self.sizes.size(a).gathered)
             || matches!(&f.args, FunctionArguments::Subquery(q) if self.sizes.subquery(q).gathered);
         if gathered {
@@ -677,9 +663,7 @@ impl Visitor for Check<'_> {
                     self.searched_in(at(0), at(1), 2)?;
                     self.set(at(1), at(0))?;
                 }
-                // The text searched and what it looks for: first and second
-                // (SQLite's `like(pattern, text)` is not bounded: its worker
-                // is killed inside a call).
+                // The text searched and what it looks for: first and second.
                 if searches_text(&name) {
                     self.searched_in(at(0), at(1), 1)?;
                 }

@@ -6,8 +6,7 @@
 //! small: a CTE column `repeat('x', 10000)`, concatenated with itself in
 //! the next CTE, and so on (`s || s || …`, folded by the planner at the
 //! offer's EXPLAIN already); a recursive CTE that doubles a text at each
-//! step; a SQLite search whose needle is a CTE column built to 40,000
-//! characters.
+//! step; a search whose needle is a CTE column built to 40,000 characters.
 //! So every column a CTE, a subquery in `FROM` or a scalar subquery puts out
 //! carries the most characters the statement can have built into it, and
 //! every expression that builds (`||`, `concat`, `format`, `repeat`, the
@@ -80,8 +79,8 @@ pub const MAX_STATEMENT_BUILT_CHARS: u64 = 20_000;
 /// The characters of all the sets one statement trims or translates by
 /// (`translate(x, 'àâé', 'aae')`, `btrim(x, ' .-')`), on PostgreSQL and
 /// Oracle: each character of the text is looked up in the whole set, in
-/// one call their deadline does not interrupt (SQLite's worker is killed
-/// inside it). At 32, one call on a 10 MB document stays near a second; a
+/// one call their deadline does not interrupt. At 32, one call on a 10 MB
+/// document stays near a second; a
 /// set of accented letters and their capitals fits.
 pub const MAX_SET_CHARS: u64 = 32;
 /// What one statement may look for in texts gathered from rows, its
@@ -137,8 +136,8 @@ pub(super) struct Judged {
 ///
 /// # Errors
 /// [`Refusal::TooLarge`] when an expression builds past
-/// [`MAX_BUILT_CHARS`], a recursive step doubles its own value, (SQLite)
-/// the built needles of its searches pass [`MAX_NEEDLE_CHARS`], or its
+/// [`MAX_BUILT_CHARS`], a recursive step doubles its own value, the
+/// built needles of its searches pass [`MAX_NEEDLE_CHARS`], or its
 /// logarithms, roots and powers work on more than [`MAX_NUMERIC_DIGITS`]
 /// digits it wrote.
 pub(super) fn judge(query: &Query, dialect: Dialect) -> Result<Judged, Refusal> {
