@@ -831,16 +831,6 @@ pub(super) fn spec(name: &str) -> Option<&'static FunctionSpec> {
     FUNCTIONS.iter().find(|f| f.name == name)
 }
 
-/// Every function name the built-in lists allow, in any dialect (lower
-/// case): what the facts other checks keep of functions are held against.
-#[cfg(test)]
-pub(super) fn allowed_names() -> impl Iterator<Item = &'static str> {
-    FUNCTIONS
-        .iter()
-        .filter(|f| f.scalar | f.table != 0)
-        .map(|f| f.name)
-}
-
 /// Whether `name` (one unqualified name, as the database folds it) is an
 /// allowed scalar, aggregate or window function in `dialect`.
 pub fn scalar_allowed(dialect: Dialect, name: &str) -> bool {

@@ -52,7 +52,6 @@ pub const REBUILT_COPIES: u64 = 80;
 
 /// Whether `name`'s result holds no copy of its input, whatever its input
 /// (a number, a truth, a date, a hash): see `growth`.
-#[cfg(test)]
 pub(super) fn bounded(name: &str) -> bool {
     matches!(growth(name), Growth::Bounded)
 }

@@ -1011,15 +1011,3 @@ fn a_gathered_value_written_out_whole_as_text_is_noted() {
         Ok(false)
     );
 }
-
-#[test]
-fn a_call_sized_as_a_number_holds_no_copy_of_its_input_in_either_list() {
-    // `counts` (what a value is built of) and `growth` (how many copies of a
-    // value read a value holds) are two lists of the same fact: they agree
-    // on every function allowed. They disagreed on `strftime`, whose format
-    // may be read from the data and come back whole.
-    let disagree: Vec<&str> = crate::sql::validate::functions::allowed_names()
-        .filter(|name| super::numbers::counts(name) && !super::super::copies::bounded(name))
-        .collect();
-    assert_eq!(disagree, Vec::<&str>::new());
-}
