@@ -448,4 +448,18 @@ mod layering {
         );
         assert!(circle_through("syntax", &graph).is_some());
     }
+
+    #[test]
+    fn the_reach_asking_the_cost_is_found() {
+        // Made up: the walk calling what the cost tallies, as it did before
+        // the cost watched it.
+        let dir = src().join("sql/validate");
+        let mut graph = sibling_imports(&dir);
+        graph.get_mut("reach").unwrap().insert("cost".to_owned());
+        let order = listed_order(&dir);
+        assert_eq!(
+            upward(&order, &graph),
+            [("reach".to_owned(), "cost".to_owned())]
+        );
+    }
 }

@@ -70,6 +70,9 @@ pub(super) struct FunctionSpec {
     /// PostgreSQL: it parses a text into words, `(configuration, text)` or
     /// `(text)`.
     pub(super) searches_words: bool,
+    /// PostgreSQL: it builds a text-search query from its last argument,
+    /// parsed in one call no deadline interrupts.
+    pub(super) builds_tsquery: bool,
     /// It searches its first argument for a text, a pattern or a
     /// separator, in one call.
     pub(super) searches_text: bool,
@@ -89,8 +92,19 @@ pub(super) struct FunctionSpec {
 /// What an argument of a call is to the checks that bound one call.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Role {
-    /// How long the result is (`repeat`'s count, `lpad`'s length).
+    /// How long the result is (`repeat`'s count).
     Size,
+    /// How long a padding makes its result (`lpad`'s length): a size,
+    /// except on Oracle, whose VARCHAR2 stops at 4,000 bytes whatever is
+    /// asked (`LPAD(' ', 2 * LEVEL)`, the CONNECT BY indentation).
+    Padding,
+    /// A format a conversion reads (`to_char(x, 'FM999')`), in the dialects
+    /// given: the server takes some 27 times its length to read it, held
+    /// until the row is done.
+    Template(u8),
+    /// How many decimal places a rounding keeps, in the dialects given
+    /// (PostgreSQL's `round(x, 2)`, up to 16,383).
+    Scale(u8),
     /// What a search looks for, in the dialects given, whose search costs
     /// the product of the two lengths in one call (`strpos`'s needle).
     Needle(u8),
@@ -216,6 +230,7 @@ const fn f(name: &'static str) -> FunctionSpec {
         parses_text: false,
         grows: false,
         searches_words: false,
+        builds_tsquery: false,
         searches_text: false,
         parses_structure: false,
         writes_as_text: false,
@@ -270,6 +285,12 @@ impl FunctionSpec {
             ..self
         }
     }
+    const fn builds_tsquery(self) -> Self {
+        Self {
+            builds_tsquery: true,
+            ..self
+        }
+    }
     const fn searches_text(self) -> Self {
         Self {
             searches_text: true,
@@ -301,6 +322,12 @@ impl FunctionSpec {
 
 /// The argument that says how long the result is, second.
 const SIZE_AT_1: &[(usize, Role)] = &[(1, Role::Size)];
+/// A padding's length, second.
+const PADDING_AT_1: &[(usize, Role)] = &[(1, Role::Padding)];
+/// A format PostgreSQL and Oracle read, second.
+const TEMPLATE_AT_1: &[(usize, Role)] = &[(1, Role::Template(ORA | PG))];
+/// PostgreSQL's decimal places, second.
+const SCALE_AT_1: &[(usize, Role)] = &[(1, Role::Scale(PG))];
 /// A regular expression, second.
 const REGEX_AT_1: &[(usize, Role)] = &[(1, Role::Regex)];
 /// A JSON path, second.
@@ -457,12 +484,12 @@ const FUNCTIONS: &[FunctionSpec] = &[
         .scalar(ORA | PG)
         .growth(AS_GIVEN)
         .grows()
-        .args(SIZE_AT_1),
+        .args(PADDING_AT_1),
     f("rpad")
         .scalar(ORA | PG)
         .growth(AS_GIVEN)
         .grows()
-        .args(SIZE_AT_1),
+        .args(PADDING_AT_1),
     f("left").scalar(PG).growth(AS_GIVEN),
     f("right").scalar(PG).growth(AS_GIVEN),
     f("reverse").scalar(PG).growth(AS_GIVEN),
@@ -545,19 +572,23 @@ const FUNCTIONS: &[FunctionSpec] = &[
         .scalar(PG)
         .growth(WORDS)
         .parses_text()
-        .searches_words(),
+        .searches_words()
+        .builds_tsquery(),
     f("plainto_tsquery")
         .scalar(PG)
         .growth(WORDS)
-        .searches_words(),
+        .searches_words()
+        .builds_tsquery(),
     f("phraseto_tsquery")
         .scalar(PG)
         .growth(WORDS)
-        .searches_words(),
+        .searches_words()
+        .builds_tsquery(),
     f("websearch_to_tsquery")
         .scalar(PG)
         .growth(WORDS)
-        .searches_words(),
+        .searches_words()
+        .builds_tsquery(),
     f("ts_rank").scalar(PG).growth(BOUNDED),
     f("ts_rank_cd").scalar(PG).growth(BOUNDED),
     f("array_to_string")
@@ -567,20 +598,32 @@ const FUNCTIONS: &[FunctionSpec] = &[
         .args(&[(1, Role::Separator), (2, Role::Separator)]),
     f("array_length").scalar(PG).growth(BOUNDED),
     f("cardinality").scalar(PG).growth(BOUNDED),
-    f("to_char").scalar(ORA | PG).growth(AS_GIVEN),
+    f("to_char")
+        .scalar(ORA | PG)
+        .growth(AS_GIVEN)
+        .args(TEMPLATE_AT_1),
     f("to_number")
         .scalar(ORA | PG)
         .growth(BOUNDED)
-        .parses_text(),
-    f("to_date").scalar(ORA | PG).growth(BOUNDED).parses_text(),
+        .parses_text()
+        .args(TEMPLATE_AT_1),
+    f("to_date")
+        .scalar(ORA | PG)
+        .growth(BOUNDED)
+        .parses_text()
+        .args(TEMPLATE_AT_1),
     f("to_timestamp")
         .scalar(ORA | PG)
         .growth(BOUNDED)
-        .parses_text(),
+        .parses_text()
+        .args(TEMPLATE_AT_1),
     f("from_tz").scalar(ORA).growth(BOUNDED),
     f("num_nulls").scalar(PG).growth(BOUNDED),
     f("num_nonnulls").scalar(PG).growth(BOUNDED),
-    f("to_timestamp_tz").scalar(ORA).growth(BOUNDED),
+    f("to_timestamp_tz")
+        .scalar(ORA)
+        .growth(BOUNDED)
+        .args(TEMPLATE_AT_1),
     f("to_nchar").scalar(ORA).growth(AS_GIVEN),
     f("to_single_byte").scalar(ORA).growth(AS_GIVEN),
     f("format")
@@ -663,8 +706,8 @@ const FUNCTIONS: &[FunctionSpec] = &[
     f("like").scalar(LITE).growth(BOUNDED),
     // Numbers.
     f("abs").scalar(ALL).growth(BOUNDED),
-    f("round").scalar(ALL).growth(BOUNDED),
-    f("trunc").scalar(ORA | PG).growth(BOUNDED),
+    f("round").scalar(ALL).growth(BOUNDED).args(SCALE_AT_1),
+    f("trunc").scalar(ORA | PG).growth(BOUNDED).args(SCALE_AT_1),
     f("ceil").scalar(ORA | PG | LITE).growth(BOUNDED),
     f("ceiling").scalar(PG | LITE).growth(BOUNDED),
     f("floor").scalar(ALL).growth(BOUNDED),

@@ -202,14 +202,24 @@ pub(super) fn judge_call(dialect: Dialect, name: &str, args_written: &[FunctionA
         match role {
             // Oracle's padding of a VARCHAR2 stops at the type's 4,000 (or
             // 32,767) bytes whatever the length asked, so a computed length
-            // is fine there (`LPAD(' ', 2 * LEVEL)`, the CONNECT BY
-            // indentation), unless the input is made a LOB.
-            Role::Size
+            // is fine there, unless the input is made a LOB.
+            Role::Padding
                 if dialect == Dialect::Oracle
-                    && matches!(name, "lpad" | "rpad")
                     && at(i).is_some_and(|n| integer(n).is_none())
                     && !at(0).is_some_and(makes_lob) => {}
-            Role::Size => size(name, at(i))?,
+            Role::Size | Role::Padding => size(name, at(i))?,
+            Role::Template(dialects) if dialects & bit(dialect) != 0 && i < args.len() => {
+                written_text(name, args_written.get(i)).map_err(|format| {
+                    Refusal::TooLarge(Excess::ComputedFormat {
+                        function: name.to_owned(),
+                        format,
+                    })
+                })?
+            }
+            Role::Scale(dialects) if dialects & bit(dialect) != 0 && i < args.len() => {
+                rounding_scale(name, at(i))?
+            }
+            Role::Template(_) | Role::Scale(_) => {}
             Role::Regex => regex(dialect, name, at(i))?,
             Role::JsonPath => match text(at(i)) {
                 Some(path) => judge_json_path(path)?,
@@ -584,9 +594,7 @@ impl Watch for Bounds {
         let FunctionArguments::List(list) = &function.args else {
             return Ok(());
         };
-        written_format(called, &list.args)?;
         written_query(called, &list.args)?;
-        rounding_scale(self.dialect, called, &list.args)?;
         judge_call(self.dialect, called, &list.args)
     }
 
@@ -601,36 +609,12 @@ impl Watch for Bounds {
     }
 }
 
-/// PostgreSQL's and Oracle's formatting calls (`to_char(x, fmt)`,
-/// `to_number`, `to_date`, `to_timestamp`) read a format written out: one
-/// read from the data may be as long as a document, and the server takes
-/// some 27 times its length to read it, held until the row is done.
-fn written_format(called: &str, args: &[FunctionArg]) -> Judged {
-    let formats = matches!(
-        called,
-        "to_char" | "to_number" | "to_date" | "to_timestamp" | "to_timestamp_tz"
-    );
-    if !formats || args.len() < 2 {
-        return Ok(());
-    }
-    written_text(called, args.get(1)).map_err(|format| {
-        Refusal::TooLarge(Excess::ComputedFormat {
-            function: called.to_owned(),
-            format,
-        })
-    })
-}
-
 /// PostgreSQL's text-search query builders parse the query in one call
 /// that no deadline interrupts, in a time that grows faster than its
 /// length (`plainto_tsquery('simple', readings)` of a long value): the
 /// query is written out, as a person asks it.
 fn written_query(called: &str, args: &[FunctionArg]) -> Judged {
-    let builds_query = matches!(
-        called,
-        "to_tsquery" | "plainto_tsquery" | "phraseto_tsquery" | "websearch_to_tsquery"
-    );
-    if !builds_query {
+    if !spec(called).is_some_and(|f| f.builds_tsquery) {
         return Ok(());
     }
     written_text(called, args.last()).map_err(|query| {
@@ -646,12 +630,8 @@ fn written_query(called: &str, args: &[FunctionArg]) -> Judged {
 /// bytes stored): a rounding's places are written out, at most
 /// [`MAX_ROUNDING_SCALE`], so that what a row writes stays what the plan
 /// says, gathered or not.
-fn rounding_scale(dialect: Dialect, called: &str, args: &[FunctionArg]) -> Judged {
-    if dialect != Dialect::Postgres || !matches!(called, "round" | "trunc") || args.len() < 2 {
-        return Ok(());
-    }
-    let scale = args.get(1).and_then(argument).and_then(integer);
-    match scale {
+fn rounding_scale(called: &str, scale: Option<&Expr>) -> Judged {
+    match scale.and_then(integer) {
         Some(scale) if scale <= MAX_ROUNDING_SCALE => Ok(()),
         scale => Err(Refusal::TooLarge(Excess::RoundingScale {
             function: called.to_owned(),

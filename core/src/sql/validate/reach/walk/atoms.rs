@@ -3,6 +3,7 @@
 
 use sqlparser::ast::{BinaryOperator, DataType, Expr, Value};
 
+use crate::sql::validate::functions::spec;
 use crate::sql::validate::syntax::called;
 use crate::sql::validate::{Foreign, Refusal, Unreadable};
 
@@ -197,10 +198,5 @@ pub(super) fn builds_tsquery(expr: &Expr) -> bool {
         Expr::Nested(e) => e,
         other => other,
     };
-    called(expr).is_some_and(|name| {
-        matches!(
-            name.as_str(),
-            "to_tsquery" | "plainto_tsquery" | "phraseto_tsquery" | "websearch_to_tsquery"
-        )
-    })
+    called(expr).is_some_and(|name| spec(&name).is_some_and(|f| f.builds_tsquery))
 }

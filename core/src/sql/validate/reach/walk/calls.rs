@@ -22,14 +22,7 @@ impl Walker<'_> {
     /// number, which picks one of any schema, and the error on a number
     /// that is none tells which are.
     pub(super) fn text_search_configuration(&self, called: &str, args: &[FunctionArg]) -> Judged {
-        let configured = matches!(
-            called,
-            "to_tsvector"
-                | "to_tsquery"
-                | "plainto_tsquery"
-                | "phraseto_tsquery"
-                | "websearch_to_tsquery"
-        );
+        let configured = functions::spec(called).is_some_and(|f| f.searches_words);
         if self.dialect() != Dialect::Postgres || !configured || args.len() < 2 {
             return Ok(());
         }
