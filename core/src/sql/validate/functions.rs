@@ -73,6 +73,9 @@ pub(super) struct FunctionSpec {
     /// PostgreSQL: it builds a text-search query from its last argument,
     /// parsed in one call no deadline interrupts.
     pub(super) builds_tsquery: bool,
+    /// An aggregate that keeps one of the values it is given (`max`,
+    /// `mode`), not a number made of them: a group holds what it reads.
+    pub(super) keeps_value: bool,
     /// It searches its first argument for a text, a pattern or a
     /// separator, in one call.
     pub(super) searches_text: bool,
@@ -105,6 +108,9 @@ pub(super) enum Role {
     /// How many decimal places a rounding keeps, in the dialects given
     /// (PostgreSQL's `round(x, 2)`, up to 16,383).
     Scale(u8),
+    /// How long a part of its first argument it keeps (`left(body, 40)`):
+    /// written out, the part is short whatever it is cut from.
+    Excerpt,
     /// What a search looks for, in the dialects given, whose search costs
     /// the product of the two lengths in one call (`strpos`'s needle).
     Needle(u8),
@@ -231,6 +237,7 @@ const fn f(name: &'static str) -> FunctionSpec {
         grows: false,
         searches_words: false,
         builds_tsquery: false,
+        keeps_value: false,
         searches_text: false,
         parses_structure: false,
         writes_as_text: false,
@@ -291,6 +298,12 @@ impl FunctionSpec {
             ..self
         }
     }
+    const fn keeps_value(self) -> Self {
+        Self {
+            keeps_value: true,
+            ..self
+        }
+    }
     const fn searches_text(self) -> Self {
         Self {
             searches_text: true,
@@ -326,6 +339,10 @@ const SIZE_AT_1: &[(usize, Role)] = &[(1, Role::Size)];
 const PADDING_AT_1: &[(usize, Role)] = &[(1, Role::Padding)];
 /// A format PostgreSQL and Oracle read, second.
 const TEMPLATE_AT_1: &[(usize, Role)] = &[(1, Role::Template(ORA | PG))];
+/// The length of a part kept, second.
+const EXCERPT_AT_1: &[(usize, Role)] = &[(1, Role::Excerpt)];
+/// The length of a part kept, third (after where it starts).
+const EXCERPT_AT_2: &[(usize, Role)] = &[(2, Role::Excerpt)];
 /// PostgreSQL's decimal places, second.
 const SCALE_AT_1: &[(usize, Role)] = &[(1, Role::Scale(PG))];
 /// A regular expression, second.
@@ -343,8 +360,8 @@ const FUNCTIONS: &[FunctionSpec] = &[
     f("count").scalar(ALL).growth(BOUNDED),
     f("sum").scalar(ALL).growth(BOUNDED),
     f("avg").scalar(ALL).growth(BOUNDED),
-    f("min").scalar(ALL).growth(AS_GIVEN),
-    f("max").scalar(ALL).growth(AS_GIVEN),
+    f("min").scalar(ALL).growth(AS_GIVEN).keeps_value(),
+    f("max").scalar(ALL).growth(AS_GIVEN).keeps_value(),
     f("total").scalar(LITE).growth(BOUNDED),
     f("stddev").scalar(ORA | PG).growth(BOUNDED),
     f("stddev_pop").scalar(ORA | PG).growth(BOUNDED),
@@ -363,9 +380,12 @@ const FUNCTIONS: &[FunctionSpec] = &[
     f("regr_avgy").scalar(ORA | PG).growth(BOUNDED),
     f("median").scalar(ORA).growth(BOUNDED),
     f("percentile_cont").scalar(ORA | PG).growth(BOUNDED),
-    f("percentile_disc").scalar(ORA | PG).growth(AS_GIVEN),
-    f("mode").scalar(PG).growth(AS_GIVEN),
-    f("stats_mode").scalar(ORA).growth(AS_GIVEN),
+    f("percentile_disc")
+        .scalar(ORA | PG)
+        .growth(AS_GIVEN)
+        .keeps_value(),
+    f("mode").scalar(PG).growth(AS_GIVEN).keeps_value(),
+    f("stats_mode").scalar(ORA).growth(AS_GIVEN).keeps_value(),
     f("approx_count_distinct").scalar(ORA).growth(BOUNDED),
     f("listagg")
         .scalar(ORA)
@@ -455,9 +475,12 @@ const FUNCTIONS: &[FunctionSpec] = &[
     f("character_length").scalar(PG).growth(BOUNDED),
     f("octet_length").scalar(PG | LITE).growth(BOUNDED),
     f("bit_length").scalar(PG).growth(BOUNDED),
-    f("substr").scalar(ALL).growth(AS_GIVEN),
+    f("substr").scalar(ALL).growth(AS_GIVEN).args(EXCERPT_AT_2),
     f("substrb").scalar(ORA).growth(AS_GIVEN),
-    f("substring").scalar(PG | LITE).growth(AS_GIVEN),
+    f("substring")
+        .scalar(PG | LITE)
+        .growth(AS_GIVEN)
+        .args(EXCERPT_AT_2),
     f("instr")
         .searches_text()
         .scalar(ORA | LITE)
@@ -490,8 +513,8 @@ const FUNCTIONS: &[FunctionSpec] = &[
         .growth(AS_GIVEN)
         .grows()
         .args(PADDING_AT_1),
-    f("left").scalar(PG).growth(AS_GIVEN),
-    f("right").scalar(PG).growth(AS_GIVEN),
+    f("left").scalar(PG).growth(AS_GIVEN).args(EXCERPT_AT_1),
+    f("right").scalar(PG).growth(AS_GIVEN).args(EXCERPT_AT_1),
     f("reverse").scalar(PG).growth(AS_GIVEN),
     f("repeat")
         .scalar(PG)
@@ -867,6 +890,7 @@ const FUNCTIONS: &[FunctionSpec] = &[
     f("quote_nullable").writes_as_text(),
     f("jsonb_pretty").writes_as_text(),
     f("cbrt").computes_digits(),
+    f("any_value").keeps_value(),
 ];
 
 /// What the checks know of `name` (lower case, as the walk folds it).

@@ -219,7 +219,7 @@ pub(super) fn judge_call(dialect: Dialect, name: &str, args_written: &[FunctionA
             Role::Scale(dialects) if dialects & bit(dialect) != 0 && i < args.len() => {
                 rounding_scale(name, at(i))?
             }
-            Role::Template(_) | Role::Scale(_) => {}
+            Role::Template(_) | Role::Scale(_) | Role::Excerpt => {}
             Role::Regex => regex(dialect, name, at(i))?,
             Role::JsonPath => match text(at(i)) {
                 Some(path) => judge_json_path(path)?,

@@ -23,6 +23,7 @@ use sqlparser::ast::{
 
 use super::super::Dialect;
 use super::bounds;
+use super::functions::{Role, spec};
 use super::refusal::{Excess, Refusal};
 use super::syntax::{argument, called, fold, integer, is_constant, is_text_type, short, unnested};
 use crate::sql::validate::reach::Parsed;
@@ -767,10 +768,7 @@ impl Watch for Tally {
         // An aggregate that keeps one of the values it is given, or
         // gathers them, holds in each group what it reads; a count or a
         // sum holds a number.
-        let keeps = matches!(
-            called,
-            "min" | "max" | "mode" | "percentile_disc" | "any_value" | "stats_mode"
-        ) || bounds::gathers(called);
+        let keeps = spec(called).is_some_and(|f| f.keeps_value) || bounds::gathers(called);
         // A sum or an average of numbers the statement computes keeps a
         // number as long as they may grow to (`sum(x * 10 ^ 1000)`, a group
         // made on a zero): any call but a count given more than a column or
@@ -914,11 +912,10 @@ fn short_excerpt(expr: &Expr) -> bool {
                 return false;
             };
             let args: Vec<&Expr> = list.args.iter().filter_map(argument).collect();
-            match called(expr).as_deref() {
-                Some("left" | "right") => short(args.get(1).copied()),
-                Some("substr" | "substring") => short(args.get(2).copied()),
-                _ => false,
-            }
+            let excerpt = called(expr)
+                .and_then(|name| spec(&name))
+                .and_then(|f| f.args.iter().find(|(_, role)| *role == Role::Excerpt));
+            excerpt.is_some_and(|&(i, _)| short(args.get(i).copied()))
         }
         _ => false,
     }
