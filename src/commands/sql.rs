@@ -196,7 +196,7 @@ pub(crate) async fn sql_run(
                 "{} rows{} in {:?}",
                 o.rows,
                 if o.truncated {
-                    " (cut at the row cap)"
+                    " (cut at the row cap or the size cap, sql.max_result_mib)"
                 } else {
                     ""
                 },

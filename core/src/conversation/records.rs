@@ -159,7 +159,8 @@ impl Conversations {
         executed_by: i64,
         shape: &ResultShape,
     ) -> Result<i64, StoreError> {
-        let columns = serde_json::to_string(&shape.columns).expect("strings serialise");
+        let columns =
+            serde_json::to_string(&recorded_columns(&shape.columns)).expect("strings serialise");
         Ok(on_pool!(&self.store, pool => {
             sqlx::query_scalar::<_, i64>(
                 "INSERT INTO sql_results (statement_id, platform, channel, thread, message_id, executed_by, columns, \
@@ -234,5 +235,49 @@ impl Conversations {
                 .fetch_optional(pool)
                 .await?
         }))
+    }
+}
+
+/// The most characters of one column's name a result's record keeps: a
+/// name the database reads is short (PostgreSQL cuts one at 63 bytes), but
+/// SQLite keeps whatever the statement writes (`AS "nnn…"`, 15,000
+/// characters), and what one click adds to the own database stays under
+/// 64 KiB (see `sql::validate::MAX_STATEMENT_BYTES`).
+const RECORDED_NAME_CHARS: usize = 64;
+/// The most column names a result's record keeps, for the same reason.
+const RECORDED_COLUMNS: usize = 128;
+
+/// The column names a result's record keeps: each cut to
+/// [`RECORDED_NAME_CHARS`] (with `…`), and past [`RECORDED_COLUMNS`] one last
+/// name that says how many more there were.
+fn recorded_columns(columns: &[String]) -> Vec<String> {
+    let cut = |name: &String| match name.char_indices().nth(RECORDED_NAME_CHARS) {
+        Some((at, _)) => format!("{}…", &name[..at]),
+        None => name.clone(),
+    };
+    if columns.len() <= RECORDED_COLUMNS {
+        return columns.iter().map(cut).collect();
+    }
+    let kept = RECORDED_COLUMNS - 1;
+    let mut recorded: Vec<String> = columns[..kept].iter().map(cut).collect();
+    recorded.push(format!("… {} more", columns.len() - kept));
+    recorded
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_result_record_keeps_short_names_whole_and_cuts_long_ones() {
+        let short = vec!["id".to_owned(), "société".to_owned()];
+        assert_eq!(recorded_columns(&short), short);
+        let long = vec!["n".repeat(15_700); 200];
+        let recorded = recorded_columns(&long);
+        assert_eq!(recorded.len(), RECORDED_COLUMNS);
+        assert_eq!(recorded[0], format!("{}…", "n".repeat(RECORDED_NAME_CHARS)));
+        assert_eq!(recorded.last().unwrap(), "… 73 more");
+        let json = serde_json::to_string(&recorded).unwrap();
+        assert!(json.len() < 16 * 1024, "{}", json.len());
     }
 }

@@ -384,7 +384,8 @@ pub enum Text<'a> {
     RowsCaption {
         shown: u64,
         total: u64,
-        /// The result was cut at the row cap: there were more than `total`.
+        /// The result was cut at the row cap or the size cap: there were
+        /// more than `total`.
         truncated: bool,
     },
 }

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 
 use super::backend::{ExecError, Executor, Limits, Outcome, RowSink};
 use super::schema::Catalog;
-use super::validate::{Policy, Refusal, Validated, validate_in};
+use super::validate::{Policy, Reach, Refusal, Validated, validate_in};
 use crate::audit::{Actor, Audit, AuditError, EventKind, NewEvent};
 
 /// A statement judged under the policy and the target's catalogue. Only
@@ -49,6 +49,31 @@ pub struct Approved<'a> {
     valid: Validated,
 }
 
+/// The most characters of what a statement reads that its request's record
+/// keeps: a statement names a few columns, but one of 16 KiB may name
+/// thousands of columns no table has, each counted for every table in view,
+/// and what one click adds to the own database stays under 64 KiB (see
+/// `validate::MAX_STATEMENT_BYTES`); the statement itself is kept whole.
+const RECORDED_READS_CHARS: usize = 4 * 1024;
+
+/// What the request's record keeps of what a statement reads: the names in
+/// [`Reach::listed`]'s order up to [`RECORDED_READS_CHARS`], then one that
+/// says how many more there were.
+fn recorded_reads(reach: &Reach) -> Vec<String> {
+    let listed = reach.listed();
+    let mut recorded = Vec::new();
+    let mut chars = 0;
+    for (i, name) in listed.iter().enumerate() {
+        chars += name.chars().count();
+        if chars > RECORDED_READS_CHARS {
+            recorded.push(format!("… {} more", listed.len() - i));
+            break;
+        }
+        recorded.push(name.clone());
+    }
+    recorded
+}
+
 impl<'a> Execution<'a> {
     /// Records the request for a judged statement. Nothing runs without
     /// that record: a request that cannot be recorded is not approved.
@@ -61,7 +86,7 @@ impl<'a> Execution<'a> {
         payload["text"] = json!(valid.text);
         // What it reads, as the validator resolved it: the audit can say
         // who read a column without parsing statements again.
-        payload["reads"] = json!(valid.reach.listed());
+        payload["reads"] = json!(recorded_reads(&valid.reach));
         self.audit
             .append(self.event(EventKind::ExecuteRequested, payload))
             .await?;
@@ -126,5 +151,30 @@ impl Approved<'_> {
         let event = self.execution.event(EventKind::ExecuteResult, payload);
         let recorded = self.execution.audit.append(event).await.map(drop);
         Executed { outcome, recorded }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sql::Dialect;
+
+    #[test]
+    fn a_request_records_what_a_statement_reads_within_a_bound() {
+        let policy = Policy::new(Dialect::Sqlite);
+        let reads = |sql: &str| recorded_reads(&validate_in(sql, &policy, None).unwrap().reach);
+        assert_eq!(
+            reads("SELECT c.company FROM clients c"),
+            ["clients.company"]
+        );
+        // Two names of 3,000 characters, each counted for both tables.
+        let long = format!(
+            "SELECT \"{}\", \"{}\" FROM clients, orders",
+            "n".repeat(3_000),
+            "m".repeat(3_000)
+        );
+        let recorded = reads(&long);
+        assert_eq!(recorded.len(), 2, "{recorded:?}");
+        assert_eq!(recorded[1], "… 3 more");
     }
 }
