@@ -511,7 +511,7 @@ impl Watch for Tally {
         }
     }
 
-    fn cte_entered(&mut self, id: usize, cte: &Cte, recursive: bool) -> Judged {
+    fn cte_entered(&mut self, id: usize, cte: &Cte, _recursive: bool) -> Judged {
         // PostgreSQL copies a CTE into every query that reads it when told
         // not to materialise it: nested ones read twice each double the
         // plan at every level.
@@ -520,13 +520,11 @@ impl Watch for Tally {
                 cte.alias.name.to_string(),
             )));
         }
+        // Until it is walked, a row of it holds one copy: what its own
+        // recursive step reads of it; `sizes` weighs that growth (a step may
+        // not double its value).
         if self.ctes.len() <= id {
             self.ctes.resize(id + 1, 1);
-        }
-        // Its own rows, read in its recursive step, count once here; `sizes`
-        // weighs them (a step may not double its value).
-        if recursive {
-            self.ctes[id] = 1;
         }
         // A CTE's rows are read like a table's: its copies count where it
         // is read, as a subquery's in `FROM` do (a chain of CTEs each
@@ -764,11 +762,12 @@ impl Watch for Tally {
     fn call(&mut self, called: &str, function: &Function) -> Judged {
         let Function { args, over, .. } = function;
         // ARRAY(SELECT …) gathers too, its subquery's rows.
-        self.gathers |= bounds::gathers(called);
+        let gathers = bounds::gathers(called);
+        self.gathers |= gathers;
         // An aggregate that keeps one of the values it is given, or
         // gathers them, holds in each group what it reads; a count or a
         // sum holds a number.
-        let keeps = spec(called).is_some_and(|f| f.keeps_value) || bounds::gathers(called);
+        let keeps = spec(called).is_some_and(|f| f.keeps_value) || gathers;
         // A sum or an average of numbers the statement computes keeps a
         // number as long as they may grow to (`sum(x * 10 ^ 1000)`, a group
         // made on a zero): any call but a count given more than a column or
@@ -796,7 +795,7 @@ impl Watch for Tally {
         {
             self.groups_hold_reads = true;
         }
-        if bounds::gathers(called) {
+        if gathers {
             for arg in list.args.iter().filter_map(argument) {
                 if let Some(what) = repeated_value(arg, false) {
                     return Err(Refusal::TooLarge(Excess::RepeatedValue(what)));
@@ -815,7 +814,7 @@ impl Watch for Tally {
             }
         }
         self.series(called, list.args.iter().map(argument));
-        if bounds::gathers(called) {
+        if gathers {
             self.gathered_row_bytes = self
                 .gathered_row_bytes
                 .max(bounds::gathered_row_bytes(&list.args));

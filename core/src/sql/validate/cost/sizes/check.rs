@@ -9,8 +9,8 @@ use sqlparser::ast::{
 };
 
 use super::numbers::{
-    arithmetic, computes_digits, constant, counts, floating, integer_literal, integer_typed,
-    parsed_number, reads_of_data, small, texty, unbounded_number, written_digits,
+    arithmetic, computes_digits, constant, floating, integer_literal, integer_typed, parsed_number,
+    reads_of_data, small, texty, unbounded_number, written_digits,
 };
 use super::{
     HUGE, MAX_EXPONENT, MAX_GATHERED_SEARCH_CHARS, MAX_NUMERIC_DIGITS, MAX_SET_CHARS,
@@ -19,6 +19,7 @@ use super::{
 };
 use crate::sql::Dialect;
 use crate::sql::validate::bounds::{self, MAX_BUILT_CHARS, MAX_NEEDLE_CHARS};
+use crate::sql::validate::cost::copies::bounded;
 use crate::sql::validate::refusal::amount;
 use crate::sql::validate::syntax::{short, unnested};
 use crate::sql::validate::{Builder, Excess, Refusal};
@@ -621,7 +622,7 @@ impl Visitor for Check<'_> {
                 let Some(name) = bounds::called(expr) else {
                     return ControlFlow::Continue(());
                 };
-                if !counts(&name) {
+                if !bounded(&name) {
                     self.built(Builder::Call(name.to_string()), self.sizes.size(expr))?;
                 }
                 if bounds::gathers(&name) {

@@ -10,7 +10,7 @@ use sqlparser::ast::{
     SelectItem, SetExpr, TableFactor, Visit, Visitor,
 };
 
-use super::numbers::{arithmetic, computes_digits, counts, literal_digits, power_exponent};
+use super::numbers::{arithmetic, computes_digits, literal_digits, power_exponent};
 use super::{
     Carried, HUGE, MAX_COPIES, Made, Own, Readers, Size, Source, arguments, called_as, elements,
     gathers_own, integer, key, literal_chars, merge, named, own_quoted, relations, renamed,
@@ -18,6 +18,7 @@ use super::{
 };
 use crate::sql::Dialect;
 use crate::sql::validate::bounds::{self, MAX_BUILT_CHARS};
+use crate::sql::validate::cost::copies::bounded;
 use crate::sql::validate::{Excess, Refusal};
 
 pub(super) struct Sizes {
@@ -597,7 +598,7 @@ impl Sizes {
                 .fold(Size::default(), Size::plus)
         };
         match name {
-            _ if counts(name) => Size::default(),
+            _ if bounded(name) => Size::default(),
             // A value read from the table is at least a character: its
             // repetitions are built.
             "repeat" => {

@@ -410,13 +410,6 @@ pub(super) fn number_digits(text: &str) -> Option<u64> {
     u64::try_from(scale + magnitude).ok().map(|d| d.min(HUGE))
 }
 
-/// Whether a function's result is of a size bounded whatever its
-/// arguments hold (a number, a truth, a date, a hash: see the function
-/// table's `Growth::Bounded`), so that it carries none of what they build.
-pub(super) fn counts(name: &str) -> bool {
-    crate::sql::validate::cost::copies::bounded(name)
-}
-
 /// The first exact number in `expr` parsed from a value read that is not a
 /// column (`(j ->> 'r')::numeric`, `to_number(t || '', '9')`): a column is
 /// measured by the executor when it is a number.
