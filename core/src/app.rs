@@ -128,6 +128,32 @@ pub async fn sql_runtime(
     for warning in &warnings {
         notice(&format!("⚠️  Target {}: {warning}.", target.name));
     }
+    // Each group's own account, checked like the target's: a click of its
+    // members runs as it.
+    let mut accounts = Vec::new();
+    for (group, kind) in &target.accounts {
+        let account = crate::sql::Target {
+            kind: kind.clone(),
+            ..target.clone()
+        };
+        let opened = crate::sql::open_target(&account, &settings.sql.policy.allowed_schemas)
+            .await
+            .map_err(|e| format!("group {group}'s account: {e}"))?;
+        let warned = account_warnings(
+            opened.as_ref(),
+            &settings.sql.policy.allowed_schemas,
+            settings.sql.allow_privileged_account,
+        )
+        .await
+        .map_err(|e| format!("group {group}'s account: {e}"))?;
+        for warning in &warned {
+            notice(&format!(
+                "⚠️  Target {}, group {group}'s account: {warning}.",
+                target.name
+            ));
+        }
+        accounts.push((group.clone(), opened));
+    }
     let glossary = glossary_of(target, settings.sql.instructions_budget)?;
     if let Some(warning) = glossary.as_ref().and_then(|g| g.warning()) {
         notice(&format!("⚠️  Target {}: {warning}.", target.name));
@@ -160,6 +186,11 @@ pub async fn sql_runtime(
         catalog: Default::default(),
         schema_budget: settings.sql.schema_budget,
         private_results: settings.sql.private_results.clone(),
+        readers: crate::sql_target::Readers {
+            rules: Arc::new(settings.access.clone()),
+            accounts,
+            ..Default::default()
+        },
     };
     if let Err(e) = runtime.refresh_catalog().await {
         notice(&format!(
@@ -418,6 +449,7 @@ impl Application {
         let store = Store::open(&settings.database).await?;
         let audit = Audit::new(store.clone());
         let directory = Directory::new(store.clone(), settings.identity.clone(), identities)
+            .with_groups(&settings.access.group_names())
             .with_audit(audit.clone());
         let platforms = crate::admin::Platforms::default();
         // The bot first: the admin endpoint probes the same model client and

@@ -16,6 +16,8 @@
 //! - [`identity`]: local users, roles, linked chat identities, invite codes.
 //! - [`sql`]: SQL found in answers, judged on its parsed form, and run
 //!   read-only through the one audited Execute use case.
+//! - [`access`]: groups of users and the tables and columns each may not
+//!   read, judged on a statement's reach, followed through views.
 //! - [`i18n`]: every sentence a chat user reads, in English and French.
 //! - [`llm`]: the Ollama client, the fair queue in front of it, failover.
 //! - [`stream`]: a token stream turned into well-timed message edits.
@@ -38,6 +40,7 @@
 //!   own settings type.
 //! - [`app`]: everything wired for `pstral run` and `pstral chat`.
 
+pub mod access;
 pub mod admin;
 pub mod app;
 pub mod audit;

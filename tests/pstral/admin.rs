@@ -68,6 +68,7 @@ async fn start_configured(
         semantic: Default::default(),
         today: None,
         weigh_plans: true,
+        accounts: Vec::new(),
     };
     change(&mut settings);
     Running {

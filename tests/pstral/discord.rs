@@ -618,6 +618,7 @@ async fn run_serves_discord_and_readyz_shows_the_connection() {
         semantic: pstral_core::sql::SemanticSource::Off,
         today: None,
         weigh_plans: true,
+        accounts: Vec::new(),
     };
     let config = DiscordConfig {
         token: TOKEN.to_owned(),

@@ -53,6 +53,7 @@ pub(crate) async fn demo() -> Demo {
         today: Some(pstral_core::sql::demo::today()),
         definitions: None,
         semantic: Default::default(),
+        readers: Default::default(),
     };
     runtime.refresh_catalog().await.unwrap();
     Demo { _dir: dir, runtime }

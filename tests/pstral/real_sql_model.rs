@@ -103,6 +103,7 @@ async fn the_real_server_holds_a_plan_to_the_semantic_models_schema(url: &str, n
             Definitions::parse(pstral_core::sql::demo::SEMANTIC).unwrap(),
         )),
         semantic: Default::default(),
+        readers: Default::default(),
         ..demo.runtime.clone()
     };
     runtime.refresh_catalog().await.unwrap();

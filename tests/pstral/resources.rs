@@ -655,6 +655,7 @@ async fn a_privileged_account_is_refused_at_start_and_by_check_unless_allowed() 
         semantic: Default::default(),
         today: None,
         weigh_plans: true,
+        accounts: Vec::new(),
     };
     settings.sql.policy.dialect = Dialect::Postgres;
     let token = crate::support::admin_token(&own, "ana", None).await;

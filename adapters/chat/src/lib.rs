@@ -654,6 +654,19 @@ pub trait ChatPlatform: Send + Sync {
         control: &ControlKind,
     ) -> Result<(), PlatformError>;
 
+    /// Who can read what is posted in `place`, the bot left out: every
+    /// account that is in it or may see it, as far as the platform tells
+    /// (a Matrix room's joined and invited members). `None` when the
+    /// platform cannot tell: results whose rows not everyone may read then
+    /// go to the person who ran the query alone.
+    async fn audience(
+        &self,
+        place: &Place,
+    ) -> Result<Option<Vec<PlatformIdentity>>, PlatformError> {
+        let _ = place;
+        Ok(None)
+    }
+
     /// Says something to one person only, with files when given: an
     /// ephemeral reply, or a DM.
     async fn reply_privately(

@@ -42,6 +42,9 @@ struct State {
     rate_limited_edits: usize,
     retry_after: Duration,
     refused_posts: usize,
+    /// Who reads each place (by channel), as the tests set it; a place not
+    /// set is one the platform cannot tell.
+    audiences: HashMap<String, Vec<PlatformIdentity>>,
 }
 
 impl RecordingPlatform {
@@ -90,6 +93,15 @@ impl RecordingPlatform {
     /// that removed the bot from the channel) would.
     pub fn refuse_next_posts(&self, count: usize) {
         self.state().refused_posts = count;
+    }
+
+    /// Says that `channel` is read by `members` (the bot left out).
+    pub fn set_audience(&self, channel: &str, members: Vec<PlatformIdentity>) {
+        self.state
+            .lock()
+            .expect("never poisoned")
+            .audiences
+            .insert(channel.to_owned(), members);
     }
 
     pub fn actions(&self) -> Vec<Recorded> {
@@ -269,6 +281,19 @@ impl ChatPlatform for RecordingPlatform {
             },
         );
         Ok(())
+    }
+
+    async fn audience(
+        &self,
+        place: &Place,
+    ) -> Result<Option<Vec<PlatformIdentity>>, PlatformError> {
+        Ok(self
+            .state
+            .lock()
+            .expect("never poisoned")
+            .audiences
+            .get(&place.channel)
+            .cloned())
     }
 
     async fn reply_privately(

@@ -41,7 +41,7 @@ pub(crate) fn register(client: &Client, shared: &Arc<Shared>) {
             };
             let place = s.place(&room, &ev.sender, None).await;
             let event = InboundEvent::Withdrawn {
-                by: identity(&ev.sender),
+                by: identity_of(&ev.sender),
                 message: MessageRef {
                     place,
                     id: redacted.to_string(),
@@ -87,7 +87,7 @@ fn matrix() -> Platform {
     "matrix".parse().expect("a valid platform name")
 }
 
-fn identity(user: &UserId) -> Option<PlatformIdentity> {
+pub(crate) fn identity_of(user: &UserId) -> Option<PlatformIdentity> {
     PlatformIdentity::new(matrix(), user.as_str()).ok()
 }
 
@@ -343,7 +343,7 @@ impl Shared {
         if ev.sender == self.me || room.state() != RoomState::Joined {
             return;
         }
-        let Some(author) = identity(&ev.sender) else {
+        let Some(author) = identity_of(&ev.sender) else {
             return;
         };
         let (thread, in_reply_to) = match &ev.content.relates_to {
@@ -453,7 +453,7 @@ impl Shared {
         if !self.replies_to_me(&room, &target).await {
             return;
         }
-        let Some(actor) = identity(&ev.sender) else {
+        let Some(actor) = identity_of(&ev.sender) else {
             return;
         };
         let place = self.place(&room, &ev.sender, None).await;

@@ -609,6 +609,44 @@ impl ChatPlatform for MatrixPlatform {
         Ok(())
     }
 
+    /// The room's joined and invited members, the bot left out, read from
+    /// the homeserver now. A room anyone may read (world-readable), or
+    /// anyone may join and read back (public, history shared), has no
+    /// audience that can be listed: `None`.
+    async fn audience(
+        &self,
+        place: &Place,
+    ) -> Result<Option<Vec<PlatformIdentity>>, PlatformError> {
+        let room = self.room(place)?;
+        let history = room.history_visibility_or_default();
+        let public = matches!(room.join_rule(), Some(JoinRule::Public));
+        if history == HistoryVisibility::WorldReadable
+            || (public && history == HistoryVisibility::Shared)
+        {
+            return Ok(None);
+        }
+        room.sync_members().await.map_err(map_error)?;
+        let me = room.own_user_id().to_owned();
+        let members = room
+            .members(RoomMemberships::JOIN | RoomMemberships::INVITE)
+            .await
+            .map_err(map_error)?;
+        let mut audience = Vec::new();
+        for member in members {
+            if member.user_id() == me {
+                continue;
+            }
+            // An id the platform's syntax refuses is someone unknown, who
+            // may read nothing the rules hide: the whole audience is then
+            // unknown.
+            match crate::events::identity_of(member.user_id()) {
+                Some(identity) => audience.push(identity),
+                None => return Ok(None),
+            }
+        }
+        Ok(Some(audience))
+    }
+
     async fn reply_privately(
         &self,
         to: &PlatformIdentity,

@@ -84,8 +84,21 @@ impl Bot {
                 return;
             }
         };
-        let sql = match (&self.parts().sql, conversation.mode) {
-            (Ok(runtime), Mode::Sql) => Some(SqlAnswer {
+        // The target as this person may see it: what their groups hide is
+        // left out of the prompt, and not offered.
+        let reader = match (&self.parts().sql, conversation.mode) {
+            (Ok(runtime), Mode::Sql) => match self.parts().directory.groups_of(user.id).await {
+                Ok(groups) => Some(runtime.for_reader(&groups)),
+                Err(e) => {
+                    let reply = Reply::unrecorded("read the asker's groups")(e);
+                    self.report(&to, reply).await;
+                    return;
+                }
+            },
+            _ => None,
+        };
+        let sql = match (&reader, conversation.mode) {
+            (Some(runtime), Mode::Sql) => Some(SqlAnswer {
                 runtime,
                 llm: &self.parts().llm,
                 prompts: &self.parts().prompts,

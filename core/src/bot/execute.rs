@@ -20,7 +20,7 @@ use crate::identity::{Permission, User};
 use crate::sql::backend::{ExecError, Outcome};
 use crate::sql::execute::{Execution, judge};
 use crate::sql::render::{CsvSink, Preview, Tee, XlsxSink, preview_with_table};
-use crate::sql_target::SqlRuntime;
+use crate::sql_target::{NotReadable, SqlRuntime};
 
 impl Bot {
     pub(super) async fn control(
@@ -171,15 +171,42 @@ impl Bot {
                 });
             }
         };
-        let private = sql.results_private_in(to.place);
         let catalog = sql.known_catalog();
         let judged =
             judge(&stored.sql_text, &sql.policy, catalog.as_deref()).map_err(Reply::Refused)?;
+        // What the clicker may read, by their groups now: the group it
+        // runs as, and that group's account.
+        let groups = self
+            .parts()
+            .directory
+            .groups_of(user.id)
+            .await
+            .map_err(Reply::unrecorded("read the clicker's groups"))?;
+        let (group, executor) = match sql.reading(&groups, judged.statement()) {
+            Ok(reading) => reading,
+            Err(not) => return Err(self.refuse_reading(to, user, stored, &not).await),
+        };
+        // Who reads the place may read the rows too, or they go to the
+        // clicker alone.
+        let redirected = if sql.results_private_in(to.place) || !sql.readers.rules.restrict() {
+            None
+        } else {
+            self.audience_may_not_read(to, sql, judged.statement())
+                .await
+        };
+        let private = sql.results_private_in(to.place) || redirected.is_some();
+        let mut about = json!({"statement": stored.id, "conversation": stored.conversation_id, "index": index, "private": private, "group": group});
+        if let Some(why) = &redirected {
+            about["redirected"] = match why {
+                Some(hidden) => json!({"rule": hidden.rule(), "group": hidden.group()}),
+                None => json!({"rule": "audience_unknown"}),
+            };
+        }
         let execution = Execution {
             audit: &self.parts().audit,
             actor: actor_of(user, to.actor),
             place: Some(to.place.clone()),
-            about: json!({"statement": stored.id, "conversation": stored.conversation_id, "index": index, "private": private}),
+            about,
         };
         let approved = execution
             .request(judged)
@@ -204,7 +231,7 @@ impl Bot {
                 sinks: vec![&mut preview, &mut csv, &mut xlsx],
             };
             let executed = approved
-                .run(Ok(sql.executor.as_ref()), sql.limits, &mut tee)
+                .run(Ok(executor.as_ref()), sql.limits, &mut tee)
                 .await;
             if let Err(e) = executed.recorded {
                 self.unrecorded("audit an execution's result", &e);
@@ -217,9 +244,87 @@ impl Bot {
             csv,
             xlsx,
             private,
+            redirected,
             progress,
             index,
         })
+    }
+
+    /// Refuses a statement its clicker may not read, recorded with the
+    /// rule; the reply says what is hidden and by which rule.
+    async fn refuse_reading(
+        &self,
+        to: &Listeners<'_>,
+        user: &User,
+        stored: &StoredStatement,
+        not: &NotReadable,
+    ) -> Reply<'static> {
+        let (rule, group, said) = match not {
+            NotReadable::Hidden(hidden) => (
+                hidden.rule().to_owned(),
+                hidden.group().map(str::to_owned),
+                Text::HiddenFromYou(hidden).render(self.lang()),
+            ),
+            NotReadable::Unchecked => (
+                "catalogue_unread".to_owned(),
+                None,
+                Text::AccessUnchecked.render(self.lang()),
+            ),
+        };
+        let event = NewEvent::new(
+            EventKind::AccessRefused,
+            actor_of(user, to.actor),
+            json!({"reason": "hidden", "rule": rule, "group": group, "statement": stored.id, "detail": said}),
+        )
+        .at(to.place.clone());
+        if !self.record(event, "audit a refused reading").await {
+            return Reply::Unrecorded {
+                what: "audit a refused reading; not running it",
+                error: "the audit could not take it".to_owned(),
+            };
+        }
+        Reply::Said(said)
+    }
+
+    /// Whether someone who reads the place (other than the clicker) may not
+    /// read what `valid` reads: `Some(why)`, `why` being what is hidden
+    /// from one of them, or `None` when the platform cannot tell who reads
+    /// it; `None` when all of them may.
+    async fn audience_may_not_read(
+        &self,
+        to: &Listeners<'_>,
+        sql: &SqlRuntime,
+        valid: &crate::sql::validate::Validated,
+    ) -> Option<Option<crate::access::Hidden>> {
+        let members = match to.platform.audience(to.place).await {
+            Ok(Some(members)) => members,
+            // A direct conversation the platform cannot list is the
+            // clicker's alone.
+            Ok(None) if to.place.private => Vec::new(),
+            Ok(None) => return Some(None),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot tell who reads a place: results go privately");
+                return Some(None);
+            }
+        };
+        let directory = &self.parts().directory;
+        for member in members.iter().filter(|m| *m != to.actor) {
+            // Someone no one linked is in no group.
+            let groups = match directory.user_of(member).await {
+                Ok(Some(user)) => match directory.groups_of(user.id).await {
+                    Ok(groups) => groups,
+                    Err(_) => return Some(None),
+                },
+                Ok(None) => Vec::new(),
+                Err(_) => return Some(None),
+            };
+            match sql.reading(&groups, valid) {
+                Ok(_) => {}
+                Err(NotReadable::Hidden(hidden)) => return Some(Some(hidden)),
+                Err(NotReadable::Unchecked) => return Some(None),
+            }
+        }
+        None
     }
 
     /// The third step: what the chat shows of a run, within the platform's
@@ -233,6 +338,7 @@ impl Bot {
             csv,
             xlsx,
             private,
+            redirected,
             progress,
             index,
         } = ran;
@@ -284,12 +390,22 @@ impl Bot {
         } else {
             body
         };
+        // Said in the place once the result reached the clicker: where it
+        // went and why, none of the data.
+        let redirected = redirected.map(|why| {
+            Text::ResultsRedirected {
+                index,
+                why: why.as_ref(),
+            }
+            .render(lang)
+        });
         Shown {
             text,
             table,
             files,
             shape,
             private,
+            redirected,
             progress,
         }
     }
@@ -317,6 +433,7 @@ impl Bot {
             files,
             shape,
             private,
+            redirected,
             progress,
         } = shown;
         if private {
@@ -325,6 +442,11 @@ impl Bot {
                 .await;
             return match delivered {
                 Ok(()) => {
+                    if let Some(said) = redirected
+                        && let Err(e) = platform.post(place, to.reply_to, &said).await
+                    {
+                        tracing::warn!(error = %e, "cannot say in the place that results went privately");
+                    }
                     if let Some(shape) = &shape {
                         self.record_result(platform, place, None, stored, user, shape)
                             .await;
@@ -505,6 +627,9 @@ struct Ran {
     xlsx: XlsxSink,
     /// The result goes to the clicker alone.
     private: bool,
+    /// It does because someone who reads the place may not read it (what
+    /// is hidden from them), or no one can tell who reads it (`None`).
+    redirected: Option<Option<crate::access::Hidden>>,
     /// The "running" message in the place, replaced by the result.
     progress: Option<MessageRef>,
     index: u32,
@@ -518,5 +643,7 @@ struct Shown {
     /// Set when a result came back, for "correct" and "wrong" to judge.
     shape: Option<ResultShape>,
     private: bool,
+    /// What the place is told when the result went privately by audience.
+    redirected: Option<String>,
     progress: Option<MessageRef>,
 }

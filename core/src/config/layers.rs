@@ -10,7 +10,21 @@ use super::{ENV_PREFIX, Origin, Problem};
 
 /// Tables whose keys are names the user chooses (`[sql.targets.prod]`), each
 /// checked against the first entry of the defaults as its template.
-const OPEN_TABLES: &[&str] = &["sql.targets"];
+const OPEN_TABLES: &[&str] = &["sql.targets", "groups"];
+
+/// The template of an open table whose defaults hold no entry (an entry
+/// there would be one every configuration has): `[groups.NAME]`.
+const TEMPLATES: &[(&str, &str)] = &[("groups", "description = \"\"\nhidden = []\n")];
+
+/// The template [`TEMPLATES`] gives for `path`, read as the defaults are.
+fn template_of(path: &str) -> Option<config::Map<String, Value>> {
+    let (_, toml) = TEMPLATES.iter().find(|(p, _)| *p == path)?;
+    config::Config::builder()
+        .add_source(config::File::from_str(toml, config::FileFormat::Toml))
+        .build()
+        .and_then(|c| c.cache.into_table())
+        .ok()
+}
 
 /// Lists whose entries are a string or a table with these keys, all strings
 /// (`llm.endpoints`: an Ollama URL, or `{ url = …, api = "openai", … }`).
@@ -92,9 +106,11 @@ pub(super) fn overlay(
                     Some(serde_json::Value::Object(m)) => m,
                     _ => serde_json::Map::new(),
                 };
-                let template = sub_defaults.values().find_map(|v| match &v.kind {
-                    ValueKind::Table(t) => Some(t.clone()),
-                    _ => None,
+                let template = template_of(&path).or_else(|| {
+                    sub_defaults.values().find_map(|v| match &v.kind {
+                        ValueKind::Table(t) => Some(t.clone()),
+                        _ => None,
+                    })
                 });
                 for (name, entry) in sub_given.into_iter().collect::<BTreeMap<_, _>>() {
                     let entry_path = format!("{path}.{name}");

@@ -127,6 +127,8 @@ pub struct Settings {
     /// Present when the admin endpoint is enabled.
     pub admin: Option<AdminSettings>,
     pub audit: AuditSettings,
+    /// The groups and what each may not read.
+    pub access: crate::access::Rules,
     /// The chat platforms enabled, each configured by its adapter.
     pub platforms: Vec<Arc<dyn Configured>>,
 }

@@ -18,6 +18,20 @@ pub(super) struct RawSettings {
     pub(super) sql: RawSql,
     pub(super) admin: RawAdmin,
     pub(super) audit: RawAudit,
+    pub(super) access: RawAccess,
+    pub(super) groups: BTreeMap<String, RawGroup>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct RawAccess {
+    pub(super) ungrouped: String,
+}
+
+/// A `[groups.NAME]` section, checked against `layers::TEMPLATES`.
+#[derive(Deserialize)]
+pub(super) struct RawGroup {
+    pub(super) description: String,
+    pub(super) hidden: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -149,6 +163,10 @@ pub(super) struct RawTarget {
     pub(super) today: String,
     #[serde(default = "weighed")]
     pub(super) weigh_plans: bool,
+    #[serde(default)]
+    pub(super) accounts: Vec<String>,
+    #[serde(default)]
+    pub(super) account_password_files: Vec<String>,
 }
 
 /// A target's plans are weighed unless told otherwise.

@@ -779,6 +779,41 @@ impl Text<'_> {
                  et réessayez."
                     .to_owned()
             }
+            (Lang::En, Text::HiddenFromYou(hidden)) => hidden_en(hidden),
+            (Lang::Fr, Text::HiddenFromYou(hidden)) => hidden_fr(hidden),
+            (Lang::En, Text::AccessUnchecked) => {
+                "Nothing was run: what you may read cannot be checked until the target's tables \
+                 have been read. Try again in a moment."
+                    .to_owned()
+            }
+            (Lang::Fr, Text::AccessUnchecked) => {
+                "Rien n'a été exécuté : ce que vous pouvez lire ne peut être vérifié tant que les \
+                 tables de la cible n'ont pas été lues. Réessayez dans un instant."
+                    .to_owned()
+            }
+            (Lang::En, Text::ResultsRedirected { index, why }) => match why {
+                Some(hidden) => format!(
+                    "The results of query {index} were sent privately to whoever ran it: someone \
+                     who reads this place may not read them ({}).",
+                    what_of(hidden)
+                ),
+                None => format!(
+                    "The results of query {index} were sent privately to whoever ran it: I cannot \
+                     tell who reads this place, and some people may not read everything."
+                ),
+            },
+            (Lang::Fr, Text::ResultsRedirected { index, why }) => match why {
+                Some(hidden) => format!(
+                    "Les résultats de la requête {index} ont été envoyés en privé à qui l'a \
+                     lancée : une personne qui lit ce salon ne peut pas les lire ({}).",
+                    what_of(hidden)
+                ),
+                None => format!(
+                    "Les résultats de la requête {index} ont été envoyés en privé à qui l'a \
+                     lancée : je ne peux pas savoir qui lit ce salon, et certains ne peuvent pas \
+                     tout lire."
+                ),
+            },
             (Lang::En, Text::AuditNothingFound) => "No audit event matches.".to_owned(),
             (Lang::Fr, Text::AuditNothingFound) => {
                 "Aucun événement d'audit ne correspond.".to_owned()
@@ -856,6 +891,85 @@ fn rows_caption(lang: Lang, shown: u64, total: u64, truncated: bool) -> String {
         (Lang::Fr, _, true) => format!(
             "Les {shown} premières des {total} lignes gardées : le résultat a été coupé à sa limite \
              de lignes ou de taille (les lignes gardées sont en pièce jointe) :"
+        ),
+    }
+}
+
+/// What a refusal names, in either language: the column (or table) and
+/// the rule, never a value.
+fn what_of(hidden: &crate::access::Hidden) -> String {
+    match hidden {
+        crate::access::Hidden::NoGroup => "no group".to_owned(),
+        crate::access::Hidden::Read { what, rule, .. } => format!("{what}, `{rule}`"),
+        crate::access::Hidden::UnreadView { view, .. } => view.clone(),
+    }
+}
+
+fn hidden_en(hidden: &crate::access::Hidden) -> String {
+    use crate::access::Hidden;
+    match hidden {
+        Hidden::NoGroup => "Nothing was run: you are in no group, and here a person in none may \
+                            not read the data. Ask an admin to put you in one."
+            .to_owned(),
+        Hidden::Read {
+            group,
+            rule,
+            what,
+            through,
+            visible,
+        } => {
+            let mut text =
+                format!("Nothing was run: {what} is hidden from {group} (rule `{rule}`)");
+            if let Some(view) = through {
+                text.push_str(&format!(", and the view {view} reads it"));
+            }
+            text.push('.');
+            if let Some(visible) = visible {
+                text.push_str(&format!(
+                    " Name the columns you may read instead of `*`: {}.",
+                    visible.join(", ")
+                ));
+            }
+            text
+        }
+        Hidden::UnreadView { group, view } => format!(
+            "Nothing was run: I cannot tell what the view {view} reads, and {group} has hidden \
+             columns. Read its tables directly."
+        ),
+    }
+}
+
+fn hidden_fr(hidden: &crate::access::Hidden) -> String {
+    use crate::access::Hidden;
+    match hidden {
+        Hidden::NoGroup => "Rien n'a été exécuté : vous n'êtes dans aucun groupe, et ici personne \
+                            hors groupe ne peut lire les données. Demandez à un admin de vous en \
+                            attribuer un."
+            .to_owned(),
+        Hidden::Read {
+            group,
+            rule,
+            what,
+            through,
+            visible,
+        } => {
+            let mut text =
+                format!("Rien n'a été exécuté : {what} est masqué pour {group} (règle `{rule}`)");
+            if let Some(view) = through {
+                text.push_str(&format!(", et la vue {view} le lit"));
+            }
+            text.push('.');
+            if let Some(visible) = visible {
+                text.push_str(&format!(
+                    " Nommez les colonnes que vous pouvez lire au lieu de `*` : {}.",
+                    visible.join(", ")
+                ));
+            }
+            text
+        }
+        Hidden::UnreadView { group, view } => format!(
+            "Rien n'a été exécuté : je ne peux pas savoir ce que lit la vue {view}, et {group} a \
+             des colonnes masquées. Lisez directement ses tables."
         ),
     }
 }

@@ -285,6 +285,18 @@ pub enum Text<'a> {
     },
     /// Results meant for one person could not reach them privately.
     CannotDeliverPrivately,
+    /// A statement reads what the clicker's groups may not read.
+    HiddenFromYou(&'a crate::access::Hidden),
+    /// The data-access rules cannot be checked: the target's catalogue has
+    /// not been read.
+    AccessUnchecked,
+    /// Said in the place: a result went to the clicker alone, because
+    /// someone who reads the place may not read it (`why`: what and which
+    /// rule, never the data), or the platform cannot tell who reads it.
+    ResultsRedirected {
+        index: u32,
+        why: Option<&'a crate::access::Hidden>,
+    },
     /// An audit query found nothing.
     AuditNothingFound,
     /// The head of an audit answer: how many events are listed.

@@ -23,6 +23,7 @@ use crate::audit::{Actor, Audit, AuditError, EventKind, NewEvent};
 use crate::store::{Store, StoreError, Tx, on_pool, on_tx};
 
 mod changes;
+mod groups;
 mod invites;
 mod names;
 mod requests;
@@ -30,6 +31,14 @@ mod requests;
 use changes::*;
 pub use invites::{Invite, is_code, link_words};
 pub use names::normal_name;
+
+/// Whether `name` may name a group: as a user's name may.
+///
+/// # Errors
+/// [`IdentityError::BadName`].
+pub fn check_group_name(name: &str) -> Result<(), IdentityError> {
+    names::check_name(name)
+}
 use names::*;
 pub use requests::{LinkAsked, LinkRequest};
 
@@ -148,6 +157,8 @@ pub struct UserEntry {
     #[serde(flatten)]
     pub user: User,
     pub identities: Vec<String>,
+    /// The groups they belong to, in name order.
+    pub groups: Vec<String>,
     /// Disabled (or removed): refused when they act.
     pub disabled: bool,
 }
@@ -183,6 +194,8 @@ pub enum IdentityError {
     AlreadyLinked { identity: String, user: String },
     #[error("{0} is not linked to any user")]
     NotLinked(String),
+    #[error("there is no group {group:?}; the configured groups are: {known}")]
+    UnknownGroup { group: String, known: String },
     #[error("this invite code is not valid")]
     InviteUnknown,
     #[error("this invite code has expired")]
@@ -260,6 +273,8 @@ pub struct Directory {
     /// Failed invite attempts, by identity and by code (see
     /// [`Directory::consume_invite`]).
     attempts: Arc<Mutex<HashMap<String, (std::time::Instant, u32)>>>,
+    /// The configured groups, which a user may be put in.
+    groups: Vec<String>,
 }
 
 impl Directory {
@@ -275,6 +290,7 @@ impl Directory {
             settings,
             platforms: platforms.into(),
             attempts: Arc::default(),
+            groups: Vec::new(),
         }
     }
 
@@ -587,6 +603,7 @@ impl Directory {
                 .fetch_all(pool)
                 .await?
         });
+        let memberships = self.memberships().await?;
         Ok(users
             .into_iter()
             .map(|user| {
@@ -596,9 +613,15 @@ impl Directory {
                     .map(|(_, platform, external)| format!("{platform}:{external}"))
                     .collect();
                 let disabled = disabled.contains(&user.id);
+                let groups = memberships
+                    .iter()
+                    .filter(|(id, _)| *id == user.id)
+                    .map(|(_, g)| g.clone())
+                    .collect();
                 UserEntry {
                     user,
                     identities,
+                    groups,
                     disabled,
                 }
             })

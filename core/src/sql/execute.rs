@@ -17,6 +17,13 @@ use crate::audit::{Actor, Audit, AuditError, EventKind, NewEvent};
 /// a caller judges first and opens what it needs to record only then.
 pub struct Judged(Validated);
 
+impl Judged {
+    /// The statement as judged: what the data-access rules judge next.
+    pub fn statement(&self) -> &Validated {
+        &self.0
+    }
+}
+
 /// Judges `text` under `policy` and, once it has been read, the target's
 /// catalogue (a relation must be one of its tables or views).
 ///

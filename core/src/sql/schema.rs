@@ -117,6 +117,19 @@ pub struct Catalog {
     pub tables: Vec<CatalogTable>,
     /// The values of its short text columns, where they could be read.
     pub values: Vec<ColumnValues>,
+    /// The definitions of its views (each also a table above), for the
+    /// data-access rules to follow to what they read.
+    pub views: Vec<ViewDefinition>,
+}
+
+/// A view of the target and its definition, as the database keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ViewDefinition {
+    /// As its table's: `None` in the default schema.
+    pub schema: Option<String>,
+    pub name: String,
+    /// Its query (`SELECT …`), in the target's dialect.
+    pub definition: String,
 }
 
 /// A column listed with its values in the DDL has at most this many.
@@ -275,6 +288,7 @@ impl CatalogBuilder {
         Catalog {
             tables: self.tables,
             values: Vec::new(),
+            views: Vec::new(),
         }
     }
 }
@@ -622,6 +636,7 @@ mod tests {
                 ),
             ],
             values: Vec::new(),
+            views: Vec::new(),
         }
     }
 

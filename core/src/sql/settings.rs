@@ -83,6 +83,9 @@ pub struct Target {
     /// is offered and run (`weigh_plans`, on by default): off for a replica
     /// or an instance of its own that bounds itself.
     pub weigh_plans: bool,
+    /// A group's own account on this target, by group name: its members'
+    /// clicks run as it (PostgreSQL and Oracle).
+    pub accounts: Vec<(String, TargetKind)>,
 }
 
 /// Where a target's semantic model comes from (`semantic_file`).

@@ -67,6 +67,33 @@ pub struct SqlRuntime {
     /// The definitions bound to the catalogue last read: `None` without
     /// definitions, or when they do not hold against it.
     pub semantic: Arc<std::sync::RwLock<Option<Arc<crate::semantic::Semantic>>>>,
+    /// Who reads what: the groups' rules and accounts, the views followed.
+    pub readers: Readers,
+}
+
+/// Who reads what on the target: the groups' rules, the accounts of the
+/// groups that have one here, the views of the catalogue followed to what
+/// they read, and, in a runtime made for one person
+/// ([`SqlRuntime::for_reader`]), whose prompt it builds.
+#[derive(Clone, Default)]
+pub struct Readers {
+    pub rules: Arc<crate::access::Rules>,
+    /// A group's own account on the target, by group name.
+    pub accounts: Vec<(String, Arc<dyn crate::sql::backend::Executor>)>,
+    /// The catalogue's views, as last read.
+    pub views: Arc<std::sync::RwLock<Arc<crate::access::Views>>>,
+    /// The groups of the person this runtime builds prompts for, and the
+    /// catalogue whole (the runtime's own is what they may see).
+    pub person: Option<Arc<(Vec<String>, Arc<crate::sql::schema::Catalog>)>>,
+}
+
+/// Why a click may not run a statement for its clicker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NotReadable {
+    /// A rule of theirs hides what it reads.
+    Hidden(crate::access::Hidden),
+    /// Their rules cannot be checked: the catalogue has not been read.
+    Unchecked,
 }
 
 /// Why an example was not stored.
@@ -146,6 +173,21 @@ impl SqlRuntime {
                 Vec::new()
             });
         let tables = catalog.tables.len();
+        let views = crate::access::Views::read(&catalog, &|sql| {
+            crate::sql::validate::validate_in(sql, &self.policy, Some(&catalog))
+                .ok()
+                .map(|v| v.reach)
+        });
+        let (count, unread) = views.counts();
+        if unread > 0 && self.readers.rules.restrict() {
+            tracing::warn!(
+                target_name = %self.target,
+                views = count,
+                unread = %views.unread().join(", "),
+                "views whose definitions cannot be followed are refused to groups with hidden columns"
+            );
+        }
+        *self.readers.views.write().expect("never poisoned") = Arc::new(views);
         *self.catalog.write().expect("never poisoned") = Arc::new(catalog);
         if let Some(definitions) = &self.definitions {
             let bound = match self.bind_semantic(definitions) {
@@ -197,6 +239,126 @@ impl SqlRuntime {
     /// The semantic model bound to the catalogue last read, if any.
     pub fn semantic(&self) -> Option<Arc<crate::semantic::Semantic>> {
         self.semantic.read().expect("never poisoned").clone()
+    }
+
+    /// The catalogue's views, as last read.
+    pub fn views(&self) -> Arc<crate::access::Views> {
+        Arc::clone(&self.readers.views.read().expect("never poisoned"))
+    }
+
+    /// The reading a click of someone in `groups` runs `valid` under, and
+    /// the account it runs as: the first of their groups that hides
+    /// nothing it reads, judged against the catalogue as last read.
+    ///
+    /// # Errors
+    /// What is hidden from them, or that it cannot be checked yet.
+    pub fn reading(
+        &self,
+        groups: &[String],
+        valid: &crate::sql::validate::Validated,
+    ) -> Result<(Option<String>, Arc<dyn crate::sql::backend::Executor>), NotReadable> {
+        let access = self.readers.rules.access(groups);
+        let standing = match self.known_catalog() {
+            Some(catalog) => access
+                .judge(&valid.reach, &catalog, &self.views())
+                .map_err(NotReadable::Hidden)?,
+            // Unread, only a reading that hides nothing can be granted.
+            None => access
+                .standings()
+                .into_iter()
+                .find(|s| {
+                    s.group().is_none_or(|g| {
+                        self.readers
+                            .rules
+                            .group(g)
+                            .is_some_and(|g| g.hidden.is_empty())
+                    })
+                })
+                .ok_or(NotReadable::Unchecked)?,
+        };
+        let group = standing.group().map(str::to_owned);
+        let executor = group
+            .as_deref()
+            .and_then(|g| self.readers.accounts.iter().find(|(name, _)| name == g))
+            .map_or_else(|| Arc::clone(&self.executor), |(_, e)| Arc::clone(e));
+        Ok((group, executor))
+    }
+
+    /// This runtime as it builds prompts for someone in `groups`: its
+    /// catalogue, glossary and semantic model without what their groups
+    /// hide, its examples only those they may read, and a statement that
+    /// reads what they may not is not offered to them. Running is not its
+    /// business: a click judges the clicker on the runtime itself.
+    pub fn for_reader(&self, groups: &[String]) -> SqlRuntime {
+        let access = self.readers.rules.access(groups);
+        if !access.restricted() {
+            return self.clone();
+        }
+        let whole = Arc::clone(&self.catalog.read().expect("never poisoned"));
+        let views = self.views();
+        let shown = access.catalog_for(&whole, &views);
+        let glossary = self.glossary.as_ref().map(|g| {
+            Arc::new(crate::learn::glossary::Glossary {
+                text: access.text_for(&g.text, &whole, &views),
+                ..(**g).clone()
+            })
+        });
+        let semantic = self.semantic().and_then(|semantic| {
+            let hidden: Vec<String> = semantic
+                .probes(self.policy.dialect)
+                .into_iter()
+                .filter(|(_, sql)| {
+                    crate::sql::validate::validate_in(sql, &self.policy, Some(&whole))
+                        .is_ok_and(|v| !access.may_read(&v.reach, &whole, &views))
+                })
+                .map(|(key, _)| key)
+                .collect();
+            if hidden.is_empty() {
+                return Some(semantic);
+            }
+            let mut definitions = semantic.definitions.clone();
+            for key in &hidden {
+                let (kind, name) = key.split_once('.').unwrap_or(("", key));
+                match kind {
+                    "dimensions" => drop(definitions.dimensions.remove(name)),
+                    "measures" => drop(definitions.measures.remove(name)),
+                    "segments" => drop(definitions.segments.remove(name)),
+                    _ => {}
+                }
+            }
+            definitions.examples.retain(|e| {
+                !hidden.iter().any(|key| {
+                    e.plan
+                        .contains(key.split_once('.').map_or(key.as_str(), |(_, n)| n))
+                })
+            });
+            // Definitions that no longer hold without the hidden ones
+            // (a segment over a hidden dimension): the model's own SQL.
+            crate::semantic::Semantic::bind(definitions, &whole)
+                .ok()
+                .map(Arc::new)
+        });
+        SqlRuntime {
+            catalog: Arc::new(std::sync::RwLock::new(Arc::new(shown))),
+            glossary,
+            semantic: Arc::new(std::sync::RwLock::new(semantic)),
+            readers: Readers {
+                person: Some(Arc::new((groups.to_vec(), whole))),
+                ..self.readers.clone()
+            },
+            ..self.clone()
+        }
+    }
+
+    /// What the person this runtime builds prompts for may not read of
+    /// `valid` (see [`SqlRuntime::for_reader`]); `None` for anyone else.
+    fn hidden_from_person(
+        &self,
+        valid: &crate::sql::validate::Validated,
+    ) -> Option<crate::access::Hidden> {
+        let (groups, whole) = &**self.readers.person.as_ref()?;
+        let access = self.readers.rules.access(groups);
+        access.judge(&valid.reach, whole, &self.views()).err()
     }
 
     /// Whether results of a query run in `place` go to the clicker alone.
@@ -304,9 +466,24 @@ impl SqlRuntime {
                 example.dialect, self.policy.dialect
             ));
         }
-        self.check(&example.sql)
-            .map(drop)
-            .map_err(|r| r.to_string())
+        let valid = self.check_whole(&example.sql).map_err(|r| r.to_string())?;
+        match self.hidden_from_person(&valid) {
+            Some(hidden) => Err(hidden.to_string()),
+            None => Ok(()),
+        }
+    }
+
+    /// [`SqlRuntime::check`], against the catalogue whole in a runtime made
+    /// for one person (whose own catalogue leaves out what they may not
+    /// read): what they may not read is theirs to be refused, not unknown.
+    fn check_whole(
+        &self,
+        text: &str,
+    ) -> Result<crate::sql::validate::Validated, crate::sql::validate::Refusal> {
+        match &self.readers.person {
+            Some(person) => crate::sql::validate::validate_in(text, &self.policy, Some(&person.1)),
+            None => self.check(text),
+        }
     }
 
     /// What a SQL prompt shows for `question`: today's date, the glossary,
@@ -413,7 +590,7 @@ impl SqlRuntime {
         index: u32,
         lang: Lang,
     ) -> Result<(crate::sql::validate::Validated, Option<u64>), Unoffered> {
-        let valid = self.check(text).map_err(|refusal| {
+        let valid = self.check_whole(text).map_err(|refusal| {
             let mut reason = Text::SqlRefused(&refusal).render(lang);
             // A column qualified by a table the query does not read
             // (`users.first_name` without joining users): a small model's
@@ -432,6 +609,14 @@ impl SqlRuntime {
                 refused: true,
             }
         })?;
+        // The model may write it without what the asker may not read.
+        if let Some(hidden) = self.hidden_from_person(&valid) {
+            return Err(Unoffered {
+                reason: Text::HiddenFromYou(&hidden).render(lang),
+                repairable: true,
+                refused: true,
+            });
+        }
         if !self.explain {
             return Ok((valid, None));
         }

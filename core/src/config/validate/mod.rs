@@ -244,7 +244,9 @@ impl Validator {
 
         let llm = self.llm(raw.llm);
         let conversation = self.conversation(raw.conversation);
-        let sql = self.sql(raw.sql, &data_dir);
+        let access = self.access(&raw.access, &raw.groups);
+        let group_names: Vec<String> = access.groups().iter().map(|g| g.name.clone()).collect();
+        let sql = self.sql(raw.sql, &data_dir, &group_names);
         let audit = AuditSettings {
             retention: (!raw.audit.retention.trim().is_empty())
                 .then(|| self.duration("audit.retention", &raw.audit.retention)),
@@ -309,8 +311,51 @@ impl Validator {
             sql,
             admin,
             audit,
+            access,
             platforms: Vec::new(),
         }
+    }
+
+    /// `[access]` and the `[groups.NAME]` sections: each rule read, every
+    /// mistake named by its key.
+    fn access(
+        &mut self,
+        raw: &RawAccess,
+        groups: &BTreeMap<String, RawGroup>,
+    ) -> crate::access::Rules {
+        let ungrouped = self
+            .choice(
+                "access.ungrouped",
+                &raw.ungrouped,
+                &[
+                    ("everything", crate::access::Ungrouped::Everything),
+                    ("nothing", crate::access::Ungrouped::Nothing),
+                ],
+            )
+            .unwrap_or(crate::access::Ungrouped::Nothing);
+        let mut read = Vec::new();
+        for (name, group) in groups {
+            if crate::identity::check_group_name(name).is_err() {
+                self.problem(
+                    &format!("groups.{name}"),
+                    "a group's name is 1 to 64 letters, digits, '.', '_' or '-', not starting with '-'",
+                );
+                continue;
+            }
+            let mut hidden = Vec::new();
+            for rule in &group.hidden {
+                match rule.parse::<crate::access::Rule>() {
+                    Ok(rule) => hidden.push(rule),
+                    Err(e) => self.problem(&format!("groups.{name}.hidden"), e.to_string()),
+                }
+            }
+            read.push(crate::access::Group {
+                name: name.clone(),
+                description: group.description.clone(),
+                hidden,
+            });
+        }
+        crate::access::Rules::new(read, ungrouped)
     }
 
     fn whole(&mut self, key: &str, value: i64, range: std::ops::RangeInclusive<i64>) -> i64 {

@@ -5,7 +5,7 @@
 use super::*;
 
 impl Validator {
-    pub(super) fn sql(&mut self, raw: RawSql, data_dir: &Path) -> SqlSettings {
+    pub(super) fn sql(&mut self, raw: RawSql, data_dir: &Path, groups: &[String]) -> SqlSettings {
         for (key, list) in [
             ("sql.allowed_schemas", &raw.allowed_schemas),
             ("sql.allowed_functions", &raw.allowed_functions),
@@ -30,7 +30,7 @@ impl Validator {
         let targets: Vec<Target> = raw
             .targets
             .iter()
-            .filter_map(|(name, t)| self.target(name, t, data_dir))
+            .filter_map(|(name, t)| self.target(name, t, data_dir, groups))
             .collect();
         let target = match targets.iter().find(|t| t.name == raw.target) {
             Some(t) => t.clone(),
@@ -51,6 +51,7 @@ impl Validator {
                     semantic: Default::default(),
                     today: None,
                     weigh_plans: true,
+                    accounts: Vec::new(),
                 }
             }
         };
@@ -144,17 +145,23 @@ impl Validator {
         }
     }
 
-    fn target(&mut self, name: &str, raw: &RawTarget, data_dir: &Path) -> Option<Target> {
-        let key = format!("sql.targets.{name}.url");
-        let password = self.password_file(&key, &raw.url, &raw.password_file);
-        let kind = if let Some(path) = raw
-            .url
+    /// A target's (or a group account's) kind from its `url` and
+    /// `password_file`, reported under `key`.
+    fn target_kind(
+        &mut self,
+        key: &str,
+        url: &str,
+        password_file: &str,
+        data_dir: &Path,
+    ) -> Option<TargetKind> {
+        let password = self.password_file(key, url, password_file);
+        let kind = if let Some(path) = url
             .strip_prefix("sqlite://")
-            .or_else(|| raw.url.strip_prefix("sqlite:"))
+            .or_else(|| url.strip_prefix("sqlite:"))
         {
-            TargetKind::Sqlite(self.in_data_dir(&key, path, data_dir, false))
+            TargetKind::Sqlite(self.in_data_dir(key, path, data_dir, false))
         } else {
-            match Url::parse(&raw.url) {
+            match Url::parse(url) {
                 Ok(mut url)
                     if matches!(url.scheme(), "postgres" | "postgresql")
                         && url.host().is_some() =>
@@ -187,13 +194,26 @@ impl Validator {
                 }
                 Ok(_) | Err(_) => {
                     self.problem(
-                        &key,
+                        key,
                         "expected sqlite:PATH, postgres://USER@HOST/DB or oracle://USER@HOST:PORT/SERVICE",
                     );
                     return None;
                 }
             }
         };
+        Some(kind)
+    }
+
+    fn target(
+        &mut self,
+        name: &str,
+        raw: &RawTarget,
+        data_dir: &Path,
+        groups: &[String],
+    ) -> Option<Target> {
+        let key = format!("sql.targets.{name}.url");
+        let kind = self.target_kind(&key, &raw.url, &raw.password_file, data_dir)?;
+        let accounts = self.accounts(name, raw, &kind, data_dir, groups);
         let instructions_file = if raw.instructions_file.trim().is_empty() {
             None
         } else {
@@ -251,6 +271,91 @@ impl Validator {
             semantic,
             today,
             weigh_plans: raw.weigh_plans,
+            accounts,
         })
+    }
+
+    /// A target's `accounts` ("GROUP = URL") with their
+    /// `account_password_files` ("GROUP = PATH").
+    fn accounts(
+        &mut self,
+        name: &str,
+        raw: &RawTarget,
+        kind: &TargetKind,
+        data_dir: &Path,
+        groups: &[String],
+    ) -> Vec<(String, TargetKind)> {
+        let key = format!("sql.targets.{name}.accounts");
+        let files_key = format!("sql.targets.{name}.account_password_files");
+        let pair = |entry: &String| {
+            entry
+                .split_once('=')
+                .map(|(g, v)| (g.trim().to_owned(), v.trim().to_owned()))
+                .filter(|(g, v)| !g.is_empty() && !v.is_empty())
+        };
+        let mut files = Vec::new();
+        for entry in &raw.account_password_files {
+            match pair(entry) {
+                Some(file) => files.push(file),
+                None => self.problem(
+                    &files_key,
+                    format!("expected \"GROUP = PATH\", got {entry:?}"),
+                ),
+            }
+        }
+        let mut accounts: Vec<(String, TargetKind)> = Vec::new();
+        for entry in &raw.accounts {
+            let Some((group, url)) = pair(entry) else {
+                self.problem(&key, format!("expected \"GROUP = URL\", got {entry:?}"));
+                continue;
+            };
+            if !groups.contains(&group) {
+                self.problem(
+                    &key,
+                    format!(
+                        "there is no [groups.{group}]; the groups are: {}",
+                        groups.join(", ")
+                    ),
+                );
+                continue;
+            }
+            if accounts.iter().any(|(g, _)| *g == group) {
+                self.problem(
+                    &key,
+                    format!("{group} has two accounts; a group has one per target"),
+                );
+                continue;
+            }
+            if matches!(kind, TargetKind::Sqlite(_)) {
+                self.problem(
+                    &key,
+                    "a SQLite target has no accounts: its hidden columns are refused on the statement alone",
+                );
+                break;
+            }
+            let file = files
+                .iter()
+                .find(|(g, _)| *g == group)
+                .map_or("", |(_, f)| f.as_str());
+            let Some(account) =
+                self.target_kind(&format!("{key}.{group}.url"), &url, file, data_dir)
+            else {
+                continue;
+            };
+            if std::mem::discriminant(&account) != std::mem::discriminant(kind) {
+                self.problem(
+                    &key,
+                    format!("{group}'s account is not on the target's kind of database"),
+                );
+                continue;
+            }
+            accounts.push((group, account));
+        }
+        for (group, _) in &files {
+            if !accounts.iter().any(|(g, _)| g == group) {
+                self.problem(&files_key, format!("{group} has no account in {key}"));
+            }
+        }
+        accounts
     }
 }

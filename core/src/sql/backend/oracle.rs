@@ -198,6 +198,7 @@ impl Executor for OracleExecutor {
                 owners
             };
             let mut catalog = CatalogBuilder::default();
+            let mut views = Vec::new();
             for owner in &owners {
                 // The account's own tables are left unqualified.
                 let schema = (!own).then(|| owner.clone());
@@ -238,8 +239,26 @@ impl Executor for OracleExecutor {
                     };
                     catalog.key(schema.as_deref(), &table, column, key);
                 }
+                // Each view's query (a LONG), for the data-access rules to
+                // follow to what it reads.
+                let defined = conn
+                    .query_as::<(String, Option<String>)>(
+                        "SELECT view_name, text FROM all_views WHERE owner = :1 ORDER BY view_name",
+                        &[owner],
+                    )
+                    .map_err(classify)?;
+                for row in defined {
+                    let (name, definition) = row.map_err(classify)?;
+                    views.push(crate::sql::schema::ViewDefinition {
+                        schema: schema.clone(),
+                        name,
+                        definition: definition.unwrap_or_default(),
+                    });
+                }
             }
-            Ok(catalog.finish())
+            let mut catalog = catalog.finish();
+            catalog.views = views;
+            Ok(catalog)
         })
         .await
     }

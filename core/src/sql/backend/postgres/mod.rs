@@ -283,7 +283,29 @@ impl Executor for PostgresExecutor {
             };
             catalog.key(shown(schema).as_deref(), &table, column, key);
         }
-        Ok(catalog.finish())
+        // Each view's query as PostgreSQL keeps it, for the data-access
+        // rules to follow to what it reads.
+        let views: Vec<(String, String, Option<String>)> = sqlx::query_as(
+            "SELECT n.nspname::text, c.relname::text, pg_get_viewdef(c.oid) \
+             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE c.relkind IN ('v', 'm') AND n.nspname = ANY($1) ORDER BY 1, 2",
+        )
+        .bind(&schemas)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(database)?;
+        let mut catalog = catalog.finish();
+        catalog.views = views
+            .into_iter()
+            .map(
+                |(schema, name, definition)| crate::sql::schema::ViewDefinition {
+                    schema: shown(schema),
+                    name,
+                    definition: definition.unwrap_or_default(),
+                },
+            )
+            .collect();
+        Ok(catalog)
     }
 
     async fn explain(&self, query: &Validated, timeout: Duration) -> Result<Plan, ExecError> {

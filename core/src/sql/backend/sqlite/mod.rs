@@ -365,6 +365,28 @@ fn temp_bytes(pid: u32) -> u64 {
         .sum()
 }
 
+/// Whether `ddl` (from `sqlite_master`) creates a view.
+fn is_view(ddl: &str) -> bool {
+    let words: Vec<String> = ddl
+        .split_whitespace()
+        .take(3)
+        .map(str::to_ascii_uppercase)
+        .collect();
+    words.first().is_some_and(|w| w == "CREATE") && words.iter().skip(1).any(|w| w == "VIEW")
+}
+
+/// The query of a `CREATE VIEW` statement as SQLite keeps it, written out
+/// by the parser; `None` when it does not parse.
+fn view_query(ddl: &str) -> Option<String> {
+    use sqlparser::ast::Statement;
+    let parsed =
+        sqlparser::parser::Parser::parse_sql(&sqlparser::dialect::SQLiteDialect {}, ddl).ok()?;
+    match parsed.as_slice() {
+        [Statement::CreateView(view)] => Some(view.query.to_string()),
+        _ => None,
+    }
+}
+
 #[async_trait::async_trait]
 impl Executor for SqliteExecutor {
     fn dialect(&self) -> Dialect {
@@ -374,13 +396,23 @@ impl Executor for SqliteExecutor {
     async fn catalog(&self, _schemas: &[String]) -> Result<crate::sql::schema::Catalog, ExecError> {
         use crate::sql::schema::{Catalog, CatalogColumn, CatalogTable, ForeignKey};
         let names: Vec<(String, Option<String>)> = sqlx::query_as(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+            "SELECT name, sql FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' ORDER BY name",
         )
         .fetch_all(&self.pool)
         .await
         .map_err(database)?;
         let mut tables = Vec::new();
+        let mut views = Vec::new();
         for (name, ddl) in names {
+            // A view's query, for the data-access rules to follow; one that
+            // cannot be read is judged so there.
+            if let Some(ddl) = ddl.as_deref().filter(|d| is_view(d)) {
+                views.push(crate::sql::schema::ViewDefinition {
+                    schema: None,
+                    name: name.clone(),
+                    definition: view_query(ddl).unwrap_or_default(),
+                });
+            }
             let (table_comment, column_comments) = ddl_comments(ddl.as_deref().unwrap_or_default());
             // `table_xinfo`, not `table_info`, which leaves out generated
             // columns: a statement may read them, and what it reads is
@@ -442,6 +474,7 @@ impl Executor for SqliteExecutor {
         Ok(Catalog {
             tables,
             values: Vec::new(),
+            views,
         })
     }
 

@@ -292,6 +292,7 @@ mod tests {
                 t("v_clients", &["id", "nom"]),
             ],
             values: Vec::new(),
+            views: Vec::new(),
         }
     }
 
@@ -451,6 +452,7 @@ mod tests {
         let scoped = Catalog {
             tables: vec![table(Some("hr"), "staff", &["id", "salary"])],
             values: Vec::new(),
+            views: Vec::new(),
         };
         let mut policy = Policy::new(Dialect::Postgres);
         policy.allowed_schemas = vec!["hr".into()];
@@ -539,6 +541,7 @@ mod tests {
                 table(None, "clients", &["id", "nom", "iban"]),
             ],
             values: Vec::new(),
+            views: Vec::new(),
         };
         let read = |schemas: &[&str]| {
             let mut policy = Policy::new(Dialect::Postgres);
