@@ -262,6 +262,15 @@ pub enum SqlCommand {
         /// oracle, postgres or sqlite.
         #[arg(long)]
         dialect: Option<pstral_core::sql::Dialect>,
+        /// Judge it as a click of this user would be: against the target's
+        /// live catalogue and the data-access rules of their groups now
+        /// (reads the own database and the target).
+        #[arg(long = "as", value_name = "USER")]
+        as_user: Option<String>,
+        /// With --as: the target, as named in [sql.targets.NAME] (default:
+        /// sql.target).
+        #[arg(long, requires = "as_user")]
+        target: Option<String>,
         /// A file holding the statement, or - (the default) for standard input.
         #[arg(default_value = "-")]
         file: PathBuf,
@@ -333,6 +342,16 @@ pub enum UserCommand {
         /// users or read the audit from the chat or the API.
         #[arg(long)]
         allow_no_admin: bool,
+    },
+    /// Put a user in a group ([groups.NAME] in the configuration): from
+    /// their next click, what the group hides is refused to them.
+    Group { name: String, group: String },
+    /// Take a user out of a group.
+    Ungroup { name: String, group: String },
+    /// The configured groups: what each hides, its accounts, its members.
+    Groups {
+        #[arg(long)]
+        json: bool,
     },
     /// Disable a user: their chat accounts are refused from their next
     /// action (and stay linked), their API tokens revoked.

@@ -61,7 +61,13 @@ fn main() -> ExitCode {
     if let Command::Check { offline } = cli.command {
         return commands::check::check(&settings, offline);
     }
-    if let Command::Sql(SqlCommand::Check { dialect, file }) = &cli.command {
+    if let Command::Sql(SqlCommand::Check {
+        dialect,
+        file,
+        as_user: None,
+        ..
+    }) = &cli.command
+    {
         return commands::sql::sql_check(&settings, *dialect, file);
     }
     let format = cli.log_format.unwrap_or(settings.log.format);
@@ -133,7 +139,13 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<ExitCo
         Command::Semantic(cmd) => semantic::semantic_command(&settings, cmd).await,
         Command::Examples(cmd) => commands::examples::examples_command(&settings, cmd).await,
         Command::Eval(args) => commands::eval::eval(&settings, args).await,
-        Command::Sql(SqlCommand::Check { dialect, file }) => {
+        Command::Sql(SqlCommand::Check {
+            file,
+            as_user: Some(user),
+            target,
+            ..
+        }) => sql::sql_check_as(&settings, &user, target, &file).await,
+        Command::Sql(SqlCommand::Check { dialect, file, .. }) => {
             Ok(sql::sql_check(&settings, dialect, &file))
         }
         Command::Sql(SqlCommand::Run { target, file }) => {
@@ -167,8 +179,9 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<ExitCo
                 store.clone(),
                 settings.identity.clone(),
                 &crate::platforms::identity_syntaxes(),
-            );
-            let result = users::user_command(&directory, cmd).await;
+            )
+            .with_groups(&settings.access.group_names());
+            let result = users::user_command(&directory, &settings, cmd).await;
             store.close().await;
             result.map(|()| ExitCode::SUCCESS)
         }

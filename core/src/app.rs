@@ -301,6 +301,97 @@ pub fn today_of(target: &crate::sql::Target) -> Option<chrono::NaiveDate> {
         .or_else(|| target.demo_file().map(|_| crate::sql::demo::today()))
 }
 
+/// The data-access rules held against the target's live catalogue, for
+/// `pstral check`: each group's account opened and checked like the
+/// target's, each rule matching something, each view followed. Returns the
+/// summary's lines and the problems (each naming its key).
+///
+/// # Errors
+/// When the target cannot be opened or read.
+pub async fn check_access(settings: &Settings) -> Result<(Vec<String>, Vec<String>), String> {
+    let rules = &settings.access;
+    let target = &settings.sql.target;
+    if rules.groups().is_empty() {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    let mut lines = Vec::new();
+    let mut problems = Vec::new();
+    for (group, kind) in &target.accounts {
+        let account = crate::sql::Target {
+            kind: kind.clone(),
+            ..target.clone()
+        };
+        let key = format!("sql.targets.{}.accounts ({group})", target.name);
+        match crate::sql::open_target(&account, &settings.sql.policy.allowed_schemas).await {
+            Ok(opened) => match account_warnings(
+                opened.as_ref(),
+                &settings.sql.policy.allowed_schemas,
+                settings.sql.allow_privileged_account,
+            )
+            .await
+            {
+                Ok(warnings) => {
+                    lines.push(format!(
+                        "  group:     {group} runs as its own account on {}",
+                        target.name
+                    ));
+                    lines.extend(
+                        warnings
+                            .into_iter()
+                            .map(|w| format!("  warning:   {group}'s account: {w}")),
+                    );
+                }
+                Err(reason) => problems.push(format!("{key}: {reason}")),
+            },
+            Err(e) => problems.push(format!("{key}: cannot be opened: {e}")),
+        }
+    }
+    let executor = crate::sql::open_target(target, &settings.sql.policy.allowed_schemas)
+        .await
+        .map_err(|e| format!("cannot be opened: {e}"))?;
+    let catalog = executor
+        .catalog(&settings.sql.policy.allowed_schemas)
+        .await
+        .map_err(|e| format!("cannot read the catalogue: {e}"))?;
+    for group in rules.groups() {
+        for rule in &group.hidden {
+            if let Err(why) = rule.in_catalog(&catalog) {
+                problems.push(format!(
+                    "groups.{}.hidden: {why} {}",
+                    group.name, target.name
+                ));
+            }
+        }
+        lines.push(format!(
+            "  group:     {} hides {}",
+            group.name,
+            if group.hidden.is_empty() {
+                "nothing".to_owned()
+            } else {
+                group
+                    .hidden
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
+        ));
+    }
+    let views = crate::access::Views::read(&catalog, &|sql| {
+        crate::sql::validate::validate_in(sql, &settings.sql.policy, Some(&catalog))
+            .ok()
+            .map(|v| v.reach)
+    });
+    let unread = views.unread();
+    if !unread.is_empty() && rules.restrict() {
+        lines.push(format!(
+            "  warning:   views refused to groups with hidden columns (their definitions cannot be followed): {}",
+            unread.join(", ")
+        ));
+    }
+    Ok((lines, problems))
+}
+
 /// What the target's account can do, checked rather than trusted: an
 /// account that can write or administer is refused (the reason is the
 /// error) unless `allow_privileged` says otherwise, when it becomes a

@@ -143,6 +143,14 @@ fn online(settings: &Settings) -> Result<(String, Vec<String>, Vec<String>), Str
             // The target itself is said above.
             Err(_) => {}
         }
+        match pstral_core::app::check_access(settings).await {
+            Ok((lines, found)) => {
+                account.extend(lines);
+                problems.extend(found);
+            }
+            // The target itself is said above.
+            Err(_) => {}
+        }
         account.extend(model_contexts(settings).await);
         Ok((database, account, problems))
     })

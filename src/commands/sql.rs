@@ -57,6 +57,96 @@ pub(crate) fn sql_check(
     }
 }
 
+/// `pstral sql check --as USER`: the statement judged as a click of USER
+/// would be now, against the target's live catalogue and their groups'
+/// rules: which group it runs as, with which account, or what is hidden.
+pub(crate) async fn sql_check_as(
+    settings: &Settings,
+    user: &str,
+    target: Option<String>,
+    file: &Path,
+) -> anyhow::Result<ExitCode> {
+    let text = statement(file)?;
+    let settings = for_target(settings, target.as_deref())?;
+    let store = open(&settings).await?;
+    let directory = pstral_core::identity::Directory::new(
+        store.clone(),
+        settings.identity.clone(),
+        &crate::platforms::identity_syntaxes(),
+    );
+    let found = directory.user(user).await;
+    let groups = match &found {
+        Ok(Some(u)) => directory.groups_of(u.id).await,
+        Ok(None) => Ok(Vec::new()),
+        Err(_) => Ok(Vec::new()),
+    };
+    let runtime =
+        pstral_core::app::sql_runtime(&settings, &store, &|note| eprintln!("{note}")).await;
+    store.close().await;
+    let Some(user) = found? else {
+        anyhow::bail!("there is no user named {user:?}");
+    };
+    let groups = groups?;
+    let runtime =
+        runtime.map_err(|reason| anyhow::anyhow!("the target cannot be used: {reason}"))?;
+    let valid = match runtime.check(&text) {
+        Ok(valid) => valid,
+        Err(refusal) => {
+            println!(
+                "refused ({}): {}",
+                runtime.policy.dialect,
+                pstral_chat::printable(&refusal.to_string())
+            );
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    println!(
+        "reads: {}",
+        pstral_chat::printable(&valid.reach.to_string())
+    );
+    println!(
+        "{} is in: {}",
+        pstral_chat::shown(&user.name),
+        if groups.is_empty() {
+            "no group".to_owned()
+        } else {
+            groups.join(", ")
+        }
+    );
+    match runtime.reading(&groups, &valid) {
+        Ok((group, _)) => {
+            let account = group
+                .as_deref()
+                .is_some_and(|g| runtime.readers.accounts.iter().any(|(n, _)| n == g));
+            match group {
+                Some(group) if account => println!(
+                    "accepted: runs as {group}, with {group}'s account on {}",
+                    runtime.target
+                ),
+                Some(group) => println!(
+                    "accepted: runs as {group}, with the account of {}",
+                    runtime.target
+                ),
+                None => println!(
+                    "accepted: runs with the account of {}, nothing hidden",
+                    runtime.target
+                ),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(pstral_core::sql_target::NotReadable::Hidden(hidden)) => {
+            println!("refused: {}", pstral_chat::printable(&hidden.to_string()));
+            Ok(ExitCode::FAILURE)
+        }
+        Err(pstral_core::sql_target::NotReadable::Unchecked) => {
+            println!(
+                "refused: the target's catalogue could not be read, so the rules cannot be checked"
+            );
+            Ok(ExitCode::FAILURE)
+        }
+    }
+}
+
 /// The statement in `file`, or on standard input for `-`.
 fn statement(file: &Path) -> anyhow::Result<String> {
     use std::io::Read;

@@ -10,9 +10,22 @@ use pstral_core::identity::Directory;
 use crate::args::UserCommand;
 use crate::tables::new_table;
 
-pub(crate) async fn user_command(directory: &Directory, cmd: UserCommand) -> anyhow::Result<()> {
+pub(crate) async fn user_command(
+    directory: &Directory,
+    settings: &pstral_core::config::Settings,
+    cmd: UserCommand,
+) -> anyhow::Result<()> {
     let actor = Actor::cli();
     match cmd {
+        UserCommand::Group { name, group } => {
+            let user = directory.set_group(&name, &group, true, actor).await?;
+            println!("{} is in {}", shown(&user.name), shown(&group));
+        }
+        UserCommand::Ungroup { name, group } => {
+            let user = directory.set_group(&name, &group, false, actor).await?;
+            println!("{} is not in {}", shown(&user.name), shown(&group));
+        }
+        UserCommand::Groups { json } => groups(directory, settings, json).await?,
         UserCommand::Add { name, role } => {
             let user = directory.add_user(&name, role, actor).await?;
             println!("created user {} ({})", shown(&user.name), user.role);
@@ -79,7 +92,7 @@ pub(crate) async fn user_command(directory: &Directory, cmd: UserCommand) -> any
                     writeln!(out)?;
                 }
             } else {
-                let mut table = new_table(&["name", "role", "identities", "created"]);
+                let mut table = new_table(&["name", "role", "groups", "identities", "created"]);
                 for e in &entries {
                     table.add_row(vec![
                         shown(&e.user.name),
@@ -88,6 +101,7 @@ pub(crate) async fn user_command(directory: &Directory, cmd: UserCommand) -> any
                         } else {
                             e.user.role.to_string()
                         },
+                        e.groups.join(", "),
                         e.identities
                             .iter()
                             .map(|i| shown(i))
@@ -152,5 +166,85 @@ pub(crate) async fn user_command(directory: &Directory, cmd: UserCommand) -> any
             );
         }
     }
+    Ok(())
+}
+
+/// `pstral user groups`: each configured group, what it hides, the targets
+/// where it has an account of its own, and its members.
+async fn groups(
+    directory: &Directory,
+    settings: &pstral_core::config::Settings,
+    json: bool,
+) -> anyhow::Result<()> {
+    let entries = directory.list().await?;
+    let mut out = std::io::stdout().lock();
+    let ungrouped = match settings.access.ungrouped {
+        pstral_core::access::Ungrouped::Everything => "everything",
+        pstral_core::access::Ungrouped::Nothing => "nothing",
+    };
+    let rows: Vec<serde_json::Value> = settings
+        .access
+        .groups()
+        .iter()
+        .map(|g| {
+            let accounts: Vec<&str> = settings
+                .sql
+                .targets
+                .iter()
+                .filter(|t| t.accounts.iter().any(|(name, _)| *name == g.name))
+                .map(|t| t.name.as_str())
+                .collect();
+            let members: Vec<&str> = entries
+                .iter()
+                .filter(|e| e.groups.contains(&g.name))
+                .map(|e| e.user.name.as_str())
+                .collect();
+            serde_json::json!({
+                "group": g.name,
+                "description": g.description,
+                "hidden": g.hidden.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                "accounts": accounts,
+                "members": members,
+            })
+        })
+        .collect();
+    if json {
+        for row in &rows {
+            writeln!(out, "{row}")?;
+        }
+        return Ok(());
+    }
+    if rows.is_empty() {
+        writeln!(
+            out,
+            "No group is configured ([groups.NAME]); everyone reads {ungrouped}."
+        )?;
+        return Ok(());
+    }
+    let list = |v: &serde_json::Value| {
+        v.as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str())
+                    .map(shown)
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })
+            .unwrap_or_default()
+    };
+    let mut table = new_table(&["group", "hides", "own account on", "members"]);
+    for row in &rows {
+        table.add_row(vec![
+            shown(row["group"].as_str().unwrap_or_default()),
+            list(&row["hidden"]),
+            list(&row["accounts"]),
+            list(&row["members"]),
+        ]);
+    }
+    writeln!(out, "{table}")?;
+    writeln!(
+        out,
+        "A person in no group reads {ungrouped} (access.ungrouped)."
+    )?;
     Ok(())
 }

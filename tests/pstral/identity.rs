@@ -451,8 +451,15 @@ async fn names_cannot_impersonate(db: TestDb) {
     for unlinkable in ["x:eve", "api:alice", "cli:root"] {
         assert!(
             matches!(
-                dir.change("alice", Some(&id(unlinkable)), None, None, Actor::cli())
-                    .await,
+                dir.change(
+                    "alice",
+                    Some(&id(unlinkable)),
+                    None,
+                    None,
+                    &[],
+                    Actor::cli()
+                )
+                .await,
                 Err(IdentityError::NotLinkable { .. })
             ),
             "{unlinkable}"
@@ -464,6 +471,7 @@ async fn names_cannot_impersonate(db: TestDb) {
             Some(&id("terminal:root")),
             None,
             None,
+            &[],
             Actor::cli()
         )
         .await,

@@ -115,3 +115,31 @@ impl Rule {
         self.column == Part::Any && self.holds_table(schema, table)
     }
 }
+
+impl Rule {
+    /// Whether it hides anything of `catalog`; when not, what it may have
+    /// meant (`hr.*` where hr is a schema: `hr.*.*`).
+    pub fn in_catalog(&self, catalog: &crate::sql::schema::Catalog) -> Result<(), String> {
+        let matched = catalog.tables.iter().any(|t| {
+            t.columns
+                .iter()
+                .any(|c| self.hides(t.schema.as_deref(), &t.name, &c.name))
+        });
+        if matched {
+            return Ok(());
+        }
+        let mut why = format!("`{self}` matches no table or column of the target");
+        if let (None, Part::Name(name), Part::Any) = (&self.schema, &self.table, &self.column)
+            && catalog.tables.iter().any(|t| {
+                t.schema
+                    .as_deref()
+                    .is_some_and(|s| s.eq_ignore_ascii_case(name))
+            })
+        {
+            why.push_str(&format!(
+                "; {name} is a schema: `{name}.*.*` hides its tables"
+            ));
+        }
+        Err(why)
+    }
+}

@@ -214,6 +214,7 @@ impl From<IdentityError> for ApiError {
             }
             IdentityError::BadName(_)
             | IdentityError::NotLinkable { .. }
+            | IdentityError::UnknownGroup { .. }
             | IdentityError::InviteNamesNoAccount => ApiError::BadRequest(e.to_string()),
             IdentityError::Lookalike { .. } | IdentityError::LastAdmin(_) => {
                 ApiError::Conflict(e.to_string())
@@ -254,6 +255,7 @@ pub fn router(state: AdminState) -> Router {
             "/api/users/{name}",
             axum::routing::patch(users::users_update),
         )
+        .route("/api/users/{name}/access", get(users::users_access))
         .route(
             "/api/users/{name}/invites",
             axum::routing::post(users::users_invite),
@@ -455,10 +457,13 @@ pub fn openapi_document() -> Value {
             "/api/users": {
                 "get": {"summary": "Users with roles and identities", "security": secured, "responses": {"200": {"description": "{users}"}, "401": {"description": "no valid admin token"}}},
                 "post": {"summary": "Create a user", "security": secured, "requestBody": {"content": {"application/json": {"schema": {"type": "object", "required": ["name"], "properties": {"name": {"type": "string"}, "role": {"enum": ["viewer", "executor", "admin"]}}}}}}, "responses": {"201": {"description": "created"}, "409": {"description": "exists"}, "401": {"description": "no valid admin token"}}}},
-            "/api/users/{name}": {"patch": {"summary": "Change a role, link or unlink an identity", "security": secured,
+            "/api/users/{name}": {"patch": {"summary": "Change a role, link or unlink an identity, join or leave groups", "security": secured,
                 "parameters": [{"name": "name", "in": "path", "required": true, "schema": {"type": "string"}}],
-                "requestBody": {"content": {"application/json": {"schema": {"type": "object", "properties": {"role": {"enum": ["viewer", "executor", "admin"]}, "link": {"type": "string"}, "unlink": {"type": "string"}}}}}},
+                "requestBody": {"content": {"application/json": {"schema": {"type": "object", "properties": {"role": {"enum": ["viewer", "executor", "admin"]}, "link": {"type": "string"}, "unlink": {"type": "string"}, "join": {"type": "array", "items": {"type": "string"}}, "leave": {"type": "array", "items": {"type": "string"}}}}}}},
                 "responses": {"200": {"description": "the user"}, "404": {"description": "no such user"}, "401": {"description": "no valid admin token"}}}},
+            "/api/users/{name}/access": {"get": {"summary": "What the user may read on the target now: their groups in the order a click tries them, what each hides, the account each runs as", "security": secured,
+                "parameters": [{"name": "name", "in": "path", "required": true, "schema": {"type": "string"}}],
+                "responses": {"200": {"description": "{user, target, groups, readings, ungrouped_reads}"}, "404": {"description": "no such user"}, "401": {"description": "no valid admin token"}}}},
             "/api/users/{name}/invites": {"post": {"summary": "A one-time link code", "security": secured,
                 "parameters": [{"name": "name", "in": "path", "required": true, "schema": {"type": "string"}}],
                 "responses": {"201": {"description": "{code, user, expires_at}"}, "401": {"description": "no valid admin token"}}}},

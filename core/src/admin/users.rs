@@ -47,6 +47,12 @@ pub(super) struct UserChange {
     role: Option<String>,
     link: Option<String>,
     unlink: Option<String>,
+    /// Groups to put the user in.
+    #[serde(default)]
+    join: Vec<String>,
+    /// Groups to take the user out of.
+    #[serde(default)]
+    leave: Vec<String>,
 }
 
 pub(super) async fn users_update(
@@ -69,9 +75,15 @@ pub(super) async fn users_update(
     let new_role = change.role.as_deref().map(role).transpose()?;
     let link = change.link.as_deref().map(identity).transpose()?;
     let unlink = change.unlink.as_deref().map(identity).transpose()?;
-    if new_role.is_none() && link.is_none() && unlink.is_none() {
+    let groups: Vec<(String, bool)> = change
+        .join
+        .iter()
+        .map(|g| (g.clone(), true))
+        .chain(change.leave.iter().map(|g| (g.clone(), false)))
+        .collect();
+    if new_role.is_none() && link.is_none() && unlink.is_none() && groups.is_empty() {
         return Err(ApiError::BadRequest(
-            "nothing to change: give role, link or unlink".to_owned(),
+            "nothing to change: give role, link, unlink, join or leave".to_owned(),
         ));
     }
     // One transaction: a PATCH that cannot be done whole changes nothing.
@@ -82,6 +94,7 @@ pub(super) async fn users_update(
             link.as_ref(),
             unlink.as_ref(),
             new_role,
+            &groups,
             admin.actor(),
         )
         .await?;
@@ -138,4 +151,65 @@ pub(super) async fn users_invite(
             "expires_at": invite.expires_at,
         })),
     ))
+}
+
+/// `GET /api/users/{name}/access`: what the person may read on the target
+/// now: their groups, what each hides, which account each runs as, and
+/// what a person in no group reads. Audited as a read.
+pub(super) async fn users_access(
+    State(state): State<AdminState>,
+    Extension(admin): Extension<Admin>,
+    Path(name): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    record_read(
+        &state,
+        &admin,
+        json!({"action": "user_access", "user": name}),
+    )
+    .await?;
+    let Some(user) = state.directory.user(&name).await? else {
+        return Err(ApiError::NotFound(format!(
+            "there is no user named {name:?}"
+        )));
+    };
+    let groups = state.directory.groups_of(user.id).await?;
+    let (target, runtime) = &state.target;
+    let Ok(runtime) = runtime else {
+        return Err(ApiError::BadRequest(format!(
+            "the target {target} is unavailable"
+        )));
+    };
+    let rules = &runtime.readers.rules;
+    let access = rules.access(&groups);
+    let readings: Vec<Value> = access
+        .standings()
+        .iter()
+        .map(|s| {
+            let group = s.group();
+            json!({
+                "group": group,
+                "hidden": group
+                    .and_then(|g| rules.group(g))
+                    .map(|g| g.hidden.iter().map(ToString::to_string).collect::<Vec<_>>())
+                    .unwrap_or_default(),
+                "account": match group {
+                    Some(g) if runtime.readers.accounts.iter().any(|(n, _)| n == g) => format!("{g}'s own"),
+                    _ => "the target's".to_owned(),
+                },
+            })
+        })
+        .collect();
+    let ungrouped = match rules.ungrouped {
+        crate::access::Ungrouped::Everything => "everything",
+        crate::access::Ungrouped::Nothing => "nothing",
+    };
+    Ok(Json(json!({
+        "user": user.name,
+        "target": target,
+        "groups": groups,
+        // Tried in this order at each click: the first that hides nothing
+        // the statement reads is the one it runs as. Empty: may read nothing.
+        "readings": readings,
+        "ungrouped_reads": ungrouped,
+    })))
 }

@@ -402,8 +402,19 @@ impl Directory {
         link: Option<&PlatformIdentity>,
         unlink: Option<&PlatformIdentity>,
         role: Option<Role>,
+        groups: &[(String, bool)],
         actor: Actor,
     ) -> Result<User, IdentityError> {
+        // A group to join must be configured; checked before anything.
+        if let Some((group, _)) = groups
+            .iter()
+            .find(|(g, join)| *join && !self.groups.contains(g))
+        {
+            return Err(IdentityError::UnknownGroup {
+                group: group.clone(),
+                known: self.groups.join(", "),
+            });
+        }
         let mut tx = self.store.begin().await?;
         let mut user = find_user_in(&mut tx, name)
             .await?
@@ -414,6 +425,9 @@ impl Directory {
         }
         if let Some(identity) = unlink {
             unlink_in(&mut tx, identity, actor.clone()).await?;
+        }
+        for (group, join) in groups {
+            groups::set_group_in(&mut tx, &user, group, *join, actor.clone()).await?;
         }
         if let Some(role) = role {
             set_role_in(&mut tx, &user, role, actor, false).await?;
