@@ -163,7 +163,14 @@ impl Harness {
             },
             crate::support::CHAT_PLATFORMS,
         )
-        .with_audit(audit.clone());
+        .with_audit(audit.clone())
+        .with_groups(
+            &options
+                .sql
+                .as_ref()
+                .map(|s| s.readers.rules.group_names())
+                .unwrap_or_default(),
+        );
         let people = [
             (1, "ana", Role::Executor),
             (2, "bob", Role::Executor),

@@ -20,6 +20,7 @@ static SQLITE_WORKER: extern "C" fn() = {
     use_the_pstral_binary
 };
 
+mod access;
 mod admin;
 mod answers;
 mod audit;

@@ -10,17 +10,27 @@ use std::str::FromStr;
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Part {
     Any,
-    /// Compared without regard to ASCII case: a rule hides `IBAN` on
-    /// Oracle and `iban` on PostgreSQL alike, and a column that only a
-    /// quoted name tells apart by case is hidden with it (the safe side).
+    /// Compared without regard to case, and as Unicode's confusables
+    /// skeleton: a rule hides `IBAN` on Oracle and `iban` on PostgreSQL
+    /// alike, and a column that only a quoted name tells apart by case, or
+    /// by a look-alike letter (a Cyrillic `і`), is hidden with it (the safe
+    /// side).
     Name(String),
+}
+
+/// `name` as compared: lower case, then its confusables skeleton.
+fn comparable(name: &str) -> String {
+    let lower = name.to_lowercase();
+    unicode_security::confusable_detection::skeleton(&lower)
+        .collect::<String>()
+        .to_lowercase()
 }
 
 impl Part {
     fn matches(&self, name: &str) -> bool {
         match self {
             Part::Any => true,
-            Part::Name(n) => n.eq_ignore_ascii_case(name),
+            Part::Name(n) => n.eq_ignore_ascii_case(name) || comparable(n) == comparable(name),
         }
     }
 }

@@ -1,0 +1,624 @@
+//! Data access by group: what a group may not read is refused however a
+//! statement reaches it, a click runs as the clicker's group (and its
+//! account, whose grants and row-level security the database applies), a
+//! result goes to the clicker alone when someone who reads the place may
+//! not read it, and a member's prompt holds nothing they may not read.
+
+use std::sync::Arc;
+
+use pstral_chat::{ControlKind, InboundEvent, MessageRef, OutboundAction};
+use pstral_core::access::{Group, Hidden, Rules, Ungrouped, Views};
+use pstral_core::audit::Actor;
+use pstral_core::sql::Dialect;
+use pstral_core::sql::schema::{Catalog, CatalogColumn, CatalogTable, ViewDefinition};
+use pstral_core::sql::validate::{Policy, validate_in};
+use pstral_core::sql_target::{NotReadable, Readers, SqlRuntime};
+
+use crate::answers::{Harness, MODEL, Options, who};
+use crate::support::fake_model::{FakeModel, Script};
+
+fn rules(groups: &[(&str, &[&str])]) -> Rules {
+    Rules::new(
+        groups
+            .iter()
+            .map(|(name, hidden)| Group {
+                name: (*name).to_owned(),
+                description: String::new(),
+                hidden: hidden.iter().map(|r| r.parse().unwrap()).collect(),
+            })
+            .collect(),
+        Ungrouped::Everything,
+    )
+}
+
+/// The corpus's catalogue, its names as `dialect` folds them.
+fn catalog(dialect: Dialect) -> Catalog {
+    let fold = |s: &str| dialect.fold_unquoted(s);
+    let table = |name: &str, columns: &[&str]| CatalogTable {
+        schema: None,
+        name: fold(name),
+        comment: None,
+        columns: columns
+            .iter()
+            .map(|c| CatalogColumn {
+                name: fold(c),
+                type_name: "TEXT".to_owned(),
+                nullable: true,
+                comment: None,
+            })
+            .collect(),
+        primary_key: vec![fold("id")],
+        foreign_keys: Vec::new(),
+    };
+    Catalog {
+        tables: vec![
+            table("clients", &["id", "nom", "region", "iban"]),
+            table("contracts", &["id", "client_id", "amount", "reference"]),
+            table("staff", &["id", "nom", "salary"]),
+            table("suppliers", &["id", "nom", "iban"]),
+            table("v_clients", &["id", "nom", "iban"]),
+            table("v_names", &["id", "nom"]),
+        ],
+        values: Vec::new(),
+        views: vec![
+            ViewDefinition {
+                schema: None,
+                name: fold("v_clients"),
+                definition: "SELECT id, nom, iban FROM clients".to_owned(),
+            },
+            ViewDefinition {
+                schema: None,
+                name: fold("v_names"),
+                definition: "SELECT id, nom FROM clients WHERE region IS NOT NULL".to_owned(),
+            },
+        ],
+    }
+}
+
+/// Runs `sql` through the validator and the access rules of a member of
+/// sales, as a click would: `Ok` with the group it runs as, or why not.
+fn judged(dialect: Dialect, sql: &str) -> Result<Option<String>, String> {
+    let catalog = catalog(dialect);
+    let policy = Policy::new(dialect);
+    let views = Views::read(&catalog, &|d| {
+        validate_in(d, &policy, Some(&catalog))
+            .ok()
+            .map(|v| v.reach)
+    });
+    let rules = rules(&[("sales", &["clients.iban", "*.salary"])]);
+    let valid = validate_in(sql, &policy, Some(&catalog))
+        .map_err(|refusal| format!("the validator refused it: {refusal}"))?;
+    rules
+        .access(&["sales"])
+        .judge(&valid.reach, &catalog, &views)
+        .map(|s| s.group().map(str::to_owned))
+        .map_err(|hidden| hidden.to_string())
+}
+
+#[test]
+fn hidden_columns_are_refused_however_they_are_reached() {
+    let corpus = include_str!("corpus/hidden.tsv");
+    let mut cases = 0;
+    let mut failures = Vec::new();
+    for line in corpus
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+    {
+        let [dialects, hidden, visible] = line.split('\t').collect::<Vec<_>>()[..] else {
+            panic!("a corpus line has three fields: {line}");
+        };
+        let dialects: Vec<Dialect> = match dialects {
+            "all" => vec![Dialect::Postgres, Dialect::Sqlite, Dialect::Oracle],
+            list => list.split(',').map(|d| d.parse().unwrap()).collect(),
+        };
+        for dialect in dialects {
+            cases += 1;
+            match judged(dialect, hidden) {
+                Err(why) if why.contains("hidden from sales") => {}
+                other => failures.push(format!("{dialect} {hidden}: {other:?}")),
+            }
+            if let Err(why) = judged(dialect, visible) {
+                failures.push(format!("{dialect} (visible) {visible}: {why}"));
+            }
+        }
+    }
+    assert!(cases >= 3 * 40, "{cases} cases");
+    assert!(
+        failures.is_empty(),
+        "{} of {cases}:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// The demo CRM, with sales hiding the clients' revenue and the payments,
+/// and the harness's people: ana (1) and bob (2) executors, carl (3) a
+/// viewer, nobody in a group yet.
+async fn demo_with_groups(fake: &FakeModel) -> (crate::execute::Demo, Harness) {
+    let mut demo = crate::execute::demo().await;
+    demo.runtime.readers = Readers {
+        rules: Arc::new(rules(&[(
+            "sales",
+            &["clients.annual_revenue", "payments.*"],
+        )])),
+        ..Readers::default()
+    };
+    demo.runtime.refresh_catalog().await.unwrap();
+    let options = Options {
+        sql: Some(demo.runtime.clone()),
+        ..Options::default()
+    };
+    let h = Harness::new(&[fake.url()], options).await;
+    (demo, h)
+}
+
+fn control_shown(h: &Harness) -> (MessageRef, ControlKind) {
+    h.platform
+        .actions()
+        .into_iter()
+        .rev()
+        .find_map(|a| match a.action {
+            OutboundAction::ShowControl {
+                message,
+                control: c @ ControlKind::Execute { .. },
+            } => Some((message, c)),
+            _ => None,
+        })
+        .expect("Execute is offered")
+}
+
+async fn click(h: &Harness, who_clicks: u64) {
+    let (message, control) = control_shown(h);
+    let event = InboundEvent::Control {
+        actor: who(who_clicks),
+        message,
+        control,
+    };
+    h.bot.handle(h.platform.clone(), event).await;
+}
+
+const REVENUE: &str =
+    "```sql\nSELECT company, annual_revenue FROM clients WHERE city = 'Lyon'\n```";
+const STAR: &str = "```sql\nSELECT * FROM clients WHERE city = 'Lyon'\n```";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_clickers_group_decides_and_a_change_of_group_holds_at_the_next_click() {
+    let fake = FakeModel::start(&[MODEL]).await;
+    fake.then(Script::answer(REVENUE));
+    let (_demo, h) = demo_with_groups(&fake).await;
+    // bob, in no group, asks; ana, in sales, clicks.
+    h.directory
+        .set_group("ana", "sales", true, Actor::cli())
+        .await
+        .unwrap();
+    h.ask(2, "Le chiffre d'affaires des clients de Lyon ?")
+        .await;
+    click(&h, 1).await;
+    let told = h.said_privately(1);
+    assert!(
+        told.last().is_some_and(|t| t.contains(
+            "clients.annual_revenue is hidden from sales (rule `clients.annual_revenue`)"
+        )),
+        "{told:#?}"
+    );
+    assert!(
+        h.audited("execute_requested").await.is_empty(),
+        "nothing ran"
+    );
+    let refused = h.audited("access_refused").await;
+    assert_eq!(refused[0]["rule"], "clients.annual_revenue");
+    assert_eq!(refused[0]["group"], "sales");
+
+    // Out of sales, the same click runs, as no group.
+    h.directory
+        .set_group("ana", "sales", false, Actor::cli())
+        .await
+        .unwrap();
+    click(&h, 1).await;
+    let requested = h.audited("execute_requested").await;
+    assert_eq!(requested.len(), 1);
+    assert_eq!(requested[0]["group"], serde_json::Value::Null);
+    let changes = h.audited("user_changed").await;
+    assert!(
+        changes
+            .iter()
+            .any(|c| c["action"] == "group_joined" && c["group"] == "sales")
+            && changes.iter().any(|c| c["action"] == "group_left"),
+        "{changes:#?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn select_star_over_a_hidden_column_is_refused_with_the_visible_columns_suggested() {
+    let fake = FakeModel::start(&[MODEL]).await;
+    fake.then(Script::answer(STAR));
+    let (_demo, h) = demo_with_groups(&fake).await;
+    h.directory
+        .set_group("ana", "sales", true, Actor::cli())
+        .await
+        .unwrap();
+    h.ask(2, "Les clients de Lyon ?").await;
+    click(&h, 1).await;
+    let told = h.said_privately(1).last().cloned().unwrap_or_default();
+    assert!(
+        told.contains("Name the columns you may read instead of `*`"),
+        "{told}"
+    );
+    assert!(told.contains("company") && told.contains("city"), "{told}");
+    assert!(
+        !told["Name the columns".len()..].contains("annual_revenue,"),
+        "{told}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_result_someone_in_the_place_may_not_read_goes_to_the_clicker_alone() {
+    let fake = FakeModel::start(&[MODEL]).await;
+    fake.then(Script::answer(REVENUE));
+    let (_demo, h) = demo_with_groups(&fake).await;
+    h.directory
+        .set_group("carl", "sales", true, Actor::cli())
+        .await
+        .unwrap();
+    // The channel is read by ana, bob and carl (in sales).
+    h.platform
+        .set_audience("1100", vec![who(1), who(2), who(3)]);
+    h.ask(2, "Le chiffre d'affaires des clients de Lyon ?")
+        .await;
+    click(&h, 2).await;
+    let private = h.said_privately(2);
+    assert!(
+        private
+            .last()
+            .is_some_and(|t| t.contains("visible to you only") && t.contains("annual_revenue")),
+        "bob has the rows privately: {private:#?}"
+    );
+    let in_place: Vec<String> = h.answers().into_iter().map(|(_, t)| t).collect();
+    let note = in_place
+        .iter()
+        .find(|t| t.contains("were sent privately"))
+        .expect("the place is told where the results went");
+    assert!(note.contains("clients.annual_revenue"), "{note}");
+    assert!(
+        !in_place.iter().any(|t| t.contains("```text")),
+        "no rows in the place: {in_place:#?}"
+    );
+    let requested = h.audited("execute_requested").await;
+    assert_eq!(requested[0]["redirected"]["rule"], "clients.annual_revenue");
+    assert_eq!(requested[0]["private"], true);
+
+    // Without carl, everyone may read it: it is shown in the place.
+    h.platform.set_audience("1100", vec![who(1), who(2)]);
+    click(&h, 2).await;
+    assert!(
+        h.answers().iter().any(|(_, t)| t.contains("```text")),
+        "shown in the place"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_place_whose_readers_cannot_be_told_gets_no_rows_when_rules_hide_anything() {
+    let fake = FakeModel::start(&[MODEL]).await;
+    fake.then(Script::answer(
+        "```sql\nSELECT company FROM clients WHERE city = 'Lyon'\n```",
+    ));
+    let (_demo, h) = demo_with_groups(&fake).await;
+    h.ask(2, "Les clients de Lyon ?").await;
+    click(&h, 2).await;
+    let in_place: Vec<String> = h.answers().into_iter().map(|(_, t)| t).collect();
+    assert!(
+        in_place
+            .iter()
+            .any(|t| t.contains("I cannot tell who reads this place")),
+        "{in_place:#?}"
+    );
+    assert!(
+        h.said_privately(2)
+            .last()
+            .is_some_and(|t| t.contains("visible to you only") && t.contains("company"))
+    );
+    assert_eq!(
+        h.audited("execute_requested").await[0]["redirected"]["rule"],
+        "audience_unknown"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_prompt_for_a_member_holds_nothing_they_may_not_read() {
+    let fake = FakeModel::start(&[MODEL]).await;
+    fake.then(Script::answer("Je ne sais pas."));
+    fake.then(Script::answer("Je ne sais pas."));
+    let (_demo, h) = demo_with_groups(&fake).await;
+    h.directory
+        .set_group("ana", "sales", true, Actor::cli())
+        .await
+        .unwrap();
+    h.ask(1, "Combien de paiements en retard ?").await;
+    h.ask(2, "Combien de paiements en retard ?").await;
+    let requests = fake.requests();
+    let prompt = |i: usize| requests[i]["messages"].to_string();
+    let ana = prompt(0);
+    let bob = prompt(1);
+    assert!(
+        bob.contains("annual_revenue") && bob.contains("TABLE payments"),
+        "bob, in no group, sees all"
+    );
+    assert!(!ana.contains("annual_revenue"), "{ana}");
+    assert!(!ana.contains("TABLE payments"), "{ana}");
+    assert!(ana.contains("TABLE clients ("), "{ana}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_statement_reading_what_the_asker_may_not_read_is_not_offered_to_them() {
+    let fake = FakeModel::start(&[MODEL]).await;
+    // The answer, then the repair round's.
+    fake.then(Script::answer(REVENUE));
+    fake.then(Script::answer(REVENUE));
+    let (_demo, h) = demo_with_groups(&fake).await;
+    h.directory
+        .set_group("ana", "sales", true, Actor::cli())
+        .await
+        .unwrap();
+    h.ask(1, "Le chiffre d'affaires des clients de Lyon ?")
+        .await;
+    let offered = h.platform.actions().into_iter().any(|a| {
+        matches!(
+            a.action,
+            OutboundAction::ShowControl {
+                control: ControlKind::Execute { .. },
+                ..
+            }
+        )
+    });
+    assert!(!offered, "not offered to a member of sales");
+    assert!(
+        h.answers()
+            .iter()
+            .any(|(_, t)| t.contains("hidden from sales")),
+        "{:#?}",
+        h.answers()
+    );
+}
+
+/// A PostgreSQL target whose clients two groups read through accounts of
+/// their own: north's has row-level security to its region, sales' a
+/// column grant without the IBAN; the target's own account reads all.
+struct Accounts {
+    db: crate::support::TestDb,
+    roles: Vec<String>,
+}
+
+impl Accounts {
+    async fn new() -> Self {
+        let db = crate::support::TestDb::postgres().await;
+        let pstral_core::store::DatabaseUrl::Postgres(admin) = &db.settings.url else {
+            unreachable!()
+        };
+        let base = admin.path().trim_start_matches('/').to_owned();
+        let roles: Vec<String> = ["reader", "sales", "north"]
+            .iter()
+            .map(|r| format!("{r}_{base}"))
+            .collect();
+        let [reader, sales, north] = &roles[..] else {
+            unreachable!()
+        };
+        db.tamper(&format!(
+            "CREATE TABLE clients (id int PRIMARY KEY, nom text, region text, iban text); \
+             INSERT INTO clients VALUES (1, 'Alpha', 'Nord', 'FR76 1'), (2, 'Beta', 'Sud', 'FR76 2'), \
+                                        (3, 'Gamma', 'Nord', 'FR76 3'), (4, 'Delta', 'Sud', 'FR76 4'); \
+             CREATE ROLE \"{reader}\" LOGIN; CREATE ROLE \"{sales}\" LOGIN; CREATE ROLE \"{north}\" LOGIN; \
+             GRANT USAGE ON SCHEMA public TO \"{reader}\", \"{sales}\", \"{north}\"; \
+             GRANT SELECT ON clients TO \"{reader}\", \"{north}\"; \
+             GRANT SELECT (id, nom, region) ON clients TO \"{sales}\"; \
+             ALTER TABLE clients ENABLE ROW LEVEL SECURITY; \
+             CREATE POLICY north_only ON clients FOR SELECT TO \"{north}\" USING (region = 'Nord'); \
+             CREATE POLICY everyone ON clients FOR SELECT TO \"{reader}\", \"{sales}\" USING (true);"
+        ))
+        .await;
+        Self { db, roles }
+    }
+
+    fn target(&self, role: &str) -> pstral_core::sql::Target {
+        let pstral_core::store::DatabaseUrl::Postgres(admin) = &self.db.settings.url else {
+            unreachable!()
+        };
+        let mut url = admin.clone();
+        url.set_username(role).unwrap();
+        url.set_password(None).unwrap();
+        pstral_core::sql::Target {
+            name: "crm".to_owned(),
+            kind: pstral_core::sql::TargetKind::Postgres(
+                pstral_core::store::DatabaseUrl::Postgres(url),
+            ),
+            instructions_file: None,
+            semantic: Default::default(),
+            today: None,
+            weigh_plans: true,
+            accounts: Vec::new(),
+        }
+    }
+
+    async fn runtime(&self) -> SqlRuntime {
+        let open = |role: &str| {
+            let target = self.target(role);
+            async move { pstral_core::sql::open_target(&target, &[]).await.unwrap() }
+        };
+        let executor = open(&self.roles[0]).await;
+        let accounts = vec![
+            ("north".to_owned(), open(&self.roles[2]).await),
+            ("sales".to_owned(), open(&self.roles[1]).await),
+        ];
+        let runtime = SqlRuntime {
+            readers: Readers {
+                rules: Arc::new(rules(&[("north", &[]), ("sales", &["clients.iban"])])),
+                accounts,
+                ..Readers::default()
+            },
+            ..crate::execute::demo().await.runtime
+        };
+        let runtime = SqlRuntime {
+            policy: Policy::new(Dialect::Postgres),
+            executor,
+            ..runtime
+        };
+        runtime.refresh_catalog().await.unwrap();
+        runtime
+    }
+
+    async fn drop_roles(self) {
+        let roles = self.roles.clone();
+        for role in &roles {
+            self.db.tamper(&format!("DROP OWNED BY \"{role}\"")).await;
+        }
+        drop(self.db);
+        use sqlx::Connection as _;
+        let mut admin = sqlx::PgConnection::connect(&crate::support::pg_admin_url())
+            .await
+            .unwrap();
+        for role in roles {
+            // The database is gone with the TestDb; the roles are cluster-wide.
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP ROLE IF EXISTS \"{role}\""
+            )))
+            .execute(&mut admin)
+            .await;
+        }
+    }
+}
+
+/// The rows `sql` returns for a member of `groups`, or why it may not run.
+async fn rows_for(runtime: &SqlRuntime, groups: &[&str], sql: &str) -> Result<Vec<String>, String> {
+    let groups: Vec<String> = groups.iter().map(|g| (*g).to_owned()).collect();
+    let valid = runtime.check(sql).map_err(|r| r.to_string())?;
+    let (_, executor) = runtime.reading(&groups, &valid).map_err(|n| match n {
+        NotReadable::Hidden(hidden) => hidden.to_string(),
+        NotReadable::Unchecked => "unchecked".to_owned(),
+    })?;
+    let mut preview = pstral_core::sql::render::Preview::new(100);
+    executor
+        .run(&valid, runtime.limits, &mut preview)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(preview
+        .rows
+        .iter()
+        .map(|row| format!("{:?}", row[0]))
+        .collect())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_postgresql_each_group_reads_through_its_own_account_row_level_security_included() {
+    let accounts = Accounts::new().await;
+    let runtime = accounts.runtime().await;
+    let names = "SELECT nom FROM clients ORDER BY id";
+    let all = rows_for(&runtime, &[], names).await.unwrap();
+    assert_eq!(all.len(), 4, "{all:?}");
+    let north = rows_for(&runtime, &["north"], names).await.unwrap();
+    assert_eq!(
+        north.len(),
+        2,
+        "north's account sees its region only: {north:?}"
+    );
+    assert!(
+        north
+            .iter()
+            .all(|n| n.contains("Alpha") || n.contains("Gamma")),
+        "{north:?}"
+    );
+    assert_eq!(
+        rows_for(&runtime, &["sales"], names).await.unwrap().len(),
+        4
+    );
+
+    // The IBAN: hidden from sales on the statement; north's account reads
+    // its own rows' IBANs.
+    let ibans = "SELECT iban FROM clients";
+    let refused = rows_for(&runtime, &["sales"], ibans).await.unwrap_err();
+    assert!(refused.contains("hidden from sales"), "{refused}");
+    assert_eq!(
+        rows_for(&runtime, &["north"], ibans).await.unwrap().len(),
+        2
+    );
+    // Someone in both: the first group (by name) that hides nothing it
+    // reads, north, with north's account.
+    assert_eq!(
+        rows_for(&runtime, &["north", "sales"], ibans)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+
+    // Were the statement let through, the database itself refuses sales
+    // the column: its account has no grant on it.
+    let valid = runtime.check(ibans).unwrap();
+    let sales = &runtime.readers.accounts[1].1;
+    let mut preview = pstral_core::sql::render::Preview::new(10);
+    let error = sales
+        .run(&valid, runtime.limits, &mut preview)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("permission denied"), "{error}");
+    drop(runtime);
+    accounts.drop_roles().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_view_over_a_hidden_column_is_followed_on_postgresql_and_sqlite() {
+    // PostgreSQL: pg_get_viewdef, read by the validator.
+    let accounts = Accounts::new().await;
+    accounts
+        .db
+        .tamper(&format!(
+            "CREATE VIEW v_bank AS SELECT c.id, c.iban AS account FROM clients c; \
+             CREATE VIEW v_plain AS SELECT id, nom FROM clients; \
+             GRANT SELECT ON v_bank, v_plain TO \"{}\"",
+            accounts.roles[0]
+        ))
+        .await;
+    let runtime = accounts.runtime().await;
+    let refused = rows_for(&runtime, &["sales"], "SELECT id FROM v_bank")
+        .await
+        .unwrap_err();
+    assert!(
+        refused.contains("read through the view v_bank"),
+        "{refused}"
+    );
+    let valid = runtime.check("SELECT nom FROM v_plain").unwrap();
+    assert!(runtime.reading(&["sales".to_owned()], &valid).is_ok());
+    drop(runtime);
+    accounts.drop_roles().await;
+
+    // SQLite: the view's CREATE statement in sqlite_master.
+    let demo = crate::execute::demo().await;
+    let path = demo.path();
+    {
+        use sqlx::Connection as _;
+        let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite:{}", path.display()))
+            .await
+            .unwrap();
+        sqlx::raw_sql(
+            "CREATE VIEW big_clients AS SELECT id, company, annual_revenue AS revenue FROM clients",
+        )
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    }
+    let runtime = SqlRuntime {
+        readers: Readers {
+            rules: Arc::new(rules(&[("sales", &["clients.annual_revenue"])])),
+            ..Readers::default()
+        },
+        ..demo.runtime.clone()
+    };
+    runtime.refresh_catalog().await.unwrap();
+    let valid = runtime.check("SELECT company FROM big_clients").unwrap();
+    match runtime.reading(&["sales".to_owned()], &valid) {
+        Err(NotReadable::Hidden(Hidden::Read { through, rule, .. })) => {
+            assert_eq!(through.as_deref(), Some("big_clients"));
+            assert_eq!(rule, "clients.annual_revenue");
+        }
+        other => panic!("{:?}", other.map(|(g, _)| g)),
+    }
+}
