@@ -262,14 +262,12 @@ pub enum SqlCommand {
         /// oracle, postgres or sqlite.
         #[arg(long)]
         dialect: Option<pstral_core::sql::Dialect>,
-        /// Judge it as a click of this user would be: against the target's
-        /// live catalogue and the data-access rules of their groups now
-        /// (reads the own database and the target).
-        #[arg(long = "as", value_name = "USER")]
-        as_user: Option<String>,
-        /// With --as: the target, as named in [sql.targets.NAME] (default:
-        /// sql.target).
-        #[arg(long, requires = "as_user")]
+        /// With --as USER (the global option): the target USER's click is
+        /// judged on, as named in [sql.targets.NAME] (default: sql.target).
+        /// With --as, the statement is judged as a click of USER would be:
+        /// against the target's live catalogue and the data-access rules
+        /// of their groups now (it reads the own database and the target).
+        #[arg(long)]
         target: Option<String>,
         /// A file holding the statement, or - (the default) for standard input.
         #[arg(default_value = "-")]

@@ -61,12 +61,8 @@ fn main() -> ExitCode {
     if let Command::Check { offline } = cli.command {
         return commands::check::check(&settings, offline);
     }
-    if let Command::Sql(SqlCommand::Check {
-        dialect,
-        file,
-        as_user: None,
-        ..
-    }) = &cli.command
+    if let Command::Sql(SqlCommand::Check { dialect, file, .. }) = &cli.command
+        && cli.acting_as.is_none()
     {
         return commands::sql::sql_check(&settings, *dialect, file);
     }
@@ -105,7 +101,7 @@ fn main() -> ExitCode {
     let own_database = settings.database.url.redacted();
     let span = telemetry::request_span("command");
     match runtime.block_on(tracing::Instrument::instrument(
-        dispatch(cli.command, settings),
+        dispatch(cli.command, cli.acting_as, settings),
         span,
     )) {
         Ok(code) => code,
@@ -125,7 +121,11 @@ fn main() -> ExitCode {
     }
 }
 
-async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<ExitCode> {
+async fn dispatch(
+    command: Command,
+    acting_as: Option<String>,
+    settings: Settings,
+) -> anyhow::Result<ExitCode> {
     use commands::*;
     match command {
         Command::Check { offline } => Ok(check::check(&settings, offline)),
@@ -140,14 +140,13 @@ async fn dispatch(command: Command, settings: Settings) -> anyhow::Result<ExitCo
         Command::Examples(cmd) => commands::examples::examples_command(&settings, cmd).await,
         Command::Eval(args) => commands::eval::eval(&settings, args).await,
         Command::Sql(SqlCommand::Check {
+            dialect,
             file,
-            as_user: Some(user),
             target,
-            ..
-        }) => sql::sql_check_as(&settings, &user, target, &file).await,
-        Command::Sql(SqlCommand::Check { dialect, file, .. }) => {
-            Ok(sql::sql_check(&settings, dialect, &file))
-        }
+        }) => match &acting_as {
+            Some(user) => sql::sql_check_as(&settings, user, target, &file).await,
+            None => Ok(sql::sql_check(&settings, dialect, &file)),
+        },
         Command::Sql(SqlCommand::Run { target, file }) => {
             sql::sql_run(&settings, target, &file).await
         }

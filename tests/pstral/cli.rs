@@ -1358,3 +1358,114 @@ fn users_are_disabled_enabled_and_removed_from_the_command_line() {
     let out = s.run(&["user", "disable", "root"]);
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
 }
+
+/// Groups from the command line: configured in the file, a user put in
+/// one and out again (audited), listed with what each hides; `sql check
+/// --as` judges a statement as that user's click would be, on the demo's
+/// live catalogue; `check` names a rule that matches nothing.
+#[test]
+fn groups_are_managed_and_a_statement_is_judged_as_a_user_would_click_it() {
+    let s = Scratch::new();
+    let config = s.write(
+        "groups.toml",
+        "[groups.sales]\ndescription = \"Sales\"\nhidden = [\"clients.annual_revenue\", \"payments.*\"]\n\
+         [groups.hr]\nhidden = [\"users.*\"]\n",
+    );
+    let config = config.to_str().unwrap();
+    let run = |args: &[&str]| {
+        let mut all = vec!["--config", config];
+        all.extend_from_slice(args);
+        s.run(&all)
+    };
+    let ok = |args: &[&str]| {
+        let out = run(args);
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        stdout(&out)
+    };
+    ok(&["user", "add", "ana", "--role", "executor"]);
+    assert_eq!(ok(&["user", "group", "ana", "sales"]), "ana is in sales\n");
+    let unknown = run(&["user", "group", "ana", "finance"]);
+    assert!(!unknown.status.success());
+    assert!(
+        stderr(&unknown)
+            .contains("there is no group \"finance\"; the configured groups are: hr, sales"),
+        "{}",
+        stderr(&unknown)
+    );
+    let groups = ok(&["user", "groups"]);
+    assert!(
+        groups.contains("clients.annual_revenue") && groups.contains("ana"),
+        "{groups}"
+    );
+    let list = ok(&["user", "list", "--json"]);
+    assert!(list.contains("\"groups\":[\"sales\"]"), "{list}");
+
+    let check_as = |sql: &str| {
+        let mut child = s
+            .command(&["--config", config, "--as", "ana", "sql", "check"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(sql.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let refused = check_as("SELECT company, annual_revenue FROM clients");
+    assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
+    assert!(
+        stdout(&refused).contains(
+            "refused: clients.annual_revenue is hidden from sales (rule `clients.annual_revenue`)"
+        ),
+        "{}",
+        stdout(&refused)
+    );
+    let star = check_as("SELECT * FROM clients");
+    assert!(
+        stdout(&star).contains("its columns sales may read: id, company"),
+        "{}",
+        stdout(&star)
+    );
+    let accepted = check_as("SELECT company, city FROM clients");
+    assert_eq!(accepted.status.code(), Some(0), "{}", stderr(&accepted));
+    assert!(
+        stdout(&accepted).contains("accepted: runs as sales, with the account of demo"),
+        "{}",
+        stdout(&accepted)
+    );
+    assert_eq!(
+        ok(&["user", "ungroup", "ana", "sales"]),
+        "ana is not in sales\n"
+    );
+    assert_eq!(
+        check_as("SELECT company, annual_revenue FROM clients")
+            .status
+            .code(),
+        Some(0)
+    );
+    let audit = ok(&["audit", "list", "--kind", "user_changed", "--json"]);
+    assert!(
+        audit.contains("group_joined") && audit.contains("group_left"),
+        "{audit}"
+    );
+
+    // A rule that matches nothing is a mistake `check` names.
+    let typo = s.write(
+        "typo.toml",
+        "[groups.sales]\nhidden = [\"client.annual_revenue\"]\n",
+    );
+    let out = s.run(&["--config", typo.to_str().unwrap(), "check"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains(
+            "groups.sales.hidden: `client.annual_revenue` matches no table or column of the target demo"
+        ),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -422,6 +422,97 @@ async fn execute_by_reaction_returns_the_table_and_files_and_a_viewer_runs_nothi
     bot.stop().await;
 }
 
+/// sales may not read the clients' revenue; carl is in sales and in the
+/// room: ana's result goes to her alone, and the room reads only where it
+/// went and why.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_result_a_room_member_may_not_read_goes_privately_to_the_clicker() {
+    let ollama = FakeModel::start(&[MODEL]).await;
+    let mut demo = crate::execute::demo().await;
+    demo.runtime.readers = pstral_core::sql_target::Readers {
+        rules: std::sync::Arc::new(pstral_core::access::Rules::new(
+            vec![pstral_core::access::Group {
+                name: "sales".to_owned(),
+                description: String::new(),
+                hidden: vec!["clients.annual_revenue".parse().unwrap()],
+            }],
+            pstral_core::access::Ungrouped::Everything,
+        )),
+        ..Default::default()
+    };
+    demo.runtime.refresh_catalog().await.unwrap();
+    let options = Options {
+        sql: Some(demo.runtime.clone()),
+        ..Options::default()
+    };
+    let (h, bot) = setup(&ollama, options).await;
+    let ana = Human::register(&unique("ana")).await;
+    let carl = Human::register(&unique("carl")).await;
+    link(&h, &ana, "ana", None).await;
+    link(&h, &carl, "carl", None).await;
+    h.directory
+        .set_group("carl", "sales", true, Actor::cli())
+        .await
+        .unwrap();
+    let room = ana.room_with(&bot.user, false).await;
+    let _carl_room = ana.invite(&room, &carl).await;
+    ollama.then(Script::answer(
+        "```sql\nSELECT company, annual_revenue FROM clients WHERE city = 'Lyon' ORDER BY company\n```",
+    ));
+    ana.mention(
+        &room,
+        &bot.user,
+        "le chiffre d'affaires des clients de Lyon",
+    )
+    .await;
+    let room_id = room.room_id().to_owned();
+    let bot_user = bot.user.clone();
+    ana.wait_for("the offer in the room", |seen| {
+        latest_texts(seen, &room_id, &bot_user)
+            .iter()
+            .any(|t| t.contains("Query 1 can be run"))
+    })
+    .await;
+    bot.handled(1).await;
+    let answer = ana
+        .messages_from(&room, &bot.user)
+        .into_iter()
+        .find(|(_, t)| t.contains("SELECT company"))
+        .unwrap()
+        .0;
+    ana.react(&room, &answer, "▶️").await;
+    ana.wait_for("the rows, privately", |seen| {
+        seen.iter().any(|s| {
+            s.sender == bot_user
+                && s.room != room_id
+                && s.body.contains("visible to you only")
+                && s.body.contains("annual_revenue")
+        })
+    })
+    .await;
+    ana.wait_for("where they went, in the room", |seen| {
+        latest_texts(seen, &room_id, &bot_user)
+            .iter()
+            .any(|t| t.contains("were sent privately") && t.contains("clients.annual_revenue"))
+    })
+    .await;
+    let in_room = from_bot(&ana, &room, &bot.user);
+    assert!(
+        in_room.iter().all(|t| !t.contains("```text")),
+        "no rows in the room: {in_room:#?}"
+    );
+    assert!(
+        ana.seen()
+            .iter()
+            .filter(|s| s.room == room_id && s.sender == bot_user)
+            .all(|s| s.file.is_none()),
+        "no file in the room"
+    );
+    let requested = h.audited("execute_requested").await;
+    assert_eq!(requested[0]["redirected"]["rule"], "clients.annual_revenue");
+    bot.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn audit_goes_to_an_admin_by_dm_and_is_refused_to_anyone_else() {
     let ollama = FakeModel::start(&[MODEL]).await;
