@@ -113,7 +113,7 @@ pub(crate) async fn sql_check_as(
             groups.join(", ")
         }
     );
-    match runtime.reading(&groups, &valid) {
+    match runtime.reading_checked(&groups, &valid).await {
         Ok((group, _)) => {
             let account = group
                 .as_deref()

@@ -412,7 +412,11 @@ impl Accounts {
              GRANT SELECT (id, nom, region) ON clients TO \"{sales}\"; \
              ALTER TABLE clients ENABLE ROW LEVEL SECURITY; \
              CREATE POLICY north_only ON clients FOR SELECT TO \"{north}\" USING (region = 'Nord'); \
-             CREATE POLICY everyone ON clients FOR SELECT TO \"{reader}\", \"{sales}\" USING (true);"
+             CREATE POLICY everyone ON clients FOR SELECT TO \"{reader}\", \"{sales}\" USING (true); \
+             CREATE TABLE staff (nom text, salary int); CREATE INDEX staff_by_salary ON staff (salary, nom); \
+             INSERT INTO staff VALUES ('Zoé', 1000), ('Adam', 9000), ('Marc', 5000); \
+             GRANT SELECT (nom) ON staff TO \"{sales}\"; GRANT SELECT ON staff TO \"{reader}\", \"{north}\"; \
+             ALTER ROLE \"{sales}\" SET enable_seqscan = off;"
         ))
         .await;
         Self { db, roles }
@@ -450,7 +454,7 @@ impl Accounts {
         ];
         let runtime = SqlRuntime {
             readers: Readers {
-                rules: Arc::new(rules(&[("north", &[]), ("sales", &["clients.iban"])])),
+                rules: Arc::new(rules(&[("north", &[]), ("sales", &["clients.iban", "*.salary"])])),
                 accounts,
                 ..Readers::default()
             },
@@ -490,7 +494,7 @@ impl Accounts {
 async fn rows_for(runtime: &SqlRuntime, groups: &[&str], sql: &str) -> Result<Vec<String>, String> {
     let groups: Vec<String> = groups.iter().map(|g| (*g).to_owned()).collect();
     let valid = runtime.check(sql).map_err(|r| r.to_string())?;
-    let (_, executor) = runtime.reading(&groups, &valid).map_err(|n| match n {
+    let (_, executor) = runtime.reading_checked(&groups, &valid).await.map_err(|n| match n {
         NotReadable::Hidden(hidden) => hidden.to_string(),
         NotReadable::Unchecked => "unchecked".to_owned(),
     })?;
@@ -547,6 +551,21 @@ async fn on_postgresql_each_group_reads_through_its_own_account_row_level_securi
             .unwrap()
             .len(),
         2
+    );
+
+    // sales' account reads staff through its only index, on the salary
+    // (sequential scans are off for it): the names would come out in the
+    // order of the salaries, which sales may not read.
+    let ordered = rows_for(&runtime, &["sales"], "SELECT nom FROM staff")
+        .await
+        .unwrap_err();
+    assert!(
+        ordered.contains("through the index staff_by_salary over staff.salary"),
+        "{ordered}"
+    );
+    assert_eq!(
+        rows_for(&runtime, &["north"], "SELECT nom FROM staff").await.unwrap().len(),
+        3
     );
 
     // Were the statement let through, the database itself refuses sales
@@ -621,4 +640,38 @@ async fn a_view_over_a_hidden_column_is_followed_on_postgresql_and_sqlite() {
         }
         other => panic!("{:?}", other.map(|(g, _)| g)),
     }
+}
+
+/// Found by an attack: `users.email` is UNIQUE, so SQLite reads `SELECT id
+/// FROM users` through its index on the e-mails, and the ids come out in
+/// the e-mails' order (`LIMIT 1 OFFSET k` is the k-th e-mail's owner).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rows_read_through_an_index_over_a_hidden_column_are_refused_on_sqlite() {
+    let demo = crate::execute::demo().await;
+    let runtime = SqlRuntime {
+        readers: Readers {
+            rules: Arc::new(rules(&[("sales", &["*.email"])])),
+            ..Readers::default()
+        },
+        ..demo.runtime.clone()
+    };
+    runtime.refresh_catalog().await.unwrap();
+    let sales = ["sales".to_owned()];
+    for sql in [
+        "SELECT id FROM users",
+        "SELECT id FROM users LIMIT 1 OFFSET 3",
+        "SELECT group_concat(id) FROM (SELECT id FROM users)",
+        "SELECT id, row_number() OVER () AS r FROM users",
+    ] {
+        let valid = runtime.check(sql).unwrap();
+        match runtime.reading_checked(&sales, &valid).await {
+            Err(NotReadable::Hidden(Hidden::Ordered { what, rule, .. })) => {
+                assert_eq!((what.as_str(), rule.as_str()), ("users.email", "*.email"), "{sql}");
+            }
+            other => panic!("{sql}: {:?}", other.map(|(g, _)| g)),
+        }
+    }
+    // Ordered by a column sales may read, the table is read in that order.
+    let valid = runtime.check("SELECT id FROM users ORDER BY id").unwrap();
+    assert!(runtime.reading_checked(&sales, &valid).await.is_ok());
 }

@@ -153,6 +153,16 @@ pub enum Hidden {
     /// The statement reads a view whose definition could not be read,
     /// under a group that hides something.
     UnreadView { group: String, view: String },
+    /// The database would read a table through an index over a column
+    /// `rule` hides: the rows' order (which rows a `LIMIT` keeps, what
+    /// `row_number() OVER ()` numbers) would follow that column's values.
+    Ordered {
+        group: String,
+        rule: String,
+        /// `table.column`.
+        what: String,
+        index: String,
+    },
 }
 
 impl fmt::Display for Hidden {
@@ -180,6 +190,17 @@ impl fmt::Display for Hidden {
                 f,
                 "the view {view} cannot be followed to what it reads, and {group} has hidden columns"
             ),
+            Hidden::Ordered {
+                group,
+                rule,
+                what,
+                index,
+            } => write!(
+                f,
+                "the database would read the rows through the index {index} over {what}, hidden from \
+                 {group} (rule `{rule}`): their order would follow it; order the result by a column \
+                 {group} may read"
+            ),
         }
     }
 }
@@ -189,7 +210,7 @@ impl Hidden {
     pub fn rule(&self) -> &str {
         match self {
             Hidden::NoGroup => "no_group",
-            Hidden::Read { rule, .. } => rule,
+            Hidden::Read { rule, .. } | Hidden::Ordered { rule, .. } => rule,
             Hidden::UnreadView { .. } => "unread_view",
         }
     }
@@ -197,7 +218,9 @@ impl Hidden {
     pub fn group(&self) -> Option<&str> {
         match self {
             Hidden::NoGroup => None,
-            Hidden::Read { group, .. } | Hidden::UnreadView { group, .. } => Some(group),
+            Hidden::Read { group, .. }
+            | Hidden::UnreadView { group, .. }
+            | Hidden::Ordered { group, .. } => Some(group),
         }
     }
 }
@@ -269,6 +292,26 @@ impl<'r> Access<'r> {
         self.standings()
             .iter()
             .any(|s| s.hidden().iter().all(|r| !r.hides(schema, table, column)))
+    }
+}
+
+impl Group {
+    /// Whether reading through `index` would tell the order of a column
+    /// this group may not read.
+    pub fn hides_order(&self, index: &crate::sql::backend::IndexRead) -> Option<Hidden> {
+        let schema = index.schema.as_deref();
+        index.columns.iter().find_map(|column| {
+            let rule = self
+                .hidden
+                .iter()
+                .find(|r| r.hides(schema, &index.table, column))?;
+            Some(Hidden::Ordered {
+                group: self.name.clone(),
+                rule: rule.to_string(),
+                what: format!("{}.{column}", index.table),
+                index: index.index.clone(),
+            })
+        })
     }
 }
 

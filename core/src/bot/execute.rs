@@ -182,7 +182,7 @@ impl Bot {
             .groups_of(user.id)
             .await
             .map_err(Reply::unrecorded("read the clicker's groups"))?;
-        let (group, executor) = match sql.reading(&groups, judged.statement()) {
+        let (group, executor) = match sql.reading_checked(&groups, judged.statement()).await {
             Ok(reading) => reading,
             Err(not) => return Err(self.refuse_reading(to, user, stored, &not).await),
         };
@@ -318,7 +318,7 @@ impl Bot {
                 Ok(None) => Vec::new(),
                 Err(_) => return Some(None),
             };
-            match sql.reading(&groups, valid) {
+            match sql.reading_checked(&groups, valid).await {
                 Ok(_) => {}
                 Err(NotReadable::Hidden(hidden)) => return Some(Some(hidden)),
                 Err(NotReadable::Unchecked) => return Some(None),

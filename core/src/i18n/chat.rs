@@ -902,6 +902,7 @@ fn what_of(hidden: &crate::access::Hidden) -> String {
         crate::access::Hidden::NoGroup => "no group".to_owned(),
         crate::access::Hidden::Read { what, rule, .. } => format!("{what}, `{rule}`"),
         crate::access::Hidden::UnreadView { view, .. } => view.clone(),
+        crate::access::Hidden::Ordered { what, rule, .. } => format!("{what}, `{rule}`"),
     }
 }
 
@@ -935,6 +936,16 @@ fn hidden_en(hidden: &crate::access::Hidden) -> String {
         Hidden::UnreadView { group, view } => format!(
             "Nothing was run: I cannot tell what the view {view} reads, and {group} has hidden \
              columns. Read its tables directly."
+        ),
+        Hidden::Ordered {
+            group,
+            rule,
+            what,
+            index,
+        } => format!(
+            "Nothing was run: the database would read the rows through the index {index} on {what}, \
+             which is hidden from {group} (rule `{rule}`), so their order would tell its values. \
+             Order the result by a column you may read (ORDER BY id)."
         ),
     }
 }
@@ -970,6 +981,16 @@ fn hidden_fr(hidden: &crate::access::Hidden) -> String {
         Hidden::UnreadView { group, view } => format!(
             "Rien n'a été exécuté : je ne peux pas savoir ce que lit la vue {view}, et {group} a \
              des colonnes masquées. Lisez directement ses tables."
+        ),
+        Hidden::Ordered {
+            group,
+            rule,
+            what,
+            index,
+        } => format!(
+            "Rien n'a été exécuté : la base lirait les lignes par l'index {index} sur {what}, \
+             masqué pour {group} (règle `{rule}`) : leur ordre en dirait les valeurs. Triez le \
+             résultat par une colonne que vous pouvez lire (ORDER BY id)."
         ),
     }
 }

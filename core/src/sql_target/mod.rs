@@ -284,6 +284,36 @@ impl SqlRuntime {
         Ok((group, executor))
     }
 
+    /// [`SqlRuntime::reading`], then, for a group that hides anything, the
+    /// indexes the database would read the statement through, on the
+    /// account it runs as: an index over a hidden column would order the
+    /// rows by it. A plan that cannot be read is the run's to fail.
+    ///
+    /// # Errors
+    /// What is hidden from them, or that it cannot be checked yet.
+    pub async fn reading_checked(
+        &self,
+        groups: &[String],
+        valid: &crate::sql::validate::Validated,
+    ) -> Result<(Option<String>, Arc<dyn crate::sql::backend::Executor>), NotReadable> {
+        let (group, executor) = self.reading(groups, valid)?;
+        let Some(rules) = group.as_deref().and_then(|g| self.readers.rules.group(g)) else {
+            return Ok((group, executor));
+        };
+        if rules.hidden.is_empty() {
+            return Ok((group, executor));
+        }
+        match executor.indexes_read(valid, self.limits.timeout).await {
+            Ok(indexes) => {
+                if let Some(hidden) = indexes.iter().find_map(|i| rules.hides_order(i)) {
+                    return Err(NotReadable::Hidden(hidden));
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "cannot read the indexes a statement is read through"),
+        }
+        Ok((group, executor))
+    }
+
     /// This runtime as it builds prompts for someone in `groups`: its
     /// catalogue, glossary and semantic model without what their groups
     /// hide, its examples only those they may read, and a statement that

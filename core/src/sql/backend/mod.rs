@@ -130,6 +130,16 @@ pub struct Outcome {
     pub duration: Duration,
 }
 
+/// An index a plan reads a table through ([`Executor::indexes_read`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexRead {
+    pub index: String,
+    /// As the catalogue names it: `None` in the default schema.
+    pub schema: Option<String>,
+    pub table: String,
+    pub columns: Vec<String>,
+}
+
 /// The database's estimate for a query, from EXPLAIN.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
@@ -448,6 +458,23 @@ pub trait Executor: Send + Sync {
     /// # Errors
     /// [`ExecError`] when the account's rights cannot be read.
     async fn privileges(&self, schemas: &[String]) -> Result<Vec<String>, ExecError>;
+
+    /// The indexes the database would read `query` through, each with its
+    /// table and columns: a result's order may follow an index (a scan of
+    /// `users` through its index on `email` returns the ids in the order of
+    /// the e-mails), so an index over a column someone may not read tells
+    /// them that column's order. None where the database cannot tell.
+    ///
+    /// # Errors
+    /// [`ExecError`] when the plan cannot be read.
+    async fn indexes_read(
+        &self,
+        query: &Validated,
+        timeout: Duration,
+    ) -> Result<Vec<IndexRead>, ExecError> {
+        let _ = (query, timeout);
+        Ok(Vec::new())
+    }
 
     /// What the database administrator should bound and has not, as advice
     /// for the logs and `pstral check` (PostgreSQL's `temp_file_limit`).

@@ -194,6 +194,24 @@ async fn plan_of(
         })
 }
 
+/// Every `Index Name` of a plan node and the nodes under it, once each.
+fn index_names(node: &serde_json::Value, names: &mut Vec<String>, depth: usize) {
+    // serde_json has bounded the plan's depth already; this bounds the walk.
+    if depth > 256 {
+        return;
+    }
+    if let Some(name) = node["Index Name"].as_str()
+        && !names.iter().any(|n| n == name)
+    {
+        names.push(name.to_owned());
+    }
+    if let Some(children) = node["Plans"].as_array() {
+        for child in children {
+            index_names(child, names, depth + 1);
+        }
+    }
+}
+
 mod cells;
 mod foresight;
 mod measured;
@@ -306,6 +324,52 @@ impl Executor for PostgresExecutor {
             )
             .collect();
         Ok(catalog)
+    }
+
+    /// The plan's `Index Name`s (index scans, index-only scans, bitmap
+    /// index scans), each with its table and columns from `pg_index`.
+    async fn indexes_read(
+        &self,
+        query: &Validated,
+        timeout: Duration,
+    ) -> Result<Vec<super::IndexRead>, ExecError> {
+        let mut conn = self.connection().await?;
+        let read = async {
+            let mut tx = self.read_only(&mut conn, timeout).await?;
+            let plan = plan_of(&mut tx, query, timeout).await?;
+            let mut names = Vec::new();
+            index_names(&plan[0]["Plan"], &mut names, 0);
+            let mut read = Vec::new();
+            for index in names {
+                let found: Option<(String, String, Vec<String>)> = sqlx::query_as(
+                    "SELECT n.nspname::text, t.relname::text, \
+                            array(SELECT coalesce(a.attname::text, '') \
+                                  FROM unnest(i.indkey) WITH ORDINALITY k(attnum, ord) \
+                                  LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum \
+                                  ORDER BY k.ord) \
+                     FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid \
+                     JOIN pg_class t ON t.oid = i.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace \
+                     WHERE ic.relname = $1 AND pg_table_is_visible(ic.oid)",
+                )
+                .bind(&index)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(database)?;
+                if let Some((schema, table, columns)) = found {
+                    read.push(super::IndexRead {
+                        index,
+                        schema: (schema != "public").then_some(schema),
+                        table,
+                        columns,
+                    });
+                }
+            }
+            let _ = tx.rollback().await;
+            Ok::<_, ExecError>(read)
+        }
+        .await;
+        Self::give_back_unless_late(conn, &read).await;
+        read
     }
 
     async fn explain(&self, query: &Validated, timeout: Duration) -> Result<Plan, ExecError> {

@@ -534,6 +534,60 @@ impl Executor for SqliteExecutor {
         Ok(Vec::new())
     }
 
+    /// `EXPLAIN QUERY PLAN`, which prepares the statement without running
+    /// it, on the read-only pool: each `… USING [COVERING] INDEX name` with
+    /// the index's table and columns.
+    async fn indexes_read(
+        &self,
+        query: &Validated,
+        timeout: Duration,
+    ) -> Result<Vec<super::IndexRead>, ExecError> {
+        let plan = async {
+            let rows: Vec<(i64, i64, i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "EXPLAIN QUERY PLAN {}",
+                query.text
+            )))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(database)?;
+            let mut read = Vec::new();
+            for (_, _, _, detail) in rows {
+                let Some((_, rest)) = detail.split_once(" INDEX ") else {
+                    continue;
+                };
+                let index = rest.split_whitespace().next().unwrap_or_default().to_owned();
+                if read.iter().any(|r: &super::IndexRead| r.index == index) {
+                    continue;
+                }
+                let table: Option<String> = sqlx::query_scalar(
+                    "SELECT tbl_name FROM sqlite_master WHERE type = 'index' AND name = ?1",
+                )
+                .bind(&index)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(database)?;
+                let columns: Vec<Option<String>> =
+                    sqlx::query_scalar("SELECT name FROM pragma_index_info(?1)")
+                        .bind(&index)
+                        .fetch_all(&self.pool)
+                        .await
+                        .map_err(database)?;
+                read.push(super::IndexRead {
+                    index,
+                    schema: None,
+                    table: table.unwrap_or_default(),
+                    // An index on an expression names no column: `None`,
+                    // kept as an empty name that no rule allows.
+                    columns: columns.into_iter().map(Option::unwrap_or_default).collect(),
+                });
+            }
+            Ok(read)
+        };
+        tokio::time::timeout(timeout, plan)
+            .await
+            .map_err(|_| ExecError::Timeout(timeout))?
+    }
+
     async fn explain(&self, query: &Validated, timeout: Duration) -> Result<Plan, ExecError> {
         // SQLite plans without reading the data: its plan tells nothing of
         // the cost, only whether the statement compiles.
