@@ -454,7 +454,10 @@ impl Accounts {
         ];
         let runtime = SqlRuntime {
             readers: Readers {
-                rules: Arc::new(rules(&[("north", &[]), ("sales", &["clients.iban", "*.salary"])])),
+                rules: Arc::new(rules(&[
+                    ("north", &[]),
+                    ("sales", &["clients.iban", "*.salary"]),
+                ])),
                 accounts,
                 ..Readers::default()
             },
@@ -494,10 +497,13 @@ impl Accounts {
 async fn rows_for(runtime: &SqlRuntime, groups: &[&str], sql: &str) -> Result<Vec<String>, String> {
     let groups: Vec<String> = groups.iter().map(|g| (*g).to_owned()).collect();
     let valid = runtime.check(sql).map_err(|r| r.to_string())?;
-    let (_, executor) = runtime.reading_checked(&groups, &valid).await.map_err(|n| match n {
-        NotReadable::Hidden(hidden) => hidden.to_string(),
-        NotReadable::Unchecked => "unchecked".to_owned(),
-    })?;
+    let (_, executor) = runtime
+        .reading_checked(&groups, &valid)
+        .await
+        .map_err(|n| match n {
+            NotReadable::Hidden(hidden) => hidden.to_string(),
+            NotReadable::Unchecked => "unchecked".to_owned(),
+        })?;
     let mut preview = pstral_core::sql::render::Preview::new(100);
     executor
         .run(&valid, runtime.limits, &mut preview)
@@ -564,7 +570,10 @@ async fn on_postgresql_each_group_reads_through_its_own_account_row_level_securi
         "{ordered}"
     );
     assert_eq!(
-        rows_for(&runtime, &["north"], "SELECT nom FROM staff").await.unwrap().len(),
+        rows_for(&runtime, &["north"], "SELECT nom FROM staff")
+            .await
+            .unwrap()
+            .len(),
         3
     );
 
@@ -666,7 +675,11 @@ async fn rows_read_through_an_index_over_a_hidden_column_are_refused_on_sqlite()
         let valid = runtime.check(sql).unwrap();
         match runtime.reading_checked(&sales, &valid).await {
             Err(NotReadable::Hidden(Hidden::Ordered { what, rule, .. })) => {
-                assert_eq!((what.as_str(), rule.as_str()), ("users.email", "*.email"), "{sql}");
+                assert_eq!(
+                    (what.as_str(), rule.as_str()),
+                    ("users.email", "*.email"),
+                    "{sql}"
+                );
             }
             other => panic!("{sql}: {:?}", other.map(|(g, _)| g)),
         }
@@ -674,4 +687,69 @@ async fn rows_read_through_an_index_over_a_hidden_column_are_refused_on_sqlite()
     // Ordered by a column sales may read, the table is read in that order.
     let valid = runtime.check("SELECT id FROM users ORDER BY id").unwrap();
     assert!(runtime.reading_checked(&sales, &valid).await.is_ok());
+}
+
+/// The demo's semantic model, for a member of a group that may not read
+/// the clients' revenue: the dimension over it is not in what the model is
+/// shown, and the rest of the model still serves.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_semantic_model_shown_to_a_member_leaves_out_definitions_over_hidden_columns() {
+    let demo = crate::execute::demo().await;
+    let runtime = SqlRuntime {
+        definitions: Some(Arc::new(
+            pstral_core::semantic::Definitions::parse(pstral_core::sql::demo::SEMANTIC).unwrap(),
+        )),
+        semantic: Default::default(),
+        readers: Readers {
+            rules: Arc::new(rules(&[("sales", &["clients.annual_revenue"])])),
+            ..Readers::default()
+        },
+        ..demo.runtime.clone()
+    };
+    runtime.refresh_catalog().await.unwrap();
+    let whole = runtime
+        .semantic()
+        .expect("the demo's model holds")
+        .prompt("2025-10-31", false);
+    assert!(whole.contains("client_annual_revenue"));
+    let shown = runtime
+        .for_reader(&["sales".to_owned()])
+        .semantic()
+        .expect("the rest of the model still serves")
+        .prompt("2025-10-31", false);
+    assert!(!shown.contains("annual_revenue"), "{shown}");
+    assert!(shown.contains("contract_monthly_amount"), "{shown}");
+}
+
+/// A group that may not read the payments at all: the entity and every
+/// definition over it leave the model it is shown.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_entity_over_a_hidden_table_leaves_the_semantic_model_shown() {
+    let demo = crate::execute::demo().await;
+    let runtime = SqlRuntime {
+        definitions: Some(Arc::new(
+            pstral_core::semantic::Definitions::parse(pstral_core::sql::demo::SEMANTIC).unwrap(),
+        )),
+        semantic: Default::default(),
+        readers: Readers {
+            rules: Arc::new(rules(&[
+                ("collections", &["contacts.*"]),
+                ("sales", &["payments.*"]),
+            ])),
+            ..Readers::default()
+        },
+        ..demo.runtime.clone()
+    };
+    runtime.refresh_catalog().await.unwrap();
+    let whole = runtime.semantic().unwrap().prompt("2025-10-31", false);
+    assert!(whole.contains("payment_amount") && whole.contains("payment_due_on"));
+    let shown = runtime
+        .for_reader(&["sales".to_owned()])
+        .semantic()
+        .expect("the rest of the model still serves")
+        .prompt("2025-10-31", false);
+    for name in ["payment_amount", "payment_due_on", "payments:"] {
+        assert!(!shown.contains(name), "{name}: {shown}");
+    }
+    assert!(shown.contains("contract_monthly_amount"), "{shown}");
 }

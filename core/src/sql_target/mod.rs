@@ -309,7 +309,9 @@ impl SqlRuntime {
                     return Err(NotReadable::Hidden(hidden));
                 }
             }
-            Err(e) => tracing::warn!(error = %e, "cannot read the indexes a statement is read through"),
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read the indexes a statement is read through")
+            }
         }
         Ok((group, executor))
     }
@@ -343,10 +345,35 @@ impl SqlRuntime {
                 })
                 .map(|(key, _)| key)
                 .collect();
-            if hidden.is_empty() {
+            // Entities over a table the person may not read at all go too,
+            // with every definition over them.
+            let gone: Vec<String> = semantic
+                .definitions
+                .entities
+                .iter()
+                .filter(|(_, e)| {
+                    let name = e.table.rsplit('.').next().unwrap_or(&e.table);
+                    !shown
+                        .tables
+                        .iter()
+                        .any(|t| t.name.eq_ignore_ascii_case(name))
+                })
+                .map(|(name, _)| name.clone())
+                .collect();
+            if hidden.is_empty() && gone.is_empty() {
                 return Some(semantic);
             }
             let mut definitions = semantic.definitions.clone();
+            definitions.entities.retain(|name, _| !gone.contains(name));
+            definitions
+                .dimensions
+                .retain(|_, d| !gone.contains(&d.entity));
+            definitions
+                .measures
+                .retain(|_, m| !gone.contains(&m.entity));
+            definitions
+                .segments
+                .retain(|_, x| !gone.contains(&x.entity));
             for key in &hidden {
                 let (kind, name) = key.split_once('.').unwrap_or(("", key));
                 match kind {
@@ -356,12 +383,14 @@ impl SqlRuntime {
                     _ => {}
                 }
             }
-            definitions.examples.retain(|e| {
-                !hidden.iter().any(|key| {
-                    e.plan
-                        .contains(key.split_once('.').map_or(key.as_str(), |(_, n)| n))
-                })
-            });
+            let names: Vec<&str> = hidden
+                .iter()
+                .map(|key| key.split_once('.').map_or(key.as_str(), |(_, n)| n))
+                .chain(gone.iter().map(String::as_str))
+                .collect();
+            definitions
+                .examples
+                .retain(|e| !names.iter().any(|name| e.plan.contains(name)));
             // Definitions that no longer hold without the hidden ones
             // (a segment over a hidden dimension): the model's own SQL.
             crate::semantic::Semantic::bind(definitions, &whole)

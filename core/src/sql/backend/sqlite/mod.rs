@@ -555,7 +555,11 @@ impl Executor for SqliteExecutor {
                 let Some((_, rest)) = detail.split_once(" INDEX ") else {
                     continue;
                 };
-                let index = rest.split_whitespace().next().unwrap_or_default().to_owned();
+                let index = rest
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned();
                 if read.iter().any(|r: &super::IndexRead| r.index == index) {
                     continue;
                 }
