@@ -897,3 +897,126 @@ async fn discord_unreachable_at_start_is_waited_for_and_a_refused_token_stops() 
         state.borrow()
     );
 }
+
+/// sales may not read the clients' cities; carl is in sales. While carl
+/// can view the channel, ana's result goes to her alone (ephemeral) and the
+/// channel reads only where it went; once the channel's overwrites hide it
+/// from carl's role, the result is shown in the channel.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_result_someone_who_views_the_channel_may_not_read_goes_to_the_clicker_alone() {
+    use crate::support::fake_discord::{SEND_MESSAGES, VIEW_CHANNEL};
+    const SALES_ROLE: u64 = 600_000_000_000_000_777;
+    let ollama = FakeModel::start(&[MODEL]).await;
+    ollama.then(Script::answer(SQL_ANSWER));
+    let mut demo = crate::execute::demo().await;
+    demo.runtime.readers = pstral_core::sql_target::Readers {
+        rules: Arc::new(pstral_core::access::Rules::new(
+            vec![pstral_core::access::Group {
+                name: "sales".to_owned(),
+                description: String::new(),
+                hidden: vec!["clients.city".parse().unwrap()],
+            }],
+            pstral_core::access::Ungrouped::Everything,
+        )),
+        ..Default::default()
+    };
+    demo.runtime.refresh_catalog().await.unwrap();
+    let options = Options {
+        sql: Some(demo.runtime.clone()),
+        ..Options::default()
+    };
+    let c = Connected::new(&ollama, options).await;
+    c.h.directory
+        .set_group("carl", "sales", true, Actor::cli())
+        .await
+        .unwrap();
+    c.discord.members(
+        &[(ANA, &[]), (CARL, &[SALES_ROLE]), (DANA, &[])],
+        &[(SALES_ROLE, SEND_MESSAGES)],
+    );
+    let (message, custom_id) = offered(&c).await;
+    let token = c.discord.click(ANA, id_of(&message), &custom_id);
+    c.discord
+        .wait_until("the place told where the results went", |d| {
+            d.bot_messages_in(CHANNEL).iter().any(|m| {
+                m["content"]
+                    .as_str()
+                    .unwrap()
+                    .contains("were sent privately")
+            })
+        })
+        .await;
+    let private = ephemeral_followups(&c, &token);
+    assert!(
+        private
+            .iter()
+            .any(|t| t.contains("visible to you only") && t.contains("Lyon")),
+        "{private:#?}"
+    );
+    assert!(
+        c.discord
+            .bot_messages_in(CHANNEL)
+            .iter()
+            .all(|m| !m["content"].as_str().unwrap().contains("```text")),
+        "no rows in the channel"
+    );
+    let requested = c.h.audited("execute_requested").await;
+    assert_eq!(requested[0]["redirected"]["rule"], "clients.city");
+
+    // The channel hidden from sales' role: everyone who views it may read
+    // the rows.
+    c.discord
+        .overwrite(CHANNEL, &[(SALES_ROLE, 0, 0, VIEW_CHANNEL)]);
+    c.discord.click(ANA, id_of(&message), &custom_id);
+    c.discord
+        .wait_until("the preview in the channel", |d| {
+            d.bot_messages_in(CHANNEL)
+                .iter()
+                .any(|m| m["content"].as_str().unwrap().contains("```text"))
+        })
+        .await;
+    c.handled(3).await;
+    c.disconnect().await;
+}
+
+/// Without the Server Members intent Discord refuses to list members: no
+/// one can tell who views the channel, and the rows go to the clicker.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_the_members_intent_results_under_rules_go_to_the_clicker() {
+    let ollama = FakeModel::start(&[MODEL]).await;
+    ollama.then(Script::answer(SQL_ANSWER));
+    let mut demo = crate::execute::demo().await;
+    demo.runtime.readers = pstral_core::sql_target::Readers {
+        rules: Arc::new(pstral_core::access::Rules::new(
+            vec![pstral_core::access::Group {
+                name: "sales".to_owned(),
+                description: String::new(),
+                hidden: vec!["clients.siret".parse().unwrap()],
+            }],
+            pstral_core::access::Ungrouped::Everything,
+        )),
+        ..Default::default()
+    };
+    demo.runtime.refresh_catalog().await.unwrap();
+    let options = Options {
+        sql: Some(demo.runtime.clone()),
+        ..Options::default()
+    };
+    let c = Connected::new(&ollama, options).await;
+    let (message, custom_id) = offered(&c).await;
+    c.discord.click(ANA, id_of(&message), &custom_id);
+    c.discord
+        .wait_until("the place told where the results went", |d| {
+            d.bot_messages_in(CHANNEL).iter().any(|m| {
+                m["content"]
+                    .as_str()
+                    .unwrap()
+                    .contains("I cannot tell who reads this place")
+            })
+        })
+        .await;
+    let listed = c.discord.calls_to("GET", "/members");
+    assert!(listed.iter().all(|k| k.status == 403), "{listed:?}");
+    c.handled(2).await;
+    c.disconnect().await;
+}

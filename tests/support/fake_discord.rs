@@ -33,6 +33,9 @@ pub const BOT_ROLE: u64 = 600_000_000_000_000_001;
 pub const APP: u64 = BOT;
 pub const GUILD: u64 = 300_000_000_000_000_001;
 pub const CHANNEL: u64 = 400_000_000_000_000_001;
+/// Discord's permission bits, as its documentation numbers them.
+pub const VIEW_CHANNEL: u64 = 1 << 10;
+pub const SEND_MESSAGES: u64 = 1 << 11;
 /// Requests a route may make per window before a 429.
 const BUCKET_LIMIT: u32 = 5;
 const BUCKET_WINDOW: Duration = Duration::from_secs(1);
@@ -84,6 +87,16 @@ struct Inner {
     heartbeats: u32,
     connection: Option<mpsc::UnboundedSender<Outgoing>>,
     last_seen_seq: u64,
+    /// The guild's roles beside @everyone (whose id is the guild's): (id,
+    /// permissions).
+    roles: Vec<(u64, u64)>,
+    /// @everyone's permissions.
+    everyone: u64,
+    /// The guild's members with their roles; `None` while the bot lacks
+    /// the Server Members intent, when Discord refuses to list them.
+    members: Option<Vec<(u64, Vec<u64>)>>,
+    /// Each channel's permission overwrites, as Discord writes them.
+    overwrites: HashMap<u64, Vec<Value>>,
 }
 
 struct Shared {
@@ -301,6 +314,33 @@ impl FakeDiscord {
         self.shared.lock().forced_429 = n;
     }
 
+    /// The guild's members (the bot is always one) and roles, listed to a
+    /// bot with the Server Members intent; @everyone may view channels.
+    pub fn members(&self, members: &[(u64, &[u64])], roles: &[(u64, u64)]) {
+        let mut inner = self.shared.lock();
+        let mut listed: Vec<(u64, Vec<u64>)> =
+            members.iter().map(|(u, r)| (*u, r.to_vec())).collect();
+        listed.push((BOT, vec![BOT_ROLE]));
+        listed.sort_unstable();
+        inner.members = Some(listed);
+        inner.roles = roles.to_vec();
+        inner.everyone = VIEW_CHANNEL | SEND_MESSAGES;
+    }
+
+    /// Sets a channel's permission overwrites: (id, 0 for a role or 1 for
+    /// a member, allow, deny).
+    pub fn overwrite(&self, channel: u64, overwrites: &[(u64, u8, u64, u64)]) {
+        self.shared.lock().overwrites.insert(
+            channel,
+            overwrites
+                .iter()
+                .map(|(id, kind, allow, deny)| {
+                    json!({"id": id.to_string(), "type": kind, "allow": allow.to_string(), "deny": deny.to_string()})
+                })
+                .collect(),
+        );
+    }
+
     pub fn calls(&self) -> Vec<Call> {
         self.shared.lock().calls.clone()
     }
@@ -361,6 +401,13 @@ impl FakeDiscord {
             .await
             .unwrap_or_else(|_| panic!("the fake Discord never saw: {what}"));
     }
+}
+
+fn role_json(id: u64, name: &str, permissions: u64) -> Value {
+    json!({"id": id.to_string(), "name": name, "color": 0, "hoist": false, "icon": null,
+        "colors": {"primary_color": 0, "secondary_color": null, "tertiary_color": null},
+        "unicode_emoji": null, "position": 0, "permissions": permissions.to_string(),
+        "managed": false, "mentionable": false, "flags": 0})
 }
 
 pub fn user_json(id: u64) -> Value {
@@ -708,6 +755,7 @@ async fn rest_call(
                 &shared.gateway_url,
                 &method,
                 &path,
+                uri.query().unwrap_or_default(),
                 &body_json,
                 &files,
             );
@@ -849,6 +897,7 @@ fn route(
     gateway_url: &str,
     method: &Method,
     path: &str,
+    query: &str,
     body: &Value,
     files: &[(String, Vec<u8>)],
 ) -> (StatusCode, Option<Value>) {
@@ -889,8 +938,9 @@ fn route(
         ("GET", ["channels", c]) => {
             match id(c).and_then(|c| inner.channels.get(&c).map(|v| (c, *v))) {
                 Some((c, (kind, parent, guild))) => {
-                    let mut channel =
-                        json!({"id": c.to_string(), "type": kind, "name": format!("channel-{c}")});
+                    let overwrites = inner.overwrites.get(&c).cloned().unwrap_or_default();
+                    let mut channel = json!({"id": c.to_string(), "type": kind, "name": format!("channel-{c}"),
+                        "position": 0, "permission_overwrites": overwrites});
                     if let Some(p) = parent {
                         channel["parent_id"] = json!(p.to_string());
                     }
@@ -904,6 +954,58 @@ fn route(
                     (s, Some(b))
                 }
             }
+        }
+        ("GET", ["guilds", g]) if id(g) == Some(GUILD) => {
+            let mut roles = vec![role_json(GUILD, "@everyone", inner.everyone)];
+            roles.push(role_json(BOT_ROLE, "pstral", VIEW_CHANNEL | SEND_MESSAGES));
+            roles.extend(
+                inner
+                    .roles
+                    .iter()
+                    .map(|(r, p)| role_json(*r, &format!("role-{r}"), *p)),
+            );
+            ok(
+                json!({"id": GUILD.to_string(), "name": "Company", "icon": null, "owner_id": "1",
+                "afk_timeout": 300, "verification_level": 0, "default_message_notifications": 0,
+                "explicit_content_filter": 0, "roles": roles, "emojis": [], "features": [], "mfa_level": 0,
+                "application_id": null, "system_channel_id": null, "system_channel_flags": 0,
+                "rules_channel_id": null, "vanity_url_code": null, "description": null, "banner": null,
+                "premium_tier": 0, "preferred_locale": "fr", "public_updates_channel_id": null,
+                "nsfw_level": 0, "premium_progress_bar_enabled": false, "stickers": []}),
+            )
+        }
+        ("GET", ["guilds", _, "members"]) => {
+            let Some(members) = &inner.members else {
+                // Without the Server Members intent.
+                let (s, b) = error(StatusCode::FORBIDDEN, 50001, "Missing Access");
+                return (s, Some(b));
+            };
+            let param = |name: &str| {
+                query
+                    .split('&')
+                    .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='))
+                    .and_then(|v| v.parse::<u64>().ok())
+            };
+            let limit = param("limit").unwrap_or(1);
+            if !(1..=1000).contains(&limit) {
+                let (s, b) = error(StatusCode::BAD_REQUEST, 50035, "Invalid Form Body");
+                return (s, Some(b));
+            }
+            let after = param("after").unwrap_or(0);
+            let page: Vec<Value> = members
+                .iter()
+                .filter(|(u, _)| *u > after)
+                .take(usize::try_from(limit).unwrap_or(1))
+                .map(|(u, roles)| {
+                    let mut user = user_json(*u);
+                    if *u == BOT {
+                        user["bot"] = json!(true);
+                    }
+                    json!({"user": user, "roles": roles.iter().map(ToString::to_string).collect::<Vec<_>>(),
+                        "joined_at": "2026-01-01T00:00:00+00:00", "deaf": false, "mute": false, "flags": 0})
+                })
+                .collect();
+            ok(Value::Array(page))
         }
         ("GET", ["guilds", _, "members", u]) => {
             let roles: Vec<String> = if id(u) == Some(BOT) {
@@ -1105,6 +1207,7 @@ mod tests {
             "",
             &Method::GET,
             &format!("/guilds/{GUILD}/members/{BOT}"),
+            "",
             &Value::Null,
             &[],
         );
@@ -1115,6 +1218,7 @@ mod tests {
             "",
             &Method::GET,
             "/channels/5",
+            "",
             &Value::Null,
             &[],
         );
@@ -1126,9 +1230,31 @@ mod tests {
             "",
             &Method::POST,
             "/users/@me/channels",
+            "",
             &json!({"recipient_id": "2"}),
             &[],
         );
         serde_json::from_value::<serenity::model::channel::PrivateChannel>(dm.unwrap()).unwrap();
+        let (_, guild) = route(
+            &mut inner,
+            "",
+            &Method::GET,
+            &format!("/guilds/{GUILD}"),
+            "",
+            &Value::Null,
+            &[],
+        );
+        serde_json::from_value::<serenity::model::guild::PartialGuild>(guild.unwrap()).unwrap();
+        inner.members = Some(vec![(2, vec![]), (BOT, vec![BOT_ROLE])]);
+        let (_, page) = route(
+            &mut inner,
+            "",
+            &Method::GET,
+            &format!("/guilds/{GUILD}/members"),
+            "limit=1000",
+            &Value::Null,
+            &[],
+        );
+        serde_json::from_value::<Vec<serenity::model::guild::Member>>(page.unwrap()).unwrap();
     }
 }

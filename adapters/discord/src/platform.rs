@@ -30,6 +30,11 @@ use crate::controls;
 
 /// Discord's own limit on a message's content.
 pub const MAX_MESSAGE_CHARS: usize = 2000;
+/// Discord lists a server's members a thousand at a time.
+const MEMBERS_PER_PAGE: u64 = 1000;
+/// The most pages of members read to tell who sees a channel (100,000
+/// members); a larger server's audience is unknown.
+const MAX_MEMBER_PAGES: usize = 100;
 /// How many of the bot's messages keep their state for later edits.
 const TRACKED_MESSAGES: usize = 2048;
 
@@ -270,6 +275,71 @@ impl ChatPlatform for DiscordPlatform {
             .await
     }
 
+    /// The guild's members who may view the channel (a thread's readers
+    /// are among its channel's), by the permissions Discord documents:
+    /// @everyone's and their roles', then the channel's overwrites for
+    /// @everyone, their roles and themselves; an administrator or the owner
+    /// sees all. Listing members needs the Server Members intent: without
+    /// it, Discord does not say, and neither does this (`None`).
+    async fn audience(
+        &self,
+        place: &Place,
+    ) -> Result<Option<Vec<PlatformIdentity>>, PlatformError> {
+        use serenity::model::channel::Channel;
+        if place.private {
+            return Ok(None);
+        }
+        let channel = match self
+            .http
+            .get_channel(ChannelId::new(snowflake(&place.channel)?))
+            .await
+        {
+            Ok(Channel::Guild(channel)) => channel,
+            Ok(_) => return Ok(None),
+            Err(e) => return Err(map_error(e)),
+        };
+        let guild = self
+            .http
+            .get_guild(channel.guild_id)
+            .await
+            .map_err(map_error)?;
+        let me = self.http.get_current_user().await.map_err(map_error)?.id;
+        let mut audience = Vec::new();
+        let mut after = None;
+        for _ in 0..MAX_MEMBER_PAGES {
+            let page = match self
+                .http
+                .get_guild_members(channel.guild_id, Some(MEMBERS_PER_PAGE), after)
+                .await
+            {
+                Ok(page) => page,
+                Err(e) => {
+                    tracing::warn!(
+                        error = %e,
+                        "cannot list the server's members (the bot needs the Server Members intent): \
+                         who reads a channel is unknown"
+                    );
+                    return Ok(None);
+                }
+            };
+            for member in &page {
+                if member.user.id != me
+                    && guild.user_permissions_in(&channel, member).view_channel()
+                    && let Ok(identity) =
+                        PlatformIdentity::new(self.platform.clone(), member.user.id.to_string())
+                {
+                    audience.push(identity);
+                }
+            }
+            if page.len() < MEMBERS_PER_PAGE as usize {
+                return Ok(Some(audience));
+            }
+            after = page.last().map(|m| m.user.id.get());
+        }
+        // A server too large to list within the bound: unknown.
+        Ok(None)
+    }
+
     async fn reply_privately(
         &self,
         to: &PlatformIdentity,
@@ -453,6 +523,13 @@ impl ChatPlatform for InteractionPlatform {
         control: &ControlKind,
     ) -> Result<(), PlatformError> {
         self.base.withdraw_control(message, control).await
+    }
+
+    async fn audience(
+        &self,
+        place: &Place,
+    ) -> Result<Option<Vec<PlatformIdentity>>, PlatformError> {
+        self.base.audience(place).await
     }
 
     async fn reply_privately(
