@@ -143,13 +143,10 @@ fn online(settings: &Settings) -> Result<(String, Vec<String>, Vec<String>), Str
             // The target itself is said above.
             Err(_) => {}
         }
-        match pstral_core::app::check_access(settings).await {
-            Ok((lines, found)) => {
-                account.extend(lines);
-                problems.extend(found);
-            }
-            // The target itself is said above.
-            Err(_) => {}
+        // A target that cannot be opened is said above.
+        if let Ok((lines, found)) = pstral_core::app::check_access(settings).await {
+            account.extend(lines);
+            problems.extend(found);
         }
         account.extend(model_contexts(settings).await);
         Ok((database, account, problems))
