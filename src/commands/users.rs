@@ -246,5 +246,18 @@ async fn groups(
         out,
         "A person in no group reads {ungrouped} (access.ungrouped)."
     )?;
+    // Memberships of a group removed or renamed in the configuration: it
+    // grants nothing, and whoever is only in such groups may read nothing.
+    for e in &entries {
+        let unknown = settings.access.unknown(&e.groups);
+        if !unknown.is_empty() {
+            writeln!(
+                out,
+                "warning: {} is in {}, which no [groups.NAME] configures (it grants nothing)",
+                shown(&e.user.name),
+                unknown.join(", ")
+            )?;
+        }
+    }
     Ok(())
 }

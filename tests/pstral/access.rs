@@ -753,3 +753,47 @@ async fn an_entity_over_a_hidden_table_leaves_the_semantic_model_shown() {
     }
     assert!(shown.contains("contract_monthly_amount"), "{shown}");
 }
+
+/// north reads through an account of its own (grants, row-level security):
+/// rows read with the target's account are not posted where a member of
+/// north reads, even when no rule hides a column of them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rows_read_with_one_account_are_not_posted_where_another_accounts_reader_is() {
+    let fake = FakeModel::start(&[MODEL]).await;
+    fake.then(Script::answer(
+        "```sql\nSELECT company FROM clients WHERE city = 'Lyon'\n```",
+    ));
+    let mut demo = crate::execute::demo().await;
+    let own = pstral_core::sql::backend::SqliteExecutor::open(&demo.path())
+        .await
+        .unwrap();
+    demo.runtime.readers = Readers {
+        rules: Arc::new(rules(&[("north", &[])])),
+        accounts: vec![("north".to_owned(), Arc::new(own))],
+        ..Readers::default()
+    };
+    demo.runtime.refresh_catalog().await.unwrap();
+    let options = Options {
+        sql: Some(demo.runtime.clone()),
+        ..Options::default()
+    };
+    let h = Harness::new(&[fake.url()], options).await;
+    h.directory
+        .set_group("carl", "north", true, Actor::cli())
+        .await
+        .unwrap();
+    h.platform
+        .set_audience("1100", vec![who(1), who(2), who(3)]);
+    h.ask(2, "Les clients de Lyon ?").await;
+    click(&h, 2).await;
+    let requested = h.audited("execute_requested").await;
+    assert_eq!(
+        requested[0]["redirected"]["rule"], "account",
+        "{requested:#?}"
+    );
+    assert_eq!(requested[0]["redirected"]["group"], "north");
+    assert!(
+        !h.answers().iter().any(|(_, t)| t.contains("```text")),
+        "no rows in the place"
+    );
+}

@@ -611,17 +611,22 @@ impl ChatPlatform for MatrixPlatform {
 
     /// The room's joined and invited members, the bot left out, read from
     /// the homeserver now. A room anyone may read (world-readable), or
-    /// anyone may join and read back (public, history shared), has no
-    /// audience that can be listed: `None`.
+    /// anyone may join and read back (public or restricted to a space,
+    /// history shared), has no audience that can be listed: `None`.
     async fn audience(
         &self,
         place: &Place,
     ) -> Result<Option<Vec<PlatformIdentity>>, PlatformError> {
         let room = self.room(place)?;
         let history = room.history_visibility_or_default();
-        let public = matches!(room.join_rule(), Some(JoinRule::Public));
+        // Anyone may join a room that is not invite-only or knock (public,
+        // or restricted to a space's members) and read back what it kept.
+        let open = !matches!(
+            room.join_rule(),
+            Some(JoinRule::Invite | JoinRule::Knock | JoinRule::Private)
+        );
         if history == HistoryVisibility::WorldReadable
-            || (public && history == HistoryVisibility::Shared)
+            || (open && history == HistoryVisibility::Shared)
         {
             return Ok(None);
         }

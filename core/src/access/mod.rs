@@ -83,9 +83,10 @@ impl Rules {
         self.ungrouped == Ungrouped::Nothing || self.groups.iter().any(|g| !g.hidden.is_empty())
     }
 
-    /// What a person in the groups `names` may read (names the rules do not
-    /// know are left out: a group removed from the configuration grants
-    /// nothing).
+    /// What a person in the groups `names` may read. A group the rules no
+    /// longer know (removed or renamed in the configuration) grants
+    /// nothing, and its member is not "in no group" either: someone whose
+    /// every group is unknown may read nothing, whatever `ungrouped` says.
     pub fn access<S: AsRef<str>>(&self, names: &[S]) -> Access<'_> {
         let groups: Vec<&Group> = self
             .groups
@@ -95,7 +96,17 @@ impl Rules {
         Access {
             rules: self,
             groups,
+            grouped: !names.is_empty(),
         }
+    }
+
+    /// The groups in `names` the rules do not know.
+    pub fn unknown<'n, S: AsRef<str>>(&self, names: &'n [S]) -> Vec<&'n str> {
+        names
+            .iter()
+            .map(AsRef::as_ref)
+            .filter(|n| self.group(n).is_none())
+            .collect()
     }
 }
 
@@ -103,8 +114,10 @@ impl Rules {
 #[derive(Debug, Clone)]
 pub struct Access<'r> {
     rules: &'r Rules,
-    /// Their groups, in name order.
+    /// Their groups the rules know, in name order.
     groups: Vec<&'r Group>,
+    /// Whether they are in any group at all, known or not.
+    grouped: bool,
 }
 
 /// The reading a statement runs under: a group's (and its account), or
@@ -153,6 +166,10 @@ pub enum Hidden {
     /// The statement reads a view whose definition could not be read,
     /// under a group that hides something.
     UnreadView { group: String, view: String },
+    /// Someone who reads the place reads through another database account
+    /// than the one the rows were read with (their group's own, or the
+    /// target's), whose grants or row-level security may keep other rows.
+    Account { group: Option<String> },
     /// The database would read a table through an index over a column
     /// `rule` hides: the rows' order (which rows a `LIMIT` keeps, what
     /// `row_number() OVER ()` numbers) would follow that column's values.
@@ -190,6 +207,11 @@ impl fmt::Display for Hidden {
                 f,
                 "the view {view} cannot be followed to what it reads, and {group} has hidden columns"
             ),
+            Hidden::Account { group } => write!(
+                f,
+                "{} reads through another database account, which may keep other rows",
+                group.as_deref().unwrap_or("someone in no group")
+            ),
             Hidden::Ordered {
                 group,
                 rule,
@@ -212,12 +234,14 @@ impl Hidden {
             Hidden::NoGroup => "no_group",
             Hidden::Read { rule, .. } | Hidden::Ordered { rule, .. } => rule,
             Hidden::UnreadView { .. } => "unread_view",
+            Hidden::Account { .. } => "account",
         }
     }
 
     pub fn group(&self) -> Option<&str> {
         match self {
             Hidden::NoGroup => None,
+            Hidden::Account { group } => group.as_deref(),
             Hidden::Read { group, .. }
             | Hidden::UnreadView { group, .. }
             | Hidden::Ordered { group, .. } => Some(group),
@@ -229,18 +253,12 @@ impl Hidden {
 const MAX_VIEW_DEPTH: usize = 16;
 
 impl<'r> Access<'r> {
-    /// Everything readable: nothing hidden, in no group.
-    pub fn everything() -> Access<'static> {
-        static NONE: Rules = Rules {
-            groups: Vec::new(),
-            ungrouped: Ungrouped::Everything,
-        };
-        NONE.access::<&str>(&[])
-    }
-
     /// The groups tried, in order: theirs, or the reading of a person in
-    /// none.
+    /// none (none at all for someone whose groups are all unknown).
     pub fn standings(&self) -> Vec<Standing<'r>> {
+        if self.groups.is_empty() && self.grouped {
+            return Vec::new();
+        }
         if self.groups.is_empty() {
             match self.rules.ungrouped {
                 Ungrouped::Everything => vec![Standing::Ungrouped],
@@ -256,7 +274,8 @@ impl<'r> Access<'r> {
         self.groups.iter().map(|g| g.name.as_str()).collect()
     }
 
-    /// Whether a rule of theirs hides anything.
+    /// Whether every reading they have hides something (also when they
+    /// have none): what a prompt shows them must then be filtered.
     pub fn restricted(&self) -> bool {
         self.standings().iter().all(|s| !s.hidden().is_empty())
     }
@@ -301,14 +320,23 @@ impl Group {
     pub fn hides_order(&self, index: &crate::sql::backend::IndexRead) -> Option<Hidden> {
         let schema = index.schema.as_deref();
         index.columns.iter().find_map(|column| {
-            let rule = self
-                .hidden
-                .iter()
-                .find(|r| r.hides(schema, &index.table, column))?;
+            // A key that is an expression (`lower(email)`) names no column:
+            // it may be over any of the table's.
+            let rule = self.hidden.iter().find(|r| {
+                if column.is_empty() {
+                    r.may_hide_in(schema, &index.table)
+                } else {
+                    r.hides(schema, &index.table, column)
+                }
+            })?;
             Some(Hidden::Ordered {
                 group: self.name.clone(),
                 rule: rule.to_string(),
-                what: format!("{}.{column}", index.table),
+                what: if column.is_empty() {
+                    format!("{} (an expression)", index.table)
+                } else {
+                    format!("{}.{column}", index.table)
+                },
                 index: index.index.clone(),
             })
         })

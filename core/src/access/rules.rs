@@ -11,11 +11,12 @@ use std::str::FromStr;
 enum Part {
     Any,
     /// Compared without regard to case, and as Unicode's confusables
-    /// skeleton: a rule hides `IBAN` on Oracle and `iban` on PostgreSQL
-    /// alike, and a column that only a quoted name tells apart by case, or
-    /// by a look-alike letter (a Cyrillic `і`), is hidden with it (the safe
-    /// side).
-    Name(String),
+    /// skeleton (kept beside it): a rule hides `IBAN` on Oracle and `iban`
+    /// on PostgreSQL alike, and a table or column that only a quoted name
+    /// tells apart by case, or by a look-alike letter (a Cyrillic `і`), is
+    /// hidden with it (the safe side). A schema is compared by its case
+    /// alone: it is the catalogue's, never the statement's.
+    Name(String, String),
 }
 
 /// `name` as compared: lower case, then its confusables skeleton.
@@ -27,10 +28,16 @@ fn comparable(name: &str) -> String {
 }
 
 impl Part {
+    fn named(name: &str) -> Self {
+        Part::Name(name.to_owned(), comparable(name))
+    }
+
     fn matches(&self, name: &str) -> bool {
         match self {
             Part::Any => true,
-            Part::Name(n) => n.eq_ignore_ascii_case(name) || comparable(n) == comparable(name),
+            Part::Name(n, skeleton) => {
+                n.eq_ignore_ascii_case(name) || *skeleton == comparable(name)
+            }
         }
     }
 }
@@ -75,7 +82,7 @@ impl FromStr for Rule {
             } else if p.chars().any(|c| c.is_whitespace() || c == '"') {
                 Err(bad(" (names are written without quotes or spaces)"))
             } else {
-                Ok(Part::Name(p.to_owned()))
+                Ok(Part::named(p))
             }
         };
         let (schema, table, column) = match parts.as_slice() {
@@ -83,7 +90,7 @@ impl FromStr for Rule {
             [schema, table, column] => (Some(part(schema)?), part(table)?, part(column)?),
             _ => return Err(bad("")),
         };
-        if table == Part::Any && column == Part::Any && schema.is_none() {
+        if table == Part::Any && column == Part::Any && matches!(schema, None | Some(Part::Any)) {
             return Err(bad(
                 " (`*.*` would hide everything; write the group no account instead)",
             ));
@@ -107,9 +114,9 @@ impl Rule {
     fn holds_table(&self, schema: Option<&str>, table: &str) -> bool {
         let schema_matches = match (&self.schema, schema) {
             (None, _) | (Some(Part::Any), _) => true,
-            (Some(Part::Name(s)), Some(given)) => s.eq_ignore_ascii_case(given),
+            (Some(Part::Name(s, _)), Some(given)) => s.eq_ignore_ascii_case(given),
             // The default schema is written without one.
-            (Some(Part::Name(_)), None) => false,
+            (Some(Part::Name(..)), None) => false,
         };
         schema_matches && self.table.matches(table)
     }
@@ -118,6 +125,11 @@ impl Rule {
     /// the default schema).
     pub fn hides(&self, schema: Option<&str>, table: &str, column: &str) -> bool {
         self.holds_table(schema, table) && self.column.matches(column)
+    }
+
+    /// Whether it may hide a column of the table (any of them).
+    pub fn may_hide_in(&self, schema: Option<&str>, table: &str) -> bool {
+        self.holds_table(schema, table)
     }
 
     /// Whether it hides the table whole (`TABLE.*`).
@@ -139,7 +151,7 @@ impl Rule {
             return Ok(());
         }
         let mut why = format!("`{self}` matches no table or column of the target");
-        if let (None, Part::Name(name), Part::Any) = (&self.schema, &self.table, &self.column)
+        if let (None, Part::Name(name, _), Part::Any) = (&self.schema, &self.table, &self.column)
             && catalog.tables.iter().any(|t| {
                 t.schema
                     .as_deref()

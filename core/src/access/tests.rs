@@ -267,3 +267,54 @@ fn what_a_prompt_shows_a_member_leaves_out_what_they_may_not_read() {
         glossary
     );
 }
+
+#[test]
+fn a_membership_of_a_group_no_longer_configured_grants_nothing() {
+    let catalog = crm();
+    let valid = validate_in(
+        "SELECT nom FROM clients",
+        &Policy::new(Dialect::Sqlite),
+        Some(&catalog),
+    )
+    .unwrap();
+    let rules = rules();
+    // "interns" was renamed: its member is not "in no group" (who reads
+    // everything here), and may read nothing.
+    assert_eq!(
+        rules
+            .access(&["interns"])
+            .judge(&valid.reach, &catalog, &views(&catalog)),
+        Err(Hidden::NoGroup)
+    );
+    assert_eq!(rules.unknown(&["interns", "sales"]), ["interns"]);
+    // Beside a configured group, it is that group that reads.
+    assert!(
+        rules
+            .access(&["interns", "sales"])
+            .judge(&valid.reach, &catalog, &views(&catalog))
+            .is_ok()
+    );
+}
+
+#[test]
+fn an_index_over_an_expression_is_hidden_when_its_table_has_a_hidden_column() {
+    let rules = rules();
+    let sales = rules.group("sales").unwrap();
+    let index = |table: &str, columns: &[&str]| crate::sql::backend::IndexRead {
+        index: "i".to_owned(),
+        schema: None,
+        table: table.to_owned(),
+        columns: columns.iter().map(|c| (*c).to_owned()).collect(),
+    };
+    assert!(sales.hides_order(&index("clients", &["iban"])).is_some());
+    assert!(
+        sales.hides_order(&index("clients", &[""])).is_some(),
+        "lower(iban), say"
+    );
+    assert!(sales.hides_order(&index("clients", &["nom"])).is_none());
+    assert!(
+        sales
+            .hides_order(&index("contracts", &["amount"]))
+            .is_none()
+    );
+}

@@ -31,14 +31,9 @@ impl Views {
     pub fn get(&self, schema: Option<&str>, name: &str) -> Option<Option<&Reach>> {
         self.read
             .iter()
-            .find(|(s, n, _)| {
-                n.eq_ignore_ascii_case(name)
-                    && match (s, schema) {
-                        (Some(s), Some(given)) => s.eq_ignore_ascii_case(given),
-                        (None, None) => true,
-                        _ => false,
-                    }
-            })
+            // Exactly: both names are the catalogue's, and a view `"Clients"`
+            // is not the table `clients`.
+            .find(|(s, n, _)| n == name && s.as_deref() == schema)
             .map(|(_, _, reach)| reach.as_ref())
     }
 

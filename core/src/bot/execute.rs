@@ -188,10 +188,10 @@ impl Bot {
         };
         // Who reads the place may read the rows too, or they go to the
         // clicker alone.
-        let redirected = if sql.results_private_in(to.place) || !sql.readers.rules.restrict() {
+        let redirected = if sql.results_private_in(to.place) || !sql.readers.restrict() {
             None
         } else {
-            self.audience_may_not_read(to, sql, judged.statement())
+            self.audience_may_not_read(to, sql, judged.statement(), group.as_deref())
                 .await
         };
         let private = sql.results_private_in(to.place) || redirected.is_some();
@@ -287,15 +287,20 @@ impl Bot {
     }
 
     /// Whether someone who reads the place (other than the clicker) may not
-    /// read what `valid` reads: `Some(why)`, `why` being what is hidden
-    /// from one of them, or `None` when the platform cannot tell who reads
-    /// it; `None` when all of them may.
+    /// read what `valid` reads, as the clicker's reading (`group`) reads it:
+    /// `Some(why)`, `why` being what is hidden from one of them (or that
+    /// they read through another account, whose grants or row-level
+    /// security may keep other rows), or `None` when the platform cannot
+    /// tell who reads it; `None` when all of them may.
     async fn audience_may_not_read(
         &self,
         to: &Listeners<'_>,
         sql: &SqlRuntime,
         valid: &crate::sql::validate::Validated,
+        group: Option<&str>,
     ) -> Option<Option<crate::access::Hidden>> {
+        let account_of = |g: Option<&str>| sql.readers.has_account(g).then(|| g.map(str::to_owned));
+        let rows_read_by = account_of(group);
         let members = match to.platform.audience(to.place).await {
             Ok(Some(members)) => members,
             // A direct conversation the platform cannot list is the
@@ -319,7 +324,10 @@ impl Bot {
                 Err(_) => return Some(None),
             };
             match sql.reading_checked(&groups, valid).await {
-                Ok(_) => {}
+                Ok((theirs, _)) if account_of(theirs.as_deref()) == rows_read_by => {}
+                Ok((theirs, _)) => {
+                    return Some(Some(crate::access::Hidden::Account { group: theirs }));
+                }
                 Err(NotReadable::Hidden(hidden)) => return Some(Some(hidden)),
                 Err(NotReadable::Unchecked) => return Some(None),
             }

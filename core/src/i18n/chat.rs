@@ -903,15 +903,22 @@ fn what_of(hidden: &crate::access::Hidden) -> String {
         crate::access::Hidden::Read { what, rule, .. } => format!("{what}, `{rule}`"),
         crate::access::Hidden::UnreadView { view, .. } => view.clone(),
         crate::access::Hidden::Ordered { what, rule, .. } => format!("{what}, `{rule}`"),
+        crate::access::Hidden::Account { group } => {
+            format!("account: {}", group.as_deref().unwrap_or("-"))
+        }
     }
 }
 
 fn hidden_en(hidden: &crate::access::Hidden) -> String {
     use crate::access::Hidden;
     match hidden {
-        Hidden::NoGroup => "Nothing was run: you are in no group, and here a person in none may \
-                            not read the data. Ask an admin to put you in one."
+        Hidden::NoGroup => "Nothing was run: you are in no group that is configured, and here \
+                            such a person may not read the data. Ask an admin to put you in one."
             .to_owned(),
+        Hidden::Account { group } => format!(
+            "Nothing was run: {} reads through another database account.",
+            group.as_deref().unwrap_or("someone in no group")
+        ),
         Hidden::Read {
             group,
             rule,
@@ -953,10 +960,14 @@ fn hidden_en(hidden: &crate::access::Hidden) -> String {
 fn hidden_fr(hidden: &crate::access::Hidden) -> String {
     use crate::access::Hidden;
     match hidden {
-        Hidden::NoGroup => "Rien n'a été exécuté : vous n'êtes dans aucun groupe, et ici personne \
-                            hors groupe ne peut lire les données. Demandez à un admin de vous en \
-                            attribuer un."
+        Hidden::NoGroup => "Rien n'a été exécuté : vous n'êtes dans aucun groupe configuré, et \
+                            ici personne hors groupe ne peut lire les données. Demandez à un admin \
+                            de vous en attribuer un."
             .to_owned(),
+        Hidden::Account { group } => format!(
+            "Rien n'a été exécuté : {} lit par un autre compte de la base.",
+            group.as_deref().unwrap_or("une personne hors groupe")
+        ),
         Hidden::Read {
             group,
             rule,

@@ -13,11 +13,6 @@ impl Directory {
         self
     }
 
-    /// The configured groups, in name order.
-    pub fn known_groups(&self) -> &[String] {
-        &self.groups
-    }
-
     /// The groups of the user `user_id`, read now, in name order.
     ///
     /// # Errors

@@ -413,6 +413,7 @@ impl SqlAnswer<'_> {
         // the example's SQL still serves the free path.
         let planless = |example: &crate::learn::examples::Example| {
             skip(example)
+                || self.runtime.hides_example(example)
                 || example.plan.as_deref().is_none_or(|p| {
                     self.runtime.judge_plan(p).is_err()
                         || (!values && !only_asked_values(p, question))

@@ -87,6 +87,20 @@ pub struct Readers {
     pub person: Option<Arc<(Vec<String>, Arc<crate::sql::schema::Catalog>)>>,
 }
 
+impl Readers {
+    /// Whether anyone reads less than the target's own account: some group
+    /// hides something or has an account of its own. Only then is the
+    /// audience of a place asked.
+    pub fn restrict(&self) -> bool {
+        self.rules.restrict() || !self.accounts.is_empty()
+    }
+
+    /// Whether `group` runs on an account of its own here.
+    pub fn has_account(&self, group: Option<&str>) -> bool {
+        group.is_some_and(|g| self.accounts.iter().any(|(name, _)| name == g))
+    }
+}
+
 /// Why a click may not run a statement for its clicker.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NotReadable {
@@ -287,7 +301,7 @@ impl SqlRuntime {
     /// [`SqlRuntime::reading`], then, for a group that hides anything, the
     /// indexes the database would read the statement through, on the
     /// account it runs as: an index over a hidden column would order the
-    /// rows by it. A plan that cannot be read is the run's to fail.
+    /// rows by it. A plan that cannot be read is not vouched for.
     ///
     /// # Errors
     /// What is hidden from them, or that it cannot be checked yet.
@@ -304,16 +318,16 @@ impl SqlRuntime {
             return Ok((group, executor));
         }
         match executor.indexes_read(valid, self.limits.timeout).await {
-            Ok(indexes) => {
-                if let Some(hidden) = indexes.iter().find_map(|i| rules.hides_order(i)) {
-                    return Err(NotReadable::Hidden(hidden));
-                }
-            }
+            Ok(indexes) => match indexes.iter().find_map(|i| rules.hides_order(i)) {
+                Some(hidden) => Err(NotReadable::Hidden(hidden)),
+                None => Ok((group, executor)),
+            },
+            // Unread, the order cannot be vouched for: not run.
             Err(e) => {
-                tracing::warn!(error = %e, "cannot read the indexes a statement is read through")
+                tracing::warn!(error = %e, "cannot read the indexes a statement is read through");
+                Err(NotReadable::Unchecked)
             }
         }
-        Ok((group, executor))
     }
 
     /// This runtime as it builds prompts for someone in `groups`: its
@@ -323,12 +337,19 @@ impl SqlRuntime {
     /// business: a click judges the clicker on the runtime itself.
     pub fn for_reader(&self, groups: &[String]) -> SqlRuntime {
         let access = self.readers.rules.access(groups);
-        if !access.restricted() {
+        // The values were read by the target's own account: someone who
+        // reads through a group's (whose grants or row-level security may
+        // keep fewer rows) is shown none.
+        let own_account = groups.iter().any(|g| self.readers.has_account(Some(g)));
+        if !access.restricted() && !own_account {
             return self.clone();
         }
         let whole = Arc::clone(&self.catalog.read().expect("never poisoned"));
         let views = self.views();
-        let shown = access.catalog_for(&whole, &views);
+        let mut shown = access.catalog_for(&whole, &views);
+        if own_account {
+            shown.values.clear();
+        }
         let glossary = self.glossary.as_ref().map(|g| {
             Arc::new(crate::learn::glossary::Glossary {
                 text: access.text_for(&g.text, &whole, &views),
@@ -340,8 +361,9 @@ impl SqlRuntime {
                 .probes(self.policy.dialect)
                 .into_iter()
                 .filter(|(_, sql)| {
-                    crate::sql::validate::validate_in(sql, &self.policy, Some(&whole))
-                        .is_ok_and(|v| !access.may_read(&v.reach, &whole, &views))
+                    // A definition that cannot be judged is not shown.
+                    !crate::sql::validate::validate_in(sql, &self.policy, Some(&whole))
+                        .is_ok_and(|v| access.may_read(&v.reach, &whole, &views))
                 })
                 .map(|(key, _)| key)
                 .collect();
@@ -352,11 +374,10 @@ impl SqlRuntime {
                 .entities
                 .iter()
                 .filter(|(_, e)| {
-                    let name = e.table.rsplit('.').next().unwrap_or(&e.table);
-                    !shown
-                        .tables
-                        .iter()
-                        .any(|t| t.name.eq_ignore_ascii_case(name))
+                    !shown.tables.iter().any(|t| {
+                        t.qualified().eq_ignore_ascii_case(&e.table)
+                            || (t.schema.is_none() && t.name.eq_ignore_ascii_case(&e.table))
+                    })
                 })
                 .map(|(name, _)| name.clone())
                 .collect();
@@ -525,11 +546,19 @@ impl SqlRuntime {
                 example.dialect, self.policy.dialect
             ));
         }
-        let valid = self.check_whole(&example.sql).map_err(|r| r.to_string())?;
-        match self.hidden_from_person(&valid) {
-            Some(hidden) => Err(hidden.to_string()),
-            None => Ok(()),
-        }
+        self.check_whole(&example.sql)
+            .map(drop)
+            .map_err(|r| r.to_string())
+    }
+
+    /// Whether the person this runtime builds prompts for may not read what
+    /// `example` reads: left out of their prompt, not set aside for all
+    /// (which [`SqlRuntime::judge_example`]'s refusal would do).
+    pub fn hides_example(&self, example: &crate::learn::examples::Example) -> bool {
+        self.readers.person.is_some()
+            && self
+                .check_whole(&example.sql)
+                .is_ok_and(|valid| self.hidden_from_person(&valid).is_some())
     }
 
     /// [`SqlRuntime::check`], against the catalogue whole in a runtime made
@@ -569,8 +598,11 @@ impl SqlRuntime {
         let examples = match &self.learning {
             Some(learning) => {
                 let check = |example: &crate::learn::examples::Example| self.judge_example(example);
+                let skip = |example: &crate::learn::examples::Example| {
+                    skip(example) || self.hides_example(example)
+                };
                 learning
-                    .pick(llm, question, self.examples_budget, &check, skip)
+                    .pick(llm, question, self.examples_budget, &check, &skip)
                     .await
             }
             None => crate::learn::Picked::default(),

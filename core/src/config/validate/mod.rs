@@ -245,7 +245,7 @@ impl Validator {
         let llm = self.llm(raw.llm);
         let conversation = self.conversation(raw.conversation);
         let access = self.access(&raw.access, &raw.groups);
-        let group_names: Vec<String> = access.groups().iter().map(|g| g.name.clone()).collect();
+        let group_names = access.group_names();
         let sql = self.sql(raw.sql, &data_dir, &group_names);
         let audit = AuditSettings {
             retention: (!raw.audit.retention.trim().is_empty())

@@ -365,16 +365,6 @@ fn temp_bytes(pid: u32) -> u64 {
         .sum()
 }
 
-/// Whether `ddl` (from `sqlite_master`) creates a view.
-fn is_view(ddl: &str) -> bool {
-    let words: Vec<String> = ddl
-        .split_whitespace()
-        .take(3)
-        .map(str::to_ascii_uppercase)
-        .collect();
-    words.first().is_some_and(|w| w == "CREATE") && words.iter().skip(1).any(|w| w == "VIEW")
-}
-
 /// The query of a `CREATE VIEW` statement as SQLite keeps it, written out
 /// by the parser; `None` when it does not parse.
 fn view_query(ddl: &str) -> Option<String> {
@@ -395,38 +385,48 @@ impl Executor for SqliteExecutor {
 
     async fn catalog(&self, _schemas: &[String]) -> Result<crate::sql::schema::Catalog, ExecError> {
         use crate::sql::schema::{Catalog, CatalogColumn, CatalogTable, ForeignKey};
-        let names: Vec<(String, Option<String>)> = sqlx::query_as(
-            "SELECT name, sql FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' ORDER BY name",
+        let names: Vec<(String, Option<String>, String)> = sqlx::query_as(
+            "SELECT name, sql, type FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' ORDER BY name",
         )
         .fetch_all(&self.pool)
         .await
         .map_err(database)?;
         let mut tables = Vec::new();
         let mut views = Vec::new();
-        for (name, ddl) in names {
-            // A view's query, for the data-access rules to follow; one that
-            // cannot be read is judged so there.
-            if let Some(ddl) = ddl.as_deref().filter(|d| is_view(d)) {
-                views.push(crate::sql::schema::ViewDefinition {
-                    schema: None,
-                    name: name.clone(),
-                    definition: view_query(ddl).unwrap_or_default(),
-                });
-            }
+        for (name, ddl, kind) in names {
+            let view = kind == "view";
             let (table_comment, column_comments) = ddl_comments(ddl.as_deref().unwrap_or_default());
             // `table_xinfo`, not `table_info`, which leaves out generated
             // columns: a statement may read them, and what it reads is
             // judged against this list. A virtual table's hidden columns
             // (hidden = 1) are the module's, not the data's.
-            let columns: Vec<(i64, String, String, i64, Option<String>, i64)> =
+            let columns: Result<Vec<(i64, String, String, i64, Option<String>, i64)>, _> =
                 sqlx::query_as(sqlx::AssertSqlSafe(format!(
                     "SELECT cid, name, type, \"notnull\", dflt_value, pk \
                      FROM pragma_table_xinfo('{}') WHERE hidden <> 1 ORDER BY cid",
                     name.replace('\'', "''")
                 )))
                 .fetch_all(&self.pool)
-                .await
-                .map_err(database)?;
+                .await;
+            let columns = match columns {
+                Ok(columns) => columns,
+                // A view over what no longer exists cannot be read by
+                // anyone: left out, not the whole catalogue.
+                Err(e) if view => {
+                    tracing::warn!(error = %e, view = %name, "a view of the target cannot be read");
+                    continue;
+                }
+                Err(e) => return Err(database(e)),
+            };
+            // A view's query, for the data-access rules to follow; one that
+            // cannot be read is judged so there.
+            if view {
+                views.push(crate::sql::schema::ViewDefinition {
+                    schema: None,
+                    name: name.clone(),
+                    definition: ddl.as_deref().and_then(view_query).unwrap_or_default(),
+                });
+            }
             let fks: Vec<(i64, i64, String, String, Option<String>)> = sqlx::query_as(
                 sqlx::AssertSqlSafe(format!(
                     "SELECT id, seq, \"table\", \"from\", \"to\" FROM pragma_foreign_key_list('{}')",
