@@ -131,19 +131,23 @@ fn hidden_columns_are_refused_however_they_are_reached() {
     );
 }
 
+/// The demo CRM whose groups hide what `groups` says, with its catalogue
+/// (and views) read under those rules.
+pub(crate) async fn demo_hiding(groups: &[(&str, &[&str])]) -> crate::execute::Demo {
+    let mut demo = crate::execute::demo().await;
+    demo.runtime.readers = Readers {
+        rules: Arc::new(rules(groups)),
+        ..Readers::default()
+    };
+    demo.runtime.refresh_catalog().await.unwrap();
+    demo
+}
+
 /// The demo CRM, with sales hiding the clients' revenue and the payments,
 /// and the harness's people: ana (1) and bob (2) executors, carl (3) a
 /// viewer, nobody in a group yet.
 async fn demo_with_groups(fake: &FakeModel) -> (crate::execute::Demo, Harness) {
-    let mut demo = crate::execute::demo().await;
-    demo.runtime.readers = Readers {
-        rules: Arc::new(rules(&[(
-            "sales",
-            &["clients.annual_revenue", "payments.*"],
-        )])),
-        ..Readers::default()
-    };
-    demo.runtime.refresh_catalog().await.unwrap();
+    let demo = demo_hiding(&[("sales", &["clients.annual_revenue", "payments.*"])]).await;
     let options = Options {
         sql: Some(demo.runtime.clone()),
         ..Options::default()
@@ -260,11 +264,12 @@ async fn a_result_someone_in_the_place_may_not_read_goes_to_the_clicker_alone() 
         .set_group("carl", "sales", true, Actor::cli())
         .await
         .unwrap();
-    // The channel is read by ana, bob and carl (in sales).
-    h.platform
-        .set_audience("1100", vec![who(1), who(2), who(3)]);
+    // Asked where ana and bob read; carl (in sales) joins before the click.
+    h.platform.set_audience("1100", vec![who(1), who(2)]);
     h.ask(2, "Le chiffre d'affaires des clients de Lyon ?")
         .await;
+    h.platform
+        .set_audience("1100", vec![who(1), who(2), who(3)]);
     click(&h, 2).await;
     let private = h.said_privately(2);
     assert!(
@@ -796,4 +801,36 @@ async fn rows_read_with_one_account_are_not_posted_where_another_accounts_reader
         !h.answers().iter().any(|(_, t)| t.contains("```text")),
         "no rows in the place"
     );
+}
+
+/// The answer to a question asked in a room is read by the whole room: its
+/// prompt holds what everyone there may read, and a statement someone
+/// there may not read is not offered in it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_question_asked_in_a_room_is_answered_for_everyone_who_reads_it() {
+    let fake = FakeModel::start(&[MODEL]).await;
+    fake.then(Script::answer(REVENUE));
+    fake.then(Script::answer(REVENUE));
+    let (_demo, h) = demo_with_groups(&fake).await;
+    h.directory
+        .set_group("carl", "sales", true, Actor::cli())
+        .await
+        .unwrap();
+    // bob, in no group, asks where carl (sales) reads.
+    h.platform.set_audience("1100", vec![who(2), who(3)]);
+    h.ask(2, "Le chiffre d'affaires des clients de Lyon ?")
+        .await;
+    let prompt = fake.requests()[0]["messages"].to_string();
+    assert!(!prompt.contains("annual_revenue"), "{prompt}");
+    assert!(prompt.contains("TABLE clients ("), "{prompt}");
+    let offered = h.platform.actions().into_iter().any(|a| {
+        matches!(
+            a.action,
+            OutboundAction::ShowControl {
+                control: ControlKind::Execute { .. },
+                ..
+            }
+        )
+    });
+    assert!(!offered, "not offered where carl reads");
 }

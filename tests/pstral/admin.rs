@@ -1158,3 +1158,81 @@ async fn admins_store_list_and_remove_examples_through_the_api_judged_and_audite
     assert_eq!(app.get("/api/examples", None).await.status(), 401);
     app.stop().await;
 }
+
+/// Groups through the API: joined and left in one PATCH with the rest
+/// (a group not configured refused before anything changes), and what a
+/// person may read said, audited as a read.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn groups_are_joined_through_the_api_and_what_a_person_may_read_is_said() {
+    let db = TestDb::sqlite().await;
+    let fake = FakeModel::start(&["qwen2.5-coder:7b"]).await;
+    let endpoint = EndpointSettings::ollama(url::Url::parse(&format!("{}/", fake.url())).unwrap());
+    let app = start_configured(&db, vec![endpoint], |s| {
+        s.access = pstral_core::access::Rules::new(
+            vec![pstral_core::access::Group {
+                name: "sales".to_owned(),
+                description: "Sales".to_owned(),
+                hidden: vec!["clients.annual_revenue".parse().unwrap()],
+            }],
+            pstral_core::access::Ungrouped::Everything,
+        );
+    })
+    .await;
+    let token = admin_token(&db, "ana", None).await;
+    let created = app
+        .http
+        .post(app.url("/api/users"))
+        .bearer_auth(&token)
+        .json(&json!({"name": "zoe", "role": "executor"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let patch = |body: Value| {
+        app.http
+            .patch(app.url("/api/users/zoe"))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+    };
+    // An unknown group: 400, and the role asked beside it is not applied.
+    let refused = patch(json!({"role": "viewer", "join": ["finance"]}))
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 400);
+    let changed: Value = patch(json!({"join": ["sales"]}))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(changed["groups"], json!(["sales"]));
+    assert_eq!(changed["role"], "executor");
+
+    let access: Value = app
+        .get("/api/users/zoe/access", Some(&token))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(access["groups"], json!(["sales"]));
+    assert_eq!(access["readings"][0]["group"], "sales");
+    assert_eq!(
+        access["readings"][0]["hidden"],
+        json!(["clients.annual_revenue"])
+    );
+    assert_eq!(access["readings"][0]["account"], "the target's");
+    let reads = crate::support::audited(&Audit::new(db.store.clone()), "admin_read").await;
+    assert!(
+        reads.iter().any(|r| r["action"] == "user_access"),
+        "{reads:#?}"
+    );
+
+    let left: Value = patch(json!({"leave": ["sales"]}))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(left["groups"], json!([]));
+}

@@ -908,19 +908,7 @@ async fn a_result_someone_who_views_the_channel_may_not_read_goes_to_the_clicker
     const SALES_ROLE: u64 = 600_000_000_000_000_777;
     let ollama = FakeModel::start(&[MODEL]).await;
     ollama.then(Script::answer(SQL_ANSWER));
-    let mut demo = crate::execute::demo().await;
-    demo.runtime.readers = pstral_core::sql_target::Readers {
-        rules: Arc::new(pstral_core::access::Rules::new(
-            vec![pstral_core::access::Group {
-                name: "sales".to_owned(),
-                description: String::new(),
-                hidden: vec!["clients.city".parse().unwrap()],
-            }],
-            pstral_core::access::Ungrouped::Everything,
-        )),
-        ..Default::default()
-    };
-    demo.runtime.refresh_catalog().await.unwrap();
+    let demo = crate::access::demo_hiding(&[("sales", &["clients.city"])]).await;
     let options = Options {
         sql: Some(demo.runtime.clone()),
         ..Options::default()
@@ -930,11 +918,15 @@ async fn a_result_someone_who_views_the_channel_may_not_read_goes_to_the_clicker
         .set_group("carl", "sales", true, Actor::cli())
         .await
         .unwrap();
+    // Asked while ana and dana view the channel; carl (sales) is given a
+    // role that views it before the click.
+    c.discord
+        .members(&[(ANA, &[]), (DANA, &[])], &[(SALES_ROLE, SEND_MESSAGES)]);
+    let (message, custom_id) = offered(&c).await;
     c.discord.members(
         &[(ANA, &[]), (CARL, &[SALES_ROLE]), (DANA, &[])],
         &[(SALES_ROLE, SEND_MESSAGES)],
     );
-    let (message, custom_id) = offered(&c).await;
     let token = c.discord.click(ANA, id_of(&message), &custom_id);
     c.discord
         .wait_until("the place told where the results went", |d| {
@@ -985,19 +977,7 @@ async fn a_result_someone_who_views_the_channel_may_not_read_goes_to_the_clicker
 async fn without_the_members_intent_results_under_rules_go_to_the_clicker() {
     let ollama = FakeModel::start(&[MODEL]).await;
     ollama.then(Script::answer(SQL_ANSWER));
-    let mut demo = crate::execute::demo().await;
-    demo.runtime.readers = pstral_core::sql_target::Readers {
-        rules: Arc::new(pstral_core::access::Rules::new(
-            vec![pstral_core::access::Group {
-                name: "sales".to_owned(),
-                description: String::new(),
-                hidden: vec!["clients.siret".parse().unwrap()],
-            }],
-            pstral_core::access::Ungrouped::Everything,
-        )),
-        ..Default::default()
-    };
-    demo.runtime.refresh_catalog().await.unwrap();
+    let demo = crate::access::demo_hiding(&[("sales", &["clients.siret"])]).await;
     let options = Options {
         sql: Some(demo.runtime.clone()),
         ..Options::default()

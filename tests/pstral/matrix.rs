@@ -422,25 +422,13 @@ async fn execute_by_reaction_returns_the_table_and_files_and_a_viewer_runs_nothi
     bot.stop().await;
 }
 
-/// sales may not read the clients' revenue; carl is in sales and in the
-/// room: ana's result goes to her alone, and the room reads only where it
-/// went and why.
+/// sales may not read the clients' revenue; carl, in sales, joins the room
+/// after ana asked: her result goes to her alone, and the room reads only
+/// where it went and why.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_result_a_room_member_may_not_read_goes_privately_to_the_clicker() {
     let ollama = FakeModel::start(&[MODEL]).await;
-    let mut demo = crate::execute::demo().await;
-    demo.runtime.readers = pstral_core::sql_target::Readers {
-        rules: std::sync::Arc::new(pstral_core::access::Rules::new(
-            vec![pstral_core::access::Group {
-                name: "sales".to_owned(),
-                description: String::new(),
-                hidden: vec!["clients.annual_revenue".parse().unwrap()],
-            }],
-            pstral_core::access::Ungrouped::Everything,
-        )),
-        ..Default::default()
-    };
-    demo.runtime.refresh_catalog().await.unwrap();
+    let demo = crate::access::demo_hiding(&[("sales", &["clients.annual_revenue"])]).await;
     let options = Options {
         sql: Some(demo.runtime.clone()),
         ..Options::default()
@@ -454,8 +442,9 @@ async fn a_result_a_room_member_may_not_read_goes_privately_to_the_clicker() {
         .set_group("carl", "sales", true, Actor::cli())
         .await
         .unwrap();
+    // Asked where ana and the bot read; carl (sales) is invited before the
+    // click: the room that gained a member does not get the rows.
     let room = ana.room_with(&bot.user, false).await;
-    let _carl_room = ana.invite(&room, &carl).await;
     ollama.then(Script::answer(
         "```sql\nSELECT company, annual_revenue FROM clients WHERE city = 'Lyon' ORDER BY company\n```",
     ));
@@ -480,6 +469,7 @@ async fn a_result_a_room_member_may_not_read_goes_privately_to_the_clicker() {
         .find(|(_, t)| t.contains("SELECT company"))
         .unwrap()
         .0;
+    let _carl_room = ana.invite(&room, &carl).await;
     ana.react(&room, &answer, "▶️").await;
     ana.wait_for("the rows, privately", |seen| {
         seen.iter().any(|s| {

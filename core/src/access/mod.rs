@@ -24,6 +24,7 @@ mod views;
 
 use std::fmt;
 
+pub use prompt::both;
 pub use rules::{BadRule, Rule};
 pub use views::Views;
 

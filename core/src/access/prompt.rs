@@ -113,6 +113,30 @@ impl Access<'_> {
     }
 }
 
+/// What two people may both see of a catalogue: the tables and columns
+/// that both `a` and `b` (each [`Access::catalog_for`] of one catalogue)
+/// keep, with the values and keys of those.
+pub fn both(a: &Catalog, b: &Catalog) -> Catalog {
+    let mut kept = a.clone();
+    kept.tables.retain_mut(|t| {
+        let Some(theirs) = b
+            .tables
+            .iter()
+            .find(|o| o.schema == t.schema && o.name == t.name)
+        else {
+            return false;
+        };
+        t.columns
+            .retain(|c| theirs.columns.iter().any(|o| o.name == c.name));
+        t.primary_key.retain(|c| theirs.primary_key.contains(c));
+        t.foreign_keys.retain(|fk| theirs.foreign_keys.contains(fk));
+        !t.columns.is_empty()
+    });
+    kept.values.retain(|v| b.values.contains(v));
+    kept.views.retain(|v| b.views.contains(v));
+    kept
+}
+
 /// Whether `line` names one of `names` (lower case), as a word or as
 /// `word.word` (`clients.iban`, `crm.clients`).
 fn names_any(line: &str, names: &HashSet<String>) -> bool {

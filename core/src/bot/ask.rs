@@ -74,6 +74,39 @@ impl<'a> Asking<'a> {
 }
 
 impl Bot {
+    /// The groups of each person who reads the answer to a question: the
+    /// asker's, then, in a place others read and while some group reads
+    /// less than the target's account, each reader's the platform lists
+    /// (someone not linked is in no group). A place whose readers cannot be
+    /// listed is answered for the asker (its rows, when run, go privately).
+    async fn readers_of(
+        &self,
+        platform: &dyn ChatPlatform,
+        asker: &PlatformIdentity,
+        place: &Place,
+        user: i64,
+        runtime: &crate::sql_target::SqlRuntime,
+    ) -> Result<Vec<Vec<String>>, crate::identity::IdentityError> {
+        let directory = &self.parts().directory;
+        let mut people = vec![directory.groups_of(user).await?];
+        if place.private || !runtime.readers.restrict() {
+            return Ok(people);
+        }
+        let Ok(Some(members)) = platform.audience(place).await else {
+            return Ok(people);
+        };
+        for member in members.iter().filter(|m| *m != asker) {
+            let groups = match directory.user_of(member).await? {
+                Some(reader) => directory.groups_of(reader.id).await?,
+                None => Vec::new(),
+            };
+            if !people.contains(&groups) {
+                people.push(groups);
+            }
+        }
+        Ok(people)
+    }
+
     pub(super) async fn question(&self, platform: &dyn ChatPlatform, q: Question<'_>) {
         let place = &q.message.place;
         let to = Listeners::everyone(platform, q.author, place, Some(q.message.id.as_str()));
@@ -87,10 +120,13 @@ impl Bot {
         // The target as this person may see it: what their groups hide is
         // left out of the prompt, and not offered.
         let reader = match (&self.parts().sql, conversation.mode) {
-            (Ok(runtime), Mode::Sql) => match self.parts().directory.groups_of(user.id).await {
-                Ok(groups) => Some(runtime.for_reader(&groups)),
+            (Ok(runtime), Mode::Sql) => match self
+                .readers_of(platform, q.author, place, user.id, runtime)
+                .await
+            {
+                Ok(people) => Some(runtime.for_readers(&people)),
                 Err(e) => {
-                    let reply = Reply::unrecorded("read the asker's groups")(e);
+                    let reply = Reply::unrecorded("read the groups of who reads the answer")(e);
                     self.report(&to, reply).await;
                     return;
                 }

@@ -82,10 +82,14 @@ pub struct Readers {
     pub accounts: Vec<(String, Arc<dyn crate::sql::backend::Executor>)>,
     /// The catalogue's views, as last read.
     pub views: Arc<std::sync::RwLock<Arc<crate::access::Views>>>,
-    /// The groups of the person this runtime builds prompts for, and the
-    /// catalogue whole (the runtime's own is what they may see).
-    pub person: Option<Arc<(Vec<String>, Arc<crate::sql::schema::Catalog>)>>,
+    /// Whom this runtime builds prompts for ([`SqlRuntime::for_readers`]).
+    pub person: Option<Arc<Readership>>,
 }
+
+/// The groups of each person a runtime builds prompts for (the asker, and
+/// the readers of the place), and the catalogue whole (the runtime's own is
+/// what they may all see).
+pub type Readership = (Vec<Vec<String>>, Arc<crate::sql::schema::Catalog>);
 
 impl Readers {
     /// Whether anyone reads less than the target's own account: some group
@@ -336,23 +340,43 @@ impl SqlRuntime {
     /// reads what they may not is not offered to them. Running is not its
     /// business: a click judges the clicker on the runtime itself.
     pub fn for_reader(&self, groups: &[String]) -> SqlRuntime {
-        let access = self.readers.rules.access(groups);
+        self.for_readers(&[groups.to_vec()])
+    }
+
+    /// [`SqlRuntime::for_reader`] for several people at once, each by
+    /// their groups: what everyone of them may read (the readers of a
+    /// room, whose answer they all read).
+    pub fn for_readers(&self, people: &[Vec<String>]) -> SqlRuntime {
+        let accesses: Vec<crate::access::Access<'_>> = people
+            .iter()
+            .map(|groups| self.readers.rules.access(groups))
+            .collect();
         // The values were read by the target's own account: someone who
         // reads through a group's (whose grants or row-level security may
         // keep fewer rows) is shown none.
-        let own_account = groups.iter().any(|g| self.readers.has_account(Some(g)));
-        if !access.restricted() && !own_account {
+        let own_account = people
+            .iter()
+            .flatten()
+            .any(|g| self.readers.has_account(Some(g)));
+        if !accesses.iter().any(crate::access::Access::restricted) && !own_account {
             return self.clone();
         }
         let whole = Arc::clone(&self.catalog.read().expect("never poisoned"));
         let views = self.views();
-        let mut shown = access.catalog_for(&whole, &views);
+        let mut shown = accesses
+            .iter()
+            .map(|access| access.catalog_for(&whole, &views))
+            .reduce(|kept, theirs| crate::access::both(&kept, &theirs))
+            .unwrap_or_default();
         if own_account {
             shown.values.clear();
         }
         let glossary = self.glossary.as_ref().map(|g| {
+            let text = accesses.iter().fold(g.text.clone(), |text, access| {
+                access.text_for(&text, &whole, &views)
+            });
             Arc::new(crate::learn::glossary::Glossary {
-                text: access.text_for(&g.text, &whole, &views),
+                text,
                 ..(**g).clone()
             })
         });
@@ -362,8 +386,13 @@ impl SqlRuntime {
                 .into_iter()
                 .filter(|(_, sql)| {
                     // A definition that cannot be judged is not shown.
-                    !crate::sql::validate::validate_in(sql, &self.policy, Some(&whole))
-                        .is_ok_and(|v| access.may_read(&v.reach, &whole, &views))
+                    !crate::sql::validate::validate_in(sql, &self.policy, Some(&whole)).is_ok_and(
+                        |v| {
+                            accesses
+                                .iter()
+                                .all(|a| a.may_read(&v.reach, &whole, &views))
+                        },
+                    )
                 })
                 .map(|(key, _)| key)
                 .collect();
@@ -423,7 +452,7 @@ impl SqlRuntime {
             glossary,
             semantic: Arc::new(std::sync::RwLock::new(semantic)),
             readers: Readers {
-                person: Some(Arc::new((groups.to_vec(), whole))),
+                person: Some(Arc::new((people.to_vec(), whole))),
                 ..self.readers.clone()
             },
             ..self.clone()
@@ -436,9 +465,15 @@ impl SqlRuntime {
         &self,
         valid: &crate::sql::validate::Validated,
     ) -> Option<crate::access::Hidden> {
-        let (groups, whole) = &**self.readers.person.as_ref()?;
-        let access = self.readers.rules.access(groups);
-        access.judge(&valid.reach, whole, &self.views()).err()
+        let (people, whole) = &**self.readers.person.as_ref()?;
+        let views = self.views();
+        people.iter().find_map(|groups| {
+            self.readers
+                .rules
+                .access(groups)
+                .judge(&valid.reach, whole, &views)
+                .err()
+        })
     }
 
     /// Whether results of a query run in `place` go to the clicker alone.
