@@ -25,7 +25,10 @@ pub struct Cli {
     #[arg(long, global = true, value_parser = PossibleValuesParser::new(["human", "json"]).try_map(|s| s.parse::<LogFormat>()))]
     pub log_format: Option<LogFormat>,
     /// Who is acting, for the audit of what this command does (default:
-    /// the OS account it runs as).
+    /// the OS account it runs as). With `sql check`, `sql offer` and `sql
+    /// run`, a user of Pstral whose click is judged: their groups' rules
+    /// and account apply (without it, the operator reads with the target's
+    /// account).
     #[arg(long = "as", global = true, value_name = "NAME")]
     pub acting_as: Option<String>,
     #[command(subcommand)]

@@ -148,10 +148,10 @@ async fn dispatch(
             None => Ok(sql::sql_check(&settings, dialect, &file)),
         },
         Command::Sql(SqlCommand::Run { target, file }) => {
-            sql::sql_run(&settings, target, &file).await
+            sql::sql_run(&settings, target, &file, acting_as.as_deref()).await
         }
         Command::Sql(SqlCommand::Offer { target, file }) => {
-            sql::offer(&settings, target, &file).await
+            sql::offer(&settings, target, &file, acting_as.as_deref()).await
         }
         Command::Sql(SqlCommand::Schema { target, question }) => {
             sql::schema(&settings, target, question).await

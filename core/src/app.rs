@@ -132,20 +132,9 @@ pub async fn sql_runtime(
     // members runs as it.
     let mut accounts = Vec::new();
     for (group, kind) in &target.accounts {
-        let account = crate::sql::Target {
-            kind: kind.clone(),
-            ..target.clone()
-        };
-        let opened = crate::sql::open_target(&account, &settings.sql.policy.allowed_schemas)
+        let (opened, warned) = open_account(settings, target, kind)
             .await
             .map_err(|e| format!("group {group}'s account: {e}"))?;
-        let warned = account_warnings(
-            opened.as_ref(),
-            &settings.sql.policy.allowed_schemas,
-            settings.sql.allow_privileged_account,
-        )
-        .await
-        .map_err(|e| format!("group {group}'s account: {e}"))?;
         for warning in &warned {
             notice(&format!(
                 "⚠️  Target {}, group {group}'s account: {warning}.",
@@ -301,9 +290,35 @@ pub fn today_of(target: &crate::sql::Target) -> Option<chrono::NaiveDate> {
         .or_else(|| target.demo_file().map(|_| crate::sql::demo::today()))
 }
 
+/// A group's own account on `target`, opened and checked like the
+/// target's: the account, and what to warn of.
+///
+/// # Errors
+/// Why it cannot be opened, or why its rights refuse it.
+async fn open_account(
+    settings: &Settings,
+    target: &crate::sql::Target,
+    kind: &crate::sql::TargetKind,
+) -> Result<(Arc<dyn crate::sql::backend::Executor>, Vec<String>), String> {
+    let account = crate::sql::Target {
+        kind: kind.clone(),
+        ..target.clone()
+    };
+    let opened = crate::sql::open_target(&account, &settings.sql.policy.allowed_schemas)
+        .await
+        .map_err(|e| format!("cannot be opened: {e}"))?;
+    let warnings = account_warnings(
+        opened.as_ref(),
+        &settings.sql.policy.allowed_schemas,
+        settings.sql.allow_privileged_account,
+    )
+    .await?;
+    Ok((opened, warnings))
+}
+
 /// The data-access rules held against the target's live catalogue, for
 /// `pstral check`: each group's account opened and checked like the
-/// target's, each rule matching something, each view followed. Returns the
+/// target's, each rule matching something, each view and generated column followed. Returns the
 /// summary's lines and the problems (each naming its key).
 ///
 /// # Errors
@@ -317,33 +332,20 @@ pub async fn check_access(settings: &Settings) -> Result<(Vec<String>, Vec<Strin
     let mut lines = Vec::new();
     let mut problems = Vec::new();
     for (group, kind) in &target.accounts {
-        let account = crate::sql::Target {
-            kind: kind.clone(),
-            ..target.clone()
-        };
         let key = format!("sql.targets.{}.accounts ({group})", target.name);
-        match crate::sql::open_target(&account, &settings.sql.policy.allowed_schemas).await {
-            Ok(opened) => match account_warnings(
-                opened.as_ref(),
-                &settings.sql.policy.allowed_schemas,
-                settings.sql.allow_privileged_account,
-            )
-            .await
-            {
-                Ok(warnings) => {
-                    lines.push(format!(
-                        "  group:     {group} runs as its own account on {}",
-                        target.name
-                    ));
-                    lines.extend(
-                        warnings
-                            .into_iter()
-                            .map(|w| format!("  warning:   {group}'s account: {w}")),
-                    );
-                }
-                Err(reason) => problems.push(format!("{key}: {reason}")),
-            },
-            Err(e) => problems.push(format!("{key}: cannot be opened: {e}")),
+        match open_account(settings, target, kind).await {
+            Ok((_, warnings)) => {
+                lines.push(format!(
+                    "  group:     {group} runs as its own account on {}",
+                    target.name
+                ));
+                lines.extend(
+                    warnings
+                        .into_iter()
+                        .map(|w| format!("  warning:   {group}'s account: {w}")),
+                );
+            }
+            Err(reason) => problems.push(format!("{key}: {reason}")),
         }
     }
     let executor = crate::sql::open_target(target, &settings.sql.policy.allowed_schemas)
@@ -377,15 +379,16 @@ pub async fn check_access(settings: &Settings) -> Result<(Vec<String>, Vec<Strin
             }
         ));
     }
-    let views = crate::access::Views::read(&catalog, &|sql| {
+    let derived = crate::access::Derived::read(&catalog, &|sql| {
         crate::sql::validate::validate_in(sql, &settings.sql.policy, Some(&catalog))
             .ok()
             .map(|v| v.reach)
     });
-    let unread = views.unread();
+    let unread = derived.unread();
     if !unread.is_empty() && rules.restrict() {
         lines.push(format!(
-            "  warning:   views refused to groups with hidden columns (their definitions cannot be followed): {}",
+            "  warning:   refused to groups with hidden columns, as they cannot be followed to what they read \
+             (views, generated columns, virtual tables): {}",
             unread.join(", ")
         ));
     }

@@ -26,7 +26,7 @@ fn catalog() -> Catalog {
             foreign_keys: Vec::new(),
         }],
         values: Vec::new(),
-        views: Vec::new(),
+        ..Default::default()
     }
 }
 

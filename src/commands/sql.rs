@@ -69,24 +69,11 @@ pub(crate) async fn sql_check_as(
     let text = statement(file)?;
     let settings = for_target(settings, target.as_deref())?;
     let store = open(&settings).await?;
-    let directory = pstral_core::identity::Directory::new(
-        store.clone(),
-        settings.identity.clone(),
-        &crate::platforms::identity_syntaxes(),
-    );
-    let found = directory.user(user).await;
-    let groups = match &found {
-        Ok(Some(u)) => directory.groups_of(u.id).await,
-        Ok(None) => Ok(Vec::new()),
-        Err(_) => Ok(Vec::new()),
-    };
+    let found = person(&settings, &store, user).await;
     let runtime =
         pstral_core::app::sql_runtime(&settings, &store, &|note| eprintln!("{note}")).await;
     store.close().await;
-    let Some(user) = found? else {
-        anyhow::bail!("there is no user named {user:?}");
-    };
-    let groups = groups?;
+    let (user, groups) = found?;
     let runtime =
         runtime.map_err(|reason| anyhow::anyhow!("the target cannot be used: {reason}"))?;
     let valid = match runtime.check(&text) {
@@ -134,17 +121,32 @@ pub(crate) async fn sql_check_as(
             }
             Ok(ExitCode::SUCCESS)
         }
-        Err(pstral_core::sql_target::NotReadable::Hidden(hidden)) => {
-            println!("refused: {}", pstral_chat::printable(&hidden.to_string()));
-            Ok(ExitCode::FAILURE)
-        }
-        Err(pstral_core::sql_target::NotReadable::Unchecked) => {
-            println!(
-                "refused: the target's catalogue could not be read, so the rules cannot be checked"
-            );
+        Err(not) => {
+            println!("refused: {}", pstral_chat::printable(&not.to_string()));
             Ok(ExitCode::FAILURE)
         }
     }
+}
+
+/// The user `--as` names and their groups now, from the own database.
+async fn person(
+    settings: &Settings,
+    store: &pstral_core::store::Store,
+    name: &str,
+) -> anyhow::Result<(pstral_core::identity::User, Vec<String>)> {
+    let directory = pstral_core::identity::Directory::new(
+        store.clone(),
+        settings.identity.clone(),
+        &crate::platforms::identity_syntaxes(),
+    );
+    let Some(user) = directory.user(name).await? else {
+        anyhow::bail!(
+            "there is no user named {name:?} (with --as, the statement is judged for that user's \
+             groups; without it, the operator reads with the target's account)"
+        );
+    };
+    let groups = directory.groups_of(user.id).await?;
+    Ok((user, groups))
 }
 
 /// The statement in `file`, or on standard input for `-`.
@@ -165,15 +167,27 @@ fn statement(file: &Path) -> anyhow::Result<String> {
 /// `pstral sql offer`: the offer's checks on one statement, as the chat
 /// makes them on a model's answer (the form, the catalogue, the target's
 /// EXPLAIN and its estimate), without the conversation, the audit or the
-/// run.
+/// run. With `--as USER`, as the answer to USER's question would be: a
+/// statement reading what their groups hide is not offered.
 pub(crate) async fn offer(
     settings: &Settings,
     target: Option<String>,
     file: &Path,
+    as_user: Option<&str>,
 ) -> anyhow::Result<ExitCode> {
     let text = statement(file)?;
     let settings = for_target(settings, target.as_deref())?;
     let store = open(&settings).await?;
+    let groups = match as_user {
+        Some(user) => match person(&settings, &store, user).await {
+            Ok((_, groups)) => Some(groups),
+            Err(e) => {
+                store.close().await;
+                return Err(e);
+            }
+        },
+        None => None,
+    };
     let runtime =
         match pstral_core::app::sql_runtime(&settings, &store, &|note| eprintln!("{note}")).await {
             Ok(runtime) => runtime,
@@ -182,6 +196,10 @@ pub(crate) async fn offer(
                 anyhow::bail!("the target cannot be used: {reason}");
             }
         };
+    let runtime = match &groups {
+        Some(groups) => runtime.for_reader(groups),
+        None => runtime,
+    };
     let judged = runtime
         .judge_block(&text, 1, settings.general.language)
         .await;
@@ -201,14 +219,19 @@ pub(crate) async fn offer(
     }
 }
 
-/// `pstral sql run`: for operators, the same path as a click in the chat.
+/// `pstral sql run`: for operators, the same path as a click in the chat,
+/// with the target's account; with `--as USER`, USER's click.
 pub(crate) async fn sql_run(
     settings: &Settings,
     target: Option<String>,
     file: &Path,
+    as_user: Option<&str>,
 ) -> anyhow::Result<ExitCode> {
     let text = statement(file)?;
     let settings = for_target(settings, target.as_deref())?;
+    if let Some(user) = as_user {
+        return sql_run_as(&settings, user, &text).await;
+    }
     let target = &settings.sql.target;
     let name = target.name.clone();
     let policy = settings.sql.policy.clone();
@@ -242,20 +265,81 @@ pub(crate) async fn sql_run(
         }
     };
     let store = open(&settings).await?;
+    let runner = match executor {
+        Ok(ref executor) => Ok(executor.as_ref()),
+        Err(e) => Err(e),
+    };
+    let about = json!({"target": name, "via": "cli"});
+    let result = run_to_stdout(&store, about, judged, runner, settings.sql.limits).await;
+    store.close().await;
+    result
+}
+
+/// `pstral --as USER sql run`: USER's click from the terminal, judged for
+/// their groups now and run with their group's account; a refusal is
+/// audited with its rule, as the chat's is.
+async fn sql_run_as(settings: &Settings, user: &str, text: &str) -> anyhow::Result<ExitCode> {
+    let store = open(settings).await?;
+    let result = async {
+        let (user, groups) = person(settings, &store, user).await?;
+        let runtime = pstral_core::app::sql_runtime(settings, &store, &|note| eprintln!("{note}"))
+            .await
+            .map_err(|reason| anyhow::anyhow!("the target cannot be used: {reason}"))?;
+        let catalog = runtime.known_catalog();
+        let judged = match judge(text, &runtime.policy, catalog.as_deref()) {
+            Ok(judged) => judged,
+            Err(refusal) => {
+                eprintln!("refused: {}", pstral_chat::printable(&refusal.to_string()));
+                return Ok(ExitCode::FAILURE);
+            }
+        };
+        let audit = Audit::new(store.clone());
+        let (group, executor) = match runtime.reading_checked(&groups, judged.statement()).await {
+            Ok(reading) => reading,
+            Err(not) => {
+                let event = pstral_core::audit::NewEvent::new(
+                    pstral_core::audit::EventKind::AccessRefused,
+                    Actor::cli(),
+                    json!({"reason": "hidden", "rule": not.rule(), "group": not.group(),
+                           "user": user.name, "via": "cli", "text": judged.statement().text}),
+                );
+                audit
+                    .append(event)
+                    .await
+                    .context("cannot record the refusal")?;
+                eprintln!("refused: {}", pstral_chat::printable(&not.to_string()));
+                return Ok(ExitCode::FAILURE);
+            }
+        };
+        let about =
+            json!({"target": runtime.target, "via": "cli", "user": user.name, "group": group});
+        run_to_stdout(&store, about, judged, Ok(executor.as_ref()), runtime.limits).await
+    }
+    .await;
+    store.close().await;
+    result
+}
+
+/// Records the request, runs it, writes the rows as CSV on standard output
+/// and the outcome on standard error, and records the result.
+async fn run_to_stdout(
+    store: &pstral_core::store::Store,
+    about: serde_json::Value,
+    judged: pstral_core::sql::execute::Judged,
+    runner: Result<&dyn pstral_core::sql::backend::Executor, pstral_core::sql::backend::ExecError>,
+    limits: pstral_core::sql::backend::Limits,
+) -> anyhow::Result<ExitCode> {
     let audit = Audit::new(store.clone());
     let execution = Execution {
         audit: &audit,
         actor: Actor::cli(),
         place: None,
-        about: json!({"target": name, "via": "cli"}),
+        about,
     };
-    let approved = match execution.request(judged).await {
-        Ok(approved) => approved,
-        Err(e) => {
-            store.close().await;
-            return Err(e).context("cannot record the execution, so it was not done");
-        }
-    };
+    let approved = execution
+        .request(judged)
+        .await
+        .context("cannot record the execution, so it was not done")?;
     // Into a file or a pipe the rows go byte for byte; on a terminal they
     // are held (the result's byte cap bounds them) and shown with their
     // escapes written out, as a cell may hold anything the database does.
@@ -265,17 +349,12 @@ pub(crate) async fn sql_run(
         Rows::Out(std::io::BufWriter::new(std::io::stdout()))
     };
     let mut csv = pstral_core::sql::render::CsvSink::new(out, false)?;
-    let runner = match executor {
-        Ok(ref executor) => Ok(executor.as_ref()),
-        Err(e) => Err(e),
-    };
-    let executed = approved.run(runner, settings.sql.limits, &mut csv).await;
+    let executed = approved.run(runner, limits, &mut csv).await;
     let written = csv.finish()?;
     if let Rows::Held(rows) = written {
         let rows = String::from_utf8_lossy(&rows).replace("\r\n", "\n");
         print!("{}", pstral_chat::printable(&rows));
     }
-    store.close().await;
     executed
         .recorded
         .context("cannot record the execution's result")?;

@@ -7,10 +7,12 @@
 use std::sync::Arc;
 
 use pstral_chat::{ControlKind, InboundEvent, MessageRef, OutboundAction};
-use pstral_core::access::{Group, Hidden, Rules, Ungrouped, Views};
+use pstral_core::access::{Derived, Group, Hidden, Rules, Ungrouped};
 use pstral_core::audit::Actor;
 use pstral_core::sql::Dialect;
-use pstral_core::sql::schema::{Catalog, CatalogColumn, CatalogTable, ViewDefinition};
+use pstral_core::sql::schema::{
+    Catalog, CatalogColumn, CatalogTable, GeneratedColumn, StoredOrder, TableName, ViewDefinition,
+};
 use pstral_core::sql::validate::{Policy, validate_in};
 use pstral_core::sql_target::{NotReadable, Readers, SqlRuntime};
 
@@ -58,8 +60,29 @@ fn catalog(dialect: Dialect) -> Catalog {
             table("suppliers", &["id", "nom", "iban"]),
             table("v_clients", &["id", "nom", "iban"]),
             table("v_names", &["id", "nom"]),
+            table("payroll", &["id", "nom", "salary", "band"]),
+            table("clients_fts", &["nom", "iban"]),
+            table("pay_scale", &["salary", "grade"]),
         ],
         values: Vec::new(),
+        // `band` is computed from the salary; `clients_fts` is a full-text
+        // index SQLite fills from clients; `pay_scale` is stored in the
+        // order of a salary (its key, not named `id` here).
+        generated: vec![GeneratedColumn {
+            schema: None,
+            table: fold("payroll"),
+            column: fold("band"),
+            expression: format!("{} / 1000", fold("salary")),
+        }],
+        filled: vec![TableName {
+            schema: None,
+            name: fold("clients_fts"),
+        }],
+        stored_in_order: vec![StoredOrder {
+            schema: None,
+            table: fold("pay_scale"),
+            columns: vec![fold("salary")],
+        }],
         views: vec![
             ViewDefinition {
                 schema: None,
@@ -72,6 +95,7 @@ fn catalog(dialect: Dialect) -> Catalog {
                 definition: "SELECT id, nom FROM clients WHERE region IS NOT NULL".to_owned(),
             },
         ],
+        ..Default::default()
     }
 }
 
@@ -80,7 +104,7 @@ fn catalog(dialect: Dialect) -> Catalog {
 fn judged(dialect: Dialect, sql: &str) -> Result<Option<String>, String> {
     let catalog = catalog(dialect);
     let policy = Policy::new(dialect);
-    let views = Views::read(&catalog, &|d| {
+    let derived = Derived::read(&catalog, &|d| {
         validate_in(d, &policy, Some(&catalog))
             .ok()
             .map(|v| v.reach)
@@ -90,7 +114,7 @@ fn judged(dialect: Dialect, sql: &str) -> Result<Option<String>, String> {
         .map_err(|refusal| format!("the validator refused it: {refusal}"))?;
     rules
         .access(&["sales"])
-        .judge(&valid.reach, &catalog, &views)
+        .judge(&valid.reach, &catalog, &derived)
         .map(|s| s.group().map(str::to_owned))
         .map_err(|hidden| hidden.to_string())
 }
@@ -114,7 +138,9 @@ fn hidden_columns_are_refused_however_they_are_reached() {
         for dialect in dialects {
             cases += 1;
             match judged(dialect, hidden) {
-                Err(why) if why.contains("hidden from sales") => {}
+                Err(why)
+                    if why.contains("hidden from sales")
+                        || why.contains("and sales has hidden columns") => {}
                 other => failures.push(format!("{dialect} {hidden}: {other:?}")),
             }
             if let Err(why) = judged(dialect, visible) {
@@ -508,6 +534,7 @@ async fn rows_for(runtime: &SqlRuntime, groups: &[&str], sql: &str) -> Result<Ve
         .map_err(|n| match n {
             NotReadable::Hidden(hidden) => hidden.to_string(),
             NotReadable::Unchecked => "unchecked".to_owned(),
+            NotReadable::Unplanned(error) => format!("unplanned: {error}"),
         })?;
     let mut preview = pstral_core::sql::render::Preview::new(100);
     executor
@@ -692,6 +719,171 @@ async fn rows_read_through_an_index_over_a_hidden_column_are_refused_on_sqlite()
     // Ordered by a column sales may read, the table is read in that order.
     let valid = runtime.check("SELECT id FROM users ORDER BY id").unwrap();
     assert!(runtime.reading_checked(&sales, &valid).await.is_ok());
+}
+
+/// Found by a second attack: SQLite itself shows a hidden column again in
+/// a generated column, a full-text index filled from its table, and the
+/// order of a table stored by its key; each is judged as the column.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_sqlite_computes_or_orders_from_a_hidden_column_is_judged_as_the_column() {
+    let demo = crate::execute::demo().await;
+    {
+        use sqlx::Connection as _;
+        let mut conn =
+            sqlx::SqliteConnection::connect(&format!("sqlite:{}", demo.path().display()))
+                .await
+                .unwrap();
+        sqlx::raw_sql(
+            "ALTER TABLE clients ADD COLUMN rev_k INTEGER AS (annual_revenue / 1000); \
+             ALTER TABLE clients ADD COLUMN city_upper TEXT AS (upper(city)); \
+             CREATE INDEX clients_by_rev_k ON clients(rev_k); \
+             CREATE VIRTUAL TABLE clients_fts USING fts5(company, annual_revenue, \
+                 content='clients', content_rowid='id'); \
+             INSERT INTO clients_fts(clients_fts) VALUES ('rebuild'); \
+             CREATE TABLE revenue_bands (annual_revenue INTEGER PRIMARY KEY, band TEXT) WITHOUT ROWID; \
+             INSERT INTO revenue_bands VALUES (1000, 'small'), (5000000, 'large'); \
+             CREATE TABLE badges (code INTEGER PRIMARY KEY, holder TEXT); \
+             INSERT INTO badges VALUES (17, 'ana'), (4, 'bob');",
+        )
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    }
+    let runtime = SqlRuntime {
+        readers: Readers {
+            rules: Arc::new(rules(&[("sales", &["*.annual_revenue", "badges.code"])])),
+            ..Readers::default()
+        },
+        ..demo.runtime.clone()
+    };
+    runtime.refresh_catalog().await.unwrap();
+    let sales = ["sales".to_owned()];
+    let refused = async |sql: &str| {
+        let valid = runtime.check(sql).unwrap();
+        match runtime.reading_checked(&sales, &valid).await {
+            Err(NotReadable::Hidden(hidden)) => hidden,
+            other => panic!("{sql}: {:?}", other.map(|(g, _)| g)),
+        }
+    };
+    match refused("SELECT company, rev_k FROM clients").await {
+        Hidden::Read { through, rule, .. } => {
+            assert_eq!(through.as_deref(), Some("clients.rev_k"));
+            assert_eq!(rule, "*.annual_revenue");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        refused("SELECT company FROM clients ORDER BY rev_k").await,
+        Hidden::Read { .. }
+    ));
+    for sql in [
+        "SELECT company FROM clients_fts",
+        "SELECT count(*) FROM clients_fts_data",
+    ] {
+        assert!(
+            matches!(refused(sql).await, Hidden::Unfollowed { .. }),
+            "{sql}"
+        );
+    }
+    match refused("SELECT band FROM revenue_bands").await {
+        Hidden::Ordered { index, what, .. } => {
+            assert_eq!(index, None, "the table's own order");
+            assert_eq!(what, "revenue_bands.annual_revenue");
+        }
+        other => panic!("{other:?}"),
+    }
+    match refused("SELECT holder, row_number() OVER () FROM badges").await {
+        Hidden::Ordered { what, rule, .. } => {
+            assert_eq!(
+                (what.as_str(), rule.as_str()),
+                ("badges.code", "badges.code")
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    // What is computed from columns sales may read stays theirs.
+    for sql in [
+        "SELECT company, city_upper FROM clients",
+        "SELECT company FROM clients ORDER BY id",
+    ] {
+        let valid = runtime.check(sql).unwrap();
+        assert!(
+            runtime.reading_checked(&sales, &valid).await.is_ok(),
+            "{sql}"
+        );
+    }
+    // None of it is in the prompt built for them.
+    let shown = runtime.for_reader(&sales).known_catalog().unwrap();
+    let names: Vec<String> = shown
+        .tables
+        .iter()
+        .flat_map(|t| {
+            std::iter::once(t.name.clone()).chain(
+                t.columns
+                    .iter()
+                    .map(move |c| format!("{}.{}", t.name, c.name)),
+            )
+        })
+        .collect();
+    for gone in [
+        "clients.rev_k",
+        "clients_fts",
+        "clients_fts_data",
+        "revenue_bands",
+        "badges",
+    ] {
+        assert!(!names.iter().any(|n| n == gone), "{gone} in {names:?}");
+    }
+    assert!(names.iter().any(|n| n == "clients.city_upper"));
+}
+
+/// The same on PostgreSQL: a stored generated column over a hidden one,
+/// and a table CLUSTERed on an index over it (a scan returns its rows in
+/// that order).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_postgresql_computes_or_orders_from_a_hidden_column_is_judged_as_the_column() {
+    let accounts = Accounts::new().await;
+    accounts
+        .db
+        .tamper(&format!(
+            "ALTER TABLE clients ADD COLUMN iban_country text \
+                 GENERATED ALWAYS AS (substr(iban, 1, 2)) STORED; \
+             CREATE TABLE wages (id int PRIMARY KEY, nom text, salary int); \
+             INSERT INTO wages VALUES (1, 'Zoé', 900), (2, 'Abel', 3000), (3, 'Marc', 2000); \
+             CREATE INDEX wages_by_salary ON wages (salary); \
+             CLUSTER wages USING wages_by_salary; \
+             GRANT SELECT ON wages TO \"{reader}\", \"{sales}\", \"{north}\"; \
+             GRANT SELECT (iban_country) ON clients TO \"{sales}\"",
+            reader = accounts.roles[0],
+            sales = accounts.roles[1],
+            north = accounts.roles[2],
+        ))
+        .await;
+    let runtime = accounts.runtime().await;
+    let refused = rows_for(&runtime, &["sales"], "SELECT iban_country FROM clients")
+        .await
+        .unwrap_err();
+    assert!(
+        refused.contains("clients.iban is hidden from sales")
+            && refused.contains("clients.iban_country"),
+        "{refused}"
+    );
+    let refused = rows_for(&runtime, &["sales"], "SELECT nom FROM wages")
+        .await
+        .unwrap_err();
+    assert!(
+        refused.contains("stored in the order of wages.salary"),
+        "{refused}"
+    );
+    assert_eq!(
+        rows_for(&runtime, &["north"], "SELECT nom FROM wages")
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+    drop(runtime);
+    accounts.drop_roles().await;
 }
 
 /// The demo's semantic model, for a member of a group that may not read

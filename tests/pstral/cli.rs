@@ -1400,9 +1400,9 @@ fn groups_are_managed_and_a_statement_is_judged_as_a_user_would_click_it() {
     let list = ok(&["user", "list", "--json"]);
     assert!(list.contains("\"groups\":[\"sales\"]"), "{list}");
 
-    let check_as = |sql: &str| {
+    let sql_as = |user: &str, command: &str, sql: &str| {
         let mut child = s
-            .command(&["--config", config, "--as", "ana", "sql", "check"])
+            .command(&["--config", config, "--as", user, "sql", command])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -1416,6 +1416,7 @@ fn groups_are_managed_and_a_statement_is_judged_as_a_user_would_click_it() {
             .unwrap();
         child.wait_with_output().unwrap()
     };
+    let check_as = |sql: &str| sql_as("ana", "check", sql);
     let refused = check_as("SELECT company, annual_revenue FROM clients");
     assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
     assert!(
@@ -1437,6 +1438,46 @@ fn groups_are_managed_and_a_statement_is_judged_as_a_user_would_click_it() {
         stdout(&accepted).contains("accepted: runs as sales, with the account of demo"),
         "{}",
         stdout(&accepted)
+    );
+    // Run and offered as ana, her groups apply too: refused (and audited
+    // with the rule), or run with her group's reading.
+    let run_refused = sql_as("ana", "run", "SELECT company, annual_revenue FROM clients");
+    assert_eq!(run_refused.status.code(), Some(1));
+    assert!(
+        stderr(&run_refused).contains("refused: clients.annual_revenue is hidden from sales"),
+        "{}",
+        stderr(&run_refused)
+    );
+    assert!(stdout(&run_refused).is_empty(), "no rows");
+    let refusals = ok(&["audit", "list", "--kind", "access_refused", "--json"]);
+    assert!(
+        refusals.contains("clients.annual_revenue") && refusals.contains("\"via\":\"cli\""),
+        "{refusals}"
+    );
+    let ran = sql_as(
+        "ana",
+        "run",
+        "SELECT company FROM clients ORDER BY id LIMIT 2",
+    );
+    assert_eq!(ran.status.code(), Some(0), "{}", stderr(&ran));
+    assert_eq!(stdout(&ran).lines().count(), 3, "{}", stdout(&ran));
+    let not_offered = sql_as(
+        "ana",
+        "offer",
+        "SELECT company, annual_revenue FROM clients",
+    );
+    assert_eq!(not_offered.status.code(), Some(1));
+    assert!(
+        stdout(&not_offered).contains("not offered") && stdout(&not_offered).contains("sales"),
+        "{}",
+        stdout(&not_offered)
+    );
+    let nobody = sql_as("zed", "run", "SELECT company FROM clients");
+    assert_eq!(nobody.status.code(), Some(1));
+    assert!(
+        stderr(&nobody).contains("there is no user named \"zed\""),
+        "{}",
+        stderr(&nobody)
     );
     assert_eq!(
         ok(&["user", "ungroup", "ana", "sales"]),

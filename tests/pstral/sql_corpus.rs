@@ -503,7 +503,7 @@ fn catalog(dialect: Dialect) -> pstral_core::sql::schema::Catalog {
             table(Some("crm"), "paiements"),
         ],
         values: Vec::new(),
-        views: Vec::new(),
+        ..Default::default()
     }
 }
 

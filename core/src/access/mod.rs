@@ -8,7 +8,8 @@
 //!   and Oracle's VPD decide what its members' clicks return;
 //! - the parsed statement: what it reads, as the validator resolved it
 //!   against the live catalogue, is held to the rules of the group it runs
-//!   as, views followed to what they read;
+//!   as, views and generated columns followed to what they read, and the
+//!   order the database returns rows in held to them too;
 //! - the prompt: what a person may not read is left out of what the model
 //!   is shown for them, so that it is not even suggested.
 //!
@@ -18,15 +19,15 @@
 //! run it, and a rule of the one would be bypassed by the grants of the
 //! other. A person in no group reads as `[access] ungrouped` says.
 
+mod derived;
 mod prompt;
 mod rules;
-mod views;
 
 use std::fmt;
 
+pub use derived::Derived;
 pub use prompt::both;
 pub use rules::{BadRule, Rule};
-pub use views::Views;
 
 use crate::sql::schema::Catalog;
 use crate::sql::validate::{Columns, Reach, Reached};
@@ -97,7 +98,7 @@ impl Rules {
         Access {
             rules: self,
             groups,
-            grouped: !names.is_empty(),
+            gone: self.unknown(names).into_iter().map(str::to_owned).collect(),
         }
     }
 
@@ -117,8 +118,8 @@ pub struct Access<'r> {
     rules: &'r Rules,
     /// Their groups the rules know, in name order.
     groups: Vec<&'r Group>,
-    /// Whether they are in any group at all, known or not.
-    grouped: bool,
+    /// Their groups the rules do not know (any longer).
+    gone: Vec<String>,
 }
 
 /// The reading a statement runs under: a group's (and its account), or
@@ -152,34 +153,41 @@ impl Standing<'_> {
 pub enum Hidden {
     /// They are in no group, and a person in none may read nothing.
     NoGroup,
+    /// Every group they are in is no longer configured (removed or
+    /// renamed): they may read nothing, whatever a person in none may.
+    GroupsGone { groups: Vec<String> },
     /// The statement reads what `rule` of `group` hides.
     Read {
         group: String,
         rule: String,
         /// `table.column`, or `table` when the whole table is hidden.
         what: String,
-        /// The view through which it is read, when it is.
+        /// The view or generated column through which it is read, when it
+        /// is.
         through: Option<String>,
         /// When the statement reads every column of a table (`*`,
         /// `t.*`, a whole row): the columns the group may read of it.
         visible: Option<Vec<String>>,
     },
-    /// The statement reads a view whose definition could not be read,
-    /// under a group that hides something.
-    UnreadView { group: String, view: String },
+    /// The statement reads a view, a generated column or a virtual table
+    /// that cannot be followed to what it reads, under a group that hides
+    /// something.
+    Unfollowed { group: String, what: String },
     /// Someone who reads the place reads through another database account
     /// than the one the rows were read with (their group's own, or the
     /// target's), whose grants or row-level security may keep other rows.
     Account { group: Option<String> },
     /// The database would read a table through an index over a column
-    /// `rule` hides: the rows' order (which rows a `LIMIT` keeps, what
+    /// `rule` hides, or the table is stored in the order of such a column
+    /// (its primary key): the rows' order (which rows a `LIMIT` keeps, what
     /// `row_number() OVER ()` numbers) would follow that column's values.
     Ordered {
         group: String,
         rule: String,
         /// `table.column`.
         what: String,
-        index: String,
+        /// The index; `None` when the order is the table's own.
+        index: Option<String>,
     },
 }
 
@@ -188,6 +196,11 @@ impl fmt::Display for Hidden {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Hidden::NoGroup => f.write_str("in no group, and a person in none may read nothing"),
+            Hidden::GroupsGone { groups } => write!(
+                f,
+                "in groups no longer configured ({}), and so may read nothing",
+                groups.join(", ")
+            ),
             Hidden::Read {
                 group,
                 rule,
@@ -204,9 +217,10 @@ impl fmt::Display for Hidden {
                 }
                 Ok(())
             }
-            Hidden::UnreadView { group, view } => write!(
+            Hidden::Unfollowed { group, what } => write!(
                 f,
-                "the view {view} cannot be followed to what it reads, and {group} has hidden columns"
+                "{what} (a view, a generated column or a virtual table) cannot be followed to \
+                 what it reads, and {group} has hidden columns"
             ),
             Hidden::Account { group } => write!(
                 f,
@@ -218,46 +232,56 @@ impl fmt::Display for Hidden {
                 rule,
                 what,
                 index,
-            } => write!(
-                f,
-                "the database would read the rows through the index {index} over {what}, hidden from \
-                 {group} (rule `{rule}`): their order would follow it; order the result by a column \
-                 {group} may read"
-            ),
+            } => match index {
+                Some(index) => write!(
+                    f,
+                    "the database would read the rows through the index {index} over {what}, hidden \
+                     from {group} (rule `{rule}`): their order would follow it; order the result by a \
+                     column {group} may read"
+                ),
+                None => write!(
+                    f,
+                    "the rows are stored in the order of {what}, hidden from {group} (rule `{rule}`): \
+                     any read of them follows it"
+                ),
+            },
         }
     }
 }
 
 impl Hidden {
-    /// The rule's text, for the audit (`no_group`, `unread_view` otherwise).
+    /// The rule's text, for the audit (`no_group`, `unfollowed`, `account`
+    /// otherwise).
     pub fn rule(&self) -> &str {
         match self {
             Hidden::NoGroup => "no_group",
+            Hidden::GroupsGone { .. } => "groups_gone",
             Hidden::Read { rule, .. } | Hidden::Ordered { rule, .. } => rule,
-            Hidden::UnreadView { .. } => "unread_view",
+            Hidden::Unfollowed { .. } => "unfollowed",
             Hidden::Account { .. } => "account",
         }
     }
 
     pub fn group(&self) -> Option<&str> {
         match self {
-            Hidden::NoGroup => None,
+            Hidden::NoGroup | Hidden::GroupsGone { .. } => None,
             Hidden::Account { group } => group.as_deref(),
             Hidden::Read { group, .. }
-            | Hidden::UnreadView { group, .. }
+            | Hidden::Unfollowed { group, .. }
             | Hidden::Ordered { group, .. } => Some(group),
         }
     }
 }
 
-/// How deep views over views are followed; deeper is judged unreadable.
+/// How deep views over views (or generated columns) are followed; deeper
+/// is judged unreadable.
 const MAX_VIEW_DEPTH: usize = 16;
 
 impl<'r> Access<'r> {
     /// The groups tried, in order: theirs, or the reading of a person in
     /// none (none at all for someone whose groups are all unknown).
     pub fn standings(&self) -> Vec<Standing<'r>> {
-        if self.groups.is_empty() && self.grouped {
+        if self.groups.is_empty() && !self.gone.is_empty() {
             return Vec::new();
         }
         if self.groups.is_empty() {
@@ -282,8 +306,8 @@ impl<'r> Access<'r> {
     }
 
     /// The reading `reach` runs under for this person: the first of their
-    /// groups that hides nothing it reads, views followed through `views`
-    /// to what they read.
+    /// groups that hides nothing it reads, views and generated columns
+    /// followed through `derived` to what they read.
     ///
     /// # Errors
     /// What the first group tried hides (or that they may read nothing).
@@ -291,56 +315,67 @@ impl<'r> Access<'r> {
         &self,
         reach: &Reach,
         catalog: &Catalog,
-        views: &Views,
+        derived: &Derived,
     ) -> Result<Standing<'r>, Hidden> {
         let standings = self.standings();
         let mut first = None;
         for standing in standings {
-            match judge_under(standing, reach, catalog, views) {
+            match judge_under(standing, reach, catalog, derived) {
                 Ok(()) => return Ok(standing),
                 Err(hidden) => {
                     first.get_or_insert(hidden);
                 }
             }
         }
-        Err(first.unwrap_or(Hidden::NoGroup))
+        Err(first.unwrap_or_else(|| {
+            if self.gone.is_empty() {
+                Hidden::NoGroup
+            } else {
+                Hidden::GroupsGone {
+                    groups: self.gone.clone(),
+                }
+            }
+        }))
     }
 
     /// Whether they may read `column` of the table (under at least one of
-    /// their groups): what a prompt may show them.
-    pub fn may_see(&self, schema: Option<&str>, table: &str, column: &str) -> bool {
-        self.standings()
-            .iter()
-            .any(|s| s.hidden().iter().all(|r| !r.hides(schema, table, column)))
+    /// their groups), through whatever it is computed from: what a prompt
+    /// may show them.
+    pub fn may_see(
+        &self,
+        schema: Option<&str>,
+        table: &str,
+        column: &str,
+        catalog: &Catalog,
+        derived: &Derived,
+    ) -> bool {
+        let judged = Judged { catalog, derived };
+        self.standings().iter().any(|s| match s {
+            Standing::Ungrouped => true,
+            Standing::Group(g) => judged.column(g, schema, table, column, None, 0).is_ok(),
+        })
     }
 }
 
 impl Group {
     /// Whether reading through `index` would tell the order of a column
-    /// this group may not read.
-    pub fn hides_order(&self, index: &crate::sql::backend::IndexRead) -> Option<Hidden> {
-        let schema = index.schema.as_deref();
-        index.columns.iter().find_map(|column| {
-            // A key that is an expression (`lower(email)`) names no column:
-            // it may be over any of the table's.
-            let rule = self.hidden.iter().find(|r| {
-                if column.is_empty() {
-                    r.may_hide_in(schema, &index.table)
-                } else {
-                    r.hides(schema, &index.table, column)
-                }
-            })?;
-            Some(Hidden::Ordered {
-                group: self.name.clone(),
-                rule: rule.to_string(),
-                what: if column.is_empty() {
-                    format!("{} (an expression)", index.table)
-                } else {
-                    format!("{}.{column}", index.table)
-                },
-                index: index.index.clone(),
-            })
-        })
+    /// this group may not read (itself, or through a generated column).
+    pub fn hides_order(
+        &self,
+        index: &crate::sql::backend::IndexRead,
+        catalog: &Catalog,
+        derived: &Derived,
+    ) -> Option<Hidden> {
+        Judged { catalog, derived }
+            .order(
+                self,
+                index.schema.as_deref(),
+                &index.table,
+                &index.columns,
+                Some(&index.index),
+                0,
+            )
+            .err()
     }
 }
 
@@ -349,7 +384,7 @@ fn judge_under(
     standing: Standing<'_>,
     reach: &Reach,
     catalog: &Catalog,
-    views: &Views,
+    derived: &Derived,
 ) -> Result<(), Hidden> {
     let Standing::Group(group) = standing else {
         return Ok(());
@@ -357,94 +392,185 @@ fn judge_under(
     if group.hidden.is_empty() {
         return Ok(());
     }
-    judge_relations(group, reach.relations(), catalog, views, None, 0)
+    Judged { catalog, derived }.relations(group, reach.relations(), None, 0)
 }
 
-fn judge_relations(
-    group: &Group,
-    relations: &[Reached],
-    catalog: &Catalog,
-    views: &Views,
-    through: Option<&str>,
-    depth: usize,
-) -> Result<(), Hidden> {
-    for reached in relations {
-        let schema = reached.schema.as_deref();
-        let name = reached.qualified();
-        if let Some(view) = views.get(schema, &reached.name) {
-            // A view shows what its definition reads: all of it counts,
-            // whichever of its columns the statement names.
-            let via = through.unwrap_or(&name);
-            match view {
-                Some(reads) if depth < MAX_VIEW_DEPTH => judge_relations(
-                    group,
-                    reads.relations(),
-                    catalog,
-                    views,
-                    Some(via),
-                    depth + 1,
-                )?,
-                _ => {
-                    return Err(Hidden::UnreadView {
-                        group: group.name.clone(),
-                        view: via.to_owned(),
-                    });
+/// What a statement's reach is judged against: the catalogue, and what it
+/// derives from what.
+#[derive(Clone, Copy)]
+struct Judged<'a> {
+    catalog: &'a Catalog,
+    derived: &'a Derived,
+}
+
+impl Judged<'_> {
+    /// Whether `group` may read all of `relations`; `through` is the view or
+    /// generated column they are read by, `depth` how many were followed.
+    fn relations(
+        self,
+        group: &Group,
+        relations: &[Reached],
+        through: Option<&str>,
+        depth: usize,
+    ) -> Result<(), Hidden> {
+        for reached in relations {
+            let schema = reached.schema.as_deref();
+            let name = reached.qualified();
+            if let Some(view) = self.derived.relation(schema, &reached.name) {
+                // A view shows what its definition reads: all of it counts,
+                // whichever of its columns the statement names.
+                let via = through.unwrap_or(&name);
+                match view {
+                    Some(reads) if depth < MAX_VIEW_DEPTH => {
+                        self.relations(group, reads.relations(), Some(via), depth + 1)?;
+                    }
+                    _ => {
+                        return Err(Hidden::Unfollowed {
+                            group: group.name.clone(),
+                            what: via.to_owned(),
+                        });
+                    }
                 }
+                continue;
             }
-            continue;
-        }
-        let table = catalog
-            .tables
-            .iter()
-            .find(|t| t.schema.as_deref() == schema && t.name == reached.name);
-        let all: Vec<&str> = table
-            .map(|t| t.columns.iter().map(|c| c.name.as_str()).collect())
-            .unwrap_or_default();
-        let hides = |column: &str| {
-            group
+            // A table every column of which is hidden is hidden whole: its
+            // rows are not counted either.
+            if let Some(rule) = group
                 .hidden
                 .iter()
-                .find(|r| r.hides(schema, &reached.name, column))
-        };
-        let found = |rule: &Rule, what: String, visible: Option<Vec<String>>| Hidden::Read {
-            group: group.name.clone(),
-            rule: rule.to_string(),
-            what,
-            through: through.map(str::to_owned),
-            visible,
-        };
-        // A table every column of which is hidden is hidden whole: its
-        // rows are not counted either.
-        if let Some(rule) = group
-            .hidden
-            .iter()
-            .find(|r| r.hides_table(schema, &reached.name))
-        {
-            return Err(found(rule, name, None));
+                .find(|r| r.hides_table(schema, &reached.name))
+            {
+                return Err(Hidden::Read {
+                    group: group.name.clone(),
+                    rule: rule.to_string(),
+                    what: name,
+                    through: through.map(str::to_owned),
+                    visible: None,
+                });
+            }
+            let table = self.catalog.table(schema, &reached.name);
+            match &reached.columns {
+                Columns::Every => {
+                    let all: Vec<&str> = table
+                        .map(|t| t.columns.iter().map(|c| c.name.as_str()).collect())
+                        .unwrap_or_default();
+                    let judged: Vec<(&str, Result<(), Hidden>)> = all
+                        .iter()
+                        .map(|c| {
+                            (
+                                *c,
+                                self.column(group, schema, &reached.name, c, through, depth),
+                            )
+                        })
+                        .collect();
+                    if let Some((_, Err(hidden))) = judged.iter().find(|(_, j)| j.is_err()) {
+                        let mut hidden = hidden.clone();
+                        if let Hidden::Read { visible, .. } = &mut hidden {
+                            *visible = Some(
+                                judged
+                                    .iter()
+                                    .filter(|(_, j)| j.is_ok())
+                                    .map(|(c, _)| (*c).to_owned())
+                                    .collect(),
+                            );
+                        }
+                        return Err(hidden);
+                    }
+                }
+                Columns::Named(columns) => {
+                    for column in columns {
+                        self.column(group, schema, &reached.name, column, through, depth)?;
+                    }
+                }
+            }
+            // Rows stored in some columns' order come out in it: a hidden
+            // key is told by the order of anything read of the table.
+            if let Some(columns) = self.catalog.stored_order(schema, &reached.name) {
+                self.order(group, schema, &reached.name, columns, None, depth)?;
+            }
         }
-        match &reached.columns {
-            Columns::Every => {
-                for column in &all {
-                    if let Some(rule) = hides(column) {
-                        let visible = all
-                            .iter()
-                            .filter(|c| hides(c).is_none())
-                            .map(|c| (*c).to_owned())
-                            .collect();
-                        return Err(found(rule, format!("{name}.{column}"), Some(visible)));
-                    }
+        Ok(())
+    }
+
+    /// Whether `group` may know the order of `columns` of `schema.table`,
+    /// which rows are read in: through `index`, or stored so (`None`).
+    fn order(
+        self,
+        group: &Group,
+        schema: Option<&str>,
+        table: &str,
+        columns: &[String],
+        index: Option<&str>,
+        depth: usize,
+    ) -> Result<(), Hidden> {
+        for column in columns {
+            // A key that is an expression (`lower(email)`) names no column:
+            // it may be over any of the table's.
+            if column.is_empty() {
+                if let Some(rule) = group.hidden.iter().find(|r| r.may_hide_in(schema, table)) {
+                    return Err(Hidden::Ordered {
+                        group: group.name.clone(),
+                        rule: rule.to_string(),
+                        what: format!("{table} (an expression)"),
+                        index: index.map(str::to_owned),
+                    });
                 }
+                continue;
             }
-            Columns::Named(columns) => {
-                for column in columns {
-                    if let Some(rule) = hides(column) {
-                        return Err(found(rule, format!("{name}.{column}"), None));
-                    }
+            match self.column(group, schema, table, column, None, depth) {
+                Ok(()) => {}
+                Err(Hidden::Read { rule, what, .. }) => {
+                    return Err(Hidden::Ordered {
+                        group: group.name.clone(),
+                        rule,
+                        what,
+                        index: index.map(str::to_owned),
+                    });
                 }
+                Err(other) => return Err(other),
             }
+        }
+        Ok(())
+    }
+
+    /// Whether `group` may read `column` of `schema.table`: no rule hides
+    /// it, and, generated, it is computed from nothing hidden.
+    fn column(
+        self,
+        group: &Group,
+        schema: Option<&str>,
+        table: &str,
+        column: &str,
+        through: Option<&str>,
+        depth: usize,
+    ) -> Result<(), Hidden> {
+        let what = || match schema {
+            Some(s) => format!("{s}.{table}.{column}"),
+            None => format!("{table}.{column}"),
+        };
+        if let Some(rule) = group.hidden.iter().find(|r| r.hides(schema, table, column)) {
+            return Err(Hidden::Read {
+                group: group.name.clone(),
+                rule: rule.to_string(),
+                what: what(),
+                through: through.map(str::to_owned),
+                visible: None,
+            });
+        }
+        let Some(generated) = self.derived.column(schema, table, column) else {
+            return Ok(());
+        };
+        let via = through.map_or_else(what, str::to_owned);
+        match generated {
+            Some(reads) if depth < MAX_VIEW_DEPTH => {
+                self.relations(group, reads.relations(), Some(&via), depth + 1)
+            }
+            _ => Err(Hidden::Unfollowed {
+                group: group.name.clone(),
+                what: via,
+            }),
         }
     }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 
 use std::collections::HashSet;
 
-use super::{Access, Views};
+use super::{Access, Derived};
 use crate::sql::schema::Catalog;
 use crate::sql::validate::Reach;
 
@@ -12,19 +12,29 @@ impl Access<'_> {
     /// `catalog` as a prompt may show it to this person: without the
     /// columns none of their groups may read (a table left with none goes
     /// whole), the values of those columns, the keys that name them, and
-    /// the views that read what is hidden (or cannot be followed).
-    pub fn catalog_for(&self, catalog: &Catalog, views: &Views) -> Catalog {
+    /// the views that read what is hidden (or cannot be followed), and the
+    /// tables stored in the order of a hidden key.
+    pub fn catalog_for(&self, catalog: &Catalog, derived: &Derived) -> Catalog {
         if !self.restricted() {
             return catalog.clone();
         }
         let mut shown = catalog.clone();
         shown.tables.retain_mut(|t| {
-            if let Some(view) = views.get(t.schema.as_deref(), &t.name) {
-                return view.is_some_and(|reads| self.may_read(reads, catalog, views));
+            if let Some(view) = derived.relation(t.schema.as_deref(), &t.name) {
+                return view.is_some_and(|reads| self.may_read(reads, catalog, derived));
             }
             let schema = t.schema.clone();
             let name = t.name.clone();
-            let sees = |column: &str| self.may_see(schema.as_deref(), &name, column);
+            let sees =
+                |column: &str| self.may_see(schema.as_deref(), &name, column, catalog, derived);
+            // Rows stored in the order of a key they may not read come out
+            // in it, whatever is read of them: the table is not theirs.
+            if catalog
+                .stored_order(schema.as_deref(), &name)
+                .is_some_and(|order| order.iter().any(|c| !c.is_empty() && !sees(c)))
+            {
+                return false;
+            }
             t.columns.retain(|c| sees(&c.name));
             t.primary_key.retain(|c| sees(c));
             t.foreign_keys
@@ -69,18 +79,18 @@ impl Access<'_> {
 
     /// Whether this person may read everything `reach` reads (under one of
     /// their groups): an example, a definition of the semantic model.
-    pub fn may_read(&self, reach: &Reach, catalog: &Catalog, views: &Views) -> bool {
-        self.judge(reach, catalog, views).is_ok()
+    pub fn may_read(&self, reach: &Reach, catalog: &Catalog, derived: &Derived) -> bool {
+        self.judge(reach, catalog, derived).is_ok()
     }
 
     /// `text` (a glossary) without the lines that name what this person may
     /// not read: a hidden table's name, a hidden `table.column`, or a
     /// column's name alone when they may read no column of that name.
-    pub fn text_for(&self, text: &str, catalog: &Catalog, views: &Views) -> String {
+    pub fn text_for(&self, text: &str, catalog: &Catalog, derived: &Derived) -> String {
         if !self.restricted() {
             return text.to_owned();
         }
-        let shown = self.catalog_for(catalog, views);
+        let shown = self.catalog_for(catalog, derived);
         let mut hidden: HashSet<String> = HashSet::new();
         let visible_columns: HashSet<String> = shown
             .tables

@@ -48,6 +48,7 @@ fn crm() -> Catalog {
                 definition: "SELECT id, nom FROM clients".to_owned(),
             },
         ],
+        ..Default::default()
     }
 }
 
@@ -66,9 +67,9 @@ fn rules() -> Rules {
     )
 }
 
-fn views(catalog: &Catalog) -> Views {
+fn views(catalog: &Catalog) -> Derived {
     let policy = Policy::new(Dialect::Sqlite);
-    Views::read(catalog, &|sql| {
+    Derived::read(catalog, &|sql| {
         validate_in(sql, &policy, Some(catalog))
             .ok()
             .map(|v| v.reach)
@@ -228,7 +229,7 @@ fn a_view_whose_definition_cannot_be_read_is_refused_to_a_restricted_group() {
         .access(&["sales"])
         .judge(&valid.reach, &catalog, &views(&catalog));
     assert!(
-        matches!(judged, Err(Hidden::UnreadView { .. })),
+        matches!(judged, Err(Hidden::Unfollowed { .. })),
         "{judged:?}"
     );
 }
@@ -284,7 +285,9 @@ fn a_membership_of_a_group_no_longer_configured_grants_nothing() {
         rules
             .access(&["interns"])
             .judge(&valid.reach, &catalog, &views(&catalog)),
-        Err(Hidden::NoGroup)
+        Err(Hidden::GroupsGone {
+            groups: vec!["interns".to_owned()]
+        })
     );
     assert_eq!(rules.unknown(&["interns", "sales"]), ["interns"]);
     // Beside a configured group, it is that group that reads.
@@ -306,15 +309,146 @@ fn an_index_over_an_expression_is_hidden_when_its_table_has_a_hidden_column() {
         table: table.to_owned(),
         columns: columns.iter().map(|c| (*c).to_owned()).collect(),
     };
-    assert!(sales.hides_order(&index("clients", &["iban"])).is_some());
-    assert!(
-        sales.hides_order(&index("clients", &[""])).is_some(),
-        "lower(iban), say"
-    );
-    assert!(sales.hides_order(&index("clients", &["nom"])).is_none());
-    assert!(
+    let catalog = crm();
+    let derived = views(&catalog);
+    let hides = |table: &str, columns: &[&str]| {
         sales
-            .hides_order(&index("contracts", &["amount"]))
-            .is_none()
+            .hides_order(&index(table, columns), &catalog, &derived)
+            .is_some()
+    };
+    assert!(hides("clients", &["iban"]));
+    assert!(hides("clients", &[""]), "lower(iban), say");
+    assert!(!hides("clients", &["nom"]));
+    assert!(!hides("contracts", &["amount"]));
+}
+
+/// Found by an attack: a generated column over a hidden one reads it, and
+/// so does an index over the generated column.
+#[test]
+fn a_generated_column_reads_what_its_expression_reads() {
+    let mut catalog = crm();
+    let clients = catalog
+        .tables
+        .iter_mut()
+        .find(|t| t.name == "clients")
+        .unwrap();
+    for column in ["iban_country", "nom_upper"] {
+        clients.columns.push(CatalogColumn {
+            name: column.to_owned(),
+            type_name: "TEXT".to_owned(),
+            nullable: true,
+            comment: None,
+        });
+    }
+    let generated = |column: &str, expression: &str| crate::sql::schema::GeneratedColumn {
+        schema: None,
+        table: "clients".to_owned(),
+        column: column.to_owned(),
+        expression: expression.to_owned(),
+    };
+    catalog.generated = vec![
+        generated("iban_country", "substr(iban, 1, 2)"),
+        generated("nom_upper", "upper(nom)"),
+    ];
+    let derived = views(&catalog);
+    let rules = rules();
+    let sales = rules.access(&["sales"]);
+    let judged = |sql: &str| {
+        let valid = validate_in(sql, &Policy::new(Dialect::Sqlite), Some(&catalog)).unwrap();
+        sales.judge(&valid.reach, &catalog, &derived)
+    };
+    match judged("SELECT iban_country FROM clients") {
+        Err(Hidden::Read {
+            rule,
+            what,
+            through,
+            ..
+        }) => {
+            assert_eq!(rule, "clients.iban");
+            assert_eq!(what, "clients.iban");
+            assert_eq!(through.as_deref(), Some("clients.iban_country"));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(judged("SELECT nom_upper FROM clients").is_ok());
+    match judged("SELECT * FROM clients") {
+        Err(Hidden::Read { visible, .. }) => assert_eq!(
+            visible.unwrap(),
+            ["id", "nom", "region", "nom_upper"],
+            "a column computed from a hidden one is not suggested"
+        ),
+        other => panic!("{other:?}"),
+    }
+    let index = crate::sql::backend::IndexRead {
+        index: "by_country".to_owned(),
+        schema: None,
+        table: "clients".to_owned(),
+        columns: vec!["iban_country".to_owned()],
+    };
+    let group = rules.group("sales").unwrap();
+    assert!(matches!(
+        group.hides_order(&index, &catalog, &derived),
+        Some(Hidden::Ordered { rule, .. }) if rule == "clients.iban"
+    ));
+    assert!(
+        !sales
+            .catalog_for(&catalog, &derived)
+            .tables
+            .iter()
+            .flat_map(|t| &t.columns)
+            .any(|c| c.name == "iban_country"),
+        "nor shown in the prompt"
+    );
+    // An expression that cannot be read is not vouched for.
+    catalog.generated[1].expression = String::new();
+    let derived = views(&catalog);
+    let valid = validate_in(
+        "SELECT nom_upper FROM clients",
+        &Policy::new(Dialect::Sqlite),
+        Some(&catalog),
+    )
+    .unwrap();
+    assert!(matches!(
+        sales.judge(&valid.reach, &catalog, &derived),
+        Err(Hidden::Unfollowed { what, .. }) if what == "clients.nom_upper"
+    ));
+}
+
+#[test]
+fn rows_stored_in_a_hidden_columns_order_are_refused_whatever_is_read_of_them() {
+    let mut catalog = crm();
+    catalog.stored_in_order = vec![crate::sql::schema::StoredOrder {
+        schema: None,
+        table: "clients".to_owned(),
+        columns: vec!["iban".to_owned()],
+    }];
+    let derived = views(&catalog);
+    let rules = rules();
+    let valid = validate_in(
+        "SELECT nom FROM clients",
+        &Policy::new(Dialect::Sqlite),
+        Some(&catalog),
+    )
+    .unwrap();
+    assert!(matches!(
+        rules.access(&["sales"]).judge(&valid.reach, &catalog, &derived),
+        Err(Hidden::Ordered { index: None, what, .. }) if what == "clients.iban"
+    ));
+    assert!(
+        !rules
+            .access(&["sales"])
+            .catalog_for(&catalog, &derived)
+            .tables
+            .iter()
+            .any(|t| t.name == "clients"),
+        "the table is not shown to them"
+    );
+    // Stored in the order of a column they may read, it is theirs.
+    catalog.stored_in_order[0].columns = vec!["id".to_owned()];
+    assert!(
+        rules
+            .access(&["sales"])
+            .judge(&valid.reach, &catalog, &views(&catalog))
+            .is_ok()
     );
 }

@@ -87,19 +87,14 @@ impl Bot {
         user: i64,
         runtime: &crate::sql_target::SqlRuntime,
     ) -> Result<Vec<Vec<String>>, crate::identity::IdentityError> {
-        let directory = &self.parts().directory;
-        let mut people = vec![directory.groups_of(user).await?];
+        let mut people = vec![self.parts().directory.groups_of(user).await?];
         if place.private || !runtime.readers.restrict() {
             return Ok(people);
         }
-        let Ok(Some(members)) = platform.audience(place).await else {
-            return Ok(people);
-        };
-        for member in members.iter().filter(|m| *m != asker) {
-            let groups = match directory.user_of(member).await? {
-                Some(reader) => directory.groups_of(reader.id).await?,
-                None => Vec::new(),
-            };
+        // A room whose readers cannot be listed is answered for the asker
+        // (and rows run from it go privately).
+        let readers = self.audience_groups(platform, place, asker).await;
+        for groups in readers.unwrap_or_default() {
             if !people.contains(&groups) {
                 people.push(groups);
             }

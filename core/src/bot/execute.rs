@@ -259,18 +259,13 @@ impl Bot {
         stored: &StoredStatement,
         not: &NotReadable,
     ) -> Reply<'static> {
-        let (rule, group, said) = match not {
-            NotReadable::Hidden(hidden) => (
-                hidden.rule().to_owned(),
-                hidden.group().map(str::to_owned),
-                Text::HiddenFromYou(hidden).render(self.lang()),
-            ),
-            NotReadable::Unchecked => (
-                "catalogue_unread".to_owned(),
-                None,
-                Text::AccessUnchecked.render(self.lang()),
-            ),
-        };
+        let said = match not {
+            NotReadable::Hidden(hidden) => Text::HiddenFromYou(hidden),
+            NotReadable::Unchecked => Text::AccessUnchecked,
+            NotReadable::Unplanned(error) => Text::AccessUnplanned(error),
+        }
+        .render(self.lang());
+        let (rule, group) = (not.rule(), not.group());
         let event = NewEvent::new(
             EventKind::AccessRefused,
             actor_of(user, to.actor),
@@ -301,35 +296,17 @@ impl Bot {
     ) -> Option<Option<crate::access::Hidden>> {
         let account_of = |g: Option<&str>| sql.readers.has_account(g).then(|| g.map(str::to_owned));
         let rows_read_by = account_of(group);
-        let members = match to.platform.audience(to.place).await {
-            Ok(Some(members)) => members,
-            // A direct conversation the platform cannot list is the
-            // clicker's alone.
-            Ok(None) if to.place.private => Vec::new(),
-            Ok(None) => return Some(None),
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot tell who reads a place: results go privately");
-                return Some(None);
-            }
+        let Some(people) = self.audience_groups(to.platform, to.place, to.actor).await else {
+            return Some(None);
         };
-        let directory = &self.parts().directory;
-        for member in members.iter().filter(|m| *m != to.actor) {
-            // Someone no one linked is in no group.
-            let groups = match directory.user_of(member).await {
-                Ok(Some(user)) => match directory.groups_of(user.id).await {
-                    Ok(groups) => groups,
-                    Err(_) => return Some(None),
-                },
-                Ok(None) => Vec::new(),
-                Err(_) => return Some(None),
-            };
+        for groups in people {
             match sql.reading_checked(&groups, valid).await {
                 Ok((theirs, _)) if account_of(theirs.as_deref()) == rows_read_by => {}
                 Ok((theirs, _)) => {
                     return Some(Some(crate::access::Hidden::Account { group: theirs }));
                 }
                 Err(NotReadable::Hidden(hidden)) => return Some(Some(hidden)),
-                Err(NotReadable::Unchecked) => return Some(None),
+                Err(NotReadable::Unchecked | NotReadable::Unplanned(_)) => return Some(None),
             }
         }
         None

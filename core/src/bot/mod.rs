@@ -175,6 +175,39 @@ impl Bot {
         self.parts().lang
     }
 
+    /// The groups of each person the platform lists as reading `place`
+    /// besides `except`, each set of groups once (someone no one linked is
+    /// in no group); `None` when who reads it cannot be told. A direct
+    /// conversation the platform cannot list is `except`'s alone.
+    pub(super) async fn audience_groups(
+        &self,
+        platform: &dyn ChatPlatform,
+        place: &Place,
+        except: &PlatformIdentity,
+    ) -> Option<Vec<Vec<String>>> {
+        let members = match platform.audience(place).await {
+            Ok(Some(members)) => members,
+            Ok(None) if place.private => return Some(Vec::new()),
+            Ok(None) => return None,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot tell who reads a place");
+                return None;
+            }
+        };
+        let directory = &self.parts().directory;
+        let mut people: Vec<Vec<String>> = Vec::new();
+        for member in members.iter().filter(|m| *m != except) {
+            let groups = match directory.user_of(member).await.ok()? {
+                Some(user) => directory.groups_of(user.id).await.ok()?,
+                None => Vec::new(),
+            };
+            if !people.contains(&groups) {
+                people.push(groups);
+            }
+        }
+        Some(people)
+    }
+
     /// Handles one event to the end (the answer streamed, the command
     /// carried out). Failures are logged and told to the user; nothing is
     /// returned.

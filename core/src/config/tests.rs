@@ -190,6 +190,45 @@ fn execute_targets_are_named_sections_checked_like_any_other() {
 }
 
 #[test]
+fn a_groups_account_is_another_login_to_the_targets_own_database() {
+    let base = "[groups.sales]\nhidden = [\"clients.iban\"]\n[groups.north]\nhidden = []\n\
+                [sql]\ntarget = \"crm\"\n[sql.targets.crm]\nurl = \"postgres://ro@db.example/crm\"\n";
+    let f = file(&format!(
+        "{base}accounts = [\"sales = postgres://sales_ro@DB.example:5432/crm\"]\n"
+    ));
+    let s = load_layers(Some(f.path()), BTreeMap::new()).unwrap();
+    assert_eq!(s.sql.target.accounts.len(), 1);
+
+    let found = problems(
+        &format!(
+            "{base}accounts = [\"sales = postgres://sales_ro@db.example/other\", \
+             \"north = oracle://u:p@db.example:1521/CRM\", \"nobody = postgres://x@db.example/crm\", \"sales\"]\n"
+        ),
+        &[],
+    );
+    let said: Vec<String> = found
+        .iter()
+        .map(|p| format!("{}: {}", p.key, p.reason))
+        .collect();
+    assert_eq!(said.len(), 4, "one mistake, one message: {said:#?}");
+    assert!(
+        said[0].contains("sales's account reaches db.example:5432/other, not the target's database db.example:5432/crm"),
+        "{said:#?}"
+    );
+    assert!(
+        said[1].contains("north's account is not on the target's kind of database"),
+        "{said:#?}"
+    );
+    assert!(said[2].contains("there is no [groups.nobody]"), "{said:#?}");
+    assert!(said[3].contains("expected \"GROUP = URL\""), "{said:#?}");
+    assert!(
+        said.iter()
+            .all(|s| s.starts_with("sql.targets.crm.accounts")),
+        "{said:#?}"
+    );
+}
+
+#[test]
 fn a_missing_file_is_a_load_error() {
     let err =
         load_layers(Some(Path::new("/nonexistent/pstral.toml")), BTreeMap::new()).unwrap_err();

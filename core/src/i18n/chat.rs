@@ -791,6 +791,15 @@ impl Text<'_> {
                  tables de la cible n'ont pas été lues. Réessayez dans un instant."
                     .to_owned()
             }
+            (Lang::En, Text::AccessUnplanned(error)) => format!(
+                "Nothing was run: the database could not plan the statement, so what it would \
+                 read the rows through cannot be checked against what you may read: {error}"
+            ),
+            (Lang::Fr, Text::AccessUnplanned(error)) => format!(
+                "Rien n'a été exécuté : la base n'a pas pu planifier la requête, donc ce par quoi \
+                 elle lirait les lignes ne peut être vérifié au regard de ce que vous pouvez lire : \
+                 {error}"
+            ),
             (Lang::En, Text::ResultsRedirected { index, why }) => match why {
                 Some(hidden) => format!(
                     "The results of query {index} were sent privately to whoever ran it: someone \
@@ -900,8 +909,11 @@ fn rows_caption(lang: Lang, shown: u64, total: u64, truncated: bool) -> String {
 fn what_of(hidden: &crate::access::Hidden) -> String {
     match hidden {
         crate::access::Hidden::NoGroup => "no group".to_owned(),
+        crate::access::Hidden::GroupsGone { groups } => {
+            format!("groups no longer configured: {}", groups.join(", "))
+        }
         crate::access::Hidden::Read { what, rule, .. } => format!("{what}, `{rule}`"),
-        crate::access::Hidden::UnreadView { view, .. } => view.clone(),
+        crate::access::Hidden::Unfollowed { what, .. } => what.clone(),
         crate::access::Hidden::Ordered { what, rule, .. } => format!("{what}, `{rule}`"),
         crate::access::Hidden::Account { group } => {
             format!("account: {}", group.as_deref().unwrap_or("-"))
@@ -915,6 +927,11 @@ fn hidden_en(hidden: &crate::access::Hidden) -> String {
         Hidden::NoGroup => "Nothing was run: you are in no group that is configured, and here \
                             such a person may not read the data. Ask an admin to put you in one."
             .to_owned(),
+        Hidden::GroupsGone { groups } => format!(
+            "Nothing was run: your groups ({}) are no longer configured, so you may read nothing \
+             until an admin puts you in one that is.",
+            groups.join(", ")
+        ),
         Hidden::Account { group } => format!(
             "Nothing was run: {} reads through another database account.",
             group.as_deref().unwrap_or("someone in no group")
@@ -929,7 +946,7 @@ fn hidden_en(hidden: &crate::access::Hidden) -> String {
             let mut text =
                 format!("Nothing was run: {what} is hidden from {group} (rule `{rule}`)");
             if let Some(view) = through {
-                text.push_str(&format!(", and the view {view} reads it"));
+                text.push_str(&format!(", and {view} is computed from it"));
             }
             text.push('.');
             if let Some(visible) = visible {
@@ -940,19 +957,29 @@ fn hidden_en(hidden: &crate::access::Hidden) -> String {
             }
             text
         }
-        Hidden::UnreadView { group, view } => format!(
-            "Nothing was run: I cannot tell what the view {view} reads, and {group} has hidden \
-             columns. Read its tables directly."
+        Hidden::Unfollowed { group, what } => format!(
+            "Nothing was run: I cannot tell what {what} is computed from (a view, a generated \
+             column or a virtual table), and {group} has hidden columns. Read the tables it comes \
+             from directly."
         ),
         Hidden::Ordered {
             group,
             rule,
             what,
-            index,
+            index: Some(index),
         } => format!(
             "Nothing was run: the database would read the rows through the index {index} on {what}, \
              which is hidden from {group} (rule `{rule}`), so their order would tell its values. \
              Order the result by a column you may read (ORDER BY id)."
+        ),
+        Hidden::Ordered {
+            group,
+            rule,
+            what,
+            index: None,
+        } => format!(
+            "Nothing was run: the rows of this table are stored in the order of {what}, which is \
+             hidden from {group} (rule `{rule}`), so any read of them would tell its values."
         ),
     }
 }
@@ -964,6 +991,11 @@ fn hidden_fr(hidden: &crate::access::Hidden) -> String {
                             ici personne hors groupe ne peut lire les données. Demandez à un admin \
                             de vous en attribuer un."
             .to_owned(),
+        Hidden::GroupsGone { groups } => format!(
+            "Rien n'a été exécuté : vos groupes ({}) ne sont plus configurés, vous ne pouvez donc \
+             rien lire tant qu'un admin ne vous en attribue pas un qui l'est.",
+            groups.join(", ")
+        ),
         Hidden::Account { group } => format!(
             "Rien n'a été exécuté : {} lit par un autre compte de la base.",
             group.as_deref().unwrap_or("une personne hors groupe")
@@ -978,7 +1010,7 @@ fn hidden_fr(hidden: &crate::access::Hidden) -> String {
             let mut text =
                 format!("Rien n'a été exécuté : {what} est masqué pour {group} (règle `{rule}`)");
             if let Some(view) = through {
-                text.push_str(&format!(", et la vue {view} le lit"));
+                text.push_str(&format!(", et {view} en est calculé"));
             }
             text.push('.');
             if let Some(visible) = visible {
@@ -989,15 +1021,25 @@ fn hidden_fr(hidden: &crate::access::Hidden) -> String {
             }
             text
         }
-        Hidden::UnreadView { group, view } => format!(
-            "Rien n'a été exécuté : je ne peux pas savoir ce que lit la vue {view}, et {group} a \
-             des colonnes masquées. Lisez directement ses tables."
+        Hidden::Unfollowed { group, what } => format!(
+            "Rien n'a été exécuté : je ne peux pas savoir de quoi {what} est calculé (une vue, une \
+             colonne générée ou une table virtuelle), et {group} a des colonnes masquées. Lisez \
+             directement les tables d'où il vient."
         ),
         Hidden::Ordered {
             group,
             rule,
             what,
-            index,
+            index: None,
+        } => format!(
+            "Rien n'a été exécuté : les lignes de cette table sont rangées dans l'ordre de {what}, \
+             masqué pour {group} (règle `{rule}`) : toute lecture en dirait les valeurs."
+        ),
+        Hidden::Ordered {
+            group,
+            rule,
+            what,
+            index: Some(index),
         } => format!(
             "Rien n'a été exécuté : la base lirait les lignes par l'index {index} sur {what}, \
              masqué pour {group} (règle `{rule}`) : leur ordre en dirait les valeurs. Triez le \

@@ -578,3 +578,58 @@ fn the_default_contact_and_estimates_read_as_french_in_french() {
     };
     assert!(named.render(Lang::Fr).contains("demandez à Léa (IT)"));
 }
+
+#[test]
+fn every_reason_something_is_hidden_is_said_in_both_languages_with_its_rule() {
+    use crate::access::Hidden;
+    let read = |through: Option<&str>| Hidden::Read {
+        group: "sales".to_owned(),
+        rule: "*.salary".to_owned(),
+        what: "staff.salary".to_owned(),
+        through: through.map(str::to_owned),
+        visible: Some(vec!["id".to_owned(), "nom".to_owned()]),
+    };
+    let ordered = |index: Option<&str>| Hidden::Ordered {
+        group: "sales".to_owned(),
+        rule: "*.salary".to_owned(),
+        what: "staff.salary".to_owned(),
+        index: index.map(str::to_owned),
+    };
+    let all = [
+        Hidden::NoGroup,
+        Hidden::GroupsGone {
+            groups: vec!["interns".to_owned()],
+        },
+        read(None),
+        read(Some("staff.band")),
+        Hidden::Unfollowed {
+            group: "sales".to_owned(),
+            what: "staff_fts".to_owned(),
+        },
+        Hidden::Account {
+            group: Some("north".to_owned()),
+        },
+        ordered(Some("staff_by_salary")),
+        ordered(None),
+    ];
+    let mut said = std::collections::HashSet::new();
+    for hidden in &all {
+        let en = Text::HiddenFromYou(hidden).render(Lang::En);
+        let fr = Text::HiddenFromYou(hidden).render(Lang::Fr);
+        assert!(en.starts_with("Nothing was run"), "{en}");
+        assert!(fr.starts_with("Rien n'a été exécuté"), "{fr}");
+        for text in [&en, &fr] {
+            if matches!(hidden, Hidden::Read { .. } | Hidden::Ordered { .. }) {
+                assert!(text.contains("`*.salary`"), "{text}");
+            }
+            assert!(said.insert(text.clone()), "said twice: {text}");
+        }
+    }
+    assert!(
+        Text::HiddenFromYou(&read(Some("staff.band")))
+            .render(Lang::En)
+            .contains("staff.band is computed from it")
+    );
+    let unplanned = Text::AccessUnplanned("no such column: x").render(Lang::Fr);
+    assert!(unplanned.contains("no such column: x"), "{unplanned}");
+}

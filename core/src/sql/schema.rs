@@ -120,6 +120,55 @@ pub struct Catalog {
     /// The definitions of its views (each also a table above), for the
     /// data-access rules to follow to what they read.
     pub views: Vec<ViewDefinition>,
+    /// Its columns computed from others of their row (generated columns,
+    /// Oracle's virtual columns), for the rules to follow likewise.
+    pub generated: Vec<GeneratedColumn>,
+    /// Its tables a module fills from other data: SQLite's virtual tables
+    /// (an FTS5 index over `content='payments'`, an R-tree) and their shadow
+    /// tables. What they copy cannot be followed to where it comes from.
+    pub filled: Vec<TableName>,
+    /// Its tables whose rows are stored in the order of some of their
+    /// columns (SQLite's `WITHOUT ROWID` tables and rowid tables with an
+    /// `INTEGER PRIMARY KEY`, Oracle's index-organized tables, by their
+    /// primary key; PostgreSQL's tables clustered on an index, by its): a
+    /// read of them returns the rows in that order.
+    pub stored_in_order: Vec<StoredOrder>,
+}
+
+/// The order a table's rows are stored in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredOrder {
+    /// As its table's: `None` in the default schema.
+    pub schema: Option<String>,
+    pub table: String,
+    /// Its columns; an empty name for an expression over some of them.
+    pub columns: Vec<String>,
+}
+
+/// A table of the catalogue, by name only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TableName {
+    /// As its table's: `None` in the default schema.
+    pub schema: Option<String>,
+    pub name: String,
+}
+
+impl TableName {
+    pub fn is(&self, schema: Option<&str>, name: &str) -> bool {
+        self.schema.as_deref() == schema && self.name == name
+    }
+}
+
+/// A column the database computes from others of its row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GeneratedColumn {
+    /// As its table's: `None` in the default schema.
+    pub schema: Option<String>,
+    pub table: String,
+    pub column: String,
+    /// Its expression, in the target's dialect; empty when it could not be
+    /// read (the column is then judged as one that cannot be followed).
+    pub expression: String,
 }
 
 /// A view of the target and its definition, as the database keeps it.
@@ -287,8 +336,7 @@ impl CatalogBuilder {
     pub fn finish(self) -> Catalog {
         Catalog {
             tables: self.tables,
-            values: Vec::new(),
-            views: Vec::new(),
+            ..Catalog::default()
         }
     }
 }
@@ -363,6 +411,22 @@ fn same(a: &str, b: &str) -> bool {
 }
 
 impl Catalog {
+    /// The table `schema.name`, if the catalogue has it.
+    pub fn table(&self, schema: Option<&str>, name: &str) -> Option<&CatalogTable> {
+        self.tables
+            .iter()
+            .find(|t| t.schema.as_deref() == schema && t.name == name)
+    }
+
+    /// The columns whose order the rows of `schema.name` are stored in, if
+    /// any (see [`Catalog::stored_in_order`]).
+    pub fn stored_order(&self, schema: Option<&str>, name: &str) -> Option<&[String]> {
+        self.stored_in_order
+            .iter()
+            .find(|o| o.schema.as_deref() == schema && o.table == name)
+            .map(|o| o.columns.as_slice())
+    }
+
     /// The tables to show for `question`, as DDL lines, within about
     /// `budget_tokens` (four characters a token).
     ///
@@ -636,7 +700,7 @@ mod tests {
                 ),
             ],
             values: Vec::new(),
-            views: Vec::new(),
+            ..Default::default()
         }
     }
 

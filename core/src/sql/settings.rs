@@ -112,6 +112,25 @@ pub enum TargetKind {
     },
 }
 
+impl TargetKind {
+    /// Where its data is, whoever connects: the file, the server and
+    /// database (PostgreSQL), or the connect string (Oracle); never the
+    /// account or its password.
+    pub fn database(&self) -> String {
+        match self {
+            TargetKind::Sqlite(path) => path.display().to_string(),
+            TargetKind::Postgres(DatabaseUrl::Postgres(url)) => format!(
+                "{}:{}{}",
+                url.host_str().unwrap_or("localhost").to_ascii_lowercase(),
+                url.port().unwrap_or(5432),
+                url.path()
+            ),
+            TargetKind::Postgres(other) => other.redacted(),
+            TargetKind::Oracle { connect, .. } => connect.to_ascii_lowercase(),
+        }
+    }
+}
+
 /// A secret that compares and clones like a value but never prints.
 #[derive(Clone)]
 pub struct RedactedSecret(pub SecretString);

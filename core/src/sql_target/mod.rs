@@ -67,21 +67,23 @@ pub struct SqlRuntime {
     /// The definitions bound to the catalogue last read: `None` without
     /// definitions, or when they do not hold against it.
     pub semantic: Arc<std::sync::RwLock<Option<Arc<crate::semantic::Semantic>>>>,
-    /// Who reads what: the groups' rules and accounts, the views followed.
+    /// Who reads what: the groups' rules and accounts, what the catalogue
+    /// derives from what.
     pub readers: Readers,
 }
 
 /// Who reads what on the target: the groups' rules, the accounts of the
-/// groups that have one here, the views of the catalogue followed to what
-/// they read, and, in a runtime made for one person
+/// groups that have one here, what the catalogue derives from what (views,
+/// generated columns) followed to what they read, and, in a runtime made for one person
 /// ([`SqlRuntime::for_reader`]), whose prompt it builds.
 #[derive(Clone, Default)]
 pub struct Readers {
     pub rules: Arc<crate::access::Rules>,
     /// A group's own account on the target, by group name.
     pub accounts: Vec<(String, Arc<dyn crate::sql::backend::Executor>)>,
-    /// The catalogue's views, as last read.
-    pub views: Arc<std::sync::RwLock<Arc<crate::access::Views>>>,
+    /// What the catalogue derives from what (views, generated columns,
+    /// virtual tables), as last read.
+    pub derived: Arc<std::sync::RwLock<Arc<crate::access::Derived>>>,
     /// Whom this runtime builds prompts for ([`SqlRuntime::for_readers`]).
     pub person: Option<Arc<Readership>>,
 }
@@ -112,6 +114,45 @@ pub enum NotReadable {
     Hidden(crate::access::Hidden),
     /// Their rules cannot be checked: the catalogue has not been read.
     Unchecked,
+    /// Their rules cannot be checked: the database could not plan the
+    /// statement (its error), so the indexes it reads through are unknown.
+    Unplanned(String),
+}
+
+impl NotReadable {
+    /// What the audit records as the rule that refused it.
+    pub fn rule(&self) -> &str {
+        match self {
+            NotReadable::Hidden(hidden) => hidden.rule(),
+            NotReadable::Unchecked => "catalogue_unread",
+            NotReadable::Unplanned(_) => "plan_unread",
+        }
+    }
+
+    /// The group whose rule refused it, when one did.
+    pub fn group(&self) -> Option<&str> {
+        match self {
+            NotReadable::Hidden(hidden) => hidden.group(),
+            NotReadable::Unchecked | NotReadable::Unplanned(_) => None,
+        }
+    }
+}
+
+impl std::fmt::Display for NotReadable {
+    /// For logs and the CLI; the chat says it through `i18n`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NotReadable::Hidden(hidden) => hidden.fmt(f),
+            NotReadable::Unchecked => f.write_str(
+                "the target's catalogue has not been read, so the rules cannot be checked",
+            ),
+            NotReadable::Unplanned(error) => write!(
+                f,
+                "the database could not plan it, so the indexes it reads through cannot be \
+                 checked: {error}"
+            ),
+        }
+    }
 }
 
 /// Why an example was not stored.
@@ -191,21 +232,22 @@ impl SqlRuntime {
                 Vec::new()
             });
         let tables = catalog.tables.len();
-        let views = crate::access::Views::read(&catalog, &|sql| {
+        let derived = crate::access::Derived::read(&catalog, &|sql| {
             crate::sql::validate::validate_in(sql, &self.policy, Some(&catalog))
                 .ok()
                 .map(|v| v.reach)
         });
-        let (count, unread) = views.counts();
+        let (count, unread) = derived.counts();
         if unread > 0 && self.readers.rules.restrict() {
             tracing::warn!(
                 target_name = %self.target,
-                views = count,
-                unread = %views.unread().join(", "),
-                "views whose definitions cannot be followed are refused to groups with hidden columns"
+                derived = count,
+                unread = %derived.unread().join(", "),
+                "views, generated columns and virtual tables that cannot be followed to what they \
+                 read are refused to groups with hidden columns"
             );
         }
-        *self.readers.views.write().expect("never poisoned") = Arc::new(views);
+        *self.readers.derived.write().expect("never poisoned") = Arc::new(derived);
         *self.catalog.write().expect("never poisoned") = Arc::new(catalog);
         if let Some(definitions) = &self.definitions {
             let bound = match self.bind_semantic(definitions) {
@@ -259,9 +301,9 @@ impl SqlRuntime {
         self.semantic.read().expect("never poisoned").clone()
     }
 
-    /// The catalogue's views, as last read.
-    pub fn views(&self) -> Arc<crate::access::Views> {
-        Arc::clone(&self.readers.views.read().expect("never poisoned"))
+    /// What the catalogue derives from what, as last read.
+    pub fn derived(&self) -> Arc<crate::access::Derived> {
+        Arc::clone(&self.readers.derived.read().expect("never poisoned"))
     }
 
     /// The reading a click of someone in `groups` runs `valid` under, and
@@ -278,7 +320,7 @@ impl SqlRuntime {
         let access = self.readers.rules.access(groups);
         let standing = match self.known_catalog() {
             Some(catalog) => access
-                .judge(&valid.reach, &catalog, &self.views())
+                .judge(&valid.reach, &catalog, &self.derived())
                 .map_err(NotReadable::Hidden)?,
             // Unread, only a reading that hides nothing can be granted.
             None => access
@@ -322,14 +364,17 @@ impl SqlRuntime {
             return Ok((group, executor));
         }
         match executor.indexes_read(valid, self.limits.timeout).await {
-            Ok(indexes) => match indexes.iter().find_map(|i| rules.hides_order(i)) {
+            Ok(indexes) => match indexes.iter().find_map(|i| {
+                let catalog = self.catalog.read().expect("never poisoned").clone();
+                rules.hides_order(i, &catalog, &self.derived())
+            }) {
                 Some(hidden) => Err(NotReadable::Hidden(hidden)),
                 None => Ok((group, executor)),
             },
             // Unread, the order cannot be vouched for: not run.
             Err(e) => {
                 tracing::warn!(error = %e, "cannot read the indexes a statement is read through");
-                Err(NotReadable::Unchecked)
+                Err(NotReadable::Unplanned(e.to_string()))
             }
         }
     }
@@ -362,10 +407,10 @@ impl SqlRuntime {
             return self.clone();
         }
         let whole = Arc::clone(&self.catalog.read().expect("never poisoned"));
-        let views = self.views();
+        let derived = self.derived();
         let mut shown = accesses
             .iter()
-            .map(|access| access.catalog_for(&whole, &views))
+            .map(|access| access.catalog_for(&whole, &derived))
             .reduce(|kept, theirs| crate::access::both(&kept, &theirs))
             .unwrap_or_default();
         if own_account {
@@ -373,7 +418,7 @@ impl SqlRuntime {
         }
         let glossary = self.glossary.as_ref().map(|g| {
             let text = accesses.iter().fold(g.text.clone(), |text, access| {
-                access.text_for(&text, &whole, &views)
+                access.text_for(&text, &whole, &derived)
             });
             Arc::new(crate::learn::glossary::Glossary {
                 text,
@@ -390,7 +435,7 @@ impl SqlRuntime {
                         |v| {
                             accesses
                                 .iter()
-                                .all(|a| a.may_read(&v.reach, &whole, &views))
+                                .all(|a| a.may_read(&v.reach, &whole, &derived))
                         },
                     )
                 })
@@ -466,12 +511,12 @@ impl SqlRuntime {
         valid: &crate::sql::validate::Validated,
     ) -> Option<crate::access::Hidden> {
         let (people, whole) = &**self.readers.person.as_ref()?;
-        let views = self.views();
+        let derived = self.derived();
         people.iter().find_map(|groups| {
             self.readers
                 .rules
                 .access(groups)
-                .judge(&valid.reach, whole, &views)
+                .judge(&valid.reach, whole, &derived)
                 .err()
         })
     }

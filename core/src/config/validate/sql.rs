@@ -349,6 +349,21 @@ impl Validator {
                 );
                 continue;
             }
+            // Its statements are judged against the target's catalogue: run
+            // on another database, they would read what no rule was checked
+            // against.
+            if account.database() != kind.database() {
+                self.problem(
+                    &key,
+                    format!(
+                        "{group}'s account reaches {}, not the target's database {}: a group's \
+                         account is another login to the same database",
+                        account.database(),
+                        kind.database()
+                    ),
+                );
+                continue;
+            }
             accounts.push((group, account));
         }
         for (group, _) in &files {

@@ -271,7 +271,7 @@ mod tests {
                 foreign_keys: Vec::new(),
             }],
             values: Vec::new(),
-            views: Vec::new(),
+            ..Default::default()
         };
         let sql = "WITH sqlite_stats AS (SELECT nom FROM clients) SELECT nom FROM sqlite_stats";
         // The offer and the click may each judge with the live catalogue or

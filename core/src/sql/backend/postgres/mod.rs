@@ -312,6 +312,35 @@ impl Executor for PostgresExecutor {
         .fetch_all(&self.pool)
         .await
         .map_err(database)?;
+        // Each generated column's expression, for the rules to follow.
+        let generated: Vec<(String, String, String, Option<String>)> = sqlx::query_as(
+            "SELECT n.nspname::text, c.relname::text, a.attname::text, pg_get_expr(d.adbin, d.adrelid) \
+             FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
+             JOIN pg_namespace n ON n.oid = c.relnamespace \
+             LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
+             WHERE a.attgenerated <> '' AND a.attnum > 0 AND NOT a.attisdropped \
+               AND n.nspname = ANY($1) ORDER BY 1, 2, a.attnum",
+        )
+        .bind(&schemas)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(database)?;
+        // A table CLUSTERed on an index is stored in that index's order
+        // (until its rows change): a scan returns them so.
+        let clustered: Vec<(String, String, Vec<String>)> = sqlx::query_as(
+            "SELECT n.nspname::text, t.relname::text, \
+                    array(SELECT coalesce(a.attname::text, '') \
+                          FROM unnest(i.indkey) WITH ORDINALITY k(attnum, ord) \
+                          LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum \
+                          ORDER BY k.ord) \
+             FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid \
+             JOIN pg_namespace n ON n.oid = t.relnamespace \
+             WHERE i.indisclustered AND n.nspname = ANY($1)",
+        )
+        .bind(&schemas)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(database)?;
         let mut catalog = catalog.finish();
         catalog.views = views
             .into_iter()
@@ -322,6 +351,25 @@ impl Executor for PostgresExecutor {
                     definition: definition.unwrap_or_default(),
                 },
             )
+            .collect();
+        catalog.generated = generated
+            .into_iter()
+            .map(
+                |(schema, table, column, expression)| crate::sql::schema::GeneratedColumn {
+                    schema: shown(schema),
+                    table,
+                    column,
+                    expression: expression.unwrap_or_default(),
+                },
+            )
+            .collect();
+        catalog.stored_in_order = clustered
+            .into_iter()
+            .map(|(schema, table, columns)| crate::sql::schema::StoredOrder {
+                schema: shown(schema),
+                table,
+                columns,
+            })
             .collect();
         Ok(catalog)
     }
@@ -341,7 +389,10 @@ impl Executor for PostgresExecutor {
             index_names(&plan[0]["Plan"], &mut names, 0);
             let mut read = Vec::new();
             for index in names {
-                let found: Option<(String, String, Vec<String>)> = sqlx::query_as(
+                // By name in every schema, not only those on the search
+                // path: an index of another allowed schema is judged too,
+                // and one found nowhere is not vouched for.
+                let found: Vec<(String, String, Vec<String>)> = sqlx::query_as(
                     "SELECT n.nspname::text, t.relname::text, \
                             array(SELECT coalesce(a.attname::text, '') \
                                   FROM unnest(i.indkey) WITH ORDINALITY k(attnum, ord) \
@@ -349,15 +400,20 @@ impl Executor for PostgresExecutor {
                                   ORDER BY k.ord) \
                      FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid \
                      JOIN pg_class t ON t.oid = i.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace \
-                     WHERE ic.relname = $1 AND pg_table_is_visible(ic.oid)",
+                     WHERE ic.relname = $1",
                 )
                 .bind(&index)
-                .fetch_optional(&mut *tx)
+                .fetch_all(&mut *tx)
                 .await
                 .map_err(database)?;
-                if let Some((schema, table, columns)) = found {
+                if found.is_empty() {
+                    return Err(ExecError::Database(format!(
+                        "the plan reads an index that cannot be found: {index}"
+                    )));
+                }
+                for (schema, table, columns) in found {
                     read.push(super::IndexRead {
-                        index,
+                        index: index.clone(),
                         schema: (schema != "public").then_some(schema),
                         table,
                         columns,

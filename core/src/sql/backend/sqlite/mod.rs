@@ -365,6 +365,34 @@ fn temp_bytes(pid: u32) -> u64 {
         .sum()
 }
 
+/// The expression of each generated column of a `CREATE TABLE` statement
+/// as SQLite keeps it, written out by the parser (none when it does not
+/// parse: the columns are then judged as ones that cannot be followed).
+fn generated_expressions(ddl: &str) -> Vec<(String, String)> {
+    use sqlparser::ast::{ColumnOption, Statement};
+    let Ok(parsed) =
+        sqlparser::parser::Parser::parse_sql(&sqlparser::dialect::SQLiteDialect {}, ddl)
+    else {
+        return Vec::new();
+    };
+    let [Statement::CreateTable(table)] = parsed.as_slice() else {
+        return Vec::new();
+    };
+    table
+        .columns
+        .iter()
+        .filter_map(|c| {
+            c.options.iter().find_map(|o| match &o.option {
+                ColumnOption::Generated {
+                    generation_expr: Some(expression),
+                    ..
+                } => Some((c.name.value.clone(), expression.to_string())),
+                _ => None,
+            })
+        })
+        .collect()
+}
+
 /// The query of a `CREATE VIEW` statement as SQLite keeps it, written out
 /// by the parser; `None` when it does not parse.
 fn view_query(ddl: &str) -> Option<String> {
@@ -384,15 +412,30 @@ impl Executor for SqliteExecutor {
     }
 
     async fn catalog(&self, _schemas: &[String]) -> Result<crate::sql::schema::Catalog, ExecError> {
-        use crate::sql::schema::{Catalog, CatalogColumn, CatalogTable, ForeignKey};
+        use crate::sql::schema::{
+            Catalog, CatalogColumn, CatalogTable, ForeignKey, GeneratedColumn, StoredOrder,
+            TableName,
+        };
         let names: Vec<(String, Option<String>, String)> = sqlx::query_as(
             "SELECT name, sql, type FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' ORDER BY name",
         )
         .fetch_all(&self.pool)
         .await
         .map_err(database)?;
+        // What kind each table is: a virtual table or the shadow table of
+        // one is filled by its module from other data; a WITHOUT ROWID
+        // table (`wr`) is stored in its primary key's order.
+        let kinds: Vec<(String, String, i64)> =
+            sqlx::query_as("SELECT name, type, wr FROM pragma_table_list WHERE schema = 'main'")
+                .fetch_all(&self.pool)
+                .await
+                .map_err(database)?;
+        let kind_of = |name: &str| kinds.iter().find(|(n, _, _)| n == name);
         let mut tables = Vec::new();
         let mut views = Vec::new();
+        let mut generated = Vec::new();
+        let mut filled = Vec::new();
+        let mut stored_in_order = Vec::new();
         for (name, ddl, kind) in names {
             let view = kind == "view";
             let (table_comment, column_comments) = ddl_comments(ddl.as_deref().unwrap_or_default());
@@ -400,9 +443,9 @@ impl Executor for SqliteExecutor {
             // columns: a statement may read them, and what it reads is
             // judged against this list. A virtual table's hidden columns
             // (hidden = 1) are the module's, not the data's.
-            let columns: Result<Vec<(i64, String, String, i64, Option<String>, i64)>, _> =
+            let columns: Result<Vec<(i64, String, String, i64, i64, i64)>, _> =
                 sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                    "SELECT cid, name, type, \"notnull\", dflt_value, pk \
+                    "SELECT cid, name, type, \"notnull\", hidden, pk \
                      FROM pragma_table_xinfo('{}') WHERE hidden <> 1 ORDER BY cid",
                     name.replace('\'', "''")
                 )))
@@ -426,6 +469,51 @@ impl Executor for SqliteExecutor {
                     name: name.clone(),
                     definition: ddl.as_deref().and_then(view_query).unwrap_or_default(),
                 });
+            }
+            // A generated column (hidden 2, virtual, or 3, stored) shows
+            // what its expression reads.
+            if columns.iter().any(|c| c.4 >= 2) {
+                let expressions = generated_expressions(ddl.as_deref().unwrap_or_default());
+                for column in columns.iter().filter(|c| c.4 >= 2) {
+                    generated.push(GeneratedColumn {
+                        schema: None,
+                        table: name.clone(),
+                        column: column.1.clone(),
+                        expression: expressions
+                            .iter()
+                            .find(|(c, _)| c.eq_ignore_ascii_case(&column.1))
+                            .map(|(_, e)| e.clone())
+                            .unwrap_or_default(),
+                    });
+                }
+            }
+            let mut key: Vec<&(i64, String, String, i64, i64, i64)> =
+                columns.iter().filter(|c| c.5 > 0).collect();
+            key.sort_by_key(|c| c.5);
+            let in_key_order = || StoredOrder {
+                schema: None,
+                table: name.clone(),
+                columns: key.iter().map(|c| c.1.clone()).collect(),
+            };
+            match kind_of(&name) {
+                Some((_, kind, _)) if kind == "virtual" || kind == "shadow" => {
+                    filled.push(TableName {
+                        schema: None,
+                        name: name.clone(),
+                    });
+                }
+                // A rowid table whose INTEGER PRIMARY KEY is its rowid is
+                // stored in that column's order, as a WITHOUT ROWID table
+                // is in its key's.
+                Some((_, _, wr)) if *wr == 1 => stored_in_order.push(in_key_order()),
+                Some((_, kind, _))
+                    if kind == "table"
+                        && key.len() == 1
+                        && key[0].2.eq_ignore_ascii_case("INTEGER") =>
+                {
+                    stored_in_order.push(in_key_order());
+                }
+                _ => {}
             }
             let fks: Vec<(i64, i64, String, String, Option<String>)> = sqlx::query_as(
                 sqlx::AssertSqlSafe(format!(
@@ -475,6 +563,9 @@ impl Executor for SqliteExecutor {
             tables,
             values: Vec::new(),
             views,
+            generated,
+            filled,
+            stored_in_order,
         })
     }
 

@@ -292,7 +292,7 @@ mod tests {
                 t("v_clients", &["id", "nom"]),
             ],
             values: Vec::new(),
-            views: Vec::new(),
+            ..Default::default()
         }
     }
 
@@ -452,7 +452,7 @@ mod tests {
         let scoped = Catalog {
             tables: vec![table(Some("hr"), "staff", &["id", "salary"])],
             values: Vec::new(),
-            views: Vec::new(),
+            ..Default::default()
         };
         let mut policy = Policy::new(Dialect::Postgres);
         policy.allowed_schemas = vec!["hr".into()];
@@ -541,7 +541,7 @@ mod tests {
                 table(None, "clients", &["id", "nom", "iban"]),
             ],
             values: Vec::new(),
-            views: Vec::new(),
+            ..Default::default()
         };
         let read = |schemas: &[&str]| {
             let mut policy = Policy::new(Dialect::Postgres);
