@@ -95,7 +95,6 @@ fn catalog(dialect: Dialect) -> Catalog {
                 definition: "SELECT id, nom FROM clients WHERE region IS NOT NULL".to_owned(),
             },
         ],
-        ..Default::default()
     }
 }
 
