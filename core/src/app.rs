@@ -169,6 +169,7 @@ pub async fn sql_runtime(
         limits: settings.sql.limits,
         preview_rows: settings.sql.preview_rows,
         csv_bom: settings.sql.csv_bom,
+        charts: settings.sql.charts,
         explain: settings.sql.explain,
         ask_again_without_sql: settings.sql.ask_again_without_sql,
         candidates: settings.sql.candidates,

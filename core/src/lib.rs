@@ -18,6 +18,8 @@
 //!   read-only through the one audited Execute use case.
 //! - [`access`]: groups of users and the tables and columns each may not
 //!   read, judged on a statement's reach, followed through views.
+//! - [`chart`]: a chart beside a result, chosen by fixed rules on its
+//!   shape, drawn in-process as a PNG.
 //! - [`i18n`]: every sentence a chat user reads, in English and French.
 //! - [`llm`]: the Ollama client, the fair queue in front of it, failover.
 //! - [`stream`]: a token stream turned into well-timed message edits.
@@ -46,6 +48,7 @@ pub mod app;
 pub mod audit;
 pub mod backup;
 pub mod bot;
+pub mod chart;
 pub mod config;
 pub mod conversation;
 pub mod eval;

@@ -36,6 +36,7 @@ pub(crate) async fn demo() -> Demo {
         limits: Limits::new(50, Duration::from_secs(10)),
         preview_rows: 5,
         csv_bom: true,
+        charts: pstral_core::sql::Charts::Auto,
         explain: true,
         ask_again_without_sql: false,
         candidates: Default::default(),

@@ -25,6 +25,7 @@ mod admin;
 mod answers;
 mod audit;
 mod backup;
+mod charts;
 mod cli;
 mod conformance;
 mod conversation;

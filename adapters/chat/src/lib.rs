@@ -558,6 +558,28 @@ pub struct Attachment {
     pub file_name: String,
     pub media_type: String,
     pub bytes: Vec<u8>,
+    /// What a platform shows of an image beside its bytes, when it is one.
+    #[serde(default)]
+    pub image: Option<Image>,
+}
+
+/// An image's size, what it shows in words (Discord's description of an
+/// attachment, Matrix's caption), and a smaller copy for clients that show
+/// one first (Matrix's thumbnail).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Image {
+    pub width: u32,
+    pub height: u32,
+    pub description: String,
+    pub thumbnail: Option<Thumbnail>,
+}
+
+/// A smaller copy of an image, in the same format.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Thumbnail {
+    pub bytes: Vec<u8>,
+    pub width: u32,
+    pub height: u32,
 }
 
 /// Query results, for platforms that can show a real table (Matrix's HTML).

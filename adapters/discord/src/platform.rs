@@ -162,7 +162,7 @@ impl DiscordPlatform {
             .content(text)
             .allowed_mentions(CreateAllowedMentions::new());
         for a in attachments {
-            message = message.add_file(CreateAttachment::bytes(a.bytes, a.file_name));
+            message = message.add_file(attachment(a));
         }
         dm.id
             .send_message(self.http.as_ref(), message)
@@ -243,10 +243,7 @@ impl ChatPlatform for DiscordPlatform {
 
     async fn attach(&self, place: &Place, attachment: Attachment) -> Result<(), PlatformError> {
         let channel = channel_of(place)?;
-        let message = CreateMessage::new().add_file(CreateAttachment::bytes(
-            attachment.bytes,
-            attachment.file_name,
-        ));
+        let message = CreateMessage::new().add_file(self::attachment(attachment));
         self.send(place, channel, message).await.map(|_| ())
     }
 
@@ -354,7 +351,7 @@ impl ChatPlatform for DiscordPlatform {
                 .content(text)
                 .allowed_mentions(CreateAllowedMentions::new());
             for a in attachments {
-                message = message.add_file(CreateAttachment::bytes(a.bytes, a.file_name));
+                message = message.add_file(attachment(a));
             }
             return self.send(place, channel, message).await.map(|_| ());
         }
@@ -412,10 +409,7 @@ impl InteractionPlatform {
     ) -> Result<Message, PlatformError> {
         check_length(text)?;
         let http = self.base.http.as_ref();
-        let files: Vec<CreateAttachment> = attachments
-            .into_iter()
-            .map(|a| CreateAttachment::bytes(a.bytes, a.file_name))
-            .collect();
+        let files: Vec<CreateAttachment> = attachments.into_iter().map(attachment).collect();
         let mut answered = self.answered.lock().await;
         let message = match &self.interaction {
             Interaction::Command {
@@ -594,5 +588,15 @@ pub fn map_error(e: serenity::Error) -> PlatformError {
             }
         }
         _ => PlatformError::Other(Box::new(e)),
+    }
+}
+
+/// A file as Discord attaches it; an image with its description, which
+/// Discord shows to whoever cannot see it (alt text).
+fn attachment(a: Attachment) -> CreateAttachment {
+    let file = CreateAttachment::bytes(a.bytes, a.file_name);
+    match a.image {
+        Some(image) => file.description(image.description),
+        None => file,
     }
 }

@@ -27,7 +27,7 @@ use matrix_sdk::ruma::events::room::history_visibility::{
 use matrix_sdk::ruma::events::room::join_rules::JoinRule;
 use matrix_sdk::ruma::events::room::message::{
     AddMentions, ReplacementMetadata, ReplyWithinThread, RoomMessageEventContent,
-    RoomMessageEventContentWithoutRelation,
+    RoomMessageEventContentWithoutRelation, TextMessageEventContent,
 };
 use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId, OwnedUserId, UserId, assign};
 use matrix_sdk::{Client, Room, RoomMemberships};
@@ -371,7 +371,11 @@ impl MatrixPlatform {
                 .media_type
                 .parse()
                 .unwrap_or(mime::APPLICATION_OCTET_STREAM);
-            room.send_attachment(a.file_name, &mime, a.bytes, AttachmentConfig::new())
+            let config = match a.image {
+                Some(image) => image_config(image, a.bytes.len()),
+                None => AttachmentConfig::new(),
+            };
+            room.send_attachment(a.file_name, &mime, a.bytes, config)
                 .await
                 .map_err(map_error)?;
         }
@@ -752,4 +756,33 @@ mod tests {
              </tbody></table>"
         );
     }
+}
+
+/// How an image is sent: an `m.image` with its width, height and size, its
+/// description as the caption (what a client shows and reads out beside
+/// it), and its thumbnail; matrix-sdk encrypts all of it in an encrypted
+/// room.
+fn image_config(image: pstral_chat::Image, size: usize) -> AttachmentConfig {
+    use matrix_sdk::attachment::{AttachmentInfo, BaseImageInfo, Thumbnail};
+    use matrix_sdk::ruma::UInt;
+    let uint = |n: usize| UInt::try_from(n as u64).ok();
+    let thumbnail = image.thumbnail.and_then(|t| {
+        Some(Thumbnail {
+            size: uint(t.bytes.len())?,
+            data: t.bytes,
+            content_type: mime::IMAGE_PNG,
+            height: UInt::from(t.height),
+            width: UInt::from(t.width),
+        })
+    });
+    AttachmentConfig::new()
+        .info(AttachmentInfo::Image(BaseImageInfo {
+            height: Some(UInt::from(image.height)),
+            width: Some(UInt::from(image.width)),
+            size: uint(size),
+            blurhash: None,
+            is_animated: Some(false),
+        }))
+        .thumbnail(thumbnail)
+        .caption(Some(TextMessageEventContent::plain(image.description)))
 }

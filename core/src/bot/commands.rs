@@ -498,6 +498,7 @@ impl Bot {
             file_name: format!("pstral-conversation-{id}.{extension}"),
             media_type: media_type.to_owned(),
             bytes: text.into_bytes(),
+            image: None,
         };
         platform
             .attach(place, attachment)

@@ -14,9 +14,11 @@ use super::reply::Reply;
 use super::stop::Which;
 use super::{Bot, Listeners, actor_of};
 use crate::audit::{Actor, EventKind, NewEvent};
+use crate::chart::{ChartRows, NoChart};
 use crate::conversation::{ResultShape, StoredStatement};
 use crate::i18n::Text;
 use crate::identity::{Permission, User};
+use crate::sql::Charts;
 use crate::sql::backend::{ExecError, Outcome};
 use crate::sql::execute::{Execution, judge};
 use crate::sql::render::{CsvSink, Preview, Tee, XlsxSink, preview_with_table};
@@ -226,27 +228,92 @@ impl Bot {
                 .await
                 .ok()
         };
+        let mut chart_rows = ChartRows::new();
         let outcome = {
             let mut tee = Tee {
-                sinks: vec![&mut preview, &mut csv, &mut xlsx],
+                sinks: vec![&mut preview, &mut csv, &mut xlsx, &mut chart_rows],
             };
-            let executed = approved
-                .run(Ok(executor.as_ref()), sql.limits, &mut tee)
-                .await;
-            if let Err(e) = executed.recorded {
-                self.unrecorded("audit an execution's result", &e);
-            }
-            executed.outcome
+            approved
+                .run_unrecorded(Ok(executor.as_ref()), sql.limits, &mut tee)
+                .await
         };
+        // The chart is made before the result is recorded, so that the
+        // record says which one was shown and by which rule.
+        let chart = match &outcome {
+            Ok(_) if sql.charts == Charts::Auto => Some(self.chart(chart_rows, stored).await),
+            _ => None,
+        };
+        let about_chart = match &chart {
+            Some(Ok(drawn)) => json!({"chart": {
+                "kind": drawn.kind.as_str(), "rule": drawn.rule.as_str(),
+                "width": drawn.attachment.image.as_ref().map(|i| i.width),
+                "height": drawn.attachment.image.as_ref().map(|i| i.height),
+                "bytes": drawn.attachment.bytes.len(),
+            }}),
+            Some(Err(none)) => json!({"chart": {"none": none}}),
+            None => serde_json::Value::Null,
+        };
+        let executed = approved.record(outcome, about_chart).await;
+        if let Err(e) = executed.recorded {
+            self.unrecorded("audit an execution's result", &e);
+        }
+        let outcome = executed.outcome;
         Ok(Ran {
             outcome,
             preview,
             csv,
             xlsx,
+            chart: chart.and_then(Result::ok).map(|c| c.attachment),
             private,
             redirected,
             progress,
             index,
+        })
+    }
+
+    /// The chart `rows` call for, drawn off the async threads and titled
+    /// with the statement's question; or why none (the rule, or that it
+    /// could not be drawn).
+    async fn chart(&self, rows: ChartRows, stored: &StoredStatement) -> Result<Charted, NoChart> {
+        let chart = rows.choose()?;
+        let lang = self.lang();
+        let title = stored.question.clone().unwrap_or_default();
+        let name = format!("pstral-query-{}.png", stored.id);
+        let drawn = tokio::task::spawn_blocking(move || {
+            let number = |v: f64| crate::i18n::chart::number(v, lang);
+            let drawn = crate::chart::draw(&chart, &title, &number)?;
+            Ok::<_, crate::chart::DrawError>((chart, drawn))
+        })
+        .await;
+        let (chart, drawn) = match drawn {
+            Ok(Ok(drawn)) => drawn,
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, "cannot draw a chart");
+                return Err(NoChart::Undrawn);
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "the chart's drawing failed");
+                return Err(NoChart::Undrawn);
+            }
+        };
+        Ok(Charted {
+            kind: chart.kind,
+            rule: chart.rule,
+            attachment: Attachment {
+                file_name: name,
+                media_type: "image/png".to_owned(),
+                bytes: drawn.png,
+                image: Some(pstral_chat::Image {
+                    width: drawn.width,
+                    height: drawn.height,
+                    description: crate::i18n::chart::description(&chart, lang),
+                    thumbnail: Some(pstral_chat::Thumbnail {
+                        bytes: drawn.thumbnail,
+                        width: drawn.width / 2,
+                        height: drawn.height / 2,
+                    }),
+                }),
+            },
         })
     }
 
@@ -322,6 +389,7 @@ impl Bot {
             preview,
             csv,
             xlsx,
+            chart,
             private,
             redirected,
             progress,
@@ -360,8 +428,12 @@ impl Bot {
             }
             Err(e) => (Text::ExecFailed { error: e }.render(lang), None),
         };
+        // The chart first, where a platform shows an image large.
         let files = if outcome.is_ok() {
-            result_files(csv, xlsx, statement)
+            chart
+                .into_iter()
+                .chain(result_files(csv, xlsx, statement))
+                .collect()
         } else {
             Vec::new()
         };
@@ -594,6 +666,7 @@ fn result_files(
                 file_name,
                 media_type: media_type.to_owned(),
                 bytes,
+                image: None,
             }),
             Err(e) => {
                 tracing::error!(error = %e, "cannot finish a result file");
@@ -610,6 +683,8 @@ struct Ran {
     preview: Preview,
     csv: CsvSink<Vec<u8>>,
     xlsx: XlsxSink,
+    /// The chart beside the table, when there is one.
+    chart: Option<Attachment>,
     /// The result goes to the clicker alone.
     private: bool,
     /// It does because someone who reads the place may not read it (what
@@ -618,6 +693,13 @@ struct Ran {
     /// The "running" message in the place, replaced by the result.
     progress: Option<MessageRef>,
     index: u32,
+}
+
+/// A result's chart, ready to attach.
+struct Charted {
+    kind: crate::chart::Kind,
+    rule: crate::chart::Rule,
+    attachment: Attachment,
 }
 
 /// What the chat shows of a run: its message, table and files.

@@ -119,6 +119,7 @@ pub(super) struct RawSql {
     pub(super) max_memory_mib: i64,
     pub(super) preview_rows: i64,
     pub(super) csv_bom: bool,
+    pub(super) charts: String,
     pub(super) explain: bool,
     pub(super) ask_again_without_sql: bool,
     pub(super) candidates: i64,

@@ -11,8 +11,8 @@
 //!
 //! Every sentence sits beside its translation, where a reviewer sees both:
 //! `chat` the chat's texts, `sql` why a statement was refused or
-//! stopped, `labels` the adapters' words; this file what they are written
-//! from.
+//! stopped, `chart` what a chart says in words, `labels` the adapters'
+//! words; this file what they are written from.
 
 use std::fmt;
 
@@ -447,6 +447,7 @@ pub(crate) fn duration_fr(d: std::time::Duration) -> String {
     }
 }
 
+pub mod chart;
 mod chat;
 mod labels;
 pub mod reading;

@@ -633,3 +633,48 @@ fn every_reason_something_is_hidden_is_said_in_both_languages_with_its_rule() {
     let unplanned = Text::AccessUnplanned("no such column: x").render(Lang::Fr);
     assert!(unplanned.contains("no such column: x"), "{unplanned}");
 }
+
+#[test]
+fn numbers_on_a_chart_are_written_as_each_language_writes_them() {
+    use super::chart::number;
+    assert_eq!(number(1234.5, Lang::Fr), "1\u{a0}234,5");
+    assert_eq!(number(1234.5, Lang::En), "1,234.5");
+    assert_eq!(number(-1_234_567.0, Lang::En), "-1,234,567");
+    assert_eq!(number(0.125, Lang::Fr), "0,125");
+    assert_eq!(number(12.0, Lang::Fr), "12");
+    assert_eq!(number(-0.0001, Lang::En), "0");
+    assert_eq!(number(999.999, Lang::En), "1,000");
+}
+
+#[test]
+fn a_chart_is_described_and_its_rule_said_in_both_languages() {
+    use crate::chart::{Chart, Kind, NoChart, Rule, Series, XAxis};
+    let chart = Chart {
+        kind: Kind::Bar,
+        rule: Rule::SharesOfAWhole,
+        x_name: "status".to_owned(),
+        x: XAxis::Labels(vec!["paid".to_owned(), "late".to_owned()]),
+        series: vec![Series {
+            name: "total".to_owned(),
+            values: vec![Some(1200.0), Some(3000.4)],
+        }],
+    };
+    assert_eq!(
+        super::chart::description(&chart, Lang::En),
+        "Bar chart of total by status, 2 bars; total is highest at late (3,000.4)."
+    );
+    assert_eq!(
+        super::chart::description(&chart, Lang::Fr),
+        "Graphique en barres de total par status, 2 barres ; total est au plus haut pour late (3\u{a0}000,4)."
+    );
+    for rule in [Rule::OverTime, Rule::ByLabel, Rule::SharesOfAWhole] {
+        assert_ne!(
+            super::chart::why(rule, Lang::En),
+            super::chart::why(rule, Lang::Fr)
+        );
+    }
+    assert!(
+        super::chart::why_none(NoChart::TooManyLabels { labels: 31 }, Lang::Fr)
+            .contains("31 libellés")
+    );
+}

@@ -127,10 +127,28 @@ impl Approved<'_> {
         limits: Limits,
         sink: &mut dyn RowSink,
     ) -> Executed {
-        let outcome = match executor {
+        let outcome = self.run_unrecorded(executor, limits, sink).await;
+        self.record(outcome, Value::Null).await
+    }
+
+    /// Runs the statement read-only into `sink`, for [`Approved::record`]
+    /// to record with what was made of the rows (a chart).
+    pub async fn run_unrecorded(
+        &self,
+        executor: Result<&dyn Executor, ExecError>,
+        limits: Limits,
+        sink: &mut dyn RowSink,
+    ) -> Result<Outcome, ExecError> {
+        match executor {
             Ok(executor) => executor.run(&self.valid, limits, sink).await,
             Err(e) => Err(e),
-        };
+        }
+    }
+
+    /// Records the result of [`Approved::run_unrecorded`]: its shape and
+    /// duration, or the error, and `shown` (what was made of the rows, as
+    /// `{"chart": …}`; `null` for nothing).
+    pub async fn record(self, outcome: Result<Outcome, ExecError>, shown: Value) -> Executed {
         let label = match &outcome {
             Ok(_) => "ok",
             Err(ExecError::Timeout(_)) => "timeout",
@@ -153,6 +171,11 @@ impl Approved<'_> {
                 payload["rows"] = json!(0);
                 payload["error"] = json!(e.to_string());
                 payload["error_cut"] = json!(e.was_cut());
+            }
+        }
+        if let Value::Object(shown) = shown {
+            for (key, value) in shown {
+                payload[key] = value;
             }
         }
         let event = self.execution.event(EventKind::ExecuteResult, payload);

@@ -36,7 +36,9 @@ use std::sync::Arc;
 use crate::store::DatabaseUrl;
 use backend::{ExecError, Executor};
 pub use dialect::Dialect;
-pub use settings::{Candidates, RedactedSecret, SemanticSource, SqlSettings, Target, TargetKind};
+pub use settings::{
+    Candidates, Charts, RedactedSecret, SemanticSource, SqlSettings, Target, TargetKind,
+};
 
 /// Connects to an Execute target.
 ///

@@ -23,6 +23,8 @@ pub struct SqlSettings {
     pub limits: Limits,
     pub preview_rows: usize,
     pub csv_bom: bool,
+    /// Whether a result gets a chart when its shape calls for one.
+    pub charts: Charts,
     pub explain: bool,
     /// Ask the model once more when an answer to a SQL question holds no
     /// SQL at all.
@@ -97,6 +99,16 @@ pub enum SemanticSource {
     /// None, even for the demo (`semantic_file = "off"`).
     Off,
     File(PathBuf),
+}
+
+/// Whether results get a chart beside their table (`sql.charts`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Charts {
+    /// When the result's shape calls for one; a person may ask for none.
+    #[default]
+    Auto,
+    /// Only when a person asks for one.
+    Off,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

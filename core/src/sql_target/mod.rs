@@ -28,6 +28,8 @@ pub struct SqlRuntime {
     pub limits: crate::sql::backend::Limits,
     pub preview_rows: usize,
     pub csv_bom: bool,
+    /// Whether a result gets a chart when its shape calls for one.
+    pub charts: crate::sql::Charts,
     /// Compile each statement (EXPLAIN) before offering it.
     pub explain: bool,
     /// Ask the model once more when its answer holds no SQL at all

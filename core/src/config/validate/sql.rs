@@ -87,6 +87,16 @@ impl Validator {
             },
             preview_rows: self.whole("sql.preview_rows", raw.preview_rows, 0..=200) as usize,
             csv_bom: raw.csv_bom,
+            charts: self
+                .choice(
+                    "sql.charts",
+                    &raw.charts,
+                    &[
+                        ("auto", crate::sql::Charts::Auto),
+                        ("off", crate::sql::Charts::Off),
+                    ],
+                )
+                .unwrap_or_default(),
             explain: raw.explain,
             ask_again_without_sql: raw.ask_again_without_sql,
             candidates: crate::sql::Candidates {
