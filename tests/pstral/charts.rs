@@ -184,7 +184,10 @@ async fn a_result_that_calls_for_a_chart_gets_one_beside_its_table() {
         author: who(2),
         place: crate::answers::channel(),
         message: None,
-        command: pstral_chat::Command::Run(1),
+        command: pstral_chat::Command::Run {
+            index: 1,
+            chart: pstral_chat::ChartWish::AsConfigured,
+        },
     };
     h.bot.handle(h.platform.clone(), run).await;
     let result = h.audited("execute_result").await;
@@ -193,4 +196,36 @@ async fn a_result_that_calls_for_a_chart_gets_one_beside_its_table() {
         "{:?}",
         result[1]
     );
+
+    // Asked for, a chart the rules refuse is said to be missing, and why;
+    // asked not to, there is none.
+    let run = |chart| InboundEvent::Command {
+        author: who(2),
+        place: crate::answers::channel(),
+        message: None,
+        command: pstral_chat::Command::Run { index: 1, chart },
+    };
+    h.bot
+        .handle(h.platform.clone(), run(pstral_chat::ChartWish::Wanted))
+        .await;
+    let said = h.answers().last().unwrap().1.clone();
+    assert!(
+        said.contains("No chart: the result has no numeric column."),
+        "{said}"
+    );
+    fake.then(Script::answer(&format!(
+        "Voici :\n```sql\n{}\n```",
+        GOLDEN[1].2
+    )));
+    h.ask(1, GOLDEN[1].1).await;
+    let before = h.platform.actions().len();
+    h.bot
+        .handle(h.platform.clone(), run(pstral_chat::ChartWish::Unwanted))
+        .await;
+    let images = h.platform.actions()[before..]
+        .iter()
+        .filter(|a| matches!(&a.action, OutboundAction::Attach { attachment, .. } if attachment.image.is_some()))
+        .count();
+    assert_eq!(images, 0, "the table alone");
+    assert!(h.audited("execute_result").await[3]["chart"].is_null());
 }

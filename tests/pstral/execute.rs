@@ -370,7 +370,10 @@ async fn run_n_runs_the_latest_statement_n_here() {
         author: who(1),
         place: channel(),
         message: None,
-        command: Command::Run(1),
+        command: Command::Run {
+            index: 1,
+            chart: pstral_chat::ChartWish::AsConfigured,
+        },
     };
     h.bot.handle(h.platform.clone(), run).await;
     let preview = h.answers().last().unwrap().1.clone();
@@ -382,7 +385,10 @@ async fn run_n_runs_the_latest_statement_n_here() {
         author: who(1),
         place: channel(),
         message: None,
-        command: Command::Run(7),
+        command: Command::Run {
+            index: 7,
+            chart: pstral_chat::ChartWish::AsConfigured,
+        },
     };
     h.bot.handle(h.platform.clone(), missing).await;
     assert!(h.answers().last().unwrap().1.contains("no query 7"));

@@ -4,7 +4,7 @@
 //! through [`parse`], so a command added here is a command everywhere, with
 //! the same names (English and French), arguments and defaults.
 
-use crate::{AuditQuery, Command, ExamplesQuery, RequestsQuery};
+use crate::{AuditQuery, ChartWish, Command, ExamplesQuery, RequestsQuery};
 
 /// Every command by its name, with the other names it answers to, in the
 /// order the help lists them.
@@ -64,7 +64,19 @@ pub fn parse(word: &str, argument: &str) -> Result<Command, Misread> {
         "help" => Command::Help,
         "mode" if !argument.is_empty() => Command::Mode(argument.to_owned()),
         "link" if !argument.is_empty() => Command::Link(argument.to_owned()),
-        "run" => Command::Run(argument.parse().ok().filter(|&n| n > 0).ok_or(incomplete)?),
+        "run" => Command::Run {
+            index: sub
+                .parse()
+                .ok()
+                .filter(|&n| n > 0)
+                .ok_or(Misread::Incomplete(name))?,
+            chart: match value.to_lowercase().as_str() {
+                "" => ChartWish::AsConfigured,
+                "chart" | "graphique" => ChartWish::Wanted,
+                "table" | "tableau" => ChartWish::Unwanted,
+                _ => return Err(incomplete),
+            },
+        },
         "stop" => Command::Stop,
         "export" if argument.is_empty() => Command::Export(DEFAULT_EXPORT.to_owned()),
         "export" => Command::Export(argument.to_owned()),
@@ -108,6 +120,13 @@ pub fn parse(word: &str, argument: &str) -> Result<Command, Misread> {
 mod tests {
     use super::*;
 
+    fn run(index: u32) -> Command {
+        Command::Run {
+            index,
+            chart: ChartWish::AsConfigured,
+        }
+    }
+
     /// Every command, by every name, with and without its arguments: what
     /// each platform's typed line or options read to.
     #[test]
@@ -119,7 +138,24 @@ mod tests {
             ("mode", "", Err(Misread::Incomplete("mode"))),
             ("link", "ABCDEFGHJK", Ok(Command::Link("ABCDEFGHJK".into()))),
             ("link", "", Err(Misread::Incomplete("link"))),
-            ("run", "2", Ok(Command::Run(2))),
+            ("run", "2", Ok(run(2))),
+            (
+                "run",
+                "2 chart",
+                Ok(Command::Run {
+                    index: 2,
+                    chart: ChartWish::Wanted,
+                }),
+            ),
+            (
+                "exec",
+                "2 Tableau",
+                Ok(Command::Run {
+                    index: 2,
+                    chart: ChartWish::Unwanted,
+                }),
+            ),
+            ("run", "2 pie", Err(Misread::Incomplete("run"))),
             ("run", "", Err(Misread::Incomplete("run"))),
             ("run", "0", Err(Misread::Incomplete("run"))),
             ("run", "zero", Err(Misread::Incomplete("run"))),
@@ -234,8 +270,8 @@ mod tests {
 
     #[test]
     fn a_typed_line_is_a_command_only_after_its_prefix() {
-        assert_eq!(parse_line("  !run 2 ", '!'), Some(Ok(Command::Run(2))));
-        assert_eq!(parse_line("/exec\t3", '/'), Some(Ok(Command::Run(3))));
+        assert_eq!(parse_line("  !run 2 ", '!'), Some(Ok(run(2))));
+        assert_eq!(parse_line("/exec\t3", '/'), Some(Ok(run(3))));
         assert_eq!(parse_line("run 2", '!'), None);
         assert_eq!(parse_line("hello !help", '!'), None);
         assert_eq!(parse_line("!run 2", '/'), None);

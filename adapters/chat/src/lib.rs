@@ -344,8 +344,11 @@ pub enum Command {
     /// or, by a user's name, a request that an admin approves.
     Link(String),
     /// Run statement N of the latest answer here (`run N`), as the Execute
-    /// control does.
-    Run(u32),
+    /// control does; `run N chart` with a chart, `run N table` without.
+    Run {
+        index: u32,
+        chart: ChartWish,
+    },
     Help,
     /// Read the audit (admins only); the answer goes to the asker alone.
     Audit(AuditQuery),
@@ -550,6 +553,18 @@ pub enum AllowanceScope {
     /// The bot's account has one for all its rooms (Synapse's
     /// `rc_message`).
     Account,
+}
+
+/// Whether a person wants a chart beside a result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub enum ChartWish {
+    /// As the bot is configured (`sql.charts`).
+    #[default]
+    AsConfigured,
+    /// A chart when the result's shape allows one (and why not otherwise).
+    Wanted,
+    /// The table alone.
+    Unwanted,
 }
 
 /// A file to attach.

@@ -102,9 +102,16 @@ pub fn definitions(labels: &dyn Labels) -> Vec<CreateCommand> {
                 .add_string_choice("chat", "chat"),
         ),
         described(labels, "link").add_option(option(labels, text, "link", "code")),
-        described(labels, "run").add_option(
-            option(labels, CommandOptionType::Integer, "run", "number").min_int_value(1),
-        ),
+        described(labels, "run")
+            .add_option(
+                option(labels, CommandOptionType::Integer, "run", "number").min_int_value(1),
+            )
+            .add_option(
+                option(labels, text, "run", "show")
+                    .required(false)
+                    .add_string_choice("chart", "chart")
+                    .add_string_choice("table", "table"),
+            ),
         described(labels, "stop"),
         described(labels, "export").add_option(
             option(labels, text, "export", "format")
@@ -199,9 +206,11 @@ pub fn parse(name: &str, options: &[ResolvedOption<'_>]) -> Option<Invocation> {
         "link" => string(options, "code")?.to_owned(),
         // A number past any query is still a run, which the core answers
         // with "there is no query N".
-        "run" => u32::try_from(integer(options, "number")?)
-            .unwrap_or(u32::MAX)
-            .to_string(),
+        "run" => format!(
+            "{} {}",
+            u32::try_from(integer(options, "number")?).unwrap_or(u32::MAX),
+            string(options, "show").unwrap_or_default()
+        ),
         "export" => string(options, "format").unwrap_or_default().to_owned(),
         "examples" => match sub()? {
             ("list", inner) => format!("list {}", string(inner, "text").unwrap_or_default()),

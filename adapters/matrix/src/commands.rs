@@ -29,7 +29,13 @@ mod tests {
             ("!help", Command::Help),
             ("  !mode sql ", Command::Mode("sql".into())),
             ("!link ABCDEFGHJK", Command::Link("ABCDEFGHJK".into())),
-            ("!run 2", Command::Run(2)),
+            (
+                "!run 2",
+                Command::Run {
+                    index: 2,
+                    chart: pstral_chat::ChartWish::AsConfigured,
+                },
+            ),
             ("!stop", Command::Stop),
             ("!export json", Command::Export("json".into())),
             ("!export", Command::Export("markdown".into())),

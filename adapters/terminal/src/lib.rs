@@ -422,7 +422,13 @@ mod tests {
         assert_eq!(parse_line("/stop"), Input::Command(Command::Stop));
         assert_eq!(parse_line("/quit"), Input::Quit);
         assert_eq!(parse_line("   "), Input::Empty);
-        assert_eq!(parse_line("/run 2"), Input::Command(Command::Run(2)));
+        assert_eq!(
+            parse_line("/run 2"),
+            Input::Command(Command::Run {
+                index: 2,
+                chart: pstral_chat::ChartWish::AsConfigured
+            })
+        );
         assert_eq!(
             parse_line("/run x"),
             Input::Unknown(Unknown::RunNeedsNumber)

@@ -50,9 +50,9 @@ impl Bot {
             Command::Export(format) => {
                 self.export(platform, author, place, message, &format).await;
             }
-            Command::Run(index) => {
+            Command::Run { index, chart } => {
                 let to = Listeners::everyone(platform, author, place, None);
-                self.execute(&to, index, None).await
+                self.execute(&to, index, None, chart).await
             }
             Command::Audit(query) => {
                 self.audit_query(platform, author, place, message, query)

@@ -23,6 +23,7 @@ use crate::sql::backend::{ExecError, Outcome};
 use crate::sql::execute::{Execution, judge};
 use crate::sql::render::{CsvSink, Preview, Tee, XlsxSink, preview_with_table};
 use crate::sql_target::{NotReadable, SqlRuntime};
+use pstral_chat::ChartWish;
 
 impl Bot {
     pub(super) async fn control(
@@ -52,7 +53,8 @@ impl Bot {
                 reference,
             } => {
                 let to = Listeners::only_actor(platform, actor, &message.place, Some(&message.id));
-                self.execute(&to, *statement, *reference).await;
+                self.execute(&to, *statement, *reference, ChartWish::AsConfigured)
+                    .await;
             }
             ControlKind::Feedback { correct, result } => {
                 let to = Listeners::only_actor(platform, actor, &message.place, Some(&message.id));
@@ -85,6 +87,7 @@ impl Bot {
         to: &Listeners<'_>,
         index: u32,
         claimed: Option<StatementRef>,
+        chart: ChartWish,
     ) {
         let (user, sql, stored) = match self.statement_to_run(to, index, claimed).await {
             Ok(found) => found,
@@ -97,7 +100,9 @@ impl Bot {
             ..*to
         };
         let steps = async {
-            let ran = self.run_statement(to, sql, &user, &stored, index).await?;
+            let ran = self
+                .run_statement(to, sql, &user, &stored, index, chart)
+                .await?;
             let shown = self.compose_result(to.platform, ran, stored.id);
             Ok(self.deliver_result(to, &user, &stored, shown).await)
         };
@@ -159,6 +164,7 @@ impl Bot {
         user: &User,
         stored: &StoredStatement,
         index: u32,
+        wish: ChartWish,
     ) -> Result<Ran, Reply<'static>> {
         // The files are made ready first: a request is never recorded for
         // a run that could not deliver.
@@ -239,8 +245,13 @@ impl Bot {
         };
         // The chart is made before the result is recorded, so that the
         // record says which one was shown and by which rule.
+        let wanted = match wish {
+            ChartWish::AsConfigured => sql.charts == Charts::Auto,
+            ChartWish::Wanted => true,
+            ChartWish::Unwanted => false,
+        };
         let chart = match &outcome {
-            Ok(_) if sql.charts == Charts::Auto => Some(self.chart(chart_rows, stored).await),
+            Ok(_) if wanted => Some(self.chart(chart_rows, stored).await),
             _ => None,
         };
         let about_chart = match &chart {
@@ -263,6 +274,11 @@ impl Bot {
             preview,
             csv,
             xlsx,
+            // Someone who asked for a chart is told why there is none.
+            no_chart: match (&chart, wish) {
+                (Some(Err(none)), ChartWish::Wanted) => Some(*none),
+                _ => None,
+            },
             chart: chart.and_then(Result::ok).map(|c| c.attachment),
             private,
             redirected,
@@ -390,6 +406,7 @@ impl Bot {
             csv,
             xlsx,
             chart,
+            no_chart,
             private,
             redirected,
             progress,
@@ -427,6 +444,10 @@ impl Bot {
                 (text, Some(table))
             }
             Err(e) => (Text::ExecFailed { error: e }.render(lang), None),
+        };
+        let body = match no_chart {
+            Some(why) => format!("{body}\n{}", Text::NoChart(why).render(lang)),
+            None => body,
         };
         // The chart first, where a platform shows an image large.
         let files = if outcome.is_ok() {
@@ -685,6 +706,8 @@ struct Ran {
     xlsx: XlsxSink,
     /// The chart beside the table, when there is one.
     chart: Option<Attachment>,
+    /// Why there is none, for someone who asked for one.
+    no_chart: Option<NoChart>,
     /// The result goes to the clicker alone.
     private: bool,
     /// It does because someone who reads the place may not read it (what

@@ -779,6 +779,12 @@ impl Text<'_> {
                  et réessayez."
                     .to_owned()
             }
+            (Lang::En, Text::NoChart(why)) => {
+                format!("No chart: {}.", super::chart::why_none(*why, Lang::En))
+            }
+            (Lang::Fr, Text::NoChart(why)) => {
+                format!("Pas de graphique : {}.", super::chart::why_none(*why, Lang::Fr))
+            }
             (Lang::En, Text::HiddenFromYou(hidden)) => hidden_en(hidden),
             (Lang::Fr, Text::HiddenFromYou(hidden)) => hidden_fr(hidden),
             (Lang::En, Text::AccessUnchecked) => {

@@ -31,7 +31,7 @@ pub const COMMANDS: &[(&str, &[&str])] = &[
     ("ask", &["question"]),
     ("mode", &["mode"]),
     ("link", &["code"]),
-    ("run", &["number"]),
+    ("run", &["number", "show"]),
     ("stop", &[]),
     ("export", &["format"]),
     ("help", &[]),
@@ -165,6 +165,10 @@ fn label_text(lang: Lang, label: Label<'_>) -> String {
                 "L'utilisateur demandé, tel que la liste l'affiche",
             ),
             ("run", "number") => pick("The query's number", "Le numéro de la requête"),
+            ("run", "show") => pick(
+                "chart: with a chart; table: the table alone",
+                "chart : avec un graphique ; table : le tableau seul",
+            ),
             ("export", "format") => pick("markdown or json", "markdown ou json"),
             ("audit user", "name") => pick("The local user name", "Le nom d'utilisateur local"),
             ("audit kind", "kind") => {

@@ -285,6 +285,8 @@ pub enum Text<'a> {
     },
     /// Results meant for one person could not reach them privately.
     CannotDeliverPrivately,
+    /// Someone asked for a chart of a result that gets none: why.
+    NoChart(crate::chart::NoChart),
     /// A statement reads what the clicker's groups may not read.
     HiddenFromYou(&'a crate::access::Hidden),
     /// The data-access rules cannot be checked: the target's catalogue has
