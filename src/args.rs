@@ -300,6 +300,13 @@ pub enum SqlCommand {
         /// The target, as named in [sql.targets.NAME] (default: sql.target).
         #[arg(long)]
         target: Option<String>,
+        /// Also draw the result's chart into this PNG file, when its shape
+        /// calls for one (otherwise say why not).
+        #[arg(long, value_name = "FILE")]
+        chart: Option<PathBuf>,
+        /// The chart's title (default: none).
+        #[arg(long, requires = "chart")]
+        title: Option<String>,
         #[arg(default_value = "-")]
         file: PathBuf,
     },

@@ -147,8 +147,17 @@ async fn dispatch(
             Some(user) => sql::sql_check_as(&settings, user, target, &file).await,
             None => Ok(sql::sql_check(&settings, dialect, &file)),
         },
-        Command::Sql(SqlCommand::Run { target, file }) => {
-            sql::sql_run(&settings, target, &file, acting_as.as_deref()).await
+        Command::Sql(SqlCommand::Run {
+            target,
+            chart,
+            title,
+            file,
+        }) => {
+            let chart = chart.map(|path| sql::ChartFile {
+                path,
+                title: title.unwrap_or_default(),
+            });
+            sql::sql_run(&settings, target, &file, acting_as.as_deref(), chart).await
         }
         Command::Sql(SqlCommand::Offer { target, file }) => {
             sql::offer(&settings, target, &file, acting_as.as_deref()).await

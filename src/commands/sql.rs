@@ -149,6 +149,29 @@ async fn person(
     Ok((user, groups))
 }
 
+/// The chart `rows` call for, drawn into `file`: its kind and rule, or why
+/// none (a file that cannot be written is said so and counts as none).
+fn drawn_chart(
+    rows: pstral_core::chart::ChartRows,
+    file: &ChartFile,
+) -> Result<(pstral_core::chart::Kind, pstral_core::chart::Rule), pstral_core::chart::NoChart> {
+    let chart = rows.choose()?;
+    let number = |v: f64| pstral_core::i18n::chart::number(v, pstral_core::i18n::Lang::En);
+    let written = pstral_core::chart::draw(&chart, &file.title, &number)
+        .map_err(|e| e.to_string())
+        .and_then(|drawn| {
+            std::fs::write(&file.path, drawn.png)
+                .map_err(|e| format!("cannot write {}: {e}", file.path.display()))
+        });
+    match written {
+        Ok(()) => Ok((chart.kind, chart.rule)),
+        Err(e) => {
+            eprintln!("error: {e}");
+            Err(pstral_core::chart::NoChart::Undrawn)
+        }
+    }
+}
+
 /// The statement in `file`, or on standard input for `-`.
 fn statement(file: &Path) -> anyhow::Result<String> {
     use std::io::Read;
@@ -226,11 +249,12 @@ pub(crate) async fn sql_run(
     target: Option<String>,
     file: &Path,
     as_user: Option<&str>,
+    chart: Option<ChartFile>,
 ) -> anyhow::Result<ExitCode> {
     let text = statement(file)?;
     let settings = for_target(settings, target.as_deref())?;
     if let Some(user) = as_user {
-        return sql_run_as(&settings, user, &text).await;
+        return sql_run_as(&settings, user, &text, chart).await;
     }
     let target = &settings.sql.target;
     let name = target.name.clone();
@@ -270,7 +294,7 @@ pub(crate) async fn sql_run(
         Err(e) => Err(e),
     };
     let about = json!({"target": name, "via": "cli"});
-    let result = run_to_stdout(&store, about, judged, runner, settings.sql.limits).await;
+    let result = run_to_stdout(&store, about, judged, runner, settings.sql.limits, chart).await;
     store.close().await;
     result
 }
@@ -278,7 +302,12 @@ pub(crate) async fn sql_run(
 /// `pstral --as USER sql run`: USER's click from the terminal, judged for
 /// their groups now and run with their group's account; a refusal is
 /// audited with its rule, as the chat's is.
-async fn sql_run_as(settings: &Settings, user: &str, text: &str) -> anyhow::Result<ExitCode> {
+async fn sql_run_as(
+    settings: &Settings,
+    user: &str,
+    text: &str,
+    chart: Option<ChartFile>,
+) -> anyhow::Result<ExitCode> {
     let store = open(settings).await?;
     let result = async {
         let (user, groups) = person(settings, &store, user).await?;
@@ -313,21 +342,37 @@ async fn sql_run_as(settings: &Settings, user: &str, text: &str) -> anyhow::Resu
         };
         let about =
             json!({"target": runtime.target, "via": "cli", "user": user.name, "group": group});
-        run_to_stdout(&store, about, judged, Ok(executor.as_ref()), runtime.limits).await
+        run_to_stdout(
+            &store,
+            about,
+            judged,
+            Ok(executor.as_ref()),
+            runtime.limits,
+            chart,
+        )
+        .await
     }
     .await;
     store.close().await;
     result
 }
 
+/// Where `sql run --chart` draws the result's chart, and its title.
+pub(crate) struct ChartFile {
+    pub(crate) path: std::path::PathBuf,
+    pub(crate) title: String,
+}
+
 /// Records the request, runs it, writes the rows as CSV on standard output
-/// and the outcome on standard error, and records the result.
+/// (and their chart into `chart`'s file), the outcome on standard error,
+/// and records the result.
 async fn run_to_stdout(
     store: &pstral_core::store::Store,
     about: serde_json::Value,
     judged: pstral_core::sql::execute::Judged,
     runner: Result<&dyn pstral_core::sql::backend::Executor, pstral_core::sql::backend::ExecError>,
     limits: pstral_core::sql::backend::Limits,
+    chart: Option<ChartFile>,
 ) -> anyhow::Result<ExitCode> {
     let audit = Audit::new(store.clone());
     let execution = Execution {
@@ -349,8 +394,45 @@ async fn run_to_stdout(
         Rows::Out(std::io::BufWriter::new(std::io::stdout()))
     };
     let mut csv = pstral_core::sql::render::CsvSink::new(out, false)?;
-    let executed = approved.run(runner, limits, &mut csv).await;
+    let mut rows = pstral_core::chart::ChartRows::new();
+    let outcome = {
+        let mut sinks: Vec<&mut dyn pstral_core::sql::backend::RowSink> = vec![&mut csv];
+        if chart.is_some() {
+            sinks.push(&mut rows);
+        }
+        let mut tee = pstral_core::sql::render::Tee { sinks };
+        approved.run_unrecorded(runner, limits, &mut tee).await
+    };
+    // The chart is drawn before the result is recorded, which names it.
+    let (drawn, shown) = match (&chart, &outcome) {
+        (Some(file), Ok(_)) => match drawn_chart(rows, file) {
+            Ok((kind, rule)) => (
+                Ok(file.path.display().to_string()),
+                json!({"chart": {"kind": kind.as_str(), "rule": rule.as_str(),
+                                 "width": pstral_core::chart::WIDTH,
+                                 "height": pstral_core::chart::HEIGHT}}),
+            ),
+            Err(why) => {
+                let none = json!({"chart": {"none": why}});
+                (Err(why), none)
+            }
+        },
+        _ => (
+            Err(pstral_core::chart::NoChart::NoRows),
+            serde_json::Value::Null,
+        ),
+    };
+    let executed = approved.record(outcome, shown).await;
     let written = csv.finish()?;
+    if chart.is_some() && executed.outcome.is_ok() {
+        match drawn {
+            Ok(path) => eprintln!("chart: {path}"),
+            Err(why) => eprintln!(
+                "no chart: {}",
+                pstral_core::i18n::chart::why_none(why, pstral_core::i18n::Lang::En)
+            ),
+        }
+    }
     if let Rows::Held(rows) = written {
         let rows = String::from_utf8_lossy(&rows).replace("\r\n", "\n");
         print!("{}", pstral_chat::printable(&rows));
