@@ -492,6 +492,53 @@ async fn execute_by_an_executor_is_deferred_at_once_and_returns_the_table_and_fi
     c.disconnect().await;
 }
 
+/// A result that calls for a chart: the PNG is attached where the table
+/// goes, with its description as Discord's alt text, and it decodes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_results_chart_is_attached_with_its_description() {
+    let ollama = FakeModel::start(&[MODEL]).await;
+    ollama.then(Script::answer(
+        "Voici :\n```sql\nSELECT status AS statut, count(*) AS contrats FROM contracts \
+         GROUP BY status ORDER BY contrats DESC\n```",
+    ));
+    let (_demo, c) = with_sql(&ollama).await;
+    let (message, custom_id) = offered(&c).await;
+    c.discord.click(ANA, id_of(&message), &custom_id);
+    c.discord
+        .wait_until("the chart and the files", |d| {
+            d.calls_to("POST", &format!("/channels/{CHANNEL}/messages"))
+                .iter()
+                .filter(|k| !k.files.is_empty())
+                .count()
+                == 3
+        })
+        .await;
+    let posted = c
+        .discord
+        .calls_to("POST", &format!("/channels/{CHANNEL}/messages"));
+    let chart = posted
+        .iter()
+        .find(|k| k.files.iter().any(|(n, _)| n.ends_with(".png")))
+        .expect("a chart");
+    let (width, height, _) = crate::charts::decoded(&chart.files[0].1);
+    assert_eq!((width, height), (960, 540));
+    let shown = c
+        .discord
+        .bot_messages_in(CHANNEL)
+        .into_iter()
+        .flat_map(|m| m["attachments"].as_array().cloned().unwrap_or_default())
+        .find(|a| a["filename"].as_str().is_some_and(|n| n.ends_with(".png")))
+        .expect("the chart's message");
+    assert!(
+        shown["description"]
+            .as_str()
+            .is_some_and(|d| d.starts_with("Bar chart of contrats by statut, 4 bars")),
+        "{shown}"
+    );
+    c.handled(2).await;
+    c.disconnect().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn execute_by_a_viewer_or_with_a_forged_id_runs_nothing_and_says_so_privately() {
     let ollama = FakeModel::start(&[MODEL]).await;

@@ -422,6 +422,72 @@ async fn execute_by_reaction_returns_the_table_and_files_and_a_viewer_runs_nothi
     bot.stop().await;
 }
 
+/// In an encrypted DM, a result that calls for a chart gets an `m.image`
+/// where the table goes: encrypted, with its width, height, caption and a
+/// thumbnail, and it decodes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_results_chart_arrives_as_an_encrypted_image_with_a_thumbnail() {
+    let ollama = FakeModel::start(&[MODEL]).await;
+    ollama.then(Script::answer(
+        "Voici :\n```sql\nSELECT status AS statut, count(*) AS contrats FROM contracts \
+         GROUP BY status ORDER BY contrats DESC\n```",
+    ));
+    let demo = crate::execute::demo().await;
+    let options = Options {
+        sql: Some(demo.runtime.clone()),
+        ..Options::default()
+    };
+    let (h, bot) = setup(&ollama, options).await;
+    let ana = Human::register(&unique("ana")).await;
+    link(&h, &ana, "ana", None).await;
+    let dm = ana.dm_with(&bot.user).await;
+    ana.say(&dm, "contrats par statut").await;
+    let (room_id, bot_user) = (dm.room_id().to_owned(), bot.user.clone());
+    ana.wait_for("the offer to run the query", |seen| {
+        latest_texts(seen, &room_id, &bot_user)
+            .iter()
+            .any(|t| t.contains("Query 1 can be run"))
+    })
+    .await;
+    let answer = ana
+        .messages_from(&dm, &bot.user)
+        .into_iter()
+        .find(|(_, t)| t.contains("SELECT status"))
+        .unwrap()
+        .0;
+    bot.handled(1).await;
+    ana.react(&dm, &answer, "▶️").await;
+    ana.wait_for("the chart", |seen| {
+        seen.iter()
+            .any(|s| s.room == room_id && s.sender == bot_user && s.image.is_some())
+    })
+    .await;
+    let seen = ana
+        .seen()
+        .into_iter()
+        .find(|s| s.room == room_id && s.sender == bot_user && s.image.is_some())
+        .unwrap();
+    assert!(seen.encrypted, "sent encrypted in an encrypted room");
+    let image = seen.image.unwrap();
+    let (name, bytes) = seen.file.expect("the image downloaded and decrypted");
+    assert!(name.ends_with(".png"), "{name}");
+    let (width, height, _) = crate::charts::decoded(&bytes);
+    assert_eq!(
+        (image.width, image.height),
+        (Some(width.into()), Some(height.into()))
+    );
+    assert!(
+        image.caption.starts_with("Bar chart of contrats by statut"),
+        "{}",
+        image.caption
+    );
+    let thumbnail = image
+        .thumbnail
+        .expect("a thumbnail, downloaded and decrypted");
+    assert_eq!(crate::charts::decoded(&thumbnail).0, width / 2);
+    bot.stop().await;
+}
+
 /// sales may not read the clients' revenue; carl, in sales, joins the room
 /// after ana asked: her result goes to her alone, and the room reads only
 /// where it went and why.

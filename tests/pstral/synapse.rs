@@ -111,12 +111,26 @@ pub struct Seen {
     pub replaces: Option<OwnedEventId>,
     pub in_reply_to: Option<OwnedEventId>,
     pub thread: Option<OwnedEventId>,
-    /// `m.file`: the file's bytes, downloaded (and decrypted).
+    /// `m.file` or `m.image`: the file's name and bytes, downloaded (and
+    /// decrypted).
     pub file: Option<(String, Vec<u8>)>,
+    /// `m.image`: what its event says of it beside the bytes.
+    pub image: Option<SeenImage>,
     pub encrypted: bool,
     pub formatted: Option<String>,
     /// When this client received it.
     pub at: tokio::time::Instant,
+}
+
+/// An `m.image` as a client receives it.
+#[derive(Clone, Debug)]
+pub struct SeenImage {
+    pub width: Option<u64>,
+    pub height: Option<u64>,
+    /// The caption (the event's body, its file name being in `filename`).
+    pub caption: String,
+    /// The thumbnail's bytes, downloaded (and decrypted).
+    pub thumbnail: Option<Vec<u8>>,
 }
 
 #[derive(Default)]
@@ -196,15 +210,47 @@ impl Human {
                       enc: Option<matrix_sdk::deserialized_responses::EncryptionInfo>| {
                     let (record, changed) = (Arc::clone(&record), changed.clone());
                     async move {
-                        let file = match &ev.content.msgtype {
-                            MessageType::File(f) => client
-                                .media()
-                                .get_file(f, false)
-                                .await
-                                .ok()
-                                .flatten()
-                                .map(|bytes| (f.body.clone(), bytes)),
-                            _ => None,
+                        let (file, image) = match &ev.content.msgtype {
+                            MessageType::File(f) => (
+                                client
+                                    .media()
+                                    .get_file(f, false)
+                                    .await
+                                    .ok()
+                                    .flatten()
+                                    .map(|bytes| (f.body.clone(), bytes)),
+                                None,
+                            ),
+                            MessageType::Image(i) => {
+                                use matrix_sdk::media::{MediaFormat, MediaRequestParameters};
+                                let bytes = client.media().get_file(i, false).await.ok().flatten();
+                                let info = i.info.as_deref();
+                                let thumbnail = match info.and_then(|i| i.thumbnail_source.clone()) {
+                                    Some(source) => client
+                                        .media()
+                                        .get_media_content(
+                                            &MediaRequestParameters {
+                                                source,
+                                                format: MediaFormat::File,
+                                            },
+                                            false,
+                                        )
+                                        .await
+                                        .ok(),
+                                    None => None,
+                                };
+                                let name = i.filename.clone().unwrap_or_else(|| i.body.clone());
+                                (
+                                    bytes.map(|b| (name, b)),
+                                    Some(SeenImage {
+                                        width: info.and_then(|i| i.width).map(u64::from),
+                                        height: info.and_then(|i| i.height).map(u64::from),
+                                        caption: i.body.clone(),
+                                        thumbnail,
+                                    }),
+                                )
+                            }
+                            _ => (None, None),
                         };
                         let (replaces, body, formatted) = match &ev.content.relates_to {
                             Some(Relation::Replacement(r)) => {
@@ -240,6 +286,7 @@ impl Human {
                             in_reply_to,
                             thread,
                             file,
+                            image,
                             encrypted: enc.is_some(),
                             formatted,
                             at: tokio::time::Instant::now(),

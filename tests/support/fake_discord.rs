@@ -7,7 +7,9 @@
 //! characters a message (400, code 50035), integer `X-RateLimit-*` headers
 //! with a bucket of 5 requests a second per route and channel, 429s with
 //! `Retry-After` (whole seconds, as Discord sends) and a JSON `retry_after`,
-//! "Unknown Message" (404, 10008). Multipart uploads are parsed. The gateway
+//! "Unknown Message" (404, 10008). Multipart uploads are parsed, each file
+//! with the description `payload_json`'s `attachments` gives it (at most
+//! 1,024 characters, as Discord documents; 400, code 50035, past it). The gateway
 //! sends HELLO, answers IDENTIFY with READY and heartbeats with ACKs, and a
 //! RESUME with the missed events and RESUMED. Every REST call is recorded,
 //! with its parsed body, for the tests to assert on.
@@ -816,6 +818,21 @@ fn too_long(content: &Value) -> bool {
         .is_some_and(|c| c.chars().count() > MAX_CONTENT)
 }
 
+/// The longest description of an attachment Discord takes.
+const MAX_DESCRIPTION: usize = 1024;
+
+/// Whether a file's description in `payload_json` is longer than Discord
+/// takes.
+fn description_too_long(body: &Value) -> bool {
+    body["attachments"].as_array().is_some_and(|files| {
+        files.iter().any(|f| {
+            f["description"]
+                .as_str()
+                .is_some_and(|d| d.chars().count() > MAX_DESCRIPTION)
+        })
+    })
+}
+
 /// Discord's locales (its reference, "Locales"): a `*_localizations` key
 /// outside this list fails a command registration with 50035.
 const LOCALES: &[&str] = &[
@@ -880,9 +897,19 @@ fn create_message(
         .iter()
         .enumerate()
         .map(|(i, (name, bytes))| {
-            json!({"id": (id + 1 + i as u64).to_string(), "filename": name, "size": bytes.len(),
+            let mut a = json!({"id": (id + 1 + i as u64).to_string(), "filename": name, "size": bytes.len(),
                    "url": format!("https://cdn.discordapp.com/attachments/{channel}/{id}/{name}"),
-                   "proxy_url": format!("https://media.discordapp.net/attachments/{channel}/{id}/{name}")})
+                   "proxy_url": format!("https://media.discordapp.net/attachments/{channel}/{id}/{name}")});
+            // The file's entry in payload_json, by its index (`files[i]`).
+            let described = body["attachments"].as_array().and_then(|files| {
+                files
+                    .iter()
+                    .find(|f| f["id"].as_u64() == Some(i as u64) || f["id"] == json!(i.to_string()))
+            });
+            if let Some(description) = described.and_then(|f| f["description"].as_str()) {
+                a["description"] = json!(description);
+            }
+            a
         })
         .collect();
     if let Some(g) = inner.channels.get(&channel).and_then(|c| c.2) {
@@ -1037,7 +1064,7 @@ fn route(
             ok(json!({"id": channel.to_string(), "type": 1, "recipients": [user_json(user)]}))
         }
         ("POST", ["channels", c, "messages"]) => {
-            if too_long(&body["content"]) {
+            if too_long(&body["content"]) || description_too_long(body) {
                 return form_error();
             }
             let channel = id(c).unwrap();
