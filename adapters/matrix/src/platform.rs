@@ -684,6 +684,35 @@ impl ChatPlatform for MatrixPlatform {
     }
 }
 
+/// How an image is sent: an `m.image` with its width, height and size, its
+/// description as the caption (what a client shows and reads out beside
+/// it), and its thumbnail; matrix-sdk encrypts all of it in an encrypted
+/// room.
+fn image_config(image: pstral_chat::Image, size: usize) -> AttachmentConfig {
+    use matrix_sdk::attachment::{AttachmentInfo, BaseImageInfo, Thumbnail};
+    use matrix_sdk::ruma::UInt;
+    let uint = |n: usize| UInt::try_from(n as u64).ok();
+    let thumbnail = image.thumbnail.and_then(|t| {
+        Some(Thumbnail {
+            size: uint(t.bytes.len())?,
+            data: t.bytes,
+            content_type: mime::IMAGE_PNG,
+            height: UInt::from(t.height),
+            width: UInt::from(t.width),
+        })
+    });
+    AttachmentConfig::new()
+        .info(AttachmentInfo::Image(BaseImageInfo {
+            height: Some(UInt::from(image.height)),
+            width: Some(UInt::from(image.width)),
+            size: uint(size),
+            blurhash: None,
+            is_animated: Some(false),
+        }))
+        .thumbnail(thumbnail)
+        .caption(Some(TextMessageEventContent::plain(image.description)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -756,33 +785,4 @@ mod tests {
              </tbody></table>"
         );
     }
-}
-
-/// How an image is sent: an `m.image` with its width, height and size, its
-/// description as the caption (what a client shows and reads out beside
-/// it), and its thumbnail; matrix-sdk encrypts all of it in an encrypted
-/// room.
-fn image_config(image: pstral_chat::Image, size: usize) -> AttachmentConfig {
-    use matrix_sdk::attachment::{AttachmentInfo, BaseImageInfo, Thumbnail};
-    use matrix_sdk::ruma::UInt;
-    let uint = |n: usize| UInt::try_from(n as u64).ok();
-    let thumbnail = image.thumbnail.and_then(|t| {
-        Some(Thumbnail {
-            size: uint(t.bytes.len())?,
-            data: t.bytes,
-            content_type: mime::IMAGE_PNG,
-            height: UInt::from(t.height),
-            width: UInt::from(t.width),
-        })
-    });
-    AttachmentConfig::new()
-        .info(AttachmentInfo::Image(BaseImageInfo {
-            height: Some(UInt::from(image.height)),
-            width: Some(UInt::from(image.width)),
-            size: uint(size),
-            blurhash: None,
-            is_animated: Some(false),
-        }))
-        .thumbnail(thumbnail)
-        .caption(Some(TextMessageEventContent::plain(image.description)))
 }
