@@ -1,7 +1,7 @@
 //! The chart of a 10,000-row result against the CSV of the same rows, in
 //! the same run: both fed the same cells through their sinks, as a click
 //! feeds them, the chart then chosen and drawn as a PNG. Run with
-//! `cargo bench --bench chart_render`; prints the median of each and the
+//! `cargo bench -p pstral-core --bench chart_render`; prints the median of each and the
 //! ratio, and the chart's peak size in memory (its pixel buffer and PNG).
 
 use std::time::{Duration, Instant};
