@@ -11,7 +11,8 @@ use pstral_core::access::{Derived, Group, Hidden, Rules, Ungrouped};
 use pstral_core::audit::Actor;
 use pstral_core::sql::Dialect;
 use pstral_core::sql::schema::{
-    Catalog, CatalogColumn, CatalogTable, GeneratedColumn, StoredOrder, TableName, ViewDefinition,
+    Catalog, CatalogColumn, CatalogTable, GeneratedColumn, Inheritance, StoredOrder, TableName,
+    ViewDefinition,
 };
 use pstral_core::sql::validate::{Policy, validate_in};
 use pstral_core::sql_target::{NotReadable, Readers, SqlRuntime};
@@ -36,6 +37,10 @@ fn rules(groups: &[(&str, &[&str])]) -> Rules {
 /// The corpus's catalogue, its names as `dialect` folds them.
 fn catalog(dialect: Dialect) -> Catalog {
     let fold = |s: &str| dialect.fold_unquoted(s);
+    let name = |name: &str| TableName {
+        schema: None,
+        name: fold(name),
+    };
     let table = |name: &str, columns: &[&str]| CatalogTable {
         schema: None,
         name: fold(name),
@@ -63,6 +68,8 @@ fn catalog(dialect: Dialect) -> Catalog {
             table("payroll", &["id", "nom", "salary", "band"]),
             table("clients_fts", &["nom", "iban"]),
             table("pay_scale", &["salary", "grade"]),
+            table("clients_2024", &["id", "nom", "region", "iban"]),
+            table("parties", &["id", "nom", "iban"]),
         ],
         values: Vec::new(),
         // `band` is computed from the salary; `clients_fts` is a full-text
@@ -83,6 +90,18 @@ fn catalog(dialect: Dialect) -> Catalog {
             table: fold("pay_scale"),
             columns: vec![fold("salary")],
         }],
+        // clients_2024 is a partition of clients; clients inherits from
+        // parties (PostgreSQL): they share rows.
+        inherits: vec![
+            Inheritance {
+                child: name("clients_2024"),
+                parent: name("clients"),
+            },
+            Inheritance {
+                child: name("clients"),
+                parent: name("parties"),
+            },
+        ],
         views: vec![
             ViewDefinition {
                 schema: None,
@@ -641,7 +660,7 @@ async fn a_view_over_a_hidden_column_is_followed_on_postgresql_and_sqlite() {
         .await
         .unwrap_err();
     assert!(
-        refused.contains("read through the view v_bank"),
+        refused.contains("read through v_bank, which is computed from it"),
         "{refused}"
     );
     let valid = runtime.check("SELECT nom FROM v_plain").unwrap();
@@ -852,7 +871,14 @@ async fn what_postgresql_computes_or_orders_from_a_hidden_column_is_judged_as_th
              CREATE INDEX wages_by_salary ON wages (salary); \
              CLUSTER wages USING wages_by_salary; \
              GRANT SELECT ON wages TO \"{reader}\", \"{sales}\", \"{north}\"; \
-             GRANT SELECT (iban_country) ON clients TO \"{sales}\"",
+             GRANT SELECT (iban_country) ON clients TO \"{sales}\"; \
+             CREATE TABLE parties (id int, nom text, iban text); \
+             ALTER TABLE clients INHERIT parties; \
+             GRANT SELECT ON parties TO \"{reader}\", \"{sales}\", \"{north}\"; \
+             CREATE TABLE ranks (nom text, salary int); \
+             INSERT INTO ranks SELECT 'n' || g, g * 100 FROM generate_series(1, 200) g ORDER BY g; \
+             ANALYZE ranks; \
+             GRANT SELECT ON ranks TO \"{reader}\", \"{sales}\", \"{north}\";",
             reader = accounts.roles[0],
             sales = accounts.roles[1],
             north = accounts.roles[2],
@@ -880,6 +906,26 @@ async fn what_postgresql_computes_or_orders_from_a_hidden_column_is_judged_as_th
             .unwrap()
             .len(),
         3
+    );
+    // Found by a third attack: a parent table reads its children's rows
+    // (clients' IBANs through parties), and a table loaded in a hidden
+    // column's order returns its rows so with no index or CLUSTER left
+    // (the planner's correlation says so).
+    let refused = rows_for(&runtime, &["sales"], "SELECT iban FROM parties")
+        .await
+        .unwrap_err();
+    assert!(refused.contains("hidden from sales"), "{refused}");
+    assert!(
+        rows_for(&runtime, &["sales"], "SELECT nom FROM parties")
+            .await
+            .is_ok()
+    );
+    let refused = rows_for(&runtime, &["sales"], "SELECT nom FROM ranks LIMIT 3")
+        .await
+        .unwrap_err();
+    assert!(
+        refused.contains("stored in the order of ranks.salary"),
+        "{refused}"
     );
     drop(runtime);
     accounts.drop_roles().await;

@@ -210,7 +210,7 @@ impl fmt::Display for Hidden {
             } => {
                 write!(f, "{what} is hidden from {group} (rule `{rule}`)")?;
                 if let Some(view) = through {
-                    write!(f, ", read through the view {view}")?;
+                    write!(f, ", read through {view}, which is computed from it")?;
                 }
                 if let Some(visible) = visible {
                     write!(f, "; its columns {group} may read: {}", visible.join(", "))?;
@@ -236,8 +236,8 @@ impl fmt::Display for Hidden {
                 Some(index) => write!(
                     f,
                     "the database would read the rows through the index {index} over {what}, hidden \
-                     from {group} (rule `{rule}`): their order would follow it; order the result by a \
-                     column {group} may read"
+                     from {group} (rule `{rule}`): their order would follow it; order the result by \
+                     columns {group} may read that tell every row apart (its key)"
                 ),
                 None => write!(
                     f,
@@ -434,12 +434,15 @@ impl Judged<'_> {
                 continue;
             }
             // A table every column of which is hidden is hidden whole: its
-            // rows are not counted either.
-            if let Some(rule) = group
-                .hidden
-                .iter()
-                .find(|r| r.hides_table(schema, &reached.name))
-            {
+            // rows are not counted either, nor those of the tables it shares
+            // rows with (a parent reads its children's; a partition holds
+            // its table's).
+            let family = self.catalog.family(schema, &reached.name);
+            if let Some(rule) = group.hidden.iter().find(|r| {
+                family
+                    .iter()
+                    .any(|t| r.hides_table(t.schema.as_deref(), &t.name))
+            }) {
                 return Err(Hidden::Read {
                     group: group.name.clone(),
                     rule: rule.to_string(),
@@ -484,9 +487,13 @@ impl Judged<'_> {
                 }
             }
             // Rows stored in some columns' order come out in it: a hidden
-            // key is told by the order of anything read of the table.
-            if let Some(columns) = self.catalog.stored_order(schema, &reached.name) {
-                self.order(group, schema, &reached.name, columns, None, depth)?;
+            // key is told by the order of anything read of the table (or of
+            // a table whose rows it reads).
+            for t in &family {
+                let member = t.schema.as_deref();
+                for columns in self.catalog.stored_orders(member, &t.name) {
+                    self.order(group, member, &t.name, columns, None, depth)?;
+                }
             }
         }
         Ok(())
@@ -548,7 +555,13 @@ impl Judged<'_> {
             Some(s) => format!("{s}.{table}.{column}"),
             None => format!("{table}.{column}"),
         };
-        if let Some(rule) = group.hidden.iter().find(|r| r.hides(schema, table, column)) {
+        // A rule on a table it shares rows with holds here too.
+        let family = self.catalog.family(schema, table);
+        if let Some(rule) = group.hidden.iter().find(|r| {
+            family
+                .iter()
+                .any(|t| r.hides(t.schema.as_deref(), &t.name, column))
+        }) {
             return Err(Hidden::Read {
                 group: group.name.clone(),
                 rule: rule.to_string(),

@@ -976,7 +976,8 @@ fn hidden_en(hidden: &crate::access::Hidden) -> String {
         } => format!(
             "Nothing was run: the database would read the rows through the index {index} on {what}, \
              which is hidden from {group} (rule `{rule}`), so their order would tell its values. \
-             Order the result by a column you may read (ORDER BY id)."
+             Order the result by columns you may read that tell every row apart (its key: \
+             ORDER BY id)."
         ),
         Hidden::Ordered {
             group,
@@ -1049,7 +1050,8 @@ fn hidden_fr(hidden: &crate::access::Hidden) -> String {
         } => format!(
             "Rien n'a été exécuté : la base lirait les lignes par l'index {index} sur {what}, \
              masqué pour {group} (règle `{rule}`) : leur ordre en dirait les valeurs. Triez le \
-             résultat par une colonne que vous pouvez lire (ORDER BY id)."
+             résultat par des colonnes que vous pouvez lire et qui distinguent chaque ligne (sa clé : \
+             ORDER BY id)."
         ),
     }
 }

@@ -133,6 +133,17 @@ pub struct Catalog {
     /// primary key; PostgreSQL's tables clustered on an index, by its): a
     /// read of them returns the rows in that order.
     pub stored_in_order: Vec<StoredOrder>,
+    /// Which table inherits from which (PostgreSQL's inheritance and
+    /// partitions): a read of a parent reads its children's rows, and a
+    /// child's rows are its parent's.
+    pub inherits: Vec<Inheritance>,
+}
+
+/// A table that inherits from another: its rows are the parent's too.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inheritance {
+    pub child: TableName,
+    pub parent: TableName,
 }
 
 /// The order a table's rows are stored in.
@@ -418,13 +429,42 @@ impl Catalog {
             .find(|t| t.schema.as_deref() == schema && t.name == name)
     }
 
-    /// The columns whose order the rows of `schema.name` are stored in, if
-    /// any (see [`Catalog::stored_in_order`]).
-    pub fn stored_order(&self, schema: Option<&str>, name: &str) -> Option<&[String]> {
+    /// The orders the rows of `schema.name` are stored in (see
+    /// [`Catalog::stored_in_order`]), each as its columns.
+    pub fn stored_orders(&self, schema: Option<&str>, name: &str) -> Vec<&[String]> {
         self.stored_in_order
             .iter()
-            .find(|o| o.schema.as_deref() == schema && o.table == name)
+            .filter(|o| o.schema.as_deref() == schema && o.table == name)
             .map(|o| o.columns.as_slice())
+            .collect()
+    }
+
+    /// `schema.name` and every table whose rows it shares: its parents and
+    /// their parents, its children and theirs (see [`Catalog::inherits`]).
+    pub fn family(&self, schema: Option<&str>, name: &str) -> Vec<TableName> {
+        let mut family = vec![TableName {
+            schema: schema.map(str::to_owned),
+            name: name.to_owned(),
+        }];
+        let mut at = 0;
+        // Bounded by the catalogue: each table is taken once.
+        while at < family.len() {
+            let this = family[at].clone();
+            for link in &self.inherits {
+                let relative = if link.child == this {
+                    &link.parent
+                } else if link.parent == this {
+                    &link.child
+                } else {
+                    continue;
+                };
+                if !family.contains(relative) {
+                    family.push(relative.clone());
+                }
+            }
+            at += 1;
+        }
+        family
     }
 
     /// The tables to show for `question`, as DDL lines, within about

@@ -212,6 +212,11 @@ fn index_names(node: &serde_json::Value, names: &mut Vec<String>, depth: usize) 
     }
 }
 
+/// How closely the rows' physical order must follow a column's values
+/// (PostgreSQL's `pg_stats.correlation`, -1 to 1) for a read of the table
+/// to count as reading that column's order.
+const STORED_ORDER_CORRELATION: f32 = 0.9;
+
 mod cells;
 mod foresight;
 mod measured;
@@ -341,7 +346,45 @@ impl Executor for PostgresExecutor {
         .fetch_all(&self.pool)
         .await
         .map_err(database)?;
+        // A column the rows' physical order follows (the planner's
+        // correlation, from the last ANALYZE): a table CLUSTERed once, or
+        // loaded in that order, returns its rows so with no marker left.
+        let correlated: Vec<(String, String, String)> = sqlx::query_as(
+            "SELECT schemaname::text, tablename::text, attname::text FROM pg_stats \
+             WHERE schemaname = ANY($1) AND abs(correlation) >= $2",
+        )
+        .bind(&schemas)
+        .bind(STORED_ORDER_CORRELATION)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(database)?;
+        // Inheritance and partitions: a parent reads its children's rows.
+        let inherits: Vec<(String, String, String, String)> = sqlx::query_as(
+            "SELECT cn.nspname::text, c.relname::text, pn.nspname::text, p.relname::text \
+             FROM pg_inherits i \
+             JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_namespace cn ON cn.oid = c.relnamespace \
+             JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = p.relnamespace \
+             WHERE c.relkind IN ('r', 'p', 'f') AND p.relkind IN ('r', 'p') \
+               AND (cn.nspname = ANY($1) OR pn.nspname = ANY($1))",
+        )
+        .bind(&schemas)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(database)?;
         let mut catalog = catalog.finish();
+        catalog.inherits = inherits
+            .into_iter()
+            .map(|(cs, c, ps, p)| crate::sql::schema::Inheritance {
+                child: crate::sql::schema::TableName {
+                    schema: shown(cs),
+                    name: c,
+                },
+                parent: crate::sql::schema::TableName {
+                    schema: shown(ps),
+                    name: p,
+                },
+            })
+            .collect();
         catalog.views = views
             .into_iter()
             .map(
@@ -365,6 +408,7 @@ impl Executor for PostgresExecutor {
             .collect();
         catalog.stored_in_order = clustered
             .into_iter()
+            .chain(correlated.into_iter().map(|(s, t, c)| (s, t, vec![c])))
             .map(|(schema, table, columns)| crate::sql::schema::StoredOrder {
                 schema: shown(schema),
                 table,

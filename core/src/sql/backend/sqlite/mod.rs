@@ -566,6 +566,7 @@ impl Executor for SqliteExecutor {
             generated,
             filled,
             stored_in_order,
+            inherits: Vec::new(),
         })
     }
 
