@@ -40,7 +40,7 @@ pub fn number(value: f64, lang: Lang) -> String {
 }
 
 /// The chart in a sentence: its kind, what it shows by what, how many
-/// points, and where the first series is highest.
+/// points, where the first series is highest, and why it was chosen.
 pub fn description(chart: &Chart, lang: Lang) -> String {
     let names: Vec<&str> = chart.series.iter().map(|s| s.name.as_str()).collect();
     let shown = match lang {
@@ -86,6 +86,11 @@ pub fn description(chart: &Chart, lang: Lang) -> String {
     } else {
         text.push('.');
     }
+    // Why this chart, in the same words as the rule that chose it.
+    text.push_str(&match lang {
+        Lang::En => format!(" Drawn as {}.", why(chart.rule, lang)),
+        Lang::Fr => format!(" Dessiné en {}.", why(chart.rule, lang)),
+    });
     text
 }
 
@@ -96,7 +101,7 @@ pub fn why(rule: Rule, lang: Lang) -> String {
             "a line, for one date or time column and one to three numbers".to_owned()
         }
         (Lang::Fr, Rule::OverTime) => {
-            "une courbe, pour une colonne de dates ou d'heures et un à trois nombres".to_owned()
+            "courbe, pour une colonne de dates ou d'heures et un à trois nombres".to_owned()
         }
         (Lang::En, Rule::ByLabel) => format!(
             "bars in the query's order, for one text column of at most {} labels (one row \
@@ -104,7 +109,7 @@ pub fn why(rule: Rule, lang: Lang) -> String {
             crate::chart::MAX_LABELS
         ),
         (Lang::Fr, Rule::ByLabel) => format!(
-            "des barres dans l'ordre de la requête, pour une colonne de texte d'au plus {} \
+            "barres dans l'ordre de la requête, pour une colonne de texte d'au plus {} \
              libellés (une ligne chacun) et un à trois nombres",
             crate::chart::MAX_LABELS
         ),
@@ -114,7 +119,7 @@ pub fn why(rule: Rule, lang: Lang) -> String {
             crate::chart::MAX_PARTS
         ),
         (Lang::Fr, Rule::SharesOfAWhole) => format!(
-            "des barres, pour un seul nombre en au plus {} parts (les parts d'un tout : des \
+            "barres, pour un seul nombre en au plus {} parts (les parts d'un tout : des \
              longueurs se comparent mieux que les angles d'un camembert)",
             crate::chart::MAX_PARTS
         ),

@@ -661,11 +661,15 @@ fn a_chart_is_described_and_its_rule_said_in_both_languages() {
     };
     assert_eq!(
         super::chart::description(&chart, Lang::En),
-        "Bar chart of total by status, 2 bars; total is highest at late (3,000.4)."
+        "Bar chart of total by status, 2 bars; total is highest at late (3,000.4). Drawn as \
+         bars, for a single number in at most 8 parts (shares of a whole: lengths compare \
+         better than a pie's angles)."
     );
     assert_eq!(
         super::chart::description(&chart, Lang::Fr),
-        "Graphique en barres de total par status, 2 barres ; total est au plus haut pour late (3\u{a0}000,4)."
+        "Graphique en barres de total par status, 2 barres ; total est au plus haut pour late \
+         (3\u{a0}000,4). Dessiné en barres, pour un seul nombre en au plus 8 parts (les \
+         parts d'un tout : des longueurs se comparent mieux que les angles d'un camembert)."
     );
     for rule in [Rule::OverTime, Rule::ByLabel, Rule::SharesOfAWhole] {
         assert_ne!(
