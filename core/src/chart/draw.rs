@@ -10,6 +10,7 @@
 use std::sync::Once;
 
 use plotters::coord::ranged1d::Ranged;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
@@ -276,33 +277,16 @@ fn bars(
         .axis_style(INK)
         .draw()
         .map_err(failed)?;
-    for (i, label) in labels.iter().enumerate() {
+    let under = |i: usize| {
         let (x, y) = area.backend_coord(&(i as f64, low));
-        let style = label_style().pos(Pos::new(HPos::Center, VPos::Top));
-        root.draw(&Text::new(
-            shortened(label, MAX_LABEL_CHARS),
-            (x, y + 8),
-            style,
-        ))
-        .map_err(failed)?;
-    }
+        (x, y + 8)
+    };
+    write_labels(root, labels, under, Pos::new(HPos::Center, VPos::Top))?;
     let width = 0.8 / chart.series.len() as f64;
-    for (k, (series, colour)) in chart.series.iter().zip(COLOURS).enumerate() {
-        let rectangles = series.values.iter().enumerate().filter_map(|(i, v)| {
-            let left = i as f64 - 0.4 + k as f64 * width;
-            Some(Rectangle::new(
-                [(left, 0.0), (left + width * 0.92, (*v)?)],
-                colour.filled(),
-            ))
-        });
-        let drawn = area.draw_series(rectangles).map_err(failed)?;
-        if chart.series.len() > 1 {
-            drawn.label(series.name.as_str()).legend(move |(x, y)| {
-                Rectangle::new([(x, y - 6), (x + 14, y + 6)], colour.filled())
-            });
-        }
-    }
-    legend(&mut area, chart)
+    draw_bars(&mut area, chart, |i, k, v| {
+        let left = i as f64 - 0.4 + k as f64 * width;
+        [(left, 0.0), (left + width * 0.92, v)]
+    })
 }
 
 /// Bars on their side: the labels down the left, the first row on top.
@@ -336,25 +320,46 @@ fn bars_across(
         .axis_style(INK)
         .draw()
         .map_err(failed)?;
-    for (i, label) in labels.iter().enumerate() {
+    let beside = |i: usize| {
         let (x, y) = area.backend_coord(&(low, at(i)));
-        let style = label_style().pos(Pos::new(HPos::Right, VPos::Center));
-        root.draw(&Text::new(
-            shortened(label, MAX_LABEL_CHARS),
-            (x - 8, y),
-            style,
-        ))
-        .map_err(failed)?;
-    }
+        (x - 8, y)
+    };
+    write_labels(root, labels, beside, Pos::new(HPos::Right, VPos::Center))?;
     let height = 0.8 / chart.series.len() as f64;
+    draw_bars(&mut area, chart, |i, k, v| {
+        let top = at(i) + 0.4 - k as f64 * height;
+        [(0.0, top), (v, top - height * 0.92)]
+    })
+}
+
+/// Each label at the place `at` gives its row, anchored at `pos`.
+fn write_labels(
+    root: &Root<'_>,
+    labels: &[String],
+    at: impl Fn(usize) -> (i32, i32),
+    pos: Pos,
+) -> Result<(), DrawError> {
+    for (i, label) in labels.iter().enumerate() {
+        let style = label_style().pos(pos);
+        root.draw(&Text::new(shortened(label, MAX_LABEL_CHARS), at(i), style))
+            .map_err(failed)?;
+    }
+    Ok(())
+}
+
+/// Each series' bars, `corners` placing the bar of row `i`, series `k`,
+/// value `v`; then the legend.
+fn draw_bars<'a, 'b: 'a>(
+    area: &mut ChartContext<'a, BitMapBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
+    chart: &Chart,
+    corners: impl Fn(usize, usize, f64) -> [(f64, f64); 2],
+) -> Result<(), DrawError> {
     for (k, (series, colour)) in chart.series.iter().zip(COLOURS).enumerate() {
-        let rectangles = series.values.iter().enumerate().filter_map(|(i, v)| {
-            let top = at(i) + 0.4 - k as f64 * height;
-            Some(Rectangle::new(
-                [(0.0, top), ((*v)?, top - height * 0.92)],
-                colour.filled(),
-            ))
-        });
+        let rectangles = series
+            .values
+            .iter()
+            .enumerate()
+            .filter_map(|(i, v)| Some(Rectangle::new(corners(i, k, (*v)?), colour.filled())));
         let drawn = area.draw_series(rectangles).map_err(failed)?;
         if chart.series.len() > 1 {
             drawn.label(series.name.as_str()).legend(move |(x, y)| {
@@ -362,7 +367,7 @@ fn bars_across(
             });
         }
     }
-    legend(&mut area, chart)
+    legend(area, chart)
 }
 
 /// The series' names, when there are several.

@@ -212,6 +212,21 @@ fn index_names(node: &serde_json::Value, names: &mut Vec<String>, depth: usize) 
     }
 }
 
+/// Indexes (`i`, named `ic`) with their table's schema and name and their
+/// columns in order (an empty name for an expression): the start of a
+/// query that says which indexes.
+macro_rules! indexes_with_columns {
+    () => {
+        "SELECT n.nspname::text, t.relname::text, \
+                array(SELECT coalesce(a.attname::text, '') \
+                      FROM unnest(i.indkey) WITH ORDINALITY k(attnum, ord) \
+                      LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum \
+                      ORDER BY k.ord) \
+         FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid \
+         JOIN pg_class t ON t.oid = i.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace"
+    };
+}
+
 /// How closely the rows' physical order must follow a column's values
 /// (PostgreSQL's `pg_stats.correlation`, -1 to 1) for a read of the table
 /// to count as reading that column's order.
@@ -332,16 +347,10 @@ impl Executor for PostgresExecutor {
         .map_err(database)?;
         // A table CLUSTERed on an index is stored in that index's order
         // (until its rows change): a scan returns them so.
-        let clustered: Vec<(String, String, Vec<String>)> = sqlx::query_as(
-            "SELECT n.nspname::text, t.relname::text, \
-                    array(SELECT coalesce(a.attname::text, '') \
-                          FROM unnest(i.indkey) WITH ORDINALITY k(attnum, ord) \
-                          LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum \
-                          ORDER BY k.ord) \
-             FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid \
-             JOIN pg_namespace n ON n.oid = t.relnamespace \
-             WHERE i.indisclustered AND n.nspname = ANY($1)",
-        )
+        let clustered: Vec<(String, String, Vec<String>)> = sqlx::query_as(concat!(
+            indexes_with_columns!(),
+            " WHERE i.indisclustered AND n.nspname = ANY($1)"
+        ))
         .bind(&schemas)
         .fetch_all(&self.pool)
         .await
@@ -436,20 +445,12 @@ impl Executor for PostgresExecutor {
                 // By name in every schema, not only those on the search
                 // path: an index of another allowed schema is judged too,
                 // and one found nowhere is not vouched for.
-                let found: Vec<(String, String, Vec<String>)> = sqlx::query_as(
-                    "SELECT n.nspname::text, t.relname::text, \
-                            array(SELECT coalesce(a.attname::text, '') \
-                                  FROM unnest(i.indkey) WITH ORDINALITY k(attnum, ord) \
-                                  LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum \
-                                  ORDER BY k.ord) \
-                     FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid \
-                     JOIN pg_class t ON t.oid = i.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace \
-                     WHERE ic.relname = $1",
-                )
-                .bind(&index)
-                .fetch_all(&mut *tx)
-                .await
-                .map_err(database)?;
+                let found: Vec<(String, String, Vec<String>)> =
+                    sqlx::query_as(concat!(indexes_with_columns!(), " WHERE ic.relname = $1"))
+                        .bind(&index)
+                        .fetch_all(&mut *tx)
+                        .await
+                        .map_err(database)?;
                 if found.is_empty() {
                     return Err(ExecError::Database(format!(
                         "the plan reads an index that cannot be found: {index}"
