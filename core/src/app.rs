@@ -332,10 +332,12 @@ pub async fn check_access(settings: &Settings) -> Result<(Vec<String>, Vec<Strin
     }
     let mut lines = Vec::new();
     let mut problems = Vec::new();
+    let mut accounts = Vec::new();
     for (group, kind) in &target.accounts {
         let key = format!("sql.targets.{}.accounts ({group})", target.name);
         match open_account(settings, target, kind).await {
-            Ok((_, warnings)) => {
+            Ok((opened, warnings)) => {
+                accounts.push((group, opened));
                 lines.push(format!(
                     "  group:     {group} runs as its own account on {}",
                     target.name
@@ -352,10 +354,21 @@ pub async fn check_access(settings: &Settings) -> Result<(Vec<String>, Vec<Strin
     let executor = crate::sql::open_target(target, &settings.sql.policy.allowed_schemas)
         .await
         .map_err(|e| format!("cannot be opened: {e}"))?;
-    let catalog = executor
+    let mut catalog = executor
         .catalog(&settings.sql.policy.allowed_schemas)
         .await
         .map_err(|e| format!("cannot read the catalogue: {e}"))?;
+    // A rule matches what any account on the target sees: a column the
+    // target's account may not read may be one a group's account reads.
+    for (group, account) in accounts {
+        match account.catalog(&settings.sql.policy.allowed_schemas).await {
+            Ok(theirs) => catalog.merge(&theirs),
+            Err(e) => problems.push(format!(
+                "sql.targets.{}.accounts ({group}): cannot read the catalogue: {e}",
+                target.name
+            )),
+        }
+    }
     for group in rules.groups() {
         for rule in &group.hidden {
             if let Err(why) = rule.in_catalog(&catalog) {

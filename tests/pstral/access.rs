@@ -931,6 +931,57 @@ async fn what_postgresql_computes_or_orders_from_a_hidden_column_is_judged_as_th
     accounts.drop_roles().await;
 }
 
+/// Found by a fourth attack: the target's account may not read a column
+/// that a group's own account reads (its rule then being all that keeps
+/// it). `*` reads it on the group's account, so it is judged against what
+/// every account on the target sees.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_column_only_a_groups_account_sees_is_still_hidden_from_it() {
+    let accounts = Accounts::new().await;
+    accounts
+        .db
+        .tamper(&format!(
+            "REVOKE SELECT ON clients FROM \"{reader}\"; \
+             GRANT SELECT (id, nom, region) ON clients TO \"{reader}\"; \
+             GRANT SELECT ON clients TO \"{sales}\"",
+            reader = accounts.roles[0],
+            sales = accounts.roles[1],
+        ))
+        .await;
+    let runtime = accounts.runtime().await;
+    assert!(
+        !runtime
+            .known_catalog()
+            .unwrap()
+            .table(None, "clients")
+            .unwrap()
+            .columns
+            .iter()
+            .any(|c| c.name == "iban"),
+        "the target's account does not see the IBAN"
+    );
+    for sql in [
+        "SELECT * FROM clients",
+        "SELECT c.* FROM clients c",
+        "SELECT to_json(c) FROM clients c",
+    ] {
+        let refused = rows_for(&runtime, &["sales"], sql).await.unwrap_err();
+        assert!(
+            refused.contains("clients.iban is hidden from sales"),
+            "{sql}: {refused}"
+        );
+    }
+    assert_eq!(
+        rows_for(&runtime, &["sales"], "SELECT nom FROM clients")
+            .await
+            .unwrap()
+            .len(),
+        4
+    );
+    drop(runtime);
+    accounts.drop_roles().await;
+}
+
 /// The demo's semantic model, for a member of a group that may not read
 /// the clients' revenue: the dimension over it is not in what the model is
 /// shown, and the rest of the model still serves.

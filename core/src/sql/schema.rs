@@ -429,6 +429,40 @@ impl Catalog {
             .find(|t| t.schema.as_deref() == schema && t.name == name)
     }
 
+    /// Adds what `other` (the same target read through another account)
+    /// has and this one does not: tables, their columns, and what is known
+    /// of them.
+    pub fn merge(&mut self, other: &Catalog) {
+        for table in &other.tables {
+            match self
+                .tables
+                .iter_mut()
+                .find(|t| t.schema == table.schema && t.name == table.name)
+            {
+                Some(known) => {
+                    for column in &table.columns {
+                        if !known.columns.iter().any(|c| c.name == column.name) {
+                            known.columns.push(column.clone());
+                        }
+                    }
+                }
+                None => self.tables.push(table.clone()),
+            }
+        }
+        fn add<T: PartialEq + Clone>(to: &mut Vec<T>, from: &[T]) {
+            for item in from {
+                if !to.contains(item) {
+                    to.push(item.clone());
+                }
+            }
+        }
+        add(&mut self.views, &other.views);
+        add(&mut self.generated, &other.generated);
+        add(&mut self.filled, &other.filled);
+        add(&mut self.stored_in_order, &other.stored_in_order);
+        add(&mut self.inherits, &other.inherits);
+    }
+
     /// The orders the rows of `schema.name` are stored in (see
     /// [`Catalog::stored_in_order`]), each as its columns.
     pub fn stored_orders(&self, schema: Option<&str>, name: &str) -> Vec<&[String]> {

@@ -86,6 +86,11 @@ pub struct Readers {
     /// What the catalogue derives from what (views, generated columns,
     /// virtual tables), as last read.
     pub derived: Arc<std::sync::RwLock<Arc<crate::access::Derived>>>,
+    /// What any account on the target sees: the catalogue with each group
+    /// account's merged in (a column the target's account may not read
+    /// may be one a group's account reads, and `*` reads it there). What a
+    /// statement reads is judged against this.
+    pub seen: Arc<std::sync::RwLock<Arc<crate::sql::schema::Catalog>>>,
     /// Whom this runtime builds prompts for ([`SqlRuntime::for_readers`]).
     pub person: Option<Arc<Readership>>,
 }
@@ -234,8 +239,18 @@ impl SqlRuntime {
                 Vec::new()
             });
         let tables = catalog.tables.len();
-        let derived = crate::access::Derived::read(&catalog, &|sql| {
-            crate::sql::validate::validate_in(sql, &self.policy, Some(&catalog))
+        let mut seen = catalog.clone();
+        for (group, account) in &self.readers.accounts {
+            match account.catalog(&self.policy.allowed_schemas).await {
+                Ok(theirs) => seen.merge(&theirs),
+                Err(e) => {
+                    tracing::warn!(error = %e, group = %group, "cannot read the catalogue through a group's account");
+                    return Err(e);
+                }
+            }
+        }
+        let derived = crate::access::Derived::read(&seen, &|sql| {
+            crate::sql::validate::validate_in(sql, &self.policy, Some(&seen))
                 .ok()
                 .map(|v| v.reach)
         });
@@ -250,6 +265,7 @@ impl SqlRuntime {
             );
         }
         *self.readers.derived.write().expect("never poisoned") = Arc::new(derived);
+        *self.readers.seen.write().expect("never poisoned") = Arc::new(seen);
         *self.catalog.write().expect("never poisoned") = Arc::new(catalog);
         if let Some(definitions) = &self.definitions {
             let bound = match self.bind_semantic(definitions) {
@@ -308,6 +324,11 @@ impl SqlRuntime {
         Arc::clone(&self.readers.derived.read().expect("never poisoned"))
     }
 
+    /// What any account on the target sees (see [`Readers::seen`]).
+    pub fn seen(&self) -> Arc<crate::sql::schema::Catalog> {
+        Arc::clone(&self.readers.seen.read().expect("never poisoned"))
+    }
+
     /// The reading a click of someone in `groups` runs `valid` under, and
     /// the account it runs as: the first of their groups that hides
     /// nothing it reads, judged against the catalogue as last read.
@@ -321,8 +342,8 @@ impl SqlRuntime {
     ) -> Result<(Option<String>, Arc<dyn crate::sql::backend::Executor>), NotReadable> {
         let access = self.readers.rules.access(groups);
         let standing = match self.known_catalog() {
-            Some(catalog) => access
-                .judge(&valid.reach, &catalog, &self.derived())
+            Some(_) => access
+                .judge(&valid.reach, &self.seen(), &self.derived())
                 .map_err(NotReadable::Hidden)?,
             // Unread, only a reading that hides nothing can be granted.
             None => access
@@ -366,10 +387,10 @@ impl SqlRuntime {
             return Ok((group, executor));
         }
         match executor.indexes_read(valid, self.limits.timeout).await {
-            Ok(indexes) => match indexes.iter().find_map(|i| {
-                let catalog = self.catalog.read().expect("never poisoned").clone();
-                rules.hides_order(i, &catalog, &self.derived())
-            }) {
+            Ok(indexes) => match indexes
+                .iter()
+                .find_map(|i| rules.hides_order(i, &self.seen(), &self.derived()))
+            {
                 Some(hidden) => Err(NotReadable::Hidden(hidden)),
                 None => Ok((group, executor)),
             },

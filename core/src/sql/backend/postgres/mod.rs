@@ -231,6 +231,10 @@ macro_rules! indexes_with_columns {
 /// (PostgreSQL's `pg_stats.correlation`, -1 to 1) for a read of the table
 /// to count as reading that column's order.
 const STORED_ORDER_CORRELATION: f32 = 0.9;
+/// A column of this many distinct values or fewer is left out: PostgreSQL
+/// breaks ties by position, so a few values placed at random show a high
+/// correlation that says nothing of order.
+const FEW_VALUES: f32 = 20.0;
 
 mod cells;
 mod foresight;
@@ -360,10 +364,12 @@ impl Executor for PostgresExecutor {
         // loaded in that order, returns its rows so with no marker left.
         let correlated: Vec<(String, String, String)> = sqlx::query_as(
             "SELECT schemaname::text, tablename::text, attname::text FROM pg_stats \
-             WHERE schemaname = ANY($1) AND abs(correlation) >= $2",
+             WHERE schemaname = ANY($1) AND abs(correlation) >= $2 \
+               AND (n_distinct < 0 OR n_distinct > $3)",
         )
         .bind(&schemas)
         .bind(STORED_ORDER_CORRELATION)
+        .bind(FEW_VALUES)
         .fetch_all(&self.pool)
         .await
         .map_err(database)?;
