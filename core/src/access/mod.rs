@@ -392,11 +392,20 @@ fn judge_under(
     if group.hidden.is_empty() {
         return Ok(());
     }
-    Judged { catalog, derived }.relations(group, reach.relations(), None, 0)
+    Judged { catalog, derived }.relations(group, reach.relations(), Read::Rows, None, 0)
 }
 
 /// What a statement's reach is judged against: the catalogue, and what it
 /// derives from what.
+/// How relations are read: their rows (a statement, a view), whose order
+/// matters; or one row's other columns (a generated column's expression),
+/// whose table's order is judged where its rows are read.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Read {
+    Rows,
+    Row,
+}
+
 #[derive(Clone, Copy)]
 struct Judged<'a> {
     catalog: &'a Catalog,
@@ -404,12 +413,14 @@ struct Judged<'a> {
 }
 
 impl Judged<'_> {
-    /// Whether `group` may read all of `relations`; `through` is the view or
-    /// generated column they are read by, `depth` how many were followed.
+    /// Whether `group` may read all of `relations`, as `read` says; `through`
+    /// is the view or generated column they are read by, `depth` how many
+    /// were followed.
     fn relations(
         self,
         group: &Group,
         relations: &[Reached],
+        read: Read,
         through: Option<&str>,
         depth: usize,
     ) -> Result<(), Hidden> {
@@ -422,7 +433,7 @@ impl Judged<'_> {
                 let via = through.unwrap_or(&name);
                 match view {
                     Some(reads) if depth < MAX_VIEW_DEPTH => {
-                        self.relations(group, reads.relations(), Some(via), depth + 1)?;
+                        self.relations(group, reads.relations(), Read::Rows, Some(via), depth + 1)?;
                     }
                     _ => {
                         return Err(Hidden::Unfollowed {
@@ -489,7 +500,7 @@ impl Judged<'_> {
             // Rows stored in some columns' order come out in it: a hidden
             // key is told by the order of anything read of the table (or of
             // a table whose rows it reads).
-            for t in &family {
+            for t in family.iter().filter(|_| read == Read::Rows) {
                 let member = t.schema.as_deref();
                 for columns in self.catalog.stored_orders(member, &t.name) {
                     self.order(group, member, &t.name, columns, None, depth)?;
@@ -576,7 +587,7 @@ impl Judged<'_> {
         let via = through.map_or_else(what, str::to_owned);
         match generated {
             Some(reads) if depth < MAX_VIEW_DEPTH => {
-                self.relations(group, reads.relations(), Some(&via), depth + 1)
+                self.relations(group, reads.relations(), Read::Row, Some(&via), depth + 1)
             }
             _ => Err(Hidden::Unfollowed {
                 group: group.name.clone(),

@@ -452,3 +452,49 @@ fn rows_stored_in_a_hidden_columns_order_are_refused_whatever_is_read_of_them() 
             .is_ok()
     );
 }
+
+/// From a review: a table stored in the order of a generated column (a
+/// PostgreSQL CLUSTER on an index over it) is judged through the column's
+/// expression once, not again at each step until the depth bound.
+#[test]
+fn a_table_stored_in_a_generated_columns_order_is_judged_through_it_once() {
+    let mut catalog = crm();
+    catalog
+        .tables
+        .iter_mut()
+        .find(|t| t.name == "clients")
+        .unwrap()
+        .columns
+        .push(CatalogColumn {
+            name: "nom_upper".to_owned(),
+            type_name: "TEXT".to_owned(),
+            nullable: true,
+            comment: None,
+        });
+    catalog.generated = vec![crate::sql::schema::GeneratedColumn {
+        schema: None,
+        table: "clients".to_owned(),
+        column: "nom_upper".to_owned(),
+        expression: "upper(nom)".to_owned(),
+    }];
+    catalog.stored_in_order = vec![crate::sql::schema::StoredOrder {
+        schema: None,
+        table: "clients".to_owned(),
+        columns: vec!["nom_upper".to_owned()],
+    }];
+    let rules = rules();
+    let judged = |catalog: &Catalog| {
+        let sql = "SELECT nom FROM clients";
+        let valid = validate_in(sql, &Policy::new(Dialect::Sqlite), Some(catalog)).unwrap();
+        rules
+            .access(&["sales"])
+            .judge(&valid.reach, catalog, &views(catalog))
+    };
+    assert!(judged(&catalog).is_ok());
+    // Over a hidden column, the order is refused as such.
+    catalog.generated[0].expression = "lower(iban)".to_owned();
+    assert!(matches!(
+        judged(&catalog),
+        Err(Hidden::Ordered { rule, index: None, .. }) if rule == "clients.iban"
+    ));
+}

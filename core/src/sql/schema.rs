@@ -164,12 +164,6 @@ pub struct TableName {
     pub name: String,
 }
 
-impl TableName {
-    pub fn is(&self, schema: Option<&str>, name: &str) -> bool {
-        self.schema.as_deref() == schema && self.name == name
-    }
-}
-
 /// A column the database computes from others of its row.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GeneratedColumn {

@@ -131,11 +131,16 @@ impl TargetKind {
     pub fn database(&self) -> String {
         match self {
             TargetKind::Sqlite(path) => path.display().to_string(),
+            // Without a database in its path, PostgreSQL takes the user's
+            // name for it.
             TargetKind::Postgres(DatabaseUrl::Postgres(url)) => format!(
-                "{}:{}{}",
+                "{}:{}/{}",
                 url.host_str().unwrap_or("localhost").to_ascii_lowercase(),
                 url.port().unwrap_or(5432),
-                url.path()
+                match url.path().trim_start_matches('/') {
+                    "" => url.username(),
+                    database => database,
+                }
             ),
             TargetKind::Postgres(other) => other.redacted(),
             TargetKind::Oracle { connect, .. } => connect.to_ascii_lowercase(),

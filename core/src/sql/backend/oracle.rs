@@ -262,7 +262,7 @@ impl Executor for OracleExecutor {
                 let computed = conn
                     .query_as::<(String, String, Option<String>)>(
                         "SELECT table_name, column_name, data_default FROM all_tab_cols \
-                         WHERE owner = :1 AND virtual_column = 'YES' AND hidden_column = 'NO'",
+                         WHERE owner = :1 AND virtual_column = 'YES'",
                         &[owner],
                     )
                     .map_err(classify)?;
@@ -366,9 +366,8 @@ impl Executor for OracleExecutor {
         .await
     }
 
-    /// `EXPLAIN PLAN`'s `INDEX` operations, each index with its table and
-    /// columns from `ALL_IND_COLUMNS` (a function-based index's `SYS_NC…`
-    /// column is an expression: an empty name). An index of the account's
+    /// `EXPLAIN PLAN`'s index operations (B-tree, bitmap, domain), each
+    /// index with its table and columns from `ALL_IND_COLUMNS`. An index of the account's
     /// own schema is given both qualified and not, as the catalogue names
     /// its tables either way depending on `allowed_schemas`.
     async fn indexes_read(
@@ -395,7 +394,7 @@ impl Executor for OracleExecutor {
                     let indexes = conn
                         .query_as::<(String, String)>(
                             "SELECT DISTINCT object_owner, object_name FROM plan_table \
-                             WHERE statement_id = :1 AND operation LIKE 'INDEX%'",
+                             WHERE statement_id = :1 AND object_type LIKE 'INDEX%'",
                             &[&id],
                         )
                         .map_err(classify)?;
@@ -414,7 +413,10 @@ impl Executor for OracleExecutor {
                         for column in columns {
                             let (t, c) = column.map_err(classify)?;
                             table = t;
-                            names.push(if c.starts_with("SYS_NC") { String::new() } else { c });
+                            // A function-based index's key is a hidden
+                            // virtual column (`SYS_NC…`), followed as a
+                            // generated column to what it reads.
+                            names.push(c);
                         }
                         if table.is_empty() {
                             return Err(ExecError::Database(format!(

@@ -221,7 +221,7 @@ macro_rules! indexes_with_columns {
                 array(SELECT coalesce(a.attname::text, '') \
                       FROM unnest(i.indkey) WITH ORDINALITY k(attnum, ord) \
                       LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum \
-                      ORDER BY k.ord) \
+                      WHERE k.ord <= i.indnkeyatts ORDER BY k.ord) \
          FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid \
          JOIN pg_class t ON t.oid = i.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace"
     };

@@ -652,7 +652,12 @@ impl Executor for SqliteExecutor {
                     .next()
                     .unwrap_or_default()
                     .to_owned();
-                if read.iter().any(|r: &super::IndexRead| r.index == index) {
+                // An automatic index (`AUTOMATIC COVERING INDEX (x=?)`) is
+                // built for the statement over the columns of its join
+                // condition, which the statement reads and is judged on.
+                if index.starts_with('(')
+                    || read.iter().any(|r: &super::IndexRead| r.index == index)
+                {
                     continue;
                 }
                 let table: Option<String> = sqlx::query_scalar(
@@ -662,6 +667,12 @@ impl Executor for SqliteExecutor {
                 .fetch_optional(&self.pool)
                 .await
                 .map_err(database)?;
+                // One found nowhere is not vouched for.
+                let Some(table) = table else {
+                    return Err(ExecError::Database(format!(
+                        "the plan reads an index that cannot be found: {index}"
+                    )));
+                };
                 let columns: Vec<Option<String>> =
                     sqlx::query_scalar("SELECT name FROM pragma_index_info(?1)")
                         .bind(&index)
@@ -671,7 +682,7 @@ impl Executor for SqliteExecutor {
                 read.push(super::IndexRead {
                     index,
                     schema: None,
-                    table: table.unwrap_or_default(),
+                    table,
                     // An index on an expression names no column: `None`,
                     // kept as an empty name that no rule allows.
                     columns: columns.into_iter().map(Option::unwrap_or_default).collect(),
