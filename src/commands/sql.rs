@@ -149,22 +149,25 @@ async fn person(
     Ok((user, groups))
 }
 
-/// The chart `rows` call for, drawn into `file`: its kind and rule, or why
-/// none (a file that cannot be written is said so and counts as none).
+/// The chart `rows` call for, drawn into `file`: its kind, rule and size
+/// in bytes, or why none (a file that cannot be written is said so and
+/// counts as none).
 fn drawn_chart(
     rows: pstral_core::chart::ChartRows,
     file: &ChartFile,
-) -> Result<(pstral_core::chart::Kind, pstral_core::chart::Rule), pstral_core::chart::NoChart> {
+) -> Result<(pstral_core::chart::Kind, pstral_core::chart::Rule, usize), pstral_core::chart::NoChart>
+{
     let chart = rows.choose()?;
     let number = |v: f64| pstral_core::i18n::chart::number(v, pstral_core::i18n::Lang::En);
     let written = pstral_core::chart::draw(&chart, &file.title, &number)
         .map_err(|e| e.to_string())
         .and_then(|drawn| {
-            std::fs::write(&file.path, drawn.png)
+            std::fs::write(&file.path, &drawn.png)
+                .map(|()| drawn.png.len())
                 .map_err(|e| format!("cannot write {}: {e}", file.path.display()))
         });
     match written {
-        Ok(()) => Ok((chart.kind, chart.rule)),
+        Ok(bytes) => Ok((chart.kind, chart.rule, bytes)),
         Err(e) => {
             eprintln!("error: {e}");
             Err(pstral_core::chart::NoChart::Undrawn)
@@ -404,29 +407,27 @@ async fn run_to_stdout(
         approved.run_unrecorded(runner, limits, &mut tee).await
     };
     // The chart is drawn before the result is recorded, which names it.
-    let (drawn, shown) = match (&chart, &outcome) {
-        (Some(file), Ok(_)) => match drawn_chart(rows, file) {
-            Ok((kind, rule)) => (
-                Ok(file.path.display().to_string()),
-                json!({"chart": {"kind": kind.as_str(), "rule": rule.as_str(),
-                                 "width": pstral_core::chart::WIDTH,
-                                 "height": pstral_core::chart::HEIGHT}}),
-            ),
-            Err(why) => {
-                let none = json!({"chart": {"none": why}});
-                (Err(why), none)
-            }
-        },
-        _ => (
-            Err(pstral_core::chart::NoChart::NoRows),
-            serde_json::Value::Null,
-        ),
+    // A result cut at its cap is not charted as if it were whole.
+    let drawn = match (&chart, &outcome) {
+        (Some(_), Ok(o)) if o.truncated => Some(Err(rows.choose().map_or_else(
+            |none| none,
+            |_| pstral_core::chart::NoChart::Cut { rows: o.rows },
+        ))),
+        (Some(file), Ok(_)) => Some(drawn_chart(rows, file)),
+        _ => None,
+    };
+    let shown = match &drawn {
+        Some(Ok((kind, rule, bytes))) => json!({"chart": {
+            "kind": kind.as_str(), "rule": rule.as_str(), "bytes": bytes,
+            "width": pstral_core::chart::WIDTH, "height": pstral_core::chart::HEIGHT}}),
+        Some(Err(why)) => json!({"chart": {"none": why}}),
+        None => serde_json::Value::Null,
     };
     let executed = approved.record(outcome, shown).await;
     let written = csv.finish()?;
-    if chart.is_some() && executed.outcome.is_ok() {
+    if let (Some(drawn), Some(file)) = (drawn, &chart) {
         match drawn {
-            Ok(path) => eprintln!("chart: {path}"),
+            Ok(_) => eprintln!("chart: {}", file.path.display()),
             Err(why) => eprintln!(
                 "no chart: {}",
                 pstral_core::i18n::chart::why_none(why, pstral_core::i18n::Lang::En)

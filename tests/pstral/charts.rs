@@ -227,5 +227,19 @@ async fn a_result_that_calls_for_a_chart_gets_one_beside_its_table() {
         .filter(|a| matches!(&a.action, OutboundAction::Attach { attachment, .. } if attachment.image.is_some()))
         .count();
     assert_eq!(images, 0, "the table alone");
+    // A result cut at its cap (50 rows here) is not charted as the whole.
+    fake.then(Script::answer(
+        "Voici :\n```sql\nSELECT starts_on AS jour, count(*) AS contrats FROM contracts \
+         GROUP BY starts_on ORDER BY starts_on\n```",
+    ));
+    h.ask(1, "Contrats par jour ?").await;
+    h.bot
+        .handle(h.platform.clone(), run(pstral_chat::ChartWish::Wanted))
+        .await;
+    let said = h.answers().last().unwrap().1.clone();
+    assert!(
+        said.contains("No chart: the result was cut at 50 rows"),
+        "{said}"
+    );
     assert!(h.audited("execute_result").await[3]["chart"].is_null());
 }

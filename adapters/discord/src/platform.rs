@@ -591,12 +591,22 @@ pub fn map_error(e: serenity::Error) -> PlatformError {
     }
 }
 
+/// The longest description of an attachment Discord takes.
+const MAX_DESCRIPTION: usize = 1024;
+
 /// A file as Discord attaches it; an image with its description, which
 /// Discord shows to whoever cannot see it (alt text).
 fn attachment(a: Attachment) -> CreateAttachment {
     let file = CreateAttachment::bytes(a.bytes, a.file_name);
     match a.image {
-        Some(image) => file.description(image.description),
+        // Discord takes at most 1,024 characters (400 past them).
+        Some(image) => file.description(
+            image
+                .description
+                .chars()
+                .take(MAX_DESCRIPTION)
+                .collect::<String>(),
+        ),
         None => file,
     }
 }

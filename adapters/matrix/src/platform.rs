@@ -711,6 +711,8 @@ fn image_config(image: pstral_chat::Image, size: usize) -> AttachmentConfig {
         }))
         .thumbnail(thumbnail)
         .caption(Some(TextMessageEventContent::plain(image.description)))
+        // Data in a caption (a label `@room`, a name) notifies no one.
+        .mentions(Some(matrix_sdk::ruma::events::Mentions::new()))
 }
 
 #[cfg(test)]

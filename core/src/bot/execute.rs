@@ -234,23 +234,29 @@ impl Bot {
                 .await
                 .ok()
         };
-        let mut chart_rows = ChartRows::new();
-        let outcome = {
-            let mut tee = Tee {
-                sinks: vec![&mut preview, &mut csv, &mut xlsx, &mut chart_rows],
-            };
-            approved
-                .run_unrecorded(Ok(executor.as_ref()), sql.limits, &mut tee)
-                .await
-        };
-        // The chart is made before the result is recorded, so that the
-        // record says which one was shown and by which rule.
         let wanted = match wish {
             ChartWish::AsConfigured => sql.charts == Charts::Auto,
             ChartWish::Wanted => true,
             ChartWish::Unwanted => false,
         };
+        let mut chart_rows = ChartRows::new();
+        let outcome = {
+            let mut sinks: Vec<&mut dyn crate::sql::backend::RowSink> =
+                vec![&mut preview, &mut csv, &mut xlsx];
+            if wanted {
+                sinks.push(&mut chart_rows);
+            }
+            approved
+                .run_unrecorded(Ok(executor.as_ref()), sql.limits, &mut Tee { sinks })
+                .await
+        };
+        // The chart is made before the result is recorded, so that the
+        // record says which one was shown and by which rule. A result cut
+        // at its cap is not charted as if it were whole.
         let chart = match &outcome {
+            Ok(o) if wanted && o.truncated => Some(Err(chart_rows
+                .choose()
+                .map_or_else(|none| none, |_| NoChart::Cut { rows: o.rows }))),
             Ok(_) if wanted => Some(self.chart(chart_rows, stored).await),
             _ => None,
         };
@@ -291,24 +297,31 @@ impl Bot {
     /// with the statement's question; or why none (the rule, or that it
     /// could not be drawn).
     async fn chart(&self, rows: ChartRows, stored: &StoredStatement) -> Result<Charted, NoChart> {
-        let chart = rows.choose()?;
         let lang = self.lang();
         let title = stored.question.clone().unwrap_or_default();
         let name = format!("pstral-query-{}.png", stored.id);
+        // Reading up to 10,000 rows' cells and drawing are CPU work: off
+        // the async threads, and bounded in time whatever plotters does.
         let drawn = tokio::task::spawn_blocking(move || {
+            let chart = rows.choose().map_err(Ok)?;
             let number = |v: f64| crate::i18n::chart::number(v, lang);
-            let drawn = crate::chart::draw(&chart, &title, &number)?;
-            Ok::<_, crate::chart::DrawError>((chart, drawn))
-        })
-        .await;
-        let (chart, drawn) = match drawn {
-            Ok(Ok(drawn)) => drawn,
-            Ok(Err(e)) => {
+            let drawn = crate::chart::draw(&chart, &title, &number).map_err(Err)?;
+            Ok::<_, Result<NoChart, crate::chart::DrawError>>((chart, drawn))
+        });
+        let (chart, drawn) = match tokio::time::timeout(DRAWING_TIME, drawn).await {
+            Ok(Ok(Ok(drawn))) => drawn,
+            Ok(Ok(Err(Ok(none)))) => return Err(none),
+            Ok(Ok(Err(Err(e)))) => {
                 tracing::error!(error = %e, "cannot draw a chart");
                 return Err(NoChart::Undrawn);
             }
-            Err(e) => {
+            Ok(Err(e)) => {
                 tracing::error!(error = %e, "the chart's drawing failed");
+                return Err(NoChart::Undrawn);
+            }
+            // The thread is left to finish; the result goes without it.
+            Err(_) => {
+                tracing::error!(limit = ?DRAWING_TIME, "a chart took too long to draw");
                 return Err(NoChart::Undrawn);
             }
         };
@@ -429,6 +442,10 @@ impl Bot {
             .limits()
             .max_message_chars
             .saturating_sub(heading.chars().count() + hint.chars().count());
+        // Why there is no chart, for someone who asked for one, fits too.
+        let no_chart = no_chart.map(|why| format!("\n{}", Text::NoChart(why).render(lang)));
+        let max_chars =
+            max_chars.saturating_sub(no_chart.as_ref().map_or(0, |n| n.chars().count()));
         let (body, table) = match &outcome {
             Ok(o) => {
                 let caption = |shown, total, truncated| {
@@ -445,10 +462,7 @@ impl Bot {
             }
             Err(e) => (Text::ExecFailed { error: e }.render(lang), None),
         };
-        let body = match no_chart {
-            Some(why) => format!("{body}\n{}", Text::NoChart(why).render(lang)),
-            None => body,
-        };
+        let body = body + no_chart.as_deref().unwrap_or_default();
         // The chart first, where a platform shows an image large.
         let files = if outcome.is_ok() {
             chart
@@ -717,6 +731,10 @@ struct Ran {
     progress: Option<MessageRef>,
     index: u32,
 }
+
+/// The longest a chart may take to draw (a few tens of milliseconds in a
+/// release build at the most rows): past it the result goes without one.
+const DRAWING_TIME: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// A result's chart, ready to attach.
 struct Charted {

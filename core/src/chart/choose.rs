@@ -74,6 +74,13 @@ pub enum NoChart {
     TooLong {
         rows: usize,
     },
+    /// The result was cut at its cap: a chart of part of it would show it
+    /// as the whole.
+    Cut {
+        rows: u64,
+    },
+    /// The numbers span more than can be scaled (near `f64::MAX`).
+    OutOfScale,
     /// The rules chose one, and it could not be drawn (logged).
     Undrawn,
 }
@@ -89,6 +96,8 @@ impl NoChart {
             NoChart::TooManyLabels { .. } => "too_many_labels",
             NoChart::RepeatedLabels => "repeated_labels",
             NoChart::TooLong { .. } => "too_long",
+            NoChart::Cut { .. } => "cut",
+            NoChart::OutOfScale => "out_of_scale",
             NoChart::Undrawn => "undrawn",
         }
     }
@@ -193,6 +202,15 @@ pub fn choose(columns: &[Column], rows: &[Vec<Cell>]) -> Result<Chart, NoChart> 
             })
             .collect()
     };
+    // Values whose span is not a finite number cannot be scaled (plotters
+    // would look for ticks forever).
+    let (low, high) = numbers
+        .iter()
+        .flat_map(|&i| cells(i).flatten().filter_map(number))
+        .fold((0.0_f64, 0.0_f64), |(l, h), v| (l.min(v), h.max(v)));
+    if !((high - low) * 1.1).is_finite() {
+        return Err(NoChart::OutOfScale);
+    }
     if let [t] = times[..] {
         let Holds::Time(unit) = holds[t] else {
             unreachable!("a time column")
@@ -234,7 +252,11 @@ pub fn choose(columns: &[Column], rows: &[Vec<Cell>]) -> Result<Chart, NoChart> 
         return Err(NoChart::RepeatedLabels);
     }
     let order: Vec<usize> = (0..rows.len()).collect();
-    let rule = if numbers.len() == 1 && rows.len() <= MAX_PARTS {
+    // Shares of a whole: every part there, none negative.
+    let parts = numbers.len() == 1
+        && rows.len() <= MAX_PARTS
+        && cells(numbers[0]).all(|c| c.and_then(number).is_some_and(|v| v >= 0.0));
+    let rule = if parts {
         Rule::SharesOfAWhole
     } else {
         Rule::ByLabel
@@ -269,7 +291,8 @@ fn holds<'a>(column: &Column, cells: impl Iterator<Item = Option<&'a str>> + Clo
     if name == "id" || name.ends_with("_id") || name.starts_with("id_") {
         return Holds::Key;
     }
-    let numeric = !textual && values.clone().all(|v| number(v).is_some());
+    // A float column may hold NaN or infinities: not a label for that.
+    let numeric = !textual && values.clone().all(|v| number(v).is_some() || non_finite(v));
     // A year kept as a number reads as time when its column says so.
     if numeric
         && YEAR_NAMES.contains(&name.as_str())
@@ -297,6 +320,11 @@ fn holds<'a>(column: &Column, cells: impl Iterator<Item = Option<&'a str>> + Clo
 /// Column names that say a number is a year.
 const YEAR_NAMES: &[&str] = &["year", "yr", "annee", "année", "an"];
 
+/// Whether `text` is a float that is not a finite number (shown as none).
+fn non_finite(text: &str) -> bool {
+    text.trim().parse::<f64>().is_ok_and(|n| !n.is_finite())
+}
+
 /// `text` as a finite number.
 fn number(text: &str) -> Option<f64> {
     text.trim().parse::<f64>().ok().filter(|n| n.is_finite())
@@ -315,6 +343,10 @@ fn moment(text: &str, unit: TimeUnit) -> Option<f64> {
 /// `2025-03-14 10:30:00`, with `T`, fractions and a zone.
 fn parse_moment(text: &str) -> Option<(f64, TimeUnit)> {
     let text = text.trim();
+    // Four digits of year: chrono reads "1-5" as the fifth month of year 1.
+    if !(text.len() >= 7 && text.as_bytes()[..4].iter().all(u8::is_ascii_digit)) {
+        return None;
+    }
     if let Ok(date) = NaiveDate::parse_from_str(&format!("{text}-01"), "%Y-%m-%d")
         && text.len() <= 7
     {

@@ -133,7 +133,9 @@ fn encoded(pixels: &[u8], width: u32, height: u32) -> Result<Vec<u8>, DrawError>
     let mut encoder = png::Encoder::new(&mut png, width, height);
     encoder.set_color(png::ColorType::Rgb);
     encoder.set_depth(png::BitDepth::Eight);
-    encoder.write_header()?.write_image_data(pixels)?;
+    let mut writer = encoder.write_header()?;
+    writer.write_image_data(pixels)?;
+    writer.finish()?;
     Ok(png)
 }
 
@@ -178,7 +180,9 @@ fn y_range(chart: &Chart) -> (f64, f64) {
     if low == high {
         return (low, low + 1.0);
     }
-    let margin = (high - low) * 0.05;
+    // Scaled before subtracting: the extremes' difference may not be finite
+    // (`choose` refuses values whose range is not).
+    let margin = high * 0.05 - low * 0.05;
     (if low < 0.0 { low - margin } else { 0.0 }, high + margin)
 }
 

@@ -10,9 +10,10 @@
 //!   time;
 //! - one text column with at most [`MAX_LABELS`] distinct values, one row
 //!   each, and one to three numeric columns: bars in the order the query
-//!   sorted the rows, horizontal when the labels are long; a single numeric
-//!   column of at most [`MAX_PARTS`] parts (shares of a whole) is shown as
-//!   bars too, never a pie (lengths compare; angles do not);
+//!   sorted the rows, on their side when a label is long or there are many;
+//!   a single numeric column of at most [`MAX_PARTS`] parts, none missing or
+//!   negative (shares of a whole), is shown as bars too, never a pie
+//!   (lengths compare; angles do not);
 //! - anything else (more columns, more labels, no number, no label): none.
 //!
 //! The chart's data stays in the table and the files beside it; the image
@@ -33,8 +34,8 @@ pub const MAX_LABELS: usize = 30;
 pub const MAX_PARTS: usize = 8;
 /// The most numeric columns drawn together.
 pub const MAX_SERIES: usize = 3;
-/// The most rows a chart is drawn from (the result's own cap is lower in
-/// any configuration that keeps a chat readable).
+/// The most rows a chart is drawn from; a result cut at its own cap is not
+/// charted either (the chart would show part of it as the whole).
 pub const MAX_POINTS: usize = 10_000;
 
 #[cfg(test)]

@@ -289,3 +289,46 @@ fn the_rows_kept_for_a_chart_are_bounded() {
         Err(NoChart::TooWide { columns: 9 })
     ));
 }
+
+/// From a review: what a database may hold that would break a chart.
+#[test]
+fn odd_values_get_a_readable_chart_or_the_rule_that_says_none() {
+    let spec = [("k", "TEXT"), ("v", "float8")];
+    // Finite, but their span is not: plotters would look for ticks forever.
+    assert_eq!(
+        chosen(&spec, &[&["a", "1e308"], &["b", "-1e308"]]),
+        Err(NoChart::OutOfScale)
+    );
+    // A float column with NaN and infinities is still a number; they are
+    // left out of the drawing.
+    let chart = choose(
+        &columns(&spec),
+        &rows(&[&["a", "NaN"], &["b", "2"], &["c", "inf"]]),
+    )
+    .unwrap();
+    assert_eq!(chart.series[0].values, [None, Some(2.0), None]);
+    draw(&chart, "", &|v| format!("{v}")).unwrap();
+    // Ranges that read like dates to a lenient parser are labels.
+    assert_eq!(
+        chosen(
+            &[("range", "TEXT"), ("n", "")],
+            &[&["1-5", "3"], &["6-10", "4"]]
+        ),
+        Ok((Kind::Bar, Rule::SharesOfAWhole))
+    );
+    // A part missing or below zero is not a share of a whole.
+    assert_eq!(
+        chosen(&spec, &[&["a", "3"], &["b", "-1"]]),
+        Ok((Kind::Bar, Rule::ByLabel))
+    );
+    assert_eq!(
+        chosen(&spec, &[&["a", "3"], &["b", "NULL"]]),
+        Ok((Kind::Bar, Rule::ByLabel))
+    );
+    // One value everywhere, and labels of thousands of characters, with
+    // control characters and a right-to-left mark: drawn all the same.
+    let long = format!("{}\u{202e}\u{7}{}", "x".repeat(5_000), "y");
+    let chart = choose(&columns(&spec), &rows(&[&[&long, "0"], &["b", "0"]])).unwrap();
+    let drawn = draw(&chart, &long, &|v| format!("{v}")).unwrap();
+    assert_eq!(decoded(&drawn.png).0, WIDTH);
+}

@@ -42,16 +42,25 @@ pub fn number(value: f64, lang: Lang) -> String {
 /// The chart in a sentence: its kind, what it shows by what, how many
 /// points, where the first series is highest, and why it was chosen.
 pub fn description(chart: &Chart, lang: Lang) -> String {
-    let names: Vec<&str> = chart.series.iter().map(|s| s.name.as_str()).collect();
+    // Names and labels shortened as on the image: the description is read
+    // out, and platforms bound it (Discord: 1,024 characters).
+    let short = |s: &str| {
+        if s.chars().count() <= SHORT {
+            s.to_owned()
+        } else {
+            format!("{}…", s.chars().take(SHORT - 1).collect::<String>())
+        }
+    };
+    let names: Vec<String> = chart.series.iter().map(|s| short(&s.name)).collect();
     let shown = match lang {
         Lang::En => names.join(" and "),
         Lang::Fr => names.join(" et "),
     };
-    let by = &chart.x_name;
+    let by = &short(&chart.x_name);
     let n = chart.series.first().map_or(0, |s| s.values.len());
     let at = |i: usize| match &chart.x {
         XAxis::Time { at, unit } => crate::chart::written(at[i], *unit),
-        XAxis::Labels(labels) => labels[i].clone(),
+        XAxis::Labels(labels) => short(&labels[i]),
     };
     let highest = chart.series.first().and_then(|s| {
         s.values
@@ -93,6 +102,9 @@ pub fn description(chart: &Chart, lang: Lang) -> String {
     });
     text
 }
+
+/// The longest name or label a description quotes whole.
+const SHORT: usize = 24;
 
 /// Why this chart: the rule that chose it.
 pub fn why(rule: Rule, lang: Lang) -> String {
@@ -169,6 +181,18 @@ pub fn why_none(none: NoChart, lang: Lang) -> String {
             "{rows} rows are more than the {} a chart is drawn from",
             number(crate::chart::MAX_POINTS as f64, Lang::En)
         ),
+        (Lang::En, NoChart::Cut { rows }) => format!(
+            "the result was cut at {rows} rows, and a chart of part of it would show it as the \
+             whole"
+        ),
+        (Lang::Fr, NoChart::Cut { rows }) => format!(
+            "le résultat a été coupé à {rows} lignes, et un graphique d'une partie le montrerait \
+             comme le tout"
+        ),
+        (Lang::En, NoChart::OutOfScale) => "the numbers are too large to scale".to_owned(),
+        (Lang::Fr, NoChart::OutOfScale) => {
+            "les nombres sont trop grands pour une échelle".to_owned()
+        }
         (Lang::En, NoChart::Undrawn) => "the chart could not be drawn".to_owned(),
         (Lang::Fr, NoChart::Undrawn) => "le graphique n'a pas pu être dessiné".to_owned(),
         (Lang::Fr, NoChart::TooLong { rows }) => format!(

@@ -682,3 +682,24 @@ fn a_chart_is_described_and_its_rule_said_in_both_languages() {
             .contains("31 libellés")
     );
 }
+
+#[test]
+fn a_charts_description_quotes_long_names_shortened() {
+    use crate::chart::{Chart, Kind, Rule, Series, XAxis};
+    let long = "n".repeat(3_000);
+    let chart = Chart {
+        kind: Kind::HorizontalBar,
+        rule: Rule::ByLabel,
+        x_name: long.clone(),
+        x: XAxis::Labels(vec![long.clone(), "b".to_owned()]),
+        series: vec![Series {
+            name: long,
+            values: vec![Some(1.0), Some(2.0)],
+        }],
+    };
+    for lang in Lang::ALL {
+        let said = super::chart::description(&chart, lang);
+        assert!(said.chars().count() < 500, "{said}");
+        assert!(said.contains('…'), "{said}");
+    }
+}
