@@ -96,6 +96,8 @@ pub fn draw(chart: &Chart, title: &str, number: Numbers<'_>) -> Result<Drawn, Dr
         builder
             .caption(title, caption)
             .margin(18)
+            // Room for the last date, written centred under the axis's end.
+            .margin_right(40)
             .x_label_area_size(if chart.kind == Kind::HorizontalBar {
                 56
             } else {
@@ -108,7 +110,7 @@ pub fn draw(chart: &Chart, title: &str, number: Numbers<'_>) -> Result<Drawn, Dr
             });
         match (&chart.x, chart.kind) {
             (XAxis::Time { at, unit }, _) => {
-                line(&mut builder, chart, at, *unit, (low, high), number)?;
+                line(&mut builder, &root, chart, at, *unit, (low, high), number)?;
             }
             (XAxis::Labels(labels), Kind::HorizontalBar) => {
                 bars_across(&mut builder, &root, chart, labels, (low, high), number)?;
@@ -196,6 +198,7 @@ fn y_name(chart: &Chart) -> String {
 
 fn line(
     builder: &mut Builder<'_, '_>,
+    root: &Root<'_>,
     chart: &Chart,
     at: &[f64],
     unit: TimeUnit,
@@ -208,10 +211,14 @@ fn line(
         .map_err(failed)?;
     let x_written = |x: &f64| written(*x, unit);
     let y_written = |y: &f64| number(*y);
-    area.configure_mesh()
-        .x_desc(chart.x_name.as_str())
+    // Years, months and days are marked where they start (plotters' round
+    // numbers of seconds would fall mid-month); moments as plotters places
+    // them.
+    let ticks = time_ticks(first, last, unit);
+    let mut mesh = area.configure_mesh();
+    mesh.x_desc(chart.x_name.as_str())
         .y_desc(y_name(chart))
-        .x_labels(6)
+        .x_labels(if ticks.is_empty() { 6 } else { 0 })
         .y_labels(6)
         .x_label_formatter(&x_written)
         .y_label_formatter(&y_written)
@@ -219,9 +226,23 @@ fn line(
         .axis_desc_style(axis_style())
         .bold_line_style(GRID)
         .light_line_style(TRANSPARENT)
-        .axis_style(INK)
-        .draw()
-        .map_err(failed)?;
+        .axis_style(INK);
+    if !ticks.is_empty() {
+        mesh.disable_x_mesh();
+    }
+    mesh.draw().map_err(failed)?;
+    area.draw_series(
+        ticks
+            .iter()
+            .map(|x| PathElement::new(vec![(*x, low), (*x, high)], GRID)),
+    )
+    .map_err(failed)?;
+    for x in &ticks {
+        let (px, py) = area.backend_coord(&(*x, low));
+        let style = label_style().pos(Pos::new(HPos::Center, VPos::Top));
+        root.draw(&Text::new(written(*x, unit), (px, py + 8), style))
+            .map_err(failed)?;
+    }
     for (series, colour) in chart.series.iter().zip(COLOURS) {
         // A NULL cuts the line: each run of values is drawn on its own.
         let mut run = Vec::new();
@@ -335,6 +356,62 @@ fn bars_across(
         [(0.0, top), (v, top - height * 0.92)]
     })
 }
+
+/// The starts of the years, months or days (as `unit` writes the axis)
+/// from `first` to `last`, every one or every few so that at most
+/// [`MAX_TICKS`] are marked; none for moments.
+fn time_ticks(first: f64, last: f64, unit: TimeUnit) -> Vec<f64> {
+    use chrono::{Datelike, NaiveDate};
+    let date = |at: f64| chrono::DateTime::from_timestamp(at as i64, 0).map(|d| d.date_naive());
+    let (Some(from), Some(to)) = (date(first), date(last)) else {
+        return Vec::new();
+    };
+    // Each start, as months since year 0 or days since the epoch.
+    let (starts, steps): (Vec<NaiveDate>, &[usize]) = match unit {
+        TimeUnit::Moment => return Vec::new(),
+        TimeUnit::Day => (
+            from.iter_days()
+                .take_while(|d| *d <= to)
+                .take(4_000)
+                .collect(),
+            &[1, 2, 7, 14, 28, 91, 182, 364],
+        ),
+        TimeUnit::Month | TimeUnit::Year => {
+            let months = |d: NaiveDate| d.year() * 12 + d.month0() as i32;
+            let every = if unit == TimeUnit::Year { 12 } else { 1 };
+            let first_start = (months(from) + every - 1) / every * every;
+            (
+                (first_start..=months(to))
+                    .step_by(every as usize)
+                    .take(4_000)
+                    .filter_map(|m| NaiveDate::from_ymd_opt(m / 12, m as u32 % 12 + 1, 1))
+                    .filter(|d| *d >= from)
+                    .collect(),
+                if unit == TimeUnit::Year {
+                    &[1, 2, 5, 10, 20, 50, 100, 1000]
+                } else {
+                    &[1, 2, 3, 4, 6, 12, 24, 60, 120]
+                },
+            )
+        }
+    };
+    let step = steps
+        .iter()
+        .copied()
+        .find(|s| starts.len().div_ceil(*s) <= MAX_TICKS)
+        .unwrap_or(starts.len().max(1));
+    starts
+        .iter()
+        .step_by(step)
+        .map(|d| {
+            d.and_hms_opt(0, 0, 0)
+                .map_or(0.0, |t| t.and_utc().timestamp() as f64)
+        })
+        .collect()
+}
+
+/// The most marks on a time axis.
+const MAX_TICKS: usize = 8;
 
 /// Each label at the place `at` gives its row, anchored at `pos`.
 fn write_labels(
