@@ -69,7 +69,7 @@ fn main() {
         for row in &rows {
             kept.row(row).unwrap();
         }
-        let chart = kept.choose().unwrap();
+        let chart = kept.choose(None).unwrap();
         let drawn = draw(&chart, "10 000 rows", &|v| format!("{v:.0}")).unwrap();
         png_bytes = drawn.png.len();
         std::hint::black_box(drawn);

@@ -154,10 +154,11 @@ async fn person(
 /// counts as none).
 fn drawn_chart(
     rows: pstral_core::chart::ChartRows,
+    cut: Option<u64>,
     file: &ChartFile,
 ) -> Result<(pstral_core::chart::Kind, pstral_core::chart::Rule, usize), pstral_core::chart::NoChart>
 {
-    let chart = rows.choose()?;
+    let chart = rows.choose(cut)?;
     let number = |v: f64| pstral_core::i18n::chart::number(v, pstral_core::i18n::Lang::En);
     let written = pstral_core::chart::draw(&chart, &file.title, &number)
         .map_err(|e| e.to_string())
@@ -407,13 +408,8 @@ async fn run_to_stdout(
         approved.run_unrecorded(runner, limits, &mut tee).await
     };
     // The chart is drawn before the result is recorded, which names it.
-    // A result cut at its cap is not charted as if it were whole.
     let drawn = match (&chart, &outcome) {
-        (Some(_), Ok(o)) if o.truncated => Some(Err(rows.choose().map_or_else(
-            |none| none,
-            |_| pstral_core::chart::NoChart::Cut { rows: o.rows },
-        ))),
-        (Some(file), Ok(_)) => Some(drawn_chart(rows, file)),
+        (Some(file), Ok(o)) => Some(drawn_chart(rows, o.truncated.then_some(o.rows), file)),
         _ => None,
     };
     let shown = match &drawn {

@@ -251,13 +251,12 @@ impl Bot {
                 .await
         };
         // The chart is made before the result is recorded, so that the
-        // record says which one was shown and by which rule. A result cut
-        // at its cap is not charted as if it were whole.
+        // record says which one was shown and by which rule.
         let chart = match &outcome {
-            Ok(o) if wanted && o.truncated => Some(Err(chart_rows
-                .choose()
-                .map_or_else(|none| none, |_| NoChart::Cut { rows: o.rows }))),
-            Ok(_) if wanted => Some(self.chart(chart_rows, stored).await),
+            Ok(o) if wanted => {
+                let cut = o.truncated.then_some(o.rows);
+                Some(self.chart(chart_rows, cut, stored).await)
+            }
             _ => None,
         };
         let about_chart = match &chart {
@@ -296,14 +295,19 @@ impl Bot {
     /// The chart `rows` call for, drawn off the async threads and titled
     /// with the statement's question; or why none (the rule, or that it
     /// could not be drawn).
-    async fn chart(&self, rows: ChartRows, stored: &StoredStatement) -> Result<Charted, NoChart> {
+    async fn chart(
+        &self,
+        rows: ChartRows,
+        cut: Option<u64>,
+        stored: &StoredStatement,
+    ) -> Result<Charted, NoChart> {
         let lang = self.lang();
         let title = stored.question.clone().unwrap_or_default();
         let name = format!("pstral-query-{}.png", stored.id);
         // Reading up to 10,000 rows' cells and drawing are CPU work: off
         // the async threads, and bounded in time whatever plotters does.
         let drawn = tokio::task::spawn_blocking(move || {
-            let chart = rows.choose().map_err(Ok)?;
+            let chart = rows.choose(cut).map_err(Ok)?;
             let number = |v: f64| crate::i18n::chart::number(v, lang);
             let drawn = crate::chart::draw(&chart, &title, &number).map_err(Err)?;
             Ok::<_, Result<NoChart, crate::chart::DrawError>>((chart, drawn))

@@ -9,6 +9,7 @@
 
 use std::sync::Once;
 
+use plotters::chart::MeshStyle;
 use plotters::coord::ranged1d::Ranged;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
@@ -216,17 +217,13 @@ fn line(
     // them.
     let ticks = time_ticks(first, last, unit);
     let mut mesh = area.configure_mesh();
-    mesh.x_desc(chart.x_name.as_str())
+    house_style(&mut mesh)
+        .x_desc(chart.x_name.as_str())
         .y_desc(y_name(chart))
         .x_labels(if ticks.is_empty() { 6 } else { 0 })
         .y_labels(6)
         .x_label_formatter(&x_written)
-        .y_label_formatter(&y_written)
-        .label_style(label_style())
-        .axis_desc_style(axis_style())
-        .bold_line_style(GRID)
-        .light_line_style(TRANSPARENT)
-        .axis_style(INK);
+        .y_label_formatter(&y_written);
     if !ticks.is_empty() {
         mesh.disable_x_mesh();
     }
@@ -237,12 +234,12 @@ fn line(
             .map(|x| PathElement::new(vec![(*x, low), (*x, high)], GRID)),
     )
     .map_err(failed)?;
-    for x in &ticks {
-        let (px, py) = area.backend_coord(&(*x, low));
-        let style = label_style().pos(Pos::new(HPos::Center, VPos::Top));
-        root.draw(&Text::new(written(*x, unit), (px, py + 8), style))
-            .map_err(failed)?;
-    }
+    let dates: Vec<String> = ticks.iter().map(|x| written(*x, unit)).collect();
+    let under = |i: usize| {
+        let (x, y) = area.backend_coord(&(ticks[i], low));
+        (x, y + 8)
+    };
+    write_labels(root, &dates, under, Pos::new(HPos::Center, VPos::Top))?;
     for (series, colour) in chart.series.iter().zip(COLOURS) {
         // A NULL cuts the line: each run of values is drawn on its own.
         let mut run = Vec::new();
@@ -287,19 +284,14 @@ fn bars(
         .build_cartesian_2d(-0.5..(n as f64 - 0.5), low..high)
         .map_err(failed)?;
     let y_written = |y: &f64| number(*y);
-    area.configure_mesh()
+    house_style(&mut area.configure_mesh())
         .x_desc(chart.x_name.as_str())
         .y_desc(y_name(chart))
         // The labels are written under their bars below, one each.
         .x_labels(0)
         .y_labels(6)
         .y_label_formatter(&y_written)
-        .label_style(label_style())
-        .axis_desc_style(axis_style())
         .disable_x_mesh()
-        .bold_line_style(GRID)
-        .light_line_style(TRANSPARENT)
-        .axis_style(INK)
         .draw()
         .map_err(failed)?;
     let under = |i: usize| {
@@ -330,19 +322,14 @@ fn bars_across(
         .build_cartesian_2d(low..high, -0.5..(n as f64 - 0.5))
         .map_err(failed)?;
     let x_written = |x: &f64| number(*x);
-    area.configure_mesh()
+    house_style(&mut area.configure_mesh())
         .x_desc(y_name(chart))
         .y_desc(chart.x_name.as_str())
         .x_labels(6)
         // The labels are written beside their bars below, one each.
         .y_labels(0)
         .x_label_formatter(&x_written)
-        .label_style(label_style())
-        .axis_desc_style(axis_style())
         .disable_y_mesh()
-        .bold_line_style(GRID)
-        .light_line_style(TRANSPARENT)
-        .axis_style(INK)
         .draw()
         .map_err(failed)?;
     let beside = |i: usize| {
@@ -355,6 +342,17 @@ fn bars_across(
         let top = at(i) + 0.4 - k as f64 * height;
         [(0.0, top), (v, top - height * 0.92)]
     })
+}
+
+/// The mesh as every chart draws it: its text, its grid, its axes.
+fn house_style<'m, 'a, 'b, X: Ranged, Y: Ranged, DB: DrawingBackend>(
+    mesh: &'m mut MeshStyle<'a, 'b, X, Y, DB>,
+) -> &'m mut MeshStyle<'a, 'b, X, Y, DB> {
+    mesh.label_style(label_style())
+        .axis_desc_style(axis_style())
+        .bold_line_style(GRID)
+        .light_line_style(TRANSPARENT)
+        .axis_style(INK)
 }
 
 /// The starts of the years, months or days (as `unit` writes the axis)

@@ -24,11 +24,13 @@ impl ChartRows {
         Self::default()
     }
 
-    /// The chart the kept rows call for.
+    /// The chart the kept rows call for; `cut`: the rows the result was
+    /// cut at, when its cap cut it (a chart of part of it would show it as
+    /// the whole, so none, unless its shape says none anyway).
     ///
     /// # Errors
     /// The rule that says none.
-    pub fn choose(&self) -> Result<super::Chart, super::NoChart> {
+    pub fn choose(&self, cut: Option<u64>) -> Result<super::Chart, super::NoChart> {
         if self.wide {
             return Err(super::NoChart::TooWide {
                 columns: self.columns.len(),
@@ -39,7 +41,11 @@ impl ChartRows {
                 rows: self.rows.len() + 1,
             });
         }
-        super::choose(&self.columns, &self.rows)
+        let chart = super::choose(&self.columns, &self.rows)?;
+        match cut {
+            Some(rows) => Err(super::NoChart::Cut { rows }),
+            None => Ok(chart),
+        }
     }
 }
 

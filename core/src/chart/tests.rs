@@ -274,7 +274,7 @@ fn the_rows_kept_for_a_chart_are_bounded() {
             .unwrap();
     }
     assert_eq!(kept.rows.len(), MAX_POINTS);
-    assert!(matches!(kept.choose(), Err(NoChart::TooLong { .. })));
+    assert!(matches!(kept.choose(None), Err(NoChart::TooLong { .. })));
     let mut wide = ChartRows::new();
     let many: Vec<(String, String)> = (0..9).map(|i| (format!("c{i}"), String::new())).collect();
     let many: Vec<(&str, &str)> = many.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
@@ -285,7 +285,7 @@ fn the_rows_kept_for_a_chart_are_bounded() {
         "a result wider than a chart keeps nothing"
     );
     assert!(matches!(
-        wide.choose(),
+        wide.choose(None),
         Err(NoChart::TooWide { columns: 9 })
     ));
 }
@@ -331,4 +331,29 @@ fn odd_values_get_a_readable_chart_or_the_rule_that_says_none() {
     let chart = choose(&columns(&spec), &rows(&[&[&long, "0"], &["b", "0"]])).unwrap();
     let drawn = draw(&chart, &long, &|v| format!("{v}")).unwrap();
     assert_eq!(decoded(&drawn.png).0, WIDTH);
+}
+
+#[test]
+fn a_result_cut_at_its_cap_gets_no_chart_unless_its_shape_says_none_first() {
+    use crate::sql::backend::RowSink;
+    let mut kept = ChartRows::new();
+    kept.columns(&columns(&[("status", "TEXT"), ("n", "")]))
+        .unwrap();
+    kept.row(&[Some("paid".to_owned()), Some("3".to_owned())])
+        .unwrap();
+    kept.row(&[Some("late".to_owned()), Some("1".to_owned())])
+        .unwrap();
+    assert!(kept.choose(None).is_ok());
+    assert_eq!(
+        kept.choose(Some(2)).map(|c| c.kind),
+        Err(NoChart::Cut { rows: 2 })
+    );
+    let mut names = ChartRows::new();
+    names.columns(&columns(&[("company", "TEXT")])).unwrap();
+    names.row(&[Some("a".to_owned())]).unwrap();
+    names.row(&[Some("b".to_owned())]).unwrap();
+    assert_eq!(
+        names.choose(Some(2)).map(|c| c.kind),
+        Err(NoChart::NoNumber)
+    );
 }
