@@ -4,6 +4,7 @@
 //! validator like a statement; a virtual table copies what cannot be
 //! followed at all.
 
+use crate::sql::quoted_identifier as quoted;
 use crate::sql::schema::Catalog;
 use crate::sql::validate::Reach;
 
@@ -107,9 +108,4 @@ impl Derived {
             )
             .collect()
     }
-}
-
-/// `name` as a quoted identifier, which every dialect here reads exactly.
-fn quoted(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
 }

@@ -5,6 +5,12 @@
 use std::fmt;
 use std::str::FromStr;
 
+/// `name` as a quoted identifier, which every dialect here reads exactly
+/// (case kept, `"` doubled).
+pub fn quoted_identifier(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
 /// The SQL dialect of an Execute target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Dialect {

@@ -35,7 +35,7 @@ use std::sync::Arc;
 
 use crate::store::DatabaseUrl;
 use backend::{ExecError, Executor};
-pub use dialect::Dialect;
+pub use dialect::{Dialect, quoted_identifier};
 pub use settings::{
     Candidates, Charts, RedactedSecret, SemanticSource, SqlSettings, Target, TargetKind,
 };

@@ -386,10 +386,11 @@ impl SqlRuntime {
         if rules.hidden.is_empty() {
             return Ok((group, executor));
         }
+        let (seen, derived) = (self.seen(), self.derived());
         match executor.indexes_read(valid, self.limits.timeout).await {
             Ok(indexes) => match indexes
                 .iter()
-                .find_map(|i| rules.hides_order(i, &self.seen(), &self.derived()))
+                .find_map(|i| rules.hides_order(i, &seen, &derived))
             {
                 Some(hidden) => Err(NotReadable::Hidden(hidden)),
                 None => Ok((group, executor)),

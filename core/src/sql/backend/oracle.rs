@@ -76,6 +76,35 @@ async fn blocking<T: Send + 'static>(
 }
 
 impl OracleExecutor {
+    /// `query`'s plan written into PLAN_TABLE under a statement id, then
+    /// read by `read` on the same connection (given the id), then rolled
+    /// back: EXPLAIN PLAN writes, so it is done outside any read-only
+    /// transaction, and nothing of it is kept.
+    async fn with_plan<T: Send + 'static>(
+        &self,
+        query: &Validated,
+        timeout: Duration,
+        read: impl FnOnce(&oracle::Connection, &str) -> Result<T, ExecError> + Send + 'static,
+    ) -> Result<T, ExecError> {
+        let pool = Arc::clone(&self.pool);
+        let sql = query.text.clone();
+        blocking(move || {
+            let conn = pool.get().map_err(classify)?;
+            conn.set_call_timeout(Some(timeout)).map_err(classify)?;
+            let id = format!("pstral{}", std::process::id());
+            let result = conn
+                .execute(
+                    &format!("EXPLAIN PLAN SET STATEMENT_ID = '{id}' FOR {sql}"),
+                    &[],
+                )
+                .map_err(classify)
+                .and_then(|_| read(&conn, &id));
+            let _ = conn.rollback();
+            result
+        })
+        .await
+    }
+
     /// Opens a pool on `connect` (host:port/service).
     ///
     /// # Errors
@@ -375,97 +404,72 @@ impl Executor for OracleExecutor {
         query: &Validated,
         timeout: Duration,
     ) -> Result<Vec<super::IndexRead>, ExecError> {
-        let pool = Arc::clone(&self.pool);
-        let sql = query.text.clone();
-        blocking(move || {
-            let conn = pool.get().map_err(classify)?;
-            conn.set_call_timeout(Some(timeout)).map_err(classify)?;
-            let id = format!("pstralix{}", std::process::id());
-            let read = conn
-                .execute(&format!("EXPLAIN PLAN SET STATEMENT_ID = '{id}' FOR {sql}"), &[])
-                .map_err(classify)
-                .and_then(|_| {
-                    let own = conn
-                        .query_row_as::<String>(
-                            "SELECT SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA') FROM dual",
-                            &[],
-                        )
-                        .map_err(classify)?;
-                    let indexes = conn
-                        .query_as::<(String, String)>(
-                            "SELECT DISTINCT object_owner, object_name FROM plan_table \
-                             WHERE statement_id = :1 AND object_type LIKE 'INDEX%'",
-                            &[&id],
-                        )
-                        .map_err(classify)?;
-                    let mut read = Vec::new();
-                    for row in indexes {
-                        let (owner, index) = row.map_err(classify)?;
-                        let columns = conn
-                            .query_as::<(String, String)>(
-                                "SELECT table_name, column_name FROM all_ind_columns \
-                                 WHERE index_owner = :1 AND index_name = :2 ORDER BY column_position",
-                                &[&owner, &index],
-                            )
-                            .map_err(classify)?;
-                        let mut table = String::new();
-                        let mut names = Vec::new();
-                        for column in columns {
-                            let (t, c) = column.map_err(classify)?;
-                            table = t;
-                            // A function-based index's key is a hidden
-                            // virtual column (`SYS_NC…`), followed as a
-                            // generated column to what it reads.
-                            names.push(c);
-                        }
-                        if table.is_empty() {
-                            return Err(ExecError::Database(format!(
-                                "the plan reads an index that cannot be found: {owner}.{index}"
-                            )));
-                        }
-                        let schemas = if owner == own {
-                            vec![None, Some(owner.clone())]
-                        } else {
-                            vec![Some(owner.clone())]
-                        };
-                        for schema in schemas {
-                            read.push(super::IndexRead {
-                                index: index.clone(),
-                                schema,
-                                table: table.clone(),
-                                columns: names.clone(),
-                            });
-                        }
-                    }
-                    Ok(read)
-                });
-            let _ = conn.rollback();
-            read
+        self.with_plan(query, timeout, |conn, id| {
+            let own = conn
+                .query_row_as::<String>(
+                    "SELECT SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA') FROM dual",
+                    &[],
+                )
+                .map_err(classify)?;
+            let indexes = conn
+                .query_as::<(String, String)>(
+                    "SELECT DISTINCT object_owner, object_name FROM plan_table \
+                     WHERE statement_id = :1 AND object_type LIKE 'INDEX%'",
+                    &[&id],
+                )
+                .map_err(classify)?;
+            let mut read = Vec::new();
+            for row in indexes {
+                let (owner, index) = row.map_err(classify)?;
+                let columns = conn
+                    .query_as::<(String, String)>(
+                        "SELECT table_name, column_name FROM all_ind_columns \
+                         WHERE index_owner = :1 AND index_name = :2 ORDER BY column_position",
+                        &[&owner, &index],
+                    )
+                    .map_err(classify)?;
+                let mut table = String::new();
+                let mut names = Vec::new();
+                for column in columns {
+                    let (t, c) = column.map_err(classify)?;
+                    table = t;
+                    // A function-based index's key is a hidden virtual
+                    // column (`SYS_NC…`), followed as a generated column to
+                    // what it reads.
+                    names.push(c);
+                }
+                if table.is_empty() {
+                    return Err(ExecError::Database(format!(
+                        "the plan reads an index that cannot be found: {owner}.{index}"
+                    )));
+                }
+                let schemas = if owner == own {
+                    vec![None, Some(owner.clone())]
+                } else {
+                    vec![Some(owner.clone())]
+                };
+                for schema in schemas {
+                    read.push(super::IndexRead {
+                        index: index.clone(),
+                        schema,
+                        table: table.clone(),
+                        columns: names.clone(),
+                    });
+                }
+            }
+            Ok(read)
         })
         .await
     }
 
     async fn explain(&self, query: &Validated, timeout: Duration) -> Result<Plan, ExecError> {
-        let pool = Arc::clone(&self.pool);
-        let sql = query.text.clone();
-        blocking(move || {
-            let conn = pool.get().map_err(classify)?;
-            conn.set_call_timeout(Some(timeout)).map_err(classify)?;
-            let id = format!("pstral{}", std::process::id());
-            // EXPLAIN PLAN writes into PLAN_TABLE: done before any read-only
-            // transaction, and rolled back.
-            let result = conn
-                .execute(&format!("EXPLAIN PLAN SET STATEMENT_ID = '{id}' FOR {sql}"), &[])
-                .map_err(classify)
-                .and_then(|_| {
-                    conn.query_row_as::<(Option<f64>, Option<f64>)>(
-                        "SELECT cardinality, cost FROM plan_table WHERE statement_id = :1 AND id = 0",
-                        &[&id],
-                    )
-                    .map_err(classify)
-                });
-            let _ = conn.rollback();
-            let (rows, cost) = result?;
+        self.with_plan(query, timeout, |conn, id| {
+            let (rows, cost) = conn
+                .query_row_as::<(Option<f64>, Option<f64>)>(
+                    "SELECT cardinality, cost FROM plan_table WHERE statement_id = :1 AND id = 0",
+                    &[&id],
+                )
+                .map_err(classify)?;
             Ok(Plan { rows, cost })
         })
         .await

@@ -120,9 +120,7 @@ pub(in super::super) fn page_sample(rows: f64, keep: f64) -> String {
 }
 
 /// `name` as a quoted identifier, for the measures the weighing writes.
-pub(in super::super) fn quoted(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
+pub(in super::super) use crate::sql::quoted_identifier as quoted;
 
 /// The longest value PostgreSQL keeps in its row uncompressed (a little
 /// under TOAST_TUPLE_THRESHOLD, 2,032 bytes on 8 kB pages): anything longer
