@@ -79,6 +79,13 @@ pub(super) struct FunctionSpec {
     /// It searches its first argument for a text, a pattern or a
     /// separator, in one call.
     pub(super) searches_text: bool,
+    /// An aggregate: it makes one value of a group's rows.
+    pub(super) aggregate: bool,
+    /// Its result follows the order it is given rows in, unless an `ORDER
+    /// BY` of its own tells them apart: it strings them together
+    /// (`string_agg`), numbers them (`row_number`), reads a neighbour
+    /// (`lag`) or keeps any one (`any_value`).
+    pub(super) follows_order: bool,
     /// It parses its last argument into a larger structure (a document, a
     /// vector of words, rows of pieces).
     pub(super) parses_structure: bool,
@@ -239,6 +246,8 @@ const fn f(name: &'static str) -> FunctionSpec {
         builds_tsquery: false,
         keeps_value: false,
         searches_text: false,
+        aggregate: false,
+        follows_order: false,
         parses_structure: false,
         writes_as_text: false,
         computes_digits: false,
@@ -304,6 +313,18 @@ impl FunctionSpec {
             ..self
         }
     }
+    const fn aggregate(self) -> Self {
+        Self {
+            aggregate: true,
+            ..self
+        }
+    }
+    const fn follows_order(self) -> Self {
+        Self {
+            follows_order: true,
+            ..self
+        }
+    }
     const fn searches_text(self) -> Self {
         Self {
             searches_text: true,
@@ -357,99 +378,154 @@ const NEEDLE_AT_1: &[(usize, Role)] = &[(1, Role::Needle(PG))];
 /// functions too), `table` those in which it may stand in `FROM`.
 const FUNCTIONS: &[FunctionSpec] = &[
     // Aggregates.
-    f("count").scalar(ALL).growth(BOUNDED),
-    f("sum").scalar(ALL).growth(BOUNDED),
-    f("avg").scalar(ALL).growth(BOUNDED),
-    f("min").scalar(ALL).growth(AS_GIVEN).keeps_value(),
-    f("max").scalar(ALL).growth(AS_GIVEN).keeps_value(),
-    f("total").scalar(LITE).growth(BOUNDED),
-    f("stddev").scalar(ORA | PG).growth(BOUNDED),
-    f("stddev_pop").scalar(ORA | PG).growth(BOUNDED),
-    f("stddev_samp").scalar(ORA | PG).growth(BOUNDED),
-    f("variance").scalar(ORA | PG).growth(BOUNDED),
-    f("var_pop").scalar(ORA | PG).growth(BOUNDED),
-    f("var_samp").scalar(ORA | PG).growth(BOUNDED),
-    f("covar_pop").scalar(ORA | PG).growth(BOUNDED),
-    f("covar_samp").scalar(ORA | PG).growth(BOUNDED),
-    f("corr").scalar(ORA | PG).growth(BOUNDED),
-    f("regr_slope").scalar(ORA | PG).growth(BOUNDED),
-    f("regr_intercept").scalar(ORA | PG).growth(BOUNDED),
-    f("regr_count").scalar(ORA | PG).growth(BOUNDED),
-    f("regr_r2").scalar(ORA | PG).growth(BOUNDED),
-    f("regr_avgx").scalar(ORA | PG).growth(BOUNDED),
-    f("regr_avgy").scalar(ORA | PG).growth(BOUNDED),
-    f("median").scalar(ORA).growth(BOUNDED),
-    f("percentile_cont").scalar(ORA | PG).growth(BOUNDED),
+    f("count").aggregate().scalar(ALL).growth(BOUNDED),
+    f("sum").aggregate().scalar(ALL).growth(BOUNDED),
+    f("avg").aggregate().scalar(ALL).growth(BOUNDED),
+    f("min")
+        .aggregate()
+        .scalar(ALL)
+        .growth(AS_GIVEN)
+        .keeps_value(),
+    f("max")
+        .aggregate()
+        .scalar(ALL)
+        .growth(AS_GIVEN)
+        .keeps_value(),
+    f("total").aggregate().scalar(LITE).growth(BOUNDED),
+    f("stddev").aggregate().scalar(ORA | PG).growth(BOUNDED),
+    f("stddev_pop").aggregate().scalar(ORA | PG).growth(BOUNDED),
+    f("stddev_samp")
+        .aggregate()
+        .scalar(ORA | PG)
+        .growth(BOUNDED),
+    f("variance").aggregate().scalar(ORA | PG).growth(BOUNDED),
+    f("var_pop").aggregate().scalar(ORA | PG).growth(BOUNDED),
+    f("var_samp").aggregate().scalar(ORA | PG).growth(BOUNDED),
+    f("covar_pop").aggregate().scalar(ORA | PG).growth(BOUNDED),
+    f("covar_samp").aggregate().scalar(ORA | PG).growth(BOUNDED),
+    f("corr").aggregate().scalar(ORA | PG).growth(BOUNDED),
+    f("regr_slope").aggregate().scalar(ORA | PG).growth(BOUNDED),
+    f("regr_intercept")
+        .aggregate()
+        .scalar(ORA | PG)
+        .growth(BOUNDED),
+    f("regr_count").aggregate().scalar(ORA | PG).growth(BOUNDED),
+    f("regr_r2").aggregate().scalar(ORA | PG).growth(BOUNDED),
+    f("regr_avgx").aggregate().scalar(ORA | PG).growth(BOUNDED),
+    f("regr_avgy").aggregate().scalar(ORA | PG).growth(BOUNDED),
+    f("median").aggregate().scalar(ORA).growth(BOUNDED),
+    f("percentile_cont")
+        .aggregate()
+        .scalar(ORA | PG)
+        .growth(BOUNDED),
     f("percentile_disc")
+        .aggregate()
         .scalar(ORA | PG)
         .growth(AS_GIVEN)
         .keeps_value(),
-    f("mode").scalar(PG).growth(AS_GIVEN).keeps_value(),
-    f("stats_mode").scalar(ORA).growth(AS_GIVEN).keeps_value(),
-    f("approx_count_distinct").scalar(ORA).growth(BOUNDED),
+    f("mode")
+        .aggregate()
+        .scalar(PG)
+        .growth(AS_GIVEN)
+        .keeps_value(),
+    f("stats_mode")
+        .aggregate()
+        .follows_order()
+        .scalar(ORA)
+        .growth(AS_GIVEN)
+        .keeps_value(),
+    f("approx_count_distinct")
+        .aggregate()
+        .scalar(ORA)
+        .growth(BOUNDED),
     f("listagg")
+        .aggregate()
+        .follows_order()
         .scalar(ORA)
         .growth(AS_GIVEN)
         .gathers(Gathered::Text),
     f("string_agg")
+        .aggregate()
+        .follows_order()
         .scalar(PG | LITE)
         .growth(AS_GIVEN)
         .gathers(Gathered::Text),
     f("group_concat")
+        .aggregate()
+        .follows_order()
         .scalar(LITE)
         .growth(AS_GIVEN)
         .gathers(Gathered::Text),
     f("array_agg")
+        .aggregate()
+        .follows_order()
         .scalar(PG)
         .growth(AS_GIVEN)
         .gathers(Gathered::Structure),
-    f("bool_and").scalar(PG).growth(BOUNDED),
-    f("bool_or").scalar(PG).growth(BOUNDED),
-    f("every").scalar(PG).growth(BOUNDED),
-    f("bit_and").scalar(PG).growth(BOUNDED),
-    f("bit_or").scalar(PG).growth(BOUNDED),
+    f("bool_and").aggregate().scalar(PG).growth(BOUNDED),
+    f("bool_or").aggregate().scalar(PG).growth(BOUNDED),
+    f("every").aggregate().scalar(PG).growth(BOUNDED),
+    f("bit_and").aggregate().scalar(PG).growth(BOUNDED),
+    f("bit_or").aggregate().scalar(PG).growth(BOUNDED),
     f("json_agg")
+        .aggregate()
+        .follows_order()
         .scalar(PG)
         .growth(ESCAPED)
         .gathers(Gathered::Text),
     f("jsonb_agg")
+        .aggregate()
+        .follows_order()
         .scalar(PG)
         .growth(ESCAPED)
         .gathers(Gathered::Structure),
     f("json_object_agg")
+        .aggregate()
+        .follows_order()
         .scalar(PG)
         .growth(ESCAPED)
         .gathers(Gathered::Text),
     f("jsonb_object_agg")
+        .aggregate()
+        .follows_order()
         .scalar(PG)
         .growth(ESCAPED)
         .gathers(Gathered::Structure),
     f("json_arrayagg")
+        .aggregate()
+        .follows_order()
         .scalar(ORA)
         .growth(ESCAPED)
         .gathers(Gathered::Text),
     f("json_objectagg")
+        .aggregate()
+        .follows_order()
         .scalar(ORA)
         .growth(ESCAPED)
         .gathers(Gathered::Text),
     f("xmlagg")
+        .aggregate()
+        .follows_order()
         .scalar(ORA | PG)
         .growth(ESCAPED)
         .gathers(Gathered::Text),
-    f("grouping").scalar(ALL).growth(BOUNDED),
-    f("grouping_id").scalar(ORA).growth(BOUNDED),
+    f("grouping").aggregate().scalar(ALL).growth(BOUNDED),
+    f("grouping_id").aggregate().scalar(ORA).growth(BOUNDED),
     // Window functions.
-    f("row_number").scalar(ALL).growth(BOUNDED),
+    f("row_number").follows_order().scalar(ALL).growth(BOUNDED),
     f("rank").scalar(ALL).growth(BOUNDED),
     f("dense_rank").scalar(ALL).growth(BOUNDED),
     f("percent_rank").scalar(ALL).growth(BOUNDED),
     f("cume_dist").scalar(ALL).growth(BOUNDED),
-    f("ntile").scalar(ALL).growth(BOUNDED),
-    f("lag").scalar(ALL).growth(AS_GIVEN),
-    f("lead").scalar(ALL).growth(AS_GIVEN),
-    f("first_value").scalar(ALL).growth(AS_GIVEN),
-    f("last_value").scalar(ALL).growth(AS_GIVEN),
-    f("nth_value").scalar(ALL).growth(AS_GIVEN),
+    f("ntile").follows_order().scalar(ALL).growth(BOUNDED),
+    f("lag").follows_order().scalar(ALL).growth(AS_GIVEN),
+    f("lead").follows_order().scalar(ALL).growth(AS_GIVEN),
+    f("first_value")
+        .follows_order()
+        .scalar(ALL)
+        .growth(AS_GIVEN),
+    f("last_value").follows_order().scalar(ALL).growth(AS_GIVEN),
+    f("nth_value").follows_order().scalar(ALL).growth(AS_GIVEN),
     f("ratio_to_report").scalar(ORA).growth(BOUNDED),
     // Conditional.
     f("coalesce").scalar(ALL).growth(AS_GIVEN),
@@ -890,7 +966,7 @@ const FUNCTIONS: &[FunctionSpec] = &[
     f("quote_nullable").writes_as_text(),
     f("jsonb_pretty").writes_as_text(),
     f("cbrt").computes_digits(),
-    f("any_value").keeps_value(),
+    f("any_value").aggregate().follows_order().keeps_value(),
 ];
 
 /// What the checks know of `name` (lower case, as the walk folds it).
@@ -902,6 +978,18 @@ pub(super) fn spec(name: &str) -> Option<&'static FunctionSpec> {
 /// allowed scalar, aggregate or window function in `dialect`.
 pub fn scalar_allowed(dialect: Dialect, name: &str) -> bool {
     allowed(dialect, name, |f| f.scalar)
+}
+
+/// Whether `name` is an aggregate the checks know.
+pub fn aggregate(name: &str) -> bool {
+    spec(name).is_some_and(|f| f.aggregate)
+}
+
+/// Whether what `name` (known to the checks) returns follows the order it
+/// is given rows in (see [`FunctionSpec::follows_order`]); `None` for a
+/// name the checks do not know.
+pub fn follows_order(name: &str) -> Option<bool> {
+    spec(name).map(|f| f.follows_order)
 }
 
 /// Whether `name` parses a text argument (see [`FunctionSpec::parses_text`]).

@@ -58,7 +58,10 @@ mod syntax;
 
 pub use cost::{Cost, MAX_FROM_RELATIONS, MAX_NUMERIC_DIGITS, MAX_RELATIONS, REBUILT_COPIES};
 pub use policy::{DEFAULT_DENIED_OBJECTS, Policy};
-pub use reach::{Columns, MAX_PAREN_DEPTH, MAX_TOKENS, MAX_TREE_DEPTH, Parsed, Reach, Reached};
+pub use reach::{
+    Columns, MAX_PAREN_DEPTH, MAX_TOKENS, MAX_TREE_DEPTH, Parsed, Reach, Reached, ResultOrder,
+    Unordered,
+};
 pub use refusal::{Builder, Excess, Foreign, Refusal, Unreadable};
 
 use sqlparser::ast::Statement;

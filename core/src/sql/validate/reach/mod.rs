@@ -38,9 +38,89 @@ use std::fmt;
 /// unqualified name then carries the catalogue's schema, `None` for the
 /// default one); else folded as the dialect folds them, and a name written
 /// alone counts as a column of every table in scope.
+///
+/// It also says where the result depends on the order the database reads
+/// rows in ([`Reach::unordered`], [`Reach::order`]): that order is
+/// whatever loaded or last rewrote a table, and may follow a column
+/// nobody named.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Reach {
     relations: Vec<Reached>,
+    unordered: Vec<Unordered>,
+    order: ResultOrder,
+}
+
+/// A part of a statement whose result follows the order the database
+/// reads rows in, because nothing written in it tells every row apart: a
+/// `LIMIT` keeps the first rows read, `string_agg` strings them in the
+/// order read. Which rows a part gives is judged on the parsed statement
+/// (see `walk::order`), never on how the table happens to be stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unordered {
+    /// `LIMIT`, `OFFSET` or `FETCH FIRST` keep some rows, with no `ORDER
+    /// BY` that tells them apart.
+    Limit,
+    /// PostgreSQL's `DISTINCT ON` keeps the first row of each value.
+    DistinctOn,
+    /// A window function that numbers or picks rows (`row_number`, `lag`,
+    /// `first_value`), or a frame counted in rows (`ROWS BETWEEN`).
+    Window(String),
+    /// An aggregate that strings its values together (`string_agg`,
+    /// `json_agg`) or keeps any one of them.
+    Aggregate(String),
+    /// A column SQLite takes from any one row of a group: neither grouped
+    /// nor aggregated.
+    BareColumn(String),
+    /// Oracle's `ROWNUM` or `ROWID`: a row's place as read or stored.
+    Place(String),
+    /// A sample of a table (`TABLESAMPLE`), taken by where rows are stored.
+    Sample,
+    /// A function the checks do not know (allowed by the operator), which
+    /// may depend on the order it is given rows in.
+    Unknown(String),
+}
+
+/// How the rows of a statement's result are ordered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ResultOrder {
+    /// No `ORDER BY`: in the order they are read.
+    #[default]
+    AsRead,
+    /// An `ORDER BY` that may leave rows tied: among those, as read.
+    Partly,
+    /// An `ORDER BY` that tells every row apart.
+    Whole,
+}
+
+impl fmt::Display for Unordered {
+    /// For logs and the CLI; the chat says it through `i18n`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Unordered::Limit => {
+                f.write_str("LIMIT, OFFSET or FETCH without an ORDER BY that tells every row apart")
+            }
+            Unordered::DistinctOn => {
+                f.write_str("DISTINCT ON without an ORDER BY that tells every row apart")
+            }
+            Unordered::Window(name) => write!(
+                f,
+                "the window function {name} without an ORDER BY that tells every row apart"
+            ),
+            Unordered::Aggregate(name) => write!(
+                f,
+                "the aggregate {name} without an ORDER BY that tells its values apart"
+            ),
+            Unordered::BareColumn(name) => write!(
+                f,
+                "{name}, neither grouped nor aggregated, taken from any row of its group"
+            ),
+            Unordered::Place(name) => write!(f, "{name}, a row's place as read or stored"),
+            Unordered::Sample => f.write_str("a sample of a table's rows"),
+            Unordered::Unknown(name) => {
+                write!(f, "the function {name}, which the checks do not know")
+            }
+        }
+    }
 }
 
 /// One table or view a statement reads, and which of its columns.
@@ -64,6 +144,28 @@ impl Reach {
     /// The relations read, in the order the statement first names them.
     pub fn relations(&self) -> &[Reached] {
         &self.relations
+    }
+
+    /// The parts of it whose result follows the order rows are read in.
+    pub fn unordered(&self) -> &[Unordered] {
+        &self.unordered
+    }
+
+    /// How its result's rows are ordered.
+    pub fn order(&self) -> ResultOrder {
+        self.order
+    }
+
+    /// Notes a part whose result follows the order rows are read in.
+    pub(super) fn follows_order(&mut self, part: Unordered) {
+        if !self.unordered.contains(&part) {
+            self.unordered.push(part);
+        }
+    }
+
+    /// Notes how the result's rows are ordered.
+    pub(super) fn ordered(&mut self, order: ResultOrder) {
+        self.order = order;
     }
 
     /// Whether the statement may read `column` of the table `name` (in
@@ -588,5 +690,128 @@ mod tests {
             ),
             "contracts(id), clients(id, nom)"
         );
+    }
+
+    /// What of `sql` follows the order rows are read in, on `dialect` with
+    /// the CRM's catalogue (clients and staff keyed by `id`), and how its
+    /// result is ordered.
+    fn order(dialect: Dialect, sql: &str) -> (Vec<String>, super::ResultOrder) {
+        let policy = Policy::new(dialect);
+        let mut catalog = crm(dialect);
+        for t in &mut catalog.tables {
+            if ["clients", "staff", "CLIENTS", "STAFF"].contains(&t.name.as_str()) {
+                t.primary_key = vec![dialect.fold_unquoted("id")];
+            }
+        }
+        match validate_in(sql, &policy, Some(&catalog)) {
+            Ok(v) => (
+                v.reach
+                    .unordered()
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect(),
+                v.reach.order(),
+            ),
+            Err(e) => panic!("{sql}: {e}"),
+        }
+    }
+
+    #[test]
+    fn what_keeps_or_numbers_rows_needs_an_order_that_tells_them_apart() {
+        use super::ResultOrder::{AsRead, Partly, Whole};
+        let follows = |dialect, sql: &str| !order(dialect, sql).0.is_empty();
+        let pg = Dialect::Postgres;
+        for sql in [
+            "SELECT nom FROM clients LIMIT 5",
+            "SELECT nom FROM clients OFFSET 5",
+            "SELECT nom FROM clients FETCH FIRST 5 ROWS ONLY",
+            "SELECT nom FROM clients WHERE region = 'Lyon' ORDER BY region LIMIT 5",
+            "SELECT nom, region FROM clients ORDER BY region LIMIT 5",
+            "SELECT n FROM (SELECT nom AS n FROM clients LIMIT 3) s ORDER BY n",
+            "SELECT region FROM clients WHERE id IN (SELECT id FROM clients LIMIT 3)",
+            "SELECT nom, row_number() OVER () FROM clients",
+            "SELECT nom, row_number() OVER (ORDER BY region) FROM clients",
+            "SELECT nom, lag(nom) OVER (PARTITION BY region) FROM clients",
+            "SELECT nom, sum(1) OVER (ORDER BY region ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) FROM clients",
+            "SELECT string_agg(nom, ',') FROM clients",
+            "SELECT region, array_agg(nom ORDER BY region) FROM clients GROUP BY region",
+            "SELECT json_agg(c) FROM clients c",
+            "SELECT DISTINCT ON (region) region, nom FROM clients",
+            "SELECT DISTINCT ON (region) region, nom FROM clients ORDER BY region",
+            "SELECT ARRAY(SELECT nom FROM clients)",
+            "SELECT nom FROM clients UNION ALL SELECT nom FROM staff LIMIT 5",
+            "SELECT c.nom FROM clients c JOIN contracts k ON k.client_id = c.id ORDER BY c.id LIMIT 5",
+        ] {
+            assert!(follows(pg, sql), "{sql}");
+        }
+        for sql in [
+            "SELECT nom FROM clients ORDER BY id LIMIT 5",
+            "SELECT nom FROM clients c ORDER BY c.id DESC LIMIT 5",
+            "SELECT nom, region FROM clients ORDER BY region, nom LIMIT 5",
+            "SELECT nom AS n, region FROM clients ORDER BY 2, n LIMIT 5",
+            "SELECT region, count(*) FROM clients GROUP BY region ORDER BY region LIMIT 5",
+            "SELECT region FROM clients ORDER BY region FETCH FIRST 3 ROWS WITH TIES",
+            "SELECT nom, row_number() OVER (ORDER BY id) FROM clients",
+            "SELECT nom, rank() OVER (ORDER BY region) FROM clients",
+            "SELECT nom, sum(1) OVER (PARTITION BY region) FROM clients",
+            "SELECT region, string_agg(nom, ',' ORDER BY nom) FROM clients GROUP BY region",
+            "SELECT string_agg(nom, ',' ORDER BY id) FROM clients",
+            "SELECT DISTINCT ON (region) region, nom FROM clients ORDER BY region, id",
+            "SELECT ARRAY(SELECT nom FROM clients ORDER BY nom)",
+            "SELECT nom FROM clients UNION SELECT nom FROM staff ORDER BY 1 LIMIT 5",
+            "SELECT count(*), max(nom) FROM clients",
+        ] {
+            assert!(!follows(pg, sql), "{sql}: {:?}", order(pg, sql).0);
+        }
+        // The result's own order: as read, partly ordered (ties as read),
+        // or wholly.
+        assert_eq!(order(pg, "SELECT nom FROM clients").1, AsRead);
+        assert_eq!(
+            order(pg, "SELECT nom FROM clients ORDER BY region").1,
+            Partly
+        );
+        assert_eq!(order(pg, "SELECT nom FROM clients ORDER BY nom").1, Whole);
+        assert_eq!(
+            order(pg, "SELECT nom FROM clients ORDER BY \"NOM\"").1,
+            Partly
+        );
+        // A subquery's order is its own, not the result's.
+        assert_eq!(
+            order(
+                pg,
+                "SELECT n FROM (SELECT nom AS n FROM clients ORDER BY nom) s"
+            )
+            .1,
+            AsRead
+        );
+        // SQLite takes a column neither grouped nor aggregated from any row
+        // of its group.
+        let lite = Dialect::Sqlite;
+        assert!(follows(
+            lite,
+            "SELECT region, nom FROM clients GROUP BY region"
+        ));
+        assert!(follows(lite, "SELECT nom, count(*) FROM clients"));
+        assert!(follows(
+            lite,
+            "SELECT region FROM clients GROUP BY region HAVING nom > 'A'"
+        ));
+        assert!(!follows(
+            lite,
+            "SELECT region, count(*), round(avg(id), 2) FROM clients GROUP BY region"
+        ));
+        assert!(!follows(
+            lite,
+            "SELECT c.region, max(c.nom) FROM clients c GROUP BY region"
+        ));
+        assert!(follows(lite, "SELECT group_concat(nom) FROM clients"));
+        // Oracle's ROWNUM and ROWID are a row's place.
+        let ora = Dialect::Oracle;
+        assert!(follows(ora, "SELECT nom FROM clients WHERE ROWNUM <= 5"));
+        assert!(follows(ora, "SELECT c.ROWID, nom FROM clients c"));
+        assert!(!follows(
+            ora,
+            "SELECT nom FROM clients ORDER BY id FETCH FIRST 5 ROWS ONLY"
+        ));
     }
 }

@@ -147,9 +147,11 @@ impl Walker<'_> {
             self.walk_expr(e)?;
         }
         match over {
-            None | Some(WindowType::NamedWindow(_)) => Ok(()),
-            Some(WindowType::WindowSpec(spec)) => self.walk_window_spec(spec),
+            None | Some(WindowType::NamedWindow(_)) => {}
+            Some(WindowType::WindowSpec(spec)) => self.walk_window_spec(spec)?,
         }
+        self.order_of_call(&called, function);
+        Ok(())
     }
 
     pub(super) fn walk_function_arg(&mut self, arg: &FunctionArg) -> Judged {

@@ -435,6 +435,10 @@ impl Walker<'_> {
         if let Some(q) = &s.quantity {
             self.walk_expr(&q.value)?;
         }
+        // Which rows a sample keeps follows where they are stored (whole
+        // blocks for `SYSTEM`).
+        self.reach
+            .follows_order(crate::sql::validate::reach::Unordered::Sample);
         Ok(())
     }
 

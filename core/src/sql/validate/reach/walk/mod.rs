@@ -26,7 +26,7 @@ use sqlparser::ast::Query;
 use crate::sql::Dialect;
 use crate::sql::schema::Catalog;
 use crate::sql::validate::policy::{Policy, denied_object};
-use crate::sql::validate::reach::Reach;
+use crate::sql::validate::reach::{Reach, ResultOrder};
 use crate::sql::validate::refusal::{Excess, Foreign, Refusal, Unreadable};
 use crate::sql::validate::syntax::{short, unnested};
 
@@ -39,6 +39,7 @@ mod calls;
 mod expr;
 mod from;
 mod names;
+mod order;
 mod query;
 mod reach;
 mod watch;
@@ -69,6 +70,8 @@ struct Scope {
     /// Aliases and names of the relations a SELECT reads (folded as the
     /// database folds them), the qualifiers a column reference may use.
     relations: Vec<Visible>,
+    /// A SELECT's: what tells its rows apart (see [`order`]).
+    rows: Option<order::Rows>,
 }
 
 /// A qualifier a column reference may use.
@@ -113,6 +116,10 @@ pub(in crate::sql::validate) struct Walker<'a> {
     reach_columns: Vec<Option<Vec<String>>>,
     /// The CTEs met so far, in the whole statement: the next one's id.
     ctes_met: usize,
+    /// How many queries the walk is inside: 1 in the statement's own.
+    queries: usize,
+    /// How the rows of the query walked last are ordered (see [`order`]).
+    last_order: ResultOrder,
     /// The analyses that watch the walk (see [`Watch`]).
     watchers: Vec<&'a mut dyn Watch>,
 }
@@ -144,6 +151,8 @@ impl<'a> Walker<'a> {
             reach: Reach::default(),
             reach_columns: Vec::new(),
             ctes_met: 0,
+            queries: 0,
+            last_order: ResultOrder::AsRead,
             watchers,
         }
     }

@@ -23,7 +23,7 @@ impl Walker<'_> {
         let folded = self.fold(ident);
         self.reach_bare(&folded);
         if self.dialect() == Dialect::Oracle {
-            let folded = self.fold(ident);
+            self.oracle_place(&folded);
             self.bare.push(folded);
         }
         // A quoted name is a column, except where the database reads it as
@@ -116,6 +116,9 @@ impl Walker<'_> {
         // chain after a table (`t.col.attr`) could as well be a package
         // function in Oracle's name resolution: not verifiable.
         let (qualifier, column) = upper.split_at(upper.len() - 1);
+        if self.dialect() == Dialect::Oracle {
+            self.oracle_place(&column[0]);
+        }
         let known = self.relation_named(qualifier, &column[0]);
         self.reach_qualified(qualifier, &column[0]);
         if known == Some(false) && self.dialect() == Dialect::Postgres {
@@ -125,6 +128,18 @@ impl Walker<'_> {
             Ok(())
         } else {
             Err(unverifiable(Unreadable::NotATable(written())))
+        }
+    }
+
+    /// Oracle's `ROWNUM` numbers rows as they are read and `ROWID` says
+    /// where one is stored (an index-organized table's holds its key):
+    /// either follows the order rows are read in.
+    fn oracle_place(&mut self, folded: &str) {
+        if folded == "ROWNUM" || folded == "ROWID" {
+            self.reach
+                .follows_order(crate::sql::validate::reach::Unordered::Place(
+                    folded.to_owned(),
+                ));
         }
     }
 

@@ -15,7 +15,10 @@ use super::*;
 impl Walker<'_> {
     pub(super) fn walk_query(&mut self, query: &Query) -> Judged {
         self.note(|w| w.query_entered());
-        self.walk_query_body(query)?;
+        self.queries += 1;
+        let walked = self.walk_query_body(query);
+        self.queries -= 1;
+        walked?;
         self.note(|w| w.query_left());
         Ok(())
     }
@@ -87,12 +90,13 @@ impl Walker<'_> {
             self.note(|w| w.ctes_walked());
             // ORDER BY of a single SELECT may name its relations.
             match body.as_ref() {
-                SetExpr::Select(select) => {
-                    self.walk_select(select, |w| w.walk_query_tail(order_by, limit_clause, fetch))
-                }
+                SetExpr::Select(select) => self.walk_select(select, |w| {
+                    w.walk_query_tail(order_by, limit_clause, fetch, Some(select), true)
+                }),
                 other => {
                     self.walk_set_expr(other)?;
-                    self.walk_query_tail(order_by, limit_clause, fetch)
+                    let list = Self::leading_select(other);
+                    self.walk_query_tail(order_by, limit_clause, fetch, list, false)
                 }
             }
         })();
@@ -108,13 +112,19 @@ impl Walker<'_> {
         order_by: &Option<sqlparser::ast::OrderBy>,
         limit_clause: &Option<LimitClause>,
         fetch: &Option<Fetch>,
+        list: Option<&Select>,
+        own: bool,
     ) -> Judged {
+        let mut ordered: &[OrderByExpr] = &[];
         if let Some(order_by) = order_by {
             if order_by.interpolate.is_some() {
                 return Err(construct("ORDER BY … INTERPOLATE"));
             }
             match &order_by.kind {
-                OrderByKind::Expressions(exprs) => self.walk_order_by(exprs)?,
+                OrderByKind::Expressions(exprs) => {
+                    self.walk_order_by(exprs)?;
+                    ordered = exprs;
+                }
                 OrderByKind::All(_) => return Err(construct("ORDER BY ALL")),
             }
         }
@@ -155,6 +165,11 @@ impl Walker<'_> {
         let count = limit.or(fetched.map(|(q, _)| q));
         let share = fetched.is_some_and(|(_, p)| p);
         self.note(|w| w.limited(count, offset, share));
+        // `FETCH … WITH TIES` keeps every row tied with the last: which
+        // are kept does not follow the order they are read in.
+        let kept =
+            limit.is_some() || offset.is_some() || fetch.as_ref().is_some_and(|f| !f.with_ties);
+        self.order_of_query(ordered, kept, list, own);
         Ok(())
     }
 
@@ -175,7 +190,10 @@ impl Walker<'_> {
     pub(super) fn walk_set_expr(&mut self, body: &SetExpr) -> Judged {
         self.deeper()?;
         let result = match body {
-            SetExpr::Select(select) => self.walk_select(select, |_| Ok(())),
+            SetExpr::Select(select) => {
+                self.order_of_operand(select);
+                self.walk_select(select, |_| Ok(()))
+            }
             SetExpr::Query(query) => self.walk_query(query),
             SetExpr::SetOperation { left, right, .. } => {
                 self.note(|w| w.set_operation_entered());
@@ -264,6 +282,8 @@ impl Walker<'_> {
                 self.walk_table_with_joins(table)?;
             }
             self.note(|w| w.joins_left());
+            let rows = self.rows_of(select);
+            self.scope().rows = Some(rows);
             if let Some(Distinct::On(exprs)) = distinct {
                 self.walk_exprs(exprs)?;
             }
@@ -307,6 +327,7 @@ impl Walker<'_> {
                     NamedWindowExpr::WindowSpec(spec) => self.walk_window_spec(spec)?,
                 }
             }
+            self.bare_columns(select);
             tail(self)?;
             self.tell(|w| w.select_left())
         })();

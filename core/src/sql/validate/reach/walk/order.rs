@@ -1,0 +1,493 @@
+//! Which parts of a statement follow the order the database reads rows in
+//! (see [`Unordered`]): a `LIMIT`, a window that numbers rows, an
+//! aggregate that strings them together, each judged on whether an `ORDER
+//! BY` written with it tells every row apart. Nothing here asks how a
+//! table is stored: that order is whatever loaded or last rewrote it, so an
+//! order is known only where the statement writes one.
+//!
+//! An `ORDER BY` tells apart the rows it orders when it holds
+//! - every item of the SELECT's list: rows equal on all of them show the
+//!   same, so which comes first cannot be seen (for an aggregate, every
+//!   value it takes);
+//! - every expression of the SELECT's `GROUP BY`: one row per group; or
+//! - every column of the primary key of the one table the SELECT reads
+//!   (one that no other table shares rows with, by inheritance).
+//!
+//! Names are compared as the database folds them; an item is found by its
+//! position (`ORDER BY 2`), its alias or its expression. Anything else
+//! counts as leaving rows tied, which refuses more, never less.
+
+use std::ops::ControlFlow;
+
+use sqlparser::ast::{
+    Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentClause, FunctionArguments,
+    GroupByExpr, Ident, OrderByExpr, Select, SelectItem, SetExpr, TableFactor, Value, Visit,
+    Visitor, WindowFrameUnits, WindowType, visit_expressions_mut,
+};
+
+use crate::sql::Dialect;
+use crate::sql::validate::functions;
+use crate::sql::validate::reach::{ResultOrder, Unordered};
+
+use super::Walker;
+
+/// What tells apart the rows one SELECT makes, kept in its scope for the
+/// windows and aggregates of its expressions and its query's `ORDER BY`.
+#[derive(Default)]
+pub(super) struct Rows {
+    /// The primary key of the one table it reads: the names its columns
+    /// may be qualified by, and the key's columns.
+    key: Option<Key>,
+    /// Its `GROUP BY`, folded; empty when it has none or groups by sets
+    /// (`ROLLUP`, `CUBE`, `GROUPING SETS` make rows of equal keys).
+    group_by: Vec<Expr>,
+    /// It groups by sets, or has no `GROUP BY` but an aggregate: its rows
+    /// are not told apart by its `GROUP BY` (one row with an aggregate
+    /// alone, which the walk does not count on).
+    grouped: bool,
+}
+
+struct Key {
+    qualifiers: Vec<Vec<String>>,
+    columns: Vec<String>,
+}
+
+impl Walker<'_> {
+    /// `expr` with its names folded as the database folds them, for
+    /// comparing expressions as the database would.
+    pub(super) fn folded(&self, expr: &Expr) -> Expr {
+        let mut expr = expr.clone();
+        let dialect = self.dialect();
+        let canon = |ident: &mut Ident| {
+            *ident = Ident::new(crate::sql::validate::syntax::fold(dialect, ident));
+        };
+        let _ = visit_expressions_mut(&mut expr, |e| {
+            match e {
+                Expr::Identifier(ident) => canon(ident),
+                Expr::CompoundIdentifier(idents) => idents.iter_mut().for_each(canon),
+                _ => {}
+            }
+            ControlFlow::<()>::Continue(())
+        });
+        expr
+    }
+
+    /// What tells apart the rows of `select`, whose `FROM` was just walked
+    /// (its names are those of the innermost scope).
+    pub(super) fn rows_of(&self, select: &Select) -> Rows {
+        let (group_by, sets) = match &select.group_by {
+            GroupByExpr::Expressions(exprs, modifiers) => (
+                exprs.iter().map(|e| self.folded(e)).collect(),
+                !modifiers.is_empty()
+                    || exprs.iter().any(|e| {
+                        matches!(e, Expr::Rollup(_) | Expr::Cube(_) | Expr::GroupingSets(_))
+                    }),
+            ),
+            GroupByExpr::All(_) => (Vec::new(), true),
+        };
+        Rows {
+            key: self.single_table_key(select),
+            grouped: sets || !group_by.is_empty(),
+            group_by: if sets { Vec::new() } else { group_by },
+        }
+    }
+
+    /// The primary key of the one table `select` reads, when it reads one
+    /// table of the catalogue that shares its rows with no other.
+    fn single_table_key(&self, select: &Select) -> Option<Key> {
+        let [from] = select.from.as_slice() else {
+            return None;
+        };
+        if !from.joins.is_empty()
+            || !matches!(&from.relation, TableFactor::Table { args: None, .. })
+        {
+            return None;
+        }
+        let scope = self.scopes.last()?;
+        let at = *scope.relations.first()?.reads.first()?;
+        if scope.relations.iter().any(|v| v.reads != [at]) {
+            return None;
+        }
+        let reached = self.reach.relations().get(at)?;
+        let catalog = self.catalog?;
+        let schema = reached.schema.as_deref();
+        if catalog.family(schema, &reached.name).len() != 1 {
+            return None;
+        }
+        let table = catalog.table(schema, &reached.name)?;
+        if table.primary_key.is_empty() {
+            return None;
+        }
+        Some(Key {
+            qualifiers: scope.relations.iter().map(|v| v.name.clone()).collect(),
+            columns: table.primary_key.clone(),
+        })
+    }
+
+    /// The innermost SELECT's rows, when a SELECT is open.
+    fn rows(&self) -> Option<&Rows> {
+        self.scopes.last().and_then(|s| s.rows.as_ref())
+    }
+
+    /// Whether the query's `ORDER BY` tells apart the rows of its body:
+    /// `list` is the SELECT whose items name the result's columns, `own`
+    /// whether the body is that SELECT alone (its key and `GROUP BY` then
+    /// count too).
+    fn query_ordered(&self, order_by: &[OrderByExpr], list: Option<&Select>, own: bool) -> bool {
+        let items: Option<Vec<(Expr, Option<String>)>> = list.and_then(|select| {
+            select
+                .projection
+                .iter()
+                .map(|item| match item {
+                    SelectItem::UnnamedExpr(e) => {
+                        let e = self.folded(e);
+                        let name = match &e {
+                            Expr::Identifier(i) => Some(i.value.clone()),
+                            Expr::CompoundIdentifier(parts) => {
+                                parts.last().map(|i| i.value.clone())
+                            }
+                            _ => None,
+                        };
+                        Some((e, name))
+                    }
+                    SelectItem::ExprWithAlias { expr, alias } => {
+                        Some((self.folded(expr), Some(self.fold(alias))))
+                    }
+                    SelectItem::ExprWithAliases { .. }
+                    | SelectItem::QualifiedWildcard(..)
+                    | SelectItem::Wildcard(_) => None,
+                })
+                .collect()
+        });
+        let order: Vec<Expr> = order_by
+            .iter()
+            .map(|o| {
+                let expr = self.folded(&o.expr);
+                let Some(items) = &items else {
+                    return expr;
+                };
+                let found = match &expr {
+                    Expr::Value(v) => match &v.value {
+                        Value::Number(n, _) => n
+                            .parse::<usize>()
+                            .ok()
+                            .and_then(|n| n.checked_sub(1))
+                            .and_then(|n| items.get(n)),
+                        _ => None,
+                    },
+                    Expr::Identifier(name) => items
+                        .iter()
+                        .find(|(_, output)| output.as_deref() == Some(name.value.as_str())),
+                    _ => None,
+                };
+                found.map_or(expr, |(e, _)| e.clone())
+            })
+            .collect();
+        if items.is_some_and(|items| covers(&order, items.iter().map(|(e, _)| e))) {
+            return true;
+        }
+        let Some(rows) = self.rows().filter(|_| own) else {
+            return false;
+        };
+        if rows.grouped {
+            !rows.group_by.is_empty() && covers(&order, rows.group_by.iter())
+        } else {
+            rows.key.as_ref().is_some_and(|k| k.held_by(&order))
+        }
+    }
+
+    /// Notes what of a query's `ORDER BY`, `LIMIT`, `FETCH` and (when its
+    /// body is `list` alone) `DISTINCT ON` follows the order rows are read
+    /// in; at the statement's own level, how its result is ordered.
+    pub(super) fn order_of_query(
+        &mut self,
+        order_by: &[OrderByExpr],
+        kept: bool,
+        list: Option<&Select>,
+        own: bool,
+    ) {
+        let ordered = self.query_ordered(order_by, list, own);
+        if kept && !ordered {
+            self.reach.follows_order(Unordered::Limit);
+        }
+        if own
+            && !ordered
+            && list.is_some_and(|s| matches!(s.distinct, Some(sqlparser::ast::Distinct::On(_))))
+        {
+            self.reach.follows_order(Unordered::DistinctOn);
+        }
+        let order = match (order_by.is_empty(), ordered) {
+            (true, _) => ResultOrder::AsRead,
+            (false, true) => ResultOrder::Whole,
+            (false, false) => ResultOrder::Partly,
+        };
+        self.last_order = order;
+        if self.queries == 1 {
+            self.reach.ordered(order);
+        }
+    }
+
+    /// A SELECT of a set operation, with no `ORDER BY` of its own.
+    pub(super) fn order_of_operand(&mut self, select: &Select) {
+        if matches!(select.distinct, Some(sqlparser::ast::Distinct::On(_))) {
+            self.reach.follows_order(Unordered::DistinctOn);
+        }
+    }
+
+    /// Notes a call whose result follows the order it is given rows in
+    /// without an order that tells them apart: an aggregate that strings
+    /// its values (`string_agg`) or keeps any one, a window that numbers or
+    /// picks rows or counts its frame in rows, a function the checks do not
+    /// know.
+    pub(super) fn order_of_call(&mut self, called: &str, function: &Function) {
+        let Some(follows) = functions::follows_order(called) else {
+            self.reach
+                .follows_order(Unordered::Unknown(called.to_owned()));
+            return;
+        };
+        let aggregate = functions::aggregate(called);
+        match &function.over {
+            None if aggregate => {
+                if let Some(rows) = self.scopes.last_mut().and_then(|s| s.rows.as_mut())
+                    && rows.group_by.is_empty()
+                {
+                    rows.grouped = true;
+                }
+                if follows && !self.aggregate_ordered(function) {
+                    self.reach
+                        .follows_order(Unordered::Aggregate(called.to_owned()));
+                }
+            }
+            None => {
+                // `ARRAY(SELECT …)` strings the rows of its query together.
+                if let FunctionArguments::Subquery(_) = &function.args
+                    && self.last_order != ResultOrder::Whole
+                {
+                    self.reach
+                        .follows_order(Unordered::Aggregate(called.to_owned()));
+                }
+            }
+            Some(WindowType::WindowSpec(spec)) => {
+                let by_rows = spec
+                    .window_frame
+                    .as_ref()
+                    .is_some_and(|f| f.units == WindowFrameUnits::Rows);
+                if (follows || by_rows) && !self.window_ordered(spec) {
+                    self.reach
+                        .follows_order(Unordered::Window(called.to_owned()));
+                }
+            }
+            // A named window's frame is written elsewhere: any aggregate
+            // over it may count its frame in rows.
+            Some(WindowType::NamedWindow(_)) => {
+                if follows || aggregate {
+                    self.reach
+                        .follows_order(Unordered::Window(called.to_owned()));
+                }
+            }
+        }
+    }
+
+    /// Whether an aggregate's own `ORDER BY` (or `WITHIN GROUP`) tells its
+    /// values apart: it holds every value it takes, or the key of the one
+    /// table read.
+    fn aggregate_ordered(&self, function: &Function) -> bool {
+        let mut order: Vec<&OrderByExpr> = function.within_group.iter().collect();
+        let mut values = Vec::new();
+        if let FunctionArguments::List(list) = &function.args {
+            for clause in &list.clauses {
+                if let FunctionArgumentClause::OrderBy(exprs) = clause {
+                    order.extend(exprs);
+                }
+            }
+            for arg in &list.args {
+                let (FunctionArg::Unnamed(arg) | FunctionArg::Named { arg, .. }) = arg else {
+                    return false;
+                };
+                match arg {
+                    // A separator written out is the same for every value.
+                    FunctionArgExpr::Expr(Expr::Value(_)) => {}
+                    FunctionArgExpr::Expr(e) => values.push(self.folded(e)),
+                    _ => return false,
+                }
+            }
+        }
+        let order: Vec<Expr> = order.iter().map(|o| self.folded(&o.expr)).collect();
+        if order.is_empty() {
+            return false;
+        }
+        covers(&order, values.iter())
+            || self
+                .rows()
+                .and_then(|r| r.key.as_ref())
+                .is_some_and(|k| k.held_by(&order))
+    }
+
+    /// Whether a window's `PARTITION BY` and `ORDER BY` tell apart the rows
+    /// of its SELECT.
+    fn window_ordered(&self, spec: &sqlparser::ast::WindowSpec) -> bool {
+        if spec.window_name.is_some() {
+            return false;
+        }
+        let order: Vec<Expr> = spec
+            .partition_by
+            .iter()
+            .chain(spec.order_by.iter().map(|o| &o.expr))
+            .map(|e| self.folded(e))
+            .collect();
+        let Some(rows) = self.rows() else {
+            return false;
+        };
+        if rows.grouped {
+            !rows.group_by.is_empty() && covers(&order, rows.group_by.iter())
+        } else {
+            rows.key.as_ref().is_some_and(|k| k.held_by(&order))
+        }
+    }
+
+    /// SQLite takes a column neither grouped nor aggregated from any one
+    /// row of its group: each such column of a grouped SELECT's list or
+    /// `HAVING` follows the order rows are read in.
+    pub(super) fn bare_columns(&mut self, select: &Select) {
+        if self.dialect() != Dialect::Sqlite || !self.rows().is_some_and(|r| r.grouped) {
+            return;
+        }
+        let group_by: Vec<Expr> = self.rows().map(|r| r.group_by.clone()).unwrap_or_default();
+        let mut bare = Vec::new();
+        for item in &select.projection {
+            match item {
+                SelectItem::UnnamedExpr(e)
+                | SelectItem::ExprWithAlias { expr: e, .. }
+                | SelectItem::ExprWithAliases { expr: e, .. } => {
+                    self.bare_in(&self.folded(e), &group_by, &mut bare);
+                }
+                SelectItem::Wildcard(_) | SelectItem::QualifiedWildcard(..) => {
+                    bare.push("*".to_owned());
+                }
+            }
+        }
+        if let Some(having) = &select.having {
+            self.bare_in(&self.folded(having), &group_by, &mut bare);
+        }
+        for name in bare {
+            self.reach.follows_order(Unordered::BareColumn(name));
+        }
+    }
+
+    /// The names in `expr` (folded) neither inside an aggregate nor part of
+    /// an expression of `group_by`. A subquery's names count too: one may
+    /// name a column of this SELECT's rows, and any other refuses more,
+    /// never less.
+    fn bare_in(&self, expr: &Expr, group_by: &[Expr], bare: &mut Vec<String>) {
+        let mut finder = Bare {
+            group_by,
+            inside: 0,
+            bare,
+        };
+        let _ = expr.visit(&mut finder);
+    }
+
+    /// The first SELECT of a set operation, whose list names its columns.
+    pub(super) fn leading_select(body: &SetExpr) -> Option<&Select> {
+        match body {
+            SetExpr::Select(select) => Some(select),
+            SetExpr::SetOperation { left, .. } => Self::leading_select(left),
+            SetExpr::Query(q) => Self::leading_select(&q.body),
+            _ => None,
+        }
+    }
+}
+
+impl Key {
+    /// Whether `order` names every column of the key, alone or qualified
+    /// by its table.
+    fn held_by(&self, order: &[Expr]) -> bool {
+        self.columns.iter().all(|column| {
+            order.iter().any(|e| match e {
+                Expr::Identifier(i) => &i.value == column,
+                Expr::CompoundIdentifier(parts) => match parts.split_last() {
+                    Some((last, qualifier)) => {
+                        &last.value == column
+                            && self.qualifiers.iter().any(|q| {
+                                q.len() == qualifier.len()
+                                    && q.iter().zip(qualifier).all(|(a, b)| *a == b.value)
+                            })
+                    }
+                    None => false,
+                },
+                _ => false,
+            })
+        })
+    }
+}
+
+/// Finds the names of an expression outside any aggregate and any grouped
+/// expression (see [`Walker::bare_columns`]).
+struct Bare<'g, 'b> {
+    group_by: &'g [Expr],
+    /// How many aggregates or grouped expressions the visit is inside.
+    inside: usize,
+    bare: &'b mut Vec<String>,
+}
+
+impl Bare<'_, '_> {
+    fn encloses(&self, expr: &Expr) -> bool {
+        self.group_by.contains(expr)
+            || matches!(expr, Expr::Function(f)
+                if f.over.is_none()
+                    && functions::aggregate(&f.name.to_string().to_ascii_lowercase()))
+    }
+
+    /// Whether the name `expr` is grouped: `status` by `c.status` (a name
+    /// alone that SQLite accepts is of one table), `c.status` by itself or
+    /// by `status`.
+    fn grouped(&self, expr: &Expr) -> bool {
+        match expr {
+            Expr::Identifier(name) => self.group_by.iter().any(|g| match g {
+                Expr::Identifier(i) => i.value == name.value,
+                Expr::CompoundIdentifier(parts) => {
+                    parts.last().is_some_and(|i| i.value == name.value)
+                }
+                _ => false,
+            }),
+            Expr::CompoundIdentifier(parts) => {
+                self.group_by.contains(expr)
+                    || parts.last().is_some_and(|last| {
+                        self.group_by
+                            .iter()
+                            .any(|g| matches!(g, Expr::Identifier(i) if i.value == last.value))
+                    })
+            }
+            _ => false,
+        }
+    }
+}
+
+impl Visitor for Bare<'_, '_> {
+    type Break = ();
+
+    fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
+        if self.encloses(expr) {
+            self.inside += 1;
+        } else if self.inside == 0 {
+            if matches!(expr, Expr::Identifier(_) | Expr::CompoundIdentifier(_))
+                && !self.grouped(expr)
+            {
+                self.bare.push(expr.to_string());
+            }
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
+        if self.encloses(expr) {
+            self.inside -= 1;
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+/// Whether every one of `needed` is in `order`.
+fn covers<'e>(order: &[Expr], mut needed: impl Iterator<Item = &'e Expr>) -> bool {
+    needed.all(|n| order.contains(n))
+}
