@@ -8,7 +8,8 @@ use std::process::ExitCode;
 use anyhow::Context;
 use pstral_core::audit::{Actor, Audit};
 use pstral_core::config::Settings;
-use pstral_core::sql::execute::{Execution, judge};
+use pstral_core::sql::execute::{Execution, RowOrder, judge};
+use pstral_core::sql_target::Reading;
 use serde_json::json;
 
 use super::{for_target, open};
@@ -100,8 +101,15 @@ pub(crate) async fn sql_check_as(
             groups.join(", ")
         }
     );
-    match runtime.reading_checked(&groups, &valid).await {
-        Ok((group, _)) => {
+    match runtime.reading(&groups, &valid) {
+        Ok(Reading { group, order, .. }) => {
+            if order == RowOrder::ByValues {
+                println!(
+                    "its rows are shown sorted by their values, and not at all if cut at the cap: \
+                     a table it reads has a column {} may not read",
+                    pstral_chat::shown(&user.name)
+                );
+            }
             let account = group
                 .as_deref()
                 .is_some_and(|g| runtime.readers.accounts.iter().any(|(n, _)| n == g));
@@ -298,7 +306,16 @@ pub(crate) async fn sql_run(
         Err(e) => Err(e),
     };
     let about = json!({"target": name, "via": "cli"});
-    let result = run_to_stdout(&store, about, judged, runner, settings.sql.limits, chart).await;
+    let result = run_to_stdout(
+        &store,
+        about,
+        judged,
+        runner,
+        settings.sql.limits,
+        RowOrder::AsReturned,
+        chart,
+    )
+    .await;
     store.close().await;
     result
 }
@@ -327,7 +344,11 @@ async fn sql_run_as(
             }
         };
         let audit = Audit::new(store.clone());
-        let (group, executor) = match runtime.reading_checked(&groups, judged.statement()).await {
+        let Reading {
+            group,
+            executor,
+            order,
+        } = match runtime.reading(&groups, judged.statement()) {
             Ok(reading) => reading,
             Err(not) => {
                 let event = pstral_core::audit::NewEvent::new(
@@ -352,6 +373,7 @@ async fn sql_run_as(
             judged,
             Ok(executor.as_ref()),
             runtime.limits,
+            order,
             chart,
         )
         .await
@@ -376,6 +398,7 @@ async fn run_to_stdout(
     judged: pstral_core::sql::execute::Judged,
     runner: Result<&dyn pstral_core::sql::backend::Executor, pstral_core::sql::backend::ExecError>,
     limits: pstral_core::sql::backend::Limits,
+    order: RowOrder,
     chart: Option<ChartFile>,
 ) -> anyhow::Result<ExitCode> {
     let audit = Audit::new(store.clone());
@@ -383,6 +406,7 @@ async fn run_to_stdout(
         audit: &audit,
         actor: Actor::cli(),
         place: None,
+        order,
         about,
     };
     let approved = execution

@@ -10,11 +10,11 @@ use pstral_chat::{ControlKind, InboundEvent, MessageRef, OutboundAction};
 use pstral_core::access::{Derived, Group, Hidden, Rules, Ungrouped};
 use pstral_core::audit::Actor;
 use pstral_core::sql::Dialect;
+use pstral_core::sql::execute::{RowOrder, SortedRows};
 use pstral_core::sql::schema::{
-    Catalog, CatalogColumn, CatalogTable, GeneratedColumn, Inheritance, StoredOrder, TableName,
-    ViewDefinition,
+    Catalog, CatalogColumn, CatalogTable, GeneratedColumn, Inheritance, TableName, ViewDefinition,
 };
-use pstral_core::sql::validate::{Policy, validate_in};
+use pstral_core::sql::validate::{Policy, Unordered, validate_in};
 use pstral_core::sql_target::{NotReadable, Readers, SqlRuntime};
 
 use crate::answers::{Harness, MODEL, Options, who};
@@ -73,8 +73,7 @@ fn catalog(dialect: Dialect) -> Catalog {
         ],
         values: Vec::new(),
         // `band` is computed from the salary; `clients_fts` is a full-text
-        // index SQLite fills from clients; `pay_scale` is stored in the
-        // order of a salary (its key, not named `id` here).
+        // index SQLite fills from clients.
         generated: vec![GeneratedColumn {
             schema: None,
             table: fold("payroll"),
@@ -84,11 +83,6 @@ fn catalog(dialect: Dialect) -> Catalog {
         filled: vec![TableName {
             schema: None,
             name: fold("clients_fts"),
-        }],
-        stored_in_order: vec![StoredOrder {
-            schema: None,
-            table: fold("pay_scale"),
-            columns: vec![fold("salary")],
         }],
         // clients_2024 is a partition of clients; clients inherits from
         // parties (PostgreSQL): they share rows.
@@ -542,23 +536,35 @@ impl Accounts {
     }
 }
 
-/// The rows `sql` returns for a member of `groups`, or why it may not run.
+/// The rows `sql` returns for a member of `groups`, in the order they are
+/// shown, or why it may not run.
 async fn rows_for(runtime: &SqlRuntime, groups: &[&str], sql: &str) -> Result<Vec<String>, String> {
     let groups: Vec<String> = groups.iter().map(|g| (*g).to_owned()).collect();
     let valid = runtime.check(sql).map_err(|r| r.to_string())?;
-    let (_, executor) = runtime
-        .reading_checked(&groups, &valid)
-        .await
-        .map_err(|n| match n {
-            NotReadable::Hidden(hidden) => hidden.to_string(),
-            NotReadable::Unchecked => "unchecked".to_owned(),
-            NotReadable::Unplanned(error) => format!("unplanned: {error}"),
-        })?;
-    let mut preview = pstral_core::sql::render::Preview::new(100);
-    executor
-        .run(&valid, runtime.limits, &mut preview)
-        .await
-        .map_err(|e| e.to_string())?;
+    let reading = runtime.reading(&groups, &valid).map_err(|n| match n {
+        NotReadable::Hidden(hidden) => hidden.to_string(),
+        NotReadable::Unchecked => "unchecked".to_owned(),
+    })?;
+    let mut preview = pstral_core::sql::render::Preview::new(1_000);
+    match reading.order {
+        RowOrder::AsReturned => reading
+            .executor
+            .run(&valid, runtime.limits, &mut preview)
+            .await
+            .map(drop),
+        RowOrder::ByValues => {
+            let mut sorted = SortedRows::new(&mut preview);
+            match reading
+                .executor
+                .run(&valid, runtime.limits, &mut sorted)
+                .await
+            {
+                Ok(outcome) => sorted.finish(outcome).map(drop),
+                Err(e) => Err(e),
+            }
+        }
+    }
+    .map_err(|e| e.to_string())?;
     Ok(preview
         .rows
         .iter()
@@ -697,15 +703,18 @@ async fn a_view_over_a_hidden_column_is_followed_on_postgresql_and_sqlite() {
             assert_eq!(through.as_deref(), Some("big_clients"));
             assert_eq!(rule, "clients.annual_revenue");
         }
-        other => panic!("{:?}", other.map(|(g, _)| g)),
+        other => panic!("{:?}", other.map(|r| r.group)),
     }
 }
 
 /// Found by an attack: `users.email` is UNIQUE, so SQLite reads `SELECT id
 /// FROM users` through its index on the e-mails, and the ids come out in
-/// the e-mails' order (`LIMIT 1 OFFSET k` is the k-th e-mail's owner).
+/// the e-mails' order (`LIMIT 1 OFFSET k` is the k-th e-mail's owner). The
+/// order rows are read in is not searched for: what keeps, numbers or
+/// strings rows needs an order that tells them apart, and the rows shown
+/// are sorted by their values.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn rows_read_through_an_index_over_a_hidden_column_are_refused_on_sqlite() {
+async fn on_sqlite_nothing_shown_follows_the_order_rows_are_read_in() {
     let demo = crate::execute::demo().await;
     let runtime = SqlRuntime {
         readers: Readers {
@@ -716,27 +725,55 @@ async fn rows_read_through_an_index_over_a_hidden_column_are_refused_on_sqlite()
     };
     runtime.refresh_catalog().await.unwrap();
     let sales = ["sales".to_owned()];
-    for sql in [
-        "SELECT id FROM users",
-        "SELECT id FROM users LIMIT 1 OFFSET 3",
-        "SELECT group_concat(id) FROM (SELECT id FROM users)",
-        "SELECT id, row_number() OVER () AS r FROM users",
+    for (sql, how) in [
+        ("SELECT id FROM users LIMIT 1 OFFSET 3", Unordered::Limit),
+        (
+            "SELECT group_concat(id) FROM (SELECT id FROM users)",
+            Unordered::Aggregate("group_concat".to_owned()),
+        ),
+        (
+            "SELECT id, row_number() OVER () AS r FROM users",
+            Unordered::Window("row_number".to_owned()),
+        ),
+        ("SELECT id FROM users ORDER BY team", Unordered::Ties),
     ] {
         let valid = runtime.check(sql).unwrap();
-        match runtime.reading_checked(&sales, &valid).await {
-            Err(NotReadable::Hidden(Hidden::Ordered { what, rule, .. })) => {
+        match runtime.reading(&sales, &valid) {
+            Err(NotReadable::Hidden(Hidden::Unordered {
+                what, rule, how: h, ..
+            })) => {
                 assert_eq!(
-                    (what.as_str(), rule.as_str()),
-                    ("users.email", "*.email"),
+                    (what.as_str(), rule.as_str(), h),
+                    ("users.email", "*.email", how),
                     "{sql}"
                 );
             }
-            other => panic!("{sql}: {:?}", other.map(|(g, _)| g)),
+            other => panic!("{sql}: {:?}", other.map(|r| r.group)),
         }
     }
-    // Ordered by a column sales may read, the table is read in that order.
-    let valid = runtime.check("SELECT id FROM users ORDER BY id").unwrap();
-    assert!(runtime.reading_checked(&sales, &valid).await.is_ok());
+    // Read whole, the rows are shown sorted by their values; ordered by a
+    // column that tells them apart, in that order; counted, as counted.
+    let ids = rows_for(&runtime, &["sales"], "SELECT id FROM users")
+        .await
+        .unwrap();
+    let mut sorted = ids.clone();
+    sorted.sort_by_key(|id| {
+        id.trim_matches(|c: char| !c.is_ascii_digit())
+            .parse::<i64>()
+            .unwrap()
+    });
+    assert_eq!(ids, sorted);
+    for sql in [
+        "SELECT id FROM users ORDER BY id DESC LIMIT 2",
+        "SELECT count(*) FROM users",
+        "SELECT team, count(*) FROM users GROUP BY team ORDER BY team LIMIT 3",
+    ] {
+        let valid = runtime.check(sql).unwrap();
+        let reading = runtime
+            .reading(&sales, &valid)
+            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        assert_eq!(reading.order, RowOrder::AsReturned, "{sql}");
+    }
 }
 
 /// Found by a second attack: SQLite itself shows a hidden column again in
@@ -778,9 +815,9 @@ async fn what_sqlite_computes_or_orders_from_a_hidden_column_is_judged_as_the_co
     let sales = ["sales".to_owned()];
     let refused = async |sql: &str| {
         let valid = runtime.check(sql).unwrap();
-        match runtime.reading_checked(&sales, &valid).await {
+        match runtime.reading(&sales, &valid) {
             Err(NotReadable::Hidden(hidden)) => hidden,
-            other => panic!("{sql}: {:?}", other.map(|(g, _)| g)),
+            other => panic!("{sql}: {:?}", other.map(|r| r.group)),
         }
     };
     match refused("SELECT company, rev_k FROM clients").await {
@@ -803,15 +840,16 @@ async fn what_sqlite_computes_or_orders_from_a_hidden_column_is_judged_as_the_co
             "{sql}"
         );
     }
-    match refused("SELECT band FROM revenue_bands").await {
-        Hidden::Ordered { index, what, .. } => {
-            assert_eq!(index, None, "the table's own order");
-            assert_eq!(what, "revenue_bands.annual_revenue");
-        }
-        other => panic!("{other:?}"),
-    }
+    // A table stored in a hidden key's order: its rows are shown sorted
+    // by what is read of them, not as stored.
+    assert_eq!(
+        rows_for(&runtime, &["sales"], "SELECT band FROM revenue_bands")
+            .await
+            .unwrap(),
+        ["Some(\"large\")", "Some(\"small\")"]
+    );
     match refused("SELECT holder, row_number() OVER () FROM badges").await {
-        Hidden::Ordered { what, rule, .. } => {
+        Hidden::Unordered { what, rule, .. } => {
             assert_eq!(
                 (what.as_str(), rule.as_str()),
                 ("badges.code", "badges.code")
@@ -825,10 +863,7 @@ async fn what_sqlite_computes_or_orders_from_a_hidden_column_is_judged_as_the_co
         "SELECT company FROM clients ORDER BY id",
     ] {
         let valid = runtime.check(sql).unwrap();
-        assert!(
-            runtime.reading_checked(&sales, &valid).await.is_ok(),
-            "{sql}"
-        );
+        assert!(runtime.reading(&sales, &valid).is_ok(), "{sql}");
     }
     // None of it is in the prompt built for them.
     let shown = runtime.for_reader(&sales).known_catalog().unwrap();
@@ -847,17 +882,23 @@ async fn what_sqlite_computes_or_orders_from_a_hidden_column_is_judged_as_the_co
         "clients.rev_k",
         "clients_fts",
         "clients_fts_data",
-        "revenue_bands",
-        "badges",
+        "revenue_bands.annual_revenue",
+        "badges.code",
     ] {
         assert!(!names.iter().any(|n| n == gone), "{gone} in {names:?}");
     }
-    assert!(names.iter().any(|n| n == "clients.city_upper"));
+    for kept in ["clients.city_upper", "revenue_bands.band", "badges.holder"] {
+        assert!(names.iter().any(|n| n == kept), "{kept} not in {names:?}");
+    }
 }
 
 /// The same on PostgreSQL: a stored generated column over a hidden one,
-/// and a table CLUSTERed on an index over it (a scan returns its rows in
-/// that order).
+/// and tables stored in its order, by `CLUSTER` or as they were loaded (a
+/// scan returns their rows so). Found by the third and fourth attacks, and
+/// kept: a table clustered on a visible column then the hidden one (N1),
+/// statistics older than the reordering (N2), a table mostly in order
+/// (N4), a table never analysed (N5). None is looked for: nothing shown
+/// follows the order rows are read in.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn what_postgresql_computes_or_orders_from_a_hidden_column_is_judged_as_the_column() {
     let accounts = Accounts::new().await;
@@ -878,7 +919,18 @@ async fn what_postgresql_computes_or_orders_from_a_hidden_column_is_judged_as_th
              CREATE TABLE ranks (nom text, salary int); \
              INSERT INTO ranks SELECT 'n' || g, g * 100 FROM generate_series(1, 200) g ORDER BY g; \
              ANALYZE ranks; \
-             GRANT SELECT ON ranks TO \"{reader}\", \"{sales}\", \"{north}\";",
+             GRANT SELECT ON ranks TO \"{reader}\", \"{sales}\", \"{north}\"; \
+             CREATE TABLE staffing (id int PRIMARY KEY, status text, nom text, salary int); \
+             INSERT INTO staffing SELECT g, CASE WHEN g % 3 = 0 THEN 'parti' ELSE 'actif' END, \
+                 'p' || (1000 - g), (g * 7919) % 1000 FROM generate_series(1, 300) g; \
+             ANALYZE staffing; \
+             CREATE INDEX staffing_by_pay ON staffing (status, salary); \
+             CLUSTER staffing USING staffing_by_pay; \
+             ALTER TABLE staffing SET WITHOUT CLUSTER; \
+             GRANT SELECT ON staffing TO \"{reader}\", \"{sales}\", \"{north}\"; \
+             CREATE TABLE fresh AS SELECT g AS id, 'f' || (500 - g) AS nom, (g * 37) % 500 AS salary \
+                 FROM generate_series(1, 400) g ORDER BY (g * 37) % 500; \
+             GRANT SELECT ON fresh TO \"{reader}\", \"{sales}\", \"{north}\";",
             reader = accounts.roles[0],
             sales = accounts.roles[1],
             north = accounts.roles[2],
@@ -893,19 +945,19 @@ async fn what_postgresql_computes_or_orders_from_a_hidden_column_is_judged_as_th
             && refused.contains("clients.iban_country"),
         "{refused}"
     );
-    let refused = rows_for(&runtime, &["sales"], "SELECT nom FROM wages")
-        .await
-        .unwrap_err();
-    assert!(
-        refused.contains("stored in the order of wages.salary"),
-        "{refused}"
+    // Stored by salary, shown to sales by name; north, who may read the
+    // salary, sees them as the database returns them.
+    assert_eq!(
+        rows_for(&runtime, &["sales"], "SELECT nom FROM wages")
+            .await
+            .unwrap(),
+        ["Some(\"Abel\")", "Some(\"Marc\")", "Some(\"Zoé\")"]
     );
     assert_eq!(
         rows_for(&runtime, &["north"], "SELECT nom FROM wages")
             .await
-            .unwrap()
-            .len(),
-        3
+            .unwrap(),
+        ["Some(\"Zoé\")", "Some(\"Marc\")", "Some(\"Abel\")"]
     );
     // Found by a third attack: a parent table reads its children's rows
     // (clients' IBANs through parties), and a table loaded in a hidden
@@ -920,12 +972,47 @@ async fn what_postgresql_computes_or_orders_from_a_hidden_column_is_judged_as_th
             .await
             .is_ok()
     );
-    let refused = rows_for(&runtime, &["sales"], "SELECT nom FROM ranks LIMIT 3")
+    for sql in [
+        "SELECT nom FROM ranks LIMIT 3",
+        // N1, N2, N4: the active staff come in salary order.
+        "SELECT nom FROM staffing WHERE status = 'actif' LIMIT 5",
+        "SELECT nom FROM staffing WHERE status = 'actif' ORDER BY status LIMIT 5",
+        "SELECT string_agg(nom, ',') FROM staffing WHERE status = 'actif'",
+        // N5: loaded in salary order, never analysed.
+        "SELECT nom FROM fresh FETCH FIRST 3 ROWS ONLY",
+        "SELECT nom, row_number() OVER () FROM fresh",
+    ] {
+        let refused = rows_for(&runtime, &["sales"], sql).await.unwrap_err();
+        assert!(
+            refused.contains(".salary, hidden from sales")
+                && refused.contains("follow the order rows are read in"),
+            "{sql}: {refused}"
+        );
+    }
+    // What tells the rows apart decides which are kept, and a result read
+    // whole is shown by its values: the first names in name order, not
+    // the lowest salaries.
+    assert_eq!(
+        rows_for(
+            &runtime,
+            &["sales"],
+            "SELECT id FROM staffing WHERE status = 'actif' ORDER BY id LIMIT 3"
+        )
         .await
-        .unwrap_err();
-    assert!(
-        refused.contains("stored in the order of ranks.salary"),
-        "{refused}"
+        .unwrap(),
+        ["Some(\"1\")", "Some(\"2\")", "Some(\"4\")"]
+    );
+    let names = rows_for(&runtime, &["sales"], "SELECT nom FROM fresh")
+        .await
+        .unwrap();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!((names.len(), &names), (400, &sorted));
+    assert_eq!(
+        rows_for(&runtime, &["sales"], "SELECT count(*) FROM staffing")
+            .await
+            .unwrap(),
+        ["Some(\"300\")"]
     );
     drop(runtime);
     accounts.drop_roles().await;

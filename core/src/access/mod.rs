@@ -8,8 +8,13 @@
 //!   and Oracle's VPD decide what its members' clicks return;
 //! - the parsed statement: what it reads, as the validator resolved it
 //!   against the live catalogue, is held to the rules of the group it runs
-//!   as, views and generated columns followed to what they read, and the
-//!   order the database returns rows in held to them too;
+//!   as, views and generated columns followed to what they read; and a
+//!   statement that reads a table with a hidden column may not depend on
+//!   the order the database reads rows in (that order is whatever loaded or
+//!   last rewrote the table, and may follow the hidden column): what keeps,
+//!   numbers or strings rows needs an `ORDER BY` that tells them apart, and
+//!   a result not wholly ordered is sorted by its values before anyone
+//!   sees it;
 //! - the prompt: what a person may not read is left out of what the model
 //!   is shown for them, so that it is not even suggested.
 //!
@@ -30,7 +35,7 @@ pub use prompt::both;
 pub use rules::{BadRule, Rule};
 
 use crate::sql::schema::Catalog;
-use crate::sql::validate::{Columns, Reach, Reached};
+use crate::sql::validate::{Columns, Reach, Reached, ResultOrder, Unordered};
 
 /// A group of people and what they may not read.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -177,17 +182,15 @@ pub enum Hidden {
     /// than the one the rows were read with (their group's own, or the
     /// target's), whose grants or row-level security may keep other rows.
     Account { group: Option<String> },
-    /// The database would read a table through an index over a column
-    /// `rule` hides, or the table is stored in the order of such a column
-    /// (its primary key): the rows' order (which rows a `LIMIT` keeps, what
-    /// `row_number() OVER ()` numbers) would follow that column's values.
-    Ordered {
+    /// The statement reads a table with a column `rule` hides (`what`),
+    /// and `how` its result follows the order rows are read in, which may
+    /// follow that column (a table loaded or clustered in its order).
+    Unordered {
         group: String,
         rule: String,
         /// `table.column`.
         what: String,
-        /// The index; `None` when the order is the table's own.
-        index: Option<String>,
+        how: Unordered,
     },
 }
 
@@ -227,24 +230,18 @@ impl fmt::Display for Hidden {
                 "{} reads through another database account, which may keep other rows",
                 group.as_deref().unwrap_or("someone in no group")
             ),
-            Hidden::Ordered {
+            Hidden::Unordered {
                 group,
                 rule,
                 what,
-                index,
-            } => match index {
-                Some(index) => write!(
-                    f,
-                    "the database would read the rows through the index {index} over {what}, hidden \
-                     from {group} (rule `{rule}`): their order would follow it; order the result by \
-                     columns {group} may read that tell every row apart (its key)"
-                ),
-                None => write!(
-                    f,
-                    "the rows are stored in the order of {what}, hidden from {group} (rule `{rule}`): \
-                     any read of them follows it"
-                ),
-            },
+                how,
+            } => write!(
+                f,
+                "it reads a table with {what}, hidden from {group} (rule `{rule}`), and its result \
+                 would follow the order rows are read in, which may follow that column: {how}; \
+                 order by columns that tell every row apart (the table's key, or every column \
+                 shown)"
+            ),
         }
     }
 }
@@ -256,7 +253,7 @@ impl Hidden {
         match self {
             Hidden::NoGroup => "no_group",
             Hidden::GroupsGone { .. } => "groups_gone",
-            Hidden::Read { rule, .. } | Hidden::Ordered { rule, .. } => rule,
+            Hidden::Read { rule, .. } | Hidden::Unordered { rule, .. } => rule,
             Hidden::Unfollowed { .. } => "unfollowed",
             Hidden::Account { .. } => "account",
         }
@@ -268,7 +265,7 @@ impl Hidden {
             Hidden::Account { group } => group.as_deref(),
             Hidden::Read { group, .. }
             | Hidden::Unfollowed { group, .. }
-            | Hidden::Ordered { group, .. } => Some(group),
+            | Hidden::Unordered { group, .. } => Some(group),
         }
     }
 }
@@ -358,24 +355,16 @@ impl<'r> Access<'r> {
 }
 
 impl Group {
-    /// Whether reading through `index` would tell the order of a column
-    /// this group may not read (itself, or through a generated column).
-    pub fn hides_order(
-        &self,
-        index: &crate::sql::backend::IndexRead,
-        catalog: &Catalog,
-        derived: &Derived,
-    ) -> Option<Hidden> {
-        Judged { catalog, derived }
-            .order(
-                self,
-                index.schema.as_deref(),
-                &index.table,
-                &index.columns,
-                Some(&index.index),
-                0,
-            )
-            .err()
+    /// Whether the rows of a result of `reach` must be sorted by their
+    /// values before anyone in this group sees them: it reads a table with
+    /// a column the group may not read, and its `ORDER BY` (if any) does not
+    /// tell every row apart, so the order they come in may follow that
+    /// column.
+    pub fn sorts(&self, reach: &Reach, catalog: &Catalog, derived: &Derived) -> bool {
+        reach.order() != ResultOrder::Whole
+            && Judged { catalog, derived }
+                .hidden_in(self, reach.relations(), 0)
+                .is_some()
     }
 }
 
@@ -392,20 +381,32 @@ fn judge_under(
     if group.hidden.is_empty() {
         return Ok(());
     }
-    Judged { catalog, derived }.relations(group, reach.relations(), Read::Rows, None, 0)
+    let judged = Judged { catalog, derived };
+    judged.relations(group, reach.relations(), None, 0)?;
+    // The order rows are read in is whatever loaded or last rewrote a
+    // table: where a table has a hidden column, nothing may depend on it.
+    let Some((rule, what)) = judged.hidden_in(group, reach.relations(), 0) else {
+        return Ok(());
+    };
+    let how = reach
+        .unordered()
+        .first()
+        .cloned()
+        .or_else(|| (reach.order() == ResultOrder::Partly).then_some(Unordered::Ties))
+        .or_else(|| judged.unordered_in_views(reach.relations(), 0));
+    match how {
+        Some(how) => Err(Hidden::Unordered {
+            group: group.name.clone(),
+            rule,
+            what,
+            how,
+        }),
+        None => Ok(()),
+    }
 }
 
 /// What a statement's reach is judged against: the catalogue, and what it
 /// derives from what.
-/// How relations are read: their rows (a statement, a view), whose order
-/// matters; or one row's other columns (a generated column's expression),
-/// whose table's order is judged where its rows are read.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Read {
-    Rows,
-    Row,
-}
-
 #[derive(Clone, Copy)]
 struct Judged<'a> {
     catalog: &'a Catalog,
@@ -413,14 +414,13 @@ struct Judged<'a> {
 }
 
 impl Judged<'_> {
-    /// Whether `group` may read all of `relations`, as `read` says; `through`
+    /// Whether `group` may read all of `relations`; `through`
     /// is the view or generated column they are read by, `depth` how many
     /// were followed.
     fn relations(
         self,
         group: &Group,
         relations: &[Reached],
-        read: Read,
         through: Option<&str>,
         depth: usize,
     ) -> Result<(), Hidden> {
@@ -433,7 +433,7 @@ impl Judged<'_> {
                 let via = through.unwrap_or(&name);
                 match view {
                     Some(reads) if depth < MAX_VIEW_DEPTH => {
-                        self.relations(group, reads.relations(), Read::Rows, Some(via), depth + 1)?;
+                        self.relations(group, reads.relations(), Some(via), depth + 1)?;
                     }
                     _ => {
                         return Err(Hidden::Unfollowed {
@@ -497,58 +497,72 @@ impl Judged<'_> {
                     }
                 }
             }
-            // Rows stored in some columns' order come out in it: a hidden
-            // key is told by the order of anything read of the table (or of
-            // a table whose rows it reads).
-            for t in family.iter().filter(|_| read == Read::Rows) {
-                let member = t.schema.as_deref();
-                for columns in self.catalog.stored_orders(member, &t.name) {
-                    self.order(group, member, &t.name, columns, None, depth)?;
-                }
-            }
         }
         Ok(())
     }
 
-    /// Whether `group` may know the order of `columns` of `schema.table`,
-    /// which rows are read in: through `index`, or stored so (`None`).
-    fn order(
+    /// The first column of a table `relations` read (views followed to
+    /// the tables they read) that a rule of `group` hides, with the rule:
+    /// the order those rows are read in may follow it.
+    fn hidden_in(
         self,
         group: &Group,
-        schema: Option<&str>,
-        table: &str,
-        columns: &[String],
-        index: Option<&str>,
+        relations: &[Reached],
         depth: usize,
-    ) -> Result<(), Hidden> {
-        for column in columns {
-            // A key that is an expression (`lower(email)`) names no column:
-            // it may be over any of the table's.
-            if column.is_empty() {
-                if let Some(rule) = group.hidden.iter().find(|r| r.may_hide_in(schema, table)) {
-                    return Err(Hidden::Ordered {
-                        group: group.name.clone(),
-                        rule: rule.to_string(),
-                        what: format!("{table} (an expression)"),
-                        index: index.map(str::to_owned),
-                    });
+    ) -> Option<(String, String)> {
+        for reached in relations {
+            let schema = reached.schema.as_deref();
+            if let Some(view) = self.derived.relation(schema, &reached.name) {
+                // A view that cannot be followed was refused already.
+                if let Some(reads) = view.filter(|_| depth < MAX_VIEW_DEPTH)
+                    && let Some(found) = self.hidden_in(group, reads.relations(), depth + 1)
+                {
+                    return Some(found);
                 }
                 continue;
             }
-            match self.column(group, schema, table, column, None, depth) {
-                Ok(()) => {}
-                Err(Hidden::Read { rule, what, .. }) => {
-                    return Err(Hidden::Ordered {
-                        group: group.name.clone(),
-                        rule,
-                        what,
-                        index: index.map(str::to_owned),
-                    });
+            for t in self.catalog.family(schema, &reached.name) {
+                let member = t.schema.as_deref();
+                let found = match self.catalog.table(member, &t.name) {
+                    Some(table) => table.columns.iter().find_map(|c| {
+                        group
+                            .hidden
+                            .iter()
+                            .find(|r| r.hides(member, &t.name, &c.name))
+                            .map(|r| (r.to_string(), format!("{}.{}", t.qualified(), c.name)))
+                    }),
+                    // A table the catalogue does not list: any rule on it
+                    // may hide one of its columns.
+                    None => group
+                        .hidden
+                        .iter()
+                        .find(|r| r.may_hide_in(member, &t.name))
+                        .map(|r| (r.to_string(), t.qualified())),
+                };
+                if found.is_some() {
+                    return found;
                 }
-                Err(other) => return Err(other),
             }
         }
-        Ok(())
+        None
+    }
+
+    /// The first part of a view `relations` read (followed, views over
+    /// views too) whose rows follow the order they are read in.
+    fn unordered_in_views(self, relations: &[Reached], depth: usize) -> Option<Unordered> {
+        relations.iter().find_map(|reached| {
+            let reads = self
+                .derived
+                .relation(reached.schema.as_deref(), &reached.name)??;
+            if depth >= MAX_VIEW_DEPTH {
+                return None;
+            }
+            reads
+                .unordered()
+                .first()
+                .cloned()
+                .or_else(|| self.unordered_in_views(reads.relations(), depth + 1))
+        })
     }
 
     /// Whether `group` may read `column` of `schema.table`: no rule hides
@@ -587,7 +601,7 @@ impl Judged<'_> {
         let via = through.map_or_else(what, str::to_owned);
         match generated {
             Some(reads) if depth < MAX_VIEW_DEPTH => {
-                self.relations(group, reads.relations(), Read::Row, Some(&via), depth + 1)
+                self.relations(group, reads.relations(), Some(&via), depth + 1)
             }
             _ => Err(Hidden::Unfollowed {
                 group: group.name.clone(),

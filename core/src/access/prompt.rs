@@ -27,32 +27,6 @@ impl Access<'_> {
             let name = t.name.clone();
             let sees =
                 |column: &str| self.may_see(schema.as_deref(), &name, column, catalog, derived);
-            // Rows stored in the order of a key they may not read come out
-            // in it, whatever is read of them: the table is not theirs.
-            // An expression key (empty name) may be over a hidden column, as
-            // the judge holds it.
-            let expression_hidden = self.standings().iter().all(|s| match s {
-                super::Standing::Group(g) => g
-                    .hidden
-                    .iter()
-                    .any(|r| r.may_hide_in(schema.as_deref(), &name)),
-                super::Standing::Ungrouped => false,
-            });
-            if catalog
-                .stored_orders(schema.as_deref(), &name)
-                .iter()
-                .any(|order| {
-                    order.iter().any(|c| {
-                        if c.is_empty() {
-                            expression_hidden
-                        } else {
-                            !sees(c)
-                        }
-                    })
-                })
-            {
-                return false;
-            }
             t.columns.retain(|c| sees(&c.name));
             t.primary_key.retain(|c| sees(c));
             t.foreign_keys

@@ -22,7 +22,7 @@ use crate::sql::Charts;
 use crate::sql::backend::{ExecError, Outcome};
 use crate::sql::execute::{Execution, judge};
 use crate::sql::render::{CsvSink, Preview, Tee, XlsxSink, preview_with_table};
-use crate::sql_target::{NotReadable, SqlRuntime};
+use crate::sql_target::{NotReadable, Reading, SqlRuntime};
 use pstral_chat::ChartWish;
 
 impl Bot {
@@ -190,7 +190,11 @@ impl Bot {
             .groups_of(user.id)
             .await
             .map_err(Reply::unrecorded("read the clicker's groups"))?;
-        let (group, executor) = match sql.reading_checked(&groups, judged.statement()).await {
+        let Reading {
+            group,
+            executor,
+            order,
+        } = match sql.reading(&groups, judged.statement()) {
             Ok(reading) => reading,
             Err(not) => return Err(self.refuse_reading(to, user, stored, &not).await),
         };
@@ -214,6 +218,7 @@ impl Bot {
             audit: &self.parts().audit,
             actor: actor_of(user, to.actor),
             place: Some(to.place.clone()),
+            order,
             about,
         };
         let approved = execution
@@ -362,7 +367,6 @@ impl Bot {
         let said = match not {
             NotReadable::Hidden(hidden) => Text::HiddenFromYou(hidden),
             NotReadable::Unchecked => Text::AccessUnchecked,
-            NotReadable::Unplanned(error) => Text::AccessUnplanned(error),
         }
         .render(self.lang());
         let (rule, group) = (not.rule(), not.group());
@@ -400,13 +404,15 @@ impl Bot {
             return Some(None);
         };
         for groups in people {
-            match sql.reading_checked(&groups, valid).await {
-                Ok((theirs, _)) if account_of(theirs.as_deref()) == rows_read_by => {}
-                Ok((theirs, _)) => {
-                    return Some(Some(crate::access::Hidden::Account { group: theirs }));
+            match sql.reading(&groups, valid) {
+                Ok(theirs) if account_of(theirs.group.as_deref()) == rows_read_by => {}
+                Ok(theirs) => {
+                    return Some(Some(crate::access::Hidden::Account {
+                        group: theirs.group,
+                    }));
                 }
                 Err(NotReadable::Hidden(hidden)) => return Some(Some(hidden)),
-                Err(NotReadable::Unchecked | NotReadable::Unplanned(_)) => return Some(None),
+                Err(NotReadable::Unchecked) => return Some(None),
             }
         }
         None

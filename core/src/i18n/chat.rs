@@ -797,15 +797,6 @@ impl Text<'_> {
                  tables de la cible n'ont pas été lues. Réessayez dans un instant."
                     .to_owned()
             }
-            (Lang::En, Text::AccessUnplanned(error)) => format!(
-                "Nothing was run: the database could not plan the statement, so what it would \
-                 read the rows through cannot be checked against what you may read: {error}"
-            ),
-            (Lang::Fr, Text::AccessUnplanned(error)) => format!(
-                "Rien n'a été exécuté : la base n'a pas pu planifier la requête, donc ce par quoi \
-                 elle lirait les lignes ne peut être vérifié au regard de ce que vous pouvez lire : \
-                 {error}"
-            ),
             (Lang::En, Text::ResultsRedirected { index, why }) => match why {
                 Some(hidden) => format!(
                     "The results of query {index} were sent privately to whoever ran it: someone \
@@ -920,7 +911,7 @@ fn what_of(hidden: &crate::access::Hidden) -> String {
         }
         crate::access::Hidden::Read { what, rule, .. } => format!("{what}, `{rule}`"),
         crate::access::Hidden::Unfollowed { what, .. } => what.clone(),
-        crate::access::Hidden::Ordered { what, rule, .. } => format!("{what}, `{rule}`"),
+        crate::access::Hidden::Unordered { what, rule, .. } => format!("{what}, `{rule}`"),
         crate::access::Hidden::Account { group } => {
             format!("account: {}", group.as_deref().unwrap_or("-"))
         }
@@ -968,26 +959,55 @@ fn hidden_en(hidden: &crate::access::Hidden) -> String {
              column or a virtual table), and {group} has hidden columns. Read the tables it comes \
              from directly."
         ),
-        Hidden::Ordered {
+        Hidden::Unordered {
             group,
             rule,
             what,
-            index: Some(index),
+            how,
         } => format!(
-            "Nothing was run: the database would read the rows through the index {index} on {what}, \
-             which is hidden from {group} (rule `{rule}`), so their order would tell its values. \
-             Order the result by columns you may read that tell every row apart (its key: \
-             ORDER BY id)."
+            "Nothing was run: it reads a table with {what}, hidden from {group} (rule `{rule}`), \
+             and {} depends on the order the database reads rows in, which may follow that \
+             column. Order by columns you may read that tell every row apart: the table's key \
+             (ORDER BY id), or every column shown.",
+            unordered_en(how)
         ),
-        Hidden::Ordered {
-            group,
-            rule,
-            what,
-            index: None,
-        } => format!(
-            "Nothing was run: the rows of this table are stored in the order of {what}, which is \
-             hidden from {group} (rule `{rule}`), so any read of them would tell its values."
-        ),
+    }
+}
+
+/// The part of a statement that depends on the order rows are read in.
+fn unordered_en(how: &crate::sql::validate::Unordered) -> String {
+    use crate::sql::validate::Unordered;
+    match how {
+        Unordered::Limit => "its LIMIT (or OFFSET, FETCH)".to_owned(),
+        Unordered::DistinctOn => "its DISTINCT ON".to_owned(),
+        Unordered::Window(name) => format!("the window function {name}"),
+        Unordered::Aggregate(name) => format!("{name}, which strings rows in the order read,"),
+        Unordered::BareColumn(name) => {
+            format!("{name}, neither grouped nor aggregated (taken from any row of its group),")
+        }
+        Unordered::Place(name) => format!("{name}, a row's place as read or stored,"),
+        Unordered::Sample => "its sample of the table".to_owned(),
+        Unordered::Unknown(name) => format!("the function {name}, which I do not know,"),
+        Unordered::Ties => "the order of rows its ORDER BY leaves tied".to_owned(),
+    }
+}
+
+fn unordered_fr(how: &crate::sql::validate::Unordered) -> String {
+    use crate::sql::validate::Unordered;
+    match how {
+        Unordered::Limit => "son LIMIT (ou OFFSET, FETCH)".to_owned(),
+        Unordered::DistinctOn => "son DISTINCT ON".to_owned(),
+        Unordered::Window(name) => format!("la fonction de fenêtre {name}"),
+        Unordered::Aggregate(name) => {
+            format!("{name}, qui enchaîne les lignes dans l'ordre lu,")
+        }
+        Unordered::BareColumn(name) => {
+            format!("{name}, ni groupé ni agrégé (pris d'une ligne quelconque de son groupe),")
+        }
+        Unordered::Place(name) => format!("{name}, la place d'une ligne lue ou rangée,"),
+        Unordered::Sample => "son échantillon de la table".to_owned(),
+        Unordered::Unknown(name) => format!("la fonction {name}, que je ne connais pas,"),
+        Unordered::Ties => "l'ordre des lignes que son ORDER BY laisse à égalité".to_owned(),
     }
 }
 
@@ -1033,25 +1053,17 @@ fn hidden_fr(hidden: &crate::access::Hidden) -> String {
              colonne générée ou une table virtuelle), et {group} a des colonnes masquées. Lisez \
              directement les tables d'où il vient."
         ),
-        Hidden::Ordered {
+        Hidden::Unordered {
             group,
             rule,
             what,
-            index: None,
+            how,
         } => format!(
-            "Rien n'a été exécuté : les lignes de cette table sont rangées dans l'ordre de {what}, \
-             masqué pour {group} (règle `{rule}`) : toute lecture en dirait les valeurs."
-        ),
-        Hidden::Ordered {
-            group,
-            rule,
-            what,
-            index: Some(index),
-        } => format!(
-            "Rien n'a été exécuté : la base lirait les lignes par l'index {index} sur {what}, \
-             masqué pour {group} (règle `{rule}`) : leur ordre en dirait les valeurs. Triez le \
-             résultat par des colonnes que vous pouvez lire et qui distinguent chaque ligne (sa clé : \
-             ORDER BY id)."
+            "Rien n'a été exécuté : la requête lit une table où {what} est masqué pour {group} \
+             (règle `{rule}`), et {} dépend de l'ordre dans lequel la base lit les lignes, qui peut \
+             suivre cette colonne. Triez par des colonnes que vous pouvez lire et qui distinguent \
+             chaque ligne : la clé de la table (ORDER BY id), ou toutes les colonnes affichées.",
+            unordered_fr(how)
         ),
     }
 }

@@ -292,10 +292,6 @@ pub enum Text<'a> {
     /// The data-access rules cannot be checked: the target's catalogue has
     /// not been read.
     AccessUnchecked,
-    /// The data-access rules cannot be checked: the database could not plan
-    /// the statement, so the order it would read the rows in is unknown
-    /// (its error, as the database wrote it).
-    AccessUnplanned(&'a str),
     /// Said in the place: a result went to the clicker alone, because
     /// someone who reads the place may not read it (`why`: what and which
     /// rule, never the data), or the platform cannot tell who reads it.

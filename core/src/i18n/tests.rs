@@ -210,6 +210,7 @@ fn why_a_query_is_too_heavy_or_failed_is_said_in_both_languages_with_its_figures
         ExecError::TempSpace(512 * 1024 * 1024),
         ExecError::Memory(512 * 1024 * 1024),
         ExecError::UnreadableColumn,
+        ExecError::CutUnordered(731),
     ]);
     for error in errors {
         let text = |lang| Text::ExecFailed { error: &error }.render(lang);
@@ -582,6 +583,7 @@ fn the_default_contact_and_estimates_read_as_french_in_french() {
 #[test]
 fn every_reason_something_is_hidden_is_said_in_both_languages_with_its_rule() {
     use crate::access::Hidden;
+    use crate::sql::validate::Unordered;
     let read = |through: Option<&str>| Hidden::Read {
         group: "sales".to_owned(),
         rule: "*.salary".to_owned(),
@@ -589,11 +591,11 @@ fn every_reason_something_is_hidden_is_said_in_both_languages_with_its_rule() {
         through: through.map(str::to_owned),
         visible: Some(vec!["id".to_owned(), "nom".to_owned()]),
     };
-    let ordered = |index: Option<&str>| Hidden::Ordered {
+    let unordered = |how: Unordered| Hidden::Unordered {
         group: "sales".to_owned(),
         rule: "*.salary".to_owned(),
         what: "staff.salary".to_owned(),
-        index: index.map(str::to_owned),
+        how,
     };
     let all = [
         Hidden::NoGroup,
@@ -609,8 +611,15 @@ fn every_reason_something_is_hidden_is_said_in_both_languages_with_its_rule() {
         Hidden::Account {
             group: Some("north".to_owned()),
         },
-        ordered(Some("staff_by_salary")),
-        ordered(None),
+        unordered(Unordered::Limit),
+        unordered(Unordered::DistinctOn),
+        unordered(Unordered::Window("row_number".to_owned())),
+        unordered(Unordered::Aggregate("string_agg".to_owned())),
+        unordered(Unordered::BareColumn("nom".to_owned())),
+        unordered(Unordered::Place("ROWNUM".to_owned())),
+        unordered(Unordered::Sample),
+        unordered(Unordered::Unknown("crm.rank".to_owned())),
+        unordered(Unordered::Ties),
     ];
     let mut said = std::collections::HashSet::new();
     for hidden in &all {
@@ -619,7 +628,7 @@ fn every_reason_something_is_hidden_is_said_in_both_languages_with_its_rule() {
         assert!(en.starts_with("Nothing was run"), "{en}");
         assert!(fr.starts_with("Rien n'a été exécuté"), "{fr}");
         for text in [&en, &fr] {
-            if matches!(hidden, Hidden::Read { .. } | Hidden::Ordered { .. }) {
+            if matches!(hidden, Hidden::Read { .. } | Hidden::Unordered { .. }) {
                 assert!(text.contains("`*.salary`"), "{text}");
             }
             assert!(said.insert(text.clone()), "said twice: {text}");
@@ -630,8 +639,6 @@ fn every_reason_something_is_hidden_is_said_in_both_languages_with_its_rule() {
             .render(Lang::En)
             .contains("staff.band is computed from it")
     );
-    let unplanned = Text::AccessUnplanned("no such column: x").render(Lang::Fr);
-    assert!(unplanned.contains("no such column: x"), "{unplanned}");
 }
 
 #[test]

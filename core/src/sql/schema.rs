@@ -127,12 +127,6 @@ pub struct Catalog {
     /// (an FTS5 index over `content='payments'`, an R-tree) and their shadow
     /// tables. What they copy cannot be followed to where it comes from.
     pub filled: Vec<TableName>,
-    /// Its tables whose rows are stored in the order of some of their
-    /// columns (SQLite's `WITHOUT ROWID` tables and rowid tables with an
-    /// `INTEGER PRIMARY KEY`, Oracle's index-organized tables, by their
-    /// primary key; PostgreSQL's tables clustered on an index, by its): a
-    /// read of them returns the rows in that order.
-    pub stored_in_order: Vec<StoredOrder>,
     /// Which table inherits from which (PostgreSQL's inheritance and
     /// partitions): a read of a parent reads its children's rows, and a
     /// child's rows are its parent's.
@@ -146,22 +140,22 @@ pub struct Inheritance {
     pub parent: TableName,
 }
 
-/// The order a table's rows are stored in.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredOrder {
-    /// As its table's: `None` in the default schema.
-    pub schema: Option<String>,
-    pub table: String,
-    /// Its columns; an empty name for an expression over some of them.
-    pub columns: Vec<String>,
-}
-
 /// A table of the catalogue, by name only.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TableName {
     /// As its table's: `None` in the default schema.
     pub schema: Option<String>,
     pub name: String,
+}
+
+impl TableName {
+    /// `schema.name`, or the name alone in the default schema.
+    pub fn qualified(&self) -> String {
+        match &self.schema {
+            Some(s) => format!("{s}.{}", self.name),
+            None => self.name.clone(),
+        }
+    }
 }
 
 /// A column the database computes from others of its row.
@@ -453,18 +447,7 @@ impl Catalog {
         add(&mut self.views, &other.views);
         add(&mut self.generated, &other.generated);
         add(&mut self.filled, &other.filled);
-        add(&mut self.stored_in_order, &other.stored_in_order);
         add(&mut self.inherits, &other.inherits);
-    }
-
-    /// The orders the rows of `schema.name` are stored in (see
-    /// [`Catalog::stored_in_order`]), each as its columns.
-    pub fn stored_orders(&self, schema: Option<&str>, name: &str) -> Vec<&[String]> {
-        self.stored_in_order
-            .iter()
-            .filter(|o| o.schema.as_deref() == schema && o.table == name)
-            .map(|o| o.columns.as_slice())
-            .collect()
     }
 
     /// `schema.name` and every table whose rows it shares: its parents and

@@ -121,9 +121,16 @@ pub enum NotReadable {
     Hidden(crate::access::Hidden),
     /// Their rules cannot be checked: the catalogue has not been read.
     Unchecked,
-    /// Their rules cannot be checked: the database could not plan the
-    /// statement (its error), so the indexes it reads through are unknown.
-    Unplanned(String),
+}
+
+/// What a click runs as (see [`SqlRuntime::reading`]).
+pub struct Reading {
+    /// The group it runs as; `None` for the target's own reading.
+    pub group: Option<String>,
+    /// The account it runs with.
+    pub executor: Arc<dyn crate::sql::backend::Executor>,
+    /// The order its rows are shown in.
+    pub order: crate::sql::execute::RowOrder,
 }
 
 impl NotReadable {
@@ -132,7 +139,6 @@ impl NotReadable {
         match self {
             NotReadable::Hidden(hidden) => hidden.rule(),
             NotReadable::Unchecked => "catalogue_unread",
-            NotReadable::Unplanned(_) => "plan_unread",
         }
     }
 
@@ -140,7 +146,7 @@ impl NotReadable {
     pub fn group(&self) -> Option<&str> {
         match self {
             NotReadable::Hidden(hidden) => hidden.group(),
-            NotReadable::Unchecked | NotReadable::Unplanned(_) => None,
+            NotReadable::Unchecked => None,
         }
     }
 }
@@ -152,11 +158,6 @@ impl std::fmt::Display for NotReadable {
             NotReadable::Hidden(hidden) => hidden.fmt(f),
             NotReadable::Unchecked => f.write_str(
                 "the target's catalogue has not been read, so the rules cannot be checked",
-            ),
-            NotReadable::Unplanned(error) => write!(
-                f,
-                "the database could not plan it, so the indexes it reads through cannot be \
-                 checked: {error}"
             ),
         }
     }
@@ -329,9 +330,10 @@ impl SqlRuntime {
         Arc::clone(&self.readers.seen.read().expect("never poisoned"))
     }
 
-    /// The reading a click of someone in `groups` runs `valid` under, and
-    /// the account it runs as: the first of their groups that hides
-    /// nothing it reads, judged against the catalogue as last read.
+    /// The reading a click of someone in `groups` runs `valid` under: the
+    /// first of their groups that hides nothing it reads, judged against
+    /// the catalogue as last read, the account it runs as, and the order
+    /// its rows are shown in.
     ///
     /// # Errors
     /// What is hidden from them, or that it cannot be checked yet.
@@ -339,11 +341,12 @@ impl SqlRuntime {
         &self,
         groups: &[String],
         valid: &crate::sql::validate::Validated,
-    ) -> Result<(Option<String>, Arc<dyn crate::sql::backend::Executor>), NotReadable> {
+    ) -> Result<Reading, NotReadable> {
         let access = self.readers.rules.access(groups);
+        let (seen, derived) = (self.seen(), self.derived());
         let standing = match self.known_catalog() {
             Some(_) => access
-                .judge(&valid.reach, &self.seen(), &self.derived())
+                .judge(&valid.reach, &seen, &derived)
                 .map_err(NotReadable::Hidden)?,
             // Unread, only a reading that hides nothing can be granted.
             None => access
@@ -359,48 +362,22 @@ impl SqlRuntime {
                 })
                 .ok_or(NotReadable::Unchecked)?,
         };
+        let order = match standing {
+            crate::access::Standing::Group(g) if g.sorts(&valid.reach, &seen, &derived) => {
+                crate::sql::execute::RowOrder::ByValues
+            }
+            _ => crate::sql::execute::RowOrder::AsReturned,
+        };
         let group = standing.group().map(str::to_owned);
         let executor = group
             .as_deref()
             .and_then(|g| self.readers.accounts.iter().find(|(name, _)| name == g))
             .map_or_else(|| Arc::clone(&self.executor), |(_, e)| Arc::clone(e));
-        Ok((group, executor))
-    }
-
-    /// [`SqlRuntime::reading`], then, for a group that hides anything, the
-    /// indexes the database would read the statement through, on the
-    /// account it runs as: an index over a hidden column would order the
-    /// rows by it. A plan that cannot be read is not vouched for.
-    ///
-    /// # Errors
-    /// What is hidden from them, or that it cannot be checked yet.
-    pub async fn reading_checked(
-        &self,
-        groups: &[String],
-        valid: &crate::sql::validate::Validated,
-    ) -> Result<(Option<String>, Arc<dyn crate::sql::backend::Executor>), NotReadable> {
-        let (group, executor) = self.reading(groups, valid)?;
-        let Some(rules) = group.as_deref().and_then(|g| self.readers.rules.group(g)) else {
-            return Ok((group, executor));
-        };
-        if rules.hidden.is_empty() {
-            return Ok((group, executor));
-        }
-        let (seen, derived) = (self.seen(), self.derived());
-        match executor.indexes_read(valid, self.limits.timeout).await {
-            Ok(indexes) => match indexes
-                .iter()
-                .find_map(|i| rules.hides_order(i, &seen, &derived))
-            {
-                Some(hidden) => Err(NotReadable::Hidden(hidden)),
-                None => Ok((group, executor)),
-            },
-            // Unread, the order cannot be vouched for: not run.
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot read the indexes a statement is read through");
-                Err(NotReadable::Unplanned(e.to_string()))
-            }
-        }
+        Ok(Reading {
+            group,
+            executor,
+            order,
+        })
     }
 
     /// This runtime as it builds prompts for someone in `groups`: its

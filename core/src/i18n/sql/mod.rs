@@ -67,6 +67,17 @@ pub(crate) fn exec_error(lang: Lang, error: &crate::sql::backend::ExecError) -> 
              remplacez cette colonne par ses intervalles, unnest(colonne), ou par ses bornes, \
              lower(colonne) et upper(colonne)"
             .to_owned(),
+        (Lang::En, E::CutUnordered(cap)) => format!(
+            "nothing is shown: the result has more than {cap} rows and is not ordered by columns \
+             that tell them apart, so which rows were kept could follow a column you may not \
+             read; order it by the table's key (ORDER BY id), or narrow it"
+        ),
+        (Lang::Fr, E::CutUnordered(cap)) => format!(
+            "rien n'est affiché : le résultat a plus de {cap} lignes et n'est pas trié par des \
+             colonnes qui les distinguent, donc les lignes gardées pourraient suivre une colonne \
+             que vous ne pouvez pas lire ; triez-le par la clé de la table (ORDER BY id), ou \
+             restreignez-le"
+        ),
     }
 }
 

@@ -130,16 +130,6 @@ pub struct Outcome {
     pub duration: Duration,
 }
 
-/// An index a plan reads a table through ([`Executor::indexes_read`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IndexRead {
-    pub index: String,
-    /// As the catalogue names it: `None` in the default schema.
-    pub schema: Option<String>,
-    pub table: String,
-    pub columns: Vec<String>,
-}
-
 /// The database's estimate for a query, from EXPLAIN.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Plan {
@@ -179,6 +169,17 @@ pub enum ExecError {
          its ranges, unnest(column), or its bounds, lower(column) and upper(column)"
     )]
     UnreadableColumn,
+    /// The result had more rows than the cap, and its statement does not
+    /// order them by values that tell them apart, while it reads a column
+    /// its reader may not: which rows were kept would follow the order the
+    /// database read them in, which may follow that column. Nothing is
+    /// shown.
+    #[error(
+        "the result has more than {0} rows and is not ordered by columns that tell them apart, \
+         so which rows were kept could follow a column you may not read: order it by the \
+         table's key, or narrow it"
+    )]
+    CutUnordered(u64),
 }
 
 /// Why a query's plan weighs more than one query may take of the database
@@ -410,7 +411,8 @@ impl ExecError {
             | ExecError::TempSpace(_)
             | ExecError::Memory(_)
             | ExecError::TooHeavy(_)
-            | ExecError::UnreadableColumn => false,
+            | ExecError::UnreadableColumn
+            | ExecError::CutUnordered(_) => false,
         }
     }
 }
@@ -458,23 +460,6 @@ pub trait Executor: Send + Sync {
     /// # Errors
     /// [`ExecError`] when the account's rights cannot be read.
     async fn privileges(&self, schemas: &[String]) -> Result<Vec<String>, ExecError>;
-
-    /// The indexes the database would read `query` through, each with its
-    /// table and columns: a result's order may follow an index (a scan of
-    /// `users` through its index on `email` returns the ids in the order of
-    /// the e-mails), so an index over a column someone may not read tells
-    /// them that column's order. None where the database cannot tell.
-    ///
-    /// # Errors
-    /// [`ExecError`] when the plan cannot be read.
-    async fn indexes_read(
-        &self,
-        query: &Validated,
-        timeout: Duration,
-    ) -> Result<Vec<IndexRead>, ExecError> {
-        let _ = (query, timeout);
-        Ok(Vec::new())
-    }
 
     /// What the database administrator should bound and has not, as advice
     /// for the logs and `pstral check` (PostgreSQL's `temp_file_limit`).

@@ -229,7 +229,6 @@ impl Executor for OracleExecutor {
             let mut catalog = CatalogBuilder::default();
             let mut views = Vec::new();
             let mut generated = Vec::new();
-            let mut organized = Vec::new();
             for owner in &owners {
                 // The account's own tables are left unqualified.
                 let schema = (!own).then(|| owner.clone());
@@ -304,32 +303,10 @@ impl Executor for OracleExecutor {
                         expression: expression.unwrap_or_default(),
                     });
                 }
-                // An index-organized table is stored in its primary key's
-                // order.
-                let iots = conn
-                    .query_as::<String>(
-                        "SELECT table_name FROM all_tables WHERE owner = :1 AND iot_type = 'IOT'",
-                        &[owner],
-                    )
-                    .map_err(classify)?;
-                for row in iots {
-                    organized.push((schema.clone(), row.map_err(classify)?));
-                }
             }
             let mut catalog = catalog.finish();
             catalog.views = views;
             catalog.generated = generated;
-            catalog.stored_in_order = organized
-                .into_iter()
-                .filter_map(|(schema, name)| {
-                    let table = catalog.table(schema.as_deref(), &name)?;
-                    Some(crate::sql::schema::StoredOrder {
-                        schema,
-                        table: name,
-                        columns: table.primary_key.clone(),
-                    })
-                })
-                .collect();
             Ok(catalog)
         })
         .await
@@ -391,73 +368,6 @@ impl Executor for OracleExecutor {
                 reasons.push(format!("the account has {granted} write grants on tables"));
             }
             Ok(reasons)
-        })
-        .await
-    }
-
-    /// `EXPLAIN PLAN`'s index operations (B-tree, bitmap, domain), each
-    /// index with its table and columns from `ALL_IND_COLUMNS`. An index of the account's
-    /// own schema is given both qualified and not, as the catalogue names
-    /// its tables either way depending on `allowed_schemas`.
-    async fn indexes_read(
-        &self,
-        query: &Validated,
-        timeout: Duration,
-    ) -> Result<Vec<super::IndexRead>, ExecError> {
-        self.with_plan(query, timeout, |conn, id| {
-            let own = conn
-                .query_row_as::<String>(
-                    "SELECT SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA') FROM dual",
-                    &[],
-                )
-                .map_err(classify)?;
-            let indexes = conn
-                .query_as::<(String, String)>(
-                    "SELECT DISTINCT object_owner, object_name FROM plan_table \
-                     WHERE statement_id = :1 AND object_type LIKE 'INDEX%'",
-                    &[&id],
-                )
-                .map_err(classify)?;
-            let mut read = Vec::new();
-            for row in indexes {
-                let (owner, index) = row.map_err(classify)?;
-                let columns = conn
-                    .query_as::<(String, String)>(
-                        "SELECT table_name, column_name FROM all_ind_columns \
-                         WHERE index_owner = :1 AND index_name = :2 ORDER BY column_position",
-                        &[&owner, &index],
-                    )
-                    .map_err(classify)?;
-                let mut table = String::new();
-                let mut names = Vec::new();
-                for column in columns {
-                    let (t, c) = column.map_err(classify)?;
-                    table = t;
-                    // A function-based index's key is a hidden virtual
-                    // column (`SYS_NC…`), followed as a generated column to
-                    // what it reads.
-                    names.push(c);
-                }
-                if table.is_empty() {
-                    return Err(ExecError::Database(format!(
-                        "the plan reads an index that cannot be found: {owner}.{index}"
-                    )));
-                }
-                let schemas = if owner == own {
-                    vec![None, Some(owner.clone())]
-                } else {
-                    vec![Some(owner.clone())]
-                };
-                for schema in schemas {
-                    read.push(super::IndexRead {
-                        index: index.clone(),
-                        schema,
-                        table: table.clone(),
-                        columns: names.clone(),
-                    });
-                }
-            }
-            Ok(read)
         })
         .await
     }

@@ -194,48 +194,6 @@ async fn plan_of(
         })
 }
 
-/// Every `Index Name` of a plan node and the nodes under it, once each.
-fn index_names(node: &serde_json::Value, names: &mut Vec<String>, depth: usize) {
-    // serde_json has bounded the plan's depth already; this bounds the walk.
-    if depth > 256 {
-        return;
-    }
-    if let Some(name) = node["Index Name"].as_str()
-        && !names.iter().any(|n| n == name)
-    {
-        names.push(name.to_owned());
-    }
-    if let Some(children) = node["Plans"].as_array() {
-        for child in children {
-            index_names(child, names, depth + 1);
-        }
-    }
-}
-
-/// Indexes (`i`, named `ic`) with their table's schema and name and their
-/// columns in order (an empty name for an expression): the start of a
-/// query that says which indexes.
-macro_rules! indexes_with_columns {
-    () => {
-        "SELECT n.nspname::text, t.relname::text, \
-                array(SELECT coalesce(a.attname::text, '') \
-                      FROM unnest(i.indkey) WITH ORDINALITY k(attnum, ord) \
-                      LEFT JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum \
-                      WHERE k.ord <= i.indnkeyatts ORDER BY k.ord) \
-         FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid \
-         JOIN pg_class t ON t.oid = i.indrelid JOIN pg_namespace n ON n.oid = t.relnamespace"
-    };
-}
-
-/// How closely the rows' physical order must follow a column's values
-/// (PostgreSQL's `pg_stats.correlation`, -1 to 1) for a read of the table
-/// to count as reading that column's order.
-const STORED_ORDER_CORRELATION: f32 = 0.9;
-/// A column of this many distinct values or fewer is left out: PostgreSQL
-/// breaks ties by position, so a few values placed at random show a high
-/// correlation that says nothing of order.
-const FEW_VALUES: f32 = 20.0;
-
 mod cells;
 mod foresight;
 mod measured;
@@ -349,30 +307,6 @@ impl Executor for PostgresExecutor {
         .fetch_all(&self.pool)
         .await
         .map_err(database)?;
-        // A table CLUSTERed on an index is stored in that index's order
-        // (until its rows change): a scan returns them so.
-        let clustered: Vec<(String, String, Vec<String>)> = sqlx::query_as(concat!(
-            indexes_with_columns!(),
-            " WHERE i.indisclustered AND n.nspname = ANY($1)"
-        ))
-        .bind(&schemas)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(database)?;
-        // A column the rows' physical order follows (the planner's
-        // correlation, from the last ANALYZE): a table CLUSTERed once, or
-        // loaded in that order, returns its rows so with no marker left.
-        let correlated: Vec<(String, String, String)> = sqlx::query_as(
-            "SELECT schemaname::text, tablename::text, attname::text FROM pg_stats \
-             WHERE schemaname = ANY($1) AND abs(correlation) >= $2 \
-               AND (n_distinct < 0 OR n_distinct > $3)",
-        )
-        .bind(&schemas)
-        .bind(STORED_ORDER_CORRELATION)
-        .bind(FEW_VALUES)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(database)?;
         // Inheritance and partitions: a parent reads its children's rows.
         let inherits: Vec<(String, String, String, String)> = sqlx::query_as(
             "SELECT cn.nspname::text, c.relname::text, pn.nspname::text, p.relname::text \
@@ -421,62 +355,7 @@ impl Executor for PostgresExecutor {
                 },
             )
             .collect();
-        catalog.stored_in_order = clustered
-            .into_iter()
-            .chain(correlated.into_iter().map(|(s, t, c)| (s, t, vec![c])))
-            .map(|(schema, table, columns)| crate::sql::schema::StoredOrder {
-                schema: shown(schema),
-                table,
-                columns,
-            })
-            .collect();
         Ok(catalog)
-    }
-
-    /// The plan's `Index Name`s (index scans, index-only scans, bitmap
-    /// index scans), each with its table and columns from `pg_index`.
-    async fn indexes_read(
-        &self,
-        query: &Validated,
-        timeout: Duration,
-    ) -> Result<Vec<super::IndexRead>, ExecError> {
-        let mut conn = self.connection().await?;
-        let read = async {
-            let mut tx = self.read_only(&mut conn, timeout).await?;
-            let plan = plan_of(&mut tx, query, timeout).await?;
-            let mut names = Vec::new();
-            index_names(&plan[0]["Plan"], &mut names, 0);
-            let mut read = Vec::new();
-            for index in names {
-                // By name in every schema, not only those on the search
-                // path: an index of another allowed schema is judged too,
-                // and one found nowhere is not vouched for.
-                let found: Vec<(String, String, Vec<String>)> =
-                    sqlx::query_as(concat!(indexes_with_columns!(), " WHERE ic.relname = $1"))
-                        .bind(&index)
-                        .fetch_all(&mut *tx)
-                        .await
-                        .map_err(database)?;
-                if found.is_empty() {
-                    return Err(ExecError::Database(format!(
-                        "the plan reads an index that cannot be found: {index}"
-                    )));
-                }
-                for (schema, table, columns) in found {
-                    read.push(super::IndexRead {
-                        index: index.clone(),
-                        schema: (schema != "public").then_some(schema),
-                        table,
-                        columns,
-                    });
-                }
-            }
-            let _ = tx.rollback().await;
-            Ok::<_, ExecError>(read)
-        }
-        .await;
-        Self::give_back_unless_late(conn, &read).await;
-        read
     }
 
     async fn explain(&self, query: &Validated, timeout: Duration) -> Result<Plan, ExecError> {

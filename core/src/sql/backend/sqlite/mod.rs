@@ -413,8 +413,7 @@ impl Executor for SqliteExecutor {
 
     async fn catalog(&self, _schemas: &[String]) -> Result<crate::sql::schema::Catalog, ExecError> {
         use crate::sql::schema::{
-            Catalog, CatalogColumn, CatalogTable, ForeignKey, GeneratedColumn, StoredOrder,
-            TableName,
+            Catalog, CatalogColumn, CatalogTable, ForeignKey, GeneratedColumn, TableName,
         };
         let names: Vec<(String, Option<String>, String)> = sqlx::query_as(
             "SELECT name, sql, type FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' ORDER BY name",
@@ -423,19 +422,17 @@ impl Executor for SqliteExecutor {
         .await
         .map_err(database)?;
         // What kind each table is: a virtual table or the shadow table of
-        // one is filled by its module from other data; a WITHOUT ROWID
-        // table (`wr`) is stored in its primary key's order.
-        let kinds: Vec<(String, String, i64)> =
-            sqlx::query_as("SELECT name, type, wr FROM pragma_table_list WHERE schema = 'main'")
+        // one is filled by its module from other data.
+        let kinds: Vec<(String, String)> =
+            sqlx::query_as("SELECT name, type FROM pragma_table_list WHERE schema = 'main'")
                 .fetch_all(&self.pool)
                 .await
                 .map_err(database)?;
-        let kind_of = |name: &str| kinds.iter().find(|(n, _, _)| n == name);
+        let kind_of = |name: &str| kinds.iter().find(|(n, _)| n == name);
         let mut tables = Vec::new();
         let mut views = Vec::new();
         let mut generated = Vec::new();
         let mut filled = Vec::new();
-        let mut stored_in_order = Vec::new();
         for (name, ddl, kind) in names {
             let view = kind == "view";
             let (table_comment, column_comments) = ddl_comments(ddl.as_deref().unwrap_or_default());
@@ -487,33 +484,13 @@ impl Executor for SqliteExecutor {
                     });
                 }
             }
-            let mut key: Vec<&(i64, String, String, i64, i64, i64)> =
-                columns.iter().filter(|c| c.5 > 0).collect();
-            key.sort_by_key(|c| c.5);
-            let in_key_order = || StoredOrder {
-                schema: None,
-                table: name.clone(),
-                columns: key.iter().map(|c| c.1.clone()).collect(),
-            };
-            match kind_of(&name) {
-                Some((_, kind, _)) if kind == "virtual" || kind == "shadow" => {
-                    filled.push(TableName {
-                        schema: None,
-                        name: name.clone(),
-                    });
-                }
-                // A rowid table whose INTEGER PRIMARY KEY is its rowid is
-                // stored in that column's order, as a WITHOUT ROWID table
-                // is in its key's.
-                Some((_, _, wr)) if *wr == 1 => stored_in_order.push(in_key_order()),
-                Some((_, kind, _))
-                    if kind == "table"
-                        && key.len() == 1
-                        && key[0].2.eq_ignore_ascii_case("INTEGER") =>
-                {
-                    stored_in_order.push(in_key_order());
-                }
-                _ => {}
+            if let Some((_, kind)) = kind_of(&name)
+                && (kind == "virtual" || kind == "shadow")
+            {
+                filled.push(TableName {
+                    schema: None,
+                    name: name.clone(),
+                });
             }
             let fks: Vec<(i64, i64, String, String, Option<String>)> = sqlx::query_as(
                 sqlx::AssertSqlSafe(format!(
@@ -565,7 +542,6 @@ impl Executor for SqliteExecutor {
             views,
             generated,
             filled,
-            stored_in_order,
             inherits: Vec::new(),
         })
     }
@@ -624,75 +600,6 @@ impl Executor for SqliteExecutor {
     async fn privileges(&self, _schemas: &[String]) -> Result<Vec<String>, ExecError> {
         // Opened read-only: SQLite itself refuses every write.
         Ok(Vec::new())
-    }
-
-    /// `EXPLAIN QUERY PLAN`, which prepares the statement without running
-    /// it, on the read-only pool: each `… USING [COVERING] INDEX name` with
-    /// the index's table and columns.
-    async fn indexes_read(
-        &self,
-        query: &Validated,
-        timeout: Duration,
-    ) -> Result<Vec<super::IndexRead>, ExecError> {
-        let plan = async {
-            let rows: Vec<(i64, i64, i64, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                "EXPLAIN QUERY PLAN {}",
-                query.text
-            )))
-            .fetch_all(&self.pool)
-            .await
-            .map_err(database)?;
-            let mut read = Vec::new();
-            for (_, _, _, detail) in rows {
-                let Some((_, rest)) = detail.split_once(" INDEX ") else {
-                    continue;
-                };
-                let index = rest
-                    .split_whitespace()
-                    .next()
-                    .unwrap_or_default()
-                    .to_owned();
-                // An automatic index (`AUTOMATIC COVERING INDEX (x=?)`) is
-                // built for the statement over the columns of its join
-                // condition, which the statement reads and is judged on.
-                if index.starts_with('(')
-                    || read.iter().any(|r: &super::IndexRead| r.index == index)
-                {
-                    continue;
-                }
-                let table: Option<String> = sqlx::query_scalar(
-                    "SELECT tbl_name FROM sqlite_master WHERE type = 'index' AND name = ?1",
-                )
-                .bind(&index)
-                .fetch_optional(&self.pool)
-                .await
-                .map_err(database)?;
-                // One found nowhere is not vouched for.
-                let Some(table) = table else {
-                    return Err(ExecError::Database(format!(
-                        "the plan reads an index that cannot be found: {index}"
-                    )));
-                };
-                let columns: Vec<Option<String>> =
-                    sqlx::query_scalar("SELECT name FROM pragma_index_info(?1)")
-                        .bind(&index)
-                        .fetch_all(&self.pool)
-                        .await
-                        .map_err(database)?;
-                read.push(super::IndexRead {
-                    index,
-                    schema: None,
-                    table,
-                    // An index on an expression names no column: `None`,
-                    // kept as an empty name that no rule allows.
-                    columns: columns.into_iter().map(Option::unwrap_or_default).collect(),
-                });
-            }
-            Ok(read)
-        };
-        tokio::time::timeout(timeout, plan)
-            .await
-            .map_err(|_| ExecError::Timeout(timeout))?
     }
 
     async fn explain(&self, query: &Validated, timeout: Duration) -> Result<Plan, ExecError> {

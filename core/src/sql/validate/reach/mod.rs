@@ -78,6 +78,11 @@ pub enum Unordered {
     /// A function the checks do not know (allowed by the operator), which
     /// may depend on the order it is given rows in.
     Unknown(String),
+    /// An `ORDER BY` of the result that may leave rows tied, which then
+    /// come in the order they were read in. Not noted by the walk: the
+    /// judge of a statement's own result adds it, from [`Reach::order`]
+    /// (a view's or a subquery's order is not its result's).
+    Ties,
 }
 
 /// How the rows of a statement's result are ordered.
@@ -119,6 +124,7 @@ impl fmt::Display for Unordered {
             Unordered::Unknown(name) => {
                 write!(f, "the function {name}, which the checks do not know")
             }
+            Unordered::Ties => f.write_str("an ORDER BY that may leave rows tied"),
         }
     }
 }
@@ -701,6 +707,9 @@ mod tests {
         for t in &mut catalog.tables {
             if ["clients", "staff", "CLIENTS", "STAFF"].contains(&t.name.as_str()) {
                 t.primary_key = vec![dialect.fold_unquoted("id")];
+                for c in &mut t.columns {
+                    c.nullable = c.name != t.primary_key[0];
+                }
             }
         }
         match validate_in(sql, &policy, Some(&catalog)) {

@@ -115,7 +115,18 @@ impl Walker<'_> {
             return None;
         }
         let table = catalog.table(schema, &reached.name)?;
-        if table.primary_key.is_empty() {
+        // A key tells rows apart only without NULLs: SQLite lets a primary
+        // key other than an INTEGER one (the rowid) hold several.
+        let never_null = |key: &String| {
+            table.columns.iter().any(|c| {
+                &c.name == key
+                    && (!c.nullable
+                        || (self.dialect() == Dialect::Sqlite
+                            && table.primary_key.len() == 1
+                            && c.type_name.eq_ignore_ascii_case("INTEGER")))
+            })
+        };
+        if table.primary_key.is_empty() || !table.primary_key.iter().all(never_null) {
             return None;
         }
         Some(Key {
@@ -469,12 +480,11 @@ impl Visitor for Bare<'_, '_> {
     fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
         if self.encloses(expr) {
             self.inside += 1;
-        } else if self.inside == 0 {
-            if matches!(expr, Expr::Identifier(_) | Expr::CompoundIdentifier(_))
-                && !self.grouped(expr)
-            {
-                self.bare.push(expr.to_string());
-            }
+        } else if self.inside == 0
+            && matches!(expr, Expr::Identifier(_) | Expr::CompoundIdentifier(_))
+            && !self.grouped(expr)
+        {
+            self.bare.push(expr.to_string());
         }
         ControlFlow::Continue(())
     }
