@@ -50,11 +50,16 @@ fn catalog(dialect: Dialect) -> Catalog {
             .map(|c| CatalogColumn {
                 name: fold(c),
                 type_name: "TEXT".to_owned(),
-                nullable: true,
+                // A primary key holds no NULL.
+                nullable: *c != "id",
                 comment: None,
             })
             .collect(),
-        primary_key: vec![fold("id")],
+        primary_key: if columns.contains(&"id") {
+            vec![fold("id")]
+        } else {
+            Vec::new()
+        },
         foreign_keys: Vec::new(),
     };
     Catalog {
@@ -616,15 +621,15 @@ async fn on_postgresql_each_group_reads_through_its_own_account_row_level_securi
     );
 
     // sales' account reads staff through its only index, on the salary
-    // (sequential scans are off for it): the names would come out in the
-    // order of the salaries, which sales may not read.
-    let ordered = rows_for(&runtime, &["sales"], "SELECT nom FROM staff")
+    // (sequential scans are off for it): the names come out in the order
+    // of the salaries, which sales may not read, so they are shown to
+    // sales by name; north may read the salary.
+    let names = rows_for(&runtime, &["sales"], "SELECT nom FROM staff")
         .await
-        .unwrap_err();
-    assert!(
-        ordered.contains("through the index staff_by_salary over staff.salary"),
-        "{ordered}"
-    );
+        .unwrap();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!((names.len(), &names), (3, &sorted));
     assert_eq!(
         rows_for(&runtime, &["north"], "SELECT nom FROM staff")
             .await
@@ -928,8 +933,8 @@ async fn what_postgresql_computes_or_orders_from_a_hidden_column_is_judged_as_th
              CLUSTER staffing USING staffing_by_pay; \
              ALTER TABLE staffing SET WITHOUT CLUSTER; \
              GRANT SELECT ON staffing TO \"{reader}\", \"{sales}\", \"{north}\"; \
-             CREATE TABLE fresh AS SELECT g AS id, 'f' || (500 - g) AS nom, (g * 37) % 500 AS salary \
-                 FROM generate_series(1, 400) g ORDER BY (g * 37) % 500; \
+             CREATE TABLE fresh AS SELECT g AS id, 'f' || (500 - g) AS nom, (g * 37) % 41 AS salary \
+                 FROM generate_series(1, 40) g ORDER BY (g * 37) % 41; \
              GRANT SELECT ON fresh TO \"{reader}\", \"{sales}\", \"{north}\";",
             reader = accounts.roles[0],
             sales = accounts.roles[1],
@@ -1007,7 +1012,7 @@ async fn what_postgresql_computes_or_orders_from_a_hidden_column_is_judged_as_th
         .unwrap();
     let mut sorted = names.clone();
     sorted.sort();
-    assert_eq!((names.len(), &names), (400, &sorted));
+    assert_eq!((names.len(), &names), (40, &sorted));
     assert_eq!(
         rows_for(&runtime, &["sales"], "SELECT count(*) FROM staffing")
             .await

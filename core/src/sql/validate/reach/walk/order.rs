@@ -11,7 +11,8 @@
 //!   value it takes);
 //! - every expression of the SELECT's `GROUP BY`: one row per group; or
 //! - every column of the primary key of the one table the SELECT reads
-//!   (one that no other table shares rows with, by inheritance).
+//!   (one without children: a parent's key does not tell its rows from
+//!   its children's).
 //!
 //! Names are compared as the database folds them; an item is found by its
 //! position (`ORDER BY 2`), its alias or its expression. Anything else
@@ -41,10 +42,19 @@ pub(super) struct Rows {
     /// Its `GROUP BY`, folded; empty when it has none or groups by sets
     /// (`ROLLUP`, `CUBE`, `GROUPING SETS` make rows of equal keys).
     group_by: Vec<Expr>,
-    /// It groups by sets, or has no `GROUP BY` but an aggregate: its rows
-    /// are not told apart by its `GROUP BY` (one row with an aggregate
-    /// alone, which the walk does not count on).
+    /// It groups: by its `GROUP BY`, or by sets, or into one row (an
+    /// aggregate without `GROUP BY`).
     grouped: bool,
+    /// It groups by sets (`ROLLUP`, `CUBE`, `GROUPING SETS`).
+    sets: bool,
+}
+
+impl Rows {
+    /// An aggregate without `GROUP BY` makes one row at most, which
+    /// nothing can put in another order.
+    fn single(&self) -> bool {
+        self.grouped && !self.sets && self.group_by.is_empty()
+    }
 }
 
 struct Key {
@@ -88,6 +98,7 @@ impl Walker<'_> {
         Rows {
             key: self.single_table_key(select),
             grouped: sets || !group_by.is_empty(),
+            sets,
             group_by: if sets { Vec::new() } else { group_by },
         }
     }
@@ -111,7 +122,13 @@ impl Walker<'_> {
         let reached = self.reach.relations().get(at)?;
         let catalog = self.catalog?;
         let schema = reached.schema.as_deref();
-        if catalog.family(schema, &reached.name).len() != 1 {
+        // A table read with its children (inheritance, partitions) reads
+        // rows its own key does not tell apart from theirs.
+        let this = crate::sql::schema::TableName {
+            schema: reached.schema.clone(),
+            name: reached.name.clone(),
+        };
+        if catalog.inherits.iter().any(|link| link.parent == this) {
             return None;
         }
         let table = catalog.table(schema, &reached.name)?;
@@ -200,6 +217,9 @@ impl Walker<'_> {
         let Some(rows) = self.rows().filter(|_| own) else {
             return false;
         };
+        if rows.single() {
+            return true;
+        }
         if rows.grouped {
             !rows.group_by.is_empty() && covers(&order, rows.group_by.iter())
         } else {
@@ -227,7 +247,9 @@ impl Walker<'_> {
         {
             self.reach.follows_order(Unordered::DistinctOn);
         }
+        let single = own && self.rows().is_some_and(Rows::single);
         let order = match (order_by.is_empty(), ordered) {
+            _ if single => ResultOrder::Whole,
             (true, _) => ResultOrder::AsRead,
             (false, true) => ResultOrder::Whole,
             (false, false) => ResultOrder::Partly,
