@@ -358,7 +358,7 @@ fn the_order_rows_are_read_in_counts_only_where_a_table_read_has_a_hidden_column
             "SELECT nom, region FROM clients ORDER BY region, nom",
             false,
         ),
-        ("SELECT count(*) FROM clients", true),
+        ("SELECT count(*) FROM clients", false),
         ("SELECT amount FROM contracts LIMIT 5", false),
         ("SELECT amount FROM contracts", false),
     ] {
