@@ -312,7 +312,7 @@ pub(crate) async fn sql_run(
         judged,
         runner,
         settings.sql.limits,
-        RowOrder::AsReturned,
+        (RowOrder::AsReturned, false),
         chart,
     )
     .await;
@@ -348,6 +348,7 @@ async fn sql_run_as(
             group,
             executor,
             order,
+            withhold_errors,
         } = match runtime.reading(&groups, judged.statement()) {
             Ok(reading) => reading,
             Err(not) => {
@@ -373,7 +374,7 @@ async fn sql_run_as(
             judged,
             Ok(executor.as_ref()),
             runtime.limits,
-            order,
+            (order, withhold_errors),
             chart,
         )
         .await
@@ -398,7 +399,7 @@ async fn run_to_stdout(
     judged: pstral_core::sql::execute::Judged,
     runner: Result<&dyn pstral_core::sql::backend::Executor, pstral_core::sql::backend::ExecError>,
     limits: pstral_core::sql::backend::Limits,
-    order: RowOrder,
+    (order, withhold_errors): (RowOrder, bool),
     chart: Option<ChartFile>,
 ) -> anyhow::Result<ExitCode> {
     let audit = Audit::new(store.clone());
@@ -407,6 +408,7 @@ async fn run_to_stdout(
         actor: Actor::cli(),
         place: None,
         order,
+        withhold_errors,
         about,
     };
     let approved = execution

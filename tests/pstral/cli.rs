@@ -1461,6 +1461,37 @@ fn groups_are_managed_and_a_statement_is_judged_as_a_user_would_click_it() {
     );
     assert_eq!(ran.status.code(), Some(0), "{}", stderr(&ran));
     assert_eq!(stdout(&ran).lines().count(), 3, "{}", stdout(&ran));
+    // A table with a column ana may not read: its rows are shown sorted by
+    // their values (the order the database reads them in may follow that
+    // column), and a database error is withheld from her, as it may quote
+    // the first row read; the audit keeps it.
+    let names = sql_as("ana", "run", "SELECT company FROM clients");
+    assert_eq!(names.status.code(), Some(0), "{}", stderr(&names));
+    let names: Vec<String> = stdout(&names).lines().skip(1).map(str::to_owned).collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert!(names.len() > 10 && names == sorted, "{names:?}");
+    let limited = sql_as("ana", "run", "SELECT company FROM clients LIMIT 3");
+    assert_eq!(limited.status.code(), Some(1));
+    assert!(
+        stderr(&limited).contains("would follow the order rows are read in"),
+        "{}",
+        stderr(&limited)
+    );
+    let failed = sql_as(
+        "ana",
+        "run",
+        "SELECT abs(-9223372036854775807 - id - 1) FROM clients",
+    );
+    assert_eq!(failed.status.code(), Some(1));
+    assert!(
+        stderr(&failed).contains("its message is not shown")
+            && !stderr(&failed).contains("overflow"),
+        "{}",
+        stderr(&failed)
+    );
+    let results = ok(&["audit", "list", "--kind", "execute_result", "--json"]);
+    assert!(results.contains("integer overflow"), "{results}");
     let not_offered = sql_as(
         "ana",
         "offer",

@@ -361,10 +361,16 @@ impl Group {
     /// tell every row apart, so the order they come in may follow that
     /// column.
     pub fn sorts(&self, reach: &Reach, catalog: &Catalog, derived: &Derived) -> bool {
-        reach.order() != ResultOrder::Whole
-            && Judged { catalog, derived }
-                .hidden_in(self, reach.relations(), 0)
-                .is_some()
+        reach.order() != ResultOrder::Whole && self.hides_in(reach, catalog, derived)
+    }
+
+    /// Whether `reach` reads a table (views followed) with a column this
+    /// group may not read: the order the database reads its rows in may
+    /// follow that column, and so may which row a database error quotes.
+    pub fn hides_in(&self, reach: &Reach, catalog: &Catalog, derived: &Derived) -> bool {
+        Judged { catalog, derived }
+            .hidden_in(self, reach.relations(), 0)
+            .is_some()
     }
 }
 

@@ -12,8 +12,7 @@ impl Access<'_> {
     /// `catalog` as a prompt may show it to this person: without the
     /// columns none of their groups may read (a table left with none goes
     /// whole), the values of those columns, the keys that name them, and
-    /// the views that read what is hidden (or cannot be followed), and the
-    /// tables stored in the order of a hidden key.
+    /// and the views that read what is hidden (or cannot be followed).
     pub fn catalog_for(&self, catalog: &Catalog, derived: &Derived) -> Catalog {
         if !self.restricted() {
             return catalog.clone();

@@ -20,7 +20,7 @@ use crate::i18n::Text;
 use crate::identity::{Permission, User};
 use crate::sql::Charts;
 use crate::sql::backend::{ExecError, Outcome};
-use crate::sql::execute::{Execution, judge};
+use crate::sql::execute::{Execution, RowOrder, judge};
 use crate::sql::render::{CsvSink, Preview, Tee, XlsxSink, preview_with_table};
 use crate::sql_target::{NotReadable, Reading, SqlRuntime};
 use pstral_chat::ChartWish;
@@ -193,17 +193,21 @@ impl Bot {
         let Reading {
             group,
             executor,
-            order,
+            mut order,
+            mut withhold_errors,
         } = match sql.reading(&groups, judged.statement()) {
             Ok(reading) => reading,
             Err(not) => return Err(self.refuse_reading(to, user, stored, &not).await),
         };
         // Who reads the place may read the rows too, or they go to the
         // clicker alone.
+        // Whoever reads the place sees the rows, and any error, as the one
+        // most restricted among them may.
         let redirected = if sql.results_private_in(to.place) || !sql.readers.restrict() {
             None
         } else {
-            self.audience_may_not_read(to, sql, judged.statement(), group.as_deref())
+            let seen = (&mut order, &mut withhold_errors);
+            self.audience_may_not_read(to, sql, judged.statement(), group.as_deref(), seen)
                 .await
         };
         let private = sql.results_private_in(to.place) || redirected.is_some();
@@ -219,6 +223,7 @@ impl Bot {
             actor: actor_of(user, to.actor),
             place: Some(to.place.clone()),
             order,
+            withhold_errors,
             about,
         };
         let approved = execution
@@ -390,13 +395,16 @@ impl Bot {
     /// `Some(why)`, `why` being what is hidden from one of them (or that
     /// they read through another account, whose grants or row-level
     /// security may keep other rows), or `None` when the platform cannot
-    /// tell who reads it; `None` when all of them may.
+    /// tell who reads it; `None` when all of them may. `order` becomes
+    /// [`RowOrder::ByValues`] when one of them may see the rows only so,
+    /// and errors are withheld when they are from one of them.
     async fn audience_may_not_read(
         &self,
         to: &Listeners<'_>,
         sql: &SqlRuntime,
         valid: &crate::sql::validate::Validated,
         group: Option<&str>,
+        (order, withhold_errors): (&mut RowOrder, &mut bool),
     ) -> Option<Option<crate::access::Hidden>> {
         let account_of = |g: Option<&str>| sql.readers.has_account(g).then(|| g.map(str::to_owned));
         let rows_read_by = account_of(group);
@@ -404,7 +412,14 @@ impl Bot {
             return Some(None);
         };
         for groups in people {
-            match sql.reading(&groups, valid) {
+            let reading = sql.reading(&groups, valid);
+            if let Ok(theirs) = &reading {
+                if theirs.order == RowOrder::ByValues {
+                    *order = RowOrder::ByValues;
+                }
+                *withhold_errors |= theirs.withhold_errors;
+            }
+            match reading {
                 Ok(theirs) if account_of(theirs.group.as_deref()) == rows_read_by => {}
                 Ok(theirs) => {
                     return Some(Some(crate::access::Hidden::Account {

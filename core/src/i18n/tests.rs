@@ -211,6 +211,7 @@ fn why_a_query_is_too_heavy_or_failed_is_said_in_both_languages_with_its_figures
         ExecError::Memory(512 * 1024 * 1024),
         ExecError::UnreadableColumn,
         ExecError::CutUnordered(731),
+        ExecError::Withheld,
     ]);
     for error in errors {
         let text = |lang| Text::ExecFailed { error: &error }.render(lang);

@@ -56,6 +56,11 @@ pub struct Execution<'a> {
     pub place: Option<Place>,
     /// The order its rows are shown in.
     pub order: RowOrder,
+    /// Its reader may not read a column of a table it reads: a database
+    /// error, which may quote the first row the database read (and so tell
+    /// the order rows are read in), is withheld from them
+    /// ([`ExecError::Withheld`]); the audit keeps it whole.
+    pub withhold_errors: bool,
     /// Fields recorded with both the request and the result (the statement's
     /// id, its target, how it was asked for…): a JSON object.
     pub about: Value,
@@ -203,6 +208,12 @@ impl Approved<'_> {
         }
         let event = self.execution.event(EventKind::ExecuteResult, payload);
         let recorded = self.execution.audit.append(event).await.map(drop);
+        let outcome = match outcome {
+            Err(ExecError::Database(_)) if self.execution.withhold_errors => {
+                Err(ExecError::Withheld)
+            }
+            other => other,
+        };
         Executed { outcome, recorded }
     }
 }
@@ -212,12 +223,16 @@ impl Approved<'_> {
 /// run's row cap and result bytes, as any sink's is.
 pub struct SortedRows<'s> {
     sink: &'s mut dyn RowSink,
+    /// Held too: a result not shown gives its sink nothing, not even a
+    /// header.
+    columns: Vec<Column>,
     rows: Vec<Vec<Cell>>,
 }
 
 impl RowSink for SortedRows<'_> {
     fn columns(&mut self, columns: &[Column]) -> Result<(), ExecError> {
-        self.sink.columns(columns)
+        self.columns = columns.to_vec();
+        Ok(())
     }
 
     fn row(&mut self, row: &[Cell]) -> Result<(), ExecError> {
@@ -231,6 +246,7 @@ impl<'s> SortedRows<'s> {
     pub fn new(sink: &'s mut dyn RowSink) -> Self {
         Self {
             sink,
+            columns: Vec::new(),
             rows: Vec::new(),
         }
     }
@@ -246,6 +262,7 @@ impl<'s> SortedRows<'s> {
         }
         self.rows
             .sort_by(|a, b| a.iter().map(cell_key).cmp(b.iter().map(cell_key)));
+        self.sink.columns(&self.columns)?;
         for row in &self.rows {
             self.sink.row(row)?;
         }

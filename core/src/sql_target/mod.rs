@@ -131,6 +131,9 @@ pub struct Reading {
     pub executor: Arc<dyn crate::sql::backend::Executor>,
     /// The order its rows are shown in.
     pub order: crate::sql::execute::RowOrder,
+    /// Whether a database error is withheld from its reader (see
+    /// [`crate::sql::execute::Execution::withhold_errors`]).
+    pub withhold_errors: bool,
 }
 
 impl NotReadable {
@@ -362,11 +365,16 @@ impl SqlRuntime {
                 })
                 .ok_or(NotReadable::Unchecked)?,
         };
-        let order = match standing {
-            crate::access::Standing::Group(g) if g.sorts(&valid.reach, &seen, &derived) => {
-                crate::sql::execute::RowOrder::ByValues
-            }
-            _ => crate::sql::execute::RowOrder::AsReturned,
+        let (order, withhold_errors) = match standing {
+            crate::access::Standing::Group(g) if g.hides_in(&valid.reach, &seen, &derived) => (
+                if g.sorts(&valid.reach, &seen, &derived) {
+                    crate::sql::execute::RowOrder::ByValues
+                } else {
+                    crate::sql::execute::RowOrder::AsReturned
+                },
+                true,
+            ),
+            _ => (crate::sql::execute::RowOrder::AsReturned, false),
         };
         let group = standing.group().map(str::to_owned);
         let executor = group
@@ -377,6 +385,7 @@ impl SqlRuntime {
             group,
             executor,
             order,
+            withhold_errors,
         })
     }
 

@@ -67,17 +67,25 @@ pub(crate) fn exec_error(lang: Lang, error: &crate::sql::backend::ExecError) -> 
              remplacez cette colonne par ses intervalles, unnest(colonne), ou par ses bornes, \
              lower(colonne) et upper(colonne)"
             .to_owned(),
-        (Lang::En, E::CutUnordered(cap)) => format!(
-            "nothing is shown: the result has more than {cap} rows and is not ordered by columns \
-             that tell them apart, so which rows were kept could follow a column you may not \
-             read; order it by the table's key (ORDER BY id), or narrow it"
+        (Lang::En, E::CutUnordered(rows)) => format!(
+            "nothing is shown: the result was cut at its limit after {rows} rows and is not \
+             ordered by columns that tell them apart, so which rows were kept could follow a \
+             column you may not read; order it by the table's key (ORDER BY id), or narrow it"
         ),
-        (Lang::Fr, E::CutUnordered(cap)) => format!(
-            "rien n'est affiché : le résultat a plus de {cap} lignes et n'est pas trié par des \
-             colonnes qui les distinguent, donc les lignes gardées pourraient suivre une colonne \
-             que vous ne pouvez pas lire ; triez-le par la clé de la table (ORDER BY id), ou \
-             restreignez-le"
+        (Lang::Fr, E::CutUnordered(rows)) => format!(
+            "rien n'est affiché : le résultat a été coupé à sa limite après {rows} lignes et \
+             n'est pas trié par des colonnes qui les distinguent, donc les lignes gardées \
+             pourraient suivre une colonne que vous ne pouvez pas lire ; triez-le par la clé de \
+             la table (ORDER BY id), ou restreignez-le"
         ),
+        (Lang::En, E::Withheld) => "the database could not run it; its message is not shown to \
+             you, as it may quote a row in the order the database reads them, which may follow a \
+             column you may not read (an admin can read it in the audit)"
+            .to_owned(),
+        (Lang::Fr, E::Withheld) => "la base n'a pas pu l'exécuter ; son message ne vous est pas \
+             montré, car il peut citer une ligne dans l'ordre où la base les lit, qui peut suivre \
+             une colonne que vous ne pouvez pas lire (un admin peut le lire dans le journal d'audit)"
+            .to_owned(),
     }
 }
 

@@ -175,11 +175,20 @@ pub enum ExecError {
     /// database read them in, which may follow that column. Nothing is
     /// shown.
     #[error(
-        "the result has more than {0} rows and is not ordered by columns that tell them apart, \
-         so which rows were kept could follow a column you may not read: order it by the \
-         table's key, or narrow it"
+        "the result was cut at a cap after {0} rows and is not ordered by columns that tell \
+         them apart, so which rows were kept could follow a column you may not read: order it \
+         by the table's key, or narrow it"
     )]
     CutUnordered(u64),
+    /// The database refused or failed the statement, and its message is
+    /// withheld: its reader may not read a column of a table it reads, and
+    /// the message may quote the first row the database read, which tells
+    /// the order rows are read in (see `Execution::withhold_errors`).
+    #[error(
+        "the database could not run it; its message is not shown, as it may quote a row in the \
+         order the database reads them (an admin can read it in the audit)"
+    )]
+    Withheld,
 }
 
 /// Why a query's plan weighs more than one query may take of the database
@@ -412,7 +421,8 @@ impl ExecError {
             | ExecError::Memory(_)
             | ExecError::TooHeavy(_)
             | ExecError::UnreadableColumn
-            | ExecError::CutUnordered(_) => false,
+            | ExecError::CutUnordered(_)
+            | ExecError::Withheld => false,
         }
     }
 }

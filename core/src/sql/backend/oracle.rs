@@ -256,7 +256,8 @@ impl Executor for OracleExecutor {
                          LEFT JOIN all_constraints rk ON rk.owner = k.r_owner AND rk.constraint_name = k.r_constraint_name \
                          LEFT JOIN all_cons_columns rkc ON rkc.owner = rk.owner AND rkc.constraint_name = rk.constraint_name \
                               AND rkc.position = kc.position \
-                         WHERE k.owner = :1 AND k.constraint_type IN ('P', 'R')",
+                         WHERE k.owner = :1 AND (k.constraint_type = 'R' \
+                           OR (k.constraint_type = 'P' AND k.status = 'ENABLED' AND k.validated = 'VALIDATED'))",
                         &[owner],
                     )
                     .map_err(classify)?;

@@ -814,6 +814,36 @@ mod tests {
             "SELECT c.region, max(c.nom) FROM clients c GROUP BY region"
         ));
         assert!(follows(lite, "SELECT group_concat(nom) FROM clients"));
+        // Found by a review: SQLite takes the first row of a scalar
+        // subquery; ordered by a column not grouped; DISTINCT ordered by a
+        // key it does not keep.
+        assert!(follows(lite, "SELECT (SELECT nom FROM staff)"));
+        assert!(!follows(
+            lite,
+            "SELECT (SELECT nom FROM staff ORDER BY id LIMIT 1)"
+        ));
+        assert!(follows(
+            lite,
+            "SELECT region FROM clients GROUP BY region ORDER BY nom, region"
+        ));
+        assert!(follows(
+            lite,
+            "SELECT DISTINCT region FROM clients ORDER BY id LIMIT 2"
+        ));
+        // An aliased table's own name qualifies the outer query's; an
+        // unnamed item may be named like the key; an aggregate of a
+        // subquery may be the outer query's.
+        for sql in [
+            "SELECT (SELECT s.nom FROM staff s ORDER BY staff.id LIMIT 1) FROM staff",
+            "SELECT nom, (SELECT 0 AS id) FROM clients ORDER BY id LIMIT 5",
+            "SELECT (SELECT s.nom FROM staff s WHERE max(c.id) > 0 LIMIT 1) FROM clients c",
+        ] {
+            assert!(follows(pg, sql), "{sql}");
+        }
+        assert!(!follows(
+            pg,
+            "SELECT (SELECT s.nom FROM staff s ORDER BY s.id LIMIT 1) FROM staff"
+        ));
         // Oracle's ROWNUM and ROWID are a row's place.
         let ora = Dialect::Oracle;
         assert!(follows(ora, "SELECT nom FROM clients WHERE ROWNUM <= 5"));

@@ -402,7 +402,11 @@ impl Walker<'_> {
                 self.note(|w| w.subquery_tested());
                 self.walk_query(subquery)
             }
-            Expr::Subquery(subquery) => self.walk_query(subquery),
+            Expr::Subquery(subquery) => {
+                self.walk_query(subquery)?;
+                self.order_of_scalar_subquery();
+                Ok(())
+            }
             Expr::GroupingSets(sets) | Expr::Cube(sets) | Expr::Rollup(sets) => {
                 for set in sets {
                     self.walk_exprs(set)?;

@@ -21,9 +21,9 @@
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentClause, FunctionArguments,
-    GroupByExpr, Ident, OrderByExpr, Select, SelectItem, SetExpr, TableFactor, Value, Visit,
-    Visitor, WindowFrameUnits, WindowType, visit_expressions_mut,
+    Distinct, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentClause,
+    FunctionArguments, GroupByExpr, Ident, OrderByExpr, Select, SelectItem, SetExpr, TableFactor,
+    Value, Visit, Visitor, WindowFrameUnits, WindowType, visit_expressions_mut,
 };
 
 use crate::sql::Dialect;
@@ -43,7 +43,8 @@ pub(super) struct Rows {
     /// (`ROLLUP`, `CUBE`, `GROUPING SETS` make rows of equal keys).
     group_by: Vec<Expr>,
     /// It groups: by its `GROUP BY`, or by sets, or into one row (an
-    /// aggregate without `GROUP BY`).
+    /// aggregate without `GROUP BY`, marked when the walk meets the call:
+    /// see [`Walker::order_of_call`]).
     grouped: bool,
     /// It groups by sets (`ROLLUP`, `CUBE`, `GROUPING SETS`).
     sets: bool,
@@ -57,9 +58,14 @@ impl Rows {
     }
 }
 
+/// The primary key of the one table a SELECT reads, and the names that
+/// qualify its columns there.
 struct Key {
     qualifiers: Vec<Vec<String>>,
     columns: Vec<String>,
+    /// SQLite keeps names as declared and compares them ignoring ASCII
+    /// case.
+    ignore_case: bool,
 }
 
 impl Walker<'_> {
@@ -109,9 +115,15 @@ impl Walker<'_> {
         let [from] = select.from.as_slice() else {
             return None;
         };
-        if !from.joins.is_empty()
-            || !matches!(&from.relation, TableFactor::Table { args: None, .. })
-        {
+        let TableFactor::Table {
+            args: None, alias, ..
+        } = &from.relation
+        else {
+            return None;
+        };
+        // Columns renamed by the alias (`clients AS c(x, y)`) are not the
+        // key's names.
+        if !from.joins.is_empty() || alias.as_ref().is_some_and(|a| !a.columns.is_empty()) {
             return None;
         }
         let scope = self.scopes.last()?;
@@ -146,10 +158,26 @@ impl Walker<'_> {
         if table.primary_key.is_empty() || !table.primary_key.iter().all(never_null) {
             return None;
         }
+        // An aliased table is named by its alias alone: its own name then
+        // names an outer query's table (`… ORDER BY staff.id` in a subquery
+        // of `FROM staff`), whose key is a constant here.
+        let qualifiers = match alias {
+            Some(alias) => vec![vec![self.fold(&alias.name)]],
+            None => scope.relations.iter().map(|v| v.name.clone()).collect(),
+        };
         Some(Key {
-            qualifiers: scope.relations.iter().map(|v| v.name.clone()).collect(),
+            qualifiers,
             columns: table.primary_key.clone(),
+            ignore_case: self.dialect() == Dialect::Sqlite,
         })
+    }
+
+    /// Whether the innermost SELECT makes one row at most: an aggregate
+    /// without `GROUP BY`, in the statement's own query only (in a
+    /// subquery, an aggregate may be the outer query's: `WHERE max(c.id) >
+    /// 0` over the outer `c`).
+    fn single(&self) -> bool {
+        self.queries == 1 && self.rows().is_some_and(Rows::single)
     }
 
     /// The innermost SELECT's rows, when a SELECT is open.
@@ -203,9 +231,19 @@ impl Walker<'_> {
                             .and_then(|n| items.get(n)),
                         _ => None,
                     },
-                    Expr::Identifier(name) => items
-                        .iter()
-                        .find(|(_, output)| output.as_deref() == Some(name.value.as_str())),
+                    Expr::Identifier(name) => {
+                        let found = items
+                            .iter()
+                            .find(|(_, output)| output.as_deref() == Some(name.value.as_str()));
+                        // An item without a name of its own is named by the
+                        // database (`(SELECT 0 AS id)` is `id` to
+                        // PostgreSQL), and a name alone in `ORDER BY` is an
+                        // item's before a column's: it may be that item.
+                        if found.is_none() && items.iter().any(|(_, output)| output.is_none()) {
+                            return Expr::Value(Value::Null.into());
+                        }
+                        found
+                    }
                     _ => None,
                 };
                 found.map_or(expr, |(e, _)| e.clone())
@@ -217,7 +255,12 @@ impl Walker<'_> {
         let Some(rows) = self.rows().filter(|_| own) else {
             return false;
         };
-        if rows.single() {
+        // `DISTINCT` keeps one row of each set of equal ones, and SQLite
+        // orders it by whichever it kept: only its list tells them apart.
+        if list.is_some_and(|s| matches!(s.distinct, Some(Distinct::Distinct))) {
+            return false;
+        }
+        if self.single() {
             return true;
         }
         if rows.grouped {
@@ -241,13 +284,13 @@ impl Walker<'_> {
         if kept && !ordered {
             self.reach.follows_order(Unordered::Limit);
         }
-        if own
-            && !ordered
-            && list.is_some_and(|s| matches!(s.distinct, Some(sqlparser::ast::Distinct::On(_))))
-        {
+        if own && !ordered && list.is_some_and(|s| matches!(s.distinct, Some(Distinct::On(_)))) {
             self.reach.follows_order(Unordered::DistinctOn);
         }
-        let single = own && self.rows().is_some_and(Rows::single);
+        if own && let Some(select) = list {
+            self.bare_in_order(select, order_by);
+        }
+        let single = own && self.single();
         let order = match (order_by.is_empty(), ordered) {
             _ if single => ResultOrder::Whole,
             (true, _) => ResultOrder::AsRead,
@@ -260,9 +303,18 @@ impl Walker<'_> {
         }
     }
 
+    /// A subquery read as one value, just walked: SQLite takes the first of
+    /// its rows without a word (the others refuse more than one), which
+    /// follows the order they are read in unless its order is whole.
+    pub(super) fn order_of_scalar_subquery(&mut self) {
+        if self.dialect() == Dialect::Sqlite && self.last_order != ResultOrder::Whole {
+            self.reach.follows_order(Unordered::Limit);
+        }
+    }
+
     /// A SELECT of a set operation, with no `ORDER BY` of its own.
     pub(super) fn order_of_operand(&mut self, select: &Select) {
-        if matches!(select.distinct, Some(sqlparser::ast::Distinct::On(_))) {
+        if matches!(select.distinct, Some(Distinct::On(_))) {
             self.reach.follows_order(Unordered::DistinctOn);
         }
     }
@@ -407,6 +459,34 @@ impl Walker<'_> {
         }
     }
 
+    /// SQLite orders a grouped SELECT by a column neither grouped nor
+    /// aggregated as it is in any one row of its group: its `ORDER BY` is
+    /// held to the list's rule (an item's name or position is the item's).
+    fn bare_in_order(&mut self, select: &Select, order_by: &[OrderByExpr]) {
+        if self.dialect() != Dialect::Sqlite || !self.rows().is_some_and(|r| r.grouped) {
+            return;
+        }
+        let group_by: Vec<Expr> = self.rows().map(|r| r.group_by.clone()).unwrap_or_default();
+        let named = |name: &str| {
+            select.projection.iter().any(|item| match item {
+                SelectItem::ExprWithAlias { alias, .. } => self.fold(alias) == name,
+                _ => false,
+            })
+        };
+        let mut bare = Vec::new();
+        for o in order_by {
+            let expr = self.folded(&o.expr);
+            match &expr {
+                Expr::Value(_) => {}
+                Expr::Identifier(i) if named(&i.value) => {}
+                _ => self.bare_in(&expr, &group_by, &mut bare),
+            }
+        }
+        for name in bare {
+            self.reach.follows_order(Unordered::BareColumn(name));
+        }
+    }
+
     /// The names in `expr` (folded) neither inside an aggregate nor part of
     /// an expression of `group_by`. A subquery's names count too: one may
     /// name a column of this SELECT's rows, and any other refuses more,
@@ -435,15 +515,22 @@ impl Key {
     /// Whether `order` names every column of the key, alone or qualified
     /// by its table.
     fn held_by(&self, order: &[Expr]) -> bool {
+        let same = |a: &str, b: &str| {
+            if self.ignore_case {
+                a.eq_ignore_ascii_case(b)
+            } else {
+                a == b
+            }
+        };
         self.columns.iter().all(|column| {
             order.iter().any(|e| match e {
-                Expr::Identifier(i) => &i.value == column,
+                Expr::Identifier(i) => same(&i.value, column),
                 Expr::CompoundIdentifier(parts) => match parts.split_last() {
                     Some((last, qualifier)) => {
-                        &last.value == column
+                        same(&last.value, column)
                             && self.qualifiers.iter().any(|q| {
                                 q.len() == qualifier.len()
-                                    && q.iter().zip(qualifier).all(|(a, b)| *a == b.value)
+                                    && q.iter().zip(qualifier).all(|(a, b)| same(a, &b.value))
                             })
                     }
                     None => false,
