@@ -820,6 +820,14 @@ mod tests {
         assert!(follows(lite, "SELECT (SELECT nom FROM staff)"));
         assert!(!follows(
             lite,
+            "SELECT k.id, (SELECT c.nom FROM clients c WHERE c.id = k.client_id) FROM contracts k"
+        ));
+        assert!(follows(
+            lite,
+            "SELECT k.id, (SELECT c.nom FROM clients c WHERE c.id = c.id) FROM contracts k"
+        ));
+        assert!(!follows(
+            lite,
             "SELECT (SELECT nom FROM staff ORDER BY id LIMIT 1)"
         ));
         assert!(follows(

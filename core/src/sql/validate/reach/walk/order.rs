@@ -21,7 +21,7 @@
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    Distinct, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentClause,
+    BinaryOperator, Distinct, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentClause,
     FunctionArguments, GroupByExpr, Ident, OrderByExpr, Select, SelectItem, SetExpr, TableFactor,
     Value, Visit, Visitor, WindowFrameUnits, WindowType, visit_expressions_mut,
 };
@@ -263,6 +263,14 @@ impl Walker<'_> {
         if self.single() {
             return true;
         }
+        // A key equal to values from outside the SELECT keeps one row at
+        // most (`WHERE c.id = k.client_id` in a subquery).
+        if !rows.grouped
+            && let (Some(key), Some(select)) = (&rows.key, list)
+            && key.pinned_by(select.selection.as_ref().map(|w| self.folded(w)).as_ref())
+        {
+            return true;
+        }
         if rows.grouped {
             !rows.group_by.is_empty() && covers(&order, rows.group_by.iter())
         } else {
@@ -290,11 +298,10 @@ impl Walker<'_> {
         if own && let Some(select) = list {
             self.bare_in_order(select, order_by);
         }
-        let single = own && self.single();
+        // Ordered with nothing written, it keeps one row at most.
         let order = match (order_by.is_empty(), ordered) {
-            _ if single => ResultOrder::Whole,
-            (true, _) => ResultOrder::AsRead,
-            (false, true) => ResultOrder::Whole,
+            (_, true) => ResultOrder::Whole,
+            (true, false) => ResultOrder::AsRead,
             (false, false) => ResultOrder::Partly,
         };
         self.last_order = order;
@@ -515,6 +522,14 @@ impl Key {
     /// Whether `order` names every column of the key, alone or qualified
     /// by its table.
     fn held_by(&self, order: &[Expr]) -> bool {
+        self.columns
+            .iter()
+            .all(|column| order.iter().any(|e| self.held_by_one(e, column)))
+    }
+
+    /// Whether `e` names the key's `column`, alone or qualified by its
+    /// table.
+    fn held_by_one(&self, e: &Expr, column: &str) -> bool {
         let same = |a: &str, b: &str| {
             if self.ignore_case {
                 a.eq_ignore_ascii_case(b)
@@ -522,22 +537,20 @@ impl Key {
                 a == b
             }
         };
-        self.columns.iter().all(|column| {
-            order.iter().any(|e| match e {
-                Expr::Identifier(i) => same(&i.value, column),
-                Expr::CompoundIdentifier(parts) => match parts.split_last() {
-                    Some((last, qualifier)) => {
-                        same(&last.value, column)
-                            && self.qualifiers.iter().any(|q| {
-                                q.len() == qualifier.len()
-                                    && q.iter().zip(qualifier).all(|(a, b)| same(a, &b.value))
-                            })
-                    }
-                    None => false,
-                },
-                _ => false,
-            })
-        })
+        match e {
+            Expr::Identifier(i) => same(&i.value, column),
+            Expr::CompoundIdentifier(parts) => match parts.split_last() {
+                Some((last, qualifier)) => {
+                    same(&last.value, column)
+                        && self.qualifiers.iter().any(|q| {
+                            q.len() == qualifier.len()
+                                && q.iter().zip(qualifier).all(|(a, b)| same(a, &b.value))
+                        })
+                }
+                None => false,
+            },
+            _ => false,
+        }
     }
 }
 
@@ -603,6 +616,53 @@ impl Visitor for Bare<'_, '_> {
             self.inside -= 1;
         }
         ControlFlow::Continue(())
+    }
+}
+
+impl Key {
+    /// Whether `selection` (folded) holds, as one of its `AND`s, each
+    /// column of the key equal to a value written out or a column of
+    /// another relation, named by its qualifier: then at most one row is
+    /// kept.
+    fn pinned_by(&self, selection: Option<&Expr>) -> bool {
+        let mut equalities = Vec::new();
+        let mut pending: Vec<&Expr> = selection.into_iter().collect();
+        while let Some(e) = pending.pop() {
+            match e {
+                Expr::Nested(inner) => pending.push(inner),
+                Expr::BinaryOp {
+                    left,
+                    op: BinaryOperator::And,
+                    right,
+                } => {
+                    pending.push(left);
+                    pending.push(right);
+                }
+                Expr::BinaryOp {
+                    left,
+                    op: BinaryOperator::Eq,
+                    right,
+                } => {
+                    equalities.push((left.as_ref(), right.as_ref()));
+                    equalities.push((right.as_ref(), left.as_ref()));
+                }
+                _ => {}
+            }
+        }
+        let outside = |e: &Expr| match e {
+            Expr::Value(_) => true,
+            Expr::CompoundIdentifier(parts) => parts.split_last().is_some_and(|(_, q)| {
+                !self.qualifiers.iter().any(|mine| {
+                    mine.len() == q.len() && mine.iter().zip(q).all(|(a, b)| *a == b.value)
+                })
+            }),
+            _ => false,
+        };
+        self.columns.iter().all(|column| {
+            equalities
+                .iter()
+                .any(|(key, value)| outside(value) && self.held_by_one(key, column))
+        })
     }
 }
 
