@@ -365,16 +365,19 @@ impl SqlRuntime {
                 })
                 .ok_or(NotReadable::Unchecked)?,
         };
-        let (order, withhold_errors) = match standing {
-            crate::access::Standing::Group(g) if g.hides_in(&valid.reach, &seen, &derived) => (
-                if g.sorts(&valid.reach, &seen, &derived) {
-                    crate::sql::execute::RowOrder::ByValues
-                } else {
-                    crate::sql::execute::RowOrder::AsReturned
-                },
-                true,
-            ),
-            _ => (crate::sql::execute::RowOrder::AsReturned, false),
+        // `sorts` looks at the statement's order first: the catalogue is
+        // walked once, by one or the other.
+        let (sorted, withhold_errors) = match standing {
+            crate::access::Standing::Group(g) => {
+                let sorted = g.sorts(&valid.reach, &seen, &derived);
+                (sorted, sorted || g.hides_in(&valid.reach, &seen, &derived))
+            }
+            crate::access::Standing::Ungrouped => (false, false),
+        };
+        let order = if sorted {
+            crate::sql::execute::RowOrder::ByValues
+        } else {
+            crate::sql::execute::RowOrder::AsReturned
         };
         let group = standing.group().map(str::to_owned);
         let executor = group

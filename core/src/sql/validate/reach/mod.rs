@@ -826,6 +826,11 @@ mod tests {
             lite,
             "SELECT k.id, (SELECT c.nom FROM clients c WHERE c.id = c.id) FROM contracts k"
         ));
+        // SQLite's names ignore case: `C` is `c`, not another relation.
+        assert!(follows(
+            lite,
+            "SELECT k.id, (SELECT c.nom FROM clients c WHERE c.id = C.id) FROM contracts k"
+        ));
         assert!(!follows(
             lite,
             "SELECT (SELECT nom FROM staff ORDER BY id LIMIT 1)"

@@ -56,6 +56,16 @@ impl Rows {
     fn single(&self) -> bool {
         self.grouped && !self.sets && self.group_by.is_empty()
     }
+
+    /// Whether `order` (folded) tells these rows apart by what they are:
+    /// grouped, by every `GROUP BY` expression; else by the table's key.
+    fn told_apart_by(&self, order: &[Expr]) -> bool {
+        if self.grouped {
+            !self.group_by.is_empty() && covers(order, self.group_by.iter())
+        } else {
+            self.key.as_ref().is_some_and(|k| k.held_by(order))
+        }
+    }
 }
 
 /// The primary key of the one table a SELECT reads, and the names that
@@ -73,10 +83,7 @@ impl Walker<'_> {
     /// comparing expressions as the database would.
     pub(super) fn folded(&self, expr: &Expr) -> Expr {
         let mut expr = expr.clone();
-        let dialect = self.dialect();
-        let canon = |ident: &mut Ident| {
-            *ident = Ident::new(crate::sql::validate::syntax::fold(dialect, ident));
-        };
+        let canon = |ident: &mut Ident| *ident = Ident::new(self.fold(ident));
         let _ = visit_expressions_mut(&mut expr, |e| {
             match e {
                 Expr::Identifier(ident) => canon(ident),
@@ -271,11 +278,7 @@ impl Walker<'_> {
         {
             return true;
         }
-        if rows.grouped {
-            !rows.group_by.is_empty() && covers(&order, rows.group_by.iter())
-        } else {
-            rows.key.as_ref().is_some_and(|k| k.held_by(&order))
-        }
+        rows.told_apart_by(&order)
     }
 
     /// Notes what of a query's `ORDER BY`, `LIMIT`, `FETCH` and (when its
@@ -427,84 +430,71 @@ impl Walker<'_> {
             .chain(spec.order_by.iter().map(|o| &o.expr))
             .map(|e| self.folded(e))
             .collect();
-        let Some(rows) = self.rows() else {
-            return false;
-        };
-        if rows.grouped {
-            !rows.group_by.is_empty() && covers(&order, rows.group_by.iter())
-        } else {
-            rows.key.as_ref().is_some_and(|k| k.held_by(&order))
-        }
+        self.rows().is_some_and(|rows| rows.told_apart_by(&order))
     }
 
     /// SQLite takes a column neither grouped nor aggregated from any one
     /// row of its group: each such column of a grouped SELECT's list or
     /// `HAVING` follows the order rows are read in.
     pub(super) fn bare_columns(&mut self, select: &Select) {
-        if self.dialect() != Dialect::Sqlite || !self.rows().is_some_and(|r| r.grouped) {
-            return;
-        }
-        let group_by: Vec<Expr> = self.rows().map(|r| r.group_by.clone()).unwrap_or_default();
-        let mut bare = Vec::new();
+        let mut exprs: Vec<Expr> = Vec::new();
         for item in &select.projection {
             match item {
                 SelectItem::UnnamedExpr(e)
                 | SelectItem::ExprWithAlias { expr: e, .. }
-                | SelectItem::ExprWithAliases { expr: e, .. } => {
-                    self.bare_in(&self.folded(e), &group_by, &mut bare);
-                }
+                | SelectItem::ExprWithAliases { expr: e, .. } => exprs.push(self.folded(e)),
+                // Every column, grouped or not.
                 SelectItem::Wildcard(_) | SelectItem::QualifiedWildcard(..) => {
-                    bare.push("*".to_owned());
+                    exprs.push(Expr::Identifier(Ident::new("*")));
                 }
             }
         }
-        if let Some(having) = &select.having {
-            self.bare_in(&self.folded(having), &group_by, &mut bare);
-        }
-        for name in bare {
-            self.reach.follows_order(Unordered::BareColumn(name));
-        }
+        exprs.extend(select.having.as_ref().map(|h| self.folded(h)));
+        self.note_bare(&exprs);
     }
 
-    /// SQLite orders a grouped SELECT by a column neither grouped nor
-    /// aggregated as it is in any one row of its group: its `ORDER BY` is
-    /// held to the list's rule (an item's name or position is the item's).
+    /// The same for its `ORDER BY`, which SQLite orders by such a column as
+    /// it is in any one row of its group (an item's alias or position is
+    /// the item's, judged with the list).
     fn bare_in_order(&mut self, select: &Select, order_by: &[OrderByExpr]) {
-        if self.dialect() != Dialect::Sqlite || !self.rows().is_some_and(|r| r.grouped) {
-            return;
-        }
-        let group_by: Vec<Expr> = self.rows().map(|r| r.group_by.clone()).unwrap_or_default();
         let named = |name: &str| {
             select.projection.iter().any(|item| match item {
                 SelectItem::ExprWithAlias { alias, .. } => self.fold(alias) == name,
                 _ => false,
             })
         };
-        let mut bare = Vec::new();
-        for o in order_by {
-            let expr = self.folded(&o.expr);
-            match &expr {
-                Expr::Value(_) => {}
-                Expr::Identifier(i) if named(&i.value) => {}
-                _ => self.bare_in(&expr, &group_by, &mut bare),
-            }
-        }
-        for name in bare {
-            self.reach.follows_order(Unordered::BareColumn(name));
-        }
+        let exprs: Vec<Expr> = order_by
+            .iter()
+            .map(|o| self.folded(&o.expr))
+            .filter(|e| match e {
+                Expr::Value(_) => false,
+                Expr::Identifier(i) => !named(&i.value),
+                _ => true,
+            })
+            .collect();
+        self.note_bare(&exprs);
     }
 
-    /// The names in `expr` (folded) neither inside an aggregate nor part of
-    /// an expression of `group_by`. A subquery's names count too: one may
-    /// name a column of this SELECT's rows, and any other refuses more,
-    /// never less.
-    fn bare_in(&self, expr: &Expr, group_by: &[Expr], bare: &mut Vec<String>) {
-        let mut finder = Bare {
-            group_by,
-            inside: 0,
-            bare,
+    /// Notes each name of `exprs` (folded) that a grouped SQLite SELECT
+    /// takes from any one row of its group.
+    fn note_bare(&mut self, exprs: &[Expr]) {
+        let Some(rows) = self.rows() else {
+            return;
         };
-        let _ = expr.visit(&mut finder);
+        if self.dialect() != Dialect::Sqlite || !rows.grouped {
+            return;
+        }
+        let mut finder = Bare {
+            group_by: &rows.group_by,
+            inside: 0,
+            bare: Vec::new(),
+        };
+        for expr in exprs {
+            let _ = expr.visit(&mut finder);
+        }
+        for name in finder.bare {
+            self.reach.follows_order(Unordered::BareColumn(name));
+        }
     }
 
     /// The first SELECT of a set operation, whose list names its columns.
@@ -518,52 +508,16 @@ impl Walker<'_> {
     }
 }
 
-impl Key {
-    /// Whether `order` names every column of the key, alone or qualified
-    /// by its table.
-    fn held_by(&self, order: &[Expr]) -> bool {
-        self.columns
-            .iter()
-            .all(|column| order.iter().any(|e| self.held_by_one(e, column)))
-    }
-
-    /// Whether `e` names the key's `column`, alone or qualified by its
-    /// table.
-    fn held_by_one(&self, e: &Expr, column: &str) -> bool {
-        let same = |a: &str, b: &str| {
-            if self.ignore_case {
-                a.eq_ignore_ascii_case(b)
-            } else {
-                a == b
-            }
-        };
-        match e {
-            Expr::Identifier(i) => same(&i.value, column),
-            Expr::CompoundIdentifier(parts) => match parts.split_last() {
-                Some((last, qualifier)) => {
-                    same(&last.value, column)
-                        && self.qualifiers.iter().any(|q| {
-                            q.len() == qualifier.len()
-                                && q.iter().zip(qualifier).all(|(a, b)| same(a, &b.value))
-                        })
-                }
-                None => false,
-            },
-            _ => false,
-        }
-    }
-}
-
 /// Finds the names of an expression outside any aggregate and any grouped
 /// expression (see [`Walker::bare_columns`]).
-struct Bare<'g, 'b> {
+struct Bare<'g> {
     group_by: &'g [Expr],
     /// How many aggregates or grouped expressions the visit is inside.
     inside: usize,
-    bare: &'b mut Vec<String>,
+    bare: Vec<String>,
 }
 
-impl Bare<'_, '_> {
+impl Bare<'_> {
     fn encloses(&self, expr: &Expr) -> bool {
         self.group_by.contains(expr)
             || matches!(expr, Expr::Function(f)
@@ -596,7 +550,7 @@ impl Bare<'_, '_> {
     }
 }
 
-impl Visitor for Bare<'_, '_> {
+impl Visitor for Bare<'_> {
     type Break = ();
 
     fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
@@ -620,6 +574,42 @@ impl Visitor for Bare<'_, '_> {
 }
 
 impl Key {
+    /// Whether `order` names every column of the key, alone or qualified
+    /// by its table.
+    fn held_by(&self, order: &[Expr]) -> bool {
+        self.columns
+            .iter()
+            .all(|column| order.iter().any(|e| self.held_by_one(e, column)))
+    }
+
+    /// Whether `e` names the key's `column`, alone or qualified by its
+    /// table.
+    fn held_by_one(&self, e: &Expr, column: &str) -> bool {
+        match e {
+            Expr::Identifier(i) => self.same(&i.value, column),
+            Expr::CompoundIdentifier(parts) => parts
+                .split_last()
+                .is_some_and(|(last, q)| self.same(&last.value, column) && self.qualifies(q)),
+            _ => false,
+        }
+    }
+
+    /// Whether `qualifier` names the key's table.
+    fn qualifies(&self, qualifier: &[Ident]) -> bool {
+        self.qualifiers.iter().any(|q| {
+            q.len() == qualifier.len()
+                && q.iter().zip(qualifier).all(|(a, b)| self.same(a, &b.value))
+        })
+    }
+
+    fn same(&self, a: &str, b: &str) -> bool {
+        if self.ignore_case {
+            a.eq_ignore_ascii_case(b)
+        } else {
+            a == b
+        }
+    }
+
     /// Whether `selection` (folded) holds, as one of its `AND`s, each
     /// column of the key equal to a value written out or a column of
     /// another relation, named by its qualifier: then at most one row is
@@ -651,11 +641,9 @@ impl Key {
         }
         let outside = |e: &Expr| match e {
             Expr::Value(_) => true,
-            Expr::CompoundIdentifier(parts) => parts.split_last().is_some_and(|(_, q)| {
-                !self.qualifiers.iter().any(|mine| {
-                    mine.len() == q.len() && mine.iter().zip(q).all(|(a, b)| *a == b.value)
-                })
-            }),
+            Expr::CompoundIdentifier(parts) => {
+                parts.split_last().is_some_and(|(_, q)| !self.qualifies(q))
+            }
             _ => false,
         };
         self.columns.iter().all(|column| {
