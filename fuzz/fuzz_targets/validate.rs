@@ -15,6 +15,7 @@ fn catalog() -> Catalog {
         type_name: "TEXT".to_owned(),
         nullable: true,
         comment: None,
+        collation: None,
     };
     Catalog {
         tables: vec![CatalogTable {

@@ -53,6 +53,7 @@ fn catalog(dialect: Dialect) -> Catalog {
                 // A primary key holds no NULL.
                 nullable: *c != "id",
                 comment: None,
+                collation: None,
             })
             .collect(),
         primary_key: if columns.contains(&"id") {
@@ -62,8 +63,28 @@ fn catalog(dialect: Dialect) -> Catalog {
         },
         foreign_keys: Vec::new(),
     };
+    // ledger's columns are of each kind whose values may be equal and
+    // shown apart, or summed differently in another order.
+    let mut ledger = table("ledger", &["id", "nom", "salary", "amount", "rate", "code"]);
+    for column in &mut ledger.columns {
+        let (type_name, collation) = match (dialect, column.name.to_lowercase().as_str()) {
+            (Dialect::Postgres, "id") => ("integer", None),
+            (Dialect::Postgres, "amount") => ("numeric", None),
+            (Dialect::Postgres, "rate") => ("double precision", None),
+            (Dialect::Postgres, "code") => ("text", Some("und-ci")),
+            (Dialect::Sqlite, "id" | "amount") => ("INTEGER", None),
+            (Dialect::Sqlite, "rate") => ("REAL", None),
+            (Dialect::Sqlite, "code") => ("TEXT", Some("NOCASE")),
+            (Dialect::Oracle, "id" | "amount") => ("NUMBER", None),
+            (Dialect::Oracle, "rate") => ("BINARY_DOUBLE", None),
+            _ => ("TEXT", None),
+        };
+        column.type_name = type_name.to_owned();
+        column.collation = collation.map(str::to_owned);
+    }
     Catalog {
         tables: vec![
+            ledger,
             table("clients", &["id", "nom", "region", "iban"]),
             table("contracts", &["id", "client_id", "amount", "reference"]),
             table("staff", &["id", "nom", "salary"]),

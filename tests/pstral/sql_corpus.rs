@@ -491,6 +491,7 @@ fn catalog(dialect: Dialect) -> pstral_core::sql::schema::Catalog {
                 type_name: "TEXT".to_owned(),
                 nullable: true,
                 comment: None,
+                collation: None,
             })
             .collect(),
         primary_key: Vec::new(),

@@ -15,6 +15,7 @@ fn table(name: &str, columns: &[&str]) -> CatalogTable {
                 type_name: "TEXT".to_owned(),
                 nullable: true,
                 comment: None,
+                collation: None,
             })
             .collect(),
         primary_key: vec!["id".to_owned()],
@@ -387,6 +388,7 @@ fn a_generated_column_reads_what_its_expression_reads() {
             type_name: "TEXT".to_owned(),
             nullable: true,
             comment: None,
+            collation: None,
         });
     }
     let generated = |column: &str, expression: &str| crate::sql::schema::GeneratedColumn {

@@ -967,9 +967,9 @@ fn hidden_en(hidden: &crate::access::Hidden) -> String {
         } => format!(
             "Nothing was run: it reads a table with {what}, hidden from {group} (rule `{rule}`), \
              and {} depends on the order the database reads rows in, which may follow that \
-             column. Order by columns you may read that tell every row apart: the table's key \
-             (ORDER BY id), or every column shown.",
-            unordered_en(how)
+             column. {}",
+            unordered_en(how),
+            way_out_en(how)
         ),
     }
 }
@@ -989,6 +989,52 @@ fn unordered_en(how: &crate::sql::validate::Unordered) -> String {
         Unordered::Sample => "its sample of the table".to_owned(),
         Unordered::Unknown(name) => format!("the function {name}, which I do not know,"),
         Unordered::Ties => "the order of rows its ORDER BY leaves tied".to_owned(),
+        Unordered::Unequal(what) => format!(
+            "{what}, over values that may be equal yet shown apart (1.0 and 1.00, -0 and 0, \
+             texts compared ignoring case),"
+        ),
+        Unordered::Rounded(name) => format!(
+            "{name}, over values whose total depends on the order they are added in \
+             (floating point, or computed values that may overflow or round),"
+        ),
+    }
+}
+
+/// How to write a statement so that nothing depends on the order rows are
+/// read in.
+fn way_out_en(how: &crate::sql::validate::Unordered) -> &'static str {
+    use crate::sql::validate::Unordered;
+    match how {
+        Unordered::Unequal(_) => {
+            "Show such values as they are written (CAST(x AS text)) or at one scale \
+             (round(x, 2)), or compare texts as they are."
+        }
+        Unordered::Rounded(_) => {
+            "Add exact numbers: a column as stored (in PostgreSQL, any integer or numeric \
+             expression)."
+        }
+        _ => {
+            "Order by columns you may read that tell every row apart: the table's key \
+             (ORDER BY id), or every column shown."
+        }
+    }
+}
+
+fn way_out_fr(how: &crate::sql::validate::Unordered) -> &'static str {
+    use crate::sql::validate::Unordered;
+    match how {
+        Unordered::Unequal(_) => {
+            "Affichez ces valeurs telles qu'elles s'écrivent (CAST(x AS text)) ou à une seule \
+             échelle (round(x, 2)), ou comparez les textes tels qu'ils sont."
+        }
+        Unordered::Rounded(_) => {
+            "Additionnez des nombres exacts : une colonne telle que stockée (dans PostgreSQL, \
+             toute expression entière ou numeric)."
+        }
+        _ => {
+            "Triez par des colonnes que vous pouvez lire et qui distinguent chaque ligne : la \
+             clé de la table (ORDER BY id), ou toutes les colonnes affichées."
+        }
     }
 }
 
@@ -1008,6 +1054,14 @@ fn unordered_fr(how: &crate::sql::validate::Unordered) -> String {
         Unordered::Sample => "son échantillon de la table".to_owned(),
         Unordered::Unknown(name) => format!("la fonction {name}, que je ne connais pas,"),
         Unordered::Ties => "l'ordre des lignes que son ORDER BY laisse à égalité".to_owned(),
+        Unordered::Unequal(what) => format!(
+            "{what}, sur des valeurs qui peuvent être égales mais s'afficher autrement (1.0 et \
+             1.00, -0 et 0, textes comparés sans la casse),"
+        ),
+        Unordered::Rounded(name) => format!(
+            "{name}, sur des valeurs dont le total dépend de l'ordre où elles sont additionnées \
+             (virgule flottante, ou valeurs calculées qui peuvent déborder ou s'arrondir),"
+        ),
     }
 }
 
@@ -1061,9 +1115,9 @@ fn hidden_fr(hidden: &crate::access::Hidden) -> String {
         } => format!(
             "Rien n'a été exécuté : la requête lit une table où {what} est masqué pour {group} \
              (règle `{rule}`), et {} dépend de l'ordre dans lequel la base lit les lignes, qui peut \
-             suivre cette colonne. Triez par des colonnes que vous pouvez lire et qui distinguent \
-             chaque ligne : la clé de la table (ORDER BY id), ou toutes les colonnes affichées.",
-            unordered_fr(how)
+             suivre cette colonne. {}",
+            unordered_fr(how),
+            way_out_fr(how)
         ),
     }
 }

@@ -25,6 +25,11 @@ pub struct CatalogColumn {
     pub type_name: String,
     pub nullable: bool,
     pub comment: Option<String>,
+    /// The collation it compares by, when texts that differ may compare
+    /// equal under it (SQLite's NOCASE or RTRIM, a PostgreSQL collation
+    /// that is not deterministic): then which of two equal texts a
+    /// `DISTINCT` keeps follows the order rows are read in.
+    pub collation: Option<String>,
 }
 
 /// A foreign key: `columns` of this table refer to `table`.`ref_columns`.
@@ -684,6 +689,7 @@ mod tests {
             type_name: "NUMBER".into(),
             nullable: false,
             comment: None,
+            collation: None,
         };
         let mut builder = CatalogBuilder::default();
         for owner in ["SALES", "HR"] {
@@ -711,6 +717,7 @@ mod tests {
                     type_name: "TEXT".into(),
                     nullable: true,
                     comment: None,
+                    collation: None,
                 })
                 .collect(),
             primary_key: vec!["id".into()],

@@ -67,24 +67,20 @@ pub(crate) fn exec_error(lang: Lang, error: &crate::sql::backend::ExecError) -> 
              remplacez cette colonne par ses intervalles, unnest(colonne), ou par ses bornes, \
              lower(colonne) et upper(colonne)"
             .to_owned(),
-        (Lang::En, E::CutUnordered(rows)) => format!(
-            "nothing is shown: the result was cut at its limit after {rows} rows and is not \
-             ordered by columns that tell them apart, so which rows were kept could follow a \
-             column you may not read; order it by the table's key (ORDER BY id), or narrow it"
-        ),
-        (Lang::Fr, E::CutUnordered(rows)) => format!(
-            "rien n'est affiché : le résultat a été coupé à sa limite après {rows} lignes et \
-             n'est pas trié par des colonnes qui les distinguent, donc les lignes gardées \
-             pourraient suivre une colonne que vous ne pouvez pas lire ; triez-le par la clé de \
-             la table (ORDER BY id), ou restreignez-le"
-        ),
-        (Lang::En, E::Withheld) => "the database could not run it; its message is not shown to \
-             you, as it may quote a row in the order the database reads them, which may follow a \
-             column you may not read (an admin can read it in the audit)"
+        // A cut result and a database error say the same thing to such a
+        // reader: whether a failing row came before the cap or after it
+        // follows the order rows are read in.
+        (Lang::En, E::CutUnordered(_) | E::Withheld) => "nothing is shown: the database could \
+             not run it, or its result was cut at its limit without an ORDER BY that tells rows \
+             apart; either could follow the order the database reads rows in, which may follow a \
+             column you may not read (an admin can read which in the audit). Order it by the \
+             table's key (ORDER BY id), or narrow it"
             .to_owned(),
-        (Lang::Fr, E::Withheld) => "la base n'a pas pu l'exécuter ; son message ne vous est pas \
-             montré, car il peut citer une ligne dans l'ordre où la base les lit, qui peut suivre \
-             une colonne que vous ne pouvez pas lire (un admin peut le lire dans le journal d'audit)"
+        (Lang::Fr, E::CutUnordered(_) | E::Withheld) => "rien n'est affiché : la base n'a pas pu \
+             l'exécuter, ou son résultat a été coupé à sa limite sans ORDER BY qui distingue les \
+             lignes ; l'un comme l'autre pourrait suivre l'ordre où la base lit les lignes, qui \
+             peut suivre une colonne que vous ne pouvez pas lire (un admin peut lire lequel dans \
+             le journal d'audit). Triez-le par la clé de la table (ORDER BY id), ou restreignez-le"
             .to_owned(),
     }
 }

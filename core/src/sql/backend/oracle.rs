@@ -245,7 +245,7 @@ impl Executor for OracleExecutor {
                     .map_err(classify)?;
                 for row in rows {
                     let (table, column, data_type, nullable, comment, table_comment) = row.map_err(classify)?;
-                    let column = CatalogColumn { name: column, type_name: data_type, nullable: nullable == "Y", comment };
+                    let column = CatalogColumn { name: column, type_name: data_type, nullable: nullable == "Y", comment, collation: None };
                     catalog.column(schema.clone(), table, table_comment, column);
                 }
                 let keys = conn

@@ -81,6 +81,8 @@ pub(super) struct FunctionSpec {
     pub(super) searches_text: bool,
     /// An aggregate: it makes one value of a group's rows.
     pub(super) aggregate: bool,
+    /// How an aggregate combines its values (see [`Combines`]).
+    combines: Combines,
     /// Its result follows the order it is given rows in, unless an `ORDER
     /// BY` of its own tells them apart: it strings them together
     /// (`string_agg`), numbers them (`row_number`), reads a neighbour
@@ -229,6 +231,23 @@ const MATCH_PART: Growth = Growth::Split {
     working: REGEXP_WORKING,
 };
 
+/// How an aggregate combines the values it is given, which says what of
+/// them its result may show of the order they come in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Combines {
+    /// It counts them: nothing of what they are.
+    Counts,
+    /// It adds them (`sum`, `avg`, `stddev`): the same total in any order
+    /// only where their arithmetic is exact.
+    Adds,
+    /// It computes in floating point whatever they are (`corr`, `regr_*`):
+    /// rounded as they come.
+    Floats,
+    /// It compares, keeps or strings them (`min`, `mode`, `string_agg`):
+    /// of equal values shown apart, which one it shows follows their order.
+    Keeps,
+}
+
 /// A function known by `name` (lower case), allowed nowhere until a list
 /// below says where; a name added by the operator
 /// (`sql.allowed_functions`) and not listed is taken to double its input.
@@ -247,6 +266,7 @@ const fn f(name: &'static str) -> FunctionSpec {
         keeps_value: false,
         searches_text: false,
         aggregate: false,
+        combines: Combines::Keeps,
         follows_order: false,
         parses_structure: false,
         writes_as_text: false,
@@ -319,6 +339,24 @@ impl FunctionSpec {
             ..self
         }
     }
+    const fn counts(self) -> Self {
+        Self {
+            combines: Combines::Counts,
+            ..self
+        }
+    }
+    const fn adds(self) -> Self {
+        Self {
+            combines: Combines::Adds,
+            ..self
+        }
+    }
+    const fn floats(self) -> Self {
+        Self {
+            combines: Combines::Floats,
+            ..self
+        }
+    }
     const fn follows_order(self) -> Self {
         Self {
             follows_order: true,
@@ -378,9 +416,9 @@ const NEEDLE_AT_1: &[(usize, Role)] = &[(1, Role::Needle(PG))];
 /// functions too), `table` those in which it may stand in `FROM`.
 const FUNCTIONS: &[FunctionSpec] = &[
     // Aggregates.
-    f("count").aggregate().scalar(ALL).growth(BOUNDED),
-    f("sum").aggregate().scalar(ALL).growth(BOUNDED),
-    f("avg").aggregate().scalar(ALL).growth(BOUNDED),
+    f("count").counts().aggregate().scalar(ALL).growth(BOUNDED),
+    f("sum").adds().aggregate().scalar(ALL).growth(BOUNDED),
+    f("avg").adds().aggregate().scalar(ALL).growth(BOUNDED),
     f("min")
         .aggregate()
         .scalar(ALL)
@@ -391,28 +429,82 @@ const FUNCTIONS: &[FunctionSpec] = &[
         .scalar(ALL)
         .growth(AS_GIVEN)
         .keeps_value(),
-    f("total").aggregate().scalar(LITE).growth(BOUNDED),
-    f("stddev").aggregate().scalar(ORA | PG).growth(BOUNDED),
-    f("stddev_pop").aggregate().scalar(ORA | PG).growth(BOUNDED),
+    f("total").adds().aggregate().scalar(LITE).growth(BOUNDED),
+    f("stddev")
+        .adds()
+        .aggregate()
+        .scalar(ORA | PG)
+        .growth(BOUNDED),
+    f("stddev_pop")
+        .adds()
+        .aggregate()
+        .scalar(ORA | PG)
+        .growth(BOUNDED),
     f("stddev_samp")
+        .adds()
         .aggregate()
         .scalar(ORA | PG)
         .growth(BOUNDED),
-    f("variance").aggregate().scalar(ORA | PG).growth(BOUNDED),
-    f("var_pop").aggregate().scalar(ORA | PG).growth(BOUNDED),
-    f("var_samp").aggregate().scalar(ORA | PG).growth(BOUNDED),
-    f("covar_pop").aggregate().scalar(ORA | PG).growth(BOUNDED),
-    f("covar_samp").aggregate().scalar(ORA | PG).growth(BOUNDED),
-    f("corr").aggregate().scalar(ORA | PG).growth(BOUNDED),
-    f("regr_slope").aggregate().scalar(ORA | PG).growth(BOUNDED),
+    f("variance")
+        .adds()
+        .aggregate()
+        .scalar(ORA | PG)
+        .growth(BOUNDED),
+    f("var_pop")
+        .adds()
+        .aggregate()
+        .scalar(ORA | PG)
+        .growth(BOUNDED),
+    f("var_samp")
+        .adds()
+        .aggregate()
+        .scalar(ORA | PG)
+        .growth(BOUNDED),
+    f("covar_pop")
+        .floats()
+        .aggregate()
+        .scalar(ORA | PG)
+        .growth(BOUNDED),
+    f("covar_samp")
+        .floats()
+        .aggregate()
+        .scalar(ORA | PG)
+        .growth(BOUNDED),
+    f("corr")
+        .floats()
+        .aggregate()
+        .scalar(ORA | PG)
+        .growth(BOUNDED),
+    f("regr_slope")
+        .floats()
+        .aggregate()
+        .scalar(ORA | PG)
+        .growth(BOUNDED),
     f("regr_intercept")
+        .floats()
         .aggregate()
         .scalar(ORA | PG)
         .growth(BOUNDED),
-    f("regr_count").aggregate().scalar(ORA | PG).growth(BOUNDED),
-    f("regr_r2").aggregate().scalar(ORA | PG).growth(BOUNDED),
-    f("regr_avgx").aggregate().scalar(ORA | PG).growth(BOUNDED),
-    f("regr_avgy").aggregate().scalar(ORA | PG).growth(BOUNDED),
+    f("regr_count")
+        .counts()
+        .aggregate()
+        .scalar(ORA | PG)
+        .growth(BOUNDED),
+    f("regr_r2")
+        .floats()
+        .aggregate()
+        .scalar(ORA | PG)
+        .growth(BOUNDED),
+    f("regr_avgx")
+        .floats()
+        .aggregate()
+        .scalar(ORA | PG)
+        .growth(BOUNDED),
+    f("regr_avgy")
+        .floats()
+        .aggregate()
+        .scalar(ORA | PG)
+        .growth(BOUNDED),
     f("median").aggregate().scalar(ORA).growth(BOUNDED),
     f("percentile_cont")
         .aggregate()
@@ -983,6 +1075,12 @@ pub fn scalar_allowed(dialect: Dialect, name: &str) -> bool {
 /// Whether `name` is an aggregate the checks know.
 pub fn aggregate(name: &str) -> bool {
     spec(name).is_some_and(|f| f.aggregate)
+}
+
+/// How the aggregate `name` combines its values; `Keeps` for a name the
+/// checks do not know.
+pub fn combines(name: &str) -> Combines {
+    spec(name).map_or(Combines::Keeps, |f| f.combines)
 }
 
 /// Whether what `name` (known to the checks) returns follows the order it

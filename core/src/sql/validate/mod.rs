@@ -268,6 +268,7 @@ mod tests {
                     type_name: "TEXT".into(),
                     nullable: true,
                     comment: None,
+                    collation: None,
                 }],
                 comment: None,
                 primary_key: Vec::new(),

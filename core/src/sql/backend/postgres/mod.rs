@@ -226,12 +226,22 @@ impl Executor for PostgresExecutor {
             bool,
             Option<String>,
             Option<String>,
+            Option<String>,
         );
+        // A numeric's scale is part of its type here: every value of a
+        // `numeric(12,2)` shows two decimals, while a bare `numeric` may
+        // hold 1.0 and 1.00, equal and shown apart. A collation is kept
+        // only where equal texts may differ (not deterministic).
         let columns: Vec<ColumnRow> = sqlx::query_as(
-            "SELECT c.table_schema::text, c.table_name::text, c.column_name::text, c.data_type::text, \
+            "SELECT c.table_schema::text, c.table_name::text, c.column_name::text, \
+                    CASE WHEN c.data_type = 'numeric' AND c.numeric_scale IS NOT NULL \
+                         THEN format('numeric(%s,%s)', c.numeric_precision, c.numeric_scale) \
+                         ELSE c.data_type::text END, \
                     c.is_nullable = 'YES', \
                     col_description(format('%I.%I', c.table_schema, c.table_name)::regclass, c.ordinal_position::int), \
-                    obj_description(format('%I.%I', c.table_schema, c.table_name)::regclass, 'pg_class') \
+                    obj_description(format('%I.%I', c.table_schema, c.table_name)::regclass, 'pg_class'), \
+                    (SELECT k.collname::text FROM pg_collation k \
+                      WHERE k.collname = c.collation_name AND NOT k.collisdeterministic LIMIT 1) \
              FROM information_schema.columns c \
              JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name \
              WHERE t.table_type IN ('BASE TABLE', 'VIEW') AND c.table_schema = ANY($1) \
@@ -266,12 +276,15 @@ impl Executor for PostgresExecutor {
         // PostgreSQL's default schema is left unqualified.
         let shown = |schema: String| (schema != "public").then_some(schema);
         let mut catalog = CatalogBuilder::default();
-        for (schema, table, column, data_type, nullable, comment, table_comment) in columns {
+        for (schema, table, column, data_type, nullable, comment, table_comment, collation) in
+            columns
+        {
             let column = CatalogColumn {
                 name: column,
                 type_name: data_type,
                 nullable,
                 comment,
+                collation,
             };
             catalog.column(shown(schema), table, table_comment, column);
         }

@@ -393,6 +393,39 @@ fn generated_expressions(ddl: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The collation each column of a `CREATE TABLE` compares by, where it is
+/// not SQLite's default (`BINARY`, under which equal texts are the same
+/// text): `NOCASE`, `RTRIM` or one the application registered. A statement
+/// that does not parse, or a view (whose columns take the collation of
+/// what they select), gives every column as `*` (any): a column whose
+/// collation is not known counts as one under which texts that differ may
+/// compare equal.
+fn loose_collations(ddl: &str) -> Vec<(String, String)> {
+    use sqlparser::ast::{ColumnOption, Statement};
+    let any = || vec![("*".to_owned(), "*".to_owned())];
+    let Ok(parsed) =
+        sqlparser::parser::Parser::parse_sql(&sqlparser::dialect::SQLiteDialect {}, ddl)
+    else {
+        return any();
+    };
+    let [Statement::CreateTable(table)] = parsed.as_slice() else {
+        return any();
+    };
+    table
+        .columns
+        .iter()
+        .filter_map(|c| {
+            c.options.iter().find_map(|o| match &o.option {
+                ColumnOption::Collation(name) => {
+                    let name = name.to_string().trim_matches('"').to_owned();
+                    (!name.eq_ignore_ascii_case("BINARY")).then(|| (c.name.value.clone(), name))
+                }
+                _ => None,
+            })
+        })
+        .collect()
+}
+
 /// The query of a `CREATE VIEW` statement as SQLite keeps it, written out
 /// by the parser; `None` when it does not parse.
 fn view_query(ddl: &str) -> Option<String> {
@@ -436,6 +469,13 @@ impl Executor for SqliteExecutor {
         for (name, ddl, kind) in names {
             let view = kind == "view";
             let (table_comment, column_comments) = ddl_comments(ddl.as_deref().unwrap_or_default());
+            let collations = loose_collations(ddl.as_deref().unwrap_or_default());
+            let collation = |column: &str| {
+                collations
+                    .iter()
+                    .find(|(c, _)| c == "*" || c.eq_ignore_ascii_case(column))
+                    .map(|(_, name)| name.clone())
+            };
             // `table_xinfo`, not `table_info`, which leaves out generated
             // columns: a statement may read them, and what it reads is
             // judged against this list. A virtual table's hidden columns
@@ -519,6 +559,7 @@ impl Executor for SqliteExecutor {
                 columns: columns
                     .into_iter()
                     .map(|(_, name, type_name, notnull, _, _)| CatalogColumn {
+                        collation: collation(&name),
                         comment: column_comments
                             .iter()
                             .find(|(c, _)| *c == name.to_lowercase())

@@ -78,6 +78,17 @@ pub enum Unordered {
     /// A function the checks do not know (allowed by the operator), which
     /// may depend on the order it is given rows in.
     Unknown(String),
+    /// A `DISTINCT`, `GROUP BY`, set operation, aggregate (`min`) or
+    /// `ORDER BY` over values the database may hold equal but shows apart
+    /// (`1.0` and `1.00`, `-0` and `0`, texts under `NOCASE`): which of
+    /// them is kept, or comes first, follows the order rows are read in.
+    /// Named by the expression.
+    Unequal(String),
+    /// A sum (`sum`, `avg`, `stddev`…) of values whose total depends on
+    /// the order they are added in: floats, or values computed in a SQLite
+    /// or Oracle statement (which may overflow or round). Named by the
+    /// aggregate.
+    Rounded(String),
     /// An `ORDER BY` of the result that may leave rows tied, which then
     /// come in the order they were read in. Not noted by the walk: the
     /// judge of a statement's own result adds it, from [`Reach::order`]
@@ -125,6 +136,14 @@ impl fmt::Display for Unordered {
                 write!(f, "the function {name}, which the checks do not know")
             }
             Unordered::Ties => f.write_str("an ORDER BY that may leave rows tied"),
+            Unordered::Unequal(what) => write!(
+                f,
+                "{what}, whose values may be equal and shown apart, keeps or orders them as read"
+            ),
+            Unordered::Rounded(name) => write!(
+                f,
+                "{name} over values whose sum depends on the order they are added in"
+            ),
         }
     }
 }
@@ -377,6 +396,7 @@ mod tests {
                     type_name: "text".into(),
                     nullable: true,
                     comment: None,
+                    collation: None,
                 })
                 .collect(),
             comment: None,
@@ -702,7 +722,6 @@ mod tests {
     /// the CRM's catalogue (clients and staff keyed by `id`), and how its
     /// result is ordered.
     fn order(dialect: Dialect, sql: &str) -> (Vec<String>, super::ResultOrder) {
-        let policy = Policy::new(dialect);
         let mut catalog = crm(dialect);
         for t in &mut catalog.tables {
             if ["clients", "staff", "CLIENTS", "STAFF"].contains(&t.name.as_str()) {
@@ -711,8 +730,23 @@ mod tests {
                     c.nullable = c.name != t.primary_key[0];
                 }
             }
+            // Keys are integers.
+            for c in &mut t.columns {
+                if c.name.eq_ignore_ascii_case("id") || c.name.eq_ignore_ascii_case("client_id") {
+                    c.type_name = "integer".into();
+                }
+            }
         }
-        match validate_in(sql, &policy, Some(&catalog)) {
+        order_in(dialect, &catalog, sql)
+    }
+
+    fn order_in(
+        dialect: Dialect,
+        catalog: &Catalog,
+        sql: &str,
+    ) -> (Vec<String>, super::ResultOrder) {
+        let policy = Policy::new(dialect);
+        match validate_in(sql, &policy, Some(catalog)) {
             Ok(v) => (
                 v.reach
                     .unordered()
@@ -865,5 +899,171 @@ mod tests {
             ora,
             "SELECT nom FROM clients ORDER BY id FETCH FIRST 5 ROWS ONLY"
         ));
+    }
+
+    /// A table of payments whose columns are of each kind that matters:
+    /// `(name, type, collation)`.
+    fn payments(dialect: Dialect, columns: &[(&str, &str, Option<&str>)]) -> Catalog {
+        let mut payments = table(None, &dialect.fold_unquoted("payments"), &[]);
+        payments.primary_key = vec![dialect.fold_unquoted("id")];
+        for (name, type_name, collation) in columns {
+            payments.columns.push(CatalogColumn {
+                name: dialect.fold_unquoted(name),
+                type_name: (*type_name).into(),
+                nullable: *name != "id",
+                comment: None,
+                collation: collation.map(str::to_owned),
+            });
+        }
+        Catalog {
+            tables: vec![payments],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn values_equal_but_shown_apart_or_summed_inexactly_follow_the_order_read() {
+        use super::ResultOrder::{Partly, Whole};
+        let pg = Dialect::Postgres;
+        let catalog = payments(
+            pg,
+            &[
+                ("id", "integer", None),
+                ("amount", "numeric", None),
+                ("price", "numeric(12,2)", None),
+                ("rate", "double precision", None),
+                ("label", "text", None),
+                ("code", "text", Some("und-ci")),
+            ],
+        );
+        let follows = |sql: &str| !order_in(pg, &catalog, sql).0.is_empty();
+        for sql in [
+            // 1.0 and 1.00 are equal: which one is kept or first is the
+            // first read.
+            "SELECT DISTINCT amount FROM payments",
+            "SELECT amount, count(*) FROM payments GROUP BY amount",
+            "SELECT amount, count(*) FROM payments GROUP BY 1",
+            "SELECT min(amount) FROM payments",
+            "SELECT max(-rate) FROM payments",
+            "SELECT amount FROM payments UNION SELECT amount FROM payments",
+            "SELECT CASE WHEN id = 12 THEN 1.0 WHEN id = 49 THEN 1.00 END AS x FROM payments ORDER BY x LIMIT 60",
+            "SELECT DISTINCT coalesce(price, 0) FROM payments",
+            "SELECT DISTINCT x FROM (SELECT amount AS x FROM payments) s",
+            "WITH t AS (SELECT amount FROM payments) SELECT max(amount) FROM t",
+            "WITH t(a) AS (SELECT amount FROM payments) SELECT DISTINCT a FROM t",
+            "SELECT DISTINCT b FROM payments AS p(i, b)",
+            "SELECT DISTINCT code FROM payments",
+            "SELECT DISTINCT upper(code) FROM payments",
+            "SELECT DISTINCT label COLLATE \"und-x-icu\" FROM payments",
+            "SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY rate) FROM payments",
+            "SELECT sum(DISTINCT amount) FROM payments",
+            "SELECT string_agg(label, ',' ORDER BY code) FROM payments",
+            "SELECT DISTINCT * FROM payments",
+            // A float's sum depends on the order of addition.
+            "SELECT sum(rate) FROM payments",
+            "SELECT avg(rate * 2) FROM payments",
+            "SELECT sum(amount) OVER (PARTITION BY label), sum(rate) OVER () FROM payments",
+            "SELECT corr(id, price) FROM payments",
+        ] {
+            assert!(follows(sql), "{sql}");
+        }
+        for sql in [
+            "SELECT DISTINCT price FROM payments",
+            "SELECT DISTINCT round(amount, 2) FROM payments",
+            "SELECT DISTINCT amount::text FROM payments",
+            "SELECT price, count(*) FROM payments GROUP BY price",
+            "SELECT min(price), max(amount::text), min(label) FROM payments",
+            "SELECT sum(amount), avg(amount), sum(price * 2), sum(id), stddev(amount) FROM payments",
+            "SELECT count(DISTINCT amount), count(rate) FROM payments",
+            "SELECT amount FROM payments UNION ALL SELECT amount FROM payments",
+            "SELECT label FROM payments UNION SELECT label FROM payments",
+            "SELECT DISTINCT x FROM (SELECT price AS x FROM payments) s",
+            "WITH t AS (SELECT id, price FROM payments) SELECT price, count(*) FROM t GROUP BY price",
+            "SELECT DISTINCT code COLLATE \"C\" FROM payments",
+            "SELECT DISTINCT label, price FROM payments",
+            "SELECT string_agg(label, ',' ORDER BY label) FROM payments",
+        ] {
+            assert!(!follows(sql), "{sql}: {:?}", order_in(pg, &catalog, sql).0);
+        }
+        // Every item in the ORDER BY tells rows apart only where equal
+        // values are shown alike.
+        assert_eq!(
+            order_in(
+                pg,
+                &catalog,
+                "SELECT label, price FROM payments ORDER BY label, price"
+            )
+            .1,
+            Whole
+        );
+        assert_eq!(
+            order_in(
+                pg,
+                &catalog,
+                "SELECT label, amount FROM payments ORDER BY label, amount"
+            )
+            .1,
+            Partly
+        );
+        assert_eq!(
+            order_in(pg, &catalog, "SELECT code FROM payments ORDER BY code").1,
+            Partly
+        );
+
+        // SQLite: NOCASE texts, REAL floats, and sums of computed values,
+        // which stop at an integer overflow.
+        let lite = Dialect::Sqlite;
+        let catalog = payments(
+            lite,
+            &[
+                ("id", "INTEGER", None),
+                ("amount", "INTEGER", None),
+                ("rate", "REAL", None),
+                ("label", "TEXT", None),
+                ("code", "TEXT", Some("NOCASE")),
+            ],
+        );
+        let follows = |sql: &str| !order_in(lite, &catalog, sql).0.is_empty();
+        for sql in [
+            "SELECT DISTINCT code FROM payments",
+            "SELECT code FROM payments GROUP BY code",
+            "SELECT DISTINCT rate FROM payments",
+            "SELECT sum(amount * 1000000000000) FROM payments",
+            "SELECT sum(CASE WHEN id = 12 THEN 9223372036854775807 ELSE -1 END) FROM payments",
+            "SELECT DISTINCT CASE WHEN id = 12 THEN 1 ELSE 1.0 END FROM payments",
+            "SELECT total(rate) FROM payments",
+        ] {
+            assert!(follows(sql), "{sql}");
+        }
+        for sql in [
+            "SELECT sum(amount), avg(amount), total(amount) FROM payments",
+            "SELECT DISTINCT code COLLATE BINARY FROM payments",
+            "SELECT DISTINCT label, amount FROM payments",
+            "SELECT label, max(amount) FROM payments GROUP BY label",
+        ] {
+            assert!(
+                !follows(sql),
+                "{sql}: {:?}",
+                order_in(lite, &catalog, sql).0
+            );
+        }
+
+        // Oracle keeps no scale (1.0 is 1), and rounds past 38 digits.
+        let ora = Dialect::Oracle;
+        let catalog = payments(
+            ora,
+            &[
+                ("id", "NUMBER", None),
+                ("amount", "NUMBER", None),
+                ("rate", "BINARY_DOUBLE", None),
+            ],
+        );
+        let follows = |sql: &str| !order_in(ora, &catalog, sql).0.is_empty();
+        assert!(!follows(
+            "SELECT DISTINCT amount, CASE WHEN id = 1 THEN 1.0 ELSE 1 END FROM payments"
+        ));
+        assert!(!follows("SELECT sum(amount) FROM payments"));
+        assert!(follows("SELECT sum(amount * 1e30) FROM payments"));
+        assert!(follows("SELECT DISTINCT rate FROM payments"));
     }
 }

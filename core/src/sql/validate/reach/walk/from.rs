@@ -11,7 +11,7 @@ use sqlparser::ast::{
 use crate::sql::Dialect;
 use crate::sql::validate::{Foreign, Refusal, Unreadable, functions};
 
-use super::{Judged, Visible, Walker, construct, foreign, unverifiable};
+use super::{Judged, Visible, Walker, construct, foreign, kinds, unverifiable};
 
 impl Walker<'_> {
     pub(super) fn walk_table_with_joins(&mut self, table: &TableWithJoins) -> Judged {
@@ -84,7 +84,29 @@ impl Walker<'_> {
                 name,
                 columns,
                 reads: reads.to_vec(),
+                kinds: None,
             });
+        }
+    }
+
+    /// Gives the relations made visible since `before` (a subquery's or a
+    /// CTE's name and alias) the kinds of its columns, renamed as its
+    /// alias renames them.
+    fn kinds_of_visible(
+        &mut self,
+        before: usize,
+        kinds: Option<Vec<(String, kinds::Kind)>>,
+        alias: Option<&TableAlias>,
+    ) {
+        let kinds = kinds.map(|kinds| match alias {
+            Some(alias) if !alias.columns.is_empty() => kinds::renamed(
+                kinds,
+                alias.columns.iter().map(|c| self.fold(&c.name)).collect(),
+            ),
+            _ => kinds,
+        });
+        for visible in &mut self.scope().relations[before..] {
+            visible.kinds.clone_from(&kinds);
         }
     }
 
@@ -223,6 +245,7 @@ impl Walker<'_> {
                         self.alias_with(alias, columns, &[])
                     }
                     None => {
+                        let before = self.scope().relations.len();
                         let reads = self.relation(name, alias.as_ref())?;
                         // Columns may be qualified with the table's name,
                         // whole or without its schema.
@@ -232,8 +255,24 @@ impl Walker<'_> {
                         if let Some(last) = parts.last() {
                             self.visible(vec![last.clone()], columns.clone(), &reads);
                         }
-                        self.visible(parts, columns.clone(), &reads);
-                        self.alias_with(alias, columns, &reads)
+                        self.visible(parts.clone(), columns.clone(), &reads);
+                        self.alias_with(alias, columns, &reads)?;
+                        let renamed = alias.as_ref().is_some_and(|a| !a.columns.is_empty());
+                        if let [one] = parts.as_slice()
+                            && reads.is_empty()
+                            && let Some(id) = self.cte_in_scope(one)
+                        {
+                            let kinds = self.cte_kinds.get(id).cloned().flatten();
+                            self.kinds_of_visible(before, kinds, alias.as_ref());
+                        } else if renamed {
+                            // `clients AS c(i, n)`: its columns by their
+                            // new names.
+                            let kinds = self
+                                .table_kinds(&reads)
+                                .unwrap_or_else(|| vec![("*".to_owned(), kinds::Kind::OTHER)]);
+                            self.kinds_of_visible(before, Some(kinds), alias.as_ref());
+                        }
+                        Ok(())
                     }
                 }
             }
@@ -256,7 +295,11 @@ impl Walker<'_> {
                 self.barrier = barrier;
                 walked?;
                 self.note(|w| w.derived_left(lateral));
-                self.alias(alias, &[])
+                let before = self.scope().relations.len();
+                self.alias(alias, &[])?;
+                let kinds = std::mem::take(&mut self.last_kinds);
+                self.kinds_of_visible(before, Some(kinds), alias.as_ref());
+                Ok(())
             }
             TableFactor::Function {
                 lateral: _,

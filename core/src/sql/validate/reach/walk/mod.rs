@@ -38,6 +38,7 @@ mod atoms;
 mod calls;
 mod expr;
 mod from;
+mod kinds;
 mod names;
 mod order;
 mod query;
@@ -87,6 +88,10 @@ struct Visible {
     /// of a parenthesised join for its alias, none for a subquery, a CTE
     /// or a function, whose own select lists count what they read.
     reads: Vec<usize>,
+    /// The kinds of its columns by name, for a subquery or a CTE (a `*`
+    /// stands for any other name, of a kind not known); `None` for a table,
+    /// whose kinds the catalogue gives, and for what has no kinds known.
+    kinds: Option<Vec<(String, kinds::Kind)>>,
 }
 
 pub(in crate::sql::validate) struct Walker<'a> {
@@ -120,6 +125,11 @@ pub(in crate::sql::validate) struct Walker<'a> {
     queries: usize,
     /// How the rows of the query walked last are ordered (see [`order`]).
     last_order: ResultOrder,
+    /// The kinds of the columns of the query walked last, by name (see
+    /// [`kinds`]).
+    last_kinds: Vec<(String, kinds::Kind)>,
+    /// The kinds of each CTE's columns, by its id, once walked.
+    cte_kinds: Vec<Option<Vec<(String, kinds::Kind)>>>,
     /// The analyses that watch the walk (see [`Watch`]).
     watchers: Vec<&'a mut dyn Watch>,
 }
@@ -153,6 +163,8 @@ impl<'a> Walker<'a> {
             ctes_met: 0,
             queries: 0,
             last_order: ResultOrder::AsRead,
+            last_kinds: Vec::new(),
+            cte_kinds: Vec::new(),
             watchers,
         }
     }

@@ -256,7 +256,15 @@ impl Walker<'_> {
                 found.map_or(expr, |(e, _)| e.clone())
             })
             .collect();
-        if items.is_some_and(|items| covers(&order, items.iter().map(|(e, _)| e))) {
+        // Rows equal on every item show the same only where equal values
+        // are shown alike (see [`super::kinds`]).
+        let shown_as_equal = |items: &Vec<(Expr, Option<String>)>| {
+            self.last_kinds.len() == items.len()
+                && self.last_kinds.iter().all(|(_, kind)| kind.canonical())
+        };
+        if items.is_some_and(|items| {
+            shown_as_equal(&items) && covers(&order, items.iter().map(|(e, _)| e))
+        }) {
             return true;
         }
         let Some(rows) = self.rows().filter(|_| own) else {
@@ -341,6 +349,9 @@ impl Walker<'_> {
             return;
         };
         let aggregate = functions::aggregate(called);
+        if aggregate {
+            self.note_aggregated(called, function);
+        }
         match &function.over {
             None if aggregate => {
                 if let Some(rows) = self.scopes.last_mut().and_then(|s| s.rows.as_mut())
@@ -389,6 +400,7 @@ impl Walker<'_> {
     fn aggregate_ordered(&self, function: &Function) -> bool {
         let mut order: Vec<&OrderByExpr> = function.within_group.iter().collect();
         let mut values = Vec::new();
+        let mut values_unequal = false;
         if let FunctionArguments::List(list) = &function.args {
             for clause in &list.clauses {
                 if let FunctionArgumentClause::OrderBy(exprs) = clause {
@@ -402,6 +414,8 @@ impl Walker<'_> {
                 match arg {
                     // A separator written out is the same for every value.
                     FunctionArgExpr::Expr(Expr::Value(_)) => {}
+                    // Values equal and shown apart stay tied.
+                    FunctionArgExpr::Expr(e) if !self.kind(e).canonical() => values_unequal = true,
                     FunctionArgExpr::Expr(e) => values.push(self.folded(e)),
                     _ => return false,
                 }
@@ -411,7 +425,7 @@ impl Walker<'_> {
         if order.is_empty() {
             return false;
         }
-        covers(&order, values.iter())
+        (!values_unequal && covers(&order, values.iter()))
             || self
                 .rows()
                 .and_then(|r| r.key.as_ref())

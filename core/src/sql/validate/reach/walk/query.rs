@@ -4,7 +4,7 @@
 use sqlparser::ast::{
     ConnectByKind, Distinct, Fetch, GroupByExpr, GroupByWithModifier, LimitClause, NamedWindowExpr,
     OrderByExpr, OrderByKind, Query, Select, SelectFlavor, SelectItem,
-    SelectItemQualifiedWildcardKind, SetExpr, WildcardAdditionalOptions,
+    SelectItemQualifiedWildcardKind, SetExpr, SetQuantifier, WildcardAdditionalOptions,
 };
 
 use super::{Foreign, Refusal, Unreadable, denied_object};
@@ -82,6 +82,15 @@ impl Walker<'_> {
                     self.barrier = barrier;
                     walked?;
                     self.tell(|w| w.cte_left(id, cte))?;
+                    let mut kinds = std::mem::take(&mut self.last_kinds);
+                    if !cte.alias.columns.is_empty() {
+                        let names = cte.alias.columns.iter().map(|c| self.fold(&c.name));
+                        kinds = kinds::renamed(kinds, names.collect());
+                    }
+                    if self.cte_kinds.len() <= id {
+                        self.cte_kinds.resize(id + 1, None);
+                    }
+                    self.cte_kinds[id] = Some(kinds);
                     if !recursive {
                         self.scope().ctes.push((name, id));
                     }
@@ -115,6 +124,9 @@ impl Walker<'_> {
         list: Option<&Select>,
         own: bool,
     ) -> Judged {
+        // Kept from the body: a subquery in the ORDER BY or LIMIT is walked
+        // last, but the query's columns are its body's.
+        let kinds = self.last_kinds.clone();
         let mut ordered: &[OrderByExpr] = &[];
         if let Some(order_by) = order_by {
             if order_by.interpolate.is_some() {
@@ -169,6 +181,7 @@ impl Walker<'_> {
         // are kept does not follow the order they are read in.
         let kept =
             limit.is_some() || offset.is_some() || fetch.as_ref().is_some_and(|f| !f.with_ties);
+        self.last_kinds = kinds;
         self.order_of_query(ordered, kept, list, own);
         Ok(())
     }
@@ -195,17 +208,36 @@ impl Walker<'_> {
                 self.walk_select(select, |_| Ok(()))
             }
             SetExpr::Query(query) => self.walk_query(query),
-            SetExpr::SetOperation { left, right, .. } => {
+            SetExpr::SetOperation {
+                left,
+                right,
+                set_quantifier,
+                ..
+            } => {
                 self.note(|w| w.set_operation_entered());
                 self.walk_set_expr(left)?;
+                let kinds = std::mem::take(&mut self.last_kinds);
                 self.walk_set_expr(right)?;
+                self.last_kinds = kinds::combined(&kinds, &self.last_kinds);
                 self.note(|w| w.set_operation_left());
+                // Without ALL, it keeps one row of each set of equal ones.
+                if !matches!(set_quantifier, SetQuantifier::All) {
+                    self.note_unequal_columns("a UNION, INTERSECT or EXCEPT");
+                }
                 Ok(())
             }
             SetExpr::Values(values) => {
+                let mut kinds: Option<Vec<(String, kinds::Kind)>> = None;
                 for row in &values.rows {
                     self.walk_exprs(row)?;
+                    let row: Vec<(String, kinds::Kind)> =
+                        row.iter().map(|e| ("?".to_owned(), self.kind(e))).collect();
+                    kinds = Some(match kinds {
+                        Some(before) => kinds::combined(&before, &row),
+                        None => row,
+                    });
                 }
+                self.last_kinds = kinds.unwrap_or_default();
                 self.note(|w| w.values_walked(values));
                 Ok(())
             }
@@ -327,6 +359,8 @@ impl Walker<'_> {
                     NamedWindowExpr::WindowSpec(spec) => self.walk_window_spec(spec)?,
                 }
             }
+            self.last_kinds = self.item_kinds(projection);
+            self.note_unequal_kept(select);
             self.bare_columns(select);
             tail(self)?;
             self.tell(|w| w.select_left())

@@ -1,0 +1,788 @@
+//! What kind of value an expression makes, as far as the order rows are
+//! read in can show through it. Two questions, both answered from the
+//! catalogue's column types, the literals, casts and a few functions, and
+//! "no" whenever the answer is not known:
+//!
+//! - **Are values the database holds equal always shown alike?** Integers,
+//!   text under a binary or deterministic collation, dates and timestamps
+//!   are; a PostgreSQL `numeric` of no fixed scale is not (`1.0 = 1.00`),
+//!   nor a float (`-0 = 0`), an interval (`1 day = 24 hours`), or text under
+//!   SQLite's `NOCASE`. Where a `DISTINCT`, a `GROUP BY`, a set operation or
+//!   `min` keeps one of several equal values, or an `ORDER BY` leaves them
+//!   tied, which one is shown, or first, follows the order rows are read in.
+//! - **Is their sum the same in any order of addition?** PostgreSQL's
+//!   integers and numerics are; floats are not (`1e16 + 1 - 1e16`), nor a
+//!   SQLite or Oracle sum of values computed in the statement (SQLite stops
+//!   at an integer overflow, Oracle rounds past 38 digits, and a computed
+//!   value can be made that large): there, only a column as stored is
+//!   summed exactly.
+
+use sqlparser::ast::{
+    BinaryOperator, CastKind, Distinct, DuplicateTreatment, Expr, Function, FunctionArg,
+    FunctionArgExpr, FunctionArguments, GroupByExpr, Select, SelectItem, UnaryOperator, Value,
+};
+
+use crate::sql::Dialect;
+use crate::sql::schema::CatalogColumn;
+use crate::sql::validate::functions::{self, Combines};
+use crate::sql::validate::reach::Unordered;
+
+use super::Walker;
+
+/// The kind of value an expression makes (see the module's doc).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Kind {
+    class: Class,
+    /// Summed in any order, the same total.
+    summable: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Class {
+    /// Only NULL: takes the other's kind in a `CASE` or `UNION`.
+    Null,
+    /// Numbers shown as they compare: integers, PostgreSQL numerics of one
+    /// scale (`Some(scale)`), SQLite's integer and numeric columns, Oracle's
+    /// `NUMBER` (which keeps no scale: `1.0` is `1`).
+    Number(Option<u32>),
+    /// Exact numbers that may be equal and shown apart (PostgreSQL's
+    /// `numeric` of no fixed scale).
+    Decimal,
+    /// Floating point: `-0 = 0`, and sums depend on their order.
+    Float,
+    /// Text equal only to the same text.
+    Text,
+    /// Text under a collation where texts that differ may be equal.
+    Loose,
+    /// Other values shown as they compare: booleans, dates, timestamps,
+    /// uuids, bytes.
+    Plain,
+    /// Anything else, or not known.
+    Other,
+}
+
+impl Kind {
+    pub(super) const OTHER: Kind = Kind {
+        class: Class::Other,
+        summable: false,
+    };
+
+    /// Whether values equal to the database are always shown alike.
+    pub(super) fn canonical(self) -> bool {
+        matches!(
+            self.class,
+            Class::Null | Class::Number(_) | Class::Text | Class::Plain
+        )
+    }
+
+    /// Whether a sum of such values is the same in any order.
+    pub(super) fn summable(self) -> bool {
+        self.summable
+    }
+
+    /// A value computed in the statement: summed exactly only where the
+    /// database's arithmetic on it is exact (PostgreSQL's numbers).
+    fn computed(class: Class, dialect: Dialect) -> Kind {
+        Kind {
+            class,
+            summable: dialect == Dialect::Postgres
+                && matches!(class, Class::Number(_) | Class::Decimal | Class::Null),
+        }
+    }
+
+    /// A value as stored, or written out: summed exactly when it is an
+    /// exact number.
+    fn stored(class: Class) -> Kind {
+        Kind {
+            class,
+            summable: matches!(class, Class::Number(_) | Class::Decimal | Class::Null),
+        }
+    }
+
+    /// The kind of a value that is either of two (a `CASE`'s branches, the
+    /// rows of a `UNION`).
+    pub(super) fn or(self, other: Kind) -> Kind {
+        use Class::*;
+        let class = match (self.class, other.class) {
+            (Null, c) | (c, Null) => c,
+            (a, b) if a == b => a,
+            (Number(_) | Decimal, Number(_) | Decimal) => Decimal,
+            (Number(_) | Decimal | Float, Number(_) | Decimal | Float) => Float,
+            (Text | Loose, Text | Loose) => Loose,
+            _ => Other,
+        };
+        Kind {
+            class,
+            summable: self.summable && other.summable,
+        }
+    }
+}
+
+/// The kind of a column of `dialect` whose type is `type_name`, compared
+/// by `collation` when it is not a binary one.
+pub(super) fn of_column(dialect: Dialect, column: &CatalogColumn) -> Kind {
+    let class = class_of_type(dialect, &column.type_name);
+    Kind::stored(match class {
+        Class::Text if column.collation.is_some() => Class::Loose,
+        other => other,
+    })
+}
+
+/// The class of values of the type named `type_name`, as the catalogue or
+/// a cast writes it.
+fn class_of_type(dialect: Dialect, type_name: &str) -> Class {
+    let lower = type_name.trim().to_ascii_lowercase();
+    let base = lower.split('(').next().unwrap_or_default().trim();
+    match dialect {
+        Dialect::Postgres => match base {
+            "smallint" | "integer" | "bigint" | "int" | "int2" | "int4" | "int8" => {
+                Class::Number(Some(0))
+            }
+            "numeric" | "decimal" => match scale(&lower) {
+                Some(scale) => Class::Number(Some(scale)),
+                None => Class::Decimal,
+            },
+            "real" | "double precision" | "float4" | "float8" | "float" => Class::Float,
+            // `character(n)` compares ignoring trailing spaces, which a value
+            // of another length may not have.
+            "text" | "character varying" | "varchar" | "name" => Class::Text,
+            "boolean"
+            | "bool"
+            | "date"
+            | "timestamp without time zone"
+            | "timestamp with time zone"
+            | "timestamp"
+            | "timestamptz"
+            | "time without time zone"
+            | "time"
+            | "uuid"
+            | "bytea" => Class::Plain,
+            _ => Class::Other,
+        },
+        // SQLite's affinity, found as it finds it (datatype3.html, 3.1): an
+        // integer or numeric column turns `1.0` into `1`, a real one keeps
+        // floats, a column of no type keeps whatever it is given.
+        Dialect::Sqlite => {
+            let upper = lower.to_ascii_uppercase();
+            if upper.contains("INT") {
+                Class::Number(None)
+            } else if ["CHAR", "CLOB", "TEXT"].iter().any(|t| upper.contains(t)) {
+                Class::Text
+            } else if upper.contains("BLOB") || upper.is_empty() || upper == "ANY" {
+                Class::Other
+            } else if ["REAL", "FLOA", "DOUB"].iter().any(|t| upper.contains(t)) {
+                Class::Float
+            } else {
+                Class::Number(None)
+            }
+        }
+        Dialect::Oracle => match base {
+            "number" | "integer" | "int" | "smallint" | "decimal" | "numeric" | "float" => {
+                Class::Number(None)
+            }
+            "binary_float" | "binary_double" => Class::Float,
+            "varchar2" | "nvarchar2" | "varchar" => Class::Text,
+            "date" | "raw" => Class::Plain,
+            // A timestamp with a time zone equals the same instant in
+            // another zone, shown apart.
+            "timestamp" if !lower.contains("with time zone") || lower.contains("local") => {
+                Class::Plain
+            }
+            _ => Class::Other,
+        },
+    }
+}
+
+/// The scale of `numeric(p,s)`, or `0` for `numeric(p)`.
+fn scale(type_name: &str) -> Option<u32> {
+    let inside = type_name.split_once('(')?.1.strip_suffix(')')?;
+    match inside.split_once(',') {
+        Some((_, scale)) => scale.trim().parse().ok(),
+        None => Some(0),
+    }
+}
+
+impl Walker<'_> {
+    /// The kind of value `expr` makes, its names resolved in the scopes
+    /// open now.
+    pub(super) fn kind(&self, expr: &Expr) -> Kind {
+        let dialect = self.dialect();
+        let computed = |class| Kind::computed(class, dialect);
+        match expr {
+            Expr::Identifier(ident) => self.column_kind(&[], &self.fold(ident)),
+            Expr::CompoundIdentifier(parts) => match parts.split_last() {
+                Some((last, qualifier)) => {
+                    let qualifier: Vec<String> = qualifier.iter().map(|q| self.fold(q)).collect();
+                    self.column_kind(&qualifier, &self.fold(last))
+                }
+                None => Kind::OTHER,
+            },
+            Expr::Value(value) => Kind::stored(self.literal_class(&value.value)),
+            Expr::Nested(inner) => self.kind(inner),
+            Expr::UnaryOp { op, expr } => match op {
+                UnaryOperator::Minus | UnaryOperator::Plus => {
+                    let inner = self.kind(expr);
+                    Kind {
+                        class: inner.class,
+                        summable: inner.summable && dialect == Dialect::Postgres,
+                    }
+                }
+                UnaryOperator::Not => computed(Class::Plain),
+                _ => Kind::OTHER,
+            },
+            Expr::BinaryOp { left, op, right } => self.operation_kind(left, op, right),
+            Expr::IsNull(_)
+            | Expr::IsNotNull(_)
+            | Expr::IsTrue(_)
+            | Expr::IsFalse(_)
+            | Expr::IsNotTrue(_)
+            | Expr::IsNotFalse(_)
+            | Expr::IsDistinctFrom(..)
+            | Expr::IsNotDistinctFrom(..)
+            | Expr::InList { .. }
+            | Expr::InSubquery { .. }
+            | Expr::Between { .. }
+            | Expr::Like { .. }
+            | Expr::ILike { .. }
+            | Expr::Exists { .. } => computed(Class::Plain),
+            Expr::Cast {
+                kind,
+                expr,
+                data_type,
+                ..
+            } => {
+                // `::text` shows a value as it is written: distinct values,
+                // distinct texts, unless the text keeps a loose collation.
+                let class = match class_of_type(dialect, &data_type.to_string()) {
+                    Class::Text if self.kind(expr).class == Class::Loose => Class::Loose,
+                    // TRY_CAST and SAFE_CAST are of other dialects.
+                    _ if !matches!(kind, CastKind::Cast | CastKind::DoubleColon) => Class::Other,
+                    class => class,
+                };
+                computed(class)
+            }
+            Expr::TypedString(typed) => {
+                Kind::stored(class_of_type(dialect, &typed.data_type.to_string()))
+            }
+            Expr::Collate { expr, collation } => {
+                let name = collation.to_string().trim_matches('"').to_ascii_lowercase();
+                let inner = self.kind(expr);
+                let binary = ["c", "posix", "binary", "default", "ucs_basic", "pg_c_utf8"]
+                    .contains(&name.as_str());
+                match inner.class {
+                    Class::Text | Class::Loose if binary => computed(Class::Text),
+                    Class::Text | Class::Loose => computed(Class::Loose),
+                    _ => inner,
+                }
+            }
+            Expr::Case {
+                conditions,
+                else_result,
+                ..
+            } => {
+                let mut kind = else_result
+                    .as_deref()
+                    .map_or(Kind::stored(Class::Null), |e| self.kind(e));
+                for when in conditions {
+                    kind = kind.or(self.kind(&when.result));
+                }
+                Kind {
+                    class: kind.class,
+                    summable: kind.summable && dialect == Dialect::Postgres,
+                }
+            }
+            Expr::Function(function) => self.function_kind(function),
+            _ => Kind::OTHER,
+        }
+    }
+
+    /// A literal's class: PostgreSQL's `1.50` is a numeric of scale 2,
+    /// SQLite's a float, Oracle's a `NUMBER`.
+    fn literal_class(&self, value: &Value) -> Class {
+        match value {
+            Value::Number(n, _) => {
+                let decimal = n.contains(['.', 'e', 'E']);
+                match self.dialect() {
+                    Dialect::Oracle => Class::Number(None),
+                    Dialect::Sqlite if decimal => Class::Float,
+                    Dialect::Sqlite => Class::Number(None),
+                    Dialect::Postgres if n.contains(['e', 'E']) => Class::Decimal,
+                    Dialect::Postgres => Class::Number(Some(
+                        n.split_once('.')
+                            .map_or(0, |(_, d)| u32::try_from(d.len()).unwrap_or(u32::MAX)),
+                    )),
+                }
+            }
+            // Oracle's text literals are CHAR, compared ignoring trailing
+            // spaces.
+            Value::SingleQuotedString(s) | Value::NationalStringLiteral(s)
+                if self.dialect() == Dialect::Oracle && s.ends_with(' ') =>
+            {
+                Class::Loose
+            }
+            Value::SingleQuotedString(_)
+            | Value::NationalStringLiteral(_)
+            | Value::EscapedStringLiteral(_)
+            | Value::DollarQuotedString(_) => Class::Text,
+            Value::Boolean(_) => Class::Plain,
+            Value::Null => Class::Null,
+            _ => Class::Other,
+        }
+    }
+
+    fn operation_kind(&self, left: &Expr, op: &BinaryOperator, right: &Expr) -> Kind {
+        use Class::*;
+        let dialect = self.dialect();
+        let (l, r) = (self.kind(left), self.kind(right));
+        let class = match op {
+            BinaryOperator::Plus | BinaryOperator::Minus | BinaryOperator::Multiply => {
+                match (l.class, r.class) {
+                    // SQLite's integer column may hold a real (`1.5`), and
+                    // `0 = 0.0`: what it computes may be either.
+                    (Number(_), Number(_)) if dialect == Dialect::Sqlite => Float,
+                    (Number(a), Number(b)) => Number(match (a, b, op) {
+                        (Some(a), Some(b), BinaryOperator::Multiply) => a.checked_add(b),
+                        (Some(a), Some(b), _) => Some(a.max(b)),
+                        _ => None,
+                    }),
+                    (Number(_) | Decimal, Number(_) | Decimal) => Decimal,
+                    (Number(_) | Decimal | Float, Number(_) | Decimal | Float) => Float,
+                    _ => Other,
+                }
+            }
+            // An integer division is an integer; PostgreSQL sets a
+            // numeric quotient's scale from the values.
+            BinaryOperator::Divide | BinaryOperator::Modulo => match (l.class, r.class) {
+                (Number(Some(0)), Number(Some(0))) => Number(Some(0)),
+                (Number(None), Number(None)) if dialect == Dialect::Oracle => Number(None),
+                (Number(None), Number(None)) if dialect == Dialect::Sqlite => Float,
+                (Number(_) | Decimal, Number(_) | Decimal) => Decimal,
+                (Number(_) | Decimal | Float, Number(_) | Decimal | Float) => Float,
+                _ => Other,
+            },
+            BinaryOperator::StringConcat => match (l.class, r.class) {
+                (Loose, _) | (_, Loose) if dialect == Dialect::Postgres => Loose,
+                _ => Text,
+            },
+            BinaryOperator::Eq
+            | BinaryOperator::NotEq
+            | BinaryOperator::Lt
+            | BinaryOperator::LtEq
+            | BinaryOperator::Gt
+            | BinaryOperator::GtEq
+            | BinaryOperator::And
+            | BinaryOperator::Or => Plain,
+            _ => Other,
+        };
+        Kind::computed(class, dialect)
+    }
+
+    /// The values a call makes: an aggregate's from its argument's, a few
+    /// functions whose result is known, anything else not known.
+    fn function_kind(&self, function: &Function) -> Kind {
+        let dialect = self.dialect();
+        let name = function
+            .name
+            .0
+            .last()
+            .map(|p| p.to_string().trim_matches('"').to_ascii_lowercase())
+            .unwrap_or_default();
+        let args = arguments(function);
+        // Each argument's kind once: a chain of calls is walked once.
+        let kinds: Vec<Kind> = args.iter().map(|a| self.kind(a)).collect();
+        let first = kinds.first().copied().unwrap_or(Kind::OTHER);
+        let computed = |class| Kind::computed(class, dialect);
+        let text = || {
+            let loose = kinds.iter().any(|k| k.class == Class::Loose);
+            computed(if loose && dialect == Dialect::Postgres {
+                Class::Loose
+            } else {
+                Class::Text
+            })
+        };
+        match name.as_str() {
+            "count" => computed(Class::Number(Some(0))),
+            "min" | "max" | "abs" | "any_value" => Kind {
+                class: first.class,
+                summable: first.summable && dialect == Dialect::Postgres,
+            },
+            "coalesce" | "greatest" | "least" | "ifnull" | "nvl" | "nullif" => {
+                let joined = kinds
+                    .iter()
+                    .copied()
+                    .reduce(Kind::or)
+                    .unwrap_or(Kind::OTHER);
+                Kind {
+                    class: joined.class,
+                    summable: joined.summable && dialect == Dialect::Postgres,
+                }
+            }
+            "sum" | "total" => match (dialect, first.class) {
+                // SQLite's sum is an integer or a real, as the values are.
+                (Dialect::Sqlite, _) => computed(Class::Float),
+                // PostgreSQL sums integers into bigint or numeric, of the
+                // same scale.
+                (_, Class::Number(_) | Class::Decimal | Class::Float) => computed(first.class),
+                _ => Kind::OTHER,
+            },
+            "avg" => match (dialect, first.class) {
+                (Dialect::Oracle, Class::Number(_)) => computed(Class::Number(None)),
+                (Dialect::Postgres, Class::Number(_) | Class::Decimal) => computed(Class::Decimal),
+                (_, Class::Number(_) | Class::Decimal | Class::Float) => computed(Class::Float),
+                _ => Kind::OTHER,
+            },
+            // `round(x, 2)` shows two decimals in PostgreSQL.
+            "round" | "trunc" if dialect == Dialect::Postgres => match first.class {
+                Class::Number(_) | Class::Decimal => {
+                    let places = match args.get(1) {
+                        None => Some(0),
+                        Some(Expr::Value(v)) => match &v.value {
+                            Value::Number(n, _) => n.parse::<u32>().ok(),
+                            _ => None,
+                        },
+                        Some(_) => None,
+                    };
+                    computed(places.map_or(Class::Decimal, |p| Class::Number(Some(p))))
+                }
+                Class::Float => computed(Class::Float),
+                _ => Kind::OTHER,
+            },
+            "length" | "char_length" | "character_length" | "octet_length" | "strpos" | "instr" => {
+                computed(Class::Number(match dialect {
+                    Dialect::Postgres => Some(0),
+                    _ => None,
+                }))
+            }
+            "upper" | "lower" | "trim" | "ltrim" | "rtrim" | "btrim" | "substr" | "substring"
+            | "replace" | "concat" | "left" | "right" | "lpad" | "rpad" | "initcap" | "reverse"
+            | "repeat" | "translate" | "split_part" | "to_char" | "md5" => text(),
+            "date_trunc" | "date" if dialect == Dialect::Postgres => computed(Class::Plain),
+            "date" | "datetime" | "strftime" if dialect == Dialect::Sqlite => computed(Class::Text),
+            "now" | "current_date" | "current_timestamp" | "localtimestamp" => {
+                computed(Class::Plain)
+            }
+            _ => Kind::OTHER,
+        }
+    }
+
+    /// The kind of `column` of the relation `qualifier` names, or of the
+    /// one relation in the nearest scope that has it when `qualifier` is
+    /// empty; not known when no relation is found to have it.
+    fn column_kind(&self, qualifier: &[String], column: &str) -> Kind {
+        self.lookup_column(qualifier, column).unwrap_or(Kind::OTHER)
+    }
+
+    /// The same, `None` when no relation in scope has `column`.
+    pub(super) fn lookup_column(&self, qualifier: &[String], column: &str) -> Option<Kind> {
+        let visible = &self.scopes[self.barrier.min(self.scopes.len())..];
+        for scope in visible.iter().rev() {
+            let mut found = None;
+            let mut unsure = false;
+            for relation in &scope.relations {
+                if !qualifier.is_empty() && relation.name.as_slice() != qualifier {
+                    continue;
+                }
+                match self.relation_column_kind(relation, column) {
+                    Column::Has(kind) => {
+                        // Two relations of one SELECT with that column:
+                        // the database refuses the name as ambiguous, or
+                        // the same table is named twice (its name and its
+                        // alias), with the same kind.
+                        if found.is_some_and(|k| k != kind) {
+                            return Some(Kind::OTHER);
+                        }
+                        found = Some(kind);
+                    }
+                    Column::Lacks => {}
+                    Column::Unknown => unsure = true,
+                }
+            }
+            // A relation whose columns are not known may be the one that
+            // has it: its kind is not known either. A qualifier found here
+            // hides any of that name further out.
+            let named = !qualifier.is_empty()
+                && scope
+                    .relations
+                    .iter()
+                    .any(|r| r.name.as_slice() == qualifier);
+            match (found, unsure) {
+                (Some(kind), false) => return Some(kind),
+                (_, true) => return Some(Kind::OTHER),
+                (None, false) if named => return Some(Kind::OTHER),
+                (None, false) => {}
+            }
+        }
+        None
+    }
+
+    /// Whether one relation has `column`, and of what kind.
+    fn relation_column_kind(&self, relation: &super::Visible, column: &str) -> Column {
+        if let Some(kinds) = &relation.kinds {
+            let named = kinds
+                .iter()
+                .find(|(name, _)| self.same_column(name, column));
+            // An item named by the database (`max`, `?column?`) may be
+            // the one meant.
+            let any = kinds.iter().find(|(name, _)| name == "*" || name == "?");
+            return match named.or(any) {
+                Some((_, kind)) => Column::Has(*kind),
+                None => Column::Lacks,
+            };
+        }
+        let [at] = relation.reads.as_slice() else {
+            return Column::Unknown;
+        };
+        let Some(table) = self.reach.relations().get(*at).and_then(|reached| {
+            self.catalog?
+                .table(reached.schema.as_deref(), &reached.name)
+        }) else {
+            return Column::Unknown;
+        };
+        match table
+            .columns
+            .iter()
+            .find(|c| self.same_column(&c.name, column))
+        {
+            Some(c) => Column::Has(of_column(self.dialect(), c)),
+            None => Column::Lacks,
+        }
+    }
+
+    /// The kinds of a SELECT's columns, by the names they are known by
+    /// outside it: its alias, a column's name, `?` for a name the database
+    /// makes up. A `*` is expanded when the SELECT reads one relation;
+    /// otherwise its columns are not placed (`*`).
+    pub(super) fn item_kinds(&self, projection: &[SelectItem]) -> Vec<(String, Kind)> {
+        let mut kinds = Vec::new();
+        for item in projection {
+            match item {
+                SelectItem::UnnamedExpr(e) => {
+                    let name = match e {
+                        Expr::Identifier(i) => self.fold(i),
+                        Expr::CompoundIdentifier(parts) => parts
+                            .last()
+                            .map_or_else(|| "?".to_owned(), |i| self.fold(i)),
+                        _ => "?".to_owned(),
+                    };
+                    kinds.push((name, self.kind(e)));
+                }
+                SelectItem::ExprWithAlias { expr, alias } => {
+                    kinds.push((self.fold(alias), self.kind(expr)));
+                }
+                SelectItem::Wildcard(_) | SelectItem::QualifiedWildcard(..) => {
+                    match self.one_relation() {
+                        Some(columns) => kinds.extend(columns),
+                        None => kinds.push(("*".to_owned(), Kind::OTHER)),
+                    }
+                }
+                SelectItem::ExprWithAliases { .. } => kinds.push(("*".to_owned(), Kind::OTHER)),
+            }
+        }
+        kinds
+    }
+
+    /// The kinds of every column of the one relation the innermost SELECT
+    /// reads (all its names stand for it), in order.
+    fn one_relation(&self) -> Option<Vec<(String, Kind)>> {
+        let relations = &self.scopes.last()?.relations;
+        let first = relations.first()?;
+        if relations
+            .iter()
+            .any(|r| r.reads != first.reads || r.kinds != first.kinds)
+        {
+            return None;
+        }
+        if let Some(kinds) = &first.kinds {
+            return Some(kinds.clone());
+        }
+        self.table_kinds(&first.reads)
+    }
+
+    /// The kinds of the columns of the one table at `reads`, in order.
+    pub(super) fn table_kinds(&self, reads: &[usize]) -> Option<Vec<(String, Kind)>> {
+        let [at] = reads else {
+            return None;
+        };
+        let reached = self.reach.relations().get(*at)?;
+        let table = self
+            .catalog?
+            .table(reached.schema.as_deref(), &reached.name)?;
+        Some(
+            table
+                .columns
+                .iter()
+                .map(|c| (c.name.clone(), of_column(self.dialect(), c)))
+                .collect(),
+        )
+    }
+
+    fn same_column(&self, stored: &str, folded: &str) -> bool {
+        match self.dialect() {
+            Dialect::Sqlite => stored.eq_ignore_ascii_case(folded),
+            Dialect::Postgres | Dialect::Oracle => stored == folded,
+        }
+    }
+}
+
+impl Walker<'_> {
+    /// Notes each column of the query just walked whose values may be equal
+    /// and shown apart, where `what` keeps one row of equal ones.
+    pub(super) fn note_unequal_columns(&mut self, what: &str) {
+        if self.last_kinds.iter().any(|(_, kind)| !kind.canonical()) {
+            self.reach
+                .follows_order(Unordered::Unequal(what.to_owned()));
+        }
+    }
+
+    /// A SELECT's `DISTINCT` and `GROUP BY`, which keep one of equal values
+    /// (its columns' kinds are those just computed).
+    pub(super) fn note_unequal_kept(&mut self, select: &Select) {
+        if matches!(select.distinct, Some(Distinct::Distinct)) {
+            self.note_unequal_columns("DISTINCT");
+        }
+        let GroupByExpr::Expressions(exprs, _) = &select.group_by else {
+            return;
+        };
+        let mut pending: Vec<&Expr> = exprs.iter().collect();
+        while let Some(expr) = pending.pop() {
+            match expr {
+                Expr::Rollup(sets) | Expr::Cube(sets) | Expr::GroupingSets(sets) => {
+                    pending.extend(sets.iter().flatten());
+                }
+                Expr::Tuple(exprs) => pending.extend(exprs),
+                _ => {
+                    if !self.grouped_kind(expr, &select.projection).canonical() {
+                        self.reach
+                            .follows_order(Unordered::Unequal(expr.to_string()));
+                    }
+                }
+            }
+        }
+    }
+
+    /// The kind of a `GROUP BY` expression: an item's by its position, a
+    /// column's by its name, else an item's by its alias (PostgreSQL reads
+    /// a name as a column first).
+    fn grouped_kind(&self, expr: &Expr, projection: &[SelectItem]) -> Kind {
+        let item = |at: usize| {
+            self.last_kinds
+                .get(at)
+                .filter(|_| at < projection.len())
+                .map_or(Kind::OTHER, |(_, kind)| *kind)
+        };
+        match expr {
+            Expr::Value(v) => match &v.value {
+                Value::Number(n, _) => n
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|n| n.checked_sub(1))
+                    .map_or(Kind::OTHER, item),
+                _ => self.kind(expr),
+            },
+            Expr::Identifier(ident) => {
+                let name = self.fold(ident);
+                self.lookup_column(&[], &name).unwrap_or_else(|| {
+                    projection
+                        .iter()
+                        .position(|p| {
+                            matches!(p, SelectItem::ExprWithAlias { alias, .. }
+                                if self.fold(alias) == name)
+                        })
+                        .map_or(Kind::OTHER, item)
+                })
+            }
+            _ => self.kind(expr),
+        }
+    }
+
+    /// An aggregate's values: a sum must be the same in any order of
+    /// addition; any other keeps or compares them, so they must be shown as
+    /// they compare (`count` only counts them).
+    pub(super) fn note_aggregated(&mut self, called: &str, function: &Function) {
+        let args = arguments(function);
+        let distinct = matches!(
+            &function.args,
+            FunctionArguments::List(list)
+                if matches!(list.duplicate_treatment, Some(DuplicateTreatment::Distinct))
+        );
+        let unequal = |exprs: &[&Expr]| exprs.iter().any(|e| !self.kind(e).canonical());
+        let (rounded, unequal) = match functions::combines(called) {
+            Combines::Counts => (false, false),
+            Combines::Floats => (true, false),
+            // `sum(DISTINCT x)` keeps one of equal values too.
+            Combines::Adds => (
+                args.iter().any(|a| !self.kind(a).summable()),
+                distinct && unequal(&args),
+            ),
+            Combines::Keeps => {
+                let mut values = args.clone();
+                values.extend(function.within_group.iter().map(|o| &o.expr));
+                (false, unequal(&values))
+            }
+        };
+        if rounded {
+            self.reach
+                .follows_order(Unordered::Rounded(called.to_owned()));
+        }
+        if unequal {
+            self.reach
+                .follows_order(Unordered::Unequal(format!("{called}(…)")));
+        }
+    }
+}
+
+/// `kinds` under the names an alias gives its columns, by position; not
+/// known past a column whose place is not known (a `*` not expanded).
+pub(super) fn renamed(kinds: Vec<(String, Kind)>, names: Vec<String>) -> Vec<(String, Kind)> {
+    if kinds.iter().any(|(name, _)| name == "*") {
+        return vec![("*".to_owned(), Kind::OTHER)];
+    }
+    let mut renamed: Vec<(String, Kind)> = Vec::with_capacity(kinds.len());
+    let mut names = names.into_iter();
+    for (name, kind) in kinds {
+        renamed.push((names.next().unwrap_or(name), kind));
+    }
+    renamed
+}
+
+/// Kinds of two queries' columns combined by position, as a set operation
+/// combines their rows.
+pub(super) fn combined(left: &[(String, Kind)], right: &[(String, Kind)]) -> Vec<(String, Kind)> {
+    let unplaced = |k: &[(String, Kind)]| k.iter().any(|(name, _)| name == "*");
+    if unplaced(left) || unplaced(right) || left.len() != right.len() {
+        return vec![("*".to_owned(), Kind::OTHER)];
+    }
+    left.iter()
+        .zip(right)
+        .map(|((name, a), (_, b))| (name.clone(), a.or(*b)))
+        .collect()
+}
+
+/// Whether a relation has a column (see [`Walker::lookup_column`]).
+enum Column {
+    Has(Kind),
+    Lacks,
+    Unknown,
+}
+
+/// The arguments of a call written as a list, `*` left out.
+pub(super) fn arguments(function: &Function) -> Vec<&Expr> {
+    let FunctionArguments::List(list) = &function.args else {
+        return Vec::new();
+    };
+    list.args
+        .iter()
+        .filter_map(|arg| match arg {
+            FunctionArg::Unnamed(FunctionArgExpr::Expr(e))
+            | FunctionArg::Named {
+                arg: FunctionArgExpr::Expr(e),
+                ..
+            }
+            | FunctionArg::ExprNamed {
+                arg: FunctionArgExpr::Expr(e),
+                ..
+            } => Some(e),
+            _ => None,
+        })
+        .collect()
+}
