@@ -226,6 +226,20 @@ fn why_a_query_is_too_heavy_or_failed_is_said_in_both_languages_with_its_figures
         }
         assert!(!fr.contains(" the "), "English in French: {fr}");
     }
+    // Whether a failing row came before the cap follows the order rows are
+    // read in: a restricted reader cannot tell the two apart.
+    for lang in [Lang::En, Lang::Fr] {
+        assert_eq!(
+            Text::ExecFailed {
+                error: &ExecError::CutUnordered(731)
+            }
+            .render(lang),
+            Text::ExecFailed {
+                error: &ExecError::Withheld
+            }
+            .render(lang)
+        );
+    }
 }
 
 #[test]
@@ -621,6 +635,8 @@ fn every_reason_something_is_hidden_is_said_in_both_languages_with_its_rule() {
         unordered(Unordered::Sample),
         unordered(Unordered::Unknown("crm.rank".to_owned())),
         unordered(Unordered::Ties),
+        unordered(Unordered::Unequal("DISTINCT".to_owned())),
+        unordered(Unordered::Rounded("sum".to_owned())),
     ];
     let mut said = std::collections::HashSet::new();
     for hidden in &all {
