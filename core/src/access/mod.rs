@@ -235,13 +235,27 @@ impl fmt::Display for Hidden {
                 rule,
                 what,
                 how,
-            } => write!(
-                f,
-                "it reads a table with {what}, hidden from {group} (rule `{rule}`), and its result \
-                 would follow the order rows are read in, which may follow that column: {how}; \
-                 order by columns that tell every row apart (the table's key, or every column \
-                 shown)"
-            ),
+            } => {
+                let way_out = match how {
+                    Unordered::Unequal(_) => {
+                        "show such values as written (CAST(x AS text)) or at one scale \
+                         (round(x, 2))"
+                    }
+                    Unordered::Rounded(_) => {
+                        "add a column as stored (in PostgreSQL, any integer or numeric)"
+                    }
+                    _ => {
+                        "order by columns that tell every row apart (the table's key, or every \
+                         column shown)"
+                    }
+                };
+                write!(
+                    f,
+                    "it reads a table with {what}, hidden from {group} (rule `{rule}`), and its \
+                     result would follow the order rows are read in, which may follow that \
+                     column: {how}; {way_out}"
+                )
+            }
         }
     }
 }
