@@ -1485,11 +1485,28 @@ fn groups_are_managed_and_a_statement_is_judged_as_a_user_would_click_it() {
     );
     assert_eq!(failed.status.code(), Some(1));
     assert!(
-        stderr(&failed).contains("its message is not shown")
+        stderr(&failed).contains("nothing is shown: the database could not run it")
             && !stderr(&failed).contains("overflow"),
         "{}",
         stderr(&failed)
     );
+    // A result cut at the cap says the same: the cap stops the reading, so
+    // whether a failing row came first follows the order rows are read in.
+    let cut = sql_as(
+        "ana",
+        "run",
+        "SELECT a.company FROM clients a, clients b, clients c",
+    );
+    assert_eq!(cut.status.code(), Some(1));
+    let said = |out: &Output| {
+        stderr(out)
+            .lines()
+            .filter(|l| l.contains("nothing is shown"))
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(said(&cut), said(&failed), "{}", stderr(&cut));
+    assert_eq!(said(&cut).len(), 1, "{}", stderr(&cut));
     let results = ok(&["audit", "list", "--kind", "execute_result", "--json"]);
     assert!(results.contains("integer overflow"), "{results}");
     let not_offered = sql_as(

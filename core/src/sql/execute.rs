@@ -208,8 +208,13 @@ impl Approved<'_> {
         }
         let event = self.execution.event(EventKind::ExecuteResult, payload);
         let recorded = self.execution.audit.append(event).await.map(drop);
+        // An error and a cut say the same to such a reader: the bot's cap
+        // stops the reading, so which came first follows the order rows
+        // are read in (the sixth attack ranked every row by it).
         let outcome = match outcome {
-            Err(ExecError::Database(_)) if self.execution.withhold_errors => {
+            Err(ExecError::Database(_) | ExecError::CutUnordered(_))
+                if self.execution.withhold_errors =>
+            {
                 Err(ExecError::Withheld)
             }
             other => other,

@@ -180,13 +180,16 @@ pub enum ExecError {
          by the table's key, or narrow it"
     )]
     CutUnordered(u64),
-    /// The database refused or failed the statement, and its message is
-    /// withheld: its reader may not read a column of a table it reads, and
-    /// the message may quote the first row the database read, which tells
-    /// the order rows are read in (see `Execution::withhold_errors`).
+    /// The database refused or failed the statement, or its result was
+    /// [cut unordered](ExecError::CutUnordered), and which is withheld: its
+    /// reader may not read a column of a table it reads, the message may
+    /// quote the first row the database read, and whether a failing row
+    /// came before the cap or after it follows the order rows are read in
+    /// (see `Execution::withhold_errors`). The audit keeps which.
     #[error(
-        "the database could not run it; its message is not shown, as it may quote a row in the \
-         order the database reads them (an admin can read it in the audit)"
+        "nothing is shown: the database could not run it, or its result was cut at its cap \
+         without an ORDER BY that tells rows apart; either may follow the order the database \
+         reads rows in (an admin can read which in the audit)"
     )]
     Withheld,
 }

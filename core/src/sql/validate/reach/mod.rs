@@ -982,6 +982,11 @@ mod tests {
             "SELECT DISTINCT code COLLATE \"C\" FROM payments",
             "SELECT DISTINCT label, price FROM payments",
             "SELECT string_agg(label, ',' ORDER BY label) FROM payments",
+            // Found by the sixth attack: refused for nothing.
+            "SELECT array_agg(code ORDER BY code, id) FROM payments",
+            "SELECT max(id::numeric), min(price::numeric) FROM payments",
+            "SELECT label AS l, count(*) FROM payments GROUP BY l ORDER BY l LIMIT 3",
+            "SELECT label, count(*) FROM payments GROUP BY 1 ORDER BY 1 LIMIT 3",
         ] {
             assert!(!follows(sql), "{sql}: {:?}", order_in(pg, &catalog, sql).0);
         }
@@ -1008,6 +1013,15 @@ mod tests {
         assert_eq!(
             order_in(pg, &catalog, "SELECT code FROM payments ORDER BY code").1,
             Partly
+        );
+        assert_eq!(
+            order_in(
+                pg,
+                &catalog,
+                "SELECT date_trunc('month', label::date) AS m, count(*) FROM payments GROUP BY m ORDER BY m"
+            )
+            .1,
+            Whole
         );
 
         // SQLite: NOCASE texts, REAL floats, and sums of computed values,

@@ -255,6 +255,12 @@ impl Walker<'_> {
                 // distinct texts, unless the text keeps a loose collation.
                 let class = match class_of_type(dialect, &data_type.to_string()) {
                     Class::Text if self.kind(expr).class == Class::Loose => Class::Loose,
+                    // A bare `numeric` keeps the scale it is given: an
+                    // integer's is 0.
+                    Class::Decimal => match self.kind(expr).class {
+                        Class::Number(Some(scale)) => Class::Number(Some(scale)),
+                        _ => Class::Decimal,
+                    },
                     // TRY_CAST and SAFE_CAST are of other dialects.
                     _ if !matches!(kind, CastKind::Cast | CastKind::DoubleColon) => Class::Other,
                     class => class,
@@ -714,6 +720,11 @@ impl Walker<'_> {
                 args.iter().any(|a| !self.kind(a).summable()),
                 distinct && unequal(&args),
             ),
+            // One that strings every value (`array_agg`) keeps them all:
+            // their order is judged with its ORDER BY (see `order`).
+            Combines::Keeps if functions::follows_order(called) == Some(true) => {
+                (false, distinct && unequal(&args))
+            }
             Combines::Keeps => {
                 let mut values = args.clone();
                 values.extend(function.within_group.iter().map(|o| &o.expr));

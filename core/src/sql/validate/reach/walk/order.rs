@@ -100,7 +100,10 @@ impl Walker<'_> {
     pub(super) fn rows_of(&self, select: &Select) -> Rows {
         let (group_by, sets) = match &select.group_by {
             GroupByExpr::Expressions(exprs, modifiers) => (
-                exprs.iter().map(|e| self.folded(e)).collect(),
+                exprs
+                    .iter()
+                    .map(|e| self.folded(self.grouped_item(e, select)))
+                    .collect(),
                 !modifiers.is_empty()
                     || exprs.iter().any(|e| {
                         matches!(e, Expr::Rollup(_) | Expr::Cube(_) | Expr::GroupingSets(_))
@@ -114,6 +117,43 @@ impl Walker<'_> {
             sets,
             group_by: if sets { Vec::new() } else { group_by },
         }
+    }
+
+    /// What a `GROUP BY` expression groups by: the item at its position
+    /// (`GROUP BY 1`), or the item of its alias when no column has that
+    /// name (PostgreSQL reads a name as a column first), else itself.
+    fn grouped_item<'s>(&self, expr: &'s Expr, select: &'s Select) -> &'s Expr {
+        let item = |at: usize| match select.projection.get(at) {
+            Some(SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. }) => Some(e),
+            _ => None,
+        };
+        let found = match expr {
+            Expr::Value(v) => match &v.value {
+                Value::Number(n, _) => n
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|n| n.checked_sub(1))
+                    .and_then(item),
+                _ => None,
+            },
+            Expr::Identifier(ident) => {
+                let name = self.fold(ident);
+                if self.lookup_column(&[], &name).is_some() {
+                    None
+                } else {
+                    select
+                        .projection
+                        .iter()
+                        .position(|p| {
+                            matches!(p, SelectItem::ExprWithAlias { alias, .. }
+                                if self.fold(alias) == name)
+                        })
+                        .and_then(item)
+                }
+            }
+            _ => None,
+        };
+        found.unwrap_or(expr)
     }
 
     /// The primary key of the one table `select` reads, when it reads one
