@@ -964,6 +964,18 @@ mod tests {
             "SELECT avg(rate * 2) FROM payments",
             "SELECT sum(amount) OVER (PARTITION BY label), sum(rate) OVER () FROM payments",
             "SELECT corr(id, price) FROM payments",
+            // Found by a review of the kinds.
+            "SELECT CASE WHEN id = 12 THEN 1.0 WHEN id = 49 THEN 1.00 END FROM payments EXCEPT ALL SELECT 0",
+            "SELECT DISTINCT q.amount FROM (SELECT 0, (amount) FROM payments) q",
+            "SELECT DISTINCT id::numeric(10,0) / 2 FROM payments",
+            "SELECT DISTINCT trim(code)::text FROM payments",
+            "SELECT DISTINCT trim(code) || '' FROM payments",
+            "SELECT DISTINCT '[]'::jsonb || amount::text::jsonb FROM payments",
+            "SELECT p.*, q.x FROM (SELECT 0 AS a, amount AS b FROM payments) p, (SELECT 1 AS x) q GROUP BY p.a, 2, q.x",
+            "SELECT (SELECT max(payments.id) FROM payments l WHERE l.id = 1) FROM (SELECT amount AS id FROM payments) AS payments",
+            "SELECT (SELECT amount AS region FROM payments l GROUP BY region) FROM (SELECT label AS region FROM payments) c",
+            "SELECT sum(round(id)) FROM payments",
+            "SELECT DISTINCT date_trunc('hour', CASE WHEN id = 12 THEN interval '1 day' ELSE interval '24 hours' END) FROM payments",
         ] {
             assert!(follows(sql), "{sql}");
         }
@@ -1046,6 +1058,8 @@ mod tests {
             "SELECT sum(CASE WHEN id = 12 THEN 9223372036854775807 ELSE -1 END) FROM payments",
             "SELECT DISTINCT CASE WHEN id = 12 THEN 1 ELSE 1.0 END FROM payments",
             "SELECT total(rate) FROM payments",
+            "SELECT DISTINCT (CASE WHEN id = 12 THEN 'a' ELSE 'A' END COLLATE NOCASE) || '' FROM payments",
+            "WITH v(k, x) AS (VALUES (12, 9223372036854775807), (49, 1)) SELECT sum(v.x) FROM payments s CROSS JOIN v WHERE v.k = s.id",
         ] {
             assert!(follows(sql), "{sql}");
         }

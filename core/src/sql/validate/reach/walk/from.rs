@@ -85,6 +85,7 @@ impl Walker<'_> {
                 columns,
                 reads: reads.to_vec(),
                 kinds: None,
+                shadowed: false,
             });
         }
     }
@@ -256,6 +257,11 @@ impl Walker<'_> {
                             self.visible(vec![last.clone()], columns.clone(), &reads);
                         }
                         self.visible(parts.clone(), columns.clone(), &reads);
+                        if alias.is_some() {
+                            for visible in &mut self.scope().relations[before..] {
+                                visible.shadowed = true;
+                            }
+                        }
                         self.alias_with(alias, columns, &reads)?;
                         let renamed = alias.as_ref().is_some_and(|a| !a.columns.is_empty());
                         if let [one] = parts.as_slice()

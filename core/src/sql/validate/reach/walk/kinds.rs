@@ -217,7 +217,9 @@ impl Walker<'_> {
                 }
                 None => Kind::OTHER,
             },
-            Expr::Value(value) => Kind::stored(self.literal_class(&value.value)),
+            // Summed, values written out may be made to overflow (SQLite)
+            // or round (Oracle): only a column as stored adds exactly there.
+            Expr::Value(value) => computed(self.literal_class(&value.value)),
             Expr::Nested(inner) => self.kind(inner),
             Expr::UnaryOp { op, expr } => match op {
                 UnaryOperator::Minus | UnaryOperator::Plus => {
@@ -254,7 +256,13 @@ impl Walker<'_> {
                 // `::text` shows a value as it is written: distinct values,
                 // distinct texts, unless the text keeps a loose collation.
                 let class = match class_of_type(dialect, &data_type.to_string()) {
-                    Class::Text if self.kind(expr).class == Class::Loose => Class::Loose,
+                    // Text cast to text keeps its collation (PostgreSQL
+                    // relabels it), and what is not known may be text.
+                    Class::Text => match self.kind(expr).class {
+                        Class::Loose => Class::Loose,
+                        Class::Other => Class::Other,
+                        _ => Class::Text,
+                    },
                     // A bare `numeric` keeps the scale it is given: an
                     // integer's is 0.
                     Class::Decimal => match self.kind(expr).class {
@@ -310,7 +318,8 @@ impl Walker<'_> {
                 let decimal = n.contains(['.', 'e', 'E']);
                 match self.dialect() {
                     Dialect::Oracle => Class::Number(None),
-                    Dialect::Sqlite if decimal => Class::Float,
+                    // Past i64, SQLite reads an integer as a real.
+                    Dialect::Sqlite if decimal || n.parse::<i64>().is_err() => Class::Float,
                     Dialect::Sqlite => Class::Number(None),
                     Dialect::Postgres if n.contains(['e', 'E']) => Class::Decimal,
                     Dialect::Postgres => Class::Number(Some(
@@ -356,18 +365,22 @@ impl Walker<'_> {
                     _ => Other,
                 }
             }
-            // An integer division is an integer; PostgreSQL sets a
-            // numeric quotient's scale from the values.
+            // PostgreSQL sets a numeric quotient's scale from the values
+            // (3/2 and 15000/10000 as numeric(10,0) show 1.5 apart), and
+            // integers are not told from numerics of scale 0 here.
             BinaryOperator::Divide | BinaryOperator::Modulo => match (l.class, r.class) {
-                (Number(Some(0)), Number(Some(0))) => Number(Some(0)),
                 (Number(None), Number(None)) if dialect == Dialect::Oracle => Number(None),
                 (Number(None), Number(None)) if dialect == Dialect::Sqlite => Float,
                 (Number(_) | Decimal, Number(_) | Decimal) => Decimal,
                 (Number(_) | Decimal | Float, Number(_) | Decimal | Float) => Float,
                 _ => Other,
             },
+            // Text of known values is text; a loose collation stays with
+            // it (PostgreSQL, and SQLite's explicit COLLATE), and what is
+            // not known may be a jsonb or an array, joined as such.
             BinaryOperator::StringConcat => match (l.class, r.class) {
-                (Loose, _) | (_, Loose) if dialect == Dialect::Postgres => Loose,
+                (Other, _) | (_, Other) => Other,
+                (Loose, _) | (_, Loose) => Loose,
                 _ => Text,
             },
             BinaryOperator::Eq
@@ -398,13 +411,28 @@ impl Walker<'_> {
         let kinds: Vec<Kind> = args.iter().map(|a| self.kind(a)).collect();
         let first = kinds.first().copied().unwrap_or(Kind::OTHER);
         let computed = |class| Kind::computed(class, dialect);
+        // A text function's result keeps a loose collation of its
+        // arguments, and is not known when one of them is not.
         let text = || {
-            let loose = kinds.iter().any(|k| k.class == Class::Loose);
-            computed(if loose && dialect == Dialect::Postgres {
+            computed(if kinds.iter().any(|k| k.class == Class::Other) {
+                Class::Other
+            } else if kinds.iter().any(|k| k.class == Class::Loose) {
                 Class::Loose
             } else {
                 Class::Text
             })
+        };
+        // `round(x, 2)` of a numeric shows two decimals.
+        let round = || {
+            let places = match args.get(1) {
+                None => Some(0),
+                Some(Expr::Value(v)) => match &v.value {
+                    Value::Number(n, _) => n.parse::<u32>().ok(),
+                    _ => None,
+                },
+                Some(_) => None,
+            };
+            computed(places.map_or(Class::Decimal, |p| Class::Number(Some(p))))
         };
         match name.as_str() {
             "count" => computed(Class::Number(Some(0))),
@@ -438,19 +466,11 @@ impl Walker<'_> {
                 _ => Kind::OTHER,
             },
             // `round(x, 2)` shows two decimals in PostgreSQL.
+            // An integer is rounded as a float (the preferred type), and
+            // integers are not told from numerics of scale 0 here.
             "round" | "trunc" if dialect == Dialect::Postgres => match first.class {
-                Class::Number(_) | Class::Decimal => {
-                    let places = match args.get(1) {
-                        None => Some(0),
-                        Some(Expr::Value(v)) => match &v.value {
-                            Value::Number(n, _) => n.parse::<u32>().ok(),
-                            _ => None,
-                        },
-                        Some(_) => None,
-                    };
-                    computed(places.map_or(Class::Decimal, |p| Class::Number(Some(p))))
-                }
-                Class::Float => computed(Class::Float),
+                Class::Number(Some(scale)) if scale > 0 => round(),
+                Class::Decimal => round(),
                 _ => Kind::OTHER,
             },
             "length" | "char_length" | "character_length" | "octet_length" | "strpos" | "instr" => {
@@ -462,7 +482,12 @@ impl Walker<'_> {
             "upper" | "lower" | "trim" | "ltrim" | "rtrim" | "btrim" | "substr" | "substring"
             | "replace" | "concat" | "left" | "right" | "lpad" | "rpad" | "initcap" | "reverse"
             | "repeat" | "translate" | "split_part" | "to_char" | "md5" => text(),
-            "date_trunc" | "date" if dialect == Dialect::Postgres => computed(Class::Plain),
+            // `date_trunc` of an interval is an interval.
+            "date_trunc" if dialect == Dialect::Postgres => match kinds.get(1) {
+                Some(k) if k.class == Class::Plain => computed(Class::Plain),
+                _ => Kind::OTHER,
+            },
+            "date" if dialect == Dialect::Postgres => computed(Class::Plain),
             "date" | "datetime" | "strftime" if dialect == Dialect::Sqlite => computed(Class::Text),
             "now" | "current_date" | "current_timestamp" | "localtimestamp" => {
                 computed(Class::Plain)
@@ -480,11 +505,24 @@ impl Walker<'_> {
 
     /// The same, `None` when no relation in scope has `column`.
     pub(super) fn lookup_column(&self, qualifier: &[String], column: &str) -> Option<Kind> {
-        let visible = &self.scopes[self.barrier.min(self.scopes.len())..];
+        self.lookup_in(self.barrier.min(self.scopes.len()), qualifier, column)
+    }
+
+    /// The same in the innermost SELECT's own relations only (a `GROUP BY`
+    /// name is one of them, else an item's alias, before an outer
+    /// query's column).
+    pub(super) fn lookup_local(&self, column: &str) -> Option<Kind> {
+        self.lookup_in(self.scopes.len().saturating_sub(1), &[], column)
+    }
+
+    fn lookup_in(&self, from: usize, qualifier: &[String], column: &str) -> Option<Kind> {
+        let visible = &self.scopes[from.max(self.barrier).min(self.scopes.len())..];
         for scope in visible.iter().rev() {
             let mut found = None;
             let mut unsure = false;
-            for relation in &scope.relations {
+            // A table named by its alias: its own name reaches an outer
+            // query's relation.
+            for relation in scope.relations.iter().filter(|r| !r.shadowed) {
                 if !qualifier.is_empty() && relation.name.as_slice() != qualifier {
                     continue;
                 }
@@ -510,7 +548,7 @@ impl Walker<'_> {
                 && scope
                     .relations
                     .iter()
-                    .any(|r| r.name.as_slice() == qualifier);
+                    .any(|r| !r.shadowed && r.name.as_slice() == qualifier);
             match (found, unsure) {
                 (Some(kind), false) => return Some(kind),
                 (_, true) => return Some(Kind::OTHER),
@@ -529,9 +567,11 @@ impl Walker<'_> {
                 .find(|(name, _)| self.same_column(name, column));
             // An item named by the database (`max`, `?column?`) may be
             // the one meant.
-            let any = kinds.iter().find(|(name, _)| name == "*" || name == "?");
-            return match named.or(any) {
+            let any = kinds.iter().any(|(name, _)| name == "*" || name == "?");
+            return match named {
                 Some((_, kind)) => Column::Has(*kind),
+                // Which one it is, is not known.
+                None if any => Column::Has(Kind::OTHER),
                 None => Column::Lacks,
             };
         }
@@ -670,10 +710,18 @@ impl Walker<'_> {
     /// column's by its name, else an item's by its alias (PostgreSQL reads
     /// a name as a column first).
     fn grouped_kind(&self, expr: &Expr, projection: &[SelectItem]) -> Kind {
+        // A `*` stands for columns not counted here: a position is then
+        // not known.
+        let starred = projection.iter().any(|p| {
+            matches!(
+                p,
+                SelectItem::Wildcard(_) | SelectItem::QualifiedWildcard(..)
+            )
+        });
         let item = |at: usize| {
             self.last_kinds
                 .get(at)
-                .filter(|_| at < projection.len())
+                .filter(|_| at < projection.len() && !starred)
                 .map_or(Kind::OTHER, |(_, kind)| *kind)
         };
         match expr {
@@ -687,15 +735,14 @@ impl Walker<'_> {
             },
             Expr::Identifier(ident) => {
                 let name = self.fold(ident);
-                self.lookup_column(&[], &name).unwrap_or_else(|| {
-                    projection
-                        .iter()
-                        .position(|p| {
-                            matches!(p, SelectItem::ExprWithAlias { alias, .. }
-                                if self.fold(alias) == name)
-                        })
-                        .map_or(Kind::OTHER, item)
-                })
+                let aliased = projection.iter().position(|p| {
+                    matches!(p, SelectItem::ExprWithAlias { alias, .. } if self.fold(alias) == name)
+                });
+                match (self.lookup_local(&name), aliased) {
+                    (Some(kind), _) => kind,
+                    (None, Some(at)) => item(at),
+                    (None, None) => self.column_kind(&[], &name),
+                }
             }
             _ => self.kind(expr),
         }

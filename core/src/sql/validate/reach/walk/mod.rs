@@ -92,6 +92,10 @@ struct Visible {
     /// stands for any other name, of a kind not known); `None` for a table,
     /// whose kinds the catalogue gives, and for what has no kinds known.
     kinds: Option<Vec<(String, kinds::Kind)>>,
+    /// A table's own name where it has an alias: the database reads that
+    /// name as an outer query's relation (the reach still counts it, which
+    /// reads more, never less; kinds do not take it).
+    shadowed: bool,
 }
 
 pub(in crate::sql::validate) struct Walker<'a> {

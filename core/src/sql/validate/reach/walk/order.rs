@@ -120,11 +120,22 @@ impl Walker<'_> {
     }
 
     /// What a `GROUP BY` expression groups by: the item at its position
-    /// (`GROUP BY 1`), or the item of its alias when no column has that
-    /// name (PostgreSQL reads a name as a column first), else itself.
+    /// (`GROUP BY 1`), or the item of its alias when no relation of the
+    /// SELECT has a column of that name (a column comes first, an outer
+    /// query's after the alias), else itself.
     fn grouped_item<'s>(&self, expr: &'s Expr, select: &'s Select) -> &'s Expr {
-        let item = |at: usize| match select.projection.get(at) {
-            Some(SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. }) => Some(e),
+        // After a `*`, a position is not an item's.
+        let item = |at: usize| match select.projection.get(..=at)?.split_last()? {
+            (SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. }, before)
+                if !before.iter().any(|p| {
+                    matches!(
+                        p,
+                        SelectItem::Wildcard(_) | SelectItem::QualifiedWildcard(..)
+                    )
+                }) =>
+            {
+                Some(e)
+            }
             _ => None,
         };
         let found = match expr {
@@ -138,7 +149,7 @@ impl Walker<'_> {
             },
             Expr::Identifier(ident) => {
                 let name = self.fold(ident);
-                if self.lookup_column(&[], &name).is_some() {
+                if self.lookup_local(&name).is_some() {
                     None
                 } else {
                     select

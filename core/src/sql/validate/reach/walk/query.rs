@@ -4,7 +4,8 @@
 use sqlparser::ast::{
     ConnectByKind, Distinct, Fetch, GroupByExpr, GroupByWithModifier, LimitClause, NamedWindowExpr,
     OrderByExpr, OrderByKind, Query, Select, SelectFlavor, SelectItem,
-    SelectItemQualifiedWildcardKind, SetExpr, SetQuantifier, WildcardAdditionalOptions,
+    SelectItemQualifiedWildcardKind, SetExpr, SetOperator, SetQuantifier,
+    WildcardAdditionalOptions,
 };
 
 use super::{Foreign, Refusal, Unreadable, denied_object};
@@ -212,7 +213,7 @@ impl Walker<'_> {
                 left,
                 right,
                 set_quantifier,
-                ..
+                op,
             } => {
                 self.note(|w| w.set_operation_entered());
                 self.walk_set_expr(left)?;
@@ -220,8 +221,12 @@ impl Walker<'_> {
                 self.walk_set_expr(right)?;
                 self.last_kinds = kinds::combined(&kinds, &self.last_kinds);
                 self.note(|w| w.set_operation_left());
-                // Without ALL, it keeps one row of each set of equal ones.
-                if !matches!(set_quantifier, SetQuantifier::All) {
+                // All but UNION ALL match equal rows, and show one of them:
+                // without ALL once, with ALL (EXCEPT, INTERSECT) as many
+                // times as it keeps.
+                if !(matches!(op, SetOperator::Union)
+                    && matches!(set_quantifier, SetQuantifier::All))
+                {
                     self.note_unequal_columns("a UNION, INTERSECT or EXCEPT");
                 }
                 Ok(())
