@@ -49,7 +49,12 @@ fn catalog(dialect: Dialect) -> Catalog {
             .iter()
             .map(|c| CatalogColumn {
                 name: fold(c),
-                type_name: "TEXT".to_owned(),
+                // Each database's own name for a text.
+                type_name: match dialect {
+                    Dialect::Oracle => "VARCHAR2",
+                    Dialect::Postgres | Dialect::Sqlite => "TEXT",
+                }
+                .to_owned(),
                 // A primary key holds no NULL.
                 nullable: *c != "id",
                 comment: None,
@@ -77,6 +82,7 @@ fn catalog(dialect: Dialect) -> Catalog {
             (Dialect::Sqlite, "code") => ("TEXT", Some("NOCASE")),
             (Dialect::Oracle, "id" | "amount") => ("NUMBER", None),
             (Dialect::Oracle, "rate") => ("BINARY_DOUBLE", None),
+            (Dialect::Oracle, _) => ("VARCHAR2", None),
             _ => ("TEXT", None),
         };
         column.type_name = type_name.to_owned();

@@ -217,9 +217,10 @@ impl Walker<'_> {
                 }
                 None => Kind::OTHER,
             },
-            // Summed, values written out may be made to overflow (SQLite)
-            // or round (Oracle): only a column as stored adds exactly there.
-            Expr::Value(value) => computed(self.literal_class(&value.value)),
+            // One value, the same in every row: its sum is the same in any
+            // order (values written out that differ from row to row, in a
+            // VALUES or a UNION, are combined as computed).
+            Expr::Value(value) => Kind::stored(self.literal_class(&value.value)),
             Expr::Nested(inner) => self.kind(inner),
             Expr::UnaryOp { op, expr } => match op {
                 UnaryOperator::Minus | UnaryOperator::Plus => {
@@ -804,15 +805,30 @@ pub(super) fn renamed(kinds: Vec<(String, Kind)>, names: Vec<String>) -> Vec<(St
 }
 
 /// Kinds of two queries' columns combined by position, as a set operation
-/// combines their rows.
-pub(super) fn combined(left: &[(String, Kind)], right: &[(String, Kind)]) -> Vec<(String, Kind)> {
+/// or a VALUES combines their rows: values that differ from row to row, as
+/// computed ones (in SQLite and Oracle, `(12, 9223372036854775807), (49, 1)`
+/// may be made to overflow or round when summed).
+pub(super) fn combined(
+    left: &[(String, Kind)],
+    right: &[(String, Kind)],
+    dialect: Dialect,
+) -> Vec<(String, Kind)> {
     let unplaced = |k: &[(String, Kind)]| k.iter().any(|(name, _)| name == "*");
     if unplaced(left) || unplaced(right) || left.len() != right.len() {
         return vec![("*".to_owned(), Kind::OTHER)];
     }
     left.iter()
         .zip(right)
-        .map(|((name, a), (_, b))| (name.clone(), a.or(*b)))
+        .map(|((name, a), (_, b))| {
+            let kind = a.or(*b);
+            (
+                name.clone(),
+                Kind {
+                    class: kind.class,
+                    summable: kind.summable && dialect == Dialect::Postgres,
+                },
+            )
+        })
         .collect()
 }
 

@@ -219,7 +219,7 @@ impl Walker<'_> {
                 self.walk_set_expr(left)?;
                 let kinds = std::mem::take(&mut self.last_kinds);
                 self.walk_set_expr(right)?;
-                self.last_kinds = kinds::combined(&kinds, &self.last_kinds);
+                self.last_kinds = kinds::combined(&kinds, &self.last_kinds, self.dialect());
                 self.note(|w| w.set_operation_left());
                 // All but UNION ALL match equal rows, and show one of them:
                 // without ALL once, with ALL (EXCEPT, INTERSECT) as many
@@ -238,7 +238,7 @@ impl Walker<'_> {
                     let row: Vec<(String, kinds::Kind)> =
                         row.iter().map(|e| ("?".to_owned(), self.kind(e))).collect();
                     kinds = Some(match kinds {
-                        Some(before) => kinds::combined(&before, &row),
+                        Some(before) => kinds::combined(&before, &row, self.dialect()),
                         None => row,
                     });
                 }
