@@ -244,6 +244,7 @@ impl fmt::Display for Hidden {
                     Unordered::Rounded(_) => {
                         "add a column as stored (in PostgreSQL, any integer or numeric)"
                     }
+                    Unordered::Drawn(_) => "leave the random values out",
                     _ => {
                         "order by columns that tell every row apart (the table's key, or every \
                          column shown)"

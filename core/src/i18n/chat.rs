@@ -989,6 +989,7 @@ fn unordered_en(how: &crate::sql::validate::Unordered) -> String {
         Unordered::Sample => "its sample of the table".to_owned(),
         Unordered::Unknown(name) => format!("the function {name}, which I do not know,"),
         Unordered::Ties => "the order of rows its ORDER BY leaves tied".to_owned(),
+        Unordered::Drawn(name) => format!("{name}, drawn anew for each row as it is read,"),
         Unordered::Unequal(what) => format!(
             "{what}, over values that may be equal yet shown apart (1.0 and 1.00, -0 and 0, \
              texts compared ignoring case),"
@@ -1009,6 +1010,7 @@ fn way_out_en(how: &crate::sql::validate::Unordered) -> &'static str {
             "Show such values as they are written (CAST(x AS text)) or at one scale \
              (round(x, 2)), or compare texts as they are."
         }
+        Unordered::Drawn(_) => "Leave the random values out.",
         Unordered::Rounded(_) => {
             "Add exact numbers: a column as stored (in PostgreSQL, any integer or numeric \
              expression)."
@@ -1027,6 +1029,7 @@ fn way_out_fr(how: &crate::sql::validate::Unordered) -> &'static str {
             "Affichez ces valeurs telles qu'elles s'écrivent (CAST(x AS text)) ou à une seule \
              échelle (round(x, 2)), ou comparez les textes tels qu'ils sont."
         }
+        Unordered::Drawn(_) => "Retirez les valeurs tirées au hasard.",
         Unordered::Rounded(_) => {
             "Additionnez des nombres exacts : une colonne telle que stockée (dans PostgreSQL, \
              toute expression entière ou numeric)."
@@ -1054,6 +1057,9 @@ fn unordered_fr(how: &crate::sql::validate::Unordered) -> String {
         Unordered::Sample => "son échantillon de la table".to_owned(),
         Unordered::Unknown(name) => format!("la fonction {name}, que je ne connais pas,"),
         Unordered::Ties => "l'ordre des lignes que son ORDER BY laisse à égalité".to_owned(),
+        Unordered::Drawn(name) => {
+            format!("{name}, tiré à nouveau pour chaque ligne à mesure qu'elle est lue,")
+        }
         Unordered::Unequal(what) => format!(
             "{what}, sur des valeurs qui peuvent être égales mais s'afficher autrement (1.0 et \
              1.00, -0 et 0, textes comparés sans la casse),"

@@ -83,6 +83,10 @@ pub(super) struct FunctionSpec {
     pub(super) aggregate: bool,
     /// How an aggregate combines its values (see [`Combines`]).
     combines: Combines,
+    /// Each call draws a new value from a generator (`random`): the values
+    /// rows get follow the order they are read in, and the generator's
+    /// state can be worked back from a few of them.
+    draws: bool,
     /// Its result follows the order it is given rows in, unless an `ORDER
     /// BY` of its own tells them apart: it strings them together
     /// (`string_agg`), numbers them (`row_number`), reads a neighbour
@@ -267,6 +271,7 @@ const fn f(name: &'static str) -> FunctionSpec {
         searches_text: false,
         aggregate: false,
         combines: Combines::Keeps,
+        draws: false,
         follows_order: false,
         parses_structure: false,
         writes_as_text: false,
@@ -336,6 +341,12 @@ impl FunctionSpec {
     const fn aggregate(self) -> Self {
         Self {
             aggregate: true,
+            ..self
+        }
+    }
+    const fn draws(self) -> Self {
+        Self {
+            draws: true,
             ..self
         }
     }
@@ -964,7 +975,7 @@ const FUNCTIONS: &[FunctionSpec] = &[
     f("now").scalar(PG).growth(BOUNDED),
     // A sample (`ORDER BY random() LIMIT 10`): it reads nothing and only
     // moves this session's own generator (`setseed` stays out).
-    f("random").scalar(PG | LITE).growth(BOUNDED),
+    f("random").draws().scalar(PG | LITE).growth(BOUNDED),
     f("current_time").scalar(ALL).growth(BOUNDED),
     f("localtime").scalar(PG).growth(BOUNDED),
     f("current_date").scalar(ALL).growth(BOUNDED),
@@ -1075,6 +1086,12 @@ pub fn scalar_allowed(dialect: Dialect, name: &str) -> bool {
 /// Whether `name` is an aggregate the checks know.
 pub fn aggregate(name: &str) -> bool {
     spec(name).is_some_and(|f| f.aggregate)
+}
+
+/// Whether each call of `name` draws a new value (see
+/// [`FunctionSpec::draws`]).
+pub fn draws(name: &str) -> bool {
+    spec(name).is_some_and(|f| f.draws)
 }
 
 /// How the aggregate `name` combines its values; `Keeps` for a name the

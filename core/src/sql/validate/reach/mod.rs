@@ -89,6 +89,10 @@ pub enum Unordered {
     /// or Oracle statement (which may overflow or round). Named by the
     /// aggregate.
     Rounded(String),
+    /// A function that draws a new value at each call (`random`): row by
+    /// row in the order they are read, and a few values tell the
+    /// generator's state (the seventh attack ranked every row by it).
+    Drawn(String),
     /// An `ORDER BY` of the result that may leave rows tied, which then
     /// come in the order they were read in. Not noted by the walk: the
     /// judge of a statement's own result adds it, from [`Reach::order`]
@@ -136,6 +140,10 @@ impl fmt::Display for Unordered {
                 write!(f, "the function {name}, which the checks do not know")
             }
             Unordered::Ties => f.write_str("an ORDER BY that may leave rows tied"),
+            Unordered::Drawn(name) => write!(
+                f,
+                "{name}, drawn anew for each row in the order rows are read in"
+            ),
             Unordered::Unequal(what) => write!(
                 f,
                 "{what}, whose values may be equal and shown apart, keeps or orders them as read"
@@ -964,6 +972,9 @@ mod tests {
             "SELECT avg(rate * 2) FROM payments",
             "SELECT sum(amount) OVER (PARTITION BY label), sum(rate) OVER () FROM payments",
             "SELECT corr(id, price) FROM payments",
+            // Found by the seventh attack: three values of random() tell
+            // the generator's state, and so each row's place as read.
+            "SELECT k, i, r FROM (SELECT 0 AS k, g AS i, random() AS r FROM generate_series(1, 3) g UNION ALL SELECT 1, id, random() FROM payments) x",
             // Found by a review of the kinds.
             "SELECT CASE WHEN id = 12 THEN 1.0 WHEN id = 49 THEN 1.00 END FROM payments EXCEPT ALL SELECT 0",
             "SELECT DISTINCT q.amount FROM (SELECT 0, (amount) FROM payments) q",

@@ -394,6 +394,10 @@ impl Walker<'_> {
     /// picks rows or counts its frame in rows, a function the checks do not
     /// know.
     pub(super) fn order_of_call(&mut self, called: &str, function: &Function) {
+        if functions::draws(called) {
+            self.reach
+                .follows_order(Unordered::Drawn(called.to_owned()));
+        }
         let Some(follows) = functions::follows_order(called) else {
             self.reach
                 .follows_order(Unordered::Unknown(called.to_owned()));
