@@ -698,7 +698,7 @@ impl Walker<'_> {
                 }
                 Expr::Tuple(exprs) => pending.extend(exprs),
                 _ => {
-                    if !self.grouped_kind(expr, &select.projection).canonical() {
+                    if !self.grouped_kind(expr, select).canonical() {
                         self.reach
                             .follows_order(Unordered::Unequal(expr.to_string()));
                     }
@@ -707,45 +707,18 @@ impl Walker<'_> {
         }
     }
 
-    /// The kind of a `GROUP BY` expression: an item's by its position, a
-    /// column's by its name, else an item's by its alias (PostgreSQL reads
-    /// a name as a column first).
-    fn grouped_kind(&self, expr: &Expr, projection: &[SelectItem]) -> Kind {
-        // A `*` stands for columns not counted here: a position is then
-        // not known.
-        let starred = projection.iter().any(|p| {
-            matches!(
-                p,
-                SelectItem::Wildcard(_) | SelectItem::QualifiedWildcard(..)
-            )
-        });
-        let item = |at: usize| {
-            self.last_kinds
-                .get(at)
-                .filter(|_| at < projection.len() && !starred)
-                .map_or(Kind::OTHER, |(_, kind)| *kind)
-        };
-        match expr {
-            Expr::Value(v) => match &v.value {
-                Value::Number(n, _) => n
-                    .parse::<usize>()
-                    .ok()
-                    .and_then(|n| n.checked_sub(1))
-                    .map_or(Kind::OTHER, item),
-                _ => self.kind(expr),
-            },
-            Expr::Identifier(ident) => {
-                let name = self.fold(ident);
-                let aliased = projection.iter().position(|p| {
-                    matches!(p, SelectItem::ExprWithAlias { alias, .. } if self.fold(alias) == name)
-                });
-                match (self.lookup_local(&name), aliased) {
-                    (Some(kind), _) => kind,
-                    (None, Some(at)) => item(at),
-                    (None, None) => self.column_kind(&[], &name),
-                }
+    /// The kind of a `GROUP BY` expression: its item's when it names one
+    /// (see [`Walker::grouped_item`]); a position that names none is not
+    /// known.
+    fn grouped_kind(&self, expr: &Expr, select: &Select) -> Kind {
+        let grouped = self.grouped_item(expr, select);
+        match grouped {
+            Expr::Value(v)
+                if std::ptr::eq(grouped, expr) && matches!(v.value, Value::Number(..)) =>
+            {
+                Kind::OTHER
             }
-            _ => self.kind(expr),
+            _ => self.kind(grouped),
         }
     }
 

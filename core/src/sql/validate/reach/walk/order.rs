@@ -123,7 +123,7 @@ impl Walker<'_> {
     /// (`GROUP BY 1`), or the item of its alias when no relation of the
     /// SELECT has a column of that name (a column comes first, an outer
     /// query's after the alias), else itself.
-    fn grouped_item<'s>(&self, expr: &'s Expr, select: &'s Select) -> &'s Expr {
+    pub(super) fn grouped_item<'s>(&self, expr: &'s Expr, select: &'s Select) -> &'s Expr {
         // After a `*`, a position is not an item's.
         let item = |at: usize| match select.projection.get(..=at)?.split_last()? {
             (SelectItem::UnnamedExpr(e) | SelectItem::ExprWithAlias { expr: e, .. }, before)
