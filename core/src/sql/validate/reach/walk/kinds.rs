@@ -223,11 +223,16 @@ impl Walker<'_> {
             Expr::Value(value) => Kind::stored(self.literal_class(&value.value)),
             Expr::Nested(inner) => self.kind(inner),
             Expr::UnaryOp { op, expr } => match op {
+                // Minus a text is a number SQLite makes of it: `-'0'` and
+                // `-'-0'` may be equal and shown apart.
                 UnaryOperator::Minus | UnaryOperator::Plus => {
                     let inner = self.kind(expr);
-                    Kind {
-                        class: inner.class,
-                        summable: inner.summable && dialect == Dialect::Postgres,
+                    match inner.class {
+                        Class::Number(_) | Class::Decimal | Class::Float | Class::Null => Kind {
+                            class: inner.class,
+                            summable: inner.summable && dialect == Dialect::Postgres,
+                        },
+                        _ => Kind::OTHER,
                     }
                 }
                 UnaryOperator::Not => computed(Class::Plain),
@@ -437,11 +442,23 @@ impl Walker<'_> {
         };
         match name.as_str() {
             "count" => computed(Class::Number(Some(0))),
-            "min" | "max" | "abs" | "any_value" => Kind {
+            // Of a text, SQLite's abs is a real: `abs('-0')` is -0.0, equal
+            // to 0 and shown apart (the eighth attack ranked every row by
+            // it).
+            "abs" => match first.class {
+                Class::Number(_) | Class::Decimal | Class::Float | Class::Null => Kind {
+                    class: first.class,
+                    summable: first.summable && dialect == Dialect::Postgres,
+                },
+                _ => Kind::OTHER,
+            },
+            "min" | "max" | "any_value" if kinds.len() == 1 => Kind {
                 class: first.class,
                 summable: first.summable && dialect == Dialect::Postgres,
             },
-            "coalesce" | "greatest" | "least" | "ifnull" | "nvl" | "nullif" => {
+            // SQLite's min and max of several arguments are greatest and
+            // least.
+            "min" | "max" | "coalesce" | "greatest" | "least" | "ifnull" | "nvl" | "nullif" => {
                 let joined = kinds
                     .iter()
                     .copied()
