@@ -1075,6 +1075,11 @@ mod tests {
             "SELECT DISTINCT abs(label) FROM payments",
             "SELECT DISTINCT -label FROM payments",
             "SELECT DISTINCT max(abs('-0'), 0, label) FROM payments",
+            // Found by the ninth attack: a numeric cast may be an integer
+            // or a real, and minus -2^63 is a real.
+            "SELECT DISTINCT CAST(label AS NUMERIC) FROM payments",
+            "SELECT DISTINCT CAST(label AS DECIMAL(10,2)) FROM payments",
+            "SELECT DISTINCT -(-CAST(label AS INTEGER)) FROM payments",
             "WITH v(k, x) AS (VALUES (12, 9223372036854775807), (49, 1)) SELECT sum(v.x) FROM payments s CROSS JOIN v WHERE v.k = s.id",
         ] {
             assert!(follows(sql), "{sql}");
@@ -1093,6 +1098,7 @@ mod tests {
             "SELECT DISTINCT code COLLATE BINARY FROM payments",
             "SELECT DISTINCT label, amount FROM payments",
             "SELECT label, max(amount) FROM payments GROUP BY label",
+            "SELECT DISTINCT CAST(label AS INTEGER) FROM payments",
         ] {
             assert!(
                 !follows(sql),

@@ -224,10 +224,12 @@ impl Walker<'_> {
             Expr::Nested(inner) => self.kind(inner),
             Expr::UnaryOp { op, expr } => match op {
                 // Minus a text is a number SQLite makes of it: `-'0'` and
-                // `-'-0'` may be equal and shown apart.
+                // `-'-0'` may be equal and shown apart; and SQLite's minus
+                // of -2^63 overflows into a real, equal to it.
                 UnaryOperator::Minus | UnaryOperator::Plus => {
                     let inner = self.kind(expr);
                     match inner.class {
+                        Class::Number(_) if dialect == Dialect::Sqlite => computed(Class::Float),
                         Class::Number(_) | Class::Decimal | Class::Float | Class::Null => Kind {
                             class: inner.class,
                             summable: inner.summable && dialect == Dialect::Postgres,
@@ -275,6 +277,15 @@ impl Walker<'_> {
                         Class::Number(Some(scale)) => Class::Number(Some(scale)),
                         _ => Class::Decimal,
                     },
+                    // SQLite's cast to a numeric affinity (NUMERIC, DECIMAL,
+                    // DATE…) is an integer or a real as the text reads:
+                    // '2^60' and '2^60.0' are equal and shown apart.
+                    Class::Number(_)
+                        if dialect == Dialect::Sqlite
+                            && !data_type.to_string().to_ascii_uppercase().contains("INT") =>
+                    {
+                        Class::Float
+                    }
                     // TRY_CAST and SAFE_CAST are of other dialects.
                     _ if !matches!(kind, CastKind::Cast | CastKind::DoubleColon) => Class::Other,
                     class => class,
