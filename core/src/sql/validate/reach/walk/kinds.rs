@@ -230,10 +230,9 @@ impl Walker<'_> {
                     let inner = self.kind(expr);
                     match inner.class {
                         Class::Number(_) if dialect == Dialect::Sqlite => computed(Class::Float),
-                        Class::Number(_) | Class::Decimal | Class::Float | Class::Null => Kind {
-                            class: inner.class,
-                            summable: inner.summable && dialect == Dialect::Postgres,
-                        },
+                        Class::Number(_) | Class::Decimal | Class::Float | Class::Null => {
+                            computed(inner.class)
+                        }
                         _ => Kind::OTHER,
                     }
                 }
@@ -264,6 +263,8 @@ impl Walker<'_> {
                 // `::text` shows a value as it is written: distinct values,
                 // distinct texts, unless the text keeps a loose collation.
                 let class = match class_of_type(dialect, &data_type.to_string()) {
+                    // TRY_CAST and SAFE_CAST are of other dialects.
+                    _ if !matches!(kind, CastKind::Cast | CastKind::DoubleColon) => Class::Other,
                     // Text cast to text keeps its collation (PostgreSQL
                     // relabels it), and what is not known may be text.
                     Class::Text => match self.kind(expr).class {
@@ -286,8 +287,6 @@ impl Walker<'_> {
                     {
                         Class::Float
                     }
-                    // TRY_CAST and SAFE_CAST are of other dialects.
-                    _ if !matches!(kind, CastKind::Cast | CastKind::DoubleColon) => Class::Other,
                     class => class,
                 };
                 computed(class)
@@ -317,10 +316,7 @@ impl Walker<'_> {
                 for when in conditions {
                     kind = kind.or(self.kind(&when.result));
                 }
-                Kind {
-                    class: kind.class,
-                    summable: kind.summable && dialect == Dialect::Postgres,
-                }
+                computed(kind.class)
             }
             Expr::Function(function) => self.function_kind(function),
             _ => Kind::OTHER,
@@ -439,7 +435,7 @@ impl Walker<'_> {
                 Class::Text
             })
         };
-        // `round(x, 2)` of a numeric shows two decimals.
+        // PostgreSQL's `round(x, 2)` of a numeric shows two decimals.
         let round = || {
             let places = match args.get(1) {
                 None => Some(0),
@@ -457,28 +453,17 @@ impl Walker<'_> {
             // to 0 and shown apart (the eighth attack ranked every row by
             // it).
             "abs" => match first.class {
-                Class::Number(_) | Class::Decimal | Class::Float | Class::Null => Kind {
-                    class: first.class,
-                    summable: first.summable && dialect == Dialect::Postgres,
-                },
+                Class::Number(_) | Class::Decimal | Class::Float | Class::Null => {
+                    computed(first.class)
+                }
                 _ => Kind::OTHER,
             },
-            "min" | "max" | "any_value" if kinds.len() == 1 => Kind {
-                class: first.class,
-                summable: first.summable && dialect == Dialect::Postgres,
-            },
+            "min" | "max" | "any_value" if kinds.len() == 1 => computed(first.class),
             // SQLite's min and max of several arguments are greatest and
             // least.
             "min" | "max" | "coalesce" | "greatest" | "least" | "ifnull" | "nvl" | "nullif" => {
-                let joined = kinds
-                    .iter()
-                    .copied()
-                    .reduce(Kind::or)
-                    .unwrap_or(Kind::OTHER);
-                Kind {
-                    class: joined.class,
-                    summable: joined.summable && dialect == Dialect::Postgres,
-                }
+                let joined = kinds.iter().copied().reduce(Kind::or);
+                joined.map_or(Kind::OTHER, |k| computed(k.class))
             }
             "sum" | "total" => match (dialect, first.class) {
                 // SQLite's sum is an integer or a real, as the values are.
@@ -494,12 +479,10 @@ impl Walker<'_> {
                 (_, Class::Number(_) | Class::Decimal | Class::Float) => computed(Class::Float),
                 _ => Kind::OTHER,
             },
-            // `round(x, 2)` shows two decimals in PostgreSQL.
             // An integer is rounded as a float (the preferred type), and
             // integers are not told from numerics of scale 0 here.
             "round" | "trunc" if dialect == Dialect::Postgres => match first.class {
-                Class::Number(Some(scale)) if scale > 0 => round(),
-                Class::Decimal => round(),
+                Class::Number(Some(1..)) | Class::Decimal => round(),
                 _ => Kind::OTHER,
             },
             "length" | "char_length" | "character_length" | "octet_length" | "strpos" | "instr" => {
@@ -591,9 +574,7 @@ impl Walker<'_> {
     /// Whether one relation has `column`, and of what kind.
     fn relation_column_kind(&self, relation: &super::Visible, column: &str) -> Column {
         if let Some(kinds) = &relation.kinds {
-            let named = kinds
-                .iter()
-                .find(|(name, _)| self.same_column(name, column));
+            let named = kinds.iter().find(|(name, _)| self.same_name(name, column));
             // An item named by the database (`max`, `?column?`) may be
             // the one meant.
             let any = kinds.iter().any(|(name, _)| name == "*" || name == "?");
@@ -616,7 +597,7 @@ impl Walker<'_> {
         match table
             .columns
             .iter()
-            .find(|c| self.same_column(&c.name, column))
+            .find(|c| self.same_name(&c.name, column))
         {
             Some(c) => Column::Has(of_column(self.dialect(), c)),
             None => Column::Lacks,
@@ -690,13 +671,6 @@ impl Walker<'_> {
                 .collect(),
         )
     }
-
-    fn same_column(&self, stored: &str, folded: &str) -> bool {
-        match self.dialect() {
-            Dialect::Sqlite => stored.eq_ignore_ascii_case(folded),
-            Dialect::Postgres | Dialect::Oracle => stored == folded,
-        }
-    }
 }
 
 impl Walker<'_> {
@@ -760,24 +734,24 @@ impl Walker<'_> {
             FunctionArguments::List(list)
                 if matches!(list.duplicate_treatment, Some(DuplicateTreatment::Distinct))
         );
-        let unequal = |exprs: &[&Expr]| exprs.iter().any(|e| !self.kind(e).canonical());
+        let kinds: Vec<Kind> = args.iter().map(|a| self.kind(a)).collect();
+        let unequal = kinds.iter().any(|k| !k.canonical());
         let (rounded, unequal) = match functions::combines(called) {
             Combines::Counts => (false, false),
             Combines::Floats => (true, false),
             // `sum(DISTINCT x)` keeps one of equal values too.
-            Combines::Adds => (
-                args.iter().any(|a| !self.kind(a).summable()),
-                distinct && unequal(&args),
-            ),
+            Combines::Adds => (kinds.iter().any(|k| !k.summable()), distinct && unequal),
             // One that strings every value (`array_agg`) keeps them all:
             // their order is judged with its ORDER BY (see `order`).
             Combines::Keeps if functions::follows_order(called) == Some(true) => {
-                (false, distinct && unequal(&args))
+                (false, distinct && unequal)
             }
             Combines::Keeps => {
-                let mut values = args.clone();
-                values.extend(function.within_group.iter().map(|o| &o.expr));
-                (false, unequal(&values))
+                let ordered = function.within_group.iter().map(|o| &o.expr);
+                (
+                    false,
+                    unequal || ordered.into_iter().any(|e| !self.kind(e).canonical()),
+                )
             }
         };
         if rounded {
@@ -820,16 +794,7 @@ pub(super) fn combined(
     }
     left.iter()
         .zip(right)
-        .map(|((name, a), (_, b))| {
-            let kind = a.or(*b);
-            (
-                name.clone(),
-                Kind {
-                    class: kind.class,
-                    summable: kind.summable && dialect == Dialect::Postgres,
-                },
-            )
-        })
+        .map(|((name, a), (_, b))| (name.clone(), Kind::computed(a.or(*b).class, dialect)))
         .collect()
 }
 

@@ -127,7 +127,7 @@ impl Walker<'_> {
     ) -> Judged {
         // Kept from the body: a subquery in the ORDER BY or LIMIT is walked
         // last, but the query's columns are its body's.
-        let kinds = self.last_kinds.clone();
+        let kinds = std::mem::take(&mut self.last_kinds);
         let mut ordered: &[OrderByExpr] = &[];
         if let Some(order_by) = order_by {
             if order_by.interpolate.is_some() {

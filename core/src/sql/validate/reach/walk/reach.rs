@@ -206,7 +206,7 @@ impl Walker<'_> {
 
     /// SQLite compares names ignoring ASCII case, quoted or not; the others
     /// compare them as folded.
-    fn same_name(&self, stored: &str, folded: &str) -> bool {
+    pub(super) fn same_name(&self, stored: &str, folded: &str) -> bool {
         match self.dialect() {
             Dialect::Sqlite => stored.eq_ignore_ascii_case(folded),
             Dialect::Postgres | Dialect::Oracle => stored == folded,
