@@ -1241,3 +1241,287 @@ async fn a_question_asked_in_a_room_is_answered_for_everyone_who_reads_it() {
     });
     assert!(!offered, "not offered where carl reads");
 }
+
+/// An executor that holds each run until the test lets it go, so that
+/// what the test does while a query runs (someone joins the place) happens
+/// then, with no sleep.
+pub(crate) struct Gated {
+    inner: Arc<dyn pstral_core::sql::backend::Executor>,
+    started: tokio::sync::watch::Sender<usize>,
+    release: tokio::sync::Semaphore,
+}
+
+impl Gated {
+    pub(crate) fn around(inner: Arc<dyn pstral_core::sql::backend::Executor>) -> Arc<Self> {
+        Arc::new(Self {
+            inner,
+            started: tokio::sync::watch::channel(0).0,
+            release: tokio::sync::Semaphore::new(0),
+        })
+    }
+
+    /// Waits until `n` runs have started (and wait to be let go).
+    pub(crate) async fn started(&self, n: usize) {
+        let mut started = self.started.subscribe();
+        tokio::time::timeout(
+            std::time::Duration::from_secs(60),
+            started.wait_for(|&k| k >= n),
+        )
+        .await
+        .expect("the query starts")
+        .unwrap();
+    }
+
+    /// Lets one run go on.
+    pub(crate) fn release(&self) {
+        self.release.add_permits(1);
+    }
+}
+
+#[async_trait::async_trait]
+impl pstral_core::sql::backend::Executor for Gated {
+    fn dialect(&self) -> Dialect {
+        self.inner.dialect()
+    }
+
+    async fn explain(
+        &self,
+        query: &pstral_core::sql::validate::Validated,
+        timeout: std::time::Duration,
+    ) -> Result<pstral_core::sql::backend::Plan, pstral_core::sql::backend::ExecError> {
+        self.inner.explain(query, timeout).await
+    }
+
+    async fn catalog(
+        &self,
+        schemas: &[String],
+    ) -> Result<Catalog, pstral_core::sql::backend::ExecError> {
+        self.inner.catalog(schemas).await
+    }
+
+    async fn values(
+        &self,
+        catalog: &Catalog,
+    ) -> Result<Vec<pstral_core::sql::schema::ColumnValues>, pstral_core::sql::backend::ExecError>
+    {
+        self.inner.values(catalog).await
+    }
+
+    async fn privileges(
+        &self,
+        schemas: &[String],
+    ) -> Result<Vec<String>, pstral_core::sql::backend::ExecError> {
+        self.inner.privileges(schemas).await
+    }
+
+    async fn run(
+        &self,
+        query: &pstral_core::sql::validate::Validated,
+        limits: pstral_core::sql::backend::Limits,
+        sink: &mut dyn pstral_core::sql::backend::RowSink,
+    ) -> Result<pstral_core::sql::backend::Outcome, pstral_core::sql::backend::ExecError> {
+        self.started.send_modify(|n| *n += 1);
+        self.release.acquire().await.expect("never closed").forget();
+        self.inner.run(query, limits, sink).await
+    }
+}
+
+/// The demo CRM hiding the clients' revenue from sales, its runs held by a
+/// [`Gated`]; carl (3) is in sales.
+async fn gated_with_groups(
+    fake: &FakeModel,
+    rules: Option<Rules>,
+) -> (crate::execute::Demo, Arc<Gated>, Harness) {
+    let mut demo = demo_hiding(&[("sales", &["clients.annual_revenue"])]).await;
+    if let Some(rules) = rules {
+        demo.runtime.readers.rules = Arc::new(rules);
+    }
+    let gate = Gated::around(demo.runtime.executor.clone());
+    demo.runtime.executor = gate.clone();
+    let options = Options {
+        sql: Some(demo.runtime.clone()),
+        ..Options::default()
+    };
+    let h = Harness::new(&[fake.url()], options).await;
+    h.directory
+        .set_group("carl", "sales", true, Actor::cli())
+        .await
+        .unwrap();
+    (demo, gate, h)
+}
+
+/// What went to the place as files, and what went to `to` alone.
+fn files_in_place_and_to(h: &Harness, to: u64) -> (Vec<String>, Vec<String>) {
+    let mut here = Vec::new();
+    let mut private = Vec::new();
+    for a in h.platform.actions() {
+        match a.action {
+            OutboundAction::Attach { attachment, .. } => here.push(attachment.file_name),
+            OutboundAction::ReplyPrivately {
+                to: t, attachments, ..
+            } if t == who(to) => {
+                private.extend(attachments.into_iter().map(|a| a.file_name));
+            }
+            _ => {}
+        }
+    }
+    (here, private)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reader_who_joins_while_the_query_runs_gets_none_of_its_rows() {
+    let fake = FakeModel::start(&[MODEL]).await;
+    fake.then(Script::answer(REVENUE));
+    let (_demo, gate, h) = gated_with_groups(&fake, None).await;
+    // Everyone who reads the place at the click may read the revenue.
+    h.platform.set_audience("1100", vec![who(1), who(2)]);
+    h.ask(2, "Le chiffre d'affaires des clients de Lyon ?")
+        .await;
+    let carl_joins = async {
+        gate.started(1).await;
+        h.platform
+            .set_audience("1100", vec![who(1), who(2), who(3)]);
+        gate.release();
+    };
+    tokio::join!(click(&h, 2), carl_joins);
+    let in_place: Vec<String> = h.answers().into_iter().map(|(_, t)| t).collect();
+    assert!(
+        !in_place.iter().any(|t| t.contains("```text")),
+        "no rows in the place: {in_place:#?}"
+    );
+    let note = in_place
+        .iter()
+        .find(|t| t.contains("were sent privately"))
+        .expect("the place is told where the results went");
+    assert!(note.contains("clients.annual_revenue"), "{note}");
+    assert!(
+        !in_place.iter().any(|t| t.contains("Running query")),
+        "the progress message now says where they went: {in_place:#?}"
+    );
+    let private = h.said_privately(2);
+    assert!(
+        private
+            .last()
+            .is_some_and(|t| t.contains("visible to you only") && t.contains("annual_revenue")),
+        "bob has the rows privately: {private:#?}"
+    );
+    let (here, theirs) = files_in_place_and_to(&h, 2);
+    assert!(here.is_empty(), "no file in the place: {here:?}");
+    assert!(
+        theirs.iter().any(|f| f.ends_with(".csv")) && theirs.iter().any(|f| f.ends_with(".xlsx")),
+        "{theirs:?}"
+    );
+    // The click saw a place everyone could read; the posting did not.
+    let requested = h.audited("execute_requested").await;
+    assert_eq!(requested[0]["private"], false);
+    assert_eq!(requested[0]["readers"]["count"], 1, "{:#}", requested[0]);
+    let posted = h.audited("result_posted").await;
+    assert_eq!(posted[0]["redirected"]["rule"], "clients.annual_revenue");
+    assert_eq!(posted[0]["redirected"]["at"], "preview");
+    assert_eq!(posted[0]["parts"][0]["to"], "clicker", "{:#}", posted[0]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reader_who_joins_after_the_preview_gets_no_file_and_the_rest_goes_privately() {
+    use pstral_chat::Audience;
+    let fake = FakeModel::start(&[MODEL]).await;
+    fake.then(Script::answer(REVENUE));
+    let (_demo, gate, h) = gated_with_groups(&fake, None).await;
+    gate.release();
+    h.ask(2, "Le chiffre d'affaires des clients de Lyon ?")
+        .await;
+    // Asked at the click, then before the preview: ana and bob; before
+    // the first file, carl too.
+    let before = Audience::closed(vec![who(1), who(2)]);
+    let after = Audience::closed(vec![who(1), who(2), who(3)]);
+    h.platform
+        .script_audiences("1100", vec![before.clone(), before]);
+    h.platform.set_audience_of("1100", after);
+    click(&h, 2).await;
+    let in_place: Vec<String> = h.answers().into_iter().map(|(_, t)| t).collect();
+    assert!(
+        in_place.iter().any(|t| t.contains("```text")),
+        "the preview was posted while only ana and bob read the place: {in_place:#?}"
+    );
+    let (here, theirs) = files_in_place_and_to(&h, 2);
+    assert!(
+        here.is_empty(),
+        "no file once carl reads the place: {here:?}"
+    );
+    assert!(theirs.iter().any(|f| f.ends_with(".csv")), "{theirs:?}");
+    assert!(
+        in_place.iter().any(|t| t.contains("were sent privately")),
+        "{in_place:#?}"
+    );
+    let posted = h.audited("result_posted").await;
+    let parts = posted[0]["parts"].as_array().unwrap();
+    assert_eq!(parts[0]["part"], "preview");
+    assert_eq!(parts[0]["to"], "place");
+    assert_eq!(
+        parts[0]["readers"]["listed"],
+        serde_json::json!(["discord:1"])
+    );
+    assert!(parts[0]["read_ms"].is_u64(), "{parts:#?}");
+    assert_eq!(parts[1]["to"], "clicker", "{parts:#?}");
+    assert_ne!(posted[0]["redirected"]["at"], "preview");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_place_later_readers_read_back_gets_no_hidden_rows_unless_an_admin_closed_it() {
+    use pstral_chat::Audience;
+    let fake = FakeModel::start(&[MODEL]).await;
+    fake.then(Script::answer(REVENUE));
+    let (_demo, gate, h) = gated_with_groups(&fake, None).await;
+    gate.release();
+    // Only bob reads it, but whoever is let in later reads its history.
+    h.platform
+        .set_audience_of("1100", Audience::open(vec![who(2)]));
+    h.ask(2, "Le chiffre d'affaires des clients de Lyon ?")
+        .await;
+    click(&h, 2).await;
+    let in_place: Vec<String> = h.answers().into_iter().map(|(_, t)| t).collect();
+    assert!(
+        !in_place.iter().any(|t| t.contains("```text")),
+        "{in_place:#?}"
+    );
+    assert!(
+        in_place
+            .iter()
+            .any(|t| t.contains("let in later") && t.contains("clients.annual_revenue")),
+        "{in_place:#?}"
+    );
+    let requested = h.audited("execute_requested").await;
+    assert_eq!(requested[0]["redirected"]["later"], true);
+
+    // What no group hides is shown there all the same.
+    fake.then(Script::answer(
+        "```sql\nSELECT company FROM clients WHERE city = 'Lyon' ORDER BY company\n```",
+    ));
+    h.ask(2, "Les clients de Lyon ?").await;
+    gate.release();
+    click(&h, 2).await;
+    assert!(
+        h.answers().iter().any(|(_, t)| t.contains("```text")),
+        "shown in the place"
+    );
+
+    // Marked closed by an admin: the revenue is shown there too.
+    let fake = FakeModel::start(&[MODEL]).await;
+    fake.then(Script::answer(REVENUE));
+    let mut closed = rules(&[("sales", &["clients.annual_revenue"])]);
+    closed.closed_places = vec![("discord".to_owned(), "1100".to_owned())];
+    let (_demo, gate, h) = gated_with_groups(&fake, Some(closed)).await;
+    gate.release();
+    h.platform
+        .set_audience_of("1100", Audience::open(vec![who(2)]));
+    h.ask(2, "Le chiffre d'affaires des clients de Lyon ?")
+        .await;
+    click(&h, 2).await;
+    let in_place: Vec<String> = h.answers().into_iter().map(|(_, t)| t).collect();
+    assert!(
+        in_place
+            .iter()
+            .any(|t| t.contains("```text") && t.contains("annual_revenue")),
+        "{in_place:#?}"
+    );
+}

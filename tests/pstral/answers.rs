@@ -295,6 +295,24 @@ impl Harness {
     pub(crate) async fn audited(&self, kind: &str) -> Vec<Value> {
         crate::support::audited(&self.audit, kind).await
     }
+
+    /// The events of `kind` once there are `n` of them: the audit is read
+    /// again until then (a platform's own events, such as the bot's
+    /// redactions, make "events handled" no measure of a use case's end).
+    pub(crate) async fn audited_at_least(&self, kind: &str, n: usize) -> Vec<Value> {
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(90);
+        loop {
+            let events = self.audited(kind).await;
+            if events.len() >= n {
+                return events;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "fewer than {n} {kind} events: {events:#?}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
 }
 
 /// A port where nothing listens.
@@ -600,6 +618,7 @@ async fn the_stop_command_stops_the_asker_s_answer_and_the_record_says_who() {
     let answering = h.spawn_ask(1, "Longue réponse");
     fake.wait_until("a token", |f| !f.sent().is_empty()).await;
     let stop = InboundEvent::Command {
+        in_reply_to: None,
         author: who(1),
         place: channel(),
         message: None,
@@ -869,6 +888,7 @@ async fn strangers_are_refused_politely_and_commands_work() {
     // (the reply says so, and nothing changes); an admin may, and the reply
     // says it is the channel's.
     let mode = |author| InboundEvent::Command {
+        in_reply_to: None,
         author,
         place: channel(),
         message: None,
@@ -900,6 +920,7 @@ async fn strangers_are_refused_politely_and_commands_work() {
     );
 
     let export = InboundEvent::Command {
+        in_reply_to: None,
         author: who(1),
         place: channel(),
         message: None,
@@ -925,6 +946,7 @@ async fn strangers_are_refused_politely_and_commands_work() {
     );
 
     let link_in_channel = InboundEvent::Command {
+        in_reply_to: None,
         author: who(99),
         place: channel(),
         message: None,
@@ -1021,6 +1043,7 @@ async fn a_threads_conversation_is_exported_or_switched_only_by_those_who_asked_
     // carl, a viewer who never asked there, replies in the thread.
     for command in [Command::Export("json".into()), Command::Mode("chat".into())] {
         let event = InboundEvent::Command {
+            in_reply_to: None,
             author: who(3),
             place: thread.clone(),
             message: None,
@@ -1040,6 +1063,7 @@ async fn a_threads_conversation_is_exported_or_switched_only_by_those_who_asked_
     assert!(changed.is_empty(), "{changed:#?}");
     // ana, who asked, can.
     let export = InboundEvent::Command {
+        in_reply_to: None,
         author: who(1),
         place: thread.clone(),
         message: None,

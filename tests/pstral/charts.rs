@@ -181,6 +181,7 @@ async fn a_result_that_calls_for_a_chart_gets_one_beside_its_table() {
     ));
     h.ask(1, "Nos clients à Lyon ?").await;
     let run = InboundEvent::Command {
+        in_reply_to: None,
         author: who(2),
         place: crate::answers::channel(),
         message: None,
@@ -200,6 +201,7 @@ async fn a_result_that_calls_for_a_chart_gets_one_beside_its_table() {
     // Asked for, a chart the rules refuse is said to be missing, and why;
     // asked not to, there is none.
     let run = |chart| InboundEvent::Command {
+        in_reply_to: None,
         author: who(2),
         place: crate::answers::channel(),
         message: None,

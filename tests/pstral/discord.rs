@@ -945,17 +945,24 @@ async fn discord_unreachable_at_start_is_waited_for_and_a_refused_token_stops() 
     );
 }
 
-/// sales may not read the clients' cities; carl is in sales. While carl
-/// can view the channel, ana's result goes to her alone (ephemeral) and the
-/// channel reads only where it went; once the channel's overwrites hide it
-/// from carl's role, the result is shown in the channel.
+/// sales may not read the clients' cities; carl is in sales; an admin
+/// marked the channel closed. While carl can view the channel, ana's result
+/// goes to her alone (ephemeral) and the channel reads only where it went;
+/// once the channel's overwrites hide it from carl's role, the result is
+/// shown in the channel.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_result_someone_who_views_the_channel_may_not_read_goes_to_the_clicker_alone() {
     use crate::support::fake_discord::{SEND_MESSAGES, VIEW_CHANNEL};
     const SALES_ROLE: u64 = 600_000_000_000_000_777;
     let ollama = FakeModel::start(&[MODEL]).await;
     ollama.then(Script::answer(SQL_ANSWER));
-    let demo = crate::access::demo_hiding(&[("sales", &["clients.city"])]).await;
+    let mut demo = crate::access::demo_hiding(&[("sales", &["clients.city"])]).await;
+    // Marked closed by an admin: its readers are those of the moment (a
+    // channel is otherwise open to whoever is later given a role that
+    // views it, and sales hides what this reads).
+    let mut rules = (*demo.runtime.readers.rules).clone();
+    rules.closed_places = vec![("discord".to_owned(), CHANNEL.to_string())];
+    demo.runtime.readers.rules = std::sync::Arc::new(rules);
     let options = Options {
         sql: Some(demo.runtime.clone()),
         ..Options::default()
@@ -1045,5 +1052,60 @@ async fn without_the_members_intent_results_under_rules_go_to_the_clicker() {
     let listed = c.discord.calls_to("GET", "/members");
     assert!(listed.iter().all(|k| k.status == 403), "{listed:?}");
     c.handled(2).await;
+    c.disconnect().await;
+}
+
+/// A channel is open to whoever is later given a role that views it: with
+/// a group that may not read what a result reads, the rows go to the
+/// clicker even when everyone who views it now may read them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_channel_anyone_may_be_given_later_gets_no_rows_a_group_hides() {
+    let ollama = FakeModel::start(&[MODEL]).await;
+    ollama.then(Script::answer(SQL_ANSWER));
+    let demo = crate::access::demo_hiding(&[("sales", &["clients.city"])]).await;
+    let options = Options {
+        sql: Some(demo.runtime.clone()),
+        ..Options::default()
+    };
+    let c = Connected::new(&ollama, options).await;
+    c.discord.members(&[(ANA, &[]), (DANA, &[])], &[]);
+    let (message, custom_id) = offered(&c).await;
+    c.discord.click(ANA, id_of(&message), &custom_id);
+    c.discord
+        .wait_until("the place told where the results went", |d| {
+            d.bot_messages_in(CHANNEL).iter().any(|m| {
+                let said = m["content"].as_str().unwrap();
+                said.contains("were sent privately") && said.contains("let in later")
+            })
+        })
+        .await;
+    assert!(
+        c.discord
+            .bot_messages_in(CHANNEL)
+            .iter()
+            .all(|m| !m["content"].as_str().unwrap().contains("```text")),
+        "no rows in the channel"
+    );
+    c.handled(2).await;
+    c.disconnect().await;
+}
+
+/// A masked link in the model's answer is sent escaped: Discord shows it as
+/// the characters it is written with.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_masked_link_in_an_answer_is_shown_as_text() {
+    let ollama = FakeModel::start(&[MODEL]).await;
+    ollama.then(Script::answer(
+        "Voir [la doc](http://127.0.0.1:9/evil) :\n```sql\nSELECT company FROM clients WHERE city = 'Lyon' ORDER BY company\n```",
+    ));
+    let (_demo, c) = with_sql(&ollama).await;
+    let (message, _) = offered(&c).await;
+    let content = message["content"].as_str().unwrap();
+    assert!(
+        content.contains("\\[la doc](http://127.0.0.1:9/evil)"),
+        "{content}"
+    );
+    assert!(!content.contains(" [la doc]("), "{content}");
+    c.handled(1).await;
     c.disconnect().await;
 }

@@ -367,6 +367,7 @@ async fn run_n_runs_the_latest_statement_n_here() {
     let (_demo, h) = harness(&fake).await;
     h.ask(1, "Combien de clients ?").await;
     let run = InboundEvent::Command {
+        in_reply_to: None,
         author: who(1),
         place: channel(),
         message: None,
@@ -382,6 +383,7 @@ async fn run_n_runs_the_latest_statement_n_here() {
         "{preview}"
     );
     let missing = InboundEvent::Command {
+        in_reply_to: None,
         author: who(1),
         place: channel(),
         message: None,

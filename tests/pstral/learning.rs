@@ -216,6 +216,7 @@ async fn typed_good_and_bad_judge_the_latest_result_here() {
     fake.then(Script::answer(ANSWER));
     let (_demo, h) = harness(&fake).await;
     let good = |n: u64| InboundEvent::Command {
+        in_reply_to: None,
         author: who(n),
         place: crate::answers::channel(),
         message: None,
@@ -657,6 +658,7 @@ async fn admins_list_and_remove_examples_from_the_chat_and_others_may_not() {
         .await
         .unwrap();
     let command = |n: u64, query: pstral_chat::ExamplesQuery| InboundEvent::Command {
+        in_reply_to: None,
         author: who(n),
         place: crate::answers::channel(),
         message: None,

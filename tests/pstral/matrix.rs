@@ -1342,3 +1342,355 @@ async fn a_homeserver_down_at_start_is_waited_for_and_one_that_refuses_the_bot_s
     assert!(error.contains("cannot log in to Matrix"), "{error}");
     assert!(matches!(&*state.borrow(), ConnectionState::Stopped(_)));
 }
+
+/// The bot on the demo CRM, and ana (linked, an executor) in a room with
+/// it.
+async fn demo_room(
+    ollama: &FakeModel,
+) -> (crate::execute::Demo, Harness, Bot, Human, matrix_sdk::Room) {
+    let demo = crate::execute::demo().await;
+    let options = Options {
+        sql: Some(demo.runtime.clone()),
+        ..Options::default()
+    };
+    let (h, bot) = setup(ollama, options).await;
+    let ana = Human::register(&unique("ana")).await;
+    link(&h, &ana, "ana", None).await;
+    let room = ana.room_with(&bot.user, false).await;
+    (demo, h, bot, ana, room)
+}
+
+/// The demo CRM hiding the clients' revenue from sales, its runs held by a
+/// gate; ana and carl linked, carl in sales.
+async fn gated_revenue(
+    ollama: &FakeModel,
+) -> (
+    crate::execute::Demo,
+    Arc<crate::access::Gated>,
+    Harness,
+    Bot,
+    Human,
+    Human,
+) {
+    let mut demo = crate::access::demo_hiding(&[("sales", &["clients.annual_revenue"])]).await;
+    let gate = crate::access::Gated::around(demo.runtime.executor.clone());
+    demo.runtime.executor = gate.clone();
+    let options = Options {
+        sql: Some(demo.runtime.clone()),
+        ..Options::default()
+    };
+    let (h, bot) = setup(ollama, options).await;
+    let ana = Human::register(&unique("ana")).await;
+    let carl = Human::register(&unique("carl")).await;
+    link(&h, &ana, "ana", None).await;
+    link(&h, &carl, "carl", None).await;
+    h.directory
+        .set_group("carl", "sales", true, Actor::cli())
+        .await
+        .unwrap();
+    (demo, gate, h, bot, ana, carl)
+}
+
+/// Asks for Lyon's revenue in `room`, waits for the offer and returns its
+/// event.
+async fn offer_revenue(
+    ollama: &FakeModel,
+    ana: &Human,
+    room: &matrix_sdk::Room,
+    bot: &Bot,
+    handled: usize,
+) -> matrix_sdk::ruma::OwnedEventId {
+    ollama.then(Script::answer(
+        "```sql\nSELECT company, annual_revenue FROM clients WHERE city = 'Lyon' ORDER BY company\n```",
+    ));
+    ana.mention(room, &bot.user, "le chiffre d'affaires des clients de Lyon")
+        .await;
+    bot.handled(handled).await;
+    ana.messages_from(room, &bot.user)
+        .into_iter()
+        .rev()
+        .find(|(_, t)| t.contains("SELECT company, annual_revenue"))
+        .expect("the offer")
+        .0
+}
+
+/// Nothing of the result in `room` as `person` sees it: no rows, no file,
+/// no chart (whose description quotes values).
+fn nothing_of_the_result(person: &Human, room: &matrix_sdk::Room, bot: &OwnedUserId) {
+    let room_id = room.room_id().to_owned();
+    let seen: Vec<_> = person
+        .seen()
+        .into_iter()
+        .filter(|s| s.room == room_id && s.sender == *bot)
+        .collect();
+    assert!(
+        seen.iter()
+            .all(|s| !s.body.contains("```text") && s.file.is_none() && s.image.is_none()),
+        "{seen:#?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restricted_reader_who_joins_while_the_query_runs_gets_nothing_of_its_result() {
+    use matrix_sdk::ruma::events::room::history_visibility::HistoryVisibility;
+    let ollama = FakeModel::start(&[MODEL]).await;
+    let (_demo, gate, h, bot, ana, carl) = gated_revenue(&ollama).await;
+    // History from one's join on: only who is in the room when the rows
+    // are posted reads them.
+    let room = ana.room_with(&bot.user, false).await;
+    ana.set_history(&room, HistoryVisibility::Joined).await;
+    let offer = offer_revenue(&ollama, &ana, &room, &bot, 1).await;
+    let room_id = room.room_id().to_owned();
+    let bot_user = bot.user.clone();
+    // Run once with ana alone: the rows are posted in the room, each part
+    // just after its readers were read, and the audit says how long before
+    // the homeserver took it (the window in which a join goes unseen).
+    ana.say(&room, "!run 1").await;
+    gate.started(1).await;
+    gate.release();
+    ana.wait_for("the rows in the room", |seen| {
+        latest_texts(seen, &room_id, &bot_user)
+            .iter()
+            .any(|t| t.contains("```text"))
+    })
+    .await;
+    let posted = h.audited_at_least("result_posted", 1).await;
+    let windows: Vec<&serde_json::Value> = posted[0]["parts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| &p["read_ms"])
+        .collect();
+    assert!(windows.iter().all(|w| w.is_u64()), "{:#}", posted[0]);
+    eprintln!("Synapse: readers read this many ms before each part was taken: {windows:?}");
+    ana.wait_for("the first run's files in the room", |seen| {
+        seen.iter()
+            .filter(|s| s.sender == bot_user && s.room == room_id)
+            .filter_map(|s| s.file.as_ref())
+            .any(|(name, _)| name.ends_with(".xlsx"))
+    })
+    .await;
+    let files_before = ana.files_from(&room, &bot.user).len();
+    // Again: everyone in the room may read the revenue at the click; carl
+    // (sales) is invited and joins while the query runs.
+    ana.react(&room, &offer, "▶️").await;
+    gate.started(2).await;
+    let carls = ana.invite(&room, &carl).await;
+    gate.release();
+    ana.wait_for("the rows, privately", |seen| {
+        seen.iter().any(|s| {
+            s.sender == bot_user
+                && s.room != room_id
+                && s.body.contains("visible to you only")
+                && s.body.contains("annual_revenue")
+        })
+    })
+    .await;
+    ana.wait_for("the files, privately", |seen| {
+        seen.iter()
+            .filter(|s| s.sender == bot_user && s.room != room_id)
+            .filter_map(|s| s.file.as_ref())
+            .any(|(name, _)| name.ends_with(".xlsx"))
+    })
+    .await;
+    ana.wait_for("where they went, in the room", |seen| {
+        latest_texts(seen, &room_id, &bot_user)
+            .iter()
+            .any(|t| t.contains("were sent privately") && t.contains("clients.annual_revenue"))
+    })
+    .await;
+    h.audited_at_least("result_posted", 2).await;
+    // Nothing more of it in the room than the first run's, and nothing
+    // carl can read.
+    assert_eq!(ana.files_from(&room, &bot.user).len(), files_before);
+    let tables = from_bot(&ana, &room, &bot.user)
+        .into_iter()
+        .filter(|t| t.contains("```text"))
+        .count();
+    assert_eq!(tables, 1, "only the first run's rows in the room");
+    nothing_of_the_result(&carl, &carls, &bot.user);
+    let requested = h.audited("execute_requested").await;
+    assert_eq!(requested[1]["private"], false, "{:#}", requested[1]);
+    let posted = h.audited("result_posted").await;
+    assert_eq!(posted[1]["redirected"]["rule"], "clients.annual_revenue");
+    assert_eq!(posted[1]["redirected"]["at"], "preview");
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_room_whose_history_newcomers_read_gets_no_hidden_column_even_when_all_may_read_it() {
+    let ollama = FakeModel::start(&[MODEL]).await;
+    let (_demo, gate, h, bot, ana, carl) = gated_revenue(&ollama).await;
+    gate.release();
+    // A private_chat room: its history is `shared`, read back by whoever
+    // is invited later. Only ana and the bot are in it.
+    let room = ana.room_with(&bot.user, false).await;
+    let offer = offer_revenue(&ollama, &ana, &room, &bot, 1).await;
+    ana.react(&room, &offer, "▶️").await;
+    let room_id = room.room_id().to_owned();
+    let bot_user = bot.user.clone();
+    ana.wait_for("where they went, in the room", |seen| {
+        latest_texts(seen, &room_id, &bot_user)
+            .iter()
+            .any(|t| t.contains("were sent privately") && t.contains("let in later"))
+    })
+    .await;
+    bot.handled(2).await;
+    let requested = h.audited("execute_requested").await;
+    assert_eq!(
+        requested[0]["redirected"]["later"], true,
+        "{:#}",
+        requested[0]
+    );
+    // carl, invited afterwards, reads the whole history: none of it.
+    let carls = ana.invite(&room, &carl).await;
+    let mut options = matrix_sdk::room::MessagesOptions::backward();
+    options.limit = 100u32.into();
+    let history = carls.messages(options).await.unwrap();
+    let bodies: Vec<String> = history
+        .chunk
+        .iter()
+        .filter_map(|e| {
+            e.raw()
+                .get_field::<serde_json::Value>("content")
+                .ok()
+                .flatten()
+        })
+        .map(|c| c.to_string())
+        .collect();
+    assert!(
+        bodies.iter().any(|b| b.contains("were sent privately")),
+        "carl reads the room's history: {bodies:#?}"
+    );
+    assert!(
+        bodies
+            .iter()
+            .all(|b| !b.contains("```text") && !b.contains("m.file") && !b.contains("m.image")),
+        "{bodies:#?}"
+    );
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn links_and_images_from_the_model_or_a_statement_are_shown_as_text() {
+    let ollama = FakeModel::start(&[MODEL]).await;
+    let (_demo, _h, bot, ana, room) = demo_room(&ollama).await;
+    ollama.then(Script::answer(
+        "Voici ![i](mxc://evil/x) et [la doc](http://127.0.0.1:9/evil) :\n```sql\nSELECT company FROM clients ORDER BY company\n```",
+    ));
+    ana.mention(&room, &bot.user, "les clients").await;
+    bot.handled(1).await;
+    ollama.then(Script::answer(
+        "```sql\nSELECT \"x [y](http://127.0.0.1:9/evil)\" FROM clients\n```",
+    ));
+    // The refusal asks the model once more; it answers with the same.
+    ollama.then(Script::answer(
+        "```sql\nSELECT \"x [y](http://127.0.0.1:9/evil)\" FROM clients\n```",
+    ));
+    ana.mention(&room, &bot.user, "la colonne").await;
+    let room_id = room.room_id().to_owned();
+    let bot_user = bot.user.clone();
+    ana.wait_for("the refusal that quotes the name", |seen| {
+        latest_texts(seen, &room_id, &bot_user)
+            .iter()
+            .any(|t| t.contains("will not be run") && t.contains("[y](http://127.0.0.1:9/evil)"))
+    })
+    .await;
+    bot.handled(2).await;
+    let seen: Vec<_> = ana
+        .seen()
+        .into_iter()
+        .filter(|s| s.room == room_id && s.sender == bot_user)
+        .collect();
+    assert!(
+        seen.iter().any(|s| s.body.contains("![i](mxc://evil/x)")),
+        "the image is said as written: {seen:#?}"
+    );
+    for s in &seen {
+        if let Some(html) = &s.formatted {
+            assert!(
+                !html.contains("<a") && !html.contains("<img"),
+                "no link or image in the bot's voice: {html}"
+            );
+        }
+    }
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn run_sent_as_a_reply_to_an_older_offer_runs_that_offer() {
+    let ollama = FakeModel::start(&[MODEL]).await;
+    let (_demo, _h, bot, ana, room) = demo_room(&ollama).await;
+    for (n, city) in ["Lyon", "Nantes"].into_iter().enumerate() {
+        ollama.then(Script::answer(&format!(
+            "```sql\nSELECT DISTINCT city FROM clients WHERE city = '{city}'\n```"
+        )));
+        ana.mention(&room, &bot.user, &format!("les clients de {city}"))
+            .await;
+        bot.handled(n + 1).await;
+    }
+    let older = ana
+        .messages_from(&room, &bot.user)
+        .into_iter()
+        .find(|(_, t)| t.contains("'Lyon'"))
+        .expect("the older offer")
+        .0;
+    ana.reply(&room, &older, &bot.user, "!run 1").await;
+    let room_id = room.room_id().to_owned();
+    let bot_user = bot.user.clone();
+    ana.wait_for("the older offer's rows", |seen| {
+        latest_texts(seen, &room_id, &bot_user)
+            .iter()
+            .any(|t| t.contains("```text") && t.contains("Lyon"))
+    })
+    .await;
+    bot.handled(3).await;
+    let shown = from_bot(&ana, &room, &bot.user);
+    assert!(
+        shown
+            .iter()
+            .filter(|t| t.contains("```text"))
+            .all(|t| !t.contains("Nantes")),
+        "{shown:#?}"
+    );
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bot_leaves_a_room_everyone_else_left() {
+    let ollama = FakeModel::start(&[MODEL]).await;
+    let (_h, bot) = setup(&ollama, Options::default()).await;
+    let ana = Human::register(&unique("ana")).await;
+    let room = ana.room_with(&bot.user, false).await;
+    let room_id = room.room_id().to_string();
+    ana.leave(&room).await;
+    let joined = || async {
+        let rooms: serde_json::Value = reqwest::Client::new()
+            .get(format!(
+                "{}/_matrix/client/v3/joined_rooms",
+                crate::synapse::url()
+            ))
+            .bearer_auth(bot.token())
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        rooms["joined_rooms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r == &serde_json::Value::String(room_id.clone()))
+    };
+    // The bot's leave is its own event in a room no one else watches:
+    // asked of the homeserver until it is there.
+    let left = tokio::time::timeout(Duration::from_secs(60), async {
+        while joined().await {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+    .await;
+    assert!(left.is_ok(), "the bot is still in a room everyone left");
+    bot.stop().await;
+}

@@ -299,7 +299,7 @@ fn refusals_say_why_in_words_a_user_understands() {
         ("DELETE FROM clients", "not a SELECT"),
         ("SELECT * FROM clients@prod", "another database"),
         ("SELECT dbms_lock.sleep(1) FROM dual", "dbms_lock.sleep"),
-        ("SELECT * FROM hr.employees", "schema HR"),
+        ("SELECT * FROM hr.employees", "schema `HR`"),
         ("SELECT 1 FROM dual; SELECT 2 FROM dual", "2 statements"),
     ];
     for (sql, expected) in cases {

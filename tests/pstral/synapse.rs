@@ -428,6 +428,24 @@ impl Human {
         who.client.get_room(&id).unwrap()
     }
 
+    /// Sets who may read `room`'s history: `joined` (from their join on),
+    /// `invited`, `shared` (every member, all of it) or `world_readable`.
+    pub async fn set_history(
+        &self,
+        room: &Room,
+        visibility: matrix_sdk::ruma::events::room::history_visibility::HistoryVisibility,
+    ) {
+        use matrix_sdk::ruma::events::room::history_visibility::RoomHistoryVisibilityEventContent;
+        room.send_state_event(RoomHistoryVisibilityEventContent::new(visibility))
+            .await
+            .unwrap();
+    }
+
+    /// Leaves `room`.
+    pub async fn leave(&self, room: &Room) {
+        room.leave().await.unwrap();
+    }
+
     /// Waits until `who` left `room` or declined an invite to it.
     pub async fn wait_for_leave(&self, room: &Room, who: &OwnedUserId) {
         let id = room.room_id().to_owned();

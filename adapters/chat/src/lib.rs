@@ -285,6 +285,49 @@ pub struct Place {
     pub private: bool,
 }
 
+/// Who reads a place, the bot left out, as a platform tells it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Audience {
+    /// Every account that is in the place now or may see it (a Matrix
+    /// room's joined and invited members; a Discord channel's members who
+    /// view it).
+    pub readers: Vec<PlatformIdentity>,
+    /// Whether someone who is not among `readers` can later read back what
+    /// is posted now: a Matrix room whose history is `shared` or
+    /// `world_readable`; a Discord channel, whose history whoever is given
+    /// a role that views it reads. An admin may mark such a place closed in
+    /// the configuration (`access.closed_places`).
+    pub later: Later,
+}
+
+/// Whether what is posted in a place now can be read later by someone who
+/// does not read it now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Later {
+    /// Only those who read it now, and what they forward.
+    Closed,
+    /// Anyone the place's members (or the server's admins) let in.
+    Open,
+}
+
+impl Audience {
+    /// An audience no one joins later.
+    pub fn closed(readers: Vec<PlatformIdentity>) -> Self {
+        Self {
+            readers,
+            later: Later::Closed,
+        }
+    }
+
+    /// An audience that anyone let in later joins, history included.
+    pub fn open(readers: Vec<PlatformIdentity>) -> Self {
+        Self {
+            readers,
+            later: Later::Open,
+        }
+    }
+}
+
 /// A message id as the platform knows it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct MessageRef {
@@ -303,6 +346,9 @@ pub enum InboundEvent {
         /// The message the command was sent as, when it was one, so that a
         /// reply lands next to it.
         message: Option<String>,
+        /// The message that one replies to, when it does: `run N` sent as a
+        /// reply to an answer runs that answer's statement N.
+        in_reply_to: Option<String>,
         command: Command,
     },
     /// A message addressed to the bot (mention, DM, reply to the bot, a thread
@@ -691,15 +737,12 @@ pub trait ChatPlatform: Send + Sync {
         control: &ControlKind,
     ) -> Result<(), PlatformError>;
 
-    /// Who can read what is posted in `place`, the bot left out: every
-    /// account that is in it or may see it, as far as the platform tells
-    /// (a Matrix room's joined and invited members). `None` when the
-    /// platform cannot tell: results whose rows not everyone may read then
-    /// go to the person who ran the query alone.
-    async fn audience(
-        &self,
-        place: &Place,
-    ) -> Result<Option<Vec<PlatformIdentity>>, PlatformError> {
+    /// Who can read what is posted in `place` now, and whether others can
+    /// read it back later, as the platform tells at the moment of asking
+    /// (the core asks again immediately before each post that carries
+    /// rows). `None` when the platform cannot tell: results whose rows not
+    /// everyone may read then go to the person who ran the query alone.
+    async fn audience(&self, place: &Place) -> Result<Option<Audience>, PlatformError> {
         let _ = place;
         Ok(None)
     }

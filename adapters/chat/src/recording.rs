@@ -14,8 +14,8 @@ use tokio::sync::watch;
 use tokio::time::Instant;
 
 use crate::{
-    Attachment, ChatPlatform, ControlKind, Limits, MessageRef, OutboundAction, Place, Platform,
-    PlatformError, PlatformIdentity,
+    Attachment, Audience, ChatPlatform, ControlKind, Limits, MessageRef, OutboundAction, Place,
+    Platform, PlatformError, PlatformIdentity,
 };
 
 /// One accepted request and when it was made.
@@ -44,7 +44,10 @@ struct State {
     refused_posts: usize,
     /// Who reads each place (by channel), as the tests set it; a place not
     /// set is one the platform cannot tell.
-    audiences: HashMap<String, Vec<PlatformIdentity>>,
+    audiences: HashMap<String, Audience>,
+    /// Audiences each told once, in order, before `audiences` is: who
+    /// reads a place changing between one ask and the next.
+    scripted: HashMap<String, std::collections::VecDeque<Audience>>,
 }
 
 impl RecordingPlatform {
@@ -95,13 +98,29 @@ impl RecordingPlatform {
         self.state().refused_posts = count;
     }
 
-    /// Says that `channel` is read by `members` (the bot left out).
+    /// Says that `channel` is read by `members` (the bot left out), and by
+    /// no one else later.
     pub fn set_audience(&self, channel: &str, members: Vec<PlatformIdentity>) {
+        self.set_audience_of(channel, Audience::closed(members));
+    }
+
+    /// Says who reads `channel` at each of the next asks, one each in
+    /// order; after them, what [`RecordingPlatform::set_audience_of`] set.
+    pub fn script_audiences(&self, channel: &str, audiences: Vec<Audience>) {
+        self.state
+            .lock()
+            .expect("never poisoned")
+            .scripted
+            .insert(channel.to_owned(), audiences.into());
+    }
+
+    /// Says who reads `channel`, now and later.
+    pub fn set_audience_of(&self, channel: &str, audience: Audience) {
         self.state
             .lock()
             .expect("never poisoned")
             .audiences
-            .insert(channel.to_owned(), members);
+            .insert(channel.to_owned(), audience);
     }
 
     pub fn actions(&self) -> Vec<Recorded> {
@@ -283,17 +302,16 @@ impl ChatPlatform for RecordingPlatform {
         Ok(())
     }
 
-    async fn audience(
-        &self,
-        place: &Place,
-    ) -> Result<Option<Vec<PlatformIdentity>>, PlatformError> {
-        Ok(self
-            .state
-            .lock()
-            .expect("never poisoned")
-            .audiences
-            .get(&place.channel)
-            .cloned())
+    async fn audience(&self, place: &Place) -> Result<Option<Audience>, PlatformError> {
+        let mut s = self.state.lock().expect("never poisoned");
+        if let Some(next) = s
+            .scripted
+            .get_mut(&place.channel)
+            .and_then(std::collections::VecDeque::pop_front)
+        {
+            return Ok(Some(next));
+        }
+        Ok(s.audiences.get(&place.channel).cloned())
     }
 
     async fn reply_privately(

@@ -15,6 +15,7 @@
 
 pub mod commands;
 pub mod controls;
+mod markdown;
 pub mod platform;
 pub mod settings;
 
@@ -386,6 +387,7 @@ impl Shared {
         };
         let event = if text.is_empty() {
             InboundEvent::Command {
+                in_reply_to: None,
                 author,
                 place,
                 message: Some(message.id),
@@ -460,10 +462,8 @@ impl Shared {
                         // The question is shown in the channel as the
                         // command's answer, and the bot's answer replies to
                         // it, as to a mention.
-                        let shown = truncate(
-                            &format!("💬 <@{}>: {question}", command.user.id),
-                            platform::MAX_MESSAGE_CHARS,
-                        );
+                        let shown =
+                            platform::shown(&format!("💬 <@{}>: {question}", command.user.id));
                         let edit = EditInteractionResponse::new()
                             .content(shown)
                             .allowed_mentions(CreateAllowedMentions::new());
@@ -486,6 +486,7 @@ impl Shared {
                         }
                     }
                     commands::Invocation::Command(c) => InboundEvent::Command {
+                        in_reply_to: None,
                         author: author.clone(),
                         place,
                         message: None,
@@ -593,15 +594,6 @@ pub fn strip_mentions(content: &str, me: UserId, roles: &[RoleId]) -> String {
             .replace(&format!("<@&{role}>"), "");
     }
     text.trim().to_owned()
-}
-
-fn truncate(text: &str, max: usize) -> String {
-    if text.chars().count() <= max {
-        return text.to_owned();
-    }
-    let mut cut: String = text.chars().take(max - 1).collect();
-    cut.push('…');
-    cut
 }
 
 #[cfg(test)]

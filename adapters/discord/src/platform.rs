@@ -14,8 +14,8 @@ use std::time::Duration;
 
 use pstral_chat::latest::LatestWins;
 use pstral_chat::{
-    Allowance, AllowanceLeft, Attachment, ChatPlatform, ControlKind, Limits, MessageRef, Place,
-    Platform, PlatformError, PlatformIdentity,
+    Allowance, AllowanceLeft, Attachment, Audience, ChatPlatform, ControlKind, Limits, MessageRef,
+    Place, Platform, PlatformError, PlatformIdentity,
 };
 use serenity::builder::{
     CreateAllowedMentions, CreateAttachment, CreateInteractionResponseFollowup, CreateMessage,
@@ -109,7 +109,7 @@ impl DiscordPlatform {
                     .components(controls::rows(&wanted.controls, self.labels.as_ref()))
                     .allowed_mentions(CreateAllowedMentions::new());
                 if let Some(content) = wanted.content {
-                    edit = edit.content(content);
+                    edit = edit.content(shown(&content));
                 }
                 ChannelId::new(channel)
                     .edit_message(self.http.as_ref(), MessageId::new(id), edit)
@@ -159,7 +159,7 @@ impl DiscordPlatform {
             .await
             .map_err(map_error)?;
         let mut message = CreateMessage::new()
-            .content(text)
+            .content(shown(text))
             .allowed_mentions(CreateAllowedMentions::new());
         for a in attachments {
             message = message.add_file(attachment(a));
@@ -218,7 +218,7 @@ impl ChatPlatform for DiscordPlatform {
         let channel = channel_of(place)?;
         // The model's text is never allowed to ping anyone (@everyone).
         let mut message = CreateMessage::new()
-            .content(text)
+            .content(shown(text))
             .allowed_mentions(CreateAllowedMentions::new());
         if let Some(parent) = in_reply_to {
             message = message
@@ -278,10 +278,12 @@ impl ChatPlatform for DiscordPlatform {
     /// @everyone, their roles and themselves; an administrator or the owner
     /// sees all. Listing members needs the Server Members intent: without
     /// it, Discord does not say, and neither does this (`None`).
-    async fn audience(
-        &self,
-        place: &Place,
-    ) -> Result<Option<Vec<PlatformIdentity>>, PlatformError> {
+    ///
+    /// A channel's readers change with roles: whoever is later given a role
+    /// that views it reads its history too. So a guild channel is always
+    /// open to later readers ([`pstral_chat::Later::Open`]); an admin who knows better
+    /// marks it closed in the configuration.
+    async fn audience(&self, place: &Place) -> Result<Option<Audience>, PlatformError> {
         use serenity::model::channel::Channel;
         if place.private {
             return Ok(None);
@@ -329,7 +331,7 @@ impl ChatPlatform for DiscordPlatform {
                 }
             }
             if page.len() < MEMBERS_PER_PAGE as usize {
-                return Ok(Some(audience));
+                return Ok(Some(Audience::open(audience)));
             }
             after = page.last().map(|m| m.user.id.get());
         }
@@ -348,7 +350,7 @@ impl ChatPlatform for DiscordPlatform {
             check_length(text)?;
             let channel = channel_of(place)?;
             let mut message = CreateMessage::new()
-                .content(text)
+                .content(shown(text))
                 .allowed_mentions(CreateAllowedMentions::new());
             for a in attachments {
                 message = message.add_file(attachment(a));
@@ -417,7 +419,7 @@ impl InteractionPlatform {
                 ephemeral: deferred_ephemeral,
             } if !*answered && *deferred_ephemeral == ephemeral => {
                 let mut edit = EditInteractionResponse::new()
-                    .content(text)
+                    .content(shown(text))
                     .allowed_mentions(CreateAllowedMentions::new());
                 for f in files {
                     edit = edit.new_attachment(f);
@@ -456,7 +458,7 @@ fn followup(
     ephemeral: bool,
 ) -> CreateInteractionResponseFollowup {
     CreateInteractionResponseFollowup::new()
-        .content(text)
+        .content(shown(text))
         .ephemeral(ephemeral)
         .allowed_mentions(CreateAllowedMentions::new())
         .add_files(files)
@@ -519,10 +521,7 @@ impl ChatPlatform for InteractionPlatform {
         self.base.withdraw_control(message, control).await
     }
 
-    async fn audience(
-        &self,
-        place: &Place,
-    ) -> Result<Option<Vec<PlatformIdentity>>, PlatformError> {
+    async fn audience(&self, place: &Place) -> Result<Option<Audience>, PlatformError> {
         self.base.audience(place).await
     }
 
@@ -541,6 +540,19 @@ impl ChatPlatform for InteractionPlatform {
                 .await
         }
     }
+}
+
+/// What Discord is sent for `text`: its links and images shown as text
+/// ([`crate::markdown::inert`]), within the length limit (an escape adds a
+/// character; a text at the limit with links loses its end).
+pub(crate) fn shown(text: &str) -> String {
+    let inert = crate::markdown::inert(text);
+    if inert.chars().count() <= MAX_MESSAGE_CHARS {
+        return inert.into_owned();
+    }
+    let mut cut: String = inert.chars().take(MAX_MESSAGE_CHARS - 1).collect();
+    cut.push('…');
+    cut
 }
 
 fn check_length(text: &str) -> Result<(), PlatformError> {

@@ -31,6 +31,22 @@ pub(crate) fn register(client: &Client, shared: &Arc<Shared>) {
             }
         }
     });
+    // Someone left or was removed: a room with no one else in it (or
+    // invited) is left, so that it does not hold a place under the cap.
+    let s = Arc::clone(shared);
+    client.add_event_handler(move |ev: OriginalSyncRoomMemberEvent, room: Room| {
+        let s = Arc::clone(&s);
+        async move {
+            let gone = matches!(
+                ev.content.membership,
+                MembershipState::Leave | MembershipState::Ban
+            );
+            if gone && ev.state_key != s.me {
+                let tracker = s.tracker.clone();
+                tracker.spawn(async move { s.leave_if_alone(&room).await });
+            }
+        }
+    });
     // A redaction: what the message said is forgotten.
     let s = Arc::clone(shared);
     client.add_event_handler(move |ev: OriginalSyncRoomRedactionEvent, room: Room| {
@@ -215,6 +231,33 @@ impl Shared {
         count
     }
 
+    /// Leaves `room` when no one but the bot is in it or invited to it, as
+    /// the homeserver holds it now: nobody can ask anything there, and it
+    /// would keep a place under `matrix.max_rooms` for ever.
+    pub(crate) async fn leave_if_alone(&self, room: &Room) {
+        if room.state() != RoomState::Joined {
+            return;
+        }
+        let place = Place {
+            platform: matrix(),
+            channel: room.room_id().to_string(),
+            thread: None,
+            private: false,
+        };
+        match pstral_chat::ChatPlatform::audience(self.platform.as_ref(), &place).await {
+            Ok(Some(audience)) if audience.readers.is_empty() => {
+                tracing::info!(room = %room.room_id(), "everyone else left a room: leaving it");
+                if let Err(e) = room.leave().await {
+                    tracing::warn!(room = %room.room_id(), error = %e, "cannot leave a room everyone else left");
+                }
+            }
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(room = %room.room_id(), error = %e, "cannot tell whether a room is empty")
+            }
+        }
+    }
+
     /// Declines an invite past a cap of `rooms`, saying why: the reason is
     /// on the bot's leave event, which the inviter's client shows.
     async fn decline(&self, room: &Room, rooms: usize, per_inviter: bool) {
@@ -376,6 +419,7 @@ impl Shared {
                 author,
                 place,
                 message: Some(message.id),
+                in_reply_to: in_reply_to.clone(),
                 command,
             };
             self.handle(event).await;
@@ -402,6 +446,7 @@ impl Shared {
         let question = self.question(&body);
         let event = if question.is_empty() {
             InboundEvent::Command {
+                in_reply_to: None,
                 author,
                 place,
                 message: Some(message.id),

@@ -31,7 +31,9 @@ use matrix_sdk::authentication::matrix::MatrixSession;
 use matrix_sdk::config::SyncSettings;
 use matrix_sdk::ruma::events::reaction::OriginalSyncReactionEvent;
 use matrix_sdk::ruma::events::room::encrypted::OriginalSyncRoomEncryptedEvent;
-use matrix_sdk::ruma::events::room::member::{MembershipState, StrippedRoomMemberEvent};
+use matrix_sdk::ruma::events::room::member::{
+    MembershipState, OriginalSyncRoomMemberEvent, StrippedRoomMemberEvent,
+};
 use matrix_sdk::ruma::events::room::message::{
     MessageType, OriginalSyncRoomMessageEvent, Relation, RoomMessageEventContent,
 };
@@ -287,6 +289,10 @@ impl Connector for Matrix {
                     failing = false;
                     if first {
                         say_no_key_backup(&client).await;
+                        // Rooms everyone else left while the bot was away.
+                        for room in client.joined_rooms() {
+                            shared.leave_if_alone(&room).await;
+                        }
                         // Invites that came while the bot was away, from
                         // whom it may accept them.
                         for room in client.invited_rooms() {

@@ -33,8 +33,8 @@ use matrix_sdk::ruma::{OwnedEventId, OwnedRoomId, OwnedUserId, UserId, assign};
 use matrix_sdk::{Client, Room, RoomMemberships};
 use pstral_chat::latest::LatestWins;
 use pstral_chat::{
-    Allowance, Attachment, ChatPlatform, ControlKind, Limits, MessageRef, Place, Platform,
-    PlatformError, PlatformIdentity, Table,
+    Allowance, Attachment, Audience, ChatPlatform, ControlKind, Later, Limits, MessageRef, Place,
+    Platform, PlatformError, PlatformIdentity, Table,
 };
 
 /// How long a message may be. Matrix caps an event at 64 KiB, and an edit
@@ -155,17 +155,34 @@ impl Body {
 /// (plain text stays plain). Raw HTML in the text (a question that carries
 /// `<a href=…>`, echoed in an audit line or an answer) is shown as the
 /// characters it is, never rendered: the only markup in a formatted body is
-/// what Markdown itself makes.
+/// what Markdown itself makes. Links and images are not made either: they
+/// are shown as they were written (`[y](http://…)`, `![i](mxc://…)`), since
+/// the text is a model's answer, a name from a statement or a value from
+/// the data, never a link of the bot's own, and a link or an image in the
+/// bot's message would point, in its voice, where the text hides (or load
+/// what the text names). Bare URLs stay text, which clients show as they
+/// are.
 pub fn markdown_html(text: &str) -> Option<String> {
     use pulldown_cmark::{Event, Options, Parser, Tag, TagEnd};
     let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
-    let events: Vec<Event<'_>> = Parser::new_ext(text, options)
-        .map(|event| match event {
-            Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
-            Event::SoftBreak => Event::HardBreak,
-            other => other,
-        })
-        .collect();
+    let mut events: Vec<Event<'_>> = Vec::new();
+    // Inside a link or image: its source is already shown whole.
+    let mut within = 0usize;
+    for (event, range) in Parser::new_ext(text, options).into_offset_iter() {
+        match event {
+            Event::Start(Tag::Link { .. } | Tag::Image { .. }) => {
+                if within == 0 {
+                    events.push(Event::Text(text[range].into()));
+                }
+                within += 1;
+            }
+            Event::End(TagEnd::Link | TagEnd::Image) => within -= 1,
+            _ if within > 0 => {}
+            Event::Html(raw) | Event::InlineHtml(raw) => events.push(Event::Text(raw)),
+            Event::SoftBreak => events.push(Event::HardBreak),
+            other => events.push(other),
+        }
+    }
     // One paragraph of text and line breaks is plain text: no formatted
     // body, as for any client's plain message.
     let one_paragraph = matches!(events.first(), Some(Event::Start(Tag::Paragraph)))
@@ -613,47 +630,37 @@ impl ChatPlatform for MatrixPlatform {
         Ok(())
     }
 
-    /// The room's joined and invited members, the bot left out, read from
-    /// the homeserver now. A room anyone may read (world-readable), or
-    /// anyone may join and read back (public or restricted to a space,
-    /// history shared), has no audience that can be listed: `None`.
-    async fn audience(
-        &self,
-        place: &Place,
-    ) -> Result<Option<Vec<PlatformIdentity>>, PlatformError> {
+    /// Read from the homeserver at each call (the room's state as it
+    /// holds it now, not the bot's synced copy, which lags a join by a
+    /// sync): the joined and invited members, and whether the room's
+    /// history lets people who come later read back what is posted now.
+    async fn audience(&self, place: &Place) -> Result<Option<Audience>, PlatformError> {
+        use matrix_sdk::ruma::api::client::state::get_state_events::v3::Request;
         let room = self.room(place)?;
-        let history = room.history_visibility_or_default();
-        // Anyone may join a room that is not invite-only or knock (public,
-        // or restricted to a space's members) and read back what it kept.
-        let open = !matches!(
-            room.join_rule(),
-            Some(JoinRule::Invite | JoinRule::Knock | JoinRule::Private)
-        );
-        if history == HistoryVisibility::WorldReadable
-            || (open && history == HistoryVisibility::Shared)
-        {
-            return Ok(None);
-        }
-        room.sync_members().await.map_err(map_error)?;
-        let me = room.own_user_id().to_owned();
-        let members = room
-            .members(RoomMemberships::JOIN | RoomMemberships::INVITE)
+        let state = self
+            .client
+            .send(Request::new(room.room_id().to_owned()))
             .await
-            .map_err(map_error)?;
-        let mut audience = Vec::new();
-        for member in members {
-            if member.user_id() == me {
-                continue;
-            }
-            // An id the platform's syntax refuses is someone unknown, who
-            // may read nothing the rules hide: the whole audience is then
-            // unknown.
-            match crate::events::identity_of(member.user_id()) {
-                Some(identity) => audience.push(identity),
-                None => return Ok(None),
-            }
-        }
-        Ok(Some(audience))
+            .map_err(|e| map_error(e.into()))?;
+        let events: Vec<serde_json::Value> = state
+            .room_state
+            .iter()
+            .map(|raw| serde_json::from_str(raw.json().get()))
+            .collect::<Result<_, _>>()
+            .map_err(|e| PlatformError::Other(Box::new(e)))?;
+        // A state this cannot read is an error, never "nobody": a private
+        // place the platform cannot list counts as the asker's alone.
+        audience_of(&events, room.own_user_id())
+            .map(Some)
+            .ok_or_else(|| {
+                PlatformError::Other(
+                    format!(
+                        "the state of {} holds a membership this cannot read",
+                        room.room_id()
+                    )
+                    .into(),
+                )
+            })
     }
 
     async fn reply_privately(
@@ -682,6 +689,50 @@ impl ChatPlatform for MatrixPlatform {
             .map_err(map_error)?;
         self.send_files(&room, attachments).await
     }
+}
+
+/// Who reads a room, from its state events (`GET /rooms/{id}/state`), the
+/// bot (`me`) left out: its joined and invited members (an invited person
+/// reads the room once they accept, history included), and later readers
+/// when its history visibility is `shared` (every member, whenever they
+/// joined, reads all of it: Synapse's default for a `private_chat`) or
+/// `world_readable` (anyone, without joining). `invited` and `joined`
+/// history shows a newcomer only what follows their invite or join, which a
+/// read just before each post sees. `None` when anything in it cannot be
+/// read as such (a membership or an id the spec does not know): the
+/// audience is then unknown.
+fn audience_of(state: &[serde_json::Value], me: &UserId) -> Option<Audience> {
+    let mut readers = Vec::new();
+    // The spec's default when the room has no such event.
+    let mut later = Later::Open;
+    for event in state {
+        let content = &event["content"];
+        match event["type"].as_str() {
+            Some("m.room.history_visibility") => {
+                later = match content["history_visibility"].as_str() {
+                    Some("joined" | "invited") => Later::Closed,
+                    // `shared`, `world_readable`, or a value this does not
+                    // know: counted as the widest.
+                    _ => Later::Open,
+                };
+            }
+            Some("m.room.member") => {
+                let user = event["state_key"].as_str()?;
+                match content["membership"].as_str()? {
+                    "join" | "invite" => {}
+                    "leave" | "ban" | "knock" => continue,
+                    _ => return None,
+                }
+                if user == me.as_str() {
+                    continue;
+                }
+                let user = <&UserId>::try_from(user).ok()?;
+                readers.push(crate::events::identity_of(user)?);
+            }
+            _ => {}
+        }
+    }
+    Some(Audience { readers, later })
 }
 
 /// How an image is sent: an `m.image` with its width, height and size, its
@@ -734,6 +785,24 @@ mod tests {
             code.contains("a &lt; b") && code.contains("<pre>"),
             "{code}"
         );
+    }
+
+    #[test]
+    fn links_and_images_are_shown_as_written_never_made() {
+        let answer = "**Revenue**\n\nSee ![i](mxc://evil/x) and [y](http://127.0.0.1:9/evil) or \
+                      <https://evil.example>.\n\n```sql\nSELECT 1\n```";
+        let html = markdown_html(answer).unwrap();
+        assert!(!html.contains("<a") && !html.contains("<img"), "{html}");
+        assert!(html.contains("![i](mxc://evil/x)"), "{html}");
+        assert!(html.contains("[y](http://127.0.0.1:9/evil)"), "{html}");
+        assert!(html.contains("&lt;https://evil.example&gt;"), "{html}");
+        assert!(html.contains("<strong>Revenue</strong>"), "{html}");
+        // A link alone in a line is plain text, and so is its body.
+        assert_eq!(markdown_html("[y](http://127.0.0.1:9/evil)"), None);
+        // A link whose text has markup is shown whole, once.
+        let nested = markdown_html("a [**b** `c`](http://d) e\n\nf").unwrap();
+        assert!(nested.contains("[**b** `c`](http://d)"), "{nested}");
+        assert!(!nested.contains("<strong>"), "{nested}");
     }
 
     #[test]

@@ -214,6 +214,7 @@ impl Terminal {
                     }
                 }
                 Input::Command(command) => InboundEvent::Command {
+                    in_reply_to: None,
                     author: self.author.clone(),
                     place: self.place.clone(),
                     message: None,

@@ -63,12 +63,28 @@ pub struct Rules {
     /// In name order, the order a person's groups are tried in.
     groups: Vec<Group>,
     pub ungrouped: Ungrouped,
+    /// Places an admin marked closed (`access.closed_places`): no one who
+    /// joins them later reads back their history. (platform, channel or
+    /// `*`).
+    pub closed_places: Vec<(String, String)>,
 }
 
 impl Rules {
     pub fn new(mut groups: Vec<Group>, ungrouped: Ungrouped) -> Self {
         groups.sort_by(|a, b| a.name.cmp(&b.name));
-        Self { groups, ungrouped }
+        Self {
+            groups,
+            ungrouped,
+            closed_places: Vec::new(),
+        }
+    }
+
+    /// Whether an admin marked `channel` of `platform` closed to later
+    /// readers.
+    pub fn closed(&self, platform: &str, channel: &str) -> bool {
+        self.closed_places
+            .iter()
+            .any(|(p, c)| p == platform && (c == "*" || c == channel))
     }
 
     pub fn groups(&self) -> &[Group] {

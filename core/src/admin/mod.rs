@@ -312,6 +312,7 @@ async fn authenticate(
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "));
+    let mut token_id = None;
     let refused = match token {
         None if locked_out => return Err(ApiError::TooManyRefusals),
         None => "no_token",
@@ -324,6 +325,7 @@ async fn authenticate(
             Err(_) if locked_out => return Err(ApiError::TooManyRefusals),
             Err(e) => {
                 tracing::info!(reason = %e, client = %client.map_or_else(|| "unknown".to_owned(), |ip| ip.to_string()), "admin API call refused");
+                token_id = e.token_id();
                 e.reason()
             }
         },
@@ -331,13 +333,14 @@ async fn authenticate(
     if let Some(ip) = client {
         note_refusal(&state.refusals, ip);
     }
-    // Who tried, with what: the first characters of the token (enough to
-    // tell tokens apart, too few to use), the address, the path.
-    let shown = token.map(|t| t.chars().take(8).collect::<String>());
+    // Who tried, with what: the id of a token the bot made (revoked,
+    // expired, or its user no longer an admin), the address, the path. Of a
+    // token it does not know, nothing: a near miss of a real one, or another
+    // secret pasted by mistake, would be given away in part.
     let event = NewEvent::new(
         EventKind::AccessRefused,
         Actor::default(),
-        json!({"reason": refused, "via": "api", "token": shown, "client": client.map(|c| c.to_string()), "path": request.uri().path()}),
+        json!({"reason": refused, "via": "api", "token_id": token_id, "client": client.map(|c| c.to_string()), "path": request.uri().path()}),
     );
     if let Err(e) = state.audit.append(event).await {
         tracing::error!(error = %e, "cannot audit a refused API call");

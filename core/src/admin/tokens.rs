@@ -40,12 +40,13 @@ pub enum AuthError {
     Missing,
     #[error("unknown token")]
     Unknown,
+    /// The token `.0` (its id) was revoked.
     #[error("the token was revoked")]
-    Revoked,
+    Revoked(i64),
     #[error("the token has expired")]
-    Expired,
+    Expired(i64),
     #[error("the token's user is no longer an admin")]
-    NotAdmin,
+    NotAdmin(i64),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -56,10 +57,19 @@ impl AuthError {
         match self {
             AuthError::Missing => "no_token",
             AuthError::Unknown => "token_unknown",
-            AuthError::Revoked => "token_revoked",
-            AuthError::Expired => "token_expired",
-            AuthError::NotAdmin => "token_not_admin",
+            AuthError::Revoked(_) => "token_revoked",
+            AuthError::Expired(_) => "token_expired",
+            AuthError::NotAdmin(_) => "token_not_admin",
             AuthError::Store(_) => "store",
+        }
+    }
+
+    /// The id of the token refused, when it is one the bot made: the
+    /// audit names it, and nothing of a token it does not know.
+    pub fn token_id(&self) -> Option<i64> {
+        match self {
+            AuthError::Revoked(id) | AuthError::Expired(id) | AuthError::NotAdmin(id) => Some(*id),
+            _ => None,
         }
     }
 }
@@ -253,12 +263,12 @@ impl Tokens {
         let (user_id, name, role, created_at, expires_at, revoked_at, token_id) =
             row.ok_or(AuthError::Unknown)?;
         if revoked_at.is_some() {
-            return Err(AuthError::Revoked);
+            return Err(AuthError::Revoked(token_id));
         }
         if expires_at.is_some_and(|e| e <= Utc::now()) {
-            return Err(AuthError::Expired);
+            return Err(AuthError::Expired(token_id));
         }
-        let role = role.parse().map_err(|_| AuthError::NotAdmin)?;
+        let role = role.parse().map_err(|_| AuthError::NotAdmin(token_id))?;
         let user = User {
             id: user_id,
             name,
@@ -266,7 +276,7 @@ impl Tokens {
             created_at,
         };
         if !user.role.allows(Permission::Administer) {
-            return Err(AuthError::NotAdmin);
+            return Err(AuthError::NotAdmin(token_id));
         }
         // Best effort: a failure to note the use must not refuse the call.
         let _ = on_pool!(&self.store, pool => {

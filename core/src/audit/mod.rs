@@ -73,6 +73,9 @@ pub enum EventKind {
     SqlValidated,
     ExecuteRequested,
     ExecuteResult,
+    /// Where each part of a result went (the place, or the clicker alone),
+    /// and who read the place just before it was posted there.
+    ResultPosted,
     /// Someone read the audit (a list, an export, a verification).
     AdminRead,
     /// A local user was created or their role changed.
@@ -101,12 +104,13 @@ pub enum EventKind {
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 17] = [
+    pub const ALL: [EventKind; 18] = [
         EventKind::Question,
         EventKind::Answer,
         EventKind::SqlValidated,
         EventKind::ExecuteRequested,
         EventKind::ExecuteResult,
+        EventKind::ResultPosted,
         EventKind::AdminRead,
         EventKind::UserChanged,
         EventKind::IdentityLinked,
@@ -128,6 +132,7 @@ impl EventKind {
             EventKind::SqlValidated => "sql_validated",
             EventKind::ExecuteRequested => "execute_requested",
             EventKind::ExecuteResult => "execute_result",
+            EventKind::ResultPosted => "result_posted",
             EventKind::AdminRead => "admin_read",
             EventKind::UserChanged => "user_changed",
             EventKind::IdentityLinked => "identity_linked",

@@ -15,12 +15,14 @@ use crate::i18n::{Lang, Text};
 use crate::identity::{Permission, Role};
 
 impl Bot {
+    /// Carries out `command`, sent as `message` (when it was one) in reply
+    /// to `in_reply_to` (when it was one).
     pub(super) async fn command(
         &self,
         platform: &dyn ChatPlatform,
         author: &PlatformIdentity,
         place: &Place,
-        message: Option<&str>,
+        (message, in_reply_to): (Option<&str>, Option<&str>),
         command: Command,
     ) {
         match command {
@@ -50,8 +52,22 @@ impl Bot {
             Command::Export(format) => {
                 self.export(platform, author, place, message, &format).await;
             }
+            // Sent as a reply to an answer that offered statement N, that
+            // one; otherwise the newest answer's here (the result replies
+            // to the answer it ran, which says which).
             Command::Run { index, chart } => {
-                let to = Listeners::everyone(platform, author, place, None);
+                let offered = match in_reply_to {
+                    Some(answer) => self
+                        .parts()
+                        .conversations
+                        .statement(place, Some(answer), index)
+                        .await
+                        .ok()
+                        .flatten()
+                        .map(|_| answer),
+                    None => None,
+                };
+                let to = Listeners::everyone(platform, author, place, offered);
                 self.execute(&to, index, None, chart).await
             }
             Command::Audit(query) => {
@@ -278,27 +294,45 @@ impl Bot {
         }
         let directory = &self.parts().directory;
         let lang = self.lang();
-        let reply = if crate::identity::is_code(argument) {
-            match directory
-                .consume_invite(argument, author, Some(place))
-                .await
-            {
-                Ok(user) => Reply::Said(Text::Linked { user: &user.name }.render(lang)),
-                Err(e) => Self::identity_reply(&e, "link an account", lang),
-            }
-        } else {
+        let by_name = || async {
             match directory.request_link(author, argument, Some(place)).await {
-                Ok(asked) => Reply::Said(
+                Ok(asked) => Ok(Reply::Said(
                     Text::LinkRequested {
                         user: &asked.user,
                         account: &author.to_string(),
                         prefix,
                     }
                     .render(lang),
-                ),
+                )),
                 Err(crate::identity::IdentityError::TooManyAttempts) => {
-                    Reply::Tell(Text::TooManyAttempts)
+                    Ok(Reply::Tell(Text::TooManyAttempts))
                 }
+                Err(e) => Err(e),
+            }
+        };
+        let reply = if crate::identity::is_code(argument) {
+            match directory
+                .consume_invite(argument, author, Some(place))
+                .await
+            {
+                Ok(user) => Reply::Said(Text::Linked { user: &user.name }.render(lang)),
+                // Ten letters and digits may be a user's name as well as a
+                // code: no invite has it, so it is asked for as a name (and
+                // a name it cannot be leaves the code's answer).
+                Err(unknown @ crate::identity::IdentityError::InviteUnknown) => {
+                    match by_name().await {
+                        Ok(reply) => reply,
+                        Err(crate::identity::IdentityError::BadName(_)) => {
+                            Self::identity_reply(&unknown, "link an account", lang)
+                        }
+                        Err(e) => Self::identity_reply(&e, "record a link request", lang),
+                    }
+                }
+                Err(e) => Self::identity_reply(&e, "link an account", lang),
+            }
+        } else {
+            match by_name().await {
+                Ok(reply) => reply,
                 Err(e) => Self::identity_reply(&e, "record a link request", lang),
             }
         };

@@ -104,7 +104,7 @@ impl Bot {
                 .run_statement(to, sql, &user, &stored, index, chart)
                 .await?;
             let shown = self.compose_result(to.platform, ran, stored.id);
-            Ok(self.deliver_result(to, &user, &stored, shown).await)
+            Ok(self.deliver_result(to, sql, &user, &stored, shown).await)
         };
         let (Ok(reply) | Err(reply)) = steps.await;
         self.report(to, reply).await;
@@ -199,24 +199,37 @@ impl Bot {
             Ok(reading) => reading,
             Err(not) => return Err(self.refuse_reading(to, user, stored, &not).await),
         };
-        // Who reads the place may read the rows too, or they go to the
-        // clicker alone.
-        // Whoever reads the place sees the rows, and any error, as the one
-        // most restricted among them may.
-        let redirected = if sql.results_private_in(to.place) || !sql.readers.restrict() {
-            None
-        } else {
-            let seen = (&mut order, &mut withhold_errors);
-            self.audience_may_not_read(to, sql, judged.statement(), group.as_deref(), seen)
-                .await
+        // Whoever reads the place, now or later, sees the rows, and any
+        // error, as the one most restricted among them may; if one of them
+        // may not see them, they go to the clicker alone.
+        let watch = (!sql.results_private_in(to.place) && sql.readers.restrict()).then(|| Watch {
+            valid: judged.statement().clone(),
+            group: group.clone(),
+            order,
+            withhold_errors,
+        });
+        let (redirected, readers) = match &watch {
+            None => (None, None),
+            Some(watch) => {
+                let verdict = self.readers_verdict(to, sql, watch).await;
+                order = verdict.order;
+                withhold_errors = verdict.withhold_errors;
+                (verdict.redirected, verdict.readers)
+            }
         };
+        let watch = watch.map(|w| Watch {
+            order,
+            withhold_errors,
+            ..w
+        });
+        let redirected = redirected.map(|why| why.at("click"));
         let private = sql.results_private_in(to.place) || redirected.is_some();
         let mut about = json!({"statement": stored.id, "conversation": stored.conversation_id, "index": index, "private": private, "group": group});
+        if let Some(readers) = &readers {
+            about["readers"] = readers_json(readers);
+        }
         if let Some(why) = &redirected {
-            about["redirected"] = match why {
-                Some(hidden) => json!({"rule": hidden.rule(), "group": hidden.group()}),
-                None => json!({"rule": "audience_unknown"}),
-            };
+            about["redirected"] = why.to_json();
         }
         let execution = Execution {
             audit: &self.parts().audit,
@@ -297,6 +310,7 @@ impl Bot {
             chart: chart.and_then(Result::ok).map(|c| c.attachment),
             private,
             redirected,
+            watch: if private { None } else { watch },
             progress,
             index,
         })
@@ -390,47 +404,95 @@ impl Bot {
         Reply::Said(said)
     }
 
-    /// Whether someone who reads the place (other than the clicker) may not
-    /// read what `valid` reads, as the clicker's reading (`group`) reads it:
-    /// `Some(why)`, `why` being what is hidden from one of them (or that
-    /// they read through another account, whose grants or row-level
-    /// security may keep other rows), or `None` when the platform cannot
-    /// tell who reads it; `None` when all of them may. `order` becomes
-    /// [`RowOrder::ByValues`] when one of them may see the rows only so,
-    /// and errors are withheld when they are from one of them.
-    async fn audience_may_not_read(
+    /// How the readers of the place (other than the clicker), asked of the
+    /// platform now, may see what `watch` reads as the clicker's reading
+    /// (`watch.group`) reads it: the rows are redirected when one of them
+    /// may not read them (what is hidden from them, or that they read
+    /// through another account, whose grants or row-level security may keep
+    /// other rows), or when who reads the place cannot be told. A place
+    /// whose history people let in later read back counts anyone among its
+    /// readers: a person in no group, and one in each group. The order
+    /// becomes [`RowOrder::ByValues`] when one of them may see the rows only
+    /// so, and errors are withheld when they are from one of them.
+    async fn readers_verdict(
         &self,
         to: &Listeners<'_>,
         sql: &SqlRuntime,
-        valid: &crate::sql::validate::Validated,
-        group: Option<&str>,
-        (order, withhold_errors): (&mut RowOrder, &mut bool),
-    ) -> Option<Option<crate::access::Hidden>> {
-        let account_of = |g: Option<&str>| sql.readers.has_account(g).then(|| g.map(str::to_owned));
-        let rows_read_by = account_of(group);
-        let Some(people) = self.audience_groups(to.platform, to.place, to.actor).await else {
-            return Some(None);
+        watch: &Watch,
+    ) -> Verdict {
+        let mut verdict = Verdict {
+            redirected: None,
+            order: watch.order,
+            withhold_errors: watch.withhold_errors,
+            readers: None,
         };
-        for groups in people {
-            let reading = sql.reading(&groups, valid);
+        let account_of = |g: Option<&str>| sql.readers.has_account(g).then(|| g.map(str::to_owned));
+        let rows_read_by = account_of(watch.group.as_deref());
+        let Some(readers) = self.place_readers(to.platform, to.place, to.actor).await else {
+            verdict.redirected = Some(Redirect::Unknown);
+            return verdict;
+        };
+        let now = readers.people.iter().map(|groups| (groups.clone(), false));
+        let anyone = std::iter::once(Vec::new())
+            .chain(sql.readers.rules.group_names().into_iter().map(|g| vec![g]))
+            .map(|groups| (groups, true));
+        let later: Vec<_> = if readers.later {
+            anyone.collect()
+        } else {
+            Vec::new()
+        };
+        for (groups, later) in now.chain(later) {
+            let reading = sql.reading(&groups, &watch.valid);
             if let Ok(theirs) = &reading {
                 if theirs.order == RowOrder::ByValues {
-                    *order = RowOrder::ByValues;
+                    verdict.order = RowOrder::ByValues;
                 }
-                *withhold_errors |= theirs.withhold_errors;
+                verdict.withhold_errors |= theirs.withhold_errors;
             }
-            match reading {
-                Ok(theirs) if account_of(theirs.group.as_deref()) == rows_read_by => {}
-                Ok(theirs) => {
-                    return Some(Some(crate::access::Hidden::Account {
-                        group: theirs.group,
-                    }));
+            let hidden = match reading {
+                Ok(theirs) if account_of(theirs.group.as_deref()) == rows_read_by => continue,
+                Ok(theirs) => crate::access::Hidden::Account {
+                    group: theirs.group,
+                },
+                Err(NotReadable::Hidden(hidden)) => hidden,
+                Err(NotReadable::Unchecked) => {
+                    verdict.redirected = Some(Redirect::Unknown);
+                    break;
                 }
-                Err(NotReadable::Hidden(hidden)) => return Some(Some(hidden)),
-                Err(NotReadable::Unchecked) => return Some(None),
-            }
+            };
+            verdict.redirected = Some(Redirect::Hidden { hidden, later });
+            break;
         }
-        None
+        verdict.readers = Some(readers);
+        verdict
+    }
+
+    /// Whether the rows may still be posted in the place, its readers read
+    /// again now: `Err` with why not when one of them may not read them, or
+    /// would see them only in another order, or (`errored`: the run failed)
+    /// should not see the database's error.
+    async fn still_readable(
+        &self,
+        to: &Listeners<'_>,
+        sql: &SqlRuntime,
+        (watch, errored): (&Watch, bool),
+        part: &str,
+    ) -> Result<super::PlaceReaders, Redirect> {
+        let fresh = Watch {
+            order: RowOrder::AsReturned,
+            withhold_errors: false,
+            ..watch.clone()
+        };
+        let verdict = self.readers_verdict(to, sql, &fresh).await;
+        let stricter = (verdict.order == RowOrder::ByValues && watch.order != RowOrder::ByValues)
+            || (errored && verdict.withhold_errors && !watch.withhold_errors);
+        match (verdict.redirected, verdict.readers) {
+            (Some(why), _) => Err(why),
+            (None, _) if stricter => Err(Redirect::Changed),
+            (None, Some(readers)) => Ok(readers),
+            (None, None) => Err(Redirect::Unknown),
+        }
+        .inspect_err(|why| tracing::info!(part, why = %why.to_json("posting"), "the readers of the place changed before a result was posted"))
     }
 
     /// The third step: what the chat shows of a run, within the platform's
@@ -447,47 +509,57 @@ impl Bot {
             no_chart,
             private,
             redirected,
+            watch,
             progress,
             index,
         } = ran;
-        let heading = if private {
-            format!("{}\n", Text::ResultsSentPrivately { index }.render(lang))
-        } else {
-            String::new()
-        };
-        // Under a private result, how to say whether it is right: no
-        // control can follow a private reply. Only under a result.
-        let prefix = platform.limits().command_prefix;
-        let hint = if private && outcome.is_ok() {
-            format!("\n{}", Text::FeedbackTyped { prefix }.render(lang))
-        } else {
-            String::new()
-        };
-        let max_chars = platform
-            .limits()
-            .max_message_chars
-            .saturating_sub(heading.chars().count() + hint.chars().count());
         // Why there is no chart, for someone who asked for one, fits too.
         let no_chart = no_chart.map(|why| format!("\n{}", Text::NoChart(why).render(lang)));
-        let max_chars =
-            max_chars.saturating_sub(no_chart.as_ref().map_or(0, |n| n.chars().count()));
-        let (body, table) = match &outcome {
-            Ok(o) => {
-                let caption = |shown, total, truncated| {
-                    Text::RowsCaption {
-                        shown,
-                        total,
-                        truncated,
-                    }
-                    .render(lang)
+        // The text for the place, or for the clicker alone: a heading says
+        // so, and a hint how to say whether it is right (no control can
+        // follow a private reply; only under a result).
+        let prefix = platform.limits().command_prefix;
+        let render = |private: bool| {
+            let (heading, hint) = if private {
+                let hint = if outcome.is_ok() {
+                    format!("\n{}", Text::FeedbackTyped { prefix }.render(lang))
+                } else {
+                    String::new()
                 };
-                let (text, table) =
-                    preview_with_table(&preview, o.rows, o.truncated, max_chars, &caption);
-                (text, Some(table))
-            }
-            Err(e) => (Text::ExecFailed { error: e }.render(lang), None),
+                (
+                    format!("{}\n", Text::ResultsSentPrivately { index }.render(lang)),
+                    hint,
+                )
+            } else {
+                (String::new(), String::new())
+            };
+            let max_chars = platform.limits().max_message_chars.saturating_sub(
+                heading.chars().count()
+                    + hint.chars().count()
+                    + no_chart.as_ref().map_or(0, |n| n.chars().count()),
+            );
+            let (body, table) = match &outcome {
+                Ok(o) => {
+                    let caption = |shown, total, truncated| {
+                        Text::RowsCaption {
+                            shown,
+                            total,
+                            truncated,
+                        }
+                        .render(lang)
+                    };
+                    let (text, table) =
+                        preview_with_table(&preview, o.rows, o.truncated, max_chars, &caption);
+                    (text, Some(table))
+                }
+                Err(e) => (Text::ExecFailed { error: e }.render(lang), None),
+            };
+            let body = body + no_chart.as_deref().unwrap_or_default();
+            (format!("{heading}{body}{hint}"), table)
         };
-        let body = body + no_chart.as_deref().unwrap_or_default();
+        let (text, table) = render(private);
+        // Ready in case the place's readers change before it is posted.
+        let private_text = watch.as_ref().map(|_| render(true).0);
         // The chart first, where a platform shows an image large.
         let files = if outcome.is_ok() {
             chart
@@ -502,67 +574,84 @@ impl Bot {
             rows: o.rows,
             truncated: o.truncated,
         });
-        let text = if private {
-            format!("{heading}{body}{hint}")
-        } else {
-            body
-        };
-        // Said in the place once the result reached the clicker: where it
-        // went and why, none of the data.
-        let redirected = redirected.map(|why| {
-            Text::ResultsRedirected {
-                index,
-                why: why.as_ref(),
-            }
-            .render(lang)
-        });
         Shown {
             text,
+            private_text,
             table,
             files,
             shape,
             private,
             redirected,
+            watch,
             progress,
+            index,
         }
     }
 
     /// The last step: the result delivered to the clicker alone or to the
     /// place (replacing the progress message), its files attached, and the
-    /// result kept for "correct" and "wrong" once it is shown. Returns how
-    /// the delivery ended, for [`Bot::report`]: results meant for the
-    /// clicker alone that could not reach them are said in the place,
-    /// without any of the data; a result that could not be posted is said
-    /// to the use case's audience. A file that could not be attached is
-    /// said in the place at once, where it is missing, and the others still
-    /// go.
+    /// result kept for "correct" and "wrong" once it is shown. In the place,
+    /// its readers are read again immediately before each part that carries
+    /// rows (the preview, the chart with its description, each file): if
+    /// one of them may no longer read the rows, what is left goes to the
+    /// clicker alone and the place is told, as at the click. Where each
+    /// part went, and who read the place then, is audited. Returns how the
+    /// delivery ended, for [`Bot::report`]: results meant for the clicker
+    /// alone that could not reach them are said in the place, without any
+    /// of the data; a result that could not be posted is said to the use
+    /// case's audience. A file that could not be attached is said in the
+    /// place at once, where it is missing, and the others still go.
     async fn deliver_result(
         &self,
         to: &Listeners<'_>,
+        sql: &SqlRuntime,
         user: &User,
         stored: &StoredStatement,
         shown: Shown,
     ) -> Reply<'static> {
         let (platform, place) = (to.platform, to.place);
         let Shown {
-            text,
+            mut text,
+            private_text,
             table,
             files,
             shape,
-            private,
-            redirected,
-            progress,
+            mut private,
+            mut redirected,
+            watch,
+            mut progress,
+            index,
         } = shown;
+        let mut posted = Posted::new(stored, index);
+        let errored = shape.is_none();
+        // In the place, the preview replaces the progress message, which
+        // was just posted: the edit interval is waited out before its
+        // readers are read.
+        if progress.is_some() && !private {
+            tokio::time::sleep(platform.limits().min_edit_interval).await;
+        }
+        let mut preview_readers = None;
+        if !private && let Some(watch) = &watch {
+            match self
+                .still_readable(to, sql, (watch, errored), "preview")
+                .await
+            {
+                Ok(readers) => preview_readers = Some(readers),
+                Err(why) => {
+                    (private, redirected) = (true, Some(why.at("preview")));
+                    text = private_text.unwrap_or(text);
+                }
+            }
+        }
         if private {
             let delivered = platform
                 .reply_privately(to.actor, place, &text, files)
                 .await;
-            return match delivered {
+            posted.part("preview and files", delivered.is_ok());
+            let reply = match delivered {
                 Ok(()) => {
-                    if let Some(said) = redirected
-                        && let Err(e) = platform.post(place, to.reply_to, &said).await
-                    {
-                        tracing::warn!(error = %e, "cannot say in the place that results went privately");
+                    if let Some(why) = &redirected {
+                        self.say_redirected(to, index, why, progress.take()).await;
                     }
                     if let Some(shape) = &shape {
                         self.record_result(platform, place, None, stored, user, shape)
@@ -570,16 +659,73 @@ impl Bot {
                     }
                     Reply::Silent
                 }
-                Err(e) => Reply::InPlace(Box::new(Reply::Failed {
-                    what: "deliver results privately",
-                    error: e.to_string(),
-                    tell: Text::CannotDeliverPrivately,
-                })),
+                Err(e) => {
+                    let failed = Reply::Failed {
+                        what: "deliver results privately",
+                        error: e.to_string(),
+                        tell: Text::CannotDeliverPrivately,
+                    };
+                    // The progress message says it, rather than running
+                    // for ever.
+                    match progress.take() {
+                        Some(m) => {
+                            let said = Text::CannotDeliverPrivately.render(self.lang());
+                            if to.platform.edit(&m, &said).await.is_ok() {
+                                tracing::error!(error = %e, "cannot deliver results privately");
+                                Reply::Silent
+                            } else {
+                                Reply::InPlace(Box::new(failed))
+                            }
+                        }
+                        None => Reply::InPlace(Box::new(failed)),
+                    }
+                }
             };
+            self.record_posted(to, user, posted, redirected.as_ref())
+                .await;
+            return reply;
         }
         let shown = self.show_result(to, &text, table.as_ref(), progress).await;
-        for attachment in files {
-            if let Err(e) = platform.attach(place, attachment).await {
+        posted.part_in_place("preview", preview_readers, shown.is_ok());
+        let mut files = files.into_iter();
+        while let Some(attachment) = files.next() {
+            let readers = match &watch {
+                None => None,
+                Some(watch) => match self
+                    .still_readable(to, sql, (watch, errored), &attachment.file_name)
+                    .await
+                {
+                    Ok(readers) => Some(readers),
+                    Err(why) => {
+                        let why = why.at(&attachment.file_name);
+                        let rest: Vec<Attachment> =
+                            std::iter::once(attachment).chain(files.by_ref()).collect();
+                        let names: Vec<String> = rest.iter().map(|a| a.file_name.clone()).collect();
+                        let heading = Text::ResultsSentPrivately { index }.render(self.lang());
+                        let delivered = platform
+                            .reply_privately(to.actor, place, &heading, rest)
+                            .await;
+                        posted.part(&names.join(", "), delivered.is_ok());
+                        match delivered {
+                            Ok(()) => self.say_redirected(to, index, &why, None).await,
+                            Err(e) => {
+                                let failed = Reply::Failed {
+                                    what: "deliver results privately",
+                                    error: e.to_string(),
+                                    tell: Text::CannotDeliverPrivately,
+                                };
+                                self.report(to, Reply::InPlace(Box::new(failed))).await;
+                            }
+                        }
+                        redirected = Some(why);
+                        break;
+                    }
+                },
+            };
+            let name = attachment.file_name.clone();
+            let attached = platform.attach(place, attachment).await;
+            posted.part_in_place(&name, readers, attached.is_ok());
+            if let Err(e) = attached {
                 let failed = Reply::Failed {
                     what: "attach a result",
                     error: e.to_string(),
@@ -588,6 +734,8 @@ impl Bot {
                 self.report(to, Reply::InPlace(Box::new(failed))).await;
             }
         }
+        self.record_posted(to, user, posted, redirected.as_ref())
+            .await;
         match (shown, &shape) {
             (Ok(message), Some(shape)) => {
                 self.record_result(platform, place, Some(&message), stored, user, shape)
@@ -603,6 +751,49 @@ impl Bot {
         }
     }
 
+    /// Tells the place where a result went and why, none of its data: in
+    /// the progress message when there is one, else in a new message.
+    async fn say_redirected(
+        &self,
+        to: &Listeners<'_>,
+        index: u32,
+        why: &Redirected,
+        progress: Option<MessageRef>,
+    ) {
+        let said = Text::ResultsRedirected {
+            index,
+            why: why.why.said(),
+        }
+        .render(self.lang());
+        let edited = match &progress {
+            Some(m) => to.platform.edit(m, &said).await.is_ok(),
+            None => false,
+        };
+        if !edited && let Err(e) = to.platform.post(to.place, to.reply_to, &said).await {
+            tracing::warn!(error = %e, "cannot say in the place that results went privately");
+        }
+    }
+
+    /// Audits where each part of a result went, and who read the place
+    /// when it was posted there; a result that went privately because the
+    /// place's readers changed says why.
+    async fn record_posted(
+        &self,
+        to: &Listeners<'_>,
+        user: &User,
+        posted: Posted,
+        redirected: Option<&Redirected>,
+    ) {
+        let mut about = posted.about;
+        about["parts"] = serde_json::Value::Array(posted.parts);
+        if let Some(why) = redirected {
+            about["redirected"] = why.to_json();
+        }
+        let event = NewEvent::new(EventKind::ResultPosted, actor_of(user, to.actor), about)
+            .at(to.place.clone());
+        self.record(event, "audit where a result was posted").await;
+    }
+
     /// Shows the result in the place: in the progress message when there
     /// is one and it can still be edited, else in a new message.
     async fn show_result(
@@ -614,9 +805,6 @@ impl Bot {
     ) -> Result<MessageRef, pstral_chat::PlatformError> {
         let (platform, place, reply_to) = (to.platform, to.place, to.reply_to);
         if let Some(m) = progress {
-            // The progress message was just posted: wait out the edit
-            // interval before replacing it with the result.
-            tokio::time::sleep(platform.limits().min_edit_interval).await;
             let edited = match table {
                 Some(t) => platform.edit_table(&m, text, t).await,
                 None => platform.edit(&m, text).await,
@@ -749,9 +937,12 @@ struct Ran {
     no_chart: Option<NoChart>,
     /// The result goes to the clicker alone.
     private: bool,
-    /// It does because someone who reads the place may not read it (what
-    /// is hidden from them), or no one can tell who reads it (`None`).
-    redirected: Option<Option<crate::access::Hidden>>,
+    /// Why it does, when the place's readers may not all read it.
+    redirected: Option<Redirected>,
+    /// What the place's readers are checked against again before each
+    /// part is posted there; `None` when no rule hides anything from
+    /// anyone, or the result goes privately.
+    watch: Option<Watch>,
     /// The "running" message in the place, replaced by the result.
     progress: Option<MessageRef>,
     index: u32,
@@ -771,12 +962,162 @@ struct Charted {
 /// What the chat shows of a run: its message, table and files.
 struct Shown {
     text: String,
+    /// The same for the clicker alone, when the place's readers may still
+    /// change before it is posted there.
+    private_text: Option<String>,
     table: Option<pstral_chat::Table>,
     files: Vec<Attachment>,
     /// Set when a result came back, for "correct" and "wrong" to judge.
     shape: Option<ResultShape>,
     private: bool,
-    /// What the place is told when the result went privately by audience.
-    redirected: Option<String>,
+    /// Why the result goes privately, when the place's readers may not all
+    /// read it.
+    redirected: Option<Redirected>,
+    watch: Option<Watch>,
     progress: Option<MessageRef>,
+    index: u32,
+}
+
+/// What the readers of a place are held to before rows are posted there:
+/// the statement, the clicker's reading (its group), and the order and
+/// errors the rows were read with.
+#[derive(Clone)]
+struct Watch {
+    valid: crate::sql::validate::Validated,
+    group: Option<String>,
+    order: RowOrder,
+    withhold_errors: bool,
+}
+
+/// How a place's readers may see a result ([`Bot::readers_verdict`]).
+struct Verdict {
+    redirected: Option<Redirect>,
+    /// The strictest order one of them needs.
+    order: RowOrder,
+    /// Whether an error is withheld from one of them.
+    withhold_errors: bool,
+    /// Who they were; `None` when that cannot be told.
+    readers: Option<super::PlaceReaders>,
+}
+
+/// Why rows go to the clicker alone rather than to the place.
+#[derive(Debug, Clone)]
+enum Redirect {
+    /// What is hidden from one of its readers, or (`later`) from someone
+    /// its members may let in later, who would read back its history.
+    Hidden {
+        hidden: crate::access::Hidden,
+        later: bool,
+    },
+    /// Someone who came since the click may see the rows only in another
+    /// order, or not with the error they hold.
+    Changed,
+    /// Who reads the place cannot be told.
+    Unknown,
+}
+
+impl Redirect {
+    fn at(self, when: &str) -> Redirected {
+        Redirected {
+            why: self,
+            at: when.to_owned(),
+        }
+    }
+
+    fn to_json(&self, at: &str) -> serde_json::Value {
+        match self {
+            Redirect::Hidden { hidden, later } => {
+                json!({"rule": hidden.rule(), "group": hidden.group(), "later": later, "at": at})
+            }
+            Redirect::Changed => json!({"rule": "readers_changed", "at": at}),
+            Redirect::Unknown => json!({"rule": "audience_unknown", "at": at}),
+        }
+    }
+
+    /// How the chat says it.
+    fn said(&self) -> crate::i18n::Redirection<'_> {
+        use crate::i18n::Redirection;
+        match self {
+            Redirect::Hidden {
+                hidden,
+                later: false,
+            } => Redirection::Hidden(hidden),
+            Redirect::Hidden {
+                hidden,
+                later: true,
+            } => Redirection::Later(hidden),
+            Redirect::Changed => Redirection::Changed,
+            Redirect::Unknown => Redirection::Unknown,
+        }
+    }
+}
+
+/// A [`Redirect`] and when it was found: at the click, or before a part
+/// was posted (`preview`, a file's name).
+#[derive(Debug, Clone)]
+struct Redirected {
+    why: Redirect,
+    at: String,
+}
+
+impl Redirected {
+    fn to_json(&self) -> serde_json::Value {
+        self.why.to_json(&self.at)
+    }
+}
+
+/// Where each part of a result went, for the audit.
+struct Posted {
+    about: serde_json::Value,
+    parts: Vec<serde_json::Value>,
+}
+
+impl Posted {
+    fn new(stored: &StoredStatement, index: u32) -> Self {
+        Self {
+            about: json!({"statement": stored.id, "conversation": stored.conversation_id, "index": index}),
+            parts: Vec::new(),
+        }
+    }
+
+    /// `part` was sent to the clicker alone (`delivered`: the platform
+    /// took it).
+    fn part(&mut self, part: &str, delivered: bool) {
+        self.parts
+            .push(json!({"part": part, "to": "clicker", "delivered": delivered}));
+    }
+
+    /// `part` was posted in the place after its readers were read
+    /// (`None`: no rule hides anything, so they were not asked). `read_ms`
+    /// is how long before the platform took it that its readers were read:
+    /// the window in which someone let in goes unseen.
+    fn part_in_place(&mut self, part: &str, readers: Option<super::PlaceReaders>, delivered: bool) {
+        let mut about = json!({"part": part, "to": "place", "delivered": delivered});
+        if let Some(readers) = &readers {
+            about["readers"] = readers_json(readers);
+            about["read_ms"] = json!(readers.read_at.elapsed().as_millis() as u64);
+        }
+        self.parts.push(about);
+    }
+}
+
+/// The most readers' names an audit event lists (a large Discord server's
+/// channel has thousands): the groups they read as, and how many, are
+/// always whole.
+const READERS_LISTED: usize = 100;
+
+/// Who read a place, for the audit.
+fn readers_json(readers: &super::PlaceReaders) -> serde_json::Value {
+    let listed: Vec<String> = readers
+        .readers
+        .iter()
+        .take(READERS_LISTED)
+        .map(ToString::to_string)
+        .collect();
+    json!({
+        "count": readers.readers.len(),
+        "listed": listed,
+        "groups": readers.people,
+        "later": readers.later,
+    })
 }

@@ -128,6 +128,19 @@ impl<'a> Listeners<'a> {
     }
 }
 
+/// Who reads a place, as [`Bot::place_readers`] found it.
+pub(super) struct PlaceReaders {
+    /// The groups of each reader, each set once.
+    pub(super) people: Vec<Vec<String>>,
+    /// Who they are.
+    pub(super) readers: Vec<PlatformIdentity>,
+    /// Whether people let in later read back what is posted now: they are
+    /// counted as anyone (see [`Bot::place_readers`]).
+    pub(super) later: bool,
+    /// When the platform told it.
+    pub(super) read_at: std::time::Instant,
+}
+
 /// A question, as the core handles it.
 pub(super) struct Question<'a> {
     author: &'a PlatformIdentity,
@@ -176,8 +189,8 @@ impl Bot {
     }
 
     /// The groups of each person the platform lists as reading `place`
-    /// besides `except`, each set of groups once (someone no one linked is
-    /// in no group); `None` when who reads it cannot be told. A direct
+    /// now besides `except`, each set of groups once (someone no one linked
+    /// is in no group); `None` when who reads it cannot be told. A direct
     /// conversation the platform cannot list is `except`'s alone.
     pub(super) async fn audience_groups(
         &self,
@@ -185,27 +198,60 @@ impl Bot {
         place: &Place,
         except: &PlatformIdentity,
     ) -> Option<Vec<Vec<String>>> {
-        let members = match platform.audience(place).await {
-            Ok(Some(members)) => members,
-            Ok(None) if place.private => return Some(Vec::new()),
+        self.place_readers(platform, place, except)
+            .await
+            .map(|readers| readers.people)
+    }
+
+    /// Who reads `place` besides `except`, asked of the platform now: each
+    /// reader's groups (each set once), who they are, and whether people
+    /// let in later read back what is posted now (a direct conversation,
+    /// or a place an admin marked closed, has none). `None` when who reads
+    /// it cannot be told.
+    pub(super) async fn place_readers(
+        &self,
+        platform: &dyn ChatPlatform,
+        place: &Place,
+        except: &PlatformIdentity,
+    ) -> Option<PlaceReaders> {
+        let audience = match platform.audience(place).await {
+            Ok(Some(audience)) => audience,
+            Ok(None) if place.private => pstral_chat::Audience::closed(Vec::new()),
             Ok(None) => return None,
             Err(e) => {
                 tracing::warn!(error = %e, "cannot tell who reads a place");
                 return None;
             }
         };
+        let read_at = std::time::Instant::now();
         let directory = &self.parts().directory;
         let mut people: Vec<Vec<String>> = Vec::new();
-        for member in members.iter().filter(|m| *m != except) {
-            let groups = match directory.user_of(member).await.ok()? {
+        let mut readers = Vec::new();
+        for member in audience.readers.into_iter().filter(|m| m != except) {
+            let groups = match directory.user_of(&member).await.ok()? {
                 Some(user) => directory.groups_of(user.id).await.ok()?,
                 None => Vec::new(),
             };
             if !people.contains(&groups) {
                 people.push(groups);
             }
+            readers.push(member);
         }
-        Some(people)
+        // A direct conversation is its person's: whom they let in later
+        // is as if they forwarded what they read there.
+        let later = audience.later == pstral_chat::Later::Open
+            && !place.private
+            && !self.parts().sql.as_ref().is_ok_and(|sql| {
+                sql.readers
+                    .rules
+                    .closed(place.platform.as_str(), &place.channel)
+            });
+        Some(PlaceReaders {
+            people,
+            readers,
+            later,
+            read_at,
+        })
     }
 
     /// Handles one event to the end (the answer streamed, the command
@@ -257,16 +303,12 @@ impl Bot {
                     author,
                     place,
                     message,
+                    in_reply_to,
                     command,
                 } => {
-                    self.command(
-                        platform.as_ref(),
-                        &author,
-                        &place,
-                        message.as_deref(),
-                        command,
-                    )
-                    .await;
+                    let said = (message.as_deref(), in_reply_to.as_deref());
+                    self.command(platform.as_ref(), &author, &place, said, command)
+                        .await;
                 }
             }
         }

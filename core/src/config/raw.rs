@@ -25,6 +25,7 @@ pub(super) struct RawSettings {
 #[derive(Deserialize)]
 pub(super) struct RawAccess {
     pub(super) ungrouped: String,
+    pub(super) closed_places: Vec<String>,
 }
 
 /// A `[groups.NAME]` section, checked against `layers::TEMPLATES`.

@@ -2,7 +2,7 @@
 //! [`Text`] says in a [`Lang`].
 
 use super::sql::{exec_error, heavy_reason, sql_refusal};
-use super::{Lang, Text, duration_fr};
+use super::{Lang, Redirection, Text, duration_fr};
 
 impl Text<'_> {
     /// The text in `lang`.
@@ -797,29 +797,52 @@ impl Text<'_> {
                  tables de la cible n'ont pas été lues. Réessayez dans un instant."
                     .to_owned()
             }
-            (Lang::En, Text::ResultsRedirected { index, why }) => match why {
-                Some(hidden) => format!(
-                    "The results of query {index} were sent privately to whoever ran it: someone \
-                     who reads this place may not read them ({}).",
-                    what_of(hidden)
-                ),
-                None => format!(
-                    "The results of query {index} were sent privately to whoever ran it: I cannot \
-                     tell who reads this place, and some people may not read everything."
-                ),
-            },
-            (Lang::Fr, Text::ResultsRedirected { index, why }) => match why {
-                Some(hidden) => format!(
+            (Lang::En, Text::ResultsRedirected { index, why }) => {
+                let because = match why {
+                    Redirection::Hidden(hidden) => format!(
+                        "someone who reads this place may not read them ({})",
+                        what_of(hidden)
+                    ),
+                    Redirection::Later(hidden) => format!(
+                        "whoever is let in later can read back what this place shows, and may \
+                         not read them ({})",
+                        what_of(hidden)
+                    ),
+                    Redirection::Changed => {
+                        "who reads this place changed while the query ran".to_owned()
+                    }
+                    Redirection::Unknown => "I cannot tell who reads this place, and some \
+                                             people may not read everything"
+                        .to_owned(),
+                };
+                format!(
+                    "The results of query {index} were sent privately to whoever ran it: \
+                     {because}."
+                )
+            }
+            (Lang::Fr, Text::ResultsRedirected { index, why }) => {
+                let because = match why {
+                    Redirection::Hidden(hidden) => format!(
+                        "une personne qui lit ce salon ne peut pas les lire ({})",
+                        what_of(hidden)
+                    ),
+                    Redirection::Later(hidden) => format!(
+                        "qui y sera admis plus tard pourra relire ce que montre ce salon, et ne \
+                         peut pas les lire ({})",
+                        what_of(hidden)
+                    ),
+                    Redirection::Changed => {
+                        "les lecteurs de ce salon ont changé pendant la requête".to_owned()
+                    }
+                    Redirection::Unknown => "je ne peux pas savoir qui lit ce salon, et \
+                                             certains ne peuvent pas tout lire"
+                        .to_owned(),
+                };
+                format!(
                     "Les résultats de la requête {index} ont été envoyés en privé à qui l'a \
-                     lancée : une personne qui lit ce salon ne peut pas les lire ({}).",
-                    what_of(hidden)
-                ),
-                None => format!(
-                    "Les résultats de la requête {index} ont été envoyés en privé à qui l'a \
-                     lancée : je ne peux pas savoir qui lit ce salon, et certains ne peuvent pas \
-                     tout lire."
-                ),
-            },
+                     lancée : {because}."
+                )
+            }
             (Lang::En, Text::AuditNothingFound) => "No audit event matches.".to_owned(),
             (Lang::Fr, Text::AuditNothingFound) => {
                 "Aucun événement d'audit ne correspond.".to_owned()
@@ -904,14 +927,17 @@ fn rows_caption(lang: Lang, shown: u64, total: u64, truncated: bool) -> String {
 /// What a refusal names, in either language: the column (or table) and
 /// the rule, never a value.
 fn what_of(hidden: &crate::access::Hidden) -> String {
+    use super::code_span;
     match hidden {
         crate::access::Hidden::NoGroup => "no group".to_owned(),
         crate::access::Hidden::GroupsGone { groups } => {
             format!("groups no longer configured: {}", groups.join(", "))
         }
-        crate::access::Hidden::Read { what, rule, .. } => format!("{what}, `{rule}`"),
-        crate::access::Hidden::Unfollowed { what, .. } => what.clone(),
-        crate::access::Hidden::Unordered { what, rule, .. } => format!("{what}, `{rule}`"),
+        crate::access::Hidden::Read { what, rule, .. }
+        | crate::access::Hidden::Unordered { what, rule, .. } => {
+            format!("{}, {}", code_span(what), code_span(rule))
+        }
+        crate::access::Hidden::Unfollowed { what, .. } => code_span(what),
         crate::access::Hidden::Account { group } => {
             format!("account: {}", group.as_deref().unwrap_or("-"))
         }

@@ -292,12 +292,11 @@ pub enum Text<'a> {
     /// The data-access rules cannot be checked: the target's catalogue has
     /// not been read.
     AccessUnchecked,
-    /// Said in the place: a result went to the clicker alone, because
-    /// someone who reads the place may not read it (`why`: what and which
-    /// rule, never the data), or the platform cannot tell who reads it.
+    /// Said in the place: a result went to the clicker alone, and why
+    /// (what and which rule, never the data).
     ResultsRedirected {
         index: u32,
-        why: Option<&'a crate::access::Hidden>,
+        why: Redirection<'a>,
     },
     /// An audit query found nothing.
     AuditNothingFound,
@@ -454,4 +453,45 @@ mod sql;
 mod tests;
 
 pub use labels::{COMMANDS, Wording};
+
+/// The longest name a code span quotes whole: a statement's name may be 16
+/// KiB, and a reason that quotes it is cut; a span cut before its closing
+/// backticks would leave the rest of the name to be read as Markdown.
+const MAX_QUOTED_CHARS: usize = 200;
+
+/// `text` as a Markdown code span, which every renderer (CommonMark,
+/// Matrix clients, Discord) shows as the characters it holds: no link,
+/// image, emphasis or mention. Discord reads longer backtick fences its own
+/// way, so the span is fenced by one backtick and a backtick inside is shown
+/// as a modifier grave (ˋ); a line break as a space (a span cannot hold one
+/// on Discord, and a name must not start a new block). An empty text is a
+/// space (a span of spaces alone is kept whole). A long text is cut inside
+/// the span.
+pub fn code_span(text: &str) -> String {
+    let text: String = match text.char_indices().nth(MAX_QUOTED_CHARS) {
+        Some((at, _)) => format!("{}…", &text[..at]),
+        None => text.to_owned(),
+    };
+    let text = text.replace('`', "\u{2cb}").replace(['\r', '\n'], " ");
+    let text = if text.is_empty() {
+        " ".to_owned()
+    } else {
+        text
+    };
+    format!("`{text}`")
+}
+
+/// Why a result went to the clicker alone rather than to the place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Redirection<'a> {
+    /// Someone who reads the place may not read it.
+    Hidden(&'a crate::access::Hidden),
+    /// Someone the place's members may let in later, who would read back
+    /// its history, may not read it.
+    Later(&'a crate::access::Hidden),
+    /// Who reads the place changed since the query was run.
+    Changed,
+    /// The platform cannot tell who reads the place.
+    Unknown,
+}
 pub(crate) use sql::exec_error;

@@ -63,6 +63,23 @@ fn buttons_and_notes_are_worded_in_the_bots_language() {
 }
 
 #[test]
+fn a_name_quoted_in_the_chat_is_a_code_span_and_nothing_else() {
+    let name = "\"x [y](http://127.0.0.1:9/evil)\"";
+    let refusal = crate::sql::validate::Refusal::NotInCatalog(name.to_owned());
+    for lang in [Lang::En, Lang::Fr] {
+        let said = Text::SqlRefused(&refusal).render(lang);
+        assert!(said.contains(&format!("`{name}`")), "{said}");
+    }
+    // The audit and the model read the name as it is.
+    assert!(refusal.to_string().contains(&format!("reads {name},")));
+    // A backtick or a line break cannot close the span or start a block.
+    assert_eq!(code_span("a`b\n# c"), "`a\u{2cb}b # c`");
+    assert_eq!(code_span(""), "` `");
+    let long = code_span(&"[x](y)".repeat(100));
+    assert!(long.starts_with('`') && long.ends_with("…`"), "{long}");
+}
+
+#[test]
 fn a_refusal_quoting_a_long_name_is_cut() {
     let name = format!("secret.{}", "x".repeat(16_300));
     let refusal = crate::sql::validate::Refusal::DeniedObject(name);

@@ -355,7 +355,9 @@ impl Validator {
                 hidden,
             });
         }
-        crate::access::Rules::new(read, ungrouped)
+        let mut rules = crate::access::Rules::new(read, ungrouped);
+        rules.closed_places = self.places("access.closed_places", &raw.closed_places);
+        rules
     }
 
     fn whole(&mut self, key: &str, value: i64, range: std::ops::RangeInclusive<i64>) -> i64 {

@@ -134,25 +134,28 @@ impl Validator {
                 }
             },
             schema_refresh: self.duration("sql.schema_refresh", &raw.schema_refresh),
-            private_results: raw
-                .private_results
-                .iter()
-                .filter_map(|entry| {
-                    let parsed = entry
-                        .split_once(':')
-                        .filter(|(p, c)| !p.is_empty() && !c.is_empty() && !c.contains(' '));
-                    if parsed.is_none() {
-                        self.problem(
-                            "sql.private_results",
-                            format!(
-                                "expected \"PLATFORM:CHANNEL\" or \"PLATFORM:*\", got {entry:?}"
-                            ),
-                        );
-                    }
-                    parsed.map(|(p, c)| (p.to_owned(), c.to_owned()))
-                })
-                .collect(),
+            private_results: self.places("sql.private_results", &raw.private_results),
         }
+    }
+
+    /// Places named "PLATFORM:CHANNEL" (or "PLATFORM:*", every channel of
+    /// a platform), reported under `key`.
+    pub(super) fn places(&mut self, key: &str, entries: &[String]) -> Vec<(String, String)> {
+        entries
+            .iter()
+            .filter_map(|entry| {
+                let parsed = entry
+                    .split_once(':')
+                    .filter(|(p, c)| !p.is_empty() && !c.is_empty() && !c.contains(' '));
+                if parsed.is_none() {
+                    self.problem(
+                        key,
+                        format!("expected \"PLATFORM:CHANNEL\" or \"PLATFORM:*\", got {entry:?}"),
+                    );
+                }
+                parsed.map(|(p, c)| (p.to_owned(), c.to_owned()))
+            })
+            .collect()
     }
 
     /// A target's (or a group account's) kind from its `url` and

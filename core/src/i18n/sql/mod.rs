@@ -86,7 +86,7 @@ pub(crate) fn exec_error(lang: Lang, error: &crate::sql::backend::ExecError) -> 
 }
 
 pub(super) fn sql_refusal(lang: Lang, refusal: &crate::sql::validate::Refusal) -> String {
-    let reason = refusal_reason(lang, refusal);
+    let reason = quoted_refusal_reason(lang, refusal, Quote::Code);
     match lang {
         Lang::En => format!("This query will not be run: {reason}."),
         Lang::Fr => format!("Cette requête ne sera pas exécutée : {reason}."),
@@ -105,13 +105,33 @@ impl std::error::Error for crate::sql::validate::Refusal {}
 
 impl fmt::Display for crate::sql::validate::Unreadable {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&unreadable(Lang::En, self))
+        f.write_str(&unreadable(Lang::En, self, Quote::Plain))
     }
 }
 
 impl fmt::Display for crate::sql::validate::Excess {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&excess(Lang::En, self))
+    }
+}
+
+/// How a name taken from a statement is quoted in what the bot says of it:
+/// as it is (logs, the audit, the model's repair request), or as a code
+/// span (the chat, which renders Markdown: a name such as
+/// `"[y](http://…)"` is then read as the characters it is, never as a link,
+/// an image or emphasis in the bot's own voice).
+#[derive(Clone, Copy)]
+enum Quote {
+    Plain,
+    Code,
+}
+
+impl Quote {
+    fn of(self, name: impl fmt::Display) -> String {
+        match self {
+            Quote::Plain => name.to_string(),
+            Quote::Code => super::code_span(&name.to_string()),
+        }
     }
 }
 
@@ -124,25 +144,35 @@ pub(super) const MAX_REFUSAL_CHARS: usize = 1_000;
 /// [`Text::SqlRefused`] says, and the refusal's own English text; cut to
 /// [`MAX_REFUSAL_CHARS`].
 pub(super) fn refusal_reason(lang: Lang, refusal: &crate::sql::validate::Refusal) -> String {
-    let whole = refusal_reason_whole(lang, refusal);
+    quoted_refusal_reason(lang, refusal, Quote::Plain)
+}
+
+/// [`refusal_reason`], the names taken from the statement quoted by `q`.
+fn quoted_refusal_reason(lang: Lang, refusal: &crate::sql::validate::Refusal, q: Quote) -> String {
+    let whole = refusal_reason_whole(lang, refusal, q);
     match whole.char_indices().nth(MAX_REFUSAL_CHARS) {
+        // A cut inside a code span closes it, lest the rest of a name be
+        // read as Markdown (a span holds no backtick of its own).
+        Some((at, _)) if matches!(q, Quote::Code) && whole[..at].matches('`').count() % 2 == 1 => {
+            format!("{}`…", &whole[..at])
+        }
         Some((at, _)) => format!("{}…", &whole[..at]),
         None => whole,
     }
 }
 
-fn refusal_reason_whole(lang: Lang, refusal: &crate::sql::validate::Refusal) -> String {
+fn refusal_reason_whole(lang: Lang, refusal: &crate::sql::validate::Refusal, q: Quote) -> String {
     use crate::sql::validate::Refusal as R;
     match (lang, refusal) {
         (Lang::En, R::Empty) => "there is no statement in it".to_owned(),
         (Lang::Fr, R::Empty) => "elle ne contient aucune instruction SQL".to_owned(),
         (Lang::En, R::CannotVerify(what)) => format!(
             "it cannot be verified (the checker cannot read it: {})",
-            unreadable(lang, what)
+            unreadable(lang, what, q)
         ),
         (Lang::Fr, R::CannotVerify(what)) => format!(
             "elle ne peut pas être vérifiée (le vérificateur ne sait pas la lire : {})",
-            unreadable(lang, what)
+            unreadable(lang, what, q)
         ),
         (Lang::En, R::TooLarge(excess)) => {
             format!(
@@ -155,16 +185,24 @@ fn refusal_reason_whole(lang: Lang, refusal: &crate::sql::validate::Refusal) -> 
             self::excess(lang, excess)
         ),
         (Lang::En, R::UnknownFunction { name, dialect }) => format!(
-            "it calls {name}, which is not among the functions known to be harmless in {dialect} (an administrator can allow it with sql.allowed_functions)"
+            "it calls {name}, which is not among the functions known to be harmless in {dialect} (an administrator can allow it with sql.allowed_functions)",
+            name = q.of(name)
         ),
         (Lang::Fr, R::UnknownFunction { name, dialect }) => format!(
-            "elle appelle {name}, qui ne fait pas partie des fonctions reconnues sans danger en {dialect} (un administrateur peut l'autoriser avec sql.allowed_functions)"
+            "elle appelle {name}, qui ne fait pas partie des fonctions reconnues sans danger en {dialect} (un administrateur peut l'autoriser avec sql.allowed_functions)",
+            name = q.of(name)
         ),
         (Lang::En, R::NotInCatalog(name)) => {
-            format!("it reads {name}, which is not a table or view of the allowed schemas")
+            format!(
+                "it reads {name}, which is not a table or view of the allowed schemas",
+                name = q.of(name)
+            )
         }
         (Lang::Fr, R::NotInCatalog(name)) => {
-            format!("elle lit {name}, qui n'est ni une table ni une vue des schémas autorisés")
+            format!(
+                "elle lit {name}, qui n'est ni une table ni une vue des schémas autorisés",
+                name = q.of(name)
+            )
         }
         (Lang::En, R::Several(n)) => format!("it holds {n} statements; only one may run"),
         (Lang::Fr, R::Several(n)) => {
@@ -176,28 +214,58 @@ fn refusal_reason_whole(lang: Lang, refusal: &crate::sql::validate::Refusal) -> 
         (Lang::Fr, R::SelectInto) => "SELECT … INTO écrit des données".to_owned(),
         (Lang::En, R::Locks) => "FOR UPDATE locks rows".to_owned(),
         (Lang::Fr, R::Locks) => "FOR UPDATE verrouille des lignes".to_owned(),
-        (Lang::En, R::DatabaseLink(name)) => format!("it reaches another database ({name})"),
-        (Lang::Fr, R::DatabaseLink(name)) => format!("elle atteint une autre base ({name})"),
-        (Lang::En, R::DeniedFunction(name)) => format!("it calls {name}, which is not allowed"),
-        (Lang::Fr, R::DeniedFunction(name)) => {
-            format!("elle appelle {name}, ce qui n'est pas permis")
+        (Lang::En, R::DatabaseLink(name)) => {
+            format!("it reaches another database ({name})", name = q.of(name))
         }
-        (Lang::En, R::Sequence(name)) => format!("it advances the sequence {name}"),
-        (Lang::Fr, R::Sequence(name)) => format!("elle fait avancer la séquence {name}"),
-        (Lang::En, R::DeniedObject(name)) => format!("it reads {name}, which is not allowed"),
-        (Lang::Fr, R::DeniedObject(name)) => format!("elle lit {name}, ce qui n'est pas permis"),
+        (Lang::Fr, R::DatabaseLink(name)) => {
+            format!("elle atteint une autre base ({name})", name = q.of(name))
+        }
+        (Lang::En, R::DeniedFunction(name)) => {
+            format!("it calls {name}, which is not allowed", name = q.of(name))
+        }
+        (Lang::Fr, R::DeniedFunction(name)) => {
+            format!(
+                "elle appelle {name}, ce qui n'est pas permis",
+                name = q.of(name)
+            )
+        }
+        (Lang::En, R::Sequence(name)) => {
+            format!("it advances the sequence {name}", name = q.of(name))
+        }
+        (Lang::Fr, R::Sequence(name)) => {
+            format!("elle fait avancer la séquence {name}", name = q.of(name))
+        }
+        (Lang::En, R::DeniedObject(name)) => {
+            format!("it reads {name}, which is not allowed", name = q.of(name))
+        }
+        (Lang::Fr, R::DeniedObject(name)) => format!(
+            "elle lit {name}, ce qui n'est pas permis",
+            name = q.of(name)
+        ),
         (Lang::En, R::SchemaNotAllowed { object, schema }) => {
-            format!("it reads {object}, and the schema {schema} is not allowed")
+            format!(
+                "it reads {object}, and the schema {schema} is not allowed",
+                object = q.of(object),
+                schema = q.of(schema)
+            )
         }
         (Lang::Fr, R::SchemaNotAllowed { object, schema }) => {
-            format!("elle lit {object}, et le schéma {schema} n'est pas autorisé")
+            format!(
+                "elle lit {object}, et le schéma {schema} n'est pas autorisé",
+                object = q.of(object),
+                schema = q.of(schema)
+            )
         }
         (Lang::En, R::Placeholder(p)) => {
-            format!("it holds a parameter or a stray dollar sign ({p}), which cannot be checked")
+            format!(
+                "it holds a parameter or a stray dollar sign ({p}), which cannot be checked",
+                p = q.of(p)
+            )
         }
         (Lang::Fr, R::Placeholder(p)) => {
             format!(
-                "elle contient un paramètre ou un signe dollar isolé ({p}), impossible à vérifier"
+                "elle contient un paramètre ou un signe dollar isolé ({p}), impossible à vérifier",
+                p = q.of(p)
             )
         }
         (Lang::En, R::UnicodeEscape) => {
@@ -207,10 +275,18 @@ fn refusal_reason_whole(lang: Lang, refusal: &crate::sql::validate::Refusal) -> 
             "elle contient du texte échappé en Unicode (U&…), impossible à vérifier".to_owned()
         }
         (Lang::En, R::FunctionSchemaNotAllowed { function, schema }) => {
-            format!("it calls {function}, and the schema {schema} is not allowed")
+            format!(
+                "it calls {function}, and the schema {schema} is not allowed",
+                function = q.of(function),
+                schema = q.of(schema)
+            )
         }
         (Lang::Fr, R::FunctionSchemaNotAllowed { function, schema }) => {
-            format!("elle appelle {function}, et le schéma {schema} n'est pas autorisé")
+            format!(
+                "elle appelle {function}, et le schéma {schema} n'est pas autorisé",
+                function = q.of(function),
+                schema = q.of(schema)
+            )
         }
         (Lang::En, R::Control) => {
             "it holds a control character such as a stray carriage return".to_owned()
@@ -222,7 +298,7 @@ fn refusal_reason_whole(lang: Lang, refusal: &crate::sql::validate::Refusal) -> 
 }
 
 /// What the checker cannot read (see [`crate::sql::validate::Unreadable`]).
-fn unreadable(lang: Lang, what: &crate::sql::validate::Unreadable) -> String {
+fn unreadable(lang: Lang, what: &crate::sql::validate::Unreadable, q: Quote) -> String {
     use crate::sql::validate::Unreadable as U;
     match (lang, what) {
         (Lang::En, U::Unparsable(e)) => format!("the parser stops: {e}"),
@@ -239,21 +315,34 @@ fn unreadable(lang: Lang, what: &crate::sql::validate::Unreadable) -> String {
         (Lang::Fr, U::EscapedString) => {
             "une chaîne E'…' avec des échappements par barre oblique inverse".to_owned()
         }
-        (Lang::En, U::QuoteInQuotedName(name)) => format!("the quoted name {name} holds a quote"),
+        (Lang::En, U::QuoteInQuotedName(name)) => {
+            format!("the quoted name {name} holds a quote", name = q.of(name))
+        }
         (Lang::Fr, U::QuoteInQuotedName(name)) => {
-            format!("le nom entre guillemets {name} contient un guillemet")
+            format!(
+                "le nom entre guillemets {name} contient un guillemet",
+                name = q.of(name)
+            )
         }
         (Lang::En, U::OracleFolding(name)) => format!(
             "the name {name} is written without quotes with a letter outside ASCII, which \
-             Oracle may fold otherwise than the checker (quote it)"
+             Oracle may fold otherwise than the checker (quote it)",
+            name = q.of(name)
         ),
         (Lang::Fr, U::OracleFolding(name)) => format!(
             "le nom {name} est écrit sans guillemets avec une lettre hors ASCII, qu'Oracle peut \
-             mettre en majuscules autrement que le vérificateur (mettez-le entre guillemets)"
+             mettre en majuscules autrement que le vérificateur (mettez-le entre guillemets)",
+            name = q.of(name)
         ),
-        (Lang::En, U::Token(token)) => format!("the token {token} is not one the checker reads"),
+        (Lang::En, U::Token(token)) => format!(
+            "the token {token} is not one the checker reads",
+            token = q.of(token)
+        ),
         (Lang::Fr, U::Token(token)) => {
-            format!("le symbole {token} ne fait pas partie de ceux que le vérificateur lit")
+            format!(
+                "le symbole {token} ne fait pas partie de ceux que le vérificateur lit",
+                token = q.of(token)
+            )
         }
         (Lang::En, U::NamedOperator) => {
             "OPERATOR(…) names an operator, which runs a function of its own".to_owned()
@@ -282,66 +371,98 @@ fn unreadable(lang: Lang, what: &crate::sql::validate::Unreadable) -> String {
         (Lang::Fr, U::XmlTable) => "XMLTABLE (son XQuery peut lire des tables et des URL hors \
              de la vue du vérificateur)"
             .to_owned(),
-        (Lang::En, U::TableOptions(name)) => format!("the table options on {name}"),
-        (Lang::Fr, U::TableOptions(name)) => format!("les options de table sur {name}"),
-        (Lang::En, U::ComputedName(name)) => format!("the name {name} is computed"),
-        (Lang::Fr, U::ComputedName(name)) => format!("le nom {name} est calculé"),
+        (Lang::En, U::TableOptions(name)) => {
+            format!("the table options on {name}", name = q.of(name))
+        }
+        (Lang::Fr, U::TableOptions(name)) => {
+            format!("les options de table sur {name}", name = q.of(name))
+        }
+        (Lang::En, U::ComputedName(name)) => {
+            format!("the name {name} is computed", name = q.of(name))
+        }
+        (Lang::Fr, U::ComputedName(name)) => {
+            format!("le nom {name} est calculé", name = q.of(name))
+        }
         (Lang::En, U::NotAColumn { name, dialect }) => format!(
             "{name} is neither a column of the catalogue nor an alias of the query ({dialect} \
-             would call a function of that name)"
+             would call a function of that name)",
+            name = q.of(name)
         ),
         (Lang::Fr, U::NotAColumn { name, dialect }) => format!(
             "{name} n'est ni une colonne du catalogue ni un alias de la requête ({dialect} \
-             appellerait une fonction de ce nom)"
+             appellerait une fonction de ce nom)",
+            name = q.of(name)
         ),
         (Lang::En, U::KeywordAlias { before, alias }) => {
-            format!("{before} {alias} reads like a keyword followed by a name")
+            format!(
+                "{before} {alias} reads like a keyword followed by a name",
+                before = q.of(before),
+                alias = q.of(alias)
+            )
         }
         (Lang::Fr, U::KeywordAlias { before, alias }) => {
-            format!("{before} {alias} se lit comme un mot-clé suivi d'un nom")
+            format!(
+                "{before} {alias} se lit comme un mot-clé suivi d'un nom",
+                before = q.of(before),
+                alias = q.of(alias)
+            )
         }
         (Lang::En, U::KeywordAsTable(word)) => {
-            format!("{word} is a keyword where a table name should be")
+            format!(
+                "{word} is a keyword where a table name should be",
+                word = q.of(word)
+            )
         }
         (Lang::Fr, U::KeywordAsTable(word)) => {
-            format!("{word} est un mot-clé à la place d'un nom de table")
+            format!(
+                "{word} est un mot-clé à la place d'un nom de table",
+                word = q.of(word)
+            )
         }
-        (Lang::En, U::MethodCall(on)) => format!("a method call on {on}"),
-        (Lang::Fr, U::MethodCall(on)) => format!("un appel de méthode sur {on}"),
-        (Lang::En, U::Access(field)) => format!("the access .{field}"),
-        (Lang::Fr, U::Access(field)) => format!("l'accès .{field}"),
+        (Lang::En, U::MethodCall(on)) => format!("a method call on {on}", on = q.of(on)),
+        (Lang::Fr, U::MethodCall(on)) => format!("un appel de méthode sur {on}", on = q.of(on)),
+        (Lang::En, U::Access(field)) => format!("the access .{field}", field = q.of(field)),
+        (Lang::Fr, U::Access(field)) => format!("l'accès .{field}", field = q.of(field)),
         (Lang::En, U::FullTextSearch) => "@@ other than a text search against to_tsquery, \
              plainto_tsquery, phraseto_tsquery or websearch_to_tsquery"
             .to_owned(),
         (Lang::Fr, U::FullTextSearch) => "@@ autre qu'une recherche plein texte avec \
              to_tsquery, plainto_tsquery, phraseto_tsquery ou websearch_to_tsquery"
             .to_owned(),
-        (Lang::En, U::Operator(op)) => format!("the operator {op}"),
-        (Lang::Fr, U::Operator(op)) => format!("l'opérateur {op}"),
+        (Lang::En, U::Operator(op)) => format!("the operator {op}", op = q.of(op)),
+        (Lang::Fr, U::Operator(op)) => format!("l'opérateur {op}", op = q.of(op)),
         (Lang::En, U::NotATable(name)) => format!(
             "{name} is qualified by no table or alias the query reads in FROM (join the table \
-             that has the column; or is it a function or a sequence?)"
+             that has the column; or is it a function or a sequence?)",
+            name = q.of(name)
         ),
         (Lang::Fr, U::NotATable(name)) => format!(
             "{name} n'est qualifié par aucune table ni aucun alias que la requête lit dans FROM (joignez \
-             la table qui a la colonne ; ou est-ce une fonction ou une séquence ?)"
+             la table qui a la colonne ; ou est-ce une fonction ou une séquence ?)",
+            name = q.of(name)
         ),
         (Lang::En, U::NamedArguments(function)) => {
-            format!("named arguments (=>) in {function}, whose bounds are read by position")
+            format!(
+                "named arguments (=>) in {function}, whose bounds are read by position",
+                function = q.of(function)
+            )
         }
         (Lang::Fr, U::NamedArguments(function)) => format!(
-            "des arguments nommés (=>) dans {function}, dont les bornes se lisent par position"
+            "des arguments nommés (=>) dans {function}, dont les bornes se lisent par position",
+            function = q.of(function)
         ),
         (Lang::En, U::CastTo(data_type)) => format!("a cast to the type {data_type}"),
         (Lang::Fr, U::CastTo(data_type)) => format!("une conversion vers le type {data_type}"),
         (Lang::En, U::QualifiedSetting(name)) => format!(
             "{name} names a text-search configuration or a collation by its schema, or in \
-             a way the check cannot read (name it alone: 'french', \"C\")"
+             a way the check cannot read (name it alone: 'french', \"C\")",
+            name = q.of(name)
         ),
         (Lang::Fr, U::QualifiedSetting(name)) => format!(
             "{name} désigne une configuration de recherche plein texte ou une collation par \
              son schéma, ou d'une façon que le contrôle ne sait pas lire (nommez-la seule : \
-             'french', \"C\")"
+             'french', \"C\")",
+            name = q.of(name)
         ),
     }
 }
