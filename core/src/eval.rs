@@ -386,7 +386,9 @@ impl Evaluation<'_> {
         }
         // The semantic path first, as the bot takes it.
         let (position, _) = tokio::sync::watch::channel(0);
-        let (planned, trace) = sql.planned(0, &case.question, true, &same, &position).await;
+        let (planned, trace) = sql
+            .planned(0, &case.question, true, &same, &position, None)
+            .await;
         report.examples = trace.examples.clone();
         report.plans = trace.answers;
         report.prompt_tokens += trace.prompt_tokens;

@@ -144,6 +144,7 @@ async fn the_real_server_holds_a_plan_to_the_semantic_models_schema(url: &str, n
             true,
             &|_| false,
             &position,
+            None,
         )
         .await;
     let first = trace.answers.first().expect("the model answered");

@@ -935,3 +935,89 @@ fn pstral_semantic_check_and_show_hold_the_demos_model_against_its_catalogue() {
         "{said}"
     );
 }
+
+/// The bot's message that reads a plan back, and its text.
+fn reading(h: &crate::answers::Harness, n: usize) -> (pstral_chat::MessageRef, String) {
+    h.answers()
+        .into_iter()
+        .filter(|(_, t)| t.starts_with("Read as:"))
+        .nth(n)
+        .expect("the reading is shown")
+}
+
+const LYON_LATE: &str = r#"{"kind": "list", "entity": "clients", "dimensions": [{"name": "client_company", "grain": "none"}], "segments": ["late_payment"], "filters": [{"dimension": "client_city", "op": "=", "values": ["Lyon"]}]}"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_follow_up_in_reply_changes_the_plan_it_follows_and_keeps_the_rest() {
+    use crate::support::fake_model::{FakeModel, Script};
+    let fake = FakeModel::start(&[crate::answers::MODEL]).await;
+    fake.then(Script::answer(LYON_LATE));
+    fake.then(Script::answer(&LYON_LATE.replace("Lyon", "Paris")));
+    let (_demo, h) = bot_with_definitions(&fake).await;
+    h.ask(1, "Quels clients à Lyon ont des paiements en retard ?")
+        .await;
+    let (first, _) = reading(&h, 0);
+    let follow_up = h.question(1, "et à Paris ?", Some(&first.id));
+    h.bot.handle(h.platform.clone(), follow_up).await;
+
+    // The model is given the earlier question and its plan, then the
+    // follow-up, and may write what either named.
+    let requests = fake.requests();
+    assert_eq!(requests.len(), 2, "no free SQL asked for");
+    let messages = requests[1]["messages"].as_array().unwrap();
+    assert_eq!(messages.len(), 4, "{messages:#?}");
+    assert_eq!(
+        messages[1]["content"],
+        "Quels clients à Lyon ont des paiements en retard ?"
+    );
+    assert_eq!(messages[2]["role"], "assistant");
+    let earlier = messages[2]["content"].as_str().unwrap();
+    assert!(
+        earlier.contains("late_payment") && earlier.contains("Lyon"),
+        "{earlier}"
+    );
+    assert!(
+        messages[3]["content"]
+            .as_str()
+            .unwrap()
+            .starts_with("et à Paris ?"),
+        "{messages:#?}"
+    );
+    let schema = &requests[1]["format"]["properties"];
+    assert!(
+        schema["segments"].to_string().contains("late_payment"),
+        "the earlier question's segment is still offered: {schema}"
+    );
+    let (_, answer) = reading(&h, 1);
+    assert!(
+        answer.contains("late payment") && answer.contains("city is Paris"),
+        "{answer}"
+    );
+    assert!(offered(&h));
+    let recorded = h.audited("answer").await;
+    assert_eq!(
+        recorded.last().unwrap()["follows"],
+        "Quels clients à Lyon ont des paiements en retard ? — et à Paris ?"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_that_names_nothing_of_the_definitions_is_a_new_question() {
+    use crate::support::fake_model::{FakeModel, Script};
+    let fake = FakeModel::start(&[crate::answers::MODEL]).await;
+    fake.then(Script::answer(LYON_LATE));
+    fake.then(Script::answer(r#"{"kind": "none"}"#));
+    fake.then(Script::answer("Avec plaisir."));
+    let (_demo, h) = bot_with_definitions(&fake).await;
+    h.ask(1, "Quels clients à Lyon ont des paiements en retard ?")
+        .await;
+    let (first, _) = reading(&h, 0);
+    let thanks = h.question(1, "merci beaucoup", Some(&first.id));
+    h.bot.handle(h.platform.clone(), thanks).await;
+    let requests = fake.requests();
+    let plan_asked = requests[1]["messages"].as_array().unwrap();
+    assert_eq!(plan_asked.len(), 2, "no earlier plan: {plan_asked:#?}");
+    assert_eq!(plan_asked[1]["content"], "merci beaucoup");
+    let recorded = h.audited("answer").await;
+    assert!(recorded.last().unwrap()["follows"].is_null());
+}

@@ -17,7 +17,7 @@ use crate::conversation::{Conversation, Mode, NewMessage, Speaker, StoredMessage
 use crate::i18n::Text;
 use crate::identity::{Permission, User};
 use crate::llm::{ChatMessage, LlmError};
-use crate::sql_target::answer::{Agreed, Ended, Judged, Planned, SqlAnswer};
+use crate::sql_target::answer::{Agreed, Ended, Judged, Planned, Previous, SqlAnswer};
 use crate::stream::placeholder::Answering;
 use crate::stream::{Ending, Streamed};
 
@@ -51,6 +51,10 @@ pub(super) enum PlanShown {
         plan: String,
         sql: String,
         reused: Option<i64>,
+        /// The whole question, when it followed an earlier answer's plan
+        /// (the earlier question, then this one): what the statement is
+        /// kept under, and "correct" makes an example of.
+        follows: Option<String>,
     },
     /// A value the data does not hold was said.
     Said,
@@ -58,10 +62,12 @@ pub(super) enum PlanShown {
 
 /// Where an answer comes from: the model's SQL for `messages`, or first a
 /// plan of the target's semantic model for `question` (`values`: the
-/// asker may read data, so the prompt may show it).
+/// asker may read data, so the prompt may show it), changing `previous`
+/// when the question follows an answer that had one.
 pub(super) struct Asking<'a> {
     pub messages: &'a [ChatMessage],
     pub plan: Option<(&'a SqlAnswer<'a>, &'a str, bool)>,
+    pub previous: Option<Previous>,
 }
 
 impl<'a> Asking<'a> {
@@ -69,6 +75,7 @@ impl<'a> Asking<'a> {
         Self {
             messages,
             plan: None,
+            previous: None,
         }
     }
 }
@@ -168,9 +175,25 @@ impl Bot {
             .as_ref()
             .filter(|s| s.runtime.semantic().is_some())
             .map(|s| (s, q.text, values));
+        // A question in a thread or a reply chain may follow an answer
+        // that had a plan: the one it replies to, else the thread's newest.
+        let previous = match plan {
+            Some(_) if conversation.root != q.message.id => self
+                .parts()
+                .conversations
+                .plan_to_follow(conversation.id, q.in_reply_to)
+                .await
+                .unwrap_or_else(|e| {
+                    self.unrecorded("read the plan a question may follow", &e);
+                    None
+                })
+                .map(|(question, plan)| Previous { question, plan }),
+            _ => None,
+        };
         let asking = Asking {
             messages: &messages,
             plan,
+            previous,
         };
         let answered = self
             .answer(platform, place, &q.message.id, &user, &asking)
@@ -192,17 +215,21 @@ impl Bot {
         if matches!(answered.plan, Some(PlanShown::Said)) {
             return;
         }
-        let (compiled, plan) = match &answered.plan {
-            Some(PlanShown::Compiled { sql, plan, .. }) => {
-                (Some(sql.as_str()), Some(plan.as_str()))
-            }
-            _ => (None, None),
+        let (compiled, plan, whole) = match &answered.plan {
+            Some(PlanShown::Compiled {
+                sql, plan, follows, ..
+            }) => (
+                Some(sql.as_str()),
+                Some(plan.as_str()),
+                follows.as_deref(),
+            ),
+            _ => (None, None, None),
         };
         let turn = Turn {
             user: &user,
             author: q.author,
             conversation: &conversation,
-            question: q.text,
+            question: whole.unwrap_or(q.text),
             plan,
         };
         self.offer_answer(platform, &turn, sql, &messages, (streamed, ended), compiled)
@@ -551,7 +578,14 @@ impl Bot {
     ) -> Result<Source, LlmError> {
         if let Some((sql, question, values)) = asking.plan {
             let (planned, trace) = sql
-                .planned(user.id, question, values, &|_| false, position)
+                .planned(
+                    user.id,
+                    question,
+                    values,
+                    &|_| false,
+                    position,
+                    asking.previous.as_ref(),
+                )
                 .await;
             if !trace.examples.is_empty() {
                 tracing::info!(examples = ?trace.examples, "confirmed plans shown to the model");
@@ -562,6 +596,7 @@ impl Bot {
                         reused: trace.reused,
                         plan: plan.to_json(),
                         sql,
+                        follows: trace.follows,
                     };
                     return Ok(Source::Planned(answer, shown));
                 }
@@ -688,6 +723,10 @@ impl Bot {
                     },
                     "reused_example": match &answered.plan {
                         Some(PlanShown::Compiled { reused, .. }) => *reused,
+                        _ => None,
+                    },
+                    "follows": match &answered.plan {
+                        Some(PlanShown::Compiled { follows, .. }) => follows.as_deref(),
                         _ => None,
                     },
                 })

@@ -146,6 +146,32 @@ impl Conversations {
         }))
     }
 
+    /// The question and plan a follow-up in conversation `conversation`
+    /// changes: those of the statement on the message it replies to
+    /// (`replied`), else of the conversation's newest statement that was
+    /// compiled from a plan. `None` when that answer had no plan.
+    ///
+    /// # Errors
+    /// A store failure.
+    pub async fn plan_to_follow(
+        &self,
+        conversation: i64,
+        replied: Option<&str>,
+    ) -> Result<Option<(String, String)>, StoreError> {
+        Ok(on_pool!(&self.store, pool => {
+            sqlx::query_as::<_, (String, String)>(
+                "SELECT question, plan FROM statements \
+                 WHERE conversation_id = $1 AND ($2 IS NULL OR message_id = $2) \
+                 AND plan IS NOT NULL AND question IS NOT NULL \
+                 ORDER BY id DESC LIMIT 1",
+            )
+            .bind(conversation)
+            .bind(replied)
+            .fetch_optional(pool)
+            .await?
+        }))
+    }
+
     /// Records a result shown for a statement (on message `message_id`, or
     /// privately), and returns its id.
     ///

@@ -38,6 +38,9 @@ pub struct Named {
     pub values: BTreeMap<String, Vec<String>>,
     /// Segments a word of the question names.
     pub segments: BTreeSet<String>,
+    /// Measures a word of the question names (a follow-up that asks for
+    /// "the revenue" instead names one).
+    pub measures: BTreeSet<String>,
     /// A date or a period: a year, a month's name, "this year", "last
     /// month", "since the start of the year".
     pub period: bool,
@@ -526,7 +529,9 @@ impl Definitions {
             }
         }
         for (name, m) in &self.measures {
-            said(name, &m.label, &m.synonyms);
+            if said(name, &m.label, &m.synonyms) {
+                named.measures.insert(name.clone());
+            }
         }
         for (name, e) in &self.entities {
             // An entity is named by its label and name, and by the words of
@@ -605,6 +610,68 @@ impl Definitions {
 }
 
 impl Named {
+    /// Whether the question names anything of the definitions or of the
+    /// data: a follow-up that names nothing ("thanks", "why?") is no change
+    /// to a plan.
+    pub fn names_something(&self) -> bool {
+        !self.dimensions.is_empty()
+            || !self.values.is_empty()
+            || !self.segments.is_empty()
+            || !self.measures.is_empty()
+            || self.period
+            || self.grain.is_some()
+            || !self.numbers.is_empty()
+            || self.share
+            || self.negated
+            || self.listing
+            || !self.counted.is_empty()
+            || !self.listed.is_empty()
+    }
+
+    /// What a follow-up (`then`) to a question that named `self` names, the
+    /// two read together: what the follow-up names is added, and replaces
+    /// what the earlier question said of the same thing (another value of a
+    /// dimension: "and in Paris?"; another period: "et en 2024 ?"; another
+    /// grain; other numbers: "the top 3 of those"). A follow-up that asks
+    /// for rows ("which ones?") after a number asks for rows; one that asks
+    /// for a number after rows, for a number.
+    pub fn then(&self, then: &Named) -> Named {
+        let union = |a: &BTreeSet<String>, b: &BTreeSet<String>| a.union(b).cloned().collect();
+        let mut values = self.values.clone();
+        for (dimension, held) in &then.values {
+            values.insert(dimension.clone(), held.clone());
+        }
+        let numeric = !then.numbers.is_empty()
+            || then.share
+            || !then.measures.is_empty()
+            || then.grain.is_some()
+            || !then.counted.is_empty();
+        Named {
+            dimensions: union(&self.dimensions, &then.dimensions),
+            values,
+            segments: union(&self.segments, &then.segments),
+            measures: union(&self.measures, &then.measures),
+            period: self.period || then.period,
+            dates: if then.period { then.dates } else { self.dates },
+            grain: then.grain.or(self.grain),
+            numbers: if then.numbers.is_empty() {
+                self.numbers.clone()
+            } else {
+                then.numbers.clone()
+            },
+            share: then.share || (self.share && !then.listing),
+            negated: self.negated || then.negated,
+            listing: then.listing || (self.listing && !numeric),
+            counted: if then.listing {
+                BTreeSet::new()
+            } else {
+                union(&self.counted, &then.counted)
+            },
+            listed: union(&self.listed, &then.listed),
+            proper: self.proper || then.proper,
+        }
+    }
+
     /// `plan` with its date filters on the period the question names, when
     /// the bot could read it: a small model writes this month's days for
     /// "in 2025" or "since January". Whether it changed anything.

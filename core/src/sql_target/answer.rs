@@ -145,6 +145,26 @@ pub struct PlanTrace {
     /// The example confirmed for the same question, whose plan was taken
     /// without asking the model.
     pub reused: Option<i64>,
+    /// The question as read when it followed an earlier answer's plan: the
+    /// earlier question, then the follow-up.
+    pub follows: Option<String>,
+}
+
+/// The plan an earlier answer of the conversation was compiled from, with
+/// the question it answered: what a follow-up in the same thread or reply
+/// chain changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Previous {
+    pub question: String,
+    /// The plan, as JSON.
+    pub plan: String,
+}
+
+impl Previous {
+    /// The whole question a follow-up asks: the earlier one, then it.
+    pub fn followed_by(&self, follow_up: &str) -> String {
+        format!("{} — {follow_up}", self.question)
+    }
 }
 
 /// Whether every value a plan compares a dimension with is written in
@@ -246,13 +266,20 @@ impl SqlAnswer<'_> {
     /// one repair round for a name or value the model got wrong. `values`:
     /// whether the prompt may show the data's values; the examples `skip`
     /// names are left out.
+    ///
+    /// A follow-up to an earlier answer's plan (`previous`) that names
+    /// something of the definitions or the data is read with that question
+    /// ([`crate::semantic::named::Named::then`]) and answered by the model
+    /// changing that plan: the earlier question and plan are the turns
+    /// before it. One that names nothing is a new question.
     pub async fn planned(
         &self,
         user: i64,
-        question: &str,
+        asked: &str,
         values: bool,
         skip: &Skip<'_>,
         position: &tokio::sync::watch::Sender<usize>,
+        previous: Option<&Previous>,
     ) -> (Planned, PlanTrace) {
         let mut trace = PlanTrace::default();
         let Some(semantic) = self.runtime.semantic() else {
@@ -263,18 +290,31 @@ impl SqlAnswer<'_> {
             .today
             .unwrap_or_else(|| chrono::Local::now().date_naive());
         let today = day.format("%Y-%m-%d").to_string();
-        let named = semantic.named(question, day);
+        let named = semantic.named(asked, day);
+        let follows = previous.filter(|_| named.names_something());
+        let (named, whole) = match follows {
+            Some(p) => (
+                semantic.named(&p.question, day).then(&named),
+                p.followed_by(asked),
+            ),
+            None => (named, asked.to_owned()),
+        };
+        trace.follows = follows.is_some().then(|| whole.clone());
+        // What the asker's words hold, for the values the plan may compare
+        // with: the earlier question's too.
+        let question = whole.as_str();
         let schema = semantic.schema_for(&named);
         let similar = self.confirmed_plans(question, values, skip).await;
         // The same question, confirmed before: its plan is taken as it is,
         // without asking the model, when its dates are the question's as
         // read today (one written for another day is the model's to write).
-        let asked = crate::learn::examples::normal_question(question);
+        let normal = crate::learn::examples::normal_question(question);
         let mut reused = similar
             .iter()
             .rev()
+            .filter(|_| follows.is_none())
             .find(|(_, q, plan)| {
-                crate::learn::examples::normal_question(q) == asked
+                crate::learn::examples::normal_question(q) == normal
                     && crate::semantic::plan::read(plan)
                         .is_ok_and(|p| named.dates_hold(&p, &semantic.definitions))
             })
@@ -287,10 +327,21 @@ impl SqlAnswer<'_> {
         trace.examples = shown.iter().map(|(id, ..)| *id).collect();
         let mut system = semantic.prompt(&today, values);
         crate::semantic::prompt::confirmed(&mut system, shown);
-        let mut messages = vec![
-            ChatMessage::new(ChatRole::System, system),
-            ChatMessage::new(ChatRole::User, question),
-        ];
+        let mut messages = vec![ChatMessage::new(ChatRole::System, system)];
+        match follows {
+            Some(p) => messages.extend([
+                ChatMessage::new(ChatRole::User, p.question.as_str()),
+                ChatMessage::new(ChatRole::Assistant, p.plan.as_str()),
+                ChatMessage::new(
+                    ChatRole::User,
+                    format!(
+                        "{asked}\n(A follow-up to the question above: write that plan again, \
+                         changed only as this asks; keep what it does not change.)"
+                    ),
+                ),
+            ]),
+            None => messages.push(ChatMessage::new(ChatRole::User, asked)),
+        }
         for round in 0..2 {
             let written = match reused.take() {
                 Some((_, plan)) => Written {
