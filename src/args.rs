@@ -230,6 +230,10 @@ pub struct EvalArgs {
     /// again. The semantic path's own accuracy, quickly.
     #[arg(long)]
     pub plan_only: bool,
+    /// Ask a follow-up (a case with `earlier`) alone, as a new question:
+    /// what reading it with the question it follows brings.
+    #[arg(long)]
+    pub alone: bool,
 }
 
 #[derive(Debug, Subcommand)]

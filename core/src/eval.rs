@@ -31,6 +31,11 @@ pub struct Case {
     #[serde(default)]
     pub id: Option<String>,
     pub question: String,
+    /// A question asked first in the same conversation: `question` is a
+    /// follow-up to it ("and in Paris?"), asked as a reply to its answer
+    /// is, and `gold` answers the two read together.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub earlier: Option<String>,
     /// `en` or `fr`; told from the question when absent.
     #[serde(default)]
     pub language: Option<Lang>,
@@ -180,6 +185,11 @@ pub struct CaseReport {
     /// on its result would keep with the example.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan: Option<String>,
+    /// For a follow-up: the plan its earlier question was answered with,
+    /// which the follow-up changed; `None` when that question got no plan
+    /// (the follow-up then asked with it, as one question).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub earlier_plan: Option<String>,
     /// Why the semantic path left the question to the free one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub left_to_free: Option<String>,
@@ -213,6 +223,7 @@ impl CaseReport {
             path: PATH_FREE.to_owned(),
             plans: Vec::new(),
             plan: None,
+            earlier_plan: None,
             left_to_free: None,
         }
     }
@@ -317,6 +328,9 @@ pub struct Evaluation<'a> {
     pub lang: Lang,
     /// How each case is asked.
     pub way: Way,
+    /// A follow-up is asked alone, without the question it follows: what
+    /// reading it with that question brings.
+    pub alone: bool,
 }
 
 /// How an evaluation asks its cases.
@@ -377,17 +391,44 @@ impl Evaluation<'_> {
             prompts: self.prompts,
             lang: self.lang,
         };
+        // A follow-up: its earlier question asked first, through the plan
+        // as the bot would; the follow-up then changes that plan. Where a
+        // path has no conversation (the free path here, a bare prompt),
+        // the two are asked as one question.
+        let (position, _) = tokio::sync::watch::channel(0);
+        let earlier = case.earlier.as_deref().filter(|_| !self.alone);
+        let mut previous = None;
+        if let Some(earlier) = earlier
+            && self.way != Way::Bare
+        {
+            let (planned, trace) = sql.planned(0, earlier, true, &same, &position, None).await;
+            report.prompt_tokens += trace.prompt_tokens;
+            if let Planned::Compiled { plan, .. } = planned {
+                report.earlier_plan = Some(plan.to_json());
+                previous = Some(crate::sql_target::answer::Previous {
+                    question: earlier.to_owned(),
+                    plan: plan.to_json(),
+                });
+            }
+        }
+        let whole = Case {
+            question: match earlier {
+                Some(earlier) => format!("{earlier} — {}", case.question),
+                None => case.question.clone(),
+            },
+            earlier: None,
+            ..case.clone()
+        };
         if self.way == Way::Bare {
             report.path = PATH_BARE.to_owned();
-            let offer = self.bare_offer(&sql, case, &mut report).await;
+            let offer = self.bare_offer(&sql, &whole, &mut report).await;
             self.conclude(offer, case, &gold_rows, &mut report).await;
             report.latency_ms = elapsed_ms(started);
             return report;
         }
         // The semantic path first, as the bot takes it.
-        let (position, _) = tokio::sync::watch::channel(0);
         let (planned, trace) = sql
-            .planned(0, &case.question, true, &same, &position, None)
+            .planned(0, &case.question, true, &same, &position, previous.as_ref())
             .await;
         report.examples = trace.examples.clone();
         report.plans = trace.answers;
@@ -424,7 +465,7 @@ impl Evaluation<'_> {
         };
         let offer = match offer {
             Some(offer) => offer,
-            None => self.free(&sql, case, &same, &mut report).await,
+            None => self.free(&sql, &whole, &same, &mut report).await,
         };
         self.conclude(offer, case, &gold_rows, &mut report).await;
         report.latency_ms = elapsed_ms(started);
@@ -849,6 +890,7 @@ mod tests {
             .to_owned(),
             plans: Vec::new(),
             plan: None,
+            earlier_plan: None,
             left_to_free: None,
         };
         let summary = Summary::of(&[

@@ -104,6 +104,7 @@ async fn run(
         prompts: &prompts,
         lang,
         bar: &bar,
+        alone: args.alone,
     };
     let bare_runs = usize::from(args.bare);
     // The cases a bare prompt is asked, and on what: the held-out half
@@ -275,6 +276,8 @@ struct Asking<'a> {
     prompts: &'a Prompts,
     lang: pstral_core::i18n::Lang,
     bar: &'a indicatif::ProgressBar,
+    /// Follow-ups asked alone ([`EvalArgs::alone`]).
+    alone: bool,
 }
 
 impl Asking<'_> {
@@ -292,6 +295,7 @@ impl Asking<'_> {
             prompts: self.prompts,
             lang: self.lang,
             way,
+            alone: self.alone,
         };
         let mut reports = Vec::with_capacity(cases.len());
         for case in cases {

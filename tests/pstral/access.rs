@@ -1525,3 +1525,36 @@ async fn a_place_later_readers_read_back_gets_no_hidden_rows_unless_an_admin_clo
         "{in_place:#?}"
     );
 }
+
+/// A join on a column its table does not have (a small model's slip, and
+/// one the Defog questions show) is refused naming the table and the
+/// column, not as a name that qualifies nothing.
+#[test]
+fn a_column_its_table_does_not_have_is_said_with_the_table() {
+    let catalog = catalog(Dialect::Postgres);
+    let policy = Policy::new(Dialect::Postgres);
+    let refused = validate_in(
+        "SELECT c.nom FROM clients c JOIN contracts k ON k.did = c.id",
+        &policy,
+        Some(&catalog),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        refused.contains("k (contracts) has no column did"),
+        "{refused}"
+    );
+    // By the table's own name, and a qualifier that names nothing, as before.
+    let own = validate_in(
+        "SELECT contracts.did FROM contracts",
+        &policy,
+        Some(&catalog),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(own.contains("contracts has no column did"), "{own}");
+    let nothing = validate_in("SELECT x.id FROM contracts", &policy, Some(&catalog))
+        .unwrap_err()
+        .to_string();
+    assert!(nothing.contains("is qualified by no table"), "{nothing}");
+}

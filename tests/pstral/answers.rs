@@ -140,11 +140,13 @@ impl Harness {
             prompts: &Prompts::new(None),
             lang: Lang::En,
             way,
+            alone: false,
         };
         evaluation
             .run(&pstral_core::eval::Case {
                 id: None,
                 question: question.to_owned(),
+                earlier: None,
                 language: None,
                 gold: gold.to_owned(),
             })

@@ -218,11 +218,7 @@ impl Bot {
         let (compiled, plan, whole) = match &answered.plan {
             Some(PlanShown::Compiled {
                 sql, plan, follows, ..
-            }) => (
-                Some(sql.as_str()),
-                Some(plan.as_str()),
-                follows.as_deref(),
-            ),
+            }) => (Some(sql.as_str()), Some(plan.as_str()), follows.as_deref()),
             _ => (None, None, None),
         };
         let turn = Turn {

@@ -936,6 +936,30 @@ mod tests {
     }
 
     #[test]
+    fn a_follow_up_read_with_its_question_replaces_what_it_names_again_and_keeps_the_rest() {
+        let first = named("Which clients in Lyon have late payments?");
+        // Another value of the same dimension replaces it.
+        let paris = first.then(&named("and in Paris?"));
+        assert_eq!(paris.values["client_city"], vec!["Paris".to_owned()]);
+        assert!(paris.segments.contains("late_payment"), "{paris:?}");
+        // Another period replaces the earlier one.
+        let collected = named("How much cash did we collect in 2024?");
+        let earlier_year = collected.then(&named("And in 2023?"));
+        let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        assert_eq!(
+            earlier_year.dates,
+            Some((day(2023, 1, 1), day(2023, 12, 31)))
+        );
+        // A count, then "which ones?": rows, no longer a count.
+        let count = named("How many contacts have no e-mail?");
+        let which = count.then(&named("Which ones?"));
+        assert!(which.listing && which.counted.is_empty(), "{which:?}");
+        // A follow-up that names nothing changes nothing.
+        assert!(!named("thanks a lot").names_something());
+        assert!(named("and in Paris?").names_something());
+    }
+
+    #[test]
     fn a_plans_dates_hold_for_a_question_only_when_the_bot_reads_its_period() {
         let d = demo();
         let dated = crate::semantic::plan::read(
@@ -956,7 +980,14 @@ mod tests {
     #[test]
     fn a_question_that_names_nothing_but_a_measure_offers_no_cut_filter_or_segment() {
         let named = named("What's our MRR today?");
-        assert_eq!(named, Named::default());
+        assert_eq!(named.measures, BTreeSet::from(["mrr".to_owned()]));
+        assert_eq!(
+            Named {
+                measures: BTreeSet::new(),
+                ..named.clone()
+            },
+            Named::default()
+        );
         let offer = Offer::of(&demo(), &named);
         assert!(offer.cuts.is_empty() && offer.filters.is_empty() && offer.segments.is_empty());
     }

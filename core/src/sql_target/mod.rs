@@ -777,14 +777,20 @@ impl SqlRuntime {
         let valid = self.check_whole(text).map_err(|refusal| {
             let mut reason = Text::SqlRefused(&refusal).render(lang);
             // A column qualified by a table the query does not read
-            // (`users.first_name` without joining users): a small model's
-            // slip, which it mends when told where the column is.
-            if let crate::sql::validate::Refusal::CannotVerify(
-                crate::sql::validate::Unreadable::NotATable(name),
-            ) = &refusal
-                && let Some((_, column)) = name.rsplit_once('.')
-                && let Some(hint) = self.column_hint(column, lang)
-            {
+            // (`users.first_name` without joining users), or by one that
+            // has no such column: a small model's slip, which it mends when
+            // told where the column is.
+            use crate::sql::validate::{Refusal, Unreadable};
+            let misplaced = match &refusal {
+                Refusal::CannotVerify(Unreadable::NotATable(name)) => {
+                    name.rsplit_once('.').map(|(_, column)| column)
+                }
+                Refusal::CannotVerify(Unreadable::NoSuchColumn { column, .. }) => {
+                    Some(column.as_str())
+                }
+                _ => None,
+            };
+            if let Some(hint) = misplaced.and_then(|column| self.column_hint(column, lang)) {
                 reason = format!("{reason}; {hint}");
             }
             Unoffered {

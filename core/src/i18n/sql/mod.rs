@@ -441,6 +441,46 @@ fn unreadable(lang: Lang, what: &crate::sql::validate::Unreadable, q: Quote) -> 
              la table qui a la colonne ; ou est-ce une fonction ou une séquence ?)",
             name = q.of(name)
         ),
+        (
+            Lang::En,
+            U::NoSuchColumn {
+                relation,
+                table,
+                column,
+            },
+        ) => match table {
+            Some(table) => format!(
+                "{relation} ({table}) has no column {column}",
+                relation = q.of(relation),
+                table = q.of(table),
+                column = q.of(column)
+            ),
+            None => format!(
+                "{relation} has no column {column}",
+                relation = q.of(relation),
+                column = q.of(column)
+            ),
+        },
+        (
+            Lang::Fr,
+            U::NoSuchColumn {
+                relation,
+                table,
+                column,
+            },
+        ) => match table {
+            Some(table) => format!(
+                "{relation} ({table}) n'a pas de colonne {column}",
+                relation = q.of(relation),
+                table = q.of(table),
+                column = q.of(column)
+            ),
+            None => format!(
+                "{relation} n'a pas de colonne {column}",
+                relation = q.of(relation),
+                column = q.of(column)
+            ),
+        },
         (Lang::En, U::NamedArguments(function)) => {
             format!(
                 "named arguments (=>) in {function}, whose bounds are read by position",

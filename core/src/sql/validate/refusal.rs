@@ -87,6 +87,14 @@ pub enum Unreadable {
     Operator(String),
     /// `x.y` where `x` is no table of the query.
     NotATable(String),
+    /// `relation.column` where the relation is in FROM (a table, by its
+    /// name or an alias: `table` when it is an alias) and has no such
+    /// column.
+    NoSuchColumn {
+        relation: String,
+        table: Option<String>,
+        column: String,
+    },
     NamedArguments(String),
     CastTo(String),
     /// A text-search configuration or a collation named with its schema

@@ -125,10 +125,49 @@ impl Walker<'_> {
             self.derived_columns.push(column[0].clone());
         }
         if known.is_some() {
-            Ok(())
-        } else {
-            Err(unverifiable(Unreadable::NotATable(written())))
+            return Ok(());
         }
+        // A relation of that name whose columns are known, without this
+        // one: said so, rather than as a name that qualifies nothing (a
+        // model that joined on a column the table does not have is told
+        // which, and can repair it).
+        match self.relation_lacking(qualifier) {
+            Some(table) => {
+                let original = |n: usize| {
+                    idents[..n]
+                        .iter()
+                        .map(|i| i.value.as_str())
+                        .collect::<Vec<_>>()
+                        .join(".")
+                };
+                Err(unverifiable(Unreadable::NoSuchColumn {
+                    relation: original(idents.len() - 1),
+                    table,
+                    column: idents[idents.len() - 1].value.clone(),
+                }))
+            }
+            None => Err(unverifiable(Unreadable::NotATable(written()))),
+        }
+    }
+
+    /// Whether a relation named `qualifier` is in scope (its columns known,
+    /// the one asked for not among them): `Some` with the table it names,
+    /// when it names one under another name.
+    fn relation_lacking(&self, qualifier: &[String]) -> Option<Option<String>> {
+        let visible = self.scopes[self.barrier.min(self.scopes.len())..]
+            .iter()
+            .flat_map(|scope| &scope.relations)
+            .find(|r| r.name.as_slice() == qualifier && r.columns.is_some())?;
+        let table = match visible.reads.as_slice() {
+            [one] => self
+                .reach
+                .relations
+                .get(*one)
+                .map(|r| r.name.clone())
+                .filter(|name| Some(name) != qualifier.last()),
+            _ => None,
+        };
+        Some(table)
     }
 
     /// Oracle's `ROWNUM` numbers rows as they are read and `ROWID` says
