@@ -403,11 +403,24 @@ impl Evaluation<'_> {
         {
             let (planned, trace) = sql.planned(0, earlier, true, &same, &position, None).await;
             report.prompt_tokens += trace.prompt_tokens;
-            if let Planned::Compiled { plan, .. } = planned {
+            // Kept, as the bot keeps it, only when its statement would be
+            // offered.
+            if let Planned::Compiled {
+                plan,
+                sql: earlier_sql,
+                ..
+            } = planned
+                && sql
+                    .judge_compiled(&earlier_sql)
+                    .await
+                    .iter()
+                    .all(|j| j.verdict.is_ok())
+            {
                 report.earlier_plan = Some(plan.to_json());
                 previous = Some(crate::sql_target::answer::Previous {
                     question: earlier.to_owned(),
                     plan: plan.to_json(),
+                    replied: true,
                 });
             }
         }

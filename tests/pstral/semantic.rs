@@ -940,7 +940,7 @@ fn pstral_semantic_check_and_show_hold_the_demos_model_against_its_catalogue() {
 fn reading(h: &crate::answers::Harness, n: usize) -> (pstral_chat::MessageRef, String) {
     h.answers()
         .into_iter()
-        .filter(|(_, t)| t.starts_with("Read as:"))
+        .filter(|(_, t)| t.contains("Read as:"))
         .nth(n)
         .expect("the reading is shown")
 }
@@ -993,6 +993,12 @@ async fn a_follow_up_in_reply_changes_the_plan_it_follows_and_keeps_the_rest() {
         answer.contains("late payment") && answer.contains("city is Paris"),
         "{answer}"
     );
+    assert!(
+        answer.starts_with(
+            "↪ Read with the question before it: “Quels clients à Lyon ont des paiements en retard ?”"
+        ),
+        "said to be read as a follow-up: {answer}"
+    );
     assert!(offered(&h));
     let recorded = h.audited("answer").await;
     assert_eq!(
@@ -1020,4 +1026,53 @@ async fn a_reply_that_names_nothing_of_the_definitions_is_a_new_question() {
     assert_eq!(plan_asked[1]["content"], "merci beaucoup");
     let recorded = h.audited("answer").await;
     assert!(recorded.last().unwrap()["follows"].is_null());
+}
+
+/// A question in thread `t1`, as `author` asks it, without replying to
+/// anything.
+fn in_thread(author: u64, text: &str, n: u64) -> pstral_chat::InboundEvent {
+    pstral_chat::InboundEvent::Message {
+        author: crate::answers::who(author),
+        message: pstral_chat::MessageRef {
+            place: pstral_chat::Place {
+                thread: Some("t1".to_owned()),
+                ..crate::answers::channel()
+            },
+            id: format!("t{n}"),
+        },
+        in_reply_to: None,
+        text: text.to_owned(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_a_thread_a_question_without_a_subject_follows_the_last_plan_and_others_do_not() {
+    use crate::support::fake_model::{FakeModel, Script};
+    let fake = FakeModel::start(&[crate::answers::MODEL]).await;
+    fake.then(Script::answer(LYON_LATE));
+    fake.then(Script::answer(&LYON_LATE.replace("Lyon", "Paris")));
+    fake.then(Script::answer(
+        r#"{"kind": "aggregate", "measures": ["mrr"], "dimensions": [{"name": "contract_product", "grain": "none"}]}"#,
+    ));
+    fake.then(Script::answer(LYON_LATE));
+    let (_demo, h) = bot_with_definitions(&fake).await;
+    let ask = |author, text: &str, n| {
+        let event = in_thread(author, text, n);
+        let (bot, platform) = (h.bot.clone(), h.platform.clone());
+        async move { bot.handle(platform, event).await }
+    };
+    ask(1, "Quels clients à Lyon ont des paiements en retard ?", 1).await;
+    // No subject of its own: it follows the thread's last plan.
+    ask(1, "et à Paris ?", 2).await;
+    // A question of its own, in the same thread: a new question.
+    ask(1, "What's our MRR by product?", 3).await;
+    // Another person's follow-up does not take the asker's plan.
+    ask(2, "et à Lyon ?", 4).await;
+    let requests = fake.requests();
+    let turns = |i: usize| requests[i]["messages"].as_array().unwrap().len();
+    assert_eq!(
+        (turns(0), turns(1), turns(2), turns(3)),
+        (2, 4, 2, 2),
+        "{requests:#?}"
+    );
 }

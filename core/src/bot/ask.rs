@@ -181,13 +181,17 @@ impl Bot {
             Some(_) if conversation.root != q.message.id => self
                 .parts()
                 .conversations
-                .plan_to_follow(conversation.id, q.in_reply_to)
+                .plan_to_follow(conversation.id, q.in_reply_to, user.id)
                 .await
                 .unwrap_or_else(|e| {
                     self.unrecorded("read the plan a question may follow", &e);
                     None
                 })
-                .map(|(question, plan)| Previous { question, plan }),
+                .map(|(question, plan)| Previous {
+                    question,
+                    plan,
+                    replied: q.in_reply_to.is_some(),
+                }),
             _ => None,
         };
         let asking = Asking {

@@ -146,10 +146,14 @@ impl Conversations {
         }))
     }
 
-    /// The question and plan a follow-up in conversation `conversation`
-    /// changes: those of the statement on the message it replies to
-    /// (`replied`), else of the conversation's newest statement that was
-    /// compiled from a plan. `None` when that answer had no plan.
+    /// The question and plan a follow-up by `asker` in conversation
+    /// `conversation` changes: those of the answer it replies to
+    /// (`replied`: the answer's message, or the message that shows a
+    /// result of it), else of the conversation's newest answer; `None` when
+    /// that answer had no plan, was another person's question (whose plan
+    /// may hold what this one may not read), or when a question of the
+    /// conversation was taken back (its words are never sent to the model
+    /// again).
     ///
     /// # Errors
     /// A store failure.
@@ -157,18 +161,26 @@ impl Conversations {
         &self,
         conversation: i64,
         replied: Option<&str>,
+        asker: i64,
     ) -> Result<Option<(String, String)>, StoreError> {
-        Ok(on_pool!(&self.store, pool => {
-            sqlx::query_as::<_, (String, String)>(
-                "SELECT question, plan FROM statements \
-                 WHERE conversation_id = $1 AND ($2 IS NULL OR message_id = $2) \
-                 AND plan IS NOT NULL AND question IS NOT NULL \
-                 ORDER BY id DESC LIMIT 1",
+        let newest: Option<(Option<String>, Option<String>, Option<i64>)> = on_pool!(&self.store, pool => {
+            sqlx::query_as(
+                "SELECT s.question, s.plan, s.asked_by FROM statements s \
+                 WHERE s.conversation_id = $1 \
+                 AND ($2 IS NULL OR s.message_id = $2 OR s.id IN \
+                     (SELECT r.statement_id FROM sql_results r WHERE r.message_id = $2)) \
+                 AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = $1 \
+                     AND m.role = 'user' AND m.content = '') \
+                 ORDER BY s.id DESC LIMIT 1",
             )
             .bind(conversation)
             .bind(replied)
             .fetch_optional(pool)
             .await?
+        });
+        Ok(newest.and_then(|(question, plan, asked_by)| {
+            (asked_by == Some(asker)).then_some(())?;
+            Some((question?, plan?))
         }))
     }
 

@@ -553,6 +553,12 @@ impl Text<'_> {
             (Lang::Fr, Text::ExecFailed { error }) => {
                 format!("⚠️ La requête n'a pas abouti : {}.", exec_error(Lang::Fr, error))
             }
+            (Lang::En, Text::FollowsEarlier { earlier }) => {
+                format!("↪ Read with the question before it: {}", quoted_question(earlier))
+            }
+            (Lang::Fr, Text::FollowsEarlier { earlier }) => {
+                format!("↪ Lue avec la question d'avant : {}", quoted_question(earlier))
+            }
             (Lang::En, Text::PlanAnswer { reading, confirmed: None, sql }) => {
                 format!("Read as: {reading}.\n```sql\n{sql}\n```")
             }
@@ -926,6 +932,12 @@ fn rows_caption(lang: Lang, shown: u64, total: u64, truncated: bool) -> String {
 
 /// What a refusal names, in either language: the column (or table) and
 /// the rule, never a value.
+/// A question quoted in the bot's words: cut to a line, between quotes.
+fn quoted_question(question: &str) -> String {
+    let line: String = question.chars().take(120).collect();
+    format!("“{}”", line.replace(['\n', '\r'], " ").trim())
+}
+
 fn what_of(hidden: &crate::access::Hidden) -> String {
     use super::code_span;
     match hidden {

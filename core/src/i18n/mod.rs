@@ -255,6 +255,11 @@ pub enum Text<'a> {
         confirmed: Option<i64>,
         sql: &'a str,
     },
+    /// Above a plan's answer: the question was read as a follow-up to
+    /// `earlier`.
+    FollowsEarlier {
+        earlier: &'a str,
+    },
     /// A plan named a value of a category that the data does not hold:
     /// said, never guessed.
     PlanValueUnknown {

@@ -61,6 +61,9 @@ pub struct Named {
     /// It asks for rows ("which", "quels", "liste", "show me") and for no
     /// number: no count, sum, average, share, ranking, cut or N.
     pub listing: bool,
+    /// It asks for a number over rows ("how many", "combien", "total",
+    /// "average"): after a list, a follow-up that does asks for a number.
+    pub numbered: bool,
     /// Entities the question counts ("how many clients", "combien de
     /// contrats"): their rows are the measure, not a cut.
     pub counted: BTreeSet<String>,
@@ -322,8 +325,24 @@ fn lists(plain: &[String], entity: &[String]) -> bool {
 
 /// Words that ask for rows, folded.
 const LISTING: &[&str] = &[
-    "which", "who", "list", "show", "give", "quels", "quelles", "quel", "quelle", "qui", "liste",
-    "donne", "montre", "affiche",
+    "which",
+    "who",
+    "list",
+    "show",
+    "give",
+    "quels",
+    "quelles",
+    "quel",
+    "quelle",
+    "qui",
+    "liste",
+    "donne",
+    "montre",
+    "affiche",
+    "lesquels",
+    "lesquelles",
+    "lequel",
+    "laquelle",
 ];
 
 /// Words that ask for a number over rows (a count, a sum, an average, a
@@ -484,6 +503,10 @@ const EACH: &[&str] = &[
     "each", "every", "per", "by", "chaque", "par", "selon", "tous", "toutes",
 ];
 
+/// The most words a follow-up that names only a number, a share or rows
+/// ("just the top 3", "which ones?") may have.
+const SHORT_FOLLOW_UP: usize = 6;
+
 /// Whether some word of `words` within two places of `at`, before or
 /// after, is one of `of`.
 fn near(words: &[String], at: usize, of: &[&str]) -> bool {
@@ -599,8 +622,9 @@ impl Definitions {
             .flatten()
             .flat_map(|v| phrase(v))
             .collect();
+        named.numbered = numbered(&plain, &held);
         named.listing = plain.iter().any(|w| LISTING.contains(&w.as_str()))
-            && !numbered(&plain, &held)
+            && !named.numbered
             && !named.share
             && named.numbers.is_empty()
             && named.grain.is_none();
@@ -611,21 +635,29 @@ impl Definitions {
 
 impl Named {
     /// Whether the question names anything of the definitions or of the
-    /// data: a follow-up that names nothing ("thanks", "why?") is no change
-    /// to a plan.
-    pub fn names_something(&self) -> bool {
-        !self.dimensions.is_empty()
+    /// data: a follow-up that names nothing ("thanks", "no thanks", "why?")
+    /// is no change to a plan. A number, a share or a request for rows
+    /// alone ("just the top 3", "which ones?") counts in a short
+    /// question only.
+    pub fn names_something(&self, question: &str) -> bool {
+        let strong = !self.dimensions.is_empty()
             || !self.values.is_empty()
             || !self.segments.is_empty()
             || !self.measures.is_empty()
             || self.period
             || self.grain.is_some()
-            || !self.numbers.is_empty()
-            || self.share
-            || self.negated
-            || self.listing
             || !self.counted.is_empty()
-            || !self.listed.is_empty()
+            || !self.listed.is_empty();
+        let weak = !self.numbers.is_empty() || self.share || self.listing || self.numbered;
+        strong || (weak && crate::learn::text::words(question).len() <= SHORT_FOLLOW_UP)
+    }
+
+    /// Whether the question has no subject of its own (no measure, no rows
+    /// it counts or lists): "and in Paris?", "by quarter", "et en 2023 ?".
+    /// In a thread, only such a question follows the thread's last plan
+    /// without replying to it; one with a subject is a question of its own.
+    pub fn elliptic(&self) -> bool {
+        self.measures.is_empty() && self.counted.is_empty() && self.listed.is_empty()
     }
 
     /// What a follow-up (`then`) to a question that named `self` names, the
@@ -643,6 +675,7 @@ impl Named {
         }
         let numeric = !then.numbers.is_empty()
             || then.share
+            || then.numbered
             || !then.measures.is_empty()
             || then.grain.is_some()
             || !then.counted.is_empty();
@@ -662,6 +695,7 @@ impl Named {
             share: then.share || (self.share && !then.listing),
             negated: self.negated || then.negated,
             listing: then.listing || (self.listing && !numeric),
+            numbered: then.numbered || (self.numbered && !then.listing),
             counted: if then.listing {
                 BTreeSet::new()
             } else {
@@ -955,8 +989,18 @@ mod tests {
         let which = count.then(&named("Which ones?"));
         assert!(which.listing && which.counted.is_empty(), "{which:?}");
         // A follow-up that names nothing changes nothing.
-        assert!(!named("thanks a lot").names_something());
-        assert!(named("and in Paris?").names_something());
+        assert!(!named("thanks a lot").names_something("thanks a lot"));
+        assert!(!named("no thanks").names_something("no thanks"));
+        assert!(named("and in Paris?").names_something("and in Paris?"));
+        assert!(named("Just the top 3.").names_something("Just the top 3."));
+        assert!(named("Lesquels ?").listing);
+        // After a list, "how many" asks for a number.
+        let list = named("Which clients are in Lyon?");
+        let how_many = list.then(&named("And how many in Paris?"));
+        assert!(!how_many.listing && how_many.numbered, "{how_many:?}");
+        // In a thread, a question of its own is no follow-up.
+        assert!(named("and in Paris?").elliptic());
+        assert!(!named("What's our MRR by product?").elliptic());
     }
 
     #[test]
@@ -980,10 +1024,13 @@ mod tests {
     #[test]
     fn a_question_that_names_nothing_but_a_measure_offers_no_cut_filter_or_segment() {
         let named = named("What's our MRR today?");
+        // It names the measure, and asks for a number ("what's our MRR").
         assert_eq!(named.measures, BTreeSet::from(["mrr".to_owned()]));
+        assert!(named.numbered);
         assert_eq!(
             Named {
                 measures: BTreeSet::new(),
+                numbered: false,
                 ..named.clone()
             },
             Named::default()

@@ -155,15 +155,24 @@ pub struct PlanTrace {
 /// chain changes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Previous {
+    /// The question, the turns of a chain of follow-ups joined by
+    /// [`FOLLOWED_BY`].
     pub question: String,
     /// The plan, as JSON.
     pub plan: String,
+    /// The follow-up replies to that answer (rather than being the next
+    /// message of its thread).
+    pub replied: bool,
 }
+
+/// What joins a question and the follow-ups read with it, in what is kept
+/// of them.
+pub const FOLLOWED_BY: &str = " — ";
 
 impl Previous {
     /// The whole question a follow-up asks: the earlier one, then it.
     pub fn followed_by(&self, follow_up: &str) -> String {
-        format!("{} — {follow_up}", self.question)
+        format!("{}{FOLLOWED_BY}{follow_up}", self.question)
     }
 }
 
@@ -291,12 +300,22 @@ impl SqlAnswer<'_> {
             .unwrap_or_else(|| chrono::Local::now().date_naive());
         let today = day.format("%Y-%m-%d").to_string();
         let named = semantic.named(asked, day);
-        let follows = previous.filter(|_| named.names_something());
+        // A reply to the answer follows it when it names anything; in a
+        // thread without replying, only a question with no subject of its
+        // own ("and in Paris?") does.
+        let follows =
+            previous.filter(|p| named.names_something(asked) && (p.replied || named.elliptic()));
         let (named, whole) = match follows {
-            Some(p) => (
-                semantic.named(&p.question, day).then(&named),
-                p.followed_by(asked),
-            ),
+            Some(p) => {
+                // A chain of follow-ups, each read on the turns before it.
+                let earlier = p
+                    .question
+                    .split(FOLLOWED_BY)
+                    .map(|turn| semantic.named(turn, day))
+                    .reduce(|before, turn| before.then(&turn))
+                    .unwrap_or_default();
+                (earlier.then(&named), p.followed_by(asked))
+            }
             None => (named, asked.to_owned()),
         };
         trace.follows = follows.is_some().then(|| whole.clone());
@@ -375,12 +394,21 @@ impl SqlAnswer<'_> {
             let error = match outcome {
                 Ok((resolved, sql)) => {
                     let reading = semantic.reading(&resolved, self.lang).render(self.lang);
-                    let answer = Text::PlanAnswer {
+                    let mut answer = Text::PlanAnswer {
                         reading: &reading,
                         confirmed: trace.reused,
                         sql: &sql,
                     }
                     .render(self.lang);
+                    // Said, so that a question read with the one before it
+                    // is never a surprise.
+                    if let Some(p) = follows {
+                        let earlier = p.question.rsplit(FOLLOWED_BY).next().unwrap_or_default();
+                        answer = format!(
+                            "{}\n{answer}",
+                            Text::FollowsEarlier { earlier }.render(self.lang)
+                        );
+                    }
                     return (
                         Planned::Compiled {
                             answer,
