@@ -491,6 +491,21 @@ async fn a_results_chart_arrives_as_an_encrypted_image_with_a_thumbnail() {
 /// sales may not read the clients' revenue; carl, in sales, joins the room
 /// after ana asked: her result goes to her alone, and the room reads only
 /// where it went and why.
+/// Waits until `person` has the revenue's rows from `bot` in a room other
+/// than `room`: privately.
+async fn rows_privately(person: &Human, room: &matrix_sdk::ruma::RoomId, bot: &OwnedUserId) {
+    person
+        .wait_for("the rows, privately", |seen| {
+            seen.iter().any(|s| {
+                s.sender == *bot
+                    && s.room != room
+                    && s.body.contains("visible to you only")
+                    && s.body.contains("annual_revenue")
+            })
+        })
+        .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_result_a_room_member_may_not_read_goes_privately_to_the_clicker() {
     let ollama = FakeModel::start(&[MODEL]).await;
@@ -537,15 +552,7 @@ async fn a_result_a_room_member_may_not_read_goes_privately_to_the_clicker() {
         .0;
     let _carl_room = ana.invite(&room, &carl).await;
     ana.react(&room, &answer, "▶️").await;
-    ana.wait_for("the rows, privately", |seen| {
-        seen.iter().any(|s| {
-            s.sender == bot_user
-                && s.room != room_id
-                && s.body.contains("visible to you only")
-                && s.body.contains("annual_revenue")
-        })
-    })
-    .await;
+    rows_privately(&ana, &room_id, &bot_user).await;
     ana.wait_for("where they went, in the room", |seen| {
         latest_texts(seen, &room_id, &bot_user)
             .iter()
@@ -1477,15 +1484,7 @@ async fn a_restricted_reader_who_joins_while_the_query_runs_gets_nothing_of_its_
     gate.started(2).await;
     let carls = ana.invite(&room, &carl).await;
     gate.release();
-    ana.wait_for("the rows, privately", |seen| {
-        seen.iter().any(|s| {
-            s.sender == bot_user
-                && s.room != room_id
-                && s.body.contains("visible to you only")
-                && s.body.contains("annual_revenue")
-        })
-    })
-    .await;
+    rows_privately(&ana, &room_id, &bot_user).await;
     ana.wait_for("the files, privately", |seen| {
         seen.iter()
             .filter(|s| s.sender == bot_user && s.room != room_id)

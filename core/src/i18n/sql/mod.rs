@@ -442,45 +442,22 @@ fn unreadable(lang: Lang, what: &crate::sql::validate::Unreadable, q: Quote) -> 
             name = q.of(name)
         ),
         (
-            Lang::En,
+            lang,
             U::NoSuchColumn {
                 relation,
                 table,
                 column,
             },
-        ) => match table {
-            Some(table) => format!(
-                "{relation} ({table}) has no column {column}",
-                relation = q.of(relation),
-                table = q.of(table),
-                column = q.of(column)
-            ),
-            None => format!(
-                "{relation} has no column {column}",
-                relation = q.of(relation),
-                column = q.of(column)
-            ),
-        },
-        (
-            Lang::Fr,
-            U::NoSuchColumn {
-                relation,
-                table,
-                column,
-            },
-        ) => match table {
-            Some(table) => format!(
-                "{relation} ({table}) n'a pas de colonne {column}",
-                relation = q.of(relation),
-                table = q.of(table),
-                column = q.of(column)
-            ),
-            None => format!(
-                "{relation} n'a pas de colonne {column}",
-                relation = q.of(relation),
-                column = q.of(column)
-            ),
-        },
+        ) => {
+            let named = match table {
+                Some(table) => format!("{} ({})", q.of(relation), q.of(table)),
+                None => q.of(relation),
+            };
+            match lang {
+                Lang::En => format!("{named} has no column {}", q.of(column)),
+                Lang::Fr => format!("{named} n'a pas de colonne {}", q.of(column)),
+            }
+        }
         (Lang::En, U::NamedArguments(function)) => {
             format!(
                 "named arguments (=>) in {function}, whose bounds are read by position",
