@@ -1693,3 +1693,49 @@ async fn the_bot_leaves_a_room_everyone_else_left() {
     assert!(left.is_ok(), "the bot is still in a room everyone left");
     bot.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_to_a_planned_answer_is_read_with_its_question() {
+    const LYON: &str = r#"{"kind": "list", "entity": "clients", "dimensions": [{"name": "client_company", "grain": "none"}], "segments": ["late_payment"], "filters": [{"dimension": "client_city", "op": "=", "values": ["Lyon"]}]}"#;
+    let ollama = FakeModel::start(&[MODEL]).await;
+    let demo = crate::execute::demo().await;
+    let options = Options {
+        sql: Some(crate::semantic::with_definitions(&demo.runtime).await),
+        ..Options::default()
+    };
+    let (h, bot) = setup(&ollama, options).await;
+    let ana = Human::register(&unique("ana")).await;
+    link(&h, &ana, "ana", None).await;
+    let room = ana.room_with(&bot.user, false).await;
+    ollama.then(Script::answer(LYON));
+    ollama.then(Script::answer(&LYON.replace("Lyon", "Paris")));
+    ana.mention(
+        &room,
+        &bot.user,
+        "Quels clients à Lyon ont des paiements en retard ?",
+    )
+    .await;
+    bot.handled(1).await;
+    let answer = ana
+        .messages_from(&room, &bot.user)
+        .into_iter()
+        .find(|(_, t)| t.contains("Read as:"))
+        .expect("the reading")
+        .0;
+    ana.reply(&room, &answer, &bot.user, "et à Paris ?").await;
+    let room_id = room.room_id().to_owned();
+    let bot_user = bot.user.clone();
+    ana.wait_for("the follow-up's reading", |seen| {
+        latest_texts(seen, &room_id, &bot_user)
+            .iter()
+            .any(|t| t.contains("Read with the question before it") && t.contains("Paris"))
+    })
+    .await;
+    let follow_up = ollama.requests()[1]["messages"].as_array().unwrap().clone();
+    assert_eq!(follow_up.len(), 4, "{follow_up:#?}");
+    assert!(
+        follow_up[2]["content"].as_str().unwrap().contains("Lyon"),
+        "the earlier plan: {follow_up:#?}"
+    );
+    bot.stop().await;
+}

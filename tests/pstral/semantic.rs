@@ -320,7 +320,7 @@ fn a_semantic_file_that_names_what_does_not_exist_is_refused_key_by_key() {
 }
 
 /// `runtime` with the demo's semantic model bound.
-async fn with_definitions(
+pub(crate) async fn with_definitions(
     runtime: &pstral_core::sql_target::SqlRuntime,
 ) -> pstral_core::sql_target::SqlRuntime {
     let runtime = pstral_core::sql_target::SqlRuntime {
