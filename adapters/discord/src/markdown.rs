@@ -6,16 +6,15 @@
 //! what Discord makes of them: they show where they lead. The bot writes no
 //! masked link of its own.
 //!
-//! Discord's Markdown is not CommonMark: it has no HTML blocks and no
-//! indented code, so a link CommonMark would leave as text there (after a
-//! `<div>`, or indented by four spaces) is one Discord renders. Only what
-//! both read as code is left alone: inline code, and blocks fenced with
-//! backticks.
+//! Code is found as Discord reads it, not as CommonMark does: Discord has
+//! no HTML blocks and no indented code, and it ends a code block at the
+//! next three backticks wherever they stand (a value in a result's preview
+//! may hold them mid-line). Inline code counts only when it closes on its
+//! line; anything unsure is treated as text, where an escape shows at most
+//! a backslash.
 
 use std::borrow::Cow;
 use std::ops::Range;
-
-use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
 
 /// `text` with a backslash before every `[` outside code that is not
 /// already escaped, everything else as it is.
@@ -50,30 +49,61 @@ pub(crate) fn inert(text: &str) -> Cow<'_, str> {
     Cow::Owned(shown)
 }
 
-/// Where `text` holds code both CommonMark and Discord read as such: inline
-/// code spans, and code blocks fenced with backticks (not tildes, which
-/// Discord does not know).
+/// Where Discord reads code in `text`: between a ``` and the next one
+/// (anywhere), and, outside those, between one or two backticks and the
+/// same run later on the same line.
 fn code_ranges(text: &str) -> Vec<Range<usize>> {
-    let options = Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH;
     let mut ranges = Vec::new();
-    let mut block: Option<usize> = None;
-    for (event, range) in Parser::new_ext(text, options).into_offset_iter() {
-        match event {
-            Event::Code(_) => ranges.push(range),
-            Event::Start(Tag::CodeBlock(CodeBlockKind::Fenced(_)))
-                if text[range.clone()].trim_start().starts_with("```") =>
-            {
-                block = Some(range.start);
+    let mut rest = 0;
+    let mut outside = Vec::new();
+    while let Some(open) = text[rest..].find("```").map(|i| rest + i) {
+        outside.push(rest..open);
+        match text[open + 3..].find("```").map(|i| open + 3 + i) {
+            Some(close) => {
+                ranges.push(open..close + 3);
+                rest = close + 3;
             }
-            Event::End(TagEnd::CodeBlock) => {
-                if let Some(start) = block.take() {
-                    ranges.push(start..range.end);
-                }
+            // Never closed: Discord shows the rest as code, but treating
+            // it as text is the safer way round.
+            None => {
+                rest = open;
+                break;
             }
-            _ => {}
+        }
+    }
+    outside.push(rest..text.len());
+    for part in outside {
+        let mut line_start = part.start;
+        for line in text[part.clone()].split_inclusive('\n') {
+            ranges.extend(inline_code(line, line_start));
+            line_start += line.len();
         }
     }
     ranges
+}
+
+/// The inline code spans of one `line` (which starts at `offset`).
+fn inline_code(line: &str, offset: usize) -> Vec<Range<usize>> {
+    let bytes = line.as_bytes();
+    let mut spans = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] != b'`' {
+            i += 1;
+            continue;
+        }
+        let run = bytes[i..].iter().take_while(|&&b| b == b'`').count();
+        let fence = &line[i..i + run];
+        match line[i + run..].find(fence) {
+            Some(j) if run <= 2 => {
+                let end = i + run + j + run;
+                spans.push(offset + i..offset + end);
+                i = end;
+            }
+            _ => i += run,
+        }
+    }
+    spans
 }
 
 #[cfg(test)]
@@ -108,5 +138,11 @@ mod tests {
         assert_eq!(inert(plain), plain);
         // A tilde fence is no code block for Discord.
         assert_eq!(inert("~~~\n[x](y)\n~~~"), "~~~\n\\[x](y)\n~~~");
+        // Three backticks inside a preview's cell end Discord's block there.
+        let preview = "```text\nname\n```[Login](https://x.co)\n```";
+        assert_eq!(
+            inert(preview),
+            "```text\nname\n```\\[Login](https://x.co)\n```"
+        );
     }
 }

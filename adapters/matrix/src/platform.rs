@@ -673,9 +673,18 @@ impl ChatPlatform for MatrixPlatform {
         check_length(body)?;
         // Where the person asked, if that is still theirs alone now, at
         // the moment of sending; otherwise the bot's own DM with them.
+        // Its members as the homeserver holds them now, not the synced
+        // copy: someone invited a moment ago is a reader already.
         let here = match (place.private, to.id().parse::<OwnedUserId>()) {
             (true, Ok(person)) => match self.room(place) {
-                Ok(room) if only_for(&room, &person).await => Some(room),
+                Ok(room)
+                    if only_for(&room, &person).await
+                        && self.audience(place).await.is_ok_and(|a| {
+                            a.is_some_and(|a| a.readers.iter().all(|r| r == to))
+                        }) =>
+                {
+                    Some(room)
+                }
                 _ => None,
             },
             _ => None,
@@ -708,7 +717,9 @@ fn audience_of(state: &[serde_json::Value], me: &UserId) -> Option<Audience> {
     for event in state {
         let content = &event["content"];
         match event["type"].as_str() {
-            Some("m.room.history_visibility") => {
+            // Only the room's own setting: a state event of this type
+            // under another key is anyone's to send, and means nothing.
+            Some("m.room.history_visibility") if event["state_key"].as_str() == Some("") => {
                 later = match content["history_visibility"].as_str() {
                     Some("joined" | "invited") => Later::Closed,
                     // `shared`, `world_readable`, or a value this does not
@@ -785,6 +796,37 @@ mod tests {
             code.contains("a &lt; b") && code.contains("<pre>"),
             "{code}"
         );
+    }
+
+    #[test]
+    fn a_rooms_readers_and_later_readers_are_read_from_its_state() {
+        use serde_json::json;
+        let me = <&UserId>::try_from("@bot:example.org").unwrap();
+        let member = |who: &str, membership: &str| json!({"type": "m.room.member", "state_key": who, "content": {"membership": membership}});
+        let history = |key: &str, value: &str| json!({"type": "m.room.history_visibility", "state_key": key, "content": {"history_visibility": value}});
+        let state = vec![
+            member("@bot:example.org", "join"),
+            member("@ana:example.org", "join"),
+            member("@bob:example.org", "invite"),
+            member("@carl:example.org", "leave"),
+            history("", "joined"),
+        ];
+        let audience = audience_of(&state, me).unwrap();
+        let names: Vec<String> = audience.readers.iter().map(|r| r.id().to_owned()).collect();
+        assert_eq!(names, ["@ana:example.org", "@bob:example.org"]);
+        assert_eq!(audience.later, Later::Closed);
+        // Shared history: later members read it; a look-alike setting under
+        // another key changes nothing.
+        let mut shared = state.clone();
+        shared[4] = history("", "shared");
+        shared.push(history("x", "joined"));
+        assert_eq!(audience_of(&shared, me).unwrap().later, Later::Open);
+        // No setting at all is the spec's default, shared.
+        assert_eq!(audience_of(&state[..4], me).unwrap().later, Later::Open);
+        // A membership this cannot read: unknown, never "nobody".
+        let mut odd = state.clone();
+        odd.push(member("@dan:example.org", "unheard-of"));
+        assert_eq!(audience_of(&odd, me), None);
     }
 
     #[test]
