@@ -1616,6 +1616,32 @@ async fn links_and_images_from_the_model_or_a_statement_are_shown_as_text() {
     bot.stop().await;
 }
 
+/// Replies `text` to the bot's message in `room` that contains `to`, and
+/// waits until one of the bot's messages there is `answered`.
+async fn reply_to_bot(
+    person: &Human,
+    room: &matrix_sdk::Room,
+    bot: &OwnedUserId,
+    (to, text): (&str, &str),
+    answered: impl Fn(&str) -> bool,
+) {
+    let message = person
+        .messages_from(room, bot)
+        .into_iter()
+        .find(|(_, t)| t.contains(to))
+        .unwrap_or_else(|| panic!("no message of the bot holds {to:?}"))
+        .0;
+    person.reply(room, &message, bot, text).await;
+    let room_id = room.room_id().to_owned();
+    person
+        .wait_for(&format!("the answer to {text:?}"), |seen| {
+            latest_texts(seen, &room_id, bot)
+                .iter()
+                .any(|t| answered(t))
+        })
+        .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn run_sent_as_a_reply_to_an_older_offer_runs_that_offer() {
     let ollama = FakeModel::start(&[MODEL]).await;
@@ -1628,19 +1654,8 @@ async fn run_sent_as_a_reply_to_an_older_offer_runs_that_offer() {
             .await;
         bot.handled(n + 1).await;
     }
-    let older = ana
-        .messages_from(&room, &bot.user)
-        .into_iter()
-        .find(|(_, t)| t.contains("'Lyon'"))
-        .expect("the older offer")
-        .0;
-    ana.reply(&room, &older, &bot.user, "!run 1").await;
-    let room_id = room.room_id().to_owned();
-    let bot_user = bot.user.clone();
-    ana.wait_for("the older offer's rows", |seen| {
-        latest_texts(seen, &room_id, &bot_user)
-            .iter()
-            .any(|t| t.contains("```text") && t.contains("Lyon"))
+    reply_to_bot(&ana, &room, &bot.user, ("'Lyon'", "!run 1"), |t| {
+        t.contains("```text") && t.contains("Lyon")
     })
     .await;
     bot.handled(3).await;
@@ -1716,19 +1731,8 @@ async fn a_reply_to_a_planned_answer_is_read_with_its_question() {
     )
     .await;
     bot.handled(1).await;
-    let answer = ana
-        .messages_from(&room, &bot.user)
-        .into_iter()
-        .find(|(_, t)| t.contains("Read as:"))
-        .expect("the reading")
-        .0;
-    ana.reply(&room, &answer, &bot.user, "et à Paris ?").await;
-    let room_id = room.room_id().to_owned();
-    let bot_user = bot.user.clone();
-    ana.wait_for("the follow-up's reading", |seen| {
-        latest_texts(seen, &room_id, &bot_user)
-            .iter()
-            .any(|t| t.contains("Read with the question before it") && t.contains("Paris"))
+    reply_to_bot(&ana, &room, &bot.user, ("Read as:", "et à Paris ?"), |t| {
+        t.contains("Read with the question before it") && t.contains("Paris")
     })
     .await;
     let follow_up = ollama.requests()[1]["messages"].as_array().unwrap().clone();
