@@ -426,7 +426,13 @@ impl Evaluation<'_> {
         }
         let whole = Case {
             question: match earlier {
-                Some(earlier) => format!("{earlier} — {}", case.question),
+                Some(earlier) => {
+                    format!(
+                        "{earlier}{}{}",
+                        crate::sql_target::answer::FOLLOWED_BY,
+                        case.question
+                    )
+                }
                 None => case.question.clone(),
             },
             earlier: None,

@@ -396,6 +396,13 @@ async fn a_message_not_addressed_to_the_bot_is_left_alone() {
     c.disconnect().await;
 }
 
+/// Whether one of the bot's messages in the channel holds `text`.
+fn bot_said(d: &FakeDiscord, text: &str) -> bool {
+    d.bot_messages_in(CHANNEL)
+        .iter()
+        .any(|m| m["content"].as_str().unwrap().contains(text))
+}
+
 const SQL_ANSWER: &str =
     "Voici :\n```sql\nSELECT company, city FROM clients WHERE city = 'Lyon' ORDER BY company\n```";
 
@@ -481,11 +488,7 @@ async fn execute_by_an_executor_is_deferred_at_once_and_returns_the_table_and_fi
     assert!(String::from_utf8_lossy(&csv.1).contains("Lyon"));
     assert!(files.iter().any(|(n, _)| n.ends_with(".xlsx")));
     c.discord
-        .wait_until("the preview", |d| {
-            d.bot_messages_in(CHANNEL)
-                .iter()
-                .any(|m| m["content"].as_str().unwrap().contains("```text"))
-        })
+        .wait_until("the preview", |d| bot_said(d, "```text"))
         .await;
     c.handled(2).await;
     assert_eq!(c.h.audited("execute_result").await.len(), 1);
@@ -984,12 +987,7 @@ async fn a_result_someone_who_views_the_channel_may_not_read_goes_to_the_clicker
     let token = c.discord.click(ANA, id_of(&message), &custom_id);
     c.discord
         .wait_until("the place told where the results went", |d| {
-            d.bot_messages_in(CHANNEL).iter().any(|m| {
-                m["content"]
-                    .as_str()
-                    .unwrap()
-                    .contains("were sent privately")
-            })
+            bot_said(d, "were sent privately")
         })
         .await;
     let private = ephemeral_followups(&c, &token);
@@ -999,13 +997,7 @@ async fn a_result_someone_who_views_the_channel_may_not_read_goes_to_the_clicker
             .any(|t| t.contains("visible to you only") && t.contains("Lyon")),
         "{private:#?}"
     );
-    assert!(
-        c.discord
-            .bot_messages_in(CHANNEL)
-            .iter()
-            .all(|m| !m["content"].as_str().unwrap().contains("```text")),
-        "no rows in the channel"
-    );
+    assert!(!bot_said(&c.discord, "```text"), "no rows in the channel");
     let requested = c.h.audited("execute_requested").await;
     assert_eq!(requested[0]["redirected"]["rule"], "clients.city");
 
@@ -1015,11 +1007,7 @@ async fn a_result_someone_who_views_the_channel_may_not_read_goes_to_the_clicker
         .overwrite(CHANNEL, &[(SALES_ROLE, 0, 0, VIEW_CHANNEL)]);
     c.discord.click(ANA, id_of(&message), &custom_id);
     c.discord
-        .wait_until("the preview in the channel", |d| {
-            d.bot_messages_in(CHANNEL)
-                .iter()
-                .any(|m| m["content"].as_str().unwrap().contains("```text"))
-        })
+        .wait_until("the preview in the channel", |d| bot_said(d, "```text"))
         .await;
     c.handled(3).await;
     c.disconnect().await;
@@ -1079,13 +1067,7 @@ async fn a_channel_anyone_may_be_given_later_gets_no_rows_a_group_hides() {
             })
         })
         .await;
-    assert!(
-        c.discord
-            .bot_messages_in(CHANNEL)
-            .iter()
-            .all(|m| !m["content"].as_str().unwrap().contains("```text")),
-        "no rows in the channel"
-    );
+    assert!(!bot_said(&c.discord, "```text"), "no rows in the channel");
     c.handled(2).await;
     c.disconnect().await;
 }

@@ -202,26 +202,25 @@ impl Bot {
         // Whoever reads the place, now or later, sees the rows, and any
         // error, as the one most restricted among them may; if one of them
         // may not see them, they go to the clicker alone.
-        let watch = (!sql.results_private_in(to.place) && sql.readers.restrict()).then(|| Watch {
-            valid: judged.statement().clone(),
-            group: group.clone(),
-            order,
-            withhold_errors,
-        });
-        let (redirected, readers) = match &watch {
+        let mut watch =
+            (!sql.results_private_in(to.place) && sql.readers.restrict()).then(|| Watch {
+                valid: judged.statement().clone(),
+                group: group.clone(),
+                order,
+                withhold_errors,
+            });
+        let (redirected, readers) = match &mut watch {
             None => (None, None),
             Some(watch) => {
-                let verdict = self.readers_verdict(to, sql, watch).await;
-                order = verdict.order;
-                withhold_errors = verdict.withhold_errors;
+                let verdict = self
+                    .readers_verdict(to, sql, watch, (order, withhold_errors))
+                    .await;
+                // The rows are read as the most restricted reader needs.
+                (order, withhold_errors) = (verdict.order, verdict.withhold_errors);
+                (watch.order, watch.withhold_errors) = (order, withhold_errors);
                 (verdict.redirected, verdict.readers)
             }
         };
-        let watch = watch.map(|w| Watch {
-            order,
-            withhold_errors,
-            ..w
-        });
         let redirected = redirected.map(|why| why.at("click"));
         let private = sql.results_private_in(to.place) || redirected.is_some();
         let mut about = json!({"statement": stored.id, "conversation": stored.conversation_id, "index": index, "private": private, "group": group});
@@ -411,7 +410,8 @@ impl Bot {
     /// through another account, whose grants or row-level security may keep
     /// other rows), or when who reads the place cannot be told. A place
     /// whose history people let in later read back counts anyone among its
-    /// readers: a person in no group, and one in each group. The order
+    /// readers: a person in no group, and one in each group. From `from`
+    /// (the order and withholding of errors one starts with), the order
     /// becomes [`RowOrder::ByValues`] when one of them may see the rows only
     /// so, and errors are withheld when they are from one of them.
     async fn readers_verdict(
@@ -419,11 +419,12 @@ impl Bot {
         to: &Listeners<'_>,
         sql: &SqlRuntime,
         watch: &Watch,
+        (order, withhold_errors): (RowOrder, bool),
     ) -> Verdict {
         let mut verdict = Verdict {
             redirected: None,
-            order: watch.order,
-            withhold_errors: watch.withhold_errors,
+            order,
+            withhold_errors,
             readers: None,
         };
         let account_of = |g: Option<&str>| sql.readers.has_account(g).then(|| g.map(str::to_owned));
@@ -478,12 +479,9 @@ impl Bot {
         (watch, errored): (&Watch, bool),
         part: &str,
     ) -> Result<super::PlaceReaders, Redirect> {
-        let fresh = Watch {
-            order: RowOrder::AsReturned,
-            withhold_errors: false,
-            ..watch.clone()
-        };
-        let verdict = self.readers_verdict(to, sql, &fresh).await;
+        let verdict = self
+            .readers_verdict(to, sql, watch, (RowOrder::AsReturned, false))
+            .await;
         let stricter = (verdict.order == RowOrder::ByValues && watch.order != RowOrder::ByValues)
             || (errored && verdict.withhold_errors && !watch.withhold_errors);
         match (verdict.redirected, verdict.readers) {
@@ -660,11 +658,7 @@ impl Bot {
                     Reply::Silent
                 }
                 Err(e) => {
-                    let failed = Reply::Failed {
-                        what: "deliver results privately",
-                        error: e.to_string(),
-                        tell: Text::CannotDeliverPrivately,
-                    };
+                    let failed = undelivered(&e);
                     // The progress message says it, rather than running
                     // for ever.
                     match progress.take() {
@@ -709,12 +703,8 @@ impl Bot {
                         match delivered {
                             Ok(()) => self.say_redirected(to, index, &why, None).await,
                             Err(e) => {
-                                let failed = Reply::Failed {
-                                    what: "deliver results privately",
-                                    error: e.to_string(),
-                                    tell: Text::CannotDeliverPrivately,
-                                };
-                                self.report(to, Reply::InPlace(Box::new(failed))).await;
+                                self.report(to, Reply::InPlace(Box::new(undelivered(&e))))
+                                    .await
                             }
                         }
                         redirected = Some(why);
@@ -888,6 +878,16 @@ impl Bot {
     }
 }
 
+/// Results meant for the clicker alone that could not reach them: said in
+/// the place, without any of the data.
+fn undelivered(e: &pstral_chat::PlatformError) -> Reply<'static> {
+    Reply::Failed {
+        what: "deliver results privately",
+        error: e.to_string(),
+        tell: Text::CannotDeliverPrivately,
+    }
+}
+
 /// The full result as CSV and XLSX attachments; a file that cannot be
 /// finished is left out (and logged).
 fn result_files(
@@ -981,7 +981,6 @@ struct Shown {
 /// What the readers of a place are held to before rows are posted there:
 /// the statement, the clicker's reading (its group), and the order and
 /// errors the rows were read with.
-#[derive(Clone)]
 struct Watch {
     valid: crate::sql::validate::Validated,
     group: Option<String>,
