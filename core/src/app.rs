@@ -162,6 +162,7 @@ pub async fn sql_runtime(
         learning: Some(Arc::new(learning)),
         examples_budget: settings.sql.examples_budget,
         plan_examples: settings.sql.plan_examples,
+        plan_votes: settings.sql.plan_votes.clone(),
         confirm_role: settings.sql.confirm_role,
         warnings,
         policy: settings.sql.policy.clone(),

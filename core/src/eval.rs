@@ -193,6 +193,55 @@ pub struct CaseReport {
     /// Why the semantic path left the question to the free one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub left_to_free: Option<String>,
+    /// The bot asked back instead of answering: the verdict is then the
+    /// first reading's, the one it would have offered.
+    #[serde(default)]
+    pub asked: bool,
+    /// When it asked: whether a reading that returns the gold's rows was
+    /// among those it showed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gold_among: Option<bool>,
+    /// The public benchmark's rule (sql-eval): every gold column among the
+    /// result's columns, the rows equal; `None` when nothing ran.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub covers_gold: Option<bool>,
+    /// The distinct readings of the plans drawn, most drawn first, each
+    /// run beside the gold query.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub readings: Vec<ReadingReport>,
+    /// Each plan drawn's reading (an index into `readings`), the greedy
+    /// one first; `null` for a draw with no plan that compiles.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub draws: Vec<Option<usize>>,
+    /// How long each further draw took, in milliseconds.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub draw_ms: Vec<u64>,
+    /// The greedy plan needed the repair round.
+    #[serde(default)]
+    pub plan_repaired: bool,
+    /// The least probability the model gave a choice of the greedy plan,
+    /// where the server said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub least_sure: Option<f64>,
+    /// The signals of doubt raised for the first reading.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub doubts: Vec<String>,
+}
+
+/// One reading of a case's question, as the report keeps it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReadingReport {
+    pub plan: String,
+    pub sql: String,
+    /// It returns the gold's rows; `None` when it could not run.
+    pub correct: Option<bool>,
+    /// By the public benchmark's rule.
+    #[serde(default)]
+    pub covers_gold: Option<bool>,
+    /// The question names something it does not use.
+    pub left_out: bool,
+    /// It holds a part the question names nowhere.
+    pub unsaid: bool,
 }
 
 impl CaseReport {
@@ -225,7 +274,28 @@ impl CaseReport {
             plan: None,
             earlier_plan: None,
             left_to_free: None,
+            asked: false,
+            gold_among: None,
+            covers_gold: None,
+            readings: Vec::new(),
+            draws: Vec::new(),
+            draw_ms: Vec::new(),
+            plan_repaired: false,
+            least_sure: None,
+            doubts: Vec::new(),
         }
+    }
+
+    /// A query was offered without asking back, and it is wrong: what the
+    /// bot must say seldom.
+    pub fn sure_but_wrong(&self) -> bool {
+        !self.asked && matches!(self.verdict, Verdict::WrongResult | Verdict::Failed)
+    }
+
+    /// Right at once: the offered query returned the gold rows, without
+    /// asking back.
+    pub fn right(&self) -> bool {
+        !self.asked && self.verdict == Verdict::Correct
     }
 }
 
@@ -261,6 +331,160 @@ pub struct Summary {
     /// [`PATH_FREE`]).
     #[serde(default)]
     pub by_path: std::collections::BTreeMap<String, (usize, usize)>,
+    /// Right at once: the offered query returned the gold rows, without
+    /// asking back ([`CaseReport::right`]).
+    #[serde(default)]
+    pub right: usize,
+    /// The bot asked back.
+    #[serde(default)]
+    pub asked: usize,
+    /// Of those, how often a reading shown returned the gold's rows.
+    #[serde(default)]
+    pub gold_among_asked: usize,
+    /// A query offered without asking back, and wrong.
+    #[serde(default)]
+    pub sure_but_wrong: usize,
+    /// Right by the public benchmark's rule, without asking back.
+    #[serde(default)]
+    pub right_covering: usize,
+}
+
+/// How the bot would fare asking back on one set of signals with `n`
+/// plans drawn, read from a run's draws (each plan drawn and each distinct
+/// reading run beside the gold): the first `n` draws voted, the signals
+/// raised for their winner.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DoubtRow {
+    /// The signals asked back on; none: the bot never asks.
+    pub signals: Vec<String>,
+    pub n: usize,
+    pub cases: usize,
+    pub right: usize,
+    pub asked: usize,
+    pub sure_but_wrong: usize,
+    /// Wrong answers the signals catch, of those offered on the plan path.
+    pub caught: usize,
+    pub wrong: usize,
+    /// Right answers they would needlessly ask about, of those.
+    pub needless: usize,
+    pub right_on_plan: usize,
+    /// Asked cases whose gold reading was among the three shown.
+    pub gold_among: usize,
+    /// The median time a question, the further draws beyond `n` taken away.
+    pub median_ms: u64,
+}
+
+/// The signals of doubt, alone and together, against right and wrong for
+/// each odd number of plans up to the most a case drew: the README's
+/// table. "unsure" is a choice's probability below `unsure_below`. Empty
+/// when no case drew plans.
+pub fn doubt_table(reports: &[CaseReport], unsure_below: f64) -> Vec<DoubtRow> {
+    use crate::sql::Doubt;
+    let most = reports.iter().map(|r| r.draws.len()).max().unwrap_or(0);
+    if most == 0 {
+        return Vec::new();
+    }
+    let mut counts: Vec<usize> = (1..=most).step_by(2).collect();
+    if counts.last() != Some(&most) {
+        counts.push(most);
+    }
+    let combos: Vec<Vec<Doubt>> = (0u32..1 << Doubt::ALL.len())
+        .map(|mask| {
+            Doubt::ALL
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| mask & (1 << i) != 0)
+                .map(|(_, d)| *d)
+                .collect()
+        })
+        .collect();
+    let mut table = Vec::new();
+    for &n in &counts {
+        // Each case as it would go with `n` draws: (right, raised, offered
+        // on the plan path, gold among the first three readings).
+        let mut times: Vec<u64> = Vec::new();
+        let cases: Vec<(bool, Vec<Doubt>, bool, bool)> = reports
+            .iter()
+            .map(|r| {
+                let drawn: u64 = r.draw_ms.iter().sum();
+                let kept: u64 = r.draw_ms.iter().take(n.saturating_sub(1)).sum();
+                times.push(r.latency_ms.saturating_sub(drawn) + kept);
+                if r.draws.is_empty() || r.readings.is_empty() {
+                    return (r.verdict == Verdict::Correct, Vec::new(), false, false);
+                }
+                let draws = &r.draws[..n.min(r.draws.len())];
+                let (order, split) = crate::sql_target::readings::tally(draws);
+                let Some(reading) = order.first().and_then(|&w| r.readings.get(w)) else {
+                    return (false, Vec::new(), false, false);
+                };
+                let mut raised = Vec::new();
+                if split {
+                    raised.push(Doubt::Split);
+                }
+                if reading.left_out {
+                    raised.push(Doubt::LeftOut);
+                }
+                if reading.unsaid {
+                    raised.push(Doubt::Unsaid);
+                }
+                if r.plan_repaired {
+                    raised.push(Doubt::Repaired);
+                }
+                if r.least_sure.is_some_and(|p| p < unsure_below) {
+                    raised.push(Doubt::Unsure);
+                }
+                let among = order
+                    .iter()
+                    .take(3)
+                    .any(|&i| r.readings.get(i).is_some_and(|x| x.correct == Some(true)));
+                let offered = reading.correct.is_some();
+                (reading.correct == Some(true), raised, offered, among)
+            })
+            .collect();
+        times.sort_unstable();
+        let median_ms = times.get(times.len() / 2).copied().unwrap_or(0);
+        for combo in &combos {
+            let mut row = DoubtRow {
+                signals: combo.iter().map(|d| d.as_str().to_owned()).collect(),
+                n,
+                cases: reports.len(),
+                right: 0,
+                asked: 0,
+                sure_but_wrong: 0,
+                caught: 0,
+                wrong: 0,
+                needless: 0,
+                right_on_plan: 0,
+                gold_among: 0,
+                median_ms,
+            };
+            for (report, (right, raised, offered, among)) in reports.iter().zip(&cases) {
+                let asks = raised.iter().any(|d| combo.contains(d));
+                if *offered {
+                    if *right {
+                        row.right_on_plan += 1;
+                        row.needless += usize::from(asks);
+                    } else {
+                        row.wrong += 1;
+                        row.caught += usize::from(asks);
+                    }
+                }
+                if asks {
+                    row.asked += 1;
+                    row.gold_among += usize::from(*among);
+                } else if *right {
+                    row.right += 1;
+                } else if *offered
+                    || (report.draws.is_empty()
+                        && matches!(report.verdict, Verdict::WrongResult | Verdict::Failed))
+                {
+                    row.sure_but_wrong += 1;
+                }
+            }
+            table.push(row);
+        }
+    }
+    table
 }
 
 /// A question's class, from what its gold query reads: `1 table`,
@@ -315,6 +539,11 @@ impl Summary {
             verdicts,
             by_class,
             by_path,
+            right: count(&|r| r.right()),
+            asked: count(&|r| r.asked),
+            gold_among_asked: count(&|r| r.asked && r.gold_among == Some(true)),
+            sure_but_wrong: count(&|r| r.sure_but_wrong()),
+            right_covering: count(&|r| !r.asked && r.covers_gold == Some(true)),
         }
     }
 }
@@ -390,6 +619,7 @@ impl Evaluation<'_> {
             llm: self.llm,
             prompts: self.prompts,
             lang: self.lang,
+            measured: true,
         };
         // A follow-up: its earlier question asked first, through the plan
         // as the bot would; the follow-up then changes that plan. Where a
@@ -454,6 +684,33 @@ impl Evaluation<'_> {
         report.prompt_tokens += trace.prompt_tokens;
         report.answer_tokens += trace.pieces;
         report.first_token_ms = trace.first_token.map(|d| d.as_millis() as u64);
+        report.drawn.clone_from(&trace.drawn);
+        // Every reading drawn, run beside the gold: what the signals of
+        // doubt are measured against.
+        if let Some(weighed) = &trace.weighed {
+            for reading in &weighed.readings {
+                let (correct, covers_gold) = self
+                    .judge_reading(&sql, &reading.sql, case, &gold_rows)
+                    .await;
+                report.readings.push(ReadingReport {
+                    plan: reading.plan.to_json(),
+                    sql: reading.sql.clone(),
+                    correct,
+                    covers_gold,
+                    left_out: !reading.gaps.left_out.is_empty(),
+                    unsaid: !reading.gaps.unsaid.is_empty(),
+                });
+            }
+            report.draws.clone_from(&weighed.draws);
+            report.draw_ms.clone_from(&weighed.draw_ms);
+            report.plan_repaired = weighed.repaired;
+            report.least_sure = weighed.least_sure;
+            report.doubts = weighed
+                .raised
+                .iter()
+                .map(|d| d.as_str().to_owned())
+                .collect();
+        }
         let offer = match planned {
             Planned::Compiled {
                 answer,
@@ -465,6 +722,26 @@ impl Evaluation<'_> {
                 report.answer = Some(answer);
                 Some(Self::first_offer(
                     sql.judge_compiled(&compiled).await,
+                    &mut report,
+                ))
+            }
+            Planned::Asked { answer, readings } => {
+                report.path = PATH_PLAN.to_owned();
+                report.asked = true;
+                report.answer = Some(answer);
+                let mut among = false;
+                for reading in &readings {
+                    let (correct, _) = self
+                        .judge_reading(&sql, &reading.sql, case, &gold_rows)
+                        .await;
+                    among |= correct == Some(true);
+                }
+                report.gold_among = Some(among);
+                // Judged as the reading it would have offered.
+                let first = &readings[0];
+                report.plan = Some(first.plan.to_json());
+                Some(Self::first_offer(
+                    sql.judge_compiled(&first.sql).await,
                     &mut report,
                 ))
             }
@@ -692,6 +969,7 @@ impl Evaluation<'_> {
             }
         };
         let ordered = has_order_by(&case.gold, self.runtime.policy.dialect);
+        report.covers_gold = Some(covers(gold_rows, &produced_rows, ordered));
         let diff = compare(gold_rows, &produced_rows, ordered);
         report.verdict = if diff.is_none() {
             Verdict::Correct
@@ -699,6 +977,30 @@ impl Evaluation<'_> {
             Verdict::WrongResult
         };
         report.diff = diff;
+    }
+
+    /// How a statement the bot wrote from a plan compares with the gold:
+    /// (same rows, by the public benchmark's rule); `None` for each when it
+    /// could not run.
+    async fn judge_reading(
+        &self,
+        sql: &SqlAnswer<'_>,
+        statement: &str,
+        case: &Case,
+        gold_rows: &Rows,
+    ) -> (Option<bool>, Option<bool>) {
+        let judged = sql.judge_compiled(statement).await;
+        let Some(Ok((valid, _))) = judged.into_iter().next().map(|j| j.verdict) else {
+            return (None, None);
+        };
+        let Ok(produced) = self.rows(&valid).await else {
+            return (None, None);
+        };
+        let ordered = has_order_by(&case.gold, self.runtime.policy.dialect);
+        (
+            Some(compare(gold_rows, &produced, ordered).is_none()),
+            Some(covers(gold_rows, &produced, ordered)),
+        )
     }
 
     async fn rows(&self, query: &crate::sql::validate::Validated) -> Result<Rows, ExecError> {
@@ -732,6 +1034,9 @@ fn has_order_by(sql: &str, dialect: crate::sql::Dialect) -> bool {
 pub struct Rows {
     pub columns: usize,
     pub rows: Vec<Vec<String>>,
+    /// The same values, each row in its columns' order: what the public
+    /// benchmark's rule matches columns by ([`covers`]).
+    pub table: Vec<Vec<String>>,
     pub truncated: bool,
 }
 
@@ -743,6 +1048,7 @@ impl RowSink for Rows {
 
     fn row(&mut self, row: &[Cell]) -> Result<(), ExecError> {
         let mut values: Vec<String> = row.iter().map(canonical).collect();
+        self.table.push(values.clone());
         // Column order does not matter: a row is the multiset of its values.
         values.sort_unstable();
         self.rows.push(values);
@@ -828,6 +1134,70 @@ pub fn compare(gold: &Rows, produced: &Rows, ordered: bool) -> Option<Diff> {
     })
 }
 
+/// Whether `produced` holds the gold result by the rule of Defog's public
+/// sql-eval: each gold column is one of the result's columns (by its
+/// values, whatever its name), and the rows, kept to those columns, are
+/// the gold's (in order when `ordered`). A result with more columns than
+/// asked is then right, as published figures count it.
+pub fn covers(gold: &Rows, produced: &Rows, ordered: bool) -> bool {
+    if gold.table.len() != produced.table.len() {
+        return false;
+    }
+    let column = |rows: &Rows, c: usize| -> Vec<String> {
+        let mut values: Vec<String> = rows.table.iter().map(|r| r[c].clone()).collect();
+        if !ordered {
+            values.sort_unstable();
+        }
+        values
+    };
+    // The result's columns each gold column may be: those with its values.
+    let candidates: Vec<Vec<usize>> = (0..gold.columns)
+        .map(|g| {
+            let wanted = column(gold, g);
+            (0..produced.columns)
+                .filter(|&p| column(produced, p) == wanted)
+                .collect()
+        })
+        .collect();
+    if candidates.iter().any(Vec::is_empty) {
+        return false;
+    }
+    let project = |rows: &Rows, columns: &[usize]| -> Vec<Vec<String>> {
+        let mut kept: Vec<Vec<String>> = rows
+            .table
+            .iter()
+            .map(|r| columns.iter().map(|&c| r[c].clone()).collect())
+            .collect();
+        if !ordered {
+            kept.sort_unstable();
+        }
+        kept
+    };
+    let wanted = project(gold, &(0..gold.columns).collect::<Vec<_>>());
+    // Each choice of one candidate a gold column, the first few hundred:
+    // columns of equal values are few.
+    let mut choice = vec![0usize; candidates.len()];
+    for _ in 0..512 {
+        let columns: Vec<usize> = choice.iter().zip(&candidates).map(|(&i, c)| c[i]).collect();
+        if project(produced, &columns) == wanted {
+            return true;
+        }
+        let mut k = 0;
+        loop {
+            if k == choice.len() {
+                return false;
+            }
+            choice[k] += 1;
+            if choice[k] < candidates[k].len() {
+                break;
+            }
+            choice[k] = 0;
+            k += 1;
+        }
+    }
+    false
+}
+
 /// Splits cases into (held out, stored as examples): every second case is
 /// held out, so that both halves cover the set alike.
 pub fn split(cases: &[Case]) -> (Vec<Case>, Vec<Case>) {
@@ -911,6 +1281,15 @@ mod tests {
             plan: None,
             earlier_plan: None,
             left_to_free: None,
+            asked: false,
+            gold_among: None,
+            covers_gold: None,
+            readings: Vec::new(),
+            draws: Vec::new(),
+            draw_ms: Vec::new(),
+            plan_repaired: false,
+            least_sure: None,
+            doubts: Vec::new(),
         };
         let summary = Summary::of(&[
             case("1 table", Verdict::Correct),

@@ -83,6 +83,21 @@ async fn run(
         runtime.policy.dialect,
         servers.join(", ")
     );
+    if runtime.plan_votes.count > 1 {
+        println!(
+            "{} plans a question the semantic model takes (sql.plan_votes), the further ones at \
+             temperature {}; asked back on: {}",
+            runtime.plan_votes.count,
+            runtime.plan_votes.temperature,
+            runtime
+                .plan_votes
+                .ask_back
+                .iter()
+                .map(|d| d.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
     if runtime.candidates.count > 1 {
         println!(
             "{} answers a question (sql.candidates), the further ones at temperature {}: \
@@ -197,7 +212,7 @@ async fn run(
         ));
     }
     bar.finish_and_clear();
-    print_summaries(&runs);
+    print_summaries(&runs, runtime.plan_votes.unsure_below);
     let report = json!({
         "cases": args.cases.display().to_string(),
         "target": runtime.target,
@@ -207,6 +222,7 @@ async fn run(
             "name": name,
             "about": about,
             "summary": Summary::of(reports),
+            "doubts": pstral_core::eval::doubt_table(reports, runtime.plan_votes.unsure_below),
             "cases": reports,
         })).collect::<Vec<_>>(),
     });
@@ -308,7 +324,7 @@ impl Asking<'_> {
     }
 }
 
-fn print_summaries(runs: &[(&str, String, Vec<CaseReport>)]) {
+fn print_summaries(runs: &[(&str, String, Vec<CaseReport>)], unsure_below: f64) {
     let summaries: Vec<Summary> = runs.iter().map(|(_, _, r)| Summary::of(r)).collect();
     let mut header = vec![""];
     header.extend(runs.iter().map(|(name, _, _)| match *name {
@@ -320,7 +336,11 @@ fn print_summaries(runs: &[(&str, String, Vec<CaseReport>)]) {
     let mut table = crate::tables::new_table(&header);
     let percent = |share: f64| format!("{:.1} %", share * 100.0);
     type Row<'a> = (&'a str, &'a dyn Fn(&Summary) -> String);
-    let rows: [Row; 9] = [
+    let share = |k: usize, s: &Summary| {
+        let of = s.cases.max(1) as f64;
+        format!("{} ({k}/{})", percent(k as f64 / of), s.cases)
+    };
+    let rows: [Row; 13] = [
         ("execution accuracy", &|s| {
             format!(
                 "{} ({}/{})",
@@ -329,6 +349,16 @@ fn print_summaries(runs: &[(&str, String, Vec<CaseReport>)]) {
                 s.cases
             )
         }),
+        ("right at once (not asked back)", &|s| share(s.right, s)),
+        ("asked back", &|s| {
+            format!(
+                "{}, the gold among the readings in {}",
+                share(s.asked, s),
+                s.gold_among_asked
+            )
+        }),
+        ("sure but wrong", &|s| share(s.sure_but_wrong, s)),
+        ("right by sql-eval's rule", &|s| share(s.right_covering, s)),
         ("valid SQL offered", &|s| percent(s.valid_share)),
         ("valid after the repair", &|s| percent(s.repaired_share)),
         ("refused by the validator", &|s| percent(s.refused_share)),
@@ -373,6 +403,65 @@ fn print_summaries(runs: &[(&str, String, Vec<CaseReport>)]) {
         println!("- {about}");
     }
     println!("{table}");
+    for (name, _, reports) in runs {
+        print_doubts(name, reports, unsure_below);
+    }
+}
+
+/// The signals of doubt against right and wrong, for each number of plans
+/// drawn, when the run drew several.
+fn print_doubts(name: &str, reports: &[CaseReport], unsure_below: f64) {
+    let rows = pstral_core::eval::doubt_table(reports, unsure_below);
+    if rows.is_empty() {
+        return;
+    }
+    println!("signals of doubt ({name}): asking back on any of the signals listed");
+    let mut table = crate::tables::new_table(&[
+        "plans",
+        "asked back on",
+        "right at once",
+        "asked",
+        "sure but wrong",
+        "wrong caught",
+        "right asked needlessly",
+        "gold among those asked",
+        "median time",
+    ]);
+    for r in rows {
+        table.add_row(vec![
+            r.n.to_string(),
+            if r.signals.is_empty() {
+                "(never)".to_owned()
+            } else {
+                r.signals.join(" + ")
+            },
+            format!("{}/{}", r.right, r.cases),
+            format!("{}/{}", r.asked, r.cases),
+            format!("{}/{}", r.sure_but_wrong, r.cases),
+            format!("{}/{}", r.caught, r.wrong),
+            format!("{}/{}", r.needless, r.right_on_plan),
+            format!("{}/{}", r.gold_among, r.asked),
+            format!("{:.1} s", r.median_ms as f64 / 1000.0),
+        ]);
+    }
+    println!("{table}");
+    // "unsure" by its threshold, alone, on the greedy plan.
+    if reports.iter().any(|r| r.least_sure.is_some()) {
+        let mut sweep =
+            crate::tables::new_table(&["unsure below", "wrong caught", "right asked needlessly"]);
+        for tenth in 1..=9 {
+            let below = f64::from(tenth) / 10.0;
+            let rows = pstral_core::eval::doubt_table(reports, below);
+            if let Some(r) = rows.iter().find(|r| r.n == 1 && r.signals == ["unsure"]) {
+                sweep.add_row(vec![
+                    format!("{below:.1}"),
+                    format!("{}/{}", r.caught, r.wrong),
+                    format!("{}/{}", r.needless, r.right_on_plan),
+                ]);
+            }
+        }
+        println!("{sweep}");
+    }
 }
 
 /// A row of the right answers for each key of `counts` (a class of

@@ -50,6 +50,7 @@ pub(crate) async fn demo() -> Demo {
         learning: None,
         examples_budget: 800,
         plan_examples: 3,
+        plan_votes: Default::default(),
         confirm_role: pstral_core::identity::Role::Admin,
         today: Some(pstral_core::sql::demo::today()),
         definitions: None,

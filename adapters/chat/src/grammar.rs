@@ -13,6 +13,7 @@ pub const COMMANDS: &[(&str, &[&str])] = &[
     ("mode", &[]),
     ("link", &["lier"]),
     ("run", &["exec"]),
+    ("pick", &["choisir"]),
     ("stop", &[]),
     ("export", &[]),
     ("good", &["bon", "correct"]),
@@ -76,6 +77,13 @@ pub fn parse(word: &str, argument: &str) -> Result<Command, Misread> {
                 "table" | "tableau" => ChartWish::Unwanted,
                 _ => return Err(incomplete),
             },
+        },
+        "pick" => Command::Pick {
+            number: sub
+                .parse()
+                .ok()
+                .filter(|&n| n > 0)
+                .ok_or(Misread::Incomplete(name))?,
         },
         "stop" => Command::Stop,
         "export" if argument.is_empty() => Command::Export(DEFAULT_EXPORT.to_owned()),

@@ -395,6 +395,12 @@ pub enum Command {
         index: u32,
         chart: ChartWish,
     },
+    /// Pick reading N of a question the bot asked back about (`pick N`),
+    /// as its control does: the latest one here, or, sent as a reply, the
+    /// one replied to.
+    Pick {
+        number: u32,
+    },
     Help,
     /// Read the audit (admins only); the answer goes to the asker alone.
     Audit(AuditQuery),
@@ -461,6 +467,13 @@ pub enum ControlKind {
     },
     /// Stop the generation that is streaming into this message.
     Stop,
+    /// Pick reading `number` of a question the bot asked back about.
+    Pick {
+        number: u32,
+        /// The stored reading behind the control, for platforms whose
+        /// controls carry data; a claim the core checks.
+        reference: Option<ReadingRef>,
+    },
     /// Say that a query's result is right ("correct": keep the question
     /// and its SQL as an example) or not ("wrong").
     Feedback {
@@ -472,6 +485,13 @@ pub enum ControlKind {
     /// A control the adapter could not read: not one the bot made (forged),
     /// or from an older version. The core refuses it and records it.
     Unrecognised(String),
+}
+
+/// Which stored reading a Pick control stands for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ReadingRef {
+    pub conversation: i64,
+    pub reading: i64,
 }
 
 /// Which stored statement an Execute control stands for.
@@ -496,6 +516,8 @@ pub enum Label<'a> {
     Stop,
     /// The control that runs statement number `statement` of an answer.
     Execute { statement: u32 },
+    /// The control that picks reading `number` of a question asked back.
+    Pick { number: u32 },
     /// The control that says a result is right, or wrong.
     Feedback { correct: bool },
     /// Said under a result where controls are typed: how to say whether

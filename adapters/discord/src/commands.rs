@@ -112,6 +112,9 @@ pub fn definitions(labels: &dyn Labels) -> Vec<CreateCommand> {
                     .add_string_choice("chart", "chart")
                     .add_string_choice("table", "table"),
             ),
+        described(labels, "pick").add_option(
+            option(labels, CommandOptionType::Integer, "pick", "number").min_int_value(1),
+        ),
         described(labels, "stop"),
         described(labels, "export").add_option(
             option(labels, text, "export", "format")
@@ -211,6 +214,9 @@ pub fn parse(name: &str, options: &[ResolvedOption<'_>]) -> Option<Invocation> {
             u32::try_from(integer(options, "number")?).unwrap_or(u32::MAX),
             string(options, "show").unwrap_or_default()
         ),
+        "pick" => u32::try_from(integer(options, "number")?)
+            .unwrap_or(u32::MAX)
+            .to_string(),
         "export" => string(options, "format").unwrap_or_default().to_owned(),
         "examples" => match sub()? {
             ("list", inner) => format!("list {}", string(inner, "text").unwrap_or_default()),

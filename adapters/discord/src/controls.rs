@@ -6,7 +6,7 @@
 //! the core against its store. Anything else is reported as
 //! [`ControlKind::Unrecognised`], so that the core refuses and records it.
 
-use pstral_chat::{ControlKind, StatementRef};
+use pstral_chat::{ControlKind, ReadingRef, StatementRef};
 use serenity::all::ButtonStyle;
 use serenity::builder::{CreateActionRow, CreateButton};
 
@@ -16,6 +16,7 @@ const EXECUTE: &str = "px";
 const STOP: &str = "ps";
 const CORRECT: &str = "pg";
 const WRONG: &str = "pb";
+const PICK: &str = "pp";
 
 /// The custom_id of a control's button.
 pub fn custom_id(control: &ControlKind) -> Option<String> {
@@ -28,6 +29,10 @@ pub fn custom_id(control: &ControlKind) -> Option<String> {
             r.conversation, r.statement
         )),
         ControlKind::Stop => Some(STOP.to_owned()),
+        ControlKind::Pick {
+            number,
+            reference: Some(r),
+        } => Some(format!("{PICK}:{number}:{}:{}", r.conversation, r.reading)),
         ControlKind::Feedback {
             correct,
             result: Some(result),
@@ -40,6 +45,9 @@ pub fn custom_id(control: &ControlKind) -> Option<String> {
             reference: None, ..
         }
         | ControlKind::Feedback { result: None, .. }
+        | ControlKind::Pick {
+            reference: None, ..
+        }
         | ControlKind::Unrecognised(_) => None,
     }
 }
@@ -71,17 +79,24 @@ pub fn parse(custom_id: &str) -> ControlKind {
             _ => unrecognised(),
         };
     }
-    if kind != Some(EXECUTE) {
+    if kind != Some(EXECUTE) && kind != Some(PICK) {
         return unrecognised();
     }
     let numbers: Vec<&str> = parts.collect();
-    let [index, conversation, statement] = numbers[..] else {
+    let [index, conversation, stored] = numbers[..] else {
         return unrecognised();
     };
-    if !(digits(index) && digits(conversation) && digits(statement)) {
+    if !(digits(index) && digits(conversation) && digits(stored)) {
         return unrecognised();
     }
-    match (index.parse(), conversation.parse(), statement.parse()) {
+    match (index.parse(), conversation.parse(), stored.parse()) {
+        (Ok(number), Ok(conversation), Ok(reading)) if kind == Some(PICK) => ControlKind::Pick {
+            number,
+            reference: Some(ReadingRef {
+                conversation,
+                reading,
+            }),
+        },
         (Ok(statement_index), Ok(conversation), Ok(statement)) => ControlKind::Execute {
             statement: statement_index,
             reference: Some(StatementRef {
@@ -107,6 +122,10 @@ pub fn rows(controls: &[ControlKind], labels: &dyn Labels) -> Vec<CreateActionRo
                         statement: *statement,
                     }),
                     ButtonStyle::Primary,
+                ),
+                ControlKind::Pick { number, .. } => (
+                    labels.label(Label::Pick { number: *number }),
+                    ButtonStyle::Secondary,
                 ),
                 ControlKind::Feedback { correct, .. } => (
                     labels.label(Label::Feedback { correct: *correct }),
@@ -149,7 +168,14 @@ mod tests {
             correct: false,
             result: Some(7),
         };
-        for control in [execute, ControlKind::Stop, correct, wrong] {
+        let pick = ControlKind::Pick {
+            number: 2,
+            reference: Some(ReadingRef {
+                conversation: 7,
+                reading: 41,
+            }),
+        };
+        for control in [execute, ControlKind::Stop, correct, wrong, pick] {
             let id = custom_id(&control).unwrap();
             assert!(id.len() <= 100, "Discord's limit");
             assert_eq!(parse(&id), control);

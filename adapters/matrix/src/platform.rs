@@ -62,6 +62,10 @@ pub fn reaction_key(control: &ControlKind) -> Option<String> {
         ControlKind::Feedback { correct: true, .. } => Some("✅".to_owned()),
         ControlKind::Feedback { correct: false, .. } => Some("❌".to_owned()),
         ControlKind::Execute { statement: 1, .. } => Some("▶️".to_owned()),
+        // Letters, so that no pick is read as an Execute of that number.
+        ControlKind::Pick { number, .. } => PICKS
+            .get((*number as usize).wrapping_sub(1))
+            .map(|k| (*k).to_owned()),
         ControlKind::Execute { statement, .. } if (2..=9).contains(statement) => {
             Some(format!("{statement}\u{fe0f}\u{20e3}"))
         }
@@ -69,8 +73,18 @@ pub fn reaction_key(control: &ControlKind) -> Option<String> {
     }
 }
 
+/// The reactions that pick reading 1, 2, 3 of a question asked back:
+/// regional indicators A, B, C.
+const PICKS: [&str; 3] = ["\u{1f1e6}", "\u{1f1e7}", "\u{1f1e8}"];
+
 /// The control a reaction stands for, if any.
 pub fn control_of(key: &str) -> Option<ControlKind> {
+    if let Some(i) = PICKS.iter().position(|k| *k == key) {
+        return Some(ControlKind::Pick {
+            number: i as u32 + 1,
+            reference: None,
+        });
+    }
     match key {
         "⏹️" | "⏹" => Some(ControlKind::Stop),
         "✅" => Some(ControlKind::Feedback {
@@ -857,6 +871,10 @@ mod tests {
             },
             ControlKind::Execute {
                 statement: 7,
+                reference: None,
+            },
+            ControlKind::Pick {
+                number: 2,
                 reference: None,
             },
             ControlKind::Feedback {

@@ -76,6 +76,8 @@ pub enum EventKind {
     /// Where each part of a result went (the place, or the clicker alone),
     /// and who read the place just before it was posted there.
     ResultPosted,
+    /// The asker picked one of the readings the bot asked back with.
+    ReadingPicked,
     /// Someone read the audit (a list, an export, a verification).
     AdminRead,
     /// A local user was created or their role changed.
@@ -104,13 +106,14 @@ pub enum EventKind {
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 18] = [
+    pub const ALL: [EventKind; 19] = [
         EventKind::Question,
         EventKind::Answer,
         EventKind::SqlValidated,
         EventKind::ExecuteRequested,
         EventKind::ExecuteResult,
         EventKind::ResultPosted,
+        EventKind::ReadingPicked,
         EventKind::AdminRead,
         EventKind::UserChanged,
         EventKind::IdentityLinked,
@@ -133,6 +136,7 @@ impl EventKind {
             EventKind::ExecuteRequested => "execute_requested",
             EventKind::ExecuteResult => "execute_result",
             EventKind::ResultPosted => "result_posted",
+            EventKind::ReadingPicked => "reading_picked",
             EventKind::AdminRead => "admin_read",
             EventKind::UserChanged => "user_changed",
             EventKind::IdentityLinked => "identity_linked",

@@ -55,6 +55,20 @@ pub(super) enum PlanShown {
         /// (the earlier question, then this one): what the statement is
         /// kept under, and "correct" makes an example of.
         follows: Option<String>,
+        /// As in `Asked`: the doubts raised (none on the signals
+        /// `sql.ask_back` names) and the votes.
+        doubts: Vec<&'static str>,
+        votes: Vec<usize>,
+    },
+    /// The bot doubted its reading and asked which is meant.
+    Asked {
+        readings: Vec<crate::sql_target::readings::Reading>,
+        /// As in `Compiled`.
+        follows: Option<String>,
+        /// The signals of doubt raised, and how many plans drawn gave each
+        /// reading.
+        doubts: Vec<&'static str>,
+        votes: Vec<usize>,
     },
     /// A value the data does not hold was said.
     Said,
@@ -86,7 +100,7 @@ impl Bot {
     /// less than the target's account, each reader's the platform lists
     /// (someone not linked is in no group). A place whose readers cannot be
     /// listed is answered for the asker (its rows, when run, go privately).
-    async fn readers_of(
+    pub(super) async fn readers_of(
         &self,
         platform: &dyn ChatPlatform,
         asker: &PlatformIdentity,
@@ -111,6 +125,21 @@ impl Bot {
 
     pub(super) async fn question(&self, platform: &dyn ChatPlatform, q: Question<'_>) {
         let place = &q.message.place;
+        // A number alone, in reply to a question the bot asked back: the
+        // asker's pick, no question.
+        if let Some(replied) = q.in_reply_to
+            && let Some(number) = super::pick::number_in(q.text)
+            && self
+                .parts()
+                .conversations
+                .readings_on(place, replied)
+                .await
+                .is_ok_and(|n| n > 0)
+        {
+            let to = Listeners::only_actor(platform, q.author, place, Some(q.message.id.as_str()));
+            self.pick(&to, Some(replied), number, None).await;
+            return;
+        }
         let to = Listeners::everyone(platform, q.author, place, Some(q.message.id.as_str()));
         let (user, conversation, history) = match self.admit(&to, &q).await {
             Ok(admitted) => admitted,
@@ -141,6 +170,7 @@ impl Bot {
                 llm: &self.parts().llm,
                 prompts: &self.parts().prompts,
                 lang: self.lang(),
+                measured: false,
             }),
             _ => None,
         };
@@ -217,6 +247,22 @@ impl Bot {
         // A value the data does not hold was said: nothing to offer, and
         // nothing for the model to repair.
         if matches!(answered.plan, Some(PlanShown::Said)) {
+            return;
+        }
+        // Asked back: nothing is offered before the asker picks a reading.
+        if let Some(PlanShown::Asked {
+            readings, follows, ..
+        }) = &answered.plan
+        {
+            let turn = Turn {
+                user: &user,
+                author: q.author,
+                conversation: &conversation,
+                question: follows.as_deref().unwrap_or(q.text),
+                plan: None,
+            };
+            self.ask_back(platform, &turn, last_of(streamed), readings)
+                .await;
             return;
         }
         let (compiled, plan, whole) = match &answered.plan {
@@ -590,6 +636,11 @@ impl Bot {
             if !trace.examples.is_empty() {
                 tracing::info!(examples = ?trace.examples, "confirmed plans shown to the model");
             }
+            let (doubts, votes) = trace
+                .weighed
+                .as_ref()
+                .map(|w| (w.raised.iter().map(|d| d.as_str()).collect(), w.votes()))
+                .unwrap_or_default();
             match planned {
                 Planned::Compiled { answer, plan, sql } => {
                     let shown = PlanShown::Compiled {
@@ -597,6 +648,17 @@ impl Bot {
                         plan: plan.to_json(),
                         sql,
                         follows: trace.follows,
+                        doubts,
+                        votes,
+                    };
+                    return Ok(Source::Planned(answer, shown));
+                }
+                Planned::Asked { answer, readings } => {
+                    let shown = PlanShown::Asked {
+                        readings,
+                        follows: trace.follows,
+                        doubts,
+                        votes,
                     };
                     return Ok(Source::Planned(answer, shown));
                 }
@@ -726,7 +788,27 @@ impl Bot {
                         _ => None,
                     },
                     "follows": match &answered.plan {
-                        Some(PlanShown::Compiled { follows, .. }) => follows.as_deref(),
+                        Some(
+                            PlanShown::Compiled { follows, .. } | PlanShown::Asked { follows, .. },
+                        ) => follows.as_deref(),
+                        _ => None,
+                    },
+                    "doubts": match &answered.plan {
+                        Some(
+                            PlanShown::Compiled { doubts, .. } | PlanShown::Asked { doubts, .. },
+                        ) => Some(doubts),
+                        _ => None,
+                    },
+                    "votes": match &answered.plan {
+                        Some(
+                            PlanShown::Compiled { votes, .. } | PlanShown::Asked { votes, .. },
+                        ) => Some(votes),
+                        _ => None,
+                    },
+                    "asked_back": match &answered.plan {
+                        Some(PlanShown::Asked { readings, .. }) => Some(
+                            readings.iter().map(|r| r.plan.to_json()).collect::<Vec<_>>(),
+                        ),
                         _ => None,
                     },
                 })

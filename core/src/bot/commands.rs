@@ -70,6 +70,25 @@ impl Bot {
                 let to = Listeners::everyone(platform, author, place, offered);
                 self.execute(&to, index, None, chart).await
             }
+            // Sent as a reply to a question asked back, that one's;
+            // otherwise the newest here.
+            Command::Pick { number } => {
+                let asked_on = match in_reply_to {
+                    Some(replied)
+                        if self
+                            .parts()
+                            .conversations
+                            .readings_on(place, replied)
+                            .await
+                            .is_ok_and(|n| n > 0) =>
+                    {
+                        Some(replied)
+                    }
+                    _ => None,
+                };
+                let to = Listeners::only_actor(platform, author, place, message);
+                self.pick(&to, asked_on, number, None).await
+            }
             Command::Audit(query) => {
                 self.audit_query(platform, author, place, message, query)
                     .await

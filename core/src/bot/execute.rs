@@ -56,6 +56,10 @@ impl Bot {
                 self.execute(&to, *statement, *reference, ChartWish::AsConfigured)
                     .await;
             }
+            ControlKind::Pick { number, reference } => {
+                let to = Listeners::only_actor(platform, actor, &message.place, Some(&message.id));
+                self.pick(&to, Some(&message.id), *number, *reference).await;
+            }
             ControlKind::Feedback { correct, result } => {
                 let to = Listeners::only_actor(platform, actor, &message.place, Some(&message.id));
                 self.feedback(&to, *correct, *result).await;

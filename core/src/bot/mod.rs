@@ -18,6 +18,7 @@ mod ask;
 mod commands;
 mod execute;
 mod feedback;
+mod pick;
 pub(crate) mod reply;
 mod stop;
 

@@ -27,7 +27,9 @@ use crate::store::{Store, StoreError, on_pool};
 
 pub use export::ExportFormat;
 pub use prompts::{Prompts, assemble};
-pub use records::{Asked, Offered, ResultShape, StoredResult, StoredStatement};
+pub use records::{
+    Asked, Offered, ResultShape, Shown, StoredReading, StoredResult, StoredStatement,
+};
 
 #[derive(Debug, Clone)]
 pub struct ConversationSettings {

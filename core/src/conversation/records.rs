@@ -319,3 +319,140 @@ mod tests {
         assert!(json.len() < 16 * 1024, "{}", json.len());
     }
 }
+
+/// A reading of a question the bot asked back about, as kept: what a pick
+/// of its number gives.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct StoredReading {
+    pub id: i64,
+    pub conversation_id: i64,
+    pub message_id: String,
+    pub number: i32,
+    pub question: String,
+    pub asked_by: i64,
+    pub lang: String,
+    pub words: String,
+    pub plan: String,
+    pub sql_text: String,
+    pub dialect: String,
+}
+
+/// A reading as it is shown: in words, its plan (JSON) and statement.
+#[derive(Debug, Clone, Copy)]
+pub struct Shown<'a> {
+    pub words: &'a str,
+    pub plan: &'a str,
+    pub sql: &'a str,
+}
+
+impl Conversations {
+    /// Keeps the readings shown on the bot's message `message_id`,
+    /// numbered from 1 in their order, for the question `asked`; their ids.
+    ///
+    /// # Errors
+    /// A store failure; nothing is kept then.
+    pub async fn record_readings(
+        &self,
+        conversation_id: i64,
+        place: &Place,
+        message_id: &str,
+        asked: Asked<'_>,
+        dialect: crate::sql::Dialect,
+        readings: &[Shown<'_>],
+    ) -> Result<Vec<i64>, StoreError> {
+        let mut ids = Vec::with_capacity(readings.len());
+        on_pool!(&self.store, pool => {
+            let mut tx = pool.begin().await?;
+            for (number, reading) in (1i64..).zip(readings) {
+                let id = sqlx::query_scalar::<_, i64>(
+                    "INSERT INTO readings (conversation_id, platform, channel, message_id, number, \
+                     question, asked_by, lang, words, plan, sql_text, dialect, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+                )
+                .bind(conversation_id)
+                .bind(place.platform.as_str())
+                .bind(&place.channel)
+                .bind(message_id)
+                .bind(number)
+                .bind(asked.question)
+                .bind(asked.by)
+                .bind(asked.language.code())
+                .bind(reading.words)
+                .bind(reading.plan)
+                .bind(reading.sql)
+                .bind(dialect.as_str())
+                .bind(Utc::now())
+                .fetch_one(&mut *tx)
+                .await?;
+                ids.push(id);
+            }
+            tx.commit().await?;
+        });
+        Ok(ids)
+    }
+
+    /// Reading `number` shown on a message in a place, or, without a
+    /// message, of the latest question asked back there (in a thread, the
+    /// thread's own).
+    ///
+    /// # Errors
+    /// A store failure.
+    pub async fn reading(
+        &self,
+        place: &Place,
+        message_id: Option<&str>,
+        number: u32,
+    ) -> Result<Option<StoredReading>, StoreError> {
+        Ok(on_pool!(&self.store, pool => {
+            sqlx::query_as::<_, StoredReading>(
+                "SELECT r.id, r.conversation_id, r.message_id, r.number, r.question, r.asked_by, \
+                 r.lang, r.words, r.plan, r.sql_text, r.dialect \
+                 FROM readings r JOIN conversations c ON c.id = r.conversation_id \
+                 WHERE r.platform = $1 AND r.channel = $2 AND r.number = $3 \
+                 AND ($4 IS NULL OR r.message_id = $4) AND ($5 IS NULL OR c.root = $5) \
+                 ORDER BY r.id DESC LIMIT 1",
+            )
+            .bind(place.platform.as_str())
+            .bind(&place.channel)
+            .bind(i64::from(number))
+            .bind(message_id)
+            .bind(place.thread.as_deref())
+            .fetch_optional(pool)
+            .await?
+        }))
+    }
+
+    /// Whether the bot's message `message_id` in a place asked back, with
+    /// how many readings.
+    ///
+    /// # Errors
+    /// A store failure.
+    pub async fn readings_on(&self, place: &Place, message_id: &str) -> Result<u32, StoreError> {
+        let count: i64 = on_pool!(&self.store, pool => {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT COUNT(*) FROM readings WHERE platform = $1 AND channel = $2 AND message_id = $3",
+            )
+            .bind(place.platform.as_str())
+            .bind(&place.channel)
+            .bind(message_id)
+            .fetch_one(pool)
+            .await?
+        });
+        Ok(u32::try_from(count).unwrap_or(0))
+    }
+
+    /// Notes that reading `id` was picked.
+    ///
+    /// # Errors
+    /// A store failure.
+    pub async fn picked(&self, id: i64) -> Result<(), StoreError> {
+        on_pool!(&self.store, pool => {
+            sqlx::query("UPDATE readings SET picked_at = $1 WHERE id = $2")
+                .bind(Utc::now())
+                .bind(id)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+}

@@ -2,7 +2,7 @@
 //! [`Text`] says in a [`Lang`].
 
 use super::sql::{exec_error, heavy_reason, sql_refusal};
-use super::{Lang, Redirection, Text, duration_fr};
+use super::{Doubted, Lang, Redirection, Text, duration_fr};
 
 impl Text<'_> {
     /// The text in `lang`.
@@ -553,6 +553,74 @@ impl Text<'_> {
             (Lang::Fr, Text::ExecFailed { error }) => {
                 format!("⚠️ La requête n'a pas abouti : {}.", exec_error(Lang::Fr, error))
             }
+            (lang, Text::AskBack { why, readings }) => {
+                let why = doubted(lang, why);
+                let mut text = match (lang, readings.len()) {
+                    (Lang::En, 1) => format!("🤔 I am not sure of my reading: {why}."),
+                    (Lang::Fr, 1) => format!("🤔 Je ne suis pas sûr de ma lecture : {why}."),
+                    (Lang::En, _) => {
+                        format!("🤔 I am not sure how to read this: {why}. Which do you mean?")
+                    }
+                    (Lang::Fr, _) => {
+                        format!("🤔 Je ne sais pas bien comment lire ceci : {why}. Laquelle voulez-vous dire ?")
+                    }
+                };
+                for (i, reading) in readings.iter().enumerate() {
+                    text.push_str(&format!("\n{}. {reading}", i + 1));
+                }
+                text
+            }
+            (Lang::En, Text::PickHow { count: 1, buttons: true, .. }) => {
+                "Pick it with its button to get its query, or ask again in other words.".to_owned()
+            }
+            (Lang::Fr, Text::PickHow { count: 1, buttons: true, .. }) => {
+                "Choisissez-la avec son bouton pour avoir sa requête, ou reposez la question \
+                 autrement."
+                    .to_owned()
+            }
+            (Lang::En, Text::PickHow { count: 1, prefix, .. }) => format!(
+                "Reply 1 (or `{prefix}pick 1`) to get its query, or ask again in other words."
+            ),
+            (Lang::Fr, Text::PickHow { count: 1, prefix, .. }) => format!(
+                "Répondez 1 (ou `{prefix}pick 1`) pour avoir sa requête, ou reposez la question \
+                 autrement."
+            ),
+            (Lang::En, Text::PickHow { buttons: true, .. }) => {
+                "Pick one with its button to get its query, or ask again in other words.".to_owned()
+            }
+            (Lang::Fr, Text::PickHow { buttons: true, .. }) => {
+                "Choisissez-en une avec son bouton pour avoir sa requête, ou reposez la question \
+                 autrement."
+                    .to_owned()
+            }
+            (Lang::En, Text::PickHow { prefix, .. }) => format!(
+                "Reply with its number (or `{prefix}pick N`) to get its query, or ask again in \
+                 other words."
+            ),
+            (Lang::Fr, Text::PickHow { prefix, .. }) => format!(
+                "Répondez par son numéro (ou `{prefix}pick N`) pour avoir sa requête, ou reposez \
+                 la question autrement."
+            ),
+            (Lang::En, Text::Picked { number }) => format!("✔ Reading {number}, as you picked."),
+            (Lang::Fr, Text::Picked { number }) => {
+                format!("✔ Lecture {number}, comme vous l'avez choisie.")
+            }
+            (Lang::En, Text::NothingToPick { number }) => {
+                format!("There is no reading {number} to pick here.")
+            }
+            (Lang::Fr, Text::NothingToPick { number }) => {
+                format!("Il n'y a pas de lecture {number} à choisir ici.")
+            }
+            (Lang::En, Text::PickIsTheAskers) => {
+                "Only who asked the question picks how it is read; ask it yourself to get its \
+                 readings."
+                    .to_owned()
+            }
+            (Lang::Fr, Text::PickIsTheAskers) => {
+                "Seule la personne qui a posé la question choisit comment la lire ; posez-la \
+                 vous-même pour avoir ses lectures."
+                    .to_owned()
+            }
             (Lang::En, Text::FollowsEarlier { earlier }) => {
                 format!("↪ Read with the question before it: {}", quoted_question(earlier))
             }
@@ -933,6 +1001,86 @@ fn rows_caption(lang: Lang, shown: u64, total: u64, truncated: bool) -> String {
 /// What a refusal names, in either language: the column (or table) and
 /// the rule, never a value.
 /// A question quoted in the bot's words: cut to a line, between quotes.
+/// Why the bot doubts its reading, in a few words.
+fn doubted(lang: Lang, why: &Doubted<'_>) -> String {
+    use crate::semantic::plan::Grain;
+    let grain = |g: &Grain| match (lang, g) {
+        (Lang::En, Grain::Day) => "day",
+        (Lang::En, Grain::Week) => "week",
+        (Lang::En, Grain::Month) => "month",
+        (Lang::En, Grain::Quarter) => "quarter",
+        (Lang::En, Grain::Year) => "year",
+        (Lang::Fr, Grain::Day) => "jour",
+        (Lang::Fr, Grain::Week) => "semaine",
+        (Lang::Fr, Grain::Month) => "mois",
+        (Lang::Fr, Grain::Quarter) => "trimestre",
+        (Lang::Fr, Grain::Year) => "année",
+        (_, Grain::None) => "",
+    };
+    match (lang, why) {
+        (Lang::En, Doubted::Split) => "the readings I drew disagree".to_owned(),
+        (Lang::Fr, Doubted::Split) => "les lectures que j'ai tirées divergent".to_owned(),
+        (Lang::En, Doubted::LeftOutValue(v) | Doubted::LeftOutSegment(v)) => {
+            format!("you named “{v}”, and my reading does not use it")
+        }
+        (Lang::Fr, Doubted::LeftOutValue(v) | Doubted::LeftOutSegment(v)) => {
+            format!("vous avez nommé « {v} », et ma lecture ne s'en sert pas")
+        }
+        (Lang::En, Doubted::LeftOutPeriod) => {
+            "you named a period, and my reading keeps every date".to_owned()
+        }
+        (Lang::Fr, Doubted::LeftOutPeriod) => {
+            "vous avez nommé une période, et ma lecture garde toutes les dates".to_owned()
+        }
+        (Lang::En, Doubted::LeftOutGrain(g)) => {
+            format!(
+                "you asked by {}, and my reading does not cut by it",
+                grain(g)
+            )
+        }
+        (Lang::Fr, Doubted::LeftOutGrain(g)) => {
+            format!(
+                "vous avez demandé par {}, et ma lecture ne découpe pas ainsi",
+                grain(g)
+            )
+        }
+        (Lang::En, Doubted::LeftOutNumber(n)) => {
+            format!("you wrote {n}, and my reading does not use it")
+        }
+        (Lang::Fr, Doubted::LeftOutNumber(n)) => {
+            format!("vous avez écrit {n}, et ma lecture ne s'en sert pas")
+        }
+        (Lang::En, Doubted::LeftOutShare) => {
+            "you asked for a share, and my reading gives none".to_owned()
+        }
+        (Lang::Fr, Doubted::LeftOutShare) => {
+            "vous avez demandé une part, et ma lecture n'en donne pas".to_owned()
+        }
+        (Lang::En, Doubted::UnsaidFilter(l)) => {
+            format!("you named no {l}, and my reading filters on it")
+        }
+        (Lang::Fr, Doubted::UnsaidFilter(l)) => {
+            format!("vous n'avez nommé aucun(e) {l}, et ma lecture filtre dessus")
+        }
+        (Lang::En, Doubted::UnsaidSegment(l)) => {
+            format!("you did not say “{l}”, and my reading keeps only those")
+        }
+        (Lang::Fr, Doubted::UnsaidSegment(l)) => {
+            format!("vous n'avez pas dit « {l} », et ma lecture ne garde que ceux-là")
+        }
+        (Lang::En, Doubted::UnsaidMeasure(l)) => {
+            format!("you did not ask for {l}, and my reading adds it")
+        }
+        (Lang::Fr, Doubted::UnsaidMeasure(l)) => {
+            format!("vous n'avez pas demandé {l}, et ma lecture l'ajoute")
+        }
+        (Lang::En, Doubted::Unsure) => "the model hesitated over a choice in it".to_owned(),
+        (Lang::Fr, Doubted::Unsure) => "le modèle a hésité sur un choix de sa lecture".to_owned(),
+        (Lang::En, Doubted::Repaired) => "my first plan for it did not hold".to_owned(),
+        (Lang::Fr, Doubted::Repaired) => "mon premier plan ne tenait pas".to_owned(),
+    }
+}
+
 fn quoted_question(question: &str) -> String {
     let line: String = question.chars().take(120).collect();
     format!("“{}”", line.replace(['\n', '\r'], " ").trim())

@@ -32,6 +32,7 @@ pub const COMMANDS: &[(&str, &[&str])] = &[
     ("mode", &["mode"]),
     ("link", &["code"]),
     ("run", &["number", "show"]),
+    ("pick", &["number"]),
     ("stop", &[]),
     ("export", &["format"]),
     ("help", &[]),
@@ -64,6 +65,13 @@ fn label_text(lang: Lang, label: Label<'_>) -> String {
                 format!("▶ Execute #{statement}")
             }
         }
+        Label::Pick { number } => {
+            if fr {
+                format!("Lecture {number}")
+            } else {
+                format!("Reading {number}")
+            }
+        }
         Label::Feedback { correct: true } => pick("✅ Correct", "✅ Correct"),
         Label::Feedback { correct: false } => pick("❌ Wrong", "❌ Faux"),
         Label::FeedbackHint => pick(
@@ -89,6 +97,10 @@ fn label_text(lang: Lang, label: Label<'_>) -> String {
             "run" => pick(
                 "Run query N of the last answer here",
                 "Exécuter la requête N de la dernière réponse ici",
+            ),
+            "pick" => pick(
+                "Pick reading N when I ask how to read your question",
+                "Choisir la lecture N quand je demande comment lire votre question",
             ),
             "stop" => pick(
                 "Stop the answer being written for you here",
@@ -165,6 +177,7 @@ fn label_text(lang: Lang, label: Label<'_>) -> String {
                 "L'utilisateur demandé, tel que la liste l'affiche",
             ),
             ("run", "number") => pick("The query's number", "Le numéro de la requête"),
+            ("pick", "number") => pick("The reading's number", "Le numéro de la lecture"),
             ("run", "show") => pick(
                 "chart: with a chart; table: the table alone",
                 "chart : avec un graphique ; table : le tableau seul",

@@ -255,6 +255,28 @@ pub enum Text<'a> {
         confirmed: Option<i64>,
         sql: &'a str,
     },
+    /// The bot doubts how to read a question (`why`) and asks which
+    /// reading is meant, each numbered (one only: whether it is the one).
+    AskBack {
+        why: Doubted<'a>,
+        readings: &'a [String],
+    },
+    /// Under a question asked back: how to pick a reading, of `count`.
+    PickHow {
+        count: usize,
+        buttons: bool,
+        prefix: &'a str,
+    },
+    /// Above the answer a picked reading gives.
+    Picked {
+        number: u32,
+    },
+    /// A pick of a reading that is not there.
+    NothingToPick {
+        number: u32,
+    },
+    /// A pick by someone else than who asked.
+    PickIsTheAskers,
     /// Above a plan's answer: the question was read as a follow-up to
     /// `earlier`.
     FollowsEarlier {
@@ -406,6 +428,30 @@ pub enum Text<'a> {
         /// more than `total`.
         truncated: bool,
     },
+}
+
+/// Why the bot doubts its first reading of a question, said to the asker
+/// (labels in the asker's language).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Doubted<'a> {
+    /// The plans drawn read it differently.
+    Split,
+    /// A value the question names that the reading does not use.
+    LeftOutValue(&'a str),
+    /// A segment, by its label.
+    LeftOutSegment(&'a str),
+    LeftOutPeriod,
+    LeftOutGrain(crate::semantic::plan::Grain),
+    LeftOutNumber(u32),
+    LeftOutShare,
+    /// A filter on what the question names nowhere, by its label.
+    UnsaidFilter(&'a str),
+    UnsaidSegment(&'a str),
+    UnsaidMeasure(&'a str),
+    /// The model's first plan did not hold.
+    Repaired,
+    /// The model was unsure of a choice in its plan.
+    Unsure,
 }
 
 impl<'a> Text<'a> {

@@ -284,8 +284,7 @@ impl Endpoint {
         self.chat_shaped(messages, sampling, None).await
     }
 
-    /// [`Endpoint::chat`], the answer held to the JSON schema `schema`
-    /// when given. An OpenAI-compatible server is asked in the form it
+    /// [`Endpoint::chat`], the answer held to `shape` when given. An OpenAI-compatible server is asked in the form it
     /// takes: llama-cpp-python's first, then OpenAI's when it refuses it
     /// (and the other way round once learnt).
     ///
@@ -295,16 +294,16 @@ impl Endpoint {
         &self,
         messages: &[ChatMessage],
         sampling: Option<super::Sampling>,
-        schema: Option<&str>,
+        shape: Option<super::Shape<'_>>,
     ) -> Result<TokenStream, LlmError> {
         use std::sync::atomic::Ordering;
         let form = self.schema_form.load(Ordering::Relaxed);
-        match self.chat_in_form(messages, sampling, schema, form).await {
+        match self.chat_in_form(messages, sampling, shape, form).await {
             Err(LlmError::Server {
                 status: 400 | 422, ..
-            }) if schema.is_some() && self.api == Api::OpenAi => {
+            }) if shape.is_some() && self.api == Api::OpenAi => {
                 let other = 1 - form.min(1);
-                match self.chat_in_form(messages, sampling, schema, other).await {
+                match self.chat_in_form(messages, sampling, shape, other).await {
                     Err(LlmError::Server {
                         endpoint,
                         status,
@@ -332,7 +331,7 @@ impl Endpoint {
         &self,
         messages: &[ChatMessage],
         sampling: Option<super::Sampling>,
-        schema: Option<&str>,
+        shape: Option<super::Shape<'_>>,
         form: u8,
     ) -> Result<TokenStream, LlmError> {
         let (path, request) = match self.api {
@@ -340,14 +339,14 @@ impl Endpoint {
                 ollama::CHAT,
                 self.request(reqwest::Method::POST, ollama::CHAT).json(
                     &ollama::ChatRequest::new(&self.model, &self.options, messages, sampling)
-                        .shaped(schema),
+                        .shaped(shape.map(|s| s.schema)),
                 ),
             ),
             Api::OpenAi => (
                 openai::CHAT,
                 self.request(reqwest::Method::POST, openai::CHAT).json(
                     &openai::ChatRequest::new(&self.model, &self.options, messages, sampling)
-                        .shaped(schema, form == 1),
+                        .shaped(shape, form == 1),
                 ),
             ),
         };

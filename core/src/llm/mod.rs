@@ -224,6 +224,16 @@ pub struct ModelOptions {
     pub max_tokens: Option<u32>,
 }
 
+/// What an answer is held to: a JSON schema, and whether each token's
+/// log-probability comes with it, where the server gives them (costly on
+/// llama-cpp-python, which computes them in Python: about five times the
+/// time a token).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shape<'a> {
+    pub schema: &'a str,
+    pub logprobs: bool,
+}
+
 /// One of several answers drawn for the same messages (`SqlSettings::
 /// candidates`): a temperature of its own and a seed, so that each draw
 /// differs from the others and a run can be repeated.
@@ -356,8 +366,8 @@ impl Llm {
             .await
     }
 
-    /// [`Llm::ask_sampled`], the answer held to the JSON schema `schema`
-    /// when given ([`Endpoint::chat_shaped`]).
+    /// [`Llm::ask_sampled`], the answer held to `shape` when given
+    /// ([`Endpoint::chat_shaped`]).
     ///
     /// # Errors
     /// As [`Llm::ask`].
@@ -367,7 +377,7 @@ impl Llm {
         messages: &[ChatMessage],
         position: &watch::Sender<usize>,
         sampling: Option<Sampling>,
-        schema: Option<&str>,
+        shape: Option<Shape<'_>>,
     ) -> Result<TokenStream, LlmError> {
         let mut tried = Vec::new();
         let asked = std::time::Instant::now();
@@ -380,7 +390,7 @@ impl Llm {
             let endpoint = &self.endpoints[index];
             let last = tried.len() + 1 >= self.endpoints.len();
             let result = loop {
-                match endpoint.chat_shaped(messages, sampling, schema).await {
+                match endpoint.chat_shaped(messages, sampling, shape).await {
                     Err(LlmError::Busy {
                         retry_after: Some(wait),
                         ..

@@ -259,6 +259,7 @@ fn decode(bytes: &[u8]) -> Result<Option<Piece>, LlmError> {
         .unwrap_or_default();
     Ok(Some(Piece {
         text,
+        logprobs: Vec::new(),
         activity: thinking,
         finish: line.done.then_some(match line.done_reason.as_deref() {
             Some("length") => Finish::Length,

@@ -51,6 +51,12 @@ pub(super) struct ChatRequest<'a> {
     /// The JSON schema the answer is held to, in the server's form.
     #[serde(skip_serializing_if = "Option::is_none")]
     response_format: Option<Box<serde_json::value::RawValue>>,
+    /// Each token's log-probability asked for with the answer.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    logprobs: bool,
+    /// One: llama-cpp-python gives none without it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    top_logprobs: Option<u8>,
 }
 
 impl<'a> ChatRequest<'a> {
@@ -68,13 +74,16 @@ impl<'a> ChatRequest<'a> {
             max_tokens: options.max_tokens,
             seed: sampling.map(|s| s.seed),
             response_format: None,
+            logprobs: false,
+            top_logprobs: None,
         }
     }
 
     /// The answer held to `schema`: as OpenAI's `json_schema` when
     /// `openai_form`, else as llama-cpp-python's `json_object` with a
     /// `schema` (which llama.cpp's own server takes too).
-    pub(super) fn shaped(mut self, schema: Option<&str>, openai_form: bool) -> Self {
+    pub(super) fn shaped(mut self, shape: Option<super::Shape<'_>>, openai_form: bool) -> Self {
+        let schema = shape.map(|s| s.schema);
         self.response_format = schema.and_then(|schema| {
             let format = if openai_form {
                 format!(
@@ -85,6 +94,10 @@ impl<'a> ChatRequest<'a> {
             };
             serde_json::value::RawValue::from_string(format).ok()
         });
+        // How sure the model was of each choice of the plan: a signal of
+        // doubt (llama.cpp's servers and vLLM give them; others ignore it).
+        self.logprobs = self.response_format.is_some() && shape.is_some_and(|s| s.logprobs);
+        self.top_logprobs = self.logprobs.then_some(1);
         self
     }
 }
@@ -265,7 +278,21 @@ struct Choice {
     #[serde(default)]
     delta: Option<Delta>,
     #[serde(default)]
+    logprobs: Option<ChoiceLogprobs>,
+    #[serde(default)]
     finish_reason: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+struct ChoiceLogprobs {
+    #[serde(default)]
+    content: Option<Vec<TokenLogprob>>,
+}
+
+#[derive(Deserialize)]
+struct TokenLogprob {
+    token: String,
+    logprob: f64,
 }
 
 #[derive(Deserialize, Default)]
@@ -318,8 +345,17 @@ fn decode(kind: &str, data: &str) -> Result<Option<Piece>, LlmError> {
     let thinking = [&delta.reasoning_content, &delta.reasoning]
         .iter()
         .any(|r| r.as_deref().is_some_and(|r| !r.is_empty()));
+    let logprobs = choice
+        .logprobs
+        .and_then(|l| l.content)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|t| t.logprob.is_finite())
+        .map(|t| (t.token, t.logprob))
+        .collect();
     Ok(Some(Piece {
         text: delta.content.unwrap_or_default(),
+        logprobs,
         activity: thinking,
         finish: choice.finish_reason.map(|reason| match reason.as_str() {
             "length" => Finish::Length,

@@ -13,10 +13,13 @@ use super::think::ThinkFilter;
 use super::{Lease, LlmError};
 
 /// What one unit of the wire (an NDJSON line, a server-sent event) says.
-#[derive(Debug, Default, Clone, PartialEq, Eq)]
+#[derive(Debug, Default, Clone, PartialEq)]
 pub(super) struct Piece {
     /// Answer text, before thinking spans are filtered out; may be empty.
     pub text: String,
+    /// Each token of `text` with the log-probability the model gave it,
+    /// where the server says (asked for a plan's answer).
+    pub logprobs: Vec<(String, f64)>,
     /// The model is working without visible text (thinking, reasoning).
     pub activity: bool,
     /// The model said why it stopped.
@@ -98,9 +101,16 @@ pub struct TokenStream {
     model_finished: bool,
     /// Nothing more will come: the end, an error, or a timeout.
     finished: bool,
+    /// The tokens' log-probabilities so far, where the server gives them:
+    /// shared with who reads them after the text ([`TokenStream::logprobs`]).
+    logprobs: Logprobs,
     /// The queue slot this answer occupies, released when it is dropped.
     _lease: Option<Lease>,
 }
+
+/// The tokens of an answer with the log-probability the model gave each,
+/// as they arrived.
+pub type Logprobs = std::sync::Arc<std::sync::Mutex<Vec<(String, f64)>>>;
 
 impl TokenStream {
     pub(super) fn new(pieces: Pieces, idle: Duration, endpoint: String) -> Self {
@@ -116,8 +126,15 @@ impl TokenStream {
             unchecked: 0,
             model_finished: false,
             finished: false,
+            logprobs: Logprobs::default(),
             _lease: None,
         }
+    }
+
+    /// The tokens' log-probabilities, filled as the answer is read: empty
+    /// when the server gives none.
+    pub fn logprobs(&self) -> Logprobs {
+        self.logprobs.clone()
     }
 
     /// Ties a queue slot to this stream's lifetime.
@@ -220,6 +237,12 @@ impl TokenStream {
             if let Some(finish) = piece.finish {
                 self.length_limited = finish == Finish::Length;
                 self.model_finished = true;
+            }
+            if !piece.logprobs.is_empty() {
+                self.logprobs
+                    .lock()
+                    .expect("never poisoned")
+                    .extend(piece.logprobs);
             }
             let mut visible = self.filter.push(&piece.text);
             if piece.done {

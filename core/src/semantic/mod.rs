@@ -10,6 +10,7 @@
 //! compiled the same way every time.
 
 pub mod compile;
+pub mod doubt;
 pub mod model;
 pub mod named;
 pub mod plan;

@@ -11,7 +11,7 @@ use crate::i18n::Lang;
 use crate::sql::Dialect;
 
 /// A semantic file, as read.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Definitions {
     #[serde(default)]

@@ -302,6 +302,49 @@ impl Plan {
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
     }
+
+    /// The plan as the definitions read it, in one order: what two plans
+    /// that read a question the same way share, however the model wrote
+    /// them. Measures, cuts, segments, filters (and the values of an `in`),
+    /// comparisons and bounds are sorted and said once; an `in` of one
+    /// value is an `=`. The order of rows stays: it is part of the reading.
+    /// Values are taken as they stand: a resolved plan's
+    /// ([`Resolved::held`]) are as the data holds them.
+    pub fn key(&self) -> String {
+        let mut p = self.clone();
+        p.measures.sort();
+        p.measures.dedup();
+        p.dimensions
+            .sort_by(|a, b| (&a.name, a.grain.as_str()).cmp(&(&b.name, b.grain.as_str())));
+        p.dimensions.dedup();
+        p.segments.sort();
+        p.segments.dedup();
+        p.without.sort();
+        p.without.dedup();
+        for f in &mut p.filters {
+            if f.op == Op::In {
+                f.values.sort();
+                f.values.dedup();
+                if f.values.len() == 1 {
+                    f.op = Op::Eq;
+                }
+            }
+        }
+        p.filters.sort_by(|a, b| {
+            (&a.dimension, a.op.sql(), &a.values).cmp(&(&b.dimension, b.op.sql(), &b.values))
+        });
+        p.filters.dedup();
+        p.compare
+            .sort_by(|a, b| (&a.left, a.op.sql(), &a.right).cmp(&(&b.left, b.op.sql(), &b.right)));
+        p.compare.dedup();
+        p.having.sort_by(|a, b| {
+            (&a.measure, a.op.sql())
+                .cmp(&(&b.measure, b.op.sql()))
+                .then(a.value.total_cmp(&b.value))
+        });
+        p.having.dedup();
+        p.to_json()
+    }
 }
 
 /// Reads a model's answer as a plan, strictly: a code fence around it is

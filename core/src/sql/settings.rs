@@ -37,6 +37,9 @@ pub struct SqlSettings {
     pub examples_budget: usize,
     /// How many confirmed plans of similar questions a plan prompt shows.
     pub plan_examples: usize,
+    /// How many plans are drawn for a question, and when the bot asks
+    /// back rather than answer.
+    pub plan_votes: PlanVotes,
     /// How much of a target's glossary goes into a prompt, in tokens.
     pub instructions_budget: usize,
     /// The least role whose "correct" stores an example (the asker's
@@ -64,6 +67,71 @@ impl Default for Candidates {
         Self {
             count: 1,
             temperature: 0.7,
+        }
+    }
+}
+
+/// How many plans are drawn for a question the semantic path takes, and
+/// on which signals of doubt the bot asks back (`sql.plan_votes`,
+/// `sql.plan_temperature`, `sql.ask_back`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanVotes {
+    /// Plans in all, the greedy one included: 1 draws none.
+    pub count: usize,
+    /// The further plans' temperature.
+    pub temperature: f64,
+    /// The signals on any of which the bot asks back.
+    pub ask_back: Vec<Doubt>,
+    /// The probability of a choice of the greedy plan below which the
+    /// model is unsure ([`Doubt::Unsure`]).
+    pub unsure_below: f64,
+}
+
+impl Default for PlanVotes {
+    fn default() -> Self {
+        Self {
+            count: 1,
+            temperature: 0.5,
+            ask_back: Vec::new(),
+            unsure_below: 0.5,
+        }
+    }
+}
+
+/// A reason to doubt that a plan reads its question, each measured by
+/// `pstral eval` against right and wrong answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Doubt {
+    /// The plans drawn disagree: the most drawn holds no clear majority.
+    Split,
+    /// The question names something the plan does not use.
+    LeftOut,
+    /// The plan holds a part the question names nowhere.
+    Unsaid,
+    /// The model's plan needed the repair round.
+    Repaired,
+    /// The model gave a choice of its plan (a name, a value) a probability
+    /// below `sql.unsure_below`, where its server says.
+    Unsure,
+}
+
+impl Doubt {
+    pub const ALL: [Doubt; 5] = [
+        Self::Split,
+        Self::LeftOut,
+        Self::Unsaid,
+        Self::Repaired,
+        Self::Unsure,
+    ];
+
+    /// Its name in the configuration and the reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Split => "split",
+            Self::LeftOut => "left_out",
+            Self::Unsaid => "unsaid",
+            Self::Repaired => "repaired",
+            Self::Unsure => "unsure",
         }
     }
 }

@@ -13,12 +13,14 @@
 //! bot, collected whole by the evaluation.
 
 use crate::conversation::{Mode, Prompts, StoredMessage, assemble};
-use crate::i18n::{Lang, Text};
+use crate::i18n::{Doubted, Lang, Text};
 use crate::learn::{PromptContext, Skip};
 use crate::llm::{ChatMessage, ChatRole, Llm, LlmError, Sampling};
 use crate::sql::validate::Validated;
 
+use super::readings::{Reading, Weighed};
 use super::{SqlRuntime, Unoffered};
+use crate::sql::Doubt;
 
 /// One question's way to SQL on one target, in one language.
 pub struct SqlAnswer<'a> {
@@ -26,6 +28,9 @@ pub struct SqlAnswer<'a> {
     pub llm: &'a Llm,
     pub prompts: &'a Prompts,
     pub lang: Lang,
+    /// Every signal of doubt is measured, whatever `sql.ask_back` says:
+    /// `pstral eval`.
+    pub measured: bool,
 }
 
 /// A statement of an answer, with the verdict the bot acts on.
@@ -105,6 +110,9 @@ pub struct Written {
     /// Why it was ended before the model finished it ([`Ended::RanOn`]),
     /// for a report.
     pub cut: Option<String>,
+    /// Its tokens with their log-probabilities, where the server gives
+    /// them.
+    pub logprobs: Vec<(String, f64)>,
 }
 
 impl Written {
@@ -125,6 +133,13 @@ pub enum Planned {
         answer: String,
         sql: String,
         plan: Box<crate::semantic::Plan>,
+    },
+    /// The bot doubts its reading ([`super::readings::Weighed::raised`],
+    /// on a signal `sql.ask_back` names) and asks which is meant:
+    /// `answer` says why and shows `readings` (one to three) in words.
+    Asked {
+        answer: String,
+        readings: Vec<super::readings::Reading>,
     },
     /// A value the data does not hold: said to the person, never guessed.
     Said(String),
@@ -148,6 +163,12 @@ pub struct PlanTrace {
     /// The question as read when it followed an earlier answer's plan: the
     /// earlier question, then the follow-up.
     pub follows: Option<String>,
+    /// The further plans drawn (`sql.plan_votes`), as written, or why one
+    /// has none.
+    pub drawn: Vec<String>,
+    /// The readings weighed and the doubts they raise, when a plan
+    /// compiled.
+    pub weighed: Option<super::readings::Weighed>,
 }
 
 /// The plan an earlier answer of the conversation was compiled from, with
@@ -201,6 +222,101 @@ fn mentions(question: &str, value: &str) -> bool {
     value.trim().chars().count() >= 2 && words(question).contains(&value)
 }
 
+/// How the plans drawn for one question are read: on its definitions,
+/// with what it names, values shown or not, in the conversation's
+/// language and the target's dialect.
+struct Read<'a> {
+    semantic: &'a crate::semantic::Semantic,
+    named: &'a crate::semantic::named::Named,
+    values: bool,
+    lang: Lang,
+    dialect: crate::sql::Dialect,
+}
+
+impl Read<'_> {
+    /// A model's plan read, dated with the period the question names (as
+    /// the bot read it), resolved and compiled.
+    fn compiled(
+        &self,
+        text: &str,
+    ) -> Result<(crate::semantic::plan::Resolved, String), crate::semantic::PlanError> {
+        let mut plan = crate::semantic::plan::read(text)?;
+        self.named.date(&mut plan, &self.semantic.definitions);
+        self.resolved(plan)
+    }
+
+    fn resolved(
+        &self,
+        plan: crate::semantic::Plan,
+    ) -> Result<(crate::semantic::plan::Resolved, String), crate::semantic::PlanError> {
+        let resolved = self.semantic.resolve_for(plan, self.values)?;
+        let sql = self.semantic.compile(&resolved, self.dialect)?;
+        Ok((resolved, sql))
+    }
+
+    /// A plan that compiled as a reading: in words, with its key and gaps.
+    fn reading(&self, resolved: crate::semantic::plan::Resolved, sql: String) -> Reading {
+        let words = self
+            .semantic
+            .reading(&resolved, self.lang)
+            .render(self.lang);
+        let held = resolved.clone().held();
+        let gaps = crate::semantic::doubt::gaps(&held, self.named, &self.semantic.definitions);
+        Reading {
+            key: held.key(),
+            plan: resolved.plan,
+            words,
+            sql,
+            gaps,
+        }
+    }
+
+    /// The first doubt `on` names, as said to the asker: the draws'
+    /// disagreement, else the first reading's first gap, else its repair.
+    fn doubted<'s>(&'s self, weighed: &'s Weighed, on: &[Doubt]) -> Doubted<'s> {
+        use crate::semantic::doubt::{LeftOut, Unsaid};
+        let d = &self.semantic.definitions;
+        let label = |name: &'s str| -> &'s str {
+            d.dimensions
+                .get(name)
+                .map(|x| x.label.get(self.lang))
+                .or_else(|| d.segments.get(name).map(|x| x.label.get(self.lang)))
+                .or_else(|| d.measures.get(name).map(|x| x.label.get(self.lang)))
+                .unwrap_or(name)
+        };
+        let gaps = &weighed.readings[0].gaps;
+        let raised = |doubt: Doubt| on.contains(&doubt) && weighed.raised.contains(&doubt);
+        if raised(Doubt::Split) {
+            return Doubted::Split;
+        }
+        if raised(Doubt::LeftOut)
+            && let Some(gap) = gaps.left_out.first()
+        {
+            return match gap {
+                LeftOut::Value { value, .. } => Doubted::LeftOutValue(value),
+                LeftOut::Segment(s) => Doubted::LeftOutSegment(label(s)),
+                LeftOut::Period => Doubted::LeftOutPeriod,
+                LeftOut::Grain(g) => Doubted::LeftOutGrain(*g),
+                LeftOut::Number(n) => Doubted::LeftOutNumber(*n),
+                LeftOut::Share => Doubted::LeftOutShare,
+            };
+        }
+        if raised(Doubt::Unsaid)
+            && let Some(gap) = gaps.unsaid.first()
+        {
+            return match gap {
+                Unsaid::Filter { dimension } => Doubted::UnsaidFilter(label(dimension)),
+                Unsaid::Segment(s) => Doubted::UnsaidSegment(label(s)),
+                Unsaid::Measure(m) => Doubted::UnsaidMeasure(label(m)),
+            };
+        }
+        if raised(Doubt::Repaired) {
+            return Doubted::Repaired;
+        }
+        Doubted::Unsure
+    }
+}
+
 /// The whole answer `tokens` bring, asked at `asked`. An answer ended at
 /// the model's length bound or in a loop is kept as far as it went, with
 /// why it was cut ([`Ended::RanOn`]).
@@ -209,6 +325,8 @@ async fn collect(
     asked: std::time::Instant,
 ) -> Result<Written, String> {
     use futures_util::StreamExt;
+    let logprobs = tokens.logprobs();
+    let taken = || std::mem::take(&mut *logprobs.lock().expect("never poisoned"));
     let mut stream = tokens.into_stream();
     let (mut text, mut pieces, mut first_token) = (String::new(), 0, None);
     while let Some(piece) = stream.next().await {
@@ -224,6 +342,7 @@ async fn collect(
                     pieces,
                     first_token,
                     cut: Some(e.to_string()),
+                    logprobs: taken(),
                 });
             }
             Err(e) => return Err(e.to_string()),
@@ -234,6 +353,7 @@ async fn collect(
         pieces,
         first_token,
         cut: None,
+        logprobs: taken(),
     })
 }
 
@@ -361,6 +481,17 @@ impl SqlAnswer<'_> {
             ]),
             None => messages.push(ChatMessage::new(ChatRole::User, asked)),
         }
+        let read = Read {
+            semantic: &semantic,
+            named: &named,
+            values,
+            lang: self.lang,
+            dialect: self.runtime.policy.dialect,
+        };
+        // The first round's messages: what every further plan is drawn
+        // for.
+        let first_messages = messages.clone();
+        let mut compiled = None;
         for round in 0..2 {
             let written = match reused.take() {
                 Some((_, plan)) => Written {
@@ -368,10 +499,14 @@ impl SqlAnswer<'_> {
                     pieces: 0,
                     first_token: None,
                     cut: None,
+                    logprobs: Vec::new(),
                 },
                 None => {
                     trace.prompt_tokens += crate::llm::prompt_tokens(&messages);
-                    match self.shaped(user, &messages, &schema, position).await {
+                    match self
+                        .shaped(user, &messages, &schema, position, None, self.sure_asked())
+                        .await
+                    {
                         Ok(written) => written,
                         Err(e) => return (Planned::Free(format!("the plan: {e}")), trace),
                     }
@@ -380,43 +515,11 @@ impl SqlAnswer<'_> {
             trace.pieces += written.pieces;
             trace.first_token = trace.first_token.or(written.first_token);
             trace.answers.push(written.text.clone());
-            let outcome = crate::semantic::plan::read(&written.text)
-                .map(|mut plan| {
-                    // The period the question names, as the bot read it.
-                    named.date(&mut plan, &semantic.definitions);
-                    plan
-                })
-                .and_then(|plan| semantic.resolve_for(plan, values))
-                .and_then(|resolved| {
-                    let sql = semantic.compile(&resolved, self.runtime.policy.dialect)?;
-                    Ok((resolved, sql))
-                });
-            let error = match outcome {
+            let error = match read.compiled(&written.text) {
                 Ok((resolved, sql)) => {
-                    let reading = semantic.reading(&resolved, self.lang).render(self.lang);
-                    let mut answer = Text::PlanAnswer {
-                        reading: &reading,
-                        confirmed: trace.reused,
-                        sql: &sql,
-                    }
-                    .render(self.lang);
-                    // Said, so that a question read with the one before it
-                    // is never a surprise.
-                    if let Some(p) = follows {
-                        let earlier = p.question.rsplit(FOLLOWED_BY).next().unwrap_or_default();
-                        answer = format!(
-                            "{}\n{answer}",
-                            Text::FollowsEarlier { earlier }.render(self.lang)
-                        );
-                    }
-                    return (
-                        Planned::Compiled {
-                            answer,
-                            sql,
-                            plan: Box::new(resolved.plan),
-                        },
-                        trace,
-                    );
+                    let sure = super::readings::least_sure(&written.logprobs);
+                    compiled = Some((resolved, sql, round == 1, sure));
+                    break;
                 }
                 Err(crate::semantic::PlanError::UnknownValue {
                     dimension,
@@ -470,7 +573,118 @@ impl SqlAnswer<'_> {
                 format!("This plan cannot be used: {error}. Write the corrected plan."),
             ));
         }
-        (Planned::Free("the repaired plan failed".to_owned()), trace)
+        let Some((resolved, sql, repaired, least_sure)) = compiled else {
+            return (Planned::Free("the repaired plan failed".to_owned()), trace);
+        };
+        // The plans drawn beside the greedy one, grouped by how they read
+        // the question. A confirmed plan taken as it is is drawn no more.
+        let votes = &self.runtime.plan_votes;
+        let mut distinct = vec![read.reading(resolved, sql)];
+        let mut draws = vec![Some(0)];
+        let mut draw_ms = Vec::new();
+        if trace.reused.is_none() {
+            for seed in 1..votes.count as u64 {
+                let started = std::time::Instant::now();
+                let sampling = Sampling {
+                    temperature: votes.temperature,
+                    seed,
+                };
+                let drawn = match self
+                    .shaped(
+                        user,
+                        &first_messages,
+                        &schema,
+                        position,
+                        Some(sampling),
+                        false,
+                    )
+                    .await
+                {
+                    Ok(written) => {
+                        trace.pieces += written.pieces;
+                        trace.prompt_tokens += crate::llm::prompt_tokens(&first_messages);
+                        let compiled = read.compiled(&written.text).ok();
+                        trace.drawn.push(written.text);
+                        compiled
+                    }
+                    Err(e) => {
+                        trace.drawn.push(format!("(no plan: {e})"));
+                        None
+                    }
+                };
+                draw_ms.push(u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX));
+                draws.push(drawn.map(|(resolved, sql)| {
+                    let key = resolved.clone().held().key();
+                    distinct
+                        .iter()
+                        .position(|r| r.key == key)
+                        .unwrap_or_else(|| {
+                            distinct.push(read.reading(resolved, sql));
+                            distinct.len() - 1
+                        })
+                }));
+            }
+        }
+        let weighed = super::readings::Weighed::of(
+            distinct,
+            draws,
+            draw_ms,
+            (repaired, least_sure, votes.unsure_below),
+        );
+        // Said, so that a question read with the one before it is never a
+        // surprise.
+        let above = follows.map(|p| {
+            let earlier = p.question.rsplit(FOLLOWED_BY).next().unwrap_or_default();
+            format!("{}\n", Text::FollowsEarlier { earlier }.render(self.lang))
+        });
+        let first = weighed.readings[0].clone();
+        if trace.reused.is_none() && weighed.asks(&votes.ask_back) {
+            let mut choices: Vec<super::readings::Reading> =
+                weighed.readings.iter().take(3).cloned().collect();
+            // One reading that adds what nobody named: the reading without
+            // it beside.
+            if choices.len() == 1
+                && let Some(plan) =
+                    crate::semantic::doubt::without_unsaid(&first.plan, &first.gaps.unsaid)
+                && let Ok((resolved, sql)) = read.resolved(plan)
+            {
+                choices.push(read.reading(resolved, sql));
+            }
+            let words: Vec<String> = choices.iter().map(|r| r.words.clone()).collect();
+            let why = read.doubted(&weighed, &votes.ask_back);
+            let answer = format!(
+                "{}{}",
+                above.unwrap_or_default(),
+                Text::AskBack {
+                    why,
+                    readings: &words,
+                }
+                .render(self.lang)
+            );
+            trace.weighed = Some(weighed);
+            return (
+                Planned::Asked {
+                    answer,
+                    readings: choices,
+                },
+                trace,
+            );
+        }
+        let answer = Text::PlanAnswer {
+            reading: &first.words,
+            confirmed: trace.reused,
+            sql: &first.sql,
+        }
+        .render(self.lang);
+        trace.weighed = Some(weighed);
+        (
+            Planned::Compiled {
+                answer: format!("{}{answer}", above.unwrap_or_default()),
+                sql: first.sql,
+                plan: Box::new(first.plan),
+            },
+            trace,
+        )
     }
 
     /// The confirmed examples of the questions most similar to `question`
@@ -517,18 +731,30 @@ impl SqlAnswer<'_> {
             .collect()
     }
 
-    /// The model's whole answer to `messages`, held to `schema`.
+    /// Whether the greedy plan comes with its tokens' probabilities: only
+    /// when they may make the bot ask back (`sql.ask_back` names "unsure"),
+    /// or for `pstral eval`, which measures them ([`SqlAnswer::measured`]).
+    fn sure_asked(&self) -> bool {
+        self.measured || self.runtime.plan_votes.ask_back.contains(&Doubt::Unsure)
+    }
+
+    /// The model's whole answer to `messages`, held to `schema`, drawn
+    /// with `sampling` when given, with its tokens' probabilities when
+    /// `logprobs`.
     async fn shaped(
         &self,
         user: i64,
         messages: &[ChatMessage],
         schema: &str,
         position: &tokio::sync::watch::Sender<usize>,
+        sampling: Option<Sampling>,
+        logprobs: bool,
     ) -> Result<Written, String> {
         let asked = std::time::Instant::now();
+        let shape = crate::llm::Shape { schema, logprobs };
         let tokens = self
             .llm
-            .ask_shaped(user, messages, position, None, Some(schema))
+            .ask_shaped(user, messages, position, sampling, Some(shape))
             .await
             .map_err(|e| e.to_string())?;
         // A plan cut at the length bound is no plan: the model failed.

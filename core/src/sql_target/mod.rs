@@ -7,6 +7,7 @@
 //! be offered.
 
 pub mod answer;
+pub mod readings;
 pub mod vote;
 
 use std::sync::Arc;
@@ -57,6 +58,9 @@ pub struct SqlRuntime {
     /// How many confirmed plans of similar questions a plan prompt shows
     /// (`sql.plan_examples`).
     pub plan_examples: usize,
+    /// How many plans are drawn, and on which doubts the bot asks back
+    /// (`sql.plan_votes`, `sql.ask_back`).
+    pub plan_votes: crate::sql::PlanVotes,
     /// The least role whose "correct" stores an example (the asker's
     /// always does).
     pub confirm_role: crate::identity::Role,

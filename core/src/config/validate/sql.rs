@@ -114,6 +114,48 @@ impl Validator {
             schema_budget: self.whole("sql.schema_budget", raw.schema_budget, 0..=100_000) as usize,
             examples_budget: self.whole("sql.examples_budget", raw.examples_budget, 0..=100_000)
                 as usize,
+            plan_votes: crate::sql::PlanVotes {
+                count: self.whole("sql.plan_votes", raw.plan_votes, 1..=9) as usize,
+                temperature: if (0.0..=2.0).contains(&raw.plan_temperature) {
+                    raw.plan_temperature
+                } else {
+                    self.problem(
+                        "sql.plan_temperature",
+                        format!("must be between 0 and 2, got {}", raw.plan_temperature),
+                    );
+                    0.5
+                },
+                ask_back: raw
+                    .ask_back
+                    .iter()
+                    .filter_map(|name| {
+                        let found = crate::sql::Doubt::ALL
+                            .into_iter()
+                            .find(|d| d.as_str() == name);
+                        if found.is_none() {
+                            let names: Vec<&str> =
+                                crate::sql::Doubt::ALL.iter().map(|d| d.as_str()).collect();
+                            self.problem(
+                                "sql.ask_back",
+                                format!(
+                                    "{name:?} is not a signal of doubt; they are {}",
+                                    names.join(", ")
+                                ),
+                            );
+                        }
+                        found
+                    })
+                    .collect(),
+                unsure_below: if (0.0..=1.0).contains(&raw.unsure_below) {
+                    raw.unsure_below
+                } else {
+                    self.problem(
+                        "sql.unsure_below",
+                        format!("must be between 0 and 1, got {}", raw.unsure_below),
+                    );
+                    0.5
+                },
+            },
             plan_examples: self.whole(
                 "sql.plan_examples",
                 raw.plan_examples,

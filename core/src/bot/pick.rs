@@ -1,0 +1,277 @@
+//! Asking back, and the pick that answers it. When the bot doubts how to
+//! read a question (`sql.ask_back`), it shows the readings in words and
+//! keeps them with the conversation; the asker picks one (a button, a
+//! reaction, a numbered reply, `pick N`) and gets that reading's statement,
+//! judged now for who reads the place now, and offered as any other (so
+//! "correct" on its result keeps it, plan and all, as an example). Each
+//! pick is audited before anything is shown.
+
+use pstral_chat::{ChatPlatform, ControlKind, MessageRef, ReadingRef};
+use serde_json::json;
+
+use super::ask::Turn;
+use super::reply::Reply;
+use super::{Bot, Listeners, actor_of};
+use crate::audit::{EventKind, NewEvent};
+use crate::conversation::{Conversation, NewMessage, Shown, Speaker};
+use crate::i18n::Text;
+use crate::identity::{Permission, User};
+use crate::sql_target::answer::SqlAnswer;
+use crate::sql_target::readings::Reading;
+
+/// What a numbered reply to a question asked back says: a reading's
+/// number alone ("2", "#2", "2."), 1 to 9.
+pub(super) fn number_in(text: &str) -> Option<u32> {
+    let t = text.trim();
+    let t = t.strip_prefix('#').unwrap_or(t);
+    let t = t.strip_suffix(['.', ')']).unwrap_or(t).trim();
+    t.parse().ok().filter(|n| (1..=9).contains(n))
+}
+
+impl Bot {
+    /// Keeps the readings shown on `asked` (the bot's message that asked
+    /// back), offers a control for each and says how to pick one. Without
+    /// the record nothing could be picked: the asker is told so.
+    pub(super) async fn ask_back(
+        &self,
+        platform: &dyn ChatPlatform,
+        turn: &Turn<'_>,
+        asked: &MessageRef,
+        readings: &[Reading],
+    ) {
+        let plans: Vec<String> = readings.iter().map(|r| r.plan.to_json()).collect();
+        let shown: Vec<Shown<'_>> = readings
+            .iter()
+            .zip(&plans)
+            .map(|(r, plan)| Shown {
+                words: &r.words,
+                plan,
+                sql: &r.sql,
+            })
+            .collect();
+        let dialect = match &self.parts().sql {
+            Ok(sql) => sql.policy.dialect,
+            Err(_) => return,
+        };
+        let ids = self
+            .parts()
+            .conversations
+            .record_readings(
+                turn.conversation.id,
+                &asked.place,
+                &asked.id,
+                crate::conversation::Asked {
+                    question: turn.question,
+                    by: turn.user.id,
+                    language: crate::learn::text::language_of(turn.question, self.lang()),
+                    plan: None,
+                },
+                dialect,
+                &shown,
+            )
+            .await;
+        let ids = match ids {
+            Ok(ids) => ids,
+            Err(e) => {
+                let to = Listeners::everyone(platform, turn.author, &asked.place, Some(&asked.id));
+                let reply = Reply::unrecorded("keep the readings asked back")(e);
+                self.report(&to, reply).await;
+                return;
+            }
+        };
+        for (number, id) in (1u32..).zip(ids) {
+            let control = ControlKind::Pick {
+                number,
+                reference: Some(ReadingRef {
+                    conversation: turn.conversation.id,
+                    reading: id,
+                }),
+            };
+            if let Err(e) = platform.show_control(asked, &control).await {
+                tracing::warn!(error = %e, "cannot offer a pick");
+            }
+        }
+        let limits = platform.limits();
+        self.say(
+            platform,
+            &asked.place,
+            Some(&asked.id),
+            Text::PickHow {
+                count: readings.len(),
+                buttons: limits.buttons,
+                prefix: limits.command_prefix,
+            },
+        )
+        .await;
+    }
+
+    /// Reading `number` picked by `to.actor`: of the question asked back
+    /// on message `asked_on`, or of the latest one here. `claimed` is what
+    /// a control said it stands for, checked against the store.
+    pub(super) async fn pick(
+        &self,
+        to: &Listeners<'_>,
+        asked_on: Option<&str>,
+        number: u32,
+        claimed: Option<ReadingRef>,
+    ) {
+        let (Ok(reply) | Err(reply)) = self.picked(to, asked_on, number, claimed).await;
+        self.report(to, reply).await;
+    }
+
+    async fn picked(
+        &self,
+        to: &Listeners<'_>,
+        asked_on: Option<&str>,
+        number: u32,
+        claimed: Option<ReadingRef>,
+    ) -> Result<Reply<'_>, Reply<'_>> {
+        let user = self.authorize(to, Permission::Chat).await?;
+        let conversations = &self.parts().conversations;
+        let stored = conversations
+            .reading(to.place, asked_on, number)
+            .await
+            .map_err(Reply::unrecorded("read the readings asked back"))?;
+        let forged = match (&stored, claimed) {
+            (Some(r), Some(c)) => r.id != c.reading || r.conversation_id != c.conversation,
+            (None, Some(_)) => true,
+            (_, None) => false,
+        };
+        if forged {
+            self.refuse_control(
+                to.platform,
+                Some(&user),
+                to.actor,
+                to.place,
+                asked_on,
+                json!({"pick": number, "claimed": claimed.map(|c| c.reading)}),
+            )
+            .await;
+            return Err(Reply::Silent);
+        }
+        let Some(reading) = stored else {
+            return Err(Reply::Tell(Text::NothingToPick { number }));
+        };
+        // The readings are the asker's: how their question is read is
+        // theirs to say.
+        if reading.asked_by != user.id {
+            return Err(Reply::Tell(Text::PickIsTheAskers));
+        }
+        let conversation = conversations
+            .get(reading.conversation_id)
+            .await
+            .map_err(Reply::unrecorded("read the conversation of a reading"))?
+            .ok_or(Reply::Tell(Text::NothingToPick { number }))?;
+        let event = NewEvent::new(
+            EventKind::ReadingPicked,
+            actor_of(&user, to.actor),
+            json!({
+                "conversation": conversation.id,
+                "message": reading.message_id,
+                "number": number,
+                "question": reading.question,
+                "plan": reading.plan,
+            }),
+        )
+        .at(to.place.clone());
+        if !self.record(event, "record a reading picked").await {
+            return Err(Reply::Tell(Text::AuditUnavailable));
+        }
+        if let Err(e) = conversations.picked(reading.id).await {
+            self.unrecorded("note a reading picked", &e);
+        }
+        self.offer_picked(to, &user, &conversation, &reading)
+            .await?;
+        Ok(Reply::Silent)
+    }
+
+    /// The picked reading's answer, posted under the message that asked,
+    /// kept in the conversation, its statement judged now for who reads
+    /// the place now, and offered.
+    async fn offer_picked(
+        &self,
+        to: &Listeners<'_>,
+        user: &User,
+        conversation: &Conversation,
+        reading: &crate::conversation::StoredReading,
+    ) -> Result<(), Reply<'_>> {
+        let lang = self.lang();
+        let number = u32::try_from(reading.number).unwrap_or(0);
+        let text = format!(
+            "{}\n{}",
+            Text::Picked { number }.render(lang),
+            Text::PlanAnswer {
+                reading: &reading.words,
+                confirmed: None,
+                sql: &reading.sql_text,
+            }
+            .render(lang)
+        );
+        let posted = to
+            .platform
+            .post(to.place, Some(&reading.message_id), &text)
+            .await
+            .map_err(|e| Reply::Failed {
+                what: "post a picked reading",
+                error: e.to_string(),
+                tell: Text::NothingToPick { number },
+            })?;
+        let kept = self
+            .parts()
+            .conversations
+            .append(
+                conversation.id,
+                NewMessage {
+                    speaker: Speaker::Assistant,
+                    user_id: None,
+                    platform_message_id: Some(&posted.id),
+                    content: &text,
+                },
+            )
+            .await;
+        if let Err(e) = kept {
+            self.unrecorded("keep a picked reading's answer", &e);
+        }
+        let Ok(runtime) = &self.parts().sql else {
+            return Err(self.sql_unavailable());
+        };
+        let people = self
+            .readers_of(to.platform, to.actor, to.place, user.id, runtime)
+            .await
+            .map_err(Reply::unrecorded("read the groups of who reads the answer"))?;
+        let reader = runtime.for_readers(&people);
+        let sql = SqlAnswer {
+            runtime: &reader,
+            llm: &self.parts().llm,
+            prompts: &self.parts().prompts,
+            lang,
+            measured: false,
+        };
+        let judged = sql.judge_compiled(&reading.sql_text).await;
+        let turn = Turn {
+            user,
+            author: to.actor,
+            conversation,
+            question: &reading.question,
+            plan: Some(&reading.plan),
+        };
+        self.offer_sql(to.platform, &turn, &posted, &text, judged)
+            .await;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::number_in;
+
+    #[test]
+    fn a_reply_that_is_a_number_alone_picks_it() {
+        assert_eq!(number_in("2"), Some(2));
+        assert_eq!(number_in(" #3 "), Some(3));
+        assert_eq!(number_in("1."), Some(1));
+        assert_eq!(number_in("0"), None);
+        assert_eq!(number_in("12"), None);
+        assert_eq!(number_in("2 please, by month"), None);
+    }
+}
