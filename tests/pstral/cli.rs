@@ -1558,3 +1558,44 @@ fn groups_are_managed_and_a_statement_is_judged_as_a_user_would_click_it() {
         stderr(&out)
     );
 }
+
+/// In the terminal, plans that disagree are asked back with both readings
+/// and `/pick N` gives the one picked, its statement offered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chat_asks_back_when_plans_disagree_and_pick_gives_the_reading() {
+    use crate::support::fake_model::{FakeModel, Script};
+    const LYON: &str = r#"{"kind": "list", "entity": "clients", "dimensions": [{"name": "client_company", "grain": "none"}], "segments": ["late_payment"], "filters": [{"dimension": "client_city", "op": "=", "values": ["Lyon"]}]}"#;
+    let s = Scratch::new();
+    let fake = FakeModel::start(&["qwen2.5-coder:7b"]).await;
+    fake.then(Script::answer(LYON));
+    fake.then(Script::answer(&LYON.replace("Lyon", "Paris")));
+    let endpoints = fake.url();
+    let (out, printed) = chat_session_with(
+        &s,
+        &[
+            ("PSTRAL__LLM__ENDPOINTS", endpoints.as_str()),
+            // The demo's semantic model, which these tests leave off.
+            ("PSTRAL__SQL__TARGETS__DEMO__SEMANTIC_FILE", ""),
+            ("PSTRAL__SQL__PLAN_VOTES", "2"),
+            ("PSTRAL__SQL__ASK_BACK", "split"),
+        ],
+        "Quels clients à Lyon ont des paiements en retard ?\n/pick 2\n",
+    )
+    .await;
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(printed.contains("🤔"), "{printed}");
+    assert!(
+        printed.contains("1. ") && printed.contains("2. "),
+        "both readings: {printed}"
+    );
+    assert!(printed.contains("/pick N"), "how to pick: {printed}");
+    let picked = printed
+        .split("✔ Reading 2")
+        .nth(1)
+        .unwrap_or_else(|| panic!("the pick is answered: {printed}"));
+    assert!(
+        picked.contains("Paris") && picked.contains("SELECT"),
+        "{picked}"
+    );
+    assert_eq!(fake.requests().len(), 2, "a pick asks the model nothing");
+}

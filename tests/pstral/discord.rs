@@ -1091,3 +1091,64 @@ async fn a_masked_link_in_an_answer_is_shown_as_text() {
     c.handled(1).await;
     c.disconnect().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plans_that_disagree_are_asked_back_with_a_button_each_and_a_click_picks() {
+    const LYON: &str = r#"{"kind": "list", "entity": "clients", "dimensions": [{"name": "client_company", "grain": "none"}], "segments": ["late_payment"], "filters": [{"dimension": "client_city", "op": "=", "values": ["Lyon"]}]}"#;
+    let ollama = FakeModel::start(&[MODEL]).await;
+    ollama.then(Script::answer(LYON));
+    ollama.then(Script::answer(&LYON.replace("Lyon", "Paris")));
+    let demo = crate::execute::demo().await;
+    let mut runtime = crate::semantic::with_definitions(&demo.runtime).await;
+    runtime.plan_votes = pstral_core::sql::PlanVotes {
+        count: 2,
+        temperature: 0.5,
+        ask_back: vec![pstral_core::sql::Doubt::Split],
+        unsure_below: 0.5,
+    };
+    let options = Options {
+        sql: Some(runtime),
+        ..Options::default()
+    };
+    let c = Connected::new(&ollama, options).await;
+    c.discord.say(
+        ANA,
+        CHANNEL,
+        &format!("<@{BOT}> Quels clients à Lyon ont des paiements en retard ?"),
+        true,
+    );
+    let asked = c.nth_bot_message(CHANNEL, 0).await;
+    let id = id_of(&asked);
+    c.discord
+        .wait_until("a button for each reading", |d| {
+            d.message(id).is_some_and(|m| {
+                let components = m["components"].to_string();
+                components.contains("\"pp:1:") && components.contains("\"pp:2:")
+            })
+        })
+        .await;
+    let message = c.discord.message(id).unwrap();
+    assert!(
+        message["content"].as_str().unwrap().contains("🤔"),
+        "{message}"
+    );
+    let buttons = message["components"][0]["components"].as_array().unwrap();
+    let labels: Vec<&str> = buttons.iter().filter_map(|b| b["label"].as_str()).collect();
+    assert_eq!(labels, ["Reading 1", "Reading 2"], "{buttons:#?}");
+    assert!(
+        !bot_said(&c.discord, "```sql"),
+        "nothing offered before a pick"
+    );
+    let second = buttons[1]["custom_id"].as_str().unwrap().to_owned();
+    c.discord.click(ANA, id, &second);
+    c.discord
+        .wait_until("the picked reading's statement, offered", |d| {
+            d.bot_messages_in(CHANNEL).iter().any(|m| {
+                m["content"].as_str().unwrap().starts_with("✔ Reading 2")
+                    && m["components"].to_string().contains("\"px:1:")
+            })
+        })
+        .await;
+    assert!(bot_said(&c.discord, "Paris"));
+    c.disconnect().await;
+}

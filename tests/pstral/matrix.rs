@@ -1743,3 +1743,59 @@ async fn a_reply_to_a_planned_answer_is_read_with_its_question() {
     );
     bot.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plans_that_disagree_are_asked_back_and_a_numbered_reply_picks_one() {
+    const LYON: &str = r#"{"kind": "list", "entity": "clients", "dimensions": [{"name": "client_company", "grain": "none"}], "segments": ["late_payment"], "filters": [{"dimension": "client_city", "op": "=", "values": ["Lyon"]}]}"#;
+    let ollama = FakeModel::start(&[MODEL]).await;
+    let demo = crate::execute::demo().await;
+    let mut runtime = crate::semantic::with_definitions(&demo.runtime).await;
+    runtime.plan_votes = pstral_core::sql::PlanVotes {
+        count: 2,
+        temperature: 0.5,
+        ask_back: vec![pstral_core::sql::Doubt::Split],
+        unsure_below: 0.5,
+    };
+    let options = Options {
+        sql: Some(runtime),
+        ..Options::default()
+    };
+    let (h, bot) = setup(&ollama, options).await;
+    let ana = Human::register(&unique("ana")).await;
+    link(&h, &ana, "ana", None).await;
+    let room = ana.room_with(&bot.user, false).await;
+    ollama.then(Script::answer(LYON));
+    ollama.then(Script::answer(&LYON.replace("Lyon", "Paris")));
+    ana.mention(
+        &room,
+        &bot.user,
+        "Quels clients à Lyon ont des paiements en retard ?",
+    )
+    .await;
+    bot.handled(1).await;
+    let room_id = room.room_id().to_owned();
+    ana.wait_for("how to pick a reading", |seen| {
+        latest_texts(seen, &room_id, &bot.user)
+            .iter()
+            .any(|t| t.starts_with("Reply with its number"))
+    })
+    .await;
+    let asked = from_bot(&ana, &room, &bot.user);
+    let question = asked
+        .iter()
+        .find(|t| t.contains("🤔"))
+        .unwrap_or_else(|| panic!("the bot asks back: {asked:#?}"));
+    assert!(
+        question.contains("1. ") && question.contains("2. ") && question.contains("Paris"),
+        "{question}"
+    );
+    reply_to_bot(&ana, &room, &bot.user, ("🤔", "2"), |t| {
+        t.starts_with("✔ Reading 2") && t.contains("Paris") && t.contains("SELECT")
+    })
+    .await;
+    assert_eq!(ollama.requests().len(), 2, "a pick asks the model nothing");
+    let picked = h.audited("reading_picked").await;
+    assert_eq!(picked.len(), 1, "{picked:?}");
+    assert_eq!(picked[0]["number"], 2);
+    bot.stop().await;
+}
