@@ -1336,6 +1336,47 @@ mod tests {
     }
 
     #[test]
+    fn sql_evals_rule_takes_a_result_that_holds_every_gold_column_and_its_rows() {
+        let gold = rows(1, &[&[Some("Lyon")], &[Some("Paris")]]);
+        let more = rows(
+            2,
+            &[&[Some("3"), Some("Paris")], &[Some("5"), Some("Lyon")]],
+        );
+        assert!(covers(&gold, &more, false));
+        assert!(
+            compare(&gold, &more, false).is_some(),
+            "not by the exact rule"
+        );
+        // Other rows, or the gold's column missing, are no cover.
+        let other = rows(
+            2,
+            &[&[Some("3"), Some("Paris")], &[Some("5"), Some("Nice")]],
+        );
+        assert!(!covers(&gold, &other, false));
+        assert!(!covers(&gold, &rows(1, &[&[Some("Lyon")]]), false));
+        // Two gold columns must be matched by columns whose rows agree.
+        let pairs = rows(
+            2,
+            &[&[Some("Lyon"), Some("1")], &[Some("Paris"), Some("2")]],
+        );
+        let crossed = rows(
+            3,
+            &[
+                &[Some("x"), Some("Lyon"), Some("2")],
+                &[Some("y"), Some("Paris"), Some("1")],
+            ],
+        );
+        assert!(!covers(&pairs, &crossed, false));
+        // In order, where the gold orders.
+        let reversed = rows(
+            2,
+            &[&[Some("5"), Some("Paris")], &[Some("3"), Some("Lyon")]],
+        );
+        assert!(covers(&gold, &reversed, false));
+        assert!(!covers(&gold, &reversed, true));
+    }
+
+    #[test]
     fn row_order_matters_only_when_the_gold_query_orders() {
         let gold = rows(1, &[&[Some("a")], &[Some("b")]]);
         let produced = rows(1, &[&[Some("b")], &[Some("a")]]);

@@ -320,6 +320,7 @@ pub(crate) mod tests {
             ("mode", json!([string("mode", "sql")]), "sql"),
             ("link", json!([string("code", "K7P-2QX")]), "K7P-2QX"),
             ("run", json!([integer("number", 2)]), "2"),
+            ("pick", json!([integer("number", 3)]), "3"),
             ("stop", json!([]), ""),
             ("export", json!([]), ""),
             ("export", json!([string("format", "json")]), "json"),

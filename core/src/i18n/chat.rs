@@ -1003,7 +1003,7 @@ fn rows_caption(lang: Lang, shown: u64, total: u64, truncated: bool) -> String {
 /// A question quoted in the bot's words: cut to a line, between quotes.
 /// Why the bot doubts its reading, in a few words.
 fn doubted(lang: Lang, why: &Doubted<'_>) -> String {
-    use crate::semantic::plan::Grain;
+    use super::reading::Grain;
     let grain = |g: &Grain| match (lang, g) {
         (Lang::En, Grain::Day) => "day",
         (Lang::En, Grain::Week) => "week",
@@ -1015,7 +1015,6 @@ fn doubted(lang: Lang, why: &Doubted<'_>) -> String {
         (Lang::Fr, Grain::Month) => "mois",
         (Lang::Fr, Grain::Quarter) => "trimestre",
         (Lang::Fr, Grain::Year) => "année",
-        (_, Grain::None) => "",
     };
     match (lang, why) {
         (Lang::En, Doubted::Split) => "the readings I drew disagree".to_owned(),

@@ -441,7 +441,7 @@ pub enum Doubted<'a> {
     /// A segment, by its label.
     LeftOutSegment(&'a str),
     LeftOutPeriod,
-    LeftOutGrain(crate::semantic::plan::Grain),
+    LeftOutGrain(reading::Grain),
     LeftOutNumber(u32),
     LeftOutShare,
     /// A filter on what the question names nowhere, by its label.

@@ -274,7 +274,9 @@ impl Read<'_> {
     /// The first doubt `on` names, as said to the asker: the draws'
     /// disagreement, else the first reading's first gap, else its repair.
     fn doubted<'s>(&'s self, weighed: &'s Weighed, on: &[Doubt]) -> Doubted<'s> {
+        use crate::i18n::reading::Grain as WordGrain;
         use crate::semantic::doubt::{LeftOut, Unsaid};
+        use crate::semantic::plan::Grain;
         let d = &self.semantic.definitions;
         let label = |name: &'s str| -> &'s str {
             d.dimensions
@@ -296,7 +298,14 @@ impl Read<'_> {
                 LeftOut::Value { value, .. } => Doubted::LeftOutValue(value),
                 LeftOut::Segment(s) => Doubted::LeftOutSegment(label(s)),
                 LeftOut::Period => Doubted::LeftOutPeriod,
-                LeftOut::Grain(g) => Doubted::LeftOutGrain(*g),
+                LeftOut::Grain(g) => match g {
+                    // A grain left out is never "none" ([`crate::semantic::doubt::gaps`]).
+                    Grain::Day | Grain::None => Doubted::LeftOutGrain(WordGrain::Day),
+                    Grain::Week => Doubted::LeftOutGrain(WordGrain::Week),
+                    Grain::Month => Doubted::LeftOutGrain(WordGrain::Month),
+                    Grain::Quarter => Doubted::LeftOutGrain(WordGrain::Quarter),
+                    Grain::Year => Doubted::LeftOutGrain(WordGrain::Year),
+                },
                 LeftOut::Number(n) => Doubted::LeftOutNumber(*n),
                 LeftOut::Share => Doubted::LeftOutShare,
             };
