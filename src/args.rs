@@ -234,6 +234,11 @@ pub struct EvalArgs {
     /// what reading it with the question it follows brings.
     #[arg(long)]
     pub alone: bool,
+    /// Ask nothing: read a report an earlier run wrote and print its
+    /// figures and tables again (the signals of doubt judged with this
+    /// configuration's sql.unsure_below).
+    #[arg(long, value_name = "REPORT")]
+    pub reread: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

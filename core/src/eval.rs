@@ -377,7 +377,9 @@ pub struct DoubtRow {
 /// The signals of doubt, alone and together, against right and wrong for
 /// each odd number of plans up to the most a case drew: the README's
 /// table. "unsure" is a choice's probability below `unsure_below`. Empty
-/// when no case drew plans.
+/// when no case went through the plan path. The reading the bot shows
+/// beside a single one without its unsaid part is not counted among those
+/// asked with ("gold among").
 pub fn doubt_table(reports: &[CaseReport], unsure_below: f64) -> Vec<DoubtRow> {
     use crate::sql::Doubt;
     let most = reports.iter().map(|r| r.draws.len()).max().unwrap_or(0);
@@ -412,11 +414,29 @@ pub fn doubt_table(reports: &[CaseReport], unsure_below: f64) -> Vec<DoubtRow> {
                 if r.draws.is_empty() || r.readings.is_empty() {
                     return (r.verdict == Verdict::Correct, Vec::new(), false, false);
                 }
-                let draws = &r.draws[..n.min(r.draws.len())];
-                let (order, split) = crate::sql_target::readings::tally(draws);
+                // The first `n` draws numbered as first drawn among them, as
+                // the bot would have (ties go to the earliest), then mapped
+                // back to the run's readings.
+                let mut seen: Vec<usize> = Vec::new();
+                let local: Vec<Option<usize>> = r.draws[..n.min(r.draws.len())]
+                    .iter()
+                    .map(|d| {
+                        d.map(|i| {
+                            seen.iter().position(|&s| s == i).unwrap_or_else(|| {
+                                seen.push(i);
+                                seen.len() - 1
+                            })
+                        })
+                    })
+                    .collect();
+                let (order, split) = crate::sql_target::readings::tally(&local);
+                let order: Vec<usize> = order.into_iter().map(|l| seen[l]).collect();
                 let Some(reading) = order.first().and_then(|&w| r.readings.get(w)) else {
                     return (false, Vec::new(), false, false);
                 };
+                // The greedy plan's repair and probabilities speak of the
+                // winner only when it is the greedy plan's reading.
+                let greedy_first = r.draws.first().copied().flatten() == order.first().copied();
                 let mut raised = Vec::new();
                 if split {
                     raised.push(Doubt::Split);
@@ -427,18 +447,19 @@ pub fn doubt_table(reports: &[CaseReport], unsure_below: f64) -> Vec<DoubtRow> {
                 if reading.unsaid {
                     raised.push(Doubt::Unsaid);
                 }
-                if r.plan_repaired {
+                if r.plan_repaired && greedy_first {
                     raised.push(Doubt::Repaired);
                 }
-                if r.least_sure.is_some_and(|p| p < unsure_below) {
+                if greedy_first && r.least_sure.is_some_and(|p| p < unsure_below) {
                     raised.push(Doubt::Unsure);
                 }
                 let among = order
                     .iter()
                     .take(3)
                     .any(|&i| r.readings.get(i).is_some_and(|x| x.correct == Some(true)));
-                let offered = reading.correct.is_some();
-                (reading.correct == Some(true), raised, offered, among)
+                // A compiled plan is offered; one that could not run is
+                // offered and wrong.
+                (reading.correct == Some(true), raised, true, among)
             })
             .collect();
         times.sort_unstable();

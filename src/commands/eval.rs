@@ -21,6 +21,9 @@ use super::{for_target, open};
 use crate::args::EvalArgs;
 
 pub(crate) async fn eval(settings: &Settings, args: EvalArgs) -> anyhow::Result<ExitCode> {
+    if let Some(report) = &args.reread {
+        return reread(settings, report);
+    }
     let text = std::fs::read_to_string(&args.cases)
         .with_context(|| format!("cannot read {}", args.cases.display()))?;
     let mut cases = read_cases(&text, FileFormat::of(&args.cases))
@@ -242,6 +245,31 @@ async fn run(
         );
         return Ok(ExitCode::FAILURE);
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The figures of a report written by an earlier run, printed again.
+fn reread(settings: &Settings, path: &std::path::Path) -> anyhow::Result<ExitCode> {
+    #[derive(serde::Deserialize)]
+    struct Report {
+        runs: Vec<Run>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Run {
+        name: String,
+        about: String,
+        cases: Vec<CaseReport>,
+    }
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let report: Report = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a report of pstral eval", path.display()))?;
+    let runs: Vec<(&str, String, Vec<CaseReport>)> = report
+        .runs
+        .iter()
+        .map(|r| (r.name.as_str(), r.about.clone(), r.cases.clone()))
+        .collect();
+    print_summaries(&runs, settings.sql.plan_votes.unsure_below);
     Ok(ExitCode::SUCCESS)
 }
 

@@ -1099,15 +1099,9 @@ async fn plans_that_disagree_are_asked_back_with_a_button_each_and_a_click_picks
     ollama.then(Script::answer(LYON));
     ollama.then(Script::answer(&LYON.replace("Lyon", "Paris")));
     let demo = crate::execute::demo().await;
-    let mut runtime = crate::semantic::with_definitions(&demo.runtime).await;
-    runtime.plan_votes = pstral_core::sql::PlanVotes {
-        count: 2,
-        temperature: 0.5,
-        ask_back: vec![pstral_core::sql::Doubt::Split],
-        unsure_below: 0.5,
-    };
+    let runtime = crate::semantic::drawing(&demo.runtime, 2, &[pstral_core::sql::Doubt::Split]);
     let options = Options {
-        sql: Some(runtime),
+        sql: Some(runtime.await),
         ..Options::default()
     };
     let c = Connected::new(&ollama, options).await;

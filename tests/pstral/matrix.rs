@@ -1749,15 +1749,9 @@ async fn plans_that_disagree_are_asked_back_and_a_numbered_reply_picks_one() {
     const LYON: &str = r#"{"kind": "list", "entity": "clients", "dimensions": [{"name": "client_company", "grain": "none"}], "segments": ["late_payment"], "filters": [{"dimension": "client_city", "op": "=", "values": ["Lyon"]}]}"#;
     let ollama = FakeModel::start(&[MODEL]).await;
     let demo = crate::execute::demo().await;
-    let mut runtime = crate::semantic::with_definitions(&demo.runtime).await;
-    runtime.plan_votes = pstral_core::sql::PlanVotes {
-        count: 2,
-        temperature: 0.5,
-        ask_back: vec![pstral_core::sql::Doubt::Split],
-        unsure_below: 0.5,
-    };
+    let runtime = crate::semantic::drawing(&demo.runtime, 2, &[pstral_core::sql::Doubt::Split]);
     let options = Options {
-        sql: Some(runtime),
+        sql: Some(runtime.await),
         ..Options::default()
     };
     let (h, bot) = setup(&ollama, options).await;
@@ -1777,7 +1771,7 @@ async fn plans_that_disagree_are_asked_back_and_a_numbered_reply_picks_one() {
     ana.wait_for("how to pick a reading", |seen| {
         latest_texts(seen, &room_id, &bot.user)
             .iter()
-            .any(|t| t.starts_with("Reply with its number"))
+            .any(|t| t.contains("🤔") && t.contains("\nReply with its number"))
     })
     .await;
     let asked = from_bot(&ana, &room, &bot.user);

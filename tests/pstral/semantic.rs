@@ -1077,27 +1077,44 @@ async fn in_a_thread_a_question_without_a_subject_follows_the_last_plan_and_othe
     );
 }
 
-/// The demo target with the demo's semantic model, drawing `count` plans
-/// a question at temperature 0.5 and asking back on `ask_back`.
-async fn bot_drawing(
-    fake: &crate::support::fake_model::FakeModel,
+/// `runtime` with the demo's semantic model, drawing `count` plans a
+/// question at temperature 0.5 and asking back on `ask_back`.
+pub(crate) async fn drawing(
+    runtime: &pstral_core::sql_target::SqlRuntime,
     count: usize,
     ask_back: &[pstral_core::sql::Doubt],
-) -> (crate::execute::Demo, crate::answers::Harness) {
-    let demo = crate::execute::demo().await;
-    let mut runtime = with_definitions(&demo.runtime).await;
+) -> pstral_core::sql_target::SqlRuntime {
+    let mut runtime = with_definitions(runtime).await;
     runtime.plan_votes = pstral_core::sql::PlanVotes {
         count,
         temperature: 0.5,
         ask_back: ask_back.to_vec(),
         unsure_below: 0.5,
     };
+    runtime
+}
+
+/// The demo target as the bot has it, [`drawing`] plans.
+async fn bot_drawing(
+    fake: &crate::support::fake_model::FakeModel,
+    count: usize,
+    ask_back: &[pstral_core::sql::Doubt],
+) -> (crate::execute::Demo, crate::answers::Harness) {
+    let demo = crate::execute::demo().await;
     let options = crate::answers::Options {
-        sql: Some(runtime),
+        sql: Some(drawing(&demo.runtime, count, ask_back).await),
         ..crate::answers::Options::default()
     };
     let h = crate::answers::Harness::new(&[fake.url()], options).await;
     (demo, h)
+}
+
+/// The bot's question asked back, and its text.
+fn asked_back(h: &crate::answers::Harness) -> (pstral_chat::MessageRef, String) {
+    h.answers()
+        .into_iter()
+        .find(|(_, t)| t.contains("🤔"))
+        .expect("the bot asks back")
 }
 
 /// The Pick controls the bot showed, with the message they are on.
@@ -1154,7 +1171,7 @@ async fn the_reading_most_plans_drawn_share_is_the_answer_even_against_the_greed
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn plans_that_disagree_are_asked_back_and_the_askers_pick_offers_its_statement() {
     use crate::support::fake_model::{FakeModel, Script};
-    use pstral_chat::{ControlKind, InboundEvent};
+    use pstral_chat::InboundEvent;
     use pstral_core::sql::Doubt;
     let fake = FakeModel::start(&[crate::answers::MODEL]).await;
     fake.then(Script::answer(LYON_LATE));
@@ -1165,11 +1182,7 @@ async fn plans_that_disagree_are_asked_back_and_the_askers_pick_offers_its_state
         .await;
 
     // Three readings, one plan each: asked back, nothing offered.
-    let (asked, text) = h
-        .answers()
-        .into_iter()
-        .find(|(_, t)| t.contains("🤔"))
-        .expect("the bot asks back");
+    let (asked, text) = asked_back(&h);
     assert!(text.contains("the readings I drew disagree"), "{text}");
     assert!(
         text.contains("\n1. clients with client, for late payment; city is Lyon"),
@@ -1188,11 +1201,9 @@ async fn plans_that_disagree_are_asked_back_and_the_askers_pick_offers_its_state
     let shown = picks(&h);
     assert_eq!(shown.len(), 3, "a control for each reading");
     assert!(shown.iter().all(|(m, _)| m.id == asked.id));
-    let how = h.answers().into_iter().map(|(_, t)| t).collect::<Vec<_>>();
     assert!(
-        how.iter()
-            .any(|t| t.starts_with("Pick one with its button")),
-        "{how:#?}"
+        text.ends_with("\nPick one with its button to get its query, or ask again in other words."),
+        "how to pick, in the message a reply picks from: {text}"
     );
     let recorded = h.audited("answer").await;
     let last = recorded.last().unwrap();
@@ -1242,7 +1253,6 @@ async fn plans_that_disagree_are_asked_back_and_the_askers_pick_offers_its_state
     // as "correct" on its result keeps them.
     let statements = h.audited("sql_validated").await;
     assert_eq!(statements.last().unwrap()["accepted"], true);
-    let _ = ControlKind::Stop;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1256,11 +1266,7 @@ async fn a_number_in_reply_to_a_question_asked_back_picks_that_reading() {
     let (_demo, h) = bot_drawing(&fake, 3, &[Doubt::Split]).await;
     h.ask(1, "Quels clients à Lyon ont des paiements en retard ?")
         .await;
-    let (asked, _) = h
-        .answers()
-        .into_iter()
-        .find(|(_, t)| t.contains("🤔"))
-        .expect("the bot asks back");
+    let (asked, _) = asked_back(&h);
     let reply = h.question(1, "3", Some(&asked.id));
     h.bot.handle(h.platform.clone(), reply).await;
     let (_, answer) = h
@@ -1275,6 +1281,25 @@ async fn a_number_in_reply_to_a_question_asked_back_picks_that_reading() {
     // No question was made of the number.
     let questions = h.audited("question").await;
     assert_eq!(questions.len(), 1, "{questions:?}");
+    // The same pick again (a second reply, an event delivered twice) is
+    // answered once.
+    let again = h.question(1, "3", Some(&asked.id));
+    h.bot.handle(h.platform.clone(), again).await;
+    let answered = h
+        .answers()
+        .into_iter()
+        .filter(|(_, t)| t.starts_with("✔ Reading 3"))
+        .count();
+    assert_eq!(answered, 1);
+    assert_eq!(h.audited("reading_picked").await.len(), 1);
+    assert!(
+        h.said_privately(1)
+            .iter()
+            .chain(h.answers().iter().map(|(_, t)| t))
+            .any(|t| t.starts_with("Reading 3 was picked already")),
+        "{:?}",
+        h.answers()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1288,11 +1313,7 @@ async fn a_plan_that_leaves_out_a_value_the_question_names_is_asked_about_in_wor
     let (_demo, h) = bot_drawing(&fake, 1, &[Doubt::LeftOut]).await;
     h.ask(1, "Quels clients à Lyon ont des paiements en retard ?")
         .await;
-    let (_, text) = h
-        .answers()
-        .into_iter()
-        .find(|(_, t)| t.contains("🤔"))
-        .expect("the bot asks back");
+    let (_, text) = asked_back(&h);
     assert!(
         text.contains(
             "I am not sure of my reading: you named “Lyon”, and my reading does not use it."

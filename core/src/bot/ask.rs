@@ -594,6 +594,20 @@ impl Bot {
         let tokens: futures_util::stream::BoxStream<'_, Result<String, LlmError>> = match asked {
             Some(Ok(Source::Tokens(tokens))) => Box::pin(tokens.into_stream()),
             Some(Ok(Source::Planned(text, shown))) => {
+                // A question asked back says how to pick, in the platform's
+                // way, in the message a reply to picks from.
+                let text = match &shown {
+                    PlanShown::Asked { readings, .. } => {
+                        let limits = platform.limits();
+                        let how = Text::PickHow {
+                            count: readings.len(),
+                            buttons: limits.buttons,
+                            prefix: limits.command_prefix,
+                        };
+                        format!("{text}\n{}", how.render(self.lang()))
+                    }
+                    _ => text,
+                };
                 plan = Some(shown);
                 Box::pin(futures_util::stream::iter([Ok(text)]))
             }
@@ -745,22 +759,12 @@ impl Bot {
             }),
             Some(streamed) => {
                 if !streamed.answer.is_empty() {
-                    let stored = self
-                        .parts()
-                        .conversations
-                        .append(
-                            conversation.id,
-                            NewMessage {
-                                speaker: Speaker::Assistant,
-                                user_id: None,
-                                platform_message_id: Some(&streamed.first_message().id),
-                                content: &streamed.answer,
-                            },
-                        )
-                        .await;
-                    if let Err(e) = stored {
-                        self.unrecorded("store an answer", &e);
-                    }
+                    self.keep_said(
+                        conversation.id,
+                        &streamed.first_message().id,
+                        &streamed.answer,
+                    )
+                    .await;
                 }
                 let (ending, error) = match &streamed.ending {
                     Ending::Complete => ("complete", None),
@@ -817,6 +821,27 @@ impl Bot {
         let event =
             NewEvent::new(EventKind::Answer, actor_of(user, author), payload).at(place.clone());
         self.record(event, "audit an answer").await;
+    }
+
+    /// Keeps what the bot said as `message` in a conversation: the history
+    /// the model reads next, and what an export shows.
+    pub(super) async fn keep_said(&self, conversation: i64, message: &str, text: &str) {
+        let stored = self
+            .parts()
+            .conversations
+            .append(
+                conversation,
+                NewMessage {
+                    speaker: Speaker::Assistant,
+                    user_id: None,
+                    platform_message_id: Some(message),
+                    content: text,
+                },
+            )
+            .await;
+        if let Err(e) = stored {
+            self.unrecorded("store an answer", &e);
+        }
     }
 
     /// What a question holds that is no question: the link command, in

@@ -13,7 +13,7 @@ use super::ask::Turn;
 use super::reply::Reply;
 use super::{Bot, Listeners, actor_of};
 use crate::audit::{EventKind, NewEvent};
-use crate::conversation::{Conversation, NewMessage, Shown, Speaker};
+use crate::conversation::{Conversation, Shown};
 use crate::i18n::Text;
 use crate::identity::{Permission, User};
 use crate::sql_target::answer::SqlAnswer;
@@ -30,8 +30,8 @@ pub(super) fn number_in(text: &str) -> Option<u32> {
 
 impl Bot {
     /// Keeps the readings shown on `asked` (the bot's message that asked
-    /// back), offers a control for each and says how to pick one. Without
-    /// the record nothing could be picked: the asker is told so.
+    /// back, which says how to pick one) and offers a control for each.
+    /// Without the record nothing could be picked: the asker is told so.
     pub(super) async fn ask_back(
         &self,
         platform: &dyn ChatPlatform,
@@ -49,10 +49,6 @@ impl Bot {
                 sql: &r.sql,
             })
             .collect();
-        let dialect = match &self.parts().sql {
-            Ok(sql) => sql.policy.dialect,
-            Err(_) => return,
-        };
         let ids = self
             .parts()
             .conversations
@@ -66,7 +62,6 @@ impl Bot {
                     language: crate::learn::text::language_of(turn.question, self.lang()),
                     plan: None,
                 },
-                dialect,
                 &shown,
             )
             .await;
@@ -91,18 +86,6 @@ impl Bot {
                 tracing::warn!(error = %e, "cannot offer a pick");
             }
         }
-        let limits = platform.limits();
-        self.say(
-            platform,
-            &asked.place,
-            Some(&asked.id),
-            Text::PickHow {
-                count: readings.len(),
-                buttons: limits.buttons,
-                prefix: limits.command_prefix,
-            },
-        )
-        .await;
     }
 
     /// Reading `number` picked by `to.actor`: of the question asked back
@@ -129,7 +112,7 @@ impl Bot {
         let user = self.authorize(to, Permission::Chat).await?;
         let conversations = &self.parts().conversations;
         let stored = conversations
-            .reading(to.place, asked_on, number)
+            .reading(to.place, asked_on, user.id, number)
             .await
             .map_err(Reply::unrecorded("read the readings asked back"))?;
         let forged = match (&stored, claimed) {
@@ -162,6 +145,35 @@ impl Bot {
             .await
             .map_err(Reply::unrecorded("read the conversation of a reading"))?
             .ok_or(Reply::Tell(Text::NothingToPick { number }))?;
+        // Judged for who reads the place now, before anything of it is
+        // shown: the reading was written for who read it when asked.
+        let Ok(runtime) = &self.parts().sql else {
+            return Err(self.sql_unavailable());
+        };
+        let people = self
+            .readers_of(to.platform, to.actor, to.place, user.id, runtime)
+            .await
+            .map_err(Reply::unrecorded("read the groups of who reads the answer"))?;
+        let reader = runtime.for_readers(&people);
+        let sql = SqlAnswer {
+            runtime: &reader,
+            llm: &self.parts().llm,
+            prompts: &self.parts().prompts,
+            lang: self.lang(),
+            measured: false,
+        };
+        let judged = sql.judge_compiled(&reading.sql_text).await;
+        if let Some(Err(refused)) = judged.first().map(|j| &j.verdict) {
+            return Err(Reply::Said(refused.reason.clone()));
+        }
+        // Answered once, however often the pick arrives.
+        let claimed = conversations
+            .claim_pick(reading.id)
+            .await
+            .map_err(Reply::unrecorded("note a reading picked"))?;
+        if !claimed {
+            return Err(Reply::Tell(Text::AlreadyPicked { number }));
+        }
         let event = NewEvent::new(
             EventKind::ReadingPicked,
             actor_of(&user, to.actor),
@@ -175,25 +187,25 @@ impl Bot {
         )
         .at(to.place.clone());
         if !self.record(event, "record a reading picked").await {
+            if let Err(e) = conversations.release_pick(reading.id).await {
+                self.unrecorded("give back a pick that was not recorded", &e);
+            }
             return Err(Reply::Tell(Text::AuditUnavailable));
         }
-        if let Err(e) = conversations.picked(reading.id).await {
-            self.unrecorded("note a reading picked", &e);
-        }
-        self.offer_picked(to, &user, &conversation, &reading)
+        self.offer_picked(to, &user, &conversation, &reading, judged)
             .await?;
         Ok(Reply::Silent)
     }
 
     /// The picked reading's answer, posted under the message that asked,
-    /// kept in the conversation, its statement judged now for who reads
-    /// the place now, and offered.
+    /// kept in the conversation, and its statement (`judged`) offered.
     async fn offer_picked(
         &self,
         to: &Listeners<'_>,
         user: &User,
         conversation: &Conversation,
         reading: &crate::conversation::StoredReading,
+        judged: Vec<crate::sql_target::answer::Judged>,
     ) -> Result<(), Reply<'_>> {
         let lang = self.lang();
         let number = u32::try_from(reading.number).unwrap_or(0);
@@ -216,38 +228,7 @@ impl Bot {
                 error: e.to_string(),
                 tell: Text::NothingToPick { number },
             })?;
-        let kept = self
-            .parts()
-            .conversations
-            .append(
-                conversation.id,
-                NewMessage {
-                    speaker: Speaker::Assistant,
-                    user_id: None,
-                    platform_message_id: Some(&posted.id),
-                    content: &text,
-                },
-            )
-            .await;
-        if let Err(e) = kept {
-            self.unrecorded("keep a picked reading's answer", &e);
-        }
-        let Ok(runtime) = &self.parts().sql else {
-            return Err(self.sql_unavailable());
-        };
-        let people = self
-            .readers_of(to.platform, to.actor, to.place, user.id, runtime)
-            .await
-            .map_err(Reply::unrecorded("read the groups of who reads the answer"))?;
-        let reader = runtime.for_readers(&people);
-        let sql = SqlAnswer {
-            runtime: &reader,
-            llm: &self.parts().llm,
-            prompts: &self.parts().prompts,
-            lang,
-            measured: false,
-        };
-        let judged = sql.judge_compiled(&reading.sql_text).await;
+        self.keep_said(conversation.id, &posted.id, &text).await;
         let turn = Turn {
             user,
             author: to.actor,

@@ -330,11 +330,9 @@ pub struct StoredReading {
     pub number: i32,
     pub question: String,
     pub asked_by: i64,
-    pub lang: String,
     pub words: String,
     pub plan: String,
     pub sql_text: String,
-    pub dialect: String,
 }
 
 /// A reading as it is shown: in words, its plan (JSON) and statement.
@@ -357,7 +355,6 @@ impl Conversations {
         place: &Place,
         message_id: &str,
         asked: Asked<'_>,
-        dialect: crate::sql::Dialect,
         readings: &[Shown<'_>],
     ) -> Result<Vec<i64>, StoreError> {
         let mut ids = Vec::with_capacity(readings.len());
@@ -366,8 +363,8 @@ impl Conversations {
             for (number, reading) in (1i64..).zip(readings) {
                 let id = sqlx::query_scalar::<_, i64>(
                     "INSERT INTO readings (conversation_id, platform, channel, message_id, number, \
-                     question, asked_by, lang, words, plan, sql_text, dialect, created_at) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+                     question, asked_by, words, plan, sql_text, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
                 )
                 .bind(conversation_id)
                 .bind(place.platform.as_str())
@@ -376,11 +373,9 @@ impl Conversations {
                 .bind(number)
                 .bind(asked.question)
                 .bind(asked.by)
-                .bind(asked.language.code())
                 .bind(reading.words)
                 .bind(reading.plan)
                 .bind(reading.sql)
-                .bind(dialect.as_str())
                 .bind(Utc::now())
                 .fetch_one(&mut *tx)
                 .await?;
@@ -392,8 +387,9 @@ impl Conversations {
     }
 
     /// Reading `number` shown on a message in a place, or, without a
-    /// message, of the latest question asked back there (in a thread, the
-    /// thread's own).
+    /// message, of `asker`'s latest question asked back there (in a
+    /// thread, the thread's own). None once a question of its conversation
+    /// was taken back: what it held is no longer kept to be picked.
     ///
     /// # Errors
     /// A store failure.
@@ -401,15 +397,19 @@ impl Conversations {
         &self,
         place: &Place,
         message_id: Option<&str>,
+        asker: i64,
         number: u32,
     ) -> Result<Option<StoredReading>, StoreError> {
         Ok(on_pool!(&self.store, pool => {
             sqlx::query_as::<_, StoredReading>(
                 "SELECT r.id, r.conversation_id, r.message_id, r.number, r.question, r.asked_by, \
-                 r.lang, r.words, r.plan, r.sql_text, r.dialect \
+                 r.words, r.plan, r.sql_text \
                  FROM readings r JOIN conversations c ON c.id = r.conversation_id \
                  WHERE r.platform = $1 AND r.channel = $2 AND r.number = $3 \
-                 AND ($4 IS NULL OR r.message_id = $4) AND ($5 IS NULL OR c.root = $5) \
+                 AND (r.message_id = $4 OR ($4 IS NULL AND r.asked_by = $6)) \
+                 AND ($5 IS NULL OR c.root = $5) \
+                 AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = r.conversation_id \
+                     AND m.role = 'user' AND m.content = '') \
                  ORDER BY r.id DESC LIMIT 1",
             )
             .bind(place.platform.as_str())
@@ -417,6 +417,7 @@ impl Conversations {
             .bind(i64::from(number))
             .bind(message_id)
             .bind(place.thread.as_deref())
+            .bind(asker)
             .fetch_optional(pool)
             .await?
         }))
@@ -441,14 +442,30 @@ impl Conversations {
         Ok(u32::try_from(count).unwrap_or(0))
     }
 
-    /// Notes that reading `id` was picked.
+    /// Claims reading `id` as picked: false when it was already (a second
+    /// click, an event delivered again), so that it is answered once.
     ///
     /// # Errors
     /// A store failure.
-    pub async fn picked(&self, id: i64) -> Result<(), StoreError> {
-        on_pool!(&self.store, pool => {
-            sqlx::query("UPDATE readings SET picked_at = $1 WHERE id = $2")
+    pub async fn claim_pick(&self, id: i64) -> Result<bool, StoreError> {
+        let claimed = on_pool!(&self.store, pool => {
+            sqlx::query("UPDATE readings SET picked_at = $1 WHERE id = $2 AND picked_at IS NULL")
                 .bind(Utc::now())
+                .bind(id)
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        Ok(claimed == 1)
+    }
+
+    /// Gives back a claim that could not be carried out (its audit failed).
+    ///
+    /// # Errors
+    /// A store failure.
+    pub async fn release_pick(&self, id: i64) -> Result<(), StoreError> {
+        on_pool!(&self.store, pool => {
+            sqlx::query("UPDATE readings SET picked_at = NULL WHERE id = $1")
                 .bind(id)
                 .execute(pool)
                 .await?;

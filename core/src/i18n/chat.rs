@@ -611,6 +611,12 @@ impl Text<'_> {
             (Lang::Fr, Text::NothingToPick { number }) => {
                 format!("Il n'y a pas de lecture {number} à choisir ici.")
             }
+            (Lang::En, Text::AlreadyPicked { number }) => {
+                format!("Reading {number} was picked already: its query is above.")
+            }
+            (Lang::Fr, Text::AlreadyPicked { number }) => {
+                format!("La lecture {number} a déjà été choisie : sa requête est plus haut.")
+            }
             (Lang::En, Text::PickIsTheAskers) => {
                 "Only who asked the question picks how it is read; ask it yourself to get its \
                  readings."
@@ -956,7 +962,8 @@ impl Text<'_> {
             (Lang::En, Text::Help { prefix: p }) => format!(
                 "Ask me a question, and I answer with the company's own language model. \
                  Commands: `{p}mode sql` (answers as SQL) or `{p}mode chat` (plain answers), \
-                 `{p}run N` (runs query N of the last answer), `{p}good` or `{p}bad` (the last \
+                 `{p}run N` (runs query N of the last answer), `{p}pick N` (reading N, when I ask \
+                 how to read a question), `{p}good` or `{p}bad` (the last \
                  result was right: keep the query as an example; or wrong), `{p}stop` (stops the \
                  answer being written), `{p}export` (this conversation as Markdown, or `{p}export json`), \
                  `{p}link CODE` (in a direct message: links your account)."
@@ -964,7 +971,8 @@ impl Text<'_> {
             (Lang::Fr, Text::Help { prefix: p }) => format!(
                 "Posez-moi une question : je réponds avec le modèle de langage de l'entreprise. \
                  Commandes : `{p}mode sql` (réponses en SQL) ou `{p}mode chat` (réponses libres), \
-                 `{p}run N` (exécute la requête N de la dernière réponse), `{p}good` (le dernier résultat \
+                 `{p}run N` (exécute la requête N de la dernière réponse), `{p}pick N` (la lecture N, \
+                 quand je demande comment lire une question), `{p}good` (le dernier résultat \
                  est juste : la requête est gardée comme exemple) ou `{p}bad` (il est faux), \
                  `{p}stop` (arrête la réponse en cours), `{p}export` (cette conversation en Markdown, ou \
                  `{p}export json`), `{p}link CODE` (en message privé : lie votre compte)."
@@ -998,24 +1006,9 @@ fn rows_caption(lang: Lang, shown: u64, total: u64, truncated: bool) -> String {
     }
 }
 
-/// What a refusal names, in either language: the column (or table) and
-/// the rule, never a value.
-/// A question quoted in the bot's words: cut to a line, between quotes.
 /// Why the bot doubts its reading, in a few words.
 fn doubted(lang: Lang, why: &Doubted<'_>) -> String {
-    use super::reading::Grain;
-    let grain = |g: &Grain| match (lang, g) {
-        (Lang::En, Grain::Day) => "day",
-        (Lang::En, Grain::Week) => "week",
-        (Lang::En, Grain::Month) => "month",
-        (Lang::En, Grain::Quarter) => "quarter",
-        (Lang::En, Grain::Year) => "year",
-        (Lang::Fr, Grain::Day) => "jour",
-        (Lang::Fr, Grain::Week) => "semaine",
-        (Lang::Fr, Grain::Month) => "mois",
-        (Lang::Fr, Grain::Quarter) => "trimestre",
-        (Lang::Fr, Grain::Year) => "année",
-    };
+    let grain = |g: &super::reading::Grain| super::reading::grain(lang, *g);
     match (lang, why) {
         (Lang::En, Doubted::Split) => "the readings I drew disagree".to_owned(),
         (Lang::Fr, Doubted::Split) => "les lectures que j'ai tirées divergent".to_owned(),
@@ -1080,11 +1073,14 @@ fn doubted(lang: Lang, why: &Doubted<'_>) -> String {
     }
 }
 
+/// A question quoted in the bot's words: cut to a line, between quotes.
 fn quoted_question(question: &str) -> String {
     let line: String = question.chars().take(120).collect();
     format!("“{}”", line.replace(['\n', '\r'], " ").trim())
 }
 
+/// What a refusal names, in either language: the column (or table) and
+/// the rule, never a value.
 fn what_of(hidden: &crate::access::Hidden) -> String {
     use super::code_span;
     match hidden {

@@ -277,6 +277,10 @@ pub enum Text<'a> {
     },
     /// A pick by someone else than who asked.
     PickIsTheAskers,
+    /// A reading picked again: it was answered already.
+    AlreadyPicked {
+        number: u32,
+    },
     /// Above a plan's answer: the question was read as a follow-up to
     /// `earlier`.
     FollowsEarlier {

@@ -63,7 +63,8 @@ pub enum Condition {
     },
 }
 
-fn grain(lang: Lang, g: Grain) -> &'static str {
+/// A grain in words.
+pub(super) fn grain(lang: Lang, g: Grain) -> &'static str {
     match (lang, g) {
         (Lang::En, Grain::Day) => "day",
         (Lang::En, Grain::Week) => "week",

@@ -284,9 +284,10 @@ impl Endpoint {
         self.chat_shaped(messages, sampling, None).await
     }
 
-    /// [`Endpoint::chat`], the answer held to `shape` when given. An OpenAI-compatible server is asked in the form it
-    /// takes: llama-cpp-python's first, then OpenAI's when it refuses it
-    /// (and the other way round once learnt).
+    /// [`Endpoint::chat`], the answer held to `shape` when given. An
+    /// OpenAI-compatible server is asked in the form it takes:
+    /// llama-cpp-python's first, then OpenAI's when it refuses it (and the
+    /// other way round once learnt).
     ///
     /// # Errors
     /// As [`Endpoint::chat`]; a server that takes neither form says so.

@@ -500,6 +500,9 @@ impl SqlAnswer<'_> {
         // The first round's messages: what every further plan is drawn
         // for.
         let first_messages = messages.clone();
+        // The model's own first plan is the second round's when a
+        // confirmed plan was tried first: no repair of the model's then.
+        let confirmed_first = reused.is_some();
         let mut compiled = None;
         for round in 0..2 {
             let written = match reused.take() {
@@ -527,7 +530,7 @@ impl SqlAnswer<'_> {
             let error = match read.compiled(&written.text) {
                 Ok((resolved, sql)) => {
                     let sure = super::readings::least_sure(&written.logprobs);
-                    compiled = Some((resolved, sql, round == 1, sure));
+                    compiled = Some((resolved, sql, round == 1 && !confirmed_first, sure));
                     break;
                 }
                 Err(crate::semantic::PlanError::UnknownValue {

@@ -10,7 +10,7 @@
 //! holds that the question names nowhere ([`crate::semantic::doubt`]), a
 //! plan that needed the repair round. `pstral eval` measures each.
 
-use crate::semantic::doubt::{Gaps, LeftOut, Unsaid};
+use crate::semantic::doubt::Gaps;
 use crate::semantic::plan::Plan;
 use crate::sql::Doubt;
 
@@ -92,7 +92,7 @@ impl Weighed {
         }
         let mut slots: Vec<Option<Reading>> = first.into_iter().map(Some).collect();
         let readings: Vec<Reading> = order.iter().filter_map(|&i| slots[i].take()).collect();
-        let draws = draws.into_iter().map(|d| d.map(|i| place[i])).collect();
+        let draws: Vec<Option<usize>> = draws.into_iter().map(|d| d.map(|i| place[i])).collect();
         let mut raised = Vec::new();
         if split {
             raised.push(Doubt::Split);
@@ -105,10 +105,13 @@ impl Weighed {
                 raised.push(Doubt::Unsaid);
             }
         }
-        if repaired {
+        // What is known of the greedy plan only speaks of the first
+        // reading when that is the greedy one.
+        let greedy_first = draws.first() == Some(&Some(0));
+        if repaired && greedy_first {
             raised.push(Doubt::Repaired);
         }
-        if least_sure.is_some_and(|p| p < unsure_below) {
+        if greedy_first && least_sure.is_some_and(|p| p < unsure_below) {
             raised.push(Doubt::Unsure);
         }
         Self {
@@ -195,22 +198,6 @@ pub fn least_sure(tokens: &[(String, f64)]) -> Option<f64> {
         }
     }
     least
-}
-
-/// What the first reading's gaps say, for the asker: the first gap of
-/// each kind, left out before unsaid.
-pub fn first_gap(gaps: &Gaps) -> Option<Gap<'_>> {
-    gaps.left_out
-        .first()
-        .map(Gap::LeftOut)
-        .or_else(|| gaps.unsaid.first().map(Gap::Unsaid))
-}
-
-/// One gap, borrowed.
-#[derive(Debug, Clone, Copy)]
-pub enum Gap<'a> {
-    LeftOut(&'a LeftOut),
-    Unsaid(&'a Unsaid),
 }
 
 #[cfg(test)]
