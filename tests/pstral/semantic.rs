@@ -1109,6 +1109,24 @@ async fn bot_drawing(
     (demo, h)
 }
 
+/// Three plans that each read the demo question otherwise, drawn for it
+/// by a bot that asks back when they split: the question asked.
+async fn asked_three_ways() -> (
+    crate::support::fake_model::FakeModel,
+    crate::execute::Demo,
+    crate::answers::Harness,
+) {
+    use crate::support::fake_model::{FakeModel, Script};
+    let fake = FakeModel::start(&[crate::answers::MODEL]).await;
+    fake.then(Script::answer(LYON_LATE));
+    fake.then(Script::answer(PARIS_LATE));
+    fake.then(Script::answer(LYON_ALL));
+    let (demo, h) = bot_drawing(&fake, 3, &[pstral_core::sql::Doubt::Split]).await;
+    h.ask(1, "Quels clients à Lyon ont des paiements en retard ?")
+        .await;
+    (fake, demo, h)
+}
+
 /// The bot's question asked back, and its text.
 fn asked_back(h: &crate::answers::Harness) -> (pstral_chat::MessageRef, String) {
     h.answers()
@@ -1170,16 +1188,8 @@ async fn the_reading_most_plans_drawn_share_is_the_answer_even_against_the_greed
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn plans_that_disagree_are_asked_back_and_the_askers_pick_offers_its_statement() {
-    use crate::support::fake_model::{FakeModel, Script};
     use pstral_chat::InboundEvent;
-    use pstral_core::sql::Doubt;
-    let fake = FakeModel::start(&[crate::answers::MODEL]).await;
-    fake.then(Script::answer(LYON_LATE));
-    fake.then(Script::answer(PARIS_LATE));
-    fake.then(Script::answer(LYON_ALL));
-    let (_demo, h) = bot_drawing(&fake, 3, &[Doubt::Split]).await;
-    h.ask(1, "Quels clients à Lyon ont des paiements en retard ?")
-        .await;
+    let (_fake, _demo, h) = asked_three_ways().await;
 
     // Three readings, one plan each: asked back, nothing offered.
     let (asked, text) = asked_back(&h);
@@ -1257,15 +1267,7 @@ async fn plans_that_disagree_are_asked_back_and_the_askers_pick_offers_its_state
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_number_in_reply_to_a_question_asked_back_picks_that_reading() {
-    use crate::support::fake_model::{FakeModel, Script};
-    use pstral_core::sql::Doubt;
-    let fake = FakeModel::start(&[crate::answers::MODEL]).await;
-    fake.then(Script::answer(LYON_LATE));
-    fake.then(Script::answer(PARIS_LATE));
-    fake.then(Script::answer(LYON_ALL));
-    let (_demo, h) = bot_drawing(&fake, 3, &[Doubt::Split]).await;
-    h.ask(1, "Quels clients à Lyon ont des paiements en retard ?")
-        .await;
+    let (fake, _demo, h) = asked_three_ways().await;
     let (asked, _) = asked_back(&h);
     let reply = h.question(1, "3", Some(&asked.id));
     h.bot.handle(h.platform.clone(), reply).await;
