@@ -225,6 +225,14 @@ pub struct EvalArgs {
     /// repair), reported beside: what the bot's way brings over it.
     #[arg(long)]
     pub bare: bool,
+    /// Measure each part of the free SQL path's prompt: ask every case
+    /// through the free path alone (no plan) with a bare prompt (none of
+    /// the parts), as sql.free_prompt has it, with each part it holds alone
+    /// on the bare prompt, then the parts that helped alone together, in
+    /// one run; prints what each part brings. To measure a part left out,
+    /// name it in sql.free_prompt for the run.
+    #[arg(long, conflicts_with_all = ["split", "bare", "plan_only", "reread"])]
+    pub ablate: bool,
     /// Ask the semantic model's plan only: a case the plan leaves to the
     /// free SQL path is reported as left (verdict left_to_free), not asked
     /// again. The semantic path's own accuracy, quickly.

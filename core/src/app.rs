@@ -163,6 +163,7 @@ pub async fn sql_runtime(
         examples_budget: settings.sql.examples_budget,
         plan_examples: settings.sql.plan_examples,
         plan_votes: settings.sql.plan_votes.clone(),
+        free_prompt: settings.sql.free_prompt.clone(),
         confirm_role: settings.sql.confirm_role,
         warnings,
         policy: settings.sql.policy.clone(),

@@ -303,7 +303,8 @@ impl CaseReport {
 pub const PATH_PLAN: &str = "plan";
 /// The free path's.
 pub const PATH_FREE: &str = "free";
-/// A bare prompt's: the tables' DDL and the question, one answer.
+/// A bare prompt's: the free path's with none of its parts (the tables
+/// and the question; `sql.candidates` still draws as many answers).
 pub const PATH_BARE: &str = "bare";
 
 /// The figures of a run.
@@ -596,8 +597,12 @@ pub enum Way {
     /// questions on Qwen2.5-Coder-1.5B here).
     PlanOnly,
     /// A bare prompt instead of the bot's way: the tables and the question,
-    /// nothing else ([`PATH_BARE`]).
+    /// nothing else: the free path with none of its prompt's parts
+    /// ([`PATH_BARE`]).
     Bare,
+    /// The free SQL path alone, the plan never asked: its prompt as the
+    /// runtime's `free_prompt` makes it (what `--ablate` varies).
+    Free,
 }
 
 /// The first query of an answer that may be offered, or why none may.
@@ -650,7 +655,7 @@ impl Evaluation<'_> {
         let earlier = case.earlier.as_deref().filter(|_| !self.alone);
         let mut previous = None;
         if let Some(earlier) = earlier
-            && self.way != Way::Bare
+            && !matches!(self.way, Way::Bare | Way::Free)
         {
             let (planned, trace) = sql.planned(0, earlier, true, &same, &position, None).await;
             report.prompt_tokens += trace.prompt_tokens;
@@ -689,9 +694,18 @@ impl Evaluation<'_> {
             earlier: None,
             ..case.clone()
         };
-        if self.way == Way::Bare {
-            report.path = PATH_BARE.to_owned();
-            let offer = self.bare_offer(&sql, &whole, &mut report).await;
+        if matches!(self.way, Way::Bare | Way::Free) {
+            // A bare prompt is the free path's with none of its parts.
+            let bare = (self.way == Way::Bare).then(|| SqlRuntime {
+                free_prompt: crate::sql::FreePrompt::bare(),
+                ..self.runtime.clone()
+            });
+            let sql = SqlAnswer {
+                runtime: bare.as_ref().unwrap_or(self.runtime),
+                ..sql
+            };
+            report.path = if bare.is_some() { PATH_BARE } else { PATH_FREE }.to_owned();
+            let offer = self.free(&sql, &whole, &same, &mut report).await;
             self.conclude(offer, case, &gold_rows, &mut report).await;
             report.latency_ms = elapsed_ms(started);
             return report;
@@ -800,39 +814,6 @@ impl Evaluation<'_> {
                 report.valid = true;
                 report.sql = Some(produced.text.clone());
                 self.compare(&produced, case, gold_rows, report).await;
-            }
-        }
-    }
-
-    /// A bare prompt's offer: every table's DDL and the question, one
-    /// answer, no repair.
-    async fn bare_offer(&self, sql: &SqlAnswer<'_>, case: &Case, report: &mut CaseReport) -> Offer {
-        let tables = self
-            .runtime
-            .known_catalog()
-            .map(|c| {
-                c.tables
-                    .iter()
-                    .map(|t| t.ddl())
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            })
-            .unwrap_or_default();
-        let messages = vec![
-            ChatMessage::new(
-                crate::llm::ChatRole::System,
-                format!(
-                    "Write one {} query that answers the question, in a ```sql block.\n\n{tables}",
-                    self.runtime.policy.dialect
-                ),
-            ),
-            ChatMessage::new(crate::llm::ChatRole::User, case.question.clone()),
-        ];
-        match Self::answer(sql, &messages, report).await {
-            Err(e) => Offer::None(Verdict::ModelFailed, e),
-            Ok(written) => {
-                report.answer = Some(written.text.clone());
-                Self::first_offer(sql.judge(&written.text, written.ended()).await, report)
             }
         }
     }

@@ -14,6 +14,7 @@ use pstral_core::eval::{Case, CaseReport, Evaluation, Summary, Verdict, Way, rea
 use pstral_core::learn::Learning;
 use pstral_core::learn::examples::{Example, FileFormat};
 use pstral_core::llm::Llm;
+use pstral_core::sql::{FreePrompt, PromptPart};
 use pstral_core::sql_target::SqlRuntime;
 use serde_json::json;
 
@@ -47,7 +48,8 @@ pub(crate) async fn eval(settings: &Settings, args: EvalArgs) -> anyhow::Result<
                 EventKind::Evaluation,
                 Actor::cli(),
                 json!({"cases": args.cases.display().to_string(), "count": cases.len(),
-                       "split": args.split, "target": settings.sql.target.name}),
+                       "split": args.split, "ablate": args.ablate,
+                       "target": settings.sql.target.name}),
             );
             Audit::new(store.clone())
                 .append(event)
@@ -86,7 +88,7 @@ async fn run(
         runtime.policy.dialect,
         servers.join(", ")
     );
-    if runtime.plan_votes.count > 1 {
+    if runtime.plan_votes.count > 1 && runtime.semantic().is_some() && !args.ablate {
         println!(
             "{} plans a question the semantic model takes (sql.plan_votes), the further ones at \
              temperature {}; asked back on: {}",
@@ -114,7 +116,7 @@ async fn run(
     } else {
         Way::Bot
     };
-    let mut runs: Vec<(&str, String, Vec<CaseReport>)> = Vec::new();
+    let mut runs: Vec<(String, String, Vec<CaseReport>)> = Vec::new();
     // One bar for every run, the bare one included.
     let bar = progress();
     let asking = Asking {
@@ -128,7 +130,76 @@ async fn run(
     // The cases a bare prompt is asked, and on what: the held-out half
     // without examples when split, else every case as the bot has them.
     let bare_on: (Cow<SqlRuntime>, Cow<[Case]>);
-    if args.split {
+    if args.ablate {
+        let parts = ablated(&runtime).await;
+        // Written after each prompt: a run of hours that stops keeps what
+        // it measured.
+        let keep = |runs: &[Run]| write_report(args, &runtime, &servers, runs);
+        bar.set_length(cases.len() as u64);
+        let bare = asking.run(&runtime, cases, "bare", Way::Bare).await;
+        runs.push((
+            "bare".to_owned(),
+            "a bare prompt: the tables and the question, none of the parts below".to_owned(),
+            bare,
+        ));
+        keep(&runs)?;
+        let configured = runtime.free_prompt.clone();
+        let mut prompts = vec![(
+            "sql.free_prompt".to_owned(),
+            format!(
+                "the free path as sql.free_prompt has it: {}",
+                named(&configured)
+            ),
+            configured.clone(),
+        )];
+        let base = FreePrompt::bare();
+        for part in parts.iter().filter(|p| configured.has(**p)) {
+            prompts.push((
+                format!("+{}", part.as_str()),
+                format!("the bare prompt and its {} alone", part.as_str()),
+                base.with(*part),
+            ));
+        }
+        bar.inc_length((cases.len() * prompts.len()) as u64);
+        for (name, about, free_prompt) in prompts {
+            let on = SqlRuntime {
+                free_prompt,
+                ..runtime.clone()
+            };
+            let reports = asking.run(&on, cases, &name, Way::Free).await;
+            runs.push((name, about, reports));
+            keep(&runs)?;
+        }
+        // The parts that each brought more right answers than they lost,
+        // together: what the measure would keep, when it is no prompt
+        // measured already.
+        let right = |reports: &[CaseReport]| Summary::of(reports).correct;
+        let base_right = right(&runs[0].2);
+        let kept: FreePrompt = runs
+            .iter()
+            .filter(|(_, _, reports)| right(reports) > base_right)
+            .filter_map(|(name, ..)| {
+                PromptPart::ALL
+                    .into_iter()
+                    .find(|p| name.strip_prefix('+') == Some(p.as_str()))
+            })
+            .collect();
+        if kept.parts().count() > 1 && kept != configured {
+            bar.inc_length(cases.len() as u64);
+            let on = SqlRuntime {
+                free_prompt: kept.clone(),
+                ..runtime.clone()
+            };
+            let reports = asking.run(&on, cases, "kept", Way::Free).await;
+            runs.push((
+                "kept".to_owned(),
+                format!("the parts that helped alone, together: {}", named(&kept)),
+                reports,
+            ));
+            keep(&runs)?;
+        }
+        bare_on = (Cow::Borrowed(&runtime), Cow::Borrowed(cases));
+    } else if args.split {
         let (held, train) = split(cases);
         let without = SqlRuntime {
             learning: None,
@@ -182,12 +253,12 @@ async fn run(
         let a = asking.run(&without, &held, "without examples", way).await;
         let b = asking.run(&with, &held, "with examples", way).await;
         runs.push((
-            "without_examples",
+            "without_examples".to_owned(),
             format!("{} held-out cases, no example", held.len()),
             a,
         ));
         runs.push((
-            "with_examples",
+            "with_examples".to_owned(),
             format!(
                 "the same, with the other {stored} stored as examples ({planned} with the plan \
                  the semantic path answered them right with)"
@@ -199,7 +270,7 @@ async fn run(
         bar.set_length((cases.len() * (1 + bare_runs)) as u64);
         let reports = asking.run(&runtime, cases, "", way).await;
         runs.push((
-            "all",
+            "all".to_owned(),
             format!("{} cases, the stored examples", cases.len()),
             reports,
         ));
@@ -209,28 +280,14 @@ async fn run(
         let (on, cases) = &bare_on;
         let bare = asking.run(on, cases, "bare prompt", Way::Bare).await;
         runs.push((
-            "bare",
+            "bare".to_owned(),
             "the same, asked with a bare prompt (the tables and the question)".to_owned(),
             bare,
         ));
     }
     bar.finish_and_clear();
-    print_summaries(&runs, runtime.plan_votes.unsure_below);
-    let report = json!({
-        "cases": args.cases.display().to_string(),
-        "target": runtime.target,
-        "dialect": runtime.policy.dialect.as_str(),
-        "model": servers,
-        "runs": runs.iter().map(|(name, about, reports)| json!({
-            "name": name,
-            "about": about,
-            "summary": Summary::of(reports),
-            "doubts": pstral_core::eval::doubt_table(reports, runtime.plan_votes.unsure_below),
-            "cases": reports,
-        })).collect::<Vec<_>>(),
-    });
-    std::fs::write(&args.report, serde_json::to_string_pretty(&report)?)
-        .with_context(|| format!("cannot write the report {}", args.report.display()))?;
+    print_runs(&runs, runtime.plan_votes.unsure_below);
+    write_report(args, &runtime, &servers, &runs)?;
     println!("report: {}", args.report.display());
     let broken: Vec<&str> = runs
         .iter()
@@ -246,6 +303,30 @@ async fn run(
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The JSON report of `runs`: each case's verdict, and each run's summary.
+fn write_report(
+    args: &EvalArgs,
+    runtime: &SqlRuntime,
+    servers: &[String],
+    runs: &[Run],
+) -> anyhow::Result<()> {
+    let report = json!({
+        "cases": args.cases.display().to_string(),
+        "target": runtime.target,
+        "dialect": runtime.policy.dialect.as_str(),
+        "model": servers,
+        "runs": runs.iter().map(|(name, about, reports)| json!({
+            "name": name,
+            "about": about,
+            "summary": Summary::of(reports),
+            "doubts": pstral_core::eval::doubt_table(reports, runtime.plan_votes.unsure_below),
+            "cases": reports,
+        })).collect::<Vec<_>>(),
+    });
+    std::fs::write(&args.report, serde_json::to_string_pretty(&report)?)
+        .with_context(|| format!("cannot write the report {}", args.report.display()))
 }
 
 /// The figures of a report written by an earlier run, printed again.
@@ -264,12 +345,12 @@ fn reread(settings: &Settings, path: &std::path::Path) -> anyhow::Result<ExitCod
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let report: Report = serde_json::from_str(&text)
         .with_context(|| format!("{} is not a report of pstral eval", path.display()))?;
-    let runs: Vec<(&str, String, Vec<CaseReport>)> = report
+    let runs: Vec<(String, String, Vec<CaseReport>)> = report
         .runs
-        .iter()
-        .map(|r| (r.name.as_str(), r.about.clone(), r.cases.clone()))
+        .into_iter()
+        .map(|r| (r.name, r.about, r.cases))
         .collect();
-    print_summaries(&runs, settings.sql.plan_votes.unsure_below);
+    print_runs(&runs, settings.sql.plan_votes.unsure_below);
     Ok(ExitCode::SUCCESS)
 }
 
@@ -352,10 +433,108 @@ impl Asking<'_> {
     }
 }
 
-fn print_summaries(runs: &[(&str, String, Vec<CaseReport>)], unsure_below: f64) {
+/// The parts of the free path's prompt `--ablate` measures: each that
+/// could show anything here (a glossary where the target has one, examples
+/// where some are stored).
+async fn ablated(runtime: &SqlRuntime) -> Vec<PromptPart> {
+    let examples = match runtime.learning.as_ref().and_then(|l| l.store()) {
+        Some(store) => store
+            .list(Some(&runtime.target))
+            .await
+            .is_ok_and(|stored| stored.iter().any(|e| e.set_aside.is_none())),
+        None => runtime.learning.is_some(),
+    };
+    PromptPart::ALL
+        .into_iter()
+        .filter(|part| match part {
+            PromptPart::Glossary => runtime.glossary.is_some(),
+            PromptPart::Examples => examples,
+            _ => true,
+        })
+        .collect()
+}
+
+/// The parts a free prompt holds, by name.
+fn named(prompt: &FreePrompt) -> String {
+    let names: Vec<&str> = prompt.parts().map(PromptPart::as_str).collect();
+    if names.is_empty() {
+        "none".to_owned()
+    } else {
+        names.join(", ")
+    }
+}
+
+type Run = (String, String, Vec<CaseReport>);
+
+/// A run's figures: an ablation's as one table of its prompts, any other's
+/// side by side.
+fn print_runs(runs: &[Run], unsure_below: f64) {
+    if runs.iter().any(|(name, ..)| name.starts_with('+')) {
+        print_ablation(runs);
+    } else {
+        print_summaries(runs, unsure_below);
+    }
+}
+
+/// What each part of the free path's prompt brings: every prompt of the
+/// run against the bare prompt, case by case.
+fn print_ablation(runs: &[Run]) {
+    let none = runs.iter().find(|(name, ..)| name == "bare");
+    let mut table = crate::tables::new_table(&[
+        "prompt",
+        "right",
+        "against bare",
+        "gained / lost",
+        "valid SQL",
+        "repaired",
+        "median latency",
+        "median prompt tokens",
+        "median answer tokens",
+    ]);
+    let right = |r: &CaseReport| r.verdict == Verdict::Correct;
+    for (name, _, reports) in runs {
+        let s = Summary::of(reports);
+        let (against, moved) = match none {
+            Some((_, _, base)) if base.len() == reports.len() => {
+                let gained = reports
+                    .iter()
+                    .zip(base)
+                    .filter(|(r, b)| right(r) && !right(b))
+                    .count();
+                let lost = reports
+                    .iter()
+                    .zip(base)
+                    .filter(|(r, b)| !right(r) && right(b))
+                    .count();
+                (
+                    format!("{:+}", s.correct as i64 - Summary::of(base).correct as i64),
+                    format!("+{gained} / -{lost}"),
+                )
+            }
+            _ => ("–".to_owned(), "–".to_owned()),
+        };
+        table.add_row(vec![
+            name.clone(),
+            format!("{}/{}", s.correct, s.cases),
+            against,
+            moved,
+            format!("{:.0} %", s.valid_share * 100.0),
+            format!("{:.0} %", s.repaired_share * 100.0),
+            format!("{:.1} s", s.median_latency_ms as f64 / 1000.0),
+            s.median_prompt_tokens.to_string(),
+            s.median_answer_tokens.to_string(),
+        ]);
+    }
+    for (_, about, _) in runs {
+        println!("- {about}");
+    }
+    println!("{table}");
+}
+
+fn print_summaries(runs: &[Run], unsure_below: f64) {
     let summaries: Vec<Summary> = runs.iter().map(|(_, _, r)| Summary::of(r)).collect();
     let mut header = vec![""];
-    header.extend(runs.iter().map(|(name, _, _)| match *name {
+    header.extend(runs.iter().map(|(name, _, _)| match name.as_str() {
         "without_examples" => "without examples",
         "with_examples" => "with examples",
         "bare" => "bare prompt",

@@ -60,6 +60,9 @@ async fn start_configured(
     let mut settings = Settings::defaults();
     settings.database = db.settings.clone();
     settings.llm.endpoints = endpoints;
+    // One plan a question, never asked back: the model is scripted answer
+    // by answer.
+    settings.sql.plan_votes = Default::default();
     settings.llm.timeouts.connect = Duration::from_secs(2);
     settings.sql.target = Target {
         name: "demo".into(),

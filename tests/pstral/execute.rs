@@ -51,6 +51,7 @@ pub(crate) async fn demo() -> Demo {
         examples_budget: 800,
         plan_examples: 3,
         plan_votes: Default::default(),
+        free_prompt: Default::default(),
         confirm_role: pstral_core::identity::Role::Admin,
         today: Some(pstral_core::sql::demo::today()),
         definitions: None,

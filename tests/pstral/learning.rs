@@ -397,12 +397,18 @@ question = "Qui a quitté l'entreprise ?"
 gold = "SELECT first_name, last_name FROM users WHERE left_on IS NOT NULL"
 "#;
 
-/// `pstral eval ARGS` against the scripted model, which must succeed.
+/// `pstral eval ARGS` against the scripted model, which must succeed; the
+/// free path's prompt with every part, the repair round included (the
+/// cases script it; the configuration's default leaves it out).
 fn eval(s: &Scratch, fake: &FakeModel, args: &[&str]) -> std::process::Output {
     let out = s
         .command(args)
         .env("PSTRAL__LLM__ENDPOINTS", fake.url())
         .env("PSTRAL__LLM__MODEL", MODEL)
+        .env(
+            "PSTRAL__SQL__FREE_PROMPT",
+            "instructions,syntax,date,glossary,values,examples,repair",
+        )
         .output()
         .unwrap();
     assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
@@ -488,6 +494,171 @@ async fn eval_scores_a_scripted_model_exactly() {
     let system = system_prompt(&fake, 0);
     assert!(system.contains("Grace period: 15 days"), "{system}");
     assert!(system.contains("TABLE clients ("), "{system}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn eval_ablate_asks_the_free_path_with_each_part_of_its_prompt_alone_beside_a_bare_prompt() {
+    let fake = FakeModel::start(&[MODEL]).await;
+    fake.by_default(sql_answer(
+        "SELECT COUNT(*) FROM clients WHERE status = 'prospect'",
+    ));
+    let s = Scratch::new();
+    let cases = s.write(
+        "cases.jsonl",
+        concat!(
+            r#"{"id": "a", "question": "How many prospects do we have?", "gold": "SELECT COUNT(*) FROM clients WHERE status = 'prospect'"}"#,
+            "\n",
+        ),
+    );
+    let out = eval(&s, &fake, &["eval", "--ablate", cases.to_str().unwrap()]);
+    let printed = stdout(&out);
+    // A bare prompt, the prompt as configured, then each of its parts
+    // that can show anything here alone (no example is stored).
+    let runs = [
+        "bare",
+        "sql.free_prompt",
+        "+instructions",
+        "+glossary",
+        "+values",
+        "+date",
+        "+syntax",
+        "+repair",
+    ];
+    for run in runs {
+        assert!(
+            printed.lines().any(|l| l.contains(&format!(" {run} "))),
+            "no row {run}:\n{printed}"
+        );
+    }
+    assert!(!printed.contains("+examples"), "{printed}");
+    // No part brought a right answer the bare prompt missed: nothing kept
+    // to measure together.
+    assert!(!printed.contains(" kept "), "{printed}");
+    assert_eq!(fake.requests().len(), runs.len());
+    let bare = system_prompt(&fake, 0);
+    assert!(bare.starts_with("Write one SQLite query"), "{bare}");
+    assert!(bare.contains("TABLE clients ("), "{bare}");
+    for absent in [
+        "Answer in English",
+        "Today is",
+        "Grace period",
+        " IN (",
+        "LIMIT",
+    ] {
+        assert!(!bare.contains(absent), "{absent:?} in {bare}");
+    }
+    let whole = system_prompt(&fake, 1);
+    for part in [
+        "Answer in English",
+        "LIMIT",
+        "Today is",
+        "Grace period",
+        " IN (",
+    ] {
+        assert!(whole.contains(part), "{part:?} not in {whole}");
+    }
+    // Each part shows what it names, and the instructions are the bot's.
+    assert!(system_prompt(&fake, 2).contains("Answer in English"));
+    assert!(system_prompt(&fake, 3).contains("Grace period: 15 days"));
+    assert!(system_prompt(&fake, 4).contains(" IN ("));
+    assert!(system_prompt(&fake, 5).contains("Today is"));
+    assert!(system_prompt(&fake, 6).contains("Write SQLite syntax: LIMIT"));
+    // Every case right in every run.
+    let report: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(s.dir.path().join("eval-report.json")).unwrap(),
+    )
+    .unwrap();
+    let names: Vec<&str> = report["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, runs);
+    assert!(
+        report["runs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["summary"]["correct"] == 1)
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn eval_ablate_measures_the_parts_that_helped_alone_together() {
+    let fake = FakeModel::start(&[MODEL]).await;
+    let wrong = "SELECT COUNT(*) FROM contracts";
+    let right = "SELECT COUNT(*) FROM clients WHERE status = 'prospect'";
+    // bare, the configured prompt, then instructions and glossary alone
+    // right, every other part wrong.
+    for sql in [wrong, wrong, right, right, wrong, wrong, wrong, wrong] {
+        fake.then(sql_answer(sql));
+    }
+    fake.by_default(sql_answer(right));
+    let s = Scratch::new();
+    let cases = s.write(
+        "cases.jsonl",
+        concat!(
+            r#"{"id": "a", "question": "How many prospects do we have?", "gold": "SELECT COUNT(*) FROM clients WHERE status = 'prospect'"}"#,
+            "\n",
+        ),
+    );
+    let out = eval(&s, &fake, &["eval", "--ablate", cases.to_str().unwrap()]);
+    let printed = stdout(&out);
+    assert!(
+        printed.contains("the parts that helped alone, together: instructions, glossary"),
+        "{printed}"
+    );
+    let row = |name: &str| {
+        printed
+            .lines()
+            .find(|l| l.contains(&format!(" {name} ")))
+            .unwrap_or_else(|| panic!("no row {name}:\n{printed}"))
+            .to_owned()
+    };
+    assert!(row("+instructions").contains("+1 / -0"), "{printed}");
+    assert!(row("+values").contains("+0 / -0"), "{printed}");
+    assert!(row("kept").contains("1/1"), "{printed}");
+    assert_eq!(fake.requests().len(), 9);
+    let kept = system_prompt(&fake, 8);
+    assert!(
+        kept.contains("Answer in English") && kept.contains("Grace period"),
+        "{kept}"
+    );
+    assert!(
+        !kept.contains("Today is") && !kept.contains(" IN ("),
+        "{kept}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_free_prompt_without_its_repair_asks_the_model_once() {
+    let fake = FakeModel::start(&[MODEL]).await;
+    fake.then(sql_answer("DELETE FROM clients"));
+    fake.by_default(sql_answer(
+        "SELECT COUNT(*) FROM clients WHERE status = 'prospect'",
+    ));
+    let s = Scratch::new();
+    let cases = s.write(
+        "cases.jsonl",
+        concat!(
+            r#"{"id": "a", "question": "How many prospects do we have?", "gold": "SELECT COUNT(*) FROM clients WHERE status = 'prospect'"}"#,
+            "\n",
+        ),
+    );
+    let out = s
+        .command(&["eval", cases.to_str().unwrap()])
+        .env("PSTRAL__LLM__ENDPOINTS", fake.url())
+        .env("PSTRAL__LLM__MODEL", MODEL)
+        .env("PSTRAL__SQL__FREE_PROMPT", "instructions,values")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(fake.requests().len(), 1, "no repair round");
+    assert!(stdout(&out).contains("refused 1"), "{}", stdout(&out));
+    let system = system_prompt(&fake, 0);
+    assert!(system.contains("Answer in English") && system.contains(" IN ("));
+    assert!(!system.contains("Grace period") && !system.contains("Today is"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

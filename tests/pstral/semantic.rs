@@ -734,7 +734,11 @@ fn split_plans(
     command
         .env_remove("PSTRAL__SQL__TARGETS__DEMO__SEMANTIC_FILE")
         .env("PSTRAL__LLM__ENDPOINTS", fake.url())
-        .env("PSTRAL__LLM__MODEL", crate::answers::MODEL);
+        .env("PSTRAL__LLM__MODEL", crate::answers::MODEL)
+        // One plan a question, never asked back: the model is scripted
+        // plan by plan.
+        .env("PSTRAL__SQL__PLAN_VOTES", "1")
+        .env("PSTRAL__SQL__ASK_BACK", "");
     if let Some(n) = plan_examples {
         command.env("PSTRAL__SQL__PLAN_EXAMPLES", n);
     }

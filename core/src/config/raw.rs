@@ -133,6 +133,7 @@ pub(super) struct RawSql {
     pub(super) ask_back: Vec<String>,
     pub(super) unsure_below: f64,
     pub(super) instructions_budget: i64,
+    pub(super) free_prompt: Vec<String>,
     pub(super) confirm_role: String,
     pub(super) schema_refresh: String,
     pub(super) private_results: Vec<String>,

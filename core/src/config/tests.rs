@@ -614,3 +614,24 @@ fn a_platform_left_out_of_the_build_is_named_only_when_enabled() {
     assert_eq!(found[0].key, "chatty.enabled");
     assert!(found[0].reason.contains("--features chatty"), "{found:?}");
 }
+
+#[test]
+fn the_free_prompt_names_its_parts_and_an_unknown_one_is_said() {
+    let found = problems("[sql]\nfree_prompt = [\"instructions\", \"hints\"]\n", &[]);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].key, "sql.free_prompt");
+    assert!(
+        found[0].reason.contains("\"hints\"") && found[0].reason.contains("glossary"),
+        "{found:?}"
+    );
+    let settings =
+        load_layers(None, env(&[("PSTRAL__SQL__FREE_PROMPT", "values,repair")])).unwrap();
+    let parts: Vec<crate::sql::PromptPart> = settings.sql.free_prompt.parts().collect();
+    assert_eq!(
+        parts,
+        [
+            crate::sql::PromptPart::Values,
+            crate::sql::PromptPart::Repair
+        ]
+    );
+}

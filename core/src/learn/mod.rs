@@ -53,6 +53,9 @@ pub struct PromptContext {
     /// The glossary's entries that bear on the question (see
     /// [`glossary::Glossary::applying_to`]), shown again beside it.
     pub definitions: Vec<String>,
+    /// The parts of the SQL prompt's own text it holds besides these:
+    /// its instructions, the dialect's syntax (`sql.free_prompt`).
+    pub parts: crate::sql::FreePrompt,
 }
 
 /// The most glossary entries shown again beside a question.

@@ -37,8 +37,8 @@ use crate::store::DatabaseUrl;
 use backend::{ExecError, Executor};
 pub use dialect::{Dialect, quoted_identifier};
 pub use settings::{
-    Candidates, Charts, Doubt, PlanVotes, RedactedSecret, SemanticSource, SqlSettings, Target,
-    TargetKind,
+    Candidates, Charts, Doubt, FreePrompt, PlanVotes, PromptPart, RedactedSecret, SemanticSource,
+    SqlSettings, Target, TargetKind,
 };
 
 /// Connects to an Execute target.

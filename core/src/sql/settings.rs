@@ -42,6 +42,9 @@ pub struct SqlSettings {
     pub plan_votes: PlanVotes,
     /// How much of a target's glossary goes into a prompt, in tokens.
     pub instructions_budget: usize,
+    /// What the free SQL path's prompt holds beyond the tables and the
+    /// question.
+    pub free_prompt: FreePrompt,
     /// The least role whose "correct" stores an example (the asker's
     /// always does).
     pub confirm_role: crate::identity::Role,
@@ -87,6 +90,10 @@ pub struct PlanVotes {
     pub unsure_below: f64,
 }
 
+/// One plan, never asked back: what a runtime made by hand gets (tests
+/// that script the model's plans one by one). The configuration's default
+/// (`config/default.toml`) draws three and asks back on `split` and
+/// `left_out`, as measured.
 impl Default for PlanVotes {
     fn default() -> Self {
         Self {
@@ -133,6 +140,107 @@ impl Doubt {
             Self::Repaired => "repaired",
             Self::Unsure => "unsure",
         }
+    }
+}
+
+/// A part of the free SQL path's prompt beyond a bare one (the tables and
+/// the question), each kept only where `pstral eval --ablate` shows it
+/// helps (`sql.free_prompt`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PromptPart {
+    /// Who the model is and the rules of its answer (one read-only SELECT
+    /// in a block, a sentence on what it returns, no guessed names, no SQL
+    /// for a question not about data, the answer's language); without it,
+    /// one line asks for the query in a block.
+    Instructions,
+    /// The dialect's syntax in one line (LIMIT or FETCH FIRST, dates).
+    Syntax,
+    /// Today's date, and that the data stands at it when frozen.
+    Date,
+    /// The target's glossary, and its entries that bear on the question
+    /// again beside it.
+    Glossary,
+    /// The data's values: every value of a column that holds few, and the
+    /// stored values close to the question's words.
+    Values,
+    /// Confirmed examples of similar questions with their SQL.
+    Examples,
+    /// One more round when no statement of the answer may be offered, with
+    /// the reasons.
+    Repair,
+}
+
+impl PromptPart {
+    /// Every part, in the order `pstral eval --ablate` measures them.
+    pub const ALL: [PromptPart; 7] = [
+        Self::Instructions,
+        Self::Glossary,
+        Self::Values,
+        Self::Date,
+        Self::Syntax,
+        Self::Repair,
+        Self::Examples,
+    ];
+
+    /// Its name in the configuration and the reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Instructions => "instructions",
+            Self::Syntax => "syntax",
+            Self::Date => "date",
+            Self::Glossary => "glossary",
+            Self::Values => "values",
+            Self::Examples => "examples",
+            Self::Repair => "repair",
+        }
+    }
+}
+
+/// The parts the free SQL path's prompt holds (`sql.free_prompt`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FreePrompt(std::collections::BTreeSet<PromptPart>);
+
+impl FreePrompt {
+    /// A bare prompt: the tables and the question.
+    pub fn bare() -> Self {
+        Self(std::collections::BTreeSet::new())
+    }
+
+    /// Every part.
+    pub fn whole() -> Self {
+        PromptPart::ALL.into_iter().collect()
+    }
+
+    pub fn has(&self, part: PromptPart) -> bool {
+        self.0.contains(&part)
+    }
+
+    /// The same with `part` too.
+    #[must_use]
+    pub fn with(&self, part: PromptPart) -> Self {
+        let mut parts = self.0.clone();
+        parts.insert(part);
+        Self(parts)
+    }
+
+    pub fn parts(&self) -> impl Iterator<Item = PromptPart> + '_ {
+        self.0.iter().copied()
+    }
+}
+
+impl FromIterator<PromptPart> for FreePrompt {
+    fn from_iter<I: IntoIterator<Item = PromptPart>>(parts: I) -> Self {
+        Self(parts.into_iter().collect())
+    }
+}
+
+/// Every part: what a runtime made by hand gets (tests that script a
+/// repair round). The configuration's default (`config/default.toml`)
+/// leaves the repair round out, as measured (README, "The free path's
+/// prompt, part by part").
+impl Default for FreePrompt {
+    fn default() -> Self {
+        Self::whole()
     }
 }
 

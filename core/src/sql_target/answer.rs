@@ -892,7 +892,8 @@ impl SqlAnswer<'_> {
     /// ask again, or when no failure is the model's to fix (the target is
     /// down); nor for an answer the model ran on (given back, a loop or an
     /// answer as long as the bound invites another, and the statement it
-    /// was writing when cut is no answer to correct).
+    /// was writing when cut is no answer to correct); nor when the free
+    /// prompt leaves the repair round out (`sql.free_prompt`).
     pub fn repair(
         &self,
         messages: &[ChatMessage],
@@ -900,7 +901,10 @@ impl SqlAnswer<'_> {
         judged: &[Judged],
         ended: Ended,
     ) -> Option<Vec<ChatMessage>> {
-        if ended == Ended::RanOn || judged.iter().any(|j| j.verdict.is_ok()) {
+        if ended == Ended::RanOn
+            || judged.iter().any(|j| j.verdict.is_ok())
+            || !self.runtime.free_prompt.has(crate::sql::PromptPart::Repair)
+        {
             return None;
         }
         if judged.is_empty() {

@@ -61,6 +61,9 @@ pub struct SqlRuntime {
     /// How many plans are drawn, and on which doubts the bot asks back
     /// (`sql.plan_votes`, `sql.ask_back`).
     pub plan_votes: crate::sql::PlanVotes,
+    /// What the free SQL path's prompt holds beyond the tables and the
+    /// question (`sql.free_prompt`).
+    pub free_prompt: crate::sql::FreePrompt,
     /// The least role whose "correct" stores an example (the asker's
     /// always does).
     pub confirm_role: crate::identity::Role,
@@ -691,9 +694,16 @@ impl SqlRuntime {
         skip: &crate::learn::Skip<'_>,
         values: bool,
     ) -> crate::learn::PromptContext {
+        use crate::sql::PromptPart;
         let catalog = Arc::clone(&self.catalog.read().expect("never poisoned"));
+        let parts = &self.free_prompt;
+        let values = values && parts.has(PromptPart::Values);
+        let glossary = self
+            .glossary
+            .as_ref()
+            .filter(|_| parts.has(PromptPart::Glossary));
         let examples = match &self.learning {
-            Some(learning) => {
+            Some(learning) if parts.has(PromptPart::Examples) => {
                 let check = |example: &crate::learn::examples::Example| self.judge_example(example);
                 let skip = |example: &crate::learn::examples::Example| {
                     skip(example) || self.hides_example(example)
@@ -702,15 +712,15 @@ impl SqlRuntime {
                     .pick(llm, question, self.examples_budget, &check, &skip)
                     .await
             }
-            None => crate::learn::Picked::default(),
+            _ => crate::learn::Picked::default(),
         };
         crate::learn::PromptContext {
-            today: Some(
+            today: parts.has(PromptPart::Date).then(|| {
                 self.today
-                    .unwrap_or_else(|| chrono::Local::now().date_naive()),
-            ),
+                    .unwrap_or_else(|| chrono::Local::now().date_naive())
+            }),
             frozen: self.today.is_some(),
-            glossary: self.glossary.as_ref().map(|g| g.text.clone()),
+            glossary: glossary.map(|g| g.text.clone()),
             schema: catalog.context(question, self.schema_budget, values),
             examples,
             near: if values {
@@ -718,9 +728,10 @@ impl SqlRuntime {
             } else {
                 Vec::new()
             },
-            definitions: self.glossary.as_ref().map_or_else(Vec::new, |g| {
+            definitions: glossary.map_or_else(Vec::new, |g| {
                 g.applying_to(question, crate::learn::MAX_DEFINITIONS)
             }),
+            parts: parts.clone(),
         }
     }
 

@@ -161,6 +161,29 @@ impl Validator {
                 raw.plan_examples,
                 0..=crate::learn::MAX_SHOWN as i64,
             ) as usize,
+            free_prompt: raw
+                .free_prompt
+                .iter()
+                .filter_map(|name| {
+                    let found = crate::sql::PromptPart::ALL
+                        .into_iter()
+                        .find(|p| p.as_str() == name);
+                    if found.is_none() {
+                        let names: Vec<&str> = crate::sql::PromptPart::ALL
+                            .iter()
+                            .map(|p| p.as_str())
+                            .collect();
+                        self.problem(
+                            "sql.free_prompt",
+                            format!(
+                                "{name:?} is not a part of the SQL prompt; they are {}",
+                                names.join(", ")
+                            ),
+                        );
+                    }
+                    found
+                })
+                .collect(),
             instructions_budget: self.whole(
                 "sql.instructions_budget",
                 raw.instructions_budget,
