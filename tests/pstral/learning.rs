@@ -496,6 +496,17 @@ async fn eval_scores_a_scripted_model_exactly() {
     assert!(system.contains("TABLE clients ("), "{system}");
 }
 
+/// One case, how many prospects there are, written in `s`.
+fn one_case(s: &Scratch) -> std::path::PathBuf {
+    s.write(
+        "cases.jsonl",
+        concat!(
+            r#"{"id": "a", "question": "How many prospects do we have?", "gold": "SELECT COUNT(*) FROM clients WHERE status = 'prospect'"}"#,
+            "\n",
+        ),
+    )
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn eval_ablate_asks_the_free_path_with_each_part_of_its_prompt_alone_beside_a_bare_prompt() {
     let fake = FakeModel::start(&[MODEL]).await;
@@ -503,13 +514,7 @@ async fn eval_ablate_asks_the_free_path_with_each_part_of_its_prompt_alone_besid
         "SELECT COUNT(*) FROM clients WHERE status = 'prospect'",
     ));
     let s = Scratch::new();
-    let cases = s.write(
-        "cases.jsonl",
-        concat!(
-            r#"{"id": "a", "question": "How many prospects do we have?", "gold": "SELECT COUNT(*) FROM clients WHERE status = 'prospect'"}"#,
-            "\n",
-        ),
-    );
+    let cases = one_case(&s);
     let out = eval(&s, &fake, &["eval", "--ablate", cases.to_str().unwrap()]);
     let printed = stdout(&out);
     // A bare prompt, the prompt as configured, then each of its parts
@@ -596,13 +601,7 @@ async fn eval_ablate_measures_the_parts_that_helped_alone_together() {
     }
     fake.by_default(sql_answer(right));
     let s = Scratch::new();
-    let cases = s.write(
-        "cases.jsonl",
-        concat!(
-            r#"{"id": "a", "question": "How many prospects do we have?", "gold": "SELECT COUNT(*) FROM clients WHERE status = 'prospect'"}"#,
-            "\n",
-        ),
-    );
+    let cases = one_case(&s);
     let out = eval(&s, &fake, &["eval", "--ablate", cases.to_str().unwrap()]);
     let printed = stdout(&out);
     assert!(
@@ -639,13 +638,7 @@ async fn a_free_prompt_without_its_repair_asks_the_model_once() {
         "SELECT COUNT(*) FROM clients WHERE status = 'prospect'",
     ));
     let s = Scratch::new();
-    let cases = s.write(
-        "cases.jsonl",
-        concat!(
-            r#"{"id": "a", "question": "How many prospects do we have?", "gold": "SELECT COUNT(*) FROM clients WHERE status = 'prospect'"}"#,
-            "\n",
-        ),
-    );
+    let cases = one_case(&s);
     let out = s
         .command(&["eval", cases.to_str().unwrap()])
         .env("PSTRAL__LLM__ENDPOINTS", fake.url())

@@ -83,6 +83,32 @@ impl Validator {
         found
     }
 
+    /// The items of a list whose values are the names of `all`, in order;
+    /// each unknown name a problem of `key` that lists the names.
+    fn named_list<T: Copy>(
+        &mut self,
+        key: &str,
+        given: &[String],
+        all: &[T],
+        name: fn(T) -> &'static str,
+        what: &str,
+    ) -> Vec<T> {
+        given
+            .iter()
+            .filter_map(|given| {
+                let found = all.iter().copied().find(|t| name(*t) == given);
+                if found.is_none() {
+                    let names: Vec<&str> = all.iter().map(|t| name(*t)).collect();
+                    self.problem(
+                        key,
+                        format!("{given:?} is not {what}; they are {}", names.join(", ")),
+                    );
+                }
+                found
+            })
+            .collect()
+    }
+
     /// A duration between zero (excluded) and [`MAX_DURATION`]: beyond it,
     /// timers and date arithmetic overflow.
     fn duration(&mut self, key: &str, value: &str) -> Duration {

@@ -125,27 +125,13 @@ impl Validator {
                     );
                     0.5
                 },
-                ask_back: raw
-                    .ask_back
-                    .iter()
-                    .filter_map(|name| {
-                        let found = crate::sql::Doubt::ALL
-                            .into_iter()
-                            .find(|d| d.as_str() == name);
-                        if found.is_none() {
-                            let names: Vec<&str> =
-                                crate::sql::Doubt::ALL.iter().map(|d| d.as_str()).collect();
-                            self.problem(
-                                "sql.ask_back",
-                                format!(
-                                    "{name:?} is not a signal of doubt; they are {}",
-                                    names.join(", ")
-                                ),
-                            );
-                        }
-                        found
-                    })
-                    .collect(),
+                ask_back: self.named_list(
+                    "sql.ask_back",
+                    &raw.ask_back,
+                    &crate::sql::Doubt::ALL,
+                    crate::sql::Doubt::as_str,
+                    "a signal of doubt",
+                ),
                 unsure_below: if (0.0..=1.0).contains(&raw.unsure_below) {
                     raw.unsure_below
                 } else {
@@ -161,28 +147,15 @@ impl Validator {
                 raw.plan_examples,
                 0..=crate::learn::MAX_SHOWN as i64,
             ) as usize,
-            free_prompt: raw
-                .free_prompt
-                .iter()
-                .filter_map(|name| {
-                    let found = crate::sql::PromptPart::ALL
-                        .into_iter()
-                        .find(|p| p.as_str() == name);
-                    if found.is_none() {
-                        let names: Vec<&str> = crate::sql::PromptPart::ALL
-                            .iter()
-                            .map(|p| p.as_str())
-                            .collect();
-                        self.problem(
-                            "sql.free_prompt",
-                            format!(
-                                "{name:?} is not a part of the SQL prompt; they are {}",
-                                names.join(", ")
-                            ),
-                        );
-                    }
-                    found
-                })
+            free_prompt: self
+                .named_list(
+                    "sql.free_prompt",
+                    &raw.free_prompt,
+                    &crate::sql::PromptPart::ALL,
+                    crate::sql::PromptPart::as_str,
+                    "a part of the SQL prompt",
+                )
+                .into_iter()
                 .collect(),
             instructions_budget: self.whole(
                 "sql.instructions_budget",
