@@ -116,7 +116,7 @@ async fn run(
     } else {
         Way::Bot
     };
-    let mut runs: Vec<(String, String, Vec<CaseReport>)> = Vec::new();
+    let mut runs: Vec<Run> = Vec::new();
     // One bar for every run, the bare one included.
     let bar = progress();
     let asking = Asking {
@@ -131,66 +131,66 @@ async fn run(
     // without examples when split, else every case as the bot has them.
     let bare_on: (Cow<SqlRuntime>, Cow<[Case]>);
     if args.ablate {
-        let parts = ablated(&runtime).await;
+        let configured = runtime.free_prompt.clone();
+        let parts = ablated(&runtime, &configured).await;
         // Written after each prompt: a run of hours that stops keeps what
         // it measured.
         let keep = |runs: &[Run]| write_report(args, &runtime, &servers, runs);
-        bar.set_length(cases.len() as u64);
+        let free = |free_prompt| SqlRuntime {
+            free_prompt,
+            ..runtime.clone()
+        };
+        bar.set_length((cases.len() * (2 + parts.len())) as u64);
         let bare = asking.run(&runtime, cases, "bare", Way::Bare).await;
+        let bare_right = Summary::of(&bare).correct;
         runs.push((
             "bare".to_owned(),
             "a bare prompt: the tables and the question, none of the parts below".to_owned(),
             bare,
         ));
         keep(&runs)?;
-        let configured = runtime.free_prompt.clone();
-        let mut prompts = vec![(
-            "sql.free_prompt".to_owned(),
+        let name = "sql.free_prompt";
+        let reports = asking
+            .run(&free(configured.clone()), cases, name, Way::Free)
+            .await;
+        runs.push((
+            name.to_owned(),
             format!(
                 "the free path as sql.free_prompt has it: {}",
                 named(&configured)
             ),
-            configured.clone(),
-        )];
-        let base = FreePrompt::bare();
-        for part in parts.iter().filter(|p| configured.has(**p)) {
-            prompts.push((
-                format!("+{}", part.as_str()),
+            reports,
+        ));
+        keep(&runs)?;
+        // The parts that each bring more right answers than the bare
+        // prompt alone, measured together after, when that is a prompt not
+        // measured already.
+        let mut kept = FreePrompt::bare();
+        for part in parts {
+            let name = format!("+{}", part.as_str());
+            let reports = asking
+                .run(
+                    &free(FreePrompt::bare().with(part)),
+                    cases,
+                    &name,
+                    Way::Free,
+                )
+                .await;
+            if Summary::of(&reports).correct > bare_right {
+                kept = kept.with(part);
+            }
+            runs.push((
+                name,
                 format!("the bare prompt and its {} alone", part.as_str()),
-                base.with(*part),
+                reports,
             ));
-        }
-        bar.inc_length((cases.len() * prompts.len()) as u64);
-        for (name, about, free_prompt) in prompts {
-            let on = SqlRuntime {
-                free_prompt,
-                ..runtime.clone()
-            };
-            let reports = asking.run(&on, cases, &name, Way::Free).await;
-            runs.push((name, about, reports));
             keep(&runs)?;
         }
-        // The parts that each brought more right answers than they lost,
-        // together: what the measure would keep, when it is no prompt
-        // measured already.
-        let right = |reports: &[CaseReport]| Summary::of(reports).correct;
-        let base_right = right(&runs[0].2);
-        let kept: FreePrompt = runs
-            .iter()
-            .filter(|(_, _, reports)| right(reports) > base_right)
-            .filter_map(|(name, ..)| {
-                PromptPart::ALL
-                    .into_iter()
-                    .find(|p| name.strip_prefix('+') == Some(p.as_str()))
-            })
-            .collect();
         if kept.parts().count() > 1 && kept != configured {
             bar.inc_length(cases.len() as u64);
-            let on = SqlRuntime {
-                free_prompt: kept.clone(),
-                ..runtime.clone()
-            };
-            let reports = asking.run(&on, cases, "kept", Way::Free).await;
+            let reports = asking
+                .run(&free(kept.clone()), cases, "kept", Way::Free)
+                .await;
             runs.push((
                 "kept".to_owned(),
                 format!("the parts that helped alone, together: {}", named(&kept)),
@@ -433,10 +433,10 @@ impl Asking<'_> {
     }
 }
 
-/// The parts of the free path's prompt `--ablate` measures: each that
-/// could show anything here (a glossary where the target has one, examples
-/// where some are stored).
-async fn ablated(runtime: &SqlRuntime) -> Vec<PromptPart> {
+/// The parts of the free path's prompt `--ablate` measures: each of
+/// `configured` that could show anything here (a glossary where the target
+/// has one, examples where some are stored).
+async fn ablated(runtime: &SqlRuntime, configured: &FreePrompt) -> Vec<PromptPart> {
     let examples = match runtime.learning.as_ref().and_then(|l| l.store()) {
         Some(store) => store
             .list(Some(&runtime.target))
@@ -446,6 +446,7 @@ async fn ablated(runtime: &SqlRuntime) -> Vec<PromptPart> {
     };
     PromptPart::ALL
         .into_iter()
+        .filter(|part| configured.has(*part))
         .filter(|part| match part {
             PromptPart::Glossary => runtime.glossary.is_some(),
             PromptPart::Examples => examples,
@@ -479,7 +480,7 @@ fn print_runs(runs: &[Run], unsure_below: f64) {
 /// What each part of the free path's prompt brings: every prompt of the
 /// run against the bare prompt, case by case.
 fn print_ablation(runs: &[Run]) {
-    let none = runs.iter().find(|(name, ..)| name == "bare");
+    let bare = runs.iter().find(|(name, ..)| name == "bare");
     let mut table = crate::tables::new_table(&[
         "prompt",
         "right",
@@ -494,7 +495,7 @@ fn print_ablation(runs: &[Run]) {
     let right = |r: &CaseReport| r.verdict == Verdict::Correct;
     for (name, _, reports) in runs {
         let s = Summary::of(reports);
-        let (against, moved) = match none {
+        let (against, moved) = match bare {
             Some((_, _, base)) if base.len() == reports.len() => {
                 let gained = reports
                     .iter()
