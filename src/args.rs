@@ -233,6 +233,11 @@ pub struct EvalArgs {
     /// name it in sql.free_prompt for the run.
     #[arg(long, conflicts_with_all = ["split", "bare", "plan_only", "reread"])]
     pub ablate: bool,
+    /// With --ablate, a shorter run: the bare prompt and each of these
+    /// parts alone on it (comma-separated names of sql.free_prompt's
+    /// parts), neither sql.free_prompt as a whole nor the parts kept.
+    #[arg(long, requires = "ablate", value_delimiter = ',', value_parser = prompt_part)]
+    pub ablate_parts: Vec<pstral_core::sql::PromptPart>,
     /// Ask the semantic model's plan only: a case the plan leaves to the
     /// free SQL path is reported as left (verdict left_to_free), not asked
     /// again. The semantic path's own accuracy, quickly.
@@ -542,4 +547,16 @@ mod tests {
         use clap::CommandFactory;
         Cli::command().debug_assert();
     }
+}
+
+/// A part of the free SQL path's prompt, by its name in sql.free_prompt.
+fn prompt_part(name: &str) -> Result<pstral_core::sql::PromptPart, String> {
+    use pstral_core::sql::PromptPart;
+    PromptPart::ALL
+        .into_iter()
+        .find(|part| part.as_str() == name)
+        .ok_or_else(|| {
+            let names: Vec<&str> = PromptPart::ALL.iter().map(|p| p.as_str()).collect();
+            format!("no part {name:?}: the parts are {}", names.join(", "))
+        })
 }

@@ -705,7 +705,9 @@ impl Evaluation<'_> {
                 ..sql
             };
             report.path = if bare.is_some() { PATH_BARE } else { PATH_FREE }.to_owned();
-            let offer = self.free(&sql, &whole, &same, &mut report).await;
+            let offer = self
+                .free(&sql, (&whole, &gold_rows), &same, &mut report)
+                .await;
             self.conclude(offer, case, &gold_rows, &mut report).await;
             report.latency_ms = elapsed_ms(started);
             return report;
@@ -760,7 +762,9 @@ impl Evaluation<'_> {
                     &mut report,
                 ))
             }
-            Planned::Asked { answer, readings } => {
+            Planned::Asked {
+                answer, readings, ..
+            } => {
                 report.path = PATH_PLAN.to_owned();
                 report.asked = true;
                 report.answer = Some(answer);
@@ -796,7 +800,10 @@ impl Evaluation<'_> {
         };
         let offer = match offer {
             Some(offer) => offer,
-            None => self.free(&sql, &whole, &same, &mut report).await,
+            None => {
+                self.free(&sql, (&whole, &gold_rows), &same, &mut report)
+                    .await
+            }
         };
         self.conclude(offer, case, &gold_rows, &mut report).await;
         report.latency_ms = elapsed_ms(started);
@@ -823,15 +830,15 @@ impl Evaluation<'_> {
     async fn free(
         &self,
         sql: &SqlAnswer<'_>,
-        case: &Case,
+        gold: (&Case, &Rows),
         same: &crate::learn::Skip<'_>,
         report: &mut CaseReport,
     ) -> Offer {
-        let (messages, context) = sql.messages(&case.question, &[], same, true).await;
+        let (messages, context) = sql.messages(&gold.0.question, &[], same, true).await;
         report.examples = context.examples.ids();
         match Self::answer(sql, &messages, report).await {
             Err(e) => Offer::None(Verdict::ModelFailed, e),
-            Ok(written) => Self::offer_of(sql, &messages, written, report).await,
+            Ok(written) => self.offer_of(sql, &messages, written, gold, report).await,
         }
     }
 
@@ -839,9 +846,11 @@ impl Evaluation<'_> {
     /// statement most of several answers agree on, else the first that
     /// passes, after the bot's one repair round when none does.
     async fn offer_of(
+        &self,
         sql: &SqlAnswer<'_>,
         messages: &[ChatMessage],
         written: Written,
+        (case, gold_rows): (&Case, &Rows),
         report: &mut CaseReport,
     ) -> Offer {
         let ended = written.ended();
@@ -853,9 +862,23 @@ impl Evaluation<'_> {
                 report.answer_tokens += drawn.pieces;
                 report.drawn = drawn
                     .answers
-                    .into_iter()
-                    .map(|a| a.unwrap_or_else(|e| format!("(no answer: {e})")))
+                    .iter()
+                    .map(|a| a.clone().unwrap_or_else(|e| format!("(no answer: {e})")))
                     .collect();
+                // Asked back, as the bot asks when its queries disagree:
+                // judged as the first it would have offered.
+                if drawn.asks(&sql.runtime.plan_votes.ask_back) {
+                    report.asked = true;
+                    report.doubts = vec![crate::sql::Doubt::Split.as_str().to_owned()];
+                    let mut among = false;
+                    for choice in &drawn.choices {
+                        let (correct, _) =
+                            self.judge_reading(sql, &choice.text, case, gold_rows).await;
+                        among |= correct == Some(true);
+                    }
+                    report.gold_among = Some(among);
+                    return Self::first_offer(drawn.choices[..1].to_vec(), report);
+                }
                 drawn.agreed
             }
             None => None,

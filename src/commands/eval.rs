@@ -49,6 +49,7 @@ pub(crate) async fn eval(settings: &Settings, args: EvalArgs) -> anyhow::Result<
                 Actor::cli(),
                 json!({"cases": args.cases.display().to_string(), "count": cases.len(),
                        "split": args.split, "ablate": args.ablate,
+                       "ablate_parts": args.ablate_parts.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
                        "target": settings.sql.target.name}),
             );
             Audit::new(store.clone())
@@ -131,7 +132,16 @@ async fn run(
     // without examples when split, else every case as the bot has them.
     let bare_on: (Cow<SqlRuntime>, Cow<[Case]>);
     if args.ablate {
-        let configured = runtime.free_prompt.clone();
+        // Parts named on the command line: those alone beside the bare
+        // prompt; else every configured part, the whole and the kept too.
+        let named_only = !args.ablate_parts.is_empty();
+        let configured = if named_only {
+            args.ablate_parts
+                .iter()
+                .fold(FreePrompt::bare(), |prompt, part| prompt.with(*part))
+        } else {
+            runtime.free_prompt.clone()
+        };
         let parts = ablated(&runtime, &configured).await;
         // Written after each prompt: a run of hours that stops keeps what
         // it measured.
@@ -140,7 +150,7 @@ async fn run(
             free_prompt,
             ..runtime.clone()
         };
-        bar.set_length((cases.len() * (2 + parts.len())) as u64);
+        bar.set_length((cases.len() * (1 + usize::from(!named_only) + parts.len())) as u64);
         let bare = asking.run(&runtime, cases, "bare", Way::Bare).await;
         let bare_right = Summary::of(&bare).correct;
         runs.push((
@@ -149,19 +159,21 @@ async fn run(
             bare,
         ));
         keep(&runs)?;
-        let name = "sql.free_prompt";
-        let reports = asking
-            .run(&free(configured.clone()), cases, name, Way::Free)
-            .await;
-        runs.push((
-            name.to_owned(),
-            format!(
-                "the free path as sql.free_prompt has it: {}",
-                named(&configured)
-            ),
-            reports,
-        ));
-        keep(&runs)?;
+        if !named_only {
+            let name = "sql.free_prompt";
+            let reports = asking
+                .run(&free(configured.clone()), cases, name, Way::Free)
+                .await;
+            runs.push((
+                name.to_owned(),
+                format!(
+                    "the free path as sql.free_prompt has it: {}",
+                    named(&configured)
+                ),
+                reports,
+            ));
+            keep(&runs)?;
+        }
         // The parts that each bring more right answers than the bare
         // prompt alone, measured together after, when that is a prompt not
         // measured already.
@@ -186,7 +198,7 @@ async fn run(
             ));
             keep(&runs)?;
         }
-        if kept.parts().count() > 1 && kept != configured {
+        if !named_only && kept.parts().count() > 1 && kept != configured {
             bar.inc_length(cases.len() as u64);
             let reports = asking
                 .run(&free(kept.clone()), cases, "kept", Way::Free)

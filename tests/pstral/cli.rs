@@ -1590,7 +1590,7 @@ async fn chat_asks_back_when_plans_disagree_and_pick_gives_the_reading() {
     );
     assert!(printed.contains("/pick N"), "how to pick: {printed}");
     let picked = printed
-        .split("✔ Reading 2")
+        .split("✔ Lecture 2")
         .nth(1)
         .unwrap_or_else(|| panic!("the pick is answered: {printed}"));
     assert!(

@@ -1138,7 +1138,7 @@ async fn plans_that_disagree_are_asked_back_with_a_button_each_and_a_click_picks
     c.discord
         .wait_until("the picked reading's statement, offered", |d| {
             d.bot_messages_in(CHANNEL).iter().any(|m| {
-                m["content"].as_str().unwrap().starts_with("✔ Reading 2")
+                m["content"].as_str().unwrap().starts_with("✔ Lecture 2")
                     && m["components"].to_string().contains("\"px:1:")
             })
         })

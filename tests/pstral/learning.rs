@@ -508,6 +508,55 @@ fn one_case(s: &Scratch) -> std::path::PathBuf {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn eval_ablate_with_parts_named_measures_those_alone_beside_the_bare_prompt_and_no_more() {
+    let fake = FakeModel::start(&[MODEL]).await;
+    fake.by_default(sql_answer(
+        "SELECT COUNT(*) FROM clients WHERE status = 'prospect'",
+    ));
+    let s = Scratch::new();
+    let cases = one_case(&s);
+    let cases = cases.to_str().unwrap();
+    let out = eval(
+        &s,
+        &fake,
+        &[
+            "eval",
+            "--ablate",
+            "--ablate-parts",
+            "values,glossary",
+            cases,
+        ],
+    );
+    let printed = stdout(&out);
+    // In the order every ablation measures them.
+    let report: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(s.dir.path().join("eval-report.json")).unwrap(),
+    )
+    .unwrap();
+    let names: Vec<&str> = report["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["bare", "+glossary", "+values"], "{printed}");
+    assert_eq!(fake.requests().len(), 3);
+    assert!(system_prompt(&fake, 1).contains("Grace period: 15 days"));
+
+    // A name that is no part is said, with the parts there are.
+    let wrong = s
+        .command(&["eval", "--ablate", "--ablate-parts", "glosary", cases])
+        .output()
+        .unwrap();
+    assert!(!wrong.status.success());
+    let said = String::from_utf8_lossy(&wrong.stderr);
+    assert!(
+        said.contains("no part \"glosary\": the parts are instructions, glossary, values"),
+        "{said}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn eval_ablate_asks_the_free_path_with_each_part_of_its_prompt_alone_beside_a_bare_prompt() {
     let fake = FakeModel::start(&[MODEL]).await;
     fake.by_default(sql_answer(

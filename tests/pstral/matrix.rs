@@ -1731,9 +1731,13 @@ async fn a_reply_to_a_planned_answer_is_read_with_its_question() {
     )
     .await;
     bot.handled(1).await;
-    reply_to_bot(&ana, &room, &bot.user, ("Read as:", "et à Paris ?"), |t| {
-        t.contains("Read with the question before it") && t.contains("Paris")
-    })
+    reply_to_bot(
+        &ana,
+        &room,
+        &bot.user,
+        ("Lu comme : ", "et à Paris ?"),
+        |t| t.contains("Lue avec la question d'avant") && t.contains("Paris"),
+    )
     .await;
     let follow_up = ollama.requests()[1]["messages"].as_array().unwrap().clone();
     assert_eq!(follow_up.len(), 4, "{follow_up:#?}");
@@ -1771,7 +1775,7 @@ async fn plans_that_disagree_are_asked_back_and_a_numbered_reply_picks_one() {
     ana.wait_for("how to pick a reading", |seen| {
         latest_texts(seen, &room_id, &bot.user)
             .iter()
-            .any(|t| t.contains("🤔") && t.contains("\nReply with its number"))
+            .any(|t| t.contains("🤔") && t.contains("\nRépondez par son numéro"))
     })
     .await;
     let asked = from_bot(&ana, &room, &bot.user);
@@ -1784,7 +1788,8 @@ async fn plans_that_disagree_are_asked_back_and_a_numbered_reply_picks_one() {
         "{question}"
     );
     reply_to_bot(&ana, &room, &bot.user, ("🤔", "2"), |t| {
-        t.starts_with("✔ Reading 2") && t.contains("Paris") && t.contains("SELECT")
+        // In the asker's language, as the readings were.
+        t.starts_with("✔ Lecture 2") && t.contains("Paris") && t.contains("SELECT")
     })
     .await;
     assert_eq!(ollama.requests().len(), 2, "a pick asks the model nothing");

@@ -468,3 +468,128 @@ async fn with_more_answers_drawn_the_statement_most_agree_on_is_offered_by_the_b
     assert_eq!(report.drawn.len(), 2);
     assert_eq!(report.verdict, pstral_core::eval::Verdict::Correct);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queries_drawn_that_disagree_are_asked_back_and_the_pick_offers_the_one_picked() {
+    use pstral_chat::InboundEvent;
+    // Three tries, three queries: no majority.
+    let script = |fake: &FakeModel| {
+        fake.then(Script::answer("```sql\nSELECT city FROM clients\n```"));
+        fake.then(Script::answer("```sql\nSELECT company FROM clients\n```"));
+        fake.then(Script::answer("```sql\nSELECT COUNT(*) FROM clients\n```"));
+    };
+    let fake = FakeModel::start(&[MODEL]).await;
+    script(&fake);
+    let demo = demo().await;
+    let runtime = pstral_core::sql_target::SqlRuntime {
+        candidates: pstral_core::sql::Candidates {
+            count: 3,
+            temperature: 0.7,
+        },
+        plan_votes: pstral_core::sql::PlanVotes {
+            ask_back: vec![pstral_core::sql::Doubt::Split],
+            ..Default::default()
+        },
+        ..demo.runtime.clone()
+    };
+    let options = crate::answers::Options {
+        sql: Some(runtime.clone()),
+        ..crate::answers::Options::default()
+    };
+    let h = Harness::new(&[fake.url()], options).await;
+    h.ask(1, "Our clients?").await;
+
+    // Asked back in reply to the answer, each query shown as it would
+    // run; nothing offered before a pick.
+    assert_eq!(fake.requests().len(), 3);
+    let (asked, text) = h
+        .answers()
+        .into_iter()
+        .find(|(_, t)| t.contains("🤔"))
+        .expect("the bot asks back");
+    assert!(
+        text.starts_with(
+            "🤔 I am not sure how to read this: my 3 tries at a query do not agree. \
+             Which do you mean?"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("\n1. \n```sql\nSELECT city FROM clients\n```")
+            && text.contains("\n2. \n```sql\nSELECT company FROM clients\n```")
+            && text.contains("\n3. \n```sql\nSELECT COUNT(*) FROM clients\n```"),
+        "{text}"
+    );
+    assert!(
+        text.ends_with("Pick one with its button to get its query, or ask again in other words.")
+    );
+    assert_eq!(offered(&h), 0);
+    let picks: Vec<(pstral_chat::MessageRef, ControlKind)> = h
+        .platform
+        .actions()
+        .into_iter()
+        .filter_map(|a| match a.action {
+            OutboundAction::ShowControl { message, control }
+                if matches!(control, ControlKind::Pick { .. }) =>
+            {
+                Some((message, control))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(picks.len(), 3);
+    assert!(picks.iter().all(|(m, _)| m.id == asked.id));
+    // Each query asked back about is audited as judged.
+    let judged = h.audited("sql_validated").await;
+    assert_eq!(
+        judged
+            .iter()
+            .map(|e| (e["asked_back"].as_u64(), e["text"].as_str().unwrap()))
+            .collect::<Vec<_>>(),
+        [
+            (Some(1), "SELECT city FROM clients"),
+            (Some(2), "SELECT company FROM clients"),
+            (Some(3), "SELECT COUNT(*) FROM clients")
+        ]
+    );
+
+    // The asker picks the second: that query is shown and offered, the
+    // pick audited with it.
+    let (message, control) = picks[1].clone();
+    let pick = InboundEvent::Control {
+        actor: crate::answers::who(1),
+        message,
+        control,
+    };
+    h.bot.handle(h.platform.clone(), pick).await;
+    let (_, answer) = h
+        .answers()
+        .into_iter()
+        .find(|(_, t)| t.starts_with("✔ Reading 2"))
+        .expect("the picked query is answered");
+    assert!(
+        answer.ends_with("\n```sql\nSELECT company FROM clients\n```"),
+        "{answer}"
+    );
+    assert_eq!(offered(&h), 1);
+    let picked = h.audited("reading_picked").await;
+    assert_eq!(picked.len(), 1);
+    assert_eq!(picked[0]["plan"], serde_json::Value::Null);
+    assert_eq!(picked[0]["sql"], "SELECT company FROM clients");
+    assert_eq!(fake.requests().len(), 3, "a pick asks the model nothing");
+
+    // The evaluation counts it asked, with the gold among the queries.
+    script(&fake);
+    let report = h
+        .evaluate(
+            &runtime,
+            pstral_core::eval::Way::Bot,
+            "Our clients?",
+            "SELECT company FROM clients",
+        )
+        .await;
+    assert!(report.asked);
+    assert_eq!(report.gold_among, Some(true));
+    assert_eq!(report.doubts, ["split"]);
+    assert_eq!(report.sql.as_deref(), Some("SELECT city FROM clients"));
+}

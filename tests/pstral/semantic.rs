@@ -382,18 +382,19 @@ async fn a_question_the_definitions_cover_is_read_back_in_words_and_its_compiled
     let segments = schema["properties"]["segments"]["items"]["enum"].to_string();
     assert!(segments.contains("late_payment"), "{segments}");
 
-    // The reading, from the definitions, then the statement the bot wrote.
+    // The reading, from the definitions, in the asker's language, then the
+    // statement the bot wrote.
     let answer = h
         .answers()
         .into_iter()
         .map(|(_, t)| t)
-        .find(|t| t.starts_with("Read as:"))
+        .find(|t| t.starts_with("Lu comme : "))
         .expect("the reading is shown");
     assert!(
-        answer.contains("clients with client, for late payment; city is Lyon"),
+        answer.contains("clients avec client, pour paiement en retard; ville est Lyon"),
         "{answer}"
     );
-    assert!(answer.contains("(\"lyon\" read as \"Lyon\")"), "{answer}");
+    assert!(answer.contains("(\"lyon\" écrit \"Lyon\")"), "{answer}");
     assert!(
         answer.contains("EXISTS (SELECT 1 FROM contracts JOIN payments"),
         "{answer}"
@@ -580,11 +581,11 @@ async fn a_confirmed_plan_is_kept_with_its_example_and_shown_to_the_next_similar
         .into_iter()
         .map(|(_, t)| t)
         .rev()
-        .find(|t| t.starts_with("Read as:"))
+        .find(|t| t.starts_with("Lu comme : "))
         .unwrap();
     assert!(
         again.contains(&format!(
-            "as this question was confirmed before (example #{})",
+            "comme cette question a été confirmée auparavant (exemple n° {})",
             stored[0].id
         )),
         "{again}"
@@ -944,7 +945,7 @@ fn pstral_semantic_check_and_show_hold_the_demos_model_against_its_catalogue() {
 fn reading(h: &crate::answers::Harness, n: usize) -> (pstral_chat::MessageRef, String) {
     h.answers()
         .into_iter()
-        .filter(|(_, t)| t.contains("Read as:"))
+        .filter(|(_, t)| t.contains("Read as:") || t.contains("Lu comme : "))
         .nth(n)
         .expect("the reading is shown")
 }
@@ -994,12 +995,12 @@ async fn a_follow_up_in_reply_changes_the_plan_it_follows_and_keeps_the_rest() {
     );
     let (_, answer) = reading(&h, 1);
     assert!(
-        answer.contains("late payment") && answer.contains("city is Paris"),
+        answer.contains("paiement en retard") && answer.contains("ville est Paris"),
         "{answer}"
     );
     assert!(
         answer.starts_with(
-            "↪ Read with the question before it: “Quels clients à Lyon ont des paiements en retard ?”"
+            "↪ Lue avec la question d'avant : “Quels clients à Lyon ont des paiements en retard ?”"
         ),
         "said to be read as a follow-up: {answer}"
     );
@@ -1126,8 +1127,7 @@ async fn asked_three_ways() -> (
     fake.then(Script::answer(PARIS_LATE));
     fake.then(Script::answer(LYON_ALL));
     let (demo, h) = bot_drawing(&fake, 3, &[pstral_core::sql::Doubt::Split]).await;
-    h.ask(1, "Quels clients à Lyon ont des paiements en retard ?")
-        .await;
+    h.ask(1, "Which clients in Lyon have late payments?").await;
     (fake, demo, h)
 }
 
@@ -1181,7 +1181,7 @@ async fn the_reading_most_plans_drawn_share_is_the_answer_even_against_the_greed
     assert_eq!(requests[2]["options"]["seed"], 2);
     assert_eq!(requests[1]["messages"], requests[0]["messages"]);
     let (_, answer) = reading(&h, 0);
-    assert!(answer.contains("city is Lyon"), "{answer}");
+    assert!(answer.contains("ville est Lyon"), "{answer}");
     assert!(offered(&h), "two of three agree: answered, not asked");
     assert!(picks(&h).is_empty());
     let recorded = h.audited("answer").await;
@@ -1322,12 +1322,13 @@ async fn a_plan_that_leaves_out_a_value_the_question_names_is_asked_about_in_wor
     let (_, text) = asked_back(&h);
     assert!(
         text.contains(
-            "I am not sure of my reading: you named “Lyon”, and my reading does not use it."
+            "Je ne suis pas sûr de ma lecture : vous avez nommé « Lyon », et ma lecture ne s'en \
+             sert pas."
         ),
         "{text}"
     );
     assert!(
-        text.contains("\n1. clients with client, for late payment"),
+        text.contains("\n1. clients avec client, pour paiement en retard"),
         "{text}"
     );
     assert_eq!(picks(&h).len(), 1);

@@ -14,7 +14,7 @@ use super::reply::Reply;
 use super::{Bot, Listeners, Question, actor_of};
 use crate::audit::{EventKind, NewEvent};
 use crate::conversation::{Conversation, Mode, NewMessage, Speaker, StoredMessage, assemble};
-use crate::i18n::Text;
+use crate::i18n::{Lang, Text};
 use crate::identity::{Permission, User};
 use crate::llm::{ChatMessage, LlmError};
 use crate::sql_target::answer::{Agreed, Ended, Judged, Planned, Previous, SqlAnswer};
@@ -69,6 +69,8 @@ pub(super) enum PlanShown {
         /// reading.
         doubts: Vec<&'static str>,
         votes: Vec<usize>,
+        /// The asker's language, which the readings are in.
+        lang: Lang,
     },
     /// A value the data does not hold was said.
     Said,
@@ -312,6 +314,22 @@ impl Bot {
             None => sql.judge(&streamed.answer, ended).await,
         };
         let repair = sql.repair(messages, &streamed.answer, &judged, ended);
+        // The model's own queries may be asked back about when they
+        // disagree (`sql.ask_back` names "split"): then the further answers
+        // are drawn before anything is offered.
+        let ask_back = &sql.runtime.plan_votes.ask_back;
+        let weighed_first = compiled.is_none() && ask_back.contains(&crate::sql::Doubt::Split);
+        let mut drawn = None;
+        if weighed_first {
+            drawn = sql.vote(turn.user.id, messages, &judged).await;
+            if let Some(split) = drawn.as_ref().filter(|d| d.asks(ask_back))
+                && self
+                    .ask_back_statements(platform, turn, last_of(streamed), split)
+                    .await
+            {
+                return;
+            }
+        }
         if !self
             .offer_sql(
                 platform,
@@ -329,10 +347,13 @@ impl Bot {
             plan: None,
             ..*turn
         };
+        if !weighed_first {
+            drawn = sql.vote(turn.user.id, messages, &judged).await;
+        }
         // More answers drawn: the statement most agree on is offered too
         // when the first answer did not offer it, and then no repair is
         // asked for.
-        if let Some(drawn) = sql.vote(turn.user.id, messages, &judged).await {
+        if let Some(drawn) = drawn {
             tracing::info!(
                 drawn = drawn.answers.len(),
                 votes = drawn.agreed.as_ref().map(|a| a.votes),
@@ -597,14 +618,14 @@ impl Bot {
                 // A question asked back says how to pick, in the platform's
                 // way, in the message a reply to picks from.
                 let text = match &shown {
-                    PlanShown::Asked { readings, .. } => {
+                    PlanShown::Asked { readings, lang, .. } => {
                         let limits = platform.limits();
                         let how = Text::PickHow {
                             count: readings.len(),
                             buttons: limits.buttons,
                             prefix: limits.command_prefix,
                         };
-                        format!("{text}\n{}", how.render(self.lang()))
+                        format!("{text}\n{}", how.render(*lang))
                     }
                     _ => text,
                 };
@@ -667,12 +688,17 @@ impl Bot {
                     };
                     return Ok(Source::Planned(answer, shown));
                 }
-                Planned::Asked { answer, readings } => {
+                Planned::Asked {
+                    answer,
+                    readings,
+                    lang,
+                } => {
                     let shown = PlanShown::Asked {
                         readings,
                         follows: trace.follows,
                         doubts,
                         votes,
+                        lang,
                     };
                     return Ok(Source::Planned(answer, shown));
                 }

@@ -14,9 +14,9 @@ use super::reply::Reply;
 use super::{Bot, Listeners, actor_of};
 use crate::audit::{EventKind, NewEvent};
 use crate::conversation::{Conversation, Shown};
-use crate::i18n::Text;
+use crate::i18n::{Doubted, Text};
 use crate::identity::{Permission, User};
-use crate::sql_target::answer::SqlAnswer;
+use crate::sql_target::answer::{Drawn, SqlAnswer};
 use crate::sql_target::readings::Reading;
 
 /// What a numbered reply to a question asked back says: a reading's
@@ -49,6 +49,109 @@ impl Bot {
                 sql: &r.sql,
             })
             .collect();
+        self.keep_readings(platform, turn, asked, &shown).await;
+    }
+
+    /// The free path's question asked back: the model's own queries
+    /// disagree ([`Drawn::asks`]), so the distinct ones are shown, the most
+    /// written first, in reply to its answer (`after`), and the asker picks
+    /// one; nothing is offered before. Each is audited as judged, marked as
+    /// asked back. False when the question cannot be posted in one message
+    /// (the answer is then offered as usual) or when the audit failed.
+    pub(super) async fn ask_back_statements(
+        &self,
+        platform: &dyn ChatPlatform,
+        turn: &Turn<'_>,
+        after: &MessageRef,
+        drawn: &Drawn,
+    ) -> bool {
+        let lang = crate::learn::text::language_of(turn.question, self.lang());
+        let statements: Vec<&str> = drawn
+            .choices
+            .iter()
+            .filter_map(|j| {
+                j.verdict
+                    .as_ref()
+                    .ok()
+                    .map(|(valid, _)| valid.text.as_str())
+            })
+            .collect();
+        let blocks: Vec<String> = statements
+            .iter()
+            .map(|sql| format!("\n```sql\n{sql}\n```"))
+            .collect();
+        let limits = platform.limits();
+        let text = format!(
+            "{}\n{}",
+            Text::AskBack {
+                why: Doubted::Tries {
+                    of: drawn.answers.len() + 1,
+                },
+                readings: &blocks,
+            }
+            .render(lang),
+            Text::PickHow {
+                count: blocks.len(),
+                buttons: limits.buttons,
+                prefix: limits.command_prefix,
+            }
+            .render(lang)
+        );
+        if text.chars().count() > limits.max_message_chars {
+            tracing::info!(
+                chars = text.chars().count(),
+                "the queries asked back about do not fit in a message: the answer is offered"
+            );
+            return false;
+        }
+        let to = Listeners::everyone(platform, turn.author, &after.place, Some(&after.id));
+        for (number, sql) in (1u32..).zip(&statements) {
+            let event = NewEvent::new(
+                EventKind::SqlValidated,
+                actor_of(turn.user, turn.author),
+                json!({
+                    "text": sql,
+                    "accepted": true,
+                    "asked_back": number,
+                    "conversation": turn.conversation.id,
+                }),
+            )
+            .at(after.place.clone());
+            if !self.record(event, "record a query asked back about").await {
+                self.report(&to, Reply::Tell(Text::AuditUnavailable)).await;
+                return true;
+            }
+        }
+        let posted = match platform.post(&after.place, Some(&after.id), &text).await {
+            Ok(posted) => posted,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot ask back which query is meant");
+                return false;
+            }
+        };
+        self.keep_said(turn.conversation.id, &posted.id, &text)
+            .await;
+        let shown: Vec<Shown<'_>> = statements
+            .iter()
+            .map(|sql| Shown {
+                words: "",
+                plan: "",
+                sql,
+            })
+            .collect();
+        self.keep_readings(platform, turn, &posted, &shown).await;
+        true
+    }
+
+    /// Keeps `shown`, the readings asked back about on the bot's message
+    /// `asked`, and offers a pick control for each.
+    async fn keep_readings(
+        &self,
+        platform: &dyn ChatPlatform,
+        turn: &Turn<'_>,
+        asked: &MessageRef,
+        shown: &[Shown<'_>],
+    ) {
         let ids = self
             .parts()
             .conversations
@@ -62,7 +165,7 @@ impl Bot {
                     language: crate::learn::text::language_of(turn.question, self.lang()),
                     plan: None,
                 },
-                &shown,
+                shown,
             )
             .await;
         let ids = match ids {
@@ -182,7 +285,8 @@ impl Bot {
                 "message": reading.message_id,
                 "number": number,
                 "question": reading.question,
-                "plan": reading.plan,
+                "plan": reading.plan(),
+                "sql": reading.sql_text,
             }),
         )
         .at(to.place.clone());
@@ -207,18 +311,20 @@ impl Bot {
         reading: &crate::conversation::StoredReading,
         judged: Vec<crate::sql_target::answer::Judged>,
     ) -> Result<(), Reply<'_>> {
-        let lang = self.lang();
+        // In the asker's language, as the readings were.
+        let lang = crate::learn::text::language_of(&reading.question, self.lang());
         let number = u32::try_from(reading.number).unwrap_or(0);
-        let text = format!(
-            "{}\n{}",
-            Text::Picked { number }.render(lang),
-            Text::PlanAnswer {
+        // A query of the model's own is shown as it is; a plan's, read.
+        let shown = match reading.plan() {
+            Some(_) => Text::PlanAnswer {
                 reading: &reading.words,
                 confirmed: None,
                 sql: &reading.sql_text,
             }
-            .render(lang)
-        );
+            .render(lang),
+            None => format!("```sql\n{}\n```", reading.sql_text),
+        };
+        let text = format!("{}\n{shown}", Text::Picked { number }.render(lang));
         let posted = to
             .platform
             .post(to.place, Some(&reading.message_id), &text)
@@ -234,7 +340,7 @@ impl Bot {
             author: to.actor,
             conversation,
             question: &reading.question,
-            plan: Some(&reading.plan),
+            plan: reading.plan(),
         };
         self.offer_sql(to.platform, &turn, &posted, &text, judged)
             .await;

@@ -331,11 +331,21 @@ pub struct StoredReading {
     pub question: String,
     pub asked_by: i64,
     pub words: String,
+    /// The plan as JSON; empty for a query of the model's own (the free
+    /// path asked back).
     pub plan: String,
     pub sql_text: String,
 }
 
-/// A reading as it is shown: in words, its plan (JSON) and statement.
+impl StoredReading {
+    /// The plan it reads, `None` for a query of the model's own.
+    pub fn plan(&self) -> Option<&str> {
+        Some(self.plan.as_str()).filter(|p| !p.is_empty())
+    }
+}
+
+/// A reading as it is shown: in words, its plan (JSON) and statement; a
+/// query of the model's own has neither words nor plan (both empty).
 #[derive(Debug, Clone, Copy)]
 pub struct Shown<'a> {
     pub words: &'a str,

@@ -1070,6 +1070,12 @@ fn doubted(lang: Lang, why: &Doubted<'_>) -> String {
         (Lang::Fr, Doubted::Unsure) => "le modèle a hésité sur un choix de sa lecture".to_owned(),
         (Lang::En, Doubted::Repaired) => "my first plan for it did not hold".to_owned(),
         (Lang::Fr, Doubted::Repaired) => "mon premier plan ne tenait pas".to_owned(),
+        (Lang::En, Doubted::Tries { of }) => {
+            format!("my {of} tries at a query do not agree")
+        }
+        (Lang::Fr, Doubted::Tries { of }) => {
+            format!("mes {of} essais de requête ne s'accordent pas")
+        }
     }
 }
 

@@ -456,6 +456,11 @@ pub enum Doubted<'a> {
     Repaired,
     /// The model was unsure of a choice in its plan.
     Unsure,
+    /// The model's own queries, `of` of them drawn, disagree (the free
+    /// path, `sql.candidates`).
+    Tries {
+        of: usize,
+    },
 }
 
 impl<'a> Text<'a> {

@@ -66,6 +66,23 @@ pub struct Drawn {
     pub pieces: u64,
     /// `None` when no candidate holds a statement that may be offered.
     pub agreed: Option<Agreed>,
+    /// The distinct statements that may be offered, the one most
+    /// candidates hold first (ties to the earliest), three at most, each
+    /// as the earliest candidate holding it wrote it.
+    pub choices: Vec<Judged>,
+    /// The candidates disagree, as drawn plans do
+    /// ([`super::readings::tally`]): the statement most hold has no clear
+    /// majority; a candidate with none counts against it.
+    pub split: bool,
+}
+
+impl Drawn {
+    /// Whether the bot asks back rather than offer: the candidates split,
+    /// `on` (`sql.ask_back`) names that doubt, and there are two
+    /// statements at least to choose from.
+    pub fn asks(&self, on: &[Doubt]) -> bool {
+        self.split && self.choices.len() >= 2 && on.contains(&Doubt::Split)
+    }
 }
 
 /// How a model's answer ended, as far as its statements go.
@@ -140,6 +157,9 @@ pub enum Planned {
     Asked {
         answer: String,
         readings: Vec<super::readings::Reading>,
+        /// The asker's language, which `answer` is in: how to pick is
+        /// said in it too.
+        lang: Lang,
     },
     /// A value the data does not hold: said to the person, never guessed.
     Said(String),
@@ -448,6 +468,11 @@ impl SqlAnswer<'_> {
             None => (named, asked.to_owned()),
         };
         trace.follows = follows.is_some().then(|| whole.clone());
+        // What the bot says of the question (how it reads it, what it
+        // doubts, a value the data lacks) is said in the asker's language,
+        // read from the whole question as a pick reads it again; the model
+        // is asked in the bot's, as `pstral eval` measures it.
+        let lang = crate::learn::text::language_of(&whole, self.lang);
         // What the asker's words hold, for the values the plan may compare
         // with: the earlier question's too.
         let question = whole.as_str();
@@ -494,7 +519,7 @@ impl SqlAnswer<'_> {
             semantic: &semantic,
             named: &named,
             values,
-            lang: self.lang,
+            lang,
             dialect: self.runtime.policy.dialect,
         };
         // The first round's messages: what every further plan is drawn
@@ -542,13 +567,13 @@ impl SqlAnswer<'_> {
                         .definitions
                         .dimensions
                         .get(&dimension)
-                        .map_or(dimension.as_str(), |d| d.label.get(self.lang));
+                        .map_or(dimension.as_str(), |d| d.label.get(lang));
                     let said = Text::PlanValueUnknown {
                         dimension: label,
                         value: &value,
                         near: &near.join(", "),
                     }
-                    .render(self.lang);
+                    .render(lang);
                     return (Planned::Said(said), trace);
                 }
                 // A value the data does not hold, written by the model
@@ -647,7 +672,7 @@ impl SqlAnswer<'_> {
         // surprise.
         let above = follows.map(|p| {
             let earlier = p.question.rsplit(FOLLOWED_BY).next().unwrap_or_default();
-            format!("{}\n", Text::FollowsEarlier { earlier }.render(self.lang))
+            format!("{}\n", Text::FollowsEarlier { earlier }.render(lang))
         });
         let first = weighed.readings[0].clone();
         if trace.reused.is_none() && weighed.asks(&votes.ask_back) {
@@ -671,13 +696,14 @@ impl SqlAnswer<'_> {
                     why,
                     readings: &words,
                 }
-                .render(self.lang)
+                .render(lang)
             );
             trace.weighed = Some(weighed);
             return (
                 Planned::Asked {
                     answer,
                     readings: choices,
+                    lang,
                 },
                 trace,
             );
@@ -687,7 +713,7 @@ impl SqlAnswer<'_> {
             confirmed: trace.reused,
             sql: &first.sql,
         }
-        .render(self.lang);
+        .render(lang);
         trace.weighed = Some(weighed);
         (
             Planned::Compiled {
@@ -839,6 +865,32 @@ impl SqlAnswer<'_> {
         }
         let keys: Vec<Option<String>> =
             offers.iter().map(|o| o.as_ref().and_then(key_of)).collect();
+        // Each candidate's statement among the distinct ones, in the order
+        // first written: weighed as plans drawn are.
+        let mut distinct: Vec<usize> = Vec::new();
+        let draws: Vec<Option<usize>> = keys
+            .iter()
+            .enumerate()
+            .map(|(i, key)| {
+                let key = key.as_ref()?;
+                Some(
+                    distinct
+                        .iter()
+                        .position(|&d| keys[d].as_ref() == Some(key))
+                        .unwrap_or_else(|| {
+                            distinct.push(i);
+                            distinct.len() - 1
+                        }),
+                )
+            })
+            .collect();
+        let (order, split) = super::readings::tally(&draws);
+        drawn.split = split;
+        drawn.choices = order
+            .iter()
+            .take(3)
+            .filter_map(|&d| offers[distinct[d]].clone())
+            .collect();
         drawn.agreed = super::vote::winner(&keys).and_then(|(candidate, votes)| {
             Some(Agreed {
                 statement: offers[candidate].take()?,
