@@ -520,6 +520,18 @@ fn parse_time(s: &str) -> Result<DateTime<Utc>, String> {
     pstral_core::audit::parse_time(s)
 }
 
+/// A part of the free SQL path's prompt, by its name in sql.free_prompt.
+fn prompt_part(name: &str) -> Result<pstral_core::sql::PromptPart, String> {
+    use pstral_core::sql::PromptPart;
+    PromptPart::ALL
+        .into_iter()
+        .find(|part| part.as_str() == name)
+        .ok_or_else(|| {
+            let names: Vec<&str> = PromptPart::ALL.iter().map(|p| p.as_str()).collect();
+            format!("no part {name:?}: the parts are {}", names.join(", "))
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -547,16 +559,4 @@ mod tests {
         use clap::CommandFactory;
         Cli::command().debug_assert();
     }
-}
-
-/// A part of the free SQL path's prompt, by its name in sql.free_prompt.
-fn prompt_part(name: &str) -> Result<pstral_core::sql::PromptPart, String> {
-    use pstral_core::sql::PromptPart;
-    PromptPart::ALL
-        .into_iter()
-        .find(|part| part.as_str() == name)
-        .ok_or_else(|| {
-            let names: Vec<&str> = PromptPart::ALL.iter().map(|p| p.as_str()).collect();
-            format!("no part {name:?}: the parts are {}", names.join(", "))
-        })
 }
