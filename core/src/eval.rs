@@ -413,7 +413,16 @@ pub fn doubt_table(reports: &[CaseReport], unsure_below: f64) -> Vec<DoubtRow> {
                 let kept: u64 = r.draw_ms.iter().take(n.saturating_sub(1)).sum();
                 times.push(r.latency_ms.saturating_sub(drawn) + kept);
                 if r.draws.is_empty() || r.readings.is_empty() {
-                    return (r.verdict == Verdict::Correct, Vec::new(), false, false);
+                    // The free path asked back (its queries split): asked
+                    // where the signals hold "split", else its first query
+                    // offered as it is.
+                    let raised = if r.asked {
+                        vec![Doubt::Split]
+                    } else {
+                        Vec::new()
+                    };
+                    let among = r.gold_among == Some(true);
+                    return (r.verdict == Verdict::Correct, raised, false, among);
                 }
                 // The first `n` draws numbered as first drawn among them, as
                 // the bot would have (ties go to the earliest), then mapped

@@ -143,6 +143,16 @@ async fn run(
             runtime.free_prompt.clone()
         };
         let parts = ablated(&runtime, &configured).await;
+        // A part named that could show nothing here would measure the bare
+        // prompt twice under its name.
+        if let Some(part) = args.ablate_parts.iter().find(|p| !parts.contains(p)) {
+            anyhow::bail!(
+                "--ablate-parts: {} would show nothing on target {} (a glossary needs one \
+                 configured, examples need some stored)",
+                part.as_str(),
+                runtime.target
+            );
+        }
         // Written after each prompt: a run of hours that stops keeps what
         // it measured.
         let keep = |runs: &[Run]| write_report(args, &runtime, &servers, runs);

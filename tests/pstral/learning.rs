@@ -554,6 +554,21 @@ async fn eval_ablate_with_parts_named_measures_those_alone_beside_the_bare_promp
         said.contains("no part \"glosary\": the parts are instructions, glossary, values"),
         "{said}"
     );
+    // A part that would show nothing here (no example is stored) is not
+    // measured as the bare prompt under its name.
+    let empty = s
+        .command(&["eval", "--ablate", "--ablate-parts", "examples", cases])
+        .env("PSTRAL__LLM__ENDPOINTS", fake.url())
+        .env("PSTRAL__LLM__MODEL", MODEL)
+        .output()
+        .unwrap();
+    assert!(!empty.status.success());
+    let said = String::from_utf8_lossy(&empty.stderr);
+    assert!(
+        said.contains("--ablate-parts: examples would show nothing on target demo"),
+        "{said}"
+    );
+    assert_eq!(fake.requests().len(), 3, "nothing asked");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

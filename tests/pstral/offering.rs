@@ -469,21 +469,21 @@ async fn with_more_answers_drawn_the_statement_most_agree_on_is_offered_by_the_b
     assert_eq!(report.verdict, pstral_core::eval::Verdict::Correct);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn queries_drawn_that_disagree_are_asked_back_and_the_pick_offers_the_one_picked() {
-    use pstral_chat::InboundEvent;
-    // Three tries, three queries: no majority.
-    let script = |fake: &FakeModel| {
-        fake.then(Script::answer("```sql\nSELECT city FROM clients\n```"));
-        fake.then(Script::answer("```sql\nSELECT company FROM clients\n```"));
-        fake.then(Script::answer("```sql\nSELECT COUNT(*) FROM clients\n```"));
-    };
-    let fake = FakeModel::start(&[MODEL]).await;
-    script(&fake);
+/// A bot on the demo that draws `count` answers a SQL question and asks
+/// back when they split, its runtime, and the demo (whose database lives
+/// as long as it does).
+async fn asking_back_on_split(
+    fake: &FakeModel,
+    count: usize,
+) -> (
+    crate::execute::Demo,
+    pstral_core::sql_target::SqlRuntime,
+    Harness,
+) {
     let demo = demo().await;
     let runtime = pstral_core::sql_target::SqlRuntime {
         candidates: pstral_core::sql::Candidates {
-            count: 3,
+            count,
             temperature: 0.7,
         },
         plan_votes: pstral_core::sql::PlanVotes {
@@ -497,6 +497,70 @@ async fn queries_drawn_that_disagree_are_asked_back_and_the_pick_offers_the_one_
         ..crate::answers::Options::default()
     };
     let h = Harness::new(&[fake.url()], options).await;
+    (demo, runtime, h)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn of_queries_that_split_the_one_written_most_is_shown_first_and_a_french_question_is_asked_in_french()
+ {
+    let fake = FakeModel::start(&[MODEL]).await;
+    for sql in [
+        "SELECT city FROM clients",
+        "SELECT company FROM clients",
+        "select company from clients;",
+        "SELECT siret FROM clients",
+    ] {
+        fake.then(Script::answer(&format!("```sql\n{sql}\n```")));
+    }
+    let (_demo, _, h) = asking_back_on_split(&fake, 4).await;
+    h.ask(1, "Quels sont nos clients ?").await;
+    let (_, text) = h
+        .answers()
+        .into_iter()
+        .find(|(_, t)| t.contains("🤔"))
+        .expect("two of four is no majority: the bot asks back");
+    assert!(
+        text.starts_with(
+            "🤔 Je ne sais pas bien comment lire ceci : mes 4 essais de requête ne s'accordent pas."
+        ),
+        "{text}"
+    );
+    let at = |sql: &str| {
+        text.find(sql)
+            .unwrap_or_else(|| panic!("{sql} not shown: {text}"))
+    };
+    let (company, city, siret) = (
+        at("SELECT company FROM clients"),
+        at("SELECT city FROM clients"),
+        at("SELECT siret FROM clients"),
+    );
+    assert!(company < city && city < siret, "{text}");
+    assert!(
+        text.contains("\n1. \n```sql\nSELECT company FROM clients\n```"),
+        "{text}"
+    );
+    assert!(
+        text.ends_with("Choisissez-en une avec son bouton pour avoir sa requête, ou reposez la question autrement."),
+        "{text}"
+    );
+    assert_eq!(offered(&h), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queries_drawn_that_disagree_are_asked_back_and_the_pick_offers_the_one_picked() {
+    use pstral_chat::InboundEvent;
+    // Three tries, three queries: no majority. The first answer also
+    // holds a statement that may not run.
+    let script = |fake: &FakeModel| {
+        fake.then(Script::answer(
+            "```sql\nSELECT city FROM clients\n```\n```sql\nDELETE FROM clients\n```",
+        ));
+        fake.then(Script::answer("```sql\nSELECT company FROM clients\n```"));
+        fake.then(Script::answer("```sql\nSELECT COUNT(*) FROM clients\n```"));
+    };
+    let fake = FakeModel::start(&[MODEL]).await;
+    script(&fake);
+    let (_demo, runtime, h) = asking_back_on_split(&fake, 3).await;
     h.ask(1, "Our clients?").await;
 
     // Asked back in reply to the answer, each query shown as it would
@@ -539,18 +603,31 @@ async fn queries_drawn_that_disagree_are_asked_back_and_the_pick_offers_the_one_
         .collect();
     assert_eq!(picks.len(), 3);
     assert!(picks.iter().all(|(m, _)| m.id == asked.id));
-    // Each query asked back about is audited as judged.
+    // Every statement judged is audited: the first answer's refused one,
+    // then each query asked back about, with its number; the refusal is
+    // said as when offering.
     let judged = h.audited("sql_validated").await;
     assert_eq!(
         judged
             .iter()
-            .map(|e| (e["asked_back"].as_u64(), e["text"].as_str().unwrap()))
+            .map(|e| (
+                e["asked_back"].as_u64(),
+                e["accepted"].as_bool().unwrap(),
+                e["text"].as_str().unwrap()
+            ))
             .collect::<Vec<_>>(),
         [
-            (Some(1), "SELECT city FROM clients"),
-            (Some(2), "SELECT company FROM clients"),
-            (Some(3), "SELECT COUNT(*) FROM clients")
+            (None, false, "DELETE FROM clients"),
+            (Some(1), true, "SELECT city FROM clients"),
+            (Some(2), true, "SELECT company FROM clients"),
+            (Some(3), true, "SELECT COUNT(*) FROM clients")
         ]
+    );
+    let reason = judged[0]["reason"].as_str().unwrap();
+    assert!(
+        h.answers().iter().any(|(_, t)| t.contains(reason)),
+        "{reason}: {:?}",
+        h.answers()
     );
 
     // The asker picks the second: that query is shown and offered, the

@@ -324,7 +324,7 @@ impl Bot {
             drawn = sql.vote(turn.user.id, messages, &judged).await;
             if let Some(split) = drawn.as_ref().filter(|d| d.asks(ask_back))
                 && self
-                    .ask_back_statements(platform, turn, last_of(streamed), split)
+                    .ask_back_statements(platform, turn, last_of(streamed), split, &judged)
                     .await
             {
                 return;
@@ -470,22 +470,7 @@ impl Bot {
             return true;
         }
         for statement in judged {
-            let mut payload = match &statement.verdict {
-                Ok((valid, rows)) => {
-                    json!({"index": statement.index, "text": valid.text, "estimated_rows": rows})
-                }
-                Err(unoffered) => json!({
-                    "index": statement.index, "text": statement.text, "reason": unoffered.reason,
-                }),
-            };
-            payload["accepted"] = json!(statement.verdict.is_ok());
-            payload["conversation"] = json!(turn.conversation.id);
-            let event = NewEvent::new(
-                EventKind::SqlValidated,
-                actor_of(turn.user, turn.author),
-                payload,
-            )
-            .at(place.clone());
+            let event = judged_event(turn, place, &statement);
             if !self.record(event, "record a statement judged").await {
                 self.report(&to, Reply::Tell(Text::AuditUnavailable)).await;
                 return false;
@@ -1021,6 +1006,27 @@ enum Source {
     Tokens(crate::llm::TokenStream),
     /// The semantic path's whole answer, at once.
     Planned(String, PlanShown),
+}
+
+/// The audit event of a statement judged for `turn` in `place`: its text
+/// as it would run, or why it may not.
+pub(super) fn judged_event(turn: &Turn<'_>, place: &Place, statement: &Judged) -> NewEvent {
+    let mut payload = match &statement.verdict {
+        Ok((valid, rows)) => {
+            json!({"index": statement.index, "text": valid.text, "estimated_rows": rows})
+        }
+        Err(unoffered) => json!({
+            "index": statement.index, "text": statement.text, "reason": unoffered.reason,
+        }),
+    };
+    payload["accepted"] = json!(statement.verdict.is_ok());
+    payload["conversation"] = json!(turn.conversation.id);
+    NewEvent::new(
+        EventKind::SqlValidated,
+        actor_of(turn.user, turn.author),
+        payload,
+    )
+    .at(place.clone())
 }
 
 fn last_of(streamed: &Streamed) -> &MessageRef {

@@ -9,14 +9,14 @@
 use pstral_chat::{ChatPlatform, ControlKind, MessageRef, ReadingRef};
 use serde_json::json;
 
-use super::ask::Turn;
+use super::ask::{Turn, judged_event};
 use super::reply::Reply;
 use super::{Bot, Listeners, actor_of};
 use crate::audit::{EventKind, NewEvent};
 use crate::conversation::{Conversation, Shown};
 use crate::i18n::{Doubted, Text};
 use crate::identity::{Permission, User};
-use crate::sql_target::answer::{Drawn, SqlAnswer};
+use crate::sql_target::answer::{Drawn, Judged, SqlAnswer};
 use crate::sql_target::readings::Reading;
 
 /// What a numbered reply to a question asked back says: a reading's
@@ -54,16 +54,19 @@ impl Bot {
 
     /// The free path's question asked back: the model's own queries
     /// disagree ([`Drawn::asks`]), so the distinct ones are shown, the most
-    /// written first, in reply to its answer (`after`), and the asker picks
-    /// one; nothing is offered before. Each is audited as judged, marked as
-    /// asked back. False when the question cannot be posted in one message
-    /// (the answer is then offered as usual) or when the audit failed.
+    /// written first, in reply to its answer (`after`, whose statements are
+    /// `first`), and the asker picks one; nothing is offered before. The
+    /// first answer's statements are audited as judged (a refused one says
+    /// why, as when offered), the queries asked about with their number.
+    /// False when the question does not fit in one message or cannot be
+    /// posted: the answer is then offered as usual.
     pub(super) async fn ask_back_statements(
         &self,
         platform: &dyn ChatPlatform,
         turn: &Turn<'_>,
         after: &MessageRef,
         drawn: &Drawn,
+        first: &[Judged],
     ) -> bool {
         let lang = crate::learn::text::language_of(turn.question, self.lang());
         let statements: Vec<&str> = drawn
@@ -104,24 +107,6 @@ impl Bot {
             );
             return false;
         }
-        let to = Listeners::everyone(platform, turn.author, &after.place, Some(&after.id));
-        for (number, sql) in (1u32..).zip(&statements) {
-            let event = NewEvent::new(
-                EventKind::SqlValidated,
-                actor_of(turn.user, turn.author),
-                json!({
-                    "text": sql,
-                    "accepted": true,
-                    "asked_back": number,
-                    "conversation": turn.conversation.id,
-                }),
-            )
-            .at(after.place.clone());
-            if !self.record(event, "record a query asked back about").await {
-                self.report(&to, Reply::Tell(Text::AuditUnavailable)).await;
-                return true;
-            }
-        }
         let posted = match platform.post(&after.place, Some(&after.id), &text).await {
             Ok(posted) => posted,
             Err(e) => {
@@ -131,6 +116,33 @@ impl Bot {
         };
         self.keep_said(turn.conversation.id, &posted.id, &text)
             .await;
+        // Recorded before anything may be picked: the first answer's
+        // statements that are not asked about, then those that are.
+        let asked_about = |j: &Judged| {
+            j.verdict
+                .as_ref()
+                .is_ok_and(|(valid, _)| statements.contains(&valid.text.as_str()))
+        };
+        let mut events: Vec<NewEvent> = first
+            .iter()
+            .filter(|j| !asked_about(j))
+            .map(|j| judged_event(turn, &after.place, j))
+            .collect();
+        for (number, choice) in (1u32..).zip(&drawn.choices) {
+            let mut event = judged_event(turn, &after.place, choice);
+            event.payload["asked_back"] = json!(number);
+            events.push(event);
+        }
+        let to = Listeners::everyone(platform, turn.author, &after.place, Some(&after.id));
+        for event in events {
+            if !self.record(event, "record a statement judged").await {
+                self.report(&to, Reply::Tell(Text::AuditUnavailable)).await;
+                return true;
+            }
+        }
+        for refused in first.iter().filter_map(|j| j.verdict.as_ref().err()) {
+            self.report(&to, Reply::Said(refused.reason.clone())).await;
+        }
         let shown: Vec<Shown<'_>> = statements
             .iter()
             .map(|sql| Shown {
