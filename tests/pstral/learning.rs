@@ -497,6 +497,21 @@ async fn eval_scores_a_scripted_model_exactly() {
 }
 
 /// One case, how many prospects there are, written in `s`.
+/// The report `pstral eval` wrote in `s`, and the names of its runs.
+fn runs_reported(s: &Scratch) -> (serde_json::Value, Vec<String>) {
+    let report: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(s.dir.path().join("eval-report.json")).unwrap(),
+    )
+    .unwrap();
+    let names = report["runs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap().to_owned())
+        .collect();
+    (report, names)
+}
+
 fn one_case(s: &Scratch) -> std::path::PathBuf {
     s.write(
         "cases.jsonl",
@@ -529,16 +544,7 @@ async fn eval_ablate_with_parts_named_measures_those_alone_beside_the_bare_promp
     );
     let printed = stdout(&out);
     // In the order every ablation measures them.
-    let report: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(s.dir.path().join("eval-report.json")).unwrap(),
-    )
-    .unwrap();
-    let names: Vec<&str> = report["runs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["name"].as_str().unwrap())
-        .collect();
+    let (_, names) = runs_reported(&s);
     assert_eq!(names, ["bare", "+glossary", "+values"], "{printed}");
     assert_eq!(fake.requests().len(), 3);
     assert!(system_prompt(&fake, 1).contains("Grace period: 15 days"));
@@ -633,16 +639,7 @@ async fn eval_ablate_asks_the_free_path_with_each_part_of_its_prompt_alone_besid
     assert!(system_prompt(&fake, 5).contains("Today is"));
     assert!(system_prompt(&fake, 6).contains("Write SQLite syntax: LIMIT"));
     // Every case right in every run.
-    let report: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(s.dir.path().join("eval-report.json")).unwrap(),
-    )
-    .unwrap();
-    let names: Vec<&str> = report["runs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["name"].as_str().unwrap())
-        .collect();
+    let (report, names) = runs_reported(&s);
     assert_eq!(names, runs);
     assert!(
         report["runs"]
