@@ -865,40 +865,27 @@ impl SqlAnswer<'_> {
         }
         let keys: Vec<Option<String>> =
             offers.iter().map(|o| o.as_ref().and_then(key_of)).collect();
-        // Each candidate's statement among the distinct ones, in the order
-        // first written: weighed as plans drawn are.
-        let mut distinct: Vec<usize> = Vec::new();
-        let draws: Vec<Option<usize>> = keys
-            .iter()
-            .enumerate()
-            .map(|(i, key)| {
-                let key = key.as_ref()?;
-                Some(
-                    distinct
-                        .iter()
-                        .position(|&d| keys[d].as_ref() == Some(key))
-                        .unwrap_or_else(|| {
-                            distinct.push(i);
-                            distinct.len() - 1
-                        }),
-                )
-            })
-            .collect();
-        let (order, split) = super::readings::tally(&draws);
-        drawn.split = split;
-        drawn.choices = order
+        let tally = super::vote::tally(&keys);
+        drawn.split = tally.split;
+        drawn.choices = tally
+            .firsts
             .iter()
             .take(3)
-            .filter_map(|&d| offers[distinct[d]].clone())
+            .filter_map(|&c| offers[c].clone())
             .collect();
-        drawn.agreed = super::vote::winner(&keys).and_then(|(candidate, votes)| {
-            Some(Agreed {
-                statement: offers[candidate].take()?,
-                candidate,
-                votes,
-                of: keys.len(),
-            })
-        });
+        drawn.agreed =
+            tally
+                .firsts
+                .first()
+                .zip(tally.votes.first())
+                .and_then(|(&candidate, &votes)| {
+                    Some(Agreed {
+                        statement: offers[candidate].take()?,
+                        candidate,
+                        votes,
+                        of: keys.len(),
+                    })
+                });
         Some(drawn)
     }
 

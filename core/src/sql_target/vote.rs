@@ -84,23 +84,51 @@ impl Visitor for Aliases {
     }
 }
 
-/// The winner of a vote among candidates, each holding at most one key
-/// (its first statement that may be offered): the key most candidates
-/// hold, the earliest candidate's on a tie, with how many hold it. `None`
-/// when no candidate holds one.
-pub fn winner(keys: &[Option<String>]) -> Option<(usize, usize)> {
-    let mut best: Option<(usize, usize)> = None;
-    for (i, key) in keys.iter().enumerate() {
-        let Some(key) = key else { continue };
-        if keys[..i].iter().any(|k| k.as_ref() == Some(key)) {
-            continue;
-        }
-        let votes = keys.iter().filter(|k| k.as_ref() == Some(key)).count();
-        if best.is_none_or(|(_, most)| votes > most) {
-            best = Some((i, votes));
-        }
+/// A vote among candidates, each holding at most one key (its first
+/// statement that may be offered), weighed as drawn plans are
+/// ([`super::readings::tally`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tally {
+    /// Each distinct key's earliest candidate, the key most candidates
+    /// hold first, the earliest on a tie.
+    pub firsts: Vec<usize>,
+    /// How many candidates hold each, in the same order.
+    pub votes: Vec<usize>,
+    /// No key holds a clear majority; a candidate with none counts
+    /// against it.
+    pub split: bool,
+}
+
+/// The vote of the candidates holding `keys`.
+pub fn tally(keys: &[Option<String>]) -> Tally {
+    // Each candidate's key among the distinct ones, numbered in the order
+    // first held; `firsts` the earliest candidate of each.
+    let mut firsts: Vec<usize> = Vec::new();
+    let draws: Vec<Option<usize>> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, key)| {
+            let key = key.as_ref()?;
+            Some(
+                firsts
+                    .iter()
+                    .position(|&f| keys[f].as_ref() == Some(key))
+                    .unwrap_or_else(|| {
+                        firsts.push(i);
+                        firsts.len() - 1
+                    }),
+            )
+        })
+        .collect();
+    let (order, split) = super::readings::tally(&draws);
+    Tally {
+        firsts: order.iter().map(|&d| firsts[d]).collect(),
+        votes: order
+            .iter()
+            .map(|&d| draws.iter().filter(|x| **x == Some(d)).count())
+            .collect(),
+        split,
     }
-    best
 }
 
 #[cfg(test)]
@@ -134,6 +162,12 @@ mod tests {
     fn what_is_not_one_statement_has_no_key() {
         assert_eq!(agreement_key("SELECT 1; SELECT 2", Dialect::Sqlite), None);
         assert_eq!(agreement_key("the clients of Lyon", Dialect::Sqlite), None);
+    }
+
+    /// The candidate that wins, with its votes.
+    fn winner(keys: &[Option<String>]) -> Option<(usize, usize)> {
+        let t = tally(keys);
+        Some((*t.firsts.first()?, t.votes[0]))
     }
 
     #[test]
