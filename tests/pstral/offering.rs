@@ -548,7 +548,6 @@ async fn of_queries_that_split_the_one_written_most_is_shown_first_and_a_french_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn queries_drawn_that_disagree_are_asked_back_and_the_pick_offers_the_one_picked() {
-    use pstral_chat::InboundEvent;
     // Three tries, three queries: no majority. The first answer also
     // holds a statement that may not run.
     let script = |fake: &FakeModel| {
@@ -588,19 +587,7 @@ async fn queries_drawn_that_disagree_are_asked_back_and_the_pick_offers_the_one_
         text.ends_with("Pick one with its button to get its query, or ask again in other words.")
     );
     assert_eq!(offered(&h), 0);
-    let picks: Vec<(pstral_chat::MessageRef, ControlKind)> = h
-        .platform
-        .actions()
-        .into_iter()
-        .filter_map(|a| match a.action {
-            OutboundAction::ShowControl { message, control }
-                if matches!(control, ControlKind::Pick { .. }) =>
-            {
-                Some((message, control))
-            }
-            _ => None,
-        })
-        .collect();
+    let picks = crate::semantic::picks(&h);
     assert_eq!(picks.len(), 3);
     assert!(picks.iter().all(|(m, _)| m.id == asked.id));
     // Every statement judged is audited: the first answer's refused one,
@@ -633,12 +620,7 @@ async fn queries_drawn_that_disagree_are_asked_back_and_the_pick_offers_the_one_
     // The asker picks the second: that query is shown and offered, the
     // pick audited with it.
     let (message, control) = picks[1].clone();
-    let pick = InboundEvent::Control {
-        actor: crate::answers::who(1),
-        message,
-        control,
-    };
-    h.bot.handle(h.platform.clone(), pick).await;
+    crate::learning::click(&h, 1, &message, control).await;
     let (_, answer) = h
         .answers()
         .into_iter()

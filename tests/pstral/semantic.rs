@@ -1140,7 +1140,9 @@ fn asked_back(h: &crate::answers::Harness) -> (pstral_chat::MessageRef, String) 
 }
 
 /// The Pick controls the bot showed, with the message they are on.
-fn picks(h: &crate::answers::Harness) -> Vec<(pstral_chat::MessageRef, pstral_chat::ControlKind)> {
+pub(crate) fn picks(
+    h: &crate::answers::Harness,
+) -> Vec<(pstral_chat::MessageRef, pstral_chat::ControlKind)> {
     h.platform
         .actions()
         .into_iter()
