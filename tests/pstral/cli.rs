@@ -642,7 +642,7 @@ async fn metrics_hold_every_family_before_the_first_question() {
         .unwrap_or_else(|e| panic!("not Prometheus text ({e}):\n{text}"));
     let families: std::collections::BTreeSet<&str> =
         scrape.samples.iter().map(|s| s.metric.as_str()).collect();
-    // Each family the README lists, with its zero series; histograms are
+    // Each family OPERATING.md lists, with its zero series; histograms are
     // exported with their buckets.
     for family in [
         "pstral_build_info",

@@ -32,6 +32,7 @@ mod conversation;
 mod demo_crm;
 mod deploy;
 mod discord;
+mod docs;
 mod execute;
 mod identity;
 mod latency;

@@ -1,5 +1,5 @@
-//! Red-team attacks on the promises the Matrix adapter makes (README:
-//! invite codes and link requests, private answers, thread ownership, HTML in formatted
+//! Red-team attacks on the promises the Matrix adapter makes (docs/access.md
+//! and OPERATING.md: invite codes and link requests, private answers, thread ownership, HTML in formatted
 //! bodies), as a malicious colleague would try them with a real Matrix
 //! client against the real Synapse. Every test asserts the SAFE behaviour:
 //! it fails when the attack works.

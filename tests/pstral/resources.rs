@@ -381,7 +381,7 @@ impl ReadOnlyTarget {
         Clicks { dir, config }
     }
 
-    /// The DBA's bound on temporary files, as the README documents it.
+    /// The DBA's bound on temporary files, as OPERATING.md documents it.
     async fn limit_temp_files(&self, limit: &str) {
         self.db
             .tamper(&format!(

@@ -236,8 +236,8 @@ impl FromIterator<PromptPart> for FreePrompt {
 
 /// Every part: what a runtime made by hand gets (tests that script a
 /// repair round). The configuration's default (`config/default.toml`)
-/// leaves the repair round out, as measured (README, "The free path's
-/// prompt, part by part").
+/// leaves the repair round out, as measured (docs/learning.md, "The free
+/// path's prompt, part by part").
 impl Default for FreePrompt {
     fn default() -> Self {
         Self::whole()
