@@ -7,6 +7,7 @@
 use std::time::{Duration, Instant};
 
 use pstral_core::chart::{ChartRows, MAX_POINTS, draw};
+use pstral_core::sql::Dialect;
 use pstral_core::sql::backend::{Cell, Column, RowSink};
 use pstral_core::sql::render::CsvSink;
 
@@ -14,18 +15,9 @@ const RUNS: usize = 15;
 
 fn rows() -> (Vec<Column>, Vec<Vec<Cell>>) {
     let columns = vec![
-        Column {
-            name: "at".to_owned(),
-            type_name: "timestamp".to_owned(),
-        },
-        Column {
-            name: "amount".to_owned(),
-            type_name: "numeric".to_owned(),
-        },
-        Column {
-            name: "count".to_owned(),
-            type_name: "int8".to_owned(),
-        },
+        Column::new("at", "timestamp", Dialect::Postgres),
+        Column::new("amount", "numeric", Dialect::Postgres),
+        Column::new("count", "int8", Dialect::Postgres),
     ];
     let rows = (0..MAX_POINTS)
         .map(|i| {

@@ -141,7 +141,7 @@ pub async fn sql_runtime(
                 target.name
             ));
         }
-        accounts.push((group.clone(), opened));
+        accounts.push((group.clone(), crate::sql_target::Account::new(opened)));
     }
     let glossary = glossary_of(target, settings.sql.instructions_budget)?;
     if let Some(warning) = glossary.as_ref().and_then(|g| g.warning()) {
@@ -167,7 +167,7 @@ pub async fn sql_runtime(
         confirm_role: settings.sql.confirm_role,
         warnings,
         policy: settings.sql.policy.clone(),
-        executor,
+        executor: crate::sql_target::Account::new(executor),
         limits: settings.sql.limits,
         preview_rows: settings.sql.preview_rows,
         csv_bom: settings.sql.csv_bom,

@@ -14,6 +14,7 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
+use serde_json::json;
 
 use crate::conversation::Prompts;
 use crate::i18n::Lang;
@@ -376,8 +377,8 @@ pub struct DoubtRow {
 }
 
 /// The signals of doubt, alone and together, against right and wrong for
-/// each odd number of plans up to the most a case drew: the README's
-/// table. "unsure" is a choice's probability below `unsure_below`. Empty
+/// each odd number of plans up to the most a case drew: the table of
+/// docs/semantic-model.md, "Right or honest". "unsure" is a choice's probability below `unsure_below`. Empty
 /// when no case went through the plan path. The reading the bot shows
 /// beside a single one without its unsaid part is not counted among those
 /// asked with ("gold among").
@@ -582,6 +583,9 @@ impl Summary {
 /// What a case runs on: the bot's own parts.
 pub struct Evaluation<'a> {
     pub runtime: &'a SqlRuntime,
+    /// Where each statement it runs (the gold, the model's) is requested
+    /// and its result recorded, as a click's are.
+    pub audit: &'a crate::audit::Audit,
     pub llm: &'a Llm,
     pub prompts: &'a Prompts,
     /// The bot's language: its prompts and its repair request.
@@ -1037,13 +1041,25 @@ impl Evaluation<'_> {
         )
     }
 
-    async fn rows(&self, query: &crate::sql::validate::Validated) -> Result<Rows, ExecError> {
+    /// The rows of `query`, run through the Execute pipeline as the
+    /// target's own account, requested and recorded in the audit.
+    async fn rows(&self, query: &crate::sql::validate::Validated) -> Result<Rows, String> {
+        use crate::sql_target::execution;
+        let checked = execution::check(self.runtime, &query.text)
+            .map_err(|refusal| format!("refused: {refusal}"))?;
+        let about = json!({"target": self.runtime.target, "via": "eval"});
+        let approved = checked
+            .as_target(self.runtime)
+            .request(self.audit, crate::audit::Actor::cli(), None, about)
+            .await
+            .map_err(|e| format!("cannot record the execution, so it was not done: {e}"))?;
         let mut rows = Rows::default();
-        let outcome = self
-            .runtime
-            .executor
-            .run(query, self.runtime.limits, &mut rows)
-            .await?;
+        let outcome = approved.run(&mut rows).await;
+        let executed = approved.record(outcome, execution::Made::Nothing).await;
+        executed
+            .recorded
+            .map_err(|e| format!("cannot record the execution's result: {e}"))?;
+        let outcome = executed.outcome.map_err(|e| e.to_string())?;
         rows.truncated = outcome.truncated;
         Ok(rows)
     }
@@ -1253,10 +1269,7 @@ mod tests {
     fn rows(columns: usize, data: &[&[Option<&str>]]) -> Rows {
         let mut r = Rows::default();
         let cols: Vec<Column> = (0..columns)
-            .map(|i| Column {
-                name: format!("c{i}"),
-                type_name: String::new(),
-            })
+            .map(|i| Column::new(&format!("c{i}"), "", crate::sql::Dialect::Sqlite))
             .collect();
         r.columns(&cols).unwrap();
         for row in data {

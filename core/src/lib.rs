@@ -14,8 +14,8 @@
 //! - [`audit`]: the append-only, hash-chained audit log.
 //! - [`backup`]: a copy of the own database, and a restore that verifies it.
 //! - [`identity`]: local users, roles, linked chat identities, invite codes.
-//! - [`sql`]: SQL found in answers, judged on its parsed form, and run
-//!   read-only through the one audited Execute use case.
+//! - [`sql`]: SQL found in answers, judged on its parsed form, and the
+//!   backends that run it read-only.
 //! - [`access`]: groups of users and the tables and columns each may not
 //!   read, judged on a statement's reach, followed through views.
 //! - [`chart`]: a chart beside a result, chosen by fixed rules on its
@@ -31,8 +31,9 @@
 //! - [`conversation`]: conversations, modes, prompts and their history.
 //! - [`telemetry`]: logging, metrics and per-request spans.
 //! - [`sql_target`]: the Execute target's services (judging, examples, what a
-//!   SQL prompt shows) and the one path from a question to the statements
-//!   that may be offered, shared by the bot and the evaluation.
+//!   SQL prompt shows), the one path from a question to the statements
+//!   that may be offered, shared by the bot and the evaluation, and the
+//!   Execute pipeline, the one path by which a statement runs.
 //! - [`eval`]: `pstral eval`, the offered SQL's results against gold
 //!   queries.
 //! - [`admin`]: the admin HTTP endpoint and its tokens.

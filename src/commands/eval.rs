@@ -61,7 +61,10 @@ pub(crate) async fn eval(settings: &Settings, args: EvalArgs) -> anyhow::Result<
         Err(_) => Ok(()),
     };
     let result = match (runtime, recorded) {
-        (Ok(runtime), Ok(())) => run(&settings, &args, &cases, runtime).await,
+        (Ok(runtime), Ok(())) => {
+            let audit = Audit::new(store.clone());
+            run(&settings, &args, &cases, runtime, &audit).await
+        }
         (Err(e), _) | (_, Err(e)) => Err(e),
     };
     store.close().await;
@@ -73,6 +76,7 @@ async fn run(
     args: &EvalArgs,
     cases: &[Case],
     runtime: SqlRuntime,
+    audit: &Audit,
 ) -> anyhow::Result<ExitCode> {
     let llm = Llm::from_settings(&settings.llm)?;
     let prompts = Prompts::new(settings.conversation.prompts_dir.clone());
@@ -121,6 +125,7 @@ async fn run(
     // One bar for every run, the bare one included.
     let bar = progress();
     let asking = Asking {
+        audit,
         llm: &llm,
         prompts: &prompts,
         lang,
@@ -419,6 +424,7 @@ fn progress() -> indicatif::ProgressBar {
 
 /// What every run of an evaluation shares.
 struct Asking<'a> {
+    audit: &'a Audit,
     llm: &'a Llm,
     prompts: &'a Prompts,
     lang: pstral_core::i18n::Lang,
@@ -438,6 +444,7 @@ impl Asking<'_> {
     ) -> Vec<CaseReport> {
         let evaluation = Evaluation {
             runtime,
+            audit: self.audit,
             llm: self.llm,
             prompts: self.prompts,
             lang: self.lang,

@@ -8,8 +8,9 @@ use std::process::ExitCode;
 use anyhow::Context;
 use pstral_core::audit::{Actor, Audit};
 use pstral_core::config::Settings;
-use pstral_core::sql::execute::{Execution, RowOrder, judge};
-use pstral_core::sql_target::Reading;
+use pstral_core::sql::order::RowOrder;
+use pstral_core::sql_target::SqlRuntime;
+use pstral_core::sql_target::execution::{self, Approved, Audience, Made};
 use serde_json::json;
 
 use super::{for_target, open};
@@ -77,8 +78,8 @@ pub(crate) async fn sql_check_as(
     let (user, groups) = found?;
     let runtime =
         runtime.map_err(|reason| anyhow::anyhow!("the target cannot be used: {reason}"))?;
-    let valid = match runtime.check(&text) {
-        Ok(valid) => valid,
+    let checked = match execution::check(&runtime, &text) {
+        Ok(checked) => checked,
         Err(refusal) => {
             println!(
                 "refused ({}): {}",
@@ -90,7 +91,7 @@ pub(crate) async fn sql_check_as(
     };
     println!(
         "reads: {}",
-        pstral_chat::printable(&valid.reach.to_string())
+        pstral_chat::printable(&checked.statement().reach.to_string())
     );
     println!(
         "{} is in: {}",
@@ -101,9 +102,10 @@ pub(crate) async fn sql_check_as(
             groups.join(", ")
         }
     );
-    match runtime.reading(&groups, &valid) {
-        Ok(Reading { group, order, .. }) => {
-            if order == RowOrder::ByValues {
+    match checked.grant(&runtime, &groups) {
+        Ok(granted) => {
+            let group = granted.group().map(str::to_owned);
+            if granted.order() == RowOrder::ByValues {
                 println!(
                     "its rows are shown sorted by their values, and not at all if cut at the cap: \
                      a table it reads has a column {} may not read",
@@ -164,24 +166,35 @@ fn drawn_chart(
     rows: pstral_core::chart::ChartRows,
     cut: Option<u64>,
     file: &ChartFile,
-) -> Result<(pstral_core::chart::Kind, pstral_core::chart::Rule, usize), pstral_core::chart::NoChart>
-{
+) -> Result<DrawnFile, pstral_core::chart::NoChart> {
     let chart = rows.choose(cut)?;
     let number = |v: f64| pstral_core::i18n::chart::number(v, pstral_core::i18n::Lang::En);
     let written = pstral_core::chart::draw(&chart, &file.title, &number)
         .map_err(|e| e.to_string())
         .and_then(|drawn| {
             std::fs::write(&file.path, &drawn.png)
-                .map(|()| drawn.png.len())
+                .map(|()| DrawnFile {
+                    kind: chart.kind,
+                    rule: chart.rule,
+                    width: drawn.width,
+                    height: drawn.height,
+                    bytes: drawn.png.len(),
+                })
                 .map_err(|e| format!("cannot write {}: {e}", file.path.display()))
         });
-    match written {
-        Ok(bytes) => Ok((chart.kind, chart.rule, bytes)),
-        Err(e) => {
-            eprintln!("error: {e}");
-            Err(pstral_core::chart::NoChart::Undrawn)
-        }
-    }
+    written.map_err(|e| {
+        eprintln!("error: {e}");
+        pstral_core::chart::NoChart::Undrawn
+    })
+}
+
+/// A chart drawn into its file.
+struct DrawnFile {
+    kind: pstral_core::chart::Kind,
+    rule: pstral_core::chart::Rule,
+    width: u32,
+    height: u32,
+    bytes: usize,
 }
 
 /// The statement in `file`, or on standard input for `-`.
@@ -290,32 +303,34 @@ pub(crate) async fn sql_run(
         ),
         Err(_) => None,
     };
-    let known = catalog.as_ref().filter(|c| !c.tables.is_empty());
     // Judged against the catalogue before the own database is opened, as
     // the form was before the target was.
-    let judged = match judge(&text, &policy, known) {
-        Ok(judged) => judged,
+    let account = match executor {
+        Ok(executor) => pstral_core::sql_target::Account::new(executor),
+        Err(e) => pstral_core::sql_target::Account::unopened(policy.dialect, e),
+    };
+    let known = catalog.filter(|c| !c.tables.is_empty());
+    let runtime = SqlRuntime::bare(&name, policy, account, settings.sql.limits, known);
+    let checked = match execution::check(&runtime, &text) {
+        Ok(checked) => checked,
         Err(refusal) => {
             eprintln!("refused: {}", pstral_chat::printable(&refusal.to_string()));
             return Ok(ExitCode::FAILURE);
         }
     };
     let store = open(&settings).await?;
-    let runner = match executor {
-        Ok(ref executor) => Ok(executor.as_ref()),
-        Err(e) => Err(e),
-    };
+    let audit = Audit::new(store.clone());
     let about = json!({"target": name, "via": "cli"});
-    let result = run_to_stdout(
-        &store,
-        about,
-        judged,
-        runner,
-        settings.sql.limits,
-        (RowOrder::AsReturned, false),
-        chart,
-    )
-    .await;
+    let result = match checked
+        .as_target(&runtime)
+        .request(&audit, Actor::cli(), None, about)
+        .await
+    {
+        Ok(approved) => run_to_stdout(approved, chart).await,
+        Err(e) => {
+            Err(anyhow::Error::new(e).context("cannot record the execution, so it was not done"))
+        }
+    };
     store.close().await;
     result
 }
@@ -335,28 +350,23 @@ async fn sql_run_as(
         let runtime = pstral_core::app::sql_runtime(settings, &store, &|note| eprintln!("{note}"))
             .await
             .map_err(|reason| anyhow::anyhow!("the target cannot be used: {reason}"))?;
-        let catalog = runtime.known_catalog();
-        let judged = match judge(text, &runtime.policy, catalog.as_deref()) {
-            Ok(judged) => judged,
+        let checked = match execution::check(&runtime, text) {
+            Ok(checked) => checked,
             Err(refusal) => {
                 eprintln!("refused: {}", pstral_chat::printable(&refusal.to_string()));
                 return Ok(ExitCode::FAILURE);
             }
         };
         let audit = Audit::new(store.clone());
-        let Reading {
-            group,
-            executor,
-            order,
-            withhold_errors,
-        } = match runtime.reading(&groups, judged.statement()) {
-            Ok(reading) => reading,
+        let text = checked.statement().text.clone();
+        let granted = match checked.grant(&runtime, &groups) {
+            Ok(granted) => granted,
             Err(not) => {
                 let event = pstral_core::audit::NewEvent::new(
                     pstral_core::audit::EventKind::AccessRefused,
                     Actor::cli(),
                     json!({"reason": "hidden", "rule": not.rule(), "group": not.group(),
-                           "user": user.name, "via": "cli", "text": judged.statement().text}),
+                           "user": user.name, "via": "cli", "text": text}),
                 );
                 audit
                     .append(event)
@@ -366,18 +376,13 @@ async fn sql_run_as(
                 return Ok(ExitCode::FAILURE);
             }
         };
-        let about =
-            json!({"target": runtime.target, "via": "cli", "user": user.name, "group": group});
-        run_to_stdout(
-            &store,
-            about,
-            judged,
-            Ok(executor.as_ref()),
-            runtime.limits,
-            (order, withhold_errors),
-            chart,
-        )
-        .await
+        let about = json!({"target": runtime.target, "via": "cli", "user": user.name});
+        let approved = granted
+            .shown_to(&runtime, Audience::Asker)
+            .request(&audit, Actor::cli(), None, about)
+            .await
+            .context("cannot record the execution, so it was not done")?;
+        run_to_stdout(approved, chart).await
     }
     .await;
     store.close().await;
@@ -390,31 +395,13 @@ pub(crate) struct ChartFile {
     pub(crate) title: String,
 }
 
-/// Records the request, runs it, writes the rows as CSV on standard output
+/// Runs an approved statement, writes the rows as CSV on standard output
 /// (and their chart into `chart`'s file), the outcome on standard error,
 /// and records the result.
 async fn run_to_stdout(
-    store: &pstral_core::store::Store,
-    about: serde_json::Value,
-    judged: pstral_core::sql::execute::Judged,
-    runner: Result<&dyn pstral_core::sql::backend::Executor, pstral_core::sql::backend::ExecError>,
-    limits: pstral_core::sql::backend::Limits,
-    (order, withhold_errors): (RowOrder, bool),
+    approved: Approved<'_>,
     chart: Option<ChartFile>,
 ) -> anyhow::Result<ExitCode> {
-    let audit = Audit::new(store.clone());
-    let execution = Execution {
-        audit: &audit,
-        actor: Actor::cli(),
-        place: None,
-        order,
-        withhold_errors,
-        about,
-    };
-    let approved = execution
-        .request(judged)
-        .await
-        .context("cannot record the execution, so it was not done")?;
     // Into a file or a pipe the rows go byte for byte; on a terminal they
     // are held (the result's byte cap bounds them) and shown with their
     // escapes written out, as a cell may hold anything the database does.
@@ -431,21 +418,25 @@ async fn run_to_stdout(
             sinks.push(&mut rows);
         }
         let mut tee = pstral_core::sql::render::Tee { sinks };
-        approved.run_unrecorded(runner, limits, &mut tee).await
+        approved.run(&mut tee).await
     };
     // The chart is drawn before the result is recorded, which names it.
     let drawn = match (&chart, &outcome) {
         (Some(file), Ok(o)) => Some(drawn_chart(rows, o.truncated.then_some(o.rows), file)),
         _ => None,
     };
-    let shown = match &drawn {
-        Some(Ok((kind, rule, bytes))) => json!({"chart": {
-            "kind": kind.as_str(), "rule": rule.as_str(), "bytes": bytes,
-            "width": pstral_core::chart::WIDTH, "height": pstral_core::chart::HEIGHT}}),
-        Some(Err(why)) => json!({"chart": {"none": why}}),
-        None => serde_json::Value::Null,
+    let made = match &drawn {
+        Some(Ok(drawn)) => Made::Chart {
+            kind: drawn.kind,
+            rule: drawn.rule,
+            width: drawn.width,
+            height: drawn.height,
+            bytes: drawn.bytes,
+        },
+        Some(Err(why)) => Made::NoChart(*why),
+        None => Made::Nothing,
     };
-    let executed = approved.record(outcome, shown).await;
+    let executed = approved.record(outcome, made).await;
     let written = csv.finish()?;
     if let (Some(drawn), Some(file)) = (drawn, &chart) {
         match drawn {

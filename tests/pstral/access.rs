@@ -10,17 +10,18 @@ use pstral_chat::{ControlKind, InboundEvent, MessageRef, OutboundAction};
 use pstral_core::access::{Derived, Group, Hidden, Rules, Ungrouped};
 use pstral_core::audit::Actor;
 use pstral_core::sql::Dialect;
-use pstral_core::sql::execute::{RowOrder, SortedRows};
+use pstral_core::sql::order::RowOrder;
 use pstral_core::sql::schema::{
     Catalog, CatalogColumn, CatalogTable, GeneratedColumn, Inheritance, TableName, ViewDefinition,
 };
 use pstral_core::sql::validate::{Policy, Unordered, validate_in};
-use pstral_core::sql_target::{NotReadable, Readers, SqlRuntime};
+use pstral_core::sql_target::execution::{self, Audience, Made};
+use pstral_core::sql_target::{Account, NotReadable, Readers, SqlRuntime};
 
 use crate::answers::{Harness, MODEL, Options, who};
 use crate::support::fake_model::{FakeModel, Script};
 
-fn rules(groups: &[(&str, &[&str])]) -> Rules {
+pub(crate) fn rules(groups: &[(&str, &[&str])]) -> Rules {
     Rules::new(
         groups
             .iter()
@@ -35,7 +36,7 @@ fn rules(groups: &[(&str, &[&str])]) -> Rules {
 }
 
 /// The corpus's catalogue, its names as `dialect` folds them.
-fn catalog(dialect: Dialect) -> Catalog {
+pub(crate) fn catalog(dialect: Dialect) -> Catalog {
     let fold = |s: &str| dialect.fold_unquoted(s);
     let name = |name: &str| TableName {
         schema: None,
@@ -524,8 +525,8 @@ impl Accounts {
         };
         let executor = open(&self.roles[0]).await;
         let accounts = vec![
-            ("north".to_owned(), open(&self.roles[2]).await),
-            ("sales".to_owned(), open(&self.roles[1]).await),
+            ("north".to_owned(), Account::new(open(&self.roles[2]).await)),
+            ("sales".to_owned(), Account::new(open(&self.roles[1]).await)),
         ];
         let runtime = SqlRuntime {
             readers: Readers {
@@ -540,7 +541,7 @@ impl Accounts {
         };
         let runtime = SqlRuntime {
             policy: Policy::new(Dialect::Postgres),
-            executor,
+            executor: Account::new(executor),
             ..runtime
         };
         runtime.refresh_catalog().await.unwrap();
@@ -568,35 +569,40 @@ impl Accounts {
     }
 }
 
+/// What a click of a member of `groups` may run `valid` as, as the
+/// Execute pipeline grants it.
+fn granted(
+    runtime: &SqlRuntime,
+    groups: &[String],
+    valid: &pstral_core::sql::validate::Validated,
+) -> Result<execution::Granted, NotReadable> {
+    execution::check(runtime, &valid.text)
+        .unwrap()
+        .grant(runtime, groups)
+}
+
 /// The rows `sql` returns for a member of `groups`, in the order they are
-/// shown, or why it may not run.
+/// shown, or why it may not run: a run from the terminal, through the
+/// Execute pipeline (audited in a store of its own).
 async fn rows_for(runtime: &SqlRuntime, groups: &[&str], sql: &str) -> Result<Vec<String>, String> {
     let groups: Vec<String> = groups.iter().map(|g| (*g).to_owned()).collect();
-    let valid = runtime.check(sql).map_err(|r| r.to_string())?;
-    let reading = runtime.reading(&groups, &valid).map_err(|n| match n {
+    let checked = execution::check(runtime, sql).map_err(|r| r.to_string())?;
+    let granted = checked.grant(runtime, &groups).map_err(|n| match n {
         NotReadable::Hidden(hidden) => hidden.to_string(),
         NotReadable::Unchecked => "unchecked".to_owned(),
     })?;
+    let db = crate::support::TestDb::sqlite().await;
+    let audit = pstral_core::audit::Audit::new(db.store.clone());
+    let approved = granted
+        .shown_to(runtime, Audience::Asker)
+        .request(&audit, Actor::cli(), None, serde_json::json!({}))
+        .await
+        .unwrap();
     let mut preview = pstral_core::sql::render::Preview::new(1_000);
-    match reading.order {
-        RowOrder::AsReturned => reading
-            .executor
-            .run(&valid, runtime.limits, &mut preview)
-            .await
-            .map(drop),
-        RowOrder::ByValues => {
-            let mut sorted = SortedRows::new(&mut preview);
-            match reading
-                .executor
-                .run(&valid, runtime.limits, &mut sorted)
-                .await
-            {
-                Ok(outcome) => sorted.finish(outcome).map(drop),
-                Err(e) => Err(e),
-            }
-        }
-    }
-    .map_err(|e| e.to_string())?;
+    let outcome = approved.run(&mut preview).await;
+    let executed = approved.record(outcome, Made::Nothing).await;
+    executed.recorded.unwrap();
+    executed.outcome.map_err(|e| e.to_string())?;
     Ok(preview
         .rows
         .iter()
@@ -668,7 +674,9 @@ async fn on_postgresql_each_group_reads_through_its_own_account_row_level_securi
     // Were the statement let through, the database itself refuses sales
     // the column: its account has no grant on it.
     let valid = runtime.check(ibans).unwrap();
-    let sales = &runtime.readers.accounts[1].1;
+    let sales = pstral_core::sql::open_target(&accounts.target(&accounts.roles[1]), &[])
+        .await
+        .unwrap();
     let mut preview = pstral_core::sql::render::Preview::new(10);
     let error = sales
         .run(&valid, runtime.limits, &mut preview)
@@ -702,7 +710,7 @@ async fn a_view_over_a_hidden_column_is_followed_on_postgresql_and_sqlite() {
         "{refused}"
     );
     let valid = runtime.check("SELECT nom FROM v_plain").unwrap();
-    assert!(runtime.reading(&["sales".to_owned()], &valid).is_ok());
+    assert!(granted(&runtime, &["sales".to_owned()], &valid).is_ok());
     drop(runtime);
     accounts.drop_roles().await;
 
@@ -730,12 +738,12 @@ async fn a_view_over_a_hidden_column_is_followed_on_postgresql_and_sqlite() {
     };
     runtime.refresh_catalog().await.unwrap();
     let valid = runtime.check("SELECT company FROM big_clients").unwrap();
-    match runtime.reading(&["sales".to_owned()], &valid) {
+    match granted(&runtime, &["sales".to_owned()], &valid) {
         Err(NotReadable::Hidden(Hidden::Read { through, rule, .. })) => {
             assert_eq!(through.as_deref(), Some("big_clients"));
             assert_eq!(rule, "clients.annual_revenue");
         }
-        other => panic!("{:?}", other.map(|r| r.group)),
+        other => panic!("{:?}", other.map(|r| r.group().map(str::to_owned))),
     }
 }
 
@@ -770,7 +778,7 @@ async fn on_sqlite_nothing_shown_follows_the_order_rows_are_read_in() {
         ("SELECT id FROM users ORDER BY team", Unordered::Ties),
     ] {
         let valid = runtime.check(sql).unwrap();
-        match runtime.reading(&sales, &valid) {
+        match granted(&runtime, &sales, &valid) {
             Err(NotReadable::Hidden(Hidden::Unordered {
                 what, rule, how: h, ..
             })) => {
@@ -780,7 +788,7 @@ async fn on_sqlite_nothing_shown_follows_the_order_rows_are_read_in() {
                     "{sql}"
                 );
             }
-            other => panic!("{sql}: {:?}", other.map(|r| r.group)),
+            other => panic!("{sql}: {:?}", other.map(|r| r.group().map(str::to_owned))),
         }
     }
     // Read whole, the rows are shown sorted by their values; ordered by a
@@ -801,10 +809,8 @@ async fn on_sqlite_nothing_shown_follows_the_order_rows_are_read_in() {
         "SELECT team, count(*) FROM users GROUP BY team ORDER BY team LIMIT 3",
     ] {
         let valid = runtime.check(sql).unwrap();
-        let reading = runtime
-            .reading(&sales, &valid)
-            .unwrap_or_else(|e| panic!("{sql}: {e}"));
-        assert_eq!(reading.order, RowOrder::AsReturned, "{sql}");
+        let reading = granted(&runtime, &sales, &valid).unwrap_or_else(|e| panic!("{sql}: {e}"));
+        assert_eq!(reading.order(), RowOrder::AsReturned, "{sql}");
     }
 }
 
@@ -847,9 +853,9 @@ async fn what_sqlite_computes_or_orders_from_a_hidden_column_is_judged_as_the_co
     let sales = ["sales".to_owned()];
     let refused = async |sql: &str| {
         let valid = runtime.check(sql).unwrap();
-        match runtime.reading(&sales, &valid) {
+        match granted(&runtime, &sales, &valid) {
             Err(NotReadable::Hidden(hidden)) => hidden,
-            other => panic!("{sql}: {:?}", other.map(|r| r.group)),
+            other => panic!("{sql}: {:?}", other.map(|r| r.group().map(str::to_owned))),
         }
     };
     match refused("SELECT company, rev_k FROM clients").await {
@@ -895,7 +901,7 @@ async fn what_sqlite_computes_or_orders_from_a_hidden_column_is_judged_as_the_co
         "SELECT company FROM clients ORDER BY id",
     ] {
         let valid = runtime.check(sql).unwrap();
-        assert!(runtime.reading(&sales, &valid).is_ok(), "{sql}");
+        assert!(granted(&runtime, &sales, &valid).is_ok(), "{sql}");
     }
     // None of it is in the prompt built for them.
     let shown = runtime.for_reader(&sales).known_catalog().unwrap();
@@ -1181,7 +1187,7 @@ async fn rows_read_with_one_account_are_not_posted_where_another_accounts_reader
         .unwrap();
     demo.runtime.readers = Readers {
         rules: Arc::new(rules(&[("north", &[])])),
-        accounts: vec![("north".to_owned(), Arc::new(own))],
+        accounts: vec![("north".to_owned(), Account::new(Arc::new(own)))],
         ..Readers::default()
     };
     demo.runtime.refresh_catalog().await.unwrap();
@@ -1336,8 +1342,8 @@ async fn gated_with_groups(
     if let Some(rules) = rules {
         demo.runtime.readers.rules = Arc::new(rules);
     }
-    let gate = Gated::around(demo.runtime.executor.clone());
-    demo.runtime.executor = gate.clone();
+    let gate = Gated::around(demo.executor().await);
+    demo.runtime.executor = Account::new(gate.clone());
     let options = Options {
         sql: Some(demo.runtime.clone()),
         ..Options::default()

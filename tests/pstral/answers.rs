@@ -136,6 +136,7 @@ impl Harness {
     ) -> pstral_core::eval::CaseReport {
         let evaluation = pstral_core::eval::Evaluation {
             runtime,
+            audit: &self.audit,
             llm: self.bot.llm(),
             prompts: &Prompts::new(None),
             lang: Lang::En,

@@ -1,8 +1,9 @@
-//! Charts beside results: the demo's questions drawn as the README shows
+//! Charts beside results: the demo's questions drawn as docs/sql.md shows
 //! them (golden images, compared within a tolerance), and a click's result
 //! with its chart attached where the table goes, described, and audited
 //! with the rule that chose it.
 
+use pstral_core::sql::backend::Executor as _;
 use std::path::PathBuf;
 
 use pstral_chat::{InboundEvent, OutboundAction};
@@ -12,7 +13,7 @@ use pstral_core::i18n::Lang;
 use crate::answers::{MODEL, who};
 use crate::support::fake_model::{FakeModel, Script};
 
-/// The three demo questions the README shows a chart of: a line, bars,
+/// The three demo questions docs/sql.md shows a chart of: a line, bars,
 /// bars on their side.
 const GOLDEN: [(&str, &str, &str, Kind); 3] = [
     (
@@ -63,11 +64,11 @@ pub(crate) fn decoded(png: &[u8]) -> (u32, u32, Vec<u8>) {
 async fn the_demo_questions_are_drawn_as_the_golden_images() {
     let demo = crate::execute::demo().await;
     let bless = std::env::var_os("PSTRAL_BLESS_CHARTS").is_some();
+    let executor = demo.executor().await;
     for (name, question, sql, kind) in GOLDEN {
         let valid = demo.runtime.check(sql).unwrap();
         let mut rows = ChartRows::new();
-        demo.runtime
-            .executor
+        executor
             .run(&valid, demo.runtime.limits, &mut rows)
             .await
             .unwrap();

@@ -9,7 +9,7 @@ use pstral_chat::{Command, ControlKind, InboundEvent, MessageRef, OutboundAction
 use pstral_core::sql::Dialect;
 use pstral_core::sql::backend::{Limits, SqliteExecutor};
 use pstral_core::sql::validate::Policy;
-use pstral_core::sql_target::SqlRuntime;
+use pstral_core::sql_target::{Account, SqlRuntime};
 
 use crate::answers::{Harness, MODEL, Options, channel, who};
 use crate::support::fake_model::{FakeModel, Script};
@@ -24,6 +24,12 @@ impl Demo {
     pub(crate) fn path(&self) -> std::path::PathBuf {
         self._dir.path().join("demo.db")
     }
+
+    /// An executor of its own on the demo database: for what tests read
+    /// there outside a click (gold rows, a chart's rows), or wrap.
+    pub(crate) async fn executor(&self) -> Arc<SqliteExecutor> {
+        Arc::new(SqliteExecutor::open(&self.path()).await.unwrap())
+    }
 }
 
 pub(crate) async fn demo() -> Demo {
@@ -32,7 +38,7 @@ pub(crate) async fn demo() -> Demo {
     pstral_core::sql::demo::create(&path, false).await.unwrap();
     let runtime = SqlRuntime {
         policy: Policy::new(Dialect::Sqlite),
-        executor: Arc::new(SqliteExecutor::open(&path).await.unwrap()),
+        executor: Account::new(Arc::new(SqliteExecutor::open(&path).await.unwrap())),
         limits: Limits::new(50, Duration::from_secs(10)),
         preview_rows: 5,
         csv_bom: true,

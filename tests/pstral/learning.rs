@@ -4,6 +4,7 @@
 //! `pstral eval`, scored against a scripted model, and the demo CRM's
 //! evaluation set, every gold query of which must run.
 
+use pstral_core::sql::backend::Executor as _;
 use std::sync::Arc;
 
 use pstral_chat::{ControlKind, InboundEvent, MessageRef, OutboundAction};
@@ -758,22 +759,19 @@ async fn every_gold_query_of_the_shipped_set_runs_and_returns_the_same_rows_twic
     let demo = demo().await;
     let mut runtime = demo.runtime.clone();
     runtime.limits.row_cap = 5000;
+    let executor = demo.executor().await;
     for case in &cases {
         let id = case.id.as_deref().unwrap();
         let valid = runtime
             .check(&case.gold)
             .unwrap_or_else(|r| panic!("{id}: the gold query is refused: {r}"));
         let mut first = Rows::default();
-        let outcome = runtime
-            .executor
-            .run(&valid, runtime.limits, &mut first)
-            .await;
+        let outcome = executor.run(&valid, runtime.limits, &mut first).await;
         let outcome = outcome.unwrap_or_else(|e| panic!("{id}: {e}"));
         assert!(!outcome.truncated, "{id}: cut at the row cap");
         assert!(!first.rows.is_empty(), "{id}: no rows");
         let mut second = Rows::default();
-        runtime
-            .executor
+        executor
             .run(&valid, runtime.limits, &mut second)
             .await
             .unwrap();

@@ -52,3 +52,4 @@ mod sql_corpus;
 mod store;
 mod streaming;
 mod synapse;
+mod verdicts;

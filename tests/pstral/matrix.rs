@@ -1380,8 +1380,8 @@ async fn gated_revenue(
     Human,
 ) {
     let mut demo = crate::access::demo_hiding(&[("sales", &["clients.annual_revenue"])]).await;
-    let gate = crate::access::Gated::around(demo.runtime.executor.clone());
-    demo.runtime.executor = gate.clone();
+    let gate = crate::access::Gated::around(demo.executor().await);
+    demo.runtime.executor = pstral_core::sql_target::Account::new(gate.clone());
     let options = Options {
         sql: Some(demo.runtime.clone()),
         ..Options::default()

@@ -23,7 +23,7 @@ fn policy() -> Policy {
     Policy::new(Dialect::Oracle).allowing(&["CRM", "SALES"])
 }
 
-const HOSTILE: &[&str] = &[
+pub(crate) const HOSTILE: &[&str] = &[
     // DML and DDL
     "DELETE FROM clients",
     "DELETE clients WHERE id = 1",
@@ -140,7 +140,7 @@ const HOSTILE: &[&str] = &[
     "-- only a comment",
 ];
 
-const LEGITIMATE: &[&str] = &[
+pub(crate) const LEGITIMATE: &[&str] = &[
     "SELECT * FROM clients",
     "SELECT nom, ville FROM clients WHERE ville = 'Lyon'",
     "SELECT nom FROM clients WHERE ROWNUM <= 10",
@@ -237,7 +237,7 @@ const LEGITIMATE: &[&str] = &[
 
 /// Legitimate Oracle that sqlparser 0.63 cannot parse: refused as "cannot be
 /// verified" — safe, but a user meets it. Listed in the issue's note.
-const UNPARSABLE_LEGITIMATE: &[&str] = &[
+pub(crate) const UNPARSABLE_LEGITIMATE: &[&str] = &[
     // A method call on a value: Oracle's object methods and PostgreSQL's
     // `(x).f`, which PostgreSQL reads as `f(x)`, look the same.
     "SELECT department_id, XMLAGG(XMLELEMENT(\"e\", last_name || ',')).getClobVal() FROM employees GROUP BY department_id",
@@ -365,14 +365,14 @@ fn postgres_and_sqlite_dialects_guard_their_own_dangers() {
 }
 
 /// One line of a `corpus/*.tsv` file.
-struct Case {
-    dialect: Dialect,
+pub(crate) struct Case {
+    pub(crate) dialect: Dialect,
     class: String,
     why: String,
-    sql: String,
+    pub(crate) sql: String,
 }
 
-fn corpus(file: &str) -> Vec<Case> {
+pub(crate) fn corpus(file: &str) -> Vec<Case> {
     let path = format!("{}/tests/pstral/corpus/{file}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read_to_string(&path)
         .unwrap_or_else(|e| panic!("{path}: {e}"))

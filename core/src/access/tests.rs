@@ -372,8 +372,8 @@ fn the_order_rows_are_read_in_counts_only_where_a_table_read_has_a_hidden_column
     }
 }
 
-/// Found by an attack: a generated column over a hidden one reads it, and
-/// so does an index over the generated column.
+/// A generated column over a hidden one reads it, and so does an index
+/// over the generated column.
 #[test]
 fn a_generated_column_reads_what_its_expression_reads() {
     let mut catalog = crm();

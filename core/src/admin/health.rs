@@ -81,7 +81,7 @@ async fn checks(state: &AdminState) -> Vec<serde_json::Value> {
     }
     let (name, runtime) = &state.target;
     if let Ok(runtime) = runtime {
-        let (dialect, executor) = (runtime.policy.dialect, &runtime.executor);
+        let dialect = runtime.policy.dialect;
         let trivial = match dialect {
             crate::sql::Dialect::Oracle => "SELECT 1 FROM dual",
             _ => "SELECT 1",
@@ -92,7 +92,7 @@ async fn checks(state: &AdminState) -> Vec<serde_json::Value> {
         ) {
             Ok(q) => {
                 let limit = std::time::Duration::from_secs(5);
-                match tokio::time::timeout(limit, executor.explain(&q, limit)).await {
+                match tokio::time::timeout(limit, runtime.explain(&q, limit)).await {
                     Ok(probe) => probe.err().map(|e| e.to_string()),
                     Err(_) => Some("no answer within 5 s".to_owned()),
                 }

@@ -1,7 +1,7 @@
 //! A click on Execute (or the typed `run N`): the statement offered earlier
 //! is found, checked against what the control claims, authorized for the
-//! person who clicks, and run through the audited Execute use case
-//! ([`crate::sql::execute`]); its preview, CSV and XLSX go where the
+//! person who clicks, and run through the Execute pipeline
+//! ([`crate::sql_target::execution`]); its preview, CSV and XLSX go where the
 //! place's settings say (the channel, or the clicker alone). Controls the bot
 //! did not make are refused and recorded.
 
@@ -20,9 +20,9 @@ use crate::i18n::Text;
 use crate::identity::{Permission, User};
 use crate::sql::Charts;
 use crate::sql::backend::{ExecError, Outcome};
-use crate::sql::execute::{Execution, RowOrder, judge};
 use crate::sql::render::{CsvSink, Preview, Tee, XlsxSink, preview_with_table};
-use crate::sql_target::{NotReadable, Reading, SqlRuntime};
+use crate::sql_target::SqlRuntime;
+use crate::sql_target::execution::{self, Audience, Made, NotReadable, Redirect, Watch};
 use pstral_chat::ChartWish;
 
 impl Bot {
@@ -183,9 +183,7 @@ impl Bot {
                 });
             }
         };
-        let catalog = sql.known_catalog();
-        let judged =
-            judge(&stored.sql_text, &sql.policy, catalog.as_deref()).map_err(Reply::Refused)?;
+        let checked = execution::check(sql, &stored.sql_text).map_err(Reply::Refused)?;
         // What the clicker may read, by their groups now: the group it
         // runs as, and that group's account.
         let groups = self
@@ -194,56 +192,47 @@ impl Bot {
             .groups_of(user.id)
             .await
             .map_err(Reply::unrecorded("read the clicker's groups"))?;
-        let Reading {
-            group,
-            executor,
-            mut order,
-            mut withhold_errors,
-        } = match sql.reading(&groups, judged.statement()) {
-            Ok(reading) => reading,
+        let granted = match checked.grant(sql, &groups) {
+            Ok(granted) => granted,
             Err(not) => return Err(self.refuse_reading(to, user, stored, &not).await),
         };
         // Whoever reads the place, now or later, sees the rows, and any
         // error, as the one most restricted among them may; if one of them
         // may not see them, they go to the clicker alone.
-        let mut watch =
-            (!sql.results_private_in(to.place) && sql.readers.restrict()).then(|| Watch {
-                valid: judged.statement().clone(),
-                group: group.clone(),
-                order,
-                withhold_errors,
-            });
-        let (redirected, readers) = match &mut watch {
-            None => (None, None),
-            Some(watch) => {
-                let verdict = self
-                    .readers_verdict(to, sql, watch, (order, withhold_errors))
-                    .await;
-                // The rows are read as the most restricted reader needs.
-                (order, withhold_errors) = (verdict.order, verdict.withhold_errors);
-                (watch.order, watch.withhold_errors) = (order, withhold_errors);
-                (verdict.redirected, verdict.readers)
-            }
+        let watched = !sql.results_private_in(to.place) && sql.readers.restrict();
+        let readers = if watched {
+            self.place_readers(to.platform, to.place, to.actor).await
+        } else {
+            None
         };
-        let redirected = redirected.map(|why| why.at("click"));
+        let audience = if sql.results_private_in(to.place) {
+            Audience::Asker
+        } else if watched {
+            Audience::Readers(readers.as_ref().map(|r| &r.readership))
+        } else {
+            Audience::Anyone
+        };
+        let permitted = granted.shown_to(sql, audience);
+        let redirected = permitted
+            .redirected()
+            .cloned()
+            .map(|why| Redirected::at(why, "click"));
         let private = sql.results_private_in(to.place) || redirected.is_some();
-        let mut about = json!({"statement": stored.id, "conversation": stored.conversation_id, "index": index, "private": private, "group": group});
+        let mut about = json!({"statement": stored.id, "conversation": stored.conversation_id, "index": index, "private": private});
         if let Some(readers) = &readers {
             about["readers"] = readers_json(readers);
         }
         if let Some(why) = &redirected {
             about["redirected"] = why.to_json();
         }
-        let execution = Execution {
-            audit: &self.parts().audit,
-            actor: actor_of(user, to.actor),
-            place: Some(to.place.clone()),
-            order,
-            withhold_errors,
-            about,
-        };
-        let approved = execution
-            .request(judged)
+        let watch = watched.then(|| permitted.watch());
+        let approved = permitted
+            .request(
+                &self.parts().audit,
+                actor_of(user, to.actor),
+                Some(to.place.clone()),
+                about,
+            )
             .await
             .map_err(Reply::unrecorded("audit an execution; not running it"))?;
         // Private results come in one private reply at the end; a progress
@@ -272,9 +261,7 @@ impl Bot {
             if wanted {
                 sinks.push(&mut chart_rows);
             }
-            approved
-                .run_unrecorded(Ok(executor.as_ref()), sql.limits, &mut Tee { sinks })
-                .await
+            approved.run(&mut Tee { sinks }).await
         };
         // The chart is made before the result is recorded, so that the
         // record says which one was shown and by which rule.
@@ -285,17 +272,18 @@ impl Bot {
             }
             _ => None,
         };
-        let about_chart = match &chart {
-            Some(Ok(drawn)) => json!({"chart": {
-                "kind": drawn.kind.as_str(), "rule": drawn.rule.as_str(),
-                "width": drawn.attachment.image.as_ref().map(|i| i.width),
-                "height": drawn.attachment.image.as_ref().map(|i| i.height),
-                "bytes": drawn.attachment.bytes.len(),
-            }}),
-            Some(Err(none)) => json!({"chart": {"none": none}}),
-            None => serde_json::Value::Null,
+        let made = match &chart {
+            Some(Ok(drawn)) => Made::Chart {
+                kind: drawn.kind,
+                rule: drawn.rule,
+                width: drawn.width,
+                height: drawn.height,
+                bytes: drawn.attachment.bytes.len(),
+            },
+            Some(Err(none)) => Made::NoChart(*none),
+            None => Made::Nothing,
         };
-        let executed = approved.record(outcome, about_chart).await;
+        let executed = approved.record(outcome, made).await;
         if let Err(e) = executed.recorded {
             self.unrecorded("audit an execution's result", &e);
         }
@@ -359,6 +347,8 @@ impl Bot {
         Ok(Charted {
             kind: chart.kind,
             rule: chart.rule,
+            width: drawn.width,
+            height: drawn.height,
             attachment: Attachment {
                 file_name: name,
                 media_type: "image/png".to_owned(),
@@ -407,75 +397,9 @@ impl Bot {
         Reply::Said(said)
     }
 
-    /// How the readers of the place (other than the clicker), asked of the
-    /// platform now, may see what `watch` reads as the clicker's reading
-    /// (`watch.group`) reads it: the rows are redirected when one of them
-    /// may not read them (what is hidden from them, or that they read
-    /// through another account, whose grants or row-level security may keep
-    /// other rows), or when who reads the place cannot be told. A place
-    /// whose history people let in later read back counts anyone among its
-    /// readers: a person in no group, and one in each group. From `from`
-    /// (the order and withholding of errors one starts with), the order
-    /// becomes [`RowOrder::ByValues`] when one of them may see the rows only
-    /// so, and errors are withheld when they are from one of them.
-    async fn readers_verdict(
-        &self,
-        to: &Listeners<'_>,
-        sql: &SqlRuntime,
-        watch: &Watch,
-        (order, withhold_errors): (RowOrder, bool),
-    ) -> Verdict {
-        let mut verdict = Verdict {
-            redirected: None,
-            order,
-            withhold_errors,
-            readers: None,
-        };
-        let account_of = |g: Option<&str>| sql.readers.has_account(g).then(|| g.map(str::to_owned));
-        let rows_read_by = account_of(watch.group.as_deref());
-        let Some(readers) = self.place_readers(to.platform, to.place, to.actor).await else {
-            verdict.redirected = Some(Redirect::Unknown);
-            return verdict;
-        };
-        let now = readers.people.iter().map(|groups| (groups.clone(), false));
-        let anyone = std::iter::once(Vec::new())
-            .chain(sql.readers.rules.group_names().into_iter().map(|g| vec![g]))
-            .map(|groups| (groups, true));
-        let later: Vec<_> = if readers.later {
-            anyone.collect()
-        } else {
-            Vec::new()
-        };
-        for (groups, later) in now.chain(later) {
-            let reading = sql.reading(&groups, &watch.valid);
-            if let Ok(theirs) = &reading {
-                if theirs.order == RowOrder::ByValues {
-                    verdict.order = RowOrder::ByValues;
-                }
-                verdict.withhold_errors |= theirs.withhold_errors;
-            }
-            let hidden = match reading {
-                Ok(theirs) if account_of(theirs.group.as_deref()) == rows_read_by => continue,
-                Ok(theirs) => crate::access::Hidden::Account {
-                    group: theirs.group,
-                },
-                Err(NotReadable::Hidden(hidden)) => hidden,
-                Err(NotReadable::Unchecked) => {
-                    verdict.redirected = Some(Redirect::Unknown);
-                    break;
-                }
-            };
-            verdict.redirected = Some(Redirect::Hidden { hidden, later });
-            break;
-        }
-        verdict.readers = Some(readers);
-        verdict
-    }
-
     /// Whether the rows may still be posted in the place, its readers read
-    /// again now: `Err` with why not when one of them may not read them, or
-    /// would see them only in another order, or (`errored`: the run failed)
-    /// should not see the database's error.
+    /// again now (see [`Watch::still_readable`]): who they are, or why
+    /// not.
     async fn still_readable(
         &self,
         to: &Listeners<'_>,
@@ -483,18 +407,12 @@ impl Bot {
         (watch, errored): (&Watch, bool),
         part: &str,
     ) -> Result<super::PlaceReaders, Redirect> {
-        let verdict = self
-            .readers_verdict(to, sql, watch, (RowOrder::AsReturned, false))
-            .await;
-        let stricter = (verdict.order == RowOrder::ByValues && watch.order != RowOrder::ByValues)
-            || (errored && verdict.withhold_errors && !watch.withhold_errors);
-        match (verdict.redirected, verdict.readers) {
-            (Some(why), _) => Err(why),
-            (None, _) if stricter => Err(Redirect::Changed),
-            (None, Some(readers)) => Ok(readers),
-            (None, None) => Err(Redirect::Unknown),
-        }
-        .inspect_err(|why| tracing::info!(part, why = %why.to_json("posting"), "the readers of the place changed before a result was posted"))
+        let readers = self.place_readers(to.platform, to.place, to.actor).await;
+        let readership = readers.as_ref().map(|r| &r.readership);
+        watch
+            .still_readable(sql, readership, errored)
+            .and_then(|()| readers.ok_or(Redirect::Unknown))
+            .inspect_err(|why| tracing::info!(part, why = %why.to_json("posting"), "the readers of the place changed before a result was posted"))
     }
 
     /// The third step: what the chat shows of a run, within the platform's
@@ -640,7 +558,7 @@ impl Bot {
             {
                 Ok(readers) => preview_readers = Some(readers),
                 Err(why) => {
-                    (private, redirected) = (true, Some(why.at("preview")));
+                    (private, redirected) = (true, Some(Redirected::at(why, "preview")));
                     text = private_text.unwrap_or(text);
                 }
             }
@@ -695,7 +613,7 @@ impl Bot {
                 {
                     Ok(readers) => Some(readers),
                     Err(why) => {
-                        let why = why.at(&attachment.file_name);
+                        let why = Redirected::at(why, &attachment.file_name);
                         let rest: Vec<Attachment> =
                             std::iter::once(attachment).chain(files.by_ref()).collect();
                         let names: Vec<String> = rest.iter().map(|a| a.file_name.clone()).collect();
@@ -960,6 +878,8 @@ const DRAWING_TIME: std::time::Duration = std::time::Duration::from_secs(10);
 struct Charted {
     kind: crate::chart::Kind,
     rule: crate::chart::Rule,
+    width: u32,
+    height: u32,
     attachment: Attachment,
 }
 
@@ -982,79 +902,6 @@ struct Shown {
     index: u32,
 }
 
-/// What the readers of a place are held to before rows are posted there:
-/// the statement, the clicker's reading (its group), and the order and
-/// errors the rows were read with.
-struct Watch {
-    valid: crate::sql::validate::Validated,
-    group: Option<String>,
-    order: RowOrder,
-    withhold_errors: bool,
-}
-
-/// How a place's readers may see a result ([`Bot::readers_verdict`]).
-struct Verdict {
-    redirected: Option<Redirect>,
-    /// The strictest order one of them needs.
-    order: RowOrder,
-    /// Whether an error is withheld from one of them.
-    withhold_errors: bool,
-    /// Who they were; `None` when that cannot be told.
-    readers: Option<super::PlaceReaders>,
-}
-
-/// Why rows go to the clicker alone rather than to the place.
-#[derive(Debug, Clone)]
-enum Redirect {
-    /// What is hidden from one of its readers, or (`later`) from someone
-    /// its members may let in later, who would read back its history.
-    Hidden {
-        hidden: crate::access::Hidden,
-        later: bool,
-    },
-    /// Someone who came since the click may see the rows only in another
-    /// order, or not with the error they hold.
-    Changed,
-    /// Who reads the place cannot be told.
-    Unknown,
-}
-
-impl Redirect {
-    fn at(self, when: &str) -> Redirected {
-        Redirected {
-            why: self,
-            at: when.to_owned(),
-        }
-    }
-
-    fn to_json(&self, at: &str) -> serde_json::Value {
-        match self {
-            Redirect::Hidden { hidden, later } => {
-                json!({"rule": hidden.rule(), "group": hidden.group(), "later": later, "at": at})
-            }
-            Redirect::Changed => json!({"rule": "readers_changed", "at": at}),
-            Redirect::Unknown => json!({"rule": "audience_unknown", "at": at}),
-        }
-    }
-
-    /// How the chat says it.
-    fn said(&self) -> crate::i18n::Redirection<'_> {
-        use crate::i18n::Redirection;
-        match self {
-            Redirect::Hidden {
-                hidden,
-                later: false,
-            } => Redirection::Hidden(hidden),
-            Redirect::Hidden {
-                hidden,
-                later: true,
-            } => Redirection::Later(hidden),
-            Redirect::Changed => Redirection::Changed,
-            Redirect::Unknown => Redirection::Unknown,
-        }
-    }
-}
-
 /// A [`Redirect`] and when it was found: at the click, or before a part
 /// was posted (`preview`, a file's name).
 #[derive(Debug, Clone)]
@@ -1064,6 +911,13 @@ struct Redirected {
 }
 
 impl Redirected {
+    fn at(why: Redirect, when: &str) -> Self {
+        Redirected {
+            why,
+            at: when.to_owned(),
+        }
+    }
+
     fn to_json(&self) -> serde_json::Value {
         self.why.to_json(&self.at)
     }
@@ -1120,7 +974,7 @@ fn readers_json(readers: &super::PlaceReaders) -> serde_json::Value {
     json!({
         "count": readers.readers.len(),
         "listed": listed,
-        "groups": readers.people,
-        "later": readers.later,
+        "groups": readers.readership.people,
+        "later": readers.readership.later,
     })
 }

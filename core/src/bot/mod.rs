@@ -131,13 +131,11 @@ impl<'a> Listeners<'a> {
 
 /// Who reads a place, as [`Bot::place_readers`] found it.
 pub(super) struct PlaceReaders {
-    /// The groups of each reader, each set once.
-    pub(super) people: Vec<Vec<String>>,
+    /// Their groups, and whether people let in later read back what is
+    /// posted now: they are counted as anyone (see [`Bot::place_readers`]).
+    pub(super) readership: crate::sql_target::execution::PlaceReadership,
     /// Who they are.
     pub(super) readers: Vec<PlatformIdentity>,
-    /// Whether people let in later read back what is posted now: they are
-    /// counted as anyone (see [`Bot::place_readers`]).
-    pub(super) later: bool,
     /// When the platform told it.
     pub(super) read_at: std::time::Instant,
 }
@@ -201,7 +199,7 @@ impl Bot {
     ) -> Option<Vec<Vec<String>>> {
         self.place_readers(platform, place, except)
             .await
-            .map(|readers| readers.people)
+            .map(|readers| readers.readership.people)
     }
 
     /// Who reads `place` besides `except`, asked of the platform now: each
@@ -248,9 +246,8 @@ impl Bot {
                     .closed(place.platform.as_str(), &place.channel)
             });
         Some(PlaceReaders {
-            people,
+            readership: crate::sql_target::execution::PlaceReadership { people, later },
             readers,
-            later,
             read_at,
         })
     }

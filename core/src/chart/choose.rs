@@ -285,9 +285,7 @@ fn holds<'a>(column: &Column, cells: impl Iterator<Item = Option<&'a str>> + Clo
     if values.clone().next().is_none() {
         return Holds::Nothing;
     }
-    let textual = ["CHAR", "TEXT", "CLOB", "STRING"]
-        .iter()
-        .any(|t| column.type_name.to_ascii_uppercase().contains(t));
+    let textual = column.kind.is_text();
     if name == "id" || name.ends_with("_id") || name.starts_with("id_") {
         return Holds::Key;
     }

@@ -3,10 +3,7 @@ use crate::sql::backend::{Cell, Column};
 
 fn columns(spec: &[(&str, &str)]) -> Vec<Column> {
     spec.iter()
-        .map(|(name, type_name)| Column {
-            name: (*name).to_owned(),
-            type_name: (*type_name).to_owned(),
-        })
+        .map(|(name, type_name)| Column::new(name, type_name, crate::sql::Dialect::Postgres))
         .collect()
 }
 

@@ -1,7 +1,8 @@
 //! SQL in answers: finding it ([`extract`]), judging it on its parsed form
-//! ([`validate`]), running it read-only through the one audited use case
-//! ([`execute`]) on a target's backend ([`backend`], one module per backend),
-//! showing its rows ([`render`]), and what the model is told of a target's
+//! ([`validate`]), running it read-only on a target's backend ([`backend`],
+//! one module per backend; the audited Execute pipeline that alone runs it
+//! for a person is `sql_target::execution`, above the access rules), its
+//! rows in the order shown ([`order`]) and shown ([`render`]), and what the model is told of a target's
 //! tables ([`schema`]). How it is configured: [`SqlSettings`].
 //!
 //! Defence in depth (see DESIGN.md): the statement is parsed with the target's
@@ -12,23 +13,25 @@
 //! Its modules, from the bottom up (each imports only those above it in
 //! this list; the `layering` test below checks it):
 //! - [`dialect`]: the SQL dialects, and how each folds a name.
+//! - [`types`]: what a column's database type says its values are.
 //! - [`schema`]: a target's tables, as the model is told of them.
 //! - [`validate`]: a statement judged on its parsed form.
 //! - [`backend`]: a validated statement run read-only on a target.
 //! - [`render`]: the rows shown, and written to files.
 //! - [`extract`]: SQL found in an answer.
-//! - [`execute`]: the one audited Execute use case.
+//! - [`order`]: the order a result's rows are shown in.
 //! - [`settings`]: how SQL is configured.
 //! - [`demo`]: the demo CRM.
 
 pub mod backend;
 pub mod demo;
 mod dialect;
-pub mod execute;
 pub mod extract;
+pub mod order;
 pub mod render;
 pub mod schema;
 mod settings;
+pub mod types;
 pub mod validate;
 
 use std::sync::Arc;

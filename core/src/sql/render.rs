@@ -251,33 +251,9 @@ impl XlsxSink {
     }
 }
 
-fn is_numeric_type(name: &str) -> bool {
-    matches!(
-        name.to_ascii_uppercase().as_str(),
-        "NUMBER"
-            | "NUMERIC"
-            | "INT2"
-            | "INT4"
-            | "INT8"
-            | "FLOAT4"
-            | "FLOAT8"
-            | "INTEGER"
-            | "REAL"
-            | "BINARY_FLOAT"
-            | "BINARY_DOUBLE"
-            | "FLOAT"
-            | "DOUBLE"
-            | "BIGINT"
-            | "SMALLINT"
-    )
-}
-
 impl RowSink for XlsxSink {
     fn columns(&mut self, columns: &[Column]) -> Result<(), ExecError> {
-        self.numeric = columns
-            .iter()
-            .map(|c| is_numeric_type(&c.type_name))
-            .collect();
+        self.numeric = columns.iter().map(|c| c.kind.is_number()).collect();
         let sheet = self.sheet()?;
         for (i, c) in columns.iter().enumerate() {
             let col = u16::try_from(i)
@@ -366,10 +342,7 @@ mod tests {
     }
 
     fn col(name: &str, t: &str) -> Column {
-        Column {
-            name: name.into(),
-            type_name: t.into(),
-        }
+        Column::new(name, t, crate::sql::Dialect::Oracle)
     }
 
     #[test]

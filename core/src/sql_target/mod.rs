@@ -4,11 +4,15 @@
 //! building what a SQL prompt shows). The bot, the admin endpoint, the
 //! CLI and `pstral eval` all reach the target through [`SqlRuntime`];
 //! [`answer`] is the one path from a question to the statements that may
-//! be offered.
+//! be offered, and [`execution`] the one path by which a statement runs:
+//! the target's accounts are [`Account`]s, which only it opens.
 
 pub mod answer;
+pub mod execution;
 pub mod readings;
 pub mod vote;
+
+pub use execution::{Account, NotReadable};
 
 use std::sync::Arc;
 
@@ -25,7 +29,8 @@ const MAX_IDENTIFIER_CHARS: usize = 128;
 #[derive(Clone)]
 pub struct SqlRuntime {
     pub policy: crate::sql::validate::Policy,
-    pub executor: Arc<dyn crate::sql::backend::Executor>,
+    /// The target's own account.
+    pub executor: Account,
     pub limits: crate::sql::backend::Limits,
     pub preview_rows: usize,
     pub csv_bom: bool,
@@ -89,7 +94,7 @@ pub struct SqlRuntime {
 pub struct Readers {
     pub rules: Arc<crate::access::Rules>,
     /// A group's own account on the target, by group name.
-    pub accounts: Vec<(String, Arc<dyn crate::sql::backend::Executor>)>,
+    pub accounts: Vec<(String, Account)>,
     /// What the catalogue derives from what (views, generated columns,
     /// virtual tables), as last read.
     pub derived: Arc<std::sync::RwLock<Arc<crate::access::Derived>>>,
@@ -118,58 +123,6 @@ impl Readers {
     /// Whether `group` runs on an account of its own here.
     pub fn has_account(&self, group: Option<&str>) -> bool {
         group.is_some_and(|g| self.accounts.iter().any(|(name, _)| name == g))
-    }
-}
-
-/// Why a click may not run a statement for its clicker.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum NotReadable {
-    /// A rule of theirs hides what it reads.
-    Hidden(crate::access::Hidden),
-    /// Their rules cannot be checked: the catalogue has not been read.
-    Unchecked,
-}
-
-/// What a click runs as (see [`SqlRuntime::reading`]).
-pub struct Reading {
-    /// The group it runs as; `None` for the target's own reading.
-    pub group: Option<String>,
-    /// The account it runs with.
-    pub executor: Arc<dyn crate::sql::backend::Executor>,
-    /// The order its rows are shown in.
-    pub order: crate::sql::execute::RowOrder,
-    /// Whether a database error is withheld from its reader (see
-    /// [`crate::sql::execute::Execution::withhold_errors`]).
-    pub withhold_errors: bool,
-}
-
-impl NotReadable {
-    /// What the audit records as the rule that refused it.
-    pub fn rule(&self) -> &str {
-        match self {
-            NotReadable::Hidden(hidden) => hidden.rule(),
-            NotReadable::Unchecked => "catalogue_unread",
-        }
-    }
-
-    /// The group whose rule refused it, when one did.
-    pub fn group(&self) -> Option<&str> {
-        match self {
-            NotReadable::Hidden(hidden) => hidden.group(),
-            NotReadable::Unchecked => None,
-        }
-    }
-}
-
-impl std::fmt::Display for NotReadable {
-    /// For logs and the CLI; the chat says it through `i18n`.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            NotReadable::Hidden(hidden) => hidden.fmt(f),
-            NotReadable::Unchecked => f.write_str(
-                "the target's catalogue has not been read, so the rules cannot be checked",
-            ),
-        }
     }
 }
 
@@ -233,16 +186,63 @@ pub fn bound_semantic(
 }
 
 impl SqlRuntime {
+    /// The target `name` with its policy, its own account and its limits,
+    /// and nothing else: the catalogue as `catalog` says (`None`: unread),
+    /// no examples, glossary or semantic model, no group. What an
+    /// operator's `pstral sql run` runs through.
+    pub fn bare(
+        name: &str,
+        policy: crate::sql::validate::Policy,
+        executor: Account,
+        limits: crate::sql::backend::Limits,
+        catalog: Option<crate::sql::schema::Catalog>,
+    ) -> SqlRuntime {
+        SqlRuntime {
+            policy,
+            executor,
+            limits,
+            preview_rows: 0,
+            csv_bom: false,
+            charts: crate::sql::Charts::Off,
+            explain: false,
+            ask_again_without_sql: false,
+            candidates: Default::default(),
+            catalog: Arc::new(std::sync::RwLock::new(Arc::new(
+                catalog.unwrap_or_default(),
+            ))),
+            schema_budget: 0,
+            private_results: Vec::new(),
+            warnings: Vec::new(),
+            target: name.to_owned(),
+            glossary: None,
+            learning: None,
+            examples_budget: 0,
+            plan_examples: 0,
+            plan_votes: Default::default(),
+            free_prompt: Default::default(),
+            confirm_role: crate::identity::Role::Admin,
+            today: None,
+            definitions: None,
+            semantic: Default::default(),
+            readers: Readers::default(),
+        }
+    }
+
     /// Reads the target's catalogue again; returns how many tables it has.
     ///
     /// # Errors
     /// When the target cannot be read; the previous catalogue stays.
     pub async fn refresh_catalog(&self) -> Result<usize, crate::sql::backend::ExecError> {
-        let mut catalog = self.executor.catalog(&self.policy.allowed_schemas).await?;
+        let mut catalog = self
+            .executor
+            .0
+            .catalog(&self.policy.allowed_schemas)
+            .await?;
         // Without its values the catalogue still serves: the prompt then
         // names the columns only.
         catalog.values = self
             .executor
+            .0
             .values(&catalog)
             .await
             .unwrap_or_else(|e| {
@@ -252,7 +252,7 @@ impl SqlRuntime {
         let tables = catalog.tables.len();
         let mut seen = catalog.clone();
         for (group, account) in &self.readers.accounts {
-            match account.catalog(&self.policy.allowed_schemas).await {
+            match account.0.catalog(&self.policy.allowed_schemas).await {
                 Ok(theirs) => seen.merge(&theirs),
                 Err(e) => {
                     tracing::warn!(error = %e, group = %group, "cannot read the catalogue through a group's account");
@@ -338,65 +338,6 @@ impl SqlRuntime {
     /// What any account on the target sees (see [`Readers::seen`]).
     pub fn seen(&self) -> Arc<crate::sql::schema::Catalog> {
         Arc::clone(&self.readers.seen.read().expect("never poisoned"))
-    }
-
-    /// The reading a click of someone in `groups` runs `valid` under: the
-    /// first of their groups that hides nothing it reads, judged against
-    /// the catalogue as last read, the account it runs as, and the order
-    /// its rows are shown in.
-    ///
-    /// # Errors
-    /// What is hidden from them, or that it cannot be checked yet.
-    pub fn reading(
-        &self,
-        groups: &[String],
-        valid: &crate::sql::validate::Validated,
-    ) -> Result<Reading, NotReadable> {
-        let access = self.readers.rules.access(groups);
-        let (seen, derived) = (self.seen(), self.derived());
-        let standing = match self.known_catalog() {
-            Some(_) => access
-                .judge(&valid.reach, &seen, &derived)
-                .map_err(NotReadable::Hidden)?,
-            // Unread, only a reading that hides nothing can be granted.
-            None => access
-                .standings()
-                .into_iter()
-                .find(|s| {
-                    s.group().is_none_or(|g| {
-                        self.readers
-                            .rules
-                            .group(g)
-                            .is_some_and(|g| g.hidden.is_empty())
-                    })
-                })
-                .ok_or(NotReadable::Unchecked)?,
-        };
-        // `sorts` looks at the statement's order first: the catalogue is
-        // walked once, by one or the other.
-        let (sorted, withhold_errors) = match standing {
-            crate::access::Standing::Group(g) => {
-                let sorted = g.sorts(&valid.reach, &seen, &derived);
-                (sorted, sorted || g.hides_in(&valid.reach, &seen, &derived))
-            }
-            crate::access::Standing::Ungrouped => (false, false),
-        };
-        let order = if sorted {
-            crate::sql::execute::RowOrder::ByValues
-        } else {
-            crate::sql::execute::RowOrder::AsReturned
-        };
-        let group = standing.group().map(str::to_owned);
-        let executor = group
-            .as_deref()
-            .and_then(|g| self.readers.accounts.iter().find(|(name, _)| name == g))
-            .map_or_else(|| Arc::clone(&self.executor), |(_, e)| Arc::clone(e));
-        Ok(Reading {
-            group,
-            executor,
-            order,
-            withhold_errors,
-        })
     }
 
     /// This runtime as it builds prompts for someone in `groups`: its
@@ -562,6 +503,20 @@ impl SqlRuntime {
     ) -> Result<crate::sql::validate::Validated, crate::sql::validate::Refusal> {
         let known = self.known_catalog();
         crate::sql::validate::validate_in(text, &self.policy, known.as_deref())
+    }
+
+    /// What the target's own account would do to run `valid`, without
+    /// running it (its plan and estimates): what a health check and a
+    /// statement's cost probe ask.
+    ///
+    /// # Errors
+    /// The database's refusal, or that it is unreachable.
+    pub async fn explain(
+        &self,
+        valid: &crate::sql::validate::Validated,
+        timeout: std::time::Duration,
+    ) -> Result<crate::sql::backend::Plan, crate::sql::backend::ExecError> {
+        self.executor.0.explain(valid, timeout).await
     }
 
     /// The target's catalogue as last read; `None` before the first
@@ -825,7 +780,7 @@ impl SqlRuntime {
         if !self.explain {
             return Ok((valid, None));
         }
-        match self.executor.explain(&valid, self.limits.timeout).await {
+        match self.explain(&valid, self.limits.timeout).await {
             Ok(plan) => Ok((valid, plan.rows.map(|r| r.max(0.0).round() as u64))),
             Err(crate::sql::backend::ExecError::Database(message)) => Err(Unoffered {
                 reason: Text::SqlDoesNotCompile {

@@ -99,6 +99,19 @@ pub struct Column {
     pub name: String,
     /// The database's name for its type (NUMBER, TIMESTAMPTZ, TEXT, …).
     pub type_name: String,
+    /// What that type says its values are, in the dialect that named it.
+    pub kind: super::types::ValueKind,
+}
+
+impl Column {
+    /// The column `name` of the type `dialect` names `type_name`.
+    pub fn new(name: &str, type_name: &str, dialect: Dialect) -> Self {
+        Column {
+            name: name.to_owned(),
+            type_name: type_name.to_owned(),
+            kind: super::types::kind(dialect, type_name),
+        }
+    }
 }
 
 /// A value, as text; `None` is SQL NULL.
@@ -138,7 +151,7 @@ pub struct Plan {
 }
 
 /// Why a query did not run to the end.
-#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ExecError {
     /// The target cannot be reached (or, for Oracle, its client library is
     /// missing): nothing ran.
@@ -185,7 +198,7 @@ pub enum ExecError {
     /// reader may not read a column of a table it reads, the message may
     /// quote the first row the database read, and whether a failing row
     /// came before the cap or after it follows the order rows are read in
-    /// (see `Execution::withhold_errors`). The audit keeps which.
+    /// (see `sql_target::execution`, stage 2). The audit keeps which.
     #[error(
         "nothing is shown: the database could not run it, or its result was cut at its cap \
          without an ORDER BY that tells rows apart; either may follow the order the database \
@@ -625,13 +638,10 @@ pub(crate) fn database(e: sqlx::Error) -> ExecError {
 
 /// The result columns of a prepared or described statement, by name and
 /// the database's type name.
-pub(crate) fn columns_of<C: sqlx::Column>(columns: &[C]) -> Vec<Column> {
+pub(crate) fn columns_of<C: sqlx::Column>(columns: &[C], dialect: Dialect) -> Vec<Column> {
     columns
         .iter()
-        .map(|c| Column {
-            name: c.name().to_owned(),
-            type_name: sqlx::TypeInfo::name(c.type_info()).to_owned(),
-        })
+        .map(|c| Column::new(c.name(), sqlx::TypeInfo::name(c.type_info()), dialect))
         .collect()
 }
 

@@ -425,9 +425,8 @@ impl Executor for OracleExecutor {
                     let columns = rows
                         .column_info()
                         .iter()
-                        .map(|c| Column {
-                            name: c.name().to_owned(),
-                            type_name: c.oracle_type().to_string(),
+                        .map(|c| {
+                            Column::new(c.name(), &c.oracle_type().to_string(), Dialect::Oracle)
                         })
                         .collect();
                     if !send(Ok(Batch::Columns(columns))) {

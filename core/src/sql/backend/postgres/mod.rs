@@ -563,7 +563,7 @@ impl Executor for PostgresExecutor {
             advice.push(
                 "the target is a primary (pg_is_in_recovery() is false): every query a click runs \
                  shares its memory, disk and locks with the company's writes; point the target at a \
-                 replica or an instance of its own (README, \"What the database must bound\")"
+                 replica or an instance of its own (OPERATING.md, \"What the database must bound\")"
                     .to_owned(),
             );
         }
@@ -652,7 +652,7 @@ impl PostgresExecutor {
         .execute(&mut **tx)
         .await
         .map_err(database)?;
-        let columns = columns_of(prepared.columns());
+        let columns = columns_of(prepared.columns(), Dialect::Postgres);
         sink.columns(&columns)?;
         let oids: Vec<Option<sqlx::postgres::types::Oid>> = prepared
             .columns()

@@ -596,13 +596,14 @@ impl Executor for SqliteExecutor {
         use crate::sql::schema::{ColumnValues, MAX_VALUES_READ};
         let mut found = Vec::new();
         for table in &catalog.tables {
-            let text = |kind: String| {
-                kind.is_empty() || ["CHAR", "TEXT", "CLOB"].iter().any(|k| kind.contains(k))
+            let text = |type_name: &str| {
+                type_name.is_empty()
+                    || crate::sql::types::kind(crate::sql::Dialect::Sqlite, type_name).is_text()
             };
             let columns: Vec<_> = table
                 .columns
                 .iter()
-                .filter(|c| text(c.type_name.to_ascii_uppercase()) && !table.is_key(&c.name))
+                .filter(|c| text(&c.type_name) && !table.is_key(&c.name))
                 .collect();
             if columns.is_empty() {
                 continue;

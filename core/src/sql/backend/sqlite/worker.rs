@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::{Row as _, SqlSafeStr as _, TypeInfo as _, ValueRef as _};
 
 use super::super::{Cell, Column, columns_of, hex_cell, truncate_str};
+use crate::sql::Dialect;
 
 /// The first argument that makes the `pstral` binary a SQLite worker.
 pub const WORKER_ARG: &str = "sqlite-worker";
@@ -218,7 +219,7 @@ async fn rows(request: &Request, out: &mut impl Write) -> std::io::Result<Result
     // statement has the names and declared types we need.
     let sql = sqlx::AssertSqlSafe(request.sql.clone());
     let columns = match conn.prepare(sql.into_sql_str()).await {
-        Ok(prepared) => columns_of(prepared.columns()),
+        Ok(prepared) => columns_of(prepared.columns(), Dialect::Sqlite),
         Err(e) => return Ok(Err(failure(e))),
     };
     send(out, &Reply::Columns(columns))?;

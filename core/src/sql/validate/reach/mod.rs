@@ -91,7 +91,7 @@ pub enum Unordered {
     Rounded(String),
     /// A function that draws a new value at each call (`random`): row by
     /// row in the order they are read, and a few values tell the
-    /// generator's state (the seventh attack ranked every row by it).
+    /// generator's state, and so each row's place as read.
     Drawn(String),
     /// An `ORDER BY` of the result that may leave rows tied, which then
     /// come in the order they were read in. Not noted by the walk: the
@@ -972,8 +972,8 @@ mod tests {
             "SELECT avg(rate * 2) FROM payments",
             "SELECT sum(amount) OVER (PARTITION BY label), sum(rate) OVER () FROM payments",
             "SELECT corr(id, price) FROM payments",
-            // Found by the seventh attack: three values of random() tell
-            // the generator's state, and so each row's place as read.
+            // Three values of random() tell the generator's state, and so
+            // each row's place as read.
             "SELECT k, i, r FROM (SELECT 0 AS k, g AS i, random() AS r FROM generate_series(1, 3) g UNION ALL SELECT 1, id, random() FROM payments) x",
             // Found by a review of the kinds.
             "SELECT CASE WHEN id = 12 THEN 1.0 WHEN id = 49 THEN 1.00 END FROM payments EXCEPT ALL SELECT 0",
@@ -1005,7 +1005,8 @@ mod tests {
             "SELECT DISTINCT code COLLATE \"C\" FROM payments",
             "SELECT DISTINCT label, price FROM payments",
             "SELECT string_agg(label, ',' ORDER BY label) FROM payments",
-            // Found by the sixth attack: refused for nothing.
+            // Nothing of these follows the order rows are read in, though
+            // an aggregate, a cast or a grouping by position is in each.
             "SELECT array_agg(code ORDER BY code, id) FROM payments",
             "SELECT max(id::numeric), min(price::numeric) FROM payments",
             "SELECT label AS l, count(*) FROM payments GROUP BY l ORDER BY l LIMIT 3",
@@ -1070,13 +1071,13 @@ mod tests {
             "SELECT DISTINCT CASE WHEN id = 12 THEN 1 ELSE 1.0 END FROM payments",
             "SELECT total(rate) FROM payments",
             "SELECT DISTINCT (CASE WHEN id = 12 THEN 'a' ELSE 'A' END COLLATE NOCASE) || '' FROM payments",
-            // Found by the eighth attack: abs of a text is a real, -0.0
-            // for '-0'.
+            // Of a text, abs and minus make a real: -0.0 for '-0', equal to
+            // 0 and shown apart.
             "SELECT DISTINCT abs(label) FROM payments",
             "SELECT DISTINCT -label FROM payments",
             "SELECT DISTINCT max(abs('-0'), 0, label) FROM payments",
-            // Found by the ninth attack: a numeric cast may be an integer
-            // or a real, and minus -2^63 is a real.
+            // A numeric cast may make an integer or a real, and minus
+            // -2^63 is a real.
             "SELECT DISTINCT CAST(label AS NUMERIC) FROM payments",
             "SELECT DISTINCT CAST(label AS DECIMAL(10,2)) FROM payments",
             "SELECT DISTINCT -(-CAST(label AS INTEGER)) FROM payments",

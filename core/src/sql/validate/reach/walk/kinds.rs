@@ -24,6 +24,7 @@ use sqlparser::ast::{
 
 use crate::sql::Dialect;
 use crate::sql::schema::CatalogColumn;
+use crate::sql::types::ValueKind;
 use crate::sql::validate::functions::{self, Combines};
 use crate::sql::validate::reach::Unordered;
 
@@ -129,76 +130,17 @@ pub(super) fn of_column(dialect: Dialect, column: &CatalogColumn) -> Kind {
 }
 
 /// The class of values of the type named `type_name`, as the catalogue or
-/// a cast writes it.
+/// a cast writes it ([`crate::sql::types::kind`]): text compared otherwise
+/// than as written, or of a type not known, is of no class that compares
+/// as it is shown.
 fn class_of_type(dialect: Dialect, type_name: &str) -> Class {
-    let lower = type_name.trim().to_ascii_lowercase();
-    let base = lower.split('(').next().unwrap_or_default().trim();
-    match dialect {
-        Dialect::Postgres => match base {
-            "smallint" | "integer" | "bigint" | "int" | "int2" | "int4" | "int8" => {
-                Class::Number(Some(0))
-            }
-            "numeric" | "decimal" => match scale(&lower) {
-                Some(scale) => Class::Number(Some(scale)),
-                None => Class::Decimal,
-            },
-            "real" | "double precision" | "float4" | "float8" | "float" => Class::Float,
-            // `character(n)` compares ignoring trailing spaces, which a value
-            // of another length may not have.
-            "text" | "character varying" | "varchar" | "name" => Class::Text,
-            "boolean"
-            | "bool"
-            | "date"
-            | "timestamp without time zone"
-            | "timestamp with time zone"
-            | "timestamp"
-            | "timestamptz"
-            | "time without time zone"
-            | "time"
-            | "uuid"
-            | "bytea" => Class::Plain,
-            _ => Class::Other,
-        },
-        // SQLite's affinity, found as it finds it (datatype3.html, 3.1): an
-        // integer or numeric column turns `1.0` into `1`, a real one keeps
-        // floats, a column of no type keeps whatever it is given.
-        Dialect::Sqlite => {
-            let upper = lower.to_ascii_uppercase();
-            if upper.contains("INT") {
-                Class::Number(None)
-            } else if ["CHAR", "CLOB", "TEXT"].iter().any(|t| upper.contains(t)) {
-                Class::Text
-            } else if upper.contains("BLOB") || upper.is_empty() || upper == "ANY" {
-                Class::Other
-            } else if ["REAL", "FLOA", "DOUB"].iter().any(|t| upper.contains(t)) {
-                Class::Float
-            } else {
-                Class::Number(None)
-            }
-        }
-        Dialect::Oracle => match base {
-            "number" | "integer" | "int" | "smallint" | "decimal" | "numeric" | "float" => {
-                Class::Number(None)
-            }
-            "binary_float" | "binary_double" => Class::Float,
-            "varchar2" | "nvarchar2" | "varchar" => Class::Text,
-            "date" | "raw" => Class::Plain,
-            // A timestamp with a time zone equals the same instant in
-            // another zone, shown apart.
-            "timestamp" if !lower.contains("with time zone") || lower.contains("local") => {
-                Class::Plain
-            }
-            _ => Class::Other,
-        },
-    }
-}
-
-/// The scale of `numeric(p,s)`, or `0` for `numeric(p)`.
-fn scale(type_name: &str) -> Option<u32> {
-    let inside = type_name.split_once('(')?.1.strip_suffix(')')?;
-    match inside.split_once(',') {
-        Some((_, scale)) => scale.trim().parse().ok(),
-        None => Some(0),
+    match crate::sql::types::kind(dialect, type_name) {
+        ValueKind::Number(scale) => Class::Number(scale),
+        ValueKind::Decimal => Class::Decimal,
+        ValueKind::Float => Class::Float,
+        ValueKind::Text => Class::Text,
+        ValueKind::Plain => Class::Plain,
+        ValueKind::LooseText | ValueKind::Other => Class::Other,
     }
 }
 
@@ -450,8 +392,8 @@ impl Walker<'_> {
         match name.as_str() {
             "count" => computed(Class::Number(Some(0))),
             // Of a text, SQLite's abs is a real: `abs('-0')` is -0.0, equal
-            // to 0 and shown apart (the eighth attack ranked every row by
-            // it).
+            // to 0 and shown apart, so which one a `DISTINCT` keeps follows
+            // the order rows are read in.
             "abs" => match first.class {
                 Class::Number(_) | Class::Decimal | Class::Float | Class::Null => {
                     computed(first.class)
