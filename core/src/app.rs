@@ -155,7 +155,6 @@ pub async fn sql_runtime(
     let definitions = semantic_of(target)?;
     let runtime = SqlRuntime {
         definitions: definitions.map(Arc::new),
-        semantic: Default::default(),
         today: today_of(target),
         target: target.name.clone(),
         glossary: glossary.map(Arc::new),
@@ -175,7 +174,7 @@ pub async fn sql_runtime(
         explain: settings.sql.explain,
         ask_again_without_sql: settings.sql.ask_again_without_sql,
         candidates: settings.sql.candidates,
-        catalog: Default::default(),
+        snapshot: Default::default(),
         schema_budget: settings.sql.schema_budget,
         private_results: settings.sql.private_results.clone(),
         readers: crate::sql_target::Readers {

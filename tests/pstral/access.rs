@@ -214,6 +214,39 @@ pub(crate) async fn demo_hiding(groups: &[(&str, &[&str])]) -> crate::execute::D
     demo
 }
 
+/// What a reader is shown of the target is made once a snapshot: the same
+/// readers asking again get the same view, others and a new snapshot a
+/// view of their own, and it hides what their groups hide.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_readers_view_is_made_once_a_snapshot_and_again_after_a_refresh() {
+    let demo = demo_hiding(&[("sales", &["clients.annual_revenue"])]).await;
+    let runtime = &demo.runtime;
+    let sales = vec![vec!["sales".to_owned()]];
+    let first = runtime.for_readers(&sales).snapshot.now();
+    let again = runtime.for_readers(&sales).snapshot.now();
+    assert!(
+        Arc::ptr_eq(&first, &again),
+        "made twice for the same readers"
+    );
+    let clients = first
+        .catalog
+        .tables
+        .iter()
+        .find(|t| t.name == "clients")
+        .unwrap();
+    assert!(!clients.columns.iter().any(|c| c.name == "annual_revenue"));
+    let others = vec![vec!["sales".to_owned()], Vec::new()];
+    let theirs = runtime.for_readers(&others).snapshot.now();
+    assert!(!Arc::ptr_eq(&first, &theirs));
+    runtime.refresh_catalog().await.unwrap();
+    let after = runtime.for_readers(&sales).snapshot.now();
+    assert!(!Arc::ptr_eq(&first, &after), "kept past a refresh");
+    assert!(Arc::ptr_eq(
+        &after,
+        &runtime.for_readers(&sales).snapshot.now()
+    ));
+}
+
 /// The demo CRM, with sales hiding the clients' revenue and the payments,
 /// and the harness's people: ana (1) and bob (2) executors, carl (3) a
 /// viewer, nobody in a group yet.
@@ -1117,7 +1150,6 @@ async fn the_semantic_model_shown_to_a_member_leaves_out_definitions_over_hidden
         definitions: Some(Arc::new(
             pstral_core::semantic::Definitions::parse(pstral_core::sql::demo::SEMANTIC).unwrap(),
         )),
-        semantic: Default::default(),
         readers: Readers {
             rules: Arc::new(rules(&[("sales", &["clients.annual_revenue"])])),
             ..Readers::default()
@@ -1148,7 +1180,6 @@ async fn an_entity_over_a_hidden_table_leaves_the_semantic_model_shown() {
         definitions: Some(Arc::new(
             pstral_core::semantic::Definitions::parse(pstral_core::sql::demo::SEMANTIC).unwrap(),
         )),
-        semantic: Default::default(),
         readers: Readers {
             rules: Arc::new(rules(&[
                 ("collections", &["contacts.*"]),

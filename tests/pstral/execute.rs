@@ -46,7 +46,7 @@ pub(crate) async fn demo() -> Demo {
         explain: true,
         ask_again_without_sql: false,
         candidates: Default::default(),
-        catalog: Default::default(),
+        snapshot: Default::default(),
         schema_budget: 1500,
         private_results: Vec::new(),
         warnings: Vec::new(),
@@ -61,7 +61,6 @@ pub(crate) async fn demo() -> Demo {
         confirm_role: pstral_core::identity::Role::Admin,
         today: Some(pstral_core::sql::demo::today()),
         definitions: None,
-        semantic: Default::default(),
         readers: Default::default(),
     };
     runtime.refresh_catalog().await.unwrap();

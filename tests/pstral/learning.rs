@@ -344,7 +344,9 @@ async fn an_example_whose_table_left_the_catalogue_is_set_aside_then_taken_back(
     let full = runtime.known_catalog().unwrap();
     let mut without = (*full).clone();
     without.tables.retain(|t| t.name != "clients");
-    *runtime.catalog.write().unwrap() = Arc::new(without);
+    runtime
+        .snapshot
+        .swap(pstral_core::sql_target::Snapshot::of(without));
     let picked = runtime.prompt_context(&llm, "clients à Lyon").await;
     assert!(picked.examples.examples.is_empty());
     let kept = Examples::new(db.store.clone())

@@ -158,7 +158,7 @@ async fn consecutive_questions_share_the_prompt_up_to_what_the_question_changes(
         prefix.contains("Grace period: 15 days"),
         "the glossary: {prefix}"
     );
-    let catalog = demo.runtime.catalog.read().unwrap().clone();
+    let catalog = demo.runtime.snapshot.now().catalog.clone();
     for table in &catalog.tables {
         assert!(
             prefix.contains(&format!("TABLE {} (", table.name)),
@@ -206,7 +206,7 @@ async fn a_value_planted_in_the_data_never_reaches_a_prompt() {
         .unwrap();
     pool.close().await;
     demo.runtime.refresh_catalog().await.unwrap();
-    let catalog = demo.runtime.catalog.read().unwrap().clone();
+    let catalog = demo.runtime.snapshot.now().catalog.clone();
     assert!(
         !catalog
             .values
@@ -229,7 +229,7 @@ async fn a_value_planted_in_the_data_never_reaches_a_prompt() {
 #[tokio::test]
 async fn the_value_hints_hold_what_the_target_holds_within_their_bounds() {
     let demo = demo().await;
-    let catalog = demo.runtime.catalog.read().unwrap().clone();
+    let catalog = demo.runtime.snapshot.now().catalog.clone();
     assert!(!catalog.values.is_empty());
     let pool = sqlx::SqlitePool::connect(&format!("sqlite:{}?mode=ro", demo.path().display()))
         .await

@@ -102,7 +102,6 @@ async fn the_real_server_holds_a_plan_to_the_semantic_models_schema(url: &str, n
         definitions: Some(std::sync::Arc::new(
             Definitions::parse(pstral_core::sql::demo::SEMANTIC).unwrap(),
         )),
-        semantic: Default::default(),
         readers: Default::default(),
         ..demo.runtime.clone()
     };

@@ -327,7 +327,6 @@ pub(crate) async fn with_definitions(
         definitions: Some(std::sync::Arc::new(
             Definitions::parse(demo::SEMANTIC).unwrap(),
         )),
-        semantic: Default::default(),
         ..runtime.clone()
     };
     runtime.refresh_catalog().await.unwrap();

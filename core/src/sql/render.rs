@@ -346,6 +346,30 @@ mod tests {
     }
 
     #[test]
+    fn a_workbook_writes_numbers_only_in_columns_whose_type_says_numbers() {
+        use crate::sql::Dialect::{Oracle, Postgres, Sqlite};
+        let numeric = |name: &str, dialect| Column::new("c", name, dialect).kind.is_number();
+        for (name, dialect) in [
+            ("NUMBER(14,2)", Oracle),
+            ("BINARY_DOUBLE", Oracle),
+            ("INT8", Postgres),
+            ("NUMERIC", Postgres),
+            ("INTEGER", Sqlite),
+            ("REAL", Sqlite),
+        ] {
+            assert!(numeric(name, dialect), "{name}");
+        }
+        // A computed SQLite column has no declared type: `01234` stays text.
+        for (name, dialect) in [
+            ("VARCHAR2(10)", Oracle),
+            ("TEXT", Postgres),
+            ("NULL", Sqlite),
+        ] {
+            assert!(!numeric(name, dialect), "{name}");
+        }
+    }
+
+    #[test]
     fn a_csv_cell_that_a_spreadsheet_would_run_as_a_formula_is_written_as_text() {
         let mut csv = CsvSink::new(Vec::new(), false).unwrap();
         csv.columns(&[col("=cmd", "TEXT"), col("n", "NUMERIC")])

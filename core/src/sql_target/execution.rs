@@ -22,9 +22,14 @@
 //!    caller's sinks (preview, files, chart), in the order permitted, then
 //!    the result is in the audit with the chart made of it.
 //!
-//! The target's accounts are [`Account`]s, which nothing outside
-//! `sql_target` can open: the bot, the CLI and `pstral eval` reach a
-//! backend's run only through [`Approved`].
+//! The runtime's accounts are [`Account`]s, which nothing outside
+//! `sql_target` can open: through the runtime, the bot, the CLI and `pstral
+//! eval` reach a backend's run only through [`Approved`]. What stays
+//! outside the types: an executor a caller opens itself
+//! ([`crate::sql::open_target`], as the CLI's operator commands and the
+//! tests do) is its own; [`Checked::as_target`] skips the person's rules for
+//! an operator, and the bot never calls it (a test holds it); the caller
+//! says who the [`Audience`] is.
 
 use std::sync::Arc;
 
@@ -132,10 +137,11 @@ impl Checked {
         })
     }
 
-    /// Run as the target's own account, as an operator's evaluation runs
-    /// its gold queries and the model's (`pstral eval`): no group's rule
-    /// applies, the rows come as the database returns them, and they are
-    /// shown to nobody but the operator.
+    /// Run as the target's own account, for an operator who holds it
+    /// (`pstral sql run` without `--as`, `pstral eval`'s gold queries and
+    /// the model's): no group's rule applies, the rows come as the
+    /// database returns them, and they are shown to nobody but the
+    /// operator. Never for a person in the chat.
     pub fn as_target(self, runtime: &SqlRuntime) -> Permitted {
         Permitted {
             valid: self.0,
@@ -257,11 +263,6 @@ pub struct Granted {
 }
 
 impl Granted {
-    /// The statement as checked.
-    pub fn statement(&self) -> &Validated {
-        &self.valid
-    }
-
     /// The group it runs as; `None` for the target's own reading.
     pub fn group(&self) -> Option<&str> {
         self.reading.group.as_deref()
@@ -479,7 +480,8 @@ impl Watch {
 }
 
 /// A statement its reader and every reader of the place it is shown in
-/// may read: what it runs as, and where its rows may go.
+/// may read (or an operator's, [`Checked::as_target`]): what it runs as,
+/// and where its rows may go.
 pub struct Permitted {
     valid: Validated,
     reading: Reading,
@@ -491,16 +493,6 @@ pub struct Permitted {
 }
 
 impl Permitted {
-    /// The statement as checked.
-    pub fn statement(&self) -> &Validated {
-        &self.valid
-    }
-
-    /// The group it runs as; `None` for the target's own reading.
-    pub fn group(&self) -> Option<&str> {
-        self.reading.group.as_deref()
-    }
-
     /// Why its rows may go to the person who acts alone, not to the place.
     pub fn redirected(&self) -> Option<&Redirect> {
         self.redirected.as_ref()
@@ -631,11 +623,6 @@ impl Made {
 }
 
 impl Approved<'_> {
-    /// The statement as it was checked, which is what runs.
-    pub fn statement(&self) -> &Validated {
-        &self.permitted.valid
-    }
-
     fn event(&self, kind: EventKind, payload: Value) -> NewEvent {
         NewEvent {
             place: self.place.clone(),
@@ -740,5 +727,17 @@ mod tests {
         let recorded = reads(&long);
         assert_eq!(recorded.len(), 2, "{recorded:?}");
         assert_eq!(recorded[1], "… 3 more");
+    }
+
+    /// A person's click is granted under their rules: the bot never runs a
+    /// statement as the target's own account.
+    #[test]
+    fn the_bot_never_runs_a_statement_as_the_target() {
+        let bot = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/bot");
+        for entry in std::fs::read_dir(&bot).unwrap() {
+            let path = entry.unwrap().path();
+            let text = std::fs::read_to_string(&path).unwrap();
+            assert!(!text.contains("as_target"), "{}", path.display());
+        }
     }
 }

@@ -25,6 +25,9 @@ use crate::llm::Llm;
 /// PostgreSQL 63).
 const MAX_IDENTIFIER_CHARS: usize = 128;
 
+/// The most sets of readers a snapshot keeps what it shows them for.
+const MAX_READER_VIEWS: usize = 64;
+
 /// What the bot needs to offer and run SQL.
 #[derive(Clone)]
 pub struct SqlRuntime {
@@ -44,8 +47,9 @@ pub struct SqlRuntime {
     /// How many answers are drawn for a question, the statement most agree
     /// on recommended (`sql.candidates`).
     pub candidates: crate::sql::Candidates,
-    /// The target's tables, as last read.
-    pub catalog: Arc<std::sync::RwLock<Arc<crate::sql::schema::Catalog>>>,
+    /// What the last refresh read of the target, swapped whole by the
+    /// next one (see [`Snapshot`]); shared by the runtime's clones.
+    pub snapshot: Snapshots,
     /// How much schema goes into a prompt, in tokens.
     pub schema_budget: usize,
     /// Where results go to the clicker alone: (platform, channel or `*`).
@@ -78,33 +82,93 @@ pub struct SqlRuntime {
     /// The target's semantic model as written, bound to the catalogue at
     /// each reading of it ([`SqlRuntime::semantic`]).
     pub definitions: Option<Arc<crate::semantic::Definitions>>,
-    /// The definitions bound to the catalogue last read: `None` without
-    /// definitions, or when they do not hold against it.
-    pub semantic: Arc<std::sync::RwLock<Option<Arc<crate::semantic::Semantic>>>>,
     /// Who reads what: the groups' rules and accounts, what the catalogue
     /// derives from what.
     pub readers: Readers,
 }
 
 /// Who reads what on the target: the groups' rules, the accounts of the
-/// groups that have one here, what the catalogue derives from what (views,
-/// generated columns) followed to what they read, and, in a runtime made for one person
+/// groups that have one here, and, in a runtime made for one person
 /// ([`SqlRuntime::for_reader`]), whose prompt it builds.
 #[derive(Clone, Default)]
 pub struct Readers {
     pub rules: Arc<crate::access::Rules>,
     /// A group's own account on the target, by group name.
     pub accounts: Vec<(String, Account)>,
-    /// What the catalogue derives from what (views, generated columns,
-    /// virtual tables), as last read.
-    pub derived: Arc<std::sync::RwLock<Arc<crate::access::Derived>>>,
+    /// Whom this runtime builds prompts for ([`SqlRuntime::for_readers`]).
+    pub person: Option<Arc<Readership>>,
+}
+
+/// What a refresh reads of the target, as one value: the catalogue with
+/// its value hints, what every account sees, what derives from what, and
+/// the semantic model bound to that catalogue. Never changed once made: a
+/// refresh makes the next one and swaps it in whole, so a question reads
+/// one snapshot from start to end. What it shows each set of readers is
+/// made once and kept with it ([`SqlRuntime::for_readers`]).
+#[derive(Default)]
+pub struct Snapshot {
+    /// The target's tables, as its own account reads them; empty before
+    /// the first read.
+    pub catalog: Arc<crate::sql::schema::Catalog>,
     /// What any account on the target sees: the catalogue with each group
     /// account's merged in (a column the target's account may not read
     /// may be one a group's account reads, and `*` reads it there). What a
     /// statement reads is judged against this.
-    pub seen: Arc<std::sync::RwLock<Arc<crate::sql::schema::Catalog>>>,
-    /// Whom this runtime builds prompts for ([`SqlRuntime::for_readers`]).
-    pub person: Option<Arc<Readership>>,
+    pub seen: Arc<crate::sql::schema::Catalog>,
+    /// What the catalogue derives from what (views, generated columns,
+    /// virtual tables).
+    pub derived: Arc<crate::access::Derived>,
+    /// The definitions bound to the catalogue: `None` without definitions,
+    /// or when they do not hold against it.
+    pub semantic: Option<Arc<crate::semantic::Semantic>>,
+    /// What is shown each set of readers, by their groups (see
+    /// [`ReaderView`]).
+    views: std::sync::Mutex<Vec<ReaderView>>,
+}
+
+impl Snapshot {
+    /// The catalogue `catalog`, nothing derived from it yet.
+    pub fn of(catalog: crate::sql::schema::Catalog) -> Snapshot {
+        let catalog = Arc::new(catalog);
+        Snapshot {
+            seen: Arc::clone(&catalog),
+            catalog,
+            ..Snapshot::default()
+        }
+    }
+}
+
+/// What a snapshot shows a set of readers (each by their groups): the
+/// catalogue, glossary and semantic model without what they may not read.
+/// Made under the rules and glossary it names, and used again only under
+/// the same ones.
+struct ReaderView {
+    people: Vec<Vec<String>>,
+    rules: Arc<crate::access::Rules>,
+    glossary: Option<Arc<crate::learn::glossary::Glossary>>,
+    shown: Arc<Snapshot>,
+    shown_glossary: Option<Arc<crate::learn::glossary::Glossary>>,
+}
+
+/// The handle a runtime and its clones hold on the target's snapshot.
+#[derive(Clone, Default)]
+pub struct Snapshots(Arc<std::sync::RwLock<Arc<Snapshot>>>);
+
+impl Snapshots {
+    /// A handle on `snapshot`.
+    pub fn of(snapshot: Snapshot) -> Snapshots {
+        Snapshots(Arc::new(std::sync::RwLock::new(Arc::new(snapshot))))
+    }
+
+    /// The snapshot now.
+    pub fn now(&self) -> Arc<Snapshot> {
+        Arc::clone(&self.0.read().expect("never poisoned"))
+    }
+
+    /// Puts `snapshot` in the place of the one now, whole.
+    pub fn swap(&self, snapshot: Snapshot) {
+        *self.0.write().expect("never poisoned") = Arc::new(snapshot);
+    }
 }
 
 /// The groups of each person a runtime builds prompts for (the asker, and
@@ -207,9 +271,7 @@ impl SqlRuntime {
             explain: false,
             ask_again_without_sql: false,
             candidates: Default::default(),
-            catalog: Arc::new(std::sync::RwLock::new(Arc::new(
-                catalog.unwrap_or_default(),
-            ))),
+            snapshot: Snapshots::of(Snapshot::of(catalog.unwrap_or_default())),
             schema_budget: 0,
             private_results: Vec::new(),
             warnings: Vec::new(),
@@ -223,7 +285,6 @@ impl SqlRuntime {
             confirm_role: crate::identity::Role::Admin,
             today: None,
             definitions: None,
-            semantic: Default::default(),
             readers: Readers::default(),
         }
     }
@@ -275,11 +336,8 @@ impl SqlRuntime {
                  read are refused to groups with hidden columns"
             );
         }
-        *self.readers.derived.write().expect("never poisoned") = Arc::new(derived);
-        *self.readers.seen.write().expect("never poisoned") = Arc::new(seen);
-        *self.catalog.write().expect("never poisoned") = Arc::new(catalog);
-        if let Some(definitions) = &self.definitions {
-            let bound = match self.bind_semantic(definitions) {
+        let semantic = match &self.definitions {
+            Some(definitions) => match bound_semantic(definitions, &catalog, &self.policy) {
                 Ok(semantic) => Some(Arc::new(semantic)),
                 Err(problems) => {
                     tracing::warn!(
@@ -290,9 +348,16 @@ impl SqlRuntime {
                     );
                     None
                 }
-            };
-            *self.semantic.write().expect("never poisoned") = bound;
-        }
+            },
+            None => self.semantic(),
+        };
+        self.snapshot.swap(Snapshot {
+            catalog: Arc::new(catalog),
+            seen: Arc::new(seen),
+            derived: Arc::new(derived),
+            semantic,
+            views: Default::default(),
+        });
         // Examples are judged against the catalogue as it is now: those
         // whose tables left are set aside, those whose tables came back
         // are taken back.
@@ -321,23 +386,22 @@ impl SqlRuntime {
         &self,
         definitions: &crate::semantic::Definitions,
     ) -> Result<crate::semantic::Semantic, Vec<String>> {
-        let catalog = self.catalog.read().expect("never poisoned").clone();
-        bound_semantic(definitions, &catalog, &self.policy)
+        bound_semantic(definitions, &self.snapshot.now().catalog, &self.policy)
     }
 
     /// The semantic model bound to the catalogue last read, if any.
     pub fn semantic(&self) -> Option<Arc<crate::semantic::Semantic>> {
-        self.semantic.read().expect("never poisoned").clone()
+        self.snapshot.now().semantic.clone()
     }
 
     /// What the catalogue derives from what, as last read.
     pub fn derived(&self) -> Arc<crate::access::Derived> {
-        Arc::clone(&self.readers.derived.read().expect("never poisoned"))
+        Arc::clone(&self.snapshot.now().derived)
     }
 
-    /// What any account on the target sees (see [`Readers::seen`]).
+    /// What any account on the target sees (see [`Snapshot::seen`]).
     pub fn seen(&self) -> Arc<crate::sql::schema::Catalog> {
-        Arc::clone(&self.readers.seen.read().expect("never poisoned"))
+        Arc::clone(&self.snapshot.now().seen)
     }
 
     /// This runtime as it builds prompts for someone in `groups`: its
@@ -367,8 +431,49 @@ impl SqlRuntime {
         if !accesses.iter().any(crate::access::Access::restricted) && !own_account {
             return self.clone();
         }
-        let whole = Arc::clone(&self.catalog.read().expect("never poisoned"));
-        let derived = self.derived();
+        let snapshot = self.snapshot.now();
+        let (shown, glossary) = self.view_for(&snapshot, people, &accesses, own_account);
+        SqlRuntime {
+            snapshot: Snapshots(Arc::new(std::sync::RwLock::new(shown))),
+            glossary,
+            readers: Readers {
+                person: Some(Arc::new((people.to_vec(), Arc::clone(&snapshot.catalog)))),
+                ..self.readers.clone()
+            },
+            ..self.clone()
+        }
+    }
+
+    /// What `snapshot` shows `people` (see [`SqlRuntime::for_readers`]):
+    /// made once for them under this runtime's rules and glossary, and
+    /// kept with the snapshot for their next question.
+    fn view_for(
+        &self,
+        snapshot: &Snapshot,
+        people: &[Vec<String>],
+        accesses: &[crate::access::Access<'_>],
+        own_account: bool,
+    ) -> (Arc<Snapshot>, Option<Arc<crate::learn::glossary::Glossary>>) {
+        let same = |view: &ReaderView| {
+            view.people == people
+                && Arc::ptr_eq(&view.rules, &self.readers.rules)
+                && match (&view.glossary, &self.glossary) {
+                    (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+                    (None, None) => true,
+                    _ => false,
+                }
+        };
+        if let Some(view) = snapshot
+            .views
+            .lock()
+            .expect("never poisoned")
+            .iter()
+            .find(|v| same(v))
+        {
+            return (Arc::clone(&view.shown), view.shown_glossary.clone());
+        }
+        let whole = Arc::clone(&snapshot.catalog);
+        let derived = Arc::clone(&snapshot.derived);
         let mut shown = accesses
             .iter()
             .map(|access| access.catalog_for(&whole, &derived))
@@ -386,83 +491,110 @@ impl SqlRuntime {
                 ..(**g).clone()
             })
         });
-        let semantic = self.semantic().and_then(|semantic| {
-            let hidden: Vec<String> = semantic
-                .probes(self.policy.dialect)
-                .into_iter()
-                .filter(|(_, sql)| {
-                    // A definition that cannot be judged is not shown.
-                    !crate::sql::validate::validate_in(sql, &self.policy, Some(&whole)).is_ok_and(
-                        |v| {
-                            accesses
-                                .iter()
-                                .all(|a| a.may_read(&v.reach, &whole, &derived))
-                        },
-                    )
-                })
-                .map(|(key, _)| key)
-                .collect();
-            // Entities over a table the person may not read at all go too,
-            // with every definition over them.
-            let gone: Vec<String> = semantic
-                .definitions
-                .entities
-                .iter()
-                .filter(|(_, e)| {
-                    !shown.tables.iter().any(|t| {
-                        t.qualified().eq_ignore_ascii_case(&e.table)
-                            || (t.schema.is_none() && t.name.eq_ignore_ascii_case(&e.table))
-                    })
-                })
-                .map(|(name, _)| name.clone())
-                .collect();
-            if hidden.is_empty() && gone.is_empty() {
-                return Some(semantic);
-            }
-            let mut definitions = semantic.definitions.clone();
-            definitions.entities.retain(|name, _| !gone.contains(name));
-            definitions
-                .dimensions
-                .retain(|_, d| !gone.contains(&d.entity));
-            definitions
-                .measures
-                .retain(|_, m| !gone.contains(&m.entity));
-            definitions
-                .segments
-                .retain(|_, x| !gone.contains(&x.entity));
-            for key in &hidden {
-                let (kind, name) = key.split_once('.').unwrap_or(("", key));
-                match kind {
-                    "dimensions" => drop(definitions.dimensions.remove(name)),
-                    "measures" => drop(definitions.measures.remove(name)),
-                    "segments" => drop(definitions.segments.remove(name)),
-                    _ => {}
-                }
-            }
-            let names: Vec<&str> = hidden
-                .iter()
-                .map(|key| key.split_once('.').map_or(key.as_str(), |(_, n)| n))
-                .chain(gone.iter().map(String::as_str))
-                .collect();
-            definitions
-                .examples
-                .retain(|e| !names.iter().any(|name| e.plan.contains(name)));
-            // Definitions that no longer hold without the hidden ones
-            // (a segment over a hidden dimension): the model's own SQL.
-            crate::semantic::Semantic::bind(definitions, &whole)
-                .ok()
-                .map(Arc::new)
+        let semantic = snapshot
+            .semantic
+            .clone()
+            .and_then(|semantic| self.semantic_for(semantic, (&whole, &shown, &derived), accesses));
+        let shown = Arc::new(Snapshot {
+            catalog: Arc::new(shown),
+            seen: Arc::clone(&snapshot.seen),
+            derived,
+            semantic,
+            views: Default::default(),
         });
-        SqlRuntime {
-            catalog: Arc::new(std::sync::RwLock::new(Arc::new(shown))),
-            glossary,
-            semantic: Arc::new(std::sync::RwLock::new(semantic)),
-            readers: Readers {
-                person: Some(Arc::new((people.to_vec(), whole))),
-                ..self.readers.clone()
-            },
-            ..self.clone()
+        let mut views = snapshot.views.lock().expect("never poisoned");
+        // The sets of readers a snapshot meets are few (the places' and
+        // the askers'); past this many, the oldest is made again if met.
+        if views.len() >= MAX_READER_VIEWS {
+            views.remove(0);
         }
+        views.push(ReaderView {
+            people: people.to_vec(),
+            rules: Arc::clone(&self.readers.rules),
+            glossary: self.glossary.clone(),
+            shown: Arc::clone(&shown),
+            shown_glossary: glossary.clone(),
+        });
+        (shown, glossary)
+    }
+
+    /// The semantic model without what `accesses` may not read: a
+    /// definition whose probe reads it, an entity over a table `shown`
+    /// (the catalogue `whole` as they see it) lacks, and what stands on
+    /// them; `None` when what is left does not hold.
+    fn semantic_for(
+        &self,
+        semantic: Arc<crate::semantic::Semantic>,
+        (whole, shown, derived): (
+            &crate::sql::schema::Catalog,
+            &crate::sql::schema::Catalog,
+            &crate::access::Derived,
+        ),
+        accesses: &[crate::access::Access<'_>],
+    ) -> Option<Arc<crate::semantic::Semantic>> {
+        let hidden: Vec<String> = semantic
+            .probes(self.policy.dialect)
+            .into_iter()
+            .filter(|(_, sql)| {
+                // A definition that cannot be judged is not shown.
+                !crate::sql::validate::validate_in(sql, &self.policy, Some(whole)).is_ok_and(|v| {
+                    accesses
+                        .iter()
+                        .all(|a| a.may_read(&v.reach, whole, derived))
+                })
+            })
+            .map(|(key, _)| key)
+            .collect();
+        // Entities over a table the person may not read at all go too,
+        // with every definition over them.
+        let gone: Vec<String> = semantic
+            .definitions
+            .entities
+            .iter()
+            .filter(|(_, e)| {
+                !shown.tables.iter().any(|t| {
+                    t.qualified().eq_ignore_ascii_case(&e.table)
+                        || (t.schema.is_none() && t.name.eq_ignore_ascii_case(&e.table))
+                })
+            })
+            .map(|(name, _)| name.clone())
+            .collect();
+        if hidden.is_empty() && gone.is_empty() {
+            return Some(semantic);
+        }
+        let mut definitions = semantic.definitions.clone();
+        definitions.entities.retain(|name, _| !gone.contains(name));
+        definitions
+            .dimensions
+            .retain(|_, d| !gone.contains(&d.entity));
+        definitions
+            .measures
+            .retain(|_, m| !gone.contains(&m.entity));
+        definitions
+            .segments
+            .retain(|_, x| !gone.contains(&x.entity));
+        for key in &hidden {
+            let (kind, name) = key.split_once('.').unwrap_or(("", key));
+            match kind {
+                "dimensions" => drop(definitions.dimensions.remove(name)),
+                "measures" => drop(definitions.measures.remove(name)),
+                "segments" => drop(definitions.segments.remove(name)),
+                _ => {}
+            }
+        }
+        let names: Vec<&str> = hidden
+            .iter()
+            .map(|key| key.split_once('.').map_or(key.as_str(), |(_, n)| n))
+            .chain(gone.iter().map(String::as_str))
+            .collect();
+        definitions
+            .examples
+            .retain(|e| !names.iter().any(|name| e.plan.contains(name)));
+        // Definitions that no longer hold without the hidden ones
+        // (a segment over a hidden dimension): the model's own SQL.
+        crate::semantic::Semantic::bind(definitions, whole)
+            .ok()
+            .map(Arc::new)
     }
 
     /// What the person this runtime builds prompts for may not read of
@@ -522,7 +654,7 @@ impl SqlRuntime {
     /// The target's catalogue as last read; `None` before the first
     /// successful read, when relations are judged by name.
     pub fn known_catalog(&self) -> Option<Arc<crate::sql::schema::Catalog>> {
-        let catalog = Arc::clone(&self.catalog.read().expect("never poisoned"));
+        let catalog = Arc::clone(&self.snapshot.now().catalog);
         (!catalog.tables.is_empty()).then_some(catalog)
     }
 
@@ -650,7 +782,7 @@ impl SqlRuntime {
         values: bool,
     ) -> crate::learn::PromptContext {
         use crate::sql::PromptPart;
-        let catalog = Arc::clone(&self.catalog.read().expect("never poisoned"));
+        let catalog = Arc::clone(&self.snapshot.now().catalog);
         let parts = &self.free_prompt;
         let values = values && parts.has(PromptPart::Values);
         let glossary = self
@@ -712,7 +844,7 @@ impl SqlRuntime {
         if column.chars().count() > MAX_IDENTIFIER_CHARS {
             return None;
         }
-        let catalog = Arc::clone(&self.catalog.read().expect("never poisoned"));
+        let catalog = Arc::clone(&self.snapshot.now().catalog);
         let tables: Vec<&str> = catalog
             .tables
             .iter()

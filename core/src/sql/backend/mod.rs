@@ -106,10 +106,18 @@ pub struct Column {
 impl Column {
     /// The column `name` of the type `dialect` names `type_name`.
     pub fn new(name: &str, type_name: &str, dialect: Dialect) -> Self {
+        // SQLite names a result's column `NULL` when the statement gives it
+        // no declared type (an expression, a count): what it holds is not
+        // known, whatever the affinity of a column so declared would be.
+        let kind = if dialect == Dialect::Sqlite && type_name.eq_ignore_ascii_case("NULL") {
+            super::types::ValueKind::Other
+        } else {
+            super::types::kind(dialect, type_name)
+        };
         Column {
             name: name.to_owned(),
             type_name: type_name.to_owned(),
-            kind: super::types::kind(dialect, type_name),
+            kind,
         }
     }
 }
