@@ -659,6 +659,7 @@ impl Evaluation<'_> {
             prompts: self.prompts,
             lang: self.lang,
             measured: true,
+            ranked: Default::default(),
         };
         // A follow-up: its earlier question asked first, through the plan
         // as the bot would; the follow-up then changes that plan. Where a

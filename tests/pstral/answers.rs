@@ -50,6 +50,8 @@ pub(crate) struct Options {
     pub(crate) max_tokens: Option<u32>,
     pub(crate) api_key: Option<String>,
     pub(crate) mode: Mode,
+    /// The model the examples and questions are embedded with, if any.
+    pub(crate) embedding_model: Option<String>,
 }
 
 impl Default for Options {
@@ -76,6 +78,7 @@ impl Default for Options {
             max_tokens: None,
             api_key: None,
             mode: Mode::Sql,
+            embedding_model: None,
         }
     }
 }
@@ -205,7 +208,8 @@ impl Harness {
                 .unwrap()
             })
             .collect();
-        let llm = Llm::new(clients, options.concurrency, 100);
+        let llm = Llm::new(clients, options.concurrency, 100)
+            .with_embedding_model(options.embedding_model.clone());
         let bot = Bot::new(BotParts {
             audit: audit.clone(),
             directory: directory.clone(),

@@ -1014,3 +1014,88 @@ async fn a_column_qualified_by_a_table_not_joined_is_refused_with_where_the_colu
     );
     assert!(stdout(&out).contains("100.0 % (1/1)"), "{}", stdout(&out));
 }
+
+/// A question's path does each thing once, in the order it takes: the plan
+/// first; the question embedded once, the plan path and the free path
+/// choosing their examples from that one ranking; the free path's prompt
+/// built only when the plan leaves the question to it. `pstral eval` asks
+/// the model the same requests, in the same order, as the bot.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_question_is_embedded_once_and_its_free_prompt_built_only_when_the_plan_leaves_it() {
+    let fake = FakeModel::start(&[MODEL, "embedder"]).await;
+    let db = crate::support::TestDb::sqlite().await;
+    let demo = demo().await;
+    let mut runtime = crate::semantic::with_definitions(&demo.runtime).await;
+    runtime.learning = Some(Arc::new(pstral_core::learn::Learning::stored(
+        Examples::new(db.store.clone()),
+        "demo",
+        Some("embedder"),
+    )));
+    runtime
+        .keep_example(
+            (ASKED, SQL, None),
+            None,
+            Source::Cli,
+            None,
+            pstral_core::i18n::Lang::Fr,
+        )
+        .await
+        .unwrap();
+    let options = crate::answers::Options {
+        sql: Some(runtime.clone()),
+        embedding_model: Some("embedder".to_owned()),
+        ..crate::answers::Options::default()
+    };
+    let h = Harness::new(&[fake.url()], options).await;
+    let planned = |r: &serde_json::Value| r.get("format").is_some();
+
+    // The plan answers: one request, and no free prompt built for it.
+    let covered = "Quels clients à Lyon ont des paiements en retard ?";
+    fake.then(Script::answer(
+        r#"{"kind": "list", "entity": "clients", "segments": ["late_payment"], "filters": [{"dimension": "client_city", "op": "=", "values": ["Lyon"]}]}"#,
+    ));
+    h.ask(1, covered).await;
+    assert_eq!(fake.requests().len(), 1);
+    assert!(planned(&fake.requests()[0]));
+    // The example embedded when the index is first built, then the
+    // question, once.
+    assert_eq!(
+        fake.embedded(),
+        vec![vec![ASKED.to_owned()], vec![covered.to_owned()]]
+    );
+
+    // The plan leaves it: a plan, then the free path, whose prompt shows
+    // the example chosen from the same ranking; the question embedded once.
+    let left = "Which clients have a SIRET starting with 69?";
+    let free_sql = "```sql\nSELECT company FROM clients WHERE siret LIKE '69%'\n```";
+    fake.then(Script::answer(r#"{"kind": "none"}"#));
+    fake.then(Script::answer(free_sql));
+    h.ask(1, left).await;
+    let requests = fake.requests();
+    let bot: Vec<bool> = requests[1..].iter().map(planned).collect();
+    assert_eq!(bot, [true, false], "a plan, then the model's own SQL");
+    assert!(
+        system_prompt(&fake, 2).contains(ASKED),
+        "the example is shown"
+    );
+    assert_eq!(fake.embedded()[2..], [vec![left.to_owned()]]);
+
+    // pstral eval takes the same path: the same requests, in the same
+    // order, the question embedded once.
+    fake.then(Script::answer(r#"{"kind": "none"}"#));
+    fake.then(Script::answer(free_sql));
+    let report = h
+        .evaluate(
+            &runtime,
+            pstral_core::eval::Way::Bot,
+            left,
+            "SELECT company FROM clients WHERE siret LIKE '69%'",
+        )
+        .await;
+    assert_eq!(report.path, "free", "{report:?}");
+    let requests = fake.requests();
+    let eval: Vec<bool> = requests[3..].iter().map(planned).collect();
+    assert_eq!(eval, bot);
+    assert_eq!(system_prompt(&fake, 4), system_prompt(&fake, 2));
+    assert_eq!(fake.embedded()[3..], [vec![left.to_owned()]]);
+}

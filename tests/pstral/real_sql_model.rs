@@ -135,6 +135,7 @@ async fn the_real_server_holds_a_plan_to_the_semantic_models_schema(url: &str, n
         prompts: &prompts,
         lang: pstral_core::i18n::Lang::Fr,
         measured: false,
+        ranked: Default::default(),
     };
     let (position, _) = tokio::sync::watch::channel(0);
     let (_, trace) = sql

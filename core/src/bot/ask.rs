@@ -81,17 +81,63 @@ pub(super) enum PlanShown {
 /// asker may read data, so the prompt may show it), changing `previous`
 /// when the question follows an answer that had one.
 pub(super) struct Asking<'a> {
-    pub messages: &'a [ChatMessage],
+    pub messages: &'a Messages<'a>,
     pub plan: Option<(&'a SqlAnswer<'a>, &'a str, bool)>,
     pub previous: Option<Previous>,
 }
 
 impl<'a> Asking<'a> {
-    pub(super) fn model(messages: &'a [ChatMessage]) -> Self {
+    pub(super) fn model(messages: &'a Messages<'a>) -> Self {
         Self {
             messages,
             plan: None,
             previous: None,
+        }
+    }
+}
+
+/// The messages the model is asked with on the free path: ready, or for a
+/// SQL question built the first time they are needed (a question the plan
+/// path answers needs none: no prompt of the tables, no examples chosen).
+pub(super) enum Messages<'a> {
+    Ready(Vec<ChatMessage>),
+    Sql {
+        sql: &'a SqlAnswer<'a>,
+        question: &'a str,
+        history: &'a [StoredMessage],
+        /// Whether the prompt may show the data's values.
+        values: bool,
+        built: tokio::sync::OnceCell<Vec<ChatMessage>>,
+    },
+}
+
+impl Messages<'_> {
+    /// The messages, built now if they were not.
+    pub(super) async fn get(&self) -> &[ChatMessage] {
+        match self {
+            Messages::Ready(messages) => messages,
+            Messages::Sql {
+                sql,
+                question,
+                history,
+                values,
+                built,
+            } => {
+                built
+                    .get_or_init(|| async {
+                        let (messages, context) =
+                            sql.messages(question, history, &|_| false, *values).await;
+                        if let Some(ranking) = context.examples.ranking {
+                            tracing::info!(
+                                examples = ?context.examples.ids(),
+                                ranking = ranking.as_str(),
+                                "examples shown to the model"
+                            );
+                        }
+                        messages
+                    })
+                    .await
+            }
         }
     }
 }
@@ -173,15 +219,20 @@ impl Bot {
                 prompts: &self.parts().prompts,
                 lang: self.lang(),
                 measured: false,
+                ranked: Default::default(),
             }),
             _ => None,
         };
-        let (messages, context) = match &sql {
-            Some(sql) => {
-                // The target's values are its data: only for who may read it.
-                let values = user.role.allows(Permission::Execute);
-                sql.messages(q.text, &history, &|_| false, values).await
-            }
+        // The target's values are its data: only for who may read it.
+        let values = user.role.allows(Permission::Execute);
+        let messages = match &sql {
+            Some(sql) => Messages::Sql {
+                sql,
+                question: q.text,
+                history: &history,
+                values,
+                built: tokio::sync::OnceCell::new(),
+            },
             None => {
                 let context = crate::learn::PromptContext::default();
                 let system = self.parts().prompts.system(
@@ -190,19 +241,12 @@ impl Bot {
                     self.parts().sql_dialect,
                     &context,
                 );
-                (assemble(system, &history, q.text), context)
+                Messages::Ready(assemble(system, &history, q.text))
             }
         };
-        if let Some(ranking) = context.examples.ranking {
-            tracing::info!(
-                examples = ?context.examples.ids(),
-                ranking = ranking.as_str(),
-                "examples shown to the model"
-            );
-        }
         let started = Instant::now();
-        // The semantic path first, where the target has definitions.
-        let values = user.role.allows(Permission::Execute);
+        // The semantic path first, where the target has definitions; the
+        // free path's prompt is built only if the question goes there.
         let plan = sql
             .as_ref()
             .filter(|s| s.runtime.semantic().is_some())
@@ -280,8 +324,15 @@ impl Bot {
             question: whole.unwrap_or(q.text),
             plan,
         };
-        self.offer_answer(platform, &turn, sql, &messages, (streamed, ended), compiled)
-            .await;
+        self.offer_answer(
+            platform,
+            &turn,
+            sql.as_ref(),
+            &messages,
+            (streamed, ended),
+            compiled,
+        )
+        .await;
     }
 
     /// A finished SQL answer: its statements judged and offered (shown
@@ -291,8 +342,8 @@ impl Bot {
         &self,
         platform: &dyn ChatPlatform,
         turn: &Turn<'_>,
-        sql: Option<SqlAnswer<'_>>,
-        messages: &[ChatMessage],
+        sql: Option<&SqlAnswer<'_>>,
+        messages: &Messages<'_>,
         (streamed, ended): (&Streamed, Ended),
         compiled: Option<&str>,
     ) {
@@ -312,6 +363,14 @@ impl Bot {
         let judged = match compiled {
             Some(statement) => sql.judge_compiled(statement).await,
             None => sql.judge(&streamed.answer, ended).await,
+        };
+        // The free path's messages serve a repair round and more answers
+        // drawn: built only when one of those may be asked.
+        let offered = judged.iter().any(|j| j.verdict.is_ok());
+        let messages = if !offered || sql.runtime.candidates.count > 1 {
+            messages.get().await
+        } else {
+            &[]
         };
         let repair = sql.repair(messages, &streamed.answer, &judged, ended);
         // The model's own queries may be asked back about when they
@@ -377,7 +436,7 @@ impl Bot {
                     &last.place,
                     &last.id,
                     turn.user,
-                    &Asking::model(&repair),
+                    &Asking::model(&Messages::Ready(repair)),
                 )
                 .await;
             self.record_answer(
@@ -697,7 +756,7 @@ impl Bot {
         }
         self.parts()
             .llm
-            .ask(user.id, asking.messages, position)
+            .ask(user.id, asking.messages.get().await, position)
             .await
             .map(Source::Tokens)
     }

@@ -276,6 +276,7 @@ impl Bot {
             prompts: &self.parts().prompts,
             lang: self.lang(),
             measured: false,
+            ranked: Default::default(),
         };
         let judged = sql.judge_compiled(&reading.sql_text).await;
         if let Some(Err(refused)) = judged.first().map(|j| &j.verdict) {

@@ -141,6 +141,25 @@ struct State {
     embed_after: Option<Instant>,
 }
 
+/// The examples ranked for one question, once: every prompt of that
+/// question (the plan's confirmed plans, the free path's examples) chooses
+/// from this ranking, the question embedded at most once and each example
+/// judged at most once.
+pub struct Ranked {
+    question: String,
+    ranked: Vec<(Arc<Example>, f32)>,
+    ranking: Ranking,
+    /// Each example's verdict, by id, once judged.
+    judged: std::sync::Mutex<std::collections::HashMap<i64, Result<(), String>>>,
+}
+
+impl Ranked {
+    /// The question they were ranked for.
+    pub fn question(&self) -> &str {
+        &self.question
+    }
+}
+
 /// The examples chosen for a prompt, most similar last.
 #[derive(Debug, Clone, Default)]
 pub struct Picked {
@@ -314,13 +333,19 @@ impl Learning {
         if budget_tokens == 0 {
             return Picked::default();
         }
+        let ranked = self.rank(llm, question).await;
+        self.choose_from(&ranked, budget_tokens, check, skip).await
+    }
+
+    /// The examples ranked by their likeness to `question`: by the
+    /// embedding of the question when the examples have vectors of the
+    /// embedding model (the one call that embeds it), else by their words.
+    pub async fn rank(&self, llm: &Llm, question: &str) -> Ranked {
         let index = self.index(llm).await;
-        if index.is_empty() {
-            return Picked::default();
-        }
         let wanted = MAX_SHOWN * 5;
         let mut ranked = None;
-        if let Some(model) = &self.embedding_model
+        if !index.is_empty()
+            && let Some(model) = &self.embedding_model
             && index.has_vectors_of(model)
         {
             match llm.embed(&[question.to_owned()]).await {
@@ -337,12 +362,50 @@ impl Learning {
         }
         let (ranked, ranking) =
             ranked.unwrap_or_else(|| (index.lexical(question, wanted), Ranking::Lexical));
-        let (chosen, refused) = choose(ranked, budget_tokens, check, skip);
-        for (id, reason) in refused {
+        Ranked {
+            question: question.to_owned(),
+            ranked,
+            ranking,
+            judged: std::sync::Mutex::default(),
+        }
+    }
+
+    /// [`Learning::pick`] from examples ranked already: each judged by
+    /// `check` once for all the prompts of one question, and one that
+    /// fails it set aside once.
+    pub async fn choose_from(
+        &self,
+        ranked: &Ranked,
+        budget_tokens: usize,
+        check: &Check<'_>,
+        skip: &Skip<'_>,
+    ) -> Picked {
+        if budget_tokens == 0 || ranked.ranked.is_empty() {
+            return Picked::default();
+        }
+        let fresh = std::sync::Mutex::new(Vec::new());
+        let judged = |example: &Example| {
+            let mut known = ranked.judged.lock().expect("never poisoned");
+            known
+                .entry(example.id)
+                .or_insert_with(|| {
+                    let verdict = check(example);
+                    if let Err(reason) = &verdict {
+                        fresh
+                            .lock()
+                            .expect("never poisoned")
+                            .push((example.id, reason.clone()));
+                    }
+                    verdict
+                })
+                .clone()
+        };
+        let (chosen, _) = choose(ranked.ranked.clone(), budget_tokens, &judged, skip);
+        for (id, reason) in fresh.into_inner().expect("never poisoned") {
             self.put_aside(id, &reason).await;
         }
         Picked {
-            ranking: (!chosen.is_empty()).then_some(ranking),
+            ranking: (!chosen.is_empty()).then_some(ranked.ranking),
             examples: chosen,
         }
     }

@@ -18,6 +18,8 @@ use crate::learn::{PromptContext, Skip};
 use crate::llm::{ChatMessage, ChatRole, Llm, LlmError, Sampling};
 use crate::sql::validate::Validated;
 
+use std::sync::Arc;
+
 use super::readings::{Reading, Weighed};
 use super::{SqlRuntime, Unoffered};
 use crate::sql::Doubt;
@@ -31,7 +33,16 @@ pub struct SqlAnswer<'a> {
     /// Every signal of doubt is measured, whatever `sql.ask_back` says:
     /// `pstral eval`.
     pub measured: bool,
+    /// The examples ranked for its questions, once each (see
+    /// [`crate::learn::Ranked`]): the plan path and the free path choose
+    /// from the same ranking.
+    pub ranked: Rankings,
 }
+
+/// The examples ranked for each question an answer asks (the question, a
+/// follow-up read with the one it follows), kept for the answer's life.
+#[derive(Default)]
+pub struct Rankings(tokio::sync::Mutex<Vec<Arc<crate::learn::Ranked>>>);
 
 /// A statement of an answer, with the verdict the bot acts on.
 #[derive(Debug, Clone)]
@@ -398,6 +409,23 @@ fn key_of(offered: &Judged) -> Option<String> {
 }
 
 impl SqlAnswer<'_> {
+    /// The target's examples ranked for `question`, ranked the first time
+    /// one of its prompts asks; `None` without examples, or when no prompt
+    /// shows any (`sql.examples_budget` is 0).
+    pub async fn ranked(&self, question: &str) -> Option<Arc<crate::learn::Ranked>> {
+        let learning = self.runtime.learning.as_ref()?;
+        if self.runtime.examples_budget == 0 {
+            return None;
+        }
+        let mut known = self.ranked.0.lock().await;
+        if let Some(ranked) = known.iter().find(|r| r.question() == question) {
+            return Some(Arc::clone(ranked));
+        }
+        let ranked = Arc::new(learning.rank(self.llm, question).await);
+        known.push(Arc::clone(&ranked));
+        Some(ranked)
+    }
+
     /// The messages for `question` after `history`, and what the system
     /// prompt shows. The examples `skip` names are left out; the target's
     /// values are shown only when `values` (the asker may read data).
@@ -408,9 +436,17 @@ impl SqlAnswer<'_> {
         skip: &Skip<'_>,
         values: bool,
     ) -> (Vec<ChatMessage>, PromptContext) {
+        let ranked = match self
+            .runtime
+            .free_prompt
+            .has(crate::sql::PromptPart::Examples)
+        {
+            true => self.ranked(question).await,
+            false => None,
+        };
         let context = self
             .runtime
-            .prompt_context_skipping(self.llm, question, skip, values)
+            .prompt_context_skipping(self.llm, question, skip, values, ranked.as_deref())
             .await;
         let system =
             self.prompts
@@ -739,6 +775,9 @@ impl SqlAnswer<'_> {
         let Some(learning) = &self.runtime.learning else {
             return Vec::new();
         };
+        let Some(ranked) = self.ranked(question).await else {
+            return Vec::new();
+        };
         let check = |example: &crate::learn::examples::Example| self.runtime.judge_example(example);
         // A plan the definitions no longer hold is left out, not set aside:
         // the example's SQL still serves the free path.
@@ -751,13 +790,7 @@ impl SqlAnswer<'_> {
                 })
         };
         let picked = learning
-            .pick(
-                self.llm,
-                question,
-                self.runtime.examples_budget,
-                &check,
-                &planless,
-            )
+            .choose_from(&ranked, self.runtime.examples_budget, &check, &planless)
             .await;
         picked
             .examples

@@ -766,20 +766,22 @@ impl SqlRuntime {
     /// similar examples that pass the policy now, and the values close to
     /// the question's words.
     pub async fn prompt_context(&self, llm: &Llm, question: &str) -> crate::learn::PromptContext {
-        self.prompt_context_skipping(llm, question, &|_| false, true)
+        self.prompt_context_skipping(llm, question, &|_| false, true, None)
             .await
     }
 
     /// [`SqlRuntime::prompt_context`], leaving out the examples `skip`
     /// names, and the values when the asker may not read data (`values`:
     /// the values are the target's data, which only who may Execute reads;
-    /// the structure is for everyone who may ask).
+    /// the structure is for everyone who may ask). The examples are chosen
+    /// from `ranked` when the question's were ranked already.
     pub async fn prompt_context_skipping(
         &self,
         llm: &Llm,
         question: &str,
         skip: &crate::learn::Skip<'_>,
         values: bool,
+        ranked: Option<&crate::learn::Ranked>,
     ) -> crate::learn::PromptContext {
         use crate::sql::PromptPart;
         let catalog = Arc::clone(&self.snapshot.now().catalog);
@@ -795,9 +797,18 @@ impl SqlRuntime {
                 let skip = |example: &crate::learn::examples::Example| {
                     skip(example) || self.hides_example(example)
                 };
-                learning
-                    .pick(llm, question, self.examples_budget, &check, &skip)
-                    .await
+                match ranked {
+                    Some(ranked) => {
+                        learning
+                            .choose_from(ranked, self.examples_budget, &check, &skip)
+                            .await
+                    }
+                    None => {
+                        learning
+                            .pick(llm, question, self.examples_budget, &check, &skip)
+                            .await
+                    }
+                }
             }
             _ => crate::learn::Picked::default(),
         };
