@@ -24,6 +24,9 @@ use url::Url;
 use crate::support::TestDb;
 use crate::support::fake_model::{End, FakeModel, Script};
 
+mod admission;
+mod failures;
+
 pub(crate) const MODEL: &str = "qwen2.5-coder:7b";
 
 pub(crate) struct Harness {
@@ -320,14 +323,6 @@ impl Harness {
             tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         }
     }
-}
-
-/// A port where nothing listens.
-async fn closed_port() -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    drop(listener);
-    format!("http://{addr}")
 }
 
 fn fences_balanced(text: &str) -> bool {
@@ -638,25 +633,6 @@ async fn the_stop_command_stops_the_asker_s_answer_and_the_record_says_who() {
     assert_eq!(answer["stopped_by"], "discord:1");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_answer_at_the_length_limit_says_so() {
-    for api in APIS {
-        let (text, audited) = one_failure(
-            api,
-            Script::answer("SELECT nom FROM clients").ending(End::Length),
-            None,
-        )
-        .await;
-        assert!(
-            text.starts_with(
-                "SELECT nom FROM clients\n\n⚠️ The answer stopped at the model's length limit"
-            ),
-            "{api:?}: {text}"
-        );
-        assert_eq!(audited["text"], "SELECT nom FROM clients");
-    }
-}
-
 /// The two APIs a model server may speak.
 pub(crate) const APIS: [Api; 2] = [Api::Ollama, Api::OpenAi];
 
@@ -666,112 +642,6 @@ pub(crate) fn base(fake: &FakeModel, api: Api) -> String {
         Api::Ollama => fake.url(),
         Api::OpenAi => fake.v1(),
     }
-}
-
-async fn one_failure(api: Api, script: Script, timeouts: Option<Timeouts>) -> (String, Value) {
-    let fake = FakeModel::start(&[MODEL]).await;
-    fake.then(script);
-    let mut options = Options::speaking(api);
-    if let Some(t) = timeouts {
-        options.timeouts = t;
-    }
-    let h = Harness::new(&[base(&fake, api)], options).await;
-    h.ask(1, "Question").await;
-    let text = h.answers().remove(0).1;
-    let audited = h.audited("answer").await.remove(0);
-    (text, audited)
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_cut_mid_stream_leaves_the_partial_answer_and_a_note() {
-    // On /v1: a connection cut, an error object mid-stream, an end without [DONE].
-    let ends = [
-        End::Disconnect,
-        End::ErrorLine(
-            "model runner has unexpectedly stopped, this may be due to resource limitations".into(),
-        ),
-        End::Eof,
-    ];
-    for (api, end) in APIS.into_iter().flat_map(|a| ends.clone().map(|e| (a, e))) {
-        let script = Script::tokens(["SELECT ", "nom ", "FROM "]).ending(end.clone());
-        let (text, audited) = one_failure(api, script, None).await;
-        // A dropped connection may lose what was sent just before it.
-        assert!(text.starts_with("SELECT nom"), "{end:?}: {text}");
-        assert!(
-            text.contains("⚠️ The answer was cut off"),
-            "{end:?}: {text}"
-        );
-        assert_eq!(audited["ending"], "failed", "{end:?}");
-        assert!(
-            audited["error"].as_str().unwrap().contains("cut"),
-            "{end:?}: {audited}"
-        );
-    }
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_silent_model_times_out_with_a_readable_message() {
-    let quick = Timeouts {
-        connect: Duration::from_secs(2),
-        first_token: Duration::from_millis(300),
-        idle: Duration::from_millis(300),
-    };
-    for api in APIS {
-        // On /v1 the headers and the role chunk come at once: the first
-        // token is still what the timeout waits for.
-        let slow_start = Script::answer("trop tard").first_token_after(Duration::from_secs(3));
-        let (text, audited) = one_failure(api, slow_start, Some(quick)).await;
-        assert!(
-            text.contains("took too long to start answering"),
-            "{api:?}: {text}"
-        );
-        assert_eq!(audited["ending"], "failed");
-
-        let stalls = Script::tokens(["Début ", "de ", "réponse"]).every(Duration::from_secs(3));
-        let (text, _) = one_failure(api, stalls, Some(quick)).await;
-        assert!(text.starts_with("Début"), "{api:?}: {text}");
-        assert!(text.contains("The answer was cut off"), "{api:?}: {text}");
-    }
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_missing_model_says_how_to_install_it() {
-    let fake = FakeModel::start(&["llama3.2:3b"]).await;
-    let h = Harness::new(&[fake.url()], Options::default()).await;
-    h.ask(1, "Question").await;
-    let text = h.answers().remove(0).1;
-    assert!(text.contains(&format!("ollama pull {MODEL}")), "{text}");
-    assert!(
-        h.audited("answer").await[0]["error"]
-            .as_str()
-            .unwrap()
-            .contains("not installed")
-    );
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_down_or_busy_endpoint_fails_over_to_the_next() {
-    let second = FakeModel::start(&[MODEL]).await;
-    second.by_default(Script::answer("Réponse du second serveur."));
-    let h = Harness::new(&[closed_port().await, second.url()], Options::default()).await;
-    h.ask(1, "Question").await;
-    assert_eq!(h.answers()[0].1, "Réponse du second serveur.");
-
-    let busy = FakeModel::start(&[MODEL]).await;
-    busy.by_default(Script::error(
-        503,
-        "server busy, please try again.  maximum pending requests exceeded",
-    ));
-    let h = Harness::new(&[busy.url(), second.url()], Options::default()).await;
-    h.ask(1, "Question").await;
-    assert_eq!(h.answers()[0].1, "Réponse du second serveur.");
-    assert_eq!(busy.requests().len(), 1);
-
-    let h = Harness::new(&[closed_port().await], Options::default()).await;
-    h.ask(1, "Question").await;
-    let text = h.answers().remove(0).1;
-    assert!(text.contains("not reachable"), "{text}");
-    assert_eq!(h.audited("answer").await[0]["ending"], "failed");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -876,93 +746,6 @@ async fn a_reply_continues_the_conversation_with_bounded_history() {
     assert_eq!(fourth[1]["content"], "Question 2");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn strangers_are_refused_politely_and_commands_work() {
-    let fake = FakeModel::start(&[MODEL]).await;
-    let h = Harness::new(&[fake.url()], Options::default()).await;
-    h.ask(99, "Bonjour ?").await;
-    let refusal = h.answers().remove(0).1;
-    assert!(
-        refusal.contains("the IT desk") && refusal.contains("link CODE"),
-        "{refusal}"
-    );
-    assert!(
-        fake.requests().is_empty(),
-        "no question of a stranger reaches the model"
-    );
-
-    // A channel's default mode is everyone's: an executor may not change it
-    // (the reply says so, and nothing changes); an admin may, and the reply
-    // says it is the channel's.
-    let mode = |author| InboundEvent::Command {
-        in_reply_to: None,
-        author,
-        place: channel(),
-        message: None,
-        command: Command::Mode("chat".into()),
-    };
-    h.bot.handle(h.platform.clone(), mode(who(1))).await;
-    let refused = h.answers().last().unwrap().1.clone();
-    assert!(
-        refused.contains("Only an admin") && refused.contains("`/mode`"),
-        "{refused}"
-    );
-    h.person(4, "dana", Role::Admin).await;
-    h.bot.handle(h.platform.clone(), mode(who(4))).await;
-    assert!(
-        h.answers()
-            .last()
-            .unwrap()
-            .1
-            .contains("Mode set to chat for this channel")
-    );
-    h.ask(1, "Une question libre").await;
-    let system = fake.requests()[0]["messages"][0]["content"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    assert!(
-        !system.contains("Oracle SQL SELECT statement"),
-        "chat mode's prompt: {system}"
-    );
-
-    let export = InboundEvent::Command {
-        in_reply_to: None,
-        author: who(1),
-        place: channel(),
-        message: None,
-        command: Command::Export(String::new()),
-    };
-    h.bot.handle(h.platform.clone(), export).await;
-    let attached = h
-        .platform
-        .actions()
-        .into_iter()
-        .find_map(|a| match a.action {
-            OutboundAction::Attach { attachment, .. } => Some(attachment),
-            _ => None,
-        });
-    let attached = attached.expect("the export is attached");
-    let markdown = String::from_utf8(attached.bytes).unwrap();
-    assert!(attached.file_name.ends_with(".md"));
-    assert!(
-        markdown.contains("## ana")
-            && markdown.contains("Une question libre")
-            && markdown.contains("## Pstral"),
-        "{markdown}"
-    );
-
-    let link_in_channel = InboundEvent::Command {
-        in_reply_to: None,
-        author: who(99),
-        place: channel(),
-        message: None,
-        command: Command::Link("ABCDE-FGHJK".into()),
-    };
-    h.bot.handle(h.platform.clone(), link_in_channel).await;
-    assert!(h.answers().last().unwrap().1.contains("direct message"));
-}
-
 #[tokio::test]
 async fn the_recording_platform_refuses_what_a_platform_would() {
     let p = RecordingPlatform::new("discord", RecordingPlatform::discord_like());
@@ -973,133 +756,4 @@ async fn the_recording_platform_refuses_what_a_platform_would() {
     assert!(p.edit(&m, "later").await.is_err());
     assert!(p.edit(&m, "now").await.is_ok());
     assert_eq!(p.text_of(&m.id).as_deref(), Some("now"));
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_invite_code_sent_alone_in_a_dm_links_and_never_reaches_the_model() {
-    let fake = FakeModel::start(&[MODEL]).await;
-    let h = Harness::new(&[fake.url()], Options::default()).await;
-    h.directory
-        .add_user("erin", Role::Viewer, Actor::cli())
-        .await
-        .unwrap();
-    let code = h
-        .directory
-        .create_invite("erin", &who(77), Actor::cli())
-        .await
-        .unwrap()
-        .code;
-    let dm = Place {
-        platform: "discord".parse().unwrap(),
-        channel: "dm-77".to_owned(),
-        thread: None,
-        private: true,
-    };
-    let message = InboundEvent::Message {
-        author: who(77),
-        message: MessageRef {
-            place: dm.clone(),
-            id: "m77".to_owned(),
-        },
-        in_reply_to: None,
-        // Written loosely, as a person types it.
-        text: format!(" {} ", code.to_lowercase().replace('-', " ")),
-    };
-    h.bot.handle(h.platform.clone(), message).await;
-    assert!(
-        h.answers().last().unwrap().1.contains("now linked to erin"),
-        "{:?}",
-        h.answers()
-    );
-    assert!(
-        fake.requests().is_empty(),
-        "the code never reached the model"
-    );
-    assert!(
-        h.audited("question").await.is_empty(),
-        "nor the audit of questions"
-    );
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_threads_conversation_is_exported_or_switched_only_by_those_who_asked_in_it() {
-    let fake = FakeModel::start(&[MODEL]).await;
-    fake.then(Script::answer("Private figures."));
-    let h = Harness::new(&[fake.url()], Options::default()).await;
-    let thread = Place {
-        thread: Some("t-1".to_owned()),
-        ..channel()
-    };
-    let asked = InboundEvent::Message {
-        author: who(1),
-        message: MessageRef {
-            place: thread.clone(),
-            id: "m-1".to_owned(),
-        },
-        in_reply_to: None,
-        text: "what are our margins?".to_owned(),
-    };
-    h.bot.handle(h.platform.clone(), asked).await;
-    let attached = |h: &Harness| {
-        h.platform
-            .actions()
-            .into_iter()
-            .filter(|a| matches!(a.action, OutboundAction::Attach { .. }))
-            .count()
-    };
-    // carl, a viewer who never asked there, replies in the thread.
-    for command in [Command::Export("json".into()), Command::Mode("chat".into())] {
-        let event = InboundEvent::Command {
-            in_reply_to: None,
-            author: who(3),
-            place: thread.clone(),
-            message: None,
-            command,
-        };
-        h.bot.handle(h.platform.clone(), event).await;
-        assert!(
-            h.answers()
-                .last()
-                .unwrap()
-                .1
-                .contains("belongs to the people who asked in it")
-        );
-    }
-    assert_eq!(attached(&h), 0, "nothing exported for carl");
-    let changed = h.audited("conversation_changed").await;
-    assert!(changed.is_empty(), "{changed:#?}");
-    // ana, who asked, can.
-    let export = InboundEvent::Command {
-        in_reply_to: None,
-        author: who(1),
-        place: thread.clone(),
-        message: None,
-        command: Command::Export("json".into()),
-    };
-    h.bot.handle(h.platform.clone(), export).await;
-    assert_eq!(attached(&h), 1);
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_stranger_knocking_again_and_again_is_told_three_times_then_quietly_refused() {
-    let fake = FakeModel::start(&[MODEL]).await;
-    let h = Harness::new(&[fake.url()], Options::default()).await;
-    for _ in 0..6 {
-        h.ask(99, "let me in").await;
-    }
-    let told = h
-        .answers()
-        .iter()
-        .filter(|(_, t)| t.contains("IT desk"))
-        .count();
-    assert_eq!(told, 3, "{:?}", h.answers());
-    let refused = h.audited("access_refused").await;
-    assert_eq!(
-        refused
-            .iter()
-            .filter(|r| r["reason"] == "unknown_identity")
-            .count(),
-        3
-    );
-    assert!(fake.requests().is_empty());
 }

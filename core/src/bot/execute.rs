@@ -157,10 +157,9 @@ impl Bot {
         Ok((user, sql, stored))
     }
 
-    /// The second step: the statement judged again, under today's policy
-    /// and catalogue (a click never runs text that the validator did not
-    /// pass), its request committed to the audit before the query starts
-    /// (without it nothing runs), and run into the preview and the files.
+    /// The second step: the statement approved ([`Bot::approve`]), then
+    /// run into the preview, the files and the chart's rows, and its result
+    /// recorded with the chart drawn of it.
     async fn run_statement(
         &self,
         to: &Listeners<'_>,
@@ -183,58 +182,12 @@ impl Bot {
                 });
             }
         };
-        let checked = execution::check(sql, &stored.sql_text).map_err(Reply::Refused)?;
-        // What the clicker may read, by their groups now: the group it
-        // runs as, and that group's account.
-        let groups = self
-            .parts()
-            .directory
-            .groups_of(user.id)
-            .await
-            .map_err(Reply::unrecorded("read the clicker's groups"))?;
-        let granted = match checked.grant(sql, &groups) {
-            Ok(granted) => granted,
-            Err(not) => return Err(self.refuse_reading(to, user, stored, &not).await),
-        };
-        // Whoever reads the place, now or later, sees the rows, and any
-        // error, as the one most restricted among them may; if one of them
-        // may not see them, they go to the clicker alone.
-        let watched = !sql.results_private_in(to.place) && sql.readers.restrict();
-        let readers = if watched {
-            self.place_readers(to.platform, to.place, to.actor).await
-        } else {
-            None
-        };
-        let audience = if sql.results_private_in(to.place) {
-            Audience::Asker
-        } else if watched {
-            Audience::Readers(readers.as_ref().map(|r| &r.readership))
-        } else {
-            Audience::Anyone
-        };
-        let permitted = granted.shown_to(sql, audience);
-        let redirected = permitted
-            .redirected()
-            .cloned()
-            .map(|why| Redirected::at(why, "click"));
-        let private = sql.results_private_in(to.place) || redirected.is_some();
-        let mut about = json!({"statement": stored.id, "conversation": stored.conversation_id, "index": index, "private": private});
-        if let Some(readers) = &readers {
-            about["readers"] = readers_json(readers);
-        }
-        if let Some(why) = &redirected {
-            about["redirected"] = why.to_json();
-        }
-        let watch = watched.then(|| permitted.watch());
-        let approved = permitted
-            .request(
-                &self.parts().audit,
-                actor_of(user, to.actor),
-                Some(to.place.clone()),
-                about,
-            )
-            .await
-            .map_err(Reply::unrecorded("audit an execution; not running it"))?;
+        let Approval {
+            approved,
+            private,
+            redirected,
+            watch,
+        } = self.approve(to, sql, user, stored, index).await?;
         // Private results come in one private reply at the end; a progress
         // message in the channel would tell others what is being looked at.
         let progress = if private {
@@ -304,6 +257,79 @@ impl Bot {
             watch: if private { None } else { watch },
             progress,
             index,
+        })
+    }
+
+    /// The statement judged again under today's policy and catalogue (a
+    /// click never runs text that the validator did not pass), granted to
+    /// the clicker by their groups now, held to the readers of the place
+    /// (else its rows go to the clicker alone), and its request committed
+    /// to the audit (without it nothing runs).
+    async fn approve<'s>(
+        &'s self,
+        to: &Listeners<'_>,
+        sql: &SqlRuntime,
+        user: &User,
+        stored: &StoredStatement,
+        index: u32,
+    ) -> Result<Approval<'s>, Reply<'static>> {
+        let checked = execution::check(sql, &stored.sql_text).map_err(Reply::Refused)?;
+        // What the clicker may read, by their groups now: the group it
+        // runs as, and that group's account.
+        let groups = self
+            .parts()
+            .directory
+            .groups_of(user.id)
+            .await
+            .map_err(Reply::unrecorded("read the clicker's groups"))?;
+        let granted = match checked.grant(sql, &groups) {
+            Ok(granted) => granted,
+            Err(not) => return Err(self.refuse_reading(to, user, stored, &not).await),
+        };
+        // Whoever reads the place, now or later, sees the rows, and any
+        // error, as the one most restricted among them may; if one of them
+        // may not see them, they go to the clicker alone.
+        let watched = !sql.results_private_in(to.place) && sql.readers.restrict();
+        let readers = if watched {
+            self.place_readers(to.platform, to.place, to.actor).await
+        } else {
+            None
+        };
+        let audience = if sql.results_private_in(to.place) {
+            Audience::Asker
+        } else if watched {
+            Audience::Readers(readers.as_ref().map(|r| &r.readership))
+        } else {
+            Audience::Anyone
+        };
+        let permitted = granted.shown_to(sql, audience);
+        let redirected = permitted
+            .redirected()
+            .cloned()
+            .map(|why| Redirected::at(why, "click"));
+        let private = sql.results_private_in(to.place) || redirected.is_some();
+        let mut about = json!({"statement": stored.id, "conversation": stored.conversation_id, "index": index, "private": private});
+        if let Some(readers) = &readers {
+            about["readers"] = readers_json(readers);
+        }
+        if let Some(why) = &redirected {
+            about["redirected"] = why.to_json();
+        }
+        let watch = watched.then(|| permitted.watch());
+        let approved = permitted
+            .request(
+                &self.parts().audit,
+                actor_of(user, to.actor),
+                Some(to.place.clone()),
+                about,
+            )
+            .await
+            .map_err(Reply::unrecorded("audit an execution; not running it"))?;
+        Ok(Approval {
+            approved,
+            private,
+            redirected,
+            watch,
         })
     }
 
@@ -881,6 +907,18 @@ struct Charted {
     width: u32,
     height: u32,
     attachment: Attachment,
+}
+
+/// A click's statement approved to run: the request in the audit, and
+/// where its rows go.
+struct Approval<'a> {
+    approved: execution::Approved<'a>,
+    /// Its rows go to the clicker alone.
+    private: bool,
+    /// Why, when the place's readers may not all read them.
+    redirected: Option<Redirected>,
+    /// What the place's readers are held to before each part is posted.
+    watch: Option<Watch>,
 }
 
 /// What the chat shows of a run: its message, table and files.

@@ -11,13 +11,15 @@
 //!
 //! This file is the dispatcher and what every use case shares (who acts,
 //! who hears a refusal); each use case has its module: [`ask`] (a question
-//! answered, its SQL offered and repaired), [`execute`] (a click on Execute),
-//! [`stop`] (who may stop an answer), [`commands`] (the typed commands).
+//! answered), [`offer`] (its SQL offered and repaired), [`execute`] (a click
+//! on Execute), [`stop`] (who may stop an answer), [`commands`] (the typed
+//! commands).
 
 mod ask;
 mod commands;
 mod execute;
 mod feedback;
+mod offer;
 mod pick;
 pub(crate) mod reply;
 mod stop;

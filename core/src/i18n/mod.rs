@@ -504,6 +504,7 @@ pub(crate) fn duration_fr(d: std::time::Duration) -> String {
     }
 }
 
+mod access;
 pub mod chart;
 mod chat;
 mod labels;

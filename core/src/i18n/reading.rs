@@ -3,7 +3,7 @@
 //! order. Built from the company's definitions, never by the model, so
 //! that a person sees a wrong reading before they click.
 
-use super::Lang;
+use super::{Doubted, Lang};
 
 /// A reading, in the definitions' own words (their labels and
 /// descriptions in the conversation's language).
@@ -213,6 +213,79 @@ impl Reading {
             text.push_str(&format!(" ({written:?} {read_as} {held:?})"));
         }
         text
+    }
+}
+
+/// Why the bot doubts its reading, in a few words.
+pub(super) fn doubted(lang: Lang, why: &Doubted<'_>) -> String {
+    let grain = |g: &super::reading::Grain| super::reading::grain(lang, *g);
+    match (lang, why) {
+        (Lang::En, Doubted::Split) => "the readings I drew disagree".to_owned(),
+        (Lang::Fr, Doubted::Split) => "les lectures que j'ai tirées divergent".to_owned(),
+        (Lang::En, Doubted::LeftOutValue(v) | Doubted::LeftOutSegment(v)) => {
+            format!("you named “{v}”, and my reading does not use it")
+        }
+        (Lang::Fr, Doubted::LeftOutValue(v) | Doubted::LeftOutSegment(v)) => {
+            format!("vous avez nommé « {v} », et ma lecture ne s'en sert pas")
+        }
+        (Lang::En, Doubted::LeftOutPeriod) => {
+            "you named a period, and my reading keeps every date".to_owned()
+        }
+        (Lang::Fr, Doubted::LeftOutPeriod) => {
+            "vous avez nommé une période, et ma lecture garde toutes les dates".to_owned()
+        }
+        (Lang::En, Doubted::LeftOutGrain(g)) => {
+            format!(
+                "you asked by {}, and my reading does not cut by it",
+                grain(g)
+            )
+        }
+        (Lang::Fr, Doubted::LeftOutGrain(g)) => {
+            format!(
+                "vous avez demandé par {}, et ma lecture ne découpe pas ainsi",
+                grain(g)
+            )
+        }
+        (Lang::En, Doubted::LeftOutNumber(n)) => {
+            format!("you wrote {n}, and my reading does not use it")
+        }
+        (Lang::Fr, Doubted::LeftOutNumber(n)) => {
+            format!("vous avez écrit {n}, et ma lecture ne s'en sert pas")
+        }
+        (Lang::En, Doubted::LeftOutShare) => {
+            "you asked for a share, and my reading gives none".to_owned()
+        }
+        (Lang::Fr, Doubted::LeftOutShare) => {
+            "vous avez demandé une part, et ma lecture n'en donne pas".to_owned()
+        }
+        (Lang::En, Doubted::UnsaidFilter(l)) => {
+            format!("you named no {l}, and my reading filters on it")
+        }
+        (Lang::Fr, Doubted::UnsaidFilter(l)) => {
+            format!("vous n'avez nommé aucun(e) {l}, et ma lecture filtre dessus")
+        }
+        (Lang::En, Doubted::UnsaidSegment(l)) => {
+            format!("you did not say “{l}”, and my reading keeps only those")
+        }
+        (Lang::Fr, Doubted::UnsaidSegment(l)) => {
+            format!("vous n'avez pas dit « {l} », et ma lecture ne garde que ceux-là")
+        }
+        (Lang::En, Doubted::UnsaidMeasure(l)) => {
+            format!("you did not ask for {l}, and my reading adds it")
+        }
+        (Lang::Fr, Doubted::UnsaidMeasure(l)) => {
+            format!("vous n'avez pas demandé {l}, et ma lecture l'ajoute")
+        }
+        (Lang::En, Doubted::Unsure) => "the model hesitated over a choice in it".to_owned(),
+        (Lang::Fr, Doubted::Unsure) => "le modèle a hésité sur un choix de sa lecture".to_owned(),
+        (Lang::En, Doubted::Repaired) => "my first plan for it did not hold".to_owned(),
+        (Lang::Fr, Doubted::Repaired) => "mon premier plan ne tenait pas".to_owned(),
+        (Lang::En, Doubted::Tries { of }) => {
+            format!("my {of} tries at a query do not agree")
+        }
+        (Lang::Fr, Doubted::Tries { of }) => {
+            format!("mes {of} essais de requête ne s'accordent pas")
+        }
     }
 }
 

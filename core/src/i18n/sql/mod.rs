@@ -521,3 +521,28 @@ fn amount(lang: Lang, n: Option<u64>) -> String {
         (Lang::Fr, None) => "d'innombrables".to_owned(),
     }
 }
+
+/// The line above a result's table: how many rows it shows, of how many.
+/// A result cut at the row cap or at the size cap (`sql.max_result_mib`)
+/// says so: what is attached is the rows kept, not the whole result.
+pub(in crate::i18n) fn rows_caption(lang: Lang, shown: u64, total: u64, truncated: bool) -> String {
+    match (lang, shown == total, truncated) {
+        (Lang::En, true, false) => format!("{total} row{}:", if total == 1 { "" } else { "s" }),
+        // French counts 0 as one: « 0 ligne ».
+        (Lang::Fr, true, false) => format!("{total} ligne{} :", if total <= 1 { "" } else { "s" }),
+        (Lang::En, false, false) => {
+            format!("First {shown} of {total} rows (full result attached):")
+        }
+        (Lang::Fr, false, false) => {
+            format!("Les {shown} premières lignes sur {total} (résultat complet en pièce jointe) :")
+        }
+        (Lang::En, _, true) => format!(
+            "First {shown} of the {total} rows kept: the result was cut at its row or size cap \
+             (the rows kept are attached):"
+        ),
+        (Lang::Fr, _, true) => format!(
+            "Les {shown} premières des {total} lignes gardées : le résultat a été coupé à sa limite \
+             de lignes ou de taille (les lignes gardées sont en pièce jointe) :"
+        ),
+    }
+}
