@@ -280,6 +280,29 @@ impl Bot {
             .await;
         self.record_answer(&user, q.author, place, &conversation, &answered, started)
             .await;
+        self.after_answer(
+            platform,
+            &q,
+            (&user, &conversation),
+            &answered,
+            sql.as_ref(),
+            &messages,
+        )
+        .await;
+    }
+
+    /// What follows a SQL answer: nothing when it was stopped or said that
+    /// the data does not hold a value, the question asked back when the
+    /// plans disagree, else its statements offered ([`Bot::offer_answer`]).
+    async fn after_answer(
+        &self,
+        platform: &dyn ChatPlatform,
+        q: &Question<'_>,
+        (user, conversation): (&User, &Conversation),
+        answered: &Answered,
+        sql: Option<&SqlAnswer<'_>>,
+        messages: &Messages<'_>,
+    ) {
         // An answer the model ran on (its length bound, a loop) still
         // offers the statements it finished; one someone stopped, none.
         let Some((streamed, ended)) = answered
@@ -301,9 +324,9 @@ impl Bot {
         }) = &answered.plan
         {
             let turn = Turn {
-                user: &user,
+                user,
                 author: q.author,
-                conversation: &conversation,
+                conversation,
                 question: follows.as_deref().unwrap_or(q.text),
                 plan: None,
             };
@@ -318,21 +341,14 @@ impl Bot {
             _ => (None, None, None),
         };
         let turn = Turn {
-            user: &user,
+            user,
             author: q.author,
-            conversation: &conversation,
+            conversation,
             question: whole.unwrap_or(q.text),
             plan,
         };
-        self.offer_answer(
-            platform,
-            &turn,
-            sql.as_ref(),
-            &messages,
-            (streamed, ended),
-            compiled,
-        )
-        .await;
+        self.offer_answer(platform, &turn, sql, messages, (streamed, ended), compiled)
+            .await;
     }
 
     /// Posts the placeholder and streams the model's answer into it.

@@ -10,6 +10,7 @@ use pstral_chat::{
 };
 use serde_json::json;
 
+use super::posted::{Posted, Redirected, readers_json};
 use super::reply::Reply;
 use super::stop::Which;
 use super::{Bot, Listeners, actor_of};
@@ -565,7 +566,7 @@ impl Bot {
             mut private,
             mut redirected,
             watch,
-            mut progress,
+            progress,
             index,
         } = shown;
         let mut posted = Posted::new(stored, index);
@@ -590,42 +591,10 @@ impl Bot {
             }
         }
         if private {
-            let delivered = platform
-                .reply_privately(to.actor, place, &text, files)
+            let parts = (text, files, shape);
+            return self
+                .deliver_privately(to, (user, stored), parts, (redirected, progress), index)
                 .await;
-            posted.part("preview and files", delivered.is_ok());
-            let reply = match delivered {
-                Ok(()) => {
-                    if let Some(why) = &redirected {
-                        self.say_redirected(to, index, why, progress.take()).await;
-                    }
-                    if let Some(shape) = &shape {
-                        self.record_result(platform, place, None, stored, user, shape)
-                            .await;
-                    }
-                    Reply::Silent
-                }
-                Err(e) => {
-                    let failed = undelivered(&e);
-                    // The progress message says it, rather than running
-                    // for ever.
-                    match progress.take() {
-                        Some(m) => {
-                            let said = Text::CannotDeliverPrivately.render(self.lang());
-                            if to.platform.edit(&m, &said).await.is_ok() {
-                                tracing::error!(error = %e, "cannot deliver results privately");
-                                Reply::Silent
-                            } else {
-                                Reply::InPlace(Box::new(failed))
-                            }
-                        }
-                        None => Reply::InPlace(Box::new(failed)),
-                    }
-                }
-            };
-            self.record_posted(to, user, posted, redirected.as_ref())
-                .await;
-            return reply;
         }
         let shown = self.show_result(to, &text, table.as_ref(), progress).await;
         posted.part_in_place("preview", preview_readers, shown.is_ok());
@@ -687,6 +656,59 @@ impl Bot {
                 tell: Text::CannotShowResult,
             },
         }
+    }
+
+    /// A result for the clicker alone: its text and files in one private
+    /// reply, the place told why when its readers were the reason, the
+    /// result kept for "correct" and "wrong", where it went audited. One
+    /// that cannot reach them is said in the place, without any of its
+    /// data (in the progress message when there is one).
+    async fn deliver_privately(
+        &self,
+        to: &Listeners<'_>,
+        (user, stored): (&User, &StoredStatement),
+        (text, files, shape): (String, Vec<Attachment>, Option<ResultShape>),
+        (redirected, mut progress): (Option<Redirected>, Option<MessageRef>),
+        index: u32,
+    ) -> Reply<'static> {
+        let (platform, place) = (to.platform, to.place);
+        let mut posted = Posted::new(stored, index);
+        let delivered = platform
+            .reply_privately(to.actor, place, &text, files)
+            .await;
+        posted.part("preview and files", delivered.is_ok());
+        let reply = match delivered {
+            Ok(()) => {
+                if let Some(why) = &redirected {
+                    self.say_redirected(to, index, why, progress.take()).await;
+                }
+                if let Some(shape) = &shape {
+                    self.record_result(platform, place, None, stored, user, shape)
+                        .await;
+                }
+                Reply::Silent
+            }
+            Err(e) => {
+                let failed = undelivered(&e);
+                // The progress message says it, rather than running
+                // for ever.
+                match progress.take() {
+                    Some(m) => {
+                        let said = Text::CannotDeliverPrivately.render(self.lang());
+                        if to.platform.edit(&m, &said).await.is_ok() {
+                            tracing::error!(error = %e, "cannot deliver results privately");
+                            Reply::Silent
+                        } else {
+                            Reply::InPlace(Box::new(failed))
+                        }
+                    }
+                    None => Reply::InPlace(Box::new(failed)),
+                }
+            }
+        };
+        self.record_posted(to, user, posted, redirected.as_ref())
+            .await;
+        reply
     }
 
     /// Tells the place where a result went and why, none of its data: in
@@ -938,81 +960,4 @@ struct Shown {
     watch: Option<Watch>,
     progress: Option<MessageRef>,
     index: u32,
-}
-
-/// A [`Redirect`] and when it was found: at the click, or before a part
-/// was posted (`preview`, a file's name).
-#[derive(Debug, Clone)]
-struct Redirected {
-    why: Redirect,
-    at: String,
-}
-
-impl Redirected {
-    fn at(why: Redirect, when: &str) -> Self {
-        Redirected {
-            why,
-            at: when.to_owned(),
-        }
-    }
-
-    fn to_json(&self) -> serde_json::Value {
-        self.why.to_json(&self.at)
-    }
-}
-
-/// Where each part of a result went, for the audit.
-struct Posted {
-    about: serde_json::Value,
-    parts: Vec<serde_json::Value>,
-}
-
-impl Posted {
-    fn new(stored: &StoredStatement, index: u32) -> Self {
-        Self {
-            about: json!({"statement": stored.id, "conversation": stored.conversation_id, "index": index}),
-            parts: Vec::new(),
-        }
-    }
-
-    /// `part` was sent to the clicker alone (`delivered`: the platform
-    /// took it).
-    fn part(&mut self, part: &str, delivered: bool) {
-        self.parts
-            .push(json!({"part": part, "to": "clicker", "delivered": delivered}));
-    }
-
-    /// `part` was posted in the place after its readers were read
-    /// (`None`: no rule hides anything, so they were not asked). `read_ms`
-    /// is how long before the platform took it that its readers were read:
-    /// the window in which someone let in goes unseen.
-    fn part_in_place(&mut self, part: &str, readers: Option<super::PlaceReaders>, delivered: bool) {
-        let mut about = json!({"part": part, "to": "place", "delivered": delivered});
-        if let Some(readers) = &readers {
-            about["readers"] = readers_json(readers);
-            about["read_ms"] = json!(readers.read_at.elapsed().as_millis() as u64);
-        }
-        self.parts.push(about);
-    }
-}
-
-/// The most readers' names an audit event lists (a large Discord server's
-/// channel has thousands): the groups they read as, and how many, are
-/// always whole.
-const READERS_LISTED: usize = 100;
-
-/// Who read a place, for the audit.
-fn readers_json(readers: &super::PlaceReaders) -> serde_json::Value {
-    let listed: Vec<String> = readers
-        .readers
-        .iter()
-        .take(READERS_LISTED)
-        .map(ToString::to_string)
-        .collect();
-    json!({
-        "count": readers.readers.len(),
-        "listed": listed,
-        "groups": readers.readership.people,
-        "later": readers.readership.later,
-    })
 }

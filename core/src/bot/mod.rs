@@ -21,6 +21,7 @@ mod execute;
 mod feedback;
 mod offer;
 mod pick;
+mod posted;
 pub(crate) mod reply;
 mod stop;
 

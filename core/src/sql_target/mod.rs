@@ -8,6 +8,7 @@
 //! the target's accounts are [`Account`]s, which only it opens.
 
 pub mod answer;
+mod asked;
 pub mod execution;
 pub mod readings;
 pub mod vote;
