@@ -401,47 +401,14 @@ impl Evaluation<'_> {
         // the two are asked as one question.
         let (position, _) = tokio::sync::watch::channel(0);
         let earlier = case.earlier.as_deref().filter(|_| !self.alone);
-        let mut previous = None;
-        if let Some(earlier) = earlier
-            && !matches!(self.way, Way::Bare | Way::Free)
-        {
-            let (planned, trace) = sql.planned(0, earlier, true, &same, &position, None).await;
-            report.prompt_tokens += trace.prompt_tokens;
-            // Kept, as the bot keeps it, only when its statement would be
-            // offered.
-            if let Planned::Compiled {
-                plan,
-                sql: earlier_sql,
-                ..
-            } = planned
-                && sql
-                    .judge_compiled(&earlier_sql)
+        let previous = match earlier {
+            Some(earlier) if !matches!(self.way, Way::Bare | Way::Free) => {
+                self.earlier_plan(&sql, earlier, (&same, &position), &mut report)
                     .await
-                    .iter()
-                    .all(|j| j.verdict.is_ok())
-            {
-                report.earlier_plan = Some(plan.to_json());
-                previous = Some(crate::sql_target::answer::Previous {
-                    question: earlier.to_owned(),
-                    plan: plan.to_json(),
-                    replied: true,
-                });
             }
-        }
-        let whole = Case {
-            question: match earlier {
-                Some(earlier) => {
-                    format!(
-                        "{earlier}{}{}",
-                        crate::sql_target::answer::FOLLOWED_BY,
-                        case.question
-                    )
-                }
-                None => case.question.clone(),
-            },
-            earlier: None,
-            ..case.clone()
+            _ => None,
         };
+        let whole = as_one_question(case, earlier);
         if matches!(self.way, Way::Bare | Way::Free) {
             // A bare prompt is the free path's with none of its parts.
             let bare = (self.way == Way::Bare).then(|| SqlRuntime {
@@ -470,82 +437,13 @@ impl Evaluation<'_> {
         report.answer_tokens += trace.pieces;
         report.first_token_ms = trace.first_token.map(|d| d.as_millis() as u64);
         report.drawn.clone_from(&trace.drawn);
-        // Every reading drawn, run beside the gold: what the signals of
-        // doubt are measured against.
         if let Some(weighed) = &trace.weighed {
-            for reading in &weighed.readings {
-                let (correct, covers_gold) = self
-                    .judge_reading(&sql, &reading.sql, case, &gold_rows)
-                    .await;
-                report.readings.push(ReadingReport {
-                    plan: reading.plan.to_json(),
-                    sql: reading.sql.clone(),
-                    correct,
-                    covers_gold,
-                    left_out: !reading.gaps.left_out.is_empty(),
-                    unsaid: !reading.gaps.unsaid.is_empty(),
-                });
-            }
-            report.draws.clone_from(&weighed.draws);
-            report.draw_ms.clone_from(&weighed.draw_ms);
-            report.plan_repaired = weighed.repaired;
-            report.least_sure = weighed.least_sure;
-            report.doubts = weighed
-                .raised
-                .iter()
-                .map(|d| d.as_str().to_owned())
-                .collect();
+            self.weigh_readings(&sql, weighed, (case, &gold_rows), &mut report)
+                .await;
         }
-        let offer = match planned {
-            Planned::Compiled {
-                answer,
-                sql: compiled,
-                plan,
-            } => {
-                report.path = PATH_PLAN.to_owned();
-                report.plan = Some(plan.to_json());
-                report.answer = Some(answer);
-                Some(Self::first_offer(
-                    sql.judge_compiled(&compiled).await,
-                    &mut report,
-                ))
-            }
-            Planned::Asked {
-                answer, readings, ..
-            } => {
-                report.path = PATH_PLAN.to_owned();
-                report.asked = true;
-                report.answer = Some(answer);
-                let mut among = false;
-                for reading in &readings {
-                    let (correct, _) = self
-                        .judge_reading(&sql, &reading.sql, case, &gold_rows)
-                        .await;
-                    among |= correct == Some(true);
-                }
-                report.gold_among = Some(among);
-                // Judged as the reading it would have offered.
-                let first = &readings[0];
-                report.plan = Some(first.plan.to_json());
-                Some(Self::first_offer(
-                    sql.judge_compiled(&first.sql).await,
-                    &mut report,
-                ))
-            }
-            Planned::Said(said) => {
-                report.path = PATH_PLAN.to_owned();
-                report.answer = Some(said.clone());
-                Some(Offer::None(Verdict::NoSql, said))
-            }
-            Planned::Free(why) if self.way == Way::PlanOnly => {
-                report.left_to_free = Some(why.clone());
-                Some(Offer::None(Verdict::LeftToFree, why))
-            }
-            Planned::Free(why) => {
-                report.left_to_free = Some(why);
-                None
-            }
-        };
+        let offer = self
+            .planned_offer(planned, &sql, (case, &gold_rows), &mut report)
+            .await;
         let offer = match offer {
             Some(offer) => offer,
             None => {
@@ -712,6 +610,132 @@ impl Evaluation<'_> {
         }
     }
 
+    /// A follow-up's earlier question, asked first through the plan as the
+    /// bot would: its plan, kept as the bot keeps it, only when its
+    /// statement would be offered.
+    async fn earlier_plan(
+        &self,
+        sql: &SqlAnswer<'_>,
+        earlier: &str,
+        (same, position): (&crate::learn::Skip<'_>, &tokio::sync::watch::Sender<usize>),
+        report: &mut CaseReport,
+    ) -> Option<crate::sql_target::answer::Previous> {
+        let (planned, trace) = sql.planned(0, earlier, true, same, position, None).await;
+        report.prompt_tokens += trace.prompt_tokens;
+        // Kept, as the bot keeps it, only when its statement would be
+        // offered.
+        if let Planned::Compiled {
+            plan,
+            sql: earlier_sql,
+            ..
+        } = planned
+            && sql
+                .judge_compiled(&earlier_sql)
+                .await
+                .iter()
+                .all(|j| j.verdict.is_ok())
+        {
+            report.earlier_plan = Some(plan.to_json());
+            return Some(crate::sql_target::answer::Previous {
+                question: earlier.to_owned(),
+                plan: plan.to_json(),
+                replied: true,
+            });
+        }
+        None
+    }
+
+    /// Every reading drawn, run beside the gold: what the signals of doubt
+    /// are measured against.
+    async fn weigh_readings(
+        &self,
+        sql: &SqlAnswer<'_>,
+        weighed: &crate::sql_target::readings::Weighed,
+        (case, gold_rows): (&Case, &Rows),
+        report: &mut CaseReport,
+    ) {
+        for reading in &weighed.readings {
+            let (correct, covers_gold) =
+                self.judge_reading(sql, &reading.sql, case, gold_rows).await;
+            report.readings.push(ReadingReport {
+                plan: reading.plan.to_json(),
+                sql: reading.sql.clone(),
+                correct,
+                covers_gold,
+                left_out: !reading.gaps.left_out.is_empty(),
+                unsaid: !reading.gaps.unsaid.is_empty(),
+            });
+        }
+        report.draws.clone_from(&weighed.draws);
+        report.draw_ms.clone_from(&weighed.draw_ms);
+        report.plan_repaired = weighed.repaired;
+        report.least_sure = weighed.least_sure;
+        report.doubts = weighed
+            .raised
+            .iter()
+            .map(|d| d.as_str().to_owned())
+            .collect();
+    }
+
+    /// What the plan path offers for a case, or `None` when it leaves the
+    /// case to the free path.
+    async fn planned_offer(
+        &self,
+        planned: Planned,
+        sql: &SqlAnswer<'_>,
+        (case, gold_rows): (&Case, &Rows),
+        report: &mut CaseReport,
+    ) -> Option<Offer> {
+        match planned {
+            Planned::Compiled {
+                answer,
+                sql: compiled,
+                plan,
+            } => {
+                report.path = PATH_PLAN.to_owned();
+                report.plan = Some(plan.to_json());
+                report.answer = Some(answer);
+                Some(Self::first_offer(
+                    sql.judge_compiled(&compiled).await,
+                    report,
+                ))
+            }
+            Planned::Asked {
+                answer, readings, ..
+            } => {
+                report.path = PATH_PLAN.to_owned();
+                report.asked = true;
+                report.answer = Some(answer);
+                let mut among = false;
+                for reading in &readings {
+                    let (correct, _) = self.judge_reading(sql, &reading.sql, case, gold_rows).await;
+                    among |= correct == Some(true);
+                }
+                report.gold_among = Some(among);
+                // Judged as the reading it would have offered.
+                let first = &readings[0];
+                report.plan = Some(first.plan.to_json());
+                Some(Self::first_offer(
+                    sql.judge_compiled(&first.sql).await,
+                    report,
+                ))
+            }
+            Planned::Said(said) => {
+                report.path = PATH_PLAN.to_owned();
+                report.answer = Some(said.clone());
+                Some(Offer::None(Verdict::NoSql, said))
+            }
+            Planned::Free(why) if self.way == Way::PlanOnly => {
+                report.left_to_free = Some(why.clone());
+                Some(Offer::None(Verdict::LeftToFree, why))
+            }
+            Planned::Free(why) => {
+                report.left_to_free = Some(why);
+                None
+            }
+        }
+    }
+
     /// The case's class and the gold query's rows, or why it cannot give
     /// them.
     async fn gold(&self, case: &Case) -> Result<(String, Rows), String> {
@@ -797,6 +821,25 @@ impl Evaluation<'_> {
         let outcome = executed.outcome.map_err(|e| e.to_string())?;
         rows.truncated = outcome.truncated;
         Ok(rows)
+    }
+}
+
+/// `case` asked as one question, its earlier question (if any) before it:
+/// what a path without a conversation asks.
+fn as_one_question(case: &Case, earlier: Option<&str>) -> Case {
+    Case {
+        question: match earlier {
+            Some(earlier) => {
+                format!(
+                    "{earlier}{}{}",
+                    crate::sql_target::answer::FOLLOWED_BY,
+                    case.question
+                )
+            }
+            None => case.question.clone(),
+        },
+        earlier: None,
+        ..case.clone()
     }
 }
 

@@ -254,20 +254,9 @@ impl Bot {
         // A question in a thread or a reply chain may follow an answer
         // that had a plan: the one it replies to, else the thread's newest.
         let previous = match plan {
-            Some(_) if conversation.root != q.message.id => self
-                .parts()
-                .conversations
-                .plan_to_follow(conversation.id, q.in_reply_to, user.id)
-                .await
-                .unwrap_or_else(|e| {
-                    self.unrecorded("read the plan a question may follow", &e);
-                    None
-                })
-                .map(|(question, plan)| Previous {
-                    question,
-                    plan,
-                    replied: q.in_reply_to.is_some(),
-                }),
+            Some(_) if conversation.root != q.message.id => {
+                self.plan_to_follow(&q, &conversation, user.id).await
+            }
             _ => None,
         };
         let asking = Asking {
@@ -289,6 +278,29 @@ impl Bot {
             &messages,
         )
         .await;
+    }
+
+    /// The plan of the answer `q` may follow: the one it replies to, else
+    /// its thread's newest.
+    async fn plan_to_follow(
+        &self,
+        q: &Question<'_>,
+        conversation: &Conversation,
+        user: i64,
+    ) -> Option<Previous> {
+        self.parts()
+            .conversations
+            .plan_to_follow(conversation.id, q.in_reply_to, user)
+            .await
+            .unwrap_or_else(|e| {
+                self.unrecorded("read the plan a question may follow", &e);
+                None
+            })
+            .map(|(question, plan)| Previous {
+                question,
+                plan,
+                replied: q.in_reply_to.is_some(),
+            })
     }
 
     /// What follows a SQL answer: nothing when it was stopped or said that

@@ -106,35 +106,47 @@ impl Bot {
             }
         }
         if let Some(repair) = repair {
-            // The one repair round: its answer streams as a new reply and
-            // is judged again, without a second repair.
-            let last = &streamed.parts.last().expect("an answer has a part").message;
-            let started = Instant::now();
-            let answered = self
-                .answer(
-                    platform,
-                    &last.place,
-                    &last.id,
-                    turn.user,
-                    &Asking::model(&Messages::Ready(repair)),
-                )
+            self.repair_round(platform, turn, sql, streamed, repair)
                 .await;
-            self.record_answer(
-                turn.user,
-                turn.author,
+        }
+    }
+
+    /// The one repair round: its answer streams as a new reply to the
+    /// answer `streamed`, and is judged again, without a second repair.
+    async fn repair_round(
+        &self,
+        platform: &dyn ChatPlatform,
+        turn: &Turn<'_>,
+        sql: &SqlAnswer<'_>,
+        streamed: &Streamed,
+        repair: Vec<crate::llm::ChatMessage>,
+    ) {
+        let last = &streamed.parts.last().expect("an answer has a part").message;
+        let started = Instant::now();
+        let answered = self
+            .answer(
+                platform,
                 &last.place,
-                turn.conversation,
-                &answered,
-                started,
+                &last.id,
+                turn.user,
+                &Asking::model(&Messages::Ready(repair)),
             )
             .await;
-            if let Some(repaired) = &answered.streamed
-                && let Some(ended) = Ended::of(&repaired.ending)
-            {
-                let judged = sql.judge(&repaired.answer, ended).await;
-                self.offer_sql(platform, turn, last_of(repaired), &repaired.answer, judged)
-                    .await;
-            }
+        self.record_answer(
+            turn.user,
+            turn.author,
+            &last.place,
+            turn.conversation,
+            &answered,
+            started,
+        )
+        .await;
+        if let Some(repaired) = &answered.streamed
+            && let Some(ended) = Ended::of(&repaired.ending)
+        {
+            let judged = sql.judge(&repaired.answer, ended).await;
+            self.offer_sql(platform, turn, last_of(repaired), &repaired.answer, judged)
+                .await;
         }
     }
 

@@ -104,116 +104,165 @@ pub fn doubt_table(reports: &[CaseReport], unsure_below: f64) -> Vec<DoubtRow> {
         // Each case as it would go with `n` draws: (right, raised, offered
         // on the plan path, gold among the first three readings).
         let mut times: Vec<u64> = Vec::new();
-        let cases: Vec<(bool, Vec<Doubt>, bool, bool)> = reports
+        let cases: Vec<AsDrawn> = reports
             .iter()
             .map(|r| {
                 let drawn: u64 = r.draw_ms.iter().sum();
                 let kept: u64 = r.draw_ms.iter().take(n.saturating_sub(1)).sum();
                 times.push(r.latency_ms.saturating_sub(drawn) + kept);
-                if r.draws.is_empty() || r.readings.is_empty() {
-                    // The free path asked back (its queries split): asked
-                    // where the signals hold "split", else its first query
-                    // offered as it is.
-                    let raised = if r.asked {
-                        vec![Doubt::Split]
-                    } else {
-                        Vec::new()
-                    };
-                    let among = r.gold_among == Some(true);
-                    return (r.verdict == Verdict::Correct, raised, false, among);
-                }
-                // The first `n` draws numbered as first drawn among them, as
-                // the bot would have (ties go to the earliest), then mapped
-                // back to the run's readings.
-                let mut seen: Vec<usize> = Vec::new();
-                let local: Vec<Option<usize>> = r.draws[..n.min(r.draws.len())]
-                    .iter()
-                    .map(|d| {
-                        d.map(|i| {
-                            seen.iter().position(|&s| s == i).unwrap_or_else(|| {
-                                seen.push(i);
-                                seen.len() - 1
-                            })
-                        })
-                    })
-                    .collect();
-                let (order, split) = crate::sql_target::readings::tally(&local);
-                let order: Vec<usize> = order.into_iter().map(|l| seen[l]).collect();
-                let Some(reading) = order.first().and_then(|&w| r.readings.get(w)) else {
-                    return (false, Vec::new(), false, false);
-                };
-                // The greedy plan's repair and probabilities speak of the
-                // winner only when it is the greedy plan's reading.
-                let greedy_first = r.draws.first().copied().flatten() == order.first().copied();
-                let mut raised = Vec::new();
-                if split {
-                    raised.push(Doubt::Split);
-                }
-                if reading.left_out {
-                    raised.push(Doubt::LeftOut);
-                }
-                if reading.unsaid {
-                    raised.push(Doubt::Unsaid);
-                }
-                if r.plan_repaired && greedy_first {
-                    raised.push(Doubt::Repaired);
-                }
-                if greedy_first && r.least_sure.is_some_and(|p| p < unsure_below) {
-                    raised.push(Doubt::Unsure);
-                }
-                let among = order
-                    .iter()
-                    .take(3)
-                    .any(|&i| r.readings.get(i).is_some_and(|x| x.correct == Some(true)));
-                // A compiled plan is offered; one that could not run is
-                // offered and wrong.
-                (reading.correct == Some(true), raised, true, among)
+                with_draws(r, n, unsure_below)
             })
             .collect();
         times.sort_unstable();
         let median_ms = times.get(times.len() / 2).copied().unwrap_or(0);
         for combo in &combos {
-            let mut row = DoubtRow {
-                signals: combo.iter().map(|d| d.as_str().to_owned()).collect(),
-                n,
-                cases: reports.len(),
-                right: 0,
-                asked: 0,
-                sure_but_wrong: 0,
-                caught: 0,
-                wrong: 0,
-                needless: 0,
-                right_on_plan: 0,
-                gold_among: 0,
-                median_ms,
-            };
-            for (report, (right, raised, offered, among)) in reports.iter().zip(&cases) {
-                let asks = raised.iter().any(|d| combo.contains(d));
-                if *offered {
-                    if *right {
-                        row.right_on_plan += 1;
-                        row.needless += usize::from(asks);
-                    } else {
-                        row.wrong += 1;
-                        row.caught += usize::from(asks);
-                    }
-                }
-                if asks {
-                    row.asked += 1;
-                    row.gold_among += usize::from(*among);
-                } else if *right {
-                    row.right += 1;
-                } else if *offered
-                    || (report.draws.is_empty()
-                        && matches!(report.verdict, Verdict::WrongResult | Verdict::Failed))
-                {
-                    row.sure_but_wrong += 1;
-                }
-            }
-            table.push(row);
+            table.push(row_of(combo, n, (reports, &cases), median_ms));
         }
     }
     table
+}
+
+/// A case as it would go with a number of draws.
+struct AsDrawn {
+    right: bool,
+    /// The doubts raised.
+    raised: Vec<crate::sql::Doubt>,
+    /// The plan path offered it.
+    offered: bool,
+    /// The gold is among the first three readings.
+    among: bool,
+}
+
+/// A case as it would go with its first `n` draws, and `unsure_below`.
+fn with_draws(r: &CaseReport, n: usize, unsure_below: f64) -> AsDrawn {
+    use crate::sql::Doubt;
+    if r.draws.is_empty() || r.readings.is_empty() {
+        // The free path asked back (its queries split): asked
+        // where the signals hold "split", else its first query
+        // offered as it is.
+        let raised = if r.asked {
+            vec![Doubt::Split]
+        } else {
+            Vec::new()
+        };
+        let among = r.gold_among == Some(true);
+        return AsDrawn {
+            right: r.verdict == Verdict::Correct,
+            raised,
+            offered: false,
+            among,
+        };
+    }
+    // The first `n` draws numbered as first drawn among them, as
+    // the bot would have (ties go to the earliest), then mapped
+    // back to the run's readings.
+    let mut seen: Vec<usize> = Vec::new();
+    let local: Vec<Option<usize>> = r.draws[..n.min(r.draws.len())]
+        .iter()
+        .map(|d| {
+            d.map(|i| {
+                seen.iter().position(|&s| s == i).unwrap_or_else(|| {
+                    seen.push(i);
+                    seen.len() - 1
+                })
+            })
+        })
+        .collect();
+    let (order, split) = crate::sql_target::readings::tally(&local);
+    let order: Vec<usize> = order.into_iter().map(|l| seen[l]).collect();
+    let Some(reading) = order.first().and_then(|&w| r.readings.get(w)) else {
+        return AsDrawn {
+            right: false,
+            raised: Vec::new(),
+            offered: false,
+            among: false,
+        };
+    };
+    // The greedy plan's repair and probabilities speak of the
+    // winner only when it is the greedy plan's reading.
+    let greedy_first = r.draws.first().copied().flatten() == order.first().copied();
+    let mut raised = Vec::new();
+    if split {
+        raised.push(Doubt::Split);
+    }
+    if reading.left_out {
+        raised.push(Doubt::LeftOut);
+    }
+    if reading.unsaid {
+        raised.push(Doubt::Unsaid);
+    }
+    if r.plan_repaired && greedy_first {
+        raised.push(Doubt::Repaired);
+    }
+    if greedy_first && r.least_sure.is_some_and(|p| p < unsure_below) {
+        raised.push(Doubt::Unsure);
+    }
+    let among = order
+        .iter()
+        .take(3)
+        .any(|&i| r.readings.get(i).is_some_and(|x| x.correct == Some(true)));
+    // A compiled plan is offered; one that could not run is
+    // offered and wrong.
+    AsDrawn {
+        right: reading.correct == Some(true),
+        raised,
+        offered: true,
+        among,
+    }
+}
+
+/// The row of the signals `combo` with `n` draws, over `cases` as
+/// [`with_draws`] reads them.
+fn row_of(
+    combo: &[crate::sql::Doubt],
+    n: usize,
+    (reports, cases): (&[CaseReport], &[AsDrawn]),
+    median_ms: u64,
+) -> DoubtRow {
+    let mut row = DoubtRow {
+        signals: combo.iter().map(|d| d.as_str().to_owned()).collect(),
+        n,
+        cases: reports.len(),
+        right: 0,
+        asked: 0,
+        sure_but_wrong: 0,
+        caught: 0,
+        wrong: 0,
+        needless: 0,
+        right_on_plan: 0,
+        gold_among: 0,
+        median_ms,
+    };
+    for (report, drawn) in reports.iter().zip(cases) {
+        let AsDrawn {
+            right,
+            raised,
+            offered,
+            among,
+        } = drawn;
+        let asks = raised.iter().any(|d| combo.contains(d));
+        if *offered {
+            if *right {
+                row.right_on_plan += 1;
+                row.needless += usize::from(asks);
+            } else {
+                row.wrong += 1;
+                row.caught += usize::from(asks);
+            }
+        }
+        if asks {
+            row.asked += 1;
+            row.gold_among += usize::from(*among);
+        } else if *right {
+            row.right += 1;
+        } else if *offered
+            || (report.draws.is_empty()
+                && matches!(report.verdict, Verdict::WrongResult | Verdict::Failed))
+        {
+            row.sure_but_wrong += 1;
+        }
+    }
+    row
 }
 
 /// A question's class, from what its gold query reads: `1 table`,
