@@ -85,36 +85,7 @@ async fn run(
         .iter()
         .map(|e| format!("{} at {}", e.model(), e.name()))
         .collect();
-    println!(
-        "pstral eval: {} cases from {}, target {} ({}), model {}",
-        cases.len(),
-        args.cases.display(),
-        runtime.target,
-        runtime.policy.dialect,
-        servers.join(", ")
-    );
-    if runtime.plan_votes.count > 1 && runtime.semantic().is_some() && !args.ablate {
-        println!(
-            "{} plans a question the semantic model takes (sql.plan_votes), the further ones at \
-             temperature {}; asked back on: {}",
-            runtime.plan_votes.count,
-            runtime.plan_votes.temperature,
-            runtime
-                .plan_votes
-                .ask_back
-                .iter()
-                .map(|d| d.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-    }
-    if runtime.candidates.count > 1 {
-        println!(
-            "{} answers a question (sql.candidates), the further ones at temperature {}: \
-             the statement most agree on is the one judged",
-            runtime.candidates.count, runtime.candidates.temperature
-        );
-    }
+    print_settings(args, cases, &runtime, &servers);
     let lang = settings.general.language;
     let way = if args.plan_only {
         Way::PlanOnly
@@ -137,161 +108,11 @@ async fn run(
     // without examples when split, else every case as the bot has them.
     let bare_on: (Cow<SqlRuntime>, Cow<[Case]>);
     if args.ablate {
-        // Parts named on the command line: those alone beside the bare
-        // prompt; else every configured part, the whole and the kept too.
-        let named_only = !args.ablate_parts.is_empty();
-        let configured = if named_only {
-            args.ablate_parts
-                .iter()
-                .fold(FreePrompt::bare(), |prompt, part| prompt.with(*part))
-        } else {
-            runtime.free_prompt.clone()
-        };
-        let parts = ablated(&runtime, &configured).await;
-        // A part named that could show nothing here would measure the bare
-        // prompt twice under its name.
-        if let Some(part) = args.ablate_parts.iter().find(|p| !parts.contains(p)) {
-            anyhow::bail!(
-                "--ablate-parts: {} would show nothing on target {} (a glossary needs one \
-                 configured, examples need some stored)",
-                part.as_str(),
-                runtime.target
-            );
-        }
-        // Written after each prompt: a run of hours that stops keeps what
-        // it measured.
-        let keep = |runs: &[Run]| write_report(args, &runtime, &servers, runs);
-        let free = |free_prompt| SqlRuntime {
-            free_prompt,
-            ..runtime.clone()
-        };
-        bar.set_length((cases.len() * (1 + usize::from(!named_only) + parts.len())) as u64);
-        let bare = asking.run(&runtime, cases, "bare", Way::Bare).await;
-        let bare_right = Summary::of(&bare).correct;
-        runs.push((
-            "bare".to_owned(),
-            "a bare prompt: the tables and the question, none of the parts below".to_owned(),
-            bare,
-        ));
-        keep(&runs)?;
-        if !named_only {
-            let name = "sql.free_prompt";
-            let reports = asking
-                .run(&free(configured.clone()), cases, name, Way::Free)
-                .await;
-            runs.push((
-                name.to_owned(),
-                format!(
-                    "the free path as sql.free_prompt has it: {}",
-                    named(&configured)
-                ),
-                reports,
-            ));
-            keep(&runs)?;
-        }
-        // The parts that each bring more right answers than the bare
-        // prompt alone, measured together after, when that is a prompt not
-        // measured already.
-        let mut kept = FreePrompt::bare();
-        for part in parts {
-            let name = format!("+{}", part.as_str());
-            let reports = asking
-                .run(
-                    &free(FreePrompt::bare().with(part)),
-                    cases,
-                    &name,
-                    Way::Free,
-                )
-                .await;
-            if Summary::of(&reports).correct > bare_right {
-                kept = kept.with(part);
-            }
-            runs.push((
-                name,
-                format!("the bare prompt and its {} alone", part.as_str()),
-                reports,
-            ));
-            keep(&runs)?;
-        }
-        if !named_only && kept.parts().count() > 1 && kept != configured {
-            bar.inc_length(cases.len() as u64);
-            let reports = asking
-                .run(&free(kept.clone()), cases, "kept", Way::Free)
-                .await;
-            runs.push((
-                "kept".to_owned(),
-                format!("the parts that helped alone, together: {}", named(&kept)),
-                reports,
-            ));
-            keep(&runs)?;
-        }
+        ablate(args, (&runtime, cases), &asking, (&servers, &mut runs)).await?;
         bare_on = (Cow::Borrowed(&runtime), Cow::Borrowed(cases));
     } else if args.split {
-        let (held, train) = split(cases);
-        let without = SqlRuntime {
-            learning: None,
-            ..runtime.clone()
-        };
-        // Where plan prompts show confirmed plans (a semantic model and
-        // `sql.plan_examples`; no held-out question is a stored one, so none
-        // is reused), the training half is asked through it first, and a
-        // plan whose rows are the gold's is kept with the example, as
-        // "correct" on its result keeps it in the chat.
-        let confirming = runtime.semantic().is_some() && runtime.plan_examples > 0;
-        bar.set_length(
-            (held.len() * (2 + bare_runs) + usize::from(confirming) * train.len()) as u64,
-        );
-        let confirmed: Vec<Option<String>> = if confirming {
-            asking
-                .run(&without, &train, "confirming plans", Way::PlanOnly)
-                .await
-                .into_iter()
-                .map(|r| r.plan.filter(|_| r.verdict == Verdict::Correct))
-                .collect()
-        } else {
-            vec![None; train.len()]
-        };
-        // The examples are the training half, judged as stored ones are,
-        // held in memory: the own database's examples play no part.
-        let mut examples = Vec::new();
-        for (i, (case, plan)) in train.iter().zip(confirmed).enumerate() {
-            match runtime.check(&case.gold) {
-                Ok(valid) => {
-                    let mut example = example_of(case, &valid.text, i, &runtime, lang);
-                    example.plan = plan;
-                    examples.push(example);
-                }
-                Err(refusal) => eprintln!(
-                    "case {}: its gold query cannot be an example: {refusal}",
-                    case.id.as_deref().unwrap_or("?")
-                ),
-            }
-        }
-        let stored = examples.len();
-        let planned = examples.iter().filter(|e| e.plan.is_some()).count();
-        let with = SqlRuntime {
-            learning: Some(Arc::new(Learning::fixed(
-                examples,
-                &runtime.target,
-                settings.llm.embedding_model.as_deref(),
-            ))),
-            ..runtime.clone()
-        };
-        let a = asking.run(&without, &held, "without examples", way).await;
-        let b = asking.run(&with, &held, "with examples", way).await;
-        runs.push((
-            "without_examples".to_owned(),
-            format!("{} held-out cases, no example", held.len()),
-            a,
-        ));
-        runs.push((
-            "with_examples".to_owned(),
-            format!(
-                "the same, with the other {stored} stored as examples ({planned} with the plan \
-                 the semantic path answered them right with)"
-            ),
-            b,
-        ));
+        let (without, held) =
+            split_runs(settings, args, (&runtime, cases), &asking, (way, &mut runs)).await;
         bare_on = (Cow::Owned(without), Cow::Owned(held));
     } else {
         bar.set_length((cases.len() * (1 + bare_runs)) as u64);
@@ -330,6 +151,225 @@ async fn run(
         return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// What the evaluation runs on, on standard output: the cases, the target,
+/// the model, and how many plans and answers a question draws.
+fn print_settings(args: &EvalArgs, cases: &[Case], runtime: &SqlRuntime, servers: &[String]) {
+    println!(
+        "pstral eval: {} cases from {}, target {} ({}), model {}",
+        cases.len(),
+        args.cases.display(),
+        runtime.target,
+        runtime.policy.dialect,
+        servers.join(", ")
+    );
+    if runtime.plan_votes.count > 1 && runtime.semantic().is_some() && !args.ablate {
+        println!(
+            "{} plans a question the semantic model takes (sql.plan_votes), the further ones at \
+             temperature {}; asked back on: {}",
+            runtime.plan_votes.count,
+            runtime.plan_votes.temperature,
+            runtime
+                .plan_votes
+                .ask_back
+                .iter()
+                .map(|d| d.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    if runtime.candidates.count > 1 {
+        println!(
+            "{} answers a question (sql.candidates), the further ones at temperature {}: \
+             the statement most agree on is the one judged",
+            runtime.candidates.count, runtime.candidates.temperature
+        );
+    }
+}
+
+/// `--ablate`: the bare prompt, then the configured free prompt and each
+/// of its parts alone beside it (only the parts named, with
+/// `--ablate-parts`), then the parts that helped alone, together; the
+/// report written after each prompt.
+async fn ablate(
+    args: &EvalArgs,
+    (runtime, cases): (&SqlRuntime, &[Case]),
+    asking: &Asking<'_>,
+    (servers, runs): (&[String], &mut Vec<Run>),
+) -> anyhow::Result<()> {
+    // Parts named on the command line: those alone beside the bare
+    // prompt; else every configured part, the whole and the kept too.
+    let named_only = !args.ablate_parts.is_empty();
+    let configured = if named_only {
+        args.ablate_parts
+            .iter()
+            .fold(FreePrompt::bare(), |prompt, part| prompt.with(*part))
+    } else {
+        runtime.free_prompt.clone()
+    };
+    let parts = ablated(runtime, &configured).await;
+    // A part named that could show nothing here would measure the bare
+    // prompt twice under its name.
+    if let Some(part) = args.ablate_parts.iter().find(|p| !parts.contains(p)) {
+        anyhow::bail!(
+            "--ablate-parts: {} would show nothing on target {} (a glossary needs one \
+             configured, examples need some stored)",
+            part.as_str(),
+            runtime.target
+        );
+    }
+    // Written after each prompt: a run of hours that stops keeps what
+    // it measured.
+    let keep = |runs: &[Run]| write_report(args, runtime, servers, runs);
+    let free = |free_prompt| SqlRuntime {
+        free_prompt,
+        ..runtime.clone()
+    };
+    asking
+        .bar
+        .set_length((cases.len() * (1 + usize::from(!named_only) + parts.len())) as u64);
+    let bare = asking.run(runtime, cases, "bare", Way::Bare).await;
+    let bare_right = Summary::of(&bare).correct;
+    runs.push((
+        "bare".to_owned(),
+        "a bare prompt: the tables and the question, none of the parts below".to_owned(),
+        bare,
+    ));
+    keep(runs)?;
+    if !named_only {
+        let name = "sql.free_prompt";
+        let reports = asking
+            .run(&free(configured.clone()), cases, name, Way::Free)
+            .await;
+        runs.push((
+            name.to_owned(),
+            format!(
+                "the free path as sql.free_prompt has it: {}",
+                named(&configured)
+            ),
+            reports,
+        ));
+        keep(runs)?;
+    }
+    // The parts that each bring more right answers than the bare
+    // prompt alone, measured together after, when that is a prompt not
+    // measured already.
+    let mut kept = FreePrompt::bare();
+    for part in parts {
+        let name = format!("+{}", part.as_str());
+        let reports = asking
+            .run(
+                &free(FreePrompt::bare().with(part)),
+                cases,
+                &name,
+                Way::Free,
+            )
+            .await;
+        if Summary::of(&reports).correct > bare_right {
+            kept = kept.with(part);
+        }
+        runs.push((
+            name,
+            format!("the bare prompt and its {} alone", part.as_str()),
+            reports,
+        ));
+        keep(runs)?;
+    }
+    if !named_only && kept.parts().count() > 1 && kept != configured {
+        asking.bar.inc_length(cases.len() as u64);
+        let reports = asking
+            .run(&free(kept.clone()), cases, "kept", Way::Free)
+            .await;
+        runs.push((
+            "kept".to_owned(),
+            format!("the parts that helped alone, together: {}", named(&kept)),
+            reports,
+        ));
+        keep(runs)?;
+    }
+    Ok(())
+}
+
+/// `--split`: the held-out half without examples, then with the other half
+/// as examples (their plans confirmed first where plan prompts show them).
+/// Returns the runtime without examples and the held-out half, which a bare
+/// prompt is asked on.
+async fn split_runs(
+    settings: &Settings,
+    args: &EvalArgs,
+    (runtime, cases): (&SqlRuntime, &[Case]),
+    asking: &Asking<'_>,
+    (way, runs): (Way, &mut Vec<Run>),
+) -> (SqlRuntime, Vec<Case>) {
+    let bare_runs = usize::from(args.bare);
+    let lang = settings.general.language;
+    let (held, train) = split(cases);
+    let without = SqlRuntime {
+        learning: None,
+        ..runtime.clone()
+    };
+    // Where plan prompts show confirmed plans (a semantic model and
+    // `sql.plan_examples`; no held-out question is a stored one, so none
+    // is reused), the training half is asked through it first, and a
+    // plan whose rows are the gold's is kept with the example, as
+    // "correct" on its result keeps it in the chat.
+    let confirming = runtime.semantic().is_some() && runtime.plan_examples > 0;
+    asking
+        .bar
+        .set_length((held.len() * (2 + bare_runs) + usize::from(confirming) * train.len()) as u64);
+    let confirmed: Vec<Option<String>> = if confirming {
+        asking
+            .run(&without, &train, "confirming plans", Way::PlanOnly)
+            .await
+            .into_iter()
+            .map(|r| r.plan.filter(|_| r.verdict == Verdict::Correct))
+            .collect()
+    } else {
+        vec![None; train.len()]
+    };
+    // The examples are the training half, judged as stored ones are,
+    // held in memory: the own database's examples play no part.
+    let mut examples = Vec::new();
+    for (i, (case, plan)) in train.iter().zip(confirmed).enumerate() {
+        match runtime.check(&case.gold) {
+            Ok(valid) => {
+                let mut example = example_of(case, &valid.text, i, runtime, lang);
+                example.plan = plan;
+                examples.push(example);
+            }
+            Err(refusal) => eprintln!(
+                "case {}: its gold query cannot be an example: {refusal}",
+                case.id.as_deref().unwrap_or("?")
+            ),
+        }
+    }
+    let stored = examples.len();
+    let planned = examples.iter().filter(|e| e.plan.is_some()).count();
+    let with = SqlRuntime {
+        learning: Some(Arc::new(Learning::fixed(
+            examples,
+            &runtime.target,
+            settings.llm.embedding_model.as_deref(),
+        ))),
+        ..runtime.clone()
+    };
+    let a = asking.run(&without, &held, "without examples", way).await;
+    let b = asking.run(&with, &held, "with examples", way).await;
+    runs.push((
+        "without_examples".to_owned(),
+        format!("{} held-out cases, no example", held.len()),
+        a,
+    ));
+    runs.push((
+        "with_examples".to_owned(),
+        format!(
+            "the same, with the other {stored} stored as examples ({planned} with the plan \
+             the semantic path answered them right with)"
+        ),
+        b,
+    ));
+    (without, held)
 }
 
 /// The JSON report of `runs`: each case's verdict, and each run's summary.
