@@ -43,30 +43,7 @@ async fn run(
             } else {
                 Some(target.unwrap_or_else(|| settings.sql.target.name.clone()))
             };
-            let list = examples.list(target.as_deref()).await?;
-            let mut table = crate::tables::new_table(&[
-                "id", "target", "lang", "question", "sql", "by", "state",
-            ]);
-            for e in &list {
-                table.add_row(vec![
-                    e.id.to_string(),
-                    e.target.clone(),
-                    e.language.to_string(),
-                    pstral_chat::shown(&e.question),
-                    pstral_chat::shown(&e.sql),
-                    e.created_by.clone().unwrap_or_else(|| e.source.clone()),
-                    e.set_aside
-                        .as_deref()
-                        .map_or("in use".to_owned(), |r| format!("set aside: {r}")),
-                ]);
-            }
-            println!("{table}");
-            let aside = list.iter().filter(|e| e.set_aside.is_some()).count();
-            println!(
-                "{} examples, {} in use, {aside} set aside",
-                list.len(),
-                list.len() - aside
-            );
+            print_examples(&examples.list(target.as_deref()).await?);
             Ok(ExitCode::SUCCESS)
         }
         ExamplesCommand::Add {
@@ -160,6 +137,32 @@ async fn run(
             import(settings, store, &audit, &file, target).await
         }
     }
+}
+
+/// `examples list`: the examples as a table, and how many are in use.
+fn print_examples(list: &[pstral_core::learn::examples::Example]) {
+    let mut table =
+        crate::tables::new_table(&["id", "target", "lang", "question", "sql", "by", "state"]);
+    for e in list {
+        table.add_row(vec![
+            e.id.to_string(),
+            e.target.clone(),
+            e.language.to_string(),
+            pstral_chat::shown(&e.question),
+            pstral_chat::shown(&e.sql),
+            e.created_by.clone().unwrap_or_else(|| e.source.clone()),
+            e.set_aside
+                .as_deref()
+                .map_or("in use".to_owned(), |r| format!("set aside: {r}")),
+        ]);
+    }
+    println!("{table}");
+    let aside = list.iter().filter(|e| e.set_aside.is_some()).count();
+    println!(
+        "{} examples, {} in use, {aside} set aside",
+        list.len(),
+        list.len() - aside
+    );
 }
 
 /// Reads the examples of a file and stores those that pass, saying which

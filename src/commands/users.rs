@@ -83,36 +83,7 @@ pub(crate) async fn user_command(
                 if erase_history { "erased" } else { "kept" }
             );
         }
-        UserCommand::List { json } => {
-            let entries = directory.list().await?;
-            let mut out = std::io::stdout().lock();
-            if json {
-                for e in &entries {
-                    serde_json::to_writer(&mut out, e)?;
-                    writeln!(out)?;
-                }
-            } else {
-                let mut table = new_table(&["name", "role", "groups", "identities", "created"]);
-                for e in &entries {
-                    table.add_row(vec![
-                        shown(&e.user.name),
-                        if e.disabled {
-                            format!("{} (disabled)", e.user.role)
-                        } else {
-                            e.user.role.to_string()
-                        },
-                        e.groups.join(", "),
-                        e.identities
-                            .iter()
-                            .map(|i| shown(i))
-                            .collect::<Vec<_>>()
-                            .join("\n"),
-                        e.user.created_at.format("%Y-%m-%d").to_string(),
-                    ]);
-                }
-                writeln!(out, "{table}")?;
-            }
-        }
+        UserCommand::List { json } => print_users(&directory.list().await?, json)?,
         UserCommand::Invite { name, for_identity } => {
             let invite = directory.create_invite(&name, &for_identity, actor).await?;
             println!("{}", invite.code);
@@ -125,29 +96,7 @@ pub(crate) async fn user_command(
             );
         }
         UserCommand::Requests { json } => {
-            let requests = directory.link_requests().await?;
-            let mut out = std::io::stdout().lock();
-            if json {
-                for request in &requests {
-                    writeln!(out, "{}", serde_json::to_string(request)?)?;
-                }
-            } else if requests.is_empty() {
-                writeln!(out, "no link request is waiting")?;
-            } else {
-                for r in &requests {
-                    let role = match r.role {
-                        Some(role) => format!(" ({role})"),
-                        None => " (no such user yet)".to_owned(),
-                    };
-                    writeln!(
-                        out,
-                        "{}  asks to be {}{role}  since {}",
-                        shown(&r.identity),
-                        shown(&r.user),
-                        r.requested_at.to_rfc3339_opts(SecondsFormat::Secs, true)
-                    )?;
-                }
-            }
+            print_requests(&directory.link_requests().await?, json)?;
         }
         UserCommand::Approve { identity, name } => {
             let user = directory.approve_link(&identity, &name, actor).await?;
@@ -164,6 +113,68 @@ pub(crate) async fn user_command(
                 shown(&identity.to_string()),
                 shown(&name)
             );
+        }
+    }
+    Ok(())
+}
+
+/// `user list`: every user, as a table or as JSON lines.
+fn print_users(entries: &[pstral_core::identity::UserEntry], json: bool) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    if json {
+        for e in entries {
+            serde_json::to_writer(&mut out, e)?;
+            writeln!(out)?;
+        }
+    } else {
+        let mut table = new_table(&["name", "role", "groups", "identities", "created"]);
+        for e in entries {
+            table.add_row(vec![
+                shown(&e.user.name),
+                if e.disabled {
+                    format!("{} (disabled)", e.user.role)
+                } else {
+                    e.user.role.to_string()
+                },
+                e.groups.join(", "),
+                e.identities
+                    .iter()
+                    .map(|i| shown(i))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+                e.user.created_at.format("%Y-%m-%d").to_string(),
+            ]);
+        }
+        writeln!(out, "{table}")?;
+    }
+    Ok(())
+}
+
+/// `user requests`: the link requests waiting, in lines or as JSON lines.
+fn print_requests(
+    requests: &[pstral_core::identity::LinkRequest],
+    json: bool,
+) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    if json {
+        for request in requests {
+            writeln!(out, "{}", serde_json::to_string(request)?)?;
+        }
+    } else if requests.is_empty() {
+        writeln!(out, "no link request is waiting")?;
+    } else {
+        for r in requests {
+            let role = match r.role {
+                Some(role) => format!(" ({role})"),
+                None => " (no such user yet)".to_owned(),
+            };
+            writeln!(
+                out,
+                "{}  asks to be {}{role}  since {}",
+                shown(&r.identity),
+                shown(&r.user),
+                r.requested_at.to_rfc3339_opts(SecondsFormat::Secs, true)
+            )?;
         }
     }
     Ok(())

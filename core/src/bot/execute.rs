@@ -611,19 +611,8 @@ impl Bot {
                         let why = Redirected::at(why, &attachment.file_name);
                         let rest: Vec<Attachment> =
                             std::iter::once(attachment).chain(files.by_ref()).collect();
-                        let names: Vec<String> = rest.iter().map(|a| a.file_name.clone()).collect();
-                        let heading = Text::ResultsSentPrivately { index }.render(self.lang());
-                        let delivered = platform
-                            .reply_privately(to.actor, place, &heading, rest)
+                        self.send_rest_privately(to, (index, &why), rest, &mut posted)
                             .await;
-                        posted.part(&names.join(", "), delivered.is_ok());
-                        match delivered {
-                            Ok(()) => self.say_redirected(to, index, &why, None).await,
-                            Err(e) => {
-                                self.report(to, Reply::InPlace(Box::new(undelivered(&e))))
-                                    .await
-                            }
-                        }
                         redirected = Some(why);
                         break;
                     }
@@ -709,6 +698,31 @@ impl Bot {
         self.record_posted(to, user, posted, redirected.as_ref())
             .await;
         reply
+    }
+
+    /// The files left of a result, sent to the clicker alone when a reader
+    /// of the place may no longer read them (`why`), and the place told.
+    async fn send_rest_privately(
+        &self,
+        to: &Listeners<'_>,
+        (index, why): (u32, &Redirected),
+        rest: Vec<Attachment>,
+        posted: &mut Posted,
+    ) {
+        let names: Vec<String> = rest.iter().map(|a| a.file_name.clone()).collect();
+        let heading = Text::ResultsSentPrivately { index }.render(self.lang());
+        let delivered = to
+            .platform
+            .reply_privately(to.actor, to.place, &heading, rest)
+            .await;
+        posted.part(&names.join(", "), delivered.is_ok());
+        match delivered {
+            Ok(()) => self.say_redirected(to, index, why, None).await,
+            Err(e) => {
+                self.report(to, Reply::InPlace(Box::new(undelivered(&e))))
+                    .await
+            }
+        }
     }
 
     /// Tells the place where a result went and why, none of its data: in

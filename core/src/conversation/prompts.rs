@@ -31,33 +31,7 @@ impl Prompts {
         dialect: crate::sql::Dialect,
         context: &crate::learn::PromptContext,
     ) -> String {
-        use crate::sql::Dialect;
-        let (name, syntax) = match (dialect, lang) {
-            (Dialect::Oracle, Lang::En) => (
-                "Oracle",
-                "Write Oracle syntax: FETCH FIRST n ROWS ONLY or ROWNUM, TO_DATE and TRUNC for dates, NVL, || to concatenate.",
-            ),
-            (Dialect::Oracle, Lang::Fr) => (
-                "Oracle",
-                "Écrivez en syntaxe Oracle : FETCH FIRST n ROWS ONLY ou ROWNUM, TO_DATE et TRUNC pour les dates, NVL, || pour concaténer.",
-            ),
-            (Dialect::Postgres, Lang::En) => (
-                "PostgreSQL",
-                "Write PostgreSQL syntax: LIMIT, date_trunc and intervals for dates, COALESCE, || to concatenate.",
-            ),
-            (Dialect::Postgres, Lang::Fr) => (
-                "PostgreSQL",
-                "Écrivez en syntaxe PostgreSQL : LIMIT, date_trunc et les intervalles pour les dates, COALESCE, || pour concaténer.",
-            ),
-            (Dialect::Sqlite, Lang::En) => (
-                "SQLite",
-                "Write SQLite syntax: LIMIT, date() and strftime() for dates (stored as ISO text), COALESCE, || to concatenate.",
-            ),
-            (Dialect::Sqlite, Lang::Fr) => (
-                "SQLite",
-                "Écrivez en syntaxe SQLite : LIMIT, date() et strftime() pour les dates (stockées en texte ISO), COALESCE, || pour concaténer.",
-            ),
-        };
+        let (name, syntax) = dialect_syntax(dialect, lang);
         // What is the same for every question of the target first, so that
         // the model server's cache keeps it: today's date (the model has no
         // clock, and the target's data may stand at another date), the
@@ -67,26 +41,7 @@ impl Prompts {
         // the most similar last, and the stored values close to its words,
         // nearest the question. (Last of all, the entries were copied into
         // the answer after its SQL, as if they were part of it.)
-        let mut shown = match (context.today, lang) {
-            (Some(today), Lang::En) => format!("\nToday is {}.\n", today.format("%Y-%m-%d")),
-            (Some(today), Lang::Fr) => {
-                format!("\nNous sommes le {}.\n", today.format("%Y-%m-%d"))
-            }
-            (None, _) => String::new(),
-        };
-        if context.today.is_some() && context.frozen {
-            shown.push_str(match lang {
-                Lang::En => {
-                    "The data stands at this date: where the question means today, write it as a \
-                     literal, never the database's clock (its current date is not the data's).\n"
-                }
-                Lang::Fr => {
-                    "Les données s'arrêtent à cette date : quand la question parle d'aujourd'hui, \
-                     écrivez-la telle quelle, jamais l'horloge de la base (sa date du jour n'est pas \
-                     celle des données).\n"
-                }
-            });
-        }
+        let mut shown = today_lines(context, lang);
         let mut section = |intro: &str, body: &str| {
             if !body.trim().is_empty() {
                 shown.push_str(&format!("\n{intro}\n{}\n", body.trim_end()));
@@ -197,6 +152,63 @@ pub fn assemble(system: String, history: &[StoredMessage], question: &str) -> Ve
     }
     messages.push(ChatMessage::new(ChatRole::User, question));
     messages
+}
+
+/// The dialect's name, and how to write its syntax, in `lang`.
+fn dialect_syntax(dialect: crate::sql::Dialect, lang: Lang) -> (&'static str, &'static str) {
+    use crate::sql::Dialect;
+    match (dialect, lang) {
+        (Dialect::Oracle, Lang::En) => (
+            "Oracle",
+            "Write Oracle syntax: FETCH FIRST n ROWS ONLY or ROWNUM, TO_DATE and TRUNC for dates, NVL, || to concatenate.",
+        ),
+        (Dialect::Oracle, Lang::Fr) => (
+            "Oracle",
+            "Écrivez en syntaxe Oracle : FETCH FIRST n ROWS ONLY ou ROWNUM, TO_DATE et TRUNC pour les dates, NVL, || pour concaténer.",
+        ),
+        (Dialect::Postgres, Lang::En) => (
+            "PostgreSQL",
+            "Write PostgreSQL syntax: LIMIT, date_trunc and intervals for dates, COALESCE, || to concatenate.",
+        ),
+        (Dialect::Postgres, Lang::Fr) => (
+            "PostgreSQL",
+            "Écrivez en syntaxe PostgreSQL : LIMIT, date_trunc et les intervalles pour les dates, COALESCE, || pour concaténer.",
+        ),
+        (Dialect::Sqlite, Lang::En) => (
+            "SQLite",
+            "Write SQLite syntax: LIMIT, date() and strftime() for dates (stored as ISO text), COALESCE, || to concatenate.",
+        ),
+        (Dialect::Sqlite, Lang::Fr) => (
+            "SQLite",
+            "Écrivez en syntaxe SQLite : LIMIT, date() et strftime() pour les dates (stockées en texte ISO), COALESCE, || pour concaténer.",
+        ),
+    }
+}
+
+/// Today's date, and that the data stands at it when it is frozen, in
+/// `lang`; nothing when the prompt shows no date.
+fn today_lines(context: &crate::learn::PromptContext, lang: Lang) -> String {
+    let mut shown = match (context.today, lang) {
+        (Some(today), Lang::En) => format!("\nToday is {}.\n", today.format("%Y-%m-%d")),
+        (Some(today), Lang::Fr) => {
+            format!("\nNous sommes le {}.\n", today.format("%Y-%m-%d"))
+        }
+        (None, _) => String::new(),
+    };
+    if context.today.is_some() && context.frozen {
+        shown.push_str(match lang {
+            Lang::En => {
+                "The data stands at this date: where the question means today, write it as a \
+                 literal, never the database's clock (its current date is not the data's).\n"
+            }
+            Lang::Fr => {
+                "Les données s'arrêtent à cette date : quand la question parle d'aujourd'hui, \
+                 écrivez-la telle quelle, jamais l'horloge de la base (sa date du jour n'est pas \
+                 celle des données).\n"
+            }
+        });
+    }
+    shown
 }
 
 #[cfg(test)]

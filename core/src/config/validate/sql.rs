@@ -6,27 +6,7 @@ use super::*;
 
 impl Validator {
     pub(super) fn sql(&mut self, raw: RawSql, data_dir: &Path, groups: &[String]) -> SqlSettings {
-        for (key, list) in [
-            ("sql.allowed_schemas", &raw.allowed_schemas),
-            ("sql.allowed_functions", &raw.allowed_functions),
-            ("sql.denied_functions", &raw.denied_functions),
-            ("sql.denied_objects", &raw.denied_objects),
-        ] {
-            if let Some(bad) = list
-                .iter()
-                .find(|s| s.trim().is_empty() || s.contains(char::is_whitespace))
-            {
-                self.problem(key, format!("{bad:?} is not a name or pattern"));
-            }
-        }
-        for name in &raw.allowed_functions {
-            if let Some(why) = crate::sql::validate::functions::refuse_in_configuration(name) {
-                self.problem(
-                    "sql.allowed_functions",
-                    format!("{name:?} cannot be allowed: it {why}"),
-                );
-            }
-        }
+        self.sql_names(&raw);
         let targets: Vec<Target> = raw
             .targets
             .iter()
@@ -55,6 +35,9 @@ impl Validator {
                 }
             }
         };
+        // Read before the policy takes the lists out of `raw`; no problem
+        // comes between.
+        let limits = self.limits(&raw);
         SqlSettings {
             allow_privileged_account: raw.allow_privileged_account,
             policy: {
@@ -69,22 +52,7 @@ impl Validator {
             },
             target,
             targets,
-            limits: crate::sql::backend::Limits {
-                row_cap: self.whole("sql.row_cap", raw.row_cap, 1..=1_000_000) as u64,
-                timeout: self.duration("sql.timeout", &raw.timeout),
-                max_result_bytes: self.whole("sql.max_result_mib", raw.max_result_mib, 1..=16_384)
-                    as u64
-                    * 1024
-                    * 1024,
-                max_temp_bytes: self.whole("sql.max_temp_mib", raw.max_temp_mib, 1..=1_048_576)
-                    as u64
-                    * 1024
-                    * 1024,
-                max_memory_bytes: self.whole("sql.max_memory_mib", raw.max_memory_mib, 8..=65_536)
-                    as u64
-                    * 1024
-                    * 1024,
-            },
+            limits,
             preview_rows: self.whole("sql.preview_rows", raw.preview_rows, 0..=200) as usize,
             csv_bom: raw.csv_bom,
             charts: self
@@ -101,30 +69,24 @@ impl Validator {
             ask_again_without_sql: raw.ask_again_without_sql,
             candidates: crate::sql::Candidates {
                 count: self.whole("sql.candidates", raw.candidates, 1..=16) as usize,
-                temperature: if (0.0..=2.0).contains(&raw.candidate_temperature) {
-                    raw.candidate_temperature
-                } else {
-                    self.problem(
-                        "sql.candidate_temperature",
-                        format!("must be between 0 and 2, got {}", raw.candidate_temperature),
-                    );
-                    0.7
-                },
+                temperature: self.between(
+                    "sql.candidate_temperature",
+                    raw.candidate_temperature,
+                    (0.0, 2.0),
+                    0.7,
+                ),
             },
             schema_budget: self.whole("sql.schema_budget", raw.schema_budget, 0..=100_000) as usize,
             examples_budget: self.whole("sql.examples_budget", raw.examples_budget, 0..=100_000)
                 as usize,
             plan_votes: crate::sql::PlanVotes {
                 count: self.whole("sql.plan_votes", raw.plan_votes, 1..=9) as usize,
-                temperature: if (0.0..=2.0).contains(&raw.plan_temperature) {
-                    raw.plan_temperature
-                } else {
-                    self.problem(
-                        "sql.plan_temperature",
-                        format!("must be between 0 and 2, got {}", raw.plan_temperature),
-                    );
-                    0.5
-                },
+                temperature: self.between(
+                    "sql.plan_temperature",
+                    raw.plan_temperature,
+                    (0.0, 2.0),
+                    0.5,
+                ),
                 ask_back: self.named_list(
                     "sql.ask_back",
                     &raw.ask_back,
@@ -132,15 +94,7 @@ impl Validator {
                     crate::sql::Doubt::as_str,
                     "a signal of doubt",
                 ),
-                unsure_below: if (0.0..=1.0).contains(&raw.unsure_below) {
-                    raw.unsure_below
-                } else {
-                    self.problem(
-                        "sql.unsure_below",
-                        format!("must be between 0 and 1, got {}", raw.unsure_below),
-                    );
-                    0.5
-                },
+                unsure_below: self.between("sql.unsure_below", raw.unsure_below, (0.0, 1.0), 0.5),
             },
             plan_examples: self.whole(
                 "sql.plan_examples",
@@ -173,6 +127,58 @@ impl Validator {
             },
             schema_refresh: self.duration("sql.schema_refresh", &raw.schema_refresh),
             private_results: self.places("sql.private_results", &raw.private_results),
+        }
+    }
+
+    /// The names and patterns of schemas, functions and objects: each a
+    /// name, and no function allowed that the bot must never call.
+    fn sql_names(&mut self, raw: &RawSql) {
+        for (key, list) in [
+            ("sql.allowed_schemas", &raw.allowed_schemas),
+            ("sql.allowed_functions", &raw.allowed_functions),
+            ("sql.denied_functions", &raw.denied_functions),
+            ("sql.denied_objects", &raw.denied_objects),
+        ] {
+            if let Some(bad) = list
+                .iter()
+                .find(|s| s.trim().is_empty() || s.contains(char::is_whitespace))
+            {
+                self.problem(key, format!("{bad:?} is not a name or pattern"));
+            }
+        }
+        for name in &raw.allowed_functions {
+            if let Some(why) = crate::sql::validate::functions::refuse_in_configuration(name) {
+                self.problem(
+                    "sql.allowed_functions",
+                    format!("{name:?} cannot be allowed: it {why}"),
+                );
+            }
+        }
+    }
+
+    /// A click's bounds: rows, time, result, temporary disk and memory.
+    fn limits(&mut self, raw: &RawSql) -> crate::sql::backend::Limits {
+        let mib = |n: i64| n as u64 * 1024 * 1024;
+        crate::sql::backend::Limits {
+            row_cap: self.whole("sql.row_cap", raw.row_cap, 1..=1_000_000) as u64,
+            timeout: self.duration("sql.timeout", &raw.timeout),
+            max_result_bytes: mib(self.whole("sql.max_result_mib", raw.max_result_mib, 1..=16_384)),
+            max_temp_bytes: mib(self.whole("sql.max_temp_mib", raw.max_temp_mib, 1..=1_048_576)),
+            max_memory_bytes: mib(self.whole("sql.max_memory_mib", raw.max_memory_mib, 8..=65_536)),
+        }
+    }
+
+    /// `value` when it is within `(low, high)`; else `fallback`, and a
+    /// problem under `key`.
+    fn between(&mut self, key: &str, value: f64, (low, high): (f64, f64), fallback: f64) -> f64 {
+        if (low..=high).contains(&value) {
+            value
+        } else {
+            self.problem(
+                key,
+                format!("must be between {low} and {high}, got {value}"),
+            );
+            fallback
         }
     }
 
