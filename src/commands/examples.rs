@@ -117,26 +117,35 @@ async fn run(
             } else {
                 Some(target.unwrap_or_else(|| settings.sql.target.name.clone()))
             };
-            let list = examples.list(target.as_deref()).await?;
-            let records: Vec<ExampleFile> = list.iter().map(ExampleFile::from).collect();
-            match file {
-                Some(path) => {
-                    let text = write_records(&records, FileFormat::of(&path), "example");
-                    std::fs::write(&path, text)
-                        .with_context(|| format!("cannot write {}", path.display()))?;
-                    eprintln!("wrote {} examples to {}", records.len(), path.display());
-                }
-                None => print!(
-                    "{}",
-                    write_records(&records, FileFormat::JsonLines, "example")
-                ),
-            }
+            export(&examples.list(target.as_deref()).await?, file.as_deref())?;
             Ok(ExitCode::SUCCESS)
         }
         ExamplesCommand::Import { file, target } => {
             import(settings, store, &audit, &file, target).await
         }
     }
+}
+
+/// `examples export`: `list` written to `file` in the format its name
+/// says, or as JSON lines on standard output.
+fn export(
+    list: &[pstral_core::learn::examples::Example],
+    file: Option<&Path>,
+) -> anyhow::Result<()> {
+    let records: Vec<ExampleFile> = list.iter().map(ExampleFile::from).collect();
+    match file {
+        Some(path) => {
+            let text = write_records(&records, FileFormat::of(path), "example");
+            std::fs::write(path, text)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            eprintln!("wrote {} examples to {}", records.len(), path.display());
+        }
+        None => print!(
+            "{}",
+            write_records(&records, FileFormat::JsonLines, "example")
+        ),
+    }
+    Ok(())
 }
 
 /// `examples list`: the examples as a table, and how many are in use.

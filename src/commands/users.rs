@@ -64,24 +64,7 @@ pub(crate) async fn user_command(
             erase_history,
         } => {
             let unlinked = directory.remove(&name, erase_history, actor).await?;
-            println!(
-                "removed {}: disabled, {} chat account(s) unlinked{}; history {}",
-                shown(&name),
-                unlinked.len(),
-                if unlinked.is_empty() {
-                    String::new()
-                } else {
-                    format!(
-                        " ({})",
-                        unlinked
-                            .iter()
-                            .map(|i| shown(i))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )
-                },
-                if erase_history { "erased" } else { "kept" }
-            );
+            println!("{}", removed(&name, &unlinked, erase_history));
         }
         UserCommand::List { json } => print_users(&directory.list().await?, json)?,
         UserCommand::Invite { name, for_identity } => {
@@ -116,6 +99,29 @@ pub(crate) async fn user_command(
         }
     }
     Ok(())
+}
+
+/// What `user remove` did to `name`: disabled, the chat accounts
+/// `unlinked`, the history erased or kept.
+fn removed(name: &str, unlinked: &[impl std::fmt::Display], erased: bool) -> String {
+    format!(
+        "removed {}: disabled, {} chat account(s) unlinked{}; history {}",
+        shown(name),
+        unlinked.len(),
+        if unlinked.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " ({})",
+                unlinked
+                    .iter()
+                    .map(|i| shown(&i.to_string()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        },
+        if erased { "erased" } else { "kept" }
+    )
 }
 
 /// `user list`: every user, as a table or as JSON lines.
