@@ -173,19 +173,7 @@ impl Bot {
 
     pub(super) async fn question(&self, platform: &dyn ChatPlatform, q: Question<'_>) {
         let place = &q.message.place;
-        // A number alone, in reply to a question the bot asked back: the
-        // asker's pick, no question.
-        if let Some(replied) = q.in_reply_to
-            && let Some(number) = super::pick::number_in(q.text)
-            && self
-                .parts()
-                .conversations
-                .readings_on(place, replied)
-                .await
-                .is_ok_and(|n| n > 0)
-        {
-            let to = Listeners::only_actor(platform, q.author, place, Some(q.message.id.as_str()));
-            self.pick(&to, Some(replied), number, None).await;
+        if self.reply_picks(platform, &q).await {
             return;
         }
         let to = Listeners::everyone(platform, q.author, place, Some(q.message.id.as_str()));
@@ -278,6 +266,30 @@ impl Bot {
             &messages,
         )
         .await;
+    }
+
+    /// Whether `q` is a number alone in reply to a question the bot asked
+    /// back: then it is the asker's pick, taken here, and no question.
+    async fn reply_picks(&self, platform: &dyn ChatPlatform, q: &Question<'_>) -> bool {
+        let place = &q.message.place;
+        let Some(replied) = q.in_reply_to else {
+            return false;
+        };
+        let Some(number) = super::pick::number_in(q.text) else {
+            return false;
+        };
+        if !self
+            .parts()
+            .conversations
+            .readings_on(place, replied)
+            .await
+            .is_ok_and(|n| n > 0)
+        {
+            return false;
+        }
+        let to = Listeners::only_actor(platform, q.author, place, Some(q.message.id.as_str()));
+        self.pick(&to, Some(replied), number, None).await;
+        true
     }
 
     /// The plan of the answer `q` may follow: the one it replies to, else
