@@ -46,8 +46,7 @@ impl Bot {
         };
         // The free path's messages serve a repair round and more answers
         // drawn: built only when one of those may be asked.
-        let offered = judged.iter().any(|j| j.verdict.is_ok());
-        let messages = if !offered || sql.runtime.candidates.count > 1 {
+        let messages = if sql.needs_free_messages(&judged, ended) {
             messages.get().await
         } else {
             &[]

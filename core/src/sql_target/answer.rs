@@ -834,6 +834,27 @@ impl SqlAnswer<'_> {
         collect(tokens, asked).await
     }
 
+    /// Whether [`SqlAnswer::vote`] draws further answers after `first`.
+    fn draws_more(&self, first: &[Judged]) -> bool {
+        self.runtime.candidates.count > 1 && !first.is_empty()
+    }
+
+    /// Whether [`SqlAnswer::repair`] may ask for a repair round of an
+    /// answer whose statements are `judged`: none may be offered, it ended
+    /// on its own, and the prompt has its repair part.
+    fn may_repair(&self, judged: &[Judged], ended: Ended) -> bool {
+        ended != Ended::RanOn
+            && !judged.iter().any(|j| j.verdict.is_ok())
+            && self.runtime.free_prompt.has(crate::sql::PromptPart::Repair)
+    }
+
+    /// Whether what follows an answer whose statements are `judged` (a
+    /// repair round, more answers drawn) needs the free path's messages: a
+    /// caller that builds them only when asked builds them only then.
+    pub fn needs_free_messages(&self, judged: &[Judged], ended: Ended) -> bool {
+        self.may_repair(judged, ended) || self.draws_more(judged)
+    }
+
     /// With `sql.candidates` above one, draws the further answers to
     /// `messages` (each at the candidates' temperature with a seed of its
     /// own, so that a run repeats) and judges each; the statement most of
@@ -848,7 +869,7 @@ impl SqlAnswer<'_> {
         first: &[Judged],
     ) -> Option<Drawn> {
         let candidates = self.runtime.candidates;
-        if candidates.count <= 1 || first.is_empty() {
+        if !self.draws_more(first) {
             return None;
         }
         let mut drawn = Drawn::default();
@@ -949,10 +970,7 @@ impl SqlAnswer<'_> {
         judged: &[Judged],
         ended: Ended,
     ) -> Option<Vec<ChatMessage>> {
-        if ended == Ended::RanOn
-            || judged.iter().any(|j| j.verdict.is_ok())
-            || !self.runtime.free_prompt.has(crate::sql::PromptPart::Repair)
-        {
+        if !self.may_repair(judged, ended) {
             return None;
         }
         if judged.is_empty() {
