@@ -10,6 +10,7 @@
 pub mod answer;
 mod asked;
 pub mod execution;
+mod planned;
 pub mod readings;
 pub mod vote;
 
