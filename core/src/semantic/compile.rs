@@ -87,6 +87,21 @@ impl Semantic {
     }
 }
 
+/// One entity's measures cut by the plan's dimensions: what a group's SQL
+/// is written from.
+struct Group<'a> {
+    entity: &'a str,
+    measures: &'a [&'a String],
+    /// Each dimension's expression and name.
+    dims: Vec<(String, String)>,
+    /// The key of each entity a text dimension names.
+    keys: Vec<String>,
+    /// Whether those keys are selected too, as `name_key_N`.
+    keyed: bool,
+    /// The measures' one filter is a condition on the rows.
+    shared: bool,
+}
+
 struct Writer<'a> {
     semantic: &'a Semantic,
     dialect: Dialect,
@@ -548,60 +563,95 @@ impl Writer<'_> {
             }
             _ => false,
         };
-        let value = |m: &str| {
-            let measure = &d.measures[m];
-            let x = measure
-                .expr
-                .as_ref()
-                .map_or_else(|| self.key(entity), |e| e.get(self.dialect).to_owned());
-            match (measure.filter.as_ref().map(|f| f.get(self.dialect)), shared) {
-                (Some(f), false) => format!("CASE WHEN {f} THEN {x} END"),
-                _ => x,
-            }
+        let group = Group {
+            entity,
+            measures,
+            dims,
+            keys,
+            keyed,
+            shared,
         };
-        let dim_list: Vec<String> = dims.iter().map(|(_, n)| n.clone()).collect();
-        if !scope.fanned {
-            let mut select: Vec<String> = dims.iter().map(|(x, n)| format!("{x} AS {n}")).collect();
-            if keyed {
-                select.extend(
-                    keys.iter()
-                        .enumerate()
-                        .map(|(i, k)| format!("{k} AS name_key_{i}")),
-                );
-            }
-            for m in measures {
-                let measure = &d.measures[*m];
-                select.push(format!(
-                    "{} AS {m}",
-                    Self::rounded(
-                        Self::aggregate_of(measure.aggregate, &value(m)),
-                        measure.decimals
-                    )
-                ));
-            }
-            let mut sql = format!("SELECT {} {}", select.join(", "), self.body(&scope));
-            let mut group_by: Vec<String> = dims.iter().map(|(x, _)| x.clone()).collect();
-            group_by.extend(keys);
-            if !group_by.is_empty() {
-                sql.push_str(&format!(" GROUP BY {}", group_by.join(", ")));
-            }
-            return Ok(sql);
+        Ok(match scope.fanned {
+            false => self.grouped(&scope, &group),
+            true => self.fanned(&scope, &group),
+        })
+    }
+
+    /// The value a measure `m` of `group` aggregates, over a row of its
+    /// entity: its expression (the entity's key when it has none), only
+    /// where its own filter holds unless that filter is the rows' own.
+    fn measure_value(&self, group: &Group<'_>, m: &str) -> String {
+        let measure = &self.defs().measures[m];
+        let x = measure.expr.as_ref().map_or_else(
+            || self.key(group.entity),
+            |e| e.get(self.dialect).to_owned(),
+        );
+        match (
+            measure.filter.as_ref().map(|f| f.get(self.dialect)),
+            group.shared,
+        ) {
+            (Some(f), false) => format!("CASE WHEN {f} THEN {x} END"),
+            _ => x,
         }
-        // The fan trap: each of the entity's rows once per combination of
-        // the dimensions, then aggregated.
-        let mut inner = vec![format!("{} AS row_key", self.key(entity))];
-        inner.extend(dims.iter().map(|(x, n)| format!("{x} AS {n}")));
+    }
+
+    /// `group` aggregated as its rows are read from `scope`, where each of
+    /// its entity's rows is met once.
+    fn grouped(&self, scope: &Scope, group: &Group<'_>) -> String {
+        let d = self.defs();
+        let mut select: Vec<String> = group
+            .dims
+            .iter()
+            .map(|(x, n)| format!("{x} AS {n}"))
+            .collect();
+        if group.keyed {
+            select.extend(
+                group
+                    .keys
+                    .iter()
+                    .enumerate()
+                    .map(|(i, k)| format!("{k} AS name_key_{i}")),
+            );
+        }
+        for m in group.measures {
+            let measure = &d.measures[*m];
+            select.push(format!(
+                "{} AS {m}",
+                Self::rounded(
+                    Self::aggregate_of(measure.aggregate, &self.measure_value(group, m)),
+                    measure.decimals
+                )
+            ));
+        }
+        let mut sql = format!("SELECT {} {}", select.join(", "), self.body(scope));
+        let mut group_by: Vec<String> = group.dims.iter().map(|(x, _)| x.clone()).collect();
+        group_by.extend(group.keys.iter().cloned());
+        if !group_by.is_empty() {
+            sql.push_str(&format!(" GROUP BY {}", group_by.join(", ")));
+        }
+        sql
+    }
+
+    /// `group` past the fan trap (a join of `scope` meets each of its
+    /// entity's rows more than once): each of the entity's rows once per
+    /// combination of the dimensions, then aggregated.
+    fn fanned(&self, scope: &Scope, group: &Group<'_>) -> String {
+        let d = self.defs();
+        let keys = &group.keys;
+        let dim_list: Vec<String> = group.dims.iter().map(|(_, n)| n.clone()).collect();
+        let mut inner = vec![format!("{} AS row_key", self.key(group.entity))];
+        inner.extend(group.dims.iter().map(|(x, n)| format!("{x} AS {n}")));
         for (i, k) in keys.iter().enumerate() {
             inner.push(format!("{k} AS name_key_{i}"));
         }
-        for m in measures {
-            inner.push(format!("{} AS value_{m}", value(m)));
+        for m in group.measures {
+            inner.push(format!("{} AS value_{m}", self.measure_value(group, m)));
         }
         let mut select: Vec<String> = dim_list.clone();
-        if keyed {
+        if group.keyed {
             select.extend((0..keys.len()).map(|i| format!("name_key_{i}")));
         }
-        for m in measures {
+        for m in group.measures {
             let measure = &d.measures[*m];
             select.push(format!(
                 "{} AS {m}",
@@ -617,12 +667,12 @@ impl Writer<'_> {
             "SELECT {} FROM (SELECT DISTINCT {} {}) fanned",
             select.join(", "),
             inner.join(", "),
-            self.body(&scope)
+            self.body(scope)
         );
         if !group_by.is_empty() {
             sql.push_str(&format!(" GROUP BY {}", group_by.join(", ")));
         }
-        Ok(sql)
+        sql
     }
 
     fn aggregate(&self, resolved: &Resolved) -> Result<String, PlanError> {

@@ -527,8 +527,45 @@ impl Definitions {
         let words = phrase(question);
         let plain = crate::learn::text::words(question);
         let mut named = Named::default();
-        // Every word some definition or value uses: what is left
-        // capitalised in the question names something else.
+        let explained = self.name_definitions(&mut named, &words, &plain, values);
+        named.period = plain.iter().enumerate().any(|(i, w)| {
+            year(w).is_some()
+                || MONTHS.contains(&w.as_str())
+                || (span(w).is_some() && near(&plain, i, RELATIVE))
+        });
+        named.dates = dates(&plain, today);
+        named.period |= named.dates.is_some();
+        named.grain = grain(&plain);
+        named.numbers = numbers(&plain);
+        named.share = question.contains('%') || plain.iter().any(|w| SHARE.contains(&w.as_str()));
+        named.negated = plain.iter().any(|w| NEGATIONS.contains(&w.as_str()));
+        let held: Vec<String> = named
+            .values
+            .values()
+            .flatten()
+            .flat_map(|v| phrase(v))
+            .collect();
+        named.numbered = numbered(&plain, &held);
+        named.listing = plain.iter().any(|w| LISTING.contains(&w.as_str()))
+            && !named.numbered
+            && !named.share
+            && named.numbers.is_empty()
+            && named.grain.is_none();
+        named.proper = proper(question, &explained);
+        named
+    }
+
+    /// The definitions and `values` the question's `words` (`plain`, one
+    /// by one) name, into `named`; what it gives is every word some
+    /// definition or value uses: what is left capitalised in the question
+    /// names something else.
+    fn name_definitions(
+        &self,
+        named: &mut Named,
+        words: &[String],
+        plain: &[String],
+        values: &BTreeMap<String, Vec<String>>,
+    ) -> Vec<String> {
         let mut explained: Vec<String> = Vec::new();
         // Whether the question says one of a definition's names; its words
         // are explained either way.
@@ -536,7 +573,7 @@ impl Definitions {
             let mut said = false;
             for p in names_of(name, label, synonyms) {
                 let p = phrase(&p);
-                said |= says(&words, &p);
+                said |= says(words, &p);
                 explained.extend(p);
             }
             said
@@ -570,10 +607,10 @@ impl Definitions {
             }
             for p in words_of {
                 let p = phrase(&p);
-                if counts(&plain, &p) {
+                if counts(plain, &p) {
                     named.counted.insert(name.clone());
                 }
-                if lists(&plain, &p) {
+                if lists(plain, &p) {
                     named.listed.insert(name.clone());
                 }
                 explained.extend(p);
@@ -582,7 +619,7 @@ impl Definitions {
         for (dimension, held) in values {
             for value in held {
                 let p = phrase(value);
-                if says(&words, &p) {
+                if says(words, &p) {
                     named
                         .values
                         .entry(dimension.clone())
@@ -592,45 +629,26 @@ impl Definitions {
                 explained.extend(p);
             }
         }
-        named.period = plain.iter().enumerate().any(|(i, w)| {
-            year(w).is_some()
-                || MONTHS.contains(&w.as_str())
-                || (span(w).is_some() && near(&plain, i, RELATIVE))
-        });
-        named.dates = dates(&plain, today);
-        named.period |= named.dates.is_some();
-        // "each month", "par trimestre", "month by month": the word of
-        // cutting comes before the span ("days late per city" is no grain).
-        named.grain = plain.iter().enumerate().find_map(|(i, w)| {
-            let each = plain[i.saturating_sub(2)..i]
-                .iter()
-                .any(|b| EACH.contains(&b.as_str()));
-            match w.as_str() {
-                "daily" => Some(Grain::Day),
-                "weekly" => Some(Grain::Week),
-                "yearly" => Some(Grain::Year),
-                _ if each => span(w),
-                _ => None,
-            }
-        });
-        named.numbers = numbers(&plain);
-        named.share = question.contains('%') || plain.iter().any(|w| SHARE.contains(&w.as_str()));
-        named.negated = plain.iter().any(|w| NEGATIONS.contains(&w.as_str()));
-        let held: Vec<String> = named
-            .values
-            .values()
-            .flatten()
-            .flat_map(|v| phrase(v))
-            .collect();
-        named.numbered = numbered(&plain, &held);
-        named.listing = plain.iter().any(|w| LISTING.contains(&w.as_str()))
-            && !named.numbered
-            && !named.share
-            && named.numbers.is_empty()
-            && named.grain.is_none();
-        named.proper = proper(question, &explained);
-        named
+        explained
     }
+}
+
+/// The time grain the folded words `plain` cut rows by: "each month", "par
+/// trimestre", "month by month"; the word of cutting comes before the span
+/// ("days late per city" is no grain).
+fn grain(plain: &[String]) -> Option<Grain> {
+    plain.iter().enumerate().find_map(|(i, w)| {
+        let each = plain[i.saturating_sub(2)..i]
+            .iter()
+            .any(|b| EACH.contains(&b.as_str()));
+        match w.as_str() {
+            "daily" => Some(Grain::Day),
+            "weekly" => Some(Grain::Week),
+            "yearly" => Some(Grain::Year),
+            _ if each => span(w),
+            _ => None,
+        }
+    })
 }
 
 impl Named {
@@ -825,81 +843,24 @@ fn dates(plain: &[String], today: NaiveDate) -> Option<(NaiveDate, NaiveDate)> {
     let mut i = 0;
     while i < plain.len() {
         let w = plain[i].as_str();
-        let mut next = i + 1;
-        let mut read = None;
-        let mut start = i;
-        if let Some(m) = month(w) {
-            let mut d = None;
-            if i > 0
-                && let Some(n) = day(&plain[i - 1])
-            {
-                d = Some(n);
-                start = i - 1;
-            } else if let Some(n) = plain.get(i + 1).and_then(|w| day(w)) {
-                d = Some(n);
-                next = i + 2;
-            }
-            let y = match plain[next..(next + 2).min(plain.len())]
-                .iter()
-                .position(|w| year(w).is_some())
-            {
-                Some(k) => {
-                    next += k + 1;
-                    year(&plain[next - 1])
-                }
-                None => Some(today.year()),
-            };
-            read = y.and_then(|y| match d {
-                Some(d) => NaiveDate::from_ymd_opt(y, m, d).map(|d| (d, d)),
-                None => NaiveDate::from_ymd_opt(y, m, 1).map(|f| span_of(Grain::Month, f)),
-            });
-        } else if let Some(y) = year(w) {
-            read = NaiveDate::from_ymd_opt(y, 1, 1).map(|f| span_of(Grain::Year, f));
-        } else if let Some(g) = span(w).filter(|g| *g != Grain::Day) {
-            // English puts the word before the span ("next month"), French
-            // after it ("le mois prochain") or before ("cette année").
-            let ahead = &plain[i.saturating_sub(3)..i];
-            let after = &plain[i + 1..(i + 3).min(plain.len())];
-            let has =
-                |words: &[String], of: &[&str]| words.iter().any(|w| of.contains(&w.as_str()));
-            let step = if has(ahead, &["next"]) || has(after, &["prochain", "prochaine"]) {
-                Some(1)
-            } else if has(ahead, &["last", "previous"])
-                || has(after, &["dernier", "derniere", "precedent", "precedente"])
-            {
-                Some(-1)
-            } else if has(
-                ahead,
-                &[
-                    "this",
-                    "current",
-                    "ce",
-                    "cette",
-                    "debut",
-                    "start",
-                    "beginning",
-                ],
-            ) || has(after, &["courant", "cours"])
-            {
-                Some(0)
+        let read = if let Some(m) = month(w) {
+            month_days(plain, i, m, today)
+        } else {
+            let days = if let Some(y) = year(w) {
+                NaiveDate::from_ymd_opt(y, 1, 1).map(|f| span_of(Grain::Year, f))
+            } else if let Some(g) = span(w).filter(|g| *g != Grain::Day) {
+                relative_days(plain, i, g, today, so_far)
             } else {
                 None
             };
-            read = step.map(|step| {
-                let (first, last) = shifted(g, today, step);
-                let started = has(ahead, &["debut", "start", "beginning"]);
-                if step == 0 && (so_far || started) {
-                    (first, today)
-                } else {
-                    (first, last)
-                }
-            });
-        }
-        if let Some((first, last)) = read {
-            if bound(start) {
+            let (start, next) = (i, i + 1);
+            DateWords { days, start, next }
+        };
+        if let Some((first, last)) = read.days {
+            if bound(read.start) {
                 return None;
             }
-            let period = if since(start) {
+            let period = if since(read.start) {
                 (first, today)
             } else {
                 (first, last)
@@ -908,12 +869,103 @@ fn dates(plain: &[String], today: NaiveDate) -> Option<(NaiveDate, NaiveDate)> {
                 found.push(period);
             }
         }
-        i = next;
+        i = read.next;
     }
     match found.as_slice() {
         [one] => Some(*one),
         _ => None,
     }
+}
+
+/// The days some words of a question name, read at one place of it.
+struct DateWords {
+    /// The first and last days, when the words name a period.
+    days: Option<(NaiveDate, NaiveDate)>,
+    /// Where the words begin ("1er" in "le 1er mai").
+    start: usize,
+    /// The place after them.
+    next: usize,
+}
+
+/// The days the month `m` named by `plain[i]` gives, with the day before
+/// or after it ("1er mai", "May 1st") and a year after it ("mai 2025"),
+/// else this year (`today`'s).
+fn month_days(plain: &[String], i: usize, m: u32, today: NaiveDate) -> DateWords {
+    let (mut start, mut next) = (i, i + 1);
+    let mut d = None;
+    if i > 0
+        && let Some(n) = day(&plain[i - 1])
+    {
+        d = Some(n);
+        start = i - 1;
+    } else if let Some(n) = plain.get(i + 1).and_then(|w| day(w)) {
+        d = Some(n);
+        next = i + 2;
+    }
+    let y = match plain[next..(next + 2).min(plain.len())]
+        .iter()
+        .position(|w| year(w).is_some())
+    {
+        Some(k) => {
+            next += k + 1;
+            year(&plain[next - 1])
+        }
+        None => Some(today.year()),
+    };
+    let days = y.and_then(|y| match d {
+        Some(d) => NaiveDate::from_ymd_opt(y, m, d).map(|d| (d, d)),
+        None => NaiveDate::from_ymd_opt(y, m, 1).map(|f| span_of(Grain::Month, f)),
+    });
+    DateWords { days, start, next }
+}
+
+/// The days of the span of `g` the words around `plain[i]` place relative
+/// to `today` ("next month", "le mois prochain", "cette année"): the
+/// current one up to `today` when `so_far` or its start is named.
+fn relative_days(
+    plain: &[String],
+    i: usize,
+    g: Grain,
+    today: NaiveDate,
+    so_far: bool,
+) -> Option<(NaiveDate, NaiveDate)> {
+    // English puts the word before the span ("next month"), French
+    // after it ("le mois prochain") or before ("cette année").
+    let ahead = &plain[i.saturating_sub(3)..i];
+    let after = &plain[i + 1..(i + 3).min(plain.len())];
+    let has = |words: &[String], of: &[&str]| words.iter().any(|w| of.contains(&w.as_str()));
+    let step = if has(ahead, &["next"]) || has(after, &["prochain", "prochaine"]) {
+        Some(1)
+    } else if has(ahead, &["last", "previous"])
+        || has(after, &["dernier", "derniere", "precedent", "precedente"])
+    {
+        Some(-1)
+    } else if has(
+        ahead,
+        &[
+            "this",
+            "current",
+            "ce",
+            "cette",
+            "debut",
+            "start",
+            "beginning",
+        ],
+    ) || has(after, &["courant", "cours"])
+    {
+        Some(0)
+    } else {
+        None
+    };
+    step.map(|step| {
+        let (first, last) = shifted(g, today, step);
+        let started = has(ahead, &["debut", "start", "beginning"]);
+        if step == 0 && (so_far || started) {
+            (first, today)
+        } else {
+            (first, last)
+        }
+    })
 }
 
 /// Whether `question` names something the definitions do not explain: a

@@ -377,6 +377,36 @@ pub fn nearest<'a>(name: &str, names: impl Iterator<Item = &'a String>) -> Vec<S
     scored.into_iter().take(3).map(|(_, n)| n.clone()).collect()
 }
 
+/// A name of `field` that is not a `kind`, with the nearest of `names`.
+fn unknown(field: &'static str, name: &str, kind: &'static str, names: Vec<&String>) -> PlanError {
+    PlanError::Unknown {
+        field,
+        name: name.to_owned(),
+        kind,
+        near: nearest(name, names.into_iter()),
+    }
+}
+
+/// Whether `plan` orders its rows by its own measures and dimensions only.
+fn order_holds(plan: &Plan) -> Result<(), PlanError> {
+    for o in &plan.order {
+        let in_plan =
+            plan.measures.contains(&o.name) || plan.dimensions.iter().any(|c| c.name == o.name);
+        if !in_plan {
+            return Err(unknown(
+                "order",
+                &o.name,
+                "measure or dimension of this plan",
+                plan.measures
+                    .iter()
+                    .chain(plan.dimensions.iter().map(|c| &c.name))
+                    .collect(),
+            ));
+        }
+    }
+    Ok(())
+}
+
 impl Semantic {
     /// `plan` checked against the definitions and the data's values.
     ///
@@ -393,15 +423,27 @@ impl Semantic {
     /// # Errors
     /// As [`Semantic::resolve`].
     pub fn resolve_for(&self, mut plan: Plan, values: bool) -> Result<Resolved, PlanError> {
+        // The same cut written twice says it once (a small model repeats).
+        let mut seen = Vec::new();
+        plan.dimensions.retain(|c| {
+            let first = !seen.contains(c);
+            seen.push(c.clone());
+            first
+        });
+        self.names_hold(&plan)?;
+        self.comparisons_hold(&plan)?;
+        self.share_holds(&plan)?;
+        order_holds(&plan)?;
+        let resolved = self.conditioned(plan, values)?;
+        self.reachable(&resolved)?;
+        Ok(resolved)
+    }
+
+    /// Whether `plan` is of a kind that says something, and every measure,
+    /// cut, segment and entity left out it names is one of the
+    /// definitions'.
+    fn names_hold(&self, plan: &Plan) -> Result<(), PlanError> {
         let d = &self.definitions;
-        let unknown = |field: &'static str, name: &str, kind: &'static str, names: Vec<&String>| {
-            PlanError::Unknown {
-                field,
-                name: name.to_owned(),
-                kind,
-                near: nearest(name, names.into_iter()),
-            }
-        };
         match plan.kind {
             Kind::None => return Err(PlanError::Uncovered),
             Kind::List if !d.entities.contains_key(&plan.entity) => {
@@ -429,13 +471,6 @@ impl Semantic {
                 ));
             }
         }
-        // The same cut written twice says it once (a small model repeats).
-        let mut seen = Vec::new();
-        plan.dimensions.retain(|c| {
-            let first = !seen.contains(c);
-            seen.push(c.clone());
-            first
-        });
         let mut cuts = std::collections::BTreeSet::new();
         for cut in &plan.dimensions {
             if !cuts.insert(&cut.name) {
@@ -473,6 +508,13 @@ impl Semantic {
                 ));
             }
         }
+        Ok(())
+    }
+
+    /// Whether `plan`'s comparisons hold: two dimensions of one type
+    /// compared, a having on a measure of the plan, each with a comparison.
+    fn comparisons_hold(&self, plan: &Plan) -> Result<(), PlanError> {
+        let d = &self.definitions;
         for c in &plan.compare {
             for side in [&c.left, &c.right] {
                 if !d.dimensions.contains_key(side) {
@@ -515,6 +557,13 @@ impl Semantic {
                 ));
             }
         }
+        Ok(())
+    }
+
+    /// Whether a share `plan` asks for is of the whole (no having) and of
+    /// measures whose parts add up to it (counts and sums).
+    fn share_holds(&self, plan: &Plan) -> Result<(), PlanError> {
+        let d = &self.definitions;
         if plan.share {
             if !plan.having.is_empty() {
                 return Err(PlanError::Unsayable(
@@ -535,21 +584,14 @@ impl Semantic {
                 )));
             }
         }
-        for o in &plan.order {
-            let in_plan =
-                plan.measures.contains(&o.name) || plan.dimensions.iter().any(|c| c.name == o.name);
-            if !in_plan {
-                return Err(unknown(
-                    "order",
-                    &o.name,
-                    "measure or dimension of this plan",
-                    plan.measures
-                        .iter()
-                        .chain(plan.dimensions.iter().map(|c| &c.name))
-                        .collect(),
-                ));
-            }
-        }
+        Ok(())
+    }
+
+    /// `plan` resolved: its filters as conditions, their values typed and,
+    /// for a category, as the data holds them (`values`: whether a value it
+    /// does not hold may be named with the values near it).
+    fn conditioned(&self, plan: Plan, values: bool) -> Result<Resolved, PlanError> {
+        let d = &self.definitions;
         let mut conditions = Vec::new();
         let mut corrected = Vec::new();
         for f in &plan.filters {
@@ -563,13 +605,11 @@ impl Semantic {
             };
             conditions.push(self.condition(f, dimension.kind, &mut corrected, values)?);
         }
-        let resolved = Resolved {
+        Ok(Resolved {
             plan,
             conditions,
             corrected,
-        };
-        self.reachable(&resolved)?;
-        Ok(resolved)
+        })
     }
 
     /// `filter` with its values typed and, for a category, as the data

@@ -125,41 +125,9 @@ impl Semantic {
         // e-mail": without the segment "no e-mail").
         let without: Vec<String> = entities.clone();
         let orderable: Vec<String> = measures.iter().chain(&offer.order).cloned().collect();
-        let strings = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
-        // A property with nothing to offer is left out, not written as an
-        // empty array: a server's grammar may read an array without items
-        // as an array of anything (llama-cpp-python does).
-        let object = |props: &[(&str, Option<String>)], required: &[&str]| {
-            let body: Vec<String> = props
-                .iter()
-                .filter_map(|(k, v)| Some(format!("{}:{}", json(k), v.as_ref()?)))
-                .collect();
-            let required: Vec<String> = required.iter().map(|k| json(k)).collect();
-            format!(
-                "{{\"type\":\"object\",\"properties\":{{{}}},\"required\":[{}],\"additionalProperties\":false}}",
-                body.join(","),
-                required.join(",")
-            )
-        };
-        // An array of objects naming one of `names`: none when there are
-        // none to name.
-        let array = |items: String, names: &[String], max: usize| {
-            (!names.is_empty())
-                .then(|| format!("{{\"type\":\"array\",\"items\":{items},\"maxItems\":{max}}}"))
-        };
         let grains: Vec<String> = offer.grains.iter().map(|g| g.as_str().to_owned()).collect();
         let kinds: Vec<String> = offer.kinds.iter().map(|k| k.as_str().to_owned()).collect();
         let some = |s: &str| Some(s.to_owned());
-        // A "top N" takes a number the question writes; the whole schema
-        // (no question) any.
-        let limit = match &offer.limits {
-            None => some("{\"type\":\"integer\",\"minimum\":0}"),
-            Some(n) if n.is_empty() => None,
-            Some(n) => {
-                let n: Vec<String> = n.iter().map(u32::to_string).collect();
-                Some(format!("{{\"enum\":[{}]}}", n.join(",")))
-            }
-        };
         let cut = object(
             &[
                 ("name", Some(one_of(&offer.cuts))),
@@ -170,7 +138,7 @@ impl Semantic {
         let filter = object(
             &[
                 ("dimension", Some(one_of(&offer.filters))),
-                ("op", Some(one_of(&strings(&Op::ALL)))),
+                ("op", Some(one_of(&owned(&Op::ALL)))),
                 (
                     "values",
                     some("{\"type\":\"array\",\"items\":{\"type\":\"string\"},\"maxItems\":8}"),
@@ -181,7 +149,7 @@ impl Semantic {
         let compare = object(
             &[
                 ("left", Some(one_of(&dimensions))),
-                ("op", Some(one_of(&strings(&Op::COMPARISONS)))),
+                ("op", Some(one_of(&owned(&Op::COMPARISONS)))),
                 ("right", Some(one_of(&dimensions))),
             ],
             &["left", "op", "right"],
@@ -189,7 +157,7 @@ impl Semantic {
         let having = object(
             &[
                 ("measure", Some(one_of(&measures))),
-                ("op", Some(one_of(&strings(&Op::COMPARISONS)))),
+                ("op", Some(one_of(&owned(&Op::COMPARISONS)))),
                 ("value", some("{\"type\":\"number\"}")),
             ],
             &["measure", "op", "value"],
@@ -206,21 +174,21 @@ impl Semantic {
                 ("kind", Some(one_of(&kinds))),
                 ("entity", Some(one_of(&entity_or_none))),
                 ("measures", array_of(&measures, 4)),
-                ("dimensions", array(cut, &offer.cuts, 4)),
+                ("dimensions", array_of_objects(cut, &offer.cuts, 4)),
                 ("segments", array_of(&offer.segments, 4)),
-                ("filters", array(filter, &offer.filters, 4)),
+                ("filters", array_of_objects(filter, &offer.filters, 4)),
                 ("without", array_of(&without, 2).filter(|_| offer.without)),
-                ("compare", array(compare, &dimensions, 2)),
+                ("compare", array_of_objects(compare, &dimensions, 2)),
                 (
                     "having",
-                    array(having, &measures, 2).filter(|_| offer.having),
+                    array_of_objects(having, &measures, 2).filter(|_| offer.having),
                 ),
                 (
                     "share",
                     offer.share.then(|| "{\"type\":\"boolean\"}".to_owned()),
                 ),
-                ("order", array(order, &orderable, 2)),
-                ("limit", limit),
+                ("order", array_of_objects(order, &orderable, 2)),
+                ("limit", limit(offer.limits.as_deref())),
             ],
             &["kind"],
         )
@@ -271,6 +239,48 @@ fn json(s: &str) -> String {
 fn one_of(names: &[String]) -> String {
     let names: Vec<String> = names.iter().map(|n| json(n)).collect();
     format!("{{\"enum\":[{}]}}", names.join(","))
+}
+
+/// A JSON object of `props`, `required` among them. A property with
+/// nothing to offer is left out, not written as an empty array: a server's
+/// grammar may read an array without items as an array of anything
+/// (llama-cpp-python does).
+fn object(props: &[(&str, Option<String>)], required: &[&str]) -> String {
+    let body: Vec<String> = props
+        .iter()
+        .filter_map(|(k, v)| Some(format!("{}:{}", json(k), v.as_ref()?)))
+        .collect();
+    let required: Vec<String> = required.iter().map(|k| json(k)).collect();
+    format!(
+        "{{\"type\":\"object\",\"properties\":{{{}}},\"required\":[{}],\"additionalProperties\":false}}",
+        body.join(","),
+        required.join(",")
+    )
+}
+
+/// An array of objects naming one of `names`: none when there are none to
+/// name.
+fn array_of_objects(items: String, names: &[String], max: usize) -> Option<String> {
+    (!names.is_empty())
+        .then(|| format!("{{\"type\":\"array\",\"items\":{items},\"maxItems\":{max}}}"))
+}
+
+/// The names `v`, owned.
+fn owned(v: &[&str]) -> Vec<String> {
+    v.iter().map(|s| (*s).to_owned()).collect()
+}
+
+/// A plan's limit: a "top N" takes a number the question writes (`limits`,
+/// none when it writes none); the whole schema (no question) any.
+fn limit(limits: Option<&[u32]>) -> Option<String> {
+    match limits {
+        None => Some("{\"type\":\"integer\",\"minimum\":0}".to_owned()),
+        Some([]) => None,
+        Some(n) => {
+            let n: Vec<String> = n.iter().map(u32::to_string).collect();
+            Some(format!("{{\"enum\":[{}]}}", n.join(",")))
+        }
+    }
 }
 
 /// An array of names; none when there are none to choose.
