@@ -201,6 +201,204 @@ fn render(value: &oracle::SqlValue<'_>) -> Result<Cell, oracle::Error> {
     }))
 }
 
+/// The columns and keys of `owner`'s tables, into `catalog` under
+/// `schema`.
+fn owner_tables(
+    conn: &oracle::Connection,
+    owner: &str,
+    schema: &Option<String>,
+    catalog: &mut crate::sql::schema::CatalogBuilder,
+) -> Result<(), ExecError> {
+    use crate::sql::schema::{CatalogColumn, Key};
+    let rows = conn
+        .query_as::<(
+            String,
+            String,
+            String,
+            String,
+            Option<String>,
+            Option<String>,
+        )>(
+            "SELECT c.table_name, c.column_name, c.data_type, c.nullable, cc.comments, tc.comments \
+             FROM all_tab_columns c \
+             LEFT JOIN all_col_comments cc ON cc.owner = c.owner AND cc.table_name = c.table_name \
+                  AND cc.column_name = c.column_name \
+             LEFT JOIN all_tab_comments tc ON tc.owner = c.owner AND tc.table_name = c.table_name \
+             WHERE c.owner = :1 ORDER BY c.table_name, c.column_id",
+            &[&owner],
+        )
+        .map_err(classify)?;
+    for row in rows {
+        let (table, column, data_type, nullable, comment, table_comment) = row.map_err(classify)?;
+        let column = CatalogColumn {
+            name: column,
+            type_name: data_type,
+            nullable: nullable == "Y",
+            comment,
+            collation: None,
+        };
+        catalog.column(schema.clone(), table, table_comment, column);
+    }
+    let keys = conn
+        .query_as::<(String, String, String, Option<String>, Option<String>)>(
+            "SELECT k.table_name, kc.column_name, k.constraint_type, rk.table_name, rkc.column_name \
+             FROM all_constraints k \
+             JOIN all_cons_columns kc ON kc.owner = k.owner AND kc.constraint_name = k.constraint_name \
+             LEFT JOIN all_constraints rk ON rk.owner = k.r_owner AND rk.constraint_name = k.r_constraint_name \
+             LEFT JOIN all_cons_columns rkc ON rkc.owner = rk.owner AND rkc.constraint_name = rk.constraint_name \
+                  AND rkc.position = kc.position \
+             WHERE k.owner = :1 AND (k.constraint_type = 'R' \
+               OR (k.constraint_type = 'P' AND k.status = 'ENABLED' AND k.validated = 'VALIDATED'))",
+            &[&owner],
+        )
+        .map_err(classify)?;
+    for row in keys {
+        let (table, column, kind, ref_table, ref_column) = row.map_err(classify)?;
+        let key = match (kind.as_str(), ref_table, ref_column) {
+            ("P", _, _) => Key::Primary,
+            (_, Some(table), Some(column)) => Key::Foreign { table, column },
+            _ => continue,
+        };
+        catalog.key(schema.as_deref(), &table, column, key);
+    }
+    Ok(())
+}
+
+/// Each of `owner`'s views with its query (a LONG), under `schema`, for
+/// the data-access rules to follow to what it reads.
+fn owner_views(
+    conn: &oracle::Connection,
+    owner: &str,
+    schema: &Option<String>,
+) -> Result<Vec<crate::sql::schema::ViewDefinition>, ExecError> {
+    let defined = conn
+        .query_as::<(String, Option<String>)>(
+            "SELECT view_name, text FROM all_views WHERE owner = :1 ORDER BY view_name",
+            &[&owner],
+        )
+        .map_err(classify)?;
+    let mut views = Vec::new();
+    for row in defined {
+        let (name, definition) = row.map_err(classify)?;
+        views.push(crate::sql::schema::ViewDefinition {
+            schema: schema.clone(),
+            name,
+            definition: definition.unwrap_or_default(),
+        });
+    }
+    Ok(views)
+}
+
+/// Each virtual column of `owner`'s tables with its expression (a LONG
+/// too), under `schema`, for the rules to follow to the columns it reads.
+fn owner_virtual_columns(
+    conn: &oracle::Connection,
+    owner: &str,
+    schema: &Option<String>,
+) -> Result<Vec<crate::sql::schema::GeneratedColumn>, ExecError> {
+    let computed = conn
+        .query_as::<(String, String, Option<String>)>(
+            "SELECT table_name, column_name, data_default FROM all_tab_cols \
+             WHERE owner = :1 AND virtual_column = 'YES'",
+            &[&owner],
+        )
+        .map_err(classify)?;
+    let mut generated = Vec::new();
+    for row in computed {
+        let (table, column, expression) = row.map_err(classify)?;
+        generated.push(crate::sql::schema::GeneratedColumn {
+            schema: schema.clone(),
+            table,
+            column,
+            expression: expression.unwrap_or_default(),
+        });
+    }
+    Ok(generated)
+}
+
+/// What the blocking side of [`OracleExecutor::run`] sends the async side.
+enum Batch {
+    Columns(Vec<Column>),
+    Rows(Vec<Vec<Cell>>),
+    Done { truncated: bool },
+}
+
+/// `sql` run on a connection of `pool` in a read-only transaction, each
+/// round trip bounded by `limits`, its rows sent in batches through
+/// `send`, then rolled back: whether the result was cut.
+fn read_only_rows(
+    pool: &oracle::pool::Pool,
+    sql: &str,
+    limits: Limits,
+    send: &impl Fn(Result<Batch, ExecError>) -> bool,
+) -> Result<bool, ExecError> {
+    let conn = pool.get().map_err(classify)?;
+    // Every round trip is bounded; a long query is broken off.
+    conn.set_call_timeout(Some(limits.timeout))
+        .map_err(classify)?;
+    conn.execute("SET TRANSACTION READ ONLY", &[])
+        .map_err(classify)?;
+    let outcome = send_rows(&conn, sql, limits, send);
+    // Nothing is kept, whatever happened.
+    let _ = conn.rollback();
+    outcome
+}
+
+/// `sql`'s columns, then its rows in batches, through `send`, within the
+/// caps of `limits`: whether the result was cut (`false` too when the
+/// async side stopped listening).
+fn send_rows(
+    conn: &oracle::Connection,
+    sql: &str,
+    limits: Limits,
+    send: &impl Fn(Result<Batch, ExecError>) -> bool,
+) -> Result<bool, ExecError> {
+    let mut stmt = conn
+        .statement(sql)
+        .fetch_array_size(BATCH as u32)
+        .prefetch_rows(BATCH as u32)
+        // LOBs as locators, read in bounded pieces by
+        // `render`: bound as strings, each would be fetched
+        // whole, however large.
+        .lob_locator()
+        .build()
+        .map_err(classify)?;
+    let rows = stmt.query(&[]).map_err(classify)?;
+    let columns = rows
+        .column_info()
+        .iter()
+        .map(|c| Column::new(c.name(), &c.oracle_type().to_string(), Dialect::Oracle))
+        .collect();
+    if !send(Ok(Batch::Columns(columns))) {
+        return Ok(false);
+    }
+    let mut batch = Vec::with_capacity(BATCH);
+    let mut cap = ResultCap::new(limits);
+    for row in rows {
+        let row = row.map_err(classify)?;
+        if !cap.room_for_a_row() {
+            send(Ok(Batch::Rows(std::mem::take(&mut batch))));
+            return Ok(cap.cut());
+        }
+        let cells = row
+            .sql_values()
+            .iter()
+            .map(render)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(classify)?;
+        if !cap.admit(&cells) {
+            send(Ok(Batch::Rows(std::mem::take(&mut batch))));
+            return Ok(cap.cut());
+        }
+        batch.push(cells);
+        if batch.len() == BATCH && !send(Ok(Batch::Rows(std::mem::take(&mut batch)))) {
+            return Ok(false);
+        }
+    }
+    send(Ok(Batch::Rows(batch)));
+    Ok(false)
+}
+
 #[async_trait::async_trait]
 impl Executor for OracleExecutor {
     fn dialect(&self) -> Dialect {
@@ -208,7 +406,6 @@ impl Executor for OracleExecutor {
     }
 
     async fn catalog(&self, schemas: &[String]) -> Result<crate::sql::schema::Catalog, ExecError> {
-        use crate::sql::schema::{CatalogBuilder, CatalogColumn, Key};
         let pool = Arc::clone(&self.pool);
         let owners: Vec<String> = schemas
             .iter()
@@ -216,94 +413,30 @@ impl Executor for OracleExecutor {
             .collect();
         blocking(move || {
             let conn = pool.get().map_err(classify)?;
-            conn.set_call_timeout(Some(Duration::from_secs(60))).map_err(classify)?;
+            conn.set_call_timeout(Some(Duration::from_secs(60)))
+                .map_err(classify)?;
             // Without allowed schemas, the account's own (unqualified names).
             let own = owners.is_empty();
             let owners = if own {
-                vec![conn
-                    .query_row_as::<String>("SELECT SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA') FROM dual", &[])
-                    .map_err(classify)?]
+                vec![
+                    conn.query_row_as::<String>(
+                        "SELECT SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA') FROM dual",
+                        &[],
+                    )
+                    .map_err(classify)?,
+                ]
             } else {
                 owners
             };
-            let mut catalog = CatalogBuilder::default();
+            let mut catalog = crate::sql::schema::CatalogBuilder::default();
             let mut views = Vec::new();
             let mut generated = Vec::new();
             for owner in &owners {
                 // The account's own tables are left unqualified.
                 let schema = (!own).then(|| owner.clone());
-                let rows = conn
-                    .query_as::<(String, String, String, String, Option<String>, Option<String>)>(
-                        "SELECT c.table_name, c.column_name, c.data_type, c.nullable, cc.comments, tc.comments \
-                         FROM all_tab_columns c \
-                         LEFT JOIN all_col_comments cc ON cc.owner = c.owner AND cc.table_name = c.table_name \
-                              AND cc.column_name = c.column_name \
-                         LEFT JOIN all_tab_comments tc ON tc.owner = c.owner AND tc.table_name = c.table_name \
-                         WHERE c.owner = :1 ORDER BY c.table_name, c.column_id",
-                        &[owner],
-                    )
-                    .map_err(classify)?;
-                for row in rows {
-                    let (table, column, data_type, nullable, comment, table_comment) = row.map_err(classify)?;
-                    let column = CatalogColumn { name: column, type_name: data_type, nullable: nullable == "Y", comment, collation: None };
-                    catalog.column(schema.clone(), table, table_comment, column);
-                }
-                let keys = conn
-                    .query_as::<(String, String, String, Option<String>, Option<String>)>(
-                        "SELECT k.table_name, kc.column_name, k.constraint_type, rk.table_name, rkc.column_name \
-                         FROM all_constraints k \
-                         JOIN all_cons_columns kc ON kc.owner = k.owner AND kc.constraint_name = k.constraint_name \
-                         LEFT JOIN all_constraints rk ON rk.owner = k.r_owner AND rk.constraint_name = k.r_constraint_name \
-                         LEFT JOIN all_cons_columns rkc ON rkc.owner = rk.owner AND rkc.constraint_name = rk.constraint_name \
-                              AND rkc.position = kc.position \
-                         WHERE k.owner = :1 AND (k.constraint_type = 'R' \
-                           OR (k.constraint_type = 'P' AND k.status = 'ENABLED' AND k.validated = 'VALIDATED'))",
-                        &[owner],
-                    )
-                    .map_err(classify)?;
-                for row in keys {
-                    let (table, column, kind, ref_table, ref_column) = row.map_err(classify)?;
-                    let key = match (kind.as_str(), ref_table, ref_column) {
-                        ("P", _, _) => Key::Primary,
-                        (_, Some(table), Some(column)) => Key::Foreign { table, column },
-                        _ => continue,
-                    };
-                    catalog.key(schema.as_deref(), &table, column, key);
-                }
-                // Each view's query (a LONG), for the data-access rules to
-                // follow to what it reads.
-                let defined = conn
-                    .query_as::<(String, Option<String>)>(
-                        "SELECT view_name, text FROM all_views WHERE owner = :1 ORDER BY view_name",
-                        &[owner],
-                    )
-                    .map_err(classify)?;
-                for row in defined {
-                    let (name, definition) = row.map_err(classify)?;
-                    views.push(crate::sql::schema::ViewDefinition {
-                        schema: schema.clone(),
-                        name,
-                        definition: definition.unwrap_or_default(),
-                    });
-                }
-                // Each virtual column's expression (a LONG too), for the
-                // rules to follow to the columns it reads.
-                let computed = conn
-                    .query_as::<(String, String, Option<String>)>(
-                        "SELECT table_name, column_name, data_default FROM all_tab_cols \
-                         WHERE owner = :1 AND virtual_column = 'YES'",
-                        &[owner],
-                    )
-                    .map_err(classify)?;
-                for row in computed {
-                    let (table, column, expression) = row.map_err(classify)?;
-                    generated.push(crate::sql::schema::GeneratedColumn {
-                        schema: schema.clone(),
-                        table,
-                        column,
-                        expression: expression.unwrap_or_default(),
-                    });
-                }
+                owner_tables(&conn, owner, &schema, &mut catalog)?;
+                views.extend(owner_views(&conn, owner, &schema)?);
+                generated.extend(owner_virtual_columns(&conn, owner, &schema)?);
             }
             let mut catalog = catalog.finish();
             catalog.views = views;
@@ -392,79 +525,13 @@ impl Executor for OracleExecutor {
         limits: Limits,
         sink: &mut dyn RowSink,
     ) -> Result<Outcome, ExecError> {
-        enum Batch {
-            Columns(Vec<Column>),
-            Rows(Vec<Vec<Cell>>),
-            Done { truncated: bool },
-        }
         let started = Instant::now();
         let pool = Arc::clone(&self.pool);
         let sql = query.text.clone();
         let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Batch, ExecError>>(4);
         let worker = tokio::task::spawn_blocking(move || {
             let send = |item| tx.blocking_send(item).is_ok();
-            let run = || -> Result<bool, ExecError> {
-                let conn = pool.get().map_err(classify)?;
-                // Every round trip is bounded; a long query is broken off.
-                conn.set_call_timeout(Some(limits.timeout))
-                    .map_err(classify)?;
-                conn.execute("SET TRANSACTION READ ONLY", &[])
-                    .map_err(classify)?;
-                let outcome = (|| {
-                    let mut stmt = conn
-                        .statement(&sql)
-                        .fetch_array_size(BATCH as u32)
-                        .prefetch_rows(BATCH as u32)
-                        // LOBs as locators, read in bounded pieces by
-                        // `render`: bound as strings, each would be fetched
-                        // whole, however large.
-                        .lob_locator()
-                        .build()
-                        .map_err(classify)?;
-                    let rows = stmt.query(&[]).map_err(classify)?;
-                    let columns = rows
-                        .column_info()
-                        .iter()
-                        .map(|c| {
-                            Column::new(c.name(), &c.oracle_type().to_string(), Dialect::Oracle)
-                        })
-                        .collect();
-                    if !send(Ok(Batch::Columns(columns))) {
-                        return Ok(false);
-                    }
-                    let mut batch = Vec::with_capacity(BATCH);
-                    let mut cap = ResultCap::new(limits);
-                    for row in rows {
-                        let row = row.map_err(classify)?;
-                        if !cap.room_for_a_row() {
-                            send(Ok(Batch::Rows(std::mem::take(&mut batch))));
-                            return Ok(cap.cut());
-                        }
-                        let cells = row
-                            .sql_values()
-                            .iter()
-                            .map(render)
-                            .collect::<Result<Vec<_>, _>>()
-                            .map_err(classify)?;
-                        if !cap.admit(&cells) {
-                            send(Ok(Batch::Rows(std::mem::take(&mut batch))));
-                            return Ok(cap.cut());
-                        }
-                        batch.push(cells);
-                        if batch.len() == BATCH
-                            && !send(Ok(Batch::Rows(std::mem::take(&mut batch))))
-                        {
-                            return Ok(false);
-                        }
-                    }
-                    send(Ok(Batch::Rows(batch)));
-                    Ok(false)
-                })();
-                // Nothing is kept, whatever happened.
-                let _ = conn.rollback();
-                outcome
-            };
-            match run() {
+            match read_only_rows(&pool, &sql, limits, &send) {
                 Ok(truncated) => {
                     send(Ok(Batch::Done { truncated }));
                 }

@@ -209,7 +209,6 @@ impl Executor for PostgresExecutor {
     }
 
     async fn catalog(&self, schemas: &[String]) -> Result<crate::sql::schema::Catalog, ExecError> {
-        use crate::sql::schema::{CatalogBuilder, CatalogColumn, Key};
         let schemas: Vec<String> = if schemas.is_empty() {
             vec!["public".to_owned()]
         } else {
@@ -218,156 +217,15 @@ impl Executor for PostgresExecutor {
                 .map(|s| Dialect::Postgres.fold_unquoted(s))
                 .collect()
         };
-        type ColumnRow = (
-            String,
-            String,
-            String,
-            String,
-            bool,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-        );
-        // A numeric's scale is part of its type here: every value of a
-        // `numeric(12,2)` shows two decimals, while a bare `numeric` may
-        // hold 1.0 and 1.00, equal and shown apart. A collation is kept
-        // only where equal texts may differ (not deterministic).
-        let columns: Vec<ColumnRow> = sqlx::query_as(
-            "SELECT c.table_schema::text, c.table_name::text, c.column_name::text, \
-                    CASE WHEN c.data_type = 'numeric' AND c.numeric_scale IS NOT NULL \
-                         THEN format('numeric(%s,%s)', c.numeric_precision, c.numeric_scale) \
-                         ELSE c.data_type::text END, \
-                    c.is_nullable = 'YES', \
-                    col_description(format('%I.%I', c.table_schema, c.table_name)::regclass, c.ordinal_position::int), \
-                    obj_description(format('%I.%I', c.table_schema, c.table_name)::regclass, 'pg_class'), \
-                    (SELECT k.collname::text FROM pg_collation k \
-                      WHERE k.collname = c.collation_name AND NOT k.collisdeterministic LIMIT 1) \
-             FROM information_schema.columns c \
-             JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name \
-             WHERE t.table_type IN ('BASE TABLE', 'VIEW') AND c.table_schema = ANY($1) \
-             ORDER BY 1, 2, c.ordinal_position",
-        )
-        .bind(&schemas)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(database)?;
-        // From pg_catalog, not information_schema: the latter shows keys
-        // only of tables the role owns or may do more than SELECT on, and
-        // an Execute target's role may only read.
-        let keys: Vec<(String, String, String, String, Option<String>, Option<String>)> = sqlx::query_as(
-            "SELECT n.nspname::text, c.relname::text, a.attname::text, \
-                    CASE con.contype WHEN 'p' THEN 'PRIMARY KEY' ELSE 'FOREIGN KEY' END, \
-                    rc.relname::text, ra.attname::text \
-             FROM pg_constraint con \
-             JOIN pg_class c ON c.oid = con.conrelid \
-             JOIN pg_namespace n ON n.oid = c.relnamespace \
-             CROSS JOIN LATERAL unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord) \
-             JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum \
-             LEFT JOIN pg_class rc ON rc.oid = con.confrelid \
-             LEFT JOIN LATERAL unnest(con.confkey) WITH ORDINALITY AS f(attnum, ord) ON f.ord = k.ord \
-             LEFT JOIN pg_attribute ra ON ra.attrelid = con.confrelid AND ra.attnum = f.attnum \
-             WHERE con.contype IN ('p', 'f') AND n.nspname = ANY($1) \
-             ORDER BY n.nspname, c.relname, con.conname, k.ord",
-        )
-        .bind(&schemas)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(database)?;
-        // PostgreSQL's default schema is left unqualified.
-        let shown = |schema: String| (schema != "public").then_some(schema);
-        let mut catalog = CatalogBuilder::default();
-        for (schema, table, column, data_type, nullable, comment, table_comment, collation) in
-            columns
-        {
-            let column = CatalogColumn {
-                name: column,
-                type_name: data_type,
-                nullable,
-                comment,
-                collation,
-            };
-            catalog.column(shown(schema), table, table_comment, column);
-        }
-        for (schema, table, column, kind, ref_table, ref_column) in keys {
-            let key = match (kind.as_str(), ref_table, ref_column) {
-                ("PRIMARY KEY", _, _) => Key::Primary,
-                (_, Some(table), Some(column)) => Key::Foreign { table, column },
-                _ => continue,
-            };
-            catalog.key(shown(schema).as_deref(), &table, column, key);
-        }
-        // Each view's query as PostgreSQL keeps it, for the data-access
-        // rules to follow to what it reads.
-        let views: Vec<(String, String, Option<String>)> = sqlx::query_as(
-            "SELECT n.nspname::text, c.relname::text, pg_get_viewdef(c.oid) \
-             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-             WHERE c.relkind IN ('v', 'm') AND n.nspname = ANY($1) ORDER BY 1, 2",
-        )
-        .bind(&schemas)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(database)?;
-        // Each generated column's expression, for the rules to follow.
-        let generated: Vec<(String, String, String, Option<String>)> = sqlx::query_as(
-            "SELECT n.nspname::text, c.relname::text, a.attname::text, pg_get_expr(d.adbin, d.adrelid) \
-             FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
-             JOIN pg_namespace n ON n.oid = c.relnamespace \
-             LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
-             WHERE a.attgenerated <> '' AND a.attnum > 0 AND NOT a.attisdropped \
-               AND n.nspname = ANY($1) ORDER BY 1, 2, a.attnum",
-        )
-        .bind(&schemas)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(database)?;
-        // Inheritance and partitions: a parent reads its children's rows.
-        let inherits: Vec<(String, String, String, String)> = sqlx::query_as(
-            "SELECT cn.nspname::text, c.relname::text, pn.nspname::text, p.relname::text \
-             FROM pg_inherits i \
-             JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_namespace cn ON cn.oid = c.relnamespace \
-             JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = p.relnamespace \
-             WHERE c.relkind IN ('r', 'p', 'f') AND p.relkind IN ('r', 'p') \
-               AND (cn.nspname = ANY($1) OR pn.nspname = ANY($1))",
-        )
-        .bind(&schemas)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(database)?;
-        let mut catalog = catalog.finish();
-        catalog.inherits = inherits
-            .into_iter()
-            .map(|(cs, c, ps, p)| crate::sql::schema::Inheritance {
-                child: crate::sql::schema::TableName {
-                    schema: shown(cs),
-                    name: c,
-                },
-                parent: crate::sql::schema::TableName {
-                    schema: shown(ps),
-                    name: p,
-                },
-            })
-            .collect();
-        catalog.views = views
-            .into_iter()
-            .map(
-                |(schema, name, definition)| crate::sql::schema::ViewDefinition {
-                    schema: shown(schema),
-                    name,
-                    definition: definition.unwrap_or_default(),
-                },
-            )
-            .collect();
-        catalog.generated = generated
-            .into_iter()
-            .map(
-                |(schema, table, column, expression)| crate::sql::schema::GeneratedColumn {
-                    schema: shown(schema),
-                    table,
-                    column,
-                    expression: expression.unwrap_or_default(),
-                },
-            )
-            .collect();
+        let columns = self.column_rows(&schemas).await?;
+        let keys = self.key_rows(&schemas).await?;
+        let views = self.view_definitions(&schemas).await?;
+        let generated = self.generated_columns(&schemas).await?;
+        let inherits = self.inheritance(&schemas).await?;
+        let mut catalog = catalog_of(columns, keys);
+        catalog.inherits = inherits;
+        catalog.views = views;
+        catalog.generated = generated;
         Ok(catalog)
     }
 
@@ -601,6 +459,148 @@ impl Executor for PostgresExecutor {
 }
 
 impl PostgresExecutor {
+    /// Every column of the tables and views of `schemas`, in their order.
+    async fn column_rows(&self, schemas: &[String]) -> Result<Vec<ColumnRow>, ExecError> {
+        // A numeric's scale is part of its type here: every value of a
+        // `numeric(12,2)` shows two decimals, while a bare `numeric` may
+        // hold 1.0 and 1.00, equal and shown apart. A collation is kept
+        // only where equal texts may differ (not deterministic).
+        sqlx::query_as(
+            "SELECT c.table_schema::text, c.table_name::text, c.column_name::text, \
+                    CASE WHEN c.data_type = 'numeric' AND c.numeric_scale IS NOT NULL \
+                         THEN format('numeric(%s,%s)', c.numeric_precision, c.numeric_scale) \
+                         ELSE c.data_type::text END, \
+                    c.is_nullable = 'YES', \
+                    col_description(format('%I.%I', c.table_schema, c.table_name)::regclass, c.ordinal_position::int), \
+                    obj_description(format('%I.%I', c.table_schema, c.table_name)::regclass, 'pg_class'), \
+                    (SELECT k.collname::text FROM pg_collation k \
+                      WHERE k.collname = c.collation_name AND NOT k.collisdeterministic LIMIT 1) \
+             FROM information_schema.columns c \
+             JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name \
+             WHERE t.table_type IN ('BASE TABLE', 'VIEW') AND c.table_schema = ANY($1) \
+             ORDER BY 1, 2, c.ordinal_position",
+        )
+        .bind(schemas)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(database)
+    }
+
+    /// Each column of a primary or foreign key of `schemas`' tables.
+    async fn key_rows(&self, schemas: &[String]) -> Result<Vec<KeyRow>, ExecError> {
+        // From pg_catalog, not information_schema: the latter shows keys
+        // only of tables the role owns or may do more than SELECT on, and
+        // an Execute target's role may only read.
+        sqlx::query_as(
+            "SELECT n.nspname::text, c.relname::text, a.attname::text, \
+                    CASE con.contype WHEN 'p' THEN 'PRIMARY KEY' ELSE 'FOREIGN KEY' END, \
+                    rc.relname::text, ra.attname::text \
+             FROM pg_constraint con \
+             JOIN pg_class c ON c.oid = con.conrelid \
+             JOIN pg_namespace n ON n.oid = c.relnamespace \
+             CROSS JOIN LATERAL unnest(con.conkey) WITH ORDINALITY AS k(attnum, ord) \
+             JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum \
+             LEFT JOIN pg_class rc ON rc.oid = con.confrelid \
+             LEFT JOIN LATERAL unnest(con.confkey) WITH ORDINALITY AS f(attnum, ord) ON f.ord = k.ord \
+             LEFT JOIN pg_attribute ra ON ra.attrelid = con.confrelid AND ra.attnum = f.attnum \
+             WHERE con.contype IN ('p', 'f') AND n.nspname = ANY($1) \
+             ORDER BY n.nspname, c.relname, con.conname, k.ord",
+        )
+        .bind(schemas)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(database)
+    }
+
+    /// Each view's query as PostgreSQL keeps it, for the data-access rules
+    /// to follow to what it reads.
+    async fn view_definitions(
+        &self,
+        schemas: &[String],
+    ) -> Result<Vec<crate::sql::schema::ViewDefinition>, ExecError> {
+        let views: Vec<(String, String, Option<String>)> = sqlx::query_as(
+            "SELECT n.nspname::text, c.relname::text, pg_get_viewdef(c.oid) \
+             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+             WHERE c.relkind IN ('v', 'm') AND n.nspname = ANY($1) ORDER BY 1, 2",
+        )
+        .bind(schemas)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(database)?;
+        Ok(views
+            .into_iter()
+            .map(
+                |(schema, name, definition)| crate::sql::schema::ViewDefinition {
+                    schema: shown(schema),
+                    name,
+                    definition: definition.unwrap_or_default(),
+                },
+            )
+            .collect())
+    }
+
+    /// Each generated column's expression, for the rules to follow.
+    async fn generated_columns(
+        &self,
+        schemas: &[String],
+    ) -> Result<Vec<crate::sql::schema::GeneratedColumn>, ExecError> {
+        let generated: Vec<(String, String, String, Option<String>)> = sqlx::query_as(
+            "SELECT n.nspname::text, c.relname::text, a.attname::text, pg_get_expr(d.adbin, d.adrelid) \
+             FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid \
+             JOIN pg_namespace n ON n.oid = c.relnamespace \
+             LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
+             WHERE a.attgenerated <> '' AND a.attnum > 0 AND NOT a.attisdropped \
+               AND n.nspname = ANY($1) ORDER BY 1, 2, a.attnum",
+        )
+        .bind(schemas)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(database)?;
+        Ok(generated
+            .into_iter()
+            .map(
+                |(schema, table, column, expression)| crate::sql::schema::GeneratedColumn {
+                    schema: shown(schema),
+                    table,
+                    column,
+                    expression: expression.unwrap_or_default(),
+                },
+            )
+            .collect())
+    }
+
+    /// Inheritance and partitions: a parent reads its children's rows.
+    async fn inheritance(
+        &self,
+        schemas: &[String],
+    ) -> Result<Vec<crate::sql::schema::Inheritance>, ExecError> {
+        let inherits: Vec<(String, String, String, String)> = sqlx::query_as(
+            "SELECT cn.nspname::text, c.relname::text, pn.nspname::text, p.relname::text \
+             FROM pg_inherits i \
+             JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_namespace cn ON cn.oid = c.relnamespace \
+             JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace pn ON pn.oid = p.relnamespace \
+             WHERE c.relkind IN ('r', 'p', 'f') AND p.relkind IN ('r', 'p') \
+               AND (cn.nspname = ANY($1) OR pn.nspname = ANY($1))",
+        )
+        .bind(schemas)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(database)?;
+        Ok(inherits
+            .into_iter()
+            .map(|(cs, c, ps, p)| crate::sql::schema::Inheritance {
+                child: crate::sql::schema::TableName {
+                    schema: shown(cs),
+                    name: c,
+                },
+                parent: crate::sql::schema::TableName {
+                    schema: shown(ps),
+                    name: p,
+                },
+            })
+            .collect())
+    }
+
     async fn run_in(
         &self,
         tx: &mut sqlx::Transaction<'_, sqlx::Postgres>,
@@ -685,6 +685,62 @@ impl PostgresExecutor {
         }
         Ok(cap.outcome(columns, started.elapsed()))
     }
+}
+
+/// A column as the catalogue query reads it: schema, table, column, type,
+/// nullable, the column's comment, the table's, a non-deterministic
+/// collation.
+type ColumnRow = (
+    String,
+    String,
+    String,
+    String,
+    bool,
+    Option<String>,
+    Option<String>,
+    Option<String>,
+);
+
+/// A key's column as the catalogue query reads it: schema, table, column,
+/// the kind of key, the table and column a foreign key refers to.
+type KeyRow = (
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+);
+
+/// A schema as the catalogue names it: PostgreSQL's default schema is left
+/// unqualified.
+fn shown(schema: String) -> Option<String> {
+    (schema != "public").then_some(schema)
+}
+
+/// The catalogue of `columns` and their `keys`.
+fn catalog_of(columns: Vec<ColumnRow>, keys: Vec<KeyRow>) -> crate::sql::schema::Catalog {
+    use crate::sql::schema::{CatalogBuilder, CatalogColumn, Key};
+    let mut catalog = CatalogBuilder::default();
+    for (schema, table, column, data_type, nullable, comment, table_comment, collation) in columns {
+        let column = CatalogColumn {
+            name: column,
+            type_name: data_type,
+            nullable,
+            comment,
+            collation,
+        };
+        catalog.column(shown(schema), table, table_comment, column);
+    }
+    for (schema, table, column, kind, ref_table, ref_column) in keys {
+        let key = match (kind.as_str(), ref_table, ref_column) {
+            ("PRIMARY KEY", _, _) => Key::Primary,
+            (_, Some(table), Some(column)) => Key::Foreign { table, column },
+            _ => continue,
+        };
+        catalog.key(shown(schema).as_deref(), &table, column, key);
+    }
+    catalog.finish()
 }
 
 fn timeout_or(limit: Duration) -> impl Fn(sqlx::Error) -> ExecError {

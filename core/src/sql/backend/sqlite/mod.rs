@@ -438,6 +438,142 @@ fn view_query(ddl: &str) -> Option<String> {
     }
 }
 
+/// A column as `pragma_table_xinfo` reads it: cid, name, type, notnull,
+/// hidden, pk.
+type XinfoRow = (i64, String, String, i64, i64, i64);
+
+impl SqliteExecutor {
+    /// The columns of the table or view `name`, but a virtual table's
+    /// hidden ones; `None` for a view that cannot be read.
+    async fn table_columns(
+        &self,
+        name: &str,
+        view: bool,
+    ) -> Result<Option<Vec<XinfoRow>>, ExecError> {
+        // `table_xinfo`, not `table_info`, which leaves out generated
+        // columns: a statement may read them, and what it reads is
+        // judged against this list. A virtual table's hidden columns
+        // (hidden = 1) are the module's, not the data's.
+        let columns: Result<Vec<XinfoRow>, _> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT cid, name, type, \"notnull\", hidden, pk \
+             FROM pragma_table_xinfo('{}') WHERE hidden <> 1 ORDER BY cid",
+            name.replace('\'', "''")
+        )))
+        .fetch_all(&self.pool)
+        .await;
+        match columns {
+            Ok(columns) => Ok(Some(columns)),
+            // A view over what no longer exists cannot be read by
+            // anyone: left out, not the whole catalogue.
+            Err(e) if view => {
+                tracing::warn!(error = %e, view = %name, "a view of the target cannot be read");
+                Ok(None)
+            }
+            Err(e) => Err(database(e)),
+        }
+    }
+
+    /// The foreign keys of the table `name`, one a column; a reference
+    /// without a column is to the rowid.
+    async fn foreign_keys(
+        &self,
+        name: &str,
+    ) -> Result<Vec<crate::sql::schema::ForeignKey>, ExecError> {
+        let fks: Vec<(i64, i64, String, String, Option<String>)> =
+            sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                "SELECT id, seq, \"table\", \"from\", \"to\" FROM pragma_foreign_key_list('{}')",
+                name.replace('\'', "''")
+            )))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(database)?;
+        Ok(fks
+            .into_iter()
+            .map(|(_, _, table, from, to)| crate::sql::schema::ForeignKey {
+                columns: vec![from],
+                table,
+                ref_columns: vec![to.unwrap_or_else(|| "rowid".to_owned())],
+            })
+            .collect())
+    }
+}
+
+/// The generated columns among `columns` of the table `name`, created by
+/// `ddl`: a generated column (hidden 2, virtual, or 3, stored) shows what
+/// its expression reads.
+fn generated_columns(
+    name: &str,
+    ddl: &str,
+    columns: &[XinfoRow],
+) -> Vec<crate::sql::schema::GeneratedColumn> {
+    if !columns.iter().any(|c| c.4 >= 2) {
+        return Vec::new();
+    }
+    let expressions = generated_expressions(ddl);
+    columns
+        .iter()
+        .filter(|c| c.4 >= 2)
+        .map(|column| crate::sql::schema::GeneratedColumn {
+            schema: None,
+            table: name.to_owned(),
+            column: column.1.clone(),
+            expression: expressions
+                .iter()
+                .find(|(c, _)| c.eq_ignore_ascii_case(&column.1))
+                .map(|(_, e)| e.clone())
+                .unwrap_or_default(),
+        })
+        .collect()
+}
+
+/// The table `name` of the catalogue: its `columns` with the comments and
+/// collations its `ddl` writes, its keys.
+fn catalog_table(
+    name: String,
+    ddl: &str,
+    columns: Vec<XinfoRow>,
+    foreign_keys: Vec<crate::sql::schema::ForeignKey>,
+) -> crate::sql::schema::CatalogTable {
+    let (table_comment, column_comments) = ddl_comments(ddl);
+    let collations = loose_collations(ddl);
+    let collation = |column: &str| {
+        collations
+            .iter()
+            .find(|(c, _)| c == "*" || c.eq_ignore_ascii_case(column))
+            .map(|(_, name)| name.clone())
+    };
+    crate::sql::schema::CatalogTable {
+        schema: None,
+        primary_key: columns
+            .iter()
+            .filter(|c| c.5 > 0)
+            .map(|c| c.1.clone())
+            .collect(),
+        foreign_keys,
+        columns: columns
+            .into_iter()
+            .map(
+                |(_, name, type_name, notnull, _, _)| crate::sql::schema::CatalogColumn {
+                    collation: collation(&name),
+                    comment: column_comments
+                        .iter()
+                        .find(|(c, _)| *c == name.to_lowercase())
+                        .map(|(_, text)| text.clone()),
+                    name,
+                    type_name: if type_name.is_empty() {
+                        "ANY".to_owned()
+                    } else {
+                        type_name
+                    },
+                    nullable: notnull == 0,
+                },
+            )
+            .collect(),
+        name,
+        comment: table_comment,
+    }
+}
+
 #[async_trait::async_trait]
 impl Executor for SqliteExecutor {
     fn dialect(&self) -> Dialect {
@@ -445,9 +581,7 @@ impl Executor for SqliteExecutor {
     }
 
     async fn catalog(&self, _schemas: &[String]) -> Result<crate::sql::schema::Catalog, ExecError> {
-        use crate::sql::schema::{
-            Catalog, CatalogColumn, CatalogTable, ForeignKey, GeneratedColumn, TableName,
-        };
+        use crate::sql::schema::{Catalog, TableName};
         let names: Vec<(String, Option<String>, String)> = sqlx::query_as(
             "SELECT name, sql, type FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' ORDER BY name",
         )
@@ -462,129 +596,39 @@ impl Executor for SqliteExecutor {
                 .await
                 .map_err(database)?;
         let kind_of = |name: &str| kinds.iter().find(|(n, _)| n == name);
-        let mut tables = Vec::new();
-        let mut views = Vec::new();
-        let mut generated = Vec::new();
-        let mut filled = Vec::new();
+        let mut catalog = Catalog::default();
         for (name, ddl, kind) in names {
             let view = kind == "view";
-            let (table_comment, column_comments) = ddl_comments(ddl.as_deref().unwrap_or_default());
-            let collations = loose_collations(ddl.as_deref().unwrap_or_default());
-            let collation = |column: &str| {
-                collations
-                    .iter()
-                    .find(|(c, _)| c == "*" || c.eq_ignore_ascii_case(column))
-                    .map(|(_, name)| name.clone())
-            };
-            // `table_xinfo`, not `table_info`, which leaves out generated
-            // columns: a statement may read them, and what it reads is
-            // judged against this list. A virtual table's hidden columns
-            // (hidden = 1) are the module's, not the data's.
-            let columns: Result<Vec<(i64, String, String, i64, i64, i64)>, _> =
-                sqlx::query_as(sqlx::AssertSqlSafe(format!(
-                    "SELECT cid, name, type, \"notnull\", hidden, pk \
-                     FROM pragma_table_xinfo('{}') WHERE hidden <> 1 ORDER BY cid",
-                    name.replace('\'', "''")
-                )))
-                .fetch_all(&self.pool)
-                .await;
-            let columns = match columns {
-                Ok(columns) => columns,
-                // A view over what no longer exists cannot be read by
-                // anyone: left out, not the whole catalogue.
-                Err(e) if view => {
-                    tracing::warn!(error = %e, view = %name, "a view of the target cannot be read");
-                    continue;
-                }
-                Err(e) => return Err(database(e)),
+            let Some(columns) = self.table_columns(&name, view).await? else {
+                continue;
             };
             // A view's query, for the data-access rules to follow; one that
             // cannot be read is judged so there.
             if view {
-                views.push(crate::sql::schema::ViewDefinition {
+                catalog.views.push(crate::sql::schema::ViewDefinition {
                     schema: None,
                     name: name.clone(),
                     definition: ddl.as_deref().and_then(view_query).unwrap_or_default(),
                 });
             }
-            // A generated column (hidden 2, virtual, or 3, stored) shows
-            // what its expression reads.
-            if columns.iter().any(|c| c.4 >= 2) {
-                let expressions = generated_expressions(ddl.as_deref().unwrap_or_default());
-                for column in columns.iter().filter(|c| c.4 >= 2) {
-                    generated.push(GeneratedColumn {
-                        schema: None,
-                        table: name.clone(),
-                        column: column.1.clone(),
-                        expression: expressions
-                            .iter()
-                            .find(|(c, _)| c.eq_ignore_ascii_case(&column.1))
-                            .map(|(_, e)| e.clone())
-                            .unwrap_or_default(),
-                    });
-                }
-            }
+            let ddl = ddl.as_deref().unwrap_or_default();
+            catalog
+                .generated
+                .extend(generated_columns(&name, ddl, &columns));
             if let Some((_, kind)) = kind_of(&name)
                 && (kind == "virtual" || kind == "shadow")
             {
-                filled.push(TableName {
+                catalog.filled.push(TableName {
                     schema: None,
                     name: name.clone(),
                 });
             }
-            let fks: Vec<(i64, i64, String, String, Option<String>)> = sqlx::query_as(
-                sqlx::AssertSqlSafe(format!(
-                    "SELECT id, seq, \"table\", \"from\", \"to\" FROM pragma_foreign_key_list('{}')",
-                    name.replace('\'', "''")
-                )),
-            )
-            .fetch_all(&self.pool)
-            .await
-            .map_err(database)?;
-            tables.push(CatalogTable {
-                schema: None,
-                primary_key: columns
-                    .iter()
-                    .filter(|c| c.5 > 0)
-                    .map(|c| c.1.clone())
-                    .collect(),
-                foreign_keys: fks
-                    .into_iter()
-                    .map(|(_, _, table, from, to)| ForeignKey {
-                        columns: vec![from],
-                        table,
-                        ref_columns: vec![to.unwrap_or_else(|| "rowid".to_owned())],
-                    })
-                    .collect(),
-                columns: columns
-                    .into_iter()
-                    .map(|(_, name, type_name, notnull, _, _)| CatalogColumn {
-                        collation: collation(&name),
-                        comment: column_comments
-                            .iter()
-                            .find(|(c, _)| *c == name.to_lowercase())
-                            .map(|(_, text)| text.clone()),
-                        name,
-                        type_name: if type_name.is_empty() {
-                            "ANY".to_owned()
-                        } else {
-                            type_name
-                        },
-                        nullable: notnull == 0,
-                    })
-                    .collect(),
-                name,
-                comment: table_comment,
-            });
+            let foreign_keys = self.foreign_keys(&name).await?;
+            catalog
+                .tables
+                .push(catalog_table(name, ddl, columns, foreign_keys));
         }
-        Ok(Catalog {
-            tables,
-            values: Vec::new(),
-            views,
-            generated,
-            filled,
-            inherits: Vec::new(),
-        })
+        Ok(catalog)
     }
 
     /// Each text column that is neither a key nor a reference: its distinct

@@ -8,7 +8,9 @@ use super::super::*;
 
 mod written;
 
-use written::{compact_json_into, date_into, fixed, float_into, micros_into, numeric_into};
+use written::{
+    bytea_into, date_into, fixed, float_into, json_text_into, micros_into, numeric_into,
+};
 
 /// How a PostgreSQL column is rendered, chosen once per query rather than
 /// looked up by type name for every cell.
@@ -74,9 +76,7 @@ pub(super) fn pg_cell_into(
     cell: &mut Cell,
 ) -> Result<(), sqlx::Error> {
     use chrono::NaiveTime;
-    use sqlx::Decode;
     use std::fmt::Write as _;
-    type Pg = sqlx::Postgres;
     let raw = row.try_get_raw(i)?;
     if raw.is_null() {
         *cell = None;
@@ -84,39 +84,20 @@ pub(super) fn pg_cell_into(
     }
     let out = cell.get_or_insert_with(String::new);
     out.clear();
-    // Decoded from the value already in hand: the column's type was checked
-    // once, when its kind was chosen.
     let decode_error = sqlx::Error::Decode;
     let mut int = itoa::Buffer::new();
     match kind {
-        PgKind::Bool => {
-            let b = <bool as Decode<Pg>>::decode(raw).map_err(decode_error)?;
-            out.push_str(if b { "true" } else { "false" });
-        }
-        PgKind::Int2 => {
-            out.push_str(int.format(<i16 as Decode<Pg>>::decode(raw).map_err(decode_error)?))
-        }
-        PgKind::Int4 => {
-            out.push_str(int.format(<i32 as Decode<Pg>>::decode(raw).map_err(decode_error)?))
-        }
-        PgKind::Int8 => {
-            out.push_str(int.format(<i64 as Decode<Pg>>::decode(raw).map_err(decode_error)?))
-        }
-        PgKind::Oid => out.push_str(
-            int.format(
-                <sqlx::postgres::types::Oid as Decode<Pg>>::decode(raw)
-                    .map_err(decode_error)?
-                    .0,
-            ),
-        ),
-        PgKind::Float4 => {
-            let v = <f32 as Decode<Pg>>::decode(raw).map_err(decode_error)?;
-            float_into(v, 6, out);
-        }
-        PgKind::Float8 => {
-            let v = <f64 as Decode<Pg>>::decode(raw).map_err(decode_error)?;
-            float_into(v, 15, out);
-        }
+        PgKind::Bool => out.push_str(if decoded::<bool>(raw)? {
+            "true"
+        } else {
+            "false"
+        }),
+        PgKind::Int2 => out.push_str(int.format(decoded::<i16>(raw)?)),
+        PgKind::Int4 => out.push_str(int.format(decoded::<i32>(raw)?)),
+        PgKind::Int8 => out.push_str(int.format(decoded::<i64>(raw)?)),
+        PgKind::Oid => out.push_str(int.format(decoded::<sqlx::postgres::types::Oid>(raw)?.0)),
+        PgKind::Float4 => float_into(decoded::<f32>(raw)?, 6, out),
+        PgKind::Float8 => float_into(decoded::<f64>(raw)?, 15, out),
 
         // Read from the server's own form, whose range (to the year
         // 5,874,897, and `infinity`) is wider than chrono's: decoded by
@@ -126,7 +107,7 @@ pub(super) fn pg_cell_into(
             date_into(days, out);
         }
         PgKind::Time => {
-            let v = <NaiveTime as Decode<Pg>>::decode(raw).map_err(decode_error)?;
+            let v = decoded::<NaiveTime>(raw)?;
             let _ = write!(out, "{v}");
         }
         PgKind::Timestamp | PgKind::Timestamptz => {
@@ -134,41 +115,17 @@ pub(super) fn pg_cell_into(
             micros_into(micros, matches!(kind, PgKind::Timestamptz), out);
         }
         PgKind::Interval => {
-            let v = <sqlx::postgres::types::PgInterval as Decode<Pg>>::decode(raw)
-                .map_err(decode_error)?;
+            let v = decoded::<sqlx::postgres::types::PgInterval>(raw)?;
             let _ = write!(
                 out,
                 "{} months {} days {} µs",
                 v.months, v.days, v.microseconds
             );
         }
-        PgKind::Bytea => {
-            let bytes = <&[u8] as Decode<Pg>>::decode(raw).map_err(decode_error)?;
-            // Longer values were cut on the server (`bounded_projection`):
-            // their length is not known here.
-            *out = if bytes.len() > MAX_CELL_CHARS / 2 {
-                let mut text = hex::encode_upper(&bytes[..MAX_CELL_CHARS / 2]);
-                text.push_str("…[truncated]");
-                text
-            } else {
-                hex_cell(bytes)
-            };
-        }
-        PgKind::JsonText => {
-            let text = <&str as Decode<Pg>>::decode(raw).map_err(decode_error)?;
-            // Written compactly, its numbers and keys as the server wrote
-            // them (parsed, a number of more than 17 digits would come back
-            // rounded); a value cut on the server is shown as
-            // the text it is, as is a value too large to write out.
-            let whole = text.len() <= MAX_CELL_CHARS
-                && serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok();
-            match whole {
-                true => compact_json_into(text, out),
-                false => *out = truncate_str(text),
-            }
-        }
+        PgKind::Bytea => bytea_into(decoded::<&[u8]>(raw)?, out),
+        PgKind::JsonText => json_text_into(decoded::<&str>(raw)?, out),
         PgKind::Uuid => {
-            let v = <sqlx::types::Uuid as Decode<Pg>>::decode(raw).map_err(decode_error)?;
+            let v = decoded::<sqlx::types::Uuid>(raw)?;
             let _ = write!(out, "{v}");
         }
         // Received as the server keeps it (a few bytes for 1e131071, whose
@@ -178,7 +135,7 @@ pub(super) fn pg_cell_into(
         // Text, JSON and other types have no bound: `bounded_projection`
         // has them cut and sent as text, read here.
         PgKind::Text | PgKind::Json | PgKind::Jsonb | PgKind::Other => {
-            let text = <&str as Decode<Pg>>::decode(raw).map_err(decode_error)?;
+            let text = decoded::<&str>(raw)?;
             // Bytes bound characters: only a long text is counted.
             if text.len() > MAX_CELL_CHARS {
                 *out = truncate_str(text);
@@ -188,6 +145,14 @@ pub(super) fn pg_cell_into(
         }
     }
     Ok(())
+}
+
+/// `raw` decoded as a `T`, from the value already in hand: the column's
+/// type was checked once, when its kind was chosen.
+fn decoded<'r, T: sqlx::Decode<'r, sqlx::Postgres>>(
+    raw: sqlx::postgres::PgValueRef<'r>,
+) -> Result<T, sqlx::Error> {
+    T::decode(raw).map_err(sqlx::Error::Decode)
 }
 
 /// What the values of one row may take read, in all, for their text to be
@@ -444,91 +409,20 @@ pub(super) fn bounded_projection(
     if columns.is_empty() || !kinds.iter().copied().any(unbounded) {
         return (text.to_owned(), kinds);
     }
-    let cut = MAX_CELL_CHARS + 1;
     // Each column's share of what a row may read and keep stored.
     let share = columns.len() as u64;
-    let (read, stored) = (ROW_READ_BYTES / share, (ROW_STORED_BYTES / share).max(64));
+    let share = Share {
+        read: ROW_READ_BYTES / share,
+        jsonb: ROW_JSONB_READ_BYTES / share,
+        stored: (ROW_STORED_BYTES / share).max(64),
+    };
     let mut projection = Vec::with_capacity(columns.len());
     let mut kinds_read = Vec::with_capacity(columns.len());
     for (i, (column, kind)) in columns.iter().zip(&kinds).enumerate() {
         let name = format!("\"{}\"", column.name.replace('"', "\"\""));
         let value = format!("pstral_q.c{i}");
-        let type_name = column.type_name.as_str();
         let shape = shapes.get(i).copied().unwrap_or(Shape::Nested);
-        let (expr, kind) = match kind {
-            PgKind::Bytea => (
-                format!("substring({value} from 1 for {})", MAX_CELL_CHARS / 2 + 1),
-                PgKind::Bytea,
-            ),
-            PgKind::Json => (
-                format!(
-                    "CASE WHEN {} THEN left({value}::text, {cut}) ELSE {} END",
-                    read_within(&value, read),
-                    too_large(&value, type_name)
-                ),
-                PgKind::JsonText,
-            ),
-            // Each test in its turn (a CASE keeps the order): what its
-            // pointer says, what it holds decompressed, its numbers.
-            PgKind::Jsonb => (
-                format!(
-                    "CASE WHEN NOT ({}) THEN {too_large} \
-                     WHEN {} > {} THEN {too_large} \
-                     WHEN {} THEN left({value}::text, {cut}) ELSE {too_large} END",
-                    read_within(&value, read),
-                    held(&value),
-                    ROW_JSONB_READ_BYTES / share,
-                    jsonb_numbers_bounded(&value),
-                    too_large = too_large(&value, type_name)
-                ),
-                PgKind::JsonText,
-            ),
-            _ if type_name.ends_with("[]") => (
-                array_cell(&value, type_name, shape, read, stored),
-                PgKind::Text,
-            ),
-            // CHAR(n) keeps its padding: cast to text it would lose it.
-            PgKind::Text if matches!(type_name, "BPCHAR" | "CHAR") => (
-                format!(
-                    "CASE WHEN octet_length({value}) <= {cut} THEN {value} ELSE left({value}, {cut})::bpchar END"
-                ),
-                PgKind::Text,
-            ),
-            // Its text is what it stores, cut from its start (nothing
-            // more is fetched or decompressed).
-            PgKind::Text => (format!("left({value}::text, {cut})"), PgKind::Text),
-            PgKind::Other => (
-                match (shape, text_like(type_name)) {
-                    (Shape::Nested, _) => rows_within_rows(type_name),
-                    (_, true) => format!(
-                        "CASE WHEN {} THEN left({value}::text, {cut}) ELSE {} END",
-                        read_within(&value, read),
-                        too_large(&value, type_name)
-                    ),
-                    // A row of plain fields, a range, a type of an
-                    // extension: what it holds writes out in a few times
-                    // what it reads, a row's fields possibly kept
-                    // compressed inside it (taken for 256 times
-                    // what it takes); a row of numbers in up to 18,000
-                    // times what it takes.
-                    (shape, false) => {
-                        let kept = match shape {
-                            Shape::Numbers => stored / 8,
-                            _ => stored * 4,
-                        };
-                        format!(
-                            "CASE WHEN pg_column_size({value}) <= {kept} AND {} <= {} \
-                             THEN left({value}::text, {cut}) ELSE {} END",
-                            read_at_most(&value),
-                            kept * 256,
-                            too_large(&value, type_name),
-                        )
-                    }
-                },
-                PgKind::Text,
-            ),
-            k => (value, *k),
-        };
+        let (expr, kind) = column_read(value, *kind, &column.type_name, shape, share);
         projection.push(format!("{expr} AS {name}"));
         kinds_read.push(kind);
     }
@@ -544,6 +438,108 @@ pub(super) fn bounded_projection(
         ),
         kinds_read,
     )
+}
+
+/// A column's share of what one row may take: read ([`ROW_READ_BYTES`]),
+/// read of its jsonb ([`ROW_JSONB_READ_BYTES`]), and kept stored
+/// ([`ROW_STORED_BYTES`], 64 bytes at least).
+#[derive(Debug, Clone, Copy)]
+struct Share {
+    read: u64,
+    jsonb: u64,
+    stored: u64,
+}
+
+/// How the column `value` (of type `type_name`, of kind `kind`, made as
+/// `shape` says) is sent, in SQL, within its `share`, and the kind its
+/// cells are read as then.
+fn column_read(
+    value: String,
+    kind: PgKind,
+    type_name: &str,
+    shape: Shape,
+    share: Share,
+) -> (String, PgKind) {
+    let cut = MAX_CELL_CHARS + 1;
+    match kind {
+        PgKind::Bytea => (
+            format!("substring({value} from 1 for {})", MAX_CELL_CHARS / 2 + 1),
+            PgKind::Bytea,
+        ),
+        PgKind::Json => (
+            format!(
+                "CASE WHEN {} THEN left({value}::text, {cut}) ELSE {} END",
+                read_within(&value, share.read),
+                too_large(&value, type_name)
+            ),
+            PgKind::JsonText,
+        ),
+        // Each test in its turn (a CASE keeps the order): what its
+        // pointer says, what it holds decompressed, its numbers.
+        PgKind::Jsonb => (
+            format!(
+                "CASE WHEN NOT ({}) THEN {too_large} \
+                 WHEN {} > {} THEN {too_large} \
+                 WHEN {} THEN left({value}::text, {cut}) ELSE {too_large} END",
+                read_within(&value, share.read),
+                held(&value),
+                share.jsonb,
+                jsonb_numbers_bounded(&value),
+                too_large = too_large(&value, type_name)
+            ),
+            PgKind::JsonText,
+        ),
+        _ if type_name.ends_with("[]") => (
+            array_cell(&value, type_name, shape, share.read, share.stored),
+            PgKind::Text,
+        ),
+        // CHAR(n) keeps its padding: cast to text it would lose it.
+        PgKind::Text if matches!(type_name, "BPCHAR" | "CHAR") => (
+            format!(
+                "CASE WHEN octet_length({value}) <= {cut} THEN {value} ELSE left({value}, {cut})::bpchar END"
+            ),
+            PgKind::Text,
+        ),
+        // Its text is what it stores, cut from its start (nothing
+        // more is fetched or decompressed).
+        PgKind::Text => (format!("left({value}::text, {cut})"), PgKind::Text),
+        PgKind::Other => (other_cell(&value, type_name, shape, share), PgKind::Text),
+        k => (value, k),
+    }
+}
+
+/// The cell of a value of a type the bot has no kind for, in SQL: rows
+/// within rows are not written out; a text-like value is cut past what it
+/// may read.
+fn other_cell(value: &str, type_name: &str, shape: Shape, share: Share) -> String {
+    let cut = MAX_CELL_CHARS + 1;
+    match (shape, text_like(type_name)) {
+        (Shape::Nested, _) => rows_within_rows(type_name),
+        (_, true) => format!(
+            "CASE WHEN {} THEN left({value}::text, {cut}) ELSE {} END",
+            read_within(value, share.read),
+            too_large(value, type_name)
+        ),
+        // A row of plain fields, a range, a type of an
+        // extension: what it holds writes out in a few times
+        // what it reads, a row's fields possibly kept
+        // compressed inside it (taken for 256 times
+        // what it takes); a row of numbers in up to 18,000
+        // times what it takes.
+        (shape, false) => {
+            let kept = match shape {
+                Shape::Numbers => share.stored / 8,
+                _ => share.stored * 4,
+            };
+            format!(
+                "CASE WHEN pg_column_size({value}) <= {kept} AND {} <= {} \
+                 THEN left({value}::text, {cut}) ELSE {} END",
+                read_at_most(value),
+                kept * 256,
+                too_large(value, type_name),
+            )
+        }
+    }
 }
 
 /// An array's cell, in SQL. Past `read` bytes read, said too large; written

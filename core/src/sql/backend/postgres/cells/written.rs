@@ -133,6 +133,31 @@ fn civil(days: i64) -> (i64, u32, u32) {
     (year, month, day)
 }
 
+/// A bytea's bytes as upper-case hex. Longer values were cut on the server
+/// (`bounded_projection`): their length is not known here.
+pub(super) fn bytea_into(bytes: &[u8], out: &mut String) {
+    *out = if bytes.len() > MAX_CELL_CHARS / 2 {
+        let mut text = hex::encode_upper(&bytes[..MAX_CELL_CHARS / 2]);
+        text.push_str("…[truncated]");
+        text
+    } else {
+        hex_cell(bytes)
+    };
+}
+
+/// JSON received as text, written compactly, its numbers and keys as the
+/// server wrote them (parsed, a number of more than 17 digits would come
+/// back rounded); a value cut on the server is shown as the text it is,
+/// as is a value too large to write out.
+pub(super) fn json_text_into(text: &str, out: &mut String) {
+    let whole =
+        text.len() <= MAX_CELL_CHARS && serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok();
+    match whole {
+        true => compact_json_into(text, out),
+        false => *out = truncate_str(text),
+    }
+}
+
 /// JSON text without the spaces between its tokens: strings, numbers and
 /// the order of keys exactly as written.
 pub(super) fn compact_json_into(text: &str, out: &mut String) {
@@ -160,24 +185,8 @@ pub(super) fn compact_json_into(text: &str, out: &mut String) {
 /// in scientific notation (`1e+131071`), its significant digits cut to the
 /// cell and marked `…` where cut. Never more than a cell is written.
 pub(super) fn numeric_into(bytes: &[u8], out: &mut String) -> Result<(), &'static str> {
-    use std::fmt::Write as _;
-    let word = |at: usize| -> Result<u16, &'static str> {
-        bytes
-            .get(at..at + 2)
-            .map(|b| u16::from_be_bytes([b[0], b[1]]))
-            .ok_or("a NUMERIC shorter than its header says")
-    };
-    let count = word(0)? as usize;
-    let weight = i64::from(word(2)? as i16);
-    let sign = word(4)?;
-    let scale = word(6)? as usize;
-    // Read where they lie, not gathered: a number is written for every
-    // cell of a column, a million in an export.
-    let digits = bytes
-        .get(8..8 + 2 * count)
-        .ok_or("a NUMERIC shorter than its header says")?;
-    let digit = |i: usize| u16::from_be_bytes([digits[2 * i], digits[2 * i + 1]]);
-    let special = match sign {
+    let number = Numeric::read(bytes)?;
+    let special = match number.sign {
         0x0000 | 0x4000 => None,
         0xC000 => Some("NaN"),
         0xD000 => Some("Infinity"),
@@ -188,30 +197,13 @@ pub(super) fn numeric_into(bytes: &[u8], out: &mut String) -> Result<(), &'stati
         out.push_str(special);
         return Ok(());
     }
-    if (0..count).any(|i| digit(i) > 9999) {
+    let (count, weight, scale) = (number.count, number.weight, number.scale);
+    if (0..count).any(|i| number.digit(i) > 9999) {
         return Err("a NUMERIC digit past 9999");
     }
-    // The group of four decimal digits worth 10,000^position.
-    let group = |position: i64| -> u16 {
-        usize::try_from(weight - position)
-            .ok()
-            .filter(|&i| i < count)
-            .map_or(0, digit)
-    };
-    let negative = sign == 0x4000 && count > 0;
-    let first_len = |d: u16| {
-        if d >= 1000 {
-            4
-        } else if d >= 100 {
-            3
-        } else if d >= 10 {
-            2
-        } else {
-            1
-        }
-    };
+    let negative = number.sign == 0x4000 && count > 0;
     let whole_len = match count {
-        1.. if weight >= 0 => first_len(digit(0)) + 4 * weight as usize,
+        1.. if weight >= 0 => decimal_len(number.digit(0)) + 4 * weight as usize,
         _ => 1,
     };
     let length = usize::from(negative) + whole_len + if scale > 0 { 1 + scale } else { 0 };
@@ -219,57 +211,135 @@ pub(super) fn numeric_into(bytes: &[u8], out: &mut String) -> Result<(), &'stati
         out.push('-');
     }
     if length <= MAX_CELL_CHARS {
-        // As PostgreSQL writes it: the whole part, then `scale` digits.
-        if weight < 0 || count == 0 {
+        number.positional_into(out);
+    } else {
+        number.scientific_into(out);
+    }
+    Ok(())
+}
+
+/// A NUMERIC in PostgreSQL's binary form, its digits read where they lie,
+/// not gathered: a number is written for every cell of a column, a million
+/// in an export.
+struct Numeric<'a> {
+    /// Its digits in base 10,000, two bytes each.
+    digits: &'a [u8],
+    count: usize,
+    /// The power of 10,000 the first digit is worth.
+    weight: i64,
+    sign: u16,
+    /// The digits shown after the point.
+    scale: usize,
+}
+
+impl<'a> Numeric<'a> {
+    /// `bytes` read: the header, then as many digits as it says.
+    fn read(bytes: &'a [u8]) -> Result<Self, &'static str> {
+        let word = |at: usize| -> Result<u16, &'static str> {
+            bytes
+                .get(at..at + 2)
+                .map(|b| u16::from_be_bytes([b[0], b[1]]))
+                .ok_or("a NUMERIC shorter than its header says")
+        };
+        let count = word(0)? as usize;
+        let weight = i64::from(word(2)? as i16);
+        let sign = word(4)?;
+        let scale = word(6)? as usize;
+        let digits = bytes
+            .get(8..8 + 2 * count)
+            .ok_or("a NUMERIC shorter than its header says")?;
+        Ok(Self {
+            digits,
+            count,
+            weight,
+            sign,
+            scale,
+        })
+    }
+
+    /// Its `i`th digit, in base 10,000.
+    fn digit(&self, i: usize) -> u16 {
+        u16::from_be_bytes([self.digits[2 * i], self.digits[2 * i + 1]])
+    }
+
+    /// The group of four decimal digits worth 10,000^position.
+    fn group(&self, position: i64) -> u16 {
+        usize::try_from(self.weight - position)
+            .ok()
+            .filter(|&i| i < self.count)
+            .map_or(0, |i| self.digit(i))
+    }
+
+    /// Written as PostgreSQL writes it: the whole part, then `scale` digits.
+    fn positional_into(&self, out: &mut String) {
+        use std::fmt::Write as _;
+        if self.weight < 0 || self.count == 0 {
             out.push('0');
         } else {
             let mut four = itoa::Buffer::new();
-            out.push_str(four.format(group(weight)));
-            for position in (0..weight).rev() {
-                let _ = write!(out, "{:04}", group(position));
+            out.push_str(four.format(self.group(self.weight)));
+            for position in (0..self.weight).rev() {
+                let _ = write!(out, "{:04}", self.group(position));
             }
         }
-        if scale > 0 {
+        if self.scale > 0 {
             out.push('.');
             let mut written = 0;
             let mut position = -1;
-            while written < scale {
+            while written < self.scale {
                 // The first `take` of the group's four digits.
-                let take = (scale - written).min(4);
-                let shown = group(position) / 10u16.pow(4 - take as u32);
+                let take = (self.scale - written).min(4);
+                let shown = self.group(position) / 10u16.pow(4 - take as u32);
                 let _ = write!(out, "{shown:0take$}");
                 written += take;
                 position -= 1;
             }
         }
-        return Ok(());
     }
-    // Scientific: the significant digits, the first one's power of ten.
-    if count == 0 {
-        out.push('0');
-        return Ok(());
-    }
-    let first = digit(0);
-    let mut significant = first.to_string();
-    for i in 1..count {
-        let _ = write!(significant, "{:04}", digit(i));
-    }
-    let exponent = 4 * weight + first_len(first) as i64 - 1;
-    let significant = significant.trim_end_matches('0');
-    let room = MAX_CELL_CHARS.saturating_sub(out.len() + 30);
-    out.push_str(&significant[..1]);
-    if significant.len() > 1 {
-        out.push('.');
-        match significant.len() - 1 > room {
-            true => {
-                out.push_str(&significant[1..=room]);
-                out.push('…');
-            }
-            false => out.push_str(&significant[1..]),
+
+    /// Written in scientific notation: the significant digits, cut to what
+    /// is left of the cell, then the first one's power of ten.
+    fn scientific_into(&self, out: &mut String) {
+        use std::fmt::Write as _;
+        if self.count == 0 {
+            out.push('0');
+            return;
         }
+        let first = self.digit(0);
+        let mut significant = first.to_string();
+        for i in 1..self.count {
+            let _ = write!(significant, "{:04}", self.digit(i));
+        }
+        let exponent = 4 * self.weight + decimal_len(first) as i64 - 1;
+        let significant = significant.trim_end_matches('0');
+        let room = MAX_CELL_CHARS.saturating_sub(out.len() + 30);
+        out.push_str(&significant[..1]);
+        if significant.len() > 1 {
+            out.push('.');
+            match significant.len() - 1 > room {
+                true => {
+                    out.push_str(&significant[1..=room]);
+                    out.push('…');
+                }
+                false => out.push_str(&significant[1..]),
+            }
+        }
+        let _ = write!(out, "e{exponent:+}");
     }
-    let _ = write!(out, "e{exponent:+}");
-    Ok(())
+}
+
+/// How many decimal digits the base-10,000 digit `d` writes, leading ones
+/// left out.
+fn decimal_len(d: u16) -> usize {
+    if d >= 1000 {
+        4
+    } else if d >= 100 {
+        3
+    } else if d >= 10 {
+        2
+    } else {
+        1
+    }
 }
 
 /// `YYYY-MM-DD HH:MM:SS[.ffffff]`, or with `utc` the RFC 3339 form
