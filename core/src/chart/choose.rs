@@ -164,14 +164,10 @@ pub fn choose(columns: &[Column], rows: &[Vec<Cell>]) -> Result<Chart, NoChart> 
     if rows.len() > MAX_POINTS {
         return Err(NoChart::TooLong { rows: rows.len() });
     }
-    let cells = |i: usize| {
-        rows.iter()
-            .map(move |r| r.get(i).and_then(Option::as_deref))
-    };
     let holds: Vec<Holds> = columns
         .iter()
         .enumerate()
-        .map(|(i, c)| holds(c, cells(i)))
+        .map(|(i, c)| holds(c, cells(rows, i)))
         .collect();
     let of = |wanted: fn(Holds) -> bool| -> Vec<usize> {
         (0..holds.len()).filter(|i| wanted(holds[*i])).collect()
@@ -190,33 +186,71 @@ pub fn choose(columns: &[Column], rows: &[Vec<Cell>]) -> Result<Chart, NoChart> 
             columns: numbers.len() + times.len() + texts.len(),
         });
     }
-    let series_of = |order: &[usize]| -> Vec<Series> {
-        numbers
-            .iter()
-            .map(|&i| Series {
-                name: columns[i].name.clone(),
-                values: order
-                    .iter()
-                    .map(|&r| rows[r].get(i).and_then(Option::as_deref).and_then(number))
-                    .collect(),
-            })
-            .collect()
-    };
     // Values whose span is not a finite number cannot be scaled (plotters
     // would look for ticks forever).
     let (low, high) = numbers
         .iter()
-        .flat_map(|&i| cells(i).flatten().filter_map(number))
+        .flat_map(|&i| cells(rows, i).flatten().filter_map(number))
         .fold((0.0_f64, 0.0_f64), |(l, h), v| (l.min(v), h.max(v)));
     if !((high - low) * 1.1).is_finite() {
         return Err(NoChart::OutOfScale);
     }
+    let table = Table {
+        columns,
+        rows,
+        numbers,
+    };
     if let [t] = times[..] {
         let Holds::Time(unit) = holds[t] else {
             unreachable!("a time column")
         };
+        return table.over_time(t, unit);
+    }
+    let [t] = texts[..] else {
+        return Err(NoChart::NoLabel);
+    };
+    table.by_label(t)
+}
+
+/// The text of each cell of the column `i` of `rows`, `None` for NULL.
+fn cells(rows: &[Vec<Cell>], i: usize) -> impl Iterator<Item = Option<&str>> + Clone {
+    rows.iter()
+        .map(move |r| r.get(i).and_then(Option::as_deref))
+}
+
+/// A result whose shape calls for a chart: its columns and rows, and which
+/// columns hold the numbers drawn.
+struct Table<'a> {
+    columns: &'a [Column],
+    rows: &'a [Vec<Cell>],
+    numbers: Vec<usize>,
+}
+
+impl Table<'_> {
+    /// The numbers of each numeric column, their rows in `order`.
+    fn series(&self, order: &[usize]) -> Vec<Series> {
+        self.numbers
+            .iter()
+            .map(|&i| Series {
+                name: self.columns[i].name.clone(),
+                values: order
+                    .iter()
+                    .map(|&r| {
+                        self.rows[r]
+                            .get(i)
+                            .and_then(Option::as_deref)
+                            .and_then(number)
+                    })
+                    .collect(),
+            })
+            .collect()
+    }
+
+    /// A line of the numbers over the time column `t`, written at `unit`;
+    /// none when it holds a single point in time.
+    fn over_time(&self, t: usize, unit: TimeUnit) -> Result<Chart, NoChart> {
         // Points in time order; a row without its time is not a point.
-        let mut points: Vec<(usize, f64)> = cells(t)
+        let mut points: Vec<(usize, f64)> = cells(self.rows, t)
             .enumerate()
             .filter_map(|(r, c)| Some((r, moment(c?, unit)?)))
             .collect();
@@ -226,50 +260,54 @@ pub fn choose(columns: &[Column], rows: &[Vec<Cell>]) -> Result<Chart, NoChart> 
         if at.first() == at.last() {
             return Err(NoChart::SingleValue);
         }
-        return Ok(Chart {
+        Ok(Chart {
             kind: Kind::Line,
             rule: Rule::OverTime,
-            x_name: columns[t].name.clone(),
+            x_name: self.columns[t].name.clone(),
             x: XAxis::Time { at, unit },
-            series: series_of(&order),
-        });
+            series: self.series(&order),
+        })
     }
-    let [t] = texts[..] else {
-        return Err(NoChart::NoLabel);
-    };
-    let labels: Vec<String> = cells(t)
-        .map(|c| c.map_or_else(|| "—".to_owned(), |s| s.trim().to_owned()))
-        .collect();
-    let mut distinct = labels.clone();
-    distinct.sort();
-    distinct.dedup();
-    if distinct.len() > MAX_LABELS {
-        return Err(NoChart::TooManyLabels {
-            labels: distinct.len(),
-        });
+
+    /// Bars of the numbers by the labels of the text column `t`, in the
+    /// query's order; none when the labels are too many or repeated.
+    fn by_label(&self, t: usize) -> Result<Chart, NoChart> {
+        let labels: Vec<String> = cells(self.rows, t)
+            .map(|c| c.map_or_else(|| "—".to_owned(), |s| s.trim().to_owned()))
+            .collect();
+        let mut distinct = labels.clone();
+        distinct.sort();
+        distinct.dedup();
+        if distinct.len() > MAX_LABELS {
+            return Err(NoChart::TooManyLabels {
+                labels: distinct.len(),
+            });
+        }
+        if distinct.len() < labels.len() {
+            return Err(NoChart::RepeatedLabels);
+        }
+        let order: Vec<usize> = (0..self.rows.len()).collect();
+        // Shares of a whole: every part there, none negative.
+        let parts = self.numbers.len() == 1
+            && self.rows.len() <= MAX_PARTS
+            && cells(self.rows, self.numbers[0])
+                .all(|c| c.and_then(number).is_some_and(|v| v >= 0.0));
+        let rule = if parts {
+            Rule::SharesOfAWhole
+        } else {
+            Rule::ByLabel
+        };
+        // Long labels, or many, read across, one under the other.
+        let long =
+            labels.len() > MAX_UPRIGHT || labels.iter().any(|l| l.chars().count() > LONG_LABEL);
+        Ok(Chart {
+            kind: if long { Kind::HorizontalBar } else { Kind::Bar },
+            rule,
+            x_name: self.columns[t].name.clone(),
+            x: XAxis::Labels(labels),
+            series: self.series(&order),
+        })
     }
-    if distinct.len() < labels.len() {
-        return Err(NoChart::RepeatedLabels);
-    }
-    let order: Vec<usize> = (0..rows.len()).collect();
-    // Shares of a whole: every part there, none negative.
-    let parts = numbers.len() == 1
-        && rows.len() <= MAX_PARTS
-        && cells(numbers[0]).all(|c| c.and_then(number).is_some_and(|v| v >= 0.0));
-    let rule = if parts {
-        Rule::SharesOfAWhole
-    } else {
-        Rule::ByLabel
-    };
-    // Long labels, or many, read across, one under the other.
-    let long = labels.len() > MAX_UPRIGHT || labels.iter().any(|l| l.chars().count() > LONG_LABEL);
-    Ok(Chart {
-        kind: if long { Kind::HorizontalBar } else { Kind::Bar },
-        rule,
-        x_name: columns[t].name.clone(),
-        x: XAxis::Labels(labels),
-        series: series_of(&order),
-    })
 }
 
 /// A label longer than this turns bars on their side.

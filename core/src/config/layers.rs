@@ -78,23 +78,10 @@ pub(super) fn overlay(
         };
         let origin = origin_of(&path, &value);
         let Some(default) = defaults.get(&key) else {
-            let mut reason = "unknown key".to_owned();
-            if let Some(near) = nearest(&key, defaults.keys()) {
-                let near = if prefix.is_empty() {
-                    near.to_owned()
-                } else {
-                    format!("{prefix}.{near}")
-                };
-                reason.push_str(&format!("; did you mean `{near}`?"));
-            } else if prefix.is_empty() {
-                let mut sections: Vec<_> = defaults.keys().map(String::as_str).collect();
-                sections.sort_unstable();
-                reason.push_str(&format!("; the sections are {}", sections.join(", ")));
-            }
             problems.push(Problem {
                 key: path,
                 origin,
-                reason,
+                reason: unknown_key(prefix, &key, defaults),
             });
             continue;
         };
@@ -102,31 +89,11 @@ pub(super) fn overlay(
             (ValueKind::Table(sub_defaults), ValueKind::Table(sub_given))
                 if OPEN_TABLES.contains(&path.as_str()) =>
             {
-                let mut merged = match out.remove(&key) {
+                let merged = match out.remove(&key) {
                     Some(serde_json::Value::Object(m)) => m,
                     _ => serde_json::Map::new(),
                 };
-                let template = template_of(&path).or_else(|| {
-                    sub_defaults.values().find_map(|v| match &v.kind {
-                        ValueKind::Table(t) => Some(t.clone()),
-                        _ => None,
-                    })
-                });
-                for (name, entry) in sub_given.into_iter().collect::<BTreeMap<_, _>>() {
-                    let entry_path = format!("{path}.{name}");
-                    let entry_origin = origin_of(&entry_path, &entry);
-                    match (entry.kind, &template) {
-                        (ValueKind::Table(given), Some(template)) => {
-                            let built = overlay(&entry_path, template, given, origins, problems);
-                            merged.insert(name, serde_json::Value::Object(built));
-                        }
-                        _ => problems.push(Problem {
-                            key: entry_path.clone(),
-                            origin: entry_origin,
-                            reason: format!("expected a section [{entry_path}] with its keys"),
-                        }),
-                    }
-                }
+                let merged = open_table(&path, merged, sub_defaults, sub_given, origins, problems);
                 out.insert(key, serde_json::Value::Object(merged));
             }
             (ValueKind::Table(sub_defaults), ValueKind::Table(sub_given)) => {
@@ -169,6 +136,62 @@ pub(super) fn overlay(
         }
     }
     out
+}
+
+/// Why the key `key` of the table at `prefix` is refused, when `defaults`
+/// has no such key: with the nearest key it has, or, at the top, its
+/// sections.
+fn unknown_key(prefix: &str, key: &str, defaults: &config::Map<String, Value>) -> String {
+    let mut reason = "unknown key".to_owned();
+    if let Some(near) = nearest(key, defaults.keys()) {
+        let near = if prefix.is_empty() {
+            near.to_owned()
+        } else {
+            format!("{prefix}.{near}")
+        };
+        reason.push_str(&format!("; did you mean `{near}`?"));
+    } else if prefix.is_empty() {
+        let mut sections: Vec<_> = defaults.keys().map(String::as_str).collect();
+        sections.sort_unstable();
+        reason.push_str(&format!("; the sections are {}", sections.join(", ")));
+    }
+    reason
+}
+
+/// The entries of the open table at `path` (see [`OPEN_TABLES`]) the user
+/// gives, `sub_given`, laid into `merged` (its entries so far), each over
+/// the table's template: the first entry of `sub_defaults` when
+/// [`TEMPLATES`] has none.
+fn open_table(
+    path: &str,
+    mut merged: serde_json::Map<String, serde_json::Value>,
+    sub_defaults: &config::Map<String, Value>,
+    sub_given: config::Map<String, Value>,
+    origins: &mut BTreeMap<String, Origin>,
+    problems: &mut Vec<Problem>,
+) -> serde_json::Map<String, serde_json::Value> {
+    let template = template_of(path).or_else(|| {
+        sub_defaults.values().find_map(|v| match &v.kind {
+            ValueKind::Table(t) => Some(t.clone()),
+            _ => None,
+        })
+    });
+    for (name, entry) in sub_given.into_iter().collect::<BTreeMap<_, _>>() {
+        let entry_path = format!("{path}.{name}");
+        let entry_origin = origin_of(&entry_path, &entry);
+        match (entry.kind, &template) {
+            (ValueKind::Table(given), Some(template)) => {
+                let built = overlay(&entry_path, template, given, origins, problems);
+                merged.insert(name, serde_json::Value::Object(built));
+            }
+            _ => problems.push(Problem {
+                key: entry_path.clone(),
+                origin: entry_origin,
+                reason: format!("expected a section [{entry_path}] with its keys"),
+            }),
+        }
+    }
+    merged
 }
 
 /// A list of strings and tables (see [`LISTS_OF_TABLES`]), each table's keys

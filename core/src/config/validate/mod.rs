@@ -207,78 +207,109 @@ impl Validator {
     }
 
     pub(super) fn settings(&mut self, raw: RawSettings) -> Settings {
+        let general = self.general(&raw.general);
+        let log = self.log(raw.log);
+        let database = self.database(raw.database, &general.data_dir);
+        let identity = self.identity(&raw.identity);
+        let llm = self.llm(raw.llm);
+        let conversation = self.conversation(raw.conversation);
+        let access = self.access(&raw.access, &raw.groups);
+        let group_names = access.group_names();
+        let sql = self.sql(raw.sql, &general.data_dir, &group_names);
+        let audit = AuditSettings {
+            retention: (!raw.audit.retention.trim().is_empty())
+                .then(|| self.duration("audit.retention", &raw.audit.retention)),
+        };
+        let admin = self.admin(&raw.admin);
+
+        Settings {
+            general,
+            log,
+            database,
+            identity,
+            llm,
+            conversation,
+            sql,
+            admin,
+            audit,
+            access,
+            platforms: Vec::new(),
+        }
+    }
+
+    /// `[general]`: the language, the data folder, the shutdown's grace.
+    fn general(&mut self, raw: &RawGeneral) -> GeneralSettings {
         let language = self
             .choice(
                 "general.language",
-                &raw.general.language,
+                &raw.language,
                 &[("en", Lang::En), ("fr", Lang::Fr)],
             )
             .unwrap_or(Lang::En);
-        if raw.general.data_dir.trim().is_empty() {
+        if raw.data_dir.trim().is_empty() {
             self.problem("general.data_dir", "must not be empty");
         }
-        let data_dir = PathBuf::from(&raw.general.data_dir);
-        let general = GeneralSettings {
+        GeneralSettings {
             language,
-            shutdown_grace: self.duration("general.shutdown_grace", &raw.general.shutdown_grace),
-            data_dir: data_dir.clone(),
-        };
+            shutdown_grace: self.duration("general.shutdown_grace", &raw.shutdown_grace),
+            data_dir: PathBuf::from(&raw.data_dir),
+        }
+    }
 
+    /// `[log]`: the format and a filter that parses.
+    fn log(&mut self, raw: RawLog) -> LogSettings {
         let format = self
             .choice(
                 "log.format",
-                &raw.log.format,
+                &raw.format,
                 &[("human", LogFormat::Human), ("json", LogFormat::Json)],
             )
             .unwrap_or(LogFormat::Human);
-        if let Err(e) = tracing_subscriber::EnvFilter::try_new(crate::telemetry::filter_for(
-            &raw.log.level,
-            &[],
-        )) {
+        if let Err(e) =
+            tracing_subscriber::EnvFilter::try_new(crate::telemetry::filter_for(&raw.level, &[]))
+        {
             self.problem(
                 "log.level",
                 format!("not a log filter such as \"info\" or \"info,pstral=debug\": {e}"),
             );
         }
-        let log = LogSettings {
+        LogSettings {
             format,
-            level: raw.log.level,
-        };
+            level: raw.level,
+        }
+    }
 
-        let database = self.database(raw.database, &data_dir);
-
+    /// `[identity]`: what becomes of an unknown user, who to ask for a
+    /// code, how long a code lasts.
+    fn identity(&mut self, raw: &RawIdentity) -> IdentitySettings {
         let identity = IdentitySettings {
             unknown: self
                 .choice(
                     "identity.unknown",
-                    &raw.identity.unknown,
+                    &raw.unknown,
                     &[
                         ("refuse", UnknownPolicy::Refuse),
                         ("auto_viewer", UnknownPolicy::AutoViewer),
                     ],
                 )
                 .unwrap_or(UnknownPolicy::Refuse),
-            contact: raw.identity.contact.clone(),
-            invite_ttl: self.duration("identity.invite_ttl", &raw.identity.invite_ttl),
+            contact: raw.contact.clone(),
+            invite_ttl: self.duration("identity.invite_ttl", &raw.invite_ttl),
         };
-        if raw.identity.contact.trim().is_empty() {
+        if raw.contact.trim().is_empty() {
             self.problem(
                 "identity.contact",
                 "must say who gives out invite codes (it is shown to unknown users)",
             );
         }
+        identity
+    }
 
-        let llm = self.llm(raw.llm);
-        let conversation = self.conversation(raw.conversation);
-        let access = self.access(&raw.access, &raw.groups);
-        let group_names = access.group_names();
-        let sql = self.sql(raw.sql, &data_dir, &group_names);
-        let audit = AuditSettings {
-            retention: (!raw.audit.retention.trim().is_empty())
-                .then(|| self.duration("audit.retention", &raw.audit.retention)),
-        };
+    /// `[admin]`: the proxies trusted, where metrics are served, and where
+    /// the endpoint listens; `None` when it is off.
+    fn admin(&mut self, raw: &RawAdmin) -> Option<AdminSettings> {
         let mut trusted_proxies = Vec::new();
-        for proxy in &raw.admin.trusted_proxies {
+        for proxy in &raw.trusted_proxies {
             let proxy = proxy.trim();
             match proxy
                 .parse::<ipnet::IpNet>()
@@ -293,7 +324,7 @@ impl Validator {
                 ),
             }
         }
-        let metrics_bind = match raw.admin.metrics_bind.trim() {
+        let metrics_bind = match raw.metrics_bind.trim() {
             "" => None,
             bind => match bind.parse::<std::net::SocketAddr>() {
                 Ok(bind) => Some(bind),
@@ -306,12 +337,12 @@ impl Validator {
                 }
             },
         };
-        let admin = match raw.admin.bind.parse::<std::net::SocketAddr>() {
-            Ok(bind) => raw.admin.enabled.then_some(AdminSettings {
+        match raw.bind.parse::<std::net::SocketAddr>() {
+            Ok(bind) => raw.enabled.then_some(AdminSettings {
                 bind,
                 trusted_proxies: crate::admin::TrustedProxies {
                     nets: trusted_proxies,
-                    loopback: raw.admin.trust_loopback_proxy,
+                    loopback: raw.trust_loopback_proxy,
                 },
                 metrics_bind,
             }),
@@ -320,25 +351,11 @@ impl Validator {
                     "admin.bind",
                     format!(
                         "expected an address such as \"127.0.0.1:8089\", got {:?} ({e})",
-                        raw.admin.bind
+                        raw.bind
                     ),
                 );
                 None
             }
-        };
-
-        Settings {
-            general,
-            log,
-            database,
-            identity,
-            llm,
-            conversation,
-            sql,
-            admin,
-            audit,
-            access,
-            platforms: Vec::new(),
         }
     }
 

@@ -12,29 +12,7 @@ impl Validator {
             .iter()
             .filter_map(|(name, t)| self.target(name, t, data_dir, groups))
             .collect();
-        let target = match targets.iter().find(|t| t.name == raw.target) {
-            Some(t) => t.clone(),
-            None => {
-                let names: Vec<&str> = targets.iter().map(|t| t.name.as_str()).collect();
-                self.problem(
-                    "sql.target",
-                    format!(
-                        "there is no [sql.targets.{}]; the targets are {}",
-                        raw.target,
-                        names.join(", ")
-                    ),
-                );
-                Target {
-                    name: raw.target.clone(),
-                    kind: TargetKind::Sqlite(PathBuf::from("data/demo.db")),
-                    instructions_file: None,
-                    semantic: Default::default(),
-                    today: None,
-                    weigh_plans: true,
-                    accounts: Vec::new(),
-                }
-            }
-        };
+        let target = self.chosen_target(&raw.target, &targets);
         // Read before the policy takes the lists out of `raw`; no problem
         // comes between.
         let limits = self.limits(&raw);
@@ -67,35 +45,16 @@ impl Validator {
                 .unwrap_or_default(),
             explain: raw.explain,
             ask_again_without_sql: raw.ask_again_without_sql,
-            candidates: crate::sql::Candidates {
-                count: self.whole("sql.candidates", raw.candidates, 1..=16) as usize,
-                temperature: self.between(
-                    "sql.candidate_temperature",
-                    raw.candidate_temperature,
-                    (0.0, 2.0),
-                    0.7,
-                ),
-            },
+            candidates: self.candidates(raw.candidates, raw.candidate_temperature),
             schema_budget: self.whole("sql.schema_budget", raw.schema_budget, 0..=100_000) as usize,
             examples_budget: self.whole("sql.examples_budget", raw.examples_budget, 0..=100_000)
                 as usize,
-            plan_votes: crate::sql::PlanVotes {
-                count: self.whole("sql.plan_votes", raw.plan_votes, 1..=9) as usize,
-                temperature: self.between(
-                    "sql.plan_temperature",
-                    raw.plan_temperature,
-                    (0.0, 2.0),
-                    0.5,
-                ),
-                ask_back: self.named_list(
-                    "sql.ask_back",
-                    &raw.ask_back,
-                    &crate::sql::Doubt::ALL,
-                    crate::sql::Doubt::as_str,
-                    "a signal of doubt",
-                ),
-                unsure_below: self.between("sql.unsure_below", raw.unsure_below, (0.0, 1.0), 0.5),
-            },
+            plan_votes: self.plan_votes(
+                raw.plan_votes,
+                raw.plan_temperature,
+                &raw.ask_back,
+                raw.unsure_below,
+            ),
             plan_examples: self.whole(
                 "sql.plan_examples",
                 raw.plan_examples,
@@ -116,17 +75,82 @@ impl Validator {
                 raw.instructions_budget,
                 0..=100_000,
             ) as usize,
-            confirm_role: match raw.confirm_role.parse::<crate::identity::Role>() {
-                Ok(role) => role,
-                Err(e) => {
-                    // Reported, so the settings are refused whole; the
-                    // value is never used.
-                    self.problem("sql.confirm_role", e.to_string());
-                    crate::identity::Role::Admin
-                }
-            },
+            confirm_role: self.confirm_role(&raw.confirm_role),
             schema_refresh: self.duration("sql.schema_refresh", &raw.schema_refresh),
             private_results: self.places("sql.private_results", &raw.private_results),
+        }
+    }
+
+    /// The target `sql.target` names among `targets`; a placeholder when
+    /// none is named so, reported.
+    fn chosen_target(&mut self, name: &str, targets: &[Target]) -> Target {
+        match targets.iter().find(|t| t.name == name) {
+            Some(t) => t.clone(),
+            None => {
+                let names: Vec<&str> = targets.iter().map(|t| t.name.as_str()).collect();
+                self.problem(
+                    "sql.target",
+                    format!(
+                        "there is no [sql.targets.{name}]; the targets are {}",
+                        names.join(", ")
+                    ),
+                );
+                Target {
+                    name: name.to_owned(),
+                    kind: TargetKind::Sqlite(PathBuf::from("data/demo.db")),
+                    instructions_file: None,
+                    semantic: Default::default(),
+                    today: None,
+                    weigh_plans: true,
+                    accounts: Vec::new(),
+                }
+            }
+        }
+    }
+
+    /// `sql.candidates` and `sql.candidate_temperature`: how many answers
+    /// are drawn, and how warm the further ones.
+    fn candidates(&mut self, count: i64, temperature: f64) -> crate::sql::Candidates {
+        crate::sql::Candidates {
+            count: self.whole("sql.candidates", count, 1..=16) as usize,
+            temperature: self.between("sql.candidate_temperature", temperature, (0.0, 2.0), 0.7),
+        }
+    }
+
+    /// `sql.plan_votes`, `sql.plan_temperature`, `sql.ask_back` and
+    /// `sql.unsure_below`: how many plans are drawn, how warm the further
+    /// ones, and on which doubts the bot asks back.
+    fn plan_votes(
+        &mut self,
+        count: i64,
+        temperature: f64,
+        ask_back: &[String],
+        unsure_below: f64,
+    ) -> crate::sql::PlanVotes {
+        crate::sql::PlanVotes {
+            count: self.whole("sql.plan_votes", count, 1..=9) as usize,
+            temperature: self.between("sql.plan_temperature", temperature, (0.0, 2.0), 0.5),
+            ask_back: self.named_list(
+                "sql.ask_back",
+                ask_back,
+                &crate::sql::Doubt::ALL,
+                crate::sql::Doubt::as_str,
+                "a signal of doubt",
+            ),
+            unsure_below: self.between("sql.unsure_below", unsure_below, (0.0, 1.0), 0.5),
+        }
+    }
+
+    /// `sql.confirm_role`: the role that confirms examples.
+    fn confirm_role(&mut self, role: &str) -> crate::identity::Role {
+        match role.parse::<crate::identity::Role>() {
+            Ok(role) => role,
+            Err(e) => {
+                // Reported, so the settings are refused whole; the
+                // value is never used.
+                self.problem("sql.confirm_role", e.to_string());
+                crate::identity::Role::Admin
+            }
         }
     }
 
