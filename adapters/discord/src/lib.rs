@@ -413,101 +413,120 @@ impl Shared {
             return;
         };
         match interaction {
-            SerenityInteraction::Component(click) => {
-                // Within Discord's 3 seconds, before anything slow.
-                if let Err(e) = click.defer(&ctx.http).await {
-                    tracing::warn!(error = %e, "cannot acknowledge a click");
-                }
-                let place = self
-                    .place(ctx, click.channel_id.get(), click.guild_id)
-                    .await;
-                let actor = identity(click.user.id);
-                let event = InboundEvent::Control {
-                    actor: actor.clone(),
-                    message: MessageRef {
-                        place,
-                        id: click.message.id.to_string(),
-                    },
-                    control: controls::parse(&click.data.custom_id),
-                };
-                let view = Arc::new(InteractionPlatform::new(
-                    platform,
-                    Interaction::Component(Box::new(click)),
-                    actor,
-                    false,
-                ));
-                self.handle(view, event).await;
-            }
+            SerenityInteraction::Component(click) => self.clicked(ctx, platform, click).await,
             SerenityInteraction::Command(command) => {
-                let invocation = commands::parse(&command.data.name, &command.data.options());
-                let Some(invocation) = invocation else {
-                    tracing::warn!(name = %command.data.name, "an unknown slash command");
-                    return;
-                };
-                let ephemeral = !matches!(invocation, commands::Invocation::Ask(_));
-                let deferred = if ephemeral {
-                    command.defer_ephemeral(&ctx.http).await
-                } else {
-                    command.defer(&ctx.http).await
-                };
-                if let Err(e) = deferred {
-                    tracing::warn!(error = %e, "cannot defer a slash command");
-                }
-                let place = self
-                    .place(ctx, command.channel_id.get(), command.guild_id)
-                    .await;
-                let author = identity(command.user.id);
-                let event = match invocation {
-                    commands::Invocation::Ask(question) => {
-                        // The question is shown in the channel as the
-                        // command's answer, and the bot's answer replies to
-                        // it, as to a mention.
-                        let shown =
-                            platform::shown(&format!("💬 <@{}>: {question}", command.user.id));
-                        let edit = EditInteractionResponse::new()
-                            .content(shown)
-                            .allowed_mentions(CreateAllowedMentions::new());
-                        let asked = match command.edit_response(&ctx.http, edit).await {
-                            Ok(m) => m,
-                            Err(e) => {
-                                tracing::error!(error = %e, "cannot show a /ask question");
-                                let _ = command.delete_response(&ctx.http).await;
-                                return;
-                            }
-                        };
-                        InboundEvent::Message {
-                            author: author.clone(),
-                            message: MessageRef {
-                                place,
-                                id: asked.id.to_string(),
-                            },
-                            in_reply_to: None,
-                            text: question,
-                        }
-                    }
-                    commands::Invocation::Command(c) => InboundEvent::Command {
-                        in_reply_to: None,
-                        author: author.clone(),
-                        place,
-                        message: None,
-                        command: c,
-                    },
-                };
-                let view = Arc::new(InteractionPlatform::new(
-                    platform,
-                    Interaction::Command {
-                        interaction: Box::new(command),
-                        ephemeral,
-                    },
-                    author,
-                    // /ask's response shows the question: it stays.
-                    !ephemeral,
-                ));
-                self.handle(Arc::clone(&view) as _, event).await;
-                view.finish().await;
+                self.slash_command(ctx, platform, command).await;
             }
             _ => {}
         }
+    }
+
+    /// A click on one of the bot's buttons, acknowledged at once.
+    async fn clicked(
+        &self,
+        ctx: &Context,
+        platform: Arc<DiscordPlatform>,
+        click: serenity::all::ComponentInteraction,
+    ) {
+        // Within Discord's 3 seconds, before anything slow.
+        if let Err(e) = click.defer(&ctx.http).await {
+            tracing::warn!(error = %e, "cannot acknowledge a click");
+        }
+        let place = self
+            .place(ctx, click.channel_id.get(), click.guild_id)
+            .await;
+        let actor = identity(click.user.id);
+        let event = InboundEvent::Control {
+            actor: actor.clone(),
+            message: MessageRef {
+                place,
+                id: click.message.id.to_string(),
+            },
+            control: controls::parse(&click.data.custom_id),
+        };
+        let view = Arc::new(InteractionPlatform::new(
+            platform,
+            Interaction::Component(Box::new(click)),
+            actor,
+            false,
+        ));
+        self.handle(view, event).await;
+    }
+
+    /// A slash command, deferred at once (privately, but for /ask): /ask's
+    /// question shown in the channel and handled as a message, another
+    /// command as the typed one.
+    async fn slash_command(
+        &self,
+        ctx: &Context,
+        platform: Arc<DiscordPlatform>,
+        command: serenity::all::CommandInteraction,
+    ) {
+        let invocation = commands::parse(&command.data.name, &command.data.options());
+        let Some(invocation) = invocation else {
+            tracing::warn!(name = %command.data.name, "an unknown slash command");
+            return;
+        };
+        let ephemeral = !matches!(invocation, commands::Invocation::Ask(_));
+        let deferred = if ephemeral {
+            command.defer_ephemeral(&ctx.http).await
+        } else {
+            command.defer(&ctx.http).await
+        };
+        if let Err(e) = deferred {
+            tracing::warn!(error = %e, "cannot defer a slash command");
+        }
+        let place = self
+            .place(ctx, command.channel_id.get(), command.guild_id)
+            .await;
+        let author = identity(command.user.id);
+        let event = match invocation {
+            commands::Invocation::Ask(question) => {
+                // The question is shown in the channel as the
+                // command's answer, and the bot's answer replies to
+                // it, as to a mention.
+                let shown = platform::shown(&format!("💬 <@{}>: {question}", command.user.id));
+                let edit = EditInteractionResponse::new()
+                    .content(shown)
+                    .allowed_mentions(CreateAllowedMentions::new());
+                let asked = match command.edit_response(&ctx.http, edit).await {
+                    Ok(m) => m,
+                    Err(e) => {
+                        tracing::error!(error = %e, "cannot show a /ask question");
+                        let _ = command.delete_response(&ctx.http).await;
+                        return;
+                    }
+                };
+                InboundEvent::Message {
+                    author: author.clone(),
+                    message: MessageRef {
+                        place,
+                        id: asked.id.to_string(),
+                    },
+                    in_reply_to: None,
+                    text: question,
+                }
+            }
+            commands::Invocation::Command(c) => InboundEvent::Command {
+                in_reply_to: None,
+                author: author.clone(),
+                place,
+                message: None,
+                command: c,
+            },
+        };
+        let view = Arc::new(InteractionPlatform::new(
+            platform,
+            Interaction::Command {
+                interaction: Box::new(command),
+                ephemeral,
+            },
+            author,
+            // /ask's response shows the question: it stays.
+            !ephemeral,
+        ));
+        self.handle(Arc::clone(&view) as _, event).await;
+        view.finish().await;
     }
 }
 

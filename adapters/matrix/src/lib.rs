@@ -207,42 +207,11 @@ impl Connector for Matrix {
         state.send_replace(ConnectionState::Connecting);
         let config = self.config;
         let restored = config.store_dir.join("session.json").exists();
-        // A homeserver that cannot be reached at start is waited for, as
-        // one that goes away later is; one that refuses the bot stops it.
-        let mut backoff = Duration::from_secs(1);
-        let client = loop {
-            match connect(&config).await {
-                Ok(c) => break c,
-                Err(e) if is_unreachable(&e) => {
-                    tracing::warn!(error = %e, retry_in = ?backoff, "cannot reach the homeserver");
-                    if !pstral_chat::wait_to_retry(&state, e.to_string(), &mut backoff, &stop).await
-                    {
-                        return Ok(());
-                    }
-                }
-                Err(e) => {
-                    state.send_replace(ConnectionState::Stopped(e.to_string()));
-                    return Err(e);
-                }
-            }
+        let Some(client) = connect_when_reachable(&config, &state, &stop).await? else {
+            return Ok(());
         };
         let me = client.user_id().expect("logged in").to_owned();
-        // What streaming will look like under the homeserver's allowance:
-        // an operator who sees one step every five seconds should know why.
-        let allowance = config.edit_allowance;
-        if allowance.refill > std::time::Duration::from_secs(1) {
-            tracing::warn!(
-                user = %me,
-                burst = allowance.burst,
-                every = ?allowance.refill,
-                "the homeserver is assumed to limit the bot's user to a burst of events, then one \
-                 every few seconds (Synapse's default rc_message): long answers will show a new \
-                 step that often once the burst is spent; lift it for the bot's user and set \
-                 matrix.edits_per_second (README, Matrix)"
-            );
-        } else {
-            tracing::info!(user = %me, burst = allowance.burst, every = ?allowance.refill, "the homeserver's allowance of events for the bot's user");
-        }
+        say_allowance(&me, config.edit_allowance);
         let shared = Arc::new(Shared {
             handler,
             platform: Arc::new(MatrixPlatform::new(client.clone(), config.edit_allowance)),
@@ -265,66 +234,129 @@ impl Connector for Matrix {
             sync_once(&client, Duration::ZERO).await?;
         }
         register(&client, &shared);
-        backoff = Duration::from_secs(1);
-        let mut first = true;
-        // Since a sync failed, until one succeeds: said once when it does.
-        let mut failing = false;
-        while !stop.is_cancelled() {
-            let timeout = if first {
-                Duration::ZERO
-            } else {
-                Duration::from_secs(30)
-            };
-            let synced = tokio::select! {
-                r = sync_once(&client, timeout) => r,
-                () = stop.cancelled() => break,
-            };
-            match synced {
-                Ok(()) => {
-                    if first {
-                        tracing::info!(user = %shared.me, "connected to Matrix");
-                    } else if failing {
-                        tracing::info!("Matrix sync recovered");
-                    }
-                    failing = false;
-                    if first {
-                        say_no_key_backup(&client).await;
-                        // Rooms everyone else left while the bot was away.
-                        for room in client.joined_rooms() {
-                            shared.leave_if_alone(&room).await;
-                        }
-                        // Invites that came while the bot was away, from
-                        // whom it may accept them.
-                        for room in client.invited_rooms() {
-                            match room.invite_details().await {
-                                Ok(invite) => {
-                                    let direct = invited_as_direct(&invite.invitee);
-                                    shared.invited(room, &invite.inviter_id, direct).await;
-                                }
-                                Err(e) => {
-                                    tracing::warn!(room = %room.room_id(), error = %e, "cannot read an invite")
-                                }
-                            }
-                        }
-                    }
-                    first = false;
-                    backoff = Duration::from_secs(1);
-                    state.send_replace(ConnectionState::Connected);
-                }
-                Err(e) => {
-                    failing = true;
-                    tracing::warn!(error = %e, retry_in = ?backoff, "Matrix sync failed");
-                    if !pstral_chat::wait_to_retry(&state, e.to_string(), &mut backoff, &stop).await
-                    {
-                        break;
-                    }
-                }
-            }
-        }
+        sync_until_stopped(&client, &shared, &state, &stop).await;
         state.send_replace(ConnectionState::Stopped("stopped".into()));
         shared.tracker.close();
         shared.tracker.wait().await;
         Ok(())
+    }
+}
+
+/// The client logged in with `config`. A homeserver that cannot be reached
+/// at start is waited for, as one that goes away later is; one that
+/// refuses the bot stops it. `None` when `stop` came first.
+async fn connect_when_reachable(
+    config: &MatrixConfig,
+    state: &tokio::sync::watch::Sender<ConnectionState>,
+    stop: &CancellationToken,
+) -> Result<Option<Client>, PlatformError> {
+    let mut backoff = Duration::from_secs(1);
+    loop {
+        match connect(config).await {
+            Ok(c) => return Ok(Some(c)),
+            Err(e) if is_unreachable(&e) => {
+                tracing::warn!(error = %e, retry_in = ?backoff, "cannot reach the homeserver");
+                if !pstral_chat::wait_to_retry(state, e.to_string(), &mut backoff, stop).await {
+                    return Ok(None);
+                }
+            }
+            Err(e) => {
+                state.send_replace(ConnectionState::Stopped(e.to_string()));
+                return Err(e);
+            }
+        }
+    }
+}
+
+/// What streaming will look like under the homeserver's `allowance` for
+/// the bot's user `me`: an operator who sees one step every five seconds
+/// should know why.
+fn say_allowance(me: &UserId, allowance: pstral_chat::Allowance) {
+    if allowance.refill > std::time::Duration::from_secs(1) {
+        tracing::warn!(
+            user = %me,
+            burst = allowance.burst,
+            every = ?allowance.refill,
+            "the homeserver is assumed to limit the bot's user to a burst of events, then one \
+             every few seconds (Synapse's default rc_message): long answers will show a new \
+             step that often once the burst is spent; lift it for the bot's user and set \
+             matrix.edits_per_second (README, Matrix)"
+        );
+    } else {
+        tracing::info!(user = %me, burst = allowance.burst, every = ?allowance.refill, "the homeserver's allowance of events for the bot's user");
+    }
+}
+
+/// Syncs until `stop`, a failed sync retried after a growing wait; the
+/// first sync is followed by what the bot missed while away
+/// ([`catch_up`]).
+async fn sync_until_stopped(
+    client: &Client,
+    shared: &Arc<Shared>,
+    state: &tokio::sync::watch::Sender<ConnectionState>,
+    stop: &CancellationToken,
+) {
+    let mut backoff = Duration::from_secs(1);
+    let mut first = true;
+    // Since a sync failed, until one succeeds: said once when it does.
+    let mut failing = false;
+    while !stop.is_cancelled() {
+        let timeout = if first {
+            Duration::ZERO
+        } else {
+            Duration::from_secs(30)
+        };
+        let synced = tokio::select! {
+            r = sync_once(client, timeout) => r,
+            () = stop.cancelled() => break,
+        };
+        match synced {
+            Ok(()) => {
+                if first {
+                    tracing::info!(user = %shared.me, "connected to Matrix");
+                } else if failing {
+                    tracing::info!("Matrix sync recovered");
+                }
+                failing = false;
+                if first {
+                    catch_up(client, shared).await;
+                }
+                first = false;
+                backoff = Duration::from_secs(1);
+                state.send_replace(ConnectionState::Connected);
+            }
+            Err(e) => {
+                failing = true;
+                tracing::warn!(error = %e, retry_in = ?backoff, "Matrix sync failed");
+                if !pstral_chat::wait_to_retry(state, e.to_string(), &mut backoff, stop).await {
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// After the first sync: the account's note that it keeps no key backup,
+/// the rooms everyone else left while the bot was away, and the invites
+/// that came then, from whom it may accept them.
+async fn catch_up(client: &Client, shared: &Arc<Shared>) {
+    say_no_key_backup(client).await;
+    // Rooms everyone else left while the bot was away.
+    for room in client.joined_rooms() {
+        shared.leave_if_alone(&room).await;
+    }
+    // Invites that came while the bot was away, from
+    // whom it may accept them.
+    for room in client.invited_rooms() {
+        match room.invite_details().await {
+            Ok(invite) => {
+                let direct = invited_as_direct(&invite.invitee);
+                shared.invited(room, &invite.inviter_id, direct).await;
+            }
+            Err(e) => {
+                tracing::warn!(room = %room.room_id(), error = %e, "cannot read an invite")
+            }
+        }
     }
 }
 

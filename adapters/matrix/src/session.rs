@@ -163,6 +163,32 @@ pub async fn connect(config: &MatrixConfig) -> Result<Client, PlatformError> {
         .user
         .parse()
         .map_err(|_| said(format!("{:?} is not a Matrix user id", config.user)))?;
+    log_in(&client, stored, config, &user).await?;
+    if let Some(session) = client.matrix_auth().session() {
+        let json = serde_json::to_vec(&session).map_err(other)?;
+        write_private(&session_file, &json)
+            .map_err(in_store("write the Matrix session to", &session_file))?;
+    }
+    // Clients that share keys only with devices verified by their owner
+    // must see this one as such.
+    if let Err(e) = client
+        .encryption()
+        .bootstrap_cross_signing_if_needed(None)
+        .await
+    {
+        tracing::warn!(error = %e, "cannot set up cross-signing for the bot's device");
+    }
+    Ok(client)
+}
+
+/// Logs `client` in as `user`: with the `stored` session when there is
+/// one, else with the configured credentials.
+async fn log_in(
+    client: &Client,
+    stored: Option<MatrixSession>,
+    config: &MatrixConfig,
+    user: &OwnedUserId,
+) -> Result<(), PlatformError> {
     match (stored, &config.credentials) {
         (Some(session), credentials) => {
             let device = session.meta.device_id.clone();
@@ -187,7 +213,7 @@ pub async fn connect(config: &MatrixConfig) -> Result<Client, PlatformError> {
                 };
                 client
                     .matrix_auth()
-                    .login_username(&user, password)
+                    .login_username(user, password)
                     .device_id(device.as_str())
                     .send()
                     .await
@@ -195,7 +221,7 @@ pub async fn connect(config: &MatrixConfig) -> Result<Client, PlatformError> {
             }
         }
         (None, Credentials::Password(password)) => {
-            let session = first_login(&config.homeserver, &user, password).await?;
+            let session = first_login(&config.homeserver, user, password).await?;
             client.restore_session(session).await.map_err(other)?;
         }
         (
@@ -218,21 +244,7 @@ pub async fn connect(config: &MatrixConfig) -> Result<Client, PlatformError> {
             client.restore_session(session).await.map_err(other)?;
         }
     }
-    if let Some(session) = client.matrix_auth().session() {
-        let json = serde_json::to_vec(&session).map_err(other)?;
-        write_private(&session_file, &json)
-            .map_err(in_store("write the Matrix session to", &session_file))?;
-    }
-    // Clients that share keys only with devices verified by their owner
-    // must see this one as such.
-    if let Err(e) = client
-        .encryption()
-        .bootstrap_cross_signing_if_needed(None)
-        .await
-    {
-        tracing::warn!(error = %e, "cannot set up cross-signing for the bot's device");
-    }
-    Ok(client)
+    Ok(())
 }
 
 /// Writes a file only its owner can read (it holds the access token).

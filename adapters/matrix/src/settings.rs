@@ -102,21 +102,7 @@ impl PlatformSettings for MatrixSettings {
         } else {
             http_url(check, &raw.homeserver)
         };
-        // `@name:server`, and a valid identity besides (no white space or
-        // hidden character): the rule operators' typed ids follow too.
-        let user_ok = raw.user.is_empty()
-            || format!("{}:{}", IDENTITY.platform, raw.user)
-                .parse::<pstral_chat::PlatformIdentity>()
-                .is_ok_and(|_| (IDENTITY.check)(&raw.user));
-        if !user_ok {
-            check.problem(
-                "user",
-                format!(
-                    "expected a Matrix user id such as \"@pstral:example.org\", got {:?}",
-                    raw.user
-                ),
-            );
-        }
+        let user_ok = check_user(check, &raw.user);
         let password = check.secret("password", &raw.password, &raw.password_file);
         let token = check.secret("access_token", &raw.access_token, &raw.access_token_file);
         let passphrase = check.secret(
@@ -124,24 +110,82 @@ impl PlatformSettings for MatrixSettings {
             &raw.store_passphrase,
             &raw.store_passphrase_file,
         );
-        for entry in &raw.invites_from {
-            let ok = if let Some(local) = entry.strip_prefix('@') {
-                local
-                    .split_once(':')
-                    .is_some_and(|(l, s)| !l.is_empty() && !s.is_empty())
-            } else {
-                !entry.is_empty() && !entry.contains(char::is_whitespace) && !entry.contains('@')
-            };
-            if !ok {
-                check.problem(
-                    "invites_from",
-                    format!(
-                        "expected a user id (@ana:example.org) or a server (example.org), \
-                         got {entry:?}"
-                    ),
-                );
-            }
+        check_invites_from(check, &raw.invites_from);
+        let limits = Limits::of(check, &raw);
+        if !raw.enabled {
+            return None;
         }
+        check_enabled(check, &raw, &passphrase);
+        let login = login(check, password, token, raw.device_id);
+        let store_passphrase = match passphrase {
+            Secret::Set(p) => Some(p),
+            Secret::Unset | Secret::Broken => None,
+        };
+        let enabled = Enabled {
+            homeserver: homeserver?,
+            user: raw.user,
+            login: login?,
+            store_passphrase: store_passphrase?,
+            invites_from: raw.invites_from,
+            max_rooms: limits.max_rooms?,
+            max_rooms_per_inviter: limits.max_rooms_per_inviter?,
+            edits_per_second: limits.edits_per_second?,
+            edit_burst: limits.edit_burst?,
+        };
+        user_ok.then(|| Arc::new(enabled) as Arc<dyn Configured>)
+    }
+}
+
+/// Whether `user` is empty or a Matrix user id: `@name:server`, and a
+/// valid identity besides (no white space or hidden character), the rule
+/// operators' typed ids follow too.
+fn check_user(check: &mut dyn Check, user: &str) -> bool {
+    let ok = user.is_empty()
+        || format!("{}:{}", IDENTITY.platform, user)
+            .parse::<pstral_chat::PlatformIdentity>()
+            .is_ok_and(|_| (IDENTITY.check)(user));
+    if !ok {
+        check.problem(
+            "user",
+            format!("expected a Matrix user id such as \"@pstral:example.org\", got {user:?}"),
+        );
+    }
+    ok
+}
+
+/// Each entry of `invites_from`: a user id or a server.
+fn check_invites_from(check: &mut dyn Check, invites_from: &[String]) {
+    for entry in invites_from {
+        let ok = if let Some(local) = entry.strip_prefix('@') {
+            local
+                .split_once(':')
+                .is_some_and(|(l, s)| !l.is_empty() && !s.is_empty())
+        } else {
+            !entry.is_empty() && !entry.contains(char::is_whitespace) && !entry.contains('@')
+        };
+        if !ok {
+            check.problem(
+                "invites_from",
+                format!(
+                    "expected a user id (@ana:example.org) or a server (example.org), \
+                     got {entry:?}"
+                ),
+            );
+        }
+    }
+}
+
+/// The table's limits, each `None` when refused (reported).
+struct Limits {
+    max_rooms: Option<usize>,
+    max_rooms_per_inviter: Option<usize>,
+    edits_per_second: Option<f64>,
+    edit_burst: Option<u32>,
+}
+
+impl Limits {
+    /// The limits of `raw`, checked.
+    fn of(check: &mut dyn Check, raw: &Raw) -> Self {
         let max_rooms = match usize::try_from(raw.max_rooms) {
             Ok(n) if n > 0 => Some(n),
             _ => {
@@ -192,76 +236,76 @@ impl PlatformSettings for MatrixSettings {
                 None
             }
         };
-        if !raw.enabled {
-            return None;
+        Self {
+            max_rooms,
+            max_rooms_per_inviter,
+            edits_per_second,
+            edit_burst,
         }
-        if matches!(passphrase, Secret::Unset) {
+    }
+}
+
+/// What Matrix enabled needs besides: a store passphrase (`passphrase`),
+/// a homeserver and a user.
+fn check_enabled(check: &mut dyn Check, raw: &Raw, passphrase: &Secret) {
+    if matches!(passphrase, Secret::Unset) {
+        check.problem(
+            "store_passphrase",
+            format!(
+                "Matrix is enabled but its store has no passphrase: set {} or {}",
+                check.env_var("store_passphrase"),
+                check.env_var("store_passphrase_file")
+            ),
+        );
+    }
+    if raw.homeserver.is_empty() {
+        check.problem(
+            "homeserver",
+            "Matrix is enabled but has no homeserver URL".to_owned(),
+        );
+    }
+    if raw.user.is_empty() {
+        check.problem(
+            "user",
+            "Matrix is enabled but has no bot user id".to_owned(),
+        );
+    }
+}
+
+/// How the bot logs in: with its `password`, else its access `token` for
+/// the device `device_id`; `None` when neither is given whole (reported).
+fn login(
+    check: &mut dyn Check,
+    password: Secret,
+    token: Secret,
+    device_id: String,
+) -> Option<Login> {
+    match (password, token) {
+        // Already reported where it was read.
+        (Secret::Broken, _) | (_, Secret::Broken) => None,
+        (Secret::Set(password), _) => Some(Login::Password(password)),
+        (Secret::Unset, Secret::Set(access_token)) if !device_id.is_empty() => Some(Login::Token {
+            access_token,
+            device_id,
+        }),
+        (Secret::Unset, Secret::Set(_)) => {
             check.problem(
-                "store_passphrase",
+                "device_id",
+                "an access token is given without the device it was issued for".to_owned(),
+            );
+            None
+        }
+        (Secret::Unset, Secret::Unset) => {
+            check.problem(
+                "password",
                 format!(
-                    "Matrix is enabled but its store has no passphrase: set {} or {}",
-                    check.env_var("store_passphrase"),
-                    check.env_var("store_passphrase_file")
+                    "Matrix is enabled but has no password or access token: set {} or {}",
+                    check.env_var("password"),
+                    check.env_var("access_token")
                 ),
             );
+            None
         }
-        if raw.homeserver.is_empty() {
-            check.problem(
-                "homeserver",
-                "Matrix is enabled but has no homeserver URL".to_owned(),
-            );
-        }
-        if raw.user.is_empty() {
-            check.problem(
-                "user",
-                "Matrix is enabled but has no bot user id".to_owned(),
-            );
-        }
-        let login = match (password, token) {
-            // Already reported where it was read.
-            (Secret::Broken, _) | (_, Secret::Broken) => None,
-            (Secret::Set(password), _) => Some(Login::Password(password)),
-            (Secret::Unset, Secret::Set(access_token)) if !raw.device_id.is_empty() => {
-                Some(Login::Token {
-                    access_token,
-                    device_id: raw.device_id,
-                })
-            }
-            (Secret::Unset, Secret::Set(_)) => {
-                check.problem(
-                    "device_id",
-                    "an access token is given without the device it was issued for".to_owned(),
-                );
-                None
-            }
-            (Secret::Unset, Secret::Unset) => {
-                check.problem(
-                    "password",
-                    format!(
-                        "Matrix is enabled but has no password or access token: set {} or {}",
-                        check.env_var("password"),
-                        check.env_var("access_token")
-                    ),
-                );
-                None
-            }
-        };
-        let store_passphrase = match passphrase {
-            Secret::Set(p) => Some(p),
-            Secret::Unset | Secret::Broken => None,
-        };
-        let enabled = Enabled {
-            homeserver: homeserver?,
-            user: raw.user,
-            login: login?,
-            store_passphrase: store_passphrase?,
-            invites_from: raw.invites_from,
-            max_rooms: max_rooms?,
-            max_rooms_per_inviter: max_rooms_per_inviter?,
-            edits_per_second: edits_per_second?,
-            edit_burst: edit_burst?,
-        };
-        user_ok.then(|| Arc::new(enabled) as Arc<dyn Configured>)
     }
 }
 
