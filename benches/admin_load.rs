@@ -24,6 +24,7 @@ use pstral_core::config::Settings;
 use pstral_core::conversation::{Conversations, Prompts};
 use pstral_core::identity::Directory;
 use pstral_core::llm::Llm;
+use pstral_core::store::Store;
 use serde_json::{Value, json};
 use support::fake_model::{FakeModel, Script};
 use support::{Serving, TestDb};
@@ -49,28 +50,11 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    // Ollama is its own process in production: the fake gets its own
-    // runtime on its own thread, so its token pacing is not queued behind
-    // the admin endpoint's tasks (which would slow the "model", not the bot).
-    let (fake_tx, fake_rx) = std::sync::mpsc::channel();
-    let (fake_stop, fake_stopped) = tokio::sync::oneshot::channel::<()>();
-    let fake_thread = std::thread::spawn(move || {
-        let fake_rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        fake_rt.block_on(async move {
-            let fake = FakeModel::start(&["qwen2.5-coder:7b"]).await;
-            fake.by_default(
-                Script::tokens((0..300).map(|i| format!("tok{i} ")))
-                    .every(Duration::from_millis(20)),
-            );
-            fake_tx.send(fake.url()).unwrap();
-            let _ = fake_stopped.await;
-        });
-    });
-    let fake_url = fake_rx.recv().unwrap();
+    let FakeOllama {
+        url: fake_url,
+        stop: fake_stop,
+        thread: fake_thread,
+    } = FakeOllama::start();
     rt.block_on(async move {
         let db = TestDb::sqlite().await;
         let mut settings = Settings::defaults();
@@ -82,22 +66,11 @@ fn main() {
         let serving = Serving::start(settings.clone()).await;
         let (base, store) = (serving.base.clone(), serving.store.clone());
 
-        let audit = Audit::new(store.clone());
-        let directory = Directory::new(store.clone(), settings.identity.clone(), support::CHAT_PLATFORMS).with_audit(audit.clone());
-        let token = support::admin_token(&db, "ana", None).await;
-        directory.link("ana", &"discord:1".parse().unwrap(), Actor::cli()).await.unwrap();
-        let bot = Bot::new(BotParts {
-            audit,
-            directory,
-            conversations: Conversations::new(store.clone()),
-            llm: Llm::from_settings(&settings.llm).unwrap(),
-            prompts: Prompts::new(None),
-            settings: settings.conversation.clone(),
-            lang: pstral_core::i18n::Lang::En,
-            sql_dialect: pstral_core::sql::Dialect::Sqlite,
-            sql: Err(pstral_core::bot::NoTarget::NotConfigured),
-        });
-        let platform = Arc::new(RecordingPlatform::new("discord", RecordingPlatform::discord_like()));
+        let (bot, token) = admin_and_bot(&db, &store, &settings).await;
+        let platform = Arc::new(RecordingPlatform::new(
+            "discord",
+            RecordingPlatform::discord_like(),
+        ));
 
         let baseline = stream_answers(&bot, &platform, "quiet").await;
         let child = std::process::Command::new(std::env::current_exe().unwrap())
@@ -111,27 +84,100 @@ fn main() {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         let loaded = stream_answers(&bot, &platform, "loaded").await;
-        let output = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap()).await.unwrap();
+        let output = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
+            .await
+            .unwrap();
         let report: Value = serde_json::from_slice(&output.stdout).expect("the load report");
         serving.stop().await;
 
         let _ = fake_stop.send(());
-        let worst = |d: &[Duration]| d.iter().max().unwrap().as_secs_f64();
-        println!(
-            "load: {CONNECTIONS} connections on /api/audit and /metrics for {seconds} s: {:.0} requests/s, p50 {:.1} ms, p99 {:.1} ms, {} errors",
-            report["rps"].as_f64().unwrap(),
-            report["p50_ms"].as_f64().unwrap(),
-            report["p99_ms"].as_f64().unwrap(),
-            report["errors"]
-        );
-        println!(
-            "streams ({ANSWERS} answers × 300 tokens at 50 tokens/s): slowest {:.2} s without load, {:.2} s under load → {:.3}× (goal ≤ 1.10)",
-            worst(&baseline),
-            worst(&loaded),
-            worst(&loaded) / worst(&baseline)
-        );
+        print_report(&report, seconds, &baseline, &loaded);
     });
     fake_thread.join().unwrap();
+}
+
+/// The fake Ollama on a thread of its own: its URL, what stops it, the
+/// thread to join.
+struct FakeOllama {
+    url: String,
+    stop: tokio::sync::oneshot::Sender<()>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl FakeOllama {
+    /// Ollama is its own process in production: the fake gets its own
+    /// runtime on its own thread, so its token pacing is not queued behind
+    /// the admin endpoint's tasks (which would slow the "model", not the
+    /// bot).
+    fn start() -> Self {
+        let (fake_tx, fake_rx) = std::sync::mpsc::channel();
+        let (stop, fake_stopped) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let fake_rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .enable_all()
+                .build()
+                .unwrap();
+            fake_rt.block_on(async move {
+                let fake = FakeModel::start(&["qwen2.5-coder:7b"]).await;
+                fake.by_default(
+                    Script::tokens((0..300).map(|i| format!("tok{i} ")))
+                        .every(Duration::from_millis(20)),
+                );
+                fake_tx.send(fake.url()).unwrap();
+                let _ = fake_stopped.await;
+            });
+        });
+        let url = fake_rx.recv().unwrap();
+        Self { url, stop, thread }
+    }
+}
+
+/// The admin "ana" (her token) linked to `discord:1`, and the bot she
+/// asks, on the own database `store`.
+async fn admin_and_bot(db: &TestDb, store: &Store, settings: &Settings) -> (Bot, String) {
+    let audit = Audit::new(store.clone());
+    let directory = Directory::new(
+        store.clone(),
+        settings.identity.clone(),
+        support::CHAT_PLATFORMS,
+    )
+    .with_audit(audit.clone());
+    let token = support::admin_token(db, "ana", None).await;
+    directory
+        .link("ana", &"discord:1".parse().unwrap(), Actor::cli())
+        .await
+        .unwrap();
+    let bot = Bot::new(BotParts {
+        audit,
+        directory,
+        conversations: Conversations::new(store.clone()),
+        llm: Llm::from_settings(&settings.llm).unwrap(),
+        prompts: Prompts::new(None),
+        settings: settings.conversation.clone(),
+        lang: pstral_core::i18n::Lang::En,
+        sql_dialect: pstral_core::sql::Dialect::Sqlite,
+        sql: Err(pstral_core::bot::NoTarget::NotConfigured),
+    });
+    (bot, token)
+}
+
+/// The load's report, and the slowest answer without and with it.
+fn print_report(report: &Value, seconds: u64, baseline: &[Duration], loaded: &[Duration]) {
+    let worst = |d: &[Duration]| d.iter().max().unwrap().as_secs_f64();
+    println!(
+        "load: {CONNECTIONS} connections on /api/audit and /metrics for {seconds} s: {:.0} requests/s, p50 {:.1} ms, p99 {:.1} ms, {} errors",
+        report["rps"].as_f64().unwrap(),
+        report["p50_ms"].as_f64().unwrap(),
+        report["p99_ms"].as_f64().unwrap(),
+        report["errors"]
+    );
+    println!(
+        "streams ({ANSWERS} answers × 300 tokens at 50 tokens/s): slowest {:.2} s without load, {:.2} s under load → {:.3}× (goal ≤ 1.10)",
+        worst(baseline),
+        worst(loaded),
+        worst(loaded) / worst(baseline)
+    );
 }
 
 async fn stream_answers(

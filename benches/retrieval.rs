@@ -19,7 +19,7 @@ use pstral_core::eval::read_cases;
 use pstral_core::i18n::Lang;
 use pstral_core::learn::examples::{Example, FileFormat};
 use pstral_core::learn::retrieve::Index;
-use pstral_core::learn::{Picked, PromptContext, choose};
+use pstral_core::learn::{Check, Picked, PromptContext, Skip, choose};
 use pstral_core::sql::backend::{Executor, SqliteExecutor};
 use pstral_core::sql::validate::{Policy, validate_in};
 
@@ -90,6 +90,71 @@ fn stored(questions: &[String], sqls: &[String], vectors: bool) -> Vec<Example> 
         .collect()
 }
 
+/// The index of the stored examples, by vectors when `vectors`, else by
+/// words, and what building it grew the resident set by (KiB).
+fn indexed(questions: &[String], sqls: &[String], vectors: bool) -> (Index, u64) {
+    let before = resident_kib();
+    let index = Index::build(stored(questions, sqls, vectors), vectors.then_some("bench"));
+    (index, resident_kib().saturating_sub(before))
+}
+
+/// One round of the evaluation set's questions, each asked three ways: a
+/// prompt without examples, with the examples picked by words, with those
+/// picked by vectors.
+struct Round<'a> {
+    questions: &'a [String],
+    /// The vector each question is asked with, in the same order.
+    query_vectors: &'a [Vec<f32>],
+    lexical: &'a Index,
+    vectors: &'a Index,
+    check: &'a Check<'a>,
+    keep_all: &'a Skip<'a>,
+    /// The system prompt for a question with the examples picked.
+    assemble: &'a dyn Fn(&str, Picked) -> String,
+}
+
+impl Round<'_> {
+    /// The nanoseconds the three ways took in all, in that order; `shown`
+    /// counts the examples picked by words.
+    fn timed(&self, shown: &mut usize) -> [u128; 3] {
+        let (check, keep_all, assemble) = (self.check, self.keep_all, self.assemble);
+        let mut times = [0u128; 3];
+        for (i, question) in self.questions.iter().enumerate() {
+            let started = Instant::now();
+            let prompt = assemble(question, Picked::default());
+            times[0] += started.elapsed().as_nanos();
+            std::hint::black_box(prompt);
+
+            let started = Instant::now();
+            let (chosen, _) = choose(self.lexical.lexical(question, 50), 800, check, keep_all);
+            *shown += chosen.len();
+            let prompt = assemble(
+                question,
+                Picked {
+                    examples: chosen,
+                    ranking: None,
+                },
+            );
+            times[1] += started.elapsed().as_nanos();
+            std::hint::black_box(prompt);
+
+            let started = Instant::now();
+            let ranked = self.vectors.nearest(&self.query_vectors[i], 50).unwrap();
+            let (chosen, _) = choose(ranked, 800, check, keep_all);
+            let prompt = assemble(
+                question,
+                Picked {
+                    examples: chosen,
+                    ranking: None,
+                },
+            );
+            times[2] += started.elapsed().as_nanos();
+            std::hint::black_box(prompt);
+        }
+        times
+    }
+}
+
 fn main() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let dir = tempfile::tempdir().unwrap();
@@ -135,12 +200,8 @@ fn main() {
         .map(|_| (0..DIMENSIONS).map(|_| random.unit()).collect())
         .collect();
 
-    let before = resident_kib();
-    let lexical = Index::build(stored(&questions, &sqls, false), None);
-    let lexical_kib = resident_kib().saturating_sub(before);
-    let before = resident_kib();
-    let vectors = Index::build(stored(&questions, &sqls, true), Some("bench"));
-    let vectors_kib = resident_kib().saturating_sub(before);
+    let (lexical, lexical_kib) = indexed(&questions, &sqls, false);
+    let (vectors, vectors_kib) = indexed(&questions, &sqls, true);
     assert_eq!((lexical.len(), vectors.len()), (STORED, STORED));
 
     println!(
@@ -152,48 +213,25 @@ fn main() {
         "{:<10} {:>16} {:>16} {:>16} {:>10} {:>12}",
         "round", "no examples µs", "words µs", "vectors µs", "words ×", "vectors ×"
     );
+    let round = Round {
+        questions: &questions,
+        query_vectors: &query_vectors,
+        lexical: &lexical,
+        vectors: &vectors,
+        check: &check,
+        keep_all: &keep_all,
+        assemble: &assemble,
+    };
     let mut shown = 0usize;
-    for round in 0..=ROUNDS {
-        let mut times = [0u128; 3];
-        for (i, question) in questions.iter().enumerate() {
-            let started = Instant::now();
-            let prompt = assemble(question, Picked::default());
-            times[0] += started.elapsed().as_nanos();
-            std::hint::black_box(prompt);
-
-            let started = Instant::now();
-            let (chosen, _) = choose(lexical.lexical(question, 50), 800, &check, &keep_all);
-            shown += chosen.len();
-            let prompt = assemble(
-                question,
-                Picked {
-                    examples: chosen,
-                    ranking: None,
-                },
-            );
-            times[1] += started.elapsed().as_nanos();
-            std::hint::black_box(prompt);
-
-            let started = Instant::now();
-            let ranked = vectors.nearest(&query_vectors[i], 50).unwrap();
-            let (chosen, _) = choose(ranked, 800, &check, &keep_all);
-            let prompt = assemble(
-                question,
-                Picked {
-                    examples: chosen,
-                    ranking: None,
-                },
-            );
-            times[2] += started.elapsed().as_nanos();
-            std::hint::black_box(prompt);
-        }
-        if round == 0 {
+    for round_number in 0..=ROUNDS {
+        let times = round.timed(&mut shown);
+        if round_number == 0 {
             continue; // the warm-up
         }
         let per = |t: u128| t as f64 / questions.len() as f64 / 1000.0;
         println!(
             "{:<10} {:>16.1} {:>16.1} {:>16.1} {:>10.2} {:>12.2}",
-            round,
+            round_number,
             per(times[0]),
             per(times[1]),
             per(times[2]),

@@ -204,30 +204,7 @@ async fn bot(fake: &FakeModel, n: usize, api: Api) -> Value {
         .unwrap();
     let ana = "discord:1".parse().unwrap();
     directory.link("ana", &ana, Actor::cli()).await.unwrap();
-    let endpoint = match api {
-        Api::Ollama => {
-            EndpointSettings::ollama(url::Url::parse(&format!("{}/", fake.url())).unwrap())
-        }
-        Api::OpenAi => {
-            EndpointSettings::openai(url::Url::parse(&format!("{}/", fake.v1())).unwrap())
-        }
-    };
-    let client = Endpoint::new(
-        endpoint,
-        ModelOptions {
-            model: MODEL.into(),
-            num_ctx: 8192,
-            temperature: 0.2,
-            keep_alive: Duration::from_secs(1800),
-            max_tokens: None,
-        },
-        Timeouts {
-            connect: Duration::from_secs(5),
-            first_token: Duration::from_secs(60),
-            idle: Duration::from_secs(60),
-        },
-    )
-    .unwrap();
+    let client = model_endpoint(fake, api);
     let bot = Bot::new(BotParts {
         audit,
         directory,
@@ -287,6 +264,34 @@ async fn bot(fake: &FakeModel, n: usize, api: Api) -> Value {
         t.await.unwrap();
     }
     lag(fake, &platform, n)
+}
+
+/// The fake model server as the bot's endpoint, on `api`.
+fn model_endpoint(fake: &FakeModel, api: Api) -> Endpoint {
+    let endpoint = match api {
+        Api::Ollama => {
+            EndpointSettings::ollama(url::Url::parse(&format!("{}/", fake.url())).unwrap())
+        }
+        Api::OpenAi => {
+            EndpointSettings::openai(url::Url::parse(&format!("{}/", fake.v1())).unwrap())
+        }
+    };
+    Endpoint::new(
+        endpoint,
+        ModelOptions {
+            model: MODEL.into(),
+            num_ctx: 8192,
+            temperature: 0.2,
+            keep_alive: Duration::from_secs(1800),
+            max_tokens: None,
+        },
+        Timeouts {
+            connect: Duration::from_secs(5),
+            first_token: Duration::from_secs(60),
+            idle: Duration::from_secs(60),
+        },
+    )
+    .unwrap()
 }
 
 /// For every token: from the fake sending it to the first edit showing it.
