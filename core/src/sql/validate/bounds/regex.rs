@@ -175,131 +175,132 @@ const ZERO_WIDTH_WEIGHT: u64 = 4;
 /// A pattern's states and the atoms that may match nothing inside its
 /// counted repeats (see [`Unfolded`]).
 fn unfold(chars: &[char]) -> (u64, u64) {
-    /// A sequence up to its closing parenthesis: its states, and its
-    /// atoms that may match nothing, unfolded by the repeats inside it.
-    fn sequence(chars: &[char], at: &mut usize) -> (u64, u64) {
-        let (mut states, mut optional) = (0u64, 0u64);
-        // An empty alternative (`(a|)`, `(|a)`) matches nothing.
-        let mut after_bar = true;
-        while *at < chars.len() {
-            let (weight, inner) = match chars[*at] {
-                ')' => {
-                    optional = optional.saturating_add(u64::from(after_bar));
-                    return (states, optional);
-                }
-                '|' => {
-                    optional = optional.saturating_add(u64::from(after_bar));
-                    *at += 1;
-                    after_bar = true;
-                    states = states.saturating_add(1);
-                    continue;
-                }
-                '(' => {
-                    *at += 1;
-                    // `(?:…)` groups without capturing; a look-around
-                    // (`(?=…)`, `(?!…)`, `(?<=…)`, `(?<!…)`) is a
-                    // constraint that matches nothing, as `\y` is.
-                    let look_around = match chars.get(*at..).unwrap_or(&[]) {
-                        ['?', ':', ..] => {
-                            *at += 2;
-                            false
-                        }
-                        ['?', '=' | '!', ..] => {
-                            *at += 2;
-                            true
-                        }
-                        ['?', '<', '=' | '!', ..] => {
-                            *at += 3;
-                            true
-                        }
-                        _ => false,
-                    };
-                    let (inner, optional) = sequence(chars, at);
-                    *at += 1; // the closing parenthesis
-                    let constraint = if look_around { ZERO_WIDTH_WEIGHT } else { 0 };
-                    (inner.max(1), optional.saturating_add(constraint))
-                }
-                // The word boundaries `[[:<:]]` and `[[:>:]]` match nothing.
-                '[' if matches!(
-                    chars.get(*at..*at + 7),
-                    Some(['[', '[', ':', '<' | '>', ':', ']', ']'])
-                ) =>
-                {
-                    *at += 7;
-                    (1, ZERO_WIDTH_WEIGHT)
-                }
-                '[' => {
-                    skip_class(chars, at);
-                    (1, 0)
-                }
-                '\\' => {
-                    let zero_width =
-                        matches!(chars.get(*at + 1), Some('y' | 'Y' | 'm' | 'M' | 'A' | 'Z'));
-                    *at += 2;
-                    (1, if zero_width { ZERO_WIDTH_WEIGHT } else { 0 })
-                }
-                '^' | '$' => {
-                    *at += 1;
-                    (1, ZERO_WIDTH_WEIGHT)
-                }
-                _ => {
-                    *at += 1;
-                    (1, 0)
-                }
-            };
-            after_bar = false;
-            let (times, may_skip) = repeat_count(chars, at);
-            states = states.saturating_add(weight.saturating_mul(times));
-            // What is inside, as many times as it is unfolded; and this
-            // element itself, when it may match nothing.
-            optional = optional
-                .saturating_add(inner.saturating_mul(times))
-                .saturating_add(u64::from(may_skip));
-        }
-        (states, optional)
-    }
-    /// The largest count of a `{m}`, `{m,}` or `{m,n}` at `at` (taken),
-    /// else 1 (a `*`, `+` or `?` is taken too); and whether it may repeat
-    /// nothing (`*`, `?`, `{0,n}`).
-    fn repeat_count(chars: &[char], at: &mut usize) -> (u64, bool) {
-        match chars.get(*at) {
-            Some(&c @ ('*' | '+' | '?')) => {
-                *at += 1;
-                if chars.get(*at) == Some(&'?') {
-                    *at += 1;
-                }
-                (1, c != '+')
-            }
-            Some('{') => {
-                let close = chars[*at..].iter().position(|&c| c == '}');
-                let Some(close) = close else {
-                    return (1, false);
-                };
-                let inside: String = chars[*at + 1..*at + close].iter().collect();
-                if !inside.chars().all(|c| c.is_ascii_digit() || c == ',') {
-                    return (1, false);
-                }
-                *at += close + 1;
-                if chars.get(*at) == Some(&'?') {
-                    *at += 1;
-                }
-                let counts: Vec<u64> = inside.split(',').filter_map(|n| n.parse().ok()).collect();
-                let most = counts.iter().copied().max().unwrap_or(1).max(1);
-                (most, counts.first().is_none_or(|m| *m == 0))
-            }
-            _ => (1, false),
-        }
-    }
     let mut at = 0;
     let (mut states, mut optional) = (0u64, 0u64);
     // A `)` without its `(` ends a sequence: go on after it.
     while at < chars.len() {
-        let (s, o) = sequence(chars, &mut at);
+        let (s, o) = unfolded_sequence(chars, &mut at);
         states = states.saturating_add(s);
         optional = optional.saturating_add(o);
         at += 1;
     }
     (states, optional)
+}
+
+/// A sequence up to its closing parenthesis: its states, and its
+/// atoms that may match nothing, unfolded by the repeats inside it.
+fn unfolded_sequence(chars: &[char], at: &mut usize) -> (u64, u64) {
+    let (mut states, mut optional) = (0u64, 0u64);
+    // An empty alternative (`(a|)`, `(|a)`) matches nothing.
+    let mut after_bar = true;
+    while *at < chars.len() {
+        let (weight, inner) = match chars[*at] {
+            ')' => {
+                optional = optional.saturating_add(u64::from(after_bar));
+                return (states, optional);
+            }
+            '|' => {
+                optional = optional.saturating_add(u64::from(after_bar));
+                *at += 1;
+                after_bar = true;
+                states = states.saturating_add(1);
+                continue;
+            }
+            '(' => {
+                *at += 1;
+                // `(?:…)` groups without capturing; a look-around
+                // (`(?=…)`, `(?!…)`, `(?<=…)`, `(?<!…)`) is a
+                // constraint that matches nothing, as `\y` is.
+                let look_around = match chars.get(*at..).unwrap_or(&[]) {
+                    ['?', ':', ..] => {
+                        *at += 2;
+                        false
+                    }
+                    ['?', '=' | '!', ..] => {
+                        *at += 2;
+                        true
+                    }
+                    ['?', '<', '=' | '!', ..] => {
+                        *at += 3;
+                        true
+                    }
+                    _ => false,
+                };
+                let (inner, optional) = unfolded_sequence(chars, at);
+                *at += 1; // the closing parenthesis
+                let constraint = if look_around { ZERO_WIDTH_WEIGHT } else { 0 };
+                (inner.max(1), optional.saturating_add(constraint))
+            }
+            // The word boundaries `[[:<:]]` and `[[:>:]]` match nothing.
+            '[' if matches!(
+                chars.get(*at..*at + 7),
+                Some(['[', '[', ':', '<' | '>', ':', ']', ']'])
+            ) =>
+            {
+                *at += 7;
+                (1, ZERO_WIDTH_WEIGHT)
+            }
+            '[' => {
+                skip_class(chars, at);
+                (1, 0)
+            }
+            '\\' => {
+                let zero_width =
+                    matches!(chars.get(*at + 1), Some('y' | 'Y' | 'm' | 'M' | 'A' | 'Z'));
+                *at += 2;
+                (1, if zero_width { ZERO_WIDTH_WEIGHT } else { 0 })
+            }
+            '^' | '$' => {
+                *at += 1;
+                (1, ZERO_WIDTH_WEIGHT)
+            }
+            _ => {
+                *at += 1;
+                (1, 0)
+            }
+        };
+        after_bar = false;
+        let (times, may_skip) = repeat_count(chars, at);
+        states = states.saturating_add(weight.saturating_mul(times));
+        // What is inside, as many times as it is unfolded; and this
+        // element itself, when it may match nothing.
+        optional = optional
+            .saturating_add(inner.saturating_mul(times))
+            .saturating_add(u64::from(may_skip));
+    }
+    (states, optional)
+}
+/// The largest count of a `{m}`, `{m,}` or `{m,n}` at `at` (taken),
+/// else 1 (a `*`, `+` or `?` is taken too); and whether it may repeat
+/// nothing (`*`, `?`, `{0,n}`).
+fn repeat_count(chars: &[char], at: &mut usize) -> (u64, bool) {
+    match chars.get(*at) {
+        Some(&c @ ('*' | '+' | '?')) => {
+            *at += 1;
+            if chars.get(*at) == Some(&'?') {
+                *at += 1;
+            }
+            (1, c != '+')
+        }
+        Some('{') => {
+            let close = chars[*at..].iter().position(|&c| c == '}');
+            let Some(close) = close else {
+                return (1, false);
+            };
+            let inside: String = chars[*at + 1..*at + close].iter().collect();
+            if !inside.chars().all(|c| c.is_ascii_digit() || c == ',') {
+                return (1, false);
+            }
+            *at += close + 1;
+            if chars.get(*at) == Some(&'?') {
+                *at += 1;
+            }
+            let counts: Vec<u64> = inside.split(',').filter_map(|n| n.parse().ok()).collect();
+            let most = counts.iter().copied().max().unwrap_or(1).max(1);
+            (most, counts.first().is_none_or(|m| *m == 0))
+        }
+        _ => (1, false),
+    }
 }
 
 /// Moves `at` past the bracket class that starts there (`[^]a-z\\]]`): a

@@ -104,6 +104,18 @@ impl Carried {
     }
 }
 
+/// What the steps beneath a step pass on to it (see [`Foresight::rows`]).
+struct Inputs {
+    /// The bound on each input's rows, and its estimate (sub-plans aside).
+    inputs: Vec<(f64, f64)>,
+    /// What each input's rows carry beyond their width.
+    carried_in: Vec<Carried>,
+    /// A hash join's inner side: its rows, what they carry and its width.
+    hash_inner: Option<(f64, Carried, f64)>,
+    /// The longest values of the correlated sub-plans the step's rows hold.
+    evaluated: f64,
+}
+
 /// `a × b`, where nothing times an unbounded count is nothing.
 fn times(a: f64, b: f64) -> f64 {
     if a == 0.0 || b == 0.0 { 0.0 } else { a * b }
@@ -364,9 +376,6 @@ impl<'p> Foresight<'p> {
             Self::children(node).for_each(|c| Self::bounded_sorts(c, &mut sorts));
             self.bounded_sorts = sorts;
         }
-        let mut inputs = Vec::new();
-        let mut carried_in = Vec::new();
-        let mut hash_inner = None;
         // The values of sub-plans this step's rows may hold: a correlated
         // one's (a SubPlan), computed for this step's rows, unless the step
         // only tests it; an uncorrelated one's (an InitPlan), computed once
@@ -375,6 +384,39 @@ impl<'p> Foresight<'p> {
         // || g`), by every row read beneath it. The server lists a
         // step's InitPlans before its other children.
         let inherited = self.inherited;
+        let inputs = self.inputs(node, node_type);
+        let (bound, matched, from_cte) = self.bound(node, node_type, estimate, &inputs.inputs);
+        let mut carried = self.carried(
+            node,
+            bound,
+            &inputs.inputs,
+            &inputs.carried_in,
+            matched,
+            from_cte,
+        );
+        let held = inputs.evaluated
+            + if inputs.inputs.is_empty() {
+                self.inherited
+            } else {
+                0.0
+            };
+        self.inherited = inherited;
+        if held > 0.0 {
+            carried.longest += held;
+            carried.total += times(bound, held);
+        }
+        self.weigh_kept(node, node_type, bound, carried, inputs);
+        (bound, carried)
+    }
+
+    /// What the steps beneath `node` pass on to it, each weighed on the
+    /// way; the longest values of its InitPlans are added to what each row
+    /// read beneath it may hold (`inherited`), its hashed sub-plans to what
+    /// hash tables keep.
+    fn inputs(&mut self, node: &'p serde_json::Value, node_type: &str) -> Inputs {
+        let mut inputs = Vec::new();
+        let mut carried_in = Vec::new();
+        let mut hash_inner = None;
         let mut evaluated = 0.0;
         for child in Self::children(node) {
             let (rows, carried) = self.rows(child);
@@ -407,6 +449,25 @@ impl<'p> Foresight<'p> {
                 carried_in.push(carried);
             }
         }
+        Inputs {
+            inputs,
+            carried_in,
+            hash_inner,
+            evaluated,
+        }
+    }
+
+    /// The bound on the rows `node` (of type `node_type`, estimated at
+    /// `estimate` rows) passes on, from those of its `inputs` (bound and
+    /// estimate each); whether it is a join whose rows are the pairs that
+    /// match, and what it carries when it scans a CTE.
+    fn bound(
+        &mut self,
+        node: &serde_json::Value,
+        node_type: &str,
+        estimate: f64,
+        inputs: &[(f64, f64)],
+    ) -> (f64, bool, Option<Carried>) {
         let excess = |(bound, estimate): (f64, f64)| bound / estimate.max(1.0);
         let product = |inputs: &[(f64, f64)]| inputs.iter().map(|(b, _)| b).product::<f64>();
         let filtered = node.get("Join Filter").is_some();
@@ -454,12 +515,12 @@ impl<'p> Foresight<'p> {
                     .sum()
             }
             "Aggregate" if node["Strategy"].as_str() == Some("Plain") => estimate,
-            "Nested Loop" => match inputs.as_slice() {
+            "Nested Loop" => match inputs {
                 [outer, _] if !filtered && Self::parameterized(&node["Plans"][1]) => {
                     matched = true;
                     estimate * excess(*outer)
                 }
-                _ => product(&inputs),
+                _ => product(inputs),
             },
             "Hash Join" | "Merge Join" => {
                 let condition = node["Hash Cond"]
@@ -467,7 +528,7 @@ impl<'p> Foresight<'p> {
                     .or_else(|| node["Merge Cond"].as_str())
                     .unwrap_or_default();
                 if filtered || !Self::equal_columns(condition) {
-                    product(&inputs)
+                    product(inputs)
                 } else {
                     matched = true;
                     inputs.iter().copied().map(excess).product::<f64>() * estimate
@@ -477,18 +538,27 @@ impl<'p> Foresight<'p> {
             _ => inputs.iter().map(|(b, _)| *b).fold(estimate, f64::max),
         }
         .max(estimate);
-        let mut carried = self.carried(node, bound, &inputs, &carried_in, matched, from_cte);
-        let held = evaluated
-            + if inputs.is_empty() {
-                self.inherited
-            } else {
-                0.0
-            };
-        self.inherited = inherited;
-        if held > 0.0 {
-            carried.longest += held;
-            carried.total += times(bound, held);
-        }
+        (bound, matched, from_cte)
+    }
+
+    /// Weighs what `node` keeps in memory of the `bound` rows it passes,
+    /// carrying `carried`: the heaviest a step passes, a hashed set
+    /// operation's rows, the first rows of a sort a `LIMIT` keeps, hashed
+    /// groups' values, a hash join's inner side.
+    fn weigh_kept(
+        &mut self,
+        node: &serde_json::Value,
+        node_type: &str,
+        bound: f64,
+        carried: Carried,
+        inputs: Inputs,
+    ) {
+        let Inputs {
+            inputs,
+            carried_in,
+            hash_inner,
+            ..
+        } = inputs;
         let width = node["Plan Width"].as_f64().unwrap_or(0.0);
         let Reading {
             row_bytes,
@@ -548,7 +618,6 @@ impl<'p> Foresight<'p> {
         if let Some(inner) = hash_inner {
             self.joined += self.joined_by_hash(node, inner);
         }
-        (bound, carried)
     }
 
     /// Whether `node` only tests the value of its sub-plan `sub` (names it

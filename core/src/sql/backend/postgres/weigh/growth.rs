@@ -2,7 +2,10 @@
 //! to its own value, several copies of one, a value split into pieces or
 //! parsed), weighed on the longest value each column read may hold.
 
+use std::collections::HashMap;
+
 use super::*;
+use crate::sql::validate::Reach;
 
 /// What one row may build of the values it reads, for a recursion that
 /// adds them to its own value (`Cost::grows_by_reading`), a row that
@@ -115,24 +118,44 @@ pub(super) async fn weigh_growth(
         .reach
         .as_planned(reads.iter().map(|(r, _)| r.as_str()));
     let relations: Vec<&str> = reads.iter().map(|(r, _)| r.as_str()).collect();
-    // Variable-length columns, with their declared length (a `varchar(n)`
-    // or `char(n)`, in characters), whether their length is in the pointer
-    // (text-like), whether their text is short whatever they hold (what an
-    // error quotes of a number, `numeric` holding at most some 150,000
-    // digits, or of an address), and whether this role may read them.
-    // And what it holds ([`TYPE_KIND`]): whether its text may be far longer
-    // than the value as read, and what it may write (see [`written_length`]).
-    type Column = (
-        String,
-        String,
-        String,
-        Option<i32>,
-        bool,
-        bool,
-        bool,
-        String,
-    );
-    let columns: Vec<Column> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let columns = variable_length_columns(conn, &relations).await?;
+    let weighed = columns_weighed(query, &reach, &reads, &columns, tables, growths)?;
+    let longest = longest_values(conn, &columns, &weighed.columns).await?;
+    refuse_too_long(&columns, growths, &weighed.columns, &longest)?;
+    match weighed.written {
+        Some((table, column)) => Err(ExecError::TooHeavy(Heavy::QuotesWritten {
+            table: table.clone(),
+            column: column.clone(),
+        })),
+        None => Ok(()),
+    }
+}
+
+/// A variable-length column of a relation the plan reads: its schema,
+/// table and name, its declared length (a `varchar(n)` or `char(n)`, in
+/// characters), whether its length is in the pointer (text-like), whether
+/// its text is short whatever it holds (what an error quotes of a number,
+/// `numeric` holding at most some 150,000 digits, or of an address),
+/// whether this role may read it, and what it holds ([`TYPE_KIND`]):
+/// whether its text may be far longer than the value as read, and what it
+/// may write (see [`written_length`]).
+type Column = (
+    String,
+    String,
+    String,
+    Option<i32>,
+    bool,
+    bool,
+    bool,
+    String,
+);
+
+/// The variable-length columns of `relations` ([`Column`]).
+async fn variable_length_columns(
+    conn: &mut sqlx::PgConnection,
+    relations: &[&str],
+) -> Result<Vec<Column>, ExecError> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT n.nspname::text, c.relname::text, a.attname::text, \
                 CASE WHEN coalesce(nullif(t.typbasetype, 0), t.oid) IN ('varchar'::regtype, \
                     'bpchar'::regtype) \
@@ -147,60 +170,79 @@ pub(super) async fn weigh_growth(
                 {TYPE_KIND} \
          {PLAN_COLUMNS} AND a.attlen = -1",
     )))
-    .bind(&relations)
+    .bind(relations)
     .persistent(false)
     .fetch_all(&mut *conn)
     .await
-    .map_err(cancelled)?;
-    let too_long = |growth: &Growth, table: &str, column: &str| {
-        let (table, column) = (table.to_owned(), column.to_owned());
-        let longest = growth.longest.floor() as u64;
-        ExecError::TooHeavy(match growth.why {
-            Why::Recursion => Heavy::RecursionGrows {
-                table,
-                column,
-                longest,
-            },
-            Why::Quotes => Heavy::Quotes {
-                table,
-                column,
-                longest,
-            },
-            Why::Builds => Heavy::RowBuilds {
-                copies: growth.weight.round() as u64,
-                table,
-                column,
-                longest,
-                bound_mib: ROW_COPIES_BYTES as u64 / (1024 * 1024),
-            },
-        })
-    };
-    // For each growth in turn, the columns it weighs; one it cannot
-    // measure (read through a view, or in a table too large to read whole
-    // for it) refuses at once, as it would alone.
+    .map_err(cancelled)
+}
+
+/// Why a column's longest value is too long for `growth`, as the refusal
+/// says it.
+fn too_long(growth: &Growth, table: &str, column: &str) -> ExecError {
+    let (table, column) = (table.to_owned(), column.to_owned());
+    let longest = growth.longest.floor() as u64;
+    ExecError::TooHeavy(match growth.why {
+        Why::Recursion => Heavy::RecursionGrows {
+            table,
+            column,
+            longest,
+        },
+        Why::Quotes => Heavy::Quotes {
+            table,
+            column,
+            longest,
+        },
+        Why::Builds => Heavy::RowBuilds {
+            copies: growth.weight.round() as u64,
+            table,
+            column,
+            longest,
+            bound_mib: ROW_COPIES_BYTES as u64 / (1024 * 1024),
+        },
+    })
+}
+
+/// What each growth weighs (see [`columns_weighed`]).
+struct Weighed<'c> {
+    /// For each growth in turn, the columns it weighs (schema, table,
+    /// column).
+    columns: Vec<Vec<(&'c str, &'c str, &'c str)>>,
+    /// A structured column written out whole and parsed: refused once the
+    /// lengths have had their say (a value too long as read says more).
+    written: Option<(&'c String, &'c String)>,
+}
+
+/// For each growth in turn, the columns it weighs; one it cannot measure
+/// (read through a view, or in a table too large to read whole for it)
+/// refuses at once, as it would alone.
+fn columns_weighed<'c>(
+    query: &Validated,
+    reach: &Reach,
+    reads: &[(String, String)],
+    columns: &'c [Column],
+    tables: &Tables,
+    growths: &[Growth],
+) -> Result<Weighed<'c>, ExecError> {
     let mut weighed: Vec<Vec<(&str, &str, &str)>> = vec![Vec::new(); growths.len()];
     // A structured column written out whole and parsed: refused once the
     // lengths have had their say (a value too long as read says more).
     let mut written = None;
     for (growth, into) in growths.iter().zip(&mut weighed) {
-        for (relation, alias) in &reads {
-            for (schema, table, column, declared, in_pointer, short_text, readable, kind) in
-                &columns
+        for (relation, alias) in reads {
+            for (schema, table, column, declared, in_pointer, short_text, readable, kind) in columns
             {
                 if growth.why == Why::Quotes
                     && structured_kind(kind)
                     && table == relation
                     && written.is_none()
-                    && query
-                        .cost
-                        .parsed
-                        .may_parse_as_text(&reach, relation, column)
+                    && query.cost.parsed.may_parse_as_text(reach, relation, column)
                 {
                     written = Some((table, column));
                 }
                 let read = match growth.why {
                     Why::Quotes => {
-                        !short_text && query.cost.parsed.may_parse(&reach, relation, alias, column)
+                        !short_text && query.cost.parsed.may_parse(reach, relation, alias, column)
                     }
                     Why::Recursion | Why::Builds => reach.may_read(relation, column),
                 };
@@ -235,7 +277,19 @@ pub(super) async fn weigh_growth(
             }
         }
     }
-    // The longest value of every column weighed, each table read once.
+    Ok(Weighed {
+        columns: weighed,
+        written,
+    })
+}
+
+/// The longest value of every column weighed, in bytes as
+/// [`written_length`] counts them, each table read once.
+async fn longest_values<'w>(
+    conn: &mut sqlx::PgConnection,
+    columns: &[Column],
+    weighed: &'w [Vec<(&str, &str, &str)>],
+) -> Result<HashMap<(&'w str, &'w str, &'w str), f64>, ExecError> {
     let mut by_table: std::collections::BTreeMap<(&str, &str), Vec<&str>> =
         std::collections::BTreeMap::new();
     for (schema, table, column) in weighed.iter().flatten() {
@@ -244,8 +298,7 @@ pub(super) async fn weigh_growth(
             names.push(column);
         }
     }
-    let mut longest: std::collections::HashMap<(&str, &str, &str), f64> =
-        std::collections::HashMap::new();
+    let mut longest: HashMap<(&str, &str, &str), f64> = HashMap::new();
     for ((schema, table), names) in by_table {
         let in_pointer = |column: &str| {
             columns.iter().any(|(s, t, c, _, text, _, _, _)| {
@@ -292,6 +345,17 @@ pub(super) async fn weigh_growth(
             }
         }
     }
+    Ok(longest)
+}
+
+/// Refuses the first growth for which a column weighed holds a value too
+/// long, counting a structured value by what building on it takes.
+fn refuse_too_long(
+    columns: &[Column],
+    growths: &[Growth],
+    weighed: &[Vec<(&str, &str, &str)>],
+    longest: &HashMap<(&str, &str, &str), f64>,
+) -> Result<(), ExecError> {
     // A value of another type than text (jsonb, an array) built on is
     // taken apart and put together again, in memory many times its size as
     // read (`payload || payload`).
@@ -300,7 +364,7 @@ pub(super) async fn weigh_growth(
             s == schema && t == table && c == column && !in_pointer
         })
     };
-    for (growth, weighed) in growths.iter().zip(&weighed) {
+    for (growth, weighed) in growths.iter().zip(weighed) {
         let rebuilt = |c: &(&str, &str, &str)| match growth.why {
             Why::Builds if structured(c) => REBUILT_BYTES,
             // What is quoted or appended is the value's text.
@@ -315,13 +379,7 @@ pub(super) async fn weigh_growth(
             return Err(too_long(growth, table, column));
         }
     }
-    match written {
-        Some((table, column)) => Err(ExecError::TooHeavy(Heavy::QuotesWritten {
-            table: table.clone(),
-            column: column.clone(),
-        })),
-        None => Ok(()),
-    }
+    Ok(())
 }
 
 /// A number whose text may be far longer than the number (`1e131071` is

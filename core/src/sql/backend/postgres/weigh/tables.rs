@@ -3,6 +3,7 @@
 //! them, from their pointers where that is enough).
 
 use super::*;
+use crate::sql::validate::Reach;
 
 /// The most rows of a table whose text columns parsed or built on are
 /// measured whole (see `growth::QUOTED_BYTES`): parsing text read from a table
@@ -275,23 +276,40 @@ pub(in super::super) async fn out_of_line(
     Foresight::table_reads(plan, &mut reads);
     let relations: Vec<&str> = reads.iter().map(|(r, _)| r.as_str()).collect();
     let reach = query.reach.as_planned(relations.iter().copied());
-    // Variable-length columns (their storage as it is now says nothing of
-    // the values already stored), with their schema; whether their type is
-    // text-like (a domain counts as its base type), whose length is in the
-    // pointer; whether this role may read them there; and otherwise the
-    // partition root it may read them through; whether they are structured
-    // (see [`STRUCTURED`]).
-    type Column = (
-        String,
-        String,
-        String,
-        bool,
-        bool,
-        Option<String>,
-        Option<String>,
-        bool,
-    );
-    let columns: Vec<Column> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let columns = stored_columns(conn, &relations).await?;
+    let mut carried = std::collections::HashMap::new();
+    for (relation, alias) in &reads {
+        let heaviest = read_out_of_line(conn, &columns, &reach, tables, relation, alias).await?;
+        if heaviest.longest > 0.0 {
+            carried.insert((relation.clone(), alias.clone()), heaviest);
+        }
+    }
+    Ok(carried)
+}
+
+/// A variable-length column of a relation the plan reads (its storage as
+/// it is now says nothing of the values already stored): its schema, table
+/// and name; whether its type is text-like (a domain counts as its base
+/// type), whose length is in the pointer; whether this role may read it
+/// there; and otherwise the partition root it may read it through; whether
+/// it is structured (see [`STRUCTURED`]).
+type Column = (
+    String,
+    String,
+    String,
+    bool,
+    bool,
+    Option<String>,
+    Option<String>,
+    bool,
+);
+
+/// The variable-length columns of `relations` ([`Column`]).
+async fn stored_columns(
+    conn: &mut sqlx::PgConnection,
+    relations: &[&str],
+) -> Result<Vec<Column>, ExecError> {
+    sqlx::query_as(sqlx::AssertSqlSafe(format!(
         "SELECT n.nspname::text, c.relname::text, a.attname::text, \
                 coalesce(nullif(t.typbasetype, 0), t.oid) IN ('text'::regtype, \
                     'varchar'::regtype, 'bpchar'::regtype, 'bytea'::regtype), \
@@ -300,128 +318,162 @@ pub(in super::super) async fn out_of_line(
                 rn.nspname::text, r.relname::text, {STRUCTURED} \
          {PLAN_COLUMNS} AND a.attlen = -1",
     )))
-    .bind(&relations)
+    .bind(relations)
     .persistent(false)
     .fetch_all(&mut *conn)
     .await
-    .map_err(cancelled)?;
-    let mut carried = std::collections::HashMap::new();
-    for (relation, alias) in &reads {
-        // By the relation measured: the table itself, or the partition root
-        // this role reads it through.
-        // Each column's length, and whether it is structured.
-        let mut by_table: std::collections::BTreeMap<(&str, &str), Vec<Measure>> =
-            std::collections::BTreeMap::new();
-        // Whether every column measured has its length in the pointer.
-        let mut all_in_pointer = true;
-        for (schema, table, column, in_pointer, readable, root_schema, root, structured) in &columns
-        {
-            if table != relation || !reach.may_read(relation, column) {
-                continue;
+    .map_err(cancelled)
+}
+
+/// What one read of `relation` (by `alias`) carries per row beyond its
+/// width in the plan (see [`out_of_line`]): the heaviest of the tables it
+/// is measured on.
+async fn read_out_of_line(
+    conn: &mut sqlx::PgConnection,
+    columns: &[Column],
+    reach: &Reach,
+    tables: &Tables,
+    relation: &str,
+    alias: &str,
+) -> Result<OutOfLine, ExecError> {
+    let Measures {
+        by_table,
+        all_in_pointer,
+    } = columns_measured(columns, reach, relation)?;
+    let rows = tables.rows(relation).unwrap_or(0.0);
+    // A sample of pages may miss the few long values a statement picks
+    // by its filter (the long logs of one client among a million short
+    // ones): lengths read from the pointers are read on every row up to a
+    // million.
+    let whole = match all_in_pointer {
+        true => QUOTED_WHOLE_ROWS,
+        false => OUT_OF_LINE_SAMPLE_ROWS,
+    };
+    // A read that keeps the rows of a condition comparing one column
+    // with values written out is measured on those rows, whatever
+    // the table's size.
+    let condition = tables
+        .conditions
+        .get(&(relation.to_owned(), alias.to_owned()))
+        .cloned();
+    let sampled = condition.is_none() && rows > whole;
+    let sample = match &condition {
+        Some(condition) => format!(" WHERE {condition}"),
+        None => page_sample(rows, whole),
+    };
+    let mut heaviest = OutOfLine::default();
+    for ((schema, table), measures) in by_table {
+        // Lengths read from the pointers cost nothing: measured together.
+        // A value written out as text to be measured takes many times its
+        // length in memory while it is: each such column is measured
+        // alone, so that a row holds one at a time.
+        let (pointers, written): (Vec<&Measure>, Vec<&Measure>) =
+            measures.iter().partition(|m| m.in_pointer);
+        // A sample of pages may miss the one long value a statement looks
+        // in (one long array among a million rows, looked in by a call no
+        // deadline interrupts). What such values take
+        // stored is read from their pointers on every row up to a million,
+        // as text lengths are: their length read is at least that, whatever
+        // the sample saw. Through a partition root, its size is not this
+        // read's: left to the sample.
+        let stored = match sampled && table == relation && !written.is_empty() {
+            true => {
+                let whole = page_sample(rows, QUOTED_WHOLE_ROWS);
+                stored_longest(conn, schema, table, &whole, &written).await?
             }
-            all_in_pointer &= *in_pointer;
-            let measured = match (readable, root_schema, root) {
-                (true, _, _) => (schema.as_str(), table.as_str()),
-                (false, Some(schema), Some(root)) => (schema.as_str(), root.as_str()),
-                // Read through a view whose owner may read it: this role
-                // cannot measure what it would gather.
-                _ => {
-                    return Err(ExecError::TooHeavy(Heavy::GathersThroughView {
-                        table: table.clone(),
-                        column: column.clone(),
-                    }));
-                }
-            };
-            let length = read_length(column, *in_pointer);
-            by_table.entry(measured).or_default().push(Measure {
-                length,
-                stored: format!("pg_column_size({})", quoted(column)),
-                structured: *structured,
-                in_pointer: *in_pointer,
-            });
-        }
-        let rows = tables.rows(relation).unwrap_or(0.0);
-        // A sample of pages may miss the few long values a statement picks
-        // by its filter (the long logs of one client among a million short
-        // ones): lengths read from the pointers are read on every row up to a
-        // million.
-        let whole = match all_in_pointer {
-            true => QUOTED_WHOLE_ROWS,
-            false => OUT_OF_LINE_SAMPLE_ROWS,
+            false => (0.0, 0.0),
         };
-        // A read that keeps the rows of a condition comparing one column
-        // with values written out is measured on those rows, whatever
-        // the table's size.
-        let condition = tables
-            .conditions
-            .get(&(relation.clone(), alias.clone()))
-            .cloned();
-        let sampled = condition.is_none() && rows > whole;
-        let sample = match &condition {
-            Some(condition) => format!(" WHERE {condition}"),
-            None => page_sample(rows, whole),
-        };
-        let mut heaviest = OutOfLine::default();
-        for ((schema, table), measures) in by_table {
-            // Lengths read from the pointers cost nothing: measured together.
-            // A value written out as text to be measured takes many times its
-            // length in memory while it is: each such column is measured
-            // alone, so that a row holds one at a time.
-            let (pointers, written): (Vec<&Measure>, Vec<&Measure>) =
-                measures.iter().partition(|m| m.in_pointer);
-            // A sample of pages may miss the one long value a statement looks
-            // in (one long array among a million rows, looked in by a call no
-            // deadline interrupts). What such values take
-            // stored is read from their pointers on every row up to a million,
-            // as text lengths are: their length read is at least that, whatever
-            // the sample saw. Through a partition root, its size is not this
-            // read's: left to the sample.
-            let stored = match sampled && table == relation.as_str() && !written.is_empty() {
-                true => {
-                    let whole = page_sample(rows, QUOTED_WHOLE_ROWS);
-                    stored_longest(conn, schema, table, &whole, &written).await?
-                }
-                false => (0.0, 0.0),
-            };
-            let groups = Some(pointers)
-                .filter(|p| !p.is_empty())
-                .into_iter()
-                .chain(written.into_iter().map(|m| vec![m]));
-            let (mut total, mut counted, mut structured) = (0.0, 0.0, 0.0f64);
-            // The longest of the lengths read from pointers, and of those
-            // read by reading: the stored read bounds the second only.
-            let (mut in_pointers, mut read) = (0.0, 0.0);
-            for group in groups {
-                let measured = measure(conn, schema, table, &sample, &group).await?;
-                total += measured.0;
-                match group.first().is_some_and(|m| m.in_pointer) {
-                    true => in_pointers += measured.1,
-                    false => read += measured.1,
-                }
-                counted = f64::max(counted, measured.2);
-                structured = structured.max(measured.3);
+        let groups = Some(pointers)
+            .filter(|p| !p.is_empty())
+            .into_iter()
+            .chain(written.into_iter().map(|m| vec![m]));
+        let (mut total, mut counted, mut structured) = (0.0, 0.0, 0.0f64);
+        // The longest of the lengths read from pointers, and of those
+        // read by reading: the stored read bounds the second only.
+        let (mut in_pointers, mut read) = (0.0, 0.0);
+        for group in groups {
+            let measured = measure(conn, schema, table, &sample, &group).await?;
+            total += measured.0;
+            match group.first().is_some_and(|m| m.in_pointer) {
+                true => in_pointers += measured.1,
+                false => read += measured.1,
             }
-            let longest = in_pointers + f64::max(read, stored.0);
-            let structured = structured.max(stored.1);
-            // Through the partition root, the whole table's values may all
-            // be in this partition's rows.
-            let per_row = if table == relation.as_str() {
-                total / counted.max(1.0)
-            } else {
-                total / rows.max(1.0)
-            };
-            heaviest = OutOfLine {
-                per_row: heaviest.per_row.max(per_row),
-                longest: heaviest.longest.max(longest),
-                kept: condition
-                    .as_ref()
-                    .map(|_| heaviest.kept.unwrap_or(0.0).max(total)),
-                structured: heaviest.structured.max(structured),
-            };
+            counted = f64::max(counted, measured.2);
+            structured = structured.max(measured.3);
         }
-        if heaviest.longest > 0.0 {
-            carried.insert((relation.clone(), alias.clone()), heaviest);
-        }
+        let longest = in_pointers + f64::max(read, stored.0);
+        let structured = structured.max(stored.1);
+        // Through the partition root, the whole table's values may all
+        // be in this partition's rows.
+        let per_row = if table == relation {
+            total / counted.max(1.0)
+        } else {
+            total / rows.max(1.0)
+        };
+        heaviest = OutOfLine {
+            per_row: heaviest.per_row.max(per_row),
+            longest: heaviest.longest.max(longest),
+            kept: condition
+                .as_ref()
+                .map(|_| heaviest.kept.unwrap_or(0.0).max(total)),
+            structured: heaviest.structured.max(structured),
+        };
     }
-    Ok(carried)
+    Ok(heaviest)
+}
+
+/// The columns one read measures, by the relation they are measured on.
+struct Measures<'c> {
+    /// Each column's length, and whether it is structured, by the relation
+    /// measured: the table itself, or the partition root this role reads
+    /// it through.
+    by_table: std::collections::BTreeMap<(&'c str, &'c str), Vec<Measure>>,
+    /// Whether every column measured has its length in the pointer.
+    all_in_pointer: bool,
+}
+
+/// The columns of `columns` a read of `relation` measures (those `reach`
+/// may read there); one read through a view whose owner may read it
+/// refuses.
+fn columns_measured<'c>(
+    columns: &'c [Column],
+    reach: &Reach,
+    relation: &str,
+) -> Result<Measures<'c>, ExecError> {
+    // By the relation measured: the table itself, or the partition root
+    // this role reads it through.
+    // Each column's length, and whether it is structured.
+    let mut by_table: std::collections::BTreeMap<(&str, &str), Vec<Measure>> =
+        std::collections::BTreeMap::new();
+    // Whether every column measured has its length in the pointer.
+    let mut all_in_pointer = true;
+    for (schema, table, column, in_pointer, readable, root_schema, root, structured) in columns {
+        if table != relation || !reach.may_read(relation, column) {
+            continue;
+        }
+        all_in_pointer &= *in_pointer;
+        let measured = match (readable, root_schema, root) {
+            (true, _, _) => (schema.as_str(), table.as_str()),
+            (false, Some(schema), Some(root)) => (schema.as_str(), root.as_str()),
+            // Read through a view whose owner may read it: this role
+            // cannot measure what it would gather.
+            _ => {
+                return Err(ExecError::TooHeavy(Heavy::GathersThroughView {
+                    table: table.clone(),
+                    column: column.clone(),
+                }));
+            }
+        };
+        let length = read_length(column, *in_pointer);
+        by_table.entry(measured).or_default().push(Measure {
+            length,
+            stored: format!("pg_column_size({})", quoted(column)),
+            structured: *structured,
+            in_pointer: *in_pointer,
+        });
+    }
+    Ok(Measures {
+        by_table,
+        all_in_pointer,
+    })
 }

@@ -30,7 +30,7 @@
 //! `a.body` and `b.body` in one row take twice the memory of one.
 
 use sqlparser::ast::{
-    BinaryOperator, Expr, FunctionArg, FunctionArguments, SelectItem, UnaryOperator,
+    BinaryOperator, CaseWhen, Expr, FunctionArg, FunctionArguments, SelectItem, UnaryOperator,
 };
 
 use crate::sql::validate::bounds::{
@@ -122,60 +122,13 @@ pub(super) fn of(expr: &Expr) -> Bag {
             UnaryOperator::Not => of(expr).dropped(),
             _ => of(expr),
         },
-        Expr::BinaryOp { left, op, right } => {
-            let (left_bag, right_bag) = (of(left), of(right));
-            let both = left_bag.clone().add(right_bag.clone());
-            if yields_truth(op) {
-                let both = match op {
-                    // A match keeps the text it unpacked.
-                    BinaryOperator::PGRegexMatch
-                    | BinaryOperator::PGRegexIMatch
-                    | BinaryOperator::PGRegexNotMatch
-                    | BinaryOperator::PGRegexNotIMatch
-                    | BinaryOperator::PGLikeMatch
-                    | BinaryOperator::PGNotLikeMatch
-                    | BinaryOperator::PGStartsWith => both.read(left),
-                    // And a lower-case copy of it.
-                    BinaryOperator::PGILikeMatch | BinaryOperator::PGNotILikeMatch => {
-                        both.read(left).read(left)
-                    }
-                    _ => both,
-                };
-                both.dropped()
-            } else if matches!(op, BinaryOperator::StringConcat)
-                && (left_bag.copies.is_empty() || right_bag.copies.is_empty())
-            {
-                // `((body || '') || '') || ''`: each step a new value as
-                // long as the last. A chain that adds copies at each step
-                // (`body || body || body`) is weighed as a chain by the
-                // executor (`k (k + 1) / 2` copies for `k`); one that adds
-                // none would weigh as one copy, however deep.
-                both.add(built_on_the_way([
-                    (left.as_ref(), left_bag),
-                    (right.as_ref(), right_bag),
-                ]))
-            } else {
-                both
-            }
-        }
+        Expr::BinaryOp { left, op, right } => of_operation(left, op, right),
         Expr::Case {
             operand,
             conditions,
             else_result,
             ..
-        } => {
-            let asked = operand
-                .iter()
-                .map(|e| of(e))
-                .chain(conditions.iter().map(|when| of(&when.condition)))
-                .fold(Bag::default(), Bag::add)
-                .spent();
-            conditions
-                .iter()
-                .map(|when| of(&when.result))
-                .chain(else_result.iter().map(|e| of(e)))
-                .fold(asked, Bag::either)
-        }
+        } => of_case(operand.as_deref(), conditions, else_result.as_deref()),
         Expr::Overlay {
             expr, overlay_what, ..
         } => of(expr).add(of(overlay_what)),
@@ -190,22 +143,7 @@ pub(super) fn of(expr: &Expr) -> Bag {
         Expr::Value(_) | Expr::TypedString { .. } | Expr::Interval(_) => Bag::default(),
         // Whatever answers a question (truths, positions, numbers, parts
         // of dates) holds none of what it was asked of, once built.
-        e if answers(e) => {
-            // A case-blind match reads a lower-case copy too.
-            let (read, times) = match e {
-                Expr::ILike { expr, .. } => (Some(expr.as_ref()), 2),
-                Expr::Like { expr, .. }
-                | Expr::SimilarTo { expr, .. }
-                | Expr::RLike { expr, .. } => (Some(expr.as_ref()), 1),
-                Expr::Position { r#in, .. } => (Some(r#in.as_ref()), 1),
-                _ => (None, 0),
-            };
-            let bag = every_reference(expr, 1).dropped();
-            match read {
-                Some(read) => (0..times).fold(bag, |bag, _| bag.read(read)),
-                None => bag,
-            }
-        }
+        e if answers(e) => of_answer(e),
         Expr::Ceil { .. } | Expr::Floor { .. } => every_reference(expr, 1).dropped(),
         // Any other kind the walk lets through: every column reference in
         // it, times what each call around it may multiply it by.
@@ -214,6 +152,78 @@ pub(super) fn of(expr: &Expr) -> Bag {
             bag.peak = bag.peak.max(every_reference(other, 1).peak);
             bag
         }
+    }
+}
+
+/// The copies an operation's value may hold: none once a truth is
+/// answered (but the text a match unpacked), both operands' otherwise,
+/// and the values a chain of `||` builds on the way.
+fn of_operation(left: &Expr, op: &BinaryOperator, right: &Expr) -> Bag {
+    let (left_bag, right_bag) = (of(left), of(right));
+    let both = left_bag.clone().add(right_bag.clone());
+    if yields_truth(op) {
+        let both = match op {
+            // A match keeps the text it unpacked.
+            BinaryOperator::PGRegexMatch
+            | BinaryOperator::PGRegexIMatch
+            | BinaryOperator::PGRegexNotMatch
+            | BinaryOperator::PGRegexNotIMatch
+            | BinaryOperator::PGLikeMatch
+            | BinaryOperator::PGNotLikeMatch
+            | BinaryOperator::PGStartsWith => both.read(left),
+            // And a lower-case copy of it.
+            BinaryOperator::PGILikeMatch | BinaryOperator::PGNotILikeMatch => {
+                both.read(left).read(left)
+            }
+            _ => both,
+        };
+        both.dropped()
+    } else if matches!(op, BinaryOperator::StringConcat)
+        && (left_bag.copies.is_empty() || right_bag.copies.is_empty())
+    {
+        // `((body || '') || '') || ''`: each step a new value as
+        // long as the last. A chain that adds copies at each step
+        // (`body || body || body`) is weighed as a chain by the
+        // executor (`k (k + 1) / 2` copies for `k`); one that adds
+        // none would weigh as one copy, however deep.
+        both.add(built_on_the_way([(left, left_bag), (right, right_bag)]))
+    } else {
+        both
+    }
+}
+
+/// The copies a `CASE` may hold: one of its results (the most of them);
+/// what it asks of is spent.
+fn of_case(operand: Option<&Expr>, conditions: &[CaseWhen], else_result: Option<&Expr>) -> Bag {
+    let asked = operand
+        .iter()
+        .map(|e| of(e))
+        .chain(conditions.iter().map(|when| of(&when.condition)))
+        .fold(Bag::default(), Bag::add)
+        .spent();
+    conditions
+        .iter()
+        .map(|when| of(&when.result))
+        .chain(else_result.iter().map(|e| of(e)))
+        .fold(asked, Bag::either)
+}
+
+/// The copies of an answer to a question (a truth, a position, a number, a
+/// part of a date): none once built, but the text a match unpacked.
+fn of_answer(expr: &Expr) -> Bag {
+    // A case-blind match reads a lower-case copy too.
+    let (read, times) = match expr {
+        Expr::ILike { expr, .. } => (Some(expr.as_ref()), 2),
+        Expr::Like { expr, .. } | Expr::SimilarTo { expr, .. } | Expr::RLike { expr, .. } => {
+            (Some(expr.as_ref()), 1)
+        }
+        Expr::Position { r#in, .. } => (Some(r#in.as_ref()), 1),
+        _ => (None, 0),
+    };
+    let bag = every_reference(expr, 1).dropped();
+    match read {
+        Some(read) => (0..times).fold(bag, |bag, _| bag.read(read)),
+        None => bag,
     }
 }
 
@@ -625,34 +635,8 @@ fn call(expr: &Expr, args: &FunctionArguments) -> Bag {
             let between = args.len().saturating_sub(2).max(1) as u64;
             bag(0).times(between).add(all(1))
         }
-        Growth::Joined => {
-            // Each piece (at least one character of the text it was split
-            // from, or none for an empty piece) brings the separator, or
-            // the text for a null; computed ones are refused by `bounds`.
-            let written = |e: Option<&Expr>| text(e).map(|t| t.chars().count() as u64);
-            let per_piece = match (written(at(1)), at(2)) {
-                (Some(sep), None) => sep.saturating_add(1),
-                (Some(sep), Some(null)) => sep
-                    .saturating_add(1)
-                    .saturating_add(written(Some(null)).unwrap_or(u64::MAX)),
-                (None, _) => u64::MAX,
-            };
-            bag(0).times(per_piece)
-        }
-        Growth::Split { held, working } => {
-            let working = split_working(&name, working, at(1));
-            // The text-search calls take a configuration first when given
-            // two arguments: the text they parse is the second
-            // (`to_tsvector('simple', body)` parses `body`).
-            let text_at = usize::from(text_search(&name) && args.len() == 2);
-            let others = bags
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| *i != text_at)
-                .fold(Bag::default(), |sum, (_, b)| sum.add(b.clone()));
-            // Its working memory (counted apart) dwarfs the text it splits.
-            return bag(text_at).split(working).times(held).add(others.spent());
-        }
+        Growth::Joined => bag(0).times(per_piece(at(1), at(2))),
+        Growth::Split { held, working } => return split(&name, held, working, &args, &bags),
         Growth::Formatted => {
             let rest = &bags[bags.len().min(1)..];
             match text(at(0)) {
@@ -671,6 +655,41 @@ fn call(expr: &Expr, args: &FunctionArguments) -> Bag {
         }
     };
     grown.add(built_on_the_way(args.iter().copied().zip(bags)))
+}
+
+/// What each piece of a text joined from an array brings: the separator
+/// (written out), and the text for a null when one is given.
+fn per_piece(separator: Option<&Expr>, null: Option<&Expr>) -> u64 {
+    // Each piece (at least one character of the text it was split
+    // from, or none for an empty piece) brings the separator, or
+    // the text for a null; computed ones are refused by `bounds`.
+    let written = |e: Option<&Expr>| text(e).map(|t| t.chars().count() as u64);
+    match (written(separator), null) {
+        (Some(sep), None) => sep.saturating_add(1),
+        (Some(sep), Some(null)) => sep
+            .saturating_add(1)
+            .saturating_add(written(Some(null)).unwrap_or(u64::MAX)),
+        (None, _) => u64::MAX,
+    }
+}
+
+/// The copies a split's value may hold (`held` times the text it splits,
+/// beside its other arguments spent), with the working memory it takes
+/// to build them, `working` times the text (see [`split_working`]).
+fn split(name: &str, held: u64, working: u64, args: &[&Expr], bags: &[Bag]) -> Bag {
+    let working = split_working(name, working, args.get(1).copied());
+    // The text-search calls take a configuration first when given
+    // two arguments: the text they parse is the second
+    // (`to_tsvector('simple', body)` parses `body`).
+    let text_at = usize::from(text_search(name) && args.len() == 2);
+    let others = bags
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != text_at)
+        .fold(Bag::default(), |sum, (_, b)| sum.add(b.clone()));
+    let bag = |i: usize| bags.get(i).cloned().unwrap_or_default();
+    // Its working memory (counted apart) dwarfs the text it splits.
+    bag(text_at).split(working).times(held).add(others.spent())
 }
 
 /// The values among `given` that were built (a call's result, a

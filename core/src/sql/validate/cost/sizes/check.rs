@@ -5,7 +5,8 @@
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    BinaryOperator, Expr, Function, FunctionArguments, TableFactor, UnaryOperator, Visitor,
+    BinaryOperator, DataType, Expr, Function, FunctionArguments, TableFactor, UnaryOperator,
+    Visitor,
 };
 
 use super::numbers::{
@@ -413,35 +414,11 @@ impl Check<'_> {
         }
         ControlFlow::Continue(())
     }
-}
 
-impl Visitor for Check<'_> {
-    type Break = ();
-
-    /// A function read as rows from a gathered value (see [`Check::parsed`]).
-    fn pre_visit_table_factor(&mut self, factor: &TableFactor) -> ControlFlow<()> {
-        let args: Vec<&Expr> = match factor {
-            TableFactor::Table {
-                args: Some(args), ..
-            } => args.args.iter().filter_map(bounds::argument).collect(),
-            TableFactor::Function { args, .. } => {
-                args.iter().filter_map(bounds::argument).collect()
-            }
-            TableFactor::TableFunction { expr, .. } => vec![expr],
-            _ => Vec::new(),
-        };
-        for arg in args {
-            self.parsed(arg, arg)?;
-        }
-        ControlFlow::Continue(())
-    }
-
-    fn post_visit_expr(&mut self, _: &Expr) -> ControlFlow<()> {
-        self.counting.pop();
-        ControlFlow::Continue(())
-    }
-
-    fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
+    /// What `expr` holds of values gathered from rows: whether it writes
+    /// one as text, the most copies of one it holds, and the copies a
+    /// structured one rebuilt whole is taken apart into.
+    fn gathered_held(&mut self, expr: &Expr) {
         // Any case of a call's name: matching more writes notes more.
         let written = super::rendered_as_text(expr, |i| i.value.to_ascii_lowercase());
         self.gathered_as_text |= written.iter().any(|e| self.sizes.size(e).gathered);
@@ -473,7 +450,11 @@ impl Visitor for Check<'_> {
                 .gathered_value_copies
                 .max(copies.saturating_mul(super::super::copies::REBUILT_COPIES));
         }
-        self.count_built(expr)?;
+    }
+
+    /// A number written out (or arithmetic on such numbers) has at most
+    /// [`MAX_NUMERIC_DIGITS`] digits.
+    fn written_number(&mut self, expr: &Expr) -> ControlFlow<()> {
         // No business number is written with a thousand digits; one that is
         // may reach a logarithm by a way the names do not follow (a function
         // read as rows, `unnest(ARRAY[…]) AS u(v)`). Numbers written out and
@@ -496,6 +477,161 @@ impl Visitor for Check<'_> {
             }));
             return ControlFlow::Break(());
         }
+        ControlFlow::Continue(())
+    }
+
+    /// A cast: a value parsed into a structure or read as another type is
+    /// never one gathered from rows, a text read as a number of unbounded
+    /// precision (PostgreSQL) never one whose digits no bound counts, and
+    /// what it writes is weighed as built.
+    fn cast(&mut self, expr: &Expr, value: &Expr, data_type: &DataType) -> ControlFlow<()> {
+        if parses(data_type) {
+            self.parsed(expr, value)?;
+        } else if !bounds::is_text_type(data_type) {
+            self.quoted(expr, value)?;
+        }
+        if self.sizes.dialect == Dialect::Postgres
+            && unbounded_number(data_type)
+            && self.number_from_text(value)
+        {
+            self.refusal = Some(Refusal::TooLarge(Excess::NumberFromText(short(value))));
+            return ControlFlow::Break(());
+        }
+        self.built(Builder::Cast, self.sizes.size(expr))
+    }
+
+    /// A containment or difference with one gathered operand: what the
+    /// other writes is looked for in it, each element one search.
+    fn sought_in_gathered(&mut self, left: &Expr, right: &Expr) -> ControlFlow<()> {
+        let (text, sought) = if self.sizes.size(left).gathered {
+            (left, right)
+        } else {
+            (right, left)
+        };
+        // Each element written is one search, whatever its
+        // characters (`ARRAY[-1.0, -1.0, …]` measures as none).
+        let elements = match sought {
+            Expr::Array(array) => array.elem.len() as u64,
+            _ => 1,
+        };
+        self.searched_in(Some(text), Some(sought), elements.max(1))
+    }
+
+    /// `TRIM`: each set it trims is looked for in the text, and counts
+    /// toward the statement's sets.
+    fn trimmed(
+        &mut self,
+        expr: &Expr,
+        trim_what: Option<&Expr>,
+        trim_characters: Option<&[Expr]>,
+    ) -> ControlFlow<()> {
+        for set in trim_what
+            .into_iter()
+            .chain(trim_characters.into_iter().flatten())
+        {
+            self.searched_in(Some(expr), Some(set), 2)?;
+        }
+        self.set(trim_what, Some(expr))?;
+        for c in trim_characters.into_iter().flatten() {
+            self.set(Some(c), Some(expr))?;
+        }
+        ControlFlow::Continue(())
+    }
+
+    /// A call: what it builds, what it gathers, parses, computes digits of
+    /// and looks for, each weighed by its own bound.
+    fn call(&mut self, expr: &Expr, f: &Function) -> ControlFlow<()> {
+        let Some(name) = bounds::called(expr) else {
+            return ControlFlow::Continue(());
+        };
+        if !bounded(&name) {
+            self.built(Builder::Call(name.to_string()), self.sizes.size(expr))?;
+        }
+        if bounds::gathers(&name) {
+            self.gathered_again(expr, f)?;
+        }
+        if crate::sql::validate::functions::parses_text(&name) {
+            for arg in arguments(f) {
+                self.quoted(expr, arg)?;
+            }
+        }
+        // `numeric('1e' || '131000')`, a cast written as a call, and
+        // `to_number(replace('1x-16000', 'x', 'e'), '9.9EEEE')`: as
+        // `CAST(… AS numeric)` is judged; and a text written whole
+        // with an exponent too (`to_number`'s format may read one).
+        if self.sizes.dialect == Dialect::Postgres
+            && matches!(name.as_str(), "numeric" | "decimal" | "to_number")
+            && let Some(value) = arguments(f).first().copied()
+            && (self.number_from_text(value)
+                || (matches!(value, Expr::Value(_)) && !written_digits(value)))
+        {
+            self.refusal = Some(Refusal::TooLarge(Excess::NumberFromText(short(value))));
+            return ControlFlow::Break(());
+        }
+        let args = arguments(f);
+        let at = |i: usize| args.get(i).copied();
+        if matches!(name.as_str(), "power" | "pow")
+            && let (Some(base), Some(exponent)) = (at(0), at(1))
+        {
+            self.exponent(base, exponent)?;
+        }
+        if computes_digits(&name) {
+            self.digits(args.iter().copied())?;
+        }
+        if matches!(
+            name.as_str(),
+            "ltrim" | "rtrim" | "btrim" | "trim" | "translate"
+        ) && at(1).is_some()
+        {
+            self.searched_in(at(0), at(1), 2)?;
+            self.set(at(1), at(0))?;
+        }
+        // The text searched and what it looks for: first and second.
+        if searches_text(&name) {
+            self.searched_in(at(0), at(1), 1)?;
+        }
+        if parses_structure(&name)
+            && let Some(value) = args.last()
+        {
+            self.parsed(expr, value)?;
+        }
+        ControlFlow::Continue(())
+    }
+}
+
+impl Visitor for Check<'_> {
+    type Break = ();
+
+    /// A function read as rows from a gathered value (see [`Check::parsed`]).
+    fn pre_visit_table_factor(&mut self, factor: &TableFactor) -> ControlFlow<()> {
+        let args: Vec<&Expr> = match factor {
+            TableFactor::Table {
+                args: Some(args), ..
+            } => args.args.iter().filter_map(bounds::argument).collect(),
+            TableFactor::Function { args, .. } => {
+                args.iter().filter_map(bounds::argument).collect()
+            }
+            TableFactor::TableFunction { expr, .. } => vec![expr],
+            _ => Vec::new(),
+        };
+        for arg in args {
+            self.parsed(arg, arg)?;
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_expr(&mut self, _: &Expr) -> ControlFlow<()> {
+        self.counting.pop();
+        ControlFlow::Continue(())
+    }
+
+    /// Weighs an expression: the gathered values it holds, what it builds
+    /// toward the statement's whole, a number it writes out, then what its
+    /// kind builds, parses and looks for.
+    fn pre_visit_expr(&mut self, expr: &Expr) -> ControlFlow<()> {
+        self.gathered_held(expr);
+        self.count_built(expr)?;
+        self.written_number(expr)?;
         match expr {
             Expr::BinaryOp {
                 op: BinaryOperator::StringConcat,
@@ -505,21 +641,7 @@ impl Visitor for Check<'_> {
                 expr: value,
                 data_type,
                 ..
-            } => {
-                if parses(data_type) {
-                    self.parsed(expr, value)?;
-                } else if !bounds::is_text_type(data_type) {
-                    self.quoted(expr, value)?;
-                }
-                if self.sizes.dialect == Dialect::Postgres
-                    && unbounded_number(data_type)
-                    && self.number_from_text(value)
-                {
-                    self.refusal = Some(Refusal::TooLarge(Excess::NumberFromText(short(value))));
-                    return ControlFlow::Break(());
-                }
-                self.built(Builder::Cast, self.sizes.size(expr))
-            }
+            } => self.cast(expr, value, data_type),
             Expr::AtTimeZone {
                 timestamp,
                 time_zone,
@@ -567,18 +689,7 @@ impl Visitor for Check<'_> {
                 if pairs(op)
                     && (self.sizes.size(left).gathered || self.sizes.size(right).gathered) =>
             {
-                let (text, sought) = if self.sizes.size(left).gathered {
-                    (left, right)
-                } else {
-                    (right, left)
-                };
-                // Each element written is one search, whatever its
-                // characters (`ARRAY[-1.0, -1.0, …]` measures as none).
-                let elements = match sought.as_ref() {
-                    Expr::Array(array) => array.elem.len() as u64,
-                    _ => 1,
-                };
-                self.searched_in(Some(text), Some(sought), elements.max(1))
+                self.sought_in_gathered(left, right)
             }
             // Containment and existence between values read: each element
             // of one is looked for in the whole other, in one call no
@@ -604,77 +715,8 @@ impl Visitor for Check<'_> {
                 trim_what,
                 trim_characters,
                 ..
-            } => {
-                for set in trim_what
-                    .iter()
-                    .map(|e| e.as_ref())
-                    .chain(trim_characters.iter().flatten())
-                {
-                    self.searched_in(Some(expr), Some(set), 2)?;
-                }
-                self.set(trim_what.as_deref(), Some(expr))?;
-                for c in trim_characters.iter().flatten() {
-                    self.set(Some(c), Some(expr))?;
-                }
-                ControlFlow::Continue(())
-            }
-            Expr::Function(f) => {
-                let Some(name) = bounds::called(expr) else {
-                    return ControlFlow::Continue(());
-                };
-                if !bounded(&name) {
-                    self.built(Builder::Call(name.to_string()), self.sizes.size(expr))?;
-                }
-                if bounds::gathers(&name) {
-                    self.gathered_again(expr, f)?;
-                }
-                if crate::sql::validate::functions::parses_text(&name) {
-                    for arg in arguments(f) {
-                        self.quoted(expr, arg)?;
-                    }
-                }
-                // `numeric('1e' || '131000')`, a cast written as a call, and
-                // `to_number(replace('1x-16000', 'x', 'e'), '9.9EEEE')`: as
-                // `CAST(… AS numeric)` is judged; and a text written whole
-                // with an exponent too (`to_number`'s format may read one).
-                if self.sizes.dialect == Dialect::Postgres
-                    && matches!(name.as_str(), "numeric" | "decimal" | "to_number")
-                    && let Some(value) = arguments(f).first().copied()
-                    && (self.number_from_text(value)
-                        || (matches!(value, Expr::Value(_)) && !written_digits(value)))
-                {
-                    self.refusal = Some(Refusal::TooLarge(Excess::NumberFromText(short(value))));
-                    return ControlFlow::Break(());
-                }
-                let args = arguments(f);
-                let at = |i: usize| args.get(i).copied();
-                if matches!(name.as_str(), "power" | "pow")
-                    && let (Some(base), Some(exponent)) = (at(0), at(1))
-                {
-                    self.exponent(base, exponent)?;
-                }
-                if computes_digits(&name) {
-                    self.digits(args.iter().copied())?;
-                }
-                if matches!(
-                    name.as_str(),
-                    "ltrim" | "rtrim" | "btrim" | "trim" | "translate"
-                ) && at(1).is_some()
-                {
-                    self.searched_in(at(0), at(1), 2)?;
-                    self.set(at(1), at(0))?;
-                }
-                // The text searched and what it looks for: first and second.
-                if searches_text(&name) {
-                    self.searched_in(at(0), at(1), 1)?;
-                }
-                if parses_structure(&name)
-                    && let Some(value) = args.last()
-                {
-                    self.parsed(expr, value)?;
-                }
-                ControlFlow::Continue(())
-            }
+            } => self.trimmed(expr, trim_what.as_deref(), trim_characters.as_deref()),
+            Expr::Function(f) => self.call(expr, f),
             _ => ControlFlow::Continue(()),
         }
     }

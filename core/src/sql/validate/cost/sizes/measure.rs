@@ -304,92 +304,10 @@ impl Sizes {
             // A text read as a number brings a digit a character.
             Expr::Cast {
                 expr, data_type, ..
-            } => {
-                // Written as text (`ARRAY[s]::text`), an array or a row
-                // quotes its members and escapes their quotes.
-                let inner = match expr.as_ref() {
-                    Expr::Array(_) | Expr::Tuple(_) => own_quoted(self.size(expr)),
-                    _ => self.size(expr),
-                };
-                let digits = match data_type {
-                    // A text gathered from rows may be a number of any
-                    // length; a scale is written out in full
-                    // (`numeric(1000, 999)` makes 1.5 a thousand digits).
-                    DataType::Numeric(info) | DataType::Decimal(info) | DataType::Dec(info) => {
-                        let digits = if inner.gathered {
-                            HUGE
-                        } else {
-                            inner.digits.max(inner.chars)
-                        };
-                        match info {
-                            ExactNumberInfo::Precision(p) => digits.min(*p),
-                            ExactNumberInfo::PrecisionAndScale(p, s) => {
-                                digits.min(*p).max(u64::try_from(*s).unwrap_or(0))
-                            }
-                            ExactNumberInfo::None => digits,
-                        }
-                    }
-                    _ => inner.digits,
-                };
-                // `char(n)` pads to `n` (each element of an array of them).
-                let chars = match bounds::padded_length(data_type) {
-                    Some(n) if matches!(data_type, DataType::Array(_)) => {
-                        let elements = match expr.as_ref() {
-                            Expr::Array(array) => array.elem.len() as u64,
-                            _ => HUGE,
-                        };
-                        inner.chars.max(n.saturating_mul(elements)).min(HUGE)
-                    }
-                    Some(n) => inner.chars.max(n).min(HUGE),
-                    None => inner.chars,
-                };
-                Size {
-                    chars,
-                    digits,
-                    ..inner
-                }
-            }
+            } => self.cast(expr, data_type),
             Expr::UnaryOp { expr, .. } => self.size(expr).number(0),
             Expr::BinaryOp { left, op, right } if arithmetic(op) => {
-                // A quotient is given a scale of its own, at least sixteen
-                // digits past its first (PostgreSQL's `select_div_scale`).
-                let more = if matches!(op, BinaryOperator::Divide) {
-                    20
-                } else {
-                    0
-                };
-                // A power written out has as many digits as its base's
-                // times the exponent (`9.0 ^ 1000` is a number of 955
-                // digits, `1 / 9.0 ^ 1000` a scale of 972).
-                let power = if matches!(op, BinaryOperator::PGExp) {
-                    power_exponent(right)
-                } else {
-                    None
-                };
-                let right_expr = right;
-                let (left, right) = (self.size(left), self.size(right));
-                let compounded = self.own.is_some() && left.compounds(op, right);
-                let own = |s: Size| s.own > 0 || s.from_own;
-                let squared = self.own.is_some()
-                    && own(left)
-                    && match op {
-                        BinaryOperator::Multiply => own(right),
-                        BinaryOperator::PGExp => power_exponent(right_expr).is_none_or(|n| n >= 2),
-                        _ => false,
-                    };
-                let number = match power {
-                    Some(n) => Size {
-                        digits: left.digits.max(1).saturating_mul(n).min(HUGE),
-                        ..left.plus(right)
-                    }
-                    .number(0),
-                    None => left.plus(right).number(more),
-                };
-                Size {
-                    compounded: number.compounded || compounded,
-                    squared: number.squared || squared,
-                    ..number
-                }
+                self.arithmetic(left, op, right)
             }
             // A part of a value holds at most the value: an element of an
             // array (`(ARRAY[s || s])[1]`), a field, a member of a JSON
@@ -437,73 +355,10 @@ impl Sizes {
                 .iter()
                 .map(|e| self.size(e))
                 .fold(Size::default(), Size::beside),
-            Expr::Subquery(q) => {
-                let size = self.subquery(q);
-                // A step that gathers rows built of its own value (`SELECT
-                // string_agg(x, '') FROM (VALUES (s), (s)) v(x)`) holds it
-                // as many times as there are rows: twice at least.
-                match &self.own {
-                    Some(own) if gathers_own(q, own) => Size {
-                        own: size.own.max(2),
-                        ..size
-                    },
-                    _ => size,
-                }
+            Expr::Subquery(q) => self.scalar_subquery(q),
+            Expr::Function(f) => {
+                bounds::called(expr).map_or(Size::default(), |name| self.function(&name, f))
             }
-            Expr::Function(f) => bounds::called(expr).map_or(Size::default(), |name| {
-                // `mode() WITHIN GROUP (ORDER BY t)` returns one of the
-                // values it orders.
-                let built = f
-                    .within_group
-                    .iter()
-                    .map(|o| self.size(&o.expr))
-                    .fold(self.call(&name, f), Size::max);
-                let given = arguments(f)
-                    .into_iter()
-                    .map(|e| self.size(e))
-                    .fold(Size::default(), Size::plus);
-                // A logarithm, a root or a power of the step's own value
-                // in a recursion compounds as a product does; any number
-                // computed from a compounded one carries its digits.
-                let compounded = given.compounded
-                    || (self.own.is_some()
-                        && (given.from_own || given.own > 0)
-                        && computes_digits(&name));
-                // `power(n, 2)` of the step's own number squares it.
-                let squared = given.squared
-                    || (self.own.is_some()
-                        && matches!(name.as_str(), "power" | "pow")
-                        && arguments(f).first().is_some_and(|base| {
-                            let base = self.size(base);
-                            base.own > 0 || base.from_own
-                        })
-                        && arguments(f)
-                            .get(1)
-                            .is_none_or(|e| power_exponent(e).is_none_or(|n| n >= 2)));
-                // Gathered from rows (`string_agg(x, '')` over `VALUES (s),
-                // (s)`, `ARRAY(SELECT s FROM …)`), the step's own value is
-                // held as many times as there are rows: twice at least.
-                let of_rows = match &f.args {
-                    FunctionArguments::Subquery(q) => self.subquery(q).own,
-                    _ => 0,
-                };
-                let own =
-                    if bounds::gathers(&name) && (built.own > 0 || given.own > 0 || of_rows > 0) {
-                        built.own.max(given.own).max(of_rows).max(2)
-                    } else {
-                        built.own
-                    };
-                Size {
-                    digits: self.digits_of_call(&name, f),
-                    own,
-                    gathered: built.gathered || bounds::gathers(&name),
-                    structured: built.structured || bounds::gathers_structure(&name),
-                    from_own: built.from_own || given.from_own || given.own > 0,
-                    compounded,
-                    squared: built.squared || squared,
-                    ..built
-                }
-            }),
             // Oracle's `PRIOR s` and `s (+)` are the value itself.
             Expr::Prior(e) | Expr::OuterJoin(e) => self.size(e),
             // Truths, positions, parts of dates, intervals: nothing built
@@ -515,15 +370,203 @@ impl Sizes {
             // Any other kind: as large as the largest value in it, so that a
             // kind this measure does not know yet can never make a value
             // built in it look small.
-            _ => {
-                let mut largest = Largest {
-                    sizes: self,
-                    depth: 0,
-                    size: Size::default(),
+            _ => self.largest_inside(expr),
+        }
+    }
+
+    /// A cast: what its value holds, padded to a `char(n)`'s length, its
+    /// digits those of a text read as a number, cut to the precision asked.
+    fn cast(&self, expr: &Expr, data_type: &DataType) -> Size {
+        // Written as text (`ARRAY[s]::text`), an array or a row
+        // quotes its members and escapes their quotes.
+        let inner = match expr {
+            Expr::Array(_) | Expr::Tuple(_) => own_quoted(self.size(expr)),
+            _ => self.size(expr),
+        };
+        let digits = match data_type {
+            // A text gathered from rows may be a number of any
+            // length; a scale is written out in full
+            // (`numeric(1000, 999)` makes 1.5 a thousand digits).
+            DataType::Numeric(info) | DataType::Decimal(info) | DataType::Dec(info) => {
+                let digits = if inner.gathered {
+                    HUGE
+                } else {
+                    inner.digits.max(inner.chars)
                 };
-                let _ = expr.visit(&mut largest);
-                largest.size
+                match info {
+                    ExactNumberInfo::Precision(p) => digits.min(*p),
+                    ExactNumberInfo::PrecisionAndScale(p, s) => {
+                        digits.min(*p).max(u64::try_from(*s).unwrap_or(0))
+                    }
+                    ExactNumberInfo::None => digits,
+                }
             }
+            _ => inner.digits,
+        };
+        // `char(n)` pads to `n` (each element of an array of them).
+        let chars = match bounds::padded_length(data_type) {
+            Some(n) if matches!(data_type, DataType::Array(_)) => {
+                let elements = match expr {
+                    Expr::Array(array) => array.elem.len() as u64,
+                    _ => HUGE,
+                };
+                inner.chars.max(n.saturating_mul(elements)).min(HUGE)
+            }
+            Some(n) => inner.chars.max(n).min(HUGE),
+            None => inner.chars,
+        };
+        Size {
+            chars,
+            digits,
+            ..inner
+        }
+    }
+
+    /// Arithmetic: the digits of both sides (more for a quotient, a power's
+    /// for `^`), and whether a recursion's own number compounds or squares
+    /// through it.
+    fn arithmetic(&self, left: &Expr, op: &BinaryOperator, right: &Expr) -> Size {
+        // A quotient is given a scale of its own, at least sixteen
+        // digits past its first (PostgreSQL's `select_div_scale`).
+        let more = if matches!(op, BinaryOperator::Divide) {
+            20
+        } else {
+            0
+        };
+        // A power written out has as many digits as its base's
+        // times the exponent (`9.0 ^ 1000` is a number of 955
+        // digits, `1 / 9.0 ^ 1000` a scale of 972).
+        let power = if matches!(op, BinaryOperator::PGExp) {
+            power_exponent(right)
+        } else {
+            None
+        };
+        let right_expr = right;
+        let (left, right) = (self.size(left), self.size(right));
+        let compounded = self.own.is_some() && left.compounds(op, right);
+        let own = |s: Size| s.own > 0 || s.from_own;
+        let squared = self.own.is_some()
+            && own(left)
+            && match op {
+                BinaryOperator::Multiply => own(right),
+                BinaryOperator::PGExp => power_exponent(right_expr).is_none_or(|n| n >= 2),
+                _ => false,
+            };
+        let number = match power {
+            Some(n) => Size {
+                digits: left.digits.max(1).saturating_mul(n).min(HUGE),
+                ..left.plus(right)
+            }
+            .number(0),
+            None => left.plus(right).number(more),
+        };
+        Size {
+            compounded: number.compounded || compounded,
+            squared: number.squared || squared,
+            ..number
+        }
+    }
+
+    /// A subquery read as one value: the most it can hold, twice the step's
+    /// own value at least when it gathers rows built of it.
+    fn scalar_subquery(&self, q: &Query) -> Size {
+        let size = self.subquery(q);
+        // A step that gathers rows built of its own value (`SELECT
+        // string_agg(x, '') FROM (VALUES (s), (s)) v(x)`) holds it
+        // as many times as there are rows: twice at least.
+        match &self.own {
+            Some(own) if gathers_own(q, own) => Size {
+                own: size.own.max(2),
+                ..size
+            },
+            _ => size,
+        }
+    }
+
+    /// A call of `name` (folded by [`bounds::called`]): what it builds (see
+    /// [`Self::call`]) and the digits it carries, and what the step's own
+    /// value becomes through it in a recursion (gathered, compounded,
+    /// squared).
+    fn function(&self, name: &str, f: &Function) -> Size {
+        // `mode() WITHIN GROUP (ORDER BY t)` returns one of the
+        // values it orders.
+        let built = f
+            .within_group
+            .iter()
+            .map(|o| self.size(&o.expr))
+            .fold(self.call(name, f), Size::max);
+        let given = arguments(f)
+            .into_iter()
+            .map(|e| self.size(e))
+            .fold(Size::default(), Size::plus);
+        // A logarithm, a root or a power of the step's own value
+        // in a recursion compounds as a product does; any number
+        // computed from a compounded one carries its digits.
+        let compounded = given.compounded
+            || (self.own.is_some() && (given.from_own || given.own > 0) && computes_digits(name));
+        // `power(n, 2)` of the step's own number squares it.
+        let squared = given.squared
+            || (self.own.is_some()
+                && matches!(name, "power" | "pow")
+                && arguments(f).first().is_some_and(|base| {
+                    let base = self.size(base);
+                    base.own > 0 || base.from_own
+                })
+                && arguments(f)
+                    .get(1)
+                    .is_none_or(|e| power_exponent(e).is_none_or(|n| n >= 2)));
+        // Gathered from rows (`string_agg(x, '')` over `VALUES (s),
+        // (s)`, `ARRAY(SELECT s FROM …)`), the step's own value is
+        // held as many times as there are rows: twice at least.
+        let of_rows = match &f.args {
+            FunctionArguments::Subquery(q) => self.subquery(q).own,
+            _ => 0,
+        };
+        let own = if bounds::gathers(name) && (built.own > 0 || given.own > 0 || of_rows > 0) {
+            built.own.max(given.own).max(of_rows).max(2)
+        } else {
+            built.own
+        };
+        Size {
+            digits: self.digits_of_call(name, f),
+            own,
+            gathered: built.gathered || bounds::gathers(name),
+            structured: built.structured || bounds::gathers_structure(name),
+            from_own: built.from_own || given.from_own || given.own > 0,
+            compounded,
+            squared: built.squared || squared,
+            ..built
+        }
+    }
+
+    /// Any other kind of expression: as large as the largest value directly
+    /// inside it (see [`Largest`]).
+    fn largest_inside(&self, expr: &Expr) -> Size {
+        let mut largest = Largest {
+            sizes: self,
+            depth: 0,
+            size: Size::default(),
+        };
+        let _ = expr.visit(&mut largest);
+        largest.size
+    }
+
+    /// `format(pattern, …)` and `printf`: each conversion as wide as its
+    /// width or its argument, whichever is wider; an argument written as
+    /// many times as conversions name it.
+    fn formatted(&self, args: &[&Expr]) -> Size {
+        let arguments = args
+            .iter()
+            .skip(1)
+            .map(|e| self.size(e))
+            .fold(Size::default(), Size::plus);
+        // `%1$s` a hundred times writes its argument a hundred
+        // times.
+        let (widths, conversions) = args.first().map_or((0, 1), |p| widths(p));
+        let arguments = arguments.times(conversions.max(1));
+        Size {
+            chars: arguments.chars.max(widths),
+            ..arguments
         }
     }
 
@@ -601,14 +644,7 @@ impl Sizes {
             _ if bounded(name) => Size::default(),
             // A value read from the table is at least a character: its
             // repetitions are built.
-            "repeat" => {
-                let input = at(0);
-                let input = Size {
-                    chars: input.chars.max(1),
-                    ..input
-                };
-                input.times(count(1).unwrap_or(u64::try_from(MAX_BUILT_CHARS).unwrap_or(HUGE)))
-            }
+            "repeat" => repeated(at(0), count(1)),
             // Quoting doubles a quote; a row or an array shown as text
             // quotes its members.
             "quote" | "quote_literal" | "quote_ident" | "quote_nullable" | "array" | "row" => {
@@ -668,21 +704,7 @@ impl Sizes {
             // Each conversion is as wide as its width or its argument,
             // whichever is wider: at least the larger of the two sums, at
             // most twice it.
-            "format" | "printf" => {
-                let arguments = args
-                    .iter()
-                    .skip(1)
-                    .map(|e| self.size(e))
-                    .fold(Size::default(), Size::plus);
-                // `%1$s` a hundred times writes its argument a hundred
-                // times.
-                let (widths, conversions) = args.first().map_or((0, 1), |p| widths(p));
-                let arguments = arguments.times(conversions.max(1));
-                Size {
-                    chars: arguments.chars.max(widths),
-                    ..arguments
-                }
-            }
+            "format" | "printf" => self.formatted(&args),
             // One of the arguments, or part of the first.
             "substr" | "substring" | "left" | "right" | "ltrim" | "rtrim" | "btrim" | "trim"
             | "upper" | "lower" | "initcap" | "reverse" | "coalesce" | "nullif" | "nvl"
@@ -696,6 +718,17 @@ impl Sizes {
             _ => all(),
         }
     }
+}
+
+/// `repeat(input, count)`: the input (a character at least) `count`
+/// times, or as many times as a built text may hold when the count is not
+/// written.
+fn repeated(input: Size, count: Option<u64>) -> Size {
+    let input = Size {
+        chars: input.chars.max(1),
+        ..input
+    };
+    input.times(count.unwrap_or(u64::try_from(MAX_BUILT_CHARS).unwrap_or(HUGE)))
 }
 
 /// The largest of the values directly inside an expression (see

@@ -3,7 +3,8 @@
 
 use sqlparser::ast::{
     Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgOperator, FunctionArgumentClause,
-    FunctionArguments, ListAggOnOverflow, Value, WindowFrameBound, WindowSpec, WindowType,
+    FunctionArguments, ListAggOnOverflow, ObjectName, Value, WindowFrameBound, WindowSpec,
+    WindowType,
 };
 
 use crate::sql::Dialect;
@@ -50,6 +51,9 @@ impl Walker<'_> {
         }
     }
 
+    /// A call: a function of the allow-list (or configured), called
+    /// plainly; then its arguments, their clauses, its filter and its
+    /// window walked.
     pub(super) fn function(&mut self, function: &Function) -> Judged {
         let Function {
             name,
@@ -77,25 +81,7 @@ impl Walker<'_> {
             });
         }
         if let FunctionArguments::List(list) = args {
-            // Named notation (`make_interval(days => 3)`) is read for the
-            // functions that build a date or an interval from its parts,
-            // where a name only says which part: the bounds on what other
-            // functions build read arguments by position.
-            let named = list.args.iter().any(|a| {
-                matches!(
-                    a,
-                    FunctionArg::Named {
-                        operator: FunctionArgOperator::RightArrow,
-                        ..
-                    } | FunctionArg::ExprNamed {
-                        operator: FunctionArgOperator::RightArrow,
-                        ..
-                    }
-                )
-            });
-            if named && !functions::NAMED_PARTS.contains(&called.as_str()) {
-                return Err(unverifiable(Unreadable::NamedArguments(called.clone())));
-            }
+            Self::named_arguments(&called, &list.args)?;
             self.text_search_configuration(&called, &list.args)?;
         }
         self.tell(|w| w.call(&called, function))?;
@@ -116,30 +102,7 @@ impl Walker<'_> {
                     }
                     self.walk_function_arg(arg)?;
                 }
-                for clause in &list.clauses {
-                    match clause {
-                        FunctionArgumentClause::IgnoreOrRespectNulls(_)
-                        | FunctionArgumentClause::Separator(_)
-                        | FunctionArgumentClause::JsonNullClause(_) => {}
-                        FunctionArgumentClause::JsonReturningClause(returning) => {
-                            self.data_type(&returning.data_type)?
-                        }
-                        FunctionArgumentClause::OrderBy(exprs) => self.walk_order_by(exprs)?,
-                        FunctionArgumentClause::Limit(e) => self.walk_expr(e)?,
-                        FunctionArgumentClause::OnOverflow(ListAggOnOverflow::Error) => {}
-                        FunctionArgumentClause::OnOverflow(ListAggOnOverflow::Truncate {
-                            filler,
-                            ..
-                        }) => {
-                            if let Some(e) = filler {
-                                self.walk_expr(e)?;
-                            }
-                        }
-                        FunctionArgumentClause::Where(_) | FunctionArgumentClause::Having(_) => {
-                            return Err(foreign(Foreign::ClauseIn(name.to_string())));
-                        }
-                    }
-                }
+                self.walk_argument_clauses(name, &list.clauses)?;
             }
         }
         self.walk_order_by(within_group)?;
@@ -151,6 +114,63 @@ impl Walker<'_> {
             Some(WindowType::WindowSpec(spec)) => self.walk_window_spec(spec)?,
         }
         self.order_of_call(&called, function);
+        Ok(())
+    }
+
+    /// Named notation (`make_interval(days => 3)`) is read for the
+    /// functions that build a date or an interval from its parts, where a
+    /// name only says which part: the bounds on what other functions build
+    /// read arguments by position.
+    fn named_arguments(called: &str, args: &[FunctionArg]) -> Judged {
+        let named = args.iter().any(|a| {
+            matches!(
+                a,
+                FunctionArg::Named {
+                    operator: FunctionArgOperator::RightArrow,
+                    ..
+                } | FunctionArg::ExprNamed {
+                    operator: FunctionArgOperator::RightArrow,
+                    ..
+                }
+            )
+        });
+        if named && !functions::NAMED_PARTS.contains(&called) {
+            return Err(unverifiable(Unreadable::NamedArguments(called.to_owned())));
+        }
+        Ok(())
+    }
+
+    /// The clauses of a call's arguments (`ORDER BY`, `SEPARATOR`, `ON
+    /// OVERFLOW`…) walked; never another dialect's `WHERE` or `HAVING`
+    /// there.
+    fn walk_argument_clauses(
+        &mut self,
+        name: &ObjectName,
+        clauses: &[FunctionArgumentClause],
+    ) -> Judged {
+        for clause in clauses {
+            match clause {
+                FunctionArgumentClause::IgnoreOrRespectNulls(_)
+                | FunctionArgumentClause::Separator(_)
+                | FunctionArgumentClause::JsonNullClause(_) => {}
+                FunctionArgumentClause::JsonReturningClause(returning) => {
+                    self.data_type(&returning.data_type)?
+                }
+                FunctionArgumentClause::OrderBy(exprs) => self.walk_order_by(exprs)?,
+                FunctionArgumentClause::Limit(e) => self.walk_expr(e)?,
+                FunctionArgumentClause::OnOverflow(ListAggOnOverflow::Error) => {}
+                FunctionArgumentClause::OnOverflow(ListAggOnOverflow::Truncate {
+                    filler, ..
+                }) => {
+                    if let Some(e) = filler {
+                        self.walk_expr(e)?;
+                    }
+                }
+                FunctionArgumentClause::Where(_) | FunctionArgumentClause::Having(_) => {
+                    return Err(foreign(Foreign::ClauseIn(name.to_string())));
+                }
+            }
+        }
         Ok(())
     }
 

@@ -4,8 +4,9 @@
 //! call.
 
 use sqlparser::ast::{
-    Expr, FunctionArg, Ident, JoinConstraint, JoinOperator, ObjectName, ObjectNamePart,
-    PivotValueSource, TableAlias, TableFactor, TableWithJoins,
+    Expr, ExprWithAlias, FunctionArg, Ident, JoinConstraint, JoinOperator, ObjectName,
+    ObjectNamePart, PivotValueSource, Query, TableAlias, TableFactor, TableFunctionArgs,
+    TableWithJoins, ValueWithSpan,
 };
 
 use crate::sql::Dialect;
@@ -205,6 +206,8 @@ impl Walker<'_> {
         result
     }
 
+    /// Judges a relation of a `FROM` by its kind: a match over every kind,
+    /// each arm the rule of its own.
     pub(super) fn table_factor(&mut self, factor: &TableFactor, applied: bool) -> Judged {
         self.note(|w| w.relation_entered(factor));
         match factor {
@@ -231,56 +234,7 @@ impl Walker<'_> {
                 if let Some(sample) = sample {
                     self.walk_sample(sample)?;
                 }
-                match args {
-                    // `FROM f(…)`: a function, judged as one.
-                    Some(args) => {
-                        if args.settings.is_some() {
-                            return Err(construct("SETTINGS"));
-                        }
-                        self.table_function(name, &args.args)?;
-                        let columns = self.function_columns(name, alias);
-                        if alias.is_none() {
-                            let called = self.parts(name)?.last().map(|p| self.fold(p));
-                            self.visible(called.into_iter().collect(), columns.clone(), &[]);
-                        }
-                        self.alias_with(alias, columns, &[])
-                    }
-                    None => {
-                        let before = self.scope().relations.len();
-                        let reads = self.relation(name, alias.as_ref())?;
-                        // Columns may be qualified with the table's name,
-                        // whole or without its schema.
-                        let parts: Vec<String> =
-                            self.parts(name)?.iter().map(|p| self.fold(p)).collect();
-                        let columns = self.table_columns(&reads);
-                        if let Some(last) = parts.last() {
-                            self.visible(vec![last.clone()], columns.clone(), &reads);
-                        }
-                        self.visible(parts.clone(), columns.clone(), &reads);
-                        if alias.is_some() {
-                            for visible in &mut self.scope().relations[before..] {
-                                visible.shadowed = true;
-                            }
-                        }
-                        self.alias_with(alias, columns, &reads)?;
-                        let renamed = alias.as_ref().is_some_and(|a| !a.columns.is_empty());
-                        if let [one] = parts.as_slice()
-                            && reads.is_empty()
-                            && let Some(id) = self.cte_in_scope(one)
-                        {
-                            let kinds = self.cte_kinds.get(id).cloned().flatten();
-                            self.kinds_of_visible(before, kinds, alias.as_ref());
-                        } else if renamed {
-                            // `clients AS c(i, n)`: its columns by their
-                            // new names.
-                            let kinds = self
-                                .table_kinds(&reads)
-                                .unwrap_or_else(|| vec![("*".to_owned(), kinds::Kind::OTHER)]);
-                            self.kinds_of_visible(before, Some(kinds), alias.as_ref());
-                        }
-                        Ok(())
-                    }
-                }
+                self.named(name, alias, args.as_ref())
             }
             TableFactor::Derived {
                 lateral,
@@ -291,21 +245,7 @@ impl Walker<'_> {
                 if sample.is_some() {
                     return Err(construct("(SELECT …) TABLESAMPLE"));
                 }
-                let lateral = *lateral || applied;
-                let barrier = self.barrier;
-                if !lateral {
-                    self.barrier = self.scopes.len();
-                }
-                self.note(|w| w.derived_entered());
-                let walked = self.walk_query(subquery);
-                self.barrier = barrier;
-                walked?;
-                self.note(|w| w.derived_left(lateral));
-                let before = self.scope().relations.len();
-                self.alias(alias, &[])?;
-                let kinds = std::mem::take(&mut self.last_kinds);
-                self.kinds_of_visible(before, Some(kinds), alias.as_ref());
-                Ok(())
+                self.derived(*lateral || applied, subquery, alias)
             }
             TableFactor::Function {
                 lateral: _,
@@ -313,40 +253,18 @@ impl Walker<'_> {
                 args,
                 with_ordinality: _,
                 alias,
-            } => {
-                self.table_function(name, args)?;
-                let columns = self.function_columns(name, alias);
-                if alias.is_none() {
-                    let called = self.parts(name)?.last().map(|p| self.fold(p));
-                    self.visible(called.into_iter().collect(), columns.clone(), &[]);
-                }
-                self.alias_with(alias, columns, &[])
-            }
+            } => self.function_in_from(name, args, alias),
             TableFactor::UNNEST {
                 alias,
                 array_exprs,
                 with_offset,
                 with_offset_alias: _,
                 with_ordinality: _,
-            } => {
-                if *with_offset {
-                    return Err(construct("UNNEST … WITH OFFSET"));
-                }
-                self.walk_exprs(array_exprs)?;
-                self.note(|w| w.unnested(array_exprs));
-                let unnest = ObjectName::from(vec![Ident::new("unnest")]);
-                let columns = self.function_columns(&unnest, alias);
-                self.alias_with(alias, columns, &[])
-            }
+            } => self.unnest(alias, array_exprs, *with_offset),
             TableFactor::NestedJoin {
                 table_with_joins,
                 alias,
-            } => {
-                let visible = self.scope().relations.len();
-                self.walk_table_with_joins(table_with_joins)?;
-                let reads = self.reads_of_scope_from(visible);
-                self.alias(alias, &reads)
-            }
+            } => self.nested_join(table_with_joins, alias),
             TableFactor::Pivot {
                 table,
                 aggregate_functions,
@@ -354,42 +272,14 @@ impl Walker<'_> {
                 value_source,
                 default_on_null,
                 alias,
-            } => {
-                // The pivoted table's own name is not visible past the
-                // PIVOT: only the PIVOT's alias is.
-                let visible = self.scope().relations.len();
-                self.walk_table_factor(table)?;
-                for f in aggregate_functions {
-                    self.walk_expr(&f.expr)?;
-                    if let Some(a) = &f.alias {
-                        let folded = self.fold(a);
-                        self.aliases.push(folded);
-                    }
-                }
-                self.walk_exprs(value_column)?;
-                match value_source {
-                    PivotValueSource::List(values) => {
-                        for v in values {
-                            self.walk_expr(&v.expr)?;
-                            if let Some(a) = &v.alias {
-                                let folded = self.fold(a);
-                                self.aliases.push(folded);
-                            }
-                        }
-                    }
-                    PivotValueSource::Any(_) => return Err(construct("PIVOT … ANY")),
-                    PivotValueSource::Subquery(q) => self.walk_query(q)?,
-                }
-                if let Some(e) = default_on_null {
-                    self.walk_expr(e)?;
-                }
-                // Its output carries the pivoted table's other columns
-                // under their own names: every column counts.
-                let reads = self.reads_of_scope_from(visible);
-                self.reach_every(&reads);
-                self.scope().relations.truncate(visible);
-                self.alias(alias, &reads)
-            }
+            } => self.pivot(
+                table,
+                aggregate_functions,
+                value_column,
+                value_source,
+                default_on_null.as_ref(),
+                alias,
+            ),
             TableFactor::Unpivot {
                 table,
                 value,
@@ -397,47 +287,13 @@ impl Walker<'_> {
                 columns,
                 null_inclusion: _,
                 alias,
-            } => {
-                let visible = self.scope().relations.len();
-                self.walk_table_factor(table)?;
-                // The value and name columns are defined here.
-                match value {
-                    Expr::Identifier(i) => {
-                        let folded = self.fold(i);
-                        self.aliases.push(folded);
-                    }
-                    other => self.walk_expr(other)?,
-                }
-                let folded = self.fold(name);
-                self.aliases.push(folded);
-                for c in columns {
-                    self.walk_expr(&c.expr)?;
-                    if let Some(a) = &c.alias {
-                        let folded = self.fold(a);
-                        self.aliases.push(folded);
-                    }
-                }
-                // Its output carries the pivoted table's other columns
-                // under their own names: every column counts.
-                let reads = self.reads_of_scope_from(visible);
-                self.reach_every(&reads);
-                self.scope().relations.truncate(visible);
-                self.alias(alias, &reads)
-            }
+            } => self.unpivot(table, value, name, columns, alias),
             TableFactor::JsonTable {
                 json_expr,
                 json_path,
                 columns,
                 alias,
-            } => {
-                // The paths are JSON paths into the value: they read
-                // nothing else, but may hold a regular expression; the
-                // columns' types are judged as casts.
-                self.tell(|w| w.json_path(&json_path.to_string()))?;
-                self.walk_expr(json_expr)?;
-                self.json_table_columns(columns)?;
-                self.alias(alias, &[])
-            }
+            } => self.json_table(json_expr, json_path, columns, alias),
             // Oracle's TABLE(collection), XMLTABLE (XQuery reads tables and
             // URLs), and the forms of other dialects.
             TableFactor::TableFunction { .. } => Err(construct("TABLE(…)")),
@@ -447,6 +303,233 @@ impl Walker<'_> {
             | TableFactor::MatchRecognize { .. }
             | TableFactor::SemanticView { .. } => Err(foreign(Foreign::FromForm)),
         }
+    }
+
+    /// A relation named in `FROM`: a function when it has arguments, else a
+    /// table, a view or a CTE.
+    fn named(
+        &mut self,
+        name: &ObjectName,
+        alias: &Option<TableAlias>,
+        args: Option<&TableFunctionArgs>,
+    ) -> Judged {
+        match args {
+            // `FROM f(…)`: a function, judged as one.
+            Some(args) => {
+                if args.settings.is_some() {
+                    return Err(construct("SETTINGS"));
+                }
+                self.function_in_from(name, &args.args, alias)
+            }
+            None => self.table(name, alias),
+        }
+    }
+
+    /// A table or a view, or a CTE, read by its name: visible by its name
+    /// (whole or without its schema) and its alias, with its columns and
+    /// their kinds when they are known.
+    fn table(&mut self, name: &ObjectName, alias: &Option<TableAlias>) -> Judged {
+        let before = self.scope().relations.len();
+        let reads = self.relation(name, alias.as_ref())?;
+        // Columns may be qualified with the table's name,
+        // whole or without its schema.
+        let parts: Vec<String> = self.parts(name)?.iter().map(|p| self.fold(p)).collect();
+        let columns = self.table_columns(&reads);
+        if let Some(last) = parts.last() {
+            self.visible(vec![last.clone()], columns.clone(), &reads);
+        }
+        self.visible(parts.clone(), columns.clone(), &reads);
+        if alias.is_some() {
+            for visible in &mut self.scope().relations[before..] {
+                visible.shadowed = true;
+            }
+        }
+        self.alias_with(alias, columns, &reads)?;
+        let renamed = alias.as_ref().is_some_and(|a| !a.columns.is_empty());
+        if let [one] = parts.as_slice()
+            && reads.is_empty()
+            && let Some(id) = self.cte_in_scope(one)
+        {
+            let kinds = self.cte_kinds.get(id).cloned().flatten();
+            self.kinds_of_visible(before, kinds, alias.as_ref());
+        } else if renamed {
+            // `clients AS c(i, n)`: its columns by their
+            // new names.
+            let kinds = self
+                .table_kinds(&reads)
+                .unwrap_or_else(|| vec![("*".to_owned(), kinds::Kind::OTHER)]);
+            self.kinds_of_visible(before, Some(kinds), alias.as_ref());
+        }
+        Ok(())
+    }
+
+    /// A function read as rows (`FROM f(…)`): judged as a call, visible by
+    /// its name when it has no alias, with the columns it is known to have.
+    fn function_in_from(
+        &mut self,
+        name: &ObjectName,
+        args: &[FunctionArg],
+        alias: &Option<TableAlias>,
+    ) -> Judged {
+        self.table_function(name, args)?;
+        let columns = self.function_columns(name, alias);
+        if alias.is_none() {
+            let called = self.parts(name)?.last().map(|p| self.fold(p));
+            self.visible(called.into_iter().collect(), columns.clone(), &[]);
+        }
+        self.alias_with(alias, columns, &[])
+    }
+
+    /// A subquery in `FROM`: it sees the query around it only when
+    /// `lateral`; visible by its alias, with the kinds of its columns.
+    fn derived(&mut self, lateral: bool, subquery: &Query, alias: &Option<TableAlias>) -> Judged {
+        let barrier = self.barrier;
+        if !lateral {
+            self.barrier = self.scopes.len();
+        }
+        self.note(|w| w.derived_entered());
+        let walked = self.walk_query(subquery);
+        self.barrier = barrier;
+        walked?;
+        self.note(|w| w.derived_left(lateral));
+        let before = self.scope().relations.len();
+        self.alias(alias, &[])?;
+        let kinds = std::mem::take(&mut self.last_kinds);
+        self.kinds_of_visible(before, Some(kinds), alias.as_ref());
+        Ok(())
+    }
+
+    /// `UNNEST(…)`: its arrays walked, its columns those of `unnest`; never
+    /// `WITH OFFSET`.
+    fn unnest(
+        &mut self,
+        alias: &Option<TableAlias>,
+        array_exprs: &[Expr],
+        with_offset: bool,
+    ) -> Judged {
+        if with_offset {
+            return Err(construct("UNNEST … WITH OFFSET"));
+        }
+        self.walk_exprs(array_exprs)?;
+        self.note(|w| w.unnested(array_exprs));
+        let unnest = ObjectName::from(vec![Ident::new("unnest")]);
+        let columns = self.function_columns(&unnest, alias);
+        self.alias_with(alias, columns, &[])
+    }
+
+    /// A parenthesised join: visible by its alias, which qualifies the
+    /// columns of every table it reads.
+    fn nested_join(
+        &mut self,
+        table_with_joins: &TableWithJoins,
+        alias: &Option<TableAlias>,
+    ) -> Judged {
+        let visible = self.scope().relations.len();
+        self.walk_table_with_joins(table_with_joins)?;
+        let reads = self.reads_of_scope_from(visible);
+        self.alias(alias, &reads)
+    }
+
+    /// `PIVOT`: the pivoted table, its aggregates and values walked; its
+    /// output reads every column of the table, visible by the alias only.
+    fn pivot(
+        &mut self,
+        table: &TableFactor,
+        aggregate_functions: &[ExprWithAlias],
+        value_column: &[Expr],
+        value_source: &PivotValueSource,
+        default_on_null: Option<&Expr>,
+        alias: &Option<TableAlias>,
+    ) -> Judged {
+        // The pivoted table's own name is not visible past the
+        // PIVOT: only the PIVOT's alias is.
+        let visible = self.scope().relations.len();
+        self.walk_table_factor(table)?;
+        for f in aggregate_functions {
+            self.walk_expr(&f.expr)?;
+            if let Some(a) = &f.alias {
+                let folded = self.fold(a);
+                self.aliases.push(folded);
+            }
+        }
+        self.walk_exprs(value_column)?;
+        match value_source {
+            PivotValueSource::List(values) => {
+                for v in values {
+                    self.walk_expr(&v.expr)?;
+                    if let Some(a) = &v.alias {
+                        let folded = self.fold(a);
+                        self.aliases.push(folded);
+                    }
+                }
+            }
+            PivotValueSource::Any(_) => return Err(construct("PIVOT … ANY")),
+            PivotValueSource::Subquery(q) => self.walk_query(q)?,
+        }
+        if let Some(e) = default_on_null {
+            self.walk_expr(e)?;
+        }
+        // Its output carries the pivoted table's other columns
+        // under their own names: every column counts.
+        let reads = self.reads_of_scope_from(visible);
+        self.reach_every(&reads);
+        self.scope().relations.truncate(visible);
+        self.alias(alias, &reads)
+    }
+
+    /// `UNPIVOT`: the value and name columns it defines, its columns
+    /// walked; its output reads every column of the table, visible by the
+    /// alias only.
+    fn unpivot(
+        &mut self,
+        table: &TableFactor,
+        value: &Expr,
+        name: &Ident,
+        columns: &[ExprWithAlias],
+        alias: &Option<TableAlias>,
+    ) -> Judged {
+        let visible = self.scope().relations.len();
+        self.walk_table_factor(table)?;
+        // The value and name columns are defined here.
+        match value {
+            Expr::Identifier(i) => {
+                let folded = self.fold(i);
+                self.aliases.push(folded);
+            }
+            other => self.walk_expr(other)?,
+        }
+        let folded = self.fold(name);
+        self.aliases.push(folded);
+        for c in columns {
+            self.walk_expr(&c.expr)?;
+            if let Some(a) = &c.alias {
+                let folded = self.fold(a);
+                self.aliases.push(folded);
+            }
+        }
+        // Its output carries the pivoted table's other columns
+        // under their own names: every column counts.
+        let reads = self.reads_of_scope_from(visible);
+        self.reach_every(&reads);
+        self.scope().relations.truncate(visible);
+        self.alias(alias, &reads)
+    }
+
+    /// `JSON_TABLE`: its path told of, its value walked, its columns judged.
+    fn json_table(
+        &mut self,
+        json_expr: &Expr,
+        json_path: &ValueWithSpan,
+        columns: &[sqlparser::ast::JsonTableColumn],
+        alias: &Option<TableAlias>,
+    ) -> Judged {
+        // The paths are JSON paths into the value: they read
+        // nothing else, but may hold a regular expression; the
+        // columns' types are judged as casts.
+        self.tell(|w| w.json_path(&json_path.to_string()))?;
+        self.walk_expr(json_expr)?;
+        self.json_table_columns(columns)?;
+        self.alias(alias, &[])
     }
 
     pub(super) fn json_table_columns(

@@ -18,8 +18,9 @@
 //!   summed exactly.
 
 use sqlparser::ast::{
-    BinaryOperator, CastKind, Distinct, DuplicateTreatment, Expr, Function, FunctionArg,
-    FunctionArgExpr, FunctionArguments, GroupByExpr, Select, SelectItem, UnaryOperator, Value,
+    BinaryOperator, CaseWhen, CastKind, DataType, Distinct, DuplicateTreatment, Expr, Function,
+    FunctionArg, FunctionArgExpr, FunctionArguments, GroupByExpr, ObjectName, Select, SelectItem,
+    UnaryOperator, Value,
 };
 
 use crate::sql::Dialect;
@@ -164,23 +165,7 @@ impl Walker<'_> {
             // VALUES or a UNION, are combined as computed).
             Expr::Value(value) => Kind::stored(self.literal_class(&value.value)),
             Expr::Nested(inner) => self.kind(inner),
-            Expr::UnaryOp { op, expr } => match op {
-                // Minus a text is a number SQLite makes of it: `-'0'` and
-                // `-'-0'` may be equal and shown apart; and SQLite's minus
-                // of -2^63 overflows into a real, equal to it.
-                UnaryOperator::Minus | UnaryOperator::Plus => {
-                    let inner = self.kind(expr);
-                    match inner.class {
-                        Class::Number(_) if dialect == Dialect::Sqlite => computed(Class::Float),
-                        Class::Number(_) | Class::Decimal | Class::Float | Class::Null => {
-                            computed(inner.class)
-                        }
-                        _ => Kind::OTHER,
-                    }
-                }
-                UnaryOperator::Not => computed(Class::Plain),
-                _ => Kind::OTHER,
-            },
+            Expr::UnaryOp { op, expr } => self.unary_kind(op, expr),
             Expr::BinaryOp { left, op, right } => self.operation_kind(left, op, right),
             Expr::IsNull(_)
             | Expr::IsNotNull(_)
@@ -201,68 +186,106 @@ impl Walker<'_> {
                 expr,
                 data_type,
                 ..
-            } => {
-                // `::text` shows a value as it is written: distinct values,
-                // distinct texts, unless the text keeps a loose collation.
-                let class = match class_of_type(dialect, &data_type.to_string()) {
-                    // TRY_CAST and SAFE_CAST are of other dialects.
-                    _ if !matches!(kind, CastKind::Cast | CastKind::DoubleColon) => Class::Other,
-                    // Text cast to text keeps its collation (PostgreSQL
-                    // relabels it), and what is not known may be text.
-                    Class::Text => match self.kind(expr).class {
-                        Class::Loose => Class::Loose,
-                        Class::Other => Class::Other,
-                        _ => Class::Text,
-                    },
-                    // A bare `numeric` keeps the scale it is given: an
-                    // integer's is 0.
-                    Class::Decimal => match self.kind(expr).class {
-                        Class::Number(Some(scale)) => Class::Number(Some(scale)),
-                        _ => Class::Decimal,
-                    },
-                    // SQLite's cast to a numeric affinity (NUMERIC, DECIMAL,
-                    // DATE…) is an integer or a real as the text reads:
-                    // '2^60' and '2^60.0' are equal and shown apart.
-                    Class::Number(_)
-                        if dialect == Dialect::Sqlite
-                            && !data_type.to_string().to_ascii_uppercase().contains("INT") =>
-                    {
-                        Class::Float
-                    }
-                    class => class,
-                };
-                computed(class)
-            }
+            } => self.cast_kind(kind, expr, data_type),
             Expr::TypedString(typed) => {
                 Kind::stored(class_of_type(dialect, &typed.data_type.to_string()))
             }
-            Expr::Collate { expr, collation } => {
-                let name = collation.to_string().trim_matches('"').to_ascii_lowercase();
-                let inner = self.kind(expr);
-                let binary = ["c", "posix", "binary", "default", "ucs_basic", "pg_c_utf8"]
-                    .contains(&name.as_str());
-                match inner.class {
-                    Class::Text | Class::Loose if binary => computed(Class::Text),
-                    Class::Text | Class::Loose => computed(Class::Loose),
-                    _ => inner,
-                }
-            }
+            Expr::Collate { expr, collation } => self.collated_kind(expr, collation),
             Expr::Case {
                 conditions,
                 else_result,
                 ..
-            } => {
-                let mut kind = else_result
-                    .as_deref()
-                    .map_or(Kind::stored(Class::Null), |e| self.kind(e));
-                for when in conditions {
-                    kind = kind.or(self.kind(&when.result));
-                }
-                computed(kind.class)
-            }
+            } => self.case_kind(conditions, else_result.as_deref()),
             Expr::Function(function) => self.function_kind(function),
             _ => Kind::OTHER,
         }
+    }
+
+    /// The kind of a unary operation: a sign keeps a number's (but SQLite's
+    /// makes a real of an integer), `NOT` makes a truth.
+    fn unary_kind(&self, op: &UnaryOperator, expr: &Expr) -> Kind {
+        let dialect = self.dialect();
+        let computed = |class| Kind::computed(class, dialect);
+        match op {
+            // Minus a text is a number SQLite makes of it: `-'0'` and
+            // `-'-0'` may be equal and shown apart; and SQLite's minus
+            // of -2^63 overflows into a real, equal to it.
+            UnaryOperator::Minus | UnaryOperator::Plus => {
+                let inner = self.kind(expr);
+                match inner.class {
+                    Class::Number(_) if dialect == Dialect::Sqlite => computed(Class::Float),
+                    Class::Number(_) | Class::Decimal | Class::Float | Class::Null => {
+                        computed(inner.class)
+                    }
+                    _ => Kind::OTHER,
+                }
+            }
+            UnaryOperator::Not => computed(Class::Plain),
+            _ => Kind::OTHER,
+        }
+    }
+
+    /// The kind of a cast: that of its type, as each database casts.
+    fn cast_kind(&self, kind: &CastKind, expr: &Expr, data_type: &DataType) -> Kind {
+        let dialect = self.dialect();
+        let computed = |class| Kind::computed(class, dialect);
+        // `::text` shows a value as it is written: distinct values,
+        // distinct texts, unless the text keeps a loose collation.
+        let class = match class_of_type(dialect, &data_type.to_string()) {
+            // TRY_CAST and SAFE_CAST are of other dialects.
+            _ if !matches!(kind, CastKind::Cast | CastKind::DoubleColon) => Class::Other,
+            // Text cast to text keeps its collation (PostgreSQL
+            // relabels it), and what is not known may be text.
+            Class::Text => match self.kind(expr).class {
+                Class::Loose => Class::Loose,
+                Class::Other => Class::Other,
+                _ => Class::Text,
+            },
+            // A bare `numeric` keeps the scale it is given: an
+            // integer's is 0.
+            Class::Decimal => match self.kind(expr).class {
+                Class::Number(Some(scale)) => Class::Number(Some(scale)),
+                _ => Class::Decimal,
+            },
+            // SQLite's cast to a numeric affinity (NUMERIC, DECIMAL,
+            // DATE…) is an integer or a real as the text reads:
+            // '2^60' and '2^60.0' are equal and shown apart.
+            Class::Number(_)
+                if dialect == Dialect::Sqlite
+                    && !data_type.to_string().to_ascii_uppercase().contains("INT") =>
+            {
+                Class::Float
+            }
+            class => class,
+        };
+        computed(class)
+    }
+
+    /// The kind of a text with a collation: a binary one tells values apart
+    /// as they are written, any other may hold equal values shown apart.
+    fn collated_kind(&self, expr: &Expr, collation: &ObjectName) -> Kind {
+        let dialect = self.dialect();
+        let computed = |class| Kind::computed(class, dialect);
+        let name = collation.to_string().trim_matches('"').to_ascii_lowercase();
+        let inner = self.kind(expr);
+        let binary =
+            ["c", "posix", "binary", "default", "ucs_basic", "pg_c_utf8"].contains(&name.as_str());
+        match inner.class {
+            Class::Text | Class::Loose if binary => computed(Class::Text),
+            Class::Text | Class::Loose => computed(Class::Loose),
+            _ => inner,
+        }
+    }
+
+    /// The kind of a `CASE`: that of all its results together.
+    fn case_kind(&self, conditions: &[CaseWhen], else_result: Option<&Expr>) -> Kind {
+        let dialect = self.dialect();
+        let computed = |class| Kind::computed(class, dialect);
+        let mut kind = else_result.map_or(Kind::stored(Class::Null), |e| self.kind(e));
+        for when in conditions {
+            kind = kind.or(self.kind(&when.result));
+        }
+        computed(kind.class)
     }
 
     /// A literal's class: PostgreSQL's `1.50` is a numeric of scale 2,

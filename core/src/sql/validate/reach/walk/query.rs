@@ -332,29 +332,8 @@ impl Walker<'_> {
             if let Some(selection) = selection {
                 self.walk_expr(selection)?;
             }
-            for kind in connect_by {
-                match kind {
-                    ConnectByKind::ConnectBy { relationships, .. } => {
-                        self.walk_exprs(relationships)?
-                    }
-                    ConnectByKind::StartWith { condition, .. } => self.walk_expr(condition)?,
-                }
-            }
-            match group_by {
-                GroupByExpr::All(_) => return Err(construct("GROUP BY ALL")),
-                GroupByExpr::Expressions(exprs, modifiers) => {
-                    self.walk_exprs(exprs)?;
-                    for modifier in modifiers {
-                        match modifier {
-                            GroupByWithModifier::Rollup | GroupByWithModifier::Cube => {}
-                            GroupByWithModifier::GroupingSets(e) => self.walk_expr(e)?,
-                            GroupByWithModifier::Totals => {
-                                return Err(construct("GROUP BY … WITH TOTALS"));
-                            }
-                        }
-                    }
-                }
-            }
+            self.walk_connect_by(connect_by)?;
+            self.walk_group_by(group_by)?;
             if let Some(having) = having {
                 self.walk_expr(having)?;
             }
@@ -372,6 +351,38 @@ impl Walker<'_> {
         })();
         self.scopes.pop();
         result
+    }
+
+    /// Oracle's `CONNECT BY` and `START WITH`: their conditions walked.
+    fn walk_connect_by(&mut self, connect_by: &[ConnectByKind]) -> Judged {
+        for kind in connect_by {
+            match kind {
+                ConnectByKind::ConnectBy { relationships, .. } => self.walk_exprs(relationships)?,
+                ConnectByKind::StartWith { condition, .. } => self.walk_expr(condition)?,
+            }
+        }
+        Ok(())
+    }
+
+    /// `GROUP BY`: its expressions walked, with `ROLLUP`, `CUBE` and
+    /// `GROUPING SETS`; never `GROUP BY ALL` nor `WITH TOTALS`.
+    fn walk_group_by(&mut self, group_by: &GroupByExpr) -> Judged {
+        match group_by {
+            GroupByExpr::All(_) => return Err(construct("GROUP BY ALL")),
+            GroupByExpr::Expressions(exprs, modifiers) => {
+                self.walk_exprs(exprs)?;
+                for modifier in modifiers {
+                    match modifier {
+                        GroupByWithModifier::Rollup | GroupByWithModifier::Cube => {}
+                        GroupByWithModifier::GroupingSets(e) => self.walk_expr(e)?,
+                        GroupByWithModifier::Totals => {
+                            return Err(construct("GROUP BY … WITH TOTALS"));
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     pub(super) fn walk_select_item(&mut self, item: &SelectItem) -> Judged {
