@@ -13,7 +13,7 @@
 //! bot, collected whole by the evaluation.
 
 use crate::conversation::{Mode, Prompts, StoredMessage, assemble};
-use crate::i18n::{Doubted, Lang, Text};
+use crate::i18n::{Doubted, Lang, Readings, Sql};
 use crate::learn::{PromptContext, Skip};
 use crate::llm::{ChatMessage, ChatRole, Llm, LlmError, Sampling};
 use crate::sql::validate::Validated;
@@ -580,7 +580,7 @@ impl SqlAnswer<'_> {
                         .dimensions
                         .get(&dimension)
                         .map_or(dimension.as_str(), |d| d.label.get(lang));
-                    let said = Text::PlanValueUnknown {
+                    let said = Readings::PlanValueUnknown {
                         dimension: label,
                         value: &value,
                         near: &near.join(", "),
@@ -684,7 +684,7 @@ impl SqlAnswer<'_> {
         // surprise.
         let above = follows.map(|p| {
             let earlier = p.question.rsplit(FOLLOWED_BY).next().unwrap_or_default();
-            format!("{}\n", Text::FollowsEarlier { earlier }.render(lang))
+            format!("{}\n", Readings::FollowsEarlier { earlier }.render(lang))
         });
         let first = weighed.readings[0].clone();
         if trace.reused.is_none() && weighed.asks(&votes.ask_back) {
@@ -704,7 +704,7 @@ impl SqlAnswer<'_> {
             let answer = format!(
                 "{}{}",
                 above.unwrap_or_default(),
-                Text::AskBack {
+                Readings::AskBack {
                     why,
                     readings: &words,
                 }
@@ -720,7 +720,7 @@ impl SqlAnswer<'_> {
                 trace,
             );
         }
-        let answer = Text::PlanAnswer {
+        let answer = Readings::PlanAnswer {
             reading: &first.words,
             confirmed: trace.reused,
             sql: &first.sql,
@@ -981,7 +981,7 @@ impl SqlAnswer<'_> {
             again.push(ChatMessage::new(ChatRole::Assistant, answer));
             again.push(ChatMessage::new(
                 ChatRole::User,
-                Text::SqlAskedAgain.render(self.lang),
+                Sql::AskedAgain.render(self.lang),
             ));
             return Some(again);
         }
@@ -998,7 +998,7 @@ impl SqlAnswer<'_> {
         repair.push(ChatMessage::new(ChatRole::Assistant, answer));
         repair.push(ChatMessage::new(
             ChatRole::User,
-            Text::RepairRequest {
+            Sql::RepairRequest {
                 reasons: &reasons.join(" "),
             }
             .render(self.lang),
