@@ -8,7 +8,7 @@ use anyhow::Context;
 use pstral_chat::ChatPlatform;
 use pstral_core::audit::{Actor, Audit};
 use pstral_core::config::Settings;
-use pstral_core::i18n::{Lang, Text, Wording};
+use pstral_core::i18n::{Lang, Startup, Wording};
 use pstral_core::identity::{Directory, Role};
 use pstral_core::llm::{Api, Llm, Readiness};
 use pstral_terminal::Terminal;
@@ -56,9 +56,9 @@ pub(crate) async fn chat(
             stop_refresh.clone(),
         ));
     }
-    terminal.notice(&Text::TerminalWelcome.render(lang));
+    terminal.notice(&Startup::TerminalWelcome.render(lang));
     terminal.notice(
-        &Text::TerminalLogFile {
+        &Startup::TerminalLogFile {
             path: &log_file.display().to_string(),
         }
         .render(lang),
@@ -146,7 +146,7 @@ pub(crate) async fn check_model_servers(llm: &Llm, terminal: &Terminal, lang: La
         let ollama = endpoint.api() == Api::Ollama;
         match endpoint.readiness().await {
             Readiness::Down(e) => terminal.notice(
-                &Text::ModelServerDown {
+                &Startup::ModelServerDown {
                     url,
                     error: &e.to_string(),
                     ollama,
@@ -154,7 +154,7 @@ pub(crate) async fn check_model_servers(llm: &Llm, terminal: &Terminal, lang: La
                 .render(lang),
             ),
             Readiness::Lacks { served } => {
-                let text = Text::ServerLacksModel {
+                let text = Startup::ServerLacksModel {
                     url,
                     model: endpoint.model(),
                     ollama,

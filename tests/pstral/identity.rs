@@ -166,7 +166,7 @@ async fn unknown_people_are_refused_and_the_refusal_is_audited(db: TestDb) {
     let outcome = dir.resolve(&stranger, Some(&dm())).await.unwrap();
     assert_eq!(outcome, Resolution::Refused);
     // The command as the platform spells it.
-    let text = pstral_core::i18n::Text::UnknownIdentity {
+    let text = pstral_core::i18n::Link::UnknownIdentity {
         contact: dir.contact(),
         prefix: "!",
     }
@@ -509,7 +509,7 @@ async fn invite_attempts_are_limited_and_read_the_same(db: TestDb) {
             .await
             .unwrap_err();
         texts.push(
-            pstral_core::i18n::Text::of_identity_error(&e)
+            pstral_core::i18n::Link::of_identity_error(&e)
                 .unwrap()
                 .render(pstral_core::i18n::Lang::En),
         );
@@ -540,7 +540,7 @@ async fn invite_attempts_are_limited_and_read_the_same(db: TestDb) {
         "{limited}"
     );
     texts.push(
-        pstral_core::i18n::Text::of_identity_error(&limited)
+        pstral_core::i18n::Link::of_identity_error(&limited)
             .unwrap()
             .render(pstral_core::i18n::Lang::En),
     );
@@ -549,7 +549,7 @@ async fn invite_attempts_are_limited_and_read_the_same(db: TestDb) {
         .await
         .unwrap_err();
     texts.push(
-        pstral_core::i18n::Text::of_identity_error(&old)
+        pstral_core::i18n::Link::of_identity_error(&old)
             .unwrap()
             .render(pstral_core::i18n::Lang::En),
     );

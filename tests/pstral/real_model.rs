@@ -15,7 +15,7 @@ use std::time::Duration;
 
 use pstral_chat::{ControlKind, InboundEvent};
 use pstral_core::conversation::Mode;
-use pstral_core::i18n::{Lang, Text};
+use pstral_core::i18n::{Answer, Lang};
 use pstral_core::llm::{Api, Endpoint, EndpointSettings, Llm, ModelOptions, Timeouts};
 use tokio::sync::Mutex;
 
@@ -69,7 +69,7 @@ fn patient() -> Timeouts {
 }
 
 fn length_note() -> String {
-    format!("\n\n⚠️ {}", Text::AnswerTooLong.render(Lang::En))
+    format!("\n\n⚠️ {}", Answer::TooLong.render(Lang::En))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -128,7 +128,7 @@ async fn a_prompt_longer_than_the_real_servers_context_is_named_as_such() {
         "{text}"
     );
     assert!(!text.contains("cut off"), "{text}");
-    let cut = Text::AnswerCut.render(Lang::En);
+    let cut = Answer::Cut.render(Lang::En);
     assert!(!text.contains(&cut), "{text}");
 }
 

@@ -304,10 +304,9 @@ fn refusals_say_why_in_words_a_user_understands() {
     ];
     for (sql, expected) in cases {
         let refusal = validate(sql, &policy()).unwrap_err();
-        let text =
-            pstral_core::i18n::Text::SqlRefused(&refusal).render(pstral_core::i18n::Lang::En);
+        let text = pstral_core::i18n::Sql::Refused(&refusal).render(pstral_core::i18n::Lang::En);
         assert!(text.contains(expected), "{sql}: {text}");
-        let fr = pstral_core::i18n::Text::SqlRefused(&refusal).render(pstral_core::i18n::Lang::Fr);
+        let fr = pstral_core::i18n::Sql::Refused(&refusal).render(pstral_core::i18n::Lang::Fr);
         assert!(fr.starts_with("Cette requête ne sera pas exécutée"), "{fr}");
     }
 }
@@ -660,7 +659,7 @@ fn functions_outside_the_allow_list_are_refused_with_their_name_and_the_remedy()
         &Policy::new(Dialect::Postgres),
     )
     .unwrap_err();
-    let text = pstral_core::i18n::Text::SqlRefused(&refusal).render(pstral_core::i18n::Lang::En);
+    let text = pstral_core::i18n::Sql::Refused(&refusal).render(pstral_core::i18n::Lang::En);
     assert!(
         text.contains("soundex_fr") && text.contains("sql.allowed_functions"),
         "{text}"

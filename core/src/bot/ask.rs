@@ -14,7 +14,7 @@ use super::reply::Reply;
 use super::{Bot, Listeners, Question, actor_of};
 use crate::audit::{EventKind, NewEvent};
 use crate::conversation::{Conversation, Mode, NewMessage, Speaker, StoredMessage, assemble};
-use crate::i18n::{Lang, Text};
+use crate::i18n::{Answer, Lang, Readings};
 use crate::identity::{Permission, User};
 use crate::llm::{ChatMessage, LlmError};
 use crate::sql_target::answer::{Ended, Judged, Planned, Previous, SqlAnswer};
@@ -384,7 +384,7 @@ impl Bot {
         user: &User,
         asking: &Asking<'_>,
     ) -> Answered {
-        let thinking = Text::Thinking.render(self.lang());
+        let thinking = Answer::Thinking.render(self.lang());
         let budgets = &self.inner.edit_budgets;
         let mut answering =
             match Answering::post(platform, budgets, place, question_id, thinking).await {
@@ -430,7 +430,7 @@ impl Bot {
                 let text = match &shown {
                     PlanShown::Asked { readings, lang, .. } => {
                         let limits = platform.limits();
-                        let how = Text::PickHow {
+                        let how = Readings::PickHow {
                             count: readings.len(),
                             buttons: limits.buttons,
                             prefix: limits.command_prefix,
@@ -556,9 +556,9 @@ impl Bot {
             // which may take minutes: say so rather than an old place.
             let position = *positions.borrow();
             let text = if position == 0 {
-                Text::Thinking.render(self.lang())
+                Answer::Thinking.render(self.lang())
             } else {
-                Text::QueuePosition { position }.render(self.lang())
+                Answer::QueuePosition { position }.render(self.lang())
             };
             if last.as_ref().map(|(shown, _)| shown) != Some(&text)
                 && platform.edit(placeholder, &text).await.is_ok()

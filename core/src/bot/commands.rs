@@ -11,7 +11,7 @@ use super::stop::Which;
 use super::{Bot, Listeners, actor_of};
 use crate::audit::{EventKind, NewEvent};
 use crate::conversation::{ExportFormat, Mode};
-use crate::i18n::{Lang, Text};
+use crate::i18n::{Audit, Commands, Lang, Link, Results};
 use crate::identity::{Permission, Role};
 
 impl Bot {
@@ -28,7 +28,7 @@ impl Bot {
         match command {
             Command::Help => {
                 let prefix = platform.limits().command_prefix;
-                self.say(platform, place, message, Text::Help { prefix })
+                self.say(platform, place, message, Commands::Help { prefix }.into())
                     .await
             }
             Command::Link(code) => self.link(platform, author, place, message, &code).await,
@@ -41,7 +41,7 @@ impl Bot {
                         .answers
                         .stop(Which::MineIn(place), &user, &author.to_string());
                 if let Err(text) = stopped {
-                    self.say(platform, place, message, text).await;
+                    self.say(platform, place, message, text.into()).await;
                 }
             }
             Command::Mode(given) => {
@@ -160,11 +160,11 @@ impl Bot {
                 .await
                 .map_err(Reply::unrecorded("verify the audit"))?;
             let text = match &verified.broken {
-                None => Text::AuditIntact {
+                None => Audit::Intact {
                     checked: verified.checked,
                 }
                 .render(lang),
-                Some(b) => Text::AuditBroken {
+                Some(b) => Audit::Broken {
                     checked: verified.checked,
                     detail: &b.to_string(),
                 }
@@ -177,7 +177,7 @@ impl Bot {
             .await
             .map_err(Reply::unrecorded("read the audit"))?;
         Ok(match events.is_empty() {
-            true => Reply::Tell(Text::AuditNothingFound),
+            true => Reply::Tell(Audit::NothingFound.into()),
             false => Reply::Said(audit_lines(
                 &events,
                 to.platform.limits().max_message_chars,
@@ -209,7 +209,7 @@ impl Bot {
                 }
                 Err(_) => {
                     let kinds: Vec<&str> = K::ALL.iter().map(|k| k.as_str()).collect();
-                    let text = Text::AuditNoSuchKind {
+                    let text = Audit::NoSuchKind {
                         given,
                         kinds: &kinds.join(", "),
                     };
@@ -222,11 +222,11 @@ impl Bot {
                     json!({"query": "user", "user": found.name})
                 }
                 Ok(None) => {
-                    return Err(Text::AuditNoSuchUser { name }.render(lang));
+                    return Err(Audit::NoSuchUser { name }.render(lang));
                 }
                 Err(e) => {
                     self.unrecorded("look up a user", &e);
-                    return Err(Text::AuditUnavailable.render(lang));
+                    return Err(Audit::Unavailable.render(lang));
                 }
             },
         };
@@ -246,7 +246,7 @@ impl Bot {
         let mode = given
             .trim()
             .parse::<Mode>()
-            .map_err(|_| Reply::Tell(Text::UnknownMode { given }))?;
+            .map_err(|_| Reply::Tell(Commands::UnknownMode { given }.into()))?;
         // What changes is what the reply says: in a thread, that
         // thread; in a DM, this DM; in a shared channel, its default
         // for everyone, which is an admin's to change.
@@ -258,7 +258,9 @@ impl Bot {
         };
         if scope == "channel" && user.role != Role::Admin {
             let prefix = platform.limits().command_prefix;
-            return Err(Reply::Tell(Text::ModeChannelNeedsAdmin { prefix }));
+            return Err(Reply::Tell(
+                Commands::ModeChannelNeedsAdmin { prefix }.into(),
+            ));
         }
         match &place.thread {
             Some(thread) => {
@@ -268,7 +270,7 @@ impl Bot {
                     .map_err(Reply::unrecorded("change the mode"))?;
                 // A thread's mode is its starter's (or an admin's).
                 if user.role != Role::Admin && conversation.started_by != Some(user.id) {
-                    return Err(Reply::Tell(Text::NotYourConversation));
+                    return Err(Reply::Tell(Commands::NotYourConversation.into()));
                 }
                 conversations.set_mode(conversation.id, mode).await
             }
@@ -285,11 +287,12 @@ impl Bot {
         // the operator's to hear of.
         self.record(event, "record a mode change").await;
         let mode = mode.as_str();
-        Ok(Reply::Tell(if scope == "channel" {
-            Text::ModeSetForChannel { mode }
+        let said = if scope == "channel" {
+            Commands::ModeSetForChannel { mode }
         } else {
-            Text::ModeSet { mode }
-        }))
+            Commands::ModeSet { mode }
+        };
+        Ok(Reply::Tell(said.into()))
     }
 
     /// `link CODE` or `link NAME`, in a DM: an invite code made for this
@@ -307,7 +310,7 @@ impl Bot {
         let to = Listeners::everyone(platform, author, place, message);
         let prefix = platform.limits().command_prefix;
         if !place.private {
-            self.report(&to, Reply::Tell(Text::LinkOnlyInDm { prefix }))
+            self.report(&to, Reply::Tell(Link::OnlyInDm { prefix }.into()))
                 .await;
             return;
         }
@@ -316,7 +319,7 @@ impl Bot {
         let by_name = || async {
             match directory.request_link(author, argument, Some(place)).await {
                 Ok(asked) => Ok(Reply::Said(
-                    Text::LinkRequested {
+                    Link::Requested {
                         user: &asked.user,
                         account: &author.to_string(),
                         prefix,
@@ -324,7 +327,7 @@ impl Bot {
                     .render(lang),
                 )),
                 Err(crate::identity::IdentityError::TooManyAttempts) => {
-                    Ok(Reply::Tell(Text::TooManyAttempts))
+                    Ok(Reply::Tell(Link::TooManyAttempts.into()))
                 }
                 Err(e) => Err(e),
             }
@@ -334,7 +337,7 @@ impl Bot {
                 .consume_invite(argument, author, Some(place))
                 .await
             {
-                Ok(user) => Reply::Said(Text::Linked { user: &user.name }.render(lang)),
+                Ok(user) => Reply::Said(Link::Linked { user: &user.name }.render(lang)),
                 // Ten letters and digits may be a user's name as well as a
                 // code: no invite has it, so it is asked for as a name (and
                 // a name it cannot be leaves the code's answer).
@@ -365,7 +368,7 @@ impl Bot {
         what: &'static str,
         lang: Lang,
     ) -> Reply<'static> {
-        match Text::of_identity_error(e) {
+        match Link::of_identity_error(e) {
             Some(text) => Reply::Said(text.render(lang)),
             None => Reply::unrecorded(what)(e),
         }
@@ -384,7 +387,7 @@ impl Bot {
         let account = |given: &str| {
             given.trim().parse::<PlatformIdentity>().map_err(|_| {
                 Reply::Said(
-                    Text::NoLinkRequest {
+                    Link::NoRequest {
                         account: given.trim(),
                     }
                     .render(lang),
@@ -412,7 +415,7 @@ impl Bot {
                     })
                     .collect();
                 Ok(Reply::Said(
-                    Text::LinkRequests {
+                    Link::Requests {
                         requests: &shown,
                         more: requests.len() - shown.len(),
                         prefix,
@@ -428,7 +431,7 @@ impl Bot {
                 let actor = actor_of(&user, to.actor);
                 match directory.approve_link(&identity, &name, actor).await {
                     Ok(linked) => Ok(Reply::Said(
-                        Text::LinkApproved {
+                        Link::Approved {
                             account: &identity.to_string(),
                             user: &linked.name,
                         }
@@ -442,7 +445,7 @@ impl Bot {
                 let actor = actor_of(&user, to.actor);
                 match directory.deny_link(&identity, actor).await {
                     Ok(name) => Ok(Reply::Said(
-                        Text::LinkDenied {
+                        Link::Denied {
                             account: &identity.to_string(),
                             user: &name,
                         }
@@ -463,7 +466,7 @@ impl Bot {
         use crate::identity::IdentityError as E;
         match e {
             E::NoLinkRequest(_) => Reply::Said(
-                Text::NoLinkRequest {
+                Link::NoRequest {
                     account: &identity.to_string(),
                 }
                 .render(lang),
@@ -512,14 +515,14 @@ impl Bot {
             None => conversations.latest_of(place, user.id).await,
         };
         let Some(conversation) = conversation.map_err(unrecorded)? else {
-            return Ok(Reply::Tell(Text::NothingToExport));
+            return Ok(Reply::Tell(Commands::NothingToExport.into()));
         };
         if !self
             .owns(&user, conversation.id)
             .await
             .map_err(unrecorded)?
         {
-            return Err(Reply::Tell(Text::NotYourConversation));
+            return Err(Reply::Tell(Commands::NotYourConversation.into()));
         }
         // Whoever started it (or an admin) gets all of it; someone who
         // joined it later, what was said from their first message on.
@@ -529,7 +532,7 @@ impl Bot {
             .await
             .map_err(unrecorded)?
         else {
-            return Ok(Reply::Tell(Text::NothingToExport));
+            return Ok(Reply::Tell(Commands::NothingToExport.into()));
         };
         let id = conversation.id;
         let (extension, media_type) = match format {
@@ -559,7 +562,7 @@ impl Bot {
             .map_err(|e| Reply::Failed {
                 what: "attach an export",
                 error: e.to_string(),
-                tell: Text::CannotAttach,
+                tell: Results::CannotAttach.into(),
             })?;
         Ok(Reply::Silent)
     }
@@ -634,6 +637,6 @@ fn audit_lines(events: &[crate::audit::Event], max_chars: usize, lang: Lang) -> 
         used += line.chars().count() + 1;
         lines.push(line);
     }
-    let heading = Text::AuditListed { shown: lines.len() }.render(lang);
+    let heading = Audit::Listed { shown: lines.len() }.render(lang);
     format!("{heading}\n{}", lines.join("\n"))
 }

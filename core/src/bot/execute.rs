@@ -17,7 +17,7 @@ use super::{Bot, Listeners, actor_of};
 use crate::audit::{Actor, EventKind, NewEvent};
 use crate::chart::{ChartRows, NoChart};
 use crate::conversation::{ResultShape, StoredStatement};
-use crate::i18n::Text;
+use crate::i18n::{Feedback, Results, Sql};
 use crate::identity::{Permission, User};
 use crate::sql::Charts;
 use crate::sql::backend::{ExecError, Outcome};
@@ -46,7 +46,7 @@ impl Bot {
                     place,
                 };
                 if let Err(text) = self.inner.answers.stop(which, &user, &actor.to_string()) {
-                    self.report(&to, Reply::Tell(text)).await;
+                    self.report(&to, Reply::Tell(text.into())).await;
                 }
             }
             ControlKind::Execute {
@@ -153,7 +153,7 @@ impl Bot {
             return Err(Reply::Silent);
         }
         let Some(stored) = stored else {
-            return Err(Reply::Tell(Text::NothingToRun { index }));
+            return Err(Reply::Tell(Sql::NothingToRun { index }.into()));
         };
         Ok((user, sql, stored))
     }
@@ -179,7 +179,7 @@ impl Bot {
                 return Err(Reply::Failed {
                     what: "prepare the result files",
                     error: e.to_string(),
-                    tell: Text::CannotAttach,
+                    tell: Results::CannotAttach.into(),
                 });
             }
         };
@@ -198,7 +198,7 @@ impl Bot {
                 .post(
                     to.place,
                     to.reply_to,
-                    &Text::Running { index }.render(self.lang()),
+                    &Results::Running { index }.render(self.lang()),
                 )
                 .await
                 .ok()
@@ -404,8 +404,8 @@ impl Bot {
         not: &NotReadable,
     ) -> Reply<'static> {
         let said = match not {
-            NotReadable::Hidden(hidden) => Text::HiddenFromYou(hidden),
-            NotReadable::Unchecked => Text::AccessUnchecked,
+            NotReadable::Hidden(hidden) => Results::HiddenFromYou(hidden),
+            NotReadable::Unchecked => Results::AccessUnchecked,
         }
         .render(self.lang());
         let (rule, group) = (not.rule(), not.group());
@@ -461,7 +461,7 @@ impl Bot {
             index,
         } = ran;
         // Why there is no chart, for someone who asked for one, fits too.
-        let no_chart = no_chart.map(|why| format!("\n{}", Text::NoChart(why).render(lang)));
+        let no_chart = no_chart.map(|why| format!("\n{}", Results::NoChart(why).render(lang)));
         // The text for the place, or for the clicker alone: a heading says
         // so, and a hint how to say whether it is right (no control can
         // follow a private reply; only under a result).
@@ -469,12 +469,12 @@ impl Bot {
         let render = |private: bool| {
             let (heading, hint) = if private {
                 let hint = if outcome.is_ok() {
-                    format!("\n{}", Text::FeedbackTyped { prefix }.render(lang))
+                    format!("\n{}", Feedback::Typed { prefix }.render(lang))
                 } else {
                     String::new()
                 };
                 (
-                    format!("{}\n", Text::ResultsSentPrivately { index }.render(lang)),
+                    format!("{}\n", Results::SentPrivately { index }.render(lang)),
                     hint,
                 )
             } else {
@@ -488,7 +488,7 @@ impl Bot {
             let (body, table) = match &outcome {
                 Ok(o) => {
                     let caption = |shown, total, truncated| {
-                        Text::RowsCaption {
+                        Results::RowsCaption {
                             shown,
                             total,
                             truncated,
@@ -499,7 +499,7 @@ impl Bot {
                         preview_with_table(&preview, o.rows, o.truncated, max_chars, &caption);
                     (text, Some(table))
                 }
-                Err(e) => (Text::ExecFailed { error: e }.render(lang), None),
+                Err(e) => (Results::ExecFailed { error: e }.render(lang), None),
             };
             let body = body + no_chart.as_deref().unwrap_or_default();
             (format!("{heading}{body}{hint}"), table)
@@ -625,7 +625,7 @@ impl Bot {
                 let failed = Reply::Failed {
                     what: "attach a result",
                     error: e.to_string(),
-                    tell: Text::CannotAttach,
+                    tell: Results::CannotAttach.into(),
                 };
                 self.report(to, Reply::InPlace(Box::new(failed))).await;
             }
@@ -642,7 +642,7 @@ impl Bot {
             (Err(e), _) => Reply::Failed {
                 what: "post a query's result",
                 error: e.to_string(),
-                tell: Text::CannotShowResult,
+                tell: Results::CannotShowResult.into(),
             },
         }
     }
@@ -683,7 +683,7 @@ impl Bot {
                 // for ever.
                 match progress.take() {
                     Some(m) => {
-                        let said = Text::CannotDeliverPrivately.render(self.lang());
+                        let said = Results::CannotDeliverPrivately.render(self.lang());
                         if to.platform.edit(&m, &said).await.is_ok() {
                             tracing::error!(error = %e, "cannot deliver results privately");
                             Reply::Silent
@@ -710,7 +710,7 @@ impl Bot {
         posted: &mut Posted,
     ) {
         let names: Vec<String> = rest.iter().map(|a| a.file_name.clone()).collect();
-        let heading = Text::ResultsSentPrivately { index }.render(self.lang());
+        let heading = Results::SentPrivately { index }.render(self.lang());
         let delivered = to
             .platform
             .reply_privately(to.actor, to.place, &heading, rest)
@@ -734,7 +734,7 @@ impl Bot {
         why: &Redirected,
         progress: Option<MessageRef>,
     ) {
-        let said = Text::ResultsRedirected {
+        let said = Results::Redirected {
             index,
             why: why.why.said(),
         }
@@ -857,7 +857,7 @@ impl Bot {
         )
         .at(place.clone());
         self.record(event, "audit a refused control").await;
-        self.tell_privately(platform, actor, place, Text::ControlNotValid)
+        self.tell_privately(platform, actor, place, Sql::ControlNotValid.into())
             .await;
     }
 }
@@ -868,7 +868,7 @@ fn undelivered(e: &pstral_chat::PlatformError) -> Reply<'static> {
     Reply::Failed {
         what: "deliver results privately",
         error: e.to_string(),
-        tell: Text::CannotDeliverPrivately,
+        tell: Results::CannotDeliverPrivately.into(),
     }
 }
 

@@ -14,7 +14,7 @@ use serde_json::json;
 use super::reply::Reply;
 use super::{Bot, Listeners, actor_of};
 use crate::audit::{EventKind, NewEvent};
-use crate::i18n::{Lang, Text};
+use crate::i18n::{Feedback, Lang, Text};
 use crate::identity::{Permission, User};
 use crate::learn::examples::{Examples, NewExample, Source, Stored};
 use crate::sql_target::SqlRuntime;
@@ -55,7 +55,7 @@ impl Bot {
         let Ok(sql) = &self.parts().sql else {
             return Err(self.sql_unavailable());
         };
-        let result = found.ok_or(Reply::Tell(Text::NoResultToJudge))?;
+        let result = found.ok_or(Reply::Tell(Feedback::NoResultToJudge.into()))?;
         let about = json!({
             "result": result.id,
             "statement": result.statement_id,
@@ -73,7 +73,7 @@ impl Bot {
                 .append(event)
                 .await
                 .map_err(Reply::unrecorded("audit feedback"))?;
-            return Ok(Reply::Tell(Text::FeedbackNoted));
+            return Ok(Reply::Tell(Feedback::Noted.into()));
         }
         self.confirm(to, &user, sql, &result, about).await
     }
@@ -108,22 +108,23 @@ impl Bot {
             let event =
                 NewEvent::new(EventKind::AccessRefused, actor_rec, payload).at(place.clone());
             self.record(event, "record a refusal").await;
-            return Err(Reply::Tell(if private {
-                Text::ConfirmPrivateNeedsRole { role }
+            let said = if private {
+                Feedback::ConfirmPrivateNeedsRole { role }
             } else {
-                Text::ConfirmNotAllowed { role }
-            }));
+                Feedback::ConfirmNotAllowed { role }
+            };
+            return Err(Reply::Tell(said.into()));
         }
         // A statement offered before questions were kept with it has none.
         let question = result
             .question
             .as_deref()
-            .ok_or(Reply::Tell(Text::ResultWithoutQuestion))?;
+            .ok_or(Reply::Tell(Feedback::ResultWithoutQuestion.into()))?;
         let examples = sql
             .learning
             .as_ref()
             .and_then(|l| l.store())
-            .ok_or(Reply::Tell(Text::ResultWithoutQuestion))?;
+            .ok_or(Reply::Tell(Feedback::ResultWithoutQuestion.into()))?;
         // Judged again under today's policy and catalogue: only what may
         // run becomes an example.
         let valid = sql.check(&result.sql_text).map_err(Reply::Refused)?;
@@ -135,7 +136,7 @@ impl Bot {
             .await
             .map_err(Reply::unrecorded("read the removed examples"))?;
         if removed {
-            return Err(Reply::Tell(Text::ExampleStaysRemoved));
+            return Err(Reply::Tell(Feedback::ExampleStaysRemoved.into()));
         }
         let columns: Vec<String> = serde_json::from_str(&result.columns).unwrap_or_default();
         // The plan it was compiled from, as the definitions read it now: one
@@ -173,11 +174,11 @@ impl Bot {
             .record(stored, &self.parts().audit, Some(event))
             .await
             .map_err(Reply::unrecorded("audit feedback; the example is not kept"))?;
-        Ok(Reply::Tell(Text::ExampleStored {
+        Ok(Reply::Tell(Text::Feedback(Feedback::ExampleStored {
             id,
             new,
             target: &sql.target,
-        }))
+        })))
     }
 
     /// An admin lists or removes examples from the chat; the answer goes to
@@ -244,9 +245,9 @@ impl Bot {
             .take(10)
             .collect();
         if matching.is_empty() {
-            return Ok(Reply::Tell(Text::NoExamples { target }));
+            return Ok(Reply::Tell(Feedback::NoExamples { target }.into()));
         }
-        let mut out = Text::ExamplesListed {
+        let mut out = Feedback::ExamplesListed {
             shown: matching.len(),
             total,
             target,
@@ -259,7 +260,7 @@ impl Bot {
                 .map(|reason| {
                     format!(
                         " ({})",
-                        Text::ExampleSetAside { reason }.render(self.lang())
+                        Feedback::ExampleSetAside { reason }.render(self.lang())
                     )
                 })
                 .unwrap_or_default();
@@ -290,7 +291,7 @@ impl Bot {
             .await
             .map_err(Reply::unrecorded("read an example"))?
             .filter(|e| e.target == target)
-            .ok_or(Reply::Tell(Text::NoSuchExample { id }))?;
+            .ok_or(Reply::Tell(Feedback::NoSuchExample { id }.into()))?;
         // Recorded before it is done, with what is removed.
         let event = NewEvent::new(
             EventKind::ExampleChanged,
@@ -308,6 +309,6 @@ impl Bot {
             .retire(id)
             .await
             .map_err(Reply::unrecorded("remove an example"))?;
-        Ok(Reply::Tell(Text::ExampleRemoved { id }))
+        Ok(Reply::Tell(Feedback::ExampleRemoved { id }.into()))
     }
 }

@@ -34,7 +34,7 @@ use tracing::Instrument;
 use crate::audit::{Actor, Audit, EventKind, NewEvent};
 use crate::conversation::ConversationSettings;
 use crate::conversation::{Conversations, Prompts};
-use crate::i18n::{Lang, Text};
+use crate::i18n::{Lang, Link, Text};
 use crate::identity::{Directory, Permission, Resolution, User};
 use crate::llm::Llm;
 use crate::sql_target::SqlRuntime;
@@ -346,10 +346,10 @@ impl Bot {
             Ok(Resolution::Known(user) | Resolution::Created(user)) => user,
             Ok(Resolution::Refused) => {
                 tracing::info!(who = %author, reason = "unknown_user", "refused: not linked to a local user");
-                return Err(Reply::Tell(Text::UnknownIdentity {
+                return Err(Reply::Tell(Text::Link(Link::UnknownIdentity {
                     contact: directory.contact(),
                     prefix: platform.limits().command_prefix,
-                }));
+                })));
             }
             Ok(Resolution::RefusedQuietly) => {
                 tracing::debug!(who = %author, reason = "unknown_user", "refused again, quietly: told often enough lately");
@@ -374,9 +374,9 @@ impl Bot {
             )
             .at(place.clone());
             self.record(event, "record a refusal").await;
-            return Err(Reply::Tell(Text::NotAllowed {
+            return Err(Reply::Tell(Text::Link(Link::NotAllowed {
                 needed: needed.as_str(),
-            }));
+            })));
         }
         Ok(user)
     }

@@ -10,7 +10,7 @@ use pstral_chat::{ChatPlatform, ControlKind, MessageRef, StatementRef};
 use super::ask::{Asking, Messages, Turn, judged_event, last_of};
 use super::reply::Reply;
 use super::{Bot, Listeners};
-use crate::i18n::Text;
+use crate::i18n::{Audit, Results, Sql, Text};
 use crate::sql_target::answer::{Agreed, Ended, Judged, SqlAnswer};
 use crate::stream::Streamed;
 
@@ -165,7 +165,7 @@ impl Bot {
             return;
         };
         let index = first.iter().map(|j| j.index).max().unwrap_or(0) + 1;
-        let text = Text::SqlAgreed {
+        let text = Sql::Agreed {
             votes: agreed.votes,
             of: agreed.of,
             index,
@@ -214,15 +214,19 @@ impl Bot {
             if let super::NoTarget::Unavailable(reason) = no_target
                 && !crate::sql::extract::extract(answer).is_empty()
             {
-                self.report(&to, Reply::Tell(Text::ExecuteUnavailable { reason }))
-                    .await;
+                self.report(
+                    &to,
+                    Reply::Tell(Results::ExecuteUnavailable { reason }.into()),
+                )
+                .await;
             }
             return true;
         }
         for statement in judged {
             let event = judged_event(turn, place, &statement);
             if !self.record(event, "record a statement judged").await {
-                self.report(&to, Reply::Tell(Text::AuditUnavailable)).await;
+                self.report(&to, Reply::Tell(Audit::Unavailable.into()))
+                    .await;
                 return false;
             }
             match statement.verdict {
@@ -290,12 +294,12 @@ impl Bot {
             platform,
             place,
             Some(&last.id),
-            Text::SqlReady {
+            Text::Sql(Sql::Ready {
                 index,
                 rows,
                 buttons: platform.limits().buttons,
                 prefix: platform.limits().command_prefix,
-            },
+            }),
         )
         .await;
     }

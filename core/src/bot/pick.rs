@@ -14,7 +14,7 @@ use super::reply::Reply;
 use super::{Bot, Listeners, actor_of};
 use crate::audit::{EventKind, NewEvent};
 use crate::conversation::{Conversation, Shown};
-use crate::i18n::{Doubted, Text};
+use crate::i18n::{Audit, Doubted, Readings};
 use crate::identity::{Permission, User};
 use crate::sql_target::answer::{Drawn, Judged, SqlAnswer};
 use crate::sql_target::readings::Reading;
@@ -86,14 +86,14 @@ impl Bot {
         let limits = platform.limits();
         let text = format!(
             "{}\n{}",
-            Text::AskBack {
+            Readings::AskBack {
                 why: Doubted::Tries {
                     of: drawn.answers.len() + 1,
                 },
                 readings: &blocks,
             }
             .render(lang),
-            Text::PickHow {
+            Readings::PickHow {
                 count: blocks.len(),
                 buttons: limits.buttons,
                 prefix: limits.command_prefix,
@@ -136,7 +136,8 @@ impl Bot {
         let to = Listeners::everyone(platform, turn.author, &after.place, Some(&after.id));
         for event in events {
             if !self.record(event, "record a statement judged").await {
-                self.report(&to, Reply::Tell(Text::AuditUnavailable)).await;
+                self.report(&to, Reply::Tell(Audit::Unavailable.into()))
+                    .await;
                 return true;
             }
         }
@@ -248,18 +249,18 @@ impl Bot {
             return Err(Reply::Silent);
         }
         let Some(reading) = stored else {
-            return Err(Reply::Tell(Text::NothingToPick { number }));
+            return Err(Reply::Tell(Readings::NothingToPick { number }.into()));
         };
         // The readings are the asker's: how their question is read is
         // theirs to say.
         if reading.asked_by != user.id {
-            return Err(Reply::Tell(Text::PickIsTheAskers));
+            return Err(Reply::Tell(Readings::PickIsTheAskers.into()));
         }
         let conversation = conversations
             .get(reading.conversation_id)
             .await
             .map_err(Reply::unrecorded("read the conversation of a reading"))?
-            .ok_or(Reply::Tell(Text::NothingToPick { number }))?;
+            .ok_or(Reply::Tell(Readings::NothingToPick { number }.into()))?;
         // Judged for who reads the place now, before anything of it is
         // shown: the reading was written for who read it when asked.
         let Ok(runtime) = &self.parts().sql else {
@@ -288,7 +289,7 @@ impl Bot {
             .await
             .map_err(Reply::unrecorded("note a reading picked"))?;
         if !claimed {
-            return Err(Reply::Tell(Text::AlreadyPicked { number }));
+            return Err(Reply::Tell(Readings::AlreadyPicked { number }.into()));
         }
         let event = NewEvent::new(
             EventKind::ReadingPicked,
@@ -307,7 +308,7 @@ impl Bot {
             if let Err(e) = conversations.release_pick(reading.id).await {
                 self.unrecorded("give back a pick that was not recorded", &e);
             }
-            return Err(Reply::Tell(Text::AuditUnavailable));
+            return Err(Reply::Tell(Audit::Unavailable.into()));
         }
         self.offer_picked(to, &user, &conversation, &reading, judged)
             .await?;
@@ -329,7 +330,7 @@ impl Bot {
         let number = u32::try_from(reading.number).unwrap_or(0);
         // A query of the model's own is shown as it is; a plan's, read.
         let shown = match reading.plan() {
-            Some(_) => Text::PlanAnswer {
+            Some(_) => Readings::PlanAnswer {
                 reading: &reading.words,
                 confirmed: None,
                 sql: &reading.sql_text,
@@ -337,7 +338,7 @@ impl Bot {
             .render(lang),
             None => format!("```sql\n{}\n```", reading.sql_text),
         };
-        let text = format!("{}\n{shown}", Text::Picked { number }.render(lang));
+        let text = format!("{}\n{shown}", Readings::Picked { number }.render(lang));
         let posted = to
             .platform
             .post(to.place, Some(&reading.message_id), &text)
@@ -345,7 +346,7 @@ impl Bot {
             .map_err(|e| Reply::Failed {
                 what: "post a picked reading",
                 error: e.to_string(),
-                tell: Text::NothingToPick { number },
+                tell: Readings::NothingToPick { number }.into(),
             })?;
         self.keep_said(conversation.id, &posted.id, &text).await;
         let turn = Turn {

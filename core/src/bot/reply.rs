@@ -6,7 +6,7 @@
 use std::fmt::Display;
 
 use super::{Audience, Bot, Listeners, NoTarget};
-use crate::i18n::Text;
+use crate::i18n::{Audit, Results, Sql, Text};
 use crate::sql::validate::Refusal;
 
 /// What the audience of a use case hears at its end.
@@ -64,14 +64,14 @@ impl Bot {
             Reply::Silent => {}
             Reply::Tell(text) => self.tell(to, text).await,
             Reply::Said(text) => self.tell_written(to, &text).await,
-            Reply::Refused(refusal) => self.tell(to, Text::SqlRefused(&refusal)).await,
+            Reply::Refused(refusal) => self.tell(to, Sql::Refused(&refusal).into()).await,
             Reply::Failed { what, error, tell } => {
                 tracing::error!(error, "cannot {what}");
                 self.tell(to, tell).await;
             }
             Reply::Unrecorded { what, error } => {
                 self.unrecorded(what, &error);
-                self.tell(to, Text::AuditUnavailable).await;
+                self.tell(to, Audit::Unavailable.into()).await;
             }
             // In the place already: what it holds is said there.
             Reply::InPlace(reply) => Box::pin(self.report(to, *reply)).await,
@@ -103,6 +103,6 @@ impl Bot {
             Err(NoTarget::Unavailable(reason)) => reason.as_str(),
             Ok(_) | Err(NoTarget::NotConfigured) => "no Execute target is configured",
         };
-        Reply::Tell(Text::ExecuteUnavailable { reason })
+        Reply::Tell(Results::ExecuteUnavailable { reason }.into())
     }
 }

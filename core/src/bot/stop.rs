@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use pstral_chat::Place;
 use tokio_util::sync::CancellationToken;
 
-use crate::i18n::Text;
+use crate::i18n::Answer;
 use crate::identity::{Role, User};
 
 /// Which answers a Stop is for.
@@ -91,7 +91,7 @@ impl Answers {
         which: Which<'_>,
         user: &User,
         by: &str,
-    ) -> Result<usize, Text<'static>> {
+    ) -> Result<usize, Answer<'static>> {
         let active = self.active.lock().expect("never poisoned");
         let chosen: Vec<&Active> = match which {
             Which::Answer { message, place } => {
@@ -100,11 +100,11 @@ impl Answers {
                 let Some(answer) = active.get(message).filter(|a| {
                     a.place.platform == place.platform && a.place.channel == place.channel
                 }) else {
-                    return Err(Text::NothingToStop);
+                    return Err(Answer::NothingToStop);
                 };
                 // The asker's answer, or anyone's for an admin.
                 if answer.asker != user.id && user.role != Role::Admin {
-                    return Err(Text::StopNotAllowed);
+                    return Err(Answer::StopNotAllowed);
                 }
                 vec![answer]
             }
@@ -116,7 +116,7 @@ impl Answers {
                 .collect(),
         };
         if chosen.is_empty() {
-            return Err(Text::NothingToStop);
+            return Err(Answer::NothingToStop);
         }
         for a in &chosen {
             *a.stopped_by.lock().expect("never poisoned") = Some(by.to_owned());
@@ -169,7 +169,7 @@ mod tests {
         };
         assert_eq!(
             answers.stop(on_m1(), &user(2, Role::Executor), "discord:2"),
-            Err(Text::StopNotAllowed)
+            Err(Answer::StopNotAllowed)
         );
         assert!(!asked.stop.is_cancelled());
         assert_eq!(
@@ -204,7 +204,7 @@ mod tests {
         };
         assert_eq!(
             answers.stop(from_elsewhere, &admin, "x"),
-            Err(Text::NothingToStop)
+            Err(Answer::NothingToStop)
         );
         assert!(!asked.stop.is_cancelled());
         drop(asked);
@@ -214,7 +214,7 @@ mod tests {
         };
         assert_eq!(
             answers.stop(finished, &admin, "x"),
-            Err(Text::NothingToStop)
+            Err(Answer::NothingToStop)
         );
     }
 
@@ -235,7 +235,7 @@ mod tests {
         assert!(!mine_elsewhere.stop.is_cancelled());
         assert_eq!(
             answers.stop(Which::MineIn(&place("c9")), &admin, "discord:3"),
-            Err(Text::NothingToStop)
+            Err(Answer::NothingToStop)
         );
     }
 

@@ -67,7 +67,7 @@ fn a_name_quoted_in_the_chat_is_a_code_span_and_nothing_else() {
     let name = "\"x [y](http://127.0.0.1:9/evil)\"";
     let refusal = crate::sql::validate::Refusal::NotInCatalog(name.to_owned());
     for lang in [Lang::En, Lang::Fr] {
-        let said = Text::SqlRefused(&refusal).render(lang);
+        let said = Sql::Refused(&refusal).render(lang);
         assert!(said.contains(&format!("`{name}`")), "{said}");
     }
     // The audit and the model read the name as it is.
@@ -231,7 +231,7 @@ fn why_a_query_is_too_heavy_or_failed_is_said_in_both_languages_with_its_figures
         ExecError::Withheld,
     ]);
     for error in errors {
-        let text = |lang| Text::ExecFailed { error: &error }.render(lang);
+        let text = |lang| Results::ExecFailed { error: &error }.render(lang);
         let (en, fr) = (text(Lang::En), text(Lang::Fr));
         assert_ne!(en, fr, "{error:?}");
         for figure in ["731", "256", "docs.body", "4093", "17", "512"] {
@@ -247,11 +247,11 @@ fn why_a_query_is_too_heavy_or_failed_is_said_in_both_languages_with_its_figures
     // read in: a restricted reader cannot tell the two apart.
     for lang in [Lang::En, Lang::Fr] {
         assert_eq!(
-            Text::ExecFailed {
+            Results::ExecFailed {
                 error: &ExecError::CutUnordered(731)
             }
             .render(lang),
-            Text::ExecFailed {
+            Results::ExecFailed {
                 error: &ExecError::Withheld
             }
             .render(lang)
@@ -264,7 +264,7 @@ fn durations_are_written_in_french_units_in_french() {
     use crate::sql::backend::ExecError;
     use std::time::Duration;
     let timeout = |lang| {
-        Text::ExecFailed {
+        Results::ExecFailed {
             error: &ExecError::Timeout(Duration::from_secs(90)),
         }
         .render(lang)
@@ -289,55 +289,55 @@ fn durations_are_written_in_french_units_in_french() {
 #[test]
 fn each_text_differs_between_languages_and_keeps_its_parameters() {
     let texts = [
-        Text::TerminalWelcome,
-        Text::ModelServerDown {
+        Text::Startup(Startup::TerminalWelcome),
+        Text::Startup(Startup::ModelServerDown {
             url: "http://127.0.0.1:11434",
             error: "refused",
             ollama: true,
-        },
-        Text::ModelServerDown {
+        }),
+        Text::Startup(Startup::ModelServerDown {
             url: "http://127.0.0.1:8000/v1",
             error: "refused",
             ollama: false,
-        },
-        Text::ServerLacksModel {
+        }),
+        Text::Startup(Startup::ServerLacksModel {
             url: "http://127.0.0.1:11434",
             model: "qwen",
             ollama: true,
             served: "",
-        },
-        Text::ServerLacksModel {
+        }),
+        Text::Startup(Startup::ServerLacksModel {
             url: "http://127.0.0.1:8000/v1",
             model: "qwen",
             ollama: false,
             served: "ana, executor",
-        },
-        Text::ModelKeyRefused,
-        Text::RowsCaption {
+        }),
+        Text::Answer(Answer::ModelKeyRefused),
+        Text::Results(Results::RowsCaption {
             shown: 5,
             total: 120,
             truncated: true,
-        },
-        Text::UnknownIdentity {
+        }),
+        Text::Link(Link::UnknownIdentity {
             contact: "IT (x42)",
             prefix: "!",
-        },
-        Text::Linked { user: "ana" },
-        Text::InviteNotValid,
-        Text::LinkOnlyInDm { prefix: "!" },
-        Text::LinkRequested {
+        }),
+        Text::Link(Link::Linked { user: "ana" }),
+        Text::Link(Link::InviteNotValid),
+        Text::Link(Link::OnlyInDm { prefix: "!" }),
+        Text::Link(Link::Requested {
             user: "ana",
             account: "matrix:@ana:example.org",
             prefix: "!",
-        },
-        Text::LinkUnreadable,
-        Text::TooManyAttempts,
-        Text::LinkRequests {
+        }),
+        Text::Link(Link::Unreadable),
+        Text::Link(Link::TooManyAttempts),
+        Text::Link(Link::Requests {
             requests: &[],
             more: 0,
             prefix: "!",
-        },
-        Text::LinkRequests {
+        }),
+        Text::Link(Link::Requests {
             requests: &[
                 ("matrix:@ana:example.org", "ana", Some("viewer")),
                 ("matrix:@eve:example.org", "root", Some("admin")),
@@ -345,162 +345,162 @@ fn each_text_differs_between_languages_and_keeps_its_parameters() {
             ],
             more: 3,
             prefix: "!",
-        },
-        Text::LinkApproved {
+        }),
+        Text::Link(Link::Approved {
             account: "matrix:@ana:example.org",
             user: "ana",
-        },
-        Text::LinkDenied {
+        }),
+        Text::Link(Link::Denied {
             account: "matrix:@ana:example.org",
             user: "ana",
-        },
-        Text::NoLinkRequest {
+        }),
+        Text::Link(Link::NoRequest {
             account: "matrix:@ana:example.org",
-        },
-        Text::AlreadyLinked { user: "ana" },
-        Text::NotAllowed { needed: "executor" },
-        Text::AuditUnavailable,
-        Text::Thinking,
-        Text::QueuePosition { position: 3 },
-        Text::ModelUnavailable,
-        Text::ModelTooSlow,
-        Text::AnswerCut,
-        Text::TerminalLogFile {
+        }),
+        Text::Link(Link::AlreadyLinked { user: "ana" }),
+        Text::Link(Link::NotAllowed { needed: "executor" }),
+        Text::Audit(Audit::Unavailable),
+        Text::Answer(Answer::Thinking),
+        Text::Answer(Answer::QueuePosition { position: 3 }),
+        Text::Answer(Answer::ModelUnavailable),
+        Text::Answer(Answer::ModelTooSlow),
+        Text::Answer(Answer::Cut),
+        Text::Startup(Startup::TerminalLogFile {
             path: "data/chat.log",
-        },
-        Text::PromptTooLong {
+        }),
+        Text::Answer(Answer::PromptTooLong {
             prompt_tokens: 2500,
             context: Some(2048),
-        },
-        Text::PromptTooLong {
+        }),
+        Text::Answer(Answer::PromptTooLong {
             prompt_tokens: 2500,
             context: None,
-        },
-        Text::AnswerNotPosted { prefix: "!" },
-        Text::AnswerTooLong,
-        Text::AnswerRepeats,
-        Text::StopNotAllowed,
-        Text::CannotAttach,
-        Text::CannotShowResult,
-        Text::ModelMissing {
+        }),
+        Text::Answer(Answer::NotPosted { prefix: "!" }),
+        Text::Answer(Answer::TooLong),
+        Text::Answer(Answer::Repeats),
+        Text::Answer(Answer::StopNotAllowed),
+        Text::Results(Results::CannotAttach),
+        Text::Results(Results::CannotShowResult),
+        Text::Answer(Answer::ModelMissing {
             model: "ana",
             ollama: true,
-        },
-        Text::ModelMissing {
+        }),
+        Text::Answer(Answer::ModelMissing {
             model: "ana",
             ollama: false,
-        },
-        Text::ModelFailed,
-        Text::QueueFull,
-        Text::OwnQueueFull { waiting: 4 },
-        Text::Stopped,
-        Text::EmptyAnswer,
-        Text::ModeSet { mode: "executor" },
-        Text::ModeSetForChannel { mode: "executor" },
-        Text::ModeChannelNeedsAdmin { prefix: "!" },
-        Text::UnknownMode { given: "ana" },
-        Text::NothingToStop,
-        Text::NothingToExport,
-        Text::NotYourConversation,
-        Text::ExampleStaysRemoved,
-        Text::SqlDoesNotCompile {
+        }),
+        Text::Answer(Answer::ModelFailed),
+        Text::Answer(Answer::QueueFull),
+        Text::Answer(Answer::OwnQueueFull { waiting: 4 }),
+        Text::Answer(Answer::Stopped),
+        Text::Answer(Answer::Empty),
+        Text::Commands(Commands::ModeSet { mode: "executor" }),
+        Text::Commands(Commands::ModeSetForChannel { mode: "executor" }),
+        Text::Commands(Commands::ModeChannelNeedsAdmin { prefix: "!" }),
+        Text::Commands(Commands::UnknownMode { given: "ana" }),
+        Text::Answer(Answer::NothingToStop),
+        Text::Commands(Commands::NothingToExport),
+        Text::Commands(Commands::NotYourConversation),
+        Text::Feedback(Feedback::ExampleStaysRemoved),
+        Text::Sql(Sql::DoesNotCompile {
             index: 3,
             message: "ana",
-        },
-        Text::SqlTooHeavy {
+        }),
+        Text::Sql(Sql::TooHeavy {
             index: 3,
             heavy: &crate::sql::backend::Heavy::GathersThroughView {
                 table: "ana".into(),
                 column: "executor".into(),
             },
-        },
-        Text::SqlPlanTooSlow {
+        }),
+        Text::Sql(Sql::PlanTooSlow {
             index: 3,
             limit: std::time::Duration::from_secs(30),
-        },
-        Text::SqlReady {
+        }),
+        Text::Sql(Sql::Ready {
             index: 3,
             rows: None,
             buttons: true,
             prefix: "!",
-        },
-        Text::SqlReady {
+        }),
+        Text::Sql(Sql::Ready {
             index: 3,
             rows: None,
             buttons: false,
             prefix: "!",
-        },
-        Text::NothingToRun { index: 3 },
-        Text::Running { index: 3 },
-        Text::ExecFailed {
+        }),
+        Text::Sql(Sql::NothingToRun { index: 3 }),
+        Text::Results(Results::Running { index: 3 }),
+        Text::Results(Results::ExecFailed {
             error: &crate::sql::backend::ExecError::Database("ana".into()),
-        },
-        Text::ExecFailed {
+        }),
+        Text::Results(Results::ExecFailed {
             error: &crate::sql::backend::ExecError::Timeout(std::time::Duration::from_secs(3)),
-        },
-        Text::ExecuteUnavailable { reason: "ana" },
-        Text::RepairRequest { reasons: "ana" },
-        Text::SqlAskedAgain,
-        Text::PlanAnswer {
+        }),
+        Text::Results(Results::ExecuteUnavailable { reason: "ana" }),
+        Text::Sql(Sql::RepairRequest { reasons: "ana" }),
+        Text::Sql(Sql::AskedAgain),
+        Text::Readings(Readings::PlanAnswer {
             reading: "ana",
             confirmed: None,
             sql: "ana",
-        },
-        Text::PlanAnswer {
+        }),
+        Text::Readings(Readings::PlanAnswer {
             reading: "ana",
             confirmed: Some(3),
             sql: "ana",
-        },
-        Text::PlanValueUnknown {
+        }),
+        Text::Readings(Readings::PlanValueUnknown {
             dimension: "ana",
             value: "ana",
             near: "ana",
-        },
-        Text::PlanValueUnknown {
+        }),
+        Text::Readings(Readings::PlanValueUnknown {
             dimension: "ana",
             value: "ana",
             near: "",
-        },
-        Text::SqlAgreed {
+        }),
+        Text::Sql(Sql::Agreed {
             votes: 3,
             of: 5,
             index: 2,
             sql: "ana",
-        },
-        Text::ColumnIsIn {
+        }),
+        Text::Sql(Sql::ColumnIsIn {
             column: "ana",
             tables: "ana",
-        },
-        Text::ColumnIsIn {
+        }),
+        Text::Sql(Sql::ColumnIsIn {
             column: "ana",
             tables: "",
-        },
-        Text::Help { prefix: "!" },
-        Text::ExampleStored {
+        }),
+        Text::Commands(Commands::Help { prefix: "!" }),
+        Text::Feedback(Feedback::ExampleStored {
             id: 3,
             new: true,
             target: "ana",
-        },
-        Text::ExampleStored {
+        }),
+        Text::Feedback(Feedback::ExampleStored {
             id: 3,
             new: false,
             target: "ana",
-        },
-        Text::FeedbackNoted,
-        Text::ConfirmNotAllowed { role: "executor" },
-        Text::ConfirmPrivateNeedsRole { role: "executor" },
-        Text::NoResultToJudge,
-        Text::ResultWithoutQuestion,
-        Text::ExampleSetAside { reason: "ana" },
-        Text::FeedbackTyped { prefix: "!" },
-        Text::ExamplesListed {
+        }),
+        Text::Feedback(Feedback::Noted),
+        Text::Feedback(Feedback::ConfirmNotAllowed { role: "executor" }),
+        Text::Feedback(Feedback::ConfirmPrivateNeedsRole { role: "executor" }),
+        Text::Feedback(Feedback::NoResultToJudge),
+        Text::Feedback(Feedback::ResultWithoutQuestion),
+        Text::Feedback(Feedback::ExampleSetAside { reason: "ana" }),
+        Text::Feedback(Feedback::Typed { prefix: "!" }),
+        Text::Feedback(Feedback::ExamplesListed {
             shown: 3,
             total: 3,
             target: "ana",
-        },
-        Text::NoExamples { target: "ana" },
-        Text::ExampleRemoved { id: 3 },
-        Text::NoSuchExample { id: 3 },
+        }),
+        Text::Feedback(Feedback::NoExamples { target: "ana" }),
+        Text::Feedback(Feedback::ExampleRemoved { id: 3 }),
+        Text::Feedback(Feedback::NoSuchExample { id: 3 }),
     ];
     for t in texts {
         let (en, fr) = (t.render(Lang::En), t.render(Lang::Fr));
@@ -555,7 +555,7 @@ fn why_a_statement_is_refused_is_said_in_french_to_a_french_speaker() {
         if matches!(refusal, Refusal::CannotVerify(Unreadable::Unparsable(_))) {
             continue;
         }
-        let fr = Text::SqlRefused(&refusal).render(Lang::Fr);
+        let fr = Sql::Refused(&refusal).render(Lang::Fr);
         let own = fr.replace(sql.as_str(), "");
         for word in english {
             // A name of the statement may hold the word: only the
@@ -578,8 +578,8 @@ fn a_bound_is_said_with_its_figures_in_both_languages() {
         &Policy::new(Dialect::Postgres),
     )
     .expect_err("twenty thousand characters are past the bound");
-    let en = Text::SqlRefused(&refusal).render(Lang::En);
-    let fr = Text::SqlRefused(&refusal).render(Lang::Fr);
+    let en = Sql::Refused(&refusal).render(Lang::En);
+    let fr = Sql::Refused(&refusal).render(Lang::Fr);
     assert!(
         en.contains("repeat builds 20000 characters, more than 10000"),
         "{en}"
@@ -597,7 +597,7 @@ fn a_bound_is_said_with_its_figures_in_both_languages() {
 
 #[test]
 fn the_default_contact_and_estimates_read_as_french_in_french() {
-    let unknown = Text::UnknownIdentity {
+    let unknown = Link::UnknownIdentity {
         contact: "an administrator",
         prefix: "!",
     };
@@ -605,7 +605,7 @@ fn the_default_contact_and_estimates_read_as_french_in_french() {
     assert!(fr.contains("demandez à un administrateur"), "{fr}");
     assert!(unknown.render(Lang::En).contains("ask an administrator"));
     // A contact the operator wrote is shown as written.
-    let named = Text::UnknownIdentity {
+    let named = Link::UnknownIdentity {
         contact: "Léa (IT)",
         prefix: "!",
     };
@@ -658,8 +658,8 @@ fn every_reason_something_is_hidden_is_said_in_both_languages_with_its_rule() {
     ];
     let mut said = std::collections::HashSet::new();
     for hidden in &all {
-        let en = Text::HiddenFromYou(hidden).render(Lang::En);
-        let fr = Text::HiddenFromYou(hidden).render(Lang::Fr);
+        let en = Results::HiddenFromYou(hidden).render(Lang::En);
+        let fr = Results::HiddenFromYou(hidden).render(Lang::Fr);
         assert!(en.starts_with("Nothing was run"), "{en}");
         assert!(fr.starts_with("Rien n'a été exécuté"), "{fr}");
         for text in [&en, &fr] {
@@ -670,7 +670,7 @@ fn every_reason_something_is_hidden_is_said_in_both_languages_with_its_rule() {
         }
     }
     assert!(
-        Text::HiddenFromYou(&read(Some("staff.band")))
+        Results::HiddenFromYou(&read(Some("staff.band")))
             .render(Lang::En)
             .contains("staff.band is computed from it")
     );

@@ -20,7 +20,7 @@ use std::time::Duration;
 use serde::Serialize;
 use tokio::sync::watch;
 
-use crate::i18n::Text;
+use crate::i18n::Answer;
 
 pub use endpoint::{Api, Endpoint, EndpointSettings, Readiness};
 pub use queue::{Dispatcher, Lease};
@@ -180,31 +180,31 @@ impl LlmError {
     }
 
     /// What to tell the person who asked.
-    pub fn user_text(&self) -> Text<'_> {
+    pub fn user_text(&self) -> Answer<'_> {
         match self {
-            LlmError::Unreachable { .. } | LlmError::Busy { .. } => Text::ModelUnavailable,
-            LlmError::Unauthorized { .. } => Text::ModelKeyRefused,
-            LlmError::FirstTokenTimeout { .. } => Text::ModelTooSlow,
+            LlmError::Unreachable { .. } | LlmError::Busy { .. } => Answer::ModelUnavailable,
+            LlmError::Unauthorized { .. } => Answer::ModelKeyRefused,
+            LlmError::FirstTokenTimeout { .. } => Answer::ModelTooSlow,
             LlmError::IdleTimeout { .. } | LlmError::Cut { .. } | LlmError::Protocol(_) => {
-                Text::AnswerCut
+                Answer::Cut
             }
             LlmError::PromptTooLong {
                 prompt_tokens,
                 context,
                 ..
-            } => Text::PromptTooLong {
+            } => Answer::PromptTooLong {
                 prompt_tokens: *prompt_tokens,
                 context: *context,
             },
-            LlmError::ModelNotFound { model, api, .. } => Text::ModelMissing {
+            LlmError::ModelNotFound { model, api, .. } => Answer::ModelMissing {
                 model,
                 ollama: *api == Api::Ollama,
             },
-            LlmError::LengthLimit => Text::AnswerTooLong,
-            LlmError::Repeating => Text::AnswerRepeats,
-            LlmError::Server { .. } | LlmError::NoEmbeddingModel => Text::ModelFailed,
-            LlmError::QueueFull { .. } => Text::QueueFull,
-            LlmError::OwnQueueFull { waiting } => Text::OwnQueueFull { waiting: *waiting },
+            LlmError::LengthLimit => Answer::TooLong,
+            LlmError::Repeating => Answer::Repeats,
+            LlmError::Server { .. } | LlmError::NoEmbeddingModel => Answer::ModelFailed,
+            LlmError::QueueFull { .. } => Answer::QueueFull,
+            LlmError::OwnQueueFull { waiting } => Answer::OwnQueueFull { waiting: *waiting },
         }
     }
 }

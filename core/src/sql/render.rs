@@ -328,11 +328,11 @@ impl RowSink for Tee<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::i18n::{Lang, Text};
+    use crate::i18n::{Lang, Results};
 
     fn caption(lang: Lang) -> impl Fn(u64, u64, bool) -> String {
         move |shown, total, truncated| {
-            Text::RowsCaption {
+            Results::RowsCaption {
                 shown,
                 total,
                 truncated,

@@ -17,7 +17,7 @@
 //! bot, collected whole by the evaluation.
 
 use crate::conversation::{Mode, Prompts, StoredMessage, assemble};
-use crate::i18n::{Lang, Text};
+use crate::i18n::{Lang, Sql};
 use crate::learn::{PromptContext, Skip};
 use crate::llm::{ChatMessage, ChatRole, Llm, LlmError, Sampling};
 use crate::sql::validate::Validated;
@@ -497,7 +497,7 @@ impl SqlAnswer<'_> {
             again.push(ChatMessage::new(ChatRole::Assistant, answer));
             again.push(ChatMessage::new(
                 ChatRole::User,
-                Text::SqlAskedAgain.render(self.lang),
+                Sql::AskedAgain.render(self.lang),
             ));
             return Some(again);
         }
@@ -514,7 +514,7 @@ impl SqlAnswer<'_> {
         repair.push(ChatMessage::new(ChatRole::Assistant, answer));
         repair.push(ChatMessage::new(
             ChatRole::User,
-            Text::RepairRequest {
+            Sql::RepairRequest {
                 reasons: &reasons.join(" "),
             }
             .render(self.lang),

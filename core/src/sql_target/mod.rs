@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 use pstral_chat::Place;
 
-use crate::i18n::{Lang, Text};
+use crate::i18n::{Lang, Results, Sql};
 use crate::llm::Llm;
 
 /// The longest name any target database allows (Oracle: 128 bytes;
@@ -869,7 +869,7 @@ impl SqlRuntime {
             .map(|t| t.name.as_str())
             .collect();
         Some(
-            Text::ColumnIsIn {
+            Sql::ColumnIsIn {
                 column,
                 tables: &tables.join(", "),
             }
@@ -890,7 +890,7 @@ impl SqlRuntime {
         lang: Lang,
     ) -> Result<(crate::sql::validate::Validated, Option<u64>), Unoffered> {
         let valid = self.check_whole(text).map_err(|refusal| {
-            let mut reason = Text::SqlRefused(&refusal).render(lang);
+            let mut reason = Sql::Refused(&refusal).render(lang);
             // A column qualified by a table the query does not read
             // (`users.first_name` without joining users), or by one that
             // has no such column: a small model's slip, which it mends when
@@ -917,7 +917,7 @@ impl SqlRuntime {
         // The model may write it without what the asker may not read.
         if let Some(hidden) = self.hidden_from_person(&valid) {
             return Err(Unoffered {
-                reason: Text::HiddenFromYou(&hidden).render(lang),
+                reason: Results::HiddenFromYou(&hidden).render(lang),
                 repairable: true,
                 refused: true,
             });
@@ -928,7 +928,7 @@ impl SqlRuntime {
         match self.explain(&valid, self.limits.timeout).await {
             Ok(plan) => Ok((valid, plan.rows.map(|r| r.max(0.0).round() as u64))),
             Err(crate::sql::backend::ExecError::Database(message)) => Err(Unoffered {
-                reason: Text::SqlDoesNotCompile {
+                reason: Sql::DoesNotCompile {
                     index,
                     message: &self.with_column_hint(&message, lang),
                 }
@@ -938,7 +938,7 @@ impl SqlRuntime {
             }),
             // The model may find a lighter query for the same question.
             Err(crate::sql::backend::ExecError::TooHeavy(heavy)) => Err(Unoffered {
-                reason: Text::SqlTooHeavy {
+                reason: Sql::TooHeavy {
                     index,
                     heavy: &heavy,
                 }
@@ -950,12 +950,12 @@ impl SqlRuntime {
             // join order the planner weighs at length): not a passing
             // trouble of the database, and the model may write it simpler.
             Err(crate::sql::backend::ExecError::Timeout(limit)) => Err(Unoffered {
-                reason: Text::SqlPlanTooSlow { index, limit }.render(lang),
+                reason: Sql::PlanTooSlow { index, limit }.render(lang),
                 repairable: true,
                 refused: false,
             }),
             Err(e) => Err(Unoffered {
-                reason: Text::ExecuteUnavailable {
+                reason: Results::ExecuteUnavailable {
                     reason: &crate::i18n::exec_error(lang, &e),
                 }
                 .render(lang),

@@ -3,7 +3,7 @@
 //! once when it names something wrong), weighed against the further plans
 //! drawn (`sql.plan_votes`), then offered or asked back about.
 
-use crate::i18n::{Doubted, Lang, Text};
+use crate::i18n::{Doubted, Lang, Readings};
 use crate::learn::Skip;
 use crate::llm::{ChatMessage, ChatRole, Sampling};
 use crate::sql::Doubt;
@@ -359,7 +359,7 @@ impl SqlAnswer<'_> {
                         .dimensions
                         .get(&dimension)
                         .map_or(dimension.as_str(), |d| d.label.get(lang));
-                    let said = Text::PlanValueUnknown {
+                    let said = Readings::PlanValueUnknown {
                         dimension: label,
                         value: &value,
                         near: &near.join(", "),
@@ -518,7 +518,7 @@ impl SqlAnswer<'_> {
         // surprise.
         let above = follows.map(|p| {
             let earlier = p.question.rsplit(FOLLOWED_BY).next().unwrap_or_default();
-            format!("{}\n", Text::FollowsEarlier { earlier }.render(lang))
+            format!("{}\n", Readings::FollowsEarlier { earlier }.render(lang))
         });
         let first = weighed.readings[0].clone();
         if trace.reused.is_none() && weighed.asks(&votes.ask_back) {
@@ -538,7 +538,7 @@ impl SqlAnswer<'_> {
             let answer = format!(
                 "{}{}",
                 above.unwrap_or_default(),
-                Text::AskBack {
+                Readings::AskBack {
                     why,
                     readings: &words,
                 }
@@ -551,7 +551,7 @@ impl SqlAnswer<'_> {
                 lang,
             };
         }
-        let answer = Text::PlanAnswer {
+        let answer = Readings::PlanAnswer {
             reading: &first.words,
             confirmed: trace.reused,
             sql: &first.sql,

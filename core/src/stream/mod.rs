@@ -20,7 +20,7 @@ use pstral_chat::{ChatPlatform, MessageRef, PlatformError};
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
-use crate::i18n::{Lang, Text};
+use crate::i18n::{Answer, Lang};
 
 pub mod budget;
 pub mod placeholder;
@@ -409,7 +409,7 @@ impl Writer<'_> {
             // answer stops there, shortened (at a clean boundary) if the
             // note needs the room.
             let prefix = self.platform.limits().command_prefix;
-            let note = format!("⚠️ {}", Text::AnswerNotPosted { prefix }.render(self.lang));
+            let note = format!("⚠️ {}", Answer::NotPosted { prefix }.render(self.lang));
             let part = self.current().part.clone();
             let reopened = part.reopened.as_deref();
             let mut end = part.segment.end;
@@ -437,10 +437,10 @@ impl Writer<'_> {
         let body = self.answer[start..].to_owned();
         let note = match ending {
             Ending::Complete if self.answer.trim().is_empty() => {
-                Some(Text::EmptyAnswer.render(self.lang))
+                Some(Answer::Empty.render(self.lang))
             }
             Ending::Complete => None,
-            Ending::Stopped => Some(Text::Stopped.render(self.lang)),
+            Ending::Stopped => Some(Answer::Stopped.render(self.lang)),
             Ending::Failed(e) => Some(format!("⚠️ {}", e.user_text().render(self.lang))),
         };
         // A complete answer ends exactly as the model wrote it; an

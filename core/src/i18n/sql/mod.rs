@@ -94,7 +94,7 @@ pub(super) fn sql_refusal(lang: Lang, refusal: &crate::sql::validate::Refusal) -
 }
 
 /// A refusal's English text, for logs, the audit and the model: the same
-/// words [`Text::SqlRefused`] says in English.
+/// words [`Sql::Refused`](super::Sql::Refused) says in English.
 impl fmt::Display for crate::sql::validate::Refusal {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&refusal_reason(Lang::En, self))
@@ -141,8 +141,8 @@ impl Quote {
 pub(super) const MAX_REFUSAL_CHARS: usize = 1_000;
 
 /// Why a statement is refused, as a clause ("it calls …"): what
-/// [`Text::SqlRefused`] says, and the refusal's own English text; cut to
-/// [`MAX_REFUSAL_CHARS`].
+/// [`Sql::Refused`](super::Sql::Refused) says, and the refusal's own
+/// English text; cut to [`MAX_REFUSAL_CHARS`].
 pub(super) fn refusal_reason(lang: Lang, refusal: &crate::sql::validate::Refusal) -> String {
     quoted_refusal_reason(lang, refusal, Quote::Plain)
 }
