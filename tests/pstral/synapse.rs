@@ -201,164 +201,10 @@ impl Human {
             .unwrap();
         let record = Arc::new(Mutex::new(Record::default()));
         let changed = watch::channel(0).0;
-        {
-            let (record, changed) = (Arc::clone(&record), changed.clone());
-            client.add_event_handler(
-                move |ev: OriginalSyncRoomMessageEvent,
-                      room: Room,
-                      client: Client,
-                      enc: Option<matrix_sdk::deserialized_responses::EncryptionInfo>| {
-                    let (record, changed) = (Arc::clone(&record), changed.clone());
-                    async move {
-                        let (file, image) = match &ev.content.msgtype {
-                            MessageType::File(f) => (
-                                client
-                                    .media()
-                                    .get_file(f, false)
-                                    .await
-                                    .ok()
-                                    .flatten()
-                                    .map(|bytes| (f.body.clone(), bytes)),
-                                None,
-                            ),
-                            MessageType::Image(i) => {
-                                use matrix_sdk::media::{MediaFormat, MediaRequestParameters};
-                                let bytes = client.media().get_file(i, false).await.ok().flatten();
-                                let info = i.info.as_deref();
-                                let thumbnail = match info.and_then(|i| i.thumbnail_source.clone()) {
-                                    Some(source) => client
-                                        .media()
-                                        .get_media_content(
-                                            &MediaRequestParameters {
-                                                source,
-                                                format: MediaFormat::File,
-                                            },
-                                            false,
-                                        )
-                                        .await
-                                        .ok(),
-                                    None => None,
-                                };
-                                let name = i.filename.clone().unwrap_or_else(|| i.body.clone());
-                                (
-                                    bytes.map(|b| (name, b)),
-                                    Some(SeenImage {
-                                        width: info.and_then(|i| i.width).map(u64::from),
-                                        height: info.and_then(|i| i.height).map(u64::from),
-                                        caption: i.body.clone(),
-                                        thumbnail,
-                                    }),
-                                )
-                            }
-                            _ => (None, None),
-                        };
-                        let (replaces, body, formatted) = match &ev.content.relates_to {
-                            Some(Relation::Replacement(r)) => {
-                                let formatted = match &r.new_content.msgtype {
-                                    MessageType::Text(t) => t.formatted.as_ref().map(|f| f.body.clone()),
-                                    _ => None,
-                                };
-                                (Some(r.event_id.clone()), r.new_content.msgtype.body().to_owned(), formatted)
-                            }
-                            _ => {
-                                let formatted = match &ev.content.msgtype {
-                                    MessageType::Text(t) => t.formatted.as_ref().map(|f| f.body.clone()),
-                                    MessageType::Notice(t) => t.formatted.as_ref().map(|f| f.body.clone()),
-                                    _ => None,
-                                };
-                                (None, ev.content.msgtype.body().to_owned(), formatted)
-                            }
-                        };
-                        let (in_reply_to, thread) = match &ev.content.relates_to {
-                            Some(Relation::Reply(r)) => (Some(r.in_reply_to.event_id.clone()), None),
-                            Some(Relation::Thread(t)) => (
-                                t.in_reply_to.as_ref().map(|r| r.event_id.clone()),
-                                Some(t.event_id.clone()),
-                            ),
-                            _ => (None, None),
-                        };
-                        record.lock().unwrap().seen.push(Seen {
-                            room: room.room_id().to_owned(),
-                            event: ev.event_id.clone(),
-                            sender: ev.sender.clone(),
-                            body,
-                            replaces,
-                            in_reply_to,
-                            thread,
-                            file,
-                            image,
-                            encrypted: enc.is_some(),
-                            formatted,
-                            at: tokio::time::Instant::now(),
-                        });
-                        changed.send_modify(|n| *n += 1);
-                    }
-                },
-            );
-        }
-        {
-            let (record, changed) = (Arc::clone(&record), changed.clone());
-            client.add_event_handler(move |ev: OriginalSyncRoomMemberEvent, room: Room| {
-                let (record, changed) = (Arc::clone(&record), changed.clone());
-                async move {
-                    let user: OwnedUserId = ev.state_key.clone();
-                    let mut record = record.lock().unwrap();
-                    let key = (room.room_id().to_owned(), user.clone());
-                    if record
-                        .membership_at
-                        .get(&key)
-                        .is_some_and(|(at, id)| *at > ev.origin_server_ts || *id == ev.event_id)
-                    {
-                        return;
-                    }
-                    record
-                        .membership_at
-                        .insert(key, (ev.origin_server_ts, ev.event_id.clone()));
-                    let joined = record.joined.entry(room.room_id().to_owned()).or_default();
-                    match ev.content.membership {
-                        MembershipState::Join if !joined.contains(&user) => joined.push(user),
-                        MembershipState::Join => {}
-                        MembershipState::Leave | MembershipState::Ban => {
-                            joined.retain(|u| *u != user);
-                            if let Some(reason) = ev.content.reason.clone() {
-                                record
-                                    .left_reasons
-                                    .insert((room.room_id().to_owned(), user.clone()), reason);
-                            }
-                            record.left.push((room.room_id().to_owned(), user));
-                        }
-                        _ => return,
-                    }
-                    changed.send_modify(|n| *n += 1);
-                }
-            });
-        }
-        // Invites are accepted, as a person does (the bot writes to them
-        // privately in a DM it opens), unless told not to.
+        record_messages(&client, &record, &changed);
+        record_memberships(&client, &record, &changed);
         let accepts_invites = Arc::new(std::sync::atomic::AtomicBool::new(true));
-        let accepting = Arc::clone(&accepts_invites);
-        client.add_event_handler(
-            move |ev: matrix_sdk::ruma::events::room::member::StrippedRoomMemberEvent,
-                  room: Room,
-                  client: Client| {
-                let accepting = accepting.load(std::sync::atomic::Ordering::SeqCst);
-                async move {
-                    if accepting
-                        && Some(ev.state_key.as_ref()) == client.user_id()
-                        && ev.content.membership == MembershipState::Invite
-                    {
-                        tokio::spawn(async move {
-                            for _ in 0..10 {
-                                if room.join().await.is_ok() {
-                                    return;
-                                }
-                                tokio::time::sleep(Duration::from_millis(300)).await;
-                            }
-                        });
-                    }
-                }
-            },
-        );
+        accept_invites(&client, &accepts_invites);
         let syncing = client.clone();
         let sync = tokio::spawn(async move {
             loop {
@@ -597,4 +443,186 @@ pub fn latest_texts(
             (original.event.clone(), latest)
         })
         .collect()
+}
+
+/// A message as a person's client shows it: its text (an edit's new text),
+/// what it replies to or threads under, and its file or image downloaded.
+async fn seen_message(
+    ev: &OriginalSyncRoomMessageEvent,
+    room: &Room,
+    client: &Client,
+    encrypted: bool,
+) -> Seen {
+    let (file, image) = match &ev.content.msgtype {
+        MessageType::File(f) => (
+            client
+                .media()
+                .get_file(f, false)
+                .await
+                .ok()
+                .flatten()
+                .map(|bytes| (f.body.clone(), bytes)),
+            None,
+        ),
+        MessageType::Image(i) => {
+            use matrix_sdk::media::{MediaFormat, MediaRequestParameters};
+            let bytes = client.media().get_file(i, false).await.ok().flatten();
+            let info = i.info.as_deref();
+            let thumbnail = match info.and_then(|i| i.thumbnail_source.clone()) {
+                Some(source) => client
+                    .media()
+                    .get_media_content(
+                        &MediaRequestParameters {
+                            source,
+                            format: MediaFormat::File,
+                        },
+                        false,
+                    )
+                    .await
+                    .ok(),
+                None => None,
+            };
+            let name = i.filename.clone().unwrap_or_else(|| i.body.clone());
+            (
+                bytes.map(|b| (name, b)),
+                Some(SeenImage {
+                    width: info.and_then(|i| i.width).map(u64::from),
+                    height: info.and_then(|i| i.height).map(u64::from),
+                    caption: i.body.clone(),
+                    thumbnail,
+                }),
+            )
+        }
+        _ => (None, None),
+    };
+    let (replaces, body, formatted) = match &ev.content.relates_to {
+        Some(Relation::Replacement(r)) => {
+            let formatted = match &r.new_content.msgtype {
+                MessageType::Text(t) => t.formatted.as_ref().map(|f| f.body.clone()),
+                _ => None,
+            };
+            (
+                Some(r.event_id.clone()),
+                r.new_content.msgtype.body().to_owned(),
+                formatted,
+            )
+        }
+        _ => {
+            let formatted = match &ev.content.msgtype {
+                MessageType::Text(t) => t.formatted.as_ref().map(|f| f.body.clone()),
+                MessageType::Notice(t) => t.formatted.as_ref().map(|f| f.body.clone()),
+                _ => None,
+            };
+            (None, ev.content.msgtype.body().to_owned(), formatted)
+        }
+    };
+    let (in_reply_to, thread) = match &ev.content.relates_to {
+        Some(Relation::Reply(r)) => (Some(r.in_reply_to.event_id.clone()), None),
+        Some(Relation::Thread(t)) => (
+            t.in_reply_to.as_ref().map(|r| r.event_id.clone()),
+            Some(t.event_id.clone()),
+        ),
+        _ => (None, None),
+    };
+    Seen {
+        room: room.room_id().to_owned(),
+        event: ev.event_id.clone(),
+        sender: ev.sender.clone(),
+        body,
+        replaces,
+        in_reply_to,
+        thread,
+        file,
+        image,
+        encrypted,
+        formatted,
+        at: tokio::time::Instant::now(),
+    }
+}
+
+/// Records every message `client` receives in `record`, and says so on
+/// `changed`.
+fn record_messages(client: &Client, record: &Arc<Mutex<Record>>, changed: &watch::Sender<u64>) {
+    let (record, changed) = (Arc::clone(record), changed.clone());
+    client.add_event_handler(
+        move |ev: OriginalSyncRoomMessageEvent,
+              room: Room,
+              client: Client,
+              enc: Option<matrix_sdk::deserialized_responses::EncryptionInfo>| {
+            let (record, changed) = (Arc::clone(&record), changed.clone());
+            async move {
+                let seen = seen_message(&ev, &room, &client, enc.is_some()).await;
+                record.lock().unwrap().seen.push(seen);
+                changed.send_modify(|n| *n += 1);
+            }
+        },
+    );
+}
+
+/// Records who joins and leaves each room `client` is in, by the latest
+/// membership event of each person, and says so on `changed`.
+fn record_memberships(client: &Client, record: &Arc<Mutex<Record>>, changed: &watch::Sender<u64>) {
+    let (record, changed) = (Arc::clone(record), changed.clone());
+    client.add_event_handler(move |ev: OriginalSyncRoomMemberEvent, room: Room| {
+        let (record, changed) = (Arc::clone(&record), changed.clone());
+        async move {
+            let user: OwnedUserId = ev.state_key.clone();
+            let mut record = record.lock().unwrap();
+            let key = (room.room_id().to_owned(), user.clone());
+            if record
+                .membership_at
+                .get(&key)
+                .is_some_and(|(at, id)| *at > ev.origin_server_ts || *id == ev.event_id)
+            {
+                return;
+            }
+            record
+                .membership_at
+                .insert(key, (ev.origin_server_ts, ev.event_id.clone()));
+            let joined = record.joined.entry(room.room_id().to_owned()).or_default();
+            match ev.content.membership {
+                MembershipState::Join if !joined.contains(&user) => joined.push(user),
+                MembershipState::Join => {}
+                MembershipState::Leave | MembershipState::Ban => {
+                    joined.retain(|u| *u != user);
+                    if let Some(reason) = ev.content.reason.clone() {
+                        record
+                            .left_reasons
+                            .insert((room.room_id().to_owned(), user.clone()), reason);
+                    }
+                    record.left.push((room.room_id().to_owned(), user));
+                }
+                _ => return,
+            }
+            changed.send_modify(|n| *n += 1);
+        }
+    });
+}
+
+/// Invites are accepted, as a person does (the bot writes to them
+/// privately in a DM it opens), unless told not to.
+fn accept_invites(client: &Client, accepts_invites: &Arc<std::sync::atomic::AtomicBool>) {
+    let accepting = Arc::clone(accepts_invites);
+    client.add_event_handler(
+        move |ev: matrix_sdk::ruma::events::room::member::StrippedRoomMemberEvent,
+              room: Room,
+              client: Client| {
+            let accepting = accepting.load(std::sync::atomic::Ordering::SeqCst);
+            async move {
+                if accepting
+                    && Some(ev.state_key.as_ref()) == client.user_id()
+                    && ev.content.membership == MembershipState::Invite
+                {
+                    tokio::spawn(async move {
+                        for _ in 0..10 {
+                            if room.join().await.is_ok() {
+                                return;
+                            }
+                            tokio::time::sleep(Duration::from_millis(300)).await;
+                        }
+                    });
+                }
+            }
+        },
+    );
 }

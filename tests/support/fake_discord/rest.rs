@@ -84,25 +84,7 @@ pub(super) async fn rest_call(
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_owned();
-    let (body_json, files) = if content_type.starts_with("multipart/form-data") {
-        let mut json = Value::Null;
-        let mut files = Vec::new();
-        for (name, file_name, bytes) in multipart(&content_type, &body) {
-            if name == "payload_json" {
-                json = serde_json::from_slice(&bytes).unwrap();
-            } else if let Some(f) = file_name {
-                files.push((f, bytes));
-            }
-        }
-        (json, files)
-    } else if body.is_empty() {
-        (Value::Null, Vec::new())
-    } else {
-        (
-            serde_json::from_slice(&body).unwrap_or(Value::Null),
-            Vec::new(),
-        )
-    };
+    let (body_json, files) = read_body(&content_type, &body);
     let authorized =
         headers.get("authorization").and_then(|v| v.to_str().ok()) == Some(&format!("Bot {TOKEN}"));
     let bucket = bucket_of(&method, &path);
@@ -118,13 +100,10 @@ pub(super) async fn rest_call(
             *reset = now + BUCKET_WINDOW;
         }
         let reset_after = reset.saturating_duration_since(now).as_secs_f64();
-        let is_edit = method == Method::PATCH
-            && path.starts_with("/channels/")
-            && path.contains("/messages/");
         let limited = *used >= BUCKET_LIMIT;
         *used += 1;
         let remaining = BUCKET_LIMIT.saturating_sub(*used);
-        let forced = is_edit && inner.forced_429 > 0 && !limited;
+        let forced = is_edit(&method, &path) && inner.forced_429 > 0 && !limited;
         if forced {
             inner.forced_429 -= 1;
         }
@@ -176,30 +155,13 @@ pub(super) async fn rest_call(
         None => status.into_response(),
     };
     if let Some((remaining, reset_after, limited)) = rate_headers {
-        let h = response.headers_mut();
-        h.insert(
-            "x-ratelimit-limit",
-            BUCKET_LIMIT.to_string().parse().unwrap(),
+        rate_limit_headers(
+            response.headers_mut(),
+            &bucket,
+            remaining,
+            reset_after,
+            limited,
         );
-        h.insert(
-            "x-ratelimit-remaining",
-            remaining.to_string().parse().unwrap(),
-        );
-        h.insert(
-            "x-ratelimit-reset-after",
-            format!("{reset_after:.3}").parse().unwrap(),
-        );
-        h.insert(
-            "x-ratelimit-bucket",
-            format!("{:x}", fnv(&bucket)).parse().unwrap(),
-        );
-        if limited {
-            h.insert(
-                "retry-after",
-                format!("{}", reset_after.ceil() as u64).parse().unwrap(),
-            );
-            h.insert("x-ratelimit-scope", "user".parse().unwrap());
-        }
     }
     response
 }
@@ -208,4 +170,67 @@ fn fnv(s: &str) -> u64 {
     s.bytes().fold(0xcbf29ce484222325, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x100000001b3)
     })
+}
+
+/// A request's body as the route reads it: its JSON (a multipart form's
+/// `payload_json`) and the files a multipart form attaches.
+fn read_body(content_type: &str, body: &[u8]) -> (Value, Vec<(String, Vec<u8>)>) {
+    if content_type.starts_with("multipart/form-data") {
+        let mut json = Value::Null;
+        let mut files = Vec::new();
+        for (name, file_name, bytes) in multipart(content_type, body) {
+            if name == "payload_json" {
+                json = serde_json::from_slice(&bytes).unwrap();
+            } else if let Some(f) = file_name {
+                files.push((f, bytes));
+            }
+        }
+        (json, files)
+    } else if body.is_empty() {
+        (Value::Null, Vec::new())
+    } else {
+        (
+            serde_json::from_slice(body).unwrap_or(Value::Null),
+            Vec::new(),
+        )
+    }
+}
+
+/// The headers Discord sets on a response of a rate-limited bucket: its
+/// limit, what remains, when it resets, and when limited, when to retry.
+fn rate_limit_headers(
+    h: &mut HeaderMap,
+    bucket: &str,
+    remaining: u32,
+    reset_after: f64,
+    limited: bool,
+) {
+    h.insert(
+        "x-ratelimit-limit",
+        BUCKET_LIMIT.to_string().parse().unwrap(),
+    );
+    h.insert(
+        "x-ratelimit-remaining",
+        remaining.to_string().parse().unwrap(),
+    );
+    h.insert(
+        "x-ratelimit-reset-after",
+        format!("{reset_after:.3}").parse().unwrap(),
+    );
+    h.insert(
+        "x-ratelimit-bucket",
+        format!("{:x}", fnv(bucket)).parse().unwrap(),
+    );
+    if limited {
+        h.insert(
+            "retry-after",
+            format!("{}", reset_after.ceil() as u64).parse().unwrap(),
+        );
+        h.insert("x-ratelimit-scope", "user".parse().unwrap());
+    }
+}
+
+/// Whether a call edits a message (the calls a forced 429 answers).
+fn is_edit(method: &Method, path: &str) -> bool {
+    method == Method::PATCH && path.starts_with("/channels/") && path.contains("/messages/")
 }
