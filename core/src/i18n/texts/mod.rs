@@ -67,56 +67,20 @@ impl Text<'_> {
     }
 }
 
-impl<'a> From<Link<'a>> for Text<'a> {
-    fn from(text: Link<'a>) -> Self {
-        Text::Link(text)
-    }
+/// `From` each feature's text into a [`Text`], so that a call site that
+/// expects any text takes one feature's with `.into()`.
+macro_rules! from_features {
+    ($($feature:ident),* $(,)?) => {
+        $(
+            impl<'a> From<$feature<'a>> for Text<'a> {
+                fn from(text: $feature<'a>) -> Self {
+                    Text::$feature(text)
+                }
+            }
+        )*
+    };
 }
 
-impl<'a> From<Answer<'a>> for Text<'a> {
-    fn from(text: Answer<'a>) -> Self {
-        Text::Answer(text)
-    }
-}
-
-impl<'a> From<Commands<'a>> for Text<'a> {
-    fn from(text: Commands<'a>) -> Self {
-        Text::Commands(text)
-    }
-}
-
-impl<'a> From<Sql<'a>> for Text<'a> {
-    fn from(text: Sql<'a>) -> Self {
-        Text::Sql(text)
-    }
-}
-
-impl<'a> From<Readings<'a>> for Text<'a> {
-    fn from(text: Readings<'a>) -> Self {
-        Text::Readings(text)
-    }
-}
-
-impl<'a> From<Results<'a>> for Text<'a> {
-    fn from(text: Results<'a>) -> Self {
-        Text::Results(text)
-    }
-}
-
-impl<'a> From<Audit<'a>> for Text<'a> {
-    fn from(text: Audit<'a>) -> Self {
-        Text::Audit(text)
-    }
-}
-
-impl<'a> From<Startup<'a>> for Text<'a> {
-    fn from(text: Startup<'a>) -> Self {
-        Text::Startup(text)
-    }
-}
-
-impl<'a> From<Feedback<'a>> for Text<'a> {
-    fn from(text: Feedback<'a>) -> Self {
-        Text::Feedback(text)
-    }
-}
+from_features!(
+    Link, Answer, Commands, Sql, Readings, Results, Audit, Startup, Feedback
+);
