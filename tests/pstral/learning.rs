@@ -714,3 +714,53 @@ async fn a_question_is_embedded_once_and_its_free_prompt_built_only_when_the_pla
     assert_eq!(system_prompt(&fake, 4), system_prompt(&fake, 2));
     assert_eq!(fake.embedded()[3..], [vec![left.to_owned()]]);
 }
+
+/// Every prompt of one question chooses its examples from one ranking, and
+/// each example is judged once for all of them: the plan's confirmed plans
+/// and the free path's examples do not judge an example again.
+#[tokio::test]
+async fn each_example_is_judged_once_for_all_the_prompts_of_a_question() {
+    use pstral_core::learn::examples::Example;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let db = crate::support::TestDb::sqlite().await;
+    let demo = demo().await;
+    let mut runtime = demo.runtime.clone();
+    let learning = Arc::new(pstral_core::learn::Learning::stored(
+        Examples::new(db.store.clone()),
+        "demo",
+        None,
+    ));
+    runtime.learning = Some(learning.clone());
+    let paris = "SELECT company, city FROM clients WHERE city = 'Paris' ORDER BY company";
+    for (asked, sql) in [(ASKED, SQL), ("Quels sont nos clients à Paris ?", paris)] {
+        runtime
+            .keep_example(
+                (asked, sql, None),
+                None,
+                Source::Cli,
+                None,
+                pstral_core::i18n::Lang::Fr,
+            )
+            .await
+            .unwrap();
+    }
+    // Without an embedding model, examples are ranked by their words.
+    let llm = pstral_core::llm::Llm::from_settings(&pstral_core::config::Settings::defaults().llm)
+        .unwrap();
+    let ranked = learning.rank(&llm, "clients à Lyon").await;
+    let judged = AtomicUsize::new(0);
+    let check = |_: &Example| {
+        judged.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    };
+    let skip_none = |_: &Example| false;
+    let first = learning
+        .choose_from(&ranked, 10_000, &check, &skip_none)
+        .await;
+    let second = learning
+        .choose_from(&ranked, 10_000, &check, &skip_none)
+        .await;
+    assert_eq!(first.examples.len(), 2, "{first:?}");
+    assert_eq!(second.examples.len(), 2, "{second:?}");
+    assert_eq!(judged.load(Ordering::SeqCst), 2, "each example judged once");
+}
