@@ -277,6 +277,71 @@ pub enum SemanticCommand {
         #[arg(long)]
         question: Option<String>,
     },
+    /// Write a starting semantic model read from the target's live
+    /// catalogue to standard output: entities from tables, joins from
+    /// foreign keys, categories from the values the data holds, time
+    /// dimensions from dates, counts, sums and averages of amounts, segments
+    /// from status values; every guess marked for review in a comment.
+    Draft {
+        #[arg(long)]
+        target: Option<String>,
+        /// A glossary (Markdown) whose words label and name the definitions
+        /// (default: the target's instructions_file).
+        #[arg(long)]
+        glossary: Option<PathBuf>,
+    },
+    /// Write another tool's semantic definitions as Pstral's semantic model,
+    /// to standard output; what has no counterpart is listed, never dropped.
+    #[command(subcommand)]
+    Import(ImportFrom),
+    /// The questions asked at least twice that the definitions did not
+    /// answer (left to the model's own SQL, or marked wrong), grouped by
+    /// similarity, each with the definitions near it. With --take N and
+    /// --sql, suggestion N's question and that SQL are stored as an example
+    /// (judged first, audited); nothing is added otherwise.
+    Suggest {
+        #[arg(long)]
+        target: Option<String>,
+        /// How far back to look (default: the audit's retention).
+        #[arg(long, value_parser = parse_duration)]
+        since: Option<std::time::Duration>,
+        /// The fewest times a question must have been asked.
+        #[arg(long, default_value_t = 2)]
+        min: usize,
+        /// The suggestion to turn into an example (its number in the list).
+        #[arg(long, requires = "sql")]
+        take: Option<usize>,
+        /// The SQL that answers it, or - to read it from standard input.
+        #[arg(long, requires = "take")]
+        sql: Option<String>,
+    },
+}
+
+/// Where imported definitions come from.
+#[derive(Debug, Subcommand)]
+pub enum ImportFrom {
+    /// A dbt project: the semantic_models and metrics of its models/**/*.yml.
+    Dbt {
+        /// The project's folder (the one holding models/).
+        path: PathBuf,
+        /// The target to hold the result against (default: sql.target).
+        #[arg(long)]
+        target: Option<String>,
+        /// Also write the saved queries found as examples to this file (for
+        /// `pstral examples import`).
+        #[arg(long)]
+        examples: Option<PathBuf>,
+    },
+    /// A Snowflake semantic model (Cortex Analyst's YAML).
+    Snowflake {
+        file: PathBuf,
+        #[arg(long)]
+        target: Option<String>,
+        /// Also write its verified_queries as examples to this file (for
+        /// `pstral examples import`).
+        #[arg(long)]
+        examples: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -512,6 +577,11 @@ fn parse_lifetime(s: &str) -> Result<Lifetime, String> {
             .map(|d| Lifetime(Some(d)))
             .map_err(|e| format!("{e}: write a duration (30d, 1y) or never")),
     }
+}
+
+/// A duration as an operator would type it (30d, 12h).
+fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    humantime::parse_duration(s.trim()).map_err(|e| format!("{e}: write a duration (30d, 12h)"))
 }
 
 /// A point in time as an operator would type it (see

@@ -9,14 +9,43 @@ use super::check::{counts, semantic_source};
 use super::for_target;
 use crate::args::SemanticCommand;
 
+mod draft;
+mod import;
+mod suggest;
+
 pub(crate) async fn semantic_command(
     settings: &Settings,
     command: SemanticCommand,
 ) -> anyhow::Result<ExitCode> {
-    let target = match &command {
-        SemanticCommand::Check { target } | SemanticCommand::Show { target, .. } => target,
-    };
-    let settings = for_target(settings, target.as_deref())?;
+    match command {
+        SemanticCommand::Check { target } => held(settings, target.as_deref(), None).await,
+        SemanticCommand::Show {
+            target,
+            schema,
+            question,
+        } => held(settings, target.as_deref(), Some((schema, question))).await,
+        SemanticCommand::Draft { target, glossary } => {
+            draft::draft_command(settings, target.as_deref(), glossary.as_deref()).await
+        }
+        SemanticCommand::Import(from) => import::import_command(settings, from).await,
+        SemanticCommand::Suggest {
+            target,
+            since,
+            min,
+            take,
+            sql,
+        } => suggest::suggest_command(settings, target.as_deref(), since, min, take.zip(sql)).await,
+    }
+}
+
+/// `semantic check`, or with `show` (`--schema`, `--question`) `semantic
+/// show`: the target's model held against its live catalogue.
+async fn held(
+    settings: &Settings,
+    target: Option<&str>,
+    show: Option<(bool, Option<String>)>,
+) -> anyhow::Result<ExitCode> {
+    let settings = for_target(settings, target)?;
     if let Some(demo) = settings.sql.target.demo_file()
         && !demo.exists()
     {
@@ -47,25 +76,21 @@ pub(crate) async fn semantic_command(
         }
         Some(Ok(bound)) => bound,
     };
-    match command {
-        SemanticCommand::Check { .. } => println!(
+    match show {
+        None => println!(
             "{} holds against the target {}: {}",
             semantic_source(&settings),
             settings.sql.target.name,
             counts(&bound)
         ),
-        SemanticCommand::Show {
-            schema,
-            question: Some(question),
-            ..
-        } => {
+        Some((schema, Some(question))) => {
             let named = bound.named(&question, today_of(&settings));
             print!("{}", named_text(&bound, &named));
             if schema {
                 println!("\n{}", bound.schema_for(&named));
             }
         }
-        SemanticCommand::Show { schema, .. } => {
+        Some((schema, None)) => {
             let today = today_of(&settings).format("%Y-%m-%d").to_string();
             // Descriptions come from a file people write: escapes shown,
             // never obeyed.

@@ -16,6 +16,7 @@ pub mod named;
 pub mod plan;
 pub mod prompt;
 pub mod reading;
+pub mod write;
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
