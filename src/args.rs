@@ -302,7 +302,8 @@ pub enum SemanticCommand {
     Suggest {
         #[arg(long)]
         target: Option<String>,
-        /// How far back to look (default: the audit's retention).
+        /// How far back to look (default: all the audit keeps, which its
+        /// retention bounds).
         #[arg(long, value_parser = parse_duration)]
         since: Option<std::time::Duration>,
         /// The fewest times a question must have been asked.

@@ -257,14 +257,7 @@ pub async fn check_semantic(
     let Some(definitions) = semantic_of(target)? else {
         return Ok(None);
     };
-    let executor = crate::sql::open_target(target, &settings.sql.policy.allowed_schemas)
-        .await
-        .map_err(|e| format!("cannot be opened: {e}"))?;
-    let mut catalog = executor
-        .catalog(&settings.sql.policy.allowed_schemas)
-        .await
-        .map_err(|e| format!("cannot read its catalogue: {e}"))?;
-    catalog.values = executor.values(&catalog).await.unwrap_or_default();
+    let catalog = target_catalog(settings).await?;
     Ok(Some(crate::sql_target::bound_semantic(
         &definitions,
         &catalog,
@@ -272,8 +265,24 @@ pub async fn check_semantic(
     )))
 }
 
-/// The date the target's data stands at: its `today`, or for the demo
-/// target without one, the demo's own (its data ends there).
+/// The target's live catalogue with its value hints, as the bot reads it
+/// at start.
+///
+/// # Errors
+/// When the target or its catalogue cannot be read.
+pub async fn target_catalog(settings: &Settings) -> Result<crate::sql::schema::Catalog, String> {
+    let schemas = &settings.sql.policy.allowed_schemas;
+    let executor = crate::sql::open_target(&settings.sql.target, schemas)
+        .await
+        .map_err(|e| format!("cannot be opened: {e}"))?;
+    let mut catalog = executor
+        .catalog(schemas)
+        .await
+        .map_err(|e| format!("cannot read its catalogue: {e}"))?;
+    catalog.values = executor.values(&catalog).await.unwrap_or_default();
+    Ok(catalog)
+}
+
 /// About how many tokens the longest SQL prompt takes: its template, the
 /// glossary, tables and examples at their budgets, and the longest answer
 /// (`llm.max_tokens`). What a model's context must hold (`pstral check`,
@@ -286,6 +295,8 @@ pub fn longest_prompt_tokens(settings: &Settings) -> u64 {
         + u64::from(settings.llm.options.max_tokens.unwrap_or(0))
 }
 
+/// The date the target's data stands at: its `today`, or for the demo
+/// target without one, the demo's own (its data ends there).
 pub fn today_of(target: &crate::sql::Target) -> Option<chrono::NaiveDate> {
     target
         .today

@@ -29,7 +29,7 @@ pub(crate) async fn examples_command(
     result
 }
 
-async fn run(
+pub(crate) async fn run(
     settings: &Settings,
     store: &Store,
     command: ExamplesCommand,

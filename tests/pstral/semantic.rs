@@ -14,8 +14,10 @@ use pstral_core::sql::validate::{Policy, validate};
 use crate::demo_crm::Copies;
 
 mod disagreement;
+mod draft;
 mod evaluation;
 mod follow_ups;
+mod suggest;
 
 async fn bound(executor: &dyn Executor, schemas: &[String]) -> Semantic {
     let mut catalog = executor.catalog(schemas).await.unwrap();

@@ -88,6 +88,7 @@ pub fn parse(word: &str, argument: &str) -> Result<Command, Misread> {
         "stop" => Command::Stop,
         "export" if argument.is_empty() => Command::Export(DEFAULT_EXPORT.to_owned()),
         "export" => Command::Export(argument.to_owned()),
+        "suggestions" if argument.is_empty() => Command::Suggestions,
         "good" => Command::Feedback { correct: true },
         "bad" => Command::Feedback { correct: false },
         "examples" => Command::Examples(match sub {

@@ -415,6 +415,9 @@ pub enum Command {
     /// Answer the requests to be linked (admins only); the answer goes to
     /// the asker alone.
     Requests(RequestsQuery),
+    /// The questions asked again and again that the semantic model missed
+    /// (admins only); the answer goes to the asker alone.
+    Suggestions,
 }
 
 /// What an admin does with the link requests from the chat.

@@ -158,6 +158,7 @@ pub fn definitions(labels: &dyn Labels) -> Vec<CreateCommand> {
                     "account",
                 )),
             ),
+        described(labels, "suggestions").default_member_permissions(Permissions::MANAGE_GUILD),
         // Hidden from members who cannot manage the server; the bot checks
         // the local admin role again when it is used.
         described(labels, "audit")
@@ -411,8 +412,10 @@ pub(crate) mod tests {
         for command in definitions(&Named) {
             let json = serde_json::to_value(&command).unwrap();
             let hidden = !json["default_member_permissions"].is_null();
-            let admin =
-                json["name"] == "audit" || json["name"] == "examples" || json["name"] == "requests";
+            let admin = json["name"] == "audit"
+                || json["name"] == "examples"
+                || json["name"] == "requests"
+                || json["name"] == "suggestions";
             assert_eq!(hidden, admin, "{}", json["name"]);
         }
     }

@@ -1,5 +1,6 @@
-//! The typed commands: help, link, stop, mode, export, run and audit
-//! queries, each authorized for the person who types it, when they type it.
+//! The typed commands: help, link, stop, mode, export, run, audit queries
+//! and suggestions, each authorized for the person who types it, when they
+//! type it.
 
 use pstral_chat::{
     Attachment, AuditQuery, ChatPlatform, Command, Place, PlatformIdentity, RequestsQuery,
@@ -104,6 +105,11 @@ impl Bot {
             Command::Requests(query) => {
                 let to = Listeners::only_actor(platform, author, place, message);
                 let (Ok(reply) | Err(reply)) = self.requests_answer(&to, query).await;
+                self.report(&to, reply).await;
+            }
+            Command::Suggestions => {
+                let to = Listeners::only_actor(platform, author, place, message);
+                let (Ok(reply) | Err(reply)) = self.suggestions_answer(&to).await;
                 self.report(&to, reply).await;
             }
         }

@@ -24,6 +24,7 @@ mod pick;
 mod posted;
 pub(crate) mod reply;
 mod stop;
+mod suggest;
 
 use std::sync::Arc;
 

@@ -51,6 +51,7 @@ pub const COMMANDS: &[(&str, &[&str])] = &[
     ("requests list", &[]),
     ("requests approve", &["account", "user"]),
     ("requests deny", &["account"]),
+    ("suggestions", &[]),
 ];
 
 fn label_text(lang: Lang, label: Label<'_>) -> String {
@@ -159,6 +160,10 @@ fn label_text(lang: Lang, label: Label<'_>) -> String {
                 "Lier le compte à l'utilisateur demandé",
             ),
             "requests deny" => pick("Turn a request down", "Refuser une demande"),
+            "suggestions" => pick(
+                "Questions asked again that the definitions missed (admins)",
+                "Questions reposées que les définitions n'ont pas su lire (admins)",
+            ),
             other => other.to_owned(),
         },
         Label::ArgumentHelp { command, argument } => match (command, argument) {

@@ -11,11 +11,13 @@
 
 pub mod compile;
 pub mod doubt;
+pub mod draft;
 pub mod model;
 pub mod named;
 pub mod plan;
 pub mod prompt;
 pub mod reading;
+pub mod suggest;
 pub mod write;
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};

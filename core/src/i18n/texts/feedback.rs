@@ -57,6 +57,28 @@ pub enum Feedback<'a> {
     NoSuchExample {
         id: i64,
     },
+    /// `suggestions`: the head of the list of questions the semantic model
+    /// missed, asked `least` times or more.
+    SuggestionsListed {
+        shown: usize,
+        total: usize,
+        least: usize,
+    },
+    /// `suggestions`: one of them.
+    Suggestion {
+        number: usize,
+        question: &'a str,
+        asked: usize,
+        left_to_the_model: usize,
+        marked_wrong: usize,
+        near: &'a str,
+    },
+    /// `suggestions`: how an operator acts on one.
+    SuggestionsHow,
+    /// `suggestions`: none.
+    NoSuggestions {
+        least: usize,
+    },
 }
 
 impl Feedback<'_> {
@@ -174,6 +196,71 @@ impl Feedback<'_> {
             (Lang::Fr, Feedback::ExampleRemoved { id }) => format!("L'exemple n° {id} a été retiré."),
             (Lang::En, Feedback::NoSuchExample { id }) => format!("There is no example #{id}."),
             (Lang::Fr, Feedback::NoSuchExample { id }) => format!("Il n'y a pas d'exemple n° {id}."),
+            (
+                Lang::En,
+                Feedback::SuggestionsListed {
+                    shown,
+                    total,
+                    least,
+                },
+            ) => format!(
+                "{shown} of the {total} questions the definitions missed, asked {least} times or \
+                 more:"
+            ),
+            (
+                Lang::Fr,
+                Feedback::SuggestionsListed {
+                    shown,
+                    total,
+                    least,
+                },
+            ) => format!(
+                "{shown} des {total} questions que les définitions n'ont pas su lire, posées \
+                 {least} fois ou plus :"
+            ),
+            (
+                Lang::En,
+                Feedback::Suggestion {
+                    number,
+                    question,
+                    asked,
+                    left_to_the_model,
+                    marked_wrong,
+                    near,
+                },
+            ) => format!(
+                "{number}. “{question}”: asked {asked} times ({left_to_the_model} left to the \
+                 model's own SQL, {marked_wrong} marked wrong); near: {near}"
+            ),
+            (
+                Lang::Fr,
+                Feedback::Suggestion {
+                    number,
+                    question,
+                    asked,
+                    left_to_the_model,
+                    marked_wrong,
+                    near,
+                },
+            ) => format!(
+                "{number}. « {question} » : posée {asked} fois ({left_to_the_model} laissées au \
+                 SQL du modèle, {marked_wrong} signalées fausses) ; proches : {near}"
+            ),
+            (Lang::En, Feedback::SuggestionsHow) => "An operator turns one into an example with \
+                 `pstral semantic suggest --take N --sql \"SELECT …\"`, or into a definition in \
+                 the semantic file."
+                .to_owned(),
+            (Lang::Fr, Feedback::SuggestionsHow) => "Un opérateur en fait un exemple avec \
+                 `pstral semantic suggest --take N --sql \"SELECT …\"`, ou une définition dans le \
+                 fichier sémantique."
+                .to_owned(),
+            (Lang::En, Feedback::NoSuggestions { least }) => format!(
+                "No question the definitions missed was asked {least} times or more."
+            ),
+            (Lang::Fr, Feedback::NoSuggestions { least }) => format!(
+                "Aucune question que les définitions n'ont pas su lire n'a été posée {least} fois \
+                 ou plus."
+            ),
         }
     }
 }
