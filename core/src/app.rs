@@ -253,10 +253,23 @@ pub fn semantic_of(
 pub async fn check_semantic(
     settings: &Settings,
 ) -> Result<Option<Result<crate::semantic::Semantic, Vec<String>>>, String> {
-    let target = &settings.sql.target;
-    let Some(definitions) = semantic_of(target)? else {
+    let Some(definitions) = semantic_of(&settings.sql.target)? else {
         return Ok(None);
     };
+    hold_semantic(settings, &definitions).await.map(Some)
+}
+
+/// `definitions` held against the target's live catalogue, as the bot
+/// binds its own at start: the bound model, or every problem, each naming
+/// its key (`pstral semantic import` holds what it wrote).
+///
+/// # Errors
+/// When the target or its catalogue cannot be read.
+pub async fn hold_semantic(
+    settings: &Settings,
+    definitions: &crate::semantic::Definitions,
+) -> Result<Result<crate::semantic::Semantic, Vec<String>>, String> {
+    let target = &settings.sql.target;
     let executor = crate::sql::open_target(target, &settings.sql.policy.allowed_schemas)
         .await
         .map_err(|e| format!("cannot be opened: {e}"))?;
@@ -265,11 +278,11 @@ pub async fn check_semantic(
         .await
         .map_err(|e| format!("cannot read its catalogue: {e}"))?;
     catalog.values = executor.values(&catalog).await.unwrap_or_default();
-    Ok(Some(crate::sql_target::bound_semantic(
-        &definitions,
+    Ok(crate::sql_target::bound_semantic(
+        definitions,
         &catalog,
         &settings.sql.policy,
-    )))
+    ))
 }
 
 /// The date the target's data stands at: its `today`, or for the demo

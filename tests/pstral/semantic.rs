@@ -16,6 +16,7 @@ use crate::demo_crm::Copies;
 mod disagreement;
 mod evaluation;
 mod follow_ups;
+mod import;
 
 async fn bound(executor: &dyn Executor, schemas: &[String]) -> Semantic {
     let mut catalog = executor.catalog(schemas).await.unwrap();

@@ -11,6 +11,7 @@
 
 pub mod compile;
 pub mod doubt;
+pub mod import;
 pub mod model;
 pub mod named;
 pub mod plan;

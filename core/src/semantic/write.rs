@@ -14,7 +14,10 @@ use std::fmt::Write as _;
 pub enum Value {
     Str(String),
     /// Words in both languages (`{ en = "…", fr = "…" }`).
-    Words { en: String, fr: String },
+    Words {
+        en: String,
+        fr: String,
+    },
     List(Vec<String>),
     /// An entity's joins (`[{ column = "…", to = "…" }]`).
     Joins(Vec<(String, String)>),
@@ -140,7 +143,11 @@ fn value_text(value: &Value) -> String {
         Value::Words { en, fr } => format!("{{ en = {}, fr = {} }}", quote(en), quote(fr)),
         Value::List(items) => format!(
             "[{}]",
-            items.iter().map(|s| quote(s)).collect::<Vec<_>>().join(", ")
+            items
+                .iter()
+                .map(|s| quote(s))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
         Value::Joins(joins) => format!(
             "[{}]",
@@ -203,7 +210,10 @@ mod tests {
         assert!(text.starts_with("# A draft.\n# Two\n# lines\n"), "{text}");
         assert!(text.contains("# REVIEW: label and description"), "{text}");
         assert!(text.contains("# LEFT OUT: no key\n# [entities.users]\n# table = \"users\""));
-        assert!(!text.contains("measures"), "an empty section is not written");
+        assert!(
+            !text.contains("measures"),
+            "an empty section is not written"
+        );
         let value: toml::Table = toml::from_str(&text).expect(&text);
         let clients = &value["entities"]["clients"];
         assert_eq!(
