@@ -5,7 +5,7 @@
 //! holds a target's own: exit 0 when it holds, 1 when not (the text is
 //! printed either way, for a person to finish).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context as _;
@@ -92,7 +92,7 @@ fn summary(imported: &Imported, examples: Option<&Path>) -> String {
 /// The saved questions as a file `pstral examples import` reads: TOML
 /// (`[[example]]`) for a `.toml` path, JSON lines otherwise, as it tells
 /// them apart.
-fn write_examples(imported: &Imported, path: &PathBuf) -> anyhow::Result<()> {
+fn write_examples(imported: &Imported, path: &Path) -> anyhow::Result<()> {
     let records: Vec<ExampleFile> = imported
         .examples
         .iter()

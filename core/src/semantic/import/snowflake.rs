@@ -471,7 +471,7 @@ impl<'a> Import<'a> {
                 ),
             })
         });
-        self.measure(f, def, review);
+        self.measure(Kind::Measure, f, def, review);
     }
 
     /// A metric that is one aggregate over one expression: `SUM(x)`,
@@ -479,7 +479,7 @@ impl<'a> Import<'a> {
     /// aggregate of `x` over the rows where `c` holds, Pstral's filter.
     fn metric(&mut self, t: &Table, m: &Column) {
         let def = self.aggregate_of(t, &m.expr());
-        self.measure(m, def, None);
+        self.measure(Kind::Metric, m, def, None);
     }
 
     fn aggregate_of(&self, t: &Table, sql: &str) -> Result<MeasureDef, String> {
@@ -579,7 +579,13 @@ impl<'a> Import<'a> {
         })
     }
 
-    fn measure(&mut self, c: &Column, def: Result<MeasureDef, String>, review: Option<&str>) {
+    fn measure(
+        &mut self,
+        kind: Kind,
+        c: &Column,
+        def: Result<MeasureDef, String>,
+        review: Option<&str>,
+    ) {
         match def {
             Ok(def) => {
                 let (name, note) = self.names.claim(&c.name, Some(&def.entity));
@@ -600,7 +606,7 @@ impl<'a> Import<'a> {
                 if let Some(a) = &c.default_aggregation {
                     item = item.str("default_aggregation", a);
                 }
-                self.out.leave_out(Kind::Measure, &c.name, why, Some(item));
+                self.out.leave_out(kind, &c.name, why, Some(item));
             }
         }
     }

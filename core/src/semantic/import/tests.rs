@@ -520,8 +520,8 @@ fn snowflake_facts_and_one_aggregate_metrics_are_measures_with_decimals_of_their
         (big_count.expr.is_none(), same(&big_count.filter)),
         (true, Some("clients.status = 'actif'"))
     );
-    assert!(left_out(&imported, "measures.arr:").contains("not one aggregate"));
-    assert!(left_out(&imported, "measures.spread:").contains("not one aggregate"));
+    assert!(left_out(&imported, "metrics.arr:").contains("not one aggregate"));
+    assert!(left_out(&imported, "metrics.spread:").contains("not one aggregate"));
 }
 
 #[test]
