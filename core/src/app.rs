@@ -253,16 +253,28 @@ pub fn semantic_of(
 pub async fn check_semantic(
     settings: &Settings,
 ) -> Result<Option<Result<crate::semantic::Semantic, Vec<String>>>, String> {
-    let target = &settings.sql.target;
-    let Some(definitions) = semantic_of(target)? else {
+    let Some(definitions) = semantic_of(&settings.sql.target)? else {
         return Ok(None);
     };
+    hold_semantic(settings, &definitions).await.map(Some)
+}
+
+/// `definitions` held against the target's live catalogue, as the bot
+/// binds its own at start: the bound model, or every problem, each naming
+/// its key (`pstral semantic import` holds what it wrote).
+///
+/// # Errors
+/// When the target or its catalogue cannot be read.
+pub async fn hold_semantic(
+    settings: &Settings,
+    definitions: &crate::semantic::Definitions,
+) -> Result<Result<crate::semantic::Semantic, Vec<String>>, String> {
     let catalog = target_catalog(settings).await?;
-    Ok(Some(crate::sql_target::bound_semantic(
-        &definitions,
+    Ok(crate::sql_target::bound_semantic(
+        definitions,
         &catalog,
         &settings.sql.policy,
-    )))
+    ))
 }
 
 /// The target's live catalogue with its value hints, as the bot reads it

@@ -17,6 +17,7 @@ mod disagreement;
 mod draft;
 mod evaluation;
 mod follow_ups;
+mod import;
 mod suggest;
 
 async fn bound(executor: &dyn Executor, schemas: &[String]) -> Semantic {

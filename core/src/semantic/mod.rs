@@ -12,6 +12,7 @@
 pub mod compile;
 pub mod doubt;
 pub mod draft;
+pub mod import;
 pub mod model;
 pub mod named;
 pub mod plan;
