@@ -27,6 +27,8 @@ async fn suggestions_list_the_question_asked_again_that_the_definitions_missed_a
         r#"{"kind": "aggregate", "measures": ["client_count"]}"#,
     ));
     let (_demo, h) = bot_with_definitions(&fake).await;
+    h.person(4, "dora", pstral_core::identity::Role::Admin)
+        .await;
     h.ask(1, MISSED).await;
     h.ask(2, "Combien de salariés parlent allemand ?").await;
     h.ask(3, "quels clients ont un siret parisien").await;

@@ -60,8 +60,8 @@ fn paragraphs(markdown: &str) -> Vec<String> {
     out
 }
 
-/// A paragraph cut after each `. ` that a capital letter or a bold term
-/// follows, outside backticks.
+/// A paragraph cut after each `. ` that a capital letter, a bold term or
+/// code follows, outside backticks.
 fn sentences(paragraph: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut current = String::new();
@@ -76,7 +76,7 @@ fn sentences(paragraph: &str) -> Vec<String> {
         if !code
             && c == '.'
             && chars.get(i + 1) == Some(&' ')
-            && next.is_some_and(|n| n.is_uppercase() || n == '*')
+            && next.is_some_and(|n| n.is_uppercase() || n == '*' || n == '`')
         {
             out.push(std::mem::take(&mut current).trim().to_owned());
         }
@@ -211,7 +211,8 @@ mod tests {
         let terms = terms_of(
             "## Payments\n\
              - **Grace period: 15 days** after `due_on`. A **late payment** (paiement en\n  \
-             retard, impayé) is one with `status = 'impayé'`: not paid.\n\
+             retard, impayé) is one with `status = 'impayé'`: not paid. `'payé en retard'` was\n  \
+             paid, after the grace period.\n\
              - **Monthly recurring revenue** (MRR, revenu mensuel récurrent): the sum of\n  \
              `monthly_amount` of running contracts.\n\
              - Days late: `julianday(paid_on) - julianday(due_on)` (SQLite).\n",

@@ -320,6 +320,18 @@ pub async fn create_postgres(
         async { insert_batches!(tx, &rows, Some(SCHEMA)) }.await;
     inserted.map_err(|e| create(&e))?;
     tx.commit().await.map_err(|e| create(&e))?;
+    // The value hints (and the planner's estimates the cost weighing reads)
+    // come from the statistics, which autovacuum would gather only later: a
+    // fresh demo has them at once.
+    for table in model::TABLES {
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!(
+            "ANALYZE {SCHEMA}.{}",
+            table.name
+        )))
+        .execute(&mut conn)
+        .await
+        .map_err(|e| create(&e))?;
+    }
     conn.close().await.map_err(|e| create(&e))?;
     let parsed = url::Url::parse(url).map_err(|e| create(&e))?;
     let mut shown = parsed.clone();
