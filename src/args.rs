@@ -278,8 +278,8 @@ pub enum SemanticCommand {
         question: Option<String>,
     },
     /// Write a starting semantic model read from the target's live
-    /// catalogue to standard output: entities from tables, joins from
-    /// foreign keys, categories from the values the data holds, time
+    /// catalogue to standard output: entities from tables (joined by their
+    /// foreign keys alone), categories from the values the data holds, time
     /// dimensions from dates, counts, sums and averages of amounts, segments
     /// from status values; every guess marked for review in a comment.
     Draft {

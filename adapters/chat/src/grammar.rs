@@ -20,6 +20,7 @@ pub const COMMANDS: &[(&str, &[&str])] = &[
     ("bad", &["faux", "wrong"]),
     ("examples", &["exemples"]),
     ("requests", &["demandes"]),
+    ("suggestions", &[]),
     ("audit", &[]),
 ];
 
@@ -223,6 +224,12 @@ mod tests {
                 Ok(Command::Requests(RequestsQuery::Deny("discord:42".into()))),
             ),
             ("requests", "approve", Err(Misread::Incomplete("requests"))),
+            ("suggestions", "", Ok(Command::Suggestions)),
+            (
+                "suggestions",
+                "take 2",
+                Err(Misread::Incomplete("suggestions")),
+            ),
             (
                 "requests",
                 "approve matrix:@ana:example.org",

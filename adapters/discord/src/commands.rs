@@ -352,6 +352,7 @@ pub(crate) mod tests {
                 sub("deny", json!([string("account", "discord:42")])),
                 "deny discord:42",
             ),
+            ("suggestions", json!([]), ""),
             ("audit", sub("recent", json!([])), "recent"),
             (
                 "audit",

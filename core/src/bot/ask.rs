@@ -255,8 +255,16 @@ impl Bot {
         let answered = self
             .answer(platform, place, &q.message.id, &user, &asking)
             .await;
-        self.record_answer(&user, q.author, place, &conversation, &answered, started)
-            .await;
+        self.record_answer(
+            &user,
+            q.author,
+            place,
+            &conversation,
+            Some(&q.message.id),
+            &answered,
+            started,
+        )
+        .await;
         self.after_answer(
             platform,
             &q,
@@ -576,6 +584,7 @@ impl Bot {
         author: &PlatformIdentity,
         place: &Place,
         conversation: &Conversation,
+        question: Option<&str>,
         answered: &Answered,
         started: Instant,
     ) {
@@ -589,6 +598,7 @@ impl Bot {
         let payload = match &answered.streamed {
             None => json!({
                 "conversation": conversation.id,
+                "question": question,
                 "ending": "failed",
                 "error": "the answer could not be posted in the chat",
                 "duration_ms": duration_ms,
@@ -609,6 +619,10 @@ impl Bot {
                 };
                 json!({
                     "conversation": conversation.id,
+                    // The question's message, or null for a repair round's
+                    // answer: what answers what, when two questions of one
+                    // conversation are in flight.
+                    "question": question,
                     "messages": streamed.parts.iter().map(|p| p.message.id.clone()).collect::<Vec<_>>(),
                     "ending": ending,
                     "error": error,

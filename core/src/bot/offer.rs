@@ -136,6 +136,7 @@ impl Bot {
             turn.author,
             &last.place,
             turn.conversation,
+            None,
             &answered,
             started,
         )

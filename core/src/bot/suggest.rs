@@ -73,9 +73,13 @@ impl Bot {
                 .render(lang),
             );
         }
-        out.push('\n');
-        out.push_str(&Feedback::SuggestionsHow.render(lang));
+        // The list is cut to the message, never the way to act on it.
+        let how = Feedback::SuggestionsHow.render(lang);
         let max = to.platform.limits().max_message_chars;
-        Ok(Reply::Said(out.chars().take(max).collect()))
+        let room = max.saturating_sub(how.chars().count() + 1);
+        let mut said: String = out.chars().take(room).collect();
+        said.push('\n');
+        said.push_str(&how);
+        Ok(Reply::Said(said))
     }
 }

@@ -82,7 +82,7 @@ pub fn draft(
 ) -> Draft {
     let terms = glossary.map(terms_of).unwrap_or_default();
     let mut drafter = Drafter::new(catalog, dialect);
-    for table in &catalog.tables {
+    for table in catalog.tables.iter().filter(|t| is_data(catalog, t)) {
         drafter.table(table);
     }
     let mut with_sources = drafter.sections();
@@ -90,7 +90,7 @@ pub fn draft(
     let mut sections: Vec<Section> = with_sources.into_iter().map(|(s, _)| s).collect();
     let heading = heading(catalog, glossary.is_some());
     let mut problems = Vec::new();
-    for _ in 0..MAX_ROUNDS {
+    for round in 0..=MAX_ROUNDS {
         drop_shown_left_out(&mut sections);
         let text = write(&heading, &sections);
         problems = match Definitions::parse(&text) {
@@ -103,11 +103,13 @@ pub fn draft(
             }
             Err(DefinitionError::Invalid(problems)) => problems,
         };
-        if problems.is_empty() || !leave_out_refused(&mut sections, &problems) {
+        if problems.is_empty()
+            || round == MAX_ROUNDS
+            || !leave_out_refused(&mut sections, &problems)
+        {
             break;
         }
     }
-    drop_shown_left_out(&mut sections);
     let (mut written, mut left_out) = (Counts::default(), Counts::default());
     for item in sections.iter().flat_map(|s| &s.items) {
         if item.out.is_some() {
@@ -144,7 +146,17 @@ fn heading(catalog: &Catalog, glossary: bool) -> Vec<String> {
 /// Whether anything changed.
 fn leave_out_refused(sections: &mut [Section], problems: &[String]) -> bool {
     let mut changed = false;
+    // Two entities joined two ways are reported for every pair the one
+    // doubtful join touches: one is left out a round, and the rest checked
+    // again.
+    let mut ambiguous = false;
     for problem in problems {
+        if problem.contains("ways equally short") {
+            if ambiguous {
+                continue;
+            }
+            ambiguous = true;
+        }
         let key = problem.split(':').next().unwrap_or_default();
         let header: String = key.split(['.', '[']).take(2).collect::<Vec<_>>().join(".");
         for item in sections.iter_mut().flat_map(|s| &mut s.items) {
@@ -272,14 +284,20 @@ impl<'c> Drafter<'c> {
             .str("table", qualified.clone())
             .key("label", Value::same_words(&table.name.replace('_', " ")));
         let key = match table.primary_key.as_slice() {
-            [key] => Some(key.clone()),
+            [key] if is_plain(key) => Some(key.clone()),
             _ => None,
         };
         match &key {
+            _ if !is_plain(&table.name) => {
+                item = item.out(format!(
+                    "{qualified} is not a plain name (letters, digits, _): the bot writes table \
+                     names unquoted"
+                ));
+            }
             Some(key) => item = item.str("key", key.clone()),
             None => {
                 item = item.out(format!(
-                    "{qualified} has no primary key of one column: a row cannot be named"
+                    "{qualified} has no primary key of one plain column: a row cannot be named"
                 ));
             }
         }
@@ -321,7 +339,12 @@ impl<'c> Drafter<'c> {
                  to join them, add joins = [{{ column = \"{column}\", to = \"<{to}'s entity>\" }}]"
             ));
         }
-        self.count(&entity, &one, &qualified, key.is_some());
+        self.count(
+            &entity,
+            &one,
+            &qualified,
+            key.is_some() && is_plain(&table.name),
+        );
         self.entities
             .push((item, Source::Count { table: qualified }));
     }
@@ -385,7 +408,9 @@ impl<'c> Drafter<'c> {
             .find(|v| v.table.eq_ignore_ascii_case(&qualified) && v.column == column.name)
             .map(|v| v.values.clone());
         let shape = self.shape(column, values.is_some());
-        if shape == Shape::Other {
+        // Columns are written unquoted: one that needs quotes is left to
+        // the reviewer.
+        if shape == Shape::Other || !is_plain(&column.name) {
             return None;
         }
         let name = self.name(&prefixed(one, &column.name));
@@ -461,7 +486,10 @@ impl<'c> Drafter<'c> {
     /// says it is an amount, else commented out.
     fn sums(&mut self, entity: &str, one: &str, table: &str, column: &CatalogColumn) {
         let amount = has_a_word(&column.name, AMOUNT_WORDS);
-        for (aggregate, word) in [("sum", "total"), ("avg", "average")] {
+        for (aggregate, word, article) in [
+            ("sum", "total", "a total"),
+            ("avg", "average", "an average"),
+        ] {
             let name = self.name(&format!("{word} {}", prefixed(one, &column.name)));
             let mut item = Item::new(format!("measures.{name}"))
                 .str("entity", entity)
@@ -482,7 +510,7 @@ impl<'c> Drafter<'c> {
                     .review("an amount by its name: rounded to 2 decimals");
             } else {
                 item = item.out(format!(
-                    "the name {} does not say it is an amount: a {word} of it may mean nothing",
+                    "the name {} does not say it is an amount: {article} of it may mean nothing",
                     column.name
                 ));
             }
@@ -578,6 +606,21 @@ fn describe(item: Item, comment: Option<&str>, fallback: &str) -> Item {
     }
 }
 
+/// Whether a table of the catalogue holds data: not a full-text index's
+/// shadow table, nor a partition or child whose parent is drafted.
+fn is_data(catalog: &Catalog, table: &CatalogTable) -> bool {
+    let named =
+        |t: &crate::sql::schema::TableName| t.name == table.name && t.schema == table.schema;
+    !catalog.filled.iter().any(named) && !catalog.inherits.iter().any(|i| named(&i.child))
+}
+
+/// A name SQL may write unquoted in every dialect: letters, digits and _,
+/// not starting with a digit.
+fn is_plain(name: &str) -> bool {
+    name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
 /// `clients` → `client`: what one row is called, to name its columns.
 fn singular(name: &str) -> String {
     match name.strip_suffix('s') {
@@ -657,6 +700,18 @@ fn label_from_glossary(sections: &mut [(Section, Vec<Source>)], terms: &[Term], 
         for (section, sources) in sections.iter_mut() {
             for (item, s) in section.items.iter_mut().zip(sources.iter()) {
                 if *s != source {
+                    continue;
+                }
+                // A sentence that says how a column adds up says more than
+                // the column ("the sum of `monthly_amount` of running
+                // contracts"): its words are offered in a comment, never
+                // given to a measure that may not mean them.
+                if matches!(s, Source::Measure { .. }) {
+                    item.review.push(format!(
+                        "the glossary may name this, with conditions of its own: {} ({})",
+                        term.names.join(", "),
+                        term.line
+                    ));
                     continue;
                 }
                 let mut synonyms = match key_of(item, "synonyms") {

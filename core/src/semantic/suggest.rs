@@ -34,6 +34,9 @@ pub enum Missed {
     LeftToTheModel,
     /// Its result was marked wrong.
     MarkedWrong,
+    /// Not missed: the definitions answered it (a plan). A suggestion
+    /// whose latest asking was answered so has been taken care of.
+    Answered,
 }
 
 /// A question as asked, and why it is a suggestion.
@@ -70,9 +73,14 @@ pub async fn missed_since(
     audit: &Audit,
     since: Option<DateTime<Utc>>,
 ) -> Result<Vec<Asked>, AuditError> {
-    // An answer follows its question in the same conversation: the latest
-    // question of each conversation is the one an answer is about.
-    let mut latest: BTreeMap<i64, (String, bool)> = BTreeMap::new();
+    // An answer names the message of its question (null for a repair
+    // round's, which is not a question of its own); before answers did, the
+    // latest question of its conversation was the one it answered.
+    let mut asked: BTreeMap<(i64, String), (String, bool)> = BTreeMap::new();
+    let mut latest: BTreeMap<i64, String> = BTreeMap::new();
+    // A result marked wrong twice (a button and a reaction, two people)
+    // was asked once.
+    let mut judged = BTreeSet::new();
     let mut missed = Vec::new();
     let mut after = None;
     loop {
@@ -93,27 +101,46 @@ pub async fn missed_since(
                 .and_then(serde_json::Value::as_i64);
             match event.kind.as_str() {
                 k if k == EventKind::Question.as_str() => {
-                    if let (Some(c), Some(question)) = (conversation, text("text")) {
+                    if let (Some(c), Some(question), Some(message)) =
+                        (conversation, text("text"), text("message"))
+                    {
                         let sql = text("mode").as_deref() == Some("sql");
-                        latest.insert(c, (question, sql));
+                        latest.insert(c, message.clone());
+                        asked.insert((c, message), (question, sql));
                     }
                 }
                 k if k == EventKind::Answer.as_str() => {
+                    // Left to the model: a complete answer without a plan
+                    // that holds a statement (not a "you're welcome").
                     let free = text("path").as_deref() == Some("free")
-                        && text("ending").as_deref() == Some("complete");
-                    if let Some((question, true)) = conversation.and_then(|c| latest.remove(&c))
-                        && free
+                        && text("ending").as_deref() == Some("complete")
+                        && text("text").is_some_and(|t| t.to_lowercase().contains("select"));
+                    let message = match payload.get("question") {
+                        Some(serde_json::Value::String(m)) => Some(m.clone()),
+                        Some(_) => None,
+                        None => conversation.and_then(|c| latest.get(&c).cloned()),
+                    };
+                    let question = conversation.zip(message).and_then(|key| asked.remove(&key));
+                    let plan = text("path").as_deref() == Some("plan");
+                    if let Some((question, true)) = question
+                        && (free || plan)
                     {
                         missed.push(Asked {
                             text: question,
                             at: event.at,
-                            missed: Missed::LeftToTheModel,
+                            missed: if plan {
+                                Missed::Answered
+                            } else {
+                                Missed::LeftToTheModel
+                            },
                         });
                     }
                 }
                 k if k == EventKind::Feedback.as_str() => {
+                    let result = payload.get("result").and_then(serde_json::Value::as_i64);
                     if text("verdict").as_deref() == Some("wrong")
                         && let Some(question) = text("question")
+                        && result.is_none_or(|r| judged.insert(r))
                     {
                         missed.push(Asked {
                             text: question,
@@ -132,8 +159,9 @@ pub async fn missed_since(
     Ok(missed)
 }
 
-/// The groups of `asked` asked at least `least` times, most asked first,
-/// each with the definitions of `definitions` near it.
+/// The groups of `asked` missed at least `least` times and not answered
+/// by the definitions since, most asked first, each with the definitions
+/// of `definitions` near it.
 pub fn suggestions(asked: &[Asked], least: usize, definitions: &Definitions) -> Vec<Suggestion> {
     let mut groups: Vec<(BTreeSet<String>, Vec<&Asked>)> = Vec::new();
     for question in asked {
@@ -151,14 +179,42 @@ pub fn suggestions(asked: &[Asked], least: usize, definitions: &Definitions) -> 
     }
     let mut out: Vec<Suggestion> = groups
         .into_iter()
-        .filter(|(_, members)| members.len() >= least.max(1))
-        .map(|(_, members)| suggestion(&members, definitions))
+        .filter(|(_, members)| {
+            // Answered by the definitions the last time it was asked: a
+            // definition or an example added since took care of it.
+            members
+                .iter()
+                .max_by_key(|m| m.at)
+                .is_some_and(|m| m.missed != Missed::Answered)
+        })
+        .map(|(_, members)| {
+            let missed: Vec<&Asked> = members
+                .into_iter()
+                .filter(|m| m.missed != Missed::Answered)
+                .collect();
+            suggestion(&missed, definitions)
+        })
+        .filter(|s| s.asked >= least.max(1))
         .collect();
     out.sort_by(|a, b| b.asked.cmp(&a.asked).then(b.last_asked.cmp(&a.last_asked)));
     out
 }
 
 fn suggestion(members: &[&Asked], definitions: &Definitions) -> Suggestion {
+    // A result marked wrong of a question already counted as left to the
+    // model (the same words) is that asking, not another.
+    let left: BTreeSet<String> = members
+        .iter()
+        .filter(|m| m.missed == Missed::LeftToTheModel)
+        .map(|m| crate::learn::text::fold(m.text.trim()))
+        .collect();
+    let askings = members
+        .iter()
+        .filter(|m| {
+            m.missed == Missed::LeftToTheModel
+                || !left.contains(&crate::learn::text::fold(m.text.trim()))
+        })
+        .count();
     let mut wordings: Vec<(String, usize, DateTime<Utc>)> = Vec::new();
     for m in members {
         let folded = crate::learn::text::fold(m.text.trim());
@@ -177,7 +233,7 @@ fn suggestion(members: &[&Asked], definitions: &Definitions) -> Suggestion {
         near: near(&question, definitions),
         question,
         wordings: wordings.into_iter().map(|(w, _, _)| w).collect(),
-        asked: members.len(),
+        asked: askings,
         left_to_the_model: members
             .iter()
             .filter(|m| m.missed == Missed::LeftToTheModel)
@@ -283,6 +339,20 @@ mod tests {
         assert_eq!(s.question, "Which clients renewed their contract early?");
         assert_eq!(s.wordings, ["which clients renewed their contracts early"]);
         assert_eq!((s.asked, s.left_to_the_model, s.marked_wrong), (3, 2, 1));
+        // Marked wrong after it was left to the model: one asking.
+        let once = [
+            asked("Who renewed early?", 1, Missed::LeftToTheModel),
+            asked("Who renewed early?", 2, Missed::MarkedWrong),
+        ];
+        assert!(suggestions(&once, 2, &definitions).is_empty());
+        // Answered by the definitions since: taken care of.
+        let mut since = history.to_vec();
+        since.push(asked(
+            "Which clients renewed their contract early?",
+            5,
+            Missed::Answered,
+        ));
+        assert!(suggestions(&since, 2, &definitions).is_empty());
         assert_eq!(s.last_asked, history[3].at);
         assert!(s.near.contains(&"clients".to_owned()), "{:?}", s.near);
         assert!(s.near.contains(&"contracts".to_owned()), "{:?}", s.near);

@@ -126,13 +126,19 @@ pub fn write(heading: &[String], sections: &[Section]) -> String {
 }
 
 /// `text` as comment lines: a line break in it (from a description a
-/// database holds) never ends the comment.
+/// database holds) never ends the comment, and the other control
+/// characters, which TOML refuses in a comment, are written escaped.
 fn comment(out: &mut String, text: &str) {
-    for line in text.lines() {
-        let _ = writeln!(out, "# {line}");
-    }
-    if text.is_empty() {
-        out.push_str("#\n");
+    for line in text.split(['\n', '\r']) {
+        out.push_str("# ");
+        for c in line.chars() {
+            if c.is_control() && c != '\t' {
+                out.extend(c.escape_default());
+            } else {
+                out.push(c);
+            }
+        }
+        out.push('\n');
     }
 }
 
@@ -170,7 +176,7 @@ fn value_text(value: &Value) -> String {
     }
 }
 
-/// A TOML basic string, escaped by the toml crate.
+/// A TOML string, quoted and escaped by the toml crate.
 fn quote(s: &str) -> String {
     toml::Value::String(s.to_owned()).to_string()
 }
@@ -206,8 +212,17 @@ mod tests {
                 items: vec![],
             },
         ];
-        let text = write(&["A draft.".to_owned(), "Two\nlines".to_owned()], &sections);
-        assert!(text.starts_with("# A draft.\n# Two\n# lines\n"), "{text}");
+        let text = write(
+            &[
+                "A draft.".to_owned(),
+                "Two\nlines\r\u{1b}[2J\u{7f}".to_owned(),
+            ],
+            &sections,
+        );
+        assert!(
+            text.starts_with("# A draft.\n# Two\n# lines\n# \\u{1b}[2J\\u{7f}\n"),
+            "{text}"
+        );
         assert!(text.contains("# REVIEW: label and description"), "{text}");
         assert!(text.contains("# LEFT OUT: no key\n# [entities.users]\n# table = \"users\""));
         assert!(

@@ -20,12 +20,24 @@ pub(crate) async fn suggest_command(
     least: usize,
     take: Option<(usize, String)>,
 ) -> anyhow::Result<ExitCode> {
+    // The audit does not say which target a question was asked of: the
+    // bot asks its sql.target's.
+    if let Some(other) = target.filter(|t| *t != settings.sql.target.name) {
+        anyhow::bail!(
+            "the bot asks its questions of sql.target ({}), and the audit does not say which \
+             target a question was asked of: suggestions are of that target, not of {other}",
+            settings.sql.target.name
+        );
+    }
     let settings = for_target(settings, target)?;
     let definitions = pstral_core::app::semantic_of(&settings.sql.target)
         .map_err(|e| anyhow::anyhow!("sql.targets.{}: {e}", settings.sql.target.name))?;
     let window = since;
-    let from = window.map(|d| {
-        chrono::Utc::now() - chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX)
+    // A window longer than the calendar holds is no window.
+    let from = window.and_then(|d| {
+        chrono::Duration::from_std(d)
+            .ok()
+            .and_then(|d| chrono::Utc::now().checked_sub_signed(d))
     });
     let store = open(&settings).await?;
     let audit = Audit::new(store.clone());

@@ -104,7 +104,8 @@ async fn the_suggest_command_lists_them_and_takes_one_as_an_example() {
         audit
             .append(record(
                 EventKind::Answer,
-                json!({"conversation": conversation, "ending": "complete", "path": path}),
+                json!({"conversation": conversation, "ending": "complete", "path": path,
+                       "text": "```sql\nSELECT company FROM clients\n```"}),
             ))
             .await
             .unwrap();
