@@ -259,8 +259,7 @@ impl Bot {
             &user,
             q.author,
             place,
-            &conversation,
-            Some(&q.message.id),
+            (&conversation, Some(&q.message.id)),
             &answered,
             started,
         )
@@ -583,8 +582,9 @@ impl Bot {
         user: &User,
         author: &PlatformIdentity,
         place: &Place,
-        conversation: &Conversation,
-        question: Option<&str>,
+        // The conversation, and the message of the question answered
+        // (none for a repair round's answer).
+        (conversation, question): (&Conversation, Option<&str>),
         answered: &Answered,
         started: Instant,
     ) {

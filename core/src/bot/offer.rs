@@ -135,8 +135,7 @@ impl Bot {
             turn.user,
             turn.author,
             &last.place,
-            turn.conversation,
-            None,
+            (turn.conversation, None),
             &answered,
             started,
         )
