@@ -38,6 +38,17 @@ pub(crate) async fn semantic_command(
     }
 }
 
+/// The demo target's database, created when it is not yet (as the bot
+/// does at its first start), so that the demo can be read at once.
+async fn demo_created(settings: &Settings) -> anyhow::Result<()> {
+    if let Some(demo) = settings.sql.target.demo_file()
+        && !demo.exists()
+    {
+        pstral_core::sql::demo::create(demo, false).await?;
+    }
+    Ok(())
+}
+
 /// `semantic check`, or with `show` (`--schema`, `--question`) `semantic
 /// show`: the target's model held against its live catalogue.
 async fn held(
@@ -46,11 +57,7 @@ async fn held(
     show: Option<(bool, Option<String>)>,
 ) -> anyhow::Result<ExitCode> {
     let settings = for_target(settings, target)?;
-    if let Some(demo) = settings.sql.target.demo_file()
-        && !demo.exists()
-    {
-        pstral_core::sql::demo::create(demo, false).await?;
-    }
+    demo_created(&settings).await?;
     let bound = match pstral_core::app::check_semantic(&settings)
         .await
         .map_err(|e| anyhow::anyhow!("sql.targets.{}: {e}", settings.sql.target.name))?

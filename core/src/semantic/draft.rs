@@ -11,7 +11,7 @@
 
 use std::collections::BTreeSet;
 
-use super::write::{Item, Section, Value, write};
+use super::write::{Counts, Item, Section, Value, write};
 use super::{DefinitionError, Definitions};
 use crate::learn::text::words;
 use crate::sql::Dialect;
@@ -49,26 +49,6 @@ pub struct Draft {
     /// How many definitions of each kind are written, and commented out.
     pub written: Counts,
     pub left_out: Counts,
-}
-
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Counts {
-    pub entities: usize,
-    pub dimensions: usize,
-    pub measures: usize,
-    pub segments: usize,
-}
-
-impl Counts {
-    fn add(&mut self, header: &str) {
-        match header.split('.').next() {
-            Some("entities") => self.entities += 1,
-            Some("dimensions") => self.dimensions += 1,
-            Some("measures") => self.measures += 1,
-            Some("segments") => self.segments += 1,
-            _ => {}
-        }
-    }
 }
 
 /// A draft of the definitions `catalog` suggests, in `dialect`, labelled
@@ -110,14 +90,7 @@ pub fn draft(
             break;
         }
     }
-    let (mut written, mut left_out) = (Counts::default(), Counts::default());
-    for item in sections.iter().flat_map(|s| &s.items) {
-        if item.out.is_some() {
-            left_out.add(&item.header);
-        } else {
-            written.add(&item.header);
-        }
-    }
+    let (written, left_out) = Counts::of(sections.iter().flat_map(|s| &s.items));
     Draft {
         text: write(&heading, &sections),
         problems,
@@ -829,11 +802,10 @@ impl Draft {
             measures,
             segments,
         } = self.written;
-        let out = self.left_out;
         format!(
             "{entities} entities, {dimensions} dimensions, {measures} measures, {segments} segments \
              written; {} commented out",
-            out.entities + out.dimensions + out.measures + out.segments
+            self.left_out.total()
         )
     }
 }

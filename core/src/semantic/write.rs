@@ -86,6 +86,42 @@ impl Item {
     }
 }
 
+/// How many definitions of each kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub entities: usize,
+    pub dimensions: usize,
+    pub measures: usize,
+    pub segments: usize,
+}
+
+impl Counts {
+    /// Of `items`, those written and those left out, each counted by the
+    /// kind its header names (`measures.mrr` is a measure).
+    pub fn of<'i>(items: impl IntoIterator<Item = &'i Item>) -> (Self, Self) {
+        let (mut written, mut left_out) = (Self::default(), Self::default());
+        for item in items {
+            let counts = if item.out.is_none() {
+                &mut written
+            } else {
+                &mut left_out
+            };
+            match item.header.split('.').next() {
+                Some("entities") => counts.entities += 1,
+                Some("dimensions") => counts.dimensions += 1,
+                Some("measures") => counts.measures += 1,
+                Some("segments") => counts.segments += 1,
+                _ => {}
+            }
+        }
+        (written, left_out)
+    }
+
+    pub fn total(&self) -> usize {
+        self.entities + self.dimensions + self.measures + self.segments
+    }
+}
+
 /// Items under a heading (`# --- measures`).
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Section {

@@ -15,12 +15,8 @@ pub(crate) async fn draft_command(
     glossary: Option<&Path>,
 ) -> anyhow::Result<ExitCode> {
     let settings = for_target(settings, target)?;
+    super::demo_created(&settings).await?;
     let target = &settings.sql.target;
-    if let Some(demo) = target.demo_file()
-        && !demo.exists()
-    {
-        pstral_core::sql::demo::create(demo, false).await?;
-    }
     let glossary = match glossary.or(target.instructions_file.as_deref()) {
         Some(path) => Some(
             std::fs::read_to_string(path)

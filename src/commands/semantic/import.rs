@@ -120,11 +120,7 @@ async fn hold(settings: &Settings, text: &str) -> anyhow::Result<ExitCode> {
     let problems = match Definitions::parse(text) {
         Err(e) => vec![e.to_string()],
         Ok(definitions) => {
-            if let Some(demo) = settings.sql.target.demo_file()
-                && !demo.exists()
-            {
-                pstral_core::sql::demo::create(demo, false).await?;
-            }
+            super::demo_created(settings).await?;
             match pstral_core::app::hold_semantic(settings, &definitions)
                 .await
                 .map_err(|e| anyhow::anyhow!("sql.targets.{name}: {e}"))?

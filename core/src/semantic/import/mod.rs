@@ -25,6 +25,7 @@ use sqlparser::dialect::GenericDialect;
 use sqlparser::parser::Parser;
 use sqlparser::tokenizer::Token;
 
+pub use super::write::Counts;
 use super::write::{Item, Section, Value};
 
 pub mod dbt;
@@ -56,24 +57,17 @@ pub struct SavedQuery {
     pub sql: String,
 }
 
-/// How many items of each kind were written (not counting those left out).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Counts {
-    pub entities: usize,
-    pub dimensions: usize,
-    pub measures: usize,
-    pub segments: usize,
-}
-
 impl Imported {
+    /// How many items of each kind are written (not counting those left
+    /// out).
     pub fn counts(&self) -> Counts {
-        let used = |items: &[Item]| items.iter().filter(|i| i.out.is_none()).count();
-        Counts {
-            entities: used(&self.entities),
-            dimensions: used(&self.dimensions),
-            measures: used(&self.measures),
-            segments: used(&self.segments),
-        }
+        let items = [
+            &self.entities,
+            &self.dimensions,
+            &self.measures,
+            &self.segments,
+        ];
+        Counts::of(items.into_iter().flatten()).0
     }
 
     /// The semantic file, under `heading`.
