@@ -158,6 +158,7 @@ async fn admin_and_bot(db: &TestDb, store: &Store, settings: &Settings) -> (Bot,
         lang: pstral_core::i18n::Lang::En,
         sql_dialect: pstral_core::sql::Dialect::Sqlite,
         sql: Err(pstral_core::bot::NoTarget::NotConfigured),
+        replica: pstral_core::replicas::Replica::alone(store.clone()),
     });
     (bot, token)
 }

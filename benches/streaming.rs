@@ -221,6 +221,7 @@ async fn bot(fake: &FakeModel, n: usize, api: Api) -> Value {
         lang: Lang::En,
         sql_dialect: pstral_core::sql::Dialect::Oracle,
         sql: Err(pstral_core::bot::NoTarget::NotConfigured),
+        replica: pstral_core::replicas::Replica::alone(db.store.clone()),
     });
     let platform = Arc::new(RecordingPlatform::new(
         "discord",

@@ -55,6 +55,13 @@ pub struct Application {
     bot: Bot,
     sql: Option<SqlRuntime>,
     platforms: crate::admin::Platforms,
+    /// This process among the replicas, and its candidacy for leader on
+    /// PostgreSQL (taken when the service runs).
+    replica: crate::replicas::Replica,
+    election: Option<(
+        crate::replicas::Election,
+        tokio::sync::watch::Sender<crate::replicas::Role>,
+    )>,
     /// Keeps a restore from replacing the database underneath.
     _lock: crate::backup::ServiceLock,
     tracker: TaskTracker,
@@ -76,6 +83,7 @@ pub async fn assemble_bot(
     store: &Store,
     audit: &Audit,
     directory: &Directory,
+    replica: crate::replicas::Replica,
     notice: &(dyn Fn(&str) + Sync),
 ) -> Result<(Bot, Result<SqlRuntime, String>), StartError> {
     let llm = Llm::from_settings(&settings.llm)?;
@@ -93,6 +101,7 @@ pub async fn assemble_bot(
         lang: settings.general.language,
         sql_dialect: settings.sql.policy.dialect,
         sql: sql.clone().map_err(NoTarget::Unavailable),
+        replica,
     });
     Ok((bot, sql))
 }
@@ -546,6 +555,21 @@ pub async fn prune_conversations(
     .await;
 }
 
+/// Forgets the events handled more than 30 days ago, at start and then
+/// once an hour, until `stop`.
+async fn forget_handled(replica: crate::replicas::Replica, stop: CancellationToken) {
+    const KEPT: std::time::Duration = std::time::Duration::from_secs(30 * 24 * 3600);
+    every_hour_before(KEPT, stop, |before| {
+        let replica = replica.clone();
+        async move {
+            if let Err(e) = replica.forget_handled(before).await {
+                tracing::warn!(error = %e, "cannot forget the events handled long ago");
+            }
+        }
+    })
+    .await;
+}
+
 /// Reads the target's schema again every `every`, so that new tables and
 /// columns are known, until `stop`.
 pub async fn refresh_schema(
@@ -584,11 +608,36 @@ impl Application {
             .with_groups(&settings.access.group_names())
             .with_audit(audit.clone());
         let platforms = crate::admin::Platforms::default();
+        // On PostgreSQL, every replica stands for leader and waits until
+        // elected; on SQLite, the lock above made this the only process.
+        let elected =
+            crate::store::session_options(&settings.database, "pstral-leadership").transpose()?;
+        let first_role = match elected {
+            Some(_) => crate::replicas::Role::Standby,
+            None => crate::replicas::Role::Alone,
+        };
+        let (role, watched) = tokio::sync::watch::channel(first_role);
+        let replica = crate::replicas::Replica::new(store.clone(), &settings.ha.replica, watched);
+        let election = elected.map(|options| {
+            let election = crate::replicas::Election {
+                options,
+                replica: settings.ha.replica.clone(),
+                takeover: settings.ha.takeover,
+            };
+            (election, role)
+        });
         // The bot first: the admin endpoint probes the same model client and
         // Execute target (one pool, not two; the demo target exists by then).
-        let (bot, sql) = assemble_bot(&settings, &store, &audit, &directory, &|notice| {
-            tracing::warn!("{}", notice.trim_start_matches("⚠️  "));
-        })
+        let (bot, sql) = assemble_bot(
+            &settings,
+            &store,
+            &audit,
+            &directory,
+            replica.clone(),
+            &|notice| {
+                tracing::warn!("{}", notice.trim_start_matches("⚠️  "));
+            },
+        )
         .await?;
         // Said once at start, in the background: the bot serves meanwhile,
         // and a server that comes up later is simply used.
@@ -633,6 +682,7 @@ impl Application {
                     identities: identities.into(),
                     refusals: Default::default(),
                     longest_prompt: longest_prompt_tokens(&settings),
+                    role: replica.watch(),
                     trusted_proxies: Arc::new(admin.trusted_proxies.clone()),
                 };
                 Some((listener, state))
@@ -656,6 +706,8 @@ impl Application {
             bot,
             sql: sql.ok(),
             platforms,
+            replica,
+            election,
             _lock: lock,
             tracker: TaskTracker::new(),
             cancel: CancellationToken::new(),
@@ -689,14 +741,17 @@ impl Application {
         &self.bot
     }
 
-    /// Serves the admin endpoint and every chat platform in `connectors`
-    /// until `shutdown` completes, then tells every task to stop and waits
-    /// for them at most `general.shutdown_grace`.
+    /// Serves the admin endpoint, and every chat platform in `connectors`
+    /// while this process leads (on SQLite, from the start), until
+    /// `shutdown` completes; then tells every task to stop and waits for
+    /// them at most `general.shutdown_grace`.
     ///
     /// # Errors
-    /// [`RunError`] when the database fails at start, or a platform refuses
+    /// [`RunError`] when the database fails at start, a platform refuses
     /// the bot for good (a bad token): the service stops then rather than
-    /// run deaf.
+    /// run deaf; or when this process led and lost the lead: it stops
+    /// serving at once (it could no longer audit, or another replica
+    /// serves), and a supervisor starts it again as a standby.
     pub async fn run_until_stopped(
         mut self,
         connectors: Vec<Box<dyn Connector>>,
@@ -709,17 +764,59 @@ impl Application {
             "own database ready"
         );
         self.serve_admin();
+        // The lead is given up only once this process stopped serving:
+        // a standby that took over earlier would end answers still being
+        // written here as interrupted.
+        let resign = CancellationToken::new();
+        if let Some((election, role)) = self.election.take() {
+            tokio::spawn(election.run(role, resign.clone()));
+        }
+        let mut role = self.replica.watch();
+        tokio::pin!(shutdown);
+        let serves = self.replica.role().serves();
+        if !serves {
+            tracing::info!(
+                replica = self.replica.name(),
+                takeover = ?self.settings.ha.takeover,
+                "standby: the chat platforms are served by the leader; taking over when it goes"
+            );
+            tokio::select! {
+                () = &mut shutdown => {
+                    tracing::info!("shutting down");
+                    self.stop().await;
+                    resign.cancel();
+                    return Ok(());
+                }
+                _ = async { role.wait_for(crate::replicas::Role::serves).await.map(|_| ()) } => {}
+            }
+        }
         self.start_chores();
         let mut failures = self.connect(connectors);
         let mut outcome = Ok(());
         tokio::select! {
-            () = shutdown => tracing::info!("shutting down"),
+            () = &mut shutdown => tracing::info!("shutting down"),
             Some((platform, e)) = failures.recv() => {
                 tracing::info!("shutting down: {platform} cannot be served");
                 outcome = Err(RunError::Platform { platform: platform.to_string(), source: e });
             }
+            Ok(deposed) = async {
+                role.wait_for(|r| matches!(r, crate::replicas::Role::Deposed(_)))
+                    .await
+                    .map(|r| r.clone())
+            } => {
+                let why = match deposed {
+                    crate::replicas::Role::Deposed(why) => why,
+                    _ => String::new(),
+                };
+                outcome = Err(RunError::Deposed(why));
+            }
         }
-        self.stop().await;
+        if matches!(outcome, Err(RunError::Deposed(_))) {
+            self.stop_at_once().await;
+        } else {
+            self.stop().await;
+        }
+        resign.cancel();
         outcome
     }
 
@@ -780,6 +877,10 @@ impl Application {
                 self.cancel.clone(),
             ));
         }
+        // A platform delivers an event again within minutes, never a
+        // month later: what was handled before is forgotten.
+        self.tracker
+            .spawn(forget_handled(self.replica.clone(), self.cancel.clone()));
         if let Some(retention) = self.settings.audit.retention {
             self.tracker.spawn(prune_audit(
                 self.audit.clone(),
@@ -830,6 +931,16 @@ impl Application {
         failures
     }
 
+    /// Stops serving the platforms now, without the grace: the lead is
+    /// lost, and what this process would still write could not be audited,
+    /// or would meet the new leader's answers. What it was writing is left
+    /// as it is, to be ended by the new leader as interrupted.
+    async fn stop_at_once(self) {
+        self.cancel.cancel();
+        self.tracker.close();
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(1), self.tracker.wait()).await;
+    }
+
     /// Tells every task to stop: the platforms take no new events; what was
     /// taken is answered to the end, within the grace period, then answers
     /// still being written are stopped; the own database is closed last.
@@ -868,6 +979,11 @@ pub enum RunError {
         platform: String,
         source: pstral_chat::PlatformError,
     },
+    #[error(
+        "no longer the leader ({0}): stopped serving the chat platforms at once; \
+         start it again to stand by (a supervisor does: OPERATING.md, \"Two replicas\")"
+    )]
+    Deposed(String),
 }
 
 /// Completes on the first SIGINT or SIGTERM. The handlers are installed

@@ -19,7 +19,11 @@ pub enum BackupError {
     Exists(PathBuf),
     #[error("{0} does not exist")]
     Missing(PathBuf),
-    #[error("the own database is in use by a running pstral (run or chat); stop it first")]
+    #[error(
+        "the own database is in use by a running pstral (run or chat); stop it first. \
+         One process serves a SQLite database: to run two replicas, put the own database \
+         on PostgreSQL (OPERATING.md, \"Two replicas\")"
+    )]
     InUse,
     #[error("{path} is not a Pstral database: {reason}")]
     NotADatabase { path: PathBuf, reason: String },

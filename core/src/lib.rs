@@ -12,6 +12,9 @@
 //!
 //! - [`store`]: the own database (SQLite or PostgreSQL) and its migrations.
 //! - [`audit`]: the append-only, hash-chained audit log.
+//! - [`replicas`]: two replicas, one bot: which process serves the chat
+//!   platforms (elected through PostgreSQL), each event acted on once, the
+//!   answers a stopped process left open.
 //! - [`backup`]: a copy of the own database, and a restore that verifies it.
 //! - [`identity`]: local users, roles, linked chat identities, invite codes.
 //! - [`sql`]: SQL found in answers, judged on its parsed form, and the
@@ -57,6 +60,7 @@ pub mod i18n;
 pub mod identity;
 pub mod learn;
 pub mod llm;
+pub mod replicas;
 pub mod semantic;
 pub mod sql;
 pub mod sql_target;

@@ -286,6 +286,25 @@ fn pg_options(
     Ok(options)
 }
 
+/// The options of one PostgreSQL session of its own, outside the pool,
+/// named `application_name` (the leadership's session holds its advisory
+/// lock for as long as it lives); `None` for SQLite.
+///
+/// # Errors
+/// When the URL does not parse into connection options.
+pub fn session_options(
+    settings: &DatabaseSettings,
+    application_name: &str,
+) -> Option<Result<PgConnectOptions, StoreError>> {
+    match &settings.url {
+        DatabaseUrl::Sqlite(_) => None,
+        DatabaseUrl::Postgres(pg_url) => Some(
+            pg_options(pg_url, settings, &settings.url.redacted())
+                .map(|o| o.application_name(application_name)),
+        ),
+    }
+}
+
 /// A read-only connection to the SQLite file at `path`, which must exist.
 async fn read_only_sqlite(
     path: &std::path::Path,

@@ -192,8 +192,8 @@ fn register_metrics() {
         ),
         (
             "pstral_answers_total",
-            "Answers finished, by how they ended (complete, stopped, failed).",
-            Series::Labelled("ending", &["complete", "stopped", "failed"]),
+            "Answers finished, by how they ended (complete, stopped, failed, interrupted: ended by the next process after a crash).",
+            Series::Labelled("ending", &["complete", "stopped", "failed", "interrupted"]),
         ),
         (
             "pstral_tokens_streamed_total",
@@ -245,6 +245,10 @@ fn register_metrics() {
     describe_gauge!(
         "pstral_check_up",
         "Each readiness check at the last /readyz: 1 up, 0 down (label check)."
+    );
+    describe_gauge!(
+        "pstral_leader",
+        "1 while this process serves the chat platforms (the elected leader, or the only process on SQLite), 0 on a standby."
     );
     describe_gauge!(
         "pstral_queue_depth",

@@ -44,8 +44,15 @@ pub(crate) async fn chat(
     ));
     ensure_terminal_user(&directory, terminal.author(), &os_user).await?;
     let notice = |text: &str| terminal.notice(text);
-    let (bot, sql) =
-        pstral_core::app::assemble_bot(&settings, &store, &audit, &directory, &notice).await?;
+    let (bot, sql) = pstral_core::app::assemble_bot(
+        &settings,
+        &store,
+        &audit,
+        &directory,
+        pstral_core::replicas::Replica::alone(store.clone()),
+        &notice,
+    )
+    .await?;
     check_model_servers(bot.llm(), &terminal, lang).await;
     let stop_refresh = tokio_util::sync::CancellationToken::new();
     if let Ok(sql) = sql {

@@ -149,8 +149,39 @@ fn online(settings: &Settings) -> Result<(String, Vec<String>, Vec<String>), Str
             problems.extend(found);
         }
         account.extend(model_contexts(settings).await);
+        account.extend(leader(settings).await);
         Ok((database, account, problems))
     })
+}
+
+/// Which replica serves the chat platforms, on PostgreSQL (OPERATING.md,
+/// "Two replicas"): a line, or none on SQLite (one process serves).
+async fn leader(settings: &Settings) -> Option<String> {
+    if !matches!(
+        settings.database.url,
+        pstral_core::store::DatabaseUrl::Postgres(_)
+    ) {
+        return None;
+    }
+    let takeover = settings.ha.takeover;
+    Some(
+        match pstral_core::replicas::Leadership::of(&settings.database).await {
+            Ok(Some(leads)) if leads.renewed_ago <= takeover => format!(
+                "  replicas:  {} leads (term {}, lease renewed {:.1} s ago)",
+                leads.replica,
+                leads.term,
+                leads.renewed_ago.as_secs_f64()
+            ),
+            Ok(Some(led)) => format!(
+                "  replicas:  none leads: {} led last (term {}), its lease ran out {:.0} s ago",
+                led.replica,
+                led.term,
+                led.renewed_ago.saturating_sub(takeover).as_secs_f64()
+            ),
+            Ok(None) => "  replicas:  none leads yet (no `pstral run` on this database)".to_owned(),
+            Err(e) => format!("  warning:   cannot read which replica leads: {e}"),
+        },
+    )
 }
 
 /// A warning for each model server whose context, where it says it, is

@@ -284,6 +284,7 @@ async fn click(h: &Harness, who_clicks: u64) {
         actor: who(who_clicks),
         message,
         control,
+        event: None,
     };
     h.bot.handle(h.platform.clone(), event).await;
 }

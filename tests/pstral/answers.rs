@@ -242,6 +242,7 @@ impl Harness {
                 }
                 sql
             }),
+            replica: pstral_core::replicas::Replica::alone(db.store.clone()),
         });
         Self {
             db,
@@ -300,6 +301,30 @@ impl Harness {
                 _ => None,
             })
             .collect()
+    }
+
+    /// Another bot on the same database, model and users, as the next
+    /// process after this one died: a replica of its own, in the chat
+    /// mode, without Execute.
+    pub(crate) fn restarted(&self) -> Bot {
+        Bot::new(BotParts {
+            audit: self.audit.clone(),
+            directory: self.directory.clone(),
+            conversations: Conversations::new(self.db.store.clone()),
+            llm: self.llm.clone(),
+            prompts: Prompts::new(None),
+            settings: ConversationSettings {
+                default_mode: pstral_core::conversation::Mode::Chat,
+                channel_modes: Vec::new(),
+                max_history: 10,
+                prompts_dir: None,
+                retention: None,
+            },
+            lang: Lang::En,
+            sql_dialect: pstral_core::sql::Dialect::Sqlite,
+            sql: Err(NoTarget::NotConfigured),
+            replica: pstral_core::replicas::Replica::alone(self.db.store.clone()),
+        })
     }
 
     pub(crate) async fn audited(&self, kind: &str) -> Vec<Value> {
@@ -507,6 +532,7 @@ async fn stop_ends_the_generation_closes_the_stream_and_says_so() {
         actor: who(1),
         message: placeholder.clone(),
         control: ControlKind::Stop,
+        event: None,
     };
     h.bot.handle(h.platform.clone(), stop).await;
     answering.await.unwrap();
@@ -598,6 +624,7 @@ async fn only_the_asker_or_an_admin_may_stop_an_answer() {
         actor: who(2),
         message: placeholder.clone(),
         control: ControlKind::Stop,
+        event: None,
     };
     h.bot.handle(h.platform.clone(), by_bob).await;
     answering.await.unwrap();

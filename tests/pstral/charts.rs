@@ -135,6 +135,7 @@ async fn a_result_that_calls_for_a_chart_gets_one_beside_its_table() {
                 actor: who(2),
                 message,
                 control,
+                event: None,
             },
         )
         .await;

@@ -65,6 +65,7 @@ async fn the_discord_adapter_keeps_the_chat_contract() {
         autoshard: true,
         labels: Arc::new(pstral_core::i18n::Wording(pstral_core::i18n::Lang::En)),
         http_client: Some(discord.http_client()),
+        proxy: None,
     };
     let captured = Arc::new(Captured::default());
     let (state_tx, mut state) = tokio::sync::watch::channel(ConnectionState::Connecting);

@@ -89,6 +89,7 @@ impl Connected {
             autoshard: true,
             labels: std::sync::Arc::new(pstral_core::i18n::Wording(pstral_core::i18n::Lang::En)),
             http_client: Some(discord.http_client()),
+            proxy: None,
         };
         let stop = CancellationToken::new();
         let (counting, handled) = Counting::new(h.bot.clone());
@@ -491,6 +492,7 @@ async fn run_serves_discord_and_readyz_shows_the_connection() {
         autoshard: true,
         labels: std::sync::Arc::new(pstral_core::i18n::Wording(pstral_core::i18n::Lang::En)),
         http_client: Some(discord.http_client()),
+        proxy: None,
     };
     let serving = crate::support::Serving::start_with(
         settings,
@@ -711,6 +713,7 @@ async fn discord_unreachable_at_start_is_waited_for_and_a_refused_token_stops() 
         autoshard: true,
         labels: Arc::new(pstral_core::i18n::Wording(pstral_core::i18n::Lang::En)),
         http_client: Some(discord.http_client()),
+        proxy: None,
     };
     let stop = CancellationToken::new();
     let (state_tx, mut state) = tokio::sync::watch::channel(ConnectionState::Connecting);

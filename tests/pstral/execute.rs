@@ -141,6 +141,7 @@ async fn a_select_is_offered_then_run_by_an_executor_with_preview_and_files() {
         actor: who(2),
         message: message.clone(),
         control,
+        event: None,
     };
     h.bot.handle(h.platform.clone(), click).await;
 
@@ -222,6 +223,7 @@ async fn a_result_the_channel_refuses_is_said_to_the_clicker_and_its_files_still
         actor: who(2),
         message,
         control,
+        event: None,
     };
     h.bot.handle(h.platform.clone(), click).await;
     let told = h.said_privately(2);
@@ -246,6 +248,7 @@ async fn the_clicker_is_authorized_not_the_asker() {
         actor: who(3),
         message,
         control,
+        event: None,
     };
     h.bot.handle(h.platform.clone(), click).await;
     // The channel did not see the click: only carl hears why nothing ran.
@@ -297,6 +300,7 @@ async fn a_control_that_names_another_statement_is_refused_and_recorded() {
             actor: who(2),
             message: message.clone(),
             control,
+            event: None,
         };
         h.bot.handle(h.platform.clone(), click).await;
     }
@@ -335,6 +339,7 @@ async fn where_results_are_private_only_the_clicker_gets_them() {
         actor: who(2),
         message,
         control,
+        event: None,
     };
     h.bot.handle(h.platform.clone(), click).await;
     let after: Vec<OutboundAction> = h.platform.actions()[before..]
@@ -551,6 +556,7 @@ async fn a_click_is_judged_again_under_the_policy_of_the_moment() {
         actor: who(1),
         message,
         control,
+        event: None,
     };
     h.bot.handle(h.platform.clone(), click).await;
     let told = h.said_privately(1).pop();

@@ -45,6 +45,7 @@ pub(crate) async fn click(h: &Harness, actor: u64, message: &MessageRef, control
         actor: who(actor),
         message: message.clone(),
         control,
+        event: None,
     };
     h.bot.handle(h.platform.clone(), event).await;
 }

@@ -46,6 +46,7 @@ mod read_only_runs;
 mod real_model;
 mod real_sql_model;
 mod redteam;
+mod replicas;
 mod resources;
 mod semantic;
 mod sql_corpus;

@@ -170,6 +170,7 @@ async fn stop_closes_the_connection_and_the_real_server_stops_generating() {
         actor: who(1),
         message: message.clone(),
         control: ControlKind::Stop,
+        event: None,
     };
     h.bot.handle(h.platform.clone(), stop).await;
     answering.await.unwrap();

@@ -72,6 +72,7 @@ async fn fixed_demo_questions_get_sql_that_is_offered_and_runs() {
             actor: who(2),
             message: offered.0,
             control: offered.1,
+            event: None,
         };
         h.bot.handle(h.platform.clone(), click).await;
         let ran = h.audited("execute_result").await;

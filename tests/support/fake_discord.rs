@@ -124,6 +124,10 @@ impl Shared {
 pub struct FakeDiscord {
     shared: Arc<Shared>,
     rest: SocketAddr,
+    /// The same REST front over plain HTTP, as a REST proxy in front of
+    /// Discord serves it (`discord.proxy`): how a `pstral run` process,
+    /// which cannot be handed an HTTP client, reaches this fake.
+    plain: SocketAddr,
     ca_pem: String,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
@@ -170,12 +174,28 @@ impl FakeDiscord {
         let rest_task = tokio::spawn(async move {
             axum::serve(listener, rest_app).await.unwrap();
         });
+        let plain_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let plain = plain_listener.local_addr().unwrap();
+        let plain_app = Router::new()
+            .fallback(rest_call)
+            .with_state(Arc::clone(&shared));
+        let plain_task = tokio::spawn(async move {
+            axum::serve(plain_listener, plain_app).await.unwrap();
+        });
         Self {
             shared,
             rest,
+            plain,
             ca_pem,
-            tasks: vec![ws_task, rest_task],
+            tasks: vec![ws_task, rest_task, plain_task],
         }
+    }
+
+    /// The REST front over plain HTTP, for `discord.proxy`: serenity sends
+    /// its calls there, its own rate limiter off (the fake's 429s then reach
+    /// the bot as they come).
+    pub fn proxy_url(&self) -> String {
+        format!("http://{}", self.plain)
     }
 
     /// An HTTP client for serenity that finds this fake at discord.com and

@@ -374,6 +374,10 @@ pub enum InboundEvent {
         actor: PlatformIdentity,
         message: MessageRef,
         control: ControlKind,
+        /// The platform's id of this use of the control (a Discord
+        /// interaction, a Matrix reaction), so that one delivered twice is
+        /// acted on once; `None` when the platform gives none.
+        event: Option<String>,
     },
 }
 
@@ -790,6 +794,14 @@ pub trait ChatPlatform: Send + Sync {
 #[async_trait::async_trait]
 pub trait EventHandler: Send + Sync {
     async fn handle(&self, platform: Arc<dyn ChatPlatform>, event: InboundEvent);
+
+    /// The adapter is connected and `platform` can post and edit: what an
+    /// earlier process left unfinished there can be ended now. Called at
+    /// each connection (a reconnection too); the adapter does not wait for
+    /// it to return before it reports events.
+    async fn connected(&self, platform: Arc<dyn ChatPlatform>) {
+        let _ = platform;
+    }
 }
 
 /// Where a platform connection stands, as `/readyz` shows it.

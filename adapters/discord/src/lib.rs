@@ -62,6 +62,10 @@ pub struct DiscordConfig {
     /// The HTTP client serenity uses; `None` for its own. Tests hand one that
     /// resolves discord.com to a loopback fake and trusts its certificate.
     pub http_client: Option<reqwest::Client>,
+    /// A REST proxy's base URL (`discord.proxy`) the API calls go through
+    /// instead of discord.com; serenity's rate limiter is off then (it
+    /// takes no proxy), the proxy keeps Discord's limits.
+    pub proxy: Option<String>,
 }
 
 impl std::fmt::Debug for DiscordConfig {
@@ -113,6 +117,9 @@ impl Connector for Discord {
         let mut http = HttpBuilder::new(&config.token);
         if let Some(client) = config.http_client.clone() {
             http = http.client(client);
+        }
+        if let Some(proxy) = &config.proxy {
+            http = http.proxy(proxy.as_str()).ratelimiter_disabled(true);
         }
         let shared = Arc::new(Shared {
             handler,
@@ -443,6 +450,7 @@ impl Shared {
                 id: click.message.id.to_string(),
             },
             control: controls::parse(&click.data.custom_id),
+            event: Some(click.id.to_string()),
         };
         let view = Arc::new(InteractionPlatform::new(
             platform,
@@ -541,6 +549,15 @@ impl serenity::client::EventHandler for Events {
             shard = ready.shard.map(|s| s.id.0),
             "connected to Discord"
         );
+        // What an earlier process left half-written is ended, beside the
+        // events that come meanwhile.
+        if let Some(platform) = self.0.platform.get() {
+            let platform: Arc<dyn pstral_chat::ChatPlatform> = platform.clone();
+            let handler = Arc::clone(&self.0.handler);
+            self.0
+                .tracker
+                .spawn(async move { handler.connected(platform).await });
+        }
         self.0.register_commands(&ctx, &ready).await;
     }
 

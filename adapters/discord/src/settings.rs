@@ -22,6 +22,7 @@ struct Raw {
     guilds: Vec<String>,
     global_commands: bool,
     autoshard: bool,
+    proxy: String,
 }
 
 /// Discord enabled, with a token.
@@ -31,6 +32,7 @@ struct Enabled {
     guilds: Vec<u64>,
     global_commands: bool,
     autoshard: bool,
+    proxy: Option<String>,
 }
 
 impl PlatformSettings for DiscordSettings {
@@ -64,6 +66,16 @@ impl PlatformSettings for DiscordSettings {
             }
         }
         let token = check.secret("token", &raw.token, &raw.token_file);
+        let proxy = raw.proxy.trim();
+        let proxy_ok = proxy.is_empty()
+            || url::Url::parse(proxy)
+                .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
+        if !proxy_ok {
+            check.problem(
+                "proxy",
+                format!("expected an http:// or https:// URL with a host, got {proxy:?}"),
+            );
+        }
         if !raw.enabled {
             return None;
         }
@@ -82,12 +94,13 @@ impl PlatformSettings for DiscordSettings {
                 return None;
             }
         };
-        (guilds.len() == raw.guilds.len()).then(|| {
+        (guilds.len() == raw.guilds.len() && proxy_ok).then(|| {
             Arc::new(Enabled {
                 token,
                 guilds,
                 global_commands: raw.global_commands,
                 autoshard: raw.autoshard,
+                proxy: (!proxy.is_empty()).then(|| proxy.trim_end_matches('/').to_owned()),
             }) as Arc<dyn Configured>
         })
     }
@@ -104,7 +117,10 @@ impl Configured for Enabled {
             1 => "commands in 1 guild".to_owned(),
             n => format!("commands in {n} guilds"),
         };
-        format!("enabled (token set), {guilds}")
+        match &self.proxy {
+            Some(proxy) => format!("enabled (token set), {guilds}, through {proxy}"),
+            None => format!("enabled (token set), {guilds}"),
+        }
     }
 
     fn connector(&self, common: Common) -> Box<dyn Connector> {
@@ -115,6 +131,7 @@ impl Configured for Enabled {
             autoshard: self.autoshard,
             labels: common.labels,
             http_client: None,
+            proxy: self.proxy.clone(),
         }))
     }
 }

@@ -506,6 +506,7 @@ impl Shared {
             actor,
             message: MessageRef { place, id: target },
             control,
+            event: Some(ev.event_id.to_string()),
         };
         self.handle(event).await;
     }

@@ -319,6 +319,13 @@ async fn sync_until_stopped(
                 }
                 failing = false;
                 if first {
+                    // What an earlier process left half-written is ended,
+                    // beside the events that come meanwhile.
+                    let platform: Arc<dyn pstral_chat::ChatPlatform> = shared.platform.clone();
+                    let handler = Arc::clone(&shared.handler);
+                    shared
+                        .tracker
+                        .spawn(async move { handler.connected(platform).await });
                     catch_up(client, shared).await;
                 }
                 first = false;

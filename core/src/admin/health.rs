@@ -13,6 +13,7 @@ use crate::store::on_pool;
 pub(super) async fn readyz(State(state): State<AdminState>, headers: HeaderMap) -> Response {
     let mut checks = checks(&state).await;
     let ready = record(&checks);
+    record_role(&state.role.borrow());
     let status = if ready {
         StatusCode::OK
     } else {
@@ -35,7 +36,14 @@ pub(super) async fn readyz(State(state): State<AdminState>, headers: HeaderMap) 
             }
         }
     }
-    (status, Json(json!({"ready": ready, "checks": checks}))).into_response()
+    // A standby is ready: it serves the admin endpoint and takes over the
+    // platforms when the leader goes (a rolling update waits for it).
+    let role = state.role.borrow().as_str();
+    (
+        status,
+        Json(json!({"ready": ready, "role": role, "checks": checks})),
+    )
+        .into_response()
 }
 
 /// The state of each dependency, as `/readyz` shows it to an admin: the
@@ -137,12 +145,19 @@ fn record(checks: &[serde_json::Value]) -> bool {
     ready
 }
 
+/// `pstral_leader`: 1 while this process serves the chat platforms (the
+/// leader, or the only process on SQLite), 0 on a standby.
+pub fn record_role(role: &crate::replicas::Role) {
+    metrics::gauge!("pstral_leader").set(if role.serves() { 1.0 } else { 0.0 });
+}
+
 pub(super) async fn metrics(State(state): State<AdminState>) -> Response {
     match &state.metrics {
         Some(handle) => {
             // Readiness as of this scrape: the gauges need no `/readyz`
             // caller to exist or to be fresh.
             record(&checks(&state).await);
+            record_role(&state.role.borrow());
             (
                 [(
                     header::CONTENT_TYPE,

@@ -79,6 +79,9 @@ pub struct AdminState {
     /// ([`crate::app::longest_prompt_tokens`]): `/readyz` warns of a model
     /// whose context is smaller.
     pub longest_prompt: u64,
+    /// What this process does for the platforms (leader, standby, alone):
+    /// `/readyz` and the `pstral_leader` metric say it.
+    pub role: tokio::sync::watch::Receiver<crate::replicas::Role>,
 }
 
 /// The proxies whose `X-Forwarded-For` is believed.

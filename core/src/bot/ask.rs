@@ -252,8 +252,14 @@ impl Bot {
             plan,
             previous,
         };
+        let about = crate::replicas::About {
+            conversation: Some(conversation.id),
+            question: Some(q.message.id.clone()),
+            user_id: Some(user.id),
+            identity: Some(q.author.to_string()),
+        };
         let answered = self
-            .answer(platform, place, &q.message.id, &user, &asking)
+            .answer(platform, place, &q.message.id, (&user, &about), &asking)
             .await;
         self.record_answer(
             &user,
@@ -388,7 +394,8 @@ impl Bot {
         platform: &dyn ChatPlatform,
         place: &Place,
         question_id: &str,
-        user: &User,
+        // Who asks, and what the record of an answer left open says.
+        (user, about): (&User, &crate::replicas::About),
         asking: &Asking<'_>,
     ) -> Answered {
         let thinking = Answer::Thinking.render(self.lang());
@@ -406,6 +413,9 @@ impl Bot {
                 }
             };
         let placeholder = answering.message().clone();
+        // Kept until the answer ends: should this process die first, the
+        // next one ends it (`Bot::end_interrupted`).
+        let journal = self.parts().replica.opened(&placeholder, about).await;
         let writing = self.inner.answers.start(&placeholder.id, place, user.id);
         let stop = writing.stop.clone();
         answering.offer_stop().await;
@@ -455,10 +465,15 @@ impl Bot {
             }
             None => Box::pin(futures_util::stream::empty()),
         };
-        let streamed = answering.stream(tokens, &stop, self.lang()).await;
+        let streamed = answering
+            .stream(tokens, &stop, self.lang(), journal.as_ref())
+            .await;
         let stopped_by = writing.stopped_by();
         drop(writing);
         answering.withdraw_stop().await;
+        if let Some(journal) = journal {
+            journal.closed().await;
+        }
         Answered {
             streamed: Some(streamed),
             stopped_by,
@@ -715,8 +730,8 @@ impl Bot {
     }
 
     /// The first step of a question: what it holds said aside (a code is
-    /// never a question), who asks authorized, a message delivered again
-    /// left unanswered, its conversation found and the question recorded
+    /// never a question), who asks authorized (a message delivered again
+    /// was left by the dispatcher), its conversation found and the question recorded
     /// (no answer without a record). `Err` with what to tell when it goes
     /// no further.
     async fn admit(
@@ -729,33 +744,6 @@ impl Bot {
         metrics::counter!("pstral_questions_total", "platform" => place.platform.to_string())
             .increment(1);
         let user = self.authorize(to, Permission::Chat).await?;
-        // A platform may deliver a message again (a gateway replay, a sync
-        // after a restart): a question already recorded is not answered twice.
-        // Platform, channel and message id name one message on every
-        // platform: Discord's message ids are snowflakes, unique across all
-        // of Discord; Matrix event ids are unique per homeserver (room
-        // versions 3+ derive them from the event's hash); the terminal puts
-        // its session's own id in each message id. An adapter whose ids
-        // repeat would have its questions skipped here, so a skip is logged.
-        match self
-            .parts()
-            .conversations
-            .find_by_message(place, &q.message.id)
-            .await
-        {
-            Ok(Some(_)) => {
-                tracing::info!(
-                    platform = %place.platform,
-                    channel = %place.channel,
-                    message = %q.message.id,
-                    reason = "replay",
-                    "not answering a question: this message was already answered"
-                );
-                return Err(Reply::Silent);
-            }
-            Ok(None) => {}
-            Err(e) => tracing::warn!(error = %e, "cannot check whether a message was answered"),
-        }
         let conversation = self
             .conversation_for(q, &user)
             .await

@@ -19,6 +19,7 @@ mod ask;
 mod commands;
 mod execute;
 mod feedback;
+mod interrupted;
 mod offer;
 mod pick;
 mod posted;
@@ -56,6 +57,9 @@ pub struct BotParts {
     /// Execute's target, or why there is none (SQL is then shown, not
     /// offered, and `run` says why).
     pub sql: Result<SqlRuntime, NoTarget>,
+    /// This process among the replicas: what it acted on, the answers it
+    /// writes.
+    pub replica: crate::replicas::Replica,
 }
 
 /// Why the bot has no Execute target.
@@ -156,6 +160,10 @@ pub(super) struct Question<'a> {
 impl pstral_chat::EventHandler for Bot {
     async fn handle(&self, platform: Arc<dyn ChatPlatform>, event: InboundEvent) {
         Bot::handle(self, platform, event).await;
+    }
+
+    async fn connected(&self, platform: Arc<dyn ChatPlatform>) {
+        self.end_interrupted(platform.as_ref()).await;
     }
 }
 
@@ -262,6 +270,9 @@ impl Bot {
     pub async fn handle(&self, platform: Arc<dyn ChatPlatform>, event: InboundEvent) {
         let span = crate::telemetry::request_span("event");
         async move {
+            if !self.first_time(&event).await {
+                return;
+            }
             match event {
                 InboundEvent::Message {
                     author,
@@ -281,6 +292,7 @@ impl Bot {
                     actor,
                     message,
                     control,
+                    ..
                 } => {
                     self.control(platform.as_ref(), &actor, &message, &control)
                         .await
@@ -316,6 +328,56 @@ impl Bot {
         }
         .instrument(span)
         .await;
+    }
+
+    /// Whether `event` is acted on here: the first delivery of a message,
+    /// a command or a click, by the platform's id, decided by the own
+    /// database so that a delivery again (a gateway replay, a catch-up
+    /// sync after a restart or a takeover) is left alone whichever replica
+    /// gets it. Platform, channel and id name one event on every platform:
+    /// Discord's ids are snowflakes, unique across all of Discord; Matrix
+    /// event ids are unique per homeserver (room versions 3+ derive them
+    /// from the event's hash); the terminal puts its session's own id in
+    /// each. An event without an id (a taking back, a click some platform
+    /// reports without one) is acted on as it comes.
+    async fn first_time(&self, event: &InboundEvent) -> bool {
+        let (place, id) = match event {
+            InboundEvent::Message { message, .. } => (&message.place, Some(message.id.as_str())),
+            InboundEvent::Command { place, message, .. } => (place, message.as_deref()),
+            InboundEvent::Control {
+                message, event: id, ..
+            } => (&message.place, id.as_deref()),
+            InboundEvent::Withdrawn { .. } => return true,
+        };
+        let Some(id) = id else { return true };
+        match self.parts().replica.first_time(place, id).await {
+            Ok(crate::replicas::Handled::First) => true,
+            Ok(crate::replicas::Handled::Again) => {
+                tracing::info!(
+                    platform = %place.platform,
+                    channel = %place.channel,
+                    event = %id,
+                    reason = "delivered again",
+                    "not acting on an event: it was acted on already"
+                );
+                false
+            }
+            Ok(crate::replicas::Handled::NotLeader) => {
+                tracing::warn!(
+                    platform = %place.platform,
+                    channel = %place.channel,
+                    event = %id,
+                    "not acting on an event: another replica leads now"
+                );
+                false
+            }
+            // Without the record, the event is acted on: a delivery again
+            // would be answered twice, which is better than not at all.
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot record that an event is acted on");
+                true
+            }
+        }
     }
 
     pub(super) async fn say(

@@ -122,12 +122,20 @@ impl Bot {
     ) {
         let last = &streamed.parts.last().expect("an answer has a part").message;
         let started = Instant::now();
+        // A repair round answers no question of its own (null in its
+        // record, as here).
+        let about = crate::replicas::About {
+            conversation: Some(turn.conversation.id),
+            question: None,
+            user_id: Some(turn.user.id),
+            identity: Some(turn.author.to_string()),
+        };
         let answered = self
             .answer(
                 platform,
                 &last.place,
                 &last.id,
-                turn.user,
+                (turn.user, &about),
                 &Asking::model(&Messages::Ready(repair)),
             )
             .await;

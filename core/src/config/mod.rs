@@ -127,6 +127,8 @@ pub struct Settings {
     /// Present when the admin endpoint is enabled.
     pub admin: Option<AdminSettings>,
     pub audit: AuditSettings,
+    /// `[ha]`: how replicas share the service.
+    pub ha: crate::replicas::HaSettings,
     /// The groups and what each may not read.
     pub access: crate::access::Rules,
     /// The chat platforms enabled, each configured by its adapter.

@@ -18,6 +18,7 @@ pub(super) struct RawSettings {
     pub(super) sql: RawSql,
     pub(super) admin: RawAdmin,
     pub(super) audit: RawAudit,
+    pub(super) ha: RawHa,
     pub(super) access: RawAccess,
     pub(super) groups: BTreeMap<String, RawGroup>,
 }
@@ -148,6 +149,12 @@ pub(super) struct RawSql {
 #[derive(Deserialize)]
 pub(super) struct RawAudit {
     pub(super) retention: String,
+}
+
+#[derive(Deserialize)]
+pub(super) struct RawHa {
+    pub(super) takeover: String,
+    pub(super) replica: String,
 }
 
 #[derive(Deserialize)]

@@ -394,6 +394,7 @@ fn each_text_differs_between_languages_and_keeps_its_parameters() {
         Text::Answer(Answer::QueueFull),
         Text::Answer(Answer::OwnQueueFull { waiting: 4 }),
         Text::Answer(Answer::Stopped),
+        Text::Answer(Answer::Interrupted),
         Text::Answer(Answer::Empty),
         Text::Commands(Commands::ModeSet { mode: "executor" }),
         Text::Commands(Commands::ModeSetForChannel { mode: "executor" }),

@@ -84,6 +84,9 @@ impl Streamed {
 struct Writer<'a> {
     platform: &'a dyn ChatPlatform,
     budget: &'a EditBudget,
+    journal: Option<&'a crate::replicas::OpenAnswer>,
+    /// The edits now made are the answer's last ([`Writer::finish`]).
+    ending: bool,
     max_chars: usize,
     lang: Lang,
     answer: String,
@@ -160,10 +163,46 @@ pub async fn stream_answer<S>(
 where
     S: Stream<Item = Result<String, LlmError>> + Unpin,
 {
+    let to = Destination {
+        platform,
+        budget,
+        journal: None,
+    };
+    stream_into(to, placeholder, tokens, stop, lang).await
+}
+
+/// Where an answer is streamed: the platform, the allowance it draws on,
+/// and the record of what it shows, kept for whoever must end it should
+/// this process die first.
+pub struct Destination<'a> {
+    pub platform: &'a dyn ChatPlatform,
+    pub budget: &'a EditBudget,
+    pub journal: Option<&'a crate::replicas::OpenAnswer>,
+}
+
+/// [`stream_answer`], with what the chat shows recorded in `to.journal`
+/// after each change.
+pub async fn stream_into<S>(
+    to: Destination<'_>,
+    placeholder: Placeholder,
+    tokens: S,
+    stop: &CancellationToken,
+    lang: Lang,
+) -> Streamed
+where
+    S: Stream<Item = Result<String, LlmError>> + Unpin,
+{
+    let Destination {
+        platform,
+        budget,
+        journal,
+    } = to;
     let limits = platform.limits();
     let mut writer = Writer {
         platform,
         budget,
+        journal,
+        ending: false,
         max_chars: limits.max_message_chars,
         lang,
         answer: String::new(),
@@ -233,6 +272,13 @@ where
     }
 }
 
+/// What a message shows without the cursor that says more is coming.
+fn without_cursor(text: &str) -> &str {
+    text.strip_suffix(CURSOR)
+        .or_else(|| text.strip_suffix(CURSOR.trim_start()))
+        .unwrap_or(text)
+}
+
 impl Writer<'_> {
     fn current(&self) -> &PartState {
         self.parts.last().expect("there is always a part")
@@ -299,6 +345,11 @@ impl Writer<'_> {
             let reply_to = self.current().part.message.id.clone();
             let message = self.post(&place, &reply_to, &first_text).await;
             if let Some(message) = message {
+                if let Some(journal) = self.journal {
+                    journal
+                        .showing(&message, without_cursor(&first_text), false)
+                        .await;
+                }
                 self.parts.push(PartState {
                     part: Part {
                         message,
@@ -359,6 +410,13 @@ impl Writer<'_> {
         if current.shown == text {
             return Edited::Applied;
         }
+        // Recorded before it is shown: should this process die between the
+        // two, whoever ends the answer shows at least what the chat did.
+        if let Some(journal) = self.journal {
+            journal
+                .showing(&current.part.message, without_cursor(text), self.ending)
+                .await;
+        }
         match platform.edit(&current.part.message, text).await {
             Ok(()) => {
                 if let Some(left) = platform.allowance_left(&current.part.message.place).await {
@@ -404,6 +462,7 @@ impl Writer<'_> {
     /// The last edit of the last message: the rest of the answer, then a note
     /// when the answer did not complete.
     async fn finish(&mut self, ending: &Ending) {
+        self.ending = true;
         if self.lost {
             // The current message ends at its cut; it also says why the
             // answer stops there, shortened (at a clean boundary) if the

@@ -10,7 +10,7 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 use super::budget::{EditBudget, EditBudgets};
-use super::{Placeholder, Streamed, stream_answer};
+use super::{Destination, Placeholder, Streamed, stream_into};
 use crate::i18n::Lang;
 use crate::llm::LlmError;
 
@@ -84,12 +84,24 @@ impl<'a> Answering<'a> {
     /// Streams `tokens` into the placeholder (and further messages as
     /// needed) until the model is done, `stop` is cancelled or the stream
     /// fails.
-    pub async fn stream<S>(&self, tokens: S, stop: &CancellationToken, lang: Lang) -> Streamed
+    /// What the chat shows is recorded in `journal` as it changes.
+    pub async fn stream<S>(
+        &self,
+        tokens: S,
+        stop: &CancellationToken,
+        lang: Lang,
+        journal: Option<&crate::replicas::OpenAnswer>,
+    ) -> Streamed
     where
         S: Stream<Item = Result<String, LlmError>> + Unpin,
     {
         let shown = self.placeholder.clone();
-        stream_answer(self.platform, &self.budget, shown, tokens, stop, lang).await
+        let to = Destination {
+            platform: self.platform,
+            budget: &self.budget,
+            journal,
+        };
+        stream_into(to, shown, tokens, stop, lang).await
     }
 
     /// Takes the Stop control back once the answer is done (and no longer

@@ -107,6 +107,7 @@ async fn metrics_hold_every_family_before_the_first_question() {
         // Readiness, as of the scrape: no `/readyz` caller needed.
         "pstral_ready",
         "pstral_check_up",
+        "pstral_leader",
         "process_resident_memory_bytes",
         "process_cpu_seconds_total",
         "process_open_fds",

@@ -119,6 +119,7 @@ async fn plans_that_disagree_are_asked_back_and_the_askers_pick_offers_its_state
         actor: crate::answers::who(2),
         message: message.clone(),
         control: control.clone(),
+        event: None,
     };
     h.bot.handle(h.platform.clone(), by_bob).await;
     assert!(
@@ -136,6 +137,7 @@ async fn plans_that_disagree_are_asked_back_and_the_askers_pick_offers_its_state
         actor: crate::answers::who(1),
         message,
         control,
+        event: None,
     };
     h.bot.handle(h.platform.clone(), pick).await;
     let (_, answer) = h

@@ -221,6 +221,13 @@ impl Validator {
                 .then(|| self.duration("audit.retention", &raw.audit.retention)),
         };
         let admin = self.admin(&raw.admin);
+        let ha = crate::replicas::HaSettings {
+            takeover: self.duration("ha.takeover", &raw.ha.takeover),
+            replica: match raw.ha.replica.trim() {
+                "" => crate::replicas::default_name(),
+                name => name.to_owned(),
+            },
+        };
 
         Settings {
             general,
@@ -232,6 +239,7 @@ impl Validator {
             sql,
             admin,
             audit,
+            ha,
             access,
             platforms: Vec::new(),
         }

@@ -57,6 +57,9 @@ pub enum Answer<'a> {
     },
     /// A generation stopped on request.
     Stopped,
+    /// The service restarted (a crash, a takeover by another replica)
+    /// while this answer was being written: ended by the next process.
+    Interrupted,
     /// The model finished without a word.
     Empty,
 }
@@ -256,6 +259,16 @@ impl Answer<'_> {
             ),
             (Lang::En, Answer::Stopped) => "⏹ Stopped.".to_owned(),
             (Lang::Fr, Answer::Stopped) => "⏹ Arrêté.".to_owned(),
+            (Lang::En, Answer::Interrupted) => {
+                "⚠️ The service restarted while this answer was being written: it ends here. \
+                 Ask again for a whole answer."
+                    .to_owned()
+            }
+            (Lang::Fr, Answer::Interrupted) => {
+                "⚠️ Le service a redémarré pendant la rédaction de cette réponse : elle s'arrête \
+                 ici. Reposez la question pour une réponse complète."
+                    .to_owned()
+            }
             (Lang::En, Answer::Empty) => "(The model gave an empty answer.)".to_owned(),
             (Lang::Fr, Answer::Empty) => "(Le modèle a donné une réponse vide.)".to_owned(),
             (Lang::En, Answer::NothingToStop) => "Nothing is being written right now.".to_owned(),
