@@ -768,6 +768,7 @@ impl Application {
         // a standby that took over earlier would end answers still being
         // written here as interrupted.
         let resign = CancellationToken::new();
+        let elected = self.election.is_some();
         if let Some((election, role)) = self.election.take() {
             tokio::spawn(election.run(role, resign.clone()));
         }
@@ -787,7 +788,13 @@ impl Application {
                     resign.cancel();
                     return Ok(());
                 }
-                _ = async { role.wait_for(crate::replicas::Role::serves).await.map(|_| ()) } => {}
+                led = async { role.wait_for(crate::replicas::Role::serves).await.map(|_| ()) } => {
+                    // The election ended without a lead: nothing to serve.
+                    if led.is_err() {
+                        self.stop().await;
+                        return Err(RunError::Deposed("the election stopped".to_owned()));
+                    }
+                }
             }
         }
         self.start_chores();
@@ -799,22 +806,23 @@ impl Application {
                 tracing::info!("shutting down: {platform} cannot be served");
                 outcome = Err(RunError::Platform { platform: platform.to_string(), source: e });
             }
-            Ok(deposed) = async {
-                role.wait_for(|r| matches!(r, crate::replicas::Role::Deposed(_)))
-                    .await
-                    .map(|r| r.clone())
-            } => {
-                let why = match deposed {
-                    crate::replicas::Role::Deposed(why) => why,
-                    _ => String::new(),
-                };
-                outcome = Err(RunError::Deposed(why));
-            }
+            why = deposed(&mut role), if elected => outcome = Err(RunError::Deposed(why)),
         }
         if matches!(outcome, Err(RunError::Deposed(_))) {
             self.stop_at_once().await;
+        } else if elected {
+            // Deposed while the answers in flight are given their grace:
+            // stopped at once then, as another replica may lead already.
+            let deposed_meanwhile = deposed(&mut role);
+            tokio::pin!(deposed_meanwhile);
+            tokio::select! {
+                () = self.stop_within_grace() => {}
+                why = &mut deposed_meanwhile => {
+                    tracing::error!(reason = %why, "no longer the leader while stopping: stopping at once");
+                }
+            }
         } else {
-            self.stop().await;
+            self.stop_within_grace().await;
         }
         resign.cancel();
         outcome
@@ -938,13 +946,19 @@ impl Application {
     async fn stop_at_once(self) {
         self.cancel.cancel();
         self.tracker.close();
-        let _ = tokio::time::timeout(std::time::Duration::from_secs(1), self.tracker.wait()).await;
+        let _ =
+            tokio::time::timeout(std::time::Duration::from_millis(250), self.tracker.wait()).await;
     }
 
     /// Tells every task to stop: the platforms take no new events; what was
     /// taken is answered to the end, within the grace period, then answers
     /// still being written are stopped; the own database is closed last.
     async fn stop(self) {
+        self.stop_within_grace().await;
+    }
+
+    /// [`Application::stop`], borrowing: a caller may give up waiting.
+    async fn stop_within_grace(&self) {
         self.cancel.cancel();
         self.tracker.close();
         if tokio::time::timeout(self.settings.general.shutdown_grace, self.tracker.wait())
@@ -966,6 +980,21 @@ impl Application {
             }
         }
         self.store.close().await;
+    }
+}
+
+/// Waits until the role says this process was deposed, and why; a role
+/// no election speaks for any more is as good as deposed (it could not
+/// tell).
+async fn deposed(role: &mut tokio::sync::watch::Receiver<crate::replicas::Role>) -> String {
+    let seen = role
+        .wait_for(|r| matches!(r, crate::replicas::Role::Deposed(_)))
+        .await
+        .map(|r| r.clone());
+    match seen {
+        Ok(crate::replicas::Role::Deposed(why)) => why,
+        Ok(_) => String::new(),
+        Err(_) => "the election stopped".to_owned(),
     }
 }
 

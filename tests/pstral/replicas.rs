@@ -230,6 +230,42 @@ async fn an_answer_a_dead_process_left_half_written_is_ended_by_the_next_with_it
 }
 
 #[tokio::test]
+async fn a_process_whose_answer_another_ended_writes_nothing_more_into_it() {
+    let fake = FakeModel::start(&[MODEL]).await;
+    let words: Vec<String> = (0..400).map(|n| format!("word{n} ")).collect();
+    fake.then(Script::tokens(words).every(Duration::from_millis(20)));
+    let h = Harness::new(&[fake.url()], Options::default()).await;
+    let asking = h.spawn_ask(1, "Tell me everything");
+    let shown = h
+        .platform
+        .wait_until(Duration::from_secs(30), |actions| {
+            actions.iter().any(|a| {
+                matches!(&a.action, pstral_chat::OutboundAction::Edit { text, .. } if text.contains("word3"))
+            })
+        })
+        .await;
+    assert!(shown, "some of the answer shown");
+    // This process was frozen past the takeover: the next leader ended its
+    // answer while it still ran.
+    let next = h.restarted();
+    assert_eq!(
+        next.end_interrupted(h.platform.as_ref() as &dyn ChatPlatform)
+            .await,
+        1
+    );
+    let (placeholder, ended) = h.platform.messages().into_iter().next().unwrap();
+    assert!(ended.ends_with("Ask again for a whole answer."), "{ended}");
+    // It wakes and goes on: its next edit finds the answer no longer its
+    // own, and nothing is written over the ending.
+    tokio::time::timeout(Duration::from_secs(30), asking)
+        .await
+        .expect("the answer stops")
+        .unwrap();
+    assert_eq!(h.platform.text_of(&placeholder.id).unwrap(), ended);
+    assert_eq!(h.platform.messages().len(), 1);
+}
+
+#[tokio::test]
 async fn a_process_does_not_end_the_answers_it_is_writing_itself() {
     let db = TestDb::sqlite().await;
     let me = Replica::alone(db.store.clone());

@@ -12,6 +12,9 @@ CREATE TABLE leadership (
     term        BIGINT NOT NULL,
     replica     TEXT NOT NULL,
     backend     INTEGER NOT NULL,
+    -- The leader's `ha.takeover`: its lease runs out that long after its
+    -- last renewal, whatever the standby's own setting says.
+    takeover_ms BIGINT NOT NULL,
     started_at  TIMESTAMPTZ NOT NULL,
     renewed_at  TIMESTAMPTZ NOT NULL
 );

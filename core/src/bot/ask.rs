@@ -730,8 +730,8 @@ impl Bot {
     }
 
     /// The first step of a question: what it holds said aside (a code is
-    /// never a question), who asks authorized (a message delivered again
-    /// was left by the dispatcher), its conversation found and the question recorded
+    /// never a question), who asks authorized, a message delivered again
+    /// left unanswered, its conversation found and the question recorded
     /// (no answer without a record). `Err` with what to tell when it goes
     /// no further.
     async fn admit(
@@ -744,6 +744,28 @@ impl Bot {
         metrics::counter!("pstral_questions_total", "platform" => place.platform.to_string())
             .increment(1);
         let user = self.authorize(to, Permission::Chat).await?;
+        // The dispatcher acted on this message once already; a question
+        // recorded before its record of handled events (an older version,
+        // or one forgotten after 30 days) is not answered twice either.
+        match self
+            .parts()
+            .conversations
+            .find_by_message(place, &q.message.id)
+            .await
+        {
+            Ok(Some(_)) => {
+                tracing::info!(
+                    platform = %place.platform,
+                    channel = %place.channel,
+                    message = %q.message.id,
+                    reason = "replay",
+                    "not answering a question: this message was already answered"
+                );
+                return Err(Reply::Silent);
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "cannot check whether a message was answered"),
+        }
         let conversation = self
             .conversation_for(q, &user)
             .await

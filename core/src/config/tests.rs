@@ -127,6 +127,21 @@ fn durations_are_bounded_so_timers_cannot_overflow() {
 }
 
 #[test]
+fn a_takeover_too_short_for_a_leader_to_stop_in_is_refused() {
+    let found = problems("", &[("PSTRAL__HA__TAKEOVER", "500ms")]);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].key, "ha.takeover");
+    assert!(
+        found[0].reason.contains("at least 2s"),
+        "{}",
+        found[0].reason
+    );
+    let s = load_layers(None, env(&[("PSTRAL__HA__REPLICA", "  ")])).unwrap();
+    assert_eq!(s.ha.takeover, std::time::Duration::from_secs(10));
+    assert!(s.ha.replica.contains(':'), "host:pid, got {}", s.ha.replica);
+}
+
+#[test]
 fn a_password_in_the_url_query_is_redacted_too() {
     let url = DatabaseUrl::Postgres(
         Url::parse("postgres://u@db/pstral?sslmode=require&password=hunter2").unwrap(),

@@ -132,15 +132,21 @@ impl Election {
                 }
             }
             if let Some(conn) = session.as_mut() {
-                match self.campaign(conn).await {
-                    Ok(Some(term)) => {
+                // A session the network left half-open would block here
+                // until TCP gives up: one that does not answer is dropped.
+                match tokio::time::timeout(self.takeover, self.campaign(conn)).await {
+                    Ok(Ok(Some(term))) => {
                         let Some(conn) = session.take() else { return };
                         self.lead(conn, term, &role, &stop).await;
                         return;
                     }
-                    Ok(None) => {}
-                    Err(e) => {
+                    Ok(Ok(None)) => {}
+                    Ok(Err(e)) => {
                         tracing::warn!(error = %e, "standby: the own database failed; connecting again");
+                        session = None;
+                    }
+                    Err(_) => {
+                        tracing::warn!(takeover = ?self.takeover, "standby: the own database did not answer; connecting again");
                         session = None;
                     }
                 }
@@ -169,30 +175,33 @@ impl Election {
             .await?;
         if won {
             let term: i64 = sqlx::query_scalar(
-                "INSERT INTO leadership (id, term, replica, backend, started_at, renewed_at) \
-                 VALUES (1, 1, $1, pg_backend_pid(), now(), now()) \
+                "INSERT INTO leadership (id, term, replica, backend, takeover_ms, started_at, renewed_at) \
+                 VALUES (1, 1, $1, pg_backend_pid(), $2, now(), now()) \
                  ON CONFLICT (id) DO UPDATE SET term = leadership.term + 1, \
                  replica = excluded.replica, backend = excluded.backend, \
+                 takeover_ms = excluded.takeover_ms, \
                  started_at = excluded.started_at, renewed_at = excluded.renewed_at \
                  RETURNING term",
             )
             .bind(&self.replica)
+            .bind(i64::try_from(self.takeover.as_millis()).unwrap_or(i64::MAX))
             .fetch_one(&mut *conn)
             .await?;
             return Ok(Some(term));
         }
+        // The lease is judged by the leader's own `takeover`, which it
+        // stops serving within half of: replicas whose settings differ (a
+        // rolling change) never overlap.
         let stale: Option<(String, i32)> = sqlx::query_as(
             "SELECT replica, backend FROM leadership \
-             WHERE id = 1 AND renewed_at < now() - make_interval(secs => $1)",
+             WHERE id = 1 AND renewed_at < now() - takeover_ms * INTERVAL '1 millisecond'",
         )
-        .bind(self.takeover.as_secs_f64())
         .fetch_optional(&mut *conn)
         .await?;
         if let Some((leader, backend)) = stale {
             tracing::warn!(
                 leader,
                 backend,
-                takeover = ?self.takeover,
                 "the leader has not renewed its lease in time: ending its database session to take over"
             );
             sqlx::query("SELECT pg_terminate_backend($1)")
@@ -248,5 +257,11 @@ impl Election {
         };
         tracing::error!(replica = %self.replica, term, reason = %why, "no longer the leader: stopping serving the chat platforms");
         role.send_replace(Role::Deposed(why));
+        // The lock goes with the session: kept until this process stopped
+        // serving, so that a standby does not lead while it still does
+        // (a session that failed holds nothing any more, and one the
+        // network cut is ended by the standby once the lease ran out).
+        stop.cancelled().await;
+        let _ = conn.close().await;
     }
 }

@@ -28,6 +28,10 @@ pub use election::{Election, Leadership};
 pub use handled::Handled;
 pub use open::{About, LeftOpen, OpenAnswer};
 
+/// The shortest `ha.takeover`: a leader cut from the database stops
+/// serving after half of it, and must be done before a standby may lead.
+pub const MIN_TAKEOVER: Duration = Duration::from_secs(2);
+
 /// `[ha]`: how replicas share the service.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HaSettings {

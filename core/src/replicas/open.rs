@@ -25,6 +25,8 @@ pub struct About {
 pub struct OpenAnswer {
     store: Store,
     first: MessageRef,
+    /// The process writing it.
+    owner: std::sync::Arc<str>,
 }
 
 /// An answer a stopped process left open.
@@ -94,6 +96,7 @@ impl Replica {
             Ok(_) => Some(OpenAnswer {
                 store: self.store.clone(),
                 first: placeholder.clone(),
+                owner: self.instance.clone(),
             }),
             Err(e) => {
                 tracing::warn!(error = %e, "cannot record an answer being written");
@@ -145,13 +148,15 @@ impl OpenAnswer {
     /// The answer is about to show `shown` (without the cursor) in
     /// `message`; `ended` when that is its last text. Recorded before the
     /// chat shows it, so that whoever ends the answer shows at least what
-    /// the chat did.
-    pub async fn showing(&self, message: &MessageRef, shown: &str, ended: bool) {
+    /// the chat did. False when the answer is no longer this process's to
+    /// write: another ended it as interrupted (this one was frozen, or cut
+    /// off, past the takeover), and it must not be edited again.
+    pub async fn showing(&self, message: &MessageRef, shown: &str, ended: bool) -> bool {
         let place = &self.first.place;
         let written = on_pool!(&self.store, pool => {
             sqlx::query(
                 "UPDATE open_answers SET message = $4, shown = $5, ended = $6 \
-                 WHERE platform = $1 AND channel = $2 AND first_message = $3",
+                 WHERE platform = $1 AND channel = $2 AND first_message = $3 AND owner = $7",
             )
             .bind(place.platform.as_str())
             .bind(&place.channel)
@@ -159,12 +164,23 @@ impl OpenAnswer {
             .bind(&message.id)
             .bind(shown)
             .bind(ended)
+            .bind(&*self.owner)
             .execute(pool)
             .await
             .map(|done| done.rows_affected())
         });
-        if let Err(e) = written {
-            tracing::warn!(error = %e, "cannot record what an answer being written shows");
+        match written {
+            Ok(0) => {
+                tracing::warn!(message = %self.first.id, "an answer being written was ended by another replica: not writing it any more");
+                false
+            }
+            Ok(_) => true,
+            // Unrecorded, it goes on: a process that lost the database is
+            // deposed and stops by itself.
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot record what an answer being written shows");
+                true
+            }
         }
     }
 

@@ -87,6 +87,9 @@ struct Writer<'a> {
     journal: Option<&'a crate::replicas::OpenAnswer>,
     /// The edits now made are the answer's last ([`Writer::finish`]).
     ending: bool,
+    /// Another process ended this answer (this one was frozen or cut off
+    /// past the takeover): nothing more is written.
+    superseded: bool,
     max_chars: usize,
     lang: Lang,
     answer: String,
@@ -203,6 +206,7 @@ where
         budget,
         journal,
         ending: false,
+        superseded: false,
         max_chars: limits.max_message_chars,
         lang,
         answer: String::new(),
@@ -227,6 +231,9 @@ where
     let mut pieces = 0;
     let mut dirty = false;
     let ending = loop {
+        if writer.superseded {
+            break Ending::Stopped;
+        }
         let due = writer.next_intermediate();
         tokio::select! {
             biased;
@@ -309,7 +316,7 @@ impl Writer<'_> {
     /// would pass the length limit.
     async fn split_while_too_long(&mut self) {
         loop {
-            if self.lost {
+            if self.lost || self.superseded {
                 return;
             }
             let part = &self.current().part;
@@ -345,10 +352,12 @@ impl Writer<'_> {
             let reply_to = self.current().part.message.id.clone();
             let message = self.post(&place, &reply_to, &first_text).await;
             if let Some(message) = message {
-                if let Some(journal) = self.journal {
-                    journal
+                if let Some(journal) = self.journal
+                    && !journal
                         .showing(&message, without_cursor(&first_text), false)
-                        .await;
+                        .await
+                {
+                    self.superseded = true;
                 }
                 self.parts.push(PartState {
                     part: Part {
@@ -412,10 +421,13 @@ impl Writer<'_> {
         }
         // Recorded before it is shown: should this process die between the
         // two, whoever ends the answer shows at least what the chat did.
-        if let Some(journal) = self.journal {
-            journal
+        if let Some(journal) = self.journal
+            && !journal
                 .showing(&current.part.message, without_cursor(text), self.ending)
-                .await;
+                .await
+        {
+            self.superseded = true;
+            return Edited::Refused;
         }
         match platform.edit(&current.part.message, text).await {
             Ok(()) => {
@@ -462,6 +474,9 @@ impl Writer<'_> {
     /// The last edit of the last message: the rest of the answer, then a note
     /// when the answer did not complete.
     async fn finish(&mut self, ending: &Ending) {
+        if self.superseded {
+            return;
+        }
         self.ending = true;
         if self.lost {
             // The current message ends at its cut; it also says why the

@@ -221,8 +221,20 @@ impl Validator {
                 .then(|| self.duration("audit.retention", &raw.audit.retention)),
         };
         let admin = self.admin(&raw.admin);
+        let takeover = self.duration("ha.takeover", &raw.ha.takeover);
+        if takeover < crate::replicas::MIN_TAKEOVER {
+            self.problem(
+                "ha.takeover",
+                format!(
+                    "must be at least {:?}: a leader stops serving after half of it without \
+                     the database, and needs that time to stop; got {:?}",
+                    crate::replicas::MIN_TAKEOVER,
+                    raw.ha.takeover
+                ),
+            );
+        }
         let ha = crate::replicas::HaSettings {
-            takeover: self.duration("ha.takeover", &raw.ha.takeover),
+            takeover,
             replica: match raw.ha.replica.trim() {
                 "" => crate::replicas::default_name(),
                 name => name.to_owned(),
