@@ -181,21 +181,8 @@ async fn an_event_two_replicas_race_for_is_acted_on_by_one() {
 #[tokio::test]
 async fn an_answer_a_dead_process_left_half_written_is_ended_by_the_next_with_its_text_and_a_note()
 {
-    let fake = FakeModel::start(&[MODEL]).await;
-    let words: Vec<String> = (0..200).map(|n| format!("word{n} ")).collect();
-    fake.then(Script::tokens(words).every(Duration::from_millis(20)));
-    let h = Harness::new(&[fake.url()], Options::default()).await;
-    let asking = h.spawn_ask(1, "Tell me everything");
+    let (_fake, h, asking) = answering_slowly().await;
     // It dies mid-answer: nothing of it runs any more, as at `kill -9`.
-    let shown = h
-        .platform
-        .wait_until(Duration::from_secs(30), |actions| {
-            actions.iter().any(|a| {
-                matches!(&a.action, pstral_chat::OutboundAction::Edit { text, .. } if text.contains("word3"))
-            })
-        })
-        .await;
-    assert!(shown, "some of the answer shown");
     asking.abort();
     let _ = asking.await;
     let (placeholder, shown) = h.platform.messages().into_iter().next().unwrap();
@@ -231,20 +218,7 @@ async fn an_answer_a_dead_process_left_half_written_is_ended_by_the_next_with_it
 
 #[tokio::test]
 async fn a_process_whose_answer_another_ended_writes_nothing_more_into_it() {
-    let fake = FakeModel::start(&[MODEL]).await;
-    let words: Vec<String> = (0..400).map(|n| format!("word{n} ")).collect();
-    fake.then(Script::tokens(words).every(Duration::from_millis(20)));
-    let h = Harness::new(&[fake.url()], Options::default()).await;
-    let asking = h.spawn_ask(1, "Tell me everything");
-    let shown = h
-        .platform
-        .wait_until(Duration::from_secs(30), |actions| {
-            actions.iter().any(|a| {
-                matches!(&a.action, pstral_chat::OutboundAction::Edit { text, .. } if text.contains("word3"))
-            })
-        })
-        .await;
-    assert!(shown, "some of the answer shown");
+    let (_fake, h, asking) = answering_slowly().await;
     // This process was frozen past the takeover: the next leader ended its
     // answer while it still ran.
     let next = h.restarted();
@@ -282,6 +256,26 @@ async fn a_process_does_not_end_the_answers_it_is_writing_itself() {
     assert_eq!(left[0].shown, "So far");
     open.closed().await;
     assert_eq!(next.left_open("discord").await.unwrap(), []);
+}
+
+/// A bot answering a question word by word for seconds, once some of its
+/// answer shows: the model, the bot, and the task answering.
+async fn answering_slowly() -> (FakeModel, Harness, tokio::task::JoinHandle<()>) {
+    let fake = FakeModel::start(&[MODEL]).await;
+    let words: Vec<String> = (0..400).map(|n| format!("word{n} ")).collect();
+    fake.then(Script::tokens(words).every(Duration::from_millis(20)));
+    let h = Harness::new(&[fake.url()], Options::default()).await;
+    let asking = h.spawn_ask(1, "Tell me everything");
+    let shown = h
+        .platform
+        .wait_until(Duration::from_secs(30), |actions| {
+            actions.iter().any(|a| {
+                matches!(&a.action, pstral_chat::OutboundAction::Edit { text, .. } if text.contains("word3"))
+            })
+        })
+        .await;
+    assert!(shown, "some of the answer shown");
+    (fake, h, asking)
 }
 
 fn place() -> Place {

@@ -271,7 +271,9 @@ impl World {
 
 /// One failover: the leader killed while it streams an answer on Discord.
 struct Failover {
+    /// From the kill to the standby's session on the Discord gateway.
     takeover: Duration,
+    /// From the kill to the interrupted answer ended with the note.
     ended: Duration,
 }
 
@@ -302,6 +304,7 @@ async fn kill_while_streaming(
                 .any(|t| t.contains("w5 ") && t.ends_with(pstral_chat::STREAMING_CURSOR))
         })
         .await;
+    let identified = world.discord.gateway_counts().0;
     drop(leader); // SIGKILL
     let killed = Instant::now();
     let shown_before: String = world.discord_answers(asked).remove(0);
@@ -318,7 +321,16 @@ async fn kill_while_streaming(
         )
         .await;
 
-    let led = standby.becomes("leader", TAKEOVER).await;
+    // Taken over: the standby serves Discord again (its own session
+    // identified on the gateway), and says it leads.
+    world
+        .discord
+        .wait_until("the new leader on the gateway", |d| {
+            d.gateway_counts().0 > identified
+        })
+        .await;
+    let led = Instant::now();
+    standby.becomes("leader", TAKEOVER).await;
     world
         .discord
         .wait_until("the interrupted answer ended with the note", |_| {
