@@ -698,23 +698,19 @@ impl Application {
                 tracing::info!("shutting down: {platform} cannot be served");
                 outcome = Err(RunError::Platform { platform: platform.to_string(), source: e });
             }
-            why = deposed(&mut role), if elected => outcome = Err(RunError::Deposed(why)),
+            why = deposed(&mut role, elected) => outcome = Err(RunError::Deposed(why)),
         }
         if matches!(outcome, Err(RunError::Deposed(_))) {
             self.stop_at_once().await;
-        } else if elected {
+        } else {
             // Deposed while the answers in flight are given their grace:
             // stopped at once then, as another replica may lead already.
-            let deposed_meanwhile = deposed(&mut role);
-            tokio::pin!(deposed_meanwhile);
             tokio::select! {
-                () = self.stop_within_grace() => {}
-                why = &mut deposed_meanwhile => {
+                () = self.stop() => {}
+                why = deposed(&mut role, elected) => {
                     tracing::error!(reason = %why, "no longer the leader while stopping: stopping at once");
                 }
             }
-        } else {
-            self.stop_within_grace().await;
         }
         resign.cancel();
         outcome
@@ -847,12 +843,8 @@ impl Application {
     /// Tells every task to stop: the platforms take no new events; what was
     /// taken is answered to the end, within the grace period, then answers
     /// still being written are stopped; the own database is closed last.
-    async fn stop(self) {
-        self.stop_within_grace().await;
-    }
-
-    /// [`Application::stop`], borrowing: a caller may give up waiting.
-    async fn stop_within_grace(&self) {
+    /// Borrowing: a caller may give up waiting.
+    async fn stop(&self) {
         self.cancel.cancel();
         self.tracker.close();
         if tokio::time::timeout(self.settings.general.shutdown_grace, self.tracker.wait())
@@ -879,8 +871,14 @@ impl Application {
 
 /// Waits until the role says this process was deposed, and why; a role
 /// no election speaks for any more is as good as deposed (it could not
-/// tell).
-async fn deposed(role: &mut tokio::sync::watch::Receiver<crate::replicas::Role>) -> String {
+/// tell). Never, for a process no election stands for (SQLite).
+async fn deposed(
+    role: &mut tokio::sync::watch::Receiver<crate::replicas::Role>,
+    elected: bool,
+) -> String {
+    if !elected {
+        return std::future::pending().await;
+    }
     let seen = role
         .wait_for(|r| matches!(r, crate::replicas::Role::Deposed(_)))
         .await

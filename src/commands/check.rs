@@ -163,10 +163,9 @@ async fn leader(settings: &Settings) -> Option<String> {
     ) {
         return None;
     }
-    let takeover = settings.ha.takeover;
     Some(
         match pstral_core::replicas::Leadership::of(&settings.database).await {
-            Ok(Some(leads)) if leads.renewed_ago <= takeover => format!(
+            Ok(Some(leads)) if !leads.ran_out() => format!(
                 "  replicas:  {} leads (term {}, lease renewed {:.1} s ago)",
                 leads.replica,
                 leads.term,
@@ -176,7 +175,7 @@ async fn leader(settings: &Settings) -> Option<String> {
                 "  replicas:  none leads: {} led last (term {}), its lease ran out {:.0} s ago",
                 led.replica,
                 led.term,
-                led.renewed_ago.saturating_sub(takeover).as_secs_f64()
+                led.renewed_ago.saturating_sub(led.takeover).as_secs_f64()
             ),
             Ok(None) => "  replicas:  none leads yet (no `pstral run` on this database)".to_owned(),
             Err(e) => format!("  warning:   cannot read which replica leads: {e}"),

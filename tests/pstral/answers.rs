@@ -15,7 +15,6 @@ use pstral_core::conversation::ConversationSettings;
 use pstral_core::conversation::{Conversations, Mode, Prompts};
 use pstral_core::i18n::Lang;
 use pstral_core::identity::{Directory, Role};
-use pstral_core::identity::{IdentitySettings, UnknownPolicy};
 use pstral_core::llm::{Api, Endpoint, EndpointSettings, Llm, ModelOptions, Timeouts};
 use secrecy::SecretString;
 use serde_json::Value;
@@ -163,23 +162,15 @@ impl Harness {
     pub(crate) async fn new(endpoints: &[String], options: Options) -> Self {
         let db = TestDb::sqlite().await;
         let audit = Audit::new(db.store.clone());
-        let directory = Directory::new(
-            db.store.clone(),
-            IdentitySettings {
-                unknown: UnknownPolicy::Refuse,
-                contact: "the IT desk".to_owned(),
-                invite_ttl: Duration::from_secs(3600),
-            },
-            crate::support::CHAT_PLATFORMS,
-        )
-        .with_audit(audit.clone())
-        .with_groups(
-            &options
-                .sql
-                .as_ref()
-                .map(|s| s.readers.rules.group_names())
-                .unwrap_or_default(),
-        );
+        let directory = crate::support::directory(&db.store)
+            .with_audit(audit.clone())
+            .with_groups(
+                &options
+                    .sql
+                    .as_ref()
+                    .map(|s| s.readers.rules.group_names())
+                    .unwrap_or_default(),
+            );
         let people = [
             (1, "ana", Role::Executor),
             (2, "bob", Role::Executor),

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use pstral_chat::{Connector, EventHandler, PlatformError};
 use pstral_core::audit::Actor;
-use pstral_core::identity::{Directory, Role};
-use pstral_core::identity::{IdentitySettings, UnknownPolicy};
+use pstral_core::identity::Role;
+use pstral_core::identity::UnknownPolicy;
 use pstral_discord::{Discord, DiscordConfig};
 use serde_json::{Value, json};
 use tokio_util::sync::CancellationToken;
@@ -65,15 +65,7 @@ impl Connected {
     pub(crate) async fn new(ollama: &FakeModel, options: Options) -> Self {
         let discord = FakeDiscord::start().await;
         let h = Harness::new(&[ollama.url()], options).await;
-        let directory = Directory::new(
-            h.db.store.clone(),
-            IdentitySettings {
-                unknown: UnknownPolicy::Refuse,
-                contact: "the IT desk".to_owned(),
-                invite_ttl: Duration::from_secs(3600),
-            },
-            crate::support::CHAT_PLATFORMS,
-        );
+        let directory = crate::support::directory(&h.db.store);
         directory
             .add_user("dana", Role::Admin, Actor::cli())
             .await

@@ -44,6 +44,21 @@ pub async fn serve_on_loopback(
 pub const CHAT_PLATFORMS: &[pstral_chat::IdentitySyntax] =
     &[pstral_discord::IDENTITY, pstral_matrix::IDENTITY];
 
+/// The people of `store` as the tests' bot knows them: strangers refused
+/// and sent to "the IT desk", invite codes valid an hour, the real
+/// adapters' ids.
+pub fn directory(store: &Store) -> pstral_core::identity::Directory {
+    pstral_core::identity::Directory::new(
+        store.clone(),
+        pstral_core::identity::IdentitySettings {
+            unknown: pstral_core::identity::UnknownPolicy::Refuse,
+            contact: "the IT desk".to_owned(),
+            invite_ttl: Duration::from_secs(3600),
+        },
+        CHAT_PLATFORMS,
+    )
+}
+
 pub fn pg_admin_url() -> String {
     std::env::var("PSTRAL_TEST_PG_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".to_owned())

@@ -88,6 +88,28 @@ pub trait Check {
     /// The environment variable that sets `key` of the platform's table
     /// (`PSTRAL__DISCORD__TOKEN`), to say how to fix a missing value.
     fn env_var(&self, key: &str) -> String;
+
+    /// `value` at `key` as an http:// or https:// URL with a host, or
+    /// `None` with the problem reported ([`http_url`]).
+    fn http_url(&mut self, key: &str, value: &str) -> Option<url::Url> {
+        http_url(value).map_err(|why| self.problem(key, why)).ok()
+    }
+}
+
+/// `value` as an http:// or https:// URL with a host, or why it is not
+/// one, in the words every table of the configuration uses.
+///
+/// # Errors
+/// The reason, naming the scheme found or the parser's complaint.
+pub fn http_url(value: &str) -> Result<url::Url, String> {
+    match url::Url::parse(value) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Ok(url),
+        Ok(url) => Err(format!(
+            "expected an http:// or https:// URL with a host, got scheme {:?}",
+            url.scheme()
+        )),
+        Err(e) => Err(format!("not a valid URL ({e}): {value:?}")),
+    }
 }
 
 /// A secret as the configuration gave it (see [`Check::secret`]).

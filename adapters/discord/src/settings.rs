@@ -67,15 +67,7 @@ impl PlatformSettings for DiscordSettings {
         }
         let token = check.secret("token", &raw.token, &raw.token_file);
         let proxy = raw.proxy.trim();
-        let proxy_ok = proxy.is_empty()
-            || url::Url::parse(proxy)
-                .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
-        if !proxy_ok {
-            check.problem(
-                "proxy",
-                format!("expected an http:// or https:// URL with a host, got {proxy:?}"),
-            );
-        }
+        let proxy_ok = proxy.is_empty() || check.http_url("proxy", proxy).is_some();
         if !raw.enabled {
             return None;
         }

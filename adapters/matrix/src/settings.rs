@@ -100,7 +100,7 @@ impl PlatformSettings for MatrixSettings {
         let homeserver = if raw.homeserver.is_empty() {
             None
         } else {
-            http_url(check, &raw.homeserver)
+            check.http_url("homeserver", &raw.homeserver)
         };
         let user_ok = check_user(check, &raw.user);
         let password = check.secret("password", &raw.password, &raw.password_file);
@@ -304,27 +304,6 @@ fn login(
                     check.env_var("access_token")
                 ),
             );
-            None
-        }
-    }
-}
-
-/// The homeserver's URL: http or https, with a host.
-fn http_url(check: &mut dyn Check, value: &str) -> Option<Url> {
-    match Url::parse(value) {
-        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Some(url),
-        Ok(url) => {
-            check.problem(
-                "homeserver",
-                format!(
-                    "expected an http:// or https:// URL with a host, got scheme {:?}",
-                    url.scheme()
-                ),
-            );
-            None
-        }
-        Err(e) => {
-            check.problem("homeserver", format!("not a valid URL ({e}): {value:?}"));
             None
         }
     }

@@ -13,7 +13,8 @@ use crate::store::on_pool;
 pub(super) async fn readyz(State(state): State<AdminState>, headers: HeaderMap) -> Response {
     let mut checks = checks(&state).await;
     let ready = record(&checks);
-    record_role(&state.role.borrow());
+    let role = state.role.borrow().clone();
+    record_role(&role);
     let status = if ready {
         StatusCode::OK
     } else {
@@ -38,10 +39,9 @@ pub(super) async fn readyz(State(state): State<AdminState>, headers: HeaderMap) 
     }
     // A standby is ready: it serves the admin endpoint and takes over the
     // platforms when the leader goes (a rolling update waits for it).
-    let role = state.role.borrow().as_str();
     (
         status,
-        Json(json!({"ready": ready, "role": role, "checks": checks})),
+        Json(json!({"ready": ready, "role": role.as_str(), "checks": checks})),
     )
         .into_response()
 }

@@ -42,6 +42,8 @@ pub struct Leadership {
     pub started_at: chrono::DateTime<chrono::Utc>,
     /// How long ago it last renewed its lease, by the server's clock.
     pub renewed_ago: Duration,
+    /// The leader's own `ha.takeover`, which its lease is judged by.
+    pub takeover: Duration,
 }
 
 impl Leadership {
@@ -77,18 +79,28 @@ impl Leadership {
     /// # Errors
     /// A database failure.
     pub async fn read(conn: &mut PgConnection) -> Result<Option<Self>, sqlx::Error> {
-        let row: Option<(String, i64, chrono::DateTime<chrono::Utc>, f64)> = sqlx::query_as(
+        let row: Option<(String, i64, chrono::DateTime<chrono::Utc>, f64, i64)> = sqlx::query_as(
             "SELECT replica, term, started_at, \
-             EXTRACT(EPOCH FROM (now() - renewed_at))::FLOAT8 FROM leadership WHERE id = 1",
+             EXTRACT(EPOCH FROM (now() - renewed_at))::FLOAT8, takeover_ms \
+             FROM leadership WHERE id = 1",
         )
         .fetch_optional(conn)
         .await?;
-        Ok(row.map(|(replica, term, started_at, ago)| Leadership {
-            replica,
-            term,
-            started_at,
-            renewed_ago: Duration::from_secs_f64(ago.max(0.0)),
-        }))
+        Ok(
+            row.map(|(replica, term, started_at, ago, takeover_ms)| Leadership {
+                replica,
+                term,
+                started_at,
+                renewed_ago: Duration::from_secs_f64(ago.max(0.0)),
+                takeover: Duration::from_millis(u64::try_from(takeover_ms).unwrap_or(0)),
+            }),
+        )
+    }
+
+    /// Whether the lease ran out: a standby may take over, as the election
+    /// judges it (by the leader's own takeover, not the reader's).
+    pub fn ran_out(&self) -> bool {
+        self.renewed_ago > self.takeover
     }
 }
 

@@ -183,8 +183,8 @@ pub struct Destination<'a> {
     pub journal: Option<&'a crate::replicas::OpenAnswer>,
 }
 
-/// [`stream_answer`], with what the chat shows recorded in `to.journal`
-/// after each change.
+/// [`stream_answer`], with what the chat is to show recorded in
+/// `to.journal` before each change.
 pub async fn stream_into<S>(
     to: Destination<'_>,
     placeholder: Placeholder,

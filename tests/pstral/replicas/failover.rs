@@ -16,7 +16,7 @@ use std::time::Duration;
 
 use matrix_sdk::ruma::{OwnedEventId, OwnedUserId};
 use pstral_core::audit::Actor;
-use pstral_core::identity::{Directory, IdentitySettings, Role as UserRole, UnknownPolicy};
+use pstral_core::identity::Role as UserRole;
 use serde_json::Value;
 use tokio::time::Instant;
 
@@ -109,15 +109,7 @@ impl World {
         let discord = FakeDiscord::start().await;
         let (bot, bot_password) = crate::matrix::Bot::register().await;
         let person = Human::register(&crate::synapse::unique("ana")).await;
-        let directory = Directory::new(
-            db.store.clone(),
-            IdentitySettings {
-                unknown: UnknownPolicy::Refuse,
-                contact: "the IT desk".to_owned(),
-                invite_ttl: Duration::from_secs(3600),
-            },
-            crate::support::CHAT_PLATFORMS,
-        );
+        let directory = crate::support::directory(&db.store);
         directory
             .add_user("ana", UserRole::Viewer, Actor::cli())
             .await

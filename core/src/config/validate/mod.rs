@@ -185,25 +185,9 @@ impl Validator {
     }
 
     fn http_url(&mut self, key: &str, value: &str) -> Option<Url> {
-        match Url::parse(value) {
-            Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => {
-                Some(url)
-            }
-            Ok(url) => {
-                self.problem(
-                    key,
-                    format!(
-                        "expected an http:// or https:// URL with a host, got scheme {:?}",
-                        url.scheme()
-                    ),
-                );
-                None
-            }
-            Err(e) => {
-                self.problem(key, format!("not a valid URL ({e}): {value:?}"));
-                None
-            }
-        }
+        pstral_chat::settings::http_url(value)
+            .map_err(|why| self.problem(key, why))
+            .ok()
     }
 
     pub(super) fn settings(&mut self, raw: RawSettings) -> Settings {
